@@ -1,0 +1,126 @@
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+
+use crate::{Error, FieldError, Result, SourceComplaint};
+
+/// A payload exactly as received (an API item, a file row, a webhook body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRecord {
+    /// Where it came from: URL and item, file and line, delivery id.
+    pub source_ref: String,
+    /// The source's identity of the record, where the transport knows it.
+    pub external_id: Option<String>,
+    /// When the aggregator received it.
+    pub received_at: DateTime<Utc>,
+    /// The bytes as received.
+    pub payload: Vec<u8>,
+}
+
+/// Counts of what a run met on the way: retries by reason, token refreshes, items skipped.
+pub type FaultCounts = BTreeMap<String, u64>;
+
+/// Raw records plus the cursor that covers them.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// The payloads, in the order received.
+    pub records: Vec<RawRecord>,
+    /// The cursor to save once these records are stored; `None` leaves it as it is.
+    pub cursor: Option<String>,
+}
+
+/// What a pull connector hands the engine: batches, one at a time, until done.
+#[async_trait]
+pub trait BatchSource: Send {
+    /// The next batch, or `None` when the channel has nothing more.
+    async fn next_batch(&mut self) -> Result<Option<Batch>>;
+
+    /// What the run met so far (retries, refreshed tokens, skipped items), by reason.
+    fn faults(&self) -> FaultCounts;
+}
+
+/// A channel that is pulled: a connector type with a serde-typed configuration.
+///
+/// Knows its channel's transport and format, nothing else: no SQL, no mapping tables.
+#[async_trait]
+pub trait PullConnector: Send + Sync + Sized + 'static {
+    /// The channel id (`sp4n_lapor`, `cc112`, …).
+    const CHANNEL: &'static str;
+    /// The connector's settings, read from the `[channels.<id>]` table of the config.
+    type Config: DeserializeOwned + Send;
+
+    /// Builds the connector (no network yet). Secrets missing from the environment fail here.
+    fn from_config(config: Self::Config) -> Result<Self>;
+
+    /// Starts reading after `cursor` (`None`: from the beginning).
+    async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>>;
+
+    /// Reads a raw payload into records in the channel's own words. Pure: no I/O.
+    fn parse(raw: &RawRecord) -> Result<Vec<SourceComplaint>, FieldError>;
+}
+
+/// The object-safe face of a [`PullConnector`], so that a registry can hold them all.
+#[async_trait]
+pub trait DynPullConnector: Send + Sync {
+    /// The channel id.
+    fn channel(&self) -> &'static str;
+    /// See [`PullConnector::open`].
+    async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>>;
+    /// See [`PullConnector::parse`].
+    fn parse(&self, raw: &RawRecord) -> Result<Vec<SourceComplaint>, FieldError>;
+}
+
+#[async_trait]
+impl<C: PullConnector> DynPullConnector for C {
+    fn channel(&self) -> &'static str {
+        C::CHANNEL
+    }
+    async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
+        PullConnector::open(self, cursor).await
+    }
+    fn parse(&self, raw: &RawRecord) -> Result<Vec<SourceComplaint>, FieldError> {
+        C::parse(raw)
+    }
+}
+
+/// Reads a raw payload of one channel; no configuration needed (used by `renormalise`).
+pub type ParseFn = fn(&RawRecord) -> Result<Vec<SourceComplaint>, FieldError>;
+
+/// Builds a channel's connector from its configuration table.
+pub type BuildFn = fn(serde_json::Value) -> Result<Box<dyn DynPullConnector>>;
+
+/// One line of the channel registry.
+#[derive(Clone, Copy)]
+pub struct ChannelSpec {
+    /// The channel id.
+    pub id: &'static str,
+    /// Its parser.
+    pub parse: ParseFn,
+    /// Its connector factory.
+    pub build: BuildFn,
+}
+
+impl ChannelSpec {
+    /// The registry line for connector type `C`.
+    pub fn of<C: PullConnector>() -> Self {
+        Self {
+            id: C::CHANNEL,
+            parse: C::parse,
+            build: |value| {
+                let config: C::Config = serde_json::from_value(value).map_err(|e| Error::Config {
+                    channel: C::CHANNEL.to_string(),
+                    message: e.to_string(),
+                })?;
+                Ok(Box::new(C::from_config(config)?) as Box<dyn DynPullConnector>)
+            },
+        }
+    }
+}
+
+impl std::fmt::Debug for ChannelSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChannelSpec").field("id", &self.id).finish()
+    }
+}

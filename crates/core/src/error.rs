@@ -1,0 +1,112 @@
+use std::fmt;
+
+/// Errors shared by connectors and the engine.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A record could not be read; it goes to quarantine with its raw payload.
+    #[error(transparent)]
+    Field(#[from] FieldError),
+    /// The channel answered in a way the contract does not allow (status, body).
+    #[error("{channel}: {message}")]
+    Upstream {
+        /// The channel id.
+        channel: String,
+        /// What went wrong, with the URL, status and the first bytes of the body.
+        message: String,
+    },
+    /// A transport failure (connection, timeout) that retries did not overcome.
+    #[error("{channel}: {message}")]
+    Transport {
+        /// The channel id.
+        channel: String,
+        /// What was being done and why it failed.
+        message: String,
+    },
+    /// The connector is configured wrongly (missing secret, bad URL).
+    #[error("{channel}: configuration: {message}")]
+    Config {
+        /// The channel id.
+        channel: String,
+        /// Which setting is wrong and how.
+        message: String,
+    },
+    /// The run ran out of its time budget; progress so far is kept.
+    #[error("{channel}: time budget used up; the rest is fetched next run")]
+    BudgetExhausted {
+        /// The channel id.
+        channel: String,
+    },
+    /// Reading a local file failed.
+    #[error("{channel}: {path}: {source}")]
+    Io {
+        /// The channel id.
+        channel: String,
+        /// The file or folder.
+        path: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// `Result` with [`Error`] as the default error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A record that cannot be read: names the channel, the record and the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct FieldError {
+    /// The channel id.
+    pub channel: String,
+    /// Which record (tracking id, file and line, wamid, …).
+    pub record: String,
+    /// Which field (`updated_at`, `Waktu Panggilan`, …); empty for the whole record.
+    pub field: String,
+    /// What is wrong with it, quoting the bad value.
+    pub reason: String,
+}
+
+impl FieldError {
+    /// A new field error.
+    pub fn new(
+        channel: impl Into<String>,
+        record: impl Into<String>,
+        field: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            channel: channel.into(),
+            record: record.into(),
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "{}: record {}: {}", self.channel, self.record, self.reason)
+        } else {
+            write!(
+                f,
+                "{}: record {}: field `{}`: {}",
+                self.channel, self.record, self.field, self.reason
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_error_names_channel_record_and_field() {
+        let e = FieldError::new("sp4n_lapor", "tracking_id 42", "created_at", "not a time: \"x\"");
+        assert_eq!(
+            e.to_string(),
+            "sp4n_lapor: record tracking_id 42: field `created_at`: not a time: \"x\""
+        );
+    }
+}

@@ -1,0 +1,32 @@
+//! The shared vocabulary of Aduan.
+//!
+//! Everything the other crates agree on lives here and nowhere else: the value sets of the
+//! unified model ([`Kind`], [`Urgency`], [`Status`]), the record a connector hands over
+//! ([`SourceComplaint`]), the raw payload it archives ([`RawRecord`]), the connector traits
+//! ([`PullConnector`], [`BatchSource`]) and [`Secret`]. This crate depends on no other crate
+//! of the project.
+//!
+//! ```
+//! use aduan_core::{Status, Secret};
+//! assert_eq!(Status::InProgress.as_str(), "in_progress");
+//! let key = Secret::new("hunter2");
+//! assert_eq!(format!("{key:?}"), "Secret(***)");
+//! ```
+#![deny(missing_docs)]
+
+mod connector;
+mod error;
+mod model;
+mod secret;
+pub mod time;
+
+pub use connector::{
+    Batch, BatchSource, BuildFn, ChannelSpec, DynPullConnector, FaultCounts, ParseFn, PullConnector,
+    RawRecord,
+};
+pub use error::{Error, FieldError, Result};
+pub use model::{
+    EventKind, Kind, SourceComplaint, SourceEvent, SourcePlace, Status, UnifiedComplaint,
+    UnifiedEvent, Urgency,
+};
+pub use secret::Secret;

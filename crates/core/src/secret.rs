@@ -1,0 +1,47 @@
+use std::fmt;
+
+/// A secret value (token, key, password). `Debug` and `Display` never print it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// Reads a secret from the environment variable `var`; `None` when unset or empty.
+    pub fn from_env(var: &str) -> Option<Self> {
+        std::env::var(var).ok().filter(|v| !v.is_empty()).map(Self)
+    }
+
+    /// The secret value itself. Call only where the value is used, never to print it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_never_prints_its_value() {
+        let s = Secret::new("top-secret-value");
+        assert!(!format!("{s:?}").contains("top-secret"));
+        assert!(!format!("{s}").contains("top-secret"));
+        assert_eq!(s.expose(), "top-secret-value");
+    }
+}

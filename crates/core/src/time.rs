@@ -1,0 +1,53 @@
+//! Time helpers: every source time without an offset is WIB (UTC+7, no DST).
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+
+/// Western Indonesia Time, UTC+7.
+pub fn wib() -> FixedOffset {
+    // 7 * 3600 is a valid offset; east_opt only fails beyond ±24 h.
+    FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset")
+}
+
+/// A WIB wall-clock time as an instant.
+pub fn from_wib(naive: NaiveDateTime) -> DateTime<Utc> {
+    // A fixed offset has exactly one mapping for every local time.
+    wib()
+        .from_local_datetime(&naive)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&(naive - chrono::Duration::hours(7))))
+}
+
+/// Parses an RFC 3339 / ISO 8601 time with offset into UTC.
+pub fn parse_rfc3339(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Parses a WIB time without offset in one of `formats` (chrono `strftime` forms).
+pub fn parse_wib(s: &str, formats: &[&str]) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    formats
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+        .map(from_wib)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wib_wall_clock_is_seven_hours_ahead_of_utc() {
+        let t = parse_wib("12/09/2021 07:41:13", &["%d/%m/%Y %H:%M:%S"]).unwrap();
+        assert_eq!(t.to_rfc3339(), "2021-09-12T00:41:13+00:00");
+    }
+
+    #[test]
+    fn an_offset_time_is_converted_to_utc() {
+        let t = parse_rfc3339("2021-09-11T09:00:00+07:00").unwrap();
+        assert_eq!(t.to_rfc3339(), "2021-09-11T02:00:00+00:00");
+        assert!(parse_rfc3339("kemarin").is_none());
+    }
+}

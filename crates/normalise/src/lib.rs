@@ -1,0 +1,340 @@
+//! City policy: turns a channel's [`SourceComplaint`] into a unified complaint and its events.
+//!
+//! Pure: no I/O, no clock. The tables (gazetteer, national taxonomy, agencies, each channel's
+//! mappings) are handed in as text by the caller, so the same inputs always give the same
+//! rows. That is what lets `aduan renormalise` rebuild an identical table.
+//!
+//! ```
+//! # use aduan_normalise::phone::to_e164;
+//! assert_eq!(to_e164("0812-3456-7890").as_deref(), Some("+6281234567890"));
+//! ```
+#![deny(missing_docs)]
+
+mod agencies;
+mod categories;
+mod error;
+mod mappings;
+pub mod phone;
+pub mod places;
+pub mod text;
+
+use std::collections::HashMap;
+
+use aduan_core::{
+    Kind, Secret, SourceComplaint, Status, UnifiedComplaint, UnifiedEvent, Urgency,
+};
+
+pub use agencies::Agencies;
+pub use categories::Taxonomy;
+pub use error::{Error, Result};
+pub use mappings::ChannelMappings;
+pub use places::Gazetteer;
+
+/// Something the normaliser met that the tables do not know; counted in the run report.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Warning {
+    /// A status label with no mapping.
+    UnknownStatus(String),
+    /// A kind label with no mapping.
+    UnknownKind(String),
+    /// An urgency label with no mapping.
+    UnknownUrgency(String),
+    /// A category with no national pair.
+    UnknownCategory(String),
+    /// An agency that is not in `agencies.toml`.
+    UnknownAgency(String),
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (what, value) = match self {
+            Warning::UnknownStatus(v) => ("unknown status", v),
+            Warning::UnknownKind(v) => ("unknown kind", v),
+            Warning::UnknownUrgency(v) => ("unknown urgency", v),
+            Warning::UnknownCategory(v) => ("unknown category", v),
+            Warning::UnknownAgency(v) => ("unknown agency", v),
+        };
+        write!(f, "{what} {value:?}")
+    }
+}
+
+/// A normalised complaint, its history, and what the tables did not know.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Normalised {
+    /// The `complaints` row.
+    pub complaint: UnifiedComplaint,
+    /// Its `complaint_events` rows.
+    pub events: Vec<UnifiedEvent>,
+    /// Values mapped to `unknown` or left empty.
+    pub warnings: Vec<Warning>,
+}
+
+/// The texts of the tables the normaliser uses.
+#[derive(Debug, Clone, Copy)]
+pub struct Tables<'a> {
+    /// `reference/wilayah-kota-pekalongan.csv`.
+    pub wilayah_csv: &'a str,
+    /// `reference/sp4n-lapor-categories.csv`.
+    pub categories_csv: &'a str,
+    /// `config/places.toml`.
+    pub places_toml: &'a str,
+    /// `config/agencies.toml`.
+    pub agencies_toml: &'a str,
+}
+
+/// The city's policy, loaded.
+pub struct Normaliser {
+    gazetteer: Gazetteer,
+    taxonomy: Taxonomy,
+    agencies: Agencies,
+    channels: HashMap<String, ChannelMappings>,
+    reporter_key: Secret,
+}
+
+impl std::fmt::Debug for Normaliser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Normaliser")
+            .field("channels", &self.channels.keys().collect::<Vec<_>>())
+            .field("reporter_key", &self.reporter_key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Normaliser {
+    /// Loads the shared tables; add each channel's mappings with [`Normaliser::add_channel`].
+    pub fn new(tables: Tables<'_>, reporter_key: Secret) -> Result<Self> {
+        if reporter_key.expose().is_empty() {
+            return Err(Error::NoReporterKey);
+        }
+        Ok(Self {
+            gazetteer: Gazetteer::from_texts(tables.wilayah_csv, tables.places_toml)?,
+            taxonomy: Taxonomy::from_csv(tables.categories_csv)?,
+            agencies: Agencies::from_toml(tables.agencies_toml)?,
+            channels: HashMap::new(),
+            reporter_key,
+        })
+    }
+
+    /// Adds a channel's mapping table (`config/mappings/<channel>.toml`).
+    pub fn add_channel(&mut self, channel: &str, mappings_toml: &str) -> Result<()> {
+        let m = ChannelMappings::from_toml(channel, mappings_toml, &self.taxonomy)?;
+        self.channels.insert(channel.to_string(), m);
+        Ok(())
+    }
+
+    /// Normalises one record.
+    pub fn normalise(&self, src: &SourceComplaint) -> Result<Normalised> {
+        let m = self.channels.get(&src.channel).ok_or_else(|| Error::NoMappings {
+            channel: src.channel.clone(),
+        })?;
+        let mut warnings = Vec::new();
+        let complaint_id = format!("{}:{}", src.channel, src.external_id);
+
+        let status_key = text::fold(&src.status_label);
+        let status = m.status.get(&status_key).copied().unwrap_or_else(|| {
+            warnings.push(Warning::UnknownStatus(src.status_label.clone()));
+            Status::Unknown
+        });
+        let kind = self.kind(m, src, &status_key, &mut warnings);
+        let urgency = match src.urgency_label.as_deref().map(text::fold) {
+            None => Urgency::Normal,
+            Some(k) if k.is_empty() => Urgency::Normal,
+            Some(k) => m.urgency.get(&k).copied().unwrap_or_else(|| {
+                warnings.push(Warning::UnknownUrgency(k));
+                Urgency::Normal
+            }),
+        };
+        let (category, category_method) = self.category(m, src, &mut warnings);
+        let agency = self.agency(src, &mut warnings);
+        let place = self.gazetteer.locate(
+            src.place.city.as_deref(),
+            src.place.in_city,
+            src.place.kecamatan.as_deref(),
+            src.place.kelurahan.as_deref(),
+        );
+        let reporter_key = if src.anonymous {
+            None
+        } else {
+            src.reporter_phone
+                .as_deref()
+                .and_then(phone::to_e164)
+                .or_else(|| src.reporter_email.as_deref().and_then(phone::normal_email))
+                .map(|id| phone::reporter_key(self.reporter_key.expose().as_bytes(), &id))
+        };
+        let events: Vec<UnifiedEvent> = src
+            .events
+            .iter()
+            .map(|e| UnifiedEvent {
+                complaint_id: complaint_id.clone(),
+                occurred_at: e.at,
+                kind: e.kind,
+                actor: e.actor.as_deref().map(text::plain_text).filter(|s| !s.is_empty()),
+                body: e.text.as_deref().map(text::plain_text).filter(|s| !s.is_empty()),
+            })
+            .collect();
+        let first_response_at = src
+            .events
+            .iter()
+            .filter(|e| e.kind.is_response())
+            .map(|e| e.at)
+            .min();
+        let resolved_at = status
+            .is_finished()
+            .then(|| src.resolved_at.unwrap_or(src.updated_at));
+        let body = src.body.as_deref().map(text::plain_text).unwrap_or_default();
+        let title = src
+            .title
+            .as_deref()
+            .map(text::plain_text)
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| title_from(&body, &src.category_labels));
+        let category_source = src.category_labels.join(" / ");
+        let (category_main, category_sub) = category.unzip();
+        let complaint = UnifiedComplaint {
+            complaint_id,
+            channel: src.channel.clone(),
+            external_id: src.external_id.clone(),
+            kind,
+            urgency,
+            category_main,
+            category_sub,
+            category_source,
+            category_method: category_method.map(str::to_string),
+            title,
+            body,
+            status,
+            status_source: src.status_label.clone(),
+            agency,
+            kecamatan_code: place.kecamatan.as_ref().map(|k| k.0.clone()),
+            kecamatan: place.kecamatan.map(|k| k.1),
+            kelurahan_code: place.kelurahan.as_ref().map(|k| k.0.clone()),
+            kelurahan: place.kelurahan.map(|k| k.1),
+            address: src
+                .place
+                .address
+                .as_deref()
+                .map(text::plain_text)
+                .filter(|a| !a.is_empty()),
+            latitude: src.place.latitude,
+            longitude: src.place.longitude,
+            in_city: place.in_city,
+            reporter_key,
+            anonymous: src.anonymous,
+            confidential: src.confidential,
+            reported_at: src.reported_at,
+            updated_at: src.updated_at,
+            first_response_at,
+            resolved_at,
+            incident_id: None,
+        };
+        Ok(Normalised {
+            complaint,
+            events,
+            warnings,
+        })
+    }
+
+    fn kind(
+        &self,
+        m: &ChannelMappings,
+        src: &SourceComplaint,
+        status_key: &str,
+        warnings: &mut Vec<Warning>,
+    ) -> Kind {
+        if let Some(k) = m.kind_by_status.get(status_key) {
+            return *k;
+        }
+        match src.kind_label.as_deref().map(text::fold) {
+            Some(label) if !label.is_empty() => m.kind.get(&label).copied().unwrap_or_else(|| {
+                warnings.push(Warning::UnknownKind(label));
+                Kind::Unknown
+            }),
+            _ => m.default_kind.unwrap_or_else(|| {
+                warnings.push(Warning::UnknownKind(String::new()));
+                Kind::Unknown
+            }),
+        }
+    }
+
+    fn category(
+        &self,
+        m: &ChannelMappings,
+        src: &SourceComplaint,
+        warnings: &mut Vec<Warning>,
+    ) -> (Option<(String, String)>, Option<&'static str>) {
+        let labels: Vec<&str> = src
+            .category_labels
+            .iter()
+            .map(String::as_str)
+            .filter(|l| !text::fold(l).is_empty())
+            .collect();
+        if labels.is_empty() {
+            return (None, None);
+        }
+        if src.category_national {
+            if let [main, sub] = labels.as_slice() {
+                if let Some(pair) = self.taxonomy.canonical(main, sub) {
+                    return (Some(pair), Some("source"));
+                }
+            }
+            warnings.push(Warning::UnknownCategory(labels.join(" / ")));
+            return (None, None);
+        }
+        let key = text::fold(&labels.join(" / "));
+        match m.categories.get(&key) {
+            Some(Some(pair)) => (Some(pair.clone()), Some("mapped")),
+            Some(None) => (None, None),
+            None => {
+                warnings.push(Warning::UnknownCategory(labels.join(" / ")));
+                (None, None)
+            }
+        }
+    }
+
+    fn agency(&self, src: &SourceComplaint, warnings: &mut Vec<Warning>) -> Option<String> {
+        let mut names: Vec<String> = Vec::new();
+        for raw in &src.agencies {
+            let raw = raw.trim();
+            if raw.is_empty() || raw == "-" {
+                continue;
+            }
+            let name = match self.agencies.canonical(raw) {
+                Some(n) => n.to_string(),
+                None => {
+                    warnings.push(Warning::UnknownAgency(raw.to_string()));
+                    text::plain_text(raw)
+                }
+            };
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        (!names.is_empty()).then(|| names.join("; "))
+    }
+}
+
+/// A title for sources that have none: the first sentence of the text, shortened.
+fn title_from(body: &str, labels: &[String]) -> String {
+    let first = body
+        .split(['\n', '.'])
+        .map(str::trim)
+        .find(|s| !s.is_empty())
+        .unwrap_or_default();
+    let source = if first.is_empty() {
+        labels.last().map(String::as_str).unwrap_or_default()
+    } else {
+        first
+    };
+    const MAX: usize = 100;
+    if source.chars().count() <= MAX {
+        return source.to_string();
+    }
+    let cut: String = source.chars().take(MAX).collect();
+    match cut.rfind(' ') {
+        Some(i) if i > MAX / 2 => format!("{}…", &cut[..i]),
+        _ => format!("{cut}…"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,103 @@
+//! A channel's mapping tables (`config/mappings/<channel>.toml`).
+
+use std::collections::HashMap;
+
+use aduan_core::{Kind, Status, Urgency};
+use serde::Deserialize;
+
+use crate::categories::Taxonomy;
+use crate::error::{table_err, Result};
+use crate::text::fold;
+
+/// One channel's tables, keys folded (case and white space ignored).
+#[derive(Debug, Clone)]
+pub struct ChannelMappings {
+    pub(crate) default_kind: Option<Kind>,
+    pub(crate) status: HashMap<String, Status>,
+    pub(crate) kind: HashMap<String, Kind>,
+    pub(crate) kind_by_status: HashMap<String, Kind>,
+    pub(crate) urgency: HashMap<String, Urgency>,
+    /// Folded label -> canonical pair, or `None` for "no national category".
+    pub(crate) categories: HashMap<String, Option<(String, String)>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MappingsToml {
+    default_kind: Option<String>,
+    #[serde(default)]
+    status: HashMap<String, String>,
+    #[serde(default)]
+    kind: HashMap<String, String>,
+    #[serde(default)]
+    kind_by_status: HashMap<String, String>,
+    #[serde(default)]
+    urgency: HashMap<String, String>,
+    #[serde(default)]
+    categories: HashMap<String, Vec<String>>,
+}
+
+fn values<T>(
+    table: &str,
+    section: &str,
+    map: HashMap<String, String>,
+    parse: fn(&str) -> Option<T>,
+) -> Result<HashMap<String, T>> {
+    map.into_iter()
+        .map(|(label, value)| {
+            let v = parse(&value).ok_or_else(|| {
+                table_err(
+                    table,
+                    format!("[{section}] {label:?} = {value:?}: not a value of the unified model"),
+                )
+            })?;
+            Ok((fold(&label), v))
+        })
+        .collect()
+}
+
+impl ChannelMappings {
+    /// Reads a channel's table; category pairs are checked against the taxonomy.
+    pub fn from_toml(channel: &str, text: &str, taxonomy: &Taxonomy) -> Result<Self> {
+        let table = format!("mappings/{channel}.toml");
+        let t: MappingsToml = toml::from_str(text).map_err(|e| table_err(&table, e))?;
+        let default_kind = t
+            .default_kind
+            .map(|k| {
+                Kind::parse(&k).ok_or_else(|| table_err(&table, format!("default_kind {k:?}")))
+            })
+            .transpose()?;
+        let categories = t
+            .categories
+            .into_iter()
+            .map(|(label, pair)| {
+                let mapped = match pair.as_slice() {
+                    [] => None,
+                    [main, sub] => Some(taxonomy.canonical(main, sub).ok_or_else(|| {
+                        table_err(
+                            &table,
+                            format!(
+                                "[categories] {label:?}: ({main:?}, {sub:?}) is not in the national taxonomy"
+                            ),
+                        )
+                    })?),
+                    _ => {
+                        return Err(table_err(
+                            &table,
+                            format!("[categories] {label:?}: give [main, sub] or []"),
+                        ))
+                    }
+                };
+                Ok((fold(&label), mapped))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Self {
+            default_kind,
+            status: values(&table, "status", t.status, Status::parse)?,
+            kind: values(&table, "kind", t.kind, Kind::parse)?,
+            kind_by_status: values(&table, "kind_by_status", t.kind_by_status, Kind::parse)?,
+            urgency: values(&table, "urgency", t.urgency, Urgency::parse)?,
+            categories,
+        })
+    }
+}

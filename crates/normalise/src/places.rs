@@ -1,0 +1,317 @@
+//! The gazetteer: kecamatan and kelurahan names to Kemendagri codes, only when sure.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use crate::error::{table_err, Result};
+
+/// A matched place.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Place {
+    /// Kecamatan code and canonical name.
+    pub kecamatan: Option<(String, String)>,
+    /// Kelurahan code and canonical name.
+    pub kelurahan: Option<(String, String)>,
+    /// `Some(false)` when known to be outside the city, `Some(true)` when known inside.
+    pub in_city: Option<bool>,
+}
+
+#[derive(Debug, Clone)]
+struct Kelurahan {
+    code: String,
+    name: String,
+    kecamatan_code: String,
+}
+
+/// Kota Pekalongan's kecamatan and kelurahan, with aliases and the names of places outside.
+#[derive(Debug, Clone)]
+pub struct Gazetteer {
+    kecamatan: HashMap<String, (String, String)>,
+    kelurahan: Vec<Kelurahan>,
+    kelurahan_by_key: HashMap<String, usize>,
+    outside: Vec<String>,
+    city_names: Vec<String>,
+}
+
+/// `config/places.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlacesToml {
+    /// Names of the city itself.
+    #[serde(default)]
+    city_names: Vec<String>,
+    /// Names of places outside the city (neighbouring regencies).
+    #[serde(default)]
+    outside_city: Vec<String>,
+    /// Other names of kelurahan: alias -> canonical name.
+    #[serde(default)]
+    kelurahan_aliases: HashMap<String, String>,
+    /// Other names of kecamatan: alias -> canonical name.
+    #[serde(default)]
+    kecamatan_aliases: HashMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WilayahRow {
+    kode: String,
+    tingkat: String,
+    nama: String,
+    kecamatan: String,
+}
+
+/// Squashes a place name for matching: lower case, prefixes (`Kel.`, `Kec.`, `Kelurahan`…)
+/// dropped, `Pek.`/`Pkl` expanded, and only letters and digits kept.
+pub fn place_key(name: &str) -> String {
+    let lower = name.to_lowercase().replace('.', ". ");
+    let mut words: Vec<String> = lower
+        .split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == ',')
+        .filter(|w| !w.is_empty())
+        .map(|w| w.chars().filter(|c| c.is_alphanumeric()).collect::<String>())
+        .filter(|w| !w.is_empty())
+        .collect();
+    while words.len() > 1
+        && matches!(
+            words[0].as_str(),
+            "kel" | "kelurahan" | "kec" | "kecamatan" | "desa" | "ds"
+        )
+    {
+        words.remove(0);
+    }
+    words
+        .iter()
+        .map(|w| match w.as_str() {
+            "pek" | "pkl" | "pekl" => "pekalongan",
+            other => other,
+        })
+        .collect()
+}
+
+impl Gazetteer {
+    /// Builds the gazetteer from `wilayah-kota-pekalongan.csv` and `places.toml` texts.
+    pub fn from_texts(wilayah_csv: &str, places_toml: &str) -> Result<Self> {
+        let places: PlacesToml =
+            toml::from_str(places_toml).map_err(|e| table_err("places.toml", e))?;
+        let mut kecamatan = HashMap::new();
+        let mut kecamatan_by_name = HashMap::new();
+        let mut kelurahan = Vec::new();
+        let mut reader = csv::Reader::from_reader(wilayah_csv.as_bytes());
+        for row in reader.deserialize::<WilayahRow>() {
+            let row = row.map_err(|e| table_err("wilayah-kota-pekalongan.csv", e))?;
+            match row.tingkat.as_str() {
+                "kecamatan" => {
+                    kecamatan_by_name.insert(row.nama.clone(), row.kode.clone());
+                    kecamatan.insert(place_key(&row.nama), (row.kode, row.nama));
+                }
+                "kelurahan" => kelurahan.push((row.kode, row.nama, row.kecamatan)),
+                _ => {}
+            }
+        }
+        let kelurahan: Vec<Kelurahan> = kelurahan
+            .into_iter()
+            .map(|(code, name, kec)| {
+                let kecamatan_code = kecamatan_by_name.get(&kec).cloned().ok_or_else(|| {
+                    table_err(
+                        "wilayah-kota-pekalongan.csv",
+                        format!("kelurahan {code} names unknown kecamatan {kec:?}"),
+                    )
+                })?;
+                Ok(Kelurahan {
+                    code,
+                    name,
+                    kecamatan_code,
+                })
+            })
+            .collect::<Result<_>>()?;
+        let mut kelurahan_by_key: HashMap<String, usize> = kelurahan
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (place_key(&k.name), i))
+            .collect();
+        for (alias, canonical) in &places.kelurahan_aliases {
+            let i = *kelurahan_by_key.get(&place_key(canonical)).ok_or_else(|| {
+                table_err(
+                    "places.toml",
+                    format!("alias {alias:?} names unknown kelurahan {canonical:?}"),
+                )
+            })?;
+            kelurahan_by_key.insert(place_key(alias), i);
+        }
+        for (alias, canonical) in &places.kecamatan_aliases {
+            let target = kecamatan.get(&place_key(canonical)).cloned().ok_or_else(|| {
+                table_err(
+                    "places.toml",
+                    format!("alias {alias:?} names unknown kecamatan {canonical:?}"),
+                )
+            })?;
+            kecamatan.insert(place_key(alias), target);
+        }
+        Ok(Self {
+            kecamatan,
+            kelurahan,
+            kelurahan_by_key,
+            outside: places.outside_city.iter().map(|n| place_key(n)).collect(),
+            city_names: places.city_names.iter().map(|n| place_key(n)).collect(),
+        })
+    }
+
+    /// Matches the place as written. `city_hint` is the source's own statement.
+    pub fn locate(
+        &self,
+        city: Option<&str>,
+        city_hint: Option<bool>,
+        kecamatan: Option<&str>,
+        kelurahan: Option<&str>,
+    ) -> Place {
+        let key = |s: Option<&str>| s.map(place_key).filter(|k| !k.is_empty());
+        let (city, kec, kel) = (key(city), key(kecamatan), key(kelurahan));
+        let outside = |k: &Option<String>| k.as_ref().is_some_and(|k| self.outside.contains(k));
+        let mut in_city = city_hint.or_else(|| {
+            let c = city.as_ref()?;
+            if self.city_names.contains(c) {
+                Some(true)
+            } else if self.outside.contains(c) {
+                Some(false)
+            } else {
+                None
+            }
+        });
+        if outside(&kec) || outside(&kel) {
+            in_city = Some(false);
+        }
+        if in_city == Some(false) {
+            return Place {
+                in_city,
+                ..Place::default()
+            };
+        }
+        let kec_match = kec.as_ref().and_then(|k| self.kecamatan.get(k)).cloned();
+        let kel_match = kel.as_ref().and_then(|k| {
+            let within = kec_match.as_ref().map(|(code, _)| code.as_str());
+            self.kelurahan_index(k, within)
+        });
+        let kel_match = kel_match.map(|i| &self.kelurahan[i]);
+        // A kelurahan that lies in another kecamatan than the one written is not sure.
+        let kel_match = kel_match.filter(|k| {
+            kec_match
+                .as_ref()
+                .is_none_or(|(code, _)| *code == k.kecamatan_code)
+        });
+        let kecamatan = kec_match.or_else(|| {
+            let k = kel_match?;
+            self.kecamatan
+                .values()
+                .find(|(code, _)| *code == k.kecamatan_code)
+                .cloned()
+        });
+        let kelurahan = kel_match.map(|k| (k.code.clone(), k.name.clone()));
+        if kecamatan.is_some() {
+            in_city = Some(true);
+        }
+        Place {
+            kecamatan,
+            kelurahan,
+            in_city,
+        }
+    }
+
+    fn kelurahan_index(&self, key: &str, within: Option<&str>) -> Option<usize> {
+        if let Some(&i) = self.kelurahan_by_key.get(key) {
+            return Some(i);
+        }
+        // Tolerate a typo, but only where one name is clearly the nearest.
+        let limit = match key.chars().count() {
+            0..=4 => return None,
+            5..=8 => 1,
+            _ => 2,
+        };
+        let mut best: Option<(usize, usize)> = None;
+        let mut tie = false;
+        for (candidate, &i) in &self.kelurahan_by_key {
+            if within.is_some_and(|code| self.kelurahan[i].kecamatan_code != code) {
+                continue;
+            }
+            let d = strsim::levenshtein(key, candidate);
+            if d > limit {
+                continue;
+            }
+            match best {
+                Some((bd, bi)) if d == bd && bi != i => tie = true,
+                Some((bd, _)) if d >= bd => {}
+                _ => {
+                    best = Some((d, i));
+                    tie = false;
+                }
+            }
+        }
+        best.filter(|_| !tie).map(|(_, i)| i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gazetteer() -> Gazetteer {
+        Gazetteer::from_texts(
+            include_str!("../../../reference/wilayah-kota-pekalongan.csv"),
+            include_str!("../../../config/places.toml"),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn misspelled_kelurahan_of_the_channel_docs_are_resolved() {
+        let g = gazetteer();
+        let p = g.locate(None, None, Some("Pek. Timur"), Some("Kel. Noyontaan Sari"));
+        assert_eq!(
+            p.kelurahan,
+            Some(("33.75.02.1002".into(), "Noyontaansari".into()))
+        );
+        assert_eq!(p.kecamatan, Some(("33.75.02".into(), "Pekalongan Timur".into())));
+        assert_eq!(p.in_city, Some(true));
+        let p = g.locate(None, None, None, Some("Kalibaros"));
+        assert_eq!(p.kelurahan.unwrap().0, "33.75.02.1012");
+        let p = g.locate(None, None, Some("PEKALONGAN BARAT"), Some("Pasir Kraton Kramat"));
+        assert_eq!(p.kelurahan.unwrap().0, "33.75.01.1008");
+        let p = g.locate(None, None, Some("Pek. Barat"), None);
+        assert_eq!(p.kecamatan.unwrap().1, "Pekalongan Barat");
+        let p = g.locate(None, None, None, Some("Bendan Kegon"));
+        assert_eq!(p.kelurahan.unwrap().1, "Bendan Kergon");
+    }
+
+    #[test]
+    fn a_name_that_matches_nothing_well_leaves_the_code_empty() {
+        let g = gazetteer();
+        let p = g.locate(None, None, None, Some("Sidomulyo"));
+        assert_eq!(p, Place::default());
+        let p = g.locate(None, None, None, Some("Kel"));
+        assert_eq!(p.kelurahan, None);
+    }
+
+    #[test]
+    fn places_outside_the_city_are_flagged_and_get_no_code() {
+        let g = gazetteer();
+        for (city, kec) in [
+            (None, Some("Kab. Pekalongan")),
+            (None, Some("Batang")),
+            (Some("Kabupaten Pekalongan"), Some("Tirto")),
+        ] {
+            let p = g.locate(city, None, kec, Some("Tirto"));
+            assert_eq!(p.in_city, Some(false), "{city:?} {kec:?}");
+            assert_eq!(p.kelurahan, None);
+        }
+        assert_eq!(
+            g.locate(Some("Kota Pekalongan"), None, None, None).in_city,
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn a_kelurahan_in_another_kecamatan_than_written_is_not_guessed() {
+        let g = gazetteer();
+        let p = g.locate(None, None, Some("Pekalongan Utara"), Some("Medono"));
+        assert_eq!(p.kelurahan, None);
+        assert_eq!(p.kecamatan.unwrap().0, "33.75.03");
+    }
+}

@@ -1,0 +1,155 @@
+use aduan_core::{EventKind, SourceEvent, SourcePlace};
+use chrono::{TimeZone, Utc};
+
+use super::*;
+
+fn normaliser() -> Normaliser {
+    let mut n = Normaliser::new(
+        Tables {
+            wilayah_csv: include_str!("../../../reference/wilayah-kota-pekalongan.csv"),
+            categories_csv: include_str!("../../../reference/sp4n-lapor-categories.csv"),
+            places_toml: include_str!("../../../config/places.toml"),
+            agencies_toml: include_str!("../../../config/agencies.toml"),
+        },
+        Secret::new("test-key"),
+    )
+    .unwrap();
+    n.add_channel(
+        "sp4n_lapor",
+        include_str!("../../../config/mappings/sp4n_lapor.toml"),
+    )
+    .unwrap();
+    n
+}
+
+fn report() -> SourceComplaint {
+    let t = |d, h| Utc.with_ymd_and_hms(2021, 9, d, h, 0, 0).unwrap();
+    SourceComplaint {
+        channel: "sp4n_lapor".into(),
+        external_id: "9165816".into(),
+        kind_label: Some("PENGADUAN".into()),
+        urgency_label: None,
+        category_labels: vec![
+            "PEKERJAAN\u{a0}UMUM\u{a0}DAN\u{a0}PENATAAN\u{a0}RUANG".into(),
+            "jalan berlubang".into(),
+        ],
+        category_national: true,
+        title: Some("Jalan berlubang di Jl. Sriwijaya".into()),
+        body: Some("Mohon perbaikan <b>jalan</b> &amp; trotoar.".into()),
+        status_label: "Ditindaklanjuti oleh Instansi".into(),
+        agencies: vec!["Dinas Pekerjaan Umum dan Penataan Ruang Kota Pekalongan".into()],
+        place: SourcePlace {
+            city: Some("Kota Pekalongan".into()),
+            kecamatan: Some("Pekalongan Barat".into()),
+            kelurahan: Some("Bendan Kergon".into()),
+            address: Some("Jl. Sriwijaya".into()),
+            ..SourcePlace::default()
+        },
+        reporter_phone: Some("081234567890".into()),
+        reporter_email: Some("ahmad@example.id".into()),
+        anonymous: false,
+        confidential: false,
+        reported_at: t(10, 12),
+        updated_at: t(13, 7),
+        resolved_at: None,
+        events: vec![
+            SourceEvent {
+                at: t(11, 2),
+                kind: EventKind::Disposition,
+                actor: Some("Admin Koordinator".into()),
+                text: None,
+            },
+            SourceEvent {
+                at: t(13, 7),
+                kind: EventKind::FollowUp,
+                actor: Some("instansi".into()),
+                text: Some("Sudah dijadwalkan.".into()),
+            },
+        ],
+    }
+}
+
+#[test]
+fn a_national_report_is_normalised_to_the_unified_row() {
+    let out = normaliser().normalise(&report()).unwrap();
+    let c = &out.complaint;
+    assert_eq!(c.complaint_id, "sp4n_lapor:9165816");
+    assert_eq!(c.kind, Kind::Complaint);
+    assert_eq!(c.status, Status::InProgress);
+    assert_eq!(c.category_main.as_deref(), Some("PEKERJAAN UMUM DAN PENATAAN RUANG"));
+    assert_eq!(c.category_sub.as_deref(), Some("JALAN BERLUBANG"));
+    assert_eq!(c.category_method.as_deref(), Some("source"));
+    assert_eq!(c.body, "Mohon perbaikan jalan & trotoar.");
+    assert_eq!(c.kelurahan_code.as_deref(), Some("33.75.01.1006"));
+    assert_eq!(c.kecamatan_code.as_deref(), Some("33.75.01"));
+    assert_eq!(c.in_city, Some(true));
+    assert_eq!(c.first_response_at, Some(report().events[0].at));
+    assert_eq!(c.resolved_at, None);
+    assert_eq!(out.events.len(), 2);
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+}
+
+#[test]
+fn the_reporter_is_hashed_and_never_kept() {
+    let out = normaliser().normalise(&report()).unwrap();
+    let key = out.complaint.reporter_key.clone().unwrap();
+    assert_eq!(key, phone::reporter_key(b"test-key", "+6281234567890"));
+    let row = serde_json::to_string(&out.complaint).unwrap();
+    assert!(!row.contains("81234567890") && !row.contains("ahmad"), "{row}");
+    let mut anon = report();
+    anon.anonymous = true;
+    assert_eq!(normaliser().normalise(&anon).unwrap().complaint.reporter_key, None);
+}
+
+#[test]
+fn an_unknown_status_maps_to_unknown_and_is_reported() {
+    let mut r = report();
+    r.status_label = "Sedang Dipikirkan".into();
+    let out = normaliser().normalise(&r).unwrap();
+    assert_eq!(out.complaint.status, Status::Unknown);
+    assert_eq!(
+        out.warnings,
+        vec![Warning::UnknownStatus("Sedang Dipikirkan".into())]
+    );
+}
+
+#[test]
+fn a_finished_report_gets_resolved_at() {
+    let mut r = report();
+    r.status_label = "selesai otomatis".into();
+    let out = normaliser().normalise(&r).unwrap();
+    assert_eq!(out.complaint.status, Status::Closed);
+    assert_eq!(out.complaint.resolved_at, Some(r.updated_at));
+}
+
+#[test]
+fn a_category_outside_the_taxonomy_is_left_empty_and_reported() {
+    let mut r = report();
+    r.category_labels = vec!["JALAN".into(), "LUBANG".into()];
+    let out = normaliser().normalise(&r).unwrap();
+    assert_eq!(out.complaint.category_main, None);
+    assert_eq!(out.complaint.category_source, "JALAN / LUBANG");
+    assert_eq!(out.warnings.len(), 1);
+}
+
+#[test]
+fn a_channel_without_mappings_is_an_error_naming_it() {
+    let mut r = report();
+    r.channel = "nowhere".into();
+    let err = normaliser().normalise(&r).unwrap_err();
+    assert!(err.to_string().contains("nowhere"), "{err}");
+}
+
+#[test]
+fn the_same_record_gives_the_same_row_twice() {
+    let n = normaliser();
+    assert_eq!(n.normalise(&report()).unwrap(), n.normalise(&report()).unwrap());
+}
+
+#[test]
+fn a_missing_title_is_taken_from_the_text() {
+    assert_eq!(title_from("Pohon tumbang. Mohon dibantu", &[]), "Pohon tumbang");
+    assert_eq!(title_from("", &["Banjir".to_string()]), "Banjir");
+    let long = "kata ".repeat(40);
+    assert!(title_from(&long, &[]).chars().count() <= 101);
+}

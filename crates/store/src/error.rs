@@ -1,0 +1,52 @@
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The database URL is not one the store knows.
+    #[error("database URL {url:?}: {message}")]
+    Url {
+        /// The URL, without its password.
+        url: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A statement failed.
+    #[error("{what}: {source}")]
+    Sql {
+        /// What the store was doing.
+        what: String,
+        /// The database's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A migration failed or the database is newer than this program.
+    #[error("migration {version} ({name}): {message}")]
+    Migration {
+        /// The migration's number.
+        version: i64,
+        /// Its file name.
+        name: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A statement given to `query` would write.
+    #[error("the query would change the store; `aduan query` only reads: {0}")]
+    ReadOnly(String),
+}
+
+/// `Result` with [`Error`] as the default error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Adds what the store was doing to a database error.
+pub(crate) trait Context<T> {
+    fn context(self, what: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T> Context<T> for std::result::Result<T, sqlx::Error> {
+    fn context(self, what: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|source| Error::Sql {
+            what: what(),
+            source,
+        })
+    }
+}

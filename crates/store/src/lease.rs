@@ -1,0 +1,152 @@
+//! Leases: two runs of one channel never overlap. SQLite: a row in `sync_leases` that the
+//! holder renews; PostgreSQL: a session advisory lock held on a dedicated connection, freed
+//! by the server if the process dies.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use sqlx::pool::PoolConnection;
+use sqlx::{Postgres, SqlitePool};
+
+use crate::error::Context;
+use crate::{Backend, Result, Store};
+
+/// A held lease on a channel. Release it with [`Lease::release`]; a SQLite lease that is
+/// not renewed expires after its time to live.
+#[derive(Debug)]
+pub struct Lease {
+    channel: String,
+    holder: String,
+    inner: Inner,
+}
+
+#[derive(Debug)]
+enum Inner {
+    Sqlite { pool: SqlitePool, ttl: Duration },
+    Postgres { conn: PoolConnection<Postgres>, key: i64 },
+}
+
+/// A stable 64-bit key for an advisory lock (FNV-1a).
+fn lock_key(scope: &str, channel: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in scope.bytes().chain([0]).chain(channel.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h as i64
+}
+
+impl Store {
+    /// Takes the lease of `channel` for `holder`, or `None` if another holder has it.
+    pub async fn try_lease(
+        &self,
+        channel: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<Option<Lease>> {
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let now = Utc::now();
+                let expires = now + chrono::Duration::from_std(ttl).unwrap_or_default();
+                let taken = sqlx::query(
+                    "INSERT INTO sync_leases (channel, holder, acquired_at, expires_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (channel) DO UPDATE SET holder = excluded.holder, \
+                     acquired_at = excluded.acquired_at, expires_at = excluded.expires_at \
+                     WHERE sync_leases.expires_at < excluded.acquired_at OR sync_leases.holder = excluded.holder",
+                )
+                .bind(channel)
+                .bind(holder)
+                .bind(now)
+                .bind(expires)
+                .execute(pool)
+                .await
+                .context(|| format!("taking the lease of {channel}"))?
+                .rows_affected()
+                    == 1;
+                Ok(taken.then(|| Lease {
+                    channel: channel.into(),
+                    holder: holder.into(),
+                    inner: Inner::Sqlite {
+                        pool: pool.clone(),
+                        ttl,
+                    },
+                }))
+            }
+            Backend::Postgres(pool) => {
+                let mut conn = pool
+                    .acquire()
+                    .await
+                    .context(|| format!("taking the lease of {channel}"))?;
+                let scope = self.schema.clone().unwrap_or_default();
+                let key = lock_key(&scope, channel);
+                let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+                    .bind(key)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .context(|| format!("taking the lease of {channel}"))?;
+                Ok(got.then(|| Lease {
+                    channel: channel.into(),
+                    holder: holder.into(),
+                    inner: Inner::Postgres { conn, key },
+                }))
+            }
+        }
+    }
+}
+
+impl Lease {
+    /// The channel leased.
+    pub fn channel(&self) -> &str {
+        &self.channel
+    }
+
+    /// Extends a SQLite lease by its time to live (a no-op on PostgreSQL, where the lock
+    /// lasts as long as the connection).
+    pub async fn renew(&mut self) -> Result<()> {
+        if let Inner::Sqlite { pool, ttl } = &self.inner {
+            let expires = Utc::now() + chrono::Duration::from_std(*ttl).unwrap_or_default();
+            sqlx::query("UPDATE sync_leases SET expires_at = $1 WHERE channel = $2 AND holder = $3")
+                .bind(expires)
+                .bind(&self.channel)
+                .bind(&self.holder)
+                .execute(pool)
+                .await
+                .context(|| format!("renewing the lease of {}", self.channel))?;
+        }
+        Ok(())
+    }
+
+    /// Gives the lease up.
+    pub async fn release(self) -> Result<()> {
+        let channel = self.channel;
+        match self.inner {
+            Inner::Sqlite { pool, .. } => {
+                sqlx::query("DELETE FROM sync_leases WHERE channel = $1 AND holder = $2")
+                    .bind(&channel)
+                    .bind(&self.holder)
+                    .execute(&pool)
+                    .await
+                    .context(|| format!("releasing the lease of {channel}"))?;
+            }
+            Inner::Postgres { mut conn, key } => {
+                sqlx::query("SELECT pg_advisory_unlock($1)")
+                    .bind(key)
+                    .execute(&mut *conn)
+                    .await
+                    .context(|| format!("releasing the lease of {channel}"))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn lock_keys_differ_by_channel_and_scope() {
+        let a = super::lock_key("", "cc112");
+        assert_eq!(a, super::lock_key("", "cc112"));
+        assert_ne!(a, super::lock_key("", "sp4n_lapor"));
+        assert_ne!(a, super::lock_key("t1", "cc112"));
+    }
+}

@@ -1,0 +1,288 @@
+//! The only code of Aduan that speaks SQL.
+//!
+//! One [`Store`] over two backends: SQLite, the embedded default (a file created and migrated
+//! on first use, WAL, `busy_timeout`), and PostgreSQL, selected by a `postgres://` URL, with
+//! the same schema and behaviour. It archives raw payloads, upserts complaints, appends
+//! events, keeps quarantine, cursors, runs and leases. It knows no channel by name.
+//!
+//! ```no_run
+//! # async fn demo() -> aduan_store::Result<()> {
+//! let store = aduan_store::Store::open("sqlite:aduan.db").await?;
+//! println!("{}", store.cursor("sp4n_lapor").await?.unwrap_or_default());
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+mod error;
+mod lease;
+mod migrate;
+mod read;
+mod write;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+pub use error::{Error, Result};
+pub use lease::Lease;
+pub use read::{
+    ChannelStatus, QuarantineEntry, QueryResult, RunSummary, StoredRaw, SummaryRow,
+};
+pub use write::{ComplaintRow, EventRow, NewRaw, QuarantineRow, RunRecord, WriteBatch};
+
+use error::Context;
+
+/// Runs the same body against whichever pool the store holds. Both arms are type-checked,
+/// so one SQL text serves both backends wherever the SQL is the same.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite($pool) => $body,
+            $crate::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+#[derive(Debug, Clone)]
+pub(crate) enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The store: a pool on SQLite or PostgreSQL, migrated.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(crate) backend: Backend,
+    url: String,
+    /// The SQLite file, for the read-only connections of `query`.
+    sqlite_file: Option<std::path::PathBuf>,
+    /// The PostgreSQL schema, when not the default (tests, several deployments in one DB).
+    schema: Option<String>,
+}
+
+/// A URL with its password replaced, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &userinfo[..colon],
+                    &url[at..]
+                ),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Store {
+    /// Opens (and on first use creates and migrates) the store at `url`:
+    /// `sqlite:path/to/file.db` (or a plain path) or `postgres://user@host/db`.
+    pub async fn open(url: &str) -> Result<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::open_postgres(url, None).await
+        } else {
+            Self::open_sqlite(url).await
+        }
+    }
+
+    /// Opens a PostgreSQL store whose tables live in `schema` (created if missing).
+    pub async fn open_postgres_in_schema(url: &str, schema: &str) -> Result<Self> {
+        Self::open_postgres(url, Some(schema)).await
+    }
+
+    async fn open_sqlite(url: &str) -> Result<Self> {
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        let path = path.split('?').next().unwrap_or(path);
+        if path.is_empty() || path == ":memory:" {
+            return Err(Error::Url {
+                url: url.to_string(),
+                message: "give a file path; an in-memory database would lose everything".into(),
+            });
+        }
+        if let Some(dir) = std::path::Path::new(path).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|e| Error::Url {
+                    url: url.to_string(),
+                    message: format!("cannot create folder {}: {e}", dir.display()),
+                })?;
+            }
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(30))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .context(|| format!("opening SQLite database {path}"))?;
+        let store = Self {
+            backend: Backend::Sqlite(pool),
+            url: format!("sqlite:{path}"),
+            sqlite_file: Some(path.into()),
+            schema: None,
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn open_postgres(url: &str, schema: Option<&str>) -> Result<Self> {
+        let shown = redact_url(url);
+        let mut options = PgConnectOptions::from_str(url).map_err(|e| Error::Url {
+            url: shown.clone(),
+            message: e.to_string(),
+        })?;
+        if let Some(schema) = schema {
+            if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(Error::Url {
+                    url: shown,
+                    message: format!("schema name {schema:?}: letters, digits and _ only"),
+                });
+            }
+            let pool = PgPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options.clone())
+                .await
+                .context(|| format!("connecting to {shown}"))?;
+            sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                .execute(&pool)
+                .await
+                .context(|| format!("creating schema {schema}"))?;
+            pool.close().await;
+            options = options.options([("search_path", schema)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .context(|| format!("connecting to {shown}"))?;
+        let store = Self {
+            backend: Backend::Postgres(pool),
+            url: shown,
+            sqlite_file: None,
+            schema: schema.map(str::to_string),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The store's URL, password removed.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Applies the migrations not yet applied.
+    pub async fn migrate(&self) -> Result<()> {
+        let migrations = match self.backend {
+            Backend::Sqlite(_) => migrate::SQLITE,
+            Backend::Postgres(_) => migrate::POSTGRES,
+        };
+        on_pool!(self, pool => {
+            sqlx::query(migrate::CREATE_TABLE)
+                .execute(pool)
+                .await
+                .context(|| "creating schema_migrations".into())?;
+            let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+                .fetch_all(pool)
+                .await
+                .context(|| "reading schema_migrations".into())?;
+            let newest_known = migrations.last().map(|m| m.version).unwrap_or(0);
+            if let Some(v) = applied.iter().find(|v| **v > newest_known) {
+                return Err(Error::Migration {
+                    version: *v,
+                    name: "?".into(),
+                    message: "the database was migrated by a newer Aduan".into(),
+                });
+            }
+            for m in migrations.iter().filter(|m| !applied.contains(&m.version)) {
+                let fail = |e: sqlx::Error| Error::Migration {
+                    version: m.version,
+                    name: m.name.into(),
+                    message: e.to_string(),
+                };
+                let mut tx = pool.begin().await.map_err(fail)?;
+                sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(fail)?;
+                sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                    .bind(m.version)
+                    .bind(m.name)
+                    .bind(chrono::Utc::now().to_rfc3339())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(fail)?;
+                tx.commit().await.map_err(fail)?;
+                tracing::info!(version = m.version, name = m.name, "Applied migration.");
+            }
+            Ok(())
+        })
+    }
+
+    /// Whether the database answers and every migration is applied.
+    pub async fn ready(&self) -> Result<()> {
+        let newest = match self.backend {
+            Backend::Sqlite(_) => migrate::SQLITE,
+            Backend::Postgres(_) => migrate::POSTGRES,
+        }
+        .len() as i64;
+        let applied: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations")
+                .fetch_one(pool)
+                .await
+                .context(|| "reading schema_migrations".into())?
+        });
+        if applied < newest {
+            return Err(Error::Migration {
+                version: applied + 1,
+                name: "?".into(),
+                message: "not applied".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_url_shown_in_messages_has_no_password() {
+        assert_eq!(
+            redact_url("postgres://aduan:s3cret@db:5432/aduan"),
+            "postgres://aduan:***@db:5432/aduan"
+        );
+        assert_eq!(redact_url("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
+        assert_eq!(redact_url("sqlite:aduan.db"), "sqlite:aduan.db");
+    }
+}

@@ -1,0 +1,26 @@
+//! A small migration runner: each backend's `migrations/<backend>/NNNN_name.sql`, applied in
+//! order, each in its own transaction, recorded in `schema_migrations`.
+
+/// One migration: number, file name, SQL.
+pub(crate) struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+pub(crate) const SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    name: "0001_init.sql",
+    sql: include_str!("../../../migrations/sqlite/0001_init.sql"),
+}];
+
+pub(crate) const POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    name: "0001_init.sql",
+    sql: include_str!("../../../migrations/postgres/0001_init.sql"),
+}];
+
+pub(crate) const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version BIGINT PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL)";

@@ -1,0 +1,336 @@
+//! Reading: status, quarantine, raw records for rebuilding, summaries and analysts' queries.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Column, Executor, Row, Statement, TypeInfo, ValueRef};
+
+use crate::error::Context;
+use crate::{on_pool, Backend, Error, Result, Store};
+
+/// The latest runs and the state of one channel.
+#[derive(Debug, Clone)]
+pub struct ChannelStatus {
+    /// The channel id.
+    pub channel: String,
+    /// Its saved cursor.
+    pub cursor: Option<String>,
+    /// Complaints stored.
+    pub complaints: i64,
+    /// Open quarantine entries.
+    pub quarantined_open: i64,
+    /// The latest runs, newest first.
+    pub runs: Vec<RunSummary>,
+}
+
+/// One row of `sync_runs`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+#[allow(missing_docs)]
+pub struct RunSummary {
+    pub run_id: String,
+    pub channel: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub outcome: Option<String>,
+    pub fetched: i64,
+    pub inserted: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub quarantined: i64,
+    pub error: Option<String>,
+    pub report: Option<String>,
+}
+
+/// One row of `quarantine`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+#[allow(missing_docs)]
+pub struct QuarantineEntry {
+    pub quarantine_id: i64,
+    pub channel: String,
+    pub raw_id: Option<i64>,
+    pub source_ref: String,
+    pub record: String,
+    pub field: String,
+    pub reason: String,
+    pub payload: Vec<u8>,
+    pub run_id: Option<String>,
+    pub quarantined_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// One archived payload.
+#[derive(Debug, Clone, sqlx::FromRow)]
+#[allow(missing_docs)]
+pub struct StoredRaw {
+    pub raw_id: i64,
+    pub channel: String,
+    pub source_ref: String,
+    pub external_id: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub content_hash: Vec<u8>,
+    pub payload: Vec<u8>,
+}
+
+/// Complaints per channel and kind.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[allow(missing_docs)]
+pub struct SummaryRow {
+    pub channel: String,
+    pub kind: String,
+    pub count: i64,
+}
+
+/// The columns and rows of a read-only query, values as JSON.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryResult {
+    /// Column names, in order.
+    pub columns: Vec<String>,
+    /// Rows, each value in column order.
+    pub rows: Vec<Vec<serde_json::Value>>,
+}
+
+const RUN_COLUMNS: &str = "run_id, channel, started_at, finished_at, outcome, fetched, inserted, \
+    updated, unchanged, quarantined, error, report";
+const QUARANTINE_COLUMNS: &str = "quarantine_id, channel, raw_id, source_ref, record, field, \
+    reason, payload, run_id, quarantined_at, resolved_at";
+
+impl Store {
+    /// The state of every channel that has runs, a cursor or complaints.
+    pub async fn channel_status(&self, runs_per_channel: i64) -> Result<Vec<ChannelStatus>> {
+        on_pool!(self, pool => {
+            let channels: Vec<String> = sqlx::query_scalar(
+                "SELECT channel FROM sync_runs UNION SELECT channel FROM sync_state \
+                 UNION SELECT channel FROM complaints ORDER BY 1",
+            )
+            .fetch_all(pool)
+            .await
+            .context(|| "listing channels".into())?;
+            let mut out = Vec::new();
+            for channel in channels {
+                let cursor = self.cursor(&channel).await?;
+                let complaints: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM complaints WHERE channel = $1")
+                        .bind(&channel)
+                        .fetch_one(pool)
+                        .await
+                        .context(|| format!("counting complaints of {channel}"))?;
+                let quarantined_open: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM quarantine WHERE channel = $1 AND resolved_at IS NULL",
+                )
+                .bind(&channel)
+                .fetch_one(pool)
+                .await
+                .context(|| format!("counting quarantine of {channel}"))?;
+                let runs = sqlx::query_as::<_, RunSummary>(&format!(
+                    "SELECT {RUN_COLUMNS} FROM sync_runs WHERE channel = $1 ORDER BY started_at DESC, run_id DESC LIMIT $2"
+                ))
+                .bind(&channel)
+                .bind(runs_per_channel)
+                .fetch_all(pool)
+                .await
+                .context(|| format!("reading runs of {channel}"))?;
+                out.push(ChannelStatus { channel, cursor, complaints, quarantined_open, runs });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Every run of a channel (or all), oldest first.
+    pub async fn runs(&self, channel: Option<&str>) -> Result<Vec<RunSummary>> {
+        on_pool!(self, pool => {
+            sqlx::query_as::<_, RunSummary>(&format!(
+                "SELECT {RUN_COLUMNS} FROM sync_runs WHERE ($1 IS NULL OR channel = $1) ORDER BY started_at, run_id"
+            ))
+            .bind(channel)
+            .fetch_all(pool)
+            .await
+            .context(|| "reading runs".into())
+        })
+    }
+
+    /// Quarantine entries, newest first; only open ones unless `all`.
+    pub async fn quarantine_list(
+        &self,
+        channel: Option<&str>,
+        all: bool,
+        limit: i64,
+    ) -> Result<Vec<QuarantineEntry>> {
+        on_pool!(self, pool => {
+            sqlx::query_as::<_, QuarantineEntry>(&format!(
+                "SELECT {QUARANTINE_COLUMNS} FROM quarantine WHERE ($1 IS NULL OR channel = $1) \
+                 AND ($2 OR resolved_at IS NULL) ORDER BY quarantine_id DESC LIMIT $3"
+            ))
+            .bind(channel)
+            .bind(all)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+            .context(|| "reading quarantine".into())
+        })
+    }
+
+    /// One quarantine entry.
+    pub async fn quarantine_get(&self, quarantine_id: i64) -> Result<Option<QuarantineEntry>> {
+        on_pool!(self, pool => {
+            sqlx::query_as::<_, QuarantineEntry>(&format!(
+                "SELECT {QUARANTINE_COLUMNS} FROM quarantine WHERE quarantine_id = $1"
+            ))
+            .bind(quarantine_id)
+            .fetch_optional(pool)
+            .await
+            .context(|| format!("reading quarantine entry {quarantine_id}"))
+        })
+    }
+
+    /// Up to `limit` archived payloads with `raw_id > after`, in arrival order.
+    pub async fn raw_after(&self, after: i64, limit: i64) -> Result<Vec<StoredRaw>> {
+        on_pool!(self, pool => {
+            sqlx::query_as::<_, StoredRaw>(
+                "SELECT raw_id, channel, source_ref, external_id, received_at, content_hash, payload \
+                 FROM raw_records WHERE raw_id > $1 ORDER BY raw_id LIMIT $2",
+            )
+            .bind(after)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+            .context(|| "reading raw records".into())
+        })
+    }
+
+    /// Channels that have archived payloads.
+    pub async fn raw_channels(&self) -> Result<Vec<String>> {
+        on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT DISTINCT channel FROM raw_records ORDER BY channel")
+                .fetch_all(pool)
+                .await
+                .context(|| "listing raw channels".into())
+        })
+    }
+
+    /// Complaints per channel and kind.
+    pub async fn summary(&self) -> Result<Vec<SummaryRow>> {
+        on_pool!(self, pool => {
+            sqlx::query_as::<_, SummaryRow>(
+                "SELECT channel, kind, COUNT(*) AS count FROM complaints GROUP BY channel, kind ORDER BY channel, kind",
+            )
+            .fetch_all(pool)
+            .await
+            .context(|| "summarising complaints".into())
+        })
+    }
+
+    /// A fingerprint of the whole `complaints` table (every column, every row), to check that
+    /// a rebuild gives the same table.
+    pub async fn complaints_fingerprint(&self) -> Result<String> {
+        let result = self
+            .query("SELECT * FROM complaints ORDER BY complaint_id")
+            .await?;
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let text = serde_json::to_string(&result.rows).unwrap_or_default();
+        for b in text.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        Ok(format!("{:016x}:{}", h, result.rows.len()))
+    }
+
+    /// Runs one read-only SQL statement. A statement that writes is refused: SQLite runs it on
+    /// a read-only connection, PostgreSQL in a `READ ONLY` transaction.
+    pub async fn query(&self, sql: &str) -> Result<QueryResult> {
+        let refuse = |e: sqlx::Error| match &e {
+            sqlx::Error::Database(d)
+                if d.message().contains("readonly")
+                    || d.message().contains("read-only")
+                    || d.code().as_deref() == Some("25006") =>
+            {
+                Error::ReadOnly(d.message().to_string())
+            }
+            _ => Error::Sql {
+                what: "running the query".into(),
+                source: e,
+            },
+        };
+        match &self.backend {
+            Backend::Sqlite(_) => {
+                let path = self.sqlite_file.clone().unwrap_or_default();
+                let options = sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(&path)
+                    .read_only(true);
+                let mut conn = sqlx::ConnectOptions::connect(&options)
+                    .await
+                    .context(|| format!("opening {} read-only", path.display()))?;
+                let stmt = (&mut conn).prepare(sql).await.map_err(refuse)?;
+                let columns: Vec<String> =
+                    stmt.columns().iter().map(|c| c.name().to_string()).collect();
+                let rows = sqlx::query(sql).fetch_all(&mut conn).await.map_err(refuse)?;
+                let rows = rows
+                    .iter()
+                    .map(|row| (0..columns.len()).map(|i| sqlite_value(row, i)).collect())
+                    .collect();
+                Ok(QueryResult { columns, rows })
+            }
+            Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await.context(|| "starting a query".into())?;
+                sqlx::query("SET TRANSACTION READ ONLY")
+                    .execute(&mut *tx)
+                    .await
+                    .context(|| "starting a read-only transaction".into())?;
+                let columns: Vec<String> = {
+                    let stmt = (&mut *tx).prepare(sql).await.map_err(refuse)?;
+                    stmt.columns().iter().map(|c| c.name().to_string()).collect()
+                };
+                let first_word = sql
+                    .trim_start()
+                    .split(|c: char| c.is_whitespace() || c == '(')
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                if columns.is_empty() || !matches!(first_word.as_str(), "select" | "with" | "values" | "table") {
+                    // Not a plain query: run it as it is; the READ ONLY transaction refuses writes.
+                    sqlx::query(sql).execute(&mut *tx).await.map_err(refuse)?;
+                    tx.rollback().await.context(|| "ending the query".into())?;
+                    return Ok(QueryResult { columns, rows: Vec::new() });
+                }
+                // Every type PostgreSQL has turns into JSON on the server side, in column order.
+                let wrapped = format!(
+                    "SELECT (SELECT json_agg(e.value ORDER BY e.n) FROM json_each(row_to_json(q)) WITH ORDINALITY AS e(key, value, n))::text FROM ({}) AS q",
+                    sql.trim().trim_end_matches(';')
+                );
+                let texts: Vec<Option<String>> = sqlx::query_scalar(&wrapped)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(refuse)?;
+                tx.rollback().await.context(|| "ending the query".into())?;
+                let rows = texts
+                    .iter()
+                    .map(|t| match t.as_deref().map(serde_json::from_str::<serde_json::Value>) {
+                        Some(Ok(serde_json::Value::Array(values))) => values,
+                        _ => Vec::new(),
+                    })
+                    .collect();
+                Ok(QueryResult { columns, rows })
+            }
+        }
+    }
+}
+
+fn sqlite_value(row: &sqlx::sqlite::SqliteRow, i: usize) -> serde_json::Value {
+    use serde_json::Value;
+    let Ok(raw) = row.try_get_raw(i) else {
+        return Value::Null;
+    };
+    if raw.is_null() {
+        return Value::Null;
+    }
+    match raw.type_info().name() {
+        "INTEGER" | "BOOLEAN" => row.try_get_unchecked::<i64, _>(i).map(Value::from).unwrap_or(Value::Null),
+        "REAL" => row.try_get_unchecked::<f64, _>(i).map(Value::from).unwrap_or(Value::Null),
+        "BLOB" => row
+            .try_get::<Vec<u8>, _>(i)
+            .map(|b| Value::String(format!("x'{}'", hex_encode(&b))))
+            .unwrap_or(Value::Null),
+        _ => row.try_get_unchecked::<String, _>(i).map(Value::from).unwrap_or(Value::Null),
+    }
+}
+
+fn hex_encode(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,82 @@
+//! Stores for tests: a temporary SQLite file, and an isolated schema on a real PostgreSQL.
+//!
+//! PostgreSQL is found at `ADUAN_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/test`). Where none answers, the PostgreSQL half says it
+//! is skipped and why, unless `ADUAN_REQUIRE_POSTGRES=1` (CI), where that is a failure.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::Store;
+
+/// The default PostgreSQL URL of the tests.
+pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A store for one test; a SQLite store's folder is removed when it is dropped.
+#[derive(Debug)]
+pub struct TestStore {
+    /// The store.
+    pub store: Store,
+    /// `sqlite` or `postgres`.
+    pub label: &'static str,
+    /// The URL to give a process (`aduan --database …`); for PostgreSQL see `schema`.
+    pub url: String,
+    /// The PostgreSQL schema of this test.
+    pub schema: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// The PostgreSQL URL of the tests.
+pub fn postgres_url() -> String {
+    std::env::var("ADUAN_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into())
+}
+
+/// A new SQLite store in a temporary folder.
+pub async fn sqlite() -> TestStore {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("aduan.db");
+    let url = format!("sqlite:{}", path.display());
+    let store = Store::open(&url).await.expect("open SQLite store");
+    TestStore {
+        store,
+        label: "sqlite",
+        url,
+        schema: None,
+        _dir: Some(dir),
+    }
+}
+
+/// A new PostgreSQL store in a schema of its own, or `None` (with a line on stderr saying
+/// why) when no server answers and `ADUAN_REQUIRE_POSTGRES` is not set.
+pub async fn postgres() -> Option<TestStore> {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let url = postgres_url();
+    let schema = format!(
+        "aduan_t_{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        chrono::Utc::now().timestamp_subsec_nanos()
+    );
+    match Store::open_postgres_in_schema(&url, &schema).await {
+        Ok(store) => Some(TestStore {
+            store,
+            label: "postgres",
+            url,
+            schema: Some(schema),
+            _dir: None,
+        }),
+        Err(e) => {
+            if std::env::var("ADUAN_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+                panic!("PostgreSQL is required (ADUAN_REQUIRE_POSTGRES=1) but {url} fails: {e}");
+            }
+            eprintln!("skipped: PostgreSQL half of this test: {url} is not reachable ({e}); set ADUAN_TEST_POSTGRES_URL");
+            None
+        }
+    }
+}
+
+/// Both backends (PostgreSQL only where reachable).
+pub async fn all() -> Vec<TestStore> {
+    let mut v = vec![sqlite().await];
+    v.extend(postgres().await);
+    v
+}

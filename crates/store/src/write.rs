@@ -1,0 +1,386 @@
+//! Writing: one batch (raw payloads, complaints, events, quarantine, cursor) per transaction.
+
+use std::collections::{HashMap, HashSet};
+
+use aduan_core::{UnifiedComplaint, UnifiedEvent};
+use chrono::{DateTime, Utc};
+use sqlx::QueryBuilder;
+
+use crate::error::Context;
+use crate::{on_pool, Result, Store};
+
+/// A raw payload to archive.
+#[derive(Debug, Clone)]
+pub struct NewRaw {
+    /// Where it came from.
+    pub source_ref: String,
+    /// The record's identity, where known.
+    pub external_id: Option<String>,
+    /// When it was received.
+    pub received_at: DateTime<Utc>,
+    /// SHA-256 of `payload`.
+    pub content_hash: Vec<u8>,
+    /// The bytes as received.
+    pub payload: Vec<u8>,
+}
+
+/// A complaint to insert or update, with the hash of its content.
+#[derive(Debug, Clone)]
+pub struct ComplaintRow {
+    /// The row.
+    pub complaint: UnifiedComplaint,
+    /// Hash of every column but `synced_at`.
+    pub row_hash: String,
+}
+
+/// An event to append (once: `(complaint_id, event_key)` is unique).
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    /// The event.
+    pub event: UnifiedEvent,
+    /// Hash of its content.
+    pub event_key: String,
+}
+
+/// A record that could not be read or normalised.
+#[derive(Debug, Clone)]
+pub struct QuarantineRow {
+    /// SHA-256 of the raw payload, to link the archived record.
+    pub content_hash: Vec<u8>,
+    /// Where it came from.
+    pub source_ref: String,
+    /// Which record.
+    pub record: String,
+    /// Which field (empty for the whole record).
+    pub field: String,
+    /// Why.
+    pub reason: String,
+    /// The raw payload.
+    pub payload: Vec<u8>,
+}
+
+/// Everything one batch writes, committed together.
+#[derive(Debug, Default)]
+pub struct WriteBatch<'a> {
+    /// The channel id.
+    pub channel: &'a str,
+    /// The run writing it.
+    pub run_id: Option<&'a str>,
+    /// `synced_at` of changed rows.
+    pub now: DateTime<Utc>,
+    /// Raw payloads not archived before.
+    pub raws: &'a [NewRaw],
+    /// Complaints new or changed.
+    pub complaints: &'a [ComplaintRow],
+    /// Events to append.
+    pub events: &'a [EventRow],
+    /// Records that failed.
+    pub quarantine: &'a [QuarantineRow],
+    /// The cursor covering this batch (`None`: unchanged).
+    pub cursor: Option<&'a str>,
+}
+
+/// The outcome of one run, for `sync_runs`.
+#[derive(Debug, Clone, Default)]
+pub struct RunRecord {
+    /// The run's id.
+    pub run_id: String,
+    /// The channel.
+    pub channel: String,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When it finished.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// `ok`, `partial`, `failed`, `skipped`; `None` while running.
+    pub outcome: Option<String>,
+    /// Records received.
+    pub fetched: i64,
+    /// Complaints inserted.
+    pub inserted: i64,
+    /// Complaints changed.
+    pub updated: i64,
+    /// Records that changed nothing.
+    pub unchanged: i64,
+    /// Records quarantined.
+    pub quarantined: i64,
+    /// The error, if any.
+    pub error: Option<String>,
+    /// JSON: faults met and unknown values.
+    pub report: Option<String>,
+}
+
+const COMPLAINT_COLUMNS: &str = "complaint_id, channel, external_id, kind, urgency, \
+    category_main, category_sub, category_source, category_method, title, body, status, \
+    status_source, agency, kecamatan_code, kelurahan_code, kecamatan, kelurahan, address, \
+    latitude, longitude, in_city, reporter_key, anonymous, confidential, reported_at, \
+    updated_at, first_response_at, resolved_at, incident_id, synced_at, row_hash";
+
+/// Rows per multi-row statement: 32 columns stay well under SQLite's 32,766 variables.
+const CHUNK: usize = 500;
+
+fn upsert_tail() -> String {
+    let sets: Vec<String> = COMPLAINT_COLUMNS
+        .split(',')
+        .map(str::trim)
+        .filter(|c| *c != "complaint_id")
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    // An older version never overwrites a newer one.
+    format!(
+        " ON CONFLICT (complaint_id) DO UPDATE SET {} WHERE complaints.updated_at <= excluded.updated_at",
+        sets.join(", ")
+    )
+}
+
+macro_rules! push_complaint {
+    ($b:expr, $row:expr, $now:expr) => {{
+        let c = &$row.complaint;
+        $b.push_bind(&c.complaint_id)
+            .push_bind(&c.channel)
+            .push_bind(&c.external_id)
+            .push_bind(c.kind.as_str())
+            .push_bind(c.urgency.as_str())
+            .push_bind(&c.category_main)
+            .push_bind(&c.category_sub)
+            .push_bind(&c.category_source)
+            .push_bind(&c.category_method)
+            .push_bind(&c.title)
+            .push_bind(&c.body)
+            .push_bind(c.status.as_str())
+            .push_bind(&c.status_source)
+            .push_bind(&c.agency)
+            .push_bind(&c.kecamatan_code)
+            .push_bind(&c.kelurahan_code)
+            .push_bind(&c.kecamatan)
+            .push_bind(&c.kelurahan)
+            .push_bind(&c.address)
+            .push_bind(c.latitude)
+            .push_bind(c.longitude)
+            .push_bind(c.in_city)
+            .push_bind(&c.reporter_key)
+            .push_bind(c.anonymous)
+            .push_bind(c.confidential)
+            .push_bind(c.reported_at)
+            .push_bind(c.updated_at)
+            .push_bind(c.first_response_at)
+            .push_bind(c.resolved_at)
+            .push_bind(&c.incident_id)
+            .push_bind($now)
+            .push_bind(&$row.row_hash);
+    }};
+}
+
+/// What is stored of a complaint, to tell new, changed, unchanged and stale apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrentRow {
+    /// Hash of the stored content.
+    pub row_hash: String,
+    /// The stored `updated_at`.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// The saved cursor of a channel.
+    pub async fn cursor(&self, channel: &str) -> Result<Option<String>> {
+        on_pool!(self, pool => {
+            let c: Option<Option<String>> =
+                sqlx::query_scalar("SELECT cursor FROM sync_state WHERE channel = $1")
+                    .bind(channel)
+                    .fetch_optional(pool)
+                    .await
+                    .context(|| format!("reading the cursor of {channel}"))?;
+            Ok(c.flatten())
+        })
+    }
+
+    /// Which of `hashes` are archived already for `channel`.
+    pub async fn known_hashes(
+        &self,
+        channel: &str,
+        hashes: &[Vec<u8>],
+    ) -> Result<HashSet<Vec<u8>>> {
+        let mut known = HashSet::new();
+        for chunk in hashes.chunks(CHUNK) {
+            on_pool!(self, pool => {
+                let mut q = QueryBuilder::new(
+                    "SELECT content_hash FROM raw_records WHERE channel = ",
+                );
+                q.push_bind(channel).push(" AND content_hash IN (");
+                let mut sep = q.separated(", ");
+                for h in chunk {
+                    sep.push_bind(h);
+                }
+                q.push(")");
+                let found: Vec<Vec<u8>> = q
+                    .build_query_scalar()
+                    .fetch_all(pool)
+                    .await
+                    .context(|| format!("looking up archived payloads of {channel}"))?;
+                known.extend(found);
+            });
+        }
+        Ok(known)
+    }
+
+    /// The stored hash and `updated_at` of each of `ids` that exists.
+    pub async fn current_rows(&self, ids: &[&str]) -> Result<HashMap<String, CurrentRow>> {
+        let mut rows = HashMap::new();
+        for chunk in ids.chunks(CHUNK) {
+            on_pool!(self, pool => {
+                let mut q = QueryBuilder::new(
+                    "SELECT complaint_id, row_hash, updated_at FROM complaints WHERE complaint_id IN (",
+                );
+                let mut sep = q.separated(", ");
+                for id in chunk {
+                    sep.push_bind(*id);
+                }
+                q.push(")");
+                let found: Vec<(String, String, DateTime<Utc>)> = q
+                    .build_query_as()
+                    .fetch_all(pool)
+                    .await
+                    .context(|| "looking up stored complaints".into())?;
+                rows.extend(found.into_iter().map(|(id, row_hash, updated_at)| {
+                    (id, CurrentRow { row_hash, updated_at })
+                }));
+            });
+        }
+        Ok(rows)
+    }
+
+    /// Writes one batch in one transaction: archive first, then complaints, events,
+    /// quarantine and the cursor. Either all of it is stored or none.
+    pub async fn write_batch(&self, w: &WriteBatch<'_>) -> Result<()> {
+        let channel = w.channel;
+        let upsert = upsert_tail();
+        on_pool!(self, pool => {
+            let mut tx = pool
+                .begin()
+                .await
+                .context(|| format!("starting a transaction for {channel}"))?;
+            for chunk in w.raws.chunks(CHUNK) {
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO raw_records (channel, source_ref, external_id, received_at, content_hash, payload, run_id) ",
+                );
+                q.push_values(chunk, |mut b, r| {
+                    b.push_bind(channel)
+                        .push_bind(&r.source_ref)
+                        .push_bind(&r.external_id)
+                        .push_bind(r.received_at)
+                        .push_bind(&r.content_hash)
+                        .push_bind(&r.payload)
+                        .push_bind(w.run_id);
+                });
+                q.push(" ON CONFLICT (channel, content_hash) DO NOTHING");
+                q.build()
+                    .execute(&mut *tx)
+                    .await
+                    .context(|| format!("archiving raw payloads of {channel}"))?;
+            }
+            for chunk in w.complaints.chunks(CHUNK) {
+                let mut q = QueryBuilder::new(format!("INSERT INTO complaints ({COMPLAINT_COLUMNS}) "));
+                q.push_values(chunk, |mut b, row| push_complaint!(b, row, w.now));
+                q.push(&upsert);
+                q.build()
+                    .execute(&mut *tx)
+                    .await
+                    .context(|| format!("upserting complaints of {channel}"))?;
+            }
+            for chunk in w.events.chunks(CHUNK) {
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO complaint_events (complaint_id, occurred_at, event_type, actor, body, event_key) ",
+                );
+                q.push_values(chunk, |mut b, e| {
+                    b.push_bind(&e.event.complaint_id)
+                        .push_bind(e.event.occurred_at)
+                        .push_bind(e.event.kind.as_str())
+                        .push_bind(&e.event.actor)
+                        .push_bind(&e.event.body)
+                        .push_bind(&e.event_key);
+                });
+                q.push(" ON CONFLICT (complaint_id, event_key) DO NOTHING");
+                q.build()
+                    .execute(&mut *tx)
+                    .await
+                    .context(|| format!("appending events of {channel}"))?;
+            }
+            for qr in w.quarantine {
+                sqlx::query(
+                    "INSERT INTO quarantine (channel, raw_id, source_ref, record, field, reason, payload, run_id, quarantined_at) \
+                     VALUES ($1, (SELECT raw_id FROM raw_records WHERE channel = $1 AND content_hash = $2), $3, $4, $5, $6, $7, $8, $9) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(channel)
+                .bind(&qr.content_hash)
+                .bind(&qr.source_ref)
+                .bind(&qr.record)
+                .bind(&qr.field)
+                .bind(&qr.reason)
+                .bind(&qr.payload)
+                .bind(w.run_id)
+                .bind(w.now)
+                .execute(&mut *tx)
+                .await
+                .context(|| format!("quarantining {} of {channel}", qr.record))?;
+            }
+            if let Some(cursor) = w.cursor {
+                sqlx::query(
+                    "INSERT INTO sync_state (channel, cursor, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (channel) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
+                )
+                .bind(channel)
+                .bind(cursor)
+                .bind(w.now)
+                .execute(&mut *tx)
+                .await
+                .context(|| format!("saving the cursor of {channel}"))?;
+            }
+            tx.commit()
+                .await
+                .context(|| format!("committing a batch of {channel}"))?;
+            Ok(())
+        })
+    }
+
+    /// Writes a run's row (insert or update by `run_id`).
+    pub async fn save_run(&self, run: &RunRecord) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO sync_runs (run_id, channel, started_at, finished_at, outcome, fetched, inserted, updated, unchanged, quarantined, error, report) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                 ON CONFLICT (run_id) DO UPDATE SET finished_at = excluded.finished_at, outcome = excluded.outcome, \
+                 fetched = excluded.fetched, inserted = excluded.inserted, updated = excluded.updated, \
+                 unchanged = excluded.unchanged, quarantined = excluded.quarantined, error = excluded.error, report = excluded.report",
+            )
+            .bind(&run.run_id)
+            .bind(&run.channel)
+            .bind(run.started_at)
+            .bind(run.finished_at)
+            .bind(&run.outcome)
+            .bind(run.fetched)
+            .bind(run.inserted)
+            .bind(run.updated)
+            .bind(run.unchanged)
+            .bind(run.quarantined)
+            .bind(&run.error)
+            .bind(&run.report)
+            .execute(pool)
+            .await
+            .context(|| format!("recording run {} of {}", run.run_id, run.channel))?;
+            Ok(())
+        })
+    }
+
+    /// Marks a quarantined record as dealt with.
+    pub async fn resolve_quarantine(&self, quarantine_id: i64, at: DateTime<Utc>) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE quarantine SET resolved_at = $1 WHERE quarantine_id = $2")
+                .bind(at)
+                .bind(quarantine_id)
+                .execute(pool)
+                .await
+                .context(|| format!("resolving quarantine entry {quarantine_id}"))?;
+            Ok(())
+        })
+    }
+}

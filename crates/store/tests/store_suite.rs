@@ -1,0 +1,256 @@
+//! One store test suite, run against SQLite and against a real PostgreSQL.
+
+use std::time::Duration;
+
+use aduan_core::{EventKind, Kind, Status, UnifiedComplaint, UnifiedEvent, Urgency};
+use aduan_store::testing::{self, TestStore};
+use aduan_store::{ComplaintRow, EventRow, NewRaw, QuarantineRow, RunRecord, Store, WriteBatch};
+use chrono::{DateTime, TimeZone, Utc};
+
+fn t(h: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 2, 1, h, 0, 0).unwrap()
+}
+
+fn complaint(id: &str, status: Status, updated: DateTime<Utc>) -> ComplaintRow {
+    let c = UnifiedComplaint {
+        complaint_id: format!("sp4n_lapor:{id}"),
+        channel: "sp4n_lapor".into(),
+        external_id: id.into(),
+        kind: Kind::Complaint,
+        urgency: Urgency::Normal,
+        category_main: Some("PEKERJAAN UMUM DAN PENATAAN RUANG".into()),
+        category_sub: Some("JALAN BERLUBANG".into()),
+        category_source: "x / y".into(),
+        category_method: Some("source".into()),
+        title: "Jalan berlubang".into(),
+        body: "Mohon diperbaiki".into(),
+        status,
+        status_source: "Selesai".into(),
+        agency: None,
+        kecamatan_code: Some("33.75.01".into()),
+        kelurahan_code: None,
+        kecamatan: Some("Pekalongan Barat".into()),
+        kelurahan: None,
+        address: None,
+        latitude: Some(-6.88),
+        longitude: Some(109.67),
+        in_city: Some(true),
+        reporter_key: None,
+        anonymous: false,
+        confidential: true,
+        reported_at: t(1),
+        updated_at: updated,
+        first_response_at: None,
+        resolved_at: None,
+        incident_id: None,
+    };
+    ComplaintRow {
+        row_hash: format!("{}-{}-{}", id, status, updated.timestamp()),
+        complaint: c,
+    }
+}
+
+fn raw(n: u8) -> NewRaw {
+    NewRaw {
+        source_ref: format!("item {n}"),
+        external_id: Some(n.to_string()),
+        received_at: t(2),
+        content_hash: vec![n; 32],
+        payload: format!("{{\"n\":{n}}}").into_bytes(),
+    }
+}
+
+async fn count(store: &Store, table: &str) -> i64 {
+    let r = store.query(&format!("SELECT COUNT(*) FROM {table}")).await.unwrap();
+    r.rows[0][0].as_i64().unwrap()
+}
+
+async fn each_backend() -> Vec<TestStore> {
+    testing::all().await
+}
+
+#[tokio::test]
+async fn a_batch_is_archived_once_and_its_cursor_saved() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let raws = [raw(1), raw(2)];
+        let batch = WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(3),
+            raws: &raws,
+            cursor: Some("c1"),
+            ..WriteBatch::default()
+        };
+        s.write_batch(&batch).await.unwrap();
+        s.write_batch(&batch).await.unwrap();
+        assert_eq!(count(s, "raw_records").await, 2, "{}", ts.label);
+        assert_eq!(s.cursor("sp4n_lapor").await.unwrap().as_deref(), Some("c1"));
+        let known = s
+            .known_hashes("sp4n_lapor", &[vec![1; 32], vec![9; 32]])
+            .await
+            .unwrap();
+        assert!(known.contains(&vec![1; 32]) && !known.contains(&vec![9; 32]));
+        assert!(s.known_hashes("cc112", &[vec![1; 32]]).await.unwrap().is_empty());
+        let stored = s.raw_after(0, 10).await.unwrap();
+        assert_eq!(stored[0].payload, b"{\"n\":1}");
+    }
+}
+
+#[tokio::test]
+async fn a_changed_record_updates_its_row_and_an_older_one_never_overwrites() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let v1 = [complaint("1", Status::Received, t(4))];
+        s.write_batch(&WriteBatch { channel: "sp4n_lapor", now: t(5), complaints: &v1, ..Default::default() })
+            .await
+            .unwrap();
+        let v2 = [complaint("1", Status::Resolved, t(6))];
+        s.write_batch(&WriteBatch { channel: "sp4n_lapor", now: t(7), complaints: &v2, ..Default::default() })
+            .await
+            .unwrap();
+        s.write_batch(&WriteBatch { channel: "sp4n_lapor", now: t(8), complaints: &v1, ..Default::default() })
+            .await
+            .unwrap();
+        let r = s
+            .query("SELECT status, synced_at, confidential, latitude FROM complaints")
+            .await
+            .unwrap();
+        assert_eq!(r.rows.len(), 1, "{}", ts.label);
+        assert_eq!(r.rows[0][0], "resolved", "{}", ts.label);
+        assert!(r.rows[0][1].as_str().unwrap().starts_with("2024-02-01T07:00:00"), "{}: {:?}", ts.label, r.rows[0][1]);
+        let current = s.current_rows(&["sp4n_lapor:1", "sp4n_lapor:2"]).await.unwrap();
+        assert_eq!(current.len(), 1);
+        assert_eq!(current["sp4n_lapor:1"].updated_at, t(6));
+    }
+}
+
+#[tokio::test]
+async fn an_event_is_appended_once() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let e = EventRow {
+            event: UnifiedEvent {
+                complaint_id: "sp4n_lapor:1".into(),
+                occurred_at: t(4),
+                kind: EventKind::FollowUp,
+                actor: Some("instansi".into()),
+                body: Some("Sudah ditambal.".into()),
+            },
+            event_key: "k1".into(),
+        };
+        let events = [e.clone(), e];
+        s.write_batch(&WriteBatch { channel: "sp4n_lapor", now: t(5), events: &events, ..Default::default() })
+            .await
+            .unwrap();
+        s.write_batch(&WriteBatch { channel: "sp4n_lapor", now: t(5), events: &events[..1], ..Default::default() })
+            .await
+            .unwrap();
+        assert_eq!(count(s, "complaint_events").await, 1, "{}", ts.label);
+    }
+}
+
+#[tokio::test]
+async fn a_quarantined_record_keeps_its_raw_payload_and_is_listed_once() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let raws = [raw(7)];
+        let q = [QuarantineRow {
+            content_hash: vec![7; 32],
+            source_ref: "item 7".into(),
+            record: "tracking_id 7".into(),
+            field: "created_at".into(),
+            reason: "not a time: \"kemarin\"".into(),
+            payload: raws[0].payload.clone(),
+        }];
+        for _ in 0..2 {
+            s.write_batch(&WriteBatch {
+                channel: "sp4n_lapor",
+                now: t(5),
+                raws: &raws,
+                quarantine: &q,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        }
+        let list = s.quarantine_list(None, false, 10).await.unwrap();
+        assert_eq!(list.len(), 1, "{}", ts.label);
+        assert!(list[0].raw_id.is_some());
+        assert_eq!(list[0].payload, raws[0].payload);
+        s.resolve_quarantine(list[0].quarantine_id, t(6)).await.unwrap();
+        assert!(s.quarantine_list(None, false, 10).await.unwrap().is_empty());
+        assert_eq!(s.quarantine_list(None, true, 10).await.unwrap().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn two_runs_of_one_channel_never_hold_the_lease_together() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let ttl = Duration::from_secs(60);
+        let first = s.try_lease("sp4n_lapor", "run-a", ttl).await.unwrap();
+        assert!(first.is_some(), "{}", ts.label);
+        assert!(s.try_lease("sp4n_lapor", "run-b", ttl).await.unwrap().is_none(), "{}", ts.label);
+        let other = s.try_lease("cc112", "run-b", ttl).await.unwrap();
+        assert!(other.is_some());
+        first.unwrap().release().await.unwrap();
+        let again = s.try_lease("sp4n_lapor", "run-b", ttl).await.unwrap();
+        assert!(again.is_some(), "{}", ts.label);
+        again.unwrap().release().await.unwrap();
+        other.unwrap().release().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn an_expired_sqlite_lease_can_be_taken_over() {
+    let ts = testing::sqlite().await;
+    let held = ts.store.try_lease("cc112", "dead", Duration::from_millis(1)).await.unwrap();
+    assert!(held.is_some());
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert!(ts.store.try_lease("cc112", "alive", Duration::from_secs(60)).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn a_query_that_writes_is_refused() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let err = s.query("DELETE FROM complaints").await.unwrap_err();
+        assert!(matches!(err, aduan_store::Error::ReadOnly(_)), "{}: {err}", ts.label);
+        let err = s.query("CREATE TABLE x (a INT)").await.unwrap_err();
+        assert!(matches!(err, aduan_store::Error::ReadOnly(_)), "{}: {err}", ts.label);
+        let r = s.query("SELECT 1 AS one, 'a' AS letter").await.unwrap();
+        assert_eq!(r.columns, vec!["one", "letter"]);
+        assert_eq!(r.rows[0][1], "a");
+    }
+}
+
+#[tokio::test]
+async fn runs_are_recorded_and_reported_per_channel() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let mut run = RunRecord {
+            run_id: "r1".into(),
+            channel: "sp4n_lapor".into(),
+            started_at: t(1),
+            ..Default::default()
+        };
+        s.save_run(&run).await.unwrap();
+        run.outcome = Some("ok".into());
+        run.fetched = 5;
+        run.finished_at = Some(t(2));
+        s.save_run(&run).await.unwrap();
+        let status = s.channel_status(5).await.unwrap();
+        assert_eq!(status.len(), 1, "{}", ts.label);
+        assert_eq!(status[0].runs[0].fetched, 5);
+        assert_eq!(status[0].runs[0].outcome.as_deref(), Some("ok"));
+    }
+}
+
+#[tokio::test]
+async fn opening_a_store_twice_migrates_once() {
+    for ts in each_backend().await {
+        ts.store.migrate().await.unwrap();
+        ts.store.ready().await.unwrap();
+        assert_eq!(count(&ts.store, "schema_migrations").await, 1, "{}", ts.label);
+    }
+}
