@@ -1,1 +1,151 @@
-fn main() {}
+//! `aduan`: gathers every citizen complaint of Kota Pekalongan into one table.
+//!
+//! The binary is thin: arguments, configuration, wiring. See `aduan --help`.
+
+mod commands;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Gathers every citizen complaint of Kota Pekalongan, from all five channels, into one table.
+#[derive(Debug, Parser)]
+#[command(name = "aduan", version, about, long_about = None)]
+struct Cli {
+    /// Configuration file [default: config/aduan.toml if it exists].
+    #[arg(long, global = true, env = "ADUAN_CONFIG")]
+    config: Option<PathBuf>,
+    /// Database URL: `sqlite:file.db` or `postgres://…` (overrides the configuration).
+    #[arg(long, global = true, env = "ADUAN_DATABASE_URL", hide_env_values = true)]
+    database: Option<String>,
+    /// Log format.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
+    log_format: LogFormat,
+    /// Log level filter (`warn`, `info`, `debug`, or a `tracing` directive); RUST_LOG wins.
+    #[arg(long, global = true, default_value = "warn")]
+    log: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Pull every enabled channel (or one) into the store.
+    Sync {
+        /// Only this channel.
+        #[arg(long)]
+        channel: Option<String>,
+    },
+    /// Per channel: last runs, outcome, counts, cursor, quarantine size.
+    Status {
+        /// Runs shown per channel.
+        #[arg(long, default_value_t = 3)]
+        runs: i64,
+    },
+    /// Records that could not be read or normalised.
+    Quarantine {
+        #[command(subcommand)]
+        action: QuarantineAction,
+    },
+    /// Rebuild the unified tables from `raw_records` (no network).
+    Renormalise,
+    /// Run one read-only SQL statement over the store (a statement that writes is refused).
+    Query {
+        /// The SQL statement.
+        sql: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Start the simulator, sync every channel into an SQLite file here, sync again, summarise.
+    Demo {
+        /// The SQLite file (in the current folder).
+        #[arg(long, default_value = "aduan-demo.db")]
+        file: PathBuf,
+        /// SP4N-LAPOR! reports the simulator generates.
+        #[arg(long, default_value_t = 2000)]
+        reports: usize,
+        /// The simulator's seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum QuarantineAction {
+    /// List open entries (newest first).
+    List {
+        /// Only this channel.
+        #[arg(long)]
+        channel: Option<String>,
+        /// Resolved entries too.
+        #[arg(long)]
+        all: bool,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Show one entry with its raw payload.
+    Show {
+        /// The entry's id.
+        id: i64,
+    },
+    /// Read entries again with the current code and tables; what reads now is stored.
+    Retry {
+        /// Entry ids.
+        ids: Vec<i64>,
+        /// Every open entry.
+        #[arg(long, conflicts_with = "ids")]
+        all: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    /// Aligned columns.
+    Table,
+    /// CSV with a header.
+    Csv,
+    /// One JSON object per row.
+    Json,
+}
+
+fn init_logging(cli: &Cli) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&cli.log))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Human => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: starting the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

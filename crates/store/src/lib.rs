@@ -33,7 +33,7 @@ pub use lease::Lease;
 pub use read::{
     ChannelStatus, QuarantineEntry, QueryResult, RunSummary, StoredRaw, SummaryRow,
 };
-pub use write::{ComplaintRow, EventRow, NewRaw, QuarantineRow, RunRecord, WriteBatch};
+pub use write::{ComplaintRow, CurrentRow, EventRow, NewRaw, QuarantineRow, RunRecord, WriteBatch};
 
 use error::Context;
 

@@ -384,3 +384,79 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// Starts rebuilding the unified tables from `raw_records`: keeps a snapshot of each row's
+    /// hash and `synced_at` (so that an unchanged row keeps its `synced_at`), then empties
+    /// `complaints`, `complaint_events` and the open quarantine of archived records. A rebuild
+    /// that was interrupted is started again from its first snapshot.
+    pub async fn begin_rebuild(&self) -> Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await.context(|| "starting a rebuild".into())?;
+            let pending: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM sync_state WHERE channel = '__rebuild__'",
+            )
+            .fetch_one(&mut *tx)
+            .await
+            .context(|| "checking for an interrupted rebuild".into())?;
+            if pending == 0 {
+                sqlx::query("DROP TABLE IF EXISTS rebuild_snapshot")
+                    .execute(&mut *tx)
+                    .await
+                    .context(|| "dropping an old snapshot".into())?;
+                sqlx::query(
+                    "CREATE TABLE rebuild_snapshot AS SELECT complaint_id, row_hash, synced_at FROM complaints",
+                )
+                .execute(&mut *tx)
+                .await
+                .context(|| "snapshotting complaints".into())?;
+                sqlx::query("CREATE UNIQUE INDEX rebuild_snapshot_id ON rebuild_snapshot (complaint_id)")
+                    .execute(&mut *tx)
+                    .await
+                    .context(|| "indexing the snapshot".into())?;
+                sqlx::query(
+                    "INSERT INTO sync_state (channel, cursor, updated_at) VALUES ('__rebuild__', NULL, $1)",
+                )
+                .bind(chrono::Utc::now())
+                .execute(&mut *tx)
+                .await
+                .context(|| "marking the rebuild".into())?;
+            }
+            for sql in [
+                "DELETE FROM complaint_events",
+                "DELETE FROM complaints",
+                "DELETE FROM quarantine WHERE resolved_at IS NULL AND raw_id IS NOT NULL",
+            ] {
+                sqlx::query(sql).execute(&mut *tx).await.context(|| format!("rebuild: {sql}"))?;
+            }
+            tx.commit().await.context(|| "starting a rebuild".into())?;
+            Ok(())
+        })
+    }
+
+    /// Ends a rebuild: rows whose content is what it was before keep their old `synced_at`.
+    pub async fn finish_rebuild(&self) -> Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await.context(|| "finishing a rebuild".into())?;
+            sqlx::query(
+                "UPDATE complaints SET synced_at = (SELECT s.synced_at FROM rebuild_snapshot s \
+                 WHERE s.complaint_id = complaints.complaint_id AND s.row_hash = complaints.row_hash) \
+                 WHERE EXISTS (SELECT 1 FROM rebuild_snapshot s \
+                 WHERE s.complaint_id = complaints.complaint_id AND s.row_hash = complaints.row_hash)",
+            )
+            .execute(&mut *tx)
+            .await
+            .context(|| "restoring synced_at of unchanged rows".into())?;
+            sqlx::query("DROP TABLE rebuild_snapshot")
+                .execute(&mut *tx)
+                .await
+                .context(|| "dropping the snapshot".into())?;
+            sqlx::query("DELETE FROM sync_state WHERE channel = '__rebuild__'")
+                .execute(&mut *tx)
+                .await
+                .context(|| "unmarking the rebuild".into())?;
+            tx.commit().await.context(|| "finishing a rebuild".into())?;
+            Ok(())
+        })
+    }
+}

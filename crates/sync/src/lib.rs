@@ -1,1 +1,318 @@
-//! stub
+//! Aduan's sync engine: the only place that joins connector, normaliser and store.
+//!
+//! A run takes the channel's lease, opens the connector at the saved cursor, and for each
+//! batch: archives the raw payloads, parses and normalises the new ones, upserts complaints,
+//! appends events, quarantines what fails, and saves the cursor, all in one transaction. A
+//! run that fails keeps the cursor of its last committed batch; the next run resumes there.
+//!
+//! ```no_run
+//! # async fn demo(engine: aduan_sync::Engine, connector: &dyn aduan_core::DynPullConnector) {
+//! let report = engine.sync(connector, &aduan_sync::NoProgress).await.unwrap();
+//! println!("{}", report.summary_line());
+//! # }
+//! ```
+#![deny(missing_docs)]
+
+mod batch;
+mod error;
+mod report;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aduan_core::{DynPullConnector, ParseFn, RawRecord};
+use aduan_normalise::Normaliser;
+use aduan_store::{RunRecord, Store};
+use chrono::Utc;
+use tracing::Instrument;
+
+pub use batch::Counts;
+pub use error::{Error, Result};
+pub use report::{Outcome, RunReport};
+
+/// What a long job tells whoever watches it (a progress bar, or nothing).
+pub trait Progress: Send + Sync {
+    /// A batch of `channel` was committed; `counts` are the run's totals so far.
+    fn batch(&self, channel: &str, counts: &Counts);
+}
+
+/// Shows nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn batch(&self, _: &str, _: &Counts) {}
+}
+
+/// How runs behave.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// How long a SQLite lease lasts without renewal (renewed after every batch).
+    pub lease_ttl: Duration,
+    /// A run's time budget: past it the run saves its progress and stops (`partial`).
+    pub budget: Option<Duration>,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            lease_ttl: Duration::from_secs(120),
+            budget: None,
+        }
+    }
+}
+
+/// The engine: a store, the city's policy, options.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    store: Store,
+    normaliser: Arc<Normaliser>,
+    options: EngineOptions,
+}
+
+impl Engine {
+    /// An engine over `store` with `normaliser`.
+    pub fn new(store: Store, normaliser: Arc<Normaliser>, options: EngineOptions) -> Self {
+        Self {
+            store,
+            normaliser,
+            options,
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Runs one sync of a pull connector. A second run of the same channel while one is
+    /// running is recorded as `skipped` and returns at once.
+    pub async fn sync(
+        &self,
+        connector: &dyn DynPullConnector,
+        progress: &dyn Progress,
+    ) -> Result<RunReport> {
+        let channel = connector.channel();
+        let run_id = uuid::Uuid::new_v4().to_string();
+        let span = tracing::info_span!("sync", channel, run_id = %run_id);
+        self.sync_inner(connector, progress, run_id).instrument(span).await
+    }
+
+    async fn sync_inner(
+        &self,
+        connector: &dyn DynPullConnector,
+        progress: &dyn Progress,
+        run_id: String,
+    ) -> Result<RunReport> {
+        let channel = connector.channel();
+        let started = Instant::now();
+        let mut run = RunRecord {
+            run_id: run_id.clone(),
+            channel: channel.to_string(),
+            started_at: Utc::now(),
+            ..RunRecord::default()
+        };
+        let Some(mut lease) = self
+            .store
+            .try_lease(channel, &run_id, self.options.lease_ttl)
+            .await?
+        else {
+            tracing::warn!("Another run of this channel is in progress; skipped.");
+            let mut report = RunReport::new(&run, Outcome::Skipped, started.elapsed());
+            report.error = Some(format!("{channel}: another run of this channel holds the lease"));
+            report.fill(&mut run);
+            self.store.save_run(&run).await?;
+            return Ok(report);
+        };
+        self.store.save_run(&run).await?;
+        tracing::info!("Sync started.");
+        let mut counts = Counts::default();
+        let mut faults = Default::default();
+        let deadline = self.options.budget.map(|b| started + b);
+        let result: std::result::Result<bool, Error> = async {
+            let cursor = self.store.cursor(channel).await?;
+            let mut source = connector.open(cursor).await?;
+            let outcome = loop {
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    tracing::warn!("Time budget used up; the rest is fetched next run.");
+                    break Ok(false);
+                }
+                let next = source.next_batch().await;
+                faults = source.faults();
+                match next {
+                    Ok(Some(b)) => {
+                        batch::process(
+                            &self.store,
+                            &self.normaliser,
+                            channel,
+                            Some(&run_id),
+                            |raw: &RawRecord| connector.parse(raw),
+                            b.records,
+                            b.cursor.as_deref(),
+                            true,
+                            &mut counts,
+                        )
+                        .await?;
+                        lease.renew().await?;
+                        progress.batch(channel, &counts);
+                    }
+                    Ok(None) => break Ok(true),
+                    Err(e) => break Err(Error::from(e)),
+                }
+            };
+            outcome
+        }
+        .await;
+        let outcome = match &result {
+            Ok(true) => Outcome::Ok,
+            Ok(false) => Outcome::Partial,
+            Err(_) if counts.batches > 0 => Outcome::Partial,
+            Err(_) => Outcome::Failed,
+        };
+        let mut report = RunReport::new(&run, outcome, started.elapsed());
+        report.counts = counts;
+        report.faults = faults;
+        if let Err(e) = &result {
+            tracing::error!(error = %e, "Sync stopped.");
+            report.error = Some(e.to_string());
+        } else if outcome == Outcome::Partial {
+            report.error = Some(format!("{channel}: time budget used up; the rest is fetched next run"));
+        }
+        report.fill(&mut run);
+        self.store.save_run(&run).await?;
+        lease.release().await?;
+        tracing::info!(summary = %report.summary_line(), "Sync finished.");
+        Ok(report)
+    }
+
+    /// Rebuilds `complaints` and `complaint_events` from `raw_records` alone (no network),
+    /// with the parsers given by channel. Unchanged rows keep their `synced_at`.
+    pub async fn renormalise(
+        &self,
+        parsers: &HashMap<&'static str, ParseFn>,
+        progress: &dyn Progress,
+    ) -> Result<Counts> {
+        let holder = format!("renormalise-{}", uuid::Uuid::new_v4());
+        let mut leases = Vec::new();
+        for channel in self.store.raw_channels().await? {
+            match self.store.try_lease(&channel, &holder, self.options.lease_ttl).await? {
+                Some(l) => leases.push(l),
+                None => {
+                    for l in leases {
+                        l.release().await?;
+                    }
+                    return Err(Error::Busy(channel));
+                }
+            }
+        }
+        self.store.begin_rebuild().await?;
+        let mut counts = Counts::default();
+        let mut after = 0;
+        loop {
+            let page = self.store.raw_after(after, 2_000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.raw_id;
+            // Keep arrival order, one write per run of the same channel.
+            let mut start = 0;
+            while start < page.len() {
+                let channel = page[start].channel.clone();
+                let end = page[start..]
+                    .iter()
+                    .position(|r| r.channel != channel)
+                    .map_or(page.len(), |p| start + p);
+                let records: Vec<RawRecord> = page[start..end]
+                    .iter()
+                    .map(|r| RawRecord {
+                        source_ref: r.source_ref.clone(),
+                        external_id: r.external_id.clone(),
+                        received_at: r.received_at,
+                        payload: r.payload.clone(),
+                    })
+                    .collect();
+                let parse = parsers.get(channel.as_str()).copied();
+                let channel_name = channel.clone();
+                batch::process(
+                    &self.store,
+                    &self.normaliser,
+                    &channel,
+                    None,
+                    |raw: &RawRecord| match parse {
+                        Some(p) => p(raw),
+                        None => Err(aduan_core::FieldError::new(
+                            &channel_name,
+                            &raw.source_ref,
+                            "",
+                            "no connector of this channel is registered",
+                        )),
+                    },
+                    records,
+                    None,
+                    false,
+                    &mut counts,
+                )
+                .await?;
+                start = end;
+            }
+            for l in &mut leases {
+                l.renew().await?;
+            }
+            progress.batch("renormalise", &counts);
+        }
+        self.store.finish_rebuild().await?;
+        for l in leases {
+            l.release().await?;
+        }
+        Ok(counts)
+    }
+
+    /// Reads quarantined records again with the current parsers and tables; what now reads
+    /// is stored and its entry resolved. Returns (resolved, still failing).
+    pub async fn retry_quarantine(
+        &self,
+        ids: &[i64],
+        parsers: &HashMap<&'static str, ParseFn>,
+    ) -> Result<(usize, Vec<(i64, String)>)> {
+        let mut resolved = 0;
+        let mut failing = Vec::new();
+        for &id in ids {
+            let Some(entry) = self.store.quarantine_get(id).await? else {
+                failing.push((id, format!("quarantine entry {id} does not exist")));
+                continue;
+            };
+            if entry.resolved_at.is_some() {
+                continue;
+            }
+            let Some(parse) = parsers.get(entry.channel.as_str()) else {
+                failing.push((id, format!("{}: no connector of this channel is registered", entry.channel)));
+                continue;
+            };
+            let raw = RawRecord {
+                source_ref: entry.source_ref.clone(),
+                external_id: None,
+                received_at: entry.quarantined_at,
+                payload: entry.payload.clone(),
+            };
+            let mut counts = Counts::default();
+            batch::process(
+                &self.store,
+                &self.normaliser,
+                &entry.channel,
+                None,
+                |r: &RawRecord| parse(r),
+                vec![raw],
+                None,
+                false,
+                &mut counts,
+            )
+            .await?;
+            if counts.quarantined == 0 {
+                self.store.resolve_quarantine(id, Utc::now()).await?;
+                resolved += 1;
+            } else {
+                failing.push((id, counts.last_error.unwrap_or_default()));
+            }
+        }
+        Ok((resolved, failing))
+    }
+}

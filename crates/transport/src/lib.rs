@@ -1,1 +1,293 @@
-//! stub
+//! HTTP transport shared by Aduan's pull connectors, written once: timeouts, retries with
+//! exponential backoff on 5xx and transport errors, `429` with `Retry-After`, and an error that
+//! names the channel, the URL, the status and the first bytes of an unexpected body.
+//!
+//! A connector only says how to build a request and how to read the answer:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), aduan_core::Error> {
+//! let http = aduan_transport::HttpClient::new("sp4n_lapor", aduan_transport::RetryPolicy::default())?;
+//! let resp = http.send("GET laporan", |c| c.get("http://127.0.0.1:8700/api/v1/laporan")).await?;
+//! println!("{}", resp.status);
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aduan_core::{Error, FaultCounts, Result};
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER};
+
+/// How hard to try.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts per request, the first included.
+    pub max_attempts: u32,
+    /// Wait before the first retry; doubled each time.
+    pub base_backoff: Duration,
+    /// The longest wait between attempts.
+    pub max_backoff: Duration,
+    /// The longest `Retry-After` honoured; a longer one ends the run (it resumes next run).
+    pub max_retry_after: Duration,
+    /// Time limit of one request.
+    pub timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 6,
+            base_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(300),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// An answer with a status the connector reads itself (2xx, or 4xx other than 429).
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// The HTTP status.
+    pub status: u16,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+    /// The URL asked.
+    pub url: String,
+}
+
+impl Response {
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The error for an answer the contract does not allow: status and the body's first bytes.
+    pub fn unexpected(&self, channel: &str, what: &str) -> Error {
+        Error::Upstream {
+            channel: channel.to_string(),
+            message: format!(
+                "{what}: {} answered {} with {}",
+                self.url,
+                self.status,
+                describe_body(&self.headers, &self.body)
+            ),
+        }
+    }
+}
+
+/// "an HTML page: «…»" / "«…»": what a body is, with its first bytes, for error messages.
+pub fn describe_body(headers: &HeaderMap, body: &[u8]) -> String {
+    let excerpt = excerpt(body, 120);
+    let html = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("html"))
+        || excerpt.trim_start().starts_with('<');
+    if body.is_empty() {
+        "an empty body".into()
+    } else if html {
+        format!("an HTML page (maintenance?), not JSON: «{excerpt}»")
+    } else {
+        format!("«{excerpt}»")
+    }
+}
+
+/// The first `max` bytes of a body as text, white space folded.
+pub fn excerpt(body: &[u8], max: usize) -> String {
+    let cut = &body[..body.len().min(max)];
+    let text = String::from_utf8_lossy(cut);
+    let folded: Vec<&str> = text.split_whitespace().collect();
+    let mut s = folded.join(" ");
+    if body.len() > max {
+        s.push('…');
+    }
+    s
+}
+
+/// An HTTP client for one channel that retries what is worth retrying and counts it.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    channel: &'static str,
+    policy: RetryPolicy,
+    faults: Arc<Mutex<FaultCounts>>,
+}
+
+impl HttpClient {
+    /// A client for `channel`.
+    pub fn new(channel: &'static str, policy: RetryPolicy) -> Result<Self> {
+        let client = reqwest::Client::builder()
+            .timeout(policy.timeout)
+            .connect_timeout(policy.timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("aduan/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Config {
+                channel: channel.to_string(),
+                message: format!("HTTP client: {e}"),
+            })?;
+        Ok(Self {
+            client,
+            channel,
+            policy,
+            faults: Arc::default(),
+        })
+    }
+
+    /// The channel id.
+    pub fn channel(&self) -> &'static str {
+        self.channel
+    }
+
+    /// Counts one occurrence of `reason` in the run report.
+    pub fn count(&self, reason: &str) {
+        if let Ok(mut f) = self.faults.lock() {
+            *f.entry(reason.to_string()).or_insert(0) += 1;
+        }
+    }
+
+    /// What was met so far, by reason.
+    pub fn faults(&self) -> FaultCounts {
+        self.faults.lock().map(|f| f.clone()).unwrap_or_default()
+    }
+
+    /// Sends the request `build` makes, retrying 5xx, timeouts and connection errors with
+    /// backoff, and waiting out `429 Retry-After`. Returns 2xx and other 4xx answers.
+    pub async fn send(
+        &self,
+        what: &str,
+        build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> Result<Response> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let last = attempt >= self.policy.max_attempts;
+            let request = build(&self.client);
+            match request.send().await {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let url = resp.url().to_string();
+                    let headers = resp.headers().clone();
+                    let body = match resp.bytes().await {
+                        Ok(b) => b,
+                        Err(e) => {
+                            self.count("body_interrupted");
+                            if last {
+                                return Err(self.transport_err(what, &url, &e));
+                            }
+                            self.backoff(attempt, what, &e.to_string()).await;
+                            continue;
+                        }
+                    };
+                    let response = Response {
+                        status,
+                        headers,
+                        body,
+                        url,
+                    };
+                    if status == 429 {
+                        self.count("rate_limited");
+                        let wait = retry_after(&response.headers).unwrap_or(self.policy.base_backoff);
+                        if wait > self.policy.max_retry_after || last {
+                            return Err(response.unexpected(self.channel, what));
+                        }
+                        tracing::info!(channel = self.channel, wait_secs = wait.as_secs_f64(), "Rate limited; waiting as asked.");
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    if status >= 500 {
+                        let html = describe_body(&response.headers, &response.body).starts_with("an HTML");
+                        self.count(if status == 503 && html { "maintenance" } else { "server_error" });
+                        if last {
+                            return Err(response.unexpected(self.channel, what));
+                        }
+                        let message = format!("{status}");
+                        self.backoff(attempt, what, &message).await;
+                        continue;
+                    }
+                    return Ok(response);
+                }
+                Err(e) => {
+                    self.count(if e.is_timeout() { "timeout" } else { "connection_error" });
+                    if last {
+                        let url = e.url().map(|u| u.to_string()).unwrap_or_default();
+                        return Err(self.transport_err(what, &url, &e));
+                    }
+                    self.backoff(attempt, what, &e.to_string()).await;
+                }
+            }
+        }
+    }
+
+    fn transport_err(&self, what: &str, url: &str, e: &reqwest::Error) -> Error {
+        let mut message = format!("{what}: {url}: {e}");
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            message.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        Error::Transport {
+            channel: self.channel.to_string(),
+            message: format!("{message} (after {} attempts)", self.policy.max_attempts),
+        }
+    }
+
+    async fn backoff(&self, attempt: u32, what: &str, why: &str) {
+        let exp = self
+            .policy
+            .base_backoff
+            .saturating_mul(1 << (attempt - 1).min(16))
+            .min(self.policy.max_backoff);
+        // Up to a quarter of jitter, so that replicas do not retry in step.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let jitter = exp.mul_f64(f64::from(nanos % 1000) / 4000.0);
+        let wait = exp + jitter;
+        tracing::info!(channel = self.channel, request = what, attempt, reason = why, wait_ms = wait.as_millis() as u64, "Retrying.");
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is read as "a minute").
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    Some(match v.parse::<f64>() {
+        Ok(secs) if secs >= 0.0 && secs.is_finite() => Duration::from_secs_f64(secs),
+        _ => Duration::from_secs(60),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn an_html_body_is_described_as_such() {
+        let mut h = HeaderMap::new();
+        h.insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        let d = describe_body(&h, b"<html><body>Sedang   pemeliharaan</body></html>");
+        assert!(d.starts_with("an HTML page"), "{d}");
+        assert!(d.contains("Sedang pemeliharaan"));
+        assert_eq!(describe_body(&HeaderMap::new(), b""), "an empty body");
+    }
+
+    #[test]
+    fn retry_after_is_read_in_seconds() {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, HeaderValue::from_static("2"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
+        assert_eq!(retry_after(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn an_excerpt_is_cut_and_marked() {
+        assert_eq!(excerpt(b"abcdef", 3), "abc…");
+    }
+}

@@ -1,0 +1,203 @@
+//! The configuration file (`config/aduan.toml`) and its environment overrides.
+//!
+//! Secrets are never in the file: each secret setting names the environment variable that
+//! holds it. `ADUAN_DATABASE_URL` overrides `[store] url`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::Deserialize;
+
+use crate::{Error, Result};
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    /// Where complaints are stored.
+    #[serde(default)]
+    pub store: StoreConfig,
+    /// The normaliser's tables and key.
+    #[serde(default)]
+    pub normaliser: NormaliserConfig,
+    /// How sync runs behave.
+    #[serde(default)]
+    pub sync: SyncConfig,
+    /// One table per channel: `[channels.<id>]`.
+    #[serde(default)]
+    pub channels: BTreeMap<String, ChannelConfig>,
+}
+
+/// `[store]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// `sqlite:path/file.db` (the embedded default) or `postgres://user@host/db`.
+    /// The environment variable `ADUAN_DATABASE_URL` overrides it.
+    #[serde(default = "default_store_url")]
+    pub url: String,
+}
+
+fn default_store_url() -> String {
+    "sqlite:aduan.db".into()
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            url: default_store_url(),
+        }
+    }
+}
+
+/// `[normaliser]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NormaliserConfig {
+    /// Folder holding `places.toml`, `agencies.toml` and `mappings/<channel>.toml`; a file
+    /// missing there is taken from the tables built into the binary. Default: built-in only.
+    #[serde(default)]
+    pub tables_dir: Option<PathBuf>,
+    /// The environment variable holding the reporter-hash key (HMAC-SHA256).
+    #[serde(default = "default_reporter_key_env")]
+    pub reporter_key_env: String,
+}
+
+fn default_reporter_key_env() -> String {
+    "ADUAN_REPORTER_KEY".into()
+}
+
+impl Default for NormaliserConfig {
+    fn default() -> Self {
+        Self {
+            tables_dir: None,
+            reporter_key_env: default_reporter_key_env(),
+        }
+    }
+}
+
+/// `[sync]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncConfig {
+    /// A run's time budget in seconds; past it the run saves its progress and stops.
+    #[serde(default = "default_budget_secs")]
+    pub budget_secs: u64,
+    /// How long a run's lease lasts without renewal, in seconds (SQLite).
+    #[serde(default = "default_lease_ttl_secs")]
+    pub lease_ttl_secs: u64,
+}
+
+fn default_budget_secs() -> u64 {
+    3600
+}
+fn default_lease_ttl_secs() -> u64 {
+    120
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        Self {
+            budget_secs: default_budget_secs(),
+            lease_ttl_secs: default_lease_ttl_secs(),
+        }
+    }
+}
+
+/// `[channels.<id>]`: `enabled`, `schedule`, and the connector's own settings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ChannelConfig {
+    /// Whether `aduan sync` runs this channel.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// When `aduan serve` runs it: a cron expression with a seconds field
+    /// (`0 */15 * * * *` = every 15 minutes).
+    #[serde(default)]
+    pub schedule: Option<String>,
+    /// The connector's settings (see the channel's crate).
+    #[serde(flatten)]
+    pub connector: toml::Table,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl AppConfig {
+    /// Parses a configuration text (no environment overrides).
+    pub fn from_toml_str(text: &str) -> Result<Self> {
+        Self::parse(text, "<text>")
+    }
+
+    fn parse(text: &str, path: &str) -> Result<Self> {
+        let config: AppConfig = toml::from_str(text).map_err(|e| Error::Config {
+            path: path.to_string(),
+            message: e.to_string(),
+        })?;
+        for (id, channel) in &config.channels {
+            if let Some(expr) = &channel.schedule {
+                cron::Schedule::from_str(expr).map_err(|e| Error::Config {
+                    path: path.to_string(),
+                    message: format!("[channels.{id}] schedule {expr:?} is not a cron expression (seconds first): {e}"),
+                })?;
+            }
+        }
+        Ok(config)
+    }
+
+    /// Reads the configuration: `path` if given, else `config/aduan.toml` if it exists, else
+    /// the defaults; then applies `ADUAN_DATABASE_URL`.
+    pub fn load(path: Option<&Path>) -> Result<Self> {
+        let default = Path::new("config/aduan.toml");
+        let chosen = path.or_else(|| default.exists().then_some(default));
+        let mut config = match chosen {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| Error::Config {
+                    path: p.display().to_string(),
+                    message: e.to_string(),
+                })?;
+                Self::parse(&text, &p.display().to_string())?
+            }
+            None => Self::from_toml_str("")?,
+        };
+        if let Ok(url) = std::env::var("ADUAN_DATABASE_URL") {
+            if !url.is_empty() {
+                config.store.url = url;
+            }
+        }
+        Ok(config)
+    }
+
+    /// The connector settings of a channel, as JSON for the registry.
+    pub fn connector_settings(&self, id: &str) -> Option<serde_json::Value> {
+        let c = self.channels.get(id)?;
+        serde_json::to_value(&c.connector).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_config_parses() {
+        let c = AppConfig::from_toml_str(include_str!("../../../config/aduan.toml")).unwrap();
+        assert!(c.channels.contains_key("sp4n_lapor"));
+        let sp4n = c.connector_settings("sp4n_lapor").unwrap();
+        let parsed: aduan_sp4n_lapor::Config = serde_json::from_value(sp4n).unwrap();
+        assert_eq!(parsed.per_page, 100);
+    }
+
+    #[test]
+    fn an_invalid_schedule_names_the_channel_and_the_expression() {
+        let err = AppConfig::from_toml_str("[channels.cc112]\nschedule = \"every day\"\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("cc112") && msg.contains("every day"), "{msg}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused() {
+        assert!(AppConfig::from_toml_str("[store]\nurll = \"x\"\n").is_err());
+    }
+}

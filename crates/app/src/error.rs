@@ -1,0 +1,25 @@
+/// Errors of configuration and wiring.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The configuration file cannot be read or is wrong.
+    #[error("configuration {path}: {message}")]
+    Config {
+        /// The file.
+        path: String,
+        /// What is wrong, with the key.
+        message: String,
+    },
+    /// A table of the normaliser is wrong.
+    #[error(transparent)]
+    Tables(#[from] aduan_normalise::Error),
+    /// A connector cannot be built.
+    #[error(transparent)]
+    Connector(#[from] aduan_core::Error),
+    /// A channel named that no connector serves.
+    #[error("unknown channel {0:?}; known: {1}")]
+    UnknownChannel(String, String),
+}
+
+/// `Result` with [`Error`] as the default error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

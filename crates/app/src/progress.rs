@@ -1,0 +1,65 @@
+//! Progress on a terminal: a bar with counts and rate; nothing when stderr is not a
+//! terminal or `CI` is set, so logs and CI stay quiet.
+
+use std::io::IsTerminal;
+use std::sync::Mutex;
+
+use aduan_sync::{Counts, Progress};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// A spinner-bar per job, drawn on stderr when it is a terminal.
+#[derive(Debug)]
+pub struct Bar {
+    bar: Mutex<Option<ProgressBar>>,
+    visible: bool,
+}
+
+impl Default for Bar {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Bar {
+    /// A bar, visible only on an interactive terminal outside CI.
+    pub fn new() -> Self {
+        let visible = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+        Self {
+            bar: Mutex::new(None),
+            visible,
+        }
+    }
+
+    /// Ends the current bar, leaving the terminal clean for the summary line.
+    pub fn finish(&self) {
+        if let Ok(mut b) = self.bar.lock() {
+            if let Some(bar) = b.take() {
+                bar.finish_and_clear();
+            }
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn batch(&self, channel: &str, counts: &Counts) {
+        if !self.visible {
+            return;
+        }
+        let Ok(mut guard) = self.bar.lock() else { return };
+        let bar = guard.get_or_insert_with(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            let style = ProgressStyle::with_template(
+                "{spinner} {prefix:>12} {pos:>9} records  {per_sec:>12}  {elapsed_precise}  {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+            bar.set_style(style);
+            bar
+        });
+        bar.set_prefix(channel.to_string());
+        bar.set_position(counts.fetched);
+        bar.set_message(format!(
+            "+{} new, {} updated, {} unchanged, {} quarantined",
+            counts.inserted, counts.updated, counts.unchanged, counts.quarantined
+        ));
+    }
+}

@@ -1,0 +1,103 @@
+//! The channel registry: one line per channel. Adding a channel is a new crate, a line here
+//! and its mapping table in `config/mappings/`.
+
+use std::collections::HashMap;
+
+use aduan_core::{ChannelSpec, DynPullConnector, ParseFn, Secret};
+use aduan_sim::RunningSim;
+
+use crate::config::AppConfig;
+use crate::{Error, Result};
+
+/// A registered channel.
+#[derive(Clone, Copy)]
+pub struct Registered {
+    /// Its id, parser and connector factory.
+    pub spec: ChannelSpec,
+    /// Its built-in mapping table (`config/mappings/<id>.toml`).
+    pub mappings: &'static str,
+    /// Its connector pointed at the simulator, for `aduan demo`.
+    pub demo: fn(&RunningSim) -> aduan_core::Result<Box<dyn DynPullConnector>>,
+}
+
+impl std::fmt::Debug for Registered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registered").field("id", &self.spec.id).finish()
+    }
+}
+
+/// Every channel Aduan knows.
+pub fn registry() -> Vec<Registered> {
+    vec![Registered {
+        spec: ChannelSpec::of::<aduan_sp4n_lapor::Sp4nLapor>(),
+        mappings: include_str!("../../../config/mappings/sp4n_lapor.toml"),
+        demo: |sim| {
+            // The demo starts the simulator with its default credentials.
+            let sim_config = aduan_sim::Sp4nConfig::default();
+            let config = aduan_sp4n_lapor::Config {
+                base_url: sim.sp4n_base_url(),
+                instansi_id: sim_config.instansi_id,
+                client_id: sim_config.client_id,
+                client_secret_env: String::new(),
+                per_page: 100,
+                timeout_secs: 10,
+                max_attempts: 6,
+                retry_base_ms: 200,
+                start_from: None,
+            };
+            let secret = Secret::new(sim_config.client_secret);
+            Ok(Box::new(aduan_sp4n_lapor::Sp4nLapor::with_secret(config, secret)?))
+        },
+    }]
+}
+
+/// The parsers of every registered channel, by id.
+pub fn parsers() -> HashMap<&'static str, ParseFn> {
+    registry().iter().map(|r| (r.spec.id, r.spec.parse)).collect()
+}
+
+/// The ids of every registered channel, comma-separated.
+pub fn known_ids() -> String {
+    registry().iter().map(|r| r.spec.id).collect::<Vec<_>>().join(", ")
+}
+
+/// Builds the connectors to sync: `only` (one channel), or every enabled channel of the
+/// configuration.
+pub fn connectors(
+    config: &AppConfig,
+    only: Option<&str>,
+) -> Result<Vec<Box<dyn DynPullConnector>>> {
+    let registry = registry();
+    if let Some(id) = only {
+        if !registry.iter().any(|r| r.spec.id == id) {
+            return Err(Error::UnknownChannel(id.into(), known_ids()));
+        }
+    }
+    for id in config.channels.keys() {
+        if !registry.iter().any(|r| r.spec.id == id) {
+            return Err(Error::UnknownChannel(id.clone(), known_ids()));
+        }
+    }
+    let mut out = Vec::new();
+    for r in &registry {
+        let Some(channel) = config.channels.get(r.spec.id) else {
+            if only == Some(r.spec.id) {
+                return Err(Error::Config {
+                    path: "configuration".into(),
+                    message: format!("[channels.{}] is missing", r.spec.id),
+                });
+            }
+            continue;
+        };
+        let wanted = match only {
+            Some(id) => id == r.spec.id,
+            None => channel.enabled,
+        };
+        if !wanted {
+            continue;
+        }
+        let settings = config.connector_settings(r.spec.id).unwrap_or_default();
+        out.push((r.spec.build)(settings)?);
+    }
+    Ok(out)
+}

@@ -1,0 +1,79 @@
+//! The city's tables for the normaliser: built into the binary, or read from a folder.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use aduan_core::Secret;
+use aduan_normalise::{Normaliser, Tables};
+
+use crate::registry::Registered;
+use crate::{Error, Result};
+
+const WILAYAH: &str = include_str!("../../../reference/wilayah-kota-pekalongan.csv");
+const CATEGORIES: &str = include_str!("../../../reference/sp4n-lapor-categories.csv");
+const PLACES: &str = include_str!("../../../config/places.toml");
+const AGENCIES: &str = include_str!("../../../config/agencies.toml");
+
+fn read_or(dir: Option<&Path>, name: &str, built_in: &str) -> Result<String> {
+    match dir.map(|d| d.join(name)) {
+        Some(p) if p.exists() => std::fs::read_to_string(&p).map_err(|e| Error::Config {
+            path: p.display().to_string(),
+            message: e.to_string(),
+        }),
+        _ => Ok(built_in.to_string()),
+    }
+}
+
+/// Loads the normaliser: shared tables and every registered channel's mappings, from
+/// `tables_dir` where a file is there, else from the built-in copies.
+pub fn normaliser(
+    tables_dir: Option<&Path>,
+    channels: &[Registered],
+    reporter_key: Secret,
+) -> Result<Arc<Normaliser>> {
+    let places = read_or(tables_dir, "places.toml", PLACES)?;
+    let agencies = read_or(tables_dir, "agencies.toml", AGENCIES)?;
+    let mut n = Normaliser::new(
+        Tables {
+            wilayah_csv: WILAYAH,
+            categories_csv: CATEGORIES,
+            places_toml: &places,
+            agencies_toml: &agencies,
+        },
+        reporter_key,
+    )?;
+    for c in channels {
+        let name = format!("mappings/{}.toml", c.spec.id);
+        let text = read_or(tables_dir, &name, c.mappings)?;
+        n.add_channel(c.spec.id, &text)?;
+    }
+    Ok(Arc::new(n))
+}
+
+/// The reporter-hash key from `var`, or an error naming the variable.
+pub fn reporter_key(var: &str) -> Result<Secret> {
+    Secret::from_env(var).ok_or_else(|| Error::Config {
+        path: "environment".into(),
+        message: format!(
+            "the reporter-hash key is read from {var}, which is not set; set it to a long random secret (and keep it: changing it changes every reporter_key)"
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_tables_load_for_every_channel() {
+        let n = normaliser(None, &crate::registry::registry(), Secret::new("k")).unwrap();
+        assert!(format!("{n:?}").contains("sp4n_lapor"));
+        assert!(!format!("{n:?}").contains("\"k\""));
+    }
+
+    #[test]
+    fn the_repository_tables_folder_loads() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
+        normaliser(Some(&dir), &crate::registry::registry(), Secret::new("k")).unwrap();
+    }
+}

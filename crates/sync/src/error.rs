@@ -1,0 +1,17 @@
+/// Errors of the sync engine.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] aduan_store::Error),
+    /// A connector failed.
+    #[error(transparent)]
+    Connector(#[from] aduan_core::Error),
+    /// Another run holds a lease needed.
+    #[error("{0}: another run holds the lease of this channel")]
+    Busy(String),
+}
+
+/// `Result` with [`Error`] as the default error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

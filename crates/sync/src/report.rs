@@ -1,0 +1,119 @@
+//! What a run did, for `sync_runs`, logs and the one-line summary.
+
+use std::time::Duration;
+
+use aduan_core::FaultCounts;
+use aduan_store::RunRecord;
+use chrono::Utc;
+
+use crate::Counts;
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything fetched and stored.
+    Ok,
+    /// Stopped early (time budget, or an error after some batches); resumes next run.
+    Partial,
+    /// Stopped by an error before anything was stored.
+    Failed,
+    /// Not run: another run of the channel holds the lease.
+    Skipped,
+}
+
+impl Outcome {
+    /// As stored in `sync_runs.outcome`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Partial => "partial",
+            Outcome::Failed => "failed",
+            Outcome::Skipped => "skipped",
+        }
+    }
+}
+
+/// The report of one run.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// The run's id.
+    pub run_id: String,
+    /// The channel.
+    pub channel: String,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// What it did.
+    pub counts: Counts,
+    /// Faults met (retries by reason, token refreshes, skipped items).
+    pub faults: FaultCounts,
+    /// The error, if any.
+    pub error: Option<String>,
+    /// How long it took.
+    pub elapsed: Duration,
+}
+
+impl RunReport {
+    pub(crate) fn new(run: &RunRecord, outcome: Outcome, elapsed: Duration) -> Self {
+        Self {
+            run_id: run.run_id.clone(),
+            channel: run.channel.clone(),
+            outcome,
+            counts: Counts::default(),
+            faults: FaultCounts::default(),
+            error: None,
+            elapsed,
+        }
+    }
+
+    /// Copies the report into the run's row.
+    pub(crate) fn fill(&self, run: &mut RunRecord) {
+        let c = &self.counts;
+        run.finished_at = Some(Utc::now());
+        run.outcome = Some(self.outcome.as_str().into());
+        run.fetched = c.fetched as i64;
+        run.inserted = c.inserted as i64;
+        run.updated = c.updated as i64;
+        run.unchanged = c.unchanged as i64;
+        run.quarantined = c.quarantined as i64;
+        run.error = self.error.clone();
+        run.report = Some(
+            serde_json::json!({
+                "faults": self.faults,
+                "unknown_values": c.unknown,
+                "batches": c.batches,
+                "elapsed_secs": self.elapsed.as_secs_f64(),
+            })
+            .to_string(),
+        );
+    }
+
+    /// One line: channel, outcome, counts, rate, faults.
+    pub fn summary_line(&self) -> String {
+        let c = &self.counts;
+        let secs = self.elapsed.as_secs_f64().max(0.001);
+        let mut line = format!(
+            "{}: {} — fetched {}, inserted {}, updated {}, unchanged {}, quarantined {} in {:.1}s ({:.0} records/s)",
+            self.channel,
+            self.outcome.as_str(),
+            c.fetched,
+            c.inserted,
+            c.updated,
+            c.unchanged,
+            c.quarantined,
+            secs,
+            c.fetched as f64 / secs
+        );
+        if !self.faults.is_empty() {
+            let f: Vec<String> = self.faults.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            line.push_str(&format!("; faults met: {}", f.join(", ")));
+        }
+        let unknown: u64 = c.unknown.values().sum();
+        if unknown > 0 {
+            line.push_str(&format!("; {unknown} unknown values"));
+        }
+        if let Some(e) = &self.error {
+            line.push_str(&format!("; error: {e}"));
+        }
+        line
+    }
+}

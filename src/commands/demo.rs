@@ -1,0 +1,87 @@
+//! `aduan demo`: the whole path on a fresh machine, against the simulator.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use aduan_app::config::AppConfig;
+use aduan_app::progress::Bar;
+use aduan_app::{registry, tables};
+use aduan_core::Secret;
+use aduan_sim::{SimConfig, Simulator, Sp4nConfig};
+use aduan_store::Store;
+use anyhow::{Context, Result};
+
+use super::engine;
+
+/// Used only when ADUAN_REPORTER_KEY is not set: the demo's data is simulated.
+const DEMO_REPORTER_KEY: &str = "aduan-demo-key-not-for-production";
+
+pub(crate) async fn run(config: &AppConfig, file: &Path, reports: usize, seed: u64) -> Result<ExitCode> {
+    let path = std::env::current_dir()
+        .context("reading the current folder")?
+        .join(file);
+    let url = format!("sqlite:{}", path.display());
+    let store = Store::open(&url)
+        .await
+        .with_context(|| format!("opening {}", path.display()))?;
+    println!("Demo database: {}", path.display());
+
+    let sim = Simulator::start(
+        SimConfig {
+            seed,
+            sp4n_lapor: Some(Sp4nConfig {
+                reports,
+                ..Sp4nConfig::default()
+            }),
+        },
+        ([127, 0, 0, 1], 0).into(),
+    )
+    .await
+    .context("starting the simulator")?;
+    println!("Simulator: {}", sim.base_url());
+
+    let key = Secret::from_env(&config.normaliser.reporter_key_env).unwrap_or_else(|| {
+        println!(
+            "Note: {} is not set; the demo hashes reporters with a demo key.",
+            config.normaliser.reporter_key_env
+        );
+        Secret::new(DEMO_REPORTER_KEY)
+    });
+    let registered = registry::registry();
+    let normaliser = tables::normaliser(config.normaliser.tables_dir.as_deref(), &registered, key)?;
+    let engine = engine(config, store.clone(), normaliser);
+    let bar = Bar::new();
+    for pass in ["First sync", "Second sync (nothing should change)"] {
+        println!("\n{pass}:");
+        for r in &registered {
+            let connector = (r.demo)(&sim)?;
+            let report = engine.sync(connector.as_ref(), &bar).await?;
+            bar.finish();
+            println!("  {}", report.summary_line());
+        }
+    }
+    sim.shutdown().await;
+
+    println!("\nComplaints per channel and kind:");
+    let rows = store.summary().await?;
+    let mut channels: Vec<&str> = rows.iter().map(|r| r.channel.as_str()).collect();
+    channels.dedup();
+    let mut total = 0;
+    for channel in channels {
+        let of_channel: Vec<_> = rows.iter().filter(|r| r.channel == channel).collect();
+        let sum: i64 = of_channel.iter().map(|r| r.count).sum();
+        total += sum;
+        println!("  {channel:<14} {sum:>8}");
+        for r in of_channel {
+            println!(
+                "    {:<22} {:>8}  {:>5.1}%",
+                r.kind,
+                r.count,
+                100.0 * r.count as f64 / sum.max(1) as f64
+            );
+        }
+    }
+    println!("aduan demo: {total} complaints in {}", path.display());
+    println!("Try: aduan --database sqlite:{} status", path.display());
+    Ok(ExitCode::SUCCESS)
+}

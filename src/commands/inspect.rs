@@ -1,0 +1,182 @@
+//! Read-side commands: status, quarantine, query.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use aduan_app::config::AppConfig;
+use aduan_app::registry;
+use aduan_store::Store;
+use anyhow::{Context, Result};
+
+use super::{engine, load_normaliser, open_store};
+use crate::{Format, QuarantineAction};
+
+pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
+    let channels = store.channel_status(runs).await?;
+    if channels.is_empty() {
+        println!("No channel has run yet on {}.", store.url());
+    }
+    for c in &channels {
+        println!(
+            "{}: {} complaints, {} in quarantine, cursor {}",
+            c.channel,
+            c.complaints,
+            c.quarantined_open,
+            c.cursor.as_deref().unwrap_or("(none)")
+        );
+        for r in &c.runs {
+            println!(
+                "  {}  {:<8} fetched {:>7}  inserted {:>7}  updated {:>6}  unchanged {:>7}  quarantined {:>5}{}",
+                r.started_at.format("%Y-%m-%d %H:%M:%S"),
+                r.outcome.as_deref().unwrap_or("running"),
+                r.fetched,
+                r.inserted,
+                r.updated,
+                r.unchanged,
+                r.quarantined,
+                r.error.as_deref().map(|e| format!("  error: {e}")).unwrap_or_default()
+            );
+        }
+    }
+    println!("aduan status: {} channel(s) on {}", channels.len(), store.url());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> Result<ExitCode> {
+    let store = open_store(config).await?;
+    match action {
+        QuarantineAction::List { channel, all, limit } => {
+            let entries = store.quarantine_list(channel.as_deref(), all, limit).await?;
+            for e in &entries {
+                println!(
+                    "#{:<6} {}  {:<12} {}  field `{}`: {}{}",
+                    e.quarantine_id,
+                    e.quarantined_at.format("%Y-%m-%d %H:%M:%S"),
+                    e.channel,
+                    e.record,
+                    e.field,
+                    e.reason,
+                    if e.resolved_at.is_some() { "  (resolved)" } else { "" }
+                );
+            }
+            println!("aduan quarantine: {} entr{}", entries.len(), if entries.len() == 1 { "y" } else { "ies" });
+        }
+        QuarantineAction::Show { id } => {
+            let e = store
+                .quarantine_get(id)
+                .await?
+                .with_context(|| format!("quarantine entry {id} does not exist"))?;
+            println!("entry:       #{}", e.quarantine_id);
+            println!("channel:     {}", e.channel);
+            println!("record:      {}", e.record);
+            println!("field:       {}", e.field);
+            println!("reason:      {}", e.reason);
+            println!("source:      {}", e.source_ref);
+            println!("raw_id:      {}", e.raw_id.map(|r| r.to_string()).unwrap_or_default());
+            println!("run:         {}", e.run_id.as_deref().unwrap_or(""));
+            println!("quarantined: {}", e.quarantined_at.to_rfc3339());
+            if let Some(r) = e.resolved_at {
+                println!("resolved:    {}", r.to_rfc3339());
+            }
+            println!("payload:");
+            let mut out = std::io::stdout();
+            out.write_all(&e.payload)?;
+            writeln!(out)?;
+        }
+        QuarantineAction::Retry { ids, all } => {
+            let ids = if all {
+                store
+                    .quarantine_list(None, false, i64::MAX)
+                    .await?
+                    .iter()
+                    .map(|e| e.quarantine_id)
+                    .collect()
+            } else {
+                ids
+            };
+            let engine = engine(config, store, load_normaliser(config)?);
+            let (resolved, failing) = engine.retry_quarantine(&ids, &registry::parsers()).await?;
+            for (id, why) in &failing {
+                println!("#{id} still fails: {why}");
+            }
+            println!("aduan quarantine retry: {resolved} resolved, {} still failing", failing.len());
+            if !failing.is_empty() {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cell(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+pub(crate) async fn query(store: &Store, sql: &str, format: Format) -> Result<ExitCode> {
+    let result = store.query(sql).await?;
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Json => {
+            for row in &result.rows {
+                let obj: serde_json::Map<String, serde_json::Value> = result
+                    .columns
+                    .iter()
+                    .cloned()
+                    .zip(row.iter().cloned())
+                    .collect();
+                writeln!(out, "{}", serde_json::Value::Object(obj))?;
+            }
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(&result.columns)?;
+            for row in &result.rows {
+                w.write_record(row.iter().map(cell))?;
+            }
+            w.flush()?;
+        }
+        Format::Table => {
+            const MAX: usize = 60;
+            let cut = |s: String| -> String {
+                let one_line = s.replace(['\n', '\r'], " ");
+                if one_line.chars().count() > MAX {
+                    format!("{}…", one_line.chars().take(MAX - 1).collect::<String>())
+                } else {
+                    one_line
+                }
+            };
+            let rows: Vec<Vec<String>> = result
+                .rows
+                .iter()
+                .map(|r| r.iter().map(|v| cut(cell(v))).collect())
+                .collect();
+            let mut widths: Vec<usize> = result.columns.iter().map(|c| c.chars().count()).collect();
+            for r in &rows {
+                for (w, c) in widths.iter_mut().zip(r) {
+                    *w = (*w).max(c.chars().count());
+                }
+            }
+            let line = |cells: &[String]| -> String {
+                cells
+                    .iter()
+                    .zip(&widths)
+                    .map(|(c, w)| format!("{c:<w$}", w = *w))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+                    .trim_end()
+                    .to_string()
+            };
+            writeln!(out, "{}", line(&result.columns))?;
+            writeln!(out, "{}", widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "))?;
+            for r in &rows {
+                writeln!(out, "{}", line(r))?;
+            }
+            writeln!(out, "({} row{})", rows.len(), if rows.len() == 1 { "" } else { "s" })?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

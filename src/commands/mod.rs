@@ -1,0 +1,124 @@
+//! The subcommands.
+
+mod demo;
+mod inspect;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aduan_app::config::AppConfig;
+use aduan_app::progress::Bar;
+use aduan_app::{registry, tables};
+use aduan_normalise::Normaliser;
+use aduan_store::Store;
+use aduan_sync::{Engine, EngineOptions, Outcome};
+use anyhow::{Context, Result};
+
+use crate::{Cli, Command};
+
+pub(crate) async fn run(cli: Cli) -> Result<ExitCode> {
+    let mut config = AppConfig::load(cli.config.as_deref()).context("reading the configuration")?;
+    if let Some(url) = &cli.database {
+        config.store.url = url.clone();
+    }
+    match cli.command {
+        Command::Demo { file, reports, seed } => demo::run(&config, &file, reports, seed).await,
+        Command::Sync { channel } => sync(&config, channel.as_deref()).await,
+        Command::Status { runs } => inspect::status(&open_store(&config).await?, runs).await,
+        Command::Quarantine { action } => inspect::quarantine(&config, action).await,
+        Command::Renormalise => renormalise(&config).await,
+        Command::Query { sql, format } => {
+            inspect::query(&open_store(&config).await?, &sql, format).await
+        }
+    }
+}
+
+pub(crate) async fn open_store(config: &AppConfig) -> Result<Store> {
+    Store::open(&config.store.url)
+        .await
+        .with_context(|| format!("opening the store {}", aduan_store::redact_url(&config.store.url)))
+}
+
+pub(crate) fn load_normaliser(config: &AppConfig) -> Result<Arc<Normaliser>> {
+    let key = tables::reporter_key(&config.normaliser.reporter_key_env)?;
+    Ok(tables::normaliser(
+        config.normaliser.tables_dir.as_deref(),
+        &registry::registry(),
+        key,
+    )?)
+}
+
+pub(crate) fn engine(config: &AppConfig, store: Store, normaliser: Arc<Normaliser>) -> Engine {
+    Engine::new(
+        store,
+        normaliser,
+        EngineOptions {
+            lease_ttl: Duration::from_secs(config.sync.lease_ttl_secs.max(5)),
+            budget: Some(Duration::from_secs(config.sync.budget_secs.max(1))),
+        },
+    )
+}
+
+async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
+    let connectors = registry::connectors(config, only)?;
+    if connectors.is_empty() {
+        anyhow::bail!(
+            "no channel is enabled in the configuration; add a [channels.<id>] table (known: {})",
+            registry::known_ids()
+        );
+    }
+    let normaliser = load_normaliser(config)?;
+    let store = open_store(config).await?;
+    let engine = engine(config, store, normaliser);
+    let bar = Bar::new();
+    let mut failed = 0;
+    let mut totals = (0u64, 0u64, 0u64, 0u64);
+    for connector in &connectors {
+        let report = engine.sync(connector.as_ref(), &bar).await?;
+        bar.finish();
+        println!("{}", report.summary_line());
+        if matches!(report.outcome, Outcome::Failed) || (report.outcome == Outcome::Partial && report.error.as_deref().is_some_and(|e| !e.contains("time budget"))) {
+            failed += 1;
+        }
+        let c = &report.counts;
+        totals.0 += c.fetched;
+        totals.1 += c.inserted;
+        totals.2 += c.updated;
+        totals.3 += c.quarantined;
+    }
+    println!(
+        "aduan sync: {} channel(s), {} failed; fetched {}, inserted {}, updated {}, quarantined {}",
+        connectors.len(),
+        failed,
+        totals.0,
+        totals.1,
+        totals.2,
+        totals.3
+    );
+    Ok(if failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+async fn renormalise(config: &AppConfig) -> Result<ExitCode> {
+    let normaliser = load_normaliser(config)?;
+    let store = open_store(config).await?;
+    let engine = engine(config, store, normaliser);
+    let bar = Bar::new();
+    let started = std::time::Instant::now();
+    let counts = engine
+        .renormalise(&registry::parsers(), &bar)
+        .await
+        .context("rebuilding the unified tables")?;
+    bar.finish();
+    let secs = started.elapsed().as_secs_f64().max(0.001);
+    println!(
+        "aduan renormalise: {} raw records → {} complaints ({} superseded versions), {} quarantined in {:.1}s ({:.0} records/s)",
+        counts.fetched,
+        counts.inserted,
+        counts.updated + counts.unchanged,
+        counts.quarantined,
+        secs,
+        counts.fetched as f64 / secs
+    );
+    Ok(ExitCode::SUCCESS)
+}
