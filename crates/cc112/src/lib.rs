@@ -1,0 +1,397 @@
+//! The Call Center 112 connector (`cc112`): daily call-log CSV exports (`112_YYYYMMDD.csv`),
+//! read from a local folder (`dir`) or an HTTP index (`url`).
+//!
+//! A day's file is rewritten whenever a call of that day changes, so the cursor remembers
+//! each file's fingerprint (size, modification time, SHA-256): an unchanged file is not read
+//! again, a changed one is read whole and each row is archived as its own raw record (the
+//! header line plus the row's bytes, exactly as in the file). Rows that did not change have
+//! the same payload as before and change nothing. Files changed in the last `settle_secs` are
+//! left for the next run; other files in the folder are ignored.
+//!
+//! ```
+//! let cfg: aduan_cc112::Config = serde_json::from_str(r#"{"dir":"/srv/112"}"#).unwrap();
+//! assert_eq!(cfg.settle_secs, 10);
+//! ```
+#![deny(missing_docs)]
+
+mod parse;
+mod rows;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use aduan_core::{
+    Batch, BatchSource, Error, FaultCounts, FieldError, PullConnector, RawRecord, Result, Secret,
+    SourceComplaint,
+};
+use aduan_transport::{HttpClient, RetryPolicy};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The channel id.
+pub const CHANNEL: &str = "cc112";
+
+/// Settings of the `[channels.cc112]` table. Give `dir` or `url`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// A local folder the exports are mirrored into (by SFTP).
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
+    /// The HTTP index: `{url}/index.json` lists the files, `{url}/{name}` serves each.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Name of the environment variable holding `user:password` for Basic auth of `url`.
+    #[serde(default)]
+    pub basic_auth_env: Option<String>,
+    /// A file changed within this many seconds is still being written: read next run.
+    #[serde(default = "default_settle_secs")]
+    pub settle_secs: u64,
+    /// Rows per committed batch (a larger file is committed in parts).
+    #[serde(default = "default_batch_rows")]
+    pub batch_rows: usize,
+    /// Time limit of one request, in seconds (`url`).
+    #[serde(default = "default_timeout_secs")]
+    pub timeout_secs: u64,
+    /// Attempts per request before the run stops (`url`).
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    /// Wait before the first retry, in milliseconds; doubled on each retry (`url`).
+    #[serde(default = "default_retry_base_ms")]
+    pub retry_base_ms: u64,
+}
+
+fn default_settle_secs() -> u64 {
+    10
+}
+fn default_batch_rows() -> usize {
+    5_000
+}
+fn default_timeout_secs() -> u64 {
+    60
+}
+fn default_max_attempts() -> u32 {
+    6
+}
+fn default_retry_base_ms() -> u64 {
+    500
+}
+
+fn config_err(message: impl Into<String>) -> Error {
+    Error::Config {
+        channel: CHANNEL.into(),
+        message: message.into(),
+    }
+}
+
+/// The Call Center 112 connector.
+#[derive(Debug, Clone)]
+pub struct Cc112 {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    basic_auth: Option<Secret>,
+    http: HttpClient,
+}
+
+/// Whether `name` is a daily export (`112_YYYYMMDD.csv`).
+pub fn is_export_name(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("112_") else {
+        return false;
+    };
+    let Some(date) = rest
+        .strip_suffix(".csv")
+        .or_else(|| rest.strip_suffix(".CSV"))
+    else {
+        return false;
+    };
+    date.len() == 8 && date.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// What the cursor remembers of a file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Seen {
+    size: u64,
+    /// Modification time (`dir`) or the index's `modified` (`url`).
+    modified: String,
+    sha256: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Cursor {
+    files: BTreeMap<String, Seen>,
+}
+
+/// One file to read.
+#[derive(Debug, Clone)]
+struct Pending {
+    name: String,
+    size: u64,
+    modified: String,
+}
+
+#[derive(Deserialize)]
+struct IndexEntry {
+    name: String,
+    size: u64,
+    modified: String,
+    sha256: String,
+}
+
+impl Cc112 {
+    /// A connector; `basic_auth` is `user:password` for the HTTP index, if it needs one.
+    pub fn new(config: Config, basic_auth: Option<Secret>) -> Result<Self> {
+        match (&config.dir, &config.url) {
+            (Some(_), None) | (None, Some(_)) => {}
+            _ => return Err(config_err("give exactly one of `dir` (a folder) and `url` (an HTTP index)")),
+        }
+        if let Some(url) = &config.url {
+            reqwest::Url::parse(url).map_err(|e| config_err(format!("url {url:?}: {e}")))?;
+        }
+        if config.batch_rows == 0 {
+            return Err(config_err("batch_rows must be at least 1"));
+        }
+        let http = HttpClient::new(
+            CHANNEL,
+            RetryPolicy {
+                max_attempts: config.max_attempts.max(1),
+                base_backoff: Duration::from_millis(config.retry_base_ms),
+                timeout: Duration::from_secs(config.timeout_secs.max(1)),
+                ..RetryPolicy::default()
+            },
+        )?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config,
+                basic_auth,
+                http,
+            }),
+        })
+    }
+
+    fn url(&self, name: &str) -> String {
+        let base = self.inner.config.url.as_deref().unwrap_or_default();
+        format!("{}/{}", base.trim_end_matches('/'), name)
+    }
+
+    async fn get(&self, name: &str) -> Result<Vec<u8>> {
+        let url = self.url(name);
+        let auth = self.inner.basic_auth.clone();
+        let resp = self
+            .inner
+            .http
+            .send(&format!("GET {name}"), |c| {
+                let r = c.get(&url);
+                match &auth {
+                    Some(a) => {
+                        let (user, pass) = a.expose().split_once(':').unwrap_or((a.expose(), ""));
+                        r.basic_auth(user, Some(pass))
+                    }
+                    None => r,
+                }
+            })
+            .await?;
+        if !resp.is_success() {
+            return Err(resp.unexpected(CHANNEL, &format!("GET {name}")));
+        }
+        Ok(resp.body.to_vec())
+    }
+
+    /// The files that changed since the cursor, oldest day first.
+    async fn changed_files(&self, cursor: &Cursor) -> Result<Vec<Pending>> {
+        let mut out = Vec::new();
+        if let Some(dir) = &self.inner.config.dir {
+            let io = |e: std::io::Error| Error::Io {
+                channel: CHANNEL.into(),
+                path: dir.display().to_string(),
+                source: e,
+            };
+            let settle = Duration::from_secs(self.inner.config.settle_secs);
+            let mut entries = tokio::fs::read_dir(dir).await.map_err(io)?;
+            while let Some(entry) = entries.next_entry().await.map_err(io)? {
+                let name = entry.file_name().to_string_lossy().to_string();
+                let meta = entry.metadata().await.map_err(io)?;
+                if !meta.is_file() || !is_export_name(&name) {
+                    self.inner.http.count("ignored_file");
+                    continue;
+                }
+                let mtime = meta.modified().map_err(io)?;
+                let age = SystemTime::now().duration_since(mtime).unwrap_or_default();
+                if age < settle {
+                    tracing::info!(channel = CHANNEL, file = %name, "File changed in the last seconds; left for the next run.");
+                    self.inner.http.count("file_still_written");
+                    continue;
+                }
+                let modified = chrono::DateTime::<chrono::Utc>::from(mtime).to_rfc3339();
+                let seen = cursor.files.get(&name);
+                if seen.is_some_and(|s| s.size == meta.len() && s.modified == modified) {
+                    continue;
+                }
+                out.push(Pending {
+                    name,
+                    size: meta.len(),
+                    modified,
+                });
+            }
+        } else {
+            let body = self.get("index.json").await?;
+            let index: Vec<IndexEntry> = serde_json::from_slice(&body).map_err(|e| Error::Upstream {
+                channel: CHANNEL.into(),
+                message: format!(
+                    "{}: not the index the contract describes ({e}): «{}»",
+                    self.url("index.json"),
+                    aduan_transport::excerpt(&body, 120)
+                ),
+            })?;
+            for e in index {
+                if !is_export_name(&e.name) {
+                    self.inner.http.count("ignored_file");
+                    continue;
+                }
+                if cursor.files.get(&e.name).is_some_and(|s| s.sha256.eq_ignore_ascii_case(&e.sha256)) {
+                    continue;
+                }
+                out.push(Pending {
+                    name: e.name,
+                    size: e.size,
+                    modified: e.modified,
+                });
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl PullConnector for Cc112 {
+    const CHANNEL: &'static str = CHANNEL;
+    type Config = Config;
+
+    fn from_config(config: Config) -> Result<Self> {
+        let basic_auth = match &config.basic_auth_env {
+            Some(var) => Some(Secret::from_env(var).ok_or_else(|| {
+                config_err(format!("basic_auth_env names {var}, which is not set"))
+            })?),
+            None => None,
+        };
+        Self::new(config, basic_auth)
+    }
+
+    async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
+        let cursor: Cursor = match cursor.as_deref() {
+            Some(text) => serde_json::from_str(text).map_err(|e| {
+                config_err(format!("the saved cursor is not this connector's ({e}); reset it"))
+            })?,
+            None => Cursor::default(),
+        };
+        let files = self.changed_files(&cursor).await?;
+        Ok(Box::new(Reader {
+            connector: self.clone(),
+            cursor,
+            files: files.into(),
+            rows: VecDeque::new(),
+            current: None,
+        }))
+    }
+
+    fn parse(raw: &RawRecord) -> Result<Vec<SourceComplaint>, FieldError> {
+        parse::row(raw).map(|r| vec![r])
+    }
+}
+
+struct Reader {
+    connector: Cc112,
+    cursor: Cursor,
+    files: VecDeque<Pending>,
+    /// Rows of the current file not yet handed out.
+    rows: VecDeque<RawRecord>,
+    /// The current file and its fingerprint, saved with its last batch.
+    current: Option<(String, Seen)>,
+}
+
+#[async_trait]
+impl BatchSource for Reader {
+    async fn next_batch(&mut self) -> Result<Option<Batch>> {
+        while self.rows.is_empty() {
+            let Some(file) = self.files.pop_front() else {
+                return Ok(None);
+            };
+            let bytes = match &self.connector.inner.config.dir {
+                Some(dir) => {
+                    let path = dir.join(&file.name);
+                    tokio::fs::read(&path).await.map_err(|e| Error::Io {
+                        channel: CHANNEL.into(),
+                        path: path.display().to_string(),
+                        source: e,
+                    })?
+                }
+                None => self.connector.get(&file.name).await?,
+            };
+            let sha256 = hex::encode(Sha256::digest(&bytes));
+            let seen = Seen {
+                size: file.size,
+                modified: file.modified.clone(),
+                sha256: sha256.clone(),
+            };
+            if self.cursor.files.get(&file.name).is_some_and(|s| s.sha256 == sha256) {
+                // Touched but not changed: remember the new size and time, parse nothing.
+                self.cursor.files.insert(file.name.clone(), seen);
+                let cursor = serde_json::to_string(&self.cursor).ok();
+                return Ok(Some(Batch { records: Vec::new(), cursor }));
+            }
+            let received_at = chrono::Utc::now();
+            let rows = rows::split(&file.name, &bytes, received_at);
+            tracing::debug!(channel = CHANNEL, file = %file.name, rows = rows.len(), "Read file.");
+            if rows.is_empty() {
+                self.cursor.files.insert(file.name.clone(), seen);
+                let cursor = serde_json::to_string(&self.cursor).ok();
+                return Ok(Some(Batch { records: Vec::new(), cursor }));
+            }
+            self.rows = rows.into();
+            self.current = Some((file.name, seen));
+        }
+        let take = self.rows.len().min(self.connector.inner.config.batch_rows);
+        let records: Vec<RawRecord> = self.rows.drain(..take).collect();
+        let cursor = if self.rows.is_empty() {
+            if let Some((name, seen)) = self.current.take() {
+                self.cursor.files.insert(name, seen);
+            }
+            serde_json::to_string(&self.cursor).ok()
+        } else {
+            None
+        };
+        Ok(Some(Batch { records, cursor }))
+    }
+
+    fn faults(&self) -> FaultCounts {
+        self.connector.inner.http.faults()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_daily_exports_are_read() {
+        assert!(is_export_name("112_20210912.csv"));
+        for stray in ["112_20210912.csv.tmp", "Thumbs.db", "112_2021091.csv", "x112_20210912.csv", "112_2021O912.csv"] {
+            assert!(!is_export_name(stray), "{stray}");
+        }
+    }
+
+    #[test]
+    fn a_connector_needs_exactly_one_source() {
+        let both: Config = serde_json::from_str(r#"{"dir":"/x","url":"http://127.0.0.1:1/"}"#).unwrap();
+        assert!(Cc112::new(both, None).is_err());
+        let none: Config = serde_json::from_str("{}").unwrap();
+        assert!(Cc112::new(none, None).is_err());
+    }
+}

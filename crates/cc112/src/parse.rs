@@ -1,0 +1,253 @@
+//! One row of a call-log export (header + row) into a [`SourceComplaint`].
+
+use aduan_core::{EventKind, FieldError, RawRecord, SourceComplaint, SourceEvent, SourcePlace};
+use chrono::{DateTime, Duration, Utc};
+
+use crate::CHANNEL;
+
+/// The contract's columns, in order; an export may add columns after them.
+pub(crate) const COLUMNS: [&str; 17] = [
+    "No",
+    "No Tiket",
+    "Waktu Panggilan",
+    "No Telepon",
+    "Nama Penelepon",
+    "Jenis Panggilan",
+    "Kategori",
+    "Sub Kategori",
+    "Keterangan",
+    "Alamat",
+    "Kelurahan",
+    "Kecamatan",
+    "Diteruskan Ke",
+    "Status",
+    "Durasi",
+    "Petugas",
+    "Waktu Update",
+];
+
+const TIME_FORMATS: &[&str] = &["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"];
+
+/// Bytes that are not valid UTF-8 are Windows-1252 (exports before March 2021).
+fn decode(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
+    }
+}
+
+fn duration(s: &str) -> Option<Duration> {
+    let parts: Vec<i64> = s.trim().split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let secs = match parts.as_slice() {
+        [m, s] => m * 60 + s,
+        [h, m, s] => h * 3600 + m * 60 + s,
+        _ => return None,
+    };
+    (secs >= 0).then(|| Duration::seconds(secs))
+}
+
+pub(crate) fn row(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
+    let text = decode(&raw.payload);
+    let record = raw.source_ref.clone();
+    let err = |field: &str, reason: String| FieldError::new(CHANNEL, &record, field, reason);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header = reader
+        .headers()
+        .map_err(|e| err("", format!("the header cannot be read: {e}")))?
+        .clone();
+    let mut rows = reader.records();
+    let fields = match rows.next() {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => return Err(err("", format!("the row cannot be read: {e}"))),
+        None => return Err(err("", "the row is empty".into())),
+    };
+    if fields.len() != header.len() {
+        return Err(err(
+            "",
+            format!("the row has {} fields, the header {}", fields.len(), header.len()),
+        ));
+    }
+    let mut index = [0usize; COLUMNS.len()];
+    for (i, name) in COLUMNS.iter().enumerate() {
+        index[i] = header
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+            .ok_or_else(|| err(name, "the header has no such column".into()))?;
+    }
+    let get = |name: &str| -> &str {
+        COLUMNS
+            .iter()
+            .position(|c| *c == name)
+            .and_then(|i| fields.get(index[i]))
+            .map(str::trim)
+            .unwrap_or_default()
+    };
+    let opt = |name: &str| -> Option<String> {
+        let v = get(name);
+        (!v.is_empty() && v != "-").then(|| v.to_string())
+    };
+    let time = |name: &str| -> Result<DateTime<Utc>, FieldError> {
+        let v = get(name);
+        aduan_core::time::parse_wib(v, TIME_FORMATS)
+            .ok_or_else(|| err(name, format!("not a time (dd/mm/yyyy HH:MM[:SS]): {v:?}")))
+    };
+    let called_at = time("Waktu Panggilan")?;
+    let updated_at = if get("Waktu Update").is_empty() {
+        called_at
+    } else {
+        time("Waktu Update")?
+    };
+    let phone = opt("No Telepon");
+    let external_id = match opt("No Tiket") {
+        Some(ticket) => ticket,
+        None => {
+            // No ticket (ghost, dropped, some prank calls): the call time and the caller.
+            let caller: String = phone
+                .as_deref()
+                .map(|p| p.chars().filter(char::is_ascii_digit).collect())
+                .filter(|d: &String| !d.is_empty())
+                .unwrap_or_else(|| "private".into());
+            format!("{}-{caller}", called_at.format("%Y%m%dT%H%M%SZ"))
+        }
+    };
+    let agencies: Vec<String> = get("Diteruskan Ke")
+        .split([',', '/'])
+        .map(str::trim)
+        .filter(|a| !a.is_empty() && *a != "-")
+        .map(str::to_string)
+        .collect();
+    let mut events = vec![SourceEvent {
+        at: called_at,
+        kind: EventKind::Created,
+        actor: Some("Call Center 112".into()),
+        text: None,
+    }];
+    if !agencies.is_empty() {
+        // The operator forwards the case when the call ends.
+        let forwarded = called_at + duration(get("Durasi")).unwrap_or_default();
+        events.push(SourceEvent {
+            at: forwarded,
+            kind: EventKind::Disposition,
+            actor: Some("Call Center 112".into()),
+            text: Some(format!("Diteruskan ke {}", agencies.join(", "))),
+        });
+    }
+    if updated_at > called_at {
+        events.push(SourceEvent {
+            at: updated_at,
+            kind: EventKind::StatusChange,
+            actor: None,
+            text: opt("Status"),
+        });
+    }
+    let body = opt("Keterangan");
+    Ok(SourceComplaint {
+        channel: CHANNEL.into(),
+        external_id,
+        kind_label: opt("Jenis Panggilan"),
+        urgency_label: opt("Kategori"),
+        category_labels: opt("Sub Kategori").into_iter().collect(),
+        category_national: false,
+        title: match (&body, opt("Sub Kategori")) {
+            (None, Some(sub)) => Some(sub),
+            (None, None) => opt("Jenis Panggilan"),
+            _ => None,
+        },
+        body,
+        status_label: get("Status").to_string(),
+        agencies,
+        place: SourcePlace {
+            city: None,
+            in_city: None,
+            kecamatan: opt("Kecamatan"),
+            kelurahan: opt("Kelurahan"),
+            address: opt("Alamat"),
+            latitude: None,
+            longitude: None,
+        },
+        reporter_phone: phone,
+        reporter_email: None,
+        anonymous: false,
+        confidential: false,
+        reported_at: called_at,
+        updated_at,
+        resolved_at: None,
+        events,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "No;No Tiket;Waktu Panggilan;No Telepon;Nama Penelepon;Jenis Panggilan;Kategori;Sub Kategori;Keterangan;Alamat;Kelurahan;Kecamatan;Diteruskan Ke;Status;Durasi;Petugas;Waktu Update";
+
+    fn raw(row: &str) -> RawRecord {
+        raw_bytes(format!("{HEADER}\r\n{row}").into_bytes())
+    }
+
+    fn raw_bytes(payload: Vec<u8>) -> RawRecord {
+        RawRecord {
+            source_ref: "112_20210912.csv:2".into(),
+            external_id: None,
+            received_at: Utc::now(),
+            payload,
+        }
+    }
+
+    #[test]
+    fn the_contract_examples_read() {
+        let c = row(&raw("1;112-3375-20210912-0001;12/09/2021 07:41:13;081328765432;Bu Sri;Pengaduan;Gawat Tidak Darurat;Pohon Tumbang;\"Pohon angsana tumbang menutup jalan; mohon segera ditangani\";Jl. Dr. Sutomo depan SD;Kel. Kauman;Pek. Timur;DPUPR/BPBD;Selesai;02:10;Rina;12/09/2021 10:05:00")).unwrap();
+        assert_eq!(c.external_id, "112-3375-20210912-0001");
+        assert_eq!(c.reported_at.to_rfc3339(), "2021-09-12T00:41:13+00:00");
+        assert_eq!(c.body.as_deref(), Some("Pohon angsana tumbang menutup jalan; mohon segera ditangani"));
+        assert_eq!(c.agencies, vec!["DPUPR", "BPBD"]);
+        assert_eq!(c.events[1].at.to_rfc3339(), "2021-09-12T00:43:23+00:00");
+        let c = row(&raw("2;112-3375-20210912-0002;12/09/2021 08:02;+6285640001122;-;Non Pengaduan;Informasi;Info Vaksin;Menanyakan jadwal vaksin dosis 2 di puskesmas;;;;;Informasi Diberikan;01:05;Rina;12/09/2021 08:04:00")).unwrap();
+        assert_eq!(c.reported_at.to_rfc3339(), "2021-09-12T01:02:00+00:00");
+        assert!(c.agencies.is_empty());
+        let ghost = row(&raw("3;;12/09/2021 08:15:40;Private;-;Ghost Call;;;;;;;;Tidak Ditindaklanjuti;00:12;Rina;12/09/2021 08:15:52")).unwrap();
+        assert_eq!(ghost.external_id, "20210912T011540Z-private");
+        assert_eq!(ghost.title.as_deref(), Some("Ghost Call"));
+    }
+
+    #[test]
+    fn a_ticketless_call_has_a_stable_identity_from_time_and_caller() {
+        let a = row(&raw("7;;12/09/2021 09:00:00;0285-421112;-;Prank Call;;;;;;;;Tidak Ditindaklanjuti;00:20;Rina;12/09/2021 09:00:20")).unwrap();
+        let b = row(&raw("9;;12/09/2021 09:00:00;0285-421112;-;Prank Call;;;;;;;;Tidak Ditindaklanjuti;00:20;Rina;12/09/2021 09:00:20")).unwrap();
+        assert_eq!(a.external_id, b.external_id);
+        assert_eq!(a.external_id, "20210912T020000Z-0285421112");
+    }
+
+    #[test]
+    fn a_date_that_is_no_date_names_the_field() {
+        let e = row(&raw("1;112-3375-20210912-0001;kemarin;081;-;Pengaduan;;;x;;;;;Selesai;01:00;Rina;12/09/2021 10:05:00")).unwrap_err();
+        assert_eq!(e.field, "Waktu Panggilan");
+        assert!(e.to_string().contains("112_20210912.csv:2"), "{e}");
+    }
+
+    #[test]
+    fn a_wrong_field_count_is_an_error() {
+        let e = row(&raw("1;112-3375-20210912-0001;12/09/2021 07:41:13;081")).unwrap_err();
+        assert!(e.reason.contains("fields"), "{e}");
+    }
+
+    #[test]
+    fn extra_columns_are_kept_and_windows_1252_is_read() {
+        let mut payload = format!("{HEADER};Shift\r\n").into_bytes();
+        payload.extend_from_slice(b"1;112-3375-20200101-0001;01/01/2020 10:00:00;081;-;Pengaduan;;;Caf\xe9 kebakaran;;;;;Selesai;01:00;Rina;01/01/2020 11:00:00;Pagi");
+        let c = row(&raw_bytes(payload)).unwrap();
+        assert_eq!(c.body.as_deref(), Some("Café kebakaran"));
+    }
+
+    #[test]
+    fn durations_in_both_forms() {
+        assert_eq!(duration("02:10"), Some(Duration::seconds(130)));
+        assert_eq!(duration("1:00:05"), Some(Duration::seconds(3605)));
+        assert_eq!(duration("x"), None);
+    }
+}

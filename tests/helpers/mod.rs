@@ -1,0 +1,78 @@
+//! Shared test helpers: the simulator on a free loopback port, stores on both backends, an
+//! engine wired like the binary's.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aduan_core::{ParseFn, PullConnector, Secret};
+use aduan_sim::{RunningSim, SimConfig, Simulator, Sp4nConfig, Sp4nFaults};
+use aduan_sp4n_lapor::Sp4nLapor;
+use aduan_store::testing::TestStore;
+use aduan_sync::{Engine, EngineOptions};
+
+pub use aduan_store::testing::{all as all_stores, sqlite as sqlite_store};
+
+pub const REPORTER_KEY: &str = "test-reporter-key";
+
+pub async fn sim(reports: usize, faults: Sp4nFaults) -> RunningSim {
+    Simulator::start(
+        SimConfig {
+            seed: 7,
+            sp4n_lapor: Some(Sp4nConfig {
+                reports,
+                faults,
+                ..Sp4nConfig::default()
+            }),
+        },
+        ([127, 0, 0, 1], 0).into(),
+    )
+    .await
+    .expect("simulator starts")
+}
+
+pub fn normaliser() -> Arc<aduan_normalise::Normaliser> {
+    aduan_app::tables::normaliser(None, &aduan_app::registry::registry(), Secret::new(REPORTER_KEY))
+        .expect("built-in tables load")
+}
+
+pub fn engine(ts: &TestStore) -> Engine {
+    Engine::new(ts.store.clone(), normaliser(), EngineOptions::default())
+}
+
+pub fn parsers() -> HashMap<&'static str, ParseFn> {
+    aduan_app::registry::parsers()
+}
+
+/// The SP4N-LAPOR! connector pointed at the simulator, with quick retries and a short timeout.
+pub fn sp4n(sim: &RunningSim, per_page: u32) -> Sp4nLapor {
+    let d = Sp4nConfig::default();
+    Sp4nLapor::with_secret(
+        aduan_sp4n_lapor::Config {
+            base_url: sim.sp4n_base_url(),
+            instansi_id: d.instansi_id,
+            client_id: d.client_id,
+            client_secret_env: String::new(),
+            per_page,
+            timeout_secs: 2,
+            max_attempts: 6,
+            retry_base_ms: 20,
+            start_from: None,
+        },
+        Secret::new(d.client_secret),
+    )
+    .expect("connector builds")
+}
+
+pub async fn count(ts: &TestStore, sql: &str) -> i64 {
+    let r = ts.store.query(sql).await.expect("query runs");
+    r.rows[0][0].as_i64().expect("a number")
+}
+
+pub const QUICK: Duration = Duration::from_millis(10);
+
+/// Makes sure the connector type is the one the registry builds.
+pub fn channel_id() -> &'static str {
+    <Sp4nLapor as PullConnector>::CHANNEL
+}
