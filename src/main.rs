@@ -16,7 +16,12 @@ struct Cli {
     #[arg(long, global = true, env = "ADUAN_CONFIG")]
     config: Option<PathBuf>,
     /// Database URL: `sqlite:file.db` or `postgres://…` (overrides the configuration).
-    #[arg(long, global = true, env = "ADUAN_DATABASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "ADUAN_DATABASE_URL",
+        hide_env_values = true
+    )]
     database: Option<String>,
     /// Log format.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
@@ -134,7 +139,10 @@ fn init_logging(cli: &Cli) {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_logging(&cli);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: starting the runtime: {e}");

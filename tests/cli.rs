@@ -56,22 +56,38 @@ fn the_demo_syncs_prints_a_summary_and_a_second_run_changes_nothing() {
     let first = aduan(dir.path(), &["demo", "--reports", "300"], &[]);
     let out = text(&first);
     assert!(first.status.success(), "{out}");
-    assert!(out.contains("aduan-demo.db"), "prints the database path: {out}");
+    assert!(
+        out.contains("aduan-demo.db"),
+        "prints the database path: {out}"
+    );
     assert!(out.contains("inserted 300"), "{out}");
-    assert!(out.contains("inserted 0, updated 0"), "the second pass changes nothing: {out}");
+    assert!(
+        out.contains("inserted 0, updated 0"),
+        "the second pass changes nothing: {out}"
+    );
     assert!(out.contains("complaint") && out.contains('%'), "{out}");
     assert!(dir.path().join("aduan-demo.db").exists());
 
     let second = aduan(dir.path(), &["demo", "--reports", "300"], &[]);
     let out = text(&second);
     assert!(second.status.success(), "{out}");
-    assert!(!out.contains("inserted 300"), "a second demo run inserts nothing: {out}");
+    assert!(
+        !out.contains("inserted 300"),
+        "a second demo run inserts nothing: {out}"
+    );
     assert_eq!(out.matches("inserted 0, updated 0").count(), 2, "{out}");
 }
 
 #[tokio::test]
 async fn sync_runs_from_the_config_with_secrets_from_the_environment_and_never_prints_them() {
-    let sim = sim(250, Sp4nFaults { token_expiry_every: Some(3), ..Sp4nFaults::default() }).await;
+    let sim = sim(
+        250,
+        Sp4nFaults {
+            token_expiry_every: Some(3),
+            ..Sp4nFaults::default()
+        },
+    )
+    .await;
     for ts in all_stores().await {
         let dir = tempfile::tempdir().unwrap();
         let database = match &ts.schema {
@@ -81,19 +97,39 @@ async fn sync_runs_from_the_config_with_secrets_from_the_environment_and_never_p
         };
         let config = write_config(dir.path(), &sim, &database);
         let secret = aduan_sim::Sp4nConfig::default().client_secret;
-        let env = [(SECRET_ENV, secret.as_str()), ("ADUAN_REPORTER_KEY", "k-e-y-123456")];
-        let dir = dir.path().to_path_buf();
+        let path = dir.path().to_path_buf();
+        let env_secret = secret.clone();
         let out = tokio::task::spawn_blocking(move || {
-            aduan(&dir, &["--config", &config, "--log", "debug", "sync"], &env)
+            let env = [
+                (SECRET_ENV, env_secret.as_str()),
+                ("ADUAN_REPORTER_KEY", "k-e-y-123456"),
+            ];
+            aduan(
+                &path,
+                &["--config", &config, "--log", "debug", "sync"],
+                &env,
+            )
         })
         .await
         .unwrap();
         let all = text(&out);
         assert!(out.status.success(), "{}: {all}", ts.label);
-        assert!(all.contains("sp4n_lapor: ok") && all.contains("inserted 250"), "{all}");
+        assert!(
+            all.contains("sp4n_lapor: ok") && all.contains("inserted 250"),
+            "{all}"
+        );
         assert!(all.contains("aduan sync: 1 channel(s), 0 failed"), "{all}");
-        assert!(!all.contains(&secret) && !all.contains("k-e-y-123456"), "a secret was printed: {}", ts.label);
-        assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints").await, 250, "{}", ts.label);
+        assert!(
+            !all.contains(&secret) && !all.contains("k-e-y-123456"),
+            "a secret was printed: {}",
+            ts.label
+        );
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints").await,
+            250,
+            "{}",
+            ts.label
+        );
     }
     sim.shutdown().await;
 }
@@ -103,10 +139,18 @@ async fn a_missing_secret_is_an_error_naming_its_variable() {
     let sim = sim(10, Sp4nFaults::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &sim, "sqlite:x.db");
-    let out = aduan(dir.path(), &["--config", &config, "sync"], &[("ADUAN_REPORTER_KEY", "k")]);
+    let out = aduan(
+        dir.path(),
+        &["--config", &config, "sync"],
+        &[("ADUAN_REPORTER_KEY", "k")],
+    );
     assert!(!out.status.success());
     assert!(text(&out).contains(SECRET_ENV), "{}", text(&out));
-    let out = aduan(dir.path(), &["--config", &config, "sync"], &[(SECRET_ENV, "x")]);
+    let out = aduan(
+        dir.path(),
+        &["--config", &config, "sync"],
+        &[(SECRET_ENV, "x")],
+    );
     assert!(!out.status.success());
     assert!(text(&out).contains("ADUAN_REPORTER_KEY"), "{}", text(&out));
     sim.shutdown().await;
@@ -114,9 +158,19 @@ async fn a_missing_secret_is_an_error_naming_its_variable() {
 
 #[tokio::test]
 async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
-    let sim = sim(200, Sp4nFaults { bad_records_every: Some(25), ..Sp4nFaults::default() }).await;
+    let sim = sim(
+        200,
+        Sp4nFaults {
+            bad_records_every: Some(25),
+            ..Sp4nFaults::default()
+        },
+    )
+    .await;
     let ts = sqlite_store().await;
-    engine(&ts).sync(&sp4n(&sim, 100), &aduan_sync::NoProgress).await.unwrap();
+    engine(&ts)
+        .sync(&sp4n(&sim, 100), &aduan_sync::NoProgress)
+        .await
+        .unwrap();
     let before = ts.store.complaints_fingerprint().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let db = ["--database", ts.url.as_str()];
@@ -129,25 +183,63 @@ async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
     let status = run(&["status"], &[]);
     assert!(status.status.success());
     let out = text(&status);
-    assert!(out.contains("sp4n_lapor:") && out.contains("in quarantine") && out.contains("ok"), "{out}");
+    assert!(
+        out.contains("sp4n_lapor:") && out.contains("in quarantine") && out.contains("ok"),
+        "{out}"
+    );
 
     let list = run(&["quarantine", "list"], &[]);
     let out = text(&list);
-    assert!(out.contains("tracking_id") && out.contains("field `"), "{out}");
-    let id = out.trim_start().trim_start_matches('#').split_whitespace().next().unwrap().to_string();
+    assert!(
+        out.contains("tracking_id") && out.contains("field `"),
+        "{out}"
+    );
+    let id = out
+        .trim_start()
+        .trim_start_matches('#')
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
     let show = run(&["quarantine", "show", &id], &[]);
     let out = text(&show);
-    assert!(out.contains("payload:") && out.contains("\"tracking_id\""), "{out}");
+    assert!(
+        out.contains("payload:") && out.contains("\"tracking_id\""),
+        "{out}"
+    );
 
-    let csv = run(&["query", "SELECT channel, COUNT(*) AS n FROM complaints GROUP BY channel", "--format", "csv"], &[]);
-    assert_eq!(String::from_utf8_lossy(&csv.stdout).lines().collect::<Vec<_>>(), vec!["channel,n", &format!("sp4n_lapor,{}", count(&ts, "SELECT COUNT(*) FROM complaints").await)]);
+    let csv = run(
+        &[
+            "query",
+            "SELECT channel, COUNT(*) AS n FROM complaints GROUP BY channel",
+            "--format",
+            "csv",
+        ],
+        &[],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&csv.stdout)
+            .lines()
+            .collect::<Vec<_>>(),
+        vec![
+            "channel,n",
+            &format!(
+                "sp4n_lapor,{}",
+                count(&ts, "SELECT COUNT(*) FROM complaints").await
+            )
+        ]
+    );
     let refused = run(&["query", "DELETE FROM complaints"], &[]);
     assert!(!refused.status.success());
     assert!(text(&refused).contains("only reads"), "{}", text(&refused));
 
     let rebuilt = run(&["renormalise"], &[("ADUAN_REPORTER_KEY", REPORTER_KEY)]);
     assert!(rebuilt.status.success(), "{}", text(&rebuilt));
-    assert!(text(&rebuilt).contains("aduan renormalise: "), "{}", text(&rebuilt));
+    assert!(
+        text(&rebuilt).contains("aduan renormalise: "),
+        "{}",
+        text(&rebuilt)
+    );
     assert_eq!(ts.store.complaints_fingerprint().await.unwrap(), before);
     sim.shutdown().await;
 }
@@ -155,9 +247,19 @@ async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
 #[test]
 fn every_subcommand_has_help() {
     let dir = tempfile::tempdir().unwrap();
-    for sub in ["sync", "status", "quarantine", "renormalise", "query", "demo"] {
+    for sub in [
+        "sync",
+        "status",
+        "quarantine",
+        "renormalise",
+        "query",
+        "demo",
+    ] {
         let out = aduan(dir.path(), &[sub, "--help"], &[]);
         assert!(out.status.success(), "{sub}");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: aduan"), "{sub}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage: aduan"),
+            "{sub}"
+        );
     }
 }

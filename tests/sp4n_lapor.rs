@@ -14,18 +14,47 @@ async fn a_full_sync_stores_every_report_once_and_a_second_changes_nothing() {
         let engine = engine(&ts);
         let connector = sp4n(&sim, 100);
         let first = engine.sync(&connector, &NoProgress).await.unwrap();
-        assert_eq!(first.outcome, Outcome::Ok, "{}: {}", ts.label, first.summary_line());
-        assert_eq!(first.counts.inserted, 450, "{}: {}", ts.label, first.summary_line());
+        assert_eq!(
+            first.outcome,
+            Outcome::Ok,
+            "{}: {}",
+            ts.label,
+            first.summary_line()
+        );
+        assert_eq!(
+            first.counts.inserted,
+            450,
+            "{}: {}",
+            ts.label,
+            first.summary_line()
+        );
         assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints").await, 450);
-        assert_eq!(count(&ts, "SELECT COUNT(DISTINCT external_id) FROM complaints").await, 450);
+        assert_eq!(
+            count(&ts, "SELECT COUNT(DISTINCT external_id) FROM complaints").await,
+            450
+        );
         assert_eq!(count(&ts, "SELECT COUNT(*) FROM raw_records").await, 450);
         let synced = ts.store.complaints_fingerprint().await.unwrap();
 
         let second = engine.sync(&connector, &NoProgress).await.unwrap();
         assert_eq!(second.outcome, Outcome::Ok);
-        assert_eq!((second.counts.inserted, second.counts.updated), (0, 0), "{}", second.summary_line());
-        assert!(second.counts.fetched < 100, "an incremental sync re-reads only the overlap: {}", second.summary_line());
-        assert_eq!(ts.store.complaints_fingerprint().await.unwrap(), synced, "{}: not even synced_at changes", ts.label);
+        assert_eq!(
+            (second.counts.inserted, second.counts.updated),
+            (0, 0),
+            "{}",
+            second.summary_line()
+        );
+        assert!(
+            second.counts.fetched < 100,
+            "an incremental sync re-reads only the overlap: {}",
+            second.summary_line()
+        );
+        assert_eq!(
+            ts.store.complaints_fingerprint().await.unwrap(),
+            synced,
+            "{}: not even synced_at changes",
+            ts.label
+        );
         let runs = ts.store.runs(Some("sp4n_lapor")).await.unwrap();
         assert_eq!(runs.len(), 2);
         assert_eq!(runs[0].inserted, 450);
@@ -37,14 +66,50 @@ async fn a_full_sync_stores_every_report_once_and_a_second_changes_nothing() {
 async fn reporters_never_reach_the_complaints_table() {
     let sim = sim(200, Sp4nFaults::default()).await;
     let ts = sqlite_store().await;
-    engine(&ts).sync(&sp4n(&sim, 100), &NoProgress).await.unwrap();
+    engine(&ts)
+        .sync(&sp4n(&sim, 100), &NoProgress)
+        .await
+        .unwrap();
     let all = ts.store.query("SELECT * FROM complaints").await.unwrap();
     let text = serde_json::to_string(&all.rows).unwrap();
-    for needle in ["+628", "\"08", "@", "\"628"] {
-        assert!(!text.contains(needle), "found {needle:?} in complaints");
+    // Every phone number and e-mail the channel sent, in the forms it sent them.
+    let raws = ts.store.raw_after(0, 10_000).await.unwrap();
+    let mut identities = Vec::new();
+    for raw in &raws {
+        let v: serde_json::Value = serde_json::from_slice(&raw.payload).unwrap();
+        for field in ["telepon", "email"] {
+            if let Some(s) = v["pelapor"][field].as_str() {
+                identities.push(s.to_string());
+                let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+                if digits.len() >= 9 {
+                    identities.push(digits[digits.len() - 9..].to_string());
+                }
+            }
+        }
     }
-    assert!(count(&ts, "SELECT COUNT(*) FROM complaints WHERE reporter_key IS NOT NULL").await > 50);
-    assert!(count(&ts, "SELECT COUNT(*) FROM complaints WHERE anonymous AND reporter_key IS NOT NULL").await == 0);
+    assert!(identities.len() > 100, "the simulator sends reporters");
+    for id in &identities {
+        assert!(
+            !text.contains(id.as_str()),
+            "reporter identity {id:?} found in complaints"
+        );
+    }
+    assert!(
+        count(
+            &ts,
+            "SELECT COUNT(*) FROM complaints WHERE reporter_key IS NOT NULL"
+        )
+        .await
+            > 50
+    );
+    assert!(
+        count(
+            &ts,
+            "SELECT COUNT(*) FROM complaints WHERE anonymous AND reporter_key IS NOT NULL"
+        )
+        .await
+            == 0
+    );
     sim.shutdown().await;
 }
 
@@ -52,27 +117,93 @@ async fn reporters_never_reach_the_complaints_table() {
 async fn reports_are_normalised_to_the_unified_model() {
     let sim = sim(400, Sp4nFaults::default()).await;
     let ts = sqlite_store().await;
-    engine(&ts).sync(&sp4n(&sim, 100), &NoProgress).await.unwrap();
+    engine(&ts)
+        .sync(&sp4n(&sim, 100), &NoProgress)
+        .await
+        .unwrap();
     // Every national category found its canonical pair.
-    assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints WHERE category_main IS NULL").await, 0);
-    assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints WHERE category_method <> 'source'").await, 0);
-    assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints WHERE category_main LIKE '%' || char(160) || '%'").await, 0);
+    assert_eq!(
+        count(
+            &ts,
+            "SELECT COUNT(*) FROM complaints WHERE category_main IS NULL"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &ts,
+            "SELECT COUNT(*) FROM complaints WHERE category_method <> 'source'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &ts,
+            "SELECT COUNT(*) FROM complaints WHERE category_main LIKE '%' || char(160) || '%'"
+        )
+        .await,
+        0
+    );
     // Statuses and kinds all mapped.
-    assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints WHERE status = 'unknown' OR kind = 'unknown'").await, 0);
+    assert_eq!(
+        count(
+            &ts,
+            "SELECT COUNT(*) FROM complaints WHERE status = 'unknown' OR kind = 'unknown'"
+        )
+        .await,
+        0
+    );
     assert!(count(&ts, "SELECT COUNT(DISTINCT kind) FROM complaints").await >= 3);
     // Misspelled places resolved, places outside flagged without codes.
-    assert!(count(&ts, "SELECT COUNT(*) FROM complaints WHERE kelurahan_code IS NOT NULL").await > 200);
+    assert!(
+        count(
+            &ts,
+            "SELECT COUNT(*) FROM complaints WHERE kelurahan_code IS NOT NULL"
+        )
+        .await
+            > 200
+    );
     assert!(count(&ts, "SELECT COUNT(*) FROM complaints WHERE in_city = 0").await > 0);
-    assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints WHERE in_city = 0 AND kecamatan_code IS NOT NULL").await, 0);
+    assert_eq!(
+        count(
+            &ts,
+            "SELECT COUNT(*) FROM complaints WHERE in_city = 0 AND kecamatan_code IS NOT NULL"
+        )
+        .await,
+        0
+    );
     // Follow-ups and dispositions are events; response and resolution times filled.
-    assert!(count(&ts, "SELECT COUNT(*) FROM complaint_events WHERE event_type = 'follow_up'").await > 50);
-    assert!(count(&ts, "SELECT COUNT(*) FROM complaints WHERE first_response_at IS NOT NULL").await > 100);
+    assert!(
+        count(
+            &ts,
+            "SELECT COUNT(*) FROM complaint_events WHERE event_type = 'follow_up'"
+        )
+        .await
+            > 50
+    );
+    assert!(
+        count(
+            &ts,
+            "SELECT COUNT(*) FROM complaints WHERE first_response_at IS NOT NULL"
+        )
+        .await
+            > 100
+    );
     assert_eq!(
         count(&ts, "SELECT COUNT(*) FROM complaints WHERE status IN ('resolved','closed') AND resolved_at IS NULL").await,
         0
     );
     // Plain text: no tags, no entities.
-    assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints WHERE body LIKE '%<br%' OR body LIKE '%&amp;%'").await, 0);
+    assert_eq!(
+        count(
+            &ts,
+            "SELECT COUNT(*) FROM complaints WHERE body LIKE '%<br%' OR body LIKE '%&amp;%'"
+        )
+        .await,
+        0
+    );
     sim.shutdown().await;
 }
 
@@ -85,24 +216,66 @@ async fn a_sync_with_every_fault_stores_every_record_exactly_once_and_reports_th
         let engine = engine(&ts);
         let connector = sp4n(&sim, 50);
         let report = engine.sync(&connector, &NoProgress).await.unwrap();
-        assert_eq!(report.outcome, Outcome::Ok, "{}: {}", ts.label, report.summary_line());
-        let bad = (600 / bad_every as i64) as i64;
+        assert_eq!(
+            report.outcome,
+            Outcome::Ok,
+            "{}: {}",
+            ts.label,
+            report.summary_line()
+        );
+        let bad = 600 / i64::from(bad_every);
         let stored = count(&ts, "SELECT COUNT(*) FROM complaints").await;
         // A bad report moved by the paging fault is quarantined again as its new version.
-        let quarantined = count(&ts, "SELECT COUNT(DISTINCT record) FROM quarantine WHERE resolved_at IS NULL").await;
+        let quarantined = count(
+            &ts,
+            "SELECT COUNT(DISTINCT record) FROM quarantine WHERE resolved_at IS NULL",
+        )
+        .await;
         let total = sim.sp4n_report_count() as i64;
-        assert_eq!(stored + quarantined, total, "{}: {}", ts.label, report.summary_line());
-        assert!(quarantined >= bad - 1 && quarantined <= bad + 1, "{}: {quarantined} quarantined, expected about {bad}", ts.label);
+        assert_eq!(
+            stored + quarantined,
+            total,
+            "{}: {}",
+            ts.label,
+            report.summary_line()
+        );
+        assert!(
+            quarantined >= bad - 1 && quarantined <= bad + 1,
+            "{}: {quarantined} quarantined, expected about {bad}",
+            ts.label
+        );
         assert_eq!(count(&ts, "SELECT COUNT(*) FROM (SELECT external_id FROM complaints GROUP BY external_id HAVING COUNT(*) > 1) d").await, 0);
-        for fault in ["token_refreshed", "rate_limited", "server_error", "maintenance", "timeout"] {
-            assert!(report.faults.get(fault).copied().unwrap_or(0) > 0, "{}: fault {fault} not reported: {}", ts.label, report.summary_line());
+        for fault in [
+            "token_refreshed",
+            "rate_limited",
+            "server_error",
+            "maintenance",
+            "timeout",
+        ] {
+            assert!(
+                report.faults.get(fault).copied().unwrap_or(0) > 0,
+                "{}: fault {fault} not reported: {}",
+                ts.label,
+                report.summary_line()
+            );
         }
         assert!(report.summary_line().contains("faults met"));
         let stored_report = &ts.store.runs(Some("sp4n_lapor")).await.unwrap()[0];
-        assert!(stored_report.report.as_deref().unwrap_or("").contains("rate_limited"));
+        assert!(stored_report
+            .report
+            .as_deref()
+            .unwrap_or("")
+            .contains("rate_limited"));
         // Every quarantine entry names the record and the field, with its raw payload.
         let q = ts.store.quarantine_list(None, false, 100).await.unwrap();
-        assert!(q.iter().all(|e| e.record.starts_with("tracking_id ") && !e.field.is_empty() && !e.payload.is_empty() && e.raw_id.is_some()), "{:?}", q.first());
+        assert!(
+            q.iter().all(|e| e.record.starts_with("tracking_id ")
+                && !e.field.is_empty()
+                && !e.payload.is_empty()
+                && e.raw_id.is_some()),
+            "{:?}",
+            q.first()
+        );
     }
     sim.shutdown().await;
 }
@@ -115,7 +288,13 @@ async fn a_report_updated_upstream_updates_its_row_and_appends_its_events() {
     let connector = sp4n(&sim, 100);
     engine.sync(&connector, &NoProgress).await.unwrap();
     let events_before = count(&ts, "SELECT COUNT(*) FROM complaint_events").await;
-    let first_sync = ts.store.query("SELECT MAX(synced_at) FROM complaints").await.unwrap().rows[0][0].clone();
+    let first_sync = ts
+        .store
+        .query("SELECT MAX(synced_at) FROM complaints")
+        .await
+        .unwrap()
+        .rows[0][0]
+        .clone();
     let ids = sim.sp4n_update_reports(5);
     assert_eq!(ids.len(), 5);
     let report = engine.sync(&connector, &NoProgress).await.unwrap();
@@ -134,36 +313,70 @@ async fn a_report_updated_upstream_updates_its_row_and_appends_its_events() {
     assert_eq!(changed, 5);
     let updated_ids = ts
         .store
-        .query(&format!("SELECT external_id FROM complaints WHERE synced_at > '{}' ORDER BY 1", first_sync.as_str().unwrap()))
+        .query(&format!(
+            "SELECT external_id FROM complaints WHERE synced_at > '{}' ORDER BY 1",
+            first_sync.as_str().unwrap()
+        ))
         .await
         .unwrap();
     let mut expected: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
     expected.sort();
-    let got: Vec<String> = updated_ids.rows.iter().map(|r| r[0].as_str().unwrap().to_string()).collect();
+    let got: Vec<String> = updated_ids
+        .rows
+        .iter()
+        .map(|r| r[0].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(got, expected);
     sim.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_sync_that_dies_midway_keeps_its_cursor_and_the_next_run_completes_it() {
-    let sim = sim(500, Sp4nFaults { fail_after_requests: Some(3), ..Sp4nFaults::default() }).await;
+    let sim = sim(
+        500,
+        Sp4nFaults {
+            fail_after_requests: Some(3),
+            ..Sp4nFaults::default()
+        },
+    )
+    .await;
     for ts in all_stores().await {
-        sim.sp4n_set_faults(Sp4nFaults { fail_after_requests: Some(3), ..Sp4nFaults::default() });
+        sim.sp4n_set_faults(Sp4nFaults {
+            fail_after_requests: Some(3),
+            ..Sp4nFaults::default()
+        });
         let engine = engine(&ts);
         let connector = sp4n(&sim, 50);
         let broken = engine.sync(&connector, &NoProgress).await.unwrap();
-        assert_eq!(broken.outcome, Outcome::Partial, "{}: {}", ts.label, broken.summary_line());
+        assert_eq!(
+            broken.outcome,
+            Outcome::Partial,
+            "{}: {}",
+            ts.label,
+            broken.summary_line()
+        );
         let error = broken.error.clone().unwrap();
-        assert!(error.contains("sp4n_lapor") && error.contains("500"), "{error}");
+        assert!(
+            error.contains("sp4n_lapor") && error.contains("500"),
+            "{error}"
+        );
         let cursor = ts.store.cursor("sp4n_lapor").await.unwrap();
-        assert!(cursor.is_some(), "the cursor of the committed batches is kept");
+        assert!(
+            cursor.is_some(),
+            "the cursor of the committed batches is kept"
+        );
         let partial = count(&ts, "SELECT COUNT(*) FROM complaints").await;
         assert!(partial > 0 && partial < 500, "{partial}");
 
         sim.sp4n_set_faults(Sp4nFaults::default());
         let resumed = engine.sync(&connector, &NoProgress).await.unwrap();
         assert_eq!(resumed.outcome, Outcome::Ok, "{}", resumed.summary_line());
-        assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints").await, 500, "{}", ts.label);
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints").await,
+            500,
+            "{}",
+            ts.label
+        );
         assert_eq!(resumed.counts.inserted as i64, 500 - partial);
         let runs = ts.store.runs(Some("sp4n_lapor")).await.unwrap();
         assert_eq!(runs[0].outcome.as_deref(), Some("partial"));
@@ -174,9 +387,19 @@ async fn a_sync_that_dies_midway_keeps_its_cursor_and_the_next_run_completes_it(
 
 #[tokio::test]
 async fn the_maintenance_page_is_reported_as_a_clear_error() {
-    let sim = sim(50, Sp4nFaults { maintenance_every: Some(1), ..Sp4nFaults::default() }).await;
+    let sim = sim(
+        50,
+        Sp4nFaults {
+            maintenance_every: Some(1),
+            ..Sp4nFaults::default()
+        },
+    )
+    .await;
     let ts = sqlite_store().await;
-    let report = engine(&ts).sync(&sp4n(&sim, 50), &NoProgress).await.unwrap();
+    let report = engine(&ts)
+        .sync(&sp4n(&sim, 50), &NoProgress)
+        .await
+        .unwrap();
     assert_eq!(report.outcome, Outcome::Failed);
     let error = report.error.unwrap();
     assert!(error.contains("503") && error.contains("HTML"), "{error}");
@@ -190,16 +413,26 @@ async fn a_second_run_of_the_same_channel_is_skipped_while_one_runs() {
     for ts in all_stores().await {
         let held = ts
             .store
-            .try_lease("sp4n_lapor", "another-process", std::time::Duration::from_secs(60))
+            .try_lease(
+                "sp4n_lapor",
+                "another-process",
+                std::time::Duration::from_secs(60),
+            )
             .await
             .unwrap()
             .unwrap();
-        let report = engine(&ts).sync(&sp4n(&sim, 50), &NoProgress).await.unwrap();
+        let report = engine(&ts)
+            .sync(&sp4n(&sim, 50), &NoProgress)
+            .await
+            .unwrap();
         assert_eq!(report.outcome, Outcome::Skipped, "{}", ts.label);
         assert!(report.error.unwrap().contains("lease"));
         assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints").await, 0);
         held.release().await.unwrap();
-        let report = engine(&ts).sync(&sp4n(&sim, 50), &NoProgress).await.unwrap();
+        let report = engine(&ts)
+            .sync(&sp4n(&sim, 50), &NoProgress)
+            .await
+            .unwrap();
         assert_eq!(report.outcome, Outcome::Ok);
     }
     sim.shutdown().await;
@@ -207,7 +440,14 @@ async fn a_second_run_of_the_same_channel_is_skipped_while_one_runs() {
 
 #[tokio::test]
 async fn renormalise_rebuilds_an_identical_complaints_table() {
-    let sim = sim(300, Sp4nFaults { bad_records_every: Some(40), ..Sp4nFaults::default() }).await;
+    let sim = sim(
+        300,
+        Sp4nFaults {
+            bad_records_every: Some(40),
+            ..Sp4nFaults::default()
+        },
+    )
+    .await;
     for ts in all_stores().await {
         let engine = engine(&ts);
         let connector = sp4n(&sim, 100);
@@ -216,12 +456,34 @@ async fn renormalise_rebuilds_an_identical_complaints_table() {
         engine.sync(&connector, &NoProgress).await.unwrap();
         let before = ts.store.complaints_fingerprint().await.unwrap();
         let events_before = count(&ts, "SELECT COUNT(*) FROM complaint_events").await;
-        let quarantined_before = count(&ts, "SELECT COUNT(*) FROM quarantine WHERE resolved_at IS NULL").await;
+        let quarantined_before = count(
+            &ts,
+            "SELECT COUNT(*) FROM quarantine WHERE resolved_at IS NULL",
+        )
+        .await;
         let counts = engine.renormalise(&parsers(), &NoProgress).await.unwrap();
-        assert_eq!(counts.fetched as i64, count(&ts, "SELECT COUNT(*) FROM raw_records").await);
-        assert_eq!(ts.store.complaints_fingerprint().await.unwrap(), before, "{}", ts.label);
-        assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaint_events").await, events_before);
-        assert_eq!(count(&ts, "SELECT COUNT(*) FROM quarantine WHERE resolved_at IS NULL").await, quarantined_before);
+        assert_eq!(
+            counts.fetched as i64,
+            count(&ts, "SELECT COUNT(*) FROM raw_records").await
+        );
+        assert_eq!(
+            ts.store.complaints_fingerprint().await.unwrap(),
+            before,
+            "{}",
+            ts.label
+        );
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaint_events").await,
+            events_before
+        );
+        assert_eq!(
+            count(
+                &ts,
+                "SELECT COUNT(*) FROM quarantine WHERE resolved_at IS NULL"
+            )
+            .await,
+            quarantined_before
+        );
     }
     sim.shutdown().await;
 }

@@ -38,15 +38,25 @@ pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
             );
         }
     }
-    println!("aduan status: {} channel(s) on {}", channels.len(), store.url());
+    println!(
+        "aduan status: {} channel(s) on {}",
+        channels.len(),
+        store.url()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> Result<ExitCode> {
     let store = open_store(config).await?;
     match action {
-        QuarantineAction::List { channel, all, limit } => {
-            let entries = store.quarantine_list(channel.as_deref(), all, limit).await?;
+        QuarantineAction::List {
+            channel,
+            all,
+            limit,
+        } => {
+            let entries = store
+                .quarantine_list(channel.as_deref(), all, limit)
+                .await?;
             for e in &entries {
                 println!(
                     "#{:<6} {}  {:<12} {}  field `{}`: {}{}",
@@ -56,10 +66,18 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
                     e.record,
                     e.field,
                     e.reason,
-                    if e.resolved_at.is_some() { "  (resolved)" } else { "" }
+                    if e.resolved_at.is_some() {
+                        "  (resolved)"
+                    } else {
+                        ""
+                    }
                 );
             }
-            println!("aduan quarantine: {} entr{}", entries.len(), if entries.len() == 1 { "y" } else { "ies" });
+            println!(
+                "aduan quarantine: {} entr{}",
+                entries.len(),
+                if entries.len() == 1 { "y" } else { "ies" }
+            );
         }
         QuarantineAction::Show { id } => {
             let e = store
@@ -72,7 +90,10 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
             println!("field:       {}", e.field);
             println!("reason:      {}", e.reason);
             println!("source:      {}", e.source_ref);
-            println!("raw_id:      {}", e.raw_id.map(|r| r.to_string()).unwrap_or_default());
+            println!(
+                "raw_id:      {}",
+                e.raw_id.map(|r| r.to_string()).unwrap_or_default()
+            );
             println!("run:         {}", e.run_id.as_deref().unwrap_or(""));
             println!("quarantined: {}", e.quarantined_at.to_rfc3339());
             if let Some(r) = e.resolved_at {
@@ -99,7 +120,10 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
             for (id, why) in &failing {
                 println!("#{id} still fails: {why}");
             }
-            println!("aduan quarantine retry: {resolved} resolved, {} still failing", failing.len());
+            println!(
+                "aduan quarantine retry: {resolved} resolved, {} still failing",
+                failing.len()
+            );
             if !failing.is_empty() {
                 return Ok(ExitCode::FAILURE);
             }
@@ -171,11 +195,24 @@ pub(crate) async fn query(store: &Store, sql: &str, format: Format) -> Result<Ex
                     .to_string()
             };
             writeln!(out, "{}", line(&result.columns))?;
-            writeln!(out, "{}", widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "))?;
+            writeln!(
+                out,
+                "{}",
+                widths
+                    .iter()
+                    .map(|w| "-".repeat(*w))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+            )?;
             for r in &rows {
                 writeln!(out, "{}", line(r))?;
             }
-            writeln!(out, "({} row{})", rows.len(), if rows.len() == 1 { "" } else { "s" })?;
+            writeln!(
+                out,
+                "({} row{})",
+                rows.len(),
+                if rows.len() == 1 { "" } else { "s" }
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -23,7 +23,11 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitCode> {
         config.store.url = url.clone();
     }
     match cli.command {
-        Command::Demo { file, reports, seed } => demo::run(&config, &file, reports, seed).await,
+        Command::Demo {
+            file,
+            reports,
+            seed,
+        } => demo::run(&config, &file, reports, seed).await,
         Command::Sync { channel } => sync(&config, channel.as_deref()).await,
         Command::Status { runs } => inspect::status(&open_store(&config).await?, runs).await,
         Command::Quarantine { action } => inspect::quarantine(&config, action).await,
@@ -35,9 +39,12 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 pub(crate) async fn open_store(config: &AppConfig) -> Result<Store> {
-    Store::open(&config.store.url)
-        .await
-        .with_context(|| format!("opening the store {}", aduan_store::redact_url(&config.store.url)))
+    Store::open(&config.store.url).await.with_context(|| {
+        format!(
+            "opening the store {}",
+            aduan_store::redact_url(&config.store.url)
+        )
+    })
 }
 
 pub(crate) fn load_normaliser(config: &AppConfig) -> Result<Arc<Normaliser>> {
@@ -78,7 +85,13 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
         let report = engine.sync(connector.as_ref(), &bar).await?;
         bar.finish();
         println!("{}", report.summary_line());
-        if matches!(report.outcome, Outcome::Failed) || (report.outcome == Outcome::Partial && report.error.as_deref().is_some_and(|e| !e.contains("time budget"))) {
+        if matches!(report.outcome, Outcome::Failed)
+            || (report.outcome == Outcome::Partial
+                && report
+                    .error
+                    .as_deref()
+                    .is_some_and(|e| !e.contains("time budget")))
+        {
             failed += 1;
         }
         let c = &report.counts;
@@ -96,7 +109,11 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
         totals.2,
         totals.3
     );
-    Ok(if failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 async fn renormalise(config: &AppConfig) -> Result<ExitCode> {

@@ -33,8 +33,12 @@ pub async fn sim(reports: usize, faults: Sp4nFaults) -> RunningSim {
 }
 
 pub fn normaliser() -> Arc<aduan_normalise::Normaliser> {
-    aduan_app::tables::normaliser(None, &aduan_app::registry::registry(), Secret::new(REPORTER_KEY))
-        .expect("built-in tables load")
+    aduan_app::tables::normaliser(
+        None,
+        &aduan_app::registry::registry(),
+        Secret::new(REPORTER_KEY),
+    )
+    .expect("built-in tables load")
 }
 
 pub fn engine(ts: &TestStore) -> Engine {
@@ -75,4 +79,26 @@ pub const QUICK: Duration = Duration::from_millis(10);
 /// Makes sure the connector type is the one the registry builds.
 pub fn channel_id() -> &'static str {
     <Sp4nLapor as PullConnector>::CHANNEL
+}
+
+/// The cc112 connector reading a folder; files must be older than `settle_secs`.
+pub fn cc112_dir(dir: &std::path::Path, settle_secs: u64) -> aduan_cc112::Cc112 {
+    let config: aduan_cc112::Config = serde_json::from_value(serde_json::json!({
+        "dir": dir,
+        "settle_secs": settle_secs,
+        "batch_rows": 50,
+    }))
+    .expect("config");
+    aduan_cc112::Cc112::new(config, None).expect("connector builds")
+}
+
+/// Writes a file and dates it `age` in the past (as if mirrored earlier).
+pub fn write_aged(path: &std::path::Path, bytes: &[u8], age: Duration) {
+    std::fs::write(path, bytes).expect("write");
+    let f = std::fs::File::options()
+        .write(true)
+        .open(path)
+        .expect("open");
+    f.set_modified(std::time::SystemTime::now() - age)
+        .expect("set mtime");
 }

@@ -191,7 +191,8 @@ mod tests {
 
     #[test]
     fn an_invalid_schedule_names_the_channel_and_the_expression() {
-        let err = AppConfig::from_toml_str("[channels.cc112]\nschedule = \"every day\"\n").unwrap_err();
+        let err =
+            AppConfig::from_toml_str("[channels.cc112]\nschedule = \"every day\"\n").unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("cc112") && msg.contains("every day"), "{msg}");
     }

@@ -45,7 +45,9 @@ impl Progress for Bar {
         if !self.visible {
             return;
         }
-        let Ok(mut guard) = self.bar.lock() else { return };
+        let Ok(mut guard) = self.bar.lock() else {
+            return;
+        };
         let bar = guard.get_or_insert_with(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             let style = ProgressStyle::with_template(

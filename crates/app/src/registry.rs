@@ -9,6 +9,9 @@ use aduan_sim::RunningSim;
 use crate::config::AppConfig;
 use crate::{Error, Result};
 
+/// Builds a channel's connector pointed at the running simulator.
+pub type DemoFn = fn(&RunningSim) -> aduan_core::Result<Box<dyn DynPullConnector>>;
+
 /// A registered channel.
 #[derive(Clone, Copy)]
 pub struct Registered {
@@ -16,49 +19,67 @@ pub struct Registered {
     pub spec: ChannelSpec,
     /// Its built-in mapping table (`config/mappings/<id>.toml`).
     pub mappings: &'static str,
-    /// Its connector pointed at the simulator, for `aduan demo`.
-    pub demo: fn(&RunningSim) -> aduan_core::Result<Box<dyn DynPullConnector>>,
+    /// Its connector pointed at the simulator, for `aduan demo` (`None`: not simulated yet).
+    pub demo: Option<DemoFn>,
 }
 
 impl std::fmt::Debug for Registered {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Registered").field("id", &self.spec.id).finish()
+        f.debug_struct("Registered")
+            .field("id", &self.spec.id)
+            .finish()
     }
 }
 
 /// Every channel Aduan knows.
 pub fn registry() -> Vec<Registered> {
-    vec![Registered {
-        spec: ChannelSpec::of::<aduan_sp4n_lapor::Sp4nLapor>(),
-        mappings: include_str!("../../../config/mappings/sp4n_lapor.toml"),
-        demo: |sim| {
-            // The demo starts the simulator with its default credentials.
-            let sim_config = aduan_sim::Sp4nConfig::default();
-            let config = aduan_sp4n_lapor::Config {
-                base_url: sim.sp4n_base_url(),
-                instansi_id: sim_config.instansi_id,
-                client_id: sim_config.client_id,
-                client_secret_env: String::new(),
-                per_page: 100,
-                timeout_secs: 10,
-                max_attempts: 6,
-                retry_base_ms: 200,
-                start_from: None,
-            };
-            let secret = Secret::new(sim_config.client_secret);
-            Ok(Box::new(aduan_sp4n_lapor::Sp4nLapor::with_secret(config, secret)?))
+    vec![
+        Registered {
+            spec: ChannelSpec::of::<aduan_sp4n_lapor::Sp4nLapor>(),
+            mappings: include_str!("../../../config/mappings/sp4n_lapor.toml"),
+            demo: Some(|sim| {
+                // The demo starts the simulator with its default credentials.
+                let sim_config = aduan_sim::Sp4nConfig::default();
+                let config = aduan_sp4n_lapor::Config {
+                    base_url: sim.sp4n_base_url(),
+                    instansi_id: sim_config.instansi_id,
+                    client_id: sim_config.client_id,
+                    client_secret_env: String::new(),
+                    per_page: 100,
+                    timeout_secs: 10,
+                    max_attempts: 6,
+                    retry_base_ms: 200,
+                    start_from: None,
+                };
+                let secret = Secret::new(sim_config.client_secret);
+                Ok(Box::new(aduan_sp4n_lapor::Sp4nLapor::with_secret(
+                    config, secret,
+                )?))
+            }),
         },
-    }]
+        Registered {
+            spec: ChannelSpec::of::<aduan_cc112::Cc112>(),
+            mappings: include_str!("../../../config/mappings/cc112.toml"),
+            demo: None,
+        },
+    ]
 }
 
 /// The parsers of every registered channel, by id.
 pub fn parsers() -> HashMap<&'static str, ParseFn> {
-    registry().iter().map(|r| (r.spec.id, r.spec.parse)).collect()
+    registry()
+        .iter()
+        .map(|r| (r.spec.id, r.spec.parse))
+        .collect()
 }
 
 /// The ids of every registered channel, comma-separated.
 pub fn known_ids() -> String {
-    registry().iter().map(|r| r.spec.id).collect::<Vec<_>>().join(", ")
+    registry()
+        .iter()
+        .map(|r| r.spec.id)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Builds the connectors to sync: `only` (one channel), or every enabled channel of the

@@ -149,7 +149,11 @@ impl Cc112 {
     pub fn new(config: Config, basic_auth: Option<Secret>) -> Result<Self> {
         match (&config.dir, &config.url) {
             (Some(_), None) | (None, Some(_)) => {}
-            _ => return Err(config_err("give exactly one of `dir` (a folder) and `url` (an HTTP index)")),
+            _ => {
+                return Err(config_err(
+                    "give exactly one of `dir` (a folder) and `url` (an HTTP index)",
+                ))
+            }
         }
         if let Some(url) = &config.url {
             reqwest::Url::parse(url).map_err(|e| config_err(format!("url {url:?}: {e}")))?;
@@ -241,20 +245,25 @@ impl Cc112 {
             }
         } else {
             let body = self.get("index.json").await?;
-            let index: Vec<IndexEntry> = serde_json::from_slice(&body).map_err(|e| Error::Upstream {
-                channel: CHANNEL.into(),
-                message: format!(
-                    "{}: not the index the contract describes ({e}): «{}»",
-                    self.url("index.json"),
-                    aduan_transport::excerpt(&body, 120)
-                ),
-            })?;
+            let index: Vec<IndexEntry> =
+                serde_json::from_slice(&body).map_err(|e| Error::Upstream {
+                    channel: CHANNEL.into(),
+                    message: format!(
+                        "{}: not the index the contract describes ({e}): «{}»",
+                        self.url("index.json"),
+                        aduan_transport::excerpt(&body, 120)
+                    ),
+                })?;
             for e in index {
                 if !is_export_name(&e.name) {
                     self.inner.http.count("ignored_file");
                     continue;
                 }
-                if cursor.files.get(&e.name).is_some_and(|s| s.sha256.eq_ignore_ascii_case(&e.sha256)) {
+                if cursor
+                    .files
+                    .get(&e.name)
+                    .is_some_and(|s| s.sha256.eq_ignore_ascii_case(&e.sha256))
+                {
                     continue;
                 }
                 out.push(Pending {
@@ -287,7 +296,9 @@ impl PullConnector for Cc112 {
     async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
         let cursor: Cursor = match cursor.as_deref() {
             Some(text) => serde_json::from_str(text).map_err(|e| {
-                config_err(format!("the saved cursor is not this connector's ({e}); reset it"))
+                config_err(format!(
+                    "the saved cursor is not this connector's ({e}); reset it"
+                ))
             })?,
             None => Cursor::default(),
         };
@@ -340,11 +351,19 @@ impl BatchSource for Reader {
                 modified: file.modified.clone(),
                 sha256: sha256.clone(),
             };
-            if self.cursor.files.get(&file.name).is_some_and(|s| s.sha256 == sha256) {
+            if self
+                .cursor
+                .files
+                .get(&file.name)
+                .is_some_and(|s| s.sha256 == sha256)
+            {
                 // Touched but not changed: remember the new size and time, parse nothing.
                 self.cursor.files.insert(file.name.clone(), seen);
                 let cursor = serde_json::to_string(&self.cursor).ok();
-                return Ok(Some(Batch { records: Vec::new(), cursor }));
+                return Ok(Some(Batch {
+                    records: Vec::new(),
+                    cursor,
+                }));
             }
             let received_at = chrono::Utc::now();
             let rows = rows::split(&file.name, &bytes, received_at);
@@ -352,7 +371,10 @@ impl BatchSource for Reader {
             if rows.is_empty() {
                 self.cursor.files.insert(file.name.clone(), seen);
                 let cursor = serde_json::to_string(&self.cursor).ok();
-                return Ok(Some(Batch { records: Vec::new(), cursor }));
+                return Ok(Some(Batch {
+                    records: Vec::new(),
+                    cursor,
+                }));
             }
             self.rows = rows.into();
             self.current = Some((file.name, seen));
@@ -382,14 +404,21 @@ mod tests {
     #[test]
     fn only_daily_exports_are_read() {
         assert!(is_export_name("112_20210912.csv"));
-        for stray in ["112_20210912.csv.tmp", "Thumbs.db", "112_2021091.csv", "x112_20210912.csv", "112_2021O912.csv"] {
+        for stray in [
+            "112_20210912.csv.tmp",
+            "Thumbs.db",
+            "112_2021091.csv",
+            "x112_20210912.csv",
+            "112_2021O912.csv",
+        ] {
             assert!(!is_export_name(stray), "{stray}");
         }
     }
 
     #[test]
     fn a_connector_needs_exactly_one_source() {
-        let both: Config = serde_json::from_str(r#"{"dir":"/x","url":"http://127.0.0.1:1/"}"#).unwrap();
+        let both: Config =
+            serde_json::from_str(r#"{"dir":"/x","url":"http://127.0.0.1:1/"}"#).unwrap();
         assert!(Cc112::new(both, None).is_err());
         let none: Config = serde_json::from_str("{}").unwrap();
         assert!(Cc112::new(none, None).is_err());

@@ -37,7 +37,11 @@ fn decode(bytes: &[u8]) -> String {
 }
 
 fn duration(s: &str) -> Option<Duration> {
-    let parts: Vec<i64> = s.trim().split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let parts: Vec<i64> = s
+        .trim()
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
     let secs = match parts.as_slice() {
         [m, s] => m * 60 + s,
         [h, m, s] => h * 3600 + m * 60 + s,
@@ -68,7 +72,11 @@ pub(crate) fn row(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
     if fields.len() != header.len() {
         return Err(err(
             "",
-            format!("the row has {} fields, the header {}", fields.len(), header.len()),
+            format!(
+                "the row has {} fields, the header {}",
+                fields.len(),
+                header.len()
+            ),
         ));
     }
     let mut index = [0usize; COLUMNS.len()];
@@ -204,7 +212,10 @@ mod tests {
         let c = row(&raw("1;112-3375-20210912-0001;12/09/2021 07:41:13;081328765432;Bu Sri;Pengaduan;Gawat Tidak Darurat;Pohon Tumbang;\"Pohon angsana tumbang menutup jalan; mohon segera ditangani\";Jl. Dr. Sutomo depan SD;Kel. Kauman;Pek. Timur;DPUPR/BPBD;Selesai;02:10;Rina;12/09/2021 10:05:00")).unwrap();
         assert_eq!(c.external_id, "112-3375-20210912-0001");
         assert_eq!(c.reported_at.to_rfc3339(), "2021-09-12T00:41:13+00:00");
-        assert_eq!(c.body.as_deref(), Some("Pohon angsana tumbang menutup jalan; mohon segera ditangani"));
+        assert_eq!(
+            c.body.as_deref(),
+            Some("Pohon angsana tumbang menutup jalan; mohon segera ditangani")
+        );
         assert_eq!(c.agencies, vec!["DPUPR", "BPBD"]);
         assert_eq!(c.events[1].at.to_rfc3339(), "2021-09-12T00:43:23+00:00");
         let c = row(&raw("2;112-3375-20210912-0002;12/09/2021 08:02;+6285640001122;-;Non Pengaduan;Informasi;Info Vaksin;Menanyakan jadwal vaksin dosis 2 di puskesmas;;;;;Informasi Diberikan;01:05;Rina;12/09/2021 08:04:00")).unwrap();

@@ -45,7 +45,10 @@ pub(crate) fn split(name: &str, bytes: &[u8], received_at: DateTime<Utc>) -> Vec
             continue;
         }
         let row_start = row.as_ptr() as usize - body.as_ptr() as usize;
-        counted.1 += body[counted.0..row_start].iter().filter(|b| **b == b'\n').count();
+        counted.1 += body[counted.0..row_start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
         counted.0 = row_start;
         let line = counted.1 + 1;
         match header {

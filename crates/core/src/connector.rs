@@ -109,10 +109,11 @@ impl ChannelSpec {
             id: C::CHANNEL,
             parse: C::parse,
             build: |value| {
-                let config: C::Config = serde_json::from_value(value).map_err(|e| Error::Config {
-                    channel: C::CHANNEL.to_string(),
-                    message: e.to_string(),
-                })?;
+                let config: C::Config =
+                    serde_json::from_value(value).map_err(|e| Error::Config {
+                        channel: C::CHANNEL.to_string(),
+                        message: e.to_string(),
+                    })?;
                 Ok(Box::new(C::from_config(config)?) as Box<dyn DynPullConnector>)
             },
         }

@@ -86,7 +86,11 @@ impl FieldError {
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.field.is_empty() {
-            write!(f, "{}: record {}: {}", self.channel, self.record, self.reason)
+            write!(
+                f,
+                "{}: record {}: {}",
+                self.channel, self.record, self.reason
+            )
         } else {
             write!(
                 f,
@@ -103,7 +107,12 @@ mod tests {
 
     #[test]
     fn a_field_error_names_channel_record_and_field() {
-        let e = FieldError::new("sp4n_lapor", "tracking_id 42", "created_at", "not a time: \"x\"");
+        let e = FieldError::new(
+            "sp4n_lapor",
+            "tracking_id 42",
+            "created_at",
+            "not a time: \"x\"",
+        );
         assert_eq!(
             e.to_string(),
             "sp4n_lapor: record tracking_id 42: field `created_at`: not a time: \"x\""

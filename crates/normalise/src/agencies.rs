@@ -45,7 +45,10 @@ impl Agencies {
                     if other != a.name {
                         return Err(table_err(
                             "agencies.toml",
-                            format!("alias {alias:?} is given to both {other:?} and {:?}", a.name),
+                            format!(
+                                "alias {alias:?} is given to both {other:?} and {:?}",
+                                a.name
+                            ),
                         ));
                     }
                 }

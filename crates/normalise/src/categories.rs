@@ -57,13 +57,19 @@ mod tests {
         // 929 rows as published; eight pairs repeat once NBSP and case are folded.
         assert_eq!(t.len(), 920);
         assert_eq!(
-            t.canonical("PEKERJAAN\u{a0}UMUM\u{a0}DAN\u{a0}PENATAAN\u{a0}RUANG", "jalan berlubang"),
+            t.canonical(
+                "PEKERJAAN\u{a0}UMUM\u{a0}DAN\u{a0}PENATAAN\u{a0}RUANG",
+                "jalan berlubang"
+            ),
             Some((
                 "PEKERJAAN UMUM DAN PENATAAN RUANG".to_string(),
                 "JALAN BERLUBANG".to_string()
             ))
         );
-        assert_eq!(t.canonical("AGAMA", "Haji dan  Umroh").unwrap().1, "HAJI DAN UMROH");
+        assert_eq!(
+            t.canonical("AGAMA", "Haji dan  Umroh").unwrap().1,
+            "HAJI DAN UMROH"
+        );
         assert_eq!(t.canonical("AGAMA", "JALAN BERLUBANG"), None);
     }
 }

@@ -20,9 +20,7 @@ pub mod text;
 
 use std::collections::HashMap;
 
-use aduan_core::{
-    Kind, Secret, SourceComplaint, Status, UnifiedComplaint, UnifiedEvent, Urgency,
-};
+use aduan_core::{Kind, Secret, SourceComplaint, Status, UnifiedComplaint, UnifiedEvent, Urgency};
 
 pub use agencies::Agencies;
 pub use categories::Taxonomy;
@@ -124,9 +122,12 @@ impl Normaliser {
 
     /// Normalises one record.
     pub fn normalise(&self, src: &SourceComplaint) -> Result<Normalised> {
-        let m = self.channels.get(&src.channel).ok_or_else(|| Error::NoMappings {
-            channel: src.channel.clone(),
-        })?;
+        let m = self
+            .channels
+            .get(&src.channel)
+            .ok_or_else(|| Error::NoMappings {
+                channel: src.channel.clone(),
+            })?;
         let mut warnings = Vec::new();
         let complaint_id = format!("{}:{}", src.channel, src.external_id);
 
@@ -168,8 +169,16 @@ impl Normaliser {
                 complaint_id: complaint_id.clone(),
                 occurred_at: e.at,
                 kind: e.kind,
-                actor: e.actor.as_deref().map(text::plain_text).filter(|s| !s.is_empty()),
-                body: e.text.as_deref().map(text::plain_text).filter(|s| !s.is_empty()),
+                actor: e
+                    .actor
+                    .as_deref()
+                    .map(text::plain_text)
+                    .filter(|s| !s.is_empty()),
+                body: e
+                    .text
+                    .as_deref()
+                    .map(text::plain_text)
+                    .filter(|s| !s.is_empty()),
             })
             .collect();
         let first_response_at = src
@@ -181,7 +190,11 @@ impl Normaliser {
         let resolved_at = status
             .is_finished()
             .then(|| src.resolved_at.unwrap_or(src.updated_at));
-        let body = src.body.as_deref().map(text::plain_text).unwrap_or_default();
+        let body = src
+            .body
+            .as_deref()
+            .map(text::plain_text)
+            .unwrap_or_default();
         let title = src
             .title
             .as_deref()

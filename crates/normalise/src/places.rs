@@ -67,7 +67,11 @@ pub fn place_key(name: &str) -> String {
     let mut words: Vec<String> = lower
         .split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == ',')
         .filter(|w| !w.is_empty())
-        .map(|w| w.chars().filter(|c| c.is_alphanumeric()).collect::<String>())
+        .map(|w| {
+            w.chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+        })
         .filter(|w| !w.is_empty())
         .collect();
     while words.len() > 1
@@ -138,12 +142,15 @@ impl Gazetteer {
             kelurahan_by_key.insert(place_key(alias), i);
         }
         for (alias, canonical) in &places.kecamatan_aliases {
-            let target = kecamatan.get(&place_key(canonical)).cloned().ok_or_else(|| {
-                table_err(
-                    "places.toml",
-                    format!("alias {alias:?} names unknown kecamatan {canonical:?}"),
-                )
-            })?;
+            let target = kecamatan
+                .get(&place_key(canonical))
+                .cloned()
+                .ok_or_else(|| {
+                    table_err(
+                        "places.toml",
+                        format!("alias {alias:?} names unknown kecamatan {canonical:?}"),
+                    )
+                })?;
             kecamatan.insert(place_key(alias), target);
         }
         Ok(Self {
@@ -268,11 +275,19 @@ mod tests {
             p.kelurahan,
             Some(("33.75.02.1002".into(), "Noyontaansari".into()))
         );
-        assert_eq!(p.kecamatan, Some(("33.75.02".into(), "Pekalongan Timur".into())));
+        assert_eq!(
+            p.kecamatan,
+            Some(("33.75.02".into(), "Pekalongan Timur".into()))
+        );
         assert_eq!(p.in_city, Some(true));
         let p = g.locate(None, None, None, Some("Kalibaros"));
         assert_eq!(p.kelurahan.unwrap().0, "33.75.02.1012");
-        let p = g.locate(None, None, Some("PEKALONGAN BARAT"), Some("Pasir Kraton Kramat"));
+        let p = g.locate(
+            None,
+            None,
+            Some("PEKALONGAN BARAT"),
+            Some("Pasir Kraton Kramat"),
+        );
         assert_eq!(p.kelurahan.unwrap().0, "33.75.01.1008");
         let p = g.locate(None, None, Some("Pek. Barat"), None);
         assert_eq!(p.kecamatan.unwrap().1, "Pekalongan Barat");

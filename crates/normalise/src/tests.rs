@@ -76,7 +76,10 @@ fn a_national_report_is_normalised_to_the_unified_row() {
     assert_eq!(c.complaint_id, "sp4n_lapor:9165816");
     assert_eq!(c.kind, Kind::Complaint);
     assert_eq!(c.status, Status::InProgress);
-    assert_eq!(c.category_main.as_deref(), Some("PEKERJAAN UMUM DAN PENATAAN RUANG"));
+    assert_eq!(
+        c.category_main.as_deref(),
+        Some("PEKERJAAN UMUM DAN PENATAAN RUANG")
+    );
     assert_eq!(c.category_sub.as_deref(), Some("JALAN BERLUBANG"));
     assert_eq!(c.category_method.as_deref(), Some("source"));
     assert_eq!(c.body, "Mohon perbaikan jalan & trotoar.");
@@ -95,10 +98,20 @@ fn the_reporter_is_hashed_and_never_kept() {
     let key = out.complaint.reporter_key.clone().unwrap();
     assert_eq!(key, phone::reporter_key(b"test-key", "+6281234567890"));
     let row = serde_json::to_string(&out.complaint).unwrap();
-    assert!(!row.contains("81234567890") && !row.contains("ahmad"), "{row}");
+    assert!(
+        !row.contains("81234567890") && !row.contains("ahmad"),
+        "{row}"
+    );
     let mut anon = report();
     anon.anonymous = true;
-    assert_eq!(normaliser().normalise(&anon).unwrap().complaint.reporter_key, None);
+    assert_eq!(
+        normaliser()
+            .normalise(&anon)
+            .unwrap()
+            .complaint
+            .reporter_key,
+        None
+    );
 }
 
 #[test]
@@ -143,12 +156,18 @@ fn a_channel_without_mappings_is_an_error_naming_it() {
 #[test]
 fn the_same_record_gives_the_same_row_twice() {
     let n = normaliser();
-    assert_eq!(n.normalise(&report()).unwrap(), n.normalise(&report()).unwrap());
+    assert_eq!(
+        n.normalise(&report()).unwrap(),
+        n.normalise(&report()).unwrap()
+    );
 }
 
 #[test]
 fn a_missing_title_is_taken_from_the_text() {
-    assert_eq!(title_from("Pohon tumbang. Mohon dibantu", &[]), "Pohon tumbang");
+    assert_eq!(
+        title_from("Pohon tumbang. Mohon dibantu", &[]),
+        "Pohon tumbang"
+    );
     assert_eq!(title_from("", &["Banjir".to_string()]), "Banjir");
     let long = "kata ".repeat(40);
     assert!(title_from(&long, &[]).chars().count() <= 101);

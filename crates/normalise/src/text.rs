@@ -46,8 +46,10 @@ fn strip_tags(s: &str) -> String {
                     .take_while(|c| c.is_ascii_alphanumeric())
                     .collect::<String>()
                     .to_ascii_lowercase();
-                if matches!(name.as_str(), "br" | "p" | "div" | "li" | "tr" | "h1" | "h2" | "h3")
-                {
+                if matches!(
+                    name.as_str(),
+                    "br" | "p" | "div" | "li" | "tr" | "h1" | "h2" | "h3"
+                ) {
                     out.push('\n');
                 }
                 rest = &after[end + 1..];
@@ -108,7 +110,10 @@ mod tests {
 
     #[test]
     fn labels_fold_case_and_non_breaking_spaces() {
-        assert_eq!(fold("PEKERJAAN\u{a0}UMUM  DAN\tPENATAAN"), "pekerjaan umum dan penataan");
+        assert_eq!(
+            fold("PEKERJAAN\u{a0}UMUM  DAN\tPENATAAN"),
+            "pekerjaan umum dan penataan"
+        );
         assert_eq!(upper_folded(" jalan  berlubang "), "JALAN BERLUBANG");
     }
 }

@@ -111,11 +111,16 @@ impl Sp4nLapor {
     /// environment instead).
     pub fn with_secret(config: Config, secret: Secret) -> Result<Self> {
         if !(1..=100).contains(&config.per_page) {
-            return Err(config_err(format!("per_page {} is not within 1..=100", config.per_page)));
+            return Err(config_err(format!(
+                "per_page {} is not within 1..=100",
+                config.per_page
+            )));
         }
         if let Some(s) = &config.start_from {
             if aduan_core::time::parse_rfc3339(s).is_none() {
-                return Err(config_err(format!("start_from {s:?} is not an ISO 8601 time with offset")));
+                return Err(config_err(format!(
+                    "start_from {s:?} is not an ISO 8601 time with offset"
+                )));
             }
         }
         reqwest::Url::parse(&config.base_url)
@@ -140,7 +145,11 @@ impl Sp4nLapor {
     }
 
     fn url(&self, path: &str) -> String {
-        format!("{}{}", self.inner.config.base_url.trim_end_matches('/'), path)
+        format!(
+            "{}{}",
+            self.inner.config.base_url.trim_end_matches('/'),
+            path
+        )
     }
 
     async fn new_token(&self) -> Result<Secret> {
@@ -190,7 +199,9 @@ impl Sp4nLapor {
             let resp = self
                 .inner
                 .http
-                .send(&what, |c| c.get(&url).query(&query).bearer_auth(token.expose()))
+                .send(&what, |c| {
+                    c.get(&url).query(&query).bearer_auth(token.expose())
+                })
                 .await?;
             if resp.status == 401 && !refreshed {
                 self.inner.http.count("token_refreshed");
@@ -201,8 +212,8 @@ impl Sp4nLapor {
             if !resp.is_success() {
                 return Err(resp.unexpected(CHANNEL, &what));
             }
-            let envelope: Envelope = serde_json::from_slice(&resp.body)
-                .map_err(|_| resp.unexpected(CHANNEL, &what))?;
+            let envelope: Envelope =
+                serde_json::from_slice(&resp.body).map_err(|_| resp.unexpected(CHANNEL, &what))?;
             if envelope.status != "success" {
                 return Err(resp.unexpected(CHANNEL, &what));
             }
@@ -308,11 +319,7 @@ impl BatchSource for Pager {
                 }
             }
             records.push(RawRecord {
-                source_ref: format!(
-                    "{}#tracking_id={}",
-                    page.url,
-                    id.as_deref().unwrap_or("?")
-                ),
+                source_ref: format!("{}#tracking_id={}", page.url, id.as_deref().unwrap_or("?")),
                 external_id: id,
                 received_at,
                 payload: item.get().as_bytes().to_vec(),

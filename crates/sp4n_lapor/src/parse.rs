@@ -78,7 +78,13 @@ pub(crate) fn report(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
             .split('`')
             .nth(1)
             .filter(|_| inner.starts_with("missing field"))
-            .map(|f| if path == "." { f.to_string() } else { format!("{path}.{f}") })
+            .map(|f| {
+                if path == "." {
+                    f.to_string()
+                } else {
+                    format!("{path}.{f}")
+                }
+            })
             .unwrap_or(path);
         err(&field, inner)
     })?;
@@ -111,7 +117,10 @@ pub(crate) fn report(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         }
     }
     for (i, t) in r.tindak_lanjut.iter().enumerate() {
-        let by_reporter = t.oleh.as_deref().is_some_and(|o| o.eq_ignore_ascii_case("pelapor"));
+        let by_reporter = t
+            .oleh
+            .as_deref()
+            .is_some_and(|o| o.eq_ignore_ascii_case("pelapor"));
         events.push(SourceEvent {
             at: time(&format!("tindak_lanjut[{i}].waktu"), &t.waktu)?,
             kind: if by_reporter {
@@ -215,18 +224,28 @@ mod tests {
         let kinds: Vec<EventKind> = c.events.iter().map(|e| e.kind).collect();
         assert_eq!(
             kinds,
-            vec![EventKind::Created, EventKind::Disposition, EventKind::FollowUp]
+            vec![
+                EventKind::Created,
+                EventKind::Disposition,
+                EventKind::FollowUp
+            ]
         );
         assert_eq!(c.agencies.len(), 1);
     }
 
     #[test]
     fn a_bad_time_names_its_field() {
-        let bad = EXAMPLE.replace("\"2021-09-13T14:20:00+07:00\",\"oleh\"", "\"31/02/2021\",\"oleh\"");
+        let bad = EXAMPLE.replace(
+            "\"2021-09-13T14:20:00+07:00\",\"oleh\"",
+            "\"31/02/2021\",\"oleh\"",
+        );
         let e = report(&raw(&bad)).unwrap_err();
         assert_eq!(e.field, "tindak_lanjut[0].waktu");
         assert!(e.to_string().contains("tracking_id 9165816"), "{e}");
-        let bad = EXAMPLE.replace("\"created_at\":\"2021-09-10T19:02:11+07:00\"", "\"created_at\":\"kemarin sore\"");
+        let bad = EXAMPLE.replace(
+            "\"created_at\":\"2021-09-10T19:02:11+07:00\"",
+            "\"created_at\":\"kemarin sore\"",
+        );
         assert_eq!(report(&raw(&bad)).unwrap_err().field, "created_at");
     }
 

@@ -22,8 +22,14 @@ pub struct Lease {
 
 #[derive(Debug)]
 enum Inner {
-    Sqlite { pool: SqlitePool, ttl: Duration },
-    Postgres { conn: PoolConnection<Postgres>, key: i64 },
+    Sqlite {
+        pool: SqlitePool,
+        ttl: Duration,
+    },
+    Postgres {
+        conn: PoolConnection<Postgres>,
+        key: i64,
+    },
 }
 
 /// A stable 64-bit key for an advisory lock (FNV-1a).
@@ -105,13 +111,15 @@ impl Lease {
     pub async fn renew(&mut self) -> Result<()> {
         if let Inner::Sqlite { pool, ttl } = &self.inner {
             let expires = Utc::now() + chrono::Duration::from_std(*ttl).unwrap_or_default();
-            sqlx::query("UPDATE sync_leases SET expires_at = $1 WHERE channel = $2 AND holder = $3")
-                .bind(expires)
-                .bind(&self.channel)
-                .bind(&self.holder)
-                .execute(pool)
-                .await
-                .context(|| format!("renewing the lease of {}", self.channel))?;
+            sqlx::query(
+                "UPDATE sync_leases SET expires_at = $1 WHERE channel = $2 AND holder = $3",
+            )
+            .bind(expires)
+            .bind(&self.channel)
+            .bind(&self.holder)
+            .execute(pool)
+            .await
+            .context(|| format!("renewing the lease of {}", self.channel))?;
         }
         Ok(())
     }

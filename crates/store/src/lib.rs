@@ -17,9 +17,9 @@ mod error;
 mod lease;
 mod migrate;
 mod read;
-mod write;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod write;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -30,9 +30,7 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use error::{Error, Result};
 pub use lease::Lease;
-pub use read::{
-    ChannelStatus, QuarantineEntry, QueryResult, RunSummary, StoredRaw, SummaryRow,
-};
+pub use read::{ChannelStatus, QuarantineEntry, QueryResult, RunSummary, StoredRaw, SummaryRow};
 pub use write::{ComplaintRow, CurrentRow, EventRow, NewRaw, QuarantineRow, RunRecord, WriteBatch};
 
 use error::Context;
@@ -150,7 +148,10 @@ impl Store {
             message: e.to_string(),
         })?;
         if let Some(schema) = schema {
-            if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            if !schema
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
                 return Err(Error::Url {
                     url: shown,
                     message: format!("schema name {schema:?}: letters, digits and _ only"),
@@ -282,7 +283,10 @@ mod tests {
             redact_url("postgres://aduan:s3cret@db:5432/aduan"),
             "postgres://aduan:***@db:5432/aduan"
         );
-        assert_eq!(redact_url("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
         assert_eq!(redact_url("sqlite:aduan.db"), "sqlite:aduan.db");
     }
 }

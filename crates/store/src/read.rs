@@ -258,9 +258,15 @@ impl Store {
                     .await
                     .context(|| format!("opening {} read-only", path.display()))?;
                 let stmt = (&mut conn).prepare(sql).await.map_err(refuse)?;
-                let columns: Vec<String> =
-                    stmt.columns().iter().map(|c| c.name().to_string()).collect();
-                let rows = sqlx::query(sql).fetch_all(&mut conn).await.map_err(refuse)?;
+                let columns: Vec<String> = stmt
+                    .columns()
+                    .iter()
+                    .map(|c| c.name().to_string())
+                    .collect();
+                let rows = sqlx::query(sql)
+                    .fetch_all(&mut conn)
+                    .await
+                    .map_err(refuse)?;
                 let rows = rows
                     .iter()
                     .map(|row| (0..columns.len()).map(|i| sqlite_value(row, i)).collect())
@@ -275,7 +281,10 @@ impl Store {
                     .context(|| "starting a read-only transaction".into())?;
                 let columns: Vec<String> = {
                     let stmt = (&mut *tx).prepare(sql).await.map_err(refuse)?;
-                    stmt.columns().iter().map(|c| c.name().to_string()).collect()
+                    stmt.columns()
+                        .iter()
+                        .map(|c| c.name().to_string())
+                        .collect()
                 };
                 let first_word = sql
                     .trim_start()
@@ -283,11 +292,16 @@ impl Store {
                     .next()
                     .unwrap_or_default()
                     .to_ascii_lowercase();
-                if columns.is_empty() || !matches!(first_word.as_str(), "select" | "with" | "values" | "table") {
+                if columns.is_empty()
+                    || !matches!(first_word.as_str(), "select" | "with" | "values" | "table")
+                {
                     // Not a plain query: run it as it is; the READ ONLY transaction refuses writes.
                     sqlx::query(sql).execute(&mut *tx).await.map_err(refuse)?;
                     tx.rollback().await.context(|| "ending the query".into())?;
-                    return Ok(QueryResult { columns, rows: Vec::new() });
+                    return Ok(QueryResult {
+                        columns,
+                        rows: Vec::new(),
+                    });
                 }
                 // Every type PostgreSQL has turns into JSON on the server side, in column order.
                 let wrapped = format!(
@@ -301,10 +315,12 @@ impl Store {
                 tx.rollback().await.context(|| "ending the query".into())?;
                 let rows = texts
                     .iter()
-                    .map(|t| match t.as_deref().map(serde_json::from_str::<serde_json::Value>) {
-                        Some(Ok(serde_json::Value::Array(values))) => values,
-                        _ => Vec::new(),
-                    })
+                    .map(
+                        |t| match t.as_deref().map(serde_json::from_str::<serde_json::Value>) {
+                            Some(Ok(serde_json::Value::Array(values))) => values,
+                            _ => Vec::new(),
+                        },
+                    )
                     .collect();
                 Ok(QueryResult { columns, rows })
             }
@@ -321,13 +337,22 @@ fn sqlite_value(row: &sqlx::sqlite::SqliteRow, i: usize) -> serde_json::Value {
         return Value::Null;
     }
     match raw.type_info().name() {
-        "INTEGER" | "BOOLEAN" => row.try_get_unchecked::<i64, _>(i).map(Value::from).unwrap_or(Value::Null),
-        "REAL" => row.try_get_unchecked::<f64, _>(i).map(Value::from).unwrap_or(Value::Null),
+        "INTEGER" | "BOOLEAN" => row
+            .try_get_unchecked::<i64, _>(i)
+            .map(Value::from)
+            .unwrap_or(Value::Null),
+        "REAL" => row
+            .try_get_unchecked::<f64, _>(i)
+            .map(Value::from)
+            .unwrap_or(Value::Null),
         "BLOB" => row
             .try_get::<Vec<u8>, _>(i)
             .map(|b| Value::String(format!("x'{}'", hex_encode(&b))))
             .unwrap_or(Value::Null),
-        _ => row.try_get_unchecked::<String, _>(i).map(Value::from).unwrap_or(Value::Null),
+        _ => row
+            .try_get_unchecked::<String, _>(i)
+            .map(Value::from)
+            .unwrap_or(Value::Null),
     }
 }
 

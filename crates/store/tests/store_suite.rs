@@ -61,7 +61,10 @@ fn raw(n: u8) -> NewRaw {
 }
 
 async fn count(store: &Store, table: &str) -> i64 {
-    let r = store.query(&format!("SELECT COUNT(*) FROM {table}")).await.unwrap();
+    let r = store
+        .query(&format!("SELECT COUNT(*) FROM {table}"))
+        .await
+        .unwrap();
     r.rows[0][0].as_i64().unwrap()
 }
 
@@ -90,7 +93,11 @@ async fn a_batch_is_archived_once_and_its_cursor_saved() {
             .await
             .unwrap();
         assert!(known.contains(&vec![1; 32]) && !known.contains(&vec![9; 32]));
-        assert!(s.known_hashes("cc112", &[vec![1; 32]]).await.unwrap().is_empty());
+        assert!(s
+            .known_hashes("cc112", &[vec![1; 32]])
+            .await
+            .unwrap()
+            .is_empty());
         let stored = s.raw_after(0, 10).await.unwrap();
         assert_eq!(stored[0].payload, b"{\"n\":1}");
     }
@@ -101,24 +108,50 @@ async fn a_changed_record_updates_its_row_and_an_older_one_never_overwrites() {
     for ts in each_backend().await {
         let s = &ts.store;
         let v1 = [complaint("1", Status::Received, t(4))];
-        s.write_batch(&WriteBatch { channel: "sp4n_lapor", now: t(5), complaints: &v1, ..Default::default() })
-            .await
-            .unwrap();
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(5),
+            complaints: &v1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
         let v2 = [complaint("1", Status::Resolved, t(6))];
-        s.write_batch(&WriteBatch { channel: "sp4n_lapor", now: t(7), complaints: &v2, ..Default::default() })
-            .await
-            .unwrap();
-        s.write_batch(&WriteBatch { channel: "sp4n_lapor", now: t(8), complaints: &v1, ..Default::default() })
-            .await
-            .unwrap();
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(7),
+            complaints: &v2,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(8),
+            complaints: &v1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
         let r = s
             .query("SELECT status, synced_at, confidential, latitude FROM complaints")
             .await
             .unwrap();
         assert_eq!(r.rows.len(), 1, "{}", ts.label);
         assert_eq!(r.rows[0][0], "resolved", "{}", ts.label);
-        assert!(r.rows[0][1].as_str().unwrap().starts_with("2024-02-01T07:00:00"), "{}: {:?}", ts.label, r.rows[0][1]);
-        let current = s.current_rows(&["sp4n_lapor:1", "sp4n_lapor:2"]).await.unwrap();
+        assert!(
+            r.rows[0][1]
+                .as_str()
+                .unwrap()
+                .starts_with("2024-02-01T07:00:00"),
+            "{}: {:?}",
+            ts.label,
+            r.rows[0][1]
+        );
+        let current = s
+            .current_rows(&["sp4n_lapor:1", "sp4n_lapor:2"])
+            .await
+            .unwrap();
         assert_eq!(current.len(), 1);
         assert_eq!(current["sp4n_lapor:1"].updated_at, t(6));
     }
@@ -139,12 +172,22 @@ async fn an_event_is_appended_once() {
             event_key: "k1".into(),
         };
         let events = [e.clone(), e];
-        s.write_batch(&WriteBatch { channel: "sp4n_lapor", now: t(5), events: &events, ..Default::default() })
-            .await
-            .unwrap();
-        s.write_batch(&WriteBatch { channel: "sp4n_lapor", now: t(5), events: &events[..1], ..Default::default() })
-            .await
-            .unwrap();
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(5),
+            events: &events,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(5),
+            events: &events[..1],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
         assert_eq!(count(s, "complaint_events").await, 1, "{}", ts.label);
     }
 }
@@ -177,7 +220,9 @@ async fn a_quarantined_record_keeps_its_raw_payload_and_is_listed_once() {
         assert_eq!(list.len(), 1, "{}", ts.label);
         assert!(list[0].raw_id.is_some());
         assert_eq!(list[0].payload, raws[0].payload);
-        s.resolve_quarantine(list[0].quarantine_id, t(6)).await.unwrap();
+        s.resolve_quarantine(list[0].quarantine_id, t(6))
+            .await
+            .unwrap();
         assert!(s.quarantine_list(None, false, 10).await.unwrap().is_empty());
         assert_eq!(s.quarantine_list(None, true, 10).await.unwrap().len(), 1);
     }
@@ -190,7 +235,14 @@ async fn two_runs_of_one_channel_never_hold_the_lease_together() {
         let ttl = Duration::from_secs(60);
         let first = s.try_lease("sp4n_lapor", "run-a", ttl).await.unwrap();
         assert!(first.is_some(), "{}", ts.label);
-        assert!(s.try_lease("sp4n_lapor", "run-b", ttl).await.unwrap().is_none(), "{}", ts.label);
+        assert!(
+            s.try_lease("sp4n_lapor", "run-b", ttl)
+                .await
+                .unwrap()
+                .is_none(),
+            "{}",
+            ts.label
+        );
         let other = s.try_lease("cc112", "run-b", ttl).await.unwrap();
         assert!(other.is_some());
         first.unwrap().release().await.unwrap();
@@ -204,10 +256,19 @@ async fn two_runs_of_one_channel_never_hold_the_lease_together() {
 #[tokio::test]
 async fn an_expired_sqlite_lease_can_be_taken_over() {
     let ts = testing::sqlite().await;
-    let held = ts.store.try_lease("cc112", "dead", Duration::from_millis(1)).await.unwrap();
+    let held = ts
+        .store
+        .try_lease("cc112", "dead", Duration::from_millis(1))
+        .await
+        .unwrap();
     assert!(held.is_some());
     tokio::time::sleep(Duration::from_millis(20)).await;
-    assert!(ts.store.try_lease("cc112", "alive", Duration::from_secs(60)).await.unwrap().is_some());
+    assert!(ts
+        .store
+        .try_lease("cc112", "alive", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .is_some());
 }
 
 #[tokio::test]
@@ -215,9 +276,17 @@ async fn a_query_that_writes_is_refused() {
     for ts in each_backend().await {
         let s = &ts.store;
         let err = s.query("DELETE FROM complaints").await.unwrap_err();
-        assert!(matches!(err, aduan_store::Error::ReadOnly(_)), "{}: {err}", ts.label);
+        assert!(
+            matches!(err, aduan_store::Error::ReadOnly(_)),
+            "{}: {err}",
+            ts.label
+        );
         let err = s.query("CREATE TABLE x (a INT)").await.unwrap_err();
-        assert!(matches!(err, aduan_store::Error::ReadOnly(_)), "{}: {err}", ts.label);
+        assert!(
+            matches!(err, aduan_store::Error::ReadOnly(_)),
+            "{}: {err}",
+            ts.label
+        );
         let r = s.query("SELECT 1 AS one, 'a' AS letter").await.unwrap();
         assert_eq!(r.columns, vec!["one", "letter"]);
         assert_eq!(r.rows[0][1], "a");
@@ -251,6 +320,11 @@ async fn opening_a_store_twice_migrates_once() {
     for ts in each_backend().await {
         ts.store.migrate().await.unwrap();
         ts.store.ready().await.unwrap();
-        assert_eq!(count(&ts.store, "schema_migrations").await, 1, "{}", ts.label);
+        assert_eq!(
+            count(&ts.store, "schema_migrations").await,
+            1,
+            "{}",
+            ts.label
+        );
     }
 }

@@ -80,9 +80,9 @@ pub(crate) async fn process(
             sources
                 .iter()
                 .map(|s| {
-                    normaliser.normalise(s).map_err(|e| {
-                        FieldError::new(channel, &s.external_id, "", e.to_string())
-                    })
+                    normaliser
+                        .normalise(s)
+                        .map_err(|e| FieldError::new(channel, &s.external_id, "", e.to_string()))
                 })
                 .collect::<Result<Vec<_>, FieldError>>()
         });
@@ -117,7 +117,13 @@ pub(crate) async fn process(
                         .get(&id)
                         .is_none_or(|c| c.complaint.updated_at <= n.complaint.updated_at);
                     if newer {
-                        latest.insert(id, ComplaintRow { complaint: n.complaint, row_hash });
+                        latest.insert(
+                            id,
+                            ComplaintRow {
+                                complaint: n.complaint,
+                                row_hash,
+                            },
+                        );
                     }
                 }
             }
@@ -158,7 +164,13 @@ pub(crate) async fn process(
             }
             Some(_) => counts.updated += 1,
         }
-        current.insert(id, aduan_store::CurrentRow { row_hash, updated_at });
+        current.insert(
+            id,
+            aduan_store::CurrentRow {
+                row_hash,
+                updated_at,
+            },
+        );
     }
     // Only rows whose stored content differs are written.
     let complaints: Vec<ComplaintRow> = order

@@ -96,7 +96,9 @@ impl Engine {
         let channel = connector.channel();
         let run_id = uuid::Uuid::new_v4().to_string();
         let span = tracing::info_span!("sync", channel, run_id = %run_id);
-        self.sync_inner(connector, progress, run_id).instrument(span).await
+        self.sync_inner(connector, progress, run_id)
+            .instrument(span)
+            .await
     }
 
     async fn sync_inner(
@@ -120,7 +122,9 @@ impl Engine {
         else {
             tracing::warn!("Another run of this channel is in progress; skipped.");
             let mut report = RunReport::new(&run, Outcome::Skipped, started.elapsed());
-            report.error = Some(format!("{channel}: another run of this channel holds the lease"));
+            report.error = Some(format!(
+                "{channel}: another run of this channel holds the lease"
+            ));
             report.fill(&mut run);
             self.store.save_run(&run).await?;
             return Ok(report);
@@ -177,7 +181,9 @@ impl Engine {
             tracing::error!(error = %e, "Sync stopped.");
             report.error = Some(e.to_string());
         } else if outcome == Outcome::Partial {
-            report.error = Some(format!("{channel}: time budget used up; the rest is fetched next run"));
+            report.error = Some(format!(
+                "{channel}: time budget used up; the rest is fetched next run"
+            ));
         }
         report.fill(&mut run);
         self.store.save_run(&run).await?;
@@ -196,7 +202,11 @@ impl Engine {
         let holder = format!("renormalise-{}", uuid::Uuid::new_v4());
         let mut leases = Vec::new();
         for channel in self.store.raw_channels().await? {
-            match self.store.try_lease(&channel, &holder, self.options.lease_ttl).await? {
+            match self
+                .store
+                .try_lease(&channel, &holder, self.options.lease_ttl)
+                .await?
+            {
                 Some(l) => leases.push(l),
                 None => {
                     for l in leases {
@@ -284,7 +294,13 @@ impl Engine {
                 continue;
             }
             let Some(parse) = parsers.get(entry.channel.as_str()) else {
-                failing.push((id, format!("{}: no connector of this channel is registered", entry.channel)));
+                failing.push((
+                    id,
+                    format!(
+                        "{}: no connector of this channel is registered",
+                        entry.channel
+                    ),
+                ));
                 continue;
             };
             let raw = RawRecord {

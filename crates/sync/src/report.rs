@@ -104,7 +104,11 @@ impl RunReport {
             c.fetched as f64 / secs
         );
         if !self.faults.is_empty() {
-            let f: Vec<String> = self.faults.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            let f: Vec<String> = self
+                .faults
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
             line.push_str(&format!("; faults met: {}", f.join(", ")));
         }
         let unknown: u64 = c.unknown.values().sum();

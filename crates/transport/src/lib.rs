@@ -191,17 +191,27 @@ impl HttpClient {
                     };
                     if status == 429 {
                         self.count("rate_limited");
-                        let wait = retry_after(&response.headers).unwrap_or(self.policy.base_backoff);
+                        let wait =
+                            retry_after(&response.headers).unwrap_or(self.policy.base_backoff);
                         if wait > self.policy.max_retry_after || last {
                             return Err(response.unexpected(self.channel, what));
                         }
-                        tracing::info!(channel = self.channel, wait_secs = wait.as_secs_f64(), "Rate limited; waiting as asked.");
+                        tracing::info!(
+                            channel = self.channel,
+                            wait_secs = wait.as_secs_f64(),
+                            "Rate limited; waiting as asked."
+                        );
                         tokio::time::sleep(wait).await;
                         continue;
                     }
                     if status >= 500 {
-                        let html = describe_body(&response.headers, &response.body).starts_with("an HTML");
-                        self.count(if status == 503 && html { "maintenance" } else { "server_error" });
+                        let html =
+                            describe_body(&response.headers, &response.body).starts_with("an HTML");
+                        self.count(if status == 503 && html {
+                            "maintenance"
+                        } else {
+                            "server_error"
+                        });
                         if last {
                             return Err(response.unexpected(self.channel, what));
                         }
@@ -212,7 +222,11 @@ impl HttpClient {
                     return Ok(response);
                 }
                 Err(e) => {
-                    self.count(if e.is_timeout() { "timeout" } else { "connection_error" });
+                    self.count(if e.is_timeout() {
+                        "timeout"
+                    } else {
+                        "connection_error"
+                    });
                     if last {
                         let url = e.url().map(|u| u.to_string()).unwrap_or_default();
                         return Err(self.transport_err(what, &url, &e));
@@ -249,7 +263,14 @@ impl HttpClient {
             .unwrap_or(0);
         let jitter = exp.mul_f64(f64::from(nanos % 1000) / 4000.0);
         let wait = exp + jitter;
-        tracing::info!(channel = self.channel, request = what, attempt, reason = why, wait_ms = wait.as_millis() as u64, "Retrying.");
+        tracing::info!(
+            channel = self.channel,
+            request = what,
+            attempt,
+            reason = why,
+            wait_ms = wait.as_millis() as u64,
+            "Retrying."
+        );
         tokio::time::sleep(wait).await;
     }
 }

@@ -1,0 +1,187 @@
+//! `aduan-sim`: a simulator of Kota Pekalongan's complaint channels, for demos, tests and
+//! benchmarks.
+//!
+//! It serves each channel's interface contract (`shared/channels/*.md`) over real HTTP on
+//! one address, each channel under its own path prefix, from generated, realistic data that
+//! is deterministic for a seed. Faults of the real systems (expiring tokens, rate limits,
+//! 5xx, maintenance pages, slow answers, shifting pages, malformed records, outages) are
+//! injected on request and counted.
+//!
+//! Channels so far: SP4N-LAPOR! under `/sp4n-lapor` ([`sp4n_lapor`]).
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use aduan_sim::{SimConfig, Simulator};
+//! let sim = Simulator::start(SimConfig::default(), "127.0.0.1:0".parse().unwrap()).await?;
+//! println!("SP4N-LAPOR! at {}", sim.sp4n_base_url());
+//! sim.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+#![deny(missing_docs)]
+
+mod faults;
+mod reference;
+pub mod sp4n_lapor;
+mod text;
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::get;
+use axum::{Json, Router};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use sp4n_lapor::{Sp4nConfig, Sp4nFaults, Sp4nStats};
+
+use sp4n_lapor::Sp4nState;
+
+/// What to simulate.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// Seed of all generated data (default 42).
+    pub seed: u64,
+    /// The SP4N-LAPOR! channel, or `None` to leave it out (default on).
+    pub sp4n_lapor: Option<Sp4nConfig>,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            sp4n_lapor: Some(Sp4nConfig::default()),
+        }
+    }
+}
+
+/// Starts simulators.
+#[derive(Debug, Clone, Copy)]
+pub struct Simulator;
+
+impl Simulator {
+    /// Binds `addr` (`127.0.0.1:0` picks a free port), generates the data and serves it in a
+    /// background tokio task until [`RunningSim::shutdown`] (or the handle is dropped).
+    pub async fn start(config: SimConfig, addr: SocketAddr) -> io::Result<RunningSim> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        let seed = config.seed;
+        let sp4n = match config.sp4n_lapor {
+            Some(c) => Some(Arc::new(
+                tokio::task::spawn_blocking(move || Sp4nState::new(seed, c))
+                    .await
+                    .map_err(io::Error::other)?,
+            )),
+            None => None,
+        };
+
+        let mut channels = serde_json::Map::new();
+        let mut app = Router::new();
+        if let Some(state) = &sp4n {
+            app = app.nest(
+                sp4n_lapor::PATH_PREFIX,
+                sp4n_lapor::router(Arc::clone(state)),
+            );
+            channels.insert("sp4n_lapor".into(), sp4n_lapor::PATH_PREFIX.into());
+        }
+        let index =
+            serde_json::json!({ "simulator": "aduan-sim", "seed": seed, "channels": channels });
+        app = app.route("/", get(move || async move { Json(index) }));
+
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let server = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = rx.await;
+            });
+            if let Err(e) = server.await {
+                tracing::error!(error = %e, "simulator server stopped");
+            }
+        });
+        Ok(RunningSim {
+            addr: local,
+            sp4n,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+}
+
+/// A simulator serving in the background.
+#[derive(Debug)]
+pub struct RunningSim {
+    addr: SocketAddr,
+    sp4n: Option<Arc<Sp4nState>>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl RunningSim {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The `{base}` of the SP4N-LAPOR! contract: [`base_url`](Self::base_url) + `/sp4n-lapor`.
+    pub fn sp4n_base_url(&self) -> String {
+        format!("{}{}", self.base_url(), sp4n_lapor::PATH_PREFIX)
+    }
+
+    /// Replaces the SP4N-LAPOR! faults at run time; request schedules (and the outage
+    /// counter of `fail_after_requests`) start again from zero.
+    pub fn sp4n_set_faults(&self, faults: Sp4nFaults) {
+        if let Some(s) = &self.sp4n {
+            s.set_faults(faults);
+        }
+    }
+
+    /// Updates `n` distinct reports as the real system would (next step of their history,
+    /// new version, `updated_at` one second after the newest report each, so they move to
+    /// the end of the order). Returns their tracking ids, in the order they were updated.
+    pub fn sp4n_update_reports(&self, n: usize) -> Vec<u64> {
+        self.sp4n
+            .as_ref()
+            .map(|s| s.update_reports(n))
+            .unwrap_or_default()
+    }
+
+    /// Number of distinct SP4N-LAPOR! reports (the ground truth a full sync must reach).
+    pub fn sp4n_report_count(&self) -> usize {
+        self.sp4n.as_ref().map_or(0, |s| s.report_count())
+    }
+
+    /// SP4N-LAPOR! request and fault counters since start.
+    pub fn sp4n_stats(&self) -> Sp4nStats {
+        self.sp4n.as_ref().map(|s| s.stats()).unwrap_or_default()
+    }
+
+    /// Stops serving: open connections are closed gracefully (a delayed response is given
+    /// up to 10 s, then dropped).
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(Duration::from_secs(10), &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for RunningSim {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! `aduan-sim`: serves simulated complaint channels of Kota Pekalongan until Ctrl-C.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use aduan_sim::{SimConfig, Simulator, Sp4nConfig, Sp4nFaults};
+use clap::{Parser, ValueEnum};
+
+/// Simulator of Kota Pekalongan's complaint channels (SP4N-LAPOR! so far), on loopback HTTP.
+#[derive(Debug, Parser)]
+#[command(name = "aduan-sim", version)]
+struct Args {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8700")]
+    listen: SocketAddr,
+    /// Seed of the generated data.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Number of SP4N-LAPOR! reports.
+    #[arg(long, default_value_t = 500)]
+    sp4n_reports: usize,
+    /// SP4N-LAPOR! instansi_id.
+    #[arg(long, default_value = "pemkot-pekalongan")]
+    sp4n_instansi_id: String,
+    /// SP4N-LAPOR! client_id.
+    #[arg(long, default_value = "aduan")]
+    sp4n_client_id: String,
+    /// SP4N-LAPOR! client_secret.
+    #[arg(long, default_value = "sim-secret")]
+    sp4n_client_secret: String,
+    /// Fault to inject into SP4N-LAPOR! (repeatable), at the rates of `all`.
+    #[arg(long = "fault", value_enum)]
+    faults: Vec<Fault>,
+    /// Delay of the `timeout` fault, in seconds.
+    #[arg(long, default_value_t = 3)]
+    timeout_delay_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Fault {
+    /// 401 on every 7th data request (the token is revoked early).
+    TokenExpiry,
+    /// 429 with Retry-After: 1 on every 5th data request.
+    RateLimit,
+    /// 500/502/504 on every 6th data request.
+    ServerError,
+    /// 503 with an HTML maintenance page on every 11th data request.
+    Maintenance,
+    /// Every 13th data request answered after a delay.
+    Timeout,
+    /// Paging shifts reports under a client asking for page 2 or later.
+    PagingShift,
+    /// Every 50th report malformed.
+    BadRecords,
+    /// All of the above.
+    All,
+}
+
+fn faults(selected: &[Fault], delay: Duration) -> Sp4nFaults {
+    let all = Sp4nFaults::all();
+    let mut f = Sp4nFaults {
+        timeout_delay: delay,
+        ..Sp4nFaults::default()
+    };
+    for fault in selected {
+        match fault {
+            Fault::TokenExpiry => f.token_expiry_every = all.token_expiry_every,
+            Fault::RateLimit => f.rate_limit_every = all.rate_limit_every,
+            Fault::ServerError => f.server_error_every = all.server_error_every,
+            Fault::Maintenance => f.maintenance_every = all.maintenance_every,
+            Fault::Timeout => f.timeout_every = all.timeout_every,
+            Fault::PagingShift => f.paging_shift = true,
+            Fault::BadRecords => f.bad_records_every = all.bad_records_every,
+            Fault::All => {
+                f = Sp4nFaults {
+                    timeout_delay: delay,
+                    ..Sp4nFaults::all()
+                }
+            }
+        }
+    }
+    f
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let config = SimConfig {
+        seed: args.seed,
+        sp4n_lapor: Some(Sp4nConfig {
+            reports: args.sp4n_reports,
+            instansi_id: args.sp4n_instansi_id.clone(),
+            client_id: args.sp4n_client_id.clone(),
+            client_secret: args.sp4n_client_secret.clone(),
+            faults: faults(&args.faults, Duration::from_secs(args.timeout_delay_secs)),
+        }),
+    };
+    let sim = match Simulator::start(config, args.listen).await {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("aduan-sim: cannot listen on {}: {e}", args.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("base URL:        {}", sim.base_url());
+    println!("SP4N-LAPOR! URL: {}", sim.sp4n_base_url());
+    println!(
+        "SP4N-LAPOR!:     {} reports, instansi_id {}, client_id {}, client_secret {}",
+        sim.sp4n_report_count(),
+        args.sp4n_instansi_id,
+        args.sp4n_client_id,
+        args.sp4n_client_secret
+    );
+    if !args.faults.is_empty() {
+        println!("faults:          {:?}", args.faults);
+    }
+    println!("Ctrl-C to stop.");
+
+    if let Err(e) = tokio::signal::ctrl_c().await {
+        eprintln!("aduan-sim: cannot wait for Ctrl-C: {e}");
+    }
+    let stats = sim.sp4n_stats();
+    sim.shutdown().await;
+    eprintln!("aduan-sim: stopped; SP4N-LAPOR! {stats:?}");
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,258 @@
+//! Word lists and small helpers shared by the channel simulators: Indonesian names, streets
+//! and landmarks of Kota Pekalongan, its agencies (OPD), and text utilities.
+
+use rand::Rng;
+
+/// Agencies (OPD) of Kota Pekalongan, by their canonical names.
+pub(crate) mod opd {
+    pub(crate) const DPUPR: &str = "Dinas Pekerjaan Umum dan Penataan Ruang Kota Pekalongan";
+    pub(crate) const DLH: &str = "Dinas Lingkungan Hidup Kota Pekalongan";
+    pub(crate) const DINKES: &str = "Dinas Kesehatan Kota Pekalongan";
+    pub(crate) const DINDUKCAPIL: &str = "Dinas Kependudukan dan Pencatatan Sipil Kota Pekalongan";
+    pub(crate) const DINSOS: &str =
+        "Dinas Sosial, Pengendalian Penduduk dan Keluarga Berencana Kota Pekalongan";
+    pub(crate) const DINDIK: &str = "Dinas Pendidikan Kota Pekalongan";
+    pub(crate) const PDAM: &str = "Perumda Air Minum Tirta Pusaka Kota Pekalongan";
+    pub(crate) const DISHUB: &str = "Dinas Perhubungan Kota Pekalongan";
+    pub(crate) const BPBD: &str = "Badan Penanggulangan Bencana Daerah Kota Pekalongan";
+    pub(crate) const SATPOL: &str = "Satuan Polisi Pamong Praja Kota Pekalongan";
+}
+
+/// Given names (many Javanese people have one name only).
+pub(crate) const FIRST_NAMES: &[&str] = &[
+    "Ahmad", "Siti", "Budi", "Sri", "Agus", "Dewi", "Muhammad", "Nur", "Rina", "Eko", "Wahyu",
+    "Fitri", "Slamet", "Joko", "Tri", "Dwi", "Ani", "Yuli", "Rizky", "Nurul", "Abdul", "Fajar",
+    "Hendra", "Lestari", "Indah", "Bambang", "Sugeng", "Teguh", "Umi", "Khoirul", "Mustofa",
+    "Retno", "Ayu", "Ika", "Dian", "Arif", "Yusuf", "Aisyah", "Fatimah", "Hadi", "Puji",
+    "Sutrisno", "Wulan", "Novi", "Imam", "Zainal", "Laila", "Rohmah", "Bagus", "Galih",
+];
+
+/// Family or second names.
+pub(crate) const LAST_NAMES: &[&str] = &[
+    "Santoso",
+    "Wibowo",
+    "Saputra",
+    "Setiawan",
+    "Prasetyo",
+    "Nugroho",
+    "Susanti",
+    "Handayani",
+    "Pratama",
+    "Kurniawan",
+    "Rahmawati",
+    "Hidayat",
+    "Rahayu",
+    "Wijaya",
+    "Hartono",
+    "Maulana",
+    "Anwar",
+    "Fauzi",
+    "Hakim",
+    "Lestari",
+    "Mubarok",
+    "Syafii",
+    "Utomo",
+    "Purnomo",
+    "Wahyuni",
+    "Ramadhan",
+    "Kusuma",
+    "Firmansyah",
+    "Yulianti",
+    "Nurhayati",
+];
+
+/// Streets of Kota Pekalongan.
+pub(crate) const STREETS: &[&str] = &[
+    "Jl. Sriwijaya",
+    "Jl. Hayam Wuruk",
+    "Jl. Dr. Sutomo",
+    "Jl. Merdeka",
+    "Jl. Gajah Mada",
+    "Jl. KH. Mansyur",
+    "Jl. Diponegoro",
+    "Jl. Imam Bonjol",
+    "Jl. Hasanuddin",
+    "Jl. Dr. Wahidin",
+    "Jl. Jlamprang",
+    "Jl. Sultan Agung",
+    "Jl. Pemuda",
+    "Jl. Veteran",
+    "Jl. Kurinci",
+    "Jl. Progo",
+    "Jl. Kartini",
+    "Jl. Patiunus",
+    "Jl. Urip Sumoharjo",
+    "Jl. Agus Salim",
+    "Jl. Jenderal Sudirman",
+    "Jl. KH. Wahid Hasyim",
+    "Jl. Kusuma Bangsa",
+    "Jl. Mataram",
+    "Jl. Perintis Kemerdekaan",
+    "Jl. Ki Mangunsarkoro",
+    "Jl. Binagriya",
+    "Jl. Seruni",
+];
+
+/// Landmarks of Kota Pekalongan.
+pub(crate) const PLACES: &[&str] = &[
+    "Pasar Banjarsari",
+    "Alun-alun Kota Pekalongan",
+    "Stasiun Pekalongan",
+    "Masjid Agung Al-Jami'",
+    "Pasar Grogolan",
+    "Museum Batik",
+    "Taman Jetayu",
+    "Pantai Pasir Kencana",
+    "Terminal Pekalongan",
+    "RSUD Bendan",
+    "Kampung Batik Kauman",
+    "Pasar Sorogenen",
+    "GOR Jetayu",
+    "Pasar Poncol",
+    "Pelabuhan Perikanan Pekalongan",
+    "Lapangan Mataram",
+    "kantor kelurahan",
+    "Mushola Al-Ikhlas",
+    "SD Negeri",
+    "Indomaret",
+];
+
+/// Community health centres (puskesmas) of Kota Pekalongan.
+pub(crate) const PUSKESMAS: &[&str] = &[
+    "Bendan",
+    "Medono",
+    "Tirto",
+    "Buaran",
+    "Jenggot",
+    "Klego",
+    "Noyontaan",
+    "Kusuma Bangsa",
+    "Krapyak",
+    "Dukuh",
+    "Sokorejo",
+    "Pekalongan Selatan",
+    "Tondano",
+    "Kramatsari",
+];
+
+/// Schools of Kota Pekalongan.
+pub(crate) const SCHOOLS: &[&str] = &[
+    "SMP Negeri 1 Pekalongan",
+    "SMP Negeri 2 Pekalongan",
+    "SMP Negeri 3 Pekalongan",
+    "SMP Negeri 6 Pekalongan",
+    "SMP Negeri 7 Pekalongan",
+    "SD Negeri Kergon 01",
+    "SD Negeri Medono",
+    "SD Negeri Podosugih 02",
+];
+
+/// How long a problem has lasted.
+pub(crate) const DURATIONS: &[&str] = &[
+    "3 hari",
+    "seminggu",
+    "dua minggu",
+    "sebulan",
+    "lebih dari sebulan",
+    "dua bulan",
+    "beberapa hari",
+];
+
+/// Mobile number prefixes of Indonesian operators (after the leading 0).
+pub(crate) const PHONE_PREFIXES: &[&str] = &[
+    "812", "813", "821", "822", "823", "852", "853", "857", "858", "877", "878", "895", "896",
+    "838", "881",
+];
+
+/// Picks one item of a non-empty static table.
+pub(crate) fn pick<'a, T, R: Rng>(rng: &mut R, items: &'a [T]) -> &'a T {
+    &items[rng.gen_range(0..items.len())]
+}
+
+/// Picks one string of a non-empty static table.
+pub(crate) fn pick_str<R: Rng>(rng: &mut R, items: &[&'static str]) -> &'static str {
+    items[rng.gen_range(0..items.len())]
+}
+
+/// Picks by weight; `items` must be non-empty with a positive total weight.
+pub(crate) fn weighted<T: Copy, R: Rng>(rng: &mut R, items: &[(T, u32)]) -> T {
+    let total: u32 = items.iter().map(|(_, w)| *w).sum();
+    let mut roll = rng.gen_range(0..total.max(1));
+    for (item, w) in items {
+        if roll < *w {
+            return *item;
+        }
+        roll -= *w;
+    }
+    items[items.len() - 1].0
+}
+
+/// Title Case: the first letter of each word upper case, the rest lower case; any other
+/// character (spaces, non-breaking spaces, punctuation) is kept as it is.
+pub(crate) fn title_case(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut start = true;
+    for c in s.chars() {
+        if c.is_alphanumeric() {
+            if start {
+                out.extend(c.to_uppercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
+            start = false;
+        } else {
+            out.push(c);
+            start = true;
+        }
+    }
+    out
+}
+
+/// Folds white space (including non-breaking spaces) to single ASCII spaces.
+pub(crate) fn fold_spaces(s: &str) -> String {
+    s.split(|c: char| c.is_whitespace() || c == '\u{a0}')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A mobile phone number in one of the forms people type: `08…`, `+628…`, `628…`.
+pub(crate) fn phone<R: Rng>(rng: &mut R) -> String {
+    let prefix = pick(rng, PHONE_PREFIXES);
+    let digits = rng.gen_range(7..=8);
+    let mut rest = String::with_capacity(digits);
+    for _ in 0..digits {
+        rest.push(char::from(b'0' + rng.gen_range(0..10u8)));
+    }
+    match rng.gen_range(0..10) {
+        0..=5 => format!("0{prefix}{rest}"),
+        6..=7 => format!("+62{prefix}{rest}"),
+        _ => format!("62{prefix}{rest}"),
+    }
+}
+
+/// SplitMix64: a fast, well-mixing 64-bit hash, used to derive per-record seeds.
+pub(crate) fn mix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn title_case_keeps_non_breaking_spaces() {
+        assert_eq!(
+            title_case("PEKERJAAN\u{a0}UMUM DAN/ATAU (PUPR)"),
+            "Pekerjaan\u{a0}Umum Dan/Atau (Pupr)"
+        );
+    }
+
+    #[test]
+    fn fold_spaces_turns_non_breaking_spaces_into_single_spaces() {
+        assert_eq!(fold_spaces(" A\u{a0}\u{a0}B  C "), "A B C");
+    }
+}

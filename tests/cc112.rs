@@ -1,0 +1,332 @@
+//! Call Center 112 end to end over the real paths: files in a folder on disk (and, in
+//! `cc112_http`, the simulator's HTTP index), the engine and real stores.
+
+mod helpers;
+
+use std::time::Duration;
+
+use aduan_sync::{NoProgress, Outcome};
+use helpers::*;
+
+const HEADER: &str = "No;No Tiket;Waktu Panggilan;No Telepon;Nama Penelepon;Jenis Panggilan;Kategori;Sub Kategori;Keterangan;Alamat;Kelurahan;Kecamatan;Diteruskan Ke;Status;Durasi;Petugas;Waktu Update";
+const OLD: Duration = Duration::from_secs(3600);
+
+fn file(rows: &[&str]) -> Vec<u8> {
+    let mut s = String::from(HEADER);
+    for r in rows {
+        s.push_str("\r\n");
+        s.push_str(r);
+    }
+    s.push_str("\r\n");
+    s.into_bytes()
+}
+
+const POHON: &str = "1;112-3375-20210912-0001;12/09/2021 07:41:13;081328765432;Bu Sri;Pengaduan;Gawat Tidak Darurat;Pohon Tumbang;\"Pohon angsana tumbang menutup jalan; mohon segera ditangani\";Jl. Dr. Sutomo depan SD;Kel. Kauman;Pek. Timur;DPUPR/BPBD;Dalam Penanganan;02:10;Rina;12/09/2021 08:05:00";
+const VAKSIN: &str = "2;112-3375-20210912-0002;12/09/2021 08:02;+6285640001122;-;Non Pengaduan;Informasi;Info Vaksin;Menanyakan jadwal vaksin dosis 2 di puskesmas;;;;;Informasi Diberikan;01:05;Rina;12/09/2021 08:04:00";
+const GHOST: &str = "3;;12/09/2021 08:15:40;Private;-;Ghost Call;;;;;;;;Tidak Ditindaklanjuti;00:12;Rina;12/09/2021 08:15:52";
+
+#[tokio::test]
+async fn a_folder_of_exports_is_read_and_a_rewritten_day_updates_without_duplicates() {
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        write_aged(
+            &dir.path().join("112_20210912.csv"),
+            &file(&[POHON, VAKSIN, GHOST]),
+            OLD,
+        );
+        let engine = engine(&ts);
+        let connector = cc112_dir(dir.path(), 10);
+        let first = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(first.outcome, Outcome::Ok, "{}", first.summary_line());
+        assert_eq!(
+            first.counts.inserted,
+            3,
+            "{}: {}",
+            ts.label,
+            first.summary_line()
+        );
+
+        // Unchanged file: not read again.
+        let again = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(again.counts.fetched, 0, "{}", again.summary_line());
+
+        // The day's file is rewritten: the tree call is now done, rows renumbered, the ghost
+        // call still has no ticket.
+        let done = POHON
+            .replace("Dalam Penanganan", "Selesai")
+            .replace("12/09/2021 08:05:00", "12/09/2021 10:05:00");
+        let renumbered_ghost = GHOST.replacen("3;", "1;", 1);
+        write_aged(
+            &dir.path().join("112_20210912.csv"),
+            &file(&[&renumbered_ghost, VAKSIN, &done]),
+            OLD,
+        );
+        let rewritten = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(
+            rewritten.counts.updated,
+            1,
+            "{}: {}",
+            ts.label,
+            rewritten.summary_line()
+        );
+        assert_eq!(rewritten.counts.inserted, 0, "{}", rewritten.summary_line());
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints").await,
+            3,
+            "{}",
+            ts.label
+        );
+        let r = ts.store.query("SELECT status, resolved_at IS NOT NULL FROM complaints WHERE external_id = '112-3375-20210912-0001'").await.unwrap();
+        assert_eq!(r.rows[0][0], "resolved");
+    }
+}
+
+#[tokio::test]
+async fn a_file_still_being_written_waits_and_stray_files_are_ignored() {
+    let ts = sqlite_store().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_aged(&dir.path().join("112_20210912.csv"), &file(&[POHON]), OLD);
+    write_aged(
+        &dir.path().join("112_20210913.csv"),
+        &file(&[VAKSIN]),
+        Duration::from_secs(1),
+    );
+    write_aged(&dir.path().join("112_20210914.csv.tmp"), b"garbage", OLD);
+    write_aged(&dir.path().join("Thumbs.db"), b"\x00\x01", OLD);
+    let engine = engine(&ts);
+    let report = engine
+        .sync(&cc112_dir(dir.path(), 10), &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(report.counts.inserted, 1, "{}", report.summary_line());
+    assert_eq!(report.faults.get("file_still_written"), Some(&1));
+    assert_eq!(report.faults.get("ignored_file"), Some(&2));
+    // Once it has settled it is read.
+    write_aged(&dir.path().join("112_20210913.csv"), &file(&[VAKSIN]), OLD);
+    let report = engine
+        .sync(&cc112_dir(dir.path(), 10), &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(report.counts.inserted, 1, "{}", report.summary_line());
+}
+
+#[tokio::test]
+async fn bom_windows_1252_crlf_quotes_and_extra_columns_are_read() {
+    let ts = sqlite_store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend(file(&[POHON]));
+    write_aged(&dir.path().join("112_20210912.csv"), &bom, OLD);
+    // Before March 2021: Windows-1252, with an extra column.
+    let mut old = format!("{HEADER};Shift\r\n").into_bytes();
+    old.extend_from_slice(b"1;112-3375-20210110-0001;10/01/2021 21:00:00;(0285) 421112;Pak Bud\xed;PENGADUAN;GAWAT DARURAT;kebakaran;\"Kebakaran gudang \"\"kain batik\"\"\r\ndekat caf\xe9; api besar\";Jl. Merdeka;Kalibaros;PEKALONGAN TIMUR;Damkar, BPBD;Selesai;1:02:03;Rina;10/01/2021 23:00:00;Malam\r\n");
+    write_aged(&dir.path().join("112_20210110.csv"), &old, OLD);
+    let report = engine(&ts)
+        .sync(&cc112_dir(dir.path(), 10), &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(report.counts.inserted, 2, "{}", report.summary_line());
+    assert_eq!(report.counts.quarantined, 0, "{}", report.summary_line());
+    let r = ts
+        .store
+        .query("SELECT body, kind, urgency, category_sub, kelurahan_code, agency, reporter_key IS NOT NULL FROM complaints WHERE external_id = '112-3375-20210110-0001'")
+        .await
+        .unwrap();
+    let row = &r.rows[0];
+    assert_eq!(
+        row[0],
+        "Kebakaran gudang \"kain batik\"\ndekat café; api besar"
+    );
+    assert_eq!(row[1], "complaint");
+    assert_eq!(row[2], "emergency");
+    assert_eq!(row[3], "PEMADAMAN KEBAKARAN");
+    assert_eq!(row[4], "33.75.02.1012");
+    assert_eq!(row[5], "Dinas Pemadam Kebakaran Kota Pekalongan; Badan Penanggulangan Bencana Daerah Kota Pekalongan");
+    assert_eq!(row[6], 1);
+    // The extra column is kept in the raw record.
+    let raw = ts
+        .store
+        .query("SELECT COUNT(*) FROM raw_records WHERE CAST(payload AS TEXT) LIKE '%Malam'")
+        .await
+        .unwrap();
+    assert_eq!(raw.rows[0][0], 1);
+    // Kel. Kauman / Pek. Timur of the other file resolved too.
+    assert_eq!(
+        count(
+            &ts,
+            "SELECT COUNT(*) FROM complaints WHERE kelurahan_code = '33.75.02.1004'"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_bad_row_is_quarantined_with_file_and_line_while_the_rest_loads() {
+    let ts = sqlite_store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bad_date = "4;112-3375-20210912-0004;12/13/2021 25:00:00;081;-;Pengaduan;;;x;;;;;Selesai;01:00;Rina;12/09/2021 10:05:00";
+    let short = "5;112-3375-20210912-0005;12/09/2021 09:00:00;081";
+    write_aged(
+        &dir.path().join("112_20210912.csv"),
+        &file(&[POHON, bad_date, VAKSIN, short, GHOST]),
+        OLD,
+    );
+    let report = engine(&ts)
+        .sync(&cc112_dir(dir.path(), 10), &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(report.outcome, Outcome::Ok);
+    assert_eq!(
+        (report.counts.inserted, report.counts.quarantined),
+        (3, 2),
+        "{}",
+        report.summary_line()
+    );
+    let q = ts
+        .store
+        .quarantine_list(Some("cc112"), false, 10)
+        .await
+        .unwrap();
+    let mut refs: Vec<(String, String)> = q
+        .iter()
+        .map(|e| (e.record.clone(), e.field.clone()))
+        .collect();
+    refs.sort();
+    assert_eq!(
+        refs,
+        vec![
+            ("112_20210912.csv:3".into(), "Waktu Panggilan".into()),
+            ("112_20210912.csv:5".into(), String::new())
+        ]
+    );
+    assert!(q
+        .iter()
+        .all(|e| String::from_utf8_lossy(&e.payload).starts_with("No;No Tiket")));
+}
+
+#[tokio::test]
+async fn every_call_kind_category_and_status_of_the_doc_is_mapped() {
+    let ts = sqlite_store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let jenis = [
+        "Pengaduan",
+        "Non Pengaduan",
+        "Informasi",
+        "Prank Call",
+        "Ghost Call",
+        "Salah Sambung",
+        "Terputus",
+        "pengaduan",
+        "PRANK CALL",
+    ];
+    let kategori = ["Gawat Darurat", "Gawat Tidak Darurat", "Informasi", ""];
+    let subs = [
+        "Kebakaran",
+        "Banjir",
+        "Rob",
+        "Kecelakaan Lalu Lintas",
+        "Ambulans",
+        "Mobil Jenazah",
+        "Pohon Tumbang",
+        "Sarang Tawon",
+        "Anak Punk",
+        "Pengemis/Pengamen",
+        "Judi/Miras",
+        "Prostitusi",
+        "Permintaan Darah",
+        "ODGJ",
+        "Evakuasi Hewan Liar",
+        "PJU Mati",
+        "Pemadaman Listrik",
+        "Info Vaksin",
+        "Info Covid-19",
+        "Info PPKM",
+        "Bansos PKH",
+        "BPUM",
+        "Lainnya",
+        "",
+        "ROB",
+    ];
+    let statuses = [
+        "Selesai",
+        "Dalam Penanganan",
+        "Diteruskan",
+        "Informasi Diberikan",
+        "Tidak Ditindaklanjuti",
+        "selesai",
+    ];
+    let phones = [
+        "081234567890",
+        "+6281234567890",
+        "6281234567890",
+        "0285-421112",
+        "(0285) 421112",
+        "Private",
+        "",
+    ];
+    let mut rows = Vec::new();
+    for (i, sub) in subs.iter().enumerate() {
+        rows.push(format!(
+            "{n};112-3375-20210912-{n:04};12/09/2021 {h:02}:{m:02}:00;{phone};-;{jenis};{kat};{sub};catatan;;;;Damkar;{status};01:00;Rina;12/09/2021 {h:02}:{m:02}",
+            n = i + 1,
+            h = 8 + i / 60,
+            m = i % 60,
+            phone = phones[i % phones.len()],
+            jenis = jenis[i % jenis.len()],
+            kat = kategori[i % kategori.len()],
+            status = statuses[i % statuses.len()],
+        ));
+    }
+    let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+    write_aged(&dir.path().join("112_20210912.csv"), &file(&refs), OLD);
+    let report = engine(&ts)
+        .sync(&cc112_dir(dir.path(), 10), &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.counts.inserted as usize,
+        subs.len(),
+        "{}",
+        report.summary_line()
+    );
+    assert!(
+        report.counts.unknown.is_empty(),
+        "{:?}",
+        report.counts.unknown
+    );
+    assert_eq!(
+        count(
+            &ts,
+            "SELECT COUNT(*) FROM complaints WHERE kind = 'unknown' OR status = 'unknown'"
+        )
+        .await,
+        0
+    );
+    // Every sub-category but Lainnya and empty has a national pair.
+    assert_eq!(
+        count(
+            &ts,
+            "SELECT COUNT(*) FROM complaints WHERE category_main IS NULL"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(
+            &ts,
+            "SELECT COUNT(*) FROM complaints WHERE category_method = 'mapped'"
+        )
+        .await,
+        subs.len() as i64 - 2
+    );
+    assert_eq!(
+        count(&ts, "SELECT COUNT(DISTINCT urgency) FROM complaints").await,
+        3
+    );
+    // Every phone form but Private/empty gives a reporter key; the same number, one key.
+    assert_eq!(
+        count(&ts, "SELECT COUNT(DISTINCT reporter_key) FROM complaints").await,
+        2
+    );
+}
