@@ -330,3 +330,172 @@ async fn every_call_kind_category_and_status_of_the_doc_is_mapped() {
         2
     );
 }
+
+#[tokio::test]
+async fn the_http_index_is_synced_and_an_unchanged_index_downloads_nothing() {
+    let sim = cc112_sim(aduan_sim::Cc112Config::default()).await;
+    let expected = sim.cc112_stats();
+    assert!(expected.calls > 300, "{expected:?}");
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        let connector = cc112_url(&sim, None);
+        let first = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(first.outcome, Outcome::Ok, "{}", first.summary_line());
+        assert_eq!(
+            first.counts.inserted,
+            expected.calls,
+            "{}: {}",
+            ts.label,
+            first.summary_line()
+        );
+        let kinds = ts.store.summary().await.unwrap();
+        let of = |k: &str| kinds.iter().find(|r| r.kind == k).map_or(0, |r| r.count) as u64;
+        assert_eq!(of("complaint"), expected.complaints);
+        assert_eq!(of("information_request"), expected.information);
+        assert_eq!(of("non_genuine"), expected.non_genuine);
+        // The 2021 split: about a fifth complaints, about three quarters information requests.
+        let share = |n: u64| n as f64 / expected.calls as f64;
+        assert!(
+            (0.12..0.30).contains(&share(expected.complaints)),
+            "{expected:?}"
+        );
+        assert!(
+            (0.65..0.85).contains(&share(expected.information)),
+            "{expected:?}"
+        );
+
+        let second = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(second.counts.fetched, 0, "{}", second.summary_line());
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn days_rewritten_upstream_update_their_calls_and_duplicate_nothing() {
+    // The clock stands in the middle of the period: recent calls are still open.
+    let sim = cc112_sim(aduan_sim::Cc112Config {
+        days: 60,
+        calls_per_year: 2_000,
+        ..Default::default()
+    })
+    .await;
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    let connector = cc112_url(&sim, None);
+    engine.sync(&connector, &NoProgress).await.unwrap();
+    let before = count(&ts, "SELECT COUNT(*) FROM complaints").await;
+    let open_before = count(
+        &ts,
+        "SELECT COUNT(*) FROM complaints WHERE status IN ('dispatched', 'in_progress')",
+    )
+    .await;
+    let changed = sim.cc112_advance(96);
+    assert!(!changed.is_empty(), "the clock moved calls on");
+    let report = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert!(report.counts.updated > 0, "{}", report.summary_line());
+    assert_eq!(
+        report.counts.inserted,
+        0,
+        "no new day: {}",
+        report.summary_line()
+    );
+    assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints").await, before);
+    let open_after = count(
+        &ts,
+        "SELECT COUNT(*) FROM complaints WHERE status IN ('dispatched', 'in_progress')",
+    )
+    .await;
+    assert!(
+        open_after < open_before || open_before == 0,
+        "{open_before} -> {open_after}"
+    );
+    assert_eq!(count(&ts, "SELECT COUNT(*) FROM (SELECT external_id FROM complaints GROUP BY external_id HAVING COUNT(*) > 1) d").await, 0);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn messy_exports_in_a_folder_load_with_bad_rows_quarantined() {
+    let sim = cc112_sim(aduan_sim::Cc112Config {
+        faults: aduan_sim::Cc112Faults::all(),
+        ..Default::default()
+    })
+    .await;
+    let expected = sim.cc112_stats();
+    assert!(expected.bad_rows > 0);
+    let dir = tempfile::tempdir().unwrap();
+    sim.cc112_write_dir(dir.path()).unwrap();
+    for ts in all_stores().await {
+        let report = engine(&ts)
+            .sync(&cc112_dir(dir.path(), 10), &NoProgress)
+            .await
+            .unwrap();
+        assert_eq!(report.outcome, Outcome::Ok, "{}", report.summary_line());
+        assert_eq!(
+            report.counts.inserted,
+            expected.calls - expected.bad_rows,
+            "{}: {}",
+            ts.label,
+            report.summary_line()
+        );
+        assert_eq!(
+            report.counts.quarantined,
+            expected.bad_rows,
+            "{}",
+            report.summary_line()
+        );
+        assert_eq!(report.faults.get("ignored_file"), Some(&2));
+        assert!(
+            report.counts.unknown.is_empty(),
+            "{:?}",
+            report.counts.unknown
+        );
+        // Windows-1252 days read into proper text; places outside flagged.
+        assert!(count(&ts, "SELECT COUNT(*) FROM complaints WHERE body LIKE '%±%'").await > 0);
+        assert_eq!(
+            count(
+                &ts,
+                "SELECT COUNT(*) FROM complaints WHERE body LIKE '%\u{fffd}%'"
+            )
+            .await,
+            0
+        );
+        assert!(count(&ts, "SELECT COUNT(*) FROM complaints WHERE in_city = false").await > 0);
+        assert!(
+            count(
+                &ts,
+                "SELECT COUNT(*) FROM complaints WHERE kelurahan_code IS NOT NULL"
+            )
+            .await
+                > 0
+        );
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_protected_index_needs_its_basic_auth() {
+    let sim = cc112_sim(aduan_sim::Cc112Config {
+        days: 20,
+        basic_auth: Some("aduan:rahasia".into()),
+        ..Default::default()
+    })
+    .await;
+    let ts = sqlite_store().await;
+    let refused = engine(&ts)
+        .sync(&cc112_url(&sim, None), &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(refused.outcome, Outcome::Failed);
+    assert!(
+        refused.error.as_deref().unwrap_or("").contains("401"),
+        "{:?}",
+        refused.error
+    );
+    let ok = engine(&ts)
+        .sync(&cc112_url(&sim, Some("aduan:rahasia")), &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(ok.outcome, Outcome::Ok, "{}", ok.summary_line());
+    assert!(!ok.summary_line().contains("rahasia"));
+    sim.shutdown().await;
+}

@@ -75,7 +75,7 @@ fn the_demo_syncs_prints_a_summary_and_a_second_run_changes_nothing() {
         !out.contains("inserted 300"),
         "a second demo run inserts nothing: {out}"
     );
-    assert_eq!(out.matches("inserted 0, updated 0").count(), 2, "{out}");
+    assert_eq!(out.matches("inserted 0, updated 0").count(), 4, "{out}");
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use aduan_app::config::AppConfig;
 use aduan_app::progress::Bar;
 use aduan_app::{registry, tables};
 use aduan_core::Secret;
-use aduan_sim::{SimConfig, Simulator, Sp4nConfig};
+use aduan_sim::{Cc112Config, Cc112Faults, SimConfig, Simulator, Sp4nConfig};
 use aduan_store::Store;
 use anyhow::{Context, Result};
 
@@ -37,6 +37,10 @@ pub(crate) async fn run(
             sp4n_lapor: Some(Sp4nConfig {
                 reports,
                 ..Sp4nConfig::default()
+            }),
+            cc112: Some(Cc112Config {
+                faults: Cc112Faults::all(),
+                ..Cc112Config::default()
             }),
         },
         ([127, 0, 0, 1], 0).into(),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aduan_core::{ParseFn, PullConnector, Secret};
-use aduan_sim::{RunningSim, SimConfig, Simulator, Sp4nConfig, Sp4nFaults};
+use aduan_sim::{Cc112Config, RunningSim, SimConfig, Simulator, Sp4nConfig, Sp4nFaults};
 use aduan_sp4n_lapor::Sp4nLapor;
 use aduan_store::testing::TestStore;
 use aduan_sync::{Engine, EngineOptions};
@@ -25,6 +25,7 @@ pub async fn sim(reports: usize, faults: Sp4nFaults) -> RunningSim {
                 faults,
                 ..Sp4nConfig::default()
             }),
+            cc112: None,
         },
         ([127, 0, 0, 1], 0).into(),
     )
@@ -101,4 +102,30 @@ pub fn write_aged(path: &std::path::Path, bytes: &[u8], age: Duration) {
         .expect("open");
     f.set_modified(std::time::SystemTime::now() - age)
         .expect("set mtime");
+}
+
+/// The simulator serving only Call Center 112.
+pub async fn cc112_sim(config: Cc112Config) -> RunningSim {
+    Simulator::start(
+        SimConfig {
+            seed: 7,
+            sp4n_lapor: None,
+            cc112: Some(config),
+        },
+        ([127, 0, 0, 1], 0).into(),
+    )
+    .await
+    .expect("simulator starts")
+}
+
+/// The cc112 connector reading the simulator's HTTP index.
+pub fn cc112_url(sim: &RunningSim, basic_auth: Option<&str>) -> aduan_cc112::Cc112 {
+    let config: aduan_cc112::Config = serde_json::from_value(serde_json::json!({
+        "url": sim.cc112_url(),
+        "batch_rows": 50,
+        "retry_base_ms": 20,
+        "timeout_secs": 5,
+    }))
+    .expect("config");
+    aduan_cc112::Cc112::new(config, basic_auth.map(Secret::new)).expect("connector builds")
 }

@@ -60,7 +60,19 @@ pub fn registry() -> Vec<Registered> {
         Registered {
             spec: ChannelSpec::of::<aduan_cc112::Cc112>(),
             mappings: include_str!("../../../config/mappings/cc112.toml"),
-            demo: None,
+            demo: Some(|sim| {
+                let config = aduan_cc112::Config {
+                    dir: None,
+                    url: Some(sim.cc112_url()),
+                    basic_auth_env: None,
+                    settle_secs: 10,
+                    batch_rows: 5_000,
+                    timeout_secs: 30,
+                    max_attempts: 6,
+                    retry_base_ms: 200,
+                };
+                Ok(Box::new(aduan_cc112::Cc112::new(config, None)?))
+            }),
         },
     ]
 }

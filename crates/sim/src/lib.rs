@@ -7,7 +7,8 @@
 //! 5xx, maintenance pages, slow answers, shifting pages, malformed records, outages) are
 //! injected on request and counted.
 //!
-//! Channels so far: SP4N-LAPOR! under `/sp4n-lapor` ([`sp4n_lapor`]).
+//! Channels so far: SP4N-LAPOR! under `/sp4n-lapor` ([`sp4n_lapor`]) and Call Center 112
+//! under `/cc112` ([`cc112`]).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -20,6 +21,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod cc112;
 mod faults;
 mod reference;
 pub mod sp4n_lapor;
@@ -35,8 +37,10 @@ use axum::{Json, Router};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use cc112::{Cc112Config, Cc112Faults, Cc112Stats};
 pub use sp4n_lapor::{Sp4nConfig, Sp4nFaults, Sp4nStats};
 
+use cc112::Cc112State;
 use sp4n_lapor::Sp4nState;
 
 /// What to simulate.
@@ -46,6 +50,8 @@ pub struct SimConfig {
     pub seed: u64,
     /// The SP4N-LAPOR! channel, or `None` to leave it out (default on).
     pub sp4n_lapor: Option<Sp4nConfig>,
+    /// Call Center 112's daily exports; `None` leaves the channel out.
+    pub cc112: Option<Cc112Config>,
 }
 
 impl Default for SimConfig {
@@ -53,6 +59,7 @@ impl Default for SimConfig {
         Self {
             seed: 42,
             sp4n_lapor: Some(Sp4nConfig::default()),
+            cc112: Some(Cc112Config::default()),
         }
     }
 }
@@ -77,6 +84,8 @@ impl Simulator {
             None => None,
         };
 
+        let cc112 = config.cc112.map(|c| Arc::new(Cc112State::new(seed, c)));
+
         let mut channels = serde_json::Map::new();
         let mut app = Router::new();
         if let Some(state) = &sp4n {
@@ -85,6 +94,10 @@ impl Simulator {
                 sp4n_lapor::router(Arc::clone(state)),
             );
             channels.insert("sp4n_lapor".into(), sp4n_lapor::PATH_PREFIX.into());
+        }
+        if let Some(state) = &cc112 {
+            app = app.nest(cc112::PATH_PREFIX, cc112::router(Arc::clone(state)));
+            channels.insert("cc112".into(), cc112::PATH_PREFIX.into());
         }
         let index =
             serde_json::json!({ "simulator": "aduan-sim", "seed": seed, "channels": channels });
@@ -102,6 +115,7 @@ impl Simulator {
         Ok(RunningSim {
             addr: local,
             sp4n,
+            cc112,
             shutdown: Some(tx),
             task: Some(task),
         })
@@ -113,6 +127,7 @@ impl Simulator {
 pub struct RunningSim {
     addr: SocketAddr,
     sp4n: Option<Arc<Sp4nState>>,
+    cc112: Option<Arc<Cc112State>>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -131,6 +146,33 @@ impl RunningSim {
     /// The `{base}` of the SP4N-LAPOR! contract: [`base_url`](Self::base_url) + `/sp4n-lapor`.
     pub fn sp4n_base_url(&self) -> String {
         format!("{}{}", self.base_url(), sp4n_lapor::PATH_PREFIX)
+    }
+
+    /// Call Center 112's HTTP index (`{url}` of the contract: `{url}/index.json`).
+    pub fn cc112_url(&self) -> String {
+        format!("{}{}", self.base_url(), cc112::PATH_PREFIX)
+    }
+
+    /// Moves Call Center 112's clock on by `hours` (calls progress, days are rewritten);
+    /// returns the files that changed.
+    pub fn cc112_advance(&self, hours: i64) -> Vec<String> {
+        self.cc112
+            .as_ref()
+            .map(|s| s.advance(hours))
+            .unwrap_or_default()
+    }
+
+    /// Writes Call Center 112's exports into a folder (as the SFTP mirror would).
+    pub fn cc112_write_dir(&self, dir: &std::path::Path) -> io::Result<usize> {
+        match &self.cc112 {
+            Some(s) => s.write_dir(dir),
+            None => Ok(0),
+        }
+    }
+
+    /// What Call Center 112's exports hold now.
+    pub fn cc112_stats(&self) -> Cc112Stats {
+        self.cc112.as_ref().map(|s| s.stats()).unwrap_or_default()
     }
 
     /// Replaces the SP4N-LAPOR! faults at run time; request schedules (and the outage

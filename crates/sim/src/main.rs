@@ -4,10 +4,10 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use aduan_sim::{SimConfig, Simulator, Sp4nConfig, Sp4nFaults};
+use aduan_sim::{Cc112Config, Cc112Faults, SimConfig, Simulator, Sp4nConfig, Sp4nFaults};
 use clap::{Parser, ValueEnum};
 
-/// Simulator of Kota Pekalongan's complaint channels (SP4N-LAPOR! so far), on loopback HTTP.
+/// Simulator of Kota Pekalongan's complaint channels (SP4N-LAPOR! and Call Center 112 so far), on loopback HTTP.
 #[derive(Debug, Parser)]
 #[command(name = "aduan-sim", version)]
 struct Args {
@@ -32,6 +32,19 @@ struct Args {
     /// Fault to inject into SP4N-LAPOR! (repeatable), at the rates of `all`.
     #[arg(long = "fault", value_enum)]
     faults: Vec<Fault>,
+    /// Days of Call Center 112 exports (from 2021-01-01).
+    #[arg(long, default_value_t = 365)]
+    cc112_days: u32,
+    /// Call Center 112 calls a year (2021: about 400).
+    #[arg(long, default_value_t = 400)]
+    cc112_calls_per_year: u32,
+    /// Call Center 112's messy cases (BOM, Windows-1252, short times, bad rows, extra
+    /// column, stray files) switched on.
+    #[arg(long)]
+    cc112_messy: bool,
+    /// Write Call Center 112's exports into this folder too (the `dir` source).
+    #[arg(long)]
+    cc112_dir: Option<std::path::PathBuf>,
     /// Delay of the `timeout` fault, in seconds.
     #[arg(long, default_value_t = 3)]
     timeout_delay_secs: u64,
@@ -103,6 +116,16 @@ async fn main() -> ExitCode {
             client_secret: args.sp4n_client_secret.clone(),
             faults: faults(&args.faults, Duration::from_secs(args.timeout_delay_secs)),
         }),
+        cc112: Some(Cc112Config {
+            days: args.cc112_days,
+            calls_per_year: args.cc112_calls_per_year,
+            faults: if args.cc112_messy {
+                Cc112Faults::all()
+            } else {
+                Cc112Faults::default()
+            },
+            ..Cc112Config::default()
+        }),
     };
     let sim = match Simulator::start(config, args.listen).await {
         Ok(sim) => sim,
@@ -120,6 +143,19 @@ async fn main() -> ExitCode {
         args.sp4n_client_id,
         args.sp4n_client_secret
     );
+    println!("Call Center 112: {}/index.json", sim.cc112_url());
+    if let Some(dir) = &args.cc112_dir {
+        match sim.cc112_write_dir(dir) {
+            Ok(n) => println!(
+                "Call Center 112: {n} daily files written to {}",
+                dir.display()
+            ),
+            Err(e) => {
+                eprintln!("aduan-sim: cannot write {}: {e}", dir.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     if !args.faults.is_empty() {
         println!("faults:          {:?}", args.faults);
     }

@@ -15,6 +15,7 @@ async fn start_with(seed: u64, reports: usize, faults: Sp4nFaults) -> RunningSim
             faults,
             ..Sp4nConfig::default()
         }),
+        cc112: None,
     };
     Simulator::start(config, "127.0.0.1:0".parse().expect("addr"))
         .await
