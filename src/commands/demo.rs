@@ -92,6 +92,13 @@ pub(crate) async fn run(
         }
     }
     println!("aduan demo: {total} complaints in {}", path.display());
-    println!("Try: aduan --database sqlite:{} status", path.display());
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "aduan".into());
+    println!("Try: {exe} --database sqlite:{} status", path.display());
+    println!(
+        "     {exe} --database sqlite:{} quarantine list",
+        path.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

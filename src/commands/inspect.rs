@@ -22,7 +22,10 @@ pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
             c.channel,
             c.complaints,
             c.quarantined_open,
-            c.cursor.as_deref().unwrap_or("(none)")
+            c.cursor
+                .as_deref()
+                .map(short_cursor)
+                .unwrap_or_else(|| "(none)".into())
         );
         for r in &c.runs {
             println!(
@@ -46,6 +49,24 @@ pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A cursor for a status line: as it is when short, else its start and its length.
+fn short_cursor(cursor: &str) -> String {
+    const MAX: usize = 60;
+    if cursor.chars().count() <= MAX {
+        return cursor.to_string();
+    }
+    let head: String = cursor.chars().take(MAX).collect();
+    format!("{head}… ({} bytes)", cursor.len())
+}
+
+fn field_name(field: &str) -> String {
+    if field.is_empty() {
+        "whole record".into()
+    } else {
+        format!("field `{field}`")
+    }
+}
+
 pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> Result<ExitCode> {
     let store = open_store(config).await?;
     match action {
@@ -59,12 +80,12 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
                 .await?;
             for e in &entries {
                 println!(
-                    "#{:<6} {}  {:<12} {}  field `{}`: {}{}",
+                    "#{:<6} {}  {:<12} {}  {}: {}{}",
                     e.quarantine_id,
                     e.quarantined_at.format("%Y-%m-%d %H:%M:%S"),
                     e.channel,
                     e.record,
-                    e.field,
+                    field_name(&e.field),
                     e.reason,
                     if e.resolved_at.is_some() {
                         "  (resolved)"

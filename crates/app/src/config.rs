@@ -187,6 +187,10 @@ mod tests {
         let sp4n = c.connector_settings("sp4n_lapor").unwrap();
         let parsed: aduan_sp4n_lapor::Config = serde_json::from_value(sp4n).unwrap();
         assert_eq!(parsed.per_page, 100);
+        let cc112 = c.connector_settings("cc112").unwrap();
+        let parsed: aduan_cc112::Config = serde_json::from_value(cc112).unwrap();
+        assert_eq!(parsed.settle_secs, 10);
+        assert!(parsed.dir.is_some());
     }
 
     #[test]

@@ -128,7 +128,7 @@ pub(crate) async fn process(
                 }
             }
             Err(e) => {
-                tracing::warn!(channel, record = %e.record, field = %e.field, error = %e, "Record quarantined.");
+                tracing::info!(channel, record = %e.record, field = %e.field, error = %e, "Record quarantined.");
                 counts.quarantined += 1;
                 counts.last_error = Some(e.to_string());
                 quarantine.push(QuarantineRow {
