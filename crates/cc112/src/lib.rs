@@ -57,10 +57,10 @@ pub struct Config {
     #[serde(default = "default_timeout_secs")]
     pub timeout_secs: u64,
     /// Attempts per request before the run stops (`url`).
-    #[serde(default = "default_max_attempts")]
+    #[serde(default = "aduan_transport::defaults::max_attempts")]
     pub max_attempts: u32,
     /// Wait before the first retry, in milliseconds; doubled on each retry (`url`).
-    #[serde(default = "default_retry_base_ms")]
+    #[serde(default = "aduan_transport::defaults::retry_base_ms")]
     pub retry_base_ms: u64,
 }
 
@@ -72,12 +72,6 @@ fn default_batch_rows() -> usize {
 }
 fn default_timeout_secs() -> u64 {
     60
-}
-fn default_max_attempts() -> u32 {
-    6
-}
-fn default_retry_base_ms() -> u64 {
-    500
 }
 
 fn config_err(message: impl Into<String>) -> Error {
@@ -163,12 +157,11 @@ impl Cc112 {
         }
         let http = HttpClient::new(
             CHANNEL,
-            RetryPolicy {
-                max_attempts: config.max_attempts.max(1),
-                base_backoff: Duration::from_millis(config.retry_base_ms),
-                timeout: Duration::from_secs(config.timeout_secs.max(1)),
-                ..RetryPolicy::default()
-            },
+            RetryPolicy::from_settings(
+                config.timeout_secs,
+                config.max_attempts,
+                config.retry_base_ms,
+            ),
         )?;
         Ok(Self {
             inner: Arc::new(Inner {

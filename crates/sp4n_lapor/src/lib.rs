@@ -23,7 +23,6 @@
 mod parse;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use aduan_core::{
     Batch, BatchSource, Error, FaultCounts, FieldError, PullConnector, RawRecord, Result, Secret,
@@ -56,13 +55,13 @@ pub struct Config {
     #[serde(default = "default_per_page")]
     pub per_page: u32,
     /// Time limit of one request, in seconds.
-    #[serde(default = "default_timeout_secs")]
+    #[serde(default = "aduan_transport::defaults::timeout_secs")]
     pub timeout_secs: u64,
     /// Attempts per request before the run stops (it resumes from its cursor next run).
-    #[serde(default = "default_max_attempts")]
+    #[serde(default = "aduan_transport::defaults::max_attempts")]
     pub max_attempts: u32,
     /// Wait before the first retry, in milliseconds; doubled on each retry.
-    #[serde(default = "default_retry_base_ms")]
+    #[serde(default = "aduan_transport::defaults::retry_base_ms")]
     pub retry_base_ms: u64,
     /// `updated_from` of the very first run (ISO 8601 with offset); default: everything.
     #[serde(default)]
@@ -74,15 +73,6 @@ fn default_client_secret_env() -> String {
 }
 fn default_per_page() -> u32 {
     100
-}
-fn default_timeout_secs() -> u64 {
-    30
-}
-fn default_max_attempts() -> u32 {
-    6
-}
-fn default_retry_base_ms() -> u64 {
-    500
 }
 
 /// The SP4N-LAPOR! connector.
@@ -127,12 +117,11 @@ impl Sp4nLapor {
             .map_err(|e| config_err(format!("base_url {:?}: {e}", config.base_url)))?;
         let http = HttpClient::new(
             CHANNEL,
-            RetryPolicy {
-                max_attempts: config.max_attempts.max(1),
-                base_backoff: Duration::from_millis(config.retry_base_ms),
-                timeout: Duration::from_secs(config.timeout_secs.max(1)),
-                ..RetryPolicy::default()
-            },
+            RetryPolicy::from_settings(
+                config.timeout_secs,
+                config.max_attempts,
+                config.retry_base_ms,
+            ),
         )?;
         Ok(Self {
             inner: Arc::new(Inner {

@@ -47,6 +47,35 @@ impl Default for RetryPolicy {
     }
 }
 
+impl RetryPolicy {
+    /// The policy of a connector's settings: time limit per request, attempts, first wait.
+    pub fn from_settings(timeout_secs: u64, max_attempts: u32, retry_base_ms: u64) -> Self {
+        Self {
+            max_attempts: max_attempts.max(1),
+            base_backoff: Duration::from_millis(retry_base_ms),
+            timeout: Duration::from_secs(timeout_secs.max(1)),
+            ..Self::default()
+        }
+    }
+}
+
+/// Defaults of the transport settings every HTTP connector's `Config` has
+/// (`timeout_secs`, `max_attempts`, `retry_base_ms`), for `#[serde(default = "…")]`.
+pub mod defaults {
+    /// Time limit of one request, in seconds.
+    pub fn timeout_secs() -> u64 {
+        30
+    }
+    /// Attempts per request before the run stops.
+    pub fn max_attempts() -> u32 {
+        6
+    }
+    /// Wait before the first retry, in milliseconds.
+    pub fn retry_base_ms() -> u64 {
+        500
+    }
+}
+
 /// An answer with a status the connector reads itself (2xx, or 4xx other than 429).
 #[derive(Debug, Clone)]
 pub struct Response {
