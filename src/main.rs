@@ -4,6 +4,7 @@
 
 mod commands;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -26,9 +27,10 @@ struct Cli {
     /// Log format.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
     log_format: LogFormat,
-    /// Log level filter (`warn`, `info`, `debug`, or a `tracing` directive); RUST_LOG wins.
-    #[arg(long, global = true, default_value = "warn")]
-    log: String,
+    /// Log level filter (`warn`, `info`, `debug`, or a `tracing` directive) [default: `info`
+    /// for `serve`, else `warn`]; RUST_LOG wins.
+    #[arg(long, global = true)]
+    log: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -69,6 +71,14 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+    /// Run as a service: the HTTP server (health, readiness, metrics, webhooks) and the
+    /// scheduler of every enabled channel that has a `schedule`, until SIGTERM or Ctrl-C.
+    Serve {
+        /// Address to listen on (`host:port`; port 0 picks a free one) [default: `[service]
+        /// listen` of the configuration, else 127.0.0.1:8080].
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
     },
     /// Start the simulator, sync every channel into an SQLite file here, sync again, summarise.
     Demo {
@@ -124,11 +134,17 @@ enum Format {
 }
 
 fn init_logging(cli: &Cli) {
+    let level = cli.log.as_deref().unwrap_or(match cli.command {
+        Command::Serve { .. } => "info",
+        _ => "warn",
+    });
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&cli.log))
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(level))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    // Colours only on a terminal: a service's log goes to the journal or a file.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match cli.log_format {
         LogFormat::Human => builder.init(),

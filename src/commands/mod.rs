@@ -2,6 +2,7 @@
 
 mod demo;
 mod inspect;
+mod serve;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -35,6 +36,7 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Query { sql, format } => {
             inspect::query(&open_store(&config).await?, &sql, format).await
         }
+        Command::Serve { listen } => serve::run(&config, listen.as_deref()).await,
     }
 }
 

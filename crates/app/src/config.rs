@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use chrono::FixedOffset;
 use serde::Deserialize;
 
 use crate::{Error, Result};
@@ -24,6 +25,9 @@ pub struct AppConfig {
     /// How sync runs behave.
     #[serde(default)]
     pub sync: SyncConfig,
+    /// How `aduan serve` runs.
+    #[serde(default)]
+    pub service: ServiceConfig,
     /// One table per channel: `[channels.<id>]`.
     #[serde(default)]
     pub channels: BTreeMap<String, ChannelConfig>,
@@ -105,6 +109,77 @@ impl Default for SyncConfig {
     }
 }
 
+/// `[service]`: how `aduan serve` runs (its HTTP server and its scheduler).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// The address the HTTP server listens on (`host:port`); `--listen` overrides it.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// The time zone of the channels' `schedule`s, as an offset from UTC (`+07:00`, WIB).
+    #[serde(
+        default = "default_schedule_utc_offset",
+        deserialize_with = "deserialize_offset"
+    )]
+    pub schedule_utc_offset: FixedOffset,
+    /// After a failed run, a channel's ticks are skipped for this many seconds; the wait
+    /// doubles with each further failure, up to `backoff_max_secs`, and a success resets it.
+    #[serde(default = "default_backoff_initial_secs")]
+    pub backoff_initial_secs: u64,
+    /// The longest wait after failures, in seconds.
+    #[serde(default = "default_backoff_max_secs")]
+    pub backoff_max_secs: u64,
+    /// On SIGTERM or Ctrl-C, how long running syncs get to finish their batch and save
+    /// their cursor, in seconds; past it they are abandoned (an unfinished batch is rolled
+    /// back) and the process exits.
+    #[serde(default = "default_shutdown_grace_secs")]
+    pub shutdown_grace_secs: u64,
+    /// The largest request body a webhook accepts, in bytes.
+    #[serde(default = "default_max_body_bytes")]
+    pub max_body_bytes: usize,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:8080".into()
+}
+fn default_schedule_utc_offset() -> FixedOffset {
+    FixedOffset::east_opt(7 * 3600).expect("+07:00 is a valid offset")
+}
+fn default_backoff_initial_secs() -> u64 {
+    60
+}
+fn default_backoff_max_secs() -> u64 {
+    3600
+}
+fn default_shutdown_grace_secs() -> u64 {
+    30
+}
+fn default_max_body_bytes() -> usize {
+    1024 * 1024
+}
+
+fn deserialize_offset<'de, D: serde::Deserializer<'de>>(d: D) -> Result<FixedOffset, D::Error> {
+    let text = String::deserialize(d)?;
+    FixedOffset::from_str(&text).map_err(|e| {
+        serde::de::Error::custom(format!(
+            "{text:?} is not an offset from UTC like \"+07:00\": {e}"
+        ))
+    })
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            listen: default_listen(),
+            schedule_utc_offset: default_schedule_utc_offset(),
+            backoff_initial_secs: default_backoff_initial_secs(),
+            backoff_max_secs: default_backoff_max_secs(),
+            shutdown_grace_secs: default_shutdown_grace_secs(),
+            max_body_bytes: default_max_body_bytes(),
+        }
+    }
+}
+
 /// `[channels.<id>]`: `enabled`, `schedule`, and the connector's own settings.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ChannelConfig {
@@ -112,7 +187,7 @@ pub struct ChannelConfig {
     #[serde(default = "default_true")]
     pub enabled: bool,
     /// When `aduan serve` runs it: a cron expression with a seconds field
-    /// (`0 */15 * * * *` = every 15 minutes).
+    /// (`0 */15 * * * *` = every 15 minutes), in `[service] schedule_utc_offset`'s time zone.
     #[serde(default)]
     pub schedule: Option<String>,
     /// The connector's settings (see the channel's crate).
@@ -199,6 +274,19 @@ mod tests {
             AppConfig::from_toml_str("[channels.cc112]\nschedule = \"every day\"\n").unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("cc112") && msg.contains("every day"), "{msg}");
+    }
+
+    #[test]
+    fn the_service_defaults_listen_on_loopback_and_schedule_in_wib() {
+        let c = AppConfig::from_toml_str("").unwrap();
+        assert_eq!(c.service.listen, "127.0.0.1:8080");
+        assert_eq!(c.service.schedule_utc_offset.local_minus_utc(), 7 * 3600);
+        let c = AppConfig::from_toml_str("[service]\nschedule_utc_offset = \"+00:00\"\n").unwrap();
+        assert_eq!(c.service.schedule_utc_offset.local_minus_utc(), 0);
+        let err = AppConfig::from_toml_str("[service]\nschedule_utc_offset = \"WIB\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("WIB") && err.contains("+07:00"), "{err}");
     }
 
     #[test]

@@ -15,6 +15,7 @@
 
 mod batch;
 mod error;
+mod pipeline;
 mod report;
 
 use std::collections::HashMap;
@@ -25,11 +26,15 @@ use aduan_core::{DynPullConnector, ParseFn, RawRecord};
 use aduan_normalise::Normaliser;
 use aduan_store::{RunRecord, Store};
 use chrono::Utc;
+use tokio::sync::watch;
 use tracing::Instrument;
 
 pub use batch::Counts;
 pub use error::{Error, Result};
 pub use report::{Outcome, RunReport};
+
+/// Records per committed batch: pages are joined up to this (one transaction each).
+const BATCH_RECORDS: usize = 2_000;
 
 /// What a long job tells whoever watches it (a progress bar, or nothing).
 pub trait Progress: Send + Sync {
@@ -69,6 +74,20 @@ pub struct Engine {
     store: Store,
     normaliser: Arc<Normaliser>,
     options: EngineOptions,
+    stop: Option<watch::Receiver<bool>>,
+}
+
+/// The error of a run stopped by [`Engine::with_stop`]'s signal.
+pub const STOPPED_BY_SHUTDOWN: &str = "stopped by shutdown";
+
+/// Resolves once `stop` says true; never, when there is no signal or its sender is gone.
+async fn stopped(stop: Option<watch::Receiver<bool>>) {
+    if let Some(mut rx) = stop {
+        if rx.wait_for(|s| *s).await.is_ok() {
+            return;
+        }
+    }
+    std::future::pending::<()>().await
 }
 
 impl Engine {
@@ -78,7 +97,21 @@ impl Engine {
             store,
             normaliser,
             options,
+            stop: None,
         }
+    }
+
+    /// Gives the engine a stop signal (a service's shutdown). Once it says `true`, a run
+    /// commits no further batch: the batch being written is finished, a fetch in flight is
+    /// given up (nothing of it was stored), and the run ends `partial` with the error
+    /// [`STOPPED_BY_SHUTDOWN`], its cursor saved; the next run resumes there.
+    pub fn with_stop(mut self, stop: watch::Receiver<bool>) -> Self {
+        self.stop = Some(stop);
+        self
+    }
+
+    fn stop_requested(&self) -> bool {
+        self.stop.as_ref().is_some_and(|s| *s.borrow())
     }
 
     /// The store.
@@ -129,20 +162,41 @@ impl Engine {
             self.store.save_run(&run).await?;
             return Ok(report);
         };
+        // The run starts once it holds the lease: runs of a channel never overlap in time.
+        run.started_at = Utc::now();
         self.store.save_run(&run).await?;
         tracing::info!("Sync started.");
         let mut counts = Counts::default();
         let mut faults = Default::default();
         let deadline = self.options.budget.map(|b| started + b);
+        let mut stopped_by_shutdown = false;
         let result: std::result::Result<bool, Error> = async {
             let cursor = self.store.cursor(channel).await?;
-            let mut source = connector.open(cursor).await?;
+            let source = tokio::select! {
+                source = connector.open(cursor) => source?,
+                () = stopped(self.stop.clone()) => {
+                    stopped_by_shutdown = true;
+                    return Ok(false);
+                }
+            };
+            let mut source = pipeline::prefetch(source, BATCH_RECORDS);
             let outcome = loop {
+                if self.stop_requested() {
+                    stopped_by_shutdown = true;
+                    break Ok(false);
+                }
                 if deadline.is_some_and(|d| Instant::now() >= d) {
                     tracing::warn!("Time budget used up; the rest is fetched next run.");
                     break Ok(false);
                 }
-                let next = source.next_batch().await;
+                // A fetch in flight is given up on shutdown: nothing of it is stored yet.
+                let next = tokio::select! {
+                    next = source.next_batch() => next,
+                    () = stopped(self.stop.clone()) => {
+                        stopped_by_shutdown = true;
+                        break Ok(false);
+                    }
+                };
                 faults = source.faults();
                 match next {
                     Ok(Some(b)) => {
@@ -180,6 +234,9 @@ impl Engine {
         if let Err(e) = &result {
             tracing::error!(error = %e, "Sync stopped.");
             report.error = Some(e.to_string());
+        } else if stopped_by_shutdown {
+            tracing::warn!("Stopped by shutdown; the rest is fetched next run.");
+            report.error = Some(format!("{channel}: {STOPPED_BY_SHUTDOWN}"));
         } else if outcome == Outcome::Partial {
             report.error = Some(format!(
                 "{channel}: time budget used up; the rest is fetched next run"

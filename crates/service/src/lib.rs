@@ -1,0 +1,385 @@
+//! Aduan as a service (`aduan serve`): one process with an HTTP server and a scheduler.
+//!
+//! - The scheduler runs each pull channel on its own cron expression through the sync
+//!   engine: a tick that would overlap the channel's previous run is skipped, failures back
+//!   off, and one failing channel never holds up the others. On several processes over one
+//!   PostgreSQL database the store's lease lets one run per channel go at a time; the others
+//!   are recorded as `skipped`.
+//! - The HTTP server answers `GET /healthz` (the process is alive), `GET /readyz` (the
+//!   database answers and is migrated) and `GET /metrics` (Prometheus text), and carries the
+//!   push channels' webhooks ([`Webhooks`]) behind a body size limit.
+//! - On shutdown (SIGTERM or Ctrl-C, see [`shutdown_signal`]) no new run starts, the HTTP
+//!   server stops taking connections, and running syncs finish their batch and save their
+//!   cursor; after the grace period what still runs is abandoned (an unfinished batch is
+//!   rolled back). The next start resumes at the saved cursors.
+//!
+//! ```no_run
+//! # async fn demo(store: aduan_store::Store, engine: aduan_sync::Engine,
+//! #     connector: Box<dyn aduan_core::DynPullConnector>) -> Result<(), Box<dyn std::error::Error>> {
+//! use aduan_service::{ScheduledChannel, Service, ServiceOptions};
+//! let channels = vec![ScheduledChannel::new(connector, "0 */15 * * * *")?];
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! Service::new(store, ServiceOptions::default())
+//!     .schedule(engine, channels)
+//!     .run(listener, aduan_service::shutdown_signal())
+//!     .await?;
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+mod error;
+mod metrics;
+mod scheduler;
+mod webhooks;
+
+use std::future::{Future, IntoFuture};
+use std::time::Duration;
+
+use aduan_store::Store;
+use aduan_sync::Engine;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use chrono::FixedOffset;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+pub use error::{Error, Result};
+pub use scheduler::ScheduledChannel;
+pub use webhooks::{Deliveries, Webhooks};
+
+use metrics::Metrics;
+use scheduler::Backoff;
+
+/// How long `/readyz` waits for the database.
+const READY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How the service behaves.
+#[derive(Debug, Clone)]
+pub struct ServiceOptions {
+    /// The time zone of the schedules.
+    pub schedule_tz: FixedOffset,
+    /// The wait after a failed run; it doubles with each further failure.
+    pub backoff_initial: Duration,
+    /// The longest wait after failures.
+    pub backoff_max: Duration,
+    /// How long running syncs get to finish at shutdown.
+    pub shutdown_grace: Duration,
+    /// The largest webhook request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServiceOptions {
+    /// WIB schedules, back-off from 1 minute to 1 hour, 30 s of grace, 1 MiB bodies.
+    fn default() -> Self {
+        Self {
+            schedule_tz: FixedOffset::east_opt(7 * 3600).expect("a valid offset"),
+            backoff_initial: Duration::from_secs(60),
+            backoff_max: Duration::from_secs(3600),
+            shutdown_grace: Duration::from_secs(30),
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// The service: a store, what to schedule, webhooks, options.
+#[derive(Debug)]
+pub struct Service {
+    store: Store,
+    engine: Option<Engine>,
+    channels: Vec<ScheduledChannel>,
+    webhooks: Webhooks,
+    options: ServiceOptions,
+}
+
+#[derive(Clone)]
+struct AppState {
+    store: Store,
+    metrics: Metrics,
+}
+
+impl Service {
+    /// A service over `store` with nothing scheduled and no webhooks.
+    pub fn new(store: Store, options: ServiceOptions) -> Self {
+        Self {
+            store,
+            engine: None,
+            channels: Vec::new(),
+            webhooks: Webhooks::new(),
+            options,
+        }
+    }
+
+    /// Runs `channels` on their schedules through `engine` (which the service gives its
+    /// stop signal).
+    pub fn schedule(mut self, engine: Engine, channels: Vec<ScheduledChannel>) -> Self {
+        self.engine = Some(engine);
+        self.channels = channels;
+        self
+    }
+
+    /// Mounts the push channels' webhook endpoints.
+    pub fn webhooks(mut self, webhooks: Webhooks) -> Self {
+        self.webhooks = webhooks;
+        self
+    }
+
+    /// Serves on `listener` and runs the schedules until `shutdown` resolves, then stops as
+    /// the crate's documentation says, within the grace period.
+    pub async fn run(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> Result<()> {
+        let addr = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let metrics = Metrics::default();
+
+        let mut schedulers = JoinSet::new();
+        if let Some(engine) = self.engine {
+            let engine = engine.with_stop(stop_rx.clone());
+            let backoff = Backoff {
+                initial: self.options.backoff_initial,
+                max: self.options.backoff_max,
+            };
+            for channel in self.channels {
+                schedulers.spawn(scheduler::channel_loop(
+                    channel,
+                    engine.clone(),
+                    self.options.schedule_tz,
+                    backoff,
+                    metrics.clone(),
+                    stop_rx.clone(),
+                ));
+            }
+        }
+
+        let app = router(
+            AppState {
+                store: self.store.clone(),
+                metrics: metrics.clone(),
+            },
+            self.webhooks
+                .into_router(&metrics, self.options.max_body_bytes),
+        );
+        let mut server_stop = stop_rx.clone();
+        let mut server = tokio::spawn(
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = server_stop.wait_for(|s| *s).await;
+                })
+                .into_future(),
+        );
+        tracing::info!(%addr, store = %self.store.url(), "Serving.");
+
+        tokio::select! {
+            () = shutdown => {}
+            ended = &mut server => {
+                let _ = stop_tx.send(true);
+                let source = match ended {
+                    Ok(Ok(())) => std::io::Error::other("it ended by itself"),
+                    Ok(Err(e)) => e,
+                    Err(e) => std::io::Error::other(e),
+                };
+                return Err(Error::Server { addr, source });
+            }
+        }
+        tracing::info!(
+            grace_secs = self.options.shutdown_grace.as_secs(),
+            "Shutting down: no new runs; running syncs finish their batch."
+        );
+        let _ = stop_tx.send(true);
+        let drained = tokio::time::timeout(self.options.shutdown_grace, async {
+            while let Some(ended) = schedulers.join_next().await {
+                if let Err(e) = ended {
+                    tracing::error!(error = %e, "A channel's scheduler ended abnormally.");
+                }
+            }
+            let _ = (&mut server).await;
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!(
+                grace_secs = self.options.shutdown_grace.as_secs(),
+                "Shutdown grace period over; what still runs is abandoned (an unfinished batch is rolled back)."
+            );
+            schedulers.abort_all();
+            server.abort();
+        } else if tokio::time::timeout(Duration::from_secs(5), self.store.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("The database pool did not close in time.");
+        }
+        tracing::info!("Stopped.");
+        Ok(())
+    }
+}
+
+fn router(state: AppState, webhooks: Router) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .with_state(state)
+        .merge(webhooks)
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
+    match tokio::time::timeout(READY_TIMEOUT, state.store.ready()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ready\n".into()),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "Not ready.");
+            (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {e}\n"))
+        }
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "not ready: the database did not answer within {} s\n",
+                READY_TIMEOUT.as_secs()
+            ),
+        ),
+    }
+}
+
+async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(&state.store).await,
+    )
+}
+
+/// Resolves at the first SIGTERM or Ctrl-C (SIGINT).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "Cannot listen for Ctrl-C.");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "Cannot listen for SIGTERM.");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received."),
+        () = term => tracing::info!("SIGTERM received."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn start(
+        webhooks: Webhooks,
+        max_body_bytes: usize,
+    ) -> (
+        String,
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<Result<()>>,
+        aduan_store::testing::TestStore,
+    ) {
+        let ts = aduan_store::testing::sqlite().await;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let service = Service::new(
+            ts.store.clone(),
+            ServiceOptions {
+                max_body_bytes,
+                ..ServiceOptions::default()
+            },
+        )
+        .webhooks(webhooks);
+        let task = tokio::spawn(service.run(listener, async {
+            let _ = rx.await;
+        }));
+        (base, tx, task, ts)
+    }
+
+    #[tokio::test]
+    async fn a_mounted_webhook_is_served_behind_the_body_limit_and_counted() {
+        let webhooks = Webhooks::new().mount("test_push", |deliveries| {
+            Router::new().route(
+                "/webhooks/test_push",
+                axum::routing::post(move |body: axum::body::Bytes| async move {
+                    if body.starts_with(b"{") {
+                        deliveries.accepted();
+                        StatusCode::ACCEPTED
+                    } else {
+                        deliveries.rejected("malformed");
+                        StatusCode::BAD_REQUEST
+                    }
+                }),
+            )
+        });
+        let (base, stop, task, _ts) = start(webhooks, 64).await;
+        let http = reqwest::Client::new();
+        let url = format!("{base}/webhooks/test_push");
+        let post = |body: Vec<u8>| http.post(&url).body(body).send();
+        assert_eq!(post(b"{}".to_vec()).await.unwrap().status(), 202);
+        assert_eq!(post(b"nope".to_vec()).await.unwrap().status(), 400);
+        assert_eq!(post(vec![b'{'; 1000]).await.unwrap().status(), 413);
+        let text = http
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for line in [
+            "aduan_webhook_deliveries_total{channel=\"test_push\",outcome=\"accepted\",reason=\"\"} 1",
+            "aduan_webhook_deliveries_total{channel=\"test_push\",outcome=\"rejected\",reason=\"body_too_large\"} 1",
+            "aduan_webhook_deliveries_total{channel=\"test_push\",outcome=\"rejected\",reason=\"malformed\"} 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in {text}");
+        }
+        stop.send(()).unwrap();
+        task.await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn health_and_readiness_answer_on_a_migrated_store() {
+        let (base, stop, task, _ts) = start(Webhooks::new(), 1024).await;
+        let http = reqwest::Client::new();
+        for path in ["/healthz", "/readyz"] {
+            let res = http.get(format!("{base}{path}")).send().await.unwrap();
+            assert_eq!(res.status(), 200, "{path}");
+        }
+        assert_eq!(
+            http.get(format!("{base}/nothing"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+        stop.send(()).unwrap();
+        task.await.unwrap().unwrap();
+    }
+}

@@ -1,0 +1,332 @@
+//! `GET /metrics`: the Prometheus text format.
+//!
+//! Sync figures come from `sync_runs`, so they are the database's (every process on it);
+//! scheduler and webhook figures are this process's own.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use aduan_store::Store;
+use chrono::DateTime;
+
+/// Finished runs per channel and outcome with their record counts. Rows of runs still going
+/// (or abandoned by a killed process) have no outcome and are left out, so every series only
+/// grows.
+const RUNS_SQL: &str = "SELECT channel, outcome, COUNT(*) AS runs, \
+     CAST(COALESCE(SUM(fetched), 0) AS BIGINT) AS fetched, \
+     CAST(COALESCE(SUM(inserted), 0) AS BIGINT) AS inserted, \
+     CAST(COALESCE(SUM(updated), 0) AS BIGINT) AS updated, \
+     CAST(COALESCE(SUM(unchanged), 0) AS BIGINT) AS unchanged, \
+     CAST(COALESCE(SUM(quarantined), 0) AS BIGINT) AS quarantined \
+     FROM sync_runs WHERE outcome IS NOT NULL GROUP BY channel, outcome ORDER BY channel, outcome";
+
+/// The end of each channel's latest successful run (RFC 3339 text on SQLite, where it sorts
+/// as time does; `timestamptz` on PostgreSQL).
+const LAST_OK_SQL: &str = "SELECT channel, MAX(finished_at) AS finished_at FROM sync_runs \
+     WHERE outcome = 'ok' GROUP BY channel ORDER BY channel";
+
+/// The record counts of `sync_runs`, in the order of the metric families.
+const RECORDS: [(&str, &str); 5] = [
+    ("fetched", "Records received"),
+    ("inserted", "Complaints inserted"),
+    ("updated", "Complaints changed"),
+    ("unchanged", "Records that changed nothing"),
+    ("quarantined", "Records quarantined"),
+];
+
+/// This process's own counters, shared by the scheduler, the webhooks and `/metrics`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Metrics {
+    inner: Arc<Mutex<Local>>,
+}
+
+#[derive(Debug, Default)]
+struct Local {
+    /// Scheduled channels: their series exist from the start.
+    scheduled: Vec<String>,
+    /// Channels with webhooks.
+    pushed: Vec<String>,
+    ticks_skipped: BTreeMap<(String, &'static str), u64>,
+    in_progress: BTreeMap<String, bool>,
+    deliveries: BTreeMap<(String, &'static str, String), u64>,
+}
+
+/// Reasons a tick is skipped.
+pub(crate) const OVERLAP: &str = "overlap";
+/// See [`OVERLAP`].
+pub(crate) const BACKOFF: &str = "backoff";
+
+impl Metrics {
+    fn lock(&self) -> MutexGuard<'_, Local> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn scheduled(&self, channel: &str) {
+        let mut l = self.lock();
+        l.scheduled.push(channel.to_string());
+        l.in_progress.insert(channel.to_string(), false);
+        for reason in [OVERLAP, BACKOFF] {
+            l.ticks_skipped.insert((channel.to_string(), reason), 0);
+        }
+    }
+
+    pub(crate) fn pushed(&self, channel: &str) {
+        let mut l = self.lock();
+        l.pushed.push(channel.to_string());
+        l.deliveries
+            .entry((channel.to_string(), "accepted", String::new()))
+            .or_insert(0);
+    }
+
+    pub(crate) fn tick_skipped(&self, channel: &str, reason: &'static str) {
+        *self
+            .lock()
+            .ticks_skipped
+            .entry((channel.to_string(), reason))
+            .or_insert(0) += 1;
+    }
+
+    pub(crate) fn in_progress(&self, channel: &str, running: bool) {
+        self.lock().in_progress.insert(channel.to_string(), running);
+    }
+
+    pub(crate) fn delivery(&self, channel: &str, outcome: &'static str, reason: &str) {
+        *self
+            .lock()
+            .deliveries
+            .entry((channel.to_string(), outcome, reason.to_string()))
+            .or_insert(0) += 1;
+    }
+
+    /// The whole text of `/metrics`.
+    pub(crate) async fn render(&self, store: &Store) -> String {
+        let mut out = String::new();
+        let db = from_store(store).await;
+        if let Err(e) = &db {
+            tracing::warn!(error = %e, "Metrics: the database did not answer.");
+        }
+        family(
+            &mut out,
+            "aduan_store_up",
+            "gauge",
+            "Whether the database answered the metrics query (1) or not (0).",
+        );
+        sample(&mut out, "aduan_store_up", &[], i64::from(db.is_ok()));
+        let db = db.unwrap_or_default();
+
+        family(
+            &mut out,
+            "aduan_sync_runs_total",
+            "counter",
+            "Finished sync runs by channel and outcome (ok, partial, failed, skipped), from sync_runs: every process on this database.",
+        );
+        for r in &db.runs {
+            sample(
+                &mut out,
+                "aduan_sync_runs_total",
+                &[("channel", &r.channel), ("outcome", &r.outcome)],
+                r.runs,
+            );
+        }
+        for (i, (what, help)) in RECORDS.iter().enumerate() {
+            let name = format!("aduan_sync_records_{what}_total");
+            family(
+                &mut out,
+                &name,
+                "counter",
+                &format!("{help} by finished sync runs, by channel, from sync_runs."),
+            );
+            let mut per_channel: BTreeMap<&str, i64> = BTreeMap::new();
+            for r in &db.runs {
+                *per_channel.entry(&r.channel).or_insert(0) += r.records[i];
+            }
+            for (channel, n) in per_channel {
+                sample(&mut out, &name, &[("channel", channel)], n);
+            }
+        }
+        family(
+            &mut out,
+            "aduan_sync_last_success_timestamp_seconds",
+            "gauge",
+            "When the channel's latest successful sync run finished (Unix time), from sync_runs.",
+        );
+        for (channel, secs) in &db.last_ok {
+            let _ = writeln!(
+                out,
+                "aduan_sync_last_success_timestamp_seconds{} {secs:.3}",
+                labels(&[("channel", channel)])
+            );
+        }
+
+        let local = self.lock();
+        family(
+            &mut out,
+            "aduan_sync_in_progress",
+            "gauge",
+            "Whether this process is running a sync of the channel now.",
+        );
+        for (channel, running) in &local.in_progress {
+            sample(
+                &mut out,
+                "aduan_sync_in_progress",
+                &[("channel", channel)],
+                i64::from(*running),
+            );
+        }
+        family(
+            &mut out,
+            "aduan_schedule_ticks_skipped_total",
+            "counter",
+            "Scheduled ticks this process skipped, by channel and reason (overlap: the channel's previous run still going; backoff: waiting after failures).",
+        );
+        for ((channel, reason), n) in &local.ticks_skipped {
+            sample(
+                &mut out,
+                "aduan_schedule_ticks_skipped_total",
+                &[("channel", channel), ("reason", reason)],
+                *n as i64,
+            );
+        }
+        family(
+            &mut out,
+            "aduan_webhook_deliveries_total",
+            "counter",
+            "Webhook deliveries this process received, by channel, outcome (accepted, rejected) and the reason of a rejection.",
+        );
+        for ((channel, outcome, reason), n) in &local.deliveries {
+            sample(
+                &mut out,
+                "aduan_webhook_deliveries_total",
+                &[
+                    ("channel", channel),
+                    ("outcome", outcome),
+                    ("reason", reason),
+                ],
+                *n as i64,
+            );
+        }
+        out
+    }
+}
+
+#[derive(Debug, Default)]
+struct FromStore {
+    runs: Vec<RunGroup>,
+    last_ok: Vec<(String, f64)>,
+}
+
+#[derive(Debug)]
+struct RunGroup {
+    channel: String,
+    outcome: String,
+    runs: i64,
+    records: [i64; 5],
+}
+
+async fn from_store(store: &Store) -> aduan_store::Result<FromStore> {
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let int = |v: &serde_json::Value| v.as_i64().unwrap_or_default();
+    let mut out = FromStore::default();
+    for row in store.query(RUNS_SQL).await?.rows {
+        if row.len() < 8 {
+            continue;
+        }
+        out.runs.push(RunGroup {
+            channel: text(&row[0]),
+            outcome: text(&row[1]),
+            runs: int(&row[2]),
+            records: [
+                int(&row[3]),
+                int(&row[4]),
+                int(&row[5]),
+                int(&row[6]),
+                int(&row[7]),
+            ],
+        });
+    }
+    for row in store.query(LAST_OK_SQL).await?.rows {
+        let [channel, finished] = row.as_slice() else {
+            continue;
+        };
+        if let Some(t) = finished
+            .as_str()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        {
+            let secs = t.timestamp() as f64 + f64::from(t.timestamp_subsec_micros()) / 1e6;
+            out.last_ok.push((text(channel), secs));
+        }
+    }
+    Ok(out)
+}
+
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
+fn sample(out: &mut String, name: &str, labels_: &[(&str, &str)], value: i64) {
+    let _ = writeln!(out, "{name}{} {value}", labels(labels_));
+}
+
+fn labels(pairs: &[(&str, &str)]) -> String {
+    if pairs.is_empty() {
+        return String::new();
+    }
+    let inner: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}=\"{}\"", escape(v)))
+        .collect();
+    format!("{{{}}}", inner.join(","))
+}
+
+/// A label value as the text format wants it: `\`, `"` and line feeds escaped.
+fn escape(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(
+            labels(&[("channel", "a\"b\\c\nd"), ("outcome", "ok")]),
+            "{channel=\"a\\\"b\\\\c\\nd\",outcome=\"ok\"}"
+        );
+        assert_eq!(labels(&[]), "");
+    }
+
+    #[tokio::test]
+    async fn every_family_is_there_on_an_empty_store_with_its_help_and_type() {
+        let ts = aduan_store::testing::sqlite().await;
+        let m = Metrics::default();
+        m.scheduled("cc112");
+        m.tick_skipped("cc112", OVERLAP);
+        let text = m.render(&ts.store).await;
+        for name in [
+            "aduan_store_up",
+            "aduan_sync_runs_total",
+            "aduan_sync_records_fetched_total",
+            "aduan_sync_records_quarantined_total",
+            "aduan_sync_last_success_timestamp_seconds",
+            "aduan_sync_in_progress",
+            "aduan_schedule_ticks_skipped_total",
+            "aduan_webhook_deliveries_total",
+        ] {
+            assert!(text.contains(&format!("# TYPE {name} ")), "{name}: {text}");
+            assert!(text.contains(&format!("# HELP {name} ")), "{name}: {text}");
+        }
+        assert!(text.contains("aduan_store_up 1\n"), "{text}");
+        assert!(
+            text.contains(
+                "aduan_schedule_ticks_skipped_total{channel=\"cc112\",reason=\"overlap\"} 1\n"
+            ),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,245 @@
+//! The scheduler: one task per pull channel, each on its own cron expression.
+//!
+//! A tick while the channel's previous run is still going is skipped (and logged); after a
+//! failed run the channel's ticks are skipped for a wait that doubles with each further
+//! failure; the first tick after it tries again. Channels never wait for one another.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aduan_core::DynPullConnector;
+use aduan_sync::{Engine, NoProgress, Outcome, RunReport, STOPPED_BY_SHUTDOWN};
+use chrono::{DateTime, FixedOffset, Utc};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::metrics::{Metrics, BACKOFF, OVERLAP};
+use crate::{Error, Result};
+
+/// A pull channel and when to run it.
+pub struct ScheduledChannel {
+    connector: Arc<dyn DynPullConnector>,
+    schedule: cron::Schedule,
+    expr: String,
+}
+
+impl std::fmt::Debug for ScheduledChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScheduledChannel")
+            .field("channel", &self.connector.channel())
+            .field("schedule", &self.expr)
+            .finish()
+    }
+}
+
+impl ScheduledChannel {
+    /// `connector` run on `expr`, a cron expression with a seconds field
+    /// (`0 */15 * * * *`); an invalid one is an error naming the channel and the expression.
+    pub fn new(connector: Box<dyn DynPullConnector>, expr: &str) -> Result<Self> {
+        let schedule = expr
+            .parse::<cron::Schedule>()
+            .map_err(|e| Error::Schedule {
+                channel: connector.channel().to_string(),
+                expr: expr.to_string(),
+                message: e.to_string(),
+            })?;
+        Ok(Self {
+            connector: Arc::from(connector),
+            schedule,
+            expr: expr.to_string(),
+        })
+    }
+
+    /// The channel id.
+    pub fn channel(&self) -> &'static str {
+        self.connector.channel()
+    }
+}
+
+/// How the scheduler treats failures.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Backoff {
+    pub(crate) initial: Duration,
+    pub(crate) max: Duration,
+}
+
+impl Backoff {
+    /// The wait after `failures` failed runs in a row (at least one).
+    pub(crate) fn after(&self, failures: u32) -> Duration {
+        let doublings = failures.saturating_sub(1).min(30);
+        self.initial
+            .saturating_mul(1u32 << doublings)
+            .min(self.max.max(self.initial))
+    }
+}
+
+/// Whether a run failed, for backing off. Stopping at the time budget or at shutdown is
+/// not a failure: the progress is saved and the next tick goes on.
+pub(crate) fn failed(report: &RunReport) -> bool {
+    match report.outcome {
+        Outcome::Ok | Outcome::Skipped => false,
+        Outcome::Failed => true,
+        Outcome::Partial => report.error.as_deref().is_some_and(|e| {
+            !e.ends_with(STOPPED_BY_SHUTDOWN) && !e.contains("time budget used up")
+        }),
+    }
+}
+
+/// The channel's loop: waits for each tick, starts a run unless one is going or the channel
+/// backs off, and on stop waits for its run to end (the engine stops it after its batch).
+pub(crate) async fn channel_loop(
+    channel: ScheduledChannel,
+    engine: Engine,
+    tz: FixedOffset,
+    backoff: Backoff,
+    metrics: Metrics,
+    mut stop: watch::Receiver<bool>,
+) {
+    let id = channel.channel();
+    let ScheduledChannel {
+        connector,
+        schedule,
+        expr,
+    } = channel;
+    metrics.scheduled(id);
+    let mut next = schedule.after(&Utc::now().with_timezone(&tz)).next();
+    tracing::info!(
+        channel = id,
+        schedule = %expr,
+        next = ?next.map(|t| t.to_rfc3339()),
+        "Channel scheduled."
+    );
+    let mut running: Option<JoinHandle<bool>> = None;
+    let mut failures: u32 = 0;
+    let mut resume_at: Option<Instant> = None;
+    loop {
+        let Some(tick) = next else {
+            tracing::warn!(channel = id, schedule = %expr, "The schedule has no further time; the channel is not run again.");
+            break;
+        };
+        let wait = (tick.with_timezone(&Utc) - Utc::now())
+            .to_std()
+            .unwrap_or_default();
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            done = async { running.as_mut().expect("guarded by the condition").await }, if running.is_some() => {
+                running = None;
+                metrics.in_progress(id, false);
+                // A panicking run counts as a failed one.
+                if done.unwrap_or(true) {
+                    failures += 1;
+                    let wait = backoff.after(failures);
+                    resume_at = Some(Instant::now() + wait);
+                    tracing::warn!(channel = id, failures, retry_after_secs = wait.as_secs(), "Run failed; the channel backs off.");
+                } else {
+                    failures = 0;
+                    resume_at = None;
+                }
+                continue;
+            }
+            _ = stop.wait_for(|s| *s) => break,
+        }
+        // The next tick strictly after this one, even if the clock is a little behind.
+        let now = Utc::now().with_timezone(&tz);
+        next = schedule.after(&tick.max(now)).next();
+        if running.is_some() {
+            tracing::warn!(
+                channel = id,
+                tick = %tick.to_rfc3339(),
+                "The channel's previous run is still going; this tick is skipped."
+            );
+            metrics.tick_skipped(id, OVERLAP);
+            continue;
+        }
+        if let Some(at) = resume_at.filter(|at| Instant::now() < *at) {
+            tracing::info!(
+                channel = id,
+                failures,
+                wait_secs = at.saturating_duration_since(Instant::now()).as_secs(),
+                "Backing off after failed runs; this tick is skipped."
+            );
+            metrics.tick_skipped(id, BACKOFF);
+            continue;
+        }
+        metrics.in_progress(id, true);
+        running = Some(tokio::spawn(run_once(
+            engine.clone(),
+            Arc::clone(&connector),
+            tick,
+        )));
+    }
+    if let Some(run) = running {
+        tracing::info!(
+            channel = id,
+            "Waiting for the running sync to finish its batch."
+        );
+        let _ = run.await;
+        metrics.in_progress(id, false);
+    }
+}
+
+/// One run; true when it failed.
+async fn run_once(
+    engine: Engine,
+    connector: Arc<dyn DynPullConnector>,
+    tick: DateTime<FixedOffset>,
+) -> bool {
+    let channel = connector.channel();
+    match engine.sync(connector.as_ref(), &NoProgress).await {
+        Ok(report) => {
+            tracing::debug!(channel, tick = %tick.to_rfc3339(), summary = %report.summary_line(), "Scheduled run ended.");
+            failed(&report)
+        }
+        Err(error) => {
+            tracing::error!(channel, %error, "Sync could not run.");
+            true
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backoff_doubles_with_each_failure_up_to_its_maximum() {
+        let b = Backoff {
+            initial: Duration::from_secs(60),
+            max: Duration::from_secs(600),
+        };
+        let waits: Vec<u64> = (1..=6).map(|n| b.after(n).as_secs()).collect();
+        assert_eq!(waits, [60, 120, 240, 480, 600, 600]);
+        assert_eq!(b.after(1_000).as_secs(), 600);
+    }
+
+    fn report(outcome: Outcome, error: Option<&str>) -> RunReport {
+        RunReport {
+            run_id: "r".into(),
+            channel: "cc112".into(),
+            outcome,
+            counts: Default::default(),
+            faults: Default::default(),
+            error: error.map(str::to_string),
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn only_errors_count_as_failures_not_the_budget_nor_a_shutdown() {
+        assert!(!failed(&report(Outcome::Ok, None)));
+        assert!(!failed(&report(
+            Outcome::Skipped,
+            Some("cc112: another run")
+        )));
+        assert!(failed(&report(Outcome::Failed, Some("cc112: 500"))));
+        assert!(failed(&report(Outcome::Partial, Some("cc112: 500"))));
+        assert!(!failed(&report(
+            Outcome::Partial,
+            Some("cc112: time budget used up; the rest is fetched next run")
+        )));
+        assert!(!failed(&report(
+            Outcome::Partial,
+            Some(&format!("cc112: {STOPPED_BY_SHUTDOWN}"))
+        )));
+    }
+}

@@ -1,0 +1,68 @@
+//! `aduan serve`: wires the configuration into `aduan-service` and runs it.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use aduan_app::config::AppConfig;
+use aduan_app::registry;
+use aduan_service::{ScheduledChannel, Service, ServiceOptions, Webhooks};
+use anyhow::{Context, Result};
+
+use super::{engine, load_normaliser, open_store};
+
+pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<ExitCode> {
+    let mut channels = Vec::new();
+    for (id, channel) in &config.channels {
+        if !channel.enabled {
+            continue;
+        }
+        let Some(expr) = &channel.schedule else {
+            tracing::warn!(
+                channel = %id,
+                "Enabled but without a schedule; `aduan serve` does not run it."
+            );
+            continue;
+        };
+        for connector in registry::connectors(config, Some(id))? {
+            channels.push(ScheduledChannel::new(connector, expr)?);
+        }
+    }
+    let store = open_store(config).await?;
+    let s = &config.service;
+    let options = ServiceOptions {
+        schedule_tz: s.schedule_utc_offset,
+        backoff_initial: Duration::from_secs(s.backoff_initial_secs.max(1)),
+        backoff_max: Duration::from_secs(s.backoff_max_secs.max(1)),
+        shutdown_grace: Duration::from_secs(s.shutdown_grace_secs),
+        max_body_bytes: s.max_body_bytes,
+    };
+    let mut service = Service::new(store.clone(), options);
+    if channels.is_empty() {
+        tracing::warn!(
+            "No enabled channel has a schedule; serving health, readiness and metrics only."
+        );
+    } else {
+        let engine = engine(config, store.clone(), load_normaliser(config)?);
+        service = service.schedule(engine, channels);
+    }
+    // Push channels (Wadul Aladin, the smart-city app) mount their endpoints here once their
+    // connectors exist.
+    service = service.webhooks(Webhooks::new());
+
+    let addr = listen.unwrap_or(&config.service.listen);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening on {addr}"))?;
+    let local = listener
+        .local_addr()
+        .with_context(|| format!("reading the address bound for {addr}"))?;
+    println!(
+        "aduan serve: listening on http://{local} (store {})",
+        store.url()
+    );
+    service
+        .run(listener, aduan_service::shutdown_signal())
+        .await?;
+    println!("aduan serve: stopped");
+    Ok(ExitCode::SUCCESS)
+}

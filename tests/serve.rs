@@ -1,0 +1,786 @@
+//! `aduan serve` as it is deployed: real processes, the simulator on loopback, HTTP polled
+//! with deadlines, SIGTERM sent with `kill`, real SQLite files and PostgreSQL schemas.
+
+mod helpers;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use aduan_sim::{Cc112Config, RunningSim, SimConfig, Simulator, Sp4nConfig, Sp4nFaults};
+use aduan_store::testing::TestStore;
+use aduan_store::RunSummary;
+use helpers::*;
+use sqlx::Connection;
+
+const SECRET_ENV: &str = "ADUAN_SP4N_LAPOR_CLIENT_SECRET";
+const EVERY_TWO_SECONDS: &str = "*/2 * * * * *";
+const EVERY_SECOND: &str = "* * * * * *";
+
+/// A running `aduan serve`; killed when dropped, if still running.
+struct Serve {
+    child: Child,
+    base: String,
+    log: PathBuf,
+}
+
+impl Serve {
+    /// Starts `aduan [args] serve --listen 127.0.0.1:0` in `dir` and waits for the line with
+    /// its address.
+    async fn start(dir: &Path, args: &[&str]) -> Serve {
+        let n = std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
+        let log = dir.join(format!("serve-{n}.log"));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_aduan"));
+        cmd.current_dir(dir)
+            .args(args)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env_remove("ADUAN_DATABASE_URL")
+            .env_remove("ADUAN_CONFIG")
+            .env_remove("RUST_LOG")
+            .env("ADUAN_REPORTER_KEY", REPORTER_KEY)
+            .env(SECRET_ENV, Sp4nConfig::default().client_secret)
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).expect("log file"));
+        let mut child = cmd.spawn().expect("aduan serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        // Keeps reading, so that the process never writes into a closed pipe.
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send(line);
+            }
+        });
+        let mut serve = Serve {
+            child,
+            base: String::new(),
+            log,
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(line) = rx.try_recv() {
+                if let Some(rest) = line.strip_prefix("aduan serve: listening on ") {
+                    let url = rest.split_whitespace().next().unwrap_or_default();
+                    serve.base = url.to_string();
+                    return serve;
+                }
+            }
+            if let Ok(Some(status)) = serve.child.try_wait() {
+                panic!(
+                    "aduan serve exited ({status}) before listening:\n{}",
+                    serve.log()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "aduan serve did not say where it listens within 60 s:\n{}",
+                serve.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn get(&self, path: &str) -> (u16, String) {
+        match reqwest::get(self.url(path)).await {
+            Ok(res) => {
+                let status = res.status().as_u16();
+                (status, res.text().await.unwrap_or_default())
+            }
+            Err(e) => (0, e.to_string()),
+        }
+    }
+
+    /// Sends SIGTERM.
+    fn term(&self) {
+        let ok = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs")
+            .success();
+        assert!(ok, "kill -TERM {}", self.child.id());
+    }
+
+    /// Waits for the process to exit.
+    async fn exited(&mut self, within: Duration) -> ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "aduan serve did not exit within {within:?} of SIGTERM:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// SIGTERM, then a clean exit within 30 s.
+    async fn stop(&mut self) {
+        self.term();
+        let status = self.exited(Duration::from_secs(30)).await;
+        assert!(status.success(), "exit {status}:\n{}", self.log());
+        assert!(self.log().contains("Stopped."), "{}", self.log());
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Polls `probe` until it gives a value, or fails after `within` with `what` and `context`.
+async fn eventually<T, Fut>(
+    what: &str,
+    within: Duration,
+    context: impl Fn() -> String,
+    mut probe: impl FnMut() -> Fut,
+) -> T
+where
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "waited {within:?} for {what}, in vain:\n{}",
+            context()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The URL a process of its own uses for the test's store.
+fn database_url(ts: &TestStore) -> String {
+    match &ts.schema {
+        Some(schema) => format!("{}?options=-c%20search_path%3D{schema}", ts.url),
+        None => ts.url.clone(),
+    }
+}
+
+fn sp4n_table(sim: &RunningSim, per_page: u32, schedule: &str, extra: &str) -> String {
+    let d = Sp4nConfig::default();
+    format!(
+        "[channels.sp4n_lapor]\nschedule = \"{schedule}\"\nbase_url = \"{}\"\ninstansi_id = \"{}\"\nclient_id = \"{}\"\nper_page = {per_page}\nretry_base_ms = 20\ntimeout_secs = 5\n{extra}\n",
+        sim.sp4n_base_url(),
+        d.instansi_id,
+        d.client_id
+    )
+}
+
+fn cc112_table(sim: &RunningSim, schedule: &str) -> String {
+    format!(
+        "[channels.cc112]\nschedule = \"{schedule}\"\nurl = \"{}\"\nretry_base_ms = 20\ntimeout_secs = 5\n",
+        sim.cc112_url()
+    )
+}
+
+/// Writes `aduan.toml` in `dir` and returns the arguments pointing at it.
+fn config(dir: &Path, ts: &TestStore, tables: &[String]) -> Vec<String> {
+    let path = dir.join("aduan.toml");
+    let text = format!(
+        "[store]\nurl = \"{}\"\n\n{}",
+        database_url(ts),
+        tables.join("\n")
+    );
+    std::fs::write(&path, text).expect("config written");
+    vec!["--config".into(), path.display().to_string()]
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+async fn simulator(sp4n: Option<Sp4nConfig>, cc112_days: Option<u32>) -> RunningSim {
+    Simulator::start(
+        SimConfig {
+            seed: 7,
+            sp4n_lapor: sp4n,
+            cc112: cc112_days.map(|days| Cc112Config {
+                days,
+                ..Cc112Config::default()
+            }),
+        },
+        ([127, 0, 0, 1], 0).into(),
+    )
+    .await
+    .expect("simulator starts")
+}
+
+fn sp4n_config(reports: usize, faults: Sp4nFaults) -> Sp4nConfig {
+    Sp4nConfig {
+        reports,
+        faults,
+        ..Sp4nConfig::default()
+    }
+}
+
+/// Every request delayed by `delay`: runs that take a while.
+fn slow(delay: Duration) -> Sp4nFaults {
+    Sp4nFaults {
+        timeout_every: Some(1),
+        timeout_delay: delay,
+        ..Sp4nFaults::default()
+    }
+}
+
+async fn runs(ts: &TestStore, channel: &str) -> Vec<RunSummary> {
+    ts.store.runs(Some(channel)).await.unwrap_or_default()
+}
+
+fn with_outcome<'a>(runs: &'a [RunSummary], outcome: &str) -> Vec<&'a RunSummary> {
+    runs.iter()
+        .filter(|r| r.outcome.as_deref() == Some(outcome))
+        .collect()
+}
+
+/// `/metrics` lines as `name{labels}` → value, the families read from `sync_runs` only.
+fn sync_metrics(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter(|l| l.starts_with("aduan_sync_") && !l.starts_with("aduan_sync_in_progress"))
+        .filter_map(|l| l.rsplit_once(' '))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// What `/metrics` should say about `runs` (every channel's rows of `sync_runs`).
+fn expected_metrics(runs: &[RunSummary]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut per_outcome: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let mut records: BTreeMap<(String, &str), i64> = BTreeMap::new();
+    let mut last_ok = BTreeMap::new();
+    for r in runs {
+        let Some(outcome) = &r.outcome else { continue };
+        *per_outcome
+            .entry((r.channel.clone(), outcome.clone()))
+            .or_insert(0) += 1;
+        for (what, n) in [
+            ("fetched", r.fetched),
+            ("inserted", r.inserted),
+            ("updated", r.updated),
+            ("unchanged", r.unchanged),
+            ("quarantined", r.quarantined),
+        ] {
+            *records.entry((r.channel.clone(), what)).or_insert(0) += n;
+        }
+        if outcome == "ok" {
+            if let Some(f) = r.finished_at {
+                let e = last_ok.entry(r.channel.clone()).or_insert(f);
+                *e = (*e).max(f);
+            }
+        }
+    }
+    for ((channel, outcome), n) in per_outcome {
+        out.insert(
+            format!("aduan_sync_runs_total{{channel=\"{channel}\",outcome=\"{outcome}\"}}"),
+            n.to_string(),
+        );
+    }
+    for ((channel, what), n) in records {
+        out.insert(
+            format!("aduan_sync_records_{what}_total{{channel=\"{channel}\"}}"),
+            n.to_string(),
+        );
+    }
+    for (channel, t) in last_ok {
+        let secs = t.timestamp() as f64 + f64::from(t.timestamp_subsec_micros()) / 1e6;
+        out.insert(
+            format!("aduan_sync_last_success_timestamp_seconds{{channel=\"{channel}\"}}"),
+            format!("{secs:.3}"),
+        );
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_with_no_configuration_starts_on_the_embedded_sqlite_default_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut serve = Serve::start(dir.path(), &[]).await;
+    assert_eq!(serve.get("/healthz").await, (200, "ok\n".into()));
+    assert_eq!(serve.get("/readyz").await.0, 200, "{}", serve.log());
+    let (status, metrics) = serve.get("/metrics").await;
+    assert_eq!(status, 200);
+    assert!(metrics.contains("aduan_store_up 1"), "{metrics}");
+    assert!(
+        metrics.contains("# TYPE aduan_webhook_deliveries_total counter"),
+        "{metrics}"
+    );
+    assert!(
+        dir.path().join("aduan.db").exists(),
+        "the default store is aduan.db in the current folder"
+    );
+    serve.stop().await;
+}
+
+#[test]
+fn an_invalid_schedule_stops_start_up_naming_the_channel_and_the_expression() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("aduan.toml");
+    std::fs::write(&path, "[channels.cc112]\nschedule = \"every day\"\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_aduan"))
+        .current_dir(dir.path())
+        .args(["--config", &path.display().to_string(), "serve"])
+        .args(["--listen", "127.0.0.1:0"])
+        .env_remove("ADUAN_DATABASE_URL")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        text.contains("cc112") && text.contains("every day"),
+        "{text}"
+    );
+}
+
+#[test]
+fn serve_has_help_naming_its_listen_address() {
+    let out = Command::new(env!("CARGO_BIN_EXE_aduan"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        text.contains("Usage: aduan serve") && text.contains("--listen"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schedule_every_two_seconds_syncs_the_pull_channels_and_metrics_match_sync_runs() {
+    let sim = simulator(Some(sp4n_config(300, Sp4nFaults::default())), Some(30)).await;
+    let calls = sim.cc112_stats().calls as i64;
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let args = config(
+            dir.path(),
+            &ts,
+            &[
+                sp4n_table(&sim, 100, EVERY_TWO_SECONDS, ""),
+                cc112_table(&sim, EVERY_TWO_SECONDS),
+            ],
+        );
+        let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+        eventually(
+            "two successful runs of each channel",
+            Duration::from_secs(90),
+            || serve.log(),
+            || async {
+                let sp4n = runs(&ts, "sp4n_lapor").await;
+                let cc112 = runs(&ts, "cc112").await;
+                (with_outcome(&sp4n, "ok").len() >= 2 && with_outcome(&cc112, "ok").len() >= 2)
+                    .then_some(())
+            },
+        )
+        .await;
+        assert_eq!(
+            count(
+                &ts,
+                "SELECT COUNT(*) FROM complaints WHERE channel = 'sp4n_lapor'"
+            )
+            .await,
+            300,
+            "{}",
+            ts.label
+        );
+        let stored_calls = count(
+            &ts,
+            "SELECT COUNT(*) FROM raw_records WHERE channel = 'cc112'",
+        )
+        .await;
+        assert!(
+            stored_calls >= calls && calls > 0,
+            "{}: {stored_calls} rows of {calls} calls",
+            ts.label
+        );
+
+        // Between two equal scrapes no run ended, so the table read in between is theirs.
+        let (scraped, expected) = eventually(
+            "two equal scrapes of /metrics",
+            Duration::from_secs(60),
+            || serve.log(),
+            || async {
+                let first = sync_metrics(&serve.get("/metrics").await.1);
+                let all = ts.store.runs(None).await.ok()?;
+                let second = sync_metrics(&serve.get("/metrics").await.1);
+                (first == second).then(|| (first, expected_metrics(&all)))
+            },
+        )
+        .await;
+        assert_eq!(scraped, expected, "{}", ts.label);
+        assert!(
+            scraped.contains_key("aduan_sync_last_success_timestamp_seconds{channel=\"cc112\"}"),
+            "{scraped:?}"
+        );
+        serve.stop().await;
+        let unfinished = ts
+            .store
+            .runs(None)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.outcome.is_none())
+            .count();
+        assert_eq!(unfinished, 0, "{}: every run ended", ts.label);
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_fails_when_the_database_is_gone_and_recovers() {
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let args = config(dir.path(), &ts, &[]);
+        let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+        assert_eq!(serve.get("/readyz").await.0, 200, "{}", serve.log());
+
+        match &ts.schema {
+            Some(schema) => {
+                let mut conn = sqlx::PgConnection::connect(&ts.url).await.unwrap();
+                sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+            }
+            None => {
+                let mut conn = sqlx::SqliteConnection::connect(&ts.url).await.unwrap();
+                sqlx::query("ALTER TABLE schema_migrations RENAME TO schema_migrations_away")
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+            }
+        }
+        let body = eventually(
+            "/readyz to fail",
+            Duration::from_secs(30),
+            || serve.log(),
+            || async {
+                let (status, body) = serve.get("/readyz").await;
+                (status == 503).then_some(body)
+            },
+        )
+        .await;
+        assert!(body.contains("schema_migrations"), "{}: {body}", ts.label);
+        assert_eq!(serve.get("/healthz").await.0, 200, "alive all the same");
+        if ts.schema.is_some() {
+            // The whole schema is gone, `sync_runs` with it.
+            assert!(
+                serve.get("/metrics").await.1.contains("aduan_store_up 0"),
+                "{}",
+                ts.label
+            );
+        }
+
+        match &ts.schema {
+            Some(schema) => {
+                aduan_store::Store::open_postgres_in_schema(&ts.url, schema)
+                    .await
+                    .unwrap();
+            }
+            None => {
+                let mut conn = sqlx::SqliteConnection::connect(&ts.url).await.unwrap();
+                sqlx::query("ALTER TABLE schema_migrations_away RENAME TO schema_migrations")
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+            }
+        }
+        eventually(
+            "/readyz to recover",
+            Duration::from_secs(30),
+            || serve.log(),
+            || async { (serve.get("/readyz").await.0 == 200).then_some(()) },
+        )
+        .await;
+        serve.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_in_the_middle_of_a_large_sync_leaves_a_consistent_store_and_a_restart_completes_it(
+) {
+    const REPORTS: i64 = 20_000;
+    let sim = simulator(
+        Some(sp4n_config(
+            REPORTS as usize,
+            slow(Duration::from_millis(50)),
+        )),
+        None,
+    )
+    .await;
+    let ts = sqlite_store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let args = config(
+        dir.path(),
+        &ts,
+        &[sp4n_table(&sim, 20, EVERY_TWO_SECONDS, "")],
+    );
+    let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+    eventually(
+        "some batches committed",
+        Duration::from_secs(60),
+        || serve.log(),
+        || async { (count(&ts, "SELECT COUNT(*) FROM complaints").await >= 200).then_some(()) },
+    )
+    .await;
+    serve.stop().await;
+
+    let stopped = runs(&ts, "sp4n_lapor").await;
+    assert_eq!(stopped.len(), 1, "{stopped:?}");
+    let first = &stopped[0];
+    assert_eq!(first.outcome.as_deref(), Some("partial"), "{first:?}");
+    assert!(
+        first
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("stopped by shutdown")),
+        "{first:?}"
+    );
+    let complaints = count(&ts, "SELECT COUNT(*) FROM complaints").await;
+    assert!(
+        complaints < REPORTS,
+        "stopped in the middle: {complaints} stored"
+    );
+    assert_eq!(first.inserted, complaints, "the run row matches the table");
+    assert_eq!(
+        count(&ts, "SELECT COUNT(DISTINCT external_id) FROM complaints").await,
+        complaints
+    );
+    assert_eq!(
+        count(&ts, "SELECT COUNT(*) FROM raw_records").await,
+        complaints,
+        "every stored complaint archived, nothing archived without its complaint"
+    );
+    assert_eq!(
+        count(&ts, "SELECT COUNT(*) FROM sync_leases").await,
+        0,
+        "the lease was given back"
+    );
+    assert!(ts.store.cursor("sp4n_lapor").await.unwrap().is_some());
+
+    sim.sp4n_set_faults(Sp4nFaults::default());
+    let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+    let all = eventually(
+        "the restarted service to finish the sync",
+        Duration::from_secs(300),
+        || serve.log(),
+        || async {
+            let all = runs(&ts, "sp4n_lapor").await;
+            (!with_outcome(&all, "ok").is_empty()).then_some(all)
+        },
+    )
+    .await;
+    serve.stop().await;
+    let resumed = all
+        .iter()
+        .find(|r| r.run_id != first.run_id)
+        .expect("a second run");
+    assert!(
+        resumed.fetched < REPORTS,
+        "the restart resumes at the cursor: {resumed:?}"
+    );
+    assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints").await, REPORTS);
+    assert_eq!(
+        count(&ts, "SELECT COUNT(DISTINCT external_id) FROM complaints").await,
+        REPORTS
+    );
+    assert_eq!(
+        count(&ts, "SELECT COUNT(*) FROM raw_records").await,
+        REPORTS
+    );
+    let inserted: i64 = runs(&ts, "sp4n_lapor")
+        .await
+        .iter()
+        .map(|r| r.inserted)
+        .sum();
+    assert_eq!(inserted, REPORTS, "every record inserted exactly once");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_on_postgresql_never_run_the_same_channel_at_the_same_time() {
+    let Some(ts) = aduan_store::testing::postgres().await else {
+        return;
+    };
+    let sim = simulator(
+        Some(sp4n_config(500, slow(Duration::from_millis(100)))),
+        Some(30),
+    )
+    .await;
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let mut replicas = Vec::new();
+    for dir in &dirs {
+        let args = config(
+            dir.path(),
+            &ts,
+            &[
+                sp4n_table(&sim, 50, EVERY_SECOND, ""),
+                cc112_table(&sim, EVERY_SECOND),
+            ],
+        );
+        replicas.push(Serve::start(dir.path(), &strs(&args)).await);
+    }
+    let logs = || {
+        replicas
+            .iter()
+            .map(Serve::log)
+            .collect::<Vec<_>>()
+            .join("\n---\n")
+    };
+    eventually(
+        "five runs of SP4N-LAPOR! and a tick that found the other replica running",
+        Duration::from_secs(120),
+        logs,
+        || async {
+            let all = runs(&ts, "sp4n_lapor").await;
+            let done = all
+                .iter()
+                .filter(|r| r.outcome.as_deref().is_some_and(|o| o != "skipped"))
+                .count();
+            (done >= 5 && !with_outcome(&all, "skipped").is_empty()).then_some(())
+        },
+    )
+    .await;
+    for serve in &mut replicas {
+        serve.stop().await;
+    }
+    for channel in ["sp4n_lapor", "cc112"] {
+        let all = runs(&ts, channel).await;
+        assert!(
+            all.iter().all(|r| r.outcome.is_some()),
+            "{channel}: every run ended: {all:?}"
+        );
+        let mut ran: Vec<&RunSummary> = all
+            .iter()
+            .filter(|r| r.outcome.as_deref() != Some("skipped"))
+            .collect();
+        ran.sort_by_key(|r| r.started_at);
+        for pair in ran.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            let a_end = a.finished_at.expect("ended");
+            assert!(
+                b.started_at >= a_end,
+                "{channel}: run {} [{} – {}] overlaps run {} starting {}",
+                a.run_id,
+                a.started_at,
+                a_end,
+                b.run_id,
+                b.started_at
+            );
+        }
+    }
+    assert_eq!(
+        count(
+            &ts,
+            "SELECT COUNT(*) FROM complaints WHERE channel = 'sp4n_lapor'"
+        )
+        .await,
+        500
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_channel_backs_off_and_never_stops_the_others() {
+    let sim = simulator(
+        Some(sp4n_config(
+            100,
+            Sp4nFaults {
+                fail_after_requests: Some(0),
+                ..Sp4nFaults::default()
+            },
+        )),
+        Some(30),
+    )
+    .await;
+    let ts = sqlite_store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = config(
+        dir.path(),
+        &ts,
+        &[
+            "[service]\nbackoff_initial_secs = 3\nbackoff_max_secs = 6\n".to_string(),
+            sp4n_table(&sim, 50, EVERY_SECOND, "max_attempts = 2"),
+            cc112_table(&sim, EVERY_SECOND),
+        ],
+    );
+    args.extend(["--log-format".to_string(), "json".to_string()]);
+    let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+    eventually(
+        "SP4N-LAPOR! to fail and back off while 112 syncs",
+        Duration::from_secs(90),
+        || serve.log(),
+        || async {
+            let failed = with_outcome(&runs(&ts, "sp4n_lapor").await, "failed").len();
+            let ok = with_outcome(&runs(&ts, "cc112").await, "ok").len();
+            let metrics = serve.get("/metrics").await.1;
+            let backed_off = metrics.lines().any(|l| {
+                l.starts_with(
+                    "aduan_schedule_ticks_skipped_total{channel=\"sp4n_lapor\",reason=\"backoff\"}",
+                ) && !l.ends_with(" 0")
+            });
+            (failed >= 1 && ok >= 2 && backed_off).then_some(())
+        },
+    )
+    .await;
+    assert!(
+        count(
+            &ts,
+            "SELECT COUNT(*) FROM complaints WHERE channel = 'cc112'"
+        )
+        .await
+            > 0
+    );
+
+    sim.sp4n_set_faults(Sp4nFaults::default());
+    eventually(
+        "SP4N-LAPOR! to recover after its back-off",
+        Duration::from_secs(60),
+        || serve.log(),
+        || async { (!with_outcome(&runs(&ts, "sp4n_lapor").await, "ok").is_empty()).then_some(()) },
+    )
+    .await;
+    assert_eq!(
+        count(
+            &ts,
+            "SELECT COUNT(*) FROM complaints WHERE channel = 'sp4n_lapor'"
+        )
+        .await,
+        100
+    );
+    serve.stop().await;
+    let log = serve.log();
+    let first = log.lines().next().unwrap_or_default();
+    assert!(
+        serde_json::from_str::<serde_json::Value>(first).is_ok(),
+        "--log-format json logs JSON lines: {first}"
+    );
+    assert!(log.contains("backs off"), "the back-off is logged: {log}");
+    assert!(
+        !log.contains(&Sp4nConfig::default().client_secret) && !log.contains(REPORTER_KEY),
+        "a secret was logged"
+    );
+    sim.shutdown().await;
+}
