@@ -38,17 +38,18 @@ CREATE TABLE complaints (
 CREATE INDEX complaints_reported_at ON complaints (reported_at);
 CREATE INDEX complaints_channel_reported_at ON complaints (channel, reported_at);
 
+-- Keyed by complaint and content: an event is appended once, and a complaint's history is
+-- one range of the table (one B-tree, no separate index).
 CREATE TABLE complaint_events (
-    event_id     INTEGER PRIMARY KEY,
     complaint_id TEXT NOT NULL,
+    -- Hash of (occurred_at, event_type, actor, body).
+    event_key    TEXT NOT NULL,
     occurred_at  TEXT NOT NULL,
     event_type   TEXT NOT NULL,
     actor        TEXT,
     body         TEXT,
-    -- Hash of (occurred_at, event_type, actor, body): an event is appended once.
-    event_key    TEXT NOT NULL,
-    UNIQUE (complaint_id, event_key)
-);
+    PRIMARY KEY (complaint_id, event_key)
+) WITHOUT ROWID;
 
 CREATE TABLE raw_records (
     raw_id       INTEGER PRIMARY KEY,

@@ -1,0 +1,464 @@
+//! `aduan-bench`: measures Aduan at 100,000 and 1,000,000 records and prints the figures
+//! beside the machine's own limit, measured in the same run (SQLite's `.import`, PostgreSQL's
+//! `COPY` of the same rows into a table with the same indexes).
+//!
+//! The simulator runs in this process; each measured job runs in a child process of this
+//! binary (`aduan-bench worker …`), so that its peak resident memory is its own.
+//! Benchmarks are not tests: nothing here asserts a time.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use aduan_core::{DynPullConnector, Secret};
+use aduan_sim::{Cc112Config, SimConfig, Simulator, Sp4nConfig};
+use aduan_store::Store;
+use aduan_sync::{Engine, EngineOptions, NoProgress};
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use serde::{Deserialize, Serialize};
+
+/// Aduan's benchmarks.
+#[derive(Debug, Parser)]
+#[command(name = "aduan-bench", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+    /// Record counts to measure at.
+    #[arg(long, value_delimiter = ',', default_value = "100000,1000000")]
+    records: Vec<usize>,
+    /// Parts to run: sp4n-sqlite, sp4n-postgres, cc112 (incremental, renormalise and the
+    /// aggregate run after sp4n-sqlite).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "sp4n-sqlite,sp4n-postgres,cc112"
+    )]
+    only: Vec<String>,
+    /// PostgreSQL for the PostgreSQL figures.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    postgres: String,
+    /// Working folder (default: a temporary one, removed afterwards).
+    #[arg(long)]
+    work: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+enum Cmd {
+    /// Internal: one measured job in its own process; prints a JSON line.
+    Worker {
+        #[command(subcommand)]
+        job: Job,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+enum Job {
+    /// Sync SP4N-LAPOR! from `url` into `db`.
+    Sp4n { url: String, db: String },
+    /// Sync Call Center 112 exports from the folder `dir` into `db`.
+    Cc112 { dir: PathBuf, db: String },
+    /// Rebuild the unified tables of `db` from its raw records.
+    Renormalise { db: String },
+    /// Run `sql` through the store's read-only query path (what `aduan query` runs).
+    Query { db: String, sql: String },
+}
+
+/// What a worker measured.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Measured {
+    records: u64,
+    inserted: u64,
+    secs: f64,
+    peak_rss_mb: f64,
+    rows: u64,
+}
+
+const MONTHLY_AGGREGATE: &str = "SELECT strftime('%Y-%m', reported_at) AS month, channel, kind, \
+    category_main, COUNT(*) AS n FROM complaints GROUP BY 1, 2, 3, 4";
+const MONTHLY_AGGREGATE_PG: &str = "SELECT to_char(reported_at, 'YYYY-MM') AS month, channel, \
+    kind, category_main, COUNT(*) AS n FROM complaints GROUP BY 1, 2, 3, 4";
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
+        })
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn engine(store: Store) -> Result<Engine> {
+    let normaliser = aduan_app::tables::normaliser(
+        None,
+        &aduan_app::registry::registry(),
+        Secret::new("bench-reporter-key"),
+    )?;
+    Ok(Engine::new(store, normaliser, EngineOptions::default()))
+}
+
+async fn worker(job: Job) -> Result<Measured> {
+    let start = Instant::now();
+    let mut m = Measured::default();
+    match job {
+        Job::Sp4n { url, db } => {
+            let d = Sp4nConfig::default();
+            let config = aduan_sp4n_lapor::Config {
+                base_url: url,
+                instansi_id: d.instansi_id,
+                client_id: d.client_id,
+                client_secret_env: String::new(),
+                per_page: 100,
+                timeout_secs: 60,
+                max_attempts: 6,
+                retry_base_ms: 200,
+                start_from: None,
+            };
+            let c = aduan_sp4n_lapor::Sp4nLapor::with_secret(config, Secret::new(d.client_secret))?;
+            let engine = engine(Store::open(&db).await?)?;
+            let start = Instant::now();
+            let r = engine
+                .sync(&c as &dyn DynPullConnector, &NoProgress)
+                .await?;
+            m.secs = start.elapsed().as_secs_f64();
+            m.records = r.counts.fetched;
+            m.inserted = r.counts.inserted;
+            if let Some(e) = r.error {
+                bail!("sync failed: {e}");
+            }
+        }
+        Job::Cc112 { dir, db } => {
+            let config: aduan_cc112::Config =
+                serde_json::from_value(serde_json::json!({ "dir": dir, "settle_secs": 0 }))?;
+            let c = aduan_cc112::Cc112::new(config, None)?;
+            let engine = engine(Store::open(&db).await?)?;
+            let start = Instant::now();
+            let r = engine
+                .sync(&c as &dyn DynPullConnector, &NoProgress)
+                .await?;
+            m.secs = start.elapsed().as_secs_f64();
+            m.records = r.counts.fetched;
+            m.inserted = r.counts.inserted;
+            if let Some(e) = r.error {
+                bail!("sync failed: {e}");
+            }
+        }
+        Job::Renormalise { db } => {
+            let engine = engine(Store::open(&db).await?)?;
+            let start = Instant::now();
+            let c = engine
+                .renormalise(&aduan_app::registry::parsers(), &NoProgress)
+                .await?;
+            m.secs = start.elapsed().as_secs_f64();
+            m.records = c.fetched;
+            m.inserted = c.inserted;
+        }
+        Job::Query { db, sql } => {
+            let store = Store::open(&db).await?;
+            let start = Instant::now();
+            let r = store.query(&sql).await?;
+            m.secs = start.elapsed().as_secs_f64();
+            m.rows = r.rows.len() as u64;
+        }
+    }
+    let _ = start;
+    m.peak_rss_mb = peak_rss_mb();
+    Ok(m)
+}
+
+fn run_worker(job: &[&str]) -> Result<Measured> {
+    let exe = std::env::current_exe()?;
+    let out = Command::new(exe)
+        .arg("worker")
+        .args(job)
+        .output()
+        .context("starting a worker")?;
+    if !out.status.success() {
+        bail!(
+            "worker {:?} failed: {}",
+            job.first(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let line = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(line.trim()).with_context(|| format!("worker output: {line}"))
+}
+
+fn sh(program: &str, args: &[&str], stdin: Option<&str>) -> Result<Duration> {
+    use std::io::Write;
+    let start = Instant::now();
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("running {program} (is it installed?)"))?;
+    if let Some(input) = stdin {
+        if let Some(mut s) = child.stdin.take() {
+            s.write_all(input.as_bytes())?;
+        }
+    } else {
+        drop(child.stdin.take());
+    }
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        bail!("{program} failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(start.elapsed())
+}
+
+const REFERENCE_COLUMNS: &str = "complaint_id TEXT PRIMARY KEY NOT NULL, channel TEXT, external_id TEXT, kind TEXT, \
+    urgency TEXT, category_main TEXT, category_sub TEXT, category_source TEXT, category_method TEXT, \
+    title TEXT, body TEXT, status TEXT, status_source TEXT, agency TEXT, kecamatan_code TEXT, \
+    kelurahan_code TEXT, kecamatan TEXT, kelurahan TEXT, address TEXT, latitude TEXT, longitude TEXT, \
+    in_city TEXT, reporter_key TEXT, anonymous TEXT, confidential TEXT, reported_at TEXT, updated_at TEXT, \
+    first_response_at TEXT, resolved_at TEXT, incident_id TEXT, synced_at TEXT, row_hash TEXT, payload TEXT";
+const REFERENCE_INDEXES: &[&str] = &[
+    "CREATE INDEX ref_reported ON ref (reported_at)",
+    "CREATE INDEX ref_channel_reported ON ref (channel, reported_at)",
+    "CREATE UNIQUE INDEX ref_hash ON ref (channel, row_hash)",
+];
+
+/// Exports the synced rows (every complaint column plus its raw payload, about what a sync
+/// writes) as CSV, then times the `sqlite3` shell's `.import` of it into a WAL database with a
+/// primary key and three indexes.
+fn sqlite_reference(db: &Path, work: &Path) -> Result<(u64, Duration)> {
+    let csv = work.join("rows.csv");
+    let export = format!(
+        ".mode csv\n.once {}\nSELECT c.*, CAST(r.payload AS TEXT) FROM raw_records r JOIN complaints c ON c.complaint_id = r.channel || ':' || r.external_id;\n",
+        csv.display()
+    );
+    sh("sqlite3", &[&db.display().to_string()], Some(&export))?;
+    let rows = std::fs::read_to_string(&csv)
+        .map(|s| s.lines().count() as u64)
+        .unwrap_or(0);
+    let target = work.join("reference.db");
+    let _ = std::fs::remove_file(&target);
+    let mut script = format!("PRAGMA journal_mode=WAL;\nCREATE TABLE ref ({REFERENCE_COLUMNS});\n");
+    for i in REFERENCE_INDEXES {
+        script.push_str(i);
+        script.push_str(";\n");
+    }
+    script.push_str(&format!(".mode csv\n.import {} ref\n", csv.display()));
+    let took = sh("sqlite3", &[&target.display().to_string()], Some(&script))?;
+    Ok((rows, took))
+}
+
+fn pg_reference(url: &str, csv: &Path) -> Result<Duration> {
+    let schema = "aduan_bench_ref";
+    let mut script = format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; SET search_path = {schema};\nCREATE TABLE ref ({});\n",
+        REFERENCE_COLUMNS
+    );
+    for i in REFERENCE_INDEXES {
+        script.push_str(i);
+        script.push_str(";\n");
+    }
+    script.push_str(&format!(
+        "\\copy ref FROM '{}' WITH (FORMAT csv)\n",
+        csv.display()
+    ));
+    let took = sh("psql", &["-q", "-v", "ON_ERROR_STOP=1", url], Some(&script))?;
+    sh(
+        "psql",
+        &["-q", url, "-c", &format!("DROP SCHEMA {schema} CASCADE")],
+        None,
+    )?;
+    Ok(took)
+}
+
+fn rate(n: u64, secs: f64) -> f64 {
+    n as f64 / secs.max(1e-9)
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_default();
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .next()
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string())
+        })
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0 / 1024.0);
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!(
+        "{cores} cores ({cpu}), {mem:.0} GiB memory, {}",
+        std::env::consts::OS
+    )
+}
+
+async fn orchestrate(cli: Cli) -> Result<()> {
+    let tmp;
+    let work = match &cli.work {
+        Some(w) => {
+            std::fs::create_dir_all(w)?;
+            w.clone()
+        }
+        None => {
+            tmp = tempfile::tempdir()?;
+            tmp.path().to_path_buf()
+        }
+    };
+    println!("# aduan-bench on {}", machine());
+    println!();
+    println!("| records | measure | figure | reference | ratio | peak RSS |");
+    println!("|---:|---|---:|---:|---:|---:|");
+    let wants = |p: &str| cli.only.iter().any(|o| o == p);
+    for &n in &cli.records {
+        if wants("sp4n-sqlite") || wants("sp4n-postgres") {
+            let sim = Simulator::start(
+                SimConfig {
+                    seed: 42,
+                    sp4n_lapor: Some(Sp4nConfig {
+                        reports: n,
+                        ..Sp4nConfig::default()
+                    }),
+                    cc112: None,
+                },
+                ([127, 0, 0, 1], 0).into(),
+            )
+            .await?;
+            let url = sim.sp4n_base_url();
+            if wants("sp4n-sqlite") {
+                let file = work.join(format!("sp4n-{n}.db"));
+                for ext in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{ext}", file.display()));
+                }
+                let db = format!("sqlite:{}", file.display());
+                let m = run_worker(&["sp4n", &url, &db])?;
+                let (rows, took) = sqlite_reference(&file, &work)?;
+                let ours = rate(m.inserted, m.secs);
+                let theirs = rate(rows, took.as_secs_f64());
+                println!(
+                    "| {n} | SP4N-LAPOR! full sync → SQLite | {ours:.0} rec/s ({:.1} s) | `.import` {theirs:.0} rows/s | {:.2} | {:.0} MB |",
+                    m.secs, ours / theirs, m.peak_rss_mb
+                );
+                let before = sim.sp4n_stats().data_requests;
+                let inc = run_worker(&["sp4n", &url, &db])?;
+                let requests = sim.sp4n_stats().data_requests - before;
+                println!(
+                    "| {n} | incremental sync, nothing new | {:.2} s, {requests} data request(s), {} record(s) re-read | | | {:.0} MB |",
+                    inc.secs, inc.records, inc.peak_rss_mb
+                );
+                let re = run_worker(&["renormalise", &db])?;
+                println!(
+                    "| {n} | `aduan renormalise` | {:.0} rec/s ({:.1} s) | | | {:.0} MB |",
+                    rate(re.records, re.secs),
+                    re.secs,
+                    re.peak_rss_mb
+                );
+                let q = run_worker(&["query", &db, MONTHLY_AGGREGATE])?;
+                println!(
+                    "| {n} | monthly aggregate (month × channel × kind × category), `Store::query` | {:.3} s, {} groups | | | {:.0} MB |",
+                    q.secs, q.rows, q.peak_rss_mb
+                );
+                if wants("sp4n-postgres") {
+                    match pg_reference(&cli.postgres, &work.join("rows.csv")) {
+                        Ok(copy) => {
+                            let schema = format!("aduan_bench_{n}");
+                            sh("psql", &["-q", &cli.postgres, "-c", &format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")], None)?;
+                            let sep = if cli.postgres.contains('?') { '&' } else { '?' };
+                            let pg =
+                                format!("{}{sep}options=-c%20search_path%3D{schema}", cli.postgres);
+                            let m = run_worker(&["sp4n", &url, &pg])?;
+                            let ours = rate(m.inserted, m.secs);
+                            let theirs = rate(rows, copy.as_secs_f64());
+                            println!(
+                                "| {n} | SP4N-LAPOR! full sync → PostgreSQL | {ours:.0} rec/s ({:.1} s) | `COPY` {theirs:.0} rows/s | {:.2} | {:.0} MB |",
+                                m.secs, ours / theirs, m.peak_rss_mb
+                            );
+                            let q = run_worker(&["query", &pg, MONTHLY_AGGREGATE_PG])?;
+                            println!(
+                                "| {n} | monthly aggregate on PostgreSQL, `Store::query` | {:.3} s, {} groups | | | {:.0} MB |",
+                                q.secs, q.rows, q.peak_rss_mb
+                            );
+                            sh(
+                                "psql",
+                                &[
+                                    "-q",
+                                    &cli.postgres,
+                                    "-c",
+                                    &format!("DROP SCHEMA {schema} CASCADE"),
+                                ],
+                                None,
+                            )?;
+                        }
+                        Err(e) => println!("| {n} | PostgreSQL | skipped: {e} | | | |"),
+                    }
+                }
+            }
+            sim.shutdown().await;
+        }
+        if wants("cc112") {
+            let sim = Simulator::start(
+                SimConfig {
+                    seed: 42,
+                    sp4n_lapor: None,
+                    cc112: Some(Cc112Config {
+                        calls_per_year: n as u32,
+                        ..Cc112Config::default()
+                    }),
+                },
+                ([127, 0, 0, 1], 0).into(),
+            )
+            .await?;
+            let dir = work.join(format!("cc112-{n}"));
+            let _ = std::fs::remove_dir_all(&dir);
+            sim.cc112_write_dir(&dir)?;
+            let rows = sim.cc112_stats().calls;
+            let file = work.join(format!("cc112-{n}.db"));
+            let _ = std::fs::remove_file(&file);
+            let m = run_worker(&[
+                "cc112",
+                &dir.display().to_string(),
+                &format!("sqlite:{}", file.display()),
+            ])?;
+            println!(
+                "| {rows} | cc112 export (365 daily files) full sync → SQLite | {:.0} rec/s ({:.1} s) | | | {:.0} MB |",
+                rate(m.inserted, m.secs), m.secs, m.peak_rss_mb
+            );
+            sim.shutdown().await;
+        }
+    }
+    Ok(())
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("aduan-bench: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = match cli.command.clone() {
+        Some(Cmd::Worker { job }) => rt.block_on(worker(job)).map(|m| {
+            println!("{}", serde_json::to_string(&m).unwrap_or_default());
+        }),
+        None => rt.block_on(orchestrate(cli)),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("aduan-bench: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
