@@ -499,3 +499,85 @@ async fn a_protected_index_needs_its_basic_auth() {
     assert!(!ok.summary_line().contains("rahasia"));
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn records_quarantined_for_a_missing_mapping_table_are_stored_by_retry_once_it_exists() {
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        write_aged(
+            &dir.path().join("112_20210912.csv"),
+            &file(&[POHON, VAKSIN]),
+            OLD,
+        );
+        // A normaliser that has no cc112 table yet (an admin adding the channel forgot it).
+        let mut partial = aduan_normalise::Normaliser::new(
+            aduan_normalise::Tables {
+                wilayah_csv: include_str!("../reference/wilayah-kota-pekalongan.csv"),
+                categories_csv: include_str!("../reference/sp4n-lapor-categories.csv"),
+                places_toml: include_str!("../config/places.toml"),
+                agencies_toml: include_str!("../config/agencies.toml"),
+            },
+            aduan_core::Secret::new(REPORTER_KEY),
+        )
+        .unwrap();
+        partial
+            .add_channel(
+                "sp4n_lapor",
+                include_str!("../config/mappings/sp4n_lapor.toml"),
+            )
+            .unwrap();
+        let without = aduan_sync::Engine::new(
+            ts.store.clone(),
+            std::sync::Arc::new(partial),
+            aduan_sync::EngineOptions::default(),
+        );
+        let report = without
+            .sync(&cc112_dir(dir.path(), 10), &NoProgress)
+            .await
+            .unwrap();
+        assert_eq!(report.counts.quarantined, 2, "{}", report.summary_line());
+        let q = ts
+            .store
+            .quarantine_list(Some("cc112"), false, 10)
+            .await
+            .unwrap();
+        assert!(
+            q.iter().all(|e| e.reason.contains("mappings/cc112.toml")),
+            "{:?}",
+            q[0].reason
+        );
+
+        // With the table in place, retry stores them and resolves the entries.
+        let ids: Vec<i64> = q.iter().map(|e| e.quarantine_id).collect();
+        let (resolved, failing) = engine(&ts)
+            .retry_quarantine(&ids, &parsers())
+            .await
+            .unwrap();
+        assert_eq!(
+            (resolved, failing.len()),
+            (2, 0),
+            "{}: {failing:?}",
+            ts.label
+        );
+        assert_eq!(
+            count(
+                &ts,
+                "SELECT COUNT(*) FROM complaints WHERE channel = 'cc112'"
+            )
+            .await,
+            2
+        );
+        assert!(ts
+            .store
+            .quarantine_list(Some("cc112"), false, 10)
+            .await
+            .unwrap()
+            .is_empty());
+        // A second retry of resolved entries changes nothing.
+        let (again, _) = engine(&ts)
+            .retry_quarantine(&ids, &parsers())
+            .await
+            .unwrap();
+        assert_eq!(again, 0);
+    }
+}

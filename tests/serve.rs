@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use aduan_sim::{Cc112Config, RunningSim, SimConfig, Simulator, Sp4nConfig, Sp4nFaults};
 use aduan_store::testing::TestStore;
-use aduan_store::RunSummary;
+use aduan_store::RunRecord;
 use helpers::*;
 use sqlx::Connection;
 
@@ -246,11 +246,11 @@ fn slow(delay: Duration) -> Sp4nFaults {
     }
 }
 
-async fn runs(ts: &TestStore, channel: &str) -> Vec<RunSummary> {
+async fn runs(ts: &TestStore, channel: &str) -> Vec<RunRecord> {
     ts.store.runs(Some(channel)).await.unwrap_or_default()
 }
 
-fn with_outcome<'a>(runs: &'a [RunSummary], outcome: &str) -> Vec<&'a RunSummary> {
+fn with_outcome<'a>(runs: &'a [RunRecord], outcome: &str) -> Vec<&'a RunRecord> {
     runs.iter()
         .filter(|r| r.outcome.as_deref() == Some(outcome))
         .collect()
@@ -266,7 +266,7 @@ fn sync_metrics(text: &str) -> BTreeMap<String, String> {
 }
 
 /// What `/metrics` should say about `runs` (every channel's rows of `sync_runs`).
-fn expected_metrics(runs: &[RunSummary]) -> BTreeMap<String, String> {
+fn expected_metrics(runs: &[RunRecord]) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let mut per_outcome: BTreeMap<(String, String), i64> = BTreeMap::new();
     let mut records: BTreeMap<(String, &str), i64> = BTreeMap::new();
@@ -672,7 +672,7 @@ async fn two_replicas_on_postgresql_never_run_the_same_channel_at_the_same_time(
             all.iter().all(|r| r.outcome.is_some()),
             "{channel}: every run ended: {all:?}"
         );
-        let mut ran: Vec<&RunSummary> = all
+        let mut ran: Vec<&RunRecord> = all
             .iter()
             .filter(|r| r.outcome.as_deref() != Some("skipped"))
             .collect();

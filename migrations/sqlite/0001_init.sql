@@ -35,7 +35,8 @@ CREATE TABLE complaints (
     -- Hash of every column above but synced_at: "seen again with no change" is a compare.
     row_hash          TEXT NOT NULL
 );
-CREATE INDEX complaints_reported_at ON complaints (reported_at);
+-- Covers the analysts' usual grouping (time × channel × kind × category) without reading rows.
+CREATE INDEX complaints_reported_at ON complaints (reported_at, channel, kind, category_main);
 CREATE INDEX complaints_channel_reported_at ON complaints (channel, reported_at);
 
 -- Keyed by complaint and content: an event is appended once, and a complaint's history is

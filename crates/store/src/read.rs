@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Column, Executor, Row, Statement, TypeInfo, ValueRef};
 
 use crate::error::Context;
-use crate::{on_pool, Backend, Error, Result, Store};
+use crate::{on_pool, Backend, Error, Result, RunRecord, Store};
 
 /// The latest runs and the state of one channel.
 #[derive(Debug, Clone)]
@@ -18,25 +18,7 @@ pub struct ChannelStatus {
     /// Open quarantine entries.
     pub quarantined_open: i64,
     /// The latest runs, newest first.
-    pub runs: Vec<RunSummary>,
-}
-
-/// One row of `sync_runs`.
-#[derive(Debug, Clone, sqlx::FromRow)]
-#[allow(missing_docs)]
-pub struct RunSummary {
-    pub run_id: String,
-    pub channel: String,
-    pub started_at: DateTime<Utc>,
-    pub finished_at: Option<DateTime<Utc>>,
-    pub outcome: Option<String>,
-    pub fetched: i64,
-    pub inserted: i64,
-    pub updated: i64,
-    pub unchanged: i64,
-    pub quarantined: i64,
-    pub error: Option<String>,
-    pub report: Option<String>,
+    pub runs: Vec<RunRecord>,
 }
 
 /// One row of `quarantine`.
@@ -119,7 +101,7 @@ impl Store {
                 .fetch_one(pool)
                 .await
                 .context(|| format!("counting quarantine of {channel}"))?;
-                let runs = sqlx::query_as::<_, RunSummary>(&format!(
+                let runs = sqlx::query_as::<_, RunRecord>(&format!(
                     "SELECT {RUN_COLUMNS} FROM sync_runs WHERE channel = $1 ORDER BY started_at DESC, run_id DESC LIMIT $2"
                 ))
                 .bind(&channel)
@@ -134,9 +116,9 @@ impl Store {
     }
 
     /// Every run of a channel (or all), oldest first.
-    pub async fn runs(&self, channel: Option<&str>) -> Result<Vec<RunSummary>> {
+    pub async fn runs(&self, channel: Option<&str>) -> Result<Vec<RunRecord>> {
         on_pool!(self, pool => {
-            sqlx::query_as::<_, RunSummary>(&format!(
+            sqlx::query_as::<_, RunRecord>(&format!(
                 "SELECT {RUN_COLUMNS} FROM sync_runs WHERE ($1 IS NULL OR channel = $1) ORDER BY started_at, run_id"
             ))
             .bind(channel)

@@ -80,8 +80,8 @@ pub struct WriteBatch<'a> {
     pub cursor: Option<&'a str>,
 }
 
-/// The outcome of one run, for `sync_runs`.
-#[derive(Debug, Clone, Default)]
+/// One row of `sync_runs`: a run as it is written and read back.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct RunRecord {
     /// The run's id.
     pub run_id: String,
@@ -117,6 +117,10 @@ const COMPLAINT_COLUMNS: &str = "complaint_id, channel, external_id, kind, urgen
 
 /// Rows per multi-row statement: 32 columns stay well under SQLite's 32,766 variables.
 const CHUNK: usize = 500;
+
+// Multi-row statements are built per batch and vary in length: they are not kept in the
+// connection's statement cache (`persistent(false)`), where hundreds of large prepared
+// statements would make memory grow with the data.
 
 fn upsert_tail() -> String {
     let sets: Vec<String> = COMPLAINT_COLUMNS
@@ -213,6 +217,7 @@ impl Store {
                 q.push(")");
                 let found: Vec<Vec<u8>> = q
                     .build_query_scalar()
+                    .persistent(false)
                     .fetch_all(pool)
                     .await
                     .context(|| format!("looking up archived payloads of {channel}"))?;
@@ -237,6 +242,7 @@ impl Store {
                 q.push(")");
                 let found: Vec<(String, String, DateTime<Utc>)> = q
                     .build_query_as()
+                    .persistent(false)
                     .fetch_all(pool)
                     .await
                     .context(|| "looking up stored complaints".into())?;
@@ -273,6 +279,7 @@ impl Store {
                 });
                 q.push(" ON CONFLICT (channel, content_hash) DO NOTHING");
                 q.build()
+                    .persistent(false)
                     .execute(&mut *tx)
                     .await
                     .context(|| format!("archiving raw payloads of {channel}"))?;
@@ -282,6 +289,7 @@ impl Store {
                 q.push_values(chunk, |mut b, row| push_complaint!(b, row, w.now));
                 q.push(&upsert);
                 q.build()
+                    .persistent(false)
                     .execute(&mut *tx)
                     .await
                     .context(|| format!("upserting complaints of {channel}"))?;
@@ -300,6 +308,7 @@ impl Store {
                 });
                 q.push(" ON CONFLICT (complaint_id, event_key) DO NOTHING");
                 q.build()
+                    .persistent(false)
                     .execute(&mut *tx)
                     .await
                     .context(|| format!("appending events of {channel}"))?;
@@ -387,9 +396,10 @@ impl Store {
 
 impl Store {
     /// Starts rebuilding the unified tables from `raw_records`: keeps a snapshot of each row's
-    /// hash and `synced_at` (so that an unchanged row keeps its `synced_at`), then empties
-    /// `complaints`, `complaint_events` and the open quarantine of archived records. A rebuild
-    /// that was interrupted is started again from its first snapshot.
+    /// hash and `synced_at` (so that an unchanged row keeps its `synced_at`) and marks the
+    /// rebuild, then empties `complaints`, `complaint_events` and the open quarantine of
+    /// archived records. A rebuild that was interrupted is started again from its first
+    /// snapshot.
     pub async fn begin_rebuild(&self) -> Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await.context(|| "starting a rebuild".into())?;
@@ -422,14 +432,17 @@ impl Store {
                 .await
                 .context(|| "marking the rebuild".into())?;
             }
+            tx.commit().await.context(|| "starting a rebuild".into())?;
+            // Each delete is its own transaction: inside a larger one SQLite would keep every
+            // page it changes in a statement journal (in memory). The marker above makes an
+            // interrupted rebuild start again here, from the same snapshot.
             for sql in [
                 "DELETE FROM complaint_events",
                 "DELETE FROM complaints",
                 "DELETE FROM quarantine WHERE resolved_at IS NULL AND raw_id IS NOT NULL",
             ] {
-                sqlx::query(sql).execute(&mut *tx).await.context(|| format!("rebuild: {sql}"))?;
+                sqlx::query(sql).execute(pool).await.context(|| format!("rebuild: {sql}"))?;
             }
-            tx.commit().await.context(|| "starting a rebuild".into())?;
             Ok(())
         })
     }
