@@ -126,9 +126,9 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true)
-            // Bulk writes: statement sub-journals in memory, a page cache that holds the
-            // indexes' hot pages, and fewer, larger WAL checkpoints.
-            .pragma("temp_store", "MEMORY")
+            // Bulk writes: a page cache for the indexes' hot pages, and fewer, larger WAL
+            // checkpoints. (Statement journals stay in temporary files: in memory, one
+            // statement over a million rows would hold every page it changed.)
             .pragma("cache_size", "-8192")
             .pragma("wal_autocheckpoint", "4000");
         let pool = SqlitePoolOptions::new()

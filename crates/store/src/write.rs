@@ -450,16 +450,17 @@ impl Store {
     /// Ends a rebuild: rows whose content is what it was before keep their old `synced_at`.
     pub async fn finish_rebuild(&self) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.context(|| "finishing a rebuild".into())?;
+            // One statement of its own: no transaction around it to journal every row for.
             sqlx::query(
                 "UPDATE complaints SET synced_at = (SELECT s.synced_at FROM rebuild_snapshot s \
                  WHERE s.complaint_id = complaints.complaint_id AND s.row_hash = complaints.row_hash) \
                  WHERE EXISTS (SELECT 1 FROM rebuild_snapshot s \
                  WHERE s.complaint_id = complaints.complaint_id AND s.row_hash = complaints.row_hash)",
             )
-            .execute(&mut *tx)
+            .execute(pool)
             .await
             .context(|| "restoring synced_at of unchanged rows".into())?;
+            let mut tx = pool.begin().await.context(|| "finishing a rebuild".into())?;
             sqlx::query("DROP TABLE rebuild_snapshot")
                 .execute(&mut *tx)
                 .await
