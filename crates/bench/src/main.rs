@@ -103,6 +103,20 @@ fn engine(store: Store) -> Result<Engine> {
     Ok(Engine::new(store, normaliser, EngineOptions::default()))
 }
 
+/// Syncs `connector` into the store at `db`, timing the sync alone.
+async fn sync_into(connector: &dyn DynPullConnector, db: &str, m: &mut Measured) -> Result<()> {
+    let engine = engine(Store::open(db).await?)?;
+    let start = Instant::now();
+    let r = engine.sync(connector, &NoProgress).await?;
+    m.secs = start.elapsed().as_secs_f64();
+    m.records = r.counts.fetched;
+    m.inserted = r.counts.inserted;
+    if let Some(e) = r.error {
+        bail!("sync failed: {e}");
+    }
+    Ok(())
+}
+
 async fn worker(job: Job) -> Result<Measured> {
     let start = Instant::now();
     let mut m = Measured::default();
@@ -121,33 +135,13 @@ async fn worker(job: Job) -> Result<Measured> {
                 start_from: None,
             };
             let c = aduan_sp4n_lapor::Sp4nLapor::with_secret(config, Secret::new(d.client_secret))?;
-            let engine = engine(Store::open(&db).await?)?;
-            let start = Instant::now();
-            let r = engine
-                .sync(&c as &dyn DynPullConnector, &NoProgress)
-                .await?;
-            m.secs = start.elapsed().as_secs_f64();
-            m.records = r.counts.fetched;
-            m.inserted = r.counts.inserted;
-            if let Some(e) = r.error {
-                bail!("sync failed: {e}");
-            }
+            sync_into(&c, &db, &mut m).await?;
         }
         Job::Cc112 { dir, db } => {
             let config: aduan_cc112::Config =
                 serde_json::from_value(serde_json::json!({ "dir": dir, "settle_secs": 0 }))?;
             let c = aduan_cc112::Cc112::new(config, None)?;
-            let engine = engine(Store::open(&db).await?)?;
-            let start = Instant::now();
-            let r = engine
-                .sync(&c as &dyn DynPullConnector, &NoProgress)
-                .await?;
-            m.secs = start.elapsed().as_secs_f64();
-            m.records = r.counts.fetched;
-            m.inserted = r.counts.inserted;
-            if let Some(e) = r.error {
-                bail!("sync failed: {e}");
-            }
+            sync_into(&c, &db, &mut m).await?;
         }
         Job::Renormalise { db } => {
             let engine = engine(Store::open(&db).await?)?;
