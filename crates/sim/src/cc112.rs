@@ -554,17 +554,21 @@ impl Cc112State {
         call
     }
 
+    /// The calls of day `d` made by `now`.
+    fn calls_as_of(&self, d: u32, now: DateTime<FixedOffset>) -> Vec<Call> {
+        self.calls(d)
+            .into_iter()
+            .filter(|c| c.called <= now)
+            .collect()
+    }
+
     fn render(
         &self,
         d: u32,
         now: DateTime<FixedOffset>,
     ) -> Option<(Vec<u8>, DateTime<FixedOffset>)> {
         let date = self.day(d);
-        let calls: Vec<Call> = self
-            .calls(d)
-            .into_iter()
-            .filter(|c| c.called <= now)
-            .collect();
+        let calls = self.calls_as_of(d, now);
         if calls.is_empty() {
             return None;
         }
@@ -670,11 +674,7 @@ impl Cc112State {
         let now = self.now();
         let mut s = Cc112Stats::default();
         for d in 0..self.config.days {
-            let calls: Vec<Call> = self
-                .calls(d)
-                .into_iter()
-                .filter(|c| c.called <= now)
-                .collect();
+            let calls = self.calls_as_of(d, now);
             if calls.is_empty() {
                 continue;
             }

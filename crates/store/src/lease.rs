@@ -32,14 +32,9 @@ enum Inner {
     },
 }
 
-/// A stable 64-bit key for an advisory lock (FNV-1a).
+/// A stable 64-bit key for an advisory lock.
 fn lock_key(scope: &str, channel: &str) -> i64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in scope.bytes().chain([0]).chain(channel.bytes()) {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h as i64
+    crate::fnv1a(scope.bytes().chain([0]).chain(channel.bytes())) as i64
 }
 
 impl Store {

@@ -64,6 +64,13 @@ pub struct Store {
     schema: Option<String>,
 }
 
+/// FNV-1a, 64 bits: a stable hash for lock keys and table fingerprints (not for security).
+pub(crate) fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
+    bytes.into_iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 /// A URL with its password replaced, for messages.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

@@ -205,12 +205,8 @@ impl Store {
         let result = self
             .query("SELECT * FROM complaints ORDER BY complaint_id")
             .await?;
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         let text = serde_json::to_string(&result.rows).unwrap_or_default();
-        for b in text.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        let h = crate::fnv1a(text.bytes());
         Ok(format!("{:016x}:{}", h, result.rows.len()))
     }
 

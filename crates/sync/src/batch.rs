@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use aduan_core::{FieldError, RawRecord, SourceComplaint};
 use aduan_normalise::Normaliser;
 use aduan_store::{ComplaintRow, EventRow, NewRaw, QuarantineRow, Store, WriteBatch};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::Result;
@@ -39,6 +39,12 @@ fn hex_hash(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// Whether a version (its content hash and `updated_at`) changes the stored row: different
+/// content, and not older than what is stored.
+fn changes(stored: &aduan_store::CurrentRow, row_hash: &str, updated_at: DateTime<Utc>) -> bool {
+    stored.row_hash != row_hash && stored.updated_at <= updated_at
+}
+
 /// Processes one batch of raw records of `channel` and commits it with `cursor`.
 ///
 /// With `archive`, payloads already archived are recognised by their hash and change
@@ -70,7 +76,7 @@ pub(crate) async fn process(
     let mut order: Vec<String> = Vec::new();
     let mut latest: HashMap<String, ComplaintRow> = HashMap::new();
     let mut events: Vec<EventRow> = Vec::new();
-    let mut outcomes: Vec<(String, String, chrono::DateTime<Utc>)> = Vec::new();
+    let mut outcomes: Vec<(String, String, DateTime<Utc>)> = Vec::new();
     for (record, hash) in records.into_iter().zip(hashes) {
         if known.contains(&hash) || !seen.insert(hash.clone()) {
             counts.unchanged += 1;
@@ -158,7 +164,7 @@ pub(crate) async fn process(
     for (id, row_hash, updated_at) in outcomes {
         match current.get(&id) {
             None => counts.inserted += 1,
-            Some(c) if c.row_hash == row_hash || c.updated_at > updated_at => {
+            Some(c) if !changes(c, &row_hash, updated_at) => {
                 counts.unchanged += 1;
                 continue;
             }
@@ -177,9 +183,9 @@ pub(crate) async fn process(
         .iter()
         .filter_map(|id| latest.remove(id))
         .filter(|row| {
-            stored.get(&row.complaint.complaint_id).is_none_or(|c| {
-                c.row_hash != row.row_hash && c.updated_at <= row.complaint.updated_at
-            })
+            stored
+                .get(&row.complaint.complaint_id)
+                .is_none_or(|c| changes(c, &row.row_hash, row.complaint.updated_at))
         })
         .collect();
     let changed: HashSet<&str> = complaints
