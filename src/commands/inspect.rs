@@ -137,7 +137,7 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
                 ids
             };
             let engine = engine(config, store, load_normaliser(config)?);
-            let (resolved, failing) = engine.retry_quarantine(&ids, &registry::parsers()).await?;
+            let (resolved, failing) = engine.retry_quarantine(&ids, &registry::specs()).await?;
             for (id, why) in &failing {
                 println!("#{id} still fails: {why}");
             }

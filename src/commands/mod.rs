@@ -125,7 +125,7 @@ async fn renormalise(config: &AppConfig) -> Result<ExitCode> {
     let bar = Bar::new();
     let started = std::time::Instant::now();
     let counts = engine
-        .renormalise(&registry::parsers(), &bar)
+        .renormalise(&registry::specs(), &bar)
         .await
         .context("rebuilding the unified tables")?;
     bar.finish();

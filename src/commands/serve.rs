@@ -36,18 +36,23 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
         shutdown_grace: Duration::from_secs(s.shutdown_grace_secs),
         max_body_bytes: s.max_body_bytes,
     };
+    // Push channels' webhook secrets are read now: a missing one stops start-up.
+    let pushed = registry::push_channels(config)?;
     let mut service = Service::new(store.clone(), options);
-    if channels.is_empty() {
+    let engine = engine(config, store.clone(), load_normaliser(config)?);
+    let mut webhooks = Webhooks::new();
+    for (spec, routes) in pushed {
+        webhooks = webhooks.push(engine.clone(), spec, routes);
+    }
+    if channels.is_empty() && webhooks.channels().is_empty() {
         tracing::warn!(
-            "No enabled channel has a schedule; serving health, readiness and metrics only."
+            "No enabled channel has a schedule or webhooks; serving health, readiness and metrics only."
         );
-    } else {
-        let engine = engine(config, store.clone(), load_normaliser(config)?);
+    }
+    if !channels.is_empty() {
         service = service.schedule(engine, channels);
     }
-    // Push channels (Wadul Aladin, the smart-city app) mount their endpoints here once their
-    // connectors exist.
-    service = service.webhooks(Webhooks::new());
+    service = service.webhooks(webhooks);
 
     let addr = listen.unwrap_or(&config.service.listen);
     let listener = tokio::net::TcpListener::bind(addr)

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aduan_core::{ParseFn, PullConnector, Secret};
+use aduan_core::{ChannelSpec, PullConnector, Secret};
 use aduan_sim::{Cc112Config, RunningSim, SimConfig, Simulator, Sp4nConfig, Sp4nFaults};
 use aduan_sp4n_lapor::Sp4nLapor;
 use aduan_store::testing::TestStore;
@@ -46,8 +46,8 @@ pub fn engine(ts: &TestStore) -> Engine {
     Engine::new(ts.store.clone(), normaliser(), EngineOptions::default())
 }
 
-pub fn parsers() -> HashMap<&'static str, ParseFn> {
-    aduan_app::registry::parsers()
+pub fn parsers() -> HashMap<&'static str, ChannelSpec> {
+    aduan_app::registry::specs()
 }
 
 /// The SP4N-LAPOR! connector pointed at the simulator, with quick retries and a short timeout.

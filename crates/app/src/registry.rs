@@ -2,8 +2,9 @@
 //! and its mapping table in `config/mappings/`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use aduan_core::{ChannelSpec, DynPullConnector, ParseFn, Secret};
+use aduan_core::{ChannelSpec, DynPullConnector, PushSink, Secret};
 use aduan_sim::RunningSim;
 
 use crate::config::AppConfig;
@@ -11,6 +12,13 @@ use crate::{Error, Result};
 
 /// Builds a channel's connector pointed at the running simulator.
 pub type DemoFn = fn(&RunningSim) -> aduan_core::Result<Box<dyn DynPullConnector>>;
+
+/// A push channel's router, given the sink its handlers store deliveries through.
+pub type WebhookRoutes = Box<dyn FnOnce(Arc<dyn PushSink>) -> axum::Router + Send>;
+
+/// Reads a push channel's settings (and its secrets from the environment) into the
+/// builder of its webhook routes; a missing secret fails here, at start-up.
+pub type WebhookFn = fn(serde_json::Value) -> aduan_core::Result<WebhookRoutes>;
 
 /// A registered channel.
 #[derive(Clone, Copy)]
@@ -21,6 +29,8 @@ pub struct Registered {
     pub mappings: &'static str,
     /// Its connector pointed at the simulator, for `aduan demo` (`None`: not simulated yet).
     pub demo: Option<DemoFn>,
+    /// Its webhook endpoints, for a push channel.
+    pub webhook: Option<WebhookFn>,
 }
 
 impl std::fmt::Debug for Registered {
@@ -56,6 +66,7 @@ pub fn registry() -> Vec<Registered> {
                     config, secret,
                 )?))
             }),
+            webhook: None,
         },
         Registered {
             spec: ChannelSpec::of::<aduan_cc112::Cc112>(),
@@ -73,16 +84,30 @@ pub fn registry() -> Vec<Registered> {
                 };
                 Ok(Box::new(aduan_cc112::Cc112::new(config, None)?))
             }),
+            webhook: None,
+        },
+        Registered {
+            spec: ChannelSpec::of::<aduan_smart_city::SmartCity>(),
+            mappings: include_str!("../../../config/mappings/smart_city.toml"),
+            demo: None,
+            webhook: Some(|settings| {
+                let config: aduan_smart_city::Config =
+                    serde_json::from_value(settings).map_err(|e| aduan_core::Error::Config {
+                        channel: aduan_smart_city::CHANNEL.into(),
+                        message: e.to_string(),
+                    })?;
+                let secret = aduan_smart_city::webhook::secret(&config)?;
+                Ok(Box::new(move |sink| {
+                    aduan_smart_city::webhook::routes_with_secret(secret, sink)
+                }))
+            }),
         },
     ]
 }
 
-/// The parsers of every registered channel, by id.
-pub fn parsers() -> HashMap<&'static str, ParseFn> {
-    registry()
-        .iter()
-        .map(|r| (r.spec.id, r.spec.parse))
-        .collect()
+/// Every registered channel's parser (and fold), by id.
+pub fn specs() -> HashMap<&'static str, ChannelSpec> {
+    registry().iter().map(|r| (r.spec.id, r.spec)).collect()
 }
 
 /// The ids of every registered channel, comma-separated.
@@ -131,6 +156,22 @@ pub fn connectors(
         }
         let settings = config.connector_settings(r.spec.id).unwrap_or_default();
         out.push((r.spec.build)(settings)?);
+    }
+    Ok(out)
+}
+
+/// The enabled push channels of the configuration, with their webhook routes' builders.
+pub fn push_channels(config: &AppConfig) -> Result<Vec<(ChannelSpec, WebhookRoutes)>> {
+    let mut out = Vec::new();
+    for r in registry() {
+        let (Some(webhook), Some(channel)) = (r.webhook, config.channels.get(r.spec.id)) else {
+            continue;
+        };
+        if !channel.enabled {
+            continue;
+        }
+        let settings = config.connector_settings(r.spec.id).unwrap_or_default();
+        out.push((r.spec, webhook(settings)?));
     }
     Ok(out)
 }

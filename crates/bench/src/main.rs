@@ -147,7 +147,7 @@ async fn worker(job: Job) -> Result<Measured> {
             let engine = engine(Store::open(&db).await?)?;
             let start = Instant::now();
             let c = engine
-                .renormalise(&aduan_app::registry::parsers(), &NoProgress)
+                .renormalise(&aduan_app::registry::specs(), &NoProgress)
                 .await?;
             m.secs = start.elapsed().as_secs_f64();
             m.records = c.fetched;

@@ -59,6 +59,53 @@ pub trait PullConnector: Send + Sync + Sized + 'static {
 
     /// Reads a raw payload into records in the channel's own words. Pure: no I/O.
     fn parse(raw: &RawRecord) -> Result<Vec<SourceComplaint>, FieldError>;
+
+    /// For a channel whose complaints are folded from several payloads (a report's
+    /// versions and its deletion, a message thread and its case): how. `None` (the default):
+    /// each payload is read on its own by [`parse`](Self::parse).
+    const FOLD: Option<Fold> = None;
+}
+
+/// What [`Fold::parse`] made of one group's payloads.
+#[derive(Debug, Default)]
+pub struct Folded {
+    /// The group's complaints, each as it stands after every payload of the group.
+    pub complaints: Vec<SourceComplaint>,
+    /// Payloads that could not be read, by index into the slice given, with why; the rest
+    /// were still read.
+    pub errors: Vec<(usize, FieldError)>,
+}
+
+/// How a channel folds several payloads into its complaints.
+///
+/// Payloads are put in groups by [`keys`](Self::keys) when they are archived (a report id,
+/// a sender); whenever a group gets a new payload, [`parse`](Self::parse) reads the whole
+/// group again. Both are pure.
+#[derive(Clone, Copy)]
+pub struct Fold {
+    /// The groups a payload belongs to; an error quarantines the payload.
+    pub keys: fn(&RawRecord) -> Result<Vec<String>, FieldError>,
+    /// Reads every payload of one group (given in arrival order) into its complaints.
+    pub parse: fn(&str, &[RawRecord]) -> Folded,
+}
+
+impl std::fmt::Debug for Fold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Fold")
+    }
+}
+
+/// What a webhook handler hands a verified delivery to: the engine's durable inbox.
+#[async_trait]
+pub trait PushSink: Send + Sync {
+    /// Stores the payload durably (archive and inbox) and returns once it is safe to answer
+    /// 2xx: `true` when it was new, `false` when the same payload was stored before. It is
+    /// folded into complaints after the answer.
+    async fn accept(&self, raw: RawRecord) -> Result<bool>;
+
+    /// Counts a delivery refused before anything was stored; `reason` is a short, stable
+    /// word (`bad_signature`, `stale`, `malformed`), never the delivery's content.
+    fn rejected(&self, reason: &'static str);
 }
 
 /// The object-safe face of a [`PullConnector`], so that a registry can hold them all.
@@ -70,6 +117,8 @@ pub trait DynPullConnector: Send + Sync {
     async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>>;
     /// See [`PullConnector::parse`].
     fn parse(&self, raw: &RawRecord) -> Result<Vec<SourceComplaint>, FieldError>;
+    /// See [`PullConnector::FOLD`].
+    fn fold(&self) -> Option<Fold>;
 }
 
 #[async_trait]
@@ -82,6 +131,9 @@ impl<C: PullConnector> DynPullConnector for C {
     }
     fn parse(&self, raw: &RawRecord) -> Result<Vec<SourceComplaint>, FieldError> {
         C::parse(raw)
+    }
+    fn fold(&self) -> Option<Fold> {
+        C::FOLD
     }
 }
 
@@ -98,6 +150,8 @@ pub struct ChannelSpec {
     pub id: &'static str,
     /// Its parser.
     pub parse: ParseFn,
+    /// How it folds payloads into complaints, if it does.
+    pub fold: Option<Fold>,
     /// Its connector factory.
     pub build: BuildFn,
 }
@@ -108,6 +162,7 @@ impl ChannelSpec {
         Self {
             id: C::CHANNEL,
             parse: C::parse,
+            fold: C::FOLD,
             build: |value| {
                 let config: C::Config =
                     serde_json::from_value(value).map_err(|e| Error::Config {

@@ -21,8 +21,8 @@ mod secret;
 pub mod time;
 
 pub use connector::{
-    Batch, BatchSource, BuildFn, ChannelSpec, DynPullConnector, FaultCounts, ParseFn,
-    PullConnector, RawRecord,
+    Batch, BatchSource, BuildFn, ChannelSpec, DynPullConnector, FaultCounts, Fold, Folded, ParseFn,
+    PullConnector, PushSink, RawRecord,
 };
 pub use error::{Error, FieldError, Result};
 pub use model::{

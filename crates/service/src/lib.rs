@@ -49,7 +49,7 @@ use tokio::task::JoinSet;
 
 pub use error::{Error, Result};
 pub use scheduler::ScheduledChannel;
-pub use webhooks::{Deliveries, Webhooks};
+pub use webhooks::{Deliveries, PushRoutes, Webhooks};
 
 use metrics::Metrics;
 use scheduler::Backoff;
@@ -160,13 +160,16 @@ impl Service {
             }
         }
 
+        let mut webhooks = self.webhooks;
+        for pushed in webhooks.take_pushed() {
+            schedulers.spawn(webhooks::inbox_loop(pushed, stop_rx.clone()));
+        }
         let app = router(
             AppState {
                 store: self.store.clone(),
                 metrics: metrics.clone(),
             },
-            self.webhooks
-                .into_router(&metrics, self.options.max_body_bytes),
+            webhooks.into_router(&metrics, self.options.max_body_bytes),
         );
         let mut server_stop = stop_rx.clone();
         let mut server = tokio::spawn(

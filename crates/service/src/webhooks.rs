@@ -1,17 +1,32 @@
 //! Where push channels mount their webhook endpoints.
 //!
 //! A push connector gives a [`Router`] of its own paths (`/webhooks/<channel>`, …) whose
-//! handlers verify a delivery, archive it and answer; the service merges it into its HTTP
-//! server behind a request body limit and counts deliveries for `/metrics`. Handlers read the
-//! body through an extractor (`Bytes`, `Json`, …), which is what enforces the limit; a body
-//! over it is answered `413` and counted as rejected (`body_too_large`) here.
+//! handlers verify a delivery and hand it to a [`PushSink`]; the service merges it into its
+//! HTTP server behind a request body limit and counts deliveries for `/metrics`. Handlers read
+//! the body through an extractor (`Bytes`, `Json`, …), which is what enforces the limit; a
+//! body over it is answered `413` and counted as rejected (`body_too_large`) here.
+//!
+//! The sink of [`Webhooks::push`] is the engine's inbox: a delivery is archived and queued in
+//! one transaction before the handler answers, and a task of the service folds the queue into
+//! complaints right after (woken by the delivery), every few seconds, and once at start, so
+//! that what a crash or another replica left queued is folded too.
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use aduan_core::{ChannelSpec, PushSink, RawRecord};
+use aduan_sync::Engine;
+use async_trait::async_trait;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Router;
+use tokio::sync::{watch, Notify};
 
 use crate::metrics::Metrics;
+
+/// How often the inbox is looked at without a delivery waking it.
+const INBOX_EVERY: Duration = Duration::from_secs(5);
 
 /// Counts one push channel's webhook deliveries (`aduan_webhook_deliveries_total`).
 #[derive(Debug, Clone)]
@@ -40,10 +55,21 @@ impl Deliveries {
 
 type Build = Box<dyn FnOnce(Deliveries) -> Router + Send>;
 
+/// A push channel's router, given the sink its handlers store deliveries through.
+pub type PushRoutes = Box<dyn FnOnce(Arc<dyn PushSink>) -> Router + Send>;
+
+/// A push channel whose deliveries go to the engine's inbox.
+pub(crate) struct Pushed {
+    pub engine: Engine,
+    pub spec: ChannelSpec,
+    pub wake: Arc<Notify>,
+}
+
 /// The push channels' webhook endpoints, for [`Service::webhooks`](crate::Service::webhooks).
 #[derive(Default)]
 pub struct Webhooks {
     mounts: Vec<(&'static str, Build)>,
+    pushed: Vec<Pushed>,
 }
 
 impl std::fmt::Debug for Webhooks {
@@ -69,6 +95,31 @@ impl Webhooks {
     ) -> Self {
         self.mounts.push((channel, Box::new(build)));
         self
+    }
+
+    /// Mounts a push channel whose deliveries are stored in `engine`'s inbox and folded
+    /// into complaints by the service: `routes` gets the sink its handlers call.
+    pub fn push(mut self, engine: Engine, spec: ChannelSpec, routes: PushRoutes) -> Self {
+        let wake = Arc::new(Notify::new());
+        let sink_engine = engine.clone();
+        let sink_wake = Arc::clone(&wake);
+        self.mounts.push((
+            spec.id,
+            Box::new(move |deliveries| {
+                routes(Arc::new(InboxSink {
+                    engine: sink_engine,
+                    deliveries,
+                    wake: sink_wake,
+                }))
+            }),
+        ));
+        self.pushed.push(Pushed { engine, spec, wake });
+        self
+    }
+
+    /// The push channels whose inbox the service folds.
+    pub(crate) fn take_pushed(&mut self) -> Vec<Pushed> {
+        std::mem::take(&mut self.pushed)
     }
 
     /// The channels mounted.
@@ -101,5 +152,67 @@ impl Webhooks {
             router = router.merge(routes);
         }
         router
+    }
+}
+
+/// Stores deliveries in the engine's inbox, counts them, and wakes the channel's folder.
+struct InboxSink {
+    engine: Engine,
+    deliveries: Deliveries,
+    wake: Arc<Notify>,
+}
+
+#[async_trait]
+impl PushSink for InboxSink {
+    async fn accept(&self, raw: RawRecord) -> aduan_core::Result<bool> {
+        let channel = self.deliveries.channel();
+        match self.engine.receive(channel, raw).await {
+            Ok(new) => {
+                self.deliveries.accepted();
+                self.wake.notify_one();
+                Ok(new)
+            }
+            Err(e) => {
+                self.deliveries.rejected("not_stored");
+                Err(aduan_core::Error::Transport {
+                    channel: channel.to_string(),
+                    message: format!("storing a webhook delivery: {e}"),
+                })
+            }
+        }
+    }
+
+    fn rejected(&self, reason: &'static str) {
+        self.deliveries.rejected(reason);
+    }
+}
+
+/// Folds a push channel's inbox: at start, when a delivery wakes it, and every few seconds
+/// (deliveries another replica stored, or a fold that failed), until the service stops.
+pub(crate) async fn inbox_loop(pushed: Pushed, mut stop: watch::Receiver<bool>) {
+    let channel = pushed.spec.id;
+    let mut every = tokio::time::interval(INBOX_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            () = pushed.wake.notified() => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        match pushed.engine.drain_inbox(&pushed.spec).await {
+            Ok(Some(c)) if c.fetched > 0 => tracing::info!(
+                channel,
+                deliveries = c.fetched,
+                inserted = c.inserted,
+                updated = c.updated,
+                unchanged = c.unchanged,
+                quarantined = c.quarantined,
+                "Webhook deliveries folded."
+            ),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(channel, error = %e, "Folding webhook deliveries failed; tried again shortly.")
+            }
+        }
     }
 }

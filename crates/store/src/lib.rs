@@ -31,7 +31,9 @@ use sqlx::{PgPool, SqlitePool};
 pub use error::{Error, Result};
 pub use lease::Lease;
 pub use read::{ChannelStatus, QuarantineEntry, QueryResult, StoredRaw, SummaryRow};
-pub use write::{ComplaintRow, CurrentRow, EventRow, NewRaw, QuarantineRow, RunRecord, WriteBatch};
+pub use write::{
+    ComplaintRow, CurrentRow, EventRow, GroupLink, NewRaw, QuarantineRow, RunRecord, WriteBatch,
+};
 
 use error::Context;
 

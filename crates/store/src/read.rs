@@ -177,6 +177,59 @@ impl Store {
         })
     }
 
+    /// Up to `limit` webhook deliveries of `channel` stored but not yet folded, oldest first.
+    pub async fn inbox(&self, channel: &str, limit: i64) -> Result<Vec<StoredRaw>> {
+        on_pool!(self, pool => {
+            sqlx::query_as::<_, StoredRaw>(
+                "SELECT r.raw_id, r.channel, r.source_ref, r.external_id, r.received_at, r.content_hash, r.payload \
+                 FROM push_inbox i JOIN raw_records r ON r.raw_id = i.raw_id \
+                 WHERE i.channel = $1 ORDER BY i.raw_id LIMIT $2",
+            )
+            .bind(channel)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+            .context(|| format!("reading the inbox of {channel}"))
+        })
+    }
+
+    /// Every archived payload of the groups `keys` of `channel`, as (group, payload), in
+    /// arrival order within each group.
+    pub async fn group_raws(
+        &self,
+        channel: &str,
+        keys: &[&str],
+    ) -> Result<Vec<(String, StoredRaw)>> {
+        let mut out = Vec::new();
+        for chunk in keys.chunks(500) {
+            on_pool!(self, pool => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT g.group_key, r.raw_id, r.channel, r.source_ref, r.external_id, r.received_at, r.content_hash, r.payload \
+                     FROM raw_groups g JOIN raw_records r ON r.raw_id = g.raw_id WHERE g.channel = ",
+                );
+                q.push_bind(channel).push(" AND g.group_key IN (");
+                let mut sep = q.separated(", ");
+                for k in chunk {
+                    sep.push_bind(*k);
+                }
+                q.push(") ORDER BY g.group_key, r.raw_id");
+                let rows = q
+                    .build()
+                    .persistent(false)
+                    .fetch_all(pool)
+                    .await
+                    .context(|| format!("reading grouped payloads of {channel}"))?;
+                for row in rows {
+                    let key: String = row.try_get(0).context(|| "reading a group key".into())?;
+                    let raw = <StoredRaw as sqlx::FromRow<_>>::from_row(&row)
+                        .context(|| "reading a grouped payload".into())?;
+                    out.push((key, raw));
+                }
+            });
+        }
+        Ok(out)
+    }
+
     /// Channels that have archived payloads.
     pub async fn raw_channels(&self) -> Result<Vec<String>> {
         on_pool!(self, pool => {

@@ -59,6 +59,15 @@ pub struct QuarantineRow {
     pub payload: Vec<u8>,
 }
 
+/// A payload's membership of a group (see `raw_groups`): the payload by its hash.
+#[derive(Debug, Clone)]
+pub struct GroupLink {
+    /// SHA-256 of the payload (archived before or in the same batch).
+    pub content_hash: Vec<u8>,
+    /// The group.
+    pub group_key: String,
+}
+
 /// Everything one batch writes, committed together.
 #[derive(Debug, Default)]
 pub struct WriteBatch<'a> {
@@ -76,6 +85,10 @@ pub struct WriteBatch<'a> {
     pub events: &'a [EventRow],
     /// Records that failed.
     pub quarantine: &'a [QuarantineRow],
+    /// Payloads' groups (channels that fold payloads), after `raws`.
+    pub links: &'a [GroupLink],
+    /// Webhook deliveries of `push_inbox` this batch folded (removed from it).
+    pub inbox_done: &'a [i64],
     /// The cursor covering this batch (`None`: unchanged).
     pub cursor: Option<&'a str>,
 }
@@ -284,6 +297,32 @@ impl Store {
                     .await
                     .context(|| format!("archiving raw payloads of {channel}"))?;
             }
+            for link in w.links {
+                sqlx::query(
+                    "INSERT INTO raw_groups (channel, group_key, raw_id) \
+                     SELECT $1, $2, raw_id FROM raw_records WHERE channel = $1 AND content_hash = $3 \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(channel)
+                .bind(&link.group_key)
+                .bind(&link.content_hash)
+                .execute(&mut *tx)
+                .await
+                .context(|| format!("linking a payload of {channel} to its group"))?;
+            }
+            for chunk in w.inbox_done.chunks(CHUNK) {
+                let mut q = QueryBuilder::new("DELETE FROM push_inbox WHERE raw_id IN (");
+                let mut sep = q.separated(", ");
+                for id in chunk {
+                    sep.push_bind(*id);
+                }
+                q.push(")");
+                q.build()
+                    .persistent(false)
+                    .execute(&mut *tx)
+                    .await
+                    .context(|| format!("clearing folded deliveries of {channel}"))?;
+            }
             for chunk in w.complaints.chunks(CHUNK) {
                 let mut q = QueryBuilder::new(format!("INSERT INTO complaints ({COMPLAINT_COLUMNS}) "));
                 q.push_values(chunk, |mut b, row| push_complaint!(b, row, w.now));
@@ -348,6 +387,48 @@ impl Store {
                 .await
                 .context(|| format!("committing a batch of {channel}"))?;
             Ok(())
+        })
+    }
+
+    /// Stores a webhook delivery: archives it and puts it in `push_inbox`, in one
+    /// transaction. Returns `false` when the same payload was archived before (nothing is
+    /// written then).
+    pub async fn receive(&self, channel: &str, raw: &NewRaw) -> Result<bool> {
+        on_pool!(self, pool => {
+            let mut tx = pool
+                .begin()
+                .await
+                .context(|| format!("starting to store a delivery of {channel}"))?;
+            let inserted = sqlx::query(
+                "INSERT INTO raw_records (channel, source_ref, external_id, received_at, content_hash, payload) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (channel, content_hash) DO NOTHING",
+            )
+            .bind(channel)
+            .bind(&raw.source_ref)
+            .bind(&raw.external_id)
+            .bind(raw.received_at)
+            .bind(&raw.content_hash)
+            .bind(&raw.payload)
+            .execute(&mut *tx)
+            .await
+            .context(|| format!("archiving a delivery of {channel}"))?
+            .rows_affected();
+            if inserted == 0 {
+                return Ok(false);
+            }
+            sqlx::query(
+                "INSERT INTO push_inbox (raw_id, channel, received_at) \
+                 SELECT raw_id, channel, received_at FROM raw_records WHERE channel = $1 AND content_hash = $2",
+            )
+            .bind(channel)
+            .bind(&raw.content_hash)
+            .execute(&mut *tx)
+            .await
+            .context(|| format!("queueing a delivery of {channel}"))?;
+            tx.commit()
+                .await
+                .context(|| format!("committing a delivery of {channel}"))?;
+            Ok(true)
         })
     }
 

@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use aduan_core::{EventKind, Kind, Status, UnifiedComplaint, UnifiedEvent, Urgency};
 use aduan_store::testing::{self, TestStore};
-use aduan_store::{ComplaintRow, EventRow, NewRaw, QuarantineRow, RunRecord, Store, WriteBatch};
+use aduan_store::{
+    ComplaintRow, EventRow, GroupLink, NewRaw, QuarantineRow, RunRecord, Store, WriteBatch,
+};
 use chrono::{DateTime, TimeZone, Utc};
 
 fn t(h: u32) -> DateTime<Utc> {
@@ -320,11 +322,76 @@ async fn opening_a_store_twice_migrates_once() {
     for ts in each_backend().await {
         ts.store.migrate().await.unwrap();
         ts.store.ready().await.unwrap();
+        // 0001_init and 0002_push, once each.
         assert_eq!(
             count(&ts.store, "schema_migrations").await,
-            1,
+            2,
             "{}",
             ts.label
         );
+    }
+}
+
+#[tokio::test]
+async fn a_delivery_is_stored_once_queued_and_cleared_by_the_batch_that_folds_it() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let d = raw(1);
+        assert!(s.receive("smart_city", &d).await.unwrap(), "{}", ts.label);
+        assert!(!s.receive("smart_city", &d).await.unwrap(), "{}", ts.label);
+        assert!(s.receive("smart_city", &raw(2)).await.unwrap());
+        let inbox = s.inbox("smart_city", 10).await.unwrap();
+        assert_eq!(inbox.len(), 2, "{}", ts.label);
+        assert!(s.inbox("cc112", 10).await.unwrap().is_empty());
+        // Both payloads belong to one group; the batch that folds the first clears it only.
+        let links: Vec<GroupLink> = [1u8, 2]
+            .iter()
+            .map(|n| GroupLink {
+                content_hash: vec![*n; 32],
+                group_key: "report-a".into(),
+            })
+            .collect();
+        s.write_batch(&WriteBatch {
+            channel: "smart_city",
+            now: t(1),
+            links: &links,
+            inbox_done: &[inbox[0].raw_id],
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+        s.write_batch(&WriteBatch {
+            channel: "smart_city",
+            now: t(2),
+            links: &links,
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+        let left = s.inbox("smart_city", 10).await.unwrap();
+        assert_eq!(left.len(), 1, "{}", ts.label);
+        assert_eq!(left[0].raw_id, inbox[1].raw_id);
+        let group = s
+            .group_raws("smart_city", &["report-a", "report-b"])
+            .await
+            .unwrap();
+        let got: Vec<(&str, &[u8])> = group
+            .iter()
+            .map(|(k, r)| (k.as_str(), r.payload.as_slice()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("report-a", &b"{\"n\":1}"[..]),
+                ("report-a", &b"{\"n\":2}"[..])
+            ],
+            "{}",
+            ts.label
+        );
+        assert!(s
+            .group_raws("cc112", &["report-a"])
+            .await
+            .unwrap()
+            .is_empty());
     }
 }

@@ -1,10 +1,12 @@
-//! One batch: archive, parse, normalise, decide, write.
+//! One batch: archive, parse (or fold), normalise, decide, write.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use aduan_core::{FieldError, RawRecord, SourceComplaint};
-use aduan_normalise::Normaliser;
-use aduan_store::{ComplaintRow, EventRow, NewRaw, QuarantineRow, Store, WriteBatch};
+use aduan_core::{FieldError, Fold, RawRecord, SourceComplaint};
+use aduan_normalise::{Normalised, Normaliser};
+use aduan_store::{
+    ComplaintRow, EventRow, GroupLink, NewRaw, QuarantineRow, Store, StoredRaw, WriteBatch,
+};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
@@ -45,118 +47,292 @@ fn changes(stored: &aduan_store::CurrentRow, row_hash: &str, updated_at: DateTim
     stored.row_hash != row_hash && stored.updated_at <= updated_at
 }
 
-/// Processes one batch of raw records of `channel` and commits it with `cursor`.
+/// How a channel's payloads are read.
+#[derive(Clone, Copy)]
+pub(crate) enum Reader<'a> {
+    /// Each payload on its own.
+    Each(&'a (dyn Fn(&RawRecord) -> Result<Vec<SourceComplaint>, FieldError> + Sync)),
+    /// Payloads folded by group.
+    Fold(Fold),
+}
+
+/// One batch's input.
+pub(crate) struct Input<'a> {
+    pub channel: &'a str,
+    pub run_id: Option<&'a str>,
+    pub records: Vec<RawRecord>,
+    pub cursor: Option<&'a str>,
+    /// Archive new payloads (and skip those archived before); otherwise every record is
+    /// read again and nothing is archived (rebuilds, retries, the webhook inbox).
+    pub archive: bool,
+    /// Webhook deliveries this batch folds, cleared from the inbox with it.
+    pub inbox_done: &'a [i64],
+}
+
+/// What a batch is about to write.
+#[derive(Default)]
+struct Collected {
+    raws: Vec<NewRaw>,
+    links: Vec<GroupLink>,
+    quarantine: Vec<QuarantineRow>,
+    /// Latest normalised version of each complaint in this batch, in first-seen order.
+    order: Vec<String>,
+    latest: HashMap<String, ComplaintRow>,
+    events: Vec<EventRow>,
+    outcomes: Vec<(String, String, DateTime<Utc>)>,
+}
+
+/// Normalises the complaints one payload (or one group) gave: all of them, or the first error.
+fn normalise_all(
+    normaliser: &Normaliser,
+    channel: &str,
+    sources: &[SourceComplaint],
+) -> Result<Vec<Normalised>, FieldError> {
+    sources
+        .iter()
+        .map(|s| {
+            normaliser
+                .normalise(s)
+                .map_err(|e| FieldError::new(channel, &s.external_id, "", e.to_string()))
+        })
+        .collect()
+}
+
+impl Collected {
+    /// Keeps one normalised complaint (the newest version of each id in the batch wins).
+    fn keep(&mut self, n: Normalised, counts: &mut Counts) {
+        for w in &n.warnings {
+            *counts.unknown.entry(w.to_string()).or_insert(0) += 1;
+        }
+        let row_hash = serde_json::to_vec(&n.complaint)
+            .map(|b| hex_hash(&b))
+            .unwrap_or_default();
+        for e in n.events {
+            let key = format!(
+                "{}|{}|{}|{}",
+                e.occurred_at.timestamp(),
+                e.kind,
+                e.actor.as_deref().unwrap_or(""),
+                e.body.as_deref().unwrap_or("")
+            );
+            self.events.push(EventRow {
+                event: e,
+                event_key: hex_hash(key.as_bytes())[..32].to_string(),
+            });
+        }
+        let id = n.complaint.complaint_id.clone();
+        self.outcomes
+            .push((id.clone(), row_hash.clone(), n.complaint.updated_at));
+        if !self.latest.contains_key(&id) {
+            self.order.push(id.clone());
+        }
+        let newer = self
+            .latest
+            .get(&id)
+            .is_none_or(|c| c.complaint.updated_at <= n.complaint.updated_at);
+        if newer {
+            self.latest.insert(
+                id,
+                ComplaintRow {
+                    complaint: n.complaint,
+                    row_hash,
+                },
+            );
+        }
+    }
+
+    /// Keeps a record that failed, with its payload; `counted` adds it to the run's counts
+    /// (a payload of a folded group read again is quarantined once, counted once).
+    fn quarantine(
+        &mut self,
+        channel: &str,
+        record: &RawRecord,
+        hash: &[u8],
+        e: FieldError,
+        counts: Option<&mut Counts>,
+    ) {
+        tracing::info!(channel, record = %e.record, field = %e.field, error = %e, "Record quarantined.");
+        if let Some(counts) = counts {
+            counts.quarantined += 1;
+            counts.last_error = Some(e.to_string());
+        }
+        self.quarantine.push(QuarantineRow {
+            content_hash: hash.to_vec(),
+            source_ref: record.source_ref.clone(),
+            record: e.record,
+            field: e.field,
+            reason: e.reason,
+            payload: record.payload.clone(),
+        });
+    }
+}
+
+fn to_record(r: StoredRaw) -> RawRecord {
+    RawRecord {
+        source_ref: r.source_ref,
+        external_id: r.external_id,
+        received_at: r.received_at,
+        payload: r.payload,
+    }
+}
+
+/// Processes one batch of raw records and commits it with its cursor.
 ///
 /// With `archive`, payloads already archived are recognised by their hash and change
-/// nothing, and new ones are archived in the same transaction. Without it (rebuilds,
-/// retries) every record is processed and nothing is archived again.
-#[allow(clippy::too_many_arguments)]
+/// nothing, and new ones are archived in the same transaction. A folding channel's new
+/// payloads are linked to their groups, and each group touched is read again whole.
 pub(crate) async fn process(
     store: &Store,
     normaliser: &Normaliser,
-    channel: &str,
-    run_id: Option<&str>,
-    parse: impl Fn(&RawRecord) -> Result<Vec<SourceComplaint>, FieldError>,
-    records: Vec<RawRecord>,
-    cursor: Option<&str>,
-    archive: bool,
+    reader: Reader<'_>,
+    input: Input<'_>,
     counts: &mut Counts,
 ) -> Result<()> {
-    counts.fetched += records.len() as u64;
-    let hashes: Vec<Vec<u8>> = records.iter().map(|r| sha256(&r.payload)).collect();
-    let known = if archive {
+    let channel = input.channel;
+    counts.fetched += input.records.len() as u64;
+    let hashes: Vec<Vec<u8>> = input.records.iter().map(|r| sha256(&r.payload)).collect();
+    let known = if input.archive {
         store.known_hashes(channel, &hashes).await?
     } else {
         HashSet::new()
     };
     let mut seen = HashSet::new();
-    let mut raws = Vec::new();
-    let mut quarantine = Vec::new();
-    // Latest normalised version of each complaint in this batch, in first-seen order.
-    let mut order: Vec<String> = Vec::new();
-    let mut latest: HashMap<String, ComplaintRow> = HashMap::new();
-    let mut events: Vec<EventRow> = Vec::new();
-    let mut outcomes: Vec<(String, String, DateTime<Utc>)> = Vec::new();
-    for (record, hash) in records.into_iter().zip(hashes) {
+    let mut fresh = Vec::new();
+    for (record, hash) in input.records.into_iter().zip(hashes) {
         if known.contains(&hash) || !seen.insert(hash.clone()) {
             counts.unchanged += 1;
             continue;
         }
-        let parsed = parse(&record).and_then(|sources| {
-            sources
-                .iter()
-                .map(|s| {
-                    normaliser
-                        .normalise(s)
-                        .map_err(|e| FieldError::new(channel, &s.external_id, "", e.to_string()))
-                })
-                .collect::<Result<Vec<_>, FieldError>>()
-        });
-        match parsed {
-            Ok(list) => {
-                for n in list {
-                    for w in &n.warnings {
-                        *counts.unknown.entry(w.to_string()).or_insert(0) += 1;
-                    }
-                    let row_hash = serde_json::to_vec(&n.complaint)
-                        .map(|b| hex_hash(&b))
-                        .unwrap_or_default();
-                    for e in n.events {
-                        let key = format!(
-                            "{}|{}|{}|{}",
-                            e.occurred_at.timestamp(),
-                            e.kind,
-                            e.actor.as_deref().unwrap_or(""),
-                            e.body.as_deref().unwrap_or("")
-                        );
-                        events.push(EventRow {
-                            event: e,
-                            event_key: hex_hash(key.as_bytes())[..32].to_string(),
-                        });
-                    }
-                    let id = n.complaint.complaint_id.clone();
-                    outcomes.push((id.clone(), row_hash.clone(), n.complaint.updated_at));
-                    if !latest.contains_key(&id) {
-                        order.push(id.clone());
-                    }
-                    let newer = latest
-                        .get(&id)
-                        .is_none_or(|c| c.complaint.updated_at <= n.complaint.updated_at);
-                    if newer {
-                        latest.insert(
-                            id,
-                            ComplaintRow {
-                                complaint: n.complaint,
-                                row_hash,
-                            },
-                        );
-                    }
+        fresh.push((record, hash));
+    }
+    let mut out = Collected::default();
+    match reader {
+        Reader::Each(parse) => {
+            for (record, hash) in &fresh {
+                match parse(record).and_then(|s| normalise_all(normaliser, channel, &s)) {
+                    Ok(list) => list.into_iter().for_each(|n| out.keep(n, counts)),
+                    Err(e) => out.quarantine(channel, record, hash, e, Some(counts)),
                 }
             }
-            Err(e) => {
-                tracing::info!(channel, record = %e.record, field = %e.field, error = %e, "Record quarantined.");
-                counts.quarantined += 1;
-                counts.last_error = Some(e.to_string());
-                quarantine.push(QuarantineRow {
-                    content_hash: hash.clone(),
-                    source_ref: record.source_ref.clone(),
-                    record: e.record,
-                    field: e.field,
-                    reason: e.reason,
-                    payload: record.payload.clone(),
-                });
-            }
         }
-        if archive {
-            raws.push(NewRaw {
+        Reader::Fold(fold) => {
+            fold_groups(store, normaliser, channel, fold, &fresh, &mut out, counts).await?
+        }
+    }
+    if input.archive {
+        out.raws = fresh
+            .into_iter()
+            .map(|(record, hash)| NewRaw {
                 source_ref: record.source_ref,
                 external_id: record.external_id,
                 received_at: record.received_at,
                 content_hash: hash,
                 payload: record.payload,
-            });
+            })
+            .collect();
+    }
+    commit(
+        store,
+        &input.cursor,
+        input.run_id,
+        channel,
+        input.inbox_done,
+        out,
+        counts,
+    )
+    .await
+}
+
+/// Links `fresh` payloads to their groups and reads every group touched again whole: the
+/// payloads stored before plus the fresh ones.
+async fn fold_groups(
+    store: &Store,
+    normaliser: &Normaliser,
+    channel: &str,
+    fold: Fold,
+    fresh: &[(RawRecord, Vec<u8>)],
+    out: &mut Collected,
+    counts: &mut Counts,
+) -> Result<()> {
+    let mut touched: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, (record, hash)) in fresh.iter().enumerate() {
+        match (fold.keys)(record) {
+            Ok(keys) => {
+                for key in keys {
+                    out.links.push(GroupLink {
+                        content_hash: hash.clone(),
+                        group_key: key.clone(),
+                    });
+                    touched.entry(key).or_default().push(i);
+                }
+            }
+            Err(e) => out.quarantine(channel, record, hash, e, Some(counts)),
         }
     }
+    let keys: Vec<&str> = touched.keys().map(String::as_str).collect();
+    let mut stored: BTreeMap<String, Vec<RawRecord>> = BTreeMap::new();
+    let mut stored_hashes: HashSet<Vec<u8>> = HashSet::new();
+    for (key, raw) in store.group_raws(channel, &keys).await? {
+        stored_hashes.insert(raw.content_hash.clone());
+        stored.entry(key).or_default().push(to_record(raw));
+    }
+    let mut failed: HashSet<Vec<u8>> = HashSet::new();
+    for (key, indices) in &touched {
+        let mut members = stored.remove(key).unwrap_or_default();
+        let mut fresh_from = BTreeSet::new();
+        for &i in indices {
+            let (record, hash) = &fresh[i];
+            if !stored_hashes.contains(hash) {
+                fresh_from.insert(members.len());
+                members.push(record.clone());
+            } else if let Some(pos) = members.iter().position(|m| sha256(&m.payload) == *hash) {
+                fresh_from.insert(pos);
+            }
+        }
+        let folded = (fold.parse)(key, &members);
+        for (i, e) in folded.errors {
+            let Some(member) = members.get(i) else {
+                continue;
+            };
+            let hash = sha256(&member.payload);
+            // Counted when the payload is new to this batch, and once.
+            let counted = fresh_from.contains(&i) && failed.insert(hash.clone());
+            out.quarantine(channel, member, &hash, e, counted.then_some(&mut *counts));
+        }
+        for source in &folded.complaints {
+            match normaliser.normalise(source) {
+                Ok(n) => out.keep(n, counts),
+                // The group's newest payload carries the error to quarantine.
+                Err(e) => {
+                    let (record, hash) = &fresh[indices[indices.len() - 1]];
+                    let e = FieldError::new(channel, &source.external_id, "", e.to_string());
+                    out.quarantine(channel, record, hash, e, Some(counts));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Decides each collected complaint against what is stored and writes the batch.
+async fn commit(
+    store: &Store,
+    cursor: &Option<&str>,
+    run_id: Option<&str>,
+    channel: &str,
+    inbox_done: &[i64],
+    out: Collected,
+    counts: &mut Counts,
+) -> Result<()> {
+    let Collected {
+        raws,
+        links,
+        quarantine,
+        order,
+        mut latest,
+        events,
+        outcomes,
+    } = out;
     // Decide each record against what is stored (and what this batch wrote before it).
     let ids: Vec<&str> = order.iter().map(String::as_str).collect();
     let stored = store.current_rows(&ids).await?;
@@ -205,7 +381,9 @@ pub(crate) async fn process(
             complaints: &complaints,
             events: &events,
             quarantine: &quarantine,
-            cursor,
+            links: &links,
+            inbox_done,
+            cursor: *cursor,
         })
         .await?;
     counts.batches += 1;

@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aduan_core::{DynPullConnector, ParseFn, RawRecord};
+use aduan_core::{ChannelSpec, DynPullConnector, FieldError, RawRecord, SourceComplaint};
 use aduan_normalise::Normaliser;
 use aduan_store::{RunRecord, Store};
 use chrono::Utc;
@@ -200,18 +200,21 @@ impl Engine {
                 faults = source.faults();
                 match next {
                     Ok(Some(b)) => {
-                        batch::process(
-                            &self.store,
-                            &self.normaliser,
+                        let parse = |raw: &RawRecord| connector.parse(raw);
+                        let reader = match connector.fold() {
+                            Some(f) => batch::Reader::Fold(f),
+                            None => batch::Reader::Each(&parse),
+                        };
+                        let input = batch::Input {
                             channel,
-                            Some(&run_id),
-                            |raw: &RawRecord| connector.parse(raw),
-                            b.records,
-                            b.cursor.as_deref(),
-                            true,
-                            &mut counts,
-                        )
-                        .await?;
+                            run_id: Some(&run_id),
+                            records: b.records,
+                            cursor: b.cursor.as_deref(),
+                            archive: true,
+                            inbox_done: &[],
+                        };
+                        batch::process(&self.store, &self.normaliser, reader, input, &mut counts)
+                            .await?;
                         lease.renew().await?;
                         progress.batch(channel, &counts);
                     }
@@ -250,10 +253,10 @@ impl Engine {
     }
 
     /// Rebuilds `complaints` and `complaint_events` from `raw_records` alone (no network),
-    /// with the parsers given by channel. Unchanged rows keep their `synced_at`.
+    /// with the channels given by id. Unchanged rows keep their `synced_at`.
     pub async fn renormalise(
         &self,
-        parsers: &HashMap<&'static str, ParseFn>,
+        channels: &HashMap<&'static str, ChannelSpec>,
         progress: &dyn Progress,
     ) -> Result<Counts> {
         let holder = format!("renormalise-{}", uuid::Uuid::new_v4());
@@ -297,28 +300,8 @@ impl Engine {
                         payload: r.payload.clone(),
                     })
                     .collect();
-                let parse = parsers.get(channel.as_str()).copied();
-                let channel_name = channel.clone();
-                batch::process(
-                    &self.store,
-                    &self.normaliser,
-                    &channel,
-                    None,
-                    |raw: &RawRecord| match parse {
-                        Some(p) => p(raw),
-                        None => Err(aduan_core::FieldError::new(
-                            &channel_name,
-                            &raw.source_ref,
-                            "",
-                            "no connector of this channel is registered",
-                        )),
-                    },
-                    records,
-                    None,
-                    false,
-                    &mut counts,
-                )
-                .await?;
+                self.reprocess(channels, &channel, records, &[], &mut counts)
+                    .await?;
                 start = end;
             }
             for l in &mut leases {
@@ -333,12 +316,107 @@ impl Engine {
         Ok(counts)
     }
 
+    /// Reads archived payloads of `channel` again (nothing archived twice) and commits them,
+    /// clearing `inbox_done` from the webhook inbox in the same transaction.
+    async fn reprocess(
+        &self,
+        channels: &HashMap<&'static str, ChannelSpec>,
+        channel: &str,
+        records: Vec<RawRecord>,
+        inbox_done: &[i64],
+        counts: &mut Counts,
+    ) -> Result<()> {
+        let spec = channels.get(channel).copied();
+        let parse = |raw: &RawRecord| -> std::result::Result<Vec<SourceComplaint>, FieldError> {
+            match spec {
+                Some(s) => (s.parse)(raw),
+                None => Err(FieldError::new(
+                    channel,
+                    &raw.source_ref,
+                    "",
+                    "no connector of this channel is registered",
+                )),
+            }
+        };
+        let reader = match spec.and_then(|s| s.fold) {
+            Some(f) => batch::Reader::Fold(f),
+            None => batch::Reader::Each(&parse),
+        };
+        let input = batch::Input {
+            channel,
+            run_id: None,
+            records,
+            cursor: None,
+            archive: false,
+            inbox_done,
+        };
+        batch::process(&self.store, &self.normaliser, reader, input, counts).await
+    }
+
+    /// Stores a verified webhook delivery of `channel` (archive and inbox, one
+    /// transaction); `false` when the same payload was stored before. Folding it into
+    /// complaints is [`drain_inbox`](Self::drain_inbox)'s work.
+    pub async fn receive(&self, channel: &str, raw: RawRecord) -> Result<bool> {
+        use sha2::Digest;
+        let new = aduan_store::NewRaw {
+            content_hash: sha2::Sha256::digest(&raw.payload).to_vec(),
+            source_ref: raw.source_ref,
+            external_id: raw.external_id,
+            received_at: raw.received_at,
+            payload: raw.payload,
+        };
+        Ok(self.store.receive(channel, &new).await?)
+    }
+
+    /// Folds the webhook deliveries of `spec`'s channel that are stored but not yet folded
+    /// into complaints, a batch per transaction, until none is left. One process at a time
+    /// does it (a lease of its own, apart from the channel's pull runs); `None` when another
+    /// holds it.
+    pub async fn drain_inbox(&self, spec: &ChannelSpec) -> Result<Option<Counts>> {
+        let channel = spec.id;
+        let holder = format!("inbox-{}", uuid::Uuid::new_v4());
+        let lease_name = format!("{channel}#inbox");
+        let Some(mut lease) = self
+            .store
+            .try_lease(&lease_name, &holder, self.options.lease_ttl)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let channels = HashMap::from([(channel, *spec)]);
+        let mut counts = Counts::default();
+        let result = async {
+            loop {
+                let page = self.store.inbox(channel, 500).await?;
+                if page.is_empty() {
+                    return Ok(());
+                }
+                let ids: Vec<i64> = page.iter().map(|r| r.raw_id).collect();
+                let records = page
+                    .into_iter()
+                    .map(|r| RawRecord {
+                        source_ref: r.source_ref,
+                        external_id: r.external_id,
+                        received_at: r.received_at,
+                        payload: r.payload,
+                    })
+                    .collect();
+                self.reprocess(&channels, channel, records, &ids, &mut counts)
+                    .await?;
+                lease.renew().await?;
+            }
+        }
+        .await;
+        lease.release().await?;
+        result.map(|()| Some(counts))
+    }
+
     /// Reads quarantined records again with the current parsers and tables; what now reads
     /// is stored and its entry resolved. Returns (resolved, still failing).
     pub async fn retry_quarantine(
         &self,
         ids: &[i64],
-        parsers: &HashMap<&'static str, ParseFn>,
+        channels: &HashMap<&'static str, ChannelSpec>,
     ) -> Result<(usize, Vec<(i64, String)>)> {
         let mut resolved = 0;
         let mut failing = Vec::new();
@@ -350,7 +428,7 @@ impl Engine {
             if entry.resolved_at.is_some() {
                 continue;
             }
-            let Some(parse) = parsers.get(entry.channel.as_str()) else {
+            if !channels.contains_key(entry.channel.as_str()) {
                 failing.push((
                     id,
                     format!(
@@ -359,7 +437,7 @@ impl Engine {
                     ),
                 ));
                 continue;
-            };
+            }
             let raw = RawRecord {
                 source_ref: entry.source_ref.clone(),
                 external_id: None,
@@ -367,18 +445,8 @@ impl Engine {
                 payload: entry.payload.clone(),
             };
             let mut counts = Counts::default();
-            batch::process(
-                &self.store,
-                &self.normaliser,
-                &entry.channel,
-                None,
-                |r: &RawRecord| parse(r),
-                vec![raw],
-                None,
-                false,
-                &mut counts,
-            )
-            .await?;
+            self.reprocess(channels, &entry.channel, vec![raw], &[], &mut counts)
+                .await?;
             if counts.quarantined == 0 {
                 self.store.resolve_quarantine(id, Utc::now()).await?;
                 resolved += 1;

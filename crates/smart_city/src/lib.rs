@@ -1,0 +1,280 @@
+//! The Pantau Pekalongan connector (`smart_city`): the city's smart-city reporting app.
+//!
+//! Two streams of the same reports: signed webhooks (push, [`webhook`]) and a keyset-paged
+//! backfill API (pull, [`SmartCity`]) that finds what a lost webhook missed. Both carry
+//! versions of a report; a report's complaint is folded from every version received
+//! ([`PullConnector::FOLD`]): the highest version wins, whatever order they came in, and a
+//! `report.deleted` marks the complaint withdrawn (never removed).
+//!
+//! ```
+//! let cfg: aduan_smart_city::Config = serde_json::from_str(
+//!     r#"{"base_url":"http://127.0.0.1:8700/smart-city"}"#,
+//! ).unwrap();
+//! assert_eq!(cfg.limit, 200);
+//! assert_eq!(cfg.webhook_secret_env, "ADUAN_SMART_CITY_WEBHOOK_SECRET");
+//! ```
+#![deny(missing_docs)]
+
+mod parse;
+pub mod webhook;
+
+use std::sync::Arc;
+
+use aduan_core::{
+    Batch, BatchSource, Error, FaultCounts, FieldError, Fold, PullConnector, RawRecord, Result,
+    Secret, SourceComplaint,
+};
+use aduan_transport::{HttpClient, RetryPolicy};
+use async_trait::async_trait;
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+/// The channel id.
+pub const CHANNEL: &str = "smart_city";
+
+/// The webhook path of the contract.
+pub const WEBHOOK_PATH: &str = "/webhooks/smart-city";
+
+/// Settings of the `[channels.smart_city]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Base URL of the app's API (the `{base}` of the contract).
+    pub base_url: String,
+    /// Name of the environment variable holding the backfill's bearer token.
+    #[serde(default = "default_token_env")]
+    pub token_env: String,
+    /// Name of the environment variable holding the webhook signing secret.
+    #[serde(default = "default_webhook_secret_env")]
+    pub webhook_secret_env: String,
+    /// Reports per backfill page, 1 to 200.
+    #[serde(default = "default_limit")]
+    pub limit: u32,
+    /// Time limit of one request, in seconds.
+    #[serde(default = "aduan_transport::defaults::timeout_secs")]
+    pub timeout_secs: u64,
+    /// Attempts per request before the run stops (it resumes from its cursor next run).
+    #[serde(default = "aduan_transport::defaults::max_attempts")]
+    pub max_attempts: u32,
+    /// Wait before the first retry, in milliseconds; doubled on each retry.
+    #[serde(default = "aduan_transport::defaults::retry_base_ms")]
+    pub retry_base_ms: u64,
+}
+
+fn default_token_env() -> String {
+    "ADUAN_SMART_CITY_TOKEN".into()
+}
+fn default_webhook_secret_env() -> String {
+    "ADUAN_SMART_CITY_WEBHOOK_SECRET".into()
+}
+fn default_limit() -> u32 {
+    200
+}
+
+fn config_err(message: impl Into<String>) -> Error {
+    Error::Config {
+        channel: CHANNEL.into(),
+        message: message.into(),
+    }
+}
+
+/// Reads a secret from the environment variable `var`, or says which one is missing.
+pub(crate) fn secret_from_env(var: &str, what: &str) -> Result<Secret> {
+    Secret::from_env(var).ok_or_else(|| {
+        config_err(format!(
+            "the {what} is read from the environment variable {var}, which is not set"
+        ))
+    })
+}
+
+/// The backfill connector.
+#[derive(Debug, Clone)]
+pub struct SmartCity {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    token: Secret,
+    http: HttpClient,
+}
+
+impl SmartCity {
+    /// A connector with its bearer token given (the configuration path reads it from the
+    /// environment instead).
+    pub fn with_token(config: Config, token: Secret) -> Result<Self> {
+        if !(1..=200).contains(&config.limit) {
+            return Err(config_err(format!(
+                "limit {} is not within 1..=200",
+                config.limit
+            )));
+        }
+        reqwest::Url::parse(&config.base_url)
+            .map_err(|e| config_err(format!("base_url {:?}: {e}", config.base_url)))?;
+        let http = HttpClient::new(
+            CHANNEL,
+            RetryPolicy::from_settings(
+                config.timeout_secs,
+                config.max_attempts,
+                config.retry_base_ms,
+            ),
+        )?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config,
+                token,
+                http,
+            }),
+        })
+    }
+}
+
+/// Where the backfill stopped: the last row's `(updated_at, id)`, as the API wrote them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Cursor {
+    updated_after: String,
+    after_id: String,
+}
+
+#[derive(Deserialize)]
+struct Page {
+    reports: Vec<Box<RawValue>>,
+    has_more: bool,
+}
+
+/// The two fields paging needs, read leniently: a malformed report is still archived (and
+/// quarantined by the fold), never a reason to stop.
+#[derive(Deserialize)]
+struct Key {
+    id: Option<String>,
+    updated_at: Option<String>,
+}
+
+#[async_trait]
+impl PullConnector for SmartCity {
+    const CHANNEL: &'static str = CHANNEL;
+    type Config = Config;
+    const FOLD: Option<Fold> = Some(Fold {
+        keys: parse::keys,
+        parse: parse::fold,
+    });
+
+    fn from_config(config: Config) -> Result<Self> {
+        let token = secret_from_env(&config.token_env, "backfill token")?;
+        Self::with_token(config, token)
+    }
+
+    async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
+        let cursor = match cursor {
+            Some(c) => Some(serde_json::from_str::<Cursor>(&c).map_err(|e| {
+                config_err(format!(
+                    "the saved cursor {c:?} is not this connector's: {e}"
+                ))
+            })?),
+            None => None,
+        };
+        Ok(Box::new(Backfill {
+            connector: self.clone(),
+            cursor,
+            done: false,
+        }))
+    }
+
+    fn parse(raw: &RawRecord) -> Result<Vec<SourceComplaint>, FieldError> {
+        let key = parse::keys(raw)?.pop().unwrap_or_default();
+        let folded = parse::fold(&key, std::slice::from_ref(raw));
+        match folded.errors.into_iter().next() {
+            Some((_, e)) => Err(e),
+            None => Ok(folded.complaints),
+        }
+    }
+}
+
+struct Backfill {
+    connector: SmartCity,
+    cursor: Option<Cursor>,
+    done: bool,
+}
+
+#[async_trait]
+impl BatchSource for Backfill {
+    async fn next_batch(&mut self) -> Result<Option<Batch>> {
+        if self.done {
+            return Ok(None);
+        }
+        let inner = &self.connector.inner;
+        let url = format!(
+            "{}/api/reports",
+            inner.config.base_url.trim_end_matches('/')
+        );
+        let mut query = vec![("limit", inner.config.limit.to_string())];
+        if let Some(c) = &self.cursor {
+            query.push(("updated_after", c.updated_after.clone()));
+            query.push(("after_id", c.after_id.clone()));
+        }
+        let what = "GET reports";
+        let resp = inner
+            .http
+            .send(what, |c| {
+                c.get(&url).query(&query).bearer_auth(inner.token.expose())
+            })
+            .await?;
+        if !resp.is_success() {
+            return Err(resp.unexpected(CHANNEL, what));
+        }
+        let page: Page =
+            serde_json::from_slice(&resp.body).map_err(|_| resp.unexpected(CHANNEL, what))?;
+        let received_at = Utc::now();
+        let mut last = None;
+        let mut records = Vec::with_capacity(page.reports.len());
+        for item in &page.reports {
+            let key: Option<Key> = serde_json::from_str(item.get()).ok();
+            let id = key.as_ref().and_then(|k| k.id.clone());
+            if let Some(Key {
+                id: Some(id),
+                updated_at: Some(at),
+            }) = key
+            {
+                last = Some(Cursor {
+                    updated_after: at,
+                    after_id: id,
+                });
+            }
+            records.push(RawRecord {
+                source_ref: format!("{}#id={}", resp.url, id.as_deref().unwrap_or("?")),
+                external_id: id,
+                received_at,
+                payload: item.get().as_bytes().to_vec(),
+            });
+        }
+        if records.is_empty() {
+            self.done = true;
+            return Ok(None);
+        }
+        self.done = !page.has_more;
+        let cursor = match last {
+            Some(c) => {
+                let text = serde_json::to_string(&c).unwrap_or_default();
+                self.cursor = Some(c);
+                Some(text)
+            }
+            // A page whose rows all lack the keyset fields cannot be paged past.
+            None if page.has_more => {
+                return Err(Error::Upstream {
+                    channel: CHANNEL.into(),
+                    message: format!(
+                        "{what}: no report of the page has an id and updated_at to continue from"
+                    ),
+                })
+            }
+            None => None,
+        };
+        Ok(Some(Batch { records, cursor }))
+    }
+
+    fn faults(&self) -> FaultCounts {
+        self.connector.inner.http.faults()
+    }
+}

@@ -1,0 +1,300 @@
+//! A report's payloads (webhook bodies and backfill items) folded into its complaint.
+
+use aduan_core::{
+    EventKind, FieldError, Folded, RawRecord, SourceComplaint, SourceEvent, SourcePlace,
+};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use crate::CHANNEL;
+
+/// The status label of a deleted report (`report.deleted` in unified-model.md).
+pub(crate) const DELETED: &str = "report.deleted";
+
+/// A webhook body: the event and the report (or, for a deletion, its stub).
+#[derive(Deserialize)]
+struct Delivery {
+    event: String,
+    report: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct Report {
+    id: String,
+    version: u64,
+    #[serde(rename = "type")]
+    kind: String,
+    area: Option<String>,
+    title: Option<String>,
+    description: Option<String>,
+    status: String,
+    location: Option<Location>,
+    #[serde(default)]
+    photos: Vec<String>,
+    user: Option<User>,
+    created_at: String,
+    updated_at: String,
+}
+
+#[derive(Deserialize)]
+struct Location {
+    lat: Option<f64>,
+    lng: Option<f64>,
+    address: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct User {
+    phone: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Deletion {
+    id: String,
+    version: u64,
+    deleted_at: String,
+}
+
+/// One payload read: a full version of the report, or its deletion.
+enum Version {
+    Full(Box<Report>, DateTime<Utc>, DateTime<Utc>),
+    Deleted(u64, DateTime<Utc>),
+}
+
+impl Version {
+    fn number(&self) -> u64 {
+        match self {
+            Version::Full(r, ..) => r.version,
+            Version::Deleted(v, _) => *v,
+        }
+    }
+}
+
+fn typed<T: for<'de> Deserialize<'de>>(
+    value: &serde_json::Value,
+    prefix: &str,
+    record: &str,
+) -> Result<T, FieldError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        // serde names a missing field in its message; the path then points at its parent.
+        let field = inner
+            .split('`')
+            .nth(1)
+            .filter(|_| inner.starts_with("missing field"))
+            .map(|f| {
+                if path == "." {
+                    f.to_string()
+                } else {
+                    format!("{path}.{f}")
+                }
+            })
+            .unwrap_or(path);
+        let field = if field == "." { String::new() } else { field };
+        FieldError::new(CHANNEL, record, format!("{prefix}{field}"), inner)
+    })
+}
+
+/// The report object of a payload, and the field prefix to name its fields by.
+fn report_value(
+    raw: &RawRecord,
+) -> Result<(serde_json::Value, &'static str, Option<String>), FieldError> {
+    let value: serde_json::Value = serde_json::from_slice(&raw.payload)
+        .map_err(|e| FieldError::new(CHANNEL, &raw.source_ref, "", format!("not JSON: {e}")))?;
+    if value.get("event").is_some() {
+        let d: Delivery = typed(&value, "", &raw.source_ref)?;
+        Ok((d.report, "report.", Some(d.event)))
+    } else {
+        Ok((value, "", None))
+    }
+}
+
+/// The group of a payload: its report id.
+pub(crate) fn keys(raw: &RawRecord) -> Result<Vec<String>, FieldError> {
+    let (report, prefix, _) = report_value(raw)?;
+    match report.get("id").and_then(|v| v.as_str()) {
+        Some(id) if !id.trim().is_empty() => Ok(vec![id.to_string()]),
+        _ => Err(FieldError::new(
+            CHANNEL,
+            &raw.source_ref,
+            format!("{prefix}id"),
+            "missing or not a text",
+        )),
+    }
+}
+
+fn time(s: &str, field: &str, record: &str) -> Result<DateTime<Utc>, FieldError> {
+    aduan_core::time::parse_rfc3339(s).ok_or_else(|| {
+        FieldError::new(
+            CHANNEL,
+            record,
+            field,
+            format!("not an RFC 3339 time: {s:?}"),
+        )
+    })
+}
+
+fn version(raw: &RawRecord, key: &str) -> Result<Version, FieldError> {
+    let (report, prefix, event) = report_value(raw)?;
+    let record = format!("report {key}");
+    let deleted = match event.as_deref() {
+        Some("report.deleted") => true,
+        Some("report.created" | "report.updated") => false,
+        Some(other) => {
+            return Err(FieldError::new(
+                CHANNEL,
+                &record,
+                "event",
+                format!("unknown event {other:?}"),
+            ))
+        }
+        // A backfill item: a deletion is the stub with `deleted_at`.
+        None => report.get("deleted_at").is_some(),
+    };
+    if deleted {
+        let d: Deletion = typed(&report, prefix, &record)?;
+        let at = time(&d.deleted_at, &format!("{prefix}deleted_at"), &record)?;
+        return Ok(Version::Deleted(d.version, at)).and_then(|v| {
+            if d.id == key {
+                Ok(v)
+            } else {
+                Err(FieldError::new(
+                    CHANNEL,
+                    &record,
+                    format!("{prefix}id"),
+                    "not this report's id",
+                ))
+            }
+        });
+    }
+    let r: Report = typed(&report, prefix, &record)?;
+    let created = time(&r.created_at, &format!("{prefix}created_at"), &record)?;
+    let updated = time(&r.updated_at, &format!("{prefix}updated_at"), &record)?;
+    Ok(Version::Full(Box::new(r), created, updated))
+}
+
+/// Splits `Jl. Hayam Wuruk, Kauman, Pekalongan Timur` into (kelurahan, kecamatan) as
+/// written: the last two parts of an address of three or more. The gazetteer decides
+/// whether they are places of the city.
+fn place_parts(address: &str) -> (Option<String>, Option<String>) {
+    let parts: Vec<&str> = address
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.len() < 3 {
+        return (None, None);
+    }
+    let n = parts.len();
+    (
+        Some(parts[n - 2].to_string()),
+        Some(parts[n - 1].to_string()),
+    )
+}
+
+/// Folds every payload of report `key` into its complaint: the highest version's content,
+/// `withdrawn` when the highest version is a deletion, the statuses met as history.
+pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
+    let mut folded = Folded::default();
+    let mut versions = Vec::new();
+    for (i, raw) in raws.iter().enumerate() {
+        match version(raw, key) {
+            Ok(v) => versions.push(v),
+            Err(e) => folded.errors.push((i, e)),
+        }
+    }
+    versions.sort_by_key(Version::number);
+    let newest_full = versions.iter().rev().find_map(|v| match v {
+        Version::Full(r, c, u) => Some((r, *c, *u)),
+        Version::Deleted(..) => None,
+    });
+    // A deletion alone has nothing to show yet; it is kept and folded in when a version
+    // of the report arrives.
+    let Some((report, created, updated)) = newest_full else {
+        return folded;
+    };
+    let deletion = versions.iter().rev().find_map(|v| match v {
+        Version::Deleted(n, at) if *n > report.version => Some(*at),
+        _ => None,
+    });
+    let mut events = vec![SourceEvent {
+        at: created,
+        kind: EventKind::Created,
+        actor: None,
+        text: None,
+    }];
+    let mut last_status: Option<&str> = None;
+    let mut resolved_at = None;
+    for v in &versions {
+        if let Version::Full(r, _, at) = v {
+            if last_status != Some(r.status.as_str()) {
+                events.push(SourceEvent {
+                    at: *at,
+                    kind: EventKind::StatusChange,
+                    actor: None,
+                    text: Some(r.status.clone()),
+                });
+                last_status = Some(r.status.as_str());
+            }
+            if r.status == "done" && resolved_at.is_none() {
+                resolved_at = Some(*at);
+            }
+        }
+    }
+    if let Some(at) = deletion {
+        events.push(SourceEvent {
+            at,
+            kind: EventKind::StatusChange,
+            actor: None,
+            text: Some(DELETED.into()),
+        });
+    }
+    if report.status != "done" {
+        resolved_at = None;
+    }
+    let location = report.location.as_ref();
+    let address = location.and_then(|l| l.address.clone());
+    let (kelurahan, kecamatan) = address.as_deref().map(place_parts).unwrap_or_default();
+    let mut body = report.description.clone().unwrap_or_default();
+    if !report.photos.is_empty() {
+        body.push_str(&format!("\n\nFoto: {}", report.photos.join(" ")));
+    }
+    folded.complaints.push(SourceComplaint {
+        channel: CHANNEL.into(),
+        external_id: report.id.clone(),
+        kind_label: Some(report.kind.clone()),
+        urgency_label: None,
+        category_labels: report.area.clone().into_iter().collect(),
+        category_national: false,
+        title: report.title.clone(),
+        body: Some(body),
+        status_label: if deletion.is_some() {
+            DELETED.into()
+        } else {
+            report.status.clone()
+        },
+        agencies: Vec::new(),
+        place: SourcePlace {
+            city: None,
+            in_city: None,
+            kecamatan,
+            kelurahan,
+            address,
+            latitude: location.and_then(|l| l.lat),
+            longitude: location.and_then(|l| l.lng),
+        },
+        reporter_phone: report.user.as_ref().and_then(|u| u.phone.clone()),
+        reporter_email: None,
+        anonymous: false,
+        confidential: false,
+        reported_at: created,
+        updated_at: deletion.map_or(updated, |d| d.max(updated)),
+        resolved_at,
+        events,
+    });
+    folded
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,137 @@
+use super::*;
+
+fn raw(payload: &str) -> RawRecord {
+    RawRecord {
+        source_ref: "test".into(),
+        external_id: None,
+        received_at: Utc::now(),
+        payload: payload.as_bytes().to_vec(),
+    }
+}
+
+const ID: &str = "5b0c2f1e-8a43-4f4e-9d56-0f7c1a2b3c4d";
+
+fn report(version: u64, status: &str, updated_at: &str) -> String {
+    serde_json::json!({
+        "id": ID, "version": version, "type": "laporan", "area": "infrastruktur",
+        "title": "Saluran air tersumbat",
+        "description": "Saluran depan rumah tersumbat sampah, air meluap saat hujan.",
+        "status": status,
+        "location": {"lat": -6.8886, "lng": 109.6753, "address": "Jl. Hayam Wuruk, Kauman, Pekalongan Timur"},
+        "photos": ["https://example.org/p1.jpg"],
+        "user": {"id": "u_18231", "name": "Siti", "phone": "+6281390001234"},
+        "created_at": "2024-02-01T03:04:05Z", "updated_at": updated_at
+    })
+    .to_string()
+}
+
+fn delivery(event: &str, report: &str) -> String {
+    format!(r#"{{"event":"{event}","report":{report}}}"#)
+}
+
+fn deletion(version: u64) -> String {
+    delivery(
+        "report.deleted",
+        &format!(r#"{{"id":"{ID}","version":{version},"deleted_at":"2024-02-05T00:00:00Z"}}"#),
+    )
+}
+
+#[test]
+fn the_highest_version_wins_whatever_the_order_of_arrival() {
+    let v1 = raw(&delivery(
+        "report.created",
+        &report(1, "submitted", "2024-02-01T03:04:05Z"),
+    ));
+    let v2 = raw(&delivery(
+        "report.updated",
+        &report(2, "accepted", "2024-02-01T05:00:00Z"),
+    ));
+    let v3 = raw(&delivery(
+        "report.updated",
+        &report(3, "in_progress", "2024-02-02T01:00:00Z"),
+    ));
+    let in_order = fold(ID, &[v1.clone(), v2.clone(), v3.clone()]);
+    let shuffled = fold(ID, &[v3, v1, v2]);
+    assert!(in_order.errors.is_empty());
+    assert_eq!(in_order.complaints, shuffled.complaints);
+    let c = &in_order.complaints[0];
+    assert_eq!(c.status_label, "in_progress");
+    assert_eq!(c.external_id, ID);
+    assert_eq!(c.kind_label.as_deref(), Some("laporan"));
+    assert_eq!(c.category_labels, ["infrastruktur"]);
+    assert_eq!(c.place.kelurahan.as_deref(), Some("Kauman"));
+    assert_eq!(c.place.kecamatan.as_deref(), Some("Pekalongan Timur"));
+    assert_eq!(c.reporter_phone.as_deref(), Some("+6281390001234"));
+    assert_eq!(c.updated_at.to_rfc3339(), "2024-02-02T01:00:00+00:00");
+    let statuses: Vec<_> = c.events.iter().filter_map(|e| e.text.as_deref()).collect();
+    assert_eq!(statuses, ["submitted", "accepted", "in_progress"]);
+}
+
+#[test]
+fn a_deletion_withdraws_and_keeps_the_content_even_when_it_comes_first() {
+    let del = raw(&deletion(3));
+    assert!(fold(ID, std::slice::from_ref(&del)).complaints.is_empty());
+    let v2 = raw(&delivery(
+        "report.updated",
+        &report(2, "accepted", "2024-02-01T05:00:00Z"),
+    ));
+    let f = fold(ID, &[del, v2]);
+    let c = &f.complaints[0];
+    assert_eq!(c.status_label, DELETED);
+    assert_eq!(c.title.as_deref(), Some("Saluran air tersumbat"));
+    assert_eq!(c.updated_at.to_rfc3339(), "2024-02-05T00:00:00+00:00");
+}
+
+#[test]
+fn a_backfill_item_reads_like_the_webhook_of_the_same_version() {
+    let body = report(2, "done", "2024-02-03T00:00:00Z");
+    let from_hook = fold(ID, &[raw(&delivery("report.updated", &body))]);
+    let from_backfill = fold(ID, &[raw(&body)]);
+    assert_eq!(from_hook.complaints, from_backfill.complaints);
+    assert!(from_hook.complaints[0].resolved_at.is_some());
+    let stub = format!(
+        r#"{{"id":"{ID}","version":3,"deleted_at":"2024-02-05T00:00:00Z","updated_at":"2024-02-05T00:00:00Z"}}"#
+    );
+    let f = fold(ID, &[raw(&body), raw(&stub)]);
+    assert_eq!(f.complaints[0].status_label, DELETED);
+}
+
+#[test]
+fn a_bad_payload_names_its_field_and_the_rest_still_fold() {
+    let good = raw(&delivery(
+        "report.created",
+        &report(1, "submitted", "2024-02-01T03:04:05Z"),
+    ));
+    let bad_time = raw(&delivery(
+        "report.updated",
+        &report(2, "accepted", "kemarin sore"),
+    ));
+    let no_status = raw(&delivery(
+        "report.updated",
+        &report(3, "x", "2024-02-01T05:00:00Z").replace(r#""status":"x","#, ""),
+    ));
+    let f = fold(ID, &[good, bad_time, no_status]);
+    assert_eq!(f.complaints.len(), 1);
+    assert_eq!(f.complaints[0].status_label, "submitted");
+    let fields: Vec<(usize, &str)> = f
+        .errors
+        .iter()
+        .map(|(i, e)| (*i, e.field.as_str()))
+        .collect();
+    assert_eq!(fields, [(1, "report.updated_at"), (2, "report.status")]);
+    assert!(f.errors[0].1.to_string().contains("smart_city"));
+    assert!(f.errors[0].1.to_string().contains(ID));
+}
+
+#[test]
+fn the_group_of_a_payload_is_its_report_id() {
+    let hook = raw(&delivery(
+        "report.created",
+        &report(1, "submitted", "2024-02-01T03:04:05Z"),
+    ));
+    assert_eq!(keys(&hook).unwrap(), [ID]);
+    assert_eq!(keys(&raw(&deletion(2))).unwrap(), [ID]);
+    let e = keys(&raw(r#"{"event":"report.created","report":{"version":1}}"#)).unwrap_err();
+    assert_eq!(e.field, "report.id");
+    assert!(keys(&raw("<html>")).is_err());
+}
