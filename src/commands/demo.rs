@@ -42,6 +42,7 @@ pub(crate) async fn run(
                 faults: Cc112Faults::all(),
                 ..Cc112Config::default()
             }),
+            smart_city: None,
         },
         ([127, 0, 0, 1], 0).into(),
     )

@@ -26,6 +26,7 @@ pub async fn sim(reports: usize, faults: Sp4nFaults) -> RunningSim {
                 ..Sp4nConfig::default()
             }),
             cc112: None,
+            smart_city: None,
         },
         ([127, 0, 0, 1], 0).into(),
     )
@@ -111,6 +112,7 @@ pub async fn cc112_sim(config: Cc112Config) -> RunningSim {
             seed: 7,
             sp4n_lapor: None,
             cc112: Some(config),
+            smart_city: None,
         },
         ([127, 0, 0, 1], 0).into(),
     )

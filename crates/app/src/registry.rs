@@ -102,6 +102,22 @@ pub fn registry() -> Vec<Registered> {
                 }))
             }),
         },
+        Registered {
+            spec: ChannelSpec::of::<aduan_wadul_aladin::WadulAladin>(),
+            mappings: include_str!("../../../config/mappings/wadul_aladin.toml"),
+            demo: None,
+            webhook: Some(|settings| {
+                let config: aduan_wadul_aladin::Config = serde_json::from_value(settings)
+                    .map_err(|e| aduan_core::Error::Config {
+                        channel: aduan_wadul_aladin::CHANNEL.into(),
+                        message: e.to_string(),
+                    })?;
+                let secrets = aduan_wadul_aladin::webhook::Secrets::from_env(&config)?;
+                Ok(Box::new(move |sink| {
+                    aduan_wadul_aladin::webhook::routes(secrets, sink)
+                }))
+            }),
+        },
     ]
 }
 

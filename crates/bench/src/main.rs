@@ -324,6 +324,7 @@ async fn orchestrate(cli: Cli) -> Result<()> {
                         ..Sp4nConfig::default()
                     }),
                     cc112: None,
+                    smart_city: None,
                 },
                 ([127, 0, 0, 1], 0).into(),
             )
@@ -413,6 +414,7 @@ async fn orchestrate(cli: Cli) -> Result<()> {
                         calls_per_year: n as u32,
                         ..Cc112Config::default()
                     }),
+                    smart_city: None,
                 },
                 ([127, 0, 0, 1], 0).into(),
             )

@@ -15,7 +15,6 @@
 #![deny(missing_docs)]
 
 mod parse;
-mod rows;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
@@ -359,7 +358,7 @@ impl BatchSource for Reader {
                 }));
             }
             let received_at = chrono::Utc::now();
-            let rows = rows::split(&file.name, &bytes, received_at);
+            let rows = aduan_transport::csv_rows::split(&file.name, &bytes, b';', received_at);
             tracing::debug!(channel = CHANNEL, file = %file.name, rows = rows.len(), "Read file.");
             if rows.is_empty() {
                 self.cursor.files.insert(file.name.clone(), seen);

@@ -26,7 +26,7 @@ pub use connector::{
 };
 pub use error::{Error, FieldError, Result};
 pub use model::{
-    EventKind, Kind, SourceComplaint, SourceEvent, SourcePlace, Status, UnifiedComplaint,
-    UnifiedEvent, Urgency,
+    complaint_id, EventKind, Kind, SourceComplaint, SourceEvent, SourcePlace, Status,
+    UnifiedComplaint, UnifiedEvent, Urgency,
 };
 pub use secret::Secret;

@@ -198,6 +198,11 @@ pub struct SourceComplaint {
     pub events: Vec<SourceEvent>,
 }
 
+/// The `complaint_id` of a channel's complaint: `{channel}:{external_id}`, stable forever.
+pub fn complaint_id(channel: &str, external_id: &str) -> String {
+    format!("{channel}:{external_id}")
+}
+
 /// A row of the `complaints` table, without `synced_at` (the store sets it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[allow(missing_docs)] // the columns are documented in unified-model.md

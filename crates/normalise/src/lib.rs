@@ -129,7 +129,7 @@ impl Normaliser {
                 channel: src.channel.clone(),
             })?;
         let mut warnings = Vec::new();
-        let complaint_id = format!("{}:{}", src.channel, src.external_id);
+        let complaint_id = aduan_core::complaint_id(&src.channel, &src.external_id);
 
         let status_key = text::fold(&src.status_label);
         let status = m.status.get(&status_key).copied().unwrap_or_else(|| {

@@ -7,8 +7,9 @@
 //! 5xx, maintenance pages, slow answers, shifting pages, malformed records, outages) are
 //! injected on request and counted.
 //!
-//! Channels so far: SP4N-LAPOR! under `/sp4n-lapor` ([`sp4n_lapor`]) and Call Center 112
-//! under `/cc112` ([`cc112`]).
+//! Channels so far: SP4N-LAPOR! under `/sp4n-lapor` ([`sp4n_lapor`]), Call Center 112
+//! under `/cc112` ([`cc112`]) and the Pantau Pekalongan smart-city app under `/smart-city`
+//! ([`smart_city`]: a backfill API served, signed webhooks delivered on request).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -24,6 +25,7 @@
 pub mod cc112;
 mod faults;
 mod reference;
+pub mod smart_city;
 pub mod sp4n_lapor;
 mod text;
 
@@ -38,9 +40,14 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use cc112::{Cc112Config, Cc112Faults, Cc112Stats};
+pub use smart_city::{
+    signature, DeliveryPlan, DeliveryStats, SmartCityConfig, SmartCityFaults, SmartCityStats,
+    TruthReport,
+};
 pub use sp4n_lapor::{Sp4nConfig, Sp4nFaults, Sp4nStats};
 
 use cc112::Cc112State;
+use smart_city::SmartCityState;
 use sp4n_lapor::Sp4nState;
 
 /// What to simulate.
@@ -52,6 +59,8 @@ pub struct SimConfig {
     pub sp4n_lapor: Option<Sp4nConfig>,
     /// Call Center 112's daily exports; `None` leaves the channel out.
     pub cc112: Option<Cc112Config>,
+    /// The Pantau Pekalongan smart-city app; `None` leaves the channel out (default on).
+    pub smart_city: Option<SmartCityConfig>,
 }
 
 impl Default for SimConfig {
@@ -60,6 +69,7 @@ impl Default for SimConfig {
             seed: 42,
             sp4n_lapor: Some(Sp4nConfig::default()),
             cc112: Some(Cc112Config::default()),
+            smart_city: Some(SmartCityConfig::default()),
         }
     }
 }
@@ -85,6 +95,14 @@ impl Simulator {
         };
 
         let cc112 = config.cc112.map(|c| Arc::new(Cc112State::new(seed, c)));
+        let smart_city = match config.smart_city {
+            Some(c) => Some(Arc::new(
+                tokio::task::spawn_blocking(move || SmartCityState::new(seed, c))
+                    .await
+                    .map_err(io::Error::other)?,
+            )),
+            None => None,
+        };
 
         let mut channels = serde_json::Map::new();
         let mut app = Router::new();
@@ -98,6 +116,13 @@ impl Simulator {
         if let Some(state) = &cc112 {
             app = app.nest(cc112::PATH_PREFIX, cc112::router(Arc::clone(state)));
             channels.insert("cc112".into(), cc112::PATH_PREFIX.into());
+        }
+        if let Some(state) = &smart_city {
+            app = app.nest(
+                smart_city::PATH_PREFIX,
+                smart_city::router(Arc::clone(state)),
+            );
+            channels.insert("smart_city".into(), smart_city::PATH_PREFIX.into());
         }
         let index =
             serde_json::json!({ "simulator": "aduan-sim", "seed": seed, "channels": channels });
@@ -116,6 +141,7 @@ impl Simulator {
             addr: local,
             sp4n,
             cc112,
+            smart_city,
             shutdown: Some(tx),
             task: Some(task),
         })
@@ -128,6 +154,7 @@ pub struct RunningSim {
     addr: SocketAddr,
     sp4n: Option<Arc<Sp4nState>>,
     cc112: Option<Arc<Cc112State>>,
+    smart_city: Option<Arc<SmartCityState>>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -201,6 +228,60 @@ impl RunningSim {
     /// SP4N-LAPOR! request and fault counters since start.
     pub fn sp4n_stats(&self) -> Sp4nStats {
         self.sp4n.as_ref().map(|s| s.stats()).unwrap_or_default()
+    }
+
+    /// The `{base}` of the Pantau Pekalongan contract: [`base_url`](Self::base_url) +
+    /// `/smart-city`, so the backfill is `{base}/api/reports`.
+    pub fn smart_city_base_url(&self) -> String {
+        format!("{}{}", self.base_url(), smart_city::PATH_PREFIX)
+    }
+
+    /// The latest version of every Pantau Pekalongan report, sorted by id: what an
+    /// aggregator must end up with.
+    pub fn smart_city_truth(&self) -> Vec<TruthReport> {
+        self.smart_city
+            .as_ref()
+            .map(|s| s.truth())
+            .unwrap_or_default()
+    }
+
+    /// Pantau Pekalongan backfill request and fault counters since start.
+    pub fn smart_city_stats(&self) -> SmartCityStats {
+        self.smart_city
+            .as_ref()
+            .map(|s| s.stats())
+            .unwrap_or_default()
+    }
+
+    /// Replaces the backfill faults at run time; their request schedule starts again from
+    /// zero.
+    pub fn smart_city_set_faults(&self, faults: SmartCityFaults) {
+        if let Some(s) = &self.smart_city {
+            s.set_faults(faults);
+        }
+    }
+
+    /// Gives `n` distinct Pantau Pekalongan reports that are not deleted a new version now
+    /// (the next status, or a withdrawal), all with `updated_at` = the newest `updated_at` +
+    /// 1 s, so they move to the end of the backfill order. Returns their ids, in the order
+    /// they were updated (fewer than `n` when fewer reports are left).
+    pub fn smart_city_update_reports(&self, n: usize) -> Vec<String> {
+        self.smart_city
+            .as_ref()
+            .map(|s| s.update_reports(n))
+            .unwrap_or_default()
+    }
+
+    /// POSTs every version of every Pantau Pekalongan report (`report.created` for version 1,
+    /// `report.updated` later, `report.deleted` for withdrawals) to `url` (the aggregator's
+    /// `/webhooks/smart-city`), signed with the configured secret, following `plan`.
+    /// Deliveries answered 5xx or failing to connect are retried up to 5 times with a
+    /// 200 ms pause; four are in flight at once.
+    pub async fn smart_city_deliver(&self, url: &str, plan: &DeliveryPlan) -> DeliveryStats {
+        match &self.smart_city {
+            Some(s) => s.deliver(url, plan).await,
+            None => DeliveryStats::default(),
+        }
     }
 
     /// Stops serving: open connections are closed gracefully (a delayed response is given

@@ -4,10 +4,13 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use aduan_sim::{Cc112Config, Cc112Faults, SimConfig, Simulator, Sp4nConfig, Sp4nFaults};
+use aduan_sim::{
+    Cc112Config, Cc112Faults, SimConfig, Simulator, SmartCityConfig, Sp4nConfig, Sp4nFaults,
+};
 use clap::{Parser, ValueEnum};
 
-/// Simulator of Kota Pekalongan's complaint channels (SP4N-LAPOR! and Call Center 112 so far), on loopback HTTP.
+/// Simulator of Kota Pekalongan's complaint channels (SP4N-LAPOR!, Call Center 112 and the
+/// Pantau Pekalongan smart-city app so far), on loopback HTTP.
 #[derive(Debug, Parser)]
 #[command(name = "aduan-sim", version)]
 struct Args {
@@ -45,6 +48,15 @@ struct Args {
     /// Write Call Center 112's exports into this folder too (the `dir` source).
     #[arg(long)]
     cc112_dir: Option<std::path::PathBuf>,
+    /// Number of Pantau Pekalongan (smart-city) reports.
+    #[arg(long, default_value_t = 300)]
+    smart_city_reports: usize,
+    /// Bearer token the Pantau Pekalongan backfill API accepts.
+    #[arg(long, default_value = "pantau-sim-token")]
+    smart_city_token: String,
+    /// Secret Pantau Pekalongan webhooks are signed with.
+    #[arg(long, default_value = "pantau-sim-webhook-secret")]
+    smart_city_webhook_secret: String,
     /// Delay of the `timeout` fault, in seconds.
     #[arg(long, default_value_t = 3)]
     timeout_delay_secs: u64,
@@ -126,6 +138,12 @@ async fn main() -> ExitCode {
             },
             ..Cc112Config::default()
         }),
+        smart_city: Some(SmartCityConfig {
+            reports: args.smart_city_reports,
+            token: args.smart_city_token.clone(),
+            webhook_secret: args.smart_city_webhook_secret.clone(),
+            ..SmartCityConfig::default()
+        }),
     };
     let sim = match Simulator::start(config, args.listen).await {
         Ok(sim) => sim,
@@ -144,6 +162,13 @@ async fn main() -> ExitCode {
         args.sp4n_client_secret
     );
     println!("Call Center 112: {}/index.json", sim.cc112_url());
+    println!(
+        "Pantau Pekalongan: {}/api/reports ({} reports, token {}, webhook secret {})",
+        sim.smart_city_base_url(),
+        sim.smart_city_truth().len(),
+        args.smart_city_token,
+        args.smart_city_webhook_secret
+    );
     if let Some(dir) = &args.cc112_dir {
         match sim.cc112_write_dir(dir) {
             Ok(n) => println!(
@@ -165,7 +190,8 @@ async fn main() -> ExitCode {
         eprintln!("aduan-sim: cannot wait for Ctrl-C: {e}");
     }
     let stats = sim.sp4n_stats();
+    let smart_city = sim.smart_city_stats();
     sim.shutdown().await;
-    eprintln!("aduan-sim: stopped; SP4N-LAPOR! {stats:?}");
+    eprintln!("aduan-sim: stopped; SP4N-LAPOR! {stats:?}; Pantau Pekalongan {smart_city:?}");
     ExitCode::SUCCESS
 }

@@ -16,6 +16,7 @@ async fn start_with(seed: u64, reports: usize, faults: Sp4nFaults) -> RunningSim
             ..Sp4nConfig::default()
         }),
         cc112: None,
+        smart_city: None,
     };
     Simulator::start(config, "127.0.0.1:0".parse().expect("addr"))
         .await

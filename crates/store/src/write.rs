@@ -87,6 +87,8 @@ pub struct WriteBatch<'a> {
     pub quarantine: &'a [QuarantineRow],
     /// Payloads' groups (channels that fold payloads), after `raws`.
     pub links: &'a [GroupLink],
+    /// Complaints to remove with their events (folded into another one).
+    pub removed: &'a [String],
     /// Webhook deliveries of `push_inbox` this batch folded (removed from it).
     pub inbox_done: &'a [i64],
     /// The cursor covering this batch (`None`: unchanged).
@@ -322,6 +324,21 @@ impl Store {
                     .execute(&mut *tx)
                     .await
                     .context(|| format!("clearing folded deliveries of {channel}"))?;
+            }
+            for table in ["complaint_events", "complaints"] {
+                for chunk in w.removed.chunks(CHUNK) {
+                    let mut q = QueryBuilder::new(format!("DELETE FROM {table} WHERE complaint_id IN ("));
+                    let mut sep = q.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(id);
+                    }
+                    q.push(")");
+                    q.build()
+                        .persistent(false)
+                        .execute(&mut *tx)
+                        .await
+                        .context(|| format!("removing folded complaints of {channel}"))?;
+                }
             }
             for chunk in w.complaints.chunks(CHUNK) {
                 let mut q = QueryBuilder::new(format!("INSERT INTO complaints ({COMPLAINT_COLUMNS}) "));

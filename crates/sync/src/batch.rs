@@ -80,6 +80,9 @@ struct Collected {
     latest: HashMap<String, ComplaintRow>,
     events: Vec<EventRow>,
     outcomes: Vec<(String, String, DateTime<Utc>)>,
+    /// Complaints a group made before and no longer makes (threads joined, a thread's
+    /// first message arrived late).
+    removed: Vec<String>,
 }
 
 /// Normalises the complaints one payload (or one group) gave: all of them, or the first error.
@@ -290,6 +293,27 @@ async fn fold_groups(
             }
         }
         let folded = (fold.parse)(key, &members);
+        // What the group made before these payloads: ids it no longer makes are removed.
+        let before: Vec<RawRecord> = members
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !fresh_from.contains(i))
+            .map(|(_, m)| m.clone())
+            .collect();
+        if !before.is_empty() {
+            let now: HashSet<&str> = folded
+                .complaints
+                .iter()
+                .map(|c| c.external_id.as_str())
+                .collect();
+            for old in (fold.parse)(key, &before).complaints {
+                if !now.contains(old.external_id.as_str()) {
+                    let id = aduan_core::complaint_id(channel, &old.external_id);
+                    tracing::info!(channel, complaint = %id, "Complaint folded into another; removed.");
+                    out.removed.push(id);
+                }
+            }
+        }
         for (i, e) in folded.errors {
             let Some(member) = members.get(i) else {
                 continue;
@@ -332,6 +356,7 @@ async fn commit(
         mut latest,
         events,
         outcomes,
+        removed,
     } = out;
     // Decide each record against what is stored (and what this batch wrote before it).
     let ids: Vec<&str> = order.iter().map(String::as_str).collect();
@@ -382,6 +407,7 @@ async fn commit(
             events: &events,
             quarantine: &quarantine,
             links: &links,
+            removed: &removed,
             inbox_done,
             cursor: *cursor,
         })

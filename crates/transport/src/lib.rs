@@ -13,6 +13,8 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod csv_rows;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

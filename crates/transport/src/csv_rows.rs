@@ -1,4 +1,5 @@
-//! Splits a day's file into rows, each kept with the header as the bytes were in the file.
+//! Splits a CSV file into rows, each kept with the header as the bytes were in the file: a
+//! row's raw record reads on its own, and a row edited in the file is a new payload.
 
 use aduan_core::RawRecord;
 use chrono::{DateTime, Utc};
@@ -14,11 +15,17 @@ fn trim_line_ends(b: &[u8]) -> &[u8] {
 }
 
 /// The file's rows as raw records: payload = header line, CRLF, the row's bytes (quoted
-/// newlines included, line end removed); `source_ref` = `{file}:{line}`.
-pub(crate) fn split(name: &str, bytes: &[u8], received_at: DateTime<Utc>) -> Vec<RawRecord> {
+/// newlines included, line end removed); `source_ref` = `{name}:{line}`. A leading UTF-8
+/// byte order mark and blank lines are skipped.
+pub fn split(
+    name: &str,
+    bytes: &[u8],
+    delimiter: u8,
+    received_at: DateTime<Utc>,
+) -> Vec<RawRecord> {
     let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new()
-        .delimiter(b';')
+        .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
         .from_reader(body);
@@ -77,7 +84,7 @@ mod tests {
     #[test]
     fn rows_keep_quoted_newlines_and_the_header() {
         let file = "\u{feff}No;Keterangan;Status\r\n1;\"baris satu\r\nbaris; \"\"dua\"\"\";Selesai\r\n\r\n2;x;Diteruskan\r\n";
-        let rows = split("112_20210912.csv", file.as_bytes(), Utc::now());
+        let rows = split("112_20210912.csv", file.as_bytes(), b';', Utc::now());
         assert_eq!(rows.len(), 2);
         assert_eq!(
             String::from_utf8(rows[0].payload.clone()).unwrap(),
@@ -89,7 +96,7 @@ mod tests {
 
     #[test]
     fn a_file_without_a_final_line_end_keeps_its_last_row() {
-        let rows = split("f", b"a;b\n1;2", Utc::now());
+        let rows = split("f", b"a;b\n1;2", b';', Utc::now());
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].payload, b"a;b\r\n1;2");
     }

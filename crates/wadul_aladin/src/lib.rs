@@ -1,0 +1,213 @@
+//! The Wadul Aladin / Lapor Ajib connector (`wadul_aladin`): the city's WhatsApp line.
+//!
+//! Two streams joined into complaints: the WhatsApp Business Platform's webhooks (push,
+//! [`webhook`]: messages, at least once and out of order) and the complaint team's case
+//! register, a CSV sheet re-read whole on a schedule (pull, [`WadulAladin`]). Every payload
+//! is grouped by its sender, and a sender's complaints are folded from all of them
+//! ([`PullConnector::FOLD`]): messages form one thread until 24 hours pass without one (or
+//! the case register closes the case), a thread's identity is the `wamid` of its first
+//! message, and a case joins the thread its `ID Pesan Pertama` names, whenever either
+//! arrives. A case typed in by hand (no `wamid`) is a complaint of its own.
+//!
+//! ```
+//! let cfg: aduan_wadul_aladin::Config = serde_json::from_str(
+//!     r#"{"register_url":"http://127.0.0.1:8700/wadul-aladin/register.csv"}"#,
+//! ).unwrap();
+//! assert_eq!(cfg.app_secret_env, "ADUAN_WADUL_ALADIN_APP_SECRET");
+//! assert!(cfg.register_auth_env.is_none());
+//! ```
+#![deny(missing_docs)]
+
+mod parse;
+pub mod webhook;
+
+use std::sync::Arc;
+
+use aduan_core::{
+    Batch, BatchSource, Error, FaultCounts, FieldError, Fold, PullConnector, RawRecord, Result,
+    Secret, SourceComplaint,
+};
+use aduan_transport::{HttpClient, RetryPolicy};
+use async_trait::async_trait;
+use chrono::Utc;
+use serde::Deserialize;
+
+pub use parse::sender_key;
+
+/// The channel id.
+pub const CHANNEL: &str = "wadul_aladin";
+
+/// The webhook path of the contract.
+pub const WEBHOOK_PATH: &str = "/webhooks/wadul-aladin";
+
+/// Rows of the register per batch.
+const BATCH_ROWS: usize = 2_000;
+
+/// Settings of the `[channels.wadul_aladin]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// URL of the case register, published as CSV.
+    pub register_url: String,
+    /// Name of the environment variable holding the register's `Authorization` header
+    /// value, if it needs one.
+    #[serde(default)]
+    pub register_auth_env: Option<String>,
+    /// Name of the environment variable holding the app secret that signs webhooks.
+    #[serde(default = "default_app_secret_env")]
+    pub app_secret_env: String,
+    /// Name of the environment variable holding the subscription verify token.
+    #[serde(default = "default_verify_token_env")]
+    pub verify_token_env: String,
+    /// Time limit of one request, in seconds.
+    #[serde(default = "aduan_transport::defaults::timeout_secs")]
+    pub timeout_secs: u64,
+    /// Attempts per request before the run stops.
+    #[serde(default = "aduan_transport::defaults::max_attempts")]
+    pub max_attempts: u32,
+    /// Wait before the first retry, in milliseconds; doubled on each retry.
+    #[serde(default = "aduan_transport::defaults::retry_base_ms")]
+    pub retry_base_ms: u64,
+}
+
+fn default_app_secret_env() -> String {
+    "ADUAN_WADUL_ALADIN_APP_SECRET".into()
+}
+fn default_verify_token_env() -> String {
+    "ADUAN_WADUL_ALADIN_VERIFY_TOKEN".into()
+}
+
+fn config_err(message: impl Into<String>) -> Error {
+    Error::Config {
+        channel: CHANNEL.into(),
+        message: message.into(),
+    }
+}
+
+/// Reads a secret from the environment variable `var`, or says which one is missing.
+pub(crate) fn secret_from_env(var: &str, what: &str) -> Result<Secret> {
+    Secret::from_env(var).ok_or_else(|| {
+        config_err(format!(
+            "the {what} is read from the environment variable {var}, which is not set"
+        ))
+    })
+}
+
+/// The case register connector.
+#[derive(Debug, Clone)]
+pub struct WadulAladin {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    auth: Option<Secret>,
+    http: HttpClient,
+}
+
+impl WadulAladin {
+    /// A connector with the register's `Authorization` value given (the configuration path
+    /// reads it from the environment instead).
+    pub fn with_auth(config: Config, auth: Option<Secret>) -> Result<Self> {
+        reqwest::Url::parse(&config.register_url)
+            .map_err(|e| config_err(format!("register_url {:?}: {e}", config.register_url)))?;
+        let http = HttpClient::new(
+            CHANNEL,
+            RetryPolicy::from_settings(
+                config.timeout_secs,
+                config.max_attempts,
+                config.retry_base_ms,
+            ),
+        )?;
+        Ok(Self {
+            inner: Arc::new(Inner { config, auth, http }),
+        })
+    }
+}
+
+#[async_trait]
+impl PullConnector for WadulAladin {
+    const CHANNEL: &'static str = CHANNEL;
+    type Config = Config;
+    const FOLD: Option<Fold> = Some(Fold {
+        keys: parse::keys,
+        parse: parse::fold,
+    });
+
+    fn from_config(config: Config) -> Result<Self> {
+        let auth = match &config.register_auth_env {
+            Some(var) => Some(secret_from_env(var, "register's Authorization header")?),
+            None => None,
+        };
+        Self::with_auth(config, auth)
+    }
+
+    /// The register is read whole every run (rows are edited in place); a row whose bytes
+    /// are unchanged is recognised by its hash and changes nothing. No cursor.
+    async fn open(&self, _cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
+        Ok(Box::new(Register {
+            connector: self.clone(),
+            rows: None,
+        }))
+    }
+
+    fn parse(raw: &RawRecord) -> Result<Vec<SourceComplaint>, FieldError> {
+        let mut out = Vec::new();
+        for key in parse::keys(raw)? {
+            let folded = parse::fold(&key, std::slice::from_ref(raw));
+            if let Some((_, e)) = folded.errors.into_iter().next() {
+                return Err(e);
+            }
+            out.extend(folded.complaints);
+        }
+        Ok(out)
+    }
+}
+
+struct Register {
+    connector: WadulAladin,
+    rows: Option<std::vec::IntoIter<RawRecord>>,
+}
+
+#[async_trait]
+impl BatchSource for Register {
+    async fn next_batch(&mut self) -> Result<Option<Batch>> {
+        if self.rows.is_none() {
+            let inner = &self.connector.inner;
+            let url = &inner.config.register_url;
+            let what = "GET case register";
+            let resp = inner
+                .http
+                .send(what, |c| {
+                    let req = c.get(url);
+                    match &inner.auth {
+                        Some(a) => req.header(reqwest::header::AUTHORIZATION, a.expose()),
+                        None => req,
+                    }
+                })
+                .await?;
+            if !resp.is_success() {
+                return Err(resp.unexpected(CHANNEL, what));
+            }
+            let rows = aduan_transport::csv_rows::split(&resp.url, &resp.body, b',', Utc::now());
+            self.rows = Some(rows.into_iter());
+        }
+        let batch: Vec<RawRecord> = self
+            .rows
+            .as_mut()
+            .map(|r| r.by_ref().take(BATCH_ROWS).collect())
+            .unwrap_or_default();
+        if batch.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Batch {
+            records: batch,
+            cursor: None,
+        }))
+    }
+
+    fn faults(&self) -> FaultCounts {
+        self.connector.inner.http.faults()
+    }
+}

@@ -1,0 +1,522 @@
+//! A sender's payloads (webhook bodies and case register rows) folded into complaints.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aduan_core::{
+    EventKind, FieldError, Folded, RawRecord, SourceComplaint, SourceEvent, SourcePlace,
+};
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+
+use crate::CHANNEL;
+
+/// The status label of a thread the case register has no case for yet.
+pub(crate) const NO_CASE: &str = "Belum Ada Kasus";
+
+/// A thread ends when its sender is silent this long.
+const THREAD_GAP_HOURS: i64 = 24;
+
+/// Statuses that close a case: the sender's next message starts a new complaint.
+const CLOSING: [&str; 3] = ["Selesai", "Dijawab Tim", "Diarsipkan"];
+
+/// Statuses of a finished case (`resolved_at`).
+const FINISHED: [&str; 2] = ["Selesai", "Dijawab Tim"];
+
+/// The register's columns this connector reads.
+const NO_ADUAN: &str = "No Aduan";
+const TIMESTAMP: &str = "Timestamp";
+const FIRST_MESSAGE: &str = "ID Pesan Pertama";
+const NO_WA: &str = "No WA";
+const SUMMARY: &str = "Ringkasan Aduan";
+const CATEGORY: &str = "Kategori";
+const AGENCY: &str = "OPD Tujuan";
+const STATUS: &str = "Status";
+const FORWARDED: &str = "Tanggal Diteruskan";
+const FOLLOWED_UP: &str = "Tanggal Tindak Lanjut";
+const FOLLOW_UP: &str = "Tindak Lanjut";
+
+/// A WhatsApp number as the group key: digits only, in the international form `62…`
+/// (`6281…`, `081…` and `+62 812-…` are one sender). `None` when it is no Indonesian number.
+pub fn sender_key(phone: &str) -> Option<String> {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let national = match digits.strip_prefix("62") {
+        Some(rest) => rest,
+        None => digits.strip_prefix('0')?,
+    };
+    (national.len() >= 8 && national.starts_with('8')).then(|| format!("62{national}"))
+}
+
+// --- The WhatsApp Cloud API webhook (the platform's standard format) -------------------
+
+#[derive(Deserialize)]
+struct Webhook {
+    #[serde(default)]
+    entry: Vec<Entry>,
+}
+
+#[derive(Deserialize)]
+struct Entry {
+    #[serde(default)]
+    changes: Vec<Change>,
+}
+
+#[derive(Deserialize)]
+struct Change {
+    value: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct Value {
+    #[serde(default)]
+    messages: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct Message {
+    id: String,
+    timestamp: String,
+    #[serde(rename = "type")]
+    kind: String,
+    text: Option<Text>,
+    location: Option<Location>,
+    #[serde(flatten)]
+    rest: HashMap<String, serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct Text {
+    body: String,
+}
+
+#[derive(Deserialize)]
+struct Location {
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    name: Option<String>,
+    address: Option<String>,
+}
+
+/// One message as the fold uses it.
+struct Msg {
+    wamid: String,
+    at: DateTime<Utc>,
+    text: Option<String>,
+    /// A line for media and locations: `[image] caption`.
+    attachment: Option<String>,
+    location: Option<(Option<f64>, Option<f64>, Option<String>)>,
+}
+
+fn is_webhook(payload: &[u8]) -> bool {
+    payload.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+fn messages_of(raw: &RawRecord) -> Result<Vec<serde_json::Value>, FieldError> {
+    let hook: Webhook = serde_json::from_slice(&raw.payload).map_err(|e| {
+        FieldError::new(
+            CHANNEL,
+            &raw.source_ref,
+            "",
+            format!("not a webhook body: {e}"),
+        )
+    })?;
+    Ok(hook
+        .entry
+        .into_iter()
+        .flat_map(|e| e.changes)
+        .filter_map(|c| c.value)
+        .flat_map(|v| v.messages)
+        .collect())
+}
+
+fn message(value: &serde_json::Value, i: usize, source: &str) -> Result<Msg, FieldError> {
+    let m: Message = serde_json::from_value(value.clone())
+        .map_err(|e| FieldError::new(CHANNEL, source, format!("messages[{i}]"), e.to_string()))?;
+    let record = m.id.clone();
+    let at = m
+        .timestamp
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(|s| DateTime::from_timestamp(s, 0))
+        .ok_or_else(|| {
+            FieldError::new(
+                CHANNEL,
+                &record,
+                "timestamp",
+                format!("not unix seconds: {:?}", m.timestamp),
+            )
+        })?;
+    let text = m.text.map(|t| t.body);
+    let location = m
+        .location
+        .map(|l| (l.latitude, l.longitude, l.address.or(l.name)));
+    let attachment = match m.kind.as_str() {
+        "text" => None,
+        "location" => location.as_ref().map(|(lat, lng, place)| {
+            let coords = match (lat, lng) {
+                (Some(a), Some(b)) => format!(" ({a}, {b})"),
+                _ => String::new(),
+            };
+            format!("[lokasi] {}{coords}", place.clone().unwrap_or_default())
+        }),
+        other => {
+            let caption = m
+                .rest
+                .get(other)
+                .and_then(|media| media.get("caption"))
+                .and_then(|c| c.as_str())
+                .unwrap_or_default();
+            Some(format!("[{other}] {caption}").trim_end().to_string())
+        }
+    };
+    Ok(Msg {
+        wamid: m.id,
+        at,
+        text,
+        attachment,
+        location,
+    })
+}
+
+// --- The case register -----------------------------------------------------------------
+
+/// One row of the register.
+struct Case {
+    no: String,
+    made_at: DateTime<Utc>,
+    first_wamid: Option<String>,
+    phone: Option<String>,
+    summary: Option<String>,
+    category: Option<String>,
+    agency: Option<String>,
+    status: String,
+    forwarded_at: Option<DateTime<Utc>>,
+    followed_up_at: Option<DateTime<Utc>>,
+    follow_up: Option<String>,
+}
+
+impl Case {
+    /// When it closed the thread, if its status closes.
+    fn closed_at(&self) -> Option<DateTime<Utc>> {
+        CLOSING.contains(&self.status.as_str()).then(|| {
+            self.followed_up_at
+                .or(self.forwarded_at)
+                .unwrap_or(self.made_at)
+        })
+    }
+
+    fn newest(&self) -> DateTime<Utc> {
+        [Some(self.made_at), self.forwarded_at, self.followed_up_at]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(self.made_at)
+    }
+}
+
+fn register_time(s: &str) -> Option<DateTime<Utc>> {
+    aduan_core::time::parse_wib(s, &["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"]).or_else(|| {
+        chrono::NaiveDate::parse_from_str(s.trim(), "%d/%m/%Y")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(aduan_core::time::from_wib)
+    })
+}
+
+fn case(raw: &RawRecord) -> Result<Case, FieldError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(raw.payload.as_slice());
+    let bad =
+        |field: &str, reason: String| FieldError::new(CHANNEL, &raw.source_ref, field, reason);
+    let headers = reader
+        .headers()
+        .map_err(|e| bad("", format!("not a CSV row: {e}")))?
+        .clone();
+    let row = reader
+        .records()
+        .next()
+        .ok_or_else(|| bad("", "a header without a row".into()))?
+        .map_err(|e| bad("", format!("not a CSV row: {e}")))?;
+    let get = |name: &str| -> Option<String> {
+        let i = headers.iter().position(|h| h.trim() == name)?;
+        row.get(i)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let no = get(NO_ADUAN).ok_or_else(|| bad(NO_ADUAN, "empty or missing".into()))?;
+    let record = format!("case {no}");
+    let bad = |field: &str, reason: String| FieldError::new(CHANNEL, &record, field, reason);
+    let time = |field: &str| -> Result<Option<DateTime<Utc>>, FieldError> {
+        match get(field) {
+            None => Ok(None),
+            Some(v) => register_time(&v)
+                .map(Some)
+                .ok_or_else(|| bad(field, format!("not d/m/yyyy [H:mm:ss]: {v:?}"))),
+        }
+    };
+    let made_at = time(TIMESTAMP)?.ok_or_else(|| bad(TIMESTAMP, "empty or missing".into()))?;
+    let status = get(STATUS).ok_or_else(|| bad(STATUS, "empty or missing".into()))?;
+    let phone = get(NO_WA);
+    if let Some(p) = &phone {
+        if sender_key(p).is_none() {
+            return Err(bad(NO_WA, "not a WhatsApp number of Indonesia".into()));
+        }
+    }
+    Ok(Case {
+        made_at,
+        first_wamid: get(FIRST_MESSAGE),
+        phone,
+        summary: get(SUMMARY),
+        category: get(CATEGORY),
+        agency: get(AGENCY),
+        status,
+        forwarded_at: time(FORWARDED)?,
+        followed_up_at: time(FOLLOWED_UP)?,
+        follow_up: get(FOLLOW_UP),
+        no,
+    })
+}
+
+/// The group of a case without a number to join by: its own.
+fn case_key(no: &str) -> String {
+    format!("case:{no}")
+}
+
+/// The groups of a payload: the senders of a webhook body's messages (none for a body of
+/// delivery receipts only), or a case's sender (its own group without a number).
+pub(crate) fn keys(raw: &RawRecord) -> Result<Vec<String>, FieldError> {
+    if is_webhook(&raw.payload) {
+        let mut keys = Vec::new();
+        for (i, m) in messages_of(raw)?.iter().enumerate() {
+            let from = m.get("from").and_then(|f| f.as_str()).unwrap_or_default();
+            let key = sender_key(from).ok_or_else(|| {
+                FieldError::new(
+                    CHANNEL,
+                    &raw.source_ref,
+                    format!("messages[{i}].from"),
+                    format!("not a WhatsApp id of Indonesia: {from:?}"),
+                )
+            })?;
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+        return Ok(keys);
+    }
+    let c = case(raw)?;
+    Ok(vec![match c.phone.as_deref().and_then(sender_key) {
+        Some(k) => k,
+        None => case_key(&c.no),
+    }])
+}
+
+/// One complaint in the making: a thread, maybe with its case.
+struct Thread {
+    messages: Vec<Msg>,
+    case: Option<usize>,
+}
+
+/// Folds every payload of sender `key` into the sender's complaints.
+pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
+    let mut folded = Folded::default();
+    let mut messages: BTreeMap<String, Msg> = BTreeMap::new();
+    // The newest version of each case (rows are edited in place; later payloads win).
+    let mut cases: BTreeMap<String, Case> = BTreeMap::new();
+    for (i, raw) in raws.iter().enumerate() {
+        if is_webhook(&raw.payload) {
+            let list = match messages_of(raw) {
+                Ok(l) => l,
+                Err(e) => {
+                    folded.errors.push((i, e));
+                    continue;
+                }
+            };
+            for (j, value) in list.iter().enumerate() {
+                let from = value
+                    .get("from")
+                    .and_then(|f| f.as_str())
+                    .unwrap_or_default();
+                if sender_key(from).as_deref() != Some(key) {
+                    continue;
+                }
+                match message(value, j, &raw.source_ref) {
+                    Ok(m) => {
+                        messages.entry(m.wamid.clone()).or_insert(m);
+                    }
+                    Err(e) => {
+                        folded.errors.push((i, e));
+                        break;
+                    }
+                }
+            }
+        } else {
+            match case(raw) {
+                Ok(c) => {
+                    cases.insert(c.no.clone(), c);
+                }
+                Err(e) => folded.errors.push((i, e)),
+            }
+        }
+    }
+    let cases: Vec<Case> = cases.into_values().collect();
+    let by_wamid: HashMap<&str, usize> = cases
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.first_wamid.as_deref().map(|w| (w, i)))
+        .collect();
+    let mut sorted: Vec<Msg> = messages.into_values().collect();
+    sorted.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.wamid.cmp(&b.wamid)));
+    let mut threads: Vec<Thread> = Vec::new();
+    for m in sorted {
+        let joins = threads.last().is_some_and(|t| {
+            let last = t.messages.last().map_or(m.at, |l| l.at);
+            let silent = m.at - last > Duration::hours(THREAD_GAP_HOURS);
+            let closed = t
+                .case
+                .and_then(|c| cases[c].closed_at())
+                .is_some_and(|at| m.at > at);
+            !silent && !closed
+        });
+        let case = by_wamid.get(m.wamid.as_str()).copied();
+        match threads.last_mut() {
+            Some(t) if joins => {
+                if t.case.is_none() {
+                    t.case = case;
+                }
+                t.messages.push(m);
+            }
+            _ => threads.push(Thread {
+                messages: vec![m],
+                case,
+            }),
+        }
+    }
+    let mut joined = vec![false; cases.len()];
+    for t in &threads {
+        if let Some(c) = t.case {
+            joined[c] = true;
+        }
+        folded
+            .complaints
+            .push(complaint(key, Some(t), t.case.map(|c| &cases[c])));
+    }
+    // Cases whose thread has not arrived (or that have none) stand on their own.
+    for (c, case) in cases.iter().enumerate() {
+        if !joined[c] {
+            folded.complaints.push(complaint(key, None, Some(case)));
+        }
+    }
+    folded
+}
+
+fn complaint(key: &str, thread: Option<&Thread>, case: Option<&Case>) -> SourceComplaint {
+    let messages = thread.map_or(&[][..], |t| t.messages.as_slice());
+    let external_id = messages
+        .first()
+        .map(|m| m.wamid.clone())
+        .or_else(|| case.and_then(|c| c.first_wamid.clone()))
+        .or_else(|| case.map(|c| c.no.clone()))
+        .unwrap_or_default();
+    let mut lines = Vec::new();
+    let mut events = Vec::new();
+    let mut place = SourcePlace::default();
+    for m in messages {
+        let text = match (&m.text, &m.attachment) {
+            (Some(t), _) => t.clone(),
+            (None, Some(a)) => a.clone(),
+            (None, None) => String::new(),
+        };
+        if !text.is_empty() {
+            lines.push(text.clone());
+        }
+        if let Some((lat, lng, address)) = &m.location {
+            place.latitude = *lat;
+            place.longitude = *lng;
+            place.address.clone_from(address);
+        }
+        events.push(SourceEvent {
+            at: m.at,
+            kind: EventKind::Message,
+            actor: Some("pelapor".into()),
+            text: Some(text),
+        });
+    }
+    let reported_at = messages
+        .first()
+        .map(|m| m.at)
+        .or_else(|| case.map(|c| c.made_at))
+        .unwrap_or_default();
+    let mut updated_at = messages.last().map_or(reported_at, |m| m.at);
+    events.insert(
+        0,
+        SourceEvent {
+            at: reported_at,
+            kind: EventKind::Created,
+            actor: None,
+            text: None,
+        },
+    );
+    let mut resolved_at = None;
+    if let Some(c) = case {
+        updated_at = updated_at.max(c.newest());
+        if let Some(at) = c.forwarded_at {
+            events.push(SourceEvent {
+                at,
+                kind: EventKind::Disposition,
+                actor: Some("Tim Pengaduan Kota".into()),
+                text: c.agency.as_ref().map(|a| format!("Diteruskan ke {a}")),
+            });
+        }
+        if let (Some(at), Some(text)) = (c.followed_up_at, &c.follow_up) {
+            events.push(SourceEvent {
+                at,
+                kind: EventKind::FollowUp,
+                actor: c.agency.clone(),
+                text: Some(text.clone()),
+            });
+        }
+        if FINISHED.contains(&c.status.as_str()) {
+            resolved_at = Some(c.followed_up_at.unwrap_or(updated_at));
+        }
+    }
+    let body = if lines.is_empty() {
+        case.and_then(|c| c.summary.clone()).unwrap_or_default()
+    } else {
+        lines.join("\n")
+    };
+    let title = case.and_then(|c| c.summary.clone()).or_else(|| {
+        let first = lines.first()?.lines().next()?.trim();
+        Some(first.chars().take(100).collect())
+    });
+    SourceComplaint {
+        channel: CHANNEL.into(),
+        external_id,
+        kind_label: None,
+        urgency_label: None,
+        category_labels: case.and_then(|c| c.category.clone()).into_iter().collect(),
+        category_national: false,
+        title,
+        body: Some(body),
+        status_label: case.map_or_else(|| NO_CASE.to_string(), |c| c.status.clone()),
+        agencies: case.and_then(|c| c.agency.clone()).into_iter().collect(),
+        place,
+        reporter_phone: if key.starts_with("case:") {
+            None
+        } else {
+            Some(format!("+{key}"))
+        },
+        reporter_email: None,
+        anonymous: false,
+        confidential: false,
+        reported_at,
+        updated_at,
+        resolved_at,
+        events,
+    }
+}
+
+#[cfg(test)]
+mod tests;

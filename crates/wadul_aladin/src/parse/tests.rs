@@ -1,0 +1,213 @@
+use super::*;
+
+const SENDER: &str = "6281234567890";
+const HEADER: &str = "No Aduan,Timestamp,ID Pesan Pertama,No WA,Nama,Ringkasan Aduan,Kategori,OPD Tujuan,Status,Tanggal Diteruskan,Tanggal Tindak Lanjut,Tindak Lanjut,Catatan";
+
+fn raw(payload: String) -> RawRecord {
+    RawRecord {
+        source_ref: "test".into(),
+        external_id: None,
+        received_at: Utc::now(),
+        payload: payload.into_bytes(),
+    }
+}
+
+/// A webhook body with text messages `(wamid, unix seconds, text)` of one sender.
+fn hook(from: &str, messages: &[(&str, i64, &str)]) -> RawRecord {
+    let msgs: Vec<serde_json::Value> = messages
+        .iter()
+        .map(|(id, ts, text)| {
+            serde_json::json!({"from": from, "id": id, "timestamp": ts.to_string(),
+                "type": "text", "text": {"body": text}})
+        })
+        .collect();
+    raw(serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "62816644000", "phone_number_id": "1"},
+            "contacts": [{"profile": {"name": "Budi"}, "wa_id": from}],
+            "messages": msgs}}]}]
+    })
+    .to_string())
+}
+
+fn case_row(row: &str) -> RawRecord {
+    raw(format!("{HEADER}\r\n{row}"))
+}
+
+/// 2024-03-01 08:00 WIB = 01:00 UTC.
+const T0: i64 = 1_709_254_800;
+const HOUR: i64 = 3600;
+
+fn ids(f: &Folded) -> Vec<&str> {
+    f.complaints
+        .iter()
+        .map(|c| c.external_id.as_str())
+        .collect()
+}
+
+#[test]
+fn a_number_written_three_ways_is_one_sender() {
+    for p in ["6281234567890", "081234567890", "+62 812-3456-7890"] {
+        assert_eq!(sender_key(p).as_deref(), Some(SENDER), "{p}");
+    }
+    assert_eq!(sender_key("12345"), None);
+    assert_eq!(sender_key(""), None);
+}
+
+#[test]
+fn messages_within_a_day_are_one_thread_in_timestamp_order_whatever_the_arrival() {
+    let late = hook(SENDER, &[("wamid.C", T0 + 5 * HOUR, "sudah 3 hari")]);
+    let early = hook(
+        SENDER,
+        &[
+            ("wamid.A", T0, "Lampu PJU mati"),
+            ("wamid.B", T0 + HOUR, "di Jl. Sriwijaya"),
+        ],
+    );
+    let f = fold(SENDER, &[late.clone(), early.clone(), late]);
+    assert!(f.errors.is_empty());
+    assert_eq!(ids(&f), ["wamid.A"]);
+    let c = &f.complaints[0];
+    assert_eq!(
+        c.body.as_deref(),
+        Some("Lampu PJU mati\ndi Jl. Sriwijaya\nsudah 3 hari")
+    );
+    assert_eq!(c.status_label, NO_CASE);
+    assert_eq!(c.reporter_phone.as_deref(), Some("+6281234567890"));
+    assert_eq!(c.reported_at.timestamp(), T0);
+    assert_eq!(c.updated_at.timestamp(), T0 + 5 * HOUR);
+    assert_eq!(fold(SENDER, &[early]).complaints[0].external_id, "wamid.A");
+}
+
+#[test]
+fn a_day_of_silence_starts_a_new_complaint() {
+    let f = fold(
+        SENDER,
+        &[hook(
+            SENDER,
+            &[("wamid.A", T0, "satu"), ("wamid.B", T0 + 25 * HOUR, "dua")],
+        )],
+    );
+    assert_eq!(ids(&f), ["wamid.A", "wamid.B"]);
+}
+
+#[test]
+fn a_case_joins_its_thread_and_closing_it_starts_the_next_complaint() {
+    let messages = hook(
+        SENDER,
+        &[
+            ("wamid.A", T0, "Saluran mampet"),
+            ("wamid.B", T0 + 3 * HOUR, "terima kasih, sudah dibersihkan"),
+        ],
+    );
+    // Forwarded at 09:00 WIB, followed up and closed at 10:00 WIB: the 11:00 message is new.
+    let case = case_row(
+        "WA-2024-0007,1/3/2024 8:30:00,wamid.A,081234567890,Budi,Saluran mampet,Drainase,DPUPR,Selesai,1/3/2024 9:00:00,1/3/2024 10:00:00,Sudah dibersihkan petugas,",
+    );
+    let f = fold(SENDER, &[case.clone(), messages]);
+    assert_eq!(ids(&f), ["wamid.A", "wamid.B"]);
+    let c = &f.complaints[0];
+    assert_eq!(c.status_label, "Selesai");
+    assert_eq!(c.category_labels, ["Drainase"]);
+    assert_eq!(c.agencies, ["DPUPR"]);
+    assert_eq!(c.title.as_deref(), Some("Saluran mampet"));
+    assert_eq!(c.resolved_at.map(|t| t.timestamp()), Some(T0 + 2 * HOUR));
+    let kinds: Vec<EventKind> = c.events.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            EventKind::Created,
+            EventKind::Message,
+            EventKind::Disposition,
+            EventKind::FollowUp
+        ]
+    );
+    assert_eq!(f.complaints[1].status_label, NO_CASE);
+}
+
+#[test]
+fn a_case_before_its_thread_is_kept_under_the_threads_identity() {
+    let case = case_row(
+        "WA-2024-0008,2/3/2024 8:00:00,wamid.X,+62 812-3456-7890,Budi,Jalan berlubang,Jalan,DPUPR,Diteruskan ke OPD,2/3/2024 9:00:00,,,",
+    );
+    let alone = fold(SENDER, std::slice::from_ref(&case));
+    assert_eq!(ids(&alone), ["wamid.X"]);
+    assert_eq!(alone.complaints[0].body.as_deref(), Some("Jalan berlubang"));
+    let thread = hook(
+        SENDER,
+        &[("wamid.X", T0 + 24 * HOUR, "Jalan berlubang di Medono")],
+    );
+    let joined = fold(SENDER, &[case, thread]);
+    assert_eq!(ids(&joined), ["wamid.X"]);
+    assert_eq!(joined.complaints[0].status_label, "Diteruskan ke OPD");
+    assert_eq!(
+        joined.complaints[0].body.as_deref(),
+        Some("Jalan berlubang di Medono")
+    );
+}
+
+#[test]
+fn a_case_typed_in_by_hand_is_its_own_complaint_and_the_newest_row_wins() {
+    let v1 = case_row(
+        "WA-2024-0009,3/3/2024 10:00:00,,,Walk-in,Bansos belum cair,Bansos,Dinsos P2KB,Baru,,,,",
+    );
+    let v2 = case_row("WA-2024-0009,3/3/2024 10:00:00,,,Walk-in,Bansos belum cair,Bansos,Dinsos P2KB,Dijawab Tim,,4/3/2024,Jadwal pencairan bulan depan,");
+    assert_eq!(keys(&v1).unwrap(), ["case:WA-2024-0009"]);
+    let f = fold("case:WA-2024-0009", &[v1, v2]);
+    assert_eq!(ids(&f), ["WA-2024-0009"]);
+    let c = &f.complaints[0];
+    assert_eq!(c.status_label, "Dijawab Tim");
+    assert_eq!(c.reporter_phone, None);
+    assert!(c.resolved_at.is_some());
+}
+
+#[test]
+fn receipts_carry_no_complaint_and_bad_input_names_its_field() {
+    let receipts = raw(
+        r#"{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"statuses":[{"id":"wamid.Z","status":"delivered","timestamp":"1709254800","recipient_id":"6281234567890"}]}}]}]}"#
+            .into(),
+    );
+    assert!(keys(&receipts).unwrap().is_empty());
+    let bad_time = raw(
+        r#"{"entry":[{"changes":[{"value":{"messages":[{"from":"6281234567890","id":"wamid.Q","timestamp":"kemarin","type":"text","text":{"body":"x"}}]}}]}]}"#
+            .into(),
+    );
+    let good = hook(SENDER, &[("wamid.A", T0, "ok")]);
+    let f = fold(SENDER, &[good, bad_time]);
+    assert_eq!(ids(&f), ["wamid.A"]);
+    assert_eq!(f.errors.len(), 1);
+    assert_eq!(f.errors[0].0, 1);
+    assert_eq!(f.errors[0].1.field, "timestamp");
+    assert_eq!(f.errors[0].1.record, "wamid.Q");
+    let bad_case = case_row("WA-2024-0010,kemarin,,,x,y,Jalan,,Baru,,,,");
+    // A row that cannot be read has no group: `keys` quarantines it already.
+    let e = keys(&bad_case).unwrap_err();
+    let folded = fold("case:WA-2024-0010", std::slice::from_ref(&bad_case));
+    assert_eq!(folded.errors[0].1.field, "Timestamp");
+    assert_eq!(
+        (e.record.as_str(), e.field.as_str()),
+        ("case WA-2024-0010", "Timestamp")
+    );
+    let stranger = raw(r#"{"entry":[{"changes":[{"value":{"messages":[{"from":"abc","id":"w","timestamp":"1","type":"text"}]}}]}]}"#.into());
+    assert_eq!(keys(&stranger).unwrap_err().field, "messages[0].from");
+}
+
+#[test]
+fn media_and_locations_are_listed_with_the_thread() {
+    let body = serde_json::json!({"entry": [{"changes": [{"value": {"messages": [
+        {"from": SENDER, "id": "wamid.A", "timestamp": T0.to_string(), "type": "image",
+         "image": {"id": "m1", "mime_type": "image/jpeg", "sha256": "abc", "caption": "sampah menumpuk"}},
+        {"from": SENDER, "id": "wamid.B", "timestamp": (T0 + 60).to_string(), "type": "location",
+         "location": {"latitude": -6.889, "longitude": 109.675, "name": "Pasar Banjarsari", "address": "Jl. Wahid Hasyim"}}
+    ]}}]}]});
+    let f = fold(SENDER, &[raw(body.to_string())]);
+    let c = &f.complaints[0];
+    assert_eq!(
+        c.body.as_deref(),
+        Some("[image] sampah menumpuk\n[lokasi] Jl. Wahid Hasyim (-6.889, 109.675)")
+    );
+    assert_eq!(c.place.latitude, Some(-6.889));
+    assert_eq!(c.place.address.as_deref(), Some("Jl. Wahid Hasyim"));
+}
