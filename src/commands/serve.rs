@@ -17,10 +17,17 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
             continue;
         }
         let Some(expr) = &channel.schedule else {
-            tracing::warn!(
-                channel = %id,
-                "Enabled but without a schedule; `aduan serve` does not run it."
-            );
+            if registry::has_webhook(id) {
+                tracing::info!(
+                    channel = %id,
+                    "No schedule: webhooks only, its pull side (backfill, register) does not run."
+                );
+            } else {
+                tracing::warn!(
+                    channel = %id,
+                    "Enabled but without a schedule; `aduan serve` does not run it."
+                );
+            }
             continue;
         };
         for connector in registry::connectors(config, Some(id))? {

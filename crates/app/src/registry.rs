@@ -107,8 +107,8 @@ pub fn registry() -> Vec<Registered> {
             mappings: include_str!("../../../config/mappings/wadul_aladin.toml"),
             demo: None,
             webhook: Some(|settings| {
-                let config: aduan_wadul_aladin::Config = serde_json::from_value(settings)
-                    .map_err(|e| aduan_core::Error::Config {
+                let config: aduan_wadul_aladin::Config =
+                    serde_json::from_value(settings).map_err(|e| aduan_core::Error::Config {
                         channel: aduan_wadul_aladin::CHANNEL.into(),
                         message: e.to_string(),
                     })?;
@@ -190,4 +190,11 @@ pub fn push_channels(config: &AppConfig) -> Result<Vec<(ChannelSpec, WebhookRout
         out.push((r.spec, webhook(settings)?));
     }
     Ok(out)
+}
+
+/// Whether channel `id` takes webhooks.
+pub fn has_webhook(id: &str) -> bool {
+    registry()
+        .iter()
+        .any(|r| r.spec.id == id && r.webhook.is_some())
 }

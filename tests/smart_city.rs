@@ -1,0 +1,365 @@
+//! The Pantau Pekalongan app end to end: the backfill over HTTP into both stores, signed
+//! webhooks into `aduan serve` processes (one, and two replicas on PostgreSQL), lost webhooks
+//! found by the scheduled backfill, and deliveries stored before a crash folded after it.
+
+mod helpers;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aduan_core::Secret;
+use aduan_sim::{
+    DeliveryPlan, RunningSim, SimConfig, Simulator, SmartCityConfig, SmartCityFaults, TruthReport,
+};
+use aduan_smart_city::SmartCity;
+use aduan_store::testing::TestStore;
+use aduan_sync::{NoProgress, Outcome};
+use helpers::serve::*;
+use helpers::*;
+
+async fn simulator(reports: usize, faults: SmartCityFaults) -> RunningSim {
+    Simulator::start(
+        SimConfig {
+            seed: 11,
+            sp4n_lapor: None,
+            cc112: None,
+            smart_city: Some(SmartCityConfig {
+                reports,
+                faults,
+                ..SmartCityConfig::default()
+            }),
+        },
+        ([127, 0, 0, 1], 0).into(),
+    )
+    .await
+    .expect("simulator starts")
+}
+
+fn backfill(sim: &RunningSim, limit: u32) -> SmartCity {
+    let config: aduan_smart_city::Config = serde_json::from_value(serde_json::json!({
+        "base_url": sim.smart_city_base_url(),
+        "limit": limit,
+        "retry_base_ms": 20,
+        "timeout_secs": 5,
+    }))
+    .expect("config");
+    SmartCity::with_token(config, Secret::new(SmartCityConfig::default().token))
+        .expect("connector builds")
+}
+
+/// The unified status a report's latest version must end up as.
+fn unified(t: &TruthReport) -> &'static str {
+    if t.deleted {
+        return "withdrawn";
+    }
+    match t.status.as_deref() {
+        Some("submitted") => "received",
+        Some("accepted") => "verified",
+        Some("in_progress") => "in_progress",
+        Some("done") => "resolved",
+        Some("rejected") => "rejected",
+        other => panic!("the simulator's status {other:?} is not in the contract"),
+    }
+}
+
+/// external_id → status of the smart_city complaints stored.
+async fn stored(ts: &TestStore) -> BTreeMap<String, String> {
+    let r = ts
+        .store
+        .query("SELECT external_id, status FROM complaints WHERE channel = 'smart_city'")
+        .await
+        .expect("query");
+    r.rows
+        .into_iter()
+        .map(|row| {
+            (
+                row[0].as_str().unwrap_or_default().to_string(),
+                row[1].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// What every report must look like once each of its versions was received.
+fn expected(truth: &[TruthReport]) -> BTreeMap<String, String> {
+    truth
+        .iter()
+        .map(|t| (t.id.clone(), unified(t).to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_backfill_pages_every_report_into_every_store_through_rate_limits_and_errors() {
+    let sim = simulator(
+        300,
+        SmartCityFaults {
+            rate_limit_every: 5,
+            server_error_every: 7,
+        },
+    )
+    .await;
+    let truth = sim.smart_city_truth();
+    // The backfill serves a deleted report as its deletion stub only: with no version of its
+    // content received, there is nothing to show, so it is kept in the archive and folded in
+    // when a version comes.
+    let mut want = expected(&truth);
+    want.retain(|id, _| truth.iter().any(|t| &t.id == id && !t.deleted));
+    assert!(truth.iter().any(|t| t.deleted), "the data has deletions");
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        let connector = backfill(&sim, 50);
+        let report = engine.sync(&connector, &NoProgress).await.expect("sync");
+        assert_eq!(report.outcome, Outcome::Ok, "{}: {report:?}", ts.label);
+        assert_eq!(report.counts.fetched as usize, truth.len(), "{}", ts.label);
+        assert_eq!(report.counts.quarantined, 0, "{}", ts.label);
+        assert!(report.faults.get("rate_limited").copied().unwrap_or(0) > 0);
+        assert_eq!(stored(&ts).await, want, "{}", ts.label);
+        // Nothing new: one request, nothing changes.
+        let again = engine.sync(&connector, &NoProgress).await.expect("sync");
+        assert_eq!(
+            again.counts.inserted + again.counts.updated,
+            0,
+            "{}",
+            ts.label
+        );
+    }
+    // Updates upstream move reports to the end of the order; the next run takes just them.
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    let connector = backfill(&sim, 50);
+    engine.sync(&connector, &NoProgress).await.expect("sync");
+    let changed = sim.smart_city_update_reports(20);
+    let report = engine.sync(&connector, &NoProgress).await.expect("sync");
+    assert_eq!(report.counts.fetched as usize, changed.len());
+    let truth = sim.smart_city_truth();
+    let now = stored(&ts).await;
+    for id in &changed {
+        let t = truth.iter().find(|t| &t.id == id).expect("in the truth");
+        // A report whose content was stored and which is now deleted is withdrawn.
+        assert_eq!(now.get(id).map(String::as_str), Some(unified(t)), "{id}");
+    }
+}
+
+#[tokio::test]
+async fn deliveries_stored_before_a_crash_are_folded_after_it_exactly_once() {
+    let sim = simulator(20, SmartCityFaults::default()).await;
+    let connector = backfill(&sim, 200);
+    // The backfill's items, received as if pushed: stored in the inbox, not folded (the
+    // process "crashed" before its folder ran).
+    let mut source = aduan_core::PullConnector::open(&connector, None)
+        .await
+        .expect("open");
+    let batch = source.next_batch().await.expect("page").expect("a page");
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        for r in &batch.records {
+            assert!(engine
+                .receive("smart_city", r.clone())
+                .await
+                .expect("stored"));
+            assert!(!engine
+                .receive("smart_city", r.clone())
+                .await
+                .expect("stored"));
+        }
+        assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints").await, 0);
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM push_inbox").await as usize,
+            batch.records.len(),
+            "{}",
+            ts.label
+        );
+        // A new process folds what the inbox holds.
+        let restarted = helpers::engine(&ts);
+        let spec = aduan_app::registry::specs()["smart_city"];
+        let counts = restarted
+            .drain_inbox(&spec)
+            .await
+            .expect("drain")
+            .expect("lease");
+        assert_eq!(counts.fetched as usize, batch.records.len());
+        assert_eq!(count(&ts, "SELECT COUNT(*) FROM push_inbox").await, 0);
+        let live = sim.smart_city_truth().iter().filter(|t| !t.deleted).count();
+        assert_eq!(stored(&ts).await.len(), live, "{}", ts.label);
+        let again = restarted
+            .drain_inbox(&spec)
+            .await
+            .expect("drain")
+            .expect("lease");
+        assert_eq!(again.fetched, 0);
+    }
+}
+
+fn smart_city_table(sim: &RunningSim, schedule: Option<&str>) -> String {
+    let schedule = schedule
+        .map(|s| format!("schedule = \"{s}\"\n"))
+        .unwrap_or_default();
+    format!(
+        "[channels.smart_city]\n{schedule}base_url = \"{}\"\nlimit = 50\nretry_base_ms = 20\ntimeout_secs = 5\n",
+        sim.smart_city_base_url()
+    )
+}
+
+/// `/metrics` webhook delivery counters of smart_city, by `outcome/reason`.
+async fn deliveries(serve: &Serve) -> BTreeMap<String, u64> {
+    let (_, text) = serve.get("/metrics").await;
+    text.lines()
+        .filter(|l| l.starts_with("aduan_webhook_deliveries_total{channel=\"smart_city\""))
+        .filter_map(|l| {
+            let (labels, value) = l.rsplit_once(' ')?;
+            let outcome = labels.split("outcome=\"").nth(1)?.split('"').next()?;
+            let reason = labels.split("reason=\"").nth(1)?.split('"').next()?;
+            Some((format!("{outcome}/{reason}"), value.parse().ok()?))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_webhooks_out_of_order_with_duplicates_and_forgeries_end_as_the_truth() {
+    let sim = simulator(120, SmartCityFaults::default()).await;
+    let truth = sim.smart_city_truth();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ts = sqlite_store().await;
+    let args = config(dir.path(), &ts, &[smart_city_table(&sim, None)]);
+    let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+    let plan = DeliveryPlan::default();
+    let stats = sim
+        .smart_city_deliver(&serve.url("/webhooks/smart-city"), &plan)
+        .await;
+    assert_eq!(stats.unexpected, 0, "{stats:?}\n{}", serve.log());
+    assert!(stats.rejected > 0 && stats.accepted > 0, "{stats:?}");
+    let want = expected(&truth);
+    eventually(
+        "the webhooks folded into the truth",
+        Duration::from_secs(30),
+        || serve.log(),
+        || async { (stored(&ts).await == want).then_some(()) },
+    )
+    .await;
+    let counted = deliveries(&serve).await;
+    let rejected: u64 = counted
+        .iter()
+        .filter(|(k, _)| k.starts_with("rejected/"))
+        .map(|(_, v)| v)
+        .sum();
+    assert_eq!(
+        counted.get("accepted/"),
+        Some(&stats.accepted),
+        "{counted:?}"
+    );
+    assert_eq!(rejected, stats.rejected, "{counted:?}");
+    assert!(
+        counted.contains_key("rejected/bad_signature"),
+        "{counted:?}"
+    );
+    assert!(counted.contains_key("rejected/stale"), "{counted:?}");
+    // Duplicates are stored once; nothing waits in the inbox; nothing was quarantined.
+    let bodies = count(
+        &ts,
+        "SELECT COUNT(*) FROM raw_records WHERE channel = 'smart_city'",
+    )
+    .await;
+    assert!(
+        (bodies as u64) < stats.accepted,
+        "{bodies} bodies, {stats:?}"
+    );
+    assert_eq!(count(&ts, "SELECT COUNT(*) FROM push_inbox").await, 0);
+    assert_eq!(count(&ts, "SELECT COUNT(*) FROM quarantine").await, 0);
+    // A forged delivery is refused and stores nothing.
+    let forged = reqwest::Client::new()
+        .post(serve.url("/webhooks/smart-city"))
+        .header(
+            "X-Pantau-Timestamp",
+            chrono::Utc::now().timestamp().to_string(),
+        )
+        .header("X-Pantau-Signature", "v1=00")
+        .body("{}")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(forged.status(), 401);
+    assert_eq!(
+        count(
+            &ts,
+            "SELECT COUNT(*) FROM raw_records WHERE channel = 'smart_city'"
+        )
+        .await,
+        bodies
+    );
+    serve.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_webhooks_are_found_by_the_scheduled_backfill() {
+    let sim = simulator(80, SmartCityFaults::default()).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ts = sqlite_store().await;
+    let args = config(
+        dir.path(),
+        &ts,
+        &[smart_city_table(&sim, Some("*/2 * * * * *"))],
+    );
+    let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+    // Only each report's first version reaches the webhook; the backfill finds the rest,
+    // deletions included (their first version was received, so they show as withdrawn).
+    let plan = DeliveryPlan {
+        only_first_versions: true,
+        ..DeliveryPlan::default()
+    };
+    let stats = sim
+        .smart_city_deliver(&serve.url("/webhooks/smart-city"), &plan)
+        .await;
+    assert_eq!(stats.unexpected, 0, "{stats:?}");
+    let want = expected(&sim.smart_city_truth());
+    eventually(
+        "webhooks and backfill together reach the truth",
+        Duration::from_secs(60),
+        || serve.log(),
+        || async { (stored(&ts).await == want).then_some(()) },
+    )
+    .await;
+    serve.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_on_postgresql_both_take_webhooks_and_agree() {
+    let Some(ts) = aduan_store::testing::postgres().await else {
+        return;
+    };
+    let sim = simulator(100, SmartCityFaults::default()).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let args = config(dir.path(), &ts, &[smart_city_table(&sim, None)]);
+    let mut a = Serve::start(dir.path(), &strs(&args)).await;
+    let mut b = Serve::start(dir.path(), &strs(&args)).await;
+    // Each replica gets every version, in its own order: the same bodies arrive twice,
+    // concurrently, through different processes.
+    let (url_a, url_b) = (a.url("/webhooks/smart-city"), b.url("/webhooks/smart-city"));
+    let plan_b = DeliveryPlan {
+        seed: 2,
+        ..DeliveryPlan::default()
+    };
+    let plan_a = DeliveryPlan::default();
+    let (sa, sb) = tokio::join!(
+        sim.smart_city_deliver(&url_a, &plan_a),
+        sim.smart_city_deliver(&url_b, &plan_b),
+    );
+    assert_eq!(sa.unexpected + sb.unexpected, 0, "{sa:?} {sb:?}");
+    assert!(sa.accepted > 0 && sb.accepted > 0);
+    let want = expected(&sim.smart_city_truth());
+    eventually(
+        "both replicas' deliveries folded into the truth",
+        Duration::from_secs(30),
+        || format!("{}\n---\n{}", a.log(), b.log()),
+        || async { (stored(&ts).await == want).then_some(()) },
+    )
+    .await;
+    // Each body archived once, whichever replica took it.
+    let dupes = count(
+        &ts,
+        "SELECT COUNT(*) FROM (SELECT content_hash FROM raw_records GROUP BY content_hash HAVING COUNT(*) > 1) d",
+    )
+    .await;
+    assert_eq!(dupes, 0);
+    a.stop().await;
+    b.stop().await;
+}
