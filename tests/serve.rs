@@ -44,6 +44,7 @@ async fn simulator(sp4n: Option<Sp4nConfig>, cc112_days: Option<u32>) -> Running
                 ..Cc112Config::default()
             }),
             smart_city: None,
+            wadul_aladin: None,
         },
         ([127, 0, 0, 1], 0).into(),
     )

@@ -28,6 +28,7 @@ async fn simulator(reports: usize, faults: SmartCityFaults) -> RunningSim {
                 faults,
                 ..SmartCityConfig::default()
             }),
+            wadul_aladin: None,
         },
         ([127, 0, 0, 1], 0).into(),
     )

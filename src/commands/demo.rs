@@ -7,8 +7,13 @@ use aduan_app::config::AppConfig;
 use aduan_app::progress::Bar;
 use aduan_app::{registry, tables};
 use aduan_core::Secret;
-use aduan_sim::{Cc112Config, Cc112Faults, SimConfig, Simulator, Sp4nConfig};
+use aduan_service::{Service, ServiceOptions, Webhooks};
+use aduan_sim::{
+    Cc112Config, Cc112Faults, RunningSim, SimConfig, Simulator, SmartCityConfig, Sp4nConfig,
+    WadulConfig,
+};
 use aduan_store::Store;
+use aduan_sync::Engine;
 use anyhow::{Context, Result};
 
 use super::engine;
@@ -42,7 +47,8 @@ pub(crate) async fn run(
                 faults: Cc112Faults::all(),
                 ..Cc112Config::default()
             }),
-            smart_city: None,
+            smart_city: Some(SmartCityConfig::default()),
+            wadul_aladin: Some(WadulConfig::default()),
         },
         ([127, 0, 0, 1], 0).into(),
     )
@@ -59,6 +65,12 @@ pub(crate) async fn run(
     });
     let registered = registry::registry();
     let normaliser = tables::normaliser(config.normaliser.tables_dir.as_deref(), &registered, key)?;
+    // The webhook server closes its store when it stops: it gets one of its own.
+    let push_store = Store::open(&url)
+        .await
+        .context("opening the demo database")?;
+    let push_engine = engine(config, push_store.clone(), normaliser.clone());
+    push(&registered, &sim, &push_store, &push_engine).await?;
     let engine = engine(config, store.clone(), normaliser);
     let bar = Bar::new();
     for pass in ["First sync", "Second sync (nothing should change)"] {
@@ -102,4 +114,52 @@ pub(crate) async fn run(
         path.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The push channels: `aduan serve`'s webhook endpoints on a loopback port, the simulator
+/// delivering every webhook (forged, stale, duplicate and out-of-order ones among them), then
+/// a wait until every stored delivery is folded into complaints.
+async fn push(
+    registered: &[registry::Registered],
+    sim: &RunningSim,
+    store: &Store,
+    engine: &Engine,
+) -> Result<()> {
+    let pushed: Vec<_> = registered
+        .iter()
+        .filter_map(|r| r.demo_push.map(|p| (r.spec, p)))
+        .collect();
+    if pushed.is_empty() {
+        return Ok(());
+    }
+    let mut webhooks = Webhooks::new();
+    for (spec, p) in &pushed {
+        webhooks = webhooks.push(engine.clone(), *spec, (p.routes)(sim));
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("listening for the demo's webhooks")?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let service = Service::new(store.clone(), ServiceOptions::default()).webhooks(webhooks);
+    let server = tokio::spawn(service.run(listener, async {
+        let _ = stopped.await;
+    }));
+    println!("\nWebhooks (aduan serve's endpoints at {base}):");
+    for (spec, p) in &pushed {
+        let said = (p.deliver)(sim, base.clone()).await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !store.inbox(spec.id, 1).await?.is_empty() {
+            anyhow::ensure!(
+                std::time::Instant::now() < deadline,
+                "{}: deliveries still unfolded after 60 s",
+                spec.id
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        println!("  {}: {said}; all folded", spec.id);
+    }
+    let _ = stop.send(());
+    server.await.context("the demo's webhook server")??;
+    Ok(())
 }

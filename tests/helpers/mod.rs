@@ -29,6 +29,7 @@ pub async fn sim(reports: usize, faults: Sp4nFaults) -> RunningSim {
             }),
             cc112: None,
             smart_city: None,
+            wadul_aladin: None,
         },
         ([127, 0, 0, 1], 0).into(),
     )
@@ -115,6 +116,7 @@ pub async fn cc112_sim(config: Cc112Config) -> RunningSim {
             sp4n_lapor: None,
             cc112: Some(config),
             smart_city: None,
+            wadul_aladin: None,
         },
         ([127, 0, 0, 1], 0).into(),
     )

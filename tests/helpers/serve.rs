@@ -7,7 +7,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use aduan_sim::{SmartCityConfig, Sp4nConfig};
+use aduan_sim::{SmartCityConfig, Sp4nConfig, WadulConfig};
 use aduan_store::testing::TestStore;
 
 use super::REPORTER_KEY;
@@ -40,6 +40,14 @@ impl Serve {
             .env(
                 "ADUAN_SMART_CITY_WEBHOOK_SECRET",
                 SmartCityConfig::default().webhook_secret,
+            )
+            .env(
+                "ADUAN_WADUL_ALADIN_APP_SECRET",
+                WadulConfig::default().app_secret,
+            )
+            .env(
+                "ADUAN_WADUL_ALADIN_VERIFY_TOKEN",
+                WadulConfig::default().verify_token,
             )
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).expect("log file"));

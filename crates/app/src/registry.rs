@@ -20,6 +20,20 @@ pub type WebhookRoutes = Box<dyn FnOnce(Arc<dyn PushSink>) -> axum::Router + Sen
 /// builder of its webhook routes; a missing secret fails here, at start-up.
 pub type WebhookFn = fn(serde_json::Value) -> aduan_core::Result<WebhookRoutes>;
 
+/// What `aduan demo` does with a push channel: its routes with the simulator's secrets, and
+/// the simulator's deliveries to the server at a base URL (a one-line account of them).
+#[derive(Clone, Copy)]
+pub struct DemoPush {
+    /// The channel's webhook routes, keyed with the simulator's secrets.
+    pub routes: fn(&RunningSim) -> WebhookRoutes,
+    /// Has the simulator deliver every webhook to the channel's path on the server at a base
+    /// URL (`http://127.0.0.1:PORT`); says what happened.
+    pub deliver: for<'a> fn(&'a RunningSim, String) -> BoxFuture<'a, String>,
+}
+
+/// A boxed future, as `fn` pointers can return.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
 /// A registered channel.
 #[derive(Clone, Copy)]
 pub struct Registered {
@@ -31,6 +45,8 @@ pub struct Registered {
     pub demo: Option<DemoFn>,
     /// Its webhook endpoints, for a push channel.
     pub webhook: Option<WebhookFn>,
+    /// Its webhooks in `aduan demo`.
+    pub demo_push: Option<DemoPush>,
 }
 
 impl std::fmt::Debug for Registered {
@@ -67,6 +83,7 @@ pub fn registry() -> Vec<Registered> {
                 )?))
             }),
             webhook: None,
+            demo_push: None,
         },
         Registered {
             spec: ChannelSpec::of::<aduan_cc112::Cc112>(),
@@ -85,11 +102,46 @@ pub fn registry() -> Vec<Registered> {
                 Ok(Box::new(aduan_cc112::Cc112::new(config, None)?))
             }),
             webhook: None,
+            demo_push: None,
         },
         Registered {
             spec: ChannelSpec::of::<aduan_smart_city::SmartCity>(),
             mappings: include_str!("../../../config/mappings/smart_city.toml"),
-            demo: None,
+            demo: Some(|sim| {
+                let config = aduan_smart_city::Config {
+                    base_url: sim.smart_city_base_url(),
+                    token_env: String::new(),
+                    webhook_secret_env: String::new(),
+                    limit: 200,
+                    timeout_secs: 10,
+                    max_attempts: 6,
+                    retry_base_ms: 200,
+                };
+                let token = Secret::new(aduan_sim::SmartCityConfig::default().token);
+                Ok(Box::new(aduan_smart_city::SmartCity::with_token(
+                    config, token,
+                )?))
+            }),
+            demo_push: Some(DemoPush {
+                routes: |_| {
+                    let secret = Secret::new(aduan_sim::SmartCityConfig::default().webhook_secret);
+                    Box::new(move |sink| {
+                        aduan_smart_city::webhook::routes_with_secret(secret, sink)
+                    })
+                },
+                deliver: |sim, base| {
+                    Box::pin(async move {
+                        let url = format!("{base}{}", aduan_smart_city::WEBHOOK_PATH);
+                        let s = sim
+                            .smart_city_deliver(&url, &aduan_sim::DeliveryPlan::default())
+                            .await;
+                        format!(
+                            "{} deliveries: {} accepted, {} refused (forged or stale), {} retried",
+                            s.sent, s.accepted, s.rejected, s.retried
+                        )
+                    })
+                },
+            }),
             webhook: Some(|settings| {
                 let config: aduan_smart_city::Config =
                     serde_json::from_value(settings).map_err(|e| aduan_core::Error::Config {
@@ -105,7 +157,42 @@ pub fn registry() -> Vec<Registered> {
         Registered {
             spec: ChannelSpec::of::<aduan_wadul_aladin::WadulAladin>(),
             mappings: include_str!("../../../config/mappings/wadul_aladin.toml"),
-            demo: None,
+            demo: Some(|sim| {
+                let config = aduan_wadul_aladin::Config {
+                    register_url: sim.wadul_register_url(),
+                    register_auth_env: None,
+                    app_secret_env: String::new(),
+                    verify_token_env: String::new(),
+                    timeout_secs: 10,
+                    max_attempts: 6,
+                    retry_base_ms: 200,
+                };
+                Ok(Box::new(aduan_wadul_aladin::WadulAladin::with_auth(
+                    config, None,
+                )?))
+            }),
+            demo_push: Some(DemoPush {
+                routes: |_| {
+                    let d = aduan_sim::WadulConfig::default();
+                    let secrets = aduan_wadul_aladin::webhook::Secrets {
+                        app_secret: Secret::new(d.app_secret),
+                        verify_token: Secret::new(d.verify_token),
+                    };
+                    Box::new(move |sink| aduan_wadul_aladin::webhook::routes(secrets, sink))
+                },
+                deliver: |sim, base| {
+                    Box::pin(async move {
+                        let url = format!("{base}{}", aduan_wadul_aladin::WEBHOOK_PATH);
+                        let s = sim
+                            .wadul_deliver(&url, &aduan_sim::WadulDeliveryPlan::default())
+                            .await;
+                        format!(
+                            "{} deliveries: {} accepted, {} refused (forged), {} retried",
+                            s.sent, s.accepted, s.rejected, s.retried
+                        )
+                    })
+                },
+            }),
             webhook: Some(|settings| {
                 let config: aduan_wadul_aladin::Config =
                     serde_json::from_value(settings).map_err(|e| aduan_core::Error::Config {

@@ -18,6 +18,11 @@ pub fn from_wib(naive: NaiveDateTime) -> DateTime<Utc> {
         .unwrap_or_else(|| Utc.from_utc_datetime(&(naive - chrono::Duration::hours(7))))
 }
 
+/// The month of `t` in WIB, as `YYYY-MM` (`reported_month` in `complaints`).
+pub fn wib_month(t: DateTime<Utc>) -> String {
+    t.with_timezone(&wib()).format("%Y-%m").to_string()
+}
+
 /// Parses an RFC 3339 / ISO 8601 time with offset into UTC.
 pub fn parse_rfc3339(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s.trim())
@@ -37,6 +42,14 @@ pub fn parse_wib(s: &str, formats: &[&str]) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_month_is_the_citys() {
+        let t = parse_rfc3339("2024-03-31T17:00:00Z").unwrap();
+        assert_eq!(wib_month(t), "2024-04");
+        let t = parse_rfc3339("2024-03-31T16:59:59Z").unwrap();
+        assert_eq!(wib_month(t), "2024-03");
+    }
 
     #[test]
     fn wib_wall_clock_is_seven_hours_ahead_of_utc() {

@@ -8,8 +8,10 @@
 //! injected on request and counted.
 //!
 //! Channels so far: SP4N-LAPOR! under `/sp4n-lapor` ([`sp4n_lapor`]), Call Center 112
-//! under `/cc112` ([`cc112`]) and the Pantau Pekalongan smart-city app under `/smart-city`
-//! ([`smart_city`]: a backfill API served, signed webhooks delivered on request).
+//! under `/cc112` ([`cc112`]), the Pantau Pekalongan smart-city app under `/smart-city`
+//! ([`smart_city`]: a backfill API served, signed webhooks delivered on request) and the
+//! Wadul Aladin WhatsApp line under `/wadul-aladin` ([`wadul_aladin`]: the case register
+//! served, WhatsApp Cloud API webhooks delivered on request).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -28,6 +30,8 @@ mod reference;
 pub mod smart_city;
 pub mod sp4n_lapor;
 mod text;
+pub mod wadul_aladin;
+mod webhooks;
 
 use std::io;
 use std::net::SocketAddr;
@@ -45,10 +49,14 @@ pub use smart_city::{
     TruthReport,
 };
 pub use sp4n_lapor::{Sp4nConfig, Sp4nFaults, Sp4nStats};
+pub use wadul_aladin::{
+    wadul_signature, WadulConfig, WadulDeliveryPlan, WadulFaults, WadulStats, WadulTruth,
+};
 
 use cc112::Cc112State;
 use smart_city::SmartCityState;
 use sp4n_lapor::Sp4nState;
+use wadul_aladin::WadulState;
 
 /// What to simulate.
 #[derive(Clone, Debug)]
@@ -61,6 +69,8 @@ pub struct SimConfig {
     pub cc112: Option<Cc112Config>,
     /// The Pantau Pekalongan smart-city app; `None` leaves the channel out (default on).
     pub smart_city: Option<SmartCityConfig>,
+    /// The Wadul Aladin WhatsApp line; `None` leaves the channel out (default on).
+    pub wadul_aladin: Option<WadulConfig>,
 }
 
 impl Default for SimConfig {
@@ -70,6 +80,7 @@ impl Default for SimConfig {
             sp4n_lapor: Some(Sp4nConfig::default()),
             cc112: Some(Cc112Config::default()),
             smart_city: Some(SmartCityConfig::default()),
+            wadul_aladin: Some(WadulConfig::default()),
         }
     }
 }
@@ -103,6 +114,14 @@ impl Simulator {
             )),
             None => None,
         };
+        let wadul = match config.wadul_aladin {
+            Some(c) => Some(Arc::new(
+                tokio::task::spawn_blocking(move || WadulState::new(seed, c))
+                    .await
+                    .map_err(io::Error::other)?,
+            )),
+            None => None,
+        };
 
         let mut channels = serde_json::Map::new();
         let mut app = Router::new();
@@ -124,6 +143,13 @@ impl Simulator {
             );
             channels.insert("smart_city".into(), smart_city::PATH_PREFIX.into());
         }
+        if let Some(state) = &wadul {
+            app = app.nest(
+                wadul_aladin::PATH_PREFIX,
+                wadul_aladin::router(Arc::clone(state)),
+            );
+            channels.insert("wadul_aladin".into(), wadul_aladin::PATH_PREFIX.into());
+        }
         let index =
             serde_json::json!({ "simulator": "aduan-sim", "seed": seed, "channels": channels });
         app = app.route("/", get(move || async move { Json(index) }));
@@ -142,6 +168,7 @@ impl Simulator {
             sp4n,
             cc112,
             smart_city,
+            wadul,
             shutdown: Some(tx),
             task: Some(task),
         })
@@ -155,6 +182,7 @@ pub struct RunningSim {
     sp4n: Option<Arc<Sp4nState>>,
     cc112: Option<Arc<Cc112State>>,
     smart_city: Option<Arc<SmartCityState>>,
+    wadul: Option<Arc<WadulState>>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -279,6 +307,64 @@ impl RunningSim {
     /// 200 ms pause; four are in flight at once.
     pub async fn smart_city_deliver(&self, url: &str, plan: &DeliveryPlan) -> DeliveryStats {
         match &self.smart_city {
+            Some(s) => s.deliver(url, plan).await,
+            None => DeliveryStats::default(),
+        }
+    }
+
+    /// The Wadul Aladin case register: [`base_url`](Self::base_url) +
+    /// `/wadul-aladin/register.csv`.
+    pub fn wadul_register_url(&self) -> String {
+        format!(
+            "{}{}/register.csv",
+            self.base_url(),
+            wadul_aladin::PATH_PREFIX
+        )
+    }
+
+    /// Every Wadul Aladin complaint an aggregator must end up with after a delivery run
+    /// with `plan` and a full read of the register, sorted by `external_id`: one per thread
+    /// (its first `wamid`; with no messages when the plan loses its webhooks) and one per
+    /// case typed in by hand (its `No Aduan`). Depends on the plan only through
+    /// [`WadulDeliveryPlan::lose_threads_every`].
+    pub fn wadul_truth(&self, plan: &WadulDeliveryPlan) -> Vec<WadulTruth> {
+        self.wadul
+            .as_ref()
+            .map(|s| s.truth(plan))
+            .unwrap_or_default()
+    }
+
+    /// Wadul Aladin register request and fault counters since start.
+    pub fn wadul_stats(&self) -> WadulStats {
+        self.wadul.as_ref().map(|s| s.stats()).unwrap_or_default()
+    }
+
+    /// Replaces the register faults at run time; their request schedule starts again from
+    /// zero.
+    pub fn wadul_set_faults(&self, faults: WadulFaults) {
+        if let Some(s) = &self.wadul {
+            s.set_faults(faults);
+        }
+    }
+
+    /// Moves `n` distinct open cases of the register one status step on, editing their
+    /// rows in place (same `No Aduan`; later `Tanggal Diteruskan`/`Tanggal Tindak Lanjut`,
+    /// `Tindak Lanjut`, `Catatan` as the step needs). Returns their `No Aduan`, in the order
+    /// they moved (fewer than `n` when fewer cases are open).
+    pub fn wadul_advance(&self, n: usize) -> Vec<String> {
+        self.wadul
+            .as_ref()
+            .map(|s| s.advance(n))
+            .unwrap_or_default()
+    }
+
+    /// POSTs the WhatsApp Cloud API webhook bodies of every thread (and the auto-reply's
+    /// delivery receipts) to `url` (the aggregator's `/webhooks/wadul-aladin`), signed
+    /// `X-Hub-Signature-256` with the app secret, following `plan`. Deliveries answered 5xx
+    /// or failing to connect are retried up to 5 times with a 200 ms pause; four are in
+    /// flight at once. Counted as [`smart_city_deliver`](Self::smart_city_deliver) counts.
+    pub async fn wadul_deliver(&self, url: &str, plan: &WadulDeliveryPlan) -> DeliveryStats {
+        match &self.wadul {
             Some(s) => s.deliver(url, plan).await,
             None => DeliveryStats::default(),
         }

@@ -6,11 +6,13 @@ use std::time::Duration;
 
 use aduan_sim::{
     Cc112Config, Cc112Faults, SimConfig, Simulator, SmartCityConfig, Sp4nConfig, Sp4nFaults,
+    WadulConfig, WadulDeliveryPlan, WadulFaults,
 };
 use clap::{Parser, ValueEnum};
 
-/// Simulator of Kota Pekalongan's complaint channels (SP4N-LAPOR!, Call Center 112 and the
-/// Pantau Pekalongan smart-city app so far), on loopback HTTP.
+/// Simulator of Kota Pekalongan's complaint channels (SP4N-LAPOR!, Call Center 112, the
+/// Pantau Pekalongan smart-city app and the Wadul Aladin WhatsApp line so far), on loopback
+/// HTTP.
 #[derive(Debug, Parser)]
 #[command(name = "aduan-sim", version)]
 struct Args {
@@ -57,6 +59,28 @@ struct Args {
     /// Secret Pantau Pekalongan webhooks are signed with.
     #[arg(long, default_value = "pantau-sim-webhook-secret")]
     smart_city_webhook_secret: String,
+    /// Number of Wadul Aladin WhatsApp senders.
+    #[arg(long, default_value_t = 120)]
+    wadul_senders: usize,
+    /// Wadul Aladin register cases typed in by hand (no wamid).
+    #[arg(long, default_value_t = 15)]
+    wadul_walk_ins: usize,
+    /// App secret Wadul Aladin webhooks are signed with.
+    #[arg(long, default_value = "wadul-sim-app-secret")]
+    wadul_app_secret: String,
+    /// Verify token to configure the aggregator's Wadul Aladin handshake with.
+    #[arg(long, default_value = "wadul-sim-verify-token")]
+    wadul_verify_token: String,
+    /// Authorization header value the Wadul Aladin register requires (none by default).
+    #[arg(long)]
+    wadul_register_auth: Option<String>,
+    /// 503 on every Nth Wadul Aladin register request (0 = never).
+    #[arg(long, default_value_t = 0)]
+    wadul_server_error_every: u32,
+    /// POST the Wadul Aladin webhooks (default delivery plan) to this URL (the aggregator's
+    /// /webhooks/wadul-aladin) once the simulator is up.
+    #[arg(long)]
+    wadul_deliver_to: Option<String>,
     /// Delay of the `timeout` fault, in seconds.
     #[arg(long, default_value_t = 3)]
     timeout_delay_secs: u64,
@@ -144,6 +168,16 @@ async fn main() -> ExitCode {
             webhook_secret: args.smart_city_webhook_secret.clone(),
             ..SmartCityConfig::default()
         }),
+        wadul_aladin: Some(WadulConfig {
+            senders: args.wadul_senders,
+            walk_ins: args.wadul_walk_ins,
+            app_secret: args.wadul_app_secret.clone(),
+            verify_token: args.wadul_verify_token.clone(),
+            register_auth: args.wadul_register_auth.clone(),
+            faults: WadulFaults {
+                server_error_every: args.wadul_server_error_every,
+            },
+        }),
     };
     let sim = match Simulator::start(config, args.listen).await {
         Ok(sim) => sim,
@@ -169,6 +203,22 @@ async fn main() -> ExitCode {
         args.smart_city_token,
         args.smart_city_webhook_secret
     );
+    let plan = WadulDeliveryPlan::default();
+    println!(
+        "Wadul Aladin:    {} ({} complaints, app secret {}, verify token {}{})",
+        sim.wadul_register_url(),
+        sim.wadul_truth(&plan).len(),
+        args.wadul_app_secret,
+        args.wadul_verify_token,
+        args.wadul_register_auth
+            .as_deref()
+            .map(|a| format!(", Authorization {a:?}"))
+            .unwrap_or_default()
+    );
+    if let Some(url) = &args.wadul_deliver_to {
+        let stats = sim.wadul_deliver(url, &plan).await;
+        println!("Wadul Aladin:    webhooks to {url}: {stats:?}");
+    }
     if let Some(dir) = &args.cc112_dir {
         match sim.cc112_write_dir(dir) {
             Ok(n) => println!(
@@ -191,7 +241,11 @@ async fn main() -> ExitCode {
     }
     let stats = sim.sp4n_stats();
     let smart_city = sim.smart_city_stats();
+    let wadul = sim.wadul_stats();
     sim.shutdown().await;
-    eprintln!("aduan-sim: stopped; SP4N-LAPOR! {stats:?}; Pantau Pekalongan {smart_city:?}");
+    eprintln!(
+        "aduan-sim: stopped; SP4N-LAPOR! {stats:?}; Pantau Pekalongan {smart_city:?}; \
+         Wadul Aladin {wadul:?}"
+    );
     ExitCode::SUCCESS
 }

@@ -14,7 +14,6 @@
 //!
 //! [`RunningSim::smart_city_update_reports`]: crate::RunningSim::smart_city_update_reports
 
-mod deliver;
 mod generate;
 mod topics;
 
@@ -37,6 +36,7 @@ use sha2::Sha256;
 
 use crate::faults::{fires, json_response};
 use crate::text::mix64;
+use crate::webhooks::{self, Attempt, Job, Schedule};
 use generate::{format_time, Body, History, Report};
 
 /// The path prefix of this channel on the simulator.
@@ -333,7 +333,7 @@ impl SmartCityState {
     }
 
     /// Builds the deliveries of one run, bodies serialized once, in the order to send.
-    fn deliveries(&self, plan: &DeliveryPlan) -> Vec<deliver::Job> {
+    fn deliveries(&self, plan: &DeliveryPlan) -> Vec<Job<Meta>> {
         let run = self.deliveries.fetch_add(1, Ordering::Relaxed);
         let data = lock(&self.data);
         // (time, report, version index)
@@ -390,11 +390,12 @@ impl SmartCityState {
                     continue;
                 }
             };
-            jobs.push(deliver::Job {
+            let delivery_id = generate::uuid_v4(&mut ids);
+            jobs.push(Job {
                 number: n as u64 + 1,
-                delivery_id: generate::uuid_v4(&mut ids),
-                event,
+                label: delivery_id.clone(),
                 body: body.into(),
+                meta: Meta { delivery_id, event },
             });
         }
         jobs
@@ -403,7 +404,32 @@ impl SmartCityState {
     /// Delivers every version (or every first version) to `url`, following `plan`.
     pub(crate) async fn deliver(&self, url: &str, plan: &DeliveryPlan) -> DeliveryStats {
         let jobs = self.deliveries(plan);
-        deliver::run(jobs, url, self.webhook_secret.as_bytes(), plan).await
+        let secret = self.webhook_secret.as_bytes();
+        let mut wrong_secret = secret.to_vec();
+        wrong_secret.extend_from_slice(b"-not-the-secret");
+        let headers = |job: &Job<Meta>, attempt: Attempt| {
+            let now = chrono::Utc::now().timestamp();
+            let (ts, sig) = match attempt {
+                Attempt::Good => (now, signature(secret, now, &job.body)),
+                Attempt::BadSignature => (now, signature(&wrong_secret, now, &job.body)),
+                Attempt::Stale => {
+                    let ts = now - STALE_SECS;
+                    (ts, signature(secret, ts, &job.body))
+                }
+            };
+            vec![
+                ("X-Pantau-Event", job.meta.event.to_string()),
+                ("X-Pantau-Delivery", job.meta.delivery_id.clone()),
+                ("X-Pantau-Timestamp", ts.to_string()),
+                ("X-Pantau-Signature", sig),
+            ]
+        };
+        let schedule = Schedule {
+            duplicate_every: plan.duplicate_every,
+            bad_signature_every: plan.bad_signature_every,
+            stale_every: plan.stale_every,
+        };
+        webhooks::run(jobs, url, schedule, &headers).await
     }
 
     /// Counts a backfill request and decides its fault.
@@ -433,6 +459,17 @@ impl SmartCityState {
         }
         None
     }
+}
+
+/// Age of a stale timestamp (the receiver allows 5 minutes).
+const STALE_SECS: i64 = 600;
+
+/// What the headers of a delivery need besides its body.
+struct Meta {
+    /// `X-Pantau-Delivery`, shared by every POST of the delivery.
+    delivery_id: String,
+    /// `X-Pantau-Event`.
+    event: &'static str,
 }
 
 /// Puts one report with several versions out of order whatever the shuffle did: its

@@ -187,6 +187,56 @@ pub(crate) fn weighted<T: Copy, R: Rng>(rng: &mut R, items: &[(T, u32)]) -> T {
     items[items.len() - 1].0
 }
 
+/// The words filled into a topic's templates: `{jalan}` street, `{tempat}` landmark, `{kel}`
+/// kelurahan, `{rt}` neighbourhood, `{lama}` duration, `{puskesmas}`, `{sekolah}`, `{n}` a
+/// small number. Drawn once per record, so that every text of it names the same place.
+pub(crate) struct Fill {
+    pub(crate) jalan: &'static str,
+    pub(crate) tempat: &'static str,
+    pub(crate) kel: String,
+    pub(crate) rt: String,
+    pub(crate) lama: &'static str,
+    pub(crate) puskesmas: &'static str,
+    pub(crate) sekolah: &'static str,
+    pub(crate) n: u32,
+}
+
+impl Fill {
+    /// Draws the words other than the street and the kelurahan (`{rt}` as `RT 03/RW 05`).
+    pub(crate) fn draw<R: Rng>(rng: &mut R, jalan: &'static str, kel: String) -> Self {
+        Self {
+            jalan,
+            tempat: pick_str(rng, PLACES),
+            kel,
+            rt: format!(
+                "RT {:02}/RW {:02}",
+                rng.gen_range(1..=12),
+                rng.gen_range(1..=9)
+            ),
+            lama: pick_str(rng, DURATIONS),
+            puskesmas: pick_str(rng, PUSKESMAS),
+            sekolah: pick_str(rng, SCHOOLS),
+            n: rng.gen_range(2..=6),
+        }
+    }
+
+    /// The template with its placeholders replaced.
+    pub(crate) fn apply(&self, template: &str) -> String {
+        if !template.contains('{') {
+            return template.to_string();
+        }
+        template
+            .replace("{jalan}", self.jalan)
+            .replace("{tempat}", self.tempat)
+            .replace("{kel}", &self.kel)
+            .replace("{rt}", &self.rt)
+            .replace("{lama}", self.lama)
+            .replace("{puskesmas}", self.puskesmas)
+            .replace("{sekolah}", self.sekolah)
+            .replace("{n}", &self.n.to_string())
+    }
+}
+
 /// Title Case: the first letter of each word upper case, the rest lower case; any other
 /// character (spaces, non-breaking spaces, punctuation) is kept as it is.
 pub(crate) fn title_case(s: &str) -> String {

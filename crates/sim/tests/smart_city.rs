@@ -30,6 +30,7 @@ async fn start_with(seed: u64, reports: usize) -> RunningSim {
             reports,
             ..SmartCityConfig::default()
         }),
+        wadul_aladin: None,
     };
     Simulator::start(config, "127.0.0.1:0".parse().expect("addr"))
         .await
@@ -684,6 +685,7 @@ async fn a_receiver_that_rejects_good_deliveries_is_reported_as_unexpected() {
             webhook_secret: "another-secret".into(),
             ..SmartCityConfig::default()
         }),
+        wadul_aladin: None,
     };
     let other = Simulator::start(wrong, "127.0.0.1:0".parse().expect("addr"))
         .await

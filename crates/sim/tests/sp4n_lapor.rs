@@ -17,6 +17,7 @@ async fn start_with(seed: u64, reports: usize, faults: Sp4nFaults) -> RunningSim
         }),
         cc112: None,
         smart_city: None,
+        wadul_aladin: None,
     };
     Simulator::start(config, "127.0.0.1:0".parse().expect("addr"))
         .await

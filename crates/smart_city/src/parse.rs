@@ -174,23 +174,58 @@ fn version(raw: &RawRecord, key: &str) -> Result<Version, FieldError> {
     Ok(Version::Full(Box::new(r), created, updated))
 }
 
-/// Splits `Jl. Hayam Wuruk, Kauman, Pekalongan Timur` into (kelurahan, kecamatan) as
-/// written: the last two parts of an address of three or more. The gazetteer decides
-/// whether they are places of the city.
-fn place_parts(address: &str) -> (Option<String>, Option<String>) {
-    let parts: Vec<&str> = address
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect();
-    if parts.len() < 3 {
-        return (None, None);
+/// The place parts of an address as the app writes it, in either of its forms:
+/// `Jl. Hayam Wuruk, Kauman, Pekalongan Timur` or `Jl. Pemuda No.28, Kel. Degayu, Kec.
+/// Pekalongan Utara, Kota Pekalongan, Jawa Tengah 51149`. Marked parts (`Kel.`, `Kec.`,
+/// `Kota`, `Kab.`) go where their mark says; of the unmarked ones after the street, the first
+/// (street, alley, RT/RW parts skipped) is the kelurahan and the next the kecamatan. The gazetteer decides whether they are places
+/// of the city.
+#[derive(Debug, Default, PartialEq)]
+struct AddressParts {
+    kelurahan: Option<String>,
+    kecamatan: Option<String>,
+    city: Option<String>,
+}
+
+/// Marks of the street parts of an address (street, alley, block, RT/RW, estate).
+const STREET: &[&str] = &[
+    "Jl", "Jln", "Jalan", "Gg", "Gang", "Blok", "RT", "RW", "Perum", "Komplek",
+];
+
+fn address_parts(address: &str) -> AddressParts {
+    let mut out = AddressParts::default();
+    let strip = |part: &str, marks: &[&str]| {
+        marks.iter().find_map(|m| {
+            let rest = part.strip_prefix(m)?;
+            (rest.starts_with([' ', '.'])).then(|| rest.trim_start_matches(['.', ' ']).to_string())
+        })
+    };
+    let mut unmarked = Vec::new();
+    for (i, part) in address.split(',').map(str::trim).enumerate() {
+        if part.is_empty()
+            || part.starts_with("Jawa Tengah")
+            || part.chars().all(|c| c.is_ascii_digit())
+        {
+            continue;
+        }
+        if let Some(k) = strip(part, &["Kel", "Kelurahan", "Desa"]) {
+            out.kelurahan = Some(k);
+        } else if let Some(k) = strip(part, &["Kec", "Kecamatan"]) {
+            out.kecamatan = Some(k);
+        } else if part.starts_with("Kota ") || strip(part, &["Kab", "Kabupaten"]).is_some() {
+            out.city = Some(part.to_string());
+        } else if i > 0 && strip(part, STREET).is_none() {
+            unmarked.push(part.to_string());
+        }
     }
-    let n = parts.len();
-    (
-        Some(parts[n - 2].to_string()),
-        Some(parts[n - 1].to_string()),
-    )
+    let mut unmarked = unmarked.into_iter();
+    if out.kelurahan.is_none() {
+        out.kelurahan = unmarked.next();
+    }
+    if out.kecamatan.is_none() {
+        out.kecamatan = unmarked.next();
+    }
+    out
 }
 
 /// Folds every payload of report `key` into its complaint: the highest version's content,
@@ -255,7 +290,7 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
     }
     let location = report.location.as_ref();
     let address = location.and_then(|l| l.address.clone());
-    let (kelurahan, kecamatan) = address.as_deref().map(place_parts).unwrap_or_default();
+    let parts = address.as_deref().map(address_parts).unwrap_or_default();
     let mut body = report.description.clone().unwrap_or_default();
     if !report.photos.is_empty() {
         body.push_str(&format!("\n\nFoto: {}", report.photos.join(" ")));
@@ -276,10 +311,10 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
         },
         agencies: Vec::new(),
         place: SourcePlace {
-            city: None,
+            city: parts.city,
             in_city: None,
-            kecamatan,
-            kelurahan,
+            kecamatan: parts.kecamatan,
+            kelurahan: parts.kelurahan,
             address,
             latitude: location.and_then(|l| l.lat),
             longitude: location.and_then(|l| l.lng),

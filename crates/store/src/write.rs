@@ -87,6 +87,11 @@ pub struct WriteBatch<'a> {
     pub quarantine: &'a [QuarantineRow],
     /// Payloads' groups (channels that fold payloads), after `raws`.
     pub links: &'a [GroupLink],
+    /// Whether `complaints` replace the stored rows whatever their `updated_at`, and `events`
+    /// their whole history: a fold of every payload of a group knows more than any earlier
+    /// fold, even where the source's times do not say so (two threads split again by a case
+    /// that closed between them).
+    pub supersede: bool,
     /// Complaints to remove with their events (folded into another one).
     pub removed: &'a [String],
     /// Webhook deliveries of `push_inbox` this batch folded (removed from it).
@@ -128,25 +133,32 @@ const COMPLAINT_COLUMNS: &str = "complaint_id, channel, external_id, kind, urgen
     category_main, category_sub, category_source, category_method, title, body, status, \
     status_source, agency, kecamatan_code, kelurahan_code, kecamatan, kelurahan, address, \
     latitude, longitude, in_city, reporter_key, anonymous, confidential, reported_at, \
-    updated_at, first_response_at, resolved_at, incident_id, synced_at, row_hash";
+    updated_at, first_response_at, resolved_at, incident_id, synced_at, row_hash, reported_month";
 
-/// Rows per multi-row statement: 32 columns stay well under SQLite's 32,766 variables.
+/// Rows per multi-row statement: 33 columns stay well under SQLite's 32,766 variables.
 const CHUNK: usize = 500;
 
 // Multi-row statements are built per batch and vary in length: they are not kept in the
 // connection's statement cache (`persistent(false)`), where hundreds of large prepared
 // statements would make memory grow with the data.
 
-fn upsert_tail() -> String {
+/// The `ON CONFLICT` clause of the complaints upsert: every column but the key is replaced;
+/// unless `supersede`, only by a version not older than the stored one.
+fn upsert_tail(supersede: bool) -> String {
     let sets: Vec<String> = COMPLAINT_COLUMNS
         .split(',')
         .map(str::trim)
         .filter(|c| *c != "complaint_id")
         .map(|c| format!("{c} = excluded.{c}"))
         .collect();
-    // An older version never overwrites a newer one.
+    let guard = if supersede {
+        ""
+    } else {
+        // An older version never overwrites a newer one.
+        " WHERE complaints.updated_at <= excluded.updated_at"
+    };
     format!(
-        " ON CONFLICT (complaint_id) DO UPDATE SET {} WHERE complaints.updated_at <= excluded.updated_at",
+        " ON CONFLICT (complaint_id) DO UPDATE SET {}{guard}",
         sets.join(", ")
     )
 }
@@ -185,7 +197,8 @@ macro_rules! push_complaint {
             .push_bind(c.resolved_at)
             .push_bind(&c.incident_id)
             .push_bind($now)
-            .push_bind(&$row.row_hash);
+            .push_bind(&$row.row_hash)
+            .push_bind(aduan_core::time::wib_month(c.reported_at));
     }};
 }
 
@@ -273,7 +286,7 @@ impl Store {
     /// quarantine and the cursor. Either all of it is stored or none.
     pub async fn write_batch(&self, w: &WriteBatch<'_>) -> Result<()> {
         let channel = w.channel;
-        let upsert = upsert_tail();
+        let upsert = upsert_tail(w.supersede);
         on_pool!(self, pool => {
             let mut tx = pool
                 .begin()
@@ -324,6 +337,23 @@ impl Store {
                     .execute(&mut *tx)
                     .await
                     .context(|| format!("clearing folded deliveries of {channel}"))?;
+            }
+            // A fold's complaint comes with its whole history: what an earlier fold appended
+            // (a message of a thread since split off) goes.
+            if w.supersede {
+                for chunk in w.complaints.chunks(CHUNK) {
+                    let mut q = QueryBuilder::new("DELETE FROM complaint_events WHERE complaint_id IN (");
+                    let mut sep = q.separated(", ");
+                    for row in chunk {
+                        sep.push_bind(&row.complaint.complaint_id);
+                    }
+                    q.push(")");
+                    q.build()
+                        .persistent(false)
+                        .execute(&mut *tx)
+                        .await
+                        .context(|| format!("replacing the history of folded complaints of {channel}"))?;
+                }
             }
             for table in ["complaint_events", "complaints"] {
                 for chunk in w.removed.chunks(CHUNK) {

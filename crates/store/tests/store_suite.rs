@@ -322,10 +322,10 @@ async fn opening_a_store_twice_migrates_once() {
     for ts in each_backend().await {
         ts.store.migrate().await.unwrap();
         ts.store.ready().await.unwrap();
-        // 0001_init and 0002_push, once each.
+        // 0001_init, 0002_push and 0003_reported_month, once each.
         assert_eq!(
             count(&ts.store, "schema_migrations").await,
-            2,
+            3,
             "{}",
             ts.label
         );

@@ -42,9 +42,14 @@ fn hex_hash(bytes: &[u8]) -> String {
 }
 
 /// Whether a version (its content hash and `updated_at`) changes the stored row: different
-/// content, and not older than what is stored.
-fn changes(stored: &aduan_store::CurrentRow, row_hash: &str, updated_at: DateTime<Utc>) -> bool {
-    stored.row_hash != row_hash && stored.updated_at <= updated_at
+/// content, and not older than what is stored, unless it `supersede`s (a fold's result).
+fn changes(
+    stored: &aduan_store::CurrentRow,
+    row_hash: &str,
+    updated_at: DateTime<Utc>,
+    supersede: bool,
+) -> bool {
+    stored.row_hash != row_hash && (supersede || stored.updated_at <= updated_at)
 }
 
 /// How a channel's payloads are read.
@@ -83,6 +88,8 @@ struct Collected {
     /// Complaints a group made before and no longer makes (threads joined, a thread's
     /// first message arrived late).
     removed: Vec<String>,
+    /// The complaints are folds: they replace what is stored (see `WriteBatch::supersede`).
+    supersede: bool,
 }
 
 /// Normalises the complaints one payload (or one group) gave: all of them, or the first error.
@@ -219,6 +226,7 @@ pub(crate) async fn process(
             }
         }
         Reader::Fold(fold) => {
+            out.supersede = true;
             fold_groups(store, normaliser, channel, fold, &fresh, &mut out, counts).await?
         }
     }
@@ -357,6 +365,7 @@ async fn commit(
         events,
         outcomes,
         removed,
+        supersede,
     } = out;
     // Decide each record against what is stored (and what this batch wrote before it).
     let ids: Vec<&str> = order.iter().map(String::as_str).collect();
@@ -365,7 +374,7 @@ async fn commit(
     for (id, row_hash, updated_at) in outcomes {
         match current.get(&id) {
             None => counts.inserted += 1,
-            Some(c) if !changes(c, &row_hash, updated_at) => {
+            Some(c) if !changes(c, &row_hash, updated_at, supersede) => {
                 counts.unchanged += 1;
                 continue;
             }
@@ -386,7 +395,7 @@ async fn commit(
         .filter(|row| {
             stored
                 .get(&row.complaint.complaint_id)
-                .is_none_or(|c| changes(c, &row.row_hash, row.complaint.updated_at))
+                .is_none_or(|c| changes(c, &row.row_hash, row.complaint.updated_at, supersede))
         })
         .collect();
     let changed: HashSet<&str> = complaints
@@ -408,6 +417,7 @@ async fn commit(
             quarantine: &quarantine,
             links: &links,
             removed: &removed,
+            supersede,
             inbox_done,
             cursor: *cursor,
         })

@@ -205,6 +205,11 @@ impl Engine {
                             Some(f) => batch::Reader::Fold(f),
                             None => batch::Reader::Each(&parse),
                         };
+                        // Folds of one channel take turns (see `fold_lease`).
+                        let fold_lease = match connector.fold() {
+                            Some(_) => Some(self.fold_lease(channel, &run_id, true).await?),
+                            None => None,
+                        };
                         let input = batch::Input {
                             channel,
                             run_id: Some(&run_id),
@@ -213,8 +218,18 @@ impl Engine {
                             archive: true,
                             inbox_done: &[],
                         };
-                        batch::process(&self.store, &self.normaliser, reader, input, &mut counts)
-                            .await?;
+                        let done = batch::process(
+                            &self.store,
+                            &self.normaliser,
+                            reader,
+                            input,
+                            &mut counts,
+                        )
+                        .await;
+                        if let Some(Some(l)) = fold_lease {
+                            l.release().await?;
+                        }
+                        done?;
                         lease.renew().await?;
                         progress.batch(channel, &counts);
                     }
@@ -262,11 +277,20 @@ impl Engine {
         let holder = format!("renormalise-{}", uuid::Uuid::new_v4());
         let mut leases = Vec::new();
         for channel in self.store.raw_channels().await? {
-            match self
+            // A folding channel's webhook inbox is not folded meanwhile either.
+            let fold = channels.get(channel.as_str()).and_then(|s| s.fold);
+            let got = match self
                 .store
                 .try_lease(&channel, &holder, self.options.lease_ttl)
                 .await?
             {
+                Some(l) if fold.is_some() => {
+                    leases.push(l);
+                    self.fold_lease(&channel, &holder, false).await?
+                }
+                other => other,
+            };
+            match got {
                 Some(l) => leases.push(l),
                 None => {
                     for l in leases {
@@ -368,19 +392,45 @@ impl Engine {
         Ok(self.store.receive(channel, &new).await?)
     }
 
+    /// The lease under which one channel's payloads are folded: a fold reads a group's
+    /// stored payloads and writes what it makes of them, so two folds of a channel at once
+    /// (a pull batch and a webhook inbox, or two replicas' inboxes) could each miss the
+    /// other's payloads and the later write would win. With `wait`, it is waited for (a fold
+    /// is short); without, `None` says another process holds it.
+    async fn fold_lease(
+        &self,
+        channel: &str,
+        holder: &str,
+        wait: bool,
+    ) -> Result<Option<aduan_store::Lease>> {
+        let name = format!("{channel}#fold");
+        let deadline = Instant::now() + self.options.lease_ttl;
+        loop {
+            if let Some(l) = self
+                .store
+                .try_lease(&name, holder, self.options.lease_ttl)
+                .await?
+            {
+                return Ok(Some(l));
+            }
+            if !wait {
+                return Ok(None);
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::Busy(name));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Folds the webhook deliveries of `spec`'s channel that are stored but not yet folded
     /// into complaints, a batch per transaction, until none is left. One process at a time
-    /// does it (a lease of its own, apart from the channel's pull runs); `None` when another
-    /// holds it.
+    /// folds a channel (see `fold_lease`); `None` when another does now (its inbox is folded
+    /// by that process, or at the next try).
     pub async fn drain_inbox(&self, spec: &ChannelSpec) -> Result<Option<Counts>> {
         let channel = spec.id;
         let holder = format!("inbox-{}", uuid::Uuid::new_v4());
-        let lease_name = format!("{channel}#inbox");
-        let Some(mut lease) = self
-            .store
-            .try_lease(&lease_name, &holder, self.options.lease_ttl)
-            .await?
-        else {
+        let Some(mut lease) = self.fold_lease(channel, &holder, false).await? else {
             return Ok(None);
         };
         let channels = HashMap::from([(channel, *spec)]);

@@ -14,10 +14,7 @@ use serde::Serialize;
 
 use super::topics::{Topic, TOPICS};
 use crate::reference::reference;
-use crate::text::{
-    mix64, phone, pick, pick_str, weighted, DURATIONS, FIRST_NAMES, LAST_NAMES, PLACES, PUSKESMAS,
-    SCHOOLS, STREETS,
-};
+use crate::text::{mix64, phone, pick, pick_str, weighted, Fill, FIRST_NAMES, LAST_NAMES, STREETS};
 
 /// 2024-01-01T00:00:00Z: the first reports.
 pub(crate) const START: i64 = 1_704_067_200;
@@ -326,53 +323,6 @@ fn any_kelurahan<R: Rng>(rng: &mut R) -> String {
     }
 }
 
-/// The words filled into a report's title and description (drawn once, so both name the
-/// same place).
-struct Fill {
-    jalan: &'static str,
-    tempat: &'static str,
-    kel: String,
-    rt: String,
-    lama: &'static str,
-    puskesmas: &'static str,
-    sekolah: &'static str,
-    n: u32,
-}
-
-impl Fill {
-    fn draw<R: Rng>(rng: &mut R, jalan: &'static str, kel: String) -> Self {
-        Self {
-            jalan,
-            tempat: pick_str(rng, PLACES),
-            kel,
-            rt: format!(
-                "RT {:02}/RW {:02}",
-                rng.gen_range(1..=12),
-                rng.gen_range(1..=9)
-            ),
-            lama: pick_str(rng, DURATIONS),
-            puskesmas: pick_str(rng, PUSKESMAS),
-            sekolah: pick_str(rng, SCHOOLS),
-            n: rng.gen_range(2..=6),
-        }
-    }
-
-    fn apply(&self, template: &str) -> String {
-        if !template.contains('{') {
-            return template.to_string();
-        }
-        template
-            .replace("{jalan}", self.jalan)
-            .replace("{tempat}", self.tempat)
-            .replace("{kel}", &self.kel)
-            .replace("{rt}", &self.rt)
-            .replace("{lama}", self.lama)
-            .replace("{puskesmas}", self.puskesmas)
-            .replace("{sekolah}", self.sekolah)
-            .replace("{n}", &self.n.to_string())
-    }
-}
-
 /// Descriptions as typed in the app: mostly plain, some pasted with HTML, some with stray
 /// white space.
 fn description<R: Rng>(rng: &mut R, text: String) -> String {
@@ -606,6 +556,7 @@ pub(crate) fn bulk_actions(seed: u64, reports: &mut [History]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::PUSKESMAS;
 
     fn all(seed: u64, n: u32) -> Vec<History> {
         let mut v: Vec<History> = (0..n).map(|i| history(seed, i)).collect();

@@ -15,8 +15,8 @@ use super::topics::{
 };
 use crate::reference::{reference, Category, Kecamatan};
 use crate::text::{
-    mix64, phone, pick, pick_str, title_case, weighted, DURATIONS, FIRST_NAMES, LAST_NAMES, PLACES,
-    PUSKESMAS, SCHOOLS, STREETS,
+    mix64, phone, pick, pick_str, title_case, weighted, Fill, DURATIONS, FIRST_NAMES, LAST_NAMES,
+    PLACES, PUSKESMAS, SCHOOLS, STREETS,
 };
 
 /// 2021-01-01T00:00:00+07:00.
@@ -365,35 +365,6 @@ pub(crate) struct Lampiran {
     pub(crate) nama: String,
     pub(crate) url: String,
     pub(crate) mime: &'static str,
-}
-
-/// Words filled into a topic's templates.
-struct Fill {
-    jalan: &'static str,
-    tempat: &'static str,
-    kel: String,
-    rt: String,
-    lama: &'static str,
-    puskesmas: &'static str,
-    sekolah: &'static str,
-    n: u32,
-}
-
-impl Fill {
-    fn apply(&self, template: &str) -> String {
-        if !template.contains('{') {
-            return template.to_string();
-        }
-        template
-            .replace("{jalan}", self.jalan)
-            .replace("{tempat}", self.tempat)
-            .replace("{kel}", &self.kel)
-            .replace("{rt}", &self.rt)
-            .replace("{lama}", self.lama)
-            .replace("{puskesmas}", self.puskesmas)
-            .replace("{sekolah}", self.sekolah)
-            .replace("{n}", &self.n.to_string())
-    }
 }
 
 /// Real-world spellings of kelurahan names that still clearly denote the kelurahan.

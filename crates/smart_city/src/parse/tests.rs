@@ -135,3 +135,52 @@ fn the_group_of_a_payload_is_its_report_id() {
     assert_eq!(e.field, "report.id");
     assert!(keys(&raw("<html>")).is_err());
 }
+
+#[test]
+fn both_address_forms_give_their_places() {
+    let cases = [
+        (
+            "Jl. Hayam Wuruk, Kauman, Pekalongan Timur",
+            Some("Kauman"),
+            Some("Pekalongan Timur"),
+            None,
+        ),
+        (
+            "Jl. Pemuda No.28, Degayu, Kec. Pekalongan Utara, Kota Pekalongan, Jawa Tengah 51149",
+            Some("Degayu"),
+            Some("Pekalongan Utara"),
+            Some("Kota Pekalongan"),
+        ),
+        (
+            "Jl. Dr. Wahidin, Kel. Sapuro Kebulen, Kec. Pekalongan Barat, Kota Pekalongan",
+            Some("Sapuro Kebulen"),
+            Some("Pekalongan Barat"),
+            Some("Kota Pekalongan"),
+        ),
+        (
+            "Jl. Raya Batang, Proyonanggan Selatan, Batang, Kab. Batang",
+            Some("Proyonanggan Selatan"),
+            Some("Batang"),
+            Some("Kab. Batang"),
+        ),
+        (
+            "Gg. 4, Jl. Dr. Sutomo, Kuripan Kertoharjo, Pekalongan Selatan",
+            Some("Kuripan Kertoharjo"),
+            Some("Pekalongan Selatan"),
+            None,
+        ),
+        ("Depan masjid", None, None, None),
+    ];
+    for (address, kel, kec, city) in cases {
+        let p = address_parts(address);
+        assert_eq!(
+            (
+                p.kelurahan.as_deref(),
+                p.kecamatan.as_deref(),
+                p.city.as_deref()
+            ),
+            (kel, kec, city),
+            "{address}"
+        );
+    }
+}

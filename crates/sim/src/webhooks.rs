@@ -1,40 +1,76 @@
-//! Webhook delivery as the app's backend does it: signed POSTs, four at a time, retried on
-//! 5xx and on connection failures, with the deliberate faults of a [`DeliveryPlan`].
+//! Webhook delivery shared by the push channels, as their platforms do it: signed POSTs,
+//! four at a time, retried on 5xx and on connection failures, with the deliberate faults a
+//! channel's delivery plan asks for. A channel builds the jobs (bodies serialized once, in
+//! the order to send) and says which headers an attempt carries; counting is the same for
+//! every channel ([`DeliveryStats`]).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::{lock, signature, DeliveryPlan, DeliveryStats};
 use crate::faults::fires;
+use crate::smart_city::DeliveryStats;
 
 /// Retries of a POST answered 5xx or not answered.
 const RETRIES: u32 = 5;
 /// Pause before a retry.
 const RETRY_PAUSE: Duration = Duration::from_millis(200);
-/// Age of a stale timestamp (the receiver allows 5 minutes).
-const STALE_SECS: i64 = 600;
 
-/// One version to deliver.
-pub(crate) struct Job {
+/// One body to deliver.
+pub(crate) struct Job<M> {
     /// Position in the delivery order, from 1 (for the "every Nth" faults).
     pub(crate) number: u64,
-    /// `X-Pantau-Delivery`, shared by every POST of this job.
-    pub(crate) delivery_id: String,
-    /// `X-Pantau-Event`.
-    pub(crate) event: &'static str,
+    /// What the job is, for log lines (a delivery id, a message id).
+    pub(crate) label: String,
     /// The raw body, serialized once; these exact bytes are signed and sent.
     pub(crate) body: Bytes,
+    /// What the channel needs to build the headers.
+    pub(crate) meta: M,
 }
 
+/// One POST of a job.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Attempt {
+pub(crate) enum Attempt {
+    /// Signed correctly.
     Good,
+    /// Signed with the wrong secret (the receiver must answer 401).
     BadSignature,
+    /// Signed correctly for a timestamp too old (the receiver must answer 401).
     Stale,
+}
+
+/// Which jobs get the deliberate faults; "every Nth" counts [`Job::number`], 0 = never.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Schedule {
+    /// Sent a second time, same bytes, after the good POST.
+    pub(crate) duplicate_every: u32,
+    /// First sent with [`Attempt::BadSignature`].
+    pub(crate) bad_signature_every: u32,
+    /// First sent with [`Attempt::Stale`] (after a bad signature, when both fire).
+    pub(crate) stale_every: u32,
+}
+
+/// The headers of one POST (besides `Content-Type: application/json`), made fresh for each
+/// try: a signature may cover the time of sending.
+pub(crate) trait Headers<M>: Sync {
+    /// `(name, value)` pairs for `attempt` of `job`.
+    fn headers(&self, job: &Job<M>, attempt: Attempt) -> Vec<(&'static str, String)>;
+}
+
+impl<M, F> Headers<M> for F
+where
+    F: Fn(&Job<M>, Attempt) -> Vec<(&'static str, String)> + Sync,
+{
+    fn headers(&self, job: &Job<M>, attempt: Attempt) -> Vec<(&'static str, String)> {
+        self(job, attempt)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[derive(Default)]
@@ -46,23 +82,26 @@ struct Counters {
     retried: AtomicU64,
 }
 
-struct Run<'a> {
+struct Run<'a, M, H> {
     client: reqwest::Client,
     url: &'a str,
-    secret: &'a [u8],
-    wrong_secret: Vec<u8>,
-    plan: &'a DeliveryPlan,
-    queue: Mutex<VecDeque<Job>>,
+    schedule: Schedule,
+    headers: &'a H,
+    queue: Mutex<VecDeque<Job<M>>>,
     stats: Counters,
 }
 
-/// Sends `jobs` in order, four at a time.
-pub(crate) async fn run(
-    jobs: Vec<Job>,
+/// Sends `jobs` in order to `url`, four at a time, and counts what happened.
+pub(crate) async fn run<M, H>(
+    jobs: Vec<Job<M>>,
     url: &str,
-    secret: &[u8],
-    plan: &DeliveryPlan,
-) -> DeliveryStats {
+    schedule: Schedule,
+    headers: &H,
+) -> DeliveryStats
+where
+    M: Send + Sync,
+    H: Headers<M>,
+{
     let client = match reqwest::Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(15))
@@ -77,18 +116,15 @@ pub(crate) async fn run(
             };
         }
     };
-    let mut wrong_secret = secret.to_vec();
-    wrong_secret.extend_from_slice(b"-not-the-secret");
     let run = Run {
         client,
         url,
-        secret,
-        wrong_secret,
-        plan,
+        schedule,
+        headers,
         queue: Mutex::new(jobs.into()),
         stats: Counters::default(),
     };
-    // Four workers (the app's concurrency) take jobs from one queue, in order.
+    // Four workers (the platforms' concurrency) take jobs from one queue, in order.
     tokio::join!(run.worker(), run.worker(), run.worker(), run.worker());
     let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
     let s = &run.stats;
@@ -101,53 +137,45 @@ pub(crate) async fn run(
     }
 }
 
-impl Run<'_> {
+impl<M, H> Run<'_, M, H>
+where
+    M: Send + Sync,
+    H: Headers<M>,
+{
     async fn worker(&self) {
         loop {
             let job = lock(&self.queue).pop_front();
             let Some(job) = job else {
                 break;
             };
-            let p = self.plan;
-            if fires(job.number, Some(p.bad_signature_every)) {
+            let s = self.schedule;
+            if fires(job.number, Some(s.bad_signature_every)) {
                 self.send(&job, Attempt::BadSignature).await;
             }
-            if fires(job.number, Some(p.stale_every)) {
+            if fires(job.number, Some(s.stale_every)) {
                 self.send(&job, Attempt::Stale).await;
             }
             self.send(&job, Attempt::Good).await;
-            if fires(job.number, Some(p.duplicate_every)) {
+            if fires(job.number, Some(s.duplicate_every)) {
                 self.send(&job, Attempt::Good).await;
             }
         }
     }
 
     /// One POST, retried on 5xx and connection failures; counts the final answer.
-    async fn send(&self, job: &Job, attempt: Attempt) {
+    async fn send(&self, job: &Job<M>, attempt: Attempt) {
         let s = &self.stats;
         let mut retries = 0;
         loop {
-            let now = chrono::Utc::now().timestamp();
-            let (ts, sig) = match attempt {
-                Attempt::Good => (now, signature(self.secret, now, &job.body)),
-                Attempt::BadSignature => (now, signature(&self.wrong_secret, now, &job.body)),
-                Attempt::Stale => {
-                    let ts = now - STALE_SECS;
-                    (ts, signature(self.secret, ts, &job.body))
-                }
-            };
-            s.sent.fetch_add(1, Ordering::Relaxed);
-            let result = self
+            let mut req = self
                 .client
                 .post(self.url)
-                .header("Content-Type", "application/json")
-                .header("X-Pantau-Event", job.event)
-                .header("X-Pantau-Delivery", &job.delivery_id)
-                .header("X-Pantau-Timestamp", ts.to_string())
-                .header("X-Pantau-Signature", sig)
-                .body(job.body.clone())
-                .send()
-                .await;
+                .header("Content-Type", "application/json");
+            for (name, value) in self.headers.headers(job, attempt) {
+                req = req.header(name, value);
+            }
+            s.sent.fetch_add(1, Ordering::Relaxed);
+            let result = req.body(job.body.clone()).send().await;
             let status = result.as_ref().ok().map(|r| r.status());
             let retry = status.is_none_or(|st| st.is_server_error());
             if retry && retries < RETRIES {
@@ -165,14 +193,14 @@ impl Run<'_> {
                     match &result {
                         Ok(r) => tracing::warn!(
                             url = self.url,
-                            delivery = %job.delivery_id,
+                            job = %job.label,
                             ?attempt,
                             status = r.status().as_u16(),
                             "Unexpected answer to a webhook delivery."
                         ),
                         Err(e) => tracing::warn!(
                             url = self.url,
-                            delivery = %job.delivery_id,
+                            job = %job.label,
                             ?attempt,
                             error = %e,
                             "Webhook delivery failed after retries."

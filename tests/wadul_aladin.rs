@@ -1,0 +1,240 @@
+//! Wadul Aladin / Lapor Ajib end to end: WhatsApp webhooks (forged, duplicated, out of order,
+//! lost) into `aduan serve` on both stores, the case register read on a schedule, threads and
+//! cases joined whichever comes first, cases edited in place.
+
+mod helpers;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aduan_sim::wadul_aladin::NO_CASE;
+use aduan_sim::{RunningSim, SimConfig, Simulator, WadulConfig, WadulDeliveryPlan, WadulTruth};
+use aduan_store::testing::TestStore;
+use helpers::serve::*;
+use helpers::*;
+
+async fn simulator(senders: usize) -> RunningSim {
+    Simulator::start(
+        SimConfig {
+            seed: 5,
+            sp4n_lapor: None,
+            cc112: None,
+            smart_city: None,
+            wadul_aladin: Some(WadulConfig {
+                senders,
+                ..WadulConfig::default()
+            }),
+        },
+        ([127, 0, 0, 1], 0).into(),
+    )
+    .await
+    .expect("simulator starts")
+}
+
+fn table(sim: &RunningSim, schedule: Option<&str>) -> String {
+    let schedule = schedule
+        .map(|s| format!("schedule = \"{s}\"\n"))
+        .unwrap_or_default();
+    format!(
+        "[channels.wadul_aladin]\n{schedule}register_url = \"{}\"\nretry_base_ms = 20\ntimeout_secs = 5\n",
+        sim.wadul_register_url()
+    )
+}
+
+/// The unified status of a case's Status (config/mappings/wadul_aladin.toml, restated).
+fn unified(status: &str) -> &'static str {
+    match status {
+        s if s == NO_CASE => "received",
+        "Baru" => "received",
+        "Diverifikasi" | "Dikembalikan" => "verified",
+        "Diteruskan ke OPD" => "dispatched",
+        "Ditindaklanjuti" => "in_progress",
+        "Selesai" | "Dijawab Tim" => "resolved",
+        "Diarsipkan" => "archived",
+        other => panic!("the simulator's status {other:?} is not in the contract"),
+    }
+}
+
+/// external_id → (status, messages in its history).
+type Seen = BTreeMap<String, (String, usize)>;
+
+async fn stored(ts: &TestStore) -> Seen {
+    let r = ts
+        .store
+        .query(
+            "SELECT c.external_id, c.status, \
+             (SELECT COUNT(*) FROM complaint_events e WHERE e.complaint_id = c.complaint_id AND e.event_type = 'message') \
+             FROM complaints c WHERE c.channel = 'wadul_aladin'",
+        )
+        .await
+        .expect("query");
+    r.rows
+        .into_iter()
+        .map(|row| {
+            (
+                row[0].as_str().unwrap_or_default().to_string(),
+                (
+                    row[1].as_str().unwrap_or_default().to_string(),
+                    row[2].as_i64().unwrap_or(-1) as usize,
+                ),
+            )
+        })
+        .collect()
+}
+
+fn expected(truth: &[WadulTruth]) -> Seen {
+    truth
+        .iter()
+        .map(|t| {
+            (
+                t.external_id.clone(),
+                (unified(&t.status).to_string(), t.messages),
+            )
+        })
+        .collect()
+}
+
+/// Waits until the store holds exactly `want`; on failure, shows what differs.
+async fn reaches(ts: &TestStore, serve: &Serve, want: &Seen, what: &str) {
+    let diff = std::sync::Mutex::new(String::new());
+    eventually(
+        what,
+        Duration::from_secs(60),
+        || {
+            format!(
+                "{}\n--- differences (id: stored / wanted):\n{}",
+                serve
+                    .log()
+                    .lines()
+                    .rev()
+                    .take(20)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                diff.lock().map(|d| d.clone()).unwrap_or_default()
+            )
+        },
+        || async {
+            let now = stored(ts).await;
+            let mut d = String::new();
+            for id in now.keys().chain(want.keys()) {
+                if now.get(id) != want.get(id) && !d.contains(id.as_str()) {
+                    d.push_str(&format!("{id}: {:?} / {:?}\n", now.get(id), want.get(id)));
+                }
+            }
+            if let Ok(mut slot) = diff.lock() {
+                *slot = d;
+            }
+            (now == *want).then_some(())
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_and_the_register_end_as_the_truth_on_both_stores() {
+    let sim = simulator(40).await;
+    let plan = WadulDeliveryPlan::default();
+    for ts in all_stores().await {
+        // Each store starts from the register as the previous one left it.
+        let want = expected(&sim.wadul_truth(&plan));
+        assert!(want.values().any(|(s, _)| s == "resolved"));
+        assert!(
+            want.values().any(|(_, m)| *m == 0),
+            "walk-ins have no messages"
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let args = config(dir.path(), &ts, &[table(&sim, Some("*/2 * * * * *"))]);
+        let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+        let url = serve.url("/webhooks/wadul-aladin");
+        // The subscription handshake.
+        let http = reqwest::Client::new();
+        let token = WadulConfig::default().verify_token;
+        let ok = http
+            .get(&url)
+            .query(&[
+                ("hub.mode", "subscribe"),
+                ("hub.verify_token", &token),
+                ("hub.challenge", "1158201444"),
+            ])
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(ok.status(), 200);
+        assert_eq!(ok.text().await.expect("body"), "1158201444");
+        let refused = http
+            .get(&url)
+            .query(&[
+                ("hub.mode", "subscribe"),
+                ("hub.verify_token", "guess"),
+                ("hub.challenge", "1"),
+            ])
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(refused.status(), 403);
+        let stats = sim.wadul_deliver(&url, &plan).await;
+        assert_eq!(stats.unexpected, 0, "{stats:?}\n{}", serve.log());
+        assert!(stats.rejected > 0, "{stats:?}");
+        reaches(
+            &ts,
+            &serve,
+            &want,
+            "webhooks and register folded into the truth",
+        )
+        .await;
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM quarantine").await,
+            0,
+            "{}",
+            ts.label
+        );
+        // Reporters' numbers never reach the analysts' table; their keyed hash does.
+        let leaked = count(
+            &ts,
+            "SELECT COUNT(*) FROM complaints WHERE body LIKE '%628%' OR title LIKE '%628%' OR reporter_key LIKE '628%'",
+        )
+        .await;
+        assert_eq!(leaked, 0, "{}", ts.label);
+        // Cases edited in place move their complaints on at the next read of the register.
+        let advanced = sim.wadul_advance(10);
+        assert_eq!(advanced.len(), 10);
+        let want = expected(&sim.wadul_truth(&plan));
+        reaches(&ts, &serve, &want, "edited cases read again").await;
+        serve.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_whose_thread_was_lost_stands_alone_and_joins_the_thread_when_it_arrives() {
+    let sim = simulator(40).await;
+    let ts = sqlite_store().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let args = config(dir.path(), &ts, &[table(&sim, Some("*/2 * * * * *"))]);
+    let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+    let url = serve.url("/webhooks/wadul-aladin");
+    let lossy = WadulDeliveryPlan {
+        lose_threads_every: 3,
+        ..WadulDeliveryPlan::default()
+    };
+    let stats = sim.wadul_deliver(&url, &lossy).await;
+    assert_eq!(stats.unexpected, 0, "{stats:?}");
+    let partial = expected(&sim.wadul_truth(&lossy));
+    let complete = expected(&sim.wadul_truth(&WadulDeliveryPlan::default()));
+    assert_ne!(partial, complete, "the plan lost some threads");
+    reaches(
+        &ts,
+        &serve,
+        &partial,
+        "cases of lost threads standing alone",
+    )
+    .await;
+    // The platform delivers the lost messages after all (late, in another order).
+    let late = WadulDeliveryPlan {
+        seed: 9,
+        ..WadulDeliveryPlan::default()
+    };
+    let stats = sim.wadul_deliver(&url, &late).await;
+    assert_eq!(stats.unexpected, 0, "{stats:?}");
+    reaches(&ts, &serve, &complete, "late threads joined to their cases").await;
+    serve.stop().await;
+}
