@@ -25,7 +25,7 @@ use aduan_core::{
     Batch, BatchSource, Error, FaultCounts, FieldError, PullConnector, RawRecord, Result, Secret,
     SourceComplaint,
 };
-use aduan_transport::{HttpClient, RetryPolicy};
+use aduan_transport::HttpClient;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -154,13 +154,11 @@ impl Cc112 {
         if config.batch_rows == 0 {
             return Err(config_err("batch_rows must be at least 1"));
         }
-        let http = HttpClient::new(
+        let http = HttpClient::from_settings(
             CHANNEL,
-            RetryPolicy::from_settings(
-                config.timeout_secs,
-                config.max_attempts,
-                config.retry_base_ms,
-            ),
+            config.timeout_secs,
+            config.max_attempts,
+            config.retry_base_ms,
         )?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -277,9 +275,11 @@ impl PullConnector for Cc112 {
 
     fn from_config(config: Config) -> Result<Self> {
         let basic_auth = match &config.basic_auth_env {
-            Some(var) => Some(Secret::from_env(var).ok_or_else(|| {
-                config_err(format!("basic_auth_env names {var}, which is not set"))
-            })?),
+            Some(var) => Some(Secret::required(
+                var,
+                CHANNEL,
+                "HTTP index's user:password",
+            )?),
             None => None,
         };
         Self::new(config, basic_auth)

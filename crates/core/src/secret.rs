@@ -15,6 +15,17 @@ impl Secret {
         std::env::var(var).ok().filter(|v| !v.is_empty()).map(Self)
     }
 
+    /// Reads a secret a channel needs from the environment variable `var`; a missing one
+    /// is a configuration error naming the channel, the `what` and the variable.
+    pub fn required(var: &str, channel: &str, what: &str) -> crate::Result<Self> {
+        Self::from_env(var).ok_or_else(|| crate::Error::Config {
+            channel: channel.to_string(),
+            message: format!(
+                "the {what} is read from the environment variable {var}, which is not set"
+            ),
+        })
+    }
+
     /// The secret value itself. Call only where the value is used, never to print it.
     pub fn expose(&self) -> &str {
         &self.0

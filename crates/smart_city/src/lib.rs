@@ -24,7 +24,7 @@ use aduan_core::{
     Batch, BatchSource, Error, FaultCounts, FieldError, Fold, PullConnector, RawRecord, Result,
     Secret, SourceComplaint,
 };
-use aduan_transport::{HttpClient, RetryPolicy};
+use aduan_transport::HttpClient;
 use async_trait::async_trait;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -81,11 +81,7 @@ fn config_err(message: impl Into<String>) -> Error {
 
 /// Reads a secret from the environment variable `var`, or says which one is missing.
 pub(crate) fn secret_from_env(var: &str, what: &str) -> Result<Secret> {
-    Secret::from_env(var).ok_or_else(|| {
-        config_err(format!(
-            "the {what} is read from the environment variable {var}, which is not set"
-        ))
-    })
+    Secret::required(var, CHANNEL, what)
 }
 
 /// The backfill connector.
@@ -113,13 +109,11 @@ impl SmartCity {
         }
         reqwest::Url::parse(&config.base_url)
             .map_err(|e| config_err(format!("base_url {:?}: {e}", config.base_url)))?;
-        let http = HttpClient::new(
+        let http = HttpClient::from_settings(
             CHANNEL,
-            RetryPolicy::from_settings(
-                config.timeout_secs,
-                config.max_attempts,
-                config.retry_base_ms,
-            ),
+            config.timeout_secs,
+            config.max_attempts,
+            config.retry_base_ms,
         )?;
         Ok(Self {
             inner: Arc::new(Inner {

@@ -28,7 +28,7 @@ use aduan_core::{
     Batch, BatchSource, Error, FaultCounts, FieldError, PullConnector, RawRecord, Result, Secret,
     SourceComplaint,
 };
-use aduan_transport::{HttpClient, RetryPolicy};
+use aduan_transport::HttpClient;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -115,13 +115,11 @@ impl Sp4nLapor {
         }
         reqwest::Url::parse(&config.base_url)
             .map_err(|e| config_err(format!("base_url {:?}: {e}", config.base_url)))?;
-        let http = HttpClient::new(
+        let http = HttpClient::from_settings(
             CHANNEL,
-            RetryPolicy::from_settings(
-                config.timeout_secs,
-                config.max_attempts,
-                config.retry_base_ms,
-            ),
+            config.timeout_secs,
+            config.max_attempts,
+            config.retry_base_ms,
         )?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -239,12 +237,7 @@ impl PullConnector for Sp4nLapor {
     type Config = Config;
 
     fn from_config(config: Config) -> Result<Self> {
-        let secret = Secret::from_env(&config.client_secret_env).ok_or_else(|| {
-            config_err(format!(
-                "the client secret is read from the environment variable {}, which is not set",
-                config.client_secret_env
-            ))
-        })?;
+        let secret = Secret::required(&config.client_secret_env, CHANNEL, "client secret")?;
         Self::with_secret(config, secret)
     }
 

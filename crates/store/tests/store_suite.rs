@@ -395,3 +395,80 @@ async fn a_delivery_is_stored_once_queued_and_cleared_by_the_batch_that_folds_it
             .is_empty());
     }
 }
+
+#[tokio::test]
+async fn a_fold_supersedes_the_stored_row_and_its_history_and_removes_what_it_no_longer_makes() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let event = |id: &str, key: &str| EventRow {
+            event: UnifiedEvent {
+                complaint_id: format!("sp4n_lapor:{id}"),
+                occurred_at: t(4),
+                kind: EventKind::Message,
+                actor: Some("pelapor".into()),
+                body: Some(key.into()),
+            },
+            event_key: key.into(),
+        };
+        // An earlier fold: one thread of three messages, newest at 09:00.
+        let merged = [
+            complaint("1", Status::Received, t(9)),
+            complaint("2", Status::Received, t(1)),
+        ];
+        let history = [
+            event("1", "a"),
+            event("1", "b"),
+            event("1", "c"),
+            event("2", "z"),
+        ];
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(9),
+            complaints: &merged,
+            events: &history,
+            supersede: true,
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+        // The next fold splits it: thread 1 keeps two messages and is *older* by its times.
+        let split = [complaint("1", Status::Resolved, t(5))];
+        let kept = [event("1", "a"), event("1", "b")];
+        let gone = ["sp4n_lapor:2".to_string()];
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(10),
+            complaints: &split,
+            events: &kept,
+            removed: &gone,
+            supersede: true,
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+        let r = s
+            .query("SELECT complaint_id, status FROM complaints ORDER BY 1")
+            .await
+            .unwrap();
+        assert_eq!(r.rows.len(), 1, "{}: {:?}", ts.label, r.rows);
+        assert_eq!(r.rows[0][1], serde_json::json!("resolved"), "{}", ts.label);
+        let e = s
+            .query("SELECT body FROM complaint_events ORDER BY body")
+            .await
+            .unwrap();
+        let bodies: Vec<&str> = e.rows.iter().filter_map(|r| r[0].as_str()).collect();
+        assert_eq!(bodies, ["a", "b"], "{}", ts.label);
+        // Without `supersede` the same older version would not have been written.
+        let older = [complaint("1", Status::Received, t(2))];
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(11),
+            complaints: &older,
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+        let r = s.query("SELECT status FROM complaints").await.unwrap();
+        assert_eq!(r.rows[0][0], serde_json::json!("resolved"), "{}", ts.label);
+    }
+}

@@ -169,6 +169,19 @@ impl HttpClient {
         })
     }
 
+    /// A client for `channel` with a connector's three retry settings.
+    pub fn from_settings(
+        channel: &'static str,
+        timeout_secs: u64,
+        max_attempts: u32,
+        retry_base_ms: u64,
+    ) -> Result<Self> {
+        Self::new(
+            channel,
+            RetryPolicy::from_settings(timeout_secs, max_attempts, retry_base_ms),
+        )
+    }
+
     /// The channel id.
     pub fn channel(&self) -> &'static str {
         self.channel

@@ -27,7 +27,7 @@ use aduan_core::{
     Batch, BatchSource, Error, FaultCounts, FieldError, Fold, PullConnector, RawRecord, Result,
     Secret, SourceComplaint,
 };
-use aduan_transport::{HttpClient, RetryPolicy};
+use aduan_transport::HttpClient;
 use async_trait::async_trait;
 use chrono::Utc;
 use serde::Deserialize;
@@ -86,11 +86,7 @@ fn config_err(message: impl Into<String>) -> Error {
 
 /// Reads a secret from the environment variable `var`, or says which one is missing.
 pub(crate) fn secret_from_env(var: &str, what: &str) -> Result<Secret> {
-    Secret::from_env(var).ok_or_else(|| {
-        config_err(format!(
-            "the {what} is read from the environment variable {var}, which is not set"
-        ))
-    })
+    Secret::required(var, CHANNEL, what)
 }
 
 /// The case register connector.
@@ -112,13 +108,11 @@ impl WadulAladin {
     pub fn with_auth(config: Config, auth: Option<Secret>) -> Result<Self> {
         reqwest::Url::parse(&config.register_url)
             .map_err(|e| config_err(format!("register_url {:?}: {e}", config.register_url)))?;
-        let http = HttpClient::new(
+        let http = HttpClient::from_settings(
             CHANNEL,
-            RetryPolicy::from_settings(
-                config.timeout_secs,
-                config.max_attempts,
-                config.retry_base_ms,
-            ),
+            config.timeout_secs,
+            config.max_attempts,
+            config.retry_base_ms,
         )?;
         Ok(Self {
             inner: Arc::new(Inner { config, auth, http }),
