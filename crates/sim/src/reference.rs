@@ -1,6 +1,7 @@
 //! The reference tables of the repository, compiled in: the SP4N-LAPOR! national taxonomy
 //! and the kecamatan/kelurahan of Kota Pekalongan.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::text::fold_spaces;
@@ -27,16 +28,16 @@ pub(crate) struct Kecamatan {
 pub(crate) struct Reference {
     pub(crate) categories: Vec<Category>,
     pub(crate) kecamatan: Vec<Kecamatan>,
+    /// Index into `categories` by folded (main, sub); the first stored row wins.
+    by_key: HashMap<(String, String), usize>,
 }
 
 impl Reference {
     /// The stored row whose main and sub equal the given names after folding white space
     /// and case.
     pub(crate) fn category(&self, main: &str, sub: &str) -> Option<&Category> {
-        let (main, sub) = (fold_key(main), fold_key(sub));
-        self.categories
-            .iter()
-            .find(|c| fold_key(&c.main) == main && fold_key(&c.sub) == sub)
+        let i = self.by_key.get(&(fold_key(main), fold_key(sub)))?;
+        self.categories.get(*i)
     }
 }
 
@@ -47,9 +48,17 @@ fn fold_key(s: &str) -> String {
 /// The parsed reference tables (parsed once).
 pub(crate) fn reference() -> &'static Reference {
     static REF: OnceLock<Reference> = OnceLock::new();
-    REF.get_or_init(|| Reference {
-        categories: parse_categories(CATEGORIES_CSV),
-        kecamatan: parse_wilayah(WILAYAH_CSV),
+    REF.get_or_init(|| {
+        let categories = parse_categories(CATEGORIES_CSV);
+        let mut by_key = HashMap::new();
+        for (i, c) in categories.iter().enumerate() {
+            by_key.entry((fold_key(&c.main), fold_key(&c.sub))).or_insert(i);
+        }
+        Reference {
+            categories,
+            kecamatan: parse_wilayah(WILAYAH_CSV),
+            by_key,
+        }
     })
 }
 
