@@ -52,7 +52,9 @@ pub(crate) fn reference() -> &'static Reference {
         let categories = parse_categories(CATEGORIES_CSV);
         let mut by_key = HashMap::new();
         for (i, c) in categories.iter().enumerate() {
-            by_key.entry((fold_key(&c.main), fold_key(&c.sub))).or_insert(i);
+            by_key
+                .entry((fold_key(&c.main), fold_key(&c.sub)))
+                .or_insert(i);
         }
         Reference {
             categories,
