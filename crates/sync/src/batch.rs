@@ -281,23 +281,29 @@ async fn fold_groups(
         }
     }
     let keys: Vec<&str> = touched.keys().map(String::as_str).collect();
-    let mut stored: BTreeMap<String, Vec<RawRecord>> = BTreeMap::new();
-    let mut stored_hashes: HashSet<Vec<u8>> = HashSet::new();
+    // Each group's stored payloads with their hashes, in arrival order.
+    let mut stored: BTreeMap<String, (Vec<RawRecord>, Vec<Vec<u8>>)> = BTreeMap::new();
     for (key, raw) in store.group_raws(channel, &keys).await? {
-        stored_hashes.insert(raw.content_hash.clone());
-        stored.entry(key).or_default().push(to_record(raw));
+        let (members, hashes) = stored.entry(key).or_default();
+        hashes.push(raw.content_hash.clone());
+        members.push(to_record(raw));
     }
     let mut failed: HashSet<Vec<u8>> = HashSet::new();
     for (key, indices) in &touched {
-        let mut members = stored.remove(key).unwrap_or_default();
+        let (mut members, mut hashes) = stored.remove(key).unwrap_or_default();
         let mut fresh_from = BTreeSet::new();
         for &i in indices {
             let (record, hash) = &fresh[i];
-            if !stored_hashes.contains(hash) {
-                fresh_from.insert(members.len());
-                members.push(record.clone());
-            } else if let Some(pos) = members.iter().position(|m| sha256(&m.payload) == *hash) {
-                fresh_from.insert(pos);
+            match hashes.iter().position(|h| h == hash) {
+                // Stored already (a rebuild, a retry, the webhook inbox).
+                Some(pos) => {
+                    fresh_from.insert(pos);
+                }
+                None => {
+                    fresh_from.insert(members.len());
+                    members.push(record.clone());
+                    hashes.push(hash.clone());
+                }
             }
         }
         let folded = (fold.parse)(key, &members);
@@ -323,13 +329,12 @@ async fn fold_groups(
             }
         }
         for (i, e) in folded.errors {
-            let Some(member) = members.get(i) else {
+            let (Some(member), Some(hash)) = (members.get(i), hashes.get(i)) else {
                 continue;
             };
-            let hash = sha256(&member.payload);
             // Counted when the payload is new to this batch, and once.
             let counted = fresh_from.contains(&i) && failed.insert(hash.clone());
-            out.quarantine(channel, member, &hash, e, counted.then_some(&mut *counts));
+            out.quarantine(channel, member, hash, e, counted.then_some(&mut *counts));
         }
         for source in &folded.complaints {
             match normaliser.normalise(source) {
