@@ -19,6 +19,14 @@ pub enum Error {
         #[source]
         source: sqlx::Error,
     },
+    /// A statement of a batch's rows failed (SQLite's write path).
+    #[error("{what}: {message}")]
+    Rows {
+        /// What the store was doing.
+        what: String,
+        /// The database's error.
+        message: String,
+    },
     /// A migration failed or the database is newer than this program.
     #[error("migration {version} ({name}): {message}")]
     Migration {

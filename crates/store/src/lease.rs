@@ -25,6 +25,8 @@ enum Inner {
     Sqlite {
         pool: SqlitePool,
         ttl: Duration,
+        /// When the lease was last taken or extended.
+        renewed: std::time::Instant,
     },
     Postgres {
         conn: PoolConnection<Postgres>,
@@ -70,6 +72,7 @@ impl Store {
                     inner: Inner::Sqlite {
                         pool: pool.clone(),
                         ttl,
+                        renewed: std::time::Instant::now(),
                     },
                 }))
             }
@@ -101,10 +104,16 @@ impl Lease {
         &self.channel
     }
 
-    /// Extends a SQLite lease by its time to live (a no-op on PostgreSQL, where the lock
-    /// lasts as long as the connection).
+    /// Extends a SQLite lease by its time to live once a quarter of it has passed since it
+    /// was taken or last extended (a no-op on PostgreSQL, where the lock lasts as long as the
+    /// connection). Called after every batch, it writes rarely: a write waits for the
+    /// database's writer, which may be busy with the holder's own batch.
     pub async fn renew(&mut self) -> Result<()> {
-        if let Inner::Sqlite { pool, ttl } = &self.inner {
+        if let Inner::Sqlite { pool, ttl, renewed } = &mut self.inner {
+            if renewed.elapsed() < *ttl / 4 {
+                return Ok(());
+            }
+            *renewed = std::time::Instant::now();
             let expires = Utc::now() + chrono::Duration::from_std(*ttl).unwrap_or_default();
             sqlx::query(
                 "UPDATE sync_leases SET expires_at = $1 WHERE channel = $2 AND holder = $3",
@@ -112,7 +121,7 @@ impl Lease {
             .bind(expires)
             .bind(&self.channel)
             .bind(&self.holder)
-            .execute(pool)
+            .execute(&*pool)
             .await
             .context(|| format!("renewing the lease of {}", self.channel))?;
         }

@@ -17,6 +17,7 @@ mod error;
 mod lease;
 mod migrate;
 mod read;
+mod sqlite_batch;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod write;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
 use crate::error::Context;
-use crate::{on_pool, Result, Store};
+use crate::{on_pool, Backend, Result, Store};
 
 /// A raw payload to archive.
 #[derive(Debug, Clone)]
@@ -129,7 +129,7 @@ pub struct RunRecord {
     pub report: Option<String>,
 }
 
-const COMPLAINT_COLUMNS: &str = "complaint_id, channel, external_id, kind, urgency, \
+pub(crate) const COMPLAINT_COLUMNS: &str = "complaint_id, channel, external_id, kind, urgency, \
     category_main, category_sub, category_source, category_method, title, body, status, \
     status_source, agency, kecamatan_code, kelurahan_code, kecamatan, kelurahan, address, \
     latitude, longitude, in_city, reporter_key, anonymous, confidential, reported_at, \
@@ -144,7 +144,7 @@ const CHUNK: usize = 500;
 
 /// The `ON CONFLICT` clause of the complaints upsert: every column but the key is replaced;
 /// unless `supersede`, only by a version not older than the stored one.
-fn upsert_tail(supersede: bool) -> String {
+pub(crate) fn upsert_tail(supersede: bool) -> String {
     let sets: Vec<String> = COMPLAINT_COLUMNS
         .split(',')
         .map(str::trim)
@@ -285,9 +285,13 @@ impl Store {
     /// Writes one batch in one transaction: archive first, then complaints, events,
     /// quarantine and the cursor. Either all of it is stored or none.
     pub async fn write_batch(&self, w: &WriteBatch<'_>) -> Result<()> {
+        let pool = match &self.backend {
+            Backend::Sqlite(pool) => return crate::sqlite_batch::write(pool, w).await,
+            Backend::Postgres(pool) => pool,
+        };
         let channel = w.channel;
         let upsert = upsert_tail(w.supersede);
-        on_pool!(self, pool => {
+        {
             let mut tx = pool
                 .begin()
                 .await
@@ -342,7 +346,8 @@ impl Store {
             // (a message of a thread since split off) goes.
             if w.supersede {
                 for chunk in w.complaints.chunks(CHUNK) {
-                    let mut q = QueryBuilder::new("DELETE FROM complaint_events WHERE complaint_id IN (");
+                    let mut q =
+                        QueryBuilder::new("DELETE FROM complaint_events WHERE complaint_id IN (");
                     let mut sep = q.separated(", ");
                     for row in chunk {
                         sep.push_bind(&row.complaint.complaint_id);
@@ -352,12 +357,15 @@ impl Store {
                         .persistent(false)
                         .execute(&mut *tx)
                         .await
-                        .context(|| format!("replacing the history of folded complaints of {channel}"))?;
+                        .context(|| {
+                            format!("replacing the history of folded complaints of {channel}")
+                        })?;
                 }
             }
             for table in ["complaint_events", "complaints"] {
                 for chunk in w.removed.chunks(CHUNK) {
-                    let mut q = QueryBuilder::new(format!("DELETE FROM {table} WHERE complaint_id IN ("));
+                    let mut q =
+                        QueryBuilder::new(format!("DELETE FROM {table} WHERE complaint_id IN ("));
                     let mut sep = q.separated(", ");
                     for id in chunk {
                         sep.push_bind(id);
@@ -371,7 +379,8 @@ impl Store {
                 }
             }
             for chunk in w.complaints.chunks(CHUNK) {
-                let mut q = QueryBuilder::new(format!("INSERT INTO complaints ({COMPLAINT_COLUMNS}) "));
+                let mut q =
+                    QueryBuilder::new(format!("INSERT INTO complaints ({COMPLAINT_COLUMNS}) "));
                 q.push_values(chunk, |mut b, row| push_complaint!(b, row, w.now));
                 q.push(&upsert);
                 q.build()
@@ -434,7 +443,7 @@ impl Store {
                 .await
                 .context(|| format!("committing a batch of {channel}"))?;
             Ok(())
-        })
+        }
     }
 
     /// Stores a webhook delivery: archives it and puts it in `push_inbox`, in one

@@ -33,6 +33,24 @@ pub struct Counts {
     pub last_error: Option<String>,
 }
 
+impl Counts {
+    /// Adds what another part of the same run did.
+    pub fn absorb(&mut self, other: Counts) {
+        self.batches += other.batches;
+        self.fetched += other.fetched;
+        self.inserted += other.inserted;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.quarantined += other.quarantined;
+        for (value, n) in other.unknown {
+            *self.unknown.entry(value).or_insert(0) += n;
+        }
+        if other.last_error.is_some() {
+            self.last_error = other.last_error;
+        }
+    }
+}
+
 fn sha256(bytes: &[u8]) -> Vec<u8> {
     Sha256::digest(bytes).to_vec()
 }
@@ -191,18 +209,32 @@ fn to_record(r: StoredRaw) -> RawRecord {
 /// With `archive`, payloads already archived are recognised by their hash and change
 /// nothing, and new ones are archived in the same transaction. A folding channel's new
 /// payloads are linked to their groups, and each group touched is read again whole.
+///
+/// The batch is written while the caller prepares the next one (see [`WriteBehind`]); its
+/// counts are added to `counts` once it is committed. A folding channel's batch is committed
+/// before this returns: a fold reads what the batch before it wrote, under a lease that ends
+/// with the call.
 pub(crate) async fn process(
     store: &Store,
     normaliser: &Normaliser,
     reader: Reader<'_>,
     input: Input<'_>,
-    counts: &mut Counts,
+    behind: &mut WriteBehind,
+    total: &mut Counts,
 ) -> Result<()> {
+    let folding = matches!(reader, Reader::Fold(_));
+    if folding {
+        behind.flush(total).await?;
+    }
+    let mut delta = Counts::default();
+    let counts = &mut delta;
     let channel = input.channel;
     counts.fetched += input.records.len() as u64;
     let hashes: Vec<Vec<u8>> = input.records.iter().map(|r| sha256(&r.payload)).collect();
     let known = if input.archive {
-        store.known_hashes(channel, &hashes).await?
+        let mut known = store.known_hashes(channel, &hashes).await?;
+        behind.known_hashes(channel, &hashes, &mut known);
+        known
     } else {
         HashSet::new()
     };
@@ -242,16 +274,19 @@ pub(crate) async fn process(
             })
             .collect();
     }
-    commit(
-        store,
-        &input.cursor,
-        input.run_id,
-        channel,
-        input.inbox_done,
-        out,
-        counts,
-    )
-    .await
+    let job = Job {
+        channel: channel.to_string(),
+        run_id: input.run_id.map(str::to_string),
+        now: Utc::now(),
+        inbox_done: input.inbox_done.to_vec(),
+        cursor: input.cursor.map(str::to_string),
+        ..decide(store, behind, out, counts).await?
+    };
+    behind.start(store, job, delta, total).await?;
+    if folding {
+        behind.flush(total).await?;
+    }
+    Ok(())
 }
 
 /// Links `fresh` payloads to their groups and reads every group touched again whole: the
@@ -351,16 +386,14 @@ async fn fold_groups(
     Ok(())
 }
 
-/// Decides each collected complaint against what is stored and writes the batch.
-async fn commit(
+/// Decides each collected complaint against what is stored (and what the batch in flight
+/// writes): the rows of the batch's write.
+async fn decide(
     store: &Store,
-    cursor: &Option<&str>,
-    run_id: Option<&str>,
-    channel: &str,
-    inbox_done: &[i64],
+    behind: &WriteBehind,
     out: Collected,
     counts: &mut Counts,
-) -> Result<()> {
+) -> Result<Job> {
     let Collected {
         raws,
         links,
@@ -374,7 +407,8 @@ async fn commit(
     } = out;
     // Decide each record against what is stored (and what this batch wrote before it).
     let ids: Vec<&str> = order.iter().map(String::as_str).collect();
-    let stored = store.current_rows(&ids).await?;
+    let mut stored = store.current_rows(&ids).await?;
+    behind.current_rows(&ids, &mut stored);
     let mut current = stored.clone();
     for (id, row_hash, updated_at) in outcomes {
         match current.get(&id) {
@@ -411,22 +445,312 @@ async fn commit(
         .into_iter()
         .filter(|e| changed.contains(e.event.complaint_id.as_str()))
         .collect();
-    store
-        .write_batch(&WriteBatch {
-            channel,
-            run_id,
-            now: Utc::now(),
-            raws: &raws,
-            complaints: &complaints,
-            events: &events,
-            quarantine: &quarantine,
-            links: &links,
-            removed: &removed,
-            supersede,
-            inbox_done,
-            cursor: *cursor,
-        })
-        .await?;
     counts.batches += 1;
-    Ok(())
+    Ok(Job {
+        raws,
+        complaints,
+        events,
+        quarantine,
+        links,
+        removed,
+        supersede,
+        ..Job::default()
+    })
+}
+
+/// A batch's write, owned (it runs in a task of its own).
+#[derive(Default)]
+struct Job {
+    channel: String,
+    run_id: Option<String>,
+    now: DateTime<Utc>,
+    raws: Vec<NewRaw>,
+    complaints: Vec<ComplaintRow>,
+    events: Vec<EventRow>,
+    quarantine: Vec<QuarantineRow>,
+    links: Vec<GroupLink>,
+    removed: Vec<String>,
+    supersede: bool,
+    inbox_done: Vec<i64>,
+    cursor: Option<String>,
+}
+
+impl Job {
+    async fn write(&self, store: &Store) -> Result<()> {
+        store
+            .write_batch(&WriteBatch {
+                channel: &self.channel,
+                run_id: self.run_id.as_deref(),
+                now: self.now,
+                raws: &self.raws,
+                complaints: &self.complaints,
+                events: &self.events,
+                quarantine: &self.quarantine,
+                links: &self.links,
+                removed: &self.removed,
+                supersede: self.supersede,
+                inbox_done: &self.inbox_done,
+                cursor: self.cursor.as_deref(),
+            })
+            .await?;
+        Ok(())
+    }
+}
+
+/// Writes a batch while the next one is read, parsed, normalised and decided: the store's
+/// writing and the engine's reading then use both cores.
+///
+/// At most one batch is in flight, and the next batch's lookups see it: the store answers
+/// for what is committed, and what the batch in flight writes (payload hashes, complaints'
+/// hashes and `updated_at`) is known before it commits and added to the answers. Its counts
+/// join the run's once it is committed; a batch whose write failed counts nothing, and the
+/// error surfaces at the next [`flush`](Self::flush). A crash loses at most the batch in
+/// flight, whose cursor is written with it: the next run reads it again.
+#[derive(Default)]
+pub(crate) struct WriteBehind {
+    pending: Option<Pending>,
+}
+
+struct Pending {
+    task: tokio::task::JoinHandle<Result<()>>,
+    channel: String,
+    hashes: HashSet<Vec<u8>>,
+    rows: HashMap<String, aduan_store::CurrentRow>,
+    counts: Counts,
+}
+
+impl WriteBehind {
+    /// Waits for the batch in flight; its counts are added to `counts` once it is committed.
+    pub(crate) async fn flush(&mut self, counts: &mut Counts) -> Result<()> {
+        let Some(p) = self.pending.take() else {
+            return Ok(());
+        };
+        match p.task.await {
+            Ok(written) => written?,
+            Err(e) => return Err(crate::Error::Writer(e.to_string())),
+        }
+        counts.absorb(p.counts);
+        Ok(())
+    }
+
+    /// Starts writing `job` once the batch before it is committed.
+    async fn start(
+        &mut self,
+        store: &Store,
+        job: Job,
+        delta: Counts,
+        counts: &mut Counts,
+    ) -> Result<()> {
+        self.flush(counts).await?;
+        let hashes = job.raws.iter().map(|r| r.content_hash.clone()).collect();
+        let rows = job
+            .complaints
+            .iter()
+            .map(|c| {
+                (
+                    c.complaint.complaint_id.clone(),
+                    aduan_store::CurrentRow {
+                        row_hash: c.row_hash.clone(),
+                        updated_at: c.complaint.updated_at,
+                    },
+                )
+            })
+            .collect();
+        let channel = job.channel.clone();
+        let store = store.clone();
+        let task = tokio::spawn(async move { job.write(&store).await });
+        // A task spawned from a worker waits in that worker's own slot (no other worker takes
+        // it) until the spawner yields: yield once, so the write starts now, beside the
+        // next batch's preparation rather than after it.
+        tokio::task::yield_now().await;
+        self.pending = Some(Pending {
+            task,
+            channel,
+            hashes,
+            rows,
+            counts: delta,
+        });
+        Ok(())
+    }
+
+    /// Adds to `known` those of `hashes` the batch in flight archives for `channel`.
+    fn known_hashes(&self, channel: &str, hashes: &[Vec<u8>], known: &mut HashSet<Vec<u8>>) {
+        if let Some(p) = self.pending.as_ref().filter(|p| p.channel == channel) {
+            known.extend(hashes.iter().filter(|h| p.hashes.contains(*h)).cloned());
+        }
+    }
+
+    /// Puts what the batch in flight writes of `ids` over what the store returned.
+    fn current_rows(&self, ids: &[&str], stored: &mut HashMap<String, aduan_store::CurrentRow>) {
+        if let Some(p) = &self.pending {
+            for id in ids {
+                if let Some(row) = p.rows.get(*id) {
+                    stored.insert((*id).to_string(), row.clone());
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aduan_core::{Secret, SourcePlace};
+    use aduan_normalise::Tables;
+    use chrono::TimeZone;
+
+    fn normaliser() -> Normaliser {
+        let mut n = Normaliser::new(
+            Tables {
+                wilayah_csv: include_str!("../../../reference/wilayah-kota-pekalongan.csv"),
+                categories_csv: include_str!("../../../reference/sp4n-lapor-categories.csv"),
+                places_toml: include_str!("../../../config/places.toml"),
+                agencies_toml: include_str!("../../../config/agencies.toml"),
+            },
+            Secret::new("test-reporter-key"),
+        )
+        .expect("the tables load");
+        n.add_channel(
+            "sp4n_lapor",
+            include_str!("../../../config/mappings/sp4n_lapor.toml"),
+        )
+        .expect("the mappings load");
+        n
+    }
+
+    /// A report as a payload: the source form itself, as JSON.
+    fn report(id: &str, minute: u32, status: &str) -> RawRecord {
+        let at = Utc
+            .with_ymd_and_hms(2026, 11, 2, 8, minute, 0)
+            .single()
+            .expect("a valid time");
+        let s = SourceComplaint {
+            channel: "sp4n_lapor".into(),
+            external_id: id.into(),
+            kind_label: Some("PENGADUAN".into()),
+            urgency_label: None,
+            category_labels: vec![],
+            category_national: true,
+            title: Some("Banjir di jalan".into()),
+            body: Some("Air setinggi lutut".into()),
+            status_label: status.into(),
+            agencies: vec![],
+            place: SourcePlace::default(),
+            reporter_phone: None,
+            reporter_email: None,
+            anonymous: false,
+            confidential: false,
+            reported_at: at,
+            updated_at: at,
+            resolved_at: None,
+            events: vec![],
+        };
+        RawRecord {
+            source_ref: format!("test/{id}/{minute}"),
+            external_id: Some(id.into()),
+            received_at: Utc::now(),
+            payload: serde_json::to_vec(&s).expect("serialisable"),
+        }
+    }
+
+    fn parse(r: &RawRecord) -> Result<Vec<SourceComplaint>, FieldError> {
+        serde_json::from_slice(&r.payload)
+            .map(|s| vec![s])
+            .map_err(|e| FieldError::new("sp4n_lapor", &r.source_ref, "", e.to_string()))
+    }
+
+    fn input(records: Vec<RawRecord>) -> Input<'static> {
+        Input {
+            channel: "sp4n_lapor",
+            run_id: None,
+            records,
+            cursor: None,
+            archive: true,
+            inbox_done: &[],
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_next_batch_is_decided_against_the_batch_still_being_written() {
+        let t = aduan_store::testing::sqlite().await;
+        let n = normaliser();
+        let path = t.url.trim_start_matches("sqlite:").to_string();
+        // Another connection holds the database's write lock, so the first batch's write
+        // waits (busy timeout) while the second batch is read and decided; the lock goes a
+        // second later, long after the second batch's lookups.
+        let blocker = std::thread::spawn(move || {
+            let c = rusqlite::Connection::open(path).expect("open the database");
+            c.execute_batch("BEGIN IMMEDIATE")
+                .expect("take the write lock");
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            c.execute_batch("COMMIT").expect("release the write lock");
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+        let mut behind = WriteBehind::default();
+        let mut counts = Counts::default();
+        let first = vec![
+            report("A", 0, "Terverifikasi"),
+            report("B", 0, "Terverifikasi"),
+        ];
+        process(
+            &t.store,
+            &n,
+            Reader::Each(&parse),
+            input(first),
+            &mut behind,
+            &mut counts,
+        )
+        .await
+        .expect("first batch");
+        assert_eq!(counts.batches, 0, "the first batch is still in flight");
+        // B again, unchanged, and a newer version of A.
+        let second = vec![report("B", 0, "Terverifikasi"), report("A", 5, "Selesai")];
+        process(
+            &t.store,
+            &n,
+            Reader::Each(&parse),
+            input(second),
+            &mut behind,
+            &mut counts,
+        )
+        .await
+        .expect("second batch");
+        behind.flush(&mut counts).await.expect("flush");
+        blocker.join().expect("the blocker ends");
+
+        assert_eq!(
+            (
+                counts.batches,
+                counts.fetched,
+                counts.inserted,
+                counts.updated,
+                counts.unchanged
+            ),
+            (2, 4, 2, 1, 1),
+            "{counts:?}"
+        );
+        let stored = t
+            .store
+            .current_rows(&["sp4n_lapor:A", "sp4n_lapor:B"])
+            .await
+            .expect("read");
+        assert_eq!(stored.len(), 2);
+        let a = &stored["sp4n_lapor:A"];
+        assert_eq!(
+            a.updated_at.format("%M").to_string(),
+            "05",
+            "A's newer version is stored"
+        );
+        let raws = t
+            .store
+            .query("SELECT COUNT(*) FROM raw_records")
+            .await
+            .expect("count the archive");
+        assert_eq!(
+            raws.rows[0][0],
+            serde_json::json!(3),
+            "B's payload is archived once"
+        );
+    }
 }

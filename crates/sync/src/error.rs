@@ -8,6 +8,9 @@ pub enum Error {
     /// A connector failed.
     #[error(transparent)]
     Connector(#[from] aduan_core::Error),
+    /// A batch's write stopped before it finished (its task panicked or was cancelled).
+    #[error("a batch's write stopped: {0}")]
+    Writer(String),
     /// Another run holds a lease needed.
     #[error("{0}: another run holds the lease of this channel")]
     Busy(String),

@@ -170,6 +170,7 @@ impl Engine {
         let mut faults = Default::default();
         let deadline = self.options.budget.map(|b| started + b);
         let mut stopped_by_shutdown = false;
+        let mut behind = batch::WriteBehind::default();
         let result: std::result::Result<bool, Error> = async {
             let cursor = self.store.cursor(channel).await?;
             let source = tokio::select! {
@@ -223,6 +224,7 @@ impl Engine {
                             &self.normaliser,
                             reader,
                             input,
+                            &mut behind,
                             &mut counts,
                         )
                         .await;
@@ -240,6 +242,13 @@ impl Engine {
             outcome
         }
         .await;
+        // However the run ended, the batch in flight is committed (or its error told) before
+        // the run is recorded.
+        let flushed = behind.flush(&mut counts).await;
+        let result = match (result, flushed) {
+            (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+            (Ok(done), Ok(())) => Ok(done),
+        };
         let outcome = match &result {
             Ok(true) => Outcome::Ok,
             Ok(false) => Outcome::Partial,
@@ -302,6 +311,7 @@ impl Engine {
         }
         self.store.begin_rebuild().await?;
         let mut counts = Counts::default();
+        let mut behind = batch::WriteBehind::default();
         let mut after = 0;
         loop {
             let page = self.store.raw_after(after, 2_000).await?;
@@ -324,7 +334,7 @@ impl Engine {
                         payload: r.payload.clone(),
                     })
                     .collect();
-                self.reprocess(channels, &channel, records, &[], &mut counts)
+                self.reprocess(channels, &channel, records, &[], &mut behind, &mut counts)
                     .await?;
                 start = end;
             }
@@ -333,6 +343,7 @@ impl Engine {
             }
             progress.batch("renormalise", &counts);
         }
+        behind.flush(&mut counts).await?;
         self.store.finish_rebuild().await?;
         for l in leases {
             l.release().await?;
@@ -348,6 +359,7 @@ impl Engine {
         channel: &str,
         records: Vec<RawRecord>,
         inbox_done: &[i64],
+        behind: &mut batch::WriteBehind,
         counts: &mut Counts,
     ) -> Result<()> {
         let spec = channels.get(channel).copied();
@@ -374,7 +386,7 @@ impl Engine {
             archive: false,
             inbox_done,
         };
-        batch::process(&self.store, &self.normaliser, reader, input, counts).await
+        batch::process(&self.store, &self.normaliser, reader, input, behind, counts).await
     }
 
     /// Stores a verified webhook delivery of `channel` (archive and inbox, one
@@ -451,8 +463,11 @@ impl Engine {
                         payload: r.payload,
                     })
                     .collect();
-                self.reprocess(&channels, channel, records, &ids, &mut counts)
+                let mut behind = batch::WriteBehind::default();
+                self.reprocess(&channels, channel, records, &ids, &mut behind, &mut counts)
                     .await?;
+                // The deliveries leave the inbox with their batch: read the next page after it.
+                behind.flush(&mut counts).await?;
                 lease.renew().await?;
             }
         }
@@ -495,8 +510,17 @@ impl Engine {
                 payload: entry.payload.clone(),
             };
             let mut counts = Counts::default();
-            self.reprocess(channels, &entry.channel, vec![raw], &[], &mut counts)
-                .await?;
+            let mut behind = batch::WriteBehind::default();
+            self.reprocess(
+                channels,
+                &entry.channel,
+                vec![raw],
+                &[],
+                &mut behind,
+                &mut counts,
+            )
+            .await?;
+            behind.flush(&mut counts).await?;
             if counts.quarantined == 0 {
                 self.store.resolve_quarantine(id, Utc::now()).await?;
                 resolved += 1;

@@ -1,0 +1,253 @@
+//! SQLite's write path for a batch: single-row statements prepared once per batch and run
+//! back to back on the connection's own thread.
+//!
+//! Through `sqlx`, every statement is a round trip to the connection's worker thread with its
+//! arguments copied into owned values, and a multi-row `INSERT` makes SQLite keep a statement
+//! journal of every page it changes (the statement might have to be undone half-way). Here the
+//! batch's transaction is opened by `sqlx` as before, then its connection is lent to
+//! `rusqlite` for the rows: a prepared single-row `INSERT` binds borrowed values, needs no
+//! statement journal and no parse. Commit and rollback stay with `sqlx`'s transaction.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{params, Connection};
+use sqlx::SqlitePool;
+
+use crate::error::Context;
+use crate::write::{upsert_tail, WriteBatch, COMPLAINT_COLUMNS};
+use crate::{Error, Result};
+
+/// A time as `sqlx` writes it to SQLite (RFC 3339, `+00:00`): stored text stays comparable
+/// whichever path wrote it.
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
+
+fn opt_ts(t: Option<DateTime<Utc>>) -> Option<String> {
+    t.map(ts)
+}
+
+/// Runs blocking work on this thread without starving the runtime: on a multi-threaded
+/// runtime the other tasks (the channel's reader) move to another worker meanwhile.
+fn blocking<R>(f: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
+/// A failed statement of the rows, with what the store was doing.
+fn fail(what: String, source: rusqlite::Error) -> Error {
+    Error::Rows {
+        what,
+        message: source.to_string(),
+    }
+}
+
+/// Writes `w` in one transaction (see [`crate::Store::write_batch`]).
+pub(crate) async fn write(pool: &SqlitePool, w: &WriteBatch<'_>) -> Result<()> {
+    let channel = w.channel;
+    let mut tx = pool
+        .begin()
+        .await
+        .context(|| format!("starting a transaction for {channel}"))?;
+    {
+        let mut handle = tx
+            .lock_handle()
+            .await
+            .context(|| format!("taking the connection for a batch of {channel}"))?;
+        let db = handle.as_raw_handle();
+        blocking(|| {
+            // SAFETY: `db` is the open connection of `handle`, which is locked for this scope
+            // (no other statement runs on it meanwhile) and outlives the borrowed
+            // `Connection`: `from_handle` does not take ownership (dropping it finalizes the
+            // statements prepared here and leaves the connection open).
+            let conn = unsafe { Connection::from_handle(db.as_ptr()) }
+                .map_err(|e| fail(format!("lending the connection of {channel}"), e))?;
+            rows(&conn, w)
+        })?;
+    }
+    tx.commit()
+        .await
+        .context(|| format!("committing a batch of {channel}"))?;
+    Ok(())
+}
+
+/// The rows of a batch, in the order of the `PostgreSQL` path: archive, group links, the
+/// inbox, superseded and removed complaints, complaints, events, quarantine, cursor.
+fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
+    let channel = w.channel;
+    let now = ts(w.now);
+    if !w.raws.is_empty() {
+        let what = || format!("archiving raw payloads of {channel}");
+        let mut st = conn
+            .prepare(
+                "INSERT INTO raw_records (channel, source_ref, external_id, received_at, content_hash, payload, run_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (channel, content_hash) DO NOTHING",
+            )
+            .map_err(|e| fail(what(), e))?;
+        for r in w.raws {
+            st.execute(params![
+                channel,
+                r.source_ref,
+                r.external_id,
+                ts(r.received_at),
+                r.content_hash,
+                r.payload,
+                w.run_id
+            ])
+            .map_err(|e| fail(what(), e))?;
+        }
+    }
+    if !w.links.is_empty() {
+        let what = || format!("linking a payload of {channel} to its group");
+        let mut st = conn
+            .prepare(
+                "INSERT INTO raw_groups (channel, group_key, raw_id) \
+                 SELECT ?1, ?2, raw_id FROM raw_records WHERE channel = ?1 AND content_hash = ?3 \
+                 ON CONFLICT DO NOTHING",
+            )
+            .map_err(|e| fail(what(), e))?;
+        for l in w.links {
+            st.execute(params![channel, l.group_key, l.content_hash])
+                .map_err(|e| fail(what(), e))?;
+        }
+    }
+    if !w.inbox_done.is_empty() {
+        let what = || format!("clearing folded deliveries of {channel}");
+        let mut st = conn
+            .prepare("DELETE FROM push_inbox WHERE raw_id = ?1")
+            .map_err(|e| fail(what(), e))?;
+        for id in w.inbox_done {
+            st.execute([id]).map_err(|e| fail(what(), e))?;
+        }
+    }
+    // A fold's complaint comes with its whole history: what an earlier fold appended (a
+    // message of a thread since split off) goes.
+    if w.supersede && !w.complaints.is_empty() {
+        let what = || format!("replacing the history of folded complaints of {channel}");
+        let mut st = conn
+            .prepare("DELETE FROM complaint_events WHERE complaint_id = ?1")
+            .map_err(|e| fail(what(), e))?;
+        for row in w.complaints {
+            st.execute([&row.complaint.complaint_id])
+                .map_err(|e| fail(what(), e))?;
+        }
+    }
+    if !w.removed.is_empty() {
+        let what = || format!("removing folded complaints of {channel}");
+        for table in ["complaint_events", "complaints"] {
+            let mut st = conn
+                .prepare(&format!("DELETE FROM {table} WHERE complaint_id = ?1"))
+                .map_err(|e| fail(what(), e))?;
+            for id in w.removed {
+                st.execute([id]).map_err(|e| fail(what(), e))?;
+            }
+        }
+    }
+    if !w.complaints.is_empty() {
+        let what = || format!("upserting complaints of {channel}");
+        let slots: Vec<String> = (1..=COMPLAINT_COLUMNS.split(',').count())
+            .map(|i| format!("?{i}"))
+            .collect();
+        let sql = format!(
+            "INSERT INTO complaints ({COMPLAINT_COLUMNS}) VALUES ({}){}",
+            slots.join(", "),
+            upsert_tail(w.supersede)
+        );
+        let mut st = conn.prepare(&sql).map_err(|e| fail(what(), e))?;
+        for row in w.complaints {
+            let c = &row.complaint;
+            st.execute(params![
+                c.complaint_id,
+                c.channel,
+                c.external_id,
+                c.kind.as_str(),
+                c.urgency.as_str(),
+                c.category_main,
+                c.category_sub,
+                c.category_source,
+                c.category_method,
+                c.title,
+                c.body,
+                c.status.as_str(),
+                c.status_source,
+                c.agency,
+                c.kecamatan_code,
+                c.kelurahan_code,
+                c.kecamatan,
+                c.kelurahan,
+                c.address,
+                c.latitude,
+                c.longitude,
+                c.in_city,
+                c.reporter_key,
+                c.anonymous,
+                c.confidential,
+                ts(c.reported_at),
+                ts(c.updated_at),
+                opt_ts(c.first_response_at),
+                opt_ts(c.resolved_at),
+                c.incident_id,
+                now,
+                row.row_hash,
+                aduan_core::time::wib_month(c.reported_at),
+            ])
+            .map_err(|e| fail(format!("{} {}", what(), c.complaint_id), e))?;
+        }
+    }
+    if !w.events.is_empty() {
+        let what = || format!("appending events of {channel}");
+        let mut st = conn
+            .prepare(
+                "INSERT INTO complaint_events (complaint_id, occurred_at, event_type, actor, body, event_key) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (complaint_id, event_key) DO NOTHING",
+            )
+            .map_err(|e| fail(what(), e))?;
+        for e in w.events {
+            let ev = &e.event;
+            st.execute(params![
+                ev.complaint_id,
+                ts(ev.occurred_at),
+                ev.kind.as_str(),
+                ev.actor,
+                ev.body,
+                e.event_key
+            ])
+            .map_err(|err| fail(what(), err))?;
+        }
+    }
+    if !w.quarantine.is_empty() {
+        let mut st = conn
+            .prepare(
+                "INSERT INTO quarantine (channel, raw_id, source_ref, record, field, reason, payload, run_id, quarantined_at) \
+                 VALUES (?1, (SELECT raw_id FROM raw_records WHERE channel = ?1 AND content_hash = ?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .map_err(|e| fail(format!("quarantining records of {channel}"), e))?;
+        for q in w.quarantine {
+            st.execute(params![
+                channel,
+                q.content_hash,
+                q.source_ref,
+                q.record,
+                q.field,
+                q.reason,
+                q.payload,
+                w.run_id,
+                now
+            ])
+            .map_err(|e| fail(format!("quarantining {} of {channel}", q.record), e))?;
+        }
+    }
+    if let Some(cursor) = w.cursor {
+        conn.execute(
+            "INSERT INTO sync_state (channel, cursor, updated_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (channel) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
+            params![channel, cursor, now],
+        )
+        .map_err(|e| fail(format!("saving the cursor of {channel}"), e))?;
+    }
+    Ok(())
+}
