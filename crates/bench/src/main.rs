@@ -213,9 +213,12 @@ const REFERENCE_COLUMNS: &str = "complaint_id TEXT PRIMARY KEY NOT NULL, channel
     title TEXT, body TEXT, status TEXT, status_source TEXT, agency TEXT, kecamatan_code TEXT, \
     kelurahan_code TEXT, kecamatan TEXT, kelurahan TEXT, address TEXT, latitude TEXT, longitude TEXT, \
     in_city TEXT, reporter_key TEXT, anonymous TEXT, confidential TEXT, reported_at TEXT, updated_at TEXT, \
-    first_response_at TEXT, resolved_at TEXT, incident_id TEXT, synced_at TEXT, row_hash TEXT, payload TEXT";
+    first_response_at TEXT, resolved_at TEXT, incident_id TEXT, synced_at TEXT, row_hash TEXT, \
+    reported_month TEXT, payload TEXT";
+/// The indexes of `complaints` (primary key above, the monthly covering index, channel and
+/// time) and, for the archive's unique payload hash, a unique index on a hash.
 const REFERENCE_INDEXES: &[&str] = &[
-    "CREATE INDEX ref_reported ON ref (reported_at)",
+    "CREATE INDEX ref_month ON ref (reported_month, channel, kind, category_main)",
     "CREATE INDEX ref_channel_reported ON ref (channel, reported_at)",
     "CREATE UNIQUE INDEX ref_hash ON ref (channel, row_hash)",
 ];
@@ -225,9 +228,20 @@ const REFERENCE_INDEXES: &[&str] = &[
 /// primary key and three indexes.
 fn sqlite_reference(db: &Path, work: &Path) -> Result<(u64, Duration)> {
     let csv = work.join("rows.csv");
+    // The columns named as the reference table has them: a column added to `complaints` later
+    // cannot shift the payload out of place.
+    let columns: Vec<String> = REFERENCE_COLUMNS
+        .split(',')
+        .filter_map(|c| c.split_whitespace().next())
+        .map(|c| match c {
+            "payload" => "CAST(r.payload AS TEXT)".to_string(),
+            c => format!("c.{c}"),
+        })
+        .collect();
     let export = format!(
-        ".mode csv\n.once {}\nSELECT c.*, CAST(r.payload AS TEXT) FROM raw_records r JOIN complaints c ON c.complaint_id = r.channel || ':' || r.external_id;\n",
-        csv.display()
+        ".mode csv\n.once {}\nSELECT {} FROM raw_records r JOIN complaints c ON c.complaint_id = r.channel || ':' || r.external_id;\n",
+        csv.display(),
+        columns.join(", ")
     );
     sh("sqlite3", &[&db.display().to_string()], Some(&export))?;
     let rows = std::fs::read_to_string(&csv)
