@@ -16,6 +16,7 @@
 mod error;
 mod lease;
 mod migrate;
+mod pg_batch;
 mod read;
 mod sqlite_batch;
 #[cfg(feature = "testing")]

@@ -135,12 +135,12 @@ pub(crate) const COMPLAINT_COLUMNS: &str = "complaint_id, channel, external_id, 
     latitude, longitude, in_city, reporter_key, anonymous, confidential, reported_at, \
     updated_at, first_response_at, resolved_at, incident_id, synced_at, row_hash, reported_month";
 
-/// Rows per multi-row statement: 33 columns stay well under SQLite's 32,766 variables.
+/// Values per multi-row lookup: well under SQLite's 32,766 variables.
 const CHUNK: usize = 500;
 
-// Multi-row statements are built per batch and vary in length: they are not kept in the
-// connection's statement cache (`persistent(false)`), where hundreds of large prepared
-// statements would make memory grow with the data.
+// Multi-row statements (the lookups below) are built per batch and vary in length: they are
+// not kept in the connection's statement cache (`persistent(false)`), where hundreds of large
+// prepared statements would make memory grow with the data.
 
 /// The `ON CONFLICT` clause of the complaints upsert: every column but the key is replaced;
 /// unless `supersede`, only by a version not older than the stored one.
@@ -161,45 +161,6 @@ pub(crate) fn upsert_tail(supersede: bool) -> String {
         " ON CONFLICT (complaint_id) DO UPDATE SET {}{guard}",
         sets.join(", ")
     )
-}
-
-macro_rules! push_complaint {
-    ($b:expr, $row:expr, $now:expr) => {{
-        let c = &$row.complaint;
-        $b.push_bind(&c.complaint_id)
-            .push_bind(&c.channel)
-            .push_bind(&c.external_id)
-            .push_bind(c.kind.as_str())
-            .push_bind(c.urgency.as_str())
-            .push_bind(&c.category_main)
-            .push_bind(&c.category_sub)
-            .push_bind(&c.category_source)
-            .push_bind(&c.category_method)
-            .push_bind(&c.title)
-            .push_bind(&c.body)
-            .push_bind(c.status.as_str())
-            .push_bind(&c.status_source)
-            .push_bind(&c.agency)
-            .push_bind(&c.kecamatan_code)
-            .push_bind(&c.kelurahan_code)
-            .push_bind(&c.kecamatan)
-            .push_bind(&c.kelurahan)
-            .push_bind(&c.address)
-            .push_bind(c.latitude)
-            .push_bind(c.longitude)
-            .push_bind(c.in_city)
-            .push_bind(&c.reporter_key)
-            .push_bind(c.anonymous)
-            .push_bind(c.confidential)
-            .push_bind(c.reported_at)
-            .push_bind(c.updated_at)
-            .push_bind(c.first_response_at)
-            .push_bind(c.resolved_at)
-            .push_bind(&c.incident_id)
-            .push_bind($now)
-            .push_bind(&$row.row_hash)
-            .push_bind(aduan_core::time::wib_month(c.reported_at));
-    }};
 }
 
 /// What is stored of a complaint, to tell new, changed, unchanged and stale apart.
@@ -285,164 +246,9 @@ impl Store {
     /// Writes one batch in one transaction: archive first, then complaints, events,
     /// quarantine and the cursor. Either all of it is stored or none.
     pub async fn write_batch(&self, w: &WriteBatch<'_>) -> Result<()> {
-        let pool = match &self.backend {
-            Backend::Sqlite(pool) => return crate::sqlite_batch::write(pool, w).await,
-            Backend::Postgres(pool) => pool,
-        };
-        let channel = w.channel;
-        let upsert = upsert_tail(w.supersede);
-        {
-            let mut tx = pool
-                .begin()
-                .await
-                .context(|| format!("starting a transaction for {channel}"))?;
-            for chunk in w.raws.chunks(CHUNK) {
-                let mut q = QueryBuilder::new(
-                    "INSERT INTO raw_records (channel, source_ref, external_id, received_at, content_hash, payload, run_id) ",
-                );
-                q.push_values(chunk, |mut b, r| {
-                    b.push_bind(channel)
-                        .push_bind(&r.source_ref)
-                        .push_bind(&r.external_id)
-                        .push_bind(r.received_at)
-                        .push_bind(&r.content_hash)
-                        .push_bind(&r.payload)
-                        .push_bind(w.run_id);
-                });
-                q.push(" ON CONFLICT (channel, content_hash) DO NOTHING");
-                q.build()
-                    .persistent(false)
-                    .execute(&mut *tx)
-                    .await
-                    .context(|| format!("archiving raw payloads of {channel}"))?;
-            }
-            for link in w.links {
-                sqlx::query(
-                    "INSERT INTO raw_groups (channel, group_key, raw_id) \
-                     SELECT $1, $2, raw_id FROM raw_records WHERE channel = $1 AND content_hash = $3 \
-                     ON CONFLICT DO NOTHING",
-                )
-                .bind(channel)
-                .bind(&link.group_key)
-                .bind(&link.content_hash)
-                .execute(&mut *tx)
-                .await
-                .context(|| format!("linking a payload of {channel} to its group"))?;
-            }
-            for chunk in w.inbox_done.chunks(CHUNK) {
-                let mut q = QueryBuilder::new("DELETE FROM push_inbox WHERE raw_id IN (");
-                let mut sep = q.separated(", ");
-                for id in chunk {
-                    sep.push_bind(*id);
-                }
-                q.push(")");
-                q.build()
-                    .persistent(false)
-                    .execute(&mut *tx)
-                    .await
-                    .context(|| format!("clearing folded deliveries of {channel}"))?;
-            }
-            // A fold's complaint comes with its whole history: what an earlier fold appended
-            // (a message of a thread since split off) goes.
-            if w.supersede {
-                for chunk in w.complaints.chunks(CHUNK) {
-                    let mut q =
-                        QueryBuilder::new("DELETE FROM complaint_events WHERE complaint_id IN (");
-                    let mut sep = q.separated(", ");
-                    for row in chunk {
-                        sep.push_bind(&row.complaint.complaint_id);
-                    }
-                    q.push(")");
-                    q.build()
-                        .persistent(false)
-                        .execute(&mut *tx)
-                        .await
-                        .context(|| {
-                            format!("replacing the history of folded complaints of {channel}")
-                        })?;
-                }
-            }
-            for table in ["complaint_events", "complaints"] {
-                for chunk in w.removed.chunks(CHUNK) {
-                    let mut q =
-                        QueryBuilder::new(format!("DELETE FROM {table} WHERE complaint_id IN ("));
-                    let mut sep = q.separated(", ");
-                    for id in chunk {
-                        sep.push_bind(id);
-                    }
-                    q.push(")");
-                    q.build()
-                        .persistent(false)
-                        .execute(&mut *tx)
-                        .await
-                        .context(|| format!("removing folded complaints of {channel}"))?;
-                }
-            }
-            for chunk in w.complaints.chunks(CHUNK) {
-                let mut q =
-                    QueryBuilder::new(format!("INSERT INTO complaints ({COMPLAINT_COLUMNS}) "));
-                q.push_values(chunk, |mut b, row| push_complaint!(b, row, w.now));
-                q.push(&upsert);
-                q.build()
-                    .persistent(false)
-                    .execute(&mut *tx)
-                    .await
-                    .context(|| format!("upserting complaints of {channel}"))?;
-            }
-            for chunk in w.events.chunks(CHUNK) {
-                let mut q = QueryBuilder::new(
-                    "INSERT INTO complaint_events (complaint_id, occurred_at, event_type, actor, body, event_key) ",
-                );
-                q.push_values(chunk, |mut b, e| {
-                    b.push_bind(&e.event.complaint_id)
-                        .push_bind(e.event.occurred_at)
-                        .push_bind(e.event.kind.as_str())
-                        .push_bind(&e.event.actor)
-                        .push_bind(&e.event.body)
-                        .push_bind(&e.event_key);
-                });
-                q.push(" ON CONFLICT (complaint_id, event_key) DO NOTHING");
-                q.build()
-                    .persistent(false)
-                    .execute(&mut *tx)
-                    .await
-                    .context(|| format!("appending events of {channel}"))?;
-            }
-            for qr in w.quarantine {
-                sqlx::query(
-                    "INSERT INTO quarantine (channel, raw_id, source_ref, record, field, reason, payload, run_id, quarantined_at) \
-                     VALUES ($1, (SELECT raw_id FROM raw_records WHERE channel = $1 AND content_hash = $2), $3, $4, $5, $6, $7, $8, $9) \
-                     ON CONFLICT DO NOTHING",
-                )
-                .bind(channel)
-                .bind(&qr.content_hash)
-                .bind(&qr.source_ref)
-                .bind(&qr.record)
-                .bind(&qr.field)
-                .bind(&qr.reason)
-                .bind(&qr.payload)
-                .bind(w.run_id)
-                .bind(w.now)
-                .execute(&mut *tx)
-                .await
-                .context(|| format!("quarantining {} of {channel}", qr.record))?;
-            }
-            if let Some(cursor) = w.cursor {
-                sqlx::query(
-                    "INSERT INTO sync_state (channel, cursor, updated_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (channel) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
-                )
-                .bind(channel)
-                .bind(cursor)
-                .bind(w.now)
-                .execute(&mut *tx)
-                .await
-                .context(|| format!("saving the cursor of {channel}"))?;
-            }
-            tx.commit()
-                .await
-                .context(|| format!("committing a batch of {channel}"))?;
-            Ok(())
+        match &self.backend {
+            Backend::Sqlite(pool) => crate::sqlite_batch::write(pool, w).await,
+            Backend::Postgres(pool) => crate::pg_batch::write(pool, w).await,
         }
     }
 

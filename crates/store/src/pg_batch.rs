@@ -1,0 +1,318 @@
+//! PostgreSQL's write path for a batch: one statement per table, the rows sent as arrays.
+//!
+//! A multi-row `INSERT … VALUES` of 500 rows × 33 columns is a new statement text of 16,500
+//! parameters per chunk, parsed and planned every time. Here each table's rows go as one
+//! array per column through `UNNEST`: a handful of fixed statements, prepared once per
+//! connection, whatever the batch's size.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+use crate::error::Context;
+use crate::write::{upsert_tail, WriteBatch, COMPLAINT_COLUMNS};
+use crate::Result;
+
+/// The PostgreSQL type of each column of `COMPLAINT_COLUMNS`, in order.
+const COMPLAINT_TYPES: &[&str] = &[
+    "text",        // complaint_id
+    "text",        // channel
+    "text",        // external_id
+    "text",        // kind
+    "text",        // urgency
+    "text",        // category_main
+    "text",        // category_sub
+    "text",        // category_source
+    "text",        // category_method
+    "text",        // title
+    "text",        // body
+    "text",        // status
+    "text",        // status_source
+    "text",        // agency
+    "text",        // kecamatan_code
+    "text",        // kelurahan_code
+    "text",        // kecamatan
+    "text",        // kelurahan
+    "text",        // address
+    "float8",      // latitude
+    "float8",      // longitude
+    "bool",        // in_city
+    "text",        // reporter_key
+    "bool",        // anonymous
+    "bool",        // confidential
+    "timestamptz", // reported_at
+    "timestamptz", // updated_at
+    "timestamptz", // first_response_at
+    "timestamptz", // resolved_at
+    "text",        // incident_id
+    "timestamptz", // synced_at
+    "text",        // row_hash
+    "text",        // reported_month
+];
+
+/// `INSERT INTO complaints (…) SELECT * FROM UNNEST($1::text[], …) ON CONFLICT …`.
+fn complaints_sql(supersede: bool) -> String {
+    let arrays: Vec<String> = COMPLAINT_TYPES
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("${}::{t}[]", i + 1))
+        .collect();
+    format!(
+        "INSERT INTO complaints ({COMPLAINT_COLUMNS}) SELECT * FROM UNNEST({}){}",
+        arrays.join(", "),
+        upsert_tail(supersede)
+    )
+}
+
+/// One array per column of the batch's complaints.
+#[derive(Default)]
+struct ComplaintColumns<'a> {
+    text: Vec<Vec<Option<&'a str>>>,
+    float: [Vec<Option<f64>>; 2],
+    in_city: Vec<Option<bool>>,
+    flags: [Vec<bool>; 2],
+    times: [Vec<Option<DateTime<Utc>>>; 5],
+    months: Vec<String>,
+}
+
+/// Writes `w` in one transaction (see [`crate::Store::write_batch`]).
+pub(crate) async fn write(pool: &PgPool, w: &WriteBatch<'_>) -> Result<()> {
+    let channel = w.channel;
+    let mut tx = pool
+        .begin()
+        .await
+        .context(|| format!("starting a transaction for {channel}"))?;
+    if !w.raws.is_empty() {
+        let mut refs = Vec::with_capacity(w.raws.len());
+        let mut ids = Vec::with_capacity(w.raws.len());
+        let mut received = Vec::with_capacity(w.raws.len());
+        let mut hashes = Vec::with_capacity(w.raws.len());
+        let mut payloads = Vec::with_capacity(w.raws.len());
+        for r in w.raws {
+            refs.push(r.source_ref.as_str());
+            ids.push(r.external_id.as_deref());
+            received.push(r.received_at);
+            hashes.push(r.content_hash.as_slice());
+            payloads.push(r.payload.as_slice());
+        }
+        sqlx::query(
+            "INSERT INTO raw_records (channel, source_ref, external_id, received_at, content_hash, payload, run_id) \
+             SELECT $1, u.s, u.e, u.r, u.h, u.p, $7 \
+             FROM UNNEST($2::text[], $3::text[], $4::timestamptz[], $5::bytea[], $6::bytea[]) AS u (s, e, r, h, p) \
+             ON CONFLICT (channel, content_hash) DO NOTHING",
+        )
+        .bind(channel)
+        .bind(&refs)
+        .bind(&ids)
+        .bind(&received)
+        .bind(&hashes)
+        .bind(&payloads)
+        .bind(w.run_id)
+        .execute(&mut *tx)
+        .await
+        .context(|| format!("archiving raw payloads of {channel}"))?;
+    }
+    for link in w.links {
+        sqlx::query(
+            "INSERT INTO raw_groups (channel, group_key, raw_id) \
+             SELECT $1, $2, raw_id FROM raw_records WHERE channel = $1 AND content_hash = $3 \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(channel)
+        .bind(&link.group_key)
+        .bind(&link.content_hash)
+        .execute(&mut *tx)
+        .await
+        .context(|| format!("linking a payload of {channel} to its group"))?;
+    }
+    if !w.inbox_done.is_empty() {
+        sqlx::query("DELETE FROM push_inbox WHERE raw_id = ANY($1)")
+            .bind(w.inbox_done)
+            .execute(&mut *tx)
+            .await
+            .context(|| format!("clearing folded deliveries of {channel}"))?;
+    }
+    // A fold's complaint comes with its whole history: what an earlier fold appended (a
+    // message of a thread since split off) goes.
+    if w.supersede && !w.complaints.is_empty() {
+        let ids: Vec<&str> = w
+            .complaints
+            .iter()
+            .map(|c| c.complaint.complaint_id.as_str())
+            .collect();
+        sqlx::query("DELETE FROM complaint_events WHERE complaint_id = ANY($1)")
+            .bind(&ids)
+            .execute(&mut *tx)
+            .await
+            .context(|| format!("replacing the history of folded complaints of {channel}"))?;
+    }
+    if !w.removed.is_empty() {
+        for table in ["complaint_events", "complaints"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE complaint_id = ANY($1)"))
+                .bind(w.removed)
+                .execute(&mut *tx)
+                .await
+                .context(|| format!("removing folded complaints of {channel}"))?;
+        }
+    }
+    if !w.complaints.is_empty() {
+        let mut c = ComplaintColumns {
+            text: (0..22)
+                .map(|_| Vec::with_capacity(w.complaints.len()))
+                .collect(),
+            ..ComplaintColumns::default()
+        };
+        for row in w.complaints {
+            let k = &row.complaint;
+            let texts = [
+                Some(k.complaint_id.as_str()),
+                Some(k.channel.as_str()),
+                Some(k.external_id.as_str()),
+                Some(k.kind.as_str()),
+                Some(k.urgency.as_str()),
+                k.category_main.as_deref(),
+                k.category_sub.as_deref(),
+                Some(k.category_source.as_str()),
+                k.category_method.as_deref(),
+                Some(k.title.as_str()),
+                Some(k.body.as_str()),
+                Some(k.status.as_str()),
+                Some(k.status_source.as_str()),
+                k.agency.as_deref(),
+                k.kecamatan_code.as_deref(),
+                k.kelurahan_code.as_deref(),
+                k.kecamatan.as_deref(),
+                k.kelurahan.as_deref(),
+                k.address.as_deref(),
+                k.reporter_key.as_deref(),
+                k.incident_id.as_deref(),
+                Some(row.row_hash.as_str()),
+            ];
+            for (column, value) in c.text.iter_mut().zip(texts) {
+                column.push(value);
+            }
+            c.float[0].push(k.latitude);
+            c.float[1].push(k.longitude);
+            c.in_city.push(k.in_city);
+            c.flags[0].push(k.anonymous);
+            c.flags[1].push(k.confidential);
+            for (column, value) in c.times.iter_mut().zip([
+                Some(k.reported_at),
+                Some(k.updated_at),
+                k.first_response_at,
+                k.resolved_at,
+                Some(w.now),
+            ]) {
+                column.push(value);
+            }
+            c.months.push(aduan_core::time::wib_month(k.reported_at));
+        }
+        let sql = complaints_sql(w.supersede);
+        let t = &c.text;
+        // In the order of COMPLAINT_COLUMNS.
+        sqlx::query(&sql)
+            .bind(&t[0])
+            .bind(&t[1])
+            .bind(&t[2])
+            .bind(&t[3])
+            .bind(&t[4])
+            .bind(&t[5])
+            .bind(&t[6])
+            .bind(&t[7])
+            .bind(&t[8])
+            .bind(&t[9])
+            .bind(&t[10])
+            .bind(&t[11])
+            .bind(&t[12])
+            .bind(&t[13])
+            .bind(&t[14])
+            .bind(&t[15])
+            .bind(&t[16])
+            .bind(&t[17])
+            .bind(&t[18])
+            .bind(&c.float[0])
+            .bind(&c.float[1])
+            .bind(&c.in_city)
+            .bind(&t[19])
+            .bind(&c.flags[0])
+            .bind(&c.flags[1])
+            .bind(&c.times[0])
+            .bind(&c.times[1])
+            .bind(&c.times[2])
+            .bind(&c.times[3])
+            .bind(&t[20])
+            .bind(&c.times[4])
+            .bind(&t[21])
+            .bind(&c.months)
+            .execute(&mut *tx)
+            .await
+            .context(|| format!("upserting complaints of {channel}"))?;
+    }
+    if !w.events.is_empty() {
+        let n = w.events.len();
+        let (mut ids, mut at, mut kinds, mut actors, mut bodies, mut keys) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for e in w.events {
+            ids.push(e.event.complaint_id.as_str());
+            at.push(e.event.occurred_at);
+            kinds.push(e.event.kind.as_str());
+            actors.push(e.event.actor.as_deref());
+            bodies.push(e.event.body.as_deref());
+            keys.push(e.event_key.as_str());
+        }
+        sqlx::query(
+            "INSERT INTO complaint_events (complaint_id, occurred_at, event_type, actor, body, event_key) \
+             SELECT * FROM UNNEST($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[]) \
+             ON CONFLICT (complaint_id, event_key) DO NOTHING",
+        )
+        .bind(&ids)
+        .bind(&at)
+        .bind(&kinds)
+        .bind(&actors)
+        .bind(&bodies)
+        .bind(&keys)
+        .execute(&mut *tx)
+        .await
+        .context(|| format!("appending events of {channel}"))?;
+    }
+    for qr in w.quarantine {
+        sqlx::query(
+            "INSERT INTO quarantine (channel, raw_id, source_ref, record, field, reason, payload, run_id, quarantined_at) \
+             VALUES ($1, (SELECT raw_id FROM raw_records WHERE channel = $1 AND content_hash = $2), $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(channel)
+        .bind(&qr.content_hash)
+        .bind(&qr.source_ref)
+        .bind(&qr.record)
+        .bind(&qr.field)
+        .bind(&qr.reason)
+        .bind(&qr.payload)
+        .bind(w.run_id)
+        .bind(w.now)
+        .execute(&mut *tx)
+        .await
+        .context(|| format!("quarantining {} of {channel}", qr.record))?;
+    }
+    if let Some(cursor) = w.cursor {
+        sqlx::query(
+            "INSERT INTO sync_state (channel, cursor, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (channel) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
+        )
+        .bind(channel)
+        .bind(cursor)
+        .bind(w.now)
+        .execute(&mut *tx)
+        .await
+        .context(|| format!("saving the cursor of {channel}"))?;
+    }
+    tx.commit()
+        .await
+        .context(|| format!("committing a batch of {channel}"))?;
+    Ok(())
+}
