@@ -72,6 +72,8 @@ struct Measured {
     secs: f64,
     peak_rss_mb: f64,
     rows: u64,
+    /// Bytes handed to write calls (the database's pages, WAL frames and checkpoints).
+    written: u64,
 }
 
 /// The analysts' monthly aggregate, by the stored month in the city's time (same SQL on both
@@ -92,6 +94,15 @@ fn peak_rss_mb() -> f64 {
         })
         .and_then(|kb| kb.parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// `wchar` of a `/proc/<pid>/io` text: the bytes a process (with its reaped children) handed to
+/// write calls.
+fn written_bytes(io: &str) -> u64 {
+    io.lines()
+        .find_map(|l| l.strip_prefix("wchar:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 fn engine(store: Store) -> Result<Engine> {
@@ -163,6 +174,7 @@ async fn worker(job: Job) -> Result<Measured> {
     }
     let _ = start;
     m.peak_rss_mb = peak_rss_mb();
+    m.written = written_bytes(&std::fs::read_to_string("/proc/self/io").unwrap_or_default());
     Ok(m)
 }
 
@@ -226,7 +238,7 @@ const REFERENCE_INDEXES: &[&str] = &[
 /// Exports the synced rows (every complaint column plus its raw payload, about what a sync
 /// writes) as CSV, then times the `sqlite3` shell's `.import` of it into a WAL database with a
 /// primary key and three indexes.
-fn sqlite_reference(db: &Path, work: &Path) -> Result<(u64, Duration)> {
+fn sqlite_reference(db: &Path, work: &Path) -> Result<(u64, Duration, u64)> {
     let csv = work.join("rows.csv");
     // The columns named as the reference table has them: a column added to `complaints` later
     // cannot shift the payload out of place.
@@ -255,8 +267,25 @@ fn sqlite_reference(db: &Path, work: &Path) -> Result<(u64, Duration)> {
         script.push_str(";\n");
     }
     script.push_str(&format!(".mode csv\n.import {} ref\n", csv.display()));
-    let took = sh("sqlite3", &[&target.display().to_string()], Some(&script))?;
-    Ok((rows, took))
+    let script_file = work.join("reference.sql");
+    std::fs::write(&script_file, script)?;
+    // The shell reports what it and its child (sqlite3, reaped) wrote.
+    let start = Instant::now();
+    let out = Command::new("sh")
+        .args(["-c", "sqlite3 \"$0\" < \"$1\" && cat /proc/$$/io"])
+        .arg(&target)
+        .arg(&script_file)
+        .output()
+        .context("running sqlite3 (is it installed?)")?;
+    let took = start.elapsed();
+    if !out.status.success() {
+        bail!("sqlite3 failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok((
+        rows,
+        took,
+        written_bytes(&String::from_utf8_lossy(&out.stdout)),
+    ))
 }
 
 fn pg_reference(url: &str, csv: &Path) -> Result<Duration> {
@@ -280,6 +309,10 @@ fn pg_reference(url: &str, csv: &Path) -> Result<Duration> {
         None,
     )?;
     Ok(took)
+}
+
+fn per_record_kb(bytes: u64, records: u64) -> f64 {
+    bytes as f64 / 1024.0 / records.max(1) as f64
 }
 
 fn rate(n: u64, secs: f64) -> f64 {
@@ -352,12 +385,16 @@ async fn orchestrate(cli: Cli) -> Result<()> {
                 }
                 let db = format!("sqlite:{}", file.display());
                 let m = run_worker(&["sp4n", &url, &db])?;
-                let (rows, took) = sqlite_reference(&file, &work)?;
+                let (rows, took, ref_written) = sqlite_reference(&file, &work)?;
                 let ours = rate(m.inserted, m.secs);
                 let theirs = rate(rows, took.as_secs_f64());
                 println!(
-                    "| {n} | SP4N-LAPOR! full sync → SQLite | {ours:.0} rec/s ({:.1} s) | `.import` {theirs:.0} rows/s | {:.2} | {:.0} MB |",
-                    m.secs, ours / theirs, m.peak_rss_mb
+                    "| {n} | SP4N-LAPOR! full sync → SQLite | {ours:.0} rec/s ({:.1} s; {:.1} KB written a record) | `.import` {theirs:.0} rows/s ({:.1} KB written a row) | {:.2} | {:.0} MB |",
+                    m.secs,
+                    per_record_kb(m.written, m.inserted),
+                    per_record_kb(ref_written, rows),
+                    ours / theirs,
+                    m.peak_rss_mb
                 );
                 let before = sim.sp4n_stats().data_requests;
                 let inc = run_worker(&["sp4n", &url, &db])?;
@@ -368,9 +405,10 @@ async fn orchestrate(cli: Cli) -> Result<()> {
                 );
                 let re = run_worker(&["renormalise", &db])?;
                 println!(
-                    "| {n} | `aduan renormalise` | {:.0} rec/s ({:.1} s) | | | {:.0} MB |",
+                    "| {n} | `aduan renormalise` | {:.0} rec/s ({:.1} s; {:.1} KB written a record) | | | {:.0} MB |",
                     rate(re.records, re.secs),
                     re.secs,
+                    per_record_kb(re.written, re.records),
                     re.peak_rss_mb
                 );
                 for (how, sql) in [
