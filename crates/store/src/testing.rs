@@ -80,3 +80,26 @@ pub async fn all() -> Vec<TestStore> {
     v.extend(postgres().await);
     v
 }
+
+impl TestStore {
+    /// Holds the write lock of a SQLite store for `hold` from another connection, on a thread
+    /// of its own (the store's writers wait meanwhile, as behind another process's batch);
+    /// returns once the lock is held. `None` for PostgreSQL.
+    pub fn hold_write_lock(
+        &self,
+        hold: std::time::Duration,
+    ) -> Option<std::thread::JoinHandle<()>> {
+        let path = self.store.sqlite_file.clone()?;
+        let (taken, wait) = std::sync::mpsc::channel();
+        let holder = std::thread::spawn(move || {
+            let c = rusqlite::Connection::open(path).expect("open the database");
+            c.execute_batch("BEGIN IMMEDIATE")
+                .expect("take the write lock");
+            let _ = taken.send(());
+            std::thread::sleep(hold);
+            c.execute_batch("COMMIT").expect("release the write lock");
+        });
+        wait.recv().expect("the lock is taken");
+        Some(holder)
+    }
+}

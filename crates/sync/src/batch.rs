@@ -674,18 +674,12 @@ mod tests {
     async fn the_next_batch_is_decided_against_the_batch_still_being_written() {
         let t = aduan_store::testing::sqlite().await;
         let n = normaliser();
-        let path = t.url.trim_start_matches("sqlite:").to_string();
         // Another connection holds the database's write lock, so the first batch's write
         // waits (busy timeout) while the second batch is read and decided; the lock goes a
         // second later, long after the second batch's lookups.
-        let blocker = std::thread::spawn(move || {
-            let c = rusqlite::Connection::open(path).expect("open the database");
-            c.execute_batch("BEGIN IMMEDIATE")
-                .expect("take the write lock");
-            std::thread::sleep(std::time::Duration::from_secs(1));
-            c.execute_batch("COMMIT").expect("release the write lock");
-        });
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let blocker = t
+            .hold_write_lock(std::time::Duration::from_secs(1))
+            .expect("a SQLite store");
 
         let mut behind = WriteBehind::default();
         let mut counts = Counts::default();
