@@ -83,13 +83,16 @@ pub async fn all() -> Vec<TestStore> {
 
 impl TestStore {
     /// Holds the write lock of a SQLite store for `hold` from another connection, on a thread
-    /// of its own (the store's writers wait meanwhile, as behind another process's batch);
-    /// returns once the lock is held. `None` for PostgreSQL.
+    /// of its own (the store's writers wait meanwhile, as behind another process's batch),
+    /// runs `before_release` (SQL, may be empty) in that transaction and commits; returns once
+    /// the lock is held. `None` for PostgreSQL.
     pub fn hold_write_lock(
         &self,
         hold: std::time::Duration,
+        before_release: &str,
     ) -> Option<std::thread::JoinHandle<()>> {
         let path = self.store.sqlite_file.clone()?;
+        let before_release = before_release.to_string();
         let (taken, wait) = std::sync::mpsc::channel();
         let holder = std::thread::spawn(move || {
             let c = rusqlite::Connection::open(path).expect("open the database");
@@ -97,6 +100,8 @@ impl TestStore {
                 .expect("take the write lock");
             let _ = taken.send(());
             std::thread::sleep(hold);
+            c.execute_batch(&before_release)
+                .expect("run the statements before the release");
             c.execute_batch("COMMIT").expect("release the write lock");
         });
         wait.recv().expect("the lock is taken");

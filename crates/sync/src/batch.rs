@@ -678,7 +678,7 @@ mod tests {
         // waits (busy timeout) while the second batch is read and decided; the lock goes a
         // second later, long after the second batch's lookups.
         let blocker = t
-            .hold_write_lock(std::time::Duration::from_secs(1))
+            .hold_write_lock(std::time::Duration::from_secs(1), "")
             .expect("a SQLite store");
 
         let mut behind = WriteBehind::default();
@@ -745,6 +745,66 @@ mod tests {
             raws.rows[0][0],
             serde_json::json!(3),
             "B's payload is archived once"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_that_fails_in_flight_stops_the_next_batch_and_counts_nothing() {
+        let t = aduan_store::testing::sqlite().await;
+        let n = normaliser();
+        // The first batch's write waits behind another connection, which drops a table the
+        // write needs before it lets go: the write fails after the second batch was decided.
+        let blocker = t
+            .hold_write_lock(std::time::Duration::from_secs(1), "DROP TABLE complaints")
+            .expect("a SQLite store");
+        let mut behind = WriteBehind::default();
+        let mut counts = Counts::default();
+        let first = vec![report("A", 0, "Terverifikasi")];
+        process(
+            &t.store,
+            &n,
+            Reader::Each(&parse),
+            input(first),
+            &mut behind,
+            &mut counts,
+        )
+        .await
+        .expect("the first batch is handed to the writer");
+        let second = vec![report("B", 0, "Terverifikasi")];
+        let err = process(
+            &t.store,
+            &n,
+            Reader::Each(&parse),
+            input(second),
+            &mut behind,
+            &mut counts,
+        )
+        .await
+        .expect_err("the first batch's failure surfaces");
+        blocker.join().expect("the blocker ends");
+        assert!(
+            err.to_string()
+                .contains("upserting complaints of sp4n_lapor"),
+            "{err}"
+        );
+        assert_eq!(
+            counts,
+            Counts::default(),
+            "nothing committed, nothing counted"
+        );
+        behind
+            .flush(&mut counts)
+            .await
+            .expect("nothing left in flight");
+        let stored = t
+            .store
+            .query("SELECT COUNT(*) FROM raw_records")
+            .await
+            .expect("count");
+        assert_eq!(
+            stored.rows[0][0],
+            serde_json::json!(0),
+            "the failed batch is rolled back whole (its archived payload too), and the second was never written"
         );
     }
 }
