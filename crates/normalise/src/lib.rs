@@ -16,6 +16,8 @@ mod error;
 mod mappings;
 pub mod phone;
 pub mod places;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod text;
 
 use std::collections::HashMap;

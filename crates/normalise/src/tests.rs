@@ -4,22 +4,7 @@ use chrono::{TimeZone, Utc};
 use super::*;
 
 fn normaliser() -> Normaliser {
-    let mut n = Normaliser::new(
-        Tables {
-            wilayah_csv: include_str!("../../../reference/wilayah-kota-pekalongan.csv"),
-            categories_csv: include_str!("../../../reference/sp4n-lapor-categories.csv"),
-            places_toml: include_str!("../../../config/places.toml"),
-            agencies_toml: include_str!("../../../config/agencies.toml"),
-        },
-        Secret::new("test-key"),
-    )
-    .unwrap();
-    n.add_channel(
-        "sp4n_lapor",
-        include_str!("../../../config/mappings/sp4n_lapor.toml"),
-    )
-    .unwrap();
-    n
+    crate::testing::sp4n_normaliser()
 }
 
 fn report() -> SourceComplaint {

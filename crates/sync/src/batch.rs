@@ -595,27 +595,11 @@ impl WriteBehind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aduan_core::{Secret, SourcePlace};
-    use aduan_normalise::Tables;
+    use aduan_core::SourcePlace;
     use chrono::TimeZone;
 
     fn normaliser() -> Normaliser {
-        let mut n = Normaliser::new(
-            Tables {
-                wilayah_csv: include_str!("../../../reference/wilayah-kota-pekalongan.csv"),
-                categories_csv: include_str!("../../../reference/sp4n-lapor-categories.csv"),
-                places_toml: include_str!("../../../config/places.toml"),
-                agencies_toml: include_str!("../../../config/agencies.toml"),
-            },
-            Secret::new("test-reporter-key"),
-        )
-        .expect("the tables load");
-        n.add_channel(
-            "sp4n_lapor",
-            include_str!("../../../config/mappings/sp4n_lapor.toml"),
-        )
-        .expect("the mappings load");
-        n
+        aduan_normalise::testing::sp4n_normaliser()
     }
 
     /// A report as a payload: the source form itself, as JSON.
