@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use crate::error::Context;
-use crate::write::{upsert_tail, WriteBatch, COMPLAINT_COLUMNS};
+use crate::write::{
+    upsert_tail, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, LINK_SQL, QUARANTINE_SQL,
+};
 use crate::Result;
 
 /// The PostgreSQL type of each column of `COMPLAINT_COLUMNS`, in order.
@@ -112,17 +114,13 @@ pub(crate) async fn write(pool: &PgPool, w: &WriteBatch<'_>) -> Result<()> {
         .context(|| format!("archiving raw payloads of {channel}"))?;
     }
     for link in w.links {
-        sqlx::query(
-            "INSERT INTO raw_groups (channel, group_key, raw_id) \
-             SELECT $1, $2, raw_id FROM raw_records WHERE channel = $1 AND content_hash = $3 \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(channel)
-        .bind(&link.group_key)
-        .bind(&link.content_hash)
-        .execute(&mut *tx)
-        .await
-        .context(|| format!("linking a payload of {channel} to its group"))?;
+        sqlx::query(LINK_SQL)
+            .bind(channel)
+            .bind(&link.group_key)
+            .bind(&link.content_hash)
+            .execute(&mut *tx)
+            .await
+            .context(|| format!("linking a payload of {channel} to its group"))?;
     }
     if !w.inbox_done.is_empty() {
         sqlx::query("DELETE FROM push_inbox WHERE raw_id = ANY($1)")
@@ -281,35 +279,28 @@ pub(crate) async fn write(pool: &PgPool, w: &WriteBatch<'_>) -> Result<()> {
         .context(|| format!("appending events of {channel}"))?;
     }
     for qr in w.quarantine {
-        sqlx::query(
-            "INSERT INTO quarantine (channel, raw_id, source_ref, record, field, reason, payload, run_id, quarantined_at) \
-             VALUES ($1, (SELECT raw_id FROM raw_records WHERE channel = $1 AND content_hash = $2), $3, $4, $5, $6, $7, $8, $9) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(channel)
-        .bind(&qr.content_hash)
-        .bind(&qr.source_ref)
-        .bind(&qr.record)
-        .bind(&qr.field)
-        .bind(&qr.reason)
-        .bind(&qr.payload)
-        .bind(w.run_id)
-        .bind(w.now)
-        .execute(&mut *tx)
-        .await
-        .context(|| format!("quarantining {} of {channel}", qr.record))?;
+        sqlx::query(QUARANTINE_SQL)
+            .bind(channel)
+            .bind(&qr.content_hash)
+            .bind(&qr.source_ref)
+            .bind(&qr.record)
+            .bind(&qr.field)
+            .bind(&qr.reason)
+            .bind(&qr.payload)
+            .bind(w.run_id)
+            .bind(w.now)
+            .execute(&mut *tx)
+            .await
+            .context(|| format!("quarantining {} of {channel}", qr.record))?;
     }
     if let Some(cursor) = w.cursor {
-        sqlx::query(
-            "INSERT INTO sync_state (channel, cursor, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (channel) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
-        )
-        .bind(channel)
-        .bind(cursor)
-        .bind(w.now)
-        .execute(&mut *tx)
-        .await
-        .context(|| format!("saving the cursor of {channel}"))?;
+        sqlx::query(CURSOR_SQL)
+            .bind(channel)
+            .bind(cursor)
+            .bind(w.now)
+            .execute(&mut *tx)
+            .await
+            .context(|| format!("saving the cursor of {channel}"))?;
     }
     tx.commit()
         .await

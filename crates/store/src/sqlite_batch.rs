@@ -13,7 +13,9 @@ use rusqlite::{params, Connection};
 use sqlx::SqlitePool;
 
 use crate::error::Context;
-use crate::write::{upsert_tail, WriteBatch, COMPLAINT_COLUMNS};
+use crate::write::{
+    upsert_tail, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, LINK_SQL, QUARANTINE_SQL,
+};
 use crate::{Error, Result};
 
 /// A time as `sqlx` writes it to SQLite (RFC 3339, `+00:00`): stored text stays comparable
@@ -102,13 +104,7 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
     }
     if !w.links.is_empty() {
         let what = || format!("linking a payload of {channel} to its group");
-        let mut st = conn
-            .prepare(
-                "INSERT INTO raw_groups (channel, group_key, raw_id) \
-                 SELECT ?1, ?2, raw_id FROM raw_records WHERE channel = ?1 AND content_hash = ?3 \
-                 ON CONFLICT DO NOTHING",
-            )
-            .map_err(|e| fail(what(), e))?;
+        let mut st = conn.prepare(LINK_SQL).map_err(|e| fail(what(), e))?;
         for l in w.links {
             st.execute(params![channel, l.group_key, l.content_hash])
                 .map_err(|e| fail(what(), e))?;
@@ -220,11 +216,7 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
     }
     if !w.quarantine.is_empty() {
         let mut st = conn
-            .prepare(
-                "INSERT INTO quarantine (channel, raw_id, source_ref, record, field, reason, payload, run_id, quarantined_at) \
-                 VALUES (?1, (SELECT raw_id FROM raw_records WHERE channel = ?1 AND content_hash = ?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
-                 ON CONFLICT DO NOTHING",
-            )
+            .prepare(QUARANTINE_SQL)
             .map_err(|e| fail(format!("quarantining records of {channel}"), e))?;
         for q in w.quarantine {
             st.execute(params![
@@ -242,12 +234,8 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
         }
     }
     if let Some(cursor) = w.cursor {
-        conn.execute(
-            "INSERT INTO sync_state (channel, cursor, updated_at) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (channel) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
-            params![channel, cursor, now],
-        )
-        .map_err(|e| fail(format!("saving the cursor of {channel}"), e))?;
+        conn.execute(CURSOR_SQL, params![channel, cursor, now])
+            .map_err(|e| fail(format!("saving the cursor of {channel}"), e))?;
     }
     Ok(())
 }

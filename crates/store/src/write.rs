@@ -163,6 +163,26 @@ pub(crate) fn upsert_tail(supersede: bool) -> String {
     )
 }
 
+// Statements both write paths run as they are, one row at a time. Their parameters first
+// appear in numeric order: SQLite numbers `$N` by first appearance, PostgreSQL by `N`.
+
+/// Links an archived payload (by hash) to its group: channel, group key, content hash.
+pub(crate) const LINK_SQL: &str = "INSERT INTO raw_groups (channel, group_key, raw_id) \
+    SELECT $1, $2, raw_id FROM raw_records WHERE channel = $1 AND content_hash = $3 \
+    ON CONFLICT DO NOTHING";
+
+/// Quarantines a record with its archived payload (by hash): channel, content hash,
+/// source_ref, record, field, reason, payload, run_id, quarantined_at.
+pub(crate) const QUARANTINE_SQL: &str = "INSERT INTO quarantine (channel, raw_id, source_ref, \
+    record, field, reason, payload, run_id, quarantined_at) \
+    VALUES ($1, (SELECT raw_id FROM raw_records WHERE channel = $1 AND content_hash = $2), \
+    $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING";
+
+/// Saves a channel's cursor: channel, cursor, updated_at.
+pub(crate) const CURSOR_SQL: &str = "INSERT INTO sync_state (channel, cursor, updated_at) \
+    VALUES ($1, $2, $3) \
+    ON CONFLICT (channel) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at";
+
 /// What is stored of a complaint, to tell new, changed, unchanged and stale apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CurrentRow {
