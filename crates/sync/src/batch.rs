@@ -654,6 +654,25 @@ mod tests {
         }
     }
 
+    /// One batch of SP4N-LAPOR! reports through `process`, written behind.
+    async fn each(
+        t: &aduan_store::testing::TestStore,
+        n: &Normaliser,
+        records: Vec<RawRecord>,
+        behind: &mut WriteBehind,
+        counts: &mut Counts,
+    ) -> Result<()> {
+        process(
+            &t.store,
+            n,
+            Reader::Each(&parse),
+            input(records),
+            behind,
+            counts,
+        )
+        .await
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_next_batch_is_decided_against_the_batch_still_being_written() {
         let t = aduan_store::testing::sqlite().await;
@@ -671,29 +690,15 @@ mod tests {
             report("A", 0, "Terverifikasi"),
             report("B", 0, "Terverifikasi"),
         ];
-        process(
-            &t.store,
-            &n,
-            Reader::Each(&parse),
-            input(first),
-            &mut behind,
-            &mut counts,
-        )
-        .await
-        .expect("first batch");
+        each(&t, &n, first, &mut behind, &mut counts)
+            .await
+            .expect("first batch");
         assert_eq!(counts.batches, 0, "the first batch is still in flight");
         // B again, unchanged, and a newer version of A.
         let second = vec![report("B", 0, "Terverifikasi"), report("A", 5, "Selesai")];
-        process(
-            &t.store,
-            &n,
-            Reader::Each(&parse),
-            input(second),
-            &mut behind,
-            &mut counts,
-        )
-        .await
-        .expect("second batch");
+        each(&t, &n, second, &mut behind, &mut counts)
+            .await
+            .expect("second batch");
         behind.flush(&mut counts).await.expect("flush");
         blocker.join().expect("the blocker ends");
 
@@ -744,27 +749,13 @@ mod tests {
         let mut behind = WriteBehind::default();
         let mut counts = Counts::default();
         let first = vec![report("A", 0, "Terverifikasi")];
-        process(
-            &t.store,
-            &n,
-            Reader::Each(&parse),
-            input(first),
-            &mut behind,
-            &mut counts,
-        )
-        .await
-        .expect("the first batch is handed to the writer");
+        each(&t, &n, first, &mut behind, &mut counts)
+            .await
+            .expect("the first batch is handed to the writer");
         let second = vec![report("B", 0, "Terverifikasi")];
-        let err = process(
-            &t.store,
-            &n,
-            Reader::Each(&parse),
-            input(second),
-            &mut behind,
-            &mut counts,
-        )
-        .await
-        .expect_err("the first batch's failure surfaces");
+        let err = each(&t, &n, second, &mut behind, &mut counts)
+            .await
+            .expect_err("the first batch's failure surfaces");
         blocker.join().expect("the blocker ends");
         assert!(
             err.to_string()

@@ -389,6 +389,21 @@ impl Engine {
         batch::process(&self.store, &self.normaliser, reader, input, behind, counts).await
     }
 
+    /// [`reprocess`](Self::reprocess), committed before it returns.
+    async fn reprocess_now(
+        &self,
+        channels: &HashMap<&'static str, ChannelSpec>,
+        channel: &str,
+        records: Vec<RawRecord>,
+        inbox_done: &[i64],
+        counts: &mut Counts,
+    ) -> Result<()> {
+        let mut behind = batch::WriteBehind::default();
+        self.reprocess(channels, channel, records, inbox_done, &mut behind, counts)
+            .await?;
+        behind.flush(counts).await
+    }
+
     /// Stores a verified webhook delivery of `channel` (archive and inbox, one
     /// transaction); `false` when the same payload was stored before. Folding it into
     /// complaints is [`drain_inbox`](Self::drain_inbox)'s work.
@@ -463,11 +478,9 @@ impl Engine {
                         payload: r.payload,
                     })
                     .collect();
-                let mut behind = batch::WriteBehind::default();
-                self.reprocess(&channels, channel, records, &ids, &mut behind, &mut counts)
-                    .await?;
                 // The deliveries leave the inbox with their batch: read the next page after it.
-                behind.flush(&mut counts).await?;
+                self.reprocess_now(&channels, channel, records, &ids, &mut counts)
+                    .await?;
                 lease.renew().await?;
             }
         }
@@ -510,17 +523,8 @@ impl Engine {
                 payload: entry.payload.clone(),
             };
             let mut counts = Counts::default();
-            let mut behind = batch::WriteBehind::default();
-            self.reprocess(
-                channels,
-                &entry.channel,
-                vec![raw],
-                &[],
-                &mut behind,
-                &mut counts,
-            )
-            .await?;
-            behind.flush(&mut counts).await?;
+            self.reprocess_now(channels, &entry.channel, vec![raw], &[], &mut counts)
+                .await?;
             if counts.quarantined == 0 {
                 self.store.resolve_quarantine(id, Utc::now()).await?;
                 resolved += 1;
