@@ -196,13 +196,14 @@ fn run_worker(job: &[&str]) -> Result<Measured> {
     serde_json::from_str(line.trim()).with_context(|| format!("worker output: {line}"))
 }
 
-fn sh(program: &str, args: &[&str], stdin: Option<&str>) -> Result<Duration> {
+/// Runs `program`, feeding it `stdin`: how long it took, and what it printed.
+fn sh(program: &str, args: &[&str], stdin: Option<&str>) -> Result<(Duration, String)> {
     use std::io::Write;
     let start = Instant::now();
     let mut child = Command::new(program)
         .args(args)
         .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .with_context(|| format!("running {program} (is it installed?)"))?;
@@ -217,7 +218,10 @@ fn sh(program: &str, args: &[&str], stdin: Option<&str>) -> Result<Duration> {
     if !out.status.success() {
         bail!("{program} failed: {}", String::from_utf8_lossy(&out.stderr));
     }
-    Ok(start.elapsed())
+    Ok((
+        start.elapsed(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    ))
 }
 
 const REFERENCE_COLUMNS: &str = "complaint_id TEXT PRIMARY KEY NOT NULL, channel TEXT, external_id TEXT, kind TEXT, \
@@ -267,25 +271,17 @@ fn sqlite_reference(db: &Path, work: &Path) -> Result<(u64, Duration, u64)> {
         script.push_str(";\n");
     }
     script.push_str(&format!(".mode csv\n.import {} ref\n", csv.display()));
-    let script_file = work.join("reference.sql");
-    std::fs::write(&script_file, script)?;
     // The shell reports what it and its child (sqlite3, reaped) wrote.
-    let start = Instant::now();
-    let out = Command::new("sh")
-        .args(["-c", "sqlite3 \"$0\" < \"$1\" && cat /proc/$$/io"])
-        .arg(&target)
-        .arg(&script_file)
-        .output()
-        .context("running sqlite3 (is it installed?)")?;
-    let took = start.elapsed();
-    if !out.status.success() {
-        bail!("sqlite3 failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    Ok((
-        rows,
-        took,
-        written_bytes(&String::from_utf8_lossy(&out.stdout)),
-    ))
+    let (took, io) = sh(
+        "sh",
+        &[
+            "-c",
+            "sqlite3 \"$0\" && cat /proc/$$/io",
+            &target.display().to_string(),
+        ],
+        Some(&script),
+    )?;
+    Ok((rows, took, written_bytes(&io)))
 }
 
 fn pg_reference(url: &str, csv: &Path) -> Result<Duration> {
@@ -302,7 +298,7 @@ fn pg_reference(url: &str, csv: &Path) -> Result<Duration> {
         "\\copy ref FROM '{}' WITH (FORMAT csv)\n",
         csv.display()
     ));
-    let took = sh("psql", &["-q", "-v", "ON_ERROR_STOP=1", url], Some(&script))?;
+    let (took, _) = sh("psql", &["-q", "-v", "ON_ERROR_STOP=1", url], Some(&script))?;
     sh(
         "psql",
         &["-q", url, "-c", &format!("DROP SCHEMA {schema} CASCADE")],
@@ -444,7 +440,7 @@ async fn orchestrate(cli: Cli) -> Result<()> {
                             // What autovacuum does to a table that took many inserts (within
                             // about a minute of the sync): statistics and the visibility map,
                             // which an index-only scan needs.
-                            let vacuum = sh(
+                            let (vacuum, _) = sh(
                                 "psql",
                                 &[
                                     "-q",
