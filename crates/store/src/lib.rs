@@ -111,6 +111,13 @@ impl Store {
     }
 
     async fn open_sqlite(url: &str) -> Result<Self> {
+        let store = Self::connect_sqlite(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens the SQLite file at `url` as it is (not migrated).
+    pub(crate) async fn connect_sqlite(url: &str) -> Result<Self> {
         let path = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
@@ -147,17 +154,22 @@ impl Store {
             .connect_with(options)
             .await
             .context(|| format!("opening SQLite database {path}"))?;
-        let store = Self {
+        Ok(Self {
             backend: Backend::Sqlite(pool),
             url: format!("sqlite:{path}"),
             sqlite_file: Some(path.into()),
             schema: None,
-        };
+        })
+    }
+
+    async fn open_postgres(url: &str, schema: Option<&str>) -> Result<Self> {
+        let store = Self::connect_postgres(url, schema).await?;
         store.migrate().await?;
         Ok(store)
     }
 
-    async fn open_postgres(url: &str, schema: Option<&str>) -> Result<Self> {
+    /// Connects to PostgreSQL at `url` (tables in `schema`, created if missing), not migrated.
+    pub(crate) async fn connect_postgres(url: &str, schema: Option<&str>) -> Result<Self> {
         let shown = redact_url(url);
         let mut options = PgConnectOptions::from_str(url).map_err(|e| Error::Url {
             url: shown.clone(),
@@ -192,14 +204,12 @@ impl Store {
             .connect_with(options)
             .await
             .context(|| format!("connecting to {shown}"))?;
-        let store = Self {
+        Ok(Self {
             backend: Backend::Postgres(pool),
             url: shown,
             sqlite_file: None,
             schema: schema.map(str::to_string),
-        };
-        store.migrate().await?;
-        Ok(store)
+        })
     }
 
     /// `sqlite` or `postgres`.
@@ -217,6 +227,12 @@ impl Store {
 
     /// Applies the migrations not yet applied.
     pub async fn migrate(&self) -> Result<()> {
+        self.migrate_through(i64::MAX).await
+    }
+
+    /// Applies the migrations not yet applied up to version `last` (tests of a migration
+    /// start from the schema before it).
+    pub(crate) async fn migrate_through(&self, last: i64) -> Result<()> {
         let migrations = match self.backend {
             Backend::Sqlite(_) => migrate::SQLITE,
             Backend::Postgres(_) => migrate::POSTGRES,
@@ -238,7 +254,10 @@ impl Store {
                     message: "the database was migrated by a newer Aduan".into(),
                 });
             }
-            for m in migrations.iter().filter(|m| !applied.contains(&m.version)) {
+            for m in migrations
+                .iter()
+                .filter(|m| m.version <= last && !applied.contains(&m.version))
+            {
                 let fail = |e: sqlx::Error| Error::Migration {
                     version: m.version,
                     name: m.name.into(),

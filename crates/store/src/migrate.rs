@@ -24,6 +24,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0003_reported_month.sql",
         sql: include_str!("../../../migrations/sqlite/0003_reported_month.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_events_in_arrival_order.sql",
+        sql: include_str!("../../../migrations/sqlite/0004_events_in_arrival_order.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -41,6 +46,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 3,
         name: "0003_reported_month.sql",
         sql: include_str!("../../../migrations/postgres/0003_reported_month.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "0004_events_in_arrival_order.sql",
+        sql: include_str!("../../../migrations/postgres/0004_events_in_arrival_order.sql"),
     },
 ];
 

@@ -14,6 +14,11 @@ use crate::write::{
 };
 use crate::Result;
 
+/// Deletes the events of the complaints `$1` (their ids), found by the complaints' numbers
+/// (their key).
+const EVENTS_OF_ANY: &str = "DELETE FROM complaint_events WHERE complaint_seq IN \
+    (SELECT complaint_seq FROM complaints WHERE complaint_id = ANY($1))";
+
 /// The PostgreSQL type of each column of `COMPLAINT_COLUMNS`, in order.
 const COMPLAINT_TYPES: &[&str] = &[
     "text",        // complaint_id
@@ -137,15 +142,19 @@ pub(crate) async fn write(pool: &PgPool, w: &WriteBatch<'_>) -> Result<()> {
             .iter()
             .map(|c| c.complaint.complaint_id.as_str())
             .collect();
-        sqlx::query("DELETE FROM complaint_events WHERE complaint_id = ANY($1)")
+        sqlx::query(EVENTS_OF_ANY)
             .bind(&ids)
             .execute(&mut *tx)
             .await
             .context(|| format!("replacing the history of folded complaints of {channel}"))?;
     }
     if !w.removed.is_empty() {
-        for table in ["complaint_events", "complaints"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE complaint_id = ANY($1)"))
+        // The events first: they are found through the complaints' numbers.
+        for sql in [
+            EVENTS_OF_ANY,
+            "DELETE FROM complaints WHERE complaint_id = ANY($1)",
+        ] {
+            sqlx::query(sql)
                 .bind(w.removed)
                 .execute(&mut *tx)
                 .await
@@ -264,9 +273,11 @@ pub(crate) async fn write(pool: &PgPool, w: &WriteBatch<'_>) -> Result<()> {
             keys.push(e.event_key.as_str());
         }
         sqlx::query(
-            "INSERT INTO complaint_events (complaint_id, occurred_at, event_type, actor, body, event_key) \
-             SELECT * FROM UNNEST($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[]) \
-             ON CONFLICT (complaint_id, event_key) DO NOTHING",
+            "INSERT INTO complaint_events (complaint_seq, complaint_id, occurred_at, event_type, actor, body, event_key) \
+             SELECT (SELECT c.complaint_seq FROM complaints c WHERE c.complaint_id = u.id), u.* \
+             FROM UNNEST($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[]) \
+             AS u (id, occurred_at, event_type, actor, body, event_key) \
+             ON CONFLICT (complaint_seq, event_key) DO NOTHING",
         )
         .bind(&ids)
         .bind(&at)

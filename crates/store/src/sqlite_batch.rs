@@ -18,6 +18,10 @@ use crate::write::{
 };
 use crate::{Error, Result};
 
+/// Deletes one complaint's events (`?1`: its id), found by the complaint's number (their key).
+const EVENTS_OF_ONE: &str = "DELETE FROM complaint_events \
+    WHERE complaint_seq = (SELECT complaint_seq FROM complaints WHERE complaint_id = ?1)";
+
 /// A time as `sqlx` writes it to SQLite (RFC 3339, `+00:00`): stored text stays comparable
 /// whichever path wrote it.
 fn ts(t: DateTime<Utc>) -> String {
@@ -123,9 +127,7 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
     // message of a thread since split off) goes.
     if w.supersede && !w.complaints.is_empty() {
         let what = || format!("replacing the history of folded complaints of {channel}");
-        let mut st = conn
-            .prepare("DELETE FROM complaint_events WHERE complaint_id = ?1")
-            .map_err(|e| fail(what(), e))?;
+        let mut st = conn.prepare(EVENTS_OF_ONE).map_err(|e| fail(what(), e))?;
         for row in w.complaints {
             st.execute([&row.complaint.complaint_id])
                 .map_err(|e| fail(what(), e))?;
@@ -133,10 +135,12 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
     }
     if !w.removed.is_empty() {
         let what = || format!("removing folded complaints of {channel}");
-        for table in ["complaint_events", "complaints"] {
-            let mut st = conn
-                .prepare(&format!("DELETE FROM {table} WHERE complaint_id = ?1"))
-                .map_err(|e| fail(what(), e))?;
+        // The events first: they are found through the complaint's number.
+        for sql in [
+            EVENTS_OF_ONE,
+            "DELETE FROM complaints WHERE complaint_id = ?1",
+        ] {
+            let mut st = conn.prepare(sql).map_err(|e| fail(what(), e))?;
             for id in w.removed {
                 st.execute([id]).map_err(|e| fail(what(), e))?;
             }
@@ -197,8 +201,9 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
         let what = || format!("appending events of {channel}");
         let mut st = conn
             .prepare(
-                "INSERT INTO complaint_events (complaint_id, occurred_at, event_type, actor, body, event_key) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (complaint_id, event_key) DO NOTHING",
+                "INSERT INTO complaint_events (complaint_seq, complaint_id, occurred_at, event_type, actor, body, event_key) \
+                 VALUES ((SELECT complaint_seq FROM complaints WHERE complaint_id = ?1), ?1, ?2, ?3, ?4, ?5, ?6) \
+                 ON CONFLICT (complaint_seq, event_key) DO NOTHING",
             )
             .map_err(|e| fail(what(), e))?;
         for e in w.events {

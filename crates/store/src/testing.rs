@@ -32,10 +32,21 @@ pub fn postgres_url() -> String {
 
 /// A new SQLite store in a temporary folder.
 pub async fn sqlite() -> TestStore {
+    sqlite_through(i64::MAX).await
+}
+
+/// A new SQLite store migrated up to version `last` (a migration's test starts before it).
+pub async fn sqlite_through(last: i64) -> TestStore {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let path = dir.path().join("aduan.db");
     let url = format!("sqlite:{}", path.display());
-    let store = Store::open(&url).await.expect("open SQLite store");
+    let store = Store::connect_sqlite(&url)
+        .await
+        .expect("open SQLite store");
+    store
+        .migrate_through(last)
+        .await
+        .expect("migrate SQLite store");
     TestStore {
         store,
         label: "sqlite",
@@ -48,6 +59,11 @@ pub async fn sqlite() -> TestStore {
 /// A new PostgreSQL store in a schema of its own, or `None` (with a line on stderr saying
 /// why) when no server answers and `ADUAN_REQUIRE_POSTGRES` is not set.
 pub async fn postgres() -> Option<TestStore> {
+    postgres_through(i64::MAX).await
+}
+
+/// A new PostgreSQL store migrated up to version `last`, or `None` as [`postgres`].
+pub async fn postgres_through(last: i64) -> Option<TestStore> {
     static N: AtomicU32 = AtomicU32::new(0);
     let url = postgres_url();
     let schema = format!(
@@ -56,7 +72,11 @@ pub async fn postgres() -> Option<TestStore> {
         N.fetch_add(1, Ordering::Relaxed),
         chrono::Utc::now().timestamp_subsec_nanos()
     );
-    match Store::open_postgres_in_schema(&url, &schema).await {
+    let opened = match Store::connect_postgres(&url, Some(&schema)).await {
+        Ok(store) => store.migrate_through(last).await.map(|()| store),
+        Err(e) => Err(e),
+    };
+    match opened {
         Ok(store) => Some(TestStore {
             store,
             label: "postgres",
@@ -76,12 +96,24 @@ pub async fn postgres() -> Option<TestStore> {
 
 /// Both backends (PostgreSQL only where reachable).
 pub async fn all() -> Vec<TestStore> {
-    let mut v = vec![sqlite().await];
-    v.extend(postgres().await);
+    all_through(i64::MAX).await
+}
+
+/// Both backends migrated up to version `last` (PostgreSQL only where reachable).
+pub async fn all_through(last: i64) -> Vec<TestStore> {
+    let mut v = vec![sqlite_through(last).await];
+    v.extend(postgres_through(last).await);
     v
 }
 
 impl TestStore {
+    /// Runs statements that write, for a test's setup of what the store's own API does not
+    /// write (rows in an older schema, before a migration's test migrates them).
+    pub async fn execute(&self, sql: &str) {
+        crate::on_pool!(self.store, pool => sqlx::raw_sql(sql).execute(pool).await.map(|_| ()))
+            .unwrap_or_else(|e| panic!("{}: {sql}: {e}", self.label));
+    }
+
     /// Holds the write lock of a SQLite store for `hold` from another connection, on a thread
     /// of its own (the store's writers wait meanwhile, as behind another process's batch),
     /// runs `before_release` (SQL, may be empty) in that transaction and commits; returns once

@@ -174,9 +174,11 @@ async fn an_event_is_appended_once() {
             event_key: "k1".into(),
         };
         let events = [e.clone(), e];
+        // Events are written with (or after) their complaint.
         s.write_batch(&WriteBatch {
             channel: "sp4n_lapor",
             now: t(5),
+            complaints: &[complaint("1", Status::Received, t(4))],
             events: &events,
             ..Default::default()
         })
@@ -191,6 +193,91 @@ async fn an_event_is_appended_once() {
         .await
         .unwrap();
         assert_eq!(count(s, "complaint_events").await, 1, "{}", ts.label);
+    }
+}
+
+#[tokio::test]
+async fn events_keep_their_complaint_and_stay_unique_through_migration_4() {
+    for ts in testing::all_through(3).await {
+        // Two complaints and their events as the schema before 0004 held them.
+        for id in ["1", "2"] {
+            ts.execute(&format!(
+                "INSERT INTO complaints (complaint_id, channel, external_id, kind, urgency, \
+                 category_source, title, body, status, status_source, anonymous, confidential, \
+                 reported_at, updated_at, synced_at, row_hash, reported_month) VALUES \
+                 ('sp4n_lapor:{id}', 'sp4n_lapor', '{id}', 'complaint', 'normal', 'x', 't', 'b', \
+                 'received', 'Baru', false, false, '2024-02-01T01:00:00+00:00', \
+                 '2024-02-01T01:00:00+00:00', '2024-02-01T02:00:00+00:00', 'h{id}', '2024-02')"
+            ))
+            .await;
+        }
+        for (id, key) in [("1", "a"), ("1", "b"), ("2", "a")] {
+            ts.execute(&format!(
+                "INSERT INTO complaint_events (complaint_id, event_key, occurred_at, event_type, \
+                 actor, body) VALUES ('sp4n_lapor:{id}', '{key}', '2024-02-01T01:00:00+00:00', \
+                 'created', NULL, '{id}{key}')"
+            ))
+            .await;
+        }
+        let s = &ts.store;
+        s.migrate().await.unwrap();
+        let history = |id: &'static str| async move {
+            let r = s
+                .query(&format!(
+                    "SELECT e.body FROM complaints c JOIN complaint_events e \
+                     ON e.complaint_seq = c.complaint_seq AND e.complaint_id = c.complaint_id \
+                     WHERE c.complaint_id = 'sp4n_lapor:{id}' ORDER BY e.body"
+                ))
+                .await
+                .unwrap();
+            r.rows
+                .iter()
+                .filter_map(|r| r[0].as_str().map(str::to_string))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(history("1").await, ["1a", "1b"], "{}", ts.label);
+        assert_eq!(history("2").await, ["2a"], "{}", ts.label);
+        // An event seen again is not appended again; a new one is, to its complaint.
+        let event = |key: &str| EventRow {
+            event: UnifiedEvent {
+                complaint_id: "sp4n_lapor:1".into(),
+                occurred_at: t(1),
+                kind: EventKind::Created,
+                actor: None,
+                body: Some(format!("1{key}")),
+            },
+            event_key: key.into(),
+        };
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(5),
+            events: &[event("a"), event("c")],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        assert_eq!(history("1").await, ["1a", "1b", "1c"], "{}", ts.label);
+        assert_eq!(count(s, "complaint_events").await, 4, "{}", ts.label);
+        // A complaint stored after the migration comes after those stored before.
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(5),
+            complaints: &[complaint("3", Status::Received, t(4))],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let r = s
+            .query("SELECT complaint_id FROM complaints ORDER BY complaint_seq")
+            .await
+            .unwrap();
+        let order: Vec<&str> = r.rows.iter().filter_map(|r| r[0].as_str()).collect();
+        assert_eq!(
+            order,
+            ["sp4n_lapor:1", "sp4n_lapor:2", "sp4n_lapor:3"],
+            "{}",
+            ts.label
+        );
     }
 }
 
@@ -322,10 +409,11 @@ async fn opening_a_store_twice_migrates_once() {
     for ts in each_backend().await {
         ts.store.migrate().await.unwrap();
         ts.store.ready().await.unwrap();
-        // 0001_init, 0002_push and 0003_reported_month, once each.
+        // 0001_init, 0002_push, 0003_reported_month and 0004_events_in_arrival_order, once
+        // each.
         assert_eq!(
             count(&ts.store, "schema_migrations").await,
-            3,
+            4,
             "{}",
             ts.label
         );
