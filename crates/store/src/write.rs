@@ -212,53 +212,95 @@ impl Store {
         channel: &str,
         hashes: &[Vec<u8>],
     ) -> Result<HashSet<Vec<u8>>> {
+        let what = || format!("looking up archived payloads of {channel}");
         let mut known = HashSet::new();
-        for chunk in hashes.chunks(CHUNK) {
-            on_pool!(self, pool => {
-                let mut q = QueryBuilder::new(
-                    "SELECT content_hash FROM raw_records WHERE channel = ",
-                );
-                q.push_bind(channel).push(" AND content_hash IN (");
-                let mut sep = q.separated(", ");
-                for h in chunk {
-                    sep.push_bind(h);
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                for chunk in hashes.chunks(CHUNK) {
+                    let mut q =
+                        QueryBuilder::new("SELECT content_hash FROM raw_records WHERE channel = ");
+                    q.push_bind(channel).push(" AND content_hash IN (");
+                    let mut sep = q.separated(", ");
+                    for h in chunk {
+                        sep.push_bind(h);
+                    }
+                    q.push(")");
+                    let found: Vec<Vec<u8>> = q
+                        .build_query_scalar()
+                        .persistent(false)
+                        .fetch_all(pool)
+                        .await
+                        .context(what)?;
+                    known.extend(found);
                 }
-                q.push(")");
-                let found: Vec<Vec<u8>> = q
-                    .build_query_scalar()
-                    .persistent(false)
-                    .fetch_all(pool)
-                    .await
-                    .context(|| format!("looking up archived payloads of {channel}"))?;
+            }
+            // One probe of the unique index per hash. An `IN` list let the planner, on a
+            // table without statistics yet (a first sync), scan the index by `channel` alone
+            // and filter every row of the heap: once per lookup, ever slower as it grew.
+            Backend::Postgres(pool) => {
+                let found: Vec<Vec<u8>> = sqlx::query_scalar(
+                    "SELECT r.content_hash FROM UNNEST($2::bytea[]) AS h (hash) \
+                     CROSS JOIN LATERAL (SELECT content_hash FROM raw_records \
+                     WHERE channel = $1 AND content_hash = h.hash LIMIT 1) AS r",
+                )
+                .bind(channel)
+                .bind(hashes)
+                .fetch_all(pool)
+                .await
+                .context(what)?;
                 known.extend(found);
-            });
+            }
         }
         Ok(known)
     }
 
     /// The stored hash and `updated_at` of each of `ids` that exists.
     pub async fn current_rows(&self, ids: &[&str]) -> Result<HashMap<String, CurrentRow>> {
+        let what = || "looking up stored complaints".to_string();
         let mut rows = HashMap::new();
-        for chunk in ids.chunks(CHUNK) {
-            on_pool!(self, pool => {
-                let mut q = QueryBuilder::new(
-                    "SELECT complaint_id, row_hash, updated_at FROM complaints WHERE complaint_id IN (",
-                );
-                let mut sep = q.separated(", ");
-                for id in chunk {
-                    sep.push_bind(*id);
+        let mut keep = |found: Vec<(String, String, DateTime<Utc>)>| {
+            rows.extend(found.into_iter().map(|(id, row_hash, updated_at)| {
+                (
+                    id,
+                    CurrentRow {
+                        row_hash,
+                        updated_at,
+                    },
+                )
+            }));
+        };
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                for chunk in ids.chunks(CHUNK) {
+                    let mut q = QueryBuilder::new(
+                        "SELECT complaint_id, row_hash, updated_at FROM complaints WHERE complaint_id IN (",
+                    );
+                    let mut sep = q.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(*id);
+                    }
+                    q.push(")");
+                    keep(
+                        q.build_query_as()
+                            .persistent(false)
+                            .fetch_all(pool)
+                            .await
+                            .context(what)?,
+                    );
                 }
-                q.push(")");
-                let found: Vec<(String, String, DateTime<Utc>)> = q
-                    .build_query_as()
-                    .persistent(false)
-                    .fetch_all(pool)
-                    .await
-                    .context(|| "looking up stored complaints".into())?;
-                rows.extend(found.into_iter().map(|(id, row_hash, updated_at)| {
-                    (id, CurrentRow { row_hash, updated_at })
-                }));
-            });
+            }
+            // One probe of the primary key per id, whatever the planner knows (see above).
+            Backend::Postgres(pool) => keep(
+                sqlx::query_as(
+                    "SELECT c.complaint_id, c.row_hash, c.updated_at FROM UNNEST($1::text[]) AS i (id) \
+                     CROSS JOIN LATERAL (SELECT complaint_id, row_hash, updated_at FROM complaints \
+                     WHERE complaint_id = i.id LIMIT 1) AS c",
+                )
+                .bind(ids)
+                .fetch_all(pool)
+                .await
+                .context(what)?,
+            ),
         }
         Ok(rows)
     }
