@@ -201,32 +201,42 @@ impl Store {
         channel: &str,
         keys: &[&str],
     ) -> Result<Vec<(String, StoredRaw)>> {
+        const COLUMNS: &str = "r.raw_id, r.channel, r.source_ref, r.external_id, r.received_at, \
+            r.content_hash, r.payload";
+        let what = || format!("reading grouped payloads of {channel}");
         let mut out = Vec::new();
-        for chunk in keys.chunks(500) {
-            on_pool!(self, pool => {
-                let mut q = sqlx::QueryBuilder::new(
-                    "SELECT g.group_key, r.raw_id, r.channel, r.source_ref, r.external_id, r.received_at, r.content_hash, r.payload \
-                     FROM raw_groups g JOIN raw_records r ON r.raw_id = g.raw_id WHERE g.channel = ",
-                );
-                q.push_bind(channel).push(" AND g.group_key IN (");
-                let mut sep = q.separated(", ");
-                for k in chunk {
-                    sep.push_bind(*k);
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                for chunk in keys.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::new(format!(
+                        "SELECT g.group_key, {COLUMNS} FROM raw_groups g \
+                         JOIN raw_records r ON r.raw_id = g.raw_id WHERE g.channel = "
+                    ));
+                    q.push_bind(channel).push(" AND g.group_key IN (");
+                    let mut sep = q.separated(", ");
+                    for k in chunk {
+                        sep.push_bind(*k);
+                    }
+                    q.push(") ORDER BY g.group_key, r.raw_id");
+                    let rows = q.build().persistent(false).fetch_all(pool).await;
+                    out.extend(grouped(rows.context(what)?)?);
                 }
-                q.push(") ORDER BY g.group_key, r.raw_id");
-                let rows = q
-                    .build()
-                    .persistent(false)
-                    .fetch_all(pool)
-                    .await
-                    .context(|| format!("reading grouped payloads of {channel}"))?;
-                for row in rows {
-                    let key: String = row.try_get(0).context(|| "reading a group key".into())?;
-                    let raw = <StoredRaw as sqlx::FromRow<_>>::from_row(&row)
-                        .context(|| "reading a grouped payload".into())?;
-                    out.push((key, raw));
-                }
-            });
+            }
+            // One probe of the key per group (see `known_hashes`: an `IN` list on the second
+            // column could read every group of the channel on a table without statistics).
+            Backend::Postgres(pool) => {
+                let rows = sqlx::query(&format!(
+                    "SELECT k.key, {COLUMNS} FROM UNNEST($2::text[]) AS k (key) \
+                     CROSS JOIN LATERAL (SELECT raw_id FROM raw_groups \
+                     WHERE channel = $1 AND group_key = k.key OFFSET 0) AS g \
+                     JOIN raw_records r ON r.raw_id = g.raw_id ORDER BY k.key, r.raw_id"
+                ))
+                .bind(channel)
+                .bind(keys)
+                .fetch_all(pool)
+                .await;
+                out.extend(grouped(rows.context(what)?)?);
+            }
         }
         Ok(out)
     }
@@ -392,4 +402,22 @@ fn sqlite_value(row: &sqlx::sqlite::SqliteRow, i: usize) -> serde_json::Value {
 
 fn hex_encode(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// (group key, payload) of each row of a `group_raws` query: the key first, then the
+/// payload's columns.
+fn grouped<R: Row>(rows: Vec<R>) -> Result<Vec<(String, StoredRaw)>>
+where
+    usize: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    StoredRaw: for<'r> sqlx::FromRow<'r, R>,
+{
+    rows.into_iter()
+        .map(|row| {
+            let key: String = row.try_get(0).context(|| "reading a group key".into())?;
+            let raw = <StoredRaw as sqlx::FromRow<_>>::from_row(&row)
+                .context(|| "reading a grouped payload".into())?;
+            Ok((key, raw))
+        })
+        .collect()
 }

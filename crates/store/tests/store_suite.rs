@@ -282,6 +282,43 @@ async fn events_keep_their_complaint_and_stay_unique_through_migration_4() {
 }
 
 #[tokio::test]
+async fn after_a_bulk_write_postgres_has_statistics_and_a_visibility_map() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let rows: Vec<ComplaintRow> = (0..50)
+            .map(|i| complaint(&i.to_string(), Status::Received, t(2)))
+            .collect();
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(3),
+            complaints: &rows,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        s.after_bulk_write().await.unwrap();
+        if ts.label == "postgres" {
+            let r = s
+                .query(
+                    "SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL FROM pg_stat_user_tables \
+                     WHERE schemaname = current_schema() AND relname = 'complaints'",
+                )
+                .await
+                .unwrap();
+            assert_eq!(r.rows, [[true, true]], "{}", ts.label);
+            let r = s
+                .query(
+                    "SELECT relallvisible > 0 FROM pg_class \
+                     WHERE oid = to_regclass(current_schema() || '.complaints')",
+                )
+                .await
+                .unwrap();
+            assert_eq!(r.rows, [[true]], "{}", ts.label);
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_quarantined_record_keeps_its_raw_payload_and_is_listed_once() {
     for ts in each_backend().await {
         let s = &ts.store;

@@ -36,6 +36,10 @@ pub use report::{Outcome, RunReport};
 /// Records per committed batch: pages are joined up to this (one transaction each).
 const BATCH_RECORDS: usize = 2_000;
 
+/// Rows written by one run from which the store's statistics are brought up to date at its
+/// end (see `Store::after_bulk_write`).
+const BULK_ROWS: u64 = 10_000;
+
 /// What a long job tells whoever watches it (a progress bar, or nothing).
 pub trait Progress: Send + Sync {
     /// A batch of `channel` was committed; `counts` are the run's totals so far.
@@ -249,6 +253,9 @@ impl Engine {
             (Err(e), _) | (Ok(_), Err(e)) => Err(e),
             (Ok(done), Ok(())) => Ok(done),
         };
+        if counts.inserted + counts.updated >= BULK_ROWS {
+            self.after_bulk_write().await;
+        }
         let outcome = match &result {
             Ok(true) => Outcome::Ok,
             Ok(false) => Outcome::Partial,
@@ -274,6 +281,14 @@ impl Engine {
         lease.release().await?;
         tracing::info!(summary = %report.summary_line(), "Sync finished.");
         Ok(report)
+    }
+
+    /// Brings the store's statistics up to date after many rows were written; a failure is
+    /// logged, not the run's (autovacuum gets there later).
+    async fn after_bulk_write(&self) {
+        if let Err(e) = self.store.after_bulk_write().await {
+            tracing::warn!(error = %e, "Could not update the store's statistics after a large write.");
+        }
     }
 
     /// Rebuilds `complaints` and `complaint_events` from `raw_records` alone (no network),
@@ -345,6 +360,7 @@ impl Engine {
         }
         behind.flush(&mut counts).await?;
         self.store.finish_rebuild().await?;
+        self.after_bulk_write().await;
         for l in leases {
             l.release().await?;
         }
