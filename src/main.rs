@@ -4,11 +4,6 @@
 
 mod commands;
 
-/// mimalloc instead of the system allocator: a sync allocates and frees many small strings a
-/// record on two threads; measured 8–20 % faster on `renormalise` (BENCHMARKS.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::io::IsTerminal;
 use std::path::PathBuf;
 

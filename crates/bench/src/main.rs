@@ -6,10 +6,6 @@
 //! binary (`aduan-bench worker …`), so that its peak resident memory is its own.
 //! Benchmarks are not tests: nothing here asserts a time.
 
-/// The allocator of the `aduan` binary, so that the jobs measured here allocate as it does.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
