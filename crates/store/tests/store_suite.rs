@@ -282,7 +282,7 @@ async fn events_keep_their_complaint_and_stay_unique_through_migration_4() {
 }
 
 #[tokio::test]
-async fn after_a_bulk_write_postgres_has_statistics_and_a_visibility_map() {
+async fn after_a_bulk_write_postgres_has_statistics() {
     for ts in each_backend().await {
         let s = &ts.store;
         let rows: Vec<ComplaintRow> = (0..50)
@@ -306,14 +306,16 @@ async fn after_a_bulk_write_postgres_has_statistics_and_a_visibility_map() {
                 .await
                 .unwrap();
             assert_eq!(r.rows, [[true, true]], "{}", ts.label);
+            // The planner's row count (-1 until a table was first vacuumed or analysed).
+            // (Whether pages are marked all-visible depends on other sessions' snapshots.)
             let r = s
                 .query(
-                    "SELECT relallvisible > 0 FROM pg_class \
+                    "SELECT reltuples::bigint FROM pg_class \
                      WHERE oid = to_regclass(current_schema() || '.complaints')",
                 )
                 .await
                 .unwrap();
-            assert_eq!(r.rows, [[true]], "{}", ts.label);
+            assert_eq!(r.rows, [[50]], "{}", ts.label);
         }
     }
 }
