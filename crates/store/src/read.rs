@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Column, Executor, Row, Statement, TypeInfo, ValueRef};
 
 use crate::error::Context;
-use crate::write::COMPLAINT_COLUMNS;
+use crate::write::{CHUNK, COMPLAINT_COLUMNS};
 use crate::{on_pool, Backend, Error, Result, RunRecord, Store};
 
 /// The latest runs and the state of one channel.
@@ -207,7 +207,7 @@ impl Store {
         let mut out = Vec::new();
         match &self.backend {
             Backend::Sqlite(pool) => {
-                for chunk in keys.chunks(500) {
+                for chunk in keys.chunks(CHUNK) {
                     let mut q = sqlx::QueryBuilder::new(format!(
                         "SELECT g.group_key, {COLUMNS} FROM raw_groups g \
                          JOIN raw_records r ON r.raw_id = g.raw_id WHERE g.channel = "

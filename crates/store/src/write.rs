@@ -136,7 +136,7 @@ pub(crate) const COMPLAINT_COLUMNS: &str = "complaint_id, channel, external_id, 
     updated_at, first_response_at, resolved_at, incident_id, synced_at, row_hash, reported_month";
 
 /// Values per multi-row lookup: well under SQLite's 32,766 variables.
-const CHUNK: usize = 500;
+pub(crate) const CHUNK: usize = 500;
 
 // Multi-row statements (the lookups below) are built per batch and vary in length: they are
 // not kept in the connection's statement cache (`persistent(false)`), where hundreds of large
