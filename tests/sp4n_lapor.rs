@@ -487,3 +487,44 @@ async fn renormalise_rebuilds_an_identical_complaints_table() {
     }
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn renormalise_gives_only_a_row_whose_content_changed_a_new_synced_at() {
+    let sim = sim(120, Sp4nFaults::default()).await;
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        engine.sync(&sp4n(&sim, 50), &NoProgress).await.unwrap();
+        // Every row synced long ago; one of them as an older normaliser made it.
+        ts.execute("UPDATE complaints SET synced_at = '2020-01-01T00:00:00+00:00'")
+            .await;
+        ts.execute(
+            "UPDATE complaints SET row_hash = 'stale' \
+             WHERE complaint_id = (SELECT MIN(complaint_id) FROM complaints)",
+        )
+        .await;
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        let fresh = ts
+            .store
+            .query(
+                "SELECT complaint_id, row_hash FROM complaints \
+                 WHERE synced_at > '2020-01-02' ORDER BY complaint_id",
+            )
+            .await
+            .unwrap();
+        let first = ts
+            .store
+            .query("SELECT MIN(complaint_id) FROM complaints")
+            .await
+            .unwrap();
+        assert_eq!(fresh.rows.len(), 1, "{}: {:?}", ts.label, fresh.rows);
+        assert_eq!(fresh.rows[0][0], first.rows[0][0], "{}", ts.label);
+        assert_ne!(fresh.rows[0][1], serde_json::json!("stale"), "{}", ts.label);
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints").await,
+            120,
+            "{}",
+            ts.label
+        );
+    }
+    sim.shutdown().await;
+}

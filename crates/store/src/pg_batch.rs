@@ -56,15 +56,32 @@ const COMPLAINT_TYPES: &[&str] = &[
     "text",        // reported_month
 ];
 
-/// `INSERT INTO complaints (…) SELECT * FROM UNNEST($1::text[], …) ON CONFLICT …`.
-fn complaints_sql(supersede: bool) -> String {
+/// `INSERT INTO complaints (…) SELECT * FROM UNNEST($1::text[], …) ON CONFLICT …`; in a
+/// rebuild, `synced_at` is the snapshot's where the content is the same.
+fn complaints_sql(supersede: bool, rebuild: bool) -> String {
     let arrays: Vec<String> = COMPLAINT_TYPES
         .iter()
         .enumerate()
         .map(|(i, t)| format!("${}::{t}[]", i + 1))
         .collect();
+    let (values, snapshot) = if rebuild {
+        let values: Vec<String> = COMPLAINT_COLUMNS
+            .split(',')
+            .map(str::trim)
+            .map(|c| match c {
+                "synced_at" => "COALESCE(s.synced_at, u.synced_at)".to_string(),
+                _ => format!("u.{c}"),
+            })
+            .collect();
+        let snapshot = " LEFT JOIN rebuild_snapshot s \
+            ON s.complaint_id = u.complaint_id AND s.row_hash = u.row_hash";
+        (values.join(", "), snapshot)
+    } else {
+        ("u.*".to_string(), "")
+    };
     format!(
-        "INSERT INTO complaints ({COMPLAINT_COLUMNS}) SELECT * FROM UNNEST({}){}",
+        "INSERT INTO complaints ({COMPLAINT_COLUMNS}) SELECT {values} \
+         FROM UNNEST({}) AS u ({COMPLAINT_COLUMNS}){snapshot}{}",
         arrays.join(", "),
         upsert_tail(supersede)
     )
@@ -213,7 +230,7 @@ pub(crate) async fn write(pool: &PgPool, w: &WriteBatch<'_>) -> Result<()> {
             }
             c.months.push(aduan_core::time::wib_month(k.reported_at));
         }
-        let sql = complaints_sql(w.supersede);
+        let sql = complaints_sql(w.supersede, w.rebuild);
         let t = &c.text;
         // In the order of COMPLAINT_COLUMNS.
         sqlx::query(&sql)

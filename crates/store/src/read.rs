@@ -165,33 +165,42 @@ impl Store {
 
     /// Up to `limit` archived payloads with `raw_id > after`, in arrival order.
     pub async fn raw_after(&self, after: i64, limit: i64) -> Result<Vec<StoredRaw>> {
-        on_pool!(self, pool => {
-            sqlx::query_as::<_, StoredRaw>(
-                "SELECT raw_id, channel, source_ref, external_id, received_at, content_hash, payload \
-                 FROM raw_records WHERE raw_id > $1 ORDER BY raw_id LIMIT $2",
-            )
-            .bind(after)
-            .bind(limit)
-            .fetch_all(pool)
-            .await
-            .context(|| "reading raw records".into())
-        })
+        const SQL: &str =
+            "SELECT raw_id, channel, source_ref, external_id, received_at, content_hash, payload \
+             FROM raw_records WHERE raw_id > $1 ORDER BY raw_id LIMIT $2";
+        let what = || "reading raw records".to_string();
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let args = [after.into(), limit.into()];
+                crate::sqlite_batch::raws(pool, SQL, &args, what).await
+            }
+            Backend::Postgres(pool) => sqlx::query_as::<_, StoredRaw>(SQL)
+                .bind(after)
+                .bind(limit)
+                .fetch_all(pool)
+                .await
+                .context(what),
+        }
     }
 
     /// Up to `limit` webhook deliveries of `channel` stored but not yet folded, oldest first.
     pub async fn inbox(&self, channel: &str, limit: i64) -> Result<Vec<StoredRaw>> {
-        on_pool!(self, pool => {
-            sqlx::query_as::<_, StoredRaw>(
-                "SELECT r.raw_id, r.channel, r.source_ref, r.external_id, r.received_at, r.content_hash, r.payload \
-                 FROM push_inbox i JOIN raw_records r ON r.raw_id = i.raw_id \
-                 WHERE i.channel = $1 ORDER BY i.raw_id LIMIT $2",
-            )
-            .bind(channel)
-            .bind(limit)
-            .fetch_all(pool)
-            .await
-            .context(|| format!("reading the inbox of {channel}"))
-        })
+        const SQL: &str = "SELECT r.raw_id, r.channel, r.source_ref, r.external_id, r.received_at, r.content_hash, r.payload \
+             FROM push_inbox i JOIN raw_records r ON r.raw_id = i.raw_id \
+             WHERE i.channel = $1 ORDER BY i.raw_id LIMIT $2";
+        let what = || format!("reading the inbox of {channel}");
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let args = [channel.to_string().into(), limit.into()];
+                crate::sqlite_batch::raws(pool, SQL, &args, what).await
+            }
+            Backend::Postgres(pool) => sqlx::query_as::<_, StoredRaw>(SQL)
+                .bind(channel)
+                .bind(limit)
+                .fetch_all(pool)
+                .await
+                .context(what),
+        }
     }
 
     /// Every archived payload of the groups `keys` of `channel`, as (group, payload), in

@@ -1,5 +1,5 @@
 //! SQLite's write path for a batch: single-row statements prepared once per batch and run
-//! back to back on the connection's own thread.
+//! back to back on the connection's own thread; and the archive's bulk reads, the same way.
 //!
 //! Through `sqlx`, every statement is a round trip to the connection's worker thread with its
 //! arguments copied into owned values, and a multi-row `INSERT` makes SQLite keep a statement
@@ -16,7 +16,7 @@ use crate::error::Context;
 use crate::write::{
     upsert_tail, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, LINK_SQL, QUARANTINE_SQL,
 };
-use crate::{Error, Result};
+use crate::{Error, Result, StoredRaw};
 
 /// Deletes one complaint's events (`?1`: its id), found by the complaint's number (their key).
 const EVENTS_OF_ONE: &str = "DELETE FROM complaint_events \
@@ -51,6 +51,24 @@ fn fail(what: String, source: rusqlite::Error) -> Error {
     }
 }
 
+/// Runs `f` on `conn`'s own SQLite connection through `rusqlite`, on this thread.
+async fn lend<R>(
+    conn: &mut sqlx::SqliteConnection,
+    what: impl Fn() -> String,
+    f: impl FnOnce(&Connection) -> Result<R>,
+) -> Result<R> {
+    let mut handle = conn.lock_handle().await.context(&what)?;
+    let db = handle.as_raw_handle();
+    blocking(|| {
+        // SAFETY: `db` is the open connection of `handle`, which is locked for this scope
+        // (no other statement runs on it meanwhile) and outlives the borrowed
+        // `Connection`: `from_handle` does not take ownership (dropping it finalizes the
+        // statements prepared here and leaves the connection open).
+        let conn = unsafe { Connection::from_handle(db.as_ptr()) }.map_err(|e| fail(what(), e))?;
+        f(&conn)
+    })
+}
+
 /// Writes `w` in one transaction (see [`crate::Store::write_batch`]).
 pub(crate) async fn write(pool: &SqlitePool, w: &WriteBatch<'_>) -> Result<()> {
     let channel = w.channel;
@@ -58,26 +76,74 @@ pub(crate) async fn write(pool: &SqlitePool, w: &WriteBatch<'_>) -> Result<()> {
         .begin()
         .await
         .context(|| format!("starting a transaction for {channel}"))?;
-    {
-        let mut handle = tx
-            .lock_handle()
-            .await
-            .context(|| format!("taking the connection for a batch of {channel}"))?;
-        let db = handle.as_raw_handle();
-        blocking(|| {
-            // SAFETY: `db` is the open connection of `handle`, which is locked for this scope
-            // (no other statement runs on it meanwhile) and outlives the borrowed
-            // `Connection`: `from_handle` does not take ownership (dropping it finalizes the
-            // statements prepared here and leaves the connection open).
-            let conn = unsafe { Connection::from_handle(db.as_ptr()) }
-                .map_err(|e| fail(format!("lending the connection of {channel}"), e))?;
-            rows(&conn, w)
-        })?;
-    }
+    lend(
+        &mut tx,
+        || format!("taking the connection for a batch of {channel}"),
+        |conn| rows(conn, w),
+    )
+    .await?;
     tx.commit()
         .await
         .context(|| format!("committing a batch of {channel}"))?;
     Ok(())
+}
+
+/// Archived payloads a query selects (its columns: `raw_id, channel, source_ref,
+/// external_id, received_at, content_hash, payload`, then any others, ignored), read straight
+/// into their owned form: through `sqlx` every value is copied twice more on the way, which
+/// made reading the archive the larger part of a rebuild.
+pub(crate) async fn raws(
+    pool: &SqlitePool,
+    sql: &str,
+    args: &[rusqlite::types::Value],
+    what: impl Fn() -> String,
+) -> Result<Vec<StoredRaw>> {
+    let mut conn = pool.acquire().await.context(&what)?;
+    lend(&mut conn, &what, |conn| {
+        let mut st = conn.prepare_cached(sql).map_err(|e| fail(what(), e))?;
+        let mut rows = st
+            .query(rusqlite::params_from_iter(args))
+            .map_err(|e| fail(what(), e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| fail(what(), e))? {
+            out.push(stored_raw(row).map_err(|e| fail(what(), e))?);
+        }
+        Ok(out)
+    })
+    .await
+}
+
+fn stored_raw(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRaw> {
+    let received: String = row.get(4)?;
+    let received_at = parse_ts(&received).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            4,
+            rusqlite::types::Type::Text,
+            format!("received_at {received:?} is not a time").into(),
+        )
+    })?;
+    Ok(StoredRaw {
+        raw_id: row.get(0)?,
+        channel: row.get(1)?,
+        source_ref: row.get(2)?,
+        external_id: row.get(3)?,
+        received_at,
+        content_hash: row.get(5)?,
+        payload: row.get(6)?,
+    })
+}
+
+/// A stored time: RFC 3339 as [`ts`] writes it, or SQLite's own `YYYY-MM-DD HH:MM:SS[.f]`
+/// (UTC).
+fn parse_ts(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
+                .ok()
+                .map(|t| t.and_utc())
+        })
 }
 
 /// The rows of a batch, in the order of the `PostgreSQL` path: archive, group links, the
@@ -148,8 +214,22 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
     }
     if !w.complaints.is_empty() {
         let what = || format!("upserting complaints of {channel}");
-        let slots: Vec<String> = (1..=COMPLAINT_COLUMNS.split(',').count())
-            .map(|i| format!("?{i}"))
+        let columns: Vec<&str> = COMPLAINT_COLUMNS.split(',').map(str::trim).collect();
+        let slot = |name: &str| columns.iter().position(|c| *c == name).map_or(0, |i| i + 1);
+        let slots: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match *c {
+                // Kept from before the rebuild where the content is the same.
+                "synced_at" if w.rebuild => format!(
+                    "COALESCE((SELECT synced_at FROM rebuild_snapshot \
+                     WHERE complaint_id = ?{} AND row_hash = ?{}), ?{})",
+                    slot("complaint_id"),
+                    slot("row_hash"),
+                    i + 1
+                ),
+                _ => format!("?{}", i + 1),
+            })
             .collect();
         let sql = format!(
             "INSERT INTO complaints ({COMPLAINT_COLUMNS}) VALUES ({}){}",

@@ -92,6 +92,9 @@ pub struct WriteBatch<'a> {
     /// fold, even where the source's times do not say so (two threads split again by a case
     /// that closed between them).
     pub supersede: bool,
+    /// A rebuild's batch (see [`Store::begin_rebuild`]): a complaint whose content is what
+    /// it was before the rebuild keeps the `synced_at` it had then, not `now`.
+    pub rebuild: bool,
     /// Complaints to remove with their events (folded into another one).
     pub removed: &'a [String],
     /// Webhook deliveries of `push_inbox` this batch folded (removed from it).
@@ -452,19 +455,10 @@ impl Store {
         })
     }
 
-    /// Ends a rebuild: rows whose content is what it was before keep their old `synced_at`.
+    /// Ends a rebuild (rows whose content is what it was before kept their old `synced_at`
+    /// as they were written: see [`WriteBatch::rebuild`]).
     pub async fn finish_rebuild(&self) -> Result<()> {
         on_pool!(self, pool => {
-            // One statement of its own: no transaction around it to journal every row for.
-            sqlx::query(
-                "UPDATE complaints SET synced_at = (SELECT s.synced_at FROM rebuild_snapshot s \
-                 WHERE s.complaint_id = complaints.complaint_id AND s.row_hash = complaints.row_hash) \
-                 WHERE EXISTS (SELECT 1 FROM rebuild_snapshot s \
-                 WHERE s.complaint_id = complaints.complaint_id AND s.row_hash = complaints.row_hash)",
-            )
-            .execute(pool)
-            .await
-            .context(|| "restoring synced_at of unchanged rows".into())?;
             let mut tx = pool.begin().await.context(|| "finishing a rebuild".into())?;
             sqlx::query("DROP TABLE rebuild_snapshot")
                 .execute(&mut *tx)

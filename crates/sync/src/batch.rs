@@ -84,12 +84,33 @@ pub(crate) struct Input<'a> {
     pub channel: &'a str,
     pub run_id: Option<&'a str>,
     pub records: Vec<RawRecord>,
+    /// The records' content hashes where they are known already (read from the archive),
+    /// in the same order; otherwise they are computed.
+    pub hashes: Option<Vec<Vec<u8>>>,
     pub cursor: Option<&'a str>,
     /// Archive new payloads (and skip those archived before); otherwise every record is
     /// read again and nothing is archived (rebuilds, retries, the webhook inbox).
     pub archive: bool,
+    /// A rebuild's batch (see `WriteBatch::rebuild`).
+    pub rebuild: bool,
     /// Webhook deliveries this batch folds, cleared from the inbox with it.
     pub inbox_done: &'a [i64],
+}
+
+impl<'a> Input<'a> {
+    /// Archived records of `channel` to read again (`hashes`: theirs, where known).
+    pub fn again(channel: &'a str, records: Vec<RawRecord>, hashes: Option<Vec<Vec<u8>>>) -> Self {
+        Input {
+            channel,
+            run_id: None,
+            records,
+            hashes,
+            cursor: None,
+            archive: false,
+            rebuild: false,
+            inbox_done: &[],
+        }
+    }
 }
 
 /// What a batch is about to write.
@@ -230,7 +251,10 @@ pub(crate) async fn process(
     let counts = &mut delta;
     let channel = input.channel;
     counts.fetched += input.records.len() as u64;
-    let hashes: Vec<Vec<u8>> = input.records.iter().map(|r| sha256(&r.payload)).collect();
+    let hashes: Vec<Vec<u8>> = match input.hashes {
+        Some(h) if h.len() == input.records.len() => h,
+        _ => input.records.iter().map(|r| sha256(&r.payload)).collect(),
+    };
     let known = if input.archive {
         let mut known = store.known_hashes(channel, &hashes).await?;
         behind.known_hashes(channel, &hashes, &mut known);
@@ -280,6 +304,7 @@ pub(crate) async fn process(
         now: Utc::now(),
         inbox_done: input.inbox_done.to_vec(),
         cursor: input.cursor.map(str::to_string),
+        rebuild: input.rebuild,
         ..decide(store, behind, out, counts).await?
     };
     behind.start(store, job, delta, total).await?;
@@ -471,6 +496,7 @@ struct Job {
     links: Vec<GroupLink>,
     removed: Vec<String>,
     supersede: bool,
+    rebuild: bool,
     inbox_done: Vec<i64>,
     cursor: Option<String>,
 }
@@ -489,6 +515,7 @@ impl Job {
                 links: &self.links,
                 removed: &self.removed,
                 supersede: self.supersede,
+                rebuild: self.rebuild,
                 inbox_done: &self.inbox_done,
                 cursor: self.cursor.as_deref(),
             })
@@ -648,8 +675,10 @@ mod tests {
             channel: "sp4n_lapor",
             run_id: None,
             records,
+            hashes: None,
             cursor: None,
             archive: true,
+            rebuild: false,
             inbox_done: &[],
         }
     }

@@ -11,6 +11,9 @@ pub enum Error {
     /// A batch's write stopped before it finished (its task panicked or was cancelled).
     #[error("a batch's write stopped: {0}")]
     Writer(String),
+    /// Reading the archive for a rebuild stopped before it finished.
+    #[error("reading the archive stopped: {0}")]
+    Reader(String),
     /// Another run holds a lease needed.
     #[error("{0}: another run holds the lease of this channel")]
     Busy(String),

@@ -36,6 +36,24 @@ pub use report::{Outcome, RunReport};
 /// Records per committed batch: pages are joined up to this (one transaction each).
 const BATCH_RECORDS: usize = 2_000;
 
+/// Archived payloads read at a time by a rebuild.
+const RAW_PAGE: i64 = 2_000;
+
+/// Archived payloads as records to read again, and their content hashes.
+fn stored_records(raws: Vec<aduan_store::StoredRaw>) -> (Vec<RawRecord>, Vec<Vec<u8>>) {
+    raws.into_iter()
+        .map(|r| {
+            let record = RawRecord {
+                source_ref: r.source_ref,
+                external_id: r.external_id,
+                received_at: r.received_at,
+                payload: r.payload,
+            };
+            (record, r.content_hash)
+        })
+        .unzip()
+}
+
 /// Rows written by one run from which the store's statistics are brought up to date at its
 /// end (see `Store::after_bulk_write`).
 const BULK_ROWS: u64 = 10_000;
@@ -219,8 +237,10 @@ impl Engine {
                             channel,
                             run_id: Some(&run_id),
                             records: b.records,
+                            hashes: None,
                             cursor: b.cursor.as_deref(),
                             archive: true,
+                            rebuild: false,
                             inbox_done: &[],
                         };
                         let done = batch::process(
@@ -327,31 +347,31 @@ impl Engine {
         self.store.begin_rebuild().await?;
         let mut counts = Counts::default();
         let mut behind = batch::WriteBehind::default();
-        let mut after = 0;
+        // The next page is read while this one is processed.
+        let read = |after: i64| {
+            let store = self.store.clone();
+            tokio::spawn(async move { store.raw_after(after, RAW_PAGE).await })
+        };
+        let mut next = read(0);
         loop {
-            let page = self.store.raw_after(after, 2_000).await?;
+            let page = next.await.map_err(|e| Error::Reader(e.to_string()))??;
             let Some(last) = page.last() else { break };
-            after = last.raw_id;
+            next = read(last.raw_id);
             // Keep arrival order, one write per run of the same channel.
-            let mut start = 0;
-            while start < page.len() {
-                let channel = page[start].channel.clone();
-                let end = page[start..]
-                    .iter()
-                    .position(|r| r.channel != channel)
-                    .map_or(page.len(), |p| start + p);
-                let records: Vec<RawRecord> = page[start..end]
-                    .iter()
-                    .map(|r| RawRecord {
-                        source_ref: r.source_ref.clone(),
-                        external_id: r.external_id.clone(),
-                        received_at: r.received_at,
-                        payload: r.payload.clone(),
-                    })
-                    .collect();
-                self.reprocess(channels, &channel, records, &[], &mut behind, &mut counts)
+            let mut rest = page.into_iter().peekable();
+            while let Some(first) = rest.next() {
+                let channel = first.channel.clone();
+                let mut run = vec![first];
+                while let Some(r) = rest.next_if(|r| r.channel == channel) {
+                    run.push(r);
+                }
+                let (records, hashes) = stored_records(run);
+                let input = batch::Input {
+                    rebuild: true,
+                    ..batch::Input::again(&channel, records, Some(hashes))
+                };
+                self.reprocess(channels, input, &mut behind, &mut counts)
                     .await?;
-                start = end;
             }
             for l in &mut leases {
                 l.renew().await?;
@@ -367,17 +387,16 @@ impl Engine {
         Ok(counts)
     }
 
-    /// Reads archived payloads of `channel` again (nothing archived twice) and commits them,
-    /// clearing `inbox_done` from the webhook inbox in the same transaction.
+    /// Reads archived payloads again (`input`: nothing archived twice) and commits them,
+    /// clearing its `inbox_done` from the webhook inbox in the same transaction.
     async fn reprocess(
         &self,
         channels: &HashMap<&'static str, ChannelSpec>,
-        channel: &str,
-        records: Vec<RawRecord>,
-        inbox_done: &[i64],
+        input: batch::Input<'_>,
         behind: &mut batch::WriteBehind,
         counts: &mut Counts,
     ) -> Result<()> {
+        let channel = input.channel;
         let spec = channels.get(channel).copied();
         let parse = |raw: &RawRecord| -> std::result::Result<Vec<SourceComplaint>, FieldError> {
             match spec {
@@ -394,14 +413,6 @@ impl Engine {
             Some(f) => batch::Reader::Fold(f),
             None => batch::Reader::Each(&parse),
         };
-        let input = batch::Input {
-            channel,
-            run_id: None,
-            records,
-            cursor: None,
-            archive: false,
-            inbox_done,
-        };
         batch::process(&self.store, &self.normaliser, reader, input, behind, counts).await
     }
 
@@ -409,14 +420,11 @@ impl Engine {
     async fn reprocess_now(
         &self,
         channels: &HashMap<&'static str, ChannelSpec>,
-        channel: &str,
-        records: Vec<RawRecord>,
-        inbox_done: &[i64],
+        input: batch::Input<'_>,
         counts: &mut Counts,
     ) -> Result<()> {
         let mut behind = batch::WriteBehind::default();
-        self.reprocess(channels, channel, records, inbox_done, &mut behind, counts)
-            .await?;
+        self.reprocess(channels, input, &mut behind, counts).await?;
         behind.flush(counts).await
     }
 
@@ -485,18 +493,13 @@ impl Engine {
                     return Ok(());
                 }
                 let ids: Vec<i64> = page.iter().map(|r| r.raw_id).collect();
-                let records = page
-                    .into_iter()
-                    .map(|r| RawRecord {
-                        source_ref: r.source_ref,
-                        external_id: r.external_id,
-                        received_at: r.received_at,
-                        payload: r.payload,
-                    })
-                    .collect();
+                let (records, hashes) = stored_records(page);
+                let input = batch::Input {
+                    inbox_done: &ids,
+                    ..batch::Input::again(channel, records, Some(hashes))
+                };
                 // The deliveries leave the inbox with their batch: read the next page after it.
-                self.reprocess_now(&channels, channel, records, &ids, &mut counts)
-                    .await?;
+                self.reprocess_now(&channels, input, &mut counts).await?;
                 lease.renew().await?;
             }
         }
@@ -539,8 +542,8 @@ impl Engine {
                 payload: entry.payload.clone(),
             };
             let mut counts = Counts::default();
-            self.reprocess_now(channels, &entry.channel, vec![raw], &[], &mut counts)
-                .await?;
+            let input = batch::Input::again(&entry.channel, vec![raw], None);
+            self.reprocess_now(channels, input, &mut counts).await?;
             if counts.quarantined == 0 {
                 self.store.resolve_quarantine(id, Utc::now()).await?;
                 resolved += 1;
