@@ -104,15 +104,25 @@ impl Lease {
         &self.channel
     }
 
+    /// Whether [`renew`](Self::renew) would write now (a SQLite lease a quarter of whose
+    /// time to live has passed): a holder with a write transaction of its own open commits
+    /// it first, or the renewal waits for it.
+    pub fn due(&self) -> bool {
+        match &self.inner {
+            Inner::Sqlite { ttl, renewed, .. } => renewed.elapsed() >= *ttl / 4,
+            Inner::Postgres { .. } => false,
+        }
+    }
+
     /// Extends a SQLite lease by its time to live once a quarter of it has passed since it
     /// was taken or last extended (a no-op on PostgreSQL, where the lock lasts as long as the
     /// connection). Called after every batch, it writes rarely: a write waits for the
     /// database's writer, which may be busy with the holder's own batch.
     pub async fn renew(&mut self) -> Result<()> {
+        if !self.due() {
+            return Ok(());
+        }
         if let Inner::Sqlite { pool, ttl, renewed } = &mut self.inner {
-            if renewed.elapsed() < *ttl / 4 {
-                return Ok(());
-            }
             *renewed = std::time::Instant::now();
             let expires = Utc::now() + chrono::Duration::from_std(*ttl).unwrap_or_default();
             sqlx::query(

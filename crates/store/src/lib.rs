@@ -35,6 +35,7 @@ pub use lease::Lease;
 pub use read::{ChannelStatus, QuarantineEntry, QueryResult, StoredRaw, SummaryRow};
 pub use write::{
     ComplaintRow, CurrentRow, EventRow, GroupLink, NewRaw, QuarantineRow, RunRecord, WriteBatch,
+    Writes,
 };
 
 use error::Context;

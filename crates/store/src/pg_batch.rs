@@ -6,7 +6,6 @@
 //! connection, whatever the batch's size.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
 
 use crate::error::Context;
 use crate::write::{
@@ -98,13 +97,9 @@ struct ComplaintColumns<'a> {
     months: Vec<String>,
 }
 
-/// Writes `w` in one transaction (see [`crate::Store::write_batch`]).
-pub(crate) async fn write(pool: &PgPool, w: &WriteBatch<'_>) -> Result<()> {
+/// Writes `w` in the transaction open on `tx` (see [`crate::Writes`]).
+pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Result<()> {
     let channel = w.channel;
-    let mut tx = pool
-        .begin()
-        .await
-        .context(|| format!("starting a transaction for {channel}"))?;
     if !w.raws.is_empty() {
         let mut refs = Vec::with_capacity(w.raws.len());
         let mut ids = Vec::with_capacity(w.raws.len());
@@ -330,8 +325,5 @@ pub(crate) async fn write(pool: &PgPool, w: &WriteBatch<'_>) -> Result<()> {
             .await
             .context(|| format!("saving the cursor of {channel}"))?;
     }
-    tx.commit()
-        .await
-        .context(|| format!("committing a batch of {channel}"))?;
     Ok(())
 }

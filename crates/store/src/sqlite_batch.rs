@@ -69,23 +69,15 @@ async fn lend<R>(
     })
 }
 
-/// Writes `w` in one transaction (see [`crate::Store::write_batch`]).
-pub(crate) async fn write(pool: &SqlitePool, w: &WriteBatch<'_>) -> Result<()> {
+/// Writes `w` in the transaction open on `conn` (see [`crate::Writes`]).
+pub(crate) async fn write(conn: &mut sqlx::SqliteConnection, w: &WriteBatch<'_>) -> Result<()> {
     let channel = w.channel;
-    let mut tx = pool
-        .begin()
-        .await
-        .context(|| format!("starting a transaction for {channel}"))?;
     lend(
-        &mut tx,
+        conn,
         || format!("taking the connection for a batch of {channel}"),
         |conn| rows(conn, w),
     )
-    .await?;
-    tx.commit()
-        .await
-        .context(|| format!("committing a batch of {channel}"))?;
-    Ok(())
+    .await
 }
 
 /// Archived payloads a query selects (its columns: `raw_id, channel, source_ref,

@@ -103,6 +103,54 @@ pub struct WriteBatch<'a> {
     pub cursor: Option<&'a str>,
 }
 
+/// An open transaction batches are written into (see [`Store::begin_writes`]). Dropped
+/// without [`commit`](Self::commit), it is rolled back: none of its batches is stored.
+pub struct Writes {
+    tx: WritesTx,
+    batches: usize,
+}
+
+enum WritesTx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl std::fmt::Debug for Writes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writes")
+            .field("batches", &self.batches)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Writes {
+    /// Writes one batch (archive first, then complaints, events, quarantine and the
+    /// cursor) into the transaction. A batch that fails leaves the transaction unusable:
+    /// drop it (everything written into it since it began is rolled back).
+    pub async fn write(&mut self, w: &WriteBatch<'_>) -> Result<()> {
+        match &mut self.tx {
+            WritesTx::Sqlite(tx) => crate::sqlite_batch::write(tx, w).await?,
+            WritesTx::Postgres(tx) => crate::pg_batch::write(tx, w).await?,
+        }
+        self.batches += 1;
+        Ok(())
+    }
+
+    /// Batches written since the transaction began.
+    pub fn batches(&self) -> usize {
+        self.batches
+    }
+
+    /// Commits every batch written.
+    pub async fn commit(self) -> Result<()> {
+        let what = || format!("committing {} batch(es)", self.batches);
+        match self.tx {
+            WritesTx::Sqlite(tx) => tx.commit().await.context(what),
+            WritesTx::Postgres(tx) => tx.commit().await.context(what),
+        }
+    }
+}
+
 /// One row of `sync_runs`: a run as it is written and read back.
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct RunRecord {
@@ -311,10 +359,24 @@ impl Store {
     /// Writes one batch in one transaction: archive first, then complaints, events,
     /// quarantine and the cursor. Either all of it is stored or none.
     pub async fn write_batch(&self, w: &WriteBatch<'_>) -> Result<()> {
-        match &self.backend {
-            Backend::Sqlite(pool) => crate::sqlite_batch::write(pool, w).await,
-            Backend::Postgres(pool) => crate::pg_batch::write(pool, w).await,
-        }
+        let mut writes = self.begin_writes().await?;
+        writes.write(w).await?;
+        writes.commit().await
+    }
+
+    /// Opens a transaction that batches are written into ([`Writes::write`]) until it is
+    /// committed: what a commit costs (on SQLite, every page a batch touched is written
+    /// twice, once to the log and once to the database) is then paid once for several
+    /// batches. Meanwhile it holds a connection and, on SQLite, the database's write lock.
+    pub async fn begin_writes(&self) -> Result<Writes> {
+        let what = || "starting a transaction for batches".to_string();
+        Ok(Writes {
+            tx: match &self.backend {
+                Backend::Sqlite(pool) => WritesTx::Sqlite(pool.begin().await.context(what)?),
+                Backend::Postgres(pool) => WritesTx::Postgres(pool.begin().await.context(what)?),
+            },
+            batches: 0,
+        })
     }
 
     /// Stores a webhook delivery: archives it and puts it in `push_inbox`, in one

@@ -1,14 +1,18 @@
 //! One batch: archive, parse (or fold), normalise, decide, write.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use aduan_core::{FieldError, Fold, RawRecord, SourceComplaint};
 use aduan_normalise::{Normalised, Normaliser};
 use aduan_store::{
-    ComplaintRow, EventRow, GroupLink, NewRaw, QuarantineRow, Store, StoredRaw, WriteBatch,
+    ComplaintRow, EventRow, GroupLink, NewRaw, QuarantineRow, Store, StoredRaw, WriteBatch, Writes,
 };
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::Result;
 
@@ -502,9 +506,13 @@ struct Job {
 }
 
 impl Job {
-    async fn write(&self, store: &Store) -> Result<()> {
-        store
-            .write_batch(&WriteBatch {
+    fn records(&self) -> usize {
+        self.raws.len().max(self.complaints.len()).max(1)
+    }
+
+    async fn write(&self, writes: &mut Writes) -> Result<()> {
+        writes
+            .write(&WriteBatch {
                 channel: &self.channel,
                 run_id: self.run_id.as_deref(),
                 now: self.now,
@@ -524,43 +532,239 @@ impl Job {
     }
 }
 
-/// Writes a batch while the next one is read, parsed, normalised and decided: the store's
+/// Records written into one transaction before it commits: a commit's cost (on SQLite,
+/// every page the transaction touched is written twice, to the log and then to the
+/// database; in a large table most of them are index pages that the next batches touch
+/// again) is paid once for several batches, while each batch's memory goes once it is
+/// written.
+const COMMIT_RECORDS: usize = 20_000;
+
+/// The longest a transaction stays open: meanwhile other writers of a SQLite database (a
+/// webhook, another channel's run, a lease) wait for it.
+const COMMIT_AGE: Duration = Duration::from_secs(2);
+
+/// How long an open transaction waits for another batch before it commits anyway.
+const COMMIT_IDLE: Duration = Duration::from_millis(200);
+
+/// Writes batches while the next one is read, parsed, normalised and decided: the store's
 /// writing and the engine's reading then use both cores.
 ///
-/// At most one batch is in flight, and the next batch's lookups see it: the store answers
-/// for what is committed, and what the batch in flight writes (payload hashes, complaints'
-/// hashes and `updated_at`) is known before it commits and added to the answers. Its counts
-/// join the run's once it is committed; a batch whose write failed counts nothing, and the
-/// error surfaces at the next [`flush`](Self::flush). A crash loses at most the batch in
-/// flight, whose cursor is written with it: the next run reads it again.
+/// A writer task of its own writes the batches in order into one transaction, which commits
+/// after [`COMMIT_RECORDS`] records or [`COMMIT_AGE`], when no batch follows within
+/// [`COMMIT_IDLE`], and on [`flush`](Self::flush). The next batch is handed over once the
+/// one before it is written, and its lookups see every batch not yet committed: the store
+/// answers for what is committed, and what the open batches write (payload hashes,
+/// complaints' hashes and `updated_at`) is added to the answers. A batch's counts join the
+/// run's once it is committed; batches whose transaction failed count nothing, and the
+/// error surfaces at the next [`start`](Self::start) or [`flush`](Self::flush). A crash loses
+/// at most the open transaction, whose cursor is written with it: the next run reads those
+/// records again.
 #[derive(Default)]
 pub(crate) struct WriteBehind {
-    pending: Option<Pending>,
+    writer: Option<Writer>,
+    /// Batches handed to the writer and not yet known to be committed, oldest first.
+    open: Vec<Pending>,
+    /// Says when the batch handed over last is written (or why not).
+    written: Option<oneshot::Receiver<Result<()>>>,
+    next_seq: u64,
+}
+
+struct Writer {
+    jobs: mpsc::Sender<Message>,
+    /// The number of the last batch committed.
+    committed: Arc<AtomicU64>,
+    task: tokio::task::JoinHandle<Result<()>>,
+}
+
+enum Message {
+    /// Write a batch (its number) and say when it is written.
+    Write(u64, Box<Job>, oneshot::Sender<Result<()>>),
+    /// Commit what is written and say how it went.
+    Commit(oneshot::Sender<Result<()>>),
 }
 
 struct Pending {
-    task: tokio::task::JoinHandle<Result<()>>,
+    seq: u64,
     channel: String,
     hashes: HashSet<Vec<u8>>,
     rows: HashMap<String, aduan_store::CurrentRow>,
     counts: Counts,
 }
 
+/// The open transaction of the writer task.
+struct Open {
+    writes: Writes,
+    last_seq: u64,
+    records: usize,
+    since: tokio::time::Instant,
+}
+
+impl Open {
+    async fn commit(self, committed: &AtomicU64) -> Result<()> {
+        self.writes.commit().await?;
+        committed.store(self.last_seq, Ordering::Release);
+        Ok(())
+    }
+}
+
+/// The writer task: batches from `jobs`, written in order, committed as [`WriteBehind`]
+/// says. It ends when `jobs` closes (committing what is written) or at the first error
+/// (what is written and not committed is rolled back).
+async fn write_batches(
+    store: Store,
+    mut jobs: mpsc::Receiver<Message>,
+    committed: Arc<AtomicU64>,
+) -> Result<()> {
+    let mut open: Option<Open> = None;
+    loop {
+        let message = match &open {
+            Some(o) => {
+                let wait = COMMIT_IDLE.min(COMMIT_AGE.saturating_sub(o.since.elapsed()));
+                match tokio::time::timeout(wait, jobs.recv()).await {
+                    Ok(m) => m,
+                    Err(_) => {
+                        if let Some(o) = open.take() {
+                            o.commit(&committed).await?;
+                        }
+                        continue;
+                    }
+                }
+            }
+            None => jobs.recv().await,
+        };
+        match message {
+            None => {
+                if let Some(o) = open.take() {
+                    o.commit(&committed).await?;
+                }
+                return Ok(());
+            }
+            Some(Message::Commit(done)) => {
+                let result = match open.take() {
+                    Some(o) => o.commit(&committed).await,
+                    None => Ok(()),
+                };
+                let failed = result.is_err();
+                let _ = done.send(result);
+                if failed {
+                    return Ok(());
+                }
+            }
+            Some(Message::Write(seq, job, done)) => {
+                let mut o = match open.take() {
+                    Some(o) => o,
+                    None => match store.begin_writes().await {
+                        Ok(writes) => Open {
+                            writes,
+                            last_seq: seq,
+                            records: 0,
+                            since: tokio::time::Instant::now(),
+                        },
+                        Err(e) => {
+                            let _ = done.send(Err(e.into()));
+                            return Ok(());
+                        }
+                    },
+                };
+                let result = job.write(&mut o.writes).await;
+                o.last_seq = seq;
+                o.records += job.records();
+                // The batch's memory goes now, not when the transaction commits.
+                drop(job);
+                if let Err(e) = result {
+                    let _ = done.send(Err(e));
+                    return Ok(());
+                }
+                let full = o.records >= COMMIT_RECORDS || o.since.elapsed() >= COMMIT_AGE;
+                let result = if full {
+                    o.commit(&committed).await
+                } else {
+                    open = Some(o);
+                    Ok(())
+                };
+                let failed = result.is_err();
+                let _ = done.send(result);
+                if failed {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
 impl WriteBehind {
-    /// Waits for the batch in flight; its counts are added to `counts` once it is committed.
+    /// Waits until every batch handed over is written and committed; their counts are
+    /// added to `counts`.
     pub(crate) async fn flush(&mut self, counts: &mut Counts) -> Result<()> {
-        let Some(p) = self.pending.take() else {
+        self.written(counts).await?;
+        let Some(writer) = &self.writer else {
             return Ok(());
         };
-        match p.task.await {
-            Ok(written) => written?,
-            Err(e) => return Err(crate::Error::Writer(e.to_string())),
+        let (done, result) = oneshot::channel();
+        if writer.jobs.send(Message::Commit(done)).await.is_err() {
+            return Err(self.stopped().await);
         }
-        counts.absorb(p.counts);
+        match result.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                self.abandon();
+                return Err(e);
+            }
+            Err(_) => return Err(self.stopped().await),
+        }
+        self.settle(counts);
         Ok(())
     }
 
-    /// Starts writing `job` once the batch before it is committed.
+    /// Waits until the batch handed over last is written; counts what is committed.
+    async fn written(&mut self, counts: &mut Counts) -> Result<()> {
+        if let Some(written) = self.written.take() {
+            match written.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    self.abandon();
+                    return Err(e);
+                }
+                Err(_) => return Err(self.stopped().await),
+            }
+        }
+        self.settle(counts);
+        Ok(())
+    }
+
+    /// Forgets the batches of a transaction that failed (the writer task has ended, and
+    /// rolled them back): they count nothing, and the next batch starts a new writer.
+    fn abandon(&mut self) {
+        self.open.clear();
+        self.writer = None;
+    }
+
+    /// Adds the counts of the batches committed to `counts`.
+    fn settle(&mut self, counts: &mut Counts) {
+        let Some(writer) = &self.writer else { return };
+        let committed = writer.committed.load(Ordering::Acquire);
+        let done = self.open.iter().take_while(|p| p.seq <= committed).count();
+        for p in self.open.drain(..done) {
+            counts.absorb(p.counts);
+        }
+    }
+
+    /// Why the writer task stopped (it ends early only with an error); its open batches
+    /// are rolled back and count nothing.
+    async fn stopped(&mut self) -> crate::Error {
+        self.open.clear();
+        self.written = None;
+        match self.writer.take() {
+            Some(w) => match w.task.await {
+                Ok(Err(e)) => e,
+                Ok(Ok(())) => crate::Error::Writer("the writer stopped".into()),
+                Err(e) => crate::Error::Writer(e.to_string()),
+            },
+            None => crate::Error::Writer("the writer stopped".into()),
+        }
+    }
+
+    /// Hands `job` to the writer once the batch before it is written.
     async fn start(
         &mut self,
         store: &Store,
@@ -568,7 +772,7 @@ impl WriteBehind {
         delta: Counts,
         counts: &mut Counts,
     ) -> Result<()> {
-        self.flush(counts).await?;
+        self.written(counts).await?;
         let hashes = job.raws.iter().map(|r| r.content_hash.clone()).collect();
         let rows = job
             .complaints
@@ -583,33 +787,57 @@ impl WriteBehind {
                 )
             })
             .collect();
-        let channel = job.channel.clone();
-        let store = store.clone();
-        let task = tokio::spawn(async move { job.write(&store).await });
-        // A task spawned from a worker waits in that worker's own slot (no other worker takes
-        // it) until the spawner yields: yield once, so the write starts now, beside the
-        // next batch's preparation rather than after it.
-        tokio::task::yield_now().await;
-        self.pending = Some(Pending {
-            task,
-            channel,
+        self.next_seq += 1;
+        let seq = self.next_seq;
+        self.open.push(Pending {
+            seq,
+            channel: job.channel.clone(),
             hashes,
             rows,
             counts: delta,
         });
+        let writer = self.writer.get_or_insert_with(|| {
+            let (jobs, receiver) = mpsc::channel(1);
+            let committed = Arc::new(AtomicU64::new(0));
+            let task = tokio::spawn(write_batches(
+                store.clone(),
+                receiver,
+                Arc::clone(&committed),
+            ));
+            Writer {
+                jobs,
+                committed,
+                task,
+            }
+        });
+        let (done, written) = oneshot::channel();
+        if writer
+            .jobs
+            .send(Message::Write(seq, Box::new(job), done))
+            .await
+            .is_err()
+        {
+            return Err(self.stopped().await);
+        }
+        self.written = Some(written);
+        // A task woken from a worker waits in that worker's own slot (no other worker takes
+        // it) until the waker yields: yield once, so the write starts now, beside the next
+        // batch's preparation rather than after it.
+        tokio::task::yield_now().await;
         Ok(())
     }
 
-    /// Adds to `known` those of `hashes` the batch in flight archives for `channel`.
+    /// Adds to `known` those of `hashes` the open batches archive for `channel`.
     fn known_hashes(&self, channel: &str, hashes: &[Vec<u8>], known: &mut HashSet<Vec<u8>>) {
-        if let Some(p) = self.pending.as_ref().filter(|p| p.channel == channel) {
+        for p in self.open.iter().filter(|p| p.channel == channel) {
             known.extend(hashes.iter().filter(|h| p.hashes.contains(*h)).cloned());
         }
     }
 
-    /// Puts what the batch in flight writes of `ids` over what the store returned.
+    /// Puts what the open batches write of `ids` over what the store returned (the latest
+    /// batch last).
     fn current_rows(&self, ids: &[&str], stored: &mut HashMap<String, aduan_store::CurrentRow>) {
-        if let Some(p) = &self.pending {
+        for p in &self.open {
             for id in ids {
                 if let Some(row) = p.rows.get(*id) {
                     stored.insert((*id).to_string(), row.clone());
@@ -764,6 +992,50 @@ mod tests {
             serde_json::json!(3),
             "B's payload is archived once"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_open_transaction_commits_by_itself_when_no_batch_follows() {
+        let t = aduan_store::testing::sqlite().await;
+        let n = normaliser();
+        let mut behind = WriteBehind::default();
+        let mut counts = Counts::default();
+        for id in ["A", "B"] {
+            each(
+                &t,
+                &n,
+                vec![report(id, 0, "Terverifikasi")],
+                &mut behind,
+                &mut counts,
+            )
+            .await
+            .expect("a batch");
+        }
+        // No flush: the writer commits once no batch has come for a while, so that other
+        // writers of the database (a lease, a webhook) are not kept waiting.
+        let mut visible = 0;
+        for _ in 0..100 {
+            visible = t
+                .store
+                .current_rows(&["sp4n_lapor:A", "sp4n_lapor:B"])
+                .await
+                .expect("read")
+                .len();
+            if visible == 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(visible, 2, "both batches committed without a flush");
+        t.execute("UPDATE sync_state SET cursor = cursor").await;
+        behind.written(&mut counts).await.expect("written");
+        assert_eq!(
+            (counts.batches, counts.inserted),
+            (2, 2),
+            "the committed batches are counted before any flush: {counts:?}"
+        );
+        behind.flush(&mut counts).await.expect("flush");
+        assert_eq!((counts.batches, counts.inserted), (2, 2), "{counts:?}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -256,6 +256,9 @@ impl Engine {
                             l.release().await?;
                         }
                         done?;
+                        if lease.due() {
+                            behind.flush(&mut counts).await?;
+                        }
                         lease.renew().await?;
                         progress.batch(channel, &counts);
                     }
@@ -372,6 +375,9 @@ impl Engine {
                 };
                 self.reprocess(channels, input, &mut behind, &mut counts)
                     .await?;
+            }
+            if leases.iter().any(aduan_store::Lease::due) {
+                behind.flush(&mut counts).await?;
             }
             for l in &mut leases {
                 l.renew().await?;
