@@ -153,6 +153,7 @@ fn init_logging(cli: &Cli) {
 }
 
 fn main() -> std::process::ExitCode {
+    aduan_app::tune_allocator();
     let cli = Cli::parse();
     init_logging(&cli);
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -509,6 +509,7 @@ async fn orchestrate(cli: Cli) -> Result<()> {
 }
 
 fn main() -> std::process::ExitCode {
+    aduan_app::tune_allocator();
     let cli = Cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
