@@ -5,6 +5,8 @@
 //! array per column through `UNNEST`: a handful of fixed statements, prepared once per
 //! connection, whatever the batch's size.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
 use crate::error::Context;
@@ -55,8 +57,8 @@ const COMPLAINT_TYPES: &[&str] = &[
     "text",        // reported_month
 ];
 
-/// `INSERT INTO complaints (…) SELECT * FROM UNNEST($1::text[], …) ON CONFLICT …`; in a
-/// rebuild, `synced_at` is the snapshot's where the content is the same.
+/// `INSERT INTO complaints (…) SELECT * FROM UNNEST($1::text[], …) ON CONFLICT …
+/// RETURNING` each row's id and number; in a rebuild, `synced_at` is the snapshot's where the content is the same.
 fn complaints_sql(supersede: bool, rebuild: bool) -> String {
     let arrays: Vec<String> = COMPLAINT_TYPES
         .iter()
@@ -80,7 +82,8 @@ fn complaints_sql(supersede: bool, rebuild: bool) -> String {
     };
     format!(
         "INSERT INTO complaints ({COMPLAINT_COLUMNS}) SELECT {values} \
-         FROM UNNEST({}) AS u ({COMPLAINT_COLUMNS}){snapshot}{}",
+         FROM UNNEST({}) AS u ({COMPLAINT_COLUMNS}){snapshot}{} \
+         RETURNING complaint_id, complaint_seq",
         arrays.join(", "),
         upsert_tail(supersede)
     )
@@ -173,6 +176,9 @@ pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Re
                 .context(|| format!("removing folded complaints of {channel}"))?;
         }
     }
+    // The number of each complaint written, for its events (an upsert that an older version
+    // did not pass returns none: its events look the number up).
+    let mut seqs: HashMap<String, i64> = HashMap::new();
     if !w.complaints.is_empty() {
         let mut c = ComplaintColumns {
             text: (0..22)
@@ -228,7 +234,7 @@ pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Re
         let sql = complaints_sql(w.supersede, w.rebuild);
         let t = &c.text;
         // In the order of COMPLAINT_COLUMNS.
-        sqlx::query(&sql)
+        let written = sqlx::query(&sql)
             .bind(&t[0])
             .bind(&t[1])
             .bind(&t[2])
@@ -262,12 +268,18 @@ pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Re
             .bind(&c.times[4])
             .bind(&t[21])
             .bind(&c.months)
-            .execute(&mut *tx)
+            .fetch_all(&mut *tx)
             .await
             .context(|| format!("upserting complaints of {channel}"))?;
+        for row in written {
+            let (id, seq): (String, i64) = sqlx::FromRow::from_row(&row)
+                .context(|| format!("reading the numbers of complaints of {channel}"))?;
+            seqs.insert(id, seq);
+        }
     }
     if !w.events.is_empty() {
         let n = w.events.len();
+        let mut numbers: Vec<Option<i64>> = Vec::with_capacity(n);
         let (mut ids, mut at, mut kinds, mut actors, mut bodies, mut keys) = (
             Vec::with_capacity(n),
             Vec::with_capacity(n),
@@ -277,6 +289,7 @@ pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Re
             Vec::with_capacity(n),
         );
         for e in w.events {
+            numbers.push(seqs.get(&e.event.complaint_id).copied());
             ids.push(e.event.complaint_id.as_str());
             at.push(e.event.occurred_at);
             kinds.push(e.event.kind.as_str());
@@ -286,11 +299,13 @@ pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Re
         }
         sqlx::query(
             "INSERT INTO complaint_events (complaint_seq, complaint_id, occurred_at, event_type, actor, body, event_key) \
-             SELECT (SELECT c.complaint_seq FROM complaints c WHERE c.complaint_id = u.id), u.* \
-             FROM UNNEST($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[]) \
-             AS u (id, occurred_at, event_type, actor, body, event_key) \
+             SELECT COALESCE(u.seq, (SELECT c.complaint_seq FROM complaints c WHERE c.complaint_id = u.id)), \
+             u.id, u.occurred_at, u.event_type, u.actor, u.body, u.event_key \
+             FROM UNNEST($1::int8[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[]) \
+             AS u (seq, id, occurred_at, event_type, actor, body, event_key) \
              ON CONFLICT (complaint_seq, event_key) DO NOTHING",
         )
+        .bind(&numbers)
         .bind(&ids)
         .bind(&at)
         .bind(&kinds)
