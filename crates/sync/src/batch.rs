@@ -561,12 +561,31 @@ const COMMIT_IDLE: Duration = Duration::from_millis(200);
 /// records again.
 #[derive(Default)]
 pub(crate) struct WriteBehind {
+    limits: Limits,
     writer: Option<Writer>,
     /// Batches handed to the writer and not yet known to be committed, oldest first.
     open: Vec<Pending>,
     /// Says when the batch handed over last is written (or why not).
     written: Option<oneshot::Receiver<Result<()>>>,
     next_seq: u64,
+}
+
+/// When an open transaction commits.
+#[derive(Clone, Copy)]
+struct Limits {
+    records: usize,
+    age: Duration,
+    idle: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            records: COMMIT_RECORDS,
+            age: COMMIT_AGE,
+            idle: COMMIT_IDLE,
+        }
+    }
 }
 
 struct Writer {
@@ -612,6 +631,7 @@ impl Open {
 /// (what is written and not committed is rolled back).
 async fn write_batches(
     store: Store,
+    limits: Limits,
     mut jobs: mpsc::Receiver<Message>,
     committed: Arc<AtomicU64>,
 ) -> Result<()> {
@@ -619,7 +639,9 @@ async fn write_batches(
     loop {
         let message = match &open {
             Some(o) => {
-                let wait = COMMIT_IDLE.min(COMMIT_AGE.saturating_sub(o.since.elapsed()));
+                let wait = limits
+                    .idle
+                    .min(limits.age.saturating_sub(o.since.elapsed()));
                 match tokio::time::timeout(wait, jobs.recv()).await {
                     Ok(m) => m,
                     Err(_) => {
@@ -675,7 +697,7 @@ async fn write_batches(
                     let _ = done.send(Err(e));
                     return Ok(());
                 }
-                let full = o.records >= COMMIT_RECORDS || o.since.elapsed() >= COMMIT_AGE;
+                let full = o.records >= limits.records || o.since.elapsed() >= limits.age;
                 let result = if full {
                     o.commit(&committed).await
                 } else {
@@ -801,6 +823,7 @@ impl WriteBehind {
             let committed = Arc::new(AtomicU64::new(0));
             let task = tokio::spawn(write_batches(
                 store.clone(),
+                self.limits,
                 receiver,
                 Arc::clone(&committed),
             ));
@@ -1036,6 +1059,77 @@ mod tests {
         );
         behind.flush(&mut counts).await.expect("flush");
         assert_eq!((counts.batches, counts.inserted), (2, 2), "{counts:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_transaction_that_fails_rolls_back_every_batch_in_it_and_counts_none() {
+        let t = aduan_store::testing::sqlite().await;
+        let n = normaliser();
+        t.execute(
+            "CREATE TRIGGER refuse_b BEFORE INSERT ON complaints WHEN NEW.external_id = 'B' \
+             BEGIN SELECT RAISE(ABORT, 'B refused'); END",
+        )
+        .await;
+        // A writer that keeps its transaction open until it is flushed.
+        let long = Duration::from_secs(600);
+        let mut behind = WriteBehind {
+            limits: Limits {
+                records: 100_000,
+                age: long,
+                idle: long,
+            },
+            ..WriteBehind::default()
+        };
+        let mut counts = Counts::default();
+        for id in ["A", "B"] {
+            each(
+                &t,
+                &n,
+                vec![report(id, 0, "Terverifikasi")],
+                &mut behind,
+                &mut counts,
+            )
+            .await
+            .expect("handed to the writer");
+        }
+        let err = behind
+            .flush(&mut counts)
+            .await
+            .expect_err("B's write fails");
+        assert!(err.to_string().contains("B refused"), "{err}");
+        assert_eq!(
+            counts,
+            Counts::default(),
+            "nothing committed, nothing counted"
+        );
+        for table in ["raw_records", "complaints", "complaint_events"] {
+            let rows = t
+                .store
+                .query(&format!("SELECT COUNT(*) FROM {table}"))
+                .await
+                .expect("count");
+            assert_eq!(
+                rows.rows[0][0],
+                serde_json::json!(0),
+                "{table}: A's batch was in B's transaction and went with it"
+            );
+        }
+        behind
+            .flush(&mut counts)
+            .await
+            .expect("a failed writer leaves nothing to flush");
+        // The next batch starts a new transaction.
+        each(
+            &t,
+            &n,
+            vec![report("C", 0, "Terverifikasi")],
+            &mut behind,
+            &mut counts,
+        )
+        .await
+        .expect("a new writer");
+        behind.flush(&mut counts).await.expect("flush");
+        assert_eq!((counts.batches, counts.inserted), (1, 1), "{counts:?}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
