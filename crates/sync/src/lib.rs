@@ -33,7 +33,8 @@ pub use batch::Counts;
 pub use error::{Error, Result};
 pub use report::{Outcome, RunReport};
 
-/// Records per committed batch: pages are joined up to this (one transaction each).
+/// Records a batch: pages are joined up to this (a transaction takes several batches: see
+/// `batch::WriteBehind`).
 const BATCH_RECORDS: usize = 2_000;
 
 /// Archived payloads read at a time by a rebuild.
@@ -393,8 +394,9 @@ impl Engine {
         Ok(counts)
     }
 
-    /// Reads archived payloads again (`input`: nothing archived twice) and commits them,
-    /// clearing its `inbox_done` from the webhook inbox in the same transaction.
+    /// Reads archived payloads again (`input`: nothing archived twice) and hands them to
+    /// `behind` to write, clearing its `inbox_done` from the webhook inbox in the same
+    /// transaction.
     async fn reprocess(
         &self,
         channels: &HashMap<&'static str, ChannelSpec>,
