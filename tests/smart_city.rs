@@ -288,6 +288,20 @@ async fn signed_webhooks_out_of_order_with_duplicates_and_forgeries_end_as_the_t
         bodies
     );
     serve.stop().await;
+    // Whatever order the versions came in, each report's history holds every version's
+    // status: the one a rebuild from the archive makes, where a report's every version is
+    // folded at once.
+    let history = "SELECT c.complaint_id, e.occurred_at, e.event_type, e.body \
+        FROM complaint_events e JOIN complaints c ON c.complaint_seq = e.complaint_seq \
+        ORDER BY 1, 2, 3, 4";
+    let folded = ts.store.query(history).await.expect("history").rows;
+    engine(&ts)
+        .renormalise(&parsers(), &NoProgress)
+        .await
+        .expect("renormalise");
+    let rebuilt = ts.store.query(history).await.expect("history").rows;
+    assert_eq!(folded.len(), rebuilt.len(), "events folded / rebuilt");
+    assert_eq!(folded, rebuilt);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

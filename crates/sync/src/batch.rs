@@ -157,9 +157,15 @@ impl Collected {
         for w in &n.warnings {
             *counts.unknown.entry(w.to_string()).or_insert(0) += 1;
         }
-        let row_hash = serde_json::to_vec(&n.complaint)
-            .map(|b| hex_hash(&b))
-            .unwrap_or_default();
+        // A fold's history can change while its row stays the same (an older version
+        // arriving late adds a status change or moves one earlier): its hash covers the
+        // history too, so that the complaint is written again, its history replaced.
+        let content = if self.supersede {
+            serde_json::to_vec(&(&n.complaint, &n.events))
+        } else {
+            serde_json::to_vec(&n.complaint)
+        };
+        let row_hash = content.map(|b| hex_hash(&b)).unwrap_or_default();
         for e in n.events {
             let key = format!(
                 "{}|{}|{}|{}",
