@@ -10,6 +10,7 @@ use std::time::Duration;
 use aduan_sim::wadul_aladin::NO_CASE;
 use aduan_sim::{RunningSim, SimConfig, Simulator, WadulConfig, WadulDeliveryPlan, WadulTruth};
 use aduan_store::testing::TestStore;
+use aduan_sync::NoProgress;
 use helpers::serve::*;
 use helpers::*;
 
@@ -201,6 +202,25 @@ async fn webhooks_and_the_register_end_as_the_truth_on_both_stores() {
         let want = expected(&sim.wadul_truth(&plan));
         reaches(&ts, &serve, &want, "edited cases read again").await;
         serve.stop().await;
+        // Threads folded message by message, in any order, end as a rebuild from the
+        // archive makes them: the same complaints, the same histories.
+        let rows = "SELECT complaint_id, status, title, body FROM complaints ORDER BY 1";
+        let history = "SELECT c.complaint_id, e.occurred_at, e.event_type, e.body \
+            FROM complaint_events e JOIN complaints c ON c.complaint_seq = e.complaint_seq \
+            ORDER BY 1, 2, 3, 4";
+        let folded = (
+            ts.store.query(rows).await.expect("rows").rows,
+            ts.store.query(history).await.expect("history").rows,
+        );
+        engine(&ts)
+            .renormalise(&parsers(), &NoProgress)
+            .await
+            .expect("renormalise");
+        let rebuilt = (
+            ts.store.query(rows).await.expect("rows").rows,
+            ts.store.query(history).await.expect("history").rows,
+        );
+        assert_eq!(folded, rebuilt, "{}", ts.label);
     }
 }
 
