@@ -83,6 +83,26 @@ impl FieldError {
     }
 }
 
+impl FieldError {
+    /// The field a serde error is about, from the path at fault (as `serde_path_to_error`
+    /// gives it, `.` for the top) and serde's message: a missing field is named in the
+    /// message, and the path then points at its parent.
+    pub fn serde_field(path: &str, message: &str) -> String {
+        message
+            .split('`')
+            .nth(1)
+            .filter(|_| message.starts_with("missing field"))
+            .map(|f| {
+                if path == "." {
+                    f.to_string()
+                } else {
+                    format!("{path}.{f}")
+                }
+            })
+            .unwrap_or_else(|| path.to_string())
+    }
+}
+
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.field.is_empty() {

@@ -78,19 +78,7 @@ fn typed<T: for<'de> Deserialize<'de>>(
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
-        // serde names a missing field in its message; the path then points at its parent.
-        let field = inner
-            .split('`')
-            .nth(1)
-            .filter(|_| inner.starts_with("missing field"))
-            .map(|f| {
-                if path == "." {
-                    f.to_string()
-                } else {
-                    format!("{path}.{f}")
-                }
-            })
-            .unwrap_or(path);
+        let field = FieldError::serde_field(&path, &inner);
         let field = if field == "." { String::new() } else { field };
         FieldError::new(CHANNEL, record, format!("{prefix}{field}"), inner)
     })

@@ -79,20 +79,7 @@ pub(crate) fn report(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         .map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner().to_string();
-            // serde names a missing field in its message; the path then points at its parent.
-            let field = inner
-                .split('`')
-                .nth(1)
-                .filter(|_| inner.starts_with("missing field"))
-                .map(|f| {
-                    if path == "." {
-                        f.to_string()
-                    } else {
-                        format!("{path}.{f}")
-                    }
-                })
-                .unwrap_or(path);
-            err(&field, inner)
+            err(&FieldError::serde_field(&path, &inner), inner)
         })?;
     let time = |field: &str, s: &str| -> Result<DateTime<Utc>, FieldError> {
         aduan_core::time::parse_rfc3339(s)
