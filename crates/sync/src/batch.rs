@@ -959,6 +959,21 @@ mod tests {
         .await
     }
 
+    /// Hands the writer one batch per id, each of one report.
+    async fn one_report_a_batch(
+        t: &aduan_store::testing::TestStore,
+        n: &Normaliser,
+        ids: &[&str],
+        behind: &mut WriteBehind,
+        counts: &mut Counts,
+    ) {
+        for id in ids {
+            each(t, n, vec![report(id, 0, "Terverifikasi")], behind, counts)
+                .await
+                .expect("handed to the writer");
+        }
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_next_batch_is_decided_against_the_batch_still_being_written() {
         let t = aduan_store::testing::sqlite().await;
@@ -1029,17 +1044,7 @@ mod tests {
         let n = normaliser();
         let mut behind = WriteBehind::default();
         let mut counts = Counts::default();
-        for id in ["A", "B"] {
-            each(
-                &t,
-                &n,
-                vec![report(id, 0, "Terverifikasi")],
-                &mut behind,
-                &mut counts,
-            )
-            .await
-            .expect("a batch");
-        }
+        one_report_a_batch(&t, &n, &["A", "B"], &mut behind, &mut counts).await;
         // No flush: the writer commits once no batch has come for a while, so that other
         // writers of the database (a lease, a webhook) are not kept waiting.
         let mut visible = 0;
@@ -1087,17 +1092,7 @@ mod tests {
             ..WriteBehind::default()
         };
         let mut counts = Counts::default();
-        for id in ["A", "B"] {
-            each(
-                &t,
-                &n,
-                vec![report(id, 0, "Terverifikasi")],
-                &mut behind,
-                &mut counts,
-            )
-            .await
-            .expect("handed to the writer");
-        }
+        one_report_a_batch(&t, &n, &["A", "B"], &mut behind, &mut counts).await;
         let err = behind
             .flush(&mut counts)
             .await
