@@ -136,11 +136,6 @@ impl Writes {
         Ok(())
     }
 
-    /// Batches written since the transaction began.
-    pub fn batches(&self) -> usize {
-        self.batches
-    }
-
     /// Commits every batch written.
     pub async fn commit(self) -> Result<()> {
         let what = || format!("committing {} batch(es)", self.batches);

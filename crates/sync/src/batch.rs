@@ -672,52 +672,58 @@ async fn write_batches(
                     Some(o) => o.commit(&committed).await,
                     None => Ok(()),
                 };
-                let failed = result.is_err();
-                let _ = done.send(result);
-                if failed {
+                if !answer(done, result) {
                     return Ok(());
                 }
             }
             Some(Message::Write(seq, job, done)) => {
-                let mut o = match open.take() {
-                    Some(o) => o,
-                    None => match store.begin_writes().await {
-                        Ok(writes) => Open {
-                            writes,
-                            last_seq: seq,
-                            records: 0,
-                            since: tokio::time::Instant::now(),
-                        },
-                        Err(e) => {
-                            let _ = done.send(Err(e.into()));
-                            return Ok(());
-                        }
-                    },
-                };
-                let result = job.write(&mut o.writes).await;
-                o.last_seq = seq;
-                o.records += job.records();
-                // The batch's memory goes now, not when the transaction commits.
-                drop(job);
-                if let Err(e) = result {
-                    let _ = done.send(Err(e));
-                    return Ok(());
-                }
-                let full = o.records >= limits.records || o.since.elapsed() >= limits.age;
-                let result = if full {
-                    o.commit(&committed).await
-                } else {
-                    open = Some(o);
-                    Ok(())
-                };
-                let failed = result.is_err();
-                let _ = done.send(result);
-                if failed {
+                let result = write_one(&store, limits, &committed, &mut open, seq, *job).await;
+                if !answer(done, result) {
                     return Ok(());
                 }
             }
         }
     }
+}
+
+/// Writes `job` into the open transaction (opening one if none is), and commits it once it
+/// is full. On an error the transaction is left dropped: everything in it is rolled back.
+async fn write_one(
+    store: &Store,
+    limits: Limits,
+    committed: &AtomicU64,
+    open: &mut Option<Open>,
+    seq: u64,
+    job: Job,
+) -> Result<()> {
+    let mut o = match open.take() {
+        Some(o) => o,
+        None => Open {
+            writes: store.begin_writes().await?,
+            last_seq: seq,
+            records: 0,
+            since: tokio::time::Instant::now(),
+        },
+    };
+    job.write(&mut o.writes).await?;
+    o.last_seq = seq;
+    o.records += job.records();
+    // The batch's memory goes now, not when the transaction commits.
+    drop(job);
+    if o.records >= limits.records || o.since.elapsed() >= limits.age {
+        o.commit(committed).await
+    } else {
+        *open = Some(o);
+        Ok(())
+    }
+}
+
+/// Sends `result` to whoever waits for it; `false` when it is an error (the writer task then
+/// ends: its transaction is gone).
+fn answer(done: oneshot::Sender<Result<()>>, result: Result<()>) -> bool {
+    let ok = result.is_ok();
+    let _ = done.send(result);
+    ok
 }
 
 impl WriteBehind {
@@ -732,14 +738,7 @@ impl WriteBehind {
         if writer.jobs.send(Message::Commit(done)).await.is_err() {
             return Err(self.stopped().await);
         }
-        match result.await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                self.abandon();
-                return Err(e);
-            }
-            Err(_) => return Err(self.stopped().await),
-        }
+        self.reply(result).await?;
         self.settle(counts);
         Ok(())
     }
@@ -747,17 +746,22 @@ impl WriteBehind {
     /// Waits until the batch handed over last is written; counts what is committed.
     async fn written(&mut self, counts: &mut Counts) -> Result<()> {
         if let Some(written) = self.written.take() {
-            match written.await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    self.abandon();
-                    return Err(e);
-                }
-                Err(_) => return Err(self.stopped().await),
-            }
+            self.reply(written).await?;
         }
         self.settle(counts);
         Ok(())
+    }
+
+    /// The writer task's answer: an error ends its transaction (see `abandon`).
+    async fn reply(&mut self, answer: oneshot::Receiver<Result<()>>) -> Result<()> {
+        match answer.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => {
+                self.abandon();
+                Err(e)
+            }
+            Err(_) => Err(self.stopped().await),
+        }
     }
 
     /// Forgets the batches of a transaction that failed (the writer task has ended, and
