@@ -1,5 +1,6 @@
 //! SQLite's write path for a batch: single-row statements prepared once per batch and run
-//! back to back on the connection's own thread; and the archive's bulk reads, the same way.
+//! back to back on the connection's own thread; and the archive's bulk reads and a batch's
+//! lookups (one probe per key, in one read transaction), the same way.
 //!
 //! Through `sqlx`, every statement is a round trip to the connection's worker thread with its
 //! arguments copied into owned values, and a multi-row `INSERT` makes SQLite keep a statement
@@ -7,6 +8,8 @@
 //! batch's transaction is opened by `sqlx` as before, then its connection is lent to
 //! `rusqlite` for the rows: a prepared single-row `INSERT` binds borrowed values, needs no
 //! statement journal and no parse. Commit and rollback stay with `sqlx`'s transaction.
+
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, Connection};
@@ -16,7 +19,7 @@ use crate::error::Context;
 use crate::write::{
     upsert_tail, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, LINK_SQL, QUARANTINE_SQL,
 };
-use crate::{Error, Result, StoredRaw};
+use crate::{CurrentRow, Error, Result, StoredRaw};
 
 /// Deletes one complaint's events (`?1`: its id), found by the complaint's number (their key).
 const EVENTS_OF_ONE: &str = "DELETE FROM complaint_events \
@@ -101,6 +104,77 @@ pub(crate) async fn raws(
             out.push(stored_raw(row).map_err(|e| fail(what(), e))?);
         }
         Ok(out)
+    })
+    .await
+}
+
+/// Which of `hashes` the archive holds for `channel`: one probe of its unique index per
+/// hash, a statement prepared once (an `IN` list of hundreds of values is parsed and planned
+/// anew each time, and costs more than the probes it makes).
+pub(crate) async fn known_hashes(
+    pool: &SqlitePool,
+    channel: &str,
+    hashes: &[Vec<u8>],
+    what: impl Fn() -> String,
+) -> Result<HashSet<Vec<u8>>> {
+    let mut conn = pool.acquire().await.context(&what)?;
+    lend(&mut conn, &what, |conn| {
+        // One read transaction for all the probes, not one each.
+        let read = conn.unchecked_transaction().map_err(|e| fail(what(), e))?;
+        let mut st = read
+            .prepare_cached("SELECT 1 FROM raw_records WHERE channel = ?1 AND content_hash = ?2")
+            .map_err(|e| fail(what(), e))?;
+        let mut known = HashSet::new();
+        for h in hashes {
+            if st
+                .exists(params![channel, h])
+                .map_err(|e| fail(what(), e))?
+            {
+                known.insert(h.clone());
+            }
+        }
+        drop(st);
+        read.commit().map_err(|e| fail(what(), e))?;
+        Ok(known)
+    })
+    .await
+}
+
+/// What is stored of the complaints `ids`: one probe of the primary key per id (see
+/// [`known_hashes`]).
+pub(crate) async fn current_rows(
+    pool: &SqlitePool,
+    ids: &[&str],
+    what: impl Fn() -> String,
+) -> Result<HashMap<String, CurrentRow>> {
+    let mut conn = pool.acquire().await.context(&what)?;
+    lend(&mut conn, &what, |conn| {
+        let read = conn.unchecked_transaction().map_err(|e| fail(what(), e))?;
+        let mut st = read
+            .prepare_cached("SELECT row_hash, updated_at FROM complaints WHERE complaint_id = ?1")
+            .map_err(|e| fail(what(), e))?;
+        let mut rows = HashMap::new();
+        for id in ids {
+            let mut found = st.query([id]).map_err(|e| fail(what(), e))?;
+            if let Some(row) = found.next().map_err(|e| fail(what(), e))? {
+                let row_hash: String = row.get(0).map_err(|e| fail(what(), e))?;
+                let updated: String = row.get(1).map_err(|e| fail(what(), e))?;
+                let updated_at = parse_ts(&updated).ok_or_else(|| Error::Rows {
+                    what: what(),
+                    message: format!("complaint {id}: updated_at {updated:?} is not a time"),
+                })?;
+                rows.insert(
+                    (*id).to_string(),
+                    CurrentRow {
+                        row_hash,
+                        updated_at,
+                    },
+                );
+            }
+        }
+        drop(st);
+        read.commit().map_err(|e| fail(what(), e))?;
+        Ok(rows)
     })
     .await
 }

@@ -4,7 +4,6 @@ use std::collections::{HashMap, HashSet};
 
 use aduan_core::{UnifiedComplaint, UnifiedEvent};
 use chrono::{DateTime, Utc};
-use sqlx::QueryBuilder;
 
 use crate::error::Context;
 use crate::{on_pool, Backend, Result, Store};
@@ -259,26 +258,9 @@ impl Store {
         hashes: &[Vec<u8>],
     ) -> Result<HashSet<Vec<u8>>> {
         let what = || format!("looking up archived payloads of {channel}");
-        let mut known = HashSet::new();
         match &self.backend {
             Backend::Sqlite(pool) => {
-                for chunk in hashes.chunks(CHUNK) {
-                    let mut q =
-                        QueryBuilder::new("SELECT content_hash FROM raw_records WHERE channel = ");
-                    q.push_bind(channel).push(" AND content_hash IN (");
-                    let mut sep = q.separated(", ");
-                    for h in chunk {
-                        sep.push_bind(h);
-                    }
-                    q.push(")");
-                    let found: Vec<Vec<u8>> = q
-                        .build_query_scalar()
-                        .persistent(false)
-                        .fetch_all(pool)
-                        .await
-                        .context(what)?;
-                    known.extend(found);
-                }
+                crate::sqlite_batch::known_hashes(pool, channel, hashes, what).await
             }
             // One probe of the unique index per hash. An `IN` list let the planner, on a
             // table without statistics yet (a first sync), scan the index by `channel` alone
@@ -294,50 +276,19 @@ impl Store {
                 .fetch_all(pool)
                 .await
                 .context(what)?;
-                known.extend(found);
+                Ok(found.into_iter().collect())
             }
         }
-        Ok(known)
     }
 
     /// The stored hash and `updated_at` of each of `ids` that exists.
     pub async fn current_rows(&self, ids: &[&str]) -> Result<HashMap<String, CurrentRow>> {
         let what = || "looking up stored complaints".to_string();
-        let mut rows = HashMap::new();
-        let mut keep = |found: Vec<(String, String, DateTime<Utc>)>| {
-            rows.extend(found.into_iter().map(|(id, row_hash, updated_at)| {
-                (
-                    id,
-                    CurrentRow {
-                        row_hash,
-                        updated_at,
-                    },
-                )
-            }));
-        };
         match &self.backend {
-            Backend::Sqlite(pool) => {
-                for chunk in ids.chunks(CHUNK) {
-                    let mut q = QueryBuilder::new(
-                        "SELECT complaint_id, row_hash, updated_at FROM complaints WHERE complaint_id IN (",
-                    );
-                    let mut sep = q.separated(", ");
-                    for id in chunk {
-                        sep.push_bind(*id);
-                    }
-                    q.push(")");
-                    keep(
-                        q.build_query_as()
-                            .persistent(false)
-                            .fetch_all(pool)
-                            .await
-                            .context(what)?,
-                    );
-                }
-            }
+            Backend::Sqlite(pool) => crate::sqlite_batch::current_rows(pool, ids, what).await,
             // One probe of the primary key per id, whatever the planner knows (see above).
-            Backend::Postgres(pool) => keep(
-                sqlx::query_as(
+            Backend::Postgres(pool) => {
+                let found: Vec<(String, String, DateTime<Utc>)> = sqlx::query_as(
                     "SELECT c.complaint_id, c.row_hash, c.updated_at FROM UNNEST($1::text[]) AS i (id) \
                      CROSS JOIN LATERAL (SELECT complaint_id, row_hash, updated_at FROM complaints \
                      WHERE complaint_id = i.id LIMIT 1) AS c",
@@ -345,10 +296,21 @@ impl Store {
                 .bind(ids)
                 .fetch_all(pool)
                 .await
-                .context(what)?,
-            ),
+                .context(what)?;
+                Ok(found
+                    .into_iter()
+                    .map(|(id, row_hash, updated_at)| {
+                        (
+                            id,
+                            CurrentRow {
+                                row_hash,
+                                updated_at,
+                            },
+                        )
+                    })
+                    .collect())
+            }
         }
-        Ok(rows)
     }
 
     /// Writes one batch in one transaction: archive first, then complaints, events,
