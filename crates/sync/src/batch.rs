@@ -1,6 +1,6 @@
 //! One batch: archive, parse (or fold), normalise, decide, write.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -552,13 +552,18 @@ const COMMIT_AGE: Duration = Duration::from_secs(2);
 /// How long an open transaction waits for another batch before it commits anyway.
 const COMMIT_IDLE: Duration = Duration::from_millis(200);
 
+/// Batches handed to the writer and not yet written: the engine prepares the next ones while
+/// the writer commits or catches up (each waits for the other less), at a batch's memory
+/// each.
+const AHEAD: usize = 2;
+
 /// Writes batches while the next one is read, parsed, normalised and decided: the store's
 /// writing and the engine's reading then use both cores.
 ///
 /// A writer task of its own writes the batches in order into one transaction, which commits
 /// after [`COMMIT_RECORDS`] records or [`COMMIT_AGE`], when no batch follows within
-/// [`COMMIT_IDLE`], and on [`flush`](Self::flush). The next batch is handed over once the
-/// one before it is written, and its lookups see every batch not yet committed: the store
+/// [`COMMIT_IDLE`], and on [`flush`](Self::flush). Up to [`AHEAD`] batches wait to be
+/// written, and the next batch's lookups see every batch not yet committed: the store
 /// answers for what is committed, and what the open batches write (payload hashes,
 /// complaints' hashes and `updated_at`) is added to the answers. A batch's counts join the
 /// run's once it is committed; batches whose transaction failed count nothing, and the
@@ -571,14 +576,17 @@ pub(crate) struct WriteBehind {
     writer: Option<Writer>,
     /// Batches handed to the writer and not yet known to be committed, oldest first.
     open: Vec<Pending>,
-    /// Says when the batch handed over last is written (or why not).
-    written: Option<oneshot::Receiver<Result<()>>>,
+    /// Say when each batch handed over and not yet known written is written (or why not),
+    /// oldest first.
+    written: VecDeque<oneshot::Receiver<Result<()>>>,
     next_seq: u64,
 }
 
 /// When an open transaction commits.
 #[derive(Clone, Copy)]
 struct Limits {
+    /// Batches handed over and not yet written.
+    ahead: usize,
     records: usize,
     age: Duration,
     idle: Duration,
@@ -587,6 +595,7 @@ struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
+            ahead: AHEAD,
             records: COMMIT_RECORDS,
             age: COMMIT_AGE,
             idle: COMMIT_IDLE,
@@ -743,10 +752,18 @@ impl WriteBehind {
         Ok(())
     }
 
-    /// Waits until the batch handed over last is written; counts what is committed.
+    /// Waits until every batch handed over is written; counts what is committed.
     async fn written(&mut self, counts: &mut Counts) -> Result<()> {
-        if let Some(written) = self.written.take() {
-            self.reply(written).await?;
+        self.written_but(0, counts).await
+    }
+
+    /// Waits until at most `left` batches handed over are not yet written; counts what is
+    /// committed.
+    async fn written_but(&mut self, left: usize, counts: &mut Counts) -> Result<()> {
+        while self.written.len() > left {
+            if let Some(written) = self.written.pop_front() {
+                self.reply(written).await?;
+            }
         }
         self.settle(counts);
         Ok(())
@@ -768,6 +785,7 @@ impl WriteBehind {
     /// rolled them back): they count nothing, and the next batch starts a new writer.
     fn abandon(&mut self) {
         self.open.clear();
+        self.written.clear();
         self.writer = None;
     }
 
@@ -785,7 +803,7 @@ impl WriteBehind {
     /// are rolled back and count nothing.
     async fn stopped(&mut self) -> crate::Error {
         self.open.clear();
-        self.written = None;
+        self.written.clear();
         match self.writer.take() {
             Some(w) => match w.task.await {
                 Ok(Err(e)) => e,
@@ -796,7 +814,7 @@ impl WriteBehind {
         }
     }
 
-    /// Hands `job` to the writer once the batch before it is written.
+    /// Hands `job` to the writer once fewer than `ahead` batches wait to be written.
     async fn start(
         &mut self,
         store: &Store,
@@ -804,7 +822,8 @@ impl WriteBehind {
         delta: Counts,
         counts: &mut Counts,
     ) -> Result<()> {
-        self.written(counts).await?;
+        self.written_but(self.limits.ahead.max(1) - 1, counts)
+            .await?;
         let hashes = job.raws.iter().map(|r| r.content_hash.clone()).collect();
         let rows = job
             .complaints
@@ -829,7 +848,7 @@ impl WriteBehind {
             counts: delta,
         });
         let writer = self.writer.get_or_insert_with(|| {
-            let (jobs, receiver) = mpsc::channel(1);
+            let (jobs, receiver) = mpsc::channel(self.limits.ahead.max(1));
             let committed = Arc::new(AtomicU64::new(0));
             let task = tokio::spawn(write_batches(
                 store.clone(),
@@ -852,7 +871,7 @@ impl WriteBehind {
         {
             return Err(self.stopped().await);
         }
-        self.written = Some(written);
+        self.written.push_back(written);
         // A task woken from a worker waits in that worker's own slot (no other worker takes
         // it) until the waker yields: yield once, so the write starts now, beside the next
         // batch's preparation rather than after it.
@@ -1089,6 +1108,7 @@ mod tests {
         let long = Duration::from_secs(600);
         let mut behind = WriteBehind {
             limits: Limits {
+                ahead: 1,
                 records: 100_000,
                 age: long,
                 idle: long,
@@ -1138,24 +1158,34 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_write_that_fails_in_flight_stops_the_next_batch_and_counts_nothing() {
+    async fn a_write_that_fails_in_flight_stops_the_batches_behind_it_and_counts_nothing() {
         let t = aduan_store::testing::sqlite().await;
         let n = normaliser();
         // The first batch's write waits behind another connection, which drops a table the
-        // write needs before it lets go: the write fails after the second batch was decided.
+        // write needs before it lets go: the write fails after the next batches were
+        // decided and handed over.
         let blocker = t
             .hold_write_lock(std::time::Duration::from_secs(1), "DROP TABLE complaints")
             .expect("a SQLite store");
         let mut behind = WriteBehind::default();
         let mut counts = Counts::default();
-        let first = vec![report("A", 0, "Terverifikasi")];
-        each(&t, &n, first, &mut behind, &mut counts)
-            .await
-            .expect("the first batch is handed to the writer");
-        let second = vec![report("B", 0, "Terverifikasi")];
-        let err = each(&t, &n, second, &mut behind, &mut counts)
-            .await
-            .expect_err("the first batch's failure surfaces");
+        let mut handed = 0;
+        let mut failure = None;
+        for i in 0..=AHEAD {
+            let batch = vec![report(&format!("R{i}"), 0, "Terverifikasi")];
+            match each(&t, &n, batch, &mut behind, &mut counts).await {
+                Ok(()) => handed += 1,
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        let err = failure.expect("the first batch's failure surfaces");
+        assert_eq!(
+            handed, AHEAD,
+            "batches are handed over without waiting until {AHEAD} wait to be written"
+        );
         blocker.join().expect("the blocker ends");
         assert!(
             err.to_string()
@@ -1179,7 +1209,7 @@ mod tests {
         assert_eq!(
             stored.rows[0][0],
             serde_json::json!(0),
-            "the failed batch is rolled back whole (its archived payload too), and the second was never written"
+            "the failed batch is rolled back whole (its archived payload too), and those behind it were never written"
         );
     }
 }
