@@ -236,6 +236,12 @@ async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
     assert!(!refused.status.success());
     assert!(text(&refused).contains("only reads"), "{}", text(&refused));
 
+    // A renormalise interrupted after emptying the tables: status says so, and the next
+    // renormalise finishes it from the rows as they were.
+    ts.store.begin_rebuild().await.unwrap();
+    assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints").await, 0);
+    let out = text(&run(&["status"], &[]));
+    assert!(out.contains("has not finished"), "{out}");
     let rebuilt = run(&["renormalise"], &[("ADUAN_REPORTER_KEY", REPORTER_KEY)]);
     assert!(rebuilt.status.success(), "{}", text(&rebuilt));
     assert!(
@@ -244,6 +250,8 @@ async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
         text(&rebuilt)
     );
     assert_eq!(ts.store.complaints_fingerprint().await.unwrap(), before);
+    let out = text(&run(&["status"], &[]));
+    assert!(!out.contains("has not finished"), "{out}");
     sim.shutdown().await;
 }
 

@@ -7,11 +7,15 @@ use aduan_app::config::AppConfig;
 use aduan_app::registry;
 use aduan_store::Store;
 use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
 
 use super::{engine, load_normaliser, open_store};
 use crate::{Format, QuarantineAction};
 
 pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
+    if let Some(started) = store.unfinished_rebuild().await? {
+        println!("{}", unfinished_rebuild(started));
+    }
     let channels = store.channel_status(runs).await?;
     if channels.is_empty() {
         println!("No channel has run yet on {}.", store.url());
@@ -47,6 +51,15 @@ pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
         store.url()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// What to say of a rebuild that has not finished: the unified tables are partly filled.
+pub(crate) fn unfinished_rebuild(started: DateTime<Utc>) -> String {
+    format!(
+        "The renormalise started {} has not finished (it is running, or was interrupted): \
+         complaints and complaint_events are partly filled until `aduan renormalise` ends.",
+        started.format("%Y-%m-%d %H:%M:%S UTC")
+    )
 }
 
 /// A cursor for a status line: as it is when short, else its start and its length.

@@ -474,6 +474,17 @@ impl Store {
         })
     }
 
+    /// When the rebuild that has not finished started: one running now, or one that was
+    /// interrupted and left the unified tables partly filled until it is run again.
+    pub async fn unfinished_rebuild(&self) -> Result<Option<DateTime<Utc>>> {
+        on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT updated_at FROM sync_state WHERE channel = '__rebuild__'")
+                .fetch_optional(pool)
+                .await
+                .context(|| "looking for an unfinished rebuild".into())
+        })
+    }
+
     /// Ends a rebuild (rows whose content is what it was before kept their old `synced_at`
     /// as they were written: see [`WriteBatch::rebuild`]).
     pub async fn finish_rebuild(&self) -> Result<()> {

@@ -154,8 +154,13 @@ async fn a_changed_record_updates_its_row_and_an_older_one_never_overwrites() {
             .current_rows(&["sp4n_lapor:1", "sp4n_lapor:2"])
             .await
             .unwrap();
-        assert_eq!(current.len(), 1);
-        assert_eq!(current["sp4n_lapor:1"].updated_at, t(6));
+        assert_eq!(current.len(), 1, "{}", ts.label);
+        assert_eq!(current["sp4n_lapor:1"].updated_at, t(6), "{}", ts.label);
+        assert_eq!(
+            current["sp4n_lapor:1"].row_hash, v2[0].row_hash,
+            "{}: the stored version's hash",
+            ts.label
+        );
     }
 }
 
