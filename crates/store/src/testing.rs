@@ -66,8 +66,9 @@ pub async fn postgres() -> Option<TestStore> {
 pub async fn postgres_through(last: i64) -> Option<TestStore> {
     static N: AtomicU32 = AtomicU32::new(0);
     let url = postgres_url();
+    sweep_ended(&url).await;
     let schema = format!(
-        "aduan_t_{}_{}_{}",
+        "{TEST_SCHEMA}{}_{}_{}",
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed),
         chrono::Utc::now().timestamp_subsec_nanos()
@@ -92,6 +93,56 @@ pub async fn postgres_through(last: i64) -> Option<TestStore> {
             None
         }
     }
+}
+
+/// The prefix of a test's schema, before its process id.
+pub const TEST_SCHEMA: &str = "aduan_t_";
+
+/// Drops the schemas of test processes that have ended, once per process, before its first
+/// schema: every run of the tests would otherwise leave its schemas in the test database,
+/// and CI runs again and again against the same server.
+async fn sweep_ended(url: &str) {
+    static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    SWEPT
+        .get_or_init(|| async {
+            if let Err(e) = drop_ended_schemas(url).await {
+                eprintln!("tests' schemas of ended processes left in place: {e}");
+            }
+        })
+        .await;
+}
+
+/// Drops every test schema whose process (its name carries the process id) has ended; how
+/// many. Only where `/proc` tells which processes are alive: elsewhere nothing is dropped.
+pub async fn drop_ended_schemas(url: &str) -> Result<usize, sqlx::Error> {
+    if !std::path::Path::new("/proc/self").exists() {
+        return Ok(0);
+    }
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await?;
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT nspname::text FROM pg_namespace WHERE starts_with(nspname, $1)")
+            .bind(TEST_SCHEMA)
+            .fetch_all(&pool)
+            .await?;
+    let mut dropped = 0;
+    for name in names {
+        let pid = name
+            .strip_prefix(TEST_SCHEMA)
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|p| p.parse::<u64>().ok());
+        if pid.is_some_and(|p| !std::path::Path::new(&format!("/proc/{p}")).exists()) {
+            // `IF EXISTS`: another process may be sweeping the same schema.
+            sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE"))
+                .execute(&pool)
+                .await?;
+            dropped += 1;
+        }
+    }
+    pool.close().await;
+    Ok(dropped)
 }
 
 /// Both backends (PostgreSQL only where reachable).

@@ -604,3 +604,37 @@ async fn a_fold_supersedes_the_stored_row_and_its_history_and_removes_what_it_no
         assert_eq!(r.rows[0][0], serde_json::json!("resolved"), "{}", ts.label);
     }
 }
+
+#[tokio::test]
+async fn the_schemas_of_ended_test_processes_are_dropped_and_live_ones_kept() {
+    // A live store first: its process (this one) is alive, and the sweep before it is done.
+    let Some(live) = testing::postgres().await else {
+        return;
+    };
+    let schema = live
+        .schema
+        .clone()
+        .expect("a PostgreSQL store has a schema");
+    // No process has this number: the largest pid Linux gives is 4,194,304.
+    let ended = format!("{}9999999999_0_0", testing::TEST_SCHEMA);
+    live.execute(&format!(
+        "CREATE SCHEMA \"{ended}\"; CREATE TABLE \"{ended}\".t (n INT)"
+    ))
+    .await;
+    let dropped = testing::drop_ended_schemas(&testing::postgres_url())
+        .await
+        .expect("the sweep runs");
+    assert!(dropped >= 1, "{dropped}");
+    let left = live
+        .store
+        .query(&format!(
+            "SELECT nspname::text FROM pg_namespace WHERE nspname IN ('{ended}', '{schema}')"
+        ))
+        .await
+        .expect("query");
+    assert_eq!(
+        left.rows,
+        vec![vec![serde_json::json!(schema)]],
+        "only the live schema is left"
+    );
+}
