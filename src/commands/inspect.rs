@@ -53,11 +53,11 @@ pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// What to say of a rebuild that has not finished: the unified tables are partly filled.
-pub(crate) fn unfinished_rebuild(started: DateTime<Utc>) -> String {
+/// What to say of a rebuild that has not finished.
+fn unfinished_rebuild(started: DateTime<Utc>) -> String {
     format!(
         "The renormalise started {} has not finished (it is running, or was interrupted): \
-         complaints and complaint_events are partly filled until `aduan renormalise` ends.",
+         complaints and complaint_events are as they were before it until `aduan renormalise` ends.",
         started.format("%Y-%m-%d %H:%M:%S UTC")
     )
 }

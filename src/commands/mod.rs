@@ -40,19 +40,13 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// Opens the configured store, warning when a rebuild has left the unified tables partly
-/// filled (every command that reads or writes them should say so).
 pub(crate) async fn open_store(config: &AppConfig) -> Result<Store> {
-    let store = Store::open(&config.store.url).await.with_context(|| {
+    Store::open(&config.store.url).await.with_context(|| {
         format!(
             "opening the store {}",
             aduan_store::redact_url(&config.store.url)
         )
-    })?;
-    if let Some(started) = store.unfinished_rebuild().await? {
-        tracing::warn!("{}", inspect::unfinished_rebuild(started));
-    }
-    Ok(store)
+    })
 }
 
 pub(crate) fn load_normaliser(config: &AppConfig) -> Result<Arc<Normaliser>> {

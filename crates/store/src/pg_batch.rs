@@ -11,14 +11,19 @@ use chrono::{DateTime, Utc};
 
 use crate::error::Context;
 use crate::write::{
-    upsert_tail, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, LINK_SQL, QUARANTINE_SQL,
+    upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, LINK_SQL, QUARANTINE_SQL,
 };
 use crate::Result;
 
 /// Deletes the events of the complaints `$1` (their ids), found by the complaints' numbers
 /// (their key).
-const EVENTS_OF_ANY: &str = "DELETE FROM complaint_events WHERE complaint_seq IN \
-    (SELECT complaint_seq FROM complaints WHERE complaint_id = ANY($1))";
+fn events_of_any(t: Tables) -> String {
+    format!(
+        "DELETE FROM {} WHERE complaint_seq IN \
+         (SELECT complaint_seq FROM {} WHERE complaint_id = ANY($1))",
+        t.events, t.complaints
+    )
+}
 
 /// The PostgreSQL type of each column of `COMPLAINT_COLUMNS`, in order.
 const COMPLAINT_TYPES: &[&str] = &[
@@ -58,8 +63,10 @@ const COMPLAINT_TYPES: &[&str] = &[
 ];
 
 /// `INSERT INTO complaints (…) SELECT * FROM UNNEST($1::text[], …) ON CONFLICT …
-/// RETURNING` each row's id and number; in a rebuild, `synced_at` is the snapshot's where the content is the same.
+/// RETURNING` each row's id and number; in a rebuild, `synced_at` is the live table's where the
+/// content is the same.
 fn complaints_sql(supersede: bool, rebuild: bool) -> String {
+    let t = Tables::of(rebuild);
     let arrays: Vec<String> = COMPLAINT_TYPES
         .iter()
         .enumerate()
@@ -74,18 +81,19 @@ fn complaints_sql(supersede: bool, rebuild: bool) -> String {
                 _ => format!("u.{c}"),
             })
             .collect();
-        let snapshot = " LEFT JOIN rebuild_snapshot s \
+        let snapshot = " LEFT JOIN complaints s \
             ON s.complaint_id = u.complaint_id AND s.row_hash = u.row_hash";
         (values.join(", "), snapshot)
     } else {
         ("u.*".to_string(), "")
     };
     format!(
-        "INSERT INTO complaints ({COMPLAINT_COLUMNS}) SELECT {values} \
+        "INSERT INTO {} ({COMPLAINT_COLUMNS}) SELECT {values} \
          FROM UNNEST({}) AS u ({COMPLAINT_COLUMNS}){snapshot}{} \
          RETURNING complaint_id, complaint_seq",
+        t.complaints,
         arrays.join(", "),
-        upsert_tail(supersede)
+        upsert_tail(supersede, t.complaints)
     )
 }
 
@@ -103,6 +111,7 @@ struct ComplaintColumns<'a> {
 /// Writes `w` in the transaction open on `tx` (see [`crate::Writes`]).
 pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Result<()> {
     let channel = w.channel;
+    let t = Tables::of(w.rebuild);
     if !w.raws.is_empty() {
         let mut refs = Vec::with_capacity(w.raws.len());
         let mut ids = Vec::with_capacity(w.raws.len());
@@ -157,7 +166,7 @@ pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Re
             .iter()
             .map(|c| c.complaint.complaint_id.as_str())
             .collect();
-        sqlx::query(EVENTS_OF_ANY)
+        sqlx::query(&events_of_any(t))
             .bind(&ids)
             .execute(&mut *tx)
             .await
@@ -166,10 +175,10 @@ pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Re
     if !w.removed.is_empty() {
         // The events first: they are found through the complaints' numbers.
         for sql in [
-            EVENTS_OF_ANY,
-            "DELETE FROM complaints WHERE complaint_id = ANY($1)",
+            events_of_any(t),
+            format!("DELETE FROM {} WHERE complaint_id = ANY($1)", t.complaints),
         ] {
-            sqlx::query(sql)
+            sqlx::query(&sql)
                 .bind(w.removed)
                 .execute(&mut *tx)
                 .await
@@ -297,14 +306,15 @@ pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Re
             bodies.push(e.event.body.as_deref());
             keys.push(e.event_key.as_str());
         }
-        sqlx::query(
-            "INSERT INTO complaint_events (complaint_seq, complaint_id, occurred_at, event_type, actor, body, event_key) \
-             SELECT COALESCE(u.seq, (SELECT c.complaint_seq FROM complaints c WHERE c.complaint_id = u.id)), \
+        sqlx::query(&format!(
+            "INSERT INTO {} (complaint_seq, complaint_id, occurred_at, event_type, actor, body, event_key) \
+             SELECT COALESCE(u.seq, (SELECT c.complaint_seq FROM {} c WHERE c.complaint_id = u.id)), \
              u.id, u.occurred_at, u.event_type, u.actor, u.body, u.event_key \
              FROM UNNEST($1::int8[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[]) \
              AS u (seq, id, occurred_at, event_type, actor, body, event_key) \
              ON CONFLICT (complaint_seq, event_key) DO NOTHING",
-        )
+            t.events, t.complaints
+        ))
         .bind(&numbers)
         .bind(&ids)
         .bind(&at)

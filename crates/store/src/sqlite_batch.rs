@@ -17,13 +17,17 @@ use sqlx::SqlitePool;
 
 use crate::error::Context;
 use crate::write::{
-    upsert_tail, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, LINK_SQL, QUARANTINE_SQL,
+    upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, LINK_SQL, QUARANTINE_SQL,
 };
 use crate::{CurrentRow, Error, Result, StoredRaw};
 
 /// Deletes one complaint's events (`?1`: its id), found by the complaint's number (their key).
-const EVENTS_OF_ONE: &str = "DELETE FROM complaint_events \
-    WHERE complaint_seq = (SELECT complaint_seq FROM complaints WHERE complaint_id = ?1)";
+fn events_of_one(t: Tables) -> String {
+    format!(
+        "DELETE FROM {} WHERE complaint_seq = (SELECT complaint_seq FROM {} WHERE complaint_id = ?1)",
+        t.events, t.complaints
+    )
+}
 
 /// A time as `sqlx` writes it to SQLite (RFC 3339, `+00:00`): stored text stays comparable
 /// whichever path wrote it.
@@ -144,6 +148,7 @@ pub(crate) async fn known_hashes(
 /// [`known_hashes`]).
 pub(crate) async fn current_rows(
     pool: &SqlitePool,
+    t: Tables,
     ids: &[&str],
     what: impl Fn() -> String,
 ) -> Result<HashMap<String, CurrentRow>> {
@@ -151,7 +156,10 @@ pub(crate) async fn current_rows(
     lend(&mut conn, &what, |conn| {
         let read = conn.unchecked_transaction().map_err(|e| fail(what(), e))?;
         let mut st = read
-            .prepare_cached("SELECT row_hash, updated_at FROM complaints WHERE complaint_id = ?1")
+            .prepare_cached(&format!(
+                "SELECT row_hash, updated_at FROM {} WHERE complaint_id = ?1",
+                t.complaints
+            ))
             .map_err(|e| fail(what(), e))?;
         let mut rows = HashMap::new();
         for id in ids {
@@ -216,6 +224,7 @@ fn parse_ts(text: &str) -> Option<DateTime<Utc>> {
 /// inbox, superseded and removed complaints, complaints, events, quarantine, cursor.
 fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
     let channel = w.channel;
+    let t = Tables::of(w.rebuild);
     let now = ts(w.now);
     if !w.raws.is_empty() {
         let what = || format!("archiving raw payloads of {channel}");
@@ -259,7 +268,9 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
     // message of a thread since split off) goes.
     if w.supersede && !w.complaints.is_empty() {
         let what = || format!("replacing the history of folded complaints of {channel}");
-        let mut st = conn.prepare(EVENTS_OF_ONE).map_err(|e| fail(what(), e))?;
+        let mut st = conn
+            .prepare(&events_of_one(t))
+            .map_err(|e| fail(what(), e))?;
         for row in w.complaints {
             st.execute([&row.complaint.complaint_id])
                 .map_err(|e| fail(what(), e))?;
@@ -269,10 +280,10 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
         let what = || format!("removing folded complaints of {channel}");
         // The events first: they are found through the complaint's number.
         for sql in [
-            EVENTS_OF_ONE,
-            "DELETE FROM complaints WHERE complaint_id = ?1",
+            events_of_one(t),
+            format!("DELETE FROM {} WHERE complaint_id = ?1", t.complaints),
         ] {
-            let mut st = conn.prepare(sql).map_err(|e| fail(what(), e))?;
+            let mut st = conn.prepare(&sql).map_err(|e| fail(what(), e))?;
             for id in w.removed {
                 st.execute([id]).map_err(|e| fail(what(), e))?;
             }
@@ -286,9 +297,9 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
             .iter()
             .enumerate()
             .map(|(i, c)| match *c {
-                // Kept from before the rebuild where the content is the same.
+                // Kept from the live table, where the content is the same.
                 "synced_at" if w.rebuild => format!(
-                    "COALESCE((SELECT synced_at FROM rebuild_snapshot \
+                    "COALESCE((SELECT synced_at FROM complaints \
                      WHERE complaint_id = ?{} AND row_hash = ?{}), ?{})",
                     slot("complaint_id"),
                     slot("row_hash"),
@@ -298,9 +309,10 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
             })
             .collect();
         let sql = format!(
-            "INSERT INTO complaints ({COMPLAINT_COLUMNS}) VALUES ({}){}",
+            "INSERT INTO {} ({COMPLAINT_COLUMNS}) VALUES ({}){}",
+            t.complaints,
             slots.join(", "),
-            upsert_tail(w.supersede)
+            upsert_tail(w.supersede, t.complaints)
         );
         let mut st = conn.prepare(&sql).map_err(|e| fail(what(), e))?;
         for row in w.complaints {
@@ -346,11 +358,12 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
     if !w.events.is_empty() {
         let what = || format!("appending events of {channel}");
         let mut st = conn
-            .prepare(
-                "INSERT INTO complaint_events (complaint_seq, complaint_id, occurred_at, event_type, actor, body, event_key) \
-                 VALUES ((SELECT complaint_seq FROM complaints WHERE complaint_id = ?1), ?1, ?2, ?3, ?4, ?5, ?6) \
+            .prepare(&format!(
+                "INSERT INTO {} (complaint_seq, complaint_id, occurred_at, event_type, actor, body, event_key) \
+                 VALUES ((SELECT complaint_seq FROM {} WHERE complaint_id = ?1), ?1, ?2, ?3, ?4, ?5, ?6) \
                  ON CONFLICT (complaint_seq, event_key) DO NOTHING",
-            )
+                t.events, t.complaints
+            ))
             .map_err(|e| fail(what(), e))?;
         for e in w.events {
             let ev = &e.event;

@@ -6,7 +6,7 @@ use aduan_core::{UnifiedComplaint, UnifiedEvent};
 use chrono::{DateTime, Utc};
 
 use crate::error::Context;
-use crate::{on_pool, Backend, Result, Store};
+use crate::{on_pool, Backend, Error, Result, Store};
 
 /// A raw payload to archive.
 #[derive(Debug, Clone)]
@@ -91,8 +91,9 @@ pub struct WriteBatch<'a> {
     /// fold, even where the source's times do not say so (two threads split again by a case
     /// that closed between them).
     pub supersede: bool,
-    /// A rebuild's batch (see [`Store::begin_rebuild`]): a complaint whose content is what
-    /// it was before the rebuild keeps the `synced_at` it had then, not `now`.
+    /// A rebuild's batch (see [`Store::begin_rebuild`]): written into the rebuild's tables,
+    /// and a complaint whose content is what the live table holds keeps its `synced_at`, not
+    /// `now`.
     pub rebuild: bool,
     /// Complaints to remove with their events (folded into another one).
     pub removed: &'a [String],
@@ -187,9 +188,40 @@ pub(crate) const CHUNK: usize = 500;
 // not kept in the connection's statement cache (`persistent(false)`), where hundreds of large
 // prepared statements would make memory grow with the data.
 
+/// The unified tables a batch writes: the live ones, or those a rebuild fills beside them
+/// and puts in their place when it ends (see [`Store::begin_rebuild`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Tables {
+    pub(crate) complaints: &'static str,
+    pub(crate) events: &'static str,
+}
+
+/// The tables the analysts read.
+pub(crate) const LIVE: Tables = Tables {
+    complaints: "complaints",
+    events: "complaint_events",
+};
+
+/// A rebuild's tables.
+pub(crate) const REBUILT: Tables = Tables {
+    complaints: "complaints_rebuild",
+    events: "complaint_events_rebuild",
+};
+
+impl Tables {
+    /// A rebuild's tables, or the live ones.
+    pub(crate) fn of(rebuild: bool) -> Tables {
+        if rebuild {
+            REBUILT
+        } else {
+            LIVE
+        }
+    }
+}
+
 /// The `ON CONFLICT` clause of the complaints upsert: every column but the key is replaced;
 /// unless `supersede`, only by a version not older than the stored one.
-pub(crate) fn upsert_tail(supersede: bool) -> String {
+pub(crate) fn upsert_tail(supersede: bool, table: &str) -> String {
     let sets: Vec<String> = COMPLAINT_COLUMNS
         .split(',')
         .map(str::trim)
@@ -197,10 +229,10 @@ pub(crate) fn upsert_tail(supersede: bool) -> String {
         .map(|c| format!("{c} = excluded.{c}"))
         .collect();
     let guard = if supersede {
-        ""
+        String::new()
     } else {
         // An older version never overwrites a newer one.
-        " WHERE complaints.updated_at <= excluded.updated_at"
+        format!(" WHERE {table}.updated_at <= excluded.updated_at")
     };
     format!(
         " ON CONFLICT (complaint_id) DO UPDATE SET {}{guard}",
@@ -222,6 +254,10 @@ pub(crate) const QUARANTINE_SQL: &str = "INSERT INTO quarantine (channel, raw_id
     record, field, reason, payload, run_id, quarantined_at) \
     VALUES ($1, (SELECT raw_id FROM raw_records WHERE channel = $1 AND content_hash = $2), \
     $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING";
+
+/// Empties the open quarantine of archived records (a rebuild quarantines them again).
+const OPEN_QUARANTINE_OF_ARCHIVED: &str =
+    "DELETE FROM quarantine WHERE resolved_at IS NULL AND raw_id IS NOT NULL";
 
 /// Saves a channel's cursor: channel, cursor, updated_at.
 pub(crate) const CURSOR_SQL: &str = "INSERT INTO sync_state (channel, cursor, updated_at) \
@@ -283,20 +319,33 @@ impl Store {
 
     /// The stored hash and `updated_at` of each of `ids` that exists.
     pub async fn current_rows(&self, ids: &[&str]) -> Result<HashMap<String, CurrentRow>> {
+        self.current_rows_of(ids, false).await
+    }
+
+    /// [`current_rows`](Self::current_rows), of a rebuild's tables with `rebuild` (see
+    /// [`WriteBatch::rebuild`]).
+    pub async fn current_rows_of(
+        &self,
+        ids: &[&str],
+        rebuild: bool,
+    ) -> Result<HashMap<String, CurrentRow>> {
         let what = || "looking up stored complaints".to_string();
+        let t = Tables::of(rebuild);
         match &self.backend {
-            Backend::Sqlite(pool) => crate::sqlite_batch::current_rows(pool, ids, what).await,
+            Backend::Sqlite(pool) => crate::sqlite_batch::current_rows(pool, t, ids, what).await,
             // One probe of the primary key per id, whatever the planner knows (see above).
             Backend::Postgres(pool) => {
-                let found: Vec<(String, String, DateTime<Utc>)> = sqlx::query_as(
+                let sql = format!(
                     "SELECT c.complaint_id, c.row_hash, c.updated_at FROM UNNEST($1::text[]) AS i (id) \
-                     CROSS JOIN LATERAL (SELECT complaint_id, row_hash, updated_at FROM complaints \
+                     CROSS JOIN LATERAL (SELECT complaint_id, row_hash, updated_at FROM {} \
                      WHERE complaint_id = i.id LIMIT 1) AS c",
-                )
-                .bind(ids)
-                .fetch_all(pool)
-                .await
-                .context(what)?;
+                    t.complaints
+                );
+                let found: Vec<(String, String, DateTime<Utc>)> = sqlx::query_as(&sql)
+                    .bind(ids)
+                    .fetch_all(pool)
+                    .await
+                    .context(what)?;
                 Ok(found
                     .into_iter()
                     .map(|(id, row_hash, updated_at)| {
@@ -422,60 +471,87 @@ impl Store {
 }
 
 impl Store {
-    /// Starts rebuilding the unified tables from `raw_records`: keeps a snapshot of each row's
-    /// hash and `synced_at` (so that an unchanged row keeps its `synced_at`) and marks the
-    /// rebuild, then empties `complaints`, `complaint_events` and the open quarantine of
-    /// archived records. A rebuild that was interrupted is started again from its first
-    /// snapshot.
+    /// Starts rebuilding the unified tables from `raw_records`: marks the rebuild, and
+    /// creates empty tables beside `complaints` and `complaint_events` with their definitions
+    /// (the catalogue's), which the rebuild's batches fill ([`WriteBatch::rebuild`]) while the
+    /// analysts go on reading the live ones; [`finish_rebuild`](Self::finish_rebuild) puts
+    /// them in their place. The open quarantine of archived records is emptied (the rebuild
+    /// quarantines again what still does not read). A rebuild that was interrupted left the
+    /// live tables as they were; it starts again from empty tables.
     pub async fn begin_rebuild(&self) -> Result<()> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await.context(|| "starting a rebuild".into())?;
-            let pending: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM sync_state WHERE channel = '__rebuild__'",
-            )
-            .fetch_one(&mut *tx)
-            .await
-            .context(|| "checking for an interrupted rebuild".into())?;
-            if pending == 0 {
-                sqlx::query("DROP TABLE IF EXISTS rebuild_snapshot")
+        let what = || "starting a rebuild".to_string();
+        let mark = "INSERT INTO sync_state (channel, cursor, updated_at) \
+            SELECT '__rebuild__', NULL, $1 \
+            WHERE NOT EXISTS (SELECT 1 FROM sync_state WHERE channel = '__rebuild__')";
+        let drop = format!(
+            "DROP TABLE IF EXISTS {}; DROP TABLE IF EXISTS {}",
+            REBUILT.events, REBUILT.complaints
+        );
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let mut tx = pool.begin().await.context(what)?;
+                sqlx::query(mark)
+                    .bind(Utc::now())
                     .execute(&mut *tx)
                     .await
-                    .context(|| "dropping an old snapshot".into())?;
-                sqlx::query(
-                    "CREATE TABLE rebuild_snapshot AS SELECT complaint_id, row_hash, synced_at FROM complaints",
-                )
-                .execute(&mut *tx)
-                .await
-                .context(|| "snapshotting complaints".into())?;
-                sqlx::query("CREATE UNIQUE INDEX rebuild_snapshot_id ON rebuild_snapshot (complaint_id)")
+                    .context(what)?;
+                sqlx::raw_sql(&drop).execute(&mut *tx).await.context(what)?;
+                // The same definition under the rebuild's name (SQLite keeps each table's
+                // `CREATE` statement); the secondary indexes come when it is put in place.
+                for (live, next) in [
+                    (LIVE.complaints, REBUILT.complaints),
+                    (LIVE.events, REBUILT.events),
+                ] {
+                    let sql: String = sqlx::query_scalar(
+                        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = $1",
+                    )
+                    .bind(live)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .context(|| format!("reading the definition of {live}"))?;
+                    let columns = sql.find('(').ok_or_else(|| Error::Rows {
+                        what: what(),
+                        message: format!("the definition of {live} has no columns: {sql}"),
+                    })?;
+                    sqlx::raw_sql(&format!("CREATE TABLE {next} {}", &sql[columns..]))
+                        .execute(&mut *tx)
+                        .await
+                        .context(|| format!("creating {next}"))?;
+                }
+                tx.commit().await.context(what)?;
+                sqlx::query(OPEN_QUARANTINE_OF_ARCHIVED)
+                    .execute(pool)
+                    .await
+                    .context(what)?;
+            }
+            Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await.context(what)?;
+                sqlx::query(mark)
+                    .bind(Utc::now())
                     .execute(&mut *tx)
                     .await
-                    .context(|| "indexing the snapshot".into())?;
-                sqlx::query(
-                    "INSERT INTO sync_state (channel, cursor, updated_at) VALUES ('__rebuild__', NULL, $1)",
-                )
-                .bind(chrono::Utc::now())
+                    .context(what)?;
+                sqlx::raw_sql(&format!(
+                    "{drop}; \
+                     CREATE TABLE {} (LIKE {} INCLUDING ALL); \
+                     CREATE TABLE {} (LIKE {} INCLUDING ALL)",
+                    REBUILT.complaints, LIVE.complaints, REBUILT.events, LIVE.events
+                ))
                 .execute(&mut *tx)
                 .await
-                .context(|| "marking the rebuild".into())?;
+                .context(what)?;
+                sqlx::query(OPEN_QUARANTINE_OF_ARCHIVED)
+                    .execute(&mut *tx)
+                    .await
+                    .context(what)?;
+                tx.commit().await.context(what)?;
             }
-            tx.commit().await.context(|| "starting a rebuild".into())?;
-            // Each delete is its own transaction: inside a larger one SQLite would keep every
-            // page it changes in a statement journal (in memory). The marker above makes an
-            // interrupted rebuild start again here, from the same snapshot.
-            for sql in [
-                "DELETE FROM complaint_events",
-                "DELETE FROM complaints",
-                "DELETE FROM quarantine WHERE resolved_at IS NULL AND raw_id IS NOT NULL",
-            ] {
-                sqlx::query(sql).execute(pool).await.context(|| format!("rebuild: {sql}"))?;
-            }
-            Ok(())
-        })
+        }
+        Ok(())
     }
 
     /// When the rebuild that has not finished started: one running now, or one that was
-    /// interrupted and left the unified tables partly filled until it is run again.
+    /// interrupted (the live tables stay as they were until a rebuild ends).
     pub async fn unfinished_rebuild(&self) -> Result<Option<DateTime<Utc>>> {
         on_pool!(self, pool => {
             sqlx::query_scalar("SELECT updated_at FROM sync_state WHERE channel = '__rebuild__'")
@@ -485,22 +561,113 @@ impl Store {
         })
     }
 
-    /// Ends a rebuild (rows whose content is what it was before kept their old `synced_at`
-    /// as they were written: see [`WriteBatch::rebuild`]).
+    /// Ends a rebuild: in one transaction, its tables replace `complaints` and
+    /// `complaint_events`, under their names and with their indexes (read from the catalogue
+    /// before the live tables go).
     pub async fn finish_rebuild(&self) -> Result<()> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await.context(|| "finishing a rebuild".into())?;
-            sqlx::query("DROP TABLE rebuild_snapshot")
-                .execute(&mut *tx)
+        let what = || "finishing a rebuild".to_string();
+        // (`rebuild_snapshot`: what rebuilds kept before they had tables of their own.)
+        let swap = format!(
+            "DROP TABLE {le}; DROP TABLE {lc}; \
+             ALTER TABLE {rc} RENAME TO {lc}; ALTER TABLE {re} RENAME TO {le}; \
+             DROP TABLE IF EXISTS rebuild_snapshot",
+            le = LIVE.events,
+            lc = LIVE.complaints,
+            re = REBUILT.events,
+            rc = REBUILT.complaints
+        );
+        let unmark = "DELETE FROM sync_state WHERE channel = '__rebuild__'";
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let mut tx = pool.begin().await.context(what)?;
+                // The secondary indexes, created again on the new tables (a table's own keys
+                // came with its definition).
+                let indexes: Vec<String> = sqlx::query_scalar(
+                    "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+                     AND tbl_name IN ($1, $2)",
+                )
+                .bind(LIVE.complaints)
+                .bind(LIVE.events)
+                .fetch_all(&mut *tx)
                 .await
-                .context(|| "dropping the snapshot".into())?;
-            sqlx::query("DELETE FROM sync_state WHERE channel = '__rebuild__'")
-                .execute(&mut *tx)
-                .await
-                .context(|| "unmarking the rebuild".into())?;
-            tx.commit().await.context(|| "finishing a rebuild".into())?;
-            Ok(())
-        })
+                .context(what)?;
+                sqlx::raw_sql(&swap).execute(&mut *tx).await.context(what)?;
+                for sql in &indexes {
+                    sqlx::raw_sql(sql)
+                        .execute(&mut *tx)
+                        .await
+                        .context(|| format!("indexing the rebuilt tables: {sql}"))?;
+                }
+                sqlx::query(unmark).execute(&mut *tx).await.context(what)?;
+                tx.commit().await.context(what)?;
+            }
+            Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await.context(what)?;
+                // `LIKE … INCLUDING ALL` gave the new tables the same indexes under names of
+                // their own: each takes the name of the live index it matches.
+                let index = "SELECT indexname::text, \
+                     regexp_replace(indexdef, '^.* USING ', '') AS shape, \
+                     indexdef LIKE 'CREATE UNIQUE%' AS is_unique \
+                     FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1";
+                let mut names = Vec::new();
+                for (live, next) in [
+                    (LIVE.complaints, REBUILT.complaints),
+                    (LIVE.events, REBUILT.events),
+                ] {
+                    let old: Vec<(String, String, bool)> = sqlx::query_as(index)
+                        .bind(live)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .context(what)?;
+                    let new: Vec<(String, String, bool)> = sqlx::query_as(index)
+                        .bind(next)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .context(what)?;
+                    for (name, shape, unique) in old {
+                        let Some((theirs, ..)) =
+                            new.iter().find(|(_, s, u)| *s == shape && *u == unique)
+                        else {
+                            return Err(Error::Rows {
+                                what: what(),
+                                message: format!("{next} has no index like {live}'s {name}"),
+                            });
+                        };
+                        names.push((theirs.clone(), name));
+                    }
+                }
+                // The identity's sequence too (it went with the live table).
+                let sequence = "SELECT pg_get_serial_sequence($1, 'complaint_seq')";
+                let old_sequence: Option<String> = sqlx::query_scalar(sequence)
+                    .bind(LIVE.complaints)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .context(what)?;
+                sqlx::raw_sql(&swap).execute(&mut *tx).await.context(what)?;
+                let new_sequence: Option<String> = sqlx::query_scalar(sequence)
+                    .bind(LIVE.complaints)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .context(what)?;
+                if let (Some(old), Some(new)) = (old_sequence, new_sequence) {
+                    // Qualified names: the new one is renamed to the old one's last part.
+                    let bare = old.rsplit('.').next().unwrap_or(&old).to_string();
+                    sqlx::raw_sql(&format!("ALTER SEQUENCE {new} RENAME TO {bare}"))
+                        .execute(&mut *tx)
+                        .await
+                        .context(what)?;
+                }
+                for (theirs, name) in names {
+                    sqlx::raw_sql(&format!("ALTER INDEX \"{theirs}\" RENAME TO \"{name}\""))
+                        .execute(&mut *tx)
+                        .await
+                        .context(what)?;
+                }
+                sqlx::query(unmark).execute(&mut *tx).await.context(what)?;
+                tx.commit().await.context(what)?;
+            }
+        }
+        Ok(())
     }
 
     /// Brings the planner's picture up to date after a large write (a first sync, a

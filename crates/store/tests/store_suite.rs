@@ -638,3 +638,102 @@ async fn the_schemas_of_ended_test_processes_are_dropped_and_live_ones_kept() {
         "only the live schema is left"
     );
 }
+
+/// The names of `table`'s indexes (those the schema declares, not SQLite's automatic ones),
+/// and of its identity sequence on PostgreSQL.
+async fn catalogue(ts: &TestStore, table: &str) -> Vec<String> {
+    let sql = match ts.label {
+        "sqlite" => format!(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '{table}' ORDER BY name"
+        ),
+        _ => format!(
+            "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() \
+             AND tablename = '{table}' \
+             UNION ALL SELECT pg_get_serial_sequence('{table}', 'complaint_seq') ORDER BY 1"
+        ),
+    };
+    let r = ts.store.query(&sql).await.unwrap();
+    r.rows
+        .iter()
+        .map(|row| row[0].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_rebuild_fills_tables_of_its_own_and_puts_them_in_place_with_the_same_names() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let old = [complaint("1", Status::Received, t(4))];
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(5),
+            complaints: &old,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let indexes = (
+            catalogue(&ts, "complaints").await,
+            catalogue(&ts, "complaint_events").await,
+        );
+        for round in 0..2 {
+            s.begin_rebuild().await.unwrap();
+            let new = [
+                complaint("1", Status::Received, t(4)),
+                complaint("2", Status::Resolved, t(6)),
+            ];
+            s.write_batch(&WriteBatch {
+                channel: "sp4n_lapor",
+                now: t(9),
+                complaints: &new,
+                rebuild: true,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+            let live = s
+                .query("SELECT complaint_id FROM complaints ORDER BY 1")
+                .await
+                .unwrap();
+            let expected: Vec<Vec<serde_json::Value>> = if round == 0 {
+                vec![vec!["sp4n_lapor:1".into()]]
+            } else {
+                vec![vec!["sp4n_lapor:1".into()], vec!["sp4n_lapor:2".into()]]
+            };
+            assert_eq!(
+                live.rows, expected,
+                "{}: the analysts read the live table meanwhile",
+                ts.label
+            );
+            s.finish_rebuild().await.unwrap();
+            let rows = s
+                .query("SELECT complaint_id, synced_at FROM complaints ORDER BY 1")
+                .await
+                .unwrap();
+            assert_eq!(rows.rows.len(), 2, "{}", ts.label);
+            let synced = |i: usize| rows.rows[i][1].as_str().unwrap_or("").to_string();
+            assert!(
+                synced(0).starts_with("2024-02-01T05:00:00"),
+                "{}: unchanged content keeps its synced_at: {}",
+                ts.label,
+                synced(0)
+            );
+            assert!(
+                synced(1).starts_with("2024-02-01T09:00:00"),
+                "{}: new content is synced now: {}",
+                ts.label,
+                synced(1)
+            );
+            assert_eq!(
+                (
+                    catalogue(&ts, "complaints").await,
+                    catalogue(&ts, "complaint_events").await
+                ),
+                indexes,
+                "{}: round {round}: the same indexes under the same names",
+                ts.label
+            );
+            assert!(s.unfinished_rebuild().await.unwrap().is_none());
+        }
+    }
+}

@@ -315,7 +315,7 @@ pub(crate) async fn process(
         inbox_done: input.inbox_done.to_vec(),
         cursor: input.cursor.map(str::to_string),
         rebuild: input.rebuild,
-        ..decide(store, behind, out, counts).await?
+        ..decide(store, behind, out, input.rebuild, counts).await?
     };
     behind.start(store, job, delta, total).await?;
     if folding {
@@ -427,6 +427,7 @@ async fn decide(
     store: &Store,
     behind: &WriteBehind,
     out: Collected,
+    rebuild: bool,
     counts: &mut Counts,
 ) -> Result<Job> {
     let Collected {
@@ -442,7 +443,7 @@ async fn decide(
     } = out;
     // Decide each record against what is stored (and what this batch wrote before it).
     let ids: Vec<&str> = order.iter().map(String::as_str).collect();
-    let mut stored = store.current_rows(&ids).await?;
+    let mut stored = store.current_rows_of(&ids, rebuild).await?;
     behind.current_rows(&ids, &mut stored);
     let mut current = stored.clone();
     for (id, row_hash, updated_at) in outcomes {
