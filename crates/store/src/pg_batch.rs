@@ -72,7 +72,7 @@ fn complaints_sql(supersede: bool, rebuild: bool) -> String {
         .enumerate()
         .map(|(i, t)| format!("${}::{t}[]", i + 1))
         .collect();
-    let (values, snapshot) = if rebuild {
+    let (values, kept) = if rebuild {
         let values: Vec<String> = COMPLAINT_COLUMNS
             .split(',')
             .map(str::trim)
@@ -81,15 +81,15 @@ fn complaints_sql(supersede: bool, rebuild: bool) -> String {
                 _ => format!("u.{c}"),
             })
             .collect();
-        let snapshot = " LEFT JOIN complaints s \
+        let kept = " LEFT JOIN complaints s \
             ON s.complaint_id = u.complaint_id AND s.row_hash = u.row_hash";
-        (values.join(", "), snapshot)
+        (values.join(", "), kept)
     } else {
         ("u.*".to_string(), "")
     };
     format!(
         "INSERT INTO {} ({COMPLAINT_COLUMNS}) SELECT {values} \
-         FROM UNNEST({}) AS u ({COMPLAINT_COLUMNS}){snapshot}{} \
+         FROM UNNEST({}) AS u ({COMPLAINT_COLUMNS}){kept}{} \
          RETURNING complaint_id, complaint_seq",
         t.complaints,
         arrays.join(", "),
