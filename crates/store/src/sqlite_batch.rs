@@ -87,6 +87,23 @@ pub(crate) async fn write(conn: &mut sqlx::SqliteConnection, w: &WriteBatch<'_>)
     .await
 }
 
+/// Runs `f` through `rusqlite` on a connection of `pool`, in one read transaction (one
+/// snapshot of the store, and not a transaction for each statement).
+async fn read<R>(
+    pool: &SqlitePool,
+    what: impl Fn() -> String,
+    f: impl FnOnce(&Connection) -> Result<R>,
+) -> Result<R> {
+    let mut conn = pool.acquire().await.context(&what)?;
+    lend(&mut conn, &what, |conn| {
+        let tx = conn.unchecked_transaction().map_err(|e| fail(what(), e))?;
+        let out = f(&tx)?;
+        tx.commit().map_err(|e| fail(what(), e))?;
+        Ok(out)
+    })
+    .await
+}
+
 /// Archived payloads a query selects (its columns: `raw_id, channel, source_ref,
 /// external_id, received_at, content_hash, payload`, then any others, ignored), read straight
 /// into their owned form: through `sqlx` every value is copied twice more on the way, which
@@ -97,8 +114,7 @@ pub(crate) async fn raws(
     args: &[rusqlite::types::Value],
     what: impl Fn() -> String,
 ) -> Result<Vec<StoredRaw>> {
-    let mut conn = pool.acquire().await.context(&what)?;
-    lend(&mut conn, &what, |conn| {
+    read(pool, &what, |conn| {
         let mut st = conn.prepare_cached(sql).map_err(|e| fail(what(), e))?;
         let mut rows = st
             .query(rusqlite::params_from_iter(args))
@@ -113,19 +129,16 @@ pub(crate) async fn raws(
 }
 
 /// Which of `hashes` the archive holds for `channel`: one probe of its unique index per
-/// hash, a statement prepared once (an `IN` list of hundreds of values is parsed and planned
-/// anew each time, and costs more than the probes it makes).
+/// hash, a statement prepared once, all in one read transaction (an `IN` list of hundreds of
+/// values is parsed and planned anew each time, and costs more than the probes it makes).
 pub(crate) async fn known_hashes(
     pool: &SqlitePool,
     channel: &str,
     hashes: &[Vec<u8>],
     what: impl Fn() -> String,
 ) -> Result<HashSet<Vec<u8>>> {
-    let mut conn = pool.acquire().await.context(&what)?;
-    lend(&mut conn, &what, |conn| {
-        // One read transaction for all the probes, not one each.
-        let read = conn.unchecked_transaction().map_err(|e| fail(what(), e))?;
-        let mut st = read
+    read(pool, &what, |conn| {
+        let mut st = conn
             .prepare_cached("SELECT 1 FROM raw_records WHERE channel = ?1 AND content_hash = ?2")
             .map_err(|e| fail(what(), e))?;
         let mut known = HashSet::new();
@@ -137,8 +150,6 @@ pub(crate) async fn known_hashes(
                 known.insert(h.clone());
             }
         }
-        drop(st);
-        read.commit().map_err(|e| fail(what(), e))?;
         Ok(known)
     })
     .await
@@ -152,10 +163,8 @@ pub(crate) async fn current_rows(
     ids: &[&str],
     what: impl Fn() -> String,
 ) -> Result<HashMap<String, CurrentRow>> {
-    let mut conn = pool.acquire().await.context(&what)?;
-    lend(&mut conn, &what, |conn| {
-        let read = conn.unchecked_transaction().map_err(|e| fail(what(), e))?;
-        let mut st = read
+    read(pool, &what, |conn| {
+        let mut st = conn
             .prepare_cached(&format!(
                 "SELECT row_hash, updated_at FROM {} WHERE complaint_id = ?1",
                 t.complaints
@@ -180,8 +189,6 @@ pub(crate) async fn current_rows(
                 );
             }
         }
-        drop(st);
-        read.commit().map_err(|e| fail(what(), e))?;
         Ok(rows)
     })
     .await
