@@ -480,74 +480,63 @@ impl Store {
     /// live tables as they were; it starts again from empty tables.
     pub async fn begin_rebuild(&self) -> Result<()> {
         let what = || "starting a rebuild".to_string();
-        let mark = "INSERT INTO sync_state (channel, cursor, updated_at) \
-            SELECT '__rebuild__', NULL, $1 \
-            WHERE NOT EXISTS (SELECT 1 FROM sync_state WHERE channel = '__rebuild__')";
-        let drop = format!(
-            "DROP TABLE IF EXISTS {}; DROP TABLE IF EXISTS {}",
-            REBUILT.events, REBUILT.complaints
-        );
+        let create = self.rebuild_tables().await?;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await.context(what)?;
+            sqlx::query(
+                "INSERT INTO sync_state (channel, cursor, updated_at) \
+                 SELECT '__rebuild__', NULL, $1 \
+                 WHERE NOT EXISTS (SELECT 1 FROM sync_state WHERE channel = '__rebuild__')",
+            )
+            .bind(Utc::now())
+            .execute(&mut *tx)
+            .await
+            .context(what)?;
+            sqlx::raw_sql(&format!(
+                "DROP TABLE IF EXISTS {}; DROP TABLE IF EXISTS {}; {create}; {OPEN_QUARANTINE_OF_ARCHIVED}",
+                REBUILT.events, REBUILT.complaints
+            ))
+            .execute(&mut *tx)
+            .await
+            .context(what)?;
+            tx.commit().await.context(what)
+        })
+    }
+
+    /// The statements that create a rebuild's tables with the live tables' definitions: on
+    /// SQLite the same `CREATE` statement (the catalogue keeps it) under the rebuild's name,
+    /// whose secondary indexes come when it is put in place; on PostgreSQL `LIKE … INCLUDING
+    /// ALL`.
+    async fn rebuild_tables(&self) -> Result<String> {
+        let tables = [
+            (LIVE.complaints, REBUILT.complaints),
+            (LIVE.events, REBUILT.events),
+        ];
+        let mut create = Vec::new();
         match &self.backend {
             Backend::Sqlite(pool) => {
-                let mut tx = pool.begin().await.context(what)?;
-                sqlx::query(mark)
-                    .bind(Utc::now())
-                    .execute(&mut *tx)
-                    .await
-                    .context(what)?;
-                sqlx::raw_sql(&drop).execute(&mut *tx).await.context(what)?;
-                // The same definition under the rebuild's name (SQLite keeps each table's
-                // `CREATE` statement); the secondary indexes come when it is put in place.
-                for (live, next) in [
-                    (LIVE.complaints, REBUILT.complaints),
-                    (LIVE.events, REBUILT.events),
-                ] {
+                for (live, next) in tables {
                     let sql: String = sqlx::query_scalar(
                         "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = $1",
                     )
                     .bind(live)
-                    .fetch_one(&mut *tx)
+                    .fetch_one(pool)
                     .await
                     .context(|| format!("reading the definition of {live}"))?;
                     let columns = sql.find('(').ok_or_else(|| Error::Rows {
-                        what: what(),
+                        what: "starting a rebuild".into(),
                         message: format!("the definition of {live} has no columns: {sql}"),
                     })?;
-                    sqlx::raw_sql(&format!("CREATE TABLE {next} {}", &sql[columns..]))
-                        .execute(&mut *tx)
-                        .await
-                        .context(|| format!("creating {next}"))?;
+                    create.push(format!("CREATE TABLE {next} {}", &sql[columns..]));
                 }
-                tx.commit().await.context(what)?;
-                sqlx::query(OPEN_QUARANTINE_OF_ARCHIVED)
-                    .execute(pool)
-                    .await
-                    .context(what)?;
             }
-            Backend::Postgres(pool) => {
-                let mut tx = pool.begin().await.context(what)?;
-                sqlx::query(mark)
-                    .bind(Utc::now())
-                    .execute(&mut *tx)
-                    .await
-                    .context(what)?;
-                sqlx::raw_sql(&format!(
-                    "{drop}; \
-                     CREATE TABLE {} (LIKE {} INCLUDING ALL); \
-                     CREATE TABLE {} (LIKE {} INCLUDING ALL)",
-                    REBUILT.complaints, LIVE.complaints, REBUILT.events, LIVE.events
-                ))
-                .execute(&mut *tx)
-                .await
-                .context(what)?;
-                sqlx::query(OPEN_QUARANTINE_OF_ARCHIVED)
-                    .execute(&mut *tx)
-                    .await
-                    .context(what)?;
-                tx.commit().await.context(what)?;
+            Backend::Postgres(_) => {
+                for (live, next) in tables {
+                    create.push(format!("CREATE TABLE {next} (LIKE {live} INCLUDING ALL)"));
+                }
             }
         }
-        Ok(())
+        Ok(create.join("; "))
     }
 
     /// When the rebuild that has not finished started: one running now, or one that was
@@ -566,45 +555,55 @@ impl Store {
     /// before the live tables go).
     pub async fn finish_rebuild(&self) -> Result<()> {
         let what = || "finishing a rebuild".to_string();
-        // (`rebuild_snapshot`: what rebuilds kept before they had tables of their own.)
-        let swap = format!(
-            "DROP TABLE {le}; DROP TABLE {lc}; \
-             ALTER TABLE {rc} RENAME TO {lc}; ALTER TABLE {re} RENAME TO {le}; \
-             DROP TABLE IF EXISTS rebuild_snapshot",
-            le = LIVE.events,
-            lc = LIVE.complaints,
-            re = REBUILT.events,
-            rc = REBUILT.complaints
-        );
-        let unmark = "DELETE FROM sync_state WHERE channel = '__rebuild__'";
-        match &self.backend {
-            Backend::Sqlite(pool) => {
-                let mut tx = pool.begin().await.context(what)?;
-                // The secondary indexes, created again on the new tables (a table's own keys
-                // came with its definition).
-                let indexes: Vec<String> = sqlx::query_scalar(
-                    "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
-                     AND tbl_name IN ($1, $2)",
-                )
-                .bind(LIVE.complaints)
-                .bind(LIVE.events)
-                .fetch_all(&mut *tx)
+        let names = self.names_after_swap().await?;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await.context(what)?;
+            // (`rebuild_snapshot`: what rebuilds kept before they had tables of their own.)
+            sqlx::raw_sql(&format!(
+                "DROP TABLE {le}; DROP TABLE {lc}; \
+                 ALTER TABLE {rc} RENAME TO {lc}; ALTER TABLE {re} RENAME TO {le}; \
+                 DROP TABLE IF EXISTS rebuild_snapshot",
+                le = LIVE.events,
+                lc = LIVE.complaints,
+                re = REBUILT.events,
+                rc = REBUILT.complaints
+            ))
+            .execute(&mut *tx)
+            .await
+            .context(what)?;
+            for sql in &names {
+                sqlx::raw_sql(sql)
+                    .execute(&mut *tx)
+                    .await
+                    .context(|| format!("naming the rebuilt tables' indexes: {sql}"))?;
+            }
+            sqlx::query("DELETE FROM sync_state WHERE channel = '__rebuild__'")
+                .execute(&mut *tx)
                 .await
                 .context(what)?;
-                sqlx::raw_sql(&swap).execute(&mut *tx).await.context(what)?;
-                for sql in &indexes {
-                    sqlx::raw_sql(sql)
-                        .execute(&mut *tx)
-                        .await
-                        .context(|| format!("indexing the rebuilt tables: {sql}"))?;
-                }
-                sqlx::query(unmark).execute(&mut *tx).await.context(what)?;
-                tx.commit().await.context(what)?;
-            }
+            tx.commit().await.context(what)
+        })
+    }
+
+    /// What gives the rebuild's tables, once they carry the live tables' names, the live
+    /// tables' indexes under their names (read from the catalogue before the live tables go).
+    /// SQLite: each secondary index created again (a table's own keys came with its
+    /// definition). PostgreSQL: `LIKE … INCLUDING ALL` gave the new tables the same indexes and
+    /// identity sequence under names of their own; each is renamed after the live one it
+    /// matches.
+    async fn names_after_swap(&self) -> Result<Vec<String>> {
+        let what = || "finishing a rebuild".to_string();
+        match &self.backend {
+            Backend::Sqlite(pool) => sqlx::query_scalar(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+                 AND tbl_name IN ($1, $2)",
+            )
+            .bind(LIVE.complaints)
+            .bind(LIVE.events)
+            .fetch_all(pool)
+            .await
+            .context(what),
             Backend::Postgres(pool) => {
-                let mut tx = pool.begin().await.context(what)?;
-                // `LIKE … INCLUDING ALL` gave the new tables the same indexes under names of
-                // their own: each takes the name of the live index it matches.
                 let index = "SELECT indexname::text, \
                      regexp_replace(indexdef, '^.* USING ', '') AS shape, \
                      indexdef LIKE 'CREATE UNIQUE%' AS is_unique \
@@ -616,12 +615,12 @@ impl Store {
                 ] {
                     let old: Vec<(String, String, bool)> = sqlx::query_as(index)
                         .bind(live)
-                        .fetch_all(&mut *tx)
+                        .fetch_all(pool)
                         .await
                         .context(what)?;
                     let new: Vec<(String, String, bool)> = sqlx::query_as(index)
                         .bind(next)
-                        .fetch_all(&mut *tx)
+                        .fetch_all(pool)
                         .await
                         .context(what)?;
                     for (name, shape, unique) in old {
@@ -633,41 +632,27 @@ impl Store {
                                 message: format!("{next} has no index like {live}'s {name}"),
                             });
                         };
-                        names.push((theirs.clone(), name));
+                        names.push(format!("ALTER INDEX \"{theirs}\" RENAME TO \"{name}\""));
                     }
                 }
-                // The identity's sequence too (it went with the live table).
+                // A sequence keeps its (qualified) name when its table is renamed.
                 let sequence = "SELECT pg_get_serial_sequence($1, 'complaint_seq')";
-                let old_sequence: Option<String> = sqlx::query_scalar(sequence)
-                    .bind(LIVE.complaints)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .context(what)?;
-                sqlx::raw_sql(&swap).execute(&mut *tx).await.context(what)?;
-                let new_sequence: Option<String> = sqlx::query_scalar(sequence)
-                    .bind(LIVE.complaints)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .context(what)?;
-                if let (Some(old), Some(new)) = (old_sequence, new_sequence) {
-                    // Qualified names: the new one is renamed to the old one's last part.
-                    let bare = old.rsplit('.').next().unwrap_or(&old).to_string();
-                    sqlx::raw_sql(&format!("ALTER SEQUENCE {new} RENAME TO {bare}"))
-                        .execute(&mut *tx)
+                let mut sequences = Vec::new();
+                for table in [LIVE.complaints, REBUILT.complaints] {
+                    let name: Option<String> = sqlx::query_scalar(sequence)
+                        .bind(table)
+                        .fetch_one(pool)
                         .await
                         .context(what)?;
+                    sequences.push(name);
                 }
-                for (theirs, name) in names {
-                    sqlx::raw_sql(&format!("ALTER INDEX \"{theirs}\" RENAME TO \"{name}\""))
-                        .execute(&mut *tx)
-                        .await
-                        .context(what)?;
+                if let [Some(old), Some(new)] = &sequences[..] {
+                    let bare = old.rsplit('.').next().unwrap_or(old);
+                    names.push(format!("ALTER SEQUENCE {new} RENAME TO {bare}"));
                 }
-                sqlx::query(unmark).execute(&mut *tx).await.context(what)?;
-                tx.commit().await.context(what)?;
+                Ok(names)
             }
         }
-        Ok(())
     }
 
     /// Brings the planner's picture up to date after a large write (a first sync, a
