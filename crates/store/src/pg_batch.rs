@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use crate::error::Context;
 use crate::write::{
-    upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, LINK_SQL, QUARANTINE_SQL,
+    upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, LINK_SQL, LIVE, QUARANTINE_SQL,
 };
 use crate::Result;
 
@@ -81,11 +81,13 @@ fn complaints_sql(supersede: bool, rebuild: bool) -> String {
                 _ => format!("u.{c}"),
             })
             .collect();
-        let kept = " LEFT JOIN complaints s \
-            ON s.complaint_id = u.complaint_id AND s.row_hash = u.row_hash";
+        let kept = format!(
+            " LEFT JOIN {} s ON s.complaint_id = u.complaint_id AND s.row_hash = u.row_hash",
+            LIVE.complaints
+        );
         (values.join(", "), kept)
     } else {
-        ("u.*".to_string(), "")
+        ("u.*".to_string(), String::new())
     };
     format!(
         "INSERT INTO {} ({COMPLAINT_COLUMNS}) SELECT {values} \

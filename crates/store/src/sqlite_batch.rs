@@ -17,7 +17,7 @@ use sqlx::SqlitePool;
 
 use crate::error::Context;
 use crate::write::{
-    upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, LINK_SQL, QUARANTINE_SQL,
+    upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, LINK_SQL, LIVE, QUARANTINE_SQL,
 };
 use crate::{CurrentRow, Error, Result, StoredRaw};
 
@@ -306,8 +306,9 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
             .map(|(i, c)| match *c {
                 // Kept from the live table, where the content is the same.
                 "synced_at" if w.rebuild => format!(
-                    "COALESCE((SELECT synced_at FROM complaints \
+                    "COALESCE((SELECT synced_at FROM {} \
                      WHERE complaint_id = ?{} AND row_hash = ?{}), ?{})",
+                    LIVE.complaints,
                     slot("complaint_id"),
                     slot("row_hash"),
                     i + 1
