@@ -27,10 +27,11 @@ struct AgencyToml {
 }
 
 fn agency_key(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    let mut key = String::with_capacity(s.len());
+    for c in s.chars().filter(|c| c.is_alphanumeric()) {
+        crate::text::push_lowercase(&mut key, c);
+    }
+    key
 }
 
 impl Agencies {

@@ -160,12 +160,16 @@ impl Collected {
         // A fold's history can change while its row stays the same (an older version
         // arriving late adds a status change or moves one earlier): its hash covers the
         // history too, so that the complaint is written again, its history replaced.
+        // Serialised straight into the hash: the same bytes as `to_vec`, no buffer.
+        let mut hasher = Sha256::new();
         let content = if self.supersede {
-            serde_json::to_vec(&(&n.complaint, &n.events))
+            serde_json::to_writer(&mut hasher, &(&n.complaint, &n.events))
         } else {
-            serde_json::to_vec(&n.complaint)
+            serde_json::to_writer(&mut hasher, &n.complaint)
         };
-        let row_hash = content.map(|b| hex_hash(&b)).unwrap_or_default();
+        let row_hash = content
+            .map(|()| hex::encode(hasher.finalize()))
+            .unwrap_or_default();
         for e in n.events {
             let key = format!(
                 "{}|{}|{}|{}",
