@@ -4,8 +4,13 @@ use chrono::{DateTime, Utc};
 use sqlx::{Column, Executor, Row, Statement, TypeInfo, ValueRef};
 
 use crate::error::Context;
-use crate::write::{CHUNK, COMPLAINT_COLUMNS};
+use crate::write::COMPLAINT_COLUMNS;
 use crate::{on_pool, Backend, Error, Result, RunRecord, Store};
+
+/// Values per multi-row lookup: well under SQLite's 32,766 variables. Such statements vary in
+/// length, so they are not kept in the connection's statement cache (`persistent(false)`),
+/// where hundreds of large prepared statements would make memory grow with the data.
+const CHUNK: usize = 500;
 
 /// The latest runs and the state of one channel.
 #[derive(Debug, Clone)]

@@ -181,13 +181,6 @@ pub(crate) const COMPLAINT_COLUMNS: &str = "complaint_id, channel, external_id, 
     latitude, longitude, in_city, reporter_key, anonymous, confidential, reported_at, \
     updated_at, first_response_at, resolved_at, incident_id, synced_at, row_hash, reported_month";
 
-/// Values per multi-row lookup: well under SQLite's 32,766 variables.
-pub(crate) const CHUNK: usize = 500;
-
-// Multi-row statements (the lookups below) are built per batch and vary in length: they are
-// not kept in the connection's statement cache (`persistent(false)`), where hundreds of large
-// prepared statements would make memory grow with the data.
-
 /// The unified tables a batch writes: the live ones, or those a rebuild fills beside them
 /// and puts in their place when it ends (see [`Store::begin_rebuild`]).
 #[derive(Clone, Copy)]
@@ -207,6 +200,12 @@ pub(crate) const REBUILT: Tables = Tables {
     complaints: "complaints_rebuild",
     events: "complaint_events_rebuild",
 };
+
+/// Each live table and the rebuild's table that takes its place.
+const SWAPPED: [(&str, &str); 2] = [
+    (LIVE.complaints, REBUILT.complaints),
+    (LIVE.events, REBUILT.events),
+];
 
 impl Tables {
     /// A rebuild's tables, or the live ones.
@@ -508,14 +507,10 @@ impl Store {
     /// whose secondary indexes come when it is put in place; on PostgreSQL `LIKE … INCLUDING
     /// ALL`.
     async fn rebuild_tables(&self) -> Result<String> {
-        let tables = [
-            (LIVE.complaints, REBUILT.complaints),
-            (LIVE.events, REBUILT.events),
-        ];
         let mut create = Vec::new();
         match &self.backend {
             Backend::Sqlite(pool) => {
-                for (live, next) in tables {
+                for (live, next) in SWAPPED {
                     let sql: String = sqlx::query_scalar(
                         "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = $1",
                     )
@@ -531,7 +526,7 @@ impl Store {
                 }
             }
             Backend::Postgres(_) => {
-                for (live, next) in tables {
+                for (live, next) in SWAPPED {
                     create.push(format!("CREATE TABLE {next} (LIKE {live} INCLUDING ALL)"));
                 }
             }
@@ -609,10 +604,7 @@ impl Store {
                      indexdef LIKE 'CREATE UNIQUE%' AS is_unique \
                      FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1";
                 let mut names = Vec::new();
-                for (live, next) in [
-                    (LIVE.complaints, REBUILT.complaints),
-                    (LIVE.events, REBUILT.events),
-                ] {
+                for (live, next) in SWAPPED {
                     let old: Vec<(String, String, bool)> = sqlx::query_as(index)
                         .bind(live)
                         .fetch_all(pool)
