@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use crate::error::Context;
 use crate::write::{
-    upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, LINK_SQL, LIVE, QUARANTINE_SQL,
+    quarantine_sql, upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, LINK_SQL, LIVE,
 };
 use crate::Result;
 
@@ -328,8 +328,9 @@ pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Re
         .await
         .context(|| format!("appending events of {channel}"))?;
     }
+    let quarantine = quarantine_sql(t);
     for qr in w.quarantine {
-        sqlx::query(QUARANTINE_SQL)
+        sqlx::query(&quarantine)
             .bind(channel)
             .bind(&qr.content_hash)
             .bind(&qr.source_ref)

@@ -17,7 +17,7 @@ use sqlx::SqlitePool;
 
 use crate::error::Context;
 use crate::write::{
-    upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, LINK_SQL, LIVE, QUARANTINE_SQL,
+    quarantine_sql, upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, LINK_SQL, LIVE,
 };
 use crate::{CurrentRow, Error, Result, StoredRaw};
 
@@ -388,7 +388,7 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
     }
     if !w.quarantine.is_empty() {
         let mut st = conn
-            .prepare(QUARANTINE_SQL)
+            .prepare(&quarantine_sql(t))
             .map_err(|e| fail(format!("quarantining records of {channel}"), e))?;
         for q in w.quarantine {
             st.execute(params![

@@ -181,24 +181,28 @@ pub(crate) const COMPLAINT_COLUMNS: &str = "complaint_id, channel, external_id, 
     latitude, longitude, in_city, reporter_key, anonymous, confidential, reported_at, \
     updated_at, first_response_at, resolved_at, incident_id, synced_at, row_hash, reported_month";
 
-/// The unified tables a batch writes: the live ones, or those a rebuild fills beside them
-/// and puts in their place when it ends (see [`Store::begin_rebuild`]).
+/// The tables a batch writes: the live ones, or those a rebuild fills beside them and puts
+/// in their place (the unified tables) or merges into them (the quarantine) when it ends (see
+/// [`Store::begin_rebuild`]).
 #[derive(Clone, Copy)]
 pub(crate) struct Tables {
     pub(crate) complaints: &'static str,
     pub(crate) events: &'static str,
+    pub(crate) quarantine: &'static str,
 }
 
 /// The tables the analysts read.
 pub(crate) const LIVE: Tables = Tables {
     complaints: "complaints",
     events: "complaint_events",
+    quarantine: "quarantine",
 };
 
 /// A rebuild's tables.
 pub(crate) const REBUILT: Tables = Tables {
     complaints: "complaints_rebuild",
     events: "complaint_events_rebuild",
+    quarantine: "quarantine_rebuild",
 };
 
 /// Each live table and the rebuild's table that takes its place.
@@ -247,16 +251,47 @@ pub(crate) const LINK_SQL: &str = "INSERT INTO raw_groups (channel, group_key, r
     SELECT $1, $2, raw_id FROM raw_records WHERE channel = $1 AND content_hash = $3 \
     ON CONFLICT DO NOTHING";
 
-/// Quarantines a record with its archived payload (by hash): channel, content hash,
-/// source_ref, record, field, reason, payload, run_id, quarantined_at.
-pub(crate) const QUARANTINE_SQL: &str = "INSERT INTO quarantine (channel, raw_id, source_ref, \
-    record, field, reason, payload, run_id, quarantined_at) \
-    VALUES ($1, (SELECT raw_id FROM raw_records WHERE channel = $1 AND content_hash = $2), \
-    $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING";
+/// The columns a quarantine entry is written with (its number and `resolved_at` come later).
+const QUARANTINE_COLUMNS: &str =
+    "channel, raw_id, source_ref, record, field, reason, payload, run_id, quarantined_at";
 
-/// Empties the open quarantine of archived records (a rebuild quarantines them again).
-const OPEN_QUARANTINE_OF_ARCHIVED: &str =
-    "DELETE FROM quarantine WHERE resolved_at IS NULL AND raw_id IS NOT NULL";
+/// Quarantines a record with its archived payload (by hash) in `t`'s quarantine: channel,
+/// content hash, source_ref, record, field, reason, payload, run_id, quarantined_at. A record
+/// already in the open quarantine stays as it is.
+pub(crate) fn quarantine_sql(t: Tables) -> String {
+    format!(
+        "INSERT INTO {} ({QUARANTINE_COLUMNS}) \
+         VALUES ($1, (SELECT raw_id FROM raw_records WHERE channel = $1 AND content_hash = $2), \
+         $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+        t.quarantine
+    )
+}
+
+/// A rebuild's quarantine, empty: the live quarantine's columns, one entry a payload.
+fn rebuild_quarantine() -> String {
+    format!(
+        "CREATE TABLE {q} AS SELECT {QUARANTINE_COLUMNS} FROM {live} WHERE 1 = 0; \
+         CREATE UNIQUE INDEX {q}_raw ON {q} (raw_id)",
+        q = REBUILT.quarantine,
+        live = LIVE.quarantine
+    )
+}
+
+/// Merges a rebuild's quarantine into the live one: an open entry of an archived payload the
+/// rebuild did not quarantine again, or for another reason, goes; one it quarantined for the
+/// same reason stays as it was (its number, time and run); the rest are added.
+fn merge_quarantine() -> String {
+    format!(
+        "DELETE FROM {live} WHERE resolved_at IS NULL AND raw_id IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM {q} r WHERE r.raw_id = {live}.raw_id \
+         AND r.record = {live}.record AND r.field = {live}.field AND r.reason = {live}.reason); \
+         INSERT INTO {live} ({QUARANTINE_COLUMNS}) SELECT {QUARANTINE_COLUMNS} FROM {q} \
+         WHERE true ON CONFLICT DO NOTHING; \
+         DROP TABLE {q}",
+        q = REBUILT.quarantine,
+        live = LIVE.quarantine
+    )
+}
 
 /// Saves a channel's cursor: channel, cursor, updated_at.
 pub(crate) const CURSOR_SQL: &str = "INSERT INTO sync_state (channel, cursor, updated_at) \
@@ -474,9 +509,10 @@ impl Store {
     /// creates empty tables beside `complaints` and `complaint_events` with their definitions
     /// (the catalogue's), which the rebuild's batches fill ([`WriteBatch::rebuild`]) while the
     /// analysts go on reading the live ones; [`finish_rebuild`](Self::finish_rebuild) puts
-    /// them in their place. The open quarantine of archived records is emptied (the rebuild
-    /// quarantines again what still does not read). A rebuild that was interrupted left the
-    /// live tables as they were; it starts again from empty tables.
+    /// them in their place. What the rebuild quarantines goes into a quarantine of its own,
+    /// merged into the live one when it ends (the live quarantine's open entries of archived
+    /// payloads then say what the current code cannot read). A rebuild that was interrupted
+    /// left the live tables and the quarantine as they were; it starts again from empty tables.
     pub async fn begin_rebuild(&self) -> Result<()> {
         let what = || "starting a rebuild".to_string();
         let create = self.rebuild_tables().await?;
@@ -492,8 +528,12 @@ impl Store {
             .await
             .context(what)?;
             sqlx::raw_sql(&format!(
-                "DROP TABLE IF EXISTS {}; DROP TABLE IF EXISTS {}; {create}; {OPEN_QUARANTINE_OF_ARCHIVED}",
-                REBUILT.events, REBUILT.complaints
+                "DROP TABLE IF EXISTS {}; DROP TABLE IF EXISTS {}; DROP TABLE IF EXISTS {}; \
+                 {create}; {}",
+                REBUILT.events,
+                REBUILT.complaints,
+                REBUILT.quarantine,
+                rebuild_quarantine()
             ))
             .execute(&mut *tx)
             .await
@@ -545,9 +585,9 @@ impl Store {
         })
     }
 
-    /// Ends a rebuild: in one transaction, its tables replace `complaints` and
-    /// `complaint_events`, under their names and with their indexes (read from the catalogue
-    /// before the live tables go).
+    /// Ends a rebuild: in one transaction, its quarantine is merged into the live one (see
+    /// `merge_quarantine`) and its tables replace `complaints` and `complaint_events`, under
+    /// their names and with their indexes (read from the catalogue before the live tables go).
     pub async fn finish_rebuild(&self) -> Result<()> {
         let what = || "finishing a rebuild".to_string();
         let names = self.names_after_swap().await?;
@@ -555,9 +595,10 @@ impl Store {
             let mut tx = pool.begin().await.context(what)?;
             // (`rebuild_snapshot`: what rebuilds kept before they had tables of their own.)
             sqlx::raw_sql(&format!(
-                "DROP TABLE {le}; DROP TABLE {lc}; \
+                "{}; DROP TABLE {le}; DROP TABLE {lc}; \
                  ALTER TABLE {rc} RENAME TO {lc}; ALTER TABLE {re} RENAME TO {le}; \
                  DROP TABLE IF EXISTS rebuild_snapshot",
+                merge_quarantine(),
                 le = LIVE.events,
                 lc = LIVE.complaints,
                 re = REBUILT.events,

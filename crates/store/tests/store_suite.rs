@@ -330,14 +330,7 @@ async fn a_quarantined_record_keeps_its_raw_payload_and_is_listed_once() {
     for ts in each_backend().await {
         let s = &ts.store;
         let raws = [raw(7)];
-        let q = [QuarantineRow {
-            content_hash: vec![7; 32],
-            source_ref: "item 7".into(),
-            record: "tracking_id 7".into(),
-            field: "created_at".into(),
-            reason: "not a time: \"kemarin\"".into(),
-            payload: raws[0].payload.clone(),
-        }];
+        let q = [quarantined(7, "not a time: \"kemarin\"")];
         for _ in 0..2 {
             s.write_batch(&WriteBatch {
                 channel: "sp4n_lapor",
@@ -358,6 +351,125 @@ async fn a_quarantined_record_keeps_its_raw_payload_and_is_listed_once() {
             .unwrap();
         assert!(s.quarantine_list(None, false, 10).await.unwrap().is_empty());
         assert_eq!(s.quarantine_list(None, true, 10).await.unwrap().len(), 1);
+    }
+}
+
+/// A quarantine entry of the archived payload `n`.
+fn quarantined(n: u8, reason: &str) -> QuarantineRow {
+    QuarantineRow {
+        content_hash: vec![n; 32],
+        source_ref: format!("item {n}"),
+        record: format!("tracking_id {n}"),
+        field: "created_at".into(),
+        reason: reason.into(),
+        payload: raw(n).payload,
+    }
+}
+
+/// The open quarantine as (record, reason, number, time), by record.
+async fn open_quarantine(s: &Store) -> Vec<(String, String, i64, DateTime<Utc>)> {
+    let mut list: Vec<_> = s
+        .quarantine_list(None, false, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|q| (q.record, q.reason, q.quarantine_id, q.quarantined_at))
+        .collect();
+    list.sort();
+    list
+}
+
+#[tokio::test]
+async fn a_rebuild_merges_its_quarantine_when_it_ends_and_leaves_it_alone_until_then() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let raws = [raw(7), raw(8), raw(9)];
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(5),
+            raws: &raws,
+            quarantine: &[
+                quarantined(7, "not a time"),
+                quarantined(8, "no such kelurahan"),
+            ],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let before = open_quarantine(s).await;
+        assert_eq!(before.len(), 2, "{}", ts.label);
+        // 7 fails again the same way, 8 reads now, 9 fails for the first time.
+        let again = [quarantined(7, "not a time"), quarantined(9, "no title")];
+        for interrupted in [true, false] {
+            s.begin_rebuild().await.unwrap();
+            s.write_batch(&WriteBatch {
+                channel: "sp4n_lapor",
+                now: t(9),
+                quarantine: &again,
+                rebuild: true,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+            assert_eq!(
+                open_quarantine(s).await,
+                before,
+                "{}: the quarantine is as it was while the rebuild runs (interrupted: {interrupted})",
+                ts.label
+            );
+        }
+        s.finish_rebuild().await.unwrap();
+        let after = open_quarantine(s).await;
+        let records: Vec<(&str, &str)> = after
+            .iter()
+            .map(|(r, why, _, _)| (r.as_str(), why.as_str()))
+            .collect();
+        assert_eq!(
+            records,
+            [
+                ("tracking_id 7", "not a time"),
+                ("tracking_id 9", "no title")
+            ],
+            "{}: what reads now left, what fails now came",
+            ts.label
+        );
+        assert_eq!(after[0], before[0], "{}: 7 is the same entry", ts.label);
+        assert_eq!(after[1].3, t(9), "{}", ts.label);
+        // Failing for another reason, 7 is a new entry; the resolved entries are kept.
+        s.resolve_quarantine(after[1].2, t(10)).await.unwrap();
+        s.begin_rebuild().await.unwrap();
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(11),
+            quarantine: &[quarantined(7, "not a date")],
+            rebuild: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        s.finish_rebuild().await.unwrap();
+        let last = open_quarantine(s).await;
+        assert_eq!(last.len(), 1, "{}: {last:?}", ts.label);
+        assert_eq!(
+            (last[0].1.as_str(), last[0].3),
+            ("not a date", t(11)),
+            "{}",
+            ts.label
+        );
+        assert_ne!(last[0].2, before[0].2, "{}", ts.label);
+        assert_eq!(
+            s.quarantine_list(None, true, 100).await.unwrap().len(),
+            2,
+            "{}: the resolved entry of 9 and the open one of 7",
+            ts.label
+        );
+        assert!(
+            s.query("SELECT COUNT(*) FROM quarantine_rebuild")
+                .await
+                .is_err(),
+            "{}: the rebuild's quarantine is gone",
+            ts.label
+        );
     }
 }
 
