@@ -45,6 +45,7 @@ async fn simulator(sp4n: Option<Sp4nConfig>, cc112_days: Option<u32>) -> Running
             }),
             smart_city: None,
             wadul_aladin: None,
+            lapor_gub: None,
         },
         ([127, 0, 0, 1], 0).into(),
     )

@@ -29,6 +29,7 @@ async fn simulator(reports: usize, faults: SmartCityFaults) -> RunningSim {
                 ..SmartCityConfig::default()
             }),
             wadul_aladin: None,
+            lapor_gub: None,
         },
         ([127, 0, 0, 1], 0).into(),
     )

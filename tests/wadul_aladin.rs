@@ -25,6 +25,7 @@ async fn simulator(senders: usize) -> RunningSim {
                 senders,
                 ..WadulConfig::default()
             }),
+            lapor_gub: None,
         },
         ([127, 0, 0, 1], 0).into(),
     )

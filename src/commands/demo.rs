@@ -9,8 +9,8 @@ use aduan_app::{registry, tables};
 use aduan_core::Secret;
 use aduan_service::{Service, ServiceOptions, Webhooks};
 use aduan_sim::{
-    Cc112Config, Cc112Faults, RunningSim, SimConfig, Simulator, SmartCityConfig, Sp4nConfig,
-    WadulConfig,
+    Cc112Config, Cc112Faults, LaporGubConfig, RunningSim, SimConfig, Simulator, SmartCityConfig,
+    Sp4nConfig, WadulConfig,
 };
 use aduan_store::Store;
 use aduan_sync::Engine;
@@ -49,6 +49,7 @@ pub(crate) async fn run(
             }),
             smart_city: Some(SmartCityConfig::default()),
             wadul_aladin: Some(WadulConfig::default()),
+            lapor_gub: Some(LaporGubConfig::default()),
         },
         ([127, 0, 0, 1], 0).into(),
     )

@@ -30,6 +30,7 @@ pub async fn sim(reports: usize, faults: Sp4nFaults) -> RunningSim {
             cc112: None,
             smart_city: None,
             wadul_aladin: None,
+            lapor_gub: None,
         },
         ([127, 0, 0, 1], 0).into(),
     )
@@ -117,6 +118,7 @@ pub async fn cc112_sim(config: Cc112Config) -> RunningSim {
             cc112: Some(config),
             smart_city: None,
             wadul_aladin: None,
+            lapor_gub: None,
         },
         ([127, 0, 0, 1], 0).into(),
     )

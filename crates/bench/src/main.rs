@@ -374,6 +374,7 @@ async fn orchestrate(cli: Cli) -> Result<()> {
                     cc112: None,
                     smart_city: None,
                     wadul_aladin: None,
+                    lapor_gub: None,
                 },
                 ([127, 0, 0, 1], 0).into(),
             )
@@ -488,6 +489,7 @@ async fn orchestrate(cli: Cli) -> Result<()> {
                     }),
                     smart_city: None,
                     wadul_aladin: None,
+                    lapor_gub: None,
                 },
                 ([127, 0, 0, 1], 0).into(),
             )

@@ -7,11 +7,12 @@
 //! 5xx, maintenance pages, slow answers, shifting pages, malformed records, outages) are
 //! injected on request and counted.
 //!
-//! Channels so far: SP4N-LAPOR! under `/sp4n-lapor` ([`sp4n_lapor`]), Call Center 112
+//! Channels: SP4N-LAPOR! under `/sp4n-lapor` ([`sp4n_lapor`]), Call Center 112
 //! under `/cc112` ([`cc112`]), the Pantau Pekalongan smart-city app under `/smart-city`
-//! ([`smart_city`]: a backfill API served, signed webhooks delivered on request) and the
+//! ([`smart_city`]: a backfill API served, signed webhooks delivered on request), the
 //! Wadul Aladin WhatsApp line under `/wadul-aladin` ([`wadul_aladin`]: the case register
-//! served, WhatsApp Cloud API webhooks delivered on request).
+//! served, WhatsApp Cloud API webhooks delivered on request), and Lapor Gub!, Central Java's
+//! complaint service, under `/lapor-gub` ([`lapor_gub`]: the kab/kota integration API).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -26,6 +27,7 @@
 
 pub mod cc112;
 mod faults;
+pub mod lapor_gub;
 mod reference;
 pub mod smart_city;
 pub mod sp4n_lapor;
@@ -44,6 +46,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use cc112::{Cc112Config, Cc112Faults, Cc112Stats};
+pub use lapor_gub::{LaporGubConfig, LaporGubFaults, LaporGubStats, LaporGubTruth};
 pub use smart_city::{
     signature, DeliveryPlan, DeliveryStats, SmartCityConfig, SmartCityFaults, SmartCityStats,
     TruthReport,
@@ -54,6 +57,7 @@ pub use wadul_aladin::{
 };
 
 use cc112::Cc112State;
+use lapor_gub::LaporGubState;
 use smart_city::SmartCityState;
 use sp4n_lapor::Sp4nState;
 use wadul_aladin::WadulState;
@@ -71,6 +75,9 @@ pub struct SimConfig {
     pub smart_city: Option<SmartCityConfig>,
     /// The Wadul Aladin WhatsApp line; `None` leaves the channel out (default on).
     pub wadul_aladin: Option<WadulConfig>,
+    /// Lapor Gub!, Central Java's complaint service; `None` leaves the channel out
+    /// (default on).
+    pub lapor_gub: Option<LaporGubConfig>,
 }
 
 impl Default for SimConfig {
@@ -81,6 +88,7 @@ impl Default for SimConfig {
             cc112: Some(Cc112Config::default()),
             smart_city: Some(SmartCityConfig::default()),
             wadul_aladin: Some(WadulConfig::default()),
+            lapor_gub: Some(LaporGubConfig::default()),
         }
     }
 }
@@ -122,6 +130,14 @@ impl Simulator {
             )),
             None => None,
         };
+        let lapor_gub = match config.lapor_gub {
+            Some(c) => Some(Arc::new(
+                tokio::task::spawn_blocking(move || LaporGubState::new(seed, c))
+                    .await
+                    .map_err(io::Error::other)?,
+            )),
+            None => None,
+        };
 
         let mut channels = serde_json::Map::new();
         let mut app = Router::new();
@@ -150,6 +166,10 @@ impl Simulator {
             );
             channels.insert("wadul_aladin".into(), wadul_aladin::PATH_PREFIX.into());
         }
+        if let Some(state) = &lapor_gub {
+            app = app.nest(lapor_gub::PATH_PREFIX, lapor_gub::router(Arc::clone(state)));
+            channels.insert("lapor_gub".into(), lapor_gub::PATH_PREFIX.into());
+        }
         let index =
             serde_json::json!({ "simulator": "aduan-sim", "seed": seed, "channels": channels });
         app = app.route("/", get(move || async move { Json(index) }));
@@ -169,6 +189,7 @@ impl Simulator {
             cc112,
             smart_city,
             wadul,
+            lapor_gub,
             shutdown: Some(tx),
             task: Some(task),
         })
@@ -183,6 +204,7 @@ pub struct RunningSim {
     cc112: Option<Arc<Cc112State>>,
     smart_city: Option<Arc<SmartCityState>>,
     wadul: Option<Arc<WadulState>>,
+    lapor_gub: Option<Arc<LaporGubState>>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -368,6 +390,42 @@ impl RunningSim {
             Some(s) => s.deliver(url, plan).await,
             None => DeliveryStats::default(),
         }
+    }
+
+    /// The `{base}` of the Lapor Gub! contract: [`base_url`](Self::base_url) +
+    /// `/lapor-gub`, so the listing is `{base}/api/v2/aduan`.
+    pub fn lapor_gub_base_url(&self) -> String {
+        format!("{}{}", self.base_url(), lapor_gub::PATH_PREFIX)
+    }
+
+    /// Lapor Gub! request and fault counters since start.
+    pub fn lapor_gub_stats(&self) -> LaporGubStats {
+        self.lapor_gub
+            .as_ref()
+            .map(|s| s.stats())
+            .unwrap_or_default()
+    }
+
+    /// What the Lapor Gub! simulator serves: Kota Pekalongan reports, how many of them are
+    /// malformed, of unknown status or spam, and the other kab/kota's items.
+    pub fn lapor_gub_truth(&self) -> LaporGubTruth {
+        self.lapor_gub
+            .as_ref()
+            .map(|s| s.truth())
+            .unwrap_or_default()
+    }
+
+    /// Moves `n` distinct Kota Pekalongan reports of Lapor Gub! one status step on (Tuntas
+    /// reopens to Dalam Tindakan, Dikembalikan returns to Diverifikasi; Tidak Layak, Spam
+    /// and reports of unknown status are left alone), appending a timeline entry, with
+    /// `updated` = max(now, the newest `updated` + 1 ms) each, so they move to the end of
+    /// the order. Returns their `noTiket`, in the order they were updated (fewer than `n`
+    /// when fewer reports can move).
+    pub fn lapor_gub_update_reports(&self, n: usize) -> Vec<String> {
+        self.lapor_gub
+            .as_ref()
+            .map(|s| s.update_reports(n))
+            .unwrap_or_default()
     }
 
     /// Stops serving: open connections are closed gracefully (a delayed response is given

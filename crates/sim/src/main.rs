@@ -5,14 +5,14 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use aduan_sim::{
-    Cc112Config, Cc112Faults, SimConfig, Simulator, SmartCityConfig, Sp4nConfig, Sp4nFaults,
-    WadulConfig, WadulDeliveryPlan, WadulFaults,
+    Cc112Config, Cc112Faults, LaporGubConfig, LaporGubFaults, SimConfig, Simulator,
+    SmartCityConfig, Sp4nConfig, Sp4nFaults, WadulConfig, WadulDeliveryPlan, WadulFaults,
 };
 use clap::{Parser, ValueEnum};
 
 /// Simulator of Kota Pekalongan's complaint channels (SP4N-LAPOR!, Call Center 112, the
-/// Pantau Pekalongan smart-city app and the Wadul Aladin WhatsApp line so far), on loopback
-/// HTTP.
+/// Pantau Pekalongan smart-city app, the Wadul Aladin WhatsApp line and Lapor Gub!), on
+/// loopback HTTP.
 #[derive(Debug, Parser)]
 #[command(name = "aduan-sim", version)]
 struct Args {
@@ -81,6 +81,37 @@ struct Args {
     /// /webhooks/wadul-aladin) once the simulator is up.
     #[arg(long)]
     wadul_deliver_to: Option<String>,
+    /// Number of Lapor Gub! reports of Kota Pekalongan.
+    #[arg(long, default_value_t = 300)]
+    lapor_gub_reports: usize,
+    /// Lapor Gub! reports of other kab/kota served despite kota_id (default: a tenth of
+    /// --lapor-gub-reports).
+    #[arg(long)]
+    lapor_gub_other_kota: Option<usize>,
+    /// API key Lapor Gub! accepts in X-API-Key.
+    #[arg(long, default_value = "lapor-gub-sim-key")]
+    lapor_gub_api_key: String,
+    /// Lapor Gub! requests a minute per key before 429 (0 = no limit).
+    #[arg(long, default_value_t = 30)]
+    lapor_gub_rate_limit: u32,
+    /// Lifetime of a Lapor Gub! cursor, in seconds.
+    #[arg(long, default_value_t = 600)]
+    lapor_gub_cursor_ttl_secs: u64,
+    /// 429 with Retry-After: 1 on every Nth Lapor Gub! request (0 = never).
+    #[arg(long, default_value_t = 0)]
+    lapor_gub_rate_limit_every: u32,
+    /// 410 cursor_expired on every Nth Lapor Gub! request carrying a cursor (0 = never).
+    #[arg(long, default_value_t = 0)]
+    lapor_gub_cursor_expired_every: u32,
+    /// 503 on every Nth Lapor Gub! request (0 = never).
+    #[arg(long, default_value_t = 0)]
+    lapor_gub_server_error_every: u32,
+    /// Every Nth Lapor Gub! report of Kota Pekalongan malformed (0 = never).
+    #[arg(long, default_value_t = 0)]
+    lapor_gub_bad_records_every: usize,
+    /// Every Nth Lapor Gub! report of Kota Pekalongan with the unknown status 9 (0 = never).
+    #[arg(long, default_value_t = 0)]
+    lapor_gub_unknown_status_every: usize,
     /// Delay of the `timeout` fault, in seconds.
     #[arg(long, default_value_t = 3)]
     timeout_delay_secs: u64,
@@ -132,6 +163,11 @@ fn faults(selected: &[Fault], delay: Duration) -> Sp4nFaults {
     f
 }
 
+/// `0` (never) as `None`.
+fn every<T: PartialEq + Default>(n: T) -> Option<T> {
+    (n != T::default()).then_some(n)
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
@@ -178,6 +214,23 @@ async fn main() -> ExitCode {
                 server_error_every: args.wadul_server_error_every,
             },
         }),
+        lapor_gub: Some(LaporGubConfig {
+            reports: args.lapor_gub_reports,
+            other_kota_reports: args
+                .lapor_gub_other_kota
+                .unwrap_or(args.lapor_gub_reports / 10),
+            api_key: args.lapor_gub_api_key.clone(),
+            cursor_ttl: Duration::from_secs(args.lapor_gub_cursor_ttl_secs),
+            rate_limit_per_minute: (args.lapor_gub_rate_limit > 0)
+                .then_some(args.lapor_gub_rate_limit),
+            faults: LaporGubFaults {
+                rate_limit_every: every(args.lapor_gub_rate_limit_every),
+                cursor_expired_every: every(args.lapor_gub_cursor_expired_every),
+                server_error_every: every(args.lapor_gub_server_error_every),
+                bad_records_every: every(args.lapor_gub_bad_records_every),
+                unknown_status_every: every(args.lapor_gub_unknown_status_every),
+            },
+        }),
     };
     let sim = match Simulator::start(config, args.listen).await {
         Ok(sim) => sim,
@@ -215,6 +268,15 @@ async fn main() -> ExitCode {
             .map(|a| format!(", Authorization {a:?}"))
             .unwrap_or_default()
     );
+    let lapor_gub = sim.lapor_gub_truth();
+    println!(
+        "Lapor Gub!:      {}/api/v2/aduan?kota_id=3375 ({} reports of Kota Pekalongan, {} of \
+         other kab/kota, X-API-Key {})",
+        sim.lapor_gub_base_url(),
+        lapor_gub.in_city,
+        lapor_gub.other_kota,
+        args.lapor_gub_api_key
+    );
     if let Some(url) = &args.wadul_deliver_to {
         let stats = sim.wadul_deliver(url, &plan).await;
         println!("Wadul Aladin:    webhooks to {url}: {stats:?}");
@@ -242,10 +304,11 @@ async fn main() -> ExitCode {
     let stats = sim.sp4n_stats();
     let smart_city = sim.smart_city_stats();
     let wadul = sim.wadul_stats();
+    let lapor_gub = sim.lapor_gub_stats();
     sim.shutdown().await;
     eprintln!(
         "aduan-sim: stopped; SP4N-LAPOR! {stats:?}; Pantau Pekalongan {smart_city:?}; \
-         Wadul Aladin {wadul:?}"
+         Wadul Aladin {wadul:?}; Lapor Gub! {lapor_gub:?}"
     );
     ExitCode::SUCCESS
 }

@@ -281,6 +281,29 @@ pub(crate) fn phone<R: Rng>(rng: &mut R) -> String {
     }
 }
 
+/// Moves a time into office hours (Mon-Fri, 08:00-16:00 WIB), keeping it if it already is.
+pub(crate) fn office<R: Rng>(t: i64, rng: &mut R) -> i64 {
+    const WIB: i64 = 7 * 3600;
+    const HOUR: i64 = 3600;
+    const DAY: i64 = 86_400;
+    let local = t + WIB;
+    let mut day = local.div_euclid(DAY);
+    let sec = local.rem_euclid(DAY);
+    let weekday = |d: i64| (d + 3).rem_euclid(7); // 0 = Monday; 1970-01-01 was a Thursday
+    let open = 8 * HOUR;
+    let close = 16 * HOUR;
+    if weekday(day) < 5 && (open..close).contains(&sec) {
+        return t;
+    }
+    if sec >= close || weekday(day) >= 5 {
+        day += 1;
+    }
+    while weekday(day) >= 5 {
+        day += 1;
+    }
+    day * DAY + open + rng.gen_range(0..3 * HOUR) - WIB
+}
+
 /// SplitMix64: a fast, well-mixing 64-bit hash, used to derive per-record seeds.
 pub(crate) fn mix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);

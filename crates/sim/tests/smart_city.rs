@@ -31,6 +31,7 @@ async fn start_with(seed: u64, reports: usize) -> RunningSim {
             ..SmartCityConfig::default()
         }),
         wadul_aladin: None,
+        lapor_gub: None,
     };
     Simulator::start(config, "127.0.0.1:0".parse().expect("addr"))
         .await
@@ -686,6 +687,7 @@ async fn a_receiver_that_rejects_good_deliveries_is_reported_as_unexpected() {
             ..SmartCityConfig::default()
         }),
         wadul_aladin: None,
+        lapor_gub: None,
     };
     let other = Simulator::start(wrong, "127.0.0.1:0".parse().expect("addr"))
         .await

@@ -18,6 +18,7 @@ async fn start_with(seed: u64, reports: usize, faults: Sp4nFaults) -> RunningSim
         cc112: None,
         smart_city: None,
         wadul_aladin: None,
+        lapor_gub: None,
     };
     Simulator::start(config, "127.0.0.1:0".parse().expect("addr"))
         .await

@@ -62,6 +62,7 @@ async fn start_with(seed: u64, config: WadulConfig) -> RunningSim {
         cc112: None,
         smart_city: None,
         wadul_aladin: Some(config),
+        lapor_gub: None,
     };
     Simulator::start(config, "127.0.0.1:0".parse().expect("addr"))
         .await

@@ -15,8 +15,8 @@ use super::topics::{
 };
 use crate::reference::{reference, Category, Kecamatan};
 use crate::text::{
-    mix64, phone, pick, pick_str, title_case, weighted, Fill, DURATIONS, FIRST_NAMES, LAST_NAMES,
-    PLACES, PUSKESMAS, SCHOOLS, STREETS,
+    mix64, office, phone, pick, pick_str, title_case, weighted, Fill, DURATIONS, FIRST_NAMES,
+    LAST_NAMES, PLACES, PUSKESMAS, SCHOOLS, STREETS,
 };
 
 /// 2021-01-01T00:00:00+07:00.
@@ -138,26 +138,6 @@ pub(crate) fn format_time(t: i64) -> String {
 fn format_date(t: i64) -> String {
     let (y, m, d) = civil_from_days((t + WIB).div_euclid(DAY));
     format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// Moves a time into office hours (Mon-Fri, 08:00-16:00 WIB), keeping it if it already is.
-fn office<R: Rng>(t: i64, rng: &mut R) -> i64 {
-    let local = t + WIB;
-    let mut day = local.div_euclid(DAY);
-    let sec = local.rem_euclid(DAY);
-    let weekday = |d: i64| (d + 3).rem_euclid(7); // 0 = Monday; 1970-01-01 was a Thursday
-    let open = 8 * HOUR;
-    let close = 16 * HOUR;
-    if weekday(day) < 5 && (open..close).contains(&sec) {
-        return t;
-    }
-    if sec >= close || weekday(day) >= 5 {
-        day += 1;
-    }
-    while weekday(day) >= 5 {
-        day += 1;
-    }
-    day * DAY + open + rng.gen_range(0..3 * HOUR) - WIB
 }
 
 fn after<R: Rng>(t: i64, min: i64, max: i64, rng: &mut R) -> i64 {
