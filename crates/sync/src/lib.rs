@@ -203,7 +203,14 @@ impl Engine {
                     return Ok(false);
                 }
             };
-            let mut source = pipeline::prefetch(source, BATCH_RECORDS);
+            let mut source = pipeline::prefetch(
+                source,
+                pipeline::Join {
+                    records: BATCH_RECORDS,
+                    age: pipeline::JOIN_AGE,
+                    deadline: deadline.map(tokio::time::Instant::from_std),
+                },
+            );
             let outcome = loop {
                 if self.stop_requested() {
                     stopped_by_shutdown = true;

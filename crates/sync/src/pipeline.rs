@@ -2,39 +2,62 @@
 //! writes, and small pages are joined into large batches (one transaction each). The joined
 //! batch carries the last cursor among its parts: a record after that cursor is stored but
 //! read again next run, where its unchanged payload changes nothing.
+//!
+//! A join is handed over when it is large enough, when it has waited [`JOIN_AGE`] for its
+//! parts (a channel paced to a strict rate limit gives a page every few seconds: its progress
+//! is stored as it goes, not once a large batch is full), and when the run's time budget is
+//! used up (the run then stops after storing what it read).
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use aduan_core::{Batch, BatchSource, FaultCounts, Result};
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
-/// Reads `inner` ahead (one joined batch in flight) and joins its batches up to
-/// `target_records` records.
-pub(crate) fn prefetch(inner: Box<dyn BatchSource>, target_records: usize) -> Box<dyn BatchSource> {
+/// How long a join waits for more parts before it is handed over.
+pub(crate) const JOIN_AGE: Duration = Duration::from_secs(2);
+
+/// When a join is handed over.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Join {
+    /// Records enough for a batch.
+    pub(crate) records: usize,
+    /// The longest a join waits for its parts.
+    pub(crate) age: Duration,
+    /// The run's time budget ends here.
+    pub(crate) deadline: Option<Instant>,
+}
+
+/// Reads `inner` ahead (one joined batch in flight) and joins its batches as `join` says.
+pub(crate) fn prefetch(inner: Box<dyn BatchSource>, join: Join) -> Box<dyn BatchSource> {
     let (tx, rx) = mpsc::channel(1);
     let faults = Arc::new(Mutex::new(inner.faults()));
-    let task = tokio::spawn(read_ahead(
-        inner,
-        target_records.max(1),
-        tx,
-        Arc::clone(&faults),
-    ));
+    let task = tokio::spawn(read_ahead(inner, join, tx, Arc::clone(&faults)));
     Box::new(Prefetch { rx, faults, task })
 }
 
 async fn read_ahead(
     mut inner: Box<dyn BatchSource>,
-    target: usize,
+    join: Join,
     tx: mpsc::Sender<Result<Batch>>,
     faults: Arc<Mutex<FaultCounts>>,
 ) {
+    let target = join.records.max(1);
     loop {
         let mut joined = Batch::default();
         let mut parts = 0;
         let mut end = false;
-        while joined.records.len() < target {
+        let started = Instant::now();
+        let full = |joined: &Batch| {
+            let now = Instant::now();
+            joined.records.len() >= target
+                || now.duration_since(started) >= join.age
+                || join.deadline.is_some_and(|d| now >= d)
+        };
+        while parts == 0 || !full(&joined) {
             let next = inner.next_batch().await;
             if let Ok(mut f) = faults.lock() {
                 *f = inner.faults();
@@ -120,6 +143,51 @@ mod tests {
         }
     }
 
+    fn join(records: usize) -> Join {
+        Join {
+            records,
+            age: Duration::from_secs(3600),
+            deadline: None,
+        }
+    }
+
+    /// Pages of one record each, one a second (the clock is tokio's paused one).
+    struct Slow {
+        n: usize,
+    }
+
+    #[async_trait]
+    impl BatchSource for Slow {
+        async fn next_batch(&mut self) -> Result<Option<Batch>> {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            self.n += 1;
+            page(1, Some(&self.n.to_string())).map(Some)
+        }
+        fn faults(&self) -> FaultCounts {
+            FaultCounts::new()
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_source_is_handed_over_as_it_ages_and_page_by_page_past_the_deadline() {
+        let mut p = prefetch(
+            Box::new(Slow { n: 0 }),
+            Join {
+                records: 100,
+                age: Duration::from_secs(3),
+                deadline: Some(Instant::now() + Duration::from_secs(7)),
+            },
+        );
+        let mut sizes = Vec::new();
+        for _ in 0..4 {
+            let b = p.next_batch().await.unwrap().unwrap();
+            sizes.push((b.records.len(), b.cursor.unwrap_or_default()));
+        }
+        let sizes: Vec<(usize, &str)> = sizes.iter().map(|(n, c)| (*n, c.as_str())).collect();
+        // Three a join until the deadline (second 7), then one by one.
+        assert_eq!(sizes, [(3, "3"), (3, "6"), (1, "7"), (1, "8")]);
+    }
+
     fn page(n: usize, cursor: Option<&str>) -> Result<Batch> {
         let r = RawRecord {
             source_ref: String::new(),
@@ -144,7 +212,7 @@ mod tests {
                 page(1, Some("e")),
             ],
         };
-        let mut p = prefetch(Box::new(inner), 6);
+        let mut p = prefetch(Box::new(inner), join(6));
         let b = p.next_batch().await.unwrap().unwrap();
         assert_eq!((b.records.len(), b.cursor.as_deref()), (6, Some("a")));
         let b = p.next_batch().await.unwrap().unwrap();
@@ -166,7 +234,7 @@ mod tests {
                 }),
             ],
         };
-        let mut p = prefetch(Box::new(inner), 100);
+        let mut p = prefetch(Box::new(inner), join(100));
         let b = p.next_batch().await.unwrap().unwrap();
         assert_eq!((b.records.len(), b.cursor.as_deref()), (2, Some("a")));
         assert!(p.next_batch().await.is_err());
