@@ -266,6 +266,9 @@ mod tests {
         let parsed: aduan_cc112::Config = serde_json::from_value(cc112).unwrap();
         assert_eq!(parsed.settle_secs, 10);
         assert!(parsed.dir.is_some());
+        let gub = c.connector_settings("lapor_gub").unwrap();
+        let parsed: aduan_lapor_gub::Config = serde_json::from_value(gub).unwrap();
+        assert_eq!((parsed.kota_id, parsed.requests_per_minute), (3375, 30));
     }
 
     #[test]

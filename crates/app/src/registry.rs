@@ -86,6 +86,29 @@ pub fn registry() -> Vec<Registered> {
             demo_push: None,
         },
         Registered {
+            spec: ChannelSpec::of::<aduan_lapor_gub::LaporGub>(),
+            mappings: include_str!("../../../config/mappings/lapor_gub.toml"),
+            demo: Some(|sim| {
+                let config = aduan_lapor_gub::Config {
+                    base_url: sim.lapor_gub_base_url(),
+                    api_key_env: String::new(),
+                    kota_id: aduan_lapor_gub::KOTA_PEKALONGAN,
+                    limit: 50,
+                    // The simulator holds the demo's key to the contract's 30 a minute; the
+                    // demo's few pages stay under it unspaced.
+                    requests_per_minute: 0,
+                    timeout_secs: 10,
+                    max_attempts: 6,
+                    retry_base_ms: 200,
+                    start_from: None,
+                };
+                let key = Secret::new(aduan_sim::LaporGubConfig::default().api_key);
+                Ok(Box::new(aduan_lapor_gub::LaporGub::with_key(config, key)?))
+            }),
+            webhook: None,
+            demo_push: None,
+        },
+        Registered {
             spec: ChannelSpec::of::<aduan_cc112::Cc112>(),
             mappings: include_str!("../../../config/mappings/cc112.toml"),
             demo: Some(|sim| {

@@ -1,0 +1,416 @@
+//! The Lapor Gub! connector (`lapor_gub`): the province's kab/kota integration API.
+//!
+//! `X-API-Key` auth (the key from the environment), `since` (unix seconds, inclusive on
+//! `updated`) with an opaque `next_cursor` per page, the cursor's expiry (`410 Gone`: the walk
+//! starts again from the newest `updated` stored), the strict rate limit (requests paced to it,
+//! `429 Retry-After` waited out by the shared transport), retries on 5xx and timeouts. Items of
+//! other kab/kota that come through despite `kota_id` are counted in the run report and not
+//! stored. `parse` turns one item into a [`SourceComplaint`] with its timeline as events.
+//!
+//! The saved cursor is the newest `updated` stored, in unix seconds: `since` is inclusive, so
+//! the next run reads that second's items again and recognises them by their unchanged payload;
+//! nothing updated in the same second is missed.
+//!
+//! ```
+//! let cfg: aduan_lapor_gub::Config = serde_json::from_str(
+//!     r#"{"base_url":"http://127.0.0.1:8700/lapor-gub"}"#,
+//! ).unwrap();
+//! assert_eq!((cfg.kota_id, cfg.limit, cfg.requests_per_minute), (3375, 50, 30));
+//! ```
+#![deny(missing_docs)]
+
+mod parse;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aduan_core::{
+    Batch, BatchSource, Error, FaultCounts, FieldError, PullConnector, RawRecord, Result, Secret,
+    SourceComplaint,
+};
+use aduan_transport::HttpClient;
+use async_trait::async_trait;
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+/// The channel id.
+pub const CHANNEL: &str = "lapor_gub";
+
+/// Kota Pekalongan's code in the province's API.
+pub const KOTA_PEKALONGAN: i64 = 3375;
+
+/// Settings of the `[channels.lapor_gub]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Base URL of the integration API (the `{base}` of the contract).
+    pub base_url: String,
+    /// Name of the environment variable holding the API key (never the key itself).
+    #[serde(default = "default_api_key_env")]
+    pub api_key_env: String,
+    /// The kab/kota asked for (and the only one kept).
+    #[serde(default = "default_kota_id")]
+    pub kota_id: i64,
+    /// Items per page, 1 to 50.
+    #[serde(default = "default_limit")]
+    pub limit: u32,
+    /// Requests a minute this key may make (the API's limit is 30): requests are spaced to
+    /// stay under it; 0 does not space them (a `429` is still waited out).
+    #[serde(default = "default_requests_per_minute")]
+    pub requests_per_minute: u32,
+    /// Time limit of one request, in seconds.
+    #[serde(default = "aduan_transport::defaults::timeout_secs")]
+    pub timeout_secs: u64,
+    /// Attempts per request before the run stops (it resumes from its cursor next run).
+    #[serde(default = "aduan_transport::defaults::max_attempts")]
+    pub max_attempts: u32,
+    /// Wait before the first retry, in milliseconds; doubled on each retry.
+    #[serde(default = "aduan_transport::defaults::retry_base_ms")]
+    pub retry_base_ms: u64,
+    /// `since` of the very first run (ISO 8601 with offset); default: everything.
+    #[serde(default)]
+    pub start_from: Option<String>,
+}
+
+fn default_api_key_env() -> String {
+    "ADUAN_LAPOR_GUB_API_KEY".into()
+}
+fn default_kota_id() -> i64 {
+    KOTA_PEKALONGAN
+}
+fn default_limit() -> u32 {
+    50
+}
+fn default_requests_per_minute() -> u32 {
+    30
+}
+
+/// The Lapor Gub! connector.
+#[derive(Debug, Clone)]
+pub struct LaporGub {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    key: Secret,
+    http: HttpClient,
+    /// When the next request may go (the pacing of the rate limit).
+    next_request: Mutex<Option<Instant>>,
+}
+
+fn config_err(message: impl Into<String>) -> Error {
+    Error::Config {
+        channel: CHANNEL.into(),
+        message: message.into(),
+    }
+}
+
+impl LaporGub {
+    /// A connector with its API key given (the configuration path reads it from the
+    /// environment instead).
+    pub fn with_key(config: Config, key: Secret) -> Result<Self> {
+        if !(1..=50).contains(&config.limit) {
+            return Err(config_err(format!(
+                "limit {} is not within 1..=50",
+                config.limit
+            )));
+        }
+        if let Some(s) = &config.start_from {
+            if aduan_core::time::parse_rfc3339(s).is_none() {
+                return Err(config_err(format!(
+                    "start_from {s:?} is not an ISO 8601 time with offset"
+                )));
+            }
+        }
+        reqwest::Url::parse(&config.base_url)
+            .map_err(|e| config_err(format!("base_url {:?}: {e}", config.base_url)))?;
+        let http = HttpClient::from_settings(
+            CHANNEL,
+            config.timeout_secs,
+            config.max_attempts,
+            config.retry_base_ms,
+        )?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config,
+                key,
+                http,
+                next_request: Mutex::new(None),
+            }),
+        })
+    }
+
+    /// Its settings.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Waits until the next request keeps this key under its limit.
+    async fn pace(&self) {
+        let per_minute = self.inner.config.requests_per_minute;
+        if per_minute == 0 {
+            return;
+        }
+        let gap = Duration::from_secs(60) / per_minute;
+        let mut next = self.inner.next_request.lock().await;
+        if let Some(at) = *next {
+            tokio::time::sleep_until(at).await;
+        }
+        *next = Some(Instant::now() + gap);
+    }
+
+    /// GET one page: from `since` (unix seconds) or on from an opaque `cursor`.
+    async fn page(&self, since: Option<i64>, cursor: Option<&str>) -> Result<Answer> {
+        let url = format!(
+            "{}/api/v2/aduan",
+            self.inner.config.base_url.trim_end_matches('/')
+        );
+        let mut query: Vec<(&str, String)> = vec![
+            ("kota_id", self.inner.config.kota_id.to_string()),
+            ("limit", self.inner.config.limit.to_string()),
+        ];
+        // A cursor carries where its walk began.
+        match (cursor, since) {
+            (Some(c), _) => query.push(("cursor", c.to_string())),
+            (None, Some(s)) => query.push(("since", s.to_string())),
+            (None, None) => {}
+        }
+        let what = match since {
+            Some(s) => format!("GET aduan since {s}"),
+            None => "GET aduan".to_string(),
+        };
+        self.pace().await;
+        let resp = self
+            .inner
+            .http
+            .send(&what, |c| {
+                c.get(&url)
+                    .query(&query)
+                    .header("X-API-Key", self.inner.key.expose())
+            })
+            .await?;
+        if resp.status == 410 && cursor.is_some() {
+            return Ok(Answer::CursorExpired);
+        }
+        if !resp.is_success() {
+            return Err(resp.unexpected(CHANNEL, &what));
+        }
+        let page: Page =
+            serde_json::from_slice(&resp.body).map_err(|_| resp.unexpected(CHANNEL, &what))?;
+        Ok(Answer::Page(page, resp.url))
+    }
+}
+
+enum Answer {
+    Page(Page, String),
+    /// `410 Gone`: the cursor outlived its ten minutes.
+    CursorExpired,
+}
+
+#[derive(Deserialize)]
+struct Page {
+    items: Vec<Box<RawValue>>,
+    next_cursor: Option<String>,
+}
+
+/// The fields paging needs, read leniently: a malformed item is still archived (and
+/// quarantined by `parse`), never a reason to stop.
+#[derive(Deserialize)]
+struct Key {
+    #[serde(rename = "noTiket")]
+    no_tiket: Option<serde_json::Value>,
+    updated: Option<serde_json::Value>,
+    lokasi: Option<KeyPlace>,
+}
+
+#[derive(Deserialize)]
+struct KeyPlace {
+    #[serde(rename = "kotaId")]
+    kota_id: Option<serde_json::Value>,
+}
+
+#[async_trait]
+impl PullConnector for LaporGub {
+    const CHANNEL: &'static str = CHANNEL;
+    type Config = Config;
+
+    fn from_config(config: Config) -> Result<Self> {
+        let key = Secret::required(&config.api_key_env, CHANNEL, "API key")?;
+        Self::with_key(config, key)
+    }
+
+    async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
+        let since = match cursor {
+            Some(c) => Some(c.trim().parse::<i64>().map_err(|_| Error::Config {
+                channel: CHANNEL.into(),
+                message: format!("the saved cursor {c:?} is not unix seconds; reset it"),
+            })?),
+            None => self
+                .inner
+                .config
+                .start_from
+                .as_deref()
+                .and_then(aduan_core::time::parse_rfc3339)
+                .map(|t| t.timestamp()),
+        };
+        Ok(Box::new(Pager {
+            connector: self.clone(),
+            since,
+            next: None,
+            done: false,
+        }))
+    }
+
+    fn parse(raw: &RawRecord) -> Result<Vec<SourceComplaint>, FieldError> {
+        parse::item(raw).map(|r| vec![r])
+    }
+}
+
+/// Expired cursors in a row before a run gives up (each restart asks from the saved time).
+const MAX_EXPIRED: u32 = 5;
+
+struct Pager {
+    connector: LaporGub,
+    /// The newest `updated` handed out, in unix seconds (the saved cursor).
+    since: Option<i64>,
+    /// The page to ask next within this walk.
+    next: Option<String>,
+    done: bool,
+}
+
+#[async_trait]
+impl BatchSource for Pager {
+    async fn next_batch(&mut self) -> Result<Option<Batch>> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut expired = 0;
+        let (page, url) = loop {
+            match self.connector.page(self.since, self.next.as_deref()).await? {
+                Answer::Page(page, url) => break (page, url),
+                Answer::CursorExpired if expired >= MAX_EXPIRED => {
+                    return Err(Error::Upstream {
+                        channel: CHANNEL.into(),
+                        message: format!(
+                            "the page cursor expired {expired} times in a row; the next run goes on from its saved time"
+                        ),
+                    })
+                }
+                Answer::CursorExpired => {
+                    expired += 1;
+                    // Start again from what is handed out; the items of that second come
+                    // again and are recognised by their payload.
+                    self.connector.inner.http.count("cursor_expired");
+                    tracing::info!(
+                        channel = CHANNEL,
+                        since = self.since,
+                        "The page cursor expired; starting again from the last saved time."
+                    );
+                    self.next = None;
+                }
+            }
+        };
+        let kota = self.connector.inner.config.kota_id;
+        let received_at = Utc::now();
+        let mut newest = self.since;
+        let mut records = Vec::with_capacity(page.items.len());
+        for item in &page.items {
+            let key: Option<Key> = serde_json::from_str(item.get()).ok();
+            let id = key.as_ref().and_then(|k| match &k.no_tiket {
+                Some(serde_json::Value::String(s)) => Some(s.clone()),
+                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                _ => None,
+            });
+            let updated_secs = key
+                .as_ref()
+                .and_then(|k| k.updated.as_ref())
+                .and_then(serde_json::Value::as_i64)
+                .map(|ms| ms.div_euclid(1000));
+            if let Some(s) = updated_secs {
+                newest = Some(newest.map_or(s, |n| n.max(s)));
+            }
+            let other = key
+                .as_ref()
+                .and_then(|k| k.lokasi.as_ref())
+                .and_then(|l| l.kota_id.as_ref())
+                .and_then(serde_json::Value::as_i64)
+                .is_some_and(|k| k != kota);
+            if other {
+                self.connector.inner.http.count("other_kota");
+                continue;
+            }
+            records.push(RawRecord {
+                source_ref: format!("{url}#noTiket={}", id.as_deref().unwrap_or("?")),
+                external_id: id,
+                received_at,
+                payload: item.get().as_bytes().to_vec(),
+            });
+        }
+        self.since = newest;
+        self.next = page.next_cursor;
+        self.done = self.next.is_none();
+        if records.is_empty() && self.done && page.items.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Batch {
+            records,
+            cursor: newest.map(|s| s.to_string()),
+        }))
+    }
+
+    fn faults(&self) -> FaultCounts {
+        self.connector.inner.http.faults()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connector(requests_per_minute: u32) -> LaporGub {
+        let config: Config = serde_json::from_value(serde_json::json!({
+            "base_url": "http://127.0.0.1:9/lapor-gub",
+            "requests_per_minute": requests_per_minute,
+        }))
+        .expect("config");
+        LaporGub::with_key(config, Secret::new("k")).expect("connector")
+    }
+
+    // The clock is tokio's paused one: the waits are counted, not timed.
+    #[tokio::test(start_paused = true)]
+    async fn requests_are_spaced_to_stay_under_the_limit() {
+        for (per_minute, waited) in [(30, 6), (60, 3), (0, 0)] {
+            let c = connector(per_minute);
+            let start = Instant::now();
+            for _ in 0..4 {
+                c.pace().await;
+            }
+            assert_eq!(start.elapsed().as_secs(), waited, "{per_minute} a minute");
+        }
+    }
+
+    #[test]
+    fn settings_out_of_the_contract_are_refused_and_the_key_is_never_shown() {
+        let config: Config = serde_json::from_value(serde_json::json!({
+            "base_url": "http://127.0.0.1:9/lapor-gub",
+            "limit": 0,
+        }))
+        .expect("config");
+        let e = LaporGub::with_key(config.clone(), Secret::new("k")).unwrap_err();
+        assert!(e.to_string().contains("limit 0"), "{e}");
+        let ok = LaporGub::with_key(
+            Config {
+                limit: 50,
+                ..config
+            },
+            Secret::new("the-key-itself"),
+        )
+        .expect("connector");
+        assert!(!format!("{ok:?}").contains("the-key-itself"));
+    }
+}

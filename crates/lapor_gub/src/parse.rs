@@ -1,0 +1,314 @@
+//! One Lapor Gub! item into a [`SourceComplaint`].
+
+use aduan_core::{EventKind, FieldError, RawRecord, SourceComplaint, SourceEvent, SourcePlace};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use crate::{CHANNEL, KOTA_PEKALONGAN};
+
+#[derive(Deserialize)]
+struct Item {
+    #[serde(rename = "noTiket")]
+    no_tiket: String,
+    judul: Option<String>,
+    isi: Option<String>,
+    kategori: Option<String>,
+    status: i64,
+    #[serde(rename = "statusLabel")]
+    status_label: Option<String>,
+    jenis: Option<u8>,
+    anonim: u8,
+    rahasia: u8,
+    // `nama` is never read: reporters' names are not carried.
+    pelapor: Option<Pelapor>,
+    lokasi: Lokasi,
+    opd: Option<String>,
+    created: i64,
+    updated: i64,
+    #[serde(default)]
+    timeline: Vec<Entry>,
+}
+
+#[derive(Deserialize)]
+struct Pelapor {
+    hp: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Lokasi {
+    #[serde(rename = "kotaId")]
+    kota_id: i64,
+    kota: Option<String>,
+    kecamatan: Option<String>,
+    kelurahan: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Entry {
+    judul: Option<String>,
+    tanggal: String,
+    oleh: Option<String>,
+    keterangan: Option<String>,
+}
+
+/// The contract's names of the status codes; the status is kept as `"{code} {name}"`, as the
+/// unified model's status table writes it.
+const STATUSES: [&str; 8] = [
+    "Menunggu",
+    "Diverifikasi",
+    "Didisposisikan",
+    "Dalam Tindakan",
+    "Tuntas",
+    "Tidak Layak",
+    "Dikembalikan",
+    "Spam",
+];
+
+/// `"3 Dalam Tindakan"`; an unknown code is kept as is, with the label it came with.
+fn status_label(code: i64, label: Option<&str>) -> String {
+    let known = usize::try_from(code).ok().and_then(|i| STATUSES.get(i));
+    match (known, label) {
+        (Some(name), _) => format!("{code} {name}"),
+        (None, Some(l)) if !l.trim().is_empty() => format!("{code} {}", l.trim()),
+        (None, _) => code.to_string(),
+    }
+}
+
+/// What a timeline entry is, from its title.
+fn entry_kind(title: &str) -> EventKind {
+    let t = title.to_lowercase();
+    if t.contains("disposisi") || t.contains("diteruskan") {
+        EventKind::Disposition
+    } else if t.contains("tindak") || t.contains("tanggapan") || t.contains("jawaban") {
+        EventKind::FollowUp
+    } else if [
+        "verifikasi",
+        "tuntas",
+        "selesai",
+        "layak",
+        "dikembalikan",
+        "spam",
+        "status",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
+    {
+        EventKind::StatusChange
+    } else {
+        EventKind::Note
+    }
+}
+
+pub(crate) fn item(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
+    let record = raw
+        .external_id
+        .as_deref()
+        .map(|id| format!("noTiket {id}"))
+        .unwrap_or_else(|| raw.source_ref.clone());
+    let err = |field: &str, reason: String| FieldError::new(CHANNEL, &record, field, reason);
+    // An item that reads is read once; only one that does not is read again to find the
+    // path of the field at fault.
+    let r: Item = serde_json::from_slice(&raw.payload)
+        .or_else(|_| {
+            let de = &mut serde_json::Deserializer::from_slice(&raw.payload);
+            serde_path_to_error::deserialize(de)
+        })
+        .map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            err(&FieldError::serde_field(&path, &inner), inner)
+        })?;
+    if r.lokasi.kota_id != KOTA_PEKALONGAN {
+        return Err(err(
+            "lokasi.kotaId",
+            format!(
+                "{} is not Kota Pekalongan ({KOTA_PEKALONGAN})",
+                r.lokasi.kota_id
+            ),
+        ));
+    }
+    let flag = |field: &str, v: u8| -> Result<bool, FieldError> {
+        match v {
+            0 => Ok(false),
+            1 => Ok(true),
+            other => Err(err(field, format!("{other} is neither 0 nor 1"))),
+        }
+    };
+    let anonymous = flag("anonim", r.anonim)?;
+    let confidential = flag("rahasia", r.rahasia)?;
+    let public = flag("jenis", r.jenis.unwrap_or(1))?;
+    let millis = |field: &str, ms: i64| -> Result<DateTime<Utc>, FieldError> {
+        DateTime::from_timestamp_millis(ms)
+            .ok_or_else(|| err(field, format!("{ms} is not a time in unix milliseconds")))
+    };
+    let reported_at = millis("created", r.created)?;
+    let updated_at = millis("updated", r.updated)?;
+    let mut events = vec![SourceEvent {
+        at: reported_at,
+        kind: EventKind::Created,
+        actor: None,
+        text: None,
+    }];
+    for (i, e) in r.timeline.iter().enumerate() {
+        let at =
+            aduan_core::time::parse_wib(&e.tanggal, &["%Y-%m-%d %H:%M:%S"]).ok_or_else(|| {
+                err(
+                    &format!("timeline[{i}].tanggal"),
+                    format!("not a WIB time YYYY-MM-DD HH:MM:SS: {:?}", e.tanggal),
+                )
+            })?;
+        let title = e.judul.as_deref().unwrap_or("");
+        let text: Vec<&str> = [e.judul.as_deref(), e.keterangan.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|t| !t.trim().is_empty())
+            .collect();
+        events.push(SourceEvent {
+            at,
+            kind: entry_kind(title),
+            actor: e.oleh.clone(),
+            text: (!text.is_empty()).then(|| text.join(": ")),
+        });
+    }
+    events.sort_by_key(|e| e.at);
+    let phone = match (anonymous, r.pelapor) {
+        (false, Some(p)) => p.hp,
+        _ => None,
+    };
+    Ok(SourceComplaint {
+        channel: CHANNEL.into(),
+        external_id: r.no_tiket,
+        // Every report is a complaint; spam is told by its status (the mapping table).
+        kind_label: None,
+        urgency_label: None,
+        category_labels: r.kategori.into_iter().collect(),
+        category_national: false,
+        title: r.judul,
+        body: r.isi,
+        status_label: status_label(r.status, r.status_label.as_deref()),
+        agencies: r.opd.into_iter().collect(),
+        place: SourcePlace {
+            city: r.lokasi.kota,
+            in_city: Some(true),
+            kecamatan: r.lokasi.kecamatan,
+            kelurahan: r.lokasi.kelurahan,
+            address: None,
+            latitude: None,
+            longitude: None,
+        },
+        reporter_phone: phone,
+        reporter_email: None,
+        anonymous,
+        confidential: confidential || !public,
+        reported_at,
+        updated_at,
+        resolved_at: None,
+        events,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The contract's example item.
+    const EXAMPLE: &str = r#"{"noTiket":"LGWP14376928",
+ "judul":"Lampu PJU mati",
+ "isi":"<p>Lampu PJU di Jl. Hayam Wuruk mati sejak 3 hari.<br>Mohon segera diperbaiki &amp; dicek.</p>",
+ "kategori":"Infrastruktur",
+ "status":3, "statusLabel":"Dalam Tindakan",
+ "jenis":1, "anonim":0, "rahasia":0,
+ "pelapor":{"nama":"Budi","hp":"6285700011122"},
+ "lokasi":{"kotaId":3375,"kota":"KOTA PEKALONGAN","kecamatan":"PEKALONGAN TIMUR","kelurahan":null},
+ "opd":"DPUPR Kota Pekalongan",
+ "created":1631412000000, "updated":1631440000000,
+ "timeline":[{"judul":"Aduan diverifikasi","tanggal":"2021-09-12 10:11:00","oleh":"Admin Provinsi","keterangan":"Diteruskan ke Kota Pekalongan"}],
+ "lampiran":["https://example.invalid/a.jpg"]}"#;
+
+    fn raw(payload: &str) -> RawRecord {
+        RawRecord {
+            source_ref: "test".into(),
+            external_id: Some("LGWP14376928".into()),
+            received_at: Utc::now(),
+            payload: payload.as_bytes().to_vec(),
+        }
+    }
+
+    fn with(field: &str, value: serde_json::Value) -> String {
+        let mut v: serde_json::Value = serde_json::from_str(EXAMPLE).expect("the example reads");
+        let mut at = &mut v;
+        let parts: Vec<&str> = field.split('.').collect();
+        for p in &parts[..parts.len() - 1] {
+            at = match p.parse::<usize>() {
+                Ok(i) => &mut at[i],
+                Err(_) => &mut at[*p],
+            };
+        }
+        at[parts[parts.len() - 1]] = value;
+        v.to_string()
+    }
+
+    #[test]
+    fn the_contract_example_reads_with_its_timeline_and_without_the_reporters_name() {
+        let c = item(&raw(EXAMPLE)).expect("reads");
+        assert_eq!(c.external_id, "LGWP14376928");
+        assert_eq!(c.status_label, "3 Dalam Tindakan");
+        assert_eq!(c.category_labels, ["Infrastruktur"]);
+        assert!(!c.category_national);
+        assert_eq!(c.reporter_phone.as_deref(), Some("6285700011122"));
+        assert_eq!(c.place.kecamatan.as_deref(), Some("PEKALONGAN TIMUR"));
+        assert_eq!(c.agencies, ["DPUPR Kota Pekalongan"]);
+        assert_eq!(c.reported_at.to_rfc3339(), "2021-09-12T02:00:00+00:00");
+        assert_eq!(c.updated_at.to_rfc3339(), "2021-09-12T09:46:40+00:00");
+        assert_eq!(c.events.len(), 2);
+        // 10:11 WIB is 03:11 UTC.
+        assert_eq!(c.events[1].at.to_rfc3339(), "2021-09-12T03:11:00+00:00");
+        assert_eq!(c.events[1].kind, EventKind::StatusChange);
+        assert_eq!(
+            c.events[1].text.as_deref(),
+            Some("Aduan diverifikasi: Diteruskan ke Kota Pekalongan")
+        );
+        assert!(!format!("{c:?}").contains("Budi"));
+    }
+
+    #[test]
+    fn anonymous_reports_carry_no_number_and_not_public_ones_are_confidential() {
+        let a = item(&raw(&with("anonim", 1.into()))).expect("reads");
+        assert!(a.anonymous && a.reporter_phone.is_none());
+        let n = item(&raw(&with("jenis", 0.into()))).expect("reads");
+        assert!(n.confidential);
+        let r = item(&raw(&with("rahasia", 1.into()))).expect("reads");
+        assert!(r.confidential && !r.anonymous);
+    }
+
+    #[test]
+    fn an_unknown_status_code_is_kept_as_it_came() {
+        let mut v: serde_json::Value = serde_json::from_str(EXAMPLE).expect("reads");
+        v["status"] = 9.into();
+        v["statusLabel"] = "Ditinjau Ulang".into();
+        let c = item(&raw(&v.to_string())).expect("reads");
+        assert_eq!(c.status_label, "9 Ditinjau Ulang");
+        let spam = item(&raw(&with("status", 7.into()))).expect("reads");
+        assert_eq!(spam.status_label, "7 Spam");
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        for (field, value, named) in [
+            ("created", serde_json::json!("kemarin"), "created"),
+            ("status", serde_json::json!("tiga"), "status"),
+            (
+                "timeline.0.tanggal",
+                serde_json::json!("32/13/2021"),
+                "timeline[0].tanggal",
+            ),
+            ("anonim", serde_json::json!(2), "anonim"),
+            ("lokasi.kotaId", serde_json::json!(3326), "lokasi.kotaId"),
+        ] {
+            let e = item(&raw(&with(field, value))).expect_err(field);
+            assert_eq!(e.field, named, "{field}: {e}");
+            assert!(e.to_string().contains("LGWP14376928"), "{e}");
+            assert!(e.to_string().contains(CHANNEL), "{e}");
+        }
+    }
+}

@@ -1,0 +1,413 @@
+//! Lapor Gub! end to end: the simulator over real HTTP on loopback, the connector, the
+//! engine, and real stores (SQLite and PostgreSQL).
+
+mod helpers;
+
+use aduan_core::Secret;
+use aduan_lapor_gub::LaporGub;
+use aduan_sim::{LaporGubConfig, LaporGubFaults, RunningSim, SimConfig, Simulator};
+use aduan_sync::{NoProgress, Outcome};
+use helpers::*;
+
+async fn gub_sim(config: LaporGubConfig) -> RunningSim {
+    Simulator::start(
+        SimConfig {
+            seed: 11,
+            sp4n_lapor: None,
+            cc112: None,
+            smart_city: None,
+            wadul_aladin: None,
+            lapor_gub: Some(config),
+        },
+        ([127, 0, 0, 1], 0).into(),
+    )
+    .await
+    .expect("simulator starts")
+}
+
+/// The connector pointed at the simulator: unspaced requests, quick retries.
+fn gub(sim: &RunningSim, limit: u32) -> LaporGub {
+    LaporGub::with_key(
+        aduan_lapor_gub::Config {
+            base_url: sim.lapor_gub_base_url(),
+            api_key_env: String::new(),
+            kota_id: aduan_lapor_gub::KOTA_PEKALONGAN,
+            limit,
+            requests_per_minute: 0,
+            timeout_secs: 2,
+            max_attempts: 6,
+            retry_base_ms: 20,
+            start_from: None,
+        },
+        Secret::new(LaporGubConfig::default().api_key),
+    )
+    .expect("connector builds")
+}
+
+fn no_rate_limit(reports: usize, faults: LaporGubFaults) -> LaporGubConfig {
+    LaporGubConfig {
+        reports,
+        rate_limit_per_minute: None,
+        faults,
+        ..LaporGubConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn a_full_sync_keeps_only_kota_pekalongan_and_a_second_changes_nothing() {
+    let sim = gub_sim(no_rate_limit(240, LaporGubFaults::default())).await;
+    let truth = sim.lapor_gub_truth();
+    assert!(truth.other_kota > 0 && truth.bad == 0, "{truth:?}");
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        let connector = gub(&sim, 50);
+        let first = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(first.outcome, Outcome::Ok, "{}", first.summary_line());
+        assert_eq!(
+            first.counts.inserted as usize,
+            truth.in_city,
+            "{}: {}",
+            ts.label,
+            first.summary_line()
+        );
+        assert_eq!(
+            first.faults.get("other_kota").copied().unwrap_or(0) as usize,
+            truth.other_kota,
+            "{}: the other kab/kota are counted: {}",
+            ts.label,
+            first.summary_line()
+        );
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM raw_records").await as usize,
+            truth.in_city,
+            "{}: only the city's items are archived",
+            ts.label
+        );
+        assert_eq!(
+            count(
+                &ts,
+                "SELECT COUNT(*) FROM complaints WHERE channel = 'lapor_gub' AND status <> 'unknown' \
+                 AND (category_method = 'mapped' OR category_source = 'Lainnya')"
+            )
+            .await as usize,
+            truth.in_city,
+            "{}: every status and sector maps",
+            ts.label
+        );
+        let placed = count(
+            &ts,
+            "SELECT COUNT(*) FROM complaints WHERE kecamatan_code IS NOT NULL",
+        )
+        .await as usize;
+        assert!(
+            placed * 10 >= truth.in_city * 9,
+            "{}: the kecamatan, as the province writes it, is found: {placed} of {}",
+            ts.label,
+            truth.in_city
+        );
+        assert_eq!(
+            count(
+                &ts,
+                "SELECT COUNT(*) FROM complaints WHERE kind = 'non_genuine'"
+            )
+            .await,
+            count(
+                &ts,
+                "SELECT COUNT(*) FROM complaints WHERE status_source = '7 Spam'"
+            )
+            .await,
+            "{}: spam is non_genuine",
+            ts.label
+        );
+        assert_eq!(
+            count(
+                &ts,
+                "SELECT COUNT(*) FROM complaints WHERE kind = 'non_genuine'"
+            )
+            .await as usize,
+            truth.spam,
+            "{}",
+            ts.label
+        );
+        assert_eq!(
+            count(
+                &ts,
+                "SELECT COUNT(*) FROM complaints WHERE body LIKE '%<%' OR body LIKE '%&amp;%'"
+            )
+            .await,
+            0,
+            "{}: the HTML is plain text",
+            ts.label
+        );
+        let synced = ts.store.complaints_fingerprint().await.unwrap();
+        let second = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(second.outcome, Outcome::Ok, "{}", second.summary_line());
+        assert_eq!(
+            (second.counts.inserted, second.counts.updated),
+            (0, 0),
+            "{}",
+            second.summary_line()
+        );
+        assert!(
+            second.counts.fetched < 50,
+            "an incremental sync re-reads only the last second: {}",
+            second.summary_line()
+        );
+        assert_eq!(ts.store.complaints_fingerprint().await.unwrap(), synced);
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn rate_limits_expired_cursors_5xx_and_bad_items_lose_and_double_nothing() {
+    let faults = LaporGubFaults {
+        rate_limit_every: Some(4),
+        cursor_expired_every: Some(3),
+        server_error_every: Some(7),
+        bad_records_every: Some(25),
+        unknown_status_every: Some(20),
+    };
+    let sim = gub_sim(no_rate_limit(300, faults)).await;
+    let truth = sim.lapor_gub_truth();
+    assert!(truth.bad > 0 && truth.unknown_status > 0, "{truth:?}");
+    for ts in all_stores().await {
+        let report = engine(&ts).sync(&gub(&sim, 10), &NoProgress).await.unwrap();
+        assert_eq!(report.outcome, Outcome::Ok, "{}", report.summary_line());
+        for fault in [
+            "rate_limited",
+            "cursor_expired",
+            "server_error",
+            "other_kota",
+        ] {
+            assert!(
+                report.faults.get(fault).copied().unwrap_or(0) > 0,
+                "{}: {fault} met and reported: {}",
+                ts.label,
+                report.summary_line()
+            );
+        }
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints").await as usize,
+            truth.in_city - truth.bad,
+            "{}: {}",
+            ts.label,
+            report.summary_line()
+        );
+        assert_eq!(
+            count(&ts, "SELECT COUNT(DISTINCT external_id) FROM complaints").await as usize,
+            truth.in_city - truth.bad
+        );
+        assert_eq!(
+            count(
+                &ts,
+                "SELECT COUNT(*) FROM quarantine WHERE resolved_at IS NULL AND raw_id IS NOT NULL"
+            )
+            .await as usize,
+            truth.bad,
+            "{}: every bad item is quarantined once, with its payload",
+            ts.label
+        );
+        let q = ts
+            .store
+            .quarantine_list(Some("lapor_gub"), false, 100)
+            .await
+            .unwrap();
+        assert!(
+            q.iter()
+                .all(|e| e.record.starts_with("noTiket LGWP") && !e.field.is_empty()),
+            "{}: {q:?}",
+            ts.label
+        );
+        assert_eq!(
+            count(
+                &ts,
+                "SELECT COUNT(*) FROM complaints WHERE status = 'unknown'"
+            )
+            .await as usize,
+            truth.unknown_status,
+            "{}: an unknown status code is kept and mapped to unknown",
+            ts.label
+        );
+        assert!(
+            count(
+                &ts,
+                "SELECT COUNT(*) FROM complaints WHERE status = 'unknown' AND status_source LIKE '9 %'"
+            )
+            .await
+                > 0
+        );
+        let reported: u64 = report
+            .counts
+            .unknown
+            .iter()
+            .filter(|(k, _)| k.starts_with("unknown status") && k.contains('9'))
+            .map(|(_, n)| n)
+            .sum();
+        assert_eq!(
+            reported as usize, truth.unknown_status,
+            "{}: the unknown code is reported: {:?}",
+            ts.label, report.counts.unknown
+        );
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn updates_are_fetched_incrementally_and_change_only_their_rows() {
+    let sim = gub_sim(no_rate_limit(150, LaporGubFaults::default())).await;
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        let connector = gub(&sim, 50);
+        engine.sync(&connector, &NoProgress).await.unwrap();
+        let events = count(&ts, "SELECT COUNT(*) FROM complaint_events").await;
+        sim.lapor_gub_update_reports(5);
+        let again = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(
+            (again.counts.inserted, again.counts.updated),
+            (0, 5),
+            "{}: {}",
+            ts.label,
+            again.summary_line()
+        );
+        assert!(count(&ts, "SELECT COUNT(*) FROM complaint_events").await > events);
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_run_out_of_time_stores_what_it_read_and_the_next_finishes_the_rest() {
+    let sim = gub_sim(no_rate_limit(300, LaporGubFaults::default())).await;
+    let truth = sim.lapor_gub_truth();
+    for ts in all_stores().await {
+        // Ten requests a second, ten items a page: about three seconds for everything.
+        let connector = LaporGub::with_key(
+            aduan_lapor_gub::Config {
+                limit: 10,
+                requests_per_minute: 600,
+                ..gub(&sim, 10).config().clone()
+            },
+            Secret::new(LaporGubConfig::default().api_key),
+        )
+        .unwrap();
+        let short = aduan_sync::Engine::new(
+            ts.store.clone(),
+            normaliser(),
+            aduan_sync::EngineOptions {
+                budget: Some(std::time::Duration::from_millis(500)),
+                ..Default::default()
+            },
+        );
+        let first = short.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(first.outcome, Outcome::Partial, "{}", first.summary_line());
+        let stored = count(&ts, "SELECT COUNT(*) FROM complaints").await as usize;
+        assert!(
+            stored > 0 && stored < truth.in_city,
+            "{}: {stored} stored before the budget ended",
+            ts.label
+        );
+        let rest = engine(&ts).sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(rest.outcome, Outcome::Ok, "{}", rest.summary_line());
+        assert_eq!(
+            (first.counts.inserted + rest.counts.inserted) as usize,
+            truth.in_city,
+            "{}: {} then {}",
+            ts.label,
+            first.summary_line(),
+            rest.summary_line()
+        );
+        assert_eq!(
+            count(&ts, "SELECT COUNT(DISTINCT external_id) FROM complaints").await as usize,
+            truth.in_city
+        );
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn renormalise_rebuilds_the_same_table_and_reporters_never_reach_it() {
+    let sim = gub_sim(no_rate_limit(120, LaporGubFaults::default())).await;
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    engine.sync(&gub(&sim, 50), &NoProgress).await.unwrap();
+    let before = ts.store.complaints_fingerprint().await.unwrap();
+    engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+    assert_eq!(ts.store.complaints_fingerprint().await.unwrap(), before);
+    let all = ts.store.query("SELECT * FROM complaints").await.unwrap();
+    let text = serde_json::to_string(&all.rows).unwrap();
+    // Names are common words (a street is "Jl. Agus Salim"): looked for outside the
+    // citizen's own text.
+    let outside_text = ts
+        .store
+        .query(
+            "SELECT complaint_id, channel, external_id, kind, urgency, category_main, \
+             category_sub, status, status_source, agency, kecamatan, kelurahan, reporter_key \
+             FROM complaints",
+        )
+        .await
+        .unwrap();
+    let values: std::collections::HashSet<String> = outside_text
+        .rows
+        .iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    let mut identities = 0;
+    for raw in ts.store.raw_after(0, 10_000).await.unwrap() {
+        let v: serde_json::Value = serde_json::from_slice(&raw.payload).unwrap();
+        if let Some(hp) = v["pelapor"]["hp"].as_str() {
+            identities += 1;
+            let digits: String = hp.chars().filter(char::is_ascii_digit).collect();
+            assert!(
+                !text.contains(hp) && !text.contains(&digits[digits.len().saturating_sub(9)..]),
+                "{hp:?} reached complaints"
+            );
+        }
+        if let Some(name) = v["pelapor"]["nama"].as_str() {
+            assert!(
+                values.iter().all(|c| !c.contains(name)),
+                "{name:?} reached complaints"
+            );
+        }
+    }
+    assert!(identities > 0, "the simulator sends reporters");
+    assert!(
+        count(
+            &ts,
+            "SELECT COUNT(*) FROM complaints WHERE reporter_key IS NOT NULL"
+        )
+        .await
+            > 0
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_wrong_key_is_a_clear_error_and_stores_nothing() {
+    let sim = gub_sim(no_rate_limit(20, LaporGubFaults::default())).await;
+    let ts = sqlite_store().await;
+    let mut config = aduan_lapor_gub::Config {
+        base_url: sim.lapor_gub_base_url(),
+        api_key_env: String::new(),
+        kota_id: aduan_lapor_gub::KOTA_PEKALONGAN,
+        limit: 50,
+        requests_per_minute: 0,
+        timeout_secs: 2,
+        max_attempts: 2,
+        retry_base_ms: 20,
+        start_from: None,
+    };
+    let wrong = LaporGub::with_key(config.clone(), Secret::new("not-the-key")).unwrap();
+    let report = engine(&ts).sync(&wrong, &NoProgress).await.unwrap();
+    assert_eq!(report.outcome, Outcome::Failed);
+    let error = report.error.unwrap_or_default();
+    assert!(
+        error.contains("lapor_gub") && error.contains("401"),
+        "{error}"
+    );
+    assert!(!error.contains("not-the-key"), "{error}");
+    assert_eq!(count(&ts, "SELECT COUNT(*) FROM raw_records").await, 0);
+    config.limit = 51;
+    let e = LaporGub::with_key(config, Secret::new("k")).unwrap_err();
+    assert!(e.to_string().contains("limit 51"), "{e}");
+    sim.shutdown().await;
+}
