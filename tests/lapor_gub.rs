@@ -324,6 +324,49 @@ async fn a_run_out_of_time_stores_what_it_read_and_the_next_finishes_the_rest() 
 }
 
 #[tokio::test]
+async fn cursors_that_always_expire_are_walked_past_from_the_saved_time() {
+    let sim = gub_sim(LaporGubConfig {
+        cursor_ttl: std::time::Duration::from_millis(50),
+        ..no_rate_limit(100, LaporGubFaults::default())
+    })
+    .await;
+    let truth = sim.lapor_gub_truth();
+    let ts = sqlite_store().await;
+    // A page every 100 ms: every cursor is older than its 50 ms when it is used, so every
+    // page after the first is asked for again from the newest time stored.
+    let connector = LaporGub::with_key(
+        aduan_lapor_gub::Config {
+            requests_per_minute: 600,
+            ..gub(&sim, 10).config().clone()
+        },
+        Secret::new(LaporGubConfig::default().api_key),
+    )
+    .unwrap();
+    let report = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        engine(&ts).sync(&connector, &NoProgress),
+    )
+    .await
+    .expect("the run ends")
+    .unwrap();
+    assert_eq!(report.outcome, Outcome::Ok, "{}", report.summary_line());
+    assert!(
+        report.faults.get("cursor_expired").copied().unwrap_or(0) >= 5,
+        "{}",
+        report.summary_line()
+    );
+    assert_eq!(
+        count(&ts, "SELECT COUNT(DISTINCT external_id) FROM complaints").await as usize,
+        truth.in_city
+    );
+    assert_eq!(
+        count(&ts, "SELECT COUNT(*) FROM complaints").await as usize,
+        truth.in_city
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn renormalise_rebuilds_the_same_table_and_reporters_never_reach_it() {
     let sim = gub_sim(no_rate_limit(120, LaporGubFaults::default())).await;
     let ts = sqlite_store().await;

@@ -262,6 +262,7 @@ impl PullConnector for LaporGub {
             connector: self.clone(),
             since,
             next: None,
+            expired: 0,
             done: false,
         }))
     }
@@ -271,7 +272,9 @@ impl PullConnector for LaporGub {
     }
 }
 
-/// Expired cursors in a row before a run gives up (each restart asks from the saved time).
+/// Expired cursors in a row with no progress (no page walked on a cursor, no newer `updated`)
+/// before a run gives up: each restart asks from the saved time, so a walk whose cursors
+/// always expire where a page's items share one second would go round for ever.
 const MAX_EXPIRED: u32 = 5;
 
 struct Pager {
@@ -280,6 +283,8 @@ struct Pager {
     since: Option<i64>,
     /// The page to ask next within this walk.
     next: Option<String>,
+    /// Cursors that expired since the walk last made progress.
+    expired: u32,
     done: bool,
 }
 
@@ -289,20 +294,31 @@ impl BatchSource for Pager {
         if self.done {
             return Ok(None);
         }
-        let mut expired = 0;
         let (page, url) = loop {
-            match self.connector.page(self.since, self.next.as_deref()).await? {
-                Answer::Page(page, url) => break (page, url),
-                Answer::CursorExpired if expired >= MAX_EXPIRED => {
+            let on_cursor = self.next.is_some();
+            match self
+                .connector
+                .page(self.since, self.next.as_deref())
+                .await?
+            {
+                Answer::Page(page, url) => {
+                    if on_cursor {
+                        self.expired = 0;
+                    }
+                    break (page, url);
+                }
+                Answer::CursorExpired if self.expired + 1 >= MAX_EXPIRED => {
                     return Err(Error::Upstream {
                         channel: CHANNEL.into(),
                         message: format!(
-                            "the page cursor expired {expired} times in a row; the next run goes on from its saved time"
+                            "the page cursor expired {MAX_EXPIRED} times in a row with no progress \
+                             at since {}; the next run goes on from its saved time",
+                            self.since.unwrap_or_default()
                         ),
                     })
                 }
                 Answer::CursorExpired => {
-                    expired += 1;
+                    self.expired += 1;
                     // Start again from what is handed out; the items of that second come
                     // again and are recognised by their payload.
                     self.connector.inner.http.count("cursor_expired");
@@ -317,6 +333,7 @@ impl BatchSource for Pager {
         };
         let kota = self.connector.inner.config.kota_id;
         let received_at = Utc::now();
+        let before = self.since;
         let mut newest = self.since;
         let mut records = Vec::with_capacity(page.items.len());
         for item in &page.items {
@@ -350,6 +367,9 @@ impl BatchSource for Pager {
                 received_at,
                 payload: item.get().as_bytes().to_vec(),
             });
+        }
+        if newest > before {
+            self.expired = 0;
         }
         self.since = newest;
         self.next = page.next_cursor;
@@ -392,6 +412,57 @@ mod tests {
             }
             assert_eq!(start.elapsed().as_secs(), waited, "{per_minute} a minute");
         }
+    }
+
+    /// An upstream whose pages each hold items of one second and whose cursors have always
+    /// expired: restarting from the saved time gives the same page again and again.
+    #[tokio::test]
+    async fn a_walk_whose_cursors_always_expire_without_progress_gives_up() {
+        use axum::extract::Query;
+        use axum::http::StatusCode;
+        async fn aduan(
+            Query(q): Query<std::collections::HashMap<String, String>>,
+        ) -> (StatusCode, String) {
+            if q.contains_key("cursor") {
+                return (StatusCode::GONE, r#"{"error":"cursor_expired"}"#.into());
+            }
+            let item = |t: &str| {
+                format!(r#"{{"noTiket":"{t}","updated":1631440000000,"lokasi":{{"kotaId":3375}}}}"#)
+            };
+            let body = format!(
+                r#"{{"items":[{},{}],"next_cursor":"c","server_time":1631440000}}"#,
+                item("LGWP00000001"),
+                item("LGWP00000002")
+            );
+            (StatusCode::OK, body)
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let app = axum::Router::new().route("/api/v2/aduan", axum::routing::get(aduan));
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let config: Config = serde_json::from_value(serde_json::json!({
+            "base_url": format!("http://{addr}"),
+            "limit": 2,
+            "requests_per_minute": 0,
+        }))
+        .expect("config");
+        let c = LaporGub::with_key(config, Secret::new("k")).expect("connector");
+        let mut pages = c.open(None).await.expect("opens");
+        let mut calls = 0;
+        let error = loop {
+            calls += 1;
+            assert!(calls <= 10, "the walk goes round");
+            match pages.next_batch().await {
+                Ok(Some(b)) => assert_eq!(b.cursor.as_deref(), Some("1631440000")),
+                Ok(None) => panic!("the walk ended without an error"),
+                Err(e) => break e.to_string(),
+            }
+        };
+        assert!(error.contains("expired 5 times"), "{error}");
+        assert_eq!(pages.faults().get("cursor_expired"), Some(&4));
+        server.abort();
     }
 
     #[test]
