@@ -516,6 +516,7 @@ async fn records_quarantined_for_a_missing_mapping_table_are_stored_by_retry_onc
                 categories_csv: include_str!("../reference/sp4n-lapor-categories.csv"),
                 places_toml: include_str!("../config/places.toml"),
                 agencies_toml: include_str!("../config/agencies.toml"),
+                classifier_toml: include_str!("../config/classifier.toml"),
             },
             aduan_core::Secret::new(REPORTER_KEY),
         )

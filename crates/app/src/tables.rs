@@ -13,6 +13,7 @@ const WILAYAH: &str = include_str!("../../../reference/wilayah-kota-pekalongan.c
 const CATEGORIES: &str = include_str!("../../../reference/sp4n-lapor-categories.csv");
 const PLACES: &str = include_str!("../../../config/places.toml");
 const AGENCIES: &str = include_str!("../../../config/agencies.toml");
+const CLASSIFIER: &str = include_str!("../../../config/classifier.toml");
 
 fn read_or(dir: Option<&Path>, name: &str, built_in: &str) -> Result<String> {
     match dir.map(|d| d.join(name)) {
@@ -33,12 +34,14 @@ pub fn normaliser(
 ) -> Result<Arc<Normaliser>> {
     let places = read_or(tables_dir, "places.toml", PLACES)?;
     let agencies = read_or(tables_dir, "agencies.toml", AGENCIES)?;
+    let classifier = read_or(tables_dir, "classifier.toml", CLASSIFIER)?;
     let mut n = Normaliser::new(
         Tables {
             wilayah_csv: WILAYAH,
             categories_csv: CATEGORIES,
             places_toml: &places,
             agencies_toml: &agencies,
+            classifier_toml: &classifier,
         },
         reporter_key,
     )?;

@@ -12,6 +12,7 @@
 
 mod agencies;
 mod categories;
+mod classifier;
 mod error;
 mod mappings;
 pub mod phone;
@@ -26,6 +27,7 @@ use aduan_core::{Kind, Secret, SourceComplaint, Status, UnifiedComplaint, Unifie
 
 pub use agencies::Agencies;
 pub use categories::Taxonomy;
+pub use classifier::Classifier;
 pub use error::{Error, Result};
 pub use mappings::ChannelMappings;
 pub use places::Gazetteer;
@@ -80,6 +82,8 @@ pub struct Tables<'a> {
     pub places_toml: &'a str,
     /// `config/agencies.toml`.
     pub agencies_toml: &'a str,
+    /// `config/classifier.toml`.
+    pub classifier_toml: &'a str,
 }
 
 /// The city's policy, loaded.
@@ -87,6 +91,7 @@ pub struct Normaliser {
     gazetteer: Gazetteer,
     taxonomy: Taxonomy,
     agencies: Agencies,
+    classifier: Classifier,
     channels: HashMap<String, ChannelMappings>,
     reporter_key: Secret,
 }
@@ -106,9 +111,11 @@ impl Normaliser {
         if reporter_key.expose().is_empty() {
             return Err(Error::NoReporterKey);
         }
+        let taxonomy = Taxonomy::from_csv(tables.categories_csv)?;
         Ok(Self {
             gazetteer: Gazetteer::from_texts(tables.wilayah_csv, tables.places_toml)?,
-            taxonomy: Taxonomy::from_csv(tables.categories_csv)?,
+            classifier: Classifier::from_toml(tables.classifier_toml, &taxonomy)?,
+            taxonomy,
             agencies: Agencies::from_toml(tables.agencies_toml)?,
             channels: HashMap::new(),
             reporter_key,
@@ -147,7 +154,7 @@ impl Normaliser {
                 Urgency::Normal
             }),
         };
-        let (category, category_method) = self.category(m, src, &mut warnings);
+        let category = self.category(m, src, &mut warnings);
         let agency = self.agency(src, &mut warnings);
         let place = self.gazetteer.locate(
             src.place.city.as_deref(),
@@ -203,6 +210,17 @@ impl Normaliser {
             .map(text::plain_text)
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| title_from(&body, &src.category_labels));
+        // What the channel does not categorise, its text may: never a prank or a dropped call.
+        let (category, category_method) = match category {
+            Category::Found(pair, how) => (Some(pair), Some(how)),
+            Category::None if kind != Kind::NonGenuine => {
+                match self.classifier.classify(&[&title, &body]) {
+                    Some(pair) => (Some(pair), Some("classified")),
+                    None => (None, None),
+                }
+            }
+            Category::None | Category::Unknown => (None, None),
+        };
         let category_source = src.category_labels.join(" / ");
         let (category_main, category_sub) = category.unzip();
         let complaint = UnifiedComplaint {
@@ -271,12 +289,14 @@ impl Normaliser {
         }
     }
 
+    /// The channel's category: found (with how), none to be had from it (the text
+    /// classifier may try), or unknown (reported; left empty for the mapping table to say).
     fn category(
         &self,
         m: &ChannelMappings,
         src: &SourceComplaint,
         warnings: &mut Vec<Warning>,
-    ) -> (Option<(String, String)>, Option<&'static str>) {
+    ) -> Category {
         let labels: Vec<&str> = src
             .category_labels
             .iter()
@@ -284,24 +304,24 @@ impl Normaliser {
             .filter(|l| !text::fold(l).is_empty())
             .collect();
         if labels.is_empty() {
-            return (None, None);
+            return Category::None;
         }
         if src.category_national {
             if let [main, sub] = labels.as_slice() {
                 if let Some(pair) = self.taxonomy.canonical(main, sub) {
-                    return (Some(pair), Some("source"));
+                    return Category::Found(pair, "source");
                 }
             }
             warnings.push(Warning::UnknownCategory(labels.join(" / ")));
-            return (None, None);
+            return Category::Unknown;
         }
         let key = text::fold(&labels.join(" / "));
         match m.categories.get(&key) {
-            Some(Some(pair)) => (Some(pair.clone()), Some("mapped")),
-            Some(None) => (None, None),
+            Some(Some(pair)) => Category::Found(pair.clone(), "mapped"),
+            Some(None) => Category::None,
             None => {
                 warnings.push(Warning::UnknownCategory(labels.join(" / ")));
-                (None, None)
+                Category::Unknown
             }
         }
     }
@@ -326,6 +346,16 @@ impl Normaliser {
         }
         (!names.is_empty()).then(|| names.join("; "))
     }
+}
+
+/// What a channel's own category labels give.
+enum Category {
+    /// A national pair, and how it was found (`source`, `mapped`).
+    Found((String, String), &'static str),
+    /// No category to be had from the channel: no label, or one mapped to none.
+    None,
+    /// A label the tables do not know (reported).
+    Unknown,
 }
 
 /// A title for sources that have none: the first sentence of the text, shortened.

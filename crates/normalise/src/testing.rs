@@ -13,6 +13,7 @@ pub fn sp4n_normaliser() -> Normaliser {
             categories_csv: include_str!("../../../reference/sp4n-lapor-categories.csv"),
             places_toml: include_str!("../../../config/places.toml"),
             agencies_toml: include_str!("../../../config/agencies.toml"),
+            classifier_toml: include_str!("../../../config/classifier.toml"),
         },
         Secret::new("test-key"),
     )

@@ -131,6 +131,46 @@ fn a_category_outside_the_taxonomy_is_left_empty_and_reported() {
 }
 
 #[test]
+fn an_uncategorised_complaint_is_classified_from_its_text_but_an_unknown_label_is_not() {
+    let n = normaliser();
+    let mut r = report();
+    r.category_labels = vec![];
+    r.title = Some("Got mampet".into());
+    r.body = Some("Selokan di depan rumah buntu, tiap hujan <b>banjir</b>.".into());
+    let c = n.normalise(&r).unwrap().complaint;
+    assert_eq!(
+        (c.category_sub.as_deref(), c.category_method.as_deref()),
+        (Some("DRAINASE (GORONG-GORONG/PARIT)"), Some("classified")),
+        "four drainage words against one of flooding"
+    );
+    assert_eq!(c.category_source, "");
+    // A label the tables do not know is reported and left for the mapping table to say.
+    r.category_labels = vec!["JALAN".into(), "LUBANG".into()];
+    let out = n.normalise(&r).unwrap();
+    assert_eq!(out.complaint.category_main, None);
+    assert_eq!(out.warnings.len(), 1);
+    // Nothing the rules know: no category.
+    r.category_labels = vec![];
+    r.title = Some("Terima kasih".into());
+    r.body = Some("Pelayanannya cepat.".into());
+    let c = n.normalise(&r).unwrap().complaint;
+    assert_eq!((c.category_main, c.category_method), (None, None));
+    // A prank call is never classified, whatever it says.
+    let mut n = normaliser();
+    n.add_channel("cc112", include_str!("../../../config/mappings/cc112.toml"))
+        .unwrap();
+    r.channel = "cc112".into();
+    r.kind_label = Some("Prank Call".into());
+    r.body = Some("Ada banjir besar!".into());
+    let c = n.normalise(&r).unwrap().complaint;
+    assert_eq!(c.kind, Kind::NonGenuine);
+    assert_eq!(c.category_main, None);
+    r.kind_label = Some("Pengaduan".into());
+    let c = n.normalise(&r).unwrap().complaint;
+    assert_eq!(c.category_sub.as_deref(), Some("BANJIR"));
+}
+
+#[test]
 fn a_channel_without_mappings_is_an_error_naming_it() {
     let mut r = report();
     r.channel = "nowhere".into();

@@ -1,0 +1,215 @@
+//! The text classifier: a national category for a complaint whose channel gives none, from
+//! keywords in its title and text (`config/classifier.toml`, editable by admins).
+//!
+//! Each rule names a (main, sub) pair of the national taxonomy and its keywords. A keyword is
+//! one or more words, matched as whole words ignoring letter case, punctuation and spacing; a
+//! keyword ending in `*` matches any word that begins with it (`banjir*`: "banjirnya"). The
+//! rule with the most keywords found wins; a tie goes to the rule listed first; no keyword
+//! found, no category.
+
+use serde::Deserialize;
+
+use crate::categories::Taxonomy;
+use crate::error::{table_err, Result};
+use crate::text::push_lowercase;
+
+const TABLE: &str = "classifier.toml";
+
+/// The rules, loaded.
+#[derive(Debug, Clone, Default)]
+pub struct Classifier {
+    rules: Vec<Rule>,
+}
+
+#[derive(Debug, Clone)]
+struct Rule {
+    pair: (String, String),
+    /// Each keyword as ` word word` (a leading space: it starts a word) and whether it must
+    /// also end one.
+    keywords: Vec<(String, bool)>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClassifierToml {
+    #[serde(default)]
+    rule: Vec<RuleToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleToml {
+    category: Vec<String>,
+    keywords: Vec<String>,
+}
+
+/// `text` as the classifier reads it: lower case, every run of characters that are not
+/// letters or digits one space, with a space before and after.
+fn words(text: &str, out: &mut String) {
+    out.push(' ');
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            push_lowercase(out, c);
+        } else if !out.ends_with(' ') {
+            out.push(' ');
+        }
+    }
+    if !out.ends_with(' ') {
+        out.push(' ');
+    }
+}
+
+impl Classifier {
+    /// Reads `config/classifier.toml`; every category must be a pair of `taxonomy`.
+    pub fn from_toml(text: &str, taxonomy: &Taxonomy) -> Result<Self> {
+        let parsed: ClassifierToml = toml::from_str(text).map_err(|e| table_err(TABLE, e))?;
+        let mut rules = Vec::with_capacity(parsed.rule.len());
+        for (i, r) in parsed.rule.into_iter().enumerate() {
+            let [main, sub] = r.category.as_slice() else {
+                return Err(table_err(
+                    TABLE,
+                    format!("rule {}: category must be [main, sub]", i + 1),
+                ));
+            };
+            let pair = taxonomy.canonical(main, sub).ok_or_else(|| {
+                table_err(
+                    TABLE,
+                    format!(
+                        "rule {}: [{main:?}, {sub:?}] is not a pair of the national taxonomy",
+                        i + 1
+                    ),
+                )
+            })?;
+            let mut keywords = Vec::with_capacity(r.keywords.len());
+            for k in &r.keywords {
+                let (stem, whole) = match k.trim().strip_suffix('*') {
+                    Some(stem) => (stem, false),
+                    None => (k.as_str(), true),
+                };
+                let mut key = String::new();
+                words(stem, &mut key);
+                // ` word word ` -> ` word word` (ending a word is checked apart).
+                key.pop();
+                if key.trim().is_empty() {
+                    return Err(table_err(
+                        TABLE,
+                        format!("rule {}: keyword {k:?} has no letters or digits", i + 1),
+                    ));
+                }
+                keywords.push((key, whole));
+            }
+            if keywords.is_empty() {
+                return Err(table_err(TABLE, format!("rule {}: no keywords", i + 1)));
+            }
+            rules.push(Rule { pair, keywords });
+        }
+        Ok(Self { rules })
+    }
+
+    /// The category of the rule whose keywords `texts` contain most, if any.
+    pub fn classify(&self, texts: &[&str]) -> Option<(String, String)> {
+        if self.rules.is_empty() {
+            return None;
+        }
+        let mut hay = String::new();
+        for t in texts {
+            words(t, &mut hay);
+        }
+        let found = |(key, whole): &(String, bool)| {
+            hay.match_indices(key.as_str())
+                .any(|(at, _)| !*whole || hay[at + key.len()..].starts_with(' '))
+        };
+        let mut best: Option<(usize, &Rule)> = None;
+        for rule in &self.rules {
+            let hits = rule.keywords.iter().filter(|k| found(k)).count();
+            if hits > 0 && best.is_none_or(|(n, _)| hits > n) {
+                best = Some((hits, rule));
+            }
+        }
+        best.map(|(_, r)| r.pair.clone())
+    }
+
+    /// How many rules there are.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether there are no rules (nothing is classified).
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn taxonomy() -> Taxonomy {
+        Taxonomy::from_csv(include_str!("../../../reference/sp4n-lapor-categories.csv"))
+            .expect("taxonomy")
+    }
+
+    const RULES: &str = r#"
+[[rule]]
+category = ["LINGKUNGAN HIDUP DAN KEHUTANAN", "BANJIR"]
+keywords = ["banjir*", "rob", "genangan air"]
+
+[[rule]]
+category = ["LINGKUNGAN HIDUP DAN KEHUTANAN", "PENGELOLAAN SAMPAH"]
+keywords = ["sampah", "tps"]
+
+[[rule]]
+category = ["PERHUBUNGAN", "LAMPU PENERANGAN JALAN UMUM"]
+keywords = ["pju", "lampu jalan"]
+"#;
+
+    fn sub(c: &Classifier, texts: &[&str]) -> Option<String> {
+        c.classify(texts).map(|(_, s)| s)
+    }
+
+    #[test]
+    fn keywords_are_whole_words_or_word_beginnings_across_case_and_spacing() {
+        let c = Classifier::from_toml(RULES, &taxonomy()).expect("rules load");
+        assert_eq!(c.len(), 3);
+        assert_eq!(
+            sub(&c, &["Jalan banjirnya selutut"]).as_deref(),
+            Some("BANJIR")
+        );
+        assert_eq!(
+            sub(&c, &["Ada GENANGAN\u{a0}air di depan"]).as_deref(),
+            Some("BANJIR")
+        );
+        assert_eq!(
+            sub(&c, &["Min, LAMPU  jalan mati"]).as_deref(),
+            Some("LAMPU PENERANGAN JALAN UMUM")
+        );
+        // "rob" is a whole word: not "robek"; "tps" not inside "laptops".
+        assert_eq!(sub(&c, &["Tas saya robek", "laptops"]), None);
+        assert_eq!(sub(&c, &["", ""]), None);
+    }
+
+    #[test]
+    fn the_rule_with_most_keywords_wins_and_a_tie_goes_to_the_first() {
+        let c = Classifier::from_toml(RULES, &taxonomy()).expect("rules load");
+        assert_eq!(
+            sub(&c, &["Sampah di TPS", "menumpuk sejak banjir"]).as_deref(),
+            Some("PENGELOLAAN SAMPAH")
+        );
+        assert_eq!(
+            sub(&c, &["Sampah hanyut", "waktu banjir"]).as_deref(),
+            Some("BANJIR")
+        );
+    }
+
+    #[test]
+    fn a_rule_off_the_taxonomy_or_without_keywords_is_refused_by_number() {
+        let t = taxonomy();
+        let off = "[[rule]]\ncategory = [\"BANJIR\", \"BANJIR\"]\nkeywords = [\"banjir\"]\n";
+        let e = Classifier::from_toml(off, &t).unwrap_err().to_string();
+        assert!(e.contains("rule 1") && e.contains("not a pair"), "{e}");
+        let empty = format!("{RULES}\n[[rule]]\ncategory = [\"PERHUBUNGAN\", \"LAMPU PENERANGAN JALAN UMUM\"]\nkeywords = [\"*\"]\n");
+        let e = Classifier::from_toml(&empty, &t).unwrap_err().to_string();
+        assert!(e.contains("rule 4") && e.contains("no letters"), "{e}");
+        assert!(Classifier::from_toml("", &t).expect("no rules").is_empty());
+    }
+}
