@@ -7,9 +7,10 @@
 //! other kab/kota that come through despite `kota_id` are counted in the run report and not
 //! stored. `parse` turns one item into a [`SourceComplaint`] with its timeline as events.
 //!
-//! The saved cursor is the newest `updated` stored, in unix seconds: `since` is inclusive, so
-//! the next run reads that second's items again and recognises them by their unchanged payload;
-//! nothing updated in the same second is missed.
+//! The saved cursor is the newest `updated` stored, to the second (as UTC ISO 8601, so that
+//! `aduan status` reads as a time): `since` is inclusive, so the next run reads that second's
+//! items again and recognises them by their unchanged payload; nothing updated in the same
+//! second is missed.
 //!
 //! ```
 //! let cfg: aduan_lapor_gub::Config = serde_json::from_str(
@@ -30,7 +31,7 @@ use aduan_core::{
 };
 use aduan_transport::HttpClient;
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use tokio::sync::Mutex;
@@ -246,9 +247,9 @@ impl PullConnector for LaporGub {
 
     async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
         let since = match cursor {
-            Some(c) => Some(c.trim().parse::<i64>().map_err(|_| Error::Config {
+            Some(c) => Some(cursor_secs(&c).ok_or_else(|| Error::Config {
                 channel: CHANNEL.into(),
-                message: format!("the saved cursor {c:?} is not unix seconds; reset it"),
+                message: format!("the saved cursor {c:?} is not a time; reset it"),
             })?),
             None => self
                 .inner
@@ -270,6 +271,19 @@ impl PullConnector for LaporGub {
     fn parse(raw: &RawRecord) -> Result<Vec<SourceComplaint>, FieldError> {
         parse::item(raw).map(|r| vec![r])
     }
+}
+
+/// The saved cursor for `since` (unix seconds).
+fn cursor_text(secs: i64) -> Option<String> {
+    DateTime::from_timestamp(secs, 0).map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+}
+
+/// `since` of a saved cursor: an ISO 8601 time, or unix seconds.
+fn cursor_secs(cursor: &str) -> Option<i64> {
+    let c = cursor.trim();
+    aduan_core::time::parse_rfc3339(c)
+        .map(|t| t.timestamp())
+        .or_else(|| c.parse().ok())
 }
 
 /// Expired cursors in a row with no progress (no page walked on a cursor, no newer `updated`)
@@ -379,7 +393,7 @@ impl BatchSource for Pager {
         }
         Ok(Some(Batch {
             records,
-            cursor: newest.map(|s| s.to_string()),
+            cursor: newest.and_then(cursor_text),
         }))
     }
 
@@ -455,7 +469,7 @@ mod tests {
             calls += 1;
             assert!(calls <= 10, "the walk goes round");
             match pages.next_batch().await {
-                Ok(Some(b)) => assert_eq!(b.cursor.as_deref(), Some("1631440000")),
+                Ok(Some(b)) => assert_eq!(b.cursor.as_deref(), Some("2021-09-12T09:46:40Z")),
                 Ok(None) => panic!("the walk ended without an error"),
                 Err(e) => break e.to_string(),
             }
@@ -463,6 +477,18 @@ mod tests {
         assert!(error.contains("expired 5 times"), "{error}");
         assert_eq!(pages.faults().get("cursor_expired"), Some(&4));
         server.abort();
+    }
+
+    #[test]
+    fn the_saved_cursor_is_a_time_to_the_second_and_reads_back() {
+        assert_eq!(
+            cursor_text(1631440000).as_deref(),
+            Some("2021-09-12T09:46:40Z")
+        );
+        assert_eq!(cursor_secs("2021-09-12T09:46:40Z"), Some(1631440000));
+        assert_eq!(cursor_secs("2021-09-12T16:46:40+07:00"), Some(1631440000));
+        assert_eq!(cursor_secs("1631440000"), Some(1631440000));
+        assert_eq!(cursor_secs("kemarin"), None);
     }
 
     #[test]
