@@ -149,7 +149,7 @@ impl Cc112 {
             }
         }
         if let Some(url) = &config.url {
-            reqwest::Url::parse(url).map_err(|e| config_err(format!("url {url:?}: {e}")))?;
+            aduan_transport::check_url(CHANNEL, "url", url)?;
         }
         if config.batch_rows == 0 {
             return Err(config_err("batch_rows must be at least 1"));

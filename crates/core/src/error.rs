@@ -84,6 +84,27 @@ impl FieldError {
 }
 
 impl FieldError {
+    /// Reads a JSON `payload` of `channel`'s `record` into `T`; what does not read is an
+    /// error naming the field at fault by its path.
+    pub fn read_json<T: serde::de::DeserializeOwned>(
+        channel: &str,
+        record: &str,
+        payload: &[u8],
+    ) -> Result<T, FieldError> {
+        // A payload that reads is read once; only one that does not is read again to find
+        // the path of the field at fault (tracking the path costs on every field).
+        serde_json::from_slice(payload)
+            .or_else(|_| {
+                let de = &mut serde_json::Deserializer::from_slice(payload);
+                serde_path_to_error::deserialize(de)
+            })
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner().to_string();
+                FieldError::new(channel, record, Self::serde_field(&path, &inner), inner)
+            })
+    }
+
     /// The field a serde error is about, from the path at fault (as `serde_path_to_error`
     /// gives it, `.` for the top) and serde's message: a missing field is named in the
     /// message, and the path then points at its parent.

@@ -106,18 +106,7 @@ pub(crate) fn item(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         .map(|id| format!("noTiket {id}"))
         .unwrap_or_else(|| raw.source_ref.clone());
     let err = |field: &str, reason: String| FieldError::new(CHANNEL, &record, field, reason);
-    // An item that reads is read once; only one that does not is read again to find the
-    // path of the field at fault.
-    let r: Item = serde_json::from_slice(&raw.payload)
-        .or_else(|_| {
-            let de = &mut serde_json::Deserializer::from_slice(&raw.payload);
-            serde_path_to_error::deserialize(de)
-        })
-        .map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner().to_string();
-            err(&FieldError::serde_field(&path, &inner), inner)
-        })?;
+    let r: Item = FieldError::read_json(CHANNEL, &record, &raw.payload)?;
     if r.lokasi.kota_id != KOTA_PEKALONGAN {
         return Err(err(
             "lokasi.kotaId",

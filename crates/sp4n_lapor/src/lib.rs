@@ -113,8 +113,7 @@ impl Sp4nLapor {
                 )));
             }
         }
-        reqwest::Url::parse(&config.base_url)
-            .map_err(|e| config_err(format!("base_url {:?}: {e}", config.base_url)))?;
+        aduan_transport::check_url(CHANNEL, "base_url", &config.base_url)?;
         let http = HttpClient::from_settings(
             CHANNEL,
             config.timeout_secs,

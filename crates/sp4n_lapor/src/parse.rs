@@ -69,18 +69,7 @@ pub(crate) fn report(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         .map(|id| format!("tracking_id {id}"))
         .unwrap_or_else(|| raw.source_ref.clone());
     let err = |field: &str, reason: String| FieldError::new(CHANNEL, &record, field, reason);
-    // A report that reads is read once; only one that does not is read again to find the
-    // path of the field at fault (tracking the path costs on every field).
-    let r: Report = serde_json::from_slice(&raw.payload)
-        .or_else(|_| {
-            let de = &mut serde_json::Deserializer::from_slice(&raw.payload);
-            serde_path_to_error::deserialize(de)
-        })
-        .map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner().to_string();
-            err(&FieldError::serde_field(&path, &inner), inner)
-        })?;
+    let r: Report = FieldError::read_json(CHANNEL, &record, &raw.payload)?;
     let time = |field: &str, s: &str| -> Result<DateTime<Utc>, FieldError> {
         aduan_core::time::parse_rfc3339(s)
             .ok_or_else(|| err(field, format!("not an ISO 8601 time with offset: {s:?}")))

@@ -128,6 +128,16 @@ pub fn describe_body(headers: &HeaderMap, body: &[u8]) -> String {
     }
 }
 
+/// Checks a URL of `channel`'s settings (`field`: its key): an error names both.
+pub fn check_url(channel: &str, field: &str, url: &str) -> Result<()> {
+    reqwest::Url::parse(url)
+        .map(|_| ())
+        .map_err(|e| Error::Config {
+            channel: channel.to_string(),
+            message: format!("{field} {url:?}: {e}"),
+        })
+}
+
 /// The first `max` bytes of a body as text, white space folded.
 pub fn excerpt(body: &[u8], max: usize) -> String {
     let cut = &body[..body.len().min(max)];

@@ -24,8 +24,8 @@ pub mod webhook;
 use std::sync::Arc;
 
 use aduan_core::{
-    Batch, BatchSource, Error, FaultCounts, FieldError, Fold, PullConnector, RawRecord, Result,
-    Secret, SourceComplaint,
+    Batch, BatchSource, FaultCounts, FieldError, Fold, PullConnector, RawRecord, Result, Secret,
+    SourceComplaint,
 };
 use aduan_transport::HttpClient;
 use async_trait::async_trait;
@@ -77,13 +77,6 @@ fn default_verify_token_env() -> String {
     "ADUAN_WADUL_ALADIN_VERIFY_TOKEN".into()
 }
 
-fn config_err(message: impl Into<String>) -> Error {
-    Error::Config {
-        channel: CHANNEL.into(),
-        message: message.into(),
-    }
-}
-
 /// Reads a secret from the environment variable `var`, or says which one is missing.
 pub(crate) fn secret_from_env(var: &str, what: &str) -> Result<Secret> {
     Secret::required(var, CHANNEL, what)
@@ -106,8 +99,7 @@ impl WadulAladin {
     /// A connector with the register's `Authorization` value given (the configuration path
     /// reads it from the environment instead).
     pub fn with_auth(config: Config, auth: Option<Secret>) -> Result<Self> {
-        reqwest::Url::parse(&config.register_url)
-            .map_err(|e| config_err(format!("register_url {:?}: {e}", config.register_url)))?;
+        aduan_transport::check_url(CHANNEL, "register_url", &config.register_url)?;
         let http = HttpClient::from_settings(
             CHANNEL,
             config.timeout_secs,

@@ -111,24 +111,10 @@ pub(crate) fn ticket(seed: u64, index: u32) -> String {
     format!("LGWP{:08}", ticket_number(seed, index))
 }
 
-/// Days since 1970-01-01 to (year, month, day).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 /// Unix seconds as WIB without an offset: `2021-09-12 10:11:00`.
 pub(crate) fn format_tanggal(t: i64) -> String {
     let local = t + WIB;
-    let (y, m, d) = civil_from_days(local.div_euclid(DAY));
+    let (y, m, d) = crate::text::civil_from_days(local.div_euclid(DAY));
     let s = local.rem_euclid(DAY);
     format!(
         "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
@@ -542,7 +528,7 @@ fn html<R: Rng>(rng: &mut R, text: &str) -> String {
 
 fn lampiran<R: Rng>(rng: &mut R, ticket: &str, created: i64) -> Vec<String> {
     let count = weighted(rng, &[(0usize, 50), (1, 35), (2, 15)]);
-    let (y, m, _) = civil_from_days((created + WIB).div_euclid(DAY));
+    let (y, m, _) = crate::text::civil_from_days((created + WIB).div_euclid(DAY));
     (0..count)
         .map(|i| {
             let ext = if rng.gen_bool(0.85) { "jpg" } else { "pdf" };

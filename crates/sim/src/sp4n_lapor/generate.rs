@@ -107,24 +107,10 @@ pub(crate) fn tracking_id(seed: u64, index: u32) -> u64 {
     9_000_000 + u64::from(index) * 7 + mix64(seed ^ u64::from(index) ^ 0x7472_6163) % 7
 }
 
-/// Days since 1970-01-01 (WIB) to (year, month, day).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 /// Unix seconds as ISO 8601 in WIB: `2021-09-10T19:02:11+07:00`.
 pub(crate) fn format_time(t: i64) -> String {
     let local = t + WIB;
-    let (y, m, d) = civil_from_days(local.div_euclid(DAY));
+    let (y, m, d) = crate::text::civil_from_days(local.div_euclid(DAY));
     let s = local.rem_euclid(DAY);
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+07:00",
@@ -136,7 +122,7 @@ pub(crate) fn format_time(t: i64) -> String {
 
 /// Unix seconds as a WIB date: `2021-09-10`.
 fn format_date(t: i64) -> String {
-    let (y, m, d) = civil_from_days((t + WIB).div_euclid(DAY));
+    let (y, m, d) = crate::text::civil_from_days((t + WIB).div_euclid(DAY));
     format!("{y:04}-{m:02}-{d:02}")
 }
 
