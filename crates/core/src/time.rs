@@ -30,6 +30,19 @@ pub fn parse_rfc3339(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// A connector's `start_from` setting (where its very first run begins): the time it names,
+/// or a configuration error of `channel` quoting it.
+pub fn start_from(channel: &str, setting: Option<&str>) -> crate::Result<Option<DateTime<Utc>>> {
+    setting
+        .map(|s| {
+            parse_rfc3339(s).ok_or_else(|| crate::Error::Config {
+                channel: channel.to_string(),
+                message: format!("start_from {s:?} is not an ISO 8601 time with offset"),
+            })
+        })
+        .transpose()
+}
+
 /// Parses a WIB time without offset in one of `formats` (chrono `strftime` forms).
 pub fn parse_wib(s: &str, formats: &[&str]) -> Option<DateTime<Utc>> {
     let s = s.trim();

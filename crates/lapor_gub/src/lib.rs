@@ -100,6 +100,8 @@ struct Inner {
     config: Config,
     key: Secret,
     http: HttpClient,
+    /// `since` of the very first run (`start_from`), in unix seconds.
+    start_since: Option<i64>,
     /// When the next request may go (the pacing of the rate limit).
     next_request: Mutex<Option<Instant>>,
 }
@@ -121,13 +123,8 @@ impl LaporGub {
                 config.limit
             )));
         }
-        if let Some(s) = &config.start_from {
-            if aduan_core::time::parse_rfc3339(s).is_none() {
-                return Err(config_err(format!(
-                    "start_from {s:?} is not an ISO 8601 time with offset"
-                )));
-            }
-        }
+        let start_since = aduan_core::time::start_from(CHANNEL, config.start_from.as_deref())?
+            .map(|t| t.timestamp());
         aduan_transport::check_url(CHANNEL, "base_url", &config.base_url)?;
         let http = HttpClient::from_settings(
             CHANNEL,
@@ -140,6 +137,7 @@ impl LaporGub {
                 config,
                 key,
                 http,
+                start_since,
                 next_request: Mutex::new(None),
             }),
         })
@@ -250,13 +248,7 @@ impl PullConnector for LaporGub {
                 channel: CHANNEL.into(),
                 message: format!("the saved cursor {c:?} is not a time; reset it"),
             })?),
-            None => self
-                .inner
-                .config
-                .start_from
-                .as_deref()
-                .and_then(aduan_core::time::parse_rfc3339)
-                .map(|t| t.timestamp()),
+            None => self.inner.start_since,
         };
         Ok(Box::new(Pager {
             connector: self.clone(),
@@ -499,6 +491,16 @@ mod tests {
         .expect("config");
         let e = LaporGub::with_key(config.clone(), Secret::new("k")).unwrap_err();
         assert!(e.to_string().contains("limit 0"), "{e}");
+        let late = Config {
+            limit: 50,
+            start_from: Some("kemarin".into()),
+            ..config.clone()
+        };
+        let e = LaporGub::with_key(late, Secret::new("k")).unwrap_err();
+        assert!(
+            e.to_string().contains("lapor_gub") && e.to_string().contains("\"kemarin\""),
+            "{e}"
+        );
         let ok = LaporGub::with_key(
             Config {
                 limit: 50,

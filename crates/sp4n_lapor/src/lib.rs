@@ -106,13 +106,7 @@ impl Sp4nLapor {
                 config.per_page
             )));
         }
-        if let Some(s) = &config.start_from {
-            if aduan_core::time::parse_rfc3339(s).is_none() {
-                return Err(config_err(format!(
-                    "start_from {s:?} is not an ISO 8601 time with offset"
-                )));
-            }
-        }
+        aduan_core::time::start_from(CHANNEL, config.start_from.as_deref())?;
         aduan_transport::check_url(CHANNEL, "base_url", &config.base_url)?;
         let http = HttpClient::from_settings(
             CHANNEL,
