@@ -72,6 +72,45 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Complaints per month, channel, kind and category, with how many are open and how fast
+    /// they were answered and resolved (hours from the report, averaged).
+    Report {
+        /// Group by these, in this order (comma-separated; `--by month` for a month's totals
+        /// over every channel).
+        #[arg(
+            long,
+            value_enum,
+            value_delimiter = ',',
+            default_value = "month,channel,kind,category"
+        )]
+        by: Vec<ReportBy>,
+        /// Only this month (`YYYY-MM`, the city's time).
+        #[arg(long, conflicts_with_all = ["from", "to"])]
+        month: Option<String>,
+        /// From this month (`YYYY-MM`), inclusive.
+        #[arg(long)]
+        from: Option<String>,
+        /// To this month (`YYYY-MM`), inclusive.
+        #[arg(long)]
+        to: Option<String>,
+        /// Only this channel.
+        #[arg(long)]
+        channel: Option<String>,
+        /// Only this kind (`complaint`, `aspiration`, `information_request`, `non_genuine`,
+        /// `unknown`).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only this national main category (as in `category_main`; case is ignored).
+        #[arg(long)]
+        category: Option<String>,
+        /// Only this national sub-category (as in `category_sub`, `BANJIR` say; case is
+        /// ignored).
+        #[arg(long)]
+        subcategory: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Run as a service: the HTTP server (health, readiness, metrics, webhooks) and the
     /// scheduler of every enabled channel that has a `schedule`, until SIGTERM or Ctrl-C.
     Serve {
@@ -121,6 +160,21 @@ enum QuarantineAction {
         #[arg(long, conflicts_with = "ids")]
         all: bool,
     },
+}
+
+/// What `aduan report` groups by.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ReportBy {
+    /// The month reported, in the city's time.
+    Month,
+    /// The channel.
+    Channel,
+    /// The kind.
+    Kind,
+    /// The national main category.
+    Category,
+    /// The national sub-category.
+    Subcategory,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

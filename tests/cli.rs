@@ -232,6 +232,47 @@ async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
             )
         ]
     );
+    // The report: every complaint counted once whatever the grouping, the open ones by the
+    // Open311 reading of `status`, in CSV, JSON and a table that ends with its totals.
+    let stored = count(&ts, "SELECT COUNT(*) FROM complaints").await;
+    let open = count(
+        &ts,
+        "SELECT COUNT(*) FROM complaints WHERE status NOT IN \
+         ('resolved', 'closed', 'rejected', 'archived', 'withdrawn')",
+    )
+    .await;
+    let csv = run(&["report", "--by", "channel", "--format", "csv"], &[]);
+    assert!(csv.status.success(), "{}", text(&csv));
+    let csv = String::from_utf8_lossy(&csv.stdout).into_owned();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "channel,complaints,open,responded,avg_hours_to_first_response,resolved,avg_hours_to_resolution"
+    );
+    assert!(
+        lines[1].starts_with(&format!("sp4n_lapor,{stored},{open},")),
+        "{csv}"
+    );
+    assert_eq!(lines.len(), 2, "{csv}");
+    let json = run(&["report", "--format", "json"], &[]);
+    let summed: i64 = String::from_utf8_lossy(&json.stdout)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            assert!(v["month"].as_str().is_some_and(|m| m.len() == 7), "{l}");
+            v["complaints"].as_i64().unwrap()
+        })
+        .sum();
+    assert_eq!(summed, stored);
+    let out = text(&run(&["report", "--month", "2099-01"], &[]));
+    assert!(
+        out.contains("(0 rows; 0 complaints, 0 open, 0 resolved)"),
+        "{out}"
+    );
+    let bad = run(&["report", "--from", "2024-1"], &[]);
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("is not a month"), "{}", text(&bad));
+
     let refused = run(&["query", "DELETE FROM complaints"], &[]);
     assert!(!refused.status.success());
     assert!(text(&refused).contains("only reads"), "{}", text(&refused));
@@ -264,6 +305,7 @@ fn every_subcommand_has_help() {
         "quarantine",
         "renormalise",
         "query",
+        "report",
         "demo",
     ] {
         let out = aduan(dir.path(), &[sub, "--help"], &[]);

@@ -114,6 +114,10 @@ pub(crate) async fn run(
         "     {exe} --database sqlite:{} quarantine list",
         path.display()
     );
+    println!(
+        "     {exe} --database sqlite:{} report --by channel,kind",
+        path.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,16 +1,16 @@
-//! Read-side commands: status, quarantine, query.
+//! Read-side commands: status, quarantine, query, report.
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use aduan_app::config::AppConfig;
 use aduan_app::registry;
-use aduan_store::Store;
+use aduan_store::{Dimension, QueryResult, ReportSpec, Store};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 
 use super::{engine, load_normaliser, open_store};
-use crate::{Format, QuarantineAction};
+use crate::{Format, QuarantineAction, ReportBy};
 
 pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
     if let Some(started) = store.unfinished_rebuild().await? {
@@ -176,6 +176,44 @@ fn cell(v: &serde_json::Value) -> String {
 
 pub(crate) async fn query(store: &Store, sql: &str, format: Format) -> Result<ExitCode> {
     let result = store.query(sql).await?;
+    print(&result, format, None)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn dimension(by: ReportBy) -> Dimension {
+    match by {
+        ReportBy::Month => Dimension::Month,
+        ReportBy::Channel => Dimension::Channel,
+        ReportBy::Kind => Dimension::Kind,
+        ReportBy::Category => Dimension::Category,
+        ReportBy::Subcategory => Dimension::Subcategory,
+    }
+}
+
+pub(crate) async fn report(store: &Store, spec: &ReportSpec, format: Format) -> Result<ExitCode> {
+    let result = store.report(spec).await?;
+    let at = |name: &str| result.columns.iter().position(|c| c == name);
+    let total = |i: Option<usize>| -> i64 {
+        i.map_or(0, |i| {
+            result
+                .rows
+                .iter()
+                .filter_map(|r| r.get(i).and_then(serde_json::Value::as_i64))
+                .sum()
+        })
+    };
+    let summary = format!(
+        "{} complaints, {} open, {} resolved",
+        total(at("complaints")),
+        total(at("open")),
+        total(at("resolved"))
+    );
+    print(&result, format, Some(&summary))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a query's result; a table ends with its row count and `summary`.
+fn print(result: &QueryResult, format: Format, summary: Option<&str>) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match format {
         Format::Json => {
@@ -243,11 +281,12 @@ pub(crate) async fn query(store: &Store, sql: &str, format: Format) -> Result<Ex
             }
             writeln!(
                 out,
-                "({} row{})",
+                "({} row{}{})",
                 rows.len(),
-                if rows.len() == 1 { "" } else { "s" }
+                if rows.len() == 1 { "" } else { "s" },
+                summary.map(|s| format!("; {s}")).unwrap_or_default()
             )?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

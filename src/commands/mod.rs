@@ -36,6 +36,41 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Query { sql, format } => {
             inspect::query(&open_store(&config).await?, &sql, format).await
         }
+        Command::Report {
+            by,
+            month,
+            from,
+            to,
+            channel,
+            kind,
+            category,
+            subcategory,
+            format,
+        } => {
+            let kind = match kind.as_deref() {
+                Some(k) => Some(aduan_core::Kind::parse(k).with_context(|| {
+                    format!(
+                        "--kind {k:?} is not a kind; give one of {}",
+                        aduan_core::Kind::ALL
+                            .iter()
+                            .map(|k| k.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })?),
+                None => None,
+            };
+            let spec = aduan_store::ReportSpec {
+                by: by.into_iter().map(inspect::dimension).collect(),
+                from_month: month.clone().or(from),
+                to_month: month.or(to),
+                channel,
+                kind,
+                category_main: category,
+                category_sub: subcategory,
+            };
+            inspect::report(&open_store(&config).await?, &spec, format).await
+        }
         Command::Serve { listen } => serve::run(&config, listen.as_deref()).await,
     }
 }

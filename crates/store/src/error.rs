@@ -37,6 +37,9 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// A report was asked for with a month or a grouping that cannot be.
+    #[error("report: {0}")]
+    Report(String),
     /// A statement given to `query` would write.
     #[error("the query would change the store; `aduan query` only reads: {0}")]
     ReadOnly(String),

@@ -18,6 +18,7 @@ mod lease;
 mod migrate;
 mod pg_batch;
 mod read;
+mod report;
 mod sqlite_batch;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -28,17 +29,24 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, SqlitePool};
+use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
 pub use error::{Error, Result};
 pub use lease::Lease;
 pub use read::{ChannelStatus, QuarantineEntry, QueryResult, StoredRaw, SummaryRow};
+pub use report::{Dimension, ReportSpec};
 pub use write::{
     ComplaintRow, CurrentRow, EventRow, GroupLink, NewRaw, QuarantineRow, RunRecord, WriteBatch,
     Writes,
 };
 
 use error::Context;
+
+/// `sqlx` logs a statement slower than a second as a warning, with its text: a bulk write's
+/// commit, an analyst's query over a million rows. Expected work of this program, not news:
+/// at debug level only (`--log debug`).
+const SLOW_STATEMENT: (log::LevelFilter, Duration) =
+    (log::LevelFilter::Debug, Duration::from_secs(1));
 
 /// Runs the same body against whichever pool the store holds. Both arms are type-checked,
 /// so one SQL text serves both backends wherever the SQL is the same.
@@ -139,6 +147,7 @@ impl Store {
             }
         }
         let options = SqliteConnectOptions::new()
+            .log_slow_statements(SLOW_STATEMENT.0, SLOW_STATEMENT.1)
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -199,6 +208,7 @@ impl Store {
             pool.close().await;
             options = options.options([("search_path", schema)]);
         }
+        let options = options.log_slow_statements(SLOW_STATEMENT.0, SLOW_STATEMENT.1);
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))

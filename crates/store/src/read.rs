@@ -1,7 +1,7 @@
 //! Reading: status, quarantine, raw records for rebuilding, summaries and analysts' queries.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Column, Executor, Row, Statement, TypeInfo, ValueRef};
+use sqlx::{Column, ConnectOptions, Executor, Row, Statement, TypeInfo, ValueRef};
 
 use crate::error::Context;
 use crate::write::COMPLAINT_COLUMNS;
@@ -293,6 +293,12 @@ impl Store {
     /// Runs one read-only SQL statement. A statement that writes is refused: SQLite runs it on
     /// a read-only connection, PostgreSQL in a `READ ONLY` transaction.
     pub async fn query(&self, sql: &str) -> Result<QueryResult> {
+        self.query_bound(sql, &[]).await
+    }
+
+    /// [`Store::query`] with values bound to the statement's placeholders (`?1`… on SQLite,
+    /// `$1`… on PostgreSQL), as texts.
+    pub(crate) async fn query_bound(&self, sql: &str, binds: &[String]) -> Result<QueryResult> {
         let refuse = |e: sqlx::Error| match &e {
             sqlx::Error::Database(d)
                 if d.message().contains("readonly")
@@ -311,8 +317,10 @@ impl Store {
                 let path = self.sqlite_file.clone().unwrap_or_default();
                 let options = sqlx::sqlite::SqliteConnectOptions::new()
                     .filename(&path)
-                    .read_only(true);
-                let mut conn = sqlx::ConnectOptions::connect(&options)
+                    .read_only(true)
+                    .log_slow_statements(crate::SLOW_STATEMENT.0, crate::SLOW_STATEMENT.1);
+                let mut conn = options
+                    .connect()
                     .await
                     .context(|| format!("opening {} read-only", path.display()))?;
                 let stmt = (&mut conn).prepare(sql).await.map_err(refuse)?;
@@ -321,10 +329,11 @@ impl Store {
                     .iter()
                     .map(|c| c.name().to_string())
                     .collect();
-                let rows = sqlx::query(sql)
-                    .fetch_all(&mut conn)
-                    .await
-                    .map_err(refuse)?;
+                let mut query = sqlx::query(sql);
+                for b in binds {
+                    query = query.bind(b);
+                }
+                let rows = query.fetch_all(&mut conn).await.map_err(refuse)?;
                 let rows = rows
                     .iter()
                     .map(|row| (0..columns.len()).map(|i| sqlite_value(row, i)).collect())
@@ -366,10 +375,11 @@ impl Store {
                     "SELECT (SELECT json_agg(e.value ORDER BY e.n) FROM json_each(row_to_json(q)) WITH ORDINALITY AS e(key, value, n))::text FROM ({}) AS q",
                     sql.trim().trim_end_matches(';')
                 );
-                let texts: Vec<Option<String>> = sqlx::query_scalar(&wrapped)
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(refuse)?;
+                let mut query = sqlx::query_scalar(&wrapped);
+                for b in binds {
+                    query = query.bind(b);
+                }
+                let texts: Vec<Option<String>> = query.fetch_all(&mut *tx).await.map_err(refuse)?;
                 tx.rollback().await.context(|| "ending the query".into())?;
                 let rows = texts
                     .iter()
