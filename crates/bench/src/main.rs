@@ -63,6 +63,9 @@ enum Job {
     Renormalise { db: String },
     /// Run `sql` through the store's read-only query path (what `aduan query` runs).
     Query { db: String, sql: String },
+    /// The analysts' report over every month, grouped by month, channel, kind and category
+    /// (what `aduan report` runs).
+    Report { db: String },
 }
 
 /// What a worker measured.
@@ -164,6 +167,17 @@ async fn worker(job: Job) -> Result<Measured> {
             m.secs = start.elapsed().as_secs_f64();
             m.records = c.fetched;
             m.inserted = c.inserted;
+        }
+        Job::Report { db } => {
+            let store = Store::open(&db).await?;
+            let spec = aduan_store::ReportSpec {
+                by: aduan_store::Dimension::ALL.to_vec(),
+                ..Default::default()
+            };
+            let start = Instant::now();
+            let r = store.report(&spec).await?;
+            m.secs = start.elapsed().as_secs_f64();
+            m.rows = r.rows.len() as u64;
         }
         Job::Query { db, sql } => {
             let store = Store::open(&db).await?;
@@ -423,6 +437,11 @@ async fn orchestrate(cli: Cli) -> Result<()> {
                         q.secs, q.rows, q.peak_rss_mb
                     );
                 }
+                let q = run_worker(&["report", &db])?;
+                println!(
+                    "| {n} | `aduan report` (the same groups with open, responded and resolved counts and average hours; reads every row), `Store::report` | {:.3} s, {} groups | | | {:.0} MB |",
+                    q.secs, q.rows, q.peak_rss_mb
+                );
                 if wants("sp4n-postgres") {
                     match pg_reference(&cli.postgres, &work.join("rows.csv")) {
                         Ok(copy) => {
@@ -441,6 +460,11 @@ async fn orchestrate(cli: Cli) -> Result<()> {
                             let q = run_worker(&["query", &pg, MONTHLY_AGGREGATE])?;
                             println!(
                                 "| {n} | monthly aggregate on PostgreSQL right after the sync, `Store::query` | {:.3} s, {} groups | | | {:.0} MB |",
+                                q.secs, q.rows, q.peak_rss_mb
+                            );
+                            let q = run_worker(&["report", &pg])?;
+                            println!(
+                                "| {n} | `aduan report` on PostgreSQL right after the sync, `Store::report` | {:.3} s, {} groups | | | {:.0} MB |",
                                 q.secs, q.rows, q.peak_rss_mb
                             );
                             // What autovacuum does to a table that took many inserts (within
