@@ -155,7 +155,23 @@ async fn serve_with_no_configuration_starts_on_the_embedded_sqlite_default_and_s
         dir.path().join("aduan.db").exists(),
         "the default store is aduan.db in the current folder"
     );
+    // No token in the environment: the report API is open (and the store empty).
+    let (status, report) = serve.get("/api/report?by=channel").await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        report,
+        r#"{"columns":["channel","complaints","open","responded","avg_hours_to_first_response","resolved","avg_hours_to_resolution"],"rows":[]}"#
+    );
     serve.stop().await;
+
+    // With a token in the environment, a request without it is refused, and the token is in
+    // no log line.
+    let token = "a-dashboard-token-of-the-city";
+    let mut serve = Serve::start_with_env(dir.path(), &[], &[("ADUAN_API_TOKEN", token)]).await;
+    assert_eq!(serve.get("/api/report").await.0, 401);
+    assert_eq!(serve.get("/healthz").await.0, 200, "the rest stays open");
+    serve.stop().await;
+    assert!(!serve.log().contains(token), "{}", serve.log());
 }
 
 #[test]

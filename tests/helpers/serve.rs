@@ -25,6 +25,11 @@ impl Serve {
     /// Starts `aduan [args] serve --listen 127.0.0.1:0` in `dir` and waits for the line with
     /// its address.
     pub async fn start(dir: &Path, args: &[&str]) -> Serve {
+        Self::start_with_env(dir, args, &[]).await
+    }
+
+    /// [`Serve::start`] with `env` set besides the channels' secrets.
+    pub async fn start_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Serve {
         let n = std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
         let log = dir.join(format!("serve-{n}.log"));
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_aduan"));
@@ -34,6 +39,7 @@ impl Serve {
             .env_remove("ADUAN_DATABASE_URL")
             .env_remove("ADUAN_CONFIG")
             .env_remove("RUST_LOG")
+            .env_remove("ADUAN_API_TOKEN")
             .env("ADUAN_REPORTER_KEY", REPORTER_KEY)
             .env(SECRET_ENV, Sp4nConfig::default().client_secret)
             .env("ADUAN_SMART_CITY_TOKEN", SmartCityConfig::default().token)
@@ -49,6 +55,7 @@ impl Serve {
                 "ADUAN_WADUL_ALADIN_VERIFY_TOKEN",
                 WadulConfig::default().verify_token,
             )
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).expect("log file"));
         let mut child = cmd.spawn().expect("aduan serve starts");

@@ -137,6 +137,14 @@ pub struct ServiceConfig {
     /// The largest request body a webhook accepts, in bytes.
     #[serde(default = "default_max_body_bytes")]
     pub max_body_bytes: usize,
+    /// The environment variable holding the bearer token `GET /api/report` requires; when it
+    /// is unset or empty the report API is open to whoever reaches the server.
+    #[serde(default = "default_api_token_env")]
+    pub api_token_env: String,
+}
+
+fn default_api_token_env() -> String {
+    "ADUAN_API_TOKEN".into()
 }
 
 fn default_listen() -> String {
@@ -176,6 +184,7 @@ impl Default for ServiceConfig {
             backoff_max_secs: default_backoff_max_secs(),
             shutdown_grace_secs: default_shutdown_grace_secs(),
             max_body_bytes: default_max_body_bytes(),
+            api_token_env: default_api_token_env(),
         }
     }
 }

@@ -6,8 +6,10 @@
 //!   PostgreSQL database the store's lease lets one run per channel go at a time; the others
 //!   are recorded as `skipped`.
 //! - The HTTP server answers `GET /healthz` (the process is alive), `GET /readyz` (the
-//!   database answers and is migrated) and `GET /metrics` (Prometheus text), and carries the
-//!   push channels' webhooks ([`Webhooks`]) behind a body size limit.
+//!   database answers and is migrated), `GET /metrics` (Prometheus text) and `GET
+//!   /api/report` (the analysts' report as JSON, for dashboards; behind a bearer token when
+//!   one is set), and carries the push channels' webhooks ([`Webhooks`]) behind a body size
+//!   limit.
 //! - On shutdown (SIGTERM or Ctrl-C, see [`shutdown_signal`]) no new run starts, the HTTP
 //!   server stops taking connections, and running syncs finish their batch and save their
 //!   cursor; after the grace period what still runs is abandoned (an unfinished batch is
@@ -27,6 +29,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod api;
 mod error;
 mod metrics;
 mod scheduler;
@@ -70,10 +73,14 @@ pub struct ServiceOptions {
     pub shutdown_grace: Duration,
     /// The largest webhook request body, in bytes.
     pub max_body_bytes: usize,
+    /// The bearer token `GET /api/report` requires; without one the report is open to whoever
+    /// reaches the server.
+    pub api_token: Option<aduan_core::Secret>,
 }
 
 impl Default for ServiceOptions {
-    /// WIB schedules, back-off from 1 minute to 1 hour, 30 s of grace, 1 MiB bodies.
+    /// WIB schedules, back-off from 1 minute to 1 hour, 30 s of grace, 1 MiB bodies, no API
+    /// token.
     fn default() -> Self {
         Self {
             schedule_tz: FixedOffset::east_opt(7 * 3600).expect("a valid offset"),
@@ -81,6 +88,7 @@ impl Default for ServiceOptions {
             backoff_max: Duration::from_secs(3600),
             shutdown_grace: Duration::from_secs(30),
             max_body_bytes: 1024 * 1024,
+            api_token: None,
         }
     }
 }
@@ -169,7 +177,12 @@ impl Service {
                 store: self.store.clone(),
                 metrics: metrics.clone(),
             },
-            webhooks.into_router(&metrics, self.options.max_body_bytes),
+            webhooks
+                .into_router(&metrics, self.options.max_body_bytes)
+                .merge(api::routes(
+                    self.store.clone(),
+                    self.options.api_token.clone(),
+                )),
         );
         let mut server_stop = stop_rx.clone();
         let mut server = tokio::spawn(
@@ -179,7 +192,12 @@ impl Service {
                 })
                 .into_future(),
         );
-        tracing::info!(%addr, store = %self.store.url(), "Serving.");
+        tracing::info!(
+            %addr,
+            store = %self.store.url(),
+            report_api = if self.options.api_token.is_some() { "bearer token" } else { "open" },
+            "Serving."
+        );
 
         tokio::select! {
             () = shutdown => {}
@@ -297,27 +315,35 @@ pub async fn shutdown_signal() {
 mod tests {
     use super::*;
 
-    async fn start(
-        webhooks: Webhooks,
-        max_body_bytes: usize,
-    ) -> (
+    type Started = (
         String,
         tokio::sync::oneshot::Sender<()>,
         tokio::task::JoinHandle<Result<()>>,
         aduan_store::testing::TestStore,
-    ) {
-        let ts = aduan_store::testing::sqlite().await;
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let service = Service::new(
-            ts.store.clone(),
+    );
+
+    async fn start(webhooks: Webhooks, max_body_bytes: usize) -> Started {
+        start_with(
+            webhooks,
             ServiceOptions {
                 max_body_bytes,
                 ..ServiceOptions::default()
             },
+            "",
         )
-        .webhooks(webhooks);
+        .await
+    }
+
+    /// A service on a loopback port over a new SQLite store where `setup` (SQL) has run.
+    async fn start_with(webhooks: Webhooks, options: ServiceOptions, setup: &str) -> Started {
+        let ts = aduan_store::testing::sqlite().await;
+        if !setup.is_empty() {
+            ts.execute(setup).await;
+        }
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let service = Service::new(ts.store.clone(), options).webhooks(webhooks);
         let task = tokio::spawn(service.run(listener, async {
             let _ = rx.await;
         }));
@@ -362,6 +388,94 @@ mod tests {
         ] {
             assert!(text.lines().any(|l| l == line), "{line} in {text}");
         }
+        stop.send(()).unwrap();
+        task.await.unwrap().unwrap();
+    }
+
+    /// Three complaints: two of SP4N-LAPOR! in February 2024 (one resolved after 10 hours),
+    /// one of 112 in March.
+    const THREE_COMPLAINTS: &str = "INSERT INTO complaints (complaint_id, channel, external_id, \
+        kind, urgency, category_source, title, body, status, status_source, anonymous, \
+        confidential, reported_at, updated_at, resolved_at, synced_at, row_hash, reported_month) \
+        VALUES \
+        ('sp4n_lapor:1', 'sp4n_lapor', '1', 'complaint', 'normal', '', 't', 'b', 'resolved', 'Selesai', 0, 0, \
+         '2024-02-01T01:00:00+00:00', '2024-02-01T11:00:00+00:00', '2024-02-01T11:00:00+00:00', \
+         '2024-02-02T00:00:00+00:00', 'h1', '2024-02'), \
+        ('sp4n_lapor:2', 'sp4n_lapor', '2', 'complaint', 'normal', '', 't', 'b', 'received', 'Belum', 0, 0, \
+         '2024-02-03T01:00:00+00:00', '2024-02-03T01:00:00+00:00', NULL, \
+         '2024-02-04T00:00:00+00:00', 'h2', '2024-02'), \
+        ('cc112:3', 'cc112', '3', 'complaint', 'normal', '', 't', 'b', 'resolved', 'Selesai', 0, 0, \
+         '2024-03-01T01:00:00+00:00', '2024-03-01T02:00:00+00:00', '2024-03-01T02:00:00+00:00', \
+         '2024-03-02T00:00:00+00:00', 'h3', '2024-03')";
+
+    #[tokio::test]
+    async fn the_report_api_answers_json_with_the_token_and_refuses_without_it() {
+        let options = ServiceOptions {
+            api_token: Some(aduan_core::Secret::new("dashboard-token")),
+            ..ServiceOptions::default()
+        };
+        let (base, stop, task, _ts) = start_with(Webhooks::new(), options, THREE_COMPLAINTS).await;
+        let http = reqwest::Client::new();
+        let get = |query: &str, token: Option<&str>| {
+            let mut request = http.get(format!("{base}/api/report{query}"));
+            if let Some(t) = token {
+                request = request.bearer_auth(t);
+            }
+            async move {
+                let res = request.send().await.unwrap();
+                let status = res.status().as_u16();
+                (status, res.json::<serde_json::Value>().await.unwrap())
+            }
+        };
+        for token in [None, Some("wrong-token")] {
+            let (status, body) = get("", token).await;
+            assert_eq!(status, 401, "{token:?}");
+            assert!(body["error"].as_str().unwrap().contains("token"), "{body}");
+        }
+
+        let (status, body) = get("?by=channel", Some("dashboard-token")).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["columns"][0], "channel");
+        let rows = body["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 2, "{body}");
+        assert_eq!(rows[0]["channel"], "cc112");
+        assert_eq!(rows[0]["complaints"], 1);
+        assert_eq!(rows[0]["avg_hours_to_resolution"], 1.0);
+        assert_eq!(rows[1]["channel"], "sp4n_lapor");
+        assert_eq!(rows[1]["complaints"], 2);
+        assert_eq!(rows[1]["open"], 1);
+        assert_eq!(rows[1]["resolved"], 1);
+        assert_eq!(rows[1]["avg_hours_to_resolution"], 10.0);
+
+        let (status, body) = get("?by=month&month=2024-02", Some("dashboard-token")).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["rows"].as_array().unwrap().len(), 1, "{body}");
+        assert_eq!(body["rows"][0]["month"], "2024-02");
+
+        for (query, says) in [
+            ("?from=2024-13", "not a month"),
+            ("?by=week", "not a grouping"),
+            ("?limit=5", "unknown parameter"),
+        ] {
+            let (status, body) = get(query, Some("dashboard-token")).await;
+            assert_eq!(status, 400, "{query}");
+            assert!(
+                body["error"].as_str().unwrap().contains(says),
+                "{query}: {body}"
+            );
+        }
+        stop.send(()).unwrap();
+        task.await.unwrap().unwrap();
+
+        // No token configured: the report is open.
+        let (base, stop, task, _ts) =
+            start_with(Webhooks::new(), ServiceOptions::default(), THREE_COMPLAINTS).await;
+        let res = reqwest::get(format!("{base}/api/report?by="))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["rows"][0]["complaints"], 3, "{body}");
         stop.send(()).unwrap();
         task.await.unwrap().unwrap();
     }

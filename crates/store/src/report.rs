@@ -34,6 +34,22 @@ impl Dimension {
         Dimension::Category,
     ];
 
+    /// The names [`Dimension::parse`] reads, in the order of [`Dimension::ALL`] and then
+    /// the sub-category.
+    pub const NAMES: [&'static str; 5] = ["month", "channel", "kind", "category", "subcategory"];
+
+    /// The dimension of a name of [`Dimension::NAMES`] (case ignored).
+    pub fn parse(name: &str) -> Option<Dimension> {
+        match name.to_ascii_lowercase().as_str() {
+            "month" => Some(Dimension::Month),
+            "channel" => Some(Dimension::Channel),
+            "kind" => Some(Dimension::Kind),
+            "category" => Some(Dimension::Category),
+            "subcategory" => Some(Dimension::Subcategory),
+            _ => None,
+        }
+    }
+
     /// The stored column and the name the report gives it.
     fn column(self) -> (&'static str, &'static str) {
         match self {
@@ -511,6 +527,15 @@ mod tests {
         ] {
             assert_eq!(millis(bad.as_bytes()), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn every_name_is_read_back() {
+        for name in Dimension::NAMES {
+            let d = Dimension::parse(name).unwrap();
+            assert_eq!(Dimension::parse(&name.to_uppercase()), Some(d));
+        }
+        assert_eq!(Dimension::parse("week"), None);
     }
 
     #[test]
