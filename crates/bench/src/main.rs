@@ -66,6 +66,9 @@ enum Job {
     /// The analysts' report over every month, grouped by month, channel, kind and category
     /// (what `aduan report` runs).
     Report { db: String },
+    /// The same through `aduan serve`'s `GET /api/report` (the service in this process, a
+    /// request over loopback HTTP).
+    ApiReport { db: String },
 }
 
 /// What a worker measured.
@@ -178,6 +181,23 @@ async fn worker(job: Job) -> Result<Measured> {
             let r = store.report(&spec).await?;
             m.secs = start.elapsed().as_secs_f64();
             m.rows = r.rows.len() as u64;
+        }
+        Job::ApiReport { db } => {
+            let store = Store::open(&db).await?;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let url = format!("http://{}/api/report", listener.local_addr()?);
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let service = aduan_service::Service::new(store, Default::default());
+            let server = tokio::spawn(service.run(listener, async {
+                let _ = stopped.await;
+            }));
+            let start = Instant::now();
+            let response = reqwest::get(&url).await?.error_for_status()?;
+            let body: serde_json::Value = response.json().await?;
+            m.secs = start.elapsed().as_secs_f64();
+            m.rows = body["rows"].as_array().map_or(0, |r| r.len() as u64);
+            let _ = stop.send(());
+            server.await??;
         }
         Job::Query { db, sql } => {
             let store = Store::open(&db).await?;
@@ -440,6 +460,11 @@ async fn orchestrate(cli: Cli) -> Result<()> {
                 let q = run_worker(&["report", &db])?;
                 println!(
                     "| {n} | `aduan report` (the same groups with open, responded and resolved counts and average hours; reads every row), `Store::report` | {:.3} s, {} groups | | | {:.0} MB |",
+                    q.secs, q.rows, q.peak_rss_mb
+                );
+                let q = run_worker(&["api-report", &db])?;
+                println!(
+                    "| {n} | the same through `GET /api/report` (the service in the worker, loopback HTTP, JSON) | {:.3} s, {} groups | | | {:.0} MB |",
                     q.secs, q.rows, q.peak_rss_mb
                 );
                 if wants("sp4n-postgres") {
