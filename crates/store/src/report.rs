@@ -105,11 +105,17 @@ impl ReportSpec {
     /// Checks the months and the grouping.
     fn check(&self) -> Result<()> {
         let invalid = |message: String| Err(Error::Report(message));
-        for (flag, month) in [("--from", &self.from_month), ("--to", &self.to_month)] {
+        // One month asked for (`--month`, `month=`) is both ends.
+        let one = self.from_month.is_some() && self.from_month == self.to_month;
+        let ends = [
+            (if one { "month" } else { "from" }, &self.from_month),
+            (if one { "month" } else { "to" }, &self.to_month),
+        ];
+        for (what, month) in ends {
             if let Some(m) = month {
                 if !is_month(m) {
                     return invalid(format!(
-                        "{flag} {m:?} is not a month: give YYYY-MM, such as 2026-11"
+                        "{what} {m:?} is not a month: give YYYY-MM, such as 2026-11"
                     ));
                 }
             }
@@ -117,7 +123,7 @@ impl ReportSpec {
         if let (Some(from), Some(to)) = (&self.from_month, &self.to_month) {
             if from > to {
                 return invalid(format!(
-                    "--from {from} is after --to {to}: no month is in between"
+                    "from {from} is after to {to}: no month is in between"
                 ));
             }
         }
