@@ -47,19 +47,6 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitCode> {
             subcategory,
             format,
         } => {
-            let kind = match kind.as_deref() {
-                Some(k) => Some(aduan_core::Kind::parse(k).with_context(|| {
-                    format!(
-                        "--kind {k:?} is not a kind; give one of {}",
-                        aduan_core::Kind::ALL
-                            .iter()
-                            .map(|k| k.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                })?),
-                None => None,
-            };
             let spec = aduan_store::ReportSpec {
                 by: by.into_iter().map(inspect::dimension).collect(),
                 from_month: month.clone().or(from),

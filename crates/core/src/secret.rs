@@ -26,6 +26,14 @@ impl Secret {
         })
     }
 
+    /// Whether `given` (a token a request carried) is this secret, compared in constant time:
+    /// how long the comparison takes does not tell how much of it matched.
+    pub fn matches(&self, given: &[u8]) -> bool {
+        let own = self.0.as_bytes();
+        own.len() == given.len()
+            && own.iter().zip(given).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+
     /// The secret value itself. Call only where the value is used, never to print it.
     pub fn expose(&self) -> &str {
         &self.0
@@ -54,5 +62,14 @@ mod tests {
         assert!(!format!("{s:?}").contains("top-secret"));
         assert!(!format!("{s}").contains("top-secret"));
         assert_eq!(s.expose(), "top-secret-value");
+    }
+
+    #[test]
+    fn a_secret_matches_itself_only() {
+        let s = Secret::new("token");
+        assert!(s.matches(b"token"));
+        for other in [&b"tokem"[..], b"toke", b"token ", b""] {
+            assert!(!s.matches(other), "{other:?}");
+        }
     }
 }

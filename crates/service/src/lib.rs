@@ -455,6 +455,7 @@ mod tests {
         for (query, says) in [
             ("?from=2024-13", "not a month"),
             ("?by=week", "not a grouping"),
+            ("?kind=complain", "not a kind"),
             ("?limit=5", "unknown parameter"),
         ] {
             let (status, body) = get(query, Some("dashboard-token")).await;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use aduan_core::{Kind, Status};
-use chrono::{DateTime, NaiveDateTime};
+use chrono::NaiveDateTime;
 use serde_json::Value;
 
 use crate::{Backend, Error, QueryResult, Result, Store};
@@ -73,8 +73,8 @@ pub struct ReportSpec {
     pub to_month: Option<String>,
     /// Only this channel.
     pub channel: Option<String>,
-    /// Only this kind.
-    pub kind: Option<Kind>,
+    /// Only this kind (its stored name, `complaint` say; another is refused).
+    pub kind: Option<String>,
     /// Only this national main category (compared folded to single spaces, upper case, as
     /// the table keeps it).
     pub category_main: Option<String>,
@@ -127,6 +127,15 @@ impl ReportSpec {
                 ));
             }
         }
+        if let Some(k) = &self.kind {
+            if Kind::parse(k).is_none() {
+                let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+                return invalid(format!(
+                    "kind {k:?} is not a kind; give one of {}",
+                    kinds.join(", ")
+                ));
+            }
+        }
         for (i, d) in self.by.iter().enumerate() {
             if self.by[..i].contains(d) {
                 return invalid(format!("{} is given twice in the grouping", d.column().1));
@@ -158,8 +167,8 @@ impl ReportSpec {
         if let Some(c) = &self.channel {
             term("channel =", c.clone());
         }
-        if let Some(k) = self.kind {
-            term("kind =", k.as_str().to_string());
+        if let Some(k) = &self.kind {
+            term("kind =", k.clone());
         }
         let fold = |c: &str| {
             c.split_whitespace()
@@ -306,15 +315,19 @@ fn millis(b: &[u8]) -> Option<i64> {
     };
     fast().or_else(|| {
         let s = std::str::from_utf8(b).ok()?;
-        DateTime::parse_from_rfc3339(s)
+        aduan_core::time::parse_rfc3339(s)
             .map(|t| t.timestamp_millis())
-            .ok()
             .or_else(|| {
                 NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f")
                     .ok()
                     .map(|t| t.and_utc().timestamp_millis())
             })
     })
+}
+
+/// A group's values as they sort: in order, an empty one after every other.
+fn rank(key: &[Option<String>]) -> impl Iterator<Item = (bool, Option<&str>)> {
+    key.iter().map(|v| (v.is_none(), v.as_deref()))
 }
 
 /// The report on SQLite, in one pass over the rows counted. SQLite groups by sorting every
@@ -414,14 +427,7 @@ fn sqlite_report(path: &Path, spec: &ReportSpec) -> Result<QueryResult> {
         sums.push(Sums::default());
     }
     // In order, an empty value after every other (as PostgreSQL's `NULLS LAST`).
-    sums.sort_by(|a, b| {
-        let order = |k: &[Option<String>]| -> Vec<(bool, String)> {
-            k.iter()
-                .map(|v| (v.is_none(), v.clone().unwrap_or_default()))
-                .collect()
-        };
-        order(&a.key).cmp(&order(&b.key))
-    });
+    sums.sort_by(|a, b| rank(&a.key).cmp(rank(&b.key)));
     let average = |(sum, n): (f64, i64)| {
         if n == 0 {
             Value::Null
@@ -511,7 +517,7 @@ mod tests {
             "2024-02-01T15:00:00+07:00",
             "2000-03-01T00:00:00Z",
         ] {
-            let chrono = DateTime::parse_from_rfc3339(text)
+            let chrono = chrono::DateTime::parse_from_rfc3339(text)
                 .map(|t| t.timestamp_millis())
                 .or_else(|_| {
                     NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")

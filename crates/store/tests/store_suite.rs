@@ -692,7 +692,7 @@ async fn a_report_counts_complaints_per_group_with_their_handling_times() {
             by: vec![Dimension::Month],
             from_month: Some("2024-03".into()),
             channel: Some("cc112".into()),
-            kind: Some(Kind::Complaint),
+            kind: Some("complaint".into()),
             ..Default::default()
         })
         .await;
@@ -729,6 +729,10 @@ async fn a_report_counts_complaints_per_group_with_their_handling_times() {
             },
             ReportSpec {
                 by: vec![Dimension::Kind, Dimension::Kind],
+                ..Default::default()
+            },
+            ReportSpec {
+                kind: Some("complain".into()),
                 ..Default::default()
             },
         ] {
