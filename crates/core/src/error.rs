@@ -53,6 +53,28 @@ pub enum Error {
 /// `Result` with [`Error`] as the default error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// A numeric setting of `channel` (a page size, say) checked against what the channel's
+/// interface allows: otherwise a configuration error naming the setting, its value and the
+/// range.
+pub fn check_within<T: PartialOrd + fmt::Display>(
+    channel: &str,
+    setting: &str,
+    value: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<()> {
+    if range.contains(&value) {
+        return Ok(());
+    }
+    Err(Error::Config {
+        channel: channel.to_string(),
+        message: format!(
+            "{setting} {value} is not within {}..={}",
+            range.start(),
+            range.end()
+        ),
+    })
+}
+
 /// A record that cannot be read: names the channel, the record and the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct FieldError {
@@ -145,6 +167,19 @@ impl fmt::Display for FieldError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_setting_outside_its_range_is_named_with_the_range() {
+        assert!(check_within("lapor_gub", "limit", 50u32, 1..=50).is_ok());
+        assert!(check_within("lapor_gub", "limit", 1u32, 1..=50).is_ok());
+        for bad in [0u32, 51] {
+            let e = check_within("lapor_gub", "limit", bad, 1..=50).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("lapor_gub: configuration: limit {bad} is not within 1..=50")
+            );
+        }
+    }
 
     #[test]
     fn a_field_error_names_channel_record_and_field() {

@@ -24,7 +24,7 @@ pub use connector::{
     Batch, BatchSource, BuildFn, ChannelSpec, DynPullConnector, FaultCounts, Fold, Folded, ParseFn,
     PullConnector, PushSink, RawRecord,
 };
-pub use error::{Error, FieldError, Result};
+pub use error::{check_within, Error, FieldError, Result};
 pub use model::{
     complaint_id, EventKind, Kind, SourceComplaint, SourceEvent, SourcePlace, Status,
     UnifiedComplaint, UnifiedEvent, Urgency,

@@ -106,23 +106,11 @@ struct Inner {
     next_request: Mutex<Option<Instant>>,
 }
 
-fn config_err(message: impl Into<String>) -> Error {
-    Error::Config {
-        channel: CHANNEL.into(),
-        message: message.into(),
-    }
-}
-
 impl LaporGub {
     /// A connector with its API key given (the configuration path reads it from the
     /// environment instead).
     pub fn with_key(config: Config, key: Secret) -> Result<Self> {
-        if !(1..=50).contains(&config.limit) {
-            return Err(config_err(format!(
-                "limit {} is not within 1..=50",
-                config.limit
-            )));
-        }
+        aduan_core::check_within(CHANNEL, "limit", config.limit, 1..=50)?;
         let start_since = aduan_core::time::start_from(CHANNEL, config.start_from.as_deref())?
             .map(|t| t.timestamp());
         aduan_transport::check_url(CHANNEL, "base_url", &config.base_url)?;

@@ -101,12 +101,7 @@ impl SmartCity {
     /// A connector with its bearer token given (the configuration path reads it from the
     /// environment instead).
     pub fn with_token(config: Config, token: Secret) -> Result<Self> {
-        if !(1..=200).contains(&config.limit) {
-            return Err(config_err(format!(
-                "limit {} is not within 1..=200",
-                config.limit
-            )));
-        }
+        aduan_core::check_within(CHANNEL, "limit", config.limit, 1..=200)?;
         aduan_transport::check_url(CHANNEL, "base_url", &config.base_url)?;
         let http = HttpClient::from_settings(
             CHANNEL,

@@ -25,7 +25,7 @@ mod parse;
 use std::sync::Arc;
 
 use aduan_core::{
-    Batch, BatchSource, Error, FaultCounts, FieldError, PullConnector, RawRecord, Result, Secret,
+    Batch, BatchSource, FaultCounts, FieldError, PullConnector, RawRecord, Result, Secret,
     SourceComplaint,
 };
 use aduan_transport::HttpClient;
@@ -89,23 +89,11 @@ struct Inner {
     token: Mutex<Option<Secret>>,
 }
 
-fn config_err(message: impl Into<String>) -> Error {
-    Error::Config {
-        channel: CHANNEL.into(),
-        message: message.into(),
-    }
-}
-
 impl Sp4nLapor {
     /// A connector with its client secret given (the configuration path reads it from the
     /// environment instead).
     pub fn with_secret(config: Config, secret: Secret) -> Result<Self> {
-        if !(1..=100).contains(&config.per_page) {
-            return Err(config_err(format!(
-                "per_page {} is not within 1..=100",
-                config.per_page
-            )));
-        }
+        aduan_core::check_within(CHANNEL, "per_page", config.per_page, 1..=100)?;
         aduan_core::time::start_from(CHANNEL, config.start_from.as_deref())?;
         aduan_transport::check_url(CHANNEL, "base_url", &config.base_url)?;
         let http = HttpClient::from_settings(
