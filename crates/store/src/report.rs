@@ -466,8 +466,9 @@ fn readers() -> usize {
 /// own read-only connection, and their sums are added up. They must all read one snapshot of
 /// the table: their read transactions are opened while a further connection holds the write
 /// lock (`BEGIN IMMEDIATE`, a few milliseconds, nothing written), so that no commit can fall
-/// between them. When that lock is not to be had at once (a sync is writing, or the file is
-/// read-only), one reader reads every row.
+/// between them. When that lock is not had within 100 ms (a sync is committing) or cannot be
+/// had at all (the file is read-only), one reader reads every row. If anything fails while
+/// the lock is held, dropping its connection lets it go.
 fn sqlite_report(path: &Path, spec: &ReportSpec, readers: usize) -> Result<QueryResult> {
     let fail = |e: rusqlite::Error| Error::Rows {
         what: "running the report".into(),
