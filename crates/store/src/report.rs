@@ -830,6 +830,77 @@ mod tests {
         let _ = std::fs::remove_file(&path);
     }
 
+    /// The readers see one snapshot while a writer commits: two complaints in one group, at
+    /// either end of the table (so in different readers' shares), are changed together in
+    /// each of the writer's transactions, so every report must count both open or neither.
+    #[test]
+    fn the_readers_read_one_snapshot_while_a_writer_commits() {
+        let path =
+            std::env::temp_dir().join(format!("aduan-report-snap-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; \
+             CREATE TABLE complaints (complaint_seq INTEGER PRIMARY KEY, status TEXT, \
+             reported_at TEXT, first_response_at TEXT, resolved_at TEXT, reported_month TEXT, \
+             channel TEXT, kind TEXT, category_main TEXT, category_sub TEXT)",
+        )
+        .unwrap();
+        conn.execute_batch("BEGIN").unwrap();
+        for seq in 1..=20_000 {
+            let month = if seq == 1 || seq == 20_000 {
+                "2030-01"
+            } else {
+                "2026-01"
+            };
+            conn.execute(
+                "INSERT INTO complaints (complaint_seq, status, reported_at, reported_month, \
+                 channel, kind) VALUES (?1, 'resolved', '2026-01-10T08:00:00Z', ?2, 'cc112', \
+                 'complaint')",
+                rusqlite::params![seq, month],
+            )
+            .unwrap();
+        }
+        conn.execute_batch("COMMIT").unwrap();
+        let spec = ReportSpec {
+            by: vec![Dimension::Month],
+            ..Default::default()
+        };
+        let stopped = std::sync::atomic::AtomicBool::new(false);
+        let stop = &stopped;
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                let mut flip = false;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    flip = !flip;
+                    let status = if flip { "in_progress" } else { "resolved" };
+                    conn.execute(
+                        "UPDATE complaints SET status = ?1 WHERE complaint_seq IN (1, 20000)",
+                        [status],
+                    )
+                    .unwrap();
+                }
+            });
+            let mut counted = std::collections::BTreeMap::new();
+            for _ in 0..60 {
+                let report = sqlite_report(&path, &spec, 2).unwrap();
+                let open = report
+                    .rows
+                    .iter()
+                    .find(|r| r[0] == "2030-01")
+                    .map(|r| r[2].clone())
+                    .unwrap();
+                *counted.entry(open.to_string()).or_insert(0) += 1;
+            }
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            assert!(
+                !counted.contains_key("1"),
+                "one of two complaints changed together counted open: {counted:?}"
+            );
+        });
+        let _ = std::fs::remove_file(&path);
+    }
+
     /// The monthly index, as the store has it.
     fn conn_index(path: &Path) {
         rusqlite::Connection::open(path)
