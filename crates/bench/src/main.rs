@@ -213,7 +213,19 @@ async fn worker(job: Job) -> Result<Measured> {
     Ok(m)
 }
 
+/// Lets the machine finish what the previous job left it to do before the next is timed:
+/// the kernel's write-back of the files just written (`sync`) and, given a PostgreSQL URL, the
+/// server's dirty buffers (`CHECKPOINT`). Each figure then pays for its own writes, not for
+/// the job before it. Best effort: a machine without `sync` is timed as it is.
+fn settle(postgres: Option<&str>) {
+    let _ = Command::new("sync").status();
+    if let Some(url) = postgres {
+        let _ = sh("psql", &["-q", url, "-c", "CHECKPOINT"], None);
+    }
+}
+
 fn run_worker(job: &[&str]) -> Result<Measured> {
+    settle(None);
     let exe = std::env::current_exe()?;
     let out = Command::new(exe)
         .arg("worker")
@@ -295,6 +307,7 @@ fn sqlite_reference(db: &Path, work: &Path) -> Result<(u64, Duration, u64)> {
         columns.join(", ")
     );
     sh("sqlite3", &[&db.display().to_string()], Some(&export))?;
+    settle(None);
     let rows = std::fs::read_to_string(&csv)
         .map(|s| s.lines().count() as u64)
         .unwrap_or(0);
@@ -333,6 +346,7 @@ fn pg_reference(url: &str, csv: &Path) -> Result<Duration> {
         "\\copy ref FROM '{}' WITH (FORMAT csv)\n",
         csv.display()
     ));
+    settle(Some(url));
     let (took, _) = sh("psql", &["-q", "-v", "ON_ERROR_STOP=1", url], Some(&script))?;
     sh(
         "psql",
@@ -475,6 +489,7 @@ async fn orchestrate(cli: Cli) -> Result<()> {
                             let sep = if cli.postgres.contains('?') { '&' } else { '?' };
                             let pg =
                                 format!("{}{sep}options=-c%20search_path%3D{schema}", cli.postgres);
+                            settle(Some(&cli.postgres));
                             let m = run_worker(&["sp4n", &url, &pg])?;
                             let ours = rate(m.inserted, m.secs);
                             let theirs = rate(rows, copy.as_secs_f64());
