@@ -509,19 +509,19 @@ fn sqlite_report(path: &Path, spec: &ReportSpec, readers: usize) -> Result<Query
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .map_err(fail)?;
+    // Several readers only under the lock, and only when each has rows to read.
+    let n = match (&lock, low, high) {
+        (Some(_), Some(low), Some(high)) if (high - low) / readers as i64 > 0 => readers,
+        _ => 1,
+    };
     let mut connections = vec![first];
-    if let (Some(_), Some(low), Some(high)) = (&lock, low, high) {
-        let share = (high - low) / readers as i64;
-        if share > 0 {
-            for _ in 1..readers {
-                let conn = open()?;
-                conn.execute_batch("BEGIN").map_err(fail)?;
-                // Its snapshot starts here, with no commit since the first one's.
-                conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
-                    .map_err(fail)?;
-                connections.push(conn);
-            }
-        }
+    for _ in 1..n {
+        let conn = open()?;
+        conn.execute_batch("BEGIN").map_err(fail)?;
+        // Its snapshot starts here, with no commit since the first one's.
+        conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
+            .map_err(fail)?;
+        connections.push(conn);
     }
     if let Some(lock) = lock {
         lock.execute_batch("ROLLBACK").map_err(fail)?;
@@ -535,7 +535,7 @@ fn sqlite_report(path: &Path, spec: &ReportSpec, readers: usize) -> Result<Query
     );
     // Each reader's rows: a range of `complaint_seq` (the last one open-ended). With a month
     // asked for, the range is only checked on the rows the monthly index finds (`+`).
-    let n = connections.len() as i64;
+    let n = n as i64;
     let share = (high.unwrap_or(0) - low.unwrap_or(0)) / n;
     let seq = if spec.from_month.is_some() || spec.to_month.is_some() {
         "+complaint_seq"
