@@ -557,9 +557,8 @@ fn sqlite_report(path: &Path, spec: &ReportSpec, readers: usize) -> Result<Query
             format!("{select}{joint} {range}")
         })
         .collect();
-    let width = 4 + columns.len();
     let read = |conn: rusqlite::Connection, sql: &str| -> Result<Summer> {
-        let mut summer = Summer::new(width - 4);
+        let mut summer = Summer::new(columns.len());
         let mut stmt = conn.prepare(sql).map_err(fail)?;
         let mut rows = stmt
             .query(rusqlite::params_from_iter(binds.iter()))
@@ -592,7 +591,7 @@ fn sqlite_report(path: &Path, spec: &ReportSpec, readers: usize) -> Result<Query
             .collect::<Result<Vec<Summer>>>()
     })?
     .into_iter();
-    let mut summer = summed.next().unwrap_or_else(|| Summer::new(width - 4));
+    let mut summer = summed.next().unwrap_or_else(|| Summer::new(columns.len()));
     for other in summed {
         summer.merge(other);
     }
