@@ -583,7 +583,7 @@ pub(crate) struct WriteBehind {
     open: Vec<Pending>,
     /// Say when each batch handed over and not yet known written is written (or why not),
     /// oldest first.
-    written: VecDeque<oneshot::Receiver<Result<()>>>,
+    written: VecDeque<oneshot::Receiver<Result<Box<Job>>>>,
     next_seq: u64,
 }
 
@@ -616,8 +616,8 @@ struct Writer {
 }
 
 enum Message {
-    /// Write a batch (its number) and say when it is written.
-    Write(u64, Box<Job>, oneshot::Sender<Result<()>>),
+    /// Write a batch (its number) and say when it is written, handing the batch back.
+    Write(u64, Box<Job>, oneshot::Sender<Result<Box<Job>>>),
     /// Commit what is written and say how it went.
     Commit(oneshot::Sender<Result<()>>),
 }
@@ -691,7 +691,7 @@ async fn write_batches(
                 }
             }
             Some(Message::Write(seq, job, done)) => {
-                let result = write_one(&store, limits, &committed, &mut open, seq, *job).await;
+                let result = write_one(&store, limits, &committed, &mut open, seq, job).await;
                 if !answer(done, result) {
                     return Ok(());
                 }
@@ -701,15 +701,17 @@ async fn write_batches(
 }
 
 /// Writes `job` into the open transaction (opening one if none is), and commits it once it
-/// is full. On an error the transaction is left dropped: everything in it is rolled back.
+/// is full; `job` is handed back, to be freed by the thread that allocated it (freeing it
+/// here, across threads, took an eighth of the writer's time). On an error the transaction
+/// is left dropped: everything in it is rolled back.
 async fn write_one(
     store: &Store,
     limits: Limits,
     committed: &AtomicU64,
     open: &mut Option<Open>,
     seq: u64,
-    job: Job,
-) -> Result<()> {
+    job: Box<Job>,
+) -> Result<Box<Job>> {
     let mut o = match open.take() {
         Some(o) => o,
         None => Open {
@@ -722,19 +724,17 @@ async fn write_one(
     job.write(&mut o.writes).await?;
     o.last_seq = seq;
     o.records += job.records();
-    // The batch's memory goes now, not when the transaction commits.
-    drop(job);
     if o.records >= limits.records || o.since.elapsed() >= limits.age {
-        o.commit(committed).await
+        o.commit(committed).await?;
     } else {
         *open = Some(o);
-        Ok(())
     }
+    Ok(job)
 }
 
 /// Sends `result` to whoever waits for it; `false` when it is an error (the writer task then
 /// ends: its transaction is gone).
-fn answer(done: oneshot::Sender<Result<()>>, result: Result<()>) -> bool {
+fn answer<T>(done: oneshot::Sender<Result<T>>, result: Result<T>) -> bool {
     let ok = result.is_ok();
     let _ = done.send(result);
     ok
@@ -767,7 +767,9 @@ impl WriteBehind {
     async fn written_but(&mut self, left: usize, counts: &mut Counts) -> Result<()> {
         while self.written.len() > left {
             if let Some(written) = self.written.pop_front() {
-                self.reply(written).await?;
+                // Freed here, by the task that allocated it (see `write_one`).
+                let spent = self.reply(written).await?;
+                drop(spent);
             }
         }
         self.settle(counts);
@@ -775,9 +777,9 @@ impl WriteBehind {
     }
 
     /// The writer task's answer: an error ends its transaction (see `abandon`).
-    async fn reply(&mut self, answer: oneshot::Receiver<Result<()>>) -> Result<()> {
+    async fn reply<T>(&mut self, answer: oneshot::Receiver<Result<T>>) -> Result<T> {
         match answer.await {
-            Ok(Ok(())) => Ok(()),
+            Ok(Ok(t)) => Ok(t),
             Ok(Err(e)) => {
                 self.abandon();
                 Err(e)
