@@ -528,3 +528,93 @@ async fn renormalise_gives_only_a_row_whose_content_changed_a_new_synced_at() {
     }
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_large_sync_archives_payloads_packed_and_everything_reads_them_as_received() {
+    let sim = sim(
+        2_500,
+        Sp4nFaults {
+            bad_records_every: Some(250),
+            ..Sp4nFaults::default()
+        },
+    )
+    .await;
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        let run = engine.sync(&sp4n(&sim, 100), &NoProgress).await.unwrap();
+        assert_eq!(
+            run.counts.inserted + run.counts.quarantined,
+            2_500,
+            "{}",
+            run.summary_line()
+        );
+        assert!(run.counts.quarantined > 0, "{}", run.summary_line());
+        // One dictionary, trained on the first batch, packs that batch and all after it.
+        assert_eq!(count(&ts, "SELECT COUNT(*) FROM raw_dictionaries").await, 1);
+        let packed = count(
+            &ts,
+            "SELECT COUNT(*) FROM raw_records WHERE dictionary_id IS NOT NULL",
+        )
+        .await;
+        assert!(packed >= 1_000, "{}: {packed} packed", ts.label);
+        assert_eq!(
+            count(
+                &ts,
+                "SELECT COUNT(*) FROM raw_records WHERE dictionary_id IS NULL AND raw_id > \
+                 (SELECT MIN(raw_id) FROM raw_records WHERE dictionary_id IS NOT NULL)"
+            )
+            .await,
+            0,
+            "{}",
+            ts.label
+        );
+        // Packed payloads take a fraction of the room; the content hash is the plain one's.
+        let stored = count(&ts, "SELECT SUM(LENGTH(payload)) FROM raw_records").await;
+        let mut plain = 0;
+        let mut after = 0;
+        loop {
+            let raws = ts.store.raw_after(after, 700).await.unwrap();
+            let Some(last) = raws.last() else { break };
+            after = last.raw_id;
+            for raw in &raws {
+                use sha2::Digest;
+                assert_eq!(
+                    sha2::Sha256::digest(&raw.payload).to_vec(),
+                    raw.content_hash
+                );
+                plain += raw.payload.len() as i64;
+            }
+        }
+        assert!(
+            stored * 2 < plain,
+            "{}: {stored} of {plain} bytes",
+            ts.label
+        );
+        // The quarantine keeps the payload as received, for people to read.
+        let of_packed = count(
+            &ts,
+            "SELECT COUNT(*) FROM quarantine q JOIN raw_records r ON r.raw_id = q.raw_id \
+             WHERE r.dictionary_id IS NOT NULL",
+        )
+        .await;
+        assert!(of_packed > 0, "{}", ts.label);
+        let unreadable = count(
+            &ts,
+            "SELECT COUNT(*) FROM quarantine q JOIN raw_records r ON r.raw_id = q.raw_id \
+             WHERE r.dictionary_id IS NOT NULL AND q.payload = r.payload",
+        )
+        .await;
+        assert_eq!(unreadable, 0, "{}", ts.label);
+        // Rebuilt from the packed archive: the same table.
+        let before = ts.store.complaints_fingerprint().await.unwrap();
+        let counts = engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(counts.fetched, 2_500);
+        assert_eq!(
+            ts.store.complaints_fingerprint().await.unwrap(),
+            before,
+            "{}",
+            ts.label
+        );
+    }
+    sim.shutdown().await;
+}

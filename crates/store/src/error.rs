@@ -27,6 +27,14 @@ pub enum Error {
         /// The database's error.
         message: String,
     },
+    /// A payload could not be packed or unpacked (see `packing`).
+    #[error("{what}: {message}")]
+    Packing {
+        /// What the store was doing.
+        what: String,
+        /// zstd's error.
+        message: String,
+    },
     /// A migration failed or the database is newer than this program.
     #[error("migration {version} ({name}): {message}")]
     Migration {

@@ -16,6 +16,7 @@
 mod error;
 mod lease;
 mod migrate;
+pub mod packing;
 mod pg_batch;
 mod read;
 mod report;
@@ -75,6 +76,12 @@ pub struct Store {
     sqlite_file: Option<std::path::PathBuf>,
     /// The PostgreSQL schema, when not the default (tests, several deployments in one DB).
     schema: Option<String>,
+    /// The archive's dictionaries, prepared for reading.
+    pub(crate) unpackers: std::sync::Arc<packing::Unpackers>,
+    /// Each channel's dictionary for packing, once read or trained.
+    pub(crate) packers: std::sync::Arc<
+        std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<packing::Packer>>>,
+    >,
 }
 
 /// FNV-1a, 64 bits: a stable hash for lock keys and table fingerprints (not for security).
@@ -169,6 +176,8 @@ impl Store {
             url: format!("sqlite:{path}"),
             sqlite_file: Some(path.into()),
             schema: None,
+            unpackers: Default::default(),
+            packers: Default::default(),
         })
     }
 
@@ -220,6 +229,8 @@ impl Store {
             url: shown,
             sqlite_file: None,
             schema: schema.map(str::to_string),
+            unpackers: Default::default(),
+            packers: Default::default(),
         })
     }
 

@@ -29,6 +29,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0004_events_in_arrival_order.sql",
         sql: include_str!("../../../migrations/sqlite/0004_events_in_arrival_order.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_packed_payloads.sql",
+        sql: include_str!("../../../migrations/sqlite/0005_packed_payloads.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -51,6 +56,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 4,
         name: "0004_events_in_arrival_order.sql",
         sql: include_str!("../../../migrations/postgres/0004_events_in_arrival_order.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "0005_packed_payloads.sql",
+        sql: include_str!("../../../migrations/postgres/0005_packed_payloads.sql"),
     },
 ];
 

@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 
 use crate::error::Context;
 use crate::write::{
-    quarantine_sql, upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, LINK_SQL, LIVE,
+    quarantine_sql, upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, DICTIONARY_SQL,
+    LINK_SQL, LIVE,
 };
 use crate::Result;
 
@@ -114,23 +115,35 @@ struct ComplaintColumns<'a> {
 pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Result<()> {
     let channel = w.channel;
     let t = Tables::of(w.rebuild);
+    if let Some(d) = w.dictionary {
+        sqlx::query(DICTIONARY_SQL)
+            .bind(d.id)
+            .bind(&d.channel)
+            .bind(&d.bytes)
+            .bind(w.now)
+            .execute(&mut *tx)
+            .await
+            .context(|| format!("storing dictionary {} of {channel}", d.id))?;
+    }
     if !w.raws.is_empty() {
         let mut refs = Vec::with_capacity(w.raws.len());
         let mut ids = Vec::with_capacity(w.raws.len());
         let mut received = Vec::with_capacity(w.raws.len());
         let mut hashes = Vec::with_capacity(w.raws.len());
         let mut payloads = Vec::with_capacity(w.raws.len());
+        let mut dictionaries = Vec::with_capacity(w.raws.len());
         for r in w.raws {
             refs.push(r.source_ref.as_str());
             ids.push(r.external_id.as_deref());
             received.push(r.received_at);
             hashes.push(r.content_hash.as_slice());
             payloads.push(r.payload.as_slice());
+            dictionaries.push(r.dictionary_id);
         }
         sqlx::query(
-            "INSERT INTO raw_records (channel, source_ref, external_id, received_at, content_hash, payload, run_id) \
-             SELECT $1, u.s, u.e, u.r, u.h, u.p, $7 \
-             FROM UNNEST($2::text[], $3::text[], $4::timestamptz[], $5::bytea[], $6::bytea[]) AS u (s, e, r, h, p) \
+            "INSERT INTO raw_records (channel, source_ref, external_id, received_at, content_hash, payload, run_id, dictionary_id) \
+             SELECT $1, u.s, u.e, u.r, u.h, u.p, $7, u.d \
+             FROM UNNEST($2::text[], $3::text[], $4::timestamptz[], $5::bytea[], $6::bytea[], $8::int8[]) AS u (s, e, r, h, p, d) \
              ON CONFLICT (channel, content_hash) DO NOTHING",
         )
         .bind(channel)
@@ -140,6 +153,7 @@ pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Re
         .bind(&hashes)
         .bind(&payloads)
         .bind(w.run_id)
+        .bind(&dictionaries)
         .execute(&mut *tx)
         .await
         .context(|| format!("archiving raw payloads of {channel}"))?;

@@ -1,9 +1,13 @@
 //! Reading: status, quarantine, raw records for rebuilding, summaries and analysts' queries.
 
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sqlx::{Column, ConnectOptions, Executor, Row, Statement, TypeInfo, ValueRef};
 
 use crate::error::Context;
+use crate::packing::Unpacking;
 use crate::write::COMPLAINT_COLUMNS;
 use crate::{on_pool, Backend, Error, Result, RunRecord, Store};
 
@@ -55,6 +59,14 @@ pub struct StoredRaw {
     pub received_at: DateTime<Utc>,
     pub content_hash: Vec<u8>,
     pub payload: Vec<u8>,
+}
+
+/// An archived payload as stored: packed with dictionary `dictionary_id`, or not.
+#[derive(sqlx::FromRow)]
+pub(crate) struct PackedRaw {
+    #[sqlx(flatten)]
+    pub raw: StoredRaw,
+    pub dictionary_id: Option<i64>,
 }
 
 /// Complaints per channel and kind.
@@ -171,41 +183,43 @@ impl Store {
     /// Up to `limit` archived payloads with `raw_id > after`, in arrival order.
     pub async fn raw_after(&self, after: i64, limit: i64) -> Result<Vec<StoredRaw>> {
         const SQL: &str =
-            "SELECT raw_id, channel, source_ref, external_id, received_at, content_hash, payload \
+            "SELECT raw_id, channel, source_ref, external_id, received_at, content_hash, payload, dictionary_id \
              FROM raw_records WHERE raw_id > $1 ORDER BY raw_id LIMIT $2";
         let what = || "reading raw records".to_string();
-        match &self.backend {
+        let packed = match &self.backend {
             Backend::Sqlite(pool) => {
                 let args = [after.into(), limit.into()];
-                crate::sqlite_batch::raws(pool, SQL, &args, what).await
+                crate::sqlite_batch::raws(pool, SQL, &args, what).await?
             }
-            Backend::Postgres(pool) => sqlx::query_as::<_, StoredRaw>(SQL)
+            Backend::Postgres(pool) => sqlx::query_as::<_, PackedRaw>(SQL)
                 .bind(after)
                 .bind(limit)
                 .fetch_all(pool)
                 .await
-                .context(what),
-        }
+                .context(what)?,
+        };
+        self.unpack(packed).await
     }
 
     /// Up to `limit` webhook deliveries of `channel` stored but not yet folded, oldest first.
     pub async fn inbox(&self, channel: &str, limit: i64) -> Result<Vec<StoredRaw>> {
-        const SQL: &str = "SELECT r.raw_id, r.channel, r.source_ref, r.external_id, r.received_at, r.content_hash, r.payload \
+        const SQL: &str = "SELECT r.raw_id, r.channel, r.source_ref, r.external_id, r.received_at, r.content_hash, r.payload, r.dictionary_id \
              FROM push_inbox i JOIN raw_records r ON r.raw_id = i.raw_id \
              WHERE i.channel = $1 ORDER BY i.raw_id LIMIT $2";
         let what = || format!("reading the inbox of {channel}");
-        match &self.backend {
+        let packed = match &self.backend {
             Backend::Sqlite(pool) => {
                 let args = [channel.to_string().into(), limit.into()];
-                crate::sqlite_batch::raws(pool, SQL, &args, what).await
+                crate::sqlite_batch::raws(pool, SQL, &args, what).await?
             }
-            Backend::Postgres(pool) => sqlx::query_as::<_, StoredRaw>(SQL)
+            Backend::Postgres(pool) => sqlx::query_as::<_, PackedRaw>(SQL)
                 .bind(channel)
                 .bind(limit)
                 .fetch_all(pool)
                 .await
-                .context(what),
-        }
+                .context(what)?,
+        };
+        self.unpack(packed).await
     }
 
     /// Every archived payload of the groups `keys` of `channel`, as (group, payload), in
@@ -216,7 +230,7 @@ impl Store {
         keys: &[&str],
     ) -> Result<Vec<(String, StoredRaw)>> {
         const COLUMNS: &str = "r.raw_id, r.channel, r.source_ref, r.external_id, r.received_at, \
-            r.content_hash, r.payload";
+            r.content_hash, r.payload, r.dictionary_id";
         let what = || format!("reading grouped payloads of {channel}");
         let mut out = Vec::new();
         match &self.backend {
@@ -251,6 +265,62 @@ impl Store {
                 .await;
                 out.extend(grouped(rows.context(what)?)?);
             }
+        }
+        let (keys, packed): (Vec<String>, Vec<PackedRaw>) = out.into_iter().unzip();
+        Ok(keys.into_iter().zip(self.unpack(packed).await?).collect())
+    }
+
+    /// `rows`' payloads as received: packed ones unpacked with their dictionaries (read
+    /// from `raw_dictionaries` the first time each is met).
+    pub(crate) async fn unpack(&self, rows: Vec<PackedRaw>) -> Result<Vec<StoredRaw>> {
+        let mut ids: Vec<i64> = rows.iter().filter_map(|r| r.dictionary_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut dictionaries = HashMap::new();
+        for id in ids {
+            let prepared = match self.unpackers.get(id) {
+                Some(p) => p,
+                None => {
+                    let what = || format!("reading dictionary {id} of the archive");
+                    let bytes: Option<Vec<u8>> = on_pool!(self, pool => {
+                        sqlx::query_scalar(
+                            "SELECT dictionary FROM raw_dictionaries WHERE dictionary_id = $1",
+                        )
+                        .bind(id)
+                        .fetch_optional(pool)
+                        .await
+                        .context(what)?
+                    });
+                    let bytes = bytes.ok_or_else(|| Error::Packing {
+                        what: what(),
+                        message: "not in raw_dictionaries".into(),
+                    })?;
+                    self.unpackers.add(id, &bytes)?
+                }
+            };
+            dictionaries.insert(id, prepared);
+        }
+        let mut unpacking: HashMap<i64, Unpacking<'_>> = HashMap::new();
+        let mut out = Vec::with_capacity(rows.len());
+        for PackedRaw {
+            mut raw,
+            dictionary_id,
+        } in rows
+        {
+            if let Some(id) = dictionary_id {
+                let u = match unpacking.entry(id) {
+                    Entry::Occupied(u) => u.into_mut(),
+                    Entry::Vacant(v) => {
+                        let d = dictionaries.get(&id).ok_or_else(|| Error::Packing {
+                            what: format!("unpacking raw record {}", raw.raw_id),
+                            message: format!("dictionary {id} not read"),
+                        })?;
+                        v.insert(Unpacking::new(d, id)?)
+                    }
+                };
+                raw.payload = u.unpack(raw.raw_id, &raw.payload)?;
+            }
+            out.push(raw);
         }
         Ok(out)
     }
@@ -430,16 +500,16 @@ fn hex_encode(bytes: &[u8]) -> String {
 
 /// (group key, payload) of each row of a `group_raws` query: the key first, then the
 /// payload's columns.
-fn grouped<R: Row>(rows: Vec<R>) -> Result<Vec<(String, StoredRaw)>>
+fn grouped<R: Row>(rows: Vec<R>) -> Result<Vec<(String, PackedRaw)>>
 where
     usize: sqlx::ColumnIndex<R>,
     String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    StoredRaw: for<'r> sqlx::FromRow<'r, R>,
+    PackedRaw: for<'r> sqlx::FromRow<'r, R>,
 {
     rows.into_iter()
         .map(|row| {
             let key: String = row.try_get(0).context(|| "reading a group key".into())?;
-            let raw = <StoredRaw as sqlx::FromRow<_>>::from_row(&row)
+            let raw = <PackedRaw as sqlx::FromRow<_>>::from_row(&row)
                 .context(|| "reading a grouped payload".into())?;
             Ok((key, raw))
         })

@@ -16,8 +16,10 @@ use rusqlite::{params, Connection};
 use sqlx::SqlitePool;
 
 use crate::error::Context;
+use crate::read::PackedRaw;
 use crate::write::{
-    quarantine_sql, upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, LINK_SQL, LIVE,
+    quarantine_sql, upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, DICTIONARY_SQL,
+    LINK_SQL, LIVE,
 };
 use crate::{CurrentRow, Error, Result, StoredRaw};
 
@@ -105,7 +107,7 @@ async fn read<R>(
 }
 
 /// Archived payloads a query selects (its columns: `raw_id, channel, source_ref,
-/// external_id, received_at, content_hash, payload`, then any others, ignored), read straight
+/// external_id, received_at, content_hash, payload, dictionary_id`), read straight
 /// into their owned form: through `sqlx` every value is copied twice more on the way, which
 /// made reading the archive the larger part of a rebuild.
 pub(crate) async fn raws(
@@ -113,7 +115,7 @@ pub(crate) async fn raws(
     sql: &str,
     args: &[rusqlite::types::Value],
     what: impl Fn() -> String,
-) -> Result<Vec<StoredRaw>> {
+) -> Result<Vec<PackedRaw>> {
     read(pool, &what, |conn| {
         let mut st = conn.prepare_cached(sql).map_err(|e| fail(what(), e))?;
         let mut rows = st
@@ -194,7 +196,7 @@ pub(crate) async fn current_rows(
     .await
 }
 
-fn stored_raw(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRaw> {
+fn stored_raw(row: &rusqlite::Row<'_>) -> rusqlite::Result<PackedRaw> {
     let received: String = row.get(4)?;
     let received_at = parse_ts(&received).ok_or_else(|| {
         rusqlite::Error::FromSqlConversionFailure(
@@ -203,14 +205,17 @@ fn stored_raw(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRaw> {
             format!("received_at {received:?} is not a time").into(),
         )
     })?;
-    Ok(StoredRaw {
-        raw_id: row.get(0)?,
-        channel: row.get(1)?,
-        source_ref: row.get(2)?,
-        external_id: row.get(3)?,
-        received_at,
-        content_hash: row.get(5)?,
-        payload: row.get(6)?,
+    Ok(PackedRaw {
+        raw: StoredRaw {
+            raw_id: row.get(0)?,
+            channel: row.get(1)?,
+            source_ref: row.get(2)?,
+            external_id: row.get(3)?,
+            received_at,
+            content_hash: row.get(5)?,
+            payload: row.get(6)?,
+        },
+        dictionary_id: row.get(7)?,
     })
 }
 
@@ -233,12 +238,16 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
     let channel = w.channel;
     let t = Tables::of(w.rebuild);
     let now = ts(w.now);
+    if let Some(d) = w.dictionary {
+        conn.execute(DICTIONARY_SQL, params![d.id, d.channel, d.bytes, now])
+            .map_err(|e| fail(format!("storing dictionary {} of {channel}", d.id), e))?;
+    }
     if !w.raws.is_empty() {
         let what = || format!("archiving raw payloads of {channel}");
         let mut st = conn
             .prepare(
-                "INSERT INTO raw_records (channel, source_ref, external_id, received_at, content_hash, payload, run_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (channel, content_hash) DO NOTHING",
+                "INSERT INTO raw_records (channel, source_ref, external_id, received_at, content_hash, payload, run_id, dictionary_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (channel, content_hash) DO NOTHING",
             )
             .map_err(|e| fail(what(), e))?;
         for r in w.raws {
@@ -249,7 +258,8 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
                 ts(r.received_at),
                 r.content_hash,
                 r.payload,
-                w.run_id
+                w.run_id,
+                r.dictionary_id
             ])
             .map_err(|e| fail(what(), e))?;
         }

@@ -1,11 +1,13 @@
 //! Writing: one batch (raw payloads, complaints, events, quarantine, cursor) per transaction.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use aduan_core::{UnifiedComplaint, UnifiedEvent};
 use chrono::{DateTime, Utc};
 
 use crate::error::Context;
+use crate::packing::{Dictionary, Packer};
 use crate::{on_pool, Backend, Error, Result, Store};
 
 /// A raw payload to archive.
@@ -17,10 +19,12 @@ pub struct NewRaw {
     pub external_id: Option<String>,
     /// When it was received.
     pub received_at: DateTime<Utc>,
-    /// SHA-256 of `payload`.
+    /// SHA-256 of the payload as received.
     pub content_hash: Vec<u8>,
-    /// The bytes as received.
+    /// The bytes as received, or packed with dictionary `dictionary_id`.
     pub payload: Vec<u8>,
+    /// The dictionary `payload` is packed with (see [`crate::packing`]); `None`: as received.
+    pub dictionary_id: Option<i64>,
 }
 
 /// A complaint to insert or update, with the hash of its content.
@@ -78,6 +82,8 @@ pub struct WriteBatch<'a> {
     pub now: DateTime<Utc>,
     /// Raw payloads not archived before.
     pub raws: &'a [NewRaw],
+    /// The dictionary `raws` are packed with, stored first if it is not yet.
+    pub dictionary: Option<&'a crate::packing::Dictionary>,
     /// Complaints new or changed.
     pub complaints: &'a [ComplaintRow],
     /// Events to append.
@@ -245,6 +251,12 @@ pub(crate) fn upsert_tail(supersede: bool, table: &str) -> String {
 
 // Statements both write paths run as they are, one row at a time. Their parameters first
 // appear in numeric order: SQLite numbers `$N` by first appearance, PostgreSQL by `N`.
+
+/// Stores a dictionary payloads are packed with, if it is not yet: id, channel, bytes,
+/// created_at.
+pub(crate) const DICTIONARY_SQL: &str =
+    "INSERT INTO raw_dictionaries (dictionary_id, channel, dictionary, created_at) \
+    VALUES ($1, $2, $3, $4) ON CONFLICT (dictionary_id) DO NOTHING";
 
 /// Links an archived payload (by hash) to its group: channel, group key, content hash.
 pub(crate) const LINK_SQL: &str = "INSERT INTO raw_groups (channel, group_key, raw_id) \
@@ -419,6 +431,51 @@ impl Store {
         })
     }
 
+    /// The packer of `channel`'s payloads (see [`crate::packing`]): the one this process
+    /// packs with, else one of the newest dictionary stored for the channel; `None` while the
+    /// channel has none.
+    pub async fn packer(&self, channel: &str) -> Result<Option<Arc<Packer>>> {
+        if let Some(p) = self.packers_now().get(channel) {
+            return Ok(Some(p.clone()));
+        }
+        let what = || format!("reading the dictionary of {channel}");
+        let row: Option<(i64, Vec<u8>)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT dictionary_id, dictionary FROM raw_dictionaries WHERE channel = $1 \
+                 ORDER BY created_at DESC, dictionary_id DESC LIMIT 1",
+            )
+            .bind(channel)
+            .fetch_optional(pool)
+            .await
+            .context(what)?
+        });
+        let Some((id, bytes)) = row else {
+            return Ok(None);
+        };
+        let packer = Arc::new(Packer::new(Dictionary {
+            id,
+            channel: channel.to_string(),
+            bytes,
+        })?);
+        Ok(Some(self.use_packer(packer)))
+    }
+
+    /// Makes `packer` the one its channel's payloads are packed with from now on, in this
+    /// process (its dictionary is stored with the first batch packed with it), unless another
+    /// task got there first: the packer in use is returned.
+    pub fn use_packer(&self, packer: Arc<Packer>) -> Arc<Packer> {
+        self.packers_now()
+            .entry(packer.dictionary().channel.clone())
+            .or_insert(packer)
+            .clone()
+    }
+
+    fn packers_now(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Packer>>> {
+        self.packers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Stores a webhook delivery: archives it and puts it in `push_inbox`, in one
     /// transaction. Returns `false` when the same payload was archived before (nothing is
     /// written then).
@@ -429,8 +486,8 @@ impl Store {
                 .await
                 .context(|| format!("starting to store a delivery of {channel}"))?;
             let inserted = sqlx::query(
-                "INSERT INTO raw_records (channel, source_ref, external_id, received_at, content_hash, payload) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (channel, content_hash) DO NOTHING",
+                "INSERT INTO raw_records (channel, source_ref, external_id, received_at, content_hash, payload, dictionary_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (channel, content_hash) DO NOTHING",
             )
             .bind(channel)
             .bind(&raw.source_ref)
@@ -438,6 +495,7 @@ impl Store {
             .bind(raw.received_at)
             .bind(&raw.content_hash)
             .bind(&raw.payload)
+            .bind(raw.dictionary_id)
             .execute(&mut *tx)
             .await
             .context(|| format!("archiving a delivery of {channel}"))?

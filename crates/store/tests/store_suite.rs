@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use aduan_core::{EventKind, Kind, Status, UnifiedComplaint, UnifiedEvent, Urgency};
+use aduan_store::packing::{Dictionary, Packer};
 use aduan_store::testing::{self, TestStore};
 use aduan_store::{
     ComplaintRow, EventRow, GroupLink, NewRaw, QuarantineRow, RunRecord, Store, WriteBatch,
@@ -59,7 +60,30 @@ fn raw(n: u8) -> NewRaw {
         received_at: t(2),
         content_hash: vec![n; 32],
         payload: format!("{{\"n\":{n}}}").into_bytes(),
+        dictionary_id: None,
     }
+}
+
+/// A report as a channel might send it.
+fn report(n: usize) -> Vec<u8> {
+    format!(
+        r#"{{"tracking_id":{},"judul":"Jalan berlubang di RT {}","isi":"Mohon perbaikan jalan di kelurahan {}","status":"{}","lokasi":{{"kota":"Kota Pekalongan","kecamatan":"Pekalongan {}"}}}}"#,
+        7_000_000 + n * 13,
+        n % 17,
+        n % 23,
+        ["Selesai", "Diproses", "Belum Terverifikasi"][n % 3],
+        ["Barat", "Timur", "Utara", "Selatan"][n % 4]
+    )
+    .into_bytes()
+}
+
+/// Reopens the store `ts` holds, with nothing of it cached.
+async fn reopened(ts: &TestStore) -> Store {
+    match &ts.schema {
+        Some(schema) => Store::open_postgres_in_schema(&ts.url, schema).await,
+        None => Store::open(&ts.url).await,
+    }
+    .unwrap()
 }
 
 async fn count(store: &Store, table: &str) -> i64 {
@@ -102,6 +126,85 @@ async fn a_batch_is_archived_once_and_its_cursor_saved() {
             .is_empty());
         let stored = s.raw_after(0, 10).await.unwrap();
         assert_eq!(stored[0].payload, b"{\"n\":1}");
+    }
+}
+
+#[tokio::test]
+async fn packed_payloads_are_read_back_as_received_by_every_reader() {
+    use sha2::Digest;
+    let plain: Vec<Vec<u8>> = (0..1_200).map(report).collect();
+    let samples: Vec<&[u8]> = plain.iter().map(Vec::as_slice).collect();
+    let dictionary = Dictionary::train("sp4n_lapor", &samples).unwrap();
+    let packer = Packer::new(dictionary.clone()).unwrap();
+    let mut packing = packer.packing().unwrap();
+    let raws: Vec<NewRaw> = plain
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (payload, id) = packing.pack(p).unwrap();
+            NewRaw {
+                source_ref: format!("page {}", i / 100),
+                external_id: Some(i.to_string()),
+                received_at: t(2),
+                content_hash: sha2::Sha256::digest(p).to_vec(),
+                payload,
+                dictionary_id: Some(id),
+            }
+        })
+        .collect();
+    let links: Vec<GroupLink> = raws[..2]
+        .iter()
+        .map(|r| GroupLink {
+            content_hash: r.content_hash.clone(),
+            group_key: "g".into(),
+        })
+        .collect();
+    for ts in each_backend().await {
+        let s = &ts.store;
+        assert!(s.packer("sp4n_lapor").await.unwrap().is_none());
+        // Two batches packed with one dictionary: it is stored once, with the first.
+        for (half, links) in [(&raws[..600], &links[..]), (&raws[600..], &[][..])] {
+            s.write_batch(&WriteBatch {
+                channel: "sp4n_lapor",
+                now: t(3),
+                raws: half,
+                dictionary: Some(packer.dictionary()),
+                links,
+                ..WriteBatch::default()
+            })
+            .await
+            .unwrap();
+        }
+        s.receive("sp4n_lapor", &raw(1)).await.unwrap();
+        assert_eq!(count(s, "raw_dictionaries").await, 1, "{}", ts.label);
+        let stored: i64 = s
+            .query("SELECT SUM(LENGTH(payload)) FROM raw_records WHERE dictionary_id IS NOT NULL")
+            .await
+            .unwrap()
+            .rows[0][0]
+            .as_i64()
+            .unwrap();
+        let total: usize = plain.iter().map(Vec::len).sum();
+        assert!(
+            (stored as usize) * 3 < total,
+            "{}: {stored} bytes of {total}",
+            ts.label
+        );
+
+        // A store opened anew reads the dictionary from the database.
+        let fresh = reopened(&ts).await;
+        let mut back = fresh.raw_after(0, 2_000).await.unwrap();
+        assert_eq!(back.len(), 1_201, "{}", ts.label);
+        let last = back.pop().unwrap();
+        assert_eq!(last.payload, b"{\"n\":1}", "{}", ts.label);
+        let back: Vec<Vec<u8>> = back.into_iter().map(|r| r.payload).collect();
+        assert!(back == plain, "{}: payloads read back differ", ts.label);
+        let group = fresh.group_raws("sp4n_lapor", &["g"]).await.unwrap();
+        let group: Vec<&[u8]> = group.iter().map(|(_, r)| r.payload.as_slice()).collect();
+        assert_eq!(group, [&plain[0][..], &plain[1][..]], "{}", ts.label);
+        let again = fresh.packer("sp4n_lapor").await.unwrap().unwrap();
+        assert_eq!(again.dictionary(), &dictionary, "{}", ts.label);
+        assert!(fresh.packer("cc112").await.unwrap().is_none());
     }
 }
 
@@ -773,11 +876,11 @@ async fn opening_a_store_twice_migrates_once() {
     for ts in each_backend().await {
         ts.store.migrate().await.unwrap();
         ts.store.ready().await.unwrap();
-        // 0001_init, 0002_push, 0003_reported_month and 0004_events_in_arrival_order, once
-        // each.
+        // 0001_init, 0002_push, 0003_reported_month, 0004_events_in_arrival_order and
+        // 0005_packed_payloads, once each.
         assert_eq!(
             count(&ts.store, "schema_migrations").await,
-            4,
+            5,
             "{}",
             ts.label
         );

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use aduan_core::{FieldError, Fold, RawRecord, SourceComplaint};
 use aduan_normalise::{Normalised, Normaliser};
+use aduan_store::packing::{self, Dictionary, Packer};
 use aduan_store::{
     ComplaintRow, EventRow, GroupLink, NewRaw, QuarantineRow, Store, StoredRaw, WriteBatch, Writes,
 };
@@ -300,19 +301,12 @@ pub(crate) async fn process(
             fold_groups(store, normaliser, channel, fold, &fresh, &mut out, counts).await?
         }
     }
+    let mut packer = None;
     if input.archive {
-        out.raws = fresh
-            .into_iter()
-            .map(|(record, hash)| NewRaw {
-                source_ref: record.source_ref,
-                external_id: record.external_id,
-                received_at: record.received_at,
-                content_hash: hash,
-                payload: record.payload,
-            })
-            .collect();
+        (out.raws, packer) = archived(store, channel, fresh).await?;
     }
     let job = Job {
+        packer,
         channel: channel.to_string(),
         run_id: input.run_id.map(str::to_string),
         now: Utc::now(),
@@ -326,6 +320,54 @@ pub(crate) async fn process(
         behind.flush(total).await?;
     }
     Ok(())
+}
+
+/// `fresh` payloads as they are archived: packed with the channel's dictionary (one trained
+/// on them when the channel has none and they are enough, see [`aduan_store::packing`]),
+/// else as received; and the packer, whose dictionary is stored with them.
+async fn archived(
+    store: &Store,
+    channel: &str,
+    fresh: Vec<(RawRecord, Vec<u8>)>,
+) -> Result<(Vec<NewRaw>, Option<Arc<Packer>>)> {
+    if fresh.is_empty() {
+        return Ok((Vec::new(), None));
+    }
+    let mut packer = store.packer(channel).await?;
+    if packer.is_none() && fresh.len() >= packing::MIN_SAMPLES {
+        let samples: Vec<&[u8]> = fresh.iter().map(|(r, _)| r.payload.as_slice()).collect();
+        if let Some(d) = Dictionary::train(channel, &samples) {
+            tracing::info!(
+                channel,
+                dictionary = d.id,
+                "archived payloads packed from now on"
+            );
+            packer = Some(store.use_packer(Arc::new(Packer::new(d)?)));
+        }
+    }
+    let mut packing = packer.as_deref().map(Packer::packing).transpose()?;
+    let raws = fresh
+        .into_iter()
+        .map(|(record, hash)| {
+            let (payload, dictionary_id) = match packing.as_mut() {
+                Some(p) => {
+                    let (packed, id) = p.pack(&record.payload)?;
+                    (packed, Some(id))
+                }
+                None => (record.payload, None),
+            };
+            Ok(NewRaw {
+                source_ref: record.source_ref,
+                external_id: record.external_id,
+                received_at: record.received_at,
+                content_hash: hash,
+                payload,
+                dictionary_id,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    drop(packing);
+    Ok((raws, packer))
 }
 
 /// Links `fresh` payloads to their groups and reads every group touched again whole: the
@@ -501,6 +543,8 @@ async fn decide(
 /// A batch's write, owned (it runs in a task of its own).
 #[derive(Default)]
 struct Job {
+    /// What `raws` are packed with, if anything.
+    packer: Option<Arc<Packer>>,
     channel: String,
     run_id: Option<String>,
     now: DateTime<Utc>,
@@ -528,6 +572,10 @@ impl Job {
                 run_id: self.run_id.as_deref(),
                 now: self.now,
                 raws: &self.raws,
+                dictionary: match &self.raws[..] {
+                    [] => None,
+                    _ => self.packer.as_deref().map(Packer::dictionary),
+                },
                 complaints: &self.complaints,
                 events: &self.events,
                 quarantine: &self.quarantine,

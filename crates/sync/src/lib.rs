@@ -454,6 +454,7 @@ impl Engine {
             external_id: raw.external_id,
             received_at: raw.received_at,
             payload: raw.payload,
+            dictionary_id: None,
         };
         Ok(self.store.receive(channel, &new).await?)
     }
