@@ -286,10 +286,32 @@ const REFERENCE_INDEXES: &[&str] = &[
     "CREATE UNIQUE INDEX ref_hash ON ref (channel, row_hash)",
 ];
 
-/// Exports the synced rows (every complaint column plus its raw payload, about what a sync
-/// writes) as CSV, then times the `sqlite3` shell's `.import` of it into a WAL database with a
-/// primary key and three indexes.
-fn sqlite_reference(db: &Path, work: &Path) -> Result<(u64, Duration, u64)> {
+/// Writes every archived payload of the store `db` as received (`raw_id, payload` as CSV):
+/// the store keeps most of them compressed, which neither `sqlite3` nor `psql` can read.
+async fn plain_payloads(db: &Path, work: &Path) -> Result<PathBuf> {
+    use std::io::Write;
+    let out = work.join("payloads.csv");
+    let store = aduan_store::Store::open(&format!("sqlite:{}", db.display())).await?;
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&out)?);
+    let mut after = 0;
+    loop {
+        let raws = store.raw_after(after, 10_000).await?;
+        let Some(last) = raws.last() else { break };
+        after = last.raw_id;
+        for r in &raws {
+            let text = String::from_utf8_lossy(&r.payload);
+            writeln!(w, "{},\"{}\"", r.raw_id, text.replace('"', "\"\""))?;
+        }
+    }
+    w.flush()?;
+    store.close().await;
+    Ok(out)
+}
+
+/// Exports the synced rows (every complaint column plus its raw payload as received, about
+/// what a sync writes; `payloads`: from [`plain_payloads`]) as CSV, then times the `sqlite3`
+/// shell's `.import` of it into a WAL database with a primary key and three indexes.
+fn sqlite_reference(db: &Path, payloads: &Path, work: &Path) -> Result<(u64, Duration, u64)> {
     let csv = work.join("rows.csv");
     // The columns named as the reference table has them: a column added to `complaints` later
     // cannot shift the payload out of place.
@@ -297,16 +319,20 @@ fn sqlite_reference(db: &Path, work: &Path) -> Result<(u64, Duration, u64)> {
         .split(',')
         .filter_map(|c| c.split_whitespace().next())
         .map(|c| match c {
-            "payload" => "CAST(r.payload AS TEXT)".to_string(),
+            "payload" => "p.payload".to_string(),
             c => format!("c.{c}"),
         })
         .collect();
     let export = format!(
-        ".mode csv\n.once {}\nSELECT {} FROM raw_records r JOIN complaints c ON c.complaint_id = r.channel || ':' || r.external_id;\n",
+        ".timeout 60000\nCREATE TEMP TABLE plain (raw_id INTEGER PRIMARY KEY, payload TEXT);\n.mode csv\n.import {} plain\n\
+         .once {}\nSELECT {} FROM raw_records r JOIN temp.plain p ON p.raw_id = r.raw_id \
+         JOIN complaints c ON c.complaint_id = r.channel || ':' || r.external_id;\n",
+        payloads.display(),
         csv.display(),
         columns.join(", ")
     );
     sh("sqlite3", &[&db.display().to_string()], Some(&export))?;
+    let _ = std::fs::remove_file(payloads);
     settle(None);
     let rows = std::fs::read_to_string(&csv)
         .map(|s| s.lines().count() as u64)
@@ -435,7 +461,8 @@ async fn orchestrate(cli: Cli) -> Result<()> {
                 }
                 let db = format!("sqlite:{}", file.display());
                 let m = run_worker(&["sp4n", &url, &db])?;
-                let (rows, took, ref_written) = sqlite_reference(&file, &work)?;
+                let payloads = plain_payloads(&file, &work).await?;
+                let (rows, took, ref_written) = sqlite_reference(&file, &payloads, &work)?;
                 let ours = rate(m.inserted, m.secs);
                 let theirs = rate(rows, took.as_secs_f64());
                 println!(
