@@ -1,6 +1,5 @@
 //! Reading: status, quarantine, raw records for rebuilding, summaries and analysts' queries.
 
-use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -300,7 +299,11 @@ impl Store {
             };
             dictionaries.insert(id, prepared);
         }
-        let mut unpacking: HashMap<i64, Unpacking<'_>> = HashMap::new();
+        // One decompression context a dictionary, for all of its rows.
+        let mut unpacking = dictionaries
+            .iter()
+            .map(|(id, d)| Ok((*id, Unpacking::new(d, *id)?)))
+            .collect::<Result<HashMap<i64, Unpacking<'_>>>>()?;
         let mut out = Vec::with_capacity(rows.len());
         for PackedRaw {
             mut raw,
@@ -308,16 +311,10 @@ impl Store {
         } in rows
         {
             if let Some(id) = dictionary_id {
-                let u = match unpacking.entry(id) {
-                    Entry::Occupied(u) => u.into_mut(),
-                    Entry::Vacant(v) => {
-                        let d = dictionaries.get(&id).ok_or_else(|| Error::Packing {
-                            what: format!("unpacking raw record {}", raw.raw_id),
-                            message: format!("dictionary {id} not read"),
-                        })?;
-                        v.insert(Unpacking::new(d, id)?)
-                    }
-                };
+                let u = unpacking.get_mut(&id).ok_or_else(|| Error::Packing {
+                    what: format!("unpacking raw record {}", raw.raw_id),
+                    message: format!("dictionary {id} not read"),
+                })?;
                 raw.payload = u.unpack(raw.raw_id, &raw.payload)?;
             }
             out.push(raw);
