@@ -62,6 +62,11 @@ enum Command {
         #[command(subcommand)]
         action: QuarantineAction,
     },
+    /// The archive: every payload as it was received (packed ones unpacked).
+    Raw {
+        #[command(subcommand)]
+        action: RawAction,
+    },
     /// Rebuild the unified tables from `raw_records` (no network).
     Renormalise,
     /// Run one read-only SQL statement over the store (a statement that writes is refused).
@@ -159,6 +164,31 @@ enum QuarantineAction {
         /// Every open entry.
         #[arg(long, conflicts_with = "ids")]
         all: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RawAction {
+    /// List archived payloads, newest first.
+    List {
+        /// Only this channel's.
+        #[arg(long)]
+        channel: Option<String>,
+        /// Only those of this record (the channel's own id, as in `complaints.external_id`;
+        /// scans the archive).
+        #[arg(long)]
+        record: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Show one archived payload as received, with where it came from.
+    Show {
+        /// Its `raw_id`.
+        id: i64,
+        /// Only the payload's bytes (for a pipe: `| jq .`).
+        #[arg(long)]
+        payload: bool,
     },
 }
 

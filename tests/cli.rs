@@ -296,6 +296,102 @@ async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
     sim.shutdown().await;
 }
 
+#[tokio::test]
+async fn raw_lists_and_shows_archived_payloads_as_received_though_stored_packed() {
+    use sha2::Digest;
+    // Enough reports in the first batch for the archive to train its dictionary and store
+    // every payload packed.
+    let sim = sim(1_500, Sp4nFaults::default()).await;
+    let ts = sqlite_store().await;
+    engine(&ts)
+        .sync(&sp4n(&sim, 100), &aduan_sync::NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(
+        count(
+            &ts,
+            "SELECT COUNT(*) FROM raw_records WHERE dictionary_id IS NULL"
+        )
+        .await,
+        0
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--database", ts.url.as_str()];
+        all.extend_from_slice(args);
+        aduan(dir.path(), &all, &[])
+    };
+
+    let list = run(&["raw", "list", "--channel", "sp4n_lapor", "--limit", "3"]);
+    assert!(list.status.success(), "{}", text(&list));
+    let out = String::from_utf8_lossy(&list.stdout).into_owned();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    assert_eq!(lines[3], "aduan raw: 3 payloads");
+    // Newest first.
+    let ids: Vec<i64> = lines[..3]
+        .iter()
+        .map(|l| {
+            l.trim_start_matches('#')
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert!(ids[0] > ids[1] && ids[1] > ids[2], "{out}");
+    let record = lines[0].split_whitespace().nth(4).unwrap().to_string();
+
+    // The payload comes back byte for byte: its SHA-256 is the hash stored with it (that of
+    // the payload as received), and it is the channel's JSON, whose id is the record's.
+    let id = ids[0].to_string();
+    let only = run(&["raw", "show", &id, "--payload"]);
+    assert!(only.status.success(), "{}", text(&only));
+    let stored_hash = count(
+        &ts,
+        &format!(
+            "SELECT COUNT(*) FROM raw_records WHERE raw_id = {id} AND hex(content_hash) = '{}'",
+            hex::encode_upper(sha2::Sha256::digest(&only.stdout))
+        ),
+    )
+    .await;
+    assert_eq!(stored_hash, 1, "{}", String::from_utf8_lossy(&only.stdout));
+    let json: serde_json::Value = serde_json::from_slice(&only.stdout).unwrap();
+    assert!(json.to_string().contains(&record), "{record} in {json}");
+    let show = run(&["raw", "show", &id]);
+    let out = text(&show);
+    assert!(
+        out.contains(&format!("raw_id:       {id}"))
+            && out.contains("channel:      sp4n_lapor")
+            && out.contains(&format!("record:       {record}"))
+            && out.contains(&hex::encode(sha2::Sha256::digest(&only.stdout)))
+            && out.contains(&format!("payload ({} bytes):", only.stdout.len())),
+        "{out}"
+    );
+
+    // A record's payloads, found by its id; a record or a payload that is not there.
+    let one = run(&["raw", "list", "--record", &record]);
+    let out = String::from_utf8_lossy(&one.stdout).into_owned();
+    assert!(
+        out.starts_with(&format!("#{id} ")) && out.ends_with("aduan raw: 1 payload\n"),
+        "{out}"
+    );
+    let none = run(&["raw", "list", "--record", "no-such-record"]);
+    assert_eq!(
+        String::from_utf8_lossy(&none.stdout),
+        "aduan raw: 0 payloads\n"
+    );
+    let missing = run(&["raw", "show", "999999999"]);
+    assert!(!missing.status.success());
+    assert!(
+        text(&missing).contains("raw record 999999999 does not exist"),
+        "{}",
+        text(&missing)
+    );
+    sim.shutdown().await;
+}
+
 #[test]
 fn every_subcommand_has_help() {
     let dir = tempfile::tempdir().unwrap();
@@ -303,6 +399,7 @@ fn every_subcommand_has_help() {
         "sync",
         "status",
         "quarantine",
+        "raw",
         "renormalise",
         "query",
         "report",

@@ -1,16 +1,16 @@
-//! Read-side commands: status, quarantine, query, report.
+//! Read-side commands: status, quarantine, the archive, query, report.
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use aduan_app::config::AppConfig;
 use aduan_app::registry;
-use aduan_store::{Dimension, QueryResult, ReportSpec, Store};
+use aduan_store::{Dimension, QueryResult, RawFilter, ReportSpec, Store};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 
 use super::{engine, load_normaliser, open_store};
-use crate::{Format, QuarantineAction, ReportBy};
+use crate::{Format, QuarantineAction, RawAction, ReportBy};
 
 pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
     if let Some(started) = store.unfinished_rebuild().await? {
@@ -78,6 +78,71 @@ fn field_name(field: &str) -> String {
     } else {
         format!("field `{field}`")
     }
+}
+
+pub(crate) async fn raw(config: &AppConfig, action: RawAction) -> Result<ExitCode> {
+    let store = open_store(config).await?;
+    match action {
+        RawAction::List {
+            channel,
+            record,
+            limit,
+        } => {
+            let raws = store
+                .raws(&RawFilter {
+                    channel,
+                    external_id: record,
+                    limit,
+                })
+                .await?;
+            for r in &raws {
+                println!(
+                    "#{:<8} {}  {:<12} {:<20} {:>7} bytes  {}",
+                    r.raw_id,
+                    r.received_at.format("%Y-%m-%d %H:%M:%S"),
+                    r.channel,
+                    r.external_id.as_deref().unwrap_or("-"),
+                    r.payload.len(),
+                    r.source_ref
+                );
+            }
+            println!(
+                "aduan raw: {} payload{}",
+                raws.len(),
+                if raws.len() == 1 { "" } else { "s" }
+            );
+        }
+        RawAction::Show { id, payload } => {
+            let r = store
+                .raw(id)
+                .await?
+                .with_context(|| format!("raw record {id} does not exist"))?;
+            let mut out = std::io::stdout();
+            if !payload {
+                writeln!(out, "raw_id:       {}", r.raw_id)?;
+                writeln!(out, "channel:      {}", r.channel)?;
+                writeln!(
+                    out,
+                    "record:       {}",
+                    r.external_id.as_deref().unwrap_or("")
+                )?;
+                writeln!(out, "source:       {}", r.source_ref)?;
+                writeln!(out, "received:     {}", r.received_at.to_rfc3339())?;
+                writeln!(out, "content_hash: {}", hex(&r.content_hash))?;
+                writeln!(out, "payload ({} bytes):", r.payload.len())?;
+            }
+            out.write_all(&r.payload)?;
+            if !payload {
+                writeln!(out)?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Lower-case hexadecimal, as `sha256sum` prints a digest.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> Result<ExitCode> {

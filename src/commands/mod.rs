@@ -32,6 +32,7 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sync { channel } => sync(&config, channel.as_deref()).await,
         Command::Status { runs } => inspect::status(&open_store(&config).await?, runs).await,
         Command::Quarantine { action } => inspect::quarantine(&config, action).await,
+        Command::Raw { action } => inspect::raw(&config, action).await,
         Command::Renormalise => renormalise(&config).await,
         Command::Query { sql, format } => {
             inspect::query(&open_store(&config).await?, &sql, format).await

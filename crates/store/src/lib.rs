@@ -34,7 +34,7 @@ use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
 pub use error::{Error, Result};
 pub use lease::Lease;
-pub use read::{ChannelStatus, QuarantineEntry, QueryResult, StoredRaw, SummaryRow};
+pub use read::{ChannelStatus, QuarantineEntry, QueryResult, RawFilter, StoredRaw, SummaryRow};
 pub use report::{Dimension, ReportSpec};
 pub use write::{
     ComplaintRow, CurrentRow, EventRow, GroupLink, NewRaw, QuarantineRow, RunRecord, WriteBatch,

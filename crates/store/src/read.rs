@@ -47,6 +47,17 @@ pub struct QuarantineEntry {
     pub resolved_at: Option<DateTime<Utc>>,
 }
 
+/// Which archived payloads [`Store::raws`] lists.
+#[derive(Debug, Clone)]
+pub struct RawFilter {
+    /// Only this channel's.
+    pub channel: Option<String>,
+    /// Only those of this record (`external_id`, the channel's own id).
+    pub external_id: Option<String>,
+    /// At most this many.
+    pub limit: i64,
+}
+
 /// One archived payload.
 #[derive(Debug, Clone, sqlx::FromRow)]
 #[allow(missing_docs)]
@@ -198,6 +209,55 @@ impl Store {
                 .context(what)?,
         };
         self.unpack(packed).await
+    }
+
+    /// Archived payloads as received (packed ones unpacked), newest first: those of
+    /// `filter`'s channel and record where given, at most `filter.limit`. A record's payloads
+    /// are found by scanning the archive (it has no index on `external_id`: the sync would pay
+    /// for one on every payload).
+    pub async fn raws(&self, filter: &RawFilter) -> Result<Vec<StoredRaw>> {
+        const SQL: &str =
+            "SELECT raw_id, channel, source_ref, external_id, received_at, content_hash, payload, dictionary_id \
+             FROM raw_records WHERE ($1 IS NULL OR channel = $1) AND ($2 IS NULL OR external_id = $2) \
+             ORDER BY raw_id DESC LIMIT $3";
+        let what = || "listing archived payloads".to_string();
+        let packed = match &self.backend {
+            Backend::Sqlite(pool) => {
+                let args = [
+                    filter.channel.clone().into(),
+                    filter.external_id.clone().into(),
+                    filter.limit.into(),
+                ];
+                crate::sqlite_batch::raws(pool, SQL, &args, what).await?
+            }
+            Backend::Postgres(pool) => sqlx::query_as::<_, PackedRaw>(SQL)
+                .bind(filter.channel.as_deref())
+                .bind(filter.external_id.as_deref())
+                .bind(filter.limit)
+                .fetch_all(pool)
+                .await
+                .context(what)?,
+        };
+        self.unpack(packed).await
+    }
+
+    /// The archived payload `raw_id` as received (unpacked), if there is one.
+    pub async fn raw(&self, raw_id: i64) -> Result<Option<StoredRaw>> {
+        const SQL: &str =
+            "SELECT raw_id, channel, source_ref, external_id, received_at, content_hash, payload, dictionary_id \
+             FROM raw_records WHERE raw_id = $1";
+        let what = || format!("reading archived payload {raw_id}");
+        let packed = match &self.backend {
+            Backend::Sqlite(pool) => {
+                crate::sqlite_batch::raws(pool, SQL, &[raw_id.into()], what).await?
+            }
+            Backend::Postgres(pool) => sqlx::query_as::<_, PackedRaw>(SQL)
+                .bind(raw_id)
+                .fetch_all(pool)
+                .await
+                .context(what)?,
+        };
+        Ok(self.unpack(packed).await?.pop())
     }
 
     /// Up to `limit` webhook deliveries of `channel` stored but not yet folded, oldest first.

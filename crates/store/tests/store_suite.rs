@@ -6,7 +6,8 @@ use aduan_core::{EventKind, Kind, Status, UnifiedComplaint, UnifiedEvent, Urgenc
 use aduan_store::packing::{Dictionary, Packer};
 use aduan_store::testing::{self, TestStore};
 use aduan_store::{
-    ComplaintRow, EventRow, GroupLink, NewRaw, QuarantineRow, RunRecord, Store, WriteBatch,
+    ComplaintRow, EventRow, GroupLink, NewRaw, QuarantineRow, RawFilter, RunRecord, Store,
+    WriteBatch,
 };
 use chrono::{DateTime, TimeZone, Utc};
 
@@ -202,6 +203,32 @@ async fn packed_payloads_are_read_back_as_received_by_every_reader() {
         let group = fresh.group_raws("sp4n_lapor", &["g"]).await.unwrap();
         let group: Vec<&[u8]> = group.iter().map(|(_, r)| r.payload.as_slice()).collect();
         assert_eq!(group, [&plain[0][..], &plain[1][..]], "{}", ts.label);
+        // What an operator lists and shows (`aduan raw`): as received, newest first.
+        let filter = |channel: Option<&str>, record: Option<&str>, limit| RawFilter {
+            channel: channel.map(str::to_string),
+            external_id: record.map(str::to_string),
+            limit,
+        };
+        let newest = fresh
+            .raws(&filter(Some("sp4n_lapor"), None, 2))
+            .await
+            .unwrap();
+        let newest: Vec<&[u8]> = newest.iter().map(|r| r.payload.as_slice()).collect();
+        assert_eq!(
+            newest,
+            [&b"{\"n\":1}"[..], &plain[1_199][..]],
+            "{}",
+            ts.label
+        );
+        let one = fresh.raws(&filter(None, Some("1"), 10)).await.unwrap();
+        let payloads: Vec<&[u8]> = one.iter().map(|r| r.payload.as_slice()).collect();
+        assert_eq!(payloads, [&b"{\"n\":1}"[..], &plain[1][..]], "{}", ts.label);
+        let shown = fresh.raw(one[1].raw_id).await.unwrap().unwrap();
+        assert_eq!(shown.payload, plain[1], "{}", ts.label);
+        assert_eq!(shown.external_id.as_deref(), Some("1"), "{}", ts.label);
+        assert!(fresh.raw(i64::MAX).await.unwrap().is_none());
+        let other = fresh.raws(&filter(Some("cc112"), None, 10)).await.unwrap();
+        assert!(other.is_empty(), "{}", ts.label);
         let again = fresh.packer("sp4n_lapor").await.unwrap().unwrap();
         assert_eq!(again.dictionary(), &dictionary, "{}", ts.label);
         assert!(fresh.packer("cc112").await.unwrap().is_none());
