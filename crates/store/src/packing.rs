@@ -13,6 +13,11 @@
 //! dictionary, inserted if missing), so a stored payload can always be read. Payloads stored
 //! before a channel had a dictionary, or received one at a time (webhooks), stay plain
 //! (`dictionary_id` NULL). The content hash is always the plain payload's.
+//!
+//! A channel's payloads can change shape over the years (a new API version, new fields): a
+//! later batch of at least [`MIN_SAMPLES`] payloads that keeps more than [`REFIT_FACTOR`]
+//! times the share of its bytes the dictionary kept of its first such batch trains a new one,
+//! used from then on if it packs that batch smaller. Older payloads keep theirs.
 
 use std::fmt;
 
@@ -24,6 +29,11 @@ use crate::{Error, Result};
 /// Payloads a batch needs before a dictionary is trained on them: fewer train a dictionary
 /// that knows too little, and a channel that sends so few records needs no compaction.
 pub const MIN_SAMPLES: usize = 1_000;
+
+/// A batch of at least [`MIN_SAMPLES`] payloads whose packed bytes are more than this many
+/// times the share its dictionary kept of the first such batch it packed has outgrown the
+/// dictionary (the channel's payloads changed shape): a new one is trained on it.
+pub const REFIT_FACTOR: f64 = 2.0;
 
 /// Samples a dictionary is trained on, at most (the first of the batch).
 const MAX_SAMPLES: usize = 2_000;
@@ -95,6 +105,9 @@ impl Dictionary {
 pub struct Packer {
     dictionary: Dictionary,
     prepared: EncoderDictionary<'static>,
+    /// The share of the plain bytes kept on the first batch of at least [`MIN_SAMPLES`]
+    /// payloads packed with it (an `f64`'s bits; `u64::MAX` while there was none).
+    fit: std::sync::atomic::AtomicU64,
 }
 
 impl fmt::Debug for Packer {
@@ -118,7 +131,34 @@ impl Packer {
         Ok(Self {
             dictionary,
             prepared,
+            fit: std::sync::atomic::AtomicU64::new(u64::MAX),
         })
+    }
+
+    /// Whether a batch of `payloads` payloads packed to `share` of their plain bytes has
+    /// outgrown the dictionary (see [`REFIT_FACTOR`]). The first batch of at least
+    /// [`MIN_SAMPLES`] it is told of sets what fits; smaller batches never count.
+    pub fn outgrown(&self, payloads: usize, share: f64) -> bool {
+        use std::sync::atomic::Ordering;
+        if payloads < MIN_SAMPLES || !share.is_finite() {
+            return false;
+        }
+        match self.fit.compare_exchange(
+            u64::MAX,
+            share.to_bits(),
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => false,
+            Err(fit) => share > f64::from_bits(fit) * REFIT_FACTOR,
+        }
+    }
+
+    /// Takes `share` as what fits from now on (a new dictionary did no better on the batch
+    /// that outgrew this one: the channel's payloads are what they are).
+    pub fn settle(&self, share: f64) {
+        self.fit
+            .store(share.to_bits(), std::sync::atomic::Ordering::Release);
     }
 
     /// The dictionary it packs with.
@@ -246,6 +286,25 @@ mod tests {
                 .into_bytes()
             })
             .collect()
+    }
+
+    #[test]
+    fn a_dictionary_is_outgrown_by_a_large_batch_keeping_twice_its_first_share() {
+        let all = payloads(1_000);
+        let refs: Vec<&[u8]> = all.iter().map(Vec::as_slice).collect();
+        let packer = Packer::new(Dictionary::train("sp4n_lapor", &refs).unwrap()).unwrap();
+        // Small batches neither set what fits nor outgrow it.
+        assert!(!packer.outgrown(MIN_SAMPLES - 1, 0.9));
+        // The first large batch sets it; then only more than twice that share outgrows.
+        assert!(!packer.outgrown(MIN_SAMPLES, 0.2));
+        assert!(!packer.outgrown(MIN_SAMPLES, 0.4));
+        assert!(packer.outgrown(MIN_SAMPLES, 0.41));
+        assert!(!packer.outgrown(MIN_SAMPLES - 1, 0.9));
+        assert!(!packer.outgrown(MIN_SAMPLES, f64::NAN));
+        // A share that a new dictionary could not better becomes what fits.
+        packer.settle(0.6);
+        assert!(!packer.outgrown(MIN_SAMPLES, 0.9));
+        assert!(packer.outgrown(MIN_SAMPLES, 1.3));
     }
 
     #[test]

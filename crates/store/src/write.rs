@@ -470,6 +470,20 @@ impl Store {
             .clone()
     }
 
+    /// Makes `new` the packer of its channel in place of `old` (a dictionary the channel's
+    /// payloads outgrew), unless another task replaced `old` first: the packer in use is
+    /// returned.
+    pub fn replace_packer(&self, old: &Packer, new: Arc<Packer>) -> Arc<Packer> {
+        let mut now = self.packers_now();
+        let current = now
+            .entry(new.dictionary().channel.clone())
+            .or_insert_with(|| new.clone());
+        if current.dictionary().id == old.dictionary().id {
+            *current = new;
+        }
+        current.clone()
+    }
+
     fn packers_now(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Packer>>> {
         self.packers
             .lock()

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use aduan_core::{FieldError, Fold, RawRecord, SourceComplaint};
 use aduan_normalise::{Normalised, Normaliser};
-use aduan_store::packing::{self, Dictionary, Packer};
+use aduan_store::packing::{Dictionary, Packer};
 use aduan_store::{
     ComplaintRow, EventRow, GroupLink, NewRaw, QuarantineRow, Store, StoredRaw, WriteBatch, Writes,
 };
@@ -323,8 +323,9 @@ pub(crate) async fn process(
 }
 
 /// `fresh` payloads as they are archived: packed with the channel's dictionary (one trained
-/// on them when the channel has none and they are enough, see [`aduan_store::packing`]),
-/// else as received; and the packer, whose dictionary is stored with them.
+/// on them when the channel has none and they are enough, or when they have outgrown the
+/// one it has, see [`aduan_store::packing`]), else as received; and the packer, whose
+/// dictionary is stored with them.
 async fn archived(
     store: &Store,
     channel: &str,
@@ -333,10 +334,10 @@ async fn archived(
     if fresh.is_empty() {
         return Ok((Vec::new(), None));
     }
+    let payloads: Vec<&[u8]> = fresh.iter().map(|(r, _)| r.payload.as_slice()).collect();
     let mut packer = store.packer(channel).await?;
-    if packer.is_none() && fresh.len() >= packing::MIN_SAMPLES {
-        let samples: Vec<&[u8]> = fresh.iter().map(|(r, _)| r.payload.as_slice()).collect();
-        if let Some(d) = Dictionary::train(channel, &samples) {
+    if packer.is_none() {
+        if let Some(d) = Dictionary::train(channel, &payloads) {
             tracing::info!(
                 channel,
                 dictionary = d.id,
@@ -345,29 +346,85 @@ async fn archived(
             packer = Some(store.use_packer(Arc::new(Packer::new(d)?)));
         }
     }
-    let mut packing = packer.as_deref().map(Packer::packing).transpose()?;
+    let (packed, packer) = match packer {
+        Some(p) => {
+            let (packed, p) = pack_fitting(store, channel, &payloads, p)?;
+            (Some(packed), Some(p))
+        }
+        None => (None, None),
+    };
+    drop(payloads);
+    let mut packed = packed.map(Vec::into_iter);
+    let dictionary_id = packer.as_deref().map(|p| p.dictionary().id);
     let raws = fresh
         .into_iter()
-        .map(|(record, hash)| {
-            let (payload, dictionary_id) = match packing.as_mut() {
-                Some(p) => {
-                    let (packed, id) = p.pack(&record.payload)?;
-                    (packed, Some(id))
-                }
-                None => (record.payload, None),
-            };
-            Ok(NewRaw {
-                source_ref: record.source_ref,
-                external_id: record.external_id,
-                received_at: record.received_at,
-                content_hash: hash,
-                payload,
-                dictionary_id,
-            })
+        .map(|(record, hash)| NewRaw {
+            source_ref: record.source_ref,
+            external_id: record.external_id,
+            received_at: record.received_at,
+            content_hash: hash,
+            payload: packed
+                .as_mut()
+                .and_then(Iterator::next)
+                .unwrap_or(record.payload),
+            dictionary_id,
         })
-        .collect::<Result<Vec<_>>>()?;
-    drop(packing);
+        .collect();
     Ok((raws, packer))
+}
+
+/// `payloads` packed with `packer`, or with a dictionary trained on them when they have
+/// outgrown its own and the new one packs them smaller (it then becomes the channel's); and
+/// the packer used.
+fn pack_fitting(
+    store: &Store,
+    channel: &str,
+    payloads: &[&[u8]],
+    packer: Arc<Packer>,
+) -> Result<(Vec<Vec<u8>>, Arc<Packer>)> {
+    let packed = pack_each(&packer, payloads)?;
+    let share = share_of(payloads, &packed);
+    if !packer.outgrown(payloads.len(), share) {
+        return Ok((packed, packer));
+    }
+    let Some(d) = Dictionary::train(channel, payloads) else {
+        packer.settle(share);
+        return Ok((packed, packer));
+    };
+    let candidate = Arc::new(Packer::new(d)?);
+    let again = pack_each(&candidate, payloads)?;
+    let better = share_of(payloads, &again);
+    if better >= share {
+        packer.settle(share);
+        return Ok((packed, packer));
+    }
+    tracing::info!(
+        channel,
+        dictionary = candidate.dictionary().id,
+        before = packer.dictionary().id,
+        kept_before = share,
+        kept_now = better,
+        "archive dictionary trained again: the channel's payloads changed shape"
+    );
+    candidate.outgrown(payloads.len(), better);
+    let now = store.replace_packer(&packer, candidate.clone());
+    if now.dictionary().id == candidate.dictionary().id {
+        Ok((again, now))
+    } else {
+        Ok((pack_each(&now, payloads)?, now))
+    }
+}
+
+fn pack_each(packer: &Packer, payloads: &[&[u8]]) -> Result<Vec<Vec<u8>>> {
+    let mut packing = packer.packing()?;
+    payloads.iter().map(|p| Ok(packing.pack(p)?.0)).collect()
+}
+
+/// The share of `plain`'s bytes `packed` keeps.
+fn share_of(plain: &[&[u8]], packed: &[Vec<u8>]) -> f64 {
+    let before: usize = plain.iter().map(|p| p.len()).sum();
+    let after: usize = packed.iter().map(Vec::len).sum();
+    after as f64 / before.max(1) as f64
 }
 
 /// Links `fresh` payloads to their groups and reads every group touched again whole: the
@@ -1049,6 +1106,128 @@ mod tests {
             each(t, n, vec![report(id, 0, "Terverifikasi")], behind, counts)
                 .await
                 .expect("handed to the writer");
+        }
+    }
+
+    /// A report as one channel sends it, and a call-log row as another shape of payload.
+    fn report_payload(n: usize) -> Vec<u8> {
+        format!(
+            r#"{{"tracking_id":{},"judul":"Jalan berlubang di RT {}","isi":"Mohon perbaikan jalan di kelurahan {}","status":"{}","lokasi":{{"kota":"Kota Pekalongan","kecamatan":"Pekalongan {}"}}}}"#,
+            7_000_000 + n * 13,
+            n % 17,
+            n % 23,
+            ["Selesai", "Diproses", "Belum Terverifikasi"][n % 3],
+            ["Barat", "Timur", "Utara", "Selatan"][n % 4]
+        )
+        .into_bytes()
+    }
+
+    fn call_payload(n: usize) -> Vec<u8> {
+        format!(
+            "no;waktu;kategori;uraian;operator\n{};2026-11-{:02} {:02}:{:02}:{:02};{};{} {};OP-{:03}",
+            90_000 + n * 7,
+            1 + n % 28,
+            n % 24,
+            n % 60,
+            (n * 7) % 60,
+            ["Gawat Darurat", "Gawat Tidak Darurat", "Prank Call", "Informasi"][n % 4],
+            ["Kebakaran gudang", "Pohon tumbang", "Kecelakaan motor", "Banjir rob"][n % 4],
+            ["Podosugih", "Krapyak", "Panjang Wetan", "Kuripan Lor", "Tirto"][n % 5],
+            n % 41
+        )
+        .into_bytes()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn payloads_that_outgrow_their_dictionary_get_a_new_one_and_read_back_as_received() {
+        let nothing = |_: &RawRecord| Ok(Vec::new());
+        type Payloads = fn(usize) -> Vec<u8>;
+        let batches: [(Payloads, usize); 4] = [
+            (report_payload, 0),
+            (call_payload, 0),
+            (call_payload, 5_000),
+            (report_payload, 10_000),
+        ];
+        for t in aduan_store::testing::all().await {
+            let n = normaliser();
+            let mut behind = WriteBehind::default();
+            let mut counts = Counts::default();
+            let mut sent = Vec::new();
+            for (make, from) in batches {
+                let payloads: Vec<Vec<u8>> = (from..from + 1_200).map(make).collect();
+                let records = payloads
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| RawRecord {
+                        source_ref: format!("test {from} {i}"),
+                        external_id: None,
+                        received_at: Utc::now(),
+                        payload: p.clone(),
+                    })
+                    .collect();
+                process(
+                    &t.store,
+                    &n,
+                    Reader::Each(&nothing),
+                    input(records),
+                    &mut behind,
+                    &mut counts,
+                )
+                .await
+                .expect("archived");
+                behind.flush(&mut counts).await.expect("committed");
+                sent.extend(payloads);
+            }
+            // The first batch trains a dictionary; the call-log rows outgrow it and get
+            // their own, which the next batch of them still fits; reports again outgrow that.
+            let by_dictionary = t
+                .store
+                .query(
+                    "SELECT dictionary_id, COUNT(*) FROM raw_records \
+                     GROUP BY dictionary_id ORDER BY MIN(raw_id)",
+                )
+                .await
+                .expect("counted");
+            let counted: Vec<i64> = by_dictionary
+                .rows
+                .iter()
+                .map(|r| r[1].as_i64().expect("a count"))
+                .collect();
+            assert_eq!(counted, [1_200, 2_400, 1_200], "{}", t.label);
+            assert!(
+                by_dictionary.rows.iter().all(|r| r[0].as_i64().is_some()),
+                "{}: every payload packed",
+                t.label
+            );
+            let stored = t
+                .store
+                .query("SELECT COUNT(*) FROM raw_dictionaries")
+                .await
+                .expect("counted");
+            assert_eq!(stored.rows[0][0].as_i64(), Some(3), "{}", t.label);
+            let packed: i64 = t
+                .store
+                .query("SELECT SUM(LENGTH(payload)) FROM raw_records")
+                .await
+                .expect("summed")
+                .rows[0][0]
+                .as_i64()
+                .expect("a sum");
+            let plain: usize = sent.iter().map(Vec::len).sum();
+            assert!(
+                (packed as usize) * 3 < plain,
+                "{}: {packed} bytes stored of {plain}",
+                t.label
+            );
+            let back: Vec<Vec<u8>> = t
+                .store
+                .raw_after(0, 10_000)
+                .await
+                .expect("read back")
+                .into_iter()
+                .map(|r| r.payload)
+                .collect();
+            assert!(back == sent, "{}: payloads read back differ", t.label);
         }
     }
 
