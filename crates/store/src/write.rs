@@ -460,6 +460,21 @@ impl Store {
         Ok(Some(self.use_packer(packer)))
     }
 
+    /// Whether another dictionary is stored under `d`'s id (zstd's 31-bit id of a new
+    /// dictionary could, very rarely, be one already used): packing with `d` would then make
+    /// payloads that the stored dictionary reads wrongly, so `d` must not be used.
+    pub async fn dictionary_id_taken(&self, d: &Dictionary) -> Result<bool> {
+        let what = || format!("checking the id of a new dictionary of {}", d.channel);
+        let stored: Option<Vec<u8>> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT dictionary FROM raw_dictionaries WHERE dictionary_id = $1")
+                .bind(d.id)
+                .fetch_optional(pool)
+                .await
+                .context(what)?
+        });
+        Ok(stored.is_some_and(|bytes| bytes != d.bytes))
+    }
+
     /// Makes `packer` the one its channel's payloads are packed with from now on, in this
     /// process (its dictionary is stored with the first batch packed with it), unless another
     /// task got there first: the packer in use is returned.

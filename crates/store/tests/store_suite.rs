@@ -178,6 +178,18 @@ async fn packed_payloads_are_read_back_as_received_by_every_reader() {
         }
         s.receive("sp4n_lapor", &raw(1)).await.unwrap();
         assert_eq!(count(s, "raw_dictionaries").await, 1, "{}", ts.label);
+        // A new dictionary whose id is another's is refused; its own id, or a free one, not.
+        assert!(!s.dictionary_id_taken(&dictionary).await.unwrap());
+        let other = |id| Dictionary {
+            id,
+            channel: "lapor_gub".into(),
+            bytes: b"another dictionary".to_vec(),
+        };
+        assert!(s.dictionary_id_taken(&other(dictionary.id)).await.unwrap());
+        assert!(!s
+            .dictionary_id_taken(&other(dictionary.id + 1))
+            .await
+            .unwrap());
         let stored: i64 = s
             .query("SELECT SUM(LENGTH(payload)) FROM raw_records WHERE dictionary_id IS NOT NULL")
             .await

@@ -337,7 +337,7 @@ async fn archived(
     let payloads: Vec<&[u8]> = fresh.iter().map(|(r, _)| r.payload.as_slice()).collect();
     let mut packer = store.packer(channel).await?;
     if packer.is_none() {
-        if let Some(d) = Dictionary::train(channel, &payloads) {
+        if let Some(d) = trained(store, channel, &payloads).await? {
             tracing::info!(
                 channel,
                 dictionary = d.id,
@@ -348,7 +348,7 @@ async fn archived(
     }
     let (packed, packer) = match packer {
         Some(p) => {
-            let (packed, p) = pack_fitting(store, channel, &payloads, p)?;
+            let (packed, p) = pack_fitting(store, channel, &payloads, p).await?;
             (Some(packed), Some(p))
         }
         None => (None, None),
@@ -376,7 +376,7 @@ async fn archived(
 /// `payloads` packed with `packer`, or with a dictionary trained on them when they have
 /// outgrown its own and the new one packs them smaller (it then becomes the channel's); and
 /// the packer used.
-fn pack_fitting(
+async fn pack_fitting(
     store: &Store,
     channel: &str,
     payloads: &[&[u8]],
@@ -387,7 +387,7 @@ fn pack_fitting(
     if !packer.outgrown(payloads.len(), share) {
         return Ok((packed, packer));
     }
-    let Some(d) = Dictionary::train(channel, payloads) else {
+    let Some(d) = trained(store, channel, payloads).await? else {
         packer.settle(share);
         return Ok((packed, packer));
     };
@@ -413,6 +413,22 @@ fn pack_fitting(
     } else {
         Ok((pack_each(&now, payloads)?, now))
     }
+}
+
+/// A dictionary trained on `payloads`, unless none can be or its id is another's.
+async fn trained(store: &Store, channel: &str, payloads: &[&[u8]]) -> Result<Option<Dictionary>> {
+    let Some(d) = Dictionary::train(channel, payloads) else {
+        return Ok(None);
+    };
+    if store.dictionary_id_taken(&d).await? {
+        tracing::warn!(
+            channel,
+            dictionary = d.id,
+            "a new archive dictionary has the id of a stored one; not used"
+        );
+        return Ok(None);
+    }
+    Ok(Some(d))
 }
 
 fn pack_each(packer: &Packer, payloads: &[&[u8]]) -> Result<Vec<Vec<u8>>> {
