@@ -273,19 +273,7 @@ mod tests {
     use super::*;
 
     fn payloads(n: usize) -> Vec<Vec<u8>> {
-        (0..n)
-            .map(|i| {
-                format!(
-                    r#"{{"tracking_id":{},"judul":"Jalan berlubang {}","isi":"Mohon perbaikan jalan di kelurahan {} segera","status":"{}","lokasi":{{"kota":"Kota Pekalongan","kecamatan":"Pekalongan {}"}}}}"#,
-                    9_000_000 + i * 7,
-                    i % 13,
-                    i % 27,
-                    ["Selesai", "Diproses", "Belum Terverifikasi"][i % 3],
-                    ["Barat", "Timur", "Utara", "Selatan"][i % 4]
-                )
-                .into_bytes()
-            })
-            .collect()
+        (0..n).map(crate::testing::report_payload).collect()
     }
 
     #[test]

@@ -145,6 +145,20 @@ pub async fn drop_ended_schemas(url: &str) -> Result<usize, sqlx::Error> {
     Ok(dropped)
 }
 
+/// The `n`th of a run of SP4N-LAPOR!-like payloads (alike in shape, differing in values):
+/// enough of them train an archive dictionary (see [`crate::packing`]).
+pub fn report_payload(n: usize) -> Vec<u8> {
+    format!(
+        r#"{{"tracking_id":{},"judul":"Jalan berlubang di RT {}","isi":"Mohon perbaikan jalan di kelurahan {}","status":"{}","lokasi":{{"kota":"Kota Pekalongan","kecamatan":"Pekalongan {}"}}}}"#,
+        7_000_000 + n * 13,
+        n % 17,
+        n % 23,
+        ["Selesai", "Diproses", "Belum Terverifikasi"][n % 3],
+        ["Barat", "Timur", "Utara", "Selatan"][n % 4]
+    )
+    .into_bytes()
+}
+
 /// Both backends (PostgreSQL only where reachable).
 pub async fn all() -> Vec<TestStore> {
     all_through(i64::MAX).await

@@ -65,19 +65,6 @@ fn raw(n: u8) -> NewRaw {
     }
 }
 
-/// A report as a channel might send it.
-fn report(n: usize) -> Vec<u8> {
-    format!(
-        r#"{{"tracking_id":{},"judul":"Jalan berlubang di RT {}","isi":"Mohon perbaikan jalan di kelurahan {}","status":"{}","lokasi":{{"kota":"Kota Pekalongan","kecamatan":"Pekalongan {}"}}}}"#,
-        7_000_000 + n * 13,
-        n % 17,
-        n % 23,
-        ["Selesai", "Diproses", "Belum Terverifikasi"][n % 3],
-        ["Barat", "Timur", "Utara", "Selatan"][n % 4]
-    )
-    .into_bytes()
-}
-
 /// Reopens the store `ts` holds, with nothing of it cached.
 async fn reopened(ts: &TestStore) -> Store {
     match &ts.schema {
@@ -133,7 +120,7 @@ async fn a_batch_is_archived_once_and_its_cursor_saved() {
 #[tokio::test]
 async fn packed_payloads_are_read_back_as_received_by_every_reader() {
     use sha2::Digest;
-    let plain: Vec<Vec<u8>> = (0..1_200).map(report).collect();
+    let plain: Vec<Vec<u8>> = (0..1_200).map(testing::report_payload).collect();
     let samples: Vec<&[u8]> = plain.iter().map(Vec::as_slice).collect();
     let dictionary = Dictionary::train("sp4n_lapor", &samples).unwrap();
     let packer = Packer::new(dictionary.clone()).unwrap();

@@ -1125,19 +1125,7 @@ mod tests {
         }
     }
 
-    /// A report as one channel sends it, and a call-log row as another shape of payload.
-    fn report_payload(n: usize) -> Vec<u8> {
-        format!(
-            r#"{{"tracking_id":{},"judul":"Jalan berlubang di RT {}","isi":"Mohon perbaikan jalan di kelurahan {}","status":"{}","lokasi":{{"kota":"Kota Pekalongan","kecamatan":"Pekalongan {}"}}}}"#,
-            7_000_000 + n * 13,
-            n % 17,
-            n % 23,
-            ["Selesai", "Diproses", "Belum Terverifikasi"][n % 3],
-            ["Barat", "Timur", "Utara", "Selatan"][n % 4]
-        )
-        .into_bytes()
-    }
-
+    /// A call-log row: payloads of another shape than reports.
     fn call_payload(n: usize) -> Vec<u8> {
         format!(
             "no;waktu;kategori;uraian;operator\n{};2026-11-{:02} {:02}:{:02}:{:02};{};{} {};OP-{:03}",
@@ -1159,10 +1147,10 @@ mod tests {
         let nothing = |_: &RawRecord| Ok(Vec::new());
         type Payloads = fn(usize) -> Vec<u8>;
         let batches: [(Payloads, usize); 4] = [
-            (report_payload, 0),
+            (aduan_store::testing::report_payload, 0),
             (call_payload, 0),
             (call_payload, 5_000),
-            (report_payload, 10_000),
+            (aduan_store::testing::report_payload, 10_000),
         ];
         for t in aduan_store::testing::all().await {
             let n = normaliser();
