@@ -154,8 +154,9 @@ impl Packer {
         }
     }
 
-    /// Takes `share` as what fits from now on (a new dictionary did no better on the batch
-    /// that outgrew this one: the channel's payloads are what they are).
+    /// Takes `share` as what fits from now on: what a new dictionary kept of the batch it
+    /// was trained on, or what this one kept of a batch a new one did no better on (the
+    /// channel's payloads are what they are).
     pub fn settle(&self, share: f64) {
         self.fit
             .store(share.to_bits(), std::sync::atomic::Ordering::Release);

@@ -406,7 +406,7 @@ async fn pack_fitting(
         kept_now = better,
         "archive dictionary trained again: the channel's payloads changed shape"
     );
-    candidate.outgrown(payloads.len(), better);
+    candidate.settle(better);
     let now = store.replace_packer(&packer, candidate.clone());
     if now.dictionary().id == candidate.dictionary().id {
         Ok((again, now))
