@@ -143,6 +143,116 @@ async fn the_backfill_pages_every_report_into_every_store_through_rate_limits_an
 }
 
 #[tokio::test]
+async fn a_packed_payload_that_no_longer_unpacks_is_quarantined_by_a_rebuild_and_its_fold_goes_on()
+{
+    // Enough reports in one batch for the archive to pack them.
+    let sim = simulator(1_200, SmartCityFaults::default()).await;
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        let report = engine
+            .sync(&backfill(&sim, 200), &NoProgress)
+            .await
+            .expect("sync");
+        assert_eq!(report.outcome, Outcome::Ok, "{}: {report:?}", ts.label);
+        // A packed payload of a report shown in the table (not a deletion's stub).
+        let victim = count(
+            &ts,
+            "SELECT MAX(g.raw_id) FROM raw_groups g \
+             JOIN complaints c ON c.channel = g.channel AND c.external_id = g.group_key \
+             JOIN raw_records r ON r.raw_id = g.raw_id WHERE r.dictionary_id IS NOT NULL",
+        )
+        .await;
+        assert!(victim > 0, "{}: payloads packed", ts.label);
+        let complaints = count(&ts, "SELECT COUNT(*) FROM complaints").await;
+        let groups = count(
+            &ts,
+            &format!(
+                "SELECT COUNT(*) FROM raw_groups WHERE group_key = \
+                 (SELECT group_key FROM raw_groups WHERE raw_id = {victim})"
+            ),
+        )
+        .await;
+        assert_eq!(groups, 1, "{}: the report has one payload", ts.label);
+        ts.execute(&format!(
+            "UPDATE raw_records SET payload = substr(payload, 1, 10) WHERE raw_id = {victim}"
+        ))
+        .await;
+        let counts = engine
+            .renormalise(&parsers(), &NoProgress)
+            .await
+            .expect("the rebuild goes on");
+        assert_eq!(counts.quarantined, 1, "{}", ts.label);
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints").await,
+            complaints - 1,
+            "{}",
+            ts.label
+        );
+        let entries = ts
+            .store
+            .quarantine_list(Some("smart_city"), false, 100)
+            .await
+            .expect("listed");
+        assert!(
+            entries.iter().any(|e| e.raw_id == Some(victim)
+                && e.field == "payload"
+                && e.reason.contains(&format!("raw record {victim}"))),
+            "{}: {entries:?}",
+            ts.label
+        );
+        // A report with two versions archived, the older of which no longer unpacks: the
+        // fold goes on with the newer, and the older is quarantined.
+        let changed = sim.smart_city_update_reports(60);
+        engine
+            .sync(&backfill(&sim, 200), &NoProgress)
+            .await
+            .expect("sync");
+        let truth = sim.smart_city_truth();
+        let id = changed
+            .iter()
+            .find(|id| truth.iter().any(|t| &t.id == *id && !t.deleted))
+            .expect("a report updated, not deleted");
+        let older = count(
+            &ts,
+            &format!(
+                "SELECT MIN(g.raw_id) FROM raw_groups g JOIN raw_records r ON r.raw_id = g.raw_id \
+                 WHERE g.group_key = '{id}' AND r.dictionary_id IS NOT NULL"
+            ),
+        )
+        .await;
+        let versions = count(
+            &ts,
+            &format!("SELECT COUNT(*) FROM raw_groups WHERE group_key = '{id}'"),
+        )
+        .await;
+        assert_eq!(versions, 2, "{}: {id}", ts.label);
+        let complaints = count(&ts, "SELECT COUNT(*) FROM complaints").await;
+        ts.execute(&format!(
+            "UPDATE raw_records SET payload = substr(payload, 1, 10) WHERE raw_id = {older}"
+        ))
+        .await;
+        let counts = engine
+            .renormalise(&parsers(), &NoProgress)
+            .await
+            .expect("the rebuild goes on");
+        assert_eq!(counts.quarantined, 2, "{}", ts.label);
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints").await,
+            complaints,
+            "{}",
+            ts.label
+        );
+        let t = truth.iter().find(|t| &t.id == id).expect("in the truth");
+        assert_eq!(
+            stored(&ts).await.get(id).map(String::as_str),
+            Some(unified(t)),
+            "{}: {id}",
+            ts.label
+        );
+    }
+}
+
+#[tokio::test]
 async fn deliveries_stored_before_a_crash_are_folded_after_it_exactly_once() {
     let sim = simulator(20, SmartCityFaults::default()).await;
     let connector = backfill(&sim, 200);

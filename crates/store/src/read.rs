@@ -192,6 +192,21 @@ impl Store {
 
     /// Up to `limit` archived payloads with `raw_id > after`, in arrival order.
     pub async fn raw_after(&self, after: i64, limit: i64) -> Result<Vec<StoredRaw>> {
+        self.raw_page(after, limit)
+            .await?
+            .into_iter()
+            .map(|(raw, failed)| failed.map_or(Ok(raw), Err))
+            .collect()
+    }
+
+    /// As [`Store::raw_after`], except that a payload that cannot be unpacked (its frame
+    /// corrupt, its dictionary missing or unusable) does not fail the page: it comes as
+    /// stored, with the error, for the caller to set aside (a rebuild quarantines it).
+    pub async fn raw_page(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(StoredRaw, Option<Error>)>> {
         const SQL: &str =
             "SELECT raw_id, channel, source_ref, external_id, received_at, content_hash, payload, dictionary_id \
              FROM raw_records WHERE raw_id > $1 ORDER BY raw_id LIMIT $2";
@@ -208,7 +223,7 @@ impl Store {
                 .await
                 .context(what)?,
         };
-        self.unpack(packed).await
+        self.unpack_each(packed).await
     }
 
     /// Archived payloads as received (packed ones unpacked), newest first: those of
@@ -282,7 +297,7 @@ impl Store {
     }
 
     /// Every archived payload of the groups `keys` of `channel`, as (group, payload), in
-    /// arrival order within each group.
+    /// arrival order within each group; those that cannot be unpacked are left out (logged).
     pub async fn group_raws(
         &self,
         channel: &str,
@@ -326,19 +341,44 @@ impl Store {
             }
         }
         let (keys, packed): (Vec<String>, Vec<PackedRaw>) = out.into_iter().unzip();
-        Ok(keys.into_iter().zip(self.unpack(packed).await?).collect())
+        // A payload that cannot be unpacked is left out of its group's fold, not the
+        // group's other payloads: a rebuild quarantines it when it reads it.
+        let unpacked = self.unpack_each(packed).await?;
+        Ok(keys
+            .into_iter()
+            .zip(unpacked)
+            .filter_map(|(key, (raw, failed))| match failed {
+                None => Some((key, raw)),
+                Some(e) => {
+                    tracing::warn!(channel, group = %key, error = %e, "An archived payload cannot be unpacked; its group is folded without it.");
+                    None
+                }
+            })
+            .collect())
     }
 
     /// `rows`' payloads as received: packed ones unpacked with their dictionaries (read
-    /// from `raw_dictionaries` the first time each is met).
+    /// from `raw_dictionaries` the first time each is met); the first that cannot be is an
+    /// error.
     pub(crate) async fn unpack(&self, rows: Vec<PackedRaw>) -> Result<Vec<StoredRaw>> {
+        self.unpack_each(rows)
+            .await?
+            .into_iter()
+            .map(|(raw, failed)| failed.map_or(Ok(raw), Err))
+            .collect()
+    }
+
+    /// As [`Store::unpack`], except that a row that cannot be unpacked comes back as
+    /// stored, with why; only reading the store fails the whole.
+    async fn unpack_each(&self, rows: Vec<PackedRaw>) -> Result<Vec<(StoredRaw, Option<Error>)>> {
         let mut ids: Vec<i64> = rows.iter().filter_map(|r| r.dictionary_id).collect();
         ids.sort_unstable();
         ids.dedup();
+        // Each dictionary prepared for reading, or why it cannot be.
         let mut dictionaries = HashMap::new();
         for id in ids {
             let prepared = match self.unpackers.get(id) {
-                Some(p) => p,
+                Some(p) => Ok(p),
                 None => {
                     let what = || format!("reading dictionary {id} of the archive");
                     let bytes: Option<Vec<u8>> = on_pool!(self, pool => {
@@ -350,34 +390,50 @@ impl Store {
                         .await
                         .context(what)?
                     });
-                    let bytes = bytes.ok_or_else(|| Error::Packing {
-                        what: what(),
-                        message: "not in raw_dictionaries".into(),
-                    })?;
-                    self.unpackers.add(id, &bytes)?
+                    match bytes {
+                        Some(bytes) => self.unpackers.add(id, &bytes).map_err(|e| e.to_string()),
+                        None => Err(format!("dictionary {id} is not in raw_dictionaries")),
+                    }
                 }
             };
             dictionaries.insert(id, prepared);
         }
         // One decompression context a dictionary, for all of its rows.
-        let mut unpacking = dictionaries
+        let mut unpacking: HashMap<i64, std::result::Result<Unpacking<'_>, String>> = dictionaries
             .iter()
-            .map(|(id, d)| Ok((*id, Unpacking::new(d, *id)?)))
-            .collect::<Result<HashMap<i64, Unpacking<'_>>>>()?;
+            .map(|(id, d)| {
+                let u = match d {
+                    Ok(d) => Unpacking::new(d, *id).map_err(|e| e.to_string()),
+                    Err(e) => Err(e.clone()),
+                };
+                (*id, u)
+            })
+            .collect();
         let mut out = Vec::with_capacity(rows.len());
         for PackedRaw {
             mut raw,
             dictionary_id,
         } in rows
         {
+            let mut failed = None;
             if let Some(id) = dictionary_id {
-                let u = unpacking.get_mut(&id).ok_or_else(|| Error::Packing {
-                    what: format!("unpacking raw record {}", raw.raw_id),
-                    message: format!("dictionary {id} not read"),
-                })?;
-                raw.payload = u.unpack(raw.raw_id, &raw.payload)?;
+                let unpacked = match unpacking.get_mut(&id) {
+                    Some(Ok(u)) => u.unpack(raw.raw_id, &raw.payload),
+                    Some(Err(why)) => Err(Error::Packing {
+                        what: format!("unpacking raw record {}", raw.raw_id),
+                        message: why.clone(),
+                    }),
+                    None => Err(Error::Packing {
+                        what: format!("unpacking raw record {}", raw.raw_id),
+                        message: format!("dictionary {id} not read"),
+                    }),
+                };
+                match unpacked {
+                    Ok(payload) => raw.payload = payload,
+                    Err(e) => failed = Some(e),
+                }
             }
-            out.push(raw);
+            out.push((raw, failed));
         }
         Ok(out)
     }

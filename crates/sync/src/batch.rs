@@ -100,6 +100,9 @@ pub(crate) struct Input<'a> {
     pub rebuild: bool,
     /// Webhook deliveries this batch folds, cleared from the inbox with it.
     pub inbox_done: &'a [i64],
+    /// Archived payloads that could not be unpacked, as stored, with their hashes and why:
+    /// quarantined with the batch (a rebuild goes on without them).
+    pub unreadable: Vec<(RawRecord, Vec<u8>, String)>,
 }
 
 impl<'a> Input<'a> {
@@ -114,6 +117,7 @@ impl<'a> Input<'a> {
             archive: false,
             rebuild: false,
             inbox_done: &[],
+            unreadable: Vec::new(),
         }
     }
 }
@@ -231,7 +235,8 @@ impl Collected {
     }
 }
 
-fn to_record(r: StoredRaw) -> RawRecord {
+/// An archived payload as a record to read again.
+pub(crate) fn to_record(r: StoredRaw) -> RawRecord {
     RawRecord {
         source_ref: r.source_ref,
         external_id: r.external_id,
@@ -287,6 +292,12 @@ pub(crate) async fn process(
         fresh.push((record, hash));
     }
     let mut out = Collected::default();
+    counts.fetched += input.unreadable.len() as u64;
+    for (record, hash, reason) in &input.unreadable {
+        let id = record.external_id.as_deref().unwrap_or(&record.source_ref);
+        let e = FieldError::new(channel, id, "payload", reason.as_str());
+        out.quarantine(channel, record, hash, e, Some(counts));
+    }
     match reader {
         Reader::Each(parse) => {
             for (record, hash) in &fresh {
@@ -1088,6 +1099,7 @@ mod tests {
             archive: true,
             rebuild: false,
             inbox_done: &[],
+            unreadable: Vec::new(),
         }
     }
 

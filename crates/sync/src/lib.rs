@@ -42,17 +42,13 @@ const RAW_PAGE: i64 = 2_000;
 
 /// Archived payloads as records to read again, and their content hashes.
 fn stored_records(raws: Vec<aduan_store::StoredRaw>) -> (Vec<RawRecord>, Vec<Vec<u8>>) {
-    raws.into_iter()
-        .map(|r| {
-            let record = RawRecord {
-                source_ref: r.source_ref,
-                external_id: r.external_id,
-                received_at: r.received_at,
-                payload: r.payload,
-            };
-            (record, r.content_hash)
-        })
-        .unzip()
+    raws.into_iter().map(stored_record).unzip()
+}
+
+/// An archived payload as a record to read again, and its content hash.
+fn stored_record(mut r: aduan_store::StoredRaw) -> (RawRecord, Vec<u8>) {
+    let hash = std::mem::take(&mut r.content_hash);
+    (batch::to_record(r), hash)
 }
 
 /// Rows written by one run from which the store's statistics are brought up to date at its
@@ -250,6 +246,7 @@ impl Engine {
                             archive: true,
                             rebuild: false,
                             inbox_done: &[],
+                            unreadable: Vec::new(),
                         };
                         let done = batch::process(
                             &self.store,
@@ -361,24 +358,35 @@ impl Engine {
         // The next page is read while this one is processed.
         let read = |after: i64| {
             let store = self.store.clone();
-            tokio::spawn(async move { store.raw_after(after, RAW_PAGE).await })
+            tokio::spawn(async move { store.raw_page(after, RAW_PAGE).await })
         };
         let mut next = read(0);
         loop {
             let page = next.await.map_err(|e| Error::Reader(e.to_string()))??;
-            let Some(last) = page.last() else { break };
+            let Some((last, _)) = page.last() else { break };
             next = read(last.raw_id);
             // Keep arrival order, one write per run of the same channel.
             let mut rest = page.into_iter().peekable();
             while let Some(first) = rest.next() {
-                let channel = first.channel.clone();
+                let channel = first.0.channel.clone();
                 let mut run = vec![first];
-                while let Some(r) = rest.next_if(|r| r.channel == channel) {
+                while let Some(r) = rest.next_if(|(r, _)| r.channel == channel) {
                     run.push(r);
                 }
-                let (records, hashes) = stored_records(run);
+                // What cannot be unpacked is quarantined as stored; the rest is rebuilt.
+                let (run, unreadable): (Vec<_>, Vec<_>) =
+                    run.into_iter().partition(|(_, failed)| failed.is_none());
+                let (records, hashes) = stored_records(run.into_iter().map(|(r, _)| r).collect());
+                let unreadable = unreadable
+                    .into_iter()
+                    .map(|(r, e)| {
+                        let (record, hash) = stored_record(r);
+                        (record, hash, e.map(|e| e.to_string()).unwrap_or_default())
+                    })
+                    .collect();
                 let input = batch::Input {
                     rebuild: true,
+                    unreadable,
                     ..batch::Input::again(&channel, records, Some(hashes))
                 };
                 self.reprocess(channels, input, &mut behind, &mut counts)
