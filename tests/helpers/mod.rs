@@ -80,6 +80,46 @@ pub async fn count(ts: &TestStore, sql: &str) -> i64 {
     r.rows[0][0].as_i64().expect("a number")
 }
 
+/// Cuts the stored payload of raw record `raw_id` short: packed, it no longer unpacks.
+pub async fn cut_payload(ts: &TestStore, raw_id: i64) {
+    ts.execute(&format!(
+        "UPDATE raw_records SET payload = substr(payload, 1, 10) WHERE raw_id = {raw_id}"
+    ))
+    .await;
+}
+
+/// Renormalises `ts`, which must go on past payloads that no longer unpack, and checks that
+/// `raw_id`'s is quarantined as stored (field `payload`, the reason naming it). Returns the
+/// rebuild's counts.
+pub async fn renormalise_past_unreadable(
+    ts: &TestStore,
+    channel: &str,
+    raw_id: i64,
+) -> aduan_sync::Counts {
+    let counts = engine(ts)
+        .renormalise(&parsers(), &aduan_sync::NoProgress)
+        .await
+        .unwrap_or_else(|e| panic!("{}: the rebuild goes on: {e}", ts.label));
+    let entries = ts
+        .store
+        .quarantine_list(Some(channel), false, i64::MAX)
+        .await
+        .expect("listed");
+    let entry = entries
+        .iter()
+        .find(|e| e.raw_id == Some(raw_id))
+        .unwrap_or_else(|| panic!("{}: raw record {raw_id} quarantined", ts.label));
+    assert_eq!(entry.field, "payload", "{}", ts.label);
+    assert!(
+        entry.reason.contains(&format!("raw record {raw_id}")),
+        "{}: {}",
+        ts.label,
+        entry.reason
+    );
+    assert_eq!(entry.payload.len(), 10, "{}: kept as stored", ts.label);
+    counts
+}
+
 pub const QUICK: Duration = Duration::from_millis(10);
 
 /// Makes sure the connector type is the one the registry builds.
