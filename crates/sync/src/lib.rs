@@ -376,7 +376,8 @@ impl Engine {
                 // What cannot be unpacked is quarantined as stored; the rest is rebuilt.
                 let (run, unreadable): (Vec<_>, Vec<_>) =
                     run.into_iter().partition(|(_, failed)| failed.is_none());
-                let (records, hashes) = stored_records(run.into_iter().map(|(r, _)| r).collect());
+                let (records, hashes): (Vec<_>, Vec<_>) =
+                    run.into_iter().map(|(r, _)| stored_record(r)).unzip();
                 let unreadable = unreadable
                     .into_iter()
                     .map(|(r, e)| {
