@@ -638,6 +638,28 @@ async fn a_large_sync_archives_payloads_packed_and_everything_reads_them_as_rece
             "{}",
             ts.label
         );
+        // Its bytes put back (from a backup, say), retrying the entry reads the archive
+        // again and stores the complaint.
+        restore_payload(&ts, victim).await;
+        let entry = ts
+            .store
+            .quarantine_list(Some("sp4n_lapor"), false, i64::MAX)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.raw_id == Some(victim))
+            .expect("quarantined");
+        let (resolved, failing) = engine
+            .retry_quarantine(&[entry.quarantine_id], &parsers())
+            .await
+            .unwrap();
+        assert_eq!((resolved, failing), (1, vec![]), "{}", ts.label);
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints").await,
+            complaints,
+            "{}",
+            ts.label
+        );
     }
     sim.shutdown().await;
 }

@@ -82,8 +82,25 @@ pub async fn count(ts: &TestStore, sql: &str) -> i64 {
 
 /// Cuts the stored payload of raw record `raw_id` short: packed, it no longer unpacks.
 pub async fn cut_payload(ts: &TestStore, raw_id: i64) {
+    ts.execute(
+        "CREATE TABLE IF NOT EXISTS cut_payloads AS SELECT raw_id, payload FROM raw_records WHERE 0 = 1",
+    )
+    .await;
+    ts.execute(&format!(
+        "INSERT INTO cut_payloads SELECT raw_id, payload FROM raw_records WHERE raw_id = {raw_id}"
+    ))
+    .await;
     ts.execute(&format!(
         "UPDATE raw_records SET payload = substr(payload, 1, 10) WHERE raw_id = {raw_id}"
+    ))
+    .await;
+}
+
+/// Puts back the bytes [`cut_payload`] cut.
+pub async fn restore_payload(ts: &TestStore, raw_id: i64) {
+    ts.execute(&format!(
+        "UPDATE raw_records SET payload = (SELECT c.payload FROM cut_payloads c WHERE c.raw_id = {raw_id}) \
+         WHERE raw_id = {raw_id}"
     ))
     .await;
 }
@@ -117,6 +134,29 @@ pub async fn renormalise_past_unreadable(
         entry.reason
     );
     assert_eq!(entry.payload.len(), 10, "{}: kept as stored", ts.label);
+    // Retried while the archive still cannot be read: it stays, with its reason.
+    let (resolved, failing) = engine(ts)
+        .retry_quarantine(&[entry.quarantine_id], &parsers())
+        .await
+        .expect("retried");
+    assert_eq!(resolved, 0, "{}", ts.label);
+    let [(id, why)] = failing.as_slice() else {
+        panic!("{}: one failing: {failing:?}", ts.label)
+    };
+    assert_eq!(*id, entry.quarantine_id, "{}", ts.label);
+    assert!(
+        why.contains("still cannot be read") && why.contains(&format!("raw record {raw_id}")),
+        "{}: {why}",
+        ts.label
+    );
+    let kept = ts
+        .store
+        .quarantine_get(entry.quarantine_id)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(kept.reason, entry.reason, "{}", ts.label);
+    assert!(kept.resolved_at.is_none(), "{}", ts.label);
     counts
 }
 

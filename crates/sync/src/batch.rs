@@ -235,6 +235,9 @@ impl Collected {
     }
 }
 
+/// The field named by the quarantine entry of an archived payload that could not be unpacked.
+pub(crate) const UNREADABLE_FIELD: &str = "payload";
+
 /// An archived payload as a record to read again.
 pub(crate) fn to_record(r: StoredRaw) -> RawRecord {
     RawRecord {
@@ -295,7 +298,7 @@ pub(crate) async fn process(
     counts.fetched += input.unreadable.len() as u64;
     for (record, hash, reason) in &input.unreadable {
         let id = record.external_id.as_deref().unwrap_or(&record.source_ref);
-        let e = FieldError::new(channel, id, "payload", reason.as_str());
+        let e = FieldError::new(channel, id, UNREADABLE_FIELD, reason.as_str());
         out.quarantine(channel, record, hash, e, Some(counts));
     }
     match reader {

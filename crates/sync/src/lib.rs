@@ -560,11 +560,36 @@ impl Engine {
                 ));
                 continue;
             }
-            let raw = RawRecord {
-                source_ref: entry.source_ref.clone(),
-                external_id: None,
-                received_at: entry.quarantined_at,
-                payload: entry.payload.clone(),
+            // An archived payload that did not unpack is read from the archive again (its
+            // bytes or dictionary may have been restored); while it still does not unpack the
+            // entry stays as it is, with its reason.
+            let archived = match entry.raw_id {
+                Some(raw_id) if entry.field == batch::UNREADABLE_FIELD => {
+                    match self.store.raw(raw_id).await {
+                        Ok(stored) => stored,
+                        Err(e @ aduan_store::Error::Packing { .. }) => {
+                            failing.push((
+                                id,
+                                format!(
+                                    "{}: record {}: the archived payload still cannot be read: {e}",
+                                    entry.channel, entry.record
+                                ),
+                            ));
+                            continue;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                _ => None,
+            };
+            let raw = match archived {
+                Some(stored) => batch::to_record(stored),
+                None => RawRecord {
+                    source_ref: entry.source_ref.clone(),
+                    external_id: None,
+                    received_at: entry.quarantined_at,
+                    payload: entry.payload.clone(),
+                },
             };
             let mut counts = Counts::default();
             let input = batch::Input::again(&entry.channel, vec![raw], None);
