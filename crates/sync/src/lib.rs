@@ -582,17 +582,24 @@ impl Engine {
                 }
                 _ => None,
             };
-            let raw = match archived {
-                Some(stored) => batch::to_record(stored),
-                None => RawRecord {
-                    source_ref: entry.source_ref.clone(),
-                    external_id: None,
-                    received_at: entry.quarantined_at,
-                    payload: entry.payload.clone(),
-                },
+            // The archive's own hash goes with its payload; the entry's copy is hashed again.
+            let (raw, hashes) = match archived {
+                Some(stored) => {
+                    let (raw, hash) = stored_record(stored);
+                    (raw, Some(vec![hash]))
+                }
+                None => (
+                    RawRecord {
+                        source_ref: entry.source_ref.clone(),
+                        external_id: None,
+                        received_at: entry.quarantined_at,
+                        payload: entry.payload.clone(),
+                    },
+                    None,
+                ),
             };
             let mut counts = Counts::default();
-            let input = batch::Input::again(&entry.channel, vec![raw], None);
+            let input = batch::Input::again(&entry.channel, vec![raw], hashes);
             self.reprocess_now(channels, input, &mut counts).await?;
             if counts.quarantined == 0 {
                 self.store.resolve_quarantine(id, Utc::now()).await?;
