@@ -69,6 +69,12 @@ enum Command {
     },
     /// Rebuild the unified tables from `raw_records` (no network).
     Renormalise,
+    /// Copy the SQLite store into a new file while it is in use: one snapshot, checked and
+    /// compacted, in a single file (a PostgreSQL store is backed up with `pg_dump`).
+    Backup {
+        /// The new file (it must not exist; its folder is created).
+        to: PathBuf,
+    },
     /// Run one read-only SQL statement over the store (a statement that writes is refused).
     Query {
         /// The SQL statement.

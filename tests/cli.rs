@@ -392,6 +392,81 @@ async fn raw_lists_and_shows_archived_payloads_as_received_though_stored_packed(
     sim.shutdown().await;
 }
 
+/// A backup through the binary, and the restore drill: the copy is a store every command
+/// reads, with the same complaints and archive, and rebuilds from its archive alone; a second
+/// backup to the same name is refused and leaves the first as it was.
+#[tokio::test]
+async fn a_backup_is_a_store_of_its_own_with_the_same_complaints_and_archive() {
+    let sim = sim(120, Sp4nFaults::default()).await;
+    let ts = sqlite_store().await;
+    engine(&ts)
+        .sync(&sp4n(&sim, 50), &aduan_sync::NoProgress)
+        .await
+        .unwrap();
+    sim.shutdown().await;
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("backups").join("aduan-copy.db");
+    let copy_str = copy.display().to_string();
+    let on = |url: &str, args: &[&str]| {
+        let mut all = vec!["--database", url];
+        all.extend_from_slice(args);
+        aduan(dir.path(), &all, &[("ADUAN_REPORTER_KEY", REPORTER_KEY)])
+    };
+    let done = on(&ts.url, &["backup", &copy_str]);
+    let out = text(&done);
+    assert!(done.status.success(), "{out}");
+    let raws = count(&ts, "SELECT COUNT(*) FROM raw_records").await;
+    let complaints = count(&ts, "SELECT COUNT(*) FROM complaints").await;
+    assert!(raws > 0 && complaints > 0);
+    assert!(
+        out.starts_with("aduan backup: ")
+            && out.contains(&format!(
+                "{raws} raw records, {complaints} complaints, checked"
+            ))
+            && out.lines().count() == 1,
+        "{out}"
+    );
+
+    let copy_url = format!("sqlite:{copy_str}");
+    let listed = |url: &str| {
+        let o = on(
+            url,
+            &[
+                "query",
+                "SELECT raw_id, content_hash, payload FROM raw_records ORDER BY raw_id",
+                "--format",
+                "csv",
+            ],
+        );
+        assert!(o.status.success(), "{}", text(&o));
+        o.stdout
+    };
+    assert_eq!(listed(&copy_url), listed(&ts.url));
+    let status = on(&copy_url, &["status"]);
+    assert!(
+        status.status.success() && text(&status).contains("sp4n_lapor:"),
+        "{}",
+        text(&status)
+    );
+    let before = ts.store.complaints_fingerprint().await.unwrap();
+    let restored = aduan_store::Store::open(&copy_url).await.unwrap();
+    assert_eq!(restored.complaints_fingerprint().await.unwrap(), before);
+    let rebuilt = on(&copy_url, &["renormalise"]);
+    assert!(rebuilt.status.success(), "{}", text(&rebuilt));
+    assert_eq!(restored.complaints_fingerprint().await.unwrap(), before);
+    restored.close().await;
+
+    let kept = std::fs::read(&copy).unwrap();
+    let again = on(&ts.url, &["backup", &copy_str]);
+    assert!(!again.status.success());
+    assert!(
+        text(&again).contains(&format!("backup to {copy_str}: the file exists")),
+        "{}",
+        text(&again)
+    );
+    assert_eq!(std::fs::read(&copy).unwrap(), kept);
+}
+
 #[test]
 fn every_subcommand_has_help() {
     let dir = tempfile::tempdir().unwrap();
@@ -401,6 +476,7 @@ fn every_subcommand_has_help() {
         "quarantine",
         "raw",
         "renormalise",
+        "backup",
         "query",
         "report",
         "demo",

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aduan_app::config::AppConfig;
-use aduan_app::progress::Bar;
+use aduan_app::progress::{Bar, ByteBar};
 use aduan_app::{registry, tables};
 use aduan_normalise::Normaliser;
 use aduan_store::Store;
@@ -34,6 +34,7 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Quarantine { action } => inspect::quarantine(&config, action).await,
         Command::Raw { action } => inspect::raw(&config, action).await,
         Command::Renormalise => renormalise(&config).await,
+        Command::Backup { to } => backup(&config, &to).await,
         Command::Query { sql, format } => {
             inspect::query(&open_store(&config).await?, &sql, format).await
         }
@@ -161,6 +162,25 @@ async fn renormalise(config: &AppConfig) -> Result<ExitCode> {
         counts.quarantined,
         secs,
         counts.fetched as f64 / secs
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn backup(config: &AppConfig, to: &std::path::Path) -> Result<ExitCode> {
+    let store = open_store(config).await?;
+    let bar = ByteBar::new("backup");
+    let started = std::time::Instant::now();
+    let copied = store.backup(to, &|done, total| bar.set(done, total)).await;
+    bar.finish();
+    let copied = copied.context("backing up the store")?;
+    println!(
+        "aduan backup: {} → {}: {:.1} MB, {} raw records, {} complaints, checked, in {:.1}s",
+        aduan_store::redact_url(&config.store.url),
+        to.display(),
+        copied.bytes as f64 / 1e6,
+        copied.raw_records,
+        copied.complaints,
+        started.elapsed().as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -65,3 +65,42 @@ impl Progress for Bar {
         ));
     }
 }
+
+/// A bar of bytes written out of a total, drawn on stderr when it is a terminal (as [`Bar`]).
+#[derive(Debug)]
+pub struct ByteBar {
+    bar: Option<ProgressBar>,
+}
+
+impl ByteBar {
+    /// A bar with `prefix`, visible only on an interactive terminal outside CI.
+    pub fn new(prefix: &str) -> Self {
+        let visible = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+        let bar = visible.then(|| {
+            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            let style = ProgressStyle::with_template(
+                "{prefix:>12} [{bar:30}] {bytes:>10} / {total_bytes:<10} {bytes_per_sec:>12}  {elapsed_precise}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            bar.set_style(style.progress_chars("=> "));
+            bar.set_prefix(prefix.to_string());
+            bar
+        });
+        Self { bar }
+    }
+
+    /// `done` bytes of `total`.
+    pub fn set(&self, done: u64, total: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    }
+
+    /// Ends the bar, leaving the terminal clean for the summary line.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -48,6 +48,14 @@ pub enum Error {
     /// A report was asked for with a month or a grouping that cannot be.
     #[error("report: {0}")]
     Report(String),
+    /// A backup could not be made (see `Store::backup`).
+    #[error("backup to {to}: {message}")]
+    Backup {
+        /// The file asked for.
+        to: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A statement given to `query` would write.
     #[error("the query would change the store; `aduan query` only reads: {0}")]
     ReadOnly(String),

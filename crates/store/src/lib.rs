@@ -13,6 +13,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod backup;
 mod error;
 mod lease;
 mod migrate;
@@ -32,6 +33,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
+pub use backup::BackupSummary;
 pub use error::{Error, Result};
 pub use lease::Lease;
 pub use read::{ChannelStatus, QuarantineEntry, QueryResult, RawFilter, StoredRaw, SummaryRow};

@@ -234,6 +234,76 @@ async fn packed_payloads_are_read_back_as_received_by_every_reader() {
     }
 }
 
+/// A backup of a SQLite store is one checked snapshot in a new file, taken while another
+/// connection holds the write lock (what that transaction commits afterwards is not in it); it
+/// never replaces a file and replaces what an interrupted backup left; a PostgreSQL store is
+/// refused, naming the tools that back it up.
+#[tokio::test]
+async fn a_backup_is_a_checked_snapshot_in_a_new_file_and_postgres_is_refused() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let raws = [raw(1), raw(2), raw(3)];
+        let batch = WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(3),
+            raws: &raws,
+            ..WriteBatch::default()
+        };
+        s.write_batch(&batch).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let to = dir.path().join("copies").join("aduan.db");
+        let told = std::sync::Mutex::new(Vec::new());
+        let progress = |done: u64, total: u64| told.lock().unwrap().push((done, total));
+        let late = "INSERT INTO sync_state (channel, cursor, updated_at) \
+                    VALUES ('late', NULL, '2026-01-01T00:00:00Z')";
+        let Some(holder) = ts.hold_write_lock(Duration::from_secs(3), late) else {
+            let e = s.backup(&to, &progress).await.unwrap_err();
+            assert!(e.to_string().contains("pg_dump"), "{}: {e}", ts.label);
+            assert!(!to.exists() && !dir.path().join("copies").exists());
+            continue;
+        };
+        let copied = s.backup(&to, &progress).await.unwrap();
+        assert!(!holder.is_finished(), "the backup waited for the writer");
+        holder.join().unwrap();
+        assert_eq!((copied.raw_records, copied.complaints), (3, 0));
+        assert_eq!(copied.bytes, std::fs::metadata(&to).unwrap().len());
+        assert_eq!(
+            told.lock().unwrap().last(),
+            Some(&(copied.bytes, copied.bytes))
+        );
+        for leftover in ["aduan.db.partial", "aduan.db-wal", "aduan.db-shm"] {
+            assert!(
+                !dir.path().join("copies").join(leftover).exists(),
+                "{leftover}"
+            );
+        }
+        let copy = Store::open(&format!("sqlite:{}", to.display()))
+            .await
+            .unwrap();
+        let payloads = |r: Vec<aduan_store::StoredRaw>| -> Vec<Vec<u8>> {
+            r.into_iter().map(|r| r.payload).collect()
+        };
+        assert_eq!(
+            payloads(copy.raw_after(0, 10).await.unwrap()),
+            payloads(s.raw_after(0, 10).await.unwrap())
+        );
+        assert_eq!(count(&copy, "sync_state WHERE channel = 'late'").await, 0);
+        assert_eq!(count(s, "sync_state WHERE channel = 'late'").await, 1);
+        copy.close().await;
+
+        let before = std::fs::read(&to).unwrap();
+        let e = s.backup(&to, &progress).await.unwrap_err();
+        assert!(e.to_string().contains("the file exists"), "{e}");
+        assert_eq!(std::fs::read(&to).unwrap(), before);
+
+        let second = dir.path().join("second.db");
+        let partial = dir.path().join("second.db.partial");
+        std::fs::write(&partial, b"what an interrupted backup left").unwrap();
+        assert_eq!(s.backup(&second, &progress).await.unwrap().raw_records, 3);
+        assert!(!partial.exists());
+    }
+}
+
 #[tokio::test]
 async fn a_changed_record_updates_its_row_and_an_older_one_never_overwrites() {
     for ts in each_backend().await {

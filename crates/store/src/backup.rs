@@ -1,0 +1,186 @@
+//! A backup of the SQLite store: a consistent, checked copy in one file, taken while syncs,
+//! the service and analysts go on using the store.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+use sqlx::{ConnectOptions, Connection};
+
+use crate::error::Context;
+use crate::{Backend, Error, Result, Store};
+
+/// What a backup wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupSummary {
+    /// The copy's size in bytes.
+    pub bytes: u64,
+    /// Archived payloads in the copy.
+    pub raw_records: i64,
+    /// Complaints in the copy.
+    pub complaints: i64,
+}
+
+/// How often a backup tells its progress.
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
+
+/// The file a backup writes before it is checked and given its name.
+fn partial_path(to: &Path) -> PathBuf {
+    let mut name = to.as_os_str().to_owned();
+    name.push(".partial");
+    PathBuf::from(name)
+}
+
+impl Store {
+    /// Writes a copy of the SQLite store to `to`, a file that must not exist yet.
+    ///
+    /// The copy is one snapshot of the store (SQLite's `VACUUM INTO`, a read transaction:
+    /// writers are not held up, and what they commit meanwhile is not in it), compacted, in a
+    /// single file (no `-wal` beside it). It is written to `to` with `.partial` appended,
+    /// checked (`PRAGMA quick_check`, and its rows counted), flushed to disk and only then
+    /// given the name `to` (a file that appeared there meanwhile is not replaced): a backup that fails or is interrupted never leaves a file under that
+    /// name, and a `.partial` file an interrupted one left is replaced. `progress` is told the
+    /// bytes written so far and about how many the copy will hold.
+    ///
+    /// PostgreSQL stores are refused: the server's own tools back them up.
+    pub async fn backup(
+        &self,
+        to: &Path,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> Result<BackupSummary> {
+        let shown = to.display().to_string();
+        let fail = |message: String| Error::Backup {
+            to: shown.clone(),
+            message,
+        };
+        let Backend::Sqlite(pool) = &self.backend else {
+            return Err(fail(
+                "the store is PostgreSQL: back it up with the server's own tools \
+                 (`pg_dump --format=custom`, or base backups with WAL archiving); \
+                 `aduan backup` copies SQLite stores"
+                    .into(),
+            ));
+        };
+        if to.exists() {
+            return Err(fail(
+                "the file exists; a backup never replaces a file: give a new name".into(),
+            ));
+        }
+        let partial = partial_path(to);
+        let Some(partial_str) = partial.to_str() else {
+            return Err(fail("the path is not UTF-8".into()));
+        };
+        if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| fail(format!("cannot create folder {}: {e}", dir.display())))?;
+        }
+        match std::fs::remove_file(&partial) {
+            Ok(()) => {
+                tracing::info!(file = %partial.display(), "Removed what an interrupted backup left.")
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(fail(format!("cannot remove {partial_str}: {e}"))),
+        }
+        let what = || format!("backing up to {shown}");
+        let expected: i64 = sqlx::query_scalar(
+            "SELECT (p.page_count - f.freelist_count) * s.page_size \
+             FROM pragma_page_count() AS p, pragma_freelist_count() AS f, pragma_page_size() AS s",
+        )
+        .fetch_one(pool)
+        .await
+        .context(what)?;
+        let expected = u64::try_from(expected).unwrap_or(0);
+        let vacuum = sqlx::query("VACUUM INTO ?1")
+            .bind(partial_str)
+            .execute(pool);
+        tokio::pin!(vacuum);
+        let mut tick = tokio::time::interval(PROGRESS_EVERY);
+        let copied = loop {
+            tokio::select! {
+                done = &mut vacuum => break done,
+                _ = tick.tick() => {
+                    let written = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
+                    progress(written, expected.max(written));
+                }
+            }
+        };
+        let checked = match copied.context(what) {
+            Ok(_) => check(&partial).await,
+            Err(e) => Err(e),
+        };
+        let summary = match checked {
+            Ok(counts) => counts,
+            Err(e) => {
+                let _ = std::fs::remove_file(&partial);
+                return Err(e);
+            }
+        };
+        let bytes = settle(&partial, to).map_err(|e| {
+            let _ = std::fs::remove_file(&partial);
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                fail("the file appeared while the backup ran; it was left as it is".into())
+            } else {
+                fail(format!("cannot give the copy its name: {e}"))
+            }
+        })?;
+        progress(bytes, bytes);
+        Ok(BackupSummary { bytes, ..summary })
+    }
+}
+
+/// Checks a copy and counts its rows; leaves it a single file in rollback-journal mode.
+async fn check(path: &Path) -> Result<BackupSummary> {
+    let shown = path.display().to_string();
+    let what = || format!("checking the copy {shown}");
+    let mut c = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(false)
+        .journal_mode(SqliteJournalMode::Delete)
+        .connect()
+        .await
+        .context(what)?;
+    let found: Vec<String> = sqlx::query_scalar("PRAGMA quick_check")
+        .fetch_all(&mut c)
+        .await
+        .context(what)?;
+    if found != ["ok"] {
+        return Err(Error::Backup {
+            to: shown,
+            message: format!("the copy failed SQLite's check: {}", found.join("; ")),
+        });
+    }
+    let (raw_records, complaints): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM raw_records), (SELECT COUNT(*) FROM complaints)",
+    )
+    .fetch_one(&mut c)
+    .await
+    .context(what)?;
+    c.close().await.context(what)?;
+    Ok(BackupSummary {
+        bytes: 0,
+        raw_records,
+        complaints,
+    })
+}
+
+/// Flushes the checked copy to disk and gives it its name, never replacing a file (a link
+/// fails where the name is taken; the folder is flushed too, where the system allows it);
+/// its size.
+fn settle(partial: &Path, to: &Path) -> std::io::Result<u64> {
+    let file = std::fs::File::open(partial)?;
+    file.sync_all()?;
+    let bytes = file.metadata()?.len();
+    drop(file);
+    std::fs::hard_link(partial, to)?;
+    std::fs::remove_file(partial)?;
+    #[cfg(unix)]
+    if let Some(dir) = to.parent() {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(bytes)
+}
