@@ -7,6 +7,11 @@ use std::sync::Mutex;
 use aduan_sync::{Counts, Progress};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+/// Whether progress is drawn: stderr is an interactive terminal and this is not CI.
+fn visible() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
+}
+
 /// A spinner-bar per job, drawn on stderr when it is a terminal.
 #[derive(Debug)]
 pub struct Bar {
@@ -23,10 +28,9 @@ impl Default for Bar {
 impl Bar {
     /// A bar, visible only on an interactive terminal outside CI.
     pub fn new() -> Self {
-        let visible = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
         Self {
             bar: Mutex::new(None),
-            visible,
+            visible: visible(),
         }
     }
 
@@ -75,8 +79,7 @@ pub struct ByteBar {
 impl ByteBar {
     /// A bar with `prefix`, visible only on an interactive terminal outside CI.
     pub fn new(prefix: &str) -> Self {
-        let visible = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-        let bar = visible.then(|| {
+        let bar = visible().then(|| {
             let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
             let style = ProgressStyle::with_template(
                 "{prefix:>12} [{bar:30}] {bytes:>10} / {total_bytes:<10} {bytes_per_sec:>12}  {elapsed_precise}",

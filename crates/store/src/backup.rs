@@ -38,9 +38,10 @@ impl Store {
     /// writers are not held up, and what they commit meanwhile is not in it), compacted, in a
     /// single file (no `-wal` beside it). It is written to `to` with `.partial` appended,
     /// checked (`PRAGMA quick_check`, and its rows counted), flushed to disk and only then
-    /// given the name `to` (a file that appeared there meanwhile is not replaced): a backup that fails or is interrupted never leaves a file under that
-    /// name, and a `.partial` file an interrupted one left is replaced. `progress` is told the
-    /// bytes written so far and about how many the copy will hold.
+    /// given the name `to` (a file that appeared there meanwhile is not replaced): a backup
+    /// that fails or is interrupted never leaves a file under that name, and a `.partial` file
+    /// an interrupted one left is replaced. `progress` is told the bytes written so far and
+    /// about how many the copy will hold.
     ///
     /// PostgreSQL stores are refused: the server's own tools back them up.
     pub async fn backup(
@@ -108,7 +109,7 @@ impl Store {
             Ok(_) => check(&partial).await,
             Err(e) => Err(e),
         };
-        let summary = match checked {
+        let (raw_records, complaints) = match checked {
             Ok(counts) => counts,
             Err(e) => {
                 let _ = std::fs::remove_file(&partial);
@@ -124,12 +125,17 @@ impl Store {
             }
         })?;
         progress(bytes, bytes);
-        Ok(BackupSummary { bytes, ..summary })
+        Ok(BackupSummary {
+            bytes,
+            raw_records,
+            complaints,
+        })
     }
 }
 
-/// Checks a copy and counts its rows; leaves it a single file in rollback-journal mode.
-async fn check(path: &Path) -> Result<BackupSummary> {
+/// Checks a copy and counts its raw records and complaints; leaves it a single file in
+/// rollback-journal mode.
+async fn check(path: &Path) -> Result<(i64, i64)> {
     let shown = path.display().to_string();
     let what = || format!("checking the copy {shown}");
     let mut c = SqliteConnectOptions::new()
@@ -149,18 +155,14 @@ async fn check(path: &Path) -> Result<BackupSummary> {
             message: format!("the copy failed SQLite's check: {}", found.join("; ")),
         });
     }
-    let (raw_records, complaints): (i64, i64) = sqlx::query_as(
+    let counts = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM raw_records), (SELECT COUNT(*) FROM complaints)",
     )
     .fetch_one(&mut c)
     .await
     .context(what)?;
     c.close().await.context(what)?;
-    Ok(BackupSummary {
-        bytes: 0,
-        raw_records,
-        complaints,
-    })
+    Ok(counts)
 }
 
 /// Flushes the checked copy to disk and gives it its name, never replacing a file (a link
