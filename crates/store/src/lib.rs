@@ -15,6 +15,7 @@
 
 mod backup;
 mod error;
+pub mod fast;
 mod lease;
 mod migrate;
 pub mod packing;

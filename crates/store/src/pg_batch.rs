@@ -5,7 +5,7 @@
 //! array per column through `UNNEST`: a handful of fixed statements, prepared once per
 //! connection, whatever the batch's size.
 
-use std::collections::HashMap;
+use crate::fast::HashMap;
 
 use chrono::{DateTime, Utc};
 
@@ -203,7 +203,7 @@ pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Re
     }
     // The number of each complaint written, for its events (an upsert that an older version
     // did not pass returns none: its events look the number up).
-    let mut seqs: HashMap<String, i64> = HashMap::new();
+    let mut seqs: HashMap<String, i64> = HashMap::default();
     if !w.complaints.is_empty() {
         let mut c = ComplaintColumns {
             text: (0..22)

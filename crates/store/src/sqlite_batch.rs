@@ -9,7 +9,7 @@
 //! `rusqlite` for the rows: a prepared single-row `INSERT` binds borrowed values, needs no
 //! statement journal and no parse. Commit and rollback stay with `sqlx`'s transaction.
 
-use std::collections::{HashMap, HashSet};
+use crate::fast::{HashMap, HashSet};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, Connection};
@@ -143,7 +143,7 @@ pub(crate) async fn known_hashes(
         let mut st = conn
             .prepare_cached("SELECT 1 FROM raw_records WHERE channel = ?1 AND content_hash = ?2")
             .map_err(|e| fail(what(), e))?;
-        let mut known = HashSet::new();
+        let mut known = HashSet::default();
         for h in hashes {
             if st
                 .exists(params![channel, h])
@@ -172,7 +172,7 @@ pub(crate) async fn current_rows(
                 t.complaints
             ))
             .map_err(|e| fail(what(), e))?;
-        let mut rows = HashMap::new();
+        let mut rows = HashMap::default();
         for id in ids {
             let mut found = st.query([id]).map_err(|e| fail(what(), e))?;
             if let Some(row) = found.next().map_err(|e| fail(what(), e))? {

@@ -1,6 +1,6 @@
 //! Writing: one batch (raw payloads, complaints, events, quarantine, cursor) per transaction.
 
-use std::collections::{HashMap, HashSet};
+use crate::fast::{HashMap, HashSet};
 use std::sync::Arc;
 
 use aduan_core::{UnifiedComplaint, UnifiedEvent};
@@ -499,7 +499,9 @@ impl Store {
         current.clone()
     }
 
-    fn packers_now(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Packer>>> {
+    fn packers_now(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Arc<Packer>>> {
         self.packers
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -1,12 +1,13 @@
 //! One batch: archive, parse (or fold), normalise, decide, write.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use aduan_core::{FieldError, Fold, RawRecord, SourceComplaint};
 use aduan_normalise::{Normalised, Normaliser};
+use aduan_store::fast::{HashMap, HashSet};
 use aduan_store::packing::{Dictionary, Packer};
 use aduan_store::{
     ComplaintRow, EventRow, GroupLink, NewRaw, QuarantineRow, Store, StoredRaw, WriteBatch, Writes,
@@ -283,9 +284,9 @@ pub(crate) async fn process(
         behind.known_hashes(channel, &hashes, &mut known);
         known
     } else {
-        HashSet::new()
+        HashSet::default()
     };
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     let mut fresh = Vec::new();
     for (record, hash) in input.records.into_iter().zip(hashes) {
         if known.contains(&hash) || !seen.insert(hash.clone()) {
@@ -491,7 +492,7 @@ async fn fold_groups(
         hashes.push(raw.content_hash.clone());
         members.push(to_record(raw));
     }
-    let mut failed: HashSet<Vec<u8>> = HashSet::new();
+    let mut failed: HashSet<Vec<u8>> = HashSet::default();
     for (key, indices) in &touched {
         let (mut members, mut hashes) = stored.remove(key).unwrap_or_default();
         let mut fresh_from = BTreeSet::new();
