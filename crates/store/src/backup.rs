@@ -166,15 +166,18 @@ async fn check(path: &Path) -> Result<(i64, i64)> {
 }
 
 /// Flushes the checked copy to disk and gives it its name, never replacing a file (a link
-/// fails where the name is taken; the folder is flushed too, where the system allows it);
-/// its size.
+/// fails where the name is taken); its size. Once it has its name the copy is whole: failing
+/// to remove the `.partial` name or to flush the folder is then a warning, not a failed
+/// backup (a retry would only meet the file it made).
 fn settle(partial: &Path, to: &Path) -> std::io::Result<u64> {
     let file = std::fs::File::open(partial)?;
     file.sync_all()?;
     let bytes = file.metadata()?.len();
     drop(file);
     std::fs::hard_link(partial, to)?;
-    std::fs::remove_file(partial)?;
+    if let Err(e) = std::fs::remove_file(partial) {
+        tracing::warn!(file = %partial.display(), error = %e, "The backup is complete under its name; its temporary name could not be removed.");
+    }
     #[cfg(unix)]
     if let Some(dir) = to.parent() {
         let dir = if dir.as_os_str().is_empty() {
@@ -182,7 +185,9 @@ fn settle(partial: &Path, to: &Path) -> std::io::Result<u64> {
         } else {
             dir
         };
-        std::fs::File::open(dir)?.sync_all()?;
+        if let Err(e) = std::fs::File::open(dir).and_then(|d| d.sync_all()) {
+            tracing::warn!(folder = %dir.display(), error = %e, "The backup is complete; its folder could not be flushed to disk.");
+        }
     }
     Ok(bytes)
 }
