@@ -50,6 +50,19 @@ fn write_config(dir: &Path, sim: &aduan_sim::RunningSim, database: &str) -> Stri
     path.display().to_string()
 }
 
+/// An SQLite store holding one full SP4N-LAPOR! sync of `sim`, read in pages of `per_page`.
+async fn synced_store(
+    sim: &aduan_sim::RunningSim,
+    per_page: u32,
+) -> aduan_store::testing::TestStore {
+    let ts = sqlite_store().await;
+    engine(&ts)
+        .sync(&sp4n(sim, per_page), &aduan_sync::NoProgress)
+        .await
+        .unwrap();
+    ts
+}
+
 #[test]
 fn the_demo_syncs_prints_a_summary_and_a_second_run_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -169,11 +182,7 @@ async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
         },
     )
     .await;
-    let ts = sqlite_store().await;
-    engine(&ts)
-        .sync(&sp4n(&sim, 100), &aduan_sync::NoProgress)
-        .await
-        .unwrap();
+    let ts = synced_store(&sim, 100).await;
     let before = ts.store.complaints_fingerprint().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let db = ["--database", ts.url.as_str()];
@@ -302,11 +311,7 @@ async fn raw_lists_and_shows_archived_payloads_as_received_though_stored_packed(
     // Enough reports in the first batch for the archive to train its dictionary and store
     // every payload packed.
     let sim = sim(1_500, Sp4nFaults::default()).await;
-    let ts = sqlite_store().await;
-    engine(&ts)
-        .sync(&sp4n(&sim, 100), &aduan_sync::NoProgress)
-        .await
-        .unwrap();
+    let ts = synced_store(&sim, 100).await;
     assert_eq!(
         count(
             &ts,
@@ -398,11 +403,7 @@ async fn raw_lists_and_shows_archived_payloads_as_received_though_stored_packed(
 #[tokio::test]
 async fn a_backup_is_a_store_of_its_own_with_the_same_complaints_and_archive() {
     let sim = sim(120, Sp4nFaults::default()).await;
-    let ts = sqlite_store().await;
-    engine(&ts)
-        .sync(&sp4n(&sim, 50), &aduan_sync::NoProgress)
-        .await
-        .unwrap();
+    let ts = synced_store(&sim, 50).await;
     sim.shutdown().await;
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("backups").join("aduan-copy.db");
