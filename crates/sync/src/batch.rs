@@ -943,17 +943,28 @@ impl WriteBehind {
     }
 
     /// Why the writer task stopped (it ends early only with an error); its open batches
-    /// are rolled back and count nothing.
+    /// are rolled back and count nothing. The error is the task's own, or the one it
+    /// answered a batch whose write failed: a batch handed over after that failure, and
+    /// before its answer was read, meets a closed writer.
     async fn stopped(&mut self) -> crate::Error {
         self.open.clear();
-        self.written.clear();
-        match self.writer.take() {
-            Some(w) => match w.task.await {
-                Ok(Err(e)) => e,
-                Ok(Ok(())) => crate::Error::Writer("the writer stopped".into()),
-                Err(e) => crate::Error::Writer(e.to_string()),
-            },
-            None => crate::Error::Writer("the writer stopped".into()),
+        let ended = match self.writer.take() {
+            Some(w) => w.task.await.map_err(|e| e.to_string()),
+            None => Ok(Ok(())),
+        };
+        // The task has ended: every answer it gave is there to read.
+        let told = self
+            .written
+            .drain(..)
+            .find_map(|mut answer| match answer.try_recv() {
+                Ok(Err(e)) => Some(e),
+                _ => None,
+            });
+        match (ended, told) {
+            (Ok(Err(e)), _) => e,
+            (_, Some(e)) => e,
+            (Err(e), None) => crate::Error::Writer(e),
+            (Ok(Ok(())), None) => crate::Error::Writer("the writer stopped".into()),
         }
     }
 
@@ -1465,5 +1476,55 @@ mod tests {
             serde_json::json!(0),
             "the failed batch is rolled back whole (its archived payload too), and those behind it were never written"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_batch_handed_over_after_a_failed_write_is_told_that_write_s_error() {
+        let t = aduan_store::testing::sqlite().await;
+        let n = normaliser();
+        t.execute(
+            "CREATE TRIGGER refuse_a BEFORE INSERT ON complaints WHEN NEW.external_id = 'A' \
+             BEGIN SELECT RAISE(ABORT, 'A refused'); END",
+        )
+        .await;
+        let mut behind = WriteBehind::default();
+        let mut counts = Counts::default();
+        one_report_a_batch(&t, &n, &["A"], &mut behind, &mut counts).await;
+        // A's write fails and the writer ends before its answer is read: the next batch
+        // finds room ahead and meets a closed writer.
+        for _ in 0..500 {
+            if behind.writer.as_ref().is_none_or(|w| w.task.is_finished()) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // B is handed over without waiting for A's answer.
+        const { assert!(AHEAD > 1) };
+        let err = each(
+            &t,
+            &n,
+            vec![report("B", 0, "Terverifikasi")],
+            &mut behind,
+            &mut counts,
+        )
+        .await
+        .expect_err("the writer has stopped");
+        assert!(err.to_string().contains("A refused"), "{err}");
+        assert_eq!(
+            counts,
+            Counts::default(),
+            "nothing committed, nothing counted"
+        );
+        each(
+            &t,
+            &n,
+            vec![report("C", 0, "Terverifikasi")],
+            &mut behind,
+            &mut counts,
+        )
+        .await
+        .expect("a new writer");
+        behind.flush(&mut counts).await.expect("flush");
+        assert_eq!((counts.batches, counts.inserted), (1, 1), "{counts:?}");
     }
 }
