@@ -12,12 +12,15 @@ use crate::error::Context;
 use crate::{Backend, Result, Store};
 
 /// A held lease on a channel. Release it with [`Lease::release`]; a SQLite lease that is
-/// not renewed expires after its time to live.
+/// not renewed expires after its time to live, and a PostgreSQL lease dropped without
+/// being released closes its connection (the lock goes with the session instead of staying
+/// held by a connection back in the pool).
 #[derive(Debug)]
 pub struct Lease {
     channel: String,
     holder: String,
-    inner: Inner,
+    /// `None` once released.
+    inner: Option<Inner>,
 }
 
 #[derive(Debug)]
@@ -69,11 +72,11 @@ impl Store {
                 Ok(taken.then(|| Lease {
                     channel: channel.into(),
                     holder: holder.into(),
-                    inner: Inner::Sqlite {
+                    inner: Some(Inner::Sqlite {
                         pool: pool.clone(),
                         ttl,
                         renewed: std::time::Instant::now(),
-                    },
+                    }),
                 }))
             }
             Backend::Postgres(pool) => {
@@ -91,7 +94,7 @@ impl Store {
                 Ok(got.then(|| Lease {
                     channel: channel.into(),
                     holder: holder.into(),
-                    inner: Inner::Postgres { conn, key },
+                    inner: Some(Inner::Postgres { conn, key }),
                 }))
             }
         }
@@ -109,8 +112,8 @@ impl Lease {
     /// it first, or the renewal waits for it.
     pub fn due(&self) -> bool {
         match &self.inner {
-            Inner::Sqlite { ttl, renewed, .. } => renewed.elapsed() >= *ttl / 4,
-            Inner::Postgres { .. } => false,
+            Some(Inner::Sqlite { ttl, renewed, .. }) => renewed.elapsed() >= *ttl / 4,
+            Some(Inner::Postgres { .. }) | None => false,
         }
     }
 
@@ -122,7 +125,7 @@ impl Lease {
         if !self.due() {
             return Ok(());
         }
-        if let Inner::Sqlite { pool, ttl, renewed } = &mut self.inner {
+        if let Some(Inner::Sqlite { pool, ttl, renewed }) = &mut self.inner {
             *renewed = std::time::Instant::now();
             let expires = Utc::now() + chrono::Duration::from_std(*ttl).unwrap_or_default();
             sqlx::query(
@@ -139,10 +142,11 @@ impl Lease {
     }
 
     /// Gives the lease up.
-    pub async fn release(self) -> Result<()> {
-        let channel = self.channel;
-        match self.inner {
-            Inner::Sqlite { pool, .. } => {
+    pub async fn release(mut self) -> Result<()> {
+        let channel = std::mem::take(&mut self.channel);
+        match self.inner.take() {
+            None => {}
+            Some(Inner::Sqlite { pool, .. }) => {
                 sqlx::query("DELETE FROM sync_leases WHERE channel = $1 AND holder = $2")
                     .bind(&channel)
                     .bind(&self.holder)
@@ -150,15 +154,28 @@ impl Lease {
                     .await
                     .context(|| format!("releasing the lease of {channel}"))?;
             }
-            Inner::Postgres { mut conn, key } => {
-                sqlx::query("SELECT pg_advisory_unlock($1)")
+            Some(Inner::Postgres { mut conn, key }) => {
+                let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
                     .bind(key)
                     .execute(&mut *conn)
-                    .await
-                    .context(|| format!("releasing the lease of {channel}"))?;
+                    .await;
+                if unlocked.is_err() {
+                    // The lock may still be held: it goes with the session.
+                    conn.close_on_drop();
+                }
+                unlocked.context(|| format!("releasing the lease of {channel}"))?;
             }
         }
         Ok(())
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(Inner::Postgres { conn, .. }) = &mut self.inner {
+            // Not released (an error on the way): the session ends, and its lock with it.
+            conn.close_on_drop();
+        }
     }
 }
 

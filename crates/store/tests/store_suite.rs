@@ -698,6 +698,39 @@ async fn two_runs_of_one_channel_never_hold_the_lease_together() {
 }
 
 #[tokio::test]
+async fn a_postgres_lease_dropped_unreleased_is_freed_with_its_session() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let schema = ts.schema.clone().unwrap_or_default();
+    let ttl = Duration::from_secs(60);
+    // A holder that stopped on an error on the way, without releasing.
+    let held = ts.store.try_lease("cc112", "failed", ttl).await.unwrap();
+    assert!(held.is_some());
+    drop(held);
+    // Another process takes it once the session has ended (its connection closed, not
+    // back in the pool with the lock).
+    let other = aduan_store::Store::open_postgres_in_schema(&ts.url, &schema)
+        .await
+        .unwrap();
+    let mut taken = None;
+    for _ in 0..100 {
+        taken = other.try_lease("cc112", "next", ttl).await.unwrap();
+        if taken.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let taken = taken.expect("the dropped lease's lock is gone with its session");
+    taken.release().await.unwrap();
+    // A lease released as it should be keeps its connection for the pool: the next
+    // holder in the same process takes it at once.
+    let again = ts.store.try_lease("cc112", "again", ttl).await.unwrap();
+    assert!(again.is_some());
+    again.unwrap().release().await.unwrap();
+}
+
+#[tokio::test]
 async fn an_expired_sqlite_lease_can_be_taken_over() {
     let ts = testing::sqlite().await;
     let held = ts
