@@ -489,6 +489,41 @@ async fn renormalise_rebuilds_an_identical_complaints_table() {
 }
 
 #[tokio::test]
+async fn a_renormalise_that_fails_gives_its_leases_back() {
+    let sim = sim(60, Sp4nFaults::default()).await;
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        engine.sync(&sp4n(&sim, 50), &NoProgress).await.unwrap();
+        let before = ts.store.complaints_fingerprint().await.unwrap();
+        // Something in the rebuild's way: a view under the name of its events' table.
+        ts.execute("CREATE VIEW complaint_events_rebuild AS SELECT 1 AS x")
+            .await;
+        let err = engine
+            .renormalise(&parsers(), &NoProgress)
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("starting a rebuild"),
+            "{}: {err}",
+            ts.label
+        );
+        ts.execute("DROP VIEW complaint_events_rebuild").await;
+        // Neither the next renormalise nor a sync waits for the failed one's leases.
+        let counts = engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(counts.fetched, 60, "{}", ts.label);
+        assert_eq!(
+            ts.store.complaints_fingerprint().await.unwrap(),
+            before,
+            "{}",
+            ts.label
+        );
+        let run = engine.sync(&sp4n(&sim, 50), &NoProgress).await.unwrap();
+        assert_eq!(run.outcome, Outcome::Ok, "{}", run.summary_line());
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn renormalise_gives_only_a_row_whose_content_changed_a_new_synced_at() {
     let sim = sim(120, Sp4nFaults::default()).await;
     for ts in all_stores().await {

@@ -40,6 +40,27 @@ const BATCH_RECORDS: usize = 2_000;
 /// Archived payloads read at a time by a rebuild.
 const RAW_PAGE: i64 = 2_000;
 
+/// Gives `leases` up whatever `result` is, and returns it. A lease that cannot be given up
+/// is the error when there is no other (it expires by itself, or goes with its session);
+/// after another error it is only logged.
+async fn given_back<T>(leases: Vec<aduan_store::Lease>, result: Result<T>) -> Result<T> {
+    let mut failed = None;
+    for l in leases {
+        if let Err(e) = l.release().await {
+            failed.get_or_insert(e);
+        }
+    }
+    match (result, failed) {
+        (Ok(t), None) => Ok(t),
+        (Ok(_), Some(f)) => Err(f.into()),
+        (Err(e), Some(f)) => {
+            tracing::warn!(error = %f, "Could not give a lease up after a failure; it expires by itself.");
+            Err(e)
+        }
+        (Err(e), None) => Err(e),
+    }
+}
+
 /// Archived payloads as records to read again, and their content hashes.
 fn stored_records(raws: Vec<aduan_store::StoredRaw>) -> (Vec<RawRecord>, Vec<Vec<u8>>) {
     raws.into_iter().map(stored_record).unzip()
@@ -328,30 +349,50 @@ impl Engine {
     ) -> Result<Counts> {
         let holder = format!("renormalise-{}", uuid::Uuid::new_v4());
         let mut leases = Vec::new();
+        let rebuilt = match self.lease_all(channels, &holder, &mut leases).await {
+            Ok(()) => self.rebuild(channels, &mut leases, progress).await,
+            Err(e) => Err(e),
+        };
+        given_back(leases, rebuilt).await
+    }
+
+    /// Takes, into `leases`, the lease of every channel with archived payloads (and a
+    /// folding channel's fold lease: its webhook inbox is not folded meanwhile either);
+    /// [`Error::Busy`] names the first channel another process holds.
+    async fn lease_all(
+        &self,
+        channels: &HashMap<&'static str, ChannelSpec>,
+        holder: &str,
+        leases: &mut Vec<aduan_store::Lease>,
+    ) -> Result<()> {
         for channel in self.store.raw_channels().await? {
-            // A folding channel's webhook inbox is not folded meanwhile either.
             let fold = channels.get(channel.as_str()).and_then(|s| s.fold);
             let got = match self
                 .store
-                .try_lease(&channel, &holder, self.options.lease_ttl)
+                .try_lease(&channel, holder, self.options.lease_ttl)
                 .await?
             {
                 Some(l) if fold.is_some() => {
                     leases.push(l);
-                    self.fold_lease(&channel, &holder, false).await?
+                    self.fold_lease(&channel, holder, false).await?
                 }
                 other => other,
             };
             match got {
                 Some(l) => leases.push(l),
-                None => {
-                    for l in leases {
-                        l.release().await?;
-                    }
-                    return Err(Error::Busy(channel));
-                }
+                None => return Err(Error::Busy(channel)),
             }
         }
+        Ok(())
+    }
+
+    /// [`renormalise`](Self::renormalise)'s work, under `leases` (renewed as it goes).
+    async fn rebuild(
+        &self,
+        channels: &HashMap<&'static str, ChannelSpec>,
+        leases: &mut [aduan_store::Lease],
+        progress: &dyn Progress,
+    ) -> Result<Counts> {
         self.store.begin_rebuild().await?;
         let mut counts = Counts::default();
         let mut behind = batch::WriteBehind::default();
@@ -396,7 +437,7 @@ impl Engine {
             if leases.iter().any(aduan_store::Lease::due) {
                 behind.flush(&mut counts).await?;
             }
-            for l in &mut leases {
+            for l in leases.iter_mut() {
                 l.renew().await?;
             }
             progress.batch("renormalise", &counts);
@@ -404,9 +445,6 @@ impl Engine {
         behind.flush(&mut counts).await?;
         self.store.finish_rebuild().await?;
         self.after_bulk_write().await;
-        for l in leases {
-            l.release().await?;
-        }
         Ok(counts)
     }
 
