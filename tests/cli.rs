@@ -151,6 +151,46 @@ async fn sync_runs_from_the_config_with_secrets_from_the_environment_and_never_p
 }
 
 #[tokio::test]
+async fn a_command_leaves_the_whole_sqlite_store_in_its_file() {
+    let sim = sim(120, Sp4nFaults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("aduan.db");
+    let config = write_config(dir.path(), &sim, &format!("sqlite:{}", db.display()));
+    for command in ["sync", "renormalise"] {
+        let path = dir.path().to_path_buf();
+        let config = config.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            let secret = aduan_sim::Sp4nConfig::default().client_secret;
+            let env = [
+                (SECRET_ENV, secret.as_str()),
+                ("ADUAN_REPORTER_KEY", REPORTER_KEY),
+            ];
+            aduan(&path, &["--config", &config, command], &env)
+        })
+        .await
+        .unwrap();
+        assert!(out.status.success(), "{command}: {}", text(&out));
+        assert!(
+            !dir.path().join("aduan.db-wal").exists(),
+            "{command} left the store's latest writes in a log beside its file"
+        );
+        // The file alone, copied elsewhere, is the whole store.
+        let copy = dir.path().join(format!("copy-after-{command}.db"));
+        std::fs::copy(&db, &copy).unwrap();
+        let store = aduan_store::Store::open(&format!("sqlite:{}", copy.display()))
+            .await
+            .unwrap();
+        let rows = store
+            .query("SELECT COUNT(*) FROM complaints")
+            .await
+            .unwrap();
+        assert_eq!(rows.rows[0][0], serde_json::json!(120), "{command}");
+        store.close().await;
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_missing_secret_is_an_error_naming_its_variable() {
     let sim = sim(10, Sp4nFaults::default()).await;
     let dir = tempfile::tempdir().unwrap();

@@ -31,9 +31,11 @@ pub(crate) async fn run(
         .context("reading the current folder")?
         .join(file);
     let url = format!("sqlite:{}", path.display());
-    let store = Store::open(&url)
-        .await
-        .with_context(|| format!("opening {}", path.display()))?;
+    let store = super::opened(
+        Store::open(&url)
+            .await
+            .with_context(|| format!("opening {}", path.display()))?,
+    );
     println!("Demo database: {}", path.display());
 
     let sim = Simulator::start(
@@ -67,9 +69,11 @@ pub(crate) async fn run(
     let registered = registry::registry();
     let normaliser = tables::normaliser(config.normaliser.tables_dir.as_deref(), &registered, key)?;
     // The webhook server closes its store when it stops: it gets one of its own.
-    let push_store = Store::open(&url)
-        .await
-        .context("opening the demo database")?;
+    let push_store = super::opened(
+        Store::open(&url)
+            .await
+            .context("opening the demo database")?,
+    );
     let push_engine = engine(config, push_store.clone(), normaliser.clone());
     push(&registered, &sim, &push_store, &push_engine).await?;
     let engine = engine(config, store.clone(), normaliser);

@@ -18,7 +18,39 @@ use anyhow::{Context, Result};
 
 use crate::{Cli, Command};
 
+/// The stores this process opened, closed before it ends (see [`run`]).
+static OPENED: std::sync::Mutex<Vec<Store>> = std::sync::Mutex::new(Vec::new());
+
+/// How long closing the stores may take before the process ends without it.
+const CLOSE_WAIT: Duration = Duration::from_secs(10);
+
+/// `store`, remembered to be closed when the command ends.
+pub(crate) fn opened(store: Store) -> Store {
+    if let Ok(mut all) = OPENED.lock() {
+        all.push(store.clone());
+    }
+    store
+}
+
+/// Runs the command, then closes the stores it opened (also when it failed): on SQLite the
+/// last connection to close checkpoints the write-ahead log into the database file and
+/// removes it, so that the file alone is the whole store (copied, moved or read by another
+/// tool) instead of a file whose latest writes sit in a `-wal` beside it.
 pub(crate) async fn run(cli: Cli) -> Result<ExitCode> {
+    let result = command(cli).await;
+    let stores = OPENED.lock().map(|mut all| std::mem::take(&mut *all));
+    for store in stores.unwrap_or_default() {
+        if tokio::time::timeout(CLOSE_WAIT, store.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("The store did not close within {CLOSE_WAIT:?}; it is left as it is.");
+        }
+    }
+    result
+}
+
+async fn command(cli: Cli) -> Result<ExitCode> {
     let mut config = AppConfig::load(cli.config.as_deref()).context("reading the configuration")?;
     if let Some(url) = &cli.database {
         config.store.url = url.clone();
@@ -65,12 +97,13 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 pub(crate) async fn open_store(config: &AppConfig) -> Result<Store> {
-    Store::open(&config.store.url).await.with_context(|| {
+    let store = Store::open(&config.store.url).await.with_context(|| {
         format!(
             "opening the store {}",
             aduan_store::redact_url(&config.store.url)
         )
-    })
+    })?;
+    Ok(opened(store))
 }
 
 pub(crate) fn load_normaliser(config: &AppConfig) -> Result<Arc<Normaliser>> {
