@@ -1152,6 +1152,21 @@ mod tests {
         }
     }
 
+    /// After a failed transaction, the next batch (report "C") starts a new writer and is
+    /// the only one counted.
+    async fn next_batch_gets_a_new_writer(
+        t: &aduan_store::testing::TestStore,
+        n: &Normaliser,
+        behind: &mut WriteBehind,
+        counts: &mut Counts,
+    ) {
+        each(t, n, vec![report("C", 0, "Terverifikasi")], behind, counts)
+            .await
+            .expect("a new writer");
+        behind.flush(counts).await.expect("flush");
+        assert_eq!((counts.batches, counts.inserted), (1, 1), "{counts:?}");
+    }
+
     /// A call-log row: payloads of another shape than reports.
     fn call_payload(n: usize) -> Vec<u8> {
         format!(
@@ -1409,17 +1424,7 @@ mod tests {
             .await
             .expect("a failed writer leaves nothing to flush");
         // The next batch starts a new transaction.
-        each(
-            &t,
-            &n,
-            vec![report("C", 0, "Terverifikasi")],
-            &mut behind,
-            &mut counts,
-        )
-        .await
-        .expect("a new writer");
-        behind.flush(&mut counts).await.expect("flush");
-        assert_eq!((counts.batches, counts.inserted), (1, 1), "{counts:?}");
+        next_batch_gets_a_new_writer(&t, &n, &mut behind, &mut counts).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1515,16 +1520,6 @@ mod tests {
             Counts::default(),
             "nothing committed, nothing counted"
         );
-        each(
-            &t,
-            &n,
-            vec![report("C", 0, "Terverifikasi")],
-            &mut behind,
-            &mut counts,
-        )
-        .await
-        .expect("a new writer");
-        behind.flush(&mut counts).await.expect("flush");
-        assert_eq!((counts.batches, counts.inserted), (1, 1), "{counts:?}");
+        next_batch_gets_a_new_writer(&t, &n, &mut behind, &mut counts).await;
     }
 }
