@@ -524,6 +524,42 @@ async fn a_renormalise_that_fails_gives_its_leases_back() {
 }
 
 #[tokio::test]
+async fn a_sync_that_cannot_record_its_end_gives_its_lease_back() {
+    let sim = sim(30, Sp4nFaults::default()).await;
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        // The store refuses to record how a run ended (the run's row, written when it
+        // started, is updated at its end).
+        let (refuse, allow) = match ts.label {
+            "postgres" => (
+                "CREATE FUNCTION refuse_end() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN RAISE EXCEPTION 'run end refused'; END $$; \
+                 CREATE TRIGGER refuse_end BEFORE UPDATE ON sync_runs \
+                 FOR EACH ROW EXECUTE FUNCTION refuse_end()",
+                "DROP TRIGGER refuse_end ON sync_runs",
+            ),
+            _ => (
+                "CREATE TRIGGER refuse_end BEFORE UPDATE ON sync_runs \
+                 BEGIN SELECT RAISE(ABORT, 'run end refused'); END",
+                "DROP TRIGGER refuse_end",
+            ),
+        };
+        ts.execute(refuse).await;
+        let err = engine.sync(&sp4n(&sim, 50), &NoProgress).await.unwrap_err();
+        assert!(
+            err.to_string().contains("run end refused"),
+            "{}: {err}",
+            ts.label
+        );
+        ts.execute(allow).await;
+        // The next run is not skipped for the failed one's lease.
+        let run = engine.sync(&sp4n(&sim, 50), &NoProgress).await.unwrap();
+        assert_eq!(run.outcome, Outcome::Ok, "{}", run.summary_line());
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn renormalise_gives_only_a_row_whose_content_changed_a_new_synced_at() {
     let sim = sim(120, Sp4nFaults::default()).await;
     for ts in all_stores().await {

@@ -202,6 +202,24 @@ impl Engine {
             self.store.save_run(&run).await?;
             return Ok(report);
         };
+        let report = self
+            .sync_leased(connector, progress, &mut lease, run, started)
+            .await;
+        given_back(vec![lease], report).await
+    }
+
+    /// [`sync`](Self::sync)'s run under the channel's `lease` (renewed as it goes), recorded
+    /// in `run`.
+    async fn sync_leased(
+        &self,
+        connector: &dyn DynPullConnector,
+        progress: &dyn Progress,
+        lease: &mut aduan_store::Lease,
+        mut run: RunRecord,
+        started: Instant,
+    ) -> Result<RunReport> {
+        let channel = connector.channel();
+        let run_id = run.run_id.clone();
         // The run starts once it holds the lease: runs of a channel never overlap in time.
         run.started_at = Utc::now();
         self.store.save_run(&run).await?;
@@ -327,7 +345,6 @@ impl Engine {
         }
         report.fill(&mut run);
         self.store.save_run(&run).await?;
-        lease.release().await?;
         tracing::info!(summary = %report.summary_line(), "Sync finished.");
         Ok(report)
     }
