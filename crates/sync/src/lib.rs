@@ -296,10 +296,10 @@ impl Engine {
                             &mut counts,
                         )
                         .await;
-                        if let Some(Some(l)) = fold_lease {
-                            l.release().await?;
+                        match fold_lease {
+                            Some(Some(l)) => given_back(vec![l], done).await?,
+                            _ => done?,
                         }
-                        done?;
                         if lease.due() {
                             behind.flush(&mut counts).await?;
                         }
@@ -584,8 +584,7 @@ impl Engine {
             }
         }
         .await;
-        lease.release().await?;
-        result.map(|()| Some(counts))
+        given_back(vec![lease], result.map(|()| Some(counts))).await
     }
 
     /// Reads quarantined records again with the current parsers and tables; what now reads
