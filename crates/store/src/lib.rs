@@ -32,7 +32,7 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, PgPool, SqlitePool};
+use sqlx::{ConnectOptions, Connection, PgPool, SqlitePool};
 
 pub use backup::BackupSummary;
 pub use error::{Error, Result};
@@ -327,9 +327,34 @@ impl Store {
         Ok(())
     }
 
-    /// Closes the pool.
+    /// Closes the pool. On SQLite the write-ahead log is then folded into the database file
+    /// and emptied (`wal_checkpoint(TRUNCATE)`) by one connection of its own, which removes
+    /// it when it closes last: the pool's connections close side by side, and each may leave
+    /// that to another still closing. (The log of a file another process has open is folded
+    /// but not removed.)
     pub async fn close(&self) {
-        on_pool!(self, pool => pool.close().await)
+        on_pool!(self, pool => pool.close().await);
+        if let Some(path) = &self.sqlite_file {
+            let last = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(false)
+                .busy_timeout(Duration::from_secs(5))
+                .connect()
+                .await;
+            let closed = match last {
+                Ok(mut c) => {
+                    let folded = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                        .execute(&mut c)
+                        .await;
+                    let closed = c.close().await;
+                    folded.map(|_| ()).and(closed)
+                }
+                Err(e) => Err(e),
+            };
+            if let Err(e) = closed {
+                tracing::warn!(file = %path.display(), error = %e, "Could not fold the store's log into its file; the next connection will.");
+            }
+        }
     }
 }
 
