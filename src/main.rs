@@ -75,6 +75,12 @@ enum Command {
         /// The new file (it must not exist; its folder is created).
         to: PathBuf,
     },
+    /// Put a backup in the place of the SQLite store: the backup checked, the store's file
+    /// kept beside it (`.before-restore-<time>`). Refused while the store is in use.
+    Restore {
+        /// The backup (a file `aduan backup` wrote; it is only read).
+        from: PathBuf,
+    },
     /// Run one read-only SQL statement over the store (a statement that writes is refused).
     Query {
         /// The SQL statement.

@@ -509,6 +509,152 @@ async fn a_backup_is_a_store_of_its_own_with_the_same_complaints_and_archive() {
     assert_eq!(std::fs::read(&copy).unwrap(), kept);
 }
 
+/// `aduan` with `args` in `dir`, on a thread of its own (the simulator answers meanwhile).
+async fn aduan_beside(dir: &Path, args: &[&str]) -> Output {
+    let dir = dir.to_path_buf();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let secret = aduan_sim::Sp4nConfig::default().client_secret;
+        let env = [
+            (SECRET_ENV, secret.as_str()),
+            ("ADUAN_REPORTER_KEY", REPORTER_KEY),
+        ];
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        aduan(&dir, &args, &env)
+    })
+    .await
+    .unwrap()
+}
+
+/// The fingerprint of the complaints of the SQLite store at `url`, closed afterwards.
+async fn fingerprint(url: &str) -> String {
+    let store = aduan_store::Store::open(url).await.unwrap();
+    let f = store.complaints_fingerprint().await.unwrap();
+    store.close().await;
+    f
+}
+
+#[tokio::test]
+async fn a_restore_puts_a_backup_in_the_store_s_place_and_keeps_the_store_before_it() {
+    let sim = sim(120, Sp4nFaults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("aduan.db");
+    let url = format!("sqlite:{}", db.display());
+    let config = write_config(dir.path(), &sim, &url);
+    let backup = dir.path().join("aduan-backup.db");
+    let backup_str = backup.display().to_string();
+    let ok = |o: &Output| assert!(o.status.success(), "{}", text(o));
+    ok(&aduan_beside(dir.path(), &["--config", &config, "sync"]).await);
+    ok(&aduan_beside(dir.path(), &["--config", &config, "backup", &backup_str]).await);
+    let backed_up = fingerprint(&url).await;
+    let backup_bytes = std::fs::read(&backup).unwrap();
+    // The store moves on after the backup.
+    sim.sp4n_update_reports(10);
+    ok(&aduan_beside(dir.path(), &["--config", &config, "sync"]).await);
+    let later = fingerprint(&url).await;
+    assert_ne!(later, backed_up);
+    let restore = |from: String| {
+        let (dir, config) = (dir.path().to_path_buf(), config.clone());
+        async move { aduan_beside(&dir, &["--config", &config, "restore", &from]).await }
+    };
+
+    // Refused, the store left as it is: while a run holds a lease, while another process
+    // has the store open, from a file that is not a backup, from the store itself.
+    let other = aduan_store::Store::open(&url).await.unwrap();
+    let lease = other
+        .try_lease("sp4n_lapor", "a-run", std::time::Duration::from_secs(60))
+        .await
+        .unwrap()
+        .expect("the lease");
+    let refused = restore(backup_str.clone()).await;
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused).contains("a run holds the lease of sp4n_lapor"),
+        "{}",
+        text(&refused)
+    );
+    lease.release().await.unwrap();
+    let refused = restore(backup_str.clone()).await;
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused).contains("is open in another process"),
+        "{}",
+        text(&refused)
+    );
+    other.close().await;
+    let junk = dir.path().join("notes.txt");
+    std::fs::write(&junk, "not a database").unwrap();
+    let refused = restore(junk.display().to_string()).await;
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused).contains("restore from ") && text(&refused).contains("notes.txt"),
+        "{}",
+        text(&refused)
+    );
+    let refused = restore(db.display().to_string()).await;
+    assert!(
+        text(&refused).contains("that is the store itself"),
+        "{}",
+        text(&refused)
+    );
+    let refused = aduan_beside(
+        dir.path(),
+        &[
+            "--database",
+            "postgres://aduan@127.0.0.1:1/aduan",
+            "restore",
+            &backup_str,
+        ],
+    )
+    .await;
+    assert!(
+        text(&refused).contains("restore it with the server's own tools"),
+        "{}",
+        text(&refused)
+    );
+    assert_eq!(fingerprint(&url).await, later);
+
+    // Restored: the backup's complaints in the store's place, the store before it kept,
+    // the backup unchanged, no log left beside the store.
+    let done = restore(backup_str.clone()).await;
+    let out = text(&done);
+    assert!(done.status.success(), "{out}");
+    assert!(
+        out.starts_with("aduan restore: ")
+            && out.contains("120 complaints, checked; the store before it is kept as "),
+        "{out}"
+    );
+    assert_eq!(fingerprint(&url).await, backed_up);
+    let kept: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.display().to_string().contains("aduan.db.before-restore-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(
+        fingerprint(&format!("sqlite:{}", kept[0].display())).await,
+        later
+    );
+    assert_eq!(std::fs::read(&backup).unwrap(), backup_bytes);
+    assert!(!dir.path().join("aduan.db.restore.partial").exists());
+    // The restored store syncs on from where the backup was: the same contents as before
+    // the restore (`synced_at` aside).
+    let contents = |url: String| async move {
+        let store = aduan_store::Store::open(&url).await.unwrap();
+        let rows = store
+            .query("SELECT complaint_id, row_hash FROM complaints ORDER BY complaint_id")
+            .await
+            .unwrap()
+            .rows;
+        store.close().await;
+        rows
+    };
+    let before_restore = contents(format!("sqlite:{}", kept[0].display())).await;
+    ok(&aduan_beside(dir.path(), &["--config", &config, "sync"]).await);
+    assert_eq!(contents(url.clone()).await, before_restore);
+    sim.shutdown().await;
+}
+
 #[test]
 fn every_subcommand_has_help() {
     let dir = tempfile::tempdir().unwrap();
@@ -519,6 +665,7 @@ fn every_subcommand_has_help() {
         "raw",
         "renormalise",
         "backup",
+        "restore",
         "query",
         "report",
         "demo",

@@ -67,6 +67,7 @@ async fn command(cli: Cli) -> Result<ExitCode> {
         Command::Raw { action } => inspect::raw(&config, action).await,
         Command::Renormalise => renormalise(&config).await,
         Command::Backup { to } => backup(&config, &to).await,
+        Command::Restore { from } => restore(&config, &from).await,
         Command::Query { sql, format } => {
             inspect::query(&open_store(&config).await?, &sql, format).await
         }
@@ -195,6 +196,31 @@ async fn renormalise(config: &AppConfig) -> Result<ExitCode> {
         counts.quarantined,
         secs,
         counts.fetched as f64 / secs
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn restore(config: &AppConfig, from: &std::path::Path) -> Result<ExitCode> {
+    let bar = ByteBar::new("restore");
+    let started = std::time::Instant::now();
+    let restored =
+        Store::restore(&config.store.url, from, &|done, total| bar.set(done, total)).await;
+    bar.finish();
+    let restored = restored.context("restoring the store")?;
+    // Opened as any store: migrated when the backup is older than this program.
+    open_store(config).await?;
+    let kept = match &restored.kept {
+        Some(path) => format!("the store before it is kept as {}", path.display()),
+        None => "there was no store before it".into(),
+    };
+    println!(
+        "aduan restore: {} → {}: {:.1} MB, {} raw records, {} complaints, checked; {kept}; in {:.1}s",
+        from.display(),
+        aduan_store::redact_url(&config.store.url),
+        restored.bytes as f64 / 1e6,
+        restored.raw_records,
+        restored.complaints,
+        started.elapsed().as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -145,24 +145,36 @@ async fn check(path: &Path) -> Result<(i64, i64)> {
         .connect()
         .await
         .context(what)?;
+    let counts = checked_counts(&mut c, &what)
+        .await?
+        .map_err(|found| Error::Backup {
+            to: shown.clone(),
+            message: format!("the copy failed SQLite's check: {found}"),
+        })?;
+    c.close().await.context(what)?;
+    Ok(counts)
+}
+
+/// Runs SQLite's `PRAGMA quick_check` over a copy of the store and counts its raw records
+/// and complaints; the inner `Err` says what the check found wrong.
+pub(crate) async fn checked_counts(
+    c: &mut sqlx::SqliteConnection,
+    what: &dyn Fn() -> String,
+) -> Result<std::result::Result<(i64, i64), String>> {
     let found: Vec<String> = sqlx::query_scalar("PRAGMA quick_check")
-        .fetch_all(&mut c)
+        .fetch_all(&mut *c)
         .await
         .context(what)?;
     if found != ["ok"] {
-        return Err(Error::Backup {
-            to: shown,
-            message: format!("the copy failed SQLite's check: {}", found.join("; ")),
-        });
+        return Ok(Err(found.join("; ")));
     }
     let counts = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM raw_records), (SELECT COUNT(*) FROM complaints)",
     )
-    .fetch_one(&mut c)
+    .fetch_one(&mut *c)
     .await
     .context(what)?;
-    c.close().await.context(what)?;
-    Ok(counts)
+    Ok(Ok(counts))
 }
 
 /// Flushes the checked copy to disk and gives it its name, never replacing a file (a link

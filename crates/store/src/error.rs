@@ -56,6 +56,15 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// A backup could not be put in the store's place (see `Store::restore`); the store is
+    /// as it was.
+    #[error("restore from {from}: {message}")]
+    Restore {
+        /// The backup asked for.
+        from: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A statement given to `query` would write.
     #[error("the query would change the store; `aduan query` only reads: {0}")]
     ReadOnly(String),

@@ -22,6 +22,7 @@ pub mod packing;
 mod pg_batch;
 mod read;
 mod report;
+mod restore;
 mod sqlite_batch;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -39,6 +40,7 @@ pub use error::{Error, Result};
 pub use lease::Lease;
 pub use read::{ChannelStatus, QuarantineEntry, QueryResult, RawFilter, StoredRaw, SummaryRow};
 pub use report::{Dimension, ReportSpec};
+pub use restore::RestoreSummary;
 pub use write::{
     ComplaintRow, CurrentRow, EventRow, GroupLink, NewRaw, QuarantineRow, RunRecord, WriteBatch,
     Writes,
@@ -113,11 +115,32 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// The file of a SQLite store's URL (`sqlite:path`, `sqlite://path` or a plain path).
+pub(crate) fn sqlite_path(url: &str) -> Result<&str> {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let path = path.split('?').next().unwrap_or(path);
+    if path.is_empty() || path == ":memory:" {
+        return Err(Error::Url {
+            url: url.to_string(),
+            message: "give a file path; an in-memory database would lose everything".into(),
+        });
+    }
+    Ok(path)
+}
+
+/// Whether `url` names a PostgreSQL store.
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
 impl Store {
     /// Opens (and on first use creates and migrates) the store at `url`:
     /// `sqlite:path/to/file.db` (or a plain path) or `postgres://user@host/db`.
     pub async fn open(url: &str) -> Result<Self> {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        if is_postgres(url) {
             Self::open_postgres(url, None).await
         } else {
             Self::open_sqlite(url).await
@@ -137,17 +160,7 @@ impl Store {
 
     /// Opens the SQLite file at `url` as it is (not migrated).
     pub(crate) async fn connect_sqlite(url: &str) -> Result<Self> {
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
-        let path = path.split('?').next().unwrap_or(path);
-        if path.is_empty() || path == ":memory:" {
-            return Err(Error::Url {
-                url: url.to_string(),
-                message: "give a file path; an in-memory database would lose everything".into(),
-            });
-        }
+        let path = sqlite_path(url)?;
         if let Some(dir) = std::path::Path::new(path).parent() {
             if !dir.as_os_str().is_empty() {
                 std::fs::create_dir_all(dir).map_err(|e| Error::Url {
