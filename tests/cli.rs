@@ -509,6 +509,54 @@ async fn a_backup_is_a_store_of_its_own_with_the_same_complaints_and_archive() {
     assert_eq!(std::fs::read(&copy).unwrap(), kept);
 }
 
+#[tokio::test]
+async fn a_backup_copies_the_store_as_it_is_and_migrates_nothing() {
+    // A store an older program wrote (migrated through version 4 of 5).
+    let ts = aduan_store::testing::sqlite_through(4).await;
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.db");
+    let out = aduan(
+        dir.path(),
+        &["--database", &ts.url, "backup", &copy.display().to_string()],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let newest = "SELECT MAX(version) FROM schema_migrations";
+    assert_eq!(
+        ts.store.query(newest).await.unwrap().rows[0][0],
+        serde_json::json!(4),
+        "the store is left as it was"
+    );
+    let copied = aduan_store::Store::open_as_is(&format!("sqlite:{}", copy.display()))
+        .await
+        .unwrap();
+    assert_eq!(
+        copied.query(newest).await.unwrap().rows[0][0],
+        serde_json::json!(4),
+        "the copy is the store as it was"
+    );
+    copied.close().await;
+    // No store, no backup (and no empty store made to copy).
+    let missing = dir.path().join("missing.db");
+    let out = aduan(
+        dir.path(),
+        &[
+            "--database",
+            &format!("sqlite:{}", missing.display()),
+            "backup",
+            "x.db",
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("there is no store at"),
+        "{}",
+        text(&out)
+    );
+    assert!(!missing.exists() && !dir.path().join("x.db").exists());
+}
+
 /// `aduan` with `args` in `dir`, on a thread of its own (the simulator answers meanwhile).
 async fn aduan_beside(dir: &Path, args: &[&str]) -> Output {
     let dir = dir.to_path_buf();

@@ -226,7 +226,17 @@ async fn restore(config: &AppConfig, from: &std::path::Path) -> Result<ExitCode>
 }
 
 async fn backup(config: &AppConfig, to: &std::path::Path) -> Result<ExitCode> {
-    let store = open_store(config).await?;
+    // Copied as it is: a newer program migrates it afterwards, when it is next opened.
+    let store = opened(
+        Store::open_as_is(&config.store.url)
+            .await
+            .with_context(|| {
+                format!(
+                    "opening the store {}",
+                    aduan_store::redact_url(&config.store.url)
+                )
+            })?,
+    );
     let bar = ByteBar::new("backup");
     let started = std::time::Instant::now();
     let copied = store.backup(to, &|done, total| bar.set(done, total)).await;

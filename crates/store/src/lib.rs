@@ -147,6 +147,23 @@ impl Store {
         }
     }
 
+    /// Opens the existing store at `url` as it is, not migrated: for a backup, which copies
+    /// the store as the program that wrote it left it (a newer program's migrations run when
+    /// the store is next opened by [`open`](Self::open), after the copy).
+    pub async fn open_as_is(url: &str) -> Result<Self> {
+        if is_postgres(url) {
+            return Self::connect_postgres(url, None).await;
+        }
+        let path = sqlite_path(url)?;
+        if !std::path::Path::new(path).is_file() {
+            return Err(Error::Url {
+                url: url.to_string(),
+                message: format!("there is no store at {path}"),
+            });
+        }
+        Self::connect_sqlite(url).await
+    }
+
     /// Opens a PostgreSQL store whose tables live in `schema` (created if missing).
     pub async fn open_postgres_in_schema(url: &str, schema: &str) -> Result<Self> {
         Self::open_postgres(url, Some(schema)).await
