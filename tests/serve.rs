@@ -626,3 +626,100 @@ async fn a_failing_channel_backs_off_and_never_stops_the_others() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduled_backups_keep_the_newest_and_leave_other_files_alone() {
+    let sim = simulator(Some(sp4n_config(80, Sp4nFaults::default())), None).await;
+    let ts = sqlite_store().await;
+    engine(&ts)
+        .sync(&sp4n(&sim, 50), &aduan_sync::NoProgress)
+        .await
+        .unwrap();
+    let complaints = count(&ts, "SELECT COUNT(*) FROM complaints").await;
+    assert!(complaints > 0);
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("backups");
+    std::fs::create_dir_all(&folder).unwrap();
+    // An old backup, what an interrupted one left, and a file of someone else's.
+    let old = "aduan-20000101T000000Z.db";
+    let interrupted = "aduan-20000101T000001Z.db.partial";
+    for name in [old, interrupted, "notes.txt"] {
+        std::fs::write(folder.join(name), name).unwrap();
+    }
+    let table = format!(
+        "[backup]\nschedule = \"{EVERY_SECOND}\"\ndir = \"{}\"\nkeep = 2\n",
+        folder.display()
+    );
+    let args = config(dir.path(), &ts, &[table]);
+    let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+    let metrics = eventually(
+        "three backups written",
+        Duration::from_secs(60),
+        || serve.log(),
+        || async {
+            let text = serve.get("/metrics").await.1;
+            let written = text
+                .lines()
+                .find_map(|l| l.strip_prefix("aduan_backups_total{outcome=\"written\"} "))
+                .and_then(|n| n.trim().parse::<u64>().ok())?;
+            (written >= 3).then_some(text)
+        },
+    )
+    .await;
+    assert!(
+        metrics.contains("aduan_backups_total{outcome=\"failed\"} 0")
+            && metrics.contains("aduan_backup_last_success_timestamp_seconds "),
+        "{metrics}"
+    );
+    serve.stop().await;
+    let mut names: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let backups: Vec<&String> = names.iter().filter(|n| n.ends_with("Z.db")).collect();
+    assert_eq!(backups.len(), 2, "the newest two are kept: {names:?}");
+    assert!(
+        !names.iter().any(|n| n == old || n == interrupted),
+        "{names:?}"
+    );
+    assert!(names.iter().any(|n| n == "notes.txt"), "{names:?}");
+    for name in backups {
+        let copy =
+            aduan_store::Store::open_as_is(&format!("sqlite:{}", folder.join(name).display()))
+                .await
+                .unwrap();
+        let rows = copy
+            .query("SELECT COUNT(*) FROM complaints")
+            .await
+            .unwrap()
+            .rows;
+        assert_eq!(rows[0][0], serde_json::json!(complaints), "{name}");
+        copy.close().await;
+    }
+    sim.shutdown().await;
+}
+
+#[test]
+fn a_backup_schedule_on_a_postgresql_store_stops_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("aduan.toml");
+    std::fs::write(
+        &path,
+        "[store]\nurl = \"postgres://aduan@127.0.0.1:1/aduan\"\n\n[backup]\nschedule = \"0 0 2 * * *\"\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_aduan"))
+        .current_dir(dir.path())
+        .args(["--config", &path.display().to_string(), "serve"])
+        .args(["--listen", "127.0.0.1:0"])
+        .env_remove("ADUAN_DATABASE_URL")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        text.contains("[backup] schedule is set, but the store is PostgreSQL"),
+        "{text}"
+    );
+}

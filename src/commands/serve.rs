@@ -34,6 +34,20 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
             channels.push(ScheduledChannel::new(connector, expr)?);
         }
     }
+    // A scheduled backup that cannot be taken stops start-up, before the store is opened.
+    let backups = match &config.backup.schedule {
+        None => None,
+        Some(_) if aduan_store::is_postgres_url(&config.store.url) => anyhow::bail!(
+            "[backup] schedule is set, but the store is PostgreSQL: back it up with the \
+             server's own tools (`pg_dump --format=custom`, or base backups with WAL \
+             archiving), and remove the schedule"
+        ),
+        Some(expr) => Some(aduan_service::ScheduledBackup::new(
+            expr,
+            config.backup.dir.clone(),
+            config.backup.keep,
+        )?),
+    };
     let store = open_store(config).await?;
     let s = &config.service;
     let options = ServiceOptions {
@@ -61,6 +75,9 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
         service = service.schedule(engine, channels);
     }
     service = service.webhooks(webhooks);
+    if let Some(backups) = backups {
+        service = service.backups(backups);
+    }
 
     let addr = listen.unwrap_or(&config.service.listen);
     let listener = tokio::net::TcpListener::bind(addr)

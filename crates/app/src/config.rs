@@ -28,6 +28,9 @@ pub struct AppConfig {
     /// How `aduan serve` runs.
     #[serde(default)]
     pub service: ServiceConfig,
+    /// Backups `aduan serve` takes of a SQLite store.
+    #[serde(default)]
+    pub backup: BackupConfig,
     /// One table per channel: `[channels.<id>]`.
     #[serde(default)]
     pub channels: BTreeMap<String, ChannelConfig>,
@@ -189,6 +192,39 @@ impl Default for ServiceConfig {
     }
 }
 
+/// `[backup]`: backups of a SQLite store that `aduan serve` takes on a schedule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupConfig {
+    /// When: a cron expression with a seconds field (`0 0 2 * * *` = every day at 02:00), in
+    /// `[service] schedule_utc_offset`'s time zone. Unset: no scheduled backups.
+    #[serde(default)]
+    pub schedule: Option<String>,
+    /// The folder the backups go into (`aduan-<UTC time>.db`), created when missing.
+    #[serde(default = "default_backup_dir")]
+    pub dir: PathBuf,
+    /// How many of them are kept; older ones are removed after each new backup.
+    #[serde(default = "default_backup_keep")]
+    pub keep: usize,
+}
+
+fn default_backup_dir() -> PathBuf {
+    "backups".into()
+}
+fn default_backup_keep() -> usize {
+    14
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        Self {
+            schedule: None,
+            dir: default_backup_dir(),
+            keep: default_backup_keep(),
+        }
+    }
+}
+
 /// `[channels.<id>]`: `enabled`, `schedule`, and the connector's own settings.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ChannelConfig {
@@ -278,6 +314,11 @@ mod tests {
         let gub = c.connector_settings("lapor_gub").unwrap();
         let parsed: aduan_lapor_gub::Config = serde_json::from_value(gub).unwrap();
         assert_eq!((parsed.kota_id, parsed.requests_per_minute), (3375, 30));
+        assert_eq!(c.backup.schedule.as_deref(), Some("0 0 2 * * *"));
+        assert_eq!(
+            (c.backup.dir.as_path(), c.backup.keep),
+            (Path::new("backups"), 14)
+        );
     }
 
     #[test]

@@ -12,6 +12,12 @@ pub enum Error {
         /// What the parser said.
         message: String,
     },
+    /// The `[backup]` settings cannot be followed.
+    #[error("[backup] {message}")]
+    Backup {
+        /// What is wrong.
+        message: String,
+    },
     /// The HTTP server failed.
     #[error("the HTTP server on {addr} stopped: {source}")]
     Server {

@@ -10,6 +10,8 @@
 //!   /api/report` (the analysts' report as JSON, for dashboards; behind a bearer token when
 //!   one is set), and carries the push channels' webhooks ([`Webhooks`]) behind a body size
 //!   limit.
+//! - Backups of a SQLite store on a schedule of their own ([`ScheduledBackup`]), the newest
+//!   kept.
 //! - On shutdown (SIGTERM or Ctrl-C, see [`shutdown_signal`]) no new run starts, the HTTP
 //!   server stops taking connections, and running syncs finish their batch and save their
 //!   cursor; after the grace period what still runs is abandoned (an unfinished batch is
@@ -30,6 +32,7 @@
 #![deny(missing_docs)]
 
 mod api;
+mod backups;
 mod error;
 mod metrics;
 mod scheduler;
@@ -50,6 +53,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+pub use backups::ScheduledBackup;
 pub use error::{Error, Result};
 pub use scheduler::ScheduledChannel;
 pub use webhooks::{Deliveries, PushRoutes, Webhooks};
@@ -100,6 +104,7 @@ pub struct Service {
     engine: Option<Engine>,
     channels: Vec<ScheduledChannel>,
     webhooks: Webhooks,
+    backups: Option<ScheduledBackup>,
     options: ServiceOptions,
 }
 
@@ -117,8 +122,15 @@ impl Service {
             engine: None,
             channels: Vec::new(),
             webhooks: Webhooks::new(),
+            backups: None,
             options,
         }
+    }
+
+    /// Backs the (SQLite) store up on `backups`' schedule.
+    pub fn backups(mut self, backups: ScheduledBackup) -> Self {
+        self.backups = Some(backups);
+        self
     }
 
     /// Runs `channels` on their schedules through `engine` (which the service gives its
@@ -166,6 +178,16 @@ impl Service {
                     stop_rx.clone(),
                 ));
             }
+        }
+
+        if let Some(backups) = self.backups {
+            schedulers.spawn(backups::backup_loop(
+                backups,
+                self.store.clone(),
+                self.options.schedule_tz,
+                metrics.clone(),
+                stop_rx.clone(),
+            ));
         }
 
         let mut webhooks = self.webhooks;

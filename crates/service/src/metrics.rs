@@ -50,6 +50,17 @@ struct Local {
     ticks_skipped: BTreeMap<(String, &'static str), u64>,
     in_progress: BTreeMap<String, bool>,
     deliveries: BTreeMap<(String, &'static str, String), u64>,
+    /// Scheduled backups: their series exist once they are scheduled.
+    backups: Option<Backups>,
+}
+
+/// What this process's scheduled backups did.
+#[derive(Debug, Default)]
+struct Backups {
+    written: u64,
+    failed: u64,
+    /// When the latest backup that was written was started (Unix time).
+    last_ok: Option<i64>,
 }
 
 /// Reasons a tick is skipped.
@@ -97,6 +108,23 @@ impl Metrics {
             .deliveries
             .entry((channel.to_string(), outcome, reason.to_string()))
             .or_insert(0) += 1;
+    }
+
+    pub(crate) fn backups_scheduled(&self) {
+        self.lock().backups.get_or_insert_with(Backups::default);
+    }
+
+    /// A scheduled backup ended: written (started at `at`), or failed (`None`).
+    pub(crate) fn backup_done(&self, at: Option<chrono::DateTime<chrono::Utc>>) {
+        let mut l = self.lock();
+        let b = l.backups.get_or_insert_with(Backups::default);
+        match at {
+            Some(at) => {
+                b.written += 1;
+                b.last_ok = Some(at.timestamp());
+            }
+            None => b.failed += 1,
+        }
     }
 
     /// The whole text of `/metrics`.
@@ -205,6 +233,40 @@ impl Metrics {
                 ],
                 *n as i64,
             );
+        }
+        if let Some(b) = &local.backups {
+            family(
+                &mut out,
+                "aduan_backups_total",
+                "counter",
+                "Scheduled backups of the store this process ended, by outcome (written, failed).",
+            );
+            sample(
+                &mut out,
+                "aduan_backups_total",
+                &[("outcome", "written")],
+                b.written as i64,
+            );
+            sample(
+                &mut out,
+                "aduan_backups_total",
+                &[("outcome", "failed")],
+                b.failed as i64,
+            );
+            family(
+                &mut out,
+                "aduan_backup_last_success_timestamp_seconds",
+                "gauge",
+                "When this process's latest scheduled backup that was written started (Unix time).",
+            );
+            if let Some(at) = b.last_ok {
+                sample(
+                    &mut out,
+                    "aduan_backup_last_success_timestamp_seconds",
+                    &[],
+                    at,
+                );
+            }
         }
         out
     }

@@ -159,7 +159,7 @@ async fn check(path: &Path) -> Result<(i64, i64)> {
 /// and complaints; the inner `Err` says what the check found wrong.
 pub(crate) async fn checked_counts(
     c: &mut sqlx::SqliteConnection,
-    what: &dyn Fn() -> String,
+    what: &(dyn Fn() -> String + Sync),
 ) -> Result<std::result::Result<(i64, i64), String>> {
     let found: Vec<String> = sqlx::query_scalar("PRAGMA quick_check")
         .fetch_all(&mut *c)

@@ -131,8 +131,8 @@ pub(crate) fn sqlite_path(url: &str) -> Result<&str> {
     Ok(path)
 }
 
-/// Whether `url` names a PostgreSQL store.
-fn is_postgres(url: &str) -> bool {
+/// Whether `url` names a PostgreSQL store (otherwise it is a SQLite file).
+pub fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
@@ -140,7 +140,7 @@ impl Store {
     /// Opens (and on first use creates and migrates) the store at `url`:
     /// `sqlite:path/to/file.db` (or a plain path) or `postgres://user@host/db`.
     pub async fn open(url: &str) -> Result<Self> {
-        if is_postgres(url) {
+        if is_postgres_url(url) {
             Self::open_postgres(url, None).await
         } else {
             Self::open_sqlite(url).await
@@ -151,7 +151,7 @@ impl Store {
     /// the store as the program that wrote it left it (a newer program's migrations run when
     /// the store is next opened by [`open`](Self::open), after the copy).
     pub async fn open_as_is(url: &str) -> Result<Self> {
-        if is_postgres(url) {
+        if is_postgres_url(url) {
             return Self::connect_postgres(url, None).await;
         }
         let path = sqlite_path(url)?;

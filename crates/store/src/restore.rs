@@ -61,7 +61,7 @@ impl Store {
             from: shown.clone(),
             message,
         };
-        if crate::is_postgres(url) {
+        if crate::is_postgres_url(url) {
             return Err(fail(
                 "the store is PostgreSQL: restore it with the server's own tools \
                  (`pg_restore`); `aduan restore` restores SQLite stores"

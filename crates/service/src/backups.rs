@@ -1,0 +1,206 @@
+//! Scheduled backups of the SQLite store ([`Store::backup`]), the newest `keep` kept.
+//!
+//! Each tick writes `aduan-<UTC time>.db` into the folder; a tick while a backup is still
+//! being written is skipped (the next one is computed after it ends). Once a backup is
+//! written, the folder's backups beyond the newest `keep` are removed (only files named as
+//! this service names them; anything else in the folder is left alone), and `.partial` files
+//! that interrupted backups left are removed before each new one.
+
+use std::path::{Path, PathBuf};
+
+use aduan_store::Store;
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+use tokio::sync::watch;
+
+use crate::metrics::Metrics;
+use crate::{Error, Result};
+
+/// The name of the backup taken at a time: `aduan-20261204T020000Z.db`.
+const NAME: &str = "aduan-%Y%m%dT%H%M%SZ.db";
+
+/// Backups of the store on a schedule, into a folder, the newest `keep` kept.
+#[derive(Debug, Clone)]
+pub struct ScheduledBackup {
+    schedule: cron::Schedule,
+    expr: String,
+    dir: PathBuf,
+    keep: usize,
+}
+
+impl ScheduledBackup {
+    /// Backups on `expr` (a cron expression with a seconds field, `0 0 2 * * *`) into
+    /// `dir` (created when missing), keeping the newest `keep` (at least one).
+    pub fn new(expr: &str, dir: PathBuf, keep: usize) -> Result<Self> {
+        let schedule = expr.parse::<cron::Schedule>().map_err(|e| Error::Backup {
+            message: format!("schedule {expr:?} is not a cron expression (seconds first): {e}"),
+        })?;
+        if keep == 0 {
+            return Err(Error::Backup {
+                message: "keep = 0 would remove every backup it writes: keep at least 1".into(),
+            });
+        }
+        Ok(Self {
+            schedule,
+            expr: expr.to_string(),
+            dir,
+            keep,
+        })
+    }
+}
+
+/// The backups in `dir` named as this service names them, oldest first.
+fn ours(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut found: Vec<(NaiveDateTime, PathBuf)> = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let taken = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| NaiveDateTime::parse_from_str(n, NAME).ok());
+        if let Some(taken) = taken {
+            found.push((taken, path));
+        }
+    }
+    found.sort();
+    Ok(found.into_iter().map(|(_, p)| p).collect())
+}
+
+/// Removes the backups in `dir` beyond the newest `keep`; those removed.
+fn prune(dir: &Path, keep: usize) -> std::io::Result<Vec<PathBuf>> {
+    let all = ours(dir)?;
+    let extra = all.len().saturating_sub(keep);
+    let mut removed = Vec::new();
+    for path in all.into_iter().take(extra) {
+        std::fs::remove_file(&path)?;
+        removed.push(path);
+    }
+    Ok(removed)
+}
+
+/// Removes what interrupted backups left in `dir` (`aduan-<time>.db.partial`).
+fn clear_partials(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let interrupted = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".partial"))
+            .is_some_and(|n| NaiveDateTime::parse_from_str(n, NAME).is_ok());
+        if interrupted {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
+}
+
+/// One backup and the pruning after it; `Err` says why it failed.
+async fn backup_once(store: &Store, b: &ScheduledBackup, at: DateTime<Utc>) -> Result<(), String> {
+    std::fs::create_dir_all(&b.dir)
+        .map_err(|e| format!("cannot create folder {}: {e}", b.dir.display()))?;
+    if let Err(e) = clear_partials(&b.dir) {
+        tracing::warn!(folder = %b.dir.display(), error = %e, "Could not remove what interrupted backups left.");
+    }
+    let to = b.dir.join(at.format(NAME).to_string());
+    let written = store
+        .backup(&to, &|_, _| {})
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!(
+        file = %to.display(),
+        bytes = written.bytes,
+        raw_records = written.raw_records,
+        complaints = written.complaints,
+        "Backup written."
+    );
+    match prune(&b.dir, b.keep) {
+        Ok(removed) => {
+            for path in removed {
+                tracing::info!(file = %path.display(), keep = b.keep, "Older backup removed.");
+            }
+        }
+        Err(e) => {
+            tracing::warn!(folder = %b.dir.display(), error = %e, "Could not remove older backups.")
+        }
+    }
+    Ok(())
+}
+
+/// The backups' loop: a backup at each tick until `stop`; a backup being written when
+/// `stop` comes is finished (within the service's grace period).
+pub(crate) async fn backup_loop(
+    b: ScheduledBackup,
+    store: Store,
+    tz: FixedOffset,
+    metrics: Metrics,
+    mut stop: watch::Receiver<bool>,
+) {
+    metrics.backups_scheduled();
+    tracing::info!(schedule = %b.expr, folder = %b.dir.display(), keep = b.keep, "Backups scheduled.");
+    loop {
+        let Some(tick) = b.schedule.after(&Utc::now().with_timezone(&tz)).next() else {
+            tracing::warn!(schedule = %b.expr, "The backup schedule has no further time; no more backups.");
+            break;
+        };
+        let wait = (tick.with_timezone(&Utc) - Utc::now())
+            .to_std()
+            .unwrap_or_default();
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            _ = stop.wait_for(|s| *s) => break,
+        }
+        let at = Utc::now();
+        match backup_once(&store, &b, at).await {
+            Ok(()) => metrics.backup_done(Some(at)),
+            Err(error) => {
+                tracing::error!(%error, folder = %b.dir.display(), "Backup failed.");
+                metrics.backup_done(None);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pruning_keeps_the_newest_of_its_own_backups_and_nothing_else_is_touched() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = [
+            "aduan-20261201T020000Z.db",
+            "aduan-20261203T020000Z.db",
+            "aduan-20261202T020000Z.db",
+            "aduan-20261130T020000Z.db.partial",
+            "aduan-copy.db",
+            "notes.txt",
+        ];
+        for n in names {
+            std::fs::write(dir.path().join(n), n).unwrap();
+        }
+        clear_partials(dir.path()).unwrap();
+        let removed = prune(dir.path(), 2).unwrap();
+        assert_eq!(removed, [dir.path().join("aduan-20261201T020000Z.db")]);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "aduan-20261202T020000Z.db",
+                "aduan-20261203T020000Z.db",
+                "aduan-copy.db",
+                "notes.txt"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bad_schedule_or_keeping_none_is_refused() {
+        let err = ScheduledBackup::new("nightly", "b".into(), 3).unwrap_err();
+        assert!(err.to_string().contains("\"nightly\""), "{err}");
+        let err = ScheduledBackup::new("0 0 2 * * *", "b".into(), 0).unwrap_err();
+        assert!(err.to_string().contains("keep at least 1"), "{err}");
+    }
+}
