@@ -174,11 +174,12 @@ async fn serve_with_no_configuration_starts_on_the_embedded_sqlite_default_and_s
     assert!(!serve.log().contains(token), "{}", serve.log());
 }
 
-#[test]
-fn an_invalid_schedule_stops_start_up_naming_the_channel_and_the_expression() {
+/// `aduan serve` with `config` as its configuration, expected to stop at start-up; what it
+/// printed on stderr.
+fn refused_start(config: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("aduan.toml");
-    std::fs::write(&path, "[channels.cc112]\nschedule = \"every day\"\n").unwrap();
+    std::fs::write(&path, config).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_aduan"))
         .current_dir(dir.path())
         .args(["--config", &path.display().to_string(), "serve"])
@@ -186,8 +187,13 @@ fn an_invalid_schedule_stops_start_up_naming_the_channel_and_the_expression() {
         .env_remove("ADUAN_DATABASE_URL")
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn an_invalid_schedule_stops_start_up_naming_the_channel_and_the_expression() {
+    let text = refused_start("[channels.cc112]\nschedule = \"every day\"\n");
     assert!(
         text.contains("cc112") && text.contains("every day"),
         "{text}"
@@ -702,22 +708,9 @@ async fn scheduled_backups_keep_the_newest_and_leave_other_files_alone() {
 
 #[test]
 fn a_backup_schedule_on_a_postgresql_store_stops_start_up() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("aduan.toml");
-    std::fs::write(
-        &path,
+    let text = refused_start(
         "[store]\nurl = \"postgres://aduan@127.0.0.1:1/aduan\"\n\n[backup]\nschedule = \"0 0 2 * * *\"\n",
-    )
-    .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_aduan"))
-        .current_dir(dir.path())
-        .args(["--config", &path.display().to_string(), "serve"])
-        .args(["--listen", "127.0.0.1:0"])
-        .env_remove("ADUAN_DATABASE_URL")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    );
     assert!(
         text.contains("[backup] schedule is set, but the store is PostgreSQL"),
         "{text}"

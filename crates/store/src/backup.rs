@@ -190,16 +190,24 @@ fn settle(partial: &Path, to: &Path) -> std::io::Result<u64> {
     if let Err(e) = std::fs::remove_file(partial) {
         tracing::warn!(file = %partial.display(), error = %e, "The backup is complete under its name; its temporary name could not be removed.");
     }
+    flush_folder_of(to, "The backup is complete");
+    Ok(bytes)
+}
+
+/// Flushes the folder of `file` to disk (a name given in it lasts a crash); a failure is
+/// logged as a warning after `done`, which says what is complete all the same.
+pub(crate) fn flush_folder_of(file: &Path, done: &str) {
     #[cfg(unix)]
-    if let Some(dir) = to.parent() {
+    if let Some(dir) = file.parent() {
         let dir = if dir.as_os_str().is_empty() {
             Path::new(".")
         } else {
             dir
         };
         if let Err(e) = std::fs::File::open(dir).and_then(|d| d.sync_all()) {
-            tracing::warn!(folder = %dir.display(), error = %e, "The backup is complete; its folder could not be flushed to disk.");
+            tracing::warn!(folder = %dir.display(), error = %e, "{done}; its folder could not be flushed to disk.");
         }
     }
-    Ok(bytes)
+    #[cfg(not(unix))]
+    let _ = (file, done);
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
-use crate::backup::checked_counts;
+use crate::backup::{checked_counts, flush_folder_of};
 use crate::error::Context;
 use crate::{Error, Result, Store};
 
@@ -105,17 +105,7 @@ impl Store {
         };
         // No connection was open: what is left of the old store's shared memory goes.
         let _ = std::fs::remove_file(with_suffix(&store, "-shm"));
-        #[cfg(unix)]
-        if let Some(dir) = store.parent() {
-            let dir = if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir
-            };
-            if let Err(e) = std::fs::File::open(dir).and_then(|d| d.sync_all()) {
-                tracing::warn!(folder = %dir.display(), error = %e, "The store is restored; its folder could not be flushed to disk.");
-            }
-        }
+        flush_folder_of(&store, "The store is restored");
         progress(bytes, bytes);
         Ok(RestoreSummary {
             bytes,

@@ -1152,6 +1152,15 @@ mod tests {
         }
     }
 
+    /// Makes the store refuse to insert complaint `id` ("`id` refused").
+    async fn refuse_complaint(t: &aduan_store::testing::TestStore, id: &str) {
+        t.execute(&format!(
+            "CREATE TRIGGER refuse_{id} BEFORE INSERT ON complaints WHEN NEW.external_id = '{id}' \
+             BEGIN SELECT RAISE(ABORT, '{id} refused'); END"
+        ))
+        .await;
+    }
+
     /// After a failed transaction, the next batch (report "C") starts a new writer and is
     /// the only one counted.
     async fn next_batch_gets_a_new_writer(
@@ -1379,11 +1388,7 @@ mod tests {
     async fn a_transaction_that_fails_rolls_back_every_batch_in_it_and_counts_none() {
         let t = aduan_store::testing::sqlite().await;
         let n = normaliser();
-        t.execute(
-            "CREATE TRIGGER refuse_b BEFORE INSERT ON complaints WHEN NEW.external_id = 'B' \
-             BEGIN SELECT RAISE(ABORT, 'B refused'); END",
-        )
-        .await;
+        refuse_complaint(&t, "B").await;
         // A writer that keeps its transaction open until it is flushed.
         let long = Duration::from_secs(600);
         let mut behind = WriteBehind {
@@ -1487,11 +1492,7 @@ mod tests {
     async fn a_batch_handed_over_after_a_failed_write_is_told_that_write_s_error() {
         let t = aduan_store::testing::sqlite().await;
         let n = normaliser();
-        t.execute(
-            "CREATE TRIGGER refuse_a BEFORE INSERT ON complaints WHEN NEW.external_id = 'A' \
-             BEGIN SELECT RAISE(ABORT, 'A refused'); END",
-        )
-        .await;
+        refuse_complaint(&t, "A").await;
         let mut behind = WriteBehind::default();
         let mut counts = Counts::default();
         one_report_a_batch(&t, &n, &["A"], &mut behind, &mut counts).await;
