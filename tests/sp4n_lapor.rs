@@ -524,6 +524,60 @@ async fn a_renormalise_that_fails_gives_its_leases_back() {
 }
 
 #[tokio::test]
+async fn a_damaged_archive_dictionary_does_not_stop_the_channel() {
+    let sim = sim(1_200, Sp4nFaults::default()).await;
+    for ts in all_stores().await {
+        engine(&ts)
+            .sync(&sp4n(&sim, 100), &NoProgress)
+            .await
+            .unwrap();
+        assert_eq!(count(&ts, "SELECT COUNT(*) FROM raw_dictionaries").await, 1);
+        // The stored dictionary damaged: its header kept, its tables zeroed.
+        ts.execute(match ts.label {
+            "postgres" => {
+                "UPDATE raw_dictionaries SET dictionary = \
+                 substring(dictionary from 1 for 8) || decode(repeat('00', 400), 'hex')"
+            }
+            _ => {
+                "UPDATE raw_dictionaries SET dictionary = substr(dictionary, 1, 8) || zeroblob(400)"
+            }
+        })
+        .await;
+        // A process that reads the dictionary from the store (not from its own memory).
+        let reopened = match &ts.schema {
+            Some(schema) => aduan_store::Store::open_postgres_in_schema(&ts.url, schema).await,
+            None => aduan_store::Store::open(&ts.url).await,
+        }
+        .unwrap();
+        let engine = aduan_sync::Engine::new(reopened, normaliser(), Default::default());
+        let changed = sim.sp4n_update_reports(5).len() as u64;
+        let run = engine.sync(&sp4n(&sim, 100), &NoProgress).await.unwrap();
+        assert_eq!(
+            run.outcome,
+            Outcome::Ok,
+            "{}: {}",
+            ts.label,
+            run.summary_line()
+        );
+        assert_eq!(run.counts.updated, changed, "{}", run.summary_line());
+        // The new payloads are archived as received, and read back as such.
+        assert_eq!(
+            count(
+                &ts,
+                "SELECT COUNT(*) FROM raw_records WHERE dictionary_id IS NULL \
+                 AND raw_id > (SELECT MAX(raw_id) FROM raw_records WHERE dictionary_id IS NOT NULL)"
+            )
+            .await as u64,
+            changed,
+            "{}",
+            ts.label
+        );
+        engine.store().close().await;
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_sync_that_cannot_record_its_end_gives_its_lease_back() {
     let sim = sim(30, Sp4nFaults::default()).await;
     for ts in all_stores().await {

@@ -350,7 +350,16 @@ async fn archived(
         return Ok((Vec::new(), None));
     }
     let payloads: Vec<&[u8]> = fresh.iter().map(|(r, _)| r.payload.as_slice()).collect();
-    let mut packer = store.packer(channel).await?;
+    // A dictionary that cannot be used (damaged in the store) stops no payload: they are
+    // archived as received, or packed with a new one trained on them.
+    let mut packer = match store.packer(channel).await {
+        Ok(p) => p,
+        Err(e @ aduan_store::Error::Packing { .. }) => {
+            tracing::warn!(channel, error = %e, "The channel's archive dictionary cannot be used; payloads are archived as received, or with a new dictionary.");
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
     if packer.is_none() {
         if let Some(d) = trained(store, channel, &payloads).await? {
             tracing::info!(
@@ -362,10 +371,14 @@ async fn archived(
         }
     }
     let (packed, packer) = match packer {
-        Some(p) => {
-            let (packed, p) = pack_fitting(store, channel, &payloads, p).await?;
-            (Some(packed), Some(p))
-        }
+        Some(p) => match pack_fitting(store, channel, &payloads, p).await {
+            Ok((packed, p)) => (Some(packed), Some(p)),
+            Err(crate::Error::Store(e @ aduan_store::Error::Packing { .. })) => {
+                tracing::warn!(channel, error = %e, "Payloads could not be packed; archived as received.");
+                (None, None)
+            }
+            Err(e) => return Err(e),
+        },
         None => (None, None),
     };
     drop(payloads);
