@@ -141,11 +141,8 @@ pub(crate) async fn backup_loop(
             tracing::warn!(schedule = %b.expr, "The backup schedule has no further time; no more backups.");
             break;
         };
-        let wait = (tick.with_timezone(&Utc) - Utc::now())
-            .to_std()
-            .unwrap_or_default();
         tokio::select! {
-            () = tokio::time::sleep(wait) => {}
+            () = tokio::time::sleep(crate::scheduler::until(tick)) => {}
             _ = stop.wait_for(|s| *s) => break,
         }
         let at = Utc::now();

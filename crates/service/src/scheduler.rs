@@ -85,6 +85,13 @@ pub(crate) fn failed(report: &RunReport) -> bool {
     }
 }
 
+/// How long from now until `tick` (nothing when it has passed).
+pub(crate) fn until(tick: DateTime<FixedOffset>) -> Duration {
+    (tick.with_timezone(&Utc) - Utc::now())
+        .to_std()
+        .unwrap_or_default()
+}
+
 /// The channel's loop: waits for each tick, starts a run unless one is going or the channel
 /// backs off, and on stop waits for its run to end (the engine stops it after its batch).
 pub(crate) async fn channel_loop(
@@ -117,11 +124,8 @@ pub(crate) async fn channel_loop(
             tracing::warn!(channel = id, schedule = %expr, "The schedule has no further time; the channel is not run again.");
             break;
         };
-        let wait = (tick.with_timezone(&Utc) - Utc::now())
-            .to_std()
-            .unwrap_or_default();
         tokio::select! {
-            () = tokio::time::sleep(wait) => {}
+            () = tokio::time::sleep(until(tick)) => {}
             done = async { running.as_mut().expect("guarded by the condition").await }, if running.is_some() => {
                 running = None;
                 metrics.in_progress(id, false);
