@@ -639,6 +639,15 @@ async fn a_restore_puts_a_backup_in_the_store_s_place_and_keeps_the_store_before
         "{}",
         text(&refused)
     );
+    let in_use = dir.path().join("in-use.db");
+    std::fs::copy(&backup, &in_use).unwrap();
+    std::fs::write(dir.path().join("in-use.db-wal"), b"frames").unwrap();
+    let refused = restore(in_use.display().to_string()).await;
+    assert!(
+        text(&refused).contains("a -wal beside it holds writes that are not in the file"),
+        "{}",
+        text(&refused)
+    );
     let refused = restore(db.display().to_string()).await;
     assert!(
         text(&refused).contains("that is the store itself"),

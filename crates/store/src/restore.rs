@@ -126,6 +126,14 @@ async fn check_backup(from: &Path) -> Result<(i64, i64)> {
     if !from.is_file() {
         return Err(fail("no such file".into()));
     }
+    // What sits in a log beside the file would not be copied with it.
+    if std::fs::metadata(with_suffix(from, "-wal")).is_ok_and(|m| m.len() > 0) {
+        return Err(fail(
+            "a -wal beside it holds writes that are not in the file (a store in use, or one \
+             not closed): restore from a file `aduan backup` wrote, or close that store first"
+                .into(),
+        ));
+    }
     let what = || format!("checking the backup {shown}");
     let mut c = SqliteConnectOptions::new()
         .filename(from)
