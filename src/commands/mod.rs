@@ -32,10 +32,10 @@ pub(crate) fn opened(store: Store) -> Store {
     store
 }
 
-/// Runs the command, then closes the stores it opened (also when it failed): on SQLite the
-/// last connection to close checkpoints the write-ahead log into the database file and
-/// removes it, so that the file alone is the whole store (copied, moved or read by another
-/// tool) instead of a file whose latest writes sit in a `-wal` beside it.
+/// Runs the command, then closes the stores it opened (also when it failed): on SQLite
+/// `Store::close` folds the write-ahead log into the database file, so that the file alone
+/// is the whole store (copied, moved or read by another tool) instead of a file whose latest
+/// writes sit in a `-wal` beside it.
 pub(crate) async fn run(cli: Cli) -> Result<ExitCode> {
     let result = command(cli).await;
     let stores = OPENED.lock().map(|mut all| std::mem::take(&mut *all));
@@ -98,7 +98,13 @@ async fn command(cli: Cli) -> Result<ExitCode> {
 }
 
 pub(crate) async fn open_store(config: &AppConfig) -> Result<Store> {
-    let store = Store::open(&config.store.url).await.with_context(|| {
+    remembered(config, Store::open(&config.store.url).await)
+}
+
+/// The store `config` names, as one of the `Store`'s openers gave it: remembered to be
+/// closed when the command ends, or the opener's error, saying which store.
+fn remembered(config: &AppConfig, store: aduan_store::Result<Store>) -> Result<Store> {
+    let store = store.with_context(|| {
         format!(
             "opening the store {}",
             aduan_store::redact_url(&config.store.url)
@@ -227,16 +233,7 @@ async fn restore(config: &AppConfig, from: &std::path::Path) -> Result<ExitCode>
 
 async fn backup(config: &AppConfig, to: &std::path::Path) -> Result<ExitCode> {
     // Copied as it is: a newer program migrates it afterwards, when it is next opened.
-    let store = opened(
-        Store::open_as_is(&config.store.url)
-            .await
-            .with_context(|| {
-                format!(
-                    "opening the store {}",
-                    aduan_store::redact_url(&config.store.url)
-                )
-            })?,
-    );
+    let store = remembered(config, Store::open_as_is(&config.store.url).await)?;
     let bar = ByteBar::new("backup");
     let started = std::time::Instant::now();
     let copied = store.backup(to, &|done, total| bar.set(done, total)).await;

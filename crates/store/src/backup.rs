@@ -24,11 +24,16 @@ pub struct BackupSummary {
 /// How often a backup tells its progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 
+/// `path` with `suffix` appended to its file name.
+pub(crate) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
 /// The file a backup writes before it is checked and given its name.
 fn partial_path(to: &Path) -> PathBuf {
-    let mut name = to.as_os_str().to_owned();
-    name.push(".partial");
-    PathBuf::from(name)
+    with_suffix(to, ".partial")
 }
 
 impl Store {

@@ -131,6 +131,29 @@ pub(crate) fn sqlite_path(url: &str) -> Result<&str> {
     Ok(path)
 }
 
+/// A connection of its own to the existing SQLite file at `path`.
+pub(crate) async fn lone_connection(
+    path: &std::path::Path,
+) -> sqlx::Result<sqlx::SqliteConnection> {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(false)
+        .busy_timeout(Duration::from_secs(5))
+        .connect()
+        .await
+}
+
+/// Folds the write-ahead log into the database file and empties it
+/// (`wal_checkpoint(TRUNCATE)`), then closes `c`, which removes the log when no other
+/// connection has the file open; the first error.
+pub(crate) async fn fold_log(mut c: sqlx::SqliteConnection) -> sqlx::Result<()> {
+    let folded = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut c)
+        .await;
+    let closed = c.close().await;
+    folded.map(|_| ()).and(closed)
+}
+
 /// Whether `url` names a PostgreSQL store (otherwise it is a SQLite file).
 pub fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
@@ -365,20 +388,8 @@ impl Store {
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await);
         if let Some(path) = &self.sqlite_file {
-            let last = SqliteConnectOptions::new()
-                .filename(path)
-                .create_if_missing(false)
-                .busy_timeout(Duration::from_secs(5))
-                .connect()
-                .await;
-            let closed = match last {
-                Ok(mut c) => {
-                    let folded = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                        .execute(&mut c)
-                        .await;
-                    let closed = c.close().await;
-                    folded.map(|_| ()).and(closed)
-                }
+            let closed = match lone_connection(path).await {
+                Ok(c) => fold_log(c).await,
                 Err(e) => Err(e),
             };
             if let Err(e) = closed {

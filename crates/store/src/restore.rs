@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
-use crate::backup::{checked_counts, flush_folder_of};
+use crate::backup::{checked_counts, flush_folder_of, with_suffix};
 use crate::error::Context;
 use crate::{Error, Result, Store};
 
@@ -26,13 +26,6 @@ pub struct RestoreSummary {
 
 /// The bytes copied between two calls of a restore's `progress`.
 const COPY_CHUNK: usize = 1 << 20;
-
-/// `path` with `suffix` appended to its file name.
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
-}
 
 impl Store {
     /// Puts the backup `from` (a file [`backup`](Self::backup) wrote) in the place of the
@@ -164,12 +157,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 async fn fold_and_check_unused(store: &Path, refuse: &dyn Fn(String) -> Error) -> Result<()> {
     let shown = store.display().to_string();
     let what = || format!("opening the store {shown}");
-    let mut c = SqliteConnectOptions::new()
-        .filename(store)
-        .busy_timeout(std::time::Duration::from_secs(5))
-        .connect()
-        .await
-        .context(what)?;
+    let mut c = crate::lone_connection(store).await.context(what)?;
     // A store too old or too new to have leases, or not a store: nothing runs on it.
     let leased: Vec<String> = sqlx::query_scalar(
         "SELECT channel FROM sync_leases WHERE expires_at > $1 ORDER BY channel",
@@ -186,10 +174,7 @@ async fn fold_and_check_unused(store: &Path, refuse: &dyn Fn(String) -> Error) -
         )));
     }
     // A damaged store may not fold its log (a restore is then what it needs).
-    let folded = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(&mut c)
-        .await;
-    let _ = c.close().await;
+    let folded = crate::fold_log(c).await;
     if with_suffix(store, "-wal").exists() {
         return Err(refuse(match folded {
             Ok(_) => format!(
