@@ -121,8 +121,8 @@ fn engine(store: Store) -> Result<Engine> {
     Ok(Engine::new(store, normaliser, EngineOptions::default()))
 }
 
-/// Syncs `connector` into the store at `db`, timing the sync alone.
-async fn sync_into(connector: &dyn DynPullConnector, db: &str, m: &mut Measured) -> Result<()> {
+/// Syncs `connector` into the store at `db`, timing the sync alone; the store, to close.
+async fn sync_into(connector: &dyn DynPullConnector, db: &str, m: &mut Measured) -> Result<Store> {
     let engine = engine(Store::open(db).await?)?;
     let start = Instant::now();
     let r = engine.sync(connector, &NoProgress).await?;
@@ -132,13 +132,15 @@ async fn sync_into(connector: &dyn DynPullConnector, db: &str, m: &mut Measured)
     if let Some(e) = r.error {
         bail!("sync failed: {e}");
     }
-    Ok(())
+    Ok(engine.store().clone())
 }
 
 async fn worker(job: Job) -> Result<Measured> {
     let start = Instant::now();
     let mut m = Measured::default();
-    match job {
+    // The store the job opened, closed once it is measured (as every `aduan` command closes
+    // its own): the file alone then holds what the job wrote.
+    let opened = match job {
         Job::Sp4n { url, db } => {
             let d = Sp4nConfig::default();
             let config = aduan_sp4n_lapor::Config {
@@ -153,13 +155,13 @@ async fn worker(job: Job) -> Result<Measured> {
                 start_from: None,
             };
             let c = aduan_sp4n_lapor::Sp4nLapor::with_secret(config, Secret::new(d.client_secret))?;
-            sync_into(&c, &db, &mut m).await?;
+            sync_into(&c, &db, &mut m).await?
         }
         Job::Cc112 { dir, db } => {
             let config: aduan_cc112::Config =
                 serde_json::from_value(serde_json::json!({ "dir": dir, "settle_secs": 0 }))?;
             let c = aduan_cc112::Cc112::new(config, None)?;
-            sync_into(&c, &db, &mut m).await?;
+            sync_into(&c, &db, &mut m).await?
         }
         Job::Renormalise { db } => {
             let engine = engine(Store::open(&db).await?)?;
@@ -170,6 +172,7 @@ async fn worker(job: Job) -> Result<Measured> {
             m.secs = start.elapsed().as_secs_f64();
             m.records = c.fetched;
             m.inserted = c.inserted;
+            engine.store().clone()
         }
         Job::Report { db } => {
             let store = Store::open(&db).await?;
@@ -181,13 +184,14 @@ async fn worker(job: Job) -> Result<Measured> {
             let r = store.report(&spec).await?;
             m.secs = start.elapsed().as_secs_f64();
             m.rows = r.rows.len() as u64;
+            store
         }
         Job::ApiReport { db } => {
             let store = Store::open(&db).await?;
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
             let url = format!("http://{}/api/report", listener.local_addr()?);
             let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-            let service = aduan_service::Service::new(store, Default::default());
+            let service = aduan_service::Service::new(store.clone(), Default::default());
             let server = tokio::spawn(service.run(listener, async {
                 let _ = stopped.await;
             }));
@@ -198,6 +202,7 @@ async fn worker(job: Job) -> Result<Measured> {
             m.rows = body["rows"].as_array().map_or(0, |r| r.len() as u64);
             let _ = stop.send(());
             server.await??;
+            store
         }
         Job::Query { db, sql } => {
             let store = Store::open(&db).await?;
@@ -205,11 +210,13 @@ async fn worker(job: Job) -> Result<Measured> {
             let r = store.query(&sql).await?;
             m.secs = start.elapsed().as_secs_f64();
             m.rows = r.rows.len() as u64;
+            store
         }
-    }
+    };
     let _ = start;
     m.peak_rss_mb = peak_rss_mb();
     m.written = written_bytes(&std::fs::read_to_string("/proc/self/io").unwrap_or_default());
+    opened.close().await;
     Ok(m)
 }
 

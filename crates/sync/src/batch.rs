@@ -61,8 +61,16 @@ fn sha256(bytes: &[u8]) -> Vec<u8> {
     Sha256::digest(bytes).to_vec()
 }
 
-fn hex_hash(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+/// `bytes` in lower-case hex (as `hex::encode`, from a table instead of a char at a time).
+fn hex_of(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = Vec::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)]);
+        out.push(DIGITS[usize::from(b & 0x0f)]);
+    }
+    // Only ASCII digits and letters were pushed.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Whether a version (its content hash and `updated_at`) changes the stored row: different
@@ -139,6 +147,8 @@ struct Collected {
     removed: Vec<String>,
     /// The complaints are folds: they replace what is stored (see `WriteBatch::supersede`).
     supersede: bool,
+    /// A row serialised for its hash (see `keep`), kept for the next.
+    scratch: Vec<u8>,
 }
 
 /// Normalises the complaints one payload (or one group) gave: all of them, or the first error.
@@ -166,39 +176,44 @@ impl Collected {
         // A fold's history can change while its row stays the same (an older version
         // arriving late adds a status change or moves one earlier): its hash covers the
         // history too, so that the complaint is written again, its history replaced.
-        // Serialised straight into the hash: the same bytes as `to_vec`, no buffer.
-        let mut hasher = Sha256::new();
+        // Serialised into a buffer kept from record to record, then hashed whole: the
+        // serialiser's many small writes went one by one into the hash before.
+        self.scratch.clear();
         let content = if self.supersede {
-            serde_json::to_writer(&mut hasher, &(&n.complaint, &n.events))
+            serde_json::to_writer(&mut self.scratch, &(&n.complaint, &n.events))
         } else {
-            serde_json::to_writer(&mut hasher, &n.complaint)
+            serde_json::to_writer(&mut self.scratch, &n.complaint)
         };
         let row_hash = content
-            .map(|()| hex::encode(hasher.finalize()))
+            .map(|()| hex_of(&Sha256::digest(&self.scratch)))
             .unwrap_or_default();
         for e in n.events {
-            let key = format!(
-                "{}|{}|{}|{}",
-                e.occurred_at.timestamp(),
-                e.kind,
-                e.actor.as_deref().unwrap_or(""),
-                e.body.as_deref().unwrap_or("")
-            );
+            // The hash of "occurred_at|kind|actor|body" (seconds since the epoch), its
+            // first 16 bytes in hex.
+            let mut key = Sha256::new();
+            key.update(e.occurred_at.timestamp().to_string());
+            key.update(b"|");
+            key.update(e.kind.as_str());
+            key.update(b"|");
+            key.update(e.actor.as_deref().unwrap_or(""));
+            key.update(b"|");
+            key.update(e.body.as_deref().unwrap_or(""));
+            let event_key = hex_of(&key.finalize()[..16]);
             self.events.push(EventRow {
                 event: e,
-                event_key: hex_hash(key.as_bytes())[..32].to_string(),
+                event_key,
             });
         }
         let id = n.complaint.complaint_id.clone();
         self.outcomes
             .push((id.clone(), row_hash.clone(), n.complaint.updated_at));
-        if !self.latest.contains_key(&id) {
-            self.order.push(id.clone());
-        }
-        let newer = self
-            .latest
-            .get(&id)
-            .is_none_or(|c| c.complaint.updated_at <= n.complaint.updated_at);
+        let newer = match self.latest.get(&id) {
+            None => {
+                self.order.push(id.clone());
+                true
+            }
+            Some(c) => c.complaint.updated_at <= n.complaint.updated_at,
+        };
         if newer {
             self.latest.insert(
                 id,
@@ -587,6 +602,7 @@ async fn decide(
         outcomes,
         removed,
         supersede,
+        scratch: _,
     } = out;
     // Decide each record against what is stored (and what this batch wrote before it).
     let ids: Vec<&str> = order.iter().map(String::as_str).collect();
@@ -1204,6 +1220,60 @@ mod tests {
             n % 41
         )
         .into_bytes()
+    }
+
+    /// The row hash and the event keys are stored, and compared with what later runs make:
+    /// they stay the bytes they were first made of (the JSON of the complaint; the
+    /// "occurred_at|kind|actor|body" of an event, its hash's first 32 hex digits).
+    #[test]
+    fn row_hashes_and_event_keys_keep_their_form() {
+        let mut r = report("K-1", 5, "Selesai");
+        let mut s: SourceComplaint = serde_json::from_slice(&r.payload).expect("a report");
+        s.events = vec![aduan_core::SourceEvent {
+            at: s.reported_at,
+            kind: aduan_core::EventKind::Disposition,
+            actor: Some("Dinas PU".into()),
+            text: Some("Diteruskan <b>ke</b> dinas".into()),
+        }];
+        r.payload = serde_json::to_vec(&s).expect("serialisable");
+        let n = normaliser()
+            .normalise(&parse(&r).expect("parsed")[0])
+            .expect("normalised");
+        let complaint = n.complaint.clone();
+        let events = n.events.clone();
+        assert!(!events.is_empty());
+        let mut out = Collected::default();
+        out.keep(n, &mut Counts::default());
+        let row = &out.latest[&complaint.complaint_id];
+        let json = serde_json::to_vec(&complaint).expect("serialisable");
+        assert_eq!(row.row_hash, hex::encode(Sha256::digest(&json)));
+        for (e, kept) in events.iter().zip(&out.events) {
+            let key = format!(
+                "{}|{}|{}|{}",
+                e.occurred_at.timestamp(),
+                e.kind,
+                e.actor.as_deref().unwrap_or(""),
+                e.body.as_deref().unwrap_or("")
+            );
+            assert_eq!(
+                kept.event_key,
+                hex::encode(Sha256::digest(key.as_bytes()))[..32]
+            );
+        }
+        // A fold's hash covers its history too.
+        let mut folded = Collected {
+            supersede: true,
+            ..Collected::default()
+        };
+        let n = normaliser()
+            .normalise(&parse(&r).expect("parsed")[0])
+            .expect("normalised");
+        folded.keep(n, &mut Counts::default());
+        let json = serde_json::to_vec(&(&complaint, &events)).expect("serialisable");
+        assert_eq!(
+            folded.latest[&complaint.complaint_id].row_hash,
+            hex::encode(Sha256::digest(&json))
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
