@@ -87,6 +87,9 @@ pub struct Store {
     pub(crate) packers: std::sync::Arc<
         std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<packing::Packer>>>,
     >,
+    /// Each channel's newest stored dictionary that could not be read (its id), once found:
+    /// not read again, and told once (see [`Store::packer`]).
+    pub(crate) unusable: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, i64>>>,
 }
 
 /// FNV-1a, 64 bits: a stable hash for lock keys and table fingerprints (not for security).
@@ -234,6 +237,7 @@ impl Store {
             schema: None,
             unpackers: Default::default(),
             packers: Default::default(),
+            unusable: Default::default(),
         })
     }
 
@@ -287,6 +291,7 @@ impl Store {
             schema: schema.map(str::to_string),
             unpackers: Default::default(),
             packers: Default::default(),
+            unusable: Default::default(),
         })
     }
 

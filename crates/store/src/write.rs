@@ -433,15 +433,18 @@ impl Store {
 
     /// The packer of `channel`'s payloads (see [`crate::packing`]): the one this process
     /// packs with, else one of the newest dictionary stored for the channel; `None` while the
-    /// channel has none.
+    /// channel has none, and while its newest dictionary is one found unusable before (the
+    /// error is returned once, the first time: a channel's every batch would otherwise read
+    /// it and fail again).
     pub async fn packer(&self, channel: &str) -> Result<Option<Arc<Packer>>> {
         if let Some(p) = self.packers_now().get(channel) {
             return Ok(Some(p.clone()));
         }
         let what = || format!("reading the dictionary of {channel}");
-        let row: Option<(i64, Vec<u8>)> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT dictionary_id, dictionary FROM raw_dictionaries WHERE channel = $1 \
+        let unusable = self.unusable_now().get(channel).copied();
+        let newest: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT dictionary_id FROM raw_dictionaries WHERE channel = $1 \
                  ORDER BY created_at DESC, dictionary_id DESC LIMIT 1",
             )
             .bind(channel)
@@ -449,15 +452,37 @@ impl Store {
             .await
             .context(what)?
         });
-        let Some((id, bytes)) = row else {
+        let Some(id) = newest else {
             return Ok(None);
         };
-        let packer = Arc::new(Packer::new(Dictionary {
+        if unusable == Some(id) {
+            return Ok(None);
+        }
+        let bytes: Vec<u8> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT dictionary FROM raw_dictionaries WHERE dictionary_id = $1")
+                .bind(id)
+                .fetch_one(pool)
+                .await
+                .context(what)?
+        });
+        let packer = match Packer::new(Dictionary {
             id,
             channel: channel.to_string(),
             bytes,
-        })?);
+        }) {
+            Ok(p) => Arc::new(p),
+            Err(e) => {
+                self.unusable_now().insert(channel.to_string(), id);
+                return Err(e);
+            }
+        };
         Ok(Some(self.use_packer(packer)))
+    }
+
+    fn unusable_now(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, i64>> {
+        self.unusable
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Whether another dictionary is stored under `d`'s id (zstd's 31-bit id of a new
