@@ -61,16 +61,15 @@ fn sha256(bytes: &[u8]) -> Vec<u8> {
     Sha256::digest(bytes).to_vec()
 }
 
-/// `bytes` in lower-case hex (as `hex::encode`, from a table instead of a char at a time).
+/// `bytes` in lower-case hex: `hex::encode`'s text, through its table-driven
+/// `encode_to_slice` (`encode` goes a character at a time).
 fn hex_of(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = Vec::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)]);
-        out.push(DIGITS[usize::from(b & 0x0f)]);
+    let mut out = vec![0; bytes.len() * 2];
+    // The buffer is exactly twice as long as the input, and hex digits are ASCII.
+    match hex::encode_to_slice(bytes, &mut out) {
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(_) => hex::encode(bytes),
     }
-    // Only ASCII digits and letters were pushed.
-    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Whether a version (its content hash and `updated_at`) changes the stored row: different
