@@ -285,10 +285,13 @@ const REFERENCE_COLUMNS: &str = "complaint_id TEXT PRIMARY KEY NOT NULL, channel
     in_city TEXT, reporter_key TEXT, anonymous TEXT, confidential TEXT, reported_at TEXT, updated_at TEXT, \
     first_response_at TEXT, resolved_at TEXT, incident_id TEXT, synced_at TEXT, row_hash TEXT, \
     reported_month TEXT, payload TEXT";
-/// The indexes of `complaints` (primary key above, the monthly covering index, channel and
-/// time) and, for the archive's unique payload hash, a unique index on a hash.
+/// The indexes of `complaints` (primary key above, the monthly index covering the report,
+/// channel and time) and, for the archive's unique payload hash, a unique index on a hash.
+/// (On PostgreSQL too the monthly index's report columns are key columns here, where the
+/// store has them as `INCLUDE`d columns.)
 const REFERENCE_INDEXES: &[&str] = &[
-    "CREATE INDEX ref_month ON ref (reported_month, channel, kind, category_main)",
+    "CREATE INDEX ref_month ON ref (reported_month, channel, kind, category_main, \
+     category_sub, status, reported_at, first_response_at, resolved_at)",
     "CREATE INDEX ref_channel_reported ON ref (channel, reported_at)",
     "CREATE UNIQUE INDEX ref_hash ON ref (channel, row_hash)",
 ];
@@ -582,7 +585,7 @@ async fn orchestrate(cli: Cli) -> Result<()> {
                 }
                 let q = run_worker(&["report", &db])?;
                 println!(
-                    "| {n} | `aduan report` (the same groups with open, responded and resolved counts and average hours; reads every row), `Store::report` | {:.3} s, {} groups | | | {:.0} MB |",
+                    "| {n} | `aduan report` (the same groups with open, responded and resolved counts and average hours; every row counted, read from the monthly index), `Store::report` | {:.3} s, {} groups | | | {:.0} MB |",
                     q.secs, q.rows, q.peak_rss_mb
                 );
                 let q = run_worker(&["api-report", &db])?;

@@ -34,6 +34,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0005_packed_payloads.sql",
         sql: include_str!("../../../migrations/sqlite/0005_packed_payloads.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_report_index.sql",
+        sql: include_str!("../../../migrations/sqlite/0006_report_index.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -61,6 +66,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 5,
         name: "0005_packed_payloads.sql",
         sql: include_str!("../../../migrations/postgres/0005_packed_payloads.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "0006_report_index.sql",
+        sql: include_str!("../../../migrations/postgres/0006_report_index.sql"),
     },
 ];
 

@@ -1005,11 +1005,11 @@ async fn opening_a_store_twice_migrates_once() {
     for ts in each_backend().await {
         ts.store.migrate().await.unwrap();
         ts.store.ready().await.unwrap();
-        // 0001_init, 0002_push, 0003_reported_month, 0004_events_in_arrival_order and
-        // 0005_packed_payloads, once each.
+        // 0001_init, 0002_push, 0003_reported_month, 0004_events_in_arrival_order,
+        // 0005_packed_payloads and 0006_report_index, once each.
         assert_eq!(
             count(&ts.store, "schema_migrations").await,
-            5,
+            6,
             "{}",
             ts.label
         );
