@@ -609,6 +609,7 @@ async fn a_restore_puts_a_backup_in_the_store_s_place_and_keeps_the_store_before
     // Refused, the store left as it is: while a run holds a lease, while another process
     // has the store open, from a file that is not a backup, from the store itself.
     let other = aduan_store::Store::open(&url).await.unwrap();
+    let leased_at = chrono::Utc::now();
     let lease = other
         .try_lease("sp4n_lapor", "a-run", std::time::Duration::from_secs(60))
         .await
@@ -619,6 +620,16 @@ async fn a_restore_puts_a_backup_in_the_store_s_place_and_keeps_the_store_before
     assert!(
         text(&refused).contains("a run holds the lease of sp4n_lapor"),
         "{}",
+        text(&refused)
+    );
+    // And when it runs out, should the run have been killed: the lease's own time, a minute
+    // after it was taken (the minute it falls in, between then and now).
+    let minute = chrono::Duration::seconds(60);
+    let until = [leased_at + minute, chrono::Utc::now() + minute]
+        .map(|t| format!("runs out by {}:", t.format("%H:%M")));
+    assert!(
+        until.iter().any(|u| text(&refused).contains(u.as_str())),
+        "{until:?}: {}",
         text(&refused)
     );
     lease.release().await.unwrap();

@@ -159,18 +159,23 @@ async fn fold_and_check_unused(store: &Path, refuse: &dyn Fn(String) -> Error) -
     let what = || format!("opening the store {shown}");
     let mut c = crate::lone_connection(store).await.context(what)?;
     // A store too old or too new to have leases, or not a store: nothing runs on it.
-    let leased: Vec<String> = sqlx::query_scalar(
-        "SELECT channel FROM sync_leases WHERE expires_at > $1 ORDER BY channel",
+    let leased: Vec<(String, String)> = sqlx::query_as(
+        "SELECT channel, expires_at FROM sync_leases WHERE expires_at > $1 ORDER BY channel",
     )
     .bind(chrono::Utc::now())
     .fetch_all(&mut c)
     .await
     .unwrap_or_default();
-    if !leased.is_empty() {
+    if let Some(last) = leased.iter().map(|(_, until)| until).max() {
         let _ = c.close().await;
+        let channels: Vec<&str> = leased.iter().map(|(c, _)| c.as_str()).collect();
+        // A run renews its lease as it goes; one killed without giving it back leaves it to
+        // run out. (The times are the store's RFC 3339 text, which sorts as time.)
+        let until = aduan_core::time::parse_rfc3339(last)
+            .map_or_else(|| last.clone(), |t| t.format("%H:%M:%S UTC").to_string());
         return Err(refuse(format!(
-            "a run holds the lease of {} in {shown}: let it finish (or stop `aduan serve`) and run again; the store is as it was",
-            leased.join(", ")
+            "a run holds the lease of {} in {shown}: let it finish (or stop `aduan serve`) and run again; a lease left by a run that was killed runs out by {until}; the store is as it was",
+            channels.join(", ")
         )));
     }
     // A damaged store may not fold its log (a restore is then what it needs).
