@@ -546,18 +546,24 @@ fn sqlite_report(path: &Path, spec: &ReportSpec, readers: usize) -> Result<Query
     }
     let (select, filtered, binds) = sqlite_select(spec);
     let columns = spec.by.len();
-    let statements = shares(&select, filtered, span, n);
-    let read = |conn: rusqlite::Connection, sql: &str| -> Result<Summer> {
+    let shares = shares(span, n);
+    // A reader reads its runs of months one after another, each through the statement of
+    // its bounds.
+    let read = |conn: rusqlite::Connection, runs: &[Run]| -> Result<Summer> {
         let mut summer = Summer::new(columns);
-        let mut stmt = conn.prepare(sql).map_err(fail)?;
-        let mut rows = stmt
-            .query(rusqlite::params_from_iter(binds.iter()))
-            .map_err(fail)?;
-        while let Some(row) = rows.next().map_err(fail)? {
-            summer.add(|i| match row.get_ref(i) {
-                Ok(rusqlite::types::ValueRef::Text(t)) => Some(t),
-                _ => None,
-            });
+        for run in runs {
+            let sql = bounded(&select, filtered, binds.len(), run);
+            let mut stmt = conn.prepare_cached(&sql).map_err(fail)?;
+            let bounds = run.0.iter().chain(&run.1);
+            let mut rows = stmt
+                .query(rusqlite::params_from_iter(binds.iter().chain(bounds)))
+                .map_err(fail)?;
+            while let Some(row) = rows.next().map_err(fail)? {
+                summer.add(|i| match row.get_ref(i) {
+                    Ok(rusqlite::types::ValueRef::Text(t)) => Some(t),
+                    _ => None,
+                });
+            }
         }
         Ok(summer)
     };
@@ -565,8 +571,8 @@ fn sqlite_report(path: &Path, spec: &ReportSpec, readers: usize) -> Result<Query
         let read = &read;
         let threads: Vec<_> = connections
             .into_iter()
-            .zip(&statements)
-            .map(|(conn, sql)| scope.spawn(move || read(conn, sql)))
+            .zip(&shares)
+            .map(|(conn, runs)| scope.spawn(move || read(conn, runs)))
             .collect();
         threads
             .into_iter()
@@ -656,32 +662,46 @@ fn sqlite_select(spec: &ReportSpec) -> (String, bool, Vec<String>) {
     (select, !filter.is_empty(), binds)
 }
 
-/// The statements of `n` readers sharing the rows of `select` (with a `WHERE` clause when
-/// `filtered`) that fall in the months `span` (first and last, as [`month_number`]s): each
-/// reads a run of whole months (the rows of a month are together in the monthly index), as
-/// even as the months allow, the first and the last run open-ended. One reader reads `select`.
-fn shares(select: &str, filtered: bool, span: Option<(i64, i64)>, n: usize) -> Vec<String> {
+/// A run of the months a reader reads: from a month, inclusive, to another, exclusive (`None`:
+/// from the first stored, to the last).
+type Run = (Option<String>, Option<String>);
+
+/// What each of `n` readers reads of the months `span` (first and last, as
+/// [`month_number`]s): the months are dealt out one by one, in turn (a history whose latter
+/// years hold most complaints still gives each reader its part of them), and together they
+/// cover every text the column can hold, the first run reaching down to the lowest and the
+/// last up to the highest. One reader, or no span: one run of everything.
+fn shares(span: Option<(i64, i64)>, n: usize) -> Vec<Vec<Run>> {
     let Some((low, high)) = span.filter(|_| n > 1) else {
-        return vec![select.to_string()];
+        return vec![vec![(None, None)]];
     };
-    let months = high - low + 1;
-    let starts: Vec<String> = (1..n as i64)
-        .map(|i| month_text(low + i * months / n as i64))
-        .collect();
-    let joint = if filtered { " AND" } else { " WHERE" };
-    (0..n)
-        .map(|i| {
-            let range = match (i.checked_sub(1).map(|j| &starts[j]), starts.get(i)) {
-                (None, Some(to)) => format!("reported_month < '{to}'"),
-                (Some(from), Some(to)) => {
-                    format!("reported_month >= '{from}' AND reported_month < '{to}'")
-                }
-                (Some(from), None) => format!("reported_month >= '{from}'"),
-                (None, None) => return select.to_string(),
-            };
-            format!("{select}{joint} {range}")
-        })
-        .collect()
+    let mut shares = vec![Vec::new(); n];
+    for (k, month) in (low..=high).enumerate() {
+        let from = (month > low).then(|| month_text(month));
+        let to = (month < high).then(|| month_text(month + 1));
+        shares[k % n].push((from, to));
+    }
+    shares
+}
+
+/// `select` (with a `WHERE` clause when `filtered`, of `bound` placeholders) limited to a
+/// [`Run`] of months, whose bounds are the next placeholders.
+fn bounded(select: &str, filtered: bool, bound: usize, run: &Run) -> String {
+    let mut terms = Vec::new();
+    let mut next = bound;
+    if run.0.is_some() {
+        next += 1;
+        terms.push(format!("reported_month >= ?{next}"));
+    }
+    if run.1.is_some() {
+        next += 1;
+        terms.push(format!("reported_month < ?{next}"));
+    }
+    if terms.is_empty() {
+        return select.to_string();
+    }
+    let joint = if filtered { " AND " } else { " WHERE " };
+    format!("{select}{joint}{}", terms.join(" AND "))
 }
 
 /// A month (`YYYY-MM`) as a count of months since year 0; none for another text.
@@ -901,9 +921,9 @@ mod tests {
         let _ = std::fs::remove_file(&path);
     }
 
-    /// The readers see one snapshot while a writer commits: two complaints, in months four
-    /// years apart (so in different readers' shares), are changed together in each of the
-    /// writer's transactions, so every report must count both open or neither.
+    /// The readers see one snapshot while a writer commits: two complaints, in months read
+    /// by different readers, are changed together in each of the writer's transactions, so
+    /// every report must count both open or neither.
     #[test]
     fn the_readers_read_one_snapshot_while_a_writer_commits() {
         let path =
@@ -919,7 +939,7 @@ mod tests {
         .unwrap();
         conn.execute_batch("BEGIN").unwrap();
         for seq in 1..=20_000 {
-            let month = if seq == 20_000 { "2030-01" } else { "2026-01" };
+            let month = if seq == 20_000 { "2030-02" } else { "2026-01" };
             conn.execute(
                 "INSERT INTO complaints (complaint_seq, status, reported_at, reported_month, \
                  channel, kind) VALUES (?1, 'resolved', '2026-01-10T08:00:00Z', ?2, 'cc112', \
@@ -934,15 +954,11 @@ mod tests {
             by: vec![Dimension::Month],
             ..Default::default()
         };
-        // Two readers: one of the months before 2028-01, one of those after.
-        let (select, filtered, _) = sqlite_select(&spec);
-        let two = shares(
-            &select,
-            filtered,
-            month_number("2026-01").zip(month_number("2030-01")),
-            2,
-        );
-        assert!(two[1].ends_with("reported_month >= '2028-01'"), "{two:?}");
+        // Two readers: the first reads 2026-01 (and all before), the second 2030-02 (and all
+        // after).
+        let two = shares(month_number("2026-01").zip(month_number("2030-02")), 2);
+        assert_eq!(two[0][0], (None, Some("2026-02".to_string())));
+        assert_eq!(two[1].last(), Some(&(Some("2030-02".to_string()), None)));
         let stopped = std::sync::atomic::AtomicBool::new(false);
         let stop = &stopped;
         std::thread::scope(|scope| {
@@ -1021,20 +1037,36 @@ mod tests {
         ];
         for spec in &specs {
             let (select, filtered, binds) = sqlite_select(spec);
-            for n in [1, 3] {
-                for sql in shares(&select, filtered, Some((24_300, 24_311)), n) {
-                    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-                    let plan: Vec<String> = stmt
-                        .query_map(rusqlite::params_from_iter(binds.iter()), |r| r.get(3))
-                        .unwrap()
-                        .collect::<rusqlite::Result<_>>()
-                        .unwrap();
-                    assert!(
-                        plan.len() == 1
-                            && plan[0].contains("USING COVERING INDEX complaints_reported_month"),
-                        "{sql}: {plan:?}"
-                    );
-                }
+            let runs: Vec<Run> = [1, 3]
+                .into_iter()
+                .flat_map(|n| shares(Some((24_300, 24_311)), n))
+                .flatten()
+                .collect();
+            // Every form of bounds: none, below, between, above.
+            assert_eq!(
+                runs.iter()
+                    .map(|(from, to)| (from.is_some(), to.is_some()))
+                    .collect::<std::collections::HashSet<_>>()
+                    .len(),
+                4
+            );
+            for run in &runs {
+                let sql = bounded(&select, filtered, binds.len(), run);
+                let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+                let bounds = run.0.iter().chain(&run.1);
+                let plan: Vec<String> = stmt
+                    .query_map(
+                        rusqlite::params_from_iter(binds.iter().chain(bounds)),
+                        |r| r.get(3),
+                    )
+                    .unwrap()
+                    .collect::<rusqlite::Result<_>>()
+                    .unwrap();
+                assert!(
+                    plan.len() == 1
+                        && plan[0].contains("USING COVERING INDEX complaints_reported_month"),
+                    "{sql}: {plan:?}"
+                );
             }
         }
     }
@@ -1079,33 +1111,52 @@ mod tests {
         }
     }
 
-    /// Readers share whole months, as evenly as the months allow, every month once.
+    /// Readers are dealt the months in turn, and their runs together cover every text the
+    /// month column can hold, each once.
     #[test]
-    fn readers_share_whole_months() {
+    fn readers_are_dealt_the_months_in_turn() {
         let n = |m: &str| month_number(m).unwrap();
         assert_eq!(month_text(n("2026-12")), "2026-12");
         assert_eq!(n("2027-01") - n("2026-12"), 1);
         assert_eq!(month_number("2026-13"), None);
+        let m = |s: &str| Some(s.to_string());
+        assert_eq!(
+            shares(Some((n("2025-11"), n("2026-03"))), 2),
+            [
+                vec![
+                    (None, m("2025-12")),
+                    (m("2026-01"), m("2026-02")),
+                    (m("2026-03"), None)
+                ],
+                vec![(m("2025-12"), m("2026-01")), (m("2026-02"), m("2026-03"))],
+            ]
+        );
+        // Whatever the readers, the runs in month order join end to end.
+        for readers in 2..6 {
+            let mut runs: Vec<Run> = shares(Some((n("2024-06"), n("2026-02"))), readers)
+                .into_iter()
+                .flatten()
+                .collect();
+            runs.sort_by(|a, b| a.0.cmp(&b.0));
+            assert_eq!(runs.len(), 21);
+            assert_eq!(runs[0].0, None);
+            assert_eq!(runs[20].1, None);
+            for pair in runs.windows(2) {
+                assert_eq!(pair[0].1, pair[1].0, "{readers} readers");
+            }
+        }
+        assert_eq!(shares(Some((1, 5)), 1), [vec![(None, None)]]);
+        assert_eq!(shares(None, 4), [vec![(None, None)]]);
         let select = "SELECT status FROM complaints";
+        assert_eq!(bounded(select, false, 0, &(None, None)), select);
         assert_eq!(
-            shares(select, false, Some((n("2026-01"), n("2026-12"))), 3),
-            [
-                format!("{select} WHERE reported_month < '2026-05'"),
-                format!(
-                    "{select} WHERE reported_month >= '2026-05' AND reported_month < '2026-09'"
-                ),
-                format!("{select} WHERE reported_month >= '2026-09'"),
-            ]
+            bounded("S WHERE x = ?1", true, 1, &(m("2026-01"), m("2026-02"))),
+            "S WHERE x = ?1 AND reported_month >= ?2 AND reported_month < ?3"
         );
         assert_eq!(
-            shares("S WHERE x", true, Some((n("2025-11"), n("2026-02"))), 2),
-            [
-                "S WHERE x AND reported_month < '2026-01'",
-                "S WHERE x AND reported_month >= '2026-01'",
-            ]
+            bounded(select, false, 0, &(None, m("2026-02"))),
+            format!("{select} WHERE reported_month < ?1")
         );
-        assert_eq!(shares(select, false, Some((1, 5)), 1), [select]);
-        assert_eq!(shares(select, false, None, 4), [select]);
     }
 
     #[test]
