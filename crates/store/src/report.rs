@@ -544,7 +544,7 @@ fn sqlite_report(path: &Path, spec: &ReportSpec, readers: usize) -> Result<Query
     if let Some(lock) = lock {
         lock.execute_batch("ROLLBACK").map_err(fail)?;
     }
-    let (select, filtered, binds) = sqlite_select(spec);
+    let (select, binds) = sqlite_select(spec);
     let columns = spec.by.len();
     let shares = shares(span, n);
     // A reader reads its runs of months one after another, each through the statement of
@@ -552,7 +552,7 @@ fn sqlite_report(path: &Path, spec: &ReportSpec, readers: usize) -> Result<Query
     let read = |conn: rusqlite::Connection, runs: &[Run]| -> Result<Summer> {
         let mut summer = Summer::new(columns);
         for run in runs {
-            let sql = bounded(&select, filtered, binds.len(), run);
+            let sql = bounded(&select, binds.len(), run);
             let mut stmt = conn.prepare_cached(&sql).map_err(fail)?;
             let bounds = run.0.iter().chain(&run.1);
             let mut rows = stmt
@@ -648,9 +648,9 @@ fn is_month(s: &str) -> bool {
 /// The SQLite report's statement: the status, the three times and the groups' values of
 /// every complaint counted (all of them columns of the monthly index, which is read alone:
 /// named, because with a channel asked for SQLite would otherwise take the index on the
-/// channel and read each of its rows from the table); whether it has a `WHERE` clause, and
-/// its bound values.
-fn sqlite_select(spec: &ReportSpec) -> (String, bool, Vec<String>) {
+/// channel and read each of its rows from the table), and its bound values: one a term of its
+/// `WHERE` clause, which it has only when it has them.
+fn sqlite_select(spec: &ReportSpec) -> (String, Vec<String>) {
     let (filter, binds) = spec.filter(false);
     let columns: Vec<&str> = spec.by.iter().map(|d| d.column().0).collect();
     let select = format!(
@@ -659,7 +659,7 @@ fn sqlite_select(spec: &ReportSpec) -> (String, bool, Vec<String>) {
         if columns.is_empty() { "" } else { ", " },
         columns.join(", ")
     );
-    (select, !filter.is_empty(), binds)
+    (select, binds)
 }
 
 /// A run of the months a reader reads: from a month, inclusive, to another, exclusive (`None`:
@@ -684,9 +684,9 @@ fn shares(span: Option<(i64, i64)>, n: usize) -> Vec<Vec<Run>> {
     shares
 }
 
-/// `select` (with a `WHERE` clause when `filtered`, of `bound` placeholders) limited to a
-/// [`Run`] of months, whose bounds are the next placeholders.
-fn bounded(select: &str, filtered: bool, bound: usize, run: &Run) -> String {
+/// `select` (of [`sqlite_select`]: `bound` placeholders, and a `WHERE` clause when there are
+/// any) limited to a [`Run`] of months, whose bounds are the next placeholders.
+fn bounded(select: &str, bound: usize, run: &Run) -> String {
     let mut terms = Vec::new();
     let mut next = bound;
     if run.0.is_some() {
@@ -700,7 +700,7 @@ fn bounded(select: &str, filtered: bool, bound: usize, run: &Run) -> String {
     if terms.is_empty() {
         return select.to_string();
     }
-    let joint = if filtered { " AND " } else { " WHERE " };
+    let joint = if bound > 0 { " AND " } else { " WHERE " };
     format!("{select}{joint}{}", terms.join(" AND "))
 }
 
@@ -1036,7 +1036,7 @@ mod tests {
             },
         ];
         for spec in &specs {
-            let (select, filtered, binds) = sqlite_select(spec);
+            let (select, binds) = sqlite_select(spec);
             let runs: Vec<Run> = [1, 3]
                 .into_iter()
                 .flat_map(|n| shares(Some((24_300, 24_311)), n))
@@ -1051,7 +1051,7 @@ mod tests {
                 4
             );
             for run in &runs {
-                let sql = bounded(&select, filtered, binds.len(), run);
+                let sql = bounded(&select, binds.len(), run);
                 let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
                 let bounds = run.0.iter().chain(&run.1);
                 let plan: Vec<String> = stmt
@@ -1148,13 +1148,13 @@ mod tests {
         assert_eq!(shares(Some((1, 5)), 1), [vec![(None, None)]]);
         assert_eq!(shares(None, 4), [vec![(None, None)]]);
         let select = "SELECT status FROM complaints";
-        assert_eq!(bounded(select, false, 0, &(None, None)), select);
+        assert_eq!(bounded(select, 0, &(None, None)), select);
         assert_eq!(
-            bounded("S WHERE x = ?1", true, 1, &(m("2026-01"), m("2026-02"))),
+            bounded("S WHERE x = ?1", 1, &(m("2026-01"), m("2026-02"))),
             "S WHERE x = ?1 AND reported_month >= ?2 AND reported_month < ?3"
         );
         assert_eq!(
-            bounded(select, false, 0, &(None, m("2026-02"))),
+            bounded(select, 0, &(None, m("2026-02"))),
             format!("{select} WHERE reported_month < ?1")
         );
     }
