@@ -420,4 +420,28 @@ mod tests {
         );
         assert_eq!(redact_url("sqlite:aduan.db"), "sqlite:aduan.db");
     }
+
+    /// `.cargo/config.toml` builds the bundled SQLite without the global mutexes its crate's
+    /// defaults take on every allocation and page fetched (BENCHMARKS.md, 2026-12-04, midnight); a
+    /// build that lost those options would still work, slower, and this says so.
+    #[test]
+    fn sqlite_is_built_without_its_global_mutexes() {
+        let db = rusqlite::Connection::open_in_memory().expect("an in-memory database");
+        let mut options = db
+            .prepare("PRAGMA compile_options")
+            .expect("the pragma prepares");
+        let options: Vec<String> = options
+            .query_map([], |row| row.get(0))
+            .expect("the pragma runs")
+            .collect::<std::result::Result<_, _>>()
+            .expect("the options read");
+        assert!(
+            options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+            "SQLite keeps memory statistics: {options:?}"
+        );
+        assert!(
+            !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+            "SQLite shares one page cache among connections: {options:?}"
+        );
+    }
 }
