@@ -42,6 +42,12 @@ struct Cli {
     /// Working folder (default: a temporary one, removed afterwards).
     #[arg(long)]
     work: Option<PathBuf>,
+    /// Rounds of each full sync and renormalise beside its reference, taken in turn (ours,
+    /// then theirs): the figures are each side's median round, the ratio theirs of the
+    /// medians, with the lowest and highest of the rounds' own ratios beside it. One run of
+    /// either side alone varies by a fifth or more on a shared virtual machine.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    rounds: u32,
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -319,9 +325,8 @@ async fn plain_payloads(db: &Path, work: &Path) -> Result<PathBuf> {
 }
 
 /// Exports the synced rows (every complaint column plus its raw payload as received, about
-/// what a sync writes; `payloads`: from [`plain_payloads`]) as CSV, then times the `sqlite3`
-/// shell's `.import` of it into a WAL database with a primary key and three indexes.
-fn sqlite_reference(db: &Path, payloads: &Path, work: &Path) -> Result<(u64, Duration, u64)> {
+/// what a sync writes; `payloads`: from [`plain_payloads`]) as CSV: the file and its rows.
+fn reference_rows(db: &Path, payloads: &Path, work: &Path) -> Result<(PathBuf, u64)> {
     let csv = work.join("rows.csv");
     // The columns named as the reference table has them: a column added to `complaints` later
     // cannot shift the payload out of place.
@@ -347,7 +352,16 @@ fn sqlite_reference(db: &Path, payloads: &Path, work: &Path) -> Result<(u64, Dur
     let rows = std::fs::read_to_string(&csv)
         .map(|s| s.lines().count() as u64)
         .unwrap_or(0);
+    Ok((csv, rows))
+}
+
+/// Times the `sqlite3` shell's `.import` of `csv` (from [`reference_rows`]) into a new WAL
+/// database with a primary key and three indexes; and the bytes it wrote.
+fn sqlite_reference(csv: &Path, work: &Path) -> Result<(Duration, u64)> {
     let target = work.join("reference.db");
+    for ext in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", target.display()));
+    }
     let _ = std::fs::remove_file(&target);
     let mut script = format!("PRAGMA journal_mode=WAL;\nCREATE TABLE ref ({REFERENCE_COLUMNS});\n");
     for i in REFERENCE_INDEXES {
@@ -365,7 +379,10 @@ fn sqlite_reference(db: &Path, payloads: &Path, work: &Path) -> Result<(u64, Dur
         ],
         Some(&script),
     )?;
-    Ok((rows, took, written_bytes(&io)))
+    for ext in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", target.display()));
+    }
+    Ok((took, written_bytes(&io)))
 }
 
 /// The machine's limit for what `aduan renormalise` writes: the `sqlite3` shell copying the
@@ -471,6 +488,78 @@ fn rate(n: u64, secs: f64) -> f64 {
     n as f64 / secs.max(1e-9)
 }
 
+/// Rounds of one job beside its reference: each round's own measure, and the reference's
+/// time with one figure of its own (the bytes it wrote, or the rows it copied).
+struct Rounds {
+    ours: Vec<Measured>,
+    theirs: Vec<(Duration, u64)>,
+}
+
+impl Rounds {
+    /// Runs `rounds` rounds, each `ours` and then `theirs`.
+    fn run(
+        rounds: u32,
+        mut ours: impl FnMut() -> Result<Measured>,
+        mut theirs: impl FnMut() -> Result<(Duration, u64)>,
+    ) -> Result<Self> {
+        let mut r = Rounds {
+            ours: Vec::new(),
+            theirs: Vec::new(),
+        };
+        for _ in 0..rounds {
+            r.ours.push(ours()?);
+            r.theirs.push(theirs()?);
+        }
+        Ok(r)
+    }
+
+    /// Our median round (by time).
+    fn ours(&self) -> &Measured {
+        let mut order: Vec<&Measured> = self.ours.iter().collect();
+        order.sort_by(|a, b| a.secs.total_cmp(&b.secs));
+        order[order.len() / 2]
+    }
+
+    /// The reference's median round (by time).
+    fn theirs(&self) -> (Duration, u64) {
+        let mut order = self.theirs.clone();
+        order.sort();
+        order[order.len() / 2]
+    }
+
+    /// The highest peak memory of our rounds.
+    fn peak_rss_mb(&self) -> f64 {
+        self.ours.iter().map(|m| m.peak_rss_mb).fold(0.0, f64::max)
+    }
+
+    /// The ratio of the medians (our rate to theirs, for `n` of ours and `rows` of theirs),
+    /// with the lowest and highest of the rounds' own ratios when there are several.
+    fn ratio(&self, n: impl Fn(&Measured) -> u64, rows: u64) -> String {
+        let of = |m: &Measured, t: Duration| rate(n(m), m.secs) / rate(rows, t.as_secs_f64());
+        let median = of(self.ours(), self.theirs().0);
+        let each: Vec<f64> = self
+            .ours
+            .iter()
+            .zip(&self.theirs)
+            .map(|(m, (t, _))| of(m, *t))
+            .collect();
+        if each.len() < 2 {
+            return format!("{median:.2}");
+        }
+        let low = each.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = each.iter().copied().fold(0.0, f64::max);
+        format!("{median:.2} ({low:.2}–{high:.2})")
+    }
+
+    /// How the figure was taken, for its row.
+    fn how(&self) -> String {
+        match self.ours.len() {
+            1 => String::new(),
+            n => format!(", median of {n} rounds"),
+        }
+    }
+}
+
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -537,22 +626,35 @@ async fn orchestrate(cli: Cli) -> Result<()> {
             let url = sim.sp4n_base_url();
             if wants("sp4n-sqlite") {
                 let file = work.join(format!("sp4n-{n}.db"));
-                for ext in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{ext}", file.display()));
-                }
                 let db = format!("sqlite:{}", file.display());
-                let m = run_worker(&["sp4n", &url, &db])?;
+                let fresh = || -> Result<Measured> {
+                    for ext in ["", "-wal", "-shm"] {
+                        let _ = std::fs::remove_file(format!("{}{ext}", file.display()));
+                    }
+                    run_worker(&["sp4n", &url, &db])
+                };
+                // The first round's store is where the reference's rows come from; the last
+                // round's is the one measured on below.
+                let mut first = Some(fresh()?);
                 let payloads = plain_payloads(&file, &work).await?;
-                let (rows, took, ref_written) = sqlite_reference(&file, &payloads, &work)?;
+                let (csv, rows) = reference_rows(&file, &payloads, &work)?;
+                let sync = Rounds::run(
+                    cli.rounds,
+                    || first.take().map_or_else(fresh, Ok),
+                    || sqlite_reference(&csv, &work),
+                )?;
+                let m = sync.ours();
+                let (took, ref_written) = sync.theirs();
                 let ours = rate(m.inserted, m.secs);
                 let theirs = rate(rows, took.as_secs_f64());
                 println!(
-                    "| {n} | SP4N-LAPOR! full sync → SQLite | {ours:.0} rec/s ({:.1} s; {:.1} KB written a record) | `.import` {theirs:.0} rows/s ({:.1} KB written a row) | {:.2} | {:.0} MB |",
+                    "| {n} | SP4N-LAPOR! full sync → SQLite{} | {ours:.0} rec/s ({:.1} s; {:.1} KB written a record) | `.import` {theirs:.0} rows/s ({:.1} KB written a row) | {} | {:.0} MB |",
+                    sync.how(),
                     m.secs,
                     per_record_kb(m.written, m.inserted),
                     per_record_kb(ref_written, rows),
-                    ours / theirs,
-                    m.peak_rss_mb
+                    sync.ratio(|m| m.inserted, rows),
+                    sync.peak_rss_mb()
                 );
                 let before = sim.sp4n_stats().data_requests;
                 let inc = run_worker(&["sp4n", &url, &db])?;
@@ -561,17 +663,23 @@ async fn orchestrate(cli: Cli) -> Result<()> {
                     "| {n} | incremental sync, nothing new | {:.2} s, {requests} data request(s), {} record(s) re-read | | | {:.0} MB |",
                     inc.secs, inc.records, inc.peak_rss_mb
                 );
-                let re = run_worker(&["renormalise", &db])?;
-                let (copy, copied) = rebuild_reference(&file, &work)?;
-                let ours = rate(re.records, re.secs);
+                let re = Rounds::run(
+                    cli.rounds,
+                    || run_worker(&["renormalise", &db]),
+                    || rebuild_reference(&file, &work),
+                )?;
+                let m = re.ours();
+                let (copy, copied) = re.theirs();
+                let ours = rate(m.records, m.secs);
                 let theirs = rate(copied, copy.as_secs_f64());
                 println!(
-                    "| {n} | `aduan renormalise` | {ours:.0} rec/s ({:.1} s; {:.1} KB written a record) | SQLite copying the rebuilt tables {theirs:.0} rows/s ({:.1} s) | {:.2} | {:.0} MB |",
-                    re.secs,
-                    per_record_kb(re.written, re.records),
+                    "| {n} | `aduan renormalise`{} | {ours:.0} rec/s ({:.1} s; {:.1} KB written a record) | SQLite copying the rebuilt tables {theirs:.0} rows/s ({:.1} s) | {} | {:.0} MB |",
+                    re.how(),
+                    m.secs,
+                    per_record_kb(m.written, m.records),
                     copy.as_secs_f64(),
-                    ours / theirs,
-                    re.peak_rss_mb
+                    re.ratio(|m| m.records, copied),
+                    re.peak_rss_mb()
                 );
                 for (how, sql) in [
                     ("reported_month", MONTHLY_AGGREGATE),
@@ -594,20 +702,36 @@ async fn orchestrate(cli: Cli) -> Result<()> {
                     q.secs, q.rows, q.peak_rss_mb
                 );
                 if wants("sp4n-postgres") {
-                    match pg_reference(&cli.postgres, &work.join("rows.csv")) {
+                    match pg_reference(&cli.postgres, &csv) {
                         Ok(copy) => {
                             let schema = format!("aduan_bench_{n}");
-                            sh("psql", &["-q", &cli.postgres, "-c", &format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")], None)?;
                             let sep = if cli.postgres.contains('?') { '&' } else { '?' };
                             let pg =
                                 format!("{}{sep}options=-c%20search_path%3D{schema}", cli.postgres);
-                            settle(Some(&cli.postgres));
-                            let m = run_worker(&["sp4n", &url, &pg])?;
+                            let mut first = Some(copy);
+                            // The reference first in the first round (it tells whether the
+                            // server answers), ours first in the others.
+                            let sync = Rounds::run(
+                                cli.rounds,
+                                || {
+                                    sh("psql", &["-q", &cli.postgres, "-c", &format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")], None)?;
+                                    settle(Some(&cli.postgres));
+                                    run_worker(&["sp4n", &url, &pg])
+                                },
+                                || match first.take() {
+                                    Some(t) => Ok((t, 0)),
+                                    None => Ok((pg_reference(&cli.postgres, &csv)?, 0)),
+                                },
+                            )?;
+                            let m = sync.ours();
                             let ours = rate(m.inserted, m.secs);
-                            let theirs = rate(rows, copy.as_secs_f64());
+                            let theirs = rate(rows, sync.theirs().0.as_secs_f64());
                             println!(
-                                "| {n} | SP4N-LAPOR! full sync → PostgreSQL | {ours:.0} rec/s ({:.1} s) | `COPY` {theirs:.0} rows/s | {:.2} | {:.0} MB |",
-                                m.secs, ours / theirs, m.peak_rss_mb
+                                "| {n} | SP4N-LAPOR! full sync → PostgreSQL{} | {ours:.0} rec/s ({:.1} s) | `COPY` {theirs:.0} rows/s | {} | {:.0} MB |",
+                                sync.how(),
+                                m.secs,
+                                sync.ratio(|m| m.inserted, rows),
+                                sync.peak_rss_mb()
                             );
                             let q = run_worker(&["query", &pg, MONTHLY_AGGREGATE])?;
                             println!(
