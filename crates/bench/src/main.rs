@@ -358,6 +358,8 @@ fn reference_rows(db: &Path, payloads: &Path, work: &Path) -> Result<(PathBuf, u
 /// Times the `sqlite3` shell's `.import` of `csv` (from [`reference_rows`]) into a new WAL
 /// database with a primary key and three indexes; and the bytes it wrote.
 fn sqlite_reference(csv: &Path, work: &Path) -> Result<(Duration, u64)> {
+    // As before each of ours: what the job before wrote is on disk first.
+    settle(None);
     let target = work.join("reference.db");
     for ext in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{ext}", target.display()));
