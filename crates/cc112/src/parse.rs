@@ -184,6 +184,7 @@ pub(crate) fn row(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         reported_at: called_at,
         updated_at,
         resolved_at: None,
+        first_response_at: None,
         events,
     })
 }

@@ -194,6 +194,12 @@ pub struct SourceComplaint {
     pub updated_at: DateTime<Utc>,
     /// When the source says it was finished, if it says.
     pub resolved_at: Option<DateTime<Utc>>,
+    /// When the city first answered, where the source tells it by something other than an
+    /// event of the history that [`EventKind::is_response`] (a status only the city's
+    /// handling sets); the normaliser takes the earlier of this and the history's first
+    /// answer.
+    #[serde(default)]
+    pub first_response_at: Option<DateTime<Utc>>,
     /// The history.
     pub events: Vec<SourceEvent>,
 }

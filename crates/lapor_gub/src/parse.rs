@@ -192,6 +192,7 @@ pub(crate) fn item(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         reported_at,
         updated_at,
         resolved_at: None,
+        first_response_at: None,
         events,
     })
 }

@@ -195,6 +195,7 @@ impl Normaliser {
             .iter()
             .filter(|e| e.kind.is_response())
             .map(|e| e.at)
+            .chain(src.first_response_at)
             .min();
         let resolved_at = status
             .is_finished()

@@ -37,6 +37,7 @@ fn report() -> SourceComplaint {
         reported_at: t(10, 12),
         updated_at: t(13, 7),
         resolved_at: None,
+        first_response_at: None,
         events: vec![
             SourceEvent {
                 at: t(11, 2),
@@ -75,6 +76,21 @@ fn a_national_report_is_normalised_to_the_unified_row() {
     assert_eq!(c.resolved_at, None);
     assert_eq!(out.events.len(), 2);
     assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+}
+
+#[test]
+fn the_first_response_is_the_earlier_of_the_history_and_what_the_source_says() {
+    let answered = report().events[0].at;
+    let mut src = report();
+    src.first_response_at = Some(answered - chrono::Duration::hours(2));
+    let c = normaliser().normalise(&src).unwrap().complaint;
+    assert_eq!(c.first_response_at, src.first_response_at);
+    src.first_response_at = Some(answered + chrono::Duration::hours(2));
+    let c = normaliser().normalise(&src).unwrap().complaint;
+    assert_eq!(c.first_response_at, Some(answered));
+    src.events.retain(|e| !e.kind.is_response());
+    let c = normaliser().normalise(&src).unwrap().complaint;
+    assert_eq!(c.first_response_at, src.first_response_at);
 }
 
 #[test]

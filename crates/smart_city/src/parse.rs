@@ -249,8 +249,14 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
     }];
     let mut last_status: Option<&str> = None;
     let mut resolved_at = None;
+    // The city's first answer: the first version it took in hand or finished (`accepted`
+    // only acknowledges the report, as a verification does on the other channels).
+    let mut first_response_at = None;
     for v in &versions {
         if let Version::Full(r, _, at) = v {
+            if RESPONSES.contains(&r.status.as_str()) && first_response_at.is_none() {
+                first_response_at = Some(*at);
+            }
             if last_status != Some(r.status.as_str()) {
                 events.push(SourceEvent {
                     at: *at,
@@ -314,10 +320,14 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
         reported_at: created,
         updated_at: deletion.map_or(updated, |d| d.max(updated)),
         resolved_at,
+        first_response_at,
         events,
     });
     folded
 }
+
+/// The statuses that only the city's handling sets: a version in one of them is an answer.
+const RESPONSES: [&str; 2] = ["in_progress", "done"];
 
 #[cfg(test)]
 mod tests;

@@ -159,6 +159,7 @@ pub(crate) fn report(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         reported_at,
         updated_at,
         resolved_at: None,
+        first_response_at: None,
         events,
     })
 }

@@ -1116,6 +1116,7 @@ mod tests {
             reported_at: at,
             updated_at: at,
             resolved_at: None,
+            first_response_at: None,
             events: vec![],
         };
         RawRecord {

@@ -514,6 +514,7 @@ fn complaint(key: &str, thread: Option<&Thread>, case: Option<&Case>) -> SourceC
         reported_at,
         updated_at,
         resolved_at,
+        first_response_at: None,
         events,
     }
 }

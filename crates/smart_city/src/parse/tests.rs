@@ -68,6 +68,30 @@ fn the_highest_version_wins_whatever_the_order_of_arrival() {
 }
 
 #[test]
+fn the_first_response_is_the_first_version_taken_in_hand_or_finished() {
+    let version = |n, status, at| raw(&delivery("report.updated", &report(n, status, at)));
+    let submitted = version(1, "submitted", "2024-02-01T03:04:05Z");
+    let accepted = version(2, "accepted", "2024-02-01T05:00:00Z");
+    let taken = version(3, "in_progress", "2024-02-02T01:00:00Z");
+    let done = version(4, "done", "2024-02-03T08:00:00Z");
+    let first = |versions: &[RawRecord]| {
+        let f = fold(ID, versions);
+        f.complaints[0].first_response_at.map(|t| t.to_rfc3339())
+    };
+    // Acknowledged only: no answer yet.
+    assert_eq!(first(&[submitted.clone(), accepted.clone()]), None);
+    assert_eq!(
+        first(&[done.clone(), taken, accepted.clone(), submitted.clone()]).as_deref(),
+        Some("2024-02-02T01:00:00+00:00")
+    );
+    // Finished without the version in between ever arriving.
+    assert_eq!(
+        first(&[submitted, accepted, done]).as_deref(),
+        Some("2024-02-03T08:00:00+00:00")
+    );
+}
+
+#[test]
 fn a_deletion_withdraws_and_keeps_the_content_even_when_it_comes_first() {
     let del = raw(&deletion(3));
     assert!(fold(ID, std::slice::from_ref(&del)).complaints.is_empty());
