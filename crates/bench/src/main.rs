@@ -43,7 +43,7 @@ struct Cli {
     #[arg(long)]
     work: Option<PathBuf>,
     /// Rounds of each full sync and renormalise beside its reference, taken in turn (ours,
-    /// then theirs): the figures are each side's median round, the ratio theirs of the
+    /// then theirs): the figures are each side's median round, the ratio that of the
     /// medians, with the lowest and highest of the rounds' own ratios beside it. One run of
     /// either side alone varies by a fifth or more on a shared virtual machine.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
@@ -361,10 +361,7 @@ fn sqlite_reference(csv: &Path, work: &Path) -> Result<(Duration, u64)> {
     // As before each of ours: what the job before wrote is on disk first.
     settle(None);
     let target = work.join("reference.db");
-    for ext in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{ext}", target.display()));
-    }
-    let _ = std::fs::remove_file(&target);
+    remove_database(&target);
     let mut script = format!("PRAGMA journal_mode=WAL;\nCREATE TABLE ref ({REFERENCE_COLUMNS});\n");
     for i in REFERENCE_INDEXES {
         script.push_str(i);
@@ -381,9 +378,7 @@ fn sqlite_reference(csv: &Path, work: &Path) -> Result<(Duration, u64)> {
         ],
         Some(&script),
     )?;
-    for ext in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{ext}", target.display()));
-    }
+    remove_database(&target);
     Ok((took, written_bytes(&io)))
 }
 
@@ -395,7 +390,7 @@ fn sqlite_reference(csv: &Path, work: &Path) -> Result<(Duration, u64)> {
 /// after; the time and the rows copied (complaints).
 fn rebuild_reference(db: &Path, work: &Path) -> Result<(Duration, u64)> {
     let copy = work.join("rebuild-reference.db");
-    let _ = std::fs::remove_file(&copy);
+    remove_database(&copy);
     std::fs::copy(db, &copy).context("copying the store for the rebuild reference")?;
     let file = copy.display().to_string();
     let (_, catalogue) = sh(
@@ -452,9 +447,7 @@ fn rebuild_reference(db: &Path, work: &Path) -> Result<(Duration, u64)> {
         &[&file, "SELECT count(*) FROM ref_complaints"],
         None,
     )?;
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{file}{suffix}"));
-    }
+    remove_database(&copy);
     Ok((took, rows.trim().parse().unwrap_or(0)))
 }
 
@@ -484,6 +477,13 @@ fn pg_reference(url: &str, csv: &Path) -> Result<Duration> {
 
 fn per_record_kb(bytes: u64, records: u64) -> f64 {
     bytes as f64 / 1024.0 / records.max(1) as f64
+}
+
+/// Removes the SQLite database `path` with its log and shared-memory files, where they are.
+fn remove_database(path: &Path) {
+    for ext in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
+    }
 }
 
 fn rate(n: u64, secs: f64) -> f64 {
@@ -630,9 +630,7 @@ async fn orchestrate(cli: Cli) -> Result<()> {
                 let file = work.join(format!("sp4n-{n}.db"));
                 let db = format!("sqlite:{}", file.display());
                 let fresh = || -> Result<Measured> {
-                    for ext in ["", "-wal", "-shm"] {
-                        let _ = std::fs::remove_file(format!("{}{ext}", file.display()));
-                    }
+                    remove_database(&file);
                     run_worker(&["sp4n", &url, &db])
                 };
                 // The first round's store is where the reference's rows come from; the last
