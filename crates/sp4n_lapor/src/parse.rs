@@ -70,48 +70,48 @@ pub(crate) fn report(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         .unwrap_or_else(|| raw.source_ref.clone());
     let err = |field: &str, reason: String| FieldError::new(CHANNEL, &record, field, reason);
     let r: Report = FieldError::read_json(CHANNEL, &record, &raw.payload)?;
-    let time = |field: &str, s: &str| -> Result<DateTime<Utc>, FieldError> {
+    let time = |field: &dyn Fn() -> String, s: &str| -> Result<DateTime<Utc>, FieldError> {
         aduan_core::time::parse_rfc3339(s)
-            .ok_or_else(|| err(field, format!("not an ISO 8601 time with offset: {s:?}")))
+            .ok_or_else(|| err(&field(), format!("not an ISO 8601 time with offset: {s:?}")))
     };
-    let reported_at = time("created_at", &r.created_at)?;
-    let updated_at = time("updated_at", &r.updated_at)?;
-    let mut events = vec![SourceEvent {
+    let reported_at = time(&|| "created_at".into(), &r.created_at)?;
+    let updated_at = time(&|| "updated_at".into(), &r.updated_at)?;
+    let mut events = Vec::with_capacity(1 + r.disposisi.len() + r.tindak_lanjut.len());
+    events.push(SourceEvent {
         at: reported_at,
         kind: EventKind::Created,
-        actor: r.sumber.clone(),
+        actor: r.sumber,
         text: None,
-    }];
+    });
     let mut agencies = Vec::new();
-    agencies.extend(r.instansi_tujuan.clone());
-    for (i, d) in r.disposisi.iter().enumerate() {
-        let to = d.ke_instansi.clone();
+    agencies.extend(r.instansi_tujuan);
+    for (i, d) in r.disposisi.into_iter().enumerate() {
         events.push(SourceEvent {
-            at: time(&format!("disposisi[{i}].waktu"), &d.waktu)?,
+            at: time(&|| format!("disposisi[{i}].waktu"), &d.waktu)?,
             kind: EventKind::Disposition,
-            actor: d.oleh.clone(),
-            text: to.as_ref().map(|t| format!("Diteruskan ke {t}")),
+            actor: d.oleh,
+            text: d.ke_instansi.as_ref().map(|t| format!("Diteruskan ke {t}")),
         });
-        if let Some(to) = to {
+        if let Some(to) = d.ke_instansi {
             if !agencies.contains(&to) {
                 agencies.push(to);
             }
         }
     }
-    for (i, t) in r.tindak_lanjut.iter().enumerate() {
+    for (i, t) in r.tindak_lanjut.into_iter().enumerate() {
         let by_reporter = t
             .oleh
             .as_deref()
             .is_some_and(|o| o.eq_ignore_ascii_case("pelapor"));
         events.push(SourceEvent {
-            at: time(&format!("tindak_lanjut[{i}].waktu"), &t.waktu)?,
+            at: time(&|| format!("tindak_lanjut[{i}].waktu"), &t.waktu)?,
             kind: if by_reporter {
                 EventKind::ReporterReply
             } else {
                 EventKind::FollowUp
             },
-            actor: t.oleh.clone(),
-            text: t.isi.clone(),
+            actor: t.oleh,
+            text: t.isi,
         });
     }
     events.sort_by_key(|e| e.at);
