@@ -220,20 +220,47 @@ impl Fill {
         }
     }
 
-    /// The template with its placeholders replaced.
+    /// The template with its placeholders replaced, in one pass (a brace that opens no known
+    /// placeholder is kept as it is).
     pub(crate) fn apply(&self, template: &str) -> String {
-        if !template.contains('{') {
-            return template.to_string();
+        let mut out = String::with_capacity(template.len() + 48);
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let tail = &rest[open..];
+            let known = tail
+                .find('}')
+                .and_then(|close| self.write_value(&tail[1..close], &mut out).then_some(close));
+            match known {
+                Some(close) => rest = &tail[close + 1..],
+                None => {
+                    out.push('{');
+                    rest = &tail[1..];
+                }
+            }
         }
-        template
-            .replace("{jalan}", self.jalan)
-            .replace("{tempat}", self.tempat)
-            .replace("{kel}", &self.kel)
-            .replace("{rt}", &self.rt)
-            .replace("{lama}", self.lama)
-            .replace("{puskesmas}", self.puskesmas)
-            .replace("{sekolah}", self.sekolah)
-            .replace("{n}", &self.n.to_string())
+        out.push_str(rest);
+        out
+    }
+
+    /// Appends the value of the placeholder `name` to `out`; false when there is none.
+    fn write_value(&self, name: &str, out: &mut String) -> bool {
+        let value = match name {
+            "jalan" => self.jalan,
+            "tempat" => self.tempat,
+            "kel" => &self.kel,
+            "rt" => &self.rt,
+            "lama" => self.lama,
+            "puskesmas" => self.puskesmas,
+            "sekolah" => self.sekolah,
+            "n" => {
+                out.push_str(&self.n.to_string());
+                return true;
+            }
+            _ => return false,
+        };
+        out.push_str(value);
+        true
     }
 }
 
@@ -336,6 +363,44 @@ mod tests {
             title_case("PEKERJAAN\u{a0}UMUM DAN/ATAU (PUPR)"),
             "Pekerjaan\u{a0}Umum Dan/Atau (Pupr)"
         );
+    }
+
+    /// What `apply` gave before it was one pass: each placeholder replaced in turn.
+    fn apply_in_turn(f: &Fill, template: &str) -> String {
+        template
+            .replace("{jalan}", f.jalan)
+            .replace("{tempat}", f.tempat)
+            .replace("{kel}", &f.kel)
+            .replace("{rt}", &f.rt)
+            .replace("{lama}", f.lama)
+            .replace("{puskesmas}", f.puskesmas)
+            .replace("{sekolah}", f.sekolah)
+            .replace("{n}", &f.n.to_string())
+    }
+
+    #[test]
+    fn filling_a_template_in_one_pass_gives_what_replacing_in_turn_gave() {
+        let f = Fill {
+            jalan: "Jl. Sriwijaya",
+            tempat: "Pasar Banjarsari",
+            kel: "Bendan Kergon".into(),
+            rt: "RT 03/RW 05".into(),
+            lama: "dua minggu",
+            puskesmas: "Puskesmas Dukuh",
+            sekolah: "SDN Podosugih 01",
+            n: 4,
+        };
+        for template in [
+            "",
+            "no placeholder at all",
+            "{jalan}",
+            "Jalan di {jalan} ({kel}) dekat {tempat}, {rt}, sudah {lama}; {puskesmas} dan {sekolah}: {n} kali {n}.",
+            "{unknown} stays, {jalan",
+            "{{jalan}} and {} and { kel } and }{kel}{",
+            "unicode \u{a0}{kel}\u{a0}é{n}",
+        ] {
+            assert_eq!(f.apply(template), apply_in_turn(&f, template), "{template:?}");
+        }
     }
 
     #[test]
