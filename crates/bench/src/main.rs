@@ -43,9 +43,10 @@ struct Cli {
     #[arg(long)]
     work: Option<PathBuf>,
     /// Rounds of each full sync and renormalise beside its reference, taken in turn (ours,
-    /// then theirs): the figures are each side's median round, the ratio that of the
-    /// medians, with the lowest and highest of the rounds' own ratios beside it. One run of
-    /// either side alone varies by a fifth or more on a shared virtual machine.
+    /// then theirs): the figures are each side's median round (of an even number, the
+    /// slower of the two middle ones), the ratio that of the medians, with the lowest and
+    /// highest of the rounds' own ratios beside it. One run of either side alone varies by a
+    /// fifth or more on a shared virtual machine.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     rounds: u32,
 }
@@ -515,14 +516,14 @@ impl Rounds {
         Ok(r)
     }
 
-    /// Our median round (by time).
+    /// Our median round (by time; of an even number, the slower middle one).
     fn ours(&self) -> &Measured {
         let mut order: Vec<&Measured> = self.ours.iter().collect();
         order.sort_by(|a, b| a.secs.total_cmp(&b.secs));
         order[order.len() / 2]
     }
 
-    /// The reference's median round (by time).
+    /// The reference's median round (by time; of an even number, the slower middle one).
     fn theirs(&self) -> (Duration, u64) {
         let mut order = self.theirs.clone();
         order.sort();
