@@ -70,12 +70,17 @@ pub(crate) fn report(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         .unwrap_or_else(|| raw.source_ref.clone());
     let err = |field: &str, reason: String| FieldError::new(CHANNEL, &record, field, reason);
     let r: Report = FieldError::read_json(CHANNEL, &record, &raw.payload)?;
-    let time = |field: &dyn Fn() -> String, s: &str| -> Result<DateTime<Utc>, FieldError> {
-        aduan_core::time::parse_rfc3339(s)
-            .ok_or_else(|| err(&field(), format!("not an ISO 8601 time with offset: {s:?}")))
+    // The field's name is formatted only when its time is wrong.
+    let time = |field: std::fmt::Arguments, s: &str| -> Result<DateTime<Utc>, FieldError> {
+        aduan_core::time::parse_rfc3339(s).ok_or_else(|| {
+            err(
+                &field.to_string(),
+                format!("not an ISO 8601 time with offset: {s:?}"),
+            )
+        })
     };
-    let reported_at = time(&|| "created_at".into(), &r.created_at)?;
-    let updated_at = time(&|| "updated_at".into(), &r.updated_at)?;
+    let reported_at = time(format_args!("created_at"), &r.created_at)?;
+    let updated_at = time(format_args!("updated_at"), &r.updated_at)?;
     let mut events = Vec::with_capacity(1 + r.disposisi.len() + r.tindak_lanjut.len());
     events.push(SourceEvent {
         at: reported_at,
@@ -87,7 +92,7 @@ pub(crate) fn report(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
     agencies.extend(r.instansi_tujuan);
     for (i, d) in r.disposisi.into_iter().enumerate() {
         events.push(SourceEvent {
-            at: time(&|| format!("disposisi[{i}].waktu"), &d.waktu)?,
+            at: time(format_args!("disposisi[{i}].waktu"), &d.waktu)?,
             kind: EventKind::Disposition,
             actor: d.oleh,
             text: d.ke_instansi.as_ref().map(|t| format!("Diteruskan ke {t}")),
@@ -104,7 +109,7 @@ pub(crate) fn report(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
             .as_deref()
             .is_some_and(|o| o.eq_ignore_ascii_case("pelapor"));
         events.push(SourceEvent {
-            at: time(&|| format!("tindak_lanjut[{i}].waktu"), &t.waktu)?,
+            at: time(format_args!("tindak_lanjut[{i}].waktu"), &t.waktu)?,
             kind: if by_reporter {
                 EventKind::ReporterReply
             } else {
