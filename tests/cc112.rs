@@ -81,6 +81,74 @@ async fn a_folder_of_exports_is_read_and_a_rewritten_day_updates_without_duplica
     }
 }
 
+/// Two ticketless calls in the same second from different numbers, and a ghost call.
+const PRANK_A: &str = "4;;12/09/2021 09:00:00;0285-421112;-;Prank Call;;;;;;;;Tidak Ditindaklanjuti;00:20;Rina;12/09/2021 09:00:20";
+const PRANK_B: &str = "5;;12/09/2021 09:00:00;081398761234;-;Prank Call;;;;;;;;Tidak Ditindaklanjuti;00:30;Rina;12/09/2021 09:00:30";
+
+#[tokio::test]
+async fn a_ticketless_call_keeps_its_caller_out_of_the_unified_tables_and_its_identity() {
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let day = dir.path().join("112_20210912.csv");
+        write_aged(&day, &file(&[PRANK_A, PRANK_B, GHOST]), OLD);
+        let engine = engine(&ts);
+        let connector = cc112_dir(dir.path(), 10);
+        let first = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(
+            first.counts.inserted,
+            3,
+            "{}: {}",
+            ts.label,
+            first.summary_line()
+        );
+        // The numbers are nowhere in the analysts' tables, in any form, only hashed.
+        for digits in ["421112", "98761234"] {
+            for sql in [
+                "SELECT COUNT(*) FROM complaints WHERE complaint_id || '|' || external_id || '|' || COALESCE(title, '') || '|' || COALESCE(body, '') LIKE '%{d}%'",
+                "SELECT COUNT(*) FROM complaint_events WHERE complaint_id || '|' || COALESCE(actor, '') || '|' || COALESCE(body, '') LIKE '%{d}%'",
+            ] {
+                assert_eq!(count(&ts, &sql.replace("{d}", digits)).await, 0, "{}: {sql}", ts.label);
+            }
+        }
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints WHERE external_id LIKE '20210912T020000Z-%' AND reporter_key IS NOT NULL").await,
+            2,
+            "{}",
+            ts.label
+        );
+        assert_eq!(
+            count(
+                &ts,
+                "SELECT COUNT(*) FROM complaints WHERE external_id = '20210912T011540Z-private'"
+            )
+            .await,
+            1,
+            "{}",
+            ts.label
+        );
+        // The day rewritten, rows renumbered and one call's status changed: the same three.
+        let later = PRANK_B.replacen("5;", "1;", 1).replace(
+            "Tidak Ditindaklanjuti;00:30;Rina;12/09/2021 09:00:30",
+            "Selesai;00:30;Rina;12/09/2021 09:10:00",
+        );
+        write_aged(&day, &file(&[&later, GHOST, PRANK_A]), OLD);
+        let rewritten = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(
+            (rewritten.counts.inserted, rewritten.counts.updated),
+            (0, 1),
+            "{}: {}",
+            ts.label,
+            rewritten.summary_line()
+        );
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints").await,
+            3,
+            "{}",
+            ts.label
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_file_still_being_written_waits_and_stray_files_are_ignored() {
     let ts = sqlite_store().await;

@@ -36,18 +36,20 @@ fn decode(bytes: &[u8]) -> String {
     }
 }
 
+/// A call length, `mm:ss` or `h:mm:ss`; `None` when it is none.
 fn duration(s: &str) -> Option<Duration> {
+    // Parts of u32 cannot overflow an i64 of seconds however they are combined.
     let parts: Vec<i64> = s
         .trim()
         .split(':')
-        .map(|p| p.parse().ok())
+        .map(|p| p.parse::<u32>().ok().map(i64::from))
         .collect::<Option<_>>()?;
     let secs = match parts.as_slice() {
         [m, s] => m * 60 + s,
         [h, m, s] => h * 3600 + m * 60 + s,
         _ => return None,
     };
-    (secs >= 0).then(|| Duration::seconds(secs))
+    Duration::try_seconds(secs)
 }
 
 pub(crate) fn row(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
@@ -110,16 +112,20 @@ pub(crate) fn row(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         time("Waktu Update")?
     };
     let phone = opt("No Telepon");
-    let external_id = match opt("No Tiket") {
-        Some(ticket) => ticket,
+    let (external_id, external_id_private) = match opt("No Tiket") {
+        Some(ticket) => (ticket, None),
         None => {
-            // No ticket (ghost, dropped, some prank calls): the call time and the caller.
-            let caller: String = phone
+            // No ticket (ghost, dropped, some prank calls): the call time and the caller,
+            // whose number the normaliser turns into its keyed hash.
+            let at = called_at.format("%Y%m%dT%H%M%SZ");
+            let caller: Option<String> = phone
                 .as_deref()
                 .map(|p| p.chars().filter(char::is_ascii_digit).collect())
-                .filter(|d: &String| !d.is_empty())
-                .unwrap_or_else(|| "private".into());
-            format!("{}-{caller}", called_at.format("%Y%m%dT%H%M%SZ"))
+                .filter(|d: &String| !d.is_empty());
+            match caller {
+                Some(digits) => (at.to_string(), Some(digits)),
+                None => (format!("{at}-private"), None),
+            }
         }
     };
     let agencies: Vec<String> = get("Diteruskan Ke")
@@ -136,7 +142,18 @@ pub(crate) fn row(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
     }];
     if !agencies.is_empty() {
         // The operator forwards the case when the call ends.
-        let forwarded = called_at + duration(get("Durasi")).unwrap_or_default();
+        let length = match get("Durasi") {
+            "" | "-" => Some(Duration::zero()),
+            v => duration(v),
+        };
+        let forwarded = length
+            .and_then(|d| called_at.checked_add_signed(d))
+            .ok_or_else(|| {
+                err(
+                    "Durasi",
+                    format!("not a call length (mm:ss or h:mm:ss): {:?}", get("Durasi")),
+                )
+            })?;
         events.push(SourceEvent {
             at: forwarded,
             kind: EventKind::Disposition,
@@ -156,6 +173,7 @@ pub(crate) fn row(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
     Ok(SourceComplaint {
         channel: CHANNEL.into(),
         external_id,
+        external_id_private,
         kind_label: opt("Jenis Panggilan"),
         urgency_label: opt("Kategori"),
         category_labels: opt("Sub Kategori").into_iter().collect(),
@@ -231,8 +249,35 @@ mod tests {
     fn a_ticketless_call_has_a_stable_identity_from_time_and_caller() {
         let a = row(&raw("7;;12/09/2021 09:00:00;0285-421112;-;Prank Call;;;;;;;;Tidak Ditindaklanjuti;00:20;Rina;12/09/2021 09:00:20")).unwrap();
         let b = row(&raw("9;;12/09/2021 09:00:00;0285-421112;-;Prank Call;;;;;;;;Tidak Ditindaklanjuti;00:20;Rina;12/09/2021 09:00:20")).unwrap();
-        assert_eq!(a.external_id, b.external_id);
-        assert_eq!(a.external_id, "20210912T020000Z-0285421112");
+        assert_eq!(
+            (&a.external_id, &a.external_id_private),
+            (&b.external_id, &b.external_id_private)
+        );
+        // The number is handed on apart, for the normaliser to hash; never in the id.
+        assert_eq!(a.external_id, "20210912T020000Z");
+        assert_eq!(a.external_id_private.as_deref(), Some("0285421112"));
+    }
+
+    #[test]
+    fn a_forwarded_call_whose_length_is_no_length_names_the_field() {
+        for durasi in [
+            "lama",
+            "99999999999999999:00",
+            "4294967295:4294967295:0",
+            "-5:00",
+        ] {
+            let e = row(&raw(&format!("1;112-3375-20210912-0001;12/09/2021 10:00:00;081;-;Pengaduan;;;x;;;;Damkar;Selesai;{durasi};Rina;12/09/2021 10:05:00"))).unwrap_err();
+            assert_eq!(e.field, "Durasi", "{durasi}: {e}");
+        }
+        // A call length beyond any date: the forward time would overflow.
+        let e = row(&raw("1;112-3375-20210912-0001;12/09/2021 10:00:00;081;-;Pengaduan;;;x;;;;Damkar;Selesai;4294967295:00:00;Rina;")).unwrap_err();
+        assert_eq!(e.field, "Durasi", "{e}");
+        // Unused when nothing was forwarded; empty means forwarded at the call's time.
+        row(&raw("1;112-3375-20210912-0001;12/09/2021 10:00:00;081;-;Pengaduan;;;x;;;;;Selesai;lama;Rina;12/09/2021 10:05:00")).unwrap();
+        let c = row(&raw("1;112-3375-20210912-0001;12/09/2021 10:00:00;081;-;Pengaduan;;;x;;;;Damkar;Selesai;;Rina;12/09/2021 10:05:00")).unwrap();
+        assert_eq!(c.events[1].at, c.reported_at);
+        let c = row(&raw("1;112-3375-20210912-0001;12/09/2021 10:00:00;081;-;Pengaduan;;;x;;;;Damkar;Selesai;1:02:03;Rina;12/09/2021 10:05:00")).unwrap();
+        assert_eq!(c.events[1].at - c.reported_at, Duration::seconds(3723));
     }
 
     #[test]

@@ -162,6 +162,11 @@ pub struct SourceComplaint {
     pub channel: String,
     /// The source's identity for the complaint.
     pub external_id: String,
+    /// A part of the source's identity that must not be stored as written (the caller
+    /// number of a 112 call without a ticket): the normaliser appends its keyed hash to
+    /// `external_id`, so that the stored id stays stable without holding the number.
+    #[serde(default)]
+    pub external_id_private: Option<String>,
     /// The source's kind label (`PENGADUAN`, `Prank Call`, …).
     pub kind_label: Option<String>,
     /// The source's urgency label (`Gawat Darurat`, …).

@@ -8,14 +8,14 @@ pub fn wib() -> FixedOffset {
     FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset")
 }
 
-/// A WIB wall-clock time as an instant.
-pub fn from_wib(naive: NaiveDateTime) -> DateTime<Utc> {
-    // A fixed offset has exactly one mapping for every local time.
+/// A WIB wall-clock time as an instant; `None` at the very edge of the calendar, where the
+/// instant seven hours earlier cannot be represented.
+pub fn from_wib(naive: NaiveDateTime) -> Option<DateTime<Utc>> {
+    // A fixed offset maps every representable local time to exactly one instant.
     wib()
         .from_local_datetime(&naive)
         .single()
         .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&(naive - chrono::Duration::hours(7))))
 }
 
 /// The month of `t` in WIB, as `YYYY-MM` (`reported_month` in `complaints`).
@@ -49,7 +49,7 @@ pub fn parse_wib(s: &str, formats: &[&str]) -> Option<DateTime<Utc>> {
     formats
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-        .map(from_wib)
+        .and_then(from_wib)
 }
 
 #[cfg(test)]
@@ -62,6 +62,13 @@ mod tests {
         assert_eq!(wib_month(t), "2024-04");
         let t = parse_rfc3339("2024-03-31T16:59:59Z").unwrap();
         assert_eq!(wib_month(t), "2024-03");
+    }
+
+    #[test]
+    fn a_time_at_the_calendars_edge_is_no_time() {
+        let first = NaiveDateTime::MIN;
+        assert_eq!(from_wib(first), None);
+        assert!(from_wib(NaiveDateTime::MAX).is_some());
     }
 
     #[test]

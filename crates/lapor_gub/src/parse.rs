@@ -167,6 +167,7 @@ pub(crate) fn item(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
     Ok(SourceComplaint {
         channel: CHANNEL.into(),
         external_id: r.no_tiket,
+        external_id_private: None,
         // Every report is a complaint; spam is told by its status (the mapping table).
         kind_label: None,
         urgency_label: None,

@@ -138,7 +138,17 @@ impl Normaliser {
                 channel: src.channel.clone(),
             })?;
         let mut warnings = Vec::new();
-        let complaint_id = aduan_core::complaint_id(&src.channel, &src.external_id);
+        let external_id = match &src.external_id_private {
+            None => src.external_id.clone(),
+            Some(part) => {
+                let hash = phone::reporter_key(
+                    self.reporter_key.expose().as_bytes(),
+                    &format!("external-id:{part}"),
+                );
+                format!("{}-{}", src.external_id, &hash[..16])
+            }
+        };
+        let complaint_id = aduan_core::complaint_id(&src.channel, &external_id);
 
         let status_key = text::fold(&src.status_label);
         let status = m.status.get(&status_key).copied().unwrap_or_else(|| {
@@ -227,7 +237,7 @@ impl Normaliser {
         let complaint = UnifiedComplaint {
             complaint_id,
             channel: src.channel.clone(),
-            external_id: src.external_id.clone(),
+            external_id,
             kind,
             urgency,
             category_main,

@@ -12,6 +12,7 @@ fn report() -> SourceComplaint {
     SourceComplaint {
         channel: "sp4n_lapor".into(),
         external_id: "9165816".into(),
+        external_id_private: None,
         kind_label: Some("PENGADUAN".into()),
         urgency_label: None,
         category_labels: vec![
@@ -112,6 +113,55 @@ fn the_reporter_is_hashed_and_never_kept() {
             .complaint
             .reporter_key,
         None
+    );
+}
+
+#[test]
+fn a_private_part_of_the_identity_is_kept_only_as_its_keyed_hash() {
+    let mut call = report();
+    call.external_id = "20210912T020000Z".into();
+    call.external_id_private = Some("0285421112".into());
+    let out = normaliser().normalise(&call).unwrap();
+    let id = &out.complaint.external_id;
+    assert!(
+        id.starts_with("20210912T020000Z-") && id.len() == 16 + 17,
+        "{id}"
+    );
+    assert_eq!(out.complaint.complaint_id, format!("sp4n_lapor:{id}"));
+    let rows = format!(
+        "{}{}",
+        serde_json::to_string(&out.complaint).unwrap(),
+        serde_json::to_string(&out.events).unwrap()
+    );
+    assert!(
+        !rows.contains("0285421112") && !rows.contains("285421112"),
+        "{rows}"
+    );
+    let keyed = phone::reporter_key(b"test-key", "external-id:0285421112");
+    assert_eq!(id[17..], keyed[..16]);
+    // Stable for the same caller, apart for another one.
+    assert_eq!(
+        normaliser().normalise(&call).unwrap().complaint.external_id,
+        *id
+    );
+    let mut other = call.clone();
+    other.external_id_private = Some("0285421113".into());
+    assert_ne!(
+        normaliser()
+            .normalise(&other)
+            .unwrap()
+            .complaint
+            .external_id,
+        *id
+    );
+    // Without a private part the id is the source's, as it came.
+    assert_eq!(
+        normaliser()
+            .normalise(&report())
+            .unwrap()
+            .complaint
+            .external_id,
+        "9165816"
     );
 }
 

@@ -292,6 +292,7 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
     folded.complaints.push(SourceComplaint {
         channel: CHANNEL.into(),
         external_id: report.id.clone(),
+        external_id_private: None,
         kind_label: Some(report.kind.clone()),
         urgency_label: None,
         category_labels: report.area.clone().into_iter().collect(),

@@ -140,6 +140,7 @@ pub(crate) fn report(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
     Ok(SourceComplaint {
         channel: CHANNEL.into(),
         external_id: r.tracking_id.to_string(),
+        external_id_private: None,
         kind_label: Some(r.klasifikasi),
         urgency_label: None,
         category_labels,

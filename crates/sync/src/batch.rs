@@ -1100,6 +1100,7 @@ mod tests {
         let s = SourceComplaint {
             channel: "sp4n_lapor".into(),
             external_id: id.into(),
+            external_id_private: None,
             kind_label: Some("PENGADUAN".into()),
             urgency_label: None,
             category_labels: vec![],

@@ -219,7 +219,7 @@ fn register_time(s: &str) -> Option<DateTime<Utc>> {
         chrono::NaiveDate::parse_from_str(s.trim(), "%d/%m/%Y")
             .ok()
             .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(aduan_core::time::from_wib)
+            .and_then(aduan_core::time::from_wib)
     })
 }
 
@@ -494,6 +494,7 @@ fn complaint(key: &str, thread: Option<&Thread>, case: Option<&Case>) -> SourceC
     SourceComplaint {
         channel: CHANNEL.into(),
         external_id,
+        external_id_private: None,
         kind_label: None,
         urgency_label: None,
         category_labels: case.and_then(|c| c.category.clone()).into_iter().collect(),
