@@ -407,6 +407,55 @@ async fn the_maintenance_page_is_reported_as_a_clear_error() {
     sim.shutdown().await;
 }
 
+/// A token endpoint that answers 200 with the token where the contract does not put it.
+#[tokio::test]
+async fn a_token_answer_of_another_shape_is_an_error_that_quotes_none_of_it() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    const TOKEN: &str = "tok-must-not-leak-0123456789";
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let mut buf = vec![0u8; 16 * 1024];
+            let _ = s.read(&mut buf).await;
+            let body = format!(r#"{{"data":{{"access_token":"{TOKEN}","expires_in":3600}}}}"#);
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = s.write_all(answer.as_bytes()).await;
+        }
+    });
+    let d = aduan_sim::Sp4nConfig::default();
+    let connector = aduan_sp4n_lapor::Sp4nLapor::with_secret(
+        aduan_sp4n_lapor::Config {
+            base_url: base,
+            instansi_id: d.instansi_id,
+            client_id: d.client_id,
+            client_secret_env: String::new(),
+            per_page: 50,
+            timeout_secs: 2,
+            max_attempts: 1,
+            retry_base_ms: 20,
+            start_from: None,
+        },
+        aduan_core::Secret::new(d.client_secret),
+    )
+    .unwrap();
+    let ts = sqlite_store().await;
+    let report = engine(&ts).sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(report.outcome, Outcome::Failed);
+    let error = report.error.unwrap();
+    assert!(
+        error.contains("getting a token") && error.contains("200"),
+        "{error}"
+    );
+    assert!(!error.contains("must-not-leak"), "{error}");
+    let stored = ts.store.query("SELECT error FROM sync_runs").await.unwrap();
+    assert!(!format!("{:?}", stored.rows).contains("must-not-leak"));
+    server.abort();
+}
+
 #[tokio::test]
 async fn a_second_run_of_the_same_channel_is_skipped_while_one_runs() {
     let sim = sim(20, Sp4nFaults::default()).await;

@@ -25,7 +25,7 @@ mod parse;
 use std::sync::Arc;
 
 use aduan_core::{
-    Batch, BatchSource, FaultCounts, FieldError, PullConnector, RawRecord, Result, Secret,
+    Batch, BatchSource, Error, FaultCounts, FieldError, PullConnector, RawRecord, Result, Secret,
     SourceComplaint,
 };
 use aduan_transport::HttpClient;
@@ -138,8 +138,16 @@ impl Sp4nLapor {
         if !resp.is_success() {
             return Err(resp.unexpected(CHANNEL, "getting a token"));
         }
-        let token: Token = serde_json::from_slice(&resp.body)
-            .map_err(|_| resp.unexpected(CHANNEL, "getting a token"))?;
+        // The body is not quoted: an answer of another shape may still hold the token.
+        let token: Token = serde_json::from_slice(&resp.body).map_err(|_| Error::Upstream {
+            channel: CHANNEL.into(),
+            message: format!(
+                "getting a token: {url} answered {} with {} bytes that are not \
+                 {{\"access_token\": \"…\"}} (not shown: they may hold a secret)",
+                resp.status,
+                resp.body.len()
+            ),
+        })?;
         Ok(Secret::new(token.access_token))
     }
 
