@@ -350,7 +350,8 @@ impl Store {
             .filter_map(|(key, (raw, failed))| match failed {
                 None => Some((key, raw)),
                 Some(e) => {
-                    tracing::warn!(channel, group = %key, error = %e, "An archived payload cannot be unpacked; its group is folded without it.");
+                    // The raw id, not the group key: a group key may be a sender's number.
+                    tracing::warn!(channel, raw_id = raw.raw_id, error = %e, "An archived payload cannot be unpacked; its group is folded without it.");
                     None
                 }
             })

@@ -35,15 +35,32 @@ const FORWARDED: &str = "Tanggal Diteruskan";
 const FOLLOWED_UP: &str = "Tanggal Tindak Lanjut";
 const FOLLOW_UP: &str = "Tindak Lanjut";
 
-/// A WhatsApp number as the group key: digits only, in the international form `62…`
-/// (`6281…`, `081…` and `+62 812-…` are one sender). `None` when it is no Indonesian number.
+/// A WhatsApp number as the group key: digits only, in the international form (`6281…`,
+/// `081…` and `+62 812-…` are one sender; a number of another country, as WhatsApp writes
+/// it, `447911123456`, is its own). `None` when it is no phone number.
 pub fn sender_key(phone: &str) -> Option<String> {
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-    let national = match digits.strip_prefix("62") {
-        Some(rest) => rest,
-        None => digits.strip_prefix('0')?,
-    };
-    (national.len() >= 8 && national.starts_with('8')).then(|| format!("62{national}"))
+    if let Some(national) = digits
+        .strip_prefix("62")
+        .or_else(|| digits.strip_prefix('0'))
+    {
+        if national.len() >= 8 && national.starts_with('8') {
+            return Some(format!("62{national}"));
+        }
+    }
+    // E.164 allows 15 digits; a country code never starts with 0.
+    ((8..=15).contains(&digits.len()) && !digits.starts_with('0')).then_some(digits)
+}
+
+/// The group of a webhook message: its sender's, or, when its `from` is no phone number,
+/// a group of its own (`Err`), whose fold quarantines the body naming the field while the
+/// body's other messages are folded with their senders.
+fn message_key(m: &serde_json::Value) -> Result<String, String> {
+    let from = m.get("from").and_then(|f| f.as_str()).unwrap_or_default();
+    sender_key(from).ok_or_else(|| {
+        let id = m.get("id").and_then(|v| v.as_str()).unwrap_or_default();
+        format!("from?:{id}")
+    })
 }
 
 // --- The WhatsApp Cloud API webhook (the platform's standard format) -------------------
@@ -290,16 +307,8 @@ fn case_key(no: &str) -> String {
 pub(crate) fn keys(raw: &RawRecord) -> Result<Vec<String>, FieldError> {
     if is_webhook(&raw.payload) {
         let mut keys = Vec::new();
-        for (i, m) in messages_of(raw)?.iter().enumerate() {
-            let from = m.get("from").and_then(|f| f.as_str()).unwrap_or_default();
-            let key = sender_key(from).ok_or_else(|| {
-                FieldError::new(
-                    CHANNEL,
-                    &raw.source_ref,
-                    format!("messages[{i}].from"),
-                    format!("not a WhatsApp id of Indonesia: {from:?}"),
-                )
-            })?;
+        for m in &messages_of(raw)? {
+            let key = message_key(m).unwrap_or_else(|own| own);
             if !keys.contains(&key) {
                 keys.push(key);
             }
@@ -335,21 +344,30 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
                 }
             };
             for (j, value) in list.iter().enumerate() {
-                let from = value
-                    .get("from")
-                    .and_then(|f| f.as_str())
-                    .unwrap_or_default();
-                if sender_key(from).as_deref() != Some(key) {
-                    continue;
+                match message_key(value) {
+                    Ok(k) if k == key => {}
+                    Err(own) if own == key => {
+                        // The number is not quoted: it may be one, written wrong.
+                        folded.errors.push((
+                            i,
+                            FieldError::new(
+                                CHANNEL,
+                                &raw.source_ref,
+                                format!("messages[{j}].from"),
+                                "not a WhatsApp id (a phone number in international form)",
+                            ),
+                        ));
+                        continue;
+                    }
+                    _ => continue,
                 }
+                // A message that cannot be read is quarantined with its body; the sender's
+                // other messages in it are still folded.
                 match message(value, j, &raw.source_ref) {
                     Ok(m) => {
                         messages.entry(m.wamid.clone()).or_insert(m);
                     }
-                    Err(e) => {
-                        folded.errors.push((i, e));
-                        break;
-                    }
+                    Err(e) => folded.errors.push((i, e)),
                 }
             }
         } else {

@@ -54,6 +54,14 @@ fn a_number_written_three_ways_is_one_sender() {
     }
     assert_eq!(sender_key("12345"), None);
     assert_eq!(sender_key(""), None);
+    assert_eq!(sender_key("abc"), None);
+    // Another country's number, as WhatsApp writes it, or typed with a plus.
+    assert_eq!(sender_key("447911123456").as_deref(), Some("447911123456"));
+    assert_eq!(
+        sender_key("+44 7911 123456").as_deref(),
+        Some("447911123456")
+    );
+    assert_eq!(sender_key("0123456789"), None);
 }
 
 #[test]
@@ -190,8 +198,35 @@ fn receipts_carry_no_complaint_and_bad_input_names_its_field() {
         (e.record.as_str(), e.field.as_str()),
         ("case WA-2024-0010", "Timestamp")
     );
-    let stranger = raw(r#"{"entry":[{"changes":[{"value":{"messages":[{"from":"abc","id":"w","timestamp":"1","type":"text"}]}}]}]}"#.into());
-    assert_eq!(keys(&stranger).unwrap_err().field, "messages[0].from");
+    // A message whose sender is no number has a group of its own, whose fold names the
+    // field (and does not quote it); the body's other messages fold with their senders,
+    // those after a message that cannot be read included.
+    let mixed = raw(serde_json::json!({"entry": [{"changes": [{"value": {"messages": [
+        {"from": "abc", "id": "wamid.S", "timestamp": T0.to_string(), "type": "text", "text": {"body": "?"}},
+        {"from": SENDER, "id": "wamid.C", "timestamp": "kemarin", "type": "text", "text": {"body": "x"}},
+        {"from": SENDER, "id": "wamid.D", "timestamp": T0.to_string(), "type": "text", "text": {"body": "banjir"}},
+        {"from": "447911123456", "id": "wamid.E", "timestamp": T0.to_string(), "type": "text", "text": {"body": "flood"}}
+    ]}}]}]}).to_string());
+    assert_eq!(
+        keys(&mixed).unwrap(),
+        ["from?:wamid.S", SENDER, "447911123456"]
+    );
+    let own = fold("from?:wamid.S", std::slice::from_ref(&mixed));
+    assert!(own.complaints.is_empty());
+    assert_eq!(own.errors.len(), 1);
+    assert_eq!(own.errors[0].1.field, "messages[0].from");
+    assert!(
+        !own.errors[0].1.to_string().contains("abc"),
+        "{}",
+        own.errors[0].1
+    );
+    let sender = fold(SENDER, std::slice::from_ref(&mixed));
+    assert_eq!(ids(&sender), ["wamid.D"]);
+    assert_eq!(sender.errors.len(), 1);
+    assert_eq!(sender.errors[0].1.record, "wamid.C");
+    let abroad = fold("447911123456", std::slice::from_ref(&mixed));
+    assert_eq!(ids(&abroad), ["wamid.E"]);
+    assert!(abroad.errors.is_empty());
 }
 
 #[test]
