@@ -62,8 +62,9 @@ impl Default for StoreConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NormaliserConfig {
-    /// Folder holding `places.toml`, `agencies.toml` and `mappings/<channel>.toml`; a file
-    /// missing there is taken from the tables built into the binary. Default: built-in only.
+    /// Folder holding `places.toml`, `agencies.toml`, `classifier.toml` and
+    /// `mappings/<channel>.toml`; a file missing there is taken from the tables built into
+    /// the binary. Default: built-in only.
     #[serde(default)]
     pub tables_dir: Option<PathBuf>,
     /// The environment variable holding the reporter-hash key (HMAC-SHA256).
