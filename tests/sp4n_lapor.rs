@@ -407,6 +407,57 @@ async fn the_maintenance_page_is_reported_as_a_clear_error() {
     sim.shutdown().await;
 }
 
+/// More reports than a page share one `updated_at` (a bulk closing run), and reports the
+/// client has read move to the end while it walks that time's pages: the contract's paging
+/// hazard where the cursor cannot move. Every report's new version must be read.
+#[tokio::test]
+async fn a_walk_over_the_pages_of_one_time_misses_no_report_while_reports_move() {
+    // The last case fills the time's pages exactly, nothing after it: the walk ends empty.
+    for (per_page, together, shift) in [(5, 23, true), (7, 23, true), (5, 25, false)] {
+        let sim = sim(60, Sp4nFaults::default()).await;
+        let ts = sqlite_store().await;
+        let engine = engine(&ts);
+        let first = engine
+            .sync(&sp4n(&sim, per_page), &NoProgress)
+            .await
+            .unwrap();
+        assert_eq!(first.counts.inserted, 60, "{}", first.summary_line());
+        let bulk = sim.sp4n_update_reports_together(together);
+        sim.sp4n_set_faults(Sp4nFaults {
+            paging_shift: shift,
+            ..Sp4nFaults::default()
+        });
+        let second = engine
+            .sync(&sp4n(&sim, per_page), &NoProgress)
+            .await
+            .unwrap();
+        assert_eq!(second.outcome, Outcome::Ok, "{}", second.summary_line());
+        assert!(
+            !shift || sim.sp4n_stats().paging_shift >= 3,
+            "{:?}",
+            sim.sp4n_stats()
+        );
+        let ids: Vec<String> = bulk.iter().map(|id| format!("'{id}'")).collect();
+        let renewed = count(
+            &ts,
+            &format!(
+                "SELECT COUNT(*) FROM (SELECT external_id FROM raw_records \
+                 WHERE external_id IN ({}) GROUP BY external_id HAVING COUNT(*) >= 2) AS r",
+                ids.join(", ")
+            ),
+        )
+        .await;
+        assert_eq!(
+            renewed,
+            together as i64,
+            "per_page {per_page}: {}",
+            second.summary_line()
+        );
+        assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints").await, 60);
+        sim.shutdown().await;
+    }
+}
+
 /// A token endpoint that answers 200 with the token where the contract does not put it.
 #[tokio::test]
 async fn a_token_answer_of_another_shape_is_an_error_that_quotes_none_of_it() {

@@ -270,6 +270,16 @@ impl RunningSim {
             .unwrap_or_default()
     }
 
+    /// Updates `n` distinct reports in one go, as a bulk job would (an automatic closing
+    /// run): each gets its next version, all with the same `updated_at`, one second after
+    /// the newest report. Returns their tracking ids.
+    pub fn sp4n_update_reports_together(&self, n: usize) -> Vec<u64> {
+        self.sp4n
+            .as_ref()
+            .map(|s| s.update_reports_together(n))
+            .unwrap_or_default()
+    }
+
     /// Number of distinct SP4N-LAPOR! reports (the ground truth a full sync must reach).
     pub fn sp4n_report_count(&self) -> usize {
         self.sp4n.as_ref().map_or(0, |s| s.report_count())

@@ -331,6 +331,28 @@ impl Sp4nState {
         ids
     }
 
+    pub(crate) fn update_reports_together(&self, n: usize) -> Vec<u64> {
+        let mut data = lock(&self.data);
+        let mut rng = lock(&self.updates);
+        let len = data.order.len();
+        let n = n.min(len);
+        let Some(t) = data.order.last().map(|(t, _)| t + 1) else {
+            return Vec::new();
+        };
+        let mut ids = Vec::with_capacity(n);
+        for i in 0..n {
+            // Picked from those not moved yet (the moved ones gather at the end).
+            let pos = rng.gen_range(0..len - i);
+            let (_, index) = data.order.remove(pos);
+            data.order.push((t, index));
+            data.extra.entry(index).or_default().push(t);
+            ids.push(generate::tracking_id(self.seed, index));
+        }
+        // One time: the API's order within it.
+        data.order[len - n..].sort_unstable();
+        ids
+    }
+
     pub(crate) fn report_count(&self) -> usize {
         lock(&self.data).order.len()
     }

@@ -239,6 +239,8 @@ impl PullConnector for Sp4nLapor {
             from_instant,
             page: 1,
             done: false,
+            back: None,
+            after: None,
         }))
     }
 
@@ -254,20 +256,23 @@ struct Pager {
     from_instant: Option<DateTime<Utc>>,
     page: u32,
     done: bool,
+    /// Reading the pages of a walk at `from` again, last to first: the next one to read.
+    back: Option<u32>,
+    /// Where the walk ended, applied when it has been read again.
+    after: Option<After>,
 }
 
-#[async_trait]
-impl BatchSource for Pager {
-    async fn next_batch(&mut self) -> Result<Option<Batch>> {
-        if self.done {
-            return Ok(None);
-        }
-        let page = self.connector.page(self.from.as_deref(), self.page).await?;
-        let full = page.data.len() as u32 >= self.connector.inner.config.per_page;
-        if page.data.is_empty() {
-            self.done = true;
-            return Ok(None);
-        }
+/// How a walk over the pages of one time ended.
+struct After {
+    /// The newest `updated_at` of its last page, when it went past the walk's time.
+    newest: Option<(DateTime<Utc>, String)>,
+    /// Its last page was not full: nothing is left after it.
+    done: bool,
+}
+
+impl Pager {
+    /// A page's reports as records, and the newest `updated_at` among them.
+    fn records(page: &Page) -> (Vec<RawRecord>, Option<(DateTime<Utc>, String)>) {
         let received_at = Utc::now();
         let mut newest: Option<(DateTime<Utc>, String)> = None;
         let mut records = Vec::with_capacity(page.data.len());
@@ -296,18 +301,82 @@ impl BatchSource for Pager {
                 payload: item.get().as_bytes().to_vec(),
             });
         }
+        (records, newest)
+    }
+
+    /// Moves on from a page (or a walk) that ended as `after` says: to page 1 of its newest
+    /// time, which becomes the cursor, or to the end.
+    fn settle(&mut self, after: After) -> Option<String> {
+        self.page = 1;
+        self.done = after.done;
+        let (t, s) = after.newest?;
+        self.from = Some(s.clone());
+        self.from_instant = Some(t);
+        Some(s)
+    }
+
+    /// A walk over the pages of the cursor's time (a full page held nothing newer) has
+    /// ended on `self.page`, as `after` says. Reports read on its earlier pages may have
+    /// moved to the end meanwhile, shifting later reports of that time onto pages already
+    /// read: its pages are read again, last to first (a report that moves now only shifts
+    /// the rest towards pages still to read), before the cursor moves past that time.
+    fn walk_back(&mut self, after: After) {
+        self.back = Some(self.page - 1);
+        self.after = Some(after);
+    }
+}
+
+#[async_trait]
+impl BatchSource for Pager {
+    async fn next_batch(&mut self) -> Result<Option<Batch>> {
+        if let Some(back) = self.back {
+            let page = self.connector.page(self.from.as_deref(), back).await?;
+            let (records, _) = Self::records(&page);
+            let cursor = if back > 1 {
+                self.back = Some(back - 1);
+                None
+            } else {
+                self.back = None;
+                self.after.take().and_then(|after| self.settle(after))
+            };
+            return Ok(Some(Batch { records, cursor }));
+        }
+        if self.done {
+            return Ok(None);
+        }
+        let page = self.connector.page(self.from.as_deref(), self.page).await?;
+        let full = page.data.len() as u32 >= self.connector.inner.config.per_page;
+        if page.data.is_empty() {
+            if self.page > 1 {
+                // The walk's time filled its pages exactly: read them again, then stop.
+                self.walk_back(After {
+                    newest: None,
+                    done: true,
+                });
+                return Ok(Some(Batch {
+                    records: Vec::new(),
+                    cursor: None,
+                }));
+            }
+            self.done = true;
+            return Ok(None);
+        }
+        let (records, newest) = Self::records(&page);
         let progressed = match (&newest, self.from_instant) {
             (Some((t, _)), Some(from)) => *t > from,
             (Some(_), None) => true,
             (None, _) => false,
         };
-        let cursor = if progressed {
-            let (t, s) = newest.unwrap_or_default();
-            self.from = Some(s.clone());
-            self.from_instant = Some(t);
-            self.page = 1;
-            self.done = !full;
-            Some(s)
+        let after = After {
+            newest: if progressed { newest } else { None },
+            done: !full,
+        };
+        let cursor = if self.page > 1 && (progressed || !full) {
+            // The cursor stays until the walk's pages have been read again.
+            self.walk_back(after);
+            None
+        } else if progressed {
+            self.settle(after)
         } else {
             // A whole page at the cursor's time: walk its pages, the cursor stays.
             self.page += 1;
