@@ -149,6 +149,96 @@ async fn a_ticketless_call_keeps_its_caller_out_of_the_unified_tables_and_its_id
     }
 }
 
+/// A tiny HTTP server on loopback answering each path from `files` (absent: 404).
+async fn file_server(
+    files: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>>,
+) -> (String, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let mut buf = vec![0u8; 16 * 1024];
+            let n = s.read(&mut buf).await.unwrap_or(0);
+            let request = String::from_utf8_lossy(&buf[..n]).to_string();
+            let path = request
+                .split(' ')
+                .nth(1)
+                .unwrap_or("/")
+                .trim_start_matches('/')
+                .to_string();
+            let body = files.lock().unwrap().get(&path).cloned();
+            let head = match &body {
+                Some(b) => format!(
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    b.len()
+                ),
+                None => "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    .to_string(),
+            };
+            let _ = s.write_all(head.as_bytes()).await;
+            let _ = s.write_all(&body.unwrap_or_default()).await;
+        }
+    });
+    (base, task)
+}
+
+#[tokio::test]
+async fn a_listed_file_that_cannot_be_read_is_tried_again_while_later_days_load() {
+    use sha2::Digest;
+    let day1 = file(&[POHON]);
+    let day2 = file(&[VAKSIN
+        .replace("20210912", "20210913")
+        .replace("12/09/2021", "13/09/2021")
+        .as_str()]);
+    let entry = |name: &str, bytes: &[u8]| {
+        serde_json::json!({"name": name, "size": bytes.len(), "modified": "2021-09-14T00:00:00Z",
+            "sha256": hex::encode(sha2::Sha256::digest(bytes))})
+    };
+    let index = serde_json::json!([
+        entry("112_20210912.csv", &day1),
+        entry("112_20210913.csv", &day2)
+    ]);
+    let files = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::from([
+        ("index.json".to_string(), index.to_string().into_bytes()),
+        ("112_20210913.csv".to_string(), day2.clone()),
+    ])));
+    let (base, server) = file_server(files.clone()).await;
+    let config: aduan_cc112::Config = serde_json::from_value(serde_json::json!({
+        "url": base, "batch_rows": 50, "retry_base_ms": 20, "timeout_secs": 5, "max_attempts": 2,
+    }))
+    .unwrap();
+    let connector = aduan_cc112::Cc112::new(config, None).unwrap();
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    // The first day answers 404: the second day loads, the first is counted and left.
+    let first = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(first.outcome, Outcome::Ok, "{}", first.summary_line());
+    assert_eq!(first.counts.inserted, 1, "{}", first.summary_line());
+    assert_eq!(
+        first.faults.get("file_unreadable"),
+        Some(&1),
+        "{}",
+        first.summary_line()
+    );
+    // Tried again on the next run; the day that loaded is not read again.
+    let again = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(
+        (again.counts.fetched, again.faults.get("file_unreadable")),
+        (0, Some(&1))
+    );
+    // Once it can be read, it loads.
+    files
+        .lock()
+        .unwrap()
+        .insert("112_20210912.csv".into(), day1);
+    let last = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(last.counts.inserted, 1, "{}", last.summary_line());
+    assert_eq!(last.faults.get("file_unreadable"), None);
+    assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints").await, 2);
+    server.abort();
+}
+
 #[tokio::test]
 async fn a_file_still_being_written_waits_and_stray_files_are_ignored() {
     let ts = sqlite_store().await;

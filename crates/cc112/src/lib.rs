@@ -175,6 +175,16 @@ impl Cc112 {
     }
 
     async fn get(&self, name: &str) -> Result<Vec<u8>> {
+        self.get_file(name)
+            .await?
+            .map_err(|resp| resp.unexpected(CHANNEL, &format!("GET {name}")))
+    }
+
+    /// One file of the HTTP index: its bytes, or the answer that was not a success.
+    async fn get_file(
+        &self,
+        name: &str,
+    ) -> Result<std::result::Result<Vec<u8>, aduan_transport::Response>> {
         let url = self.url(name);
         let auth = self.inner.basic_auth.clone();
         let resp = self
@@ -192,9 +202,50 @@ impl Cc112 {
             })
             .await?;
         if !resp.is_success() {
-            return Err(resp.unexpected(CHANNEL, &format!("GET {name}")));
+            return Ok(Err(resp));
         }
-        Ok(resp.body.to_vec())
+        Ok(Ok(resp.body.to_vec()))
+    }
+
+    /// A listed file's bytes; `None` when this one file cannot be read (gone since it was
+    /// listed, not readable, or answered 403, 404 or 410 where the index lists it): it is
+    /// counted as `file_unreadable`, logged, and left out of the cursor, so that the next
+    /// run tries it again, while the days after it are read now. Any other failure (the
+    /// folder or the server) stops the run.
+    async fn read_file(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        let why = match &self.inner.config.dir {
+            Some(dir) => {
+                let path = dir.join(name);
+                match tokio::fs::read(&path).await {
+                    Ok(bytes) => return Ok(Some(bytes)),
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
+                        ) =>
+                    {
+                        e.to_string()
+                    }
+                    Err(e) => {
+                        return Err(Error::Io {
+                            channel: CHANNEL.into(),
+                            path: path.display().to_string(),
+                            source: e,
+                        })
+                    }
+                }
+            }
+            None => match self.get_file(name).await? {
+                Ok(bytes) => return Ok(Some(bytes)),
+                Err(resp) if matches!(resp.status, 403 | 404 | 410) => {
+                    format!("answered {}", resp.status)
+                }
+                Err(resp) => return Err(resp.unexpected(CHANNEL, &format!("GET {name}"))),
+            },
+        };
+        tracing::warn!(channel = CHANNEL, file = %name, reason = %why, "A listed file cannot be read; left for the next run, the later days read now.");
+        self.inner.http.count("file_unreadable");
+        Ok(None)
     }
 
     /// The files that changed since the cursor, oldest day first.
@@ -286,6 +337,8 @@ impl PullConnector for Cc112 {
     }
 
     async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
+        // The client serves run after run: this run's faults are those from here on.
+        let faults_base = self.inner.http.faults();
         let cursor: Cursor = match cursor.as_deref() {
             Some(text) => serde_json::from_str(text).map_err(|e| {
                 config_err(format!(
@@ -296,6 +349,7 @@ impl PullConnector for Cc112 {
         };
         let files = self.changed_files(&cursor).await?;
         Ok(Box::new(Reader {
+            faults_base,
             connector: self.clone(),
             cursor,
             files: files.into(),
@@ -310,6 +364,8 @@ impl PullConnector for Cc112 {
 }
 
 struct Reader {
+    /// The client's faults when the run began.
+    faults_base: FaultCounts,
     connector: Cc112,
     cursor: Cursor,
     files: VecDeque<Pending>,
@@ -326,16 +382,8 @@ impl BatchSource for Reader {
             let Some(file) = self.files.pop_front() else {
                 return Ok(None);
             };
-            let bytes = match &self.connector.inner.config.dir {
-                Some(dir) => {
-                    let path = dir.join(&file.name);
-                    tokio::fs::read(&path).await.map_err(|e| Error::Io {
-                        channel: CHANNEL.into(),
-                        path: path.display().to_string(),
-                        source: e,
-                    })?
-                }
-                None => self.connector.get(&file.name).await?,
+            let Some(bytes) = self.connector.read_file(&file.name).await? else {
+                continue;
             };
             let sha256 = hex::encode(Sha256::digest(&bytes));
             let seen = Seen {
@@ -385,7 +433,7 @@ impl BatchSource for Reader {
     }
 
     fn faults(&self) -> FaultCounts {
-        self.connector.inner.http.faults()
+        self.connector.inner.http.faults_since(&self.faults_base)
     }
 }
 

@@ -231,6 +231,8 @@ impl PullConnector for LaporGub {
     }
 
     async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
+        // The client serves run after run: this run's faults are those from here on.
+        let faults_base = self.inner.http.faults();
         let since = match cursor {
             Some(c) => Some(cursor_secs(&c).ok_or_else(|| Error::Config {
                 channel: CHANNEL.into(),
@@ -239,6 +241,7 @@ impl PullConnector for LaporGub {
             None => self.inner.start_since,
         };
         Ok(Box::new(Pager {
+            faults_base,
             connector: self.clone(),
             since,
             next: None,
@@ -271,6 +274,8 @@ fn cursor_secs(cursor: &str) -> Option<i64> {
 const MAX_EXPIRED: u32 = 5;
 
 struct Pager {
+    /// The client's faults when the run began.
+    faults_base: FaultCounts,
     connector: LaporGub,
     /// The newest `updated` handed out, in unix seconds (the saved cursor).
     since: Option<i64>,
@@ -377,7 +382,7 @@ impl BatchSource for Pager {
     }
 
     fn faults(&self) -> FaultCounts {
-        self.connector.inner.http.faults()
+        self.connector.inner.http.faults_since(&self.faults_base)
     }
 }
 

@@ -155,6 +155,8 @@ impl PullConnector for SmartCity {
     }
 
     async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
+        // The client serves run after run: this run's faults are those from here on.
+        let faults_base = self.inner.http.faults();
         let cursor = match cursor {
             Some(c) => Some(serde_json::from_str::<Cursor>(&c).map_err(|e| {
                 config_err(format!(
@@ -164,6 +166,7 @@ impl PullConnector for SmartCity {
             None => None,
         };
         Ok(Box::new(Backfill {
+            faults_base,
             connector: self.clone(),
             cursor,
             done: false,
@@ -181,6 +184,8 @@ impl PullConnector for SmartCity {
 }
 
 struct Backfill {
+    /// The client's faults when the run began.
+    faults_base: FaultCounts,
     connector: SmartCity,
     cursor: Option<Cursor>,
     done: bool,
@@ -263,6 +268,6 @@ impl BatchSource for Backfill {
     }
 
     fn faults(&self) -> FaultCounts {
-        self.connector.inner.http.faults()
+        self.connector.inner.http.faults_since(&self.faults_base)
     }
 }

@@ -231,9 +231,12 @@ impl PullConnector for Sp4nLapor {
     }
 
     async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
+        // The client serves run after run: this run's faults are those from here on.
+        let faults_base = self.inner.http.faults();
         let from = cursor.or_else(|| self.inner.config.start_from.clone());
         let from_instant = from.as_deref().and_then(aduan_core::time::parse_rfc3339);
         Ok(Box::new(Pager {
+            faults_base,
             connector: self.clone(),
             from,
             from_instant,
@@ -250,6 +253,8 @@ impl PullConnector for Sp4nLapor {
 }
 
 struct Pager {
+    /// The client's faults when the run began.
+    faults_base: FaultCounts,
     connector: Sp4nLapor,
     /// `updated_from` as the API wrote it (the newest `updated_at` stored).
     from: Option<String>,
@@ -387,6 +392,6 @@ impl BatchSource for Pager {
     }
 
     fn faults(&self) -> FaultCounts {
-        self.connector.inner.http.faults()
+        self.connector.inner.http.faults_since(&self.faults_base)
     }
 }

@@ -204,9 +204,21 @@ impl HttpClient {
         }
     }
 
-    /// What was met so far, by reason.
+    /// What was met so far, by reason, since the client was made.
     pub fn faults(&self) -> FaultCounts {
         self.faults.lock().map(|f| f.clone()).unwrap_or_default()
+    }
+
+    /// What was met since [`faults`](Self::faults) gave `base`: a run's own faults, for a
+    /// client that serves run after run (the service keeps its connectors).
+    pub fn faults_since(&self, base: &FaultCounts) -> FaultCounts {
+        self.faults()
+            .into_iter()
+            .filter_map(|(reason, n)| {
+                let n = n.saturating_sub(base.get(&reason).copied().unwrap_or(0));
+                (n > 0).then_some((reason, n))
+            })
+            .collect()
     }
 
     /// Sends the request `build` makes, retrying 5xx, timeouts and connection errors with

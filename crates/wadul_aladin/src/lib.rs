@@ -132,7 +132,10 @@ impl PullConnector for WadulAladin {
     /// The register is read whole every run (rows are edited in place); a row whose bytes
     /// are unchanged is recognised by its hash and changes nothing. No cursor.
     async fn open(&self, _cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
+        // The client serves run after run: this run's faults are those from here on.
+        let faults_base = self.inner.http.faults();
         Ok(Box::new(Register {
+            faults_base,
             connector: self.clone(),
             rows: None,
         }))
@@ -152,6 +155,8 @@ impl PullConnector for WadulAladin {
 }
 
 struct Register {
+    /// The client's faults when the run began.
+    faults_base: FaultCounts,
     connector: WadulAladin,
     rows: Option<std::vec::IntoIter<RawRecord>>,
 }
@@ -194,6 +199,6 @@ impl BatchSource for Register {
     }
 
     fn faults(&self) -> FaultCounts {
-        self.connector.inner.http.faults()
+        self.connector.inner.http.faults_since(&self.faults_base)
     }
 }
