@@ -37,13 +37,22 @@ pub struct AppConfig {
 }
 
 /// `[store]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoreConfig {
     /// `sqlite:path/file.db` (the embedded default) or `postgres://user@host/db`.
     /// The environment variable `ADUAN_DATABASE_URL` overrides it.
     #[serde(default = "default_store_url")]
     pub url: String,
+}
+
+/// The URL with its password shown as `***` (it may come from `ADUAN_DATABASE_URL`).
+impl std::fmt::Debug for StoreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreConfig")
+            .field("url", &aduan_store::redact_url(&self.url))
+            .finish()
+    }
 }
 
 fn default_store_url() -> String {
@@ -319,6 +328,17 @@ mod tests {
         assert_eq!(
             (c.backup.dir.as_path(), c.backup.keep),
             (Path::new("backups"), 14)
+        );
+    }
+
+    #[test]
+    fn the_configuration_debug_shows_no_database_password() {
+        let mut c = AppConfig::from_toml_str("").unwrap();
+        c.store.url = "postgres://aduan:s3cret@db/aduan?password=s3cret".into();
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("s3cret") && shown.contains("aduan:***@db"),
+            "{shown}"
         );
     }
 

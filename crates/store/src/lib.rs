@@ -101,21 +101,38 @@ pub(crate) fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
 
 /// A URL with its password replaced, for messages.
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let mut out = match (base.find("://"), base.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
+            let userinfo = &base[scheme + 3..at];
             match userinfo.find(':') {
                 Some(colon) => format!(
                     "{}{}:***{}",
-                    &url[..scheme + 3],
+                    &base[..scheme + 3],
                     &userinfo[..colon],
-                    &url[at..]
+                    &base[at..]
                 ),
-                None => url.to_string(),
+                None => base.to_string(),
             }
         }
-        _ => url.to_string(),
+        _ => base.to_string(),
+    };
+    if let Some(query) = query {
+        // `?password=…` is the other place a PostgreSQL URL holds one.
+        let params: Vec<String> = query
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => p.to_string(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&params.join("&"));
     }
+    out
 }
 
 /// The file of a SQLite store's URL (`sqlite:path`, `sqlite://path` or a plain path).
@@ -419,6 +436,14 @@ mod tests {
             "postgres://postgres@127.0.0.1/test"
         );
         assert_eq!(redact_url("sqlite:aduan.db"), "sqlite:aduan.db");
+        assert_eq!(
+            redact_url("postgres://aduan@db/aduan?sslmode=require&password=s3cret&x=1"),
+            "postgres://aduan@db/aduan?sslmode=require&password=***&x=1"
+        );
+        assert_eq!(
+            redact_url("postgres://aduan:s3cret@db/aduan?sslmode=require"),
+            "postgres://aduan:***@db/aduan?sslmode=require"
+        );
     }
 
     /// `.cargo/config.toml` builds the bundled SQLite without the global mutexes its crate's

@@ -166,6 +166,26 @@ impl HttpClient {
             .timeout(policy.timeout)
             .connect_timeout(policy.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("aduan/", env!("CARGO_PKG_VERSION")))
+            // Redirects are followed on the same origin only: reqwest drops `Authorization`
+            // on the way to another host, but not a channel's own key header (`X-API-Key`).
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                let origin = |u: &reqwest::Url| {
+                    (
+                        u.scheme().to_string(),
+                        u.host_str().map(str::to_string),
+                        u.port_or_known_default(),
+                    )
+                };
+                let same = attempt
+                    .previous()
+                    .first()
+                    .is_some_and(|first| origin(first) == origin(attempt.url()));
+                if attempt.previous().len() >= 10 || !same {
+                    attempt.stop()
+                } else {
+                    attempt.follow()
+                }
+            }))
             .build()
             .map_err(|e| Error::Config {
                 channel: channel.to_string(),
@@ -354,6 +374,60 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+
+    /// A loopback server answering every request with `answer(path)`, counting requests
+    /// that carry an `x-api-key` header.
+    async fn server(
+        answer: impl Fn(&str, u16) -> String + Send + Sync + 'static,
+    ) -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let keys = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = keys.clone();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let mut buf = vec![0u8; 8192];
+                let n = s.read(&mut buf).await.unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]).to_lowercase();
+                if request.contains("\r\nx-api-key:") {
+                    seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+                let path = request.split(' ').nth(1).unwrap_or("/").to_string();
+                let _ = s.write_all(answer(&path, port).as_bytes()).await;
+            }
+        });
+        (port, keys)
+    }
+
+    #[tokio::test]
+    async fn a_redirect_is_followed_on_the_same_origin_only() {
+        let (other, other_keys) =
+            server(|_, _| "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok".into()).await;
+        let (port, keys) = server(move |path, port| match path {
+            "/away" => format!("HTTP/1.1 302 Found\r\nlocation: http://127.0.0.1:{other}/x\r\ncontent-length: 0\r\n\r\n"),
+            "/here" => format!("HTTP/1.1 302 Found\r\nlocation: http://127.0.0.1:{port}/final\r\ncontent-length: 0\r\n\r\n"),
+            _ => "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok".into(),
+        })
+        .await;
+        let client = HttpClient::new("test", RetryPolicy::from_settings(5, 1, 10)).unwrap();
+        let get = |path: &str| {
+            let url = format!("http://127.0.0.1:{port}{path}");
+            let client = client.clone();
+            async move {
+                client
+                    .send("GET", |c| c.get(&url).header("X-API-Key", "k3y"))
+                    .await
+                    .unwrap()
+            }
+        };
+        let here = get("/here").await;
+        assert_eq!((here.status, &here.body[..]), (200, &b"ok"[..]));
+        assert_eq!(keys.load(std::sync::atomic::Ordering::SeqCst), 2);
+        let away = get("/away").await;
+        assert_eq!(away.status, 302);
+        assert_eq!(other_keys.load(std::sync::atomic::Ordering::SeqCst), 0);
+    }
 
     #[test]
     fn an_html_body_is_described_as_such() {
