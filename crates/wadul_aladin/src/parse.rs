@@ -209,17 +209,17 @@ struct Case {
     status: String,
     forwarded_at: Option<DateTime<Utc>>,
     followed_up_at: Option<DateTime<Utc>>,
+    /// When a closing status closed the thread at the latest (see `closed_at`).
+    closes_at: DateTime<Utc>,
     follow_up: Option<String>,
 }
 
 impl Case {
     /// When it closed the thread, if its status closes.
     fn closed_at(&self) -> Option<DateTime<Utc>> {
-        CLOSING.contains(&self.status.as_str()).then(|| {
-            self.followed_up_at
-                .or(self.forwarded_at)
-                .unwrap_or(self.made_at)
-        })
+        CLOSING
+            .contains(&self.status.as_str())
+            .then_some(self.closes_at)
     }
 
     fn newest(&self) -> DateTime<Utc> {
@@ -231,13 +231,16 @@ impl Case {
     }
 }
 
-fn register_time(s: &str) -> Option<DateTime<Utc>> {
-    aduan_core::time::parse_wib(s, &["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"]).or_else(|| {
-        chrono::NaiveDate::parse_from_str(s.trim(), "%d/%m/%Y")
+/// A register time, and whether it is a date alone (then its day's start).
+fn register_time(s: &str) -> Option<(DateTime<Utc>, bool)> {
+    match aduan_core::time::parse_wib(s, &["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"]) {
+        Some(t) => Some((t, false)),
+        None => chrono::NaiveDate::parse_from_str(s.trim(), "%d/%m/%Y")
             .ok()
             .and_then(|d| d.and_hms_opt(0, 0, 0))
             .and_then(aduan_core::time::from_wib)
-    })
+            .map(|t| (t, true)),
+    }
 }
 
 fn case(raw: &RawRecord) -> Result<Case, FieldError> {
@@ -266,7 +269,7 @@ fn case(raw: &RawRecord) -> Result<Case, FieldError> {
     let no = get(NO_ADUAN).ok_or_else(|| bad(NO_ADUAN, "empty or missing".into()))?;
     let record = format!("case {no}");
     let bad = |field: &str, reason: String| FieldError::new(CHANNEL, &record, field, reason);
-    let time = |field: &str| -> Result<Option<DateTime<Utc>>, FieldError> {
+    let time = |field: &str| -> Result<Option<(DateTime<Utc>, bool)>, FieldError> {
         match get(field) {
             None => Ok(None),
             Some(v) => register_time(&v)
@@ -274,12 +277,29 @@ fn case(raw: &RawRecord) -> Result<Case, FieldError> {
                 .ok_or_else(|| bad(field, format!("not d/m/yyyy [H:mm:ss]: {v:?}"))),
         }
     };
-    let made_at = time(TIMESTAMP)?.ok_or_else(|| bad(TIMESTAMP, "empty or missing".into()))?;
+    let made_at = time(TIMESTAMP)?
+        .ok_or_else(|| bad(TIMESTAMP, "empty or missing".into()))?
+        .0;
+    let forwarded = time(FORWARDED)?;
+    let followed_up = time(FOLLOWED_UP)?;
+    // The latest the case can have closed: a date alone is its day's end, as a message
+    // earlier that day may have come before the answer.
+    let closes_at = followed_up
+        .or(forwarded)
+        .map(|(t, whole_day)| {
+            if whole_day {
+                t.checked_add_signed(Duration::seconds(24 * 3600 - 1))
+                    .unwrap_or(t)
+            } else {
+                t
+            }
+        })
+        .map_or(made_at, |t| t.max(made_at));
     let status = get(STATUS).ok_or_else(|| bad(STATUS, "empty or missing".into()))?;
     let phone = get(NO_WA);
     if let Some(p) = &phone {
         if sender_key(p).is_none() {
-            return Err(bad(NO_WA, "not a WhatsApp number of Indonesia".into()));
+            return Err(bad(NO_WA, "not a WhatsApp number".into()));
         }
     }
     Ok(Case {
@@ -290,8 +310,9 @@ fn case(raw: &RawRecord) -> Result<Case, FieldError> {
         category: get(CATEGORY),
         agency: get(AGENCY),
         status,
-        forwarded_at: time(FORWARDED)?,
-        followed_up_at: time(FOLLOWED_UP)?,
+        forwarded_at: forwarded.map(|(t, _)| t),
+        followed_up_at: followed_up.map(|(t, _)| t),
+        closes_at,
         follow_up: get(FOLLOW_UP),
         no,
     })
@@ -435,7 +456,13 @@ fn complaint(key: &str, thread: Option<&Thread>, case: Option<&Case>) -> SourceC
     let external_id = messages
         .first()
         .map(|m| m.wamid.clone())
-        .or_else(|| case.and_then(|c| c.first_wamid.clone()))
+        // A case in a group of its own (no number) never meets its thread, which is in its
+        // sender's group under the thread's first wamid: it keeps its No Aduan, so that the
+        // two groups never write one complaint in turn.
+        .or_else(|| {
+            case.and_then(|c| c.first_wamid.clone())
+                .filter(|_| !key.starts_with("case:"))
+        })
         .or_else(|| case.map(|c| c.no.clone()))
         .unwrap_or_default();
     let mut lines = Vec::new();

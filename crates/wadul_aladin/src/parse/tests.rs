@@ -246,3 +246,38 @@ fn media_and_locations_are_listed_with_the_thread() {
     assert_eq!(c.place.latitude, Some(-6.889));
     assert_eq!(c.place.address.as_deref(), Some("Jl. Wahid Hasyim"));
 }
+
+#[test]
+fn a_case_closed_on_a_date_without_a_time_closes_at_the_end_of_that_day() {
+    // 08:00 and 09:30 WIB on 1 March; the case answered "on 1/3/2024".
+    let thread = hook(
+        SENDER,
+        &[
+            ("wamid.A", T0, "jalan rusak"),
+            ("wamid.B", T0 + HOUR + HOUR / 2, "ini fotonya"),
+        ],
+    );
+    let answered = case_row(
+        "WA-2024-0001,1/3/2024 08:10:00,wamid.A,081234567890,Budi,Jalan rusak,Jalan,,Dijawab Tim,,1/3/2024,Sudah dijawab,",
+    );
+    let f = fold(SENDER, &[thread.clone(), answered.clone()]);
+    assert_eq!(ids(&f), ["wamid.A"]);
+    // The next day's message (within 24 hours of the last) comes after the close.
+    let next_day = hook(SENDER, &[("wamid.C", T0 + 17 * HOUR, "lagi")]);
+    let f = fold(SENDER, &[thread, answered, next_day]);
+    assert_eq!(ids(&f), ["wamid.A", "wamid.C"]);
+}
+
+#[test]
+fn a_case_without_a_number_keeps_its_own_id_apart_from_its_thread() {
+    let thread = hook(SENDER, &[("wamid.A", T0, "jalan rusak")]);
+    let numberless = case_row(
+        "WA-2024-0002,1/3/2024 08:10:00,wamid.A,,Budi,Jalan rusak,Jalan,,Diverifikasi,,,,",
+    );
+    assert_eq!(keys(&numberless).unwrap(), ["case:WA-2024-0002"]);
+    assert_eq!(ids(&fold(SENDER, &[thread])), ["wamid.A"]);
+    assert_eq!(
+        ids(&fold("case:WA-2024-0002", &[numberless])),
+        ["WA-2024-0002"]
+    );
+}
