@@ -368,12 +368,17 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
                 match message_key(value) {
                     Ok(k) if k == key => {}
                     Err(own) if own == key => {
-                        // The number is not quoted: it may be one, written wrong.
+                        // The number is not quoted: it may be one, written wrong. The
+                        // record is the message's wamid (`from?:{wamid}`), if it has one.
+                        let record = match own.strip_prefix("from?:") {
+                            Some(id) if !id.is_empty() => id,
+                            _ => raw.source_ref.as_str(),
+                        };
                         folded.errors.push((
                             i,
                             FieldError::new(
                                 CHANNEL,
-                                &raw.source_ref,
+                                record,
                                 format!("messages[{j}].from"),
                                 "not a WhatsApp id (a phone number in international form)",
                             ),

@@ -215,6 +215,7 @@ fn receipts_carry_no_complaint_and_bad_input_names_its_field() {
     assert!(own.complaints.is_empty());
     assert_eq!(own.errors.len(), 1);
     assert_eq!(own.errors[0].1.field, "messages[0].from");
+    assert_eq!(own.errors[0].1.record, "wamid.S");
     assert!(
         !own.errors[0].1.to_string().contains("abc"),
         "{}",
