@@ -201,6 +201,32 @@ fn an_invalid_schedule_stops_start_up_naming_the_channel_and_the_expression() {
 }
 
 #[test]
+fn a_missing_webhook_secret_stops_start_up_before_the_store_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("aduan.toml");
+    std::fs::write(
+        &path,
+        "[channels.wadul_aladin]\nregister_url = \"http://127.0.0.1:1/register.csv\"\n\
+         app_secret_env = \"ADUAN_TEST_UNSET_APP_SECRET\"\n\
+         verify_token_env = \"ADUAN_TEST_UNSET_VERIFY_TOKEN\"\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_aduan"))
+        .current_dir(dir.path())
+        .args(["--config", &path.display().to_string(), "serve"])
+        .args(["--listen", "127.0.0.1:0"])
+        .env_remove("ADUAN_DATABASE_URL")
+        .env("ADUAN_REPORTER_KEY", "test-key")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("ADUAN_TEST_UNSET_APP_SECRET"), "{text}");
+    // The default store (aduan.db in the current folder) was neither made nor migrated.
+    assert!(!dir.path().join("aduan.db").exists(), "{text}");
+}
+
+#[test]
 fn serve_has_help_naming_its_listen_address() {
     let out = Command::new(env!("CARGO_BIN_EXE_aduan"))
         .args(["serve", "--help"])

@@ -48,6 +48,10 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
             config.backup.keep,
         )?),
     };
+    // Push channels' webhook secrets and the reporter key are read before the store is
+    // opened (and migrated): a missing one stops start-up having changed nothing.
+    let pushed = registry::push_channels(config)?;
+    let normaliser = load_normaliser(config)?;
     let store = open_store(config).await?;
     let s = &config.service;
     let options = ServiceOptions {
@@ -58,10 +62,8 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
         max_body_bytes: s.max_body_bytes,
         api_token: aduan_core::Secret::from_env(&s.api_token_env),
     };
-    // Push channels' webhook secrets are read now: a missing one stops start-up.
-    let pushed = registry::push_channels(config)?;
     let mut service = Service::new(store.clone(), options);
-    let engine = engine(config, store.clone(), load_normaliser(config)?);
+    let engine = engine(config, store.clone(), normaliser);
     let mut webhooks = Webhooks::new();
     for (spec, routes) in pushed {
         webhooks = webhooks.push(engine.clone(), spec, routes);

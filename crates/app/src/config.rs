@@ -238,7 +238,9 @@ impl Default for BackupConfig {
 /// `[channels.<id>]`: `enabled`, `schedule`, and the connector's own settings.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ChannelConfig {
-    /// Whether `aduan sync` runs this channel.
+    /// Whether `aduan sync` (without `--channel`) and `aduan serve` run this channel; a
+    /// channel switched off needs none of its secrets. `aduan sync --channel <id>` runs it
+    /// either way.
     #[serde(default = "default_true")]
     pub enabled: bool,
     /// When `aduan serve` runs it: a cron expression with a seconds field

@@ -1,5 +1,6 @@
-//! The channel registry: one line per channel. Adding a channel is a new crate, a line here
-//! and its mapping table in `config/mappings/`.
+//! The channel registry: one `Registered` entry per channel. Adding a channel is a new
+//! crate, an entry here, its mapping table in `config/mappings/` and its part of the
+//! simulator (README, "Adding a channel").
 
 use std::collections::HashMap;
 use std::sync::Arc;
