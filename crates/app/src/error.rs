@@ -16,6 +16,9 @@ pub enum Error {
     /// A connector cannot be built.
     #[error(transparent)]
     Connector(#[from] aduan_core::Error),
+    /// Several connectors cannot be built (each error names its channel).
+    #[error("{} channels cannot be built: {}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Connectors(Vec<aduan_core::Error>),
     /// A channel named that no connector serves.
     #[error("unknown channel {0:?}; known: {1}")]
     UnknownChannel(String, String),

@@ -264,6 +264,9 @@ pub fn connectors(
         }
     }
     let mut out = Vec::new();
+    // Every channel that cannot be built is named at once (a new set-up missing several
+    // secrets learns them all from one run).
+    let mut failed = Vec::new();
     for r in &registry {
         let Some(channel) = config.channels.get(r.spec.id) else {
             if only == Some(r.spec.id) {
@@ -282,9 +285,16 @@ pub fn connectors(
             continue;
         }
         let settings = config.connector_settings(r.spec.id).unwrap_or_default();
-        out.push((r.spec.build)(settings)?);
+        match (r.spec.build)(settings) {
+            Ok(c) => out.push(c),
+            Err(e) => failed.push(e),
+        }
     }
-    Ok(out)
+    match failed.len() {
+        0 => Ok(out),
+        1 => Err(Error::Connector(failed.remove(0))),
+        _ => Err(Error::Connectors(failed)),
+    }
 }
 
 /// The enabled push channels of the configuration, with their webhook routes' builders.
@@ -308,4 +318,36 @@ pub fn has_webhook(id: &str) -> bool {
     registry()
         .iter()
         .any(|r| r.spec.id == id && r.webhook.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_channel_missing_a_secret_is_named_at_once() {
+        let config = AppConfig::from_toml_str(
+            "[channels.lapor_gub]\nbase_url = \"http://127.0.0.1:1\"\n\
+             api_key_env = \"ADUAN_TEST_UNSET_GUB_KEY\"\nkota_id = 3375\n\n\
+             [channels.smart_city]\nbase_url = \"http://127.0.0.1:1\"\n\
+             token_env = \"ADUAN_TEST_UNSET_CITY_TOKEN\"\n\
+             webhook_secret_env = \"ADUAN_TEST_UNSET_CITY_SECRET\"\n",
+        )
+        .unwrap();
+        let Err(e) = connectors(&config, None) else {
+            panic!("connectors built without their secrets");
+        };
+        let text = e.to_string();
+        assert!(
+            matches!(e, Error::Connectors(ref list) if list.len() == 2)
+                && text.contains("ADUAN_TEST_UNSET_GUB_KEY")
+                && text.contains("ADUAN_TEST_UNSET_CITY_TOKEN"),
+            "{text}"
+        );
+        // One channel alone: its own error, as before.
+        let Err(e) = connectors(&config, Some("lapor_gub")) else {
+            panic!("built without its secret");
+        };
+        assert!(matches!(e, Error::Connector(_)), "{e}");
+    }
 }
