@@ -471,3 +471,57 @@ async fn two_replicas_on_postgresql_both_take_webhooks_and_agree() {
     a.stop().await;
     b.stop().await;
 }
+
+/// A quarantine retry folds a group's payloads: it waits for the channel's fold lease, as a
+/// sync's or the webhook inbox's fold does, and gives up naming it when another holds it.
+#[tokio::test]
+async fn a_quarantine_retry_of_a_folding_channel_takes_its_fold_lease() {
+    for ts in all_stores().await {
+        let engine = aduan_sync::Engine::new(
+            ts.store.clone(),
+            normaliser(),
+            aduan_sync::EngineOptions {
+                lease_ttl: Duration::from_millis(300),
+                ..aduan_sync::EngineOptions::default()
+            },
+        );
+        let raw = aduan_core::RawRecord {
+            source_ref: "/webhooks/smart-city".into(),
+            external_id: None,
+            received_at: chrono::Utc::now(),
+            payload: b"{\"event\": \"report.updated\", \"report\": 1".to_vec(),
+        };
+        assert!(engine.receive("smart_city", raw).await.unwrap());
+        let spec = aduan_app::registry::specs()["smart_city"];
+        engine.drain_inbox(&spec).await.unwrap().unwrap();
+        let ids: Vec<i64> = ts
+            .store
+            .query("SELECT quarantine_id FROM quarantine")
+            .await
+            .unwrap()
+            .rows
+            .iter()
+            .map(|r| r[0].as_i64().expect("an id"))
+            .collect();
+        assert_eq!(ids.len(), 1, "{}", ts.label);
+        let held = ts
+            .store
+            .try_lease(
+                "smart_city#fold",
+                "another-process",
+                Duration::from_secs(60),
+            )
+            .await
+            .unwrap()
+            .expect("the fold lease is free");
+        let e = engine.retry_quarantine(&ids, &parsers()).await.unwrap_err();
+        assert!(
+            e.to_string().contains("smart_city#fold"),
+            "{}: {e}",
+            ts.label
+        );
+        held.release().await.unwrap();
+        let (resolved, failing) = engine.retry_quarantine(&ids, &parsers()).await.unwrap();
+        assert_eq!((resolved, failing.len()), (0, 1), "{}", ts.label);
+    }
+}

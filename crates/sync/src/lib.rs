@@ -654,7 +654,19 @@ impl Engine {
             };
             let mut counts = Counts::default();
             let input = batch::Input::again(&entry.channel, vec![raw], hashes);
-            self.reprocess_now(channels, input, &mut counts).await?;
+            // A fold reads its group's payloads and writes what it makes of them: under the
+            // channel's fold lease, as a sync's or a webhook inbox's fold, or a fold committed
+            // meanwhile would be overwritten by this older one.
+            let folds = channels
+                .get(entry.channel.as_str())
+                .is_some_and(|s| s.fold.is_some());
+            let mut leases = Vec::new();
+            if folds {
+                let holder = format!("quarantine-retry-{}", uuid::Uuid::new_v4());
+                leases.extend(self.fold_lease(&entry.channel, &holder, true).await?);
+            }
+            let done = self.reprocess_now(channels, input, &mut counts).await;
+            given_back(leases, done).await?;
             if counts.quarantined == 0 {
                 self.store.resolve_quarantine(id, Utc::now()).await?;
                 resolved += 1;
