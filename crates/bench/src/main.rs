@@ -431,7 +431,7 @@ fn rebuild_reference(db: &Path, work: &Path) -> Result<(Duration, u64)> {
     if tables.len() != 2 {
         bail!("the store has no complaints and complaint_events tables to copy");
     }
-    let mut script = String::from(".timeout 60000\nPRAGMA synchronous = NORMAL;\nBEGIN;\n");
+    let mut script = String::from(".timeout 60000\nPRAGMA synchronous = FULL;\nBEGIN;\n");
     for (name, create) in &tables {
         script.push_str(&format!(
             "{create};\nINSERT INTO ref_{name} SELECT * FROM {name};\n"

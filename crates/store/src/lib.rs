@@ -234,7 +234,11 @@ impl Store {
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            // FULL: a commit is on disk before it returns. With NORMAL a power cut may undo
+            // the last commits, and a webhook answered 200 after its commit is not sent
+            // again (a pulled batch would be, its cursor undone with it). A bulk sync commits
+            // every 20,000 records or 2 s: one more sync of the WAL each.
+            .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true)
             // Bulk writes: a page cache for the indexes' hot pages, and fewer, larger WAL
