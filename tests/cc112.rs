@@ -81,6 +81,55 @@ async fn a_folder_of_exports_is_read_and_a_rewritten_day_updates_without_duplica
     }
 }
 
+/// A NUL character in a row's text: PostgreSQL's text refuses it, and the batch (with its
+/// cursor) would fail on every run; both stores take the row with U+FFFD in its place.
+#[tokio::test]
+async fn a_nul_in_a_rows_text_is_stored_alike_by_both_stores() {
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let nul = POHON
+            .replace("Pohon angsana tumbang", "Pohon\0angsana tumbang")
+            .replace("Jl. Dr. Sutomo", "Jl.\0Dr. Sutomo")
+            .replace(";Rina;", ";Ri\0na;");
+        write_aged(
+            &dir.path().join("112_20210912.csv"),
+            &file(&[&nul, VAKSIN]),
+            OLD,
+        );
+        let report = engine(&ts)
+            .sync(&cc112_dir(dir.path(), 10), &NoProgress)
+            .await
+            .unwrap();
+        assert_eq!(
+            report.outcome,
+            Outcome::Ok,
+            "{}: {}",
+            ts.label,
+            report.summary_line()
+        );
+        assert_eq!(
+            report.counts.inserted,
+            2,
+            "{}: {}",
+            ts.label,
+            report.summary_line()
+        );
+        let r = ts
+            .store
+            .query(
+                "SELECT body, address FROM complaints WHERE external_id = '112-3375-20210912-0001'",
+            )
+            .await
+            .unwrap();
+        let row = format!("{:?}", r.rows[0]);
+        assert!(
+            row.contains("Pohon\u{fffd}angsana") && row.contains("Jl.\u{fffd}Dr."),
+            "{}: {row}",
+            ts.label
+        );
+    }
+}
+
 /// Two ticketless calls in the same second from different numbers, and a ghost call.
 const PRANK_A: &str = "4;;12/09/2021 09:00:00;0285-421112;-;Prank Call;;;;;;;;Tidak Ditindaklanjuti;00:20;Rina;12/09/2021 09:00:20";
 const PRANK_B: &str = "5;;12/09/2021 09:00:00;081398761234;-;Prank Call;;;;;;;;Tidak Ditindaklanjuti;00:30;Rina;12/09/2021 09:00:30";

@@ -26,7 +26,7 @@ pub use connector::{
 };
 pub use error::{check_within, Error, FieldError, Result};
 pub use model::{
-    complaint_id, EventKind, Kind, SourceComplaint, SourceEvent, SourcePlace, Status,
+    complaint_id, storable, EventKind, Kind, SourceComplaint, SourceEvent, SourcePlace, Status,
     UnifiedComplaint, UnifiedEvent, Urgency,
 };
 pub use secret::Secret;

@@ -250,6 +250,53 @@ pub struct UnifiedComplaint {
     pub incident_id: Option<String>,
 }
 
+/// Makes `s` text both stores take alike: U+0000, which PostgreSQL's `text` refuses (its
+/// whole batch would fail, and fail again every run), becomes U+FFFD.
+pub fn storable(s: &mut String) {
+    if s.contains('\0') {
+        *s = s.replace('\0', "\u{FFFD}");
+    }
+}
+
+impl UnifiedComplaint {
+    /// Every text column [`storable`].
+    pub fn make_storable(&mut self) {
+        for s in [
+            &mut self.complaint_id,
+            &mut self.external_id,
+            &mut self.category_source,
+            &mut self.title,
+            &mut self.body,
+            &mut self.status_source,
+        ] {
+            storable(s);
+        }
+        for s in [
+            &mut self.category_main,
+            &mut self.category_sub,
+            &mut self.agency,
+            &mut self.kecamatan,
+            &mut self.kelurahan,
+            &mut self.address,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            storable(s);
+        }
+    }
+}
+
+impl UnifiedEvent {
+    /// Every text column [`storable`].
+    pub fn make_storable(&mut self) {
+        storable(&mut self.complaint_id);
+        for s in [&mut self.actor, &mut self.body].into_iter().flatten() {
+            storable(s);
+        }
+    }
+}
+
 /// A row of `complaint_events`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnifiedEvent {

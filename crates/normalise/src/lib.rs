@@ -181,7 +181,7 @@ impl Normaliser {
                 .or_else(|| src.reporter_email.as_deref().and_then(phone::normal_email))
                 .map(|id| phone::reporter_key(self.reporter_key.expose().as_bytes(), &id))
         };
-        let events: Vec<UnifiedEvent> = src
+        let mut events: Vec<UnifiedEvent> = src
             .events
             .iter()
             .map(|e| UnifiedEvent {
@@ -234,7 +234,7 @@ impl Normaliser {
         };
         let category_source = src.category_labels.join(" / ");
         let (category_main, category_sub) = category.unzip();
-        let complaint = UnifiedComplaint {
+        let mut complaint = UnifiedComplaint {
             complaint_id,
             channel: src.channel.clone(),
             external_id,
@@ -271,6 +271,9 @@ impl Normaliser {
             resolved_at,
             incident_id: None,
         };
+        // Text both stores take alike (no U+0000).
+        complaint.make_storable();
+        events.iter_mut().for_each(UnifiedEvent::make_storable);
         Ok(Normalised {
             complaint,
             events,

@@ -241,13 +241,19 @@ impl Collected {
         }
         self.quarantine.push(QuarantineRow {
             content_hash: hash.to_vec(),
-            source_ref: record.source_ref.clone(),
-            record: e.record,
-            field: e.field,
-            reason: e.reason,
+            source_ref: storable(record.source_ref.clone()),
+            record: storable(e.record),
+            field: storable(e.field),
+            reason: storable(e.reason),
             payload: record.payload.clone(),
         });
     }
+}
+
+/// `s` as text both stores take (see [`aduan_core::storable`]).
+pub(crate) fn storable(mut s: String) -> String {
+    aduan_core::storable(&mut s);
+    s
 }
 
 /// The field named by the quarantine entry of an archived payload that could not be unpacked.
@@ -401,8 +407,8 @@ async fn archived(
     let raws = fresh
         .into_iter()
         .map(|(record, hash)| NewRaw {
-            source_ref: record.source_ref,
-            external_id: record.external_id,
+            source_ref: storable(record.source_ref),
+            external_id: record.external_id.map(storable),
             received_at: record.received_at,
             content_hash: hash,
             payload: packed

@@ -334,7 +334,7 @@ impl Engine {
         report.faults = faults;
         if let Err(e) = &result {
             tracing::error!(error = %e, "Sync stopped.");
-            report.error = Some(e.to_string());
+            report.error = Some(batch::storable(e.to_string()));
         } else if stopped_by_shutdown {
             tracing::warn!("Stopped by shutdown; the rest is fetched next run.");
             report.error = Some(format!("{channel}: {STOPPED_BY_SHUTDOWN}"));
@@ -514,8 +514,8 @@ impl Engine {
         use sha2::Digest;
         let new = aduan_store::NewRaw {
             content_hash: sha2::Sha256::digest(&raw.payload).to_vec(),
-            source_ref: raw.source_ref,
-            external_id: raw.external_id,
+            source_ref: batch::storable(raw.source_ref),
+            external_id: raw.external_id.map(batch::storable),
             received_at: raw.received_at,
             payload: raw.payload,
             dictionary_id: None,
