@@ -45,6 +45,12 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// A SQLite lease expired and another run took it before this holder renewed it.
+    #[error("the lease of {channel} expired and another run took it; this run stops")]
+    LeaseLost {
+        /// The lease's channel (or `channel#fold`).
+        channel: String,
+    },
     /// A report was asked for with a month or a grouping that cannot be.
     #[error("report: {0}")]
     Report(String),

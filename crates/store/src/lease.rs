@@ -128,7 +128,7 @@ impl Lease {
         if let Some(Inner::Sqlite { pool, ttl, renewed }) = &mut self.inner {
             *renewed = std::time::Instant::now();
             let expires = Utc::now() + chrono::Duration::from_std(*ttl).unwrap_or_default();
-            sqlx::query(
+            let renewed = sqlx::query(
                 "UPDATE sync_leases SET expires_at = $1 WHERE channel = $2 AND holder = $3",
             )
             .bind(expires)
@@ -137,6 +137,13 @@ impl Lease {
             .execute(&*pool)
             .await
             .context(|| format!("renewing the lease of {}", self.channel))?;
+            // It expired (a request waited longer than its time to live) and another run
+            // took it: this holder must stop writing.
+            if renewed.rows_affected() == 0 {
+                return Err(crate::Error::LeaseLost {
+                    channel: self.channel.clone(),
+                });
+            }
         }
         Ok(())
     }

@@ -672,6 +672,32 @@ async fn a_rebuild_merges_its_quarantine_when_it_ends_and_leaves_it_alone_until_
     }
 }
 
+/// A SQLite lease that expired while its holder waited, and was taken by another run: the
+/// first holder's renewal says so instead of writing on beside the new holder.
+#[tokio::test]
+async fn a_sqlite_lease_taken_over_after_it_expired_is_lost_to_its_first_holder() {
+    let ts = aduan_store::testing::sqlite().await;
+    let s = &ts.store;
+    let ttl = Duration::from_millis(200);
+    let mut first = s
+        .try_lease("sp4n_lapor", "run-a", ttl)
+        .await
+        .unwrap()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let second = s
+        .try_lease("sp4n_lapor", "run-b", Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert!(second.is_some(), "an expired lease is free");
+    let e = first.renew().await.unwrap_err();
+    assert!(matches!(e, aduan_store::Error::LeaseLost { .. }), "{e}");
+    // A holder whose lease was not taken renews it.
+    let mut own = s.try_lease("cc112", "run-c", ttl).await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    own.renew().await.unwrap();
+}
+
 #[tokio::test]
 async fn two_runs_of_one_channel_never_hold_the_lease_together() {
     for ts in each_backend().await {

@@ -382,7 +382,16 @@ impl Engine {
         holder: &str,
         leases: &mut Vec<aduan_store::Lease>,
     ) -> Result<()> {
-        for channel in self.store.raw_channels().await? {
+        // Every registered channel too, not only those with payloads archived: a channel's
+        // first sync during the rebuild would write into the live tables the swap replaces.
+        let mut all: Vec<String> = self.store.raw_channels().await?;
+        for id in channels.keys() {
+            if !all.iter().any(|c| c == id) {
+                all.push((*id).to_string());
+            }
+        }
+        all.sort_unstable();
+        for channel in all {
             let fold = channels.get(channel.as_str()).and_then(|s| s.fold);
             let got = match self
                 .store
