@@ -60,13 +60,28 @@ fn mac(secret: &[u8], timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
     m
 }
 
-/// Whether one of the `v1=` signatures of the header is the body's (constant time).
+/// At most this many `v1=` signatures of a header are looked at (a secret being rotated
+/// gives two): a header of thousands must not cost thousands of passes over the body.
+const MAX_SIGNATURES: usize = 4;
+
+/// Whether one of the `v1=` signatures of the header is the body's (constant time). The body
+/// is hashed once; each signature is checked against a copy of that state.
 fn signed(secret: &[u8], timestamp: &str, body: &[u8], header: &str) -> bool {
+    let m = mac(secret, timestamp, body);
     header
         .split(',')
         .filter_map(|s| s.trim().strip_prefix("v1="))
+        .take(MAX_SIGNATURES)
         .filter_map(|h| hex::decode(h).ok())
-        .any(|sig| mac(secret, timestamp, body).verify_slice(&sig).is_ok())
+        .any(|sig| m.clone().verify_slice(&sig).is_ok())
+}
+
+/// Whether a delivery's `X-Pantau-Timestamp` is within [`TOLERANCE_SECS`] of `now`.
+fn fresh(timestamp: &str, now: i64) -> bool {
+    timestamp
+        .trim()
+        .parse::<i64>()
+        .is_ok_and(|t| now.abs_diff(t) <= TOLERANCE_SECS.unsigned_abs())
 }
 
 fn refuse(sink: &dyn PushSink, reason: &'static str) -> Response {
@@ -89,11 +104,7 @@ async fn receive(State(ep): State<Endpoint>, headers: HeaderMap, body: Bytes) ->
     if !signed(ep.secret.expose().as_bytes(), timestamp, &body, signature) {
         return refuse(ep.sink.as_ref(), "bad_signature");
     }
-    let fresh = timestamp
-        .trim()
-        .parse::<i64>()
-        .is_ok_and(|t| (Utc::now().timestamp() - t).abs() <= TOLERANCE_SECS);
-    if !fresh {
+    if !fresh(timestamp, Utc::now().timestamp()) {
         return refuse(ep.sink.as_ref(), "stale");
     }
     let delivery = header("x-pantau-delivery").unwrap_or("?");
@@ -119,5 +130,46 @@ async fn receive(State(ep): State<Endpoint>, headers: HeaderMap, body: Bytes) ->
             )
                 .into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signature(secret: &[u8], timestamp: &str, body: &[u8]) -> String {
+        format!(
+            "v1={}",
+            hex::encode(mac(secret, timestamp, body).finalize().into_bytes())
+        )
+    }
+
+    #[test]
+    fn a_signature_among_a_few_is_found_and_a_flood_of_them_is_not_read() {
+        let good = signature(b"s3cret", "1700000000", b"{}");
+        let wrong = signature(b"other", "1700000000", b"{}");
+        assert!(signed(b"s3cret", "1700000000", b"{}", &good));
+        assert!(signed(
+            b"s3cret",
+            "1700000000",
+            b"{}",
+            &format!("{wrong}, v1=, {good}")
+        ));
+        assert!(!signed(b"s3cret", "1700000000", b"{}", &wrong));
+        assert!(!signed(b"s3cret", "1700000001", b"{}", &good));
+        // Past the first few, nothing is looked at: the right one after a flood is refused.
+        let flood = format!("{}{good}", "v1=,".repeat(10_000));
+        assert!(!signed(b"s3cret", "1700000000", b"{}", &flood));
+    }
+
+    #[test]
+    fn a_timestamp_far_from_now_is_stale_whatever_its_size() {
+        let now = 1_700_000_000;
+        assert!(fresh("1700000300", now) && fresh(" 1699999700 ", now));
+        assert!(!fresh("1700000301", now) && !fresh("1699999699", now));
+        for far in [i64::MIN, i64::MAX, i64::MIN + now] {
+            assert!(!fresh(&far.to_string(), now), "{far}");
+        }
+        assert!(!fresh("kemarin", now));
     }
 }
