@@ -150,6 +150,59 @@ async fn sync_runs_from_the_config_with_secrets_from_the_environment_and_never_p
     sim.shutdown().await;
 }
 
+/// A channel whose run cannot even be recorded (here a trigger refuses its `sync_runs` row)
+/// fails alone: the channels after it still sync, and the summary and exit code say so.
+#[tokio::test]
+async fn a_channel_whose_run_cannot_be_recorded_fails_alone_and_the_others_sync() {
+    let sim = sim(20, Sp4nFaults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("aduan.db").display());
+    let config = write_config(dir.path(), &sim, &url);
+    let calls = dir.path().join("calls");
+    std::fs::create_dir(&calls).unwrap();
+    write_aged(
+        &calls.join("112_20210912.csv"),
+        b"No;No Tiket;Waktu Panggilan;No Telepon;Nama Penelepon;Jenis Panggilan;Kategori;Sub Kategori;Keterangan;Alamat;Kelurahan;Kecamatan;Diteruskan Ke;Status;Durasi;Petugas;Waktu Update\r\n\
+          1;112-3375-20210912-0001;12/09/2021 07:41:13;-;-;Pengaduan;Gawat Tidak Darurat;Pohon Tumbang;x;;;;;Selesai;02:10;Rina;12/09/2021 08:05:00\r\n",
+        std::time::Duration::from_secs(3600),
+    );
+    let mut text_config = std::fs::read_to_string(&config).unwrap();
+    text_config.push_str(&format!(
+        "\n[channels.cc112]\ndir = \"{}\"\nsettle_secs = 0\n",
+        calls.display()
+    ));
+    std::fs::write(&config, text_config).unwrap();
+    drop(aduan_store::Store::open(&url).await.unwrap());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query(
+        "CREATE TRIGGER refuse_sp4n BEFORE INSERT ON sync_runs WHEN NEW.channel = 'sp4n_lapor' \
+         BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let secret = aduan_sim::Sp4nConfig::default().client_secret;
+    let path = dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        let env = [(SECRET_ENV, secret.as_str()), ("ADUAN_REPORTER_KEY", "k")];
+        aduan(&path, &["--config", &config, "sync"], &env)
+    })
+    .await
+    .unwrap();
+    let all = text(&out);
+    assert!(!out.status.success(), "{all}");
+    assert!(
+        all.contains("sp4n_lapor: failed") && all.contains("refused by the test"),
+        "{all}"
+    );
+    assert!(
+        all.contains("cc112: ok") && all.contains("inserted 1"),
+        "{all}"
+    );
+    assert!(all.contains("aduan sync: 2 channel(s), 1 failed"), "{all}");
+}
+
 #[tokio::test]
 async fn a_command_leaves_the_whole_sqlite_store_in_its_file() {
     let sim = sim(120, Sp4nFaults::default()).await;

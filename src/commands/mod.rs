@@ -148,7 +148,17 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
     let mut failed = 0;
     let mut totals = (0u64, 0u64, 0u64, 0u64);
     for connector in &connectors {
-        let report = engine.sync(connector.as_ref(), &bar).await?;
+        // An error around a run (its lease or its record could not be written) fails that
+        // channel; the others still run.
+        let report = match engine.sync(connector.as_ref(), &bar).await {
+            Ok(report) => report,
+            Err(e) => {
+                bar.finish();
+                eprintln!("{}: failed — {e}", connector.channel());
+                failed += 1;
+                continue;
+            }
+        };
         bar.finish();
         println!("{}", report.summary_line());
         if matches!(report.outcome, Outcome::Failed)
