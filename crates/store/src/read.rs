@@ -502,6 +502,8 @@ impl Store {
                 let options = sqlx::sqlite::SqliteConnectOptions::new()
                     .filename(&path)
                     .read_only(true)
+                    // Read-only opening still lets `VACUUM INTO` copy the store to a file.
+                    .pragma("query_only", "ON")
                     .log_slow_statements(crate::SLOW_STATEMENT.0, crate::SLOW_STATEMENT.1);
                 let mut conn = options
                     .connect()

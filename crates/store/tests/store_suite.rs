@@ -790,6 +790,18 @@ async fn a_query_that_writes_is_refused() {
             "{}: {err}",
             ts.label
         );
+        if ts.label == "sqlite" {
+            // A read-only SQLite connection still lets VACUUM INTO copy the whole store out.
+            let dir = tempfile::tempdir().unwrap();
+            let copy = dir.path().join("copy.db");
+            let err = s
+                .query(&format!("VACUUM INTO '{}'", copy.display()))
+                .await
+                .unwrap_err();
+            assert!(matches!(err, aduan_store::Error::ReadOnly(_)), "{err}");
+            let copied = std::fs::metadata(&copy).map_or(0, |m| m.len());
+            assert_eq!(copied, 0, "the store was copied out");
+        }
         let r = s.query("SELECT 1 AS one, 'a' AS letter").await.unwrap();
         assert_eq!(r.columns, vec!["one", "letter"]);
         assert_eq!(r.rows[0][1], "a");
