@@ -73,6 +73,12 @@ impl Backoff {
     }
 }
 
+/// `wait` after `now`; a wait too long for the clock (a backoff setting of ages) is a year.
+fn later(now: Instant, wait: Duration) -> Instant {
+    now.checked_add(wait)
+        .unwrap_or(now + Duration::from_secs(365 * 24 * 3600))
+}
+
 /// Whether a run failed, for backing off. Stopping at the time budget or at shutdown is
 /// not a failure: the progress is saved and the next tick goes on.
 pub(crate) fn failed(report: &RunReport) -> bool {
@@ -133,7 +139,7 @@ pub(crate) async fn channel_loop(
                 if done.unwrap_or(true) {
                     failures += 1;
                     let wait = backoff.after(failures);
-                    resume_at = Some(Instant::now() + wait);
+                    resume_at = Some(later(Instant::now(), wait));
                     tracing::warn!(channel = id, failures, retry_after_secs = wait.as_secs(), "Run failed; the channel backs off.");
                 } else {
                     failures = 0;
@@ -204,6 +210,21 @@ async fn run_once(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_backoff_too_long_for_the_clock_waits_a_year() {
+        let now = Instant::now();
+        let huge = Backoff {
+            initial: Duration::from_secs(u64::MAX / 4),
+            max: Duration::MAX,
+        };
+        let year = Duration::from_secs(365 * 24 * 3600);
+        assert_eq!(later(now, huge.after(3)), now + year);
+        assert_eq!(
+            later(now, Duration::from_secs(60)),
+            now + Duration::from_secs(60)
+        );
+    }
 
     #[test]
     fn the_backoff_doubles_with_each_failure_up_to_its_maximum() {
