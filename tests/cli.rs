@@ -799,3 +799,26 @@ fn every_subcommand_has_help() {
         );
     }
 }
+
+/// A command that reads the store does not make one where none is: a mistyped path is an
+/// error naming it, not an empty store read as one with nothing in it.
+#[test]
+fn a_read_command_on_a_store_that_is_not_there_says_so_and_makes_none() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["--database", "sqlite:typo.db", "status"][..],
+        &["--database", "sqlite:typo.db", "query", "SELECT 1"][..],
+        &["--database", "sqlite:typo.db", "report"][..],
+        &["--database", "sqlite:typo.db", "quarantine", "list"][..],
+        &["--database", "sqlite:typo.db", "raw", "list"][..],
+    ] {
+        let out = aduan(dir.path(), args, &[]);
+        let all = text(&out);
+        assert!(!out.status.success(), "{args:?}: {all}");
+        assert!(
+            all.contains("there is no store at typo.db"),
+            "{args:?}: {all}"
+        );
+        assert!(!dir.path().join("typo.db").exists(), "{args:?}");
+    }
+}

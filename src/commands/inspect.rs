@@ -9,7 +9,7 @@ use aduan_store::{Dimension, QueryResult, RawFilter, ReportSpec, Store};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 
-use super::{engine, load_normaliser, open_store};
+use super::{engine, load_normaliser, open_existing_store};
 use crate::{Format, QuarantineAction, RawAction, ReportBy};
 
 pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
@@ -81,7 +81,7 @@ fn field_name(field: &str) -> String {
 }
 
 pub(crate) async fn raw(config: &AppConfig, action: RawAction) -> Result<ExitCode> {
-    let store = open_store(config).await?;
+    let store = open_existing_store(config).await?;
     match action {
         RawAction::List {
             channel,
@@ -146,7 +146,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> Result<ExitCode> {
-    let store = open_store(config).await?;
+    let store = open_existing_store(config).await?;
     match action {
         QuarantineAction::List {
             channel,

@@ -62,14 +62,16 @@ async fn command(cli: Cli) -> Result<ExitCode> {
             seed,
         } => demo::run(&config, &file, reports, seed).await,
         Command::Sync { channel } => sync(&config, channel.as_deref()).await,
-        Command::Status { runs } => inspect::status(&open_store(&config).await?, runs).await,
+        Command::Status { runs } => {
+            inspect::status(&open_existing_store(&config).await?, runs).await
+        }
         Command::Quarantine { action } => inspect::quarantine(&config, action).await,
         Command::Raw { action } => inspect::raw(&config, action).await,
         Command::Renormalise => renormalise(&config).await,
         Command::Backup { to } => backup(&config, &to).await,
         Command::Restore { from } => restore(&config, &from).await,
         Command::Query { sql, format } => {
-            inspect::query(&open_store(&config).await?, &sql, format).await
+            inspect::query(&open_existing_store(&config).await?, &sql, format).await
         }
         Command::Report {
             by,
@@ -91,7 +93,7 @@ async fn command(cli: Cli) -> Result<ExitCode> {
                 category_main: category,
                 category_sub: subcategory,
             };
-            inspect::report(&open_store(&config).await?, &spec, format).await
+            inspect::report(&open_existing_store(&config).await?, &spec, format).await
         }
         Command::Serve { listen } => serve::run(&config, listen.as_deref()).await,
     }
@@ -99,6 +101,22 @@ async fn command(cli: Cli) -> Result<ExitCode> {
 
 pub(crate) async fn open_store(config: &AppConfig) -> Result<Store> {
     remembered(config, Store::open(&config.store.url).await)
+}
+
+/// The store for a command that reads it: a SQLite file that is not there is an error, not
+/// a new empty store (a mistyped `--database` would otherwise be made and read as empty).
+pub(crate) async fn open_existing_store(config: &AppConfig) -> Result<Store> {
+    let url = &config.store.url;
+    if !aduan_store::is_postgres_url(url) {
+        let path = aduan_store::sqlite_path(url)?;
+        if !std::path::Path::new(path).exists() {
+            anyhow::bail!(
+                "there is no store at {path} (check --database or ADUAN_DATABASE_URL; \
+                 `aduan sync` makes it)"
+            );
+        }
+    }
+    open_store(config).await
 }
 
 /// The store `config` names, as one of the `Store`'s openers gave it: remembered to be

@@ -136,7 +136,7 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// The file of a SQLite store's URL (`sqlite:path`, `sqlite://path` or a plain path).
-pub(crate) fn sqlite_path(url: &str) -> Result<&str> {
+pub fn sqlite_path(url: &str) -> Result<&str> {
     let path = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
