@@ -60,6 +60,7 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
         backoff_max: Duration::from_secs(s.backoff_max_secs.max(1)),
         shutdown_grace: Duration::from_secs(s.shutdown_grace_secs),
         max_body_bytes: s.max_body_bytes,
+        request_timeout: Duration::from_secs(s.request_timeout_secs.max(1)),
         api_token: aduan_core::Secret::from_env(&s.api_token_env),
     };
     let mut service = Service::new(store.clone(), options);

@@ -150,6 +150,10 @@ pub struct ServiceConfig {
     /// The largest request body a webhook accepts, in bytes.
     #[serde(default = "default_max_body_bytes")]
     pub max_body_bytes: usize,
+    /// How long one HTTP request may take, its body's arrival included, in seconds; past it
+    /// the request is answered `408` (a client trickling a body in holds no task longer).
+    #[serde(default = "default_request_timeout_secs")]
+    pub request_timeout_secs: u64,
     /// The environment variable holding the bearer token `GET /api/report` requires; when it
     /// is unset or empty the report API is open to whoever reaches the server.
     #[serde(default = "default_api_token_env")]
@@ -178,6 +182,9 @@ fn default_shutdown_grace_secs() -> u64 {
 fn default_max_body_bytes() -> usize {
     1024 * 1024
 }
+fn default_request_timeout_secs() -> u64 {
+    30
+}
 
 fn deserialize_offset<'de, D: serde::Deserializer<'de>>(d: D) -> Result<FixedOffset, D::Error> {
     let text = String::deserialize(d)?;
@@ -197,6 +204,7 @@ impl Default for ServiceConfig {
             backoff_max_secs: default_backoff_max_secs(),
             shutdown_grace_secs: default_shutdown_grace_secs(),
             max_body_bytes: default_max_body_bytes(),
+            request_timeout_secs: default_request_timeout_secs(),
             api_token_env: default_api_token_env(),
         }
     }

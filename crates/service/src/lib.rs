@@ -80,11 +80,13 @@ pub struct ServiceOptions {
     /// The bearer token `GET /api/report` requires; without one the report is open to whoever
     /// reaches the server.
     pub api_token: Option<aduan_core::Secret>,
+    /// How long one request may take, its body's arrival included; past it, `408`.
+    pub request_timeout: Duration,
 }
 
 impl Default for ServiceOptions {
     /// WIB schedules, back-off from 1 minute to 1 hour, 30 s of grace, 1 MiB bodies, no API
-    /// token.
+    /// token, 30 s a request.
     fn default() -> Self {
         Self {
             schedule_tz: FixedOffset::east_opt(7 * 3600).expect("a valid offset"),
@@ -93,6 +95,7 @@ impl Default for ServiceOptions {
             shutdown_grace: Duration::from_secs(30),
             max_body_bytes: 1024 * 1024,
             api_token: None,
+            request_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -205,7 +208,11 @@ impl Service {
                     self.store.clone(),
                     self.options.api_token.clone(),
                 )),
-        );
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            self.options.request_timeout,
+            time_limited,
+        ));
         let mut server_stop = stop_rx.clone();
         let mut server = tokio::spawn(
             axum::serve(listener, app)
@@ -272,6 +279,20 @@ fn router(state: AppState, webhooks: Router) -> Router {
         .route("/metrics", get(metrics_text))
         .with_state(state)
         .merge(webhooks)
+}
+
+/// Answers `408` when the request (its body's arrival included: a webhook reads its body
+/// inside the handler) takes longer than `limit`; a handler stopped so rolls back what it
+/// had not committed.
+async fn time_limited(
+    State(limit): State<Duration>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => (StatusCode::REQUEST_TIMEOUT, "the request took too long\n").into_response(),
+    }
 }
 
 async fn healthz() -> &'static str {
@@ -410,6 +431,49 @@ mod tests {
         ] {
             assert!(text.lines().any(|l| l == line), "{line} in {text}");
         }
+        stop.send(()).unwrap();
+        task.await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_request_whose_body_trickles_in_is_answered_408_at_the_time_limit() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let webhooks = Webhooks::new().mount("test_push", |deliveries| {
+            Router::new().route(
+                "/webhooks/test_push",
+                axum::routing::post(move |_body: axum::body::Bytes| async move {
+                    deliveries.accepted();
+                    StatusCode::ACCEPTED
+                }),
+            )
+        });
+        let options = ServiceOptions {
+            request_timeout: Duration::from_millis(300),
+            ..ServiceOptions::default()
+        };
+        let (base, stop, task, _ts) = start_with(webhooks, options, "").await;
+        let addr = base.trim_start_matches("http://").to_string();
+        let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        // Ten bytes of the hundred announced, and then nothing.
+        conn.write_all(
+            b"POST /webhooks/test_push HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{\"a\": 1, ",
+        )
+        .await
+        .unwrap();
+        let mut answer = Vec::new();
+        let read =
+            tokio::time::timeout(Duration::from_secs(20), conn.read_to_end(&mut answer)).await;
+        assert!(read.is_ok(), "no answer while the body waited");
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        // A whole request within the limit is served.
+        let ok = reqwest::Client::new()
+            .post(format!("{base}/webhooks/test_push"))
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), 202);
         stop.send(()).unwrap();
         task.await.unwrap().unwrap();
     }
