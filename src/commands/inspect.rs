@@ -131,13 +131,46 @@ pub(crate) async fn raw(config: &AppConfig, action: RawAction) -> Result<ExitCod
                 writeln!(out, "content_hash: {}", hex(&r.content_hash))?;
                 writeln!(out, "payload ({} bytes):", r.payload.len())?;
             }
-            out.write_all(&r.payload)?;
-            if !payload {
+            if payload {
+                out.write_all(&r.payload)?;
+            } else {
+                out.write_all(&for_terminal(&r.payload))?;
                 writeln!(out)?;
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `text` with its control characters but line ends and tabs written as `\u{…}`: what a
+/// citizen sent must not drive the operator's terminal (escape sequences).
+fn escaped_controls(text: &str) -> String {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                format!("\\u{{{:x}}}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// A payload as shown to a person: on a terminal, as text with its control characters
+/// escaped (invalid UTF-8 shown as U+FFFD); piped, the bytes as received.
+fn for_terminal(payload: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        std::borrow::Cow::Owned(escaped_controls(&String::from_utf8_lossy(payload)).into_bytes())
+    } else {
+        std::borrow::Cow::Borrowed(payload)
+    }
 }
 
 /// Lower-case hexadecimal, as `sha256sum` prints a digest.
@@ -200,7 +233,7 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
             }
             println!("payload:");
             let mut out = std::io::stdout();
-            out.write_all(&e.payload)?;
+            out.write_all(&for_terminal(&e.payload))?;
             writeln!(out)?;
         }
         QuarantineAction::Retry { ids, all } => {
@@ -303,7 +336,7 @@ fn print(result: &QueryResult, format: Format, summary: Option<&str>) -> Result<
         Format::Table => {
             const MAX: usize = 60;
             let cut = |s: String| -> String {
-                let one_line = s.replace(['\n', '\r'], " ");
+                let one_line = escaped_controls(&s.replace(['\n', '\r'], " "));
                 if one_line.chars().count() > MAX {
                     format!("{}…", one_line.chars().take(MAX - 1).collect::<String>())
                 } else {
@@ -354,4 +387,18 @@ fn print(result: &QueryResult, format: Format, summary: Option<&str>) -> Result<
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_written_out_but_line_ends_and_tabs_kept() {
+        assert_eq!(escaped_controls("a\tb\nc"), "a\tb\nc");
+        assert_eq!(
+            escaped_controls("x\u{1b}[2Jy\u{7}\u{9b}z"),
+            "x\\u{1b}[2Jy\\u{7}\\u{9b}z"
+        );
+    }
 }
