@@ -895,3 +895,65 @@ async fn a_large_sync_archives_payloads_packed_and_everything_reads_them_as_rece
     }
     sim.shutdown().await;
 }
+
+/// A fetch that outlives the run's lease (the channel answered slowly), with another run
+/// taking the lease meanwhile: the batch it brings is not written, and the run says why.
+#[tokio::test]
+async fn a_run_whose_lease_was_taken_while_it_fetched_writes_nothing_more() {
+    let sim = sim(
+        30,
+        Sp4nFaults {
+            timeout_every: Some(1),
+            timeout_delay: std::time::Duration::from_millis(1500),
+            ..Sp4nFaults::default()
+        },
+    )
+    .await;
+    let ts = sqlite_store().await;
+    let engine = aduan_sync::Engine::new(
+        ts.store.clone(),
+        normaliser(),
+        aduan_sync::EngineOptions {
+            lease_ttl: std::time::Duration::from_millis(400),
+            ..aduan_sync::EngineOptions::default()
+        },
+    );
+    let connector = sp4n(&sim, 10);
+    let run = engine.sync(&connector, &NoProgress);
+    let intruder = async {
+        // Once the run holds the lease (so that the run is not the one skipped)…
+        while count(
+            &ts,
+            "SELECT COUNT(*) FROM sync_leases WHERE channel = 'sp4n_lapor'",
+        )
+        .await
+            == 0
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        // …it is taken as soon as it expires.
+        loop {
+            if let Some(l) = ts
+                .store
+                .try_lease(
+                    "sp4n_lapor",
+                    "another-run",
+                    std::time::Duration::from_secs(60),
+                )
+                .await
+                .unwrap()
+            {
+                return l;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    let (report, held) = tokio::join!(run, intruder);
+    let report = report.unwrap();
+    assert_ne!(report.outcome, Outcome::Ok, "{}", report.summary_line());
+    let error = report.error.unwrap_or_default();
+    assert!(error.contains("another run took it"), "{error}");
+    assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints").await, 0);
+    held.release().await.unwrap();
+    sim.shutdown().await;
+}

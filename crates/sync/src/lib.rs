@@ -266,6 +266,12 @@ impl Engine {
                 faults = source.faults();
                 match next {
                     Ok(Some(b)) => {
+                        // A fetch that waited long (retries, a Retry-After) may have outlived
+                        // the lease: it is renewed, or found lost, before this batch is written.
+                        if lease.due() {
+                            behind.flush(&mut counts).await?;
+                            lease.renew().await?;
+                        }
                         let parse = |raw: &RawRecord| connector.parse(raw);
                         let reader = match connector.fold() {
                             Some(f) => batch::Reader::Fold(f),
