@@ -208,7 +208,9 @@ fn a_missing_webhook_secret_stops_start_up_before_the_store_is_made() {
         &path,
         "[channels.wadul_aladin]\nregister_url = \"http://127.0.0.1:1/register.csv\"\n\
          app_secret_env = \"ADUAN_TEST_UNSET_APP_SECRET\"\n\
-         verify_token_env = \"ADUAN_TEST_UNSET_VERIFY_TOKEN\"\n",
+         verify_token_env = \"ADUAN_TEST_UNSET_VERIFY_TOKEN\"\n\n\
+         [channels.lapor_gub]\nschedule = \"0 0 * * * *\"\nbase_url = \"http://127.0.0.1:1\"\n\
+         api_key_env = \"ADUAN_TEST_UNSET_GUB_KEY\"\nkota_id = 3375\n",
     )
     .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_aduan"))
@@ -221,7 +223,11 @@ fn a_missing_webhook_secret_stops_start_up_before_the_store_is_made() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{text}");
-    assert!(text.contains("ADUAN_TEST_UNSET_APP_SECRET"), "{text}");
+    // Every missing one is named at once.
+    assert!(
+        text.contains("ADUAN_TEST_UNSET_APP_SECRET") && text.contains("ADUAN_TEST_UNSET_GUB_KEY"),
+        "{text}"
+    );
     // The default store (aduan.db in the current folder) was neither made nor migrated.
     assert!(!dir.path().join("aduan.db").exists(), "{text}");
 }

@@ -12,6 +12,7 @@ use super::{engine, load_normaliser, open_store};
 
 pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<ExitCode> {
     let mut channels = Vec::new();
+    let mut problems: Vec<String> = Vec::new();
     for (id, channel) in &config.channels {
         if !channel.enabled {
             continue;
@@ -30,10 +31,23 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
             }
             continue;
         };
-        for connector in registry::connectors(config, Some(id))? {
-            channels.push(ScheduledChannel::new(connector, expr)?);
+        match registry::connectors(config, Some(id)) {
+            Ok(connectors) => {
+                for connector in connectors {
+                    channels.push(ScheduledChannel::new(connector, expr)?);
+                }
+            }
+            Err(e) => problems.push(e.to_string()),
         }
     }
+    // Push channels' webhook secrets and the reporter key are read before the store is
+    // opened (and migrated): a start that stops for a missing one has changed nothing, and
+    // it names every one that is missing.
+    let pushed = registry::push_channels(config).map_err(|e| problems.push(e.to_string()));
+    let normaliser = load_normaliser(config).map_err(|e| problems.push(format!("{e:#}")));
+    let (Ok(pushed), Ok(normaliser), true) = (pushed, normaliser, problems.is_empty()) else {
+        anyhow::bail!("aduan serve cannot start: {}", problems.join("; "));
+    };
     // A scheduled backup that cannot be taken stops start-up, before the store is opened.
     let backups = match &config.backup.schedule {
         None => None,
@@ -48,10 +62,6 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
             config.backup.keep,
         )?),
     };
-    // Push channels' webhook secrets and the reporter key are read before the store is
-    // opened (and migrated): a missing one stops start-up having changed nothing.
-    let pushed = registry::push_channels(config)?;
-    let normaliser = load_normaliser(config)?;
     let store = open_store(config).await?;
     let s = &config.service;
     let options = ServiceOptions {

@@ -300,6 +300,7 @@ pub fn connectors(
 /// The enabled push channels of the configuration, with their webhook routes' builders.
 pub fn push_channels(config: &AppConfig) -> Result<Vec<(ChannelSpec, WebhookRoutes)>> {
     let mut out = Vec::new();
+    let mut failed = Vec::new();
     for r in registry() {
         let (Some(webhook), Some(channel)) = (r.webhook, config.channels.get(r.spec.id)) else {
             continue;
@@ -308,9 +309,16 @@ pub fn push_channels(config: &AppConfig) -> Result<Vec<(ChannelSpec, WebhookRout
             continue;
         }
         let settings = config.connector_settings(r.spec.id).unwrap_or_default();
-        out.push((r.spec, webhook(settings)?));
+        match webhook(settings) {
+            Ok(routes) => out.push((r.spec, routes)),
+            Err(e) => failed.push(e),
+        }
     }
-    Ok(out)
+    match failed.len() {
+        0 => Ok(out),
+        1 => Err(Error::Connector(failed.remove(0))),
+        _ => Err(Error::Connectors(failed)),
+    }
 }
 
 /// Whether channel `id` takes webhooks.

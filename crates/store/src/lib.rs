@@ -101,11 +101,18 @@ pub(crate) fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
 
 /// A URL with its password replaced, for messages.
 pub fn redact_url(url: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
+    // The user information ends at the last `@` before the path (a password may hold a `?`,
+    // a query an `@`); the query starts at the first `?` after it.
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let path = url[start..].find('/').map_or(url.len(), |i| start + i);
+    let from = url[start..path]
+        .rfind('@')
+        .map_or(start, |at| start + at + 1);
+    let (base, query) = match url[from..].find('?') {
+        Some(q) => (&url[..from + q], Some(&url[from + q + 1..])),
         None => (url, None),
     };
-    let mut out = match (base.find("://"), base.rfind('@')) {
+    let mut out = match (base.find("://"), base[..from].rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let userinfo = &base[scheme + 3..at];
             match userinfo.find(':') {
@@ -447,6 +454,14 @@ mod tests {
         assert_eq!(
             redact_url("postgres://aduan:s3cret@db/aduan?sslmode=require"),
             "postgres://aduan:***@db/aduan?sslmode=require"
+        );
+        assert_eq!(
+            redact_url("postgres://aduan:p?ss@db/aduan?x=1"),
+            "postgres://aduan:***@db/aduan?x=1"
+        );
+        assert_eq!(
+            redact_url("postgres://aduan@db/aduan?password=s3cret&application_name=a@b"),
+            "postgres://aduan@db/aduan?password=***&application_name=a@b"
         );
     }
 

@@ -483,6 +483,13 @@ impl Store {
     /// [`Store::query`] with values bound to the statement's placeholders (`?1`… on SQLite,
     /// `$1`… on PostgreSQL), as texts.
     pub(crate) async fn query_bound(&self, sql: &str, binds: &[String]) -> Result<QueryResult> {
+        // One statement: SQLite would run every statement of the text, and a first one could
+        // lift the read-only guard of the second (`PRAGMA query_only = OFF; …`).
+        if !single_statement(sql) {
+            return Err(Error::ReadOnly(
+                "give one statement at a time (the text holds more than one)".into(),
+            ));
+        }
         let refuse = |e: sqlx::Error| match &e {
             sqlx::Error::Database(d)
                 if d.message().contains("readonly")
@@ -630,4 +637,72 @@ where
             Ok((key, raw))
         })
         .collect()
+}
+
+/// Whether `sql` holds at most one statement: nothing but white space and comments after
+/// its first `;` outside quotes, identifiers and comments.
+fn single_statement(sql: &str) -> bool {
+    let b = sql.as_bytes();
+    let mut i = 0;
+    let mut ended = false;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'\'' | b'"' | b'`' | b'[' => {
+                if ended {
+                    return false;
+                }
+                let close = if c == b'[' { b']' } else { c };
+                i += 1;
+                while i < b.len() && b[i] != close {
+                    i += 1;
+                }
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b';' => ended = true,
+            c if c.is_ascii_whitespace() => {}
+            _ if ended => return false,
+            _ => {}
+        }
+        i += 1;
+    }
+    true
+}
+
+#[cfg(test)]
+mod single_statement_tests {
+    use super::single_statement;
+
+    #[test]
+    fn a_second_statement_is_found_outside_quotes_and_comments() {
+        for one in [
+            "SELECT 1",
+            "SELECT 1;",
+            "SELECT 1; -- done",
+            "SELECT 1; /* done */ ",
+            "SELECT ';' AS semi, \"a;b\", [c;d] FROM t -- ; DROP",
+            "SELECT 'it''s; fine'",
+        ] {
+            assert!(single_statement(one), "{one}");
+        }
+        for two in [
+            "SELECT 1; SELECT 2",
+            "PRAGMA query_only = OFF; VACUUM INTO 'x.db'",
+            "SELECT 1;/* */VACUUM",
+            "SELECT 1; 'x'",
+        ] {
+            assert!(!single_statement(two), "{two}");
+        }
+    }
 }

@@ -801,6 +801,16 @@ async fn a_query_that_writes_is_refused() {
             assert!(matches!(err, aduan_store::Error::ReadOnly(_)), "{err}");
             let copied = std::fs::metadata(&copy).map_or(0, |m| m.len());
             assert_eq!(copied, 0, "the store was copied out");
+            // Nor with the guard switched off first, in the same text.
+            let again = dir.path().join("again.db");
+            let err = s
+                .query(&format!(
+                    "PRAGMA query_only = OFF; VACUUM INTO '{}'",
+                    again.display()
+                ))
+                .await;
+            let copied = std::fs::metadata(&again).map_or(0, |m| m.len());
+            assert_eq!(copied, 0, "the store was copied out: {err:?}");
         }
         let r = s.query("SELECT 1 AS one, 'a' AS letter").await.unwrap();
         assert_eq!(r.columns, vec!["one", "letter"]);

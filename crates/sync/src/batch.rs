@@ -509,7 +509,7 @@ async fn fold_groups(
                 for key in keys {
                     out.links.push(GroupLink {
                         content_hash: hash.clone(),
-                        group_key: key.clone(),
+                        group_key: storable(key.clone()),
                     });
                     touched.entry(key).or_default().push(i);
                 }
@@ -517,7 +517,10 @@ async fn fold_groups(
             Err(e) => out.quarantine(channel, record, hash, e, Some(counts)),
         }
     }
-    let keys: Vec<&str> = touched.keys().map(String::as_str).collect();
+    // Groups are stored under their keys as both stores take them (see `storable`); the
+    // fold is given the key as the connector made it.
+    let keys: Vec<String> = touched.keys().map(|k| storable(k.clone())).collect();
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
     // Each group's stored payloads with their hashes, in arrival order.
     let mut stored: BTreeMap<String, (Vec<RawRecord>, Vec<Vec<u8>>)> = BTreeMap::new();
     for (key, raw) in store.group_raws(channel, &keys).await? {
@@ -527,7 +530,7 @@ async fn fold_groups(
     }
     let mut failed: HashSet<Vec<u8>> = HashSet::default();
     for (key, indices) in &touched {
-        let (mut members, mut hashes) = stored.remove(key).unwrap_or_default();
+        let (mut members, mut hashes) = stored.remove(&storable(key.clone())).unwrap_or_default();
         let mut fresh_from = BTreeSet::new();
         for &i in indices {
             let (record, hash) = &fresh[i];
@@ -559,7 +562,7 @@ async fn fold_groups(
                 .collect();
             for old in (fold.parse)(key, &before).complaints {
                 if !now.contains(old.external_id.as_str()) {
-                    let id = aduan_core::complaint_id(channel, &old.external_id);
+                    let id = storable(aduan_core::complaint_id(channel, &old.external_id));
                     tracing::info!(channel, complaint = %id, "Complaint folded into another; removed.");
                     out.removed.push(id);
                 }

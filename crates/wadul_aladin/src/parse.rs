@@ -40,10 +40,16 @@ const FOLLOW_UP: &str = "Tindak Lanjut";
 /// it, `447911123456`, is its own). `None` when it is no phone number.
 pub fn sender_key(phone: &str) -> Option<String> {
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-    if let Some(national) = digits
-        .strip_prefix("62")
-        .or_else(|| digits.strip_prefix('0'))
-    {
+    // Indonesian mobile numbers as people type them: `62…`, `620…`, `0…`, and `8…` with its
+    // 0 lost (a spreadsheet dropping it; a number of another country starting with 8 is then
+    // read so too, the same way every time, which is all a group key needs).
+    let national = match digits.strip_prefix("62") {
+        Some(rest) => Some(rest.strip_prefix('0').unwrap_or(rest)),
+        None => digits
+            .strip_prefix('0')
+            .or_else(|| (digits.len() <= 12).then_some(digits.as_str())),
+    };
+    if let Some(national) = national {
         if national.len() >= 8 && national.starts_with('8') {
             return Some(format!("62{national}"));
         }

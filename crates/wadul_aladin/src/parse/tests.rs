@@ -49,7 +49,13 @@ fn ids(f: &Folded) -> Vec<&str> {
 
 #[test]
 fn a_number_written_three_ways_is_one_sender() {
-    for p in ["6281234567890", "081234567890", "+62 812-3456-7890"] {
+    for p in [
+        "6281234567890",
+        "081234567890",
+        "+62 812-3456-7890",
+        "81234567890",
+        "+62 0812-3456-7890",
+    ] {
         assert_eq!(sender_key(p).as_deref(), Some(SENDER), "{p}");
     }
     assert_eq!(sender_key("12345"), None);
