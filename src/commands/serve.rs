@@ -40,27 +40,30 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
             Err(e) => problems.push(e.to_string()),
         }
     }
-    // Push channels' webhook secrets and the reporter key are read before the store is
-    // opened (and migrated): a start that stops for a missing one has changed nothing, and
-    // it names every one that is missing.
-    let pushed = registry::push_channels(config).map_err(|e| problems.push(e.to_string()));
-    let normaliser = load_normaliser(config).map_err(|e| problems.push(format!("{e:#}")));
-    let (Ok(pushed), Ok(normaliser), true) = (pushed, normaliser, problems.is_empty()) else {
-        anyhow::bail!("aduan serve cannot start: {}", problems.join("; "));
-    };
-    // A scheduled backup that cannot be taken stops start-up, before the store is opened.
+    // A scheduled backup that cannot be taken, the push channels' webhook secrets and the
+    // reporter key are looked at before the store is opened (and migrated): a start that
+    // stops has changed nothing, and it names every problem at once.
     let backups = match &config.backup.schedule {
         None => None,
-        Some(_) if aduan_store::is_postgres_url(&config.store.url) => anyhow::bail!(
-            "[backup] schedule is set, but the store is PostgreSQL: back it up with the \
-             server's own tools (`pg_dump --format=custom`, or base backups with WAL \
-             archiving), and remove the schedule"
-        ),
+        Some(_) if aduan_store::is_postgres_url(&config.store.url) => {
+            problems.push(
+                "[backup] schedule is set, but the store is PostgreSQL: back it up with the \
+                 server's own tools (`pg_dump --format=custom`, or base backups with WAL \
+                 archiving), and remove the schedule"
+                    .into(),
+            );
+            None
+        }
         Some(expr) => Some(aduan_service::ScheduledBackup::new(
             expr,
             config.backup.dir.clone(),
             config.backup.keep,
         )?),
+    };
+    let pushed = registry::push_channels(config).map_err(|e| problems.push(e.to_string()));
+    let normaliser = load_normaliser(config).map_err(|e| problems.push(format!("{e:#}")));
+    let (Ok(pushed), Ok(normaliser), true) = (pushed, normaliser, problems.is_empty()) else {
+        anyhow::bail!("aduan serve cannot start: {}", problems.join("; "));
     };
     let store = open_store(config).await?;
     let s = &config.service;
