@@ -198,40 +198,6 @@ async fn a_ticketless_call_keeps_its_caller_out_of_the_unified_tables_and_its_id
     }
 }
 
-/// A tiny HTTP server on loopback answering each path from `files` (absent: 404).
-async fn file_server(
-    files: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>>,
-) -> (String, tokio::task::JoinHandle<()>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let task = tokio::spawn(async move {
-        while let Ok((mut s, _)) = listener.accept().await {
-            let mut buf = vec![0u8; 16 * 1024];
-            let n = s.read(&mut buf).await.unwrap_or(0);
-            let request = String::from_utf8_lossy(&buf[..n]).to_string();
-            let path = request
-                .split(' ')
-                .nth(1)
-                .unwrap_or("/")
-                .trim_start_matches('/')
-                .to_string();
-            let body = files.lock().unwrap().get(&path).cloned();
-            let head = match &body {
-                Some(b) => format!(
-                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                    b.len()
-                ),
-                None => "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-                    .to_string(),
-            };
-            let _ = s.write_all(head.as_bytes()).await;
-            let _ = s.write_all(&body.unwrap_or_default()).await;
-        }
-    });
-    (base, task)
-}
-
 #[tokio::test]
 async fn a_listed_file_that_cannot_be_read_is_tried_again_while_later_days_load() {
     use sha2::Digest;

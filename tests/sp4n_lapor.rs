@@ -461,22 +461,12 @@ async fn a_walk_over_the_pages_of_one_time_misses_no_report_while_reports_move()
 /// A token endpoint that answers 200 with the token where the contract does not put it.
 #[tokio::test]
 async fn a_token_answer_of_another_shape_is_an_error_that_quotes_none_of_it() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     const TOKEN: &str = "tok-must-not-leak-0123456789";
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        while let Ok((mut s, _)) = listener.accept().await {
-            let mut buf = vec![0u8; 16 * 1024];
-            let _ = s.read(&mut buf).await;
-            let body = format!(r#"{{"data":{{"access_token":"{TOKEN}","expires_in":3600}}}}"#);
-            let answer = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = s.write_all(answer.as_bytes()).await;
-        }
-    });
+    let body = format!(r#"{{"data":{{"access_token":"{TOKEN}","expires_in":3600}}}}"#);
+    let (base, server) = file_server(Files::new(std::sync::Mutex::new(
+        std::collections::HashMap::from([("api/v1/auth/token".to_string(), body.into_bytes())]),
+    )))
+    .await;
     let d = aduan_sim::Sp4nConfig::default();
     let connector = aduan_sp4n_lapor::Sp4nLapor::with_secret(
         aduan_sp4n_lapor::Config {

@@ -217,3 +217,40 @@ pub fn cc112_url(sim: &RunningSim, basic_auth: Option<&str>) -> aduan_cc112::Cc1
     .expect("config");
     aduan_cc112::Cc112::new(config, basic_auth.map(Secret::new)).expect("connector builds")
 }
+
+/// The files a [`file_server`] serves, by path without its leading `/`; changed as it runs.
+pub type Files = Arc<std::sync::Mutex<HashMap<String, Vec<u8>>>>;
+
+/// A tiny HTTP server on loopback answering every request for a path from `files` with
+/// `200` and its bytes (absent: `404`), whatever the method: for answers the simulator does
+/// not give. Its base URL and task.
+pub async fn file_server(files: Files) -> (String, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let mut buf = vec![0u8; 16 * 1024];
+            let n = s.read(&mut buf).await.unwrap_or(0);
+            let request = String::from_utf8_lossy(&buf[..n]).to_string();
+            let path = request
+                .split(' ')
+                .nth(1)
+                .unwrap_or("/")
+                .trim_start_matches('/')
+                .to_string();
+            let body = files.lock().unwrap().get(&path).cloned();
+            let head = match &body {
+                Some(b) => format!(
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    b.len()
+                ),
+                None => "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    .to_string(),
+            };
+            let _ = s.write_all(head.as_bytes()).await;
+            let _ = s.write_all(&body.unwrap_or_default()).await;
+        }
+    });
+    (base, task)
+}
