@@ -942,8 +942,66 @@ async fn a_run_whose_lease_was_taken_while_it_fetched_writes_nothing_more() {
     let report = report.unwrap();
     assert_ne!(report.outcome, Outcome::Ok, "{}", report.summary_line());
     let error = report.error.unwrap_or_default();
-    assert!(error.contains("another run took it"), "{error}");
+    assert!(error.contains("lease of sp4n_lapor was lost"), "{error}");
     assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints").await, 0);
+    held.release().await.unwrap();
+    sim.shutdown().await;
+}
+
+/// A PostgreSQL run whose lease's connection drops (the lock goes with its session) and
+/// whose lease another run takes: nothing the first run writes from then on is committed
+/// beside the new holder's writes, and it stops saying why.
+#[tokio::test]
+async fn a_postgres_run_whose_lock_went_with_its_connection_writes_nothing_more() {
+    let Some(ts) = aduan_store::testing::postgres().await else {
+        return;
+    };
+    let sim = sim(
+        300,
+        Sp4nFaults {
+            timeout_every: Some(1),
+            timeout_delay: std::time::Duration::from_millis(150),
+            ..Sp4nFaults::default()
+        },
+    )
+    .await;
+    let engine = engine(&ts);
+    let connector = sp4n(&sim, 10);
+    let run = engine.sync(&connector, &NoProgress);
+    let intruder = async {
+        // Once the run has committed a batch, its lease's session ends…
+        while count(&ts, "SELECT COUNT(*) FROM complaints").await == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(ts.end_lease_session("sp4n_lapor").await);
+        // …and another run takes the lease as soon as the lock is gone.
+        loop {
+            if let Some(l) = ts
+                .store
+                .try_lease(
+                    "sp4n_lapor",
+                    "another-run",
+                    std::time::Duration::from_secs(60),
+                )
+                .await
+                .unwrap()
+            {
+                return (l, count(&ts, "SELECT COUNT(*) FROM complaints").await);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    let (report, (held, when_taken)) = tokio::join!(run, intruder);
+    let report = report.unwrap();
+    assert_ne!(report.outcome, Outcome::Ok, "{}", report.summary_line());
+    let error = report.error.unwrap_or_default();
+    assert!(error.contains("lease of sp4n_lapor was lost"), "{error}");
+    assert!(when_taken < 300, "the run ended before its lease was taken");
+    assert_eq!(
+        count(&ts, "SELECT COUNT(*) FROM complaints").await,
+        when_taken,
+        "written after the lease was taken"
+    );
     held.release().await.unwrap();
     sim.shutdown().await;
 }

@@ -45,8 +45,13 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
-    /// A SQLite lease expired and another run took it before this holder renewed it.
-    #[error("the lease of {channel} expired and another run took it; this run stops")]
+    /// A lease is no longer its holder's: a SQLite lease expired and another run took it
+    /// before this holder renewed it, or a PostgreSQL lock went with its connection.
+    #[error(
+        "the lease of {channel} was lost (it expired, or its connection to the database \
+         dropped) and another run may hold it; this run stops, and what it had not committed \
+         is rolled back"
+    )]
     LeaseLost {
         /// The lease's channel (or `channel#fold`).
         channel: String,

@@ -1,6 +1,15 @@
 //! Leases: two runs of one channel never overlap. SQLite: a row in `sync_leases` that the
 //! holder renews; PostgreSQL: a session advisory lock held on a dedicated connection, freed
 //! by the server if the process dies.
+//!
+//! A lease is also checked where it matters, inside each transaction written under it (its
+//! [`Fence`], see [`crate::WriteBatch::fences`]): a holder that lost its lease (a SQLite
+//! lease that expired and was taken, a PostgreSQL lock freed when its connection dropped)
+//! has its transaction rolled back instead of committed beside the new holder's. On SQLite
+//! the check runs under the database's write lock, which the taker needs too. On PostgreSQL
+//! the check holds a second lock (the fence key) shared until its commit, and a taker waits
+//! for that lock exclusively once before it writes: a transaction of the old holder either
+//! commits before the new holder starts or finds the lock gone.
 
 use std::time::Duration;
 
@@ -34,7 +43,98 @@ enum Inner {
     Postgres {
         conn: PoolConnection<Postgres>,
         key: i64,
+        /// The lock's session, whose lock the fence looks for.
+        pid: i32,
+        fence_key: i64,
     },
+}
+
+/// What a transaction written under a lease checks before it commits (see the module's
+/// documentation): that the lease is still this holder's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fence {
+    pub(crate) channel: String,
+    pub(crate) kind: FenceKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FenceKind {
+    /// The row of `sync_leases` that names the holder.
+    Sqlite { holder: String },
+    /// The session `pid` holds the advisory lock `key`; `fence_key` is shared meanwhile.
+    Postgres { key: i64, pid: i32, fence_key: i64 },
+}
+
+impl Fence {
+    /// The lease's channel.
+    pub fn channel(&self) -> &str {
+        &self.channel
+    }
+
+    /// Checks, inside the SQLite transaction `tx` (which holds the database's write lock
+    /// once it has written), that the lease is still the holder's.
+    pub(crate) async fn check_sqlite(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    ) -> Result<()> {
+        let FenceKind::Sqlite { holder } = &self.kind else {
+            return Err(self.lost());
+        };
+        let held: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM sync_leases WHERE channel = $1 AND holder = $2")
+                .bind(&self.channel)
+                .bind(holder)
+                .fetch_optional(&mut **tx)
+                .await
+                .context(|| format!("checking the lease of {}", self.channel))?;
+        held.map(|_| ()).ok_or_else(|| self.lost())
+    }
+
+    /// Checks, inside the PostgreSQL transaction `tx`, that the lease's session still holds
+    /// its lock, and holds the fence key shared until `tx` ends (a new holder waits for it).
+    pub(crate) async fn check_postgres(
+        &self,
+        tx: &mut sqlx::Transaction<'static, Postgres>,
+    ) -> Result<()> {
+        let FenceKind::Postgres {
+            key,
+            pid,
+            fence_key,
+        } = &self.kind
+        else {
+            return Err(self.lost());
+        };
+        let what = || format!("checking the lease of {}", self.channel);
+        sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
+            .bind(fence_key)
+            .execute(&mut **tx)
+            .await
+            .context(what)?;
+        // A bigint advisory key is held as (classid, objid) = (high, low) 32 bits, objsubid 1.
+        let bits = *key as u64;
+        let held: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted \
+             AND pid = $1 AND classid::bigint = $2 AND objid::bigint = $3 AND objsubid = 1 \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))",
+        )
+        .bind(pid)
+        .bind((bits >> 32) as i64)
+        .bind((bits & 0xffff_ffff) as i64)
+        .fetch_one(&mut **tx)
+        .await
+        .context(what)?;
+        if held {
+            Ok(())
+        } else {
+            Err(self.lost())
+        }
+    }
+
+    fn lost(&self) -> crate::Error {
+        crate::Error::LeaseLost {
+            channel: self.channel.clone(),
+        }
+    }
 }
 
 /// A stable 64-bit key for an advisory lock.
@@ -43,6 +143,19 @@ fn lock_key(scope: &str, channel: &str) -> i64 {
 }
 
 impl Store {
+    /// The PostgreSQL advisory lock a lease of `channel` takes, to find its holder in
+    /// `pg_locks` (`classid` its high 32 bits, `objid` its low 32 bits, `objsubid` 1); `None`
+    /// on SQLite, whose leases are the rows of `sync_leases`.
+    pub fn lease_lock_key(&self, channel: &str) -> Option<i64> {
+        match &self.backend {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres(_) => Some(lock_key(
+                self.schema.as_deref().unwrap_or_default(),
+                channel,
+            )),
+        }
+    }
+
     /// Takes the lease of `channel` for `holder`, or `None` if another holder has it.
     pub async fn try_lease(
         &self,
@@ -86,16 +199,37 @@ impl Store {
                     .context(|| format!("taking the lease of {channel}"))?;
                 let scope = self.schema.clone().unwrap_or_default();
                 let key = lock_key(&scope, channel);
-                let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-                    .bind(key)
-                    .fetch_one(&mut *conn)
-                    .await
-                    .context(|| format!("taking the lease of {channel}"))?;
-                Ok(got.then(|| Lease {
+                let fence_key = lock_key(&format!("{scope}\0fence"), channel);
+                let what = || format!("taking the lease of {channel}");
+                let (got, pid): (bool, i32) =
+                    sqlx::query_as("SELECT pg_try_advisory_lock($1), pg_backend_pid()")
+                        .bind(key)
+                        .fetch_one(&mut *conn)
+                        .await
+                        .context(what)?;
+                if !got {
+                    return Ok(None);
+                }
+                let mut lease = Lease {
                     channel: channel.into(),
                     holder: holder.into(),
-                    inner: Some(Inner::Postgres { conn, key }),
-                }))
+                    inner: Some(Inner::Postgres {
+                        conn,
+                        key,
+                        pid,
+                        fence_key,
+                    }),
+                };
+                // A transaction of the holder before (whose lock went with its connection)
+                // that passed its fence commits before this holder writes anything.
+                if let Some(Inner::Postgres { conn, .. }) = &mut lease.inner {
+                    sqlx::query("SELECT pg_advisory_lock($1), pg_advisory_unlock($1)")
+                        .bind(fence_key)
+                        .execute(&mut **conn)
+                        .await
+                        .context(what)?;
+                }
+                Ok(Some(lease))
             }
         }
     }
@@ -105,6 +239,30 @@ impl Lease {
     /// The channel leased.
     pub fn channel(&self) -> &str {
         &self.channel
+    }
+
+    /// What a transaction written under this lease checks before it commits; `None` once
+    /// the lease is released.
+    pub fn fence(&self) -> Option<Fence> {
+        let kind = match self.inner.as_ref()? {
+            Inner::Sqlite { .. } => FenceKind::Sqlite {
+                holder: self.holder.clone(),
+            },
+            Inner::Postgres {
+                key,
+                pid,
+                fence_key,
+                ..
+            } => FenceKind::Postgres {
+                key: *key,
+                pid: *pid,
+                fence_key: *fence_key,
+            },
+        };
+        Some(Fence {
+            channel: self.channel.clone(),
+            kind,
+        })
     }
 
     /// Whether [`renew`](Self::renew) would write now (a SQLite lease a quarter of whose
@@ -161,16 +319,18 @@ impl Lease {
                     .await
                     .context(|| format!("releasing the lease of {channel}"))?;
             }
-            Some(Inner::Postgres { mut conn, key }) => {
+            Some(Inner::Postgres { mut conn, key, .. }) => {
                 let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
                     .bind(key)
                     .execute(&mut *conn)
                     .await;
-                if unlocked.is_err() {
-                    // The lock may still be held: it goes with the session.
+                if let Err(e) = unlocked {
+                    // The session is gone (and its lock with it), or the lock may still be
+                    // held: it goes with the session, which ends as the connection closes.
+                    // Either way the lease is given up.
                     conn.close_on_drop();
+                    tracing::warn!(channel = %channel, error = %e, "The lease's lock could not be unlocked; its connection is closed instead, which frees it.");
                 }
-                unlocked.context(|| format!("releasing the lease of {channel}"))?;
             }
         }
         Ok(())

@@ -37,7 +37,7 @@ use sqlx::{ConnectOptions, Connection, PgPool, SqlitePool};
 
 pub use backup::BackupSummary;
 pub use error::{Error, Result};
-pub use lease::Lease;
+pub use lease::{Fence, Lease};
 pub use read::{ChannelStatus, QuarantineEntry, QueryResult, RawFilter, StoredRaw, SummaryRow};
 pub use report::{Dimension, ReportSpec};
 pub use restore::RestoreSummary;

@@ -172,6 +172,29 @@ pub async fn all_through(last: i64) -> Vec<TestStore> {
 }
 
 impl TestStore {
+    /// Ends, from another connection, the PostgreSQL session that holds the lease of
+    /// `channel` (as a connection that drops does); the lock goes once the session has
+    /// ended, shortly after. Returns whether a session held it; `false` on SQLite.
+    pub async fn end_lease_session(&self, channel: &str) -> bool {
+        let (Some(key), crate::Backend::Postgres(pool)) =
+            (self.store.lease_lock_key(channel), &self.store.backend)
+        else {
+            return false;
+        };
+        let bits = key as u64;
+        let ended: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' \
+             AND granted AND classid::bigint = $1 AND objid::bigint = $2 AND objsubid = 1 \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+        .bind((bits >> 32) as i64)
+        .bind((bits & 0xffff_ffff) as i64)
+        .fetch_all(pool)
+        .await
+        .unwrap_or_else(|e| panic!("ending the session of the lease of {channel}: {e}"));
+        ended.contains(&true)
+    }
+
     /// Runs statements that write, for a test's setup of what the store's own API does not
     /// write (rows in an older schema, before a migration's test migrates them).
     pub async fn execute(&self, sql: &str) {

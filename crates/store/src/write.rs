@@ -107,6 +107,10 @@ pub struct WriteBatch<'a> {
     pub inbox_done: &'a [i64],
     /// The cursor covering this batch (`None`: unchanged).
     pub cursor: Option<&'a str>,
+    /// The leases this batch is written under: the transaction it is written into checks
+    /// each before it commits, and is rolled back ([`Error::LeaseLost`]) if one is no longer
+    /// the holder's.
+    pub fences: &'a [crate::Fence],
 }
 
 /// An open transaction batches are written into (see [`Store::begin_writes`]). Dropped
@@ -114,6 +118,8 @@ pub struct WriteBatch<'a> {
 pub struct Writes {
     tx: WritesTx,
     batches: usize,
+    /// The leases of the batches written, checked before the commit.
+    fences: Vec<crate::Fence>,
 }
 
 enum WritesTx {
@@ -139,12 +145,30 @@ impl Writes {
             WritesTx::Postgres(tx) => crate::pg_batch::write(tx, w).await?,
         }
         self.batches += 1;
+        for f in w.fences {
+            if !self.fences.contains(f) {
+                self.fences.push(f.clone());
+            }
+        }
         Ok(())
     }
 
-    /// Commits every batch written.
-    pub async fn commit(self) -> Result<()> {
+    /// Commits every batch written, once the leases they were written under are found to be
+    /// still their holders' ([`Error::LeaseLost`] otherwise, and nothing is committed).
+    pub async fn commit(mut self) -> Result<()> {
         let what = || format!("committing {} batch(es)", self.batches);
+        match &mut self.tx {
+            WritesTx::Sqlite(tx) => {
+                for f in &self.fences {
+                    f.check_sqlite(tx).await?;
+                }
+            }
+            WritesTx::Postgres(tx) => {
+                for f in &self.fences {
+                    f.check_postgres(tx).await?;
+                }
+            }
+        }
         match self.tx {
             WritesTx::Sqlite(tx) => tx.commit().await.context(what),
             WritesTx::Postgres(tx) => tx.commit().await.context(what),
@@ -428,6 +452,7 @@ impl Store {
                 Backend::Postgres(pool) => WritesTx::Postgres(pool.begin().await.context(what)?),
             },
             batches: 0,
+            fences: Vec::new(),
         })
     }
 

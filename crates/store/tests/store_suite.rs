@@ -756,6 +756,79 @@ async fn a_postgres_lease_dropped_unreleased_is_freed_with_its_session() {
     again.unwrap().release().await.unwrap();
 }
 
+/// A transaction written under a lease that is no longer its holder's (a SQLite lease that
+/// expired and was taken, a PostgreSQL lock gone with its connection) is rolled back at its
+/// commit: nothing of it is stored beside the new holder's writes.
+#[tokio::test]
+async fn a_transaction_written_under_a_lost_lease_is_rolled_back() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let postgres = s.lease_lock_key("sp4n_lapor").is_some();
+        let first = s
+            .try_lease("sp4n_lapor", "run-a", Duration::from_millis(300))
+            .await
+            .unwrap()
+            .unwrap();
+        let fences: Vec<_> = first.fence().into_iter().collect();
+        assert_eq!(fences.len(), 1);
+        let (one, two) = ([raw(1)], [raw(2)]);
+        let batch = |raws, cursor, fences| WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(3),
+            raws,
+            cursor: Some(cursor),
+            fences,
+            ..WriteBatch::default()
+        };
+        s.write_batch(&batch(&one, "c1", &fences)).await.unwrap();
+        // On PostgreSQL the transaction is open, its batch written, when the lock goes.
+        let mut writes = None;
+        if postgres {
+            let mut w = s.begin_writes().await.unwrap();
+            w.write(&batch(&two, "c2", &fences)).await.unwrap();
+            writes = Some(w);
+            assert!(ts.end_lease_session("sp4n_lapor").await, "{}", ts.label);
+        } else {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+        }
+        let mut second = None;
+        for _ in 0..100 {
+            second = s
+                .try_lease("sp4n_lapor", "run-b", Duration::from_secs(60))
+                .await
+                .unwrap();
+            if second.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let second = second.expect("the lost lease is taken");
+        let mut writes = match writes {
+            Some(w) => w,
+            None => {
+                let mut w = s.begin_writes().await.unwrap();
+                w.write(&batch(&two, "c2", &fences)).await.unwrap();
+                w
+            }
+        };
+        writes.write(&batch(&[], "c3", &[])).await.unwrap();
+        let e = writes.commit().await.unwrap_err();
+        assert!(
+            matches!(&e, aduan_store::Error::LeaseLost { channel } if channel == "sp4n_lapor"),
+            "{}: {e}",
+            ts.label
+        );
+        assert_eq!(count(s, "raw_records").await, 1, "{}", ts.label);
+        assert_eq!(s.cursor("sp4n_lapor").await.unwrap().as_deref(), Some("c1"));
+        // The new holder's transactions commit.
+        let own: Vec<_> = second.fence().into_iter().collect();
+        s.write_batch(&batch(&two, "c2", &own)).await.unwrap();
+        assert_eq!(count(s, "raw_records").await, 2, "{}", ts.label);
+        second.release().await.unwrap();
+        drop(first);
+    }
+}
+
 #[tokio::test]
 async fn an_expired_sqlite_lease_can_be_taken_over() {
     let ts = testing::sqlite().await;

@@ -10,7 +10,8 @@ use aduan_normalise::{Normalised, Normaliser};
 use aduan_store::fast::{HashMap, HashSet};
 use aduan_store::packing::{Dictionary, Packer};
 use aduan_store::{
-    ComplaintRow, EventRow, GroupLink, NewRaw, QuarantineRow, Store, StoredRaw, WriteBatch, Writes,
+    ComplaintRow, EventRow, Fence, GroupLink, NewRaw, QuarantineRow, Store, StoredRaw, WriteBatch,
+    Writes,
 };
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -111,6 +112,8 @@ pub(crate) struct Input<'a> {
     /// Archived payloads that could not be unpacked, as stored, with their hashes and why:
     /// quarantined with the batch (a rebuild goes on without them).
     pub unreadable: Vec<(RawRecord, Vec<u8>, String)>,
+    /// The leases the batch is written under, checked in its transaction before it commits.
+    pub fences: Vec<Fence>,
 }
 
 impl<'a> Input<'a> {
@@ -126,6 +129,7 @@ impl<'a> Input<'a> {
             rebuild: false,
             inbox_done: &[],
             unreadable: Vec::new(),
+            fences: Vec::new(),
         }
     }
 }
@@ -348,6 +352,7 @@ pub(crate) async fn process(
         inbox_done: input.inbox_done.to_vec(),
         cursor: input.cursor.map(str::to_string),
         rebuild: input.rebuild,
+        fences: input.fences,
         ..decide(store, behind, out, input.rebuild, counts).await?
     };
     behind.start(store, job, delta, total).await?;
@@ -683,6 +688,7 @@ struct Job {
     rebuild: bool,
     inbox_done: Vec<i64>,
     cursor: Option<String>,
+    fences: Vec<Fence>,
 }
 
 impl Job {
@@ -710,6 +716,7 @@ impl Job {
                 rebuild: self.rebuild,
                 inbox_done: &self.inbox_done,
                 cursor: self.cursor.as_deref(),
+                fences: &self.fences,
             })
             .await?;
         Ok(())
@@ -1154,6 +1161,7 @@ mod tests {
             rebuild: false,
             inbox_done: &[],
             unreadable: Vec::new(),
+            fences: Vec::new(),
         }
     }
 

@@ -282,6 +282,10 @@ impl Engine {
                             Some(_) => Some(self.fold_lease(channel, &run_id, true).await?),
                             None => None,
                         };
+                        let fences = std::iter::once(&*lease)
+                            .chain(fold_lease.iter().flatten())
+                            .filter_map(aduan_store::Lease::fence)
+                            .collect();
                         let input = batch::Input {
                             channel,
                             run_id: Some(&run_id),
@@ -292,6 +296,7 @@ impl Engine {
                             rebuild: false,
                             inbox_done: &[],
                             unreadable: Vec::new(),
+                            fences,
                         };
                         let done = batch::process(
                             &self.store,
@@ -458,9 +463,20 @@ impl Engine {
                         (record, hash, e.map(|e| e.to_string()).unwrap_or_default())
                     })
                     .collect();
+                // Written under the channel's leases (its own, and a folding channel's fold
+                // lease), checked in each transaction.
+                let fences = leases
+                    .iter()
+                    .filter_map(aduan_store::Lease::fence)
+                    .filter(|f| {
+                        let leased = f.channel();
+                        leased == channel || leased.strip_suffix("#fold") == Some(channel.as_str())
+                    })
+                    .collect();
                 let input = batch::Input {
                     rebuild: true,
                     unreadable,
+                    fences,
                     ..batch::Input::again(&channel, records, Some(hashes))
                 };
                 self.reprocess(channels, input, &mut behind, &mut counts)
@@ -591,6 +607,7 @@ impl Engine {
                 let (records, hashes) = stored_records(page);
                 let input = batch::Input {
                     inbox_done: &ids,
+                    fences: lease.fence().into_iter().collect(),
                     ..batch::Input::again(channel, records, Some(hashes))
                 };
                 // The deliveries leave the inbox with their batch: read the next page after it.
@@ -668,7 +685,7 @@ impl Engine {
                 ),
             };
             let mut counts = Counts::default();
-            let input = batch::Input::again(&entry.channel, vec![raw], hashes);
+            let mut input = batch::Input::again(&entry.channel, vec![raw], hashes);
             // A fold reads its group's payloads and writes what it makes of them: under the
             // channel's fold lease, as a sync's or a webhook inbox's fold, or a fold committed
             // meanwhile would be overwritten by this older one.
@@ -680,6 +697,10 @@ impl Engine {
                 let holder = format!("quarantine-retry-{}", uuid::Uuid::new_v4());
                 leases.extend(self.fold_lease(&entry.channel, &holder, true).await?);
             }
+            input.fences = leases
+                .iter()
+                .filter_map(aduan_store::Lease::fence)
+                .collect();
             let done = self.reprocess_now(channels, input, &mut counts).await;
             given_back(leases, done).await?;
             if counts.quarantined == 0 {
