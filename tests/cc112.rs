@@ -226,9 +226,21 @@ async fn a_listed_file_that_cannot_be_read_is_tried_again_while_later_days_load(
     let connector = aduan_cc112::Cc112::new(config, None).unwrap();
     let ts = sqlite_store().await;
     let engine = engine(&ts);
-    // The first day answers 404: the second day loads, the first is counted and left.
+    // The first day answers 404: the second day loads, the first is counted and left, and
+    // the run is partial, naming it.
     let first = engine.sync(&connector, &NoProgress).await.unwrap();
-    assert_eq!(first.outcome, Outcome::Ok, "{}", first.summary_line());
+    assert_eq!(first.outcome, Outcome::Partial, "{}", first.summary_line());
+    let error = first.error.clone().unwrap_or_default();
+    assert!(
+        error.contains("1 item(s) could not be read")
+            && error.contains("file 112_20210912.csv (answered 404)"),
+        "{error}"
+    );
+    assert_eq!(
+        first.left_behind,
+        ["file 112_20210912.csv (answered 404)"],
+        "{error}"
+    );
     assert_eq!(first.counts.inserted, 1, "{}", first.summary_line());
     assert_eq!(
         first.faults.get("file_unreadable"),
@@ -248,6 +260,7 @@ async fn a_listed_file_that_cannot_be_read_is_tried_again_while_later_days_load(
         .unwrap()
         .insert("112_20210912.csv".into(), day1);
     let last = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(last.outcome, Outcome::Ok, "{}", last.summary_line());
     assert_eq!(last.counts.inserted, 1, "{}", last.summary_line());
     assert_eq!(last.faults.get("file_unreadable"), None);
     assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints").await, 2);

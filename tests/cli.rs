@@ -191,7 +191,7 @@ async fn a_channel_whose_run_cannot_be_recorded_fails_alone_and_the_others_sync(
     .await
     .unwrap();
     let all = text(&out);
-    assert!(!out.status.success(), "{all}");
+    assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(
         all.contains("sp4n_lapor: failed") && all.contains("refused by the test"),
         "{all}"
@@ -254,14 +254,15 @@ async fn a_missing_secret_is_an_error_naming_its_variable() {
         &["--config", &config, "sync"],
         &[("ADUAN_REPORTER_KEY", "k")],
     );
-    assert!(!out.status.success());
+    // EX_CONFIG, as for every configuration problem; a channel that failed exits with 1.
+    assert_eq!(out.status.code(), Some(78), "{}", text(&out));
     assert!(text(&out).contains(SECRET_ENV), "{}", text(&out));
     let out = aduan(
         dir.path(),
         &["--config", &config, "sync"],
         &[(SECRET_ENV, "x")],
     );
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(78), "{}", text(&out));
     assert!(text(&out).contains("ADUAN_REPORTER_KEY"), "{}", text(&out));
     sim.shutdown().await;
 }

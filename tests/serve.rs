@@ -187,8 +187,10 @@ fn refused_start(config: &str) -> String {
         .env_remove("ADUAN_DATABASE_URL")
         .output()
         .unwrap();
-    assert!(!out.status.success());
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    let text = String::from_utf8_lossy(&out.stderr).into_owned();
+    // EX_CONFIG: the systemd unit does not restart on it.
+    assert_eq!(out.status.code(), Some(78), "{text}");
+    text
 }
 
 #[test]
@@ -222,7 +224,7 @@ fn a_missing_webhook_secret_stops_start_up_before_the_store_is_made() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{text}");
+    assert_eq!(out.status.code(), Some(78), "{text}");
     // Every missing one is named at once.
     assert!(
         text.contains("ADUAN_TEST_UNSET_APP_SECRET") && text.contains("ADUAN_TEST_UNSET_GUB_KEY"),
@@ -230,6 +232,29 @@ fn a_missing_webhook_secret_stops_start_up_before_the_store_is_made() {
     );
     // The default store (aduan.db in the current folder) was neither made nor migrated.
     assert!(!dir.path().join("aduan.db").exists(), "{text}");
+}
+
+/// A start that fails for a reason a restart may cure (here the address is taken) exits
+/// with 1, which the systemd unit restarts on; a configuration file that cannot be read
+/// exits with 78, which it does not.
+#[test]
+fn a_start_that_may_succeed_later_exits_with_1_and_a_wrong_configuration_with_78() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_aduan"))
+        .current_dir(dir.path())
+        .args(["serve", "--listen", &addr])
+        .env_remove("ADUAN_DATABASE_URL")
+        .env("ADUAN_REPORTER_KEY", "test-key")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains(&addr), "{text}");
+    drop(taken);
+    let text = refused_start("[channels.cc112\n");
+    assert!(text.contains("configuration"), "{text}");
 }
 
 #[test]

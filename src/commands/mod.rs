@@ -24,6 +24,36 @@ static OPENED: std::sync::Mutex<Vec<Store>> = std::sync::Mutex::new(Vec::new());
 /// How long closing the stores may take before the process ends without it.
 const CLOSE_WAIT: Duration = Duration::from_secs(10);
 
+/// The exit status of a command stopped by its configuration (the file, a table, a schedule,
+/// a secret or key missing from the environment): sysexits' `EX_CONFIG`. The systemd unit
+/// does not restart on it (`RestartPreventExitStatus=78`): it would stop again the same way.
+/// Every other failure exits with 1.
+pub(crate) const EXIT_CONFIG: u8 = 78;
+
+/// A problem of the configuration found by a command itself (see [`EXIT_CONFIG`]).
+#[derive(Debug)]
+pub(crate) struct ConfigProblem(pub String);
+
+impl std::fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigProblem {}
+
+/// The exit status of a command that ended with `e`.
+pub(crate) fn exit_status(e: &anyhow::Error) -> ExitCode {
+    let config = e
+        .chain()
+        .any(|c| c.is::<ConfigProblem>() || c.is::<aduan_app::Error>());
+    if config {
+        ExitCode::from(EXIT_CONFIG)
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
 /// `store`, remembered to be closed when the command ends.
 pub(crate) fn opened(store: Store) -> Store {
     if let Ok(mut all) = OPENED.lock() {
@@ -154,10 +184,11 @@ pub(crate) fn engine(config: &AppConfig, store: Store, normaliser: Arc<Normalise
 async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
     let connectors = registry::connectors(config, only)?;
     if connectors.is_empty() {
-        anyhow::bail!(
+        return Err(ConfigProblem(format!(
             "no channel is enabled in the configuration; add a [channels.<id>] table (known: {})",
             registry::known_ids()
-        );
+        ))
+        .into());
     }
     let normaliser = load_normaliser(config)?;
     let store = open_store(config).await?;

@@ -34,7 +34,10 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
         match registry::connectors(config, Some(id)) {
             Ok(connectors) => {
                 for connector in connectors {
-                    channels.push(ScheduledChannel::new(connector, expr)?);
+                    match ScheduledChannel::new(connector, expr) {
+                        Ok(c) => channels.push(c),
+                        Err(e) => problems.push(e.to_string()),
+                    }
                 }
             }
             Err(e) => problems.push(e.to_string()),
@@ -54,16 +57,20 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
             );
             None
         }
-        Some(expr) => Some(aduan_service::ScheduledBackup::new(
-            expr,
-            config.backup.dir.clone(),
-            config.backup.keep,
-        )?),
+        Some(expr) => {
+            aduan_service::ScheduledBackup::new(expr, config.backup.dir.clone(), config.backup.keep)
+                .map_err(|e| problems.push(e.to_string()))
+                .ok()
+        }
     };
     let pushed = registry::push_channels(config).map_err(|e| problems.push(e.to_string()));
     let normaliser = load_normaliser(config).map_err(|e| problems.push(format!("{e:#}")));
     let (Ok(pushed), Ok(normaliser), true) = (pushed, normaliser, problems.is_empty()) else {
-        anyhow::bail!("aduan serve cannot start: {}", problems.join("; "));
+        return Err(super::ConfigProblem(format!(
+            "aduan serve cannot start: {}",
+            problems.join("; ")
+        ))
+        .into());
     };
     let store = open_store(config).await?;
     let s = &config.service;

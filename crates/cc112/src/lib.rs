@@ -207,17 +207,17 @@ impl Cc112 {
         Ok(Ok(resp.body.to_vec()))
     }
 
-    /// A listed file's bytes; `None` when this one file cannot be read (gone since it was
-    /// listed, not readable, or answered 403, 404 or 410 where the index lists it): it is
+    /// A listed file's bytes; `Err(why)` when this one file cannot be read (gone since it
+    /// was listed, not readable, or answered 403, 404 or 410 where the index lists it): it is
     /// counted as `file_unreadable`, logged, and left out of the cursor, so that the next
     /// run tries it again, while the days after it are read now. Any other failure (the
     /// folder or the server) stops the run.
-    async fn read_file(&self, name: &str) -> Result<Option<Vec<u8>>> {
+    async fn read_file(&self, name: &str) -> Result<std::result::Result<Vec<u8>, String>> {
         let why = match &self.inner.config.dir {
             Some(dir) => {
                 let path = dir.join(name);
                 match tokio::fs::read(&path).await {
-                    Ok(bytes) => return Ok(Some(bytes)),
+                    Ok(bytes) => return Ok(Ok(bytes)),
                     Err(e)
                         if matches!(
                             e.kind(),
@@ -236,7 +236,7 @@ impl Cc112 {
                 }
             }
             None => match self.get_file(name).await? {
-                Ok(bytes) => return Ok(Some(bytes)),
+                Ok(bytes) => return Ok(Ok(bytes)),
                 Err(resp) if matches!(resp.status, 403 | 404 | 410) => {
                     format!("answered {}", resp.status)
                 }
@@ -245,7 +245,7 @@ impl Cc112 {
         };
         tracing::warn!(channel = CHANNEL, file = %name, reason = %why, "A listed file cannot be read; left for the next run, the later days read now.");
         self.inner.http.count("file_unreadable");
-        Ok(None)
+        Ok(Err(why))
     }
 
     /// The files that changed since the cursor, oldest day first.
@@ -355,6 +355,7 @@ impl PullConnector for Cc112 {
             files: files.into(),
             rows: VecDeque::new(),
             current: None,
+            left: Vec::new(),
         }))
     }
 
@@ -373,6 +374,8 @@ struct Reader {
     rows: VecDeque<RawRecord>,
     /// The current file and its fingerprint, saved with its last batch.
     current: Option<(String, Seen)>,
+    /// Listed files that could not be read, with why (tried again next run).
+    left: Vec<String>,
 }
 
 #[async_trait]
@@ -382,8 +385,12 @@ impl BatchSource for Reader {
             let Some(file) = self.files.pop_front() else {
                 return Ok(None);
             };
-            let Some(bytes) = self.connector.read_file(&file.name).await? else {
-                continue;
+            let bytes = match self.connector.read_file(&file.name).await? {
+                Ok(bytes) => bytes,
+                Err(why) => {
+                    self.left.push(format!("file {} ({why})", file.name));
+                    continue;
+                }
             };
             let sha256 = hex::encode(Sha256::digest(&bytes));
             let seen = Seen {
@@ -434,6 +441,10 @@ impl BatchSource for Reader {
 
     fn faults(&self) -> FaultCounts {
         self.connector.inner.http.faults_since(&self.faults_base)
+    }
+
+    fn left_behind(&self) -> Vec<String> {
+        self.left.clone()
     }
 }
 

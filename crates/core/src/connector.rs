@@ -39,6 +39,13 @@ pub trait BatchSource: Send {
 
     /// What the run met so far (retries, refreshed tokens, skipped items), by reason.
     fn faults(&self) -> FaultCounts;
+
+    /// What this run read past and left for the next run to try again (a listed file that
+    /// could not be read, say), each named with why; empty (the default) when nothing was.
+    /// A run that left something is `partial`, and says what.
+    fn left_behind(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// A channel that is pulled: a connector type with a serde-typed configuration.

@@ -80,11 +80,14 @@ fn later(now: Instant, wait: Duration) -> Instant {
 }
 
 /// Whether a run failed, for backing off. Stopping at the time budget or at shutdown is
-/// not a failure: the progress is saved and the next tick goes on.
+/// not a failure: the progress is saved and the next tick goes on. Nor is a run that read
+/// the channel to its end but left an item it could not read (a 112 file answered 404): the
+/// next tick tries it again, and backing off would hold up the days after it.
 pub(crate) fn failed(report: &RunReport) -> bool {
     match report.outcome {
         Outcome::Ok | Outcome::Skipped => false,
         Outcome::Failed => true,
+        Outcome::Partial if report.read_to_end => false,
         Outcome::Partial => report.error.as_deref().is_some_and(|e| {
             !e.ends_with(STOPPED_BY_SHUTDOWN) && !e.contains("time budget used up")
         }),
@@ -245,6 +248,8 @@ mod tests {
             counts: Default::default(),
             faults: Default::default(),
             error: error.map(str::to_string),
+            left_behind: Vec::new(),
+            read_to_end: false,
             elapsed: Duration::ZERO,
         }
     }
@@ -266,5 +271,15 @@ mod tests {
             Outcome::Partial,
             Some(&format!("cc112: {STOPPED_BY_SHUTDOWN}"))
         )));
+        // Read to its end, a file left for the next tick.
+        let left = RunReport {
+            left_behind: vec!["file 112_20210912.csv (answered 404)".into()],
+            read_to_end: true,
+            ..report(
+                Outcome::Partial,
+                Some("cc112: 1 item(s) could not be read and are tried again next run: …"),
+            )
+        };
+        assert!(!failed(&left));
     }
 }

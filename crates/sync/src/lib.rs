@@ -40,6 +40,19 @@ const BATCH_RECORDS: usize = 2_000;
 /// Archived payloads read at a time by a rebuild.
 const RAW_PAGE: i64 = 2_000;
 
+/// What a run that read past `left` says about it: how many, the first few by name.
+fn left_behind(channel: &str, left: &[String]) -> String {
+    const NAMED: usize = 5;
+    let mut named = left[..left.len().min(NAMED)].join(", ");
+    if left.len() > NAMED {
+        named.push_str(&format!(" and {} more", left.len() - NAMED));
+    }
+    format!(
+        "{channel}: {} item(s) could not be read and are tried again next run: {named}",
+        left.len()
+    )
+}
+
 /// Gives `leases` up whatever `result` is, and returns it. A lease that cannot be given up
 /// is the error when there is no other (it expires by itself, or goes with its session);
 /// after another error it is only logged.
@@ -226,6 +239,7 @@ impl Engine {
         tracing::info!("Sync started.");
         let mut counts = Counts::default();
         let mut faults = Default::default();
+        let mut left: Vec<String> = Vec::new();
         let deadline = self.options.budget.map(|b| started + b);
         let mut stopped_by_shutdown = false;
         let mut behind = batch::WriteBehind::default();
@@ -264,6 +278,7 @@ impl Engine {
                     }
                 };
                 faults = source.faults();
+                left = source.left_behind();
                 match next {
                     Ok(Some(b)) => {
                         // A fetch that waited long (retries, a Retry-After) may have outlived
@@ -335,25 +350,29 @@ impl Engine {
             self.after_bulk_write().await;
         }
         let outcome = match &result {
-            Ok(true) => Outcome::Ok,
-            Ok(false) => Outcome::Partial,
+            Ok(true) if left.is_empty() => Outcome::Ok,
+            Ok(_) => Outcome::Partial,
             Err(_) if counts.batches > 0 => Outcome::Partial,
             Err(_) => Outcome::Failed,
         };
         let mut report = RunReport::new(&run, outcome, started.elapsed());
         report.counts = counts;
         report.faults = faults;
+        report.read_to_end = matches!(result, Ok(true));
         if let Err(e) = &result {
             tracing::error!(error = %e, "Sync stopped.");
             report.error = Some(batch::storable(e.to_string()));
         } else if stopped_by_shutdown {
             tracing::warn!("Stopped by shutdown; the rest is fetched next run.");
             report.error = Some(format!("{channel}: {STOPPED_BY_SHUTDOWN}"));
-        } else if outcome == Outcome::Partial {
+        } else if matches!(result, Ok(false)) {
             report.error = Some(format!(
                 "{channel}: time budget used up; the rest is fetched next run"
             ));
+        } else if !left.is_empty() {
+            report.error = Some(batch::storable(left_behind(channel, &left)));
         }
+        report.left_behind = left;
         report.fill(&mut run);
         self.store.save_run(&run).await?;
         tracing::info!(summary = %report.summary_line(), "Sync finished.");

@@ -34,16 +34,32 @@ pub(crate) struct Join {
 /// Reads `inner` ahead (one joined batch in flight) and joins its batches as `join` says.
 pub(crate) fn prefetch(inner: Box<dyn BatchSource>, join: Join) -> Box<dyn BatchSource> {
     let (tx, rx) = mpsc::channel(1);
-    let faults = Arc::new(Mutex::new(inner.faults()));
-    let task = tokio::spawn(read_ahead(inner, join, tx, Arc::clone(&faults)));
-    Box::new(Prefetch { rx, faults, task })
+    let met = Arc::new(Mutex::new(Met::of(inner.as_ref())));
+    let task = tokio::spawn(read_ahead(inner, join, tx, Arc::clone(&met)));
+    Box::new(Prefetch { rx, met, task })
+}
+
+/// What the source read ahead met so far: its faults and what it left behind.
+#[derive(Default, Clone)]
+struct Met {
+    faults: FaultCounts,
+    left: Vec<String>,
+}
+
+impl Met {
+    fn of(source: &dyn BatchSource) -> Self {
+        Met {
+            faults: source.faults(),
+            left: source.left_behind(),
+        }
+    }
 }
 
 async fn read_ahead(
     mut inner: Box<dyn BatchSource>,
     join: Join,
     tx: mpsc::Sender<Result<Batch>>,
-    faults: Arc<Mutex<FaultCounts>>,
+    met: Arc<Mutex<Met>>,
 ) {
     let target = join.records.max(1);
     loop {
@@ -59,8 +75,8 @@ async fn read_ahead(
         };
         while parts == 0 || !full(&joined) {
             let next = inner.next_batch().await;
-            if let Ok(mut f) = faults.lock() {
-                *f = inner.faults();
+            if let Ok(mut m) = met.lock() {
+                *m = Met::of(inner.as_ref());
             }
             match next {
                 Ok(Some(b)) => {
@@ -95,7 +111,7 @@ async fn read_ahead(
 
 struct Prefetch {
     rx: mpsc::Receiver<Result<Batch>>,
-    faults: Arc<Mutex<FaultCounts>>,
+    met: Arc<Mutex<Met>>,
     task: JoinHandle<()>,
 }
 
@@ -117,7 +133,14 @@ impl BatchSource for Prefetch {
     }
 
     fn faults(&self) -> FaultCounts {
-        self.faults.lock().map(|f| f.clone()).unwrap_or_default()
+        self.met
+            .lock()
+            .map(|m| m.faults.clone())
+            .unwrap_or_default()
+    }
+
+    fn left_behind(&self) -> Vec<String> {
+        self.met.lock().map(|m| m.left.clone()).unwrap_or_default()
     }
 }
 

@@ -48,6 +48,11 @@ pub struct RunReport {
     pub faults: FaultCounts,
     /// The error, if any.
     pub error: Option<String>,
+    /// What the run read past and left for the next run to try again (a listed file that
+    /// could not be read), each named with why; the run is then `partial`.
+    pub left_behind: Vec<String>,
+    /// Whether the channel was read to its end (no error, budget or shutdown stopped it).
+    pub read_to_end: bool,
     /// How long it took.
     pub elapsed: Duration,
 }
@@ -61,6 +66,8 @@ impl RunReport {
             counts: Counts::default(),
             faults: FaultCounts::default(),
             error: None,
+            left_behind: Vec::new(),
+            read_to_end: false,
             elapsed,
         }
     }
