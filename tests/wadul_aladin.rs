@@ -259,3 +259,87 @@ async fn a_case_whose_thread_was_lost_stands_alone_and_joins_the_thread_when_it_
     reaches(&ts, &serve, &complete, "late threads joined to their cases").await;
     serve.stop().await;
 }
+
+/// A register row edited back to an earlier version (A, then B, then A again: a mistake
+/// undone) moves its complaint back, though A's bytes were archived before; a register
+/// read again without a change changes nothing. On both stores.
+#[tokio::test]
+async fn a_case_edited_back_to_an_earlier_version_is_that_version_again() {
+    const HEADER: &str = "No Aduan,Timestamp,ID Pesan Pertama,No WA,Nama,Ringkasan Aduan,\
+        Kategori,OPD Tujuan,Status,Tanggal Diteruskan,Tanggal Tindak Lanjut,Tindak Lanjut,Catatan";
+    let row = |status: &str, done: &str| {
+        format!(
+            "WA-2026-0001,3/11/2026 9:15:00,,081234567890,Budi,Jalan berlubang di Jl. Merdeka,\
+             Jalan,DPUPR,{status},4/11/2026,{done},,\r\n"
+        )
+    };
+    let sheet = |rows: &[String]| format!("{HEADER}\r\n{}", rows.concat()).into_bytes();
+    let forwarded = row("Diteruskan ke OPD", "");
+    let closed = row("Selesai", "6/11/2026 10:00:00");
+    // Another case, never edited: read each time, changed never.
+    let other = "WA-2026-0002,5/11/2026 8:00:00,,085600001111,Sari,Lampu jalan mati,PJU,DPUPR,\
+        Baru,,,,\r\n"
+        .to_string();
+    let files: Files = std::sync::Arc::new(std::sync::Mutex::new(Default::default()));
+    let (base, server) = file_server(files.clone()).await;
+    let publish = |rows: &[String]| {
+        files
+            .lock()
+            .unwrap()
+            .insert("register.csv".into(), sheet(rows));
+    };
+    let config: aduan_wadul_aladin::Config = serde_json::from_value(serde_json::json!({
+        "register_url": format!("{base}/register.csv"), "retry_base_ms": 20, "timeout_secs": 5,
+    }))
+    .unwrap();
+    let connector = aduan_wadul_aladin::WadulAladin::with_auth(config, None).unwrap();
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        let status = || async {
+            let rows = ts
+                .store
+                .query("SELECT status FROM complaints WHERE external_id = 'WA-2026-0001'")
+                .await
+                .unwrap()
+                .rows;
+            format!("{rows:?}")
+        };
+        let mut seen = Vec::new();
+        for (step, rows) in [
+            vec![forwarded.clone(), other.clone()],
+            vec![closed.clone(), other.clone()],
+            vec![forwarded.clone(), other.clone()],
+            vec![forwarded.clone(), other.clone()],
+        ]
+        .iter()
+        .enumerate()
+        {
+            publish(rows);
+            let report = engine.sync(&connector, &NoProgress).await.unwrap();
+            assert_eq!(
+                report.outcome,
+                aduan_sync::Outcome::Ok,
+                "{}: step {step}: {}",
+                ts.label,
+                report.summary_line()
+            );
+            seen.push((status().await, report.counts.updated));
+        }
+        assert!(seen[0].0.contains("dispatched"), "{}: {seen:?}", ts.label);
+        assert!(seen[1].0.contains("resolved"), "{}: {seen:?}", ts.label);
+        assert_eq!(seen[2].0, seen[0].0, "{}: edited back: {seen:?}", ts.label);
+        assert_eq!(seen[2].1, 1, "{}: {seen:?}", ts.label);
+        // Read again unchanged: nothing changes.
+        assert_eq!(seen[3], (seen[0].0.clone(), 0), "{}", ts.label);
+        // A rebuild from the archive folds the payloads in the same order.
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(status().await, seen[0].0, "{}: rebuilt", ts.label);
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM raw_records").await,
+            3,
+            "{}: A, B and the other case, each archived once",
+            ts.label
+        );
+    }
+    server.abort();
+}

@@ -410,6 +410,7 @@ impl BatchSource for Reader {
                 return Ok(Some(Batch {
                     records: Vec::new(),
                     cursor,
+                    again: Vec::new(),
                 }));
             }
             let received_at = chrono::Utc::now();
@@ -421,6 +422,7 @@ impl BatchSource for Reader {
                 return Ok(Some(Batch {
                     records: Vec::new(),
                     cursor,
+                    again: Vec::new(),
                 }));
             }
             self.rows = rows.into();
@@ -436,7 +438,11 @@ impl BatchSource for Reader {
         } else {
             None
         };
-        Ok(Some(Batch { records, cursor }))
+        Ok(Some(Batch {
+            records,
+            cursor,
+            again: Vec::new(),
+        }))
     }
 
     fn faults(&self) -> FaultCounts {

@@ -29,6 +29,12 @@ pub struct Batch {
     pub records: Vec<RawRecord>,
     /// The cursor to save once these records are stored; `None` leaves it as it is.
     pub cursor: Option<String>,
+    /// Records (indices into `records`) that changed since the channel was last read, from
+    /// a source re-read whole whose rows can change back to an earlier version (a register
+    /// edited in place: A, then B, then A again). One archived before is not skipped as seen:
+    /// it is read again as the newest payload of its groups. Empty for most sources, whose
+    /// payloads carry their own version (a time, a number).
+    pub again: Vec<usize>,
 }
 
 /// What a pull connector hands the engine: batches, one at a time, until done.

@@ -378,6 +378,7 @@ impl BatchSource for Pager {
         Ok(Some(Batch {
             records,
             cursor: newest.and_then(cursor_text),
+            again: Vec::new(),
         }))
     }
 

@@ -264,7 +264,11 @@ impl BatchSource for Backfill {
             }
             None => None,
         };
-        Ok(Some(Batch { records, cursor }))
+        Ok(Some(Batch {
+            records,
+            cursor,
+            again: Vec::new(),
+        }))
     }
 
     fn faults(&self) -> FaultCounts {

@@ -344,7 +344,11 @@ impl BatchSource for Pager {
                 self.back = None;
                 self.after.take().and_then(|after| self.settle(after))
             };
-            return Ok(Some(Batch { records, cursor }));
+            return Ok(Some(Batch {
+                records,
+                cursor,
+                again: Vec::new(),
+            }));
         }
         if self.done {
             return Ok(None);
@@ -361,6 +365,7 @@ impl BatchSource for Pager {
                 return Ok(Some(Batch {
                     records: Vec::new(),
                     cursor: None,
+                    again: Vec::new(),
                 }));
             }
             self.done = true;
@@ -388,7 +393,11 @@ impl BatchSource for Pager {
             self.done = !full;
             None
         };
-        Ok(Some(Batch { records, cursor }))
+        Ok(Some(Batch {
+            records,
+            cursor,
+            again: Vec::new(),
+        }))
     }
 
     fn faults(&self) -> FaultCounts {

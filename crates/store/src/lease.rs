@@ -49,6 +49,34 @@ enum Inner {
     },
 }
 
+/// A transaction that checks [`Fence`]s before it commits: [`Error::LeaseLost`] for the
+/// first lease that is no longer its holder's (the caller then drops the transaction, which
+/// rolls it back).
+///
+/// [`Error::LeaseLost`]: crate::Error::LeaseLost
+pub(crate) trait Fenced {
+    /// Checks every fence of `fences` inside this transaction.
+    async fn check_fences(&mut self, fences: &[Fence]) -> Result<()>;
+}
+
+impl Fenced for sqlx::SqliteConnection {
+    async fn check_fences(&mut self, fences: &[Fence]) -> Result<()> {
+        for f in fences {
+            f.check_sqlite(self).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Fenced for sqlx::PgConnection {
+    async fn check_fences(&mut self, fences: &[Fence]) -> Result<()> {
+        for f in fences {
+            f.check_postgres(self).await?;
+        }
+        Ok(())
+    }
+}
+
 /// What a transaction written under a lease checks before it commits (see the module's
 /// documentation): that the lease is still this holder's.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,10 +101,7 @@ impl Fence {
 
     /// Checks, inside the SQLite transaction `tx` (which holds the database's write lock
     /// once it has written), that the lease is still the holder's.
-    pub(crate) async fn check_sqlite(
-        &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
-    ) -> Result<()> {
+    async fn check_sqlite(&self, tx: &mut sqlx::SqliteConnection) -> Result<()> {
         let FenceKind::Sqlite { holder } = &self.kind else {
             return Err(self.lost());
         };
@@ -84,7 +109,7 @@ impl Fence {
             sqlx::query_scalar("SELECT 1 FROM sync_leases WHERE channel = $1 AND holder = $2")
                 .bind(&self.channel)
                 .bind(holder)
-                .fetch_optional(&mut **tx)
+                .fetch_optional(&mut *tx)
                 .await
                 .context(|| format!("checking the lease of {}", self.channel))?;
         held.map(|_| ()).ok_or_else(|| self.lost())
@@ -92,10 +117,7 @@ impl Fence {
 
     /// Checks, inside the PostgreSQL transaction `tx`, that the lease's session still holds
     /// its lock, and holds the fence key shared until `tx` ends (a new holder waits for it).
-    pub(crate) async fn check_postgres(
-        &self,
-        tx: &mut sqlx::Transaction<'static, Postgres>,
-    ) -> Result<()> {
+    async fn check_postgres(&self, tx: &mut sqlx::PgConnection) -> Result<()> {
         let FenceKind::Postgres {
             key,
             pid,
@@ -107,7 +129,7 @@ impl Fence {
         let what = || format!("checking the lease of {}", self.channel);
         sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
             .bind(fence_key)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await
             .context(what)?;
         // A bigint advisory key is held as (classid, objid) = (high, low) 32 bits, objsubid 1.
@@ -120,7 +142,7 @@ impl Fence {
         .bind(pid)
         .bind((bits >> 32) as i64)
         .bind((bits & 0xffff_ffff) as i64)
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *tx)
         .await
         .context(what)?;
         if held {

@@ -39,6 +39,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0006_report_index.sql",
         sql: include_str!("../../../migrations/sqlite/0006_report_index.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_group_arrival.sql",
+        sql: include_str!("../../../migrations/sqlite/0007_group_arrival.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -71,6 +76,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 6,
         name: "0006_report_index.sql",
         sql: include_str!("../../../migrations/postgres/0006_report_index.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "0007_group_arrival.sql",
+        sql: include_str!("../../../migrations/postgres/0007_group_arrival.sql"),
     },
 ];
 

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use crate::error::Context;
 use crate::write::{
     quarantine_sql, upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, DICTIONARY_SQL,
-    LINK_SQL, LIVE,
+    LINK_AGAIN_SQL, LINK_SQL, LIVE,
 };
 use crate::Result;
 
@@ -159,7 +159,7 @@ pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Re
         .context(|| format!("archiving raw payloads of {channel}"))?;
     }
     for link in w.links {
-        sqlx::query(LINK_SQL)
+        sqlx::query(if link.again { LINK_AGAIN_SQL } else { LINK_SQL })
             .bind(channel)
             .bind(&link.group_key)
             .bind(&link.content_hash)

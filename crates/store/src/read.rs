@@ -319,7 +319,7 @@ impl Store {
                     for k in chunk {
                         sep.push_bind(*k);
                     }
-                    q.push(") ORDER BY g.group_key, r.raw_id");
+                    q.push(") ORDER BY g.group_key, COALESCE(g.arrival, g.raw_id), g.raw_id");
                     let rows = q.build().persistent(false).fetch_all(pool).await;
                     out.extend(grouped(rows.context(what)?)?);
                 }
@@ -329,9 +329,10 @@ impl Store {
             Backend::Postgres(pool) => {
                 let rows = sqlx::query(&format!(
                     "SELECT k.key, {COLUMNS} FROM UNNEST($2::text[]) AS k (key) \
-                     CROSS JOIN LATERAL (SELECT raw_id FROM raw_groups \
+                     CROSS JOIN LATERAL (SELECT raw_id, arrival FROM raw_groups \
                      WHERE channel = $1 AND group_key = k.key OFFSET 0) AS g \
-                     JOIN raw_records r ON r.raw_id = g.raw_id ORDER BY k.key, r.raw_id"
+                     JOIN raw_records r ON r.raw_id = g.raw_id \
+                     ORDER BY k.key, COALESCE(g.arrival, g.raw_id), g.raw_id"
                 ))
                 .bind(channel)
                 .bind(keys)

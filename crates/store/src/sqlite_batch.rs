@@ -19,7 +19,7 @@ use crate::error::Context;
 use crate::read::PackedRaw;
 use crate::write::{
     quarantine_sql, upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, DICTIONARY_SQL,
-    LINK_SQL, LIVE,
+    LINK_AGAIN_SQL, LINK_SQL, LIVE,
 };
 use crate::{CurrentRow, Error, Result, StoredRaw};
 
@@ -267,8 +267,13 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
     if !w.links.is_empty() {
         let what = || format!("linking a payload of {channel} to its group");
         let mut st = conn.prepare(LINK_SQL).map_err(|e| fail(what(), e))?;
-        for l in w.links {
+        for l in w.links.iter().filter(|l| !l.again) {
             st.execute(params![channel, l.group_key, l.content_hash])
+                .map_err(|e| fail(what(), e))?;
+        }
+        for l in w.links.iter().filter(|l| l.again) {
+            conn.prepare_cached(LINK_AGAIN_SQL)
+                .and_then(|mut st| st.execute(params![channel, l.group_key, l.content_hash]))
                 .map_err(|e| fail(what(), e))?;
         }
     }

@@ -7,6 +7,7 @@ use aduan_core::{UnifiedComplaint, UnifiedEvent};
 use chrono::{DateTime, Utc};
 
 use crate::error::Context;
+use crate::lease::Fenced;
 use crate::packing::{Dictionary, Packer};
 use crate::{on_pool, Backend, Error, Result, Store};
 
@@ -69,6 +70,9 @@ pub struct GroupLink {
     pub content_hash: Vec<u8>,
     /// The group.
     pub group_key: String,
+    /// The payload came again, changed back to it (see `aduan_core::Batch::again`): the
+    /// link's arrival becomes now, after every payload of the group so far.
+    pub again: bool,
 }
 
 /// Everything one batch writes, committed together.
@@ -158,16 +162,8 @@ impl Writes {
     pub async fn commit(mut self) -> Result<()> {
         let what = || format!("committing {} batch(es)", self.batches);
         match &mut self.tx {
-            WritesTx::Sqlite(tx) => {
-                for f in &self.fences {
-                    f.check_sqlite(tx).await?;
-                }
-            }
-            WritesTx::Postgres(tx) => {
-                for f in &self.fences {
-                    f.check_postgres(tx).await?;
-                }
-            }
+            WritesTx::Sqlite(tx) => tx.check_fences(&self.fences).await?,
+            WritesTx::Postgres(tx) => tx.check_fences(&self.fences).await?,
         }
         match self.tx {
             WritesTx::Sqlite(tx) => tx.commit().await.context(what),
@@ -286,6 +282,15 @@ pub(crate) const DICTIONARY_SQL: &str =
 pub(crate) const LINK_SQL: &str = "INSERT INTO raw_groups (channel, group_key, raw_id) \
     SELECT $1, $2, raw_id FROM raw_records WHERE channel = $1 AND content_hash = $3 \
     ON CONFLICT DO NOTHING";
+
+/// Links a payload that came again (see [`GroupLink::again`]) as its group's newest: its
+/// arrival is after every payload archived so far (ties, with payloads archived later, are
+/// ordered by `raw_id`, which puts it first). Channel, group key, content hash.
+pub(crate) const LINK_AGAIN_SQL: &str =
+    "INSERT INTO raw_groups (channel, group_key, raw_id, arrival) \
+    SELECT $1, $2, raw_id, (SELECT MAX(raw_id) + 1 FROM raw_records) FROM raw_records \
+    WHERE channel = $1 AND content_hash = $3 \
+    ON CONFLICT (channel, group_key, raw_id) DO UPDATE SET arrival = excluded.arrival";
 
 /// The columns a quarantine entry is written with (its number and `resolved_at` come later).
 const QUARANTINE_COLUMNS: &str =
@@ -727,11 +732,14 @@ impl Store {
     /// Ends a rebuild: in one transaction, its quarantine is merged into the live one (see
     /// `merge_quarantine`) and its tables replace `complaints` and `complaint_events`, under
     /// their names and with their indexes (read from the catalogue before the live tables go).
-    pub async fn finish_rebuild(&self) -> Result<()> {
+    /// The transaction checks `fences` (the rebuild's leases) first: a rebuild that lost one
+    /// replaces nothing ([`Error::LeaseLost`]).
+    pub async fn finish_rebuild(&self, fences: &[crate::Fence]) -> Result<()> {
         let what = || "finishing a rebuild".to_string();
         let names = self.names_after_swap().await?;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await.context(what)?;
+            tx.check_fences(fences).await?;
             // (`rebuild_snapshot`: what rebuilds kept before they had tables of their own.)
             sqlx::raw_sql(&format!(
                 "{}; DROP TABLE {le}; DROP TABLE {lc}; \

@@ -145,6 +145,7 @@ async fn packed_payloads_are_read_back_as_received_by_every_reader() {
         .map(|r| GroupLink {
             content_hash: r.content_hash.clone(),
             group_key: "g".into(),
+            again: false,
         })
         .collect();
     for ts in each_backend().await {
@@ -617,7 +618,7 @@ async fn a_rebuild_merges_its_quarantine_when_it_ends_and_leaves_it_alone_until_
                 ts.label
             );
         }
-        s.finish_rebuild().await.unwrap();
+        s.finish_rebuild(&[]).await.unwrap();
         let after = open_quarantine(s).await;
         let records: Vec<(&str, &str)> = after
             .iter()
@@ -646,7 +647,7 @@ async fn a_rebuild_merges_its_quarantine_when_it_ends_and_leaves_it_alone_until_
         })
         .await
         .unwrap();
-        s.finish_rebuild().await.unwrap();
+        s.finish_rebuild(&[]).await.unwrap();
         let last = open_quarantine(s).await;
         assert_eq!(last.len(), 1, "{}: {last:?}", ts.label);
         assert_eq!(
@@ -756,6 +757,51 @@ async fn a_postgres_lease_dropped_unreleased_is_freed_with_its_session() {
     again.unwrap().release().await.unwrap();
 }
 
+/// A payload linked again (it came back, changed back to it) is its group's newest: the
+/// group's payloads are read in their arrival order, that payload's arrival being its
+/// return; a payload archived after it comes after it.
+#[tokio::test]
+async fn a_payload_that_came_again_is_read_last_in_its_group() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let link = |n: u8, again| GroupLink {
+            content_hash: vec![n; 32],
+            group_key: "sender".into(),
+            again,
+        };
+        let (raws, links) = ([raw(1), raw(2)], [link(1, false), link(2, false)]);
+        let batch = |raws, links| WriteBatch {
+            channel: "wadul_aladin",
+            now: t(3),
+            raws,
+            links,
+            ..WriteBatch::default()
+        };
+        s.write_batch(&batch(&raws, &links)).await.unwrap();
+        let order = || async {
+            s.group_raws("wadul_aladin", &["sender"])
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(_, r)| r.payload)
+                .collect::<Vec<_>>()
+        };
+        let (one, two, three) = (raw(1).payload, raw(2).payload, raw(3).payload);
+        assert_eq!(order().await, [one.clone(), two.clone()], "{}", ts.label);
+        // 1 comes back; then 3 arrives; then 2 comes back.
+        let (back1, three_raw, three_link, back2) =
+            ([link(1, true)], [raw(3)], [link(3, false)], [link(2, true)]);
+        s.write_batch(&batch(&[], &back1)).await.unwrap();
+        assert_eq!(order().await, [two.clone(), one.clone()], "{}", ts.label);
+        s.write_batch(&batch(&three_raw, &three_link))
+            .await
+            .unwrap();
+        s.write_batch(&batch(&[], &back2)).await.unwrap();
+        assert_eq!(order().await, [one, three, two], "{}", ts.label);
+        assert_eq!(count(s, "raw_records").await, 3, "{}", ts.label);
+    }
+}
+
 /// A transaction written under a lease that is no longer its holder's (a SQLite lease that
 /// expired and was taken, a PostgreSQL lock gone with its connection) is rolled back at its
 /// commit: nothing of it is stored beside the new holder's writes.
@@ -826,6 +872,62 @@ async fn a_transaction_written_under_a_lost_lease_is_rolled_back() {
         assert_eq!(count(s, "raw_records").await, 2, "{}", ts.label);
         second.release().await.unwrap();
         drop(first);
+    }
+}
+
+/// A rebuild whose lease was lost before it ended replaces nothing: the live tables stay, and
+/// the rebuild stays unfinished (the next renormalise starts it again).
+#[tokio::test]
+async fn a_rebuild_that_lost_its_lease_does_not_replace_the_live_tables() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let postgres = s.lease_lock_key("cc112").is_some();
+        s.write_batch(&WriteBatch {
+            channel: "cc112",
+            now: t(3),
+            complaints: &[complaint("c1", Status::Received, t(3))],
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+        let lease = s
+            .try_lease("cc112", "renormalise-a", Duration::from_millis(200))
+            .await
+            .unwrap()
+            .unwrap();
+        let fences: Vec<_> = lease.fence().into_iter().collect();
+        s.begin_rebuild().await.unwrap();
+        if postgres {
+            assert!(ts.end_lease_session("cc112").await, "{}", ts.label);
+        } else {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        let mut taken = None;
+        for _ in 0..100 {
+            taken = s
+                .try_lease("cc112", "a-sync", Duration::from_secs(60))
+                .await
+                .unwrap();
+            if taken.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let taken = taken.expect("the lost lease is taken");
+        let e = s.finish_rebuild(&fences).await.unwrap_err();
+        assert!(
+            matches!(e, aduan_store::Error::LeaseLost { .. }),
+            "{}: {e}",
+            ts.label
+        );
+        assert_eq!(count(s, "complaints").await, 1, "{}", ts.label);
+        assert!(
+            s.unfinished_rebuild().await.unwrap().is_some(),
+            "{}",
+            ts.label
+        );
+        taken.release().await.unwrap();
+        drop(lease);
     }
 }
 
@@ -1127,10 +1229,10 @@ async fn opening_a_store_twice_migrates_once() {
         ts.store.migrate().await.unwrap();
         ts.store.ready().await.unwrap();
         // 0001_init, 0002_push, 0003_reported_month, 0004_events_in_arrival_order,
-        // 0005_packed_payloads and 0006_report_index, once each.
+        // 0005_packed_payloads, 0006_report_index and 0007_group_arrival, once each.
         assert_eq!(
             count(&ts.store, "schema_migrations").await,
-            6,
+            7,
             "{}",
             ts.label
         );
@@ -1154,6 +1256,7 @@ async fn a_delivery_is_stored_once_queued_and_cleared_by_the_batch_that_folds_it
             .map(|n| GroupLink {
                 content_hash: vec![*n; 32],
                 group_key: "report-a".into(),
+                again: false,
             })
             .collect();
         s.write_batch(&WriteBatch {
@@ -1378,7 +1481,7 @@ async fn a_rebuild_fills_tables_of_its_own_and_puts_them_in_place_with_the_same_
                 "{}: the analysts read the live table meanwhile",
                 ts.label
             );
-            s.finish_rebuild().await.unwrap();
+            s.finish_rebuild(&[]).await.unwrap();
             let rows = s
                 .query("SELECT complaint_id, synced_at FROM complaints ORDER BY 1")
                 .await

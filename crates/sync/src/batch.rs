@@ -114,6 +114,10 @@ pub(crate) struct Input<'a> {
     pub unreadable: Vec<(RawRecord, Vec<u8>, String)>,
     /// The leases the batch is written under, checked in its transaction before it commits.
     pub fences: Vec<Fence>,
+    /// Records (indices into `records`) read again as changed (see
+    /// `aduan_core::Batch::again`): archived before, they are not skipped as seen but
+    /// folded as their groups' newest payloads.
+    pub again: Vec<usize>,
 }
 
 impl<'a> Input<'a> {
@@ -130,6 +134,7 @@ impl<'a> Input<'a> {
             inbox_done: &[],
             unreadable: Vec::new(),
             fences: Vec::new(),
+            again: Vec::new(),
         }
     }
 }
@@ -312,10 +317,18 @@ pub(crate) async fn process(
     };
     let mut seen = HashSet::default();
     let mut fresh = Vec::new();
-    for (record, hash) in input.records.into_iter().zip(hashes) {
-        if known.contains(&hash) || !seen.insert(hash.clone()) {
+    // Archived before and read again as changed: folded, not archived twice.
+    let mut again: HashSet<Vec<u8>> = HashSet::default();
+    let mut changed = input.again;
+    changed.sort_unstable();
+    for (i, (record, hash)) in input.records.into_iter().zip(hashes).enumerate() {
+        let back = known.contains(&hash) && changed.binary_search(&i).is_ok() && folding;
+        if (known.contains(&hash) && !back) || !seen.insert(hash.clone()) {
             counts.unchanged += 1;
             continue;
+        }
+        if back {
+            again.insert(hash.clone());
         }
         fresh.push((record, hash));
     }
@@ -337,11 +350,17 @@ pub(crate) async fn process(
         }
         Reader::Fold(fold) => {
             out.supersede = true;
-            fold_groups(store, normaliser, channel, fold, &fresh, &mut out, counts).await?
+            let groups = Groups {
+                fold,
+                fresh: &fresh,
+                again: &again,
+            };
+            fold_groups(store, normaliser, channel, groups, &mut out, counts).await?
         }
     }
     let mut packer = None;
     if input.archive {
+        fresh.retain(|(_, hash)| !again.contains(hash));
         (out.raws, packer) = archived(store, channel, fresh).await?;
     }
     let job = Job {
@@ -502,11 +521,11 @@ async fn fold_groups(
     store: &Store,
     normaliser: &Normaliser,
     channel: &str,
-    fold: Fold,
-    fresh: &[(RawRecord, Vec<u8>)],
+    groups: Groups<'_>,
     out: &mut Collected,
     counts: &mut Counts,
 ) -> Result<()> {
+    let Groups { fold, fresh, again } = groups;
     let mut touched: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, (record, hash)) in fresh.iter().enumerate() {
         match (fold.keys)(record) {
@@ -515,6 +534,7 @@ async fn fold_groups(
                     out.links.push(GroupLink {
                         content_hash: hash.clone(),
                         group_key: storable(key.clone()),
+                        again: again.contains(hash),
                     });
                     touched.entry(key).or_default().push(i);
                 }
@@ -536,6 +556,32 @@ async fn fold_groups(
     let mut failed: HashSet<Vec<u8>> = HashSet::default();
     for (key, indices) in &touched {
         let (mut members, mut hashes) = stored.remove(&storable(key.clone())).unwrap_or_default();
+        // A payload that came again is the group's newest: it moves after the others, in
+        // the order this batch brings them.
+        let moving: Vec<&Vec<u8>> = indices
+            .iter()
+            .map(|&i| &fresh[i].1)
+            .filter(|h| again.contains(*h) && hashes.contains(h))
+            .collect();
+        if !moving.is_empty() {
+            let mut moved = Vec::new();
+            let mut stay = (Vec::new(), Vec::new());
+            for (m, h) in members.into_iter().zip(hashes) {
+                match moving.iter().position(|x| **x == h) {
+                    Some(at) => moved.push((at, m, h)),
+                    None => {
+                        stay.0.push(m);
+                        stay.1.push(h);
+                    }
+                }
+            }
+            moved.sort_by_key(|(at, _, _)| *at);
+            (members, hashes) = stay;
+            for (_, m, h) in moved {
+                members.push(m);
+                hashes.push(h);
+            }
+        }
         let mut fresh_from = BTreeSet::new();
         for &i in indices {
             let (record, hash) = &fresh[i];
@@ -594,6 +640,14 @@ async fn fold_groups(
         }
     }
     Ok(())
+}
+
+/// What [`fold_groups`] folds: the channel's fold, the batch's fresh payloads with their
+/// hashes, and those of them that came again (archived before).
+struct Groups<'a> {
+    fold: Fold,
+    fresh: &'a [(RawRecord, Vec<u8>)],
+    again: &'a HashSet<Vec<u8>>,
 }
 
 /// Decides each collected complaint against what is stored (and what the batch in flight
@@ -1162,6 +1216,7 @@ mod tests {
             inbox_done: &[],
             unreadable: Vec::new(),
             fences: Vec::new(),
+            again: Vec::new(),
         }
     }
 

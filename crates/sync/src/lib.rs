@@ -312,6 +312,7 @@ impl Engine {
                             inbox_done: &[],
                             unreadable: Vec::new(),
                             fences,
+                            again: b.again,
                         };
                         let done = batch::process(
                             &self.store,
@@ -510,7 +511,11 @@ impl Engine {
             progress.batch("renormalise", &counts);
         }
         behind.flush(&mut counts).await?;
-        self.store.finish_rebuild().await?;
+        let fences: Vec<_> = leases
+            .iter()
+            .filter_map(aduan_store::Lease::fence)
+            .collect();
+        self.store.finish_rebuild(&fences).await?;
         self.after_bulk_write().await;
         Ok(counts)
     }

@@ -81,6 +81,8 @@ async fn read_ahead(
             match next {
                 Ok(Some(b)) => {
                     parts += 1;
+                    let offset = joined.records.len();
+                    joined.again.extend(b.again.iter().map(|i| i + offset));
                     joined.records.extend(b.records);
                     if b.cursor.is_some() {
                         joined.cursor = b.cursor;
@@ -221,6 +223,7 @@ mod tests {
         Ok(Batch {
             records: vec![r; n],
             cursor: cursor.map(str::to_string),
+            again: Vec::new(),
         })
     }
 

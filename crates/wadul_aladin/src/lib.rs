@@ -130,14 +130,33 @@ impl PullConnector for WadulAladin {
     }
 
     /// The register is read whole every run (rows are edited in place); a row whose bytes
-    /// are unchanged is recognised by its hash and changes nothing. No cursor.
-    async fn open(&self, _cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
+    /// are unchanged is recognised by its hash and changes nothing. The cursor is the rows
+    /// of the last whole read, by hash: a row not among them changed since, and is handed
+    /// over as such ([`Batch::again`]), so that a row edited back to an earlier version (A,
+    /// then B, then A again) is the case's newest version again, though its bytes were
+    /// archived before.
+    async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
         // The client serves run after run: this run's faults are those from here on.
         let faults_base = self.inner.http.faults();
+        let last = match cursor
+            .as_deref()
+            .map(serde_json::from_str::<RegisterCursor>)
+        {
+            None => RegisterCursor::default(),
+            Some(Ok(c)) => c,
+            Some(Err(e)) => {
+                // Every row is then taken as changed: folded again, nothing lost.
+                tracing::warn!(channel = CHANNEL, error = %e, "The saved cursor is not the register's; every row is read as changed.");
+                RegisterCursor::default()
+            }
+        };
         Ok(Box::new(Register {
             faults_base,
             connector: self.clone(),
             rows: None,
+            last: last.rows.into_iter().collect(),
+            read: Vec::new(),
+            cursor_given: false,
         }))
     }
 
@@ -159,6 +178,24 @@ struct Register {
     faults_base: FaultCounts,
     connector: WadulAladin,
     rows: Option<std::vec::IntoIter<RawRecord>>,
+    /// The rows of the last whole read, by [`row_hash`].
+    last: std::collections::HashSet<String>,
+    /// The rows of this read so far, by [`row_hash`].
+    read: Vec<String>,
+    /// Whether the cursor of this read was handed over (with its last batch).
+    cursor_given: bool,
+}
+
+/// The register's cursor: the rows of the last whole read, by [`row_hash`].
+#[derive(Debug, Default, serde::Serialize, Deserialize)]
+struct RegisterCursor {
+    rows: Vec<String>,
+}
+
+/// A row's fingerprint in the cursor: 16 hex digits of its SHA-256.
+fn row_hash(payload: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(&sha2::Sha256::digest(payload)[..8])
 }
 
 #[async_trait]
@@ -190,11 +227,33 @@ impl BatchSource for Register {
             .map(|r| r.by_ref().take(BATCH_ROWS).collect())
             .unwrap_or_default();
         if batch.is_empty() {
-            return Ok(None);
+            // The read is whole: its rows are the next run's cursor.
+            if self.cursor_given {
+                return Ok(None);
+            }
+            self.cursor_given = true;
+            let mut rows = std::mem::take(&mut self.read);
+            rows.sort_unstable();
+            rows.dedup();
+            let cursor = serde_json::to_string(&RegisterCursor { rows }).ok();
+            return Ok(Some(Batch {
+                records: Vec::new(),
+                cursor,
+                again: Vec::new(),
+            }));
+        }
+        let mut again = Vec::new();
+        for (i, r) in batch.iter().enumerate() {
+            let h = row_hash(&r.payload);
+            if !self.last.contains(&h) {
+                again.push(i);
+            }
+            self.read.push(h);
         }
         Ok(Some(Batch {
             records: batch,
             cursor: None,
+            again,
         }))
     }
 
