@@ -260,39 +260,59 @@ async fn a_case_whose_thread_was_lost_stands_alone_and_joins_the_thread_when_it_
     serve.stop().await;
 }
 
+/// The register's header.
+const HEADER: &str = "No Aduan,Timestamp,ID Pesan Pertama,No WA,Nama,Ringkasan Aduan,\
+    Kategori,OPD Tujuan,Status,Tanggal Diteruskan,Tanggal Tindak Lanjut,Tindak Lanjut,Catatan";
+
+/// A version of case WA-2026-0001 (typed in by hand) with `status`, done at `done`.
+fn case_row(status: &str, done: &str) -> String {
+    format!(
+        "WA-2026-0001,3/11/2026 9:15:00,,081234567890,Budi,Jalan berlubang di Jl. Merdeka,\
+         Jalan,DPUPR,{status},4/11/2026,{done},,\r\n"
+    )
+}
+
+/// Another case, never edited.
+fn other_row() -> String {
+    "WA-2026-0002,5/11/2026 8:00:00,,085600001111,Sari,Lampu jalan mati,PJU,DPUPR,Baru,,,,\r\n"
+        .to_string()
+}
+
+/// A loopback server of `register.csv` (see [`publish`]): its files, base URL and task.
+async fn register_server() -> (Files, String, tokio::task::JoinHandle<()>) {
+    let files: Files = std::sync::Arc::new(std::sync::Mutex::new(Default::default()));
+    let (base, server) = file_server(files.clone()).await;
+    (files, base, server)
+}
+
+/// Publishes the register with `rows`.
+fn publish(files: &Files, rows: &[String]) {
+    let sheet = format!("{HEADER}\r\n{}", rows.concat()).into_bytes();
+    files.lock().unwrap().insert("register.csv".into(), sheet);
+}
+
+/// The register connector reading `base`/register.csv.
+fn register(base: &str) -> aduan_wadul_aladin::WadulAladin {
+    let config: aduan_wadul_aladin::Config = serde_json::from_value(serde_json::json!({
+        "register_url": format!("{base}/register.csv"), "retry_base_ms": 20, "timeout_secs": 5,
+    }))
+    .unwrap();
+    aduan_wadul_aladin::WadulAladin::with_auth(config, None).unwrap()
+}
+
 /// A register row edited back to an earlier version (A, then B, then A again: a mistake
 /// undone) moves its complaint back, though A's bytes were archived before; a register
 /// read again without a change changes nothing. On both stores.
 #[tokio::test]
 async fn a_case_edited_back_to_an_earlier_version_is_that_version_again() {
-    const HEADER: &str = "No Aduan,Timestamp,ID Pesan Pertama,No WA,Nama,Ringkasan Aduan,\
-        Kategori,OPD Tujuan,Status,Tanggal Diteruskan,Tanggal Tindak Lanjut,Tindak Lanjut,Catatan";
-    let row = |status: &str, done: &str| {
-        format!(
-            "WA-2026-0001,3/11/2026 9:15:00,,081234567890,Budi,Jalan berlubang di Jl. Merdeka,\
-             Jalan,DPUPR,{status},4/11/2026,{done},,\r\n"
-        )
-    };
-    let sheet = |rows: &[String]| format!("{HEADER}\r\n{}", rows.concat()).into_bytes();
-    let forwarded = row("Diteruskan ke OPD", "");
-    let closed = row("Selesai", "6/11/2026 10:00:00");
-    // Another case, never edited: read each time, changed never.
-    let other = "WA-2026-0002,5/11/2026 8:00:00,,085600001111,Sari,Lampu jalan mati,PJU,DPUPR,\
-        Baru,,,,\r\n"
-        .to_string();
-    let files: Files = std::sync::Arc::new(std::sync::Mutex::new(Default::default()));
-    let (base, server) = file_server(files.clone()).await;
-    let publish = |rows: &[String]| {
-        files
-            .lock()
-            .unwrap()
-            .insert("register.csv".into(), sheet(rows));
-    };
-    let config: aduan_wadul_aladin::Config = serde_json::from_value(serde_json::json!({
-        "register_url": format!("{base}/register.csv"), "retry_base_ms": 20, "timeout_secs": 5,
-    }))
-    .unwrap();
-    let connector = aduan_wadul_aladin::WadulAladin::with_auth(config, None).unwrap();
+    let (files, base, server) = register_server().await;
+    let publish = |rows: &[String]| publish(&files, rows);
+    let (forwarded, closed, other) = (
+        case_row("Diteruskan ke OPD", ""),
+        case_row("Selesai", "6/11/2026 10:00:00"),
+        other_row(),
+    );
+    let connector = register(&base);
     for ts in all_stores().await {
         let engine = engine(&ts);
         let status = || async {
@@ -341,5 +361,68 @@ async fn a_case_edited_back_to_an_earlier_version_is_that_version_again() {
             ts.label
         );
     }
+    server.abort();
+}
+
+/// The register's cursor is the version of each case handed over, and goes with the batch
+/// that hands a changed case over (a run stopped after that batch, by its time budget or a
+/// shutdown, still knows it); a case gone from the register leaves it at the end of a read.
+#[tokio::test]
+async fn the_register_cursor_goes_with_each_batch_that_changes_it() {
+    use aduan_core::PullConnector;
+    let (files, base, server) = register_server().await;
+    let connector = register(&base);
+    // One read: its batches' `again` and cursors, up to the end.
+    let read = |cursor: Option<String>| {
+        let connector = connector.clone();
+        async move {
+            let mut source = connector.open(cursor).await.unwrap();
+            let mut out = Vec::new();
+            while let Some(b) = source.next_batch().await.unwrap() {
+                out.push((b.records.len(), b.again, b.cursor));
+            }
+            out
+        }
+    };
+    let (forwarded, closed) = (
+        case_row("Diteruskan ke OPD", ""),
+        case_row("Selesai", "6/11/2026 10:00:00"),
+    );
+    publish(&files, &[forwarded.clone(), other_row()]);
+    let first = read(None).await;
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!((first[0].0, &first[0].1), (2, &vec![0, 1]));
+    let c1 = first[0].2.clone().expect("the cursor goes with the batch");
+    // Read again unchanged: nothing is changed, and the cursor stays.
+    assert_eq!(read(Some(c1.clone())).await, [(2, vec![], None)]);
+    // B: only the edited case is changed, and the batch brings its cursor.
+    publish(&files, &[closed, other_row()]);
+    let second = read(Some(c1.clone())).await;
+    assert_eq!((second[0].0, &second[0].1), (2, &vec![0]), "{second:?}");
+    let c2 = second[0].2.clone().expect("the cursor goes with the batch");
+    assert_ne!(c1, c2);
+    // A again, read after that batch (the run that brought B stopped there): changed.
+    publish(&files, &[forwarded.clone(), other_row()]);
+    let third = read(Some(c2)).await;
+    assert_eq!((third[0].0, &third[0].1), (2, &vec![0]), "{third:?}");
+    let c3 = third[0].2.clone().expect("the cursor goes with the batch");
+    assert_eq!(
+        c3, c1,
+        "the versions handed over are A's and the other's again"
+    );
+    // The other case leaves the register: the read's end takes it out of the cursor.
+    publish(&files, &[forwarded]);
+    let fourth = read(Some(c3)).await;
+    assert_eq!(fourth.len(), 2, "{fourth:?}");
+    assert_eq!(
+        (fourth[0].0, &fourth[0].1, &fourth[0].2),
+        (1, &vec![], &None)
+    );
+    let c4 = fourth[1].2.clone().expect("a cursor without the case gone");
+    assert_eq!(fourth[1].0, 0);
+    assert!(
+        c4.contains("WA-2026-0001") && !c4.contains("WA-2026-0002"),
+        "{c4}"
+    );
     server.abort();
 }

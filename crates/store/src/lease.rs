@@ -43,8 +43,10 @@ enum Inner {
     Postgres {
         conn: PoolConnection<Postgres>,
         key: i64,
-        /// The lock's session, whose lock the fence looks for.
+        /// The lock's session, whose lock the fence looks for: its process and when it
+        /// started (a process id alone may be another session's later).
         pid: i32,
+        started: chrono::DateTime<Utc>,
         fence_key: i64,
     },
 }
@@ -89,8 +91,14 @@ pub struct Fence {
 pub(crate) enum FenceKind {
     /// The row of `sync_leases` that names the holder.
     Sqlite { holder: String },
-    /// The session `pid` holds the advisory lock `key`; `fence_key` is shared meanwhile.
-    Postgres { key: i64, pid: i32, fence_key: i64 },
+    /// The session `pid`, started at `started`, holds the advisory lock `key`; `fence_key`
+    /// is shared meanwhile.
+    Postgres {
+        key: i64,
+        pid: i32,
+        started: chrono::DateTime<Utc>,
+        fence_key: i64,
+    },
 }
 
 impl Fence {
@@ -121,6 +129,7 @@ impl Fence {
         let FenceKind::Postgres {
             key,
             pid,
+            started,
             fence_key,
         } = &self.kind
         else {
@@ -135,13 +144,16 @@ impl Fence {
         // A bigint advisory key is held as (classid, objid) = (high, low) 32 bits, objsubid 1.
         let bits = *key as u64;
         let held: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted \
-             AND pid = $1 AND classid::bigint = $2 AND objid::bigint = $3 AND objsubid = 1 \
-             AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))",
+            "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+             WHERE l.locktype = 'advisory' AND l.granted AND l.pid = $1 \
+             AND a.backend_start = $4 AND l.classid::bigint = $2 AND l.objid::bigint = $3 \
+             AND l.objsubid = 1 \
+             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))",
         )
         .bind(pid)
         .bind((bits >> 32) as i64)
         .bind((bits & 0xffff_ffff) as i64)
+        .bind(started)
         .fetch_one(&mut *tx)
         .await
         .context(what)?;
@@ -223,12 +235,14 @@ impl Store {
                 let key = lock_key(&scope, channel);
                 let fence_key = lock_key(&format!("{scope}\0fence"), channel);
                 let what = || format!("taking the lease of {channel}");
-                let (got, pid): (bool, i32) =
-                    sqlx::query_as("SELECT pg_try_advisory_lock($1), pg_backend_pid()")
-                        .bind(key)
-                        .fetch_one(&mut *conn)
-                        .await
-                        .context(what)?;
+                let (got, pid, started): (bool, i32, chrono::DateTime<Utc>) = sqlx::query_as(
+                    "SELECT pg_try_advisory_lock($1), pg_backend_pid(), \
+                     (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())",
+                )
+                .bind(key)
+                .fetch_one(&mut *conn)
+                .await
+                .context(what)?;
                 if !got {
                     return Ok(None);
                 }
@@ -239,6 +253,7 @@ impl Store {
                         conn,
                         key,
                         pid,
+                        started,
                         fence_key,
                     }),
                 };
@@ -273,11 +288,13 @@ impl Lease {
             Inner::Postgres {
                 key,
                 pid,
+                started,
                 fence_key,
                 ..
             } => FenceKind::Postgres {
                 key: *key,
                 pid: *pid,
+                started: *started,
                 fence_key: *fence_key,
             },
         };

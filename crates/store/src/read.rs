@@ -15,6 +15,12 @@ use crate::{on_pool, Backend, Error, Result, RunRecord, Store};
 /// where hundreds of large prepared statements would make memory grow with the data.
 const CHUNK: usize = 500;
 
+/// The order a group's payloads are folded in, over `raw_groups g` (see migration 0007):
+/// their arrival, a payload that came back after every payload archived before it came back
+/// and before every one archived after; those that came back at once in the order they did.
+const GROUP_ORDER: &str =
+    "COALESCE(g.arrival, g.raw_id), COALESCE(g.again_seq, 9223372036854775807), g.raw_id";
+
 /// The latest runs and the state of one channel.
 #[derive(Debug, Clone)]
 pub struct ChannelStatus {
@@ -297,7 +303,8 @@ impl Store {
     }
 
     /// Every archived payload of the groups `keys` of `channel`, as (group, payload), in
-    /// arrival order within each group; those that cannot be unpacked are left out (logged).
+    /// arrival order within each group (`GROUP_ORDER`); those that cannot be unpacked are
+    /// left out (logged).
     pub async fn group_raws(
         &self,
         channel: &str,
@@ -319,7 +326,7 @@ impl Store {
                     for k in chunk {
                         sep.push_bind(*k);
                     }
-                    q.push(") ORDER BY g.group_key, COALESCE(g.arrival, g.raw_id), g.raw_id");
+                    q.push(format!(") ORDER BY g.group_key, {GROUP_ORDER}"));
                     let rows = q.build().persistent(false).fetch_all(pool).await;
                     out.extend(grouped(rows.context(what)?)?);
                 }
@@ -329,10 +336,10 @@ impl Store {
             Backend::Postgres(pool) => {
                 let rows = sqlx::query(&format!(
                     "SELECT k.key, {COLUMNS} FROM UNNEST($2::text[]) AS k (key) \
-                     CROSS JOIN LATERAL (SELECT raw_id, arrival FROM raw_groups \
+                     CROSS JOIN LATERAL (SELECT raw_id, arrival, again_seq FROM raw_groups \
                      WHERE channel = $1 AND group_key = k.key OFFSET 0) AS g \
                      JOIN raw_records r ON r.raw_id = g.raw_id \
-                     ORDER BY k.key, COALESCE(g.arrival, g.raw_id), g.raw_id"
+                     ORDER BY k.key, {GROUP_ORDER}"
                 ))
                 .bind(channel)
                 .bind(keys)

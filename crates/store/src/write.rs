@@ -283,14 +283,18 @@ pub(crate) const LINK_SQL: &str = "INSERT INTO raw_groups (channel, group_key, r
     SELECT $1, $2, raw_id FROM raw_records WHERE channel = $1 AND content_hash = $3 \
     ON CONFLICT DO NOTHING";
 
-/// Links a payload that came again (see [`GroupLink::again`]) as its group's newest: its
-/// arrival is after every payload archived so far (ties, with payloads archived later, are
-/// ordered by `raw_id`, which puts it first). Channel, group key, content hash.
+/// Links a payload that came again (see [`GroupLink::again`]) as its group's newest (see
+/// migration 0007): its arrival is one more than the newest `raw_id` (after every payload
+/// archived so far, before every one archived later), and among payloads that came back with
+/// the same arrival it is the last (`again_seq`). Channel, group key, content hash.
 pub(crate) const LINK_AGAIN_SQL: &str =
-    "INSERT INTO raw_groups (channel, group_key, raw_id, arrival) \
-    SELECT $1, $2, raw_id, (SELECT MAX(raw_id) + 1 FROM raw_records) FROM raw_records \
-    WHERE channel = $1 AND content_hash = $3 \
-    ON CONFLICT (channel, group_key, raw_id) DO UPDATE SET arrival = excluded.arrival";
+    "INSERT INTO raw_groups (channel, group_key, raw_id, arrival, again_seq) \
+    SELECT $1, $2, raw_id, (SELECT MAX(raw_id) + 1 FROM raw_records), \
+    (SELECT COALESCE(MAX(again_seq), 0) + 1 FROM raw_groups WHERE channel = $1 \
+    AND again_seq IS NOT NULL) \
+    FROM raw_records WHERE channel = $1 AND content_hash = $3 \
+    ON CONFLICT (channel, group_key, raw_id) DO UPDATE SET arrival = excluded.arrival, \
+    again_seq = excluded.again_seq";
 
 /// The columns a quarantine entry is written with (its number and `resolved_at` come later).
 const QUARANTINE_COLUMNS: &str =

@@ -797,8 +797,30 @@ async fn a_payload_that_came_again_is_read_last_in_its_group() {
             .await
             .unwrap();
         s.write_batch(&batch(&[], &back2)).await.unwrap();
-        assert_eq!(order().await, [one, three, two], "{}", ts.label);
-        assert_eq!(count(s, "raw_records").await, 3, "{}", ts.label);
+        assert_eq!(
+            order().await,
+            [one.clone(), three.clone(), two.clone()],
+            "{}",
+            ts.label
+        );
+        // Back and forth with nothing archived between: the last to come back is last.
+        s.write_batch(&batch(&[], &back1)).await.unwrap();
+        assert_eq!(order().await, [three.clone(), two.clone(), one.clone()]);
+        s.write_batch(&batch(&[], &back2)).await.unwrap();
+        assert_eq!(order().await, [three.clone(), one.clone(), two.clone()]);
+        // Two at once, in the batch's order; then one archived after them comes after.
+        let both = [link(2, true), link(1, true)];
+        s.write_batch(&batch(&[], &both)).await.unwrap();
+        assert_eq!(order().await, [three.clone(), two.clone(), one.clone()]);
+        let (four_raw, four_link) = ([raw(4)], [link(4, false)]);
+        s.write_batch(&batch(&four_raw, &four_link)).await.unwrap();
+        assert_eq!(
+            order().await,
+            [three, two, one, raw(4).payload],
+            "{}",
+            ts.label
+        );
+        assert_eq!(count(s, "raw_records").await, 4, "{}", ts.label);
     }
 }
 

@@ -556,15 +556,16 @@ async fn fold_groups(
     let mut failed: HashSet<Vec<u8>> = HashSet::default();
     for (key, indices) in &touched {
         let (mut members, mut hashes) = stored.remove(&storable(key.clone())).unwrap_or_default();
-        // A payload that came again is the group's newest: it moves after the others, in
-        // the order this batch brings them.
+        // A payload that came again is the group's newest: it leaves its place for the end,
+        // after the payloads this batch brings for the first time, in the order this batch
+        // brings them (as `group_raws` reads them back, see migration 0007).
         let moving: Vec<&Vec<u8>> = indices
             .iter()
             .map(|&i| &fresh[i].1)
             .filter(|h| again.contains(*h) && hashes.contains(h))
             .collect();
+        let mut moved = Vec::new();
         if !moving.is_empty() {
-            let mut moved = Vec::new();
             let mut stay = (Vec::new(), Vec::new());
             for (m, h) in members.into_iter().zip(hashes) {
                 match moving.iter().position(|x| **x == h) {
@@ -577,14 +578,13 @@ async fn fold_groups(
             }
             moved.sort_by_key(|(at, _, _)| *at);
             (members, hashes) = stay;
-            for (_, m, h) in moved {
-                members.push(m);
-                hashes.push(h);
-            }
         }
         let mut fresh_from = BTreeSet::new();
         for &i in indices {
             let (record, hash) = &fresh[i];
+            if moving.contains(&hash) {
+                continue;
+            }
             match hashes.iter().position(|h| h == hash) {
                 // Stored already (a rebuild, a retry, the webhook inbox).
                 Some(pos) => {
@@ -596,6 +596,11 @@ async fn fold_groups(
                     hashes.push(hash.clone());
                 }
             }
+        }
+        for (_, m, h) in moved {
+            fresh_from.insert(members.len());
+            members.push(m);
+            hashes.push(h);
         }
         let folded = (fold.parse)(key, &members);
         // What the group made before these payloads: ids it no longer makes are removed.

@@ -130,11 +130,12 @@ impl PullConnector for WadulAladin {
     }
 
     /// The register is read whole every run (rows are edited in place); a row whose bytes
-    /// are unchanged is recognised by its hash and changes nothing. The cursor is the rows
-    /// of the last whole read, by hash: a row not among them changed since, and is handed
-    /// over as such ([`Batch::again`]), so that a row edited back to an earlier version (A,
-    /// then B, then A again) is the case's newest version again, though its bytes were
-    /// archived before.
+    /// are unchanged is recognised by its hash and changes nothing. The cursor holds the
+    /// version of each case last handed over (its `No Aduan` and the row's hash): a row whose
+    /// version is another is handed over as changed ([`Batch::again`]), so that a row edited
+    /// back to an earlier version (A, then B, then A again) is the case's newest version
+    /// again, though its bytes were archived before. The cursor goes with every batch that
+    /// changed it, so a run that stops early loses none of it.
     async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
         // The client serves run after run: this run's faults are those from here on.
         let faults_base = self.inner.http.faults();
@@ -154,9 +155,9 @@ impl PullConnector for WadulAladin {
             faults_base,
             connector: self.clone(),
             rows: None,
-            last: last.rows.into_iter().collect(),
-            read: Vec::new(),
-            cursor_given: false,
+            versions: last.cases,
+            read: std::collections::HashSet::new(),
+            done: false,
         }))
     }
 
@@ -178,24 +179,41 @@ struct Register {
     faults_base: FaultCounts,
     connector: WadulAladin,
     rows: Option<std::vec::IntoIter<RawRecord>>,
-    /// The rows of the last whole read, by [`row_hash`].
-    last: std::collections::HashSet<String>,
-    /// The rows of this read so far, by [`row_hash`].
-    read: Vec<String>,
-    /// Whether the cursor of this read was handed over (with its last batch).
-    cursor_given: bool,
+    /// The version of each case last handed over: its [`case_key`] → [`row_hash`].
+    versions: std::collections::BTreeMap<String, String>,
+    /// The cases of this read so far, by [`case_key`].
+    read: std::collections::HashSet<String>,
+    /// Whether the read is over (its last cursor handed over, if it had one).
+    done: bool,
 }
 
-/// The register's cursor: the rows of the last whole read, by [`row_hash`].
+/// The register's cursor: the version of each case last handed over.
 #[derive(Debug, Default, serde::Serialize, Deserialize)]
 struct RegisterCursor {
-    rows: Vec<String>,
+    /// [`case_key`] → [`row_hash`].
+    cases: std::collections::BTreeMap<String, String>,
 }
 
 /// A row's fingerprint in the cursor: 16 hex digits of its SHA-256.
 fn row_hash(payload: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(&sha2::Sha256::digest(payload)[..8])
+}
+
+/// The case a register row is a version of: its `No Aduan`; a row without one (quarantined
+/// when parsed) stands for itself, by its hash.
+fn case_key(payload: &[u8], hash: &str) -> String {
+    parse::case_number(payload).unwrap_or_else(|| format!("#{hash}"))
+}
+
+impl Register {
+    /// The cursor as it stands.
+    fn cursor(&self) -> Option<String> {
+        serde_json::to_string(&RegisterCursor {
+            cases: self.versions.clone(),
+        })
+        .ok()
+    }
 }
 
 #[async_trait]
@@ -227,32 +245,42 @@ impl BatchSource for Register {
             .map(|r| r.by_ref().take(BATCH_ROWS).collect())
             .unwrap_or_default();
         if batch.is_empty() {
-            // The read is whole: its rows are the next run's cursor.
-            if self.cursor_given {
+            if self.done {
                 return Ok(None);
             }
-            self.cursor_given = true;
-            let mut rows = std::mem::take(&mut self.read);
-            rows.sort_unstable();
-            rows.dedup();
-            let cursor = serde_json::to_string(&RegisterCursor { rows }).ok();
+            self.done = true;
+            // The read is whole: cases no longer in the register leave the cursor.
+            let before = self.versions.len();
+            let read = &self.read;
+            self.versions.retain(|k, _| read.contains(k));
+            if self.versions.len() == before {
+                return Ok(None);
+            }
             return Ok(Some(Batch {
                 records: Vec::new(),
-                cursor,
+                cursor: self.cursor(),
                 again: Vec::new(),
             }));
         }
         let mut again = Vec::new();
         for (i, r) in batch.iter().enumerate() {
-            let h = row_hash(&r.payload);
-            if !self.last.contains(&h) {
+            let hash = row_hash(&r.payload);
+            let key = case_key(&r.payload, &hash);
+            if self.versions.get(&key) != Some(&hash) {
                 again.push(i);
+                self.versions.insert(key.clone(), hash);
             }
-            self.read.push(h);
+            self.read.insert(key);
         }
+        // The cursor changes with the versions this batch hands over, and is saved with it.
+        let cursor = if again.is_empty() {
+            None
+        } else {
+            self.cursor()
+        };
         Ok(Some(Batch {
             records: batch,
-            cursor: None,
+            cursor,
             again,
         }))
     }

@@ -249,6 +249,25 @@ fn register_time(s: &str) -> Option<(DateTime<Utc>, bool)> {
     }
 }
 
+/// The `No Aduan` of a register row (a header line and the row), if it has one: the case it
+/// is a version of.
+pub(crate) fn case_number(payload: &[u8]) -> Option<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(payload);
+    let i = reader
+        .headers()
+        .ok()?
+        .iter()
+        .position(|h| h.trim() == NO_ADUAN)?;
+    let row = reader.records().next()?.ok()?;
+    row.get(i)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
 fn case(raw: &RawRecord) -> Result<Case, FieldError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
