@@ -141,6 +141,12 @@ impl Fence {
             .execute(&mut *tx)
             .await
             .context(what)?;
+        // The sessions as they are now: a transaction keeps the first list it read, and an
+        // earlier fence's check may have read it before this lease's session ended.
+        sqlx::query("SELECT pg_stat_clear_snapshot()")
+            .execute(&mut *tx)
+            .await
+            .context(what)?;
         // A bigint advisory key is held as (classid, objid) = (high, low) 32 bits, objsubid 1.
         let bits = *key as u64;
         let held: bool = sqlx::query_scalar(

@@ -21,6 +21,7 @@
 mod parse;
 pub mod webhook;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use aduan_core::{
@@ -131,11 +132,12 @@ impl PullConnector for WadulAladin {
 
     /// The register is read whole every run (rows are edited in place); a row whose bytes
     /// are unchanged is recognised by its hash and changes nothing. The cursor holds the
-    /// version of each case last handed over (its `No Aduan` and the row's hash): a row whose
-    /// version is another is handed over as changed ([`Batch::again`]), so that a row edited
-    /// back to an earlier version (A, then B, then A again) is the case's newest version
-    /// again, though its bytes were archived before. The cursor goes with every batch that
-    /// changed it, so a run that stops early loses none of it.
+    /// versions of each case last read (its `No Aduan` and its rows' hashes; a case has one
+    /// row, unless the sheet repeats its number): a row in another version is handed over as
+    /// changed ([`Batch::again`]), so that a row edited back to an earlier version (A, then
+    /// B, then A again) is the case's newest version again, though its bytes were archived
+    /// before. The cursor goes with every batch that changes it, so a run that stops early
+    /// loses none of it.
     async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
         // The client serves run after run: this run's faults are those from here on.
         let faults_base = self.inner.http.faults();
@@ -155,8 +157,9 @@ impl PullConnector for WadulAladin {
             faults_base,
             connector: self.clone(),
             rows: None,
-            versions: last.cases,
-            read: std::collections::HashSet::new(),
+            saved: last.cases.clone(),
+            last: last.cases,
+            read: BTreeMap::new(),
             done: false,
         }))
     }
@@ -179,19 +182,21 @@ struct Register {
     faults_base: FaultCounts,
     connector: WadulAladin,
     rows: Option<std::vec::IntoIter<RawRecord>>,
-    /// The version of each case last handed over: its [`case_key`] → [`row_hash`].
-    versions: std::collections::BTreeMap<String, String>,
-    /// The cases of this read so far, by [`case_key`].
-    read: std::collections::HashSet<String>,
+    /// The cursor this run began with.
+    last: BTreeMap<String, Vec<String>>,
+    /// The cursor as last handed over.
+    saved: BTreeMap<String, Vec<String>>,
+    /// The versions of this read so far.
+    read: BTreeMap<String, Vec<String>>,
     /// Whether the read is over (its last cursor handed over, if it had one).
     done: bool,
 }
 
-/// The register's cursor: the version of each case last handed over.
+/// The register's cursor: the versions of each case in the last read.
 #[derive(Debug, Default, serde::Serialize, Deserialize)]
 struct RegisterCursor {
-    /// [`case_key`] → [`row_hash`].
-    cases: std::collections::BTreeMap<String, String>,
+    /// [`case_key`] → the [`row_hash`]es of its rows.
+    cases: BTreeMap<String, Vec<String>>,
 }
 
 /// A row's fingerprint in the cursor: 16 hex digits of its SHA-256.
@@ -207,12 +212,12 @@ fn case_key(payload: &[u8], hash: &str) -> String {
 }
 
 impl Register {
-    /// The cursor as it stands.
-    fn cursor(&self) -> Option<String> {
-        serde_json::to_string(&RegisterCursor {
-            cases: self.versions.clone(),
-        })
-        .ok()
+    /// Hands `cases` over as the cursor.
+    fn cursor(&mut self, cases: BTreeMap<String, Vec<String>>) -> Option<String> {
+        let cursor = RegisterCursor { cases };
+        let text = serde_json::to_string(&cursor).ok();
+        self.saved = cursor.cases;
+        text
     }
 }
 
@@ -249,16 +254,14 @@ impl BatchSource for Register {
                 return Ok(None);
             }
             self.done = true;
-            // The read is whole: cases no longer in the register leave the cursor.
-            let before = self.versions.len();
-            let read = &self.read;
-            self.versions.retain(|k, _| read.contains(k));
-            if self.versions.len() == before {
+            // The read is whole: it is the cursor (cases no longer in the register leave it).
+            if self.read == self.saved {
                 return Ok(None);
             }
+            let cases = std::mem::take(&mut self.read);
             return Ok(Some(Batch {
                 records: Vec::new(),
-                cursor: self.cursor(),
+                cursor: self.cursor(cases),
                 again: Vec::new(),
             }));
         }
@@ -266,17 +269,22 @@ impl BatchSource for Register {
         for (i, r) in batch.iter().enumerate() {
             let hash = row_hash(&r.payload);
             let key = case_key(&r.payload, &hash);
-            if self.versions.get(&key) != Some(&hash) {
+            if !self.last.get(&key).is_some_and(|v| v.contains(&hash)) {
                 again.push(i);
-                self.versions.insert(key.clone(), hash);
             }
-            self.read.insert(key);
+            let versions = self.read.entry(key).or_default();
+            if !versions.contains(&hash) {
+                versions.push(hash);
+            }
         }
-        // The cursor changes with the versions this batch hands over, and is saved with it.
+        // The cursor changes with the versions this batch hands over, and is saved with it:
+        // the cursor the run began with, with the cases read so far as they are now.
         let cursor = if again.is_empty() {
             None
         } else {
-            self.cursor()
+            let mut cases = self.last.clone();
+            cases.extend(self.read.iter().map(|(k, v)| (k.clone(), v.clone())));
+            self.cursor(cases)
         };
         Ok(Some(Batch {
             records: batch,
