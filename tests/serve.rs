@@ -174,19 +174,34 @@ async fn serve_with_no_configuration_starts_on_the_embedded_sqlite_default_and_s
     assert!(!serve.log().contains(token), "{}", serve.log());
 }
 
+/// `aduan serve` run in `dir` (with the configuration file `config`, if any) on `listen`,
+/// the reporter key set and no database URL from the environment, expected to stop at
+/// start-up: how it ended.
+fn serve_once(
+    dir: &std::path::Path,
+    config: Option<&std::path::Path>,
+    listen: &str,
+) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aduan"));
+    if let Some(path) = config {
+        command.args(["--config", &path.display().to_string()]);
+    }
+    command
+        .current_dir(dir)
+        .args(["serve", "--listen", listen])
+        .env_remove("ADUAN_DATABASE_URL")
+        .env("ADUAN_REPORTER_KEY", "test-key")
+        .output()
+        .unwrap()
+}
+
 /// `aduan serve` with `config` as its configuration, expected to stop at start-up; what it
 /// printed on stderr.
 fn refused_start(config: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("aduan.toml");
     std::fs::write(&path, config).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_aduan"))
-        .current_dir(dir.path())
-        .args(["--config", &path.display().to_string(), "serve"])
-        .args(["--listen", "127.0.0.1:0"])
-        .env_remove("ADUAN_DATABASE_URL")
-        .output()
-        .unwrap();
+    let out = serve_once(dir.path(), Some(&path), "127.0.0.1:0");
     let text = String::from_utf8_lossy(&out.stderr).into_owned();
     // EX_CONFIG: the systemd unit does not restart on it.
     assert_eq!(out.status.code(), Some(78), "{text}");
@@ -215,14 +230,7 @@ fn a_missing_webhook_secret_stops_start_up_before_the_store_is_made() {
          api_key_env = \"ADUAN_TEST_UNSET_GUB_KEY\"\nkota_id = 3375\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_aduan"))
-        .current_dir(dir.path())
-        .args(["--config", &path.display().to_string(), "serve"])
-        .args(["--listen", "127.0.0.1:0"])
-        .env_remove("ADUAN_DATABASE_URL")
-        .env("ADUAN_REPORTER_KEY", "test-key")
-        .output()
-        .unwrap();
+    let out = serve_once(dir.path(), Some(&path), "127.0.0.1:0");
     let text = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(78), "{text}");
     // Every missing one is named at once.
@@ -242,13 +250,7 @@ fn a_start_that_may_succeed_later_exits_with_1_and_a_wrong_configuration_with_78
     let dir = tempfile::tempdir().unwrap();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
-    let out = Command::new(env!("CARGO_BIN_EXE_aduan"))
-        .current_dir(dir.path())
-        .args(["serve", "--listen", &addr])
-        .env_remove("ADUAN_DATABASE_URL")
-        .env("ADUAN_REPORTER_KEY", "test-key")
-        .output()
-        .unwrap();
+    let out = serve_once(dir.path(), None, &addr);
     let text = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains(&addr), "{text}");

@@ -922,21 +922,7 @@ async fn a_run_whose_lease_was_taken_while_it_fetched_writes_nothing_more() {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
         // …it is taken as soon as it expires.
-        loop {
-            if let Some(l) = ts
-                .store
-                .try_lease(
-                    "sp4n_lapor",
-                    "another-run",
-                    std::time::Duration::from_secs(60),
-                )
-                .await
-                .unwrap()
-            {
-                return l;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+        aduan_store::testing::lease_when_free(&ts.store, "sp4n_lapor", "another-run").await
     };
     let (report, held) = tokio::join!(run, intruder);
     let report = report.unwrap();
@@ -975,21 +961,8 @@ async fn a_postgres_run_whose_lock_went_with_its_connection_writes_nothing_more(
         }
         assert!(ts.end_lease_session("sp4n_lapor").await);
         // …and another run takes the lease as soon as the lock is gone.
-        loop {
-            if let Some(l) = ts
-                .store
-                .try_lease(
-                    "sp4n_lapor",
-                    "another-run",
-                    std::time::Duration::from_secs(60),
-                )
-                .await
-                .unwrap()
-            {
-                return (l, count(&ts, "SELECT COUNT(*) FROM complaints").await);
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+        let l = aduan_store::testing::lease_when_free(&ts.store, "sp4n_lapor", "another-run").await;
+        (l, count(&ts, "SELECT COUNT(*) FROM complaints").await)
     };
     let (report, (held, when_taken)) = tokio::join!(run, intruder);
     let report = report.unwrap();

@@ -171,6 +171,23 @@ pub async fn all_through(last: i64) -> Vec<TestStore> {
     v
 }
 
+/// Takes the lease of `channel` for `holder` (for a minute) once it is free: a lost lease, a
+/// SQLite one once past its time, a PostgreSQL lock once its session has ended. Tries every
+/// 20 ms; panics after 5 s.
+pub async fn lease_when_free(store: &Store, channel: &str, holder: &str) -> crate::Lease {
+    for _ in 0..250 {
+        let taken = store
+            .try_lease(channel, holder, std::time::Duration::from_secs(60))
+            .await
+            .unwrap_or_else(|e| panic!("taking the lease of {channel}: {e}"));
+        if let Some(l) = taken {
+            return l;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the lease of {channel} was not free within 5 s")
+}
+
 impl TestStore {
     /// Ends, from another connection, the PostgreSQL session that holds the lease of
     /// `channel` (as a connection that drops does); the lock goes once the session has

@@ -740,15 +740,8 @@ async fn a_postgres_lease_dropped_unreleased_is_freed_with_its_session() {
     let other = aduan_store::Store::open_postgres_in_schema(&ts.url, &schema)
         .await
         .unwrap();
-    let mut taken = None;
-    for _ in 0..100 {
-        taken = other.try_lease("cc112", "next", ttl).await.unwrap();
-        if taken.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let taken = taken.expect("the dropped lease's lock is gone with its session");
+    // (The dropped lease's lock is gone with its session.)
+    let taken = testing::lease_when_free(&other, "cc112", "next").await;
     taken.release().await.unwrap();
     // A lease released as it should be keeps its connection for the pool: the next
     // holder in the same process takes it at once.
@@ -859,18 +852,7 @@ async fn a_transaction_written_under_a_lost_lease_is_rolled_back() {
         } else {
             tokio::time::sleep(Duration::from_millis(400)).await;
         }
-        let mut second = None;
-        for _ in 0..100 {
-            second = s
-                .try_lease("sp4n_lapor", "run-b", Duration::from_secs(60))
-                .await
-                .unwrap();
-            if second.is_some() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let second = second.expect("the lost lease is taken");
+        let second = testing::lease_when_free(s, "sp4n_lapor", "run-b").await;
         let mut writes = match writes {
             Some(w) => w,
             None => {
@@ -924,18 +906,7 @@ async fn a_rebuild_that_lost_its_lease_does_not_replace_the_live_tables() {
         } else {
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
-        let mut taken = None;
-        for _ in 0..100 {
-            taken = s
-                .try_lease("cc112", "a-sync", Duration::from_secs(60))
-                .await
-                .unwrap();
-            if taken.is_some() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let taken = taken.expect("the lost lease is taken");
+        let taken = testing::lease_when_free(s, "cc112", "a-sync").await;
         let e = s.finish_rebuild(&fences).await.unwrap_err();
         assert!(
             matches!(e, aduan_store::Error::LeaseLost { .. }),
