@@ -136,7 +136,8 @@ enum Command {
         #[arg(long, value_name = "ADDR")]
         listen: Option<String>,
     },
-    /// Start the simulator, sync every channel into an SQLite file here, sync again, summarise.
+    /// Start the simulator, sync every channel into an SQLite file here, sync again, summarise
+    /// (a build with the `demo` feature: `cargo run --release --features demo -- demo`).
     Demo {
         /// The SQLite file (in the current folder).
         #[arg(long, default_value = "aduan-demo.db")]

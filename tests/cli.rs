@@ -63,6 +63,8 @@ async fn synced_store(
     ts
 }
 
+/// (The demo is in a build with the `demo` feature; the tests run with every feature.)
+#[cfg(feature = "demo")]
 #[test]
 fn the_demo_syncs_prints_a_summary_and_a_second_run_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -822,4 +824,16 @@ fn a_read_command_on_a_store_that_is_not_there_says_so_and_makes_none() {
         );
         assert!(!dir.path().join("typo.db").exists(), "{args:?}");
     }
+}
+
+/// A build without the `demo` feature (a production build) holds no simulator: its demo
+/// says how to run one, and makes nothing.
+#[cfg(not(feature = "demo"))]
+#[test]
+fn without_the_demo_feature_the_demo_says_how_to_run_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = aduan(dir.path(), &["demo"], &[]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("--features demo"), "{}", text(&out));
+    assert!(!dir.path().join("aduan-demo.db").exists());
 }

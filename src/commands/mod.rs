@@ -1,5 +1,6 @@
 //! The subcommands.
 
+#[cfg(feature = "demo")]
 mod demo;
 mod inspect;
 mod serve;
@@ -86,11 +87,18 @@ async fn command(cli: Cli) -> Result<ExitCode> {
         config.store.url = url.clone();
     }
     match cli.command {
+        #[cfg(feature = "demo")]
         Command::Demo {
             file,
             reports,
             seed,
         } => demo::run(&config, &file, reports, seed).await,
+        // A production build holds no simulator (ARCHITECTURE.md).
+        #[cfg(not(feature = "demo"))]
+        Command::Demo { .. } => anyhow::bail!(
+            "this build of aduan has no simulator; the demo is \
+             `cargo run --release --features demo -- demo`"
+        ),
         Command::Sync { channel } => sync(&config, channel.as_deref()).await,
         Command::Status { runs } => {
             inspect::status(&open_existing_store(&config).await?, runs).await

@@ -5,13 +5,17 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aduan_core::{ChannelSpec, DynPullConnector, PushSink, Secret};
+#[cfg(feature = "demo")]
+use aduan_core::Secret;
+use aduan_core::{ChannelSpec, DynPullConnector, PushSink};
+#[cfg(feature = "demo")]
 use aduan_sim::RunningSim;
 
 use crate::config::AppConfig;
 use crate::{Error, Result};
 
 /// Builds a channel's connector pointed at the running simulator.
+#[cfg(feature = "demo")]
 pub type DemoFn = fn(&RunningSim) -> aduan_core::Result<Box<dyn DynPullConnector>>;
 
 /// A push channel's router, given the sink its handlers store deliveries through.
@@ -23,6 +27,7 @@ pub type WebhookFn = fn(serde_json::Value) -> aduan_core::Result<WebhookRoutes>;
 
 /// What `aduan demo` does with a push channel: its routes with the simulator's secrets, and
 /// the simulator's deliveries to the server at a base URL (a one-line account of them).
+#[cfg(feature = "demo")]
 #[derive(Clone, Copy)]
 pub struct DemoPush {
     /// The channel's webhook routes, keyed with the simulator's secrets.
@@ -33,6 +38,7 @@ pub struct DemoPush {
 }
 
 /// A boxed future, as `fn` pointers can return.
+#[cfg(feature = "demo")]
 pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
 /// A registered channel.
@@ -43,10 +49,14 @@ pub struct Registered {
     /// Its built-in mapping table (`config/mappings/<id>.toml`).
     pub mappings: &'static str,
     /// Its connector pointed at the simulator, for `aduan demo` (`None`: not simulated yet).
+    /// Only in a build with the `demo` feature: the simulator is no part of a production
+    /// build.
+    #[cfg(feature = "demo")]
     pub demo: Option<DemoFn>,
     /// Its webhook endpoints, for a push channel.
     pub webhook: Option<WebhookFn>,
-    /// Its webhooks in `aduan demo`.
+    /// Its webhooks in `aduan demo` (with the `demo` feature).
+    #[cfg(feature = "demo")]
     pub demo_push: Option<DemoPush>,
 }
 
@@ -64,6 +74,7 @@ pub fn registry() -> Vec<Registered> {
         Registered {
             spec: ChannelSpec::of::<aduan_sp4n_lapor::Sp4nLapor>(),
             mappings: include_str!("../../../config/mappings/sp4n_lapor.toml"),
+            #[cfg(feature = "demo")]
             demo: Some(|sim| {
                 // The demo starts the simulator with its default credentials.
                 let sim_config = aduan_sim::Sp4nConfig::default();
@@ -84,11 +95,13 @@ pub fn registry() -> Vec<Registered> {
                 )?))
             }),
             webhook: None,
+            #[cfg(feature = "demo")]
             demo_push: None,
         },
         Registered {
             spec: ChannelSpec::of::<aduan_lapor_gub::LaporGub>(),
             mappings: include_str!("../../../config/mappings/lapor_gub.toml"),
+            #[cfg(feature = "demo")]
             demo: Some(|sim| {
                 let config = aduan_lapor_gub::Config {
                     base_url: sim.lapor_gub_base_url(),
@@ -107,11 +120,13 @@ pub fn registry() -> Vec<Registered> {
                 Ok(Box::new(aduan_lapor_gub::LaporGub::with_key(config, key)?))
             }),
             webhook: None,
+            #[cfg(feature = "demo")]
             demo_push: None,
         },
         Registered {
             spec: ChannelSpec::of::<aduan_cc112::Cc112>(),
             mappings: include_str!("../../../config/mappings/cc112.toml"),
+            #[cfg(feature = "demo")]
             demo: Some(|sim| {
                 let config = aduan_cc112::Config {
                     dir: None,
@@ -126,11 +141,13 @@ pub fn registry() -> Vec<Registered> {
                 Ok(Box::new(aduan_cc112::Cc112::new(config, None)?))
             }),
             webhook: None,
+            #[cfg(feature = "demo")]
             demo_push: None,
         },
         Registered {
             spec: ChannelSpec::of::<aduan_smart_city::SmartCity>(),
             mappings: include_str!("../../../config/mappings/smart_city.toml"),
+            #[cfg(feature = "demo")]
             demo: Some(|sim| {
                 let config = aduan_smart_city::Config {
                     base_url: sim.smart_city_base_url(),
@@ -146,6 +163,7 @@ pub fn registry() -> Vec<Registered> {
                     config, token,
                 )?))
             }),
+            #[cfg(feature = "demo")]
             demo_push: Some(DemoPush {
                 routes: |_| {
                     let secret = Secret::new(aduan_sim::SmartCityConfig::default().webhook_secret);
@@ -181,6 +199,7 @@ pub fn registry() -> Vec<Registered> {
         Registered {
             spec: ChannelSpec::of::<aduan_wadul_aladin::WadulAladin>(),
             mappings: include_str!("../../../config/mappings/wadul_aladin.toml"),
+            #[cfg(feature = "demo")]
             demo: Some(|sim| {
                 let config = aduan_wadul_aladin::Config {
                     register_url: sim.wadul_register_url(),
@@ -195,6 +214,7 @@ pub fn registry() -> Vec<Registered> {
                     config, None,
                 )?))
             }),
+            #[cfg(feature = "demo")]
             demo_push: Some(DemoPush {
                 routes: |_| {
                     let d = aduan_sim::WadulConfig::default();
