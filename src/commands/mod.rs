@@ -93,7 +93,7 @@ async fn command(cli: Cli) -> Result<ExitCode> {
             reports,
             seed,
         } => demo::run(&config, &file, reports, seed).await,
-        // A production build holds no simulator (ARCHITECTURE.md).
+        // A production build holds no simulator: the binary never depends on it at run time.
         #[cfg(not(feature = "demo"))]
         Command::Demo { .. } => anyhow::bail!(
             "this build of aduan has no simulator; the demo is \
