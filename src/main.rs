@@ -90,7 +90,7 @@ enum Command {
         format: Format,
     },
     /// Complaints per month, channel, kind and category, with how many are open and how fast
-    /// they were answered and resolved (hours from the report, averaged).
+    /// they were answered and resolved or closed (hours from the report, averaged).
     Report {
         /// Group by these, in this order (comma-separated; `--by month` for a month's totals
         /// over every channel).

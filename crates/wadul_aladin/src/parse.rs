@@ -215,6 +215,9 @@ struct Case {
     status: String,
     forwarded_at: Option<DateTime<Utc>>,
     followed_up_at: Option<DateTime<Utc>>,
+    /// Whether `forwarded_at`, `followed_up_at` are dates alone (their day's start).
+    forwarded_whole_day: bool,
+    followed_up_whole_day: bool,
     /// When a closing status closed the thread at the latest (see `closed_at`).
     closes_at: DateTime<Utc>,
     follow_up: Option<String>,
@@ -337,6 +340,8 @@ fn case(raw: &RawRecord) -> Result<Case, FieldError> {
         status,
         forwarded_at: forwarded.map(|(t, _)| t),
         followed_up_at: followed_up.map(|(t, _)| t),
+        forwarded_whole_day: forwarded.is_some_and(|(_, whole)| whole),
+        followed_up_whole_day: followed_up.is_some_and(|(_, whole)| whole),
         closes_at,
         follow_up: get(FOLLOW_UP),
         no,
@@ -537,7 +542,15 @@ fn complaint(key: &str, thread: Option<&Thread>, case: Option<&Case>) -> SourceC
     let mut resolved_at = None;
     if let Some(c) = case {
         updated_at = updated_at.max(c.newest());
-        if let Some(at) = c.forwarded_at {
+        // A date alone stands for its day's start; an answer on the day the complaint came
+        // came after it (else the same day's answers would have taken "negative" hours and
+        // drop out of the analysts' averages): the later of the two.
+        let on = |at: Option<DateTime<Utc>>, whole_day: bool| {
+            at.map(|t| if whole_day { t.max(reported_at) } else { t })
+        };
+        let forwarded_at = on(c.forwarded_at, c.forwarded_whole_day);
+        let followed_up_at = on(c.followed_up_at, c.followed_up_whole_day);
+        if let Some(at) = forwarded_at {
             events.push(SourceEvent {
                 at,
                 kind: EventKind::Disposition,
@@ -545,7 +558,7 @@ fn complaint(key: &str, thread: Option<&Thread>, case: Option<&Case>) -> SourceC
                 text: c.agency.as_ref().map(|a| format!("Diteruskan ke {a}")),
             });
         }
-        if let (Some(at), Some(text)) = (c.followed_up_at, &c.follow_up) {
+        if let (Some(at), Some(text)) = (followed_up_at, &c.follow_up) {
             events.push(SourceEvent {
                 at,
                 kind: EventKind::FollowUp,
@@ -554,7 +567,7 @@ fn complaint(key: &str, thread: Option<&Thread>, case: Option<&Case>) -> SourceC
             });
         }
         if FINISHED.contains(&c.status.as_str()) {
-            resolved_at = Some(c.followed_up_at.unwrap_or(updated_at));
+            resolved_at = Some(followed_up_at.unwrap_or(updated_at));
         }
     }
     let body = if lines.is_empty() {

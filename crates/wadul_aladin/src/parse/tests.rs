@@ -288,3 +288,35 @@ fn a_case_without_a_number_keeps_its_own_id_apart_from_its_thread() {
         ["WA-2024-0002"]
     );
 }
+
+#[test]
+fn an_answer_dated_the_day_the_complaint_came_is_not_before_it() {
+    // The thread starts at 08:00 WIB on 1 March; the case was forwarded and finished "on
+    // 1/3/2024" (a date alone: that day's start, 00:00 WIB, before the first message).
+    let thread = hook(SENDER, &[("wamid.A", T0, "saluran mampet")]);
+    let done = case_row(
+        "WA-2024-0002,1/3/2024 08:10:00,wamid.A,081234567890,Budi,Saluran mampet,Drainase,DPUPR,Selesai,1/3/2024,1/3/2024,Sudah dibersihkan,",
+    );
+    let f = fold(SENDER, &[thread, done]);
+    let c = &f.complaints[0];
+    let reported = c.reported_at;
+    for e in &c.events {
+        assert!(
+            e.at >= reported,
+            "{:?} at {} before {reported}",
+            e.kind,
+            e.at
+        );
+    }
+    assert_eq!(c.resolved_at, Some(reported));
+    // A time of day is kept as it is, even before the first message (the data says so).
+    let timed = case_row(
+        "WA-2024-0002,1/3/2024 08:10:00,wamid.A,081234567890,Budi,Saluran mampet,Drainase,DPUPR,Selesai,1/3/2024 07:00:00,1/3/2024 07:30:00,Sudah dibersihkan,",
+    );
+    let thread = hook(SENDER, &[("wamid.A", T0, "saluran mampet")]);
+    let f = fold(SENDER, &[thread, timed]);
+    assert_eq!(
+        f.complaints[0].resolved_at,
+        chrono::DateTime::from_timestamp(T0 - HOUR / 2, 0)
+    );
+}
