@@ -322,8 +322,9 @@ pub(crate) async fn process(
     let mut changed = input.again;
     changed.sort_unstable();
     for (i, (record, hash)) in input.records.into_iter().zip(hashes).enumerate() {
-        let back = known.contains(&hash) && changed.binary_search(&i).is_ok() && folding;
-        if (known.contains(&hash) && !back) || !seen.insert(hash.clone()) {
+        let seen_before = known.contains(&hash);
+        let back = seen_before && folding && changed.binary_search(&i).is_ok();
+        if (seen_before && !back) || !seen.insert(hash.clone()) {
             counts.unchanged += 1;
             continue;
         }
