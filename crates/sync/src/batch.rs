@@ -560,30 +560,20 @@ async fn fold_groups(
         // A payload that came again is the group's newest: it leaves its place for the end,
         // after the payloads this batch brings for the first time, in the order this batch
         // brings them (as `group_raws` reads them back, see migration 0007).
-        let moving: Vec<&Vec<u8>> = indices
-            .iter()
-            .map(|&i| &fresh[i].1)
-            .filter(|h| again.contains(*h) && hashes.contains(h))
-            .collect();
-        let mut moved = Vec::new();
-        if !moving.is_empty() {
-            let mut stay = (Vec::new(), Vec::new());
-            for (m, h) in members.into_iter().zip(hashes) {
-                match moving.iter().position(|x| **x == h) {
-                    Some(at) => moved.push((at, m, h)),
-                    None => {
-                        stay.0.push(m);
-                        stay.1.push(h);
-                    }
-                }
+        let mut moved: Vec<(RawRecord, Vec<u8>)> = Vec::new();
+        for &i in indices {
+            let hash = &fresh[i].1;
+            if !again.contains(hash) {
+                continue;
             }
-            moved.sort_by_key(|(at, _, _)| *at);
-            (members, hashes) = stay;
+            if let Some(pos) = hashes.iter().position(|h| h == hash) {
+                moved.push((members.remove(pos), hashes.remove(pos)));
+            }
         }
         let mut fresh_from = BTreeSet::new();
         for &i in indices {
             let (record, hash) = &fresh[i];
-            if moving.contains(&hash) {
+            if moved.iter().any(|(_, h)| h == hash) {
                 continue;
             }
             match hashes.iter().position(|h| h == hash) {
@@ -598,7 +588,7 @@ async fn fold_groups(
                 }
             }
         }
-        for (_, m, h) in moved {
+        for (m, h) in moved {
             fresh_from.insert(members.len());
             members.push(m);
             hashes.push(h);
