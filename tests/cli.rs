@@ -246,6 +246,47 @@ async fn a_command_leaves_the_whole_sqlite_store_in_its_file() {
     sim.shutdown().await;
 }
 
+/// A mistyped PostgreSQL URL is a configuration error that shows no password; it made a new,
+/// empty SQLite store in a folder named after the URL (and printed the password with it).
+#[test]
+fn a_database_url_of_no_known_scheme_is_refused_without_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in [
+        "postgress://aduan:s3cret@127.0.0.1/aduan",
+        "postgres+ssl://aduan:s3cret@127.0.0.1/aduan",
+    ] {
+        for command in [&["status"][..], &["query", "SELECT 1"], &["renormalise"]] {
+            let mut args = vec!["--database", url];
+            args.extend_from_slice(command);
+            let out = aduan(
+                dir.path(),
+                &args,
+                &[("ADUAN_REPORTER_KEY", "k"), (SECRET_ENV, "x")],
+            );
+            assert_eq!(out.status.code(), Some(78), "{args:?}: {}", text(&out));
+            assert!(text(&out).contains("postgres://"), "{args:?}: {}", text(&out));
+            assert!(!text(&out).contains("s3cret"), "{args:?}: {}", text(&out));
+        }
+    }
+    let made: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(made.is_empty(), "{made:?}");
+}
+
+#[test]
+fn a_password_with_a_slash_is_not_shown_when_the_url_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = aduan(
+        dir.path(),
+        &["--database", "postgres://aduan:s3/cret@127.0.0.1/aduan", "status"],
+        &[],
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("cret"), "{}", text(&out));
+}
+
 #[tokio::test]
 async fn a_missing_secret_is_an_error_naming_its_variable() {
     let sim = sim(10, Sp4nFaults::default()).await;

@@ -45,9 +45,14 @@ impl std::error::Error for ConfigProblem {}
 
 /// The exit status of a command that ended with `e`.
 pub(crate) fn exit_status(e: &anyhow::Error) -> ExitCode {
-    let config = e
-        .chain()
-        .any(|c| c.is::<ConfigProblem>() || c.is::<aduan_app::Error>());
+    let config = e.chain().any(|c| {
+        c.is::<ConfigProblem>()
+            || c.is::<aduan_app::Error>()
+            || matches!(
+                c.downcast_ref::<aduan_store::Error>(),
+                Some(aduan_store::Error::Url { .. })
+            )
+    });
     if config {
         ExitCode::from(EXIT_CONFIG)
     } else {

@@ -101,32 +101,33 @@ pub(crate) fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
 
 /// A URL with its password replaced, for messages.
 pub fn redact_url(url: &str) -> String {
-    // The user information ends at the last `@` before the path (a password may hold a `?`,
-    // a query an `@`); the query starts at the first `?` after it.
     let start = url.find("://").map_or(0, |i| i + 3);
-    let path = url[start..].find('/').map_or(url.len(), |i| start + i);
-    let from = url[start..path]
-        .rfind('@')
-        .map_or(start, |at| start + at + 1);
-    let (base, query) = match url[from..].find('?') {
-        Some(q) => (&url[..from + q], Some(&url[from + q + 1..])),
-        None => (url, None),
-    };
-    let mut out = match (base.find("://"), base[..from].rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &base[scheme + 3..at];
-            match userinfo.find(':') {
-                Some(colon) => format!(
-                    "{}{}:***{}",
-                    &base[..scheme + 3],
-                    &userinfo[..colon],
-                    &base[at..]
-                ),
-                None => base.to_string(),
-            }
+    let rest = &url[start..];
+    // A password is what follows the user name's `:` up to an `@`. Typed into a URL unescaped
+    // it may hold a `/`, `?` or `@` itself, so the last `@` whose user name (before the
+    // first `:`) is a plain name ends it: more hidden than needed rather than a password
+    // shown. Without one, the user information ends at the last `@` before the path (a
+    // query may hold an `@` too).
+    let with_password = rest.rmatch_indices('@').find_map(|(at, _)| {
+        let colon = rest[..at].find(':')?;
+        (!rest[..colon].contains(['@', '/', '?', '#'])).then_some((colon, at))
+    });
+    let (mut out, from) = match with_password {
+        Some((colon, at)) => (
+            format!("{}:***@", &url[..start + colon]),
+            start + at + 1,
+        ),
+        None => {
+            let path = rest.find('/').map_or(rest.len(), |i| i);
+            let from = rest[..path].rfind('@').map_or(start, |at| start + at + 1);
+            (url[..from].to_string(), from)
         }
-        _ => base.to_string(),
     };
+    let (base, query) = match url[from..].find('?') {
+        Some(q) => (&url[from..from + q], Some(&url[from + q + 1..])),
+        None => (&url[from..], None),
+    };
+    out.push_str(base);
     if let Some(query) = query {
         // `?password=…` is the other place a PostgreSQL URL holds one.
         let params: Vec<String> = query
@@ -142,16 +143,40 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
+/// The scheme of `url` when it has one (`scheme://…`), in lower case.
+fn scheme(url: &str) -> Option<String> {
+    let (scheme, _) = url.split_once("://")?;
+    let plain = !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    plain.then(|| scheme.to_ascii_lowercase())
+}
+
 /// The file of a SQLite store's URL (`sqlite:path`, `sqlite://path` or a plain path).
 pub fn sqlite_path(url: &str) -> Result<&str> {
-    let path = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
+    // A mistyped PostgreSQL URL (`postgress://…`, `postgres+ssl://…`) would otherwise be
+    // taken for a file path: a new, empty store made in a folder named after the URL.
+    if scheme(url).is_some_and(|s| s != "sqlite") {
+        return Err(Error::Url {
+            url: redact_url(url),
+            message: "not a store this knows: give postgres://… or postgresql://… for \
+                      PostgreSQL, or sqlite:path (or a plain file path) for SQLite"
+                .into(),
+        });
+    }
+    let prefix = |p: &str| {
+        url.get(..p.len())
+            .filter(|head| head.eq_ignore_ascii_case(p))
+            .map(|_| &url[p.len()..])
+    };
+    let path = prefix("sqlite://")
+        .or_else(|| prefix("sqlite:"))
         .unwrap_or(url);
     let path = path.split('?').next().unwrap_or(path);
     if path.is_empty() || path == ":memory:" {
         return Err(Error::Url {
-            url: url.to_string(),
+            url: redact_url(url),
             message: "give a file path; an in-memory database would lose everything".into(),
         });
     }
@@ -183,7 +208,7 @@ pub(crate) async fn fold_log(mut c: sqlx::SqliteConnection) -> sqlx::Result<()> 
 
 /// Whether `url` names a PostgreSQL store (otherwise it is a SQLite file).
 pub fn is_postgres_url(url: &str) -> bool {
-    url.starts_with("postgres://") || url.starts_with("postgresql://")
+    scheme(url).is_some_and(|s| s == "postgres" || s == "postgresql")
 }
 
 impl Store {
@@ -463,6 +488,39 @@ mod tests {
             redact_url("postgres://aduan@db/aduan?password=s3cret&application_name=a@b"),
             "postgres://aduan@db/aduan?password=***&application_name=a@b"
         );
+        // Unescaped, as a password generator's output is pasted.
+        assert_eq!(
+            redact_url("postgres://aduan:s3/cret@db/aduan"),
+            "postgres://aduan:***@db/aduan"
+        );
+        assert_eq!(
+            redact_url("postgres://aduan:pa@ss/w?rd#1@db:5432/aduan?sslmode=require"),
+            "postgres://aduan:***@db:5432/aduan?sslmode=require"
+        );
+        assert_eq!(
+            redact_url("postgres://aduan@db:5432/aduan?application_name=a@b"),
+            "postgres://aduan@db:5432/aduan?application_name=a@b"
+        );
+        assert_eq!(
+            redact_url("postgress://aduan:s3cret@db/aduan"),
+            "postgress://aduan:***@db/aduan"
+        );
+    }
+
+    #[test]
+    fn only_a_known_scheme_names_a_store() {
+        assert!(is_postgres_url("postgres://db/aduan"));
+        assert!(is_postgres_url("PostgreSQL://db/aduan"));
+        assert!(!is_postgres_url("sqlite:aduan.db"));
+        assert_eq!(sqlite_path("sqlite:data/aduan.db").ok(), Some("data/aduan.db"));
+        assert_eq!(sqlite_path("SQLite://aduan.db").ok(), Some("aduan.db"));
+        assert_eq!(sqlite_path("SQLITE:aduan.db?mode=rwc").ok(), Some("aduan.db"));
+        assert_eq!(sqlite_path("data/aduan.db").ok(), Some("data/aduan.db"));
+        for typo in ["postgress://aduan:s3cret@db/aduan", "postgres+ssl://db/aduan", "mysql://db"] {
+            let e = sqlite_path(typo).expect_err(typo).to_string();
+            assert!(e.contains("postgres://"), "{e}");
+            assert!(!e.contains("s3cret"), "{e}");
+        }
     }
 
     /// `.cargo/config.toml` builds the bundled SQLite without the global mutexes its crate's
