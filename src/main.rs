@@ -171,6 +171,7 @@ enum QuarantineAction {
         id: i64,
     },
     /// Read entries again with the current code and tables; what reads now is stored.
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["ids", "all"])))]
     Retry {
         /// Entry ids.
         ids: Vec<i64>,

@@ -275,6 +275,21 @@ fn a_database_url_of_no_known_scheme_is_refused_without_its_password() {
     assert!(made.is_empty(), "{made:?}");
 }
 
+/// A retry that names nothing is a usage error, not "0 resolved" with status 0.
+#[tokio::test]
+async fn a_quarantine_retry_naming_nothing_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("aduan.db").display());
+    aduan_store::Store::open(&db).await.unwrap().close().await;
+    let out = aduan(
+        dir.path(),
+        &["--database", &db, "quarantine", "retry"],
+        &[("ADUAN_REPORTER_KEY", "k")],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--all"), "{}", text(&out));
+}
+
 #[test]
 fn a_password_with_a_slash_is_not_shown_when_the_url_is_refused() {
     let dir = tempfile::tempdir().unwrap();
