@@ -264,7 +264,11 @@ fn a_database_url_of_no_known_scheme_is_refused_without_its_password() {
                 &[("ADUAN_REPORTER_KEY", "k"), (SECRET_ENV, "x")],
             );
             assert_eq!(out.status.code(), Some(78), "{args:?}: {}", text(&out));
-            assert!(text(&out).contains("postgres://"), "{args:?}: {}", text(&out));
+            assert!(
+                text(&out).contains("postgres://"),
+                "{args:?}: {}",
+                text(&out)
+            );
             assert!(!text(&out).contains("s3cret"), "{args:?}: {}", text(&out));
         }
     }
@@ -295,7 +299,11 @@ fn a_password_with_a_slash_is_not_shown_when_the_url_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let out = aduan(
         dir.path(),
-        &["--database", "postgres://aduan:s3/cret@127.0.0.1/aduan", "status"],
+        &[
+            "--database",
+            "postgres://aduan:s3/cret@127.0.0.1/aduan",
+            "status",
+        ],
         &[],
     );
     assert!(!out.status.success(), "{}", text(&out));
@@ -817,6 +825,14 @@ async fn a_restore_puts_a_backup_in_the_store_s_place_and_keeps_the_store_before
     );
     assert_eq!(std::fs::read(&backup).unwrap(), backup_bytes);
     assert!(!dir.path().join("aduan.db.restore.partial").exists());
+    // The archive holds reporters' names and numbers: no file of the store is readable by
+    // others, whatever the umask (this test's is the usual 022: SQLite made them 0644).
+    #[cfg(unix)]
+    for file in [&db, &backup, &kept[0]] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o007, 0, "{}: {mode:o}", file.display());
+    }
     // The restored store syncs on from where the backup was: the same contents as before
     // the restore (`synced_at` aside).
     let contents = |url: String| async move {

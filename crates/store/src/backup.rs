@@ -87,6 +87,9 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(fail(format!("cannot remove {partial_str}: {e}"))),
         }
+        // `VACUUM INTO` fills an empty file: made first, it is never readable by others.
+        crate::create_private(&partial)
+            .map_err(|e| fail(format!("cannot create {partial_str}: {e}")))?;
         let what = || format!("backing up to {shown}");
         let expected: i64 = sqlx::query_scalar(
             "SELECT (p.page_count - f.freelist_count) * s.page_size \

@@ -113,10 +113,7 @@ pub fn redact_url(url: &str) -> String {
         (!rest[..colon].contains(['@', '/', '?', '#'])).then_some((colon, at))
     });
     let (mut out, from) = match with_password {
-        Some((colon, at)) => (
-            format!("{}:***@", &url[..start + colon]),
-            start + at + 1,
-        ),
+        Some((colon, at)) => (format!("{}:***@", &url[..start + colon]), start + at + 1),
         None => {
             let path = rest.find('/').map_or(rest.len(), |i| i);
             let from = rest[..path].rfind('@').map_or(start, |at| start + at + 1);
@@ -181,6 +178,18 @@ pub fn sqlite_path(url: &str) -> Result<&str> {
         });
     }
     Ok(path)
+}
+
+/// Creates the file `path` (it must not exist) readable and writable by its owner, readable
+/// by its group as far as the umask lets, and never by others: a store's archive holds
+/// reporters' names and numbers, and SQLite gives its `-wal` and `-shm` the mode of the
+/// database's file.
+pub(crate) fn create_private(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o640);
+    options.open(path)
 }
 
 /// A connection of its own to the existing SQLite file at `path`.
@@ -260,6 +269,16 @@ impl Store {
                     message: format!("cannot create folder {}: {e}", dir.display()),
                 })?;
             }
+        }
+        // Made here, not by SQLite, whose new files others may read (0644 less the umask).
+        match create_private(std::path::Path::new(path)) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                return Err(Error::Url {
+                    url: redact_url(url),
+                    message: format!("cannot create {path}: {e}"),
+                });
+            }
+            _ => {}
         }
         let options = SqliteConnectOptions::new()
             .log_slow_statements(SLOW_STATEMENT.0, SLOW_STATEMENT.1)
@@ -512,11 +531,21 @@ mod tests {
         assert!(is_postgres_url("postgres://db/aduan"));
         assert!(is_postgres_url("PostgreSQL://db/aduan"));
         assert!(!is_postgres_url("sqlite:aduan.db"));
-        assert_eq!(sqlite_path("sqlite:data/aduan.db").ok(), Some("data/aduan.db"));
+        assert_eq!(
+            sqlite_path("sqlite:data/aduan.db").ok(),
+            Some("data/aduan.db")
+        );
         assert_eq!(sqlite_path("SQLite://aduan.db").ok(), Some("aduan.db"));
-        assert_eq!(sqlite_path("SQLITE:aduan.db?mode=rwc").ok(), Some("aduan.db"));
+        assert_eq!(
+            sqlite_path("SQLITE:aduan.db?mode=rwc").ok(),
+            Some("aduan.db")
+        );
         assert_eq!(sqlite_path("data/aduan.db").ok(), Some("data/aduan.db"));
-        for typo in ["postgress://aduan:s3cret@db/aduan", "postgres+ssl://db/aduan", "mysql://db"] {
+        for typo in [
+            "postgress://aduan:s3cret@db/aduan",
+            "postgres+ssl://db/aduan",
+            "mysql://db",
+        ] {
             let e = sqlite_path(typo).expect_err(typo).to_string();
             assert!(e.contains("postgres://"), "{e}");
             assert!(!e.contains("s3cret"), "{e}");

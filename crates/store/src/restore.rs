@@ -196,7 +196,8 @@ async fn fold_and_check_unused(store: &Path, refuse: &dyn Fn(String) -> Error) -
     Ok(())
 }
 
-/// Copies `from` to `to` (replaced if it exists) and flushes it to disk, telling `progress`
+/// Copies `from` to `to` (replaced if it exists; made as [`crate::create_private`] makes a
+/// file) and flushes it to disk, telling `progress`
 /// the bytes copied; the bytes.
 fn copy_flushed(
     from: &Path,
@@ -205,7 +206,11 @@ fn copy_flushed(
 ) -> std::io::Result<u64> {
     let mut input = std::fs::File::open(from)?;
     let total = input.metadata()?.len();
-    let mut output = std::fs::File::create(to)?;
+    match std::fs::remove_file(to) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let mut output = crate::create_private(to)?;
     let mut buffer = vec![0; COPY_CHUNK];
     let mut done = 0;
     loop {
