@@ -51,6 +51,9 @@ struct Entry {
     keterangan: Option<String>,
 }
 
+/// Status 4, Tuntas: resolved.
+const TUNTAS: i64 = 4;
+
 /// The contract's names of the status codes; the status is kept as `"{code} {name}"`, as the
 /// unified model's status table writes it.
 const STATUSES: [&str; 8] = [
@@ -138,6 +141,9 @@ pub(crate) fn item(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         actor: None,
         text: None,
     }];
+    // When it became Tuntas: the latest entry saying so (a rating or a note after it moves
+    // `updated`, which would otherwise stand for it).
+    let mut finished: Option<DateTime<Utc>> = None;
     for (i, e) in r.timeline.iter().enumerate() {
         let at =
             aduan_core::time::parse_wib(&e.tanggal, &["%Y-%m-%d %H:%M:%S"]).ok_or_else(|| {
@@ -147,6 +153,10 @@ pub(crate) fn item(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
                 )
             })?;
         let title = e.judul.as_deref().unwrap_or("");
+        let lower = title.to_lowercase();
+        if lower.contains("tuntas") || lower.contains("selesai") {
+            finished = finished.max(Some(at));
+        }
         let text: Vec<&str> = [e.judul.as_deref(), e.keterangan.as_deref()]
             .into_iter()
             .flatten()
@@ -192,7 +202,7 @@ pub(crate) fn item(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         confidential: confidential || !public,
         reported_at,
         updated_at,
-        resolved_at: None,
+        resolved_at: finished.filter(|_| r.status == TUNTAS),
         first_response_at: None,
         events,
     })
@@ -237,6 +247,27 @@ mod tests {
         }
         at[parts[parts.len() - 1]] = value;
         v.to_string()
+    }
+
+    /// Tuntas is dated by the entry that says so, not by a later rating that moved `updated`;
+    /// a report not Tuntas (reopened) has none.
+    #[test]
+    fn a_tuntas_report_is_resolved_when_its_timeline_says_so() {
+        let timeline = serde_json::json!([
+            {"judul": "Aduan diverifikasi", "tanggal": "2021-09-12 10:11:00"},
+            {"judul": "Aduan tuntas", "tanggal": "2021-09-12 16:30:00"},
+            {"judul": "Penilaian pelapor", "tanggal": "2021-09-14 08:00:00"}
+        ]);
+        let mut v: serde_json::Value = serde_json::from_str(&with("timeline", timeline)).unwrap();
+        v["status"] = 4.into();
+        v["updated"] = 1_631_606_400_000_i64.into();
+        let c = item(&raw(&v.to_string())).expect("reads");
+        assert_eq!(
+            c.resolved_at.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2021-09-12T09:30:00+00:00")
+        );
+        v["status"] = 3.into();
+        assert_eq!(item(&raw(&v.to_string())).expect("reads").resolved_at, None);
     }
 
     #[test]

@@ -335,7 +335,7 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
             "INSERT INTO {} ({COMPLAINT_COLUMNS}) VALUES ({}){}",
             t.complaints,
             slots.join(", "),
-            upsert_tail(w.supersede, t.complaints)
+            upsert_tail(w.supersede, t.complaints, "MIN")
         );
         let mut st = conn.prepare(&sql).map_err(|e| fail(what(), e))?;
         for row in w.complaints {

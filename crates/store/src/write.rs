@@ -250,12 +250,22 @@ impl Tables {
 
 /// The `ON CONFLICT` clause of the complaints upsert: every column but the key is replaced;
 /// unless `supersede`, only by a version not older than the stored one.
-pub(crate) fn upsert_tail(supersede: bool, table: &str) -> String {
+pub(crate) fn upsert_tail(supersede: bool, table: &str, least: &str) -> String {
     let sets: Vec<String> = COMPLAINT_COLUMNS
         .split(',')
         .map(str::trim)
         .filter(|c| *c != "complaint_id")
-        .map(|c| format!("{c} = excluded.{c}"))
+        .map(|c| match c {
+            // When it reached resolved or closed: a later version that leaves it there (an
+            // amended text, a note, a rating) does not move it; one that reopens it clears it.
+            // A fold (`supersede`) knows the whole history and says it itself.
+            "resolved_at" if !supersede => format!(
+                "resolved_at = CASE WHEN excluded.resolved_at IS NULL \
+                 OR {table}.resolved_at IS NULL THEN excluded.resolved_at \
+                 ELSE {least}({table}.resolved_at, excluded.resolved_at) END"
+            ),
+            _ => format!("{c} = excluded.{c}"),
+        })
         .collect();
     let guard = if supersede {
         String::new()

@@ -364,6 +364,82 @@ async fn a_changed_record_updates_its_row_and_an_older_one_never_overwrites() {
     }
 }
 
+/// `resolved_at` is when the complaint reached resolved or closed: a later version still
+/// resolved (an amended text, a rating) does not move it, one that reopens it clears it, and
+/// the next resolution counts from its own time. A fold's complaint says it itself.
+#[tokio::test]
+async fn resolved_at_stays_when_a_later_version_is_still_resolved() {
+    let resolved = |h: u32| {
+        let mut row = complaint("1", Status::Resolved, t(h));
+        row.complaint.resolved_at = Some(t(h));
+        row
+    };
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let stored = |supersede: bool, row: ComplaintRow| async move {
+            s.write_batch(&WriteBatch {
+                channel: "sp4n_lapor",
+                now: t(23),
+                complaints: &[row],
+                supersede,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+            let current = s.current_rows(&["sp4n_lapor:1"]).await.unwrap();
+            let r = s.query("SELECT resolved_at FROM complaints").await.unwrap();
+            (current["sp4n_lapor:1"].updated_at, r.rows[0][0].clone())
+        };
+        let at = |h: u32| serde_json::Value::String(t(h).format("%Y-%m-%dT%H:%M:%S").to_string());
+        let seen = |v: (DateTime<Utc>, serde_json::Value)| {
+            (
+                v.0,
+                v.1.as_str()
+                    .map(|s| s[..19].to_string())
+                    .map(serde_json::Value::String)
+                    .unwrap_or(v.1),
+            )
+        };
+        assert_eq!(
+            seen(stored(false, resolved(4)).await),
+            (t(4), at(4)),
+            "{}",
+            ts.label
+        );
+        assert_eq!(
+            seen(stored(false, resolved(6)).await),
+            (t(6), at(4)),
+            "{}",
+            ts.label
+        );
+        let reopened = complaint("1", Status::InProgress, t(8));
+        assert_eq!(
+            seen(stored(false, reopened).await),
+            (t(8), serde_json::Value::Null),
+            "{}",
+            ts.label
+        );
+        assert_eq!(
+            seen(stored(false, resolved(10)).await),
+            (t(10), at(10)),
+            "{}",
+            ts.label
+        );
+        assert_eq!(
+            seen(stored(false, resolved(12)).await),
+            (t(12), at(10)),
+            "{}",
+            ts.label
+        );
+        assert_eq!(
+            seen(stored(true, resolved(14)).await),
+            (t(14), at(14)),
+            "{}",
+            ts.label
+        );
+    }
+}
+
 #[tokio::test]
 async fn an_event_is_appended_once() {
     for ts in each_backend().await {
