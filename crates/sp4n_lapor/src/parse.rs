@@ -119,6 +119,18 @@ pub(crate) fn report(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
             text: t.isi,
         });
     }
+    // A report carries its status, not the status's history: a change later than everything
+    // the report lists (verified, finished, rejected, archived with nothing else to show for
+    // it) is the status it has since `updated_at`. Each version stored adds its own, so the
+    // history grows as versions are met; one the events already explain adds nothing.
+    if events.iter().all(|e| e.at < updated_at) {
+        events.push(SourceEvent {
+            at: updated_at,
+            kind: EventKind::StatusChange,
+            actor: None,
+            text: Some(r.status.clone()),
+        });
+    }
     events.sort_by_key(|e| e.at);
     let (category_labels, category_national) = match r.kategori {
         Some(k) => (
@@ -220,6 +232,29 @@ mod tests {
             ]
         );
         assert_eq!(c.agencies.len(), 1);
+    }
+
+    /// A status the report's lists do not explain is an event at `updated_at`.
+    #[test]
+    fn a_status_reached_after_everything_listed_is_a_status_change() {
+        let done = EXAMPLE
+            .replace("\"Ditindaklanjuti oleh Instansi\"", "\"Selesai\"")
+            .replace(
+                "\"updated_at\":\"2021-09-13T14:20:00+07:00\"",
+                "\"updated_at\":\"2021-09-15T10:00:00+07:00\"",
+            );
+        let c = report(&raw(&done)).unwrap();
+        let last = c.events.last().unwrap();
+        assert_eq!(last.kind, EventKind::StatusChange);
+        assert_eq!(last.text.as_deref(), Some("Selesai"));
+        assert_eq!(last.at.to_rfc3339(), "2021-09-15T03:00:00+00:00");
+        assert_eq!(c.events.len(), 4);
+        // Nothing since it was reported: the report is its own event.
+        let new = r#"{"tracking_id":1,"klasifikasi":"PENGADUAN","anonim":true,"rahasia":false,
+            "status":"Belum Terverifikasi","created_at":"2021-09-10T19:02:11+07:00",
+            "updated_at":"2021-09-10T19:02:11+07:00"}"#;
+        let c = report(&raw(new)).unwrap();
+        assert_eq!(c.events.len(), 1);
     }
 
     #[test]
