@@ -273,6 +273,49 @@ fn serve_has_help_naming_its_listen_address() {
     );
 }
 
+/// A tick that passed with no run (the first start, or the service down at it) runs at start,
+/// not at the next tick (a year away here); a restart after that run runs nothing at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tick_missed_while_the_service_was_not_running_runs_at_start() {
+    const NEW_YEAR: &str = "0 0 0 1 1 *";
+    let sim = simulator(Some(sp4n_config(30, Sp4nFaults::default())), None).await;
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let args = config(dir.path(), &ts, &[sp4n_table(&sim, 100, NEW_YEAR, "")]);
+        let ok_runs = || async { with_outcome(&runs(&ts, "sp4n_lapor").await, "ok").len() };
+        let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+        eventually(
+            "the run of the missed tick",
+            Duration::from_secs(60),
+            || serve.log(),
+            || async { (ok_runs().await == 1).then_some(()) },
+        )
+        .await;
+        assert!(serve.log().contains("was missed"), "{}", serve.log());
+        serve.stop().await;
+
+        // Restarted: its last run was after the last tick.
+        let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(ok_runs().await, 1, "{}: {}", ts.label, serve.log());
+        assert!(!serve.log().contains("was missed"), "{}", serve.log());
+        serve.stop().await;
+
+        // Down since before the last tick.
+        ts.execute("UPDATE sync_runs SET started_at = '2000-01-01T00:00:00Z'")
+            .await;
+        let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+        eventually(
+            "the run of the tick missed while down",
+            Duration::from_secs(60),
+            || serve.log(),
+            || async { (ok_runs().await == 2).then_some(()) },
+        )
+        .await;
+        serve.stop().await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_schedule_every_two_seconds_syncs_the_pull_channels_and_metrics_match_sync_runs() {
     let sim = simulator(Some(sp4n_config(300, Sp4nFaults::default())), Some(30)).await;

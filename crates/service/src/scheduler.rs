@@ -2,7 +2,8 @@
 //!
 //! A tick while the channel's previous run is still going is skipped (and logged); after a
 //! failed run the channel's ticks are skipped for a wait that doubles with each further
-//! failure; the first tick after it tries again. Channels never wait for one another.
+//! failure; the first tick after it tries again. Channels never wait for one another. At
+//! start, a tick that passed with no run (the first start, or downtime) runs at once.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -118,13 +119,25 @@ pub(crate) async fn channel_loop(
         expr,
     } = channel;
     metrics.scheduled(id);
-    let mut next = schedule.after(&Utc::now().with_timezone(&tz)).next();
+    let now = Utc::now().with_timezone(&tz);
+    let mut next = schedule.after(&now).next();
     tracing::info!(
         channel = id,
         schedule = %expr,
         next = ?next.map(|t| t.to_rfc3339()),
         "Channel scheduled."
     );
+    // A tick that passed with no run (the first start, or the service was down at it) is run
+    // at once, not left to the next tick: a push channel's backfill catches up what its
+    // webhooks could not deliver meanwhile, a pull channel what came since.
+    if let Some(missed) = missed_tick(&schedule, &now, &engine, id).await {
+        tracing::info!(
+            channel = id,
+            missed = %missed.to_rfc3339(),
+            "A scheduled run was missed while the service was not running; the channel runs now."
+        );
+        next = Some(now);
+    }
     let mut running: Option<JoinHandle<bool>> = None;
     let mut failures: u32 = 0;
     let mut resume_at: Option<Instant> = None;
@@ -188,6 +201,26 @@ pub(crate) async fn channel_loop(
         );
         let _ = run.await;
         metrics.in_progress(id, false);
+    }
+}
+
+/// The latest tick before `now` when no run of the channel started at or after it (none ever
+/// did, or the service was not running then). An unreadable store misses nothing: the ticks
+/// go on as scheduled.
+async fn missed_tick(
+    schedule: &cron::Schedule,
+    now: &DateTime<FixedOffset>,
+    engine: &Engine,
+    channel: &str,
+) -> Option<DateTime<FixedOffset>> {
+    let previous = schedule.after(now).next_back()?;
+    match engine.store().last_run(channel).await {
+        Ok(Some(run)) if run.started_at >= previous.with_timezone(&Utc) => None,
+        Ok(_) => Some(previous),
+        Err(error) => {
+            tracing::warn!(channel, %error, "Could not read the channel's last run; it runs at its next tick.");
+            None
+        }
     }
 }
 

@@ -162,6 +162,20 @@ impl Store {
         })
     }
 
+    /// The channel's latest run (by its start), if it ever ran.
+    pub async fn last_run(&self, channel: &str) -> Result<Option<RunRecord>> {
+        on_pool!(self, pool => {
+            sqlx::query_as::<_, RunRecord>(&format!(
+                "SELECT {RUN_COLUMNS} FROM sync_runs WHERE channel = $1 \
+                 ORDER BY started_at DESC, run_id DESC LIMIT 1"
+            ))
+            .bind(channel)
+            .fetch_optional(pool)
+            .await
+            .context(|| format!("reading the last run of {channel}"))
+        })
+    }
+
     /// Quarantine entries, newest first; only open ones unless `all`.
     pub async fn quarantine_list(
         &self,
