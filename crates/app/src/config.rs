@@ -152,6 +152,8 @@ pub struct ServiceConfig {
     pub max_body_bytes: usize,
     /// How long one HTTP request may take, its body's arrival included, in seconds; past it
     /// the request is answered `408` (a client trickling a body in holds no task longer).
+    /// Also how long a connection gets to send a request's head, from its start or from the
+    /// previous answer: a slower one, or a keep-alive connection idle that long, is closed.
     #[serde(default = "default_request_timeout_secs")]
     pub request_timeout_secs: u64,
     /// The environment variable holding the bearer token `GET /api/report` requires; when it

@@ -1,9 +1,12 @@
 //! The read API for dashboards: `GET /api/report`, the analysts' report (what `aduan report`
 //! prints) as JSON. It gives counts and average times per group, never a complaint's text or a
-//! reporter's key; with a token configured it answers only requests that carry it.
+//! reporter's key; with a token configured it answers only requests that carry it. At most
+//! [`REPORTS_AT_ONCE`] reports run at once; a request that does not get its turn within
+//! [`TURN_WAIT`] is answered `503` with `Retry-After`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use aduan_core::Secret;
 use aduan_store::{Dimension, ReportSpec, Store};
@@ -13,6 +16,19 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
+use tokio::sync::Semaphore;
+
+/// How many reports run at once. On SQLite a report reads with up to a thread a core (four
+/// at most) beside the blocking thread it runs on, so two keep a 2-core server answering
+/// webhooks and syncing while dashboards ask.
+pub(crate) const REPORTS_AT_ONCE: usize = 2;
+
+/// How long a request waits for its report's turn before it is turned away (a report over a
+/// million complaints takes well under a second).
+pub(crate) const TURN_WAIT: Duration = Duration::from_secs(1);
+
+/// The `Retry-After` (seconds) of a request turned away.
+const RETRY_AFTER_SECS: u64 = 2;
 
 /// The parameters `GET /api/report` takes.
 const PARAMETERS: [&str; 8] = [
@@ -30,17 +46,29 @@ const PARAMETERS: [&str; 8] = [
 struct Api {
     store: Store,
     token: Option<Arc<Secret>>,
+    /// The turns of [`REPORTS_AT_ONCE`]: a report's work holds one until it ends.
+    turns: Arc<Semaphore>,
+    /// Holds each report's work, its turn taken, until the test lets it go.
+    #[cfg(test)]
+    hold: Option<tests::Hold>,
 }
 
 /// The API's routes over `store`; with `token`, a request must carry `Authorization: Bearer
 /// <token>`.
 pub(crate) fn routes(store: Store, token: Option<Secret>) -> Router {
+    router(Api {
+        store,
+        token: token.map(Arc::new),
+        turns: Arc::new(Semaphore::new(REPORTS_AT_ONCE)),
+        #[cfg(test)]
+        hold: None,
+    })
+}
+
+fn router(api: Api) -> Router {
     Router::new()
         .route("/api/report", get(report))
-        .with_state(Api {
-            store,
-            token: token.map(Arc::new),
-        })
+        .with_state(api)
 }
 
 /// `GET /api/report?by=month,channel&from=2026-01&to=2026-11&channel=…&kind=…&category=…&subcategory=…`:
@@ -69,7 +97,32 @@ async fn report(
         Ok(spec) => spec,
         Err(message) => return bad_request(message),
     };
-    match api.store.report(&spec).await {
+    let Ok(Ok(turn)) = tokio::time::timeout(TURN_WAIT, api.turns.clone().acquire_owned()).await
+    else {
+        return busy();
+    };
+    // The work runs in a task of its own that holds the turn: a request stopped at the time
+    // limit (`408`) leaves it running (a SQLite report's blocking threads cannot be stopped),
+    // and it keeps its turn until it really ends, so that abandoned reports cannot pile up.
+    let store = api.store.clone();
+    #[cfg(test)]
+    let hold = api.hold.clone();
+    let work = tokio::spawn(async move {
+        let _turn = turn;
+        #[cfg(test)]
+        if let Some(hold) = hold {
+            hold.wait().await;
+        }
+        store.report(&spec).await
+    });
+    let done = match work.await {
+        Ok(done) => done,
+        Err(e) => {
+            tracing::error!(error = %e, "The report API's report task ended abnormally.");
+            return failed();
+        }
+    };
+    match done {
         Ok(result) => {
             let rows: Vec<Value> = result
                 .rows
@@ -90,13 +143,32 @@ async fn report(
         Err(aduan_store::Error::Report(message)) => bad_request(message),
         Err(e) => {
             tracing::error!(error = %e, "The report API's query failed.");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Json(json!({ "error": "the report failed; the service's log says why" })),
-            )
-                .into_response()
+            failed()
         }
     }
+}
+
+/// `500`, the reason logged.
+fn failed() -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(json!({ "error": "the report failed; the service's log says why" })),
+    )
+        .into_response()
+}
+
+/// `503`: every turn is taken.
+fn busy() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, RETRY_AFTER_SECS.to_string())],
+        Json(json!({
+            "error": format!(
+                "the service is busy: {REPORTS_AT_ONCE} reports are running, the most it runs at once; try again in {RETRY_AFTER_SECS} s"
+            )
+        })),
+    )
+        .into_response()
 }
 
 fn bad_request(message: String) -> Response {
@@ -151,6 +223,146 @@ fn spec(query: &HashMap<String, String>) -> Result<ReportSpec, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::sync::{mpsc, watch};
+
+    /// What a report's work waits for, its turn taken: it says it has started, then waits
+    /// for the gate to open.
+    #[derive(Clone)]
+    pub(super) struct Hold {
+        entered: mpsc::UnboundedSender<()>,
+        gate: watch::Receiver<bool>,
+    }
+
+    impl Hold {
+        pub(super) async fn wait(mut self) {
+            let _ = self.entered.send(());
+            let _ = self.gate.wait_for(|open| *open).await;
+        }
+    }
+
+    /// The API over an empty SQLite store on a loopback port, each report held at its start.
+    struct Held {
+        base: String,
+        turns: Arc<Semaphore>,
+        entered: mpsc::UnboundedReceiver<()>,
+        open: watch::Sender<bool>,
+        stop: watch::Sender<bool>,
+        server: tokio::task::JoinHandle<()>,
+        _ts: aduan_store::testing::TestStore,
+    }
+
+    async fn serve_held(request_timeout: Duration) -> Held {
+        let ts = aduan_store::testing::sqlite().await;
+        let (entered_tx, entered) = mpsc::unbounded_channel();
+        let (open, gate) = watch::channel(false);
+        let turns = Arc::new(Semaphore::new(REPORTS_AT_ONCE));
+        let app = router(Api {
+            store: ts.store.clone(),
+            token: None,
+            turns: turns.clone(),
+            hold: Some(Hold {
+                entered: entered_tx,
+                gate,
+            }),
+        })
+        .layer(axum::middleware::from_fn_with_state(
+            request_timeout,
+            crate::time_limited,
+        ));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stop_rx) = watch::channel(false);
+        let server = tokio::spawn(crate::server::serve(
+            listener,
+            app,
+            request_timeout,
+            stop_rx,
+        ));
+        Held {
+            base,
+            turns,
+            entered,
+            open,
+            stop,
+            server,
+            _ts: ts,
+        }
+    }
+
+    /// A long bound on a wait that would otherwise hang the test when it fails.
+    async fn within<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
+        tokio::time::timeout(Duration::from_secs(20), f)
+            .await
+            .unwrap_or_else(|_| panic!("{what} did not happen"))
+    }
+
+    /// `GET /api/report?by=` in a task: its status, `Retry-After` and body.
+    fn ask(base: &str) -> tokio::task::JoinHandle<(u16, Option<String>, String)> {
+        let url = format!("{base}/api/report?by=");
+        tokio::spawn(async move {
+            let res = reqwest::get(url).await.unwrap();
+            let retry_after = res
+                .headers()
+                .get(header::RETRY_AFTER)
+                .map(|v| v.to_str().unwrap().to_string());
+            (
+                res.status().as_u16(),
+                retry_after,
+                res.text().await.unwrap(),
+            )
+        })
+    }
+
+    #[tokio::test]
+    async fn reports_beyond_the_limit_at_once_are_turned_away_with_503_and_the_others_answered() {
+        let mut held = serve_held(Duration::from_secs(30)).await;
+        let running: Vec<_> = (0..REPORTS_AT_ONCE).map(|_| ask(&held.base)).collect();
+        for _ in 0..REPORTS_AT_ONCE {
+            within("a report's start", held.entered.recv()).await;
+        }
+        let turned_away: Vec<_> = (0..3).map(|_| ask(&held.base)).collect();
+        for asked in turned_away {
+            let (status, retry_after, body) = within("an answer", asked).await.unwrap();
+            assert_eq!(status, 503, "{body}");
+            assert_eq!(retry_after.as_deref(), Some("2"));
+            assert!(body.contains("reports are running"), "{body}");
+        }
+        held.open.send(true).unwrap();
+        for asked in running {
+            let (status, _, body) = within("an answer", asked).await.unwrap();
+            assert_eq!(status, 200, "{body}");
+            assert!(body.contains("\"complaints\":0"), "{body}");
+        }
+        // Their turns are back: the next is answered.
+        let (status, _, body) = within("an answer", ask(&held.base)).await.unwrap();
+        assert_eq!(status, 200, "{body}");
+        held.stop.send(true).unwrap();
+        within("the server's end", held.server).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_report_stopped_at_the_time_limit_keeps_its_turn_until_its_work_ends() {
+        let mut held = serve_held(Duration::from_millis(300)).await;
+        let running: Vec<_> = (0..REPORTS_AT_ONCE).map(|_| ask(&held.base)).collect();
+        for _ in 0..REPORTS_AT_ONCE {
+            within("a report's start", held.entered.recv()).await;
+        }
+        for asked in running {
+            let (status, _, body) = within("an answer", asked).await.unwrap();
+            assert_eq!(status, 408, "{body}");
+        }
+        // The requests are gone, their work is not: it still holds every turn.
+        assert_eq!(held.turns.available_permits(), 0);
+        held.open.send(true).unwrap();
+        within("the turns' return", async {
+            while held.turns.available_permits() < REPORTS_AT_ONCE {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await;
+        held.stop.send(true).unwrap();
+        within("the server's end", held.server).await.unwrap();
+    }
 
     fn query(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs

@@ -8,8 +8,10 @@
 //! - The HTTP server answers `GET /healthz` (the process is alive), `GET /readyz` (the
 //!   database answers and is migrated), `GET /metrics` (Prometheus text) and `GET
 //!   /api/report` (the analysts' report as JSON, for dashboards; behind a bearer token when
-//!   one is set), and carries the push channels' webhooks ([`Webhooks`]) behind a body size
-//!   limit.
+//!   one is set; a few at once, more are answered `503`), and carries the push channels'
+//!   webhooks ([`Webhooks`]) behind a body size limit. A request has
+//!   [`ServiceOptions::request_timeout`]; a connection that takes longer to send a request's
+//!   head, or stays idle longer between requests, is closed.
 //! - Backups of a SQLite store on a schedule of their own ([`ScheduledBackup`]), the newest
 //!   kept.
 //! - On shutdown (SIGTERM or Ctrl-C, see [`shutdown_signal`]) no new run starts, the HTTP
@@ -36,9 +38,10 @@ mod backups;
 mod error;
 mod metrics;
 mod scheduler;
+mod server;
 mod webhooks;
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::time::Duration;
 
 use aduan_store::Store;
@@ -80,7 +83,9 @@ pub struct ServiceOptions {
     /// The bearer token `GET /api/report` requires; without one the report is open to whoever
     /// reaches the server.
     pub api_token: Option<aduan_core::Secret>,
-    /// How long one request may take, its body's arrival included; past it, `408`.
+    /// How long one request may take, its body's arrival included; past it, `408`. Also how
+    /// long a connection gets to send a request's head, from its start or from the previous
+    /// answer (an idle keep-alive connection included); past it, the connection is closed.
     pub request_timeout: Duration,
 }
 
@@ -213,14 +218,14 @@ impl Service {
             self.options.request_timeout,
             time_limited,
         ));
-        let mut server_stop = stop_rx.clone();
-        let mut server = tokio::spawn(
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = server_stop.wait_for(|s| *s).await;
-                })
-                .into_future(),
-        );
+        // A request's head gets as long as a whole request: a slow one, and a keep-alive
+        // connection idle that long, are closed.
+        let mut server = tokio::spawn(server::serve(
+            listener,
+            app,
+            self.options.request_timeout,
+            stop_rx.clone(),
+        ));
         tracing::info!(
             %addr,
             store = %self.store.url(),
@@ -233,8 +238,7 @@ impl Service {
             ended = &mut server => {
                 let _ = stop_tx.send(true);
                 let source = match ended {
-                    Ok(Ok(())) => std::io::Error::other("it ended by itself"),
-                    Ok(Err(e)) => e,
+                    Ok(()) => std::io::Error::other("it ended by itself"),
                     Err(e) => std::io::Error::other(e),
                 };
                 return Err(Error::Server { addr, source });
@@ -475,6 +479,93 @@ mod tests {
             .unwrap();
         assert_eq!(ok.status(), 202);
         stop.send(()).unwrap();
+        task.await.unwrap().unwrap();
+    }
+
+    /// A raw TCP connection to a service whose requests may take 300 ms.
+    async fn connect_to_a_300_ms_service() -> (tokio::net::TcpStream, Started) {
+        let options = ServiceOptions {
+            request_timeout: Duration::from_millis(300),
+            ..ServiceOptions::default()
+        };
+        let started = start_with(Webhooks::new(), options, "").await;
+        let addr = started.0.trim_start_matches("http://").to_string();
+        let conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        (conn, started)
+    }
+
+    /// Regression: `axum::serve` gave hyper no timer, so a request head that never ended held
+    /// its connection (a task and a file descriptor) for ever.
+    #[tokio::test]
+    async fn a_connection_that_stops_in_the_middle_of_its_headers_is_closed() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut conn, (_base, stop, task, _ts)) = connect_to_a_300_ms_service().await;
+        conn.write_all(b"POST /webhooks/x HTTP/1.1\r\nhost: x\r\n")
+            .await
+            .unwrap();
+        let mut answer = Vec::new();
+        let read =
+            tokio::time::timeout(Duration::from_secs(5), conn.read_to_end(&mut answer)).await;
+        assert!(read.is_ok(), "the connection is still open");
+        stop.send(()).unwrap();
+        task.await.unwrap().unwrap();
+    }
+
+    /// Regression: a keep-alive connection waiting for its next request was never closed.
+    #[tokio::test]
+    async fn an_idle_keep_alive_connection_is_closed_after_its_answer() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut conn, (_base, stop, task, _ts)) = connect_to_a_300_ms_service().await;
+        conn.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = Vec::new();
+        let read =
+            tokio::time::timeout(Duration::from_secs(5), conn.read_to_end(&mut answer)).await;
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(read.is_ok(), "the connection is still open after: {answer}");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.ends_with("ok\n"), "{answer}");
+        stop.send(()).unwrap();
+        task.await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn at_shutdown_new_connections_are_refused_and_a_request_in_flight_is_answered() {
+        let (entered_tx, mut entered) = tokio::sync::mpsc::unbounded_channel();
+        let (open, gate) = watch::channel(false);
+        let webhooks = Webhooks::new().mount("test_push", move |deliveries| {
+            Router::new().route(
+                "/webhooks/test_push",
+                axum::routing::post(move || async move {
+                    let mut gate = gate.clone();
+                    let _ = entered_tx.send(());
+                    let _ = gate.wait_for(|open| *open).await;
+                    deliveries.accepted();
+                    StatusCode::ACCEPTED
+                }),
+            )
+        });
+        let (base, stop, task, _ts) = start(webhooks, 1024).await;
+        let in_flight = tokio::spawn(
+            reqwest::Client::new()
+                .post(format!("{base}/webhooks/test_push"))
+                .body("{}")
+                .send(),
+        );
+        entered.recv().await.unwrap();
+        stop.send(()).unwrap();
+        let addr = base.trim_start_matches("http://").to_string();
+        let refused = tokio::time::timeout(Duration::from_secs(20), async {
+            while tokio::net::TcpStream::connect(&addr).await.is_ok() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await;
+        assert!(refused.is_ok(), "new connections are still taken");
+        open.send(true).unwrap();
+        let answered = in_flight.await.unwrap().unwrap();
+        assert_eq!(answered.status(), 202);
         task.await.unwrap().unwrap();
     }
 

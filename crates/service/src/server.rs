@@ -1,0 +1,117 @@
+//! The HTTP/1 server: an accept loop of its own, because `axum::serve` builds hyper without a
+//! timer, and without one hyper never times out a request head. A connection that sends its
+//! head too slowly, or that stays idle between requests, would otherwise hold a task and a
+//! file descriptor for ever (the router's own time limit starts only once a head is read).
+
+use std::time::Duration;
+
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+/// The pause after an accept error that is not one connection's own (`EMFILE`: out of file
+/// descriptors), so that closing connections can make room before the next try.
+const ACCEPT_PAUSE: Duration = Duration::from_secs(1);
+
+/// Serves `app` on `listener` until `stop` turns true (or its sender goes), then takes no
+/// new connection, lets each open one finish the request it is answering and ends when all
+/// have closed. A connection gets `head_timeout` to send a request's head, counted from the
+/// connection or from the previous answer: a slow head and an idle keep-alive connection are
+/// both closed then. Accept errors are logged and tried again; they never end the server.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    app: Router,
+    head_timeout: Duration,
+    stop: watch::Receiver<bool>,
+) {
+    let mut connections = JoinSet::new();
+    let mut stopped = std::pin::pin!(stopped(stop.clone()));
+    loop {
+        let accepted = tokio::select! {
+            () = &mut stopped => break,
+            accepted = listener.accept() => accepted,
+            Some(ended) = connections.join_next(), if !connections.is_empty() => {
+                log_abnormal_end(ended);
+                continue;
+            }
+        };
+        match accepted {
+            Ok((stream, _)) => {
+                connections.spawn(connection(stream, app.clone(), head_timeout, stop.clone()));
+            }
+            // The peer gave up before it was accepted: nothing to do.
+            Err(e) if is_connection_error(&e) => {}
+            Err(e) => {
+                tracing::error!(
+                    error = %e,
+                    pause_ms = ACCEPT_PAUSE.as_millis() as u64,
+                    "Cannot accept a connection; trying again after a pause."
+                );
+                tokio::select! {
+                    () = &mut stopped => break,
+                    () = tokio::time::sleep(ACCEPT_PAUSE) => {}
+                }
+            }
+        }
+    }
+    drop(listener);
+    while let Some(ended) = connections.join_next().await {
+        log_abnormal_end(ended);
+    }
+}
+
+/// Resolves when `stop` turns true or its sender goes.
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+/// Serves one connection until it closes; when `stop` turns true, lets it finish the request
+/// in flight and closes it.
+async fn connection(
+    stream: TcpStream,
+    app: Router,
+    head_timeout: Duration,
+    stop: watch::Receiver<bool>,
+) {
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(head_timeout);
+    let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
+    let mut conn = std::pin::pin!(conn);
+    let mut stopping = false;
+    loop {
+        tokio::select! {
+            ended = conn.as_mut() => {
+                if let Err(e) = ended {
+                    // A head that timed out, a peer that went away: the connection's own end.
+                    tracing::debug!(error = %e, "An HTTP connection ended with an error.");
+                }
+                return;
+            }
+            () = stopped(stop.clone()), if !stopping => {
+                stopping = true;
+                conn.as_mut().graceful_shutdown();
+            }
+        }
+    }
+}
+
+/// An accept error that concerns one connection only, not the listener.
+fn is_connection_error(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
+}
+
+fn log_abnormal_end(ended: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = ended {
+        tracing::error!(error = %e, "An HTTP connection's task ended abnormally.");
+    }
+}
