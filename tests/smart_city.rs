@@ -242,11 +242,11 @@ async fn deliveries_stored_before_a_crash_are_folded_after_it_exactly_once() {
         let engine = engine(&ts);
         for r in &batch.records {
             assert!(engine
-                .receive("smart_city", r.clone())
+                .receive("smart_city", r.clone(), None)
                 .await
                 .expect("stored"));
             assert!(!engine
-                .receive("smart_city", r.clone())
+                .receive("smart_city", r.clone(), None)
                 .await
                 .expect("stored"));
         }
@@ -380,6 +380,53 @@ async fn signed_webhooks_out_of_order_with_duplicates_and_forgeries_end_as_the_t
         .await,
         bodies
     );
+    // The same `X-Pantau-Delivery` twice is without effect, also when the retry's JSON is
+    // written out again (other bytes, the same content).
+    let secret = aduan_sim::SmartCityConfig::default().webhook_secret;
+    let post = |body: String| {
+        let url = serve.url("/webhooks/smart-city");
+        let secret = secret.clone();
+        async move {
+            let now = chrono::Utc::now().timestamp().to_string();
+            let answer = reqwest::Client::new()
+                .post(url)
+                .header("X-Pantau-Event", "report.updated")
+                .header("X-Pantau-Delivery", "5d6f3b0e-retried-with-other-bytes")
+                .header("X-Pantau-Timestamp", &now)
+                .header(
+                    "X-Pantau-Signature",
+                    aduan_smart_city::webhook::sign(secret.as_bytes(), &now, body.as_bytes()),
+                )
+                .body(body)
+                .send()
+                .await
+                .expect("answer");
+            assert_eq!(answer.status(), 200);
+            answer.json::<serde_json::Value>().await.expect("json")
+        }
+    };
+    let stored_body: String = ts
+        .store
+        .raw_after(0, 1)
+        .await
+        .expect("the archive")
+        .into_iter()
+        .map(|r| String::from_utf8_lossy(&r.payload).into_owned())
+        .next()
+        .expect("a stored delivery");
+    let mut report: serde_json::Value = serde_json::from_str(&stored_body).expect("json");
+    report["report"]["version"] = 1_000.into();
+    assert_eq!(post(report.to_string()).await["duplicate"], false);
+    let again = serde_json::to_string_pretty(&report).expect("json");
+    assert_eq!(post(again).await["duplicate"], true);
+    assert_eq!(
+        count(
+            &ts,
+            "SELECT COUNT(*) FROM raw_records WHERE channel = 'smart_city'"
+        )
+        .await,
+        bodies + 1
+    );
     serve.stop().await;
     // Whatever order the versions came in, each report's history holds every version's
     // status: the one a rebuild from the archive makes, where a report's every version is
@@ -491,7 +538,7 @@ async fn a_quarantine_retry_of_a_folding_channel_takes_its_fold_lease() {
             received_at: chrono::Utc::now(),
             payload: b"{\"event\": \"report.updated\", \"report\": 1".to_vec(),
         };
-        assert!(engine.receive("smart_city", raw).await.unwrap());
+        assert!(engine.receive("smart_city", raw, None).await.unwrap());
         let spec = aduan_app::registry::specs()["smart_city"];
         engine.drain_inbox(&spec).await.unwrap().unwrap();
         let ids: Vec<i64> = ts

@@ -112,9 +112,10 @@ impl std::fmt::Debug for Fold {
 #[async_trait]
 pub trait PushSink: Send + Sync {
     /// Stores the payload durably (archive and inbox) and returns once it is safe to answer
-    /// 2xx: `true` when it was new, `false` when the same payload was stored before. It is
-    /// folded into complaints after the answer.
-    async fn accept(&self, raw: RawRecord) -> Result<bool>;
+    /// 2xx: `true` when it was new, `false` when the same payload, or the same `delivery`
+    /// (the id the sender gives a delivery and repeats on its retries, where it gives one),
+    /// was stored before. It is folded into complaints after the answer.
+    async fn accept(&self, raw: RawRecord, delivery: Option<&str>) -> Result<bool>;
 
     /// Counts a delivery refused before anything was stored; `reason` is a short, stable
     /// word (`bad_signature`, `stale`, `malformed`), never the delivery's content.

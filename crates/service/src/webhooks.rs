@@ -164,9 +164,9 @@ struct InboxSink {
 
 #[async_trait]
 impl PushSink for InboxSink {
-    async fn accept(&self, raw: RawRecord) -> aduan_core::Result<bool> {
+    async fn accept(&self, raw: RawRecord, delivery: Option<&str>) -> aduan_core::Result<bool> {
         let channel = self.deliveries.channel();
-        match self.engine.receive(channel, raw).await {
+        match self.engine.receive(channel, raw, delivery).await {
             Ok(new) => {
                 self.deliveries.accepted();
                 self.wake.notify_one();

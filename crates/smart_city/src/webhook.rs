@@ -107,15 +107,20 @@ async fn receive(State(ep): State<Endpoint>, headers: HeaderMap, body: Bytes) ->
     if !fresh(timestamp, Utc::now().timestamp()) {
         return refuse(ep.sink.as_ref(), "stale");
     }
-    let delivery = header("x-pantau-delivery").unwrap_or("?");
+    // A UUID; anything but a short id is no id (the payload's bytes tell a retry then).
+    let delivery = header("x-pantau-delivery").filter(|d| !d.trim().is_empty() && d.len() <= 128);
     let event = header("x-pantau-event").unwrap_or("?");
     let raw = RawRecord {
-        source_ref: format!("{WEBHOOK_PATH}#delivery={delivery};event={event}"),
+        source_ref: format!(
+            "{WEBHOOK_PATH}#delivery={};event={event}",
+            delivery.unwrap_or("?")
+        ),
         external_id: None,
         received_at: Utc::now(),
         payload: body.to_vec(),
     };
-    match ep.sink.accept(raw).await {
+    // A retry of a delivery repeats its id: accepted without effect, whatever its bytes.
+    match ep.sink.accept(raw, delivery).await {
         Ok(new) => (
             StatusCode::OK,
             Json(serde_json::json!({ "ok": true, "duplicate": !new })),

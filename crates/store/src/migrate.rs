@@ -44,6 +44,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0007_group_arrival.sql",
         sql: include_str!("../../../migrations/sqlite/0007_group_arrival.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_push_deliveries.sql",
+        sql: include_str!("../../../migrations/sqlite/0008_push_deliveries.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -81,6 +86,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 7,
         name: "0007_group_arrival.sql",
         sql: include_str!("../../../migrations/postgres/0007_group_arrival.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "0008_push_deliveries.sql",
+        sql: include_str!("../../../migrations/postgres/0008_push_deliveries.sql"),
     },
 ];
 

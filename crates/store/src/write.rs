@@ -577,14 +577,40 @@ impl Store {
     }
 
     /// Stores a webhook delivery: archives it and puts it in `push_inbox`, in one
-    /// transaction. Returns `false` when the same payload was archived before (nothing is
-    /// written then).
-    pub async fn receive(&self, channel: &str, raw: &NewRaw) -> Result<bool> {
+    /// transaction. Returns `false` when the same payload was archived before, or when
+    /// `delivery` (the id its sender gives the delivery, the same on every retry) was stored
+    /// before, whatever its bytes then: nothing of it is written.
+    pub async fn receive(
+        &self,
+        channel: &str,
+        raw: &NewRaw,
+        delivery: Option<&str>,
+    ) -> Result<bool> {
         on_pool!(self, pool => {
             let mut tx = pool
                 .begin()
                 .await
                 .context(|| format!("starting to store a delivery of {channel}"))?;
+            // Written first, so that the transaction takes the write lock at once (on SQLite one
+            // that read first could not write after another's commit). The same delivery stored
+            // meanwhile by another request (a retry sent before the first was answered) waits
+            // for it here, then adds nothing.
+            if let Some(id) = delivery {
+                let recorded = sqlx::query(
+                    "INSERT INTO push_deliveries (channel, delivery_id, raw_id, received_at) \
+                     VALUES ($1, $2, NULL, $3) ON CONFLICT (channel, delivery_id) DO NOTHING",
+                )
+                .bind(channel)
+                .bind(id)
+                .bind(raw.received_at)
+                .execute(&mut *tx)
+                .await
+                .context(|| format!("recording a delivery of {channel}"))?
+                .rows_affected();
+                if recorded == 0 {
+                    return Ok(false);
+                }
+            }
             let inserted = sqlx::query(
                 "INSERT INTO raw_records (channel, source_ref, external_id, received_at, content_hash, payload, dictionary_id) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (channel, content_hash) DO NOTHING",
@@ -600,22 +626,36 @@ impl Store {
             .await
             .context(|| format!("archiving a delivery of {channel}"))?
             .rows_affected();
-            if inserted == 0 {
+            if let Some(id) = delivery {
+                sqlx::query(
+                    "UPDATE push_deliveries SET raw_id = \
+                     (SELECT raw_id FROM raw_records WHERE channel = $1 AND content_hash = $2) \
+                     WHERE channel = $1 AND delivery_id = $3",
+                )
+                .bind(channel)
+                .bind(&raw.content_hash)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .context(|| format!("recording a delivery of {channel}"))?;
+            }
+            if inserted > 0 {
+                sqlx::query(
+                    "INSERT INTO push_inbox (raw_id, channel, received_at) \
+                     SELECT raw_id, channel, received_at FROM raw_records WHERE channel = $1 AND content_hash = $2",
+                )
+                .bind(channel)
+                .bind(&raw.content_hash)
+                .execute(&mut *tx)
+                .await
+                .context(|| format!("queueing a delivery of {channel}"))?;
+            } else if delivery.is_none() {
                 return Ok(false);
             }
-            sqlx::query(
-                "INSERT INTO push_inbox (raw_id, channel, received_at) \
-                 SELECT raw_id, channel, received_at FROM raw_records WHERE channel = $1 AND content_hash = $2",
-            )
-            .bind(channel)
-            .bind(&raw.content_hash)
-            .execute(&mut *tx)
-            .await
-            .context(|| format!("queueing a delivery of {channel}"))?;
             tx.commit()
                 .await
                 .context(|| format!("committing a delivery of {channel}"))?;
-            Ok(true)
+            Ok(inserted > 0)
         })
     }
 

@@ -164,7 +164,7 @@ async fn packed_payloads_are_read_back_as_received_by_every_reader() {
             .await
             .unwrap();
         }
-        s.receive("sp4n_lapor", &raw(1)).await.unwrap();
+        s.receive("sp4n_lapor", &raw(1), None).await.unwrap();
         assert_eq!(count(s, "raw_dictionaries").await, 1, "{}", ts.label);
         // A new dictionary whose id is another's is refused; its own id, or a free one, not.
         assert!(!s.dictionary_id_taken(&dictionary).await.unwrap());
@@ -1298,13 +1298,54 @@ async fn opening_a_store_twice_migrates_once() {
         ts.store.migrate().await.unwrap();
         ts.store.ready().await.unwrap();
         // 0001_init, 0002_push, 0003_reported_month, 0004_events_in_arrival_order,
-        // 0005_packed_payloads, 0006_report_index and 0007_group_arrival, once each.
+        // 0005_packed_payloads, 0006_report_index, 0007_group_arrival and
+        // 0008_push_deliveries, once each.
         assert_eq!(
             count(&ts.store, "schema_migrations").await,
-            7,
+            8,
             "{}",
             ts.label
         );
+    }
+}
+
+/// A delivery met again by its sender's id is stored without effect, also when its bytes
+/// differ from the first time's; a new delivery of a payload stored before adds nothing but
+/// its id.
+#[tokio::test]
+async fn a_delivery_met_again_by_its_id_is_stored_without_effect_whatever_its_bytes() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        assert!(s.receive("smart_city", &raw(1), Some("d-1")).await.unwrap());
+        // The retry, its JSON written out again: other bytes.
+        assert!(
+            !s.receive("smart_city", &raw(2), Some("d-1")).await.unwrap(),
+            "{}",
+            ts.label
+        );
+        assert!(
+            !s.receive("smart_city", &raw(1), Some("d-2")).await.unwrap(),
+            "{}",
+            ts.label
+        );
+        assert!(
+            !s.receive("smart_city", &raw(3), Some("d-2")).await.unwrap(),
+            "{}",
+            ts.label
+        );
+        // Ids are a channel's own.
+        assert!(s
+            .receive("wadul_aladin", &raw(2), Some("d-1"))
+            .await
+            .unwrap());
+        assert_eq!(count(s, "raw_records").await, 2, "{}", ts.label);
+        assert_eq!(
+            s.inbox("smart_city", 10).await.unwrap().len(),
+            1,
+            "{}",
+            ts.label
+        );
+        assert_eq!(count(s, "push_deliveries").await, 3, "{}", ts.label);
     }
 }
 
@@ -1313,9 +1354,17 @@ async fn a_delivery_is_stored_once_queued_and_cleared_by_the_batch_that_folds_it
     for ts in each_backend().await {
         let s = &ts.store;
         let d = raw(1);
-        assert!(s.receive("smart_city", &d).await.unwrap(), "{}", ts.label);
-        assert!(!s.receive("smart_city", &d).await.unwrap(), "{}", ts.label);
-        assert!(s.receive("smart_city", &raw(2)).await.unwrap());
+        assert!(
+            s.receive("smart_city", &d, None).await.unwrap(),
+            "{}",
+            ts.label
+        );
+        assert!(
+            !s.receive("smart_city", &d, None).await.unwrap(),
+            "{}",
+            ts.label
+        );
+        assert!(s.receive("smart_city", &raw(2), None).await.unwrap());
         let inbox = s.inbox("smart_city", 10).await.unwrap();
         assert_eq!(inbox.len(), 2, "{}", ts.label);
         assert!(s.inbox("cc112", 10).await.unwrap().is_empty());

@@ -563,9 +563,15 @@ impl Engine {
     }
 
     /// Stores a verified webhook delivery of `channel` (archive and inbox, one
-    /// transaction); `false` when the same payload was stored before. Folding it into
-    /// complaints is [`drain_inbox`](Self::drain_inbox)'s work.
-    pub async fn receive(&self, channel: &str, raw: RawRecord) -> Result<bool> {
+    /// transaction); `false` when the same payload, or the same `delivery` (the id its
+    /// sender gives it), was stored before. Folding it into complaints is
+    /// [`drain_inbox`](Self::drain_inbox)'s work.
+    pub async fn receive(
+        &self,
+        channel: &str,
+        raw: RawRecord,
+        delivery: Option<&str>,
+    ) -> Result<bool> {
         use sha2::Digest;
         let new = aduan_store::NewRaw {
             content_hash: sha2::Sha256::digest(&raw.payload).to_vec(),
@@ -575,7 +581,7 @@ impl Engine {
             payload: raw.payload,
             dictionary_id: None,
         };
-        Ok(self.store.receive(channel, &new).await?)
+        Ok(self.store.receive(channel, &new, delivery).await?)
     }
 
     /// The lease under which one channel's payloads are folded: a fold reads a group's

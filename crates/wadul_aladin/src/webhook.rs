@@ -118,7 +118,8 @@ async fn receive(State(ep): State<Endpoint>, headers: HeaderMap, body: Bytes) ->
         received_at: Utc::now(),
         payload: body.to_vec(),
     };
-    match ep.sink.accept(raw).await {
+    // The Cloud API gives a delivery no id of its own: a retry is known by its bytes.
+    match ep.sink.accept(raw, None).await {
         Ok(_) => StatusCode::OK.into_response(),
         Err(e) => {
             tracing::error!(channel = CHANNEL, error = %e, "Could not store a webhook delivery.");
