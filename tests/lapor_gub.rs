@@ -455,3 +455,69 @@ async fn a_wrong_key_is_a_clear_error_and_stores_nothing() {
     assert!(e.to_string().contains("limit 51"), "{e}");
     sim.shutdown().await;
 }
+
+/// A Lapor Gub! stand-in on loopback whose key is used up by another client: its first
+/// `limited` requests are answered `429` with `Retry-After: 0`, then one page with one item.
+async fn shared_key_upstream(limited: usize) -> (String, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let item = r#"{"noTiket":"LGWP14376928","judul":"Lampu PJU mati","isi":"<p>Lampu PJU di Jl. Hayam Wuruk mati sejak 3 hari.</p>","kategori":"Infrastruktur","status":3,"statusLabel":"Dalam Tindakan","jenis":1,"anonim":0,"rahasia":0,"pelapor":{"nama":"Budi","hp":"6285700011122"},"lokasi":{"kotaId":3375,"kota":"KOTA PEKALONGAN","kecamatan":"PEKALONGAN TIMUR","kelurahan":null},"opd":"DPUPR Kota Pekalongan","created":1631412000000,"updated":1631440000000,"timeline":[],"lampiran":[]}"#;
+    let page = format!(r#"{{"items":[{item}],"next_cursor":null,"server_time":1631440000}}"#);
+    let task = tokio::spawn(async move {
+        let mut asked = 0;
+        while let Ok((mut s, _)) = listener.accept().await {
+            let mut buf = vec![0u8; 16 * 1024];
+            let _ = s.read(&mut buf).await;
+            asked += 1;
+            let answer = if asked <= limited {
+                let body = r#"{"error":"rate_limited"}"#;
+                format!(
+                    "HTTP/1.1 429 Too Many Requests\r\nretry-after: 0\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+            } else {
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+                    page.len()
+                )
+            };
+            let _ = s.write_all(answer.as_bytes()).await;
+        }
+    });
+    (base, task)
+}
+
+/// Regression: each `429` used up one of the six attempts, so seven in a row (another
+/// client sharing the key) failed the run; the contract says a sync that hits the limit
+/// waits and goes on.
+#[tokio::test]
+async fn a_sync_rate_limited_more_times_than_it_has_attempts_waits_and_goes_on() {
+    let (base, server) = shared_key_upstream(7).await;
+    let ts = sqlite_store().await;
+    let connector = LaporGub::with_key(
+        aduan_lapor_gub::Config {
+            base_url: base,
+            api_key_env: String::new(),
+            kota_id: aduan_lapor_gub::KOTA_PEKALONGAN,
+            limit: 50,
+            requests_per_minute: 0,
+            timeout_secs: 2,
+            max_attempts: 6,
+            retry_base_ms: 20,
+            start_from: None,
+        },
+        Secret::new("k"),
+    )
+    .unwrap();
+    let report = engine(&ts).sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(report.outcome, Outcome::Ok, "{}", report.summary_line());
+    assert_eq!(report.counts.inserted, 1, "{}", report.summary_line());
+    assert_eq!(
+        report.faults.get("rate_limited"),
+        Some(&7),
+        "{}",
+        report.summary_line()
+    );
+    server.abort();
+}

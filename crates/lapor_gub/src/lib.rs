@@ -65,7 +65,8 @@ pub struct Config {
     /// Time limit of one request, in seconds.
     #[serde(default = "aduan_transport::defaults::timeout_secs")]
     pub timeout_secs: u64,
-    /// Attempts per request before the run stops (it resumes from its cursor next run).
+    /// Attempts per request before the run stops (it resumes from its cursor next run). A
+    /// `429` uses none: it is waited out as `Retry-After` asks, up to 15 minutes a request.
     #[serde(default = "aduan_transport::defaults::max_attempts")]
     pub max_attempts: u32,
     /// Wait before the first retry, in milliseconds; doubled on each retry.

@@ -1,6 +1,8 @@
 //! HTTP transport shared by Aduan's pull connectors, written once: timeouts, retries with
-//! exponential backoff on 5xx and transport errors, `429` with `Retry-After`, and an error that
-//! names the channel, the URL, the status and the first bytes of an unexpected body.
+//! exponential backoff on 5xx and transport errors, `429` waited out as `Retry-After` asks
+//! (the server asking to wait is no failed attempt; a time limit per request still bounds it),
+//! and an error that names the channel, the URL, the status and the first bytes of an
+//! unexpected body.
 //!
 //! A connector only says how to build a request and how to read the answer:
 //!
@@ -33,6 +35,10 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// The longest `Retry-After` honoured; a longer one ends the run (it resumes next run).
     pub max_retry_after: Duration,
+    /// The longest one request is held up by `429` answers, counted from the first of them:
+    /// a wait that would end past it ends the run instead (it resumes next run). A `429` is
+    /// the server asking to wait, not a failure: it uses none of `max_attempts`.
+    pub max_rate_limit_wait: Duration,
     /// Time limit of one request.
     pub timeout: Duration,
 }
@@ -44,6 +50,7 @@ impl Default for RetryPolicy {
             base_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
             max_retry_after: Duration::from_secs(300),
+            max_rate_limit_wait: Duration::from_secs(15 * 60),
             timeout: Duration::from_secs(30),
         }
     }
@@ -242,16 +249,20 @@ impl HttpClient {
     }
 
     /// Sends the request `build` makes, retrying 5xx, timeouts and connection errors with
-    /// backoff, and waiting out `429 Retry-After`. Returns 2xx and other 4xx answers.
+    /// backoff (at most `max_attempts` in all), and waiting out `429` as `Retry-After` asks
+    /// (for up to `max_rate_limit_wait`, without using up attempts). Returns 2xx and other
+    /// 4xx answers.
     pub async fn send(
         &self,
         what: &str,
         build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<Response> {
-        let mut attempt = 0;
+        // Attempts that failed (5xx, timeouts, connection errors); a `429` is none.
+        let mut failed: u32 = 0;
+        // When this request was first answered `429`, and how many times so far.
+        let mut limited: Option<(std::time::Instant, u32)> = None;
         loop {
-            attempt += 1;
-            let last = attempt >= self.policy.max_attempts;
+            let last = failed + 1 >= self.policy.max_attempts;
             let request = build(&self.client);
             match request.send().await {
                 Ok(resp) => {
@@ -265,7 +276,8 @@ impl HttpClient {
                             if last {
                                 return Err(self.transport_err(what, &url, &e));
                             }
-                            self.backoff(attempt, what, &e.to_string()).await;
+                            failed += 1;
+                            self.backoff(failed, what, &e.to_string()).await;
                             continue;
                         }
                     };
@@ -277,17 +289,13 @@ impl HttpClient {
                     };
                     if status == 429 {
                         self.count("rate_limited");
-                        let wait =
-                            retry_after(&response.headers).unwrap_or(self.policy.base_backoff);
-                        if wait > self.policy.max_retry_after || last {
-                            return Err(response.unexpected(self.channel, what));
-                        }
-                        tracing::info!(
-                            channel = self.channel,
-                            wait_secs = wait.as_secs_f64(),
-                            "Rate limited; waiting as asked."
-                        );
-                        tokio::time::sleep(wait).await;
+                        let (since, answers) =
+                            limited.get_or_insert_with(|| (std::time::Instant::now(), 0));
+                        *answers += 1;
+                        let wait = retry_after(&response.headers)
+                            .unwrap_or_else(|| self.backoff_wait(*answers));
+                        self.wait_rate_limited(what, &response, *since, *answers, wait)
+                            .await?;
                         continue;
                     }
                     if status >= 500 {
@@ -301,8 +309,9 @@ impl HttpClient {
                         if last {
                             return Err(response.unexpected(self.channel, what));
                         }
+                        failed += 1;
                         let message = format!("{status}");
-                        self.backoff(attempt, what, &message).await;
+                        self.backoff(failed, what, &message).await;
                         continue;
                     }
                     return Ok(response);
@@ -317,10 +326,63 @@ impl HttpClient {
                         let url = e.url().map(|u| u.to_string()).unwrap_or_default();
                         return Err(self.transport_err(what, &url, &e));
                     }
-                    self.backoff(attempt, what, &e.to_string()).await;
+                    failed += 1;
+                    self.backoff(failed, what, &e.to_string()).await;
                 }
             }
         }
+    }
+
+    /// Waits `wait` after the `answers`-th `429` to a request first limited at `since`, or
+    /// says why not: a `Retry-After` longer than `max_retry_after`, or a wait that would hold
+    /// the request up past `max_rate_limit_wait`.
+    async fn wait_rate_limited(
+        &self,
+        what: &str,
+        response: &Response,
+        since: std::time::Instant,
+        answers: u32,
+        wait: Duration,
+    ) -> Result<()> {
+        let held = since.elapsed();
+        let why = if wait > self.policy.max_retry_after {
+            Some(format!(
+                "asked to wait {} s (Retry-After), longer than the {} s honoured \
+                 (max_retry_after)",
+                wait.as_secs(),
+                self.policy.max_retry_after.as_secs()
+            ))
+        } else if held + wait > self.policy.max_rate_limit_wait {
+            Some(format!(
+                "rate limited {answers} time(s) in a row over {} s; waiting {} s more would \
+                 hold this request up past the {} s allowed (max_rate_limit_wait)",
+                held.as_secs(),
+                wait.as_secs(),
+                self.policy.max_rate_limit_wait.as_secs()
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(Error::Upstream {
+                channel: self.channel.to_string(),
+                message: format!(
+                    "{what}: {} answered 429: {why}; the run stops and the next goes on \
+                     from its saved progress. Body: {}",
+                    response.url,
+                    describe_body(&response.headers, &response.body)
+                ),
+            });
+        }
+        tracing::info!(
+            channel = self.channel,
+            request = what,
+            answers,
+            wait_secs = wait.as_secs_f64(),
+            "Rate limited; waiting as asked."
+        );
+        tokio::time::sleep(wait).await;
+        Ok(())
     }
 
     fn transport_err(&self, what: &str, url: &str, e: &reqwest::Error) -> Error {
@@ -336,19 +398,24 @@ impl HttpClient {
         }
     }
 
-    async fn backoff(&self, attempt: u32, what: &str, why: &str) {
+    /// The wait before retry number `attempt` (from 1): doubling from `base_backoff` up to
+    /// `max_backoff`, with up to a quarter of jitter so that replicas do not retry in step.
+    fn backoff_wait(&self, attempt: u32) -> Duration {
         let exp = self
             .policy
             .base_backoff
-            .saturating_mul(1 << (attempt - 1).min(16))
+            .saturating_mul(1 << attempt.saturating_sub(1).min(16))
             .min(self.policy.max_backoff);
-        // Up to a quarter of jitter, so that replicas do not retry in step.
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
         let jitter = exp.mul_f64(f64::from(nanos % 1000) / 4000.0);
-        let wait = exp + jitter;
+        exp + jitter
+    }
+
+    async fn backoff(&self, attempt: u32, what: &str, why: &str) {
+        let wait = self.backoff_wait(attempt);
         tracing::info!(
             channel = self.channel,
             request = what,
@@ -427,6 +494,112 @@ mod tests {
         let away = get("/away").await;
         assert_eq!(away.status, 302);
         assert_eq!(other_keys.load(std::sync::atomic::Ordering::SeqCst), 0);
+    }
+
+    /// A loopback server answering its first `limited` requests with `head` (a status line
+    /// and headers) and then `200 ok`; the number of requests it was asked.
+    async fn limiting_server(
+        limited: usize,
+        head: &'static str,
+    ) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let asked = Arc::new(AtomicUsize::new(0));
+        let counter = asked.clone();
+        let (port, _) = server(move |_, _| {
+            if counter.fetch_add(1, Ordering::SeqCst) < limited {
+                format!("{head}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+            } else {
+                "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok".into()
+            }
+        })
+        .await;
+        (format!("http://127.0.0.1:{port}/aduan"), asked)
+    }
+
+    /// Regression: six `429` in a row (another client sharing the key) used up the six
+    /// attempts and ended the run, where the contract says a rate-limited sync waits and
+    /// goes on.
+    #[tokio::test]
+    async fn rate_limits_in_a_row_are_waited_out_without_using_up_attempts() {
+        let (url, asked) =
+            limiting_server(7, "HTTP/1.1 429 Too Many Requests\r\nretry-after: 0").await;
+        let client = HttpClient::new("test", RetryPolicy::from_settings(5, 6, 10)).unwrap();
+        let resp = client
+            .send("GET aduan", |c| c.get(&url))
+            .await
+            .expect("the request goes through once the limit lifts");
+        assert_eq!((resp.status, &resp.body[..]), (200, &b"ok"[..]));
+        assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 8);
+        assert_eq!(
+            client.faults(),
+            FaultCounts::from([("rate_limited".to_string(), 7)])
+        );
+    }
+
+    #[tokio::test]
+    async fn an_endless_rate_limit_still_ends_the_request_at_its_bound() {
+        let (url, asked) = limiting_server(
+            usize::MAX,
+            "HTTP/1.1 429 Too Many Requests\r\nretry-after: 1",
+        )
+        .await;
+        let policy = RetryPolicy {
+            max_rate_limit_wait: Duration::from_secs(2),
+            ..RetryPolicy::from_settings(5, 6, 10)
+        };
+        let client = HttpClient::new("test", policy).unwrap();
+        let started = std::time::Instant::now();
+        let error = client
+            .send("GET aduan", |c| c.get(&url))
+            .await
+            .expect_err("the limit never lifts")
+            .to_string();
+        // Waited 1 s once; a second wait would have ended past the 2 s allowed.
+        assert!(started.elapsed() < Duration::from_secs(4), "{error}");
+        assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 2);
+        assert!(
+            error.starts_with("test: GET aduan: ")
+                && error.contains(&url)
+                && error.contains("answered 429")
+                && error.contains("rate limited 2 time(s) in a row")
+                && error.contains("max_rate_limit_wait"),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_longer_than_honoured_ends_the_request_at_once() {
+        let (url, asked) = limiting_server(
+            usize::MAX,
+            "HTTP/1.1 429 Too Many Requests\r\nretry-after: 3600",
+        )
+        .await;
+        let client = HttpClient::new("test", RetryPolicy::from_settings(5, 6, 10)).unwrap();
+        let error = client
+            .send("GET aduan", |c| c.get(&url))
+            .await
+            .expect_err("an hour is longer than honoured")
+            .to_string();
+        assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(
+            error.starts_with("test: ")
+                && error.contains("asked to wait 3600 s")
+                && error.contains("max_retry_after"),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn server_errors_still_use_up_the_attempts() {
+        let (url, asked) = limiting_server(usize::MAX, "HTTP/1.1 503 Service Unavailable").await;
+        let client = HttpClient::new("test", RetryPolicy::from_settings(5, 3, 10)).unwrap();
+        let error = client
+            .send("GET aduan", |c| c.get(&url))
+            .await
+            .expect_err("the server stays down")
+            .to_string();
+        assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 3);
+        assert!(error.contains("answered 503"), "{error}");
     }
 
     #[test]
