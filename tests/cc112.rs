@@ -296,6 +296,63 @@ async fn a_file_still_being_written_waits_and_stray_files_are_ignored() {
     assert_eq!(report.counts.inserted, 1, "{}", report.summary_line());
 }
 
+/// Regression: the settle rule was applied when the folder was listed only, and each file
+/// read much later; a file rewritten in between was read cut short, and its cut row
+/// quarantined with a payload no retry could ever read.
+#[tokio::test]
+async fn a_file_rewritten_after_it_was_listed_is_left_until_it_settles() {
+    use aduan_core::PullConnector;
+    let dir = tempfile::tempdir().unwrap();
+    let day12 = dir.path().join("112_20210912.csv");
+    let whole = file(&[POHON, VAKSIN, GHOST]);
+    write_aged(&day12, &whole, OLD);
+    let day13 = VAKSIN
+        .replace("20210912", "20210913")
+        .replace("12/09/2021", "13/09/2021");
+    write_aged(&dir.path().join("112_20210913.csv"), &file(&[&day13]), OLD);
+    let connector = cc112_dir(dir.path(), 10);
+    let mut run = connector.open(None).await.unwrap();
+    // Listed; now the export rewrites the day and is caught half way through its second row.
+    let mut half = file(&[POHON]);
+    half.extend_from_slice(&VAKSIN.as_bytes()[..VAKSIN.len() / 2]);
+    std::fs::write(&day12, &half).unwrap();
+
+    let (mut records, mut cursor) = (Vec::new(), None);
+    while let Some(batch) = run.next_batch().await.unwrap() {
+        records.extend(batch.records);
+        cursor = batch.cursor.or(cursor);
+    }
+    let files: Vec<&str> = records
+        .iter()
+        .map(|r| r.source_ref.split(':').next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        files,
+        ["112_20210913.csv"],
+        "nothing of the half-written day"
+    );
+    assert!(records.iter().all(|r| aduan_cc112::Cc112::parse(r).is_ok()));
+    let cursor = cursor.expect("the day read is saved");
+    assert!(
+        cursor.contains("112_20210913.csv") && !cursor.contains("112_20210912.csv"),
+        "{cursor}"
+    );
+    assert_eq!(run.faults().get("file_still_written"), Some(&1));
+    assert!(run.left_behind().is_empty(), "{:?}", run.left_behind());
+
+    // Written whole and settled: the next run reads every row of it, and only it.
+    write_aged(&day12, &whole, OLD);
+    let mut next = connector.open(Some(cursor)).await.unwrap();
+    let mut records = Vec::new();
+    while let Some(batch) = next.next_batch().await.unwrap() {
+        records.extend(batch.records);
+    }
+    assert_eq!(records.len(), 3);
+    assert!(records.iter().all(|r| {
+        r.source_ref.starts_with("112_20210912.csv") && aduan_cc112::Cc112::parse(r).is_ok()
+    }));
+}
+
 #[tokio::test]
 async fn bom_windows_1252_crlf_quotes_and_extra_columns_are_read() {
     let ts = sqlite_store().await;

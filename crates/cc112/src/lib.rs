@@ -6,7 +6,9 @@
 //! again, a changed one is read whole and each row is archived as its own raw record (the
 //! header line plus the row's bytes, exactly as in the file). Rows that did not change have
 //! the same payload as before and change nothing. Files changed in the last `settle_secs` are
-//! left for the next run; other files in the folder are ignored.
+//! left for the next run; so is a file whose size or time, looked at again just before and
+//! just after it is read, is no longer what was listed (it is being written: nothing of it is
+//! handed out). Other files in the folder are ignored.
 //!
 //! ```
 //! let cfg: aduan_cc112::Config = serde_json::from_str(r#"{"dir":"/srv/112"}"#).unwrap();
@@ -129,6 +131,21 @@ struct Pending {
     modified: String,
 }
 
+/// What reading a listed file gave.
+enum FileRead {
+    /// Its bytes, whole.
+    Bytes(Vec<u8>),
+    /// It cannot be read now, and why: the run is `partial` and names it.
+    Unreadable(String),
+    /// It is being written: left for the next run, as at listing.
+    StillWritten,
+}
+
+/// A folder file's modification time as the cursor keeps it.
+fn modified_text(mtime: SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(mtime).to_rfc3339()
+}
+
 #[derive(Deserialize)]
 struct IndexEntry {
     name: String,
@@ -207,36 +224,55 @@ impl Cc112 {
         Ok(Ok(resp.body.to_vec()))
     }
 
-    /// A listed file's bytes; `Err(why)` when this one file cannot be read (gone since it
-    /// was listed, not readable, or answered 403, 404 or 410 where the index lists it): it is
-    /// counted as `file_unreadable`, logged, and left out of the cursor, so that the next
-    /// run tries it again, while the days after it are read now. Any other failure (the
+    /// A listed file's bytes, or why it is left for the next run. `Unreadable`: this one
+    /// file cannot be read (gone since it was listed, not readable, or answered 403, 404 or
+    /// 410 where the index lists it): it is counted as `file_unreadable`, logged, and left
+    /// out of the cursor, so that the next run tries it again, while the days after it are
+    /// read now. `StillWritten`: a file of the folder changed since it was listed, changed
+    /// in the last `settle_secs`, or changed while it was read: a half-written export, left
+    /// like one found at listing (counted as `file_still_written`). Any other failure (the
     /// folder or the server) stops the run.
-    async fn read_file(&self, name: &str) -> Result<std::result::Result<Vec<u8>, String>> {
+    async fn read_file(&self, file: &Pending) -> Result<FileRead> {
+        let name = &file.name;
         let why = match &self.inner.config.dir {
             Some(dir) => {
                 let path = dir.join(name);
-                match tokio::fs::read(&path).await {
-                    Ok(bytes) => return Ok(Ok(bytes)),
-                    Err(e)
-                        if matches!(
-                            e.kind(),
-                            std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
-                        ) =>
-                    {
-                        e.to_string()
-                    }
-                    Err(e) => {
-                        return Err(Error::Io {
+                let io = |e: std::io::Error| -> Result<String> {
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
+                    ) {
+                        Ok(e.to_string())
+                    } else {
+                        Err(Error::Io {
                             channel: CHANNEL.into(),
                             path: path.display().to_string(),
                             source: e,
                         })
                     }
+                };
+                // The writer may have gone on since the folder was listed (a run reads its
+                // files one after another): the size and time are looked at again now, and
+                // once more after reading, so that a file cut short is never read.
+                match self.stamp(&path).await {
+                    Err(e) => io(e)?,
+                    Ok(before) if !self.settled(file, &before) => {
+                        return Ok(self.still_written(name, "changed since it was listed"));
+                    }
+                    Ok(before) => match tokio::fs::read(&path).await {
+                        Err(e) => io(e)?,
+                        Ok(bytes) => match self.stamp(&path).await {
+                            Err(e) => io(e)?,
+                            Ok(after) if after != before || bytes.len() as u64 != after.0 => {
+                                return Ok(self.still_written(name, "changed while it was read"));
+                            }
+                            Ok(_) => return Ok(FileRead::Bytes(bytes)),
+                        },
+                    },
                 }
             }
             None => match self.get_file(name).await? {
-                Ok(bytes) => return Ok(Ok(bytes)),
+                Ok(bytes) => return Ok(FileRead::Bytes(bytes)),
                 Err(resp) if matches!(resp.status, 403 | 404 | 410) => {
                     format!("answered {}", resp.status)
                 }
@@ -245,7 +281,32 @@ impl Cc112 {
         };
         tracing::warn!(channel = CHANNEL, file = %name, reason = %why, "A listed file cannot be read; left for the next run, the later days read now.");
         self.inner.http.count("file_unreadable");
-        Ok(Err(why))
+        Ok(FileRead::Unreadable(why))
+    }
+
+    /// A folder file's size and modification time (as the cursor writes it).
+    async fn stamp(&self, path: &std::path::Path) -> std::io::Result<(u64, SystemTime)> {
+        let meta = tokio::fs::metadata(path).await?;
+        Ok((meta.len(), meta.modified()?))
+    }
+
+    /// Whether a folder file with size and time `now` is still the one listed as `file`, and
+    /// has not changed within `settle_secs`.
+    fn settled(&self, file: &Pending, now: &(u64, SystemTime)) -> bool {
+        let (size, mtime) = *now;
+        size == file.size && modified_text(mtime) == file.modified && !self.recent(mtime)
+    }
+
+    /// Whether a modification time is within `settle_secs` of now (or ahead of it).
+    fn recent(&self, mtime: SystemTime) -> bool {
+        let age = SystemTime::now().duration_since(mtime).unwrap_or_default();
+        age < Duration::from_secs(self.inner.config.settle_secs)
+    }
+
+    fn still_written(&self, name: &str, why: &str) -> FileRead {
+        tracing::info!(channel = CHANNEL, file = %name, reason = why, "File still being written; left for the next run.");
+        self.inner.http.count("file_still_written");
+        FileRead::StillWritten
     }
 
     /// The files that changed since the cursor, oldest day first.
@@ -257,7 +318,6 @@ impl Cc112 {
                 path: dir.display().to_string(),
                 source: e,
             };
-            let settle = Duration::from_secs(self.inner.config.settle_secs);
             let mut entries = tokio::fs::read_dir(dir).await.map_err(io)?;
             while let Some(entry) = entries.next_entry().await.map_err(io)? {
                 let name = entry.file_name().to_string_lossy().to_string();
@@ -267,13 +327,11 @@ impl Cc112 {
                     continue;
                 }
                 let mtime = meta.modified().map_err(io)?;
-                let age = SystemTime::now().duration_since(mtime).unwrap_or_default();
-                if age < settle {
-                    tracing::info!(channel = CHANNEL, file = %name, "File changed in the last seconds; left for the next run.");
-                    self.inner.http.count("file_still_written");
+                if self.recent(mtime) {
+                    self.still_written(&name, "changed in the last seconds");
                     continue;
                 }
-                let modified = chrono::DateTime::<chrono::Utc>::from(mtime).to_rfc3339();
+                let modified = modified_text(mtime);
                 let seen = cursor.files.get(&name);
                 if seen.is_some_and(|s| s.size == meta.len() && s.modified == modified) {
                     continue;
@@ -385,12 +443,14 @@ impl BatchSource for Reader {
             let Some(file) = self.files.pop_front() else {
                 return Ok(None);
             };
-            let bytes = match self.connector.read_file(&file.name).await? {
-                Ok(bytes) => bytes,
-                Err(why) => {
+            let bytes = match self.connector.read_file(&file).await? {
+                FileRead::Bytes(bytes) => bytes,
+                FileRead::Unreadable(why) => {
                     self.left.push(format!("file {} ({why})", file.name));
                     continue;
                 }
+                // Not in the cursor: the next run lists it again, once it has settled.
+                FileRead::StillWritten => continue,
             };
             let sha256 = hex::encode(Sha256::digest(&bytes));
             let seen = Seen {
