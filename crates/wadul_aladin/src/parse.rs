@@ -218,17 +218,19 @@ struct Case {
     /// Whether `forwarded_at`, `followed_up_at` are dates alone (their day's start).
     forwarded_whole_day: bool,
     followed_up_whole_day: bool,
-    /// When a closing status closed the thread at the latest (see `closed_at`).
-    closes_at: DateTime<Utc>,
+    /// When a closing status closed the thread at the latest (see `closed_at`); `None` when
+    /// the register dates neither a forwarding nor a follow-up.
+    closes_at: Option<DateTime<Utc>>,
     follow_up: Option<String>,
 }
 
 impl Case {
-    /// When it closed the thread, if its status closes.
+    /// When it closed the thread, if its status closes and the register dates it. A case
+    /// closed with no date (archived, as incomplete reports are after 10 days) closed at
+    /// some time the register does not say: the sender's silence ends the thread then.
     fn closed_at(&self) -> Option<DateTime<Utc>> {
-        CLOSING
-            .contains(&self.status.as_str())
-            .then_some(self.closes_at)
+        self.closes_at
+            .filter(|_| CLOSING.contains(&self.status.as_str()))
     }
 
     fn newest(&self) -> DateTime<Utc> {
@@ -322,7 +324,7 @@ fn case(raw: &RawRecord) -> Result<Case, FieldError> {
                 t
             }
         })
-        .map_or(made_at, |t| t.max(made_at));
+        .map(|t| t.max(made_at));
     let status = get(STATUS).ok_or_else(|| bad(STATUS, "empty or missing".into()))?;
     let phone = get(NO_WA);
     if let Some(p) = &phone {
@@ -436,18 +438,22 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
         }
     }
     let cases: Vec<Case> = cases.into_values().collect();
-    let by_wamid: HashMap<&str, usize> = cases
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| c.first_wamid.as_deref().map(|w| (w, i)))
-        .collect();
+    // A thread is one complaint: of cases naming the same first message (a report the team
+    // split for two agencies), the first by `No Aduan` joins it, the others stand on their own
+    // under their numbers.
+    let mut by_wamid: HashMap<&str, usize> = HashMap::new();
+    for (i, c) in cases.iter().enumerate() {
+        if let Some(w) = c.first_wamid.as_deref() {
+            by_wamid.entry(w).or_insert(i);
+        }
+    }
     let mut sorted: Vec<Msg> = messages.into_values().collect();
     sorted.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.wamid.cmp(&b.wamid)));
     let mut threads: Vec<Thread> = Vec::new();
     for m in sorted {
         let joins = threads.last().is_some_and(|t| {
             let last = t.messages.last().map_or(m.at, |l| l.at);
-            let silent = m.at - last > Duration::hours(THREAD_GAP_HOURS);
+            let silent = m.at - last >= Duration::hours(THREAD_GAP_HOURS);
             let closed = t
                 .case
                 .and_then(|c| cases[c].closed_at())
@@ -475,18 +481,31 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
         }
         folded
             .complaints
-            .push(complaint(key, Some(t), t.case.map(|c| &cases[c])));
+            .push(complaint(key, Some(t), t.case.map(|c| &cases[c]), false));
     }
     // Cases whose thread has not arrived (or that have none) stand on their own.
     for (c, case) in cases.iter().enumerate() {
         if !joined[c] {
-            folded.complaints.push(complaint(key, None, Some(case)));
+            let claims = case
+                .first_wamid
+                .as_deref()
+                .is_some_and(|w| by_wamid.get(w) == Some(&c));
+            folded
+                .complaints
+                .push(complaint(key, None, Some(case), claims));
         }
     }
     folded
 }
 
-fn complaint(key: &str, thread: Option<&Thread>, case: Option<&Case>) -> SourceComplaint {
+/// The complaint of `thread` and/or `case`; a case alone is under its first message's id
+/// when it `claims` it (its thread, not here yet, will be that complaint), else its number.
+fn complaint(
+    key: &str,
+    thread: Option<&Thread>,
+    case: Option<&Case>,
+    claims: bool,
+) -> SourceComplaint {
     let messages = thread.map_or(&[][..], |t| t.messages.as_slice());
     let external_id = messages
         .first()
@@ -496,7 +515,7 @@ fn complaint(key: &str, thread: Option<&Thread>, case: Option<&Case>) -> SourceC
         // two groups never write one complaint in turn.
         .or_else(|| {
             case.and_then(|c| c.first_wamid.clone())
-                .filter(|_| !key.starts_with("case:"))
+                .filter(|_| claims && !key.starts_with("case:"))
         })
         .or_else(|| case.map(|c| c.no.clone()))
         .unwrap_or_default();
@@ -558,12 +577,13 @@ fn complaint(key: &str, thread: Option<&Thread>, case: Option<&Case>) -> SourceC
                 text: c.agency.as_ref().map(|a| format!("Diteruskan ke {a}")),
             });
         }
-        if let (Some(at), Some(text)) = (followed_up_at, &c.follow_up) {
+        // A follow-up the register dates is one, its text given or not.
+        if let Some(at) = followed_up_at {
             events.push(SourceEvent {
                 at,
                 kind: EventKind::FollowUp,
                 actor: c.agency.clone(),
-                text: Some(text.clone()),
+                text: c.follow_up.clone(),
             });
         }
         if FINISHED.contains(&c.status.as_str()) {

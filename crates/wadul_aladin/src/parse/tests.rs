@@ -320,3 +320,78 @@ fn an_answer_dated_the_day_the_complaint_came_is_not_before_it() {
         chrono::DateTime::from_timestamp(T0 - HOUR / 2, 0)
     );
 }
+
+/// A report the team split into two cases naming one first message: the first by number joins
+/// the thread, the other stands under its own number (both had the thread's id, and one of
+/// them was lost).
+#[test]
+fn two_cases_naming_one_first_message_are_two_complaints() {
+    let thread = hook(SENDER, &[("wamid.A", T0, "Jalan berlubang dan lampu mati")]);
+    let first = case_row(
+        "WA-2024-0001,1/3/2024 8:30:00,wamid.A,081234567890,Budi,Jalan berlubang,Jalan,DPUPR,Diteruskan ke OPD,1/3/2024 9:00:00,,,",
+    );
+    let second = case_row(
+        "WA-2024-0002,1/3/2024 8:31:00,wamid.A,081234567890,Budi,Lampu mati,PJU,Dishub,Diteruskan ke OPD,1/3/2024 9:00:00,,,",
+    );
+    for raws in [
+        vec![thread.clone(), second.clone(), first.clone()],
+        vec![second.clone(), first.clone()],
+    ] {
+        let f = fold(SENDER, &raws);
+        let mut got = ids(&f);
+        got.sort_unstable();
+        assert_eq!(got, ["WA-2024-0002", "wamid.A"]);
+        let joined = f
+            .complaints
+            .iter()
+            .find(|c| c.external_id == "wamid.A")
+            .expect("the thread's complaint");
+        assert_eq!(joined.agencies, ["DPUPR"]);
+    }
+}
+
+/// Archived with no date, as incomplete reports are after 10 days: when it closed the
+/// register does not say, so the sender's silence ends the thread, not the row's Timestamp.
+#[test]
+fn a_case_closed_without_a_date_does_not_split_its_thread_at_its_timestamp() {
+    let messages = hook(
+        SENDER,
+        &[
+            ("wamid.A", T0, "Saluran mampet"),
+            ("wamid.B", T0 + HOUR, "fotonya"),
+        ],
+    );
+    let case = case_row(
+        "WA-2024-0009,1/3/2024 8:10:00,wamid.A,081234567890,Budi,Saluran mampet,Drainase,,Diarsipkan,,,,",
+    );
+    assert_eq!(ids(&fold(SENDER, &[messages, case])), ["wamid.A"]);
+}
+
+/// A follow-up the register dates is one (the first response), its text given or not.
+#[test]
+fn a_dated_follow_up_without_its_text_is_a_follow_up() {
+    let case = case_row(
+        "WA-2024-0010,1/3/2024 8:30:00,wamid.A,081234567890,Budi,Info jadwal,Lainnya,,Dijawab Tim,,1/3/2024 10:00:00,,",
+    );
+    let f = fold(SENDER, &[hook(SENDER, &[("wamid.A", T0, "jadwal?")]), case]);
+    let follow_up = f.complaints[0]
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::FollowUp)
+        .expect("the follow-up");
+    assert_eq!(follow_up.at.timestamp(), T0 + 2 * HOUR);
+    assert_eq!(follow_up.text, None);
+}
+
+/// "Until 24 hours pass with no message": a message 24 hours after the last starts anew.
+#[test]
+fn a_message_exactly_a_day_later_starts_a_new_complaint() {
+    let f = fold(
+        SENDER,
+        &[hook(
+            SENDER,
+            &[("wamid.A", T0, "satu"), ("wamid.B", T0 + 24 * HOUR, "dua")],
+        )],
+    );
+    assert_eq!(ids(&f), ["wamid.A", "wamid.B"]);
+}
