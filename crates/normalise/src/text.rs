@@ -57,10 +57,7 @@ fn strip_tags(s: &str) -> String {
     while let Some(start) = rest.find('<') {
         out.push_str(&rest[..start]);
         let after = &rest[start + 1..];
-        let looks_like_tag = after
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!');
+        let looks_like_tag = looks_like_tag(after);
         match (looks_like_tag, after.find('>')) {
             (true, Some(end)) => {
                 let name: String = after[..end]
@@ -85,6 +82,99 @@ fn strip_tags(s: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// HTML elements a channel's text is written with: `<` and one of these is a tag, any other
+/// `<` is text (a WhatsApp message's `<Gg. Mawar 3>` keeps its words).
+const ELEMENTS: &[&str] = &[
+    "a",
+    "abbr",
+    "address",
+    "article",
+    "b",
+    "big",
+    "blockquote",
+    "body",
+    "br",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figure",
+    "font",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hr",
+    "html",
+    "i",
+    "img",
+    "ins",
+    "label",
+    "li",
+    "link",
+    "mark",
+    "meta",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "section",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "style",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "title",
+    "tr",
+    "tt",
+    "u",
+    "ul",
+];
+
+/// Whether `after` (what follows a `<`) starts a tag: a comment or declaration (`!`), or a
+/// known element's name, opening or closing, ended by `>`, `/` or white space; or an office
+/// suite's namespaced one (`<o:p>`).
+fn looks_like_tag(after: &str) -> bool {
+    if after.starts_with('!') {
+        return true;
+    }
+    let name_on = after.strip_prefix('/').unwrap_or(after);
+    let len = name_on
+        .bytes()
+        .take_while(u8::is_ascii_alphanumeric)
+        .count();
+    let (name, next) = (&name_on[..len], name_on[len..].chars().next());
+    let known = ELEMENTS.iter().any(|e| e.eq_ignore_ascii_case(name));
+    match next {
+        Some(c) if c == '>' || c == '/' || c.is_ascii_whitespace() => known,
+        Some(':') => matches!(name, "o" | "v" | "w" | "m" | "st1"),
+        _ => false,
+    }
 }
 
 fn tidy(s: &str) -> String {
@@ -125,6 +215,21 @@ mod tests {
     #[test]
     fn a_less_than_sign_that_is_no_tag_is_kept() {
         assert_eq!(plain_text("suhu < 30 &lt;b&gt;"), "suhu < 30 <b>");
+    }
+
+    /// Text typed in a chat holds `<…>` that are no HTML: its words stay.
+    #[test]
+    fn angle_brackets_around_words_are_no_tags() {
+        assert_eq!(
+            plain_text("Lampu mati di <Gg. Mawar 3> sejak kemarin"),
+            "Lampu mati di <Gg. Mawar 3> sejak kemarin"
+        );
+        assert_eq!(plain_text("<catatan: penting>"), "<catatan: penting>");
+        assert_eq!(plain_text("<Budi> bilang <pagi>"), "<Budi> bilang <pagi>");
+        assert_eq!(
+            plain_text("<P CLASS=x>Satu</P><o:p></o:p><!-- c --><br/>Dua<span\nstyle=''>!</span>"),
+            "Satu\n\nDua!"
+        );
     }
 
     #[test]
