@@ -96,7 +96,7 @@ fn complaints_sql(supersede: bool, rebuild: bool) -> String {
          RETURNING complaint_id, complaint_seq",
         t.complaints,
         arrays.join(", "),
-        upsert_tail(supersede, t.complaints, "LEAST")
+        upsert_tail(supersede, t.complaints)
     )
 }
 

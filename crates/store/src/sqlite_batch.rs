@@ -168,7 +168,7 @@ pub(crate) async fn current_rows(
     read(pool, &what, |conn| {
         let mut st = conn
             .prepare_cached(&format!(
-                "SELECT row_hash, updated_at FROM {} WHERE complaint_id = ?1",
+                "SELECT row_hash, updated_at, resolved_at FROM {} WHERE complaint_id = ?1",
                 t.complaints
             ))
             .map_err(|e| fail(what(), e))?;
@@ -182,11 +182,20 @@ pub(crate) async fn current_rows(
                     what: what(),
                     message: format!("complaint {id}: updated_at {updated:?} is not a time"),
                 })?;
+                let resolved: Option<String> = row.get(2).map_err(|e| fail(what(), e))?;
+                let resolved_at = match resolved {
+                    None => None,
+                    Some(r) => Some(parse_ts(&r).ok_or_else(|| Error::Rows {
+                        what: what(),
+                        message: format!("complaint {id}: resolved_at {r:?} is not a time"),
+                    })?),
+                };
                 rows.insert(
                     (*id).to_string(),
                     CurrentRow {
                         row_hash,
                         updated_at,
+                        resolved_at,
                     },
                 );
             }
@@ -335,7 +344,7 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
             "INSERT INTO {} ({COMPLAINT_COLUMNS}) VALUES ({}){}",
             t.complaints,
             slots.join(", "),
-            upsert_tail(w.supersede, t.complaints, "MIN")
+            upsert_tail(w.supersede, t.complaints)
         );
         let mut st = conn.prepare(&sql).map_err(|e| fail(what(), e))?;
         for row in w.complaints {

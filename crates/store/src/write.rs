@@ -250,22 +250,12 @@ impl Tables {
 
 /// The `ON CONFLICT` clause of the complaints upsert: every column but the key is replaced;
 /// unless `supersede`, only by a version not older than the stored one.
-pub(crate) fn upsert_tail(supersede: bool, table: &str, least: &str) -> String {
+pub(crate) fn upsert_tail(supersede: bool, table: &str) -> String {
     let sets: Vec<String> = COMPLAINT_COLUMNS
         .split(',')
         .map(str::trim)
         .filter(|c| *c != "complaint_id")
-        .map(|c| match c {
-            // When it reached resolved or closed: a later version that leaves it there (an
-            // amended text, a note, a rating) does not move it; one that reopens it clears it.
-            // A fold (`supersede`) knows the whole history and says it itself.
-            "resolved_at" if !supersede => format!(
-                "resolved_at = CASE WHEN excluded.resolved_at IS NULL \
-                 OR {table}.resolved_at IS NULL THEN excluded.resolved_at \
-                 ELSE {least}({table}.resolved_at, excluded.resolved_at) END"
-            ),
-            _ => format!("{c} = excluded.{c}"),
-        })
+        .map(|c| format!("{c} = excluded.{c}"))
         .collect();
     let guard = if supersede {
         String::new()
@@ -360,6 +350,8 @@ pub struct CurrentRow {
     pub row_hash: String,
     /// The stored `updated_at`.
     pub updated_at: DateTime<Utc>,
+    /// The stored `resolved_at`.
+    pub resolved_at: Option<DateTime<Utc>>,
 }
 
 impl Store {
@@ -425,24 +417,27 @@ impl Store {
             // One probe of the primary key per id, whatever the planner knows (see above).
             Backend::Postgres(pool) => {
                 let sql = format!(
-                    "SELECT c.complaint_id, c.row_hash, c.updated_at FROM UNNEST($1::text[]) AS i (id) \
-                     CROSS JOIN LATERAL (SELECT complaint_id, row_hash, updated_at FROM {} \
-                     WHERE complaint_id = i.id LIMIT 1) AS c",
+                    "SELECT c.complaint_id, c.row_hash, c.updated_at, c.resolved_at \
+                     FROM UNNEST($1::text[]) AS i (id) \
+                     CROSS JOIN LATERAL (SELECT complaint_id, row_hash, updated_at, resolved_at \
+                     FROM {} WHERE complaint_id = i.id LIMIT 1) AS c",
                     t.complaints
                 );
-                let found: Vec<(String, String, DateTime<Utc>)> = sqlx::query_as(&sql)
+                type Found = (String, String, DateTime<Utc>, Option<DateTime<Utc>>);
+                let found: Vec<Found> = sqlx::query_as(&sql)
                     .bind(ids)
                     .fetch_all(pool)
                     .await
                     .context(what)?;
                 Ok(found
                     .into_iter()
-                    .map(|(id, row_hash, updated_at)| {
+                    .map(|(id, row_hash, updated_at, resolved_at)| {
                         (
                             id,
                             CurrentRow {
                                 row_hash,
                                 updated_at,
+                                resolved_at,
                             },
                         )
                     })

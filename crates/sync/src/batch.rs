@@ -149,7 +149,8 @@ struct Collected {
     order: Vec<String>,
     latest: HashMap<String, ComplaintRow>,
     events: Vec<EventRow>,
-    outcomes: Vec<(String, String, DateTime<Utc>)>,
+    /// Every version kept, in the batch's order (see [`Outcome`]).
+    outcomes: Vec<Outcome>,
     /// Complaints a group made before and no longer makes (threads joined, a thread's
     /// first message arrived late).
     removed: Vec<String>,
@@ -157,6 +158,32 @@ struct Collected {
     supersede: bool,
     /// A row serialised for its hash (see `keep`), kept for the next.
     scratch: Vec<u8>,
+}
+
+/// One version of a complaint the batch met, in the batch's order: decided against what is
+/// stored and the batch's versions before it.
+struct Outcome {
+    id: String,
+    row_hash: String,
+    updated_at: DateTime<Utc>,
+    resolved_at: Option<DateTime<Utc>>,
+    /// Its events, in `Collected::events`.
+    events: std::ops::Range<usize>,
+}
+
+/// `resolved_at` once a version whose own is `new` is stored over a row whose is `stored`:
+/// when the complaint reached resolved or closed. A version still resolved (an amended
+/// text, a note) leaves the earlier time; one that is not (reopened) clears it. Decided
+/// here, version by version in the order they are applied, so that a version in the same
+/// batch as another, or in another batch (a rebuild's page holds many), gives the same.
+fn resolved_since(
+    stored: Option<DateTime<Utc>>,
+    new: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    match (stored, new) {
+        (Some(s), Some(n)) => Some(s.min(n)),
+        (_, new) => new,
+    }
 }
 
 /// Normalises the complaints one payload (or one group) gave: all of them, or the first error.
@@ -195,6 +222,7 @@ impl Collected {
         let row_hash = content
             .map(|()| hex_of(&Sha256::digest(&self.scratch)))
             .unwrap_or_default();
+        let first_event = self.events.len();
         for e in n.events {
             // The hash of "occurred_at|kind|actor|body" (seconds since the epoch), its
             // first 16 bytes in hex.
@@ -213,8 +241,13 @@ impl Collected {
             });
         }
         let id = n.complaint.complaint_id.clone();
-        self.outcomes
-            .push((id.clone(), row_hash.clone(), n.complaint.updated_at));
+        self.outcomes.push(Outcome {
+            id: id.clone(),
+            row_hash: row_hash.clone(),
+            updated_at: n.complaint.updated_at,
+            resolved_at: n.complaint.resolved_at,
+            events: first_event..self.events.len(),
+        });
         let newer = match self.latest.get(&id) {
             None => {
                 self.order.push(id.clone());
@@ -672,22 +705,45 @@ async fn decide(
     let mut stored = store.current_rows_of(&ids, rebuild).await?;
     behind.current_rows(&ids, &mut stored);
     let mut current = stored.clone();
-    for (id, row_hash, updated_at) in outcomes {
-        match current.get(&id) {
-            None => counts.inserted += 1,
-            Some(c) if !changes(c, &row_hash, updated_at, supersede) => {
+    // The events of versions applied: a version older than what is stored (or than one
+    // before it in the batch) changes nothing, its events included, in one batch or two.
+    let mut applied = vec![false; events.len()];
+    for o in outcomes {
+        let resolved_at = match current.get(&o.id) {
+            None => {
+                counts.inserted += 1;
+                o.resolved_at
+            }
+            Some(c) if !changes(c, &o.row_hash, o.updated_at, supersede) => {
                 counts.unchanged += 1;
                 continue;
             }
-            Some(_) => counts.updated += 1,
+            Some(c) => {
+                counts.updated += 1;
+                // A fold knows the whole history and says it itself.
+                if supersede {
+                    o.resolved_at
+                } else {
+                    resolved_since(c.resolved_at, o.resolved_at)
+                }
+            }
+        };
+        if let Some(flags) = applied.get_mut(o.events) {
+            flags.fill(true);
         }
         current.insert(
-            id,
+            o.id,
             aduan_store::CurrentRow {
-                row_hash,
-                updated_at,
+                row_hash: o.row_hash,
+                updated_at: o.updated_at,
+                resolved_at,
             },
         );
+    }
+    for (id, row) in &mut latest {
+        if let Some(c) = current.get(id).filter(|c| c.row_hash == row.row_hash) {
+            row.complaint.resolved_at = c.resolved_at;
+        }
     }
     // Only rows whose stored content differs are written.
     let complaints: Vec<ComplaintRow> = order
@@ -705,7 +761,9 @@ async fn decide(
         .collect();
     let events: Vec<EventRow> = events
         .into_iter()
-        .filter(|e| changed.contains(e.event.complaint_id.as_str()))
+        .zip(applied)
+        .filter(|(e, applied)| *applied && changed.contains(e.event.complaint_id.as_str()))
+        .map(|(e, _)| e)
         .collect();
     counts.batches += 1;
     Ok(Job {
@@ -1082,6 +1140,7 @@ impl WriteBehind {
                     aduan_store::CurrentRow {
                         row_hash: c.row_hash.clone(),
                         updated_at: c.complaint.updated_at,
+                        resolved_at: c.complaint.resolved_at,
                     },
                 )
             })
@@ -1435,6 +1494,95 @@ mod tests {
                 .map(|r| r.payload)
                 .collect();
             assert!(back == sent, "{}: payloads read back differ", t.label);
+        }
+    }
+
+    /// `report` with a status event at its own time, as SP4N-LAPOR! gives one.
+    fn report_with_status_event(id: &str, minute: u32, status: &str) -> RawRecord {
+        let mut r = report(id, minute, status);
+        let mut s: SourceComplaint = serde_json::from_slice(&r.payload).expect("a report");
+        s.events.push(aduan_core::SourceEvent {
+            at: s.updated_at,
+            kind: aduan_core::EventKind::StatusChange,
+            actor: None,
+            text: Some(status.into()),
+        });
+        r.payload = serde_json::to_vec(&s).expect("serialisable");
+        r
+    }
+
+    /// `resolved_at` (when it reached resolved or closed) and the events of versions are the
+    /// same whether the versions come in one batch or in several, as a rebuild reads many of
+    /// them at once where the live sync met them run by run: a version still resolved keeps
+    /// the earlier time, a reopening clears it, a version older than the stored one adds no
+    /// events.
+    #[tokio::test]
+    async fn versions_give_the_same_row_and_events_in_one_batch_or_several() {
+        type Rows = (Option<serde_json::Value>, serde_json::Value);
+        async fn stored(batches: Vec<Vec<RawRecord>>) -> Vec<Rows> {
+            let mut out = Vec::new();
+            for t in aduan_store::testing::all().await {
+                let n = normaliser();
+                let mut counts = Counts::default();
+                for b in &batches {
+                    let mut behind = WriteBehind::default();
+                    each(&t, &n, b.clone(), &mut behind, &mut counts)
+                        .await
+                        .expect("a batch");
+                    behind.flush(&mut counts).await.expect("flush");
+                }
+                let row = t
+                    .store
+                    .query("SELECT resolved_at FROM complaints")
+                    .await
+                    .expect("read")
+                    .rows[0][0]
+                    .clone();
+                let at = row
+                    .as_str()
+                    .map(|s| serde_json::Value::String(s[..16].replace(' ', "T")));
+                let events = t
+                    .store
+                    .query("SELECT COUNT(*) FROM complaint_events")
+                    .await
+                    .expect("read")
+                    .rows[0][0]
+                    .clone();
+                out.push((at, events));
+            }
+            out
+        }
+        let done = |minute| report_with_status_event("A", minute, "Selesai");
+        let reopened = |minute| report_with_status_event("A", minute, "Terverifikasi");
+        let at = |minute: u32| Some(serde_json::json!(format!("2026-11-02T08:{minute:02}")));
+        // Amended while resolved: the first resolution's time, in one batch or two.
+        for batches in [
+            vec![vec![done(0)], vec![done(5)]],
+            vec![vec![done(0), done(5)]],
+        ] {
+            for (resolved, events) in stored(batches).await {
+                assert_eq!(resolved, at(0));
+                assert_eq!(events, serde_json::json!(2));
+            }
+        }
+        // Reopened and resolved again in one batch: the second resolution's time.
+        for batches in [
+            vec![vec![done(0)], vec![reopened(5)], vec![done(10)]],
+            vec![vec![done(0)], vec![reopened(5), done(10)]],
+        ] {
+            for (resolved, _) in stored(batches).await {
+                assert_eq!(resolved, at(10));
+            }
+        }
+        // An older version after a newer one adds nothing, in one batch or two.
+        for batches in [
+            vec![vec![done(5)], vec![reopened(0)]],
+            vec![vec![done(5), reopened(0)]],
+        ] {
+            for (resolved, events) in stored(batches).await {
+                assert_eq!(resolved, at(5));
+                assert_eq!(events, serde_json::json!(1));
+            }
         }
     }
 
