@@ -364,6 +364,55 @@ async fn a_case_edited_back_to_an_earlier_version_is_that_version_again() {
     server.abort();
 }
 
+/// A case typed in without its `No WA` stands under its own number; once the number is filled
+/// in, the case is its sender's (under its thread's first message) and the complaint it
+/// stood as goes, live and rebuilt: one complaint, not two.
+#[tokio::test]
+async fn a_case_whose_number_is_filled_in_later_is_one_complaint() {
+    let (files, base, server) = register_server().await;
+    let without =
+        "WA-2026-0003,5/11/2026 8:00:00,wamid.X,,Sari,Lampu jalan mati,PJU,DPUPR,Baru,,,,\r\n";
+    let with = "WA-2026-0003,5/11/2026 8:00:00,wamid.X,085600001111,Sari,Lampu jalan mati,PJU,\
+        DPUPR,Diteruskan ke OPD,6/11/2026,,,\r\n";
+    let connector = register(&base);
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        let complaints = || async {
+            let rows = ts
+                .store
+                .query("SELECT external_id, status FROM complaints ORDER BY 1")
+                .await
+                .unwrap()
+                .rows;
+            format!("{rows:?}")
+        };
+        publish(&files, &[without.to_string()]);
+        engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(
+            complaints().await,
+            r#"[[String("WA-2026-0003"), String("received")]]"#
+        );
+        publish(&files, &[with.to_string()]);
+        let report = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(
+            report.outcome,
+            aduan_sync::Outcome::Ok,
+            "{}",
+            report.summary_line()
+        );
+        let live = complaints().await;
+        // Its sender's now: under its thread's first message, which has not come yet.
+        assert_eq!(
+            live, r#"[[String("wamid.X"), String("dispatched")]]"#,
+            "{}",
+            ts.label
+        );
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(complaints().await, live, "{}: rebuilt", ts.label);
+    }
+    server.abort();
+}
+
 /// The register's cursor is the version of each case handed over, and goes with the batch
 /// that hands a changed case over (a run stopped after that batch, by its time budget or a
 /// shutdown, still knows it); a case gone from the register leaves it at the end of a read.

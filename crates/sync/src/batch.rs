@@ -745,6 +745,12 @@ async fn decide(
             row.complaint.resolved_at = c.resolved_at;
         }
     }
+    // A complaint one group no longer makes and another makes now (a case that moved to its
+    // sender's group under the same number) stays.
+    let removed: Vec<String> = removed
+        .into_iter()
+        .filter(|id| !latest.contains_key(id))
+        .collect();
     // Only rows whose stored content differs are written.
     let complaints: Vec<ComplaintRow> = order
         .iter()

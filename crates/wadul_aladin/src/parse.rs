@@ -218,19 +218,18 @@ struct Case {
     /// Whether `forwarded_at`, `followed_up_at` are dates alone (their day's start).
     forwarded_whole_day: bool,
     followed_up_whole_day: bool,
-    /// When a closing status closed the thread at the latest (see `closed_at`); `None` when
-    /// the register dates neither a forwarding nor a follow-up.
-    closes_at: Option<DateTime<Utc>>,
+    /// When a closing status closed the thread at the latest (see `closed_at`).
+    closes_at: DateTime<Utc>,
     follow_up: Option<String>,
 }
 
 impl Case {
-    /// When it closed the thread, if its status closes and the register dates it. A case
-    /// closed with no date (archived, as incomplete reports are after 10 days) closed at
-    /// some time the register does not say: the sender's silence ends the thread then.
+    /// When it closed the thread, if its status closes (a case closed with no date closed
+    /// when its row was made, as the simulator's register has it).
     fn closed_at(&self) -> Option<DateTime<Utc>> {
-        self.closes_at
-            .filter(|_| CLOSING.contains(&self.status.as_str()))
+        CLOSING
+            .contains(&self.status.as_str())
+            .then_some(self.closes_at)
     }
 
     fn newest(&self) -> DateTime<Utc> {
@@ -324,7 +323,7 @@ fn case(raw: &RawRecord) -> Result<Case, FieldError> {
                 t
             }
         })
-        .map(|t| t.max(made_at));
+        .map_or(made_at, |t| t.max(made_at));
     let status = get(STATUS).ok_or_else(|| bad(STATUS, "empty or missing".into()))?;
     let phone = get(NO_WA);
     if let Some(p) = &phone {
@@ -356,7 +355,7 @@ fn case_key(no: &str) -> String {
 }
 
 /// The groups of a payload: the senders of a webhook body's messages (none for a body of
-/// delivery receipts only), or a case's sender (its own group without a number).
+/// delivery receipts only), or a case's sender (when it names one) and its own group.
 pub(crate) fn keys(raw: &RawRecord) -> Result<Vec<String>, FieldError> {
     if is_webhook(&raw.payload) {
         let mut keys = Vec::new();
@@ -369,10 +368,16 @@ pub(crate) fn keys(raw: &RawRecord) -> Result<Vec<String>, FieldError> {
         return Ok(keys);
     }
     let c = case(raw)?;
-    Ok(vec![match c.phone.as_deref().and_then(sender_key) {
-        Some(k) => k,
-        None => case_key(&c.no),
-    }])
+    // Its own group too: a case whose number is filled in later is met there again, and the
+    // complaint it stood as alone (under its `No Aduan`) goes as it joins its sender's.
+    let mut keys: Vec<String> = c
+        .phone
+        .as_deref()
+        .and_then(sender_key)
+        .into_iter()
+        .collect();
+    keys.push(case_key(&c.no));
+    Ok(keys)
 }
 
 /// One complaint in the making: a thread, maybe with its case.
@@ -436,6 +441,10 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
                 Err(e) => folded.errors.push((i, e)),
             }
         }
+    }
+    // In a case's own group, a case that names its sender now is folded in the sender's.
+    if key.starts_with("case:") {
+        cases.retain(|_, c| c.phone.as_deref().and_then(sender_key).is_none());
     }
     let cases: Vec<Case> = cases.into_values().collect();
     // A thread is one complaint: of cases naming the same first message (a report the team

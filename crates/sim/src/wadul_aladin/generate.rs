@@ -728,7 +728,7 @@ mod tests {
         for (at, w) in msgs {
             let joins = out.last().is_some_and(|(_, last, case)| {
                 let closed = case.and_then(Case::closed_at).is_some_and(|c| at > c);
-                at - last <= DAY && !closed
+                at - last < DAY && !closed
             });
             match out.last_mut() {
                 Some((ws, last, case)) if joins => {

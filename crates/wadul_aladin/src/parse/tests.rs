@@ -284,9 +284,26 @@ fn a_case_without_a_number_keeps_its_own_id_apart_from_its_thread() {
     assert_eq!(keys(&numberless).unwrap(), ["case:WA-2024-0002"]);
     assert_eq!(ids(&fold(SENDER, &[thread])), ["wamid.A"]);
     assert_eq!(
-        ids(&fold("case:WA-2024-0002", &[numberless])),
+        ids(&fold(
+            "case:WA-2024-0002",
+            std::slice::from_ref(&numberless)
+        )),
         ["WA-2024-0002"]
     );
+    // Its number filled in later: it joins its sender's thread, and its own group makes
+    // nothing any more (the complaint it stood as is removed).
+    let numbered = case_row(
+        "WA-2024-0002,1/3/2024 08:10:00,wamid.A,081234567890,Budi,Jalan rusak,Jalan,,Diverifikasi,,,,",
+    );
+    let sender = keys(&numbered).unwrap();
+    assert_eq!(sender.last().map(String::as_str), Some("case:WA-2024-0002"));
+    assert!(ids(&fold("case:WA-2024-0002", &[numberless, numbered.clone()])).is_empty());
+    let joined = fold(
+        &sender[0],
+        &[hook(SENDER, &[("wamid.A", T0, "jalan rusak")]), numbered],
+    );
+    assert_eq!(ids(&joined), ["wamid.A"]);
+    assert_eq!(joined.complaints[0].status_label, "Diverifikasi");
 }
 
 #[test]
@@ -348,23 +365,6 @@ fn two_cases_naming_one_first_message_are_two_complaints() {
             .expect("the thread's complaint");
         assert_eq!(joined.agencies, ["DPUPR"]);
     }
-}
-
-/// Archived with no date, as incomplete reports are after 10 days: when it closed the
-/// register does not say, so the sender's silence ends the thread, not the row's Timestamp.
-#[test]
-fn a_case_closed_without_a_date_does_not_split_its_thread_at_its_timestamp() {
-    let messages = hook(
-        SENDER,
-        &[
-            ("wamid.A", T0, "Saluran mampet"),
-            ("wamid.B", T0 + HOUR, "fotonya"),
-        ],
-    );
-    let case = case_row(
-        "WA-2024-0009,1/3/2024 8:10:00,wamid.A,081234567890,Budi,Saluran mampet,Drainase,,Diarsipkan,,,,",
-    );
-    assert_eq!(ids(&fold(SENDER, &[messages, case])), ["wamid.A"]);
 }
 
 /// A follow-up the register dates is one (the first response), its text given or not.
