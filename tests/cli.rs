@@ -254,6 +254,7 @@ fn a_database_url_of_no_known_scheme_is_refused_without_its_password() {
     for url in [
         "postgress://aduan:s3cret@127.0.0.1/aduan",
         "postgres+ssl://aduan:s3cret@127.0.0.1/aduan",
+        "postgres:/aduan:s3cret@127.0.0.1/aduan",
     ] {
         for command in [&["status"][..], &["query", "SELECT 1"], &["renormalise"]] {
             let mut args = vec!["--database", url];
@@ -277,6 +278,39 @@ fn a_database_url_of_no_known_scheme_is_refused_without_its_password() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert!(made.is_empty(), "{made:?}");
+}
+
+/// A store that cannot be made where the URL says (a full or read-only disk, a file in the
+/// way) is an operational failure, status 1: under systemd, 78 would keep the service down
+/// after the disk is fixed.
+#[test]
+fn a_store_that_cannot_be_made_is_no_configuration_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "in the way").unwrap();
+    let out = aduan(
+        dir.path(),
+        &["--database", "sqlite:notes.txt/aduan.db", "renormalise"],
+        &[("ADUAN_REPORTER_KEY", "k")],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("notes.txt"), "{}", text(&out));
+}
+
+/// A store made readable by others (by an older version, or copied in) is closed to them
+/// when it is opened.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_store_readable_by_others_is_closed_to_them_when_opened() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("aduan.db");
+    let url = format!("sqlite:{}", db.display());
+    aduan_store::Store::open(&url).await.unwrap().close().await;
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = aduan(dir.path(), &["--database", &url, "status"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let mode = std::fs::metadata(&db).unwrap().permissions().mode();
+    assert_eq!(mode & 0o007, 0, "{mode:o}");
 }
 
 /// A retry that names nothing is a usage error, not "0 resolved" with status 0.

@@ -10,6 +10,15 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// A SQLite store's file or folder could not be made or set up (an operational failure:
+    /// a full or read-only disk, no permission), not a wrong URL.
+    #[error("{path}: {message}")]
+    File {
+        /// The file or folder.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A statement failed.
     #[error("{what}: {source}")]
     Sql {

@@ -110,14 +110,27 @@ pub fn redact_url(url: &str) -> String {
     // query may hold an `@` too).
     let with_password = rest.rmatch_indices('@').find_map(|(at, _)| {
         let colon = rest[..at].find(':')?;
-        (!rest[..colon].contains(['@', '/', '?', '#'])).then_some((colon, at))
+        let password = &rest[colon + 1..at];
+        // `host:port/db?name=a@b` is a query holding an `@`, not a password.
+        let query = password
+            .split_once('?')
+            .is_some_and(|(_, q)| q.contains('='));
+        (!rest[..colon].contains(['@', '/', '?', '#']) && !query).then_some((colon, at))
     });
     let (mut out, from) = match with_password {
         Some((colon, at)) => (format!("{}:***@", &url[..start + colon]), start + at + 1),
         None => {
             let path = rest.find('/').map_or(rest.len(), |i| i);
-            let from = rest[..path].rfind('@').map_or(start, |at| start + at + 1);
-            (url[..from].to_string(), from)
+            match rest[..path].rfind('@') {
+                Some(at) => {
+                    let shown = match rest[..at].find(':') {
+                        Some(colon) => format!("{}:***@", &url[..start + colon]),
+                        None => url[..start + at + 1].to_string(),
+                    };
+                    (shown, start + at + 1)
+                }
+                None => (url[..start].to_string(), start),
+            }
         }
     };
     let (base, query) = match url[from..].find('?') {
@@ -140,9 +153,9 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
-/// The scheme of `url` when it has one (`scheme://…`), in lower case.
+/// The scheme of `url` when it has one (`scheme:…`, `scheme://…`), in lower case.
 fn scheme(url: &str) -> Option<String> {
-    let (scheme, _) = url.split_once("://")?;
+    let (scheme, _) = url.split_once(':')?;
     let plain = !scheme.is_empty()
         && scheme
             .chars()
@@ -192,6 +205,36 @@ pub(crate) fn create_private(path: &std::path::Path) -> std::io::Result<std::fs:
     options.open(path)
 }
 
+/// Takes every permission of others from the store `path` and its `-wal` and `-shm`
+/// (a store made by an older version, or copied in, may be readable by anyone); a file
+/// that cannot be changed (another owner's) is logged and left.
+fn close_to_others(path: &std::path::Path) {
+    #[cfg(unix)]
+    for file in ["", "-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mut name = path.as_os_str().to_owned();
+        name.push(file);
+        let file = std::path::Path::new(&name);
+        let Ok(meta) = std::fs::metadata(file) else {
+            continue;
+        };
+        let mode = meta.permissions().mode();
+        if mode & 0o007 != 0 {
+            let closed = std::fs::Permissions::from_mode(mode & !0o007);
+            match std::fs::set_permissions(file, closed) {
+                Ok(()) => {
+                    tracing::info!(file = %file.display(), "The store's file was readable by others; it no longer is.")
+                }
+                Err(e) => {
+                    tracing::warn!(file = %file.display(), error = %e, "The store's file is readable by others and could not be changed.")
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
 /// A connection of its own to the existing SQLite file at `path`.
 pub(crate) async fn lone_connection(
     path: &std::path::Path,
@@ -217,7 +260,10 @@ pub(crate) async fn fold_log(mut c: sqlx::SqliteConnection) -> sqlx::Result<()> 
 
 /// Whether `url` names a PostgreSQL store (otherwise it is a SQLite file).
 pub fn is_postgres_url(url: &str) -> bool {
-    scheme(url).is_some_and(|s| s == "postgres" || s == "postgresql")
+    // `postgres:` without its `//` is a typo `sqlite_path` refuses, not a URL to try.
+    url.split_once("://").is_some_and(|(s, _)| {
+        s.eq_ignore_ascii_case("postgres") || s.eq_ignore_ascii_case("postgresql")
+    })
 }
 
 impl Store {
@@ -264,21 +310,25 @@ impl Store {
         let path = sqlite_path(url)?;
         if let Some(dir) = std::path::Path::new(path).parent() {
             if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir).map_err(|e| Error::Url {
-                    url: url.to_string(),
-                    message: format!("cannot create folder {}: {e}", dir.display()),
+                std::fs::create_dir_all(dir).map_err(|e| Error::File {
+                    path: dir.display().to_string(),
+                    message: format!("cannot create the store's folder: {e}"),
                 })?;
             }
         }
-        // Made here, not by SQLite, whose new files others may read (0644 less the umask).
+        // Made here, not by SQLite, whose new files others may read (0644 less the umask);
+        // one made so before is closed to others.
         match create_private(std::path::Path::new(path)) {
-            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
-                return Err(Error::Url {
-                    url: redact_url(url),
-                    message: format!("cannot create {path}: {e}"),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                close_to_others(std::path::Path::new(path));
+            }
+            Err(e) => {
+                return Err(Error::File {
+                    path: path.to_string(),
+                    message: format!("cannot create the store: {e}"),
                 });
             }
-            _ => {}
+            Ok(_) => {}
         }
         let options = SqliteConnectOptions::new()
             .log_slow_statements(SLOW_STATEMENT.0, SLOW_STATEMENT.1)
@@ -524,6 +574,14 @@ mod tests {
             redact_url("postgress://aduan:s3cret@db/aduan"),
             "postgress://aduan:***@db/aduan"
         );
+        assert_eq!(
+            redact_url("postgres://db:5432/aduan?application_name=a@b"),
+            "postgres://db:5432/aduan?application_name=a@b"
+        );
+        assert_eq!(
+            redact_url("postgres://aduan:p?x=1@db/aduan"),
+            "postgres://aduan:***@db/aduan"
+        );
     }
 
     #[test]
@@ -531,6 +589,7 @@ mod tests {
         assert!(is_postgres_url("postgres://db/aduan"));
         assert!(is_postgres_url("PostgreSQL://db/aduan"));
         assert!(!is_postgres_url("sqlite:aduan.db"));
+        assert!(!is_postgres_url("postgres:/aduan:s3cret@db/aduan"));
         assert_eq!(
             sqlite_path("sqlite:data/aduan.db").ok(),
             Some("data/aduan.db")
@@ -545,6 +604,8 @@ mod tests {
             "postgress://aduan:s3cret@db/aduan",
             "postgres+ssl://db/aduan",
             "mysql://db",
+            "postgres:/aduan:s3cret@db/aduan",
+            "postgresql:aduan:s3cret@db/aduan",
         ] {
             let e = sqlite_path(typo).expect_err(typo).to_string();
             assert!(e.contains("postgres://"), "{e}");
