@@ -292,7 +292,11 @@ impl HttpClient {
                         let (since, answers) =
                             limited.get_or_insert_with(|| (std::time::Instant::now(), 0));
                         *answers += 1;
+                        // A wait shorter than the backoff's first (`Retry-After: 0`, or none)
+                        // doubles as the backoff does: no burst of requests at a server that
+                        // keeps saying "now" while it refuses.
                         let wait = retry_after(&response.headers)
+                            .filter(|w| *w >= self.policy.base_backoff)
                             .unwrap_or_else(|| self.backoff_wait(*answers));
                         self.wait_rate_limited(what, &response, *since, *answers, wait)
                             .await?;
@@ -534,6 +538,29 @@ mod tests {
             client.faults(),
             FaultCounts::from([("rate_limited".to_string(), 7)])
         );
+    }
+
+    /// Regression: an endless `Retry-After: 0` was asked again at once, hundreds of times a
+    /// second, for the whole bound; it backs off as a failure would.
+    #[tokio::test]
+    async fn retry_after_zero_backs_off_instead_of_asking_again_at_once() {
+        let (url, asked) = limiting_server(
+            usize::MAX,
+            "HTTP/1.1 429 Too Many Requests\r\nretry-after: 0",
+        )
+        .await;
+        let policy = RetryPolicy {
+            max_rate_limit_wait: Duration::from_secs(2),
+            ..RetryPolicy::from_settings(5, 6, 10)
+        };
+        let client = HttpClient::new("test", policy).unwrap();
+        client
+            .send("GET aduan", |c| c.get(&url))
+            .await
+            .expect_err("the limit never lifts");
+        // 10, 20, 40, … ms: eight requests or so in 2 s.
+        let n = asked.load(std::sync::atomic::Ordering::SeqCst);
+        assert!((2..20).contains(&n), "{n} requests");
     }
 
     #[tokio::test]
