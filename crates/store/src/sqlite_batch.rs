@@ -168,7 +168,8 @@ pub(crate) async fn current_rows(
     read(pool, &what, |conn| {
         let mut st = conn
             .prepare_cached(&format!(
-                "SELECT row_hash, updated_at, resolved_at FROM {} WHERE complaint_id = ?1",
+                "SELECT row_hash, updated_at, resolved_at, status_source FROM {} \
+                 WHERE complaint_id = ?1",
                 t.complaints
             ))
             .map_err(|e| fail(what(), e))?;
@@ -190,12 +191,14 @@ pub(crate) async fn current_rows(
                         message: format!("complaint {id}: resolved_at {r:?} is not a time"),
                     })?),
                 };
+                let status_source: String = row.get(3).map_err(|e| fail(what(), e))?;
                 rows.insert(
                     (*id).to_string(),
                     CurrentRow {
                         row_hash,
                         updated_at,
                         resolved_at,
+                        status_source,
                     },
                 );
             }

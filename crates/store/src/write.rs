@@ -352,6 +352,8 @@ pub struct CurrentRow {
     pub updated_at: DateTime<Utc>,
     /// The stored `resolved_at`.
     pub resolved_at: Option<DateTime<Utc>>,
+    /// The stored `status_source`.
+    pub status_source: String,
 }
 
 impl Store {
@@ -417,13 +419,13 @@ impl Store {
             // One probe of the primary key per id, whatever the planner knows (see above).
             Backend::Postgres(pool) => {
                 let sql = format!(
-                    "SELECT c.complaint_id, c.row_hash, c.updated_at, c.resolved_at \
-                     FROM UNNEST($1::text[]) AS i (id) \
-                     CROSS JOIN LATERAL (SELECT complaint_id, row_hash, updated_at, resolved_at \
-                     FROM {} WHERE complaint_id = i.id LIMIT 1) AS c",
+                    "SELECT c.complaint_id, c.row_hash, c.updated_at, c.resolved_at, \
+                     c.status_source FROM UNNEST($1::text[]) AS i (id) \
+                     CROSS JOIN LATERAL (SELECT complaint_id, row_hash, updated_at, resolved_at, \
+                     status_source FROM {} WHERE complaint_id = i.id LIMIT 1) AS c",
                     t.complaints
                 );
-                type Found = (String, String, DateTime<Utc>, Option<DateTime<Utc>>);
+                type Found = (String, String, DateTime<Utc>, Option<DateTime<Utc>>, String);
                 let found: Vec<Found> = sqlx::query_as(&sql)
                     .bind(ids)
                     .fetch_all(pool)
@@ -431,13 +433,14 @@ impl Store {
                     .context(what)?;
                 Ok(found
                     .into_iter()
-                    .map(|(id, row_hash, updated_at, resolved_at)| {
+                    .map(|(id, row_hash, updated_at, resolved_at, status_source)| {
                         (
                             id,
                             CurrentRow {
                                 row_hash,
                                 updated_at,
                                 resolved_at,
+                                status_source,
                             },
                         )
                     })

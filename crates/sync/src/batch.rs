@@ -167,6 +167,8 @@ struct Outcome {
     row_hash: String,
     updated_at: DateTime<Utc>,
     resolved_at: Option<DateTime<Utc>>,
+    /// The channel's own status.
+    status_source: String,
     /// Its events, in `Collected::events`.
     events: std::ops::Range<usize>,
 }
@@ -246,6 +248,7 @@ impl Collected {
             row_hash: row_hash.clone(),
             updated_at: n.complaint.updated_at,
             resolved_at: n.complaint.resolved_at,
+            status_source: n.complaint.status_source.clone(),
             events: first_event..self.events.len(),
         });
         let newer = match self.latest.get(&id) {
@@ -709,6 +712,12 @@ async fn decide(
     // before it in the batch) changes nothing, its events included, in one batch or two.
     let mut applied = vec![false; events.len()];
     for o in outcomes {
+        // A version in the status the complaint had: its "status since" event tells nothing
+        // new (a channel that carries its status without its history dates one at each
+        // version's own time, see SP4N-LAPOR!'s parse).
+        let same_status = current
+            .get(&o.id)
+            .is_some_and(|c| !supersede && c.status_source == o.status_source);
         let resolved_at = match current.get(&o.id) {
             None => {
                 counts.inserted += 1;
@@ -728,8 +737,15 @@ async fn decide(
                 }
             }
         };
-        if let Some(flags) = applied.get_mut(o.events) {
-            flags.fill(true);
+        for i in o.events {
+            let restated = same_status
+                && events.get(i).is_some_and(|e| {
+                    e.event.kind == aduan_core::EventKind::StatusChange
+                        && e.event.body.as_deref() == Some(o.status_source.as_str())
+                });
+            if let Some(flag) = applied.get_mut(i) {
+                *flag = !restated;
+            }
         }
         current.insert(
             o.id,
@@ -737,6 +753,7 @@ async fn decide(
                 row_hash: o.row_hash,
                 updated_at: o.updated_at,
                 resolved_at,
+                status_source: o.status_source,
             },
         );
     }
@@ -1147,6 +1164,7 @@ impl WriteBehind {
                         row_hash: c.row_hash.clone(),
                         updated_at: c.complaint.updated_at,
                         resolved_at: c.complaint.resolved_at,
+                        status_source: c.complaint.status_source.clone(),
                     },
                 )
             })
@@ -1521,7 +1539,7 @@ mod tests {
     /// same whether the versions come in one batch or in several, as a rebuild reads many of
     /// them at once where the live sync met them run by run: a version still resolved keeps
     /// the earlier time, a reopening clears it, a version older than the stored one adds no
-    /// events.
+    /// events, nor does a version's restating of the status it had.
     #[tokio::test]
     async fn versions_give_the_same_row_and_events_in_one_batch_or_several() {
         type Rows = (Option<serde_json::Value>, serde_json::Value);
@@ -1561,14 +1579,25 @@ mod tests {
         let done = |minute| report_with_status_event("A", minute, "Selesai");
         let reopened = |minute| report_with_status_event("A", minute, "Terverifikasi");
         let at = |minute: u32| Some(serde_json::json!(format!("2026-11-02T08:{minute:02}")));
-        // Amended while resolved: the first resolution's time, in one batch or two.
+        // Amended while resolved: the first resolution's time, in one batch or two, and one
+        // status change (the second version's restates it).
         for batches in [
             vec![vec![done(0)], vec![done(5)]],
             vec![vec![done(0), done(5)]],
         ] {
             for (resolved, events) in stored(batches).await {
                 assert_eq!(resolved, at(0));
-                assert_eq!(events, serde_json::json!(2));
+                assert_eq!(events, serde_json::json!(1));
+            }
+        }
+        // Each change of status is one.
+        for batches in [
+            vec![vec![reopened(0)], vec![done(5)], vec![reopened(7)]],
+            vec![vec![reopened(0), done(5), reopened(7)]],
+        ] {
+            for (resolved, events) in stored(batches).await {
+                assert_eq!(resolved, None);
+                assert_eq!(events, serde_json::json!(3));
             }
         }
         // Reopened and resolved again in one batch: the second resolution's time.
