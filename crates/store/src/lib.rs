@@ -111,10 +111,13 @@ pub fn redact_url(url: &str) -> String {
     let with_password = rest.rmatch_indices('@').find_map(|(at, _)| {
         let colon = rest[..at].find(':')?;
         let password = &rest[colon + 1..at];
-        // `host:port/db?name=a@b` is a query holding an `@`, not a password.
-        let query = password
-            .split_once('?')
-            .is_some_and(|(_, q)| q.contains('='));
+        // `host:port/db?name=a@b` is a query holding an `@`, not a password: a port, a path
+        // and a `?…=` before the `@`.
+        let query = password.split_once('/').is_some_and(|(port, path)| {
+            !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && path.split_once('?').is_some_and(|(_, q)| q.contains('='))
+        });
         (!rest[..colon].contains(['@', '/', '?', '#']) && !query).then_some((colon, at))
     });
     let (mut out, from) = match with_password {
@@ -153,9 +156,16 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
-/// The scheme of `url` when it has one (`scheme:…`, `scheme://…`), in lower case.
+/// The scheme of `url` when it has one (`scheme://…`, or `postgres…:` a slash or two short),
+/// in lower case; a file name with a `:` in it (`aduan-2026-12-05T10:00.db`) has none.
 fn scheme(url: &str) -> Option<String> {
-    let (scheme, _) = url.split_once(':')?;
+    let (scheme, rest) = url.split_once(':')?;
+    let postgres = scheme
+        .get(..8)
+        .is_some_and(|p| p.eq_ignore_ascii_case("postgres"));
+    if !rest.starts_with("//") && !postgres {
+        return None;
+    }
     let plain = !scheme.is_empty()
         && scheme
             .chars()
@@ -582,6 +592,12 @@ mod tests {
             redact_url("postgres://aduan:p?x=1@db/aduan"),
             "postgres://aduan:***@db/aduan"
         );
+        for leaky in [
+            "postgres://aduan:ab/c?d=e@db/aduan",
+            "postgres://aduan:p?x=1/y@db/aduan",
+        ] {
+            assert_eq!(redact_url(leaky), "postgres://aduan:***@db/aduan");
+        }
     }
 
     #[test]
@@ -600,6 +616,10 @@ mod tests {
             Some("aduan.db")
         );
         assert_eq!(sqlite_path("data/aduan.db").ok(), Some("data/aduan.db"));
+        assert_eq!(
+            sqlite_path("aduan-2026-12-05T10:00.db").ok(),
+            Some("aduan-2026-12-05T10:00.db")
+        );
         for typo in [
             "postgress://aduan:s3cret@db/aduan",
             "postgres+ssl://db/aduan",
