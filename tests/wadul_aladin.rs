@@ -413,6 +413,34 @@ async fn a_case_whose_number_is_filled_in_later_is_one_complaint() {
     server.abort();
 }
 
+/// A chat's and the register's text is plain: words in angle brackets and a literal `&lt;`
+/// reach the table as they were written (the normaliser reads text as HTML).
+#[tokio::test]
+async fn plain_text_in_angle_brackets_keeps_its_words() {
+    let (files, base, server) = register_server().await;
+    let summary = "Lampu mati <video terlampir> & &lt;data&gt;";
+    publish(
+        &files,
+        &[format!(
+            "WA-2026-0004,5/11/2026 8:00:00,,,Sari,\"{summary}\",PJU,DPUPR,Baru,,,,\r\n"
+        )],
+    );
+    let ts = sqlite_store().await;
+    engine(&ts)
+        .sync(&register(&base), &NoProgress)
+        .await
+        .unwrap();
+    let rows = ts
+        .store
+        .query("SELECT title, body FROM complaints")
+        .await
+        .unwrap()
+        .rows;
+    assert_eq!(rows[0][0], summary);
+    assert_eq!(rows[0][1], summary);
+    server.abort();
+}
+
 /// The register's cursor is the version of each case handed over, and goes with the batch
 /// that hands a changed case over (a run stopped after that batch, by its time budget or a
 /// shutdown, still knows it); a case gone from the register leaves it at the end of a read.

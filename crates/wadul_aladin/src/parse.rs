@@ -608,6 +608,9 @@ fn complaint(
         let first = lines.first()?.lines().next()?.trim();
         Some(first.chars().take(100).collect())
     });
+    for e in &mut events {
+        e.text = e.text.as_deref().map(as_html);
+    }
     SourceComplaint {
         channel: CHANNEL.into(),
         external_id,
@@ -616,8 +619,8 @@ fn complaint(
         urgency_label: None,
         category_labels: case.and_then(|c| c.category.clone()).into_iter().collect(),
         category_national: false,
-        title,
-        body: Some(body),
+        title: title.as_deref().map(as_html),
+        body: Some(as_html(&body)),
         status_label: case.map_or_else(|| NO_CASE.to_string(), |c| c.status.clone()),
         agencies: case.and_then(|c| c.agency.clone()).into_iter().collect(),
         place,
@@ -635,6 +638,22 @@ fn complaint(
         first_response_at: None,
         events,
     }
+}
+
+/// Plain text written as HTML text (`&`, `<`, `>` escaped): the normaliser reads every
+/// channel's text as HTML (Lapor Gub!'s comes from a web editor), and a chat's `<data
+/// terlampir>` or a literal `&lt;` are words, not markup.
+fn as_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
