@@ -218,18 +218,20 @@ struct Case {
     /// Whether `forwarded_at`, `followed_up_at` are dates alone (their day's start).
     forwarded_whole_day: bool,
     followed_up_whole_day: bool,
-    /// When a closing status closed the thread at the latest (see `closed_at`).
-    closes_at: DateTime<Utc>,
+    /// When a closing status closed the thread at the latest (see `closed_at`); `None` when
+    /// the register dates neither a forwarding nor a follow-up.
+    closes_at: Option<DateTime<Utc>>,
     follow_up: Option<String>,
 }
 
 impl Case {
-    /// When it closed the thread, if its status closes (a case closed with no date closed
-    /// when its row was made, as the simulator's register has it).
+    /// When it closed the thread, if its status closes and the register dates it. A case
+    /// closed with no date (archived, as incomplete reports are after 10 days) closed at a
+    /// time the register does not say, not when its row was made: the sender's silence ends
+    /// the thread then (a message an hour after the row is still the same report).
     fn closed_at(&self) -> Option<DateTime<Utc>> {
-        CLOSING
-            .contains(&self.status.as_str())
-            .then_some(self.closes_at)
+        self.closes_at
+            .filter(|_| CLOSING.contains(&self.status.as_str()))
     }
 
     fn newest(&self) -> DateTime<Utc> {
@@ -323,7 +325,7 @@ fn case(raw: &RawRecord) -> Result<Case, FieldError> {
                 t
             }
         })
-        .map_or(made_at, |t| t.max(made_at));
+        .map(|t| t.max(made_at));
     let status = get(STATUS).ok_or_else(|| bad(STATUS, "empty or missing".into()))?;
     let phone = get(NO_WA);
     if let Some(p) = &phone {

@@ -197,13 +197,14 @@ pub(crate) struct Case {
 
 impl Case {
     /// When the case closed the thread, as the connector reads it: `Tanggal Tindak
-    /// Lanjut`, else `Tanggal Diteruskan`, else `Timestamp`; `None` while open.
+    /// Lanjut`, else `Tanggal Diteruskan`; `None` while open, and for a case closed with
+    /// neither (archived, some time the register does not say: the sender's silence ends
+    /// the thread).
     pub(crate) fn closed_at(&self) -> Option<i64> {
-        self.status.closes().then(|| {
-            self.followed_up
-                .or(self.forwarded)
-                .map_or(self.made_at, Stamp::read)
-        })
+        self.status
+            .closes()
+            .then(|| self.followed_up.or(self.forwarded).map(Stamp::read))
+            .flatten()
     }
 
     /// The latest time written on the row.

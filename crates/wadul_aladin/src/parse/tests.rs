@@ -367,6 +367,23 @@ fn two_cases_naming_one_first_message_are_two_complaints() {
     }
 }
 
+/// Archived with no date, as incomplete reports are after 10 days: when it closed the
+/// register does not say, so the sender's silence ends the thread, not the row's Timestamp.
+#[test]
+fn a_case_closed_without_a_date_does_not_split_its_thread_at_its_timestamp() {
+    let messages = hook(
+        SENDER,
+        &[
+            ("wamid.A", T0, "Saluran mampet"),
+            ("wamid.B", T0 + HOUR, "fotonya"),
+        ],
+    );
+    let case = case_row(
+        "WA-2024-0009,1/3/2024 8:10:00,wamid.A,081234567890,Budi,Saluran mampet,Drainase,,Diarsipkan,,,,",
+    );
+    assert_eq!(ids(&fold(SENDER, &[messages, case])), ["wamid.A"]);
+}
+
 /// A follow-up the register dates is one (the first response), its text given or not.
 #[test]
 fn a_dated_follow_up_without_its_text_is_a_follow_up() {
