@@ -886,6 +886,42 @@ async fn a_large_sync_archives_payloads_packed_and_everything_reads_them_as_rece
     sim.shutdown().await;
 }
 
+/// A fetch held up past the run's budget (a slow channel, a rate limit waited out) is given
+/// up a little after it: the run ends `partial` at its budget, and the batch the fetch would
+/// have brought waits for the next run.
+#[tokio::test]
+async fn a_fetch_held_up_past_the_budget_is_given_up() {
+    let sim = sim(
+        30,
+        Sp4nFaults {
+            timeout_every: Some(1),
+            timeout_delay: std::time::Duration::from_millis(1500),
+            ..Sp4nFaults::default()
+        },
+    )
+    .await;
+    let ts = sqlite_store().await;
+    let engine = aduan_sync::Engine::new(
+        ts.store.clone(),
+        normaliser(),
+        aduan_sync::EngineOptions {
+            budget: Some(std::time::Duration::from_millis(400)),
+            ..aduan_sync::EngineOptions::default()
+        },
+    );
+    let report = engine.sync(&sp4n(&sim, 10), &NoProgress).await.unwrap();
+    assert_eq!(
+        report.outcome,
+        Outcome::Partial,
+        "{}",
+        report.summary_line()
+    );
+    let error = report.error.unwrap_or_default();
+    assert!(error.contains("time budget used up"), "{error}");
+    assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints").await, 0);
+    sim.shutdown().await;
+}
+
 /// A fetch that outlives the run's lease (the channel answered slowly), with another run
 /// taking the lease meanwhile: the batch it brings is not written, and the run says why.
 #[tokio::test]

@@ -133,6 +133,20 @@ pub struct Engine {
 /// The error of a run stopped by [`Engine::with_stop`]'s signal.
 pub const STOPPED_BY_SHUTDOWN: &str = "stopped by shutdown";
 
+/// How long past a run's budget a fetch in flight may still bring its batch (the pages read
+/// ahead are handed over as the budget ends): a quarter of the budget, at most a minute.
+fn fetch_grace(budget: Option<Duration>) -> Duration {
+    budget.map_or(Duration::ZERO, |b| (b / 4).min(Duration::from_secs(60)))
+}
+
+/// Resolves at `at`; never without one.
+async fn past(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Resolves once `stop` says true; never, when there is no signal or its sender is gone.
 async fn stopped(stop: Option<watch::Receiver<bool>>) {
     if let Some(mut rx) = stop {
@@ -269,11 +283,16 @@ impl Engine {
                     tracing::warn!("Time budget used up; the rest is fetched next run.");
                     break Ok(false);
                 }
-                // A fetch in flight is given up on shutdown: nothing of it is stored yet.
+                // A fetch in flight is given up on shutdown, and when it holds the run past its
+                // budget (a rate limit waited out, retries): nothing of it is stored yet.
                 let next = tokio::select! {
                     next = source.next_batch() => next,
                     () = stopped(self.stop.clone()) => {
                         stopped_by_shutdown = true;
+                        break Ok(false);
+                    }
+                    () = past(deadline.map(|d| d + fetch_grace(self.options.budget))) => {
+                        tracing::warn!("Time budget used up while a fetch was held up; it is given up and the rest is fetched next run.");
                         break Ok(false);
                     }
                 };
