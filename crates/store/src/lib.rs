@@ -112,12 +112,14 @@ pub fn redact_url(url: &str) -> String {
         let colon = rest[..at].find(':')?;
         let password = &rest[colon + 1..at];
         // `host:port/db?name=a@b` is a query holding an `@`, not a password: a port, a path
-        // and a `?…=` before the `@`.
-        let query = password.split_once('/').is_some_and(|(port, path)| {
-            !port.is_empty()
-                && port.bytes().all(|b| b.is_ascii_digit())
-                && path.split_once('?').is_some_and(|(_, q)| q.contains('='))
-        });
+        // and a `?…=` before the `@`, and no path after it (a password of that shape is
+        // followed by `@host/db`).
+        let query = !rest[at + 1..].contains('/')
+            && password.split_once('/').is_some_and(|(port, path)| {
+                !port.is_empty()
+                    && port.bytes().all(|b| b.is_ascii_digit())
+                    && path.split_once('?').is_some_and(|(_, q)| q.contains('='))
+            });
         (!rest[..colon].contains(['@', '/', '?', '#']) && !query).then_some((colon, at))
     });
     let (mut out, from) = match with_password {
@@ -156,14 +158,13 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
-/// The scheme of `url` when it has one (`scheme://…`, or `postgres…:` a slash or two short),
-/// in lower case; a file name with a `:` in it (`aduan-2026-12-05T10:00.db`) has none.
+/// The scheme of `url` when it has one (`scheme:…`, `scheme://…`), in lower case; a file
+/// name whose `:` is followed by a digit (`aduan-2026-12-05T10:00.db`) has none.
 fn scheme(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once(':')?;
-    let postgres = scheme
-        .get(..8)
-        .is_some_and(|p| p.eq_ignore_ascii_case("postgres"));
-    if !rest.starts_with("//") && !postgres {
+    if rest.starts_with(|c: char| c.is_ascii_digit())
+        || !scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+    {
         return None;
     }
     let plain = !scheme.is_empty()
@@ -595,6 +596,7 @@ mod tests {
         for leaky in [
             "postgres://aduan:ab/c?d=e@db/aduan",
             "postgres://aduan:p?x=1/y@db/aduan",
+            "postgres://aduan:2/Xy?k=9@db/aduan",
         ] {
             assert_eq!(redact_url(leaky), "postgres://aduan:***@db/aduan");
         }
@@ -626,6 +628,8 @@ mod tests {
             "mysql://db",
             "postgres:/aduan:s3cret@db/aduan",
             "postgresql:aduan:s3cret@db/aduan",
+            "sqlite3:data/aduan.db",
+            "file:aduan.db",
         ] {
             let e = sqlite_path(typo).expect_err(typo).to_string();
             assert!(e.contains("postgres://"), "{e}");

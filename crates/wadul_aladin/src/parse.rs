@@ -462,6 +462,7 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
     sorted.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.wamid.cmp(&b.wamid)));
     let mut threads: Vec<Thread> = Vec::new();
     for m in sorted {
+        let case = by_wamid.get(m.wamid.as_str()).copied();
         let joins = threads.last().is_some_and(|t| {
             let last = t.messages.last().map_or(m.at, |l| l.at);
             let silent = m.at - last >= Duration::hours(THREAD_GAP_HOURS);
@@ -469,9 +470,11 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
                 .case
                 .and_then(|c| cases[c].closed_at())
                 .is_some_and(|at| m.at > at);
-            !silent && !closed
+            // The first message of another case starts that case's thread (a greeting
+            // archived with no date, then the report the team made a case of).
+            let another_case = case.is_some() && t.case.is_some() && case != t.case;
+            !silent && !closed && !another_case
         });
-        let case = by_wamid.get(m.wamid.as_str()).copied();
         match threads.last_mut() {
             Some(t) if joins => {
                 if t.case.is_none() {
@@ -545,7 +548,7 @@ fn complaint(
         if let Some((lat, lng, address)) = &m.location {
             place.latitude = *lat;
             place.longitude = *lng;
-            place.address.clone_from(address);
+            place.address = address.as_deref().map(as_html);
         }
         events.push(SourceEvent {
             at: m.at,

@@ -729,7 +729,10 @@ mod tests {
         for (at, w) in msgs {
             let joins = out.last().is_some_and(|(_, last, case)| {
                 let closed = case.and_then(Case::closed_at).is_some_and(|c| at > c);
-                at - last < DAY && !closed
+                // The first message of another case starts that case's thread.
+                let another =
+                    case_of(&w).is_some_and(|c| case.is_some_and(|t| !std::ptr::eq(t, c)));
+                at - last < DAY && !closed && !another
             });
             match out.last_mut() {
                 Some((ws, last, case)) if joins => {

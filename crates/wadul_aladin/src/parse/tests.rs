@@ -384,6 +384,29 @@ fn a_case_closed_without_a_date_does_not_split_its_thread_at_its_timestamp() {
     assert_eq!(ids(&fold(SENDER, &[messages, case])), ["wamid.A"]);
 }
 
+/// A greeting archived with no date, then the report the team made a second case of: the
+/// second case's first message starts its own thread.
+#[test]
+fn the_first_message_of_another_case_starts_its_thread() {
+    let messages = hook(
+        SENDER,
+        &[
+            ("wamid.A", T0, "halo"),
+            ("wamid.C", T0 + 2 * HOUR, "Saluran mampet di Medono"),
+        ],
+    );
+    let greeting = case_row(
+        "WA-2024-0001,1/3/2024 8:05:00,wamid.A,081234567890,Budi,Salam,Lainnya,,Diarsipkan,,,,",
+    );
+    let report = case_row(
+        "WA-2024-0002,1/3/2024 10:10:00,wamid.C,081234567890,Budi,Saluran mampet,Drainase,,Baru,,,,",
+    );
+    let f = fold(SENDER, &[messages, greeting, report]);
+    assert_eq!(ids(&f), ["wamid.A", "wamid.C"]);
+    assert_eq!(f.complaints[0].body.as_deref(), Some("halo"));
+    assert_eq!(f.complaints[1].status_label, "Baru");
+}
+
 /// A follow-up the register dates is one (the first response), its text given or not.
 #[test]
 fn a_dated_follow_up_without_its_text_is_a_follow_up() {
