@@ -886,11 +886,14 @@ async fn a_large_sync_archives_payloads_packed_and_everything_reads_them_as_rece
     sim.shutdown().await;
 }
 
-/// A fetch held up past the run's budget (a slow channel, a rate limit waited out) is given
-/// up a little after it: the run ends `partial` at its budget, and the batch the fetch would
-/// have brought waits for the next run.
-#[tokio::test]
-async fn a_fetch_held_up_past_the_budget_is_given_up() {
+/// 30 reports served with every answer 1.5 s late, a SQLite store and an engine of `options`.
+async fn slow_answers(
+    options: aduan_sync::EngineOptions,
+) -> (
+    aduan_sim::RunningSim,
+    aduan_store::testing::TestStore,
+    aduan_sync::Engine,
+) {
     let sim = sim(
         30,
         Sp4nFaults {
@@ -901,14 +904,20 @@ async fn a_fetch_held_up_past_the_budget_is_given_up() {
     )
     .await;
     let ts = sqlite_store().await;
-    let engine = aduan_sync::Engine::new(
-        ts.store.clone(),
-        normaliser(),
-        aduan_sync::EngineOptions {
-            budget: Some(std::time::Duration::from_millis(400)),
-            ..aduan_sync::EngineOptions::default()
-        },
-    );
+    let engine = aduan_sync::Engine::new(ts.store.clone(), normaliser(), options);
+    (sim, ts, engine)
+}
+
+/// A fetch held up past the run's budget (a slow channel, a rate limit waited out) is given
+/// up a little after it: the run ends `partial` at its budget, and the batch the fetch would
+/// have brought waits for the next run.
+#[tokio::test]
+async fn a_fetch_held_up_past_the_budget_is_given_up() {
+    let (sim, ts, engine) = slow_answers(aduan_sync::EngineOptions {
+        budget: Some(std::time::Duration::from_millis(400)),
+        ..aduan_sync::EngineOptions::default()
+    })
+    .await;
     let report = engine.sync(&sp4n(&sim, 10), &NoProgress).await.unwrap();
     assert_eq!(
         report.outcome,
@@ -926,24 +935,11 @@ async fn a_fetch_held_up_past_the_budget_is_given_up() {
 /// taking the lease meanwhile: the batch it brings is not written, and the run says why.
 #[tokio::test]
 async fn a_run_whose_lease_was_taken_while_it_fetched_writes_nothing_more() {
-    let sim = sim(
-        30,
-        Sp4nFaults {
-            timeout_every: Some(1),
-            timeout_delay: std::time::Duration::from_millis(1500),
-            ..Sp4nFaults::default()
-        },
-    )
+    let (sim, ts, engine) = slow_answers(aduan_sync::EngineOptions {
+        lease_ttl: std::time::Duration::from_millis(400),
+        ..aduan_sync::EngineOptions::default()
+    })
     .await;
-    let ts = sqlite_store().await;
-    let engine = aduan_sync::Engine::new(
-        ts.store.clone(),
-        normaliser(),
-        aduan_sync::EngineOptions {
-            lease_ttl: std::time::Duration::from_millis(400),
-            ..aduan_sync::EngineOptions::default()
-        },
-    );
     let connector = sp4n(&sim, 10);
     let run = engine.sync(&connector, &NoProgress);
     let intruder = async {
