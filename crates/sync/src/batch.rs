@@ -715,26 +715,26 @@ async fn decide(
         // A version in the status the complaint had: its "status since" event tells nothing
         // new (a channel that carries its status without its history dates one at each
         // version's own time, see SP4N-LAPOR!'s parse).
-        let same_status = current
-            .get(&o.id)
-            .is_some_and(|c| !supersede && c.status_source == o.status_source);
-        let resolved_at = match current.get(&o.id) {
+        let (resolved_at, same_status) = match current.get(&o.id) {
             None => {
                 counts.inserted += 1;
-                o.resolved_at
+                (o.resolved_at, false)
             }
             Some(c) if !changes(c, &o.row_hash, o.updated_at, supersede) => {
                 counts.unchanged += 1;
                 continue;
             }
+            // A fold knows the whole history and says it itself.
+            Some(_) if supersede => {
+                counts.updated += 1;
+                (o.resolved_at, false)
+            }
             Some(c) => {
                 counts.updated += 1;
-                // A fold knows the whole history and says it itself.
-                if supersede {
-                    o.resolved_at
-                } else {
-                    resolved_since(c.resolved_at, o.resolved_at)
-                }
+                (
+                    resolved_since(c.resolved_at, o.resolved_at),
+                    c.status_source == o.status_source,
+                )
             }
         };
         for i in o.events {
