@@ -791,8 +791,35 @@ async fn records_quarantined_for_a_missing_mapping_table_are_stored_by_retry_onc
             q[0].reason
         );
 
-        // With the table in place, retry stores them and resolves the entries.
+        // While another run holds the channel, retry leaves the entries as they are.
         let ids: Vec<i64> = q.iter().map(|e| e.quarantine_id).collect();
+        let held = ts
+            .store
+            .try_lease("cc112", "another-run", std::time::Duration::from_secs(60))
+            .await
+            .unwrap()
+            .expect("the channel's lease is free");
+        let (resolved, failing) = engine(&ts)
+            .retry_quarantine(&ids, &parsers())
+            .await
+            .unwrap();
+        assert_eq!((resolved, failing.len()), (0, 2), "{}", ts.label);
+        assert!(
+            failing[0].1.contains("cc112: another run holds the lease"),
+            "{}: {failing:?}",
+            ts.label
+        );
+        assert_eq!(
+            count(
+                &ts,
+                "SELECT COUNT(*) FROM complaints WHERE channel = 'cc112'"
+            )
+            .await,
+            0
+        );
+        held.release().await.unwrap();
+
+        // With the table in place, retry stores them and resolves the entries.
         let (resolved, failing) = engine(&ts)
             .retry_quarantine(&ids, &parsers())
             .await

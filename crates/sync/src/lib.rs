@@ -741,10 +741,32 @@ impl Engine {
             let folds = channels
                 .get(entry.channel.as_str())
                 .is_some_and(|s| s.fold.is_some());
+            // Any other channel's record is written under the channel's own lease: a sync
+            // or a rebuild of the channel meanwhile decides from rows this write changes (a
+            // rebuild would also put its tables in place of this write). That lease is held
+            // for a whole run, so it is not waited for: the entry is left for a later retry.
+            let holder = format!("quarantine-retry-{}", uuid::Uuid::new_v4());
             let mut leases = Vec::new();
             if folds {
-                let holder = format!("quarantine-retry-{}", uuid::Uuid::new_v4());
                 leases.extend(self.fold_lease(&entry.channel, &holder, true).await?);
+            } else {
+                match self
+                    .store
+                    .try_lease(&entry.channel, &holder, self.options.lease_ttl)
+                    .await?
+                {
+                    Some(l) => leases.push(l),
+                    None => {
+                        failing.push((
+                            id,
+                            format!(
+                                "{}; retry when its run ends",
+                                Error::Busy(entry.channel.clone())
+                            ),
+                        ));
+                        continue;
+                    }
+                }
             }
             input.fences = leases
                 .iter()
