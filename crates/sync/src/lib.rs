@@ -274,7 +274,7 @@ impl Engine {
                     deadline: deadline.map(tokio::time::Instant::from_std),
                 },
             );
-            let outcome = loop {
+            let outcome = 'run: loop {
                 if self.stop_requested() {
                     stopped_by_shutdown = true;
                     break Ok(false);
@@ -284,16 +284,31 @@ impl Engine {
                     break Ok(false);
                 }
                 // A fetch in flight is given up on shutdown, and when it holds the run past its
-                // budget (a rate limit waited out, retries): nothing of it is stored yet.
-                let next = tokio::select! {
-                    next = source.next_batch() => next,
-                    () = stopped(self.stop.clone()) => {
-                        stopped_by_shutdown = true;
-                        break Ok(false);
-                    }
-                    () = past(deadline.map(|d| d + fetch_grace(self.options.budget))) => {
-                        tracing::warn!("Time budget used up while a fetch was held up; it is given up and the rest is fetched next run.");
-                        break Ok(false);
+                // budget (a rate limit waited out, retries): nothing of it is stored yet. While
+                // it waits, the lease is renewed when due (what the run wrote so far committed
+                // first, as the renewal waits for the database's writer): a slow channel does
+                // not let the lease lapse and another run take the channel.
+                let next = {
+                    let fetch = source.next_batch();
+                    tokio::pin!(fetch);
+                    loop {
+                        tokio::select! {
+                            next = &mut fetch => break next,
+                            () = stopped(self.stop.clone()) => {
+                                stopped_by_shutdown = true;
+                                break 'run Ok(false);
+                            }
+                            () = past(deadline.map(|d| d + fetch_grace(self.options.budget))) => {
+                                tracing::warn!("Time budget used up while a fetch was held up; it is given up and the rest is fetched next run.");
+                                break 'run Ok(false);
+                            }
+                            () = tokio::time::sleep(self.options.lease_ttl / 4) => {
+                                if lease.due() {
+                                    behind.flush(&mut counts).await?;
+                                    lease.renew().await?;
+                                }
+                            }
+                        }
                     }
                 };
                 faults = source.faults();
