@@ -56,40 +56,83 @@ pub async fn sqlite_through(last: i64) -> TestStore {
     }
 }
 
-/// A new PostgreSQL store in a schema of its own, or `None` (with a line on stderr saying
-/// why) when no server answers and `ADUAN_REQUIRE_POSTGRES` is not set.
+/// A new PostgreSQL store in a schema of its own, or `None` (with a line on the terminal
+/// saying why) when no server answers and `ADUAN_REQUIRE_POSTGRES` is not set.
 pub async fn postgres() -> Option<TestStore> {
     postgres_through(i64::MAX).await
 }
 
 /// A new PostgreSQL store migrated up to version `last`, or `None` as [`postgres`].
 pub async fn postgres_through(last: i64) -> Option<TestStore> {
+    let required = std::env::var("ADUAN_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    open_postgres(&postgres_url(), last, required).await
+}
+
+/// Why the server at a URL was found not to answer, once per process and URL: the tests
+/// after the first skip at once instead of each waiting for the connection's time limit.
+fn unreachable() -> &'static std::sync::Mutex<std::collections::HashMap<String, String>> {
+    static SEEN: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, String>>> =
+        std::sync::OnceLock::new();
+    SEEN.get_or_init(Default::default)
+}
+
+/// [`postgres_through`] at `url`: a server that does not answer is a skip (said on the
+/// terminal) unless `required`, where it is a failure; a store that answers and then fails
+/// to migrate is always a failure (a defect, not a missing server).
+async fn open_postgres(url: &str, last: i64, required: bool) -> Option<TestStore> {
     static N: AtomicU32 = AtomicU32::new(0);
-    let url = postgres_url();
-    sweep_ended(&url).await;
-    let schema = format!(
-        "{TEST_SCHEMA}{}_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed),
-        chrono::Utc::now().timestamp_subsec_nanos()
-    );
-    let opened = match Store::connect_postgres(&url, Some(&schema)).await {
-        Ok(store) => store.migrate_through(last).await.map(|()| store),
-        Err(e) => Err(e),
-    };
-    match opened {
-        Ok(store) => Some(TestStore {
-            store,
-            label: "postgres",
-            url,
-            schema: Some(schema),
-            _dir: None,
-        }),
-        Err(e) => {
-            if std::env::var("ADUAN_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-                panic!("PostgreSQL is required (ADUAN_REQUIRE_POSTGRES=1) but {url} fails: {e}");
+    let known = unreachable()
+        .lock()
+        .ok()
+        .and_then(|seen| seen.get(url).cloned());
+    let connected = match known {
+        Some(why) => Err(why),
+        None => {
+            sweep_ended(url).await;
+            let schema = format!(
+                "{TEST_SCHEMA}{}_{}_{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed),
+                chrono::Utc::now().timestamp_subsec_nanos()
+            );
+            match Store::connect_postgres(url, Some(&schema)).await {
+                Ok(store) => Ok((store, schema)),
+                Err(e) => {
+                    let why = e.to_string();
+                    if let Ok(mut seen) = unreachable().lock() {
+                        seen.insert(url.to_string(), why.clone());
+                    }
+                    Err(why)
+                }
             }
-            eprintln!("skipped: PostgreSQL half of this test: {url} is not reachable ({e}); set ADUAN_TEST_POSTGRES_URL");
+        }
+    };
+    match connected {
+        Ok((store, schema)) => {
+            if let Err(e) = store.migrate_through(last).await {
+                panic!("PostgreSQL at {url} answers but its test schema {schema} does not migrate: {e}");
+            }
+            Some(TestStore {
+                store,
+                label: "postgres",
+                url: url.to_string(),
+                schema: Some(schema),
+                _dir: None,
+            })
+        }
+        Err(why) => {
+            if required {
+                panic!("PostgreSQL is required (ADUAN_REQUIRE_POSTGRES=1) but {url} fails: {why}");
+            }
+            // Written to the terminal itself: the test harness keeps what `eprintln!` writes
+            // from a test that passes, and a skip must be seen.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipped: the PostgreSQL half of {}: {url} does not answer ({why}); \
+                 start PostgreSQL or set ADUAN_TEST_POSTGRES_URL",
+                std::thread::current().name().unwrap_or("this test")
+            );
             None
         }
     }
@@ -120,6 +163,7 @@ pub async fn drop_ended_schemas(url: &str) -> Result<usize, sqlx::Error> {
     }
     let pool = sqlx::postgres::PgPoolOptions::new()
         .max_connections(1)
+        .acquire_timeout(std::time::Duration::from_secs(5))
         .connect(url)
         .await?;
     let names: Vec<String> =
@@ -243,5 +287,33 @@ impl TestStore {
         });
         wait.recv().expect("the lock is taken");
         Some(holder)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A port where nothing listens (1: tcpmux, never served here).
+    const NOBODY: &str = "postgres://postgres@127.0.0.1:1/test";
+
+    #[tokio::test]
+    async fn a_server_that_does_not_answer_is_a_skip_and_found_once() {
+        assert!(super::open_postgres(NOBODY, i64::MAX, false)
+            .await
+            .is_none());
+        let why = super::unreachable().lock().unwrap().get(NOBODY).cloned();
+        assert!(
+            why.as_deref().is_some_and(|w| w.contains("127.0.0.1:1")),
+            "{why:?}"
+        );
+        // Later tests skip on what the first found.
+        assert!(super::open_postgres(NOBODY, i64::MAX, false)
+            .await
+            .is_none());
+    }
+
+    #[tokio::test]
+    #[should_panic(expected = "PostgreSQL is required")]
+    async fn a_server_that_does_not_answer_fails_where_it_is_required() {
+        super::open_postgres(NOBODY, i64::MAX, true).await;
     }
 }
