@@ -7,38 +7,64 @@ use sha2::Sha256;
 /// number (`Private`, `-`, empty) or not plausible.
 ///
 /// Forms: `081234567890`, `+6281234567890`, `6281234567890`, `+62 812-3456-7890`,
-/// `0285-421112`, `(0285) 421112`.
+/// `0285-421112`, `(0285) 421112`; `0062 812…` dialled with the international prefix; a
+/// mobile number that lost its leading 0 (`81234567890`); any of these followed by a note
+/// without digits (`0812-3456-7890 (WA)`).
 pub fn to_e164(raw: &str) -> Option<String> {
-    let trimmed = raw.trim();
-    let plus = trimmed.starts_with('+');
-    let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
+    let number = without_note(raw.trim());
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
     if digits.is_empty() {
         return None;
     }
     // Anything but digits, separators and a leading plus means it is not a number.
-    if trimmed
+    if number
         .chars()
         .any(|c| !(c.is_ascii_digit() || " -().+/".contains(c)))
     {
         return None;
     }
-    let national = if plus {
-        if let Some(rest) = digits.strip_prefix("62") {
-            rest.to_string()
+    // After `+`, or the international prefix `00`, comes the country code.
+    let international = if number.starts_with('+') {
+        Some(digits.as_str())
+    } else {
+        digits.strip_prefix("00")
+    };
+    let national = if let Some(international) = international {
+        if let Some(rest) = international.strip_prefix("62") {
+            rest
         } else {
             // Another country's number: keep it as it is.
-            return plausible(&digits).then(|| format!("+{digits}"));
+            return plausible(international).then(|| format!("+{international}"));
         }
     } else if let Some(rest) = digits.strip_prefix("62") {
-        rest.to_string()
+        rest
     } else if let Some(rest) = digits.strip_prefix('0') {
-        rest.to_string()
+        rest
+    } else if digits.starts_with('8') && (10..=12).contains(&digits.len()) {
+        // A mobile number (08…) whose 0 a spreadsheet or a form dropped.
+        &digits
     } else {
         return None;
     };
     let national = national.trim_start_matches('0');
     let e164 = format!("62{national}");
     plausible(&e164).then(|| format!("+{e164}"))
+}
+
+/// `raw` without a note after the number (`(WA)`, `a.n. Budi`): one that white space or
+/// `(` sets apart and that holds no digit.
+fn without_note(raw: &str) -> &str {
+    let Some(at) = raw.find(|c: char| !(c.is_ascii_digit() || " -().+/".contains(c))) else {
+        return raw;
+    };
+    let (number, note) = raw.split_at(at);
+    let apart = number.ends_with(|c: char| c.is_whitespace() || c == '(');
+    if !apart || note.contains(char::is_numeric) {
+        // A number with letters in it (`abc123456789`), or a second number: not one.
+        return raw;
+    }
+    let number = number.trim_end();
+    number.strip_suffix('(').unwrap_or(number).trim_end()
 }
 
 fn plausible(digits: &str) -> bool {
@@ -76,6 +102,42 @@ mod tests {
         }
         assert_eq!(to_e164("0285-421112").as_deref(), Some("+62285421112"));
         assert_eq!(to_e164("(0285) 421112").as_deref(), Some("+62285421112"));
+    }
+
+    /// Review finding: `0062 813…` became `+626281…`.
+    #[test]
+    fn the_international_prefix_a_lost_zero_and_a_note_are_read() {
+        for raw in [
+            "0062 813 2876 5432",
+            "0062-813-2876-5432",
+            "81328765432",
+            "813 2876 5432",
+            "0813-2876-5432 (WA)",
+            "0813 2876 5432 WA",
+            "+62 813 2876 5432 (wa only)",
+            "0062 813 2876 5432 a.n. Budi",
+        ] {
+            assert_eq!(to_e164(raw).as_deref(), Some("+6281328765432"), "{raw}");
+        }
+        // Another country dialled with `00` is that country's number.
+        assert_eq!(to_e164("0065 9123 4567").as_deref(), Some("+6591234567"));
+        assert_eq!(
+            to_e164("(0285) 421112 (kantor)").as_deref(),
+            Some("+62285421112")
+        );
+        // Only a mobile number's 0 is taken as lost, and only at a mobile number's length.
+        for raw in [
+            "285421112",
+            "813287654",
+            "8132876543210",
+            "91328765432",
+            "0813 2876 5432 atau 0812 3456 7890",
+            "0813-2876-5432(WA 2)",
+            "0813-2876-5432WA",
+            "WA 0813-2876-5432",
+        ] {
+            assert_eq!(to_e164(raw), None, "{raw}");
+        }
     }
 
     #[test]

@@ -203,7 +203,18 @@ impl Gazetteer {
                 ..Place::default()
             };
         }
+        // The city's own name where the kecamatan goes says no more than an empty field.
+        let kec = kec.filter(|k| !self.city_names.contains(k));
         let kec_match = kec.as_ref().and_then(|k| self.kecamatan.get(k)).cloned();
+        // A kecamatan that is none of the city's (a neighbouring regency's `Warungasem`, or
+        // one too garbled to be sure of) puts its kelurahan outside what the gazetteer
+        // knows: a kelurahan of the city with the same or a near name is no sure match.
+        if kec.is_some() && kec_match.is_none() {
+            return Place {
+                in_city,
+                ..Place::default()
+            };
+        }
         let kel_match = kel.as_ref().and_then(|k| {
             let within = kec_match.as_ref().map(|(code, _)| code.as_str());
             self.kelurahan_index(k, within)
@@ -389,6 +400,53 @@ mod tests {
             g.locate(Some("Kota Pekalongan"), None, None, None).in_city,
             Some(true)
         );
+    }
+
+    /// Review finding: `Kauman` under Batang's `Warungasem` was coded as the city's Kauman,
+    /// `Tirto` under Kab. Pekalongan's `Tirto` as the city's Tirto.
+    #[test]
+    fn a_kelurahan_under_a_kecamatan_the_city_does_not_have_gets_no_code() {
+        let g = gazetteer();
+        for (kec, kel) in [
+            ("Warungasem", "Kauman"),
+            ("Tirto", "Tirto"),
+            ("Kec. Tirto", "Kel. Tirta"),
+        ] {
+            assert_eq!(
+                g.locate(None, None, Some(kec), Some(kel)),
+                Place::default(),
+                "{kec:?} {kel:?}"
+            );
+        }
+        let p = g.locate(None, Some(true), Some("Warungasem"), Some("Kauman"));
+        assert_eq!(
+            (p.kelurahan, p.kecamatan, p.in_city),
+            (None, None, Some(true))
+        );
+        // A kecamatan left empty, or the city's own name there, lets the kelurahan be
+        // matched city-wide; one written as the city's, in any of its forms, still resolves.
+        for kec in [
+            None,
+            Some(""),
+            Some("  "),
+            Some("-"),
+            Some("Kota Pekalongan"),
+        ] {
+            let p = g.locate(None, None, kec, Some("Kauman"));
+            assert_eq!(p.kelurahan.unwrap().0, "33.75.02.1004", "{kec:?}");
+            assert_eq!(p.in_city, Some(true));
+        }
+        for kec in [
+            "Pekalongan Timur",
+            "PEK. TIMUR",
+            "Kec. Pkl Timur",
+            "Pekalongan Tim",
+        ] {
+            let p = g.locate(None, None, Some(kec), Some("Kauman"));
+            assert_eq!(p.kelurahan.unwrap().0, "33.75.02.1004", "{kec:?}");
+        }
+        let p = g.locate(None, None, Some("Pekalongan Barat"), Some("Tirto"));
+        assert_eq!(p.kelurahan.unwrap().0, "33.75.01.1009");
     }
 
     #[test]
