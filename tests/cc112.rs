@@ -134,6 +134,53 @@ async fn a_nul_in_a_rows_text_is_stored_alike_by_both_stores() {
 const PRANK_A: &str = "4;;12/09/2021 09:00:00;0285-421112;-;Prank Call;;;;;;;;Tidak Ditindaklanjuti;00:20;Rina;12/09/2021 09:00:20";
 const PRANK_B: &str = "5;;12/09/2021 09:00:00;081398761234;-;Prank Call;;;;;;;;Tidak Ditindaklanjuti;00:30;Rina;12/09/2021 09:00:30";
 
+/// A caller who says their name and number in the call's note (and the operator wrote it
+/// down): neither reaches the analysts' tables, nor the run's report of unknown labels.
+#[tokio::test]
+async fn a_callers_name_and_number_in_the_note_stay_out_of_the_unified_tables() {
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let told = POHON
+            .replace(
+                "\"Pohon angsana tumbang menutup jalan; mohon segera ditangani\"",
+                "\"Pelapor Bu Sri Wahyuni (HP 0813-2876-5432) melaporkan pohon tumbang\"",
+            )
+            .replace(";Bu Sri;", ";Sri Wahyuni;")
+            .replace(
+                "Jl. Dr. Sutomo depan SD",
+                "Rumah Bu Sri Wahyuni 081328765432",
+            )
+            .replace(";Pohon Tumbang;", ";Nama: Sri HP: 081328765432;");
+        write_aged(&dir.path().join("112_20210912.csv"), &file(&[&told]), OLD);
+        let report = engine(&ts)
+            .sync(&cc112_dir(dir.path(), 10), &NoProgress)
+            .await
+            .unwrap();
+        assert_eq!(
+            report.counts.inserted,
+            1,
+            "{}: {}",
+            ts.label,
+            report.summary_line()
+        );
+        for private in ["Wahyuni", "Sri", "2876", "081328765432"] {
+            for sql in [
+                "SELECT COUNT(*) FROM complaints WHERE title || '|' || body || '|' || COALESCE(address, '') || '|' || category_source || '|' || COALESCE(agency, '') LIKE '%{p}%'",
+                "SELECT COUNT(*) FROM complaint_events WHERE COALESCE(actor, '') || '|' || COALESCE(body, '') LIKE '%{p}%'",
+                "SELECT COUNT(*) FROM sync_runs WHERE COALESCE(report, '') LIKE '%{p}%'",
+            ] {
+                assert_eq!(count(&ts, &sql.replace("{p}", private)).await, 0, "{}: {private}: {sql}", ts.label);
+            }
+        }
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints WHERE body = 'Pelapor Bu [nama] [nama] (HP [nomor telepon]) melaporkan pohon tumbang' AND address = 'Rumah Bu [nama] [nama] [nomor telepon]'").await,
+            1,
+            "{}",
+            ts.label
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_ticketless_call_keeps_its_caller_out_of_the_unified_tables_and_its_identity() {
     for ts in all_stores().await {

@@ -197,6 +197,8 @@ pub(crate) fn row(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         },
         reporter_phone: phone,
         reporter_email: None,
+        // Read only to be kept out of the stored texts (`-`: no name).
+        reporter_names: opt("Nama Penelepon").into_iter().collect(),
         anonymous: false,
         confidential: false,
         reported_at: called_at,

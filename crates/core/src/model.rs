@@ -154,8 +154,9 @@ pub struct SourceEvent {
 /// A complaint as one channel tells it: typed, but in the channel's own words.
 ///
 /// Built by a connector's `parse`; turned into a [`UnifiedComplaint`] by the normaliser.
-/// It carries the reporter's phone and e-mail only so that the normaliser can hash them;
-/// reporter names are never carried.
+/// It carries the reporter's phone and e-mail only so that the normaliser can hash them,
+/// and the reporter's names only so that the normaliser can keep them out of the texts it
+/// stores; none of them is stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SourceComplaint {
     /// The channel id (`sp4n_lapor`, `cc112`, …).
@@ -189,6 +190,10 @@ pub struct SourceComplaint {
     pub reporter_phone: Option<String>,
     /// The reporter's e-mail, as written.
     pub reporter_email: Option<String>,
+    /// The reporter's names as the source gives them (a caller's name, a WhatsApp profile
+    /// name): never stored; the normaliser hides them where the texts repeat them.
+    #[serde(default)]
+    pub reporter_names: Vec<String>,
     /// The source's anonim flag.
     pub anonymous: bool,
     /// The source's rahasia / not-public flag.

@@ -17,6 +17,7 @@ mod error;
 mod mappings;
 pub mod phone;
 pub mod places;
+pub mod private;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod text;
@@ -165,7 +166,10 @@ impl Normaliser {
             }),
         };
         let category = self.category(m, src, &mut warnings);
-        let agency = self.agency(src, &mut warnings);
+        // Every text stored is plain, without the reporter's contacts and names.
+        let private = private::Private::new(&src.reporter_names);
+        let clean = |s: &str| private.mask(text::plain_text(s));
+        let agency = self.agency(src, &clean, &mut warnings);
         let place = self.gazetteer.locate(
             src.place.city.as_deref(),
             src.place.in_city,
@@ -188,16 +192,8 @@ impl Normaliser {
                 complaint_id: complaint_id.clone(),
                 occurred_at: e.at,
                 kind: e.kind,
-                actor: e
-                    .actor
-                    .as_deref()
-                    .map(text::plain_text)
-                    .filter(|s| !s.is_empty()),
-                body: e
-                    .text
-                    .as_deref()
-                    .map(text::plain_text)
-                    .filter(|s| !s.is_empty()),
+                actor: e.actor.as_deref().map(clean).filter(|s| !s.is_empty()),
+                body: e.text.as_deref().map(clean).filter(|s| !s.is_empty()),
             })
             .collect();
         let first_response_at = src
@@ -210,15 +206,11 @@ impl Normaliser {
         let resolved_at = status
             .is_finished()
             .then(|| src.resolved_at.unwrap_or(src.updated_at));
-        let body = src
-            .body
-            .as_deref()
-            .map(text::plain_text)
-            .unwrap_or_default();
+        let body = src.body.as_deref().map(clean).unwrap_or_default();
         let title = src
             .title
             .as_deref()
-            .map(text::plain_text)
+            .map(clean)
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| title_from(&body, &src.category_labels));
         // What the channel does not categorise, its text may: never a prank or a dropped call.
@@ -232,7 +224,7 @@ impl Normaliser {
             }
             Category::None | Category::Unknown => (None, None),
         };
-        let category_source = src.category_labels.join(" / ");
+        let category_source = private.mask(src.category_labels.join(" / "));
         let (category_main, category_sub) = category.unzip();
         let mut complaint = UnifiedComplaint {
             complaint_id,
@@ -257,7 +249,7 @@ impl Normaliser {
                 .place
                 .address
                 .as_deref()
-                .map(text::plain_text)
+                .map(clean)
                 .filter(|a| !a.is_empty()),
             latitude: src.place.latitude,
             longitude: src.place.longitude,
@@ -271,6 +263,15 @@ impl Normaliser {
             resolved_at,
             incident_id: None,
         };
+        // What the run reports of the labels it did not know is kept private too.
+        for w in &mut warnings {
+            let (Warning::UnknownStatus(v)
+            | Warning::UnknownKind(v)
+            | Warning::UnknownUrgency(v)
+            | Warning::UnknownCategory(v)
+            | Warning::UnknownAgency(v)) = w;
+            *v = private.mask(std::mem::take(v));
+        }
         // Text both stores take alike (no U+0000).
         complaint.make_storable();
         events.iter_mut().for_each(UnifiedEvent::make_storable);
@@ -340,7 +341,12 @@ impl Normaliser {
         }
     }
 
-    fn agency(&self, src: &SourceComplaint, warnings: &mut Vec<Warning>) -> Option<String> {
+    fn agency(
+        &self,
+        src: &SourceComplaint,
+        clean: &dyn Fn(&str) -> String,
+        warnings: &mut Vec<Warning>,
+    ) -> Option<String> {
         let mut names: Vec<String> = Vec::new();
         for raw in &src.agencies {
             let raw = raw.trim();
@@ -351,7 +357,7 @@ impl Normaliser {
                 Some(n) => n.to_string(),
                 None => {
                     warnings.push(Warning::UnknownAgency(raw.to_string()));
-                    text::plain_text(raw)
+                    clean(raw)
                 }
             };
             if !names.contains(&name) {

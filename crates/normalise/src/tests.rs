@@ -33,6 +33,7 @@ fn report() -> SourceComplaint {
         },
         reporter_phone: Some("081234567890".into()),
         reporter_email: Some("ahmad@example.id".into()),
+        reporter_names: vec!["Ahmad".into()],
         anonymous: false,
         confidential: false,
         reported_at: t(10, 12),
@@ -262,4 +263,49 @@ fn a_missing_title_is_taken_from_the_text() {
     assert_eq!(title_from("", &["Banjir".to_string()]), "Banjir");
     let long = "kata ".repeat(40);
     assert!(title_from(&long, &[]).chars().count() <= 101);
+}
+
+/// "Reporter names, phone numbers and e-mails never appear in `complaints`": not where the
+/// reporter wrote them into a text either (title, body, address, an unknown agency or
+/// category label, an event), nor in what the run reports of the labels it did not know.
+#[test]
+fn the_reporters_contacts_and_names_in_texts_are_hidden() {
+    let mut r = report();
+    r.reporter_names = vec!["Ahmad Subagyo".into()];
+    r.title = Some("Pak Ahmad: jalan rusak, hub 0812-3456-7890".into());
+    r.body =
+        Some("Saya Ahmad Subagyo, <b>WA +62 812 3456 7890</b>, email ahmad.s@example.id.".into());
+    r.place.address = Some("Rumah Pak Subagyo, telp (0285) 421234".into());
+    r.agencies = vec!["Pak Ahmad 081234567890".into()];
+    r.category_national = false;
+    r.category_labels = vec!["Aduan Ahmad 081234567890".into()];
+    r.events.push(SourceEvent {
+        at: r.updated_at,
+        kind: EventKind::FollowUp,
+        actor: Some("Ahmad".into()),
+        text: Some("Terima kasih, hubungi 081234567890".into()),
+    });
+    let out = normaliser().normalise(&r).unwrap();
+    let stored = format!(
+        "{}\n{}\n{:?}",
+        serde_json::to_string(&out.complaint).unwrap(),
+        serde_json::to_string(&out.events).unwrap(),
+        out.warnings
+    );
+    for private in ["Ahmad", "Subagyo", "3456", "421234", "example.id"] {
+        assert!(!stored.contains(private), "{private} in {stored}");
+    }
+    assert_eq!(
+        out.complaint.title,
+        "Pak [nama]: jalan rusak, hub [nomor telepon]"
+    );
+    assert_eq!(
+        out.complaint.body,
+        "Saya [nama] [nama], WA [nomor telepon], email [email]."
+    );
+    // The rest of the text stays as it was.
+    assert_eq!(
+        out.complaint.address.as_deref(),
+        Some("Rumah Pak [nama], telp [nomor telepon]")
+    );
 }

@@ -46,6 +46,9 @@ struct Location {
 #[derive(Deserialize)]
 struct User {
     phone: Option<String>,
+    /// Read only to be kept out of the stored texts; any JSON value (not a string: no name).
+    #[serde(default)]
+    name: serde_json::Value,
 }
 
 #[derive(Deserialize)]
@@ -316,6 +319,13 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
         },
         reporter_phone: report.user.as_ref().and_then(|u| u.phone.clone()),
         reporter_email: None,
+        reporter_names: report
+            .user
+            .as_ref()
+            .and_then(|u| u.name.as_str())
+            .map(str::to_string)
+            .into_iter()
+            .collect(),
         anonymous: false,
         confidential: false,
         reported_at: created,

@@ -38,6 +38,9 @@ struct Kategori {
 struct Pelapor {
     telepon: Option<String>,
     email: Option<String>,
+    /// Read only to be kept out of the stored texts; any JSON value (not a string: no name).
+    #[serde(default)]
+    nama: serde_json::Value,
 }
 
 #[derive(Deserialize)]
@@ -145,6 +148,13 @@ pub(crate) fn report(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         kelurahan: None,
         alamat: None,
     });
+    let names = r
+        .pelapor
+        .as_ref()
+        .and_then(|p| p.nama.as_str())
+        .map(str::to_string)
+        .into_iter()
+        .collect();
     let (phone, email) = match (r.anonim, r.pelapor) {
         (false, Some(p)) => (p.telepon, p.email),
         _ => (None, None),
@@ -172,6 +182,7 @@ pub(crate) fn report(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         },
         reporter_phone: phone,
         reporter_email: email,
+        reporter_names: names,
         anonymous: r.anonim,
         confidential: r.rahasia,
         reported_at,

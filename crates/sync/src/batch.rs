@@ -1261,6 +1261,7 @@ mod tests {
             place: SourcePlace::default(),
             reporter_phone: None,
             reporter_email: None,
+            reporter_names: Vec::new(),
             anonymous: false,
             confidential: false,
             reported_at: at,

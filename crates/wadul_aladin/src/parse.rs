@@ -92,7 +92,23 @@ struct Change {
 struct Value {
     #[serde(default)]
     messages: Vec<serde_json::Value>,
+    #[serde(default)]
+    contacts: Vec<Contact>,
 }
+
+/// A sender's profile, read only so that the normaliser can keep the sender's name out of
+/// the texts it stores (any JSON value that is not a string: no name).
+#[derive(Deserialize)]
+struct Contact {
+    #[serde(default)]
+    wa_id: serde_json::Value,
+    #[serde(default)]
+    profile: serde_json::Value,
+}
+
+/// The member of a message object that carries its sender's profile name, added by
+/// [`messages_of`] from the body's `contacts`.
+const SENDER_NAME: &str = "_aduan_sender_name";
 
 #[derive(Deserialize)]
 struct Message {
@@ -100,6 +116,8 @@ struct Message {
     timestamp: String,
     #[serde(rename = "type")]
     kind: String,
+    #[serde(rename = "_aduan_sender_name", default)]
+    sender_name: Option<String>,
     text: Option<Text>,
     location: Option<Location>,
     #[serde(flatten)]
@@ -127,6 +145,8 @@ struct Msg {
     /// A line for media and locations: `[image] caption`.
     attachment: Option<String>,
     location: Option<(Option<f64>, Option<f64>, Option<String>)>,
+    /// The sender's profile name (never stored).
+    sender_name: Option<String>,
 }
 
 fn is_webhook(payload: &[u8]) -> bool {
@@ -142,13 +162,29 @@ fn messages_of(raw: &RawRecord) -> Result<Vec<serde_json::Value>, FieldError> {
             format!("not a webhook body: {e}"),
         )
     })?;
-    Ok(hook
+    let mut all = Vec::new();
+    for value in hook
         .entry
         .into_iter()
         .flat_map(|e| e.changes)
         .filter_map(|c| c.value)
-        .flat_map(|v| v.messages)
-        .collect())
+    {
+        for mut m in value.messages {
+            let from = m.get("from").and_then(|f| f.as_str()).unwrap_or_default();
+            let name = value
+                .contacts
+                .iter()
+                .find(|c| c.wa_id.as_str() == Some(from))
+                .and_then(|c| c.profile.get("name"))
+                .and_then(|n| n.as_str())
+                .map(str::to_string);
+            if let (Some(name), Some(object)) = (name, m.as_object_mut()) {
+                object.insert(SENDER_NAME.into(), name.into());
+            }
+            all.push(m);
+        }
+    }
+    Ok(all)
 }
 
 fn message(value: &serde_json::Value, i: usize, source: &str) -> Result<Msg, FieldError> {
@@ -198,6 +234,7 @@ fn message(value: &serde_json::Value, i: usize, source: &str) -> Result<Msg, Fie
         text,
         attachment,
         location,
+        sender_name: m.sender_name,
     })
 }
 
@@ -213,6 +250,8 @@ struct Case {
     category: Option<String>,
     agency: Option<String>,
     status: String,
+    /// The register's `Nama` (never stored).
+    name: Option<String>,
     forwarded_at: Option<DateTime<Utc>>,
     followed_up_at: Option<DateTime<Utc>>,
     /// Whether `forwarded_at`, `followed_up_at` are dates alone (their day's start).
@@ -337,6 +376,7 @@ fn case(raw: &RawRecord) -> Result<Case, FieldError> {
         made_at,
         first_wamid: get(FIRST_MESSAGE),
         phone,
+        name: get("Nama"),
         summary: get(SUMMARY),
         category: get(CATEGORY),
         agency: get(AGENCY),
@@ -635,6 +675,16 @@ fn complaint(
             Some(format!("+{key}"))
         },
         reporter_email: None,
+        reporter_names: {
+            let mut names: Vec<String> = Vec::new();
+            let given = messages.iter().filter_map(|m| m.sender_name.clone());
+            for n in given.chain(case.and_then(|c| c.name.clone())) {
+                if !names.contains(&n) {
+                    names.push(n);
+                }
+            }
+            names
+        },
         anonymous: false,
         confidential: false,
         reported_at,

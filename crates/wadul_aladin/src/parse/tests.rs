@@ -435,3 +435,23 @@ fn a_message_exactly_a_day_later_starts_a_new_complaint() {
     );
     assert_eq!(ids(&f), ["wamid.A", "wamid.B"]);
 }
+
+#[test]
+fn the_senders_profile_name_and_the_registers_name_go_to_the_normaliser_to_be_hidden() {
+    let messages = hook(SENDER, &[("wamid.A", T0, "Saluran mampet, saya Budi")]);
+    let case = case_row(
+        "WA-2024-0007,1/3/2024 8:30:00,wamid.A,081234567890,Budi Santoso,Saluran mampet,Drainase,DPUPR,Baru,,,,",
+    );
+    let f = fold(SENDER, &[case, messages.clone()]);
+    assert_eq!(f.complaints[0].reporter_names, ["Budi", "Budi Santoso"]);
+    // Another sender's profile in the same body is not this sender's.
+    let mut other = messages;
+    let payload = String::from_utf8(other.payload).unwrap();
+    let wa_id = format!("\"wa_id\":\"{SENDER}\"");
+    assert!(payload.contains(&wa_id));
+    other.payload = payload
+        .replace(&wa_id, "\"wa_id\":\"6289999999999\"")
+        .into_bytes();
+    let f = fold(SENDER, &[other]);
+    assert!(f.complaints[0].reporter_names.is_empty());
+}
