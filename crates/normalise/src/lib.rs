@@ -130,6 +130,30 @@ impl Normaliser {
         Ok(())
     }
 
+    /// The `external_id` stored for a source's `external_id` and the part of its identity
+    /// that must not be stored as written (`private`): that part's keyed hash, 16 hex
+    /// digits, appended (`{external_id}-{hash}`).
+    pub fn stored_external_id(&self, external_id: &str, private: Option<&str>) -> String {
+        match private {
+            None => external_id.to_string(),
+            Some(part) => {
+                let hash = phone::reporter_key(
+                    self.reporter_key.expose().as_bytes(),
+                    &format!("external-id:{part}"),
+                );
+                format!("{external_id}-{}", &hash[..16])
+            }
+        }
+    }
+
+    /// The `complaint_id` [`normalise`](Self::normalise) gives `src`.
+    pub fn complaint_id(&self, src: &SourceComplaint) -> String {
+        aduan_core::complaint_id(
+            &src.channel,
+            &self.stored_external_id(&src.external_id, src.external_id_private.as_deref()),
+        )
+    }
+
     /// Normalises one record.
     pub fn normalise(&self, src: &SourceComplaint) -> Result<Normalised> {
         let m = self
@@ -139,16 +163,8 @@ impl Normaliser {
                 channel: src.channel.clone(),
             })?;
         let mut warnings = Vec::new();
-        let external_id = match &src.external_id_private {
-            None => src.external_id.clone(),
-            Some(part) => {
-                let hash = phone::reporter_key(
-                    self.reporter_key.expose().as_bytes(),
-                    &format!("external-id:{part}"),
-                );
-                format!("{}-{}", src.external_id, &hash[..16])
-            }
-        };
+        let external_id =
+            self.stored_external_id(&src.external_id, src.external_id_private.as_deref());
         let complaint_id = aduan_core::complaint_id(&src.channel, &external_id);
 
         let status_key = text::fold(&src.status_label);

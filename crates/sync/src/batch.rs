@@ -197,9 +197,12 @@ fn normalise_all(
     sources
         .iter()
         .map(|s| {
-            normaliser
-                .normalise(s)
-                .map_err(|e| FieldError::new(channel, &s.external_id, "", e.to_string()))
+            normaliser.normalise(s).map_err(|e| {
+                // Named as stored: a private part of its identity only as its hash.
+                let record =
+                    normaliser.stored_external_id(&s.external_id, s.external_id_private.as_deref());
+                FieldError::new(channel, &record, "", e.to_string())
+            })
         })
         .collect()
 }
@@ -638,14 +641,16 @@ async fn fold_groups(
             .map(|(_, m)| m.clone())
             .collect();
         if !before.is_empty() {
-            let now: HashSet<&str> = folded
+            // By the ids stored: a part of the identity may be stored only as its hash.
+            let now: HashSet<String> = folded
                 .complaints
                 .iter()
-                .map(|c| c.external_id.as_str())
+                .map(|c| normaliser.complaint_id(c))
                 .collect();
             for old in (fold.parse)(key, &before).complaints {
-                if !now.contains(old.external_id.as_str()) {
-                    let id = storable(aduan_core::complaint_id(channel, &old.external_id));
+                let id = normaliser.complaint_id(&old);
+                if !now.contains(&id) {
+                    let id = storable(id);
                     tracing::info!(channel, complaint = %id, "Complaint folded into another; removed.");
                     out.removed.push(id);
                 }
@@ -665,7 +670,12 @@ async fn fold_groups(
                 // The group's newest payload carries the error to quarantine.
                 Err(e) => {
                     let (record, hash) = &fresh[indices[indices.len() - 1]];
-                    let e = FieldError::new(channel, &source.external_id, "", e.to_string());
+                    // Named as stored: a private part of its identity only as its hash.
+                    let named = normaliser.stored_external_id(
+                        &source.external_id,
+                        source.external_id_private.as_deref(),
+                    );
+                    let e = FieldError::new(channel, &named, "", e.to_string());
                     out.quarantine(channel, record, hash, e, Some(counts));
                 }
             }

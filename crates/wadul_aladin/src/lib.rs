@@ -33,7 +33,7 @@ use async_trait::async_trait;
 use chrono::Utc;
 use serde::Deserialize;
 
-pub use parse::sender_key;
+pub use parse::{sender_key, WAMID_ID};
 
 /// The channel id.
 pub const CHANNEL: &str = "wadul_aladin";

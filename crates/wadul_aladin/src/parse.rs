@@ -27,6 +27,8 @@ const NO_ADUAN: &str = "No Aduan";
 const TIMESTAMP: &str = "Timestamp";
 const FIRST_MESSAGE: &str = "ID Pesan Pertama";
 const NO_WA: &str = "No WA";
+/// The `external_id` of a thread, before the keyed hash of its first wamid.
+pub const WAMID_ID: &str = "wa";
 const SUMMARY: &str = "Ringkasan Aduan";
 const CATEGORY: &str = "Kategori";
 const AGENCY: &str = "OPD Tujuan";
@@ -561,7 +563,7 @@ fn complaint(
     claims: bool,
 ) -> SourceComplaint {
     let messages = thread.map_or(&[][..], |t| t.messages.as_slice());
-    let external_id = messages
+    let wamid = messages
         .first()
         .map(|m| m.wamid.clone())
         // A case in a group of its own (no number) never meets its thread, which is in its
@@ -570,9 +572,14 @@ fn complaint(
         .or_else(|| {
             case.and_then(|c| c.first_wamid.clone())
                 .filter(|_| claims && !key.starts_with("case:"))
-        })
-        .or_else(|| case.map(|c| c.no.clone()))
-        .unwrap_or_default();
+        });
+    // A wamid holds its sender's number (WhatsApp encodes it in the id): the thread is
+    // identified by it, stored only as its keyed hash (`wa-{hash}`). A case typed in by hand
+    // keeps its No Aduan.
+    let (external_id, external_id_private) = match wamid {
+        Some(w) => (WAMID_ID.to_string(), Some(w)),
+        None => (case.map(|c| c.no.clone()).unwrap_or_default(), None),
+    };
     let mut lines = Vec::new();
     let mut events = Vec::new();
     let mut place = SourcePlace::default();
@@ -659,7 +666,7 @@ fn complaint(
     SourceComplaint {
         channel: CHANNEL.into(),
         external_id,
-        external_id_private: None,
+        external_id_private,
         kind_label: None,
         urgency_label: None,
         category_labels: case.and_then(|c| c.category.clone()).into_iter().collect(),
