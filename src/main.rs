@@ -7,16 +7,26 @@ mod commands;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser as _;
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Gathers every citizen complaint of Kota Pekalongan, from all five channels, into one table.
 #[derive(Debug, Parser)]
 #[command(name = "aduan", version, about, long_about = None)]
 struct Cli {
-    /// Configuration file [default: config/aduan.toml if it exists].
-    #[arg(long, global = true, env = "ADUAN_CONFIG")]
+    /// Configuration file [default: config/aduan.toml if it exists; an empty value counts as
+    /// none given].
+    // Any text, the empty one too (clap's path parser refuses it): a blank `ADUAN_CONFIG=` in
+    // an environment file means the default, as `commands::command` reads it.
+    #[arg(
+        long,
+        global = true,
+        env = "ADUAN_CONFIG",
+        value_parser = clap::builder::OsStringValueParser::new().map(PathBuf::from)
+    )]
     config: Option<PathBuf>,
-    /// Database URL: `sqlite:file.db` or `postgres://…` (overrides the configuration).
+    /// Database URL: `sqlite:file.db` or `postgres://…` (overrides the configuration; an empty
+    /// value counts as none given).
     #[arg(
         long,
         global = true,

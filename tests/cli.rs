@@ -943,3 +943,150 @@ fn without_the_demo_feature_the_demo_says_how_to_run_it() {
     assert!(text(&out).contains("--features demo"), "{}", text(&out));
     assert!(!dir.path().join("aduan-demo.db").exists());
 }
+
+/// Review: a blank `ADUAN_DATABASE_URL=` (an environment file's line for the SQLite default)
+/// was refused, `database URL "": give a file path`, with status 78.
+#[test]
+fn an_empty_database_url_in_the_environment_is_the_default_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("ADUAN_DATABASE_URL", ""), ("ADUAN_REPORTER_KEY", "k")];
+    let made = aduan(dir.path(), &["renormalise"], &env);
+    assert!(made.status.success(), "{}", text(&made));
+    assert!(dir.path().join("aduan.db").is_file());
+    let status = aduan(dir.path(), &["status"], &env);
+    assert!(status.status.success(), "{}", text(&status));
+}
+
+/// Review: a blank `ADUAN_CONFIG=` was a usage error (status 2) instead of the default
+/// configuration file.
+#[test]
+fn an_empty_config_in_the_environment_is_the_default_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("config")).unwrap();
+    std::fs::write(
+        dir.path().join("config/aduan.toml"),
+        "[store]\nurl = \"sqlite:chosen.db\"\n",
+    )
+    .unwrap();
+    let env = [("ADUAN_CONFIG", ""), ("ADUAN_REPORTER_KEY", "k")];
+    let out = aduan(dir.path(), &["renormalise"], &env);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(dir.path().join("chosen.db").is_file());
+}
+
+/// Review: a libpq keyword/value connection string was taken for a SQLite file's path: shown
+/// with its password in "there is no store at …", and made into a file by `aduan sync`.
+#[test]
+fn a_keyword_value_connection_string_is_refused_without_showing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let setting = "host=db user=aduan password=s3cret dbname=aduan";
+    let config = dir.path().join("aduan.toml");
+    std::fs::write(
+        &config,
+        "[channels.sp4n_lapor]\nbase_url = \"http://127.0.0.1:9/pemda\"\ninstansi_id = \"x\"\nclient_id = \"x\"\n",
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let commands: [&[&str]; 6] = [
+        &["status"],
+        &["query", "SELECT 1"],
+        &["report"],
+        &["renormalise"],
+        &["sync"],
+        &["backup", "copy.db"],
+    ];
+    for command in commands {
+        for from_env in [false, true] {
+            let mut args = vec!["--config", config.as_str()];
+            let mut env = vec![("ADUAN_REPORTER_KEY", "k"), (SECRET_ENV, "x")];
+            if from_env {
+                env.push(("ADUAN_DATABASE_URL", setting));
+            } else {
+                args.extend(["--database", setting]);
+            }
+            args.extend_from_slice(command);
+            let out = aduan(dir.path(), &args, &env);
+            let all = text(&out);
+            assert_eq!(out.status.code(), Some(78), "{args:?}: {all}");
+            assert!(all.contains("postgres://"), "{args:?}: {all}");
+            assert!(!all.contains("s3cret"), "{args:?}: {all}");
+        }
+    }
+    let made: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|name| name != "aduan.toml")
+        .collect();
+    assert!(made.is_empty(), "{made:?}");
+}
+
+/// Review: `[normaliser] tables_dir` was taken from the folder the program ran in (a
+/// service's `/var/lib/aduan`), not the configuration's (`/etc/aduan`), and a folder not
+/// there was ignored: an admin's edited tables were silently not read.
+#[tokio::test]
+async fn a_relative_tables_dir_is_read_beside_the_configuration_file() {
+    let sim = sim(60, Sp4nFaults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let etc = dir.path().join("etc");
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(etc.join("tables/mappings")).unwrap();
+    std::fs::create_dir_all(&work).unwrap();
+    // The admin's edit: every SP4N-LAPOR! status is `archived`.
+    let shipped = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/mappings/sp4n_lapor.toml"),
+    )
+    .unwrap();
+    let mut edited = String::new();
+    let mut section = "";
+    for line in shipped.lines() {
+        if line.starts_with('[') {
+            section = line;
+        }
+        match line.split_once(" = ") {
+            Some((label, _)) if section == "[status]" => {
+                edited.push_str(&format!("{label} = \"archived\"\n"))
+            }
+            _ => edited.push_str(&format!("{line}\n")),
+        }
+    }
+    std::fs::write(etc.join("tables/mappings/sp4n_lapor.toml"), edited).unwrap();
+    let database = format!("sqlite:{}", dir.path().join("aduan.db").display());
+    let config = write_config(&etc, &sim, &database);
+    let with_tables = |tables_dir: &str| {
+        let mut text = std::fs::read_to_string(&config).unwrap();
+        text.push_str(&format!("\n[normaliser]\ntables_dir = \"{tables_dir}\"\n"));
+        std::fs::write(&config, text).unwrap();
+    };
+    with_tables("tables");
+
+    let synced = aduan_beside(&work, &["--config", &config, "sync"]).await;
+    assert!(synced.status.success(), "{}", text(&synced));
+    let statuses = aduan_beside(
+        &work,
+        &[
+            "--database",
+            &database,
+            "query",
+            "SELECT DISTINCT status FROM complaints",
+            "--format",
+            "csv",
+        ],
+    )
+    .await;
+    let out = String::from_utf8_lossy(&statuses.stdout).to_string();
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        ["status", "archived"],
+        "{}",
+        text(&statuses)
+    );
+
+    // A folder that is not there is a configuration problem naming it.
+    std::fs::write(&config, "").unwrap();
+    with_tables("nowhere");
+    let out = aduan_beside(&work, &["--config", &config, "renormalise"]).await;
+    assert_eq!(out.status.code(), Some(78), "{}", text(&out));
+    let missing = etc.join("nowhere").display().to_string();
+    assert!(text(&out).contains(&missing), "{}", text(&out));
+    sim.shutdown().await;
+}

@@ -87,8 +87,11 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 async fn command(cli: Cli) -> Result<ExitCode> {
-    let mut config = AppConfig::load(cli.config.as_deref()).context("reading the configuration")?;
-    if let Some(url) = &cli.database {
+    // An empty `ADUAN_CONFIG=` or `ADUAN_DATABASE_URL=` (a blank line of an environment
+    // file, meaning the default) is no setting, as `AppConfig::load` takes the latter.
+    let path = cli.config.as_deref().filter(|p| !p.as_os_str().is_empty());
+    let mut config = AppConfig::load(path).context("reading the configuration")?;
+    if let Some(url) = cli.database.as_ref().filter(|u| !u.is_empty()) {
         config.store.url = url.clone();
     }
     match cli.command {

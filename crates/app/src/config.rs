@@ -73,7 +73,9 @@ impl Default for StoreConfig {
 pub struct NormaliserConfig {
     /// Folder holding `places.toml`, `agencies.toml`, `classifier.toml` and
     /// `mappings/<channel>.toml`; a file missing there is taken from the tables built into
-    /// the binary. Default: built-in only.
+    /// the binary. A relative path is taken from the folder of the configuration file (from
+    /// the current folder when no file was read); a folder that is not there is an error.
+    /// Default: built-in only.
     #[serde(default)]
     pub tables_dir: Option<PathBuf>,
     /// The environment variable holding the reporter-hash key (HMAC-SHA256).
@@ -266,6 +268,19 @@ fn default_true() -> bool {
     true
 }
 
+/// A TOML error of `text` as its message and where: line and column, never the line itself
+/// (`toml`'s own text quotes it, and that line may hold a password typed into a URL).
+fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim_end();
+    let Some(span) = e.span() else {
+        return message.to_string();
+    };
+    let before = text.get(..span.start).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!("line {line}, column {column}: {message}")
+}
+
 impl AppConfig {
     /// Parses a configuration text (no environment overrides).
     pub fn from_toml_str(text: &str) -> Result<Self> {
@@ -275,7 +290,7 @@ impl AppConfig {
     fn parse(text: &str, path: &str) -> Result<Self> {
         let config: AppConfig = toml::from_str(text).map_err(|e| Error::Config {
             path: path.to_string(),
-            message: e.to_string(),
+            message: toml_error(text, &e),
         })?;
         for (id, channel) in &config.channels {
             if let Some(expr) = &channel.schedule {
@@ -288,8 +303,21 @@ impl AppConfig {
         Ok(config)
     }
 
+    /// Takes a relative `[normaliser] tables_dir` as relative to the folder of the file
+    /// `config_file` the configuration was read from: the tables sit beside the file that
+    /// names them, whatever folder the program runs in.
+    fn resolve_against(&mut self, config_file: &Path) {
+        let folder = config_file.parent().unwrap_or(Path::new(""));
+        if let Some(dir) = &mut self.normaliser.tables_dir {
+            if dir.is_relative() {
+                *dir = folder.join(&*dir);
+            }
+        }
+    }
+
     /// Reads the configuration: `path` if given, else `config/aduan.toml` if it exists, else
-    /// the defaults; then applies `ADUAN_DATABASE_URL`.
+    /// the defaults; then applies `ADUAN_DATABASE_URL`. A relative `tables_dir` of a file is
+    /// taken from that file's folder.
     pub fn load(path: Option<&Path>) -> Result<Self> {
         let default = Path::new("config/aduan.toml");
         let chosen = path.or_else(|| default.exists().then_some(default));
@@ -299,7 +327,9 @@ impl AppConfig {
                     path: p.display().to_string(),
                     message: e.to_string(),
                 })?;
-                Self::parse(&text, &p.display().to_string())?
+                let mut config = Self::parse(&text, &p.display().to_string())?;
+                config.resolve_against(p);
+                config
             }
             None => Self::from_toml_str("")?,
         };
@@ -373,6 +403,52 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("WIB") && err.contains("+07:00"), "{err}");
+    }
+
+    /// Review: a TOML syntax error printed the offending line, and the line of a
+    /// mistyped `url = "postgres://aduan:s3cret@…` holds the password.
+    #[test]
+    fn a_syntax_error_says_where_without_showing_the_line() {
+        let text = "# Aduan\n[store]\nurl = \"postgres://aduan:s3cret@db/aduan\n";
+        let msg = AppConfig::from_toml_str(text).unwrap_err().to_string();
+        assert!(msg.contains("line 3, column "), "{msg}");
+        assert!(
+            !msg.contains("s3cret") && !msg.contains("postgres://"),
+            "{msg}"
+        );
+        // And a wrong key still names the key.
+        let msg = AppConfig::from_toml_str("[store]\n\nurll = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("line 3, column 1") && msg.contains("urll"),
+            "{msg}"
+        );
+    }
+
+    /// Review: `tables_dir = "config"` was taken from the folder the program ran in (a
+    /// service's `/var/lib/aduan`), not the configuration's (`/etc/aduan`).
+    #[test]
+    fn a_relative_tables_dir_is_taken_from_the_configuration_file_s_folder() {
+        let text = "[normaliser]\ntables_dir = \"tables\"\n";
+        let mut c = AppConfig::from_toml_str(text).unwrap();
+        c.resolve_against(Path::new("/etc/aduan/aduan.toml"));
+        assert_eq!(
+            c.normaliser.tables_dir.as_deref(),
+            Some(Path::new("/etc/aduan/tables"))
+        );
+        let mut c = AppConfig::from_toml_str(text).unwrap();
+        c.resolve_against(Path::new("aduan.toml"));
+        assert_eq!(
+            c.normaliser.tables_dir.as_deref(),
+            Some(Path::new("tables"))
+        );
+        let mut c = AppConfig::from_toml_str("[normaliser]\ntables_dir = \"/srv/t\"\n").unwrap();
+        c.resolve_against(Path::new("/etc/aduan/aduan.toml"));
+        assert_eq!(
+            c.normaliser.tables_dir.as_deref(),
+            Some(Path::new("/srv/t"))
+        );
     }
 
     #[test]

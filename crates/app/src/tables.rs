@@ -26,12 +26,35 @@ fn read_or(dir: Option<&Path>, name: &str, built_in: &str) -> Result<String> {
 }
 
 /// Loads the normaliser: shared tables and every registered channel's mappings, from
-/// `tables_dir` where a file is there, else from the built-in copies.
+/// `tables_dir` where a file is there, else from the built-in copies. A `tables_dir` that
+/// is not a folder is an error: every table would otherwise be the built-in one, an
+/// admin's edits silently not read.
 pub fn normaliser(
     tables_dir: Option<&Path>,
     channels: &[Registered],
     reporter_key: Secret,
 ) -> Result<Arc<Normaliser>> {
+    if let Some(dir) = tables_dir {
+        if !dir.is_dir() {
+            let what = if dir.exists() {
+                "is not a folder"
+            } else {
+                "does not exist"
+            };
+            // Named in full: a relative one was resolved against a folder the admin may
+            // not have meant.
+            let shown = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+            return Err(Error::Config {
+                path: shown.display().to_string(),
+                message: format!(
+                    "the folder [normaliser] tables_dir names {what} (a relative tables_dir \
+                     is taken from the configuration file's folder, or the current one when \
+                     no file was read); give the folder of the city's tables, or remove \
+                     tables_dir to use the built-in ones"
+                ),
+            });
+        }
+    }
     let places = read_or(tables_dir, "places.toml", PLACES)?;
     let agencies = read_or(tables_dir, "agencies.toml", AGENCIES)?;
     let classifier = read_or(tables_dir, "classifier.toml", CLASSIFIER)?;
@@ -72,6 +95,22 @@ mod tests {
         let n = normaliser(None, &crate::registry::registry(), Secret::new("k")).unwrap();
         assert!(format!("{n:?}").contains("sp4n_lapor"));
         assert!(!format!("{n:?}").contains("\"k\""));
+    }
+
+    /// Review: a `tables_dir` that was not there was ignored, every table the built-in one.
+    #[test]
+    fn a_tables_dir_that_is_not_a_folder_is_an_error_naming_it() {
+        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+        for dir in [here.join("no-such-tables"), here.join("Cargo.toml")] {
+            let e = normaliser(Some(&dir), &crate::registry::registry(), Secret::new("k"))
+                .expect_err("not a folder");
+            let msg = e.to_string();
+            assert!(matches!(e, Error::Config { .. }), "{msg}");
+            assert!(
+                msg.contains(&dir.display().to_string()) && msg.contains("tables_dir"),
+                "{msg}"
+            );
+        }
     }
 
     #[test]

@@ -99,8 +99,27 @@ pub(crate) fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
     })
 }
 
-/// A URL with its password replaced, for messages.
+/// What a keyword/value connection string is shown as (see [`is_keyword_value`]).
+const KEYWORD_VALUE_SHOWN: &str = "(key=value connection string, not shown)";
+
+/// Whether `setting` is a libpq keyword/value connection string (`host=db user=aduan
+/// password=…`), not a URL: it holds white space and `=`, and is no `postgres://` URL nor a
+/// `sqlite:` one (a file whose path holds both is named that way). Such a string is neither
+/// shown (any of its values may be a password, quoted or not) nor taken for a SQLite file.
+fn is_keyword_value(setting: &str) -> bool {
+    setting.contains(char::is_whitespace)
+        && setting.contains('=')
+        && !is_postgres_url(setting)
+        && scheme(setting).as_deref() != Some("sqlite")
+}
+
+/// A URL with its password replaced, for messages: the user information's password and the
+/// value of every query key whose name holds `pass` (`password`, `sslpassword`). A keyword/
+/// value connection string is not shown at all.
 pub fn redact_url(url: &str) -> String {
+    if is_keyword_value(url) {
+        return KEYWORD_VALUE_SHOWN.into();
+    }
     let start = url.find("://").map_or(0, |i| i + 3);
     let rest = &url[start..];
     // A password is what follows the user name's `:` up to an `@`. Typed into a URL unescaped
@@ -144,11 +163,12 @@ pub fn redact_url(url: &str) -> String {
     };
     out.push_str(base);
     if let Some(query) = query {
-        // `?password=…` is the other place a PostgreSQL URL holds one.
+        // `?password=…` is the other place a PostgreSQL URL holds one; `sslpassword` (a
+        // client key's) and any other `…pass…` key are hidden too.
         let params: Vec<String> = query
             .split('&')
             .map(|p| match p.split_once('=') {
-                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                Some((k, _)) if k.to_ascii_lowercase().contains("pass") => format!("{k}=***"),
                 _ => p.to_string(),
             })
             .collect();
@@ -176,6 +196,17 @@ fn scheme(url: &str) -> Option<String> {
 
 /// The file of a SQLite store's URL (`sqlite:path`, `sqlite://path` or a plain path).
 pub fn sqlite_path(url: &str) -> Result<&str> {
+    // `host=db user=aduan password=…` is PostgreSQL's other way of naming a database: taken
+    // for a path, it would be shown in messages and made into a SQLite file.
+    if is_keyword_value(url) {
+        return Err(Error::Url {
+            url: KEYWORD_VALUE_SHOWN.into(),
+            message: "a keyword/value connection string (it holds white space and `=`), not \
+                      a URL: give PostgreSQL as postgres://user:password@host:port/db (other \
+                      settings as ?key=value), or SQLite as sqlite:path"
+                .into(),
+        });
+    }
     // A mistyped PostgreSQL URL (`postgress://…`, `postgres+ssl://…`) would otherwise be
     // taken for a file path: a new, empty store made in a folder named after the URL.
     if scheme(url).is_some_and(|s| s != "sqlite") {
@@ -635,6 +666,57 @@ mod tests {
             assert!(e.contains("postgres://"), "{e}");
             assert!(!e.contains("s3cret"), "{e}");
         }
+    }
+
+    /// Review: `--database 'host=db user=aduan password=s3cret dbname=aduan'` (libpq's
+    /// keyword/value form) was taken for a SQLite file's path, shown with its password in
+    /// "there is no store at …", and made into a file by `aduan sync`.
+    #[test]
+    fn a_keyword_value_connection_string_is_refused_and_never_shown() {
+        for setting in [
+            "host=db user=aduan password=s3cret dbname=aduan",
+            "dbname = aduan password = 's3 cret'",
+            " host=db\tpassword=s3cret",
+            "host=db password=s3cret://x",
+        ] {
+            let e = sqlite_path(setting).expect_err(setting);
+            assert!(matches!(e, Error::Url { .. }), "{setting}: {e:?}");
+            let e = e.to_string();
+            assert!(e.contains("postgres://"), "{e}");
+            assert!(!e.contains("s3cret") && !e.contains("s3 cret"), "{e}");
+            let shown = redact_url(setting);
+            assert!(!shown.contains("s3"), "{setting}: {shown}");
+        }
+        // A URL with a space in its options, and a SQLite file named as one, are not it.
+        assert!(is_postgres_url(
+            "postgres://db/aduan?options=-c search_path=x"
+        ));
+        assert_eq!(
+            redact_url("postgres://aduan:s3cret@db/aduan?options=-c search_path=x"),
+            "postgres://aduan:***@db/aduan?options=-c search_path=x"
+        );
+        assert_eq!(
+            sqlite_path("sqlite:my data/a=b.db").ok(),
+            Some("my data/a=b.db")
+        );
+        assert_eq!(
+            sqlite_path("my data/aduan.db").ok(),
+            Some("my data/aduan.db")
+        );
+    }
+
+    /// Review: only `password` was hidden among a URL's query keys; `sslpassword` (a client
+    /// key's) and any other key naming a password are too.
+    #[test]
+    fn every_query_key_naming_a_password_is_hidden() {
+        assert_eq!(
+            redact_url("postgres://aduan@db/aduan?sslpassword=s3cret&sslmode=require"),
+            "postgres://aduan@db/aduan?sslpassword=***&sslmode=require"
+        );
+        assert_eq!(
+            redact_url("postgres://aduan@db/aduan?PassWord=s3cret&x_pass_2=s3cret&user=pass"),
+            "postgres://aduan@db/aduan?PassWord=***&x_pass_2=***&user=pass"
+        );
     }
 
     /// `.cargo/config.toml` builds the bundled SQLite without the global mutexes its crate's
