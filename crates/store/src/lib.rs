@@ -281,10 +281,18 @@ fn close_to_others(path: &std::path::Path) {
 pub(crate) async fn lone_connection(
     path: &std::path::Path,
 ) -> sqlx::Result<sqlx::SqliteConnection> {
+    lone_connection_waiting(path, Duration::from_secs(5)).await
+}
+
+/// [`lone_connection`] that waits at most `busy` for a lock another connection holds.
+async fn lone_connection_waiting(
+    path: &std::path::Path,
+    busy: Duration,
+) -> sqlx::Result<sqlx::SqliteConnection> {
     SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(false)
-        .busy_timeout(Duration::from_secs(5))
+        .busy_timeout(busy)
         .connect()
         .await
 }
@@ -389,11 +397,25 @@ impl Store {
             // statement over a million rows would hold every page it changed.)
             .pragma("cache_size", "-8192")
             .pragma("wal_autocheckpoint", "4000");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .context(|| format!("opening SQLite database {path}"))?;
+        // Two processes opening a new file at once may both want it for themselves, to put
+        // it in WAL mode; SQLite then answers one "busy" at once, without waiting: it tries
+        // again (for up to ten seconds).
+        let mut tries = 0;
+        let pool = loop {
+            let opened = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options.clone())
+                .await;
+            match opened {
+                Err(sqlx::Error::Database(e))
+                    if tries < 100 && matches!(e.code().as_deref(), Some("5" | "6")) =>
+                {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                other => break other.context(|| format!("opening SQLite database {path}"))?,
+            }
+        };
         Ok(Self {
             backend: Backend::Sqlite(pool),
             url: format!("sqlite:{path}"),
@@ -434,10 +456,17 @@ impl Store {
                 .connect_with(options.clone())
                 .await
                 .context(|| format!("connecting to {shown}"))?;
-            sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+            // `IF NOT EXISTS` is not safe from another connection creating it at once: that
+            // one's schema is as good.
+            let created = sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
                 .execute(&pool)
-                .await
-                .context(|| format!("creating schema {schema}"))?;
+                .await;
+            match created {
+                Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23505") => {}
+                other => {
+                    other.context(|| format!("creating schema {schema}"))?;
+                }
+            }
             pool.close().await;
             options = options.options([("search_path", schema)]);
         }
@@ -480,37 +509,51 @@ impl Store {
     /// Applies the migrations not yet applied up to version `last` (tests of a migration
     /// start from the schema before it).
     pub(crate) async fn migrate_through(&self, last: i64) -> Result<()> {
-        let migrations = match self.backend {
-            Backend::Sqlite(_) => migrate::SQLITE,
-            Backend::Postgres(_) => migrate::POSTGRES,
+        let (migrations, lock) = match self.backend {
+            Backend::Sqlite(_) => (migrate::SQLITE, migrate::SQLITE_LOCK),
+            Backend::Postgres(_) => (migrate::POSTGRES, migrate::POSTGRES_LOCK),
         };
+        let postgres = matches!(self.backend, Backend::Postgres(_));
+        // One process migrates at a time (two started together on a new store, the service
+        // and a cron job at an upgrade): each step takes the lock first and reads what is
+        // applied after it, so a migration another process applied meanwhile is not applied
+        // again.
         on_pool!(self, pool => {
-            sqlx::query(migrate::CREATE_TABLE)
-                .execute(pool)
-                .await
-                .context(|| "creating schema_migrations".into())?;
-            let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
-                .fetch_all(pool)
-                .await
-                .context(|| "reading schema_migrations".into())?;
-            let newest_known = migrations.last().map(|m| m.version).unwrap_or(0);
-            if let Some(v) = applied.iter().find(|v| **v > newest_known) {
-                return Err(Error::Migration {
-                    version: *v,
-                    name: "?".into(),
-                    message: "the database was migrated by a newer Aduan".into(),
-                });
+            let what = || "creating schema_migrations".to_string();
+            let mut tx = pool.begin().await.context(what)?;
+            if postgres {
+                sqlx::query(lock).execute(&mut *tx).await.context(what)?;
             }
-            for m in migrations
-                .iter()
-                .filter(|m| m.version <= last && !applied.contains(&m.version))
-            {
+            sqlx::query(migrate::CREATE_TABLE)
+                .execute(&mut *tx)
+                .await
+                .context(what)?;
+            tx.commit().await.context(what)?;
+            let newest_known = migrations.last().map(|m| m.version).unwrap_or(0);
+            for m in migrations.iter().filter(|m| m.version <= last) {
                 let fail = |e: sqlx::Error| Error::Migration {
                     version: m.version,
                     name: m.name.into(),
                     message: e.to_string(),
                 };
                 let mut tx = pool.begin().await.map_err(fail)?;
+                sqlx::query(lock).execute(&mut *tx).await.map_err(fail)?;
+                let applied: Vec<i64> =
+                    sqlx::query_scalar("SELECT version FROM schema_migrations")
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(fail)?;
+                if let Some(v) = applied.iter().find(|v| **v > newest_known) {
+                    return Err(Error::Migration {
+                        version: *v,
+                        name: "?".into(),
+                        message: "the database was migrated by a newer Aduan".into(),
+                    });
+                }
+                if applied.contains(&m.version) {
+                    tx.commit().await.map_err(fail)?;
+                    continue;
+                }
                 sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(fail)?;
                 sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
                     .bind(m.version)
@@ -557,7 +600,9 @@ impl Store {
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await);
         if let Some(path) = &self.sqlite_file {
-            let closed = match lone_connection(path).await {
+            // Without waiting: a checkpoint that waits for another process's readers holds
+            // every writer back meanwhile; what it cannot fold now, the next one folds.
+            let closed = match lone_connection_waiting(path, Duration::ZERO).await {
                 Ok(c) => fold_log(c).await,
                 Err(e) => Err(e),
             };
@@ -741,5 +786,62 @@ mod tests {
             !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
             "SQLite shares one page cache among connections: {options:?}"
         );
+    }
+    /// Two processes opening a new store at once (the service and a cron job) both find it
+    /// migrated, neither failing on the other's half-applied migrations.
+    #[tokio::test]
+    async fn two_opening_a_new_store_at_once_both_find_it_migrated() {
+        for round in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite:{}", dir.path().join("aduan.db").display());
+            let (a, b) = tokio::join!(Store::open(&url), Store::open(&url));
+            for s in [a, b] {
+                let s = s.unwrap_or_else(|e| panic!("round {round}: {e}"));
+                s.ready().await.unwrap();
+                s.close().await;
+            }
+        }
+        let Some(pg) = crate::testing::postgres().await else {
+            return;
+        };
+        for round in 0..5 {
+            let schema = format!(
+                "{}{}_migrate_{round}_{}",
+                crate::testing::TEST_SCHEMA,
+                std::process::id(),
+                chrono::Utc::now().timestamp_subsec_nanos()
+            );
+            let (a, b) = tokio::join!(
+                Store::open_postgres_in_schema(&pg.url, &schema),
+                Store::open_postgres_in_schema(&pg.url, &schema)
+            );
+            for s in [a, b] {
+                let s = s.unwrap_or_else(|e| panic!("postgres round {round}: {e}"));
+                s.ready().await.unwrap();
+            }
+        }
+    }
+    /// Closing a store while another connection reads (a report in the service) does not
+    /// wait for that reader: the checkpoint that folds the log meanwhile holds back every
+    /// writer, the service's webhooks among them.
+    #[tokio::test]
+    async fn closing_does_not_wait_for_another_connections_reader() {
+        let ts = crate::testing::sqlite().await;
+        ts.execute("INSERT INTO sync_state (channel, cursor, updated_at) VALUES ('a', NULL, '2026-12-05T00:00:00Z')")
+            .await;
+        let path = ts.store.sqlite_file.clone().unwrap();
+        let mut reader = lone_connection(&path).await.unwrap();
+        sqlx::raw_sql("BEGIN; SELECT COUNT(*) FROM sync_state;")
+            .execute(&mut reader)
+            .await
+            .unwrap();
+        // A write after the reader's snapshot, which a full checkpoint must wait for.
+        ts.execute("INSERT INTO sync_state (channel, cursor, updated_at) VALUES ('b', NULL, '2026-12-05T00:00:00Z')")
+            .await;
+        // A bound far above what closing takes, below the wait of a checkpoint that waits
+        // (five seconds): not a measure of speed, a check that it does not wait.
+        let closed = tokio::time::timeout(Duration::from_millis(2500), ts.store.close()).await;
+        assert!(closed.is_ok(), "closing waited for the reader");
+        sqlx::raw_sql("COMMIT").execute(&mut reader).await.unwrap();
     }
 }

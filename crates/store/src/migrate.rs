@@ -94,6 +94,17 @@ pub(crate) const POSTGRES: &[Migration] = &[
     },
 ];
 
+/// Taken first in each migration's transaction on SQLite: a write that changes nothing, so
+/// that the transaction holds the database's write lock (waiting for another process's
+/// migration to commit) before it reads what is applied.
+pub(crate) const SQLITE_LOCK: &str = "UPDATE schema_migrations SET version = version WHERE 0";
+
+/// Taken first in each migration's transaction on PostgreSQL: a lock of the schema's
+/// migrations, held until the transaction ends (`CREATE TABLE IF NOT EXISTS` itself is not
+/// safe from another process doing the same at once).
+pub(crate) const POSTGRES_LOCK: &str =
+    "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.schema_migrations'))";
+
 pub(crate) const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY NOT NULL,
     name TEXT NOT NULL,
