@@ -282,10 +282,14 @@ impl Collected {
         e: FieldError,
         counts: Option<&mut Counts>,
     ) {
-        tracing::info!(channel, record = %e.record, field = %e.field, error = %e, "Record quarantined.");
+        // The reason may quote the value read (a phone number where a name was due, a
+        // chat's text): the log and the run's record show it without contacts (the
+        // quarantine keeps it whole, with the payload).
+        let shown = aduan_normalise::private::contacts(&e.to_string()).into_owned();
+        tracing::info!(channel, record = %e.record, field = %e.field, error = %shown, "Record quarantined.");
         if let Some(counts) = counts {
             counts.quarantined += 1;
-            counts.last_error = Some(e.to_string());
+            counts.last_error = Some(shown);
         }
         self.quarantine.push(QuarantineRow {
             content_hash: hash.to_vec(),
@@ -1245,6 +1249,33 @@ mod tests {
     use super::*;
     use aduan_core::SourcePlace;
     use chrono::TimeZone;
+
+    /// A reason quoting a phone number (a number where a text was due) is shown in the log
+    /// and the run's record without it; the quarantine keeps it whole.
+    #[test]
+    fn a_quarantined_records_reason_is_shown_without_contacts() {
+        let mut c = Collected::default();
+        let mut counts = Counts::default();
+        let e = FieldError::new(
+            "smart_city",
+            "r1",
+            "report.user.phone",
+            "invalid type: integer `6281390005555`, expected a string",
+        );
+        c.quarantine(
+            "smart_city",
+            &report("r1", 0, "open"),
+            b"h",
+            e,
+            Some(&mut counts),
+        );
+        let shown = counts.last_error.unwrap_or_default();
+        assert!(
+            shown.contains("[nomor telepon]") && !shown.contains("6281390005555"),
+            "{shown}"
+        );
+        assert!(c.quarantine[0].reason.contains("6281390005555"));
+    }
 
     fn normaliser() -> Normaliser {
         aduan_normalise::testing::sp4n_normaliser()
