@@ -267,7 +267,7 @@ impl HttpClient {
             match request.send().await {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
-                    let url = resp.url().to_string();
+                    let url = shown_url(resp.url());
                     let headers = resp.headers().clone();
                     let body = match resp.bytes().await {
                         Ok(b) => b,
@@ -277,7 +277,7 @@ impl HttpClient {
                                 return Err(self.transport_err(what, &url, &e));
                             }
                             failed += 1;
-                            self.backoff(failed, what, &e.to_string()).await;
+                            self.backoff(failed, what, &error_text(&e)).await;
                             continue;
                         }
                     };
@@ -327,11 +327,11 @@ impl HttpClient {
                         "connection_error"
                     });
                     if last {
-                        let url = e.url().map(|u| u.to_string()).unwrap_or_default();
+                        let url = e.url().map(shown_url).unwrap_or_default();
                         return Err(self.transport_err(what, &url, &e));
                     }
                     failed += 1;
-                    self.backoff(failed, what, &e.to_string()).await;
+                    self.backoff(failed, what, &error_text(&e)).await;
                 }
             }
         }
@@ -390,7 +390,7 @@ impl HttpClient {
     }
 
     fn transport_err(&self, what: &str, url: &str, e: &reqwest::Error) -> Error {
-        let mut message = format!("{what}: {url}: {e}");
+        let mut message = format!("{what}: {url}: {}", error_text(e));
         let mut source = std::error::Error::source(e);
         while let Some(s) = source {
             message.push_str(&format!(": {s}"));
@@ -429,6 +429,51 @@ impl HttpClient {
             "Retrying."
         );
         tokio::time::sleep(wait).await;
+    }
+}
+
+/// Query parameters whose values are hidden where a URL is shown (a token put in a
+/// configured URL): a name holding any of these, in any letter case.
+const SECRET_PARAMETERS: &[&str] = &[
+    "token",
+    "key",
+    "secret",
+    "pass",
+    "auth",
+    "sig",
+    "credential",
+];
+
+/// A URL as errors and logs show it: a password and the values of query parameters named
+/// like secrets (see [`SECRET_PARAMETERS`]) as `***`.
+pub fn shown_url(url: &reqwest::Url) -> String {
+    let mut shown = url.clone();
+    if shown.password().is_some() {
+        let _ = shown.set_password(Some("***"));
+    }
+    if shown.query().is_some() {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let lower = k.to_ascii_lowercase();
+                let secret = SECRET_PARAMETERS.iter().any(|s| lower.contains(s));
+                (
+                    k.into_owned(),
+                    if secret { "***".into() } else { v.into_owned() },
+                )
+            })
+            .collect();
+        shown.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    shown.to_string()
+}
+
+/// A transport error's text with its URL as [`shown_url`] shows it.
+fn error_text(e: &reqwest::Error) -> String {
+    let text = e.to_string();
+    match e.url() {
+        Some(url) => text.replace(url.as_str(), &shown_url(url)),
+        None => text,
     }
 }
 
@@ -498,6 +543,43 @@ mod tests {
         let away = get("/away").await;
         assert_eq!(away.status, 302);
         assert_eq!(other_keys.load(std::sync::atomic::Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn a_url_is_shown_without_its_secrets() {
+        let u = reqwest::Url::parse("http://u:pw@h/x?token=abc&page=2&API_KEY=k&sig=s").unwrap();
+        assert_eq!(
+            super::shown_url(&u),
+            "http://u:***@h/x?token=***&page=2&API_KEY=***&sig=***"
+        );
+        let plain = reqwest::Url::parse("http://h/x?page=2").unwrap();
+        assert_eq!(super::shown_url(&plain), "http://h/x?page=2");
+    }
+
+    /// A token put in a configured URL (an index behind `?token=`) is not in the error of a
+    /// request that fails, nor in what an unexpected answer says.
+    #[tokio::test]
+    async fn a_failed_request_names_its_url_without_its_token() {
+        let client = HttpClient::new("test", RetryPolicy::from_settings(2, 1, 10)).unwrap();
+        let e = client
+            .send("GET", |c| c.get("http://127.0.0.1:1/x?token=s3cret&day=1"))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            !e.contains("s3cret") && e.contains("token=***&day=1"),
+            "{e}"
+        );
+        let (port, _) =
+            server(|_, _| "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n".into()).await;
+        let answer = client
+            .send("GET", |c| {
+                c.get(format!("http://127.0.0.1:{port}/x?token=s3cret"))
+            })
+            .await
+            .unwrap();
+        let e = answer.unexpected("test", "GET").to_string();
+        assert!(!e.contains("s3cret") && e.contains("token=***"), "{e}");
     }
 
     /// A loopback server answering its first `limited` requests with `head` (a status line
