@@ -394,11 +394,41 @@ enum Category {
     Unknown,
 }
 
+/// Words written with a full stop that ends no sentence (`Jl. Dr. Sutomo No. 5`).
+const ABBREVIATIONS: &[&str] = &[
+    "a.n", "an", "bpk", "cv", "dr", "drs", "ds", "gg", "h", "hj", "hp", "ibu", "ir", "jl", "jln",
+    "kab", "kec", "kel", "kp", "no", "pak", "prof", "pt", "rs", "rt", "rw", "sdr", "sdri", "st",
+    "tlp", "telp", "wa",
+];
+
+/// The first sentence of `text`: up to its first line end, or its first full stop followed by
+/// white space (or the end) after a word that is not an abbreviation, a letter or a number.
+fn first_sentence(text: &str) -> &str {
+    let bytes = text.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        match b {
+            b'\n' => return &text[..i],
+            b'.' if bytes.get(i + 1).is_none_or(u8::is_ascii_whitespace) => {
+                let word = text[..i]
+                    .rsplit(|c: char| !(c.is_alphanumeric() || c == '.'))
+                    .next()
+                    .unwrap_or_default();
+                let short = word.chars().count() <= 1 || word.chars().all(|c| c.is_ascii_digit());
+                if !short && !ABBREVIATIONS.contains(&word.to_lowercase().as_str()) {
+                    return &text[..i];
+                }
+            }
+            _ => {}
+        }
+    }
+    text
+}
+
 /// A title for sources that have none: the first sentence of the text, shortened.
 fn title_from(body: &str, labels: &[String]) -> String {
     let first = body
-        .split(['\n', '.'])
-        .map(str::trim)
+        .split_inclusive('\n')
+        .map(|line| first_sentence(line).trim())
         .find(|s| !s.is_empty())
         .unwrap_or_default();
     let source = if first.is_empty() {

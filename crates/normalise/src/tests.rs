@@ -261,6 +261,19 @@ fn a_missing_title_is_taken_from_the_text() {
         "Pohon tumbang"
     );
     assert_eq!(title_from("", &["Banjir".to_string()]), "Banjir");
+    // Abbreviations end no sentence.
+    assert_eq!(
+        title_from("Jl. Dr. Sutomo No. 5 kebanjiran. Mohon bantuan", &[]),
+        "Jl. Dr. Sutomo No. 5 kebanjiran"
+    );
+    assert_eq!(
+        title_from(
+            "Lampu PJU di Gg. 3 mati sejak 2 hari.\nMohon diperbaiki",
+            &[]
+        ),
+        "Lampu PJU di Gg. 3 mati sejak 2 hari"
+    );
+    assert_eq!(title_from("\n\nSampah menumpuk", &[]), "Sampah menumpuk");
     let long = "kata ".repeat(40);
     assert!(title_from(&long, &[]).chars().count() <= 101);
 }
