@@ -1090,3 +1090,35 @@ async fn a_relative_tables_dir_is_read_beside_the_configuration_file() {
     assert!(text(&out).contains(&missing), "{}", text(&out));
     sim.shutdown().await;
 }
+
+/// A command that only reads does not migrate an older store (an analyst's newer `aduan`
+/// would upgrade the schema under the service, which then refuses a store migrated by a
+/// newer Aduan): it says what migrates it, and leaves it as it was.
+#[tokio::test]
+async fn commands_that_read_leave_an_older_store_as_it_is() {
+    let ts = aduan_store::testing::sqlite_through(4).await;
+    let dir = tempfile::tempdir().unwrap();
+    let newest = "SELECT MAX(version) FROM schema_migrations";
+    for args in [
+        &["query", "SELECT COUNT(*) FROM complaints"][..],
+        &["status"],
+        &["report"],
+        &["quarantine", "list"],
+        &["raw", "list", "--channel", "cc112"],
+    ] {
+        let mut all = vec!["--database", ts.url.as_str()];
+        all.extend_from_slice(args);
+        let out = aduan(dir.path(), &all, &[]);
+        assert!(!out.status.success(), "{args:?}: {}", text(&out));
+        assert!(
+            text(&out).contains("is not at this aduan's schema"),
+            "{args:?}: {}",
+            text(&out)
+        );
+        assert_eq!(
+            ts.store.query(newest).await.unwrap().rows[0][0],
+            serde_json::json!(4),
+            "{args:?} left the store as it was"
+        );
+    }
+}

@@ -9,7 +9,7 @@ use aduan_store::{Dimension, QueryResult, RawFilter, ReportSpec, Store};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 
-use super::{engine, load_normaliser, open_existing_store};
+use super::{engine, load_normaliser, open_existing_store, open_to_read};
 use crate::{Format, QuarantineAction, RawAction, ReportBy};
 
 pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
@@ -81,7 +81,7 @@ fn field_name(field: &str) -> String {
 }
 
 pub(crate) async fn raw(config: &AppConfig, action: RawAction) -> Result<ExitCode> {
-    let store = open_existing_store(config).await?;
+    let store = open_to_read(config).await?;
     match action {
         RawAction::List {
             channel,
@@ -179,7 +179,11 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> Result<ExitCode> {
-    let store = open_existing_store(config).await?;
+    // A retry writes (and migrates an older store); a list or a look reads.
+    let store = match action {
+        QuarantineAction::Retry { .. } => open_existing_store(config).await?,
+        _ => open_to_read(config).await?,
+    };
     match action {
         QuarantineAction::List {
             channel,

@@ -109,7 +109,7 @@ async fn command(cli: Cli) -> Result<ExitCode> {
         ),
         Command::Sync { channel } => sync(&config, channel.as_deref()).await,
         Command::Status { runs } => {
-            inspect::status(&open_existing_store(&config).await?, runs).await
+            inspect::status(&open_to_read(&config).await?, runs).await
         }
         Command::Quarantine { action } => inspect::quarantine(&config, action).await,
         Command::Raw { action } => inspect::raw(&config, action).await,
@@ -117,7 +117,7 @@ async fn command(cli: Cli) -> Result<ExitCode> {
         Command::Backup { to } => backup(&config, &to).await,
         Command::Restore { from } => restore(&config, &from).await,
         Command::Query { sql, format } => {
-            inspect::query(&open_existing_store(&config).await?, &sql, format).await
+            inspect::query(&open_to_read(&config).await?, &sql, format).await
         }
         Command::Report {
             by,
@@ -139,7 +139,7 @@ async fn command(cli: Cli) -> Result<ExitCode> {
                 category_main: category,
                 category_sub: subcategory,
             };
-            inspect::report(&open_existing_store(&config).await?, &spec, format).await
+            inspect::report(&open_to_read(&config).await?, &spec, format).await
         }
         Command::Serve { listen } => serve::run(&config, listen.as_deref()).await,
     }
@@ -152,6 +152,30 @@ pub(crate) async fn open_store(config: &AppConfig) -> Result<Store> {
 /// The store for a command that reads it: a SQLite file that is not there is an error, not
 /// a new empty store (a mistyped `--database` would otherwise be made and read as empty).
 pub(crate) async fn open_existing_store(config: &AppConfig) -> Result<Store> {
+    must_exist(config)?;
+    open_store(config).await
+}
+
+/// The store for a command that only reads it (`status`, `query`, `report`, `raw`,
+/// `quarantine list` and `show`), as it is: one older than this program is not migrated by
+/// an analyst's reading (a newer `aduan` on a laptop would otherwise upgrade the schema under
+/// the service, which then refuses a store migrated by a newer Aduan), but refused, saying
+/// what migrates it.
+pub(crate) async fn open_to_read(config: &AppConfig) -> Result<Store> {
+    must_exist(config)?;
+    let store = remembered(config, Store::open_as_is(&config.store.url).await)?;
+    if let Err(e) = store.ready().await {
+        anyhow::bail!(
+            "the store {} is not at this aduan's schema ({e}); `aduan sync`, `serve` or \
+             `renormalise` migrate it, commands that only read leave it as it is",
+            aduan_store::redact_url(&config.store.url)
+        );
+    }
+    Ok(store)
+}
+
+/// A SQLite file that is not there is an error, not a new empty store.
+fn must_exist(config: &AppConfig) -> Result<()> {
     let url = &config.store.url;
     if !aduan_store::is_postgres_url(url) {
         let path = aduan_store::sqlite_path(url)?;
@@ -162,7 +186,7 @@ pub(crate) async fn open_existing_store(config: &AppConfig) -> Result<Store> {
             );
         }
     }
-    open_store(config).await
+    Ok(())
 }
 
 /// The store `config` names, as one of the `Store`'s openers gave it: remembered to be
