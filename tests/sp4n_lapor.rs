@@ -578,6 +578,43 @@ async fn renormalise_rebuilds_an_identical_complaints_table() {
     sim.shutdown().await;
 }
 
+/// An analyst's view on the tables a renormalise replaces is named before anything is
+/// rebuilt (the swap at the end could not replace the tables under it, and failed only after
+/// the whole rebuild); without the view it runs.
+#[tokio::test]
+async fn a_renormalise_names_the_views_in_its_way_before_it_starts() {
+    let sim = sim(30, Sp4nFaults::default()).await;
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        engine.sync(&sp4n(&sim, 50), &NoProgress).await.unwrap();
+        ts.execute(
+            "CREATE VIEW banjir AS SELECT c.complaint_id FROM complaints c \
+             JOIN complaint_events e ON e.complaint_id = c.complaint_id",
+        )
+        .await;
+        let err = engine
+            .renormalise(&parsers(), &NoProgress)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("these views depend on") && err.contains("banjir"),
+            "{}: {err}",
+            ts.label
+        );
+        assert_eq!(
+            ts.store.unfinished_rebuild().await.unwrap(),
+            None,
+            "{}",
+            ts.label
+        );
+        ts.execute("DROP VIEW banjir").await;
+        let counts = engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(counts.fetched, 30, "{}", ts.label);
+    }
+    sim.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_renormalise_that_fails_gives_its_leases_back() {
     let sim = sim(60, Sp4nFaults::default()).await;

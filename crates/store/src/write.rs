@@ -711,6 +711,7 @@ impl Store {
     /// left the live tables and the quarantine as they were; it starts again from empty tables.
     pub async fn begin_rebuild(&self) -> Result<()> {
         let what = || "starting a rebuild".to_string();
+        self.refuse_dependent_views().await?;
         let create = self.rebuild_tables().await?;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await.context(what)?;
@@ -735,6 +736,61 @@ impl Store {
             .await
             .context(what)?;
             tx.commit().await.context(what)
+        })
+    }
+
+    /// Refuses a rebuild while views depend on the tables it replaces (an analyst's
+    /// dashboard view): the swap at its end could not drop or rename the tables (PostgreSQL
+    /// refuses, SQLite's rename finds the view broken), and would fail only after the whole
+    /// rebuild. The error names them.
+    async fn refuse_dependent_views(&self) -> Result<()> {
+        let what = || "starting a rebuild".to_string();
+        let views: Vec<String> = match &self.backend {
+            Backend::Sqlite(pool) => {
+                let all: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY name",
+                )
+                .fetch_all(pool)
+                .await
+                .context(what)?;
+                all.into_iter()
+                    .filter(|(_, sql)| {
+                        let words = sql
+                            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                            .map(str::to_ascii_lowercase);
+                        words
+                            .into_iter()
+                            .any(|w| w == LIVE.complaints || w == LIVE.events)
+                    })
+                    .map(|(name, _)| name)
+                    .collect()
+            }
+            Backend::Postgres(pool) => sqlx::query_scalar(
+                "SELECT DISTINCT v.relname::text FROM pg_depend d \
+                 JOIN pg_rewrite r ON r.oid = d.objid \
+                 JOIN pg_class v ON v.oid = r.ev_class \
+                 JOIN pg_class t ON t.oid = d.refobjid \
+                 WHERE t.relname IN ($1, $2) AND t.relnamespace = current_schema()::regnamespace \
+                 AND v.oid <> t.oid ORDER BY 1",
+            )
+            .bind(LIVE.complaints)
+            .bind(LIVE.events)
+            .fetch_all(pool)
+            .await
+            .context(what)?,
+        };
+        if views.is_empty() {
+            return Ok(());
+        }
+        Err(Error::Rows {
+            what: what(),
+            message: format!(
+                "these views depend on {} or {}, which a rebuild replaces: {}; drop them, \
+                 renormalise, and create them again",
+                LIVE.complaints,
+                LIVE.events,
+                views.join(", ")
+            ),
         })
     }
 
