@@ -233,7 +233,10 @@ impl Store {
                 }))
             }
             Backend::Postgres(pool) => {
-                let mut conn = pool
+                let mut conn = self
+                    .lease_pool
+                    .as_ref()
+                    .unwrap_or(pool)
                     .acquire()
                     .await
                     .context(|| format!("taking the lease of {channel}"))?;

@@ -81,6 +81,10 @@ pub struct Store {
     sqlite_file: Option<std::path::PathBuf>,
     /// The PostgreSQL schema, when not the default (tests, several deployments in one DB).
     schema: Option<String>,
+    /// PostgreSQL: the connections that hold leases (a lease's lock lasts as long as its
+    /// connection, which it keeps for its whole run), apart from the pool the work uses, so
+    /// that runs holding leases never leave their own batches without a connection.
+    pub(crate) lease_pool: Option<PgPool>,
     /// The archive's dictionaries, prepared for reading.
     pub(crate) unpackers: std::sync::Arc<packing::Unpackers>,
     /// Each channel's dictionary for packing, once read or trained.
@@ -91,6 +95,9 @@ pub struct Store {
     /// not read again, and told once (see [`Store::packer`]).
     pub(crate) unusable: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, i64>>>,
 }
+
+/// The most PostgreSQL leases held at once by one process (see `Store::lease_pool`).
+const LEASE_CONNECTIONS: u32 = 64;
 
 /// FNV-1a, 64 bits: a stable hash for lock keys and table fingerprints (not for security).
 pub(crate) fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
@@ -421,6 +428,7 @@ impl Store {
             url: format!("sqlite:{path}"),
             sqlite_file: Some(path.into()),
             schema: None,
+            lease_pool: None,
             unpackers: Default::default(),
             packers: Default::default(),
             unusable: Default::default(),
@@ -471,6 +479,14 @@ impl Store {
             options = options.options([("search_path", schema)]);
         }
         let options = options.log_slow_statements(SLOW_STATEMENT.0, SLOW_STATEMENT.1);
+        // Connected as leases are taken (one a channel and a folding channel's fold, at most
+        // a few dozen), closed a minute after their lease is given back.
+        let lease_pool = PgPoolOptions::new()
+            .max_connections(LEASE_CONNECTIONS)
+            .min_connections(0)
+            .idle_timeout(Duration::from_secs(60))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_lazy_with(options.clone());
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
@@ -482,6 +498,7 @@ impl Store {
             url: shown,
             sqlite_file: None,
             schema: schema.map(str::to_string),
+            lease_pool: Some(lease_pool),
             unpackers: Default::default(),
             packers: Default::default(),
             unusable: Default::default(),
@@ -599,6 +616,9 @@ impl Store {
     /// but not removed.)
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await);
+        if let Some(leases) = &self.lease_pool {
+            leases.close().await;
+        }
         if let Some(path) = &self.sqlite_file {
             // Without waiting: a checkpoint that waits for another process's readers holds
             // every writer back meanwhile; what it cannot fold now, the next one folds.
@@ -843,5 +863,32 @@ mod tests {
         let closed = tokio::time::timeout(Duration::from_millis(2500), ts.store.close()).await;
         assert!(closed.is_ok(), "closing waited for the reader");
         sqlx::raw_sql("COMMIT").execute(&mut reader).await.unwrap();
+    }
+    /// Leases held for whole runs (a renormalise holds every channel's and the folding
+    /// channels' folds) leave the work its own connections: more leases than the work's pool
+    /// has connections, and the store still answers.
+    #[tokio::test]
+    async fn leases_held_leave_the_work_its_connections() {
+        let Some(ts) = crate::testing::postgres().await else {
+            return;
+        };
+        let mut held = Vec::new();
+        for i in 0..12 {
+            let lease = ts
+                .store
+                .try_lease(&format!("channel{i}"), "a-run", Duration::from_secs(60))
+                .await
+                .unwrap_or_else(|e| panic!("lease {i}: {e}"));
+            held.push(lease.expect("a free lease"));
+        }
+        let rows = ts
+            .store
+            .query("SELECT COUNT(*) FROM complaints")
+            .await
+            .unwrap();
+        assert_eq!(rows.rows[0][0], serde_json::json!(0));
+        for l in held {
+            l.release().await.unwrap();
+        }
     }
 }
