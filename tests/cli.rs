@@ -120,7 +120,7 @@ async fn sync_runs_from_the_config_with_secrets_from_the_environment_and_never_p
         let out = tokio::task::spawn_blocking(move || {
             let env = [
                 (SECRET_ENV, env_secret.as_str()),
-                ("ADUAN_REPORTER_KEY", "k-e-y-123456"),
+                ("ADUAN_REPORTER_KEY", "k-e-y-1234567890abcdef"),
             ];
             aduan(
                 &path,
@@ -138,7 +138,7 @@ async fn sync_runs_from_the_config_with_secrets_from_the_environment_and_never_p
         );
         assert!(all.contains("aduan sync: 1 channel(s), 0 failed"), "{all}");
         assert!(
-            !all.contains(&secret) && !all.contains("k-e-y-123456"),
+            !all.contains(&secret) && !all.contains("k-e-y-1234567890abcdef"),
             "a secret was printed: {}",
             ts.label
         );
@@ -187,7 +187,10 @@ async fn a_channel_whose_run_cannot_be_recorded_fails_alone_and_the_others_sync(
     let secret = aduan_sim::Sp4nConfig::default().client_secret;
     let path = dir.path().to_path_buf();
     let out = tokio::task::spawn_blocking(move || {
-        let env = [(SECRET_ENV, secret.as_str()), ("ADUAN_REPORTER_KEY", "k")];
+        let env = [
+            (SECRET_ENV, secret.as_str()),
+            ("ADUAN_REPORTER_KEY", REPORTER_KEY),
+        ];
         aduan(&path, &["--config", &config, "sync"], &env)
     })
     .await
@@ -262,7 +265,7 @@ fn a_database_url_of_no_known_scheme_is_refused_without_its_password() {
             let out = aduan(
                 dir.path(),
                 &args,
-                &[("ADUAN_REPORTER_KEY", "k"), (SECRET_ENV, "x")],
+                &[("ADUAN_REPORTER_KEY", REPORTER_KEY), (SECRET_ENV, "x")],
             );
             assert_eq!(out.status.code(), Some(78), "{args:?}: {}", text(&out));
             assert!(
@@ -290,7 +293,7 @@ fn a_store_that_cannot_be_made_is_no_configuration_problem() {
     let out = aduan(
         dir.path(),
         &["--database", "sqlite:notes.txt/aduan.db", "renormalise"],
-        &[("ADUAN_REPORTER_KEY", "k")],
+        &[("ADUAN_REPORTER_KEY", REPORTER_KEY)],
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("notes.txt"), "{}", text(&out));
@@ -322,7 +325,7 @@ async fn a_quarantine_retry_naming_nothing_is_a_usage_error() {
     let out = aduan(
         dir.path(),
         &["--database", &db, "quarantine", "retry"],
-        &[("ADUAN_REPORTER_KEY", "k")],
+        &[("ADUAN_REPORTER_KEY", REPORTER_KEY)],
     );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("--all"), "{}", text(&out));
@@ -352,7 +355,7 @@ async fn a_missing_secret_is_an_error_naming_its_variable() {
     let out = aduan(
         dir.path(),
         &["--config", &config, "sync"],
-        &[("ADUAN_REPORTER_KEY", "k")],
+        &[("ADUAN_REPORTER_KEY", REPORTER_KEY)],
     );
     // EX_CONFIG, as for every configuration problem; a channel that failed exits with 1.
     assert_eq!(out.status.code(), Some(78), "{}", text(&out));
@@ -949,7 +952,10 @@ fn without_the_demo_feature_the_demo_says_how_to_run_it() {
 #[test]
 fn an_empty_database_url_in_the_environment_is_the_default_store() {
     let dir = tempfile::tempdir().unwrap();
-    let env = [("ADUAN_DATABASE_URL", ""), ("ADUAN_REPORTER_KEY", "k")];
+    let env = [
+        ("ADUAN_DATABASE_URL", ""),
+        ("ADUAN_REPORTER_KEY", REPORTER_KEY),
+    ];
     let made = aduan(dir.path(), &["renormalise"], &env);
     assert!(made.status.success(), "{}", text(&made));
     assert!(dir.path().join("aduan.db").is_file());
@@ -968,7 +974,7 @@ fn an_empty_config_in_the_environment_is_the_default_file() {
         "[store]\nurl = \"sqlite:chosen.db\"\n",
     )
     .unwrap();
-    let env = [("ADUAN_CONFIG", ""), ("ADUAN_REPORTER_KEY", "k")];
+    let env = [("ADUAN_CONFIG", ""), ("ADUAN_REPORTER_KEY", REPORTER_KEY)];
     let out = aduan(dir.path(), &["renormalise"], &env);
     assert!(out.status.success(), "{}", text(&out));
     assert!(dir.path().join("chosen.db").is_file());
@@ -998,7 +1004,7 @@ fn a_keyword_value_connection_string_is_refused_without_showing_it() {
     for command in commands {
         for from_env in [false, true] {
             let mut args = vec!["--config", config.as_str()];
-            let mut env = vec![("ADUAN_REPORTER_KEY", "k"), (SECRET_ENV, "x")];
+            let mut env = vec![("ADUAN_REPORTER_KEY", REPORTER_KEY), (SECRET_ENV, "x")];
             if from_env {
                 env.push(("ADUAN_DATABASE_URL", setting));
             } else {

@@ -190,7 +190,7 @@ fn serve_once(
         .current_dir(dir)
         .args(["serve", "--listen", listen])
         .env_remove("ADUAN_DATABASE_URL")
-        .env("ADUAN_REPORTER_KEY", "test-key")
+        .env("ADUAN_REPORTER_KEY", "test-reporter-key")
         .output()
         .unwrap()
 }

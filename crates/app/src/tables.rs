@@ -78,17 +78,45 @@ pub fn normaliser(
 
 /// The reporter-hash key from `var`, or an error naming the variable.
 pub fn reporter_key(var: &str) -> Result<Secret> {
-    Secret::from_env(var).ok_or_else(|| Error::Config {
+    let key = Secret::from_env(var).ok_or_else(|| Error::Config {
         path: "environment".into(),
         message: format!(
             "the reporter-hash key is read from {var}, which is not set; set it to a long random secret (and keep it: changing it changes every reporter_key)"
         ),
-    })
+    })?;
+    // A short key can be guessed, and with it every reporter_key reversed by hashing the
+    // city's phone numbers (about 10^11) in turn.
+    if key.expose().len() < MIN_REPORTER_KEY {
+        return Err(Error::Config {
+            path: "environment".into(),
+            message: format!(
+                "the reporter-hash key in {var} is shorter than {MIN_REPORTER_KEY} bytes: set it to a long random secret (`openssl rand -hex 32`)"
+            ),
+        });
+    }
+    Ok(key)
 }
+
+/// The shortest reporter-hash key taken, in bytes.
+pub const MIN_REPORTER_KEY: usize = 16;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_short_reporter_key_is_refused_without_being_shown() {
+        let var = "ADUAN_TEST_SHORT_REPORTER_KEY";
+        std::env::set_var(var, "k3y-short");
+        let e = reporter_key(var).unwrap_err().to_string();
+        assert!(
+            e.contains("shorter than 16") && !e.contains("k3y-short"),
+            "{e}"
+        );
+        std::env::set_var(var, "0123456789abcdef");
+        assert!(reporter_key(var).is_ok());
+        std::env::remove_var(var);
+    }
 
     #[test]
     fn the_built_in_tables_load_for_every_channel() {
