@@ -459,7 +459,7 @@ impl Cc112State {
                 .config
                 .faults
                 .bad_rows_every
-                .filter(|n| *n > 0 && key % u64::from(*n) == 0)
+                .filter(|n| *n > 0 && key.is_multiple_of(u64::from(*n)))
                 .map(|_| (key >> 8) as u8 % 2),
             shift: match called.format("%H").to_string().parse::<u32>().unwrap_or(0) {
                 6..=13 => "Pagi",
@@ -631,7 +631,9 @@ impl Cc112State {
         } else {
             text.into_bytes()
         };
-        if faults.bom_every.is_some_and(|n| n > 0 && d % n == 0)
+        if faults
+            .bom_every
+            .is_some_and(|n| n > 0 && d.is_multiple_of(n))
             && faults.windows_1252_before.is_none_or(|c| date >= c)
         {
             let mut with_bom = b"\xEF\xBB\xBF".to_vec();

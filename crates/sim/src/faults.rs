@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 /// never fire; `Some(1)` fires on every request.
 pub(crate) fn fires(n: u64, every: Option<u32>) -> bool {
     match every {
-        Some(e) if e > 0 => n % u64::from(e) == 0,
+        Some(e) if e > 0 => n.is_multiple_of(u64::from(e)),
         _ => false,
     }
 }
@@ -49,7 +49,7 @@ pub(crate) fn server_error(k: u64) -> Response {
         1 => StatusCode::BAD_GATEWAY,
         _ => StatusCode::GATEWAY_TIMEOUT,
     };
-    if k % 2 == 0 {
+    if k.is_multiple_of(2) {
         json_error(status, "Terjadi kesalahan pada server")
     } else {
         status.into_response()

@@ -153,7 +153,7 @@ fn now_ms() -> i64 {
 /// True when the report at `index` (0-based) falls on an every-Nth-report schedule.
 fn every_nth(index: u32, every: Option<usize>) -> bool {
     match every {
-        Some(e) if e > 0 => (index as usize + 1) % e == 0,
+        Some(e) if e > 0 => (index as usize + 1).is_multiple_of(e),
         _ => false,
     }
 }
