@@ -93,7 +93,8 @@ enum Command {
     },
     /// Run one read-only SQL statement over the store (a statement that writes is refused).
     Query {
-        /// The SQL statement.
+        /// The SQL statement (one that begins with a `--` comment is taken as it is).
+        #[arg(allow_hyphen_values = true)]
         sql: String,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]

@@ -1128,3 +1128,22 @@ async fn commands_that_read_leave_an_older_store_as_it_is() {
         );
     }
 }
+
+/// A query that begins with a comment is the query, not an option.
+#[tokio::test]
+async fn a_query_that_begins_with_a_comment_runs() {
+    let ts = aduan_store::testing::sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = aduan(
+        dir.path(),
+        &[
+            "--database",
+            &ts.url,
+            "query",
+            "-- how many\nSELECT COUNT(*) AS n FROM complaints",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains('n'), "{}", text(&out));
+}

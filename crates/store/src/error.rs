@@ -85,8 +85,8 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
-    /// A statement given to `query` would write.
-    #[error("the query would change the store; `aduan query` only reads: {0}")]
+    /// A statement given to `query` is not one query that only reads.
+    #[error("`aduan query` only reads: {0}")]
     ReadOnly(String),
 }
 

@@ -486,18 +486,20 @@ impl Store {
     /// A fingerprint of the whole `complaints` table (every column but the store's own row
     /// number `complaint_seq`, every row), to check that a rebuild gives the same table.
     pub async fn complaints_fingerprint(&self) -> Result<String> {
-        let result = self
-            .query(&format!(
-                "SELECT {COMPLAINT_COLUMNS} FROM complaints ORDER BY complaint_id"
-            ))
-            .await?;
+        let sql = format!("SELECT {COMPLAINT_COLUMNS} FROM complaints ORDER BY complaint_id");
+        let result = self.query_within(&sql, &[], Bounds::WHOLE).await?;
         let text = serde_json::to_string(&result.rows).unwrap_or_default();
         let h = crate::fnv1a(text.bytes());
         Ok(format!("{:016x}:{}", h, result.rows.len()))
     }
 
-    /// Runs one read-only SQL statement. A statement that writes is refused: SQLite runs it on
-    /// a read-only connection, PostgreSQL in a `READ ONLY` transaction.
+    /// Runs one read-only SQL query: a single SELECT, WITH, VALUES or TABLE statement
+    /// (after any white space, comments and opening parentheses), with at most one `;` at its
+    /// end. Any other statement is refused unrun ([`Error::ReadOnly`]), and so is one that
+    /// writes: SQLite runs it on a read-only connection, PostgreSQL in a `READ ONLY`
+    /// transaction. It is stopped after 5 minutes, and refused once its result holds more
+    /// than 1,000,000 rows or 256 MB (see `QUERY_TIME_LIMIT`, `QUERY_MAX_ROWS` and
+    /// `QUERY_MAX_BYTES` in this module).
     pub async fn query(&self, sql: &str) -> Result<QueryResult> {
         self.query_bound(sql, &[]).await
     }
@@ -505,26 +507,18 @@ impl Store {
     /// [`Store::query`] with values bound to the statement's placeholders (`?1`… on SQLite,
     /// `$1`… on PostgreSQL), as texts.
     pub(crate) async fn query_bound(&self, sql: &str, binds: &[String]) -> Result<QueryResult> {
-        // One statement: SQLite would run every statement of the text, and a first one could
-        // lift the read-only guard of the second (`PRAGMA query_only = OFF; …`).
-        if !single_statement(sql) {
-            return Err(Error::ReadOnly(
-                "give one statement at a time (the text holds more than one)".into(),
-            ));
-        }
-        let refuse = |e: sqlx::Error| match &e {
-            sqlx::Error::Database(d)
-                if d.message().contains("readonly")
-                    || d.message().contains("read-only")
-                    || d.code().as_deref() == Some("25006") =>
-            {
-                Error::ReadOnly(d.message().to_string())
-            }
-            _ => Error::Sql {
-                what: "running the query".into(),
-                source: e,
-            },
-        };
+        self.query_within(sql, binds, Bounds::QUERY).await
+    }
+
+    /// [`Store::query_bound`] within `bounds`.
+    async fn query_within(
+        &self,
+        sql: &str,
+        binds: &[String],
+        bounds: Bounds,
+    ) -> Result<QueryResult> {
+        let query = one_query(sql)?;
+        let mut collected = Collected::new(bounds);
         match &self.backend {
             Backend::Sqlite(_) => {
                 let path = self.sqlite_file.clone().unwrap_or_default();
@@ -538,22 +532,48 @@ impl Store {
                     .connect()
                     .await
                     .context(|| format!("opening {} read-only", path.display()))?;
-                let stmt = (&mut conn).prepare(sql).await.map_err(refuse)?;
+                // SQLite has no statement timeout: every `PROGRESS_STEPS` steps it asks this
+                // whether to go on.
+                let deadline = std::time::Instant::now() + bounds.time;
+                conn.lock_handle()
+                    .await
+                    .context(|| "bounding the query's time".into())?
+                    .set_progress_handler(PROGRESS_STEPS, move || {
+                        std::time::Instant::now() < deadline
+                    });
+                // SQLite does not take a query in parentheses on its own, only as a subquery.
+                let text = if query.parenthesised {
+                    format!("SELECT * FROM (\n{}\n)", query.body)
+                } else {
+                    query.body.to_string()
+                };
+                let stmt = (&mut conn)
+                    .prepare(&text)
+                    .await
+                    .map_err(|e| query_error(e, bounds))?;
                 let columns: Vec<String> = stmt
                     .columns()
                     .iter()
                     .map(|c| c.name().to_string())
                     .collect();
-                let mut query = sqlx::query(sql);
-                for b in binds {
-                    query = query.bind(b);
+                // Every SQLite query gives a column; a `WITH` before a `DELETE` gives none.
+                if columns.is_empty() {
+                    return Err(no_columns());
                 }
-                let rows = query.fetch_all(&mut conn).await.map_err(refuse)?;
-                let rows = rows
-                    .iter()
-                    .map(|row| (0..columns.len()).map(|i| sqlite_value(row, i)).collect())
-                    .collect();
-                Ok(QueryResult { columns, rows })
+                let mut q = sqlx::query(&text);
+                for b in binds {
+                    q = q.bind(b);
+                }
+                // Read row by row, so that a result past the bounds stops the query.
+                let mut rows = q.fetch(&mut conn);
+                while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
+                    let row = row.map_err(|e| query_error(e, bounds))?;
+                    collected.push((0..columns.len()).map(|i| sqlite_value(&row, i)).collect())?;
+                }
+                Ok(QueryResult {
+                    columns,
+                    rows: collected.rows,
+                })
             }
             Backend::Postgres(pool) => {
                 let mut tx = pool.begin().await.context(|| "starting a query".into())?;
@@ -561,54 +581,323 @@ impl Store {
                     .execute(&mut *tx)
                     .await
                     .context(|| "starting a read-only transaction".into())?;
+                // In milliseconds, at most PostgreSQL's largest (about 24 days).
+                let millis = i32::try_from(bounds.time.as_millis()).unwrap_or(i32::MAX);
+                sqlx::query(&format!("SET LOCAL statement_timeout = {millis}"))
+                    .execute(&mut *tx)
+                    .await
+                    .context(|| "bounding the query's time".into())?;
                 let columns: Vec<String> = {
-                    let stmt = (&mut *tx).prepare(sql).await.map_err(refuse)?;
+                    let stmt = (&mut *tx)
+                        .prepare(query.body)
+                        .await
+                        .map_err(|e| query_error(e, bounds))?;
                     stmt.columns()
                         .iter()
                         .map(|c| c.name().to_string())
                         .collect()
                 };
-                let first_word = sql
-                    .trim_start()
-                    .split(|c: char| c.is_whitespace() || c == '(')
-                    .next()
-                    .unwrap_or_default()
-                    .to_ascii_lowercase();
-                if columns.is_empty()
-                    || !matches!(first_word.as_str(), "select" | "with" | "values" | "table")
-                {
-                    // Not a plain query: run it as it is; the READ ONLY transaction refuses writes.
-                    sqlx::query(sql).execute(&mut *tx).await.map_err(refuse)?;
-                    tx.rollback().await.context(|| "ending the query".into())?;
-                    return Ok(QueryResult {
-                        columns,
-                        rows: Vec::new(),
-                    });
+                if columns.is_empty() {
+                    return Err(no_columns());
                 }
-                // Every type PostgreSQL has turns into JSON on the server side, in column order.
+                // One row more than the bound, to tell a result at the bound from one past it.
+                let limit = bounds
+                    .rows
+                    .checked_add(1)
+                    .map_or(String::new(), |n| format!(" LIMIT {n}"));
+                // Every type PostgreSQL has turns into JSON on the server side, in column
+                // order. The query on lines of its own: a `--` comment at its end ends there.
                 let wrapped = format!(
-                    "SELECT (SELECT json_agg(e.value ORDER BY e.n) FROM json_each(row_to_json(q)) WITH ORDINALITY AS e(key, value, n))::text FROM ({}) AS q",
-                    sql.trim().trim_end_matches(';')
+                    "SELECT (SELECT json_agg(e.value ORDER BY e.n) FROM json_each(row_to_json(q)) WITH ORDINALITY AS e(key, value, n))::text FROM (\n{}\n) AS q{limit}",
+                    query.body
                 );
-                let mut query = sqlx::query_scalar(&wrapped);
+                let mut q = sqlx::query_scalar::<_, Option<String>>(&wrapped);
                 for b in binds {
-                    query = query.bind(b);
+                    q = q.bind(b);
                 }
-                let texts: Vec<Option<String>> = query.fetch_all(&mut *tx).await.map_err(refuse)?;
-                tx.rollback().await.context(|| "ending the query".into())?;
-                let rows = texts
-                    .iter()
-                    .map(
-                        |t| match t.as_deref().map(serde_json::from_str::<serde_json::Value>) {
+                {
+                    let mut texts = q.fetch(&mut *tx);
+                    while let Some(text) =
+                        std::future::poll_fn(|cx| texts.as_mut().poll_next(cx)).await
+                    {
+                        let text = text.map_err(|e| match &e {
+                            // It read as a statement, and does not as a subquery: a `WITH`
+                            // before a `DELETE … RETURNING`, say.
+                            sqlx::Error::Database(d) if d.code().as_deref() == Some("42601") => {
+                                Error::ReadOnly(format!(
+                                    "{ONLY}, and this statement does not read as one ({}): it was not run",
+                                    d.message()
+                                ))
+                            }
+                            _ => query_error(e, bounds),
+                        })?;
+                        let row = match text.as_deref().map(serde_json::from_str) {
                             Some(Ok(serde_json::Value::Array(values))) => values,
                             _ => Vec::new(),
-                        },
-                    )
-                    .collect();
-                Ok(QueryResult { columns, rows })
+                        };
+                        collected.push(row)?;
+                    }
+                }
+                tx.rollback().await.context(|| "ending the query".into())?;
+                Ok(QueryResult {
+                    columns,
+                    rows: collected.rows,
+                })
             }
         }
     }
+}
+
+/// How long one analysts' query may run before it is stopped (PostgreSQL's
+/// `statement_timeout` within its transaction; on SQLite a progress handler that looks at
+/// the clock). An aggregate over the whole history takes well under a second at a million
+/// complaints (BENCHMARKS.md); five minutes leaves room for a heavy join while a runaway
+/// statement cannot hold a connection and its snapshot (on PostgreSQL holding vacuum back)
+/// for hours.
+pub(crate) const QUERY_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// The most rows a query's result may hold. A result is held in memory until it is printed
+/// (a table's columns are as wide as their widest value), so a statement that would return
+/// more is stopped and refused, asking for `LIMIT` or an aggregate, rather than filling the
+/// memory: `SELECT * FROM raw_records` would load the whole archive.
+pub(crate) const QUERY_MAX_ROWS: usize = 1_000_000;
+
+/// The most bytes a query's result may take in memory (its values and their bookkeeping),
+/// for the same reason: far fewer rows of payloads or bodies than [`QUERY_MAX_ROWS`] fill it.
+pub(crate) const QUERY_MAX_BYTES: usize = 256 * 1024 * 1024;
+
+/// SQLite virtual-machine steps between two looks at the clock (each a few nanoseconds,
+/// against well over a microsecond of work between them).
+const PROGRESS_STEPS: i32 = 10_000;
+
+/// The rule a statement that is not a query is refused by.
+const ONLY: &str = "only a single SELECT, WITH, VALUES or TABLE query is run";
+
+/// How long a read may run, and how many rows and bytes its result may hold.
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    time: std::time::Duration,
+    rows: usize,
+    bytes: usize,
+}
+
+impl Bounds {
+    /// The analysts' queries and the report.
+    const QUERY: Bounds = Bounds {
+        time: QUERY_TIME_LIMIT,
+        rows: QUERY_MAX_ROWS,
+        bytes: QUERY_MAX_BYTES,
+    };
+
+    /// A whole table read on purpose ([`Store::complaints_fingerprint`]).
+    const WHOLE: Bounds = Bounds {
+        time: QUERY_TIME_LIMIT,
+        rows: usize::MAX,
+        bytes: usize::MAX,
+    };
+}
+
+/// A result's rows as they are read, within bounds.
+struct Collected {
+    bounds: Bounds,
+    rows: Vec<Vec<serde_json::Value>>,
+    bytes: usize,
+}
+
+impl Collected {
+    fn new(bounds: Bounds) -> Collected {
+        Collected {
+            bounds,
+            rows: Vec::new(),
+            bytes: 0,
+        }
+    }
+
+    /// Keeps `row`, or refuses the result it would take past the bounds.
+    fn push(&mut self, row: Vec<serde_json::Value>) -> Result<()> {
+        let past = |what: String| Error::Rows {
+            what: "running the query".into(),
+            message: format!(
+                "the result holds more than {what}, more than is kept to be printed, so it was \
+                 stopped; add LIMIT, or aggregate (GROUP BY), to read less"
+            ),
+        };
+        if self.rows.len() >= self.bounds.rows {
+            return Err(past(format!("{} rows", digits(self.bounds.rows))));
+        }
+        self.bytes = self.bytes.saturating_add(
+            std::mem::size_of::<Vec<serde_json::Value>>()
+                + row.iter().map(value_size).sum::<usize>(),
+        );
+        if self.bytes > self.bounds.bytes {
+            return Err(past(format!(
+                "{} (after {} rows)",
+                bytes(self.bounds.bytes),
+                digits(self.rows.len())
+            )));
+        }
+        self.rows.push(row);
+        Ok(())
+    }
+}
+
+/// About the memory a value takes.
+fn value_size(v: &serde_json::Value) -> usize {
+    use serde_json::Value;
+    std::mem::size_of::<Value>()
+        + match v {
+            Value::String(s) => s.len(),
+            Value::Array(a) => a.iter().map(value_size).sum(),
+            Value::Object(o) => o.iter().map(|(k, v)| k.len() + value_size(v)).sum(),
+            _ => 0,
+        }
+}
+
+/// `n` with its thousands set apart (`1,000,000`).
+fn digits(n: usize) -> String {
+    let text = n.to_string();
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i > 0 && (text.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A query's error: a write refused by the read-only guard, the time bound reached, or the
+/// database's own.
+fn query_error(e: sqlx::Error, bounds: Bounds) -> Error {
+    let mut timed_out = false;
+    if let sqlx::Error::Database(d) = &e {
+        let code = d.code();
+        let code = code.as_deref();
+        if d.message().contains("readonly")
+            || d.message().contains("read-only")
+            || code == Some("25006")
+        {
+            return Error::ReadOnly(d.message().to_string());
+        }
+        // PostgreSQL's `statement_timeout` (not a cancel by hand), SQLite's SQLITE_INTERRUPT
+        // from the progress handler.
+        timed_out = (code == Some("57014") && d.message().contains("timeout")) || code == Some("9");
+    }
+    let what = if timed_out {
+        format!(
+            "running the query (stopped after {}, the longest a query may run: narrow it \
+             down, or add LIMIT)",
+            duration(bounds.time)
+        )
+    } else {
+        "running the query".into()
+    };
+    Error::Sql { what, source: e }
+}
+
+/// A size as a person says it: `256 MB`, `10,000 bytes`.
+fn bytes(n: usize) -> String {
+    if n >= 1 << 20 {
+        format!("{} MB", digits(n >> 20))
+    } else {
+        format!("{} bytes", digits(n))
+    }
+}
+
+/// A duration as a person says it: `5 minutes`, `30 s`, `200 ms`.
+fn duration(d: std::time::Duration) -> String {
+    match d.as_secs() {
+        s if s >= 60 && s.is_multiple_of(60) => format!("{} minutes", s / 60),
+        0 => format!("{} ms", d.as_millis()),
+        s => format!("{s} s"),
+    }
+}
+
+/// The refusal of a statement that gives no columns: not a query.
+fn no_columns() -> Error {
+    Error::ReadOnly(format!(
+        "{ONLY}, and this statement gives no columns (a WITH before a statement that changes \
+         rows, say): it was not run"
+    ))
+}
+
+/// An analysts' statement, read as far as running it needs.
+#[derive(Debug, PartialEq)]
+struct OneQuery<'a> {
+    /// The statement up to its `;` (without it and the comments after it).
+    body: &'a str,
+    /// Whether it begins with `(`: `(SELECT …)`, which SQLite only takes as a subquery.
+    parenthesised: bool,
+}
+
+/// `sql` as one query, or the reason it is refused unrun: it holds more than one statement,
+/// or its first word (after white space, comments and opening parentheses) is not SELECT,
+/// WITH, VALUES or TABLE.
+fn one_query(sql: &str) -> Result<OneQuery<'_>> {
+    // One statement: SQLite would run every statement of the text, and a first one could
+    // lift the read-only guard of the second (`PRAGMA query_only = OFF; …`).
+    let Some(end) = statement_end(sql) else {
+        return Err(Error::ReadOnly(
+            "give one statement at a time (the text holds more than one)".into(),
+        ));
+    };
+    let body = &sql[..end];
+    // A read-only transaction does not stop everything that is not a query: PostgreSQL's
+    // `COPY … TO` writes a file on the server (`TO PROGRAM` runs a command there).
+    let (word, parenthesised) = first_word(body);
+    if !matches!(word.as_str(), "select" | "with" | "values" | "table") {
+        let begins = if word.is_empty() {
+            "this statement does not begin with one".to_string()
+        } else {
+            format!("this statement begins with {}", word.to_ascii_uppercase())
+        };
+        return Err(Error::ReadOnly(format!(
+            "{ONLY}, and {begins}: it was not run"
+        )));
+    }
+    Ok(OneQuery {
+        body,
+        parenthesised,
+    })
+}
+
+/// The first word of `sql` after white space, `--` and `/* */` comments and opening
+/// parentheses, in lower case (empty when it begins with something else), and whether a
+/// parenthesis came before it.
+fn first_word(sql: &str) -> (String, bool) {
+    let b = sql.as_bytes();
+    let mut i = 0;
+    let mut parenthesised = false;
+    loop {
+        match b.get(i) {
+            Some(c) if c.is_ascii_whitespace() => i += 1,
+            Some(b'(') => {
+                parenthesised = true;
+                i += 1;
+            }
+            Some(b'-') if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            Some(b'/') if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i += 2;
+            }
+            _ => break,
+        }
+    }
+    let word = sql
+        .get(i..)
+        .unwrap_or_default()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    (word, parenthesised)
 }
 
 fn sqlite_value(row: &sqlx::sqlite::SqliteRow, i: usize) -> serde_json::Value {
@@ -661,18 +950,19 @@ where
         .collect()
 }
 
-/// Whether `sql` holds at most one statement: nothing but white space and comments after
-/// its first `;` outside quotes, identifiers and comments.
-fn single_statement(sql: &str) -> bool {
+/// Where the one statement of `sql` ends: at its first `;` outside quotes, identifiers and
+/// comments, or at the end of the text; `None` when anything but white space and comments
+/// follows that `;` (a second statement).
+fn statement_end(sql: &str) -> Option<usize> {
     let b = sql.as_bytes();
     let mut i = 0;
-    let mut ended = false;
+    let mut end = None;
     while i < b.len() {
         let c = b[i];
         match c {
             b'\'' | b'"' | b'`' | b'[' => {
-                if ended {
-                    return false;
+                if end.is_some() {
+                    return None;
                 }
                 let close = if c == b'[' { b']' } else { c };
                 i += 1;
@@ -692,19 +982,25 @@ fn single_statement(sql: &str) -> bool {
                 }
                 i += 1;
             }
-            b';' => ended = true,
+            b';' => {
+                end.get_or_insert(i);
+            }
             c if c.is_ascii_whitespace() => {}
-            _ if ended => return false,
+            _ if end.is_some() => return None,
             _ => {}
         }
         i += 1;
     }
-    true
+    Some(end.unwrap_or(b.len()))
 }
 
 #[cfg(test)]
 mod single_statement_tests {
-    use super::single_statement;
+    use super::statement_end;
+
+    fn single_statement(sql: &str) -> bool {
+        statement_end(sql).is_some()
+    }
 
     #[test]
     fn a_second_statement_is_found_outside_quotes_and_comments() {
@@ -725,6 +1021,161 @@ mod single_statement_tests {
             "SELECT 1; 'x'",
         ] {
             assert!(!single_statement(two), "{two}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod query_tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    #[test]
+    fn a_query_is_read_past_white_space_comments_and_parentheses() {
+        for (sql, body, parenthesised) in [
+            ("SELECT 1", "SELECT 1", false),
+            ("-- how many\nSELECT 1", "-- how many\nSELECT 1", false),
+            (" /* q */ select 1; -- done\n", " /* q */ select 1", false),
+            ("( (values (1)) );", "( (values (1)) )", true),
+            ("/**/(/* a */TABLE t)", "/**/(/* a */TABLE t)", true),
+            (
+                "WITH x AS (SELECT ';') SELECT * FROM x",
+                "WITH x AS (SELECT ';') SELECT * FROM x",
+                false,
+            ),
+        ] {
+            assert_eq!(
+                one_query(sql).map_err(|e| e.to_string()),
+                Ok(OneQuery {
+                    body,
+                    parenthesised
+                }),
+                "{sql:?}"
+            );
+        }
+        for (sql, begins) in [
+            ("COPY (SELECT 1) TO '/tmp/x'", "begins with COPY"),
+            ("/* SELECT */ EXPLAIN SELECT 1", "begins with EXPLAIN"),
+            ("(-- x\nDELETE FROM t)", "begins with DELETE"),
+            ("selected", "begins with SELECTED"),
+            ("", "does not begin with one"),
+            ("-- nothing", "does not begin with one"),
+            ("/* never closed SELECT 1", "does not begin with one"),
+            ("'SELECT'", "does not begin with one"),
+        ] {
+            let err = one_query(sql).unwrap_err();
+            assert!(matches!(err, Error::ReadOnly(_)), "{sql:?}: {err}");
+            let text = err.to_string();
+            assert!(
+                text.contains(begins) && text.contains("not run"),
+                "{sql:?}: {text}"
+            );
+        }
+        assert!(one_query("SELECT 1; SELECT 2").is_err());
+    }
+
+    #[test]
+    fn thousands_are_set_apart() {
+        assert_eq!(digits(0), "0");
+        assert_eq!(digits(999), "999");
+        assert_eq!(digits(1000), "1,000");
+        assert_eq!(digits(1_000_000), "1,000,000");
+        assert_eq!(duration(QUERY_TIME_LIMIT), "5 minutes");
+        assert_eq!(bytes(QUERY_MAX_BYTES), "256 MB");
+        assert_eq!(bytes(10_000), "10,000 bytes");
+    }
+
+    /// Regression (review, defect 1): a query ran as long as it liked. Stopped at the time
+    /// bound, saying so, on both stores (a bound of 300 ms here, of 5 minutes for analysts).
+    #[tokio::test]
+    async fn a_query_is_stopped_at_its_time_bound() {
+        let bounds = Bounds {
+            time: Duration::from_millis(300),
+            ..Bounds::QUERY
+        };
+        for ts in crate::testing::all().await {
+            // Seconds of work on either store, where the bound is a fraction of one.
+            let slow = match ts.label {
+                "sqlite" => {
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n \
+                     WHERE i < 200000000) SELECT COUNT(*) FROM n"
+                }
+                _ => "SELECT pg_sleep(10)::text",
+            };
+            let started = Instant::now();
+            let ran = tokio::time::timeout(
+                Duration::from_secs(30),
+                ts.store.query_within(slow, &[], bounds),
+            )
+            .await
+            .expect("the query ended within 30 s");
+            let err = ran.map(|r| r.rows).unwrap_err().to_string();
+            assert!(
+                err.contains("stopped after 300 ms") && err.contains("LIMIT"),
+                "{}: {err}",
+                ts.label
+            );
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "{}: {:?}",
+                ts.label,
+                started.elapsed()
+            );
+            // The store answers the next query.
+            let r = ts.store.query("SELECT 1").await.unwrap();
+            assert_eq!(r.rows, vec![vec![serde_json::json!(1)]], "{}", ts.label);
+        }
+    }
+
+    /// Regression (review, defect 4): a result was loaded whole into memory, however large
+    /// (`SELECT * FROM raw_records` loaded the archive). One past the rows or the bytes kept
+    /// is refused, asking for `LIMIT`, on both stores (small bounds here).
+    #[tokio::test]
+    async fn a_result_past_its_bounds_is_refused() {
+        let numbers = |n: usize| {
+            format!(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n}) \
+                 SELECT i, '{}' AS filler FROM n",
+                "x".repeat(1000)
+            )
+        };
+        let ten_rows = Bounds {
+            rows: 10,
+            ..Bounds::QUERY
+        };
+        let ten_kb = Bounds {
+            bytes: 10_000,
+            ..Bounds::QUERY
+        };
+        for ts in crate::testing::all().await {
+            let s = &ts.store;
+            let r = s.query_within(&numbers(10), &[], ten_rows).await.unwrap();
+            assert_eq!(r.rows.len(), 10, "{}", ts.label);
+            let err = s
+                .query_within(&numbers(11), &[], ten_rows)
+                .await
+                .map(|r| r.rows.len())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("more than 10 rows") && err.contains("add LIMIT"),
+                "{}: {err}",
+                ts.label
+            );
+            let err = s
+                .query_within(&numbers(100), &[], ten_kb)
+                .await
+                .map(|r| r.rows.len())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("more than 10,000 bytes (after ") && err.contains("add LIMIT"),
+                "{}: {err}",
+                ts.label
+            );
+            // The analysts' bounds let an ordinary result through whole.
+            assert_eq!(s.query(&numbers(100)).await.unwrap().rows.len(), 100);
         }
     }
 }

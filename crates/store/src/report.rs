@@ -229,8 +229,13 @@ impl ReportSpec {
         let (filter, binds) = self.filter(true);
         let mut sql = format!("SELECT {} FROM complaints{filter}", select.join(", "));
         if !self.by.is_empty() {
-            let positions = (1..=self.by.len())
-                .map(|n| format!("{n} NULLS LAST"))
+            // Byte order, as SQLite's (see `rank`), not the database's collation: under
+            // `en_US.UTF-8`, which ignores hyphens and case at first, `EKSPLOITASI ANAK` and
+            // `e-KTP` would come before `E-METERAI`. Every column grouped by is text.
+            let positions = self
+                .by
+                .iter()
+                .map(|d| format!("{} COLLATE \"C\" NULLS LAST", d.column().0))
                 .collect::<Vec<_>>()
                 .join(", ");
             let groups = (1..=self.by.len())
@@ -723,10 +728,10 @@ impl Store {
     /// The analysts' report: per group of `spec.by`, the complaints reported, how many are
     /// still open, how many had a first response and how many hours it took on average, how
     /// many were resolved and in how many hours on average (from `reported_at`; a time before
-    /// the report is left out of the average). Groups in order, an empty value last; one row
-    /// of totals when `spec.by` is empty. Only reads (on SQLite, with more than one core, it
-    /// holds the write lock for the moment its readers take their snapshot, and writes
-    /// nothing). Every complaint counted is read from the monthly index alone, which holds
+    /// the report is left out of the average). Groups in order (their texts' bytes, on either
+    /// store, whatever PostgreSQL's collation), an empty value last; one row of totals when
+    /// `spec.by` is empty. Only reads (on SQLite, with more than one core, it holds the write
+    /// lock for the moment its readers take their snapshot, and writes nothing). Every complaint counted is read from the monthly index alone, which holds
     /// every column the report groups, filters or measures by (on PostgreSQL, an index-only
     /// scan once the table has been vacuumed, as a sync of many rows does).
     pub async fn report(&self, spec: &ReportSpec) -> Result<QueryResult> {

@@ -1555,3 +1555,308 @@ async fn a_rebuild_fills_tables_of_its_own_and_puts_them_in_place_with_the_same_
         }
     }
 }
+
+/// Two complaints of SP4N-LAPOR! and one of 112, for the analysts' queries.
+async fn three_complaints(s: &Store) {
+    let sp4n = [
+        complaint("1", Status::Received, t(4)),
+        complaint("2", Status::Resolved, t(4)),
+    ];
+    let mut c = complaint("3", Status::Received, t(4));
+    c.complaint.complaint_id = "cc112:3".into();
+    c.complaint.channel = "cc112".into();
+    let cc112 = [c];
+    for (channel, complaints) in [("sp4n_lapor", &sp4n[..]), ("cc112", &cc112[..])] {
+        s.write_batch(&WriteBatch {
+            channel,
+            now: t(5),
+            complaints,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    }
+}
+
+/// Regression (review, defect 1): on PostgreSQL a statement that was not a query ran as it
+/// was inside the `READ ONLY` transaction, which lets `COPY … TO` write a file on the server.
+/// Both stores now refuse, without running it, anything but one SELECT, WITH, VALUES or TABLE
+/// query, and say so.
+#[tokio::test]
+async fn a_statement_that_is_not_a_query_is_refused_unrun_on_both_stores() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        three_complaints(s).await;
+        let out = std::env::temp_dir().join(format!(
+            "aduan-copy-{}-{}.csv",
+            std::process::id(),
+            ts.label
+        ));
+        let _ = std::fs::remove_file(&out);
+        let copy = format!(
+            "COPY (SELECT complaint_id FROM complaints) TO '{}'",
+            out.display()
+        );
+        for sql in [
+            copy.as_str(),
+            "/* a comment first */ COPY complaints TO STDOUT",
+            "EXPLAIN SELECT * FROM complaints",
+            "PRAGMA table_info(complaints)",
+            "SET search_path = public",
+            "ANALYZE complaints",
+            "VACUUM",
+            "WITH x AS (SELECT 1) DELETE FROM complaints",
+            "WITH x AS (SELECT 1) DELETE FROM complaints RETURNING complaint_id",
+            "DELETE FROM complaints",
+        ] {
+            let err = s.query(sql).await.map(|r| r.rows).unwrap_err();
+            assert!(
+                matches!(err, aduan_store::Error::ReadOnly(_)),
+                "{}: {sql}: {err}",
+                ts.label
+            );
+            assert!(
+                err.to_string().contains("only reads"),
+                "{}: {err}",
+                ts.label
+            );
+        }
+        let err = s.query(&copy).await.unwrap_err().to_string();
+        assert!(
+            err.contains("SELECT, WITH, VALUES or TABLE") && err.contains("not run"),
+            "{}: {err}",
+            ts.label
+        );
+        assert!(
+            !out.exists(),
+            "{}: COPY wrote {} on the server",
+            ts.label,
+            out.display()
+        );
+        let _ = std::fs::remove_file(&out);
+        assert_eq!(count(s, "complaints").await, 3, "{}", ts.label);
+        // Queries still run, in each of their forms.
+        let r = s.query("VALUES (1, 'a')").await.unwrap();
+        assert_eq!(
+            r.rows,
+            vec![vec![serde_json::json!(1), serde_json::json!("a")]]
+        );
+        let r = s
+            .query("WITH n AS (SELECT COUNT(*) AS n FROM complaints) SELECT n FROM n")
+            .await
+            .unwrap();
+        assert_eq!(r.rows, vec![vec![serde_json::json!(3)]], "{}", ts.label);
+        if ts.label == "postgres" {
+            let r = s.query("TABLE sync_state").await.unwrap();
+            assert!(!r.columns.is_empty());
+        }
+    }
+}
+
+/// Regression (review, defect 2): PostgreSQL read the first word without skipping comments
+/// or parentheses (those queries gave no rows) and wrapped the text so that a trailing
+/// comment or `;` was a syntax error. Every form gives the same rows on both stores.
+#[tokio::test]
+async fn a_query_gives_the_same_rows_on_both_stores_whatever_its_comments_and_parentheses() {
+    let per_channel = "SELECT channel, COUNT(*) FROM complaints GROUP BY 1";
+    let forms = [
+        format!("-- how many\n{per_channel}"),
+        format!("/* q */ {per_channel}"),
+        format!("({per_channel})"),
+        format!("{per_channel} -- per channel"),
+        format!("{per_channel}; -- done"),
+        format!("{per_channel};"),
+        format!(" \n\t/* a */ -- b\n ( /* c */ ({per_channel}) ) ; /* end */ -- really\n"),
+        format!("/* one; two */ {per_channel} /* ; */"),
+    ];
+    let counts = [
+        "(SELECT COUNT(*) FROM complaints)",
+        "SELECT COUNT(*) FROM complaints; -- done",
+        "-- all\nSELECT COUNT(*) FROM complaints -- of them",
+        "/* all */ VALUES ((SELECT COUNT(*) FROM complaints))",
+        "-- all\nWITH n AS (SELECT COUNT(*) AS n FROM complaints) SELECT n FROM n;",
+    ];
+    for ts in each_backend().await {
+        let s = &ts.store;
+        three_complaints(s).await;
+        for sql in &forms {
+            let mut rows = s
+                .query(sql)
+                .await
+                .unwrap_or_else(|e| panic!("{}: {sql:?}: {e}", ts.label))
+                .rows;
+            rows.sort_by_key(|r| r[0].as_str().unwrap_or_default().to_string());
+            assert_eq!(
+                rows,
+                vec![
+                    vec![serde_json::json!("cc112"), serde_json::json!(1)],
+                    vec![serde_json::json!("sp4n_lapor"), serde_json::json!(2)],
+                ],
+                "{}: {sql:?}",
+                ts.label
+            );
+        }
+        for sql in counts {
+            let r = s
+                .query(sql)
+                .await
+                .unwrap_or_else(|e| panic!("{}: {sql:?}: {e}", ts.label));
+            assert_eq!(
+                r.rows,
+                vec![vec![serde_json::json!(3)]],
+                "{}: {sql:?}",
+                ts.label
+            );
+        }
+    }
+}
+
+/// Regression (review, defect 3): PostgreSQL ordered a report's groups by the database's
+/// collation (`en_US.UTF-8` puts `EKSPLOITASI ANAK` and `e-KTP` before `E-METERAI`), SQLite
+/// by bytes. Both give byte order. The test database sorts by bytes itself, so the
+/// PostgreSQL half gives `category_sub` a language's collation when the server has one.
+#[tokio::test]
+async fn report_groups_come_in_byte_order_on_both_stores_whatever_the_collation() {
+    use aduan_store::{Dimension, ReportSpec};
+    let labels = ["EKSPLOITASI ANAK", "e-KTP", "E-METERAI", "apel", "Zebra"];
+    let rows: Vec<ComplaintRow> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, label)| {
+            let mut c = complaint(&i.to_string(), Status::Received, t(4));
+            c.complaint.category_sub = Some(label.to_string());
+            c
+        })
+        .collect();
+    let mut bytes: Vec<&str> = labels.to_vec();
+    bytes.sort_unstable();
+    for ts in each_backend().await {
+        let s = &ts.store;
+        if ts.label == "postgres" {
+            let found = s
+                .query(
+                    "SELECT collname::text FROM pg_collation WHERE collname IN \
+                     ('en_US.utf8', 'en_US', 'en-x-icu', 'und-x-icu') ORDER BY 1 DESC LIMIT 1",
+                )
+                .await
+                .unwrap();
+            match found.rows.first().and_then(|r| r[0].as_str()) {
+                Some(collation) => {
+                    ts.execute(&format!(
+                        "ALTER TABLE complaints ALTER COLUMN category_sub \
+                         TYPE TEXT COLLATE \"{collation}\""
+                    ))
+                    .await;
+                    let r = s
+                        .query(
+                            "SELECT label FROM (VALUES ('EKSPLOITASI ANAK'), ('e-KTP'), \
+                             ('E-METERAI'), ('apel'), ('Zebra')) AS v (label) \
+                             ORDER BY label COLLATE \"C\"",
+                        )
+                        .await
+                        .unwrap();
+                    let c: Vec<&str> = r.rows.iter().filter_map(|r| r[0].as_str()).collect();
+                    assert_eq!(c, bytes, "COLLATE \"C\" is byte order");
+                }
+                None => eprintln!(
+                    "postgres: no language collation (en_US.utf8, ICU) on the server; \
+                     the report's order is checked under the database's own"
+                ),
+            }
+        }
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(5),
+            complaints: &rows,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let report = s
+            .report(&ReportSpec {
+                by: vec![Dimension::Subcategory],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let order: Vec<&str> = report.rows.iter().filter_map(|r| r[0].as_str()).collect();
+        assert_eq!(order, bytes, "{}", ts.label);
+    }
+}
+
+/// The file of a SQLite test store, and a backup of it written beside it; the store closed.
+async fn closed_with_a_backup(ts: &TestStore) -> (std::path::PathBuf, std::path::PathBuf) {
+    let file = std::path::PathBuf::from(aduan_store::sqlite_path(&ts.url).unwrap());
+    let backup = file.with_file_name("backup.db");
+    ts.store.backup(&backup, &|_, _| {}).await.unwrap();
+    ts.store.close().await;
+    (file, backup)
+}
+
+/// Review: a second restore within the same second as the first failed, its
+/// `.before-restore-<seconds>` name taken.
+#[tokio::test]
+async fn restores_in_quick_succession_each_keep_the_store_under_a_name_of_its_own() {
+    let ts = testing::sqlite().await;
+    let (file, backup) = closed_with_a_backup(&ts).await;
+
+    // Five in well under a second: at least two of them within one.
+    let mut kept = Vec::new();
+    for _ in 0..5 {
+        let done = Store::restore(&ts.url, &backup, &|_, _| {})
+            .await
+            .unwrap_or_else(|e| panic!("restore {}: {e}", kept.len() + 1));
+        kept.push(done.kept.expect("the store was kept"));
+    }
+
+    let mut names: Vec<String> = kept.iter().map(|k| k.display().to_string()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 5, "{names:?}");
+    let prefix = format!("{}.before-restore-", file.display());
+    for k in &kept {
+        assert!(
+            k.display().to_string().starts_with(&prefix),
+            "{}",
+            k.display()
+        );
+        assert!(k.is_file(), "{}", k.display());
+    }
+}
+
+/// Review: restoring from a copy in WAL mode (not one `aduan backup` wrote) made a `-wal` and
+/// a `-shm` beside it, though a backup is only read.
+#[tokio::test]
+async fn a_restore_from_a_copy_in_wal_mode_leaves_nothing_beside_the_copy() {
+    let ts = testing::sqlite().await;
+    let (file, _) = closed_with_a_backup(&ts).await;
+    let source = testing::sqlite().await;
+    source.store.close().await;
+    let copy = file.with_file_name("copy.db");
+    std::fs::copy(aduan_store::sqlite_path(&source.url).unwrap(), &copy).unwrap();
+    let bytes = std::fs::read(&copy).unwrap();
+    assert_eq!(bytes[18], 2, "the copy is in WAL mode");
+    let beside = |suffix: &str| {
+        let mut name = copy.clone().into_os_string();
+        name.push(suffix);
+        std::path::PathBuf::from(name)
+    };
+
+    let done = Store::restore(&ts.url, &copy, &|_, _| {}).await.unwrap();
+
+    assert_eq!(done.complaints, 0);
+    for suffix in ["-wal", "-shm", "-journal"] {
+        assert!(!beside(suffix).exists(), "{}", beside(suffix).display());
+    }
+    assert_eq!(std::fs::read(&copy).unwrap(), bytes);
+    // Nor beside the copy the restore checked, and put in the store's place.
+    let left: Vec<_> = std::fs::read_dir(file.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".restore.partial") || n.starts_with("aduan.db-"))
+        .collect();
+    assert_eq!(left, Vec::<String>::new());
+    let restored = Store::open(&ts.url).await.unwrap();
+    assert_eq!(count(&restored, "complaints").await, 0);
+    restored.close().await;
+}
