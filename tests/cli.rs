@@ -367,6 +367,14 @@ async fn a_missing_secret_is_an_error_naming_its_variable() {
     );
     assert_eq!(out.status.code(), Some(78), "{}", text(&out));
     assert!(text(&out).contains("ADUAN_REPORTER_KEY"), "{}", text(&out));
+    // Both missing: both named at once.
+    let out = aduan(dir.path(), &["--config", &config, "sync"], &[]);
+    assert_eq!(out.status.code(), Some(78), "{}", text(&out));
+    assert!(
+        text(&out).contains("ADUAN_REPORTER_KEY") && text(&out).contains(SECRET_ENV),
+        "{}",
+        text(&out)
+    );
     sim.shutdown().await;
 }
 

@@ -220,7 +220,15 @@ pub(crate) fn engine(config: &AppConfig, store: Store, normaliser: Arc<Normalise
 }
 
 async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
-    let connectors = registry::connectors(config, only)?;
+    // Both read first, so that what is missing (channel secrets, the reporter key) is told
+    // at once, not one per run.
+    let (connectors, normaliser) =
+        match (registry::connectors(config, only), load_normaliser(config)) {
+            (Ok(c), Ok(n)) => (c, n),
+            (Err(a), Err(b)) => return Err(ConfigProblem(format!("{a}; {b}")).into()),
+            (Err(a), _) => return Err(a.into()),
+            (_, Err(b)) => return Err(b),
+        };
     if connectors.is_empty() {
         return Err(ConfigProblem(format!(
             "no channel is enabled in the configuration; add a [channels.<id>] table (known: {})",
@@ -228,7 +236,6 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
         ))
         .into());
     }
-    let normaliser = load_normaliser(config)?;
     let store = open_store(config).await?;
     let engine = engine(config, store, normaliser);
     let bar = Bar::new();
