@@ -90,6 +90,8 @@ pub struct Tables<'a> {
 /// The city's policy, loaded.
 pub struct Normaliser {
     gazetteer: Gazetteer,
+    /// The gazetteer's name words, never looked for as a reporter's name.
+    place_words: std::collections::HashSet<String>,
     taxonomy: Taxonomy,
     agencies: Agencies,
     classifier: Classifier,
@@ -113,8 +115,10 @@ impl Normaliser {
             return Err(Error::NoReporterKey);
         }
         let taxonomy = Taxonomy::from_csv(tables.categories_csv)?;
+        let gazetteer = Gazetteer::from_texts(tables.wilayah_csv, tables.places_toml)?;
         Ok(Self {
-            gazetteer: Gazetteer::from_texts(tables.wilayah_csv, tables.places_toml)?,
+            place_words: gazetteer.name_words(),
+            gazetteer,
             classifier: Classifier::from_toml(tables.classifier_toml, &taxonomy)?,
             taxonomy,
             agencies: Agencies::from_toml(tables.agencies_toml)?,
@@ -183,7 +187,7 @@ impl Normaliser {
         };
         let category = self.category(m, src, &mut warnings);
         // Every text stored is plain, without the reporter's contacts and names.
-        let private = private::Private::new(&src.reporter_names);
+        let private = private::Private::new(&src.reporter_names, &self.place_words);
         let clean = |s: &str| private.mask(text::plain_text(s));
         let agency = self.agency(src, &clean, &mut warnings);
         let place = self.gazetteer.locate(
@@ -228,7 +232,8 @@ impl Normaliser {
             .as_deref()
             .map(clean)
             .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| title_from(&body, &src.category_labels));
+            // (A label given as the title when there is no text is kept private too.)
+            .unwrap_or_else(|| private.mask(title_from(&body, &src.category_labels)));
         // What the channel does not categorise, its text may: never a prank or a dropped call.
         let (category, category_method) = match category {
             Category::Found(pair, how) => (Some(pair), Some(how)),

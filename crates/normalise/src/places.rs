@@ -173,6 +173,24 @@ impl Gazetteer {
         })
     }
 
+    /// Every word of the names it knows (the city's, its kecamatan and kelurahan, places
+    /// outside), in lower case: words of a reporter's name that are also a place's are not
+    /// looked for in texts (`Warga Kauman`).
+    pub fn name_words(&self) -> std::collections::HashSet<String> {
+        let names = self
+            .kelurahan
+            .iter()
+            .map(|k| k.name.as_str())
+            .chain(self.kecamatan.values().map(|(_, name)| name.as_str()))
+            .chain(self.city_names.iter().map(String::as_str))
+            .chain(self.outside.iter().map(String::as_str));
+        names
+            .flat_map(|n| n.split(|c: char| !c.is_alphanumeric()))
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    }
+
     /// Matches the place as written. `city_hint` is the source's own statement.
     pub fn locate(
         &self,

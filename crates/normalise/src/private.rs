@@ -20,7 +20,7 @@ pub const EMAIL: &str = "[email]";
 pub const NAME: &str = "[nama]";
 
 /// Words of a name that are not the reporter's own (forms of address, stand-ins for no
-/// name): never looked for in the texts.
+/// name, words of places): never looked for in the texts.
 const NOT_NAMES: &[&str] = &[
     "allah",
     "anonim",
@@ -41,18 +41,59 @@ const NOT_NAMES: &[&str] = &[
     "warga",
     "masyarakat",
     "user",
+    "kota",
+    "kelurahan",
+    "kecamatan",
+    "rt",
+    "rw",
 ];
 
+/// Words after which a name is a street's or a building's, not the reporter's (`Jl. Ahmad
+/// Yani`, `Gg. Imam Bonjol`, `Masjid Agus Salim`): a name word up to three words after one
+/// of these (titles not counted) stays.
+const NAMED_AFTER: &[&str] = &[
+    "jl",
+    "jln",
+    "jalan",
+    "gg",
+    "gang",
+    "perum",
+    "perumahan",
+    "kampung",
+    "kp",
+    "komplek",
+    "masjid",
+    "musholla",
+    "mushola",
+    "sd",
+    "sdn",
+    "smp",
+    "smpn",
+    "sma",
+    "sman",
+    "smk",
+    "rs",
+    "rsud",
+    "pasar",
+    "taman",
+    "lapangan",
+    "stadion",
+];
+
+/// Titles written in names (`Jl. Dr. Sutomo`, `Jl. KH. Mas Mansyur`).
+const TITLES: &[&str] = &["dr", "drs", "h", "hj", "ir", "kh", "prof", "r", "rm"];
+
 /// The reporter's names to look for: each word of at least three letters of each name,
-/// lower-cased, without the words of [`NOT_NAMES`].
+/// lower-cased, without the words of [`NOT_NAMES`] and of places.
 #[derive(Debug, Default)]
 pub struct Private {
     words: Vec<String>,
 }
 
 impl Private {
-    /// The reporter's `names` as the source gives them.
-    pub fn new(names: &[String]) -> Self {
+    /// The reporter's `names` as the source gives them; `places` (lower case) are words of
+    /// place names, never looked for.
+    pub fn new(names: &[String], places: &std::collections::HashSet<String>) -> Self {
         let mut words: Vec<String> = Vec::new();
         for name in names {
             for word in name.split(|c: char| !c.is_alphanumeric()) {
@@ -60,6 +101,7 @@ impl Private {
                 if word.chars().count() >= 3
                     && word.chars().all(char::is_alphabetic)
                     && !NOT_NAMES.contains(&word.as_str())
+                    && !places.contains(&word)
                     && !words.contains(&word)
                 {
                     words.push(word);
@@ -79,43 +121,47 @@ impl Private {
         self.names(&text).unwrap_or(text)
     }
 
-    /// `text` with the reporter's names, as whole words in any letter case, replaced;
-    /// `None` when it has none of them.
+    /// `text` with the reporter's names, as whole words in any letter case, replaced, except
+    /// up to three words after a street's or a building's word (see [`NAMED_AFTER`]); `None`
+    /// when it has none of them.
     fn names(&self, text: &str) -> Option<String> {
         if self.words.is_empty() {
             return None;
         }
-        let mut out: Option<String> = None;
-        let mut copied = 0;
-        let mut start = None;
-        let check = |from: usize, to: usize, out: &mut Option<String>, copied: &mut usize| {
-            let word = &text[from..to];
-            let same = self.words.iter().any(|w| {
-                if word.is_ascii() {
-                    w.eq_ignore_ascii_case(word)
-                } else {
-                    *w == word.to_lowercase()
-                }
-            });
-            if same {
-                let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
-                o.push_str(&text[*copied..from]);
-                o.push_str(NAME);
-                *copied = to;
+        let same = |word: &str, w: &str| {
+            if word.is_ascii() {
+                w.eq_ignore_ascii_case(word)
+            } else {
+                *w == word.to_lowercase()
             }
         };
-        for (i, c) in text.char_indices() {
-            match (c.is_alphanumeric(), start) {
-                (true, None) => start = Some(i),
-                (false, Some(s)) => {
-                    check(s, i, &mut out, &mut copied);
-                    start = None;
-                }
-                _ => {}
+        let mut out: Option<String> = None;
+        let mut copied = 0;
+        // Words since the last street's or building's word (none: far).
+        let mut since_street = usize::MAX;
+        let words = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, w));
+        for (from, word) in words {
+            let to = from + word.len();
+            if NAMED_AFTER.iter().any(|n| same(word, n)) {
+                since_street = 0;
+                continue;
             }
-        }
-        if let Some(s) = start {
-            check(s, text.len(), &mut out, &mut copied);
+            // A title in a street's name (`Jl. Dr. …`, `Jl. KH. …`) is not one of its words.
+            if !TITLES.iter().any(|t| same(word, t)) {
+                since_street = since_street.saturating_add(1);
+            }
+            if since_street <= 3 {
+                continue;
+            }
+            if self.words.iter().any(|w| same(word, w)) {
+                let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+                o.push_str(&text[copied..from]);
+                o.push_str(NAME);
+                copied = to;
+            }
         }
         out.map(|mut o| {
             o.push_str(&text[copied..]);
@@ -124,29 +170,26 @@ impl Private {
     }
 }
 
-/// `text` with phone numbers and e-mail addresses replaced (see the module's notes).
+/// `text` with phone numbers and e-mail addresses replaced (see the module's notes): the
+/// addresses first (`siti0812345678@…` is an address, not a number), then the numbers.
 pub fn contacts(text: &str) -> Cow<'_, str> {
+    match emails(text) {
+        Cow::Borrowed(t) => phones(t),
+        Cow::Owned(t) => Cow::Owned(phones(&t).into_owned()),
+    }
+}
+
+/// `text` with e-mail addresses replaced.
+fn emails(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
-    // Most texts have neither a run of nine digits nor an '@': nothing to do.
-    if !bytes.contains(&b'@') && !has_digits(bytes, 9) {
+    if !bytes.contains(&b'@') {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        let in_digits = i > 0 && bytes[i - 1].is_ascii_digit();
-        if (b.is_ascii_digit() || b == b'+' || b == b'(') && !in_digits {
-            if let Some(end) = phone_at(bytes, i) {
-                out.push_str(&text[copied..i]);
-                out.push_str(PHONE);
-                copied = end;
-                i = end;
-                continue;
-            }
-        }
-        if b == b'@' {
+        if bytes[i] == b'@' {
             if let Some((from, to)) = email_around(bytes, i) {
                 if from >= copied {
                     out.push_str(&text[copied..from]);
@@ -166,6 +209,41 @@ pub fn contacts(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text` with phone numbers replaced.
+fn phones(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    // Most texts have no run of nine digits: nothing to do.
+    if !has_digits(bytes, 9) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if starts_number(bytes, i) {
+            if let Some(end) = phone_at(bytes, i) {
+                out.push_str(&text[copied..i]);
+                out.push_str(PHONE);
+                copied = end;
+                i = end;
+                continue;
+            }
+            // Past this number's digits: a number does not start inside another.
+            i += 1;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            continue;
+        }
+        i += 1;
+    }
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
 /// Whether `bytes` has at least `n` ASCII digits.
 fn has_digits(bytes: &[u8], n: usize) -> bool {
     bytes
@@ -175,18 +253,48 @@ fn has_digits(bytes: &[u8], n: usize) -> bool {
         .is_some()
 }
 
-/// The end of the phone number that starts at `start`, if one does.
+/// Whether a number may start at `i`: a digit, `+` or `(` before one, not inside another
+/// number (after a digit, or after a digit and `.`, `,`, `-`, `/`, `:`, as in
+/// `2.075.000.000`, `109.6251…`, `05-12-2026`).
+fn starts_number(bytes: &[u8], i: usize) -> bool {
+    let next_digit = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_digit);
+    let here = match bytes[i] {
+        b'0'..=b'9' => true,
+        b'+' => next_digit(i + 1) || (bytes.get(i + 1) == Some(&b'(') && next_digit(i + 2)),
+        b'(' => next_digit(i + 1) || (bytes.get(i + 1) == Some(&b'+') && next_digit(i + 2)),
+        _ => false,
+    };
+    if !here || i == 0 {
+        return here;
+    }
+    let before = bytes[i - 1];
+    if before.is_ascii_digit() {
+        return false;
+    }
+    let joined = matches!(before, b'.' | b',' | b'-' | b'/' | b':');
+    !(joined && i >= 2 && bytes[i - 2].is_ascii_digit())
+}
+
+/// The most digits looked at for one number (`00 62` and 13 more): what runs on past it is
+/// no phone number, and looking no further keeps the scan linear.
+const MOST_DIGITS: usize = 17;
+
+/// The end of the phone number that starts at `start` (see [`starts_number`]), if one does:
+/// the longest run of digit groups from there that reads as one (see the module's notes).
 fn phone_at(bytes: &[u8], start: usize) -> Option<usize> {
     let mut i = start;
-    let plus = bytes[i] == b'+';
-    if plus {
+    let mut plus = false;
+    let mut open = 0usize;
+    while i < bytes.len() && matches!(bytes[i], b'+' | b'(') {
+        match bytes[i] {
+            b'+' => plus = true,
+            _ => open += 1,
+        }
         i += 1;
     }
-    // Groups of digits, with at most three separators between them (`0813 - 2876`).
-    let mut groups: Vec<usize> = Vec::new();
     let mut digits = String::new();
-    let mut end = i;
-    let mut open = 0usize;
+    let mut groups: Vec<usize> = Vec::new();
+    let mut best: Option<usize> = None;
     loop {
         let from = i;
         while i < bytes.len() && bytes[i].is_ascii_digit() {
@@ -195,60 +303,83 @@ fn phone_at(bytes: &[u8], start: usize) -> Option<usize> {
         if i == from {
             break;
         }
-        groups.push(i - from);
-        digits.push_str(std::str::from_utf8(&bytes[from..i]).ok()?);
-        end = i;
-        let mut seps = 0;
+        let group = std::str::from_utf8(&bytes[from..i]).ok()?;
+        // `+62 (0) 812…`: the trunk 0 written after the country code is not dialled.
+        let trunk = group == "0" && digits == "62" && open > 0;
+        if !trunk {
+            groups.push(group.len());
+            digits.push_str(group);
+        }
+        if digits.len() > MOST_DIGITS || (!trunk && groups.len() > 1 && group.len() < 3) {
+            break;
+        }
+        let mut end = i;
+        // A closing bracket the number opened belongs to it.
+        let mut closing = open;
+        while closing > 0 && bytes.get(end) == Some(&b')') {
+            closing -= 1;
+            end += 1;
+        }
+        let glued =
+            bytes.get(end).is_some_and(u8::is_ascii_alphanumeric) || bytes.get(i) == Some(&b'@');
+        if !glued && is_phone(&digits, &groups, plus, bytes, start, i) {
+            best = Some(end);
+        }
+        // Up to three separators, then the next group.
         let mut j = i;
+        let mut seps = 0;
         while j < bytes.len() && seps < 3 && matches!(bytes[j], b' ' | b'-' | b'.' | b'(' | b')') {
             match bytes[j] {
                 b'(' => open += 1,
-                b')' if open > 0 => open -= 1,
+                b')' => open = open.saturating_sub(1),
                 _ => {}
             }
             j += 1;
             seps += 1;
         }
-        if j < bytes.len() && bytes[j].is_ascii_digit() && seps > 0 {
-            i = j;
-        } else {
+        if seps == 0 || !bytes.get(j).is_some_and(u8::is_ascii_digit) {
             break;
         }
+        i = j;
     }
-    // The first byte may be an opening bracket: `(0285) 421234`.
-    if groups.is_empty() {
-        if bytes[start] == b'(' && !plus {
-            // Its closing bracket, when the number did not close it: `(081328765432)`.
-            let inner = phone_at(bytes, start + 1)?;
-            let inside = &bytes[start..inner];
-            let open = inside.iter().filter(|b| **b == b'(').count();
-            let closed = inside.iter().filter(|b| **b == b')').count();
-            return Some(if open > closed && bytes.get(inner) == Some(&b')') {
-                inner + 1
-            } else {
-                inner
-            });
-        }
-        return None;
-    }
-    let most = if digits.starts_with("00") { 17 } else { 15 };
-    if digits.len() < 9 || digits.len() > most {
-        return None;
+    best
+}
+
+/// Whether `digits` in `groups` (written from `start` to `end`, `plus` before them) read as
+/// an Indonesian phone number.
+fn is_phone(
+    digits: &str,
+    groups: &[usize],
+    plus: bool,
+    bytes: &[u8],
+    start: usize,
+    end: usize,
+) -> bool {
+    let d = digits.as_bytes();
+    let n = d.len();
+    // Amounts in thousands (`625.000.000`): groups of three after dots, nothing else.
+    let written = &bytes[start..end];
+    let dotted = written.contains(&b'.')
+        && !written
+            .iter()
+            .any(|b| matches!(b, b' ' | b'-' | b'(' | b')'))
+        && groups[1..].iter().all(|g| *g == 3);
+    if dotted {
+        return false;
     }
     // Two digits only as the country code; every later group at least three.
     let first_ok = groups[0] >= 3 || (groups[0] == 2 && digits.starts_with("62"));
     if !first_ok || groups[1..].iter().any(|g| *g < 3) {
-        return None;
+        return false;
     }
-    let d = digits.as_bytes();
-    let national = d[0] == b'0' && d[1] != b'0';
-    let international = digits.starts_with("62") && d[2] != b'0';
-    let with_00 = digits.starts_with("0062") && d.get(4).is_some_and(|c| *c != b'0');
-    // A digit or a letter glued to its end: part of something else.
-    if bytes.get(end).is_some_and(|b| b.is_ascii_alphanumeric()) {
-        return None;
-    }
-    (national || international || with_00).then_some(end)
+    // `0` and an area or mobile code (02…–09…); `62` and a number; `00 62` and a number.
+    let national = d[0] == b'0' && (b'2'..=b'9').contains(&d[1]) && (9..=13).contains(&n);
+    let international = digits.starts_with("62")
+        && n > 2
+        && d[2] != b'0'
+        && (if plus { 10..=14 } else { 11..=14 }).contains(&n);
+    let with_00 = digits.starts_with("0062") && n > 4 && d[4] != b'0' && (13..=17).contains(&n);
+    national || international || with_00
 }
 
 /// The e-mail address around the `@` at `at`: its start and end, if there is one
@@ -307,6 +438,20 @@ mod tests {
             ("telp 0285-421234", "telp [nomor telepon]"),
             ("0813.2876.5432", "[nomor telepon]"),
             ("0062 813 2876 5432", "[nomor telepon]"),
+            ("+62 (0) 812 3456 7890", "[nomor telepon]"),
+            (
+                "HP 081328765432 2 kali tidak diangkat",
+                "HP [nomor telepon] 2 kali tidak diangkat",
+            ),
+            (
+                "wa 0813-2876-5432 08.00-16.00",
+                "wa [nomor telepon] 08.00-16.00",
+            ),
+            (
+                "0812 3456 7890 0813 1111 2222",
+                "[nomor telepon] [nomor telepon]",
+            ),
+            ("HP 081234567890 (", "HP [nomor telepon] ("),
             ("HP.081328765432", "HP.[nomor telepon]"),
         ] {
             assert_eq!(masked(text), expected, "{text}");
@@ -326,6 +471,11 @@ mod tests {
             "2026-12-05T10:00:00+07:00",
             "00123456789",
             "0813",
+            "Rp 625.000.000",
+            "Rp 2.075.000.000",
+            "lokasi -6.889123456789, 109.62512345678901",
+            "rek BCA 0123456789",
+            "jam 10.30-12.00 tgl 5/12/2026",
         ] {
             assert_eq!(masked(text), text, "{text}");
         }
@@ -339,18 +489,51 @@ mod tests {
         );
         assert_eq!(masked("ketemu @ balai kota"), "ketemu @ balai kota");
         assert_eq!(masked("akun @dinas_pu"), "akun @dinas_pu");
+        // An address that holds a number is an address.
+        assert_eq!(
+            masked("email sitiaminah081234567890@gmail.com ya"),
+            format!("email {EMAIL} ya")
+        );
+        assert_eq!(masked("a@b.co ("), format!("{EMAIL} ("));
+    }
+
+    /// Long runs of what starts a number, or of short groups, are read once: no recursion,
+    /// no scan again from each group.
+    #[test]
+    fn long_runs_of_brackets_and_digits_are_read_through() {
+        let brackets = format!("{} 081328765432", "(".repeat(20_000));
+        assert!(masked(&brackets).ends_with(PHONE));
+        let ones = "1 ".repeat(20_000);
+        assert_eq!(masked(&ones), ones);
     }
 
     #[test]
     fn the_reporters_names_are_hidden_as_whole_words_in_any_case() {
-        let p = Private::new(&["Sri Wahyuni".into(), "Bu".into(), "Hamba Allah".into()]);
+        let places = ["kauman".to_string()].into_iter().collect();
+        let p = Private::new(
+            &[
+                "Sri Wahyuni".into(),
+                "Bu".into(),
+                "Hamba Allah".into(),
+                "Warga Kauman".into(),
+            ],
+            &places,
+        );
         assert_eq!(
             p.mask("Pelapor bu SRI wahyuni (HP 0813-2876-5432) di Srimulyo".into()),
             format!("Pelapor bu {NAME} {NAME} (HP {PHONE}) di Srimulyo")
         );
-        // Forms of address and stand-ins for no name are not looked for.
-        assert_eq!(p.mask("demi Allah".into()), "demi Allah");
-        let none = Private::new(&[]);
+        // Forms of address, stand-ins for no name and places are not looked for.
+        assert_eq!(
+            p.mask("demi Allah di Kauman".into()),
+            "demi Allah di Kauman"
+        );
+        // A street or a building named like the reporter keeps its name.
+        assert_eq!(
+            p.mask("Jl. Dr. Sri Wahyuni no 5, kata Sri".into()),
+            format!("Jl. Dr. Sri Wahyuni no 5, kata {NAME}")
+        );
+        let none = Private::new(&[], &places);
         assert_eq!(none.mask("Sri".into()), "Sri");
     }
 }

@@ -322,3 +322,15 @@ fn the_reporters_contacts_and_names_in_texts_are_hidden() {
         Some("Rumah Pak [nama], telp [nomor telepon]")
     );
 }
+
+/// A record with no text is titled by its label, kept private as the label is.
+#[test]
+fn a_title_taken_from_a_label_is_kept_private_too() {
+    let mut r = report();
+    r.title = None;
+    r.body = None;
+    r.category_national = false;
+    r.category_labels = vec!["Nama: Ahmad HP: 081234567890".into()];
+    let out = normaliser().normalise(&r).unwrap();
+    assert_eq!(out.complaint.title, "Nama: [nama] HP: [nomor telepon]");
+}

@@ -692,6 +692,8 @@ impl Engine {
     ) -> Result<(usize, Vec<(i64, String)>)> {
         let mut resolved = 0;
         let mut failing = Vec::new();
+        // Channels another run holds: their other entries are left at once.
+        let mut busy: Vec<String> = Vec::new();
         for &id in ids {
             let Some(entry) = self.store.quarantine_get(id).await? else {
                 failing.push((id, format!("quarantine entry {id} does not exist")));
@@ -762,8 +764,28 @@ impl Engine {
             // for a whole run, so it is not waited for: the entry is left for a later retry.
             let holder = format!("quarantine-retry-{}", uuid::Uuid::new_v4());
             let mut leases = Vec::new();
+            if busy.contains(&entry.channel) {
+                failing.push((
+                    id,
+                    format!(
+                        "{}; retry when its run ends",
+                        Error::Busy(entry.channel.clone())
+                    ),
+                ));
+                continue;
+            }
             if folds {
-                leases.extend(self.fold_lease(&entry.channel, &holder, true).await?);
+                // A fold is short and waited for; a lease held past that (a renormalise holds
+                // every fold lease for its whole run) leaves this channel's entries for later.
+                match self.fold_lease(&entry.channel, &holder, true).await {
+                    Ok(l) => leases.extend(l),
+                    Err(e @ Error::Busy(_)) => {
+                        failing.push((id, format!("{e}; retry when its run ends")));
+                        busy.push(entry.channel.clone());
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                }
             } else {
                 match self
                     .store
@@ -779,6 +801,7 @@ impl Engine {
                                 Error::Busy(entry.channel.clone())
                             ),
                         ));
+                        busy.push(entry.channel.clone());
                         continue;
                     }
                 }
