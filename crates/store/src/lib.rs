@@ -96,6 +96,9 @@ pub struct Store {
     pub(crate) unusable: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, i64>>>,
 }
 
+/// How long closing a SQLite store waits for a lock another connection holds.
+const CLOSE_BUSY: Duration = Duration::from_millis(250);
+
 /// The most PostgreSQL leases held at once by one process (see `Store::lease_pool`).
 const LEASE_CONNECTIONS: u32 = 64;
 
@@ -620,9 +623,10 @@ impl Store {
             leases.close().await;
         }
         if let Some(path) = &self.sqlite_file {
-            // Without waiting: a checkpoint that waits for another process's readers holds
-            // every writer back meanwhile; what it cannot fold now, the next one folds.
-            let closed = match lone_connection_waiting(path, Duration::ZERO).await {
+            // Hardly waiting: a checkpoint that waits for another process's readers holds
+            // every writer back meanwhile (what it cannot fold now, the next one folds); a
+            // quarter of a second lets this process's own connections finish closing.
+            let closed = match lone_connection_waiting(path, CLOSE_BUSY).await {
                 Ok(c) => fold_log(c).await,
                 Err(e) => Err(e),
             };
@@ -890,5 +894,28 @@ mod tests {
         for l in held {
             l.release().await.unwrap();
         }
+    }
+    /// The end of a rebuild waits for another writer (a webhook's commit) instead of being
+    /// refused at once: it read the fences first and then could not write after that commit.
+    #[tokio::test]
+    async fn a_rebuild_ends_after_another_writers_commit() {
+        let ts = crate::testing::sqlite().await;
+        let lease = ts
+            .store
+            .try_lease("cc112", "a-rebuild", Duration::from_secs(60))
+            .await
+            .unwrap()
+            .expect("a free lease");
+        ts.store.begin_rebuild().await.unwrap();
+        let holder = ts
+            .hold_write_lock(
+                Duration::from_millis(300),
+                "INSERT INTO sync_state (channel, cursor, updated_at) VALUES ('x', NULL, '2026-12-05T00:00:00Z')",
+            )
+            .expect("a SQLite store");
+        let fences: Vec<_> = lease.fence().into_iter().collect();
+        ts.store.finish_rebuild(&fences).await.unwrap();
+        holder.join().unwrap();
+        assert_eq!(ts.store.unfinished_rebuild().await.unwrap(), None);
     }
 }

@@ -71,6 +71,9 @@ impl Store {
     /// those microseconds and then held up between its two steps. Closing it would take a
     /// lock every process takes before it opens the store, or a restore that writes the
     /// backup into the store's own file through SQLite instead of renaming another.
+    /// In the mirror image, a process that opened the restored file in the microseconds
+    /// between the rename and that look has its log taken for the old store's, which is put
+    /// back: what it wrote there is then replayed onto the old store.
     ///
     /// A `-shm` is never removed (another process may be using it); one left beside the
     /// restored store from before is set up afresh by the first connection that opens it.
@@ -242,11 +245,14 @@ async fn put_in_place(
     if wal.exists() || appeared(&shm, shm_before) || appeared(&journal, journal_before) {
         // Its log belongs to the file it opened: that file goes back under the name.
         return Err(match std::fs::rename(&kept, store) {
-            Ok(()) => refuse(format!(
-                "the store {shown} was opened while it was being restored (a -wal, -shm or \
+            Ok(()) => {
+                flush_folder_of(store, "The store as it was is back in its place");
+                refuse(format!(
+                    "the store {shown} was opened while it was being restored (a -wal, -shm or \
                  -journal appeared beside it); nothing was changed: stop every process that \
                  uses it (`aduan serve`, the cron jobs, an analyst's tool) and run again"
-            )),
+                ))
+            }
             Err(e) => refuse(format!(
                 "the store {shown} was opened while it was being restored, and the store as \
                  it was could not be put back ({e}): stop every process that uses it, then \

@@ -847,6 +847,14 @@ impl Store {
         let names = self.names_after_swap().await?;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await.context(what)?;
+            // A write that changes nothing first: on SQLite the transaction then holds the
+            // write lock (waiting for another writer's commit) before it reads the fences; a
+            // read first would be refused at once when it came to write after another
+            // commit, and the whole rebuild lost at its last step.
+            sqlx::query("UPDATE sync_state SET channel = channel WHERE 0")
+                .execute(&mut *tx)
+                .await
+                .context(what)?;
             tx.check_fences(fences).await?;
             // (`rebuild_snapshot`: what rebuilds kept before they had tables of their own.)
             sqlx::raw_sql(&format!(
