@@ -851,7 +851,7 @@ impl Store {
             // write lock (waiting for another writer's commit) before it reads the fences; a
             // read first would be refused at once when it came to write after another
             // commit, and the whole rebuild lost at its last step.
-            sqlx::query("UPDATE sync_state SET channel = channel WHERE 0")
+            sqlx::query("UPDATE sync_state SET channel = channel WHERE 1 = 0")
                 .execute(&mut *tx)
                 .await
                 .context(what)?;
