@@ -349,7 +349,7 @@ impl Cc112 {
                     channel: CHANNEL.into(),
                     message: format!(
                         "{}: not the index the contract describes ({e}): «{}»",
-                        self.url("index.json"),
+                        aduan_transport::shown(&self.url("index.json")),
                         aduan_transport::excerpt(&body, 120)
                     ),
                 })?;

@@ -110,7 +110,7 @@ impl Response {
             channel: channel.to_string(),
             message: format!(
                 "{what}: {} answered {} with {}",
-                self.url,
+                shown(&self.url),
                 self.status,
                 describe_body(&self.headers, &self.body)
             ),
@@ -267,14 +267,14 @@ impl HttpClient {
             match request.send().await {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
-                    let url = shown_url(resp.url());
+                    let url = resp.url().to_string();
                     let headers = resp.headers().clone();
                     let body = match resp.bytes().await {
                         Ok(b) => b,
                         Err(e) => {
                             self.count("body_interrupted");
                             if last {
-                                return Err(self.transport_err(what, &url, &e));
+                                return Err(self.transport_err(what, &shown(&url), &e));
                             }
                             failed += 1;
                             self.backoff(failed, what, &error_text(&e)).await;
@@ -373,7 +373,7 @@ impl HttpClient {
                 message: format!(
                     "{what}: {} answered 429: {why}; the run stops and the next goes on \
                      from its saved progress. Body: {}",
-                    response.url,
+                    shown(&response.url),
                     describe_body(&response.headers, &response.body)
                 ),
             });
@@ -451,21 +451,30 @@ pub fn shown_url(url: &reqwest::Url) -> String {
     if shown.password().is_some() {
         let _ = shown.set_password(Some("***"));
     }
-    if shown.query().is_some() {
+    let secret = |k: &str| {
+        let lower = k.to_ascii_lowercase();
+        SECRET_PARAMETERS.iter().any(|s| lower.contains(s))
+    };
+    // Rebuilt only when it holds a secret: otherwise shown exactly as it was asked.
+    if url.query_pairs().any(|(k, _)| secret(&k)) {
         let pairs: Vec<(String, String)> = url
             .query_pairs()
             .map(|(k, v)| {
-                let lower = k.to_ascii_lowercase();
-                let secret = SECRET_PARAMETERS.iter().any(|s| lower.contains(s));
+                let hidden = secret(&k);
                 (
                     k.into_owned(),
-                    if secret { "***".into() } else { v.into_owned() },
+                    if hidden { "***".into() } else { v.into_owned() },
                 )
             })
             .collect();
         shown.query_pairs_mut().clear().extend_pairs(pairs);
     }
     shown.to_string()
+}
+
+/// A URL as text, as [`shown_url`] shows it (the text as it is when it does not parse).
+pub fn shown(url: &str) -> String {
+    reqwest::Url::parse(url).map_or_else(|_| url.to_string(), |u| shown_url(&u))
 }
 
 /// A transport error's text with its URL as [`shown_url`] shows it.
@@ -552,8 +561,9 @@ mod tests {
             super::shown_url(&u),
             "http://u:***@h/x?token=***&page=2&API_KEY=***&sig=***"
         );
-        let plain = reqwest::Url::parse("http://h/x?page=2").unwrap();
-        assert_eq!(super::shown_url(&plain), "http://h/x?page=2");
+        // Without a secret, exactly as asked.
+        let plain = reqwest::Url::parse("http://h/x?export&a=~b").unwrap();
+        assert_eq!(super::shown_url(&plain), "http://h/x?export&a=~b");
     }
 
     /// A token put in a configured URL (an index behind `?token=`) is not in the error of a
@@ -578,6 +588,8 @@ mod tests {
             })
             .await
             .unwrap();
+        // The answer keeps the URL asked (the records' provenance); only what is shown hides.
+        assert!(answer.url.ends_with("/x?token=s3cret"), "{}", answer.url);
         let e = answer.unexpected("test", "GET").to_string();
         assert!(!e.contains("s3cret") && e.contains("token=***"), "{e}");
     }

@@ -192,7 +192,8 @@ fn messages_of(raw: &RawRecord) -> Result<Vec<serde_json::Value>, FieldError> {
 fn message(value: &serde_json::Value, i: usize, source: &str) -> Result<Msg, FieldError> {
     let m: Message = serde_json::from_value(value.clone())
         .map_err(|e| FieldError::new(CHANNEL, source, format!("messages[{i}]"), e.to_string()))?;
-    let record = m.id.clone();
+    // Named by its place in its body, not by its wamid, which holds its sender's number.
+    let record = format!("{source} messages[{i}]");
     let at = m
         .timestamp
         .trim()
@@ -449,17 +450,15 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
                 match message_key(value) {
                     Ok(k) if k == key => {}
                     Err(own) if own == key => {
-                        // The number is not quoted: it may be one, written wrong. The
-                        // record is the message's wamid (`from?:{wamid}`), if it has one.
-                        let record = match own.strip_prefix("from?:") {
-                            Some(id) if !id.is_empty() => id,
-                            _ => raw.source_ref.as_str(),
-                        };
+                        // The number is not quoted: it may be one, written wrong. Nor is
+                        // the message's wamid, which holds its sender's number: the record
+                        // is the body (the field names the message in it).
+                        let record = raw.source_ref.clone();
                         folded.errors.push((
                             i,
                             FieldError::new(
                                 CHANNEL,
-                                record,
+                                &record,
                                 format!("messages[{j}].from"),
                                 "not a WhatsApp id (a phone number in international form)",
                             ),

@@ -202,7 +202,8 @@ fn receipts_carry_no_complaint_and_bad_input_names_its_field() {
     assert_eq!(f.errors.len(), 1);
     assert_eq!(f.errors[0].0, 1);
     assert_eq!(f.errors[0].1.field, "timestamp");
-    assert_eq!(f.errors[0].1.record, "wamid.Q");
+    // Named by its place, not by its wamid (which holds its sender's number).
+    assert_eq!(f.errors[0].1.record, "test messages[0]");
     let bad_case = case_row("WA-2024-0010,kemarin,,,x,y,Jalan,,Baru,,,,");
     // A row that cannot be read has no group: `keys` quarantines it already.
     let e = keys(&bad_case).unwrap_err();
@@ -229,7 +230,7 @@ fn receipts_carry_no_complaint_and_bad_input_names_its_field() {
     assert!(own.complaints.is_empty());
     assert_eq!(own.errors.len(), 1);
     assert_eq!(own.errors[0].1.field, "messages[0].from");
-    assert_eq!(own.errors[0].1.record, "wamid.S");
+    assert_eq!(own.errors[0].1.record, "test");
     assert!(
         !own.errors[0].1.to_string().contains("abc"),
         "{}",
@@ -238,7 +239,7 @@ fn receipts_carry_no_complaint_and_bad_input_names_its_field() {
     let sender = fold(SENDER, std::slice::from_ref(&mixed));
     assert_eq!(ids(&sender), ["wamid.D"]);
     assert_eq!(sender.errors.len(), 1);
-    assert_eq!(sender.errors[0].1.record, "wamid.C");
+    assert_eq!(sender.errors[0].1.record, "test messages[1]");
     let abroad = fold("447911123456", std::slice::from_ref(&mixed));
     assert_eq!(ids(&abroad), ["wamid.E"]);
     assert!(abroad.errors.is_empty());
