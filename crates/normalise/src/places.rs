@@ -223,7 +223,7 @@ impl Gazetteer {
         }
         // The city's own name where the kecamatan goes says no more than an empty field.
         let kec = kec.filter(|k| !self.city_names.contains(k));
-        let kec_match = kec.as_ref().and_then(|k| self.kecamatan.get(k)).cloned();
+        let kec_match = kec.as_ref().and_then(|k| self.kecamatan_match(k));
         // A kecamatan that is none of the city's (a neighbouring regency's `Warungasem`, or
         // one too garbled to be sure of) puts its kelurahan outside what the gazetteer
         // knows: a kelurahan of the city with the same or a near name is no sure match.
@@ -260,6 +260,37 @@ impl Gazetteer {
             kelurahan,
             in_city,
         }
+    }
+
+    /// The kecamatan (code, name) of `key`: its name or an alias, or one typo away (two in
+    /// a long name) from exactly one of them (`Pekalongan Tmr`).
+    fn kecamatan_match(&self, key: &str) -> Option<(String, String)> {
+        if let Some(found) = self.kecamatan.get(key) {
+            return Some(found.clone());
+        }
+        let limit = match key.chars().count() {
+            0..=4 => return None,
+            5..=8 => 1,
+            _ => 2,
+        };
+        let mut best: Option<(usize, &(String, String))> = None;
+        let mut tie = false;
+        for (candidate, found) in &self.kecamatan {
+            let d = strsim::levenshtein(key, candidate);
+            if d > limit {
+                continue;
+            }
+            match best {
+                // An alias of the same kecamatan is no tie.
+                Some((bd, b)) if d == bd && b.0 != found.0 => tie = true,
+                Some((bd, _)) if d >= bd => {}
+                _ => {
+                    best = Some((d, found));
+                    tie = false;
+                }
+            }
+        }
+        best.filter(|_| !tie).map(|(_, found)| found.clone())
     }
 
     fn kelurahan_index(&self, key: &str, within: Option<&str>) -> Option<usize> {
@@ -459,9 +490,16 @@ mod tests {
             "PEK. TIMUR",
             "Kec. Pkl Timur",
             "Pekalongan Tim",
+            // A typo in the kecamatan, one nearest: as before the kecamatan was checked.
+            "Pekalongn Timur",
+            "Pekalongan Timurr",
         ] {
             let p = g.locate(None, None, Some(kec), Some("Kauman"));
-            assert_eq!(p.kelurahan.unwrap().0, "33.75.02.1004", "{kec:?}");
+            assert_eq!(
+                p.kelurahan.map(|k| k.0).as_deref(),
+                Some("33.75.02.1004"),
+                "{kec:?}"
+            );
         }
         let p = g.locate(None, None, Some("Pekalongan Barat"), Some("Tirto"));
         assert_eq!(p.kelurahan.unwrap().0, "33.75.01.1009");
