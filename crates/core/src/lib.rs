@@ -15,6 +15,7 @@
 #![deny(missing_docs)]
 
 mod connector;
+pub mod contacts;
 mod error;
 mod model;
 mod secret;

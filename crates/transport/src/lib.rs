@@ -145,12 +145,15 @@ pub fn check_url(channel: &str, field: &str, url: &str) -> Result<()> {
         })
 }
 
-/// The first `max` bytes of a body as text, white space folded.
+/// The first `max` bytes of a body as text, white space folded, phone numbers and e-mail
+/// addresses hidden.
 pub fn excerpt(body: &[u8], max: usize) -> String {
     let cut = &body[..body.len().min(max)];
     let text = String::from_utf8_lossy(cut);
     let folded: Vec<&str> = text.split_whitespace().collect();
-    let mut s = folded.join(" ");
+    // An answer's first bytes may be a report's, its reporter's number or address in them:
+    // errors and logs show them without.
+    let mut s = aduan_core::contacts::contacts(&folded.join(" ")).into_owned();
     if body.len() > max {
         s.push('…');
     }
@@ -552,6 +555,17 @@ mod tests {
         let away = get("/away").await;
         assert_eq!(away.status, 302);
         assert_eq!(other_keys.load(std::sync::atomic::Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn an_excerpt_of_an_answer_hides_contacts() {
+        let body = br#"[{"judul":"Banjir","isi":"hubungi 081328765432 atau a.b@example.id"}]"#;
+        let e = super::excerpt(body, 120);
+        assert!(
+            !e.contains("081328765432") && !e.contains("a.b@example.id"),
+            "{e}"
+        );
+        assert!(e.contains("Banjir"), "{e}");
     }
 
     #[test]

@@ -1,0 +1,357 @@
+//! Phone numbers and e-mail addresses in free text, found to be hidden: the normaliser keeps
+//! them out of the texts it stores, and errors and logs out of what they show of a channel's
+//! answers. The model: "Reporter names, phone numbers and e-mails never appear in
+//! `complaints`".
+//!
+//! A phone number is a run of digits (with `+`, spaces, dots, dashes and brackets between)
+//! that starts as an Indonesian number is written: `0` and an area or mobile code (`0813…`,
+//! `0285…`; 9 to 13 digits), `62` and a number (`+62 813…`, `6281…`), or `00 62`. After its
+//! first group every group has at least three digits, and groups of three after dots alone
+//! are an amount, so that dates (`05-12-2026 10`), amounts (`1.500.000.000`) and codes such as
+//! `112-3375-20261112-0001` are left alone; a number does not start inside another
+//! (`2.075…`, `109.6251…`).
+
+use std::borrow::Cow;
+
+/// What stands in the text where a phone number was.
+pub const PHONE: &str = "[nomor telepon]";
+/// What stands where an e-mail address was.
+pub const EMAIL: &str = "[email]";
+
+/// `text` with phone numbers and e-mail addresses replaced (see the module's notes): the
+/// addresses first (`siti0812345678@…` is an address, not a number), then the numbers.
+pub fn contacts(text: &str) -> Cow<'_, str> {
+    match emails(text) {
+        Cow::Borrowed(t) => phones(t),
+        Cow::Owned(t) => Cow::Owned(phones(&t).into_owned()),
+    }
+}
+
+/// `text` with e-mail addresses replaced.
+fn emails(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    if !bytes.contains(&b'@') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'@' {
+            if let Some((from, to)) = email_around(bytes, i) {
+                if from >= copied {
+                    out.push_str(&text[copied..from]);
+                    out.push_str(EMAIL);
+                    copied = to;
+                    i = to;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
+/// `text` with phone numbers replaced.
+fn phones(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    // Most texts have no run of nine digits: nothing to do.
+    if !has_digits(bytes, 9) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if starts_number(bytes, i) {
+            if let Some(end) = phone_at(bytes, i) {
+                out.push_str(&text[copied..i]);
+                out.push_str(PHONE);
+                copied = end;
+                i = end;
+                continue;
+            }
+            // Past this number's digits: a number does not start inside another.
+            i += 1;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            continue;
+        }
+        i += 1;
+    }
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
+/// Whether `bytes` has at least `n` ASCII digits.
+fn has_digits(bytes: &[u8], n: usize) -> bool {
+    bytes
+        .iter()
+        .filter(|b| b.is_ascii_digit())
+        .nth(n - 1)
+        .is_some()
+}
+
+/// Whether a number may start at `i`: a digit, `+` or `(` before one, not inside another
+/// number (after a digit, or after a digit and `.`, `,`, `-`, `/`, `:`, as in
+/// `2.075.000.000`, `109.6251…`, `05-12-2026`).
+fn starts_number(bytes: &[u8], i: usize) -> bool {
+    let next_digit = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_digit);
+    let here = match bytes[i] {
+        b'0'..=b'9' => true,
+        b'+' => next_digit(i + 1) || (bytes.get(i + 1) == Some(&b'(') && next_digit(i + 2)),
+        b'(' => next_digit(i + 1) || (bytes.get(i + 1) == Some(&b'+') && next_digit(i + 2)),
+        _ => false,
+    };
+    if !here || i == 0 {
+        return here;
+    }
+    let before = bytes[i - 1];
+    if before.is_ascii_digit() {
+        return false;
+    }
+    let joined = matches!(before, b'.' | b',' | b'-' | b'/' | b':');
+    !(joined && i >= 2 && bytes[i - 2].is_ascii_digit())
+}
+
+/// The most digits looked at for one number (`00 62` and 13 more): what runs on past it is
+/// no phone number, and looking no further keeps the scan linear.
+const MOST_DIGITS: usize = 17;
+
+/// The end of the phone number that starts at `start` (see [`starts_number`]), if one does:
+/// the longest run of digit groups from there that reads as one (see the module's notes).
+fn phone_at(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut i = start;
+    let mut plus = false;
+    let mut open = 0usize;
+    while i < bytes.len() && matches!(bytes[i], b'+' | b'(') {
+        match bytes[i] {
+            b'+' => plus = true,
+            _ => open += 1,
+        }
+        i += 1;
+    }
+    let mut digits = String::new();
+    let mut groups: Vec<usize> = Vec::new();
+    let mut best: Option<usize> = None;
+    loop {
+        let from = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == from {
+            break;
+        }
+        let group = std::str::from_utf8(&bytes[from..i]).ok()?;
+        // `+62 (0) 812…`: the trunk 0 written after the country code is not dialled.
+        let trunk = group == "0" && digits == "62" && open > 0;
+        if !trunk {
+            groups.push(group.len());
+            digits.push_str(group);
+        }
+        if digits.len() > MOST_DIGITS || (!trunk && groups.len() > 1 && group.len() < 3) {
+            break;
+        }
+        let mut end = i;
+        // A closing bracket the number opened belongs to it.
+        let mut closing = open;
+        while closing > 0 && bytes.get(end) == Some(&b')') {
+            closing -= 1;
+            end += 1;
+        }
+        let glued =
+            bytes.get(end).is_some_and(u8::is_ascii_alphanumeric) || bytes.get(i) == Some(&b'@');
+        if !glued && is_phone(&digits, &groups, plus, bytes, start, i) {
+            best = Some(end);
+        }
+        // Up to three separators, then the next group.
+        let mut j = i;
+        let mut seps = 0;
+        while j < bytes.len() && seps < 3 && matches!(bytes[j], b' ' | b'-' | b'.' | b'(' | b')') {
+            match bytes[j] {
+                b'(' => open += 1,
+                b')' => open = open.saturating_sub(1),
+                _ => {}
+            }
+            j += 1;
+            seps += 1;
+        }
+        if seps == 0 || !bytes.get(j).is_some_and(u8::is_ascii_digit) {
+            break;
+        }
+        i = j;
+    }
+    best
+}
+
+/// Whether `digits` in `groups` (written from `start` to `end`, `plus` before them) read as
+/// an Indonesian phone number.
+fn is_phone(
+    digits: &str,
+    groups: &[usize],
+    plus: bool,
+    bytes: &[u8],
+    start: usize,
+    end: usize,
+) -> bool {
+    let d = digits.as_bytes();
+    let n = d.len();
+    // Amounts in thousands (`625.000.000`): groups of three after dots, nothing else.
+    let written = &bytes[start..end];
+    let dotted = written.contains(&b'.')
+        && !written
+            .iter()
+            .any(|b| matches!(b, b' ' | b'-' | b'(' | b')'))
+        && groups[1..].iter().all(|g| *g == 3);
+    if dotted {
+        return false;
+    }
+    // Two digits only as the country code; every later group at least three.
+    let first_ok = groups[0] >= 3 || (groups[0] == 2 && digits.starts_with("62"));
+    if !first_ok || groups[1..].iter().any(|g| *g < 3) {
+        return false;
+    }
+    // `0` and an area or mobile code (02…–09…); `62` and a number; `00 62` and a number.
+    let national = d[0] == b'0' && (b'2'..=b'9').contains(&d[1]) && (9..=13).contains(&n);
+    let international = digits.starts_with("62")
+        && n > 2
+        && d[2] != b'0'
+        && (if plus { 10..=14 } else { 11..=14 }).contains(&n);
+    let with_00 = digits.starts_with("0062") && n > 4 && d[4] != b'0' && (13..=17).contains(&n);
+    national || international || with_00
+}
+
+/// The e-mail address around the `@` at `at`: its start and end, if there is one
+/// (`name@domain.tld`).
+fn email_around(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
+    let local = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
+    let mut from = at;
+    while from > 0 && local(bytes[from - 1]) {
+        from -= 1;
+    }
+    // Not from a dot: `…kirim.ke` is not the address's start.
+    while from < at && bytes[from] == b'.' {
+        from += 1;
+    }
+    if from == at {
+        return None;
+    }
+    let mut to = at + 1;
+    while to < bytes.len()
+        && (bytes[to].is_ascii_alphanumeric() || matches!(bytes[to], b'.' | b'-'))
+    {
+        to += 1;
+    }
+    // A sentence's full stop after the address is not the address's.
+    while to > at + 1 && matches!(bytes[to - 1], b'.' | b'-') {
+        to -= 1;
+    }
+    let domain = std::str::from_utf8(&bytes[at + 1..to]).ok()?;
+    let tld = domain.rsplit('.').next()?;
+    let dotted = domain.contains('.') && !domain.starts_with('.');
+    (dotted && tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic())).then_some((from, to))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{contacts, EMAIL, PHONE};
+
+    fn masked(text: &str) -> String {
+        contacts(text).into_owned()
+    }
+
+    #[test]
+    fn phone_numbers_as_people_write_them_are_hidden() {
+        for (text, expected) in [
+            ("HP 081328765432 ya", "HP [nomor telepon] ya"),
+            ("hub 0813-2876-5432.", "hub [nomor telepon]."),
+            ("wa: +62 813-2876-5432", "wa: [nomor telepon]"),
+            ("6281328765432", "[nomor telepon]"),
+            (
+                "+6281328765432, terima kasih",
+                "[nomor telepon], terima kasih",
+            ),
+            ("telp (0285) 421234", "telp [nomor telepon]"),
+            ("(081328765432)", "[nomor telepon]"),
+            ("(HP 081328765432)", "(HP [nomor telepon])"),
+            ("telp 0285-421234", "telp [nomor telepon]"),
+            ("0813.2876.5432", "[nomor telepon]"),
+            ("0062 813 2876 5432", "[nomor telepon]"),
+            ("+62 (0) 812 3456 7890", "[nomor telepon]"),
+            (
+                "HP 081328765432 2 kali tidak diangkat",
+                "HP [nomor telepon] 2 kali tidak diangkat",
+            ),
+            (
+                "wa 0813-2876-5432 08.00-16.00",
+                "wa [nomor telepon] 08.00-16.00",
+            ),
+            (
+                "0812 3456 7890 0813 1111 2222",
+                "[nomor telepon] [nomor telepon]",
+            ),
+            ("HP 081234567890 (", "HP [nomor telepon] ("),
+            ("HP.081328765432", "HP.[nomor telepon]"),
+        ] {
+            assert_eq!(masked(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn numbers_that_are_not_phone_numbers_stay() {
+        for text in [
+            "tanggal 05-12-2026 10:30",
+            "Rp 1.500.000.000 untuk perbaikan",
+            "tiket 112-3375-20261112-0001",
+            "NIK 3375012345678901",
+            "RT 03 RW 05 no 12",
+            "koordinat -6.889, 109.675",
+            "LG-2026-000123",
+            "2026-12-05T10:00:00+07:00",
+            "00123456789",
+            "0813",
+            "Rp 625.000.000",
+            "Rp 2.075.000.000",
+            "lokasi -6.889123456789, 109.62512345678901",
+            "rek BCA 0123456789",
+            "jam 10.30-12.00 tgl 5/12/2026",
+        ] {
+            assert_eq!(masked(text), text, "{text}");
+        }
+    }
+
+    #[test]
+    fn e_mail_addresses_are_hidden_but_not_a_lone_at() {
+        assert_eq!(
+            masked("kirim ke ahmad.s@example.id. Terima kasih"),
+            format!("kirim ke {EMAIL}. Terima kasih")
+        );
+        assert_eq!(masked("ketemu @ balai kota"), "ketemu @ balai kota");
+        assert_eq!(masked("akun @dinas_pu"), "akun @dinas_pu");
+        // An address that holds a number is an address.
+        assert_eq!(
+            masked("email sitiaminah081234567890@gmail.com ya"),
+            format!("email {EMAIL} ya")
+        );
+        assert_eq!(masked("a@b.co ("), format!("{EMAIL} ("));
+    }
+
+    /// Long runs of what starts a number, or of short groups, are read once: no recursion,
+    /// no scan again from each group.
+    #[test]
+    fn long_runs_of_brackets_and_digits_are_read_through() {
+        let brackets = format!("{} 081328765432", "(".repeat(20_000));
+        assert!(masked(&brackets).ends_with(PHONE));
+        let ones = "1 ".repeat(20_000);
+        assert_eq!(masked(&ones), ones);
+    }
+}
