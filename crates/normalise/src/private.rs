@@ -119,40 +119,61 @@ impl Private {
         if self.words.is_empty() {
             return None;
         }
-        let same = |word: &str, w: &str| {
+        // The lists are ASCII: a word of another length is none of theirs.
+        let listed = |word: &str, list: &[&str]| {
+            list.iter()
+                .any(|n| n.len() == word.len() && n.eq_ignore_ascii_case(word))
+        };
+        let named = |word: &str| {
             if word.is_ascii() {
-                w.eq_ignore_ascii_case(word)
+                self.words
+                    .iter()
+                    .any(|w| w.len() == word.len() && w.eq_ignore_ascii_case(word))
             } else {
-                *w == word.to_lowercase()
+                let lower = word.to_lowercase();
+                self.words.contains(&lower)
             }
         };
         let mut out: Option<String> = None;
         let mut copied = 0;
-        // Words since the last street's or building's word (none: far).
-        let mut since_street = usize::MAX;
+        // The words before the one looked at, newest last (a ring): looked at only when a
+        // word is one of the names, so that most texts cost a comparison or two a word.
+        const KEPT: usize = 8;
+        let mut recent: [&str; KEPT] = [""; KEPT];
+        let mut seen = 0usize;
         let words = text
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
             .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, w));
         for (from, word) in words {
-            let to = from + word.len();
-            if NAMED_AFTER.iter().any(|n| same(word, n)) {
-                since_street = 0;
-                continue;
+            if named(word) && !listed(word, NAMED_AFTER) {
+                // A street's or a building's word up to three words before (titles not
+                // counted): the name is the street's.
+                let mut counted = 0;
+                let mut street = false;
+                for back in 1..=seen.min(KEPT) {
+                    let prev = recent[(seen - back) % KEPT];
+                    if listed(prev, TITLES) {
+                        continue;
+                    }
+                    if listed(prev, NAMED_AFTER) {
+                        street = true;
+                        break;
+                    }
+                    counted += 1;
+                    if counted == 3 {
+                        break;
+                    }
+                }
+                if !street {
+                    let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+                    o.push_str(&text[copied..from]);
+                    o.push_str(NAME);
+                    copied = from + word.len();
+                }
             }
-            // A title in a street's name (`Jl. Dr. …`, `Jl. KH. …`) is not one of its words.
-            if !TITLES.iter().any(|t| same(word, t)) {
-                since_street = since_street.saturating_add(1);
-            }
-            if since_street <= 3 {
-                continue;
-            }
-            if self.words.iter().any(|w| same(word, w)) {
-                let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
-                o.push_str(&text[copied..from]);
-                o.push_str(NAME);
-                copied = to;
-            }
+            recent[seen % KEPT] = word;
+            seen += 1;
         }
         out.map(|mut o| {
             o.push_str(&text[copied..]);
