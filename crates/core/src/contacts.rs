@@ -68,7 +68,7 @@ fn phones(text: &str) -> Cow<'_, str> {
     let mut copied = 0;
     let mut i = 0;
     while i < bytes.len() {
-        if starts_number(bytes, i) {
+        if starts_number(bytes, i, copied) {
             if let Some(end) = phone_at(bytes, i) {
                 out.push_str(&text[copied..i]);
                 out.push_str(PHONE);
@@ -103,8 +103,9 @@ fn has_digits(bytes: &[u8], n: usize) -> bool {
 
 /// Whether a number may start at `i`: a digit, `+` or `(` before one, not inside another
 /// number (after a digit, or after a digit and `.`, `,`, `-`, `/`, `:`, as in
-/// `2.075.000.000`, `109.6251…`, `05-12-2026`).
-fn starts_number(bytes: &[u8], i: usize) -> bool {
+/// `2.075.000.000`, `109.6251…`, `05-12-2026`), unless that digit ends a phone number found
+/// before `after` (`0812…/0813…`: two numbers).
+fn starts_number(bytes: &[u8], i: usize, after: usize) -> bool {
     let next_digit = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_digit);
     let here = match bytes[i] {
         b'0'..=b'9' => true,
@@ -120,7 +121,7 @@ fn starts_number(bytes: &[u8], i: usize) -> bool {
         return false;
     }
     let joined = matches!(before, b'.' | b',' | b'-' | b'/' | b':');
-    !(joined && i >= 2 && bytes[i - 2].is_ascii_digit())
+    !(joined && i >= 2 && i - 2 >= after && bytes[i - 2].is_ascii_digit())
 }
 
 /// The most digits looked at for one number (`00 62` and 13 more): what runs on past it is
@@ -143,6 +144,9 @@ fn phone_at(bytes: &[u8], start: usize) -> Option<usize> {
     let mut digits = String::new();
     let mut groups: Vec<usize> = Vec::new();
     let mut best: Option<usize> = None;
+    let mut trunk_seen = false;
+    // A letter glued before the number (`KTP3375…`): one glued after it is part of that word.
+    let word_before = start > 0 && bytes[start - 1].is_ascii_alphabetic();
     loop {
         let from = i;
         while i < bytes.len() && bytes[i].is_ascii_digit() {
@@ -153,7 +157,8 @@ fn phone_at(bytes: &[u8], start: usize) -> Option<usize> {
         }
         let group = std::str::from_utf8(&bytes[from..i]).ok()?;
         // `+62 (0) 812…`: the trunk 0 written after the country code is not dialled.
-        let trunk = group == "0" && digits == "62" && open > 0;
+        let trunk = !trunk_seen && group == "0" && digits == "62" && open > 0;
+        trunk_seen |= trunk;
         if !trunk {
             groups.push(group.len());
             digits.push_str(group);
@@ -168,21 +173,36 @@ fn phone_at(bytes: &[u8], start: usize) -> Option<usize> {
             closing -= 1;
             end += 1;
         }
-        let glued =
-            bytes.get(end).is_some_and(u8::is_ascii_alphanumeric) || bytes.get(i) == Some(&b'@');
+        // A digit right after it makes it part of something longer; a letter does only when
+        // a letter is glued before it too (`HP 081328765432WA` is a number, `A0812…B` a code).
+        let glued = match bytes.get(end) {
+            Some(b) if b.is_ascii_digit() => true,
+            Some(b) if b.is_ascii_alphabetic() => word_before,
+            _ => bytes.get(i) == Some(&b'@'),
+        };
         if !glued && is_phone(&digits, &groups, plus, bytes, start, i) {
             best = Some(end);
         }
         // Up to three separators, then the next group.
         let mut j = i;
         let mut seps = 0;
-        while j < bytes.len() && seps < 3 && matches!(bytes[j], b' ' | b'-' | b'.' | b'(' | b')') {
-            match bytes[j] {
-                b'(' => open += 1,
-                b')' => open = open.saturating_sub(1),
-                _ => {}
+        while j < bytes.len() && seps < 3 {
+            let width = match bytes[j] {
+                b'(' => {
+                    open += 1;
+                    1
+                }
+                b')' => {
+                    open = open.saturating_sub(1);
+                    1
+                }
+                b' ' | b'-' | b'.' => 1,
+                _ => wide_separator(&bytes[j..]),
+            };
+            if width == 0 {
+                break;
             }
-            j += 1;
+            j += width;
             seps += 1;
         }
         if seps == 0 || !bytes.get(j).is_some_and(u8::is_ascii_digit) {
@@ -191,6 +211,19 @@ fn phone_at(bytes: &[u8], start: usize) -> Option<usize> {
         i = j;
     }
     best
+}
+
+/// The length of a separator written with more than one byte at the start of `bytes` (an en
+/// dash, a non-breaking hyphen or space), or 0.
+fn wide_separator(bytes: &[u8]) -> usize {
+    const WIDE: [&[u8]; 3] = [
+        "\u{2013}".as_bytes(),
+        "\u{2011}".as_bytes(),
+        "\u{a0}".as_bytes(),
+    ];
+    WIDE.iter()
+        .find(|w| bytes.starts_with(w))
+        .map_or(0, |w| w.len())
 }
 
 /// Whether `digits` in `groups` (written from `start` to `end`, `plus` before them) read as
@@ -205,14 +238,9 @@ fn is_phone(
 ) -> bool {
     let d = digits.as_bytes();
     let n = d.len();
-    // Amounts in thousands (`625.000.000`): groups of three after dots, nothing else.
-    let written = &bytes[start..end];
-    let dotted = written.contains(&b'.')
-        && !written
-            .iter()
-            .any(|b| matches!(b, b' ' | b'-' | b'(' | b')'))
-        && groups[1..].iter().all(|g| *g == 3);
-    if dotted {
+    // A number with dots that starts with neither `0` nor `+` is an amount or a measure
+    // (`625.000.000`, `62.500.000 - 125.000.000`), not a number to call.
+    if !plus && d[0] != b'0' && bytes[start..end].contains(&b'.') {
         return false;
     }
     // Two digits only as the country code; every later group at least three.
@@ -233,7 +261,10 @@ fn is_phone(
 /// The e-mail address around the `@` at `at`: its start and end, if there is one
 /// (`name@domain.tld`).
 fn email_around(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
-    let local = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
+    // Letters of other scripts too (`josé@…`): their bytes are all above ASCII.
+    let local = |b: u8| {
+        b.is_ascii_alphanumeric() || b >= 0x80 || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-')
+    };
     let mut from = at;
     while from > 0 && local(bytes[from - 1]) {
         from -= 1;
@@ -255,10 +286,15 @@ fn email_around(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
     while to > at + 1 && matches!(bytes[to - 1], b'.' | b'-') {
         to -= 1;
     }
-    let domain = std::str::from_utf8(&bytes[at + 1..to]).ok()?;
-    let tld = domain.rsplit('.').next()?;
-    let dotted = domain.contains('.') && !domain.starts_with('.');
-    (dotted && tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic())).then_some((from, to))
+    // It ends with its top-level domain's letters (`…@gmail.com081234567890`: a number glued
+    // after it is not the address's).
+    let domain = &bytes[at + 1..to];
+    let dot = domain.iter().rposition(|b| *b == b'.')?;
+    let tld = domain[dot + 1..]
+        .iter()
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
+    (domain.first() != Some(&b'.') && dot > 0 && tld >= 2).then_some((from, at + 1 + dot + 1 + tld))
 }
 
 #[cfg(test)]
@@ -300,6 +336,19 @@ mod tests {
                 "[nomor telepon] [nomor telepon]",
             ),
             ("HP 081234567890 (", "HP [nomor telepon] ("),
+            (
+                "081234567890/081398765432",
+                "[nomor telepon]/[nomor telepon]",
+            ),
+            (
+                "telp 0285-421234,0285-421235",
+                "telp [nomor telepon],[nomor telepon]",
+            ),
+            ("0812.345.678", "[nomor telepon]"),
+            ("HP 081328765432WA", "HP [nomor telepon]WA"),
+            ("081328765432ya", "[nomor telepon]ya"),
+            ("0813\u{2013}2876\u{2013}5432", "[nomor telepon]"),
+            ("0813\u{a0}2876\u{a0}5432", "[nomor telepon]"),
             ("HP.081328765432", "HP.[nomor telepon]"),
         ] {
             assert_eq!(masked(text), expected, "{text}");
@@ -324,6 +373,11 @@ mod tests {
             "lokasi -6.889123456789, 109.62512345678901",
             "rek BCA 0123456789",
             "jam 10.30-12.00 tgl 5/12/2026",
+            "biaya Rp 625.000 - 750.000",
+            "Rp 62.500.000 - 125.000.000",
+            "Rp 625.000.000 2021",
+            "KTP3375012345678901",
+            "kode A0812345678B",
         ] {
             assert_eq!(masked(text), text, "{text}");
         }
@@ -343,6 +397,11 @@ mod tests {
             format!("email {EMAIL} ya")
         );
         assert_eq!(masked("a@b.co ("), format!("{EMAIL} ("));
+        assert_eq!(masked("josé@gmail.com"), EMAIL);
+        assert_eq!(
+            masked("budi@gmail.com081234567890"),
+            format!("{EMAIL}{PHONE}")
+        );
     }
 
     /// Long runs of what starts a number, or of short groups, are read once: no recursion,
@@ -353,5 +412,8 @@ mod tests {
         assert!(masked(&brackets).ends_with(PHONE));
         let ones = "1 ".repeat(20_000);
         assert_eq!(masked(&ones), ones);
+        // One trunk 0 after a country code, not as many as are written.
+        let trunks = format!("(62{}", " 0".repeat(20_000));
+        assert_eq!(masked(&trunks), trunks);
     }
 }

@@ -37,11 +37,56 @@ const NOT_NAMES: &[&str] = &[
     "kecamatan",
     "rt",
     "rw",
+    "nama",
+    "tanpa",
+    "rahasia",
+    "dirahasiakan",
+    "noname",
+    "ketua",
+    "kabupaten",
+    "kab",
+];
+
+/// Words of names that are also everyday words or months (`kurang bagus`, `sejak Juni`):
+/// looked for only where the text writes them with a capital.
+const EVERYDAY: &[&str] = &[
+    "aman",
+    "bagus",
+    "baik",
+    "bayu",
+    "bunga",
+    "cahaya",
+    "damai",
+    "indah",
+    "jaya",
+    "murni",
+    "puji",
+    "putra",
+    "putri",
+    "sabar",
+    "sehat",
+    "setia",
+    "teguh",
+    "tirta",
+    "wahyu",
+    "januari",
+    "februari",
+    "maret",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "agustus",
+    "september",
+    "oktober",
+    "november",
+    "desember",
 ];
 
 /// Words after which a name is a street's or a building's, not the reporter's (`Jl. Ahmad
-/// Yani`, `Gg. Imam Bonjol`, `Masjid Agus Salim`): a name word up to three words after one
-/// of these (titles not counted) stays.
+/// Yani`, `Gg. Imam Bonjol`, `Masjid Agus Salim`): a name word up to three capitalised words
+/// after one of these (titles not counted), with no `,`, `;`, line end or full stop between,
+/// stays.
 const NAMED_AFTER: &[&str] = &[
     "jl",
     "jln",
@@ -74,8 +119,24 @@ const NAMED_AFTER: &[&str] = &[
 /// Titles written in names (`Jl. Dr. Sutomo`, `Jl. KH. Mas Mansyur`).
 const TITLES: &[&str] = &["dr", "drs", "h", "hj", "ir", "kh", "prof", "r", "rm"];
 
+/// Whether `c` belongs to a word: a letter, a digit, or an apostrophe inside a name
+/// (`Ma'ruf`, `Nu’man`).
+fn in_word(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '\'' | '\u{2019}')
+}
+
+/// `word` without its apostrophes, when it has any.
+fn without_apostrophes(word: &str) -> Option<String> {
+    word.contains(['\'', '\u{2019}']).then(|| {
+        word.chars()
+            .filter(|c| !matches!(c, '\'' | '\u{2019}'))
+            .collect()
+    })
+}
+
 /// The reporter's names to look for: each word of at least three letters of each name,
-/// lower-cased, without the words of [`NOT_NAMES`] and of places.
+/// lower-cased (with and without its apostrophes), without the words of [`NOT_NAMES`] and of
+/// places.
 #[derive(Debug, Default)]
 pub struct Private {
     words: Vec<String>,
@@ -87,15 +148,22 @@ impl Private {
     pub fn new(names: &[String], places: &std::collections::HashSet<String>) -> Self {
         let mut words: Vec<String> = Vec::new();
         for name in names {
-            for word in name.split(|c: char| !c.is_alphanumeric()) {
-                let word = word.to_lowercase();
-                if word.chars().count() >= 3
-                    && word.chars().all(char::is_alphabetic)
-                    && !NOT_NAMES.contains(&word.as_str())
-                    && !places.contains(&word)
-                    && !words.contains(&word)
+            for word in name.split(|c: char| !in_word(c)) {
+                let word = word
+                    .trim_matches(|c| matches!(c, '\'' | '\u{2019}'))
+                    .to_lowercase();
+                let bare = without_apostrophes(&word);
+                let letters = bare.as_deref().unwrap_or(&word);
+                if letters.chars().count() >= 3
+                    && letters.chars().all(char::is_alphabetic)
+                    && !NOT_NAMES.contains(&letters)
+                    && !places.contains(letters)
                 {
-                    words.push(word);
+                    for w in std::iter::once(word.clone()).chain(bare) {
+                        if !words.contains(&w) {
+                            words.push(w);
+                        }
+                    }
                 }
             }
         }
@@ -112,59 +180,88 @@ impl Private {
         self.names(&text).unwrap_or(text)
     }
 
-    /// `text` with the reporter's names, as whole words in any letter case, replaced, except
-    /// up to three words after a street's or a building's word (see [`NAMED_AFTER`]); `None`
-    /// when it has none of them.
-    fn names(&self, text: &str) -> Option<String> {
-        if self.words.is_empty() {
-            return None;
+    /// Whether one of the names may be in `text`: an ASCII name is looked for as it is
+    /// written, in any letter case, in one pass over the bytes (most texts name no one); a
+    /// name with other letters always may.
+    fn may_appear(&self, text: &str) -> bool {
+        if self.words.iter().any(|w| !w.is_ascii()) {
+            return true;
         }
-        // The lists are ASCII: a word of another length is none of theirs.
-        let listed = |word: &str, list: &[&str]| {
-            list.iter()
-                .any(|n| n.len() == word.len() && n.eq_ignore_ascii_case(word))
-        };
-        let named = |word: &str| {
+        let bytes = text.as_bytes();
+        bytes.iter().enumerate().any(|(i, b)| {
+            self.words.iter().any(|w| {
+                let w = w.as_bytes();
+                w[0] == b.to_ascii_lowercase()
+                    && bytes
+                        .get(i..i + w.len())
+                        .is_some_and(|there| there.eq_ignore_ascii_case(w))
+            })
+        })
+    }
+
+    /// Whether `word` (as the text writes it) is one of the names.
+    fn named(&self, word: &str) -> bool {
+        let one = |word: &str| {
             if word.is_ascii() {
                 self.words
                     .iter()
                     .any(|w| w.len() == word.len() && w.eq_ignore_ascii_case(word))
             } else {
-                let lower = word.to_lowercase();
-                self.words.contains(&lower)
+                self.words.contains(&word.to_lowercase())
             }
         };
+        let hit = one(word) || without_apostrophes(word).is_some_and(|bare| one(&bare));
+        // An everyday word only where it is written as a name.
+        hit && (!listed(word, EVERYDAY) || word.starts_with(char::is_uppercase))
+    }
+
+    /// `text` with the reporter's names, as whole words in any letter case, replaced, except
+    /// in a street's or a building's name (see [`NAMED_AFTER`]); `None` when it has none of
+    /// them.
+    fn names(&self, text: &str) -> Option<String> {
+        if self.words.is_empty() || !self.may_appear(text) {
+            return None;
+        }
         let mut out: Option<String> = None;
         let mut copied = 0;
         // The words before the one looked at, newest last (a ring): looked at only when a
         // word is one of the names, so that most texts cost a comparison or two a word.
         const KEPT: usize = 8;
-        let mut recent: [&str; KEPT] = [""; KEPT];
-        let mut seen = 0usize;
+        let mut recent: [(usize, &str); KEPT] = [(0, ""); KEPT];
         let words = text
-            .split(|c: char| !c.is_alphanumeric())
+            .split(|c: char| !in_word(c))
             .filter(|w| !w.is_empty())
             .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, w));
-        for (from, word) in words {
-            if named(word) && !listed(word, NAMED_AFTER) {
-                // A street's or a building's word up to three words before (titles not
-                // counted): the name is the street's.
-                let mut counted = 0;
-                let mut street = false;
-                for back in 1..=seen.min(KEPT) {
-                    let prev = recent[(seen - back) % KEPT];
-                    if listed(prev, TITLES) {
-                        continue;
-                    }
-                    if listed(prev, NAMED_AFTER) {
-                        street = true;
-                        break;
-                    }
-                    counted += 1;
-                    if counted == 3 {
-                        break;
-                    }
-                }
+        for (seen, (from, word)) in words.enumerate() {
+            if self.named(word) && !listed(word, NAMED_AFTER) {
+                let street = (1..=seen.min(KEPT))
+                    .map(|back| recent[(seen - back) % KEPT])
+                    .scan(
+                        (from, word, 0usize),
+                        |(next_from, next, counted), (p_from, prev)| {
+                            // What stands between this word and the next ends the name.
+                            let between = &text[p_from + prev.len()..*next_from];
+                            let title = listed(prev, TITLES);
+                            let street_word = listed(prev, NAMED_AFTER);
+                            if between.contains([',', ';', '\n'])
+                                || (between.contains('.') && !title && !street_word)
+                            {
+                                return None;
+                            }
+                            let found = street_word.then(|| next.starts_with(char::is_uppercase));
+                            if !title {
+                                *counted += 1;
+                            }
+                            if found.is_none() && *counted > 3 {
+                                return None;
+                            }
+                            *next_from = p_from;
+                            *next = prev;
+                            Some(found)
+                        },
+                    )
+                    .find_map(|found| found)
+                    .unwrap_or(false);
                 if !street {
                     let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
                     o.push_str(&text[copied..from]);
@@ -172,14 +269,19 @@ impl Private {
                     copied = from + word.len();
                 }
             }
-            recent[seen % KEPT] = word;
-            seen += 1;
+            recent[seen % KEPT] = (from, word);
         }
         out.map(|mut o| {
             o.push_str(&text[copied..]);
             o
         })
     }
+}
+
+/// Whether `word` is one of `list`'s (ASCII, lower case) in any letter case.
+fn listed(word: &str, list: &[&str]) -> bool {
+    list.iter()
+        .any(|n| n.len() == word.len() && n.eq_ignore_ascii_case(word))
 }
 
 #[cfg(test)]
@@ -214,5 +316,47 @@ mod tests {
         );
         let none = Private::new(&[], &places);
         assert_eq!(none.mask("Sri".into()), "Sri");
+    }
+
+    /// Review: a street's word earlier in the text kept a name after a sentence's end or a
+    /// comma; apostrophes split names; everyday words and stand-ins were wiped.
+    #[test]
+    fn names_after_a_sentence_or_with_apostrophes_are_hidden_and_everyday_words_kept() {
+        let places = std::collections::HashSet::new();
+        let mask = |names: &[&str], text: &str| {
+            let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+            Private::new(&names, &places).mask(text.into())
+        };
+        assert_eq!(
+            mask(
+                &["Sri Wahyuni"],
+                "Mohon perbaikan lampu jalan. Terima kasih. Sri Wahyuni"
+            ),
+            format!("Mohon perbaikan lampu jalan. Terima kasih. {NAME} {NAME}")
+        );
+        assert_eq!(
+            mask(&["Budi Santoso"], "Jalan rusak, lapor Budi Santoso"),
+            format!("Jalan rusak, lapor {NAME} {NAME}")
+        );
+        assert_eq!(
+            mask(&["Budi Santoso"], "pedagang pasar, Budi Santoso"),
+            format!("pedagang pasar, {NAME} {NAME}")
+        );
+        assert_eq!(
+            mask(&["Ma'ruf"], "Pak Ma'ruf dan Maruf"),
+            format!("Pak {NAME} dan {NAME}")
+        );
+        assert_eq!(
+            mask(&["Nu'man"], "siswa MAN 2 Pekalongan, Nu'man"),
+            format!("siswa MAN 2 Pekalongan, {NAME}")
+        );
+        assert_eq!(
+            mask(&["Bagus Setiawan"], "jalan kurang bagus, kata Bagus"),
+            format!("jalan kurang bagus, kata {NAME}")
+        );
+        assert_eq!(
+            mask(&["Tanpa Nama"], "tanpa nama jalan"),
+            "tanpa nama jalan"
+        );
     }
 }

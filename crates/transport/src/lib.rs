@@ -148,13 +148,15 @@ pub fn check_url(channel: &str, field: &str, url: &str) -> Result<()> {
 /// The first `max` bytes of a body as text, white space folded, phone numbers and e-mail
 /// addresses hidden.
 pub fn excerpt(body: &[u8], max: usize) -> String {
-    let cut = &body[..body.len().min(max)];
-    let text = String::from_utf8_lossy(cut);
-    let folded: Vec<&str> = text.split_whitespace().collect();
     // An answer's first bytes may be a report's, its reporter's number or address in them:
-    // errors and logs show them without.
-    let mut s = aduan_core::contacts::contacts(&folded.join(" ")).into_owned();
-    if body.len() > max {
+    // errors and logs show them without. Hidden before the cut, in a little more than is
+    // shown, so that a number the cut would split is still found whole.
+    let window = &body[..body.len().min(max + 64)];
+    let text = String::from_utf8_lossy(window);
+    let folded: Vec<&str> = text.split_whitespace().collect();
+    let hidden = aduan_core::contacts::contacts(&folded.join(" ")).into_owned();
+    let mut s: String = hidden.chars().take(max).collect();
+    if body.len() > max || hidden.chars().count() > max {
         s.push('…');
     }
     s
@@ -566,6 +568,10 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("Banjir"), "{e}");
+        // A number the cut would split is hidden whole, not left as a short run of digits.
+        let long = format!("{}\"telepon\":\"081328765432\"", "x".repeat(100));
+        let e = super::excerpt(long.as_bytes(), 120);
+        assert!(!e.contains("0813287"), "{e}");
     }
 
     #[test]
