@@ -27,28 +27,35 @@ pub fn contacts(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// `text` with e-mail addresses replaced.
-fn emails(text: &str) -> Cow<'_, str> {
+/// What a scan finds at a byte: a span to hide, or where to look next.
+enum Found {
+    /// The bytes from the first to the second position are hidden.
+    Span(usize, usize),
+    /// Nothing here: the next byte to look at.
+    Next(usize),
+}
+
+/// `text` with each span `find` finds replaced by `marker`: `find` is asked about a byte,
+/// given where the last span ended.
+fn replace_spans<'a>(
+    text: &'a str,
+    marker: &str,
+    find: impl Fn(&[u8], usize, usize) -> Found,
+) -> Cow<'a, str> {
     let bytes = text.as_bytes();
-    if !bytes.contains(&b'@') {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::new();
     let mut copied = 0;
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'@' {
-            if let Some((from, to)) = email_around(bytes, i) {
-                if from >= copied {
-                    out.push_str(&text[copied..from]);
-                    out.push_str(EMAIL);
-                    copied = to;
-                    i = to;
-                    continue;
-                }
+        match find(bytes, i, copied) {
+            Found::Span(from, to) => {
+                out.push_str(&text[copied..from]);
+                out.push_str(marker);
+                copied = to;
+                i = to;
             }
+            Found::Next(next) => i = next,
         }
-        i += 1;
     }
     if copied == 0 {
         return Cow::Borrowed(text);
@@ -57,39 +64,43 @@ fn emails(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text` with e-mail addresses replaced.
+fn emails(text: &str) -> Cow<'_, str> {
+    if !text.contains('@') {
+        return Cow::Borrowed(text);
+    }
+    replace_spans(text, EMAIL, |bytes, i, copied| {
+        if bytes[i] == b'@' {
+            if let Some((from, to)) = email_around(bytes, i) {
+                if from >= copied {
+                    return Found::Span(from, to);
+                }
+            }
+        }
+        Found::Next(i + 1)
+    })
+}
+
 /// `text` with phone numbers replaced.
 fn phones(text: &str) -> Cow<'_, str> {
-    let bytes = text.as_bytes();
     // Most texts have no run of nine digits: nothing to do.
-    if !has_digits(bytes, 9) {
+    if !has_digits(text.as_bytes(), 9) {
         return Cow::Borrowed(text);
     }
-    let mut out = String::with_capacity(text.len());
-    let mut copied = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        if starts_number(bytes, i, copied) {
-            if let Some(end) = phone_at(bytes, i) {
-                out.push_str(&text[copied..i]);
-                out.push_str(PHONE);
-                copied = end;
-                i = end;
-                continue;
-            }
-            // Past this number's digits: a number does not start inside another.
-            i += 1;
-            while i < bytes.len() && bytes[i].is_ascii_digit() {
-                i += 1;
-            }
-            continue;
+    replace_spans(text, PHONE, |bytes, i, copied| {
+        if !starts_number(bytes, i, copied) {
+            return Found::Next(i + 1);
         }
-        i += 1;
-    }
-    if copied == 0 {
-        return Cow::Borrowed(text);
-    }
-    out.push_str(&text[copied..]);
-    Cow::Owned(out)
+        if let Some(end) = phone_at(bytes, i) {
+            return Found::Span(i, end);
+        }
+        // Past this number's digits: a number does not start inside another.
+        let mut next = i + 1;
+        while next < bytes.len() && bytes[next].is_ascii_digit() {
+            next += 1;
+        }
+        Found::Next(next)
+    })
 }
 
 /// Whether `bytes` has at least `n` ASCII digits.
