@@ -71,7 +71,7 @@ fn emails(text: &str) -> Cow<'_, str> {
     }
     replace_spans(text, EMAIL, |bytes, i, copied| {
         if bytes[i] == b'@' {
-            if let Some((from, to)) = email_around(bytes, i) {
+            if let Some((from, to)) = email_around(text, i) {
                 if from >= copied {
                     return Found::Span(from, to);
                 }
@@ -271,14 +271,17 @@ fn is_phone(
 
 /// The e-mail address around the `@` at `at`: its start and end, if there is one
 /// (`name@domain.tld`).
-fn email_around(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
-    // Letters of other scripts too (`josé@…`): their bytes are all above ASCII.
-    let local = |b: u8| {
-        b.is_ascii_alphanumeric() || b >= 0x80 || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-')
-    };
+fn email_around(text: &str, at: usize) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    // Back over the local part's characters (letters of other scripts too, `josé@…`; not
+    // an emoji or a quotation mark before it). `at` is an ASCII `@`: a character's end.
     let mut from = at;
-    while from > 0 && local(bytes[from - 1]) {
-        from -= 1;
+    for (i, c) in text.get(..at)?.char_indices().rev() {
+        if c.is_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-') {
+            from = i;
+        } else {
+            break;
+        }
     }
     // Not from a dot: `…kirim.ke` is not the address's start.
     while from < at && bytes[from] == b'.' {
@@ -409,6 +412,14 @@ mod tests {
         );
         assert_eq!(masked("a@b.co ("), format!("{EMAIL} ("));
         assert_eq!(masked("josé@gmail.com"), EMAIL);
+        assert_eq!(
+            masked("Terima kasih\u{1f64f}budi@gmail.com"),
+            format!("Terima kasih\u{1f64f}{EMAIL}")
+        );
+        assert_eq!(
+            masked("Kontak\u{201c}budi@x.id\u{201d}"),
+            format!("Kontak\u{201c}{EMAIL}\u{201d}")
+        );
         assert_eq!(
             masked("budi@gmail.com081234567890"),
             format!("{EMAIL}{PHONE}")

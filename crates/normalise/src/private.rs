@@ -84,9 +84,9 @@ const EVERYDAY: &[&str] = &[
 ];
 
 /// Words after which a name is a street's or a building's, not the reporter's (`Jl. Ahmad
-/// Yani`, `Gg. Imam Bonjol`, `Masjid Agus Salim`): a name word up to three capitalised words
-/// after one of these (titles not counted), with no `,`, `;`, line end or full stop between,
-/// stays.
+/// Yani`, `Gg. Imam Bonjol`, `Masjid Agus Salim`): a name word among the first three
+/// capitalised words after one of these (titles not counted), with nothing but white space
+/// between (or the full stop of a title or a short form, see [`SHORT_FORMS`]), stays.
 const NAMED_AFTER: &[&str] = &[
     "jl",
     "jln",
@@ -114,6 +114,12 @@ const NAMED_AFTER: &[&str] = &[
     "taman",
     "lapangan",
     "stadion",
+];
+
+/// Street and building words written short, with a full stop (`Jl.`, `Gg.`, `SDN.`).
+const SHORT_FORMS: &[&str] = &[
+    "jl", "jln", "gg", "kp", "perum", "sd", "sdn", "smp", "smpn", "sma", "sman", "smk", "rs",
+    "rsud",
 ];
 
 /// Titles written in names (`Jl. Dr. Sutomo`, `Jl. KH. Mas Mansyur`).
@@ -184,7 +190,8 @@ impl Private {
     /// written, in any letter case, in one pass over the bytes (most texts name no one); a
     /// name with other letters always may.
     fn may_appear(&self, text: &str) -> bool {
-        if self.words.iter().any(|w| !w.is_ascii()) {
+        // (A word with an apostrophe is compared with and without it: looked at whole.)
+        if self.words.iter().any(|w| !w.is_ascii()) || text.contains(['\'', '\u{2019}']) {
             return true;
         }
         let bytes = text.as_bytes();
@@ -212,7 +219,8 @@ impl Private {
         };
         let hit = one(word) || without_apostrophes(word).is_some_and(|bare| one(&bare));
         // An everyday word only where it is written as a name.
-        hit && (!listed(word, EVERYDAY) || word.starts_with(char::is_uppercase))
+        let bare = word.trim_matches(|c| matches!(c, '\'' | '\u{2019}'));
+        hit && (!listed(bare, EVERYDAY) || bare.starts_with(char::is_uppercase))
     }
 
     /// `text` with the reporter's names, as whole words in any letter case, replaced, except
@@ -239,25 +247,28 @@ impl Private {
                     .scan(
                         (from, word, 0usize),
                         |(next_from, next, counted), (p_from, prev)| {
-                            // What stands between this word and the next ends the name.
-                            let between = &text[p_from + prev.len()..*next_from];
+                            // Only white space stands inside a name, or the full stop of a
+                            // title or a short form (`Jl. Dr. Ahmad`); anything else ends it.
+                            let between = text[p_from + prev.len()..*next_from].trim();
                             let title = listed(prev, TITLES);
-                            let street_word = listed(prev, NAMED_AFTER);
-                            if between.contains([',', ';', '\n'])
-                                || (between.contains('.') && !title && !street_word)
-                            {
+                            let short = listed(prev, SHORT_FORMS);
+                            if !(between.is_empty() || (between == "." && (title || short))) {
                                 return None;
                             }
-                            let found = street_word.then(|| next.starts_with(char::is_uppercase));
+                            if listed(prev, NAMED_AFTER) {
+                                return Some(Some(next.starts_with(char::is_uppercase)));
+                            }
+                            // The words of a street's name are capitalised, at most two
+                            // before the name looked at (titles not counted).
                             if !title {
                                 *counted += 1;
-                            }
-                            if found.is_none() && *counted > 3 {
-                                return None;
+                                if *counted > 2 || !prev.starts_with(char::is_uppercase) {
+                                    return None;
+                                }
                             }
                             *next_from = p_from;
                             *next = prev;
-                            Some(found)
+                            Some(None)
                         },
                     )
                     .find_map(|found| found)
@@ -358,5 +369,28 @@ mod tests {
             mask(&["Tanpa Nama"], "tanpa nama jalan"),
             "tanpa nama jalan"
         );
+        // Review 3: only white space (or a short form's full stop) inside a street's name,
+        // its words capitalised, at most three.
+        for text in [
+            "Mohon perbaikan lampu jalan. Sri Wahyuni",
+            "Mohon perbaiki jalan! Sri Wahyuni",
+            "Sampah di pasar: Sri Wahyuni",
+            "Jl Merdeka depan rumah Sri Wahyuni",
+        ] {
+            let hidden = mask(&["Sri Wahyuni"], text);
+            assert!(
+                !hidden.contains("Sri") && !hidden.contains("Wahyuni"),
+                "{text}: {hidden}"
+            );
+        }
+        assert_eq!(
+            mask(&["Ma'ruf"], "Pak Ma\u{2019}ruf lapor"),
+            format!("Pak {NAME} lapor")
+        );
+        assert_eq!(
+            mask(&["Maruf"], "Pak Ma'ruf lapor"),
+            format!("Pak {NAME} lapor")
+        );
+        assert_eq!(mask(&["Bagus"], "kurang 'bagus'"), "kurang 'bagus'");
     }
 }

@@ -151,10 +151,19 @@ pub fn excerpt(body: &[u8], max: usize) -> String {
     // An answer's first bytes may be a report's, its reporter's number or address in them:
     // errors and logs show them without. Hidden before the cut, in a little more than is
     // shown, so that a number the cut would split is still found whole.
-    let window = &body[..body.len().min(max + 64)];
+    // (Counted in characters once white space is folded: read four bytes a character and
+    // the indentation's worth more, and cut there.)
+    let wanted = max + 64;
+    let window = &body[..body.len().min(4 * wanted + 1024)];
     let text = String::from_utf8_lossy(window);
-    let folded: Vec<&str> = text.split_whitespace().collect();
-    let hidden = aduan_core::contacts::contacts(&folded.join(" ")).into_owned();
+    let folded: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(wanted)
+        .collect();
+    let hidden = aduan_core::contacts::contacts(&folded).into_owned();
     let mut s: String = hidden.chars().take(max).collect();
     if body.len() > max || hidden.chars().count() > max {
         s.push('…');
@@ -572,6 +581,14 @@ mod tests {
         let long = format!("{}\"telepon\":\"081328765432\"", "x".repeat(100));
         let e = super::excerpt(long.as_bytes(), 120);
         assert!(!e.contains("0813287"), "{e}");
+        // Also behind letters of several bytes, or much indentation.
+        for long in [
+            format!("{}081328765432", "é".repeat(88)),
+            format!("{{\n{}\"telepon\": \"081328765432\"}}", " ".repeat(162)),
+        ] {
+            let e = super::excerpt(long.as_bytes(), 120);
+            assert!(!e.contains("0813287"), "{e}");
+        }
     }
 
     #[test]
