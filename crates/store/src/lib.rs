@@ -347,7 +347,7 @@ impl Store {
         let path = sqlite_path(url)?;
         if !std::path::Path::new(path).is_file() {
             return Err(Error::Url {
-                url: url.to_string(),
+                url: redact_url(url),
                 message: format!("there is no store at {path}"),
             });
         }
@@ -917,5 +917,14 @@ mod tests {
         ts.store.finish_rebuild(&fences).await.unwrap();
         holder.join().unwrap();
         assert_eq!(ts.store.unfinished_rebuild().await.unwrap(), None);
+    }
+    /// A store that is not there is named without a password its URL may carry.
+    #[tokio::test]
+    async fn a_missing_store_is_named_without_a_password() {
+        let e = Store::open_as_is("sqlite:/nonexistent/aduan.db?password=s3cret")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("s3cret"), "{e}");
     }
 }
