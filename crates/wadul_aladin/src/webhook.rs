@@ -34,12 +34,29 @@ pub struct Secrets {
 }
 
 impl Secrets {
-    /// Both, read from the environment variables the configuration names.
+    /// Both, read from the environment variables the configuration names; when both are
+    /// missing, the error names both.
     pub fn from_env(config: &Config) -> Result<Self> {
-        Ok(Self {
-            app_secret: secret_from_env(&config.app_secret_env, "app secret")?,
-            verify_token: secret_from_env(&config.verify_token_env, "verify token")?,
-        })
+        match (
+            secret_from_env(&config.app_secret_env, "app secret"),
+            secret_from_env(&config.verify_token_env, "verify token"),
+        ) {
+            (Ok(app_secret), Ok(verify_token)) => Ok(Self {
+                app_secret,
+                verify_token,
+            }),
+            (
+                Err(aduan_core::Error::Config {
+                    channel,
+                    message: a,
+                }),
+                Err(aduan_core::Error::Config { message: b, .. }),
+            ) => Err(aduan_core::Error::Config {
+                channel,
+                message: format!("{a}; {b}"),
+            }),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        }
     }
 }
 
@@ -125,5 +142,25 @@ async fn receive(State(ep): State<Endpoint>, headers: HeaderMap, body: Bytes) ->
             tracing::error!(channel = CHANNEL, error = %e, "Could not store a webhook delivery.");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Both secrets missing: both named at once, not one a start.
+    #[test]
+    fn both_missing_secrets_are_named() {
+        let config: crate::Config = serde_json::from_str(
+            r#"{"register_url":"http://127.0.0.1:1/r.csv",
+                "app_secret_env":"ADUAN_TEST_UNSET_APP_SECRET",
+                "verify_token_env":"ADUAN_TEST_UNSET_VERIFY_TOKEN"}"#,
+        )
+        .unwrap();
+        let e = super::Secrets::from_env(&config).unwrap_err().to_string();
+        assert!(
+            e.contains("ADUAN_TEST_UNSET_APP_SECRET")
+                && e.contains("ADUAN_TEST_UNSET_VERIFY_TOKEN"),
+            "{e}"
+        );
     }
 }
