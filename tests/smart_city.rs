@@ -574,3 +574,39 @@ async fn a_quarantine_retry_of_a_folding_channel_takes_its_fold_lease() {
         assert_eq!((resolved, failing.len()), (0, 1), "{}", ts.label);
     }
 }
+
+/// A webhook delivery's id is kept a week to recognise its retries (the app retries for up to
+/// a day), then forgotten when the inbox is next drained: the table does not grow for ever.
+#[tokio::test]
+async fn delivery_ids_older_than_a_week_are_forgotten_when_the_inbox_is_drained() {
+    for ts in all_stores().await {
+        let engine = aduan_sync::Engine::new(
+            ts.store.clone(),
+            normaliser(),
+            aduan_sync::EngineOptions::default(),
+        );
+        let delivery = |days_ago: i64, n: u32| aduan_core::RawRecord {
+            source_ref: "/webhooks/smart-city".into(),
+            external_id: None,
+            received_at: chrono::Utc::now() - chrono::Duration::days(days_ago),
+            payload: format!("{{\"event\": \"report.updated\", \"n\": {n}}}").into_bytes(),
+        };
+        assert!(engine
+            .receive("smart_city", delivery(10, 1), Some("old-delivery"))
+            .await
+            .unwrap());
+        assert!(engine
+            .receive("smart_city", delivery(0, 2), Some("new-delivery"))
+            .await
+            .unwrap());
+        let spec = aduan_app::registry::specs()["smart_city"];
+        engine.drain_inbox(&spec).await.unwrap();
+        let kept = ts
+            .store
+            .query("SELECT delivery_id FROM push_deliveries ORDER BY 1")
+            .await
+            .unwrap()
+            .rows;
+        assert_eq!(kept, [[serde_json::json!("new-delivery")]], "{}", ts.label);
+    }
+}

@@ -701,6 +701,23 @@ impl Store {
 }
 
 impl Store {
+    /// Forgets the delivery ids received before `before` (see `receive`): a sender retries a
+    /// delivery for a bounded time (Pantau Pekalongan: up to 24 hours), so older ids can
+    /// never come again, and the table would otherwise grow by a row a delivery for ever.
+    /// How many were forgotten.
+    pub async fn forget_deliveries(&self, before: DateTime<Utc>) -> Result<u64> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query("DELETE FROM push_deliveries WHERE received_at < $1")
+                .bind(before)
+                .execute(pool)
+                .await
+                .context(|| "forgetting old delivery ids".into())?
+                .rows_affected())
+        })
+    }
+}
+
+impl Store {
     /// Starts rebuilding the unified tables from `raw_records`: marks the rebuild, and
     /// creates empty tables beside `complaints` and `complaint_events` with their definitions
     /// (the catalogue's), which the rebuild's batches fill ([`WriteBatch::rebuild`]) while the

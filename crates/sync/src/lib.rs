@@ -128,7 +128,16 @@ pub struct Engine {
     normaliser: Arc<Normaliser>,
     options: EngineOptions,
     stop: Option<watch::Receiver<bool>>,
+    /// When this engine last forgot old webhook delivery ids (see `drain_inbox`).
+    forgotten: Arc<std::sync::Mutex<Option<Instant>>>,
 }
+
+/// How long a webhook delivery's id is kept to recognise its retries: a week, well past the
+/// senders' retry windows (Pantau Pekalongan: 24 hours).
+pub const DELIVERY_IDS_KEPT: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// How often an engine forgets delivery ids older than [`DELIVERY_IDS_KEPT`].
+const FORGET_EVERY: Duration = Duration::from_secs(3600);
 
 /// The error of a run stopped by [`Engine::with_stop`]'s signal.
 pub const STOPPED_BY_SHUTDOWN: &str = "stopped by shutdown";
@@ -165,6 +174,7 @@ impl Engine {
             normaliser,
             options,
             stop: None,
+            forgotten: Arc::default(),
         }
     }
 
@@ -680,7 +690,34 @@ impl Engine {
             }
         }
         .await;
-        given_back(vec![lease], result.map(|()| Some(counts))).await
+        let drained = given_back(vec![lease], result.map(|()| Some(counts))).await;
+        self.forget_old_deliveries().await;
+        drained
+    }
+
+    /// Forgets webhook delivery ids older than [`DELIVERY_IDS_KEPT`], once an hour at most; a
+    /// failure is logged (the next drain tries again).
+    async fn forget_old_deliveries(&self) {
+        {
+            let Ok(mut last) = self.forgotten.lock() else {
+                return;
+            };
+            if last.is_some_and(|at| at.elapsed() < FORGET_EVERY) {
+                return;
+            }
+            *last = Some(Instant::now());
+        }
+        let before = Utc::now()
+            - chrono::Duration::from_std(DELIVERY_IDS_KEPT)
+                .unwrap_or_else(|_| chrono::Duration::days(7));
+        match self.store.forget_deliveries(before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                forgotten = n,
+                "Forgot webhook delivery ids older than a week."
+            ),
+            Err(e) => tracing::warn!(error = %e, "Could not forget old webhook delivery ids."),
+        }
     }
 
     /// Reads quarantined records again with the current parsers and tables; what now reads
