@@ -214,6 +214,15 @@ pub struct SourceComplaint {
     pub events: Vec<SourceEvent>,
 }
 
+/// [`SourceComplaint::reporter_names`] from a name as a channel's JSON gives it: a string,
+/// or none (missing, `null`, or any other value).
+pub fn reporter_names(name: Option<&serde_json::Value>) -> Vec<String> {
+    name.and_then(serde_json::Value::as_str)
+        .map(str::to_string)
+        .into_iter()
+        .collect()
+}
+
 /// The `complaint_id` of a channel's complaint: `{channel}:{external_id}`, stable forever.
 pub fn complaint_id(channel: &str, external_id: &str) -> String {
     format!("{channel}:{external_id}")

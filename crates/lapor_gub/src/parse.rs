@@ -172,13 +172,7 @@ pub(crate) fn item(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         });
     }
     events.sort_by_key(|e| e.at);
-    let names = r
-        .pelapor
-        .as_ref()
-        .and_then(|p| p.nama.as_str())
-        .map(str::to_string)
-        .into_iter()
-        .collect();
+    let names = aduan_core::reporter_names(r.pelapor.as_ref().map(|p| &p.nama));
     let phone = match (anonymous, r.pelapor) {
         (false, Some(p)) => p.hp,
         _ => None,

@@ -319,13 +319,7 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
         },
         reporter_phone: report.user.as_ref().and_then(|u| u.phone.clone()),
         reporter_email: None,
-        reporter_names: report
-            .user
-            .as_ref()
-            .and_then(|u| u.name.as_str())
-            .map(str::to_string)
-            .into_iter()
-            .collect(),
+        reporter_names: aduan_core::reporter_names(report.user.as_ref().map(|u| &u.name)),
         anonymous: false,
         confidential: false,
         reported_at: created,

@@ -148,13 +148,7 @@ pub(crate) fn report(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         kelurahan: None,
         alamat: None,
     });
-    let names = r
-        .pelapor
-        .as_ref()
-        .and_then(|p| p.nama.as_str())
-        .map(str::to_string)
-        .into_iter()
-        .collect();
+    let names = aduan_core::reporter_names(r.pelapor.as_ref().map(|p| &p.nama));
     let (phone, email) = match (r.anonim, r.pelapor) {
         (false, Some(p)) => (p.telepon, p.email),
         _ => (None, None),
