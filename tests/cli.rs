@@ -1155,3 +1155,145 @@ async fn a_query_that_begins_with_a_comment_runs() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains('n'), "{}", text(&out));
 }
+
+/// `aduan` with `args` in `dir` and the reporter key `key`, on a thread of its own.
+async fn aduan_keyed(dir: &Path, args: &[&str], key: &str) -> Output {
+    let dir = dir.to_path_buf();
+    let key = key.to_string();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let secret = aduan_sim::Sp4nConfig::default().client_secret;
+        let env = [
+            (SECRET_ENV, secret.as_str()),
+            ("ADUAN_REPORTER_KEY", key.as_str()),
+        ];
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        aduan(&dir, &args, &env)
+    })
+    .await
+    .unwrap()
+}
+
+/// The unified tables follow the normaliser: after an admin's edit of a mapping table, a new
+/// reporter key, or an upgrade from a store that did not record what its tables were built
+/// with, the next sync rebuilds them from the archive first (every complaint read the new
+/// way, none stored twice), and says why; a sync with nothing changed rebuilds nothing.
+#[tokio::test]
+async fn a_sync_rebuilds_the_tables_first_when_the_normaliser_changed() {
+    let sim = sim(60, Sp4nFaults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("tables/mappings")).unwrap();
+    let database = format!("sqlite:{}", dir.path().join("aduan.db").display());
+    let config = write_config(dir.path(), &sim, &database);
+    let mut text_of = std::fs::read_to_string(&config).unwrap();
+    text_of.push_str("\n[normaliser]\ntables_dir = \"tables\"\n");
+    std::fs::write(&config, text_of).unwrap();
+    let sync = |key: &'static str| {
+        let dir = dir.path().to_path_buf();
+        let config = config.clone();
+        async move { aduan_keyed(&dir, &["--config", &config, "sync"], key).await }
+    };
+    let query = |sql: &'static str| {
+        let dir = dir.path().to_path_buf();
+        let database = database.clone();
+        async move {
+            let out = aduan_keyed(
+                &dir,
+                &["--database", &database, "query", sql, "--format", "csv"],
+                REPORTER_KEY,
+            )
+            .await;
+            assert!(out.status.success(), "{}", text(&out));
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .skip(1)
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        }
+    };
+    const REBUILT: &str = "the unified tables were rebuilt from the archive first";
+
+    // A new store: nothing to rebuild, before or after.
+    for _ in 0..2 {
+        let out = sync(REPORTER_KEY).await;
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(!text(&out).contains(REBUILT), "{}", text(&out));
+    }
+    let count = query("SELECT COUNT(*) FROM complaints").await;
+    assert_ne!(count, ["0"]);
+    assert_ne!(
+        query("SELECT DISTINCT status FROM complaints").await,
+        ["archived"]
+    );
+
+    // The admin maps every SP4N-LAPOR! status to `archived`.
+    let shipped = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/mappings/sp4n_lapor.toml"),
+    )
+    .unwrap();
+    let mut edited = String::new();
+    let mut section = "";
+    for line in shipped.lines() {
+        if line.starts_with('[') {
+            section = line;
+        }
+        match line.split_once(" = ") {
+            Some((label, _)) if section == "[status]" => {
+                edited.push_str(&format!("{label} = \"archived\"\n"))
+            }
+            _ => edited.push_str(&format!("{line}\n")),
+        }
+    }
+    std::fs::write(dir.path().join("tables/mappings/sp4n_lapor.toml"), edited).unwrap();
+    let out = sync(REPORTER_KEY).await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains(REBUILT) && text(&out).contains("the city's tables"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        query("SELECT DISTINCT status FROM complaints").await,
+        ["archived"]
+    );
+    assert_eq!(query("SELECT COUNT(*) FROM complaints").await, count);
+    let out = sync(REPORTER_KEY).await;
+    assert!(!text(&out).contains(REBUILT), "{}", text(&out));
+
+    // Another reporter key: every reporter_key is keyed anew.
+    let keys = "SELECT COUNT(*) FROM complaints WHERE reporter_key IS NOT NULL";
+    assert_ne!(query(keys).await, ["0"]);
+    let before = query("SELECT MIN(reporter_key) FROM complaints").await;
+    let out = sync("another-reporter-key").await;
+    assert!(
+        text(&out).contains(REBUILT) && text(&out).contains("the reporter-hash key"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        !text(&out).contains("another-reporter-key"),
+        "{}",
+        text(&out)
+    );
+    assert_ne!(
+        query("SELECT MIN(reporter_key) FROM complaints").await,
+        before
+    );
+    assert_eq!(query("SELECT COUNT(*) FROM complaints").await, count);
+
+    // A store from before Aduan recorded what its tables were built with.
+    let pool = sqlx::SqlitePool::connect(&database).await.unwrap();
+    sqlx::query("DELETE FROM sync_state WHERE channel = '__built_with__'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let out = sync("another-reporter-key").await;
+    assert!(
+        text(&out).contains(REBUILT) && text(&out).contains("before Aduan recorded"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(query("SELECT COUNT(*) FROM complaints").await, count);
+    sim.shutdown().await;
+}

@@ -75,6 +75,7 @@ pub(crate) async fn run(
             .context("opening the demo database")?,
     );
     let push_engine = engine(config, push_store.clone(), normaliser.clone());
+    super::tables_up_to_date(&push_engine, "aduan demo", &Bar::new()).await?;
     push(&registered, &sim, &push_store, &push_engine).await?;
     let engine = engine(config, store.clone(), normaliser);
     let bar = Bar::new();

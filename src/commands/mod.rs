@@ -219,6 +219,30 @@ pub(crate) fn engine(config: &AppConfig, store: Store, normaliser: Arc<Normalise
     )
 }
 
+/// Rebuilds the unified tables first when they were built with other rules, tables or
+/// reporter key than `engine`'s (see `Engine::rebuild_if_stale`), and says so (`command`
+/// names who); an error when they must be and cannot be now (another run holds a channel):
+/// nothing is to be synced into them until then.
+pub(crate) async fn tables_up_to_date(engine: &Engine, command: &str, bar: &Bar) -> Result<()> {
+    let rebuilt = engine.rebuild_if_stale(&registry::specs(), bar).await;
+    bar.finish();
+    match rebuilt {
+        Ok(None) => Ok(()),
+        Ok(Some((why, c))) => {
+            println!(
+                "{command}: {why}: the unified tables were rebuilt from the archive first: {} raw records → {} complaints, {} quarantined",
+                c.fetched, c.inserted, c.quarantined
+            );
+            Ok(())
+        }
+        Err(e) => Err(anyhow::Error::new(e).context(format!(
+            "{command}: the unified tables must be rebuilt with this Aduan's normaliser (its \
+             rules, tables or reporter key changed) before anything is synced into them, and \
+             could not be now; nothing was synced"
+        ))),
+    }
+}
+
 async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
     // Both read first, so that what is missing (channel secrets, the reporter key) is told
     // at once, not one per run.
@@ -239,6 +263,7 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
     let store = open_store(config).await?;
     let engine = engine(config, store, normaliser);
     let bar = Bar::new();
+    tables_up_to_date(&engine, "aduan sync", &bar).await?;
     let mut failed = 0;
     let mut totals = (0u64, 0u64, 0u64, 0u64);
     for connector in &connectors {

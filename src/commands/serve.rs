@@ -85,6 +85,8 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
     };
     let mut service = Service::new(store.clone(), options);
     let engine = engine(config, store.clone(), normaliser);
+    // Before the first scheduled run or webhook writes into them.
+    super::tables_up_to_date(&engine, "aduan serve", &aduan_app::progress::Bar::new()).await?;
     let mut webhooks = Webhooks::new();
     for (spec, routes) in pushed {
         webhooks = webhooks.push(engine.clone(), spec, routes);

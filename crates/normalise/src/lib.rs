@@ -87,6 +87,14 @@ pub struct Tables<'a> {
     pub classifier_toml: &'a str,
 }
 
+/// The version of the normaliser's own rules: raised by every change that makes it read a
+/// payload it read before differently (another id, text, category, place, time, status or
+/// event). A store's unified tables built under an older version, other tables or another
+/// reporter key are rebuilt from the archive before the next sync writes into them (see
+/// [`Normaliser::built_with`]): otherwise a complaint whose id changed would be stored again
+/// beside its old row, and the rest would read one way or the other by the age of the row.
+pub const RULES: u32 = 1;
+
 /// The city's policy, loaded.
 pub struct Normaliser {
     gazetteer: Gazetteer,
@@ -97,6 +105,87 @@ pub struct Normaliser {
     classifier: Classifier,
     channels: HashMap<String, ChannelMappings>,
     reporter_key: Secret,
+    /// SHA-256 of the tables' texts as they were loaded, channel by channel.
+    tables_digest: [u8; 32],
+}
+
+/// What a store's unified tables were built with: the normaliser's rules, its tables and its
+/// reporter key, each as a short digest (the key's keyed, so that nothing of it is told).
+/// Its text form, `rules=… tables=… key=…`, is what the store keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuiltWith {
+    /// [`RULES`].
+    pub rules: u32,
+    /// The first 8 bytes of the tables' digest, in hex.
+    pub tables: String,
+    /// The first 8 bytes of the key's HMAC of a fixed text, in hex.
+    pub key: String,
+}
+
+impl std::fmt::Display for BuiltWith {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "rules={} tables={} key={}",
+            self.rules, self.tables, self.key
+        )
+    }
+}
+
+impl BuiltWith {
+    /// Reads what [`Display`](std::fmt::Display) wrote; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut parts = text.split(' ');
+        let rules = parts.next()?.strip_prefix("rules=")?.parse().ok()?;
+        let tables = parts.next()?.strip_prefix("tables=")?.to_string();
+        let key = parts.next()?.strip_prefix("key=")?.to_string();
+        parts
+            .next()
+            .is_none()
+            .then_some(Self { rules, tables, key })
+    }
+
+    /// What differs between `before` (a store's, if it has one) and `self`, in words: the
+    /// reason a rebuild gives.
+    pub fn changes_since(&self, before: Option<&str>) -> String {
+        let Some(before) = before else {
+            return "the tables were built before Aduan recorded what with".into();
+        };
+        let Some(b) = Self::parse(before) else {
+            return format!(
+                "the tables were built with {before:?}, which this Aduan does not read"
+            );
+        };
+        let mut what = Vec::new();
+        if b.rules != self.rules {
+            what.push(format!(
+                "the normaliser's rules (version {} → {})",
+                b.rules, self.rules
+            ));
+        }
+        if b.tables != self.tables {
+            what.push("the city's tables (mappings, places, agencies or classifier)".to_string());
+        }
+        if b.key != self.key {
+            what.push("the reporter-hash key".to_string());
+        }
+        if what.is_empty() {
+            return "nothing".into();
+        }
+        format!("{} changed", what.join(", "))
+    }
+}
+
+/// Adds `text` to `digest`, its length first (no two sequences of texts hash alike).
+fn digest_more(digest: &mut [u8; 32], name: &str, text: &str) {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(*digest);
+    for part in [name, text] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    *digest = h.finalize().into();
 }
 
 impl std::fmt::Debug for Normaliser {
@@ -116,7 +205,18 @@ impl Normaliser {
         }
         let taxonomy = Taxonomy::from_csv(tables.categories_csv)?;
         let gazetteer = Gazetteer::from_texts(tables.wilayah_csv, tables.places_toml)?;
+        let mut tables_digest = [0; 32];
+        for (name, text) in [
+            ("wilayah", tables.wilayah_csv),
+            ("categories", tables.categories_csv),
+            ("places", tables.places_toml),
+            ("agencies", tables.agencies_toml),
+            ("classifier", tables.classifier_toml),
+        ] {
+            digest_more(&mut tables_digest, name, text);
+        }
         Ok(Self {
+            tables_digest,
             place_words: gazetteer.name_words(),
             gazetteer,
             classifier: Classifier::from_toml(tables.classifier_toml, &taxonomy)?,
@@ -131,7 +231,18 @@ impl Normaliser {
     pub fn add_channel(&mut self, channel: &str, mappings_toml: &str) -> Result<()> {
         let m = ChannelMappings::from_toml(channel, mappings_toml, &self.taxonomy)?;
         self.channels.insert(channel.to_string(), m);
+        digest_more(&mut self.tables_digest, channel, mappings_toml);
         Ok(())
+    }
+
+    /// What unified tables built by this normaliser are built with (see [`BuiltWith`]).
+    pub fn built_with(&self) -> BuiltWith {
+        let key = phone::reporter_key(self.reporter_key.expose().as_bytes(), "aduan built-with");
+        BuiltWith {
+            rules: RULES,
+            tables: hex::encode(&self.tables_digest[..8]),
+            key: key[..16].to_string(),
+        }
     }
 
     /// The `external_id` stored for a source's `external_id` and the part of its identity

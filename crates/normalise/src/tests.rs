@@ -334,3 +334,59 @@ fn a_title_taken_from_a_label_is_kept_private_too() {
     let out = normaliser().normalise(&r).unwrap();
     assert_eq!(out.complaint.title, "Nama: [nama] HP: [nomor telepon]");
 }
+
+/// What tables are built with names each part that changed, reads back what it writes, and
+/// tells nothing of the key.
+#[test]
+fn what_tables_are_built_with_says_what_changed() {
+    let tables = Tables {
+        wilayah_csv: include_str!("../../../reference/wilayah-kota-pekalongan.csv"),
+        categories_csv: include_str!("../../../reference/sp4n-lapor-categories.csv"),
+        places_toml: include_str!("../../../config/places.toml"),
+        agencies_toml: include_str!("../../../config/agencies.toml"),
+        classifier_toml: include_str!("../../../config/classifier.toml"),
+    };
+    let mappings = include_str!("../../../config/mappings/sp4n_lapor.toml");
+    let with = |key: &str, mappings: &str| {
+        let mut n = Normaliser::new(tables, Secret::new(key)).unwrap();
+        n.add_channel("sp4n_lapor", mappings).unwrap();
+        n.built_with()
+    };
+    let now = with("test-key-of-16-bytes", mappings);
+    assert_eq!(
+        now,
+        with("test-key-of-16-bytes", mappings),
+        "the same each time"
+    );
+    let text = now.to_string();
+    assert_eq!(BuiltWith::parse(&text), Some(now.clone()));
+    assert!(!text.contains("test-key"), "{text}");
+    assert_eq!(now.changes_since(Some(&text)), "nothing");
+
+    let edited = with(
+        "test-key-of-16-bytes",
+        &format!("{mappings}\n# an admin's note\n"),
+    );
+    assert_eq!(
+        edited.changes_since(Some(&text)),
+        "the city's tables (mappings, places, agencies or classifier) changed"
+    );
+    let rekeyed = with("another-key-of-16-bytes", mappings);
+    assert_eq!(
+        rekeyed.changes_since(Some(&text)),
+        "the reporter-hash key changed"
+    );
+    let older = BuiltWith {
+        rules: RULES - 1,
+        ..now.clone()
+    };
+    assert_eq!(
+        now.changes_since(Some(&older.to_string())),
+        format!(
+            "the normaliser's rules (version {} → {RULES}) changed",
+            RULES - 1
+        )
+    );
+    assert!(now.changes_since(None).contains("before Aduan recorded"));
+    assert!(now.changes_since(Some("garbage")).contains("does not read"));
+}

@@ -717,6 +717,11 @@ impl Store {
     }
 }
 
+/// Records what the unified tables are built with (`$1`, at `$2`).
+const BUILT_WITH_SQL: &str = "INSERT INTO sync_state (channel, cursor, updated_at) \
+     VALUES ('__built_with__', $1, $2) \
+     ON CONFLICT (channel) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at";
+
 impl Store {
     /// Starts rebuilding the unified tables from `raw_records`: marks the rebuild, and
     /// creates empty tables beside `complaints` and `complaint_events` with their definitions
@@ -843,6 +848,42 @@ impl Store {
         Ok(create.join("; "))
     }
 
+    /// What the unified tables were last built with (the engine's text, kept in
+    /// `sync_state` under `__built_with__`): set by a finished rebuild, or on a store whose
+    /// tables are still empty ([`built_with_if_empty`](Self::built_with_if_empty)); `None`
+    /// for a store built before Aduan kept it.
+    pub async fn built_with(&self) -> Result<Option<String>> {
+        on_pool!(self, pool => {
+            sqlx::query_scalar::<_, Option<String>>(
+                "SELECT cursor FROM sync_state WHERE channel = '__built_with__'",
+            )
+            .fetch_optional(pool)
+            .await
+            .context(|| "reading what the unified tables were built with".into())
+            .map(Option::flatten)
+        })
+    }
+
+    /// Records that the unified tables are built with `with`, when they hold no complaint
+    /// yet (a new store: whatever writes into them first builds them with it); `false`
+    /// when they do, and nothing is changed.
+    pub async fn built_with_if_empty(&self, with: &str) -> Result<bool> {
+        on_pool!(self, pool => {
+            let done = sqlx::query(&format!(
+                "INSERT INTO sync_state (channel, cursor, updated_at) \
+                 SELECT '__built_with__', $1, $2 WHERE NOT EXISTS (SELECT 1 FROM {}) \
+                 ON CONFLICT (channel) DO NOTHING",
+                LIVE.complaints
+            ))
+            .bind(with)
+            .bind(Utc::now())
+            .execute(pool)
+            .await
+            .context(|| "recording what the unified tables are built with".into())?;
+            Ok(done.rows_affected() > 0)
+        })
+    }
+
     /// When the rebuild that has not finished started: one running now, or one that was
     /// interrupted (the live tables stay as they were until a rebuild ends).
     pub async fn unfinished_rebuild(&self) -> Result<Option<DateTime<Utc>>> {
@@ -859,7 +900,7 @@ impl Store {
     /// their names and with their indexes (read from the catalogue before the live tables go).
     /// The transaction checks `fences` (the rebuild's leases) first: a rebuild that lost one
     /// replaces nothing ([`Error::LeaseLost`]).
-    pub async fn finish_rebuild(&self, fences: &[crate::Fence]) -> Result<()> {
+    pub async fn finish_rebuild(&self, fences: &[crate::Fence], built_with: &str) -> Result<()> {
         let what = || "finishing a rebuild".to_string();
         let names = self.names_after_swap().await?;
         on_pool!(self, pool => {
@@ -894,6 +935,12 @@ impl Store {
                     .context(|| format!("naming the rebuilt tables' indexes: {sql}"))?;
             }
             sqlx::query("DELETE FROM sync_state WHERE channel = '__rebuild__'")
+                .execute(&mut *tx)
+                .await
+                .context(what)?;
+            sqlx::query(BUILT_WITH_SQL)
+                .bind(built_with)
+                .bind(Utc::now())
                 .execute(&mut *tx)
                 .await
                 .context(what)?;

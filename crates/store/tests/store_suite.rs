@@ -618,7 +618,7 @@ async fn a_rebuild_merges_its_quarantine_when_it_ends_and_leaves_it_alone_until_
                 ts.label
             );
         }
-        s.finish_rebuild(&[]).await.unwrap();
+        s.finish_rebuild(&[], "test").await.unwrap();
         let after = open_quarantine(s).await;
         let records: Vec<(&str, &str)> = after
             .iter()
@@ -647,7 +647,7 @@ async fn a_rebuild_merges_its_quarantine_when_it_ends_and_leaves_it_alone_until_
         })
         .await
         .unwrap();
-        s.finish_rebuild(&[]).await.unwrap();
+        s.finish_rebuild(&[], "test").await.unwrap();
         let last = open_quarantine(s).await;
         assert_eq!(last.len(), 1, "{}: {last:?}", ts.label);
         assert_eq!(
@@ -882,6 +882,53 @@ async fn a_transaction_written_under_a_lost_lease_is_rolled_back() {
 /// A rebuild whose lease was lost before it ended replaces nothing: the live tables stay, and
 /// the rebuild stays unfinished (the next renormalise starts it again).
 #[tokio::test]
+async fn what_the_tables_are_built_with_is_kept_by_a_new_store_and_by_each_rebuild() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        assert_eq!(s.built_with().await.unwrap(), None, "{}", ts.label);
+        // Empty tables: recorded, once.
+        assert!(s.built_with_if_empty("one").await.unwrap(), "{}", ts.label);
+        assert!(!s.built_with_if_empty("two").await.unwrap(), "{}", ts.label);
+        assert_eq!(s.built_with().await.unwrap().as_deref(), Some("one"));
+        // Never listed as a channel.
+        s.write_batch(&WriteBatch {
+            channel: "cc112",
+            now: t(3),
+            complaints: &[complaint("c1", Status::Received, t(3))],
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+        let channels: Vec<String> = s
+            .channel_status(1)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.channel)
+            .collect();
+        assert_eq!(channels, ["sp4n_lapor"], "{}", ts.label);
+        // A rebuild records its own.
+        s.begin_rebuild().await.unwrap();
+        s.finish_rebuild(&[], "three").await.unwrap();
+        assert_eq!(s.built_with().await.unwrap().as_deref(), Some("three"));
+    }
+    // Tables with complaints and nothing recorded (built before it was kept): left so.
+    for ts in each_backend().await {
+        let s = &ts.store;
+        s.write_batch(&WriteBatch {
+            channel: "cc112",
+            now: t(3),
+            complaints: &[complaint("c1", Status::Received, t(3))],
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+        assert!(!s.built_with_if_empty("one").await.unwrap(), "{}", ts.label);
+        assert_eq!(s.built_with().await.unwrap(), None, "{}", ts.label);
+    }
+}
+
+#[tokio::test]
 async fn a_rebuild_that_lost_its_lease_does_not_replace_the_live_tables() {
     for ts in each_backend().await {
         let s = &ts.store;
@@ -907,7 +954,7 @@ async fn a_rebuild_that_lost_its_lease_does_not_replace_the_live_tables() {
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
         let taken = testing::lease_when_free(s, "cc112", "a-sync").await;
-        let e = s.finish_rebuild(&fences).await.unwrap_err();
+        let e = s.finish_rebuild(&fences, "test").await.unwrap_err();
         assert!(
             matches!(e, aduan_store::Error::LeaseLost { .. }),
             "{}: {e}",
@@ -1523,7 +1570,7 @@ async fn a_rebuild_fills_tables_of_its_own_and_puts_them_in_place_with_the_same_
                 "{}: the analysts read the live table meanwhile",
                 ts.label
             );
-            s.finish_rebuild(&[]).await.unwrap();
+            s.finish_rebuild(&[], "test").await.unwrap();
             let rows = s
                 .query("SELECT complaint_id, synced_at FROM complaints ORDER BY 1")
                 .await

@@ -448,6 +448,34 @@ impl Engine {
         given_back(leases, rebuilt).await
     }
 
+    /// Rebuilds the unified tables (as [`renormalise`](Self::renormalise) does) when they
+    /// were built with other rules, tables or reporter key than this engine's normaliser
+    /// has, or before Aduan recorded what with: a sync would otherwise store a complaint
+    /// whose id changed again beside its old row, and read the rest differently by the age
+    /// of the row. A store whose tables are empty is recorded as built with them. What was
+    /// done: `None` when the tables were up to date, else why they were rebuilt and the
+    /// rebuild's counts. [`Error::Busy`] when another process holds a channel: the tables
+    /// stay as they are, and nothing should be synced into them until they are rebuilt.
+    pub async fn rebuild_if_stale(
+        &self,
+        channels: &HashMap<&'static str, ChannelSpec>,
+        progress: &dyn Progress,
+    ) -> Result<Option<(String, Counts)>> {
+        let now = self.normaliser.built_with();
+        let text = now.to_string();
+        let before = self.store.built_with().await?;
+        if before.as_deref() == Some(text.as_str()) {
+            return Ok(None);
+        }
+        if before.is_none() && self.store.built_with_if_empty(&text).await? {
+            return Ok(None);
+        }
+        let why = now.changes_since(before.as_deref());
+        tracing::warn!(reason = %why, "The unified tables are rebuilt from the archive before anything is synced into them.");
+        let counts = self.renormalise(channels, progress).await?;
+        Ok(Some((why, counts)))
+    }
+
     /// Takes, into `leases`, the lease of every channel with archived payloads (and a
     /// folding channel's fold lease: its webhook inbox is not folded meanwhile either);
     /// [`Error::Busy`] names the first channel another process holds.
@@ -559,7 +587,8 @@ impl Engine {
             .iter()
             .filter_map(aduan_store::Lease::fence)
             .collect();
-        self.store.finish_rebuild(&fences).await?;
+        let built_with = self.normaliser.built_with().to_string();
+        self.store.finish_rebuild(&fences, &built_with).await?;
         self.after_bulk_write().await;
         Ok(counts)
     }
