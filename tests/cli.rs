@@ -1295,5 +1295,30 @@ async fn a_sync_rebuilds_the_tables_first_when_the_normaliser_changed() {
         text(&out)
     );
     assert_eq!(query("SELECT COUNT(*) FROM complaints").await, count);
+
+    // Another run holds the channel: the sync waits for it, then rebuilds.
+    let store = aduan_store::Store::open(&database).await.unwrap();
+    let lease = store
+        .try_lease(
+            "sp4n_lapor",
+            "another-run",
+            std::time::Duration::from_secs(60),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let waiting = tokio::spawn(sync(REPORTER_KEY));
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert!(!waiting.is_finished());
+    lease.release().await.unwrap();
+    store.close().await;
+    let out = waiting.await.unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("waiting for it") && text(&out).contains(REBUILT),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(query("SELECT COUNT(*) FROM complaints").await, count);
     sim.shutdown().await;
 }

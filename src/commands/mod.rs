@@ -219,12 +219,33 @@ pub(crate) fn engine(config: &AppConfig, store: Store, normaliser: Arc<Normalise
     )
 }
 
+/// How long [`tables_up_to_date`] waits for a channel another run holds.
+const REBUILD_WAIT: Duration = Duration::from_secs(300);
+
 /// Rebuilds the unified tables first when they were built with other rules, tables or
 /// reporter key than `engine`'s (see `Engine::rebuild_if_stale`), and says so (`command`
-/// names who); an error when they must be and cannot be now (another run holds a channel):
-/// nothing is to be synced into them until then.
+/// names who). While another run holds a channel (a scheduled sync, or another process
+/// rebuilding them itself) it waits, up to [`REBUILD_WAIT`]; an error when they must be
+/// rebuilt and cannot be: nothing is to be synced into them until then.
 pub(crate) async fn tables_up_to_date(engine: &Engine, command: &str, bar: &Bar) -> Result<()> {
-    let rebuilt = engine.rebuild_if_stale(&registry::specs(), bar).await;
+    let started = std::time::Instant::now();
+    let mut told = false;
+    let rebuilt = loop {
+        match engine.rebuild_if_stale(&registry::specs(), bar).await {
+            Err(aduan_sync::Error::Busy(channel)) if started.elapsed() < REBUILD_WAIT => {
+                if !told {
+                    eprintln!(
+                        "{command}: the unified tables are to be rebuilt first, and another run \
+                         holds {channel}: waiting for it (up to {} minutes)",
+                        REBUILD_WAIT.as_secs() / 60
+                    );
+                    told = true;
+                }
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            other => break other,
+        }
+    };
     bar.finish();
     match rebuilt {
         Ok(None) => Ok(()),

@@ -87,9 +87,9 @@ pub struct Tables<'a> {
     pub classifier_toml: &'a str,
 }
 
-/// The version of the normaliser's own rules: raised by every change that makes it read a
-/// payload it read before differently (another id, text, category, place, time, status or
-/// event). A store's unified tables built under an older version, other tables or another
+/// The version of the rules a payload is read by: raised by every change that makes Aduan
+/// read a payload it read before differently (a connector's parser, this normaliser, the
+/// engine's folding: another id, text, category, place, time, status or event). A store's unified tables built under an older version, other tables or another
 /// reporter key are rebuilt from the archive before the next sync writes into them (see
 /// [`Normaliser::built_with`]): otherwise a complaint whose id changed would be stored again
 /// beside its old row, and the rest would read one way or the other by the age of the row.
@@ -164,7 +164,10 @@ impl BuiltWith {
             ));
         }
         if b.tables != self.tables {
-            what.push("the city's tables (mappings, places, agencies or classifier)".to_string());
+            what.push(
+                "the city's tables (mappings, places, agencies, classifier, wilayah or categories)"
+                    .to_string(),
+            );
         }
         if b.key != self.key {
             what.push("the reporter-hash key".to_string());

@@ -369,7 +369,7 @@ fn what_tables_are_built_with_says_what_changed() {
     );
     assert_eq!(
         edited.changes_since(Some(&text)),
-        "the city's tables (mappings, places, agencies or classifier) changed"
+        "the city's tables (mappings, places, agencies, classifier, wilayah or categories) changed"
     );
     let rekeyed = with("another-key-of-16-bytes", mappings);
     assert_eq!(

@@ -879,8 +879,8 @@ async fn a_transaction_written_under_a_lost_lease_is_rolled_back() {
     }
 }
 
-/// A rebuild whose lease was lost before it ended replaces nothing: the live tables stay, and
-/// the rebuild stays unfinished (the next renormalise starts it again).
+/// What the unified tables are built with: recorded once on a store whose tables are empty,
+/// by each rebuild, never on tables built before it was kept, and never listed as a channel.
 #[tokio::test]
 async fn what_the_tables_are_built_with_is_kept_by_a_new_store_and_by_each_rebuild() {
     for ts in each_backend().await {
@@ -928,6 +928,8 @@ async fn what_the_tables_are_built_with_is_kept_by_a_new_store_and_by_each_rebui
     }
 }
 
+/// A rebuild whose lease was lost before it ended replaces nothing: the live tables stay, and
+/// the rebuild stays unfinished (the next renormalise starts it again).
 #[tokio::test]
 async fn a_rebuild_that_lost_its_lease_does_not_replace_the_live_tables() {
     for ts in each_backend().await {

@@ -463,11 +463,16 @@ impl Engine {
     ) -> Result<Option<(String, Counts)>> {
         let now = self.normaliser.built_with();
         let text = now.to_string();
-        let before = self.store.built_with().await?;
-        if before.as_deref() == Some(text.as_str()) {
-            return Ok(None);
+        let mut before = self.store.built_with().await?;
+        if before.is_none() {
+            if self.store.built_with_if_empty(&text).await? {
+                return Ok(None);
+            }
+            // Another process may have recorded it meanwhile (two replicas starting on a
+            // new store).
+            before = self.store.built_with().await?;
         }
-        if before.is_none() && self.store.built_with_if_empty(&text).await? {
+        if before.as_deref() == Some(text.as_str()) {
             return Ok(None);
         }
         let why = now.changes_since(before.as_deref());
