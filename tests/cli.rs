@@ -1322,3 +1322,46 @@ async fn a_sync_rebuilds_the_tables_first_when_the_normaliser_changed() {
     assert_eq!(query("SELECT COUNT(*) FROM complaints").await, count);
     sim.shutdown().await;
 }
+
+/// A process reading records with another normaliser than the one the unified tables are
+/// recorded as built with (another process rebuilt them with an edited table or another key
+/// since it started) stores nothing: its transaction is rolled back, and its run says why.
+/// Once the tables are rebuilt with its normaliser, it syncs.
+#[tokio::test]
+async fn a_sync_reading_otherwise_than_the_tables_were_built_stores_nothing() {
+    let sim = sim(30, Sp4nFaults::default()).await;
+    let ts = sqlite_store().await;
+    assert!(ts
+        .store
+        .built_with_if_empty("rules=0 tables=0 key=0")
+        .await
+        .unwrap());
+    let engine = engine(&ts);
+    let report = engine
+        .sync(&sp4n(&sim, 10), &aduan_sync::NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(report.outcome, aduan_sync::Outcome::Failed, "{report:?}");
+    let error = report.error.clone().unwrap_or_default();
+    assert!(error.contains("another process rebuilt them"), "{error}");
+    for table in ["complaints", "raw_records"] {
+        let r = ts
+            .store
+            .query(&format!("SELECT COUNT(*) FROM {table}"))
+            .await
+            .unwrap();
+        assert_eq!(r.rows[0][0].as_i64(), Some(0), "{table}");
+    }
+    let rebuilt = engine
+        .rebuild_if_stale(&parsers(), &aduan_sync::NoProgress)
+        .await
+        .unwrap();
+    assert!(rebuilt.is_some());
+    let report = engine
+        .sync(&sp4n(&sim, 10), &aduan_sync::NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(report.outcome, aduan_sync::Outcome::Ok, "{report:?}");
+    assert_eq!(report.counts.inserted, 30);
+    sim.shutdown().await;
+}

@@ -65,6 +65,21 @@ pub enum Error {
         /// The lease's channel (or `channel#fold`).
         channel: String,
     },
+    /// A transaction's rows were read with another normaliser (rules, tables or reporter
+    /// key) than the one the unified tables are now recorded as built with (another process
+    /// rebuilt them meanwhile): it is rolled back.
+    #[error(
+        "the unified tables are now built with {stored}, and this process reads records with \
+         {expected}: another process rebuilt them with other rules, tables or reporter key; \
+         nothing of this transaction is stored; restart this process with the configuration \
+         and key the others have"
+    )]
+    BuiltOtherwise {
+        /// What the tables are recorded as built with.
+        stored: String,
+        /// What the transaction's rows were read with.
+        expected: String,
+    },
     /// A report was asked for with a month or a grouping that cannot be.
     #[error("report: {0}")]
     Report(String),

@@ -115,6 +115,12 @@ pub struct WriteBatch<'a> {
     /// each before it commits, and is rolled back ([`Error::LeaseLost`]) if one is no longer
     /// the holder's.
     pub fences: &'a [crate::Fence],
+    /// What the batch's rows were read with (the normaliser's text, see
+    /// [`Store::built_with`]): the transaction checks before it commits that the unified
+    /// tables are recorded as built with it, or not recorded, and is rolled back
+    /// ([`Error::BuiltOtherwise`]) otherwise. `None` for a rebuild's batches (their tables
+    /// are recorded when they are put in place) and writes that read nothing.
+    pub built_with: Option<&'a str>,
 }
 
 /// An open transaction batches are written into (see [`Store::begin_writes`]). Dropped
@@ -124,6 +130,8 @@ pub struct Writes {
     batches: usize,
     /// The leases of the batches written, checked before the commit.
     fences: Vec<crate::Fence>,
+    /// What the batches' rows were read with, checked before the commit.
+    built_with: Option<String>,
 }
 
 enum WritesTx {
@@ -154,6 +162,11 @@ impl Writes {
                 self.fences.push(f.clone());
             }
         }
+        if let (Some(with), false) = (w.built_with, w.rebuild) {
+            if self.built_with.as_deref() != Some(with) {
+                self.built_with = Some(with.to_string());
+            }
+        }
         Ok(())
     }
 
@@ -164,6 +177,17 @@ impl Writes {
         match &mut self.tx {
             WritesTx::Sqlite(tx) => tx.check_fences(&self.fences).await?,
             WritesTx::Postgres(tx) => tx.check_fences(&self.fences).await?,
+        }
+        if let Some(expected) = self.built_with.take() {
+            const SQL: &str = "SELECT cursor FROM sync_state WHERE channel = '__built_with__'";
+            let stored: Option<Option<String>> = match &mut self.tx {
+                WritesTx::Sqlite(tx) => sqlx::query_scalar(SQL).fetch_optional(&mut **tx).await,
+                WritesTx::Postgres(tx) => sqlx::query_scalar(SQL).fetch_optional(&mut **tx).await,
+            }
+            .context(what)?;
+            if let Some(stored) = stored.flatten().filter(|s| *s != expected) {
+                return Err(Error::BuiltOtherwise { stored, expected });
+            }
         }
         match self.tx {
             WritesTx::Sqlite(tx) => tx.commit().await.context(what),
@@ -470,6 +494,7 @@ impl Store {
             },
             batches: 0,
             fences: Vec::new(),
+            built_with: None,
         })
     }
 

@@ -416,6 +416,7 @@ pub(crate) async fn process(
         cursor: input.cursor.map(str::to_string),
         rebuild: input.rebuild,
         fences: input.fences,
+        built_with: (!input.rebuild).then(|| normaliser.built_with().to_string()),
         ..decide(store, behind, out, input.rebuild, counts).await?
     };
     behind.start(store, job, delta, total).await?;
@@ -834,6 +835,8 @@ struct Job {
     inbox_done: Vec<i64>,
     cursor: Option<String>,
     fences: Vec<Fence>,
+    /// What the rows were read with (see `WriteBatch::built_with`).
+    built_with: Option<String>,
 }
 
 impl Job {
@@ -862,6 +865,7 @@ impl Job {
                 inbox_done: &self.inbox_done,
                 cursor: self.cursor.as_deref(),
                 fences: &self.fences,
+                built_with: self.built_with.as_deref(),
             })
             .await?;
         Ok(())
