@@ -1046,23 +1046,7 @@ async fn a_relative_tables_dir_is_read_beside_the_configuration_file() {
     std::fs::create_dir_all(etc.join("tables/mappings")).unwrap();
     std::fs::create_dir_all(&work).unwrap();
     // The admin's edit: every SP4N-LAPOR! status is `archived`.
-    let shipped = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/mappings/sp4n_lapor.toml"),
-    )
-    .unwrap();
-    let mut edited = String::new();
-    let mut section = "";
-    for line in shipped.lines() {
-        if line.starts_with('[') {
-            section = line;
-        }
-        match line.split_once(" = ") {
-            Some((label, _)) if section == "[status]" => {
-                edited.push_str(&format!("{label} = \"archived\"\n"))
-            }
-            _ => edited.push_str(&format!("{line}\n")),
-        }
-    }
+    let edited = every_sp4n_status_archived();
     std::fs::write(etc.join("tables/mappings/sp4n_lapor.toml"), edited).unwrap();
     let database = format!("sqlite:{}", dir.path().join("aduan.db").display());
     let config = write_config(&etc, &sim, &database);
@@ -1227,23 +1211,7 @@ async fn a_sync_rebuilds_the_tables_first_when_the_normaliser_changed() {
     );
 
     // The admin maps every SP4N-LAPOR! status to `archived`.
-    let shipped = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/mappings/sp4n_lapor.toml"),
-    )
-    .unwrap();
-    let mut edited = String::new();
-    let mut section = "";
-    for line in shipped.lines() {
-        if line.starts_with('[') {
-            section = line;
-        }
-        match line.split_once(" = ") {
-            Some((label, _)) if section == "[status]" => {
-                edited.push_str(&format!("{label} = \"archived\"\n"))
-            }
-            _ => edited.push_str(&format!("{line}\n")),
-        }
-    }
+    let edited = every_sp4n_status_archived();
     std::fs::write(dir.path().join("tables/mappings/sp4n_lapor.toml"), edited).unwrap();
     let out = sync(REPORTER_KEY).await;
     assert!(out.status.success(), "{}", text(&out));
@@ -1364,4 +1332,26 @@ async fn a_sync_reading_otherwise_than_the_tables_were_built_stores_nothing() {
     assert_eq!(report.outcome, aduan_sync::Outcome::Ok, "{report:?}");
     assert_eq!(report.counts.inserted, 30);
     sim.shutdown().await;
+}
+
+/// SP4N-LAPOR!'s shipped mapping table as an admin edits it: every status `archived`.
+fn every_sp4n_status_archived() -> String {
+    let shipped = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/mappings/sp4n_lapor.toml"),
+    )
+    .unwrap();
+    let mut edited = String::new();
+    let mut section = "";
+    for line in shipped.lines() {
+        if line.starts_with('[') {
+            section = line;
+        }
+        match line.split_once(" = ") {
+            Some((label, _)) if section == "[status]" => {
+                edited.push_str(&format!("{label} = \"archived\"\n"))
+            }
+            _ => edited.push_str(&format!("{line}\n")),
+        }
+    }
+    edited
 }

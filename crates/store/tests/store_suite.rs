@@ -879,6 +879,18 @@ async fn a_transaction_written_under_a_lost_lease_is_rolled_back() {
     }
 }
 
+/// One complaint stored, as a sync of `cc112` would.
+async fn store_one_complaint(s: &Store) {
+    s.write_batch(&WriteBatch {
+        channel: "cc112",
+        now: t(3),
+        complaints: &[complaint("c1", Status::Received, t(3))],
+        ..WriteBatch::default()
+    })
+    .await
+    .unwrap();
+}
+
 /// What the unified tables are built with: recorded once on a store whose tables are empty,
 /// by each rebuild, never on tables built before it was kept, and never listed as a channel.
 #[tokio::test]
@@ -891,14 +903,7 @@ async fn what_the_tables_are_built_with_is_kept_by_a_new_store_and_by_each_rebui
         assert!(!s.built_with_if_empty("two").await.unwrap(), "{}", ts.label);
         assert_eq!(s.built_with().await.unwrap().as_deref(), Some("one"));
         // Never listed as a channel.
-        s.write_batch(&WriteBatch {
-            channel: "cc112",
-            now: t(3),
-            complaints: &[complaint("c1", Status::Received, t(3))],
-            ..WriteBatch::default()
-        })
-        .await
-        .unwrap();
+        store_one_complaint(s).await;
         let channels: Vec<String> = s
             .channel_status(1)
             .await
@@ -915,14 +920,7 @@ async fn what_the_tables_are_built_with_is_kept_by_a_new_store_and_by_each_rebui
     // Tables with complaints and nothing recorded (built before it was kept): left so.
     for ts in each_backend().await {
         let s = &ts.store;
-        s.write_batch(&WriteBatch {
-            channel: "cc112",
-            now: t(3),
-            complaints: &[complaint("c1", Status::Received, t(3))],
-            ..WriteBatch::default()
-        })
-        .await
-        .unwrap();
+        store_one_complaint(s).await;
         assert!(!s.built_with_if_empty("one").await.unwrap(), "{}", ts.label);
         assert_eq!(s.built_with().await.unwrap(), None, "{}", ts.label);
     }
