@@ -241,6 +241,15 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
             writeln!(out)?;
         }
         QuarantineAction::Retry { ids, all } => {
+            let engine = engine(config, store.clone(), load_normaliser(config)?);
+            // Read again into tables built the way it reads (a rebuild first reads every
+            // archived payload again, and leaves in the quarantine only what still fails).
+            super::tables_up_to_date(
+                &engine,
+                "aduan quarantine retry",
+                &aduan_app::progress::Bar::new(),
+            )
+            .await?;
             let ids = if all {
                 store
                     .quarantine_list(None, false, i64::MAX)
@@ -251,7 +260,6 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
             } else {
                 ids
             };
-            let engine = engine(config, store, load_normaliser(config)?);
             let (resolved, failing) = engine.retry_quarantine(&ids, &registry::specs()).await?;
             for (id, why) in &failing {
                 println!("#{id} still fails: {why}");

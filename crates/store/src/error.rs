@@ -69,10 +69,11 @@ pub enum Error {
     /// key) than the one the unified tables are now recorded as built with (another process
     /// rebuilt them meanwhile): it is rolled back.
     #[error(
-        "the unified tables are now built with {stored}, and this process reads records with \
-         {expected}: another process rebuilt them with other rules, tables or reporter key; \
-         nothing of this transaction is stored; restart this process with the configuration \
-         and key the others have"
+        "the unified tables are built with {stored}, and this process reads records with \
+         {expected} (other rules, tables or reporter key; another process may have rebuilt \
+         them since this one started): nothing of this transaction is stored; restart this \
+         process with the configuration and key the tables are to follow (`aduan sync`, \
+         `serve` and `quarantine retry` rebuild them with theirs when they start)"
     )]
     BuiltOtherwise {
         /// What the tables are recorded as built with.
