@@ -724,19 +724,7 @@ async fn a_backup_copies_the_store_as_it_is_and_migrates_nothing() {
 
 /// `aduan` with `args` in `dir`, on a thread of its own (the simulator answers meanwhile).
 async fn aduan_beside(dir: &Path, args: &[&str]) -> Output {
-    let dir = dir.to_path_buf();
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let secret = aduan_sim::Sp4nConfig::default().client_secret;
-        let env = [
-            (SECRET_ENV, secret.as_str()),
-            ("ADUAN_REPORTER_KEY", REPORTER_KEY),
-        ];
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        aduan(&dir, &args, &env)
-    })
-    .await
-    .unwrap()
+    aduan_keyed(dir, args, REPORTER_KEY).await
 }
 
 /// The fingerprint of the complaints of the SQLite store at `url`, closed afterwards.
@@ -1140,7 +1128,8 @@ async fn a_query_that_begins_with_a_comment_runs() {
     assert!(text(&out).contains('n'), "{}", text(&out));
 }
 
-/// `aduan` with `args` in `dir` and the reporter key `key`, on a thread of its own.
+/// `aduan` with `args` in `dir` and the reporter key `key`, on a thread of its own (the
+/// simulator answers meanwhile).
 async fn aduan_keyed(dir: &Path, args: &[&str], key: &str) -> Output {
     let dir = dir.to_path_buf();
     let key = key.to_string();
