@@ -440,6 +440,24 @@ mod tests {
     }
 
     /// The rows of `seen` in the store at `file`, once SQLite's check has found it whole.
+    /// The other process (see `opened_at`) goes on writing into the store the restore left
+    /// alone: its rows and those before are all there, whole, and nothing of the restore is
+    /// left beside it.
+    fn the_other_writes_on_and_the_store_is_whole(
+        other: &Mutex<Option<rusqlite::Connection>>,
+        file: &Path,
+    ) {
+        let c = other
+            .lock()
+            .unwrap()
+            .take()
+            .expect("the other process opened the store");
+        write_seen(&c, 40);
+        drop(c);
+        assert_eq!(whole_and_seen(file), 80);
+        assert_eq!(left_by_a_restore(file), Vec::<PathBuf>::new());
+    }
+
     fn whole_and_seen(file: &Path) -> i64 {
         let c = rusqlite::Connection::open(file).unwrap();
         let found: String = c
@@ -480,15 +498,7 @@ mod tests {
             "{refused}"
         );
         // The other process goes on with its store, and its rows are all there.
-        let c = other
-            .lock()
-            .unwrap()
-            .take()
-            .expect("the other process opened the store");
-        write_seen(&c, 40);
-        drop(c);
-        assert_eq!(whole_and_seen(&file), 80);
-        assert_eq!(left_by_a_restore(&file), Vec::<PathBuf>::new());
+        the_other_writes_on_and_the_store_is_whole(&other, &file);
     }
 
     /// Review, the same defect, in what is left of its window: a process that opens the store
@@ -509,15 +519,7 @@ mod tests {
                 && refused.contains("nothing was changed"),
             "{refused}"
         );
-        let c = other
-            .lock()
-            .unwrap()
-            .take()
-            .expect("the other process opened the store");
-        write_seen(&c, 40);
-        drop(c);
-        assert_eq!(whole_and_seen(&file), 80);
-        assert_eq!(left_by_a_restore(&file), Vec::<PathBuf>::new());
+        the_other_writes_on_and_the_store_is_whole(&other, &file);
 
         // Once nothing has it open, the same restore goes through.
         let done = Store::restore(&ts.url, &backup, &|_, _| {}).await.unwrap();
