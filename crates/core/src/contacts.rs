@@ -5,9 +5,11 @@
 //!
 //! A phone number is a run of digits (with `+`, spaces, dots, dashes and brackets between)
 //! that starts as an Indonesian number is written: `0` and an area or mobile code (`0813…`,
-//! `0285…`; 9 to 13 digits), `62` and a number (`+62 813…`, `6281…`), or `00 62`. After its
-//! first group every group has at least three digits, and groups of three after dots alone
-//! are an amount, so that dates (`05-12-2026 10`), amounts (`1.500.000.000`) and codes such as
+//! `0285…`; 9 to 13 digits), `62` and a number (`+62 813…`, `6281…`), or `00 62`; or, after
+//! a `+`, as another country's number is (`+60 12-345 6789`: 8 to 15 digits, groups of two or
+//! more after the country code). After its first group every group of an Indonesian number
+//! has at least three digits, and groups of three after dots alone are an amount, so that
+//! dates (`05-12-2026 10`), amounts (`1.500.000.000`) and codes such as
 //! `112-3375-20261112-0001` are left alone; a number does not start inside another
 //! (`2.075…`, `109.6251…`).
 
@@ -174,7 +176,14 @@ fn phone_at(bytes: &[u8], start: usize) -> Option<usize> {
             groups.push(group.len());
             digits.push_str(group);
         }
-        if digits.len() > MOST_DIGITS || (!trunk && groups.len() > 1 && group.len() < 3) {
+        // Later groups have three digits at least; two in another country's number
+        // (`+966 50 123 4567`).
+        let least = if plus && !(digits.starts_with('0') || digits.starts_with("62")) {
+            2
+        } else {
+            3
+        };
+        if digits.len() > MOST_DIGITS || (!trunk && groups.len() > 1 && group.len() < least) {
             break;
         }
         let mut end = i;
@@ -249,6 +258,9 @@ fn is_phone(
 ) -> bool {
     let d = digits.as_bytes();
     let n = d.len();
+    if plus && d[0] != b'0' && !digits.starts_with("62") {
+        return is_foreign(d, groups, &bytes[start..end]);
+    }
     // A number with dots that starts with neither `0` nor `+` is an amount or a measure
     // (`625.000.000`, `62.500.000 - 125.000.000`), not a number to call.
     if !plus && d[0] != b'0' && bytes[start..end].contains(&b'.') {
@@ -267,6 +279,28 @@ fn is_phone(
         && (if plus { 10..=14 } else { 11..=14 }).contains(&n);
     let with_00 = digits.starts_with("0062") && n > 4 && d[4] != b'0' && (13..=17).contains(&n);
     national || international || with_00
+}
+
+/// Whether `d` in `groups`, written as `written` after a `+` and starting with neither `0`
+/// nor `62`, read as another country's phone number (a reporter working abroad,
+/// `+60 12-345 6789`, `+886 912 345 678`): 8 to 15 digits in all
+/// (E.164), one run of digits or a short first group (the country code, perhaps with an area
+/// code) and groups of two to five digits after it, not an amount (groups of three after dots
+/// alone, `+1.500.000.000`).
+fn is_foreign(d: &[u8], groups: &[usize], written: &[u8]) -> bool {
+    if !(8..=15).contains(&d.len()) {
+        return false;
+    }
+    let (first, later) = (groups[0], &groups[1..]);
+    if later.is_empty() {
+        return true;
+    }
+    let amount = written.contains(&b'.')
+        && !written
+            .iter()
+            .any(|b| matches!(b, b' ' | b'-' | b'(' | b')'))
+        && later.iter().all(|g| *g == 3);
+    first <= 4 && later.iter().all(|g| (2..=5).contains(g)) && !amount
 }
 
 /// The e-mail address around the `@` at `at`: its start and end, if there is one
@@ -364,6 +398,15 @@ mod tests {
             ("0813\u{2013}2876\u{2013}5432", "[nomor telepon]"),
             ("0813\u{a0}2876\u{a0}5432", "[nomor telepon]"),
             ("HP.081328765432", "HP.[nomor telepon]"),
+            // Another country's numbers, written with `+` (family working abroad).
+            ("WA +60 12-345 6789 ya", "WA [nomor telepon] ya"),
+            ("+886 912 345 678", "[nomor telepon]"),
+            ("hub +852 9123 4567.", "hub [nomor telepon]."),
+            ("+966 50 123 4567", "[nomor telepon]"),
+            ("+1 (555) 123-4567", "[nomor telepon]"),
+            ("+60123456789", "[nomor telepon]"),
+            ("+65.9123.4567", "[nomor telepon]"),
+            ("+0812-3456-7890", "[nomor telepon]"),
         ] {
             assert_eq!(masked(text), expected, "{text}");
         }
@@ -392,6 +435,10 @@ mod tests {
             "Rp 625.000.000 2021",
             "KTP3375012345678901",
             "kode A0812345678B",
+            "naik +1.500.000.000",
+            "suhu +35 derajat, 2026-12-05T10:00:00+07:00",
+            "koordinat +109.625123, -6.889",
+            "+12 345",
         ] {
             assert_eq!(masked(text), text, "{text}");
         }

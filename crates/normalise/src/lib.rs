@@ -93,7 +93,10 @@ pub struct Tables<'a> {
 /// reporter key are rebuilt from the archive before the next sync writes into them (see
 /// [`Normaliser::built_with`]): otherwise a complaint whose id changed would be stored again
 /// beside its old row, and the rest would read one way or the other by the age of the row.
-pub const RULES: u32 = 1;
+///
+/// History: 1, the first recorded (2026-12-05); 2, phone numbers of other countries written
+/// with `+` hidden in texts (2026-12-05).
+pub const RULES: u32 = 2;
 
 /// The city's policy, loaded.
 pub struct Normaliser {

@@ -296,7 +296,7 @@ fn the_reporters_contacts_and_names_in_texts_are_hidden() {
         at: r.updated_at,
         kind: EventKind::FollowUp,
         actor: Some("Ahmad".into()),
-        text: Some("Terima kasih, hubungi 081234567890".into()),
+        text: Some("Terima kasih, hubungi 081234567890 atau anak saya +886 912 345 678".into()),
     });
     let out = normaliser().normalise(&r).unwrap();
     let stored = format!(
@@ -305,7 +305,7 @@ fn the_reporters_contacts_and_names_in_texts_are_hidden() {
         serde_json::to_string(&out.events).unwrap(),
         out.warnings
     );
-    for private in ["Ahmad", "Subagyo", "3456", "421234", "example.id"] {
+    for private in ["Ahmad", "Subagyo", "3456", "421234", "example.id", "912"] {
         assert!(!stored.contains(private), "{private} in {stored}");
     }
     assert_eq!(
