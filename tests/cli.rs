@@ -96,6 +96,125 @@ fn the_demo_syncs_prints_a_summary_and_a_second_run_changes_nothing() {
     assert_eq!(out.matches("inserted 0, updated 0").count(), runs, "{out}");
 }
 
+/// What the demo's archive (seed 42, 200 SP4N-LAPOR! reports, the test key) reads as: pinned
+/// with the rules version and the tables it was read under. See
+/// [`the_same_archive_read_otherwise_raises_the_rules_version`].
+#[cfg(feature = "demo")]
+const READ_AS: Reading<'static> = Reading {
+    rules: 2,
+    tables: "1758974091691788",
+    archive: "d9625ee2868ec8bb",
+    unified: "4d853a9a5c2b7aac93b3e73d452683c862a2537d932ad6b8",
+};
+
+/// What an archive read as (see [`READ_AS`]): the digests are SHA-256, the first 8 bytes in
+/// hex.
+#[cfg(feature = "demo")]
+#[derive(Debug, PartialEq)]
+struct Reading<'a> {
+    rules: u32,
+    tables: &'a str,
+    archive: &'a str,
+    unified: &'a str,
+}
+
+/// The first 8 bytes of the SHA-256 of the rows `sql` gives on `store`, in hex.
+#[cfg(feature = "demo")]
+async fn rows_digest(store: &aduan_store::Store, sql: &str, without: &[&str]) -> String {
+    use sha2::Digest;
+    let result = store.query(sql).await.unwrap();
+    let kept: Vec<usize> = (0..result.columns.len())
+        .filter(|i| !without.contains(&result.columns[*i].as_str()))
+        .collect();
+    assert!(!result.rows.is_empty(), "{sql} gives rows");
+    let mut hash = sha2::Sha256::new();
+    for row in &result.rows {
+        let row: Vec<&serde_json::Value> = kept.iter().map(|i| &row[*i]).collect();
+        hash.update(serde_json::to_vec(&row).unwrap());
+        hash.update(b"\n");
+    }
+    hex::encode(&hash.finalize()[..8])
+}
+
+/// `aduan_normalise::RULES` is raised by hand when a parser, the normaliser or the engine's
+/// folding reads a payload otherwise (the store then rebuilds its tables, see
+/// `a_sync_rebuilds_the_tables_first_when_the_normaliser_changed`). This is the check that it
+/// was: the demo's archive, synced afresh, must read as [`READ_AS`] while the rules version,
+/// the tables and the archive are what it was pinned with.
+#[cfg(feature = "demo")]
+#[tokio::test]
+async fn the_same_archive_read_otherwise_raises_the_rules_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        aduan(
+            &path,
+            &["demo", "--reports", "200", "--seed", "42"],
+            &[("ADUAN_REPORTER_KEY", REPORTER_KEY)],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let url = format!("sqlite:{}", dir.path().join("aduan-demo.db").display());
+    let store = aduan_store::Store::open(&url).await.unwrap();
+    let built = store.built_with().await.unwrap().expect("recorded");
+    let built = aduan_normalise::BuiltWith::parse(&built).expect("readable");
+    // What was received, as received: each payload's SHA-256.
+    let archive = rows_digest(
+        &store,
+        "SELECT channel, hex(content_hash) FROM raw_records ORDER BY channel, content_hash",
+        &[],
+    )
+    .await;
+    // What it reads as: every column of the unified tables but the store's own numbers and
+    // times, and what was quarantined where (not the reasons' wording).
+    let complaints = rows_digest(
+        &store,
+        "SELECT * FROM complaints ORDER BY complaint_id",
+        &["complaint_seq", "synced_at"],
+    )
+    .await;
+    let events = rows_digest(
+        &store,
+        "SELECT complaint_id, occurred_at, event_type, actor, body, event_key \
+         FROM complaint_events ORDER BY complaint_id, occurred_at, event_key",
+        &[],
+    )
+    .await;
+    let quarantined = rows_digest(
+        &store,
+        "SELECT channel, source_ref, record, field FROM quarantine \
+         WHERE resolved_at IS NULL ORDER BY channel, source_ref, record, field",
+        &[],
+    )
+    .await;
+    store.close().await;
+    let unified = format!("{complaints}{events}{quarantined}");
+    let now = Reading {
+        rules: built.rules,
+        tables: &built.tables,
+        archive: &archive,
+        unified: &unified,
+    };
+    assert_eq!(now.rules, aduan_normalise::RULES);
+    let same_input =
+        (now.rules, now.tables, now.archive) == (READ_AS.rules, READ_AS.tables, READ_AS.archive);
+    assert!(
+        same_input,
+        "READ_AS was pinned for another rules version, other tables or another archive (the \
+         simulator's data changed): check that the demo's complaints read as they should, then \
+         pin READ_AS to {now:#?}"
+    );
+    assert_eq!(
+        now.unified, READ_AS.unified,
+        "the same archive, under the same rules version and tables, reads otherwise than when \
+         READ_AS was pinned: a parser, the normaliser or the engine's folding changed what is \
+         stored. Raise aduan_normalise::RULES (stores then rebuild their tables from the \
+         archive), then pin READ_AS to what the test gives"
+    );
+}
+
 #[tokio::test]
 async fn sync_runs_from_the_config_with_secrets_from_the_environment_and_never_prints_them() {
     let sim = sim(
