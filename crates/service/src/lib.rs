@@ -6,7 +6,8 @@
 //!   PostgreSQL database the store's lease lets one run per channel go at a time; the others
 //!   are recorded as `skipped`.
 //! - The HTTP server answers `GET /healthz` (the process is alive), `GET /readyz` (the
-//!   database answers and is migrated), `GET /metrics` (Prometheus text) and `GET
+//!   database answers and is migrated, and its unified tables are built with what this
+//!   process's engine reads records with), `GET /metrics` (Prometheus text) and `GET
 //!   /api/report` (the analysts' report as JSON, for dashboards; behind a bearer token when
 //!   one is set; a few at once, more are answered `503`), and carries the push channels'
 //!   webhooks ([`Webhooks`]) behind a body size limit. A request has
@@ -120,6 +121,24 @@ pub struct Service {
 struct AppState {
     store: Store,
     metrics: Metrics,
+    /// What this process's engine reads records with, when it syncs (see
+    /// [`tables_built_otherwise`]).
+    reads_with: Option<String>,
+}
+
+/// What the store's unified tables are recorded as built with, when it is not what this
+/// process reads records with (`reads_with`): another process rebuilt them with an edited
+/// table or another reporter key since this one started, and every write of this one is
+/// refused until it is restarted. `None` when they agree, when this process syncs nothing,
+/// or when the store has recorded nothing yet.
+async fn tables_built_otherwise(
+    store: &Store,
+    reads_with: Option<&str>,
+) -> aduan_store::Result<Option<String>> {
+    let Some(ours) = reads_with else {
+        return Ok(None);
+    };
+    Ok(store.built_with().await?.filter(|stored| stored != ours))
 }
 
 impl Service {
@@ -168,6 +187,7 @@ impl Service {
             .unwrap_or_default();
         let (stop_tx, stop_rx) = watch::channel(false);
         let metrics = Metrics::default();
+        let reads_with = self.engine.as_ref().map(Engine::reads_with);
 
         let mut schedulers = JoinSet::new();
         if let Some(engine) = self.engine {
@@ -206,6 +226,7 @@ impl Service {
             AppState {
                 store: self.store.clone(),
                 metrics: metrics.clone(),
+                reads_with,
             },
             webhooks
                 .into_router(&metrics, self.options.max_body_bytes)
@@ -304,8 +325,24 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
-    match tokio::time::timeout(READY_TIMEOUT, state.store.ready()).await {
-        Ok(Ok(())) => (StatusCode::OK, "ready\n".into()),
+    let ready = async {
+        state.store.ready().await?;
+        tables_built_otherwise(&state.store, state.reads_with.as_deref()).await
+    };
+    match tokio::time::timeout(READY_TIMEOUT, ready).await {
+        Ok(Ok(None)) => (StatusCode::OK, "ready\n".into()),
+        Ok(Ok(Some(stored))) => {
+            let ours = state.reads_with.as_deref().unwrap_or_default();
+            tracing::warn!(%stored, reads_with = %ours, "Not ready: the unified tables were rebuilt otherwise by another process; restart this one.");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "not ready: the unified tables are built with {stored}, and this process \
+                     reads records with {ours} (another process rebuilt them since this one \
+                     started): its syncs store nothing; restart it\n"
+                ),
+            )
+        }
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "Not ready.");
             (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {e}\n"))
@@ -326,7 +363,10 @@ async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(&state.store).await,
+        state
+            .metrics
+            .render(&state.store, state.reads_with.as_deref())
+            .await,
     )
 }
 

@@ -128,7 +128,7 @@ impl Metrics {
     }
 
     /// The whole text of `/metrics`.
-    pub(crate) async fn render(&self, store: &Store) -> String {
+    pub(crate) async fn render(&self, store: &Store, reads_with: Option<&str>) -> String {
         let mut out = String::new();
         let db = from_store(store).await;
         if let Err(e) = &db {
@@ -141,6 +141,25 @@ impl Metrics {
             "Whether the database answered the metrics query (1) or not (0).",
         );
         sample(&mut out, "aduan_store_up", &[], i64::from(db.is_ok()));
+        if reads_with.is_some() {
+            family(
+                &mut out,
+                "aduan_tables_built_otherwise",
+                "gauge",
+                "Whether the unified tables are now built with other rules, tables or reporter key than this process reads records with (1: another process rebuilt them; this one's syncs store nothing until it is restarted) or not (0).",
+            );
+            let otherwise = crate::tables_built_otherwise(store, reads_with).await;
+            if let Err(e) = &otherwise {
+                tracing::warn!(error = %e, "Metrics: what the tables are built with could not be read.");
+            }
+            let otherwise = matches!(otherwise, Ok(Some(_)));
+            sample(
+                &mut out,
+                "aduan_tables_built_otherwise",
+                &[],
+                i64::from(otherwise),
+            );
+        }
         let db = db.unwrap_or_default();
 
         family(
@@ -369,7 +388,7 @@ mod tests {
         let m = Metrics::default();
         m.scheduled("cc112");
         m.tick_skipped("cc112", OVERLAP);
-        let text = m.render(&ts.store).await;
+        let text = m.render(&ts.store, None).await;
         for name in [
             "aduan_store_up",
             "aduan_sync_runs_total",

@@ -448,6 +448,12 @@ impl Engine {
         given_back(leases, rebuilt).await
     }
 
+    /// What this engine's normaliser reads records with, as the store records what its
+    /// unified tables are built with (see [`rebuild_if_stale`](Self::rebuild_if_stale)).
+    pub fn reads_with(&self) -> String {
+        self.normaliser.built_with().to_string()
+    }
+
     /// Rebuilds the unified tables (as [`renormalise`](Self::renormalise) does) when they
     /// were built with other rules, tables or reporter key than this engine's normaliser
     /// has, or before Aduan recorded what with: a sync would otherwise store a complaint
