@@ -1424,8 +1424,8 @@ async fn a_sync_rebuilds_the_tables_first_when_the_normaliser_changed() {
 
 /// A process reading records with another normaliser than the one the unified tables are
 /// recorded as built with (another process rebuilt them with an edited table or another key
-/// since it started) stores nothing: its transaction is rolled back, and its run says why.
-/// Once the tables are rebuilt with its normaliser, it syncs.
+/// since it started) stores nothing: its run fails saying why, before it asks the channel
+/// for anything. Once the tables are rebuilt with its normaliser, it syncs.
 #[tokio::test]
 async fn a_sync_reading_otherwise_than_the_tables_were_built_stores_nothing() {
     let sim = sim(30, Sp4nFaults::default()).await;
@@ -1443,6 +1443,10 @@ async fn a_sync_reading_otherwise_than_the_tables_were_built_stores_nothing() {
     assert_eq!(report.outcome, aduan_sync::Outcome::Failed, "{report:?}");
     let error = report.error.clone().unwrap_or_default();
     assert!(error.contains("this process reads records with"), "{error}");
+    // Nothing was asked of the channel only to be refused (its rate limits); the commit
+    // check is the store suite's `a_batch_read_otherwise_than_the_tables_are_built_is_rolled_back`.
+    let asked = sim.sp4n_stats();
+    assert_eq!((asked.token_requests, asked.data_requests), (0, 0));
     for table in ["complaints", "raw_records"] {
         let r = ts
             .store

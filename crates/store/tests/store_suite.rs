@@ -926,6 +926,57 @@ async fn what_the_tables_are_built_with_is_kept_by_a_new_store_and_by_each_rebui
     }
 }
 
+/// A batch read with another normaliser than the tables are recorded as built with (another
+/// process rebuilt them since) is rolled back whole at its commit; one read with theirs, or
+/// a rebuild's, is stored.
+#[tokio::test]
+async fn a_batch_read_otherwise_than_the_tables_are_built_is_rolled_back() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        assert!(s.built_with_if_empty("ours").await.unwrap(), "{}", ts.label);
+        let batch = |built_with| WriteBatch {
+            channel: "cc112",
+            now: t(3),
+            built_with,
+            ..WriteBatch::default()
+        };
+        let c = [complaint("c1", Status::Received, t(3))];
+        let refused = s
+            .write_batch(&WriteBatch {
+                complaints: &c,
+                ..batch(Some("theirs"))
+            })
+            .await;
+        match refused {
+            Err(aduan_store::Error::BuiltOtherwise { stored, expected }) => {
+                assert_eq!((stored.as_str(), expected.as_str()), ("ours", "theirs"));
+            }
+            other => panic!("{}: {other:?}", ts.label),
+        }
+        let count = |sql: &'static str| async move {
+            s.query(sql).await.unwrap().rows[0][0].as_i64().unwrap()
+        };
+        assert_eq!(
+            count("SELECT COUNT(*) FROM complaints").await,
+            0,
+            "{}",
+            ts.label
+        );
+        s.write_batch(&WriteBatch {
+            complaints: &c,
+            ..batch(Some("ours"))
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            count("SELECT COUNT(*) FROM complaints").await,
+            1,
+            "{}",
+            ts.label
+        );
+    }
+}
+
 /// A rebuild whose lease was lost before it ended replaces nothing: the live tables stay, and
 /// the rebuild stays unfinished (the next renormalise starts it again).
 #[tokio::test]

@@ -268,6 +268,16 @@ impl Engine {
         let mut stopped_by_shutdown = false;
         let mut behind = batch::WriteBehind::default();
         let result: std::result::Result<bool, Error> = async {
+            // Tables another process rebuilt with another normaliser refuse every commit of
+            // this one: nothing is fetched only to be refused (the channel's rate limits).
+            let ours = self.reads_with();
+            if let Some(stored) = self.store.built_with().await?.filter(|s| *s != ours) {
+                return Err(aduan_store::Error::BuiltOtherwise {
+                    stored,
+                    expected: ours,
+                }
+                .into());
+            }
             let cursor = self.store.cursor(channel).await?;
             let source = tokio::select! {
                 source = connector.open(cursor) => source?,
