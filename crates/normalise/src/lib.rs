@@ -25,6 +25,7 @@ pub mod text;
 use std::collections::HashMap;
 
 use aduan_core::{Kind, Secret, SourceComplaint, Status, UnifiedComplaint, UnifiedEvent, Urgency};
+use chrono::{DateTime, Utc};
 
 pub use agencies::Agencies;
 pub use categories::Taxonomy;
@@ -95,8 +96,25 @@ pub struct Tables<'a> {
 /// beside its old row, and the rest would read one way or the other by the age of the row.
 ///
 /// History: 1, the first recorded (2026-12-05); 2, phone numbers of other countries written
-/// with `+` hidden in texts (2026-12-05).
-pub const RULES: u32 = 2;
+/// with `+` hidden in texts (2026-12-05); 3, a resolved complaint answered by its
+/// resolution at the latest ([`answered_by`], 2026-12-05).
+pub const RULES: u32 = 3;
+
+/// A complaint's first response, given its unified `status` and when it was resolved: one
+/// resolved was answered by then at the latest (a 112 information call answered on the
+/// telephone, a case closed with its answer, none of them with a follow-up of their own).
+/// `closed` is no answer (112's not acted on, SP4N-LAPOR!'s closing by itself).
+pub fn answered_by(
+    status: Status,
+    first_response_at: Option<DateTime<Utc>>,
+    resolved_at: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    match (status, first_response_at, resolved_at) {
+        (Status::Resolved, Some(first), Some(resolved)) => Some(first.min(resolved)),
+        (Status::Resolved, None, resolved) => resolved,
+        (_, first, _) => first,
+    }
+}
 
 /// The city's policy, loaded.
 pub struct Normaliser {
@@ -343,6 +361,7 @@ impl Normaliser {
         let resolved_at = status
             .is_finished()
             .then(|| src.resolved_at.unwrap_or(src.updated_at));
+        let first_response_at = answered_by(status, first_response_at, resolved_at);
         let body = src.body.as_deref().map(clean).unwrap_or_default();
         let title = src
             .title

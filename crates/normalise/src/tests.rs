@@ -95,6 +95,29 @@ fn the_first_response_is_the_earlier_of_the_history_and_what_the_source_says() {
     assert_eq!(c.first_response_at, src.first_response_at);
 }
 
+/// A complaint resolved with no answer in its history (a 112 information call answered on the
+/// telephone) was answered by its resolution; one closed without being acted on was not.
+#[test]
+fn a_resolved_complaint_was_answered_by_its_resolution_at_the_latest() {
+    let mut src = report();
+    src.events.retain(|e| !e.kind.is_response());
+    src.status_label = "Selesai".into();
+    let c = normaliser().normalise(&src).unwrap().complaint;
+    assert_eq!(c.resolved_at, Some(src.updated_at));
+    assert_eq!(c.first_response_at, Some(src.updated_at));
+    // An answer before it stays the first.
+    let earlier = src.updated_at - chrono::Duration::hours(5);
+    src.first_response_at = Some(earlier);
+    let c = normaliser().normalise(&src).unwrap().complaint;
+    assert_eq!(c.first_response_at, Some(earlier));
+    // Closed by itself: no answer.
+    src.first_response_at = None;
+    src.status_label = "Selesai otomatis".into();
+    let c = normaliser().normalise(&src).unwrap().complaint;
+    assert_eq!(c.resolved_at, Some(src.updated_at));
+    assert_eq!(c.first_response_at, None);
+}
+
 #[test]
 fn the_reporter_is_hashed_and_never_kept() {
     let out = normaliser().normalise(&report()).unwrap();

@@ -168,8 +168,8 @@ pub(crate) async fn current_rows(
     read(pool, &what, |conn| {
         let mut st = conn
             .prepare_cached(&format!(
-                "SELECT row_hash, updated_at, resolved_at, status_source FROM {} \
-                 WHERE complaint_id = ?1",
+                "SELECT row_hash, updated_at, resolved_at, status_source, first_response_at \
+                 FROM {} WHERE complaint_id = ?1",
                 t.complaints
             ))
             .map_err(|e| fail(what(), e))?;
@@ -183,15 +183,19 @@ pub(crate) async fn current_rows(
                     what: what(),
                     message: format!("complaint {id}: updated_at {updated:?} is not a time"),
                 })?;
-                let resolved: Option<String> = row.get(2).map_err(|e| fail(what(), e))?;
-                let resolved_at = match resolved {
-                    None => None,
-                    Some(r) => Some(parse_ts(&r).ok_or_else(|| Error::Rows {
-                        what: what(),
-                        message: format!("complaint {id}: resolved_at {r:?} is not a time"),
-                    })?),
+                let time = |i: usize, column: &str| -> Result<Option<DateTime<Utc>>> {
+                    let text: Option<String> = row.get(i).map_err(|e| fail(what(), e))?;
+                    text.map(|r| {
+                        parse_ts(&r).ok_or_else(|| Error::Rows {
+                            what: what(),
+                            message: format!("complaint {id}: {column} {r:?} is not a time"),
+                        })
+                    })
+                    .transpose()
                 };
+                let resolved_at = time(2, "resolved_at")?;
                 let status_source: String = row.get(3).map_err(|e| fail(what(), e))?;
+                let first_response_at = time(4, "first_response_at")?;
                 rows.insert(
                     (*id).to_string(),
                     CurrentRow {
@@ -199,6 +203,7 @@ pub(crate) async fn current_rows(
                         updated_at,
                         resolved_at,
                         status_source,
+                        first_response_at,
                     },
                 );
             }

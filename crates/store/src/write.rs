@@ -378,6 +378,8 @@ pub struct CurrentRow {
     pub resolved_at: Option<DateTime<Utc>>,
     /// The stored `status_source`.
     pub status_source: String,
+    /// The stored `first_response_at`.
+    pub first_response_at: Option<DateTime<Utc>>,
 }
 
 impl Store {
@@ -444,12 +446,20 @@ impl Store {
             Backend::Postgres(pool) => {
                 let sql = format!(
                     "SELECT c.complaint_id, c.row_hash, c.updated_at, c.resolved_at, \
-                     c.status_source FROM UNNEST($1::text[]) AS i (id) \
+                     c.status_source, c.first_response_at FROM UNNEST($1::text[]) AS i (id) \
                      CROSS JOIN LATERAL (SELECT complaint_id, row_hash, updated_at, resolved_at, \
-                     status_source FROM {} WHERE complaint_id = i.id LIMIT 1) AS c",
+                     status_source, first_response_at FROM {} WHERE complaint_id = i.id LIMIT 1) \
+                     AS c",
                     t.complaints
                 );
-                type Found = (String, String, DateTime<Utc>, Option<DateTime<Utc>>, String);
+                type Found = (
+                    String,
+                    String,
+                    DateTime<Utc>,
+                    Option<DateTime<Utc>>,
+                    String,
+                    Option<DateTime<Utc>>,
+                );
                 let found: Vec<Found> = sqlx::query_as(&sql)
                     .bind(ids)
                     .fetch_all(pool)
@@ -457,17 +467,27 @@ impl Store {
                     .context(what)?;
                 Ok(found
                     .into_iter()
-                    .map(|(id, row_hash, updated_at, resolved_at, status_source)| {
-                        (
+                    .map(
+                        |(
                             id,
-                            CurrentRow {
-                                row_hash,
-                                updated_at,
-                                resolved_at,
-                                status_source,
-                            },
-                        )
-                    })
+                            row_hash,
+                            updated_at,
+                            resolved_at,
+                            status_source,
+                            first_response_at,
+                        )| {
+                            (
+                                id,
+                                CurrentRow {
+                                    row_hash,
+                                    updated_at,
+                                    resolved_at,
+                                    status_source,
+                                    first_response_at,
+                                },
+                            )
+                        },
+                    )
                     .collect())
             }
         }

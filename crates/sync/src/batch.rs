@@ -167,6 +167,7 @@ struct Outcome {
     row_hash: String,
     updated_at: DateTime<Utc>,
     resolved_at: Option<DateTime<Utc>>,
+    first_response_at: Option<DateTime<Utc>>,
     /// The channel's own status.
     status_source: String,
     /// Its events, in `Collected::events`.
@@ -185,6 +186,17 @@ fn resolved_since(
     match (stored, new) {
         (Some(s), Some(n)) => Some(s.min(n)),
         (_, new) => new,
+    }
+}
+
+/// `first_response_at` once a version whose own is `new` is stored over a row whose is
+/// `stored`: the earlier. A complaint once answered stays answered (reopened after its
+/// resolution answered it, see `aduan_normalise::answered_by`), decided version by version
+/// as [`resolved_since`] is.
+fn earliest(stored: Option<DateTime<Utc>>, new: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (stored, new) {
+        (Some(s), Some(n)) => Some(s.min(n)),
+        (s, n) => s.or(n),
     }
 }
 
@@ -251,6 +263,7 @@ impl Collected {
             row_hash: row_hash.clone(),
             updated_at: n.complaint.updated_at,
             resolved_at: n.complaint.resolved_at,
+            first_response_at: n.complaint.first_response_at,
             status_source: n.complaint.status_source.clone(),
             events: first_event..self.events.len(),
         });
@@ -730,10 +743,10 @@ async fn decide(
         // A version in the status the complaint had: its "status since" event tells nothing
         // new (a channel that carries its status without its history dates one at each
         // version's own time, see SP4N-LAPOR!'s parse).
-        let (resolved_at, same_status) = match current.get(&o.id) {
+        let (resolved_at, answered, same_status) = match current.get(&o.id) {
             None => {
                 counts.inserted += 1;
-                (o.resolved_at, false)
+                (o.resolved_at, o.first_response_at, false)
             }
             Some(c) if !changes(c, &o.row_hash, o.updated_at, supersede) => {
                 counts.unchanged += 1;
@@ -742,12 +755,13 @@ async fn decide(
             // A fold knows the whole history and says it itself.
             Some(_) if supersede => {
                 counts.updated += 1;
-                (o.resolved_at, false)
+                (o.resolved_at, o.first_response_at, false)
             }
             Some(c) => {
                 counts.updated += 1;
                 (
                     resolved_since(c.resolved_at, o.resolved_at),
+                    earliest(c.first_response_at, o.first_response_at),
                     c.status_source == o.status_source,
                 )
             }
@@ -769,12 +783,19 @@ async fn decide(
                 updated_at: o.updated_at,
                 resolved_at,
                 status_source: o.status_source,
+                first_response_at: answered,
             },
         );
     }
     for (id, row) in &mut latest {
         if let Some(c) = current.get(id).filter(|c| c.row_hash == row.row_hash) {
             row.complaint.resolved_at = c.resolved_at;
+            // Answered by its resolution at the latest, the one kept from before too.
+            row.complaint.first_response_at = aduan_normalise::answered_by(
+                row.complaint.status,
+                c.first_response_at,
+                c.resolved_at,
+            );
         }
     }
     // A complaint one group no longer makes and another makes now (a case that moved to its
@@ -1183,6 +1204,7 @@ impl WriteBehind {
                         updated_at: c.complaint.updated_at,
                         resolved_at: c.complaint.resolved_at,
                         status_source: c.complaint.status_source.clone(),
+                        first_response_at: c.complaint.first_response_at,
                     },
                 )
             })
@@ -1581,14 +1603,19 @@ mod tests {
         r
     }
 
-    /// `resolved_at` (when it reached resolved or closed) and the events of versions are the
-    /// same whether the versions come in one batch or in several, as a rebuild reads many of
-    /// them at once where the live sync met them run by run: a version still resolved keeps
-    /// the earlier time, a reopening clears it, a version older than the stored one adds no
-    /// events, nor does a version's restating of the status it had.
+    /// `resolved_at` (when it reached resolved or closed), `first_response_at` and the events
+    /// of versions are the same whether the versions come in one batch or in several, as a
+    /// rebuild reads many of them at once where the live sync met them run by run: a version
+    /// still resolved keeps the earlier time, a reopening clears it (but not the answer the
+    /// resolution was), a version older than the stored one adds no events, nor does a
+    /// version's restating of the status it had.
     #[tokio::test]
     async fn versions_give_the_same_row_and_events_in_one_batch_or_several() {
-        type Rows = (Option<serde_json::Value>, serde_json::Value);
+        type Rows = (
+            Option<serde_json::Value>,
+            serde_json::Value,
+            Option<serde_json::Value>,
+        );
         async fn stored(batches: Vec<Vec<RawRecord>>) -> Vec<Rows> {
             let mut out = Vec::new();
             for t in aduan_store::testing::all().await {
@@ -1603,14 +1630,16 @@ mod tests {
                 }
                 let row = t
                     .store
-                    .query("SELECT resolved_at FROM complaints")
+                    .query("SELECT resolved_at, first_response_at FROM complaints")
                     .await
                     .expect("read")
-                    .rows[0][0]
-                    .clone();
-                let at = row
-                    .as_str()
-                    .map(|s| serde_json::Value::String(s[..16].replace(' ', "T")));
+                    .rows
+                    .remove(0);
+                let minute = |v: &serde_json::Value| {
+                    v.as_str()
+                        .map(|s| serde_json::Value::String(s[..16].replace(' ', "T")))
+                };
+                let (at, answered) = (minute(&row[0]), minute(&row[1]));
                 let events = t
                     .store
                     .query("SELECT COUNT(*) FROM complaint_events")
@@ -1618,7 +1647,7 @@ mod tests {
                     .expect("read")
                     .rows[0][0]
                     .clone();
-                out.push((at, events));
+                out.push((at, events, answered));
             }
             out
         }
@@ -1631,9 +1660,11 @@ mod tests {
             vec![vec![done(0)], vec![done(5)]],
             vec![vec![done(0), done(5)]],
         ] {
-            for (resolved, events) in stored(batches).await {
+            for (resolved, events, answered) in stored(batches).await {
                 assert_eq!(resolved, at(0));
                 assert_eq!(events, serde_json::json!(1));
+                // Answered by the resolution, the first one.
+                assert_eq!(answered, at(0));
             }
         }
         // Each change of status is one.
@@ -1641,9 +1672,11 @@ mod tests {
             vec![vec![reopened(0)], vec![done(5)], vec![reopened(7)]],
             vec![vec![reopened(0), done(5), reopened(7)]],
         ] {
-            for (resolved, events) in stored(batches).await {
+            for (resolved, events, answered) in stored(batches).await {
                 assert_eq!(resolved, None);
                 assert_eq!(events, serde_json::json!(3));
+                // Reopened, and answered all the same.
+                assert_eq!(answered, at(5));
             }
         }
         // Reopened and resolved again in one batch: the second resolution's time.
@@ -1651,8 +1684,9 @@ mod tests {
             vec![vec![done(0)], vec![reopened(5)], vec![done(10)]],
             vec![vec![done(0)], vec![reopened(5), done(10)]],
         ] {
-            for (resolved, _) in stored(batches).await {
+            for (resolved, _, answered) in stored(batches).await {
                 assert_eq!(resolved, at(10));
+                assert_eq!(answered, at(0));
             }
         }
         // An older version after a newer one adds nothing, in one batch or two.
@@ -1660,9 +1694,10 @@ mod tests {
             vec![vec![done(5)], vec![reopened(0)]],
             vec![vec![done(5), reopened(0)]],
         ] {
-            for (resolved, events) in stored(batches).await {
+            for (resolved, events, answered) in stored(batches).await {
                 assert_eq!(resolved, at(5));
                 assert_eq!(events, serde_json::json!(1));
+                assert_eq!(answered, at(5));
             }
         }
     }
