@@ -97,12 +97,13 @@ fn the_demo_syncs_prints_a_summary_and_a_second_run_changes_nothing() {
 }
 
 /// What the demo's archive (seed 42, 200 SP4N-LAPOR! reports, the test key) reads as: pinned
-/// with the rules version and the tables it was read under. See
+/// with the rules version, the tables and the key it was read under. See
 /// [`the_same_archive_read_otherwise_raises_the_rules_version`].
 #[cfg(feature = "demo")]
 const READ_AS: Reading<'static> = Reading {
     rules: 3,
     tables: "1758974091691788",
+    key: "aa7f87283592a6eb",
     archive: "d9625ee2868ec8bb",
     unified: "81ad8b6653d161a993b3e73d452683c862a2537d932ad6b8",
 };
@@ -114,6 +115,7 @@ const READ_AS: Reading<'static> = Reading {
 struct Reading<'a> {
     rules: u32,
     tables: &'a str,
+    key: &'a str,
     archive: &'a str,
     unified: &'a str,
 }
@@ -194,17 +196,18 @@ async fn the_same_archive_read_otherwise_raises_the_rules_version() {
     let now = Reading {
         rules: built.rules,
         tables: &built.tables,
+        key: &built.key,
         archive: &archive,
         unified: &unified,
     };
     assert_eq!(now.rules, aduan_normalise::RULES);
-    let same_input =
-        (now.rules, now.tables, now.archive) == (READ_AS.rules, READ_AS.tables, READ_AS.archive);
+    let same_input = (now.rules, now.tables, now.key, now.archive)
+        == (READ_AS.rules, READ_AS.tables, READ_AS.key, READ_AS.archive);
     assert!(
         same_input,
-        "READ_AS was pinned for another rules version, other tables or another archive (the \
-         simulator's data changed): check that the demo's complaints read as they should, then \
-         pin READ_AS to {now:#?}"
+        "READ_AS was pinned for another rules version, other tables, another reporter key or \
+         another archive (the simulator's data changed): check that the demo's complaints read \
+         as they should, then pin READ_AS to {now:#?}"
     );
     assert_eq!(
         now.unified, READ_AS.unified,

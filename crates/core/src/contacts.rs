@@ -6,8 +6,8 @@
 //! A phone number is a run of digits (with `+`, spaces, dots, dashes and brackets between)
 //! that starts as an Indonesian number is written: `0` and an area or mobile code (`0813…`,
 //! `0285…`; 9 to 13 digits), `62` and a number (`+62 813…`, `6281…`), or `00 62`; or, after
-//! a `+`, as another country's number is (`+60 12-345 6789`: 8 to 15 digits, groups of two or
-//! more after the country code). After its first group every group of an Indonesian number
+//! a `+`, as another country's number is (`+60 12-345 6789`: 9 to 15 digits, groups of two or
+//! more after the country code and its area code, see [`is_foreign`]). After its first group every group of an Indonesian number
 //! has at least three digits, and groups of three after dots alone are an amount, so that
 //! dates (`05-12-2026 10`), amounts (`1.500.000.000`) and codes such as
 //! `112-3375-20261112-0001` are left alone; a number does not start inside another
@@ -169,19 +169,26 @@ fn phone_at(bytes: &[u8], start: usize) -> Option<usize> {
             break;
         }
         let group = std::str::from_utf8(&bytes[from..i]).ok()?;
-        // `+62 (0) 812…`: the trunk 0 written after the country code is not dialled.
-        let trunk = !trunk_seen && group == "0" && digits == "62" && open > 0;
+        // `+62 (0) 812…`, `+44 (0)20…`: the trunk 0 written after the country code is not
+        // dialled.
+        let trunk = !trunk_seen
+            && group == "0"
+            && open > 0
+            && (digits == "62" || (plus && groups.len() == 1 && !digits.starts_with('0')));
         trunk_seen |= trunk;
         if !trunk {
             groups.push(group.len());
             digits.push_str(group);
         }
-        // Later groups have three digits at least; two in another country's number
-        // (`+966 50 123 4567`).
-        let least = if plus && !(digits.starts_with('0') || digits.starts_with("62")) {
-            2
-        } else {
-            3
+        // Later groups have three digits at least; in another country's number two, and one
+        // for the area code after the country code (`+966 50 123 4567`, `+60 3-2345 6789`);
+        // after `+62` two for the area code (`+62 24 7654 3210`).
+        let foreign = plus && !(digits.starts_with('0') || digits.starts_with("62"));
+        let least = match (foreign, groups.len()) {
+            (true, 2) => 1,
+            (true, _) => 2,
+            (false, 2) if plus && groups[0] == 2 => 2,
+            _ => 3,
         };
         if digits.len() > MOST_DIGITS || (!trunk && groups.len() > 1 && group.len() < least) {
             break;
@@ -247,7 +254,7 @@ fn wide_separator(bytes: &[u8]) -> usize {
 }
 
 /// Whether `digits` in `groups` (written from `start` to `end`, `plus` before them) read as
-/// an Indonesian phone number.
+/// a phone number: an Indonesian one, or after `+` another country's ([`is_foreign`]).
 fn is_phone(
     digits: &str,
     groups: &[usize],
@@ -266,9 +273,15 @@ fn is_phone(
     if !plus && d[0] != b'0' && bytes[start..end].contains(&b'.') {
         return false;
     }
-    // Two digits only as the country code; every later group at least three.
+    // Two digits only as the country code; every later group at least three, but for an
+    // area code of two after `+62`.
     let first_ok = groups[0] >= 3 || (groups[0] == 2 && digits.starts_with("62"));
-    if !first_ok || groups[1..].iter().any(|g| *g < 3) {
+    let area_code = usize::from(plus && groups[0] == 2).min(groups.len() - 1);
+    let later_ok = groups[1..]
+        .iter()
+        .enumerate()
+        .all(|(i, g)| *g >= 3 || (i < area_code && *g == 2));
+    if !first_ok || !later_ok {
         return false;
     }
     // `0` and an area or mobile code (02…–09…); `62` and a number; `00 62` and a number.
@@ -282,25 +295,32 @@ fn is_phone(
 }
 
 /// Whether `d` in `groups`, written as `written` after a `+` and starting with neither `0`
-/// nor `62`, read as another country's phone number (a reporter working abroad,
-/// `+60 12-345 6789`, `+886 912 345 678`): 8 to 15 digits in all
-/// (E.164), one run of digits or a short first group (the country code, perhaps with an area
-/// code) and groups of two to five digits after it, not an amount (groups of three after dots
-/// alone, `+1.500.000.000`).
+/// nor `62`, read as another country's phone number (a reporter's family working abroad,
+/// `+60 12-345 6789`, `+886 912 345 678`): 9 to 15 digits in all (E.164), one run of digits
+/// or a country code of at most four digits, then groups of two to five (the first, an area
+/// code, may have one), the last of three or more (what follows with fewer is something
+/// else: `… 6789 10 kali`). A dot after the country code's digits starts an amount or a
+/// decimal (`+2.500.000`, `+109.62512`), unless groups of four follow (`+65.9123.4567`).
 fn is_foreign(d: &[u8], groups: &[usize], written: &[u8]) -> bool {
-    if !(8..=15).contains(&d.len()) {
+    if !(9..=15).contains(&d.len()) {
         return false;
     }
     let (first, later) = (groups[0], &groups[1..]);
-    if later.is_empty() {
+    let Some(last) = later.last() else {
         return true;
+    };
+    let dotted = written
+        .iter()
+        .skip_while(|b| matches!(b, b'+' | b'('))
+        .find(|b| !b.is_ascii_digit())
+        == Some(&b'.');
+    if dotted && (later[0] == 3 || later.len() == 1) {
+        return false;
     }
-    let amount = written.contains(&b'.')
-        && !written
-            .iter()
-            .any(|b| matches!(b, b' ' | b'-' | b'(' | b')'))
-        && later.iter().all(|g| *g == 3);
-    first <= 4 && later.iter().all(|g| (2..=5).contains(g)) && !amount
+    first <= 4
+        && (1..=5).contains(&later[0])
+        && later[1..].iter().all(|g| (2..=5).contains(g))
+        && *last >= 3
 }
 
 /// The e-mail address around the `@` at `at`: its start and end, if there is one
@@ -407,6 +427,14 @@ mod tests {
             ("+60123456789", "[nomor telepon]"),
             ("+65.9123.4567", "[nomor telepon]"),
             ("+0812-3456-7890", "[nomor telepon]"),
+            ("+44 (0)20 7946 0958", "[nomor telepon]"),
+            ("+60 3-2345 6789", "[nomor telepon]"),
+            ("+62 24 7654 3210", "[nomor telepon]"),
+            (
+                "WA +60 12-345 6789 08.00-16.00",
+                "WA [nomor telepon] 08.00-16.00",
+            ),
+            ("hub +852 9123 4567 10 kali", "hub [nomor telepon] 10 kali"),
         ] {
             assert_eq!(masked(text), expected, "{text}");
         }
@@ -438,7 +466,11 @@ mod tests {
             "naik +1.500.000.000",
             "suhu +35 derajat, 2026-12-05T10:00:00+07:00",
             "koordinat +109.625123, -6.889",
-            "+12 345",
+            "+12 345 678",
+            "naik +2.500.000 15 KK",
+            "Rp +12.500.000 - 25.000.000",
+            "koordinat +109.625123, -6.889",
+            "selisih +1234.56789 m",
         ] {
             assert_eq!(masked(text), text, "{text}");
         }
