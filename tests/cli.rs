@@ -96,6 +96,24 @@ fn the_demo_syncs_prints_a_summary_and_a_second_run_changes_nothing() {
     assert_eq!(out.matches("inserted 0, updated 0").count(), runs, "{out}");
 }
 
+/// A reporter key that is set is checked by the demo as by every command: a short one is
+/// refused before anything is made.
+#[cfg(feature = "demo")]
+#[test]
+fn the_demo_refuses_a_short_reporter_key_as_every_command_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = aduan(
+        dir.path(),
+        &["demo", "--reports", "10"],
+        &[("ADUAN_REPORTER_KEY", "short-key")],
+    );
+    let all = text(&out);
+    assert!(!out.status.success(), "{all}");
+    assert!(all.contains("shorter than 16 bytes"), "{all}");
+    assert!(!all.contains("short-key"), "{all}");
+    assert!(!dir.path().join("aduan-demo.db").exists());
+}
+
 /// What the demo's archive (seed 42, 200 SP4N-LAPOR! reports, the test key) reads as: pinned
 /// with the rules version, the tables and the key it was read under. See
 /// [`the_same_archive_read_otherwise_raises_the_rules_version`].

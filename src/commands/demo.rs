@@ -27,6 +27,15 @@ pub(crate) async fn run(
     reports: usize,
     seed: u64,
 ) -> Result<ExitCode> {
+    // A key that is set is checked as every other command checks it (the demo's store may be
+    // the one a deployment goes on with).
+    let var = &config.normaliser.reporter_key_env;
+    let key = if Secret::from_env(var).is_some() {
+        tables::reporter_key(var)?
+    } else {
+        println!("Note: {var} is not set; the demo hashes reporters with a demo key.");
+        Secret::new(DEMO_REPORTER_KEY)
+    };
     let path = std::env::current_dir()
         .context("reading the current folder")?
         .join(file);
@@ -59,13 +68,6 @@ pub(crate) async fn run(
     .context("starting the simulator")?;
     println!("Simulator: {}", sim.base_url());
 
-    let key = Secret::from_env(&config.normaliser.reporter_key_env).unwrap_or_else(|| {
-        println!(
-            "Note: {} is not set; the demo hashes reporters with a demo key.",
-            config.normaliser.reporter_key_env
-        );
-        Secret::new(DEMO_REPORTER_KEY)
-    });
     let registered = registry::registry();
     let normaliser = tables::normaliser(config.normaliser.tables_dir.as_deref(), &registered, key)?;
     // The webhook server closes its store when it stops: it gets one of its own.
