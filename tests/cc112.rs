@@ -899,3 +899,114 @@ async fn records_quarantined_for_a_missing_mapping_table_are_stored_by_retry_onc
         assert_eq!(again, 0);
     }
 }
+
+/// A citizen who reported through SP4N-LAPOR! and then called 112 from the same number about
+/// the same thing two days later made one incident: both complaints share an `incident_id`;
+/// another caller's does not; a rebuild gives the same ids and leaves the rows' `synced_at`.
+#[tokio::test]
+async fn one_reporter_through_two_channels_about_one_thing_is_one_incident() {
+    // A 112 sub-category for each main category it maps to.
+    const CALLED_ABOUT: [(&str, &str); 3] = [
+        ("LINGKUNGAN HIDUP DAN KEHUTANAN", "Banjir"),
+        ("KESEHATAN", "Ambulans"),
+        ("PERHUBUNGAN", "Kecelakaan Lalu Lintas"),
+    ];
+    let sim = sim(300, aduan_sim::Sp4nFaults::default()).await;
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        engine.sync(&sp4n(&sim, 100), &NoProgress).await.unwrap();
+        // An SP4N-LAPOR! complaint in one of those categories whose reporter gave a number.
+        let mut found = None;
+        for raw in ts.store.raw_after(0, 10_000).await.unwrap() {
+            let v: serde_json::Value = serde_json::from_slice(&raw.payload).unwrap();
+            let Some(phone) = v["pelapor"]["telepon"].as_str() else {
+                continue;
+            };
+            let id = format!("sp4n_lapor:{}", v["tracking_id"]);
+            let stored = ts
+                .store
+                .query(&format!(
+                    "SELECT category_main FROM complaints WHERE complaint_id = '{id}' \
+                     AND kind = 'complaint' AND reporter_key IS NOT NULL"
+                ))
+                .await
+                .unwrap();
+            let Some(main) = stored.rows.first().and_then(|r| r[0].as_str()) else {
+                continue;
+            };
+            if let Some((_, sub)) = CALLED_ABOUT.iter().find(|(m, _)| *m == main) {
+                let created = v["created_at"].as_str().unwrap_or_default();
+                if let Ok(at) = chrono::DateTime::parse_from_rfc3339(created) {
+                    found = Some((id, phone.to_string(), *sub, at));
+                    break;
+                }
+            }
+        }
+        let (sp4n_id, phone, sub, reported) = found.expect("such a complaint in 300 reports");
+        let called = reported + chrono::Duration::days(2);
+        let day = called.format("%d/%m/%Y").to_string();
+        let time = called.format("%H:%M:%S").to_string();
+        let dir = tempfile::tempdir().unwrap();
+        let rows = [
+            format!("1;112-3375-{ymd}-0001;{day} {time};{phone};-;Pengaduan;Gawat Tidak Darurat;{sub};Masih belum ditangani;;;;BPBD;Diteruskan;02:00;Rina;{day} {time}", ymd = called.format("%Y%m%d")),
+            format!("2;112-3375-{ymd}-0002;{day} {time};081399990000;-;Pengaduan;Gawat Tidak Darurat;{sub};Laporan lain;;;;BPBD;Diteruskan;02:00;Rina;{day} {time}", ymd = called.format("%Y%m%d")),
+        ];
+        let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+        write_aged(
+            &dir.path()
+                .join(format!("112_{}.csv", called.format("%Y%m%d"))),
+            &file(&refs),
+            OLD,
+        );
+        let report = engine
+            .sync(&cc112_dir(dir.path(), 10), &NoProgress)
+            .await
+            .unwrap();
+        assert_eq!(report.counts.inserted, 2, "{}", report.summary_line());
+        let incidents = |ts: &aduan_store::testing::TestStore| {
+            let ts = ts.store.clone();
+            let sp4n_id = sp4n_id.clone();
+            async move {
+                let r = ts
+                    .query(&format!(
+                        "SELECT complaint_id, incident_id, synced_at FROM complaints \
+                         WHERE incident_id IS NOT NULL OR complaint_id IN ('{sp4n_id}', \
+                         'cc112:112-3375-{0}-0001', 'cc112:112-3375-{0}-0002') \
+                         ORDER BY complaint_id",
+                        called.format("%Y%m%d")
+                    ))
+                    .await
+                    .unwrap();
+                r.rows
+            }
+        };
+        let linked = incidents(&ts).await;
+        let id_of = |rows: &[Vec<serde_json::Value>], id: &str| {
+            rows.iter()
+                .find(|r| r[0].as_str() == Some(id))
+                .map(|r| r[1].clone())
+                .unwrap_or_default()
+        };
+        let ymd = called.format("%Y%m%d");
+        let incident = id_of(&linked, &sp4n_id);
+        assert!(
+            incident.as_str().is_some_and(|i| i.starts_with("inc-")),
+            "{}: {linked:?}",
+            ts.label
+        );
+        assert_eq!(
+            id_of(&linked, &format!("cc112:112-3375-{ymd}-0001")),
+            incident
+        );
+        assert_eq!(
+            id_of(&linked, &format!("cc112:112-3375-{ymd}-0002")),
+            serde_json::Value::Null,
+            "{}: another caller",
+            ts.label
+        );
+        // A rebuild: the same ids, the rows as they were.
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(incidents(&ts).await, linked, "{}", ts.label);
+    }
+    sim.shutdown().await;
+}

@@ -27,7 +27,7 @@ pub use connector::{
 };
 pub use error::{check_within, Error, FieldError, Result};
 pub use model::{
-    complaint_id, reporter_names, storable, EventKind, Kind, SourceComplaint, SourceEvent,
-    SourcePlace, Status, UnifiedComplaint, UnifiedEvent, Urgency,
+    complaint_id, reporter_names, storable, EventKind, IncidentCandidate, Kind, SourceComplaint,
+    SourceEvent, SourcePlace, Status, UnifiedComplaint, UnifiedEvent, Urgency,
 };
 pub use secret::Secret;

@@ -342,3 +342,18 @@ mod tests {
         assert_eq!(Status::parse("done"), None);
     }
 }
+
+/// What links a stored complaint to the same real-world incident reported through another
+/// channel (`incident_id`): one of a reporter's complaints, as the store reads it back for the
+/// normaliser's rule (`aduan_normalise::incidents`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentCandidate {
+    /// Its `complaint_id`.
+    pub complaint_id: String,
+    /// Its channel.
+    pub channel: String,
+    /// Its main category.
+    pub category_main: String,
+    /// When it was reported.
+    pub reported_at: DateTime<Utc>,
+}

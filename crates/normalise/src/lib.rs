@@ -14,6 +14,7 @@ mod agencies;
 mod categories;
 mod classifier;
 mod error;
+mod incidents;
 mod mappings;
 pub mod phone;
 pub mod places;
@@ -31,6 +32,7 @@ pub use agencies::Agencies;
 pub use categories::Taxonomy;
 pub use classifier::Classifier;
 pub use error::{Error, Result};
+pub use incidents::{incidents, INCIDENT_WINDOW};
 pub use mappings::ChannelMappings;
 pub use places::Gazetteer;
 

@@ -16,6 +16,7 @@
 mod backup;
 mod error;
 pub mod fast;
+mod incidents;
 mod lease;
 mod migrate;
 pub mod packing;

@@ -64,8 +64,8 @@ const COMPLAINT_TYPES: &[&str] = &[
 ];
 
 /// `INSERT INTO complaints (…) SELECT * FROM UNNEST($1::text[], …) ON CONFLICT …
-/// RETURNING` each row's id and number; in a rebuild, `synced_at` is the live table's where the
-/// content is the same.
+/// RETURNING` each row's id and number; in a rebuild, `synced_at` and `incident_id` are the
+/// live table's where the content is the same.
 fn complaints_sql(supersede: bool, rebuild: bool) -> String {
     let t = Tables::of(rebuild);
     let arrays: Vec<String> = COMPLAINT_TYPES
@@ -79,6 +79,7 @@ fn complaints_sql(supersede: bool, rebuild: bool) -> String {
             .map(str::trim)
             .map(|c| match c {
                 "synced_at" => "COALESCE(s.synced_at, u.synced_at)".to_string(),
+                "incident_id" => "COALESCE(s.incident_id, u.incident_id)".to_string(),
                 _ => format!("u.{c}"),
             })
             .collect();

@@ -345,6 +345,16 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
                     slot("row_hash"),
                     i + 1
                 ),
+                // So is the incident it was linked to (`Store::link_incidents` decides it
+                // again before the rebuilt tables are put in place).
+                "incident_id" if w.rebuild => format!(
+                    "COALESCE((SELECT incident_id FROM {} \
+                     WHERE complaint_id = ?{} AND row_hash = ?{}), ?{})",
+                    LIVE.complaints,
+                    slot("complaint_id"),
+                    slot("row_hash"),
+                    i + 1
+                ),
                 _ => format!("?{}", i + 1),
             })
             .collect();

@@ -272,13 +272,16 @@ impl Tables {
     }
 }
 
-/// The `ON CONFLICT` clause of the complaints upsert: every column but the key is replaced;
-/// unless `supersede`, only by a version not older than the stored one.
+/// The `ON CONFLICT` clause of the complaints upsert: every column but the key and
+/// `incident_id` is replaced; unless `supersede`, only by a version not older than the stored
+/// one.
 pub(crate) fn upsert_tail(supersede: bool, table: &str) -> String {
+    // A new version keeps the incident it was linked to (`Store::link_incidents` decides it
+    // again after the run).
     let sets: Vec<String> = COMPLAINT_COLUMNS
         .split(',')
         .map(str::trim)
-        .filter(|c| *c != "complaint_id")
+        .filter(|c| !matches!(*c, "complaint_id" | "incident_id"))
         .map(|c| format!("{c} = excluded.{c}"))
         .collect();
     let guard = if supersede {

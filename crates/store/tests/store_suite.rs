@@ -977,6 +977,92 @@ async fn a_batch_read_otherwise_than_the_tables_are_built_is_rolled_back() {
     }
 }
 
+/// `link_incidents` hands the rule each reporter's complaints (those of kind `complaint` with
+/// a category), writes the ids that changed with the row's content as it was read, clears
+/// the id of one no longer of that kind; a new version keeps the id it had.
+#[tokio::test]
+async fn incidents_are_linked_by_reporter_and_kept_by_a_new_version() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let of = |id: &str, key: &str| {
+            let mut c = complaint(id, Status::Received, t(3));
+            c.complaint.reporter_key = Some(key.into());
+            c
+        };
+        let rows = [of("1", "k1"), of("2", "k1"), of("3", "k2")];
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(3),
+            complaints: &rows,
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+        // A rule that links every reporter's complaints when there are several.
+        let seen = std::sync::Mutex::new(Vec::new());
+        let rule = |group: &[aduan_core::IncidentCandidate]| {
+            seen.lock().unwrap().push(
+                group
+                    .iter()
+                    .map(|c| c.complaint_id.clone())
+                    .collect::<Vec<_>>(),
+            );
+            let id = (group.len() > 1).then(|| format!("inc-{}", group[0].complaint_id));
+            vec![id; group.len()]
+        };
+        assert_eq!(
+            s.link_incidents(false, t(4), rule).await.unwrap(),
+            2,
+            "{}",
+            ts.label
+        );
+        let mut groups = seen.lock().unwrap().clone();
+        groups.iter_mut().for_each(|g| g.sort());
+        groups.sort();
+        assert_eq!(
+            groups,
+            [
+                vec!["sp4n_lapor:1".to_string(), "sp4n_lapor:2".into()],
+                vec!["sp4n_lapor:3".into()]
+            ],
+            "{}",
+            ts.label
+        );
+        let ids = || async {
+            s.query("SELECT complaint_id, incident_id FROM complaints ORDER BY complaint_id")
+                .await
+                .unwrap()
+                .rows
+                .into_iter()
+                .map(|r| r[1].as_str().map(str::to_string))
+                .collect::<Vec<_>>()
+        };
+        let linked = Some("inc-sp4n_lapor:1".to_string());
+        assert_eq!(ids().await, [linked.clone(), linked.clone(), None]);
+        // Again: nothing changes.
+        assert_eq!(s.link_incidents(false, t(5), rule).await.unwrap(), 0);
+        // A new version keeps its id; one that is no complaint any more loses it.
+        let mut newer = of("1", "k1");
+        newer.complaint.updated_at = t(6);
+        newer.row_hash = "1-newer".into();
+        let mut prank = of("2", "k1");
+        prank.complaint.kind = Kind::NonGenuine;
+        prank.complaint.updated_at = t(6);
+        prank.row_hash = "2-prank".into();
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(6),
+            complaints: &[newer, prank],
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+        assert_eq!(ids().await, [linked.clone(), linked, None], "{}", ts.label);
+        assert_eq!(s.link_incidents(false, t(7), rule).await.unwrap(), 2);
+        assert_eq!(ids().await, [None, None, None], "{}", ts.label);
+    }
+}
+
 /// A rebuild whose lease was lost before it ended replaces nothing: the live tables stay, and
 /// the rebuild stays unfinished (the next renormalise starts it again).
 #[tokio::test]

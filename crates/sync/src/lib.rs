@@ -401,6 +401,9 @@ impl Engine {
             (Err(e), _) | (Ok(_), Err(e)) => Err(e),
             (Ok(done), Ok(())) => Ok(done),
         };
+        if counts.inserted + counts.updated > 0 {
+            self.link_incidents().await;
+        }
         if counts.inserted + counts.updated >= BULK_ROWS {
             self.after_bulk_write().await;
         }
@@ -432,6 +435,23 @@ impl Engine {
         self.store.save_run(&run).await?;
         tracing::info!(summary = %report.summary_line(), "Sync finished.");
         Ok(report)
+    }
+
+    /// Links the complaints of one incident reported through several channels
+    /// (`incident_id`, by `aduan_normalise::incidents`) after complaints were written; a
+    /// failure is logged, not the run's (the next write links them).
+    async fn link_incidents(&self) {
+        match self
+            .store
+            .link_incidents(false, Utc::now(), aduan_normalise::incidents)
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(complaints = n, "Incidents linked."),
+            Err(e) => {
+                tracing::warn!(error = %e, "Could not link the complaints of one incident.");
+            }
+        }
     }
 
     /// Brings the store's statistics up to date after many rows were written; a failure is
@@ -608,6 +628,9 @@ impl Engine {
             .iter()
             .filter_map(aduan_store::Lease::fence)
             .collect();
+        self.store
+            .link_incidents(true, Utc::now(), aduan_normalise::incidents)
+            .await?;
         let built_with = self.normaliser.built_with().to_string();
         self.store.finish_rebuild(&fences, &built_with).await?;
         self.after_bulk_write().await;
@@ -740,7 +763,11 @@ impl Engine {
             }
         }
         .await;
+        let changed = counts.inserted + counts.updated > 0;
         let drained = given_back(vec![lease], result.map(|()| Some(counts))).await;
+        if changed {
+            self.link_incidents().await;
+        }
         self.forget_old_deliveries().await;
         drained
     }
@@ -905,6 +932,9 @@ impl Engine {
             } else {
                 failing.push((id, counts.last_error.unwrap_or_default()));
             }
+        }
+        if resolved > 0 {
+            self.link_incidents().await;
         }
         Ok((resolved, failing))
     }

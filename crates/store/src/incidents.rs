@@ -1,0 +1,120 @@
+//! `incident_id`: the store reads each reporter's complaints in turn for a rule it is given
+//! (the normaliser's), and writes back what changed.
+
+use aduan_core::IncidentCandidate;
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use crate::error::Context;
+use crate::write::Tables;
+use crate::{on_pool, Result, Store};
+
+/// A complaint the rule reads, with what is stored of it.
+struct Read {
+    reporter_key: String,
+    candidate: IncidentCandidate,
+    incident_id: Option<String>,
+    row_hash: String,
+}
+
+/// An `incident_id` to write: complaint, the content it was read with, the id.
+type Change = (String, String, Option<String>);
+
+impl Store {
+    /// Gives every complaint its `incident_id` by `rule`, which is handed one reporter's
+    /// complaints at a time (`kind` `complaint` with a `reporter_key` and a main category;
+    /// others have none) and gives each its id. Only complaints whose id changes are written
+    /// (`synced_at` set to `now`), and only while their content is what was read: a version
+    /// stored meanwhile keeps its id until the next pass. In the rebuild's tables when
+    /// `rebuild`. The number of complaints whose id changed.
+    ///
+    /// It reads the whole table in order of reporter (a sort of about a second a million
+    /// complaints), one reporter's complaints in memory at a time.
+    pub async fn link_incidents(
+        &self,
+        rebuild: bool,
+        now: DateTime<Utc>,
+        rule: impl Fn(&[IncidentCandidate]) -> Vec<Option<String>>,
+    ) -> Result<u64> {
+        let t = Tables::of(rebuild);
+        let what = || "linking the complaints of one incident".to_string();
+        let sql = format!(
+            "SELECT reporter_key, complaint_id, channel, category_main, reported_at, incident_id, \
+             row_hash FROM {} WHERE kind = 'complaint' AND reporter_key IS NOT NULL \
+             AND category_main IS NOT NULL ORDER BY reporter_key",
+            t.complaints
+        );
+        let mut changes: Vec<Change> = Vec::new();
+        let mut group: Vec<Read> = Vec::new();
+        let decide = |group: &mut Vec<Read>, changes: &mut Vec<Change>| {
+            let candidates: Vec<IncidentCandidate> =
+                group.iter().map(|r| r.candidate.clone()).collect();
+            let ids = rule(&candidates);
+            for (read, id) in group.drain(..).zip(ids) {
+                if read.incident_id != id {
+                    changes.push((read.candidate.complaint_id, read.row_hash, id));
+                }
+            }
+        };
+        on_pool!(self, pool => {
+            let mut rows = sqlx::query(&sql).fetch(pool);
+            while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
+                let row = row.context(what)?;
+                let read = (|| -> std::result::Result<Read, sqlx::Error> {
+                    Ok(Read {
+                        reporter_key: row.try_get(0)?,
+                        candidate: IncidentCandidate {
+                            complaint_id: row.try_get(1)?,
+                            channel: row.try_get(2)?,
+                            category_main: row.try_get(3)?,
+                            reported_at: row.try_get(4)?,
+                        },
+                        incident_id: row.try_get(5)?,
+                        row_hash: row.try_get(6)?,
+                    })
+                })()
+                .context(what)?;
+                if group
+                    .last()
+                    .is_some_and(|last| last.reporter_key != read.reporter_key)
+                {
+                    decide(&mut group, &mut changes);
+                }
+                group.push(read);
+            }
+        });
+        decide(&mut group, &mut changes);
+        let clear = format!(
+            "UPDATE {} SET incident_id = NULL, synced_at = $1 WHERE incident_id IS NOT NULL \
+             AND (kind <> 'complaint' OR reporter_key IS NULL OR category_main IS NULL)",
+            t.complaints
+        );
+        let set = format!(
+            "UPDATE {} SET incident_id = $1, synced_at = $2 \
+             WHERE complaint_id = $3 AND row_hash = $4",
+            t.complaints
+        );
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await.context(what)?;
+            let mut changed = sqlx::query(&clear)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .context(what)?
+                .rows_affected();
+            for (id, row_hash, incident) in &changes {
+                changed += sqlx::query(&set)
+                    .bind(incident)
+                    .bind(now)
+                    .bind(id)
+                    .bind(row_hash)
+                    .execute(&mut *tx)
+                    .await
+                    .context(what)?
+                    .rows_affected();
+            }
+            tx.commit().await.context(what)?;
+            Ok(changed)
+        })
+    }
+}
