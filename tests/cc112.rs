@@ -1004,7 +1004,30 @@ async fn one_reporter_through_two_channels_about_one_thing_is_one_incident() {
             "{}: another caller",
             ts.label
         );
-        // A rebuild: the same ids, the rows as they were.
+        // The call handled: a second version of it, the same incident.
+        let done: Vec<String> = rows
+            .iter()
+            .map(|r| r.replace(";Diteruskan;", ";Selesai;"))
+            .collect();
+        let refs: Vec<&str> = done.iter().map(String::as_str).collect();
+        write_aged(
+            &dir.path()
+                .join(format!("112_{}.csv", called.format("%Y%m%d"))),
+            &file(&refs),
+            OLD,
+        );
+        let report = engine
+            .sync(&cc112_dir(dir.path(), 10), &NoProgress)
+            .await
+            .unwrap();
+        assert_eq!(report.counts.updated, 2, "{}", report.summary_line());
+        let linked = incidents(&ts).await;
+        assert_eq!(id_of(&linked, &sp4n_id), incident, "{}", ts.label);
+        assert_eq!(
+            id_of(&linked, &format!("cc112:112-3375-{ymd}-0001")),
+            incident
+        );
+        // A rebuild (the call's two versions read again): the same ids, the rows as they were.
         engine.renormalise(&parsers(), &NoProgress).await.unwrap();
         assert_eq!(incidents(&ts).await, linked, "{}", ts.label);
     }

@@ -23,13 +23,15 @@ type Change = (String, String, Option<String>);
 impl Store {
     /// Gives every complaint its `incident_id` by `rule`, which is handed one reporter's
     /// complaints at a time (`kind` `complaint` with a `reporter_key` and a main category;
-    /// others have none) and gives each its id. Only complaints whose id changes are written
-    /// (`synced_at` set to `now`), and only while their content is what was read: a version
-    /// stored meanwhile keeps its id until the next pass. In the rebuild's tables when
+    /// others have none; a reporter who used one channel only is not handed over: the rule
+    /// links none of theirs) and gives each its id. Only complaints whose id changes are
+    /// written (`synced_at` set to `now`), and only while their content is what was read (on
+    /// PostgreSQL a run may write meanwhile: its version keeps its id until the next pass).
+    /// Passes run one at a time, in one transaction each. In the rebuild's tables when
     /// `rebuild`. The number of complaints whose id changed.
     ///
-    /// It reads the whole table in order of reporter (a sort of about a second a million
-    /// complaints), one reporter's complaints in memory at a time.
+    /// SQL groups the whole table by reporter; one reporter's complaints are in memory at a
+    /// time, and the ids to write.
     pub async fn link_incidents(
         &self,
         rebuild: bool,
@@ -38,12 +40,36 @@ impl Store {
     ) -> Result<u64> {
         let t = Tables::of(rebuild);
         let what = || "linking the complaints of one incident".to_string();
+        const ELIGIBLE: &str =
+            "kind = 'complaint' AND reporter_key IS NOT NULL AND category_main IS NOT NULL";
+        // Only reporters who used two channels or more can have an incident, and those whose
+        // complaints have one now (it may go): the rest of the table is grouped by SQL alone.
         let sql = format!(
             "SELECT reporter_key, complaint_id, channel, category_main, reported_at, incident_id, \
-             row_hash FROM {} WHERE kind = 'complaint' AND reporter_key IS NOT NULL \
-             AND category_main IS NOT NULL ORDER BY reporter_key",
+             row_hash FROM {c} WHERE {ELIGIBLE} AND (incident_id IS NOT NULL OR reporter_key IN \
+             (SELECT reporter_key FROM {c} WHERE {ELIGIBLE} GROUP BY reporter_key \
+             HAVING COUNT(DISTINCT channel) > 1)) ORDER BY reporter_key, complaint_id",
+            c = t.complaints
+        );
+        let clear = format!(
+            "UPDATE {} SET incident_id = NULL, synced_at = $1 \
+             WHERE incident_id IS NOT NULL AND NOT ({ELIGIBLE})",
             t.complaints
         );
+        let set = format!(
+            "UPDATE {} SET incident_id = $1, synced_at = $2 \
+             WHERE complaint_id = $3 AND row_hash = $4",
+            t.complaints
+        );
+        // One pass at a time, reading what the pass before it wrote: the clearing `UPDATE`
+        // first takes SQLite's write lock for the whole pass; PostgreSQL takes a lock of its
+        // own for the transaction (per schema).
+        let lock = match &self.backend {
+            crate::Backend::Sqlite(_) => None,
+            crate::Backend::Postgres(_) => Some(
+                "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ' aduan incidents'))",
+            ),
+        };
         let mut changes: Vec<Change> = Vec::new();
         let mut group: Vec<Read> = Vec::new();
         let decide = |group: &mut Vec<Read>, changes: &mut Vec<Change>| {
@@ -57,51 +83,45 @@ impl Store {
             }
         };
         on_pool!(self, pool => {
-            let mut rows = sqlx::query(&sql).fetch(pool);
-            while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
-                let row = row.context(what)?;
-                let read = (|| -> std::result::Result<Read, sqlx::Error> {
-                    Ok(Read {
-                        reporter_key: row.try_get(0)?,
-                        candidate: IncidentCandidate {
-                            complaint_id: row.try_get(1)?,
-                            channel: row.try_get(2)?,
-                            category_main: row.try_get(3)?,
-                            reported_at: row.try_get(4)?,
-                        },
-                        incident_id: row.try_get(5)?,
-                        row_hash: row.try_get(6)?,
-                    })
-                })()
-                .context(what)?;
-                if group
-                    .last()
-                    .is_some_and(|last| last.reporter_key != read.reporter_key)
-                {
-                    decide(&mut group, &mut changes);
-                }
-                group.push(read);
-            }
-        });
-        decide(&mut group, &mut changes);
-        let clear = format!(
-            "UPDATE {} SET incident_id = NULL, synced_at = $1 WHERE incident_id IS NOT NULL \
-             AND (kind <> 'complaint' OR reporter_key IS NULL OR category_main IS NULL)",
-            t.complaints
-        );
-        let set = format!(
-            "UPDATE {} SET incident_id = $1, synced_at = $2 \
-             WHERE complaint_id = $3 AND row_hash = $4",
-            t.complaints
-        );
-        on_pool!(self, pool => {
             let mut tx = pool.begin().await.context(what)?;
+            if let Some(lock) = lock {
+                sqlx::query(lock).execute(&mut *tx).await.context(what)?;
+            }
             let mut changed = sqlx::query(&clear)
                 .bind(now)
                 .execute(&mut *tx)
                 .await
                 .context(what)?
                 .rows_affected();
+            {
+                let mut rows = sqlx::query(&sql).fetch(&mut *tx);
+                while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await
+                {
+                    let row = row.context(what)?;
+                    let read = (|| -> std::result::Result<Read, sqlx::Error> {
+                        Ok(Read {
+                            reporter_key: row.try_get(0)?,
+                            candidate: IncidentCandidate {
+                                complaint_id: row.try_get(1)?,
+                                channel: row.try_get(2)?,
+                                category_main: row.try_get(3)?,
+                                reported_at: row.try_get(4)?,
+                            },
+                            incident_id: row.try_get(5)?,
+                            row_hash: row.try_get(6)?,
+                        })
+                    })()
+                    .context(what)?;
+                    if group
+                        .last()
+                        .is_some_and(|last| last.reporter_key != read.reporter_key)
+                    {
+                        decide(&mut group, &mut changes);
+                    }
+                    group.push(read);
+                }
+            }
+            decide(&mut group, &mut changes);
             for (id, row_hash, incident) in &changes {
                 changed += sqlx::query(&set)
                     .bind(incident)

@@ -272,16 +272,18 @@ impl Tables {
     }
 }
 
-/// The `ON CONFLICT` clause of the complaints upsert: every column but the key and
-/// `incident_id` is replaced; unless `supersede`, only by a version not older than the stored
-/// one.
+/// The `ON CONFLICT` clause of the complaints upsert: every column but the key and (but in
+/// a rebuild) `incident_id` is replaced; unless `supersede`, only by a version not older than
+/// the stored one.
 pub(crate) fn upsert_tail(supersede: bool, table: &str) -> String {
     // A new version keeps the incident it was linked to (`Store::link_incidents` decides it
-    // again after the run).
+    // again after the run); in a rebuild the last version carries the live row's, where its
+    // content is the same.
+    let rebuild = table == REBUILT.complaints;
     let sets: Vec<String> = COMPLAINT_COLUMNS
         .split(',')
         .map(str::trim)
-        .filter(|c| !matches!(*c, "complaint_id" | "incident_id"))
+        .filter(|c| *c != "complaint_id" && (rebuild || *c != "incident_id"))
         .map(|c| format!("{c} = excluded.{c}"))
         .collect();
     let guard = if supersede {

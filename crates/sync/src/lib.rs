@@ -130,6 +130,9 @@ pub struct Engine {
     stop: Option<watch::Receiver<bool>>,
     /// When this engine last forgot old webhook delivery ids (see `drain_inbox`).
     forgotten: Arc<std::sync::Mutex<Option<Instant>>>,
+    /// Whether complaints changed since this engine last linked incidents, and when it did
+    /// (see `drain_inbox`).
+    incidents: Arc<std::sync::Mutex<(bool, Option<Instant>)>>,
 }
 
 /// How long a webhook delivery's id is kept to recognise its retries: a week, well past the
@@ -138,6 +141,10 @@ pub const DELIVERY_IDS_KEPT: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// How often an engine forgets delivery ids older than [`DELIVERY_IDS_KEPT`].
 const FORGET_EVERY: Duration = Duration::from_secs(3600);
+
+/// How often at most the webhook inbox's folds link incidents (a pass groups the whole table
+/// by reporter; webhooks come every few seconds).
+const INCIDENTS_EVERY: Duration = Duration::from_secs(60);
 
 /// The error of a run stopped by [`Engine::with_stop`]'s signal.
 pub const STOPPED_BY_SHUTDOWN: &str = "stopped by shutdown";
@@ -175,6 +182,7 @@ impl Engine {
             options,
             stop: None,
             forgotten: Arc::default(),
+            incidents: Arc::default(),
         }
     }
 
@@ -439,8 +447,13 @@ impl Engine {
 
     /// Links the complaints of one incident reported through several channels
     /// (`incident_id`, by `aduan_normalise::incidents`) after complaints were written; a
-    /// failure is logged, not the run's (the next write links them).
+    /// failure is logged, not the run's (the next run's pass, or the inbox's within a minute,
+    /// links them).
     async fn link_incidents(&self) {
+        *self
+            .incidents
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = (false, Some(Instant::now()));
         match self
             .store
             .link_incidents(false, Utc::now(), aduan_normalise::incidents)
@@ -450,6 +463,10 @@ impl Engine {
             Ok(n) => tracing::info!(complaints = n, "Incidents linked."),
             Err(e) => {
                 tracing::warn!(error = %e, "Could not link the complaints of one incident.");
+                self.incidents
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .0 = true;
             }
         }
     }
@@ -765,7 +782,17 @@ impl Engine {
         .await;
         let changed = counts.inserted + counts.updated > 0;
         let drained = given_back(vec![lease], result.map(|()| Some(counts))).await;
-        if changed {
+        // At most once a minute; what changed since is linked by a later drain (this is
+        // called every few seconds) or run.
+        let due = {
+            let mut state = self
+                .incidents
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            state.0 |= changed;
+            state.0 && state.1.is_none_or(|last| last.elapsed() >= INCIDENTS_EVERY)
+        };
+        if due {
             self.link_incidents().await;
         }
         self.forget_old_deliveries().await;
