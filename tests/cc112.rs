@@ -900,6 +900,19 @@ async fn records_quarantined_for_a_missing_mapping_table_are_stored_by_retry_onc
     }
 }
 
+/// The export of `day` in `dir` written with `rows`, then synced.
+async fn day_synced(
+    engine: &aduan_sync::Engine,
+    dir: &std::path::Path,
+    day: chrono::NaiveDate,
+    rows: &[String],
+) -> aduan_sync::RunReport {
+    let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let name = format!("112_{}.csv", day.format("%Y%m%d"));
+    write_aged(&dir.join(name), &file(&refs), OLD);
+    engine.sync(&cc112_dir(dir, 10), &NoProgress).await.unwrap()
+}
+
 /// A citizen who reported through SP4N-LAPOR! and then called 112 from the same number about
 /// the same thing two days later made one incident: both complaints share an `incident_id`;
 /// another caller's does not; a rebuild gives the same ids and leaves the rows' `synced_at`.
@@ -951,17 +964,7 @@ async fn one_reporter_through_two_channels_about_one_thing_is_one_incident() {
             format!("1;112-3375-{ymd}-0001;{day} {time};{phone};-;Pengaduan;Gawat Tidak Darurat;{sub};Masih belum ditangani;;;;BPBD;Diteruskan;02:00;Rina;{day} {time}", ymd = called.format("%Y%m%d")),
             format!("2;112-3375-{ymd}-0002;{day} {time};081399990000;-;Pengaduan;Gawat Tidak Darurat;{sub};Laporan lain;;;;BPBD;Diteruskan;02:00;Rina;{day} {time}", ymd = called.format("%Y%m%d")),
         ];
-        let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
-        write_aged(
-            &dir.path()
-                .join(format!("112_{}.csv", called.format("%Y%m%d"))),
-            &file(&refs),
-            OLD,
-        );
-        let report = engine
-            .sync(&cc112_dir(dir.path(), 10), &NoProgress)
-            .await
-            .unwrap();
+        let report = day_synced(&engine, dir.path(), called.date_naive(), &rows).await;
         assert_eq!(report.counts.inserted, 2, "{}", report.summary_line());
         let incidents = |ts: &aduan_store::testing::TestStore| {
             let ts = ts.store.clone();
@@ -1009,17 +1012,7 @@ async fn one_reporter_through_two_channels_about_one_thing_is_one_incident() {
             .iter()
             .map(|r| r.replace(";Diteruskan;", ";Selesai;"))
             .collect();
-        let refs: Vec<&str> = done.iter().map(String::as_str).collect();
-        write_aged(
-            &dir.path()
-                .join(format!("112_{}.csv", called.format("%Y%m%d"))),
-            &file(&refs),
-            OLD,
-        );
-        let report = engine
-            .sync(&cc112_dir(dir.path(), 10), &NoProgress)
-            .await
-            .unwrap();
+        let report = day_synced(&engine, dir.path(), called.date_naive(), &done).await;
         assert_eq!(report.counts.updated, 2, "{}", report.summary_line());
         let linked = incidents(&ts).await;
         assert_eq!(id_of(&linked, &sp4n_id), incident, "{}", ts.label);
