@@ -67,7 +67,8 @@ impl Store {
         let lock = match &self.backend {
             crate::Backend::Sqlite(_) => None,
             crate::Backend::Postgres(_) => Some(
-                "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ' aduan incidents'))",
+                // The two-key form: a key space of its own, apart from the leases' and fences'.
+                "SELECT pg_advisory_xact_lock(hashtext(current_schema()), hashtext('aduan incidents'))",
             ),
         };
         let mut changes: Vec<Change> = Vec::new();
