@@ -879,16 +879,21 @@ async fn a_transaction_written_under_a_lost_lease_is_rolled_back() {
     }
 }
 
-/// One complaint stored, as a sync of `cc112` would.
-async fn store_one_complaint(s: &Store) {
+/// `rows` stored in one batch of `channel` at `now`, as a sync would.
+async fn store_rows(s: &Store, channel: &str, now: DateTime<Utc>, rows: &[ComplaintRow]) {
     s.write_batch(&WriteBatch {
-        channel: "cc112",
-        now: t(3),
-        complaints: &[complaint("c1", Status::Received, t(3))],
+        channel,
+        now,
+        complaints: rows,
         ..WriteBatch::default()
     })
     .await
     .unwrap();
+}
+
+/// One complaint stored, as a sync of `cc112` would.
+async fn store_one_complaint(s: &Store) {
+    store_rows(s, "cc112", t(3), &[complaint("c1", Status::Received, t(3))]).await;
 }
 
 /// What the unified tables are built with: recorded once on a store whose tables are empty,
@@ -994,14 +999,7 @@ async fn incidents_are_linked_by_reporter_and_kept_by_a_new_version() {
         let mut other = of("2", "k1");
         other.complaint.channel = "lapor_gub".into();
         let rows = [of("1", "k1"), other.clone(), of("3", "k2")];
-        s.write_batch(&WriteBatch {
-            channel: "sp4n_lapor",
-            now: t(3),
-            complaints: &rows,
-            ..WriteBatch::default()
-        })
-        .await
-        .unwrap();
+        store_rows(s, "sp4n_lapor", t(3), &rows).await;
         // A rule that links every reporter's complaints when there are several.
         let seen = std::sync::Mutex::new(Vec::new());
         let rule = |group: &[aduan_core::IncidentCandidate]| {
@@ -1048,14 +1046,7 @@ async fn incidents_are_linked_by_reporter_and_kept_by_a_new_version() {
         prank.complaint.kind = Kind::NonGenuine;
         prank.complaint.updated_at = t(6);
         prank.row_hash = "2-prank".into();
-        s.write_batch(&WriteBatch {
-            channel: "sp4n_lapor",
-            now: t(6),
-            complaints: &[newer, prank],
-            ..WriteBatch::default()
-        })
-        .await
-        .unwrap();
+        store_rows(s, "sp4n_lapor", t(6), &[newer, prank]).await;
         assert_eq!(
             ids().await,
             [linked.clone(), linked.clone(), None],
@@ -1107,14 +1098,7 @@ async fn a_rebuild_that_lost_its_lease_does_not_replace_the_live_tables() {
     for ts in each_backend().await {
         let s = &ts.store;
         let postgres = s.lease_lock_key("cc112").is_some();
-        s.write_batch(&WriteBatch {
-            channel: "cc112",
-            now: t(3),
-            complaints: &[complaint("c1", Status::Received, t(3))],
-            ..WriteBatch::default()
-        })
-        .await
-        .unwrap();
+        store_one_complaint(s).await;
         let lease = s
             .try_lease("cc112", "renormalise-a", Duration::from_millis(200))
             .await
