@@ -9,10 +9,10 @@ use crate::error::Context;
 use crate::write::Tables;
 use crate::{on_pool, Result, Store};
 
-/// A complaint the rule reads, with what is stored of it.
-struct Read {
+/// What is stored of a complaint the rule reads, beside what it reads: its reporter, its
+/// `incident_id` and the content's hash.
+struct Stored {
     reporter_key: String,
-    candidate: IncidentCandidate,
     incident_id: Option<String>,
     row_hash: String,
 }
@@ -72,14 +72,14 @@ impl Store {
             ),
         };
         let mut changes: Vec<Change> = Vec::new();
-        let mut group: Vec<Read> = Vec::new();
-        let decide = |group: &mut Vec<Read>, changes: &mut Vec<Change>| {
-            let candidates: Vec<IncidentCandidate> =
-                group.iter().map(|r| r.candidate.clone()).collect();
-            let ids = rule(&candidates);
-            for (read, id) in group.drain(..).zip(ids) {
-                if read.incident_id != id {
-                    changes.push((read.candidate.complaint_id, read.row_hash, id));
+        // One reporter's complaints, as the rule reads them and as they are stored.
+        let mut group: (Vec<IncidentCandidate>, Vec<Stored>) = Default::default();
+        let decide = |group: &mut (Vec<IncidentCandidate>, Vec<Stored>),
+                      changes: &mut Vec<Change>| {
+            let ids = rule(&group.0);
+            for ((candidate, stored), id) in group.0.drain(..).zip(group.1.drain(..)).zip(ids) {
+                if stored.incident_id != id {
+                    changes.push((candidate.complaint_id, stored.row_hash, id));
                 }
             }
         };
@@ -99,27 +99,31 @@ impl Store {
                 while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await
                 {
                     let row = row.context(what)?;
-                    let read = (|| -> std::result::Result<Read, sqlx::Error> {
-                        Ok(Read {
-                            reporter_key: row.try_get(0)?,
-                            candidate: IncidentCandidate {
+                    let (candidate, stored) = (|| -> std::result::Result<_, sqlx::Error> {
+                        Ok((
+                            IncidentCandidate {
                                 complaint_id: row.try_get(1)?,
                                 channel: row.try_get(2)?,
                                 category_main: row.try_get(3)?,
                                 reported_at: row.try_get(4)?,
                             },
-                            incident_id: row.try_get(5)?,
-                            row_hash: row.try_get(6)?,
-                        })
+                            Stored {
+                                reporter_key: row.try_get(0)?,
+                                incident_id: row.try_get(5)?,
+                                row_hash: row.try_get(6)?,
+                            },
+                        ))
                     })()
                     .context(what)?;
                     if group
+                        .1
                         .last()
-                        .is_some_and(|last| last.reporter_key != read.reporter_key)
+                        .is_some_and(|last| last.reporter_key != stored.reporter_key)
                     {
                         decide(&mut group, &mut changes);
                     }
-                    group.push(read);
+                    group.0.push(candidate);
+                    group.1.push(stored);
                 }
             }
             decide(&mut group, &mut changes);

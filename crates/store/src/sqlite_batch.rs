@@ -336,19 +336,11 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
             .iter()
             .enumerate()
             .map(|(i, c)| match *c {
-                // Kept from the live table, where the content is the same.
-                "synced_at" if w.rebuild => format!(
-                    "COALESCE((SELECT synced_at FROM {} \
-                     WHERE complaint_id = ?{} AND row_hash = ?{}), ?{})",
-                    LIVE.complaints,
-                    slot("complaint_id"),
-                    slot("row_hash"),
-                    i + 1
-                ),
-                // So is the incident it was linked to (`Store::link_incidents` decides it
-                // again before the rebuilt tables are put in place).
-                "incident_id" if w.rebuild => format!(
-                    "COALESCE((SELECT incident_id FROM {} \
+                // Kept from the live table, where the content is the same: when it was
+                // synced, and the incident it was linked to (`Store::link_incidents` decides
+                // it again before the rebuilt tables are put in place).
+                kept @ ("synced_at" | "incident_id") if w.rebuild => format!(
+                    "COALESCE((SELECT {kept} FROM {} \
                      WHERE complaint_id = ?{} AND row_hash = ?{}), ?{})",
                     LIVE.complaints,
                     slot("complaint_id"),
