@@ -420,6 +420,19 @@ async fn a_case_whose_number_is_filled_in_later_is_one_complaint() {
             "{}",
             ts.label
         );
+        // The complaint it stood as is counted as it goes, and told in the summary.
+        assert_eq!(
+            (report.counts.inserted, report.counts.removed),
+            (1, 1),
+            "{}: {}",
+            ts.label,
+            report.summary_line()
+        );
+        assert!(
+            report.summary_line().contains("; 1 folded into others"),
+            "{}",
+            report.summary_line()
+        );
         engine.renormalise(&parsers(), &NoProgress).await.unwrap();
         assert_eq!(complaints().await, live, "{}: rebuilt", ts.label);
     }

@@ -34,6 +34,8 @@ pub struct Counts {
     pub unchanged: u64,
     /// Records quarantined.
     pub quarantined: u64,
+    /// Complaints removed: folded into another (a thread that joined an earlier one).
+    pub removed: u64,
     /// Values the tables did not know, by value (`unknown status "X"`).
     pub unknown: BTreeMap<String, u64>,
     /// The last quarantine reason.
@@ -41,6 +43,11 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Whether complaints were written or removed.
+    pub fn changed_complaints(&self) -> bool {
+        self.inserted + self.updated + self.removed > 0
+    }
+
     /// Adds what another part of the same run did.
     pub fn absorb(&mut self, other: Counts) {
         self.batches += other.batches;
@@ -49,6 +56,7 @@ impl Counts {
         self.updated += other.updated;
         self.unchanged += other.unchanged;
         self.quarantined += other.quarantined;
+        self.removed += other.removed;
         for (value, n) in other.unknown {
             *self.unknown.entry(value).or_insert(0) += n;
         }
@@ -804,6 +812,7 @@ async fn decide(
         .into_iter()
         .filter(|id| !latest.contains_key(id))
         .collect();
+    counts.removed += removed.len() as u64;
     // Only rows whose stored content differs are written.
     let complaints: Vec<ComplaintRow> = order
         .iter()

@@ -409,7 +409,7 @@ impl Engine {
             (Err(e), _) | (Ok(_), Err(e)) => Err(e),
             (Ok(done), Ok(())) => Ok(done),
         };
-        if counts.inserted + counts.updated > 0 {
+        if counts.changed_complaints() {
             self.link_incidents().await;
         }
         if counts.inserted + counts.updated >= BULK_ROWS {
@@ -780,7 +780,7 @@ impl Engine {
             }
         }
         .await;
-        let changed = counts.inserted + counts.updated > 0;
+        let changed = counts.changed_complaints();
         let drained = given_back(vec![lease], result.map(|()| Some(counts))).await;
         // At most once a minute; what changed since is linked by a later drain (this is
         // called every few seconds) or run.

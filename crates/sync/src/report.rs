@@ -110,6 +110,9 @@ impl RunReport {
             secs,
             c.fetched as f64 / secs
         );
+        if c.removed > 0 {
+            line.push_str(&format!("; {} folded into others", c.removed));
+        }
         if !self.faults.is_empty() {
             let f: Vec<String> = self
                 .faults
