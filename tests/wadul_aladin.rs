@@ -439,6 +439,51 @@ async fn a_case_whose_number_is_filled_in_later_is_one_complaint() {
     server.abort();
 }
 
+/// A register published behind a key in its URL (`?token=`): the archive's and quarantine's
+/// `source_ref` (shown by `aduan raw list`, named in errors) holds the URL without it.
+#[tokio::test]
+async fn a_register_url_with_a_token_is_archived_without_it() {
+    let (files, base, server) = register_server().await;
+    let sheet = format!(
+        "{HEADER}\r\n{}{}",
+        other_row(),
+        // No `No Aduan`: quarantined, named by its place.
+        ",5/11/2026 8:00:00,,,Sari,Lampu mati,PJU,DPUPR,Baru,,,,\r\n"
+    );
+    files
+        .lock()
+        .unwrap()
+        .insert("register.csv?token=abc123".into(), sheet.into_bytes());
+    let config: aduan_wadul_aladin::Config = serde_json::from_value(serde_json::json!({
+        "register_url": format!("{base}/register.csv?token=abc123"), "retry_base_ms": 20,
+        "timeout_secs": 5,
+    }))
+    .unwrap();
+    let connector = aduan_wadul_aladin::WadulAladin::with_auth(config, None).unwrap();
+    let ts = sqlite_store().await;
+    let report = engine(&ts).sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(
+        (report.counts.inserted, report.counts.quarantined),
+        (1, 1),
+        "{}",
+        report.summary_line()
+    );
+    let refs = ts
+        .store
+        .query(
+            "SELECT source_ref FROM raw_records UNION ALL SELECT source_ref FROM quarantine \
+             UNION ALL SELECT record FROM quarantine UNION ALL SELECT error FROM sync_runs \
+             WHERE error IS NOT NULL",
+        )
+        .await
+        .unwrap()
+        .rows;
+    let shown = format!("{refs:?}");
+    assert!(shown.contains("register.csv?token=***"), "{shown}");
+    assert!(!shown.contains("abc123"), "{shown}");
+    server.abort();
+}
+
 /// A chat's and the register's text is plain: words in angle brackets and a literal `&lt;`
 /// reach the table as they were written (the normaliser reads text as HTML).
 #[tokio::test]

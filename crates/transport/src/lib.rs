@@ -141,7 +141,7 @@ pub fn check_url(channel: &str, field: &str, url: &str) -> Result<()> {
         .map(|_| ())
         .map_err(|e| Error::Config {
             channel: channel.to_string(),
-            message: format!("{field} {url:?}: {e}"),
+            message: format!("{field} {:?}: {e}", shown(url)),
         })
 }
 
@@ -486,9 +486,26 @@ pub fn shown_url(url: &reqwest::Url) -> String {
     shown.to_string()
 }
 
-/// A URL as text, as [`shown_url`] shows it (the text as it is when it does not parse).
+/// A URL as text, as [`shown_url`] shows it; one that does not parse (a mistyped setting)
+/// with whatever stands before an `@` and after a `?` hidden, as its secrets may be there.
 pub fn shown(url: &str) -> String {
-    reqwest::Url::parse(url).map_or_else(|_| url.to_string(), |u| shown_url(&u))
+    match reqwest::Url::parse(url) {
+        Ok(u) => shown_url(&u),
+        Err(_) => {
+            let (head, query) = match url.split_once('?') {
+                Some((head, _)) => (head, "?***"),
+                None => (url, ""),
+            };
+            let (scheme, rest) = head.split_once("://").unwrap_or(("", head));
+            let (authority, path) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
+            let authority = match authority.rsplit_once('@') {
+                Some((_, host)) => format!("***@{host}"),
+                None => authority.to_string(),
+            };
+            let sep = if scheme.is_empty() { "" } else { "://" };
+            format!("{scheme}{sep}{authority}{path}{query}")
+        }
+    }
 }
 
 /// A transport error's text with its URL as [`shown_url`] shows it.
@@ -500,11 +517,12 @@ fn error_text(e: &reqwest::Error) -> String {
     }
 }
 
-/// `Retry-After` in seconds (the HTTP-date form is read as "a minute").
+/// `Retry-After` in seconds (the HTTP-date form is read as "a minute"; a number too large
+/// for a `Duration` as the longest one, which no policy honours).
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     Some(match v.parse::<f64>() {
-        Ok(secs) if secs >= 0.0 && secs.is_finite() => Duration::from_secs_f64(secs),
+        Ok(secs) if secs >= 0.0 => Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX),
         _ => Duration::from_secs(60),
     })
 }
@@ -601,6 +619,15 @@ mod tests {
         // Without a secret, exactly as asked.
         let plain = reqwest::Url::parse("http://h/x?export&a=~b").unwrap();
         assert_eq!(super::shown_url(&plain), "http://h/x?export&a=~b");
+        // A setting that does not parse (a port out of range): what may be secret hidden,
+        // and in the error that names the setting.
+        let bad = "https://u:s3cret@idx.example:99999/x?token=abc";
+        assert_eq!(super::shown(bad), "https://***@idx.example:99999/x?***");
+        let e = super::check_url("cc112", "url", bad)
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("s3cret") && !e.contains("abc"), "{e}");
+        assert!(e.contains("idx.example:99999"), "{e}");
     }
 
     /// A token put in a configured URL (an index behind `?token=`) is not in the error of a
@@ -776,6 +803,14 @@ mod tests {
         h.insert(RETRY_AFTER, HeaderValue::from_static("2"));
         assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
         assert_eq!(retry_after(&HeaderMap::new()), None);
+        // Too large for a `Duration` (or infinite): the longest wait, refused by the policy,
+        // not a panic.
+        for huge in ["1e20", "inf"] {
+            h.insert(RETRY_AFTER, HeaderValue::from_static(huge));
+            assert_eq!(retry_after(&h), Some(Duration::MAX), "{huge}");
+        }
+        h.insert(RETRY_AFTER, HeaderValue::from_static("NaN"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(60)));
     }
 
     #[test]

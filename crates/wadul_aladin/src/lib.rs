@@ -241,7 +241,12 @@ impl BatchSource for Register {
             if !resp.is_success() {
                 return Err(resp.unexpected(CHANNEL, what));
             }
-            let rows = aduan_transport::csv_rows::split(&resp.url, &resp.body, b',', Utc::now());
+            let rows = aduan_transport::csv_rows::split(
+                &aduan_transport::shown(&resp.url),
+                &resp.body,
+                b',',
+                Utc::now(),
+            );
             self.rows = Some(rows.into_iter());
         }
         let batch: Vec<RawRecord> = self
