@@ -521,6 +521,53 @@ async fn a_token_answer_of_another_shape_is_an_error_that_quotes_none_of_it() {
     server.abort();
 }
 
+/// A token endpoint that refuses the client and echoes what it was sent: the error quotes
+/// the answer with the client secret hidden.
+#[tokio::test]
+async fn a_refused_token_request_is_quoted_without_the_secret() {
+    const SECRET: &str = "s3cret-must-not-leak";
+    let body = format!(r#"{{"errors":{{"client_secret":"{SECRET} is invalid"}}}}"#);
+    let answer = format!(
+        "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+         connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let (base, server) = file_server(Files::new(std::sync::Mutex::new(
+        std::collections::HashMap::from([("api/v1/auth/token".to_string(), answer.into_bytes())]),
+    )))
+    .await;
+    let d = aduan_sim::Sp4nConfig::default();
+    let connector = aduan_sp4n_lapor::Sp4nLapor::with_secret(
+        aduan_sp4n_lapor::Config {
+            base_url: base,
+            instansi_id: d.instansi_id,
+            client_id: d.client_id,
+            client_secret_env: String::new(),
+            per_page: 50,
+            timeout_secs: 2,
+            max_attempts: 1,
+            retry_base_ms: 20,
+            start_from: None,
+        },
+        aduan_core::Secret::new(SECRET),
+    )
+    .unwrap();
+    let ts = sqlite_store().await;
+    let report = engine(&ts).sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(report.outcome, Outcome::Failed);
+    let error = report.error.unwrap();
+    assert!(
+        error.contains("getting a token")
+            && error.contains("400")
+            && error.contains("*** is invalid"),
+        "{error}"
+    );
+    assert!(!error.contains("must-not-leak"), "{error}");
+    let stored = ts.store.query("SELECT error FROM sync_runs").await.unwrap();
+    assert!(!format!("{:?}", stored.rows).contains("must-not-leak"));
+    server.abort();
+}
+
 #[tokio::test]
 async fn a_second_run_of_the_same_channel_is_skipped_while_one_runs() {
     let sim = sim(20, Sp4nFaults::default()).await;

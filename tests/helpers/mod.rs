@@ -222,8 +222,9 @@ pub fn cc112_url(sim: &RunningSim, basic_auth: Option<&str>) -> aduan_cc112::Cc1
 pub type Files = Arc<std::sync::Mutex<HashMap<String, Vec<u8>>>>;
 
 /// A tiny HTTP server on loopback answering every request for a path from `files` with
-/// `200` and its bytes (absent: `404`), whatever the method: for answers the simulator does
-/// not give. Its base URL and task.
+/// `200` and its bytes (absent: `404`; bytes that begin with `HTTP/1.1 ` are the whole
+/// answer, sent as they are), whatever the method: for answers the simulator does not give.
+/// Its base URL and task.
 pub async fn file_server(files: Files) -> (String, tokio::task::JoinHandle<()>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -241,6 +242,7 @@ pub async fn file_server(files: Files) -> (String, tokio::task::JoinHandle<()>) 
                 .to_string();
             let body = files.lock().unwrap().get(&path).cloned();
             let head = match &body {
+                Some(b) if b.starts_with(b"HTTP/1.1 ") => String::new(),
                 Some(b) => format!(
                     "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
                     b.len()

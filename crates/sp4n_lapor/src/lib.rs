@@ -136,7 +136,24 @@ impl Sp4nLapor {
             .send("POST auth/token", |c| c.post(&url).json(&body))
             .await?;
         if !resp.is_success() {
-            return Err(resp.unexpected(CHANNEL, "getting a token"));
+            // Quoted with the secret hidden first: a server that echoes what it was sent (a
+            // validation error) must not put it into a log or the run's record.
+            let secret = self.inner.secret.expose();
+            let body = String::from_utf8_lossy(&resp.body);
+            let body = if secret.is_empty() {
+                body.into_owned()
+            } else {
+                body.replace(secret, "***")
+            };
+            return Err(Error::Upstream {
+                channel: CHANNEL.into(),
+                message: format!(
+                    "getting a token: {} answered {} with {}",
+                    aduan_transport::shown(&url),
+                    resp.status,
+                    aduan_transport::describe_body(&resp.headers, body.as_bytes())
+                ),
+            });
         }
         // The body is not quoted: an answer of another shape may still hold the token.
         let token: Token = serde_json::from_slice(&resp.body).map_err(|_| Error::Upstream {
