@@ -1,6 +1,6 @@
 //! Time helpers: every source time without an offset is WIB (UTC+7, no DST).
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, TimeZone, Utc};
 
 /// Western Indonesia Time, UTC+7.
 pub fn wib() -> FixedOffset {
@@ -23,11 +23,25 @@ pub fn wib_month(t: DateTime<Utc>) -> String {
     t.with_timezone(&wib()).format("%Y-%m").to_string()
 }
 
-/// Parses an RFC 3339 / ISO 8601 time with offset into UTC.
+/// The first year of the times Aduan takes from a source.
+pub const FIRST_YEAR: i32 = 1970;
+/// The year after the last of the times Aduan takes from a source.
+pub const END_YEAR: i32 = 2100;
+
+/// `t` when it lies in the years Aduan takes from a source ([`FIRST_YEAR`] to before
+/// [`END_YEAR`]): a time far outside them is a source's mistake, which PostgreSQL would
+/// refuse (a whole batch with it) or SQLite store in a form it does not read back, and which
+/// would carry a channel's cursor past its real reports.
+pub fn in_range(t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    (FIRST_YEAR..END_YEAR).contains(&t.year()).then_some(t)
+}
+
+/// Parses an RFC 3339 / ISO 8601 time with offset into UTC; `None` outside [`in_range`].
 pub fn parse_rfc3339(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s.trim())
         .ok()
         .map(|t| t.with_timezone(&Utc))
+        .and_then(in_range)
 }
 
 /// A connector's `start_from` setting (where its very first run begins): the time it names,
@@ -43,13 +57,15 @@ pub fn start_from(channel: &str, setting: Option<&str>) -> crate::Result<Option<
         .transpose()
 }
 
-/// Parses a WIB time without offset in one of `formats` (chrono `strftime` forms).
+/// Parses a WIB time without offset in one of `formats` (chrono `strftime` forms); `None`
+/// outside [`in_range`].
 pub fn parse_wib(s: &str, formats: &[&str]) -> Option<DateTime<Utc>> {
     let s = s.trim();
     formats
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
         .and_then(from_wib)
+        .and_then(in_range)
 }
 
 #[cfg(test)]
@@ -69,6 +85,25 @@ mod tests {
         let first = NaiveDateTime::MIN;
         assert_eq!(from_wib(first), None);
         assert!(from_wib(NaiveDateTime::MAX).is_some());
+    }
+
+    #[test]
+    fn a_time_of_a_far_year_is_no_time() {
+        assert!(parse_rfc3339("1970-01-01T00:00:00Z").is_some());
+        assert!(parse_rfc3339("2099-12-31T23:59:59Z").is_some());
+        for far in [
+            "1969-12-31T23:59:59Z",
+            "2100-01-01T00:00:00Z",
+            "+10000-01-01T00:00:00Z",
+        ] {
+            assert_eq!(parse_rfc3339(far), None, "{far}");
+        }
+        // The years are UTC's: 07:00 WIB on New Year's Day is the first instant of 2100.
+        let wib = |s| parse_wib(s, &["%d/%m/%Y %H:%M:%S"]);
+        assert_eq!(wib("01/01/2100 07:00:00"), None);
+        assert!(wib("01/01/2100 06:59:59").is_some());
+        let far = DateTime::from_timestamp_millis(253_402_300_800_000).unwrap();
+        assert_eq!(in_range(far), None);
     }
 
     #[test]

@@ -133,7 +133,13 @@ pub(crate) fn item(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
     let public = flag("jenis", r.jenis.unwrap_or(1))?;
     let millis = |field: &str, ms: i64| -> Result<DateTime<Utc>, FieldError> {
         DateTime::from_timestamp_millis(ms)
-            .ok_or_else(|| err(field, format!("{ms} is not a time in unix milliseconds")))
+            .and_then(aduan_core::time::in_range)
+            .ok_or_else(|| {
+                err(
+                    field,
+                    format!("{ms} is not a time in unix milliseconds of the years 1970 to 2099"),
+                )
+            })
     };
     let reported_at = millis("created", r.created)?;
     let updated_at = millis("updated", r.updated)?;

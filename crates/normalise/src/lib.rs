@@ -99,8 +99,10 @@ pub struct Tables<'a> {
 ///
 /// History: 1, the first recorded (2026-12-05); 2, phone numbers of other countries written
 /// with `+` hidden in texts (2026-12-05); 3, a resolved complaint answered by its
-/// resolution at the latest ([`answered_by`], 2026-12-05).
-pub const RULES: u32 = 3;
+/// resolution at the latest ([`answered_by`], 2026-12-05); 4, a time outside the years 1970
+/// to 2099 quarantined as no time (`aduan_core::time::in_range`) and the reporter's contacts
+/// and names hidden in `status_source` too (2026-12-05).
+pub const RULES: u32 = 4;
 
 /// A complaint's first response, given its unified `status` and when it was resolved: one
 /// resolved was answered by then at the latest (a 112 information call answered on the
@@ -398,7 +400,7 @@ impl Normaliser {
             title,
             body,
             status,
-            status_source: src.status_label.clone(),
+            status_source: private.mask(src.status_label.clone()),
             agency,
             kecamatan_code: place.kecamatan.as_ref().map(|k| k.0.clone()),
             kecamatan: place.kecamatan.map(|k| k.1),

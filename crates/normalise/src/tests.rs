@@ -358,6 +358,21 @@ fn a_title_taken_from_a_label_is_kept_private_too() {
     assert_eq!(out.complaint.title, "Nama: [nama] HP: [nomor telepon]");
 }
 
+/// A status typed with a note (a 112 operator's, the WhatsApp team's): the status is mapped
+/// by its label, and `status_source` keeps the label with the reporter's contacts and names
+/// hidden.
+#[test]
+fn a_status_written_with_a_note_is_kept_private_too() {
+    let mut r = report();
+    r.reporter_names = vec!["Ahmad".into()];
+    r.status_label = "Selesai, dihubungi balik Pak Ahmad 081328765432".into();
+    let out = normaliser().normalise(&r).unwrap();
+    assert_eq!(
+        out.complaint.status_source,
+        "Selesai, dihubungi balik Pak [nama] [nomor telepon]"
+    );
+}
+
 /// What tables are built with names each part that changed, reads back what it writes, and
 /// tells nothing of the key.
 #[test]

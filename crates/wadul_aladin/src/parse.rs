@@ -200,12 +200,16 @@ fn message(value: &serde_json::Value, i: usize, source: &str) -> Result<Msg, Fie
         .parse::<i64>()
         .ok()
         .and_then(|s| DateTime::from_timestamp(s, 0))
+        .and_then(aduan_core::time::in_range)
         .ok_or_else(|| {
             FieldError::new(
                 CHANNEL,
                 &record,
                 "timestamp",
-                format!("not unix seconds: {:?}", m.timestamp),
+                format!(
+                    "not unix seconds of the years 1970 to 2099: {:?}",
+                    m.timestamp
+                ),
             )
         })?;
     let text = m.text.map(|t| t.body);
@@ -293,6 +297,7 @@ fn register_time(s: &str) -> Option<(DateTime<Utc>, bool)> {
             .ok()
             .and_then(|d| d.and_hms_opt(0, 0, 0))
             .and_then(aduan_core::time::from_wib)
+            .and_then(aduan_core::time::in_range)
             .map(|t| (t, true)),
     }
 }
