@@ -521,3 +521,101 @@ async fn a_sync_rate_limited_more_times_than_it_has_attempts_waits_and_goes_on()
     );
     server.abort();
 }
+
+/// A Lapor Gub! stand-in on loopback answering every request with `page` (a whole JSON
+/// body); its base URL and task.
+async fn one_page_upstream(page: String) -> (String, tokio::task::JoinHandle<()>) {
+    let answer = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+        page.len()
+    );
+    let files: Files = std::sync::Arc::new(std::sync::Mutex::new(
+        [("api/v2/aduan".to_string(), answer.into_bytes())].into(),
+    ));
+    file_server(files).await
+}
+
+/// An item dated in the year 10000 (a source's mistake): quarantined naming `updated`, on
+/// both stores (PostgreSQL refuses such a time: the whole batch would fail, run after run),
+/// the rest stored; the saved time moves by neither, nor past the server's clock for an item
+/// dated after it, so the next run reads on from there instead of stopping at a cursor that
+/// is no time or skipping what is updated until the year the item names.
+#[tokio::test]
+async fn an_item_dated_in_a_far_year_is_quarantined_and_moves_no_cursor() {
+    let good = r#"{"noTiket":"LGWP1","judul":"Lampu PJU mati","isi":"<p>Lampu mati.</p>","kategori":"Infrastruktur","status":3,"statusLabel":"Dalam Tindakan","jenis":1,"anonim":0,"rahasia":0,"pelapor":{"nama":"Budi","hp":"6285700011122"},"lokasi":{"kotaId":3375,"kota":"KOTA PEKALONGAN","kecamatan":"PEKALONGAN TIMUR","kelurahan":null},"opd":"DPUPR Kota Pekalongan","created":1631412000000,"updated":1631440000000,"timeline":[],"lampiran":[]}"#;
+    let far = good
+        .replace("LGWP1", "LGWP2")
+        .replace("\"updated\":1631440000000", "\"updated\":253402300800000");
+    // Dated after the server's clock: stored, but the saved time stops at the clock.
+    let ahead = good
+        .replace("LGWP1", "LGWP3")
+        .replace("\"updated\":1631440000000", "\"updated\":1893456000000");
+    let page = format!(
+        r#"{{"items":[{good},{far},{ahead}],"next_cursor":null,"server_time":1631450000}}"#
+    );
+    let (base, server) = one_page_upstream(page).await;
+    let connector = LaporGub::with_key(
+        aduan_lapor_gub::Config {
+            base_url: base,
+            api_key_env: String::new(),
+            kota_id: aduan_lapor_gub::KOTA_PEKALONGAN,
+            limit: 50,
+            requests_per_minute: 0,
+            timeout_secs: 2,
+            max_attempts: 2,
+            retry_base_ms: 20,
+            start_from: None,
+        },
+        Secret::new("k"),
+    )
+    .unwrap();
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        let first = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(
+            (
+                first.outcome,
+                first.counts.inserted,
+                first.counts.quarantined
+            ),
+            (Outcome::Ok, 2, 1),
+            "{}: {}",
+            ts.label,
+            first.summary_line()
+        );
+        let q = ts
+            .store
+            .query("SELECT record, field FROM quarantine")
+            .await
+            .unwrap()
+            .rows;
+        assert_eq!(
+            format!("{q:?}"),
+            r#"[[String("noTiket LGWP2"), String("updated")]]"#,
+            "{}",
+            ts.label
+        );
+        let cursor = ts
+            .store
+            .query("SELECT cursor FROM sync_state WHERE channel = 'lapor_gub'")
+            .await
+            .unwrap()
+            .rows;
+        assert_eq!(
+            format!("{cursor:?}"),
+            r#"[[String("2021-09-12T12:33:20Z")]]"#,
+            "{}: the server's clock",
+            ts.label
+        );
+        let second = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(
+            (second.outcome, second.counts.inserted),
+            (Outcome::Ok, 0),
+            "{}: {}",
+            ts.label,
+            second.summary_line()
+        );
+        assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints").await, 2);
+    }
+    server.abort();
+}

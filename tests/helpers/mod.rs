@@ -222,8 +222,9 @@ pub fn cc112_url(sim: &RunningSim, basic_auth: Option<&str>) -> aduan_cc112::Cc1
 pub type Files = Arc<std::sync::Mutex<HashMap<String, Vec<u8>>>>;
 
 /// A tiny HTTP server on loopback answering every request for a path from `files` with
-/// `200` and its bytes (absent: `404`; bytes that begin with `HTTP/1.1 ` are the whole
-/// answer, sent as they are), whatever the method: for answers the simulator does not give.
+/// `200` and its bytes (a path asked with a query: its bytes, or else the bare path's;
+/// absent: `404`; bytes that begin with `HTTP/1.1 ` are the whole answer, sent as they are),
+/// whatever the method: for answers the simulator does not give.
 /// Its base URL and task.
 pub async fn file_server(files: Files) -> (String, tokio::task::JoinHandle<()>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -240,7 +241,13 @@ pub async fn file_server(files: Files) -> (String, tokio::task::JoinHandle<()>) 
                 .unwrap_or("/")
                 .trim_start_matches('/')
                 .to_string();
-            let body = files.lock().unwrap().get(&path).cloned();
+            let body = {
+                let files = files.lock().unwrap();
+                files
+                    .get(&path)
+                    .or_else(|| path.split_once('?').and_then(|(bare, _)| files.get(bare)))
+                    .cloned()
+            };
             let head = match &body {
                 Some(b) if b.starts_with(b"HTTP/1.1 ") => String::new(),
                 Some(b) => format!(

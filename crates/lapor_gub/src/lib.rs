@@ -151,7 +151,8 @@ impl LaporGub {
         *next = Some(Instant::now() + gap);
     }
 
-    /// GET one page: from `since` (unix seconds) or on from an opaque `cursor`.
+    /// GET one page: from `since` (unix seconds), on from an opaque `cursor` when given (with
+    /// the `since` its walk began from, as the contract's query has both).
     async fn page(&self, since: Option<i64>, cursor: Option<&str>) -> Result<Answer> {
         let url = format!(
             "{}/api/v2/aduan",
@@ -161,11 +162,11 @@ impl LaporGub {
             ("kota_id", self.inner.config.kota_id.to_string()),
             ("limit", self.inner.config.limit.to_string()),
         ];
-        // A cursor carries where its walk began.
-        match (cursor, since) {
-            (Some(c), _) => query.push(("cursor", c.to_string())),
-            (None, Some(s)) => query.push(("since", s.to_string())),
-            (None, None) => {}
+        if let Some(s) = since {
+            query.push(("since", s.to_string()));
+        }
+        if let Some(c) = cursor {
+            query.push(("cursor", c.to_string()));
         }
         let what = match since {
             Some(s) => format!("GET aduan since {s}"),
@@ -203,6 +204,9 @@ enum Answer {
 struct Page {
     items: Vec<Box<RawValue>>,
     next_cursor: Option<String>,
+    /// The server's clock (unix seconds), read leniently.
+    #[serde(default)]
+    server_time: Option<serde_json::Value>,
 }
 
 /// The fields paging needs, read leniently: a malformed item is still archived (and
@@ -245,6 +249,7 @@ impl PullConnector for LaporGub {
             faults_base,
             connector: self.clone(),
             since,
+            walk_since: since,
             next: None,
             expired: 0,
             done: false,
@@ -280,6 +285,8 @@ struct Pager {
     connector: LaporGub,
     /// The newest `updated` handed out, in unix seconds (the saved cursor).
     since: Option<i64>,
+    /// The `since` the walk on cursors began from.
+    walk_since: Option<i64>,
     /// The page to ask next within this walk.
     next: Option<String>,
     /// Cursors that expired since the walk last made progress.
@@ -295,9 +302,12 @@ impl BatchSource for Pager {
         }
         let (page, url) = loop {
             let on_cursor = self.next.is_some();
+            if !on_cursor {
+                self.walk_since = self.since;
+            }
             match self
                 .connector
-                .page(self.since, self.next.as_deref())
+                .page(self.walk_since, self.next.as_deref())
                 .await?
             {
                 Answer::Page(page, url) => {
@@ -334,6 +344,14 @@ impl BatchSource for Pager {
         let received_at = Utc::now();
         let before = self.since;
         let mut newest = self.since;
+        // No further than the server's clock (ours, if it gives none): an item dated later, or
+        // outside the years a source's times lie in, is a mistake that must not carry the saved
+        // time past reports not read yet. It is read again from there (and recognised).
+        let latest = page
+            .server_time
+            .as_ref()
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or_else(|| received_at.timestamp());
         let mut records = Vec::with_capacity(page.items.len());
         for item in &page.items {
             let key: Option<Key> = serde_json::from_str(item.get()).ok();
@@ -346,7 +364,9 @@ impl BatchSource for Pager {
                 .as_ref()
                 .and_then(|k| k.updated.as_ref())
                 .and_then(serde_json::Value::as_i64)
-                .map(|ms| ms.div_euclid(1000));
+                .and_then(DateTime::from_timestamp_millis)
+                .and_then(aduan_core::time::in_range)
+                .map(|t| t.timestamp().min(latest));
             if let Some(s) = updated_secs {
                 newest = Some(newest.map_or(s, |n| n.max(s)));
             }
