@@ -568,6 +568,73 @@ async fn a_refused_token_request_is_quoted_without_the_secret() {
     server.abort();
 }
 
+/// A report dated years ahead (a source's mistake) is stored as it says, but the cursor does
+/// not move to its time: it would skip every report updated until then. The next run reads
+/// on from the newest real time.
+#[tokio::test]
+async fn a_report_dated_years_ahead_does_not_carry_the_cursor_past_the_rest() {
+    let report = r#"{"tracking_id":9165816,"judul":"Jalan berlubang","isi":"Mohon perbaikan.","klasifikasi":"PENGADUAN","kategori":{"utama":"PEKERJAAN UMUM DAN PENATAAN RUANG","sub":"JALAN BERLUBANG"},"sumber":"Android","anonim":false,"rahasia":false,"pelapor":null,"tanggal_kejadian":"2021-09-10","lokasi":{"provinsi":"Jawa Tengah","kota":"Kota Pekalongan","kecamatan":"Pekalongan Barat","kelurahan":"Bendan Kergon","alamat":"Jl. Sriwijaya"},"status":"Terverifikasi","instansi_tujuan":null,"disposisi":[],"tindak_lanjut":[],"lampiran":[],"created_at":"2021-09-10T19:02:11+07:00","updated_at":"2021-09-13T14:20:00+07:00"}"#;
+    let ahead = report
+        .replace("9165816", "9165817")
+        .replace("\"updated_at\":\"2021-09-13", "\"updated_at\":\"2031-09-13");
+    let page = format!(
+        r#"{{"status":"success","data":[{report},{ahead}],"meta":{{"page":1,"per_page":50,"total":2,"total_pages":1}}}}"#
+    );
+    let (base, server) = file_server(Files::new(std::sync::Mutex::new(
+        std::collections::HashMap::from([
+            (
+                "api/v1/auth/token".to_string(),
+                br#"{"access_token":"t","token_type":"Bearer","expires_in":3600}"#.to_vec(),
+            ),
+            ("api/v1/laporan".to_string(), page.into_bytes()),
+        ]),
+    )))
+    .await;
+    let d = aduan_sim::Sp4nConfig::default();
+    let connector = aduan_sp4n_lapor::Sp4nLapor::with_secret(
+        aduan_sp4n_lapor::Config {
+            base_url: base,
+            instansi_id: d.instansi_id,
+            client_id: d.client_id,
+            client_secret_env: String::new(),
+            per_page: 50,
+            timeout_secs: 2,
+            max_attempts: 1,
+            retry_base_ms: 20,
+            start_from: None,
+        },
+        aduan_core::Secret::new(d.client_secret),
+    )
+    .unwrap();
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    let first = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(
+        (first.outcome, first.counts.inserted),
+        (Outcome::Ok, 2),
+        "{}",
+        first.summary_line()
+    );
+    let cursor = ts
+        .store
+        .query("SELECT cursor FROM sync_state WHERE channel = 'sp4n_lapor'")
+        .await
+        .unwrap()
+        .rows;
+    assert_eq!(
+        format!("{cursor:?}"),
+        r#"[[String("2021-09-13T14:20:00+07:00")]]"#
+    );
+    let second = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(
+        (second.outcome, second.counts.inserted),
+        (Outcome::Ok, 0),
+        "{}",
+        second.summary_line()
+    );
+    server.abort();
+}
+
 #[tokio::test]
 async fn a_second_run_of_the_same_channel_is_skipped_while_one_runs() {
     let sim = sim(20, Sp4nFaults::default()).await;

@@ -311,6 +311,10 @@ impl Pager {
                 }
                 _ => None,
             });
+            // A report dated more than a day after this clock (a source's mistake) does not
+            // move the cursor: it would carry it past reports not read yet. It is read
+            // again from there (and recognised).
+            let updated = updated.filter(|(t, _)| *t <= received_at + chrono::Duration::days(1));
             if let Some((t, s)) = updated {
                 if newest.as_ref().is_none_or(|(n, _)| t > *n) {
                     newest = Some((t, s));
