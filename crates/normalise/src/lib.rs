@@ -100,8 +100,9 @@ pub struct Tables<'a> {
 /// History: 1, the first recorded (2026-12-05); 2, phone numbers of other countries written
 /// with `+` hidden in texts (2026-12-05); 3, a resolved complaint answered by its
 /// resolution at the latest ([`answered_by`], 2026-12-05); 4, a time outside the years 1970
-/// to 2099 quarantined as no time (`aduan_core::time::in_range`) and the reporter's contacts
-/// and names hidden in `status_source` too (2026-12-05).
+/// to 2099 quarantined as no time (`aduan_core::time::in_range`), the reporter's contacts
+/// and names hidden in `status_source` too, and the reporter's own number hidden however a
+/// text groups its digits (2026-12-05).
 pub const RULES: u32 = 4;
 
 /// A complaint's first response, given its unified `status` and when it was resolved: one
@@ -326,7 +327,9 @@ impl Normaliser {
         };
         let category = self.category(m, src, &mut warnings);
         // Every text stored is plain, without the reporter's contacts and names.
-        let private = private::Private::new(&src.reporter_names, &self.place_words);
+        let reporter_phone = src.reporter_phone.as_deref().and_then(phone::to_e164);
+        let private = private::Private::new(&src.reporter_names, &self.place_words)
+            .with_phone(reporter_phone.as_deref());
         let clean = |s: &str| private.mask(text::plain_text(s));
         let agency = self.agency(src, &clean, &mut warnings);
         let place = self.gazetteer.locate(
@@ -338,9 +341,8 @@ impl Normaliser {
         let reporter_key = if src.anonymous {
             None
         } else {
-            src.reporter_phone
-                .as_deref()
-                .and_then(phone::to_e164)
+            reporter_phone
+                .clone()
                 .or_else(|| src.reporter_email.as_deref().and_then(phone::normal_email))
                 .map(|id| phone::reporter_key(self.reporter_key.expose().as_bytes(), &id))
         };

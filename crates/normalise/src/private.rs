@@ -143,9 +143,22 @@ fn without_apostrophes(word: &str) -> Option<String> {
 /// The reporter's names to look for: each word of at least three letters of each name,
 /// lower-cased (with and without its apostrophes), without the words of [`NOT_NAMES`] and of
 /// places.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Private {
     words: Vec<String>,
+    /// The reporter's own number as the digits it may be written with (see
+    /// [`Private::with_phone`]).
+    phones: Vec<String>,
+}
+
+impl std::fmt::Debug for Private {
+    // (The reporter's names and number are what this hides: never shown.)
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Private")
+            .field("words", &self.words.len())
+            .field("phones", &self.phones.len())
+            .finish()
+    }
 }
 
 impl Private {
@@ -173,7 +186,26 @@ impl Private {
                 }
             }
         }
-        Self { words }
+        Self {
+            words,
+            phones: Vec::new(),
+        }
+    }
+
+    /// Looks for the reporter's own number too (`e164`, `+62…`), however a text groups its
+    /// digits (`0813 28 765 432`, `0812-34-56-78-90`, `+62 813 2876 5432`), where the
+    /// general rule ([`contacts`]) takes only groups of three or more: as `0…`, `62…`,
+    /// `+62…` or `0062…` (another country's with its code, after `+` or `00`).
+    pub fn with_phone(mut self, e164: Option<&str>) -> Self {
+        if let Some(digits) = e164.and_then(|e| e.strip_prefix('+')) {
+            if digits.len() >= 8 && digits.bytes().all(|b| b.is_ascii_digit()) {
+                self.phones = vec![digits.to_string(), format!("00{digits}")];
+                if let Some(national) = digits.strip_prefix("62") {
+                    self.phones.push(format!("0{national}"));
+                }
+            }
+        }
+        self
     }
 
     /// `text` with phone numbers, e-mail addresses and the reporter's names replaced.
@@ -183,7 +215,63 @@ impl Private {
             Cow::Borrowed(_) => None,
         };
         let text = owned.unwrap_or(text);
+        let text = self.own_phone(&text).unwrap_or(text);
         self.names(&text).unwrap_or(text)
+    }
+
+    /// `text` with the reporter's own number (see [`Private::with_phone`]) replaced: digits
+    /// with at most two of ` -.()` between each two, from where no letter or digit stands
+    /// before to where no digit follows; `None` when it has none.
+    fn own_phone(&self, text: &str) -> Option<String> {
+        let longest = self.phones.iter().map(String::len).max()?;
+        let bytes = text.as_bytes();
+        let mut out: Option<String> = None;
+        let mut copied = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            let starts = (bytes[i].is_ascii_digit() || bytes[i] == b'+')
+                && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric());
+            if !starts {
+                i += 1;
+                continue;
+            }
+            let mut digits = String::new();
+            let mut j = i + usize::from(bytes[i] == b'+');
+            let (mut end, mut between) = (None, 0);
+            while let Some(&c) = bytes.get(j) {
+                if c.is_ascii_digit() {
+                    if digits.len() == longest {
+                        break;
+                    }
+                    digits.push(char::from(c));
+                    between = 0;
+                    j += 1;
+                    let more = bytes.get(j).is_some_and(u8::is_ascii_digit);
+                    if !more && self.phones.contains(&digits) {
+                        end = Some(j);
+                    }
+                } else if matches!(c, b' ' | b'-' | b'.' | b'(' | b')') && between < 2 {
+                    between += 1;
+                    j += 1;
+                } else {
+                    break;
+                }
+            }
+            match end {
+                Some(e) => {
+                    let o = out.get_or_insert_with(String::new);
+                    o.push_str(&text[copied..i]);
+                    o.push_str(PHONE);
+                    copied = e;
+                    i = e;
+                }
+                None => i += 1,
+            }
+        }
+        out.map(|mut o| {
+            o.push_str(&text[copied..]);
+            o
+        })
     }
 
     /// Whether one of the names may be in `text`: an ASCII name is looked for as it is
@@ -327,6 +415,37 @@ mod tests {
         );
         let none = Private::new(&[], &places);
         assert_eq!(none.mask("Sri".into()), "Sri");
+    }
+
+    /// Review: the reporter's own number written in groups of two slipped past the general
+    /// rule (groups of three or more).
+    #[test]
+    fn the_reporters_own_number_is_hidden_however_it_is_grouped() {
+        let places = std::collections::HashSet::new();
+        let p = Private::new(&[], &places).with_phone(Some("+6281328765432"));
+        for (text, hidden) in [
+            ("WA 0813 28 765 432 ya", format!("WA {PHONE} ya")),
+            ("hp: 0813-28-76-54-32.", format!("hp: {PHONE}.")),
+            ("(0813) 2876 54 32", format!("({PHONE}")),
+            ("+62 813 28 76 54 32", PHONE.to_string()),
+            ("62.813.2876.54.32", PHONE.to_string()),
+        ] {
+            assert_eq!(p.mask(text.into()), hidden, "{text}");
+        }
+        // Another number, the digits inside a longer one, or after a letter: as they are.
+        for text in [
+            "0813 28 765 433",
+            "0813 28 765 4321",
+            "No. 10813 28 765 432",
+            "A0813 28 765 432",
+            "0813 28 / 765 432",
+        ] {
+            assert_eq!(p.mask(text.into()), text, "{text}");
+        }
+        // Another country's, after `+` or `00`.
+        let abroad = Private::new(&[], &places).with_phone(Some("+60123456789"));
+        assert_eq!(abroad.mask("00 60 12 34 56 789".into()), PHONE);
+        assert_eq!(abroad.mask("0123456789".into()), "0123456789");
     }
 
     /// Review: a street's word earlier in the text kept a name after a sentence's end or a
