@@ -101,8 +101,9 @@ pub struct Tables<'a> {
 /// with `+` hidden in texts (2026-12-05); 3, a resolved complaint answered by its
 /// resolution at the latest ([`answered_by`], 2026-12-05); 4, a time outside the years 1970
 /// to 2099 quarantined as no time (`aduan_core::time::in_range`), the reporter's contacts
-/// and names hidden in `status_source` too, and the reporter's own number hidden however a
-/// text groups its digits (2026-12-05).
+/// and names hidden in `status_source` too, the reporter's own number hidden however a text
+/// groups its digits, and a Pantau Pekalongan deletion that carries the version it deletes
+/// withdrawing it (2026-12-05).
 pub const RULES: u32 = 4;
 
 /// A complaint's first response, given its unified `status` and when it was resolved: one

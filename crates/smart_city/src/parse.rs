@@ -241,7 +241,7 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
         return folded;
     };
     let deletion = versions.iter().rev().find_map(|v| match v {
-        Version::Deleted(n, at) if *n > report.version => Some(*at),
+        Version::Deleted(n, at) if *n >= report.version => Some(*at),
         _ => None,
     });
     let mut events = vec![SourceEvent {

@@ -106,6 +106,20 @@ fn a_deletion_withdraws_and_keeps_the_content_even_when_it_comes_first() {
     assert_eq!(c.updated_at.to_rfc3339(), "2024-02-05T00:00:00+00:00");
 }
 
+/// Review: a deletion that carries the version it deletes (not the next) was ignored, and
+/// the report never withdrawn; one of an older version still changes nothing.
+#[test]
+fn a_deletion_of_the_last_version_withdraws() {
+    let v2 = raw(&delivery(
+        "report.updated",
+        &report(2, "accepted", "2024-02-01T05:00:00Z"),
+    ));
+    let f = fold(ID, &[v2.clone(), raw(&deletion(2))]);
+    assert_eq!(f.complaints[0].status_label, DELETED);
+    let f = fold(ID, &[v2, raw(&deletion(1))]);
+    assert_eq!(f.complaints[0].status_label, "accepted");
+}
+
 #[test]
 fn a_backfill_item_reads_like_the_webhook_of_the_same_version() {
     let body = report(2, "done", "2024-02-03T00:00:00Z");
