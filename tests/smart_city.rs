@@ -610,3 +610,45 @@ async fn delivery_ids_older_than_a_week_are_forgotten_when_the_inbox_is_drained(
         assert_eq!(kept, [[serde_json::json!("new-delivery")]], "{}", ts.label);
     }
 }
+
+/// A report dated years ahead (a source's mistake) in the backfill: stored as it says, but
+/// the cursor saved for the next run is the last report dated by a real clock, so the next
+/// run does not skip every report updated until the year it names.
+#[tokio::test]
+async fn a_backfilled_report_dated_years_ahead_does_not_carry_the_cursor_past_the_rest() {
+    let report = |id: &str, updated: &str| {
+        format!(
+            r#"{{"id":"{id}","version":1,"type":"laporan","area":"infrastruktur","title":"Saluran tersumbat","description":"Saluran depan rumah tersumbat.","status":"submitted","photos":[],"user":{{"id":"u_1","name":"Siti","phone":"+6281390001234"}},"created_at":"2024-02-01T03:04:05Z","updated_at":"{updated}"}}"#
+        )
+    };
+    let page = format!(
+        r#"{{"reports":[{},{}],"has_more":false}}"#,
+        report("r-1", "2024-02-02T01:00:00Z"),
+        report("r-2", "2034-02-02T01:00:00Z")
+    );
+    let (base, server) = file_server(Files::new(std::sync::Mutex::new(
+        [("api/reports".to_string(), page.into_bytes())].into(),
+    )))
+    .await;
+    let config: aduan_smart_city::Config = serde_json::from_value(serde_json::json!({
+        "base_url": base, "retry_base_ms": 20, "timeout_secs": 5,
+    }))
+    .expect("config");
+    let connector = SmartCity::with_token(config, Secret::new("t")).expect("connector builds");
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    let first = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(first.counts.inserted, 2, "{}", first.summary_line());
+    let cursor = ts
+        .store
+        .query("SELECT cursor FROM sync_state WHERE channel = 'smart_city'")
+        .await
+        .unwrap()
+        .rows;
+    let cursor = format!("{cursor:?}");
+    assert!(
+        cursor.contains("2024-02-02T01:00:00Z") && cursor.contains("r-1"),
+        "{cursor}"
+    );
+    server.abort();
+}

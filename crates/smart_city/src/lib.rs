@@ -221,6 +221,10 @@ impl BatchSource for Backfill {
             serde_json::from_slice(&resp.body).map_err(|_| resp.unexpected(CHANNEL, what))?;
         let received_at = Utc::now();
         let mut last = None;
+        // The cursor saved for the next run: the last row not dated more than a day after
+        // this clock (a source's mistake would carry it past every report updated until
+        // then); this walk pages on from the last row whatever its date.
+        let mut saved = None;
         let mut records = Vec::with_capacity(page.reports.len());
         for item in &page.reports {
             let key: Option<Key> = serde_json::from_str(item.get()).ok();
@@ -230,10 +234,16 @@ impl BatchSource for Backfill {
                 updated_at: Some(at),
             }) = key
             {
-                last = Some(Cursor {
+                let real = aduan_core::time::parse_rfc3339(&at)
+                    .is_some_and(|t| t <= received_at + chrono::Duration::days(1));
+                let c = Cursor {
                     updated_after: at,
                     after_id: id,
-                });
+                };
+                if real {
+                    saved = Some(c.clone());
+                }
+                last = Some(c);
             }
             records.push(RawRecord {
                 source_ref: format!("{}#id={}", resp.url, id.as_deref().unwrap_or("?")),
@@ -249,9 +259,8 @@ impl BatchSource for Backfill {
         self.done = !page.has_more;
         let cursor = match last {
             Some(c) => {
-                let text = serde_json::to_string(&c).unwrap_or_default();
                 self.cursor = Some(c);
-                Some(text)
+                saved.map(|c| serde_json::to_string(&c).unwrap_or_default())
             }
             // A page whose rows all lack the keyset fields cannot be paged past.
             None if page.has_more => {
