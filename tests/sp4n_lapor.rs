@@ -632,6 +632,16 @@ async fn a_report_dated_years_ahead_does_not_carry_the_cursor_past_the_rest() {
         "{}",
         second.summary_line()
     );
+    // A cursor saved ahead before Aduan checked: every run says so, and reads nothing.
+    ts.execute("UPDATE sync_state SET cursor = '2031-09-13T14:20:00+07:00'")
+        .await;
+    let third = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(third.outcome, Outcome::Failed, "{}", third.summary_line());
+    let error = third.error.unwrap_or_default();
+    assert!(
+        error.contains("later than this machine's clock") && error.contains("2031-09-13"),
+        "{error}"
+    );
     server.abort();
 }
 

@@ -36,12 +36,40 @@ pub fn in_range(t: DateTime<Utc>) -> Option<DateTime<Utc>> {
     (FIRST_YEAR..END_YEAR).contains(&t.year()).then_some(t)
 }
 
-/// Parses an RFC 3339 / ISO 8601 time with offset into UTC; `None` outside [`in_range`].
+/// Parses an RFC 3339 / ISO 8601 time with offset from a source into UTC; `None` outside
+/// [`in_range`].
 pub fn parse_rfc3339(s: &str) -> Option<DateTime<Utc>> {
+    read_rfc3339(s).and_then(in_range)
+}
+
+/// Reads an RFC 3339 / ISO 8601 time with offset into UTC, of any year: a time Aduan wrote
+/// itself (a store's, a saved cursor).
+pub fn read_rfc3339(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s.trim())
         .ok()
         .map(|t| t.with_timezone(&Utc))
-        .and_then(in_range)
+}
+
+/// Whether a source's `t` lies later than `now` (this machine's clock) by more than a few
+/// minutes (clocks disagree a little): a source's mistake (a local time labelled UTC, a
+/// wrong year) that must not carry a channel's saved cursor past reports not read yet.
+pub fn ahead_of(t: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    t > now + chrono::Duration::minutes(10)
+}
+
+/// The error of a saved `cursor` of `channel` at `t`, later than this machine's clock (see
+/// [`ahead_of`]; one saved before Aduan checked): every run would skip the reports updated
+/// until then.
+pub fn cursor_ahead(channel: &str, cursor: &str, t: DateTime<Utc>) -> crate::Error {
+    crate::Error::Config {
+        channel: channel.to_string(),
+        message: format!(
+            "the saved cursor {cursor:?} ({}) is later than this machine's clock: reports \
+             updated until then would never be read; set it back to the last time read \
+             (`sync_state.cursor` of {channel}), or check this machine's clock",
+            t.format("%Y-%m-%d %H:%M UTC")
+        ),
+    }
 }
 
 /// A connector's `start_from` setting (where its very first run begins): the time it names,
@@ -51,7 +79,10 @@ pub fn start_from(channel: &str, setting: Option<&str>) -> crate::Result<Option<
         .map(|s| {
             parse_rfc3339(s).ok_or_else(|| crate::Error::Config {
                 channel: channel.to_string(),
-                message: format!("start_from {s:?} is not an ISO 8601 time with offset"),
+                message: format!(
+                    "start_from {s:?} is not an ISO 8601 time with offset of the years 1970 \
+                     to 2099"
+                ),
             })
         })
         .transpose()

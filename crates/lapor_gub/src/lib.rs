@@ -239,10 +239,18 @@ impl PullConnector for LaporGub {
         // The client serves run after run: this run's faults are those from here on.
         let faults_base = self.inner.http.faults();
         let since = match cursor {
-            Some(c) => Some(cursor_secs(&c).ok_or_else(|| Error::Config {
-                channel: CHANNEL.into(),
-                message: format!("the saved cursor {c:?} is not a time; reset it"),
-            })?),
+            Some(c) => {
+                let secs = cursor_secs(&c).ok_or_else(|| Error::Config {
+                    channel: CHANNEL.into(),
+                    message: format!("the saved cursor {c:?} is not a time; reset it"),
+                })?;
+                if let Some(t) = DateTime::from_timestamp(secs, 0) {
+                    if aduan_core::time::ahead_of(t, Utc::now()) {
+                        return Err(aduan_core::time::cursor_ahead(CHANNEL, &c, t));
+                    }
+                }
+                Some(secs)
+            }
             None => self.inner.start_since,
         };
         Ok(Box::new(Pager {
@@ -269,7 +277,7 @@ fn cursor_text(secs: i64) -> Option<String> {
 /// `since` of a saved cursor: an ISO 8601 time, or unix seconds.
 fn cursor_secs(cursor: &str) -> Option<i64> {
     let c = cursor.trim();
-    aduan_core::time::parse_rfc3339(c)
+    aduan_core::time::read_rfc3339(c)
         .map(|t| t.timestamp())
         .or_else(|| c.parse().ok())
 }
@@ -344,14 +352,15 @@ impl BatchSource for Pager {
         let received_at = Utc::now();
         let before = self.since;
         let mut newest = self.since;
-        // No further than the server's clock (ours, if it gives none): an item dated later, or
-        // outside the years a source's times lie in, is a mistake that must not carry the saved
-        // time past reports not read yet. It is read again from there (and recognised).
+        // An item dated later than the server's clock (ours, if it gives none), or outside the
+        // years a source's times lie in, is a mistake that must not carry the saved time past
+        // reports not read yet: it moves nothing, and is read again from there (and
+        // recognised).
         let latest = page
             .server_time
             .as_ref()
             .and_then(serde_json::Value::as_i64)
-            .unwrap_or_else(|| received_at.timestamp());
+            .unwrap_or_else(|| (received_at + chrono::Duration::minutes(10)).timestamp());
         let mut records = Vec::with_capacity(page.items.len());
         for item in &page.items {
             let key: Option<Key> = serde_json::from_str(item.get()).ok();
@@ -366,7 +375,8 @@ impl BatchSource for Pager {
                 .and_then(serde_json::Value::as_i64)
                 .and_then(DateTime::from_timestamp_millis)
                 .and_then(aduan_core::time::in_range)
-                .map(|t| t.timestamp().min(latest));
+                .map(|t| t.timestamp())
+                .filter(|s| *s <= latest);
             if let Some(s) = updated_secs {
                 newest = Some(newest.map_or(s, |n| n.max(s)));
             }

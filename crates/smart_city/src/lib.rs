@@ -158,11 +158,19 @@ impl PullConnector for SmartCity {
         // The client serves run after run: this run's faults are those from here on.
         let faults_base = self.inner.http.faults();
         let cursor = match cursor {
-            Some(c) => Some(serde_json::from_str::<Cursor>(&c).map_err(|e| {
-                config_err(format!(
-                    "the saved cursor {c:?} is not this connector's: {e}"
-                ))
-            })?),
+            Some(c) => {
+                let saved = serde_json::from_str::<Cursor>(&c).map_err(|e| {
+                    config_err(format!(
+                        "the saved cursor {c:?} is not this connector's: {e}"
+                    ))
+                })?;
+                if let Some(t) = aduan_core::time::read_rfc3339(&saved.updated_after) {
+                    if aduan_core::time::ahead_of(t, Utc::now()) {
+                        return Err(aduan_core::time::cursor_ahead(CHANNEL, &c, t));
+                    }
+                }
+                Some(saved)
+            }
             None => None,
         };
         Ok(Box::new(Backfill {
@@ -221,8 +229,8 @@ impl BatchSource for Backfill {
             serde_json::from_slice(&resp.body).map_err(|_| resp.unexpected(CHANNEL, what))?;
         let received_at = Utc::now();
         let mut last = None;
-        // The cursor saved for the next run: the last row not dated more than a day after
-        // this clock (a source's mistake would carry it past every report updated until
+        // The cursor saved for the next run: the last row not dated later than this clock
+        // (see `ahead_of`: a source's mistake would carry it past every report updated until
         // then); this walk pages on from the last row whatever its date.
         let mut saved = None;
         let mut records = Vec::with_capacity(page.reports.len());
@@ -235,7 +243,7 @@ impl BatchSource for Backfill {
             }) = key
             {
                 let real = aduan_core::time::parse_rfc3339(&at)
-                    .is_some_and(|t| t <= received_at + chrono::Duration::days(1));
+                    .is_some_and(|t| !aduan_core::time::ahead_of(t, received_at));
                 let c = Cursor {
                     updated_after: at,
                     after_id: id,

@@ -130,21 +130,23 @@ impl Sp4nLapor {
             "client_id": self.inner.config.client_id,
             "client_secret": self.inner.secret.expose(),
         });
+        // A refusal is quoted with the secret hidden first: a server that echoes what it was
+        // sent (a validation error) must not put it into a log or the run's record.
+        let secret = self.inner.secret.expose();
         let resp = self
             .inner
             .http
             .send("POST auth/token", |c| c.post(&url).json(&body))
-            .await?;
+            .await
+            .map_err(|e| match e {
+                Error::Upstream { channel, message } => Error::Upstream {
+                    channel,
+                    message: without_secret(&message, secret),
+                },
+                other => other,
+            })?;
         if !resp.is_success() {
-            // Quoted with the secret hidden first: a server that echoes what it was sent (a
-            // validation error) must not put it into a log or the run's record.
-            let secret = self.inner.secret.expose();
-            let body = String::from_utf8_lossy(&resp.body);
-            let body = if secret.is_empty() {
-                body.into_owned()
-            } else {
-                body.replace(secret, "***")
-            };
+            let body = without_secret(&String::from_utf8_lossy(&resp.body), secret);
             return Err(Error::Upstream {
                 channel: CHANNEL.into(),
                 message: format!(
@@ -237,6 +239,26 @@ struct Key {
     updated_at: Option<serde_json::Value>,
 }
 
+/// `text` with `secret` replaced by `***`, as written and as JSON escapes it (`ab\/cd`).
+fn without_secret(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        return text.to_string();
+    }
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json.trim_matches('"').to_string();
+    // (Some servers escape `/` too, as PHP does.)
+    let forms = [
+        secret.replace('/', "\\/"),
+        json.replace('/', "\\/"),
+        json,
+        secret.to_string(),
+    ];
+    forms
+        .iter()
+        .filter(|f| !f.is_empty())
+        .fold(text.to_string(), |out, f| out.replace(f.as_str(), "***"))
+}
+
 #[async_trait]
 impl PullConnector for Sp4nLapor {
     const CHANNEL: &'static str = CHANNEL;
@@ -250,8 +272,15 @@ impl PullConnector for Sp4nLapor {
     async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
         // The client serves run after run: this run's faults are those from here on.
         let faults_base = self.inner.http.faults();
+        if let Some(c) = &cursor {
+            if let Some(t) = aduan_core::time::read_rfc3339(c) {
+                if aduan_core::time::ahead_of(t, Utc::now()) {
+                    return Err(aduan_core::time::cursor_ahead(CHANNEL, c, t));
+                }
+            }
+        }
         let from = cursor.or_else(|| self.inner.config.start_from.clone());
-        let from_instant = from.as_deref().and_then(aduan_core::time::parse_rfc3339);
+        let from_instant = from.as_deref().and_then(aduan_core::time::read_rfc3339);
         Ok(Box::new(Pager {
             faults_base,
             connector: self.clone(),
@@ -311,10 +340,10 @@ impl Pager {
                 }
                 _ => None,
             });
-            // A report dated more than a day after this clock (a source's mistake) does not
-            // move the cursor: it would carry it past reports not read yet. It is read
+            // A report dated later than this clock (a source's mistake, see `ahead_of`) does
+            // not move the cursor: it would carry it past reports not read yet. It is read
             // again from there (and recognised).
-            let updated = updated.filter(|(t, _)| *t <= received_at + chrono::Duration::days(1));
+            let updated = updated.filter(|(t, _)| !aduan_core::time::ahead_of(*t, received_at));
             if let Some((t, s)) = updated {
                 if newest.as_ref().is_none_or(|(n, _)| t > *n) {
                     newest = Some((t, s));
@@ -423,5 +452,25 @@ impl BatchSource for Pager {
 
     fn faults(&self) -> FaultCounts {
         self.connector.inner.http.faults_since(&self.faults_base)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_secret;
+
+    #[test]
+    fn a_secret_is_hidden_as_written_and_as_json_escapes_it() {
+        let secret = "ab/c\"d";
+        assert_eq!(without_secret("x ab/c\"d y", secret), "x *** y");
+        assert_eq!(
+            without_secret(r#"{"s":"ab\/c\"d"}"#, secret),
+            r#"{"s":"***"}"#
+        );
+        assert_eq!(
+            without_secret(r#"{"s":"ab/c\"d"}"#, secret),
+            r#"{"s":"***"}"#
+        );
+        assert_eq!(without_secret("nothing", ""), "nothing");
     }
 }

@@ -325,7 +325,7 @@ fn millis(b: &[u8]) -> Option<i64> {
     };
     fast().or_else(|| {
         let s = std::str::from_utf8(b).ok()?;
-        aduan_core::time::parse_rfc3339(s)
+        aduan_core::time::read_rfc3339(s)
             .map(|t| t.timestamp_millis())
             .or_else(|| {
                 NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f")

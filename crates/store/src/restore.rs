@@ -305,7 +305,7 @@ async fn fold_and_check_unused(store: &Path, refuse: &dyn Fn(String) -> Error) -
         let channels: Vec<&str> = leased.iter().map(|(c, _)| c.as_str()).collect();
         // A run renews its lease as it goes; one killed without giving it back leaves it to
         // run out. (The times are the store's RFC 3339 text, which sorts as time.)
-        let until = aduan_core::time::parse_rfc3339(last)
+        let until = aduan_core::time::read_rfc3339(last)
             .map_or_else(|| last.clone(), |t| t.format("%H:%M:%S UTC").to_string());
         return Err(refuse(format!(
             "a run holds the lease of {} in {shown}: let it finish (or stop `aduan serve`) and run again; a lease left by a run that was killed runs out by {until}; the store is as it was",
