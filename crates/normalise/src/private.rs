@@ -210,18 +210,21 @@ impl Private {
 
     /// `text` with phone numbers, e-mail addresses and the reporter's names replaced.
     pub fn mask(&self, text: String) -> String {
+        // The reporter's own number first: the general rule would take the part of it that
+        // reads as a number (`0813 287 654` of `0813 287 654 32`) and leave the rest.
+        let text = self.own_phone(&text).unwrap_or(text);
         let owned = match contacts(&text) {
             Cow::Owned(t) => Some(t),
             Cow::Borrowed(_) => None,
         };
         let text = owned.unwrap_or(text);
-        let text = self.own_phone(&text).unwrap_or(text);
         self.names(&text).unwrap_or(text)
     }
 
     /// `text` with the reporter's own number (see [`Private::with_phone`]) replaced: digits
-    /// with at most two of ` -.()` between each two, from where no letter or digit stands
-    /// before to where no digit follows; `None` when it has none.
+    /// with at most two separators between each two (` -.()`, a no-break space, a dash of
+    /// another width), from where no letter or digit stands before to where no digit
+    /// follows; `None` when it has none.
     fn own_phone(&self, text: &str) -> Option<String> {
         let longest = self.phones.iter().map(String::len).max()?;
         let bytes = text.as_bytes();
@@ -250,9 +253,9 @@ impl Private {
                     if !more && self.phones.contains(&digits) {
                         end = Some(j);
                     }
-                } else if matches!(c, b' ' | b'-' | b'.' | b'(' | b')') && between < 2 {
+                } else if let Some(width) = separator(&bytes[j..]).filter(|_| between < 2) {
                     between += 1;
-                    j += 1;
+                    j += width;
                 } else {
                     break;
                 }
@@ -377,6 +380,19 @@ impl Private {
     }
 }
 
+/// The length in bytes of the separator `rest` begins with, between the digits of a phone
+/// number: ` -.()`, a no-break space (also the narrow one), a non-breaking hyphen, a figure
+/// dash or an en dash.
+fn separator(rest: &[u8]) -> Option<usize> {
+    match rest.first()? {
+        b' ' | b'-' | b'.' | b'(' | b')' => Some(1),
+        _ => ["\u{a0}", "\u{202f}", "\u{2011}", "\u{2012}", "\u{2013}"]
+            .iter()
+            .find(|s| rest.starts_with(s.as_bytes()))
+            .map(|s| s.len()),
+    }
+}
+
 /// Whether `word` is one of `list`'s (ASCII, lower case) in any letter case.
 fn listed(word: &str, list: &[&str]) -> bool {
     list.iter()
@@ -429,6 +445,12 @@ mod tests {
             ("(0813) 2876 54 32", format!("({PHONE}")),
             ("+62 813 28 76 54 32", PHONE.to_string()),
             ("62.813.2876.54.32", PHONE.to_string()),
+            // Groups the general rule would take in part.
+            ("0813 287 654 32", PHONE.to_string()),
+            ("081 328 765 4 32", PHONE.to_string()),
+            // Separators of other widths.
+            ("0813\u{a0}28\u{a0}765\u{a0}432", PHONE.to_string()),
+            ("0813\u{2013}28\u{2013}765\u{2013}432", PHONE.to_string()),
         ] {
             assert_eq!(p.mask(text.into()), hidden, "{text}");
         }
