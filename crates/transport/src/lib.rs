@@ -492,18 +492,19 @@ pub fn shown(url: &str) -> String {
     match reqwest::Url::parse(url) {
         Ok(u) => shown_url(&u),
         Err(_) => {
-            let (head, query) = match url.split_once('?') {
-                Some((head, _)) => (head, "?***"),
-                None => (url, ""),
+            // Everything up to the last `@` may be a user and a password (which may hold `/`,
+            // `?` or `#` themselves); everything from a `?` or `#` after it, a query's keys.
+            let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+            let rest = match rest.rsplit_once('@') {
+                Some((_, after)) => format!("***@{after}"),
+                None => rest.to_string(),
             };
-            let (scheme, rest) = head.split_once("://").unwrap_or(("", head));
-            let (authority, path) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
-            let authority = match authority.rsplit_once('@') {
-                Some((_, host)) => format!("***@{host}"),
-                None => authority.to_string(),
+            let rest = match rest.find(['?', '#']) {
+                Some(i) => format!("{}{}***", &rest[..i], &rest[i..=i]),
+                None => rest,
             };
             let sep = if scheme.is_empty() { "" } else { "://" };
-            format!("{scheme}{sep}{authority}{path}{query}")
+            format!("{scheme}{sep}{rest}")
         }
     }
 }
@@ -623,6 +624,17 @@ mod tests {
         // and in the error that names the setting.
         let bad = "https://u:s3cret@idx.example:99999/x?token=abc";
         assert_eq!(super::shown(bad), "https://***@idx.example:99999/x?***");
+        // A password with `/`, `?` or `#` in it; a fragment.
+        for (bad, shown) in [
+            ("https://u:pa/ss@h:99999/x", "https://***@h:99999/x"),
+            ("https://u:p?ss@h:99999/x", "https://***@h:99999/x"),
+            (
+                "https://h:99999/x#access_token=abc",
+                "https://h:99999/x#***",
+            ),
+        ] {
+            assert_eq!(super::shown(bad), shown, "{bad}");
+        }
         let e = super::check_url("cc112", "url", bad)
             .unwrap_err()
             .to_string();
