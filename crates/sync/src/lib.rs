@@ -409,20 +409,14 @@ impl Engine {
             (Err(e), _) | (Ok(_), Err(e)) => Err(e),
             (Ok(done), Ok(())) => Ok(done),
         };
-        // The two side by side (on PostgreSQL each on a connection of its own): the
-        // statistics read what the pass does not change.
-        tokio::join!(
-            async {
-                if counts.changed_complaints() {
-                    self.link_incidents().await;
-                }
-            },
-            async {
-                if counts.inserted + counts.updated >= BULK_ROWS {
-                    self.after_bulk_write().await;
-                }
-            }
-        );
+        // One after the other: the pass's writes leave pages the statistics' `VACUUM` then
+        // marks visible, and SQLite's `PRAGMA optimize` would not wait for its write lock.
+        if counts.changed_complaints() {
+            self.link_incidents().await;
+        }
+        if counts.inserted + counts.updated >= BULK_ROWS {
+            self.after_bulk_write().await;
+        }
         let outcome = match &result {
             Ok(true) if left.is_empty() => Outcome::Ok,
             Ok(_) => Outcome::Partial,
