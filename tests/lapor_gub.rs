@@ -488,14 +488,9 @@ async fn shared_key_upstream(limited: usize) -> (String, tokio::task::JoinHandle
     (base, task)
 }
 
-/// Regression: each `429` used up one of the six attempts, so seven in a row (another
-/// client sharing the key) failed the run; the contract says a sync that hits the limit
-/// waits and goes on.
-#[tokio::test]
-async fn a_sync_rate_limited_more_times_than_it_has_attempts_waits_and_goes_on() {
-    let (base, server) = shared_key_upstream(7).await;
-    let ts = sqlite_store().await;
-    let connector = LaporGub::with_key(
+/// The connector pointed at a stand-in server at `base` (key `k`, unspaced requests).
+fn stand_in(base: String) -> LaporGub {
+    LaporGub::with_key(
         aduan_lapor_gub::Config {
             base_url: base,
             api_key_env: String::new(),
@@ -509,7 +504,17 @@ async fn a_sync_rate_limited_more_times_than_it_has_attempts_waits_and_goes_on()
         },
         Secret::new("k"),
     )
-    .unwrap();
+    .unwrap()
+}
+
+/// Regression: each `429` used up one of the six attempts, so seven in a row (another
+/// client sharing the key) failed the run; the contract says a sync that hits the limit
+/// waits and goes on.
+#[tokio::test]
+async fn a_sync_rate_limited_more_times_than_it_has_attempts_waits_and_goes_on() {
+    let (base, server) = shared_key_upstream(7).await;
+    let ts = sqlite_store().await;
+    let connector = stand_in(base);
     let report = engine(&ts).sync(&connector, &NoProgress).await.unwrap();
     assert_eq!(report.outcome, Outcome::Ok, "{}", report.summary_line());
     assert_eq!(report.counts.inserted, 1, "{}", report.summary_line());
@@ -554,21 +559,7 @@ async fn an_item_dated_in_a_far_year_is_quarantined_and_moves_no_cursor() {
         r#"{{"items":[{good},{far},{ahead}],"next_cursor":null,"server_time":1631450000}}"#
     );
     let (base, server) = one_page_upstream(page).await;
-    let connector = LaporGub::with_key(
-        aduan_lapor_gub::Config {
-            base_url: base,
-            api_key_env: String::new(),
-            kota_id: aduan_lapor_gub::KOTA_PEKALONGAN,
-            limit: 50,
-            requests_per_minute: 0,
-            timeout_secs: 2,
-            max_attempts: 2,
-            retry_base_ms: 20,
-            start_from: None,
-        },
-        Secret::new("k"),
-    )
-    .unwrap();
+    let connector = stand_in(base);
     for ts in all_stores().await {
         let engine = engine(&ts);
         let first = engine.sync(&connector, &NoProgress).await.unwrap();

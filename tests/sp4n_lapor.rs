@@ -482,17 +482,10 @@ async fn a_walk_over_the_pages_of_one_time_misses_no_report_while_reports_move()
     }
 }
 
-/// A token endpoint that answers 200 with the token where the contract does not put it.
-#[tokio::test]
-async fn a_token_answer_of_another_shape_is_an_error_that_quotes_none_of_it() {
-    const TOKEN: &str = "tok-must-not-leak-0123456789";
-    let body = format!(r#"{{"data":{{"access_token":"{TOKEN}","expires_in":3600}}}}"#);
-    let (base, server) = file_server(Files::new(std::sync::Mutex::new(
-        std::collections::HashMap::from([("api/v1/auth/token".to_string(), body.into_bytes())]),
-    )))
-    .await;
+/// The connector pointed at a stand-in server at `base` (one attempt a request, quick).
+fn stand_in(base: String, secret: &str) -> aduan_sp4n_lapor::Sp4nLapor {
     let d = aduan_sim::Sp4nConfig::default();
-    let connector = aduan_sp4n_lapor::Sp4nLapor::with_secret(
+    aduan_sp4n_lapor::Sp4nLapor::with_secret(
         aduan_sp4n_lapor::Config {
             base_url: base,
             instansi_id: d.instansi_id,
@@ -504,21 +497,47 @@ async fn a_token_answer_of_another_shape_is_an_error_that_quotes_none_of_it() {
             retry_base_ms: 20,
             start_from: None,
         },
-        aduan_core::Secret::new(d.client_secret),
+        aduan_core::Secret::new(secret),
     )
-    .unwrap();
-    let ts = sqlite_store().await;
-    let report = engine(&ts).sync(&connector, &NoProgress).await.unwrap();
-    assert_eq!(report.outcome, Outcome::Failed);
-    let error = report.error.unwrap();
+    .unwrap()
+}
+
+/// A token endpoint that answers 200 with the token where the contract does not put it.
+#[tokio::test]
+async fn a_token_answer_of_another_shape_is_an_error_that_quotes_none_of_it() {
+    const TOKEN: &str = "tok-must-not-leak-0123456789";
+    let body = format!(r#"{{"data":{{"access_token":"{TOKEN}","expires_in":3600}}}}"#);
+    let error = token_failure(
+        body.into_bytes(),
+        &aduan_sim::Sp4nConfig::default().client_secret,
+    )
+    .await;
     assert!(
         error.contains("getting a token") && error.contains("200"),
         "{error}"
     );
+}
+
+/// A run against a token endpoint answering `answer` (the connector's client secret
+/// `secret`): it fails, and neither its error nor the run's record holds `must-not-leak`.
+/// The error.
+async fn token_failure(answer: Vec<u8>, secret: &str) -> String {
+    let (base, server) = file_server(Files::new(std::sync::Mutex::new(
+        std::collections::HashMap::from([("api/v1/auth/token".to_string(), answer)]),
+    )))
+    .await;
+    let ts = sqlite_store().await;
+    let report = engine(&ts)
+        .sync(&stand_in(base, secret), &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(report.outcome, Outcome::Failed);
+    let error = report.error.unwrap();
     assert!(!error.contains("must-not-leak"), "{error}");
     let stored = ts.store.query("SELECT error FROM sync_runs").await.unwrap();
     assert!(!format!("{:?}", stored.rows).contains("must-not-leak"));
     server.abort();
+    error
 }
 
 /// A token endpoint that refuses the client and echoes what it was sent: the error quotes
@@ -532,40 +551,13 @@ async fn a_refused_token_request_is_quoted_without_the_secret() {
          connection: close\r\n\r\n{body}",
         body.len()
     );
-    let (base, server) = file_server(Files::new(std::sync::Mutex::new(
-        std::collections::HashMap::from([("api/v1/auth/token".to_string(), answer.into_bytes())]),
-    )))
-    .await;
-    let d = aduan_sim::Sp4nConfig::default();
-    let connector = aduan_sp4n_lapor::Sp4nLapor::with_secret(
-        aduan_sp4n_lapor::Config {
-            base_url: base,
-            instansi_id: d.instansi_id,
-            client_id: d.client_id,
-            client_secret_env: String::new(),
-            per_page: 50,
-            timeout_secs: 2,
-            max_attempts: 1,
-            retry_base_ms: 20,
-            start_from: None,
-        },
-        aduan_core::Secret::new(SECRET),
-    )
-    .unwrap();
-    let ts = sqlite_store().await;
-    let report = engine(&ts).sync(&connector, &NoProgress).await.unwrap();
-    assert_eq!(report.outcome, Outcome::Failed);
-    let error = report.error.unwrap();
+    let error = token_failure(answer.into_bytes(), SECRET).await;
     assert!(
         error.contains("getting a token")
             && error.contains("400")
             && error.contains("*** is invalid"),
         "{error}"
     );
-    assert!(!error.contains("must-not-leak"), "{error}");
-    let stored = ts.store.query("SELECT error FROM sync_runs").await.unwrap();
-    assert!(!format!("{:?}", stored.rows).contains("must-not-leak"));
-    server.abort();
 }
 
 /// A report dated years ahead (a source's mistake) is stored as it says, but the cursor does
@@ -590,22 +582,7 @@ async fn a_report_dated_years_ahead_does_not_carry_the_cursor_past_the_rest() {
         ]),
     )))
     .await;
-    let d = aduan_sim::Sp4nConfig::default();
-    let connector = aduan_sp4n_lapor::Sp4nLapor::with_secret(
-        aduan_sp4n_lapor::Config {
-            base_url: base,
-            instansi_id: d.instansi_id,
-            client_id: d.client_id,
-            client_secret_env: String::new(),
-            per_page: 50,
-            timeout_secs: 2,
-            max_attempts: 1,
-            retry_base_ms: 20,
-            start_from: None,
-        },
-        aduan_core::Secret::new(d.client_secret),
-    )
-    .unwrap();
+    let connector = stand_in(base, &aduan_sim::Sp4nConfig::default().client_secret);
     let ts = sqlite_store().await;
     let engine = engine(&ts);
     let first = engine.sync(&connector, &NoProgress).await.unwrap();
