@@ -285,6 +285,11 @@ fn keep(store: &Path, now: chrono::DateTime<chrono::Utc>) -> std::io::Result<Pat
     }
 }
 
+/// How many times, [`STRAGGLER_WAIT`] apart, a restore looks again for a log left open
+/// before it takes it for another process's.
+const STRAGGLER_CHECKS: u32 = 20;
+const STRAGGLER_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Folds the store's log into its file and makes sure that no run holds a lease and no
 /// other connection has it open (see [`Store::restore`]); `refuse` makes the error that
 /// says which.
@@ -313,7 +318,20 @@ async fn fold_and_check_unused(store: &Path, refuse: &dyn Fn(String) -> Error) -
         )));
     }
     // A damaged store may not fold its log (a restore is then what it needs).
-    let folded = crate::fold_log(c).await;
+    let mut folded = crate::fold_log(c).await;
+    // A connection of a store this process just closed may still be closing (its pool
+    // closes the last ones in tasks of their own); the last to close removes the log. A
+    // while for it, folding again, before the log is taken for another process's.
+    for _ in 0..STRAGGLER_CHECKS {
+        if !with_suffix(store, "-wal").exists() || folded.is_err() {
+            break;
+        }
+        tokio::time::sleep(STRAGGLER_WAIT).await;
+        folded = match crate::lone_connection(store).await {
+            Ok(c) => crate::fold_log(c).await,
+            Err(e) => Err(e),
+        };
+    }
     if with_suffix(store, "-wal").exists() {
         return Err(refuse(match folded {
             Ok(_) => format!(
