@@ -57,10 +57,18 @@ pub fn ahead_of(t: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     t > now + chrono::Duration::minutes(10)
 }
 
-/// The error of a saved `cursor` of `channel` at `t`, later than this machine's clock (see
-/// [`ahead_of`]; one saved before Aduan checked): every run would skip the reports updated
-/// until then.
-pub fn cursor_ahead(channel: &str, cursor: &str, t: DateTime<Utc>) -> crate::Error {
+/// Checks a saved `cursor` of `channel` at `t` (when it is a time): one later than this
+/// machine's clock (see [`ahead_of`]; saved before Aduan checked) is an error, as every run
+/// would skip the reports updated until then.
+pub fn saved_cursor(channel: &str, cursor: &str, t: Option<DateTime<Utc>>) -> crate::Result<()> {
+    match t {
+        Some(t) if ahead_of(t, Utc::now()) => Err(cursor_ahead(channel, cursor, t)),
+        _ => Ok(()),
+    }
+}
+
+/// The error of a saved `cursor` of `channel` at `t`, later than this machine's clock.
+fn cursor_ahead(channel: &str, cursor: &str, t: DateTime<Utc>) -> crate::Error {
     crate::Error::Config {
         channel: channel.to_string(),
         message: format!(

@@ -244,11 +244,7 @@ impl PullConnector for LaporGub {
                     channel: CHANNEL.into(),
                     message: format!("the saved cursor {c:?} is not a time; reset it"),
                 })?;
-                if let Some(t) = DateTime::from_timestamp(secs, 0) {
-                    if aduan_core::time::ahead_of(t, Utc::now()) {
-                        return Err(aduan_core::time::cursor_ahead(CHANNEL, &c, t));
-                    }
-                }
+                aduan_core::time::saved_cursor(CHANNEL, &c, DateTime::from_timestamp(secs, 0))?;
                 Some(secs)
             }
             None => self.inner.start_since,

@@ -164,11 +164,8 @@ impl PullConnector for SmartCity {
                         "the saved cursor {c:?} is not this connector's: {e}"
                     ))
                 })?;
-                if let Some(t) = aduan_core::time::read_rfc3339(&saved.updated_after) {
-                    if aduan_core::time::ahead_of(t, Utc::now()) {
-                        return Err(aduan_core::time::cursor_ahead(CHANNEL, &c, t));
-                    }
-                }
+                let at = aduan_core::time::read_rfc3339(&saved.updated_after);
+                aduan_core::time::saved_cursor(CHANNEL, &c, at)?;
                 Some(saved)
             }
             None => None,

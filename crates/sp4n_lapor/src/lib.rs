@@ -147,15 +147,7 @@ impl Sp4nLapor {
             })?;
         if !resp.is_success() {
             let body = without_secret(&String::from_utf8_lossy(&resp.body), secret);
-            return Err(Error::Upstream {
-                channel: CHANNEL.into(),
-                message: format!(
-                    "getting a token: {} answered {} with {}",
-                    aduan_transport::shown(&url),
-                    resp.status,
-                    aduan_transport::describe_body(&resp.headers, body.as_bytes())
-                ),
-            });
+            return Err(resp.unexpected_quoting(CHANNEL, "getting a token", body.as_bytes()));
         }
         // The body is not quoted: an answer of another shape may still hold the token.
         let token: Token = serde_json::from_slice(&resp.body).map_err(|_| Error::Upstream {
@@ -273,11 +265,7 @@ impl PullConnector for Sp4nLapor {
         // The client serves run after run: this run's faults are those from here on.
         let faults_base = self.inner.http.faults();
         if let Some(c) = &cursor {
-            if let Some(t) = aduan_core::time::read_rfc3339(c) {
-                if aduan_core::time::ahead_of(t, Utc::now()) {
-                    return Err(aduan_core::time::cursor_ahead(CHANNEL, c, t));
-                }
-            }
+            aduan_core::time::saved_cursor(CHANNEL, c, aduan_core::time::read_rfc3339(c))?;
         }
         let from = cursor.or_else(|| self.inner.config.start_from.clone());
         let from_instant = from.as_deref().and_then(aduan_core::time::read_rfc3339);

@@ -106,13 +106,19 @@ impl Response {
 
     /// The error for an answer the contract does not allow: status and the body's first bytes.
     pub fn unexpected(&self, channel: &str, what: &str) -> Error {
+        self.unexpected_quoting(channel, what, &self.body)
+    }
+
+    /// [`unexpected`](Self::unexpected), quoting `body` (the answer's, with what must not
+    /// be shown taken out) instead of the answer's own.
+    pub fn unexpected_quoting(&self, channel: &str, what: &str, body: &[u8]) -> Error {
         Error::Upstream {
             channel: channel.to_string(),
             message: format!(
                 "{what}: {} answered {} with {}",
                 shown(&self.url),
                 self.status,
-                describe_body(&self.headers, &self.body)
+                describe_body(&self.headers, body)
             ),
         }
     }
