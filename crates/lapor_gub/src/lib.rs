@@ -352,11 +352,14 @@ impl BatchSource for Pager {
         // years a source's times lie in, is a mistake that must not carry the saved time past
         // reports not read yet: it moves nothing, and is read again from there (and
         // recognised).
-        let latest = page
+        let server_time = page
             .server_time
             .as_ref()
-            .and_then(serde_json::Value::as_i64)
-            .unwrap_or_else(|| (received_at + chrono::Duration::minutes(10)).timestamp());
+            .and_then(serde_json::Value::as_i64);
+        let ahead = |t: DateTime<Utc>| match server_time {
+            Some(s) => t.timestamp() > s,
+            None => aduan_core::time::ahead_of(t, received_at),
+        };
         let mut records = Vec::with_capacity(page.items.len());
         for item in &page.items {
             let key: Option<Key> = serde_json::from_str(item.get()).ok();
@@ -371,8 +374,8 @@ impl BatchSource for Pager {
                 .and_then(serde_json::Value::as_i64)
                 .and_then(DateTime::from_timestamp_millis)
                 .and_then(aduan_core::time::in_range)
-                .map(|t| t.timestamp())
-                .filter(|s| *s <= latest);
+                .filter(|t| !ahead(*t))
+                .map(|t| t.timestamp());
             if let Some(s) = updated_secs {
                 newest = Some(newest.map_or(s, |n| n.max(s)));
             }
