@@ -72,6 +72,11 @@ enum Command {
         #[command(subcommand)]
         action: QuarantineAction,
     },
+    /// A channel's saved cursor: where its next run reads on from.
+    Cursor {
+        #[command(subcommand)]
+        action: CursorAction,
+    },
     /// The archive: every payload as it was received (packed ones unpacked).
     Raw {
         #[command(subcommand)]
@@ -189,6 +194,31 @@ enum QuarantineAction {
         /// Every open entry.
         #[arg(long, conflicts_with = "ids")]
         all: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CursorAction {
+    /// Show the saved cursor of every channel (or one) in full.
+    Show {
+        /// Only this channel.
+        #[arg(long)]
+        channel: Option<String>,
+    },
+    /// Set a channel's cursor (a time for `sp4n_lapor` and `lapor_gub`, such as
+    /// `2026-12-01T00:00:00+07:00`): its next run reads on from there, and what it reads
+    /// again is recognised, not stored twice. Refused while a run of the channel goes on.
+    Set {
+        /// The channel.
+        channel: String,
+        /// The cursor, as the channel's connector reads it.
+        cursor: String,
+    },
+    /// Clear a channel's cursor: its next run reads from its beginning (its `start_from`),
+    /// recognising what is stored. Refused while a run of the channel goes on.
+    Clear {
+        /// The channel.
+        channel: String,
     },
 }
 

@@ -292,6 +292,140 @@ async fn sync_runs_from_the_config_with_secrets_from_the_environment_and_never_p
     sim.shutdown().await;
 }
 
+/// `aduan cursor`: an operator sets a channel's cursor back (the next run reads on from there
+/// and recognises what it reads again) or clears it; a cursor the connector would not read,
+/// one later than the clock, an unknown channel and a run going on are refused, leaving the
+/// saved cursor as it was.
+#[tokio::test]
+async fn a_cursor_is_set_back_and_cleared_by_command_and_bad_ones_are_refused() {
+    let sim = sim(40, Sp4nFaults::default()).await;
+    let secret = aduan_sim::Sp4nConfig::default().client_secret;
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let database = match &ts.schema {
+            Some(schema) => format!("{}?options=-c%20search_path%3D{schema}", ts.url),
+            None => ts.url.clone(),
+        };
+        let config = write_config(dir.path(), &sim, &database);
+        let run = |args: Vec<String>| {
+            let path = dir.path().to_path_buf();
+            let (config, secret) = (config.clone(), secret.clone());
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    let env = [
+                        (SECRET_ENV, secret.as_str()),
+                        ("ADUAN_REPORTER_KEY", "k-e-y-1234567890abcdef"),
+                    ];
+                    let mut all = vec!["--config", config.as_str()];
+                    all.extend(args.iter().map(String::as_str));
+                    aduan(&path, &all, &env)
+                })
+                .await
+                .unwrap()
+            }
+        };
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let out = run(args(&["sync"])).await;
+        assert!(out.status.success(), "{}: {}", ts.label, text(&out));
+        let synced = ts
+            .store
+            .cursor("sp4n_lapor")
+            .await
+            .unwrap()
+            .expect("a cursor");
+
+        for (bad, says) in [
+            (
+                vec!["cursor", "set", "sp4n_lapor", "kemarin"],
+                "not an ISO 8601 time",
+            ),
+            (
+                vec!["cursor", "set", "sp4n_lapor", "2099-01-01T00:00:00Z"],
+                "later than this machine's clock",
+            ),
+            (
+                vec!["cursor", "set", "lapor_jateng", "2026-01-01T00:00:00Z"],
+                "the channels are",
+            ),
+            (
+                vec!["cursor", "clear", "lapor_jateng"],
+                "no channel \"lapor_jateng\"",
+            ),
+        ] {
+            let out = run(args(&bad)).await;
+            let all = text(&out);
+            assert_eq!(out.status.code(), Some(78), "{}: {bad:?}: {all}", ts.label);
+            assert!(all.contains(says), "{}: {bad:?}: {all}", ts.label);
+            assert_eq!(
+                ts.store.cursor("sp4n_lapor").await.unwrap().as_deref(),
+                Some(synced.as_str()),
+                "{}: {bad:?} left the cursor as it was",
+                ts.label
+            );
+        }
+
+        // A run of the channel going on (its lease held) refuses the change. (The store
+        // opened as the command opens it: on PostgreSQL a lease's lock is of the URL's
+        // deployment.)
+        let other = aduan_store::Store::open(&database).await.unwrap();
+        let lease = other
+            .try_lease("sp4n_lapor", "a-run", std::time::Duration::from_secs(60))
+            .await
+            .unwrap()
+            .expect("the lease");
+        let out = run(args(&["cursor", "clear", "sp4n_lapor"])).await;
+        let all = text(&out);
+        assert!(!out.status.success(), "{}: {all}", ts.label);
+        assert!(all.contains("a run of sp4n_lapor is going on"), "{all}");
+        lease.release().await.unwrap();
+        other.close().await;
+        assert_eq!(
+            ts.store.cursor("sp4n_lapor").await.unwrap().as_deref(),
+            Some(synced.as_str())
+        );
+
+        let back = "2020-01-01T00:00:00+07:00";
+        let out = run(args(&["cursor", "set", "sp4n_lapor", back])).await;
+        let all = text(&out);
+        assert!(out.status.success(), "{}: {all}", ts.label);
+        assert!(
+            all.contains(&format!("set to \"{back}\" (was \"{synced}\")")),
+            "{all}"
+        );
+        assert_eq!(
+            ts.store.cursor("sp4n_lapor").await.unwrap().as_deref(),
+            Some(back)
+        );
+        let out = run(args(&["cursor", "show", "--channel", "sp4n_lapor"])).await;
+        assert_eq!(text(&out).trim(), format!("sp4n_lapor: {back}"));
+
+        // The next run reads everything again from there and stores nothing twice.
+        let out = run(args(&["sync"])).await;
+        let all = text(&out);
+        assert!(out.status.success(), "{}: {all}", ts.label);
+        assert!(
+            all.contains("fetched 40, inserted 0"),
+            "{}: {all}",
+            ts.label
+        );
+        assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints").await, 40);
+        assert_eq!(
+            ts.store.cursor("sp4n_lapor").await.unwrap().as_deref(),
+            Some(synced.as_str()),
+            "{}: the cursor is the newest read again",
+            ts.label
+        );
+
+        let out = run(args(&["cursor", "clear", "sp4n_lapor"])).await;
+        assert!(out.status.success(), "{}: {}", ts.label, text(&out));
+        assert!(text(&out).contains("cleared"), "{}", text(&out));
+        assert_eq!(ts.store.cursor("sp4n_lapor").await.unwrap(), None);
+        let out = run(args(&["cursor", "show"])).await;
+        assert!(text(&out).contains("sp4n_lapor: (none)"), "{}", text(&out));
+    }
+    sim.shutdown().await;
+}
+
 /// A channel whose run cannot even be recorded (here a trigger refuses its `sync_runs` row)
 /// fails alone: the channels after it still sync, and the summary and exit code say so.
 #[tokio::test]
@@ -1032,6 +1166,7 @@ fn every_subcommand_has_help() {
         "status",
         "quarantine",
         "raw",
+        "cursor",
         "renormalise",
         "backup",
         "restore",

@@ -3,7 +3,7 @@
 
 mod helpers;
 
-use aduan_core::Secret;
+use aduan_core::{PullConnector, Secret};
 use aduan_lapor_gub::LaporGub;
 use aduan_sim::{LaporGubConfig, LaporGubFaults, RunningSim, SimConfig, Simulator};
 use aduan_sync::{NoProgress, Outcome};
@@ -161,13 +161,18 @@ async fn a_full_sync_keeps_only_kota_pekalongan_and_a_second_changes_nothing() {
 #[tokio::test]
 async fn rate_limits_expired_cursors_5xx_and_bad_items_lose_and_double_nothing() {
     let faults = LaporGubFaults {
-        rate_limit_every: Some(4),
+        rate_limit_every: Some(6),
         cursor_expired_every: Some(3),
         server_error_every: Some(7),
         bad_records_every: Some(25),
         unknown_status_every: Some(20),
     };
-    let sim = gub_sim(no_rate_limit(300, faults)).await;
+    // Runs of 15 reports share one second: a page of 10 within one goes on from its cursor.
+    let sim = gub_sim(LaporGubConfig {
+        burst: 15,
+        ..no_rate_limit(200, faults)
+    })
+    .await;
     let truth = sim.lapor_gub_truth();
     assert!(truth.bad > 0 && truth.unknown_status > 0, "{truth:?}");
     for ts in all_stores().await {
@@ -325,16 +330,19 @@ async fn a_run_out_of_time_stores_what_it_read_and_the_next_finishes_the_rest() 
 }
 
 #[tokio::test]
-async fn cursors_that_always_expire_are_walked_past_from_the_saved_time() {
+async fn cursors_that_always_expire_do_not_matter_where_each_page_moves_the_time_on() {
     let sim = gub_sim(LaporGubConfig {
         cursor_ttl: std::time::Duration::from_millis(50),
+        // Runs of five reports share one second: less than a page.
+        burst: 5,
         ..no_rate_limit(100, LaporGubFaults::default())
     })
     .await;
     let truth = sim.lapor_gub_truth();
     let ts = sqlite_store().await;
-    // A page every 100 ms: every cursor is older than its 50 ms when it is used, so every
-    // page after the first is asked for again from the newest time stored.
+    // A page every 100 ms: every cursor would be older than its 50 ms when used. Each page
+    // reaches a later second than the one it was asked from, so the walk goes on by time and
+    // asks for no cursor (the unit tests cover a second that holds more than a page).
     let connector = LaporGub::with_key(
         aduan_lapor_gub::Config {
             requests_per_minute: 600,
@@ -351,11 +359,13 @@ async fn cursors_that_always_expire_are_walked_past_from_the_saved_time() {
     .expect("the run ends")
     .unwrap();
     assert_eq!(report.outcome, Outcome::Ok, "{}", report.summary_line());
-    assert!(
-        report.faults.get("cursor_expired").copied().unwrap_or(0) >= 5,
+    assert_eq!(
+        report.faults.get("cursor_expired"),
+        None,
         "{}",
         report.summary_line()
     );
+    assert_eq!(sim.lapor_gub_stats().cursor_expired, 0);
     assert_eq!(
         count(&ts, "SELECT COUNT(DISTINCT external_id) FROM complaints").await as usize,
         truth.in_city
@@ -364,6 +374,39 @@ async fn cursors_that_always_expire_are_walked_past_from_the_saved_time() {
         count(&ts, "SELECT COUNT(*) FROM complaints").await as usize,
         truth.in_city
     );
+    assert_eq!(
+        report.counts.unchanged,
+        0,
+        "the items of a page's last second are not handed out twice: {}",
+        report.summary_line()
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn reports_updated_mid_walk_skip_nothing_when_the_cursors_are_offsets() {
+    let sim = gub_sim(LaporGubConfig {
+        offset_cursors: true,
+        ..no_rate_limit(200, LaporGubFaults::default())
+    })
+    .await;
+    let truth = sim.lapor_gub_truth();
+    let connector = gub(&sim, 20);
+    let mut pages = connector.open(None).await.expect("opens");
+    let mut seen = std::collections::HashSet::new();
+    let mut read = 0;
+    let mut moved = Vec::new();
+    while let Some(batch) = pages.next_batch().await.expect("a page") {
+        read += 1;
+        seen.extend(batch.records.into_iter().filter_map(|r| r.external_id));
+        if read == 3 {
+            moved = sim.lapor_gub_update_reports(40);
+        }
+        assert!(read < 100, "the walk ends");
+    }
+    assert_eq!(moved.len(), 40);
+    assert_eq!(seen.len(), truth.in_city, "every report read");
+    assert!(moved.iter().all(|t| seen.contains(t)));
     sim.shutdown().await;
 }
 

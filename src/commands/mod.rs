@@ -17,7 +17,7 @@ use aduan_store::Store;
 use aduan_sync::{Engine, EngineOptions, Outcome};
 use anyhow::{Context, Result};
 
-use crate::{Cli, Command};
+use crate::{Cli, Command, CursorAction};
 
 /// The stores this process opened, closed before it ends (see [`run`]).
 static OPENED: std::sync::Mutex<Vec<Store>> = std::sync::Mutex::new(Vec::new());
@@ -111,6 +111,7 @@ async fn command(cli: Cli) -> Result<ExitCode> {
         Command::Status { runs } => inspect::status(&open_to_read(&config).await?, runs).await,
         Command::Quarantine { action } => inspect::quarantine(&config, action).await,
         Command::Raw { action } => inspect::raw(&config, action).await,
+        Command::Cursor { action } => cursor(&config, action).await,
         Command::Renormalise => renormalise(&config).await,
         Command::Backup { to } => backup(&config, &to).await,
         Command::Restore { from } => restore(&config, &from).await,
@@ -329,6 +330,83 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// `aduan cursor`: shows, sets or clears saved cursors.
+async fn cursor(config: &AppConfig, action: CursorAction) -> Result<ExitCode> {
+    let (channel, cursor) = match action {
+        CursorAction::Show { channel } => {
+            let store = open_to_read(config).await?;
+            let channels = match channel {
+                Some(c) => vec![known_channel(&c)?.id.to_string()],
+                None => {
+                    let mut ids: Vec<String> =
+                        registry::specs().into_keys().map(str::to_string).collect();
+                    ids.sort();
+                    ids
+                }
+            };
+            for c in channels {
+                match store.cursor(&c).await? {
+                    Some(cursor) => println!("{c}: {cursor}"),
+                    None => println!("{c}: (none)"),
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        CursorAction::Set { channel, cursor } => (channel, Some(cursor)),
+        CursorAction::Clear { channel } => (channel, None),
+    };
+    let spec = known_channel(&channel)?;
+    if let Some(c) = &cursor {
+        (spec.check_cursor)(c)
+            .map_err(|e| ConfigProblem(format!("{e}")))
+            .context("the cursor is not set")?;
+    }
+    let store = open_existing_store(config).await?;
+    let holder = format!("aduan-cursor-{}", std::process::id());
+    let Some(lease) = store
+        .try_lease(spec.id, &holder, Duration::from_secs(60))
+        .await?
+    else {
+        anyhow::bail!(
+            "a run of {} is going on (it holds the channel's lease); the cursor is not set: \
+             try again when it ends",
+            spec.id
+        );
+    };
+    let set = store.set_cursor(spec.id, cursor.as_deref(), &lease).await;
+    lease.release().await?;
+    let before = set?;
+    let shown = |c: &Option<String>| {
+        c.as_deref()
+            .map_or("(none)".to_string(), |c| format!("{c:?}"))
+    };
+    println!(
+        "aduan cursor: {}'s cursor {} (was {}); {}",
+        spec.id,
+        match &cursor {
+            Some(_) => format!("set to {}", shown(&cursor)),
+            None => "cleared".to_string(),
+        },
+        shown(&before),
+        match &cursor {
+            Some(_) => "its next run reads on from there",
+            None => "its next run reads from its beginning",
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The registry's line of channel `id`, or a configuration problem naming the known ones.
+fn known_channel(id: &str) -> Result<aduan_core::ChannelSpec> {
+    registry::specs().remove(id).ok_or_else(|| {
+        ConfigProblem(format!(
+            "no channel {id:?}; the channels are {}",
+            registry::known_ids()
+        ))
+        .into()
     })
 }
 

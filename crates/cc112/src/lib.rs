@@ -400,7 +400,7 @@ impl PullConnector for Cc112 {
         let cursor: Cursor = match cursor.as_deref() {
             Some(text) => serde_json::from_str(text).map_err(|e| {
                 config_err(format!(
-                    "the saved cursor is not this connector's ({e}); reset it"
+                    "the saved cursor is not this connector's ({e}); clear it (`aduan cursor clear cc112`)"
                 ))
             })?,
             None => Cursor::default(),
@@ -419,6 +419,14 @@ impl PullConnector for Cc112 {
 
     fn parse(raw: &RawRecord) -> Result<Vec<SourceComplaint>, FieldError> {
         parse::row(raw).map(|r| vec![r])
+    }
+
+    /// The files read, with what was read of each (as a run saved it; clear it to read
+    /// every listed file again).
+    fn check_cursor(cursor: &str) -> Result<()> {
+        serde_json::from_str::<Cursor>(cursor)
+            .map(drop)
+            .map_err(|e| config_err(format!("the cursor is not this connector's ({e})")))
     }
 }
 

@@ -73,6 +73,14 @@ pub trait PullConnector: Send + Sync + Sized + 'static {
     /// Reads a raw payload into records in the channel's own words. Pure: no I/O.
     fn parse(raw: &RawRecord) -> Result<Vec<SourceComplaint>, FieldError>;
 
+    /// Checks a cursor an operator sets (`aduan cursor set`) before it is saved: an error
+    /// says why [`open`](Self::open) would not read it. Pure: no I/O. The default takes any
+    /// text.
+    fn check_cursor(cursor: &str) -> Result<()> {
+        let _ = cursor;
+        Ok(())
+    }
+
     /// For a channel whose complaints are folded from several payloads (a report's
     /// versions and its deletion, a message thread and its case): how. `None` (the default):
     /// each payload is read on its own by [`parse`](Self::parse).
@@ -168,6 +176,8 @@ pub struct ChannelSpec {
     pub fold: Option<Fold>,
     /// Its connector factory.
     pub build: BuildFn,
+    /// Its check of a cursor an operator sets ([`PullConnector::check_cursor`]).
+    pub check_cursor: fn(&str) -> Result<()>,
 }
 
 impl ChannelSpec {
@@ -177,6 +187,7 @@ impl ChannelSpec {
             id: C::CHANNEL,
             parse: C::parse,
             fold: C::FOLD,
+            check_cursor: C::check_cursor,
             build: |value| {
                 let config: C::Config =
                     serde_json::from_value(value).map_err(|e| Error::Config {

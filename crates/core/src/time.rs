@@ -67,6 +67,32 @@ pub fn saved_cursor(channel: &str, cursor: &str, t: Option<DateTime<Utc>>) -> cr
     }
 }
 
+/// Checks a cursor of `channel` that an operator sets (`aduan cursor set`) and that the
+/// connector reads as the time `t`: a time of the years 1970 to 2099 (`None`: not such a
+/// time, `what` says what is expected), not later than this machine's clock.
+pub fn set_cursor(
+    channel: &str,
+    cursor: &str,
+    t: Option<DateTime<Utc>>,
+    what: &str,
+) -> crate::Result<()> {
+    let err = |message: String| crate::Error::Config {
+        channel: channel.to_string(),
+        message,
+    };
+    match t.and_then(in_range) {
+        None => Err(err(format!(
+            "the cursor {cursor:?} is not {what} of the years 1970 to 2099"
+        ))),
+        Some(t) if ahead_of(t, Utc::now()) => Err(err(format!(
+            "the cursor {cursor:?} ({}) is later than this machine's clock: reports updated \
+             until then would never be read",
+            t.format("%Y-%m-%d %H:%M UTC")
+        ))),
+        Some(_) => Ok(()),
+    }
+}
+
 /// The error of a saved `cursor` of `channel` at `t`, later than this machine's clock.
 fn cursor_ahead(channel: &str, cursor: &str, t: DateTime<Utc>) -> crate::Error {
     crate::Error::Config {
@@ -74,7 +100,7 @@ fn cursor_ahead(channel: &str, cursor: &str, t: DateTime<Utc>) -> crate::Error {
         message: format!(
             "the saved cursor {cursor:?} ({}) is later than this machine's clock: reports \
              updated until then would never be read; set it back to the last time read \
-             (`sync_state.cursor` of {channel}), or check this machine's clock",
+             (`aduan cursor set {channel} <time>`), or check this machine's clock",
             t.format("%Y-%m-%d %H:%M UTC")
         ),
     }

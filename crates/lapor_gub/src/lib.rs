@@ -1,8 +1,11 @@
 //! The Lapor Gub! connector (`lapor_gub`): the province's kab/kota integration API.
 //!
 //! `X-API-Key` auth (the key from the environment), `since` (unix seconds, inclusive on
-//! `updated`) with an opaque `next_cursor` per page, the cursor's expiry (`410 Gone`: the walk
-//! starts again from the newest `updated` stored), the strict rate limit (requests paced to it,
+//! `updated`), the opaque `next_cursor` (followed only where a page holds a single second:
+//! otherwise the next page is asked from the newest `updated` read, because a cursor that is
+//! an offset, as the contract's example `{"o":50}` decodes, skips a report when another is
+//! updated mid-walk), the cursor's expiry (`410 Gone`: the walk starts again from the newest
+//! `updated` stored), the strict rate limit (requests paced to it,
 //! `429 Retry-After` waited out by the shared transport), retries on 5xx and timeouts. Items of
 //! other kab/kota that come through despite `kota_id` are counted in the run report and not
 //! stored. `parse` turns one item into a [`SourceComplaint`] with its timeline as events.
@@ -22,6 +25,7 @@
 
 mod parse;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -242,7 +246,10 @@ impl PullConnector for LaporGub {
             Some(c) => {
                 let secs = cursor_secs(&c).ok_or_else(|| Error::Config {
                     channel: CHANNEL.into(),
-                    message: format!("the saved cursor {c:?} is not a time; reset it"),
+                    message: format!(
+                        "the saved cursor {c:?} is not a time; set it \
+                         (`aduan cursor set lapor_gub <time>`)"
+                    ),
                 })?;
                 aduan_core::time::saved_cursor(CHANNEL, &c, DateTime::from_timestamp(secs, 0))?;
                 Some(secs)
@@ -255,6 +262,7 @@ impl PullConnector for LaporGub {
             since,
             walk_since: since,
             next: None,
+            newest_read: HashSet::new(),
             expired: 0,
             done: false,
         }))
@@ -262,6 +270,17 @@ impl PullConnector for LaporGub {
 
     fn parse(raw: &RawRecord) -> Result<Vec<SourceComplaint>, FieldError> {
         parse::item(raw).map(|r| vec![r])
+    }
+
+    /// The newest `updated` read, to the second: an ISO 8601 time, or unix seconds.
+    fn check_cursor(cursor: &str) -> Result<()> {
+        let t = cursor_secs(cursor).and_then(|s| DateTime::from_timestamp(s, 0));
+        aduan_core::time::set_cursor(
+            CHANNEL,
+            cursor,
+            t,
+            "an ISO 8601 time with offset or unix seconds",
+        )
     }
 }
 
@@ -293,6 +312,9 @@ struct Pager {
     walk_since: Option<i64>,
     /// The page to ask next within this walk.
     next: Option<String>,
+    /// `noTiket` and `updated` (ms) of the items of the second `since` read in this run: a
+    /// walk from that second reads them again, and they are not handed out or counted twice.
+    newest_read: HashSet<(String, i64)>,
     /// Cursors that expired since the walk last made progress.
     expired: u32,
     done: bool,
@@ -361,6 +383,8 @@ impl BatchSource for Pager {
             None => aduan_core::time::ahead_of(t, received_at),
         };
         let mut records = Vec::with_capacity(page.items.len());
+        // What this page read, by second, for `newest_read`.
+        let mut read: Vec<(i64, (String, i64))> = Vec::new();
         for item in &page.items {
             let key: Option<Key> = serde_json::from_str(item.get()).ok();
             let id = key.as_ref().and_then(|k| match &k.no_tiket {
@@ -368,14 +392,22 @@ impl BatchSource for Pager {
                 Some(serde_json::Value::Number(n)) => Some(n.to_string()),
                 _ => None,
             });
-            let updated_secs = key
+            let updated_ms = key
                 .as_ref()
                 .and_then(|k| k.updated.as_ref())
-                .and_then(serde_json::Value::as_i64)
+                .and_then(serde_json::Value::as_i64);
+            let updated_secs = updated_ms
                 .and_then(DateTime::from_timestamp_millis)
                 .and_then(aduan_core::time::in_range)
                 .filter(|t| !ahead(*t))
                 .map(|t| t.timestamp());
+            if let (Some(id), Some(ms), Some(secs)) = (&id, updated_ms, updated_secs) {
+                let seen = (id.clone(), ms);
+                if self.newest_read.contains(&seen) {
+                    continue;
+                }
+                read.push((secs, seen));
+            }
             if let Some(s) = updated_secs {
                 newest = Some(newest.map_or(s, |n| n.max(s)));
             }
@@ -398,10 +430,25 @@ impl BatchSource for Pager {
         }
         if newest > before {
             self.expired = 0;
+            self.newest_read.clear();
         }
+        self.newest_read.extend(
+            read.into_iter()
+                .filter(|(secs, _)| Some(*secs) == newest)
+                .map(|(_, seen)| seen),
+        );
         self.since = newest;
-        self.next = page.next_cursor;
-        self.done = self.next.is_none();
+        self.done = page.next_cursor.is_none();
+        // Page on by time wherever the page moved it: the contract's cursor is opaque and its
+        // example (`{"o":50}`) an offset, which a report updated mid-walk shifts (it moves to
+        // the end, the unread ones move back past the offset), while `since` skips nothing.
+        // The items of the newest second come again and are recognised by their payload.
+        // Only a page within one second goes on from its cursor.
+        self.next = if newest > self.walk_since {
+            None
+        } else {
+            page.next_cursor
+        };
         if records.is_empty() && self.done && page.items.is_empty() {
             return Ok(None);
         }
@@ -504,6 +551,13 @@ mod tests {
         assert_eq!(cursor_secs("2021-09-12T16:46:40+07:00"), Some(1631440000));
         assert_eq!(cursor_secs("1631440000"), Some(1631440000));
         assert_eq!(cursor_secs("kemarin"), None);
+        // What an operator may set (`aduan cursor set`).
+        assert!(LaporGub::check_cursor("2021-09-12T16:46:40+07:00").is_ok());
+        assert!(LaporGub::check_cursor("1631440000").is_ok());
+        for bad in ["kemarin", "4102444800", "2099-01-01T00:00:00Z", "-99999999999"] {
+            let e = LaporGub::check_cursor(bad).unwrap_err().to_string();
+            assert!(e.contains("lapor_gub") && e.contains(bad), "{e}");
+        }
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! is inclusive on `updated` (Unix ms). The cursor is opaque to clients: base64url of a small
 //! JSON holding the keyset position (the last item's `updated` and `noTiket`), the `since` it
 //! continues and when it was issued; a page continues strictly after that position, so it
-//! is stable when reports are updated meanwhile. A cursor lives
+//! is stable when reports are updated meanwhile (or, with [`LaporGubConfig::offset_cursors`],
+//! an offset into the listing, as the contract's example `{"o":50}` suggests, which a report
+//! updated mid-walk shifts). A cursor lives
 //! [`LaporGubConfig::cursor_ttl`]; a request carrying one takes its `since` from it. Any
 //! `kota_id` other than 3375 lists nothing (the simulator holds Kota Pekalongan's feed only).
 //!
@@ -61,6 +63,15 @@ pub struct LaporGubConfig {
     /// Requests a minute per key before 429 (default `Some(30)`, as the contract says;
     /// `None`: no limit).
     pub rate_limit_per_minute: Option<u32>,
+    /// Cursors hold an offset into the listing from their `since` (`{"o":50,…}`, as the
+    /// contract's example decodes) instead of the keyset position: a report updated while a
+    /// client walks moves to the end, the reports after it move back by one, and a client
+    /// that keeps walking on such cursors skips one (default `false`).
+    pub offset_cursors: bool,
+    /// Reports in order of `updated` come in runs of this many that share one `updated`
+    /// (the run's last; 0 and 1: each its own), so that a page can hold a single second.
+    /// A report updated while the simulator runs leaves its run.
+    pub burst: usize,
     /// Faults to inject.
     pub faults: LaporGubFaults,
 }
@@ -73,6 +84,8 @@ impl Default for LaporGubConfig {
             api_key: "lapor-gub-sim-key".into(),
             cursor_ttl: Duration::from_secs(600),
             rate_limit_per_minute: Some(30),
+            offset_cursors: false,
+            burst: 0,
             faults: LaporGubFaults::default(),
         }
     }
@@ -165,6 +178,9 @@ struct Dataset {
     order: Vec<(i64, u32)>,
     /// Report index -> `updated` (ms) of versions 2, 3, ….
     extra: HashMap<u32, Vec<i64>>,
+    /// Report index -> `updated` (ms) of version 1 where a run of
+    /// [`LaporGubConfig::burst`] gave it its run's.
+    burst: HashMap<u32, i64>,
 }
 
 /// `(updated ms, status)` of version 1 of reports `0..n`, on a few threads when many.
@@ -214,6 +230,7 @@ pub(crate) struct LaporGubState {
     api_key: String,
     cursor_ttl: Duration,
     rate_limit_per_minute: Option<u32>,
+    offset_cursors: bool,
     faults: LaporGubFaults,
     truth: LaporGubTruth,
     data: Mutex<Dataset>,
@@ -254,17 +271,31 @@ impl LaporGubState {
             .map(|((updated, _), index)| (*updated, index))
             .collect();
         order.sort_unstable();
+        let mut burst = HashMap::new();
+        if config.burst > 1 {
+            for run in order.chunks_mut(config.burst) {
+                let last = run.last().map_or(0, |(t, _)| *t);
+                for (t, index) in run {
+                    *t = last;
+                    burst.insert(*index, last);
+                }
+            }
+            // Within a run, by ticket (the keyset's order).
+            order.sort_unstable();
+        }
         Self {
             seed,
             in_city,
             api_key: config.api_key,
             cursor_ttl: config.cursor_ttl,
             rate_limit_per_minute: config.rate_limit_per_minute,
+            offset_cursors: config.offset_cursors,
             faults: config.faults,
             truth,
             data: Mutex::new(Dataset {
                 order,
                 extra: HashMap::new(),
+                burst,
             }),
             schedule: Mutex::new(Schedule {
                 requests: 0,
@@ -392,9 +423,13 @@ fn too_many(retry_after: u64) -> Response {
     resp
 }
 
-/// The keyset position a cursor holds.
+/// The keyset position a cursor holds (and, with offset cursors, the offset it goes on from).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Cursor {
+    /// With [`LaporGubConfig::offset_cursors`]: the items of the listing from `s` served
+    /// before this page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    o: Option<usize>,
     /// `updated` of the last item served.
     u: i64,
     /// `noTiket` of the last item served.
@@ -580,30 +615,43 @@ async fn aduan(
         None => q.since,
     };
 
-    let mut selected: Vec<(u32, Vec<i64>)> = Vec::new();
+    let mut selected: Vec<(u32, Vec<i64>, Option<i64>)> = Vec::new();
     let mut more = false;
+    // Items of the listing from `since` before this page.
+    let mut offset = 0;
     if q.kota_id == generate::KOTA_ID {
         let data = lock(&st.data);
         let from_ms = since.map_or(i64::MIN, |s| s.saturating_mul(1000));
         let mut start = data.order.partition_point(|(t, _)| *t < from_ms);
         if let Some((c, number)) = &cursor {
-            let after = data.order.partition_point(|(t, index)| {
-                (*t, generate::ticket_number(st.seed, *index)) <= (c.u, *number)
-            });
-            start = start.max(after);
+            start = match c.o {
+                Some(offset) => start.saturating_add(offset).min(data.order.len()),
+                None => start.max(data.order.partition_point(|(t, index)| {
+                    (*t, generate::ticket_number(st.seed, *index)) <= (c.u, *number)
+                })),
+            };
+            offset = start - data.order.partition_point(|(t, _)| *t < from_ms);
         }
         let end = start.saturating_add(q.limit).min(data.order.len());
         more = end < data.order.len();
         selected = data.order[start..end]
             .iter()
-            .map(|(_, index)| (*index, data.extra.get(index).cloned().unwrap_or_default()))
+            .map(|(_, index)| {
+                let extra = data.extra.get(index).cloned().unwrap_or_default();
+                let burst = data.burst.get(index).copied().filter(|_| extra.is_empty());
+                (*index, extra, burst)
+            })
             .collect();
     }
 
-    let mut items = Vec::with_capacity(selected.len());
-    for (index, extra) in selected {
+    let served = selected.len();
+    let mut items = Vec::with_capacity(served);
+    for (index, extra, burst) in selected {
         let outside = index >= st.in_city;
         let mut it = generate::item(st.seed, index, outside, &extra);
+        if let Some(t) = burst {
+            it.updated = t;
+        }
         if !outside {
             if every_nth(index, st.faults.bad_records_every) {
                 let every = st.faults.bad_records_every.unwrap_or(1) as u64;
@@ -617,6 +665,7 @@ async fn aduan(
     let next_cursor = match items.last() {
         Some(last) if more => Some(
             Cursor {
+                o: st.offset_cursors.then_some(offset + served),
                 u: last.updated,
                 t: last.no_tiket.clone(),
                 s: since,
@@ -659,6 +708,7 @@ mod tests {
     #[test]
     fn a_cursor_decodes_to_what_was_encoded_and_junk_does_not_decode() {
         let c = Cursor {
+            o: None,
             u: 1_631_440_000_000,
             t: "LGWP14376928".into(),
             s: Some(1_631_400_000),
@@ -670,6 +720,7 @@ mod tests {
         let wrong_ticket = Cursor {
             t: "X1".into(),
             ..Cursor {
+                o: Some(50),
                 u: 0,
                 t: String::new(),
                 s: None,

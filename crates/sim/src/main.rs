@@ -97,6 +97,13 @@ struct Args {
     /// Lifetime of a Lapor Gub! cursor, in seconds.
     #[arg(long, default_value_t = 600)]
     lapor_gub_cursor_ttl_secs: u64,
+    /// Lapor Gub! cursors hold an offset into the listing (as the contract's example
+    /// `{"o":50}`), which a report updated mid-walk shifts, instead of a stable position.
+    #[arg(long)]
+    lapor_gub_offset_cursors: bool,
+    /// Lapor Gub! reports share one `updated` in runs of this many (0: each its own).
+    #[arg(long, default_value_t = 0)]
+    lapor_gub_burst: usize,
     /// 429 with Retry-After: 1 on every Nth Lapor Gub! request (0 = never).
     #[arg(long, default_value_t = 0)]
     lapor_gub_rate_limit_every: u32,
@@ -223,6 +230,8 @@ async fn main() -> ExitCode {
             cursor_ttl: Duration::from_secs(args.lapor_gub_cursor_ttl_secs),
             rate_limit_per_minute: (args.lapor_gub_rate_limit > 0)
                 .then_some(args.lapor_gub_rate_limit),
+            offset_cursors: args.lapor_gub_offset_cursors,
+            burst: args.lapor_gub_burst,
             faults: LaporGubFaults {
                 rate_limit_every: every(args.lapor_gub_rate_limit_every),
                 cursor_expired_every: every(args.lapor_gub_cursor_expired_every),

@@ -513,6 +513,118 @@ async fn a_listing_in_progress_is_stable_when_reports_are_updated_meanwhile() {
     sim.shutdown().await;
 }
 
+/// With offset cursors (`{"o":50}`), the same walk skips reports: each update of a report
+/// already read moves the unread ones back by one, past the offset.
+#[tokio::test]
+async fn with_offset_cursors_a_walk_on_cursors_skips_reports_updated_meanwhile() {
+    let c = Client::new();
+    let sim = start_with(
+        42,
+        LaporGubConfig {
+            reports: 200,
+            other_kota_reports: 20,
+            rate_limit_per_minute: None,
+            offset_cursors: true,
+            ..LaporGubConfig::default()
+        },
+    )
+    .await;
+    let (all, _) = fetch_all(&c, &sim, None).await;
+    assert_eq!(all.len(), 220, "without updates every item comes once");
+    let first = page(&c, &sim, &[("kota_id", "3375"), ("limit", "50")]).await;
+    let cur = first["next_cursor"].as_str().expect("a second page");
+    let offset: Value = serde_json::from_slice(&b64url(cur)).expect("the cursor is JSON");
+    assert_eq!(offset["o"], 50, "{offset}");
+    let mut seen: HashSet<String> = first["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|it| key(it).1)
+        .collect();
+    let mut cursor = Some(cur.to_string());
+    let moved = sim.lapor_gub_update_reports(30);
+    while let Some(cur) = cursor {
+        let body = page(
+            &c,
+            &sim,
+            &[("kota_id", "3375"), ("limit", "50"), ("cursor", &cur)],
+        )
+        .await;
+        seen.extend(
+            body["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|it| key(it).1),
+        );
+        cursor = body["next_cursor"].as_str().map(str::to_string);
+    }
+    assert_eq!(moved.len(), 30);
+    assert!(
+        seen.len() < 220,
+        "a report was skipped: {} seen",
+        seen.len()
+    );
+    sim.shutdown().await;
+}
+
+/// base64url without padding, decoded (the simulator's cursors).
+fn b64url(text: &str) -> Vec<u8> {
+    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let (mut out, mut acc, mut bits) = (Vec::new(), 0u32, 0u32);
+    for c in text.bytes() {
+        let v = B64.iter().position(|x| *x == c).expect("base64url") as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn in_bursts_runs_of_reports_share_one_updated_and_paging_still_returns_each_once() {
+    let c = Client::new();
+    let sim = start_with(
+        42,
+        LaporGubConfig {
+            reports: 200,
+            other_kota_reports: 20,
+            rate_limit_per_minute: None,
+            burst: 30,
+            ..LaporGubConfig::default()
+        },
+    )
+    .await;
+    let (items, _) = fetch_all(&c, &sim, None).await;
+    assert_eq!(items.len(), 220);
+    let keys: Vec<(i64, String)> = items.iter().map(key).collect();
+    assert!(keys.windows(2).all(|w| w[0] <= w[1]), "in order");
+    let times: HashSet<i64> = keys.iter().map(|k| k.0).collect();
+    assert_eq!(times.len(), 8, "220 in runs of 30: eight times");
+    let distinct: HashSet<&String> = keys.iter().map(|k| &k.1).collect();
+    assert_eq!(distinct.len(), 220);
+    // A page from a run's time holds that run's reports, more than the page's limit.
+    let t = keys[0].0.div_euclid(1000).to_string();
+    let body = page(
+        &c,
+        &sim,
+        &[("kota_id", "3375"), ("limit", "10"), ("since", &t)],
+    )
+    .await;
+    let got = body["items"].as_array().expect("items");
+    assert!(got.iter().all(|it| it["updated"] == keys[0].0), "{body}");
+    for it in got {
+        let updated = it["updated"].as_i64().expect("updated");
+        let created = it["created"].as_i64().expect("created");
+        assert!(created <= updated, "{it}");
+    }
+    sim.shutdown().await;
+}
+
 fn malformed(it: &Value) -> bool {
     let bad_tanggal = it["timeline"][0]["tanggal"]
         .as_str()

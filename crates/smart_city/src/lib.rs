@@ -178,6 +178,17 @@ impl PullConnector for SmartCity {
         }))
     }
 
+    /// Where the backfill stopped: `{"updated_after":"<ISO 8601>","after_id":"<id>"}`.
+    fn check_cursor(cursor: &str) -> Result<()> {
+        let saved = serde_json::from_str::<Cursor>(cursor).map_err(|e| {
+            config_err(format!(
+                "the cursor {cursor:?} is not {{\"updated_after\":\"<time>\",\"after_id\":\"<id>\"}}: {e}"
+            ))
+        })?;
+        let t = aduan_core::time::parse_rfc3339(&saved.updated_after);
+        aduan_core::time::set_cursor(CHANNEL, cursor, t, "at an ISO 8601 time with offset")
+    }
+
     fn parse(raw: &RawRecord) -> Result<Vec<SourceComplaint>, FieldError> {
         let key = parse::keys(raw)?.pop().unwrap_or_default();
         let folded = parse::fold(&key, std::slice::from_ref(raw));

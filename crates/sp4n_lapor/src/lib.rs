@@ -284,6 +284,12 @@ impl PullConnector for Sp4nLapor {
     fn parse(raw: &RawRecord) -> Result<Vec<SourceComplaint>, FieldError> {
         parse::report(raw).map(|r| vec![r])
     }
+
+    /// The newest `updated_at` read: an ISO 8601 time with offset (`updated_from`).
+    fn check_cursor(cursor: &str) -> Result<()> {
+        let t = aduan_core::time::parse_rfc3339(cursor);
+        aduan_core::time::set_cursor(CHANNEL, cursor, t, "an ISO 8601 time with offset")
+    }
 }
 
 struct Pager {

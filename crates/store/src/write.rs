@@ -412,6 +412,44 @@ impl Store {
         })
     }
 
+    /// Sets (`None`: clears) the saved cursor of `channel` as an operator asks (`aduan
+    /// cursor`), under the channel's `lease`, checked inside the transaction: no run of the
+    /// channel saves its own cursor over it. Returns the cursor it replaced.
+    pub async fn set_cursor(
+        &self,
+        channel: &str,
+        cursor: Option<&str>,
+        lease: &crate::Lease,
+    ) -> Result<Option<String>> {
+        let what = || format!("setting the cursor of {channel}");
+        let fences: Vec<crate::Fence> = lease.fence().into_iter().collect();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await.context(what)?;
+            // A write that changes nothing first: on SQLite the transaction then holds the
+            // write lock before it reads the fence (see `finish_rebuild`).
+            sqlx::query("UPDATE sync_state SET channel = channel WHERE 1 = 0")
+                .execute(&mut *tx)
+                .await
+                .context(what)?;
+            tx.check_fences(&fences).await?;
+            let before: Option<Option<String>> =
+                sqlx::query_scalar("SELECT cursor FROM sync_state WHERE channel = $1")
+                    .bind(channel)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .context(what)?;
+            sqlx::query(CURSOR_SQL)
+                .bind(channel)
+                .bind(cursor)
+                .bind(Utc::now())
+                .execute(&mut *tx)
+                .await
+                .context(what)?;
+            tx.commit().await.context(what)?;
+            Ok(before.flatten())
+        })
+    }
+
     /// Which of `hashes` are archived already for `channel`.
     pub async fn known_hashes(
         &self,

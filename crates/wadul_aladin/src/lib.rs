@@ -25,8 +25,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use aduan_core::{
-    Batch, BatchSource, FaultCounts, FieldError, Fold, PullConnector, RawRecord, Result, Secret,
-    SourceComplaint,
+    Batch, BatchSource, Error, FaultCounts, FieldError, Fold, PullConnector, RawRecord, Result,
+    Secret, SourceComplaint,
 };
 use aduan_transport::HttpClient;
 use async_trait::async_trait;
@@ -162,6 +162,17 @@ impl PullConnector for WadulAladin {
             read: BTreeMap::new(),
             done: false,
         }))
+    }
+
+    /// The versions of each case in the register's last read (as a run saved it; clear it to
+    /// take every row as changed).
+    fn check_cursor(cursor: &str) -> Result<()> {
+        serde_json::from_str::<RegisterCursor>(cursor)
+            .map(drop)
+            .map_err(|e| Error::Config {
+                channel: CHANNEL.into(),
+                message: format!("the cursor is not the register's ({e})"),
+            })
     }
 
     fn parse(raw: &RawRecord) -> Result<Vec<SourceComplaint>, FieldError> {
