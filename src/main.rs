@@ -214,7 +214,8 @@ enum CursorAction {
         /// The cursor, as the channel's connector reads it.
         cursor: String,
     },
-    /// Clear a channel's cursor: its next run reads from its beginning (its `start_from`),
+    /// Clear a channel's cursor: its next run starts over (from its `start_from`; 112 reads
+    /// every listed file again, the Wadul Aladin register takes every row as changed),
     /// recognising what is stored. Refused while a run of the channel goes on.
     Clear {
         /// The channel.

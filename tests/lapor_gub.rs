@@ -410,6 +410,94 @@ async fn reports_updated_mid_walk_skip_nothing_when_the_cursors_are_offsets() {
     sim.shutdown().await;
 }
 
+/// The same within one second that holds more than a page, where only the cursor goes on:
+/// the walk's pages are read again, last to first, before the saved time moves past it.
+#[tokio::test]
+async fn reports_updated_mid_walk_in_a_second_of_several_pages_are_not_skipped() {
+    let sim = gub_sim(LaporGubConfig {
+        offset_cursors: true,
+        // Runs of 60 share one second: three pages of 20 each.
+        burst: 60,
+        ..no_rate_limit(200, LaporGubFaults::default())
+    })
+    .await;
+    let truth = sim.lapor_gub_truth();
+    let connector = gub(&sim, 20);
+    let mut pages = connector.open(None).await.expect("opens");
+    let mut seen = std::collections::HashSet::new();
+    let mut read = 0;
+    let mut moved = Vec::new();
+    let mut cursors = Vec::new();
+    while let Some(batch) = pages.next_batch().await.expect("a page") {
+        read += 1;
+        cursors.extend(batch.cursor);
+        seen.extend(batch.records.into_iter().filter_map(|r| r.external_id));
+        // Within the first second's walk on cursors (the first walk's first page moves the
+        // time on to it; the walk from there is on cursors).
+        if read == 3 {
+            moved = sim.lapor_gub_update_reports(15);
+        }
+        assert!(read < 200, "the walk ends");
+    }
+    assert_eq!(moved.len(), 15);
+    assert_eq!(seen.len(), truth.in_city, "every report read");
+    assert!(moved.iter().all(|t| seen.contains(t)));
+    assert!(
+        cursors.windows(2).all(|w| w[0] <= w[1]),
+        "the saved time never goes back: {cursors:?}"
+    );
+    sim.shutdown().await;
+}
+
+/// Within a second of more than a page whose cursors expire before the walk gets through it
+/// (here every second cursor), a walk that starts again re-reads only what it has: the run
+/// gives up after a few such restarts, with what it read stored and a clear error, instead
+/// of going round until its time runs out.
+#[tokio::test]
+async fn cursors_that_expire_before_a_second_is_read_through_stop_the_run_soon() {
+    let sim = gub_sim(LaporGubConfig {
+        burst: 30,
+        ..no_rate_limit(
+            100,
+            LaporGubFaults {
+                cursor_expired_every: Some(2),
+                ..LaporGubFaults::default()
+            },
+        )
+    })
+    .await;
+    let ts = sqlite_store().await;
+    let report = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        engine(&ts).sync(&gub(&sim, 10), &NoProgress),
+    )
+    .await
+    .expect("the run ends")
+    .unwrap();
+    assert_ne!(report.outcome, Outcome::Ok, "{}", report.summary_line());
+    assert!(
+        report
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("expired 5 times in a row with no progress")),
+        "{}",
+        report.summary_line()
+    );
+    assert_eq!(
+        report.faults.get("cursor_expired"),
+        Some(&4),
+        "{}",
+        report.summary_line()
+    );
+    assert!(sim.lapor_gub_stats().requests < 40);
+    assert_eq!(
+        count(&ts, "SELECT COUNT(*) FROM complaints").await,
+        20,
+        "the two pages read are stored"
+    );
+    sim.shutdown().await;
+}
+
 #[tokio::test]
 async fn renormalise_rebuilds_the_same_table_and_reporters_never_reach_it() {
     let sim = gub_sim(no_rate_limit(120, LaporGubFaults::default())).await;

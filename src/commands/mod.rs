@@ -359,13 +359,17 @@ async fn cursor(config: &AppConfig, action: CursorAction) -> Result<ExitCode> {
         CursorAction::Clear { channel } => (channel, None),
     };
     let spec = known_channel(&channel)?;
-    if let Some(c) = &cursor {
-        (spec.check_cursor)(c)
-            .map_err(|e| ConfigProblem(format!("{e}")))
-            .context("the cursor is not set")?;
-    }
+    // Saved in the form the connector saves it.
+    let cursor = match cursor {
+        Some(c) => Some(
+            (spec.check_cursor)(&c)
+                .map_err(|e| ConfigProblem(format!("{e}")))
+                .context("the cursor is not set")?,
+        ),
+        None => None,
+    };
     let store = open_existing_store(config).await?;
-    let holder = format!("aduan-cursor-{}", std::process::id());
+    let holder = format!("cursor-{}", uuid::Uuid::new_v4());
     let Some(lease) = store
         .try_lease(spec.id, &holder, Duration::from_secs(60))
         .await?
@@ -377,8 +381,12 @@ async fn cursor(config: &AppConfig, action: CursorAction) -> Result<ExitCode> {
         );
     };
     let set = store.set_cursor(spec.id, cursor.as_deref(), &lease).await;
-    lease.release().await?;
+    let released = lease.release().await;
     let before = set?;
+    if let Err(e) = released {
+        // Set all the same; a lease not given back lapses (SQLite) or goes with the connection.
+        tracing::warn!(channel = spec.id, error = %e, "The channel's lease was not given back.");
+    }
     let shown = |c: &Option<String>| {
         c.as_deref()
             .map_or("(none)".to_string(), |c| format!("{c:?}"))
@@ -393,7 +401,7 @@ async fn cursor(config: &AppConfig, action: CursorAction) -> Result<ExitCode> {
         shown(&before),
         match &cursor {
             Some(_) => "its next run reads on from there",
-            None => "its next run reads from its beginning",
+            None => "its next run starts over, recognising what is stored",
         }
     );
     Ok(ExitCode::SUCCESS)

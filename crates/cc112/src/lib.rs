@@ -423,9 +423,9 @@ impl PullConnector for Cc112 {
 
     /// The files read, with what was read of each (as a run saved it; clear it to read
     /// every listed file again).
-    fn check_cursor(cursor: &str) -> Result<()> {
+    fn check_cursor(cursor: &str) -> Result<String> {
         serde_json::from_str::<Cursor>(cursor)
-            .map(drop)
+            .and_then(|c| serde_json::to_string(&c))
             .map_err(|e| config_err(format!("the cursor is not this connector's ({e})")))
     }
 }

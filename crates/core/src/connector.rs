@@ -73,12 +73,12 @@ pub trait PullConnector: Send + Sync + Sized + 'static {
     /// Reads a raw payload into records in the channel's own words. Pure: no I/O.
     fn parse(raw: &RawRecord) -> Result<Vec<SourceComplaint>, FieldError>;
 
-    /// Checks a cursor an operator sets (`aduan cursor set`) before it is saved: an error
-    /// says why [`open`](Self::open) would not read it. Pure: no I/O. The default takes any
-    /// text.
-    fn check_cursor(cursor: &str) -> Result<()> {
-        let _ = cursor;
-        Ok(())
+    /// Checks a cursor an operator sets (`aduan cursor set`) before it is saved, and gives
+    /// it as it is saved: in the form the connector itself saves (what [`open`](Self::open)
+    /// then sends on is what the connector would send), or an error saying why `open` would
+    /// not read it. Pure: no I/O. The default takes any text as it is.
+    fn check_cursor(cursor: &str) -> Result<String> {
+        Ok(cursor.to_string())
     }
 
     /// For a channel whose complaints are folded from several payloads (a report's
@@ -177,7 +177,7 @@ pub struct ChannelSpec {
     /// Its connector factory.
     pub build: BuildFn,
     /// Its check of a cursor an operator sets ([`PullConnector::check_cursor`]).
-    pub check_cursor: fn(&str) -> Result<()>,
+    pub check_cursor: fn(&str) -> Result<String>,
 }
 
 impl ChannelSpec {

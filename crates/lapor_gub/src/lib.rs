@@ -1,10 +1,11 @@
 //! The Lapor Gub! connector (`lapor_gub`): the province's kab/kota integration API.
 //!
 //! `X-API-Key` auth (the key from the environment), `since` (unix seconds, inclusive on
-//! `updated`), the opaque `next_cursor` (followed only where a page holds a single second:
+//! `updated`), the opaque `next_cursor` (followed only where a page holds a single second,
+//! and such a walk's pages read again, last to first, before the saved time moves past it:
 //! otherwise the next page is asked from the newest `updated` read, because a cursor that is
 //! an offset, as the contract's example `{"o":50}` decodes, skips a report when another is
-//! updated mid-walk), the cursor's expiry (`410 Gone`: the walk starts again from the newest
+//! updated mid-walk; see `Pager`), the cursor's expiry (`410 Gone`: the walk starts again from the newest
 //! `updated` stored), the strict rate limit (requests paced to it,
 //! `429 Retry-After` waited out by the shared transport), retries on 5xx and timeouts. Items of
 //! other kab/kota that come through despite `kota_id` are counted in the run report and not
@@ -261,8 +262,12 @@ impl PullConnector for LaporGub {
             connector: self.clone(),
             since,
             walk_since: since,
+            walk_top: since,
+            walk_end: false,
             next: None,
-            newest_read: HashSet::new(),
+            followed: Vec::new(),
+            back: None,
+            read: HashSet::new(),
             expired: 0,
             done: false,
         }))
@@ -273,14 +278,18 @@ impl PullConnector for LaporGub {
     }
 
     /// The newest `updated` read, to the second: an ISO 8601 time, or unix seconds.
-    fn check_cursor(cursor: &str) -> Result<()> {
-        let t = cursor_secs(cursor).and_then(|s| DateTime::from_timestamp(s, 0));
+    /// Saved as the connector saves it: UTC ISO 8601, to the second.
+    fn check_cursor(cursor: &str) -> Result<String> {
+        let secs = cursor_secs(cursor);
         aduan_core::time::set_cursor(
             CHANNEL,
             cursor,
-            t,
+            secs.and_then(|s| DateTime::from_timestamp(s, 0)),
             "an ISO 8601 time with offset or unix seconds",
-        )
+        )?;
+        Ok(secs
+            .and_then(cursor_text)
+            .unwrap_or_else(|| cursor.to_string()))
     }
 }
 
@@ -297,27 +306,61 @@ fn cursor_secs(cursor: &str) -> Option<i64> {
         .or_else(|| c.parse().ok())
 }
 
-/// Expired cursors in a row with no progress (no page walked on a cursor, no newer `updated`)
-/// before a run gives up: each restart asks from the saved time, so a walk whose cursors
-/// always expire where a page's items share one second would go round for ever.
+/// Expired cursors in a row with no progress (no report handed out that this run had not
+/// read) before a run gives up: each restart asks from the saved time, so a walk whose
+/// cursors always expire within one second of more than a page would go round for ever.
 const MAX_EXPIRED: u32 = 5;
 
+/// The pages of a run, asked by time.
+///
+/// A walk asks from `since` alone and is over with its first page when that page reaches a
+/// later second: the next walk asks from the newest second read (its reports come again and
+/// are not handed out twice). Only a page within the walk's one second goes on from its
+/// cursor, and such a walk, once over, reads its pages again last to first (with the cursors
+/// it was given; its first by `since` alone) before the saved time moves past its second: if
+/// the cursor is an offset, a report updated meanwhile moved to the end and the unread ones
+/// back, onto pages already read; one that moves while they are read again moves the rest
+/// towards pages still to be read (as SP4N-LAPOR!'s page numbers are read again).
 struct Pager {
     /// The client's faults when the run began.
     faults_base: FaultCounts,
     connector: LaporGub,
-    /// The newest `updated` handed out, in unix seconds (the saved cursor).
+    /// The saved cursor, in unix seconds: the newest `updated` handed out before which every
+    /// report has been read.
     since: Option<i64>,
-    /// The `since` the walk on cursors began from.
+    /// The `since` the current walk began from.
     walk_since: Option<i64>,
-    /// The page to ask next within this walk.
+    /// The newest second the current walk read.
+    walk_top: Option<i64>,
+    /// The current walk found the last page.
+    walk_end: bool,
+    /// The page to ask next within the current walk (`None`: a new walk, by `since` alone).
     next: Option<String>,
-    /// `noTiket` and `updated` (ms) of the items of the second `since` read in this run: a
-    /// walk from that second reads them again, and they are not handed out or counted twice.
-    newest_read: HashSet<(String, i64)>,
-    /// Cursors that expired since the walk last made progress.
+    /// The cursors the current walk followed, in order.
+    followed: Vec<String>,
+    /// Reading the current walk's pages again, last to first: the cursors of those left
+    /// after the next (the next is the last; once they are used up, the first page).
+    back: Option<Vec<String>>,
+    /// `noTiket` and `updated` (ms) of the reports handed out (or counted as other kab/kota's)
+    /// at `since` or later: a walk over them again does not hand them out twice.
+    read: HashSet<(String, i64)>,
+    /// Cursors that expired since a page last handed out a report not read before.
     expired: u32,
     done: bool,
+}
+
+impl Pager {
+    /// A walk is over: the saved time moves to the newest second it read.
+    fn settle(&mut self) {
+        self.since = self.since.max(self.walk_top);
+        if let Some(since) = self.since {
+            self.read.retain(|(_, ms)| ms.div_euclid(1000) >= since);
+        }
+        self.next = None;
+        self.followed.clear();
+        self.back = None;
+        self.done = self.walk_end;
+    }
 }
 
 #[async_trait]
@@ -326,22 +369,26 @@ impl BatchSource for Pager {
         if self.done {
             return Ok(None);
         }
-        let (page, url) = loop {
-            let on_cursor = self.next.is_some();
-            if !on_cursor {
-                self.walk_since = self.since;
-            }
+        let (page, url, again) = loop {
+            let again = self.back.is_some();
+            let cursor = match &self.back {
+                Some(cursors) => cursors.last().cloned(),
+                None => {
+                    if self.next.is_none() {
+                        self.walk_since = self.since;
+                        self.walk_top = self.since;
+                        self.walk_end = false;
+                        self.followed.clear();
+                    }
+                    self.next.clone()
+                }
+            };
             match self
                 .connector
-                .page(self.walk_since, self.next.as_deref())
+                .page(self.walk_since, cursor.as_deref())
                 .await?
             {
-                Answer::Page(page, url) => {
-                    if on_cursor {
-                        self.expired = 0;
-                    }
-                    break (page, url);
-                }
+                Answer::Page(page, url) => break (page, url, again),
                 Answer::CursorExpired if self.expired + 1 >= MAX_EXPIRED => {
                     return Err(Error::Upstream {
                         channel: CHANNEL.into(),
@@ -354,8 +401,7 @@ impl BatchSource for Pager {
                 }
                 Answer::CursorExpired => {
                     self.expired += 1;
-                    // Start again from what is handed out; the items of that second come
-                    // again and are recognised by their payload.
+                    // Start again from the saved time; what was read since is recognised.
                     self.connector.inner.http.count("cursor_expired");
                     tracing::info!(
                         channel = CHANNEL,
@@ -363,13 +409,12 @@ impl BatchSource for Pager {
                         "The page cursor expired; starting again from the last saved time."
                     );
                     self.next = None;
+                    self.back = None;
                 }
             }
         };
         let kota = self.connector.inner.config.kota_id;
         let received_at = Utc::now();
-        let before = self.since;
-        let mut newest = self.since;
         // An item dated later than the server's clock (ours, if it gives none), or outside the
         // years a source's times lie in, is a mistake that must not carry the saved time past
         // reports not read yet: it moves nothing, and is read again from there (and
@@ -382,9 +427,8 @@ impl BatchSource for Pager {
             Some(s) => t.timestamp() > s,
             None => aduan_core::time::ahead_of(t, received_at),
         };
+        let mut page_top: Option<i64> = None;
         let mut records = Vec::with_capacity(page.items.len());
-        // What this page read, by second, for `newest_read`.
-        let mut read: Vec<(i64, (String, i64))> = Vec::new();
         for item in &page.items {
             let key: Option<Key> = serde_json::from_str(item.get()).ok();
             let id = key.as_ref().and_then(|k| match &k.no_tiket {
@@ -401,16 +445,13 @@ impl BatchSource for Pager {
                 .and_then(aduan_core::time::in_range)
                 .filter(|t| !ahead(*t))
                 .map(|t| t.timestamp());
-            if let (Some(id), Some(ms), Some(secs)) = (&id, updated_ms, updated_secs) {
-                let seen = (id.clone(), ms);
-                if self.newest_read.contains(&seen) {
+            page_top = page_top.max(updated_secs);
+            if let (Some(id), Some(ms)) = (&id, updated_ms) {
+                if !self.read.insert((id.clone(), ms)) {
                     continue;
                 }
-                read.push((secs, seen));
             }
-            if let Some(s) = updated_secs {
-                newest = Some(newest.map_or(s, |n| n.max(s)));
-            }
+            self.expired = 0;
             let other = key
                 .as_ref()
                 .and_then(|k| k.lokasi.as_ref())
@@ -428,33 +469,38 @@ impl BatchSource for Pager {
                 payload: item.get().as_bytes().to_vec(),
             });
         }
-        if newest > before {
-            self.expired = 0;
-            self.newest_read.clear();
-        }
-        self.newest_read.extend(
-            read.into_iter()
-                .filter(|(secs, _)| Some(*secs) == newest)
-                .map(|(_, seen)| seen),
-        );
-        self.since = newest;
-        self.done = page.next_cursor.is_none();
-        // Page on by time wherever the page moved it: the contract's cursor is opaque and its
-        // example (`{"o":50}`) an offset, which a report updated mid-walk shifts (it moves to
-        // the end, the unread ones move back past the offset), while `since` skips nothing.
-        // The items of the newest second come again and are recognised by their payload.
-        // Only a page within one second goes on from its cursor.
-        self.next = if newest > self.walk_since {
-            None
+        self.walk_top = self.walk_top.max(page_top);
+        if again {
+            // One of the walk's pages read again: on to the one before, or the walk is over.
+            match self.back.as_mut().and_then(Vec::pop) {
+                Some(_) => {}
+                None => self.settle(),
+            }
         } else {
-            page.next_cursor
-        };
+            let end = page.next_cursor.is_none();
+            let left = page_top > self.walk_since;
+            if end || left {
+                self.walk_end = end;
+                if self.followed.is_empty() {
+                    self.settle();
+                } else {
+                    // Its pages again, last to first; the one just read is not asked again.
+                    let mut cursors = std::mem::take(&mut self.followed);
+                    cursors.pop();
+                    self.back = Some(cursors);
+                }
+            } else if let Some(cursor) = page.next_cursor {
+                // A page within the walk's second: on from its cursor.
+                self.followed.push(cursor.clone());
+                self.next = Some(cursor);
+            }
+        }
         if records.is_empty() && self.done && page.items.is_empty() {
             return Ok(None);
         }
         Ok(Some(Batch {
             records,
-            cursor: newest.and_then(cursor_text),
+            cursor: self.since.and_then(cursor_text),
             again: Vec::new(),
         }))
     }
@@ -552,9 +598,19 @@ mod tests {
         assert_eq!(cursor_secs("1631440000"), Some(1631440000));
         assert_eq!(cursor_secs("kemarin"), None);
         // What an operator may set (`aduan cursor set`).
-        assert!(LaporGub::check_cursor("2021-09-12T16:46:40+07:00").is_ok());
-        assert!(LaporGub::check_cursor("1631440000").is_ok());
-        for bad in ["kemarin", "4102444800", "2099-01-01T00:00:00Z", "-99999999999"] {
+        for given in ["2021-09-12T16:46:40+07:00", "1631440000", " 1631440000 "] {
+            assert_eq!(
+                LaporGub::check_cursor(given).unwrap(),
+                "2021-09-12T09:46:40Z",
+                "saved as the connector saves it"
+            );
+        }
+        for bad in [
+            "kemarin",
+            "4102444800",
+            "2099-01-01T00:00:00Z",
+            "-99999999999",
+        ] {
             let e = LaporGub::check_cursor(bad).unwrap_err().to_string();
             assert!(e.contains("lapor_gub") && e.contains(bad), "{e}");
         }

@@ -179,14 +179,24 @@ impl PullConnector for SmartCity {
     }
 
     /// Where the backfill stopped: `{"updated_after":"<ISO 8601>","after_id":"<id>"}`.
-    fn check_cursor(cursor: &str) -> Result<()> {
-        let saved = serde_json::from_str::<Cursor>(cursor).map_err(|e| {
+    /// Saved with `updated_after` in RFC 3339's own form (UTC).
+    fn check_cursor(cursor: &str) -> Result<String> {
+        let mut saved = serde_json::from_str::<Cursor>(cursor).map_err(|e| {
             config_err(format!(
                 "the cursor {cursor:?} is not {{\"updated_after\":\"<time>\",\"after_id\":\"<id>\"}}: {e}"
             ))
         })?;
         let t = aduan_core::time::parse_rfc3339(&saved.updated_after);
-        aduan_core::time::set_cursor(CHANNEL, cursor, t, "at an ISO 8601 time with offset")
+        aduan_core::time::set_cursor(
+            CHANNEL,
+            cursor,
+            t,
+            "a JSON object whose updated_after is an ISO 8601 time with offset",
+        )?;
+        if let Some(t) = t {
+            saved.updated_after = t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+        }
+        serde_json::to_string(&saved).map_err(|e| config_err(e.to_string()))
     }
 
     fn parse(raw: &RawRecord) -> Result<Vec<SourceComplaint>, FieldError> {

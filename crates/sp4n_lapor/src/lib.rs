@@ -286,9 +286,19 @@ impl PullConnector for Sp4nLapor {
     }
 
     /// The newest `updated_at` read: an ISO 8601 time with offset (`updated_from`).
-    fn check_cursor(cursor: &str) -> Result<()> {
-        let t = aduan_core::time::parse_rfc3339(cursor);
-        aduan_core::time::set_cursor(CHANNEL, cursor, t, "an ISO 8601 time with offset")
+    /// Saved in RFC 3339's own form, with the offset given (`updated_from` as sent).
+    fn check_cursor(cursor: &str) -> Result<String> {
+        let given = DateTime::parse_from_rfc3339(cursor.trim()).ok();
+        aduan_core::time::set_cursor(
+            CHANNEL,
+            cursor,
+            given.map(|t| t.with_timezone(&Utc)),
+            "an ISO 8601 time with offset",
+        )?;
+        Ok(given.map_or_else(
+            || cursor.to_string(),
+            |t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        ))
     }
 }
 
@@ -452,6 +462,29 @@ impl BatchSource for Pager {
 #[cfg(test)]
 mod tests {
     use super::without_secret;
+    use aduan_core::PullConnector;
+
+    #[test]
+    fn a_cursor_an_operator_sets_is_saved_as_the_connector_sends_it() {
+        let check = <super::Sp4nLapor as PullConnector>::check_cursor;
+        assert_eq!(
+            check(" 2021-09-12 10:00:00+07:00\n").unwrap(),
+            "2021-09-12T10:00:00+07:00"
+        );
+        assert_eq!(
+            check("2021-09-12t03:00:00.250z").unwrap(),
+            "2021-09-12T03:00:00.250Z"
+        );
+        for bad in [
+            "kemarin",
+            "2021-09-12",
+            "2099-01-01T00:00:00Z",
+            "1969-12-31T23:00:00Z",
+        ] {
+            let e = check(bad).unwrap_err().to_string();
+            assert!(e.contains("sp4n_lapor") && e.contains(bad), "{e}");
+        }
+    }
 
     #[test]
     fn a_secret_is_hidden_as_written_and_as_json_escapes_it() {

@@ -166,9 +166,9 @@ impl PullConnector for WadulAladin {
 
     /// The versions of each case in the register's last read (as a run saved it; clear it to
     /// take every row as changed).
-    fn check_cursor(cursor: &str) -> Result<()> {
+    fn check_cursor(cursor: &str) -> Result<String> {
         serde_json::from_str::<RegisterCursor>(cursor)
-            .map(drop)
+            .and_then(|c| serde_json::to_string(&c))
             .map_err(|e| Error::Config {
                 channel: CHANNEL.into(),
                 message: format!("the cursor is not the register's ({e})"),
