@@ -713,6 +713,23 @@ async fn a_sqlite_lease_taken_over_after_it_expired_is_lost_to_its_first_holder(
         .await
         .unwrap();
     assert!(second.is_some(), "an expired lease is free");
+    // Nor does it set the channel's cursor (`aduan cursor`) over the new holder's.
+    s.set_cursor(
+        "sp4n_lapor",
+        Some("2026-01-01T00:00:00Z"),
+        second.as_ref().unwrap(),
+    )
+    .await
+    .unwrap();
+    let e = s
+        .set_cursor("sp4n_lapor", Some("2020-01-01T00:00:00Z"), &first)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, aduan_store::Error::LeaseLost { .. }), "{e}");
+    assert_eq!(
+        s.cursor("sp4n_lapor").await.unwrap().as_deref(),
+        Some("2026-01-01T00:00:00Z")
+    );
     let e = first.renew().await.unwrap_err();
     assert!(matches!(e, aduan_store::Error::LeaseLost { .. }), "{e}");
     // A holder whose lease was not taken renews it.
