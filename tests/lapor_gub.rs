@@ -741,3 +741,55 @@ async fn an_item_dated_in_a_far_year_is_quarantined_and_moves_no_cursor() {
     }
     server.abort();
 }
+
+/// A ticket number of thousands of characters (a source's mistake): quarantined naming
+/// `external_id`, on both stores (PostgreSQL's index refuses an entry that long with the
+/// whole batch, run after run), the rest stored.
+#[tokio::test]
+async fn an_identity_too_long_to_index_is_quarantined_and_the_rest_stored() {
+    let good = r#"{"noTiket":"LGWP1","judul":"Lampu PJU mati","isi":"<p>Lampu mati.</p>","kategori":"Infrastruktur","status":3,"statusLabel":"Dalam Tindakan","jenis":1,"anonim":0,"rahasia":0,"pelapor":{"nama":"Budi","hp":"6285700011122"},"lokasi":{"kotaId":3375,"kota":"KOTA PEKALONGAN","kecamatan":"PEKALONGAN TIMUR","kelurahan":null},"opd":"DPUPR Kota Pekalongan","created":1631412000000,"updated":1631440000000,"timeline":[],"lampiran":[]}"#;
+    // Not compressible: what PostgreSQL cannot index.
+    let long: String = (0u64..4000)
+        .map(|i| char::from(b'a' + (i.wrapping_mul(2_654_435_761) >> 7 & 15) as u8))
+        .collect();
+    let bad = good.replace("LGWP1", &format!("LGWP{long}"));
+    let page = format!(r#"{{"items":[{good},{bad}],"next_cursor":null,"server_time":1631450000}}"#);
+    let (base, server) = one_page_upstream(page).await;
+    let connector = stand_in(base);
+    for ts in all_stores().await {
+        let first = engine(&ts).sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(
+            (
+                first.outcome,
+                first.counts.inserted,
+                first.counts.quarantined
+            ),
+            (Outcome::Ok, 1, 1),
+            "{}: {}",
+            ts.label,
+            first.summary_line()
+        );
+        let q = ts
+            .store
+            .query("SELECT record, field, reason FROM quarantine")
+            .await
+            .unwrap()
+            .rows;
+        let shown = format!("{q:?}");
+        assert!(
+            shown.contains(r#"String("external_id")"#)
+                && shown.contains("4004 bytes, longer than the 500")
+                && shown.contains(r#"String("LGWP"#)
+                && shown.len() < 400,
+            "{}: {shown}",
+            ts.label
+        );
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM raw_records").await,
+            2,
+            "{}: both archived",
+            ts.label
+        );
+    }
+    server.abort();
+}

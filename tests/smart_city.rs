@@ -652,3 +652,56 @@ async fn a_backfilled_report_dated_years_ahead_does_not_carry_the_cursor_past_th
     );
     server.abort();
 }
+
+/// A report whose id has thousands of characters (a source's mistake) is quarantined naming
+/// its group key, on both stores (PostgreSQL's index of the groups refuses an entry that
+/// long with the whole batch, run after run); the rest is stored.
+#[tokio::test]
+async fn a_report_id_too_long_to_index_is_quarantined_and_the_rest_stored() {
+    let report = |id: &str| {
+        format!(
+            r#"{{"id":"{id}","version":1,"type":"laporan","area":"infrastruktur","title":"Saluran tersumbat","description":"Saluran depan rumah tersumbat.","status":"submitted","photos":[],"user":{{"id":"u_1","name":"Siti","phone":"+6281390001234"}},"created_at":"2024-02-01T03:04:05Z","updated_at":"2024-02-02T01:00:00Z"}}"#
+        )
+    };
+    // Not compressible: what PostgreSQL cannot index.
+    let long: String = (0u64..4000)
+        .map(|i| char::from(b'a' + (i.wrapping_mul(2_654_435_761) >> 7 & 15) as u8))
+        .collect();
+    let page = format!(
+        r#"{{"reports":[{},{}],"has_more":false}}"#,
+        report("r-1"),
+        report(&long)
+    );
+    let (base, server) = file_server(Files::new(std::sync::Mutex::new(
+        [("api/reports".to_string(), page.into_bytes())].into(),
+    )))
+    .await;
+    let config: aduan_smart_city::Config = serde_json::from_value(serde_json::json!({
+        "base_url": base, "retry_base_ms": 20, "timeout_secs": 5,
+    }))
+    .expect("config");
+    let connector = SmartCity::with_token(config, Secret::new("t")).expect("connector builds");
+    for ts in all_stores().await {
+        let run = engine(&ts).sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(
+            (run.outcome, run.counts.inserted, run.counts.quarantined),
+            (Outcome::Ok, 1, 1),
+            "{}: {}",
+            ts.label,
+            run.summary_line()
+        );
+        let q = ts
+            .store
+            .query("SELECT field, reason FROM quarantine")
+            .await
+            .unwrap()
+            .rows;
+        let shown = format!("{q:?}");
+        assert!(
+            shown.contains(r#"String("group key")"#) && shown.contains("4000 bytes"),
+            "{}: {shown}",
+            ts.label
+        );
+    }
+    server.abort();
+}

@@ -27,7 +27,8 @@ pub use connector::{
 };
 pub use error::{check_within, Error, FieldError, Result};
 pub use model::{
-    complaint_id, reporter_names, storable, EventKind, IncidentCandidate, Kind, SourceComplaint,
-    SourceEvent, SourcePlace, Status, UnifiedComplaint, UnifiedEvent, Urgency,
+    check_id, complaint_id, reporter_names, storable, EventKind, IncidentCandidate, Kind,
+    SourceComplaint, SourceEvent, SourcePlace, Status, UnifiedComplaint, UnifiedEvent, Urgency,
+    MAX_ID_BYTES,
 };
 pub use secret::Secret;

@@ -223,6 +223,32 @@ pub fn reporter_names(name: Option<&serde_json::Value>) -> Vec<String> {
         .collect()
 }
 
+/// The most bytes a source's identity may have (an `external_id`, a fold's group key). The
+/// stores index identities, and PostgreSQL's B-tree refuses an entry of more than about 2.7
+/// KB with the whole batch it came in, run after run; real ones have a few dozen.
+pub const MAX_ID_BYTES: usize = 500;
+
+/// Checks a source's identity `id` (its `field`, of `channel`'s record) against
+/// [`MAX_ID_BYTES`]: a longer one is an error naming the record by its first characters.
+pub fn check_id(channel: &str, field: &str, id: &str) -> Result<(), crate::FieldError> {
+    if id.len() <= MAX_ID_BYTES {
+        return Ok(());
+    }
+    let mut end = 40;
+    while !id.is_char_boundary(end) {
+        end -= 1;
+    }
+    Err(crate::FieldError::new(
+        channel,
+        format!("{}…", &id[..end]),
+        field,
+        format!(
+            "an identity of {} bytes, longer than the {MAX_ID_BYTES} the stores index",
+            id.len()
+        ),
+    ))
+}
+
 /// The `complaint_id` of a channel's complaint: `{channel}:{external_id}`, stable forever.
 pub fn complaint_id(channel: &str, external_id: &str) -> String {
     format!("{channel}:{external_id}")

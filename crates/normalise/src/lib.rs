@@ -103,8 +103,9 @@ pub struct Tables<'a> {
 /// to 2099 quarantined as no time (`aduan_core::time::in_range`), the reporter's contacts
 /// and names hidden in `status_source` too, the reporter's own number hidden however a text
 /// groups its digits, and a Pantau Pekalongan deletion that carries the version it deletes
-/// withdrawing it (2026-12-05).
-pub const RULES: u32 = 4;
+/// withdrawing it (2026-12-05); 5, an identity or group key longer than
+/// `aduan_core::MAX_ID_BYTES` quarantined (2026-12-05).
+pub const RULES: u32 = 5;
 
 /// A complaint's first response, given its unified `status` and when it was resolved: one
 /// resolved was answered by then at the latest (a 112 information call answered on the

@@ -216,15 +216,23 @@ fn normalise_all(
 ) -> Result<Vec<Normalised>, FieldError> {
     sources
         .iter()
-        .map(|s| {
-            normaliser.normalise(s).map_err(|e| {
-                // Named as stored: a private part of its identity only as its hash.
-                let record =
-                    normaliser.stored_external_id(&s.external_id, s.external_id_private.as_deref());
-                FieldError::new(channel, &record, "", e.to_string())
-            })
-        })
+        .map(|s| normalise_one(normaliser, channel, s))
         .collect()
+}
+
+/// Normalises one complaint, or says why not, naming it as stored (a private part of its
+/// identity only as its hash). An identity too long for the stores' indexes (see
+/// [`aduan_core::MAX_ID_BYTES`]) is refused here, for every channel alike.
+fn normalise_one(
+    normaliser: &Normaliser,
+    channel: &str,
+    s: &SourceComplaint,
+) -> Result<Normalised, FieldError> {
+    let record = normaliser.stored_external_id(&s.external_id, s.external_id_private.as_deref());
+    aduan_core::check_id(channel, "external_id", &record)?;
+    normaliser
+        .normalise(s)
+        .map_err(|e| FieldError::new(channel, &record, "", e.to_string()))
 }
 
 impl Collected {
@@ -594,7 +602,14 @@ async fn fold_groups(
     let Groups { fold, fresh, again } = groups;
     let mut touched: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, (record, hash)) in fresh.iter().enumerate() {
-        match (fold.keys)(record) {
+        // A key too long for the stores' indexes is refused as an identity would be.
+        let keys = (fold.keys)(record).and_then(|keys| {
+            for key in &keys {
+                aduan_core::check_id(channel, "group key", key)?;
+            }
+            Ok(keys)
+        });
+        match keys {
             Ok(keys) => {
                 for key in keys {
                     out.links.push(GroupLink {
@@ -691,17 +706,11 @@ async fn fold_groups(
             out.quarantine(channel, member, hash, e, counted.then_some(&mut *counts));
         }
         for source in &folded.complaints {
-            match normaliser.normalise(source) {
+            match normalise_one(normaliser, channel, source) {
                 Ok(n) => out.keep(n, counts),
                 // The group's newest payload carries the error to quarantine.
                 Err(e) => {
                     let (record, hash) = &fresh[indices[indices.len() - 1]];
-                    // Named as stored: a private part of its identity only as its hash.
-                    let named = normaliser.stored_external_id(
-                        &source.external_id,
-                        source.external_id_private.as_deref(),
-                    );
-                    let e = FieldError::new(channel, &named, "", e.to_string());
                     out.quarantine(channel, record, hash, e, Some(counts));
                 }
             }
