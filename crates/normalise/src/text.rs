@@ -53,11 +53,12 @@ pub fn plain_text(s: &str) -> String {
 
 fn strip_tags(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    let mut ends = Ends::new(s);
     let mut rest = s;
     while let Some(start) = rest.find('<') {
         out.push_str(&rest[..start]);
         let after = &rest[start + 1..];
-        match markup(after) {
+        match markup(after, &mut ends) {
             Some(Markup { len, ends_block }) => {
                 if ends_block {
                     out.push('\n');
@@ -72,6 +73,68 @@ fn strip_tags(s: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// What markup searches for ahead: the end of a comment, a `CDATA` section, an office
+/// suite's condition or a declaration, and a value's closing quote.
+#[derive(Clone, Copy)]
+enum End {
+    Comment,
+    Cdata,
+    Condition,
+    Declaration,
+    Quote,
+    Apostrophe,
+}
+
+impl End {
+    fn text(self) -> &'static str {
+        match self {
+            End::Comment => "-->",
+            End::Cdata => "]]>",
+            End::Condition => "]>",
+            End::Declaration => ">",
+            End::Quote => "\"",
+            End::Apostrophe => "'",
+        }
+    }
+}
+
+/// The searches ahead of one text, remembered: the next end of each kind after where it was
+/// last looked for from. A text of many `<!--` with no `-->` (or many `<a title='` with no
+/// other `'`) would otherwise be searched to its end once for each: a megabyte of them, an
+/// hour of one core, run after run on the same record.
+struct Ends<'a> {
+    text: &'a str,
+    /// Per [`End`]: where it was last looked for from, and where it was found.
+    seen: [Option<(usize, Option<usize>)>; 6],
+}
+
+impl<'a> Ends<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            seen: [None; 6],
+        }
+    }
+
+    /// Where in `within` (a part of the text) `end` first comes, searched from its start.
+    fn find(&mut self, within: &str, end: End) -> Option<usize> {
+        // `within` is a slice of `text`: its place is the distance between their starts.
+        let from = (within.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
+        if from > self.text.len() {
+            return within.find(end.text());
+        }
+        let seen = &mut self.seen[end as usize];
+        match *seen {
+            Some((since, None)) if from >= since => return None,
+            Some((since, Some(at))) if from >= since && at >= from => return Some(at - from),
+            _ => {}
+        }
+        let at = self.text[from..].find(end.text()).map(|i| from + i);
+        *seen = Some((from, at));
+        at.map(|at| at - from)
+    }
 }
 
 /// Markup that a `<` opens.
@@ -261,9 +324,9 @@ const BARE_ATTRIBUTES: &[&str] = &[
 /// namespaced one (`<o:p>`), whose name is followed by `>`, `/>` or white space and
 /// attributes. Anything else is text: a chat's `<Gg. Mawar 3>`, an operator's
 /// `<!! URGENT … >>`, a note's `<b sekitar 30 rumah>` keep their words.
-fn markup(after: &str) -> Option<Markup> {
+fn markup(after: &str, ends: &mut Ends) -> Option<Markup> {
     if let Some(decl) = after.strip_prefix('!') {
-        return declaration(decl).map(|len| Markup {
+        return declaration(decl, ends).map(|len| Markup {
             len: len + 1,
             ends_block: false,
         });
@@ -287,7 +350,7 @@ fn markup(after: &str) -> Option<Markup> {
     } else if !ELEMENTS.iter().any(|e| e.eq_ignore_ascii_case(name)) {
         return None;
     }
-    let len = at + attributes(&after[at..])?;
+    let len = at + attributes(&after[at..], ends)?;
     let ends_block = ["br", "p", "div", "li", "tr", "h1", "h2", "h3"]
         .iter()
         .any(|b| b.eq_ignore_ascii_case(name));
@@ -298,18 +361,18 @@ fn markup(after: &str) -> Option<Markup> {
 /// `DOCTYPE` to its `>`, a `[CDATA[` section to its `]]>`, and the `[if …]`/`[endif]` an
 /// office suite writes around list numbers to their `]>`. Any other `<!` is text, and so is
 /// one whose end never comes.
-fn declaration(decl: &str) -> Option<usize> {
+fn declaration(decl: &str, ends: &mut Ends) -> Option<usize> {
     if let Some(comment) = decl.strip_prefix("--") {
-        return comment.find("-->").map(|end| 2 + end + 3);
+        return ends.find(comment, End::Comment).map(|end| 2 + end + 3);
     }
     if let Some(cdata) = decl.strip_prefix("[CDATA[") {
-        return cdata.find("]]>").map(|end| 7 + end + 3);
+        return ends.find(cdata, End::Cdata).map(|end| 7 + end + 3);
     }
     if decl.starts_with("[endif]>") {
         return Some(8);
     }
     if let Some(condition) = decl.strip_prefix("[if ") {
-        let end = condition.find("]>")?;
+        let end = ends.find(condition, End::Condition)?;
         return (!condition[..end].contains(['<', '>', '\n', '\r'])).then_some(4 + end + 2);
     }
     // `get` first: byte 7 may fall inside a character of text.
@@ -318,7 +381,7 @@ fn declaration(decl: &str) -> Option<usize> {
         .is_some_and(|d| d.eq_ignore_ascii_case("doctype"))
         && decl[7..].starts_with(|c: char| c.is_ascii_whitespace());
     if doctype {
-        return decl.find('>').map(|end| end + 1);
+        return ends.find(decl, End::Declaration).map(|end| end + 1);
     }
     None
 }
@@ -328,7 +391,7 @@ fn declaration(decl: &str) -> Option<usize> {
 /// white space, and a `/` before the `>` if the tag closes itself. A value holds no line
 /// break, and a name without a value must be one HTML defines so ([`BARE_ATTRIBUTES`]) or a
 /// `data-` one: words between angle brackets are no attributes.
-fn attributes(rest: &str) -> Option<usize> {
+fn attributes(rest: &str, ends: &mut Ends) -> Option<usize> {
     let b = rest.as_bytes();
     let white = |mut i: usize| {
         while b.get(i).is_some_and(u8::is_ascii_whitespace) {
@@ -379,7 +442,12 @@ fn attributes(rest: &str) -> Option<usize> {
         let v = white(eq + 1);
         match *b.get(v)? {
             quote @ (b'"' | b'\'') => {
-                let len = b[v + 1..].iter().position(|&c| c == quote)?;
+                let end = if quote == b'"' {
+                    End::Quote
+                } else {
+                    End::Apostrophe
+                };
+                let len = ends.find(&rest[v + 1..], end)?;
                 if b[v + 1..v + 1 + len]
                     .iter()
                     .any(|c| matches!(c, b'\n' | b'\r'))
@@ -478,6 +546,42 @@ mod tests {
             "<s-> <br- x> <!ÉÉÉÉÉÉÉÉÉ> <!doctypÉ x> <o:> <![if a\nb]>",
         ] {
             assert_eq!(plain_text(text), tidy(text), "{text:?}");
+        }
+    }
+
+    /// Review finding: each `<!--` with no `-->` after it (or `<a title='` with no other `'`,
+    /// `<!DOCTYPE ` with no `>`) was searched to the end of the text, once for each: a
+    /// megabyte of them held a run for hours. What a search found is remembered; what the
+    /// text reads as is the same, with markup after the unclosed ones still removed.
+    #[test]
+    fn many_unclosed_comments_quotes_and_declarations_read_as_before() {
+        for (text, plain) in [
+            ("<!-- a <!-- b <b>c</b> <!-- d", "<!-- a <!-- b c <!-- d"),
+            ("<!-- a <!-- b --> c <!-- d --> e", "c e"),
+            (
+                "<a title='x <a title='y <b>z</b>",
+                "<a title='x <a title='y z",
+            ),
+            (
+                "<a title='x' href='y'>t</a> <i title=\"u\">v</i> <a title='w",
+                "t v <a title='w",
+            ),
+            ("<!DOCTYPE x <!DOCTYPE y <p>z", "z"),
+            ("<![CDATA[ a <![CDATA[ b ]]> c <![CDATA[", "c <![CDATA["),
+            ("<![if a<b]> <![if c]>d<![endif]>", "<![if a<b]> d"),
+        ] {
+            assert_eq!(plain_text(text), plain, "{text:?}");
+        }
+        // A hundred thousand bytes of each: kept as the text they are.
+        for unit in [
+            "<!-- ",
+            "<a title='x ",
+            "<!DOCTYPE x ",
+            "<![CDATA[ ",
+            "<![if <",
+        ] {
+            let text = unit.repeat(100_000 / unit.len());
+            assert_eq!(plain_text(&text), tidy(&text), "{unit:?}");
         }
     }
 
