@@ -146,12 +146,17 @@ pub(crate) fn row(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
             "" | "-" => Some(Duration::zero()),
             v => duration(v),
         };
+        // A length that ends the call after the years a source's times lie in is none.
         let forwarded = length
             .and_then(|d| called_at.checked_add_signed(d))
+            .and_then(aduan_core::time::in_range)
             .ok_or_else(|| {
                 err(
                     "Durasi",
-                    format!("not a call length (mm:ss or h:mm:ss): {:?}", get("Durasi")),
+                    format!(
+                        "not a call length (mm:ss or h:mm:ss) ending by 2099: {:?}",
+                        get("Durasi")
+                    ),
                 )
             })?;
         events.push(SourceEvent {
@@ -274,6 +279,9 @@ mod tests {
         // A call length beyond any date: the forward time would overflow.
         let e = row(&raw("1;112-3375-20210912-0001;12/09/2021 10:00:00;081;-;Pengaduan;;;x;;;;Damkar;Selesai;4294967295:00:00;Rina;")).unwrap_err();
         assert_eq!(e.field, "Durasi", "{e}");
+        // One that a date holds, but past 2099 (a time no store reads alike): no length.
+        let e = row(&raw("1;112-3375-20210912-0001;12/09/2021 10:00:00;081;-;Pengaduan;;;x;;;;Damkar;Selesai;2000000000:00:00;Rina;")).unwrap_err();
+        assert!(e.field == "Durasi" && e.reason.contains("ending by 2099"), "{e}");
         // Unused when nothing was forwarded; empty means forwarded at the call's time.
         row(&raw("1;112-3375-20210912-0001;12/09/2021 10:00:00;081;-;Pengaduan;;;x;;;;;Selesai;lama;Rina;12/09/2021 10:05:00")).unwrap();
         let c = row(&raw("1;112-3375-20210912-0001;12/09/2021 10:00:00;081;-;Pengaduan;;;x;;;;Damkar;Selesai;;Rina;12/09/2021 10:05:00")).unwrap();

@@ -441,8 +441,32 @@ impl Store {
 
     async fn open_postgres(url: &str, schema: Option<&str>) -> Result<Self> {
         let store = Self::connect_postgres(url, schema).await?;
+        store.check_encoding().await?;
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// A PostgreSQL database must store UTF-8: one in another encoding (`LATIN1`, say)
+    /// refuses a batch holding any character it lacks (an emoji in a WhatsApp message,
+    /// Aduan's own `…`), and the same batch again every run.
+    async fn check_encoding(&self) -> Result<()> {
+        let Backend::Postgres(pool) = &self.backend else {
+            return Ok(());
+        };
+        let encoding: String = sqlx::query_scalar("SHOW server_encoding")
+            .fetch_one(pool)
+            .await
+            .context(|| "reading the database's encoding".into())?;
+        if encoding.eq_ignore_ascii_case("UTF8") {
+            return Ok(());
+        }
+        Err(Error::Url {
+            url: redact_url(&self.url),
+            message: format!(
+                "the database's encoding is {encoding}: Aduan stores every channel's texts \
+                 (names, emoji) in UTF-8; create the database with ENCODING 'UTF8'"
+            ),
+        })
     }
 
     /// Connects to PostgreSQL at `url` (tables in `schema`, created if missing), not migrated.

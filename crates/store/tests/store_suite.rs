@@ -2104,3 +2104,33 @@ async fn a_restore_from_a_copy_in_wal_mode_leaves_nothing_beside_the_copy() {
     assert_eq!(count(&restored, "complaints").await, 0);
     restored.close().await;
 }
+
+/// A PostgreSQL database in another encoding than UTF-8 is refused when the store is opened,
+/// saying so, instead of refusing a batch with an emoji in it run after run.
+#[tokio::test]
+async fn a_postgres_database_not_in_utf8_is_refused_saying_so() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let name = format!("aduan_latin1_{}", std::process::id());
+    ts.execute(&format!("DROP DATABASE IF EXISTS {name}")).await;
+    ts.execute(&format!(
+        "CREATE DATABASE {name} ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+    ))
+    .await;
+    let url = testing::postgres_url();
+    let (base, query) = url.split_once('?').unwrap_or((&url, ""));
+    let (server, _) = base.rsplit_once('/').expect("a database in the URL");
+    let latin1 = format!(
+        "{server}/{name}{}{query}",
+        if query.is_empty() { "" } else { "?" }
+    );
+    let opened = aduan_store::Store::open(&latin1).await;
+    ts.execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await;
+    let e = opened.expect_err("refused").to_string();
+    assert!(
+        e.contains("encoding is LATIN1") && e.contains("ENCODING 'UTF8'"),
+        "{e}"
+    );
+}
