@@ -298,6 +298,7 @@ impl Engine {
                 source,
                 pipeline::Join {
                     records: BATCH_RECORDS,
+                    bytes: pipeline::JOIN_BYTES,
                     age: pipeline::JOIN_AGE,
                     deadline: deadline.map(tokio::time::Instant::from_std),
                 },

@@ -20,11 +20,17 @@ use tokio::time::Instant;
 /// How long a join waits for more parts before it is handed over.
 pub(crate) const JOIN_AGE: Duration = Duration::from_secs(2);
 
+/// Payload bytes enough for a batch: PostgreSQL takes a batch's payloads in one parameter,
+/// and refuses one of a gigabyte (a source's pages of pasted photos); memory stays bounded.
+pub(crate) const JOIN_BYTES: usize = 64 << 20;
+
 /// When a join is handed over.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Join {
     /// Records enough for a batch.
     pub(crate) records: usize,
+    /// Payload bytes enough for a batch (a part is never split: one larger goes alone).
+    pub(crate) bytes: usize,
     /// The longest a join waits for its parts.
     pub(crate) age: Duration,
     /// The run's time budget ends here.
@@ -66,14 +72,16 @@ async fn read_ahead(
         let mut joined = Batch::default();
         let mut parts = 0;
         let mut end = false;
+        let mut bytes = 0;
         let started = Instant::now();
-        let full = |joined: &Batch| {
+        let full = |joined: &Batch, bytes: usize| {
             let now = Instant::now();
             joined.records.len() >= target
+                || bytes >= join.bytes
                 || now.duration_since(started) >= join.age
                 || join.deadline.is_some_and(|d| now >= d)
         };
-        while parts == 0 || !full(&joined) {
+        while parts == 0 || !full(&joined, bytes) {
             let next = inner.next_batch().await;
             if let Ok(mut m) = met.lock() {
                 *m = Met::of(inner.as_ref());
@@ -83,6 +91,7 @@ async fn read_ahead(
                     parts += 1;
                     let offset = joined.records.len();
                     joined.again.extend(b.again.iter().map(|i| i + offset));
+                    bytes += b.records.iter().map(|r| r.payload.len()).sum::<usize>();
                     joined.records.extend(b.records);
                     if b.cursor.is_some() {
                         joined.cursor = b.cursor;
@@ -171,6 +180,7 @@ mod tests {
     fn join(records: usize) -> Join {
         Join {
             records,
+            bytes: usize::MAX,
             age: Duration::from_secs(3600),
             deadline: None,
         }
@@ -199,6 +209,7 @@ mod tests {
             Box::new(Slow { n: 0 }),
             Join {
                 records: 100,
+                bytes: usize::MAX,
                 age: Duration::from_secs(3),
                 deadline: Some(Instant::now() + Duration::from_secs(7)),
             },
@@ -247,6 +258,36 @@ mod tests {
         assert_eq!((b.records.len(), b.cursor.as_deref()), (1, Some("e")));
         assert!(p.next_batch().await.unwrap().is_none());
         assert_eq!(p.faults().get("rate_limited"), Some(&1));
+    }
+
+    /// Pages of large payloads are joined up to the bytes a batch may hold, not its records.
+    #[tokio::test]
+    async fn large_payloads_are_joined_up_to_the_bytes_a_batch_holds() {
+        let big = |n: usize, cursor: &str| {
+            page(n, Some(cursor)).map(|mut b| {
+                for r in &mut b.records {
+                    r.payload = vec![b'x'; 1000];
+                }
+                b
+            })
+        };
+        let inner = Pages {
+            left: vec![big(2, "a"), big(2, "b"), big(5, "c"), big(1, "d")],
+        };
+        let mut p = prefetch(
+            Box::new(inner),
+            Join {
+                bytes: 3500,
+                ..join(100)
+            },
+        );
+        let mut sizes = Vec::new();
+        while let Some(b) = p.next_batch().await.unwrap() {
+            sizes.push((b.records.len(), b.cursor.unwrap_or_default()));
+        }
+        let sizes: Vec<(usize, &str)> = sizes.iter().map(|(n, c)| (*n, c.as_str())).collect();
+        // 4,000 bytes reach the 3,500; a part of 5,000 goes on its own.
+        assert_eq!(sizes, [(4, "b"), (5, "c"), (1, "d")]);
     }
 
     #[tokio::test]
