@@ -41,6 +41,9 @@ pub struct RetryPolicy {
     pub max_rate_limit_wait: Duration,
     /// Time limit of one request.
     pub timeout: Duration,
+    /// The largest answer read: a larger one (a server gone wrong) ends the run with an
+    /// error instead of filling the memory.
+    pub max_body_bytes: usize,
 }
 
 impl Default for RetryPolicy {
@@ -52,6 +55,7 @@ impl Default for RetryPolicy {
             max_retry_after: Duration::from_secs(300),
             max_rate_limit_wait: Duration::from_secs(15 * 60),
             timeout: Duration::from_secs(30),
+            max_body_bytes: 256 << 20,
         }
     }
 }
@@ -289,8 +293,22 @@ impl HttpClient {
                     let status = resp.status().as_u16();
                     let url = resp.url().to_string();
                     let headers = resp.headers().clone();
-                    let body = match resp.bytes().await {
-                        Ok(b) => b,
+                    let body = match self.read_body(resp).await {
+                        Ok(Some(b)) => b,
+                        Ok(None) => {
+                            self.count("body_too_large");
+                            return Err(Error::Transport {
+                                channel: self.channel.to_string(),
+                                message: format!(
+                                    "{what}: {}: the answer is larger than {}; not read",
+                                    shown(&url),
+                                    match self.policy.max_body_bytes {
+                                        n if n >= 1 << 20 => format!("{} MiB", n >> 20),
+                                        n => format!("{n} bytes"),
+                                    }
+                                ),
+                            });
+                        }
                         Err(e) => {
                             self.count("body_interrupted");
                             if last {
@@ -407,6 +425,27 @@ impl HttpClient {
         );
         tokio::time::sleep(wait).await;
         Ok(())
+    }
+
+    /// An answer's body, read as it comes; `None` once it is larger than the policy's
+    /// `max_body_bytes` (told by its `Content-Length`, or counted).
+    async fn read_body(
+        &self,
+        mut resp: reqwest::Response,
+    ) -> std::result::Result<Option<Bytes>, reqwest::Error> {
+        let max = self.policy.max_body_bytes;
+        if resp.content_length().is_some_and(|n| n > max as u64) {
+            return Ok(None);
+        }
+        let told = resp.content_length().unwrap_or(0).min(max as u64);
+        let mut body = Vec::with_capacity(usize::try_from(told).unwrap_or(0));
+        while let Some(chunk) = resp.chunk().await? {
+            if body.len() + chunk.len() > max {
+                return Ok(None);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Some(body.into()))
     }
 
     fn transport_err(&self, what: &str, url: &str, e: &reqwest::Error) -> Error {
@@ -591,6 +630,43 @@ mod tests {
         let away = get("/away").await;
         assert_eq!(away.status, 302);
         assert_eq!(other_keys.load(std::sync::atomic::Ordering::SeqCst), 0);
+    }
+
+    /// An answer larger than the policy reads, told by its length or not, ends with an error
+    /// saying so (and counted), not read into memory; one within it is read whole.
+    #[tokio::test]
+    async fn an_answer_larger_than_the_policy_reads_is_refused() {
+        let body = "x".repeat(5000);
+        let (port, _) = server(move |path, _| match path {
+            "/told" => format!("HTTP/1.1 200 OK\r\ncontent-length: 5000\r\n\r\n{body}"),
+            "/untold" => format!("HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n{body}"),
+            _ => "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok".into(),
+        })
+        .await;
+        let client = HttpClient::new(
+            "test",
+            RetryPolicy {
+                max_body_bytes: 4096,
+                ..RetryPolicy::from_settings(5, 1, 10)
+            },
+        )
+        .unwrap();
+        for path in ["/told", "/untold"] {
+            let url = format!("http://127.0.0.1:{port}{path}");
+            let e = client
+                .send("GET list", |c| c.get(&url))
+                .await
+                .expect_err(path)
+                .to_string();
+            assert!(
+                e.contains("larger than 4096 bytes; not read"),
+                "{path}: {e}"
+            );
+        }
+        assert_eq!(client.faults().get("body_too_large"), Some(&2));
+        let url = format!("http://127.0.0.1:{port}/small");
+        let small = client.send("GET", |c| c.get(&url)).await.unwrap();
+        assert_eq!(&small.body[..], b"ok");
     }
 
     #[test]
