@@ -281,7 +281,10 @@ mod tests {
         assert_eq!(e.field, "Durasi", "{e}");
         // One that a date holds, but past 2099 (a time no store reads alike): no length.
         let e = row(&raw("1;112-3375-20210912-0001;12/09/2021 10:00:00;081;-;Pengaduan;;;x;;;;Damkar;Selesai;2000000000:00:00;Rina;")).unwrap_err();
-        assert!(e.field == "Durasi" && e.reason.contains("ending by 2099"), "{e}");
+        assert!(
+            e.field == "Durasi" && e.reason.contains("ending by 2099"),
+            "{e}"
+        );
         // Unused when nothing was forwarded; empty means forwarded at the call's time.
         row(&raw("1;112-3375-20210912-0001;12/09/2021 10:00:00;081;-;Pengaduan;;;x;;;;;Selesai;lama;Rina;12/09/2021 10:05:00")).unwrap();
         let c = row(&raw("1;112-3375-20210912-0001;12/09/2021 10:00:00;081;-;Pengaduan;;;x;;;;Damkar;Selesai;;Rina;12/09/2021 10:05:00")).unwrap();
