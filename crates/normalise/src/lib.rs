@@ -104,8 +104,8 @@ pub struct Tables<'a> {
 /// and names hidden in `status_source` too, the reporter's own number hidden however a text
 /// groups its digits, and a Pantau Pekalongan deletion that carries the version it deletes
 /// withdrawing it (2026-12-05); 5, an identity or group key longer than
-/// `aduan_core::MAX_ID_BYTES` quarantined, and a 112 call whose `Durasi` ends it after 2099
-/// (2026-12-05).
+/// `aduan_core::MAX_ID_BYTES` quarantined, a 112 call whose `Durasi` ends it after 2099, and
+/// the reporter's names looked for in their first 16 words of at most 40 bytes (2026-12-05).
 pub const RULES: u32 = 5;
 
 /// A complaint's first response, given its unified `status` and when it was resolved: one

@@ -161,6 +161,12 @@ impl std::fmt::Debug for Private {
     }
 }
 
+/// The most words of the reporter's names looked for, and the longest such word: a name has
+/// a handful of words of a few letters. Beyond them a source's field is no name, and
+/// looking for each of its words in every text would take its square in time.
+const MOST_NAME_WORDS: usize = 16;
+const LONGEST_NAME_WORD: usize = 40;
+
 impl Private {
     /// The reporter's `names` as the source gives them; `places` (lower case) are words of
     /// place names, never looked for.
@@ -168,6 +174,12 @@ impl Private {
         let mut words: Vec<String> = Vec::new();
         for name in names {
             for word in name.split(|c: char| !in_word(c)) {
+                if words.len() >= MOST_NAME_WORDS {
+                    break;
+                }
+                if word.len() > LONGEST_NAME_WORD {
+                    continue;
+                }
                 let word = word
                     .trim_matches(|c| matches!(c, '\'' | '\u{2019}'))
                     .to_lowercase();
@@ -431,6 +443,32 @@ mod tests {
         );
         let none = Private::new(&[], &places);
         assert_eq!(none.mask("Sri".into()), "Sri");
+    }
+
+    /// Review: a name field of a hundred thousand words (a source's mistake) had each of them
+    /// looked for in every text: its square in time, run after run. A name's first words are
+    /// looked for, and no word longer than a name's.
+    #[test]
+    fn a_name_field_of_many_or_long_words_is_looked_for_by_its_first_words() {
+        let places = std::collections::HashSet::new();
+        // `nama` and four letters: words of letters, as a name's.
+        let word = |i: u32| -> String {
+            let letters: String = (0..4)
+                .map(|k| char::from(b'a' + (i / 26u32.pow(k) % 26) as u8))
+                .collect();
+            format!("nama{letters}")
+        };
+        let many: Vec<String> = (0..100_000).map(word).collect();
+        let mut field = String::from("Sri Wahyuni ");
+        field.push_str(&many.join(" "));
+        let long = "a".repeat(500);
+        let p = Private::new(&[field, long.clone()], &places);
+        assert_eq!(p.words.len(), super::MOST_NAME_WORDS);
+        let (first, last) = (word(5), word(99_999));
+        assert_eq!(
+            p.mask(format!("kata Sri, {first} dan {last} {long}")),
+            format!("kata {NAME}, {NAME} dan {last} {long}")
+        );
     }
 
     /// Review: the reporter's own number written in groups of two slipped past the general

@@ -460,11 +460,20 @@ impl Store {
         if encoding.eq_ignore_ascii_case("UTF8") {
             return Ok(());
         }
+        // Takes any bytes, and so UTF-8 (what it sorts and compares is bytes).
+        if encoding.eq_ignore_ascii_case("SQL_ASCII") {
+            tracing::warn!(
+                "The database's encoding is SQL_ASCII: it keeps texts as the bytes given; \
+                 a database in UTF8 checks them."
+            );
+            return Ok(());
+        }
         Err(Error::Url {
             url: redact_url(&self.url),
             message: format!(
                 "the database's encoding is {encoding}: Aduan stores every channel's texts \
-                 (names, emoji) in UTF-8; create the database with ENCODING 'UTF8'"
+                 (names, emoji) in UTF-8; create the database with ENCODING 'UTF8' (and \
+                 TEMPLATE template0 with a UTF-8 locale, where the cluster's is another)"
             ),
         })
     }

@@ -602,15 +602,27 @@ async fn fold_groups(
     let Groups { fold, fresh, again } = groups;
     let mut touched: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, (record, hash)) in fresh.iter().enumerate() {
-        // A key too long for the stores' indexes is refused as an identity would be.
-        let keys = (fold.keys)(record).and_then(|keys| {
-            for key in &keys {
-                aduan_core::check_id(channel, "group key", key)?;
-            }
-            Ok(keys)
-        });
-        match keys {
+        match (fold.keys)(record) {
             Ok(keys) => {
+                // A key too long for the stores' indexes is refused as an identity would be:
+                // the payload is quarantined (named by where it came from: a key may hold a
+                // sender's number), and what it holds for its other groups is still folded.
+                let (keys, too_long): (Vec<String>, Vec<String>) = keys
+                    .into_iter()
+                    .partition(|k| k.len() <= aduan_core::MAX_ID_BYTES);
+                if let Some(key) = too_long.first() {
+                    let e = FieldError::new(
+                        channel,
+                        &record.source_ref,
+                        "group key",
+                        format!(
+                            "a key of {} bytes, longer than the {} the stores index",
+                            key.len(),
+                            aduan_core::MAX_ID_BYTES
+                        ),
+                    );
+                    out.quarantine(channel, record, hash, e, Some(counts));
+                }
                 for key in keys {
                     out.links.push(GroupLink {
                         content_hash: hash.clone(),

@@ -300,7 +300,7 @@ impl HttpClient {
                             return Err(Error::Transport {
                                 channel: self.channel.to_string(),
                                 message: format!(
-                                    "{what}: {}: the answer is larger than {}; not read",
+                                    "{what}: {}: the answer ({status}) is larger than {}; not read",
                                     shown(&url),
                                     match self.policy.max_body_bytes {
                                         n if n >= 1 << 20 => format!("{} MiB", n >> 20),
