@@ -383,6 +383,35 @@ async fn cursors_that_always_expire_do_not_matter_where_each_page_moves_the_time
     sim.shutdown().await;
 }
 
+/// Walks the simulator's pages with the connector (20 a page) from no cursor, updating
+/// `moved` reports after the third; checks that every report was read, the updated ones
+/// too, and that the saved time never went back.
+async fn walk_updating_after_the_third_page(sim: &RunningSim, moved: usize) {
+    let truth = sim.lapor_gub_truth();
+    let connector = gub(sim, 20);
+    let mut pages = connector.open(None).await.expect("opens");
+    let mut seen = std::collections::HashSet::new();
+    let mut read = 0;
+    let mut updated = Vec::new();
+    let mut cursors = Vec::new();
+    while let Some(batch) = pages.next_batch().await.expect("a page") {
+        read += 1;
+        cursors.extend(batch.cursor);
+        seen.extend(batch.records.into_iter().filter_map(|r| r.external_id));
+        if read == 3 {
+            updated = sim.lapor_gub_update_reports(moved);
+        }
+        assert!(read < 200, "the walk ends");
+    }
+    assert_eq!(updated.len(), moved);
+    assert_eq!(seen.len(), truth.in_city, "every report read");
+    assert!(updated.iter().all(|t| seen.contains(t)));
+    assert!(
+        cursors.windows(2).all(|w| w[0] <= w[1]),
+        "the saved time never goes back: {cursors:?}"
+    );
+}
+
 #[tokio::test]
 async fn reports_updated_mid_walk_skip_nothing_when_the_cursors_are_offsets() {
     let sim = gub_sim(LaporGubConfig {
@@ -390,28 +419,14 @@ async fn reports_updated_mid_walk_skip_nothing_when_the_cursors_are_offsets() {
         ..no_rate_limit(200, LaporGubFaults::default())
     })
     .await;
-    let truth = sim.lapor_gub_truth();
-    let connector = gub(&sim, 20);
-    let mut pages = connector.open(None).await.expect("opens");
-    let mut seen = std::collections::HashSet::new();
-    let mut read = 0;
-    let mut moved = Vec::new();
-    while let Some(batch) = pages.next_batch().await.expect("a page") {
-        read += 1;
-        seen.extend(batch.records.into_iter().filter_map(|r| r.external_id));
-        if read == 3 {
-            moved = sim.lapor_gub_update_reports(40);
-        }
-        assert!(read < 100, "the walk ends");
-    }
-    assert_eq!(moved.len(), 40);
-    assert_eq!(seen.len(), truth.in_city, "every report read");
-    assert!(moved.iter().all(|t| seen.contains(t)));
+    walk_updating_after_the_third_page(&sim, 40).await;
     sim.shutdown().await;
 }
 
 /// The same within one second that holds more than a page, where only the cursor goes on:
 /// the walk's pages are read again, last to first, before the saved time moves past it.
+/// (The first walk's first page moves the time on to the first second; the third page is
+/// within that second's walk on cursors.)
 #[tokio::test]
 async fn reports_updated_mid_walk_in_a_second_of_several_pages_are_not_skipped() {
     let sim = gub_sim(LaporGubConfig {
@@ -421,31 +436,7 @@ async fn reports_updated_mid_walk_in_a_second_of_several_pages_are_not_skipped()
         ..no_rate_limit(200, LaporGubFaults::default())
     })
     .await;
-    let truth = sim.lapor_gub_truth();
-    let connector = gub(&sim, 20);
-    let mut pages = connector.open(None).await.expect("opens");
-    let mut seen = std::collections::HashSet::new();
-    let mut read = 0;
-    let mut moved = Vec::new();
-    let mut cursors = Vec::new();
-    while let Some(batch) = pages.next_batch().await.expect("a page") {
-        read += 1;
-        cursors.extend(batch.cursor);
-        seen.extend(batch.records.into_iter().filter_map(|r| r.external_id));
-        // Within the first second's walk on cursors (the first walk's first page moves the
-        // time on to it; the walk from there is on cursors).
-        if read == 3 {
-            moved = sim.lapor_gub_update_reports(15);
-        }
-        assert!(read < 200, "the walk ends");
-    }
-    assert_eq!(moved.len(), 15);
-    assert_eq!(seen.len(), truth.in_city, "every report read");
-    assert!(moved.iter().all(|t| seen.contains(t)));
-    assert!(
-        cursors.windows(2).all(|w| w[0] <= w[1]),
-        "the saved time never goes back: {cursors:?}"
-    );
+    walk_updating_after_the_third_page(&sim, 15).await;
     sim.shutdown().await;
 }
 
@@ -748,10 +739,7 @@ async fn an_item_dated_in_a_far_year_is_quarantined_and_moves_no_cursor() {
 #[tokio::test]
 async fn an_identity_too_long_to_index_is_quarantined_and_the_rest_stored() {
     let good = r#"{"noTiket":"LGWP1","judul":"Lampu PJU mati","isi":"<p>Lampu mati.</p>","kategori":"Infrastruktur","status":3,"statusLabel":"Dalam Tindakan","jenis":1,"anonim":0,"rahasia":0,"pelapor":{"nama":"Budi","hp":"6285700011122"},"lokasi":{"kotaId":3375,"kota":"KOTA PEKALONGAN","kecamatan":"PEKALONGAN TIMUR","kelurahan":null},"opd":"DPUPR Kota Pekalongan","created":1631412000000,"updated":1631440000000,"timeline":[],"lampiran":[]}"#;
-    // Not compressible: what PostgreSQL cannot index.
-    let long: String = (0u64..4000)
-        .map(|i| char::from(b'a' + (i.wrapping_mul(2_654_435_761) >> 7 & 15) as u8))
-        .collect();
+    let long = incompressible(4000);
     let bad = good.replace("LGWP1", &format!("LGWP{long}"));
     let page = format!(r#"{{"items":[{good},{bad}],"next_cursor":null,"server_time":1631450000}}"#);
     let (base, server) = one_page_upstream(page).await;

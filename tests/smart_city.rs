@@ -611,6 +611,20 @@ async fn delivery_ids_older_than_a_week_are_forgotten_when_the_inbox_is_drained(
     }
 }
 
+/// The backfill pointed at a stand-in whose every answer is `page` (`GET api/reports`).
+async fn one_page_backfill(page: String) -> (SmartCity, tokio::task::JoinHandle<()>) {
+    let (base, server) = file_server(Files::new(std::sync::Mutex::new(
+        [("api/reports".to_string(), page.into_bytes())].into(),
+    )))
+    .await;
+    let config: aduan_smart_city::Config = serde_json::from_value(serde_json::json!({
+        "base_url": base, "retry_base_ms": 20, "timeout_secs": 5,
+    }))
+    .expect("config");
+    let connector = SmartCity::with_token(config, Secret::new("t")).expect("connector builds");
+    (connector, server)
+}
+
 /// A report dated years ahead (a source's mistake) in the backfill: stored as it says, but
 /// the cursor saved for the next run is the last report dated by a real clock, so the next
 /// run does not skip every report updated until the year it names.
@@ -626,15 +640,7 @@ async fn a_backfilled_report_dated_years_ahead_does_not_carry_the_cursor_past_th
         report("r-1", "2024-02-02T01:00:00Z"),
         report("r-2", "2034-02-02T01:00:00Z")
     );
-    let (base, server) = file_server(Files::new(std::sync::Mutex::new(
-        [("api/reports".to_string(), page.into_bytes())].into(),
-    )))
-    .await;
-    let config: aduan_smart_city::Config = serde_json::from_value(serde_json::json!({
-        "base_url": base, "retry_base_ms": 20, "timeout_secs": 5,
-    }))
-    .expect("config");
-    let connector = SmartCity::with_token(config, Secret::new("t")).expect("connector builds");
+    let (connector, server) = one_page_backfill(page).await;
     let ts = sqlite_store().await;
     let engine = engine(&ts);
     let first = engine.sync(&connector, &NoProgress).await.unwrap();
@@ -663,24 +669,13 @@ async fn a_report_id_too_long_to_index_is_quarantined_and_the_rest_stored() {
             r#"{{"id":"{id}","version":1,"type":"laporan","area":"infrastruktur","title":"Saluran tersumbat","description":"Saluran depan rumah tersumbat.","status":"submitted","photos":[],"user":{{"id":"u_1","name":"Siti","phone":"+6281390001234"}},"created_at":"2024-02-01T03:04:05Z","updated_at":"2024-02-02T01:00:00Z"}}"#
         )
     };
-    // Not compressible: what PostgreSQL cannot index.
-    let long: String = (0u64..4000)
-        .map(|i| char::from(b'a' + (i.wrapping_mul(2_654_435_761) >> 7 & 15) as u8))
-        .collect();
+    let long = incompressible(4000);
     let page = format!(
         r#"{{"reports":[{},{}],"has_more":false}}"#,
         report("r-1"),
         report(&long)
     );
-    let (base, server) = file_server(Files::new(std::sync::Mutex::new(
-        [("api/reports".to_string(), page.into_bytes())].into(),
-    )))
-    .await;
-    let config: aduan_smart_city::Config = serde_json::from_value(serde_json::json!({
-        "base_url": base, "retry_base_ms": 20, "timeout_secs": 5,
-    }))
-    .expect("config");
-    let connector = SmartCity::with_token(config, Secret::new("t")).expect("connector builds");
+    let (connector, server) = one_page_backfill(page).await;
     for ts in all_stores().await {
         let run = engine(&ts).sync(&connector, &NoProgress).await.unwrap();
         assert_eq!(

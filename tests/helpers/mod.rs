@@ -75,6 +75,14 @@ pub fn sp4n(sim: &RunningSim, per_page: u32) -> Sp4nLapor {
     .expect("connector builds")
 }
 
+/// `n` letters with no repeated run (what PostgreSQL's index cannot compress to fit): an
+/// identity too long to index.
+pub fn incompressible(n: u64) -> String {
+    (0..n)
+        .map(|i| char::from(b'a' + (i.wrapping_mul(2_654_435_761) >> 7 & 15) as u8))
+        .collect()
+}
+
 pub async fn count(ts: &TestStore, sql: &str) -> i64 {
     let r = ts.store.query(sql).await.expect("query runs");
     r.rows[0][0].as_i64().expect("a number")

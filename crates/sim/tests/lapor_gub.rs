@@ -88,6 +88,28 @@ async fn fetch_all(c: &Client, sim: &RunningSim, since: Option<i64>) -> (Vec<Val
     (items, pages)
 }
 
+/// The tickets of every page after `cursor` (limit 50), following the cursors.
+async fn rest_of_walk(c: &Client, sim: &RunningSim, mut cursor: Option<String>) -> Vec<String> {
+    let mut seen = Vec::new();
+    while let Some(cur) = cursor {
+        let body = page(
+            c,
+            sim,
+            &[("kota_id", "3375"), ("limit", "50"), ("cursor", &cur)],
+        )
+        .await;
+        seen.extend(
+            body["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|it| key(it).1),
+        );
+        cursor = body["next_cursor"].as_str().map(str::to_string);
+    }
+    seen
+}
+
 fn key(it: &Value) -> (i64, String) {
     (
         it["updated"].as_i64().expect("updated"),
@@ -487,26 +509,11 @@ async fn a_listing_in_progress_is_stable_when_reports_are_updated_meanwhile() {
         .iter()
         .map(|it| key(it).1)
         .collect();
-    let mut cursor = first["next_cursor"].as_str().map(str::to_string);
+    let cursor = first["next_cursor"].as_str().map(str::to_string);
 
     let moved = sim.lapor_gub_update_reports(10);
 
-    while let Some(cur) = cursor {
-        let body = page(
-            &c,
-            &sim,
-            &[("kota_id", "3375"), ("limit", "50"), ("cursor", &cur)],
-        )
-        .await;
-        seen.extend(
-            body["items"]
-                .as_array()
-                .expect("items")
-                .iter()
-                .map(|it| key(it).1),
-        );
-        cursor = body["next_cursor"].as_str().map(str::to_string);
-    }
+    seen.extend(rest_of_walk(&c, &sim, cursor).await);
     let distinct: HashSet<&String> = seen.iter().collect();
     assert_eq!(distinct.len(), 220, "no report skipped");
     assert_eq!(&seen[seen.len() - 10..], &moved[..]);
@@ -541,24 +548,9 @@ async fn with_offset_cursors_a_walk_on_cursors_skips_reports_updated_meanwhile()
         .iter()
         .map(|it| key(it).1)
         .collect();
-    let mut cursor = Some(cur.to_string());
+    let cursor = Some(cur.to_string());
     let moved = sim.lapor_gub_update_reports(30);
-    while let Some(cur) = cursor {
-        let body = page(
-            &c,
-            &sim,
-            &[("kota_id", "3375"), ("limit", "50"), ("cursor", &cur)],
-        )
-        .await;
-        seen.extend(
-            body["items"]
-                .as_array()
-                .expect("items")
-                .iter()
-                .map(|it| key(it).1),
-        );
-        cursor = body["next_cursor"].as_str().map(str::to_string);
-    }
+    seen.extend(rest_of_walk(&c, &sim, cursor).await);
     assert_eq!(moved.len(), 30);
     assert!(
         seen.len() < 220,
