@@ -100,7 +100,8 @@ fn cursor_ahead(channel: &str, cursor: &str, t: DateTime<Utc>) -> crate::Error {
         message: format!(
             "the saved cursor {cursor:?} ({}) is later than this machine's clock: reports \
              updated until then would never be read; set it back to the last time read \
-             (`aduan cursor set {channel} <time>`), or check this machine's clock",
+             (`aduan cursor show --channel {channel}` shows it in full, `aduan cursor set \
+             {channel} …` sets it), or check this machine's clock",
             t.format("%Y-%m-%d %H:%M UTC")
         ),
     }
