@@ -50,6 +50,15 @@ fn write_config(dir: &Path, sim: &aduan_sim::RunningSim, database: &str) -> Stri
     path.display().to_string()
 }
 
+/// The URL of `ts` for a process of its own: on PostgreSQL with the test's schema in the
+/// URL's options.
+fn process_url(ts: &aduan_store::testing::TestStore) -> String {
+    match &ts.schema {
+        Some(schema) => format!("{}?options=-c%20search_path%3D{schema}", ts.url),
+        None => ts.url.clone(),
+    }
+}
+
 /// An SQLite store holding one full SP4N-LAPOR! sync of `sim`, read in pages of `per_page`.
 async fn synced_store(
     sim: &aduan_sim::RunningSim,
@@ -248,11 +257,7 @@ async fn sync_runs_from_the_config_with_secrets_from_the_environment_and_never_p
     .await;
     for ts in all_stores().await {
         let dir = tempfile::tempdir().unwrap();
-        let database = match &ts.schema {
-            // A process of its own needs the schema in the URL's options.
-            Some(schema) => format!("{}?options=-c%20search_path%3D{schema}", ts.url),
-            None => ts.url.clone(),
-        };
+        let database = process_url(&ts);
         let config = write_config(dir.path(), &sim, &database);
         let secret = aduan_sim::Sp4nConfig::default().client_secret;
         let path = dir.path().to_path_buf();
@@ -302,10 +307,7 @@ async fn a_cursor_is_set_back_and_cleared_by_command_and_bad_ones_are_refused() 
     let secret = aduan_sim::Sp4nConfig::default().client_secret;
     for ts in all_stores().await {
         let dir = tempfile::tempdir().unwrap();
-        let database = match &ts.schema {
-            Some(schema) => format!("{}?options=-c%20search_path%3D{schema}", ts.url),
-            None => ts.url.clone(),
-        };
+        let database = process_url(&ts);
         let config = write_config(dir.path(), &sim, &database);
         let run = |args: Vec<String>| {
             let path = dir.path().to_path_buf();

@@ -476,6 +476,12 @@ fn b64_decode(text: &str) -> Option<Vec<u8>> {
     (bits < 6).then_some(out)
 }
 
+/// What a cursor of this simulator holds, as JSON (`None`: not one of its cursors): for
+/// tests to see the position a cursor gives (`o`, with offset cursors).
+pub fn cursor_json(cursor: &str) -> Option<serde_json::Value> {
+    serde_json::from_slice(&b64_decode(cursor)?).ok()
+}
+
 impl Cursor {
     fn encode(&self) -> String {
         // A struct of numbers and a string always serialises.

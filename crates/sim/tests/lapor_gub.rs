@@ -24,18 +24,18 @@ async fn start_with(seed: u64, config: LaporGubConfig) -> RunningSim {
 }
 
 /// `reports` of the city and a tenth of others, no rate limit, the given faults.
+fn config(reports: usize, faults: LaporGubFaults) -> LaporGubConfig {
+    LaporGubConfig {
+        reports,
+        other_kota_reports: reports / 10,
+        rate_limit_per_minute: None,
+        faults,
+        ..LaporGubConfig::default()
+    }
+}
+
 async fn start(reports: usize, faults: LaporGubFaults) -> RunningSim {
-    start_with(
-        42,
-        LaporGubConfig {
-            reports,
-            other_kota_reports: reports / 10,
-            rate_limit_per_minute: None,
-            faults,
-            ..LaporGubConfig::default()
-        },
-    )
-    .await
+    start_with(42, config(reports, faults)).await
 }
 
 async fn get(
@@ -528,11 +528,8 @@ async fn with_offset_cursors_a_walk_on_cursors_skips_reports_updated_meanwhile()
     let sim = start_with(
         42,
         LaporGubConfig {
-            reports: 200,
-            other_kota_reports: 20,
-            rate_limit_per_minute: None,
             offset_cursors: true,
-            ..LaporGubConfig::default()
+            ..config(200, LaporGubFaults::default())
         },
     )
     .await;
@@ -540,7 +537,7 @@ async fn with_offset_cursors_a_walk_on_cursors_skips_reports_updated_meanwhile()
     assert_eq!(all.len(), 220, "without updates every item comes once");
     let first = page(&c, &sim, &[("kota_id", "3375"), ("limit", "50")]).await;
     let cur = first["next_cursor"].as_str().expect("a second page");
-    let offset: Value = serde_json::from_slice(&b64url(cur)).expect("the cursor is JSON");
+    let offset = aduan_sim::lapor_gub::cursor_json(cur).expect("the cursor is JSON");
     assert_eq!(offset["o"], 50, "{offset}");
     let mut seen: HashSet<String> = first["items"]
         .as_array()
@@ -560,34 +557,14 @@ async fn with_offset_cursors_a_walk_on_cursors_skips_reports_updated_meanwhile()
     sim.shutdown().await;
 }
 
-/// base64url without padding, decoded (the simulator's cursors).
-fn b64url(text: &str) -> Vec<u8> {
-    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let (mut out, mut acc, mut bits) = (Vec::new(), 0u32, 0u32);
-    for c in text.bytes() {
-        let v = B64.iter().position(|x| *x == c).expect("base64url") as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    out
-}
-
 #[tokio::test]
 async fn in_bursts_runs_of_reports_share_one_updated_and_paging_still_returns_each_once() {
     let c = Client::new();
     let sim = start_with(
         42,
         LaporGubConfig {
-            reports: 200,
-            other_kota_reports: 20,
-            rate_limit_per_minute: None,
             burst: 30,
-            ..LaporGubConfig::default()
+            ..config(200, LaporGubFaults::default())
         },
     )
     .await;

@@ -59,7 +59,16 @@ enum Inner {
 pub(crate) trait Fenced {
     /// Checks every fence of `fences` inside this transaction.
     async fn check_fences(&mut self, fences: &[Fence]) -> Result<()>;
+
+    /// Checks `fences` as the first thing a transaction that then reads does: after a
+    /// write that changes nothing, so that on SQLite the transaction holds the write lock
+    /// (waiting for another writer's commit) before it reads the fences. A read first would
+    /// be refused at once when it came to write after another commit.
+    async fn lock_and_check_fences(&mut self, fences: &[Fence]) -> Result<()>;
 }
+
+/// The write that changes nothing of [`Fenced::lock_and_check_fences`].
+const TAKE_WRITE_LOCK: &str = "UPDATE sync_state SET channel = channel WHERE 1 = 0";
 
 impl Fenced for sqlx::SqliteConnection {
     async fn check_fences(&mut self, fences: &[Fence]) -> Result<()> {
@@ -67,6 +76,14 @@ impl Fenced for sqlx::SqliteConnection {
             f.check_sqlite(self).await?;
         }
         Ok(())
+    }
+
+    async fn lock_and_check_fences(&mut self, fences: &[Fence]) -> Result<()> {
+        sqlx::query(TAKE_WRITE_LOCK)
+            .execute(&mut *self)
+            .await
+            .context(|| "taking the write lock".into())?;
+        self.check_fences(fences).await
     }
 }
 
@@ -76,6 +93,14 @@ impl Fenced for sqlx::PgConnection {
             f.check_postgres(self).await?;
         }
         Ok(())
+    }
+
+    async fn lock_and_check_fences(&mut self, fences: &[Fence]) -> Result<()> {
+        sqlx::query(TAKE_WRITE_LOCK)
+            .execute(&mut *self)
+            .await
+            .context(|| "taking the write lock".into())?;
+        self.check_fences(fences).await
     }
 }
 

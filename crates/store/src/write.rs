@@ -425,13 +425,7 @@ impl Store {
         let fences: Vec<crate::Fence> = lease.fence().into_iter().collect();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await.context(what)?;
-            // A write that changes nothing first: on SQLite the transaction then holds the
-            // write lock before it reads the fence (see `finish_rebuild`).
-            sqlx::query("UPDATE sync_state SET channel = channel WHERE 1 = 0")
-                .execute(&mut *tx)
-                .await
-                .context(what)?;
-            tx.check_fences(&fences).await?;
+            tx.lock_and_check_fences(&fences).await?;
             let before: Option<Option<String>> =
                 sqlx::query_scalar("SELECT cursor FROM sync_state WHERE channel = $1")
                     .bind(channel)
@@ -1004,15 +998,8 @@ impl Store {
         let names = self.names_after_swap().await?;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await.context(what)?;
-            // A write that changes nothing first: on SQLite the transaction then holds the
-            // write lock (waiting for another writer's commit) before it reads the fences; a
-            // read first would be refused at once when it came to write after another
-            // commit, and the whole rebuild lost at its last step.
-            sqlx::query("UPDATE sync_state SET channel = channel WHERE 1 = 0")
-                .execute(&mut *tx)
-                .await
-                .context(what)?;
-            tx.check_fences(fences).await?;
+            // (A fence read first, the whole rebuild would be lost at its last step.)
+            tx.lock_and_check_fences(fences).await?;
             // (`rebuild_snapshot`: what rebuilds kept before they had tables of their own.)
             sqlx::raw_sql(&format!(
                 "{}; DROP TABLE {le}; DROP TABLE {lc}; \
