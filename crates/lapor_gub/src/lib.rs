@@ -5,8 +5,8 @@
 //! and such a walk's pages read again, last to first, before the saved time moves past it:
 //! otherwise the next page is asked from the newest `updated` read, because a cursor that is
 //! an offset, as the contract's example `{"o":50}` decodes, skips a report when another is
-//! updated mid-walk; see `Pager`), the cursor's expiry (`410 Gone`: the walk starts again from the newest
-//! `updated` stored), the strict rate limit (requests paced to it,
+//! updated mid-walk; see `Pager`), the cursor's expiry (`410 Gone`: the walk starts again
+//! from the newest `updated` stored), the strict rate limit (requests paced to it,
 //! `429 Retry-After` waited out by the shared transport), retries on 5xx and timeouts. Items of
 //! other kab/kota that come through despite `kota_id` are counted in the run report and not
 //! stored. `parse` turns one item into a [`SourceComplaint`] with its timeline as events.
@@ -277,8 +277,8 @@ impl PullConnector for LaporGub {
         parse::item(raw).map(|r| vec![r])
     }
 
-    /// The newest `updated` read, to the second: an ISO 8601 time, or unix seconds.
-    /// Saved as the connector saves it: UTC ISO 8601, to the second.
+    /// The newest `updated` read: an ISO 8601 time or unix seconds, saved as the connector
+    /// saves it (UTC ISO 8601, to the second).
     fn check_cursor(cursor: &str) -> Result<String> {
         let secs = cursor_secs(cursor);
         aduan_core::time::set_cursor(
