@@ -39,7 +39,9 @@ use sqlx::{ConnectOptions, Connection, PgPool, SqlitePool};
 pub use backup::BackupSummary;
 pub use error::{Error, Result};
 pub use lease::{Fence, Lease};
-pub use read::{ChannelStatus, QuarantineEntry, QueryResult, RawFilter, StoredRaw, SummaryRow};
+pub use read::{
+    ChannelStatus, QuarantineEntry, QueryResult, RawFilter, StoredRaw, SummaryRow, PAGE_BYTES,
+};
 pub use report::{Dimension, ReportSpec};
 pub use restore::RestoreSummary;
 pub use write::{

@@ -108,6 +108,23 @@ const RUN_COLUMNS: &str = "run_id, channel, started_at, finished_at, outcome, fe
 const QUARANTINE_COLUMNS: &str = "quarantine_id, channel, raw_id, source_ref, record, field, \
     reason, payload, run_id, quarantined_at, resolved_at";
 
+/// The stored payload bytes a page of the archive read for processing holds (after its
+/// first row): a rebuild or an inbox reads its next page while it works on one, and an
+/// archive of payloads of megabytes (photos pasted into a report) would otherwise hold
+/// gigabytes at once.
+pub const PAGE_BYTES: usize = 16 << 20;
+
+/// `sql` (archived rows in `raw_id` order, with a `LIMIT`) ending where the rows' stored
+/// payloads reach [`PAGE_BYTES`], on PostgreSQL (whose `octet_length` of a stored value does
+/// not read it).
+fn within_page_bytes(sql: &str) -> String {
+    format!(
+        "SELECT raw_id, channel, source_ref, external_id, received_at, content_hash, payload, dictionary_id \
+         FROM (SELECT q.*, SUM(octet_length(q.payload)) OVER (ORDER BY q.raw_id) AS upto FROM ({sql}) q) w \
+         WHERE upto - octet_length(payload) < {PAGE_BYTES} ORDER BY raw_id"
+    )
+}
+
 impl Store {
     /// The state of every channel that has runs, a cursor or complaints.
     pub async fn channel_status(&self, runs_per_channel: i64) -> Result<Vec<ChannelStatus>> {
@@ -210,7 +227,8 @@ impl Store {
         })
     }
 
-    /// Up to `limit` archived payloads with `raw_id > after`, in arrival order.
+    /// Up to `limit` archived payloads with `raw_id > after`, in arrival order, ending where
+    /// their stored bytes reach [`PAGE_BYTES`] (one at least).
     pub async fn raw_after(&self, after: i64, limit: i64) -> Result<Vec<StoredRaw>> {
         self.raw_page(after, limit)
             .await?
@@ -234,9 +252,9 @@ impl Store {
         let packed = match &self.backend {
             Backend::Sqlite(pool) => {
                 let args = [after.into(), limit.into()];
-                crate::sqlite_batch::raws(pool, SQL, &args, what).await?
+                crate::sqlite_batch::raws_within(pool, SQL, &args, PAGE_BYTES, what).await?
             }
-            Backend::Postgres(pool) => sqlx::query_as::<_, PackedRaw>(SQL)
+            Backend::Postgres(pool) => sqlx::query_as::<_, PackedRaw>(&within_page_bytes(SQL))
                 .bind(after)
                 .bind(limit)
                 .fetch_all(pool)
@@ -295,7 +313,8 @@ impl Store {
         Ok(self.unpack(packed).await?.pop())
     }
 
-    /// Up to `limit` webhook deliveries of `channel` stored but not yet folded, oldest first.
+    /// Up to `limit` webhook deliveries of `channel` stored but not yet folded, oldest first,
+    /// ending where their stored bytes reach [`PAGE_BYTES`] (one at least).
     pub async fn inbox(&self, channel: &str, limit: i64) -> Result<Vec<StoredRaw>> {
         const SQL: &str = "SELECT r.raw_id, r.channel, r.source_ref, r.external_id, r.received_at, r.content_hash, r.payload, r.dictionary_id \
              FROM push_inbox i JOIN raw_records r ON r.raw_id = i.raw_id \
@@ -304,9 +323,9 @@ impl Store {
         let packed = match &self.backend {
             Backend::Sqlite(pool) => {
                 let args = [channel.to_string().into(), limit.into()];
-                crate::sqlite_batch::raws(pool, SQL, &args, what).await?
+                crate::sqlite_batch::raws_within(pool, SQL, &args, PAGE_BYTES, what).await?
             }
-            Backend::Postgres(pool) => sqlx::query_as::<_, PackedRaw>(SQL)
+            Backend::Postgres(pool) => sqlx::query_as::<_, PackedRaw>(&within_page_bytes(SQL))
                 .bind(channel)
                 .bind(limit)
                 .fetch_all(pool)

@@ -116,14 +116,32 @@ pub(crate) async fn raws(
     args: &[rusqlite::types::Value],
     what: impl Fn() -> String,
 ) -> Result<Vec<PackedRaw>> {
+    raws_within(pool, sql, args, usize::MAX, what).await
+}
+
+/// As [`raws`], ending after the row whose payload brings the rows' stored payloads to
+/// `max_bytes` (always one row at least; see [`crate::PAGE_BYTES`]).
+pub(crate) async fn raws_within(
+    pool: &SqlitePool,
+    sql: &str,
+    args: &[rusqlite::types::Value],
+    max_bytes: usize,
+    what: impl Fn() -> String,
+) -> Result<Vec<PackedRaw>> {
     read(pool, &what, |conn| {
         let mut st = conn.prepare_cached(sql).map_err(|e| fail(what(), e))?;
         let mut rows = st
             .query(rusqlite::params_from_iter(args))
             .map_err(|e| fail(what(), e))?;
         let mut out = Vec::new();
+        let mut bytes = 0usize;
         while let Some(row) = rows.next().map_err(|e| fail(what(), e))? {
-            out.push(stored_raw(row).map_err(|e| fail(what(), e))?);
+            let raw = stored_raw(row).map_err(|e| fail(what(), e))?;
+            bytes = bytes.saturating_add(raw.raw.payload.len());
+            out.push(raw);
+            if bytes >= max_bytes {
+                break;
+            }
         }
         Ok(out)
     })

@@ -2134,3 +2134,46 @@ async fn a_postgres_database_not_in_utf8_is_refused_saying_so() {
         "{e}"
     );
 }
+
+/// A page of the archive read for processing (a rebuild's, an inbox's) ends where its
+/// stored payloads reach `PAGE_BYTES`, one payload at least: an archive of payloads of
+/// megabytes is not read a gigabyte at once. Nothing is skipped: the next page goes on.
+#[tokio::test]
+async fn a_page_of_large_payloads_ends_at_its_bytes_and_the_next_goes_on() {
+    let big = aduan_store::PAGE_BYTES / 2 + 1;
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let raws: Vec<NewRaw> = (1..=5u8)
+            .map(|n| NewRaw {
+                payload: vec![b'a' + n; if n == 4 { 10 } else { big }],
+                ..raw(n)
+            })
+            .collect();
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(3),
+            raws: &raws,
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+        let mut pages = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = s.raw_page(after, 2_000).await.unwrap();
+            let Some((last, _)) = page.last() else { break };
+            after = last.raw_id;
+            pages.push(
+                page.iter()
+                    .map(|(r, _)| r.payload.len())
+                    .collect::<Vec<_>>(),
+            );
+        }
+        assert_eq!(
+            pages,
+            [vec![big, big], vec![big, 10, big]],
+            "{}: two big ones reach the bytes of a page",
+            ts.label
+        );
+    }
+}
