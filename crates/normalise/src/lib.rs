@@ -108,6 +108,10 @@ pub struct Tables<'a> {
 /// the reporter's names looked for in their first 16 words of at most 40 bytes (2026-12-05).
 pub const RULES: u32 = 5;
 
+/// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
+/// identity (see [`Normaliser::stored_external_id`]).
+const PRIVATE_HASH_DIGITS: usize = 16;
+
 /// A complaint's first response, given its unified `status` and when it was resolved: one
 /// resolved was answered by then at the latest (a 112 information call answered on the
 /// telephone, a case closed with its answer, none of them with a follow-up of their own).
@@ -288,9 +292,15 @@ impl Normaliser {
                     self.reporter_key.expose().as_bytes(),
                     &format!("external-id:{part}"),
                 );
-                format!("{external_id}-{}", &hash[..16])
+                format!("{external_id}-{}", &hash[..PRIVATE_HASH_DIGITS])
             }
         }
+    }
+
+    /// The length in bytes of [`stored_external_id`](Self::stored_external_id)'s answer,
+    /// without the keyed hash.
+    pub fn stored_external_id_len(external_id: &str, private: Option<&str>) -> usize {
+        external_id.len() + private.map_or(0, |_| 1 + PRIVATE_HASH_DIGITS)
     }
 
     /// The `complaint_id` [`normalise`](Self::normalise) gives `src`.

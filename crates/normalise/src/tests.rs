@@ -428,3 +428,16 @@ fn what_tables_are_built_with_says_what_changed() {
     assert!(now.changes_since(None).contains("before Aduan recorded"));
     assert!(now.changes_since(Some("garbage")).contains("does not read"));
 }
+
+/// The length of a stored `external_id`, told without its keyed hash, is its length.
+#[test]
+fn a_stored_external_id_is_as_long_as_told() {
+    let n = normaliser();
+    for (id, private) in [("9165816", None), ("20210912T020000Z", Some("0285421112"))] {
+        assert_eq!(
+            Normaliser::stored_external_id_len(id, private),
+            n.stored_external_id(id, private).len(),
+            "{id} {private:?}"
+        );
+    }
+}

@@ -228,11 +228,16 @@ fn normalise_one(
     channel: &str,
     s: &SourceComplaint,
 ) -> Result<Normalised, FieldError> {
-    let record = normaliser.stored_external_id(&s.external_id, s.external_id_private.as_deref());
-    aduan_core::check_id(channel, "external_id", &record)?;
+    let record = || normaliser.stored_external_id(&s.external_id, s.external_id_private.as_deref());
+    // Its length is known without the keyed hash, which `normalise` makes (once) anyway.
+    let stored_len =
+        Normaliser::stored_external_id_len(&s.external_id, s.external_id_private.as_deref());
+    if stored_len > aduan_core::MAX_ID_BYTES {
+        aduan_core::check_id(channel, "external_id", &record())?;
+    }
     normaliser
         .normalise(s)
-        .map_err(|e| FieldError::new(channel, &record, "", e.to_string()))
+        .map_err(|e| FieldError::new(channel, record(), "", e.to_string()))
 }
 
 impl Collected {
