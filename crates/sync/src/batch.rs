@@ -306,8 +306,10 @@ impl Collected {
         }
     }
 
-    /// Keeps a record that failed, with its payload; `counted` adds it to the run's counts
-    /// (a payload of a folded group read again is quarantined once, counted once).
+    /// Keeps a record that failed, with its payload; `counts`, when given, counts it in the
+    /// run's. A payload is one entry of the quarantine (the stores keep one open entry a
+    /// payload): quarantined again in the batch (a folded group's complaints failing
+    /// alike, a payload of two groups), its entry gives every reason and it is counted once.
     fn quarantine(
         &mut self,
         channel: &str,
@@ -321,6 +323,22 @@ impl Collected {
         // quarantine keeps it whole, with the payload).
         let shown = aduan_normalise::private::contacts(&e.to_string()).into_owned();
         tracing::info!(channel, record = %e.record, field = %e.field, error = %shown, "Record quarantined.");
+        if let Some(entry) = self.quarantine.iter_mut().find(|q| q.content_hash == hash) {
+            let (record, field, reason) =
+                (storable(e.record), storable(e.field), storable(e.reason));
+            let more = format!("; and {record}, field {field:?}: {reason}");
+            // The entry's own reason comes first, before any added.
+            let first = entry.record == record
+                && entry.field == field
+                && entry
+                    .reason
+                    .strip_prefix(reason.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with("; and "));
+            if !first && !entry.reason.contains(&more) {
+                entry.reason.push_str(&more);
+            }
+            return;
+        }
         if let Some(counts) = counts {
             counts.quarantined += 1;
             counts.last_error = Some(shown);
@@ -651,7 +669,6 @@ async fn fold_groups(
         hashes.push(raw.content_hash.clone());
         members.push(to_record(raw));
     }
-    let mut failed: HashSet<Vec<u8>> = HashSet::default();
     for (key, indices) in &touched {
         let (mut members, mut hashes) = stored.remove(&storable(key.clone())).unwrap_or_default();
         // A payload that came again is the group's newest: it leaves its place for the end,
@@ -718,17 +735,23 @@ async fn fold_groups(
             let (Some(member), Some(hash)) = (members.get(i), hashes.get(i)) else {
                 continue;
             };
-            // Counted when the payload is new to this batch, and once.
-            let counted = fresh_from.contains(&i) && failed.insert(hash.clone());
+            // Counted when the payload is new to this batch.
+            let counted = fresh_from.contains(&i);
             out.quarantine(channel, member, hash, e, counted.then_some(&mut *counts));
         }
         for source in &folded.complaints {
             match normalise_one(normaliser, channel, source) {
                 Ok(n) => out.keep(n, counts),
-                // The group's newest payload carries the error to quarantine.
+                // The group's newest payload (what made it fold again) carries the error to
+                // quarantine: one entry, whichever of its complaints fail.
                 Err(e) => {
-                    let (record, hash) = &fresh[indices[indices.len() - 1]];
-                    out.quarantine(channel, record, hash, e, Some(counts));
+                    let newest = members.len().saturating_sub(1);
+                    let (Some(member), Some(hash)) = (members.get(newest), hashes.get(newest))
+                    else {
+                        continue;
+                    };
+                    let counted = fresh_from.contains(&newest);
+                    out.quarantine(channel, member, hash, e, counted.then_some(&mut *counts));
                 }
             }
         }
@@ -834,10 +857,13 @@ async fn decide(
     }
     // A complaint one group no longer makes and another makes now (a case that moved to its
     // sender's group under the same number) stays.
-    let removed: Vec<String> = removed
+    // Each once: two groups of the batch may no longer make the same one.
+    let mut removed: Vec<String> = removed
         .into_iter()
         .filter(|id| !latest.contains_key(id))
         .collect();
+    removed.sort_unstable();
+    removed.dedup();
     counts.removed += removed.len() as u64;
     // Only rows whose stored content differs are written.
     let complaints: Vec<ComplaintRow> = order
@@ -1336,6 +1362,46 @@ mod tests {
             "{shown}"
         );
         assert!(c.quarantine[0].reason.contains("6281390005555"));
+    }
+
+    /// A payload quarantined twice in a batch (two complaints of its folded group failing,
+    /// a payload of two groups) is one entry naming every reason, counted once: the stores
+    /// keep one open entry a payload, and the run's count is of what they keep.
+    #[test]
+    fn a_payload_quarantined_twice_is_one_entry_with_both_reasons() {
+        let mut c = Collected::default();
+        let mut counts = Counts::default();
+        let payload = report("r1", 0, "open");
+        let e = |record: &str, reason: &str| {
+            FieldError::new("wadul_aladin", record, "external_id", reason)
+        };
+        for (record, reason) in [("t-1", "too long"), ("t-2", "longer"), ("t-1", "too long")] {
+            c.quarantine(
+                "wadul_aladin",
+                &payload,
+                b"h",
+                e(record, reason),
+                Some(&mut counts),
+            );
+        }
+        c.quarantine("wadul_aladin", &payload, b"h", e("t-2", "longer"), None);
+        c.quarantine(
+            "wadul_aladin",
+            &report("r2", 0, "open"),
+            b"g",
+            e("t-3", "too"),
+            Some(&mut counts),
+        );
+        assert_eq!(counts.quarantined, 2);
+        assert_eq!(c.quarantine.len(), 2);
+        assert_eq!(
+            (
+                c.quarantine[0].record.as_str(),
+                c.quarantine[0].reason.as_str()
+            ),
+            ("t-1", r#"too long; and t-2, field "external_id": longer"#)
+        );
+        assert_eq!(c.quarantine[1].reason, "too");
     }
 
     fn normaliser() -> Normaliser {
