@@ -356,7 +356,7 @@ async fn a_cursor_is_set_back_and_cleared_by_command_and_bad_ones_are_refused() 
         ] {
             let out = run(args(&bad)).await;
             let all = text(&out);
-            assert_eq!(out.status.code(), Some(78), "{}: {bad:?}: {all}", ts.label);
+            assert_eq!(out.status.code(), Some(2), "{}: {bad:?}: {all}", ts.label);
             assert!(all.contains(says), "{}: {bad:?}: {all}", ts.label);
             assert_eq!(
                 ts.store.cursor("sp4n_lapor").await.unwrap().as_deref(),

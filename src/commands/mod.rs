@@ -43,6 +43,23 @@ impl std::fmt::Display for ConfigProblem {
 
 impl std::error::Error for ConfigProblem {}
 
+/// The exit status of a command given what it cannot take (a channel that is not there, a
+/// cursor that is not the channel's): what the argument parser exits with for its own.
+pub(crate) const EXIT_USAGE: u8 = 2;
+
+/// A command line naming what is not there, or giving what a command cannot take, found by
+/// the command itself (see [`EXIT_USAGE`]).
+#[derive(Debug)]
+pub(crate) struct UsageProblem(pub String);
+
+impl std::fmt::Display for UsageProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageProblem {}
+
 /// The exit status of a command that ended with `e`.
 pub(crate) fn exit_status(e: &anyhow::Error) -> ExitCode {
     let config = e.chain().any(|c| {
@@ -55,6 +72,8 @@ pub(crate) fn exit_status(e: &anyhow::Error) -> ExitCode {
     });
     if config {
         ExitCode::from(EXIT_CONFIG)
+    } else if e.chain().any(|c| c.is::<UsageProblem>()) {
+        ExitCode::from(EXIT_USAGE)
     } else {
         ExitCode::FAILURE
     }
@@ -363,7 +382,7 @@ async fn cursor(config: &AppConfig, action: CursorAction) -> Result<ExitCode> {
     let cursor = match cursor {
         Some(c) => Some(
             (spec.check_cursor)(&c)
-                .map_err(|e| ConfigProblem(format!("{e}")))
+                .map_err(|e| UsageProblem(format!("{e}")))
                 .context("the cursor is not set")?,
         ),
         None => None,
@@ -407,10 +426,10 @@ async fn cursor(config: &AppConfig, action: CursorAction) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The registry's line of channel `id`, or a configuration problem naming the known ones.
+/// The registry's line of channel `id`, or a usage problem naming the known ones.
 fn known_channel(id: &str) -> Result<aduan_core::ChannelSpec> {
     registry::specs().remove(id).ok_or_else(|| {
-        ConfigProblem(format!(
+        UsageProblem(format!(
             "no channel {id:?}; the channels are {}",
             registry::known_ids()
         ))
