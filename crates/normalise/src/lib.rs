@@ -105,8 +105,12 @@ pub struct Tables<'a> {
 /// groups its digits, and a Pantau Pekalongan deletion that carries the version it deletes
 /// withdrawing it (2026-12-05); 5, an identity or group key longer than
 /// `aduan_core::MAX_ID_BYTES` quarantined, a 112 call whose `Durasi` ends it after 2099, and
-/// the reporter's names looked for in their first 16 words of at most 40 bytes (2026-12-05).
-pub const RULES: u32 = 5;
+/// the reporter's names looked for in their first 16 words of at most 40 bytes (2026-12-05);
+/// 6, a WhatsApp sender's number taken as WhatsApp gives it, in the international form (a
+/// number of another country starting with 8 was read as an Indonesian one with its 0 lost),
+/// and a number of the Wadul Aladin register written with its plus taken as written
+/// (2026-12-05).
+pub const RULES: u32 = 6;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
 /// identity (see [`Normaliser::stored_external_id`]).

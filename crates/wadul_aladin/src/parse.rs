@@ -37,16 +37,20 @@ const FORWARDED: &str = "Tanggal Diteruskan";
 const FOLLOWED_UP: &str = "Tanggal Tindak Lanjut";
 const FOLLOW_UP: &str = "Tindak Lanjut";
 
-/// A WhatsApp number as the group key: digits only, in the international form (`6281…`,
-/// `081…` and `+62 812-…` are one sender; a number of another country, as WhatsApp writes
-/// it, `447911123456`, is its own). `None` when it is no phone number.
+/// A number of the register's `No WA` as the group key: digits only, in the international
+/// form (`6281…`, `081…` and `+62 812-…` are one sender; a number of another country written
+/// with its plus, `+852 9123 4567`, or as WhatsApp writes it, `447911123456`, is its own).
+/// `None` when it is no phone number.
 pub fn sender_key(phone: &str) -> Option<String> {
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    // A number written with its plus is in the international form as it stands.
+    let plus = phone.trim_start().starts_with('+');
     // Indonesian mobile numbers as people type them: `62…`, `620…`, `0…`, and `8…` with its
-    // 0 lost (a spreadsheet dropping it; a number of another country starting with 8 is then
-    // read so too, the same way every time, which is all a group key needs).
+    // 0 lost (a spreadsheet dropping it; a number of another country starting with 8 written
+    // without its plus is then read so too, the same way every time).
     let national = match digits.strip_prefix("62") {
         Some(rest) => Some(rest.strip_prefix('0').unwrap_or(rest)),
+        None if plus => None,
         None => digits
             .strip_prefix('0')
             .or_else(|| (digits.len() <= 12).then_some(digits.as_str())),
@@ -56,7 +60,20 @@ pub fn sender_key(phone: &str) -> Option<String> {
             return Some(format!("62{national}"));
         }
     }
-    // E.164 allows 15 digits; a country code never starts with 0.
+    international(digits)
+}
+
+/// A webhook message's `from` as the group key: WhatsApp's id of the sender is the number in
+/// the international form as it stands (`6281…`, `85291234567` for Hong Kong: not an
+/// Indonesian `0852…` with its 0 lost, which the register's numbers may be). `None` when it is
+/// no phone number.
+pub fn whatsapp_key(from: &str) -> Option<String> {
+    international(from.chars().filter(char::is_ascii_digit).collect())
+}
+
+/// `digits` when they can be a number in the international form: E.164 allows 15 digits,
+/// and a country code never starts with 0.
+fn international(digits: String) -> Option<String> {
     ((8..=15).contains(&digits.len()) && !digits.starts_with('0')).then_some(digits)
 }
 
@@ -65,7 +82,7 @@ pub fn sender_key(phone: &str) -> Option<String> {
 /// body's other messages are folded with their senders.
 fn message_key(m: &serde_json::Value) -> Result<String, String> {
     let from = m.get("from").and_then(|f| f.as_str()).unwrap_or_default();
-    sender_key(from).ok_or_else(|| {
+    whatsapp_key(from).ok_or_else(|| {
         let id = m.get("id").and_then(|v| v.as_str()).unwrap_or_default();
         format!("from?:{id}")
     })
@@ -491,8 +508,12 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
         }
     }
     // In a case's own group, a case that names its sender now is folded in the sender's.
+    // In a sender's group, only the sender's cases: a payload linked under a key an older
+    // version read its number as (kept in the archive's links) is not another's.
     if key.starts_with("case:") {
         cases.retain(|_, c| c.phone.as_deref().and_then(sender_key).is_none());
+    } else {
+        cases.retain(|_, c| c.phone.as_deref().and_then(sender_key).as_deref() == Some(key));
     }
     let cases: Vec<Case> = cases.into_values().collect();
     // A thread is one complaint: of cases naming the same first message (a report the team
