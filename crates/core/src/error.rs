@@ -37,6 +37,16 @@ pub enum Error {
         /// The channel id.
         channel: String,
     },
+    /// Reading the channel stopped on a defect of Aduan's (a panic), not on what the channel
+    /// did: the run fails, and what was read before it is kept. The panic's own message, which
+    /// may quote what was read, is in the log only.
+    #[error("{channel}: reading the channel stopped on a defect ({what}); the panic's message is in the log")]
+    Defect {
+        /// The channel id.
+        channel: String,
+        /// What stopped.
+        what: String,
+    },
     /// Reading a local file failed.
     #[error("{channel}: {path}: {source}")]
     Io {

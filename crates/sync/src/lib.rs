@@ -295,6 +295,7 @@ impl Engine {
                 }
             };
             let mut source = pipeline::prefetch(
+                channel,
                 source,
                 pipeline::Join {
                     records: BATCH_RECORDS,

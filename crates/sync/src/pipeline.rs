@@ -37,12 +37,22 @@ pub(crate) struct Join {
     pub(crate) deadline: Option<Instant>,
 }
 
-/// Reads `inner` ahead (one joined batch in flight) and joins its batches as `join` says.
-pub(crate) fn prefetch(inner: Box<dyn BatchSource>, join: Join) -> Box<dyn BatchSource> {
+/// Reads `inner`, `channel`'s, ahead (one joined batch in flight) and joins its batches as
+/// `join` says.
+pub(crate) fn prefetch(
+    channel: &str,
+    inner: Box<dyn BatchSource>,
+    join: Join,
+) -> Box<dyn BatchSource> {
     let (tx, rx) = mpsc::channel(1);
     let met = Arc::new(Mutex::new(Met::of(inner.as_ref())));
     let task = tokio::spawn(read_ahead(inner, join, tx, Arc::clone(&met)));
-    Box::new(Prefetch { rx, met, task })
+    Box::new(Prefetch {
+        channel: channel.to_string(),
+        rx,
+        met,
+        task: Some(task),
+    })
 }
 
 /// What the source read ahead met so far: its faults and what it left behind.
@@ -121,15 +131,19 @@ async fn read_ahead(
 }
 
 struct Prefetch {
+    channel: String,
     rx: mpsc::Receiver<Result<Batch>>,
     met: Arc<Mutex<Met>>,
-    task: JoinHandle<()>,
+    /// The reading task, until its end was seen.
+    task: Option<JoinHandle<()>>,
 }
 
 impl Drop for Prefetch {
     fn drop(&mut self) {
         // A run that stops early (budget, shutdown) leaves nothing reading behind it.
-        self.task.abort();
+        if let Some(task) = &self.task {
+            task.abort();
+        }
     }
 }
 
@@ -139,7 +153,23 @@ impl BatchSource for Prefetch {
         match self.rx.recv().await {
             Some(Ok(b)) => Ok(Some(b)),
             Some(Err(e)) => Err(e),
-            None => Ok(None),
+            // The task ended: at the source's end, or on a panic (which closes the channel
+            // as well, and must not read as the end: the run would be a clean one, run after
+            // run, stopping at the same page).
+            None => match self.task.take() {
+                Some(task) => match task.await {
+                    Ok(()) => Ok(None),
+                    Err(e) => Err(aduan_core::Error::Defect {
+                        channel: self.channel.clone(),
+                        what: if e.is_panic() {
+                            "its reader panicked".to_string()
+                        } else {
+                            "its reader was cancelled".to_string()
+                        },
+                    }),
+                },
+                None => Ok(None),
+            },
         }
     }
 
@@ -206,6 +236,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_slow_source_is_handed_over_as_it_ages_and_page_by_page_past_the_deadline() {
         let mut p = prefetch(
+            "x",
             Box::new(Slow { n: 0 }),
             Join {
                 records: 100,
@@ -249,7 +280,7 @@ mod tests {
                 page(1, Some("e")),
             ],
         };
-        let mut p = prefetch(Box::new(inner), join(6));
+        let mut p = prefetch("x", Box::new(inner), join(6));
         let b = p.next_batch().await.unwrap().unwrap();
         assert_eq!((b.records.len(), b.cursor.as_deref()), (6, Some("a")));
         let b = p.next_batch().await.unwrap().unwrap();
@@ -275,6 +306,7 @@ mod tests {
             left: vec![big(2, "a"), big(2, "b"), big(5, "c"), big(1, "d")],
         };
         let mut p = prefetch(
+            "x",
             Box::new(inner),
             Join {
                 bytes: 3500,
@@ -290,6 +322,47 @@ mod tests {
         assert_eq!(sizes, [(4, "b"), (5, "c"), (1, "d")]);
     }
 
+    /// A source that gives one page, then panics (a defect, say a slice of what it read).
+    struct Panics {
+        given: bool,
+    }
+
+    #[async_trait]
+    impl BatchSource for Panics {
+        async fn next_batch(&mut self) -> Result<Option<Batch>> {
+            if std::mem::replace(&mut self.given, true) {
+                panic!("a defect reading the second page");
+            }
+            page(2, Some("a")).map(Some)
+        }
+        fn faults(&self) -> FaultCounts {
+            FaultCounts::new()
+        }
+    }
+
+    /// A reader that panics is an error of the run, not the source's end (the run would be
+    /// a clean one, stopping at the same page run after run); what it read before is handed
+    /// over first.
+    #[tokio::test]
+    async fn a_reader_that_panics_is_an_error_not_the_end() {
+        let mut p = prefetch(
+            "sp4n_lapor",
+            Box::new(Panics { given: false }),
+            Join {
+                age: Duration::ZERO,
+                ..join(100)
+            },
+        );
+        let b = p.next_batch().await.unwrap().unwrap();
+        assert_eq!((b.records.len(), b.cursor.as_deref()), (2, Some("a")));
+        let e = p.next_batch().await.unwrap_err();
+        assert!(
+            matches!(&e, Error::Defect { channel, .. } if channel == "sp4n_lapor"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("panicked"), "{e}");
+    }
+
     #[tokio::test]
     async fn records_read_before_an_error_come_first_then_the_error() {
         let inner = Pages {
@@ -301,7 +374,7 @@ mod tests {
                 }),
             ],
         };
-        let mut p = prefetch(Box::new(inner), join(100));
+        let mut p = prefetch("x", Box::new(inner), join(100));
         let b = p.next_batch().await.unwrap().unwrap();
         assert_eq!((b.records.len(), b.cursor.as_deref()), (2, Some("a")));
         assert!(p.next_batch().await.is_err());
