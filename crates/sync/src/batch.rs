@@ -996,6 +996,9 @@ pub(crate) struct WriteBehind {
     /// oldest first.
     written: VecDeque<oneshot::Receiver<Result<Box<Job>>>>,
     next_seq: u64,
+    /// The counts of batches committed before their writer failed (in a later transaction),
+    /// for the run's at the next [`settle`](Self::settle).
+    carried: Counts,
 }
 
 /// When an open transaction commits.
@@ -1155,7 +1158,14 @@ impl WriteBehind {
     /// Waits until every batch handed over is written and committed; their counts are
     /// added to `counts`.
     pub(crate) async fn flush(&mut self, counts: &mut Counts) -> Result<()> {
-        self.written(counts).await?;
+        let flushed = self.commit_all().await;
+        // Also after an error: what was committed before it counts.
+        self.settle(counts);
+        flushed
+    }
+
+    async fn commit_all(&mut self) -> Result<()> {
+        self.written_but_uncounted(0).await?;
         let Some(writer) = &self.writer else {
             return Ok(());
         };
@@ -1164,18 +1174,19 @@ impl WriteBehind {
             return Err(self.stopped().await);
         }
         self.reply(result).await?;
-        self.settle(counts);
         Ok(())
-    }
-
-    /// Waits until every batch handed over is written; counts what is committed.
-    async fn written(&mut self, counts: &mut Counts) -> Result<()> {
-        self.written_but(0, counts).await
     }
 
     /// Waits until at most `left` batches handed over are not yet written; counts what is
     /// committed.
     async fn written_but(&mut self, left: usize, counts: &mut Counts) -> Result<()> {
+        let written = self.written_but_uncounted(left).await;
+        // Also after an error: what was committed before it counts.
+        self.settle(counts);
+        written
+    }
+
+    async fn written_but_uncounted(&mut self, left: usize) -> Result<()> {
         while self.written.len() > left {
             if let Some(written) = self.written.pop_front() {
                 // Freed here, by the task that allocated it (see `write_one`).
@@ -1183,7 +1194,6 @@ impl WriteBehind {
                 drop(spent);
             }
         }
-        self.settle(counts);
         Ok(())
     }
 
@@ -1200,21 +1210,34 @@ impl WriteBehind {
     }
 
     /// Forgets the batches of a transaction that failed (the writer task has ended, and
-    /// rolled them back): they count nothing, and the next batch starts a new writer.
+    /// rolled them back): they count nothing, and the next batch starts a new writer. Those
+    /// its earlier transactions committed still count.
     fn abandon(&mut self) {
+        self.carry_committed();
         self.open.clear();
         self.written.clear();
         self.writer = None;
     }
 
-    /// Adds the counts of the batches committed to `counts`.
-    fn settle(&mut self, counts: &mut Counts) {
-        let Some(writer) = &self.writer else { return };
-        let committed = writer.committed.load(Ordering::Acquire);
+    /// Moves the counts of the open batches the writer committed to `carried`.
+    fn carry_committed(&mut self) {
+        if let Some(writer) = &self.writer {
+            self.carry(writer.committed.load(Ordering::Acquire));
+        }
+    }
+
+    /// Moves the counts of the open batches up to number `committed` to `carried`.
+    fn carry(&mut self, committed: u64) {
         let done = self.open.iter().take_while(|p| p.seq <= committed).count();
         for p in self.open.drain(..done) {
-            counts.absorb(p.counts);
+            self.carried.absorb(p.counts);
         }
+    }
+
+    /// Adds the counts of the batches committed to `counts`.
+    fn settle(&mut self, counts: &mut Counts) {
+        self.carry_committed();
+        counts.absorb(std::mem::take(&mut self.carried));
     }
 
     /// Why the writer task stopped (it ends early only with an error); its open batches
@@ -1222,11 +1245,16 @@ impl WriteBehind {
     /// answered a batch whose write failed: a batch handed over after that failure, and
     /// before its answer was read, meets a closed writer.
     async fn stopped(&mut self) -> crate::Error {
-        self.open.clear();
         let ended = match self.writer.take() {
-            Some(w) => w.task.await.map_err(|e| e.to_string()),
+            Some(w) => {
+                let ended = w.task.await.map_err(|e| e.to_string());
+                // The task has ended: what it committed counts.
+                self.carry(w.committed.load(Ordering::Acquire));
+                ended
+            }
             None => Ok(Ok(())),
         };
+        self.open.clear();
         // The task has ended: every answer it gave is there to read.
         let told = self
             .written
@@ -1891,7 +1919,7 @@ mod tests {
         }
         assert_eq!(visible, 2, "both batches committed without a flush");
         t.execute("UPDATE sync_state SET cursor = cursor").await;
-        behind.written(&mut counts).await.expect("written");
+        behind.written_but(0, &mut counts).await.expect("written");
         assert_eq!(
             (counts.batches, counts.inserted),
             (2, 2),
@@ -1947,6 +1975,50 @@ mod tests {
             .expect("a failed writer leaves nothing to flush");
         // The next batch starts a new transaction.
         next_batch_gets_a_new_writer(&t, &n, &mut behind, &mut counts).await;
+    }
+
+    /// A write that fails in a transaction after another committed leaves the committed
+    /// batches counted: the run's summary and record say what was written.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn batches_committed_before_a_failed_transaction_are_counted() {
+        let t = aduan_store::testing::sqlite().await;
+        let n = normaliser();
+        refuse_complaint(&t, "C").await;
+        // A and B one transaction, C the next; all three handed over while another
+        // connection holds the write lock, so that every answer is read after C's failed.
+        let long = Duration::from_secs(600);
+        let mut behind = WriteBehind {
+            limits: Limits {
+                ahead: 3,
+                records: 2,
+                age: long,
+                idle: long,
+            },
+            ..WriteBehind::default()
+        };
+        let mut counts = Counts::default();
+        let blocker = t
+            .hold_write_lock(Duration::from_secs(1), "")
+            .expect("a SQLite store");
+        one_report_a_batch(&t, &n, &["A", "B", "C"], &mut behind, &mut counts).await;
+        assert_eq!(counts.batches, 0, "nothing committed yet: {counts:?}");
+        let err = behind
+            .flush(&mut counts)
+            .await
+            .expect_err("C's write fails");
+        blocker.join().expect("the blocker ends");
+        assert!(err.to_string().contains("C refused"), "{err}");
+        assert_eq!(
+            (counts.batches, counts.fetched, counts.inserted),
+            (2, 2, 2),
+            "A's and B's transaction was committed: {counts:?}"
+        );
+        let stored = t
+            .store
+            .current_rows(&["sp4n_lapor:A", "sp4n_lapor:B", "sp4n_lapor:C"])
+            .await
+            .expect("read");
+        assert_eq!(stored.len(), 2, "A and B stored, C not");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
