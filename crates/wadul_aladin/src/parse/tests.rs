@@ -101,7 +101,7 @@ fn a_foreign_whatsapp_number_starting_with_8_stays_foreign() {
 
     let body = hook(HONG_KONG, &[("wamid.HK", T0, "Jalan berlubang")]);
     assert_eq!(keys(&body).unwrap(), [HONG_KONG]);
-    let f = fold(HONG_KONG, &[body.clone()]);
+    let f = fold(HONG_KONG, std::slice::from_ref(&body));
     assert_eq!(ids(&f), ["wamid.HK"]);
     assert_eq!(
         f.complaints[0].reporter_phone.as_deref(),
