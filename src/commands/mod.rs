@@ -32,16 +32,9 @@ const CLOSE_WAIT: Duration = Duration::from_secs(10);
 pub(crate) const EXIT_CONFIG: u8 = 78;
 
 /// A problem of the configuration found by a command itself (see [`EXIT_CONFIG`]).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 pub(crate) struct ConfigProblem(pub String);
-
-impl std::fmt::Display for ConfigProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ConfigProblem {}
 
 /// The exit status of a command given what it cannot take (a channel that is not there, a
 /// cursor that is not the channel's): what the argument parser exits with for its own.
@@ -49,16 +42,9 @@ pub(crate) const EXIT_USAGE: u8 = 2;
 
 /// A command line naming what is not there, or giving what a command cannot take, found by
 /// the command itself (see [`EXIT_USAGE`]).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 pub(crate) struct UsageProblem(pub String);
-
-impl std::fmt::Display for UsageProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UsageProblem {}
 
 /// The exit status of a command that ended with `e`.
 pub(crate) fn exit_status(e: &anyhow::Error) -> ExitCode {

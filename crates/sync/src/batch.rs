@@ -1530,6 +1530,21 @@ mod tests {
         }
     }
 
+    /// A writer that lets `ahead` batches wait and commits at `records` records (never by
+    /// age or idleness).
+    fn committing_by_records(ahead: usize, records: usize) -> WriteBehind {
+        let long = Duration::from_secs(600);
+        WriteBehind {
+            limits: Limits {
+                ahead,
+                records,
+                age: long,
+                idle: long,
+            },
+            ..WriteBehind::default()
+        }
+    }
+
     /// Makes the store refuse to insert complaint `id` ("`id` refused").
     async fn refuse_complaint(t: &aduan_store::testing::TestStore, id: &str) {
         t.execute(&format!(
@@ -1935,16 +1950,7 @@ mod tests {
         let n = normaliser();
         refuse_complaint(&t, "B").await;
         // A writer that keeps its transaction open until it is flushed.
-        let long = Duration::from_secs(600);
-        let mut behind = WriteBehind {
-            limits: Limits {
-                ahead: 1,
-                records: 100_000,
-                age: long,
-                idle: long,
-            },
-            ..WriteBehind::default()
-        };
+        let mut behind = committing_by_records(1, 100_000);
         let mut counts = Counts::default();
         one_report_a_batch(&t, &n, &["A", "B"], &mut behind, &mut counts).await;
         let err = behind
@@ -1986,16 +1992,7 @@ mod tests {
         refuse_complaint(&t, "C").await;
         // A and B one transaction, C the next; all three handed over while another
         // connection holds the write lock, so that every answer is read after C's failed.
-        let long = Duration::from_secs(600);
-        let mut behind = WriteBehind {
-            limits: Limits {
-                ahead: 3,
-                records: 2,
-                age: long,
-                idle: long,
-            },
-            ..WriteBehind::default()
-        };
+        let mut behind = committing_by_records(3, 2);
         let mut counts = Counts::default();
         let blocker = t
             .hold_write_lock(Duration::from_secs(1), "")
