@@ -468,56 +468,61 @@ async fn readyz_fails_when_the_database_is_gone_and_recovers() {
 
 /// A `serve` left running after another process rebuilt the tables with another reporter
 /// key stores nothing (its commits are refused): it says so where a supervisor looks, its
-/// readiness and its metrics, and is ready again once restarted.
+/// readiness and its metrics, and is ready again once restarted. So does one that only
+/// takes webhooks (it folds them).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_serve_whose_tables_another_process_rebuilt_otherwise_is_not_ready() {
     let sim = simulator(Some(sp4n_config(40, Sp4nFaults::default())), None).await;
+    // A schedule that does not come round while the test runs; a push channel with none.
+    let scheduled = sp4n_table(&sim, 20, "0 0 0 1 1 *", "");
+    let webhooks_only = "[channels.smart_city]\nbase_url = \"http://127.0.0.1:1\"\n".to_string();
     for ts in all_stores().await {
-        let dir = tempfile::tempdir().unwrap();
-        // A schedule that does not come round while the test runs.
-        let args = config(dir.path(), &ts, &[sp4n_table(&sim, 20, "0 0 0 1 1 *", "")]);
-        let mut serve = Serve::start(dir.path(), &strs(&args)).await;
-        assert_eq!(serve.get("/readyz").await.0, 200, "{}", serve.log());
-        let metrics = serve.get("/metrics").await.1;
-        assert!(
-            metrics.contains("aduan_tables_built_otherwise 0"),
-            "{metrics}"
-        );
+        for table in [&scheduled, &webhooks_only] {
+            let dir = tempfile::tempdir().unwrap();
+            let args = config(dir.path(), &ts, std::slice::from_ref(table));
+            let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+            assert_eq!(serve.get("/readyz").await.0, 200, "{}", serve.log());
+            let metrics = serve.get("/metrics").await.1;
+            assert!(
+                metrics.contains("aduan_tables_built_otherwise 0"),
+                "{metrics}"
+            );
 
-        let other = Command::new(env!("CARGO_BIN_EXE_aduan"))
-            .current_dir(dir.path())
-            .args(strs(&args))
-            .arg("renormalise")
-            .env_remove("ADUAN_DATABASE_URL")
-            .env_remove("ADUAN_CONFIG")
-            .env("ADUAN_REPORTER_KEY", "another-reporter-key-0123456789")
-            .output()
-            .unwrap();
-        assert!(
-            other.status.success(),
-            "{}",
-            String::from_utf8_lossy(&other.stderr)
-        );
-        let (status, body) = serve.get("/readyz").await;
-        assert_eq!(status, 503, "{}: {body}", ts.label);
-        assert!(
-            body.contains("not ready: the unified tables are built with")
-                && body.contains("restart"),
-            "{}: {body}",
-            ts.label
-        );
-        assert!(!body.contains("another-reporter-key"), "{body}");
-        let metrics = serve.get("/metrics").await.1;
-        assert!(
-            metrics.contains("aduan_tables_built_otherwise 1"),
-            "{metrics}"
-        );
-        serve.stop().await;
+            let other = Command::new(env!("CARGO_BIN_EXE_aduan"))
+                .current_dir(dir.path())
+                .args(strs(&args))
+                .arg("renormalise")
+                .env_remove("ADUAN_DATABASE_URL")
+                .env_remove("ADUAN_CONFIG")
+                .env("ADUAN_REPORTER_KEY", "another-reporter-key-0123456789")
+                .output()
+                .unwrap();
+            assert!(
+                other.status.success(),
+                "{}",
+                String::from_utf8_lossy(&other.stderr)
+            );
+            let (status, body) = serve.get("/readyz").await;
+            assert_eq!(status, 503, "{}: {body}", ts.label);
+            assert!(
+                body.contains("not ready: the unified tables are built with")
+                    && body.contains("restart"),
+                "{}: {body}",
+                ts.label
+            );
+            assert!(!body.contains("another-reporter-key"), "{body}");
+            let metrics = serve.get("/metrics").await.1;
+            assert!(
+                metrics.contains("aduan_tables_built_otherwise 1"),
+                "{metrics}"
+            );
+            serve.stop().await;
 
-        // Restarted, it rebuilds them with its own key before it listens.
-        let mut serve = Serve::start(dir.path(), &strs(&args)).await;
-        assert_eq!(serve.get("/readyz").await.0, 200, "{}", serve.log());
-        serve.stop().await;
+            // Restarted, it rebuilds them with its own key before it listens.
+            let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+            assert_eq!(serve.get("/readyz").await.0, 200, "{}", serve.log());
+            serve.stop().await;
+        }
     }
     sim.shutdown().await;
 }

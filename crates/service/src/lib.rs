@@ -129,8 +129,8 @@ struct AppState {
 /// What the store's unified tables are recorded as built with, when it is not what this
 /// process reads records with (`reads_with`): another process rebuilt them with an edited
 /// table or another reporter key since this one started, and every write of this one is
-/// refused until it is restarted. `None` when they agree, when this process syncs nothing,
-/// or when the store has recorded nothing yet.
+/// refused until it is restarted. `None` when they agree, when this process neither syncs
+/// nor folds webhooks, or when the store has recorded nothing yet.
 async fn tables_built_otherwise(
     store: &Store,
     reads_with: Option<&str>,
@@ -187,7 +187,12 @@ impl Service {
             .unwrap_or_default();
         let (stop_tx, stop_rx) = watch::channel(false);
         let metrics = Metrics::default();
-        let reads_with = self.engine.as_ref().map(Engine::reads_with);
+        // A process that only takes webhooks folds them too: its writes are refused alike.
+        let reads_with = self
+            .engine
+            .as_ref()
+            .map(Engine::reads_with)
+            .or_else(|| self.webhooks.reads_with());
 
         let mut schedulers = JoinSet::new();
         if let Some(engine) = self.engine {

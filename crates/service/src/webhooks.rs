@@ -127,6 +127,12 @@ impl Webhooks {
         self.mounts.iter().map(|(c, _)| *c).collect()
     }
 
+    /// What the engine folding the deliveries reads records with (`Engine::reads_with`),
+    /// when a channel is pushed.
+    pub(crate) fn reads_with(&self) -> Option<String> {
+        self.pushed.first().map(|p| p.engine.reads_with())
+    }
+
     /// One router of every channel's routes, each behind the body limit.
     pub(crate) fn into_router(self, metrics: &Metrics, max_body_bytes: usize) -> Router {
         let mut router = Router::new();
