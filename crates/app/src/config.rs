@@ -158,6 +158,10 @@ pub struct ServiceConfig {
     /// previous answer: a slower one, or a keep-alive connection idle that long, is closed.
     #[serde(default = "default_request_timeout_secs")]
     pub request_timeout_secs: u64,
+    /// The most HTTP connections served at once; more wait in the listener's queue until
+    /// one closes (each may hold a webhook body of up to `max_body_bytes` in memory).
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
     /// The environment variable holding the bearer token `GET /api/report` requires; when it
     /// is unset or empty the report API is open to whoever reaches the server.
     #[serde(default = "default_api_token_env")]
@@ -189,6 +193,9 @@ fn default_max_body_bytes() -> usize {
 fn default_request_timeout_secs() -> u64 {
     30
 }
+fn default_max_connections() -> usize {
+    256
+}
 
 fn deserialize_offset<'de, D: serde::Deserializer<'de>>(d: D) -> Result<FixedOffset, D::Error> {
     let text = String::deserialize(d)?;
@@ -209,6 +216,7 @@ impl Default for ServiceConfig {
             shutdown_grace_secs: default_shutdown_grace_secs(),
             max_body_bytes: default_max_body_bytes(),
             request_timeout_secs: default_request_timeout_secs(),
+            max_connections: default_max_connections(),
             api_token_env: default_api_token_env(),
         }
     }

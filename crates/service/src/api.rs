@@ -275,7 +275,10 @@ mod tests {
         let server = tokio::spawn(crate::server::serve(
             listener,
             app,
-            request_timeout,
+            crate::server::Limits {
+                head_timeout: request_timeout,
+                connections: 256,
+            },
             stop_rx,
         ));
         Held {

@@ -88,11 +88,13 @@ pub struct ServiceOptions {
     /// long a connection gets to send a request's head, from its start or from the previous
     /// answer (an idle keep-alive connection included); past it, the connection is closed.
     pub request_timeout: Duration,
+    /// The most connections served at once; more wait in the listener's queue.
+    pub max_connections: usize,
 }
 
 impl Default for ServiceOptions {
     /// WIB schedules, back-off from 1 minute to 1 hour, 30 s of grace, 1 MiB bodies, no API
-    /// token, 30 s a request.
+    /// token, 30 s a request, 256 connections at once.
     fn default() -> Self {
         Self {
             schedule_tz: FixedOffset::east_opt(7 * 3600).expect("a valid offset"),
@@ -102,6 +104,7 @@ impl Default for ServiceOptions {
             max_body_bytes: 1024 * 1024,
             api_token: None,
             request_timeout: Duration::from_secs(30),
+            max_connections: 256,
         }
     }
 }
@@ -249,7 +252,10 @@ impl Service {
         let mut server = tokio::spawn(server::serve(
             listener,
             app,
-            self.options.request_timeout,
+            server::Limits {
+                head_timeout: self.options.request_timeout,
+                connections: self.options.max_connections,
+            },
             stop_rx.clone(),
         ));
         tracing::info!(

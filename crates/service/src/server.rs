@@ -16,23 +16,37 @@ use tokio::task::JoinSet;
 /// descriptors), so that closing connections can make room before the next try.
 const ACCEPT_PAUSE: Duration = Duration::from_secs(1);
 
+/// What one server allows its connections.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// How long a connection gets to send a request's head, counted from the connection or
+    /// from the previous answer: a slow head and an idle keep-alive connection are both
+    /// closed then.
+    pub(crate) head_timeout: Duration,
+    /// The most connections served at once: more wait in the listener's queue (the
+    /// kernel's backlog) until one closes, so that what the open ones hold (a body each,
+    /// up to the body limit) stays bounded.
+    pub(crate) connections: usize,
+}
+
 /// Serves `app` on `listener` until `stop` turns true (or its sender goes), then takes no
 /// new connection, lets each open one finish the request it is answering and ends when all
-/// have closed. A connection gets `head_timeout` to send a request's head, counted from the
-/// connection or from the previous answer: a slow head and an idle keep-alive connection are
-/// both closed then. Accept errors are logged and tried again; they never end the server.
+/// have closed; within `limits`. Accept errors are logged and tried again; they never end
+/// the server.
 pub(crate) async fn serve(
     listener: TcpListener,
     app: Router,
-    head_timeout: Duration,
+    limits: Limits,
     stop: watch::Receiver<bool>,
 ) {
+    let head_timeout = limits.head_timeout;
     let mut connections = JoinSet::new();
     let mut stopped = std::pin::pin!(stopped(stop.clone()));
     loop {
+        let room = connections.len() < limits.connections.max(1);
         let accepted = tokio::select! {
             () = &mut stopped => break,
-            accepted = listener.accept() => accepted,
+            accepted = listener.accept(), if room => accepted,
             Some(ended) = connections.join_next(), if !connections.is_empty() => {
                 log_abnormal_end(ended);
                 continue;
@@ -113,5 +127,40 @@ fn is_connection_error(e: &std::io::Error) -> bool {
 fn log_abnormal_end(ended: Result<(), tokio::task::JoinError>) {
     if let Err(e) = ended {
         tracing::error!(error = %e, "An HTTP connection's task ended abnormally.");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Past the most connections, a new one waits in the listener's queue, unanswered, until
+    /// an open one closes; then it is served.
+    #[tokio::test]
+    async fn a_connection_past_the_limit_waits_until_one_closes() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = Router::new().route("/", axum::routing::get(|| async { "ok" }));
+        let (stop, stop_rx) = watch::channel(false);
+        let limits = Limits {
+            head_timeout: Duration::from_secs(60),
+            connections: 1,
+        };
+        let server = tokio::spawn(serve(listener, app, limits, stop_rx));
+        // Takes the one place and sends nothing.
+        let held = TcpStream::connect(addr).await.unwrap();
+        let url = format!("http://{addr}/");
+        let waiting = tokio::spawn(async move { reqwest::get(url).await.map(|r| r.status()) });
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(!waiting.is_finished(), "served past the limit");
+        drop(held);
+        let status = tokio::time::timeout(Duration::from_secs(20), waiting)
+            .await
+            .expect("served once the place is free")
+            .unwrap()
+            .unwrap();
+        assert_eq!(status, 200);
+        stop.send(true).unwrap();
+        server.await.unwrap();
     }
 }
