@@ -1175,6 +1175,54 @@ async fn a_run_whose_lease_was_taken_while_it_fetched_writes_nothing_more() {
     sim.shutdown().await;
 }
 
+/// On PostgreSQL a rebuild keeps what was granted on the unified tables: an analysts' role
+/// given `SELECT` still reads them after `renormalise` (`LIKE` copies no privilege, and the
+/// dropped tables took theirs with them).
+#[tokio::test]
+async fn a_rebuild_keeps_what_was_granted_on_the_tables() {
+    let Some(ts) = aduan_store::testing::postgres().await else {
+        return;
+    };
+    let sim = sim(30, Sp4nFaults::default()).await;
+    let engine = engine(&ts);
+    engine.sync(&sp4n(&sim, 100), &NoProgress).await.unwrap();
+    let role = format!(
+        "aduan_analyst_{}_{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_micros()
+    );
+    ts.execute(&format!(
+        "CREATE ROLE {role}; GRANT SELECT ON complaints, complaint_events TO {role}; \
+         GRANT UPDATE (status) ON complaints TO {role}"
+    ))
+    .await;
+    let may = |table: &str, what: &str| {
+        format!("SELECT has_table_privilege('{role}', to_regclass('{table}'), '{what}')::int")
+    };
+    let rights = || async {
+        [
+            count(&ts, &may("complaints", "SELECT")).await,
+            count(&ts, &may("complaint_events", "SELECT")).await,
+            count(&ts, &may("complaints", "INSERT")).await,
+        ]
+    };
+    assert_eq!(rights().await, [1, 1, 0]);
+    engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+    let after = rights().await;
+    let column = count(
+        &ts,
+        &format!(
+            "SELECT has_column_privilege('{role}', to_regclass('complaints'), 'status', 'UPDATE')::int"
+        ),
+    )
+    .await;
+    ts.execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
+        .await;
+    assert_eq!(after, [1, 1, 0], "the role's privileges after the rebuild");
+    assert_eq!(column, 1, "a column's privilege after the rebuild");
+    sim.shutdown().await;
+}
+
 /// A PostgreSQL run whose lease's connection drops (the lock goes with its session) and
 /// whose lease another run takes: nothing the first run writes from then on is committed
 /// beside the new holder's writes, and it stops saying why.

@@ -341,6 +341,25 @@ pub(crate) fn quarantine_sql(t: Tables) -> String {
     )
 }
 
+/// PostgreSQL: the `GRANT`s that give table `$2` (to run once it is renamed `$1`) the
+/// privileges table `$1` and its columns have, but those its owner has by owning it (the
+/// owner's defaults when none were ever granted, for an owner other than `$2`'s).
+const GRANTS_SQL: &str =
+    "WITH owner AS (SELECT relowner FROM pg_class WHERE oid = to_regclass($2)), \
+     granted (privilege, columns, grantee, grantable) AS ( \
+       SELECT a.privilege_type, '', a.grantee, a.is_grantable FROM pg_class c \
+       CROSS JOIN LATERAL aclexplode(COALESCE(c.relacl, acldefault('r', c.relowner))) a \
+       WHERE c.oid = to_regclass($1) \
+       UNION ALL \
+       SELECT a.privilege_type, format(' (%I)', t.attname), a.grantee, a.is_grantable \
+       FROM pg_attribute t CROSS JOIN LATERAL aclexplode(t.attacl) a \
+       WHERE t.attrelid = to_regclass($1) AND t.attnum > 0 AND NOT t.attisdropped) \
+     SELECT format('GRANT %s%s ON %I TO %s%s', g.privilege, g.columns, $1::text, \
+       CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END, \
+       CASE WHEN g.grantable THEN ' WITH GRANT OPTION' ELSE '' END) \
+     FROM granted g LEFT JOIN pg_roles r ON r.oid = g.grantee \
+     WHERE g.grantee <> (SELECT relowner FROM owner) ORDER BY 1";
+
 /// A rebuild's quarantine, empty: the live quarantine's columns, one entry a payload.
 fn rebuild_quarantine() -> String {
     format!(
@@ -1035,7 +1054,8 @@ impl Store {
     }
 
     /// What gives the rebuild's tables, once they carry the live tables' names, the live
-    /// tables' indexes under their names (read from the catalogue before the live tables go).
+    /// tables' indexes under their names and (PostgreSQL) their privileges (read from the
+    /// catalogue before the live tables go).
     /// SQLite: each secondary index created again (a table's own keys came with its
     /// definition). PostgreSQL: `LIKE … INCLUDING ALL` gave the new tables the same indexes and
     /// identity sequence under names of their own; each is renamed after the live one it
@@ -1095,6 +1115,18 @@ impl Store {
                 if let [Some(old), Some(new)] = &sequences[..] {
                     let bare = old.rsplit('.').next().unwrap_or(old);
                     names.push(format!("ALTER SEQUENCE {new} RENAME TO {bare}"));
+                }
+                // The live tables' privileges (`LIKE` copies none, and they go with the
+                // tables dropped): an analysts' role granted `SELECT` keeps it, and the live
+                // tables' owner, when the rebuild runs as another role, keeps its rights.
+                for (live, next) in SWAPPED {
+                    let grants: Vec<String> = sqlx::query_scalar(GRANTS_SQL)
+                        .bind(live)
+                        .bind(next)
+                        .fetch_all(pool)
+                        .await
+                        .context(what)?;
+                    names.extend(grants);
                 }
                 Ok(names)
             }
