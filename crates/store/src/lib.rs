@@ -126,9 +126,60 @@ fn is_keyword_value(setting: &str) -> bool {
         && scheme(setting).as_deref() != Some("sqlite")
 }
 
-/// A URL with its password replaced, for messages: the user information's password and the
-/// value of every query key whose name holds `pass` (`password`, `sslpassword`). A keyword/
-/// value connection string is not shown at all.
+/// The query parameters sqlx's PostgreSQL driver reads from a URL (sqlx-postgres 0.8,
+/// `options/parse.rs`); `options[…]` too.
+const DRIVER_PARAMETERS: [&str; 18] = [
+    "sslmode",
+    "ssl-mode",
+    "sslrootcert",
+    "ssl-root-cert",
+    "ssl-ca",
+    "sslcert",
+    "ssl-cert",
+    "sslkey",
+    "ssl-key",
+    "statement-cache-capacity",
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "password",
+    "application_name",
+    "options",
+];
+
+/// Whether the PostgreSQL driver reads query parameter `key`.
+fn driver_reads(key: &str) -> bool {
+    DRIVER_PARAMETERS.contains(&key) || key.starts_with("options[")
+}
+
+/// PostgreSQL `url` without the query parameters the driver does not read, and their names.
+/// The driver logs each such one with its value and goes on without it: a libpq
+/// `sslpassword`, or a misspelt `pasword`, would be written to the log.
+fn read_parameters_only(url: &str) -> (String, Vec<String>) {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return (url.to_string(), Vec::new());
+    };
+    let (kept, unread): (Vec<_>, Vec<_>) = parsed
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .partition(|(k, _)| driver_reads(k));
+    if unread.is_empty() {
+        return (url.to_string(), Vec::new());
+    }
+    if kept.is_empty() {
+        parsed.set_query(None);
+    } else {
+        parsed.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    (parsed.into(), unread.into_iter().map(|(k, _)| k).collect())
+}
+
+/// A URL with its password replaced, for messages: the user information's password, the
+/// value of every query key whose name holds `pass` (`password`, `sslpassword`), and in a
+/// PostgreSQL URL the value of every key the driver does not read (a misspelt `pasword`). A
+/// keyword/value connection string is not shown at all.
 pub fn redact_url(url: &str) -> String {
     if is_keyword_value(url) {
         return KEYWORD_VALUE_SHOWN.into();
@@ -177,11 +228,15 @@ pub fn redact_url(url: &str) -> String {
     out.push_str(base);
     if let Some(query) = query {
         // `?password=…` is the other place a PostgreSQL URL holds one; `sslpassword` (a
-        // client key's) and any other `…pass…` key are hidden too.
+        // client key's) and any other `…pass…` key are hidden too, and so is what the
+        // driver does not read (a key misspelt).
+        let postgres = is_postgres_url(url);
+        let hidden =
+            |k: &str| k.to_ascii_lowercase().contains("pass") || (postgres && !driver_reads(k));
         let params: Vec<String> = query
             .split('&')
             .map(|p| match p.split_once('=') {
-                Some((k, _)) if k.to_ascii_lowercase().contains("pass") => format!("{k}=***"),
+                Some((k, _)) if hidden(k) => format!("{k}=***"),
                 _ => p.to_string(),
             })
             .collect();
@@ -483,7 +538,16 @@ impl Store {
     /// Connects to PostgreSQL at `url` (tables in `schema`, created if missing), not migrated.
     pub(crate) async fn connect_postgres(url: &str, schema: Option<&str>) -> Result<Self> {
         let shown = redact_url(url);
-        let mut options = PgConnectOptions::from_str(url).map_err(|e| Error::Url {
+        let (url, unread) = read_parameters_only(url);
+        for parameter in unread {
+            tracing::warn!(
+                %parameter,
+                url = %shown,
+                "The database URL's parameter is not one the PostgreSQL driver reads; it is \
+                 left out (its value not shown)."
+            );
+        }
+        let mut options = PgConnectOptions::from_str(&url).map_err(|e| Error::Url {
             url: shown.clone(),
             message: e.to_string(),
         })?;
@@ -678,6 +742,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_driver_is_given_only_the_parameters_it_reads() {
+        assert_eq!(
+            read_parameters_only(
+                "postgres://aduan@db/aduan?sslmode=require&sslpassword=s3cret&options[search_path]=x"
+            ),
+            (
+                "postgres://aduan@db/aduan?sslmode=require&options%5Bsearch_path%5D=x".to_string(),
+                vec!["sslpassword".to_string()]
+            )
+        );
+        assert_eq!(
+            read_parameters_only("postgres://aduan@db/aduan?pasword=s3cret"),
+            (
+                "postgres://aduan@db/aduan".to_string(),
+                vec!["pasword".to_string()]
+            )
+        );
+        let plain = "postgres://aduan:p%40ss@db:5433/aduan?sslmode=disable";
+        assert_eq!(read_parameters_only(plain), (plain.to_string(), Vec::new()));
+    }
+
+    #[test]
     fn a_url_shown_in_messages_has_no_password() {
         assert_eq!(
             redact_url("postgres://aduan:s3cret@db:5432/aduan"),
@@ -690,15 +776,16 @@ mod tests {
         assert_eq!(redact_url("sqlite:aduan.db"), "sqlite:aduan.db");
         assert_eq!(
             redact_url("postgres://aduan@db/aduan?sslmode=require&password=s3cret&x=1"),
-            "postgres://aduan@db/aduan?sslmode=require&password=***&x=1"
+            "postgres://aduan@db/aduan?sslmode=require&password=***&x=***",
+            "a key the driver does not read is hidden too"
         );
         assert_eq!(
             redact_url("postgres://aduan:s3cret@db/aduan?sslmode=require"),
             "postgres://aduan:***@db/aduan?sslmode=require"
         );
         assert_eq!(
-            redact_url("postgres://aduan:p?ss@db/aduan?x=1"),
-            "postgres://aduan:***@db/aduan?x=1"
+            redact_url("postgres://aduan:p?ss@db/aduan?sslmode=disable"),
+            "postgres://aduan:***@db/aduan?sslmode=disable"
         );
         assert_eq!(
             redact_url("postgres://aduan@db/aduan?password=s3cret&application_name=a@b"),
