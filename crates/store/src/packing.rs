@@ -44,8 +44,14 @@ const DICTIONARY_BYTES: usize = 16 * 1024;
 /// zstd's level: the fastest that keeps the dictionary's gain (the sync's cores are busy).
 const LEVEL: i32 = 1;
 
-/// A payload unpacks to at most this many bytes (a corrupt frame cannot claim gigabytes).
-const MAX_PAYLOAD: usize = 64 * 1024 * 1024;
+/// A payload unpacks to at most this many bytes (a corrupt frame cannot claim more): above
+/// the largest a payload can be (the transport takes an answer of at most 256 MiB, a
+/// webhook a body of `[service] max_body_bytes`).
+const MAX_PAYLOAD: usize = 1 << 30;
+
+/// The room made for a payload whose frame does not say its size (every frame the packer
+/// writes says it).
+const UNSIZED_ROOM: usize = 64 << 20;
 
 /// A dictionary as stored: its id (zstd's dictionary id, also in each frame packed with
 /// it), the channel it was trained for, its bytes.
@@ -263,8 +269,14 @@ impl<'a> Unpacking<'a> {
 
     /// Raw record `raw_id`'s payload, unpacked.
     pub(crate) fn unpack(&mut self, raw_id: i64, packed: &[u8]) -> Result<Vec<u8>> {
+        // Room for the size the frame says, no more (a payload over 64 MiB was packed and
+        // then could not be unpacked into a fixed 64 MiB).
+        let room = match zstd::zstd_safe::get_frame_content_size(packed) {
+            Ok(Some(size)) => usize::try_from(size).map_or(MAX_PAYLOAD, |s| s.min(MAX_PAYLOAD)),
+            _ => UNSIZED_ROOM,
+        };
         self.decompressor
-            .decompress(packed, MAX_PAYLOAD)
+            .decompress(packed, room)
             .map_err(|e| failed(format!("unpacking raw record {raw_id}"), &e))
     }
 }
@@ -318,6 +330,34 @@ mod tests {
             packed += bytes.len();
         }
         assert!(packed * 2 < plain, "{packed} packed bytes of {plain}");
+    }
+
+    /// A payload larger than 64 MiB (a report with its photos inline) unpacks as packed.
+    #[test]
+    fn a_payload_of_many_megabytes_unpacks() {
+        let all = payloads(1_200);
+        let refs: Vec<&[u8]> = all.iter().map(Vec::as_slice).collect();
+        let dictionary = Dictionary::train("sp4n_lapor", &refs).unwrap();
+        let packer = Packer::new(dictionary.clone()).unwrap();
+        let large: Vec<u8> = all
+            .iter()
+            .flatten()
+            .copied()
+            .cycle()
+            .take(70 << 20)
+            .collect();
+        let (bytes, _) = packer.packing().unwrap().pack(&large).unwrap();
+        let prepared = DecoderDictionary::copy(&dictionary.bytes);
+        let unpacked = Unpacking::new(&prepared, dictionary.id)
+            .unwrap()
+            .unpack(7, &bytes)
+            .unwrap();
+        assert!(
+            unpacked == large,
+            "{} bytes back of {}",
+            unpacked.len(),
+            large.len()
+        );
     }
 
     #[test]
