@@ -98,6 +98,15 @@ impl Store {
             ));
         }
         let store = PathBuf::from(crate::sqlite_path(url)?);
+        // A store named through a symbolic link (kept on a volume of its own) is the file
+        // the link names: SQLite opens it and logs beside it, and the restore puts the
+        // backup there, the link left as it is (else the link was replaced by a file, and a
+        // process that had the store open wrote on, unseen, into the file kept).
+        let store = if store.is_symlink() {
+            std::fs::canonicalize(&store).unwrap_or(store)
+        } else {
+            store
+        };
         check_beside(from, &fail)?;
         if store.exists() && same_file(from, &store) {
             return Err(fail("that is the store itself, not a backup of it".into()));
@@ -547,6 +556,36 @@ mod tests {
     }
 
     /// Review: a second restore within the second of the first found its name taken.
+    /// A store named through a symbolic link is restored in the file the link names; the
+    /// link stays a link.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_store_named_through_a_link_is_restored_where_the_link_points() {
+        let (ts, file, backup) = store_and_backup().await;
+        let c = rusqlite::Connection::open(&file).unwrap();
+        write_seen(&c, 5);
+        drop(c);
+        let link = file.with_file_name("linked.db");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        let url = format!("sqlite:{}", link.display());
+        let summary = Store::restore(&url, &backup, &|_, _| {}).await.unwrap();
+        assert!(link.is_symlink(), "the link is left a link");
+        let kept = summary.kept.expect("the store kept");
+        let beside = format!("{}.before-restore-", file.canonicalize().unwrap().display());
+        assert!(
+            kept.display().to_string().starts_with(&beside),
+            "{}",
+            kept.display()
+        );
+        assert_eq!(
+            whole_and_seen(&file),
+            0,
+            "the backup, where the link points"
+        );
+        assert_eq!(whole_and_seen(&kept), 5, "the store as it was");
+        drop(ts);
+    }
+
     #[test]
     fn a_kept_store_s_name_that_is_taken_gets_a_number() {
         let dir = tempfile::tempdir().unwrap();
