@@ -454,12 +454,15 @@ async fn restore(config: &AppConfig, from: &std::path::Path) -> Result<ExitCode>
         Store::restore(&config.store.url, from, &|done, total| bar.set(done, total)).await;
     bar.finish();
     let restored = restored.context("restoring the store")?;
-    // Opened as any store: migrated when the backup is older than this program.
-    open_store(config).await?;
     let kept = match &restored.kept {
         Some(path) => format!("the store before it is kept as {}", path.display()),
         None => "there was no store before it".into(),
     };
+    // Opened as any store: migrated when the backup is older than this program. Failing,
+    // the backup is in place all the same: say so, and where the store before it is.
+    open_store(config).await.with_context(|| {
+        format!("the backup is in the store's place, but opening it failed; {kept}")
+    })?;
     println!(
         "aduan restore: {} → {}: {:.1} MB, {} raw records, {} complaints, checked; {kept}; in {:.1}s",
         from.display(),

@@ -182,7 +182,22 @@ async fn check_copy(copy: &Path, from: &str) -> Result<(i64, i64)> {
         .await
         .context(what)?;
     let counts = checked_counts(&mut c, &what).await;
+    // A backup a newer Aduan migrated would be put in place and then refused by every
+    // command of this one.
+    let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+        .fetch_one(&mut c)
+        .await
+        .unwrap_or(None);
     let _ = c.close().await;
+    let known = crate::migrate::SQLITE.last().map_or(0, |m| m.version);
+    if let (Ok(Ok(_)), Some(newest)) = (&counts, newest) {
+        if newest > known {
+            return Err(fail(format!(
+                "the backup was migrated by a newer Aduan (schema version {newest}; this one \
+                 knows up to {known}): restore it with that version; the store is as it was"
+            )));
+        }
+    }
     match counts {
         Ok(Ok(counts)) => Ok(counts),
         Ok(Err(found)) => Err(fail(format!("the backup failed SQLite's check: {found}"))),
@@ -556,6 +571,32 @@ mod tests {
     }
 
     /// Review: a second restore within the second of the first found its name taken.
+    /// A backup a newer Aduan migrated is refused before anything is changed (this version
+    /// would put it in place and then open it for nothing).
+    #[tokio::test]
+    async fn a_backup_of_a_newer_aduan_is_refused_with_the_store_as_it_was() {
+        let (ts, file, backup) = store_and_backup().await;
+        let c = rusqlite::Connection::open(&backup).unwrap();
+        c.execute_batch(
+            "INSERT INTO schema_migrations (version, name, applied_at) \
+             VALUES (9999, 'later', '2030-01-01T00:00:00Z')",
+        )
+        .unwrap();
+        drop(c);
+        let c = rusqlite::Connection::open(&file).unwrap();
+        write_seen(&c, 3);
+        drop(c);
+        let url = format!("sqlite:{}", file.display());
+        let err = Store::restore(&url, &backup, &|_, _| {})
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("newer Aduan") && err.contains("9999"), "{err}");
+        assert_eq!(whole_and_seen(&file), 3, "the store as it was");
+        assert_eq!(left_by_a_restore(&file), Vec::<PathBuf>::new());
+        drop(ts);
+    }
+
     /// A store named through a symbolic link is restored in the file the link names; the
     /// link stays a link.
     #[cfg(unix)]
