@@ -132,7 +132,7 @@ const READ_AS: Reading<'static> = Reading {
     tables: "1758974091691788",
     key: "aa7f87283592a6eb",
     archive: "d9625ee2868ec8bb",
-    unified: "81ad8b6653d161a993b3e73d452683c862a2537d932ad6b8",
+    unified: "089ca869937ade6a93b3e73d452683c862a2537d932ad6b8",
 };
 
 /// What an archive read as (see [`READ_AS`]): the digests are SHA-256, the first 8 bytes in

@@ -108,7 +108,10 @@ pub struct Tables<'a> {
 /// the reporter's names looked for in their first 16 words of at most 40 bytes (2026-12-05);
 /// 6, a WhatsApp sender's number taken as WhatsApp gives it, in the international form (a
 /// number of another country starting with 8 was read as an Indonesian one with its 0 lost),
-/// and a number of the Wadul Aladin register written with its plus taken as written
+/// a number of the Wadul Aladin register written with its plus taken as written, a thread's
+/// title cut where a word ends, and the reporter's names hidden after a sentence ending in
+/// `SD.` or a line ending in a building's word, an everyday word that is one of them in lower
+/// case beside another, and the own number written `620…` or over a line break
 /// (2026-12-05).
 pub const RULES: u32 = 6;
 

@@ -116,14 +116,21 @@ const NAMED_AFTER: &[&str] = &[
     "stadion",
 ];
 
-/// Street and building words written short, with a full stop (`Jl.`, `Gg.`, `SDN.`).
-const SHORT_FORMS: &[&str] = &[
-    "jl", "jln", "gg", "kp", "perum", "sd", "sdn", "smp", "smpn", "sma", "sman", "smk", "rs",
-    "rsud",
-];
+/// Street words written short, with a full stop (`Jl.`, `Gg.`); a school's or a hospital's
+/// (`SD`, `RS`) is written without one, and a full stop after it ends a sentence.
+const SHORT_FORMS: &[&str] = &["jl", "jln", "gg", "kp", "perum"];
 
 /// Titles written in names (`Jl. Dr. Sutomo`, `Jl. KH. Mas Mansyur`).
 const TITLES: &[&str] = &["dr", "drs", "h", "hj", "ir", "kh", "prof", "r", "rm"];
+
+/// How a word of a text is one of the reporter's names.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Named {
+    No,
+    Yes,
+    /// An everyday word (see [`EVERYDAY`]) written in lower case: a name only beside another.
+    Everyday,
+}
 
 /// Whether `c` belongs to a word: a letter, a digit, or an apostrophe inside a name
 /// (`Ma'ruf`, `Nu’man`).
@@ -213,7 +220,9 @@ impl Private {
             if digits.len() >= 8 && digits.bytes().all(|b| b.is_ascii_digit()) {
                 self.phones = vec![digits.to_string(), format!("00{digits}")];
                 if let Some(national) = digits.strip_prefix("62") {
+                    // (`620813…`: the national form with the country's code before it.)
                     self.phones.push(format!("0{national}"));
+                    self.phones.push(format!("620{national}"));
                 }
             }
         }
@@ -309,8 +318,8 @@ impl Private {
         })
     }
 
-    /// Whether `word` (as the text writes it) is one of the names.
-    fn named(&self, word: &str) -> bool {
+    /// Whether `word` (as the text writes it) is one of the names, and how.
+    fn named(&self, word: &str) -> Named {
         let one = |word: &str| {
             if word.is_ascii() {
                 self.words
@@ -321,9 +330,16 @@ impl Private {
             }
         };
         let hit = one(word) || without_apostrophes(word).is_some_and(|bare| one(&bare));
-        // An everyday word only where it is written as a name.
         let bare = word.trim_matches(|c| matches!(c, '\'' | '\u{2019}'));
-        hit && (!listed(bare, EVERYDAY) || bare.starts_with(char::is_uppercase))
+        match hit {
+            false => Named::No,
+            // An everyday word written in lower case (`indah`, `wahyu`) is a name only beside
+            // another of the names (`sy wahyu hidayat`).
+            true if listed(bare, EVERYDAY) && !bare.starts_with(char::is_uppercase) => {
+                Named::Everyday
+            }
+            true => Named::Yes,
+        }
     }
 
     /// `text` with the reporter's names, as whole words in any letter case, replaced, except
@@ -335,27 +351,46 @@ impl Private {
         }
         let mut out: Option<String> = None;
         let mut copied = 0;
-        // The words before the one looked at, newest last (a ring): looked at only when a
-        // word is one of the names, so that most texts cost a comparison or two a word.
-        const KEPT: usize = 8;
-        let mut recent: [(usize, &str); KEPT] = [(0, ""); KEPT];
-        let words = text
+        let words: Vec<(usize, &str)> = text
             .split(|c: char| !in_word(c))
             .filter(|w| !w.is_empty())
-            .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, w));
-        for (seen, (from, word)) in words.enumerate() {
-            if self.named(word) && !listed(word, NAMED_AFTER) {
+            .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
+            .collect();
+        let kinds: Vec<Named> = words.iter().map(|(_, w)| self.named(w)).collect();
+        // Whether words `a` and `b` (`a` first) stand side by side, white space between.
+        let beside = |a: usize, b: usize| {
+            let gap = &text[words[a].0 + words[a].1.len()..words[b].0];
+            gap.chars()
+                .all(|c| c.is_whitespace() && c != '\n' && c != '\r')
+        };
+        // The words before the one looked at: a street's name has a few.
+        const KEPT: usize = 8;
+        for (seen, &(from, word)) in words.iter().enumerate() {
+            let name = match kinds[seen] {
+                Named::No => false,
+                Named::Yes => true,
+                Named::Everyday => {
+                    let other = |k: usize| kinds.get(k).is_some_and(|n| *n != Named::No);
+                    (seen > 0 && other(seen - 1) && beside(seen - 1, seen))
+                        || (other(seen + 1) && beside(seen, seen + 1))
+                }
+            };
+            if name && !listed(word, NAMED_AFTER) {
                 let street = (1..=seen.min(KEPT))
-                    .map(|back| recent[(seen - back) % KEPT])
+                    .map(|back| words[seen - back])
                     .scan(
                         (from, word, 0usize),
                         |(next_from, next, counted), (p_from, prev)| {
-                            // Only white space stands inside a name, or the full stop of a
-                            // title or a short form (`Jl. Dr. Ahmad`); anything else ends it.
-                            let between = text[p_from + prev.len()..*next_from].trim();
+                            // Only white space stands inside a name (not a line break), or
+                            // the full stop of a title or a street's short form (`Jl. Dr.
+                            // Ahmad`; after `SD.` a sentence ends); anything else ends it.
+                            let gap = &text[p_from + prev.len()..*next_from];
+                            let between = gap.trim();
                             let title = listed(prev, TITLES);
                             let short = listed(prev, SHORT_FORMS);
-                            if !(between.is_empty() || (between == "." && (title || short))) {
+                            if gap.contains(['\n', '\r'])
+                                || !(between.is_empty() || (between == "." && (title || short)))
+                            {
                                 return None;
                             }
                             if listed(prev, NAMED_AFTER) {
@@ -383,7 +418,6 @@ impl Private {
                     copied = from + word.len();
                 }
             }
-            recent[seen % KEPT] = (from, word);
         }
         out.map(|mut o| {
             o.push_str(&text[copied..]);
@@ -393,11 +427,11 @@ impl Private {
 }
 
 /// The length in bytes of the separator `rest` begins with, between the digits of a phone
-/// number: ` -.()`, a no-break space (also the narrow one), a non-breaking hyphen, a figure
-/// dash or an en dash.
+/// number: ` -.()`, a line break (a number wrapped, or a chat's messages joined), a no-break
+/// space (also the narrow one), a non-breaking hyphen, a figure dash or an en dash.
 fn separator(rest: &[u8]) -> Option<usize> {
     match rest.first()? {
-        b' ' | b'-' | b'.' | b'(' | b')' => Some(1),
+        b' ' | b'-' | b'.' | b'(' | b')' | b'\n' | b'\r' => Some(1),
         _ => ["\u{a0}", "\u{202f}", "\u{2011}", "\u{2012}", "\u{2013}"]
             .iter()
             .find(|s| rest.starts_with(s.as_bytes()))
@@ -571,5 +605,54 @@ mod tests {
             format!("Pak {NAME} lapor")
         );
         assert_eq!(mask(&["Bagus"], "kurang 'bagus'"), "kurang 'bagus'");
+    }
+
+    /// Review: a name after a school's or a hospital's word ended by a full stop, or after a
+    /// building's word at the end of the line before, was taken for the building's name; a
+    /// name that is an everyday word was kept when written in lower case; the own number
+    /// written `620…` or wrapped over two lines was kept.
+    #[test]
+    fn names_after_a_sentence_or_a_line_and_lower_case_names_are_hidden() {
+        let places = std::collections::HashSet::new();
+        let mask = |names: &[&str], text: &str| {
+            let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+            Private::new(&names, &places)
+                .with_phone(Some("+6281328765432"))
+                .mask(text.into())
+        };
+        assert_eq!(
+            mask(
+                &["Bu Sri"],
+                "Pohon tumbang di depan SD. Bu Sri minta segera ditangani"
+            ),
+            format!("Pohon tumbang di depan SD. Bu {NAME} minta segera ditangani")
+        );
+        assert_eq!(
+            mask(
+                &["Budi Santoso"],
+                "lampu mati di depan masjid\nSaya Budi Santoso dari Kauman"
+            ),
+            format!("lampu mati di depan masjid\nSaya {NAME} {NAME} dari Kauman")
+        );
+        // A building's name on its own line is still its name.
+        assert_eq!(
+            mask(&["Budi Santoso"], "depan Masjid Budi Santoso rusak"),
+            "depan Masjid Budi Santoso rusak"
+        );
+        assert_eq!(
+            mask(&["Wahyu Hidayat"], "sy wahyu hidayat warga kauman"),
+            format!("sy {NAME} {NAME} warga kauman")
+        );
+        assert_eq!(
+            mask(&["Indah Sari"], "taman tidak indah lagi"),
+            "taman tidak indah lagi"
+        );
+        for text in ["hubungi WA 62081328765432", "HP 0813-2876-\n5432 ya"] {
+            let hidden = mask(&["Budi"], text);
+            assert!(
+                hidden.contains(PHONE) && !hidden.contains("5432"),
+                "{text}: {hidden}"
+            );
+        }
     }
 }

@@ -37,6 +37,38 @@ const FORWARDED: &str = "Tanggal Diteruskan";
 const FOLLOWED_UP: &str = "Tanggal Tindak Lanjut";
 const FOLLOW_UP: &str = "Tindak Lanjut";
 
+/// The most characters of a thread's first line its title takes.
+const TITLE_CHARS: usize = 100;
+
+/// A thread's title from its first line: the line, or as many of its first words as
+/// [`TITLE_CHARS`] holds, without the words holding digits at its end, with `…`. Cut where a
+/// word ends: the normaliser, which hides the reporter's names and number after, knows a
+/// name by its whole word and a number by its digits (half a number, `0813 2876` of `0813
+/// 2876 5432`, reads as none).
+fn title_of(line: &str) -> String {
+    if line.chars().count() <= TITLE_CHARS {
+        return line.to_string();
+    }
+    let cut = line
+        .char_indices()
+        .nth(TITLE_CHARS)
+        .map_or(line.len(), |(at, _)| at);
+    let head = &line[..cut];
+    // The words whole: up to the last white space, unless the first word is that long.
+    let mut words: Vec<&str> = match head.rfind(char::is_whitespace) {
+        Some(at) => head[..at].split_whitespace().collect(),
+        None => vec![head],
+    };
+    while words.len() > 1
+        && words
+            .last()
+            .is_some_and(|w| w.contains(|c: char| c.is_ascii_digit()))
+    {
+        words.pop();
+    }
+    format!("{}…", words.join(" "))
+}
+
 /// A number of the register's `No WA` as the group key: digits only, in the international
 /// form (`6281…`, `081…` and `+62 812-…` are one sender; a number of another country written
 /// with its plus, `+852 9123 4567`, or as WhatsApp writes it, `447911123456`, is its own).
@@ -681,10 +713,9 @@ fn complaint(
     } else {
         lines.join("\n")
     };
-    let title = case.and_then(|c| c.summary.clone()).or_else(|| {
-        let first = lines.first()?.lines().next()?.trim();
-        Some(first.chars().take(100).collect())
-    });
+    let title = case
+        .and_then(|c| c.summary.clone())
+        .or_else(|| Some(title_of(lines.first()?.lines().next()?.trim())));
     for e in &mut events {
         e.text = e.text.as_deref().map(as_html);
     }

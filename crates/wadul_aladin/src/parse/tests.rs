@@ -504,3 +504,20 @@ fn the_senders_profile_name_and_the_registers_name_go_to_the_normaliser_to_be_hi
     let f = fold(SENDER, &[other]);
     assert!(f.complaints[0].reporter_names.is_empty());
 }
+
+/// Review: a title cut to 100 characters in the middle of a name or a number, which the
+/// normaliser then knew for neither, kept half of it.
+#[test]
+fn a_long_first_line_is_cut_where_a_word_ends_without_a_number_cut_in_two() {
+    let short = "Lampu PJU mati";
+    assert_eq!(title_of(short), short);
+    let line = "Selamat pagi admin, mau lapor lampu PJU di depan SDN Kauman mati sudah tiga hari. Terima kasih, Sri Wahyuni";
+    let title = title_of(line);
+    // `Sri` whole (the normaliser knows it), `Wahyuni` not begun.
+    assert!(title.ends_with("kasih, Sri…"), "{title}");
+    let line = "Selamat pagi admin, lampu PJU di depan SDN Kauman mati sudah tiga hari, mohon dibantu. WA 0813 2876 5432";
+    let title = title_of(line);
+    assert!(!title.contains("0813") && title.ends_with("WA…"), "{title}");
+    let one = "x".repeat(150);
+    assert_eq!(title_of(&one).chars().count(), TITLE_CHARS + 1);
+}
