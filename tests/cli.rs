@@ -643,6 +643,18 @@ async fn a_missing_secret_is_an_error_naming_its_variable() {
     );
     assert_eq!(out.status.code(), Some(78), "{}", text(&out));
     assert!(text(&out).contains("ADUAN_REPORTER_KEY"), "{}", text(&out));
+    // A channel named on the command line that is not there is a usage error.
+    let out = aduan(
+        dir.path(),
+        &["--config", &config, "sync", "--channel", "lapor_jateng"],
+        &[(SECRET_ENV, "x"), ("ADUAN_REPORTER_KEY", REPORTER_KEY)],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("no channel \"lapor_jateng\""),
+        "{}",
+        text(&out)
+    );
     // Both missing: both named at once.
     let out = aduan(dir.path(), &["--config", &config, "sync"], &[]);
     assert_eq!(out.status.code(), Some(78), "{}", text(&out));
@@ -760,8 +772,9 @@ async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
         out.contains("(0 rows; 0 complaints, 0 open, 0 resolved)"),
         "{out}"
     );
+    // What the command line asks for that cannot be is a usage error (2).
     let bad = run(&["report", "--from", "2024-1"], &[]);
-    assert!(!bad.status.success());
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
     assert!(text(&bad).contains("is not a month"), "{}", text(&bad));
 
     let refused = run(&["query", "DELETE FROM complaints"], &[]);

@@ -48,6 +48,22 @@ pub(crate) struct UsageProblem(pub String);
 
 /// The exit status of a command that ended with `e`.
 pub(crate) fn exit_status(e: &anyhow::Error) -> ExitCode {
+    // What the command line named or asked for that cannot be: a channel, a report's month,
+    // kind or grouping.
+    let usage = e.chain().any(|c| {
+        c.is::<UsageProblem>()
+            || matches!(
+                c.downcast_ref::<aduan_app::Error>(),
+                Some(aduan_app::Error::NoSuchChannel(..))
+            )
+            || matches!(
+                c.downcast_ref::<aduan_store::Error>(),
+                Some(aduan_store::Error::Report(_))
+            )
+    });
+    if usage {
+        return ExitCode::from(EXIT_USAGE);
+    }
     let config = e.chain().any(|c| {
         c.is::<ConfigProblem>()
             || c.is::<aduan_app::Error>()
@@ -58,8 +74,6 @@ pub(crate) fn exit_status(e: &anyhow::Error) -> ExitCode {
     });
     if config {
         ExitCode::from(EXIT_CONFIG)
-    } else if e.chain().any(|c| c.is::<UsageProblem>()) {
-        ExitCode::from(EXIT_USAGE)
     } else {
         ExitCode::FAILURE
     }

@@ -19,9 +19,12 @@ pub enum Error {
     /// Several connectors cannot be built (each error names its channel).
     #[error("{} channels cannot be built: {}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Connectors(Vec<aduan_core::Error>),
-    /// A channel named that no connector serves.
+    /// A channel the configuration names that no connector serves.
     #[error("unknown channel {0:?}; known: {1}")]
     UnknownChannel(String, String),
+    /// A channel a command line names (`--channel`) that no connector serves.
+    #[error("no channel {0:?}; the channels are {1}")]
+    NoSuchChannel(String, String),
 }
 
 /// `Result` with [`Error`] as the default error.

@@ -275,7 +275,7 @@ pub fn connectors(
     let registry = registry();
     if let Some(id) = only {
         if !registry.iter().any(|r| r.spec.id == id) {
-            return Err(Error::UnknownChannel(id.into(), known_ids()));
+            return Err(Error::NoSuchChannel(id.into(), known_ids()));
         }
     }
     for id in config.channels.keys() {
