@@ -419,10 +419,9 @@ async fn a_delayed_response_arrives_only_after_the_timeout_delay() {
         "{}/api/v1/laporan?instansi_id=pemkot-pekalongan",
         sim.sp4n_base_url()
     );
-    let started = Instant::now();
     let resp = c.get(&url).bearer_auth(&t).send().await.expect("first");
     assert_eq!(resp.status(), StatusCode::OK);
-    assert!(started.elapsed() < Duration::from_millis(500));
+    assert_eq!(sim.sp4n_stats().timeout, 0, "the first is not held up");
     // A client with a shorter timeout gives up on the second request.
     let err = c
         .get(&url)

@@ -967,9 +967,11 @@ mod tests {
         let stopped = std::sync::atomic::AtomicBool::new(false);
         let stop = &stopped;
         std::thread::scope(|scope| {
-            scope.spawn(move || {
+            let writes = scope.spawn(move || {
                 let mut flip = false;
+                let mut writes = 0u64;
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    writes += 1;
                     flip = !flip;
                     let status = if flip { "in_progress" } else { "resolved" };
                     conn.execute(
@@ -978,6 +980,7 @@ mod tests {
                     )
                     .unwrap();
                 }
+                writes
             });
             let mut counted = std::collections::BTreeMap::new();
             for _ in 0..60 {
@@ -986,6 +989,8 @@ mod tests {
                 *counted.entry(open.to_string()).or_insert(0) += 1;
             }
             stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            // The writer committed while the reports ran (else nothing was raced).
+            assert!(writes.join().unwrap() > 1, "{counted:?}");
             assert!(
                 !counted.contains_key("1"),
                 "one of two complaints changed together counted open: {counted:?}"

@@ -1611,6 +1611,7 @@ mod tests {
         let row = &out.latest[&complaint.complaint_id];
         let json = serde_json::to_vec(&complaint).expect("serialisable");
         assert_eq!(row.row_hash, hex::encode(Sha256::digest(&json)));
+        assert_eq!(out.events.len(), events.len());
         for (e, kept) in events.iter().zip(&out.events) {
             let key = format!(
                 "{}|{}|{}|{}",
@@ -2090,6 +2091,10 @@ mod tests {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        assert!(
+            behind.writer.as_ref().is_none_or(|w| w.task.is_finished()),
+            "the writer ended on A's failure"
+        );
         // B is handed over without waiting for A's answer.
         const { assert!(AHEAD > 1) };
         let err = each(
