@@ -449,6 +449,14 @@ fn listed(word: &str, list: &[&str]) -> bool {
 mod tests {
     use super::{Private, NAME, PHONE};
 
+    /// `text` masked for a reporter of `names` (no place words) and number `phone`.
+    fn masked(names: &[&str], phone: Option<&str>, text: &str) -> String {
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        Private::new(&names, &std::collections::HashSet::new())
+            .with_phone(phone)
+            .mask(text.into())
+    }
+
     #[test]
     fn the_reporters_names_are_hidden_as_whole_words_in_any_case() {
         let places = ["kauman".to_string()].into_iter().collect();
@@ -546,11 +554,7 @@ mod tests {
     /// comma; apostrophes split names; everyday words and stand-ins were wiped.
     #[test]
     fn names_after_a_sentence_or_with_apostrophes_are_hidden_and_everyday_words_kept() {
-        let places = std::collections::HashSet::new();
-        let mask = |names: &[&str], text: &str| {
-            let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-            Private::new(&names, &places).mask(text.into())
-        };
+        let mask = |names: &[&str], text: &str| masked(names, None, text);
         assert_eq!(
             mask(
                 &["Sri Wahyuni"],
@@ -613,13 +617,7 @@ mod tests {
     /// written `620…` or wrapped over two lines was kept.
     #[test]
     fn names_after_a_sentence_or_a_line_and_lower_case_names_are_hidden() {
-        let places = std::collections::HashSet::new();
-        let mask = |names: &[&str], text: &str| {
-            let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-            Private::new(&names, &places)
-                .with_phone(Some("+6281328765432"))
-                .mask(text.into())
-        };
+        let mask = |names: &[&str], text: &str| masked(names, Some("+6281328765432"), text);
         assert_eq!(
             mask(
                 &["Bu Sri"],

@@ -289,6 +289,15 @@ mod tests {
         (0..n).map(crate::testing::report_payload).collect()
     }
 
+    /// `n` payloads, a dictionary trained on them, and its packer.
+    fn trained(n: usize) -> (Vec<Vec<u8>>, Dictionary, Packer) {
+        let all = payloads(n);
+        let refs: Vec<&[u8]> = all.iter().map(Vec::as_slice).collect();
+        let dictionary = Dictionary::train("sp4n_lapor", &refs).expect("a dictionary");
+        let packer = Packer::new(dictionary.clone()).expect("a packer");
+        (all, dictionary, packer)
+    }
+
     #[test]
     fn a_dictionary_is_outgrown_by_a_large_batch_keeping_twice_its_first_share() {
         let all = payloads(1_000);
@@ -335,10 +344,7 @@ mod tests {
     /// A payload larger than 64 MiB (a report with its photos inline) unpacks as packed.
     #[test]
     fn a_payload_of_many_megabytes_unpacks() {
-        let all = payloads(1_200);
-        let refs: Vec<&[u8]> = all.iter().map(Vec::as_slice).collect();
-        let dictionary = Dictionary::train("sp4n_lapor", &refs).unwrap();
-        let packer = Packer::new(dictionary.clone()).unwrap();
+        let (all, dictionary, packer) = trained(1_200);
         let large: Vec<u8> = all
             .iter()
             .flatten()
@@ -369,10 +375,7 @@ mod tests {
 
     #[test]
     fn a_corrupt_payload_is_an_error_naming_the_record() {
-        let all = payloads(1_200);
-        let refs: Vec<&[u8]> = all.iter().map(Vec::as_slice).collect();
-        let dictionary = Dictionary::train("sp4n_lapor", &refs).unwrap();
-        let packer = Packer::new(dictionary.clone()).unwrap();
+        let (all, dictionary, packer) = trained(1_200);
         let (mut bytes, _) = packer.packing().unwrap().pack(&all[0]).unwrap();
         let n = bytes.len();
         bytes.truncate(n - 3);
