@@ -106,10 +106,9 @@ pub struct Tables<'a> {
 /// withdrawing it (2026-12-05); 5, an identity or group key longer than
 /// `aduan_core::MAX_ID_BYTES` quarantined, a 112 call whose `Durasi` ends it after 2099, and
 /// the reporter's names looked for in their first 16 words of at most 40 bytes (2026-12-05);
-/// 6, a WhatsApp sender's number taken as WhatsApp gives it, in the international form (a
-/// number of another country starting with 8 was read as an Indonesian one with its 0 lost),
-/// a number of the Wadul Aladin register written with its plus taken as written, a thread's
-/// title cut where a word ends, and the reporter's names hidden after a sentence ending in
+/// 6, a WhatsApp thread's reporter number taken as WhatsApp gives it, in the international
+/// form (a number of another country starting with 8 was read as an Indonesian one with its
+/// 0 lost), a thread's title cut where a word ends, and the reporter's names hidden after a sentence ending in
 /// `SD.` or a line ending in a building's word, an everyday word that is one of them in lower
 /// case beside another, and the own number written `620…` or over a line break
 /// (2026-12-05).

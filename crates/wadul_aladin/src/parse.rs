@@ -69,20 +69,18 @@ fn title_of(line: &str) -> String {
     format!("{}…", words.join(" "))
 }
 
-/// A number of the register's `No WA` as the group key: digits only, in the international
-/// form (`6281…`, `081…` and `+62 812-…` are one sender; a number of another country written
-/// with its plus, `+852 9123 4567`, or as WhatsApp writes it, `447911123456`, is its own).
-/// `None` when it is no phone number.
+/// A WhatsApp number as the group key: digits only, in the international form (`6281…`,
+/// `081…` and `+62 812-…` are one sender; a number of another country, as WhatsApp writes
+/// it, `447911123456`, is its own). `None` when it is no phone number. The register's `No
+/// WA` and a webhook's `from` are read alike, so that a case meets its thread.
 pub fn sender_key(phone: &str) -> Option<String> {
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-    // A number written with its plus is in the international form as it stands.
-    let plus = phone.trim_start().starts_with('+');
     // Indonesian mobile numbers as people type them: `62…`, `620…`, `0…`, and `8…` with its
-    // 0 lost (a spreadsheet dropping it; a number of another country starting with 8 written
-    // without its plus is then read so too, the same way every time).
+    // 0 lost (a spreadsheet dropping it; a number of another country starting with 8 is then
+    // read so too, the same way every time, which is all a group key needs: the sender's
+    // number is taken from WhatsApp's `from`, see [`whatsapp_number`]).
     let national = match digits.strip_prefix("62") {
         Some(rest) => Some(rest.strip_prefix('0').unwrap_or(rest)),
-        None if plus => None,
         None => digits
             .strip_prefix('0')
             .or_else(|| (digits.len() <= 12).then_some(digits.as_str())),
@@ -95,11 +93,11 @@ pub fn sender_key(phone: &str) -> Option<String> {
     international(digits)
 }
 
-/// A webhook message's `from` as the group key: WhatsApp's id of the sender is the number in
-/// the international form as it stands (`6281…`, `85291234567` for Hong Kong: not an
-/// Indonesian `0852…` with its 0 lost, which the register's numbers may be). `None` when it is
-/// no phone number.
-pub fn whatsapp_key(from: &str) -> Option<String> {
+/// A webhook message's `from` as the sender's number: WhatsApp's id of the sender is the
+/// number in the international form as it stands (`85291234567` is Hong Kong's, not an
+/// Indonesian `0852…` with its 0 lost, as a group key reads it). `None` when it is no phone
+/// number.
+pub fn whatsapp_number(from: &str) -> Option<String> {
     international(from.chars().filter(char::is_ascii_digit).collect())
 }
 
@@ -114,7 +112,7 @@ fn international(digits: String) -> Option<String> {
 /// body's other messages are folded with their senders.
 fn message_key(m: &serde_json::Value) -> Result<String, String> {
     let from = m.get("from").and_then(|f| f.as_str()).unwrap_or_default();
-    whatsapp_key(from).ok_or_else(|| {
+    sender_key(from).ok_or_else(|| {
         let id = m.get("id").and_then(|v| v.as_str()).unwrap_or_default();
         format!("from?:{id}")
     })
@@ -198,6 +196,8 @@ struct Msg {
     location: Option<(Option<f64>, Option<f64>, Option<String>)>,
     /// The sender's profile name (never stored).
     sender_name: Option<String>,
+    /// The sender's number as WhatsApp gives it (handed to the normaliser, never stored).
+    sender: Option<String>,
 }
 
 fn is_webhook(payload: &[u8]) -> bool {
@@ -291,6 +291,10 @@ fn message(value: &serde_json::Value, i: usize, source: &str) -> Result<Msg, Fie
         attachment,
         location,
         sender_name: m.sender_name,
+        sender: value
+            .get("from")
+            .and_then(|f| f.as_str())
+            .and_then(whatsapp_number),
     })
 }
 
@@ -732,10 +736,12 @@ fn complaint(
         status_label: case.map_or_else(|| NO_CASE.to_string(), |c| c.status.clone()),
         agencies: case.and_then(|c| c.agency.clone()).into_iter().collect(),
         place,
+        // The number as WhatsApp gives it; a case alone, its sender's key.
         reporter_phone: if key.starts_with("case:") {
             None
         } else {
-            Some(format!("+{key}"))
+            let number = messages.iter().find_map(|m| m.sender.as_deref());
+            Some(format!("+{}", number.unwrap_or(key)))
         },
         reporter_email: None,
         reporter_names: {

@@ -79,43 +79,40 @@ fn a_number_written_three_ways_is_one_sender() {
 }
 
 /// WhatsApp's `from` is the sender's number in the international form as it stands: a Hong
-/// Kong number starting with 8 is not an Indonesian one with its 0 lost, so its sender is
-/// neither grouped with the Indonesian `0852 9123 4567` nor given that number. The register,
-/// typed by hand, may lose the 0; a number written there with its plus is as written.
+/// Kong number starting with 8 is not an Indonesian one with its 0 lost, so its sender is not
+/// given that number (nor its `reporter_key`). The group key reads every number alike (the
+/// register, typed by hand, may lose the 0), so that the case, its number written however,
+/// meets its thread: one complaint.
 #[test]
-fn a_foreign_whatsapp_number_starting_with_8_stays_foreign() {
+fn a_foreign_whatsapp_sender_starting_with_8_keeps_its_number_and_meets_its_case() {
     const HONG_KONG: &str = "85291234567";
-    assert_eq!(whatsapp_key(HONG_KONG).as_deref(), Some(HONG_KONG));
-    assert_eq!(whatsapp_key(SENDER).as_deref(), Some(SENDER));
-    assert_eq!(whatsapp_key("081234567890"), None);
-    assert_eq!(sender_key("+852 9123 4567").as_deref(), Some(HONG_KONG));
-    assert_eq!(
-        sender_key("85291234567").as_deref(),
-        Some("6285291234567"),
-        "the register's number without its 0"
-    );
-    assert_eq!(
-        sender_key("+62 852-9123-4567").as_deref(),
-        Some("6285291234567")
-    );
-
+    const KEY: &str = "6285291234567";
+    assert_eq!(whatsapp_number(HONG_KONG).as_deref(), Some(HONG_KONG));
+    assert_eq!(whatsapp_number(SENDER).as_deref(), Some(SENDER));
+    assert_eq!(whatsapp_number("081234567890"), None);
     let body = hook(HONG_KONG, &[("wamid.HK", T0, "Jalan berlubang")]);
-    assert_eq!(keys(&body).unwrap(), [HONG_KONG]);
-    let f = fold(HONG_KONG, std::slice::from_ref(&body));
+    assert_eq!(keys(&body).unwrap(), [KEY]);
+    let f = fold(KEY, std::slice::from_ref(&body));
     assert_eq!(ids(&f), ["wamid.HK"]);
     assert_eq!(
         f.complaints[0].reporter_phone.as_deref(),
         Some("+85291234567")
     );
-    // Linked under the key an older version read it as, it is not that sender's, nor is a
-    // case naming the Hong Kong number with its plus.
-    let case = case_row(
-        "WA-2024-0009,1/3/2024 8:30:00,wamid.HK,+852 9123 4567,,Jalan berlubang,Jalan,DPUPR,Baru,,,,",
-    );
-    assert!(fold("6285291234567", &[body, case.clone()])
-        .complaints
-        .is_empty());
-    assert_eq!(keys(&case).unwrap(), [HONG_KONG, "case:WA-2024-0009"]);
+    for no_wa in ["85291234567", "+852 9123 4567"] {
+        let case = case_row(&format!(
+            "WA-2024-0009,1/3/2024 8:30:00,wamid.HK,{no_wa},,Jalan berlubang,Jalan,DPUPR,Baru,,,,"
+        ));
+        assert_eq!(keys(&case).unwrap(), [KEY, "case:WA-2024-0009"], "{no_wa}");
+        let f = fold(KEY, &[body.clone(), case.clone()]);
+        assert_eq!(ids(&f), ["wamid.HK"], "{no_wa}: one complaint");
+        assert_eq!(f.complaints[0].status_label, "Baru");
+        assert_eq!(
+            f.complaints[0].reporter_phone.as_deref(),
+            Some("+85291234567")
+        );
+        // Its own group leaves it to its sender's.
+        assert!(fold("case:WA-2024-0009", &[case]).complaints.is_empty());
+    }
 }
 
 #[test]
