@@ -159,7 +159,8 @@ pub struct ServiceConfig {
     #[serde(default = "default_request_timeout_secs")]
     pub request_timeout_secs: u64,
     /// The most HTTP connections served at once; more wait in the listener's queue until
-    /// one closes (each may hold a webhook body of up to `max_body_bytes` in memory).
+    /// one closes (each holds a task and a file descriptor; the webhook bodies read at once
+    /// are bounded apart, 64 of them).
     #[serde(default = "default_max_connections")]
     pub max_connections: usize,
     /// The environment variable holding the bearer token `GET /api/report` requires; when it
@@ -194,7 +195,7 @@ fn default_request_timeout_secs() -> u64 {
     30
 }
 fn default_max_connections() -> usize {
-    256
+    1024
 }
 
 fn deserialize_offset<'de, D: serde::Deserializer<'de>>(d: D) -> Result<FixedOffset, D::Error> {

@@ -94,7 +94,7 @@ pub struct ServiceOptions {
 
 impl Default for ServiceOptions {
     /// WIB schedules, back-off from 1 minute to 1 hour, 30 s of grace, 1 MiB bodies, no API
-    /// token, 30 s a request, 256 connections at once.
+    /// token, 30 s a request, 1,024 connections at once.
     fn default() -> Self {
         Self {
             schedule_tz: FixedOffset::east_opt(7 * 3600).expect("a valid offset"),
@@ -104,7 +104,7 @@ impl Default for ServiceOptions {
             max_body_bytes: 1024 * 1024,
             api_token: None,
             request_timeout: Duration::from_secs(30),
-            max_connections: 256,
+            max_connections: 1024,
         }
     }
 }
@@ -446,6 +446,63 @@ mod tests {
             let _ = rx.await;
         }));
         (base, tx, task, ts)
+    }
+
+    /// At most `BODIES_AT_ONCE` webhook requests are read at once; another waits for a
+    /// place, while readiness still answers; it is served once a place is free.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn webhook_requests_past_the_few_wait_and_readiness_does_not() {
+        let (open, gate) = watch::channel(false);
+        let entered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let inside = std::sync::Arc::clone(&entered);
+        let webhooks = Webhooks::new().mount("test_push", move |_deliveries| {
+            Router::new().route(
+                "/webhooks/test_push",
+                axum::routing::post(move || {
+                    let (mut gate, inside) = (gate.clone(), std::sync::Arc::clone(&inside));
+                    async move {
+                        inside.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let _ = gate.wait_for(|open| *open).await;
+                        StatusCode::ACCEPTED
+                    }
+                }),
+            )
+        });
+        let (base, stop, task, _ts) = start(webhooks, 1024).await;
+        let http = reqwest::Client::new();
+        let url = format!("{base}/webhooks/test_push");
+        let mut held = Vec::new();
+        for _ in 0..=webhooks::BODIES_AT_ONCE {
+            let post = http.post(&url).body("{}").send();
+            held.push(tokio::spawn(post));
+        }
+        let all_in = async {
+            while entered.load(std::sync::atomic::Ordering::SeqCst) < webhooks::BODIES_AT_ONCE {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(20), all_in)
+            .await
+            .expect("the few let in");
+        let ready = http.get(format!("{base}/readyz")).send().await.unwrap();
+        assert_eq!(ready.status(), StatusCode::OK);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            entered.load(std::sync::atomic::Ordering::SeqCst),
+            webhooks::BODIES_AT_ONCE,
+            "one past the few waits for a place"
+        );
+        open.send(true).unwrap();
+        for post in held {
+            let res = tokio::time::timeout(Duration::from_secs(20), post)
+                .await
+                .expect("served once places are free")
+                .unwrap()
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::ACCEPTED);
+        }
+        let _ = stop.send(());
+        task.await.unwrap().unwrap();
     }
 
     #[tokio::test]

@@ -24,8 +24,8 @@ pub(crate) struct Limits {
     /// closed then.
     pub(crate) head_timeout: Duration,
     /// The most connections served at once: more wait in the listener's queue (the
-    /// kernel's backlog) until one closes, so that what the open ones hold (a body each,
-    /// up to the body limit) stays bounded.
+    /// kernel's backlog) until one closes, so that the tasks and file descriptors open
+    /// ones hold stay bounded (the webhook bodies read at once are bounded apart).
     pub(crate) connections: usize,
 }
 

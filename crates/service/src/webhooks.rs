@@ -19,9 +19,10 @@ use aduan_sync::Engine;
 use async_trait::async_trait;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::Router;
-use tokio::sync::{watch, Notify};
+use tokio::sync::{watch, Notify, Semaphore};
 
 use crate::metrics::Metrics;
 
@@ -133,9 +134,11 @@ impl Webhooks {
         self.pushed.first().map(|p| p.engine.reads_with())
     }
 
-    /// One router of every channel's routes, each behind the body limit.
+    /// One router of every channel's routes, each behind the body limit, and at most
+    /// [`BODIES_AT_ONCE`] requests of them read at once.
     pub(crate) fn into_router(self, metrics: &Metrics, max_body_bytes: usize) -> Router {
         let mut router = Router::new();
+        let room = Arc::new(Semaphore::new(BODIES_AT_ONCE));
         for (channel, build) in self.mounts {
             metrics.pushed(channel);
             let deliveries = Deliveries {
@@ -145,6 +148,10 @@ impl Webhooks {
             let counted = deliveries.clone();
             let routes = build(deliveries)
                 .layer(DefaultBodyLimit::max(max_body_bytes))
+                .layer(axum::middleware::from_fn_with_state(
+                    Arc::clone(&room),
+                    one_of_few,
+                ))
                 .layer(axum::middleware::map_response(move |res: Response| {
                     let counted = counted.clone();
                     async move {
@@ -158,6 +165,25 @@ impl Webhooks {
             router = router.merge(routes);
         }
         router
+    }
+}
+
+/// The most webhook requests read at once: each holds a body of up to `max_body_bytes` in
+/// memory before its signature is checked, so that many cost at most that many bodies
+/// (64 MiB at the default 1 MiB). More wait for a place (within the request's time limit);
+/// health, readiness, metrics and the report API do not wait behind them.
+pub(crate) const BODIES_AT_ONCE: usize = 64;
+
+/// Runs `request` once one of the few places for webhook requests is free.
+async fn one_of_few(
+    axum::extract::State(room): axum::extract::State<Arc<Semaphore>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match room.acquire().await {
+        Ok(_place) => next.run(request).await,
+        // (Never closed.)
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
     }
 }
 
