@@ -750,8 +750,9 @@ async fn fold_groups(
                     else {
                         continue;
                     };
-                    let counted = fresh_from.contains(&newest);
-                    out.quarantine(channel, member, hash, e, counted.then_some(&mut *counts));
+                    // Counted whichever payload carries it: the batch's payloads made the
+                    // group fold (a retry of an older payload is told its complaint fails).
+                    out.quarantine(channel, member, hash, e, Some(counts));
                 }
             }
         }
