@@ -841,7 +841,7 @@ async fn raw_lists_and_shows_archived_payloads_as_received_though_stored_packed(
         })
         .collect();
     assert!(ids[0] > ids[1] && ids[1] > ids[2], "{out}");
-    let record = lines[0].split_whitespace().nth(4).unwrap().to_string();
+    let record = lines[0].split_whitespace().nth(5).unwrap().to_string();
 
     // The payload comes back byte for byte: its SHA-256 is the hash stored with it (that of
     // the payload as received), and it is the channel's JSON, whose id is the record's.
