@@ -353,6 +353,9 @@ mod tests {
         for asked in running {
             let (status, _, body) = within("an answer", asked).await.unwrap();
             assert_eq!(status, 408, "{body}");
+            // Review: this error alone was plain text.
+            let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(body["error"], "the request took too long");
         }
         // The requests are gone, their work is not: it still holds every turn.
         assert_eq!(held.turns.available_permits(), 0);

@@ -327,7 +327,12 @@ async fn time_limited(
 ) -> axum::response::Response {
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => (StatusCode::REQUEST_TIMEOUT, "the request took too long\n").into_response(),
+        // JSON as the report API's other errors (a dashboard reads `error`).
+        Err(_) => (
+            StatusCode::REQUEST_TIMEOUT,
+            axum::Json(serde_json::json!({ "error": "the request took too long" })),
+        )
+            .into_response(),
     }
 }
 
