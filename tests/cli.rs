@@ -735,6 +735,22 @@ async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
             )
         ]
     );
+    // Review: a text a spreadsheet would run as a formula is written as text in CSV (numbers
+    // stay numbers); in JSON a column whose name comes again is kept, in the columns' order.
+    let sql = "SELECT '=HYPERLINK(\"http://x.example\")' AS t, -1.5 AS x, '@a' AS t, 'b-c' AS y";
+    let csv = run(&["query", sql, "--format", "csv"], &[]);
+    assert_eq!(
+        String::from_utf8_lossy(&csv.stdout)
+            .lines()
+            .collect::<Vec<_>>(),
+        ["t,x,t,y", "\"'=HYPERLINK(\"\"http://x.example\"\")\",-1.5,'@a,b-c"]
+    );
+    let json = run(&["query", sql, "--format", "json"], &[]);
+    assert_eq!(
+        String::from_utf8_lossy(&json.stdout).trim_end(),
+        r#"{"t":"=HYPERLINK(\"http://x.example\")","x":-1.5,"t_2":"@a","y":"b-c"}"#
+    );
+
     // The report: every complaint counted once whatever the grouping, the open ones by the
     // Open311 reading of `status`, in CSV, JSON and a table that ends with its totals.
     let stored = count(&ts, "SELECT COUNT(*) FROM complaints").await;

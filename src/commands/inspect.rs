@@ -302,6 +302,50 @@ fn cell(v: &serde_json::Value) -> String {
     }
 }
 
+/// A value as a CSV cell: a text a spreadsheet would take for a formula (it begins with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return: a citizen's `=HYPERLINK(…)` title) is written
+/// after a `'`, which the spreadsheet shows as text; numbers are written as they are.
+fn csv_cell(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) if s.starts_with(['=', '+', '-', '@', '\t', '\r']) => {
+            format!("'{s}")
+        }
+        other => cell(other),
+    }
+}
+
+/// The keys of a JSON row, one a column in the result's order: a name met again (two
+/// `count` columns on PostgreSQL) gets `_2`, `_3`… after it, so that no column is lost.
+fn json_names(columns: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::with_capacity(columns.len());
+    for c in columns {
+        let mut name = c.clone();
+        let mut n = 1;
+        while names.contains(&name) {
+            n += 1;
+            name = format!("{c}_{n}");
+        }
+        names.push(name);
+    }
+    names
+}
+
+/// A row as one JSON object, its keys in the columns' order.
+fn json_row(names: &[String], row: &[serde_json::Value]) -> String {
+    let mut line = String::from("{");
+    for (i, (name, value)) in names.iter().zip(row).enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        // A string and a JSON value always serialise.
+        line.push_str(&serde_json::Value::String(name.clone()).to_string());
+        line.push(':');
+        line.push_str(&value.to_string());
+    }
+    line.push('}');
+    line
+}
+
 pub(crate) async fn query(store: &Store, sql: &str, format: Format) -> Result<ExitCode> {
     let result = store.query(sql).await?;
     print(&result, format, None)?;
@@ -345,21 +389,16 @@ fn print(result: &QueryResult, format: Format, summary: Option<&str>) -> Result<
     let mut out = std::io::stdout().lock();
     match format {
         Format::Json => {
+            let names = json_names(&result.columns);
             for row in &result.rows {
-                let obj: serde_json::Map<String, serde_json::Value> = result
-                    .columns
-                    .iter()
-                    .cloned()
-                    .zip(row.iter().cloned())
-                    .collect();
-                writeln!(out, "{}", serde_json::Value::Object(obj))?;
+                writeln!(out, "{}", json_row(&names, row))?;
             }
         }
         Format::Csv => {
             let mut w = csv::Writer::from_writer(out);
             w.write_record(&result.columns)?;
             for row in &result.rows {
-                w.write_record(row.iter().map(cell))?;
+                w.write_record(row.iter().map(csv_cell))?;
             }
             w.flush()?;
         }
