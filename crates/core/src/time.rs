@@ -42,6 +42,23 @@ pub fn parse_rfc3339(s: &str) -> Option<DateTime<Utc>> {
     read_rfc3339(s).and_then(in_range)
 }
 
+/// Parses a source's ISO 8601 time into UTC: with its offset (RFC 3339), or without one as
+/// WIB, the channels' rule for a time without offset (`2021-09-10T19:02:11`, also with a
+/// space for the `T` or a fraction of a second); `None` outside [`in_range`].
+pub fn parse_source(s: &str) -> Option<DateTime<Utc>> {
+    parse_rfc3339(s).or_else(|| {
+        parse_wib(
+            s,
+            &[
+                "%Y-%m-%dT%H:%M:%S%.f",
+                "%Y-%m-%d %H:%M:%S%.f",
+                "%Y-%m-%dT%H:%M",
+                "%Y-%m-%d %H:%M",
+            ],
+        )
+    })
+}
+
 /// Reads an RFC 3339 / ISO 8601 time with offset into UTC, of any year: a time Aduan wrote
 /// itself (a store's, a saved cursor).
 pub fn read_rfc3339(s: &str) -> Option<DateTime<Utc>> {
@@ -137,6 +154,26 @@ pub fn parse_wib(s: &str, formats: &[&str]) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_source_time_without_offset_is_wib() {
+        let utc = |s: &str| parse_source(s).map(|t| t.to_rfc3339());
+        let at = Some("2021-09-10T12:02:11+00:00".to_string());
+        assert_eq!(utc("2021-09-10T19:02:11+07:00"), at);
+        assert_eq!(utc("2021-09-10T19:02:11"), at);
+        assert_eq!(utc(" 2021-09-10 19:02:11 "), at);
+        assert_eq!(
+            utc("2021-09-10T19:02:11.250").as_deref(),
+            Some("2021-09-10T12:02:11.250+00:00")
+        );
+        assert_eq!(
+            utc("2021-09-10T19:02").as_deref(),
+            Some("2021-09-10T12:02:00+00:00")
+        );
+        for wrong in ["2021-09-10", "10/09/2021 19:02", "kemarin", "2200-01-01T00:00:00"] {
+            assert_eq!(utc(wrong), None, "{wrong}");
+        }
+    }
 
     #[test]
     fn the_month_is_the_citys() {

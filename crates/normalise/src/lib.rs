@@ -111,8 +111,12 @@ pub struct Tables<'a> {
 /// 0 lost), a thread's title cut where a word ends, and the reporter's names hidden after a sentence ending in
 /// `SD.` or a line ending in a building's word, an everyday word that is one of them in lower
 /// case beside another, and the own number written `620…` or over a line break
-/// (2026-12-05).
-pub const RULES: u32 = 6;
+/// (2026-12-05); 7, a Pantau Pekalongan report finished again after a reopening resolved at
+/// its second finish, a Wadul Aladin register status read whatever its letter case and
+/// spaces (`SELESAI` closes and resolves), a table's cells, a list, a rule and headings
+/// below `h3` keeping the words either side apart in plain text, and a city field naming
+/// another region (`Kota Semarang`, `Kabupaten Brebes`) outside the city (2026-12-06).
+pub const RULES: u32 = 7;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
 /// identity (see [`Normaliser::stored_external_id`]).

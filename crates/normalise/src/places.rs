@@ -108,6 +108,28 @@ pub fn place_key(name: &str) -> String {
     key
 }
 
+/// `Some(false)` when a source's city field names another region in the national list's
+/// form: any `Kabupaten …` / `Kab. …` (the regency of Pekalongan too), or a `Kota …` whose
+/// name is not Pekalongan's nor two letters from it (`Kota Semarang`, not `Kota Pekalogan`).
+/// A bare name (`Semarang`) says nothing sure: `None`.
+fn other_region(city: &str) -> Option<bool> {
+    let mut words = city
+        .split(|c: char| c.is_whitespace() || matches!(c, '\u{a0}' | ',' | '.'))
+        .filter(|w| !w.is_empty());
+    let first = words.next()?.to_lowercase();
+    let rest = place_key(&words.collect::<Vec<_>>().join(" "));
+    if rest.is_empty() {
+        return None;
+    }
+    match first.as_str() {
+        "kab" | "kabupaten" => Some(false),
+        "kota" | "kotamadya" | "kodya" => {
+            (strsim::levenshtein(&rest, "pekalongan") > 2).then_some(false)
+        }
+        _ => None,
+    }
+}
+
 impl Gazetteer {
     /// Builds the gazetteer from `wilayah-kota-pekalongan.csv` and `places.toml` texts.
     pub fn from_texts(wilayah_csv: &str, places_toml: &str) -> Result<Self> {
@@ -222,6 +244,7 @@ impl Gazetteer {
         kelurahan: Option<&str>,
     ) -> Place {
         let key = |s: Option<&str>| s.map(place_key).filter(|k| !k.is_empty());
+        let written_city = city;
         let (city, kec, kel) = (key(city), key(kecamatan), key(kelurahan));
         let outside = |k: &Option<String>| k.as_ref().is_some_and(|k| self.outside.contains(k));
         let mut in_city = city_hint.or_else(|| {
@@ -231,7 +254,7 @@ impl Gazetteer {
             } else if self.outside.contains(c) {
                 Some(false)
             } else {
-                None
+                written_city.and_then(other_region)
             }
         });
         if outside(&kec) || outside(&kel) {
@@ -471,6 +494,31 @@ mod tests {
             g.locate(Some("Kota Pekalongan"), None, None, None).in_city,
             Some(true)
         );
+    }
+
+    /// Review: a city field naming another region in the national list's form (SP4N-LAPOR!'s
+    /// `lokasi.kota`) left `in_city` unknown unless `places.toml` listed that region.
+    #[test]
+    fn a_city_field_naming_another_region_is_outside() {
+        let g = gazetteer();
+        for (city, in_city) in [
+            ("Kota Semarang", Some(false)),
+            ("KABUPATEN BREBES", Some(false)),
+            ("Kab. Tegal", Some(false)),
+            ("Kota Pekalongan", Some(true)),
+            ("KOTA PEKALONGAN", Some(true)),
+            // Two letters from the city's name, or a bare name: not sure.
+            ("Kota Pekalogan", None),
+            ("Semarang", None),
+            ("Kota", None),
+        ] {
+            let p = g.locate(Some(city), None, Some("Semarang Tengah"), None);
+            assert_eq!(p.in_city, in_city, "{city}");
+            assert_eq!(p.kecamatan, None, "{city}");
+        }
+        // The city's kecamatan under another region's name is that region's, not coded.
+        let p = g.locate(Some("Kota Semarang"), None, Some("Pekalongan Barat"), None);
+        assert_eq!((p.in_city, p.kecamatan), (Some(false), None));
     }
 
     /// Review finding: `Kauman` under Batang's `Warungasem` was coded as the city's Kauman,

@@ -59,9 +59,15 @@ fn strip_tags(s: &str) -> String {
         out.push_str(&rest[..start]);
         let after = &rest[start + 1..];
         match markup(after, &mut ends) {
-            Some(Markup { len, ends_block }) => {
+            Some(Markup {
+                len,
+                ends_block,
+                ends_cell,
+            }) => {
                 if ends_block {
                     out.push('\n');
+                } else if ends_cell {
+                    out.push(' ');
                 }
                 rest = &after[len..];
             }
@@ -144,7 +150,49 @@ struct Markup {
     len: usize,
     /// Whether it ends a block of text: a line break in the plain text.
     ends_block: bool,
+    /// Whether it ends a table's cell: a space in the plain text (cells' words stay apart).
+    ends_cell: bool,
 }
+
+/// The elements that begin or end a block of text, as a browser lays them out: each is a
+/// line break in the plain text (review: a heading below `h3`, a list or a rule joined the
+/// words either side of it).
+const BLOCKS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "caption",
+    "center",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "tr",
+    "ul",
+];
 
 /// The elements of HTML (the living standard's, with the obsolete ones web editors still
 /// write): `<` and one of these is a tag, any other `<` is text (a WhatsApp message's
@@ -329,6 +377,7 @@ fn markup(after: &str, ends: &mut Ends) -> Option<Markup> {
         return declaration(decl, ends).map(|len| Markup {
             len: len + 1,
             ends_block: false,
+            ends_cell: false,
         });
     }
     let name_at = usize::from(after.starts_with('/'));
@@ -351,10 +400,13 @@ fn markup(after: &str, ends: &mut Ends) -> Option<Markup> {
         return None;
     }
     let len = at + attributes(&after[at..], ends)?;
-    let ends_block = ["br", "p", "div", "li", "tr", "h1", "h2", "h3"]
-        .iter()
-        .any(|b| b.eq_ignore_ascii_case(name));
-    Some(Markup { len, ends_block })
+    let ends_block = BLOCKS.iter().any(|b| b.eq_ignore_ascii_case(name));
+    let ends_cell = ["td", "th"].iter().any(|b| b.eq_ignore_ascii_case(name));
+    Some(Markup {
+        len,
+        ends_block,
+        ends_cell,
+    })
 }
 
 /// The bytes of a declaration after `<!`, its end included: a comment to its `-->`, a
@@ -585,6 +637,21 @@ mod tests {
         }
     }
 
+    /// Review: a table's cells, a heading below `h3`, a rule and a list's end joined the
+    /// words either side of them (`LokasiJl. Sriwijaya`).
+    #[test]
+    fn cells_headings_rules_and_lists_keep_words_apart() {
+        assert_eq!(
+            plain_text("<table><tr><th>Lokasi</th><td>Jl. Sriwijaya</td></tr><tr><td>RT</td><td>03</td></tr></table>"),
+            "Lokasi Jl. Sriwijaya\n\nRT 03"
+        );
+        assert_eq!(plain_text("<h4>Lokasi</h4>Jl. Sriwijaya"), "Lokasi\nJl. Sriwijaya");
+        assert_eq!(plain_text("a<hr>b<blockquote>c</blockquote>d"), "a\nb\nc\nd");
+        assert_eq!(plain_text("<ul><li>satu</li></ul>dua<ol><li>tiga</li></ol>"), "satu\n\ndua\n\ntiga");
+        // Inline elements still join nothing that was one word.
+        assert_eq!(plain_text("Jl.<b>Sriwijaya</b> no<i>.</i>5"), "Jl.Sriwijaya no.5");
+    }
+
     #[test]
     fn real_html_is_still_removed() {
         assert_eq!(
@@ -602,7 +669,7 @@ mod tests {
                 "<td nowrap>satu</td><input disabled/><a href=\"x\"title='y'>dua</a>\
                  <p data-v-7ba5bd90 style = 'a:b'>tiga</p>"
             ),
-            "satudua\ntiga"
+            "satu dua\ntiga"
         );
         // An office suite's list numbers and a long tag it wrapped.
         assert_eq!(

@@ -260,7 +260,7 @@ impl BatchSource for Backfill {
                 updated_at: Some(at),
             }) = key
             {
-                let real = aduan_core::time::parse_rfc3339(&at)
+                let real = aduan_core::time::parse_source(&at)
                     .is_some_and(|t| !aduan_core::time::ahead_of(t, received_at));
                 let c = Cursor {
                     updated_after: at,

@@ -116,12 +116,12 @@ pub(crate) fn keys(raw: &RawRecord) -> Result<Vec<String>, FieldError> {
 }
 
 fn time(s: &str, field: &str, record: &str) -> Result<DateTime<Utc>, FieldError> {
-    aduan_core::time::parse_rfc3339(s).ok_or_else(|| {
+    aduan_core::time::parse_source(s).ok_or_else(|| {
         FieldError::new(
             CHANNEL,
             record,
             field,
-            format!("not an RFC 3339 time: {s:?}"),
+            format!("not an ISO 8601 time: {s:?}"),
         )
     })
 }
@@ -269,7 +269,11 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
                 });
                 last_status = Some(r.status.as_str());
             }
-            if r.status == "done" && resolved_at.is_none() {
+            // Resolved when it first became `done`; a reopening clears it, and a later
+            // `done` is its resolution.
+            if r.status != "done" {
+                resolved_at = None;
+            } else if resolved_at.is_none() {
                 resolved_at = Some(*at);
             }
         }
@@ -281,9 +285,6 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
             actor: None,
             text: Some(DELETED.into()),
         });
-    }
-    if report.status != "done" {
-        resolved_at = None;
     }
     let location = report.location.as_ref();
     let address = location.and_then(|l| l.address.clone());

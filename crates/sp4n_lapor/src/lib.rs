@@ -264,11 +264,15 @@ impl PullConnector for Sp4nLapor {
     async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
         // The client serves run after run: this run's faults are those from here on.
         let faults_base = self.inner.http.faults();
+        // A cursor is a report's `updated_at` as the source wrote it (without an offset: WIB).
+        let instant = |c: &str| {
+            aduan_core::time::read_rfc3339(c).or_else(|| aduan_core::time::parse_source(c))
+        };
         if let Some(c) = &cursor {
-            aduan_core::time::saved_cursor(CHANNEL, c, aduan_core::time::read_rfc3339(c))?;
+            aduan_core::time::saved_cursor(CHANNEL, c, instant(c))?;
         }
         let from = cursor.or_else(|| self.inner.config.start_from.clone());
-        let from_instant = from.as_deref().and_then(aduan_core::time::read_rfc3339);
+        let from_instant = from.as_deref().and_then(instant);
         Ok(Box::new(Pager {
             faults_base,
             connector: self.clone(),
@@ -340,7 +344,7 @@ impl Pager {
             });
             let updated = key.as_ref().and_then(|k| match &k.updated_at {
                 Some(serde_json::Value::String(s)) => {
-                    aduan_core::time::parse_rfc3339(s).map(|t| (t, s.clone()))
+                    aduan_core::time::parse_source(s).map(|t| (t, s.clone()))
                 }
                 _ => None,
             });

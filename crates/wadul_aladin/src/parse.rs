@@ -22,6 +22,22 @@ const CLOSING: [&str; 3] = ["Selesai", "Dijawab Tim", "Diarsipkan"];
 /// Statuses of a finished case (`resolved_at`).
 const FINISHED: [&str; 2] = ["Selesai", "Dijawab Tim"];
 
+/// Whether a register's `status` is one of `labels`, read as the mapping tables read it:
+/// letter case and white space aside (the register is a hand-kept spreadsheet).
+fn status_in(status: &str, labels: &[&str]) -> bool {
+    labels.iter().any(|label| {
+        let mut given = status.split_whitespace();
+        let mut wanted = label.split_whitespace();
+        loop {
+            match (given.next(), wanted.next()) {
+                (Some(g), Some(w)) if g.eq_ignore_ascii_case(w) => {}
+                (None, None) => return true,
+                _ => return false,
+            }
+        }
+    })
+}
+
 /// The register's columns this connector reads.
 const NO_ADUAN: &str = "No Aduan";
 const TIMESTAMP: &str = "Timestamp";
@@ -330,7 +346,7 @@ impl Case {
     /// the thread then (a message an hour after the row is still the same report).
     fn closed_at(&self) -> Option<DateTime<Utc>> {
         self.closes_at
-            .filter(|_| CLOSING.contains(&self.status.as_str()))
+            .filter(|_| status_in(&self.status, &CLOSING))
     }
 
     fn newest(&self) -> DateTime<Utc> {
@@ -708,7 +724,7 @@ fn complaint(
                 text: c.follow_up.clone(),
             });
         }
-        if FINISHED.contains(&c.status.as_str()) {
+        if status_in(&c.status, &FINISHED) {
             resolved_at = Some(followed_up_at.unwrap_or(updated_at));
         }
     }

@@ -91,6 +91,47 @@ fn the_first_response_is_the_first_version_taken_in_hand_or_finished() {
     );
 }
 
+/// A time without an offset is WIB (the channels' rule), not a quarantined report.
+#[test]
+fn a_time_without_offset_is_wib() {
+    let f = fold(
+        ID,
+        &[raw(&delivery(
+            "report.updated",
+            &report(2, "accepted", "2024-02-01T12:00:00"),
+        ))],
+    );
+    assert!(f.errors.is_empty());
+    assert_eq!(
+        f.complaints[0].updated_at.to_rfc3339(),
+        "2024-02-01T05:00:00+00:00"
+    );
+}
+
+/// Review: a report reopened and finished again kept its first resolution's time.
+#[test]
+fn a_report_finished_again_after_reopening_is_resolved_the_second_time() {
+    let version = |n, status, at| raw(&delivery("report.updated", &report(n, status, at)));
+    let done = version(1, "done", "2024-02-02T00:00:00Z");
+    let reopened = version(2, "in_progress", "2024-02-03T00:00:00Z");
+    let done_again = version(3, "done", "2024-02-05T00:00:00Z");
+    let noted = version(4, "done", "2024-02-06T00:00:00Z");
+    let resolved = |versions: &[RawRecord]| {
+        let f = fold(ID, versions);
+        f.complaints[0].resolved_at.map(|t| t.to_rfc3339())
+    };
+    assert_eq!(
+        resolved(&[done.clone(), reopened.clone()]),
+        None,
+        "a reopening clears it"
+    );
+    assert_eq!(
+        resolved(&[noted, done_again, reopened, done]).as_deref(),
+        Some("2024-02-05T00:00:00+00:00"),
+        "the second resolution, kept while it stays done"
+    );
+}
+
 #[test]
 fn a_deletion_withdraws_and_keeps_the_content_even_when_it_comes_first() {
     let del = raw(&deletion(3));
