@@ -373,6 +373,76 @@ async fn a_case_edited_back_to_an_earlier_version_is_that_version_again() {
     server.abort();
 }
 
+/// Review: a case whose `No WA` was corrected kept its older version linked under the old
+/// sender; when that sender's group was folded again (another case of that number), the
+/// older version stood for the case there and its complaint went back to it. Every
+/// version of a case is now folded together: the newest stands, live and rebuilt.
+#[tokio::test]
+async fn a_case_whose_number_was_corrected_stays_at_its_newest_version() {
+    let (files, base, server) = register_server().await;
+    let forwarded = case_row("Diteruskan ke OPD", "");
+    let corrected =
+        case_row("Selesai", "6/11/2026 10:00:00").replace("081234567890", "081299999999");
+    // Another case from the number the first one was corrected from.
+    let later = "WA-2026-0009,7/11/2026 8:00:00,,081234567890,Budi,Sampah menumpuk,\
+        Kebersihan,DLH,Baru,,,,\r\n"
+        .to_string();
+    let connector = register(&base);
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        let complaints = || async {
+            let rows = ts
+                .store
+                .query("SELECT external_id, status FROM complaints ORDER BY 1")
+                .await
+                .unwrap()
+                .rows;
+            format!("{rows:?}")
+        };
+        publish(&files, std::slice::from_ref(&forwarded));
+        engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(
+            complaints().await,
+            r#"[[String("WA-2026-0001"), String("dispatched")]]"#,
+            "{}",
+            ts.label
+        );
+        publish(&files, std::slice::from_ref(&corrected));
+        engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(
+            complaints().await,
+            r#"[[String("WA-2026-0001"), String("resolved")]]"#,
+            "{}",
+            ts.label
+        );
+        publish(&files, &[corrected.clone(), later.clone()]);
+        let report = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(
+            report.outcome,
+            aduan_sync::Outcome::Ok,
+            "{}: {}",
+            ts.label,
+            report.summary_line()
+        );
+        let want = r#"[[String("WA-2026-0001"), String("resolved")], [String("WA-2026-0009"), String("received")]]"#;
+        assert_eq!(complaints().await, want, "{}", ts.label);
+        assert_eq!(
+            (
+                report.counts.inserted,
+                report.counts.updated,
+                report.counts.removed
+            ),
+            (1, 0, 0),
+            "{}: {}",
+            ts.label,
+            report.summary_line()
+        );
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(complaints().await, want, "{}: rebuilt", ts.label);
+    }
+    server.abort();
+}
+
 /// A case typed in without its `No WA` stands under its own number; once the number is filled
 /// in, the case is its sender's (under its thread's first message) and the complaint it
 /// stood as goes, live and rebuilt: one complaint, not two.

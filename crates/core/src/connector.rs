@@ -108,6 +108,13 @@ pub struct Fold {
     pub keys: fn(&RawRecord) -> Result<Vec<String>, FieldError>,
     /// Reads every payload of one group (given in arrival order) into its complaints.
     pub parse: fn(&str, &[RawRecord]) -> Folded,
+    /// For a payload that is one version of a record edited in place (a register's row),
+    /// the key of the group holding every version of it (one of [`keys`](Self::keys)'s),
+    /// when its other keys may change from version to version; `None` for others. A group
+    /// is then folded with every version of such a record, in the order they came, so that
+    /// an older version still linked under a group the record left (a case whose number was
+    /// corrected) does not stand for it there.
+    pub versions: Option<fn(&RawRecord) -> Option<String>>,
 }
 
 impl std::fmt::Debug for Fold {

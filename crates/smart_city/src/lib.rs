@@ -147,6 +147,8 @@ impl PullConnector for SmartCity {
     const FOLD: Option<Fold> = Some(Fold {
         keys: parse::keys,
         parse: parse::fold,
+        // A report's one group is its id: every version is in it.
+        versions: None,
     });
 
     fn from_config(config: Config) -> Result<Self> {

@@ -669,6 +669,8 @@ async fn fold_groups(
         hashes.push(raw.content_hash.clone());
         members.push(to_record(raw));
     }
+    // Each touched group's payloads: those stored, then the batch's, in arrival order.
+    let mut built: BTreeMap<&str, Members> = BTreeMap::new();
     for (key, indices) in &touched {
         let (mut members, mut hashes) = stored.remove(&storable(key.clone())).unwrap_or_default();
         // A payload that came again is the group's newest: it leaves its place for the end,
@@ -684,29 +686,62 @@ async fn fold_groups(
                 moved.push((members.remove(pos), hashes.remove(pos)));
             }
         }
-        let mut fresh_from = BTreeSet::new();
         for &i in indices {
             let (record, hash) = &fresh[i];
-            if moved.iter().any(|(_, h)| h == hash) {
+            // Stored already (a rebuild, a retry, the webhook inbox), or moved to the end.
+            if moved.iter().any(|(_, h)| h == hash) || hashes.contains(hash) {
                 continue;
             }
-            match hashes.iter().position(|h| h == hash) {
-                // Stored already (a rebuild, a retry, the webhook inbox).
-                Some(pos) => {
-                    fresh_from.insert(pos);
-                }
-                None => {
-                    fresh_from.insert(members.len());
-                    members.push(record.clone());
-                    hashes.push(hash.clone());
-                }
-            }
+            members.push(record.clone());
+            hashes.push(hash.clone());
         }
         for (m, h) in moved {
-            fresh_from.insert(members.len());
             members.push(m);
             hashes.push(h);
         }
+        built.insert(
+            key,
+            Members {
+                records: members,
+                hashes,
+            },
+        );
+    }
+    // A record's versions linked under other groups too (see `Fold::versions`): the groups
+    // of those versions not touched are read as they are stored.
+    let mut versions_stored: BTreeMap<String, Members> = BTreeMap::new();
+    if let Some(versions) = fold.versions {
+        let wanted: BTreeSet<String> = built
+            .values()
+            .flat_map(|m| m.records.iter().filter_map(versions))
+            .filter(|k| !built.contains_key(k.as_str()))
+            .map(storable)
+            .collect();
+        if !wanted.is_empty() {
+            let wanted: Vec<&str> = wanted.iter().map(String::as_str).collect();
+            for (key, raw) in store.group_raws(channel, &wanted).await? {
+                let m = versions_stored.entry(key).or_default();
+                m.hashes.push(raw.content_hash.clone());
+                m.records.push(to_record(raw));
+            }
+        }
+    }
+    let batch: HashSet<&[u8]> = fresh.iter().map(|(_, h)| h.as_slice()).collect();
+    for key in built.keys() {
+        let (
+            Members {
+                records: members,
+                hashes,
+            },
+            own,
+        ) = with_versions(key, fold.versions, &built, &versions_stored);
+        // The payloads this batch brings (for the first time or again).
+        let fresh_from: BTreeSet<usize> = hashes
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| batch.contains(h.as_slice()))
+            .map(|(i, _)| i)
+            .collect();
         let folded = (fold.parse)(key, &members);
         // What the group made before these payloads: ids it no longer makes are removed.
         let before: Vec<RawRecord> = members
@@ -735,8 +770,9 @@ async fn fold_groups(
             let (Some(member), Some(hash)) = (members.get(i), hashes.get(i)) else {
                 continue;
             };
-            // Counted when the payload is new to this batch.
-            let counted = fresh_from.contains(&i);
+            // Counted when the payload is new to this batch and linked to this group (a
+            // version of a record from another group is counted in its own).
+            let counted = fresh_from.contains(&i) && own[i];
             out.quarantine(channel, member, hash, e, counted.then_some(&mut *counts));
         }
         for source in &folded.complaints {
@@ -745,7 +781,7 @@ async fn fold_groups(
                 // The group's newest payload (what made it fold again) carries the error to
                 // quarantine: one entry, whichever of its complaints fail.
                 Err(e) => {
-                    let newest = members.len().saturating_sub(1);
+                    let newest = own.iter().rposition(|&o| o).unwrap_or(0);
                     let (Some(member), Some(hash)) = (members.get(newest), hashes.get(newest))
                     else {
                         continue;
@@ -758,6 +794,81 @@ async fn fold_groups(
         }
     }
     Ok(())
+}
+
+/// A group's payloads in arrival order, with their content hashes.
+#[derive(Default)]
+struct Members {
+    records: Vec<RawRecord>,
+    hashes: Vec<Vec<u8>>,
+}
+
+/// The payloads group `key` is folded with: its own (`built`), where a record's versions
+/// (see `Fold::versions`) stand at the end, all of them as their own group holds them, in
+/// the order they came (`built` when that group is touched too, else `stored`); and whether
+/// each is the group's own. A version linked here that its group lacks (an archive linked
+/// before those groups were) stays, before the others.
+fn with_versions(
+    key: &str,
+    versions: Option<fn(&RawRecord) -> Option<String>>,
+    built: &BTreeMap<&str, Members>,
+    stored: &BTreeMap<String, Members>,
+) -> (Members, Vec<bool>) {
+    let Some(own) = built.get(key) else {
+        return (Members::default(), Vec::new());
+    };
+    let Some(versions) = versions else {
+        return (
+            Members {
+                records: own.records.clone(),
+                hashes: own.hashes.clone(),
+            },
+            vec![true; own.records.len()],
+        );
+    };
+    let mut out = Members::default();
+    let mut is_own = Vec::with_capacity(own.records.len());
+    // The records whose versions follow, in the order first met; each with its versions
+    // linked here.
+    let mut later: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, record) in own.records.iter().enumerate() {
+        match versions(record).filter(|k| k != key) {
+            Some(k) => match later.iter_mut().find(|(l, _)| *l == k) {
+                Some((_, linked)) => linked.push(i),
+                None => later.push((k, vec![i])),
+            },
+            None => {
+                out.records.push(record.clone());
+                out.hashes.push(own.hashes[i].clone());
+                is_own.push(true);
+            }
+        }
+    }
+    for (k, linked) in later {
+        let all = built
+            .get(k.as_str())
+            .or_else(|| stored.get(&storable(k.clone())));
+        let all_hashes: &[Vec<u8>] = all.map_or(&[], |m| &m.hashes);
+        for &i in &linked {
+            if !all_hashes.contains(&own.hashes[i]) {
+                out.records.push(own.records[i].clone());
+                out.hashes.push(own.hashes[i].clone());
+                is_own.push(true);
+            }
+        }
+        if let Some(all) = all {
+            for (record, hash) in all.records.iter().zip(&all.hashes) {
+                if out.hashes.contains(hash) {
+                    continue;
+                }
+                let linked_here = linked.iter().any(|&i| own.hashes[i] == *hash);
+                out.records.push(record.clone());
+                out.hashes.push(hash.clone());
+                is_own.push(linked_here);
+            }
+        }
+    }
+    (out, is_own)
 }
 
 /// What [`fold_groups`] folds: the channel's fold, the batch's fresh payloads with their

@@ -120,6 +120,7 @@ impl PullConnector for WadulAladin {
     const FOLD: Option<Fold> = Some(Fold {
         keys: parse::keys,
         parse: parse::fold,
+        versions: Some(parse::versions),
     });
 
     fn from_config(config: Config) -> Result<Self> {

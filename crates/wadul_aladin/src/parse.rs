@@ -345,8 +345,7 @@ impl Case {
     /// time the register does not say, not when its row was made: the sender's silence ends
     /// the thread then (a message an hour after the row is still the same report).
     fn closed_at(&self) -> Option<DateTime<Utc>> {
-        self.closes_at
-            .filter(|_| status_in(&self.status, &CLOSING))
+        self.closes_at.filter(|_| status_in(&self.status, &CLOSING))
     }
 
     fn newest(&self) -> DateTime<Utc> {
@@ -471,6 +470,16 @@ fn case(raw: &RawRecord) -> Result<Case, FieldError> {
 /// The group of a case without a number to join by: its own.
 fn case_key(no: &str) -> String {
     format!("case:{no}")
+}
+
+/// The group holding every version of a case row, its own (see `Fold::versions`): a row is
+/// edited in place, and its `No WA` may change, leaving an older version linked under a
+/// sender the case no longer has. `None` for a webhook body.
+pub(crate) fn versions(raw: &RawRecord) -> Option<String> {
+    if is_webhook(&raw.payload) {
+        return None;
+    }
+    case(raw).ok().map(|c| case_key(&c.no))
 }
 
 /// The groups of a payload: the senders of a webhook body's messages (none for a body of
