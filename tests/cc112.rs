@@ -495,6 +495,39 @@ async fn a_bad_row_is_quarantined_with_file_and_line_while_the_rest_loads() {
         .all(|e| String::from_utf8_lossy(&e.payload).starts_with("No;No Tiket")));
 }
 
+/// Review: a `Keterangan` that opened a quote and never closed it took every row after it
+/// into one quarantined row; now it is quarantined alone and the rows after it load.
+#[tokio::test]
+async fn a_quote_never_closed_is_its_own_bad_row_and_the_rows_after_it_load() {
+    let ts = sqlite_store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let unclosed = "4;112-3375-20210912-0004;12/09/2021 09:00:00;081;-;Pengaduan;;;\"Pohon tumbang;;;;;Selesai;01:00;Rina;12/09/2021 10:05:00";
+    write_aged(
+        &dir.path().join("112_20210912.csv"),
+        &file(&[POHON, unclosed, VAKSIN, GHOST]),
+        OLD,
+    );
+    let report = engine(&ts)
+        .sync(&cc112_dir(dir.path(), 10), &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.counts.inserted, report.counts.quarantined),
+        (3, 1),
+        "{}",
+        report.summary_line()
+    );
+    let q = ts
+        .store
+        .quarantine_list(Some("cc112"), false, 10)
+        .await
+        .unwrap();
+    assert_eq!(q.len(), 1);
+    assert_eq!(q[0].record, "112_20210912.csv:3");
+    assert!(String::from_utf8_lossy(&q[0].payload)
+        .ends_with("\"Pohon tumbang;;;;;Selesai;01:00;Rina;12/09/2021 10:05:00"));
+}
+
 #[tokio::test]
 async fn every_call_kind_category_and_status_of_the_doc_is_mapped() {
     let ts = sqlite_store().await;

@@ -16,7 +16,9 @@ fn trim_line_ends(b: &[u8]) -> &[u8] {
 
 /// The file's rows as raw records: payload = header line, CRLF, the row's bytes (quoted
 /// newlines included, line end removed); `source_ref` = `{name}:{line}`. A leading UTF-8
-/// byte order mark and blank lines are skipped.
+/// byte order mark and blank lines are skipped. A row whose quote opens and never closes
+/// (see [`misquoted`]) is its first line alone, which its parser then quarantines, and the
+/// file is read on from the next line: one bad row does not take the rows after it.
 pub fn split(
     name: &str,
     bytes: &[u8],
@@ -24,57 +26,80 @@ pub fn split(
     received_at: DateTime<Utc>,
 ) -> Vec<RawRecord> {
     let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(body);
     let mut record = csv::ByteRecord::new();
     let mut out = Vec::new();
-    let mut header: Option<&[u8]> = None;
+    // The header's bytes and how many fields it has.
+    let mut header: Option<(&[u8], usize)> = None;
     // Line numbers counted as we go: (offset counted up to, newlines before it).
     let mut counted = (0usize, 0usize);
-    loop {
-        let start = reader.position().clone();
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            // A row the CSV reader cannot split: keep its bytes; parse quarantines it.
-            Err(_) => {}
-        }
-        let end = reader.position().byte() as usize;
-        let from = start.byte() as usize;
-        if end <= from || end > body.len() {
-            break;
-        }
-        let row = trim_line_ends(&body[from..end]);
-        if row.iter().all(|b| b.is_ascii_whitespace()) {
-            continue;
-        }
-        let row_start = row.as_ptr() as usize - body.as_ptr() as usize;
-        counted.1 += body[counted.0..row_start]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count();
-        counted.0 = row_start;
-        let line = counted.1 + 1;
-        match header {
-            None => header = Some(row),
-            Some(h) => {
-                let mut payload = Vec::with_capacity(h.len() + row.len() + 2);
-                payload.extend_from_slice(h);
-                payload.extend_from_slice(b"\r\n");
-                payload.extend_from_slice(row);
-                out.push(RawRecord {
-                    source_ref: format!("{name}:{line}"),
-                    external_id: None,
-                    received_at,
-                    payload,
-                });
+    // Where in the body the reader started.
+    let mut offset = 0usize;
+    'read: loop {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(&body[offset..]);
+        loop {
+            let start = reader.position().clone();
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break 'read,
+                // A row the CSV reader cannot split: keep its bytes; parse quarantines it.
+                Err(_) => {}
+            }
+            let end = offset + reader.position().byte() as usize;
+            let from = offset + start.byte() as usize;
+            if end <= from || end > body.len() {
+                break 'read;
+            }
+            let mut row = trim_line_ends(&body[from..end]);
+            if row.iter().all(|b| b.is_ascii_whitespace()) {
+                continue;
+            }
+            let row_start = row.as_ptr() as usize - body.as_ptr() as usize;
+            counted.1 += body[counted.0..row_start]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
+            counted.0 = row_start;
+            let line = counted.1 + 1;
+            let Some((h, fields)) = header else {
+                header = Some((row, record.len()));
+                continue;
+            };
+            let read_on = misquoted(row, record.len(), fields);
+            if let Some(first_line) = read_on {
+                row = trim_line_ends(&row[..first_line]);
+            }
+            let mut payload = Vec::with_capacity(h.len() + row.len() + 2);
+            payload.extend_from_slice(h);
+            payload.extend_from_slice(b"\r\n");
+            payload.extend_from_slice(row);
+            out.push(RawRecord {
+                source_ref: format!("{name}:{line}"),
+                external_id: None,
+                received_at,
+                payload,
+            });
+            if let Some(first_line) = read_on {
+                offset = row_start + first_line;
+                continue 'read;
             }
         }
     }
     out
+}
+
+/// The length of a row's first line, line end included, when the row runs over several
+/// lines because a quote in it opened and never closed (a field beginning `"Pohon tumbang`
+/// with no closing quote, which the CSV reader runs on to the file's end or the next
+/// quote): its quotes are odd in number, or it has another number of fields than the
+/// header. `None` for a row on one line or one whose quoted line breaks are a field's.
+fn misquoted(row: &[u8], fields: usize, header_fields: usize) -> Option<usize> {
+    let first_line = row.iter().position(|b| *b == b'\n')? + 1;
+    let quotes = row.iter().filter(|b| **b == b'"').count();
+    (quotes % 2 == 1 || fields != header_fields).then_some(first_line)
 }
 
 #[cfg(test)]
@@ -92,6 +117,45 @@ mod tests {
         );
         assert_eq!(rows[0].source_ref, "112_20210912.csv:2");
         assert_eq!(rows[1].source_ref, "112_20210912.csv:5");
+    }
+
+    /// Review: a field that opened a quote and never closed it took every row after it
+    /// into its own (cc112: one quarantined row of the rest of the day; the register: the
+    /// rest of the sheet gone without a word).
+    #[test]
+    fn a_quote_never_closed_takes_only_its_own_line() {
+        let file = "No;Keterangan;Status\r\n1;ok;Selesai\r\n2;\"Pohon tumbang;Selesai\r\n\
+                    3;\"baris satu\r\nbaris dua\";Selesai\r\n4;x;Diteruskan\r\n";
+        let rows = split("112_20240101.csv", file.as_bytes(), b';', Utc::now());
+        let shown: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| {
+                let payload = String::from_utf8(r.payload.clone()).unwrap();
+                let row = payload.split_once("\r\n").unwrap().1.to_string();
+                (r.source_ref.clone(), row)
+            })
+            .collect();
+        let want = [
+            ("112_20240101.csv:2", "1;ok;Selesai"),
+            ("112_20240101.csv:3", "2;\"Pohon tumbang;Selesai"),
+            (
+                "112_20240101.csv:4",
+                "3;\"baris satu\r\nbaris dua\";Selesai",
+            ),
+            ("112_20240101.csv:6", "4;x;Diteruskan"),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        assert_eq!(shown, want);
+        // In the last column, to the file's end.
+        let rows = split("r", b"a,b\n1,\"x\n2,y\n3,z\n", b',', Utc::now());
+        let rows: Vec<&str> = rows
+            .iter()
+            .map(|r| std::str::from_utf8(&r.payload).unwrap())
+            .collect();
+        assert_eq!(rows, ["a,b\r\n1,\"x", "a,b\r\n2,y", "a,b\r\n3,z"]);
     }
 
     #[test]
