@@ -563,13 +563,25 @@ fn error_text(e: &reqwest::Error) -> String {
     }
 }
 
-/// `Retry-After` in seconds (the HTTP-date form is read as "a minute"; a number too large
-/// for a `Duration` as the longest one, which no policy honours).
+/// `Retry-After` as a wait: seconds, or an HTTP date (`Wed, 21 Oct 2026 07:28:00 GMT`) less
+/// this machine's clock (none for a date passed); a number too large for a `Duration` as the
+/// longest one, which no policy honours; anything else as "a minute".
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    retry_after_at(headers, chrono::Utc::now())
+}
+
+/// [`retry_after`] at `now`.
+fn retry_after_at(headers: &HeaderMap, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
     let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     Some(match v.parse::<f64>() {
         Ok(secs) if secs >= 0.0 => Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX),
-        _ => Duration::from_secs(60),
+        _ => match chrono::DateTime::parse_from_rfc2822(v) {
+            // An HTTP date is RFC 2822's form in GMT.
+            Ok(at) => (at.with_timezone(&chrono::Utc) - now)
+                .to_std()
+                .unwrap_or(Duration::ZERO),
+            Err(_) => Duration::from_secs(60),
+        },
     })
 }
 
@@ -905,6 +917,21 @@ mod tests {
         }
         h.insert(RETRY_AFTER, HeaderValue::from_static("NaN"));
         assert_eq!(retry_after(&h), Some(Duration::from_secs(60)));
+        // Review: an HTTP date was read as a minute whatever it said (a date 10 minutes
+        // ahead was asked again after one, and refused until the wait's limit).
+        let now = chrono::DateTime::parse_from_rfc3339("2026-10-21T07:18:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2026 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after_at(&h, now), Some(Duration::from_secs(600)));
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2026 07:00:00 GMT"),
+        );
+        assert_eq!(retry_after_at(&h, now), Some(Duration::ZERO));
     }
 
     #[test]
