@@ -938,7 +938,8 @@ fn sqlite_value(row: &sqlx::sqlite::SqliteRow, i: usize) -> serde_json::Value {
             .unwrap_or(Value::Null),
         "BLOB" => row
             .try_get::<Vec<u8>, _>(i)
-            .map(|b| Value::String(format!("x'{}'", hex_encode(&b))))
+            // As PostgreSQL writes a `bytea` (`\x` and hex): the same text on both stores.
+            .map(|b| Value::String(format!("\\x{}", hex_encode(&b))))
             .unwrap_or(Value::Null),
         _ => row
             .try_get_unchecked::<String, _>(i)

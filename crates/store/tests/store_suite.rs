@@ -1955,6 +1955,26 @@ async fn a_query_gives_the_same_rows_on_both_stores_whatever_its_comments_and_pa
     }
 }
 
+/// Review: a blob was written `x'ab…'` on SQLite and `\xab…` on PostgreSQL (a CSV export of
+/// `content_hash` differed between the stores). Both write PostgreSQL's form.
+#[tokio::test]
+async fn a_blob_reads_alike_on_both_stores() {
+    for ts in each_backend().await {
+        let sql = if ts.store.backend_name() == "postgres" {
+            "SELECT '\\x00ff10'::bytea AS b"
+        } else {
+            "SELECT x'00ff10' AS b"
+        };
+        let r = ts.store.query(sql).await.unwrap();
+        assert_eq!(
+            r.rows,
+            vec![vec![serde_json::json!("\\x00ff10")]],
+            "{}",
+            ts.label
+        );
+    }
+}
+
 /// Regression (review, defect 3): PostgreSQL ordered a report's groups by the database's
 /// collation (`en_US.UTF-8` puts `EKSPLOITASI ANAK` and `e-KTP` before `E-METERAI`), SQLite
 /// by bytes. Both give byte order. The test database sorts by bytes itself, so the
