@@ -666,6 +666,30 @@ async fn a_missing_secret_is_an_error_naming_its_variable() {
     sim.shutdown().await;
 }
 
+/// Review: a PostgreSQL server that refused the connection was reported after 10 s as
+/// "pool timed out while waiting for an open connection", twice, its cause lost.
+#[tokio::test]
+async fn an_unreachable_database_is_named_with_its_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = aduan(
+        dir.path(),
+        &[
+            "--database",
+            "postgres://aduan:s3cret@127.0.0.1:1/aduan",
+            "status",
+        ],
+        &[],
+    );
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("Connection refused"), "{said}");
+    assert!(
+        !said.contains("timed out") && !said.contains("s3cret"),
+        "{said}"
+    );
+    assert_eq!(said.matches("Connection refused").count(), 1, "{said}");
+}
+
 #[tokio::test]
 async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
     let sim = sim(
@@ -743,7 +767,10 @@ async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
         String::from_utf8_lossy(&csv.stdout)
             .lines()
             .collect::<Vec<_>>(),
-        ["t,x,t,y", "\"'=HYPERLINK(\"\"http://x.example\"\")\",-1.5,'@a,b-c"]
+        [
+            "t,x,t,y",
+            "\"'=HYPERLINK(\"\"http://x.example\"\")\",-1.5,'@a,b-c"
+        ]
     );
     let json = run(&["query", sql, "--format", "json"], &[]);
     assert_eq!(

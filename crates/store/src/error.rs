@@ -20,13 +20,14 @@ pub enum Error {
         message: String,
     },
     /// A statement failed.
-    #[error("{what}: {source}")]
+    /// Its message holds the database's error: the error has no source of its own, so that
+    /// a chain printed whole (`{:#}`) does not say it twice.
+    #[error("{what}: {cause}")]
     Sql {
         /// What the store was doing.
         what: String,
         /// The database's error.
-        #[source]
-        source: sqlx::Error,
+        cause: sqlx::Error,
     },
     /// A statement of a batch's rows failed (SQLite's write path).
     #[error("{what}: {message}")]
@@ -116,9 +117,9 @@ pub(crate) trait Context<T> {
 
 impl<T> Context<T> for std::result::Result<T, sqlx::Error> {
     fn context(self, what: impl FnOnce() -> String) -> Result<T> {
-        self.map_err(|source| Error::Sql {
+        self.map_err(|cause| Error::Sql {
             what: what(),
-            source,
+            cause,
         })
     }
 }

@@ -51,6 +51,9 @@ pub use write::{
 
 use error::Context;
 
+/// How long a PostgreSQL server gets to answer the first connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// `sqlx` logs a statement slower than a second as a warning, with its text: a bulk write's
 /// commit, an analyst's query over a million rows. Expected work of this program, not news:
 /// at debug level only (`--log debug`).
@@ -551,6 +554,22 @@ impl Store {
             url: shown.clone(),
             message: e.to_string(),
         })?;
+        // One connection first, on its own: a pool that cannot connect says only that it
+        // timed out, where this says why (refused, no such host, a wrong password).
+        let first =
+            tokio::time::timeout(CONNECT_TIMEOUT, sqlx::PgConnection::connect_with(&options))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(sqlx::Error::Io(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+                    )))
+                })
+                .context(|| format!("connecting to {shown}"))?;
+        first
+            .close()
+            .await
+            .context(|| format!("connecting to {shown}"))?;
         if let Some(schema) = schema {
             if !schema
                 .chars()

@@ -811,7 +811,7 @@ fn query_error(e: sqlx::Error, bounds: Bounds) -> Error {
     } else {
         "running the query".into()
     };
-    Error::Sql { what, source: e }
+    Error::Sql { what, cause: e }
 }
 
 /// A size as a person says it: `256 MB`, `10,000 bytes`.

@@ -104,7 +104,7 @@ async fn open_postgres(url: &str, last: i64, required: bool) -> Option<TestStore
                     let gone = matches!(
                         &e,
                         crate::Error::Sql {
-                            source: sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut,
+                            cause: sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut,
                             ..
                         }
                     );
