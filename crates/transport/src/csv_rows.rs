@@ -28,8 +28,8 @@ pub fn split(
     let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let mut record = csv::ByteRecord::new();
     let mut out = Vec::new();
-    // The header's bytes and how many fields it has.
-    let mut header: Option<(&[u8], usize)> = None;
+    // The header's bytes.
+    let mut header: Option<&[u8]> = None;
     // Line numbers counted as we go: (offset counted up to, newlines before it).
     let mut counted = (0usize, 0usize);
     // Where in the body the reader started.
@@ -64,11 +64,11 @@ pub fn split(
                 .count();
             counted.0 = row_start;
             let line = counted.1 + 1;
-            let Some((h, fields)) = header else {
-                header = Some((row, record.len()));
+            let Some(h) = header else {
+                header = Some(row);
                 continue;
             };
-            let read_on = misquoted(row, record.len(), fields);
+            let read_on = misquoted(row, delimiter);
             if let Some(first_line) = read_on {
                 row = trim_line_ends(&row[..first_line]);
             }
@@ -93,13 +93,53 @@ pub fn split(
 
 /// The length of a row's first line, line end included, when the row runs over several
 /// lines because a quote in it opened and never closed (a field beginning `"Pohon tumbang`
-/// with no closing quote, which the CSV reader runs on to the file's end or the next
-/// quote): its quotes are odd in number, or it has another number of fields than the
-/// header. `None` for a row on one line or one whose quoted line breaks are a field's.
-fn misquoted(row: &[u8], fields: usize, header_fields: usize) -> Option<usize> {
+/// with no closing quote, which the CSV reader runs on to the file's end or to the next
+/// quote, another row's): it is not quoted as CSV quotes (see [`quoted_well`]). `None` for a
+/// row on one line, and for one whose line breaks are inside well quoted fields, whatever
+/// its number of fields or the quotes inside its unquoted fields (`pipa 3" bocor`).
+fn misquoted(row: &[u8], delimiter: u8) -> Option<usize> {
     let first_line = row.iter().position(|b| *b == b'\n')? + 1;
-    let quotes = row.iter().filter(|b| **b == b'"').count();
-    (quotes % 2 == 1 || fields != header_fields).then_some(first_line)
+    (!quoted_well(row, delimiter)).then_some(first_line)
+}
+
+/// Whether a row (one record, its line end removed) is quoted as CSV quotes: a field that
+/// begins with `"` ends at a `"` not doubled, followed by the delimiter or the row's end; a
+/// field that does not holds no line break (a quote inside it is a character).
+fn quoted_well(row: &[u8], delimiter: u8) -> bool {
+    let mut i = 0;
+    loop {
+        if row.get(i) == Some(&b'"') {
+            i += 1;
+            loop {
+                match row.get(i) {
+                    None => return false,
+                    Some(b'"') if row.get(i + 1) == Some(&b'"') => i += 2,
+                    Some(b'"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(_) => i += 1,
+                }
+            }
+            match row.get(i) {
+                None => return true,
+                Some(c) if *c == delimiter => i += 1,
+                Some(_) => return false,
+            }
+        } else {
+            loop {
+                match row.get(i) {
+                    None => return true,
+                    Some(c) if *c == delimiter => {
+                        i += 1;
+                        break;
+                    }
+                    Some(b'\n' | b'\r') => return false,
+                    Some(_) => i += 1,
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -149,6 +189,28 @@ mod tests {
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect();
         assert_eq!(shown, want);
+        // Two never closed in one column: the reader closes the first at the second, and
+        // the row between them would be lost inside it.
+        let file = "No;Keterangan;Status\n1;\"Pohon tumbang;Selesai\n2;ok;Selesai\n3;\"Banjir;Baru\n4;x;Baru\n";
+        let rows = split("f", file.as_bytes(), b';', Utc::now());
+        let refs: Vec<&str> = rows.iter().map(|r| r.source_ref.as_str()).collect();
+        assert_eq!(refs, ["f:2", "f:3", "f:4", "f:5"]);
+        assert!(rows[1].payload.ends_with(b"2;ok;Selesai"));
+        // Well quoted rows over several lines stay whole, whatever their number of fields
+        // or the quotes inside unquoted fields.
+        let file = "a;b;c\n1;\"x\ny \"\"z\"\"\";pipa 3\" bocor;extra\n2;\"p\nq\"\n";
+        let rows = split("f", file.as_bytes(), b';', Utc::now());
+        let rows: Vec<&str> = rows
+            .iter()
+            .map(|r| std::str::from_utf8(&r.payload).unwrap())
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                "a;b;c\r\n1;\"x\ny \"\"z\"\"\";pipa 3\" bocor;extra",
+                "a;b;c\r\n2;\"p\nq\""
+            ]
+        );
         // In the last column, to the file's end.
         let rows = split("r", b"a,b\n1,\"x\n2,y\n3,z\n", b',', Utc::now());
         let rows: Vec<&str> = rows
