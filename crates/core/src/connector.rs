@@ -106,7 +106,9 @@ pub struct Folded {
 pub struct Fold {
     /// The groups a payload belongs to; an error quarantines the payload.
     pub keys: fn(&RawRecord) -> Result<Vec<String>, FieldError>,
-    /// Reads every payload of one group (given in arrival order) into its complaints.
+    /// Reads every payload of one group (given in arrival order; with
+    /// [`versions`](Self::versions), each record's versions after the group's other
+    /// payloads, in the order they came) into its complaints.
     pub parse: fn(&str, &[RawRecord]) -> Folded,
     /// For a payload that is one version of a record edited in place (a register's row),
     /// the key of the group holding every version of it (one of [`keys`](Self::keys)'s),

@@ -707,15 +707,24 @@ async fn fold_groups(
             },
         );
     }
-    // A record's versions linked under other groups too (see `Fold::versions`): the groups
-    // of those versions not touched are read as they are stored.
+    // A record's versions linked under other groups too (see `Fold::versions`), each
+    // payload's read once; the groups of those versions not touched are read as stored.
+    let mut version_of: HashMap<Vec<u8>, String> = HashMap::default();
     let mut versions_stored: BTreeMap<String, Members> = BTreeMap::new();
     if let Some(versions) = fold.versions {
-        let wanted: BTreeSet<String> = built
+        for m in built.values() {
+            for (record, hash) in m.records.iter().zip(&m.hashes) {
+                if !version_of.contains_key(hash) {
+                    if let Some(k) = versions(record) {
+                        version_of.insert(hash.clone(), k);
+                    }
+                }
+            }
+        }
+        let wanted: BTreeSet<String> = version_of
             .values()
-            .flat_map(|m| m.records.iter().filter_map(versions))
             .filter(|k| !built.contains_key(k.as_str()))
-            .map(storable)
+            .map(|k| storable(k.clone()))
             .collect();
         if !wanted.is_empty() {
             let wanted: Vec<&str> = wanted.iter().map(String::as_str).collect();
@@ -727,14 +736,22 @@ async fn fold_groups(
         }
     }
     let batch: HashSet<&[u8]> = fresh.iter().map(|(_, h)| h.as_slice()).collect();
-    for key in built.keys() {
+    let keys: Vec<&str> = built.keys().copied().collect();
+    for key in keys {
         let (
             Members {
                 records: members,
                 hashes,
             },
             own,
-        ) = with_versions(key, fold.versions, &built, &versions_stored);
+        ) = if fold.versions.is_some() {
+            with_versions(key, &built, &versions_stored, &version_of)
+        } else {
+            // Nothing is folded in from elsewhere: the group's own payloads, as they are.
+            let m = built.remove(key).unwrap_or_default();
+            let own = vec![true; m.records.len()];
+            (m, own)
+        };
         // The payloads this batch brings (for the first time or again).
         let fresh_from: BTreeSet<usize> = hashes
             .iter()
@@ -781,7 +798,11 @@ async fn fold_groups(
                 // The group's newest payload (what made it fold again) carries the error to
                 // quarantine: one entry, whichever of its complaints fail.
                 Err(e) => {
-                    let newest = own.iter().rposition(|&o| o).unwrap_or(0);
+                    let newest = (0..members.len())
+                        .rev()
+                        .find(|i| own[*i] && fresh_from.contains(i))
+                        .or_else(|| own.iter().rposition(|&o| o))
+                        .unwrap_or(0);
                     let (Some(member), Some(hash)) = (members.get(newest), hashes.get(newest))
                     else {
                         continue;
@@ -804,67 +825,65 @@ struct Members {
 }
 
 /// The payloads group `key` is folded with: its own (`built`), where a record's versions
-/// (see `Fold::versions`) stand at the end, all of them as their own group holds them, in
-/// the order they came (`built` when that group is touched too, else `stored`); and whether
-/// each is the group's own. A version linked here that its group lacks (an archive linked
-/// before those groups were) stays, before the others.
+/// (see `Fold::versions`, `version_of` by content hash) stand at the end, all of them as
+/// their own group holds them, in the order they came (`built` when that group is touched
+/// too, else `stored`); and whether each is the group's own. A version linked here that its
+/// group lacks (an archive linked before those groups were) stays, before the others.
 fn with_versions(
     key: &str,
-    versions: Option<fn(&RawRecord) -> Option<String>>,
     built: &BTreeMap<&str, Members>,
     stored: &BTreeMap<String, Members>,
+    version_of: &HashMap<Vec<u8>, String>,
 ) -> (Members, Vec<bool>) {
     let Some(own) = built.get(key) else {
         return (Members::default(), Vec::new());
     };
-    let Some(versions) = versions else {
-        return (
-            Members {
-                records: own.records.clone(),
-                hashes: own.hashes.clone(),
-            },
-            vec![true; own.records.len()],
-        );
-    };
     let mut out = Members::default();
     let mut is_own = Vec::with_capacity(own.records.len());
-    // The records whose versions follow, in the order first met; each with its versions
+    let mut placed: HashSet<&[u8]> = HashSet::default();
+    // The records whose versions follow, in the order first met, with their versions
     // linked here.
-    let mut later: Vec<(String, Vec<usize>)> = Vec::new();
-    for (i, record) in own.records.iter().enumerate() {
-        match versions(record).filter(|k| k != key) {
-            Some(k) => match later.iter_mut().find(|(l, _)| *l == k) {
-                Some((_, linked)) => linked.push(i),
-                None => later.push((k, vec![i])),
-            },
+    let mut later: Vec<&str> = Vec::new();
+    let mut linked: HashMap<&str, Vec<usize>> = HashMap::default();
+    for (i, (record, hash)) in own.records.iter().zip(&own.hashes).enumerate() {
+        match version_of.get(hash).filter(|k| k.as_str() != key) {
+            Some(k) => {
+                let versions = linked.entry(k.as_str()).or_default();
+                if versions.is_empty() {
+                    later.push(k.as_str());
+                }
+                versions.push(i);
+            }
             None => {
-                out.records.push(record.clone());
-                out.hashes.push(own.hashes[i].clone());
-                is_own.push(true);
+                if placed.insert(hash) {
+                    out.records.push(record.clone());
+                    out.hashes.push(hash.clone());
+                    is_own.push(true);
+                }
             }
         }
     }
-    for (k, linked) in later {
+    for k in later {
+        let here = linked.get(k).map_or(&[][..], Vec::as_slice);
         let all = built
-            .get(k.as_str())
-            .or_else(|| stored.get(&storable(k.clone())));
-        let all_hashes: &[Vec<u8>] = all.map_or(&[], |m| &m.hashes);
-        for &i in &linked {
-            if !all_hashes.contains(&own.hashes[i]) {
+            .get(k)
+            .or_else(|| stored.get(&storable(k.to_string())));
+        let in_all: HashSet<&[u8]> = all
+            .map(|m| m.hashes.iter().map(Vec::as_slice).collect())
+            .unwrap_or_default();
+        for &i in here {
+            if !in_all.contains(own.hashes[i].as_slice()) && placed.insert(&own.hashes[i]) {
                 out.records.push(own.records[i].clone());
                 out.hashes.push(own.hashes[i].clone());
                 is_own.push(true);
             }
         }
-        if let Some(all) = all {
-            for (record, hash) in all.records.iter().zip(&all.hashes) {
-                if out.hashes.contains(hash) {
-                    continue;
-                }
-                let linked_here = linked.iter().any(|&i| own.hashes[i] == *hash);
+        let own_here: HashSet<&[u8]> = here.iter().map(|&i| own.hashes[i].as_slice()).collect();
+        for (record, hash) in all.iter().flat_map(|m| m.records.iter().zip(&m.hashes)) {
+            if placed.insert(hash) {
                 out.records.push(record.clone());
                 out.hashes.push(hash.clone());
-                is_own.push(linked_here);
+                is_own.push(own_here.contains(hash.as_slice()));
             }
         }
     }
