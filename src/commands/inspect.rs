@@ -315,13 +315,15 @@ fn csv_cell(v: &serde_json::Value) -> String {
 }
 
 /// The keys of a JSON row, one a column in the result's order: a name met again (two
-/// `count` columns on PostgreSQL) gets `_2`, `_3`… after it, so that no column is lost.
+/// `count` columns on PostgreSQL) gets `_2`, `_3`… after it, skipping the names the result
+/// has already (`t, t, t_2` gives `t, t_3, t_2`), so that no column is lost or renamed.
 fn json_names(columns: &[String]) -> Vec<String> {
+    let given: std::collections::HashSet<&str> = columns.iter().map(String::as_str).collect();
     let mut names: Vec<String> = Vec::with_capacity(columns.len());
     for c in columns {
         let mut name = c.clone();
         let mut n = 1;
-        while names.contains(&name) {
+        while names.contains(&name) || (n > 1 && given.contains(name.as_str())) {
             n += 1;
             name = format!("{c}_{n}");
         }
@@ -461,6 +463,15 @@ fn print(result: &QueryResult, format: Format, summary: Option<&str>) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A repeated column name gets a suffix no other column has.
+    #[test]
+    fn json_keys_are_the_columns_each_once() {
+        let names = |c: &[&str]| json_names(&c.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(names(&["count", "count", "x"]), ["count", "count_2", "x"]);
+        assert_eq!(names(&["t", "t", "t_2"]), ["t", "t_3", "t_2"]);
+        assert_eq!(names(&["t", "t_2", "t"]), ["t", "t_2", "t_3"]);
+    }
 
     /// Review: a record's id, a reason or a run's error was printed as stored, its control
     /// characters and line ends too; a reason quoting a phone number was listed with it.

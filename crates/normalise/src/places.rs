@@ -110,21 +110,22 @@ pub fn place_key(name: &str) -> String {
 
 /// `Some(false)` when a source's city field names another region in the national list's
 /// form: any `Kabupaten …` / `Kab. …` (the regency of Pekalongan too), or a `Kota …` whose
-/// name is not Pekalongan's nor two letters from it (`Kota Semarang`, not `Kota Pekalogan`).
-/// A bare name (`Semarang`) says nothing sure: `None`.
+/// name's first word is not Pekalongan's nor two letters from it (`Kota Semarang`; not
+/// `Kota Pekalogan`, nor `Kota Pekalongan 51124`). A bare name (`Semarang`) says nothing
+/// sure: `None`.
 fn other_region(city: &str) -> Option<bool> {
     let mut words = city
         .split(|c: char| c.is_whitespace() || matches!(c, '\u{a0}' | ',' | '.'))
         .filter(|w| !w.is_empty());
     let first = words.next()?.to_lowercase();
-    let rest = place_key(&words.collect::<Vec<_>>().join(" "));
-    if rest.is_empty() {
+    let name = place_key(words.next()?);
+    if name.is_empty() {
         return None;
     }
     match first.as_str() {
         "kab" | "kabupaten" => Some(false),
         "kota" | "kotamadya" | "kodya" => {
-            (strsim::levenshtein(&rest, "pekalongan") > 2).then_some(false)
+            (strsim::levenshtein(&name, "pekalongan") > 2).then_some(false)
         }
         _ => None,
     }
@@ -509,6 +510,8 @@ mod tests {
             ("KOTA PEKALONGAN", Some(true)),
             // Two letters from the city's name, or a bare name: not sure.
             ("Kota Pekalogan", None),
+            ("Kota Pekalongan 51124", None),
+            ("Kota Pek. Utara", None),
             ("Semarang", None),
             ("Kota", None),
         ] {

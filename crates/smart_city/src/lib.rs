@@ -166,7 +166,9 @@ impl PullConnector for SmartCity {
                         "the saved cursor {c:?} is not this connector's: {e}"
                     ))
                 })?;
-                let at = aduan_core::time::read_rfc3339(&saved.updated_after);
+                // As the backfill gave it (without an offset: WIB).
+                let at = aduan_core::time::read_rfc3339(&saved.updated_after)
+                    .or_else(|| aduan_core::time::parse_source(&saved.updated_after));
                 aduan_core::time::saved_cursor(CHANNEL, &c, at)?;
                 Some(saved)
             }
@@ -188,12 +190,12 @@ impl PullConnector for SmartCity {
                 "the cursor {cursor:?} is not {{\"updated_after\":\"<time>\",\"after_id\":\"<id>\"}}: {e}"
             ))
         })?;
-        let t = aduan_core::time::parse_rfc3339(&saved.updated_after);
+        let t = aduan_core::time::parse_source(&saved.updated_after);
         aduan_core::time::set_cursor(
             CHANNEL,
             cursor,
             t,
-            "a JSON object whose updated_after is an ISO 8601 time with offset",
+            "a JSON object whose updated_after is an ISO 8601 time (without an offset: WIB)",
         )?;
         if let Some(t) = t {
             saved.updated_after = t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);

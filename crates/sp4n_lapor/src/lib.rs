@@ -289,15 +289,21 @@ impl PullConnector for Sp4nLapor {
         parse::report(raw).map(|r| vec![r])
     }
 
-    /// The newest `updated_at` read: an ISO 8601 time with offset (`updated_from`).
-    /// Saved in RFC 3339's own form, with the offset given (`updated_from` as sent).
+    /// The newest `updated_at` read: an ISO 8601 time (`updated_from`), without an offset
+    /// WIB. Saved in RFC 3339's own form, with the offset given or `+07:00` (`updated_from`
+    /// as sent).
     fn check_cursor(cursor: &str) -> Result<String> {
-        let given = DateTime::parse_from_rfc3339(cursor.trim()).ok();
+        let given = DateTime::parse_from_rfc3339(cursor.trim())
+            .ok()
+            .or_else(|| {
+                aduan_core::time::parse_source(cursor)
+                    .map(|t| t.with_timezone(&aduan_core::time::wib()))
+            });
         aduan_core::time::set_cursor(
             CHANNEL,
             cursor,
             given.map(|t| t.with_timezone(&Utc)),
-            "an ISO 8601 time with offset",
+            "an ISO 8601 time (without an offset: WIB)",
         )?;
         Ok(given.map_or_else(
             || cursor.to_string(),
@@ -478,6 +484,12 @@ mod tests {
         assert_eq!(
             check("2021-09-12t03:00:00.250z").unwrap(),
             "2021-09-12T03:00:00.250Z"
+        );
+        // Without an offset, as a source may give it: WIB (review: the connector saved such
+        // a cursor, and `aduan cursor set` refused it back).
+        assert_eq!(
+            check("2021-09-12T10:00:00").unwrap(),
+            "2021-09-12T10:00:00+07:00"
         );
         for bad in [
             "kemarin",
