@@ -880,7 +880,7 @@ async fn records_quarantined_for_a_missing_mapping_table_are_stored_by_retry_onc
             .unwrap()
             .expect("the channel's lease is free");
         let (resolved, failing) = engine(&ts)
-            .retry_quarantine(&ids, &parsers())
+            .retry_quarantine(&ids, &parsers(), &NoProgress)
             .await
             .unwrap();
         assert_eq!((resolved, failing.len()), (0, 2), "{}", ts.label);
@@ -901,7 +901,7 @@ async fn records_quarantined_for_a_missing_mapping_table_are_stored_by_retry_onc
 
         // With the table in place, retry stores them and resolves the entries.
         let (resolved, failing) = engine(&ts)
-            .retry_quarantine(&ids, &parsers())
+            .retry_quarantine(&ids, &parsers(), &NoProgress)
             .await
             .unwrap();
         assert_eq!(
@@ -926,7 +926,7 @@ async fn records_quarantined_for_a_missing_mapping_table_are_stored_by_retry_onc
             .is_empty());
         // A second retry of resolved entries changes nothing.
         let (again, _) = engine(&ts)
-            .retry_quarantine(&ids, &parsers())
+            .retry_quarantine(&ids, &parsers(), &NoProgress)
             .await
             .unwrap();
         assert_eq!(again, 0);

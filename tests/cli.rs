@@ -91,6 +91,16 @@ fn the_demo_syncs_prints_a_summary_and_a_second_run_changes_nothing() {
     );
     assert!(out.contains("complaint") && out.contains('%'), "{out}");
     assert!(dir.path().join("aduan-demo.db").exists());
+    // The run ends with its one-line summary (review: the hints came after it).
+    let last = String::from_utf8_lossy(&first.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        last.starts_with("aduan demo: ") && last.contains(" complaints in "),
+        "{out}"
+    );
 
     let second = aduan(dir.path(), &["demo", "--reports", "300"], &[]);
     let out = text(&second);
@@ -655,6 +665,13 @@ async fn a_missing_secret_is_an_error_naming_its_variable() {
         "{}",
         text(&out)
     );
+    // Review: with the reporter key missing too, it was a configuration problem (78).
+    let out = aduan(
+        dir.path(),
+        &["--config", &config, "sync", "--channel", "lapor_jateng"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     // Both missing: both named at once.
     let out = aduan(dir.path(), &["--config", &config, "sync"], &[]);
     assert_eq!(out.status.code(), Some(78), "{}", text(&out));
@@ -1045,13 +1062,33 @@ async fn a_backup_copies_the_store_as_it_is_and_migrates_nothing() {
         ],
         &[],
     );
-    assert!(!out.status.success());
+    // As the commands that read say it (review: it was a configuration problem, 78).
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
         text(&out).contains("there is no store at"),
         "{}",
         text(&out)
     );
     assert!(!missing.exists() && !dir.path().join("x.db").exists());
+    // A PostgreSQL store is refused before it is connected to (review: a server that was
+    // down was waited for, and its timeout said instead).
+    let out = aduan(
+        dir.path(),
+        &[
+            "--database",
+            "postgres://aduan@127.0.0.1:1/aduan",
+            "backup",
+            "x.db",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("back it up with the server's own tools")
+            && !text(&out).contains("Connection refused"),
+        "{}",
+        text(&out)
+    );
 }
 
 /// `aduan` with `args` in `dir`, on a thread of its own (the simulator answers meanwhile).

@@ -217,6 +217,21 @@ fn an_invalid_schedule_stops_start_up_naming_the_channel_and_the_expression() {
     );
 }
 
+/// Review: a misspelt channel table was a channel that never ran (serve warned and went on;
+/// `aduan sync` refuses it), and a listen address with no port it can be exited 1 (which
+/// the unit restarts every 10 s) after the store was opened.
+#[test]
+fn an_unknown_channel_or_a_bad_listen_address_stops_start_up() {
+    let text = refused_start("[channels.smartcity]\nenabled = true\n");
+    assert!(text.contains("unknown channel \"smartcity\""), "{text}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = serve_once(dir.path(), None, "127.0.0.1:80800");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(78), "{text}");
+    assert!(text.contains("127.0.0.1:80800"), "{text}");
+    assert!(!dir.path().join("aduan.db").exists(), "{text}");
+}
+
 #[test]
 fn a_missing_webhook_secret_stops_start_up_before_the_store_is_made() {
     let dir = tempfile::tempdir().unwrap();

@@ -562,7 +562,10 @@ async fn a_quarantine_retry_of_a_folding_channel_takes_its_fold_lease() {
             .await
             .unwrap()
             .expect("the fold lease is free");
-        let (resolved, failing) = engine.retry_quarantine(&ids, &parsers()).await.unwrap();
+        let (resolved, failing) = engine
+            .retry_quarantine(&ids, &parsers(), &NoProgress)
+            .await
+            .unwrap();
         assert_eq!((resolved, failing.len()), (0, 1), "{}", ts.label);
         assert!(
             failing[0].1.contains("smart_city#fold"),
@@ -570,7 +573,10 @@ async fn a_quarantine_retry_of_a_folding_channel_takes_its_fold_lease() {
             ts.label
         );
         held.release().await.unwrap();
-        let (resolved, failing) = engine.retry_quarantine(&ids, &parsers()).await.unwrap();
+        let (resolved, failing) = engine
+            .retry_quarantine(&ids, &parsers(), &NoProgress)
+            .await
+            .unwrap();
         assert_eq!((resolved, failing.len()), (0, 1), "{}", ts.label);
     }
 }

@@ -1034,7 +1034,7 @@ async fn a_large_sync_archives_payloads_packed_and_everything_reads_them_as_rece
             .find(|e| e.raw_id == Some(victim))
             .expect("quarantined");
         let (resolved, failing) = engine
-            .retry_quarantine(&[entry.quarantine_id], &parsers())
+            .retry_quarantine(&[entry.quarantine_id], &parsers(), &NoProgress)
             .await
             .unwrap();
         assert_eq!((resolved, failing), (1, vec![]), "{}", ts.label);

@@ -112,7 +112,6 @@ pub(crate) async fn run(
             );
         }
     }
-    println!("aduan demo: {total} complaints in {}", path.display());
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "aduan".into());
@@ -125,6 +124,8 @@ pub(crate) async fn run(
         "     {exe} --database sqlite:{} report --by channel,kind",
         path.display()
     );
+    // The run's one-line summary, last.
+    println!("aduan demo: {total} complaints in {}", path.display());
     Ok(ExitCode::SUCCESS)
 }
 

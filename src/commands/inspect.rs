@@ -278,9 +278,14 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
             } else {
                 ids
             };
-            let (resolved, failing) = engine.retry_quarantine(&ids, &registry::specs()).await?;
+            let bar = aduan_app::progress::Bar::new();
+            let (resolved, failing) = engine
+                .retry_quarantine(&ids, &registry::specs(), &bar)
+                .await?;
+            bar.finish();
+            // As `quarantine list` shows a reason: on one line, without contacts.
             for (id, why) in &failing {
-                println!("#{id} still fails: {why}");
+                println!("#{id} still fails: {}", reason_shown(why));
             }
             println!(
                 "aduan quarantine retry: {resolved} resolved, {} still failing",

@@ -290,6 +290,9 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
     let (connectors, normaliser) =
         match (registry::connectors(config, only), load_normaliser(config)) {
             (Ok(c), Ok(n)) => (c, n),
+            // A channel the command line names that is not there is the command line's
+            // mistake (2), whatever else is missing.
+            (Err(a @ aduan_app::Error::NoSuchChannel(..)), _) => return Err(a.into()),
             (Err(a), Err(b)) => return Err(ConfigProblem(format!("{a}; {b}")).into()),
             (Err(a), _) => return Err(a.into()),
             (_, Err(b)) => return Err(b),
@@ -490,6 +493,17 @@ async fn restore(config: &AppConfig, from: &std::path::Path) -> Result<ExitCode>
 }
 
 async fn backup(config: &AppConfig, to: &std::path::Path) -> Result<ExitCode> {
+    // Said before connecting (a server that is down would otherwise be waited for first).
+    if aduan_store::is_postgres_url(&config.store.url) {
+        anyhow::bail!(
+            "aduan backup: the store {} is PostgreSQL: back it up with the server's own tools \
+             (`pg_dump --format=custom`, or base backups with WAL archiving); `aduan backup` \
+             copies SQLite stores",
+            aduan_store::redact_url(&config.store.url)
+        );
+    }
+    // A store that is not there is said as the commands that read say it.
+    must_exist(config)?;
     // Copied as it is: a newer program migrates it afterwards, when it is next opened.
     let store = remembered(config, Store::open_as_is(&config.store.url).await)?;
     let bar = ByteBar::new("backup");

@@ -63,6 +63,17 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
                 .ok()
         }
     };
+    // An address without a port, or with one no port can be, is the configuration's
+    // mistake (78, not restarted), found before the store is opened.
+    let addr = listen.unwrap_or(&config.service.listen);
+    if !addr
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
+    {
+        problems.push(format!(
+            "the address to listen on {addr:?} is not host:port (a port of 0 to 65535)"
+        ));
+    }
     let pushed = registry::push_channels(config).map_err(|e| problems.push(e.to_string()));
     let normaliser = load_normaliser(config).map_err(|e| problems.push(format!("{e:#}")));
     let (Ok(pushed), Ok(normaliser), true) = (pushed, normaliser, problems.is_empty()) else {
@@ -105,7 +116,6 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
         service = service.backups(backups);
     }
 
-    let addr = listen.unwrap_or(&config.service.listen);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("listening on {addr}"))?;

@@ -144,7 +144,7 @@ pub async fn renormalise_past_unreadable(
     assert_eq!(entry.payload.len(), 10, "{}: kept as stored", ts.label);
     // Retried while the archive still cannot be read: it stays, with its reason.
     let (resolved, failing) = engine(ts)
-        .retry_quarantine(&[entry.quarantine_id], &parsers())
+        .retry_quarantine(&[entry.quarantine_id], &parsers(), &aduan_sync::NoProgress)
         .await
         .expect("retried");
     assert_eq!(resolved, 0, "{}", ts.label);

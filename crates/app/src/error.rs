@@ -2,10 +2,10 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The configuration file cannot be read or is wrong.
-    #[error("configuration {path}: {message}")]
+    /// The configuration cannot be read or is wrong.
+    #[error("{path}: {message}")]
     Config {
-        /// The file.
+        /// The file, or what else was read (`configuration`, `environment`).
         path: String,
         /// What is wrong, with the key.
         message: String,

@@ -278,11 +278,7 @@ pub fn connectors(
             return Err(Error::NoSuchChannel(id.into(), known_ids()));
         }
     }
-    for id in config.channels.keys() {
-        if !registry.iter().any(|r| r.spec.id == id) {
-            return Err(Error::UnknownChannel(id.clone(), known_ids()));
-        }
-    }
+    known_channels_only(config)?;
     let mut out = Vec::new();
     // Every channel that cannot be built is named at once (a new set-up missing several
     // secrets learns them all from one run).
@@ -317,8 +313,23 @@ pub fn connectors(
     }
 }
 
+/// Refuses a configuration with a channel table no connector serves (a misspelt
+/// `[channels.smartcity]` would otherwise be a channel that silently never runs).
+pub fn known_channels_only(config: &AppConfig) -> Result<()> {
+    let registry = registry();
+    match config
+        .channels
+        .keys()
+        .find(|id| !registry.iter().any(|r| r.spec.id == id.as_str()))
+    {
+        Some(id) => Err(Error::UnknownChannel(id.clone(), known_ids())),
+        None => Ok(()),
+    }
+}
+
 /// The enabled push channels of the configuration, with their webhook routes' builders.
 pub fn push_channels(config: &AppConfig) -> Result<Vec<(ChannelSpec, WebhookRoutes)>> {
+    known_channels_only(config)?;
     let mut out = Vec::new();
     let mut failed = Vec::new();
     for r in registry() {

@@ -81,7 +81,8 @@ pub fn reporter_key(var: &str) -> Result<Secret> {
     let key = Secret::from_env(var).ok_or_else(|| Error::Config {
         path: "environment".into(),
         message: format!(
-            "the reporter-hash key is read from {var}, which is not set; set it to a long random secret (and keep it: changing it changes every reporter_key)"
+            "the reporter-hash key is read from {var}, which is {}; set it to a long random secret (and keep it: changing it changes every reporter_key)",
+            Secret::why_missing(var)
         ),
     })?;
     // A short key can be guessed, and with it every reporter_key reversed by hashing the

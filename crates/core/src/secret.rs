@@ -21,9 +21,15 @@ impl Secret {
         Self::from_env(var).ok_or_else(|| crate::Error::Config {
             channel: channel.to_string(),
             message: format!(
-                "the {what} is read from the environment variable {var}, which is not set"
+                "the {what} is read from the environment variable {var}, which is {}",
+                unset_or_empty(var)
             ),
         })
+    }
+
+    /// Why nothing was read from `var`: it is `not set`, or `set but empty`.
+    pub fn why_missing(var: &str) -> &'static str {
+        unset_or_empty(var)
     }
 
     /// Whether `given` (a token a request carried) is this secret, compared in constant time:
@@ -49,6 +55,15 @@ impl fmt::Debug for Secret {
 impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("***")
+    }
+}
+
+/// Whether `var` is not set or set but empty (what [`Secret::from_env`] reads as none).
+fn unset_or_empty(var: &str) -> &'static str {
+    if std::env::var_os(var).is_some() {
+        "set but empty"
+    } else {
+        "not set"
     }
 }
 

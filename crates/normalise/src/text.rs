@@ -645,11 +645,23 @@ mod tests {
             plain_text("<table><tr><th>Lokasi</th><td>Jl. Sriwijaya</td></tr><tr><td>RT</td><td>03</td></tr></table>"),
             "Lokasi Jl. Sriwijaya\n\nRT 03"
         );
-        assert_eq!(plain_text("<h4>Lokasi</h4>Jl. Sriwijaya"), "Lokasi\nJl. Sriwijaya");
-        assert_eq!(plain_text("a<hr>b<blockquote>c</blockquote>d"), "a\nb\nc\nd");
-        assert_eq!(plain_text("<ul><li>satu</li></ul>dua<ol><li>tiga</li></ol>"), "satu\n\ndua\n\ntiga");
+        assert_eq!(
+            plain_text("<h4>Lokasi</h4>Jl. Sriwijaya"),
+            "Lokasi\nJl. Sriwijaya"
+        );
+        assert_eq!(
+            plain_text("a<hr>b<blockquote>c</blockquote>d"),
+            "a\nb\nc\nd"
+        );
+        assert_eq!(
+            plain_text("<ul><li>satu</li></ul>dua<ol><li>tiga</li></ol>"),
+            "satu\n\ndua\n\ntiga"
+        );
         // Inline elements still join nothing that was one word.
-        assert_eq!(plain_text("Jl.<b>Sriwijaya</b> no<i>.</i>5"), "Jl.Sriwijaya no.5");
+        assert_eq!(
+            plain_text("Jl.<b>Sriwijaya</b> no<i>.</i>5"),
+            "Jl.Sriwijaya no.5"
+        );
     }
 
     #[test]

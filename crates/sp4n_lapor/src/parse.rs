@@ -75,12 +75,8 @@ pub(crate) fn report(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
     let r: Report = FieldError::read_json(CHANNEL, &record, &raw.payload)?;
     // The field's name is formatted only when its time is wrong.
     let time = |field: std::fmt::Arguments, s: &str| -> Result<DateTime<Utc>, FieldError> {
-        aduan_core::time::parse_source(s).ok_or_else(|| {
-            err(
-                &field.to_string(),
-                format!("not an ISO 8601 time: {s:?}"),
-            )
-        })
+        aduan_core::time::parse_source(s)
+            .ok_or_else(|| err(&field.to_string(), format!("not an ISO 8601 time: {s:?}")))
     };
     let reported_at = time(format_args!("created_at"), &r.created_at)?;
     let updated_at = time(format_args!("updated_at"), &r.updated_at)?;
@@ -282,9 +278,10 @@ mod tests {
     /// as WIB.
     #[test]
     fn a_time_without_offset_is_wib() {
-        let naive = EXAMPLE
-            .replace("19:02:11+07:00\"", "19:02:11\"")
-            .replace("2021-09-13T14:20:00+07:00\",\"oleh\"", "2021-09-13 14:20:00\",\"oleh\"");
+        let naive = EXAMPLE.replace("19:02:11+07:00\"", "19:02:11\"").replace(
+            "2021-09-13T14:20:00+07:00\",\"oleh\"",
+            "2021-09-13 14:20:00\",\"oleh\"",
+        );
         let c = report(&raw(&naive)).unwrap();
         assert_eq!(c.reported_at.to_rfc3339(), "2021-09-10T12:02:11+00:00");
         assert_eq!(c.events[2].at.to_rfc3339(), "2021-09-13T07:20:00+00:00");

@@ -834,12 +834,29 @@ impl Engine {
         &self,
         ids: &[i64],
         channels: &HashMap<&'static str, ChannelSpec>,
+        progress: &dyn Progress,
     ) -> Result<(usize, Vec<(i64, String)>)> {
         let mut resolved = 0;
         let mut failing = Vec::new();
         // Channels another run holds: their other entries are left at once.
         let mut busy: Vec<String> = Vec::new();
-        for &id in ids {
+        // Shown as entries read, those resolved as written, those still failing as
+        // quarantined.
+        let shown = |done: usize, resolved: usize, failing: usize| {
+            progress.batch(
+                "quarantine",
+                &Counts {
+                    fetched: done as u64,
+                    inserted: resolved as u64,
+                    quarantined: failing as u64,
+                    ..Counts::default()
+                },
+            );
+        };
+        for (done, &id) in ids.iter().enumerate() {
+            if done > 0 {
+                shown(done, resolved, failing.len());
+            }
             let Some(entry) = self.store.quarantine_get(id).await? else {
                 failing.push((id, format!("quarantine entry {id} does not exist")));
                 continue;
@@ -964,6 +981,7 @@ impl Engine {
                 failing.push((id, counts.last_error.unwrap_or_default()));
             }
         }
+        shown(ids.len(), resolved, failing.len());
         if resolved > 0 {
             self.link_incidents().await;
         }
