@@ -138,8 +138,42 @@ impl Store {
                     .context(what)?
                     .rows_affected();
             }
+            // A pass of the live tables links every complaint: none is left to a later one.
+            if !rebuild {
+                sqlx::query("DELETE FROM sync_state WHERE channel = $1")
+                    .bind(INCIDENTS_PENDING)
+                    .execute(&mut *tx)
+                    .await
+                    .context(what)?;
+            }
             tx.commit().await.context(what)?;
             Ok(changed)
         })
     }
+
+    /// Records that a pass over the live tables failed after complaints changed, so that
+    /// the next run links them, in whichever process (`sync_state` under
+    /// [`INCIDENTS_PENDING`]; a pass that succeeds removes it).
+    pub async fn incidents_pending(&self) -> Result<()> {
+        let what = || "recording that incidents are to be linked".to_string();
+        on_pool!(self, pool => {
+            sqlx::query(crate::write::CURSOR_SQL)
+                .bind(INCIDENTS_PENDING)
+                .bind("a pass failed")
+                .bind(Utc::now())
+                .execute(pool)
+                .await
+                .context(what)?;
+            Ok(())
+        })
+    }
+
+    /// Whether a pass over the live tables failed since the last that succeeded (see
+    /// [`incidents_pending`](Self::incidents_pending)).
+    pub async fn incidents_are_pending(&self) -> Result<bool> {
+        Ok(self.cursor(INCIDENTS_PENDING).await?.is_some())
+    }
 }
+
+/// The `sync_state` row of incidents left to link.
+pub const INCIDENTS_PENDING: &str = "__incidents__";

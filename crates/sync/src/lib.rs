@@ -413,7 +413,9 @@ impl Engine {
         };
         // One after the other: the pass's writes leave pages the statistics' `VACUUM` then
         // marks visible, and SQLite's `PRAGMA optimize` would not wait for its write lock.
-        if counts.changed_complaints() {
+        // Also when a pass failed before (in this process or another) and nothing changed
+        // since: its complaints are linked now, not when a later run changes one.
+        if counts.changed_complaints() || self.incidents_left().await {
             self.link_incidents().await;
         }
         if counts.inserted + counts.updated >= BULK_ROWS {
@@ -466,13 +468,28 @@ impl Engine {
             Ok(0) => {}
             Ok(n) => tracing::info!(complaints = n, "Incidents linked."),
             Err(e) => {
-                tracing::warn!(error = %e, "Could not link the complaints of one incident.");
+                tracing::warn!(error = %e, "Could not link the complaints of one incident; the next run links them.");
                 self.incidents
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .0 = true;
+                // For the next run of any process (this one may end first).
+                if let Err(e) = self.store.incidents_pending().await {
+                    tracing::warn!(error = %e, "Could not record that incidents are left to link.");
+                }
             }
         }
+    }
+
+    /// Whether a pass that links incidents failed since the last that succeeded: in this
+    /// process, or recorded in the store by any.
+    async fn incidents_left(&self) -> bool {
+        let here = self
+            .incidents
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .0;
+        here || self.store.incidents_are_pending().await.unwrap_or(false)
     }
 
     /// Brings the store's statistics up to date after many rows were written; a failure is
