@@ -978,12 +978,10 @@ async fn decide(
     for (id, row) in &mut latest {
         if let Some(c) = current.get(id).filter(|c| c.row_hash == row.row_hash) {
             row.complaint.resolved_at = c.resolved_at;
-            // Answered by its resolution at the latest, the one kept from before too.
-            row.complaint.first_response_at = aduan_normalise::answered_by(
-                row.complaint.status,
-                c.first_response_at,
-                c.resolved_at,
-            );
+            // Each version was answered by its own resolution at the latest (the normaliser's
+            // `answered_by`); not by a `resolved_at` kept from a closing, which answers
+            // nothing (review: closed, then resolved, was answered when it was closed).
+            row.complaint.first_response_at = c.first_response_at;
         }
     }
     // A complaint one group no longer makes and another makes now (a case that moved to its
@@ -1963,6 +1961,18 @@ mod tests {
             for (resolved, _, answered) in stored(batches).await {
                 assert_eq!(resolved, at(10));
                 assert_eq!(answered, at(0));
+            }
+        }
+        // Closed without an answer, then resolved: answered by the resolution, not the
+        // closing; resolved (or closed) since the closing.
+        let closed = |minute| report_with_status_event("A", minute, "Selesai otomatis");
+        for batches in [
+            vec![vec![closed(0)], vec![done(5)]],
+            vec![vec![closed(0), done(5)]],
+        ] {
+            for (resolved, _, answered) in stored(batches).await {
+                assert_eq!(resolved, at(0));
+                assert_eq!(answered, at(5));
             }
         }
         // An older version after a newer one adds nothing, in one batch or two.
