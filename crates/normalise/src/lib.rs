@@ -115,7 +115,8 @@ pub struct Tables<'a> {
 /// its second finish, a Wadul Aladin register status read whatever its letter case and
 /// spaces (`SELESAI` closes and resolves), a table's cells, a list, a rule and headings
 /// below `h3` keeping the words either side apart in plain text, and a city field naming
-/// another region (`Kota Semarang`, `Kabupaten Brebes`) outside the city (2026-12-06).
+/// another region (`Kota Semarang`, `Kabupaten Brebes`) outside the city, and a complaint
+/// closed without an answer and then resolved answered when it was resolved (2026-12-06).
 pub const RULES: u32 = 7;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
