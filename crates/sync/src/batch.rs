@@ -957,8 +957,11 @@ async fn decide(
         for i in o.events {
             let restated = same_status
                 && events.get(i).is_some_and(|e| {
+                    // The event's text is tidied (white space folded), the status as given.
                     e.event.kind == aduan_core::EventKind::StatusChange
-                        && e.event.body.as_deref() == Some(o.status_source.as_str())
+                        && e.event.body.as_deref().is_some_and(|b| {
+                            b.split_whitespace().eq(o.status_source.split_whitespace())
+                        })
                 });
             if let Some(flag) = applied.get_mut(i) {
                 *flag = !restated;
@@ -1973,6 +1976,17 @@ mod tests {
             for (resolved, _, answered) in stored(batches).await {
                 assert_eq!(resolved, at(0));
                 assert_eq!(answered, at(5));
+            }
+        }
+        // A status given with stray spaces restates itself as the same (review: each
+        // version added a status change).
+        let spaced = |minute| report_with_status_event("A", minute, "Selesai ");
+        for batches in [
+            vec![vec![spaced(0)], vec![spaced(5)]],
+            vec![vec![spaced(0), spaced(5)]],
+        ] {
+            for (_, events, _) in stored(batches).await {
+                assert_eq!(events, serde_json::json!(1));
             }
         }
         // An older version after a newer one adds nothing, in one batch or two.
