@@ -372,6 +372,23 @@ async fn signed_webhooks_out_of_order_with_duplicates_and_forgeries_end_as_the_t
         .await
         .expect("answer");
     assert_eq!(forged.status(), 401);
+    // One with no signature or no timestamp at all (the simulator always signs).
+    for (name, value) in [
+        (
+            "X-Pantau-Timestamp",
+            chrono::Utc::now().timestamp().to_string(),
+        ),
+        ("X-Pantau-Signature", "v1=00".to_string()),
+    ] {
+        let unsigned = reqwest::Client::new()
+            .post(serve.url("/webhooks/smart-city"))
+            .header(name, value)
+            .body("{}")
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(unsigned.status(), 401, "only {name}");
+    }
     assert_eq!(
         count(
             &ts,

@@ -183,6 +183,22 @@ async fn webhooks_and_the_register_end_as_the_truth_on_both_stores() {
             .await
             .expect("answer");
         assert_eq!(refused.status(), 403);
+        // A body without its signature is refused and stores nothing (the simulator always
+        // signs, with the right secret or a wrong one).
+        let unsigned = http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(r#"{"object":"whatsapp_business_account","entry":[]}"#)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(unsigned.status(), 401);
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM raw_records WHERE channel = 'wadul_aladin' AND source_ref = '/webhooks/wadul-aladin'").await,
+            0,
+            "{}",
+            ts.label
+        );
         let stats = sim.wadul_deliver(&url, &plan).await;
         assert_eq!(stats.unexpected, 0, "{stats:?}\n{}", serve.log());
         assert!(stats.rejected > 0, "{stats:?}");

@@ -104,7 +104,7 @@ where
 {
     let client = match reqwest::Client::builder()
         .no_proxy()
-        .timeout(Duration::from_secs(15))
+        .timeout(Duration::from_secs(10))
         .build()
     {
         Ok(c) => c,

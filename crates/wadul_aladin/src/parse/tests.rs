@@ -309,6 +309,26 @@ fn media_and_locations_are_listed_with_the_thread() {
     assert_eq!(c.place.address.as_deref(), Some("Jl. Wahid Hasyim"));
 }
 
+/// The contract lists `audio` and "…": a voice note, and a type it does not name (a
+/// sticker, a reaction), are listed by their type, with a caption when they have one.
+#[test]
+fn audio_and_types_the_contract_does_not_name_are_listed_by_their_type() {
+    let body = serde_json::json!({"entry": [{"changes": [{"value": {"messages": [
+        {"from": SENDER, "id": "wamid.A", "timestamp": T0.to_string(), "type": "audio",
+         "audio": {"id": "m1", "mime_type": "audio/ogg; codecs=opus", "voice": true}},
+        {"from": SENDER, "id": "wamid.B", "timestamp": (T0 + 60).to_string(), "type": "sticker",
+         "sticker": {"id": "m2", "mime_type": "image/webp"}},
+        {"from": SENDER, "id": "wamid.C", "timestamp": (T0 + 120).to_string(), "type": "document",
+         "document": {"id": "m3", "filename": "surat.pdf", "caption": "surat pengantar RT"}}
+    ]}}]}]});
+    let f = fold(SENDER, &[raw(body.to_string())]);
+    assert!(f.errors.is_empty(), "{:?}", f.errors);
+    assert_eq!(
+        f.complaints[0].body.as_deref(),
+        Some("[audio]\n[sticker]\n[document] surat pengantar RT")
+    );
+}
+
 #[test]
 fn a_case_closed_on_a_date_without_a_time_closes_at_the_end_of_that_day() {
     // 08:00 and 09:30 WIB on 1 March; the case answered "on 1/3/2024".
