@@ -66,16 +66,23 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
     // An address without a port, or with one no port can be, is the configuration's
     // mistake (78, not restarted), found before the store is opened.
     let addr = listen.unwrap_or(&config.service.listen);
-    if !addr
-        .rsplit_once(':')
-        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
-    {
+    // An IPv6 address in brackets (`[::1]:8080`): a bare `::1` has no port.
+    let host_port = addr.rsplit_once(':').filter(|(host, port)| {
+        !host.is_empty()
+            && port.parse::<u16>().is_ok()
+            && (!host.contains(':') || (host.starts_with('[') && host.ends_with(']')))
+    });
+    if host_port.is_none() {
         problems.push(format!(
-            "the address to listen on {addr:?} is not host:port (a port of 0 to 65535)"
+            "the address to listen on {addr:?} is not host:port (a port of 0 to 65535; an \
+             IPv6 address in brackets, [::1]:8080)"
         ));
     }
     let pushed = registry::push_channels(config).map_err(|e| problems.push(e.to_string()));
     let normaliser = load_normaliser(config).map_err(|e| problems.push(format!("{e:#}")));
+    // Each once (an unknown channel table is found by every channel's check).
+    let mut said = std::collections::HashSet::new();
+    problems.retain(|p| said.insert(p.clone()));
     let (Ok(pushed), Ok(normaliser), true) = (pushed, normaliser, problems.is_empty()) else {
         return Err(super::ConfigProblem(format!(
             "aduan serve cannot start: {}",

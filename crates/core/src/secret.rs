@@ -58,12 +58,13 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Whether `var` is not set or set but empty (what [`Secret::from_env`] reads as none).
+/// Why [`Secret::from_env`] read nothing from `var`: it is not set, set but empty, or set
+/// to bytes that are not UTF-8.
 fn unset_or_empty(var: &str) -> &'static str {
-    if std::env::var_os(var).is_some() {
-        "set but empty"
-    } else {
-        "not set"
+    match (std::env::var_os(var), std::env::var(var)) {
+        (None, _) => "not set",
+        (Some(_), Err(_)) => "set but not UTF-8",
+        (Some(_), Ok(_)) => "set but empty",
     }
 }
 

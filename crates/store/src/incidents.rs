@@ -94,6 +94,17 @@ impl Store {
                 .await
                 .context(what)?
                 .rows_affected();
+            // A pass of the live tables links every complaint committed before it reads
+            // them: a pass left to do by a failure before this one is done with it. Removed
+            // before the reading (holding the pass's lock), not after: a failure recorded
+            // meanwhile is of complaints this pass may not have read, and stays.
+            if !rebuild {
+                sqlx::query("DELETE FROM sync_state WHERE channel = $1")
+                    .bind(INCIDENTS_PENDING)
+                    .execute(&mut *tx)
+                    .await
+                    .context(what)?;
+            }
             {
                 let mut rows = sqlx::query(&sql).fetch(&mut *tx);
                 while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await
@@ -137,14 +148,6 @@ impl Store {
                     .await
                     .context(what)?
                     .rows_affected();
-            }
-            // A pass of the live tables links every complaint: none is left to a later one.
-            if !rebuild {
-                sqlx::query("DELETE FROM sync_state WHERE channel = $1")
-                    .bind(INCIDENTS_PENDING)
-                    .execute(&mut *tx)
-                    .await
-                    .context(what)?;
             }
             tx.commit().await.context(what)?;
             Ok(changed)

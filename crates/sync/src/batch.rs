@@ -450,6 +450,7 @@ pub(crate) async fn process(
                 fold,
                 fresh: &fresh,
                 again: &again,
+                rebuild: input.rebuild,
             };
             fold_groups(store, normaliser, channel, groups, &mut out, counts).await?
         }
@@ -622,7 +623,12 @@ async fn fold_groups(
     out: &mut Collected,
     counts: &mut Counts,
 ) -> Result<()> {
-    let Groups { fold, fresh, again } = groups;
+    let Groups {
+        fold,
+        fresh,
+        again,
+        rebuild,
+    } = groups;
     let mut touched: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, (record, hash)) in fresh.iter().enumerate() {
         match (fold.keys)(record) {
@@ -798,9 +804,12 @@ async fn fold_groups(
                 // The group's newest payload (what made it fold again) carries the error to
                 // quarantine: one entry, whichever of its complaints fail.
                 Err(e) => {
+                    // A sync's: the batch's newest payload of the group. A rebuild's: the
+                    // group's newest, the same at every page that folds the group (one
+                    // entry, not one a page).
                     let newest = (0..members.len())
                         .rev()
-                        .find(|i| own[*i] && fresh_from.contains(i))
+                        .find(|i| own[*i] && (rebuild || fresh_from.contains(i)))
                         .or_else(|| own.iter().rposition(|&o| o))
                         .unwrap_or(0);
                     let (Some(member), Some(hash)) = (members.get(newest), hashes.get(newest))
@@ -896,6 +905,8 @@ struct Groups<'a> {
     fold: Fold,
     fresh: &'a [(RawRecord, Vec<u8>)],
     again: &'a HashSet<Vec<u8>>,
+    /// A rebuild's page: a group is folded whole at each page that touches it.
+    rebuild: bool,
 }
 
 /// Decides each collected complaint against what is stored (and what the batch in flight
@@ -950,7 +961,10 @@ async fn decide(
                 (
                     resolved_since(c.resolved_at, o.resolved_at),
                     earliest(c.first_response_at, o.first_response_at),
-                    c.status_source == o.status_source,
+                    // As the events' tidied texts are compared (below): word by word.
+                    c.status_source
+                        .split_whitespace()
+                        .eq(o.status_source.split_whitespace()),
                 )
             }
         };
@@ -1979,11 +1993,13 @@ mod tests {
             }
         }
         // A status given with stray spaces restates itself as the same (review: each
-        // version added a status change).
+        // version added a status change), also after one without them.
         let spaced = |minute| report_with_status_event("A", minute, "Selesai ");
         for batches in [
             vec![vec![spaced(0)], vec![spaced(5)]],
             vec![vec![spaced(0), spaced(5)]],
+            vec![vec![done(0)], vec![spaced(5)]],
+            vec![vec![done(0), spaced(5)]],
         ] {
             for (_, events, _) in stored(batches).await {
                 assert_eq!(events, serde_json::json!(1));

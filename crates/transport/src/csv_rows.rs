@@ -121,6 +121,11 @@ fn quoted_well(row: &[u8], delimiter: u8) -> bool {
                     Some(_) => i += 1,
                 }
             }
+            // After the closing quote, spaces before the delimiter are taken (as the reader
+            // takes them); other text means the quote closed was another field's.
+            while matches!(row.get(i), Some(&c) if (c == b' ' || c == b'\t') && c != delimiter) {
+                i += 1;
+            }
             match row.get(i) {
                 None => return true,
                 Some(c) if *c == delimiter => i += 1,
@@ -211,6 +216,15 @@ mod tests {
                 "a;b;c\r\n2;\"p\nq\""
             ]
         );
+        // Spaces after a closing quote, before the delimiter: the reader's one row (review).
+        let rows = split(
+            "f",
+            b"a;b;c\n1;\"Jl. Mawar\nRT 3\" ;Baru\n",
+            b';',
+            Utc::now(),
+        );
+        assert_eq!(rows.len(), 1);
+        assert!(rows[0].payload.ends_with(b"RT 3\" ;Baru"));
         // In the last column, to the file's end.
         let rows = split("r", b"a,b\n1,\"x\n2,y\n3,z\n", b',', Utc::now());
         let rows: Vec<&str> = rows
