@@ -303,6 +303,17 @@ fn other_row() -> String {
         .to_string()
 }
 
+/// The complaints' `external_id` and `status`, in id order, as text.
+async fn ids_and_statuses(ts: &TestStore) -> String {
+    let rows = ts
+        .store
+        .query("SELECT external_id, status FROM complaints ORDER BY 1")
+        .await
+        .unwrap()
+        .rows;
+    format!("{rows:?}")
+}
+
 /// A loopback server of `register.csv` (see [`publish`]): its files, base URL and task.
 async fn register_server() -> (Files, String, tokio::task::JoinHandle<()>) {
     let files: Files = std::sync::Arc::new(std::sync::Mutex::new(Default::default()));
@@ -406,15 +417,7 @@ async fn a_case_whose_number_was_corrected_stays_at_its_newest_version() {
     let connector = register(&base);
     for ts in all_stores().await {
         let engine = engine(&ts);
-        let complaints = || async {
-            let rows = ts
-                .store
-                .query("SELECT external_id, status FROM complaints ORDER BY 1")
-                .await
-                .unwrap()
-                .rows;
-            format!("{rows:?}")
-        };
+        let complaints = || ids_and_statuses(&ts);
         publish(&files, std::slice::from_ref(&forwarded));
         engine.sync(&connector, &NoProgress).await.unwrap();
         assert_eq!(
@@ -472,15 +475,7 @@ async fn a_case_whose_number_is_filled_in_later_is_one_complaint() {
     let connector = register(&base);
     for ts in all_stores().await {
         let engine = engine(&ts);
-        let complaints = || async {
-            let rows = ts
-                .store
-                .query("SELECT external_id, status FROM complaints ORDER BY 1")
-                .await
-                .unwrap()
-                .rows;
-            format!("{rows:?}")
-        };
+        let complaints = || ids_and_statuses(&ts);
         publish(&files, &[without.to_string()]);
         engine.sync(&connector, &NoProgress).await.unwrap();
         assert_eq!(
