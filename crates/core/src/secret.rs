@@ -22,14 +22,19 @@ impl Secret {
             channel: channel.to_string(),
             message: format!(
                 "the {what} is read from the environment variable {var}, which is {}",
-                unset_or_empty(var)
+                Self::why_missing(var)
             ),
         })
     }
 
-    /// Why nothing was read from `var`: it is `not set`, or `set but empty`.
+    /// Why [`from_env`](Self::from_env) read nothing from `var`: it is not set, set but
+    /// empty, or set to bytes that are not UTF-8.
     pub fn why_missing(var: &str) -> &'static str {
-        unset_or_empty(var)
+        match (std::env::var_os(var), std::env::var(var)) {
+            (None, _) => "not set",
+            (Some(_), Err(_)) => "set but not UTF-8",
+            (Some(_), Ok(_)) => "set but empty",
+        }
     }
 
     /// Whether `given` (a token a request carried) is this secret, compared in constant time:
@@ -55,16 +60,6 @@ impl fmt::Debug for Secret {
 impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("***")
-    }
-}
-
-/// Why [`Secret::from_env`] read nothing from `var`: it is not set, set but empty, or set
-/// to bytes that are not UTF-8.
-fn unset_or_empty(var: &str) -> &'static str {
-    match (std::env::var_os(var), std::env::var(var)) {
-        (None, _) => "not set",
-        (Some(_), Err(_)) => "set but not UTF-8",
-        (Some(_), Ok(_)) => "set but empty",
     }
 }
 
