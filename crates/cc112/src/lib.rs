@@ -259,9 +259,10 @@ impl Cc112 {
                     Ok(before) if !self.settled(file, &before) => {
                         return Ok(self.still_written(name, "changed since it was listed"));
                     }
-                    Ok(before) => match tokio::fs::read(&path).await {
+                    Ok(before) => match read_listed(&path).await {
                         Err(e) => io(e)?,
-                        Ok(bytes) => match self.stamp(&path).await {
+                        Ok(Err(not_taken)) => not_taken,
+                        Ok(Ok(bytes)) => match self.stamp(&path).await {
                             Err(e) => io(e)?,
                             Ok(after) if after != before || bytes.len() as u64 != after.0 => {
                                 return Ok(self.still_written(name, "changed while it was read"));
@@ -522,8 +523,101 @@ impl BatchSource for Reader {
     }
 }
 
+/// The most bytes a folder file is read into memory with: as an answer of the HTTP index
+/// (`aduan_transport::RetryPolicy::max_body_bytes`); a day's export is a few megabytes.
+const MAX_FILE_BYTES: u64 = 256 << 20;
+
+/// Reads a listed folder file: the regular file at `path` itself, never what a symbolic link
+/// there points to, nor a pipe or device put in its place (review: a file swapped for a link
+/// after it was listed was read, and so any file Aduan may read archived; a pipe would block
+/// the read for ever), and at most [`MAX_FILE_BYTES`]. `Ok(Err(why))`: not taken.
+async fn read_listed(path: &std::path::Path) -> std::io::Result<Result<Vec<u8>, String>> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || read_regular(&path, MAX_FILE_BYTES))
+        .await
+        .map_err(std::io::Error::other)?
+}
+
+#[cfg(unix)]
+fn read_regular(path: &std::path::Path, limit: u64) -> std::io::Result<Result<Vec<u8>, String>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // Not through a link, and without waiting for a pipe's writer.
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path);
+    let file = match opened {
+        Ok(f) => f,
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Ok(Err("a symbolic link, not a file: not read".into()))
+        }
+        Err(e) => return Err(e),
+    };
+    taken(file, limit)
+}
+
+#[cfg(not(unix))]
+fn read_regular(path: &std::path::Path, limit: u64) -> std::io::Result<Result<Vec<u8>, String>> {
+    if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+        return Ok(Err("a symbolic link, not a file: not read".into()));
+    }
+    taken(std::fs::File::open(path)?, limit)
+}
+
+/// The bytes of an opened folder file, when it is a regular file of at most `limit` bytes.
+fn taken(file: std::fs::File, limit: u64) -> std::io::Result<Result<Vec<u8>, String>> {
+    use std::io::Read;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Ok(Err("not a regular file: not read".into()));
+    }
+    if meta.len() > limit {
+        return Ok(Err(format!(
+            "{} bytes, more than the {limit} a file is read with: not read",
+            meta.len()
+        )));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Ok(Err(format!(
+            "more than the {limit} bytes a file is read with: not read"
+        )));
+    }
+    Ok(Ok(bytes))
+}
+
 #[cfg(test)]
 mod tests {
+
+    /// Review: a file swapped for a symbolic link after the folder was listed was read (any
+    /// file Aduan may read, archived); a pipe would block the read for ever; a file had no
+    /// bound. Only a regular file of at most the bound is read.
+    #[cfg(unix)]
+    #[test]
+    fn only_a_regular_file_within_the_bound_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("secret.env");
+        std::fs::write(&secret, "ADUAN_REPORTER_KEY=xyz").unwrap();
+        let export = dir.path().join("112_20991231.csv");
+        std::os::unix::fs::symlink(&secret, &export).unwrap();
+        let why = super::read_regular(&export, 1 << 20).unwrap().unwrap_err();
+        assert!(why.contains("symbolic link"), "{why}");
+        let pipe = dir.path().join("112_20991230.csv");
+        let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+        if made.is_ok_and(|s| s.success()) {
+            let why = super::read_regular(&pipe, 1 << 20).unwrap().unwrap_err();
+            assert!(why.contains("not a regular file"), "{why}");
+        }
+        let file = dir.path().join("112_20991229.csv");
+        std::fs::write(&file, "a;b\r\n1;2\r\n").unwrap();
+        assert_eq!(
+            super::read_regular(&file, 1 << 20).unwrap().unwrap(),
+            b"a;b\r\n1;2\r\n"
+        );
+        let why = super::read_regular(&file, 4).unwrap().unwrap_err();
+        assert!(why.contains("more than the 4"), "{why}");
+    }
     use super::*;
 
     #[test]
