@@ -66,6 +66,12 @@ struct WilayahRow {
     kecamatan: String,
 }
 
+/// Whether `c` parts the words of a place's name: white space (the non-breaking space too),
+/// commas and full stops.
+fn separates(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{a0}' | ',' | '.')
+}
+
 /// Squashes a place name for matching: lower case, prefixes (`Kel.`, `Kec.`, `Kelurahan`…)
 /// dropped, `Pek.`/`Pkl` expanded, and only letters and digits kept.
 pub fn place_key(name: &str) -> String {
@@ -74,7 +80,7 @@ pub fn place_key(name: &str) -> String {
     let mut letters = String::with_capacity(name.len());
     let mut ends: Vec<usize> = Vec::with_capacity(4);
     for c in name.chars() {
-        if c.is_whitespace() || matches!(c, '\u{a0}' | ',' | '.') {
+        if separates(c) {
             if ends.last().copied().unwrap_or(0) < letters.len() {
                 ends.push(letters.len());
             }
@@ -114,9 +120,7 @@ pub fn place_key(name: &str) -> String {
 /// `Kota Pekalogan`, nor `Kota Pekalongan 51124`). A bare name (`Semarang`) says nothing
 /// sure: `None`.
 fn other_region(city: &str) -> Option<bool> {
-    let mut words = city
-        .split(|c: char| c.is_whitespace() || matches!(c, '\u{a0}' | ',' | '.'))
-        .filter(|w| !w.is_empty());
+    let mut words = city.split(separates).filter(|w| !w.is_empty());
     let first = words.next()?.to_lowercase();
     let name = place_key(words.next()?);
     if name.is_empty() {

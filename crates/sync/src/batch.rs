@@ -197,6 +197,12 @@ fn resolved_since(
     }
 }
 
+/// Whether two statuses are the same words: an event's text is tidied (white space folded),
+/// a `status_source` is as the channel gave it (`"Selesai "`).
+fn same_words(a: &str, b: &str) -> bool {
+    a.split_whitespace().eq(b.split_whitespace())
+}
+
 /// `first_response_at` once a version whose own is `new` is stored over a row whose is
 /// `stored`: the earlier. A complaint once answered stays answered (reopened after its
 /// resolution answered it, see `aduan_normalise::answered_by`), decided version by version
@@ -961,21 +967,18 @@ async fn decide(
                 (
                     resolved_since(c.resolved_at, o.resolved_at),
                     earliest(c.first_response_at, o.first_response_at),
-                    // As the events' tidied texts are compared (below): word by word.
-                    c.status_source
-                        .split_whitespace()
-                        .eq(o.status_source.split_whitespace()),
+                    same_words(&c.status_source, &o.status_source),
                 )
             }
         };
         for i in o.events {
             let restated = same_status
                 && events.get(i).is_some_and(|e| {
-                    // The event's text is tidied (white space folded), the status as given.
                     e.event.kind == aduan_core::EventKind::StatusChange
-                        && e.event.body.as_deref().is_some_and(|b| {
-                            b.split_whitespace().eq(o.status_source.split_whitespace())
-                        })
+                        && e.event
+                            .body
+                            .as_deref()
+                            .is_some_and(|b| same_words(b, &o.status_source))
                 });
             if let Some(flag) = applied.get_mut(i) {
                 *flag = !restated;
