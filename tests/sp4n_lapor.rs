@@ -622,6 +622,77 @@ async fn a_report_dated_years_ahead_does_not_carry_the_cursor_past_the_rest() {
     server.abort();
 }
 
+/// A report's `updated_at` written without an offset (WIB) is asked back as `updated_from`
+/// with one, as the API takes it; so is a cursor saved in the source's form before.
+#[tokio::test]
+async fn a_report_time_without_an_offset_is_asked_back_with_one() {
+    let report = r#"{"tracking_id":9165816,"judul":"Jalan berlubang","isi":"Mohon perbaikan.","klasifikasi":"PENGADUAN","kategori":{"utama":"PEKERJAAN UMUM DAN PENATAAN RUANG","sub":"JALAN BERLUBANG"},"sumber":"Android","anonim":false,"rahasia":false,"pelapor":null,"tanggal_kejadian":"2021-09-10","lokasi":{"provinsi":"Jawa Tengah","kota":"Kota Pekalongan","kecamatan":"Pekalongan Barat","kelurahan":"Bendan Kergon","alamat":"Jl. Sriwijaya"},"status":"Terverifikasi","instansi_tujuan":null,"disposisi":[],"tindak_lanjut":[],"lampiran":[],"created_at":"2021-09-10 19:02:11","updated_at":"2021-09-13 14:20:00"}"#;
+    let page = format!(
+        r#"{{"status":"success","data":[{report}],"meta":{{"page":1,"per_page":50,"total":1,"total_pages":1}}}}"#
+    );
+    let files = Files::new(std::sync::Mutex::new(std::collections::HashMap::from([
+        (
+            "api/v1/auth/token".to_string(),
+            br#"{"access_token":"t","token_type":"Bearer","expires_in":3600}"#.to_vec(),
+        ),
+        ("api/v1/laporan".to_string(), page.clone().into_bytes()),
+    ])));
+    let (base, server) = file_server(files.clone()).await;
+    let connector = stand_in(base, &aduan_sim::Sp4nConfig::default().client_secret);
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    let first = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(
+        (first.outcome, first.counts.inserted),
+        (Outcome::Ok, 1),
+        "{}",
+        first.summary_line()
+    );
+    let cursor = ts
+        .store
+        .query("SELECT cursor FROM sync_state WHERE channel = 'sp4n_lapor'")
+        .await
+        .unwrap()
+        .rows;
+    assert_eq!(
+        format!("{cursor:?}"),
+        r#"[[String("2021-09-13T14:20:00+07:00")]]"#
+    );
+    // From now on the list answers only a query with the time in RFC 3339's form.
+    {
+        let mut files = files.lock().unwrap();
+        files.remove("api/v1/laporan");
+        files.insert(
+            format!(
+                "api/v1/laporan?instansi_id={}&page=1&per_page=50&updated_from=2021-09-13T14%3A20%3A00%2B07%3A00",
+                aduan_sim::Sp4nConfig::default().instansi_id
+            ),
+            page.into_bytes(),
+        );
+    }
+    let second = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(
+        (
+            second.outcome,
+            second.counts.fetched,
+            second.counts.inserted
+        ),
+        (Outcome::Ok, 1, 0),
+        "{}",
+        second.summary_line()
+    );
+    ts.execute("UPDATE sync_state SET cursor = '2021-09-13 14:20:00'")
+        .await;
+    let third = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(
+        (third.outcome, third.counts.fetched),
+        (Outcome::Ok, 1),
+        "{}",
+        third.summary_line()
+    );
+    server.abort();
+}
+
 #[tokio::test]
 async fn a_second_run_of_the_same_channel_is_skipped_while_one_runs() {
     let sim = sim(20, Sp4nFaults::default()).await;

@@ -67,6 +67,20 @@ pub fn read_rfc3339(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// A source's time `s` as a channel's query takes it back (RFC 3339, with an offset): as
+/// written when it is that already (its own form, fraction and offset kept), else read as
+/// [`parse_source`] reads it and written in WIB (`2021-09-13 14:20:00` becomes
+/// `2021-09-13T14:20:00+07:00`); `None` when it is no time.
+pub fn as_query_time(s: &str) -> Option<String> {
+    if DateTime::parse_from_rfc3339(s).is_ok() {
+        return Some(s.to_string());
+    }
+    parse_source(s).map(|t| {
+        t.with_timezone(&wib())
+            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+    })
+}
+
 /// Whether a source's `t` lies later than `now` (this machine's clock) by more than a few
 /// minutes (clocks disagree a little): a source's mistake (a local time labelled UTC, a
 /// wrong year) that must not carry a channel's saved cursor past reports not read yet.
@@ -178,6 +192,24 @@ mod tests {
         ] {
             assert_eq!(utc(wrong), None, "{wrong}");
         }
+    }
+
+    #[test]
+    fn a_source_time_goes_back_to_a_query_with_its_offset() {
+        // RFC 3339 as written (the source's own fraction and offset).
+        for same in ["2021-09-13T14:20:00.120+07:00", "2021-09-13T07:20:00Z"] {
+            assert_eq!(as_query_time(same).as_deref(), Some(same));
+        }
+        // Without an offset: WIB, written with it (the contracts' form of a query's time).
+        assert_eq!(
+            as_query_time("2021-09-13 14:20:00").as_deref(),
+            Some("2021-09-13T14:20:00+07:00")
+        );
+        assert_eq!(
+            as_query_time(" 2021-09-13T14:20:00.5 ").as_deref(),
+            Some("2021-09-13T14:20:00.500+07:00")
+        );
+        assert_eq!(as_query_time("kemarin"), None);
     }
 
     #[test]

@@ -161,7 +161,7 @@ impl PullConnector for SmartCity {
         let faults_base = self.inner.http.faults();
         let cursor = match cursor {
             Some(c) => {
-                let saved = serde_json::from_str::<Cursor>(&c).map_err(|e| {
+                let mut saved = serde_json::from_str::<Cursor>(&c).map_err(|e| {
                     config_err(format!(
                         "the saved cursor {c:?} is not this connector's: {e}"
                     ))
@@ -170,6 +170,10 @@ impl PullConnector for SmartCity {
                 let at = aduan_core::time::read_rfc3339(&saved.updated_after)
                     .or_else(|| aduan_core::time::parse_source(&saved.updated_after));
                 aduan_core::time::saved_cursor(CHANNEL, &c, at)?;
+                // Sent as `updated_after`, an RFC 3339 time.
+                if let Some(t) = aduan_core::time::as_query_time(&saved.updated_after) {
+                    saved.updated_after = t;
+                }
                 Some(saved)
             }
             None => None,
@@ -266,8 +270,10 @@ impl BatchSource for Backfill {
             {
                 let real = aduan_core::time::parse_source(&at)
                     .is_some_and(|t| !aduan_core::time::ahead_of(t, received_at));
+                // Sent back as `updated_after`, an RFC 3339 time (WIB's offset added to one
+                // written without).
                 let c = Cursor {
-                    updated_after: at,
+                    updated_after: aduan_core::time::as_query_time(&at).unwrap_or(at),
                     after_id: id,
                 };
                 if real {

@@ -264,14 +264,19 @@ impl PullConnector for Sp4nLapor {
     async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
         // The client serves run after run: this run's faults are those from here on.
         let faults_base = self.inner.http.faults();
-        // A cursor is a report's `updated_at` as the source wrote it (without an offset: WIB).
+        // A cursor is a report's `updated_at` as the source wrote it, with an offset (WIB's
+        // when it had none; a cursor saved earlier may lack it).
         let instant = |c: &str| {
             aduan_core::time::read_rfc3339(c).or_else(|| aduan_core::time::parse_source(c))
         };
         if let Some(c) = &cursor {
             aduan_core::time::saved_cursor(CHANNEL, c, instant(c))?;
         }
-        let from = cursor.or_else(|| self.inner.config.start_from.clone());
+        // Sent as `updated_from`: with an offset (a cursor saved before Aduan wrote one, or a
+        // `start_from` without one, is WIB's).
+        let from = cursor
+            .or_else(|| self.inner.config.start_from.clone())
+            .map(|c| aduan_core::time::as_query_time(&c).unwrap_or(c));
         let from_instant = from.as_deref().and_then(instant);
         Ok(Box::new(Pager {
             faults_base,
@@ -316,7 +321,8 @@ struct Pager {
     /// The client's faults when the run began.
     faults_base: FaultCounts,
     connector: Sp4nLapor,
-    /// `updated_from` as the API wrote it (the newest `updated_at` stored).
+    /// `updated_from`: the newest `updated_at` stored, as the API wrote it when it gave an
+    /// offset (else in WIB with one).
     from: Option<String>,
     from_instant: Option<DateTime<Utc>>,
     page: u32,
@@ -349,8 +355,9 @@ impl Pager {
                 _ => None,
             });
             let updated = key.as_ref().and_then(|k| match &k.updated_at {
+                // Sent back as `updated_from`, which the API takes with an offset.
                 Some(serde_json::Value::String(s)) => {
-                    aduan_core::time::parse_source(s).map(|t| (t, s.clone()))
+                    aduan_core::time::parse_source(s).zip(aduan_core::time::as_query_time(s))
                 }
                 _ => None,
             });

@@ -563,9 +563,11 @@ fn error_text(e: &reqwest::Error) -> String {
     }
 }
 
-/// `Retry-After` as a wait: seconds, or an HTTP date (`Wed, 21 Oct 2026 07:28:00 GMT`) less
-/// this machine's clock (none for a date passed); a number too large for a `Duration` as the
-/// longest one, which no policy honours; anything else as "a minute".
+/// `Retry-After` as a wait: seconds, or an HTTP date less this machine's clock (none for a
+/// date passed) in any of RFC 9110's three forms (`Wed, 21 Oct 2026 07:28:00 GMT`, the
+/// obsolete `Wednesday, 21-Oct-26 07:28:00 GMT` and `Wed Oct 21 07:28:00 2026`) or with
+/// another offset than GMT; a number too large for a `Duration` as the longest one, which no
+/// policy honours; anything else as "a minute".
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     retry_after_at(headers, chrono::Utc::now())
 }
@@ -575,13 +577,20 @@ fn retry_after_at(headers: &HeaderMap, now: chrono::DateTime<chrono::Utc>) -> Op
     let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     Some(match v.parse::<f64>() {
         Ok(secs) if secs >= 0.0 => Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX),
-        _ => match chrono::DateTime::parse_from_rfc2822(v) {
-            // An HTTP date is RFC 2822's form in GMT.
-            Ok(at) => (at.with_timezone(&chrono::Utc) - now)
-                .to_std()
-                .unwrap_or(Duration::ZERO),
-            Err(_) => Duration::from_secs(60),
-        },
+        _ => {
+            let at = httpdate::parse_http_date(v)
+                .ok()
+                .map(chrono::DateTime::<chrono::Utc>::from)
+                .or_else(|| {
+                    chrono::DateTime::parse_from_rfc2822(v)
+                        .ok()
+                        .map(|at| at.with_timezone(&chrono::Utc))
+                });
+            match at {
+                Some(at) => (at - now).to_std().unwrap_or(Duration::ZERO),
+                None => Duration::from_secs(60),
+            }
+        }
     })
 }
 
@@ -932,6 +941,21 @@ mod tests {
             HeaderValue::from_static("Wed, 21 Oct 2026 07:00:00 GMT"),
         );
         assert_eq!(retry_after_at(&h, now), Some(Duration::ZERO));
+        // RFC 9110's obsolete forms, which a recipient must read too, and another offset.
+        for date in [
+            "Wednesday, 21-Oct-26 07:28:00 GMT",
+            "Wed Oct 21 07:28:00 2026",
+            "Wed, 21 Oct 2026 14:28:00 +0700",
+        ] {
+            h.insert(RETRY_AFTER, HeaderValue::from_static(date));
+            assert_eq!(
+                retry_after_at(&h, now),
+                Some(Duration::from_secs(600)),
+                "{date}"
+            );
+        }
+        h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after_at(&h, now), Some(Duration::from_secs(60)));
     }
 
     #[test]
