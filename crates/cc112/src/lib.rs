@@ -177,6 +177,18 @@ impl Cc112 {
             config.max_attempts,
             config.retry_base_ms,
         )?;
+        // A server may echo what it refuses: the errors quoting its answers show neither the
+        // `user:password` nor the password.
+        if let Some(a) = &basic_auth {
+            http.hide("basic auth", a);
+            // (A password too short to be one would hide every such letter of the message.)
+            match a.expose().split_once(':') {
+                Some((_, password)) if password.len() >= 4 => {
+                    http.hide("password", &aduan_core::Secret::new(password));
+                }
+                _ => {}
+            }
+        }
         Ok(Self {
             inner: Arc::new(Inner {
                 config,

@@ -45,6 +45,26 @@ impl Secret {
             && own.iter().zip(given).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
     }
 
+    /// `text` with this secret taken out (`***`), as written and as JSON escapes it (with
+    /// `/` escaped too, as PHP does): for an answer that may echo what it was sent.
+    pub fn hidden_in(&self, text: &str) -> String {
+        if self.0.is_empty() {
+            return text.to_string();
+        }
+        let json = serde_json::to_string(&self.0).unwrap_or_default();
+        let json = json.trim_matches('"').to_string();
+        let forms = [
+            self.0.replace('/', "\\/"),
+            json.replace('/', "\\/"),
+            json,
+            self.0.clone(),
+        ];
+        forms
+            .iter()
+            .filter(|f| !f.is_empty())
+            .fold(text.to_string(), |out, f| out.replace(f.as_str(), "***"))
+    }
+
     /// The secret value itself. Call only where the value is used, never to print it.
     pub fn expose(&self) -> &str {
         &self.0
@@ -73,6 +93,15 @@ mod tests {
         assert!(!format!("{s:?}").contains("top-secret"));
         assert!(!format!("{s}").contains("top-secret"));
         assert_eq!(s.expose(), "top-secret-value");
+    }
+
+    #[test]
+    fn a_secret_is_hidden_as_written_and_as_json_escapes_it() {
+        let secret = Secret::new("ab/c\"d");
+        assert_eq!(secret.hidden_in("x ab/c\"d y"), "x *** y");
+        assert_eq!(secret.hidden_in(r#"{"s":"ab\/c\"d"}"#), r#"{"s":"***"}"#);
+        assert_eq!(secret.hidden_in(r#"{"s":"ab/c\"d"}"#), r#"{"s":"***"}"#);
+        assert_eq!(Secret::new("").hidden_in("nothing"), "nothing");
     }
 
     #[test]

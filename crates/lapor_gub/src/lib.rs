@@ -126,6 +126,8 @@ impl LaporGub {
             config.max_attempts,
             config.retry_base_ms,
         )?;
+        // A server may echo the key it refuses: the errors quoting its answers do not.
+        http.hide("API key", &key);
         Ok(Self {
             inner: Arc::new(Inner {
                 config,

@@ -109,6 +109,8 @@ impl SmartCity {
             config.max_attempts,
             config.retry_base_ms,
         )?;
+        // A server may echo the token it refuses: the errors quoting its answers do not.
+        http.hide("backfill token", &token);
         Ok(Self {
             inner: Arc::new(Inner {
                 config,

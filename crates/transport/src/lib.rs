@@ -20,7 +20,7 @@ pub mod csv_rows;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aduan_core::{Error, FaultCounts, Result};
+use aduan_core::{Error, FaultCounts, Result, Secret};
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER};
 
@@ -100,6 +100,8 @@ pub struct Response {
     pub body: Bytes,
     /// The URL asked.
     pub url: String,
+    /// The secrets of the client that asked, taken out of a body an error quotes.
+    hidden: Vec<Secret>,
 }
 
 impl Response {
@@ -115,6 +117,7 @@ impl Response {
 
     /// [`unexpected`](Self::unexpected), quoting `body` (the answer's, with what must not
     /// be shown taken out) instead of the answer's own.
+    /// The client's secrets (its key, token, password) are taken out of what is quoted.
     pub fn unexpected_quoting(&self, channel: &str, what: &str, body: &[u8]) -> Error {
         Error::Upstream {
             channel: channel.to_string(),
@@ -122,9 +125,26 @@ impl Response {
                 "{what}: {} answered {} with {}",
                 shown(&self.url),
                 self.status,
-                describe_body(&self.headers, body)
+                self.described(body)
             ),
         }
+    }
+
+    /// [`describe_body`] of `body`, the client's secrets taken out first: a server may echo
+    /// what it was sent (a refused key in a validation error).
+    fn described(&self, body: &[u8]) -> String {
+        if self.hidden.is_empty() {
+            return describe_body(&self.headers, body);
+        }
+        // An error quotes a body's first bytes: hidden in far more than that.
+        let head = &body[..body.len().min(64 << 10)];
+        let text = self
+            .hidden
+            .iter()
+            .fold(String::from_utf8_lossy(head).into_owned(), |t, s| {
+                s.hidden_in(&t)
+            });
+        describe_body(&self.headers, text.as_bytes())
     }
 }
 
@@ -188,6 +208,8 @@ pub struct HttpClient {
     channel: &'static str,
     policy: RetryPolicy,
     faults: Arc<Mutex<FaultCounts>>,
+    /// What the client sends that an answer must not show, by name (see [`Self::hide`]).
+    hidden: Arc<Mutex<Vec<(&'static str, Secret)>>>,
 }
 
 impl HttpClient {
@@ -227,7 +249,17 @@ impl HttpClient {
             channel,
             policy,
             faults: Arc::default(),
+            hidden: Arc::default(),
         })
+    }
+
+    /// Hides `secret` (sent as `name`: a key, a token) from every body an error of this
+    /// client quotes; a later secret of the same name (a new token) replaces it.
+    pub fn hide(&self, name: &'static str, secret: &Secret) {
+        if let Ok(mut hidden) = self.hidden.lock() {
+            hidden.retain(|(n, _)| *n != name);
+            hidden.push((name, secret.clone()));
+        }
     }
 
     /// A client for `channel` with a connector's three retry settings.
@@ -324,6 +356,11 @@ impl HttpClient {
                         headers,
                         body,
                         url,
+                        hidden: self
+                            .hidden
+                            .lock()
+                            .map(|h| h.iter().map(|(_, s)| s.clone()).collect())
+                            .unwrap_or_default(),
                     };
                     if status == 429 {
                         self.count("rate_limited");
@@ -412,7 +449,7 @@ impl HttpClient {
                     "{what}: {} answered 429: {why}; the run stops and the next goes on \
                      from its saved progress. Body: {}",
                     shown(&response.url),
-                    describe_body(&response.headers, &response.body)
+                    response.described(&response.body)
                 ),
             });
         }
@@ -886,6 +923,60 @@ mod tests {
                 && error.contains("asked to wait 3600 s")
                 && error.contains("max_retry_after"),
             "{error}"
+        );
+    }
+
+    /// A server echoing the key it refuses, or sending it in a 5xx or 429 page: no error
+    /// quotes it; a token hidden later replaces the one before.
+    #[tokio::test]
+    async fn an_answer_echoing_a_secret_is_quoted_without_it() {
+        let (port, _) = server(|path, _| {
+            let (status, body) = match path {
+                "/401" => ("401 Unauthorized", r#"{"error":"invalid key s3cr3t\/key"}"#),
+                "/503" => (
+                    "503 Service Unavailable",
+                    "down; key s3cr3t/key; token tok-2",
+                ),
+                _ => (
+                    "429 Too Many Requests\r\nretry-after: 3600",
+                    "slow down tok-1 s3cr3t/key",
+                ),
+            };
+            format!(
+                "HTTP/1.1 {status}\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            )
+        })
+        .await;
+        let client = HttpClient::new("test", RetryPolicy::from_settings(5, 1, 10)).unwrap();
+        client.hide("key", &Secret::new("s3cr3t/key"));
+        client.hide("token", &Secret::new("tok-1"));
+        client.hide("token", &Secret::new("tok-2"));
+        let url = |p: &str| format!("http://127.0.0.1:{port}{p}");
+        let refused = client.send("GET", |c| c.get(url("/401"))).await.unwrap();
+        let error = refused.unexpected("test", "GET").to_string();
+        assert!(
+            error.contains("invalid key ***") && !error.contains("s3cr3t"),
+            "{error}"
+        );
+        let down = client
+            .send("GET", |c| c.get(url("/503")))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            down.contains("key ***; token ***") && !down.contains("s3cr3t"),
+            "{down}"
+        );
+        // The first token was replaced by the second: it is shown (it is no longer sent).
+        let limited = client
+            .send("GET", |c| c.get(url("/429")))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            limited.contains("slow down tok-1 ***") && !limited.contains("s3cr3t"),
+            "{limited}"
         );
     }
 

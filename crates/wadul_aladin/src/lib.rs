@@ -107,6 +107,18 @@ impl WadulAladin {
             config.max_attempts,
             config.retry_base_ms,
         )?;
+        // A server may echo what it refuses: the errors quoting its answers show neither the
+        // `Authorization` value nor its credentials (after `Bearer `, `Basic `).
+        if let Some(a) = &auth {
+            http.hide("authorization", a);
+            // (A part too short to be one would hide every such letter of the message.)
+            match a.expose().split_once(' ') {
+                Some((_, credentials)) if credentials.trim().len() >= 4 => {
+                    http.hide("credentials", &Secret::new(credentials.trim()));
+                }
+                _ => {}
+            }
+        }
         Ok(Self {
             inner: Arc::new(Inner { config, auth, http }),
         })
