@@ -957,6 +957,15 @@ async fn renormalise_gives_only_a_row_whose_content_changed_a_new_synced_at() {
              WHERE complaint_id = (SELECT MIN(complaint_id) FROM complaints)",
         )
         .await;
+        // Another whose answer and resolution an older engine decided otherwise: its content
+        // hashes the same, but the rebuilt row differs (review: it kept its synced_at, and
+        // who pulls by synced_at never saw the change).
+        ts.execute(
+            "UPDATE complaints SET first_response_at = '2020-06-01T00:00:00+00:00', \
+             resolved_at = '2020-06-01T00:00:00+00:00' \
+             WHERE complaint_id = (SELECT MAX(complaint_id) FROM complaints)",
+        )
+        .await;
         engine.renormalise(&parsers(), &NoProgress).await.unwrap();
         let fresh = ts
             .store
@@ -966,13 +975,14 @@ async fn renormalise_gives_only_a_row_whose_content_changed_a_new_synced_at() {
             )
             .await
             .unwrap();
-        let first = ts
+        let ends = ts
             .store
-            .query("SELECT MIN(complaint_id) FROM complaints")
+            .query("SELECT MIN(complaint_id), MAX(complaint_id) FROM complaints")
             .await
             .unwrap();
-        assert_eq!(fresh.rows.len(), 1, "{}: {:?}", ts.label, fresh.rows);
-        assert_eq!(fresh.rows[0][0], first.rows[0][0], "{}", ts.label);
+        assert_eq!(fresh.rows.len(), 2, "{}: {:?}", ts.label, fresh.rows);
+        assert_eq!(fresh.rows[0][0], ends.rows[0][0], "{}", ts.label);
+        assert_eq!(fresh.rows[1][0], ends.rows[0][1], "{}", ts.label);
         assert_ne!(fresh.rows[0][1], serde_json::json!("stale"), "{}", ts.label);
         assert_eq!(
             count(&ts, "SELECT COUNT(*) FROM complaints").await,

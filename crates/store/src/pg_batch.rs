@@ -83,8 +83,12 @@ fn complaints_sql(supersede: bool, rebuild: bool) -> String {
                 _ => format!("u.{c}"),
             })
             .collect();
+        // Kept where the row is the same: its content, and the answer and resolution the
+        // engine decided beside it.
         let kept = format!(
-            " LEFT JOIN {} s ON s.complaint_id = u.complaint_id AND s.row_hash = u.row_hash",
+            " LEFT JOIN {} s ON s.complaint_id = u.complaint_id AND s.row_hash = u.row_hash \
+             AND s.first_response_at IS NOT DISTINCT FROM u.first_response_at \
+             AND s.resolved_at IS NOT DISTINCT FROM u.resolved_at",
             LIVE.complaints
         );
         (values.join(", "), kept)

@@ -354,15 +354,19 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
             .iter()
             .enumerate()
             .map(|(i, c)| match *c {
-                // Kept from the live table, where the content is the same: when it was
-                // synced, and the incident it was linked to (`Store::link_incidents` decides
-                // it again before the rebuilt tables are put in place).
+                // Kept from the live table, where the row is the same (its content, and the
+                // answer and resolution the engine decided beside it): when it was synced,
+                // and the incident it was linked to (`Store::link_incidents` decides it
+                // again before the rebuilt tables are put in place).
                 kept @ ("synced_at" | "incident_id") if w.rebuild => format!(
                     "COALESCE((SELECT {kept} FROM {} \
-                     WHERE complaint_id = ?{} AND row_hash = ?{}), ?{})",
+                     WHERE complaint_id = ?{} AND row_hash = ?{} \
+                     AND first_response_at IS ?{} AND resolved_at IS ?{}), ?{})",
                     LIVE.complaints,
                     slot("complaint_id"),
                     slot("row_hash"),
+                    slot("first_response_at"),
+                    slot("resolved_at"),
                     i + 1
                 ),
                 _ => format!("?{}", i + 1),
