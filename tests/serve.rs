@@ -337,6 +337,33 @@ async fn a_tick_missed_while_the_service_was_not_running_runs_at_start() {
         )
         .await;
         serve.stop().await;
+
+        // Killed in the middle of the tick's run: the run never recorded its end. A restart
+        // runs the tick again (review: the killed run counted as the tick's, and a daily
+        // channel waited a day), and the killed run is recorded as failed, saying so.
+        ts.execute(
+            "UPDATE sync_runs SET outcome = NULL, finished_at = NULL WHERE run_id = \
+             (SELECT run_id FROM sync_runs ORDER BY started_at DESC LIMIT 1)",
+        )
+        .await;
+        let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+        eventually(
+            "the run of the tick whose run was killed",
+            Duration::from_secs(60),
+            || serve.log(),
+            || async { (ok_runs().await == 2).then_some(()) },
+        )
+        .await;
+        serve.stop().await;
+        let all = runs(&ts, "sp4n_lapor").await;
+        let failed = with_outcome(&all, "failed");
+        assert_eq!((all.len(), failed.len()), (3, 1), "{}: {all:?}", ts.label);
+        assert_eq!(
+            failed[0].error.as_deref(),
+            Some(aduan_store::INTERRUPTED),
+            "{}",
+            ts.label
+        );
     }
 }
 

@@ -204,9 +204,9 @@ pub(crate) async fn channel_loop(
     }
 }
 
-/// The latest tick before `now` when no run of the channel started at or after it (none ever
-/// did, or the service was not running then). An unreadable store misses nothing: the ticks
-/// go on as scheduled.
+/// The latest tick before `now` when no run of the channel started at or after it and ended
+/// (none ever did, the service was not running then, or the run was killed with it). An
+/// unreadable store misses nothing: the ticks go on as scheduled.
 async fn missed_tick(
     schedule: &cron::Schedule,
     now: &DateTime<FixedOffset>,
@@ -215,7 +215,13 @@ async fn missed_tick(
 ) -> Option<DateTime<FixedOffset>> {
     let previous = schedule.after(now).next_back()?;
     match engine.store().last_run(channel).await {
-        Ok(Some(run)) if run.started_at >= previous.with_timezone(&Utc) => None,
+        // (A run still without an outcome was killed, or runs in another process: then this
+        // one is recorded as skipped.)
+        Ok(Some(run))
+            if run.started_at >= previous.with_timezone(&Utc) && run.outcome.is_some() =>
+        {
+            None
+        }
         Ok(_) => Some(previous),
         Err(error) => {
             tracing::warn!(channel, %error, "Could not read the channel's last run; it runs at its next tick.");

@@ -46,7 +46,7 @@ pub use report::{Dimension, ReportSpec};
 pub use restore::RestoreSummary;
 pub use write::{
     ComplaintRow, CurrentRow, EventRow, GroupLink, NewRaw, QuarantineRow, RunRecord, WriteBatch,
-    Writes,
+    Writes, INTERRUPTED,
 };
 
 use error::Context;

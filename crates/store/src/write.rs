@@ -196,6 +196,11 @@ impl Writes {
     }
 }
 
+/// `sync_runs.error` of a run that never recorded its end (see
+/// [`Store::close_interrupted_runs`]).
+pub const INTERRUPTED: &str = "interrupted: the run never recorded its end (its process was \
+stopped or lost the store); what it committed stays, and the next run went on from there";
+
 /// One row of `sync_runs`: a run as it is written and read back.
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct RunRecord {
@@ -766,6 +771,26 @@ impl Store {
                 .await
                 .context(|| format!("committing a delivery of {channel}"))?;
             Ok(inserted > 0)
+        })
+    }
+
+    /// Records the runs of `channel` other than `run_id` that never recorded their end (their
+    /// process was killed, or lost its store) as `failed`, saying so; called by a run that
+    /// holds the channel's lease, so that none of them is still running. Their end is not
+    /// known: `finished_at` stays empty. Returns how many there were.
+    pub async fn close_interrupted_runs(&self, channel: &str, run_id: &str) -> Result<u64> {
+        on_pool!(self, pool => {
+            let done = sqlx::query(
+                "UPDATE sync_runs SET outcome = 'failed', error = COALESCE(error, $3) \
+                 WHERE channel = $1 AND run_id <> $2 AND outcome IS NULL",
+            )
+            .bind(channel)
+            .bind(run_id)
+            .bind(INTERRUPTED)
+            .execute(pool)
+            .await
+            .context(|| format!("closing the interrupted runs of {channel}"))?;
+            Ok(done.rows_affected())
         })
     }
 

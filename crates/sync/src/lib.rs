@@ -267,6 +267,14 @@ impl Engine {
         let run_id = run.run_id.clone();
         // The run starts once it holds the lease: runs of a channel never overlap in time.
         run.started_at = Utc::now();
+        // Runs of the channel still "running" are none now: they were killed.
+        let interrupted = self.store.close_interrupted_runs(channel, &run_id).await?;
+        if interrupted > 0 {
+            tracing::warn!(
+                interrupted,
+                "Earlier runs of this channel ended without recording it (a killed process); recorded as failed."
+            );
+        }
         self.store.save_run(&run).await?;
         tracing::info!("Sync started.");
         let mut counts = Counts::default();
