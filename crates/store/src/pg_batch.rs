@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use crate::error::Context;
 use crate::write::{
     quarantine_sql, upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, DICTIONARY_SQL,
-    LINK_AGAIN_SQL, LINK_SQL, LIVE,
+    INCIDENTS_LEFT, LINK_AGAIN_SQL, LINK_SQL, LIVE,
 };
 use crate::Result;
 
@@ -371,6 +371,15 @@ pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Re
             .execute(&mut *tx)
             .await
             .context(|| format!("saving the cursor of {channel}"))?;
+    }
+    if w.incidents_left && !w.rebuild {
+        sqlx::query(CURSOR_SQL)
+            .bind(crate::incidents::INCIDENTS_PENDING)
+            .bind(INCIDENTS_LEFT)
+            .bind(w.now)
+            .execute(&mut *tx)
+            .await
+            .context(|| format!("recording that {channel} changed complaints"))?;
     }
     Ok(())
 }

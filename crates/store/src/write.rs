@@ -121,6 +121,11 @@ pub struct WriteBatch<'a> {
     /// ([`Error::BuiltOtherwise`]) otherwise. `None` for a rebuild's batches (their tables
     /// are recorded when they are put in place) and writes that read nothing.
     pub built_with: Option<&'a str>,
+    /// Records in the transaction that incidents are left to link (`sync_state` under
+    /// `__incidents__`, removed by the pass that links them): set on a run's
+    /// first batch that changes complaints, so that a process killed before its pass leaves
+    /// the pass to the next run. Ignored in a rebuild's batches.
+    pub incidents_left: bool,
 }
 
 /// An open transaction batches are written into (see [`Store::begin_writes`]). Dropped
@@ -392,6 +397,10 @@ fn merge_quarantine() -> String {
 }
 
 /// Saves a channel's cursor: channel, cursor, updated_at.
+/// `sync_state.cursor` of `__incidents__` written with a run's first change (see
+/// [`WriteBatch::incidents_left`]).
+pub(crate) const INCIDENTS_LEFT: &str = "complaints changed";
+
 pub(crate) const CURSOR_SQL: &str = "INSERT INTO sync_state (channel, cursor, updated_at) \
     VALUES ($1, $2, $3) \
     ON CONFLICT (channel) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at";
