@@ -343,10 +343,27 @@ const QUARANTINE_COLUMNS: &str =
 /// content hash, source_ref, record, field, reason, payload, run_id, quarantined_at. A record
 /// already in the open quarantine stays as it is.
 pub(crate) fn quarantine_sql(t: Tables) -> String {
+    // The live quarantine's open entry of the payload says why it fails now (a retry that
+    // fails for another reason, a group folded again): failing the same way, it stays as it
+    // was (its time and run); another way, it says so from now. (A rebuild's quarantine is
+    // merged by the same rule when it ends.)
+    let conflict = if t.quarantine == LIVE.quarantine {
+        let q = LIVE.quarantine;
+        let same = format!("{q}.field = excluded.field AND {q}.reason = excluded.reason");
+        format!(
+            "ON CONFLICT (raw_id) WHERE resolved_at IS NULL DO UPDATE SET \
+             quarantined_at = CASE WHEN {same} THEN {q}.quarantined_at ELSE excluded.quarantined_at END, \
+             run_id = CASE WHEN {same} THEN {q}.run_id ELSE excluded.run_id END, \
+             source_ref = excluded.source_ref, record = excluded.record, \
+             field = excluded.field, reason = excluded.reason"
+        )
+    } else {
+        "ON CONFLICT DO NOTHING".to_string()
+    };
     format!(
         "INSERT INTO {} ({QUARANTINE_COLUMNS}) \
          VALUES ($1, (SELECT raw_id FROM raw_records WHERE channel = $1 AND content_hash = $2), \
-         $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+         $3, $4, $5, $6, $7, $8, $9) {conflict}",
         t.quarantine
     )
 }

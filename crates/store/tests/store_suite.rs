@@ -601,6 +601,41 @@ async fn open_quarantine(s: &Store) -> Vec<(String, String, i64, DateTime<Utc>)>
     list
 }
 
+/// A payload quarantined again (a retry, a group folded again) keeps one open entry, which
+/// says why it fails now: the same way, as it was; another way, from then (review: the
+/// first reason stayed, and `quarantine show` told what had been mended).
+#[tokio::test]
+async fn a_payload_quarantined_again_keeps_one_entry_that_says_why_it_fails_now() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let raws = [raw(7)];
+        for (now, why) in [
+            (5, "not a time"),
+            (6, "not a time"),
+            (7, "no such kelurahan"),
+        ] {
+            s.write_batch(&WriteBatch {
+                channel: "sp4n_lapor",
+                now: t(now),
+                raws: if now == 5 { &raws } else { &[] },
+                quarantine: &[quarantined(7, why)],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+            let open = open_quarantine(s).await;
+            let opened = if now == 6 { 5 } else { now };
+            assert_eq!(open.len(), 1, "{}: {open:?}", ts.label);
+            assert_eq!(
+                (open[0].1.as_str(), open[0].3),
+                (why, t(opened)),
+                "{}",
+                ts.label
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_rebuild_merges_its_quarantine_when_it_ends_and_leaves_it_alone_until_then() {
     for ts in each_backend().await {
