@@ -682,6 +682,66 @@ async fn a_backfilled_report_dated_years_ahead_does_not_carry_the_cursor_past_th
     server.abort();
 }
 
+/// A backfill row that is the deletion of a report never received (created and deleted while
+/// the webhooks were lost: the backfill gives the deletion only) makes no complaint, but is
+/// told and counted (review: it went by without a trace, and the run's figures did not add
+/// up); when a version of the report arrives, the two make the withdrawn complaint.
+#[tokio::test]
+async fn a_deletion_of_a_report_never_received_is_told_and_folded_in_when_it_comes() {
+    let full = |id: &str, version: u32, updated: &str| {
+        format!(
+            r#"{{"id":"{id}","version":{version},"type":"laporan","area":"infrastruktur","title":"Saluran tersumbat","description":"Saluran depan rumah tersumbat.","status":"submitted","photos":[],"user":{{"id":"u_1","name":"Siti","phone":"+6281390001234"}},"created_at":"2024-02-01T03:04:05Z","updated_at":"{updated}"}}"#
+        )
+    };
+    let deleted = r#"{"id":"r-2","version":4,"deleted_at":"2024-02-03T00:00:00Z","updated_at":"2024-02-03T00:00:00Z"}"#;
+    let page = format!(
+        r#"{{"reports":[{},{deleted}],"has_more":false}}"#,
+        full("r-1", 1, "2024-02-02T01:00:00Z")
+    );
+    let (connector, server) = one_page_backfill(page).await;
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    let first = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(
+        (
+            first.counts.fetched,
+            first.counts.inserted,
+            first.counts.waiting
+        ),
+        (2, 1, 1),
+        "{}",
+        first.summary_line()
+    );
+    assert!(
+        first
+            .summary_line()
+            .contains("1 waiting for the rest of their record"),
+        "{}",
+        first.summary_line()
+    );
+    server.abort();
+    let page = format!(
+        r#"{{"reports":[{}],"has_more":false}}"#,
+        full("r-2", 3, "2024-02-02T12:00:00Z")
+    );
+    let (connector, server) = one_page_backfill(page).await;
+    let second = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(
+        (second.counts.inserted, second.counts.waiting),
+        (1, 0),
+        "{}",
+        second.summary_line()
+    );
+    let status = ts
+        .store
+        .query("SELECT status FROM complaints WHERE complaint_id = 'smart_city:r-2'")
+        .await
+        .unwrap()
+        .rows;
+    assert_eq!(format!("{status:?}"), r#"[[String("withdrawn")]]"#);
+    server.abort();
+}
+
 /// A report whose id has thousands of characters (a source's mistake) is quarantined naming
 /// its group key, on both stores (PostgreSQL's index of the groups refuses an entry that
 /// long with the whole batch, run after run); the rest is stored.

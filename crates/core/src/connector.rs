@@ -95,6 +95,10 @@ pub struct Folded {
     /// Payloads that could not be read, by index into the slice given, with why; the rest
     /// were still read.
     pub errors: Vec<(usize, FieldError)>,
+    /// Payloads read but making no complaint yet, by index, with why (a deletion of a
+    /// report not received): kept in the archive and folded in when the rest arrives;
+    /// counted and logged meanwhile, so that the run's figures add up.
+    pub waiting: Vec<(usize, String)>,
 }
 
 /// How a channel folds several payloads into its complaints.

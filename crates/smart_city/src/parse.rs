@@ -224,9 +224,15 @@ fn address_parts(address: &str) -> AddressParts {
 pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
     let mut folded = Folded::default();
     let mut versions = Vec::new();
+    let mut deletions = Vec::new();
     for (i, raw) in raws.iter().enumerate() {
         match version(raw, key) {
-            Ok(v) => versions.push(v),
+            Ok(v) => {
+                if matches!(v, Version::Deleted(..)) {
+                    deletions.push(i);
+                }
+                versions.push(v);
+            }
             Err(e) => folded.errors.push((i, e)),
         }
     }
@@ -236,8 +242,14 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
         Version::Deleted(..) => None,
     });
     // A deletion alone has nothing to show yet; it is kept and folded in when a version
-    // of the report arrives.
+    // of the report arrives (a webhook retried out of order), and told meanwhile (the
+    // backfill of a report created and deleted while the webhooks were lost gives the
+    // deletion only).
     let Some((report, created, updated)) = newest_full else {
+        folded.waiting = deletions
+            .into_iter()
+            .map(|i| (i, "a deletion of a report not received (yet)".to_string()))
+            .collect();
         return folded;
     };
     let deletion = versions.iter().rev().find_map(|v| match v {

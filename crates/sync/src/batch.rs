@@ -36,6 +36,8 @@ pub struct Counts {
     pub quarantined: u64,
     /// Complaints removed: folded into another (a thread that joined an earlier one).
     pub removed: u64,
+    /// Records archived that make no complaint yet (see `aduan_core::Folded::waiting`).
+    pub waiting: u64,
     /// Values the tables did not know, by value (`unknown status "X"`).
     pub unknown: BTreeMap<String, u64>,
     /// The last quarantine reason.
@@ -57,6 +59,7 @@ impl Counts {
         self.unchanged += other.unchanged;
         self.quarantined += other.quarantined;
         self.removed += other.removed;
+        self.waiting += other.waiting;
         for (value, n) in other.unknown {
             *self.unknown.entry(value).or_insert(0) += n;
         }
@@ -800,6 +803,18 @@ async fn fold_groups(
                     tracing::info!(channel, complaint = %id, "Complaint folded into another; removed.");
                     out.removed.push(id);
                 }
+            }
+        }
+        for (i, why) in &folded.waiting {
+            // Counted and told when new to this batch, as a quarantined payload is.
+            if fresh_from.contains(i) && own.get(*i).copied().unwrap_or(false) {
+                let record = members.get(*i).map(|m| {
+                    m.external_id
+                        .clone()
+                        .unwrap_or_else(|| m.source_ref.clone())
+                });
+                tracing::warn!(channel, record = record.as_deref().unwrap_or("?"), reason = %why, "A record makes no complaint yet; archived, and folded in when the rest of it arrives.");
+                counts.waiting += 1;
             }
         }
         for (i, e) in folded.errors {

@@ -88,6 +88,7 @@ impl RunReport {
                 "faults": self.faults,
                 "unknown_values": c.unknown,
                 "batches": c.batches,
+                "waiting": c.waiting,
                 "elapsed_secs": self.elapsed.as_secs_f64(),
             })
             .to_string(),
@@ -112,6 +113,12 @@ impl RunReport {
         );
         if c.removed > 0 {
             line.push_str(&format!("; {} folded into others", c.removed));
+        }
+        if c.waiting > 0 {
+            line.push_str(&format!(
+                "; {} waiting for the rest of their record",
+                c.waiting
+            ));
         }
         if !self.faults.is_empty() {
             let f: Vec<String> = self
