@@ -120,6 +120,18 @@ struct ComplaintColumns<'a> {
 pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Result<()> {
     let channel = w.channel;
     let t = Tables::of(w.rebuild);
+    // First, before any complaint is locked: an incidents pass holds this row from its
+    // start, and waits for the complaints it links; written after them, the two would wait
+    // for each other.
+    if w.incidents_left && !w.rebuild {
+        sqlx::query(CURSOR_SQL)
+            .bind(crate::incidents::INCIDENTS_PENDING)
+            .bind(INCIDENTS_LEFT)
+            .bind(w.now)
+            .execute(&mut *tx)
+            .await
+            .context(|| format!("recording that {channel} changed complaints"))?;
+    }
     if let Some(d) = w.dictionary {
         sqlx::query(DICTIONARY_SQL)
             .bind(d.id)
@@ -371,15 +383,6 @@ pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Re
             .execute(&mut *tx)
             .await
             .context(|| format!("saving the cursor of {channel}"))?;
-    }
-    if w.incidents_left && !w.rebuild {
-        sqlx::query(CURSOR_SQL)
-            .bind(crate::incidents::INCIDENTS_PENDING)
-            .bind(INCIDENTS_LEFT)
-            .bind(w.now)
-            .execute(&mut *tx)
-            .await
-            .context(|| format!("recording that {channel} changed complaints"))?;
     }
     Ok(())
 }
