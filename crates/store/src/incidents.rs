@@ -88,23 +88,24 @@ impl Store {
             if let Some(lock) = lock {
                 sqlx::query(lock).execute(&mut *tx).await.context(what)?;
             }
+            // A pass of the live tables links every complaint committed before it reads
+            // them: the passes left due (by a failure, or by writes whose pass was never
+            // made) are done with it. Removed before the reading, not after: a failure or a
+            // write recorded meanwhile is of complaints this pass may not have read, and
+            // stays. And first, before the pass locks any complaint: on PostgreSQL it waits
+            // here for writers holding their rows, which lock them before any complaint.
+            if !rebuild {
+                sqlx::query(&format!("DELETE FROM sync_state WHERE {PENDING_ROWS}"))
+                    .execute(&mut *tx)
+                    .await
+                    .context(what)?;
+            }
             let mut changed = sqlx::query(&clear)
                 .bind(now)
                 .execute(&mut *tx)
                 .await
                 .context(what)?
                 .rows_affected();
-            // A pass of the live tables links every complaint committed before it reads
-            // them: a pass left to do by a failure before this one is done with it. Removed
-            // before the reading (holding the pass's lock), not after: a failure recorded
-            // meanwhile is of complaints this pass may not have read, and stays.
-            if !rebuild {
-                sqlx::query("DELETE FROM sync_state WHERE channel = $1")
-                    .bind(INCIDENTS_PENDING)
-                    .execute(&mut *tx)
-                    .await
-                    .context(what)?;
-            }
             {
                 let mut rows = sqlx::query(&sql).fetch(&mut *tx);
                 while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await
@@ -171,12 +172,31 @@ impl Store {
         })
     }
 
-    /// Whether a pass over the live tables failed since the last that succeeded (see
-    /// [`incidents_pending`](Self::incidents_pending)).
+    /// Whether a pass over the live tables is due: one failed since the last that
+    /// succeeded (see [`incidents_pending`](Self::incidents_pending)), or complaints were
+    /// written since and their pass was not made (a killed process; see
+    /// [`crate::Writes::write`]).
     pub async fn incidents_are_pending(&self) -> Result<bool> {
-        Ok(self.cursor(INCIDENTS_PENDING).await?.is_some())
+        let what = || "reading whether incidents are to be linked".to_string();
+        on_pool!(self, pool => {
+            let due: Option<i32> =
+                sqlx::query_scalar(&format!("SELECT 1 FROM sync_state WHERE {PENDING_ROWS} LIMIT 1"))
+                    .fetch_optional(pool)
+                    .await
+                    .context(what)?;
+            Ok(due.is_some())
+        })
     }
 }
 
-/// The `sync_state` row of incidents left to link.
+/// The `sync_state` row of a failed pass; those of complaints written before a pass are
+/// this followed by the channel ([`pending_key`]).
 pub const INCIDENTS_PENDING: &str = "__incidents__";
+
+/// The `sync_state` rows that say a pass is due (`__incidents__` and `__incidents__<channel>`).
+pub(crate) const PENDING_ROWS: &str = "substr(channel, 1, 13) = '__incidents__'";
+
+/// The `sync_state` row that says `channel` wrote complaints and a pass is due.
+pub(crate) fn pending_key(channel: &str) -> String {
+    format!("{INCIDENTS_PENDING}{channel}")
+}

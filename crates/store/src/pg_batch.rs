@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use crate::error::Context;
 use crate::write::{
     quarantine_sql, upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, DICTIONARY_SQL,
-    INCIDENTS_LEFT, LINK_AGAIN_SQL, LINK_SQL, LIVE,
+    LINK_AGAIN_SQL, LINK_SQL, LIVE,
 };
 use crate::Result;
 
@@ -120,18 +120,6 @@ struct ComplaintColumns<'a> {
 pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Result<()> {
     let channel = w.channel;
     let t = Tables::of(w.rebuild);
-    // First, before any complaint is locked: an incidents pass holds this row from its
-    // start, and waits for the complaints it links; written after them, the two would wait
-    // for each other.
-    if w.incidents_left && !w.rebuild {
-        sqlx::query(CURSOR_SQL)
-            .bind(crate::incidents::INCIDENTS_PENDING)
-            .bind(INCIDENTS_LEFT)
-            .bind(w.now)
-            .execute(&mut *tx)
-            .await
-            .context(|| format!("recording that {channel} changed complaints"))?;
-    }
     if let Some(d) = w.dictionary {
         sqlx::query(DICTIONARY_SQL)
             .bind(d.id)

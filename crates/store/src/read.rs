@@ -130,7 +130,7 @@ impl Store {
     pub async fn channel_status(&self, runs_per_channel: i64) -> Result<Vec<ChannelStatus>> {
         on_pool!(self, pool => {
             let channels: Vec<String> = sqlx::query_scalar(
-                "SELECT channel FROM sync_runs UNION SELECT channel FROM sync_state WHERE channel NOT IN ('__rebuild__', '__built_with__', '__incidents__') \
+                "SELECT channel FROM sync_runs UNION SELECT channel FROM sync_state WHERE channel NOT IN ('__rebuild__', '__built_with__') AND substr(channel, 1, 13) <> '__incidents__' \
                  UNION SELECT channel FROM complaints ORDER BY 1",
             )
             .fetch_all(pool)

@@ -19,7 +19,7 @@ use crate::error::Context;
 use crate::read::PackedRaw;
 use crate::write::{
     quarantine_sql, upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, DICTIONARY_SQL,
-    INCIDENTS_LEFT, LINK_AGAIN_SQL, LINK_SQL, LIVE,
+    LINK_AGAIN_SQL, LINK_SQL, LIVE,
 };
 use crate::{CurrentRow, Error, Result, StoredRaw};
 
@@ -464,13 +464,6 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
     if let Some(cursor) = w.cursor {
         conn.execute(CURSOR_SQL, params![channel, cursor, now])
             .map_err(|e| fail(format!("saving the cursor of {channel}"), e))?;
-    }
-    if w.incidents_left && !w.rebuild {
-        conn.execute(
-            CURSOR_SQL,
-            params![crate::incidents::INCIDENTS_PENDING, INCIDENTS_LEFT, now],
-        )
-        .map_err(|e| fail(format!("recording that {channel} changed complaints"), e))?;
     }
     Ok(())
 }

@@ -121,11 +121,6 @@ pub struct WriteBatch<'a> {
     /// ([`Error::BuiltOtherwise`]) otherwise. `None` for a rebuild's batches (their tables
     /// are recorded when they are put in place) and writes that read nothing.
     pub built_with: Option<&'a str>,
-    /// Records in the transaction that incidents are left to link (`sync_state` under
-    /// `__incidents__`, removed by the pass that links them): set on a run's
-    /// first batch that changes complaints, so that a process killed before its pass leaves
-    /// the pass to the next run. Ignored in a rebuild's batches.
-    pub incidents_left: bool,
 }
 
 /// An open transaction batches are written into (see [`Store::begin_writes`]). Dropped
@@ -137,6 +132,9 @@ pub struct Writes {
     fences: Vec<crate::Fence>,
     /// What the batches' rows were read with, checked before the commit.
     built_with: Option<String>,
+    /// Whether a batch changed complaints of the live tables: the transaction then records
+    /// that an incidents pass is due (see [`Writes::write`]).
+    incidents_due: bool,
 }
 
 enum WritesTx {
@@ -156,7 +154,37 @@ impl Writes {
     /// Writes one batch (archive first, then complaints, events, quarantine and the
     /// cursor) into the transaction. A batch that fails leaves the transaction unusable:
     /// drop it (everything written into it since it began is rolled back).
+    ///
+    /// The first batch of the transaction that changes the live complaints records with
+    /// them, first (before it locks any complaint, which a pass waits for), that a pass
+    /// linking incidents is due (`sync_state`, `__incidents__<channel>`; the pass removes
+    /// them): a process killed between its commit and its pass leaves the pass to the next
+    /// run. A row a channel, which only that channel's writer writes: writers of two
+    /// channels do not wait for each other.
     pub async fn write(&mut self, w: &WriteBatch<'_>) -> Result<()> {
+        let changes = !w.complaints.is_empty() || !w.removed.is_empty();
+        if changes && !self.incidents_due && !w.rebuild {
+            let key = crate::incidents::pending_key(w.channel);
+            let what = || format!("recording that {} changed complaints", w.channel);
+            match &mut self.tx {
+                WritesTx::Sqlite(tx) => sqlx::query(CURSOR_SQL)
+                    .bind(&key)
+                    .bind(INCIDENTS_LEFT)
+                    .bind(w.now)
+                    .execute(&mut **tx)
+                    .await
+                    .map(drop),
+                WritesTx::Postgres(tx) => sqlx::query(CURSOR_SQL)
+                    .bind(&key)
+                    .bind(INCIDENTS_LEFT)
+                    .bind(w.now)
+                    .execute(&mut **tx)
+                    .await
+                    .map(drop),
+            }
+            .context(what)?;
+            self.incidents_due = true;
+        }
         match &mut self.tx {
             WritesTx::Sqlite(tx) => crate::sqlite_batch::write(tx, w).await?,
             WritesTx::Postgres(tx) => crate::pg_batch::write(tx, w).await?,
@@ -340,13 +368,15 @@ const QUARANTINE_COLUMNS: &str =
     "channel, raw_id, source_ref, record, field, reason, payload, run_id, quarantined_at";
 
 /// Quarantines a record with its archived payload (by hash) in `t`'s quarantine: channel,
-/// content hash, source_ref, record, field, reason, payload, run_id, quarantined_at. A record
-/// already in the open quarantine stays as it is.
+/// content hash, source_ref, record, field, reason, payload, run_id, quarantined_at. A payload
+/// already in the open quarantine keeps its one entry (see below); in a rebuild's quarantine,
+/// its first.
 pub(crate) fn quarantine_sql(t: Tables) -> String {
     // The live quarantine's open entry of the payload says why it fails now (a retry that
     // fails for another reason, a group folded again): failing the same way, it stays as it
-    // was (its time and run); another way, it says so from now. (A rebuild's quarantine is
-    // merged by the same rule when it ends.)
+    // was (its time and run); another way, it says so from now, under its number. (A
+    // rebuild's quarantine is merged when it ends: an entry failing the same way stays, one
+    // failing otherwise is replaced by a new entry.)
     let conflict = if t.quarantine == LIVE.quarantine {
         let q = LIVE.quarantine;
         let same = format!("{q}.field = excluded.field AND {q}.reason = excluded.reason");
@@ -414,8 +444,8 @@ fn merge_quarantine() -> String {
 }
 
 /// Saves a channel's cursor: channel, cursor, updated_at.
-/// `sync_state.cursor` of `__incidents__` written with a run's first change (see
-/// [`WriteBatch::incidents_left`]).
+/// `sync_state.cursor` of `__incidents__<channel>`, written with a transaction's first
+/// change of complaints (see [`Writes::write`]).
 pub(crate) const INCIDENTS_LEFT: &str = "complaints changed";
 
 pub(crate) const CURSOR_SQL: &str = "INSERT INTO sync_state (channel, cursor, updated_at) \
@@ -613,6 +643,7 @@ impl Store {
             batches: 0,
             fences: Vec::new(),
             built_with: None,
+            incidents_due: false,
         })
     }
 

@@ -469,7 +469,7 @@ pub(crate) async fn process(
         fresh.retain(|(_, hash)| !again.contains(hash));
         (out.raws, packer) = archived(store, channel, fresh).await?;
     }
-    let mut job = Job {
+    let job = Job {
         packer,
         channel: channel.to_string(),
         run_id: input.run_id.map(str::to_string),
@@ -481,13 +481,6 @@ pub(crate) async fn process(
         built_with: (!input.rebuild).then(|| normaliser.built_with().to_string()),
         ..decide(store, behind, out, input.rebuild, counts).await?
     };
-    if !input.rebuild
-        && !behind.incidents_left
-        && (!job.complaints.is_empty() || !job.removed.is_empty())
-    {
-        job.incidents_left = true;
-        behind.incidents_left = true;
-    }
     behind.start(store, job, delta, total).await?;
     if folding {
         behind.flush(total).await?;
@@ -1090,8 +1083,6 @@ struct Job {
     fences: Vec<Fence>,
     /// What the rows were read with (see `WriteBatch::built_with`).
     built_with: Option<String>,
-    /// See `WriteBatch::incidents_left`.
-    incidents_left: bool,
 }
 
 impl Job {
@@ -1121,7 +1112,6 @@ impl Job {
                 cursor: self.cursor.as_deref(),
                 fences: &self.fences,
                 built_with: self.built_with.as_deref(),
-                incidents_left: self.incidents_left,
             })
             .await?;
         Ok(())
@@ -1173,9 +1163,6 @@ pub(crate) struct WriteBehind {
     /// The counts of batches committed before their writer failed (in a later transaction),
     /// for the run's at the next [`settle`](Self::settle).
     carried: Counts,
-    /// Whether a batch handed over recorded that incidents are left to link (see
-    /// `WriteBatch::incidents_left`): the first that changes complaints does.
-    incidents_left: bool,
 }
 
 /// When an open transaction commits.

@@ -489,8 +489,9 @@ impl Engine {
         }
     }
 
-    /// Whether a pass that links incidents failed since the last that succeeded: in this
-    /// process, or recorded in the store by any.
+    /// Whether a pass that links incidents is due: one failed here since the last that
+    /// succeeded, or the store says one is due (a failure, or writes whose pass was not made,
+    /// in any process).
     async fn incidents_left(&self) -> bool {
         let here = self
             .incidents
@@ -813,14 +814,30 @@ impl Engine {
         let drained = given_back(vec![lease], result.map(|()| Some(counts))).await;
         // At most once a minute; what changed since is linked by a later drain (this is
         // called every few seconds) or run.
-        let due = {
+        let (left_here, time) = {
             let mut state = self
                 .incidents
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             state.0 |= changed;
-            state.0 && state.1.is_none_or(|last| last.elapsed() >= INCIDENTS_EVERY)
+            (
+                state.0,
+                state.1.is_none_or(|last| last.elapsed() >= INCIDENTS_EVERY),
+            )
         };
+        // A pass left due in the store (by another process, or one killed before its pass)
+        // is looked for at the same pace.
+        let due = time
+            && (left_here || {
+                let due = self.store.incidents_are_pending().await.unwrap_or(false);
+                if !due {
+                    self.incidents
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .1 = Some(Instant::now());
+                }
+                due
+            });
         if due {
             self.link_incidents().await;
         }
