@@ -364,6 +364,22 @@ async fn a_tick_missed_while_the_service_was_not_running_runs_at_start() {
             "{}",
             ts.label
         );
+
+        // The tick's run skipped (a killed process's lease outlived it): not the tick's run.
+        ts.execute(
+            "UPDATE sync_runs SET outcome = 'skipped' WHERE run_id = \
+             (SELECT run_id FROM sync_runs ORDER BY started_at DESC LIMIT 1)",
+        )
+        .await;
+        let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+        eventually(
+            "the run of the tick whose run was skipped",
+            Duration::from_secs(60),
+            || serve.log(),
+            || async { (ok_runs().await == 2).then_some(()) },
+        )
+        .await;
+        serve.stop().await;
     }
 }
 

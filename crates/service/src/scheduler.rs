@@ -130,6 +130,9 @@ pub(crate) async fn channel_loop(
     // A tick that passed with no run (the first start, or the service was down at it) is run
     // at once, not left to the next tick: a push channel's backfill catches up what its
     // webhooks could not deliver meanwhile, a pull channel what came since.
+    // Until it has run (a process killed a moment ago may hold the channel's lease for a
+    // while: the run is skipped), it is tried again every `CATCH_UP_RETRY`.
+    let mut catching_up = false;
     if let Some(missed) = missed_tick(&schedule, &now, &engine, id).await {
         tracing::info!(
             channel = id,
@@ -137,8 +140,9 @@ pub(crate) async fn channel_loop(
             "A scheduled run was missed while the service was not running; the channel runs now."
         );
         next = Some(now);
+        catching_up = true;
     }
-    let mut running: Option<JoinHandle<bool>> = None;
+    let mut running: Option<JoinHandle<Ended>> = None;
     let mut failures: u32 = 0;
     let mut resume_at: Option<Instant> = None;
     loop {
@@ -152,7 +156,16 @@ pub(crate) async fn channel_loop(
                 running = None;
                 metrics.in_progress(id, false);
                 // A panicking run counts as a failed one.
-                if done.unwrap_or(true) {
+                let done = done.unwrap_or(Ended::Failed);
+                if catching_up && done == Ended::Skipped {
+                    let retry = Utc::now().with_timezone(&tz)
+                        + chrono::Duration::from_std(CATCH_UP_RETRY).unwrap_or_default();
+                    tracing::info!(channel = id, retry_secs = CATCH_UP_RETRY.as_secs(), "The missed run was skipped (another run holds the channel); it is tried again.");
+                    next = next.map(|n| n.min(retry)).or(Some(retry));
+                } else {
+                    catching_up = false;
+                }
+                if done == Ended::Failed {
                     failures += 1;
                     let wait = backoff.after(failures);
                     resume_at = Some(later(Instant::now(), wait));
@@ -205,8 +218,9 @@ pub(crate) async fn channel_loop(
 }
 
 /// The latest tick before `now` when no run of the channel started at or after it and ended
-/// (none ever did, the service was not running then, or the run was killed with it). An
-/// unreadable store misses nothing: the ticks go on as scheduled.
+/// (none ever did, the service was not running then, the run was killed with it, or it was
+/// skipped because another held the channel: a killed process's lease outlives it a while).
+/// An unreadable store misses nothing: the ticks go on as scheduled.
 async fn missed_tick(
     schedule: &cron::Schedule,
     now: &DateTime<FixedOffset>,
@@ -218,7 +232,11 @@ async fn missed_tick(
         // (A run still without an outcome was killed, or runs in another process: then this
         // one is recorded as skipped.)
         Ok(Some(run))
-            if run.started_at >= previous.with_timezone(&Utc) && run.outcome.is_some() =>
+            if run.started_at >= previous.with_timezone(&Utc)
+                && run
+                    .outcome
+                    .as_deref()
+                    .is_some_and(|o| o != Outcome::Skipped.as_str()) =>
         {
             None
         }
@@ -230,21 +248,41 @@ async fn missed_tick(
     }
 }
 
-/// One run; true when it failed.
+/// How a scheduled run ended, for the channel's loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// It ran (or stopped short for a reason that is no failure).
+    Ran,
+    /// Another run held the channel.
+    Skipped,
+    /// It failed: the channel backs off.
+    Failed,
+}
+
+/// How often a run of a missed tick is tried again while it is skipped.
+const CATCH_UP_RETRY: Duration = Duration::from_secs(30);
+
+/// One run.
 async fn run_once(
     engine: Engine,
     connector: Arc<dyn DynPullConnector>,
     tick: DateTime<FixedOffset>,
-) -> bool {
+) -> Ended {
     let channel = connector.channel();
     match engine.sync(connector.as_ref(), &NoProgress).await {
         Ok(report) => {
             tracing::debug!(channel, tick = %tick.to_rfc3339(), summary = %report.summary_line(), "Scheduled run ended.");
-            failed(&report)
+            if failed(&report) {
+                Ended::Failed
+            } else if report.outcome == Outcome::Skipped {
+                Ended::Skipped
+            } else {
+                Ended::Ran
+            }
         }
         Err(error) => {
             tracing::error!(channel, %error, "Sync could not run.");
-            true
+            Ended::Failed
         }
     }
 }
