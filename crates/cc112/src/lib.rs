@@ -178,16 +178,15 @@ impl Cc112 {
             config.retry_base_ms,
         )?;
         // A server may echo what it refuses: the errors quoting its answers show neither the
-        // `user:password` nor the password.
+        // `user:password`, nor the password, nor the header's Base64 of them.
         if let Some(a) = &basic_auth {
+            use base64::Engine as _;
             http.hide("basic auth", a);
-            // (A password too short to be one would hide every such letter of the message.)
-            match a.expose().split_once(':') {
-                Some((_, password)) if password.len() >= 4 => {
-                    http.hide("password", &aduan_core::Secret::new(password));
-                }
-                _ => {}
+            if let Some((_, password)) = a.expose().split_once(':') {
+                http.hide("password", &aduan_core::Secret::new(password));
             }
+            let header = base64::engine::general_purpose::STANDARD.encode(a.expose());
+            http.hide("basic auth header", &aduan_core::Secret::new(header));
         }
         Ok(Self {
             inner: Arc::new(Inner {
@@ -363,7 +362,15 @@ impl Cc112 {
                     message: format!(
                         "{}: not the index the contract describes ({e}): «{}»",
                         aduan_transport::shown(&self.url("index.json")),
-                        aduan_transport::excerpt(&body, 120)
+                        aduan_transport::excerpt(
+                            self.inner
+                                .http
+                                .without_secrets(&String::from_utf8_lossy(
+                                    &body[..body.len().min(64 << 10)]
+                                ))
+                                .as_bytes(),
+                            120
+                        )
                     ),
                 })?;
             for e in index {

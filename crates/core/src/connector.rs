@@ -97,7 +97,8 @@ pub struct Folded {
     pub errors: Vec<(usize, FieldError)>,
     /// Payloads read but making no complaint yet, by index, with why (a deletion of a
     /// report not received): kept in the archive and folded in when the rest arrives;
-    /// counted and logged meanwhile, so that the run's figures add up.
+    /// counted (`waiting`) and logged meanwhile, so that they are not passed over in
+    /// silence.
     pub waiting: Vec<(usize, String)>,
 }
 

@@ -201,6 +201,9 @@ pub fn excerpt(body: &[u8], max: usize) -> String {
     s
 }
 
+/// The shortest value [`HttpClient::hide`] hides.
+pub const MIN_HIDDEN: usize = 4;
+
 /// An HTTP client for one channel that retries what is worth retrying and counts it.
 #[derive(Debug, Clone)]
 pub struct HttpClient {
@@ -255,7 +258,12 @@ impl HttpClient {
 
     /// Hides `secret` (sent as `name`: a key, a token) from every body an error of this
     /// client quotes; a later secret of the same name (a new token) replaces it.
+    /// A value shorter than [`MIN_HIDDEN`] is not hidden (it would hide every such letter of
+    /// a message, and is no secret).
     pub fn hide(&self, name: &'static str, secret: &Secret) {
+        if secret.expose().len() < MIN_HIDDEN {
+            return;
+        }
         if let Ok(mut hidden) = self.hidden.lock() {
             hidden.retain(|(n, _)| *n != name);
             hidden.push((name, secret.clone()));
@@ -273,6 +281,15 @@ impl HttpClient {
             channel,
             RetryPolicy::from_settings(timeout_secs, max_attempts, retry_base_ms),
         )
+    }
+
+    /// `text` (an answer's, quoted other than by [`Response::unexpected`]) with the client's
+    /// secrets hidden (see [`Self::hide`]).
+    pub fn without_secrets(&self, text: &str) -> String {
+        let hidden = self.hidden.lock().map(|h| h.clone()).unwrap_or_default();
+        hidden
+            .iter()
+            .fold(text.to_string(), |t, (_, s)| s.hidden_in(&t))
     }
 
     /// The channel id.
@@ -952,6 +969,8 @@ mod tests {
         client.hide("key", &Secret::new("s3cr3t/key"));
         client.hide("token", &Secret::new("tok-1"));
         client.hide("token", &Secret::new("tok-2"));
+        // Too short to be a secret: not hidden (every `k` of the messages would be).
+        client.hide("short", &Secret::new("k"));
         let url = |p: &str| format!("http://127.0.0.1:{port}{p}");
         let refused = client.send("GET", |c| c.get(url("/401"))).await.unwrap();
         let error = refused.unexpected("test", "GET").to_string();

@@ -111,12 +111,8 @@ impl WadulAladin {
         // `Authorization` value nor its credentials (after `Bearer `, `Basic `).
         if let Some(a) = &auth {
             http.hide("authorization", a);
-            // (A part too short to be one would hide every such letter of the message.)
-            match a.expose().split_once(' ') {
-                Some((_, credentials)) if credentials.trim().len() >= 4 => {
-                    http.hide("credentials", &Secret::new(credentials.trim()));
-                }
-                _ => {}
+            if let Some((_, credentials)) = a.expose().split_once(' ') {
+                http.hide("credentials", &Secret::new(credentials.trim()));
             }
         }
         Ok(Self {
