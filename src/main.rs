@@ -126,13 +126,14 @@ enum Command {
         /// To this month (`YYYY-MM`), inclusive.
         #[arg(long)]
         to: Option<String>,
-        /// Only this channel.
-        #[arg(long)]
-        channel: Option<String>,
-        /// Only this kind (`complaint`, `aspiration`, `information_request`, `non_genuine`,
-        /// `unknown`).
-        #[arg(long)]
-        kind: Option<String>,
+        /// Only these channels (comma-separated ids: `cc112,sp4n_lapor`).
+        #[arg(long, value_delimiter = ',')]
+        channel: Vec<String>,
+        /// Only these kinds (comma-separated: `complaint`, `aspiration`,
+        /// `information_request`, `non_genuine`, `unknown`; `--kind complaint` leaves out
+        /// information requests and prank calls).
+        #[arg(long, value_delimiter = ',')]
+        kind: Vec<String>,
         /// Only this national main category (as in `category_main`; case is ignored).
         #[arg(long)]
         category: Option<String>,

@@ -836,6 +836,54 @@ async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
     let bad = run(&["report", "--from", "2024-1"], &[]);
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
     assert!(text(&bad).contains("is not a month"), "{}", text(&bad));
+    // A channel no connector serves (the webhook path's spelling, say) is no report of
+    // zeros (review: it printed an empty report and exited 0).
+    for wrong in ["sp4n-lapor", "sp4n_lapor,smartcity"] {
+        let bad = run(&["report", "--channel", wrong], &[]);
+        assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+        assert!(
+            text(&bad).contains("no channel") && text(&bad).contains("smart_city"),
+            "{}",
+            text(&bad)
+        );
+    }
+    // Several kinds and channels, comma-separated: the complaints of any of them.
+    let some = run(
+        &[
+            "report",
+            "--by",
+            "kind",
+            "--channel",
+            "sp4n_lapor,cc112",
+            "--kind",
+            "complaint,aspiration",
+            "--format",
+            "csv",
+        ],
+        &[],
+    );
+    assert!(some.status.success(), "{}", text(&some));
+    let wanted = count(
+        &ts,
+        "SELECT COUNT(*) FROM complaints WHERE kind IN ('complaint', 'aspiration')",
+    )
+    .await;
+    let counted: i64 = String::from_utf8_lossy(&some.stdout)
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.split(',')
+                .nth(1)
+                .and_then(|n| n.parse::<i64>().ok())
+                .unwrap_or(0)
+        })
+        .sum();
+    assert_eq!(counted, wanted, "{}", text(&some));
+    assert!(
+        !String::from_utf8_lossy(&some.stdout).contains("information_request"),
+        "{}",
+        text(&some)
+    );
 
     let refused = run(&["query", "DELETE FROM complaints"], &[]);
     assert!(!refused.status.success());
@@ -887,7 +935,11 @@ async fn raw_lists_and_shows_archived_payloads_as_received_though_stored_packed(
     let out = String::from_utf8_lossy(&list.stdout).into_owned();
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 4, "{out}");
-    assert_eq!(lines[3], "aduan raw: 3 payloads");
+    // Cut short: said (review: a listing cut at its limit passed for the whole).
+    assert_eq!(
+        lines[3],
+        "aduan raw: 3 payloads shown, and more (--limit to see them)"
+    );
     // Newest first.
     let ids: Vec<i64> = lines[..3]
         .iter()

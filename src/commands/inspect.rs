@@ -83,6 +83,18 @@ fn field_name(field: &str) -> String {
     }
 }
 
+/// Cuts `listed` (read with one more than `limit`) to `limit`, and says whether more were
+/// there: a listing cut short does not pass for the whole.
+fn more_than<T>(listed: &mut Vec<T>, limit: i64) -> &'static str {
+    let limit = usize::try_from(limit).unwrap_or(0);
+    if listed.len() > limit {
+        listed.truncate(limit);
+        " shown, and more (--limit to see them)"
+    } else {
+        ""
+    }
+}
+
 pub(crate) async fn raw(config: &AppConfig, action: RawAction) -> Result<ExitCode> {
     let store = open_to_read(config).await?;
     match action {
@@ -91,13 +103,15 @@ pub(crate) async fn raw(config: &AppConfig, action: RawAction) -> Result<ExitCod
             record,
             limit,
         } => {
-            let raws = store
+            // One more than shown: whether there are more is said.
+            let mut raws = store
                 .raws(&RawFilter {
                     channel,
                     external_id: record,
-                    limit,
+                    limit: limit.saturating_add(1),
                 })
                 .await?;
+            let more = more_than(&mut raws, limit);
             for r in &raws {
                 println!(
                     "#{:<8} {} UTC  {:<12} {:<20} {:>7} bytes  {}",
@@ -110,7 +124,7 @@ pub(crate) async fn raw(config: &AppConfig, action: RawAction) -> Result<ExitCod
                 );
             }
             println!(
-                "aduan raw: {} payload{}",
+                "aduan raw: {} payload{}{more}",
                 raws.len(),
                 if raws.len() == 1 { "" } else { "s" }
             );
@@ -208,9 +222,10 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
             all,
             limit,
         } => {
-            let entries = store
-                .quarantine_list(channel.as_deref(), all, limit)
+            let mut entries = store
+                .quarantine_list(channel.as_deref(), all, limit.saturating_add(1))
                 .await?;
+            let more = more_than(&mut entries, limit);
             for e in &entries {
                 println!(
                     "#{:<6} {} UTC  {:<12} {}  {}: {}{}",
@@ -228,7 +243,7 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
                 );
             }
             println!(
-                "aduan quarantine: {} entr{}",
+                "aduan quarantine: {} entr{}{more}",
                 entries.len(),
                 if entries.len() == 1 { "y" } else { "ies" }
             );

@@ -148,12 +148,16 @@ async fn command(cli: Cli) -> Result<ExitCode> {
             subcategory,
             format,
         } => {
+            // A channel no connector serves counts nothing: said, not a report of zeros.
+            for c in &channel {
+                known_channel(c.trim())?;
+            }
             let spec = aduan_store::ReportSpec {
                 by: by.into_iter().map(inspect::dimension).collect(),
                 from_month: month.clone().or(from),
                 to_month: month.or(to),
-                channel,
-                kind,
+                channels: channel.iter().map(|c| c.trim().to_string()).collect(),
+                kinds: kind.iter().map(|k| k.trim().to_string()).collect(),
                 category_main: category,
                 category_sub: subcategory,
             };
@@ -299,7 +303,13 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
         };
     if connectors.is_empty() {
         return Err(ConfigProblem(format!(
-            "no channel is enabled in the configuration; add a [channels.<id>] table (known: {})",
+            "no channel is enabled in the configuration ({}); add a [channels.<id>] table (known: {})",
+            match &config.source {
+                Some(p) => format!("read from {}", p.display()),
+                None => "none was read: no --config or ADUAN_CONFIG given, and no \
+                         config/aduan.toml in the current folder"
+                    .to_string(),
+            },
             registry::known_ids()
         ))
         .into());

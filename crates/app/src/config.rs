@@ -34,6 +34,10 @@ pub struct AppConfig {
     /// One table per channel: `[channels.<id>]`.
     #[serde(default)]
     pub channels: BTreeMap<String, ChannelConfig>,
+    /// The file it was read from; `None` for the built-in defaults (no file given, and no
+    /// `config/aduan.toml` in the current folder).
+    #[serde(skip)]
+    pub source: Option<std::path::PathBuf>,
 }
 
 /// `[store]`.
@@ -338,6 +342,7 @@ impl AppConfig {
                 })?;
                 let mut config = Self::parse(&text, &p.display().to_string())?;
                 config.resolve_against(p);
+                config.source = Some(p.to_path_buf());
                 config
             }
             None => Self::from_toml_str("")?,

@@ -15,7 +15,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 
 /// How many reports run at once. On SQLite a report reads with up to a thread a core (four
@@ -67,23 +67,38 @@ pub(crate) fn routes(store: Store, token: Option<Secret>) -> Router {
 
 fn router(api: Api) -> Router {
     Router::new()
-        .route("/api/report", get(report))
+        .route(
+            "/api/report",
+            get(report).fallback(|| async {
+                (
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    [(header::ALLOW, "GET, HEAD")],
+                    Json(json!({ "error": "the report is read with GET" })),
+                )
+            }),
+        )
         .with_state(api)
 }
 
 /// `GET /api/report?by=month,channel&from=2026-01&to=2026-11&channel=…&kind=…&category=…&subcategory=…`:
-/// `{"columns": [...], "rows": [{column: value, ...}, ...]}`, groups in order. `by` defaults to
-/// `month,channel,kind,category`; `by=` (empty) gives one row of totals.
+/// `{"columns": [...], "rows": [{column: value, ...}, ...]}`, groups in order, each row's keys
+/// in the columns' order. `by` defaults to `month,channel,kind,category`; `by=` (empty)
+/// gives one row of totals. `channel` and `kind` take several values (comma-separated, or
+/// the parameter repeated, as a form's multiple choice sends them); another parameter given
+/// twice is refused.
 async fn report(
     State(api): State<Api>,
     headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
+    Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
     if let Some(token) = &api.token {
+        // The scheme's name in any letter case (RFC 9110).
         let given = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
+            .and_then(|v| v.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token);
         if !given.is_some_and(|g| token.matches(g.trim().as_bytes())) {
             return (
                 StatusCode::UNAUTHORIZED,
@@ -123,29 +138,43 @@ async fn report(
         }
     };
     match done {
-        Ok(result) => {
-            let rows: Vec<Value> = result
-                .rows
-                .into_iter()
-                .map(|row| {
-                    Value::Object(
-                        result
-                            .columns
-                            .iter()
-                            .cloned()
-                            .zip(row)
-                            .collect::<Map<String, Value>>(),
-                    )
-                })
-                .collect();
-            Json(json!({ "columns": result.columns, "rows": rows })).into_response()
-        }
+        Ok(result) => (
+            [(header::CONTENT_TYPE, "application/json")],
+            in_column_order(&result.columns, &result.rows),
+        )
+            .into_response(),
         Err(aduan_store::Error::Report(message)) => bad_request(message),
         Err(e) => {
             tracing::error!(error = %e, "The report API's query failed.");
             failed()
         }
     }
+}
+
+/// `{"columns": [...], "rows": [...]}` with each row's keys in the columns' order (a JSON
+/// object of `serde_json` sorts its keys; a dashboard that lays out a row's keys would show
+/// them shuffled).
+fn in_column_order(columns: &[String], rows: &[Vec<Value>]) -> String {
+    let text = |s: &str| Value::from(s).to_string();
+    let names: Vec<String> = columns.iter().map(|c| text(c)).collect();
+    let mut out = format!("{{\"columns\":[{}],\"rows\":[", names.join(","));
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('{');
+        for (j, (name, value)) in names.iter().zip(row).enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            out.push_str(name);
+            out.push(':');
+            out.push_str(&value.to_string());
+        }
+        out.push('}');
+    }
+    out.push_str("]}");
+    out
 }
 
 /// `500`, the reason logged.
@@ -176,12 +205,32 @@ fn bad_request(message: String) -> Response {
 }
 
 /// The report a request's parameters ask for, or what is wrong with them.
-fn spec(query: &HashMap<String, String>) -> Result<ReportSpec, String> {
-    if let Some(unknown) = query.keys().find(|k| !PARAMETERS.contains(&k.as_str())) {
+fn spec(pairs: &[(String, String)]) -> Result<ReportSpec, String> {
+    if let Some((unknown, _)) = pairs
+        .iter()
+        .find(|(k, _)| !PARAMETERS.contains(&k.as_str()))
+    {
         return Err(format!(
             "unknown parameter {unknown:?}; the report takes {}",
             PARAMETERS.join(", ")
         ));
+    }
+    // The values of the parameters that take several (comma-separated, or repeated).
+    const SEVERAL: [&str; 2] = ["channel", "kind"];
+    let mut query: HashMap<&str, &str> = HashMap::new();
+    let mut lists: HashMap<&str, Vec<String>> = HashMap::new();
+    for (k, v) in pairs {
+        if SEVERAL.contains(&k.as_str()) {
+            lists.entry(k.as_str()).or_default().extend(
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string),
+            );
+        } else if query.insert(k.as_str(), v.as_str()).is_some() {
+            // Which of two values was meant cannot be told; one of them is not taken silently.
+            return Err(format!("{k}: given more than once; give it once"));
+        }
     }
     let text = |name: &str| {
         query
@@ -213,8 +262,8 @@ fn spec(query: &HashMap<String, String>) -> Result<ReportSpec, String> {
         by,
         from_month: month.clone().or_else(|| text("from")),
         to_month: month.or_else(|| text("to")),
-        channel: text("channel"),
-        kind: text("kind"),
+        channels: lists.remove("channel").unwrap_or_default(),
+        kinds: lists.remove("kind").unwrap_or_default(),
         category_main: text("category"),
         category_sub: text("subcategory"),
     })
@@ -370,7 +419,7 @@ mod tests {
         within("the server's end", held.server).await.unwrap();
     }
 
-    fn query(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    fn query(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -389,10 +438,21 @@ mod tests {
         assert_eq!(s.by, vec![Dimension::Channel, Dimension::Subcategory]);
         assert_eq!(s.from_month.as_deref(), Some("2026-11"));
         assert_eq!(s.to_month.as_deref(), Some("2026-11"));
-        assert_eq!(s.kind.as_deref(), Some("complaint"));
+        assert_eq!(s.kinds, ["complaint"]);
         assert_eq!(s.category_sub.as_deref(), Some("banjir"));
         assert_eq!(spec(&query(&[])).unwrap().by, Dimension::ALL.to_vec());
         assert!(spec(&query(&[("by", "")])).unwrap().by.is_empty());
+        // Several channels and kinds: comma-separated, or the parameter repeated (a form's
+        // multiple choice).
+        let several = spec(&query(&[
+            ("channel", "cc112, sp4n_lapor"),
+            ("channel", "lapor_gub"),
+            ("kind", "complaint"),
+            ("kind", "aspiration"),
+        ]))
+        .unwrap();
+        assert_eq!(several.channels, ["cc112", "sp4n_lapor", "lapor_gub"]);
+        assert_eq!(several.kinds, ["complaint", "aspiration"]);
         for (bad, says) in [
             (query(&[("by", "week")]), "not a grouping"),
             (
@@ -400,6 +460,11 @@ mod tests {
                 "not both",
             ),
             (query(&[("limit", "5")]), "unknown parameter"),
+            // Which of two was meant cannot be told (review: the last was taken silently).
+            (
+                query(&[("by", "channel"), ("by", "kind")]),
+                "given more than once",
+            ),
         ] {
             let e = spec(&bad).unwrap_err();
             assert!(e.contains(says), "{e}");

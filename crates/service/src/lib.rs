@@ -742,11 +742,46 @@ mod tests {
         assert_eq!(body["rows"].as_array().unwrap().len(), 1, "{body}");
         assert_eq!(body["rows"][0]["month"], "2024-02");
 
+        // A row's keys in the columns' order (review: sorted), as the body's text shows.
+        let text = http
+            .get(format!("{base}/api/report?by=channel,kind"))
+            .bearer_auth("dashboard-token")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            text.contains(r#"{"channel":"cc112","kind":"complaint","complaints":1,"open":"#),
+            "{text}"
+        );
+        // The scheme's name in any letter case (review: `bearer` was refused).
+        let lower = http
+            .get(format!("{base}/api/report"))
+            .header("authorization", "bearer dashboard-token")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(lower.status(), 200);
+        // Another method: 405, with a JSON body as every error of the API.
+        let post = http
+            .post(format!("{base}/api/report"))
+            .bearer_auth("dashboard-token")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(post.status(), 405);
+        let body: serde_json::Value = post.json().await.unwrap();
+        assert!(body["error"].as_str().unwrap().contains("GET"), "{body}");
+
         for (query, says) in [
             ("?from=2024-13", "not a month"),
             ("?by=week", "not a grouping"),
             ("?kind=complain", "not a kind"),
             ("?limit=5", "unknown parameter"),
+            ("?channel=smart-city", "not a channel id"),
+            ("?month=2024-02&month=2024-03", "more than once"),
         ] {
             let (status, body) = get(query, Some("dashboard-token")).await;
             assert_eq!(status, 400, "{query}");

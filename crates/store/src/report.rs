@@ -71,10 +71,12 @@ pub struct ReportSpec {
     pub from_month: Option<String>,
     /// The last month, inclusive.
     pub to_month: Option<String>,
-    /// Only this channel.
-    pub channel: Option<String>,
-    /// Only this kind (its stored name, `complaint` say; another is refused).
-    pub kind: Option<String>,
+    /// Only these channels (their ids, `sp4n_lapor` say; a text that is no id is refused);
+    /// none: every channel.
+    pub channels: Vec<String>,
+    /// Only these kinds (their stored names, `complaint` say; another is refused); none:
+    /// every kind.
+    pub kinds: Vec<String>,
     /// Only this national main category (compared folded to single spaces, upper case, as
     /// the table keeps it).
     pub category_main: Option<String>,
@@ -127,7 +129,20 @@ impl ReportSpec {
                 ));
             }
         }
-        if let Some(k) = &self.kind {
+        for c in &self.channels {
+            // Ids are lower case, digits and `_`: `sp4n-lapor` (a webhook path's form) or
+            // `SP4N_LAPOR` would count nothing, and look like a channel without complaints.
+            let id = !c.is_empty()
+                && c.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if !id {
+                return invalid(format!(
+                    "channel {c:?} is not a channel id: ids are written in lower case with \
+                     `_`, such as sp4n_lapor, lapor_gub, cc112, wadul_aladin, smart_city"
+                ));
+            }
+        }
+        for k in &self.kinds {
             if Kind::parse(k).is_none() {
                 let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
                 return invalid(format!(
@@ -147,41 +162,57 @@ impl ReportSpec {
     /// The `WHERE` clause of the complaints counted (empty when all are) and its bound
     /// values, with PostgreSQL's placeholders or SQLite's.
     fn filter(&self, postgres: bool) -> (String, Vec<String>) {
-        let mut binds = Vec::new();
-        let mut terms = Vec::new();
-        let mut term = |sql: &str, value: String| {
-            binds.push(value);
-            let n = binds.len();
-            terms.push(if postgres {
-                format!("{sql} ${n}")
-            } else {
-                format!("{sql} ?{n}")
-            });
+        let mut binds: Vec<String> = Vec::new();
+        let mut terms: Vec<String> = Vec::new();
+        // `column op` each of `values` bound: one value `column = $n`, several `column IN
+        // (…)` (`op` is `=` then).
+        let mut term = |column: &str, op: &str, values: Vec<String>| {
+            let places: Vec<String> = values
+                .into_iter()
+                .map(|v| {
+                    binds.push(v);
+                    let n = binds.len();
+                    if postgres {
+                        format!("${n}")
+                    } else {
+                        format!("?{n}")
+                    }
+                })
+                .collect();
+            match &places[..] {
+                [] => {}
+                [one] => terms.push(format!("{column} {op} {one}")),
+                _ => terms.push(format!("{column} IN ({})", places.join(", "))),
+            }
         };
-        if let Some(m) = &self.from_month {
-            term("reported_month >=", m.clone());
-        }
-        if let Some(m) = &self.to_month {
-            term("reported_month <=", m.clone());
-        }
-        if let Some(c) = &self.channel {
-            term("channel =", c.clone());
-        }
-        if let Some(k) = &self.kind {
-            term("kind =", k.clone());
-        }
         let fold = |c: &str| {
             c.split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ")
                 .to_uppercase()
         };
-        if let Some(c) = &self.category_main {
-            term("category_main =", fold(c));
-        }
-        if let Some(c) = &self.category_sub {
-            term("category_sub =", fold(c));
-        }
+        term(
+            "reported_month",
+            ">=",
+            self.from_month.iter().cloned().collect(),
+        );
+        term(
+            "reported_month",
+            "<=",
+            self.to_month.iter().cloned().collect(),
+        );
+        term("channel", "=", self.channels.clone());
+        term("kind", "=", self.kinds.clone());
+        term(
+            "category_main",
+            "=",
+            self.category_main.iter().map(|c| fold(c)).collect(),
+        );
+        term(
+            "category_sub",
+            "=",
+            self.category_sub.iter().map(|c| fold(c)).collect(),
+        );
         if terms.is_empty() {
             (String::new(), binds)
         } else {
@@ -1034,8 +1065,8 @@ mod tests {
                 by: vec![Dimension::Subcategory, Dimension::Channel],
                 from_month: month("2026-01"),
                 to_month: month("2026-03"),
-                channel: Some("cc112".into()),
-                kind: Some("complaint".into()),
+                channels: vec!["cc112".into()],
+                kinds: vec!["complaint".into()],
                 category_main: Some("bencana".into()),
                 category_sub: Some("banjir".into()),
             },
@@ -1096,8 +1127,8 @@ mod tests {
             by,
             from_month: Some("2026-01".into()),
             to_month: Some("2026-02".into()),
-            channel: Some("cc112".into()),
-            kind: Some("complaint".into()),
+            channels: vec!["cc112".into()],
+            kinds: vec!["complaint".into()],
             category_main: Some("BENCANA".into()),
             category_sub: Some("BANJIR".into()),
         };

@@ -1418,13 +1418,26 @@ async fn a_report_counts_complaints_per_group_with_their_handling_times() {
         let cc112_from_march = report(ReportSpec {
             by: vec![Dimension::Month],
             from_month: Some("2024-03".into()),
-            channel: Some("cc112".into()),
-            kind: Some("complaint".into()),
+            channels: vec!["cc112".into()],
+            kinds: vec!["complaint".into()],
             ..Default::default()
         })
         .await;
         assert_eq!(cc112_from_march.len(), 1, "{}", ts.label);
         assert_eq!(cc112_from_march[0].1[0], 1, "{}", ts.label);
+        // Several channels and kinds: any of them (the aspiration is left out here).
+        let two_channels = report(ReportSpec {
+            channels: vec!["cc112".into(), "sp4n_lapor".into()],
+            kinds: vec!["complaint".into(), "information_request".into()],
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(
+            two_channels,
+            vec![(vec![], [3, 2, 3, 1], [Some(3.0), Some(10.0)])],
+            "{}",
+            ts.label
+        );
         let none = report(ReportSpec {
             by: vec![Dimension::Month],
             to_month: Some("2024-01".into()),
@@ -1433,7 +1446,7 @@ async fn a_report_counts_complaints_per_group_with_their_handling_times() {
         .await;
         assert!(none.is_empty(), "{}: {none:?}", ts.label);
         let nothing = report(ReportSpec {
-            channel: Some("lapor_gub".into()),
+            channels: vec!["lapor_gub".into()],
             ..Default::default()
         })
         .await;
@@ -1459,7 +1472,15 @@ async fn a_report_counts_complaints_per_group_with_their_handling_times() {
                 ..Default::default()
             },
             ReportSpec {
-                kind: Some("complain".into()),
+                kinds: vec!["complain".into()],
+                ..Default::default()
+            },
+            ReportSpec {
+                channels: vec!["sp4n-lapor".into()],
+                ..Default::default()
+            },
+            ReportSpec {
+                channels: vec!["SP4N_LAPOR".into()],
                 ..Default::default()
             },
         ] {
