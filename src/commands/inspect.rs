@@ -283,13 +283,9 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
                 &aduan_app::progress::Bar::new(),
             )
             .await?;
+            // (The numbers alone: the entries' payloads are read one at a time as retried.)
             let ids = if all {
-                store
-                    .quarantine_list(None, false, i64::MAX)
-                    .await?
-                    .iter()
-                    .map(|e| e.quarantine_id)
-                    .collect()
+                store.quarantine_open_ids().await?
             } else {
                 ids
             };
@@ -369,8 +365,44 @@ fn json_row(names: &[String], row: &[serde_json::Value]) -> String {
 }
 
 pub(crate) async fn query(store: &Store, sql: &str, format: Format) -> Result<ExitCode> {
-    let result = store.query(sql).await?;
-    print(&result, format, None)?;
+    use aduan_store::Streamed;
+    use std::io::BufWriter;
+    match format {
+        // A table's columns are as wide as their widest value: its rows are kept first.
+        Format::Table => print(&store.query(sql).await?, format, None)?,
+        // An export: each row written as it is read, whatever the result's size.
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(BufWriter::new(std::io::stdout()));
+            {
+                let mut each = |s: Streamed<'_>| {
+                    match s {
+                        Streamed::Columns(columns) => w.write_record(columns),
+                        Streamed::Row(row) => w.write_record(row.iter().map(csv_cell)),
+                    }
+                    .map_err(|e| e.to_string())
+                };
+                store.query_each(sql, &mut each).await?;
+            }
+            w.flush()?;
+        }
+        Format::Json => {
+            let mut out = BufWriter::new(std::io::stdout());
+            {
+                let mut names = Vec::new();
+                let mut each = |s: Streamed<'_>| match s {
+                    Streamed::Columns(columns) => {
+                        names = json_names(columns);
+                        Ok(())
+                    }
+                    Streamed::Row(row) => {
+                        writeln!(out, "{}", json_row(&names, row)).map_err(|e| e.to_string())
+                    }
+                };
+                store.query_each(sql, &mut each).await?;
+            }
+            out.flush()?;
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

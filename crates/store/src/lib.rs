@@ -40,7 +40,8 @@ pub use backup::BackupSummary;
 pub use error::{Error, Result};
 pub use lease::{Fence, Lease};
 pub use read::{
-    ChannelStatus, QuarantineEntry, QueryResult, RawFilter, StoredRaw, SummaryRow, PAGE_BYTES,
+    ChannelStatus, QuarantineEntry, QueryResult, RawFilter, StoredRaw, Streamed, SummaryRow,
+    PAGE_BYTES,
 };
 pub use report::{Dimension, ReportSpec};
 pub use restore::RestoreSummary;

@@ -214,6 +214,20 @@ impl Store {
         })
     }
 
+    /// The numbers of the open quarantine entries, oldest first (without their payloads:
+    /// `quarantine retry --all` reads each when it retries it).
+    pub async fn quarantine_open_ids(&self) -> Result<Vec<i64>> {
+        on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT quarantine_id FROM quarantine WHERE resolved_at IS NULL \
+                 ORDER BY quarantine_id",
+            )
+            .fetch_all(pool)
+            .await
+            .context(|| "reading the open quarantine".into())
+        })
+    }
+
     /// One quarantine entry.
     pub async fn quarantine_get(&self, quarantine_id: i64) -> Result<Option<QuarantineEntry>> {
         on_pool!(self, pool => {
@@ -529,6 +543,20 @@ impl Store {
         self.query_within(sql, binds, Bounds::QUERY).await
     }
 
+    /// [`Store::query`], each row handed to `each` as it is read instead of kept: for an
+    /// export of any size in constant memory (no bound on its rows or bytes; the same time
+    /// limit). `each` is given the columns first, then every row; an error it returns stops
+    /// the query. The number of rows.
+    pub async fn query_each(
+        &self,
+        sql: &str,
+        each: &mut (dyn FnMut(Streamed<'_>) -> std::result::Result<(), String> + Send),
+    ) -> Result<u64> {
+        let mut sink = Streaming { each, rows: 0 };
+        self.query_into(sql, &[], Bounds::WHOLE, &mut sink).await?;
+        Ok(sink.rows)
+    }
+
     /// [`Store::query_bound`] within `bounds`.
     async fn query_within(
         &self,
@@ -536,8 +564,24 @@ impl Store {
         binds: &[String],
         bounds: Bounds,
     ) -> Result<QueryResult> {
-        let query = one_query(sql)?;
         let mut collected = Collected::new(bounds);
+        let columns = self.query_into(sql, binds, bounds, &mut collected).await?;
+        Ok(QueryResult {
+            columns,
+            rows: collected.rows,
+        })
+    }
+
+    /// Runs the query within `bounds`' time, handing its columns and rows to `sink`; its
+    /// columns.
+    async fn query_into(
+        &self,
+        sql: &str,
+        binds: &[String],
+        bounds: Bounds,
+        collected: &mut (dyn Sink + Send),
+    ) -> Result<Vec<String>> {
+        let query = one_query(sql)?;
         match &self.backend {
             Backend::Sqlite(_) => {
                 let path = self.sqlite_file.clone().unwrap_or_default();
@@ -579,6 +623,7 @@ impl Store {
                 if columns.is_empty() {
                     return Err(no_columns());
                 }
+                collected.columns(&columns)?;
                 let mut q = sqlx::query(&text);
                 for b in binds {
                     q = q.bind(b);
@@ -589,10 +634,7 @@ impl Store {
                     let row = row.map_err(|e| query_error(e, bounds))?;
                     collected.push((0..columns.len()).map(|i| sqlite_value(&row, i)).collect())?;
                 }
-                Ok(QueryResult {
-                    columns,
-                    rows: collected.rows,
-                })
+                Ok(columns)
             }
             Backend::Postgres(pool) => {
                 let mut tx = pool.begin().await.context(|| "starting a query".into())?;
@@ -619,6 +661,7 @@ impl Store {
                 if columns.is_empty() {
                     return Err(no_columns());
                 }
+                collected.columns(&columns)?;
                 // One row more than the bound, to tell a result at the bound from one past it.
                 let limit = bounds
                     .rows
@@ -658,10 +701,7 @@ impl Store {
                     }
                 }
                 tx.rollback().await.context(|| "ending the query".into())?;
-                Ok(QueryResult {
-                    columns,
-                    rows: collected.rows,
-                })
+                Ok(columns)
             }
         }
     }
@@ -716,6 +756,47 @@ impl Bounds {
     };
 }
 
+/// What [`Store::query_each`] hands over as it reads.
+#[derive(Debug)]
+pub enum Streamed<'a> {
+    /// The result's columns, first.
+    Columns(&'a [String]),
+    /// A row, its values in the columns' order.
+    Row(&'a [serde_json::Value]),
+}
+
+/// Where a query's columns and rows go as they are read.
+trait Sink {
+    /// The result's columns, before any row.
+    fn columns(&mut self, columns: &[String]) -> Result<()>;
+    /// One row.
+    fn push(&mut self, row: Vec<serde_json::Value>) -> Result<()>;
+}
+
+/// The rows handed on (see [`Store::query_each`]).
+struct Streaming<'f> {
+    each: &'f mut (dyn FnMut(Streamed<'_>) -> std::result::Result<(), String> + Send),
+    rows: u64,
+}
+
+impl Sink for Streaming<'_> {
+    fn columns(&mut self, columns: &[String]) -> Result<()> {
+        (self.each)(Streamed::Columns(columns)).map_err(streaming_failed)
+    }
+
+    fn push(&mut self, row: Vec<serde_json::Value>) -> Result<()> {
+        self.rows += 1;
+        (self.each)(Streamed::Row(&row)).map_err(streaming_failed)
+    }
+}
+
+fn streaming_failed(message: String) -> Error {
+    Error::Rows {
+        what: "writing the query's rows".into(),
+        message,
+    }
+}
+
 /// A result's rows as they are read, within bounds.
 struct Collected {
     bounds: Bounds,
@@ -730,6 +811,12 @@ impl Collected {
             rows: Vec::new(),
             bytes: 0,
         }
+    }
+}
+
+impl Sink for Collected {
+    fn columns(&mut self, _: &[String]) -> Result<()> {
+        Ok(())
     }
 
     /// Keeps `row`, or refuses the result it would take past the bounds.
