@@ -595,6 +595,12 @@ async fn a_quarantine_retry_of_a_folding_channel_takes_its_fold_lease() {
             .await
             .unwrap();
         assert_eq!((resolved, failing.len()), (0, 1), "{}", ts.label);
+        // Retried this time: it fails for what it holds, not for the lease.
+        assert!(
+            !failing[0].1.contains("smart_city#fold"),
+            "{}: {failing:?}",
+            ts.label
+        );
     }
 }
 

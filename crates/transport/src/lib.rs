@@ -902,14 +902,12 @@ mod tests {
             ..RetryPolicy::from_settings(5, 6, 10)
         };
         let client = HttpClient::new("test", policy).unwrap();
-        let started = std::time::Instant::now();
         let error = client
             .send("GET aduan", |c| c.get(&url))
             .await
             .expect_err("the limit never lifts")
             .to_string();
-        // Waited 1 s once; a second wait would have ended past the 2 s allowed.
-        assert!(started.elapsed() < Duration::from_secs(4), "{error}");
+        // Waited 1 s once; a second wait would have ended past the 2 s allowed: two requests.
         assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 2);
         assert!(
             error.starts_with("test: GET aduan: ")

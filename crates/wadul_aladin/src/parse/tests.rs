@@ -392,6 +392,12 @@ fn an_answer_dated_the_day_the_complaint_came_is_not_before_it() {
     let f = fold(SENDER, &[thread, done]);
     let c = &f.complaints[0];
     let reported = c.reported_at;
+    // The forwarding and the follow-up are there to be checked.
+    let kinds: Vec<_> = c.events.iter().map(|e| e.kind).collect();
+    assert!(
+        kinds.contains(&EventKind::Disposition) && kinds.contains(&EventKind::FollowUp),
+        "{kinds:?}"
+    );
     for e in &c.events {
         assert!(
             e.at >= reported,
