@@ -65,10 +65,15 @@ fn ours(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(found.into_iter().map(|(_, p)| p).collect())
 }
 
-/// Removes the backups in `dir` beyond the newest `keep`; those removed.
-fn prune(dir: &Path, keep: usize) -> std::io::Result<Vec<PathBuf>> {
-    let all = ours(dir)?;
-    let extra = all.len().saturating_sub(keep);
+/// Removes the backups in `dir` beyond the newest `keep` (by the time in their names), never
+/// `written` (the one just taken: a name dated later than it, left by a clock once ahead,
+/// would otherwise have it removed at once, every time); those removed.
+fn prune(dir: &Path, keep: usize, written: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let all: Vec<PathBuf> = ours(dir)?
+        .into_iter()
+        .filter(|p| p.file_name() != written.file_name())
+        .collect();
+    let extra = (all.len() + 1).saturating_sub(keep.max(1));
     let mut removed = Vec::new();
     for path in all.into_iter().take(extra) {
         std::fs::remove_file(&path)?;
@@ -112,7 +117,7 @@ async fn backup_once(store: &Store, b: &ScheduledBackup, at: DateTime<Utc>) -> R
         complaints = written.complaints,
         "Backup written."
     );
-    match prune(&b.dir, b.keep) {
+    match prune(&b.dir, b.keep, &to) {
         Ok(removed) => {
             for path in removed {
                 tracing::info!(file = %path.display(), keep = b.keep, "Older backup removed.");
@@ -175,7 +180,8 @@ mod tests {
             std::fs::write(dir.path().join(n), n).unwrap();
         }
         clear_partials(dir.path()).unwrap();
-        let removed = prune(dir.path(), 2).unwrap();
+        let written = dir.path().join("aduan-20261203T020000Z.db");
+        let removed = prune(dir.path(), 2, &written).unwrap();
         assert_eq!(removed, [dir.path().join("aduan-20261201T020000Z.db")]);
         let mut left: Vec<String> = std::fs::read_dir(dir.path())
             .unwrap()
@@ -191,6 +197,20 @@ mod tests {
                 "notes.txt"
             ]
         );
+        // A backup named later than the one just written (a clock once ahead): the one just
+        // written stays, the oldest go (review: it was removed at once, every time).
+        std::fs::write(dir.path().join("aduan-20271201T020000Z.db"), "x").unwrap();
+        let written = dir.path().join("aduan-20261204T020000Z.db");
+        std::fs::write(&written, "x").unwrap();
+        let removed = prune(dir.path(), 2, &written).unwrap();
+        assert_eq!(
+            removed,
+            [
+                dir.path().join("aduan-20261202T020000Z.db"),
+                dir.path().join("aduan-20261203T020000Z.db")
+            ]
+        );
+        assert!(written.exists());
     }
 
     #[test]

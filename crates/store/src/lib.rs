@@ -709,15 +709,17 @@ impl Store {
         })
     }
 
-    /// Whether the database answers and every migration is applied.
+    /// Whether the database answers and has exactly this build's migrations: not fewer, and
+    /// not more (another process, a newer Aduan, migrated it further: this one's writes may
+    /// no longer fit its tables).
     pub async fn ready(&self) -> Result<()> {
         let newest = match self.backend {
             Backend::Sqlite(_) => migrate::SQLITE,
             Backend::Postgres(_) => migrate::POSTGRES,
         }
         .len() as i64;
-        let applied: i64 = on_pool!(self, pool => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations")
+        let (applied, highest): (i64, Option<i64>) = on_pool!(self, pool => {
+            sqlx::query_as("SELECT COUNT(*), MAX(version) FROM schema_migrations")
                 .fetch_one(pool)
                 .await
                 .context(|| "reading schema_migrations".into())?
@@ -727,6 +729,16 @@ impl Store {
                 version: applied + 1,
                 name: "?".into(),
                 message: "not applied".into(),
+            });
+        }
+        if let Some(v) = highest.filter(|v| *v > newest) {
+            return Err(Error::Migration {
+                version: v,
+                name: "?".into(),
+                message: format!(
+                    "applied by a newer Aduan (this one knows migrations up to {newest}): \
+                     upgrade this process"
+                ),
             });
         }
         Ok(())

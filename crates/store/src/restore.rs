@@ -251,6 +251,22 @@ async fn put_in_place(
         return Ok(None);
     }
     fold_and_check_unused(store, refuse).await?;
+    // The copy gets the store's owner and group: restored by root (`sudo aduan restore`), it
+    // would be root's, and the service, which runs as its own user, could not open it.
+    {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(store)
+            .map_err(|e| refuse(format!("cannot read {shown}: {e}; nothing was changed")))?;
+        std::os::unix::fs::chown(partial, Some(m.uid()), Some(m.gid())).map_err(|e| {
+            refuse(format!(
+                "cannot give the restored copy the owner of {shown} (user {}, group {}): {e}; \
+                 run the restore as that user (sudo -u aduan aduan restore …); nothing was \
+                 changed",
+                m.uid(),
+                m.gid()
+            ))
+        })?;
+    }
     #[cfg(test)]
     tests::pause(store, tests::Stage::Checked);
     let (shm_before, journal_before) = (shm.exists(), journal.exists());
