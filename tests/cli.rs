@@ -879,6 +879,15 @@ async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
         })
         .sum();
     assert_eq!(counted, wanted, "{}", text(&some));
+    // The filter filters: the store's complaints are SP4N-LAPOR!'s alone.
+    let none = run(&["report", "--channel", "cc112", "--format", "csv"], &[]);
+    assert!(none.status.success(), "{}", text(&none));
+    assert_eq!(
+        String::from_utf8_lossy(&none.stdout).lines().count(),
+        1,
+        "{}",
+        text(&none)
+    );
     assert!(
         !String::from_utf8_lossy(&some.stdout).contains("information_request"),
         "{}",
@@ -1608,6 +1617,25 @@ async fn an_export_of_any_size_is_written_whole() {
     let table = aduan(dir.path(), &["--database", &ts.url, "query", rows], &[]);
     assert!(!table.status.success());
     assert!(text(&table).contains("LIMIT"), "{}", text(&table));
+    // A reader that stops reading (`| head -1`) ends the export, quietly and successfully.
+    for format in ["csv", "json"] {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_aduan"))
+            .current_dir(dir.path())
+            .args(["--database", &ts.url, "query", rows, "--format", format])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(!first.is_empty(), "{format}");
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{format}: {}", text(&out));
+        assert!(out.stderr.is_empty(), "{format}: {}", text(&out));
+    }
 }
 
 /// `aduan` with `args` in `dir` and the reporter key `key`, on a thread of its own (the

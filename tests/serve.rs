@@ -365,11 +365,15 @@ async fn a_tick_missed_while_the_service_was_not_running_runs_at_start() {
             ts.label
         );
 
-        // The tick's run skipped (a killed process's lease outlived it): not the tick's run.
-        ts.execute(
-            "UPDATE sync_runs SET outcome = 'skipped' WHERE run_id = \
-             (SELECT run_id FROM sync_runs ORDER BY started_at DESC LIMIT 1)",
-        )
+        // Down since before the last tick, and a run skipped since (a killed process's
+        // lease outlived it): a skipped run is not the tick's run.
+        ts.execute("UPDATE sync_runs SET started_at = '2000-01-01T00:00:00Z'")
+            .await;
+        ts.execute(&format!(
+            "UPDATE sync_runs SET outcome = 'skipped', started_at = '{}' WHERE run_id = \
+             (SELECT MAX(run_id) FROM sync_runs WHERE outcome = 'ok')",
+            chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
+        ))
         .await;
         let mut serve = Serve::start(dir.path(), &strs(&args)).await;
         eventually(

@@ -370,40 +370,63 @@ pub(crate) async fn query(store: &Store, sql: &str, format: Format) -> Result<Ex
     match format {
         // A table's columns are as wide as their widest value: its rows are kept first.
         Format::Table => print(&store.query(sql).await?, format, None)?,
-        // An export: each row written as it is read, whatever the result's size.
+        // An export: each row written as it is read, whatever the result's size. A reader
+        // that stops reading (`| head`) ends it, quietly: it has what it wanted.
         Format::Csv => {
             let mut w = csv::Writer::from_writer(BufWriter::new(std::io::stdout()));
-            {
+            let mut closed = false;
+            let done = {
                 let mut each = |s: Streamed<'_>| {
                     match s {
                         Streamed::Columns(columns) => w.write_record(columns),
                         Streamed::Row(row) => w.write_record(row.iter().map(csv_cell)),
                     }
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| {
+                        closed |= matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe);
+                        e.to_string()
+                    })
                 };
-                store.query_each(sql, &mut each).await?;
-            }
-            w.flush()?;
+                store.query_each(sql, &mut each).await
+            };
+            exported(done, closed, w.flush())?;
         }
         Format::Json => {
             let mut out = BufWriter::new(std::io::stdout());
-            {
+            let mut closed = false;
+            let done = {
                 let mut names = Vec::new();
                 let mut each = |s: Streamed<'_>| match s {
                     Streamed::Columns(columns) => {
                         names = json_names(columns);
                         Ok(())
                     }
-                    Streamed::Row(row) => {
-                        writeln!(out, "{}", json_row(&names, row)).map_err(|e| e.to_string())
-                    }
+                    Streamed::Row(row) => writeln!(out, "{}", json_row(&names, row)).map_err(|e| {
+                        closed |= e.kind() == std::io::ErrorKind::BrokenPipe;
+                        e.to_string()
+                    }),
                 };
-                store.query_each(sql, &mut each).await?;
-            }
-            out.flush()?;
+                store.query_each(sql, &mut each).await
+            };
+            exported(done, closed, out.flush())?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How an export ended: its reader gone (a closed pipe, `| head`) is no failure.
+fn exported(
+    done: aduan_store::Result<u64>,
+    closed: bool,
+    flushed: std::io::Result<()>,
+) -> Result<()> {
+    let gone = |e: &std::io::Error| e.kind() == std::io::ErrorKind::BrokenPipe;
+    match (done, flushed) {
+        (Err(_), _) if closed => Ok(()),
+        (Err(e), _) => Err(e.into()),
+        (Ok(_), Err(e)) if gone(&e) => Ok(()),
+        (Ok(_), Err(e)) => Err(e.into()),
+        (Ok(_), Ok(())) => Ok(()),
+    }
 }
 
 pub(crate) fn dimension(by: ReportBy) -> Dimension {

@@ -101,6 +101,7 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
         request_timeout: Duration::from_secs(s.request_timeout_secs.max(1)),
         max_connections: s.max_connections.max(1),
         api_token: aduan_core::Secret::from_env(&s.api_token_env),
+        channels: registry::specs().keys().map(|id| id.to_string()).collect(),
     };
     let mut service = Service::new(store.clone(), options);
     let engine = engine(config, store.clone(), normaliser);

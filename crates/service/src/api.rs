@@ -46,6 +46,8 @@ const PARAMETERS: [&str; 8] = [
 struct Api {
     store: Store,
     token: Option<Arc<Secret>>,
+    /// The channels there are (empty: any id is taken).
+    channels: Arc<Vec<String>>,
     /// The turns of [`REPORTS_AT_ONCE`]: a report's work holds one until it ends.
     turns: Arc<Semaphore>,
     /// Holds each report's work, its turn taken, until the test lets it go.
@@ -55,10 +57,11 @@ struct Api {
 
 /// The API's routes over `store`; with `token`, a request must carry `Authorization: Bearer
 /// <token>`.
-pub(crate) fn routes(store: Store, token: Option<Secret>) -> Router {
+pub(crate) fn routes(store: Store, token: Option<Secret>, channels: Vec<String>) -> Router {
     router(Api {
         store,
         token: token.map(Arc::new),
+        channels: Arc::new(channels),
         turns: Arc::new(Semaphore::new(REPORTS_AT_ONCE)),
         #[cfg(test)]
         hold: None,
@@ -112,6 +115,18 @@ async fn report(
         Ok(spec) => spec,
         Err(message) => return bad_request(message),
     };
+    if let Some(c) = spec
+        .channels
+        .iter()
+        .find(|c| !api.channels.is_empty() && !api.channels.contains(c))
+    {
+        let mut known: Vec<&str> = api.channels.iter().map(String::as_str).collect();
+        known.sort_unstable();
+        return bad_request(format!(
+            "channel: no channel {c:?}; the channels are {}",
+            known.join(", ")
+        ));
+    }
     let Ok(Ok(turn)) = tokio::time::timeout(TURN_WAIT, api.turns.clone().acquire_owned()).await
     else {
         return busy();
@@ -308,6 +323,7 @@ mod tests {
         let app = router(Api {
             store: ts.store.clone(),
             token: None,
+            channels: Arc::default(),
             turns: turns.clone(),
             hold: Some(Hold {
                 entered: entered_tx,

@@ -66,13 +66,15 @@ fn ours(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// Removes the backups in `dir` beyond the newest `keep` (by the time in their names), never
-/// `written` (the one just taken: a name dated later than it, left by a clock once ahead,
-/// would otherwise have it removed at once, every time); those removed.
+/// `written`, the one just taken; those removed. A name dated later than `written` (left by
+/// a clock once ahead) counts as the oldest: it would otherwise have the newest removed at
+/// once, every time, and stay for ever.
 fn prune(dir: &Path, keep: usize, written: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let all: Vec<PathBuf> = ours(dir)?
+    let (later, earlier): (Vec<PathBuf>, Vec<PathBuf>) = ours(dir)?
         .into_iter()
         .filter(|p| p.file_name() != written.file_name())
-        .collect();
+        .partition(|p| p.file_name() > written.file_name());
+    let all: Vec<PathBuf> = later.into_iter().chain(earlier).collect();
     let extra = (all.len() + 1).saturating_sub(keep.max(1));
     let mut removed = Vec::new();
     for path in all.into_iter().take(extra) {
@@ -198,19 +200,19 @@ mod tests {
             ]
         );
         // A backup named later than the one just written (a clock once ahead): the one just
-        // written stays, the oldest go (review: it was removed at once, every time).
-        std::fs::write(dir.path().join("aduan-20271201T020000Z.db"), "x").unwrap();
+        // written stays, and the later-named counts as the oldest (review: the newest was
+        // removed at once, every time, and the later-named stayed for ever).
+        let future = dir.path().join("aduan-20271201T020000Z.db");
+        std::fs::write(&future, "x").unwrap();
         let written = dir.path().join("aduan-20261204T020000Z.db");
         std::fs::write(&written, "x").unwrap();
         let removed = prune(dir.path(), 2, &written).unwrap();
         assert_eq!(
             removed,
-            [
-                dir.path().join("aduan-20261202T020000Z.db"),
-                dir.path().join("aduan-20261203T020000Z.db")
-            ]
+            [future, dir.path().join("aduan-20261202T020000Z.db")]
         );
         assert!(written.exists());
+        assert!(dir.path().join("aduan-20261203T020000Z.db").exists());
     }
 
     #[test]

@@ -90,6 +90,9 @@ pub struct ServiceOptions {
     pub request_timeout: Duration,
     /// The most connections served at once; more wait in the listener's queue.
     pub max_connections: usize,
+    /// The ids of the channels there are (the registry's): a report asked for another is
+    /// refused (`400`) instead of answered with zeros. Empty: any id is taken.
+    pub channels: Vec<String>,
 }
 
 impl Default for ServiceOptions {
@@ -105,6 +108,7 @@ impl Default for ServiceOptions {
             api_token: None,
             request_timeout: Duration::from_secs(30),
             max_connections: 1024,
+            channels: Vec::new(),
         }
     }
 }
@@ -241,6 +245,7 @@ impl Service {
                 .merge(api::routes(
                     self.store.clone(),
                     self.options.api_token.clone(),
+                    self.options.channels.clone(),
                 )),
         )
         .layer(axum::middleware::from_fn_with_state(
@@ -342,7 +347,7 @@ async fn healthz() -> &'static str {
 
 async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
     let ready = async {
-        state.store.ready().await?;
+        state.store.ready_to_write().await?;
         tables_built_otherwise(&state.store, state.reads_with.as_deref()).await
     };
     match tokio::time::timeout(READY_TIMEOUT, ready).await {
@@ -702,6 +707,9 @@ mod tests {
     async fn the_report_api_answers_json_with_the_token_and_refuses_without_it() {
         let options = ServiceOptions {
             api_token: Some(aduan_core::Secret::new("dashboard-token")),
+            channels: ["cc112", "sp4n_lapor", "smart_city"]
+                .map(String::from)
+                .to_vec(),
             ..ServiceOptions::default()
         };
         let (base, stop, task, _ts) = start_with(Webhooks::new(), options, THREE_COMPLAINTS).await;
@@ -780,7 +788,9 @@ mod tests {
             ("?by=week", "not a grouping"),
             ("?kind=complain", "not a kind"),
             ("?limit=5", "unknown parameter"),
-            ("?channel=smart-city", "not a channel id"),
+            ("?channel=smart-city", "the channels are cc112, smart_city, sp4n_lapor"),
+            // Well formed, but no channel there is (review: 200 with zeros).
+            ("?channel=smartcity", "no channel \"smartcity\""),
             ("?month=2024-02&month=2024-03", "more than once"),
         ] {
             let (status, body) = get(query, Some("dashboard-token")).await;

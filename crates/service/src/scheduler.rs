@@ -131,8 +131,9 @@ pub(crate) async fn channel_loop(
     // at once, not left to the next tick: a push channel's backfill catches up what its
     // webhooks could not deliver meanwhile, a pull channel what came since.
     // Until it has run (a process killed a moment ago may hold the channel's lease for a
-    // while: the run is skipped), it is tried again every `CATCH_UP_RETRY`.
-    let mut catching_up = false;
+    // while: the run is skipped), it is tried again every `CATCH_UP_RETRY`, at most
+    // `CATCH_UP_TRIES` times (a run in another process may hold it longer, and runs the tick).
+    let mut catching_up = 0u32;
     if let Some(missed) = missed_tick(&schedule, &now, &engine, id).await {
         tracing::info!(
             channel = id,
@@ -140,7 +141,7 @@ pub(crate) async fn channel_loop(
             "A scheduled run was missed while the service was not running; the channel runs now."
         );
         next = Some(now);
-        catching_up = true;
+        catching_up = CATCH_UP_TRIES;
     }
     let mut running: Option<JoinHandle<Ended>> = None;
     let mut failures: u32 = 0;
@@ -157,13 +158,14 @@ pub(crate) async fn channel_loop(
                 metrics.in_progress(id, false);
                 // A panicking run counts as a failed one.
                 let done = done.unwrap_or(Ended::Failed);
-                if catching_up && done == Ended::Skipped {
+                catching_up = catching_up.saturating_sub(1);
+                if catching_up > 0 && done == Ended::Skipped {
                     let retry = Utc::now().with_timezone(&tz)
                         + chrono::Duration::from_std(CATCH_UP_RETRY).unwrap_or_default();
                     tracing::info!(channel = id, retry_secs = CATCH_UP_RETRY.as_secs(), "The missed run was skipped (another run holds the channel); it is tried again.");
                     next = next.map(|n| n.min(retry)).or(Some(retry));
                 } else {
-                    catching_up = false;
+                    catching_up = 0;
                 }
                 if done == Ended::Failed {
                     failures += 1;
@@ -218,9 +220,9 @@ pub(crate) async fn channel_loop(
 }
 
 /// The latest tick before `now` when no run of the channel started at or after it and ended
-/// (none ever did, the service was not running then, the run was killed with it, or it was
-/// skipped because another held the channel: a killed process's lease outlives it a while).
-/// An unreadable store misses nothing: the ticks go on as scheduled.
+/// (none ever did, the service was not running then, or the run was killed with it; a run
+/// skipped because another held the channel is none: the other's is the tick's run). An
+/// unreadable store misses nothing: the ticks go on as scheduled.
 async fn missed_tick(
     schedule: &cron::Schedule,
     now: &DateTime<FixedOffset>,
@@ -230,13 +232,9 @@ async fn missed_tick(
     let previous = schedule.after(now).next_back()?;
     match engine.store().last_run(channel).await {
         // (A run still without an outcome was killed, or runs in another process: then this
-        // one is recorded as skipped.)
+        // one is skipped, and tried again a few times.)
         Ok(Some(run))
-            if run.started_at >= previous.with_timezone(&Utc)
-                && run
-                    .outcome
-                    .as_deref()
-                    .is_some_and(|o| o != Outcome::Skipped.as_str()) =>
+            if run.started_at >= previous.with_timezone(&Utc) && run.outcome.is_some() =>
         {
             None
         }
@@ -259,8 +257,10 @@ enum Ended {
     Failed,
 }
 
-/// How often a run of a missed tick is tried again while it is skipped.
+/// How often a run of a missed tick is tried again while it is skipped, and how many times
+/// at most (five minutes: a killed process's lease, two minutes by default, has lapsed).
 const CATCH_UP_RETRY: Duration = Duration::from_secs(30);
+const CATCH_UP_TRIES: u32 = 10;
 
 /// One run.
 async fn run_once(

@@ -94,8 +94,21 @@ impl Store {
             // write recorded meanwhile is of complaints this pass may not have read, and
             // stays. And first, before the pass locks any complaint: on PostgreSQL it waits
             // here for writers holding their rows, which lock them before any complaint.
+            // On PostgreSQL a marker a writer's open transaction holds is left (`SKIP
+            // LOCKED`): the complaints it writes are not committed, so not read here, and
+            // its marker calls the next pass; waiting for it would hold up the pass, and any
+            // other writer behind it.
             if !rebuild {
-                sqlx::query(&format!("DELETE FROM sync_state WHERE {PENDING_ROWS}"))
+                let delete = match &self.backend {
+                    crate::Backend::Sqlite(_) => {
+                        format!("DELETE FROM sync_state WHERE {PENDING_ROWS}")
+                    }
+                    crate::Backend::Postgres(_) => format!(
+                        "DELETE FROM sync_state WHERE channel IN (SELECT channel FROM \
+                         sync_state WHERE {PENDING_ROWS} FOR UPDATE SKIP LOCKED)"
+                    ),
+                };
+                sqlx::query(&delete)
                     .execute(&mut *tx)
                     .await
                     .context(what)?;
@@ -176,14 +189,21 @@ impl Store {
     /// succeeded (see [`incidents_pending`](Self::incidents_pending)), or complaints were
     /// written since and their pass was not made (a killed process; see
     /// [`crate::Writes::write`]).
-    pub async fn incidents_are_pending(&self) -> Result<bool> {
+    ///
+    /// With `before`, only a pass due since before then: a writer still at work refreshes its
+    /// channel's row with each transaction and makes its own pass when it ends; one whose row
+    /// is older was stopped before its pass.
+    pub async fn incidents_are_pending(&self, before: Option<DateTime<Utc>>) -> Result<bool> {
         let what = || "reading whether incidents are to be linked".to_string();
         on_pool!(self, pool => {
-            let due: Option<i32> =
-                sqlx::query_scalar(&format!("SELECT 1 FROM sync_state WHERE {PENDING_ROWS} LIMIT 1"))
-                    .fetch_optional(pool)
-                    .await
-                    .context(what)?;
+            let due: Option<i32> = sqlx::query_scalar(&format!(
+                "SELECT 1 FROM sync_state WHERE {PENDING_ROWS} \
+                 AND ($1 IS NULL OR updated_at < $1) LIMIT 1"
+            ))
+            .bind(before)
+            .fetch_optional(pool)
+            .await
+            .context(what)?;
             Ok(due.is_some())
         })
     }

@@ -709,10 +709,20 @@ impl Store {
         })
     }
 
-    /// Whether the database answers and has exactly this build's migrations: not fewer, and
-    /// not more (another process, a newer Aduan, migrated it further: this one's writes may
-    /// no longer fit its tables).
+    /// Whether the database answers and every migration is applied (a newer Aduan's beside
+    /// them too: what this one reads is there).
     pub async fn ready(&self) -> Result<()> {
+        self.migrations_ready(false).await
+    }
+
+    /// [`Store::ready`], and no migration of a newer Aduan applied (another process migrated
+    /// the store further: this one's writes may no longer fit its tables): whether a service
+    /// that writes should take requests.
+    pub async fn ready_to_write(&self) -> Result<()> {
+        self.migrations_ready(true).await
+    }
+
+    async fn migrations_ready(&self, exactly: bool) -> Result<()> {
         let newest = match self.backend {
             Backend::Sqlite(_) => migrate::SQLITE,
             Backend::Postgres(_) => migrate::POSTGRES,
@@ -731,7 +741,7 @@ impl Store {
                 message: "not applied".into(),
             });
         }
-        if let Some(v) = highest.filter(|v| *v > newest) {
+        if let Some(v) = highest.filter(|v| exactly && *v > newest) {
             return Err(Error::Migration {
                 version: v,
                 name: "?".into(),

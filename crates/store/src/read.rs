@@ -179,11 +179,13 @@ impl Store {
         })
     }
 
-    /// The channel's latest run (by its start), if it ever ran.
+    /// The channel's latest run (by its start) that was not skipped (another held the
+    /// channel), if it ever ran: running, or ended.
     pub async fn last_run(&self, channel: &str) -> Result<Option<RunRecord>> {
         on_pool!(self, pool => {
             sqlx::query_as::<_, RunRecord>(&format!(
                 "SELECT {RUN_COLUMNS} FROM sync_runs WHERE channel = $1 \
+                 AND (outcome IS NULL OR outcome <> 'skipped') \
                  ORDER BY started_at DESC, run_id DESC LIMIT 1"
             ))
             .bind(channel)
@@ -544,16 +546,16 @@ impl Store {
     }
 
     /// [`Store::query`], each row handed to `each` as it is read instead of kept: for an
-    /// export of any size in constant memory (no bound on its rows or bytes; the same time
-    /// limit). `each` is given the columns first, then every row; an error it returns stops
-    /// the query. The number of rows.
+    /// export of any size in constant memory (no bound on its rows or bytes; stopped after
+    /// an hour, writing the rows out included). `each` is given the columns
+    /// first, then every row; an error it returns stops the query. The number of rows.
     pub async fn query_each(
         &self,
         sql: &str,
         each: &mut (dyn FnMut(Streamed<'_>) -> std::result::Result<(), String> + Send),
     ) -> Result<u64> {
         let mut sink = Streaming { each, rows: 0 };
-        self.query_into(sql, &[], Bounds::WHOLE, &mut sink).await?;
+        self.query_into(sql, &[], Bounds::EXPORT, &mut sink).await?;
         Ok(sink.rows)
     }
 
@@ -715,6 +717,11 @@ impl Store {
 /// for hours.
 pub(crate) const QUERY_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
+/// How long an export may run, its rows' writing included ([`Store::query_each`]): a whole
+/// table of millions of rows is written in minutes, to a slow disk or over a network too; a
+/// runaway statement still cannot hold its snapshot for days.
+pub(crate) const EXPORT_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
 /// The most rows a query's result may hold. A result is held in memory until it is printed
 /// (a table's columns are as wide as their widest value), so a statement that would return
 /// more is stopped and refused, asking for `LIMIT` or an aggregate, rather than filling the
@@ -746,6 +753,13 @@ impl Bounds {
         time: QUERY_TIME_LIMIT,
         rows: QUERY_MAX_ROWS,
         bytes: QUERY_MAX_BYTES,
+    };
+
+    /// An export ([`Store::query_each`]).
+    const EXPORT: Bounds = Bounds {
+        time: EXPORT_TIME_LIMIT,
+        rows: usize::MAX,
+        bytes: usize::MAX,
     };
 
     /// A whole table read on purpose ([`Store::complaints_fingerprint`]).

@@ -213,6 +213,50 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// Gives the copy `partial` the owner and group of `like` (the store it replaces, or the
+/// folder it goes into), unless it has them: restored by root (`sudo aduan restore`), it
+/// would be root's, and the service, which runs as its own user, could not open it. What
+/// cannot be is a refusal naming `store`.
+fn owned_as(
+    partial: &Path,
+    like: &Path,
+    store: &Path,
+    refuse: &dyn Fn(String) -> Error,
+) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let shown = store.display();
+    let read = |p: &Path| {
+        std::fs::metadata(p).map_err(|e| {
+            refuse(format!(
+                "cannot read {}: {e}; nothing was changed",
+                p.display()
+            ))
+        })
+    };
+    let (want, has) = (read(like)?, read(partial)?);
+    if (want.uid(), want.gid()) == (has.uid(), has.gid()) {
+        return Ok(());
+    }
+    std::os::unix::fs::chown(partial, Some(want.uid()), Some(want.gid())).map_err(|e| {
+        refuse(format!(
+            "cannot give the restored copy the owner of {} (user {}, group {}), which the \
+             store {shown} must have: {e}; run the restore as that user (sudo -u aduan aduan \
+             restore …); nothing was changed",
+            like.display(),
+            want.uid(),
+            want.gid()
+        ))
+    })
+}
+
+/// The folder `file` is in (`.` for a bare name).
+fn folder_of(file: &Path) -> PathBuf {
+    match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 /// Puts the checked copy `partial` in the place of `store`, the store kept beside it, or
 /// refuses with nothing changed (see [`Store::restore`]); where the store was kept.
 async fn put_in_place(
@@ -233,6 +277,7 @@ async fn put_in_place(
                  changed"
             )));
         }
+        owned_as(partial, &folder_of(store), store, refuse)?;
         // A link, not a rename: a store some process made meanwhile is not replaced.
         std::fs::hard_link(partial, store).map_err(|e| {
             refuse(if e.kind() == std::io::ErrorKind::AlreadyExists {
@@ -251,22 +296,7 @@ async fn put_in_place(
         return Ok(None);
     }
     fold_and_check_unused(store, refuse).await?;
-    // The copy gets the store's owner and group: restored by root (`sudo aduan restore`), it
-    // would be root's, and the service, which runs as its own user, could not open it.
-    {
-        use std::os::unix::fs::MetadataExt;
-        let m = std::fs::metadata(store)
-            .map_err(|e| refuse(format!("cannot read {shown}: {e}; nothing was changed")))?;
-        std::os::unix::fs::chown(partial, Some(m.uid()), Some(m.gid())).map_err(|e| {
-            refuse(format!(
-                "cannot give the restored copy the owner of {shown} (user {}, group {}): {e}; \
-                 run the restore as that user (sudo -u aduan aduan restore …); nothing was \
-                 changed",
-                m.uid(),
-                m.gid()
-            ))
-        })?;
-    }
+    owned_as(partial, store, store, refuse)?;
     #[cfg(test)]
     tests::pause(store, tests::Stage::Checked);
     let (shm_before, journal_before) = (shm.exists(), journal.exists());

@@ -851,19 +851,21 @@ impl Store {
         })
     }
 
-    /// Writes a run's row (insert or update by `run_id`). A run recorded as ended stays as it
-    /// was recorded: one that [`Store::close_interrupted_runs`] found still running (its
-    /// lease lost to another process, which took the channel) keeps that, so that the
-    /// metrics' counts of runs by outcome never go down.
+    /// Writes a run's row (insert or update by `run_id`). A run recorded as ended keeps the
+    /// outcome and error it was recorded with: one that [`Store::close_interrupted_runs`]
+    /// found still running (its lease lost to another process, which took the channel) stays
+    /// `failed` as interrupted, so that the metrics' counts of runs by outcome never go down;
+    /// its counts and end are still written.
     pub async fn save_run(&self, run: &RunRecord) -> Result<()> {
         on_pool!(self, pool => {
             sqlx::query(
                 "INSERT INTO sync_runs (run_id, channel, started_at, finished_at, outcome, fetched, inserted, updated, unchanged, quarantined, error, report) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-                 ON CONFLICT (run_id) DO UPDATE SET finished_at = excluded.finished_at, outcome = excluded.outcome, \
+                 ON CONFLICT (run_id) DO UPDATE SET finished_at = excluded.finished_at, \
+                 outcome = COALESCE(sync_runs.outcome, excluded.outcome), \
                  fetched = excluded.fetched, inserted = excluded.inserted, updated = excluded.updated, \
-                 unchanged = excluded.unchanged, quarantined = excluded.quarantined, error = excluded.error, report = excluded.report \
-                 WHERE sync_runs.outcome IS NULL",
+                 unchanged = excluded.unchanged, quarantined = excluded.quarantined, \
+                 error = COALESCE(sync_runs.error, excluded.error), report = excluded.report",
             )
             .bind(&run.run_id)
             .bind(&run.channel)

@@ -1532,12 +1532,13 @@ async fn runs_are_recorded_and_reported_per_channel() {
             0
         );
         lost.outcome = Some("partial".into());
+        lost.fetched = 7;
         s.save_run(&lost).await.unwrap();
         let status = s.channel_status(5).await.unwrap();
         let r2 = status[0].runs.iter().find(|r| r.run_id == "r2").unwrap();
         assert_eq!(
-            (r2.outcome.as_deref(), r2.error.as_deref()),
-            (Some("failed"), Some(aduan_store::INTERRUPTED)),
+            (r2.outcome.as_deref(), r2.error.as_deref(), r2.fetched),
+            (Some("failed"), Some(aduan_store::INTERRUPTED), 7),
             "{}",
             ts.label
         );
@@ -1565,8 +1566,10 @@ async fn opening_a_store_twice_migrates_once() {
              VALUES (9, 'from_the_future', CURRENT_TIMESTAMP)",
         )
         .await;
-        let e = ts.store.ready().await.unwrap_err().to_string();
+        let e = ts.store.ready_to_write().await.unwrap_err().to_string();
         assert!(e.contains("newer Aduan"), "{}: {e}", ts.label);
+        // What this one reads is there: the read commands still read it.
+        ts.store.ready().await.unwrap();
     }
 }
 
@@ -2207,6 +2210,13 @@ async fn a_restored_store_keeps_its_owner() {
     Store::restore(&ts.url, &backup, &|_, _| {}).await.unwrap();
     let m = std::fs::metadata(&file).unwrap();
     assert_eq!((m.uid(), m.gid()), (65534, 65534));
+    // No store there (moved away): the folder's owner's.
+    std::fs::remove_file(&file).unwrap();
+    let folder = file.parent().unwrap();
+    std::os::unix::fs::chown(folder, Some(65533), Some(65533)).unwrap();
+    Store::restore(&ts.url, &backup, &|_, _| {}).await.unwrap();
+    let m = std::fs::metadata(&file).unwrap();
+    assert_eq!((m.uid(), m.gid()), (65533, 65533));
 }
 
 /// Review: restoring from a copy in WAL mode (not one `aduan backup` wrote) made a `-wal` and

@@ -498,7 +498,11 @@ impl Engine {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .0;
-        here || self.store.incidents_are_pending().await.unwrap_or(false)
+        here || self
+            .store
+            .incidents_are_pending(None)
+            .await
+            .unwrap_or(false)
     }
 
     /// Brings the store's statistics up to date after many rows were written; a failure is
@@ -825,11 +829,19 @@ impl Engine {
                 state.1.is_none_or(|last| last.elapsed() >= INCIDENTS_EVERY),
             )
         };
-        // A pass left due in the store (by another process, or one killed before its pass)
+        // A pass left due in the store by a process stopped before its pass (its row older
+        // than a lease: a writer at work refreshes its own, and makes its pass when it ends)
         // is looked for at the same pace.
         let due = time
             && (left_here || {
-                let due = self.store.incidents_are_pending().await.unwrap_or(false);
+                let stale = chrono::Duration::from_std(self.options.lease_ttl)
+                    .ok()
+                    .and_then(|ttl| Utc::now().checked_sub_signed(ttl));
+                let due = self
+                    .store
+                    .incidents_are_pending(Some(stale.unwrap_or_else(Utc::now)))
+                    .await
+                    .unwrap_or(false);
                 if !due {
                     self.incidents
                         .lock()
