@@ -788,7 +788,10 @@ mod tests {
             ("?by=week", "not a grouping"),
             ("?kind=complain", "not a kind"),
             ("?limit=5", "unknown parameter"),
-            ("?channel=smart-city", "the channels are cc112, smart_city, sp4n_lapor"),
+            (
+                "?channel=smart-city",
+                "the channels are cc112, smart_city, sp4n_lapor",
+            ),
             // Well formed, but no channel there is (review: 200 with zeros).
             ("?channel=smartcity", "no channel \"smartcity\""),
             ("?month=2024-02&month=2024-03", "more than once"),

@@ -26,6 +26,11 @@ const RUNS_SQL: &str = "SELECT channel, outcome, COUNT(*) AS runs, \
 const LAST_OK_SQL: &str = "SELECT channel, MAX(finished_at) AS finished_at FROM sync_runs \
      WHERE outcome = 'ok' GROUP BY channel ORDER BY channel";
 
+/// Webhook deliveries stored and not yet folded, per channel, with the oldest one's arrival
+/// (RFC 3339 text on SQLite; `timestamptz` on PostgreSQL).
+const INBOX_SQL: &str = "SELECT channel, COUNT(*) AS pending, MIN(received_at) AS oldest \
+     FROM push_inbox GROUP BY channel ORDER BY channel";
+
 /// The record counts of `sync_runs`, in the order of the metric families.
 const RECORDS: [(&str, &str); 5] = [
     ("fetched", "Records received"),
@@ -207,6 +212,41 @@ impl Metrics {
         }
 
         let local = self.lock();
+        // The push channels' inboxes (normally empty within seconds): deliveries accepted
+        // and not folded show here, whichever process took them.
+        let mut inbox = db.inbox.clone();
+        for channel in &local.pushed {
+            inbox.entry(channel.clone()).or_insert((0, None));
+        }
+        family(
+            &mut out,
+            "aduan_push_inbox_pending",
+            "gauge",
+            "Webhook deliveries stored and not yet folded into complaints, by channel, from push_inbox: every process on this database.",
+        );
+        for (channel, (n, _)) in &inbox {
+            sample(
+                &mut out,
+                "aduan_push_inbox_pending",
+                &[("channel", channel)],
+                *n,
+            );
+        }
+        family(
+            &mut out,
+            "aduan_push_inbox_oldest_timestamp_seconds",
+            "gauge",
+            "When the oldest delivery still waiting in the channel's inbox arrived (Unix time); none when the inbox is empty.",
+        );
+        for (channel, (_, oldest)) in &inbox {
+            if let Some(secs) = oldest {
+                let _ = writeln!(
+                    out,
+                    "aduan_push_inbox_oldest_timestamp_seconds{} {secs:.3}",
+                    labels(&[("channel", channel)])
+                );
+            }
+        }
         family(
             &mut out,
             "aduan_sync_in_progress",
@@ -295,6 +335,8 @@ impl Metrics {
 struct FromStore {
     runs: Vec<RunGroup>,
     last_ok: Vec<(String, f64)>,
+    /// Per channel: deliveries waiting in the inbox, and the oldest one's arrival.
+    inbox: BTreeMap<String, (i64, Option<f64>)>,
 }
 
 #[derive(Debug)]
@@ -326,17 +368,25 @@ async fn from_store(store: &Store) -> aduan_store::Result<FromStore> {
             ],
         });
     }
+    let unix = |v: &serde_json::Value| {
+        v.as_str()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.timestamp() as f64 + f64::from(t.timestamp_subsec_micros()) / 1e6)
+    };
     for row in store.query(LAST_OK_SQL).await?.rows {
         let [channel, finished] = row.as_slice() else {
             continue;
         };
-        if let Some(t) = finished
-            .as_str()
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        {
-            let secs = t.timestamp() as f64 + f64::from(t.timestamp_subsec_micros()) / 1e6;
+        if let Some(secs) = unix(finished) {
             out.last_ok.push((text(channel), secs));
         }
+    }
+    for row in store.query(INBOX_SQL).await?.rows {
+        let [channel, pending, oldest] = row.as_slice() else {
+            continue;
+        };
+        out.inbox
+            .insert(text(channel), (int(pending), unix(oldest)));
     }
     Ok(out)
 }
@@ -398,6 +448,8 @@ mod tests {
             "aduan_sync_in_progress",
             "aduan_schedule_ticks_skipped_total",
             "aduan_webhook_deliveries_total",
+            "aduan_push_inbox_pending",
+            "aduan_push_inbox_oldest_timestamp_seconds",
         ] {
             assert!(text.contains(&format!("# TYPE {name} ")), "{name}: {text}");
             assert!(text.contains(&format!("# HELP {name} ")), "{name}: {text}");
@@ -407,6 +459,35 @@ mod tests {
             text.contains(
                 "aduan_schedule_ticks_skipped_total{channel=\"cc112\",reason=\"overlap\"} 1\n"
             ),
+            "{text}"
+        );
+        // A push channel's inbox: empty, then a delivery waiting (review: nothing showed
+        // deliveries accepted and not folded).
+        m.pushed("smart_city");
+        let text = m.render(&ts.store, None).await;
+        assert!(
+            text.contains("aduan_push_inbox_pending{channel=\"smart_city\"} 0\n"),
+            "{text}"
+        );
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-06T01:02:03Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let raw = aduan_store::NewRaw {
+            source_ref: "webhook".into(),
+            external_id: None,
+            received_at: at,
+            content_hash: vec![7; 32],
+            payload: b"{}".to_vec(),
+            dictionary_id: None,
+        };
+        assert!(ts.store.receive("smart_city", &raw, None).await.unwrap());
+        let text = m.render(&ts.store, None).await;
+        assert!(
+            text.contains("aduan_push_inbox_pending{channel=\"smart_city\"} 1\n")
+                && text.contains(&format!(
+                    "aduan_push_inbox_oldest_timestamp_seconds{{channel=\"smart_city\"}} {}.000\n",
+                    at.timestamp()
+                )),
             "{text}"
         );
     }
