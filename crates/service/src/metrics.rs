@@ -165,6 +165,7 @@ impl Metrics {
                 i64::from(otherwise),
             );
         }
+        let known = db.is_ok();
         let db = db.unwrap_or_default();
 
         family(
@@ -214,8 +215,9 @@ impl Metrics {
         let local = self.lock();
         // The push channels' inboxes (normally empty within seconds): deliveries accepted
         // and not folded show here, whichever process took them.
+        // (Zero only when the database said so: none at all when it did not answer.)
         let mut inbox = db.inbox.clone();
-        for channel in &local.pushed {
+        for channel in local.pushed.iter().filter(|_| known) {
             inbox.entry(channel.clone()).or_insert((0, None));
         }
         family(

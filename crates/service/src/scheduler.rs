@@ -131,9 +131,10 @@ pub(crate) async fn channel_loop(
     // at once, not left to the next tick: a push channel's backfill catches up what its
     // webhooks could not deliver meanwhile, a pull channel what came since.
     // Until it has run (a process killed a moment ago may hold the channel's lease for a
-    // while: the run is skipped), it is tried again every `CATCH_UP_RETRY`, at most
-    // `CATCH_UP_TRIES` times (a run in another process may hold it longer, and runs the tick).
+    // while: the run is skipped), it is tried again every `CATCH_UP_RETRY` until that lease
+    // has surely lapsed (a run in another process may hold it longer, and runs the tick).
     let mut catching_up = 0u32;
+    let tries = catch_up_tries(engine.lease_ttl());
     if let Some(missed) = missed_tick(&schedule, &now, &engine, id).await {
         tracing::info!(
             channel = id,
@@ -141,7 +142,7 @@ pub(crate) async fn channel_loop(
             "A scheduled run was missed while the service was not running; the channel runs now."
         );
         next = Some(now);
-        catching_up = CATCH_UP_TRIES;
+        catching_up = tries;
     }
     let mut running: Option<JoinHandle<Ended>> = None;
     let mut failures: u32 = 0;
@@ -257,10 +258,15 @@ enum Ended {
     Failed,
 }
 
-/// How often a run of a missed tick is tried again while it is skipped, and how many times
-/// at most (five minutes: a killed process's lease, two minutes by default, has lapsed).
+/// How often a run of a missed tick is tried again while it is skipped.
 const CATCH_UP_RETRY: Duration = Duration::from_secs(30);
-const CATCH_UP_TRIES: u32 = 10;
+
+/// How many times a run of a missed tick is tried: until a lease of `lease_ttl` taken just
+/// before the start has lapsed, and once more.
+fn catch_up_tries(lease_ttl: Duration) -> u32 {
+    let retries = lease_ttl.as_secs().div_ceil(CATCH_UP_RETRY.as_secs());
+    u32::try_from(retries).unwrap_or(u32::MAX).saturating_add(2)
+}
 
 /// One run.
 async fn run_once(
@@ -304,6 +310,18 @@ mod tests {
             later(now, Duration::from_secs(60)),
             now + Duration::from_secs(60)
         );
+    }
+
+    /// The missed run is tried until a killed process's lease has lapsed, whatever its length
+    /// (review: ten tries covered the default two minutes only).
+    #[test]
+    fn a_skipped_catch_up_is_tried_until_the_lease_has_lapsed() {
+        for (ttl, tries) in [(120, 6), (600, 22), (1, 3)] {
+            let n = catch_up_tries(Duration::from_secs(ttl));
+            assert_eq!(n, tries, "{ttl} s");
+            // The last try comes after the lease, taken at the start at the latest, lapsed.
+            assert!(u64::from(n - 1) * CATCH_UP_RETRY.as_secs() > ttl, "{ttl} s");
+        }
     }
 
     #[test]

@@ -94,21 +94,13 @@ impl Store {
             // write recorded meanwhile is of complaints this pass may not have read, and
             // stays. And first, before the pass locks any complaint: on PostgreSQL it waits
             // here for writers holding their rows, which lock them before any complaint.
-            // On PostgreSQL a marker a writer's open transaction holds is left (`SKIP
-            // LOCKED`): the complaints it writes are not committed, so not read here, and
-            // its marker calls the next pass; waiting for it would hold up the pass, and any
-            // other writer behind it.
+            // On PostgreSQL the pass waits here for the writers at work (a transaction of at
+            // most a few seconds holds its channel's row): the complaints they write are then
+            // committed, and read. Skipping their rows instead, the pass would lock
+            // complaints while they still write others, and the two could wait for each
+            // other (review: a deadlock, reproduced).
             if !rebuild {
-                let delete = match &self.backend {
-                    crate::Backend::Sqlite(_) => {
-                        format!("DELETE FROM sync_state WHERE {PENDING_ROWS}")
-                    }
-                    crate::Backend::Postgres(_) => format!(
-                        "DELETE FROM sync_state WHERE channel IN (SELECT channel FROM \
-                         sync_state WHERE {PENDING_ROWS} FOR UPDATE SKIP LOCKED)"
-                    ),
-                };
-                sqlx::query(&delete)
+                sqlx::query(&format!("DELETE FROM sync_state WHERE {PENDING_ROWS}"))
                     .execute(&mut *tx)
                     .await
                     .context(what)?;

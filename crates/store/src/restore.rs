@@ -277,7 +277,14 @@ async fn put_in_place(
                  changed"
             )));
         }
-        owned_as(partial, &folder_of(store), store, refuse)?;
+        // Run as root (the copy is root's), the store is the folder owner's (the service's
+        // state folder); run as another user, it is theirs, where they may write.
+        {
+            use std::os::unix::fs::MetadataExt;
+            if std::fs::metadata(partial).is_ok_and(|m| m.uid() == 0) {
+                owned_as(partial, &folder_of(store), store, refuse)?;
+            }
+        }
         // A link, not a rename: a store some process made meanwhile is not replaced.
         std::fs::hard_link(partial, store).map_err(|e| {
             refuse(if e.kind() == std::io::ErrorKind::AlreadyExists {

@@ -199,6 +199,12 @@ impl Engine {
         self.stop.as_ref().is_some_and(|s| *s.borrow())
     }
 
+    /// How long a run's lease lasts without being renewed (a killed process's holds its
+    /// channel that long).
+    pub fn lease_ttl(&self) -> Duration {
+        self.options.lease_ttl
+    }
+
     /// The store.
     pub fn store(&self) -> &Store {
         &self.store
