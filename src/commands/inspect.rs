@@ -366,51 +366,76 @@ fn json_row(names: &[String], row: &[serde_json::Value]) -> String {
 
 pub(crate) async fn query(store: &Store, sql: &str, format: Format) -> Result<ExitCode> {
     use aduan_store::Streamed;
-    use std::io::BufWriter;
     match format {
         // A table's columns are as wide as their widest value: its rows are kept first.
         Format::Table => print(&store.query(sql).await?, format, None)?,
         // An export: each row written as it is read, whatever the result's size. A reader
         // that stops reading (`| head`) ends it, quietly: it has what it wanted.
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(BufWriter::new(std::io::stdout()));
+        Format::Csv | Format::Json => {
+            let mut export = Export::to_stdout(format);
             let mut closed = false;
             let done = {
                 let mut each = |s: Streamed<'_>| {
-                    match s {
-                        Streamed::Columns(columns) => w.write_record(columns),
-                        Streamed::Row(row) => w.write_record(row.iter().map(csv_cell)),
-                    }
-                    .map_err(|e| {
-                        closed |= matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe);
+                    export.write(s).map_err(|e| {
+                        closed |= e.kind() == std::io::ErrorKind::BrokenPipe;
                         e.to_string()
                     })
                 };
                 store.query_each(sql, &mut each).await
             };
-            exported(done, closed, w.flush())?;
-        }
-        Format::Json => {
-            let mut out = BufWriter::new(std::io::stdout());
-            let mut closed = false;
-            let done = {
-                let mut names = Vec::new();
-                let mut each = |s: Streamed<'_>| match s {
-                    Streamed::Columns(columns) => {
-                        names = json_names(columns);
-                        Ok(())
-                    }
-                    Streamed::Row(row) => writeln!(out, "{}", json_row(&names, row)).map_err(|e| {
-                        closed |= e.kind() == std::io::ErrorKind::BrokenPipe;
-                        e.to_string()
-                    }),
-                };
-                store.query_each(sql, &mut each).await
-            };
-            exported(done, closed, out.flush())?;
+            exported(done, closed, export.flush())?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where an export's rows go: CSV, or a JSON object a line.
+enum Export {
+    Csv(Box<csv::Writer<std::io::BufWriter<std::io::Stdout>>>),
+    Json(std::io::BufWriter<std::io::Stdout>, Vec<String>),
+}
+
+impl Export {
+    fn to_stdout(format: Format) -> Export {
+        let out = std::io::BufWriter::new(std::io::stdout());
+        match format {
+            Format::Csv => Export::Csv(Box::new(csv::Writer::from_writer(out))),
+            _ => Export::Json(out, Vec::new()),
+        }
+    }
+
+    fn write(&mut self, s: aduan_store::Streamed<'_>) -> std::io::Result<()> {
+        use aduan_store::Streamed;
+        match (self, s) {
+            (Export::Csv(w), Streamed::Columns(columns)) => w.write_record(columns).map_err(io),
+            (Export::Csv(w), Streamed::Row(row)) => {
+                w.write_record(row.iter().map(csv_cell)).map_err(io)
+            }
+            (Export::Json(_, names), Streamed::Columns(columns)) => {
+                *names = json_names(columns);
+                Ok(())
+            }
+            (Export::Json(out, names), Streamed::Row(row)) => {
+                writeln!(out, "{}", json_row(names, row))
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Export::Csv(w) => w.flush(),
+            Export::Json(out, _) => out.flush(),
+        }
+    }
+}
+
+/// A CSV writer's error as the I/O error it is (a closed pipe stays one).
+fn io(e: csv::Error) -> std::io::Error {
+    let text = e.to_string();
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        _ => std::io::Error::other(text),
+    }
 }
 
 /// How an export ended: its reader gone (a closed pipe, `| head`) is no failure.

@@ -362,15 +362,7 @@ impl Cc112 {
                     message: format!(
                         "{}: not the index the contract describes ({e}): «{}»",
                         aduan_transport::shown(&self.url("index.json")),
-                        aduan_transport::excerpt(
-                            self.inner
-                                .http
-                                .without_secrets(&String::from_utf8_lossy(
-                                    &body[..body.len().min(64 << 10)]
-                                ))
-                                .as_bytes(),
-                            120
-                        )
+                        self.inner.http.excerpt_without_secrets(&body, 120)
                     ),
                 })?;
             for e in index {

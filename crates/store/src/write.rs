@@ -142,6 +142,17 @@ enum WritesTx {
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
+/// `$body` with `$tx` the open transaction of either store (`on_pool!`'s twin for
+/// [`WritesTx`]).
+macro_rules! on_tx {
+    ($writes:expr, $tx:ident => $body:expr) => {
+        match $writes {
+            WritesTx::Sqlite($tx) => $body,
+            WritesTx::Postgres($tx) => $body,
+        }
+    };
+}
+
 impl std::fmt::Debug for Writes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Writes")
@@ -166,22 +177,13 @@ impl Writes {
         if changes && !self.incidents_due && !w.rebuild {
             let key = crate::incidents::pending_key(w.channel);
             let what = || format!("recording that {} changed complaints", w.channel);
-            match &mut self.tx {
-                WritesTx::Sqlite(tx) => sqlx::query(CURSOR_SQL)
-                    .bind(&key)
-                    .bind(INCIDENTS_LEFT)
-                    .bind(w.now)
-                    .execute(&mut **tx)
-                    .await
-                    .map(drop),
-                WritesTx::Postgres(tx) => sqlx::query(CURSOR_SQL)
-                    .bind(&key)
-                    .bind(INCIDENTS_LEFT)
-                    .bind(w.now)
-                    .execute(&mut **tx)
-                    .await
-                    .map(drop),
-            }
+            on_tx!(&mut self.tx, tx => sqlx::query(CURSOR_SQL)
+                .bind(&key)
+                .bind(INCIDENTS_LEFT)
+                .bind(w.now)
+                .execute(&mut **tx)
+                .await
+                .map(drop))
             .context(what)?;
             self.incidents_due = true;
         }
@@ -207,25 +209,17 @@ impl Writes {
     /// still their holders' ([`Error::LeaseLost`] otherwise, and nothing is committed).
     pub async fn commit(mut self) -> Result<()> {
         let what = || format!("committing {} batch(es)", self.batches);
-        match &mut self.tx {
-            WritesTx::Sqlite(tx) => tx.check_fences(&self.fences).await?,
-            WritesTx::Postgres(tx) => tx.check_fences(&self.fences).await?,
-        }
+        on_tx!(&mut self.tx, tx => tx.check_fences(&self.fences).await?);
         if let Some(expected) = self.built_with.take() {
             const SQL: &str = "SELECT cursor FROM sync_state WHERE channel = '__built_with__'";
-            let stored: Option<Option<String>> = match &mut self.tx {
-                WritesTx::Sqlite(tx) => sqlx::query_scalar(SQL).fetch_optional(&mut **tx).await,
-                WritesTx::Postgres(tx) => sqlx::query_scalar(SQL).fetch_optional(&mut **tx).await,
-            }
-            .context(what)?;
+            let stored: Option<Option<String>> =
+                on_tx!(&mut self.tx, tx => sqlx::query_scalar(SQL).fetch_optional(&mut **tx).await)
+                    .context(what)?;
             if let Some(stored) = stored.flatten().filter(|s| *s != expected) {
                 return Err(Error::BuiltOtherwise { stored, expected });
             }
         }
-        match self.tx {
-            WritesTx::Sqlite(tx) => tx.commit().await.context(what),
-            WritesTx::Postgres(tx) => tx.commit().await.context(what),
-        }
+        on_tx!(self.tx, tx => tx.commit().await.context(what))
     }
 }
 

@@ -136,16 +136,19 @@ impl Response {
         if self.hidden.is_empty() {
             return describe_body(&self.headers, body);
         }
-        // An error quotes a body's first bytes: hidden in far more than that.
-        let head = &body[..body.len().min(64 << 10)];
-        let text = self
-            .hidden
-            .iter()
-            .fold(String::from_utf8_lossy(head).into_owned(), |t, s| {
-                s.hidden_in(&t)
-            });
-        describe_body(&self.headers, text.as_bytes())
+        describe_body(&self.headers, head_without(&self.hidden, body).as_bytes())
     }
+}
+
+/// The first bytes of `body` as text, each of `secrets` hidden: an error quotes a body's
+/// first bytes, and they are hidden in far more than that.
+fn head_without(secrets: &[Secret], body: &[u8]) -> String {
+    let head = &body[..body.len().min(64 << 10)];
+    secrets
+        .iter()
+        .fold(String::from_utf8_lossy(head).into_owned(), |t, s| {
+            s.hidden_in(&t)
+        })
 }
 
 /// "an HTML page: «…»" / "«…»": what a body is, with its first bytes, for error messages.
@@ -283,13 +286,18 @@ impl HttpClient {
         )
     }
 
-    /// `text` (an answer's, quoted other than by [`Response::unexpected`]) with the client's
-    /// secrets hidden (see [`Self::hide`]).
-    pub fn without_secrets(&self, text: &str) -> String {
-        let hidden = self.hidden.lock().map(|h| h.clone()).unwrap_or_default();
-        hidden
-            .iter()
-            .fold(text.to_string(), |t, (_, s)| s.hidden_in(&t))
+    /// [`excerpt`] of `body` (an answer's, quoted other than by [`Response::unexpected`])
+    /// with the client's secrets hidden (see [`Self::hide`]).
+    pub fn excerpt_without_secrets(&self, body: &[u8], max: usize) -> String {
+        excerpt(head_without(&self.secrets(), body).as_bytes(), max)
+    }
+
+    /// The secrets hidden now.
+    fn secrets(&self) -> Vec<Secret> {
+        self.hidden
+            .lock()
+            .map(|h| h.iter().map(|(_, s)| s.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// The channel id.
@@ -373,11 +381,7 @@ impl HttpClient {
                         headers,
                         body,
                         url,
-                        hidden: self
-                            .hidden
-                            .lock()
-                            .map(|h| h.iter().map(|(_, s)| s.clone()).collect())
-                            .unwrap_or_default(),
+                        hidden: self.secrets(),
                     };
                     if status == 429 {
                         self.count("rate_limited");
