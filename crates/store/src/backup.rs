@@ -31,6 +31,35 @@ pub(crate) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// Whether a copy of about `expected` bytes fits in `free` bytes, with room to spare (a
+/// tenth more, and 64 MiB for the store's own log meanwhile), or why not.
+fn room_for(expected: u64, free: u64) -> std::result::Result<(), String> {
+    let needed = expected
+        .saturating_add(expected / 10)
+        .saturating_add(64 << 20);
+    if free >= needed {
+        Ok(())
+    } else {
+        Err(format!(
+            "the copy needs about {:.0} MB with room to spare, and {:.0} MB are free",
+            needed as f64 / 1e6,
+            free as f64 / 1e6
+        ))
+    }
+}
+
+/// The bytes an unprivileged writer may still write in the file system of `path`; `None`
+/// when it cannot be told.
+fn free_bytes(path: &Path) -> Option<u64> {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).ok()?;
+    // SAFETY: `statvfs` only fills the struct it is given, for the NUL-terminated path,
+    // which lives across the call; a zeroed `statvfs` is a valid value of that plain struct.
+    let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::statvfs(c.as_ptr(), &mut s) } == 0;
+    #[allow(clippy::unnecessary_cast)] // (the fields' types differ between platforms)
+    ok.then(|| (s.f_bavail as u64).saturating_mul(s.f_frsize as u64))
+}
+
 /// The file a backup writes before it is checked and given its name.
 fn partial_path(to: &Path) -> PathBuf {
     with_suffix(to, ".partial")
@@ -76,9 +105,31 @@ impl Store {
         let Some(partial_str) = partial.to_str() else {
             return Err(fail("the path is not UTF-8".into()));
         };
-        if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| fail(format!("cannot create folder {}: {e}", dir.display())))?;
+        let dir = to
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)
+            .map_err(|e| fail(format!("cannot create folder {}: {e}", dir.display())))?;
+        let what = || format!("backing up to {shown}");
+        let expected: i64 = sqlx::query_scalar(
+            "SELECT (p.page_count - f.freelist_count) * s.page_size \
+             FROM pragma_page_count() AS p, pragma_freelist_count() AS f, pragma_page_size() AS s",
+        )
+        .fetch_one(pool)
+        .await
+        .context(what)?;
+        let expected = u64::try_from(expected).unwrap_or(0);
+        // A copy the disk cannot hold is not begun: filling it would fail the copy, and the
+        // store's own commits meanwhile when it is the same disk, night after night.
+        if let Some(free) = free_bytes(dir) {
+            room_for(expected, free).map_err(|why| {
+                fail(format!(
+                    "{why} on the disk of {}; nothing was written (free some room, or back up \
+                     to another disk)",
+                    dir.display()
+                ))
+            })?;
         }
         match std::fs::remove_file(&partial) {
             Ok(()) => {
@@ -90,15 +141,6 @@ impl Store {
         // `VACUUM INTO` fills an empty file: made first, it is never readable by others.
         crate::create_private(&partial)
             .map_err(|e| fail(format!("cannot create {partial_str}: {e}")))?;
-        let what = || format!("backing up to {shown}");
-        let expected: i64 = sqlx::query_scalar(
-            "SELECT (p.page_count - f.freelist_count) * s.page_size \
-             FROM pragma_page_count() AS p, pragma_freelist_count() AS f, pragma_page_size() AS s",
-        )
-        .fetch_one(pool)
-        .await
-        .context(what)?;
-        let expected = u64::try_from(expected).unwrap_or(0);
         let vacuum = sqlx::query("VACUUM INTO ?1")
             .bind(partial_str)
             .execute(pool);
@@ -218,4 +260,23 @@ pub(crate) fn flush_folder_of(file: &Path, done: &str) {
     }
     #[cfg(not(unix))]
     let _ = (file, done);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A backup that would fill the disk is not begun (review: it filled the store's own
+    /// disk, failing the store's commits meanwhile, night after night).
+    #[test]
+    fn a_copy_is_begun_only_with_room_to_spare() {
+        assert!(room_for(1_000_000_000, 2_000_000_000).is_ok());
+        let e = room_for(1_000_000_000, 1_100_000_000).unwrap_err();
+        assert!(e.contains("1167 MB") && e.contains("1100 MB"), "{e}");
+        assert!(room_for(0, 64 << 20).is_ok());
+        assert!(room_for(0, (64 << 20) - 1).is_err());
+        // A folder's file system tells its free bytes; a folder that is not there, nothing.
+        assert!(free_bytes(Path::new(".")).is_some_and(|n| n > 0));
+        assert!(free_bytes(Path::new("/no/such/folder")).is_none());
+    }
 }
