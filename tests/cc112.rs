@@ -1055,72 +1055,72 @@ async fn one_reporter_through_two_channels_about_one_thing_is_one_incident() {
         engine.renormalise(&parsers(), &NoProgress).await.unwrap();
         assert_eq!(incidents(&ts).await, linked, "{}", ts.label);
 
-        // Review: a pass that failed after a run that changed complaints was caught up only
-        // when a later run changed one again. The ids gone, a pass refused (by a trigger)
-        // after a run that changes the call; then another process's run with nothing new
-        // links them.
-        let (refuse, allow) = if ts.store.backend_name() == "postgres" {
-            (
-                "CREATE FUNCTION refuse_incidents() RETURNS trigger LANGUAGE plpgsql AS \
-                 $$ BEGIN RAISE EXCEPTION 'refused'; END $$; \
-                 CREATE TRIGGER refuse_incidents BEFORE UPDATE OF incident_id ON complaints \
-                 FOR EACH ROW EXECUTE FUNCTION refuse_incidents();",
-                "DROP TRIGGER refuse_incidents ON complaints; DROP FUNCTION refuse_incidents();",
-            )
-        } else {
-            (
-                "CREATE TRIGGER refuse_incidents BEFORE UPDATE OF incident_id ON complaints \
-                 BEGIN SELECT RAISE(ABORT, 'refused'); END;",
-                "DROP TRIGGER refuse_incidents;",
-            )
+        // A pass refused (by triggers, `refuse`) after a run that changes the two calls to
+        // `status`; then, `refuse` undone, another process's run with nothing new links them.
+        let refused_then_linked = async |refuse: &str, undo: &str, status: &str| {
+            ts.execute("UPDATE complaints SET incident_id = NULL").await;
+            ts.execute(refuse).await;
+            let changed: Vec<String> = rows
+                .iter()
+                .map(|r| r.replace(";Diteruskan;", &format!(";{status};")))
+                .collect();
+            let report = day_synced(&engine, dir.path(), called.date_naive(), &changed).await;
+            assert_eq!(report.counts.updated, 2, "{}", report.summary_line());
+            assert_eq!(
+                id_of(&incidents(&ts).await, &sp4n_id),
+                serde_json::Value::Null,
+                "{}: the pass was refused",
+                ts.label
+            );
+            ts.execute(undo).await;
+            let another = aduan_sync::Engine::new(
+                ts.store.clone(),
+                normaliser(),
+                aduan_sync::EngineOptions::default(),
+            );
+            let report = day_synced(&another, dir.path(), called.date_naive(), &changed).await;
+            assert_eq!(
+                report.counts.inserted + report.counts.updated,
+                0,
+                "{}",
+                report.summary_line()
+            );
+            let relinked = incidents(&ts).await;
+            assert_eq!(id_of(&relinked, &sp4n_id), incident, "{}", ts.label);
+            assert_eq!(
+                id_of(&relinked, &format!("cc112:112-3375-{ymd}-0001")),
+                incident,
+                "{}",
+                ts.label
+            );
         };
-        ts.execute("UPDATE complaints SET incident_id = NULL").await;
-        ts.execute(refuse).await;
-        let closed: Vec<String> = rows
-            .iter()
-            .map(|r| r.replace(";Diteruskan;", ";Tidak Ditindaklanjuti;"))
-            .collect();
-        let report = day_synced(&engine, dir.path(), called.date_naive(), &closed).await;
-        assert_eq!(report.counts.updated, 2, "{}", report.summary_line());
-        assert_eq!(
-            id_of(&incidents(&ts).await, &sp4n_id),
-            serde_json::Value::Null,
-            "{}: the pass was refused",
-            ts.label
-        );
-        ts.execute(allow).await;
-        let another = aduan_sync::Engine::new(
-            ts.store.clone(),
-            normaliser(),
-            aduan_sync::EngineOptions::default(),
-        );
-        let report = day_synced(&another, dir.path(), called.date_naive(), &closed).await;
-        assert_eq!(
-            report.counts.inserted + report.counts.updated,
-            0,
-            "{}",
-            report.summary_line()
-        );
-        let relinked = incidents(&ts).await;
-        assert_eq!(id_of(&relinked, &sp4n_id), incident, "{}", ts.label);
-        assert_eq!(
-            id_of(&relinked, &format!("cc112:112-3375-{ymd}-0001")),
-            incident,
-            "{}",
-            ts.label
-        );
+        let postgres = ts.store.backend_name() == "postgres";
+        let refuse_pass = if postgres {
+            "CREATE FUNCTION refuse_incidents() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'refused'; END $$; \
+             CREATE TRIGGER refuse_incidents BEFORE UPDATE OF incident_id ON complaints \
+             FOR EACH ROW EXECUTE FUNCTION refuse_incidents();"
+        } else {
+            "CREATE TRIGGER refuse_incidents BEFORE UPDATE OF incident_id ON complaints \
+             BEGIN SELECT RAISE(ABORT, 'refused'); END;"
+        };
+
+        // Review: a pass that failed after a run that changed complaints was caught up only
+        // when a later run changed one again.
+        let allow = if postgres {
+            "DROP TRIGGER refuse_incidents ON complaints; DROP FUNCTION refuse_incidents();"
+        } else {
+            "DROP TRIGGER refuse_incidents;"
+        };
+        refused_then_linked(refuse_pass, allow, "Tidak Ditindaklanjuti").await;
 
         // Review: a process killed after its last commit and before its pass left nothing
         // to say that a pass was due. Killed here as far as the store can tell: the pass
         // refused, and so is the record of its failure ("a pass failed"). The run's own
         // batch recorded that a pass is due.
-        let (kill, revive) = if ts.store.backend_name() == "postgres" {
+        let (refuse_record, revive) = if postgres {
             (
-                "CREATE FUNCTION refuse_incidents() RETURNS trigger LANGUAGE plpgsql AS \
-                 $$ BEGIN RAISE EXCEPTION 'refused'; END $$; \
-                 CREATE TRIGGER refuse_incidents BEFORE UPDATE OF incident_id ON complaints \
-                 FOR EACH ROW EXECUTE FUNCTION refuse_incidents(); \
-                 CREATE TRIGGER refuse_record BEFORE INSERT OR UPDATE ON sync_state \
+                "CREATE TRIGGER refuse_record BEFORE INSERT OR UPDATE ON sync_state \
                  FOR EACH ROW WHEN (NEW.channel = '__incidents__' AND NEW.cursor = 'a pass failed') \
                  EXECUTE FUNCTION refuse_incidents();",
                 "DROP TRIGGER refuse_incidents ON complaints; \
@@ -1128,9 +1128,7 @@ async fn one_reporter_through_two_channels_about_one_thing_is_one_incident() {
             )
         } else {
             (
-                "CREATE TRIGGER refuse_incidents BEFORE UPDATE OF incident_id ON complaints \
-                 BEGIN SELECT RAISE(ABORT, 'refused'); END; \
-                 CREATE TRIGGER refuse_record BEFORE INSERT ON sync_state \
+                "CREATE TRIGGER refuse_record BEFORE INSERT ON sync_state \
                  WHEN NEW.channel = '__incidents__' AND NEW.cursor = 'a pass failed' \
                  BEGIN SELECT RAISE(ABORT, 'refused'); END; \
                  CREATE TRIGGER refuse_update BEFORE UPDATE ON sync_state \
@@ -1140,35 +1138,8 @@ async fn one_reporter_through_two_channels_about_one_thing_is_one_incident() {
                  DROP TRIGGER refuse_update;",
             )
         };
-        ts.execute("UPDATE complaints SET incident_id = NULL").await;
-        ts.execute(kill).await;
-        let handled: Vec<String> = rows
-            .iter()
-            .map(|r| r.replace(";Diteruskan;", ";Dalam Penanganan;"))
-            .collect();
-        let report = day_synced(&engine, dir.path(), called.date_naive(), &handled).await;
-        assert_eq!(report.counts.updated, 2, "{}", report.summary_line());
-        assert_eq!(
-            id_of(&incidents(&ts).await, &sp4n_id),
-            serde_json::Value::Null,
-            "{}: the pass was refused",
-            ts.label
-        );
-        ts.execute(revive).await;
-        let another = aduan_sync::Engine::new(
-            ts.store.clone(),
-            normaliser(),
-            aduan_sync::EngineOptions::default(),
-        );
-        let report = day_synced(&another, dir.path(), called.date_naive(), &handled).await;
-        assert_eq!(
-            report.counts.inserted + report.counts.updated,
-            0,
-            "{}",
-            report.summary_line()
-        );
-        let relinked = incidents(&ts).await;
-        assert_eq!(id_of(&relinked, &sp4n_id), incident, "{}", ts.label);
+        let kill = format!("{refuse_pass} {refuse_record}");
+        refused_then_linked(&kill, revive, "Dalam Penanganan").await;
     }
     sim.shutdown().await;
 }

@@ -560,28 +560,49 @@ async fn a_refused_token_request_is_quoted_without_the_secret() {
     );
 }
 
+/// One SP4N-LAPOR! report, as the contract's example gives it.
+const REPORT: &str = r#"{"tracking_id":9165816,"judul":"Jalan berlubang","isi":"Mohon perbaikan.","klasifikasi":"PENGADUAN","kategori":{"utama":"PEKERJAAN UMUM DAN PENATAAN RUANG","sub":"JALAN BERLUBANG"},"sumber":"Android","anonim":false,"rahasia":false,"pelapor":null,"tanggal_kejadian":"2021-09-10","lokasi":{"provinsi":"Jawa Tengah","kota":"Kota Pekalongan","kecamatan":"Pekalongan Barat","kelurahan":"Bendan Kergon","alamat":"Jl. Sriwijaya"},"status":"Terverifikasi","instansi_tujuan":null,"disposisi":[],"tindak_lanjut":[],"lampiran":[],"created_at":"2021-09-10T19:02:11+07:00","updated_at":"2021-09-13T14:20:00+07:00"}"#;
+
+/// A list page holding `reports`, the whole list.
+fn page_of(reports: &[&str]) -> String {
+    format!(
+        r#"{{"status":"success","data":[{}],"meta":{{"page":1,"per_page":50,"total":{},"total_pages":1}}}}"#,
+        reports.join(","),
+        reports.len()
+    )
+}
+
+/// A stand-in's files: the token, and `page` at the list's path.
+fn token_and_list(page: &str) -> Files {
+    Files::new(std::sync::Mutex::new(std::collections::HashMap::from([
+        (
+            "api/v1/auth/token".to_string(),
+            br#"{"access_token":"t","token_type":"Bearer","expires_in":3600}"#.to_vec(),
+        ),
+        ("api/v1/laporan".to_string(), page.as_bytes().to_vec()),
+    ])))
+}
+
+/// The channel's saved cursor, as its rows print.
+async fn saved_cursor(ts: &aduan_store::testing::TestStore) -> String {
+    let rows = ts
+        .store
+        .query("SELECT cursor FROM sync_state WHERE channel = 'sp4n_lapor'")
+        .await
+        .unwrap()
+        .rows;
+    format!("{rows:?}")
+}
+
 /// A report dated years ahead (a source's mistake) is stored as it says, but the cursor does
 /// not move to its time: it would skip every report updated until then. The next run reads
 /// on from the newest real time.
 #[tokio::test]
 async fn a_report_dated_years_ahead_does_not_carry_the_cursor_past_the_rest() {
-    let report = r#"{"tracking_id":9165816,"judul":"Jalan berlubang","isi":"Mohon perbaikan.","klasifikasi":"PENGADUAN","kategori":{"utama":"PEKERJAAN UMUM DAN PENATAAN RUANG","sub":"JALAN BERLUBANG"},"sumber":"Android","anonim":false,"rahasia":false,"pelapor":null,"tanggal_kejadian":"2021-09-10","lokasi":{"provinsi":"Jawa Tengah","kota":"Kota Pekalongan","kecamatan":"Pekalongan Barat","kelurahan":"Bendan Kergon","alamat":"Jl. Sriwijaya"},"status":"Terverifikasi","instansi_tujuan":null,"disposisi":[],"tindak_lanjut":[],"lampiran":[],"created_at":"2021-09-10T19:02:11+07:00","updated_at":"2021-09-13T14:20:00+07:00"}"#;
-    let ahead = report
+    let ahead = REPORT
         .replace("9165816", "9165817")
         .replace("\"updated_at\":\"2021-09-13", "\"updated_at\":\"2031-09-13");
-    let page = format!(
-        r#"{{"status":"success","data":[{report},{ahead}],"meta":{{"page":1,"per_page":50,"total":2,"total_pages":1}}}}"#
-    );
-    let (base, server) = file_server(Files::new(std::sync::Mutex::new(
-        std::collections::HashMap::from([
-            (
-                "api/v1/auth/token".to_string(),
-                br#"{"access_token":"t","token_type":"Bearer","expires_in":3600}"#.to_vec(),
-            ),
-            ("api/v1/laporan".to_string(), page.into_bytes()),
-        ]),
-    )))
-    .await;
+    let (base, server) = file_server(token_and_list(&page_of(&[REPORT, &ahead]))).await;
     let connector = stand_in(base, &aduan_sim::Sp4nConfig::default().client_secret);
     let ts = sqlite_store().await;
     let engine = engine(&ts);
@@ -592,14 +613,8 @@ async fn a_report_dated_years_ahead_does_not_carry_the_cursor_past_the_rest() {
         "{}",
         first.summary_line()
     );
-    let cursor = ts
-        .store
-        .query("SELECT cursor FROM sync_state WHERE channel = 'sp4n_lapor'")
-        .await
-        .unwrap()
-        .rows;
     assert_eq!(
-        format!("{cursor:?}"),
+        saved_cursor(&ts).await,
         r#"[[String("2021-09-13T14:20:00+07:00")]]"#
     );
     let second = engine.sync(&connector, &NoProgress).await.unwrap();
@@ -626,17 +641,11 @@ async fn a_report_dated_years_ahead_does_not_carry_the_cursor_past_the_rest() {
 /// with one, as the API takes it; so is a cursor saved in the source's form before.
 #[tokio::test]
 async fn a_report_time_without_an_offset_is_asked_back_with_one() {
-    let report = r#"{"tracking_id":9165816,"judul":"Jalan berlubang","isi":"Mohon perbaikan.","klasifikasi":"PENGADUAN","kategori":{"utama":"PEKERJAAN UMUM DAN PENATAAN RUANG","sub":"JALAN BERLUBANG"},"sumber":"Android","anonim":false,"rahasia":false,"pelapor":null,"tanggal_kejadian":"2021-09-10","lokasi":{"provinsi":"Jawa Tengah","kota":"Kota Pekalongan","kecamatan":"Pekalongan Barat","kelurahan":"Bendan Kergon","alamat":"Jl. Sriwijaya"},"status":"Terverifikasi","instansi_tujuan":null,"disposisi":[],"tindak_lanjut":[],"lampiran":[],"created_at":"2021-09-10 19:02:11","updated_at":"2021-09-13 14:20:00"}"#;
-    let page = format!(
-        r#"{{"status":"success","data":[{report}],"meta":{{"page":1,"per_page":50,"total":1,"total_pages":1}}}}"#
-    );
-    let files = Files::new(std::sync::Mutex::new(std::collections::HashMap::from([
-        (
-            "api/v1/auth/token".to_string(),
-            br#"{"access_token":"t","token_type":"Bearer","expires_in":3600}"#.to_vec(),
-        ),
-        ("api/v1/laporan".to_string(), page.clone().into_bytes()),
-    ])));
+    let report = REPORT
+        .replace("2021-09-10T19:02:11+07:00", "2021-09-10 19:02:11")
+        .replace("2021-09-13T14:20:00+07:00", "2021-09-13 14:20:00");
+    let page = page_of(&[&report]);
+    let files = token_and_list(&page);
     let (base, server) = file_server(files.clone()).await;
     let connector = stand_in(base, &aduan_sim::Sp4nConfig::default().client_secret);
     let ts = sqlite_store().await;
@@ -648,14 +657,8 @@ async fn a_report_time_without_an_offset_is_asked_back_with_one() {
         "{}",
         first.summary_line()
     );
-    let cursor = ts
-        .store
-        .query("SELECT cursor FROM sync_state WHERE channel = 'sp4n_lapor'")
-        .await
-        .unwrap()
-        .rows;
     assert_eq!(
-        format!("{cursor:?}"),
+        saved_cursor(&ts).await,
         r#"[[String("2021-09-13T14:20:00+07:00")]]"#
     );
     // From now on the list answers only a query with the time in RFC 3339's form.
