@@ -138,7 +138,7 @@ fn the_demo_refuses_a_short_reporter_key_as_every_command_does() {
 /// [`the_same_archive_read_otherwise_raises_the_rules_version`].
 #[cfg(feature = "demo")]
 const READ_AS: Reading<'static> = Reading {
-    rules: 7,
+    rules: 8,
     tables: "1758974091691788",
     key: "aa7f87283592a6eb",
     archive: "d9625ee2868ec8bb",

@@ -116,8 +116,11 @@ pub struct Tables<'a> {
 /// spaces (`SELESAI` closes and resolves), a table's cells, a list, a rule and headings
 /// below `h3` keeping the words either side apart in plain text, and a city field naming
 /// another region (`Kota Semarang`, `Kabupaten Brebes`) outside the city, and a complaint
-/// closed without an answer and then resolved answered when it was resolved (2026-12-06).
-pub const RULES: u32 = 7;
+/// closed without an answer and then resolved answered when it was resolved (2026-12-06);
+/// 8, a version of a record read on its own (SP4N-LAPOR!, Lapor Gub!, 112) that says it was
+/// changed or reported more than a day after Aduan received it quarantined
+/// ([`dated_after_receipt`]; it stood over every later correction, 2026-12-06).
+pub const RULES: u32 = 8;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
 /// identity (see [`Normaliser::stored_external_id`]).
@@ -137,6 +140,31 @@ pub fn answered_by(
         (Status::Resolved, None, resolved) => resolved,
         (_, first, _) => first,
     }
+}
+
+/// How much later than when Aduan received it a record may say it was reported or changed:
+/// clocks disagree, and a source may label its local time as UTC (WIB is 7 hours ahead of
+/// UTC, the furthest zone 14). Later than that, the time is a source's mistake (a wrong
+/// year, month or day).
+pub const RECEIPT_SLACK: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
+/// The time of `src` that lies later than `received_at` by more than [`RECEIPT_SLACK`], by
+/// its field's unified name: when it was changed (`updated_at`, which orders a record's
+/// versions: a version so dated would stand over every correction sent before that time,
+/// see [`RULES`] 8) or reported (`reported_at`, which would count it in a month still to
+/// come). `None` when neither does. Decided by when the payload was received, as archived,
+/// so that a rebuild decides as the live sync did.
+pub fn dated_after_receipt(
+    src: &SourceComplaint,
+    received_at: DateTime<Utc>,
+) -> Option<(&'static str, DateTime<Utc>)> {
+    let latest = received_at + RECEIPT_SLACK;
+    [
+        ("updated_at", src.updated_at),
+        ("reported_at", src.reported_at),
+    ]
+    .into_iter()
+    .find(|(_, t)| *t > latest)
 }
 
 /// The city's policy, loaded.

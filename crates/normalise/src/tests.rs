@@ -441,3 +441,26 @@ fn a_stored_external_id_is_as_long_as_told() {
         );
     }
 }
+
+#[test]
+fn a_time_more_than_a_day_after_the_receipt_is_named() {
+    let src = report();
+    let at = src.updated_at.max(src.reported_at);
+    // Received when it was last changed, or up to a day before (clocks disagree).
+    assert_eq!(dated_after_receipt(&src, at), None);
+    assert_eq!(dated_after_receipt(&src, at - RECEIPT_SLACK), None);
+    let early = at - RECEIPT_SLACK - chrono::TimeDelta::seconds(1);
+    assert_eq!(
+        dated_after_receipt(&src, early),
+        Some(("updated_at", src.updated_at))
+    );
+    // Reported later than it was received: counted in a month still to come.
+    let mut reported = report();
+    reported.reported_at = reported.updated_at + chrono::TimeDelta::days(400);
+    reported.updated_at = reported.reported_at - chrono::TimeDelta::days(401);
+    let received = reported.updated_at + chrono::TimeDelta::days(1);
+    assert_eq!(
+        dated_after_receipt(&reported, received),
+        Some(("reported_at", reported.reported_at))
+    );
+}

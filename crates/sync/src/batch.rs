@@ -222,20 +222,25 @@ fn normalise_all(
     normaliser: &Normaliser,
     channel: &str,
     sources: &[SourceComplaint],
+    received_at: Option<DateTime<Utc>>,
 ) -> Result<Vec<Normalised>, FieldError> {
     sources
         .iter()
-        .map(|s| normalise_one(normaliser, channel, s))
+        .map(|s| normalise_one(normaliser, channel, s, received_at))
         .collect()
 }
 
 /// Normalises one complaint, or says why not, naming it as stored (a private part of its
 /// identity only as its hash). An identity too long for the stores' indexes (see
-/// [`aduan_core::MAX_ID_BYTES`]) is refused here, for every channel alike.
+/// [`aduan_core::MAX_ID_BYTES`]) is refused here, for every channel alike; so is a version
+/// read on its own whose payload was received at `received_at` and that says it was changed
+/// or reported later (see [`aduan_normalise::dated_after_receipt`]). A fold's versions
+/// (`None`) are not ordered by their times: the group's payloads are read again whole.
 fn normalise_one(
     normaliser: &Normaliser,
     channel: &str,
     s: &SourceComplaint,
+    received_at: Option<DateTime<Utc>>,
 ) -> Result<Normalised, FieldError> {
     let record = || normaliser.stored_external_id(&s.external_id, s.external_id_private.as_deref());
     // Its length is known without the keyed hash, which `normalise` makes (once) anyway.
@@ -243,6 +248,25 @@ fn normalise_one(
         Normaliser::stored_external_id_len(&s.external_id, s.external_id_private.as_deref());
     if stored_len > aduan_core::MAX_ID_BYTES {
         aduan_core::check_id(channel, "external_id", &record())?;
+    }
+    let late = received_at.and_then(|at| Some((aduan_normalise::dated_after_receipt(s, at)?, at)));
+    if let Some(((field, t), at)) = late {
+        let harm = if field == "updated_at" {
+            "a version so dated would stand over every correction sent before then"
+        } else {
+            "it would be counted as reported at a time still to come"
+        };
+        return Err(FieldError::new(
+            channel,
+            record(),
+            field,
+            format!(
+                "{} is more than a day later than when it was received ({}): a mistake of \
+                 the source's (a wrong year, month or day); {harm}",
+                t.format("%Y-%m-%d %H:%M UTC"),
+                at.format("%Y-%m-%d %H:%M UTC"),
+            ),
+        ));
     }
     normaliser
         .normalise(s)
@@ -447,7 +471,10 @@ pub(crate) async fn process(
     match reader {
         Reader::Each(parse) => {
             for (record, hash) in &fresh {
-                match parse(record).and_then(|s| normalise_all(normaliser, channel, &s)) {
+                let received_at = Some(record.received_at);
+                match parse(record)
+                    .and_then(|s| normalise_all(normaliser, channel, &s, received_at))
+                {
                     Ok(list) => list.into_iter().for_each(|n| out.keep(n, counts)),
                     Err(e) => out.quarantine(channel, record, hash, e, Some(counts)),
                 }
@@ -820,7 +847,7 @@ async fn fold_groups(
             out.quarantine(channel, member, hash, e, counted.then_some(&mut *counts));
         }
         for source in &folded.complaints {
-            match normalise_one(normaliser, channel, source) {
+            match normalise_one(normaliser, channel, source, None) {
                 Ok(n) => out.keep(n, counts),
                 // The group's newest payload (what made it fold again) carries the error to
                 // quarantine: one entry, whichever of its complaints fail.
@@ -1910,6 +1937,88 @@ mod tests {
         });
         r.payload = serde_json::to_vec(&s).expect("serialisable");
         r
+    }
+
+    /// A version that says it was changed years after it was received (a source's wrong
+    /// year) is quarantined, naming the field: stored, it stood over every correction sent
+    /// before that year. The corrections after it are stored, in one batch or several; so
+    /// is a version dated within a day of its receipt (clocks disagree, a zone's local time
+    /// labelled UTC).
+    #[tokio::test]
+    async fn a_version_dated_years_after_its_receipt_does_not_stand_over_corrections() {
+        // Report A at `minute`, its payload received at 08:`minute` + `received` minutes,
+        // saying it was changed `ahead` after that.
+        let version = |minute: u32, status: &str, received: i64, ahead: chrono::TimeDelta| {
+            let mut r = report("A", minute, status);
+            let at = Utc
+                .with_ymd_and_hms(2026, 11, 2, 8, minute, 0)
+                .single()
+                .expect("a valid time");
+            r.received_at = at + chrono::TimeDelta::minutes(received);
+            let mut s: SourceComplaint = serde_json::from_slice(&r.payload).expect("a report");
+            s.updated_at = r.received_at + ahead;
+            r.payload = serde_json::to_vec(&s).expect("serialisable");
+            r
+        };
+        let first = version(0, "Terverifikasi", 1, chrono::TimeDelta::zero());
+        // Written 2062 for 2026: 36 years ahead of its receipt.
+        let typo = version(10, "Diproses", 1, chrono::TimeDelta::days(36 * 365));
+        let corrected = version(20, "Selesai", 1, chrono::TimeDelta::zero());
+        // A local time labelled UTC by a source 14 hours ahead: still read.
+        let skewed = version(30, "Ditutup", 1, chrono::TimeDelta::hours(14));
+        for batches in [
+            vec![
+                vec![first.clone()],
+                vec![typo.clone()],
+                vec![corrected.clone()],
+            ],
+            vec![vec![first.clone(), typo.clone(), corrected.clone()]],
+            vec![vec![
+                first.clone(),
+                typo.clone(),
+                corrected.clone(),
+                skewed.clone(),
+            ]],
+        ] {
+            let with_skewed = batches
+                .iter()
+                .flatten()
+                .any(|r| r.source_ref == skewed.source_ref);
+            for t in aduan_store::testing::all().await {
+                let n = normaliser();
+                let mut counts = Counts::default();
+                for b in &batches {
+                    let mut behind = WriteBehind::default();
+                    each(&t, &n, b.clone(), &mut behind, &mut counts)
+                        .await
+                        .expect("a batch");
+                    behind.flush(&mut counts).await.expect("flush");
+                }
+                let status = t
+                    .store
+                    .query("SELECT status_source FROM complaints")
+                    .await
+                    .expect("read")
+                    .rows;
+                let want = if with_skewed { "Ditutup" } else { "Selesai" };
+                assert_eq!(status, vec![vec![serde_json::json!(want)]], "{}", t.label);
+                let quarantined = t
+                    .store
+                    .query("SELECT record, field, reason FROM quarantine WHERE resolved_at IS NULL")
+                    .await
+                    .expect("read")
+                    .rows;
+                assert_eq!(quarantined.len(), 1, "{}: {quarantined:?}", t.label);
+                assert_eq!(quarantined[0][0], serde_json::json!("A"));
+                assert_eq!(quarantined[0][1], serde_json::json!("updated_at"));
+                let reason = quarantined[0][2].as_str().unwrap_or_default();
+                assert!(
+                    reason.starts_with("2062-") && reason.contains("(2026-11-02 08:11 UTC)"),
+                    "{reason}"
+                );
+                assert_eq!(counts.quarantined, 1, "{}", t.label);
+            }
+        }
     }
 
     /// `resolved_at` (when it reached resolved or closed), `first_response_at` and the events
