@@ -109,3 +109,94 @@ pub(crate) const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrati
     version BIGINT PRIMARY KEY NOT NULL,
     name TEXT NOT NULL,
     applied_at TEXT NOT NULL)";
+
+#[cfg(test)]
+mod tests {
+    use sha2::{Digest, Sha256};
+
+    use super::{Migration, POSTGRES, SQLITE};
+
+    /// Each migration's SHA-256 (its first 8 bytes in hex), as it was when released. A store
+    /// that applied one never applies it again: an edit would give new stores another
+    /// schema than those already running. A change of schema is a new migration.
+    const RELEASED: [(&str, &[&str]); 2] = [
+        (
+            "sqlite",
+            &[
+                "93fe49e1892d35c4",
+                "9a37ab0938882ef7",
+                "4b843e8d96b6ddcd",
+                "d58a7495cd4a4b19",
+                "a02df746c7c30e56",
+                "27f1d795f67756b5",
+                "556c1779abcbc6f5",
+                "97c6bade24458658",
+            ],
+        ),
+        (
+            "postgres",
+            &[
+                "85980d4174e9aaba",
+                "810a5a3956993931",
+                "4feffa321f1df036",
+                "64dec231133e1cc3",
+                "974de1724adbbda9",
+                "f8fc00e88eb3e328",
+                "556c1779abcbc6f5",
+                "1cb7269ef85286d9",
+            ],
+        ),
+    ];
+
+    fn digest(m: &Migration) -> String {
+        Sha256::digest(m.sql.as_bytes())[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    #[test]
+    fn a_released_migration_is_never_edited_and_every_file_is_listed() {
+        for (backend, list) in [("sqlite", SQLITE), ("postgres", POSTGRES)] {
+            let released = RELEASED
+                .iter()
+                .find(|(b, _)| *b == backend)
+                .map(|(_, d)| *d)
+                .unwrap_or_default();
+            for (i, m) in list.iter().enumerate() {
+                assert_eq!(m.version, i as i64 + 1, "{backend}: {}", m.name);
+                assert!(
+                    m.name.starts_with(&format!("{:04}_", m.version)),
+                    "{backend}: {}",
+                    m.name
+                );
+                if let Some(want) = released.get(i) {
+                    assert_eq!(
+                        digest(m),
+                        *want,
+                        "{backend} migration {} was edited after its release: stores that \
+                         applied it keep the old schema; put the change in a new migration",
+                        m.name
+                    );
+                }
+            }
+            assert!(
+                list.len() >= released.len(),
+                "{backend}: a released migration was removed"
+            );
+            // Every file of the folder is one of the list (a file not listed is never applied).
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../migrations")
+                .join(backend);
+            let mut files: Vec<String> = std::fs::read_dir(&dir)
+                .expect("the migrations folder")
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".sql"))
+                .collect();
+            files.sort();
+            let listed: Vec<&str> = list.iter().map(|m| m.name).collect();
+            assert_eq!(files, listed, "{backend}: {}", dir.display());
+        }
+    }
+}
