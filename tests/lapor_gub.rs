@@ -664,7 +664,8 @@ async fn one_page_upstream(page: String) -> (String, tokio::task::JoinHandle<()>
 
 /// An item dated in the year 10000 (a source's mistake): quarantined naming `updated`, on
 /// both stores (PostgreSQL refuses such a time: the whole batch would fail, run after run),
-/// the rest stored; the saved time moves by neither it nor an item dated after the server's
+/// the rest stored, but for an item dated years after it was received (quarantined naming
+/// `updated_at`: it would stand over every correction until then); the saved time moves by neither it nor an item dated after the server's
 /// clock, so the next run reads on from the newest real time instead of stopping at a cursor
 /// that is no time or skipping what is updated until the year the item names.
 #[tokio::test]
@@ -673,12 +674,18 @@ async fn an_item_dated_in_a_far_year_is_quarantined_and_moves_no_cursor() {
     let far = good
         .replace("LGWP1", "LGWP2")
         .replace("\"updated\":1631440000000", "\"updated\":253402300800000");
-    // Dated after the server's clock: stored, but the saved time does not move to it.
+    // Dated after the server's clock (but before it was received): stored, but the saved
+    // time does not move to it.
     let ahead = good
         .replace("LGWP1", "LGWP3")
-        .replace("\"updated\":1631440000000", "\"updated\":1893456000000");
+        .replace("\"updated\":1631440000000", "\"updated\":1735689600000");
+    // Dated years after it was received (2099): quarantined naming `updated_at`, as it would
+    // stand over every correction until then.
+    let after_receipt = good
+        .replace("LGWP1", "LGWP4")
+        .replace("\"updated\":1631440000000", "\"updated\":4070908800000");
     let page = format!(
-        r#"{{"items":[{good},{far},{ahead}],"next_cursor":null,"server_time":1631450000}}"#
+        r#"{{"items":[{good},{far},{ahead},{after_receipt}],"next_cursor":null,"server_time":1631450000}}"#
     );
     let (base, server) = one_page_upstream(page).await;
     let connector = stand_in(base);
@@ -691,20 +698,20 @@ async fn an_item_dated_in_a_far_year_is_quarantined_and_moves_no_cursor() {
                 first.counts.inserted,
                 first.counts.quarantined
             ),
-            (Outcome::Ok, 2, 1),
+            (Outcome::Ok, 2, 2),
             "{}: {}",
             ts.label,
             first.summary_line()
         );
         let q = ts
             .store
-            .query("SELECT record, field FROM quarantine")
+            .query("SELECT record, field FROM quarantine ORDER BY record")
             .await
             .unwrap()
             .rows;
         assert_eq!(
             format!("{q:?}"),
-            r#"[[String("noTiket LGWP2"), String("updated")]]"#,
+            r#"[[String("LGWP4"), String("updated_at")], [String("noTiket LGWP2"), String("updated")]]"#,
             "{}",
             ts.label
         );

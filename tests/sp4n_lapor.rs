@@ -594,9 +594,10 @@ async fn saved_cursor(ts: &aduan_store::testing::TestStore) -> String {
     format!("{rows:?}")
 }
 
-/// A report dated years ahead (a source's mistake) is stored as it says, but the cursor does
-/// not move to its time: it would skip every report updated until then. The next run reads
-/// on from the newest real time.
+/// A report dated years ahead (a source's mistake) is quarantined naming `updated_at` (stored,
+/// it would stand over every correction until then), and the cursor does not move to its
+/// time: it would skip every report updated until then. The next run reads on from the
+/// newest real time.
 #[tokio::test]
 async fn a_report_dated_years_ahead_does_not_carry_the_cursor_past_the_rest() {
     let ahead = REPORT
@@ -608,10 +609,24 @@ async fn a_report_dated_years_ahead_does_not_carry_the_cursor_past_the_rest() {
     let engine = engine(&ts);
     let first = engine.sync(&connector, &NoProgress).await.unwrap();
     assert_eq!(
-        (first.outcome, first.counts.inserted),
-        (Outcome::Ok, 2),
+        (
+            first.outcome,
+            first.counts.inserted,
+            first.counts.quarantined
+        ),
+        (Outcome::Ok, 1, 1),
         "{}",
         first.summary_line()
+    );
+    let quarantined = ts
+        .store
+        .query("SELECT record, field FROM quarantine")
+        .await
+        .unwrap()
+        .rows;
+    assert_eq!(
+        format!("{quarantined:?}"),
+        r#"[[String("9165817"), String("updated_at")]]"#
     );
     assert_eq!(
         saved_cursor(&ts).await,
