@@ -652,6 +652,41 @@ async fn a_report_dated_years_ahead_does_not_carry_the_cursor_past_the_rest() {
     server.abort();
 }
 
+/// Each run moves the channel's runs older than `keep_runs` (but its latest) out of
+/// `sync_runs` into `sync_run_totals`, which nothing pruned before (review: the table grew
+/// by a row a run for ever, and every metrics scrape summed it).
+#[tokio::test]
+async fn a_run_moves_the_channels_old_runs_into_the_totals() {
+    let (base, server) = file_server(token_and_list(&page_of(&[REPORT]))).await;
+    let connector = stand_in(base, &aduan_sim::Sp4nConfig::default().client_secret);
+    let ts = sqlite_store().await;
+    let engine = aduan_sync::Engine::new(
+        ts.store.clone(),
+        normaliser(),
+        aduan_sync::EngineOptions {
+            keep_runs: chrono::TimeDelta::zero(),
+            ..aduan_sync::EngineOptions::default()
+        },
+    );
+    for _ in 0..3 {
+        let report = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(report.outcome, Outcome::Ok, "{}", report.summary_line());
+    }
+    let counts = ts
+        .store
+        .query(
+            "SELECT (SELECT COUNT(*) FROM sync_runs), \
+             (SELECT runs FROM sync_run_totals WHERE channel = 'sp4n_lapor' AND outcome = 'ok'), \
+             (SELECT fetched FROM sync_run_totals WHERE channel = 'sp4n_lapor' AND outcome = 'ok')",
+        )
+        .await
+        .unwrap()
+        .rows;
+    // The third run moved the first (the second was the latest when it started).
+    assert_eq!(format!("{counts:?}"), "[[Number(2), Number(1), Number(1)]]");
+    server.abort();
+}
+
 /// A report's `updated_at` written without an offset (WIB) is asked back as `updated_from`
 /// with one, as the API takes it; so is a cursor saved in the source's form before.
 #[tokio::test]

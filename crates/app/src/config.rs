@@ -110,6 +110,10 @@ pub struct SyncConfig {
     /// How long a run's lease lasts without renewal, in seconds (SQLite).
     #[serde(default = "default_lease_ttl_secs")]
     pub lease_ttl_secs: u64,
+    /// How many days a run's row is kept in `sync_runs`; older ones are added into
+    /// `sync_run_totals` (the metrics' counts stay whole), each channel's latest kept.
+    #[serde(default = "default_keep_runs_days")]
+    pub keep_runs_days: u32,
 }
 
 fn default_budget_secs() -> u64 {
@@ -118,12 +122,16 @@ fn default_budget_secs() -> u64 {
 fn default_lease_ttl_secs() -> u64 {
     120
 }
+fn default_keep_runs_days() -> u32 {
+    90
+}
 
 impl Default for SyncConfig {
     fn default() -> Self {
         Self {
             budget_secs: default_budget_secs(),
             lease_ttl_secs: default_lease_ttl_secs(),
+            keep_runs_days: default_keep_runs_days(),
         }
     }
 }

@@ -10,21 +10,27 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use aduan_store::Store;
 use chrono::DateTime;
 
-/// Finished runs per channel and outcome with their record counts. Rows of runs still going
-/// (or abandoned by a killed process) have no outcome and are left out, so every series only
-/// grows.
-const RUNS_SQL: &str = "SELECT channel, outcome, COUNT(*) AS runs, \
-     CAST(COALESCE(SUM(fetched), 0) AS BIGINT) AS fetched, \
-     CAST(COALESCE(SUM(inserted), 0) AS BIGINT) AS inserted, \
-     CAST(COALESCE(SUM(updated), 0) AS BIGINT) AS updated, \
-     CAST(COALESCE(SUM(unchanged), 0) AS BIGINT) AS unchanged, \
-     CAST(COALESCE(SUM(quarantined), 0) AS BIGINT) AS quarantined \
-     FROM sync_runs WHERE outcome IS NOT NULL GROUP BY channel, outcome ORDER BY channel, outcome";
+/// Finished runs per channel and outcome with their record counts: those kept in `sync_runs`
+/// and those moved out of it into `sync_run_totals` (see `Store::prune_runs`). Rows of runs
+/// still going (or abandoned by a killed process) have no outcome and are left out, so every
+/// series only grows.
+const RUNS_SQL: &str = "SELECT channel, outcome, CAST(SUM(runs) AS BIGINT) AS runs, \
+     CAST(SUM(fetched) AS BIGINT) AS fetched, CAST(SUM(inserted) AS BIGINT) AS inserted, \
+     CAST(SUM(updated) AS BIGINT) AS updated, CAST(SUM(unchanged) AS BIGINT) AS unchanged, \
+     CAST(SUM(quarantined) AS BIGINT) AS quarantined FROM ( \
+     SELECT channel, outcome, COUNT(*) AS runs, COALESCE(SUM(fetched), 0) AS fetched, \
+     COALESCE(SUM(inserted), 0) AS inserted, COALESCE(SUM(updated), 0) AS updated, \
+     COALESCE(SUM(unchanged), 0) AS unchanged, COALESCE(SUM(quarantined), 0) AS quarantined \
+     FROM sync_runs WHERE outcome IS NOT NULL GROUP BY channel, outcome \
+     UNION ALL SELECT channel, outcome, runs, fetched, inserted, updated, unchanged, quarantined \
+     FROM sync_run_totals) r GROUP BY channel, outcome ORDER BY channel, outcome";
 
-/// The end of each channel's latest successful run (RFC 3339 text on SQLite, where it sorts
-/// as time does; `timestamptz` on PostgreSQL).
-const LAST_OK_SQL: &str = "SELECT channel, MAX(finished_at) AS finished_at FROM sync_runs \
-     WHERE outcome = 'ok' GROUP BY channel ORDER BY channel";
+/// The end of each channel's latest successful run, kept or moved into the totals (RFC 3339
+/// text on SQLite, where it sorts as time does; `timestamptz` on PostgreSQL).
+const LAST_OK_SQL: &str = "SELECT channel, MAX(finished_at) AS finished_at FROM ( \
+     SELECT channel, MAX(finished_at) AS finished_at FROM sync_runs WHERE outcome = 'ok' \
+     GROUP BY channel UNION ALL SELECT channel, last_finished_at FROM sync_run_totals \
+     WHERE outcome = 'ok') r GROUP BY channel ORDER BY channel";
 
 /// Webhook deliveries stored and not yet folded, per channel, with the oldest one's arrival
 /// (RFC 3339 text on SQLite; `timestamptz` on PostgreSQL).
@@ -172,7 +178,7 @@ impl Metrics {
             &mut out,
             "aduan_sync_runs_total",
             "counter",
-            "Finished sync runs by channel and outcome (ok, partial, failed, skipped), from sync_runs: every process on this database.",
+            "Finished sync runs by channel and outcome (ok, partial, failed, skipped), from sync_runs and sync_run_totals: every process on this database.",
         );
         for r in &db.runs {
             sample(
@@ -188,7 +194,9 @@ impl Metrics {
                 &mut out,
                 &name,
                 "counter",
-                &format!("{help} by finished sync runs, by channel, from sync_runs."),
+                &format!(
+                    "{help} by finished sync runs, by channel, from sync_runs and sync_run_totals."
+                ),
             );
             let mut per_channel: BTreeMap<&str, i64> = BTreeMap::new();
             for r in &db.runs {
@@ -202,7 +210,7 @@ impl Metrics {
             &mut out,
             "aduan_sync_last_success_timestamp_seconds",
             "gauge",
-            "When the channel's latest successful sync run finished (Unix time), from sync_runs.",
+            "When the channel's latest successful sync run finished (Unix time), from sync_runs and sync_run_totals.",
         );
         for (channel, secs) in &db.last_ok {
             let _ = writeln!(
@@ -492,5 +500,75 @@ mod tests {
                 )),
             "{text}"
         );
+    }
+
+    /// Runs moved out of `sync_runs` into `sync_run_totals` still count: the sync series are
+    /// the same before and after, on both stores (review: every scrape summed all of
+    /// `sync_runs`, which nothing pruned).
+    #[tokio::test]
+    async fn runs_moved_into_the_totals_still_count() {
+        for ts in aduan_store::testing::all().await {
+            let hour = |h: u32| {
+                chrono::DateTime::parse_from_rfc3339(&format!("2026-01-01T{h:02}:00:00Z"))
+                    .unwrap()
+                    .with_timezone(&chrono::Utc)
+            };
+            for (id, h, outcome, fetched) in [
+                ("a", 1, "ok", 5),
+                ("b", 2, "failed", 7),
+                ("c", 3, "ok", 11),
+                // Kept alone: the latest success is one moved.
+                ("d", 4, "failed", 13),
+            ] {
+                let run = aduan_store::RunRecord {
+                    run_id: id.into(),
+                    channel: "cc112".into(),
+                    started_at: hour(h),
+                    finished_at: Some(hour(h) + chrono::TimeDelta::minutes(1)),
+                    outcome: Some(outcome.into()),
+                    fetched,
+                    ..Default::default()
+                };
+                ts.store.save_run(&run).await.unwrap();
+            }
+            let sync = |text: String| -> Vec<String> {
+                text.lines()
+                    .filter(|l| {
+                        l.starts_with("aduan_sync_") && !l.starts_with("aduan_sync_in_progress")
+                    })
+                    .map(str::to_string)
+                    .collect()
+            };
+            let m = Metrics::default();
+            let before = sync(m.render(&ts.store, None).await);
+            assert!(
+                before.contains(
+                    &"aduan_sync_runs_total{channel=\"cc112\",outcome=\"ok\"} 2".to_string()
+                ) && before.contains(
+                    &"aduan_sync_records_fetched_total{channel=\"cc112\"} 36".to_string()
+                ),
+                "{}: {before:?}",
+                ts.label
+            );
+            assert_eq!(
+                ts.store.prune_runs("cc112", hour(4)).await.unwrap(),
+                3,
+                "{}",
+                ts.label
+            );
+            assert_eq!(
+                sync(m.render(&ts.store, None).await),
+                before,
+                "{}",
+                ts.label
+            );
+            assert!(
+                before
+                    .iter()
+                    .any(|l| l.starts_with("aduan_sync_last_success_timestamp_seconds")),
+                "{}: {before:?}",
+                ts.label
+            );
+        }
     }
 }

@@ -49,6 +49,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0008_push_deliveries.sql",
         sql: include_str!("../../../migrations/sqlite/0008_push_deliveries.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_run_totals.sql",
+        sql: include_str!("../../../migrations/sqlite/0009_run_totals.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -91,6 +96,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 8,
         name: "0008_push_deliveries.sql",
         sql: include_str!("../../../migrations/postgres/0008_push_deliveries.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "0009_run_totals.sql",
+        sql: include_str!("../../../migrations/postgres/0009_run_totals.sql"),
     },
 ];
 

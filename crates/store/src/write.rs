@@ -845,6 +845,60 @@ impl Store {
         })
     }
 
+    /// Moves the ended runs of `channel` that started before `before` out of `sync_runs`
+    /// into `sync_run_totals` (added to its counts by outcome), in one transaction: the
+    /// table stays bounded while the metrics' counts never go down. The channel's latest run
+    /// that was not skipped stays, whatever its age (the scheduler's catch-up reads it), and
+    /// so do runs never ended (see [`Store::close_interrupted_runs`]). How many were moved.
+    pub async fn prune_runs(&self, channel: &str, before: DateTime<Utc>) -> Result<u64> {
+        let what = || format!("moving the old runs of {channel} into sync_run_totals");
+        match &self.backend {
+            crate::Backend::Sqlite(pool) => {
+                let mut tx = pool.begin().await.context(what)?;
+                // The write lock is taken by the first statement, which writes.
+                sqlx::query(&format!(
+                    "INSERT INTO sync_run_totals ({TOTALS_COLUMNS}) \
+                     SELECT channel, outcome, COUNT(*), SUM(fetched), SUM(inserted), SUM(updated), \
+                     SUM(unchanged), SUM(quarantined), MAX(finished_at) FROM sync_runs \
+                     WHERE {PRUNED_RUNS} GROUP BY channel, outcome \
+                     ON CONFLICT (channel, outcome) DO UPDATE SET {TOTALS_ADDED}, \
+                     last_finished_at = NULLIF(MAX(COALESCE(sync_run_totals.last_finished_at, ''), \
+                     COALESCE(excluded.last_finished_at, '')), '')"
+                ))
+                .bind(channel)
+                .bind(before)
+                .execute(&mut *tx)
+                .await
+                .context(what)?;
+                let moved = sqlx::query(&format!("DELETE FROM sync_runs WHERE {PRUNED_RUNS}"))
+                    .bind(channel)
+                    .bind(before)
+                    .execute(&mut *tx)
+                    .await
+                    .context(what)?
+                    .rows_affected();
+                tx.commit().await.context(what)?;
+                Ok(moved)
+            }
+            // One statement: the rows a concurrent prune deleted first are not counted twice.
+            crate::Backend::Postgres(pool) => Ok(sqlx::query_scalar::<_, i64>(&format!(
+                "WITH gone AS (DELETE FROM sync_runs WHERE {PRUNED_RUNS} RETURNING *), \
+                 added AS (INSERT INTO sync_run_totals ({TOTALS_COLUMNS}) \
+                 SELECT channel, outcome, COUNT(*), SUM(fetched), SUM(inserted), SUM(updated), \
+                 SUM(unchanged), SUM(quarantined), MAX(finished_at) FROM gone \
+                 GROUP BY channel, outcome \
+                 ON CONFLICT (channel, outcome) DO UPDATE SET {TOTALS_ADDED}, \
+                 last_finished_at = GREATEST(sync_run_totals.last_finished_at, excluded.last_finished_at)) \
+                 SELECT COUNT(*) FROM gone"
+            ))
+            .bind(channel)
+            .bind(before)
+            .fetch_one(pool)
+            .await
+            .context(what)? as u64),
+        }
+    }
+
     /// Writes a run's row (insert or update by `run_id`). A run recorded as ended keeps the
     /// outcome and error it was recorded with: one that [`Store::close_interrupted_runs`]
     /// found still running (its lease lost to another process, which took the channel) stays
@@ -893,6 +947,24 @@ impl Store {
         })
     }
 }
+
+/// The columns of `sync_run_totals` (see [`Store::prune_runs`]).
+const TOTALS_COLUMNS: &str = "channel, outcome, runs, fetched, inserted, updated, unchanged, \
+     quarantined, last_finished_at";
+
+/// The counts of runs moved into `sync_run_totals`, added to its own.
+const TOTALS_ADDED: &str = "runs = sync_run_totals.runs + excluded.runs, \
+     fetched = sync_run_totals.fetched + excluded.fetched, \
+     inserted = sync_run_totals.inserted + excluded.inserted, \
+     updated = sync_run_totals.updated + excluded.updated, \
+     unchanged = sync_run_totals.unchanged + excluded.unchanged, \
+     quarantined = sync_run_totals.quarantined + excluded.quarantined";
+
+/// The runs [`Store::prune_runs`] moves: of channel `$1`, ended, started before `$2` and
+/// before the channel's latest run that was not skipped.
+const PRUNED_RUNS: &str = "channel = $1 AND outcome IS NOT NULL AND started_at < $2 \
+     AND started_at < (SELECT MAX(started_at) FROM sync_runs WHERE channel = $1 \
+     AND (outcome IS NULL OR outcome <> 'skipped'))";
 
 impl Store {
     /// Forgets the delivery ids received before `before` (see `receive`): a sender retries a

@@ -1545,17 +1545,126 @@ async fn runs_are_recorded_and_reported_per_channel() {
     }
 }
 
+/// Runs started before the horizon are moved into `sync_run_totals`, their counts added by
+/// outcome, so that runs and records summed over both tables stay what they were; once only
+/// (a second prune moves nothing, adds nothing). Runs never ended stay, as does the channel's
+/// latest run that was not skipped, however old; another channel's runs are not touched.
+#[tokio::test]
+async fn old_runs_move_into_the_totals_without_changing_the_sums() {
+    const SUMS: &str = "SELECT outcome, CAST(SUM(runs) AS BIGINT), CAST(SUM(fetched) AS BIGINT), \
+         CAST(SUM(quarantined) AS BIGINT) FROM ( \
+         SELECT outcome, COUNT(*) AS runs, SUM(fetched) AS fetched, SUM(quarantined) AS quarantined \
+         FROM sync_runs WHERE outcome IS NOT NULL AND channel = 'cc112' GROUP BY outcome \
+         UNION ALL SELECT outcome, runs, fetched, quarantined FROM sync_run_totals \
+         WHERE channel = 'cc112') r GROUP BY outcome ORDER BY outcome";
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let run =
+            |id: &str, channel: &str, hour: u32, outcome: Option<&str>, fetched: i64| RunRecord {
+                run_id: id.into(),
+                channel: channel.into(),
+                started_at: t(hour),
+                finished_at: outcome.map(|_| t(hour) + chrono::TimeDelta::minutes(5)),
+                outcome: outcome.map(str::to_string),
+                fetched,
+                quarantined: fetched / 10,
+                ..Default::default()
+            };
+        for r in [
+            run("a", "cc112", 1, Some("ok"), 10),
+            run("b", "cc112", 2, Some("failed"), 20),
+            run("c", "cc112", 3, None, 30),
+            run("d", "cc112", 4, Some("ok"), 40),
+            run("e", "cc112", 5, Some("skipped"), 0),
+            run("f", "cc112", 9, Some("ok"), 50),
+            run("g", "wadul_aladin", 1, Some("ok"), 60),
+            // Only old runs: the latest not skipped stays.
+            run("h", "sp4n_lapor", 1, Some("ok"), 70),
+            run("i", "sp4n_lapor", 2, Some("partial"), 80),
+            run("j", "sp4n_lapor", 3, Some("skipped"), 0),
+        ] {
+            s.save_run(&r).await.unwrap();
+        }
+        let before = s.query(SUMS).await.unwrap().rows;
+        assert_eq!(
+            s.prune_runs("cc112", t(8)).await.unwrap(),
+            4,
+            "{}",
+            ts.label
+        );
+        assert_eq!(
+            s.prune_runs("cc112", t(8)).await.unwrap(),
+            0,
+            "{}",
+            ts.label
+        );
+        assert_eq!(s.query(SUMS).await.unwrap().rows, before, "{}", ts.label);
+        let kept = |channel: &'static str| async move {
+            let mut ids: Vec<String> = s
+                .runs(Some(channel))
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.run_id)
+                .collect();
+            ids.sort();
+            ids
+        };
+        assert_eq!(kept("cc112").await, ["c", "f"], "{}", ts.label);
+        assert_eq!(kept("wadul_aladin").await, ["g"], "{}", ts.label);
+        // Its latest run not skipped, and the skipped one after it, stay.
+        assert_eq!(
+            s.prune_runs("sp4n_lapor", t(8)).await.unwrap(),
+            1,
+            "{}",
+            ts.label
+        );
+        assert_eq!(kept("sp4n_lapor").await, ["i", "j"], "{}", ts.label);
+        // The latest end moved, by outcome (the metrics' last success).
+        let last = s
+            .query(
+                "SELECT channel, outcome, runs, fetched, last_finished_at FROM sync_run_totals \
+                 ORDER BY channel, outcome",
+            )
+            .await
+            .unwrap()
+            .rows;
+        let row = |v: &Vec<serde_json::Value>| {
+            format!(
+                "{} {} {} {} {}",
+                v[0].as_str().unwrap_or("?"),
+                v[1].as_str().unwrap_or("?"),
+                v[2],
+                v[3],
+                v[4].as_str()
+                    .map_or("-".into(), |t| t[..16].replace(' ', "T"))
+            )
+        };
+        assert_eq!(
+            last.iter().map(row).collect::<Vec<_>>(),
+            [
+                "cc112 failed 1 20 2024-02-01T02:05",
+                "cc112 ok 2 50 2024-02-01T04:05",
+                "cc112 skipped 1 0 2024-02-01T05:05",
+                "sp4n_lapor ok 1 70 2024-02-01T01:05",
+            ],
+            "{}",
+            ts.label
+        );
+    }
+}
+
 #[tokio::test]
 async fn opening_a_store_twice_migrates_once() {
     for ts in each_backend().await {
         ts.store.migrate().await.unwrap();
         ts.store.ready().await.unwrap();
         // 0001_init, 0002_push, 0003_reported_month, 0004_events_in_arrival_order,
-        // 0005_packed_payloads, 0006_report_index, 0007_group_arrival and
-        // 0008_push_deliveries, once each.
+        // 0005_packed_payloads, 0006_report_index, 0007_group_arrival, 0008_push_deliveries
+        // and 0009_run_totals, once each.
         assert_eq!(
             count(&ts.store, "schema_migrations").await,
-            8,
+            9,
             "{}",
             ts.label
         );
@@ -1563,7 +1672,7 @@ async fn opening_a_store_twice_migrates_once() {
         // balancer kept sending webhooks to a process whose writes may not fit).
         ts.execute(
             "INSERT INTO schema_migrations (version, name, applied_at) \
-             VALUES (9, 'from_the_future', CURRENT_TIMESTAMP)",
+             SELECT MAX(version) + 1, 'from_the_future', CURRENT_TIMESTAMP FROM schema_migrations",
         )
         .await;
         let e = ts.store.ready_to_write().await.unwrap_err().to_string();

@@ -110,6 +110,8 @@ pub struct EngineOptions {
     pub lease_ttl: Duration,
     /// A run's time budget: past it the run saves its progress and stops (`partial`).
     pub budget: Option<Duration>,
+    /// How long a run's row is kept in `sync_runs` (see `Store::prune_runs`).
+    pub keep_runs: chrono::TimeDelta,
 }
 
 impl Default for EngineOptions {
@@ -117,6 +119,7 @@ impl Default for EngineOptions {
         Self {
             lease_ttl: Duration::from_secs(120),
             budget: None,
+            keep_runs: chrono::TimeDelta::days(90),
         }
     }
 }
@@ -280,6 +283,19 @@ impl Engine {
                 interrupted,
                 "Earlier runs of this channel ended without recording it (a killed process); recorded as failed."
             );
+        }
+        // Runs older than kept are added into the channel's totals (housekeeping: a failure
+        // is told, and the run goes on).
+        match self
+            .store
+            .prune_runs(channel, run.started_at - self.options.keep_runs)
+            .await
+        {
+            Ok(0) => {}
+            Ok(moved) => tracing::debug!(moved, "Old runs added into sync_run_totals."),
+            Err(e) => {
+                tracing::warn!(error = %e, "Old runs could not be moved into sync_run_totals.")
+            }
         }
         self.store.save_run(&run).await?;
         tracing::info!("Sync started.");
