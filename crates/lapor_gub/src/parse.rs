@@ -179,10 +179,9 @@ pub(crate) fn item(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
     }
     events.sort_by_key(|e| e.at);
     let names = aduan_core::reporter_names(r.pelapor.as_ref().map(|p| &p.nama));
-    let phone = match (anonymous, r.pelapor) {
-        (false, Some(p)) => p.hp,
-        _ => None,
-    };
+    // Carried also when anonymous (the contract gives none then, but a report may), for
+    // the normaliser to keep it out of the texts: it keys no anonymous reporter.
+    let phone = r.pelapor.and_then(|p| p.hp);
     Ok(SourceComplaint {
         channel: CHANNEL.into(),
         external_id: r.no_tiket,
@@ -305,9 +304,10 @@ mod tests {
     }
 
     #[test]
-    fn anonymous_reports_carry_no_number_and_not_public_ones_are_confidential() {
+    fn anonymous_reports_carry_their_number_only_to_hide_it_and_not_public_ones_are_confidential() {
+        // (The normaliser keys no anonymous reporter; it hides the number in the texts.)
         let a = item(&raw(&with("anonim", 1.into()))).expect("reads");
-        assert!(a.anonymous && a.reporter_phone.is_none());
+        assert!(a.anonymous && a.reporter_phone.as_deref() == Some("6285700011122"));
         let n = item(&raw(&with("jenis", 0.into()))).expect("reads");
         assert!(n.confidential);
         let r = item(&raw(&with("rahasia", 1.into()))).expect("reads");

@@ -119,7 +119,12 @@ pub struct Tables<'a> {
 /// closed without an answer and then resolved answered when it was resolved (2026-12-06);
 /// 8, a version of a record read on its own (SP4N-LAPOR!, Lapor Gub!, 112) that says it was
 /// changed or reported more than a day after Aduan received it quarantined
-/// ([`dated_after_receipt`]; it stood over every later correction, 2026-12-06).
+/// ([`dated_after_receipt`]; it stood over every later correction), the reporter's number
+/// read from a field holding more than it by its first number (`HP 0813…`, `'0813…`,
+/// `0813… / 0812…`; a spreadsheet's `6281….0` read without its decimal), the own number
+/// found over a blank line after a dash and with em dashes, a profile name's word with
+/// digits looked for, a street's name ended by a form of address, `Saya`, `Pelapor` or
+/// `Nama`, and more everyday words and forms of address kept (2026-12-06).
 pub const RULES: u32 = 8;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its

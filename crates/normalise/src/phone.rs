@@ -10,8 +10,40 @@ use sha2::Sha256;
 /// `0285-421112`, `(0285) 421112`; `0062 812…` dialled with the international prefix; a
 /// mobile number that lost its leading 0 (`81234567890`); any of these followed by a note
 /// without digits (`0812-3456-7890 (WA)`).
+///
+/// A field that does not read so whole is read by its first number: a field's label before
+/// it (`HP 0812…`, `tel:+62…`), a spreadsheet's text mark or decimal (`'0812…`,
+/// `6281234567890.0`), a second number after it (`0812… / 0813…`, `0812… atau 0813…`).
 pub fn to_e164(raw: &str) -> Option<String> {
-    let number = without_note(raw.trim());
+    let raw = raw.trim();
+    // (A spreadsheet's number as a decimal: its `.0` would be read as a digit.)
+    let raw = raw
+        .strip_suffix(".0")
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or(raw);
+    read(raw).or_else(|| first_number(raw).and_then(read))
+}
+
+/// The first run of digits and the separators a number is written with (` -()+`) holding
+/// at least eight digits, trimmed.
+fn first_number(raw: &str) -> Option<&str> {
+    let within = |c: char| c.is_ascii_digit() || " -()+".contains(c);
+    let mut rest = raw;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit() || c == '+') {
+        let run = &rest[start..];
+        let end = run.find(|c: char| !within(c)).unwrap_or(run.len());
+        let number = run[..end].trim_matches(|c: char| c == ' ' || c == '-');
+        if number.bytes().filter(u8::is_ascii_digit).count() >= 8 {
+            return Some(number);
+        }
+        rest = &run[end.max(1)..];
+    }
+    None
+}
+
+/// [`to_e164`] of a field that is one number.
+fn read(raw: &str) -> Option<String> {
+    let number = without_note(raw);
     let digits: String = number.chars().filter(char::is_ascii_digit).collect();
     if digits.is_empty() {
         return None;
@@ -104,6 +136,37 @@ mod tests {
         assert_eq!(to_e164("(0285) 421112").as_deref(), Some("+62285421112"));
     }
 
+    /// Review finding: a field a spreadsheet or a form wrote otherwise was no number, so the
+    /// reporter's own number was not looked for in the texts, and had no `reporter_key`.
+    #[test]
+    fn a_fields_first_number_is_read_when_the_field_is_not_one_number() {
+        for raw in [
+            "HP 0813-2876-5432",
+            "WA: 0813 2876 5432",
+            "tel:+6281328765432",
+            "'081328765432",
+            "6281328765432.0",
+            "0813-2876-5432 / 0812-3456-7890",
+            "0813-2876-5432 atau 0812 3456 7890",
+            "0813-2876-5432, 0812-3456-7890",
+            "0813 2876 5432 atau 0812 3456 7890",
+            "0813-2876-5432(WA 2)",
+            "0813-2876-5432WA",
+            "WA 0813-2876-5432",
+        ] {
+            assert_eq!(to_e164(raw).as_deref(), Some("+6281328765432"), "{raw}");
+        }
+        // Still no number: too few digits, or no phone's.
+        for raw in [
+            "RT 03/RW 05 No. 12",
+            "NIK 3375011234567890",
+            "Private",
+            "0812",
+        ] {
+            assert_eq!(to_e164(raw), None, "{raw}");
+        }
+    }
+
     /// Review finding: `0062 813…` became `+626281…`.
     #[test]
     fn the_international_prefix_a_lost_zero_and_a_note_are_read() {
@@ -126,16 +189,7 @@ mod tests {
             Some("+62285421112")
         );
         // Only a mobile number's 0 is taken as lost, and only at a mobile number's length.
-        for raw in [
-            "285421112",
-            "813287654",
-            "8132876543210",
-            "91328765432",
-            "0813 2876 5432 atau 0812 3456 7890",
-            "0813-2876-5432(WA 2)",
-            "0813-2876-5432WA",
-            "WA 0813-2876-5432",
-        ] {
+        for raw in ["285421112", "813287654", "8132876543210", "91328765432"] {
             assert_eq!(to_e164(raw), None, "{raw}");
         }
     }

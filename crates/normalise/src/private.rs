@@ -45,6 +45,18 @@ const NOT_NAMES: &[&str] = &[
     "ketua",
     "kabupaten",
     "kab",
+    "mbah",
+    "bunda",
+    "ayah",
+    "abah",
+    "kak",
+    "dek",
+    "bang",
+    "cak",
+    "haji",
+    "hajjah",
+    "drs",
+    "ustadz",
 ];
 
 /// Words of names that are also everyday words or months (`kurang bagus`, `sejak Juni`):
@@ -57,17 +69,28 @@ const EVERYDAY: &[&str] = &[
     "bunga",
     "cahaya",
     "damai",
+    "fajar",
+    "hari",
     "indah",
     "jaya",
+    "kasih",
+    "lestari",
     "murni",
     "puji",
     "putra",
     "putri",
+    "rahmat",
+    "raya",
     "sabar",
     "sehat",
+    "semangat",
     "setia",
+    "surya",
     "teguh",
+    "tetap",
     "tirta",
+    "untung",
+    "utama",
     "wahyu",
     "januari",
     "februari",
@@ -114,6 +137,13 @@ const NAMED_AFTER: &[&str] = &[
     "taman",
     "lapangan",
     "stadion",
+];
+
+/// Words that introduce a person (a form of address, `saya`, `pelapor`, `nama`): a street's
+/// or a building's name ends before them (`Gg Mawar Bu Sri`, `Jl Kenanga Pelapor Budi`).
+const INTRODUCING: &[&str] = &[
+    "bu", "ibu", "bapak", "bpk", "pak", "mas", "mbak", "sdr", "sdri", "saudara", "saya", "sy",
+    "aku", "kami", "nama", "pelapor", "oleh",
 ];
 
 /// Street words written short, with a full stop (`Jl.`, `Gg.`); a school's or a hospital's
@@ -192,15 +222,31 @@ impl Private {
                     .to_lowercase();
                 let bare = without_apostrophes(&word);
                 let letters = bare.as_deref().unwrap_or(&word);
-                if letters.chars().count() >= 3
-                    && letters.chars().all(char::is_alphabetic)
-                    && !NOT_NAMES.contains(&letters)
-                    && !places.contains(letters)
-                {
-                    for w in std::iter::once(word.clone()).chain(bare) {
-                        if !words.contains(&w) {
-                            words.push(w);
-                        }
+                let name = |w: &str| {
+                    w.chars().count() >= 3 && !NOT_NAMES.contains(&w) && !places.contains(w)
+                };
+                let found: Vec<String> = if letters.chars().all(char::is_alphabetic) {
+                    if !name(letters) {
+                        continue;
+                    }
+                    std::iter::once(word.clone()).chain(bare).collect()
+                } else {
+                    // A profile's name with digits (`Budi123`, `ahmad_87`): looked for as
+                    // written, and by its words of letters (`budi`).
+                    let runs: Vec<&str> = letters
+                        .split(|c: char| !c.is_alphabetic())
+                        .filter(|r| name(r))
+                        .collect();
+                    if runs.is_empty() {
+                        continue;
+                    }
+                    std::iter::once(letters.to_string())
+                        .chain(runs.into_iter().map(str::to_string))
+                        .collect()
+                };
+                for w in found {
+                    if words.len() < MOST_NAME_WORDS && !words.contains(&w) {
+                        words.push(w);
                     }
                 }
             }
@@ -243,9 +289,9 @@ impl Private {
     }
 
     /// `text` with the reporter's own number (see [`Private::with_phone`]) replaced: digits
-    /// with at most two separators between each two (` -.()`, a no-break space, a dash of
-    /// another width), from where no letter or digit stands before to where no digit
-    /// follows; `None` when it has none.
+    /// with at most two separators between each two (see [`separator`]; a run of white space
+    /// is one), from where no letter or digit stands before to where no digit follows;
+    /// `None` when it has none.
     fn own_phone(&self, text: &str) -> Option<String> {
         let longest = self.phones.iter().map(String::len).max()?;
         let bytes = text.as_bytes();
@@ -261,21 +307,29 @@ impl Private {
             }
             let mut digits = String::new();
             let mut j = i + usize::from(bytes[i] == b'+');
-            let (mut end, mut between) = (None, 0);
+            // (A run of white space counts as one separator: `2876-<br>` becomes `2876-`, a
+            // blank line, and the rest.)
+            let (mut end, mut between, mut blank) = (None, 0, false);
             while let Some(&c) = bytes.get(j) {
                 if c.is_ascii_digit() {
                     if digits.len() == longest {
                         break;
                     }
                     digits.push(char::from(c));
-                    between = 0;
+                    (between, blank) = (0, false);
                     j += 1;
                     let more = bytes.get(j).is_some_and(u8::is_ascii_digit);
                     if !more && self.phones.contains(&digits) {
                         end = Some(j);
                     }
-                } else if let Some(width) = separator(&bytes[j..]).filter(|_| between < 2) {
-                    between += 1;
+                } else if let Some((width, white)) = separator(&bytes[j..]) {
+                    if !(white && blank) {
+                        if between == 2 {
+                            break;
+                        }
+                        between += 1;
+                    }
+                    blank = white;
                     j += width;
                 } else {
                     break;
@@ -393,6 +447,9 @@ impl Private {
                             {
                                 return None;
                             }
+                            if listed(prev, INTRODUCING) {
+                                return None;
+                            }
                             if listed(prev, NAMED_AFTER) {
                                 return Some(Some(next.starts_with(char::is_uppercase)));
                             }
@@ -427,15 +484,25 @@ impl Private {
 }
 
 /// The length in bytes of the separator `rest` begins with, between the digits of a phone
-/// number: ` -.()`, a line break (a number wrapped, or a chat's messages joined), a no-break
-/// space (also the narrow one), a non-breaking hyphen, a figure dash or an en dash.
-fn separator(rest: &[u8]) -> Option<usize> {
+/// number: ` -.()`, a tab, a line break (a number wrapped, or a chat's messages joined), a
+/// no-break space (also the narrow one), a non-breaking hyphen, a figure dash, an en dash or
+/// an em dash.
+/// With its length, whether it is white space.
+fn separator(rest: &[u8]) -> Option<(usize, bool)> {
     match rest.first()? {
-        b' ' | b'-' | b'.' | b'(' | b')' | b'\n' | b'\r' => Some(1),
-        _ => ["\u{a0}", "\u{202f}", "\u{2011}", "\u{2012}", "\u{2013}"]
-            .iter()
-            .find(|s| rest.starts_with(s.as_bytes()))
-            .map(|s| s.len()),
+        b' ' | b'\n' | b'\r' | b'\t' => Some((1, true)),
+        b'-' | b'.' | b'(' | b')' => Some((1, false)),
+        _ => [
+            "\u{a0}", "\u{202f}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2014}",
+        ]
+        .iter()
+        .find(|s| rest.starts_with(s.as_bytes()))
+        .map(|s| {
+            (
+                s.len(),
+                s.starts_with('\u{a0}') || s.starts_with('\u{202f}'),
+            )
+        }),
     }
 }
 
@@ -455,6 +522,72 @@ mod tests {
         Private::new(&names, &std::collections::HashSet::new())
             .with_phone(phone)
             .mask(text.into())
+    }
+
+    /// Review findings: a form of address, `Pelapor` or `Saya` after a street's name was
+    /// taken for a word of it, and the reporter's name after it kept; a profile's name with
+    /// digits was not looked for at all; the own number wrapped after a dash over an HTML
+    /// line break (a blank line), or grouped with em dashes, was kept.
+    #[test]
+    fn a_street_ends_before_a_person_and_names_with_digits_are_hidden() {
+        for (names, text, want) in [
+            (
+                &["Sri Wahyuni"][..],
+                "Gg Mawar Bu Sri",
+                "Gg Mawar Bu [nama]",
+            ),
+            (
+                &["Budi Santoso"],
+                "lampu mati di Jl Kenanga Bapak Budi Santoso",
+                "lampu mati di Jl Kenanga Bapak [nama] [nama]",
+            ),
+            (
+                &["Budi Santoso"],
+                "PERBAIKAN JALAN DI GG MAWAR PELAPOR BUDI SANTOSO",
+                "PERBAIKAN JALAN DI GG MAWAR PELAPOR [nama] [nama]",
+            ),
+            (
+                &["Budi"],
+                "LAMPU MATI DI JL MERDEKA SAYA BUDI",
+                "LAMPU MATI DI JL MERDEKA SAYA [nama]",
+            ),
+            // A street's own name stays.
+            (
+                &["Ahmad Yani"],
+                "Jl. Ahmad Yani rusak",
+                "Jl. Ahmad Yani rusak",
+            ),
+            (&["Budi123"], "saya Budi123 lapor", "saya [nama] lapor"),
+            (&["Budi123"], "saya budi lapor", "saya [nama] lapor"),
+            (&["ahmad_87"], "dari Ahmad", "dari [nama]"),
+            // A word of no three letters is none: `RT05` is kept.
+            (&["RT05"], "RT05 gelap", "RT05 gelap"),
+            // Everyday words of names, in lower case alone, and forms of address, stay.
+            (
+                &["Hari Susanto"],
+                "sudah 3 hari mati, terima kasih",
+                "sudah 3 hari mati, terima kasih",
+            ),
+            (&["Kasih Untung"], "terima kasih", "terima kasih"),
+            (
+                &["Mbah Karto"],
+                "mbah saya sakit, Karto",
+                "mbah saya sakit, [nama]",
+            ),
+        ] {
+            assert_eq!(masked(names, None, text), want, "{names:?}: {text}");
+        }
+        for text in [
+            "hp 0813 2876-\n\n5432",
+            "hp 0813-2876-\n\n5432",
+            "hp 0813\u{2014}2876\u{2014}5432",
+        ] {
+            assert_eq!(
+                masked(&[], Some("+6281328765432"), text),
+                format!("hp {PHONE}"),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

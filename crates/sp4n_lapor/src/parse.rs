@@ -145,9 +145,11 @@ pub(crate) fn report(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         alamat: None,
     });
     let names = aduan_core::reporter_names(r.pelapor.as_ref().map(|p| &p.nama));
-    let (phone, email) = match (r.anonim, r.pelapor) {
-        (false, Some(p)) => (p.telepon, p.email),
-        _ => (None, None),
+    // Carried also when anonymous (the contract gives no reporter then, but a report may),
+    // for the normaliser to keep them out of the texts: it keys no anonymous reporter.
+    let (phone, email) = match r.pelapor {
+        Some(p) => (p.telepon, p.email),
+        None => (None, None),
     };
     Ok(SourceComplaint {
         channel: CHANNEL.into(),
