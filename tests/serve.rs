@@ -305,7 +305,13 @@ async fn a_tick_missed_while_the_service_was_not_running_runs_at_start() {
     let sim = simulator(Some(sp4n_config(30, Sp4nFaults::default())), None).await;
     for ts in all_stores().await {
         let dir = tempfile::tempdir().unwrap();
-        let args = config(dir.path(), &ts, &[sp4n_table(&sim, 100, NEW_YEAR, "")]);
+        // Runs are dated back to 2000 below: kept (not moved into the totals).
+        let keep = "[sync]\nkeep_runs_days = 36500\n".to_string();
+        let args = config(
+            dir.path(),
+            &ts,
+            &[sp4n_table(&sim, 100, NEW_YEAR, ""), keep],
+        );
         let ok_runs = || async { with_outcome(&runs(&ts, "sp4n_lapor").await, "ok").len() };
         let mut serve = Serve::start(dir.path(), &strs(&args)).await;
         eventually(

@@ -602,7 +602,7 @@ async fn saved_cursor(ts: &aduan_store::testing::TestStore) -> String {
 async fn a_report_dated_years_ahead_does_not_carry_the_cursor_past_the_rest() {
     let ahead = REPORT
         .replace("9165816", "9165817")
-        .replace("\"updated_at\":\"2021-09-13", "\"updated_at\":\"2031-09-13");
+        .replace("\"updated_at\":\"2021-09-13", "\"updated_at\":\"2091-09-13");
     let (base, server) = file_server(token_and_list(&page_of(&[REPORT, &ahead]))).await;
     let connector = stand_in(base, &aduan_sim::Sp4nConfig::default().client_secret);
     let ts = sqlite_store().await;
@@ -628,6 +628,24 @@ async fn a_report_dated_years_ahead_does_not_carry_the_cursor_past_the_rest() {
         format!("{quarantined:?}"),
         r#"[[String("9165817"), String("updated_at")]]"#
     );
+    // Retried when the entry is dated after the report's time (a rebuild's entries are
+    // dated the rebuild's day), it is still judged by when it was received (review: retry
+    // judged it by the entry's date, and stored it over the corrections).
+    ts.execute("UPDATE quarantine SET quarantined_at = '2092-01-01T00:00:00+00:00'")
+        .await;
+    let ids: Vec<i64> = ts
+        .store
+        .quarantine_list(None, false, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|q| q.quarantine_id)
+        .collect();
+    let (resolved, failing) = engine
+        .retry_quarantine(&ids, &parsers(), &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!((resolved, failing.len()), (0, 1), "{failing:?}");
     assert_eq!(
         saved_cursor(&ts).await,
         r#"[[String("2021-09-13T14:20:00+07:00")]]"#
@@ -640,13 +658,13 @@ async fn a_report_dated_years_ahead_does_not_carry_the_cursor_past_the_rest() {
         second.summary_line()
     );
     // A cursor saved ahead before Aduan checked: every run says so, and reads nothing.
-    ts.execute("UPDATE sync_state SET cursor = '2031-09-13T14:20:00+07:00'")
+    ts.execute("UPDATE sync_state SET cursor = '2091-09-13T14:20:00+07:00'")
         .await;
     let third = engine.sync(&connector, &NoProgress).await.unwrap();
     assert_eq!(third.outcome, Outcome::Failed, "{}", third.summary_line());
     let error = third.error.unwrap_or_default();
     assert!(
-        error.contains("later than this machine's clock") && error.contains("2031-09-13"),
+        error.contains("later than this machine's clock") && error.contains("2091-09-13"),
         "{error}"
     );
     server.abort();

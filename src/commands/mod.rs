@@ -239,7 +239,10 @@ pub(crate) fn engine(config: &AppConfig, store: Store, normaliser: Arc<Normalise
         EngineOptions {
             lease_ttl: Duration::from_secs(config.sync.lease_ttl_secs.max(5)),
             budget: Some(Duration::from_secs(config.sync.budget_secs.max(1))),
-            keep_runs: chrono::TimeDelta::days(i64::from(config.sync.keep_runs_days.max(1))),
+            // (At most a hundred years: a larger number means "keep them all" as well.)
+            keep_runs: chrono::TimeDelta::days(i64::from(
+                config.sync.keep_runs_days.clamp(1, 36_500),
+            )),
         },
     )
 }

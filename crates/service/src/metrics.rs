@@ -1,7 +1,7 @@
 //! `GET /metrics`: the Prometheus text format.
 //!
-//! Sync figures come from `sync_runs`, so they are the database's (every process on it);
-//! scheduler and webhook figures are this process's own.
+//! Sync figures come from `sync_runs` and `sync_run_totals`, so they are the database's
+//! (every process on it); scheduler and webhook figures are this process's own.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;

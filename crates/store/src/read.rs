@@ -329,6 +329,20 @@ impl Store {
         Ok(self.unpack(packed).await?.pop())
     }
 
+    /// When archived payload `raw_id` was received, if it is archived (read alone: its
+    /// payload is not unpacked).
+    pub async fn raw_received_at(&self, raw_id: i64) -> Result<Option<DateTime<Utc>>> {
+        on_pool!(self, pool => {
+            sqlx::query_scalar::<_, DateTime<Utc>>(
+                "SELECT received_at FROM raw_records WHERE raw_id = $1",
+            )
+            .bind(raw_id)
+            .fetch_optional(pool)
+            .await
+            .context(|| format!("reading when archived payload {raw_id} was received"))
+        })
+    }
+
     /// Up to `limit` webhook deliveries of `channel` stored but not yet folded, oldest first,
     /// ending where their stored bytes reach [`PAGE_BYTES`] (one at least).
     pub async fn inbox(&self, channel: &str, limit: i64) -> Result<Vec<StoredRaw>> {

@@ -849,7 +849,9 @@ impl Store {
     /// into `sync_run_totals` (added to its counts by outcome), in one transaction: the
     /// table stays bounded while the metrics' counts never go down. The channel's latest run
     /// that was not skipped stays, whatever its age (the scheduler's catch-up reads it), and
-    /// so do runs never ended (see [`Store::close_interrupted_runs`]). How many were moved.
+    /// so do runs whose end their process never recorded (see
+    /// [`Store::close_interrupted_runs`]; one a process killed, a row each). How many were
+    /// moved.
     pub async fn prune_runs(&self, channel: &str, before: DateTime<Utc>) -> Result<u64> {
         let what = || format!("moving the old runs of {channel} into sync_run_totals");
         match &self.backend {
@@ -882,7 +884,8 @@ impl Store {
             }
             // One statement: the rows a concurrent prune deleted first are not counted twice.
             crate::Backend::Postgres(pool) => Ok(sqlx::query_scalar::<_, i64>(&format!(
-                "WITH gone AS (DELETE FROM sync_runs WHERE {PRUNED_RUNS} RETURNING *), \
+                "WITH gone AS (DELETE FROM sync_runs WHERE {PRUNED_RUNS} RETURNING channel, \
+                 outcome, fetched, inserted, updated, unchanged, quarantined, finished_at), \
                  added AS (INSERT INTO sync_run_totals ({TOTALS_COLUMNS}) \
                  SELECT channel, outcome, COUNT(*), SUM(fetched), SUM(inserted), SUM(updated), \
                  SUM(unchanged), SUM(quarantined), MAX(finished_at) FROM gone \
@@ -960,9 +963,12 @@ const TOTALS_ADDED: &str = "runs = sync_run_totals.runs + excluded.runs, \
      unchanged = sync_run_totals.unchanged + excluded.unchanged, \
      quarantined = sync_run_totals.quarantined + excluded.quarantined";
 
-/// The runs [`Store::prune_runs`] moves: of channel `$1`, ended, started before `$2` and
-/// before the channel's latest run that was not skipped.
-const PRUNED_RUNS: &str = "channel = $1 AND outcome IS NOT NULL AND started_at < $2 \
+/// The runs [`Store::prune_runs`] moves: of channel `$1`, ended (with their end recorded by
+/// their own process: one closed as interrupted may still be alive, paused, and would write
+/// its row again when it ends), started before `$2` and before the channel's latest run that
+/// was not skipped.
+const PRUNED_RUNS: &str = "channel = $1 AND outcome IS NOT NULL AND finished_at IS NOT NULL \
+     AND started_at < $2 \
      AND started_at < (SELECT MAX(started_at) FROM sync_runs WHERE channel = $1 \
      AND (outcome IS NULL OR outcome <> 'skipped'))";
 

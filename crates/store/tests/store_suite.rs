@@ -1582,6 +1582,12 @@ async fn old_runs_move_into_the_totals_without_changing_the_sums() {
             run("h", "sp4n_lapor", 1, Some("ok"), 70),
             run("i", "sp4n_lapor", 2, Some("partial"), 80),
             run("j", "sp4n_lapor", 3, Some("skipped"), 0),
+            // Closed as interrupted by another run (no end recorded): its process may be
+            // alive, paused, and write its row again when it ends.
+            RunRecord {
+                finished_at: None,
+                ..run("k", "cc112", 2, Some("failed"), 5)
+            },
         ] {
             s.save_run(&r).await.unwrap();
         }
@@ -1610,7 +1616,7 @@ async fn old_runs_move_into_the_totals_without_changing_the_sums() {
             ids.sort();
             ids
         };
-        assert_eq!(kept("cc112").await, ["c", "f"], "{}", ts.label);
+        assert_eq!(kept("cc112").await, ["c", "f", "k"], "{}", ts.label);
         assert_eq!(kept("wadul_aladin").await, ["g"], "{}", ts.label);
         // Its latest run not skipped, and the skipped one after it, stay.
         assert_eq!(

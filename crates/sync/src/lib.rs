@@ -286,11 +286,11 @@ impl Engine {
         }
         // Runs older than kept are added into the channel's totals (housekeeping: a failure
         // is told, and the run goes on).
-        match self
-            .store
-            .prune_runs(channel, run.started_at - self.options.keep_runs)
-            .await
-        {
+        let horizon = run.started_at.checked_sub_signed(self.options.keep_runs);
+        match match horizon {
+            Some(before) => self.store.prune_runs(channel, before).await,
+            None => Ok(0),
+        } {
             Ok(0) => {}
             Ok(moved) => tracing::debug!(moved, "Old runs added into sync_run_totals."),
             Err(e) => {
@@ -978,11 +978,18 @@ impl Engine {
                     let (raw, hash) = stored_record(stored);
                     (raw, Some(vec![hash]))
                 }
+                // Read as received when it was archived (a version dated after its receipt
+                // is judged by that time, as a rebuild judges it; see
+                // `aduan_normalise::dated_after_receipt`), else when it was quarantined.
                 None => (
                     RawRecord {
                         source_ref: entry.source_ref.clone(),
                         external_id: None,
-                        received_at: entry.quarantined_at,
+                        received_at: match entry.raw_id {
+                            Some(raw_id) => self.store.raw_received_at(raw_id).await?,
+                            None => None,
+                        }
+                        .unwrap_or(entry.quarantined_at),
                         payload: entry.payload.clone(),
                     },
                     None,
