@@ -124,7 +124,8 @@ pub struct Tables<'a> {
 /// `0813… / 0812…`; a spreadsheet's `6281….0` read without its decimal), the own number
 /// found over a blank line after a dash and with em dashes, a profile name's word with
 /// digits looked for, a street's name ended by a form of address, `Saya`, `Pelapor` or
-/// `Nama`, and more everyday words and forms of address kept (2026-12-06).
+/// `Nama`, an everyday word of the names after a form of address hidden (`pak wahyu`), and
+/// more everyday words and forms of address kept (2026-12-06).
 pub const RULES: u32 = 8;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
