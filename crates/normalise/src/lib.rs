@@ -122,7 +122,8 @@ pub struct Tables<'a> {
 /// ([`dated_after_receipt`]; it stood over every later correction), the reporter's number
 /// read from a field holding more than it by its first number (`HP 0813…`, `'0813…`,
 /// `0813… / 0812…`; a spreadsheet's `6281….0` read without its decimal), the own number
-/// found over a blank line after a dash and with em dashes, a profile name's word with
+/// found over a blank line after a dash, with em dashes, `/`, `,` or `_` between its groups
+/// and glued to a word before it (`HP0813…`), a profile name's word with
 /// digits looked for, a street's name ended by a form of address, `Saya`, `Pelapor` or
 /// `Nama`, an everyday word of the names after a form of address hidden (`pak wahyu`), and
 /// more everyday words and forms of address kept (2026-12-06).

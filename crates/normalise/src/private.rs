@@ -290,8 +290,8 @@ impl Private {
 
     /// `text` with the reporter's own number (see [`Private::with_phone`]) replaced: digits
     /// with at most two separators between each two (see [`separator`]; a run of white space
-    /// is one), from where no letter or digit stands before to where no digit follows;
-    /// `None` when it has none.
+    /// is one), from where no digit stands before (a letter may: `HP0813…`) to where no digit
+    /// follows; `None` when it has none.
     fn own_phone(&self, text: &str) -> Option<String> {
         let longest = self.phones.iter().map(String::len).max()?;
         let bytes = text.as_bytes();
@@ -299,8 +299,9 @@ impl Private {
         let mut copied = 0;
         let mut i = 0;
         while i < bytes.len() {
+            // (After a letter too: `HP0813 28 765 432`; only the reporter's number is taken.)
             let starts = (bytes[i].is_ascii_digit() || bytes[i] == b'+')
-                && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric());
+                && (i == 0 || !bytes[i - 1].is_ascii_digit());
             if !starts {
                 i += 1;
                 continue;
@@ -484,16 +485,16 @@ impl Private {
 }
 
 /// The length in bytes of the separator `rest` begins with, between the digits of a phone
-/// number: ` -.()`, a tab, a line break (a number wrapped, or a chat's messages joined), a
-/// no-break space (also the narrow one), a non-breaking hyphen, a figure dash, an en dash or
-/// an em dash.
+/// number: ` -.()/,_`, a tab, a line break (a number wrapped, or a chat's messages joined),
+/// a no-break space (also the narrow one), a non-breaking hyphen, a figure dash, an en dash,
+/// an em dash or a zero-width space.
 /// With its length, whether it is white space.
 fn separator(rest: &[u8]) -> Option<(usize, bool)> {
     match rest.first()? {
         b' ' | b'\n' | b'\r' | b'\t' => Some((1, true)),
-        b'-' | b'.' | b'(' | b')' => Some((1, false)),
+        b'-' | b'.' | b'(' | b')' | b'/' | b',' | b'_' => Some((1, false)),
         _ => [
-            "\u{a0}", "\u{202f}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2014}",
+            "\u{a0}", "\u{202f}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2014}", "\u{200b}",
         ]
         .iter()
         .find(|s| rest.starts_with(s.as_bytes()))
@@ -581,6 +582,9 @@ mod tests {
             "hp 0813 2876-\n\n5432",
             "hp 0813-2876-\n\n5432",
             "hp 0813\u{2014}2876\u{2014}5432",
+            "hp 0813/2876/5432",
+            "hp 0813_2876_5432",
+            "hp 0813\u{200b}2876\u{200b}5432",
         ] {
             assert_eq!(
                 masked(&[], Some("+6281328765432"), text),
@@ -588,6 +592,11 @@ mod tests {
                 "{text:?}"
             );
         }
+        // Glued to a word before it.
+        assert_eq!(
+            masked(&[], Some("+6281328765432"), "HP0813 28 765 432"),
+            format!("HP{PHONE}")
+        );
     }
 
     #[test]
@@ -667,12 +676,12 @@ mod tests {
         ] {
             assert_eq!(p.mask(text.into()), hidden, "{text}");
         }
-        // Another number, the digits inside a longer one, or after a letter: as they are.
+        // Another number, or the digits inside a longer one: as they are. (After a letter,
+        // `A0813 28 765 432`, it is the number glued to a word: hidden.)
         for text in [
             "0813 28 765 433",
             "0813 28 765 4321",
             "No. 10813 28 765 432",
-            "A0813 28 765 432",
             "0813 28 / 765 432",
         ] {
             assert_eq!(p.mask(text.into()), text, "{text}");
