@@ -307,6 +307,95 @@ async fn sync_runs_from_the_config_with_secrets_from_the_environment_and_never_p
     sim.shutdown().await;
 }
 
+/// Ctrl-C (SIGINT) or SIGTERM on `aduan sync`: the batch being written is committed, the run
+/// recorded `partial`, stopped by shutdown, its lease given back, and the command exits 1
+/// with its summary; the next sync is not skipped and reads on to the end (review: the
+/// signal killed the process at once, its run stayed "running" and its lease held the
+/// channel, and the next sync skipped it and exited 0).
+#[tokio::test]
+async fn a_signal_stops_a_sync_after_its_batch_and_the_next_reads_on() {
+    let sim = sim(
+        1500,
+        Sp4nFaults {
+            // Every page answered late: the sync is still going when the signal comes.
+            timeout_every: Some(1),
+            timeout_delay: std::time::Duration::from_millis(300),
+            ..Sp4nFaults::default()
+        },
+    )
+    .await;
+    let secret = aduan_sim::Sp4nConfig::default().client_secret;
+    for (signal, ts) in ["-INT", "-TERM"].into_iter().zip(all_stores().await) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = write_config(dir.path(), &sim, &process_url(&ts));
+        let command = || {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_aduan"));
+            cmd.current_dir(dir.path())
+                .args(["--config", &config, "sync"])
+                .env_remove("ADUAN_DATABASE_URL")
+                .env_remove("ADUAN_CONFIG")
+                .env_remove("RUST_LOG")
+                .env(SECRET_ENV, &secret)
+                .env("ADUAN_REPORTER_KEY", "k-e-y-1234567890abcdef")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            cmd
+        };
+        let child = command().spawn().unwrap();
+        // Once a batch is committed.
+        let started = std::time::Instant::now();
+        while count(&ts, "SELECT COUNT(*) FROM complaints").await == 0 {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "{}: nothing committed",
+                ts.label
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let killed = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+            .await
+            .unwrap()
+            .unwrap();
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{} {signal}: {all}", ts.label);
+        assert!(
+            all.contains("sp4n_lapor: partial") && all.contains("stopped by shutdown"),
+            "{} {signal}: {all}",
+            ts.label
+        );
+        let stored = count(&ts, "SELECT COUNT(*) FROM complaints").await;
+        assert!(stored < 1500, "{} {signal}: {stored}", ts.label);
+        let runs = ts.store.runs(Some("sp4n_lapor")).await.unwrap();
+        assert_eq!(runs.len(), 1, "{}: {runs:?}", ts.label);
+        assert_eq!(runs[0].outcome.as_deref(), Some("partial"), "{}", ts.label);
+        // The next sync takes the channel at once and reads on to the end.
+        let mut next = command();
+        let again = tokio::task::spawn_blocking(move || next.output())
+            .await
+            .unwrap()
+            .unwrap();
+        let all = text(&again);
+        assert!(again.status.success(), "{} {signal}: {all}", ts.label);
+        assert!(
+            all.contains("sp4n_lapor: ok"),
+            "{} {signal}: {all}",
+            ts.label
+        );
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints").await,
+            1500,
+            "{} {signal}",
+            ts.label
+        );
+    }
+    sim.shutdown().await;
+}
+
 /// `aduan cursor`: an operator sets a channel's cursor back (the next run reads on from there
 /// and recognises what it reads again) or clears it; a cursor the connector would not read,
 /// one later than the clock, an unknown channel and a run going on are refused, leaving the

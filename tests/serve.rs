@@ -403,6 +403,25 @@ async fn a_tick_missed_while_the_service_was_not_running_runs_at_start() {
         assert_eq!(ok_runs().await, 2, "{}: {}", ts.label, serve.log());
         assert!(!serve.log().contains("was missed"), "{}", serve.log());
         serve.stop().await;
+
+        // The tick's run stopped by a shutdown (a restart): its work is done at start
+        // (review: the rest waited for the next tick, a year away here).
+        ts.execute(&format!(
+            "UPDATE sync_runs SET outcome = 'partial', error = 'sp4n_lapor: {}' WHERE run_id = \
+             (SELECT run_id FROM sync_runs WHERE outcome = 'ok' ORDER BY started_at DESC LIMIT 1)",
+            aduan_sync::STOPPED_BY_SHUTDOWN
+        ))
+        .await;
+        let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+        eventually(
+            "the run of the tick whose run a shutdown stopped",
+            Duration::from_secs(60),
+            || serve.log(),
+            || async { (ok_runs().await == 2).then_some(()) },
+        )
+        .await;
+        assert!(serve.log().contains("was missed"), "{}", serve.log());
+        serve.stop().await;
     }
 }
 

@@ -319,12 +319,31 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
         .into());
     }
     let store = open_store(config).await?;
-    let engine = engine(config, store, normaliser);
+    // Ctrl-C or SIGTERM: the batch being written is committed with its cursor, the run is
+    // recorded `partial` (stopped by shutdown) and its lease given back, and no further
+    // channel starts; a second signal stops at once (review: the first killed the process,
+    // leaving the run "running" and its lease held until it lapsed).
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let signals = tokio::spawn(async move {
+        aduan_service::shutdown_signal().await;
+        let _ = stop_tx.send(true);
+        eprintln!(
+            "aduan sync: stopping once the batch being written is committed; a second signal stops at once"
+        );
+        aduan_service::shutdown_signal().await;
+        std::process::exit(130);
+    });
+    let engine = engine(config, store, normaliser).with_stop(stop.clone());
     let bar = Bar::new();
     tables_up_to_date(&engine, "aduan sync", &bar).await?;
-    let mut failed = 0;
+    let (mut failed, mut skipped, mut not_run) = (0, 0, 0);
     let mut totals = (0u64, 0u64, 0u64, 0u64);
     for connector in &connectors {
+        if *stop.borrow() {
+            eprintln!("{}: not run — stopped", connector.channel());
+            not_run += 1;
+            continue;
+        }
         // An error around a run (its lease or its record could not be written) fails that
         // channel; the others still run.
         let report = match engine.sync(connector.as_ref(), &bar).await {
@@ -338,6 +357,9 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
         };
         bar.finish();
         println!("{}", report.summary_line());
+        if report.outcome == Outcome::Skipped {
+            skipped += 1;
+        }
         if matches!(report.outcome, Outcome::Failed)
             || (report.outcome == Outcome::Partial
                 && report
@@ -353,8 +375,16 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
         totals.2 += c.updated;
         totals.3 += c.quarantined;
     }
+    signals.abort();
+    let mut also = String::new();
+    if skipped > 0 {
+        also.push_str(&format!(", {skipped} skipped (another run held them)"));
+    }
+    if not_run > 0 {
+        also.push_str(&format!(", {not_run} not run (stopped)"));
+    }
     println!(
-        "aduan sync: {} channel(s), {} failed; fetched {}, inserted {}, updated {}, quarantined {}",
+        "aduan sync: {} channel(s), {} failed{also}; fetched {}, inserted {}, updated {}, quarantined {}",
         connectors.len(),
         failed,
         totals.0,
@@ -362,7 +392,7 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
         totals.2,
         totals.3
     );
-    Ok(if failed > 0 {
+    Ok(if failed + not_run > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

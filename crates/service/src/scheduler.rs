@@ -221,9 +221,10 @@ pub(crate) async fn channel_loop(
 }
 
 /// The latest tick before `now` when no run of the channel started at or after it and ended
-/// (none ever did, the service was not running then, or the run was killed with it; a run
-/// skipped because another held the channel is none: the other's is the tick's run). An
-/// unreadable store misses nothing: the ticks go on as scheduled.
+/// its work (none ever did, the service was not running then, or the run was killed with
+/// it, or stopped by a shutdown, or recorded as interrupted; a run skipped because another
+/// held the channel is none: the other's is the tick's run). An unreadable store misses
+/// nothing: the ticks go on as scheduled.
 async fn missed_tick(
     schedule: &cron::Schedule,
     now: &DateTime<FixedOffset>,
@@ -234,17 +235,24 @@ async fn missed_tick(
     match engine.store().last_run(channel).await {
         // (A run still without an outcome was killed, or runs in another process: then this
         // one is skipped, and tried again a few times.)
-        Ok(Some(run))
-            if run.started_at >= previous.with_timezone(&Utc) && run.outcome.is_some() =>
-        {
-            None
-        }
+        Ok(Some(run)) if run.started_at >= previous.with_timezone(&Utc) && ended(&run) => None,
         Ok(_) => Some(previous),
         Err(error) => {
             tracing::warn!(channel, %error, "Could not read the channel's last run; it runs at its next tick.");
             None
         }
     }
+}
+
+/// Whether `run` ended its work: it has an outcome, and was neither stopped by a shutdown
+/// (review: a restart after `systemctl restart` left the rest of the tick's work to the next
+/// tick, a day away, where a killed process's was done at start) nor recorded as
+/// interrupted.
+fn ended(run: &aduan_store::RunRecord) -> bool {
+    let cut_short = run.error.as_deref().is_some_and(|e| {
+        e.ends_with(aduan_sync::STOPPED_BY_SHUTDOWN) || e == aduan_store::INTERRUPTED
+    });
+    run.outcome.is_some() && !cut_short
 }
 
 /// How a scheduled run ended, for the channel's loop.
