@@ -1245,6 +1245,56 @@ async fn a_fetch_held_up_past_the_budget_is_given_up() {
     sim.shutdown().await;
 }
 
+/// While a run goes on, its row holds the counts of what it has committed so far (every
+/// quarter of a lease): a run killed later keeps them (review: its row said 0 for work that
+/// stayed, and the metrics undercounted for good).
+#[tokio::test]
+async fn a_running_runs_row_holds_what_it_has_committed() {
+    // Pages answered late, for a run of several batches (a batch joins pages for up to 2 s).
+    let sim = sim(
+        150,
+        Sp4nFaults {
+            timeout_every: Some(1),
+            timeout_delay: std::time::Duration::from_millis(100),
+            ..Sp4nFaults::default()
+        },
+    )
+    .await;
+    for ts in all_stores().await {
+        let engine = aduan_sync::Engine::new(
+            ts.store.clone(),
+            normaliser(),
+            aduan_sync::EngineOptions {
+                lease_ttl: std::time::Duration::from_millis(400),
+                ..aduan_sync::EngineOptions::default()
+            },
+        );
+        let connector = sp4n(&sim, 5);
+        let run = engine.sync(&connector, &NoProgress);
+        let watch = async {
+            let started = std::time::Instant::now();
+            loop {
+                let seen = count(
+                    &ts,
+                    "SELECT COUNT(*) FROM sync_runs WHERE outcome IS NULL AND inserted > 0",
+                )
+                .await;
+                if seen > 0 || started.elapsed() > std::time::Duration::from_secs(30) {
+                    break seen;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        };
+        let (report, seen) = tokio::join!(run, watch);
+        let report = report.unwrap();
+        assert_eq!(report.outcome, Outcome::Ok, "{}", report.summary_line());
+        assert_eq!(seen, 1, "{}: no counts while running", ts.label);
+        let runs = ts.store.runs(Some("sp4n_lapor")).await.unwrap();
+        assert_eq!(runs[0].inserted, 150, "{}", ts.label);
+    }
+    sim.shutdown().await;
+}
+
 /// A fetch that outlives the run's lease time (the channel answers slowly) keeps the lease:
 /// it is renewed while the fetch waits, so no other run takes the channel meanwhile, and the
 /// run ends well.

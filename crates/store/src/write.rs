@@ -902,6 +902,28 @@ impl Store {
         }
     }
 
+    /// Writes the counts of what run `run_id` has committed so far, while it runs (not once
+    /// it is recorded as ended): a run killed later keeps them, where its end would have
+    /// written them. Counts are fetched, inserted, updated, unchanged, quarantined.
+    pub async fn save_run_counts(&self, run_id: &str, counts: [i64; 5]) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE sync_runs SET fetched = $2, inserted = $3, updated = $4, unchanged = $5, \
+                 quarantined = $6 WHERE run_id = $1 AND outcome IS NULL",
+            )
+            .bind(run_id)
+            .bind(counts[0])
+            .bind(counts[1])
+            .bind(counts[2])
+            .bind(counts[3])
+            .bind(counts[4])
+            .execute(pool)
+            .await
+            .context(|| format!("recording the counts of run {run_id} so far"))?;
+            Ok(())
+        })
+    }
+
     /// Writes a run's row (insert or update by `run_id`). A run recorded as ended keeps the
     /// outcome and error it was recorded with: one that [`Store::close_interrupted_runs`]
     /// found still running (its lease lost to another process, which took the channel) stays
