@@ -319,11 +319,15 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
         .into());
     }
     let store = open_store(config).await?;
-    // Ctrl-C or SIGTERM: the batch being written is committed with its cursor, the run is
-    // recorded `partial` (stopped by shutdown) and its lease given back, and no further
-    // channel starts; a second signal stops at once (review: the first killed the process,
-    // leaving the run "running" and its lease held until it lapsed).
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let engine = engine(config, store, normaliser).with_stop(stop.clone());
+    let bar = Bar::new();
+    tables_up_to_date(&engine, "aduan sync", &bar).await?;
+    // Ctrl-C or SIGTERM, once the runs start: the batch being written is committed with its
+    // cursor, the run is recorded `partial` (stopped by shutdown) and its lease given back,
+    // and no further channel starts; a second signal stops at once (review: the first killed
+    // the process, leaving the run "running" and its lease held until it lapsed). Before
+    // (the start-up rebuild, which starts again from the archive), a signal stops at once.
     let signals = tokio::spawn(async move {
         aduan_service::shutdown_signal().await;
         let _ = stop_tx.send(true);
@@ -333,9 +337,6 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
         aduan_service::shutdown_signal().await;
         std::process::exit(130);
     });
-    let engine = engine(config, store, normaliser).with_stop(stop.clone());
-    let bar = Bar::new();
-    tables_up_to_date(&engine, "aduan sync", &bar).await?;
     let (mut failed, mut skipped, mut not_run) = (0, 0, 0);
     let mut totals = (0u64, 0u64, 0u64, 0u64);
     for connector in &connectors {

@@ -67,7 +67,7 @@ fn replace_spans<'a>(
 }
 
 /// `text` with e-mail addresses replaced.
-fn emails(text: &str) -> Cow<'_, str> {
+pub fn emails(text: &str) -> Cow<'_, str> {
     if !text.contains('@') {
         return Cow::Borrowed(text);
     }

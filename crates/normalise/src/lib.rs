@@ -121,7 +121,9 @@ pub struct Tables<'a> {
 /// changed or reported more than a day after Aduan received it quarantined
 /// ([`dated_after_receipt`]; it stood over every later correction), the reporter's number
 /// read from a field holding more than it by its first number (`HP 0813…`, `'0813…`,
-/// `0813… / 0812…`; a spreadsheet's `6281….0` read without its decimal), the own number
+/// `0813… / 0812…`; a spreadsheet's `6281….0` read without its decimal; a mobile number of
+/// fewer than nine digits after its 0, cut short or masked in part, none), e-mail addresses
+/// hidden before the own number (`budi0813…@…` whole), the own number
 /// found over a blank line after a dash, with em dashes, `/`, `,` or `_` between its groups
 /// and glued to a word before it (`HP0813…`), a profile name's word with
 /// digits looked for, a street's name ended by a form of address, `Saya`, `Pelapor` or

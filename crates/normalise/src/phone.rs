@@ -25,15 +25,18 @@ pub fn to_e164(raw: &str) -> Option<String> {
 }
 
 /// The first run of digits and the separators a number is written with (` -()+`) holding
-/// at least eight digits, trimmed.
+/// at least ten digits, trimmed; none that a masked part follows (`08123456xxxx`,
+/// `0812-3456-78**`): a number cut short would be another's, and key them alike.
 fn first_number(raw: &str) -> Option<&str> {
     let within = |c: char| c.is_ascii_digit() || " -()+".contains(c);
+    let masked = |c: char| matches!(c, 'x' | 'X' | '*' | '#' | '\u{2022}' | '\u{2026}');
     let mut rest = raw;
     while let Some(start) = rest.find(|c: char| c.is_ascii_digit() || c == '+') {
         let run = &rest[start..];
         let end = run.find(|c: char| !within(c)).unwrap_or(run.len());
         let number = run[..end].trim_matches(|c: char| c == ' ' || c == '-');
-        if number.bytes().filter(u8::is_ascii_digit).count() >= 8 {
+        let cut = run[end..].starts_with(masked);
+        if !cut && number.bytes().filter(u8::is_ascii_digit).count() >= 10 {
             return Some(number);
         }
         rest = &run[end.max(1)..];
@@ -79,6 +82,11 @@ fn read(raw: &str) -> Option<String> {
         return None;
     };
     let national = national.trim_start_matches('0');
+    // A mobile number (`8…`) has nine digits or more after its 0: fewer is one cut short
+    // (`08123456 (disamarkan)`), which would be another's.
+    if national.starts_with('8') && national.len() < 9 {
+        return None;
+    }
     let e164 = format!("62{national}");
     plausible(&e164).then(|| format!("+{e164}"))
 }
@@ -92,7 +100,8 @@ fn without_note(raw: &str) -> &str {
     let (number, note) = raw.split_at(at);
     let apart = number.ends_with(|c: char| c.is_whitespace() || c == '(');
     if !apart || note.contains(char::is_numeric) {
-        // A number with letters in it (`abc123456789`), or a second number: not one.
+        // A number with letters in it (`abc123456789`), or a second number: not one field's
+        // number (`to_e164` then reads the field's first).
         return raw;
     }
     let number = number.trim_end();
@@ -156,8 +165,13 @@ mod tests {
         ] {
             assert_eq!(to_e164(raw).as_deref(), Some("+6281328765432"), "{raw}");
         }
-        // Still no number: too few digits, or no phone's.
+        // Still no number: too few digits, no phone's, or one masked in part (review: a
+        // number cut short became a key that others' masked numbers shared).
         for raw in [
+            "08123456xxxx",
+            "0812-3456-78**",
+            "08123456 (disamarkan)",
+            "0812345678\u{2022}\u{2022}",
             "RT 03/RW 05 No. 12",
             "NIK 3375011234567890",
             "Private",

@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-pub use aduan_core::contacts::{contacts, EMAIL, PHONE};
+pub use aduan_core::contacts::{contacts, emails, EMAIL, PHONE};
 
 /// What stands where one of the reporter's names was.
 pub const NAME: &str = "[nama]";
@@ -142,8 +142,42 @@ const NAMED_AFTER: &[&str] = &[
 /// Words that introduce a person (a form of address, `saya`, `pelapor`, `nama`): a street's
 /// or a building's name ends before them (`Gg Mawar Bu Sri`, `Jl Kenanga Pelapor Budi`).
 const INTRODUCING: &[&str] = &[
-    "bu", "ibu", "bapak", "bpk", "pak", "mas", "mbak", "sdr", "sdri", "saudara", "saya", "sy",
-    "aku", "kami", "nama", "pelapor", "oleh",
+    "bu", "ibu", "bapak", "bpk", "pak", "mbak", "sdr", "sdri", "saudara", "saya", "sy", "aku",
+    "kami", "nama", "pelapor", "oleh",
+];
+
+/// Forms of address: an everyday word of the reporter's names after one is the name (`pak
+/// wahyu`, `bu indah`), but for those of [`COMMON_AFTER_ADDRESS`].
+const ADDRESSING: &[&str] = &[
+    "bu", "ibu", "bapak", "bpk", "pak", "mas", "mbak", "sdr", "sdri", "saudara", "kak", "dek",
+    "mbah", "bang", "cak",
+];
+
+/// Everyday words as common after a form of address as a name would be (`bu hari ini`, `pak
+/// terima kasih`, `mas juni kemarin`): after one, still a name only beside another.
+const COMMON_AFTER_ADDRESS: &[&str] = &[
+    "hari",
+    "kasih",
+    "untung",
+    "tetap",
+    "semangat",
+    "baik",
+    "bagus",
+    "sehat",
+    "sabar",
+    "aman",
+    "januari",
+    "februari",
+    "maret",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "agustus",
+    "september",
+    "oktober",
+    "november",
+    "desember",
 ];
 
 /// Street words written short, with a full stop (`Jl.`, `Gg.`); a school's or a hospital's
@@ -277,8 +311,14 @@ impl Private {
 
     /// `text` with phone numbers, e-mail addresses and the reporter's names replaced.
     pub fn mask(&self, text: String) -> String {
-        // The reporter's own number first: the general rule would take the part of it that
-        // reads as a number (`0813 287 654` of `0813 287 654 32`) and leave the rest.
+        // E-mail addresses first: `budi081328765432@gmail.com` is an address, whatever number
+        // is in it. Then the reporter's own number: the general rule would take the part of
+        // it that reads as a number (`0813 287 654` of `0813 287 654 32`) and leave the rest.
+        let addressed = match emails(&text) {
+            Cow::Owned(t) => Some(t),
+            Cow::Borrowed(_) => None,
+        };
+        let text = addressed.unwrap_or(text);
         let text = self.own_phone(&text).unwrap_or(text);
         let owned = match contacts(&text) {
             Cow::Owned(t) => Some(t),
@@ -424,9 +464,14 @@ impl Private {
             let name = match kinds[seen] {
                 Named::No => false,
                 Named::Yes => true,
+                // Beside another of the names, or after a form of address (`pak wahyu`; not
+                // a word as common after one, `bu hari ini`).
                 Named::Everyday => {
                     let other = |k: usize| kinds.get(k).is_some_and(|n| *n != Named::No);
-                    (seen > 0 && other(seen - 1) && beside(seen - 1, seen))
+                    let addressed = |k: usize| {
+                        listed(words[k].1, ADDRESSING) && !listed(word, COMMON_AFTER_ADDRESS)
+                    };
+                    (seen > 0 && (other(seen - 1) || addressed(seen - 1)) && beside(seen - 1, seen))
                         || (other(seen + 1) && beside(seen, seen + 1))
                 }
             };
@@ -515,7 +560,7 @@ fn listed(word: &str, list: &[&str]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{Private, NAME, PHONE};
+    use super::{Private, EMAIL, NAME, PHONE};
 
     /// `text` masked for a reporter of `names` (no place words) and number `phone`.
     fn masked(names: &[&str], phone: Option<&str>, text: &str) -> String {
@@ -575,6 +620,30 @@ mod tests {
                 "mbah saya sakit, Karto",
                 "mbah saya sakit, [nama]",
             ),
+            // An everyday word of the names after a form of address is the name; one as
+            // common after it is not.
+            (
+                &["Wahyu Hidayat"],
+                "lampu mati, lapor pak wahyu",
+                "lampu mati, lapor pak [nama]",
+            ),
+            (
+                &["Indah Sari"],
+                "bu indah minta tolong",
+                "bu [nama] minta tolong",
+            ),
+            (&["Indah"], "taman indah sekali", "taman indah sekali"),
+            (
+                &["Hari Susanto"],
+                "bu hari ini lampu mati",
+                "bu hari ini lampu mati",
+            ),
+            // `Mas` of a street's name (`Jl. KH. Mas Mansyur`) is no introduction.
+            (
+                &["Mansyur"],
+                "Jl. KH. Mas Mansyur gelap",
+                "Jl. KH. Mas Mansyur gelap",
+            ),
         ] {
             assert_eq!(masked(names, None, text), want, "{names:?}: {text}");
         }
@@ -592,10 +661,18 @@ mod tests {
                 "{text:?}"
             );
         }
-        // Glued to a word before it.
+        // Glued to a word before it; in an e-mail address, the address is hidden whole.
         assert_eq!(
             masked(&[], Some("+6281328765432"), "HP0813 28 765 432"),
             format!("HP{PHONE}")
+        );
+        assert_eq!(
+            masked(
+                &[],
+                Some("+6281328765432"),
+                "email budisantoso081328765432@gmail.com"
+            ),
+            format!("email {EMAIL}")
         );
     }
 

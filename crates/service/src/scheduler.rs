@@ -139,7 +139,7 @@ pub(crate) async fn channel_loop(
         tracing::info!(
             channel = id,
             missed = %missed.to_rfc3339(),
-            "A scheduled run was missed while the service was not running; the channel runs now."
+            "A scheduled run was missed (the service was not running, or the run was cut short); the channel runs now."
         );
         next = Some(now);
         catching_up = tries;
@@ -249,9 +249,11 @@ async fn missed_tick(
 /// tick, a day away, where a killed process's was done at start) nor recorded as
 /// interrupted.
 fn ended(run: &aduan_store::RunRecord) -> bool {
-    let cut_short = run.error.as_deref().is_some_and(|e| {
-        e.ends_with(aduan_sync::STOPPED_BY_SHUTDOWN) || e == aduan_store::INTERRUPTED
-    });
+    let stopped = format!("{}: {}", run.channel, aduan_sync::STOPPED_BY_SHUTDOWN);
+    let cut_short = run
+        .error
+        .as_deref()
+        .is_some_and(|e| e == stopped || e == aduan_store::INTERRUPTED);
     run.outcome.is_some() && !cut_short
 }
 
