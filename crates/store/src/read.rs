@@ -126,12 +126,19 @@ fn within_page_bytes(sql: &str) -> String {
 }
 
 impl Store {
-    /// The state of every channel that has runs, a cursor or complaints.
+    /// The state of every channel that has runs (kept, or moved into the totals), a cursor or
+    /// complaints.
     pub async fn channel_status(&self, runs_per_channel: i64) -> Result<Vec<ChannelStatus>> {
         on_pool!(self, pool => {
+            // The channels of the complaints by a walk over `(channel, reported_at)`, one
+            // probe a channel (review: the whole table was read, half a second at 500,000).
             let channels: Vec<String> = sqlx::query_scalar(
-                "SELECT channel FROM sync_runs UNION SELECT channel FROM sync_state WHERE channel NOT IN ('__rebuild__', '__built_with__') AND substr(channel, 1, 13) <> '__incidents__' \
-                 UNION SELECT channel FROM complaints ORDER BY 1",
+                "WITH RECURSIVE c(channel) AS (SELECT MIN(channel) FROM complaints \
+                 UNION ALL SELECT (SELECT MIN(k.channel) FROM complaints k WHERE k.channel > c.channel) \
+                 FROM c WHERE c.channel IS NOT NULL) \
+                 SELECT channel FROM sync_runs UNION SELECT channel FROM sync_run_totals \
+                 UNION SELECT channel FROM sync_state WHERE channel NOT IN ('__rebuild__', '__built_with__') AND substr(channel, 1, 13) <> '__incidents__' \
+                 UNION SELECT channel FROM c WHERE channel IS NOT NULL ORDER BY 1",
             )
             .fetch_all(pool)
             .await

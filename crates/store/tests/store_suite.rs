@@ -991,6 +991,34 @@ async fn what_the_tables_are_built_with_is_kept_by_a_new_store_and_by_each_rebui
             .map(|c| c.channel)
             .collect();
         assert_eq!(channels, ["sp4n_lapor"], "{}", ts.label);
+        // Channels of complaints alone (no run, no cursor) are each found, however many
+        // complaints they have.
+        let mut rows = Vec::new();
+        for (channel, n) in [("wadul_aladin", 3), ("cc112", 2), ("smart_city", 1)] {
+            for i in 0..n {
+                let mut c = complaint(&format!("{channel}-{i}"), Status::Received, t(3));
+                c.complaint.channel = channel.into();
+                c.complaint.complaint_id = format!("{channel}:{i}");
+                rows.push(c);
+            }
+        }
+        store_rows(s, "cc112", t(3), &rows).await;
+        let status = s.channel_status(1).await.unwrap();
+        let channels: Vec<(&str, i64)> = status
+            .iter()
+            .map(|c| (c.channel.as_str(), c.complaints))
+            .collect();
+        assert_eq!(
+            channels,
+            [
+                ("cc112", 2),
+                ("smart_city", 1),
+                ("sp4n_lapor", 1),
+                ("wadul_aladin", 3)
+            ],
+            "{}",
+            ts.label
+        );
         // A rebuild records its own.
         s.begin_rebuild().await.unwrap();
         s.finish_rebuild(&[], "three").await.unwrap();
