@@ -823,6 +823,16 @@ async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
         out.contains("sp4n_lapor:") && out.contains("in quarantine") && out.contains("ok"),
         "{out}"
     );
+    // A run without its end, whose process holds no lease: killed, not running (review: it
+    // showed as running until the channel's next run).
+    ts.execute("UPDATE sync_runs SET outcome = NULL, finished_at = NULL")
+        .await;
+    let out = text(&run(&["status"], &[]));
+    assert!(
+        out.contains("stopped") && out.contains("killed") && !out.contains("running"),
+        "{out}"
+    );
+    ts.execute("UPDATE sync_runs SET outcome = 'ok'").await;
 
     let list = run(&["quarantine", "list"], &[]);
     let out = text(&list);

@@ -31,11 +31,25 @@ pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
                 .map(|c| one_line(&short_cursor(c)))
                 .unwrap_or_else(|| "(none)".into())
         );
+        // A run without an outcome runs while a process holds the channel's lease; else its
+        // process died (review: it showed as running until the channel's next run).
+        let held = match c.runs.iter().any(|r| r.outcome.is_none()) {
+            true => store.lease_held(&c.channel).await?,
+            false => false,
+        };
         for r in &c.runs {
+            let (outcome, died) = match (r.outcome.as_deref(), held) {
+                (Some(o), _) => (o, ""),
+                (None, true) => ("running", ""),
+                (None, false) => (
+                    "stopped",
+                    "  (no end recorded and no process holds the channel: killed; its next run records it as failed)",
+                ),
+            };
             println!(
-                "  {} UTC  {:<8} fetched {:>7}  inserted {:>7}  updated {:>6}  unchanged {:>7}  quarantined {:>5}{}",
+                "  {} UTC  {:<8} fetched {:>7}  inserted {:>7}  updated {:>6}  unchanged {:>7}  quarantined {:>5}{died}{}",
                 r.started_at.format("%Y-%m-%d %H:%M:%S"),
-                r.outcome.as_deref().unwrap_or("running"),
+                outcome,
                 r.fetched,
                 r.inserted,
                 r.updated,

@@ -221,6 +221,37 @@ impl Store {
         }
     }
 
+    /// Whether a process holds the lease of `channel` now (SQLite: a row not yet lapsed;
+    /// PostgreSQL: the advisory lock granted to a session of this database).
+    pub async fn lease_held(&self, channel: &str) -> Result<bool> {
+        let what = || format!("reading whether the lease of {channel} is held");
+        match &self.backend {
+            Backend::Sqlite(pool) => sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM sync_leases WHERE channel = $1 AND expires_at >= $2",
+            )
+            .bind(channel)
+            .bind(Utc::now())
+            .fetch_one(pool)
+            .await
+            .context(what)
+            .map(|n| n > 0),
+            Backend::Postgres(pool) => {
+                let key = lock_key(self.schema.as_deref().unwrap_or_default(), channel);
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted \
+                     AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+                     AND classid = (($1::bigint >> 32) & 4294967295)::oid \
+                     AND objid = ($1::bigint & 4294967295)::oid AND objsubid = 1",
+                )
+                .bind(key)
+                .fetch_one(pool)
+                .await
+                .context(what)
+                .map(|n| n > 0)
+            }
+        }
+    }
+
     /// Takes the lease of `channel` for `holder`, or `None` if another holder has it.
     pub async fn try_lease(
         &self,

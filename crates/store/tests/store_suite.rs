@@ -778,8 +778,12 @@ async fn two_runs_of_one_channel_never_hold_the_lease_together() {
     for ts in each_backend().await {
         let s = &ts.store;
         let ttl = Duration::from_secs(60);
+        assert!(!s.lease_held("sp4n_lapor").await.unwrap(), "{}", ts.label);
         let first = s.try_lease("sp4n_lapor", "run-a", ttl).await.unwrap();
         assert!(first.is_some(), "{}", ts.label);
+        // Held, as `aduan status` reads it; another channel's is not.
+        assert!(s.lease_held("sp4n_lapor").await.unwrap(), "{}", ts.label);
+        assert!(!s.lease_held("wadul_aladin").await.unwrap(), "{}", ts.label);
         assert!(
             s.try_lease("sp4n_lapor", "run-b", ttl)
                 .await
@@ -791,6 +795,7 @@ async fn two_runs_of_one_channel_never_hold_the_lease_together() {
         let other = s.try_lease("cc112", "run-b", ttl).await.unwrap();
         assert!(other.is_some());
         first.unwrap().release().await.unwrap();
+        assert!(!s.lease_held("sp4n_lapor").await.unwrap(), "{}", ts.label);
         let again = s.try_lease("sp4n_lapor", "run-b", ttl).await.unwrap();
         assert!(again.is_some(), "{}", ts.label);
         again.unwrap().release().await.unwrap();
