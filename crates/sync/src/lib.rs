@@ -368,6 +368,13 @@ impl Engine {
                                     behind.flush(&mut counts).await?;
                                     lease.renew().await?;
                                 }
+                                // (A fetch held up by retries: what is committed is
+                                // recorded meanwhile too.)
+                                if counted.elapsed() >= self.options.lease_ttl / 4 {
+                                    behind.flush(&mut counts).await?;
+                                    self.save_counts(&run_id, &counts).await;
+                                    counted = Instant::now();
+                                }
                             }
                         }
                     }
