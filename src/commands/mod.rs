@@ -328,14 +328,17 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
     // and no further channel starts; a second signal stops at once (review: the first killed
     // the process, leaving the run "running" and its lease held until it lapsed). Before
     // (the start-up rebuild, which starts again from the archive), a signal stops at once.
+    // Both signals are listened for from here on, the second too (a listener made after the
+    // first signal would miss one sent at once after it).
+    let mut signals = Signals::new()?;
     let signals = tokio::spawn(async move {
-        aduan_service::shutdown_signal().await;
+        signals.next().await;
         let _ = stop_tx.send(true);
         eprintln!(
             "aduan sync: stopping once the batch being written is committed; a second signal stops at once"
         );
-        aduan_service::shutdown_signal().await;
-        std::process::exit(130);
+        let code = signals.next().await;
+        std::process::exit(code);
     });
     let (mut failed, mut skipped, mut not_run) = (0, 0, 0);
     let mut totals = (0u64, 0u64, 0u64, 0u64);
@@ -398,6 +401,45 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// SIGINT (Ctrl-C) and SIGTERM, listened for from when this is made.
+struct Signals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    /// The next signal, as the exit code a process it ended would have (130, 143).
+    async fn next(&mut self) -> i32 {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => 130,
+                _ = self.terminate.recv() => 143,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            130
+        }
+    }
 }
 
 /// `aduan cursor`: shows, sets or clears saved cursors.
