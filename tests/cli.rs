@@ -364,7 +364,9 @@ async fn a_signal_stops_a_sync_after_its_batch_and_the_next_reads_on() {
         let all = text(&out);
         assert_eq!(out.status.code(), Some(1), "{} {signal}: {all}", ts.label);
         assert!(
-            all.contains("sp4n_lapor: partial") && all.contains("stopped by shutdown"),
+            all.contains("sp4n_lapor: partial")
+                && all.contains("stopped by shutdown")
+                && all.contains("1 channel(s), 0 failed, 1 stopped"),
             "{} {signal}: {all}",
             ts.label
         );
@@ -390,6 +392,44 @@ async fn a_signal_stops_a_sync_after_its_batch_and_the_next_reads_on() {
             count(&ts, "SELECT COUNT(*) FROM complaints").await,
             1500,
             "{} {signal}",
+            ts.label
+        );
+    }
+    // Killed (`kill -9`): its row holds the counts of what it committed, exactly (review:
+    // a run killed early said 0 for a whole channel committed).
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let config = write_config(dir.path(), &sim, &process_url(&ts));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_aduan"))
+            .current_dir(dir.path())
+            .args(["--config", &config, "sync"])
+            .env_remove("ADUAN_DATABASE_URL")
+            .env_remove("ADUAN_CONFIG")
+            .env_remove("RUST_LOG")
+            .env(SECRET_ENV, &secret)
+            .env("ADUAN_REPORTER_KEY", "k-e-y-1234567890abcdef")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        while count(&ts, "SELECT COUNT(*) FROM complaints").await == 0 {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "{}: nothing committed",
+                ts.label
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let stored = count(&ts, "SELECT COUNT(*) FROM complaints").await;
+        let runs = ts.store.runs(Some("sp4n_lapor")).await.unwrap();
+        assert_eq!(runs.len(), 1, "{}: {runs:?}", ts.label);
+        assert_eq!(
+            (runs[0].outcome.as_deref(), runs[0].inserted),
+            (None, stored),
+            "{}",
             ts.label
         );
     }

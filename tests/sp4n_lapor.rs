@@ -1245,9 +1245,9 @@ async fn a_fetch_held_up_past_the_budget_is_given_up() {
     sim.shutdown().await;
 }
 
-/// While a run goes on, its row holds the counts of what it has committed so far (every
-/// quarter of a lease): a run killed later keeps them (review: its row said 0 for work that
-/// stayed, and the metrics undercounted for good).
+/// While a run goes on, its row holds the counts of what it has committed so far (added in
+/// each commit): a run killed later keeps them (review: its row said 0 for work that stayed,
+/// and the metrics undercounted for good).
 #[tokio::test]
 async fn a_running_runs_row_holds_what_it_has_committed() {
     // Pages answered late, for a run of several batches (a batch joins pages for up to 2 s).

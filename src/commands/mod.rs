@@ -340,11 +340,11 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
         let code = signals.next().await;
         std::process::exit(code);
     });
-    let (mut failed, mut skipped, mut not_run) = (0, 0, 0);
+    let (mut failed, mut skipped, mut stopped, mut not_run) = (0, 0, 0, 0);
     let mut totals = (0u64, 0u64, 0u64, 0u64);
     for connector in &connectors {
         if *stop.borrow() {
-            eprintln!("{}: not run — stopped", connector.channel());
+            println!("{}: not run — stopped", connector.channel());
             not_run += 1;
             continue;
         }
@@ -364,7 +364,14 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
         if report.outcome == Outcome::Skipped {
             skipped += 1;
         }
-        if matches!(report.outcome, Outcome::Failed)
+        let stopped_here = format!(
+            "{}: {}",
+            connector.channel(),
+            aduan_sync::STOPPED_BY_SHUTDOWN
+        );
+        if report.outcome == Outcome::Partial && report.error.as_deref() == Some(&stopped_here) {
+            stopped += 1;
+        } else if matches!(report.outcome, Outcome::Failed)
             || (report.outcome == Outcome::Partial
                 && report
                     .error
@@ -384,6 +391,9 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
     if skipped > 0 {
         also.push_str(&format!(", {skipped} skipped (another run held them)"));
     }
+    if stopped > 0 {
+        also.push_str(&format!(", {stopped} stopped"));
+    }
     if not_run > 0 {
         also.push_str(&format!(", {not_run} not run (stopped)"));
     }
@@ -396,7 +406,7 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
         totals.2,
         totals.3
     );
-    Ok(if failed + not_run > 0 {
+    Ok(if failed + stopped + not_run > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

@@ -121,6 +121,10 @@ pub struct WriteBatch<'a> {
     /// ([`Error::BuiltOtherwise`]) otherwise. `None` for a rebuild's batches (their tables
     /// are recorded when they are put in place) and writes that read nothing.
     pub built_with: Option<&'a str>,
+    /// This batch's counts (fetched, inserted, updated, unchanged, quarantined), added to
+    /// its run's row (`run_id`, while it has no outcome) when the transaction commits: a run
+    /// killed later keeps the counts of what it committed. `None`: counted by no run.
+    pub run_counts: Option<[i64; 5]>,
 }
 
 /// An open transaction batches are written into (see [`Store::begin_writes`]). Dropped
@@ -135,6 +139,8 @@ pub struct Writes {
     /// Whether a batch changed complaints of the live tables: the transaction then records
     /// that an incidents pass is due (see [`Writes::write`]).
     incidents_due: bool,
+    /// The batches' counts by run (see [`WriteBatch::run_counts`]), added when committing.
+    run_counts: Vec<(String, [i64; 5])>,
 }
 
 enum WritesTx {
@@ -192,6 +198,12 @@ impl Writes {
             WritesTx::Postgres(tx) => crate::pg_batch::write(tx, w).await?,
         }
         self.batches += 1;
+        if let (Some(run), Some(counts), false) = (w.run_id, w.run_counts, w.rebuild) {
+            match self.run_counts.iter_mut().find(|(r, _)| r == run) {
+                Some((_, sum)) => sum.iter_mut().zip(counts).for_each(|(s, c)| *s += c),
+                None => self.run_counts.push((run.to_string(), counts)),
+            }
+        }
         for f in w.fences {
             if !self.fences.contains(f) {
                 self.fences.push(f.clone());
@@ -218,6 +230,23 @@ impl Writes {
             if let Some(stored) = stored.flatten().filter(|s| *s != expected) {
                 return Err(Error::BuiltOtherwise { stored, expected });
             }
+        }
+        for (run, c) in std::mem::take(&mut self.run_counts) {
+            on_tx!(&mut self.tx, tx => sqlx::query(
+                "UPDATE sync_runs SET fetched = fetched + $2, inserted = inserted + $3, \
+                 updated = updated + $4, unchanged = unchanged + $5, \
+                 quarantined = quarantined + $6 WHERE run_id = $1 AND outcome IS NULL",
+            )
+            .bind(&run)
+            .bind(c[0])
+            .bind(c[1])
+            .bind(c[2])
+            .bind(c[3])
+            .bind(c[4])
+            .execute(&mut **tx)
+            .await
+            .map(drop))
+            .context(|| format!("counting what run {run} commits"))?;
         }
         on_tx!(self.tx, tx => tx.commit().await.context(what))
     }
@@ -638,6 +667,7 @@ impl Store {
             fences: Vec::new(),
             built_with: None,
             incidents_due: false,
+            run_counts: Vec::new(),
         })
     }
 
@@ -900,28 +930,6 @@ impl Store {
             .await
             .context(what)? as u64),
         }
-    }
-
-    /// Writes the counts of what run `run_id` has committed so far, while it runs (not once
-    /// it is recorded as ended): a run killed later keeps them, where its end would have
-    /// written them. Counts are fetched, inserted, updated, unchanged, quarantined.
-    pub async fn save_run_counts(&self, run_id: &str, counts: [i64; 5]) -> Result<()> {
-        on_pool!(self, pool => {
-            sqlx::query(
-                "UPDATE sync_runs SET fetched = $2, inserted = $3, updated = $4, unchanged = $5, \
-                 quarantined = $6 WHERE run_id = $1 AND outcome IS NULL",
-            )
-            .bind(run_id)
-            .bind(counts[0])
-            .bind(counts[1])
-            .bind(counts[2])
-            .bind(counts[3])
-            .bind(counts[4])
-            .execute(pool)
-            .await
-            .context(|| format!("recording the counts of run {run_id} so far"))?;
-            Ok(())
-        })
     }
 
     /// Writes a run's row (insert or update by `run_id`). A run recorded as ended keeps the

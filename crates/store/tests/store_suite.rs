@@ -1527,6 +1527,52 @@ async fn a_report_counts_complaints_per_group_with_their_handling_times() {
     }
 }
 
+/// The counts of a run's batches are added to its row when their transaction commits (not
+/// when it is rolled back, nor once the run has an outcome): a run killed later keeps the
+/// counts of what it committed (review: its row said 0 for a whole channel committed).
+#[tokio::test]
+async fn a_runs_committed_batches_are_counted_in_its_row() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let mut run = RunRecord {
+            run_id: "r1".into(),
+            channel: "sp4n_lapor".into(),
+            started_at: t(1),
+            ..Default::default()
+        };
+        s.save_run(&run).await.unwrap();
+        let counted = |counts: [i64; 5]| WriteBatch {
+            channel: "sp4n_lapor",
+            run_id: Some("r1"),
+            now: t(1),
+            run_counts: Some(counts),
+            ..WriteBatch::default()
+        };
+        let row = || async {
+            let r = s.runs(Some("sp4n_lapor")).await.unwrap().remove(0);
+            [r.fetched, r.inserted, r.updated, r.unchanged, r.quarantined]
+        };
+        let mut w = s.begin_writes().await.unwrap();
+        w.write(&counted([10, 2, 1, 7, 0])).await.unwrap();
+        w.write(&counted([5, 1, 0, 3, 1])).await.unwrap();
+        w.commit().await.unwrap();
+        assert_eq!(row().await, [15, 3, 1, 10, 1], "{}", ts.label);
+        // Rolled back: nothing added.
+        let mut w = s.begin_writes().await.unwrap();
+        w.write(&counted([100, 100, 100, 100, 100])).await.unwrap();
+        drop(w);
+        assert_eq!(row().await, [15, 3, 1, 10, 1], "{}", ts.label);
+        // Ended (by itself, or closed as interrupted): its counts are its own.
+        run.outcome = Some("failed".into());
+        run.fetched = 15;
+        s.save_run(&run).await.unwrap();
+        let mut w = s.begin_writes().await.unwrap();
+        w.write(&counted([1, 1, 1, 1, 1])).await.unwrap();
+        w.commit().await.unwrap();
+        assert_eq!(row().await[0], 15, "{}", ts.label);
+    }
+}
+
 #[tokio::test]
 async fn runs_are_recorded_and_reported_per_channel() {
     for ts in each_backend().await {

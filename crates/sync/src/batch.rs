@@ -1110,6 +1110,8 @@ struct Job {
     fences: Vec<Fence>,
     /// What the rows were read with (see `WriteBatch::built_with`).
     built_with: Option<String>,
+    /// The batch's counts, added to its run's row with it (see `WriteBatch::run_counts`).
+    run_counts: Option<[i64; 5]>,
 }
 
 impl Job {
@@ -1139,6 +1141,7 @@ impl Job {
                 cursor: self.cursor.as_deref(),
                 fences: &self.fences,
                 built_with: self.built_with.as_deref(),
+                run_counts: self.run_counts,
             })
             .await?;
         Ok(())
@@ -1466,10 +1469,23 @@ impl WriteBehind {
     async fn start(
         &mut self,
         store: &Store,
-        job: Job,
+        mut job: Job,
         delta: Counts,
         counts: &mut Counts,
     ) -> Result<()> {
+        // What the batch counts goes into its run's row with it, committed or not alike.
+        if job.run_id.is_some() && !job.rebuild {
+            job.run_counts = Some(
+                [
+                    delta.fetched,
+                    delta.inserted,
+                    delta.updated,
+                    delta.unchanged,
+                    delta.quarantined,
+                ]
+                .map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
+            );
+        }
         self.written_but(self.limits.ahead.max(1) - 1, counts)
             .await?;
         let hashes = job.raws.iter().map(|r| r.content_hash.clone()).collect();

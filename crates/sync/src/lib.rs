@@ -334,7 +334,6 @@ impl Engine {
                     deadline: deadline.map(tokio::time::Instant::from_std),
                 },
             );
-            let mut counted = Instant::now();
             let outcome = 'run: loop {
                 if self.stop_requested() {
                     stopped_by_shutdown = true;
@@ -367,13 +366,6 @@ impl Engine {
                                 if lease.due() {
                                     behind.flush(&mut counts).await?;
                                     lease.renew().await?;
-                                }
-                                // (A fetch held up by retries: what is committed is
-                                // recorded meanwhile too.)
-                                if counted.elapsed() >= self.options.lease_ttl / 4 {
-                                    behind.flush(&mut counts).await?;
-                                    self.save_counts(&run_id, &counts).await;
-                                    counted = Instant::now();
                                 }
                             }
                         }
@@ -433,12 +425,6 @@ impl Engine {
                             behind.flush(&mut counts).await?;
                         }
                         lease.renew().await?;
-                        // What is committed so far is recorded every quarter of a lease.
-                        if counted.elapsed() >= self.options.lease_ttl / 4 {
-                            behind.flush(&mut counts).await?;
-                            self.save_counts(&run_id, &counts).await;
-                            counted = Instant::now();
-                        }
                         progress.batch(channel, &counts);
                     }
                     Ok(None) => break Ok(true),
@@ -493,24 +479,6 @@ impl Engine {
         self.store.save_run(&run).await?;
         tracing::info!(summary = %report.summary_line(), "Sync finished.");
         Ok(report)
-    }
-
-    /// Records what run `run_id` has committed so far (`counts`, all of it committed), every
-    /// quarter of a lease's time while it runs: a run killed later keeps them (review: its row said 0 for
-    /// work that stayed, and the metrics undercounted for good). A failure is told; the run
-    /// goes on.
-    async fn save_counts(&self, run_id: &str, counts: &Counts) {
-        let c = [
-            counts.fetched,
-            counts.inserted,
-            counts.updated,
-            counts.unchanged,
-            counts.quarantined,
-        ]
-        .map(|n| i64::try_from(n).unwrap_or(i64::MAX));
-        if let Err(e) = self.store.save_run_counts(run_id, c).await {
-            tracing::warn!(error = %e, "The run's counts so far could not be recorded.");
-        }
     }
 
     /// Links the complaints of one incident reported through several channels
