@@ -330,8 +330,14 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
     // (the start-up rebuild, which starts again from the archive), a signal stops at once.
     // Both signals are listened for from here on, the second too (a listener made after the
     // first signal would miss one sent at once after it).
-    let mut signals = Signals::new()?;
+    // (Without them, a signal ends the process at once, as it would any program.)
+    let signals = Signals::new()
+        .inspect_err(|e| tracing::warn!(error = %e, "Cannot listen for Ctrl-C and SIGTERM; a signal stops the sync at once."))
+        .ok();
     let signals = tokio::spawn(async move {
+        let Some(mut signals) = signals else {
+            return;
+        };
         signals.next().await;
         let _ = stop_tx.send(true);
         eprintln!(
@@ -440,6 +446,7 @@ impl Signals {
         #[cfg(unix)]
         {
             tokio::select! {
+                biased;
                 _ = self.interrupt.recv() => 130,
                 _ = self.terminate.recv() => 143,
             }

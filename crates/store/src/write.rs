@@ -220,7 +220,21 @@ impl Writes {
     /// Commits every batch written, once the leases they were written under are found to be
     /// still their holders' ([`Error::LeaseLost`] otherwise, and nothing is committed).
     pub async fn commit(mut self) -> Result<()> {
-        let what = || format!("committing {} batch(es)", self.batches);
+        let batches = self.batches;
+        let what = || format!("committing {batches} batch(es)");
+        // The runs' counts: on SQLite first, as a write that takes the write lock (waiting
+        // for another writer) before the reads below; a transaction whose batches wrote
+        // nothing would otherwise be refused the lock at once after them (review: a run
+        // failed with "database is locked"). On PostgreSQL last, so that the run's row is
+        // locked only for the commit.
+        let counts: Vec<(String, [i64; 5])> = std::mem::take(&mut self.run_counts)
+            .into_iter()
+            .filter(|(_, c)| c.iter().any(|n| *n != 0))
+            .collect();
+        let sqlite = matches!(self.tx, WritesTx::Sqlite(_));
+        if sqlite {
+            self.add_run_counts(&counts).await?;
+        }
         on_tx!(&mut self.tx, tx => tx.check_fences(&self.fences).await?);
         if let Some(expected) = self.built_with.take() {
             const SQL: &str = "SELECT cursor FROM sync_state WHERE channel = '__built_with__'";
@@ -231,13 +245,21 @@ impl Writes {
                 return Err(Error::BuiltOtherwise { stored, expected });
             }
         }
-        for (run, c) in std::mem::take(&mut self.run_counts) {
+        if !sqlite {
+            self.add_run_counts(&counts).await?;
+        }
+        on_tx!(self.tx, tx => tx.commit().await.context(what))
+    }
+
+    /// Adds `counts` to their runs' rows (those still without an outcome).
+    async fn add_run_counts(&mut self, counts: &[(String, [i64; 5])]) -> Result<()> {
+        for (run, c) in counts {
             on_tx!(&mut self.tx, tx => sqlx::query(
                 "UPDATE sync_runs SET fetched = fetched + $2, inserted = inserted + $3, \
                  updated = updated + $4, unchanged = unchanged + $5, \
                  quarantined = quarantined + $6 WHERE run_id = $1 AND outcome IS NULL",
             )
-            .bind(&run)
+            .bind(run)
             .bind(c[0])
             .bind(c[1])
             .bind(c[2])
@@ -248,7 +270,7 @@ impl Writes {
             .map(drop))
             .context(|| format!("counting what run {run} commits"))?;
         }
-        on_tx!(self.tx, tx => tx.commit().await.context(what))
+        Ok(())
     }
 }
 

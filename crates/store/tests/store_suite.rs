@@ -1573,6 +1573,52 @@ async fn a_runs_committed_batches_are_counted_in_its_row() {
     }
 }
 
+/// A transaction whose batches wrote nothing but counts (records seen before, no cursor)
+/// commits while another process writes meanwhile: on SQLite it takes the write lock before
+/// it reads its fences (review: a read first was refused the lock, "database is locked",
+/// and the run failed).
+#[tokio::test]
+async fn a_transaction_of_counts_alone_commits_beside_another_writer() {
+    let ts = testing::sqlite().await;
+    let s = &ts.store;
+    let run = RunRecord {
+        run_id: "r1".into(),
+        channel: "sp4n_lapor".into(),
+        started_at: t(1),
+        ..Default::default()
+    };
+    s.save_run(&run).await.unwrap();
+    let lease = s
+        .try_lease("sp4n_lapor", "r1", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    let fences: Vec<_> = lease.fence().into_iter().collect();
+    let mut w = s.begin_writes().await.unwrap();
+    w.write(&WriteBatch {
+        channel: "sp4n_lapor",
+        run_id: Some("r1"),
+        now: t(1),
+        fences: &fences,
+        run_counts: Some([40, 0, 0, 40, 0]),
+        ..WriteBatch::default()
+    })
+    .await
+    .unwrap();
+    // Another process writes and commits while this one commits.
+    let other = ts
+        .hold_write_lock(
+            Duration::from_millis(300),
+            "INSERT INTO sync_state (channel, cursor, updated_at) VALUES ('cc112', '1', '2026-12-06T00:00:00+00:00')",
+        )
+        .unwrap();
+    w.commit().await.unwrap();
+    other.join().unwrap();
+    let r = s.runs(Some("sp4n_lapor")).await.unwrap().remove(0);
+    assert_eq!((r.fetched, r.unchanged), (40, 40));
+    lease.release().await.unwrap();
+}
+
 #[tokio::test]
 async fn runs_are_recorded_and_reported_per_channel() {
     for ts in each_backend().await {

@@ -1473,7 +1473,7 @@ impl WriteBehind {
         delta: Counts,
         counts: &mut Counts,
     ) -> Result<()> {
-        // What the batch counts goes into its run's row with it, committed or not alike.
+        // What the batch counts goes into its run's row when its transaction commits.
         if job.run_id.is_some() && !job.rebuild {
             job.run_counts = Some(
                 [
