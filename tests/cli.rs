@@ -307,6 +307,34 @@ async fn sync_runs_from_the_config_with_secrets_from_the_environment_and_never_p
     sim.shutdown().await;
 }
 
+/// Returns once `ts` holds a complaint (a batch committed), within a minute.
+async fn until_committed(ts: &aduan_store::testing::TestStore) {
+    let started = std::time::Instant::now();
+    while count(ts, "SELECT COUNT(*) FROM complaints").await == 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "{}: nothing committed",
+            ts.label
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// `aduan sync` in `dir` with `config` and the SP4N-LAPOR! `secret`, its output piped.
+fn sync_command(dir: &Path, config: &str, secret: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aduan"));
+    cmd.current_dir(dir)
+        .args(["--config", config, "sync"])
+        .env_remove("ADUAN_DATABASE_URL")
+        .env_remove("ADUAN_CONFIG")
+        .env_remove("RUST_LOG")
+        .env(SECRET_ENV, secret)
+        .env("ADUAN_REPORTER_KEY", "k-e-y-1234567890abcdef")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    cmd
+}
+
 /// Ctrl-C (SIGINT) or SIGTERM on `aduan sync`: the batch being written is committed, the run
 /// recorded `partial`, stopped by shutdown, its lease given back, and the command exits 1
 /// with its summary; the next sync is not skipped and reads on to the end (review: the
@@ -328,30 +356,10 @@ async fn a_signal_stops_a_sync_after_its_batch_and_the_next_reads_on() {
     for (signal, ts) in ["-INT", "-TERM"].into_iter().zip(all_stores().await) {
         let dir = tempfile::tempdir().unwrap();
         let config = write_config(dir.path(), &sim, &process_url(&ts));
-        let command = || {
-            let mut cmd = Command::new(env!("CARGO_BIN_EXE_aduan"));
-            cmd.current_dir(dir.path())
-                .args(["--config", &config, "sync"])
-                .env_remove("ADUAN_DATABASE_URL")
-                .env_remove("ADUAN_CONFIG")
-                .env_remove("RUST_LOG")
-                .env(SECRET_ENV, &secret)
-                .env("ADUAN_REPORTER_KEY", "k-e-y-1234567890abcdef")
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped());
-            cmd
-        };
+        let command = || sync_command(dir.path(), &config, &secret);
         let child = command().spawn().unwrap();
         // Once a batch is committed.
-        let started = std::time::Instant::now();
-        while count(&ts, "SELECT COUNT(*) FROM complaints").await == 0 {
-            assert!(
-                started.elapsed() < std::time::Duration::from_secs(60),
-                "{}: nothing committed",
-                ts.label
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        until_committed(&ts).await;
         let killed = Command::new("kill")
             .args([signal, &child.id().to_string()])
             .status()
@@ -400,27 +408,8 @@ async fn a_signal_stops_a_sync_after_its_batch_and_the_next_reads_on() {
     for ts in all_stores().await {
         let dir = tempfile::tempdir().unwrap();
         let config = write_config(dir.path(), &sim, &process_url(&ts));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_aduan"))
-            .current_dir(dir.path())
-            .args(["--config", &config, "sync"])
-            .env_remove("ADUAN_DATABASE_URL")
-            .env_remove("ADUAN_CONFIG")
-            .env_remove("RUST_LOG")
-            .env(SECRET_ENV, &secret)
-            .env("ADUAN_REPORTER_KEY", "k-e-y-1234567890abcdef")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let started = std::time::Instant::now();
-        while count(&ts, "SELECT COUNT(*) FROM complaints").await == 0 {
-            assert!(
-                started.elapsed() < std::time::Duration::from_secs(60),
-                "{}: nothing committed",
-                ts.label
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        let mut child = sync_command(dir.path(), &config, &secret).spawn().unwrap();
+        until_committed(&ts).await;
         child.kill().unwrap();
         child.wait().unwrap();
         let stored = count(&ts, "SELECT COUNT(*) FROM complaints").await;

@@ -62,36 +62,14 @@ const NOT_NAMES: &[&str] = &[
 /// Words of names that are also everyday words or months (`kurang bagus`, `sejak Juni`):
 /// looked for only where the text writes them with a capital.
 const EVERYDAY: &[&str] = &[
-    "aman",
-    "bagus",
-    "baik",
-    "bayu",
-    "bunga",
-    "cahaya",
-    "damai",
-    "fajar",
-    "hari",
-    "indah",
-    "jaya",
-    "kasih",
-    "lestari",
-    "murni",
-    "puji",
-    "putra",
-    "putri",
-    "rahmat",
-    "raya",
-    "sabar",
-    "sehat",
-    "semangat",
-    "setia",
-    "surya",
-    "teguh",
-    "tetap",
-    "tirta",
-    "untung",
-    "utama",
-    "wahyu",
+    "aman", "bagus", "baik", "bayu", "bunga", "cahaya", "damai", "fajar", "hari", "indah", "jaya",
+    "kasih", "lestari", "murni", "puji", "putra", "putri", "rahmat", "raya", "sabar", "sehat",
+    "semangat", "setia", "surya", "teguh", "tetap", "tirta", "untung", "utama", "wahyu",
+];
+
+/// The months, everyday words of names too (`sejak Juni`), as [`EVERYDAY`]'s and
+/// [`COMMON_AFTER_ADDRESS`]'s.
+const MONTHS: &[&str] = &[
     "januari",
     "februari",
     "maret",
@@ -139,12 +117,16 @@ const NAMED_AFTER: &[&str] = &[
     "stadion",
 ];
 
-/// Words that introduce a person (a form of address, `saya`, `pelapor`, `nama`): a street's
-/// or a building's name ends before them (`Gg Mawar Bu Sri`, `Jl Kenanga Pelapor Budi`).
-const INTRODUCING: &[&str] = &[
-    "bu", "ibu", "bapak", "bpk", "pak", "mbak", "sdr", "sdri", "saudara", "saya", "sy", "aku",
-    "kami", "nama", "pelapor", "oleh",
-];
+/// Words that introduce a person besides the forms of address ([`ADDRESSING`]): a street's
+/// or a building's name ends before any of them (`Gg Mawar Bu Sri`, `Jl Kenanga Pelapor
+/// Budi`), see [`introduces`].
+const INTRODUCING: &[&str] = &["saya", "sy", "aku", "kami", "nama", "pelapor", "oleh"];
+
+/// Whether `word` introduces a person: a form of address but `Mas`, which a street's name
+/// may hold (`Jl. KH. Mas Mansyur`), or one of [`INTRODUCING`].
+fn introduces(word: &str) -> bool {
+    (listed(word, ADDRESSING) && !word.eq_ignore_ascii_case("mas")) || listed(word, INTRODUCING)
+}
 
 /// Forms of address: an everyday word of the reporter's names after one is the name (`pak
 /// wahyu`, `bu indah`), but for those of [`COMMON_AFTER_ADDRESS`].
@@ -156,28 +138,7 @@ const ADDRESSING: &[&str] = &[
 /// Everyday words as common after a form of address as a name would be (`bu hari ini`, `pak
 /// terima kasih`, `mas juni kemarin`): after one, still a name only beside another.
 const COMMON_AFTER_ADDRESS: &[&str] = &[
-    "hari",
-    "kasih",
-    "untung",
-    "tetap",
-    "semangat",
-    "baik",
-    "bagus",
-    "sehat",
-    "sabar",
-    "aman",
-    "januari",
-    "februari",
-    "maret",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "agustus",
-    "september",
-    "oktober",
-    "november",
-    "desember",
+    "hari", "kasih", "untung", "tetap", "semangat", "baik", "bagus", "sehat", "sabar", "aman",
 ];
 
 /// Street words written short, with a full stop (`Jl.`, `Gg.`); a school's or a hospital's
@@ -430,7 +391,9 @@ impl Private {
             false => Named::No,
             // An everyday word written in lower case (`indah`, `wahyu`) is a name only beside
             // another of the names (`sy wahyu hidayat`).
-            true if listed(bare, EVERYDAY) && !bare.starts_with(char::is_uppercase) => {
+            true if (listed(bare, EVERYDAY) || listed(bare, MONTHS))
+                && !bare.starts_with(char::is_uppercase) =>
+            {
                 Named::Everyday
             }
             true => Named::Yes,
@@ -469,7 +432,9 @@ impl Private {
                 Named::Everyday => {
                     let other = |k: usize| kinds.get(k).is_some_and(|n| *n != Named::No);
                     let addressed = |k: usize| {
-                        listed(words[k].1, ADDRESSING) && !listed(word, COMMON_AFTER_ADDRESS)
+                        listed(words[k].1, ADDRESSING)
+                            && !listed(word, COMMON_AFTER_ADDRESS)
+                            && !listed(word, MONTHS)
                     };
                     (seen > 0 && (other(seen - 1) || addressed(seen - 1)) && beside(seen - 1, seen))
                         || (other(seen + 1) && beside(seen, seen + 1))
@@ -493,7 +458,7 @@ impl Private {
                             {
                                 return None;
                             }
-                            if listed(prev, INTRODUCING) {
+                            if introduces(prev) {
                                 return None;
                             }
                             if listed(prev, NAMED_AFTER) {

@@ -1527,6 +1527,16 @@ async fn a_report_counts_complaints_per_group_with_their_handling_times() {
     }
 }
 
+/// Run `id` of SP4N-LAPOR!, started at `t(1)` and still going.
+fn running(id: &str) -> RunRecord {
+    RunRecord {
+        run_id: id.into(),
+        channel: "sp4n_lapor".into(),
+        started_at: t(1),
+        ..Default::default()
+    }
+}
+
 /// The counts of a run's batches are added to its row when their transaction commits (not
 /// when it is rolled back, nor once the run has an outcome): a run killed later keeps the
 /// counts of what it committed (review: its row said 0 for a whole channel committed).
@@ -1534,12 +1544,7 @@ async fn a_report_counts_complaints_per_group_with_their_handling_times() {
 async fn a_runs_committed_batches_are_counted_in_its_row() {
     for ts in each_backend().await {
         let s = &ts.store;
-        let mut run = RunRecord {
-            run_id: "r1".into(),
-            channel: "sp4n_lapor".into(),
-            started_at: t(1),
-            ..Default::default()
-        };
+        let mut run = running("r1");
         s.save_run(&run).await.unwrap();
         let counted = |counts: [i64; 5]| WriteBatch {
             channel: "sp4n_lapor",
@@ -1581,12 +1586,7 @@ async fn a_runs_committed_batches_are_counted_in_its_row() {
 async fn a_transaction_of_counts_alone_commits_beside_another_writer() {
     let ts = testing::sqlite().await;
     let s = &ts.store;
-    let run = RunRecord {
-        run_id: "r1".into(),
-        channel: "sp4n_lapor".into(),
-        started_at: t(1),
-        ..Default::default()
-    };
+    let run = running("r1");
     s.save_run(&run).await.unwrap();
     let lease = s
         .try_lease("sp4n_lapor", "r1", Duration::from_secs(60))
@@ -1623,12 +1623,7 @@ async fn a_transaction_of_counts_alone_commits_beside_another_writer() {
 async fn runs_are_recorded_and_reported_per_channel() {
     for ts in each_backend().await {
         let s = &ts.store;
-        let mut run = RunRecord {
-            run_id: "r1".into(),
-            channel: "sp4n_lapor".into(),
-            started_at: t(1),
-            ..Default::default()
-        };
+        let mut run = running("r1");
         s.save_run(&run).await.unwrap();
         run.outcome = Some("ok".into());
         run.fetched = 5;

@@ -1722,6 +1722,21 @@ mod tests {
         .await
     }
 
+    /// `batches` written one after another, each flushed (a run each, as the live sync meets
+    /// them); the counts of them all.
+    async fn written(t: &aduan_store::testing::TestStore, batches: &[Vec<RawRecord>]) -> Counts {
+        let n = normaliser();
+        let mut counts = Counts::default();
+        for b in batches {
+            let mut behind = WriteBehind::default();
+            each(t, &n, b.clone(), &mut behind, &mut counts)
+                .await
+                .expect("a batch");
+            behind.flush(&mut counts).await.expect("flush");
+        }
+        counts
+    }
+
     /// Hands the writer one batch per id, each of one report.
     async fn one_report_a_batch(
         t: &aduan_store::testing::TestStore,
@@ -2001,15 +2016,7 @@ mod tests {
                 .flatten()
                 .any(|r| r.source_ref == skewed.source_ref);
             for t in aduan_store::testing::all().await {
-                let n = normaliser();
-                let mut counts = Counts::default();
-                for b in &batches {
-                    let mut behind = WriteBehind::default();
-                    each(&t, &n, b.clone(), &mut behind, &mut counts)
-                        .await
-                        .expect("a batch");
-                    behind.flush(&mut counts).await.expect("flush");
-                }
+                let counts = written(&t, &batches).await;
                 let status = t
                     .store
                     .query("SELECT status_source FROM complaints")
@@ -2053,15 +2060,7 @@ mod tests {
         async fn stored(batches: Vec<Vec<RawRecord>>) -> Vec<Rows> {
             let mut out = Vec::new();
             for t in aduan_store::testing::all().await {
-                let n = normaliser();
-                let mut counts = Counts::default();
-                for b in &batches {
-                    let mut behind = WriteBehind::default();
-                    each(&t, &n, b.clone(), &mut behind, &mut counts)
-                        .await
-                        .expect("a batch");
-                    behind.flush(&mut counts).await.expect("flush");
-                }
+                written(&t, &batches).await;
                 let row = t
                     .store
                     .query("SELECT resolved_at, first_response_at FROM complaints")
