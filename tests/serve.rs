@@ -407,9 +407,9 @@ async fn a_tick_missed_while_the_service_was_not_running_runs_at_start() {
         // The tick's run stopped by a shutdown (a restart): its work is done at start
         // (review: the rest waited for the next tick, a year away here).
         ts.execute(&format!(
-            "UPDATE sync_runs SET outcome = 'partial', error = 'sp4n_lapor: {}' WHERE run_id = \
+            "UPDATE sync_runs SET outcome = 'partial', error = '{}' WHERE run_id = \
              (SELECT run_id FROM sync_runs WHERE outcome = 'ok' ORDER BY started_at DESC LIMIT 1)",
-            aduan_sync::STOPPED_BY_SHUTDOWN
+            aduan_sync::stopped_by_shutdown("sp4n_lapor")
         ))
         .await;
         let mut serve = Serve::start(dir.path(), &strs(&args)).await;

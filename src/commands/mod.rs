@@ -370,11 +370,7 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
         if report.outcome == Outcome::Skipped {
             skipped += 1;
         }
-        let stopped_here = format!(
-            "{}: {}",
-            connector.channel(),
-            aduan_sync::STOPPED_BY_SHUTDOWN
-        );
+        let stopped_here = aduan_sync::stopped_by_shutdown(connector.channel());
         if report.outcome == Outcome::Partial && report.error.as_deref() == Some(&stopped_here) {
             stopped += 1;
         } else if matches!(report.outcome, Outcome::Failed)

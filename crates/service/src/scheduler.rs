@@ -249,7 +249,7 @@ async fn missed_tick(
 /// tick, a day away, where a killed process's was done at start) nor recorded as
 /// interrupted.
 fn ended(run: &aduan_store::RunRecord) -> bool {
-    let stopped = format!("{}: {}", run.channel, aduan_sync::STOPPED_BY_SHUTDOWN);
+    let stopped = aduan_sync::stopped_by_shutdown(&run.channel);
     let cut_short = run
         .error
         .as_deref()

@@ -152,6 +152,12 @@ const INCIDENTS_EVERY: Duration = Duration::from_secs(60);
 /// The error of a run stopped by [`Engine::with_stop`]'s signal.
 pub const STOPPED_BY_SHUTDOWN: &str = "stopped by shutdown";
 
+/// The whole error a run of `channel` stopped by [`Engine::with_stop`]'s signal records
+/// (`sync_runs.error`): what the scheduler's catch-up and `aduan sync`'s summary tell it by.
+pub fn stopped_by_shutdown(channel: &str) -> String {
+    format!("{channel}: {STOPPED_BY_SHUTDOWN}")
+}
+
 /// How long past a run's budget a fetch in flight may still bring its batch (the pages read
 /// ahead are handed over as the budget ends): a quarter of the budget, at most a minute.
 fn fetch_grace(budget: Option<Duration>) -> Duration {
@@ -466,7 +472,7 @@ impl Engine {
             report.error = Some(batch::storable(e.to_string()));
         } else if stopped_by_shutdown {
             tracing::warn!("Stopped by shutdown; the rest is fetched next run.");
-            report.error = Some(format!("{channel}: {STOPPED_BY_SHUTDOWN}"));
+            report.error = Some(crate::stopped_by_shutdown(channel));
         } else if matches!(result, Ok(false)) {
             report.error = Some(format!(
                 "{channel}: time budget used up; the rest is fetched next run"
