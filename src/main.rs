@@ -11,7 +11,8 @@ use clap::builder::TypedValueParser as _;
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Gathers every citizen complaint of Kota Pekalongan, from all five channels, into one table.
-#[derive(Debug, Parser)]
+// (No `Debug`: `database` may hold a password.)
+#[derive(Parser)]
 #[command(name = "aduan", version, about, long_about = None)]
 struct Cli {
     /// Configuration file [default: config/aduan.toml if it exists; an empty value counts as

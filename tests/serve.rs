@@ -634,6 +634,8 @@ async fn a_serve_whose_tables_another_process_rebuilt_otherwise_is_not_ready() {
                 ts.label
             );
             assert!(!body.contains("another-reporter-key"), "{body}");
+            // Nor the digests: a key's fingerprint, unauthenticated, lets a guess be tested.
+            assert!(!body.contains("key=") && !body.contains("rules="), "{body}");
             let metrics = serve.get("/metrics").await.1;
             assert!(
                 metrics.contains("aduan_tables_built_otherwise 1"),

@@ -133,8 +133,62 @@ impl FieldError {
             .map_err(|e| {
                 let path = e.path().to_string();
                 let inner = e.into_inner().to_string();
-                FieldError::new(channel, record, Self::serde_field(&path, &inner), inner)
+                let field = Self::serde_field(&path, &inner);
+                FieldError::new(channel, record, field, Self::serde_reason(&inner))
             })
+    }
+
+    /// serde's `message` without the values it quotes: a string by its length, a number of
+    /// seven digits or more by its count of digits. A value of the wrong type may be a
+    /// reporter's name or number (`invalid type: string "Budi Santoso", expected struct
+    /// Pelapor`), and the reason reaches logs, runs and the quarantine's listing. Field and
+    /// variant names are kept: they name what is wrong.
+    pub fn serde_reason(message: &str) -> String {
+        const STRING: &str = "string \"";
+        const NUMBERS: [&str; 2] = ["integer `", "floating point `"];
+        let mut out = String::with_capacity(message.len());
+        let mut rest = message;
+        loop {
+            let marker = std::iter::once(STRING)
+                .chain(NUMBERS)
+                .filter_map(|m| rest.find(m).map(|at| (at, m)))
+                .min();
+            let Some((at, marker)) = marker else {
+                out.push_str(rest);
+                return out;
+            };
+            out.push_str(&rest[..at]);
+            let value = &rest[at + marker.len()..];
+            if marker == STRING {
+                // Written as Rust writes a string (`{:?}`): `\` escapes the next character.
+                let (mut chars, mut escaped, mut end) = (0usize, false, value.len());
+                for (i, c) in value.char_indices() {
+                    if escaped {
+                        escaped = false;
+                    } else if c == '\\' {
+                        escaped = true;
+                        continue;
+                    } else if c == '"' {
+                        end = i + 1;
+                        break;
+                    }
+                    chars += 1;
+                }
+                out.push_str(&format!("a string of {chars} characters"));
+                rest = &value[end.min(value.len())..];
+            } else {
+                let end = value.find('`').unwrap_or(value.len());
+                let number = &value[..end];
+                let digits = number.chars().filter(char::is_ascii_digit).count();
+                let kind = marker.trim_end_matches(" `");
+                if digits >= 7 {
+                    out.push_str(&format!("{kind} of {digits} digits"));
+                } else {
+                    out.push_str(&format!("{kind} `{number}`"));
+                }
+                rest = &value[(end + 1).min(value.len())..];
+            }
+        }
     }
 
     /// The field a serde error is about, from the path at fault (as `serde_path_to_error`
@@ -189,6 +243,71 @@ mod tests {
                 format!("lapor_gub: configuration: limit {bad} is not within 1..=50")
             );
         }
+    }
+
+    /// A value of the wrong type (a reporter's name where an object was, a number where a
+    /// text was) is not quoted in the reason; the field and what was expected are.
+    #[test]
+    fn a_value_of_the_wrong_type_is_named_by_its_kind_not_quoted() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Pelapor {
+            nama: String,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Report {
+            pelapor: Pelapor,
+            #[serde(default)]
+            telepon: Option<String>,
+            #[serde(default)]
+            id: Option<String>,
+        }
+        for (payload, field, hidden, kept) in [
+            (
+                r#"{"pelapor":"Budi \"Santoso\" Wibowo"}"#,
+                "pelapor",
+                Some("Santoso"),
+                "a string of 21 characters, expected struct Pelapor",
+            ),
+            (
+                r#"{"pelapor":{"nama":"x"},"telepon":6281234567890}"#,
+                "telepon",
+                Some("6281234567890"),
+                "integer of 13 digits, expected a string",
+            ),
+            (
+                r#"{"pelapor":{"nama":"x"},"telepon":6.281234567890e12}"#,
+                "telepon",
+                Some("628123456789"),
+                "floating point of ",
+            ),
+            // A short number is kept: it names what came.
+            (
+                r#"{"pelapor":{"nama":"x"},"id":42}"#,
+                "id",
+                None,
+                "integer `42`, expected a string",
+            ),
+        ] {
+            let e =
+                FieldError::read_json::<Report>("sp4n_lapor", "tracking_id 7", payload.as_bytes())
+                    .unwrap_err();
+            assert_eq!(e.field, field, "{e}");
+            if let Some(hidden) = hidden {
+                assert!(!e.reason.contains(hidden), "{e}");
+            }
+            assert!(e.reason.contains(kept), "{e}");
+        }
+        // What is not a value stays as serde wrote it.
+        assert_eq!(
+            FieldError::serde_reason("missing field `nama` at line 1 column 2"),
+            "missing field `nama` at line 1 column 2"
+        );
+        assert_eq!(
+            FieldError::serde_reason(r#"invalid type: string "a\"b", expected u8; string "c""#),
+            "invalid type: a string of 3 characters, expected u8; a string of 1 characters"
+        );
     }
 
     #[test]

@@ -184,9 +184,11 @@ impl LaporGub {
             .inner
             .http
             .send(&what, |c| {
-                c.get(&url)
-                    .query(&query)
-                    .header("X-API-Key", self.inner.key.expose())
+                aduan_transport::secret_header(
+                    c.get(&url).query(&query),
+                    "x-api-key",
+                    &self.inner.key,
+                )
             })
             .await?;
         if resp.status == 410 && cursor.is_some() {
@@ -465,7 +467,11 @@ impl BatchSource for Pager {
                 continue;
             }
             records.push(RawRecord {
-                source_ref: format!("{url}#noTiket={}", id.as_deref().unwrap_or("?")),
+                source_ref: format!(
+                    "{}#noTiket={}",
+                    aduan_transport::shown(&url),
+                    id.as_deref().unwrap_or("?")
+                ),
                 external_id: id,
                 received_at,
                 payload: item.get().as_bytes().to_vec(),

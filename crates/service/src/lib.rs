@@ -355,13 +355,14 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
         Ok(Ok(Some(stored))) => {
             let ours = state.reads_with.as_deref().unwrap_or_default();
             tracing::warn!(%stored, reads_with = %ours, "Not ready: the unified tables were rebuilt otherwise by another process; restart this one.");
+            // The digests stay in the log: this answer is unauthenticated, and the key's
+            // fingerprint would let anyone test guesses of the reporter key offline.
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                format!(
-                    "not ready: the unified tables are built with {stored}, and this process \
-                     reads records with {ours} (another process rebuilt them since this one \
-                     started): its syncs store nothing; restart it\n"
-                ),
+                "not ready: the unified tables are built with other rules, tables or reporter \
+                 key than this process reads records with (another process rebuilt them since \
+                 this one started): its syncs store nothing; restart it\n"
+                    .into(),
             )
         }
         Ok(Err(e)) => {

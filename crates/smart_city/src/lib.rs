@@ -284,7 +284,11 @@ impl BatchSource for Backfill {
                 last = Some(c);
             }
             records.push(RawRecord {
-                source_ref: format!("{}#id={}", resp.url, id.as_deref().unwrap_or("?")),
+                source_ref: format!(
+                    "{}#id={}",
+                    aduan_transport::shown(&resp.url),
+                    id.as_deref().unwrap_or("?")
+                ),
                 external_id: id,
                 received_at,
                 payload: item.get().as_bytes().to_vec(),

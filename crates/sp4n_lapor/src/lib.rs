@@ -147,8 +147,9 @@ impl Sp4nLapor {
         let token: Token = serde_json::from_slice(&resp.body).map_err(|_| Error::Upstream {
             channel: CHANNEL.into(),
             message: format!(
-                "getting a token: {url} answered {} with {} bytes that are not \
+                "getting a token: {} answered {} with {} bytes that are not \
                  {{\"access_token\": \"…\"}} (not shown: they may hold a secret)",
+                aduan_transport::shown(&url),
                 resp.status,
                 resp.body.len()
             ),
@@ -347,7 +348,11 @@ impl Pager {
                 }
             }
             records.push(RawRecord {
-                source_ref: format!("{}#tracking_id={}", page.url, id.as_deref().unwrap_or("?")),
+                source_ref: format!(
+                    "{}#tracking_id={}",
+                    aduan_transport::shown(&page.url),
+                    id.as_deref().unwrap_or("?")
+                ),
                 external_id: id,
                 received_at,
                 payload: item.get().as_bytes().to_vec(),

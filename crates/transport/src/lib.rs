@@ -90,7 +90,7 @@ pub mod defaults {
 }
 
 /// An answer with a status the connector reads itself (2xx, or 4xx other than 429).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Response {
     /// The HTTP status.
     pub status: u16,
@@ -102,6 +102,17 @@ pub struct Response {
     pub url: String,
     /// The secrets of the client that asked, taken out of a body an error quotes.
     hidden: Vec<Secret>,
+}
+
+/// The URL as [`shown`] (it may carry a key), the body by its length (a report's text).
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("url", &shown(&self.url))
+            .field("body_bytes", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Response {
@@ -165,6 +176,23 @@ pub fn describe_body(headers: &HeaderMap, body: &[u8]) -> String {
         format!("an HTML page (maintenance?), not JSON: «{excerpt}»")
     } else {
         format!("«{excerpt}»")
+    }
+}
+
+/// `req` with header `name` set to `secret`, marked sensitive (as `bearer_auth` marks its
+/// own), so that no `Debug` of the request shows it. A value no header may hold is refused by
+/// the client when the request is sent, as an unmarked one is.
+pub fn secret_header(
+    req: reqwest::RequestBuilder,
+    name: &'static str,
+    secret: &Secret,
+) -> reqwest::RequestBuilder {
+    match reqwest::header::HeaderValue::from_str(secret.expose()) {
+        Ok(mut value) => {
+            value.set_sensitive(true);
+            req.header(name, value)
+        }
+        Err(_) => req.header(name, secret.expose()),
     }
 }
 
@@ -771,6 +799,23 @@ mod tests {
         }
     }
 
+    /// A key or password set as a header is marked sensitive: a request's `Debug` (the
+    /// client's own logs) shows none of it.
+    #[test]
+    fn a_secret_header_is_never_shown() {
+        let client = reqwest::Client::new();
+        let secret = Secret::new("Basic czNjcmV0LWtleQ==");
+        let req = super::secret_header(client.get("http://h/x"), "authorization", &secret)
+            .build()
+            .unwrap();
+        let shown = format!("{req:?} {:?}", req.headers());
+        assert!(!shown.contains("czNjcmV0"), "{shown}");
+        assert_eq!(
+            req.headers().get("authorization").unwrap().as_bytes(),
+            secret.expose().as_bytes()
+        );
+    }
+
     #[test]
     fn a_url_is_shown_without_its_secrets() {
         let u = reqwest::Url::parse("http://u:pw@h/x?token=abc&page=2&API_KEY=k&sig=s").unwrap();
@@ -825,10 +870,16 @@ mod tests {
             })
             .await
             .unwrap();
-        // The answer keeps the URL asked (the records' provenance); only what is shown hides.
+        // The answer keeps the URL asked; what is shown (and the records' provenance, as the
+        // connectors write it) hides.
         assert!(answer.url.ends_with("/x?token=s3cret"), "{}", answer.url);
         let e = answer.unexpected("test", "GET").to_string();
         assert!(!e.contains("s3cret") && e.contains("token=***"), "{e}");
+        let debug = format!("{answer:?}");
+        assert!(
+            !debug.contains("s3cret") && debug.contains("token=***"),
+            "{debug}"
+        );
     }
 
     /// A loopback server answering its first `limited` requests with `head` (a status line

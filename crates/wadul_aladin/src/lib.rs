@@ -253,7 +253,7 @@ impl BatchSource for Register {
                 .send(what, |c| {
                     let req = c.get(url);
                     match &inner.auth {
-                        Some(a) => req.header(reqwest::header::AUTHORIZATION, a.expose()),
+                        Some(a) => aduan_transport::secret_header(req, "authorization", a),
                         None => req,
                     }
                 })
