@@ -138,7 +138,7 @@ fn the_demo_refuses_a_short_reporter_key_as_every_command_does() {
 /// [`the_same_archive_read_otherwise_raises_the_rules_version`].
 #[cfg(feature = "demo")]
 const READ_AS: Reading<'static> = Reading {
-    rules: 8,
+    rules: 9,
     tables: "1758974091691788",
     key: "aa7f87283592a6eb",
     archive: "d9625ee2868ec8bb",
@@ -304,6 +304,37 @@ async fn sync_runs_from_the_config_with_secrets_from_the_environment_and_never_p
             ts.label
         );
     }
+    sim.shutdown().await;
+}
+
+/// A time budget and a lease of TOML's largest integer mean "never" and sync as such: the
+/// clocks' arithmetic overflowed (a panic, no run recorded) before they were bounded.
+#[tokio::test]
+async fn a_budget_and_a_lease_beyond_the_clocks_sync_as_never() {
+    let sim = sim(40, Sp4nFaults::default()).await;
+    let ts = sqlite_store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim, &process_url(&ts));
+    let mut text_of = std::fs::read_to_string(&config).unwrap();
+    text_of.push_str(
+        "\n[sync]\nbudget_secs = 9223372036854775807\nlease_ttl_secs = 9223372036854775807\n",
+    );
+    std::fs::write(&config, text_of).unwrap();
+    let path = dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        let secret = aduan_sim::Sp4nConfig::default().client_secret;
+        let env = [
+            (SECRET_ENV, secret.as_str()),
+            ("ADUAN_REPORTER_KEY", "k-e-y-1234567890abcdef"),
+        ];
+        aduan(&path, &["--config", &config, "sync"], &env)
+    })
+    .await
+    .unwrap();
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("inserted 40"), "{all}");
+    assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints").await, 40);
     sim.shutdown().await;
 }
 

@@ -232,13 +232,20 @@ pub(crate) fn load_normaliser(config: &AppConfig) -> Result<Arc<Normaliser>> {
     )?)
 }
 
+/// The longest lease and time budget a run is given, whatever the configuration says.
+const TEN_YEARS_SECS: u64 = 10 * 366 * 24 * 3600;
+
 pub(crate) fn engine(config: &AppConfig, store: Store, normaliser: Arc<Normaliser>) -> Engine {
     Engine::new(
         store,
         normaliser,
         EngineOptions {
-            lease_ttl: Duration::from_secs(config.sync.lease_ttl_secs.max(5)),
-            budget: Some(Duration::from_secs(config.sync.budget_secs.max(1))),
+            // (At most ten years each: a larger number means "never" as well, and the
+            // clocks' arithmetic would overflow on TOML's largest integers.)
+            lease_ttl: Duration::from_secs(config.sync.lease_ttl_secs.clamp(5, TEN_YEARS_SECS)),
+            budget: Some(Duration::from_secs(
+                config.sync.budget_secs.clamp(1, TEN_YEARS_SECS),
+            )),
             // (At most a hundred years: a larger number means "keep them all" as well.)
             keep_runs: chrono::TimeDelta::days(i64::from(
                 config.sync.keep_runs_days.clamp(1, 36_500),

@@ -94,6 +94,8 @@ fn entry_kind(title: &str) -> EventKind {
         "dikembalikan",
         "spam",
         "status",
+        // `Aduan dibuka kembali`: a reopening.
+        "dibuka",
     ]
     .iter()
     .any(|w| t.contains(w))
@@ -277,6 +279,21 @@ mod tests {
         );
         v["status"] = 3.into();
         assert_eq!(item(&raw(&v.to_string())).expect("reads").resolved_at, None);
+    }
+
+    /// A timeline entry is a disposition, a follow-up or a status change by its title; a
+    /// reopening is a status change (review: it was a note).
+    #[test]
+    fn a_timeline_entry_is_typed_by_its_title() {
+        for (title, kind) in [
+            ("Disposisi ke OPD", EventKind::Disposition),
+            ("Tindak lanjut OPD", EventKind::FollowUp),
+            ("Aduan diverifikasi", EventKind::StatusChange),
+            ("Aduan dibuka kembali", EventKind::StatusChange),
+            ("Catatan admin", EventKind::Note),
+        ] {
+            assert_eq!(entry_kind(title), kind, "{title}");
+        }
     }
 
     #[test]

@@ -83,7 +83,12 @@ fn typed<T: for<'de> Deserialize<'de>>(
         let inner = e.into_inner().to_string();
         let field = FieldError::serde_field(&path, &inner);
         let field = if field == "." { String::new() } else { field };
-        FieldError::new(CHANNEL, record, format!("{prefix}{field}"), inner)
+        FieldError::new(
+            CHANNEL,
+            record,
+            format!("{prefix}{field}"),
+            FieldError::serde_reason(&inner),
+        )
     })
 }
 
@@ -262,28 +267,30 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
         actor: None,
         text: None,
     }];
-    let mut last_status: Option<&str> = None;
+    let mut last_status: Option<String> = None;
     let mut resolved_at = None;
     // The city's first answer: the first version it took in hand or finished (`accepted`
     // only acknowledges the report, as a verification does on the other channels).
     let mut first_response_at = None;
     for v in &versions {
         if let Version::Full(r, _, at) = v {
-            if RESPONSES.contains(&r.status.as_str()) && first_response_at.is_none() {
+            // Read as the mapping tables read it: letter case and white space aside.
+            let status = r.status.trim().to_ascii_lowercase();
+            if RESPONSES.contains(&status.as_str()) && first_response_at.is_none() {
                 first_response_at = Some(*at);
             }
-            if last_status != Some(r.status.as_str()) {
+            if last_status.as_deref() != Some(status.as_str()) {
                 events.push(SourceEvent {
                     at: *at,
                     kind: EventKind::StatusChange,
                     actor: None,
                     text: Some(r.status.clone()),
                 });
-                last_status = Some(r.status.as_str());
+                last_status = Some(status.clone());
             }
             // Resolved when it first became `done`; a reopening clears it, and a later
             // `done` is its resolution.
-            if r.status != "done" {
+            if status != "done" {
                 resolved_at = None;
             } else if resolved_at.is_none() {
                 resolved_at = Some(*at);

@@ -255,8 +255,11 @@ fn messages_of(raw: &RawRecord) -> Result<Vec<serde_json::Value>, FieldError> {
 }
 
 fn message(value: &serde_json::Value, i: usize, source: &str) -> Result<Msg, FieldError> {
-    let m: Message = serde_json::from_value(value.clone())
-        .map_err(|e| FieldError::new(CHANNEL, source, format!("messages[{i}]"), e.to_string()))?;
+    let m: Message = serde_json::from_value(value.clone()).map_err(|e| {
+        // (Its values not quoted: `from` is the sender's number.)
+        let reason = FieldError::serde_reason(&e.to_string());
+        FieldError::new(CHANNEL, source, format!("messages[{i}]"), reason)
+    })?;
     // Named by its place in its body, not by its wamid, which holds its sender's number.
     let record = format!("{source} messages[{i}]");
     let at = m
@@ -316,9 +319,12 @@ fn message(value: &serde_json::Value, i: usize, source: &str) -> Result<Msg, Fie
 
 // --- The case register -----------------------------------------------------------------
 
-/// One row of the register.
+/// One row of the register, as one version of it read.
 struct Case {
     no: String,
+    /// When Aduan received this version (the row is edited in place and dates none of its
+    /// edits: a status changed is known from the version that shows it).
+    seen_at: DateTime<Utc>,
     made_at: DateTime<Utc>,
     first_wamid: Option<String>,
     phone: Option<String>,
@@ -449,6 +455,7 @@ fn case(raw: &RawRecord) -> Result<Case, FieldError> {
         }
     }
     Ok(Case {
+        seen_at: raw.received_at,
         made_at,
         first_wamid: get(FIRST_MESSAGE),
         phone,
@@ -518,8 +525,9 @@ struct Thread {
 pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
     let mut folded = Folded::default();
     let mut messages: BTreeMap<String, Msg> = BTreeMap::new();
-    // The newest version of each case (rows are edited in place; later payloads win).
-    let mut cases: BTreeMap<String, Case> = BTreeMap::new();
+    // Every version of each case, in the order they came (rows are edited in place: the
+    // newest says what the case is now, the others what it was).
+    let mut cases: BTreeMap<String, Vec<Case>> = BTreeMap::new();
     for (i, raw) in raws.iter().enumerate() {
         if is_webhook(&raw.payload) {
             let list = match messages_of(raw) {
@@ -561,9 +569,7 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
             }
         } else {
             match case(raw) {
-                Ok(c) => {
-                    cases.insert(c.no.clone(), c);
-                }
+                Ok(c) => cases.entry(c.no.clone()).or_default().push(c),
                 Err(e) => folded.errors.push((i, e)),
             }
         }
@@ -571,12 +577,23 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
     // In a case's own group, a case that names its sender now is folded in the sender's.
     // In a sender's group, only the sender's cases: a payload linked under a key an older
     // version read its number as (kept in the archive's links) is not another's.
+    // (By the newest version's number.)
+    let sender_now = |versions: &Vec<Case>| {
+        versions
+            .last()
+            .and_then(|c| c.phone.as_deref())
+            .and_then(sender_key)
+    };
     if key.starts_with("case:") {
-        cases.retain(|_, c| c.phone.as_deref().and_then(sender_key).is_none());
+        cases.retain(|_, v| sender_now(v).is_none());
     } else {
-        cases.retain(|_, c| c.phone.as_deref().and_then(sender_key).as_deref() == Some(key));
+        cases.retain(|_, v| sender_now(v).as_deref() == Some(key));
     }
-    let cases: Vec<Case> = cases.into_values().collect();
+    // Each case as it is now, and its versions before.
+    let (cases, before): (Vec<Case>, Vec<Vec<Case>>) = cases
+        .into_values()
+        .filter_map(|mut versions| versions.pop().map(|now| (now, versions)))
+        .unzip();
     // A thread is one complaint: of cases naming the same first message (a report the team
     // split for two agencies), the first by `No Aduan` joins it, the others stand on their own
     // under their numbers.
@@ -621,9 +638,8 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
         if let Some(c) = t.case {
             joined[c] = true;
         }
-        folded
-            .complaints
-            .push(complaint(key, Some(t), t.case.map(|c| &cases[c]), false));
+        let case = t.case.map(|c| (&cases[c], before[c].as_slice()));
+        folded.complaints.push(complaint(key, Some(t), case, false));
     }
     // Cases whose thread has not arrived (or that have none) stand on their own.
     for (c, case) in cases.iter().enumerate() {
@@ -634,20 +650,25 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
                 .is_some_and(|w| by_wamid.get(w) == Some(&c));
             folded
                 .complaints
-                .push(complaint(key, None, Some(case), claims));
+                .push(complaint(key, None, Some((case, &before[c])), claims));
         }
     }
     folded
 }
 
-/// The complaint of `thread` and/or `case`; a case alone is under its first message's id
-/// when it `claims` it (its thread, not here yet, will be that complaint), else its number.
+/// The complaint of `thread` and/or `case` (as it is now, and its versions before, oldest
+/// first); a case alone is under its first message's id when it `claims` it (its thread, not
+/// here yet, will be that complaint), else its number.
 fn complaint(
     key: &str,
     thread: Option<&Thread>,
-    case: Option<&Case>,
+    case: Option<(&Case, &[Case])>,
     claims: bool,
 ) -> SourceComplaint {
+    let (case, before) = match case {
+        Some((now, before)) => (Some(now), before),
+        None => (None, &[][..]),
+    };
     let messages = thread.map_or(&[][..], |t| t.messages.as_slice());
     let wamid = messages
         .first()
@@ -707,6 +728,7 @@ fn complaint(
     );
     let mut resolved_at = None;
     if let Some(c) = case {
+        let last_message = updated_at;
         updated_at = updated_at.max(c.newest());
         // A date alone stands for its day's start; an answer on the day the complaint came
         // came after it (else the same day's answers would have taken "negative" hours and
@@ -714,27 +736,56 @@ fn complaint(
         let on = |at: Option<DateTime<Utc>>, whole_day: bool| {
             at.map(|t| if whole_day { t.max(reported_at) } else { t })
         };
-        let forwarded_at = on(c.forwarded_at, c.forwarded_whole_day);
-        let followed_up_at = on(c.followed_up_at, c.followed_up_whole_day);
-        if let Some(at) = forwarded_at {
+        // The case's history is its versions': the row is edited in place, and a follow-up,
+        // a reopening and another follow-up leave one version each. A step each version
+        // dates is an event (at one time, as its latest version says it); a status that
+        // changed from one version to the next, a change seen when that version came; the
+        // resolution, the first finish since the case was last reopened.
+        let mut dispositions: BTreeMap<DateTime<Utc>, Option<String>> = BTreeMap::new();
+        let mut follow_ups: BTreeMap<DateTime<Utc>, (Option<String>, Option<String>)> =
+            BTreeMap::new();
+        let mut previous: Option<&str> = None;
+        for v in before.iter().chain(std::iter::once(c)) {
+            if let Some(at) = on(v.forwarded_at, v.forwarded_whole_day) {
+                dispositions.insert(at, v.agency.clone());
+            }
+            // A follow-up the register dates is one, its text given or not.
+            let followed_up_at = on(v.followed_up_at, v.followed_up_whole_day);
+            if let Some(at) = followed_up_at {
+                follow_ups.insert(at, (v.agency.clone(), v.follow_up.clone()));
+            }
+            if previous.is_some_and(|p| !status_in(&v.status, &[p])) {
+                let at = v.seen_at.max(reported_at);
+                updated_at = updated_at.max(at);
+                events.push(SourceEvent {
+                    at,
+                    kind: EventKind::StatusChange,
+                    actor: Some("Tim Pengaduan Kota".into()),
+                    text: Some(v.status.clone()),
+                });
+            }
+            previous = Some(&v.status);
+            if !status_in(&v.status, &FINISHED) {
+                resolved_at = None;
+            } else if resolved_at.is_none() {
+                resolved_at = Some(followed_up_at.unwrap_or(last_message.max(v.newest())));
+            }
+        }
+        for (at, agency) in dispositions {
             events.push(SourceEvent {
                 at,
                 kind: EventKind::Disposition,
                 actor: Some("Tim Pengaduan Kota".into()),
-                text: c.agency.as_ref().map(|a| format!("Diteruskan ke {a}")),
+                text: agency.map(|a| format!("Diteruskan ke {a}")),
             });
         }
-        // A follow-up the register dates is one, its text given or not.
-        if let Some(at) = followed_up_at {
+        for (at, (agency, text)) in follow_ups {
             events.push(SourceEvent {
                 at,
                 kind: EventKind::FollowUp,
-                actor: c.agency.clone(),
-                text: c.follow_up.clone(),
+                actor: agency,
+                text,
             });
-        }
-        if status_in(&c.status, &FINISHED) {
-            resolved_at = Some(followed_up_at.unwrap_or(updated_at));
         }
     }
     let body = if lines.is_empty() {

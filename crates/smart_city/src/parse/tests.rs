@@ -132,6 +132,39 @@ fn a_report_finished_again_after_reopening_is_resolved_the_second_time() {
     );
 }
 
+/// A status in another letter case or with spaces around it (` In_Progress `, `Done`) is the
+/// status the mapping reads it as, for the first answer, the resolution and the status
+/// changes too (review: the first answer and the resolution moved to a later `done`).
+#[test]
+fn a_status_written_otherwise_answers_and_resolves_as_written_plainly() {
+    let version = |n, status, at| raw(&delivery("report.updated", &report(n, status, at)));
+    let f = fold(
+        ID,
+        &[
+            version(1, "submitted", "2024-03-01T01:00:00Z"),
+            version(2, " In_Progress ", "2024-03-03T01:00:00Z"),
+            version(3, "Done", "2024-03-05T01:00:00Z"),
+            version(4, "done", "2024-03-07T01:00:00Z"),
+        ],
+    );
+    let c = &f.complaints[0];
+    let at = |t: Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339());
+    assert_eq!(
+        at(c.first_response_at).as_deref(),
+        Some("2024-03-03T01:00:00+00:00")
+    );
+    assert_eq!(
+        at(c.resolved_at).as_deref(),
+        Some("2024-03-05T01:00:00+00:00")
+    );
+    let changes = c
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::StatusChange)
+        .count();
+    assert_eq!(changes, 3, "{:?}", c.events);
+}
+
 #[test]
 fn a_deletion_withdraws_and_keeps_the_content_even_when_it_comes_first() {
     let del = raw(&deletion(3));
@@ -200,6 +233,25 @@ fn a_bad_payload_names_its_field_and_the_rest_still_fold() {
     assert_eq!(fields, [(1, "report.updated_at"), (2, "report.status")]);
     assert!(f.errors[0].1.to_string().contains("smart_city"));
     assert!(f.errors[0].1.to_string().contains(ID));
+    // A reporter sent as a bare name, or a number where a text is, is named by its field
+    // and kind, not quoted (the reason reaches logs and the quarantine's listing).
+    let name_only = report(4, "accepted", "2024-02-01T06:00:00Z").replace(
+        r#"{"id":"u_18231","name":"Siti","phone":"+6281390001234"}"#,
+        r#""Siti Rahayu""#,
+    );
+    let number = report(5, "accepted", "2024-02-01T07:00:00Z")
+        .replace(r#""+6281390001234""#, "6281390001234");
+    for (payload, field) in [(name_only, "report.user"), (number, "report.user.phone")] {
+        let f = fold(ID, &[raw(&delivery("report.updated", &payload))]);
+        assert_eq!(f.errors.len(), 1, "{payload}");
+        let e = &f.errors[0].1;
+        assert_eq!(e.field, field, "{e}");
+        assert!(e.reason.contains("invalid type"), "{e}");
+        assert!(
+            !e.reason.contains("Siti") && !e.reason.contains("81390001234"),
+            "{e}"
+        );
+    }
 }
 
 #[test]

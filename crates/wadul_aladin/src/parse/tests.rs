@@ -39,6 +39,7 @@ fn case_row(row: &str) -> RawRecord {
 /// 2024-03-01 08:00 WIB = 01:00 UTC.
 const T0: i64 = 1_709_254_800;
 const HOUR: i64 = 3600;
+const DAY: i64 = 24 * HOUR;
 
 /// Each complaint's identity: a thread's first wamid (stored only as its hash), or a case's
 /// number.
@@ -291,6 +292,29 @@ fn receipts_carry_no_complaint_and_bad_input_names_its_field() {
     assert!(abroad.errors.is_empty());
 }
 
+/// A message whose text is of another shape (a bare string, a number) is quarantined naming
+/// its place, without quoting what it says: a name or a number may be in it.
+#[test]
+fn a_message_of_another_shape_is_named_without_its_text() {
+    for text in [
+        serde_json::json!("Budi Santoso minta lampu jalan diperbaiki"),
+        serde_json::json!({"body": 6281234567890u64}),
+    ] {
+        let body = raw(serde_json::json!({"entry": [{"changes": [{"value": {"messages": [
+            {"from": SENDER, "id": "wamid.T", "timestamp": T0.to_string(), "type": "text", "text": text}
+        ]}}]}]})
+        .to_string());
+        let f = fold(SENDER, std::slice::from_ref(&body));
+        assert_eq!(f.errors.len(), 1, "{text}");
+        let e = f.errors[0].1.to_string();
+        assert!(
+            e.contains("messages[0]") && e.contains("invalid type"),
+            "{e}"
+        );
+        assert!(!e.contains("Budi") && !e.contains("81234567890"), "{e}");
+    }
+}
+
 #[test]
 fn media_and_locations_are_listed_with_the_thread() {
     let body = serde_json::json!({"entry": [{"changes": [{"value": {"messages": [
@@ -502,6 +526,106 @@ fn a_dated_follow_up_without_its_text_is_a_follow_up() {
         .expect("the follow-up");
     assert_eq!(follow_up.at.timestamp(), T0 + 2 * HOUR);
     assert_eq!(follow_up.text, None);
+}
+
+/// A case row is edited in place: each version the archive holds is part of the case's
+/// history. A follow-up, a reopening and another follow-up stay three follow-ups, the status
+/// changes are events when the versions showing them came, and the resolution is the
+/// finish after the reopening (review: only the newest version was read, and the earlier
+/// follow-ups vanished from the events, the first answer with them).
+#[test]
+fn every_version_of_a_case_row_is_its_history() {
+    let row = |status: &str, followed_up: &str, text: &str, seen: i64| {
+        let mut r = case_row(&format!(
+            "WA-2024-0003,1/3/2024 8:10:00,wamid.A,081234567890,Budi,Jalan berlubang,Jalan,DPUPR,{status},1/3/2024 9:00:00,{followed_up},{text},"
+        ));
+        r.received_at = DateTime::from_timestamp(seen, 0).unwrap();
+        r
+    };
+    let hook = hook(SENDER, &[("wamid.A", T0, "jalan berlubang")]);
+    let v1 = row(
+        "Selesai",
+        "8/3/2024 10:00:00",
+        "Sudah ditangani",
+        T0 + 7 * DAY,
+    );
+    let v2 = row(
+        "Ditindaklanjuti",
+        "10/3/2024 10:00:00",
+        "Ditangani ulang",
+        T0 + 9 * DAY,
+    );
+    let v3 = row(
+        "Selesai",
+        "12/3/2024 10:00:00",
+        "Sudah beres",
+        T0 + 11 * DAY + HOUR,
+    );
+    let f = fold(SENDER, &[hook.clone(), v1.clone(), v2.clone(), v3]);
+    assert_eq!(f.complaints.len(), 1);
+    let c = &f.complaints[0];
+    assert_eq!(c.status_label, "Selesai");
+    let of = |kind: EventKind| -> Vec<(i64, Option<&str>)> {
+        c.events
+            .iter()
+            .filter(|e| e.kind == kind)
+            .map(|e| (e.at.timestamp(), e.text.as_deref()))
+            .collect()
+    };
+    // 8/3 10:00 WIB is T0 (1/3 08:00 WIB) + 7 days + 2 hours.
+    assert_eq!(
+        of(EventKind::FollowUp),
+        [
+            (T0 + 7 * DAY + 2 * HOUR, Some("Sudah ditangani")),
+            (T0 + 9 * DAY + 2 * HOUR, Some("Ditangani ulang")),
+            (T0 + 11 * DAY + 2 * HOUR, Some("Sudah beres")),
+        ]
+    );
+    assert_eq!(of(EventKind::Disposition).len(), 1);
+    assert_eq!(
+        of(EventKind::StatusChange),
+        [
+            (T0 + 9 * DAY, Some("Ditindaklanjuti")),
+            (T0 + 11 * DAY + HOUR, Some("Selesai")),
+        ]
+    );
+    assert_eq!(
+        c.resolved_at.map(|t| t.timestamp()),
+        Some(T0 + 11 * DAY + 2 * HOUR)
+    );
+    // Reopened and not finished again: no resolution, the follow-ups so far kept.
+    let f = fold(SENDER, &[hook.clone(), v1.clone(), v2]);
+    assert_eq!(f.complaints[0].resolved_at, None);
+    assert_eq!(
+        f.complaints[0]
+            .events
+            .iter()
+            .filter(|e| e.kind == EventKind::FollowUp)
+            .count(),
+        2
+    );
+    // A version that only amends the text keeps the time of the finish, and its text.
+    let amended = row(
+        "selesai",
+        "8/3/2024 10:00:00",
+        "Sudah ditangani DPUPR",
+        T0 + 8 * DAY,
+    );
+    let f = fold(SENDER, &[hook, v1, amended]);
+    let c = &f.complaints[0];
+    assert_eq!(
+        c.resolved_at.map(|t| t.timestamp()),
+        Some(T0 + 7 * DAY + 2 * HOUR)
+    );
+    let follow_ups: Vec<_> = c
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::FollowUp)
+        .map(|e| e.text.as_deref())
+        .collect();
+    assert_eq!(follow_ups, [Some("Sudah ditangani DPUPR")]);
+    // (`selesai` is `Selesai` in another letter case: no status change.)
+    assert!(!c.events.iter().any(|e| e.kind == EventKind::StatusChange));
 }
 
 /// "Until 24 hours pass with no message": a message 24 hours after the last starts anew.
