@@ -315,7 +315,7 @@ impl AppConfig {
         })?;
         for (id, channel) in &config.channels {
             if let Some(expr) = &channel.schedule {
-                cron::Schedule::from_str(expr).map_err(|e| Error::Config {
+                cron::Schedule::from_str(&aduan_core::schedule::unix_days(expr)).map_err(|e| Error::Config {
                     path: path.to_string(),
                     message: format!("[channels.{id}] schedule {expr:?} is not a cron expression (seconds first): {e}"),
                 })?;

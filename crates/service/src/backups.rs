@@ -31,9 +31,11 @@ impl ScheduledBackup {
     /// Backups on `expr` (a cron expression with a seconds field, `0 0 2 * * *`) into
     /// `dir` (created when missing), keeping the newest `keep` (at least one).
     pub fn new(expr: &str, dir: PathBuf, keep: usize) -> Result<Self> {
-        let schedule = expr.parse::<cron::Schedule>().map_err(|e| Error::Backup {
-            message: format!("schedule {expr:?} is not a cron expression (seconds first): {e}"),
-        })?;
+        let schedule = aduan_core::schedule::unix_days(expr)
+            .parse::<cron::Schedule>()
+            .map_err(|e| Error::Backup {
+                message: format!("schedule {expr:?} is not a cron expression (seconds first): {e}"),
+            })?;
         if keep == 0 {
             return Err(Error::Backup {
                 message: "keep = 0 would remove every backup it writes: keep at least 1".into(),
@@ -119,7 +121,12 @@ async fn backup_once(store: &Store, b: &ScheduledBackup, at: DateTime<Utc>) -> R
         complaints = written.complaints,
         "Backup written."
     );
-    match prune(&b.dir, b.keep, &to) {
+    // (Removing files of gigabytes takes a while: off the runtime's workers.)
+    let (dir, keep, written) = (b.dir.clone(), b.keep, to.clone());
+    let pruned = tokio::task::spawn_blocking(move || prune(&dir, keep, &written))
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+    match pruned {
         Ok(removed) => {
             for path in removed {
                 tracing::info!(file = %path.display(), keep = b.keep, "Older backup removed.");

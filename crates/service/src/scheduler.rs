@@ -37,7 +37,7 @@ impl ScheduledChannel {
     /// `connector` run on `expr`, a cron expression with a seconds field
     /// (`0 */15 * * * *`); an invalid one is an error naming the channel and the expression.
     pub fn new(connector: Box<dyn DynPullConnector>, expr: &str) -> Result<Self> {
-        let schedule = expr
+        let schedule = aduan_core::schedule::unix_days(expr)
             .parse::<cron::Schedule>()
             .map_err(|e| Error::Schedule {
                 channel: connector.channel().to_string(),
@@ -306,6 +306,32 @@ async fn run_once(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A schedule's day of the week is numbered as crontab numbers it (the `cron` crate reads
+    /// 1 as Sunday: review, `0 0 2 * * 1-5` ran from Sunday to Thursday).
+    #[test]
+    fn a_schedules_days_are_numbered_as_crontab_numbers_them() {
+        use chrono::{Datelike, TimeZone, Weekday::*};
+        let wib = chrono::FixedOffset::east_opt(7 * 3600).unwrap();
+        // A Sunday, before two in the morning.
+        let sunday = wib.with_ymd_and_hms(2026, 12, 6, 0, 0, 0).unwrap();
+        for (expr, days) in [
+            ("0 0 2 * * 1-5", vec![Mon, Tue, Wed, Thu, Fri, Mon]),
+            ("0 0 2 * * 1", vec![Mon, Mon]),
+            ("0 0 2 * * 0", vec![Sun, Sun]),
+            ("0 0 2 * * 7", vec![Sun, Sun]),
+            ("0 0 2 * * 5-7", vec![Sun, Fri, Sat, Sun]),
+            ("0 0 2 * * MON", vec![Mon, Mon]),
+        ] {
+            let schedule: cron::Schedule = aduan_core::schedule::unix_days(expr).parse().unwrap();
+            let got: Vec<chrono::Weekday> = schedule
+                .after(&sunday)
+                .take(days.len())
+                .map(|t| t.weekday())
+                .collect();
+            assert_eq!(got, days, "{expr}");
+        }
+    }
 
     #[test]
     fn a_backoff_too_long_for_the_clock_waits_a_year() {

@@ -166,7 +166,13 @@ impl Store {
                 return Err(e);
             }
         };
-        let bytes = settle(&partial, to).map_err(|e| {
+        // (Flushing a copy of gigabytes takes seconds: off the runtime's workers, whose
+        // other tasks, a service's webhooks, go on meanwhile.)
+        let (from, named) = (partial.to_path_buf(), to.to_path_buf());
+        let settled = tokio::task::spawn_blocking(move || settle(&from, &named))
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        let bytes = settled.map_err(|e| {
             let _ = std::fs::remove_file(&partial);
             if e.kind() == std::io::ErrorKind::AlreadyExists {
                 fail("the file appeared while the backup ran; it was left as it is".into())

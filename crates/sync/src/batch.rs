@@ -69,6 +69,17 @@ impl Counts {
     }
 }
 
+/// Runs CPU work `f` (parsing, normalising, packing a batch) without holding up the
+/// runtime's other tasks: on a multi-threaded runtime its worker hands them to another
+/// meanwhile (`block_in_place`), so that a service's webhooks and health checks are
+/// answered while syncs parse; on a current-thread runtime (the tests') as it is.
+fn cpu<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
 fn sha256(bytes: &[u8]) -> Vec<u8> {
     Sha256::digest(bytes).to_vec()
 }
@@ -469,7 +480,7 @@ pub(crate) async fn process(
         out.quarantine(channel, record, hash, e, Some(counts));
     }
     match reader {
-        Reader::Each(parse) => {
+        Reader::Each(parse) => cpu(|| {
             for (record, hash) in &fresh {
                 let received_at = Some(record.received_at);
                 match parse(record)
@@ -479,7 +490,7 @@ pub(crate) async fn process(
                     Err(e) => out.quarantine(channel, record, hash, e, Some(counts)),
                 }
             }
-        }
+        }),
         Reader::Fold(fold) => {
             out.supersede = true;
             let groups = Groups {
@@ -623,7 +634,7 @@ async fn pack_fitting(
 
 /// A dictionary trained on `payloads`, unless none can be or its id is another's.
 async fn trained(store: &Store, channel: &str, payloads: &[&[u8]]) -> Result<Option<Dictionary>> {
-    let Some(d) = Dictionary::train(channel, payloads) else {
+    let Some(d) = cpu(|| Dictionary::train(channel, payloads)) else {
         return Ok(None);
     };
     if store.dictionary_id_taken(&d).await? {
@@ -638,8 +649,10 @@ async fn trained(store: &Store, channel: &str, payloads: &[&[u8]]) -> Result<Opt
 }
 
 fn pack_each(packer: &Packer, payloads: &[&[u8]]) -> Result<Vec<Vec<u8>>> {
-    let mut packing = packer.packing()?;
-    payloads.iter().map(|p| Ok(packing.pack(p)?.0)).collect()
+    cpu(|| {
+        let mut packing = packer.packing()?;
+        payloads.iter().map(|p| Ok(packing.pack(p)?.0)).collect()
+    })
 }
 
 /// The share of `plain`'s bytes `packed` keeps.
@@ -779,98 +792,101 @@ async fn fold_groups(
     }
     let batch: HashSet<&[u8]> = fresh.iter().map(|(_, h)| h.as_slice()).collect();
     let keys: Vec<&str> = built.keys().copied().collect();
-    for key in keys {
-        let (
-            Members {
-                records: members,
-                hashes,
-            },
-            own,
-        ) = if fold.versions.is_some() {
-            with_versions(key, &built, &versions_stored, &version_of)
-        } else {
-            // Nothing is folded in from elsewhere: the group's own payloads, as they are.
-            let m = built.remove(key).unwrap_or_default();
-            let own = vec![true; m.records.len()];
-            (m, own)
-        };
-        // The payloads this batch brings (for the first time or again).
-        let fresh_from: BTreeSet<usize> = hashes
-            .iter()
-            .enumerate()
-            .filter(|(_, h)| batch.contains(h.as_slice()))
-            .map(|(i, _)| i)
-            .collect();
-        let folded = (fold.parse)(key, &members);
-        // What the group made before these payloads: ids it no longer makes are removed.
-        let before: Vec<RawRecord> = members
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !fresh_from.contains(i))
-            .map(|(_, m)| m.clone())
-            .collect();
-        if !before.is_empty() {
-            // By the ids stored: a part of the identity may be stored only as its hash.
-            let now: HashSet<String> = folded
-                .complaints
-                .iter()
-                .map(|c| normaliser.complaint_id(c))
-                .collect();
-            for old in (fold.parse)(key, &before).complaints {
-                let id = normaliser.complaint_id(&old);
-                if !now.contains(&id) {
-                    let id = storable(id);
-                    tracing::info!(channel, complaint = %id, "Complaint folded into another; removed.");
-                    out.removed.push(id);
-                }
-            }
-        }
-        for (i, why) in &folded.waiting {
-            // Counted and told when new to this batch, as a quarantined payload is.
-            if fresh_from.contains(i) && own.get(*i).copied().unwrap_or(false) {
-                let record = members.get(*i).map(|m| {
-                    m.external_id
-                        .clone()
-                        .unwrap_or_else(|| m.source_ref.clone())
-                });
-                tracing::warn!(channel, record = record.as_deref().unwrap_or("?"), reason = %why, "A record makes no complaint yet; archived, and folded in when the rest of it arrives.");
-                counts.waiting += 1;
-            }
-        }
-        for (i, e) in folded.errors {
-            let (Some(member), Some(hash)) = (members.get(i), hashes.get(i)) else {
-                continue;
+    // (Folding and normalising: CPU work, see `cpu`.)
+    cpu(|| {
+        for key in keys {
+            let (
+                Members {
+                    records: members,
+                    hashes,
+                },
+                own,
+            ) = if fold.versions.is_some() {
+                with_versions(key, &built, &versions_stored, &version_of)
+            } else {
+                // Nothing is folded in from elsewhere: the group's own payloads, as they are.
+                let m = built.remove(key).unwrap_or_default();
+                let own = vec![true; m.records.len()];
+                (m, own)
             };
-            // Counted when the payload is new to this batch and linked to this group (a
-            // version of a record from another group is counted in its own).
-            let counted = fresh_from.contains(&i) && own[i];
-            out.quarantine(channel, member, hash, e, counted.then_some(&mut *counts));
-        }
-        for source in &folded.complaints {
-            match normalise_one(normaliser, channel, source, None) {
-                Ok(n) => out.keep(n, counts),
-                // The group's newest payload (what made it fold again) carries the error to
-                // quarantine: one entry, whichever of its complaints fail.
-                Err(e) => {
-                    // A sync's: the batch's newest payload of the group. A rebuild's: the
-                    // group's newest, the same at every page that folds the group (one
-                    // entry, not one a page).
-                    let newest = (0..members.len())
-                        .rev()
-                        .find(|i| own[*i] && (rebuild || fresh_from.contains(i)))
-                        .or_else(|| own.iter().rposition(|&o| o))
-                        .unwrap_or(0);
-                    let (Some(member), Some(hash)) = (members.get(newest), hashes.get(newest))
-                    else {
-                        continue;
-                    };
-                    // Counted whichever payload carries it: the batch's payloads made the
-                    // group fold (a retry of an older payload is told its complaint fails).
-                    out.quarantine(channel, member, hash, e, Some(counts));
+            // The payloads this batch brings (for the first time or again).
+            let fresh_from: BTreeSet<usize> = hashes
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| batch.contains(h.as_slice()))
+                .map(|(i, _)| i)
+                .collect();
+            let folded = (fold.parse)(key, &members);
+            // What the group made before these payloads: ids it no longer makes are removed.
+            let before: Vec<RawRecord> = members
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !fresh_from.contains(i))
+                .map(|(_, m)| m.clone())
+                .collect();
+            if !before.is_empty() {
+                // By the ids stored: a part of the identity may be stored only as its hash.
+                let now: HashSet<String> = folded
+                    .complaints
+                    .iter()
+                    .map(|c| normaliser.complaint_id(c))
+                    .collect();
+                for old in (fold.parse)(key, &before).complaints {
+                    let id = normaliser.complaint_id(&old);
+                    if !now.contains(&id) {
+                        let id = storable(id);
+                        tracing::info!(channel, complaint = %id, "Complaint folded into another; removed.");
+                        out.removed.push(id);
+                    }
+                }
+            }
+            for (i, why) in &folded.waiting {
+                // Counted and told when new to this batch, as a quarantined payload is.
+                if fresh_from.contains(i) && own.get(*i).copied().unwrap_or(false) {
+                    let record = members.get(*i).map(|m| {
+                        m.external_id
+                            .clone()
+                            .unwrap_or_else(|| m.source_ref.clone())
+                    });
+                    tracing::warn!(channel, record = record.as_deref().unwrap_or("?"), reason = %why, "A record makes no complaint yet; archived, and folded in when the rest of it arrives.");
+                    counts.waiting += 1;
+                }
+            }
+            for (i, e) in folded.errors {
+                let (Some(member), Some(hash)) = (members.get(i), hashes.get(i)) else {
+                    continue;
+                };
+                // Counted when the payload is new to this batch and linked to this group (a
+                // version of a record from another group is counted in its own).
+                let counted = fresh_from.contains(&i) && own[i];
+                out.quarantine(channel, member, hash, e, counted.then_some(&mut *counts));
+            }
+            for source in &folded.complaints {
+                match normalise_one(normaliser, channel, source, None) {
+                    Ok(n) => out.keep(n, counts),
+                    // The group's newest payload (what made it fold again) carries the error to
+                    // quarantine: one entry, whichever of its complaints fail.
+                    Err(e) => {
+                        // A sync's: the batch's newest payload of the group. A rebuild's: the
+                        // group's newest, the same at every page that folds the group (one
+                        // entry, not one a page).
+                        let newest = (0..members.len())
+                            .rev()
+                            .find(|i| own[*i] && (rebuild || fresh_from.contains(i)))
+                            .or_else(|| own.iter().rposition(|&o| o))
+                            .unwrap_or(0);
+                        let (Some(member), Some(hash)) = (members.get(newest), hashes.get(newest))
+                        else {
+                            continue;
+                        };
+                        // Counted whichever payload carries it: the batch's payloads made the
+                        // group fold (a retry of an older payload is told its complaint fails).
+                        out.quarantine(channel, member, hash, e, Some(counts));
+                    }
                 }
             }
         }
-    }
+    });
     Ok(())
 }
 

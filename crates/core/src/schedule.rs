@@ -1,0 +1,100 @@
+//! Schedules (`[channels.<id>] schedule`, `[backup] schedule`): cron expressions with a
+//! seconds field, whose day of the week is numbered as Unix cron numbers it.
+//!
+//! The `cron` crate that reads them numbers the days from Sunday = 1 to Saturday = 7, where
+//! crontab, and every operator, reads 0 or 7 as Sunday and 1 as Monday: `0 0 2 * * 1-5` would
+//! run from Sunday to Thursday. [`unix_days`] writes such a field with the days' names, which
+//! both read alike.
+
+use std::borrow::Cow;
+
+/// The days' names, Sunday first, as Unix cron numbers them (0 to 6; 7 is Sunday again).
+const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+
+/// `expr` with the numbers of its day-of-week field (the sixth) written as the days' names,
+/// read as Unix cron reads them: `0` or `7` Sunday, `1` Monday, `1-5` Monday to Friday,
+/// `5-7` Friday to Sunday, `*/2` Sunday, Tuesday, Thursday and Saturday. Names, `*` and `?`
+/// stay; an item that is no day number (`8`, `1-x`) stays as written, for the cron reader
+/// to refuse. An expression of fewer than six fields is returned as it is.
+pub fn unix_days(expr: &str) -> Cow<'_, str> {
+    let fields: Vec<&str> = expr.split_whitespace().collect();
+    let Some(days) = fields.get(5) else {
+        return Cow::Borrowed(expr);
+    };
+    if !days.bytes().any(|b| b.is_ascii_digit()) {
+        return Cow::Borrowed(expr);
+    }
+    let items: Vec<String> = days.split(',').map(day_item).collect();
+    let mut out: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+    out[5] = items.join(",");
+    Cow::Owned(out.join(" "))
+}
+
+/// One item of a day-of-week list (`3`, `1-5`, `*/2`, `1-5/2`, `MON`) with its numbers as
+/// names: the days it names, listed.
+fn day_item(item: &str) -> String {
+    let (range, step) = match item.split_once('/') {
+        Some((r, s)) => match s.parse::<usize>() {
+            Ok(s) if s > 0 => (r, s),
+            _ => return item.to_string(),
+        },
+        None => (item, 1),
+    };
+    let number = |s: &str| s.parse::<usize>().ok().filter(|n| *n <= 7);
+    let (from, to) = match range {
+        "*" | "?" => (0, 6),
+        _ => match range.split_once('-') {
+            Some((a, b)) => match (number(a), number(b)) {
+                // `5-0` is Friday to Sunday as `5-7` is.
+                (Some(a), Some(0)) if a > 0 => (a, 7),
+                (Some(a), Some(b)) if a <= b => (a, b),
+                _ => return item.to_string(),
+            },
+            None => match number(range) {
+                // `5/2`: from Friday on, every other day.
+                Some(a) if step > 1 || item.contains('/') => (a, 6.max(a)),
+                Some(a) => (a, a),
+                None => return item.to_string(),
+            },
+        },
+    };
+    let mut named: Vec<&str> = Vec::new();
+    for day in (from..=to).step_by(step) {
+        let name = DAYS[day % 7];
+        if !named.contains(&name) {
+            named.push(name);
+        }
+    }
+    named.join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unix_days;
+
+    #[test]
+    fn day_numbers_are_read_as_unix_cron_reads_them() {
+        for (given, read) in [
+            ("0 0 2 * * 1", "0 0 2 * * MON"),
+            ("0 0 2 * * 0", "0 0 2 * * SUN"),
+            ("0 0 2 * * 7", "0 0 2 * * SUN"),
+            ("0 0 2 * * 1-5", "0 0 2 * * MON,TUE,WED,THU,FRI"),
+            ("0 0 2 * * 5-7", "0 0 2 * * FRI,SAT,SUN"),
+            ("0 0 2 * * 5-0", "0 0 2 * * FRI,SAT,SUN"),
+            ("0 0 2 * * 0,6", "0 0 2 * * SUN,SAT"),
+            ("0 0 2 * * */2", "0 0 2 * * SUN,TUE,THU,SAT"),
+            ("0 0 2 * * 1-5/2", "0 0 2 * * MON,WED,FRI"),
+            ("0 0 2 * * 1,MON-FRI", "0 0 2 * * MON,MON-FRI"),
+            ("0 0 2 * * 1 2027", "0 0 2 * * MON 2027"),
+            // Nothing to read otherwise: as written.
+            ("0 */15 * * * *", "0 */15 * * * *"),
+            ("0 0 2 * * MON-FRI", "0 0 2 * * MON-FRI"),
+            ("0 0 2 * *", "0 0 2 * *"),
+            // No day number: left for the cron reader to refuse.
+            ("0 0 2 * * 8", "0 0 2 * * 8"),
+            ("0 0 2 * * 5-2", "0 0 2 * * 5-2"),
+        ] {
+            assert_eq!(unix_days(given), read, "{given}");
+        }
+    }
+}
