@@ -129,6 +129,9 @@ struct Pending {
     name: String,
     size: u64,
     modified: String,
+    /// Why it is not read, when the folder lists it as no regular file (a symbolic link, a
+    /// pipe): `file_unreadable`, as one that turns into such after listing.
+    refused: Option<&'static str>,
 }
 
 /// What reading a listed file gave.
@@ -245,8 +248,9 @@ impl Cc112 {
     /// folder or the server) stops the run.
     async fn read_file(&self, file: &Pending) -> Result<FileRead> {
         let name = &file.name;
-        let why = match &self.inner.config.dir {
-            Some(dir) => {
+        let why = match (&self.inner.config.dir, file.refused) {
+            (Some(_), Some(refused)) => refused.to_string(),
+            (Some(dir), None) => {
                 let path = dir.join(name);
                 let io = |e: std::io::Error| -> Result<String> {
                     if matches!(
@@ -283,7 +287,7 @@ impl Cc112 {
                     },
                 }
             }
-            None => match self.get_file(name).await? {
+            (None, _) => match self.get_file(name).await? {
                 Ok(bytes) => return Ok(FileRead::Bytes(bytes)),
                 Err(resp) if matches!(resp.status, 403 | 404 | 410) => {
                     format!("answered {}", resp.status)
@@ -334,8 +338,24 @@ impl Cc112 {
             while let Some(entry) = entries.next_entry().await.map_err(io)? {
                 let name = entry.file_name().to_string_lossy().to_string();
                 let meta = entry.metadata().await.map_err(io)?;
-                if !meta.is_file() || !is_export_name(&name) {
+                if !is_export_name(&name) {
                     self.inner.http.count("ignored_file");
+                    continue;
+                }
+                // A day's export that is a link or a pipe is not read, and not passed over
+                // either: the run names it (review: it was ignored as a stray, the day's
+                // calls missing without a word).
+                if !meta.is_file() {
+                    out.push(Pending {
+                        name,
+                        size: 0,
+                        modified: String::new(),
+                        refused: Some(if meta.file_type().is_symlink() {
+                            "a symbolic link, not a file: not read"
+                        } else {
+                            "not a regular file: not read"
+                        }),
+                    });
                     continue;
                 }
                 let mtime = meta.modified().map_err(io)?;
@@ -352,6 +372,7 @@ impl Cc112 {
                     name,
                     size: meta.len(),
                     modified,
+                    refused: None,
                 });
             }
         } else {
@@ -381,6 +402,7 @@ impl Cc112 {
                     name: e.name,
                     size: e.size,
                     modified: e.modified,
+                    refused: None,
                 });
             }
         }
