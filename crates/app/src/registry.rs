@@ -186,10 +186,7 @@ pub fn registry() -> Vec<Registered> {
             }),
             webhook: Some(|settings| {
                 let config: aduan_smart_city::Config =
-                    serde_json::from_value(settings).map_err(|e| aduan_core::Error::Config {
-                        channel: aduan_smart_city::CHANNEL.into(),
-                        message: e.to_string(),
-                    })?;
+                    aduan_core::settings(aduan_smart_city::CHANNEL, settings)?;
                 let secret = aduan_smart_city::webhook::secret(&config)?;
                 Ok(Box::new(move |sink| {
                     aduan_smart_city::webhook::routes_with_secret(secret, sink)
@@ -239,10 +236,7 @@ pub fn registry() -> Vec<Registered> {
             }),
             webhook: Some(|settings| {
                 let config: aduan_wadul_aladin::Config =
-                    serde_json::from_value(settings).map_err(|e| aduan_core::Error::Config {
-                        channel: aduan_wadul_aladin::CHANNEL.into(),
-                        message: e.to_string(),
-                    })?;
+                    aduan_core::settings(aduan_wadul_aladin::CHANNEL, settings)?;
                 let secrets = aduan_wadul_aladin::webhook::Secrets::from_env(&config)?;
                 Ok(Box::new(move |sink| {
                     aduan_wadul_aladin::webhook::routes(secrets, sink)

@@ -194,6 +194,29 @@ pub struct ChannelSpec {
     pub check_cursor: fn(&str) -> Result<String>,
 }
 
+/// `channel`'s settings (its `[channels.<id>]` table) read into `T`; what does not read is
+/// a configuration error naming the key at fault by its path (`per_page: invalid type: …`),
+/// a value given by its kind, not quoted (a secret pasted under the wrong key stays unseen).
+pub fn settings<T: serde::de::DeserializeOwned>(
+    channel: &str,
+    value: serde_json::Value,
+) -> Result<T> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.into_inner().to_string();
+        let key = crate::FieldError::serde_field(&path, &message);
+        let reason = crate::FieldError::serde_reason(&message);
+        Error::Config {
+            channel: channel.to_string(),
+            message: if key == "." {
+                reason
+            } else {
+                format!("{key}: {reason}")
+            },
+        }
+    })
+}
+
 impl ChannelSpec {
     /// The registry line for connector type `C`.
     pub fn of<C: PullConnector>() -> Self {
@@ -203,11 +226,7 @@ impl ChannelSpec {
             fold: C::FOLD,
             check_cursor: C::check_cursor,
             build: |value| {
-                let config: C::Config =
-                    serde_json::from_value(value).map_err(|e| Error::Config {
-                        channel: C::CHANNEL.to_string(),
-                        message: e.to_string(),
-                    })?;
+                let config: C::Config = settings(C::CHANNEL, value)?;
                 Ok(Box::new(C::from_config(config)?) as Box<dyn DynPullConnector>)
             },
         }

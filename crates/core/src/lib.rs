@@ -23,8 +23,8 @@ mod secret;
 pub mod time;
 
 pub use connector::{
-    Batch, BatchSource, BuildFn, ChannelSpec, DynPullConnector, FaultCounts, Fold, Folded, ParseFn,
-    PullConnector, PushSink, RawRecord,
+    settings, Batch, BatchSource, BuildFn, ChannelSpec, DynPullConnector, FaultCounts, Fold,
+    Folded, ParseFn, PullConnector, PushSink, RawRecord,
 };
 pub use error::{check_within, Error, FieldError, Result};
 pub use model::{
