@@ -681,6 +681,35 @@ async fn a_command_leaves_the_whole_sqlite_store_in_its_file() {
         assert_eq!(rows.rows[0][0], serde_json::json!(120), "{command}");
         store.close().await;
     }
+    // A reader that has gone (`| head -1`) ends a command quietly, its store closed (review:
+    // `println!` panicked on the closed pipe, and the store's log stayed beside it).
+    for args in [
+        &["status"][..],
+        &["raw", "list"],
+        &["quarantine", "list"],
+        &["report"],
+        &["query", "SELECT complaint_id FROM complaints"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = Command::new(env!("CARGO_BIN_EXE_aduan"))
+            .current_dir(dir.path())
+            .args(["--config", &config])
+            .args(args)
+            .env_remove("ADUAN_DATABASE_URL")
+            .env_remove("ADUAN_CONFIG")
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {said}", out.status);
+        assert!(
+            !said.contains("panicked") && !said.contains("error"),
+            "{args:?}: {said}"
+        );
+        let log = std::fs::metadata(dir.path().join("aduan.db-wal")).map_or(0, |m| m.len());
+        assert_eq!(log, 0, "{args:?} left the store's log beside it");
+    }
     sim.shutdown().await;
 }
 
@@ -829,6 +858,31 @@ async fn a_missing_secret_is_an_error_naming_its_variable() {
         "{}",
         text(&out)
     );
+    sim.shutdown().await;
+}
+
+/// A channel's setting of the wrong type is a configuration problem naming the channel and
+/// the key, its value given by its kind (operator review: the key was not named).
+#[tokio::test]
+async fn a_channel_setting_of_the_wrong_type_is_named_by_its_key() {
+    let sim = sim(10, Sp4nFaults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim, "sqlite:x.db");
+    let mut written = std::fs::read_to_string(&config).unwrap();
+    written.push_str("per_page = \"hundred\"\n");
+    std::fs::write(&config, written).unwrap();
+    let out = aduan(
+        dir.path(),
+        &["--config", &config, "sync"],
+        &[(SECRET_ENV, "x"), ("ADUAN_REPORTER_KEY", REPORTER_KEY)],
+    );
+    assert_eq!(out.status.code(), Some(78), "{}", text(&out));
+    let all = text(&out);
+    assert!(
+        all.contains("sp4n_lapor") && all.contains("per_page: invalid type"),
+        "{all}"
+    );
+    assert!(!all.contains("hundred"), "{all}");
     sim.shutdown().await;
 }
 

@@ -932,7 +932,11 @@ async fn scheduled_backups_keep_the_newest_and_leave_other_files_alone() {
     let complaints = count(&ts, "SELECT COUNT(*) FROM complaints").await;
     assert!(complaints > 0);
     let dir = tempfile::tempdir().unwrap();
-    let folder = dir.path().join("backups");
+    // A relative folder is beside the store, whatever folder the service runs in (review:
+    // it was the service's folder).
+    let store_file = std::path::PathBuf::from(aduan_store::sqlite_path(&ts.url).unwrap());
+    let folder = store_file.parent().unwrap().join("backups");
+    assert_ne!(store_file.parent(), Some(dir.path()));
     std::fs::create_dir_all(&folder).unwrap();
     // An old backup, what an interrupted one left, and a file of someone else's.
     let old = "aduan-20000101T000000Z.db";
@@ -940,10 +944,7 @@ async fn scheduled_backups_keep_the_newest_and_leave_other_files_alone() {
     for name in [old, interrupted, "notes.txt"] {
         std::fs::write(folder.join(name), name).unwrap();
     }
-    let table = format!(
-        "[backup]\nschedule = \"{EVERY_SECOND}\"\ndir = \"{}\"\nkeep = 2\n",
-        folder.display()
-    );
+    let table = format!("[backup]\nschedule = \"{EVERY_SECOND}\"\ndir = \"backups\"\nkeep = 2\n");
     let args = config(dir.path(), &ts, &[table]);
     let mut serve = Serve::start(dir.path(), &strs(&args)).await;
     let metrics = eventually(
@@ -978,6 +979,10 @@ async fn scheduled_backups_keep_the_newest_and_leave_other_files_alone() {
         "{names:?}"
     );
     assert!(names.iter().any(|n| n == "notes.txt"), "{names:?}");
+    assert!(
+        !dir.path().join("backups").exists(),
+        "none in the service's folder"
+    );
     for name in backups {
         let copy =
             aduan_store::Store::open_as_is(&format!("sqlite:{}", folder.join(name).display()))

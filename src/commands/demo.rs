@@ -33,7 +33,7 @@ pub(crate) async fn run(
     let key = if Secret::from_env(var).is_some() {
         tables::reporter_key(var)?
     } else {
-        println!("Note: {var} is not set; the demo hashes reporters with a demo key.");
+        say!("Note: {var} is not set; the demo hashes reporters with a demo key.");
         Secret::new(DEMO_REPORTER_KEY)
     };
     let path = std::env::current_dir()
@@ -45,7 +45,7 @@ pub(crate) async fn run(
             .await
             .with_context(|| format!("opening {}", path.display()))?,
     );
-    println!("Demo database: {}", path.display());
+    say!("Demo database: {}", path.display());
 
     let sim = Simulator::start(
         SimConfig {
@@ -66,7 +66,7 @@ pub(crate) async fn run(
     )
     .await
     .context("starting the simulator")?;
-    println!("Simulator: {}", sim.base_url());
+    say!("Simulator: {}", sim.base_url());
 
     let registered = registry::registry();
     let normaliser = tables::normaliser(config.normaliser.tables_dir.as_deref(), &registered, key)?;
@@ -82,18 +82,18 @@ pub(crate) async fn run(
     let engine = engine(config, store.clone(), normaliser);
     let bar = Bar::new();
     for pass in ["First sync", "Second sync (nothing should change)"] {
-        println!("\n{pass}:");
+        say!("\n{pass}:");
         for r in &registered {
             let Some(demo) = r.demo else { continue };
             let connector = demo(&sim)?;
             let report = engine.sync(connector.as_ref(), &bar).await?;
             bar.finish();
-            println!("  {}", report.summary_line());
+            say!("  {}", report.summary_line());
         }
     }
     sim.shutdown().await;
 
-    println!("\nComplaints per channel and kind:");
+    say!("\nComplaints per channel and kind:");
     let rows = store.summary().await?;
     let mut channels: Vec<&str> = rows.iter().map(|r| r.channel.as_str()).collect();
     channels.dedup();
@@ -102,9 +102,9 @@ pub(crate) async fn run(
         let of_channel: Vec<_> = rows.iter().filter(|r| r.channel == channel).collect();
         let sum: i64 = of_channel.iter().map(|r| r.count).sum();
         total += sum;
-        println!("  {channel:<14} {sum:>8}");
+        say!("  {channel:<14} {sum:>8}");
         for r in of_channel {
-            println!(
+            say!(
                 "    {:<22} {:>8}  {:>5.1}%",
                 r.kind,
                 r.count,
@@ -115,17 +115,17 @@ pub(crate) async fn run(
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "aduan".into());
-    println!("Try: {exe} --database sqlite:{} status", path.display());
-    println!(
+    say!("Try: {exe} --database sqlite:{} status", path.display());
+    say!(
         "     {exe} --database sqlite:{} quarantine list",
         path.display()
     );
-    println!(
+    say!(
         "     {exe} --database sqlite:{} report --by channel,kind",
         path.display()
     );
     // The run's one-line summary, last.
-    println!("aduan demo: {total} complaints in {}", path.display());
+    say!("aduan demo: {total} complaints in {}", path.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -158,7 +158,7 @@ async fn push(
     let server = tokio::spawn(service.run(listener, async {
         let _ = stopped.await;
     }));
-    println!("\nWebhooks (aduan serve's endpoints at {base}):");
+    say!("\nWebhooks (aduan serve's endpoints at {base}):");
     for (spec, p) in &pushed {
         let said = (p.deliver)(sim, base.clone()).await;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
@@ -170,7 +170,7 @@ async fn push(
             );
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        println!("  {}: {said}; all folded", spec.id);
+        say!("  {}: {said}; all folded", spec.id);
     }
     let _ = stop.send(());
     server.await.context("the demo's webhook server")??;

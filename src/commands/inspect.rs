@@ -14,14 +14,14 @@ use crate::{Format, QuarantineAction, RawAction, ReportBy};
 
 pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
     if let Some(started) = store.unfinished_rebuild().await? {
-        println!("{}", unfinished_rebuild(started));
+        out!("{}", unfinished_rebuild(started));
     }
     let channels = store.channel_status(runs).await?;
     if channels.is_empty() {
-        println!("No channel has run yet on {}.", store.url());
+        out!("No channel has run yet on {}.", store.url());
     }
     for c in &channels {
-        println!(
+        out!(
             "{}: {} complaints, {} in quarantine, cursor {}",
             c.channel,
             c.complaints,
@@ -46,7 +46,7 @@ pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
                     "  (no end recorded and no process holds the channel: killed; its next run records it as failed)",
                 ),
             };
-            println!(
+            out!(
                 "  {} UTC  {:<8} fetched {:>7}  inserted {:>7}  updated {:>6}  unchanged {:>7}  quarantined {:>5}{died}{}",
                 r.started_at.format("%Y-%m-%d %H:%M:%S"),
                 outcome,
@@ -62,7 +62,7 @@ pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
             );
         }
     }
-    println!(
+    out!(
         "aduan status: {} channel(s) on {}",
         channels.len(),
         store.url()
@@ -127,7 +127,7 @@ pub(crate) async fn raw(config: &AppConfig, action: RawAction) -> Result<ExitCod
                 .await?;
             let more = more_than(&mut raws, limit);
             for r in &raws {
-                println!(
+                out!(
                     "#{:<8} {} UTC  {:<12} {:<20} {:>7} bytes  {}",
                     r.raw_id,
                     r.received_at.format("%Y-%m-%d %H:%M:%S"),
@@ -137,7 +137,7 @@ pub(crate) async fn raw(config: &AppConfig, action: RawAction) -> Result<ExitCod
                     one_line(&r.source_ref)
                 );
             }
-            println!(
+            out!(
                 "aduan raw: {} payload{}{more}",
                 raws.len(),
                 if raws.len() == 1 { "" } else { "s" }
@@ -241,7 +241,7 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
                 .await?;
             let more = more_than(&mut entries, limit);
             for e in &entries {
-                println!(
+                out!(
                     "#{:<6} {} UTC  {:<12} {}  {}: {}{}",
                     e.quarantine_id,
                     e.quarantined_at.format("%Y-%m-%d %H:%M:%S"),
@@ -256,7 +256,7 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
                     }
                 );
             }
-            println!(
+            out!(
                 "aduan quarantine: {} entr{}{more}",
                 entries.len(),
                 if entries.len() == 1 { "y" } else { "ies" }
@@ -267,22 +267,22 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
                 .quarantine_get(id)
                 .await?
                 .with_context(|| format!("quarantine entry {id} does not exist"))?;
-            println!("entry:       #{}", e.quarantine_id);
-            println!("channel:     {}", e.channel);
-            println!("record:      {}", one_line(&e.record));
-            println!("field:       {}", one_line(&e.field));
-            println!("reason:      {}", reason_shown(&e.reason));
-            println!("source:      {}", one_line(&e.source_ref));
-            println!(
+            out!("entry:       #{}", e.quarantine_id);
+            out!("channel:     {}", e.channel);
+            out!("record:      {}", one_line(&e.record));
+            out!("field:       {}", one_line(&e.field));
+            out!("reason:      {}", reason_shown(&e.reason));
+            out!("source:      {}", one_line(&e.source_ref));
+            out!(
                 "raw_id:      {}",
                 e.raw_id.map(|r| r.to_string()).unwrap_or_default()
             );
-            println!("run:         {}", e.run_id.as_deref().unwrap_or(""));
-            println!("quarantined: {}", e.quarantined_at.to_rfc3339());
+            out!("run:         {}", e.run_id.as_deref().unwrap_or(""));
+            out!("quarantined: {}", e.quarantined_at.to_rfc3339());
             if let Some(r) = e.resolved_at {
-                println!("resolved:    {}", r.to_rfc3339());
+                out!("resolved:    {}", r.to_rfc3339());
             }
-            println!("payload:");
+            out!("payload:");
             let mut out = std::io::stdout();
             out.write_all(&for_terminal(&e.payload))?;
             writeln!(out)?;
@@ -310,9 +310,9 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
             bar.finish();
             // As `quarantine list` shows a reason: on one line, without contacts.
             for (id, why) in &failing {
-                println!("#{id} still fails: {}", reason_shown(why));
+                out!("#{id} still fails: {}", reason_shown(why));
             }
-            println!(
+            out!(
                 "aduan quarantine retry: {resolved} resolved, {} still failing",
                 failing.len()
             );

@@ -1,5 +1,26 @@
 //! The subcommands.
 
+/// `println!` that gives a standard output closed by its reader (`aduan status | head -1`)
+/// back as an error, where `println!` panics (leaving the store's files behind): the command
+/// ends, closing its store, and the process exits quietly (see [`reader_gone`]).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*)?
+    }};
+}
+
+/// `println!` for a job's lines (a sync, a rebuild, a backup), which a closed standard output
+/// does not stop: the job goes on to its end, its outcome in its exit status and the store,
+/// whether anyone reads them or not.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        // (Read by no one: nothing to tell.)
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 #[cfg(feature = "demo")]
 mod demo;
 mod inspect;
@@ -47,6 +68,15 @@ pub(crate) const EXIT_USAGE: u8 = 2;
 pub(crate) struct UsageProblem(pub String);
 
 /// The exit status of a command that ended with `e`.
+/// Whether `e` is standard output closed by its reader (`| head`): it had what it wanted,
+/// and the command ends quietly, with success.
+pub(crate) fn reader_gone(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 pub(crate) fn exit_status(e: &anyhow::Error) -> ExitCode {
     // What the command line named or asked for that cannot be: a channel, a report's month,
     // kind or grouping.
@@ -285,7 +315,7 @@ pub(crate) async fn tables_up_to_date(engine: &Engine, command: &str, bar: &Bar)
     match rebuilt {
         Ok(None) => Ok(()),
         Ok(Some((why, c))) => {
-            println!(
+            say!(
                 "{command}: {why}: the unified tables were rebuilt from the archive first: {} raw records → {} complaints, {} quarantined",
                 c.fetched, c.inserted, c.quarantined
             );
@@ -357,7 +387,7 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
     let mut totals = (0u64, 0u64, 0u64, 0u64);
     for connector in &connectors {
         if *stop.borrow() {
-            println!("{}: not run — stopped", connector.channel());
+            say!("{}: not run — stopped", connector.channel());
             not_run += 1;
             continue;
         }
@@ -373,7 +403,7 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
             }
         };
         bar.finish();
-        println!("{}", report.summary_line());
+        say!("{}", report.summary_line());
         if report.outcome == Outcome::Skipped {
             skipped += 1;
         }
@@ -406,7 +436,7 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
     if not_run > 0 {
         also.push_str(&format!(", {not_run} not run (stopped)"));
     }
-    println!(
+    say!(
         "aduan sync: {} channel(s), {} failed{also}; fetched {}, inserted {}, updated {}, quarantined {}",
         connectors.len(),
         failed,
@@ -478,8 +508,8 @@ async fn cursor(config: &AppConfig, action: CursorAction) -> Result<ExitCode> {
             };
             for c in channels {
                 match store.cursor(&c).await? {
-                    Some(cursor) => println!("{c}: {cursor}"),
-                    None => println!("{c}: (none)"),
+                    Some(cursor) => out!("{c}: {cursor}"),
+                    None => out!("{c}: (none)"),
                 }
             }
             return Ok(ExitCode::SUCCESS);
@@ -520,7 +550,7 @@ async fn cursor(config: &AppConfig, action: CursorAction) -> Result<ExitCode> {
         c.as_deref()
             .map_or("(none)".to_string(), |c| format!("{c:?}"))
     };
-    println!(
+    out!(
         "aduan cursor: {}'s cursor {} (was {}); {}",
         spec.id,
         match &cursor {
@@ -559,7 +589,7 @@ async fn renormalise(config: &AppConfig) -> Result<ExitCode> {
         .context("rebuilding the unified tables")?;
     bar.finish();
     let secs = started.elapsed().as_secs_f64().max(0.001);
-    println!(
+    say!(
         "aduan renormalise: {} raw records → {} complaints ({} superseded versions), {} quarantined in {:.1}s ({:.0} records/s)",
         counts.fetched,
         counts.inserted,
@@ -587,7 +617,7 @@ async fn restore(config: &AppConfig, from: &std::path::Path) -> Result<ExitCode>
     open_store(config).await.with_context(|| {
         format!("the backup is in the store's place, but opening it failed; {kept}")
     })?;
-    println!(
+    say!(
         "aduan restore: {} → {}: {:.1} MB, {} raw records, {} complaints, checked; {kept}; in {:.1}s",
         from.display(),
         aduan_store::redact_url(&config.store.url),
@@ -618,7 +648,7 @@ async fn backup(config: &AppConfig, to: &std::path::Path) -> Result<ExitCode> {
     let copied = store.backup(to, &|done, total| bar.set(done, total)).await;
     bar.finish();
     let copied = copied.context("backing up the store")?;
-    println!(
+    say!(
         "aduan backup: {} → {}: {:.1} MB, {} raw records, {} complaints, checked, in {:.1}s",
         aduan_store::redact_url(&config.store.url),
         to.display(),

@@ -58,7 +58,16 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
             None
         }
         Some(expr) => {
-            aduan_service::ScheduledBackup::new(expr, config.backup.dir.clone(), config.backup.keep)
+            // A relative folder is beside the store (the default, `backups`, on the store's
+            // disk), not in whatever folder the service was started from.
+            let dir = match aduan_store::sqlite_path(&config.store.url) {
+                Ok(file) if config.backup.dir.is_relative() => std::path::Path::new(file)
+                    .parent()
+                    .unwrap_or(std::path::Path::new(""))
+                    .join(&config.backup.dir),
+                _ => config.backup.dir.clone(),
+            };
+            aduan_service::ScheduledBackup::new(expr, dir, config.backup.keep)
                 .map_err(|e| problems.push(e.to_string()))
                 .ok()
         }
@@ -130,13 +139,13 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
     let local = listener
         .local_addr()
         .with_context(|| format!("reading the address bound for {addr}"))?;
-    println!(
+    say!(
         "aduan serve: listening on http://{local} (store {})",
         store.url()
     );
     service
         .run(listener, aduan_service::shutdown_signal())
         .await?;
-    println!("aduan serve: stopped");
+    say!("aduan serve: stopped");
     Ok(ExitCode::SUCCESS)
 }
