@@ -241,7 +241,11 @@ impl Service {
                 reads_with,
             },
             webhooks
-                .into_router(&metrics, self.options.max_body_bytes)
+                .into_router(
+                    &metrics,
+                    self.options.max_body_bytes,
+                    self.options.request_timeout,
+                )
                 .merge(api::routes(
                     self.store.clone(),
                     self.options.api_token.clone(),
@@ -459,8 +463,8 @@ mod tests {
         (base, tx, task, ts)
     }
 
-    /// At most `BODIES_AT_ONCE` webhook requests are read at once; another waits for a
-    /// place, while readiness still answers; it is served once a place is free.
+    /// At most `BODIES_AT_ONCE` webhook requests of the largest body are read at once;
+    /// another waits for room, while readiness still answers; it is served once there is.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn webhook_requests_past_the_few_wait_and_readiness_does_not() {
         let (open, gate) = watch::channel(false);
@@ -484,7 +488,7 @@ mod tests {
         let url = format!("{base}/webhooks/test_push");
         let mut held = Vec::new();
         for _ in 0..=webhooks::BODIES_AT_ONCE {
-            let post = http.post(&url).body("{}").send();
+            let post = http.post(&url).body(vec![b'{'; 1024]).send();
             held.push(tokio::spawn(post));
         }
         let all_in = async {
@@ -512,6 +516,91 @@ mod tests {
                 .unwrap();
             assert_eq!(res.status(), StatusCode::ACCEPTED);
         }
+        let _ = stop.send(());
+        task.await.unwrap().unwrap();
+    }
+
+    /// Uploads that stall declaring small bodies hold up no delivery (operator review: 64 of
+    /// them kept every webhook waiting the request's 30 s); one declaring more than the
+    /// limit is refused at once, a chunked one sending more with `413`; a stalled one is
+    /// answered `408` once its body is late.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn stalled_uploads_hold_up_no_delivery_and_an_oversized_one_is_refused_at_once() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let webhooks = Webhooks::new().mount("test_push", |_deliveries| {
+            Router::new().route(
+                "/webhooks/test_push",
+                axum::routing::post(|body: axum::body::Bytes| async move {
+                    (StatusCode::ACCEPTED, body)
+                }),
+            )
+        });
+        let options = ServiceOptions {
+            max_body_bytes: 1024,
+            request_timeout: Duration::from_secs(20),
+            ..ServiceOptions::default()
+        };
+        let (base, stop, task, _ts) = start_with(webhooks, options, "").await;
+        let addr = base.trim_start_matches("http://").to_string();
+        let head = |length: &str| {
+            format!(
+                "POST /webhooks/test_push HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n{length}\r\n"
+            )
+        };
+        let mut stalled = Vec::new();
+        for _ in 0..webhooks::BODIES_AT_ONCE {
+            let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            c.write_all(head("content-length: 500\r\n").as_bytes())
+                .await
+                .unwrap();
+            c.write_all(b"{\"").await.unwrap();
+            stalled.push(c);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let http = reqwest::Client::new();
+        let url = format!("{base}/webhooks/test_push");
+        let res = http.post(&url).body("{}").send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::ACCEPTED);
+        // Served beside the stalled uploads, not after them: none has been answered yet
+        // (their bodies are late only 10 s after they got their room).
+        for c in &stalled {
+            let mut byte = [0u8; 1];
+            match c.try_read(&mut byte) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                other => panic!("a stalled upload was answered first: {other:?}"),
+            }
+        }
+        // Declared over the limit: refused before any of it is sent.
+        let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        c.write_all(head("content-length: 99999999999\r\n").as_bytes())
+            .await
+            .unwrap();
+        let mut answer = vec![0u8; 12];
+        tokio::time::timeout(Duration::from_secs(5), c.read_exact(&mut answer))
+            .await
+            .expect("answered at once")
+            .unwrap();
+        assert_eq!(&answer, b"HTTP/1.1 413");
+        // Chunked, and more than the limit.
+        let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        c.write_all(head("transfer-encoding: chunked\r\n").as_bytes())
+            .await
+            .unwrap();
+        for _ in 0..30 {
+            let chunk = format!("64\r\n{}\r\n", "x".repeat(100));
+            // (The answer may come, and the connection close, before the last.)
+            if c.write_all(chunk.as_bytes()).await.is_err() {
+                break;
+            }
+        }
+        let _ = c.write_all(b"0\r\n\r\n").await;
+        let mut answer = vec![0u8; 12];
+        tokio::time::timeout(Duration::from_secs(5), c.read_exact(&mut answer))
+            .await
+            .expect("answered")
+            .unwrap();
+        assert_eq!(&answer, b"HTTP/1.1 413");
+        drop(stalled);
         let _ = stop.send(());
         task.await.unwrap().unwrap();
     }
