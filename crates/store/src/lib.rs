@@ -86,6 +86,9 @@ pub struct Store {
     url: String,
     /// The SQLite file, for the read-only connections of `query`.
     sqlite_file: Option<std::path::PathBuf>,
+    /// The SQLite file's identity (device and inode) when it was opened: see
+    /// [`Store::file_in_place`].
+    sqlite_identity: Option<(u64, u64)>,
     /// The PostgreSQL schema, when not the default (tests, several deployments in one DB).
     schema: Option<String>,
     /// PostgreSQL: the connections that hold leases (a lease's lock lasts as long as its
@@ -264,6 +267,21 @@ fn scheme(url: &str) -> Option<String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
     plain.then(|| scheme.to_ascii_lowercase())
+}
+
+/// A file's device and inode (on other systems than Unix, none: nothing is checked).
+fn file_identity(path: &std::path::Path) -> std::io::Result<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path)?;
+        Ok((m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Err(std::io::Error::other("no file identity here"))
+    }
 }
 
 /// The file of a SQLite store's URL (`sqlite:path`, `sqlite://path` or a plain path).
@@ -492,6 +510,7 @@ impl Store {
             backend: Backend::Sqlite(pool),
             url: format!("sqlite:{path}"),
             sqlite_file: Some(path.into()),
+            sqlite_identity: file_identity(std::path::Path::new(path)).ok(),
             schema: None,
             lease_pool: None,
             unpackers: Default::default(),
@@ -620,6 +639,7 @@ impl Store {
             backend: Backend::Postgres(pool),
             url: shown,
             sqlite_file: None,
+            sqlite_identity: None,
             schema: schema.map(str::to_string),
             lease_pool: Some(lease_pool),
             unpackers: Default::default(),
@@ -719,7 +739,34 @@ impl Store {
     /// the store further: this one's writes may no longer fit its tables): whether a service
     /// that writes should take requests.
     pub async fn ready_to_write(&self) -> Result<()> {
+        self.file_in_place()?;
         self.migrations_ready(true).await
+    }
+
+    /// On SQLite, that the store's file is still the one this process opened: one removed
+    /// or replaced meanwhile (a restore by hand, a mistaken `rm`) keeps taking this
+    /// process's writes into a file no one will read again, and they are lost when it ends
+    /// (operator review: webhooks were acknowledged into it, and `/readyz` said ready).
+    /// `/readyz` and each webhook delivery check it.
+    pub fn file_in_place(&self) -> Result<()> {
+        let (Some(path), Some(opened)) = (&self.sqlite_file, self.sqlite_identity) else {
+            return Ok(());
+        };
+        match file_identity(path) {
+            Ok(now) if now == opened => Ok(()),
+            found => Err(Error::File {
+                path: path.display().to_string(),
+                message: format!(
+                    "the store's file is {} since this process opened it: what it writes \
+                     now goes where no one will read it; restart the process",
+                    if found.is_err() {
+                        "gone"
+                    } else {
+                        "another file"
+                    }
+                ),
+            }),
+        }
     }
 
     async fn migrations_ready(&self, exactly: bool) -> Result<()> {
@@ -1010,6 +1057,39 @@ mod tests {
             }
         }
     }
+    /// A SQLite store whose file is removed or replaced under the process is not ready, and
+    /// takes no webhook delivery (it would be acknowledged into a file no one reads again).
+    #[tokio::test]
+    async fn a_store_whose_file_is_gone_or_replaced_is_not_ready_and_takes_no_delivery() {
+        let ts = crate::testing::sqlite().await;
+        ts.store.ready_to_write().await.unwrap();
+        let raw = |n: u8| crate::NewRaw {
+            source_ref: "test".into(),
+            external_id: None,
+            received_at: chrono::Utc::now(),
+            content_hash: vec![n; 32],
+            payload: vec![b'{', n, b'}'],
+            dictionary_id: None,
+        };
+        assert!(ts.store.receive("test_push", &raw(1), None).await.unwrap());
+        let path = ts.store.sqlite_file.clone().unwrap();
+        // Replaced by another file of the same name.
+        std::fs::copy(&path, path.with_extension("copy")).unwrap();
+        std::fs::rename(path.with_extension("copy"), &path).unwrap();
+        let e = ts.store.ready_to_write().await.unwrap_err().to_string();
+        assert!(e.contains("another file") && e.contains("restart"), "{e}");
+        // Gone.
+        std::fs::remove_file(&path).unwrap();
+        let e = ts.store.ready_to_write().await.unwrap_err().to_string();
+        assert!(e.contains("gone"), "{e}");
+        let e = ts
+            .store
+            .receive("test_push", &raw(2), None)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("gone"), "{e}");
+    }
+
     /// Closing a store while another connection reads (a report in the service) does not
     /// wait for that reader: the checkpoint that folds the log meanwhile holds back every
     /// writer, the service's webhooks among them.

@@ -804,6 +804,8 @@ impl Store {
         raw: &NewRaw,
         delivery: Option<&str>,
     ) -> Result<bool> {
+        // Answered as stored only where it can be read again.
+        self.file_in_place()?;
         on_pool!(self, pool => {
             let mut tx = pool
                 .begin()
