@@ -180,7 +180,7 @@ enum QuarantineAction {
         #[arg(long)]
         all: bool,
         /// At most this many.
-        #[arg(long, default_value_t = 50)]
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..))]
         limit: i64,
     },
     /// Show one entry with its raw payload.
@@ -237,7 +237,7 @@ enum RawAction {
         #[arg(long)]
         record: Option<String>,
         /// At most this many.
-        #[arg(long, default_value_t = 50)]
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..))]
         limit: i64,
     },
     /// Show one archived payload as received, with where it came from.

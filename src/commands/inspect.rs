@@ -309,10 +309,11 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
                 .await?;
             bar.finish();
             // As `quarantine list` shows a reason: on one line, without contacts.
+            // (A job's lines: its exit status says whether entries still fail, read or not.)
             for (id, why) in &failing {
-                out!("#{id} still fails: {}", reason_shown(why));
+                say!("#{id} still fails: {}", reason_shown(why));
             }
-            out!(
+            say!(
                 "aduan quarantine retry: {resolved} resolved, {} still failing",
                 failing.len()
             );

@@ -21,6 +21,16 @@ macro_rules! say {
     }};
 }
 
+/// `eprintln!` for a job's lines on standard error, which a closed one does not stop (see
+/// `say!`).
+macro_rules! esay {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        // (Read by no one: nothing to tell.)
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 #[cfg(feature = "demo")]
 mod demo;
 mod inspect;
@@ -69,12 +79,17 @@ pub(crate) struct UsageProblem(pub String);
 
 /// The exit status of a command that ended with `e`.
 /// Whether `e` is standard output closed by its reader (`| head`): it had what it wanted,
-/// and the command ends quietly, with success.
+/// and the command ends quietly, with success. Only the command's own error (a write's, as
+/// `?` gave it, a context around it included), not one a store or a connection error holds
+/// as its cause: a closed pipe there is no reader gone.
 pub(crate) fn reader_gone(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+    let pipe = |io: &std::io::Error| io.kind() == std::io::ErrorKind::BrokenPipe;
+    e.downcast_ref::<std::io::Error>().is_some_and(pipe)
+        || e.downcast_ref::<csv::Error>()
+            .is_some_and(|c| match c.kind() {
+                csv::ErrorKind::Io(io) => pipe(io),
+                _ => false,
+            })
 }
 
 pub(crate) fn exit_status(e: &anyhow::Error) -> ExitCode {
@@ -299,7 +314,7 @@ pub(crate) async fn tables_up_to_date(engine: &Engine, command: &str, bar: &Bar)
         match engine.rebuild_if_stale(&registry::specs(), bar).await {
             Err(aduan_sync::Error::Busy(channel)) if started.elapsed() < REBUILD_WAIT => {
                 if !told {
-                    eprintln!(
+                    esay!(
                         "{command}: the unified tables are to be rebuilt first, and another run \
                          holds {channel}: waiting for it (up to {} minutes)",
                         REBUILD_WAIT.as_secs() / 60
@@ -377,7 +392,7 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
         };
         signals.next().await;
         let _ = stop_tx.send(true);
-        eprintln!(
+        esay!(
             "aduan sync: stopping once the batch being written is committed; a second signal stops at once"
         );
         let code = signals.next().await;
@@ -397,7 +412,7 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
             Ok(report) => report,
             Err(e) => {
                 bar.finish();
-                eprintln!("{}: failed — {e}", connector.channel());
+                esay!("{}: failed — {e}", connector.channel());
                 failed += 1;
                 continue;
             }

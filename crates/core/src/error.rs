@@ -141,8 +141,9 @@ impl FieldError {
     /// serde's `message` without the values it quotes: a string by its length, a number of
     /// seven digits or more by its count of digits. A value of the wrong type may be a
     /// reporter's name or number (`invalid type: string "Budi Santoso", expected struct
-    /// Pelapor`), and the reason reaches logs, runs and the quarantine's listing. Field and
-    /// variant names are kept: they name what is wrong.
+    /// Pelapor`), and the reason reaches logs, runs and the quarantine's listing. Field names
+    /// and the variants expected are kept: they name what is wrong. (An unknown variant is
+    /// quoted as serde gives it: no payload's type reads one; a setting's may.)
     pub fn serde_reason(message: &str) -> String {
         const STRING: &str = "string \"";
         const NUMBERS: [&str; 2] = ["integer `", "floating point `"];

@@ -129,10 +129,10 @@ pub struct Tables<'a> {
 /// digits looked for, a street's name ended by a form of address, `Saya`, `Pelapor` or
 /// `Nama`, an everyday word of the names after a form of address hidden (`pak wahyu`), and
 /// more everyday words and forms of address kept (2026-12-06); 9, every version of a Wadul
-/// Aladin case row the archive holds read as the case's history (each dated forwarding and
-/// follow-up an event, a status changed from one version to the next a status change when
-/// that version came, the resolution the first finish since the last reopening; only the
-/// newest was read, and earlier follow-ups vanished), a Pantau Pekalongan status in another
+/// Aladin case row the archive holds read as the case's history (an earlier version's dated
+/// forwarding and follow-up events too, unless put right by the next; a status changed from
+/// one version to the next a status change when that version came; only the newest was
+/// read, and earlier follow-ups vanished), a Pantau Pekalongan status in another
 /// letter case or with spaces answering and resolving as its plain form does, and a Lapor
 /// Gub! reopening (`Aduan dibuka kembali`) a status change rather than a note (2026-12-06).
 pub const RULES: u32 = 9;

@@ -522,8 +522,7 @@ mod tests {
 
     /// Uploads that stall declaring small bodies hold up no delivery (operator review: 64 of
     /// them kept every webhook waiting the request's 30 s); one declaring more than the
-    /// limit is refused at once, a chunked one sending more with `413`; a stalled one is
-    /// answered `408` once its body is late.
+    /// limit is refused at once, a chunked one sending more with `413`.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn stalled_uploads_hold_up_no_delivery_and_an_oversized_one_is_refused_at_once() {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};

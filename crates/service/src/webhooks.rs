@@ -224,11 +224,9 @@ async fn one_of_few(
         )
             .into_response()
     };
-    let declared = request
-        .headers()
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
+    // What the request says its body is: its `Content-Length`, none for a request without
+    // one (the subscription handshake's GET), unknown for a chunked one.
+    let declared = axum::body::HttpBody::size_hint(request.body()).exact();
     if declared.is_some_and(|n| n > room.max_body as u64) {
         return too_large();
     }

@@ -690,6 +690,20 @@ impl Store {
                 .context(what)?;
             tx.commit().await.context(what)?;
             let newest_known = migrations.last().map(|m| m.version).unwrap_or(0);
+            // A store with every migration applied is left unwritten, without the lock: a
+            // read-only file then opens, and what fails is the first write, saying what it
+            // was (operator review: "migration 1: attempt to write a readonly database").
+            let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+                .fetch_all(pool)
+                .await
+                .context(|| "reading schema_migrations".to_string())?;
+            let all_applied = migrations
+                .iter()
+                .filter(|m| m.version <= last)
+                .all(|m| applied.contains(&m.version));
+            if all_applied && applied.iter().all(|v| *v <= newest_known) {
+                return Ok(());
+            }
             for m in migrations.iter().filter(|m| m.version <= last) {
                 let fail = |e: sqlx::Error| Error::Migration {
                     version: m.version,
@@ -1057,6 +1071,27 @@ mod tests {
             }
         }
     }
+    /// A store with every migration applied opens without writing, so without waiting for
+    /// a writer (and a read-only file opens, its first write failing, not "migration 1").
+    #[tokio::test]
+    async fn a_migrated_store_opens_while_another_connection_writes() {
+        let ts = crate::testing::sqlite().await;
+        let path = ts.store.sqlite_file.clone().unwrap();
+        let mut writer = lone_connection(&path).await.unwrap();
+        sqlx::raw_sql("BEGIN IMMEDIATE; INSERT INTO sync_state (channel, cursor, updated_at) VALUES ('w', NULL, '2026-12-06T00:00:00Z');")
+            .execute(&mut writer)
+            .await
+            .unwrap();
+        let opened = Store::open(&ts.url).await;
+        sqlx::raw_sql("ROLLBACK")
+            .execute(&mut writer)
+            .await
+            .unwrap();
+        let store = opened.unwrap();
+        store.ready_to_write().await.unwrap();
+        store.close().await;
+    }
+
     /// A SQLite store whose file is removed or replaced under the process is not ready, and
     /// takes no webhook delivery (it would be acknowledged into a file no one reads again).
     #[tokio::test]

@@ -737,25 +737,42 @@ fn complaint(
             at.map(|t| if whole_day { t.max(reported_at) } else { t })
         };
         // The case's history is its versions': the row is edited in place, and a follow-up,
-        // a reopening and another follow-up leave one version each. A step each version
-        // dates is an event (at one time, as its latest version says it); a status that
-        // changed from one version to the next, a change seen when that version came; the
-        // resolution, the first finish since the case was last reopened.
+        // a reopening and another follow-up leave one version each. The newest version's
+        // dated steps are events; an earlier version's too, when dated between the
+        // complaint and the time the version after it came (what the team had written by
+        // then: a step dated otherwise was a slip of the keyboard the next version put
+        // right), each time once, as its latest version words it. A status changed from one
+        // version to the next is a change seen when that version came (never before the one
+        // before it: a row edited back to an earlier version is that version come again,
+        // dated when it first came). The resolution is the current finish's: the newest
+        // version's follow-up date while the case stays finished (a corrected date moves it),
+        // else when the finish was first seen; a reopening clears it.
+        let versions: Vec<&Case> = before.iter().chain(std::iter::once(c)).collect();
+        let mut seen = Vec::with_capacity(versions.len());
+        for v in &versions {
+            let at = seen
+                .last()
+                .map_or(v.seen_at, |last: &DateTime<Utc>| v.seen_at.max(*last));
+            seen.push(at);
+        }
         let mut dispositions: BTreeMap<DateTime<Utc>, Option<String>> = BTreeMap::new();
         let mut follow_ups: BTreeMap<DateTime<Utc>, (Option<String>, Option<String>)> =
             BTreeMap::new();
-        let mut previous: Option<&str> = None;
-        for v in before.iter().chain(std::iter::once(c)) {
-            if let Some(at) = on(v.forwarded_at, v.forwarded_whole_day) {
+        let mut finished_since: Option<usize> = None;
+        for (i, v) in versions.iter().enumerate() {
+            let replaced_at = seen.get(i + 1).copied();
+            let kept =
+                |at: &DateTime<Utc>| replaced_at.is_none_or(|r| *at >= reported_at && *at <= r);
+            if let Some(at) = on(v.forwarded_at, v.forwarded_whole_day).filter(kept) {
                 dispositions.insert(at, v.agency.clone());
             }
             // A follow-up the register dates is one, its text given or not.
-            let followed_up_at = on(v.followed_up_at, v.followed_up_whole_day);
-            if let Some(at) = followed_up_at {
+            if let Some(at) = on(v.followed_up_at, v.followed_up_whole_day).filter(kept) {
                 follow_ups.insert(at, (v.agency.clone(), v.follow_up.clone()));
             }
-            if previous.is_some_and(|p| !status_in(&v.status, &[p])) {
-                let at = v.seen_at.max(reported_at);
+            let previous = i.checked_sub(1).and_then(|p| versions.get(p));
+            if previous.is_some_and(|p| !status_in(&v.status, &[p.status.as_str()])) {
+                let at = seen[i].max(reported_at);
                 updated_at = updated_at.max(at);
                 events.push(SourceEvent {
                     at,
@@ -764,12 +781,17 @@ fn complaint(
                     text: Some(v.status.clone()),
                 });
             }
-            previous = Some(&v.status);
             if !status_in(&v.status, &FINISHED) {
-                resolved_at = None;
-            } else if resolved_at.is_none() {
-                resolved_at = Some(followed_up_at.unwrap_or(last_message.max(v.newest())));
+                finished_since = None;
+            } else if finished_since.is_none() {
+                finished_since = Some(i);
             }
+        }
+        if let Some(first) = finished_since.and_then(|i| versions.get(i)) {
+            resolved_at = Some(
+                on(c.followed_up_at, c.followed_up_whole_day)
+                    .unwrap_or(last_message.max(first.newest())),
+            );
         }
         for (at, agency) in dispositions {
             events.push(SourceEvent {

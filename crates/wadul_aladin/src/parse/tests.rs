@@ -628,6 +628,68 @@ fn every_version_of_a_case_row_is_its_history() {
     assert!(!c.events.iter().any(|e| e.kind == EventKind::StatusChange));
 }
 
+/// A row edited back to an earlier version is that version come again, folded after the
+/// one it undid with the time it first came: its status change is dated no earlier than the
+/// version before it, and the complaint's `updated_at` does not go back (review).
+#[test]
+fn a_case_edited_back_is_dated_no_earlier_than_what_it_undid() {
+    let row = |status: &str, followed_up: &str, seen: i64| {
+        let mut r = case_row(&format!(
+            "WA-2024-0004,1/3/2024 8:10:00,wamid.A,081234567890,Budi,Jalan berlubang,Jalan,DPUPR,{status},1/3/2024 9:00:00,{followed_up},,"
+        ));
+        r.received_at = DateTime::from_timestamp(seen, 0).unwrap();
+        r
+    };
+    let hook = hook(SENDER, &[("wamid.A", T0, "jalan berlubang")]);
+    let forwarded = row("Diteruskan ke OPD", "", T0 + DAY);
+    let finished = row("Selesai", "3/3/2024 10:00:00", T0 + 3 * DAY);
+    // As the archive reads them once the first came back: the undone one first.
+    let f = fold(SENDER, &[hook, finished, forwarded]);
+    let c = &f.complaints[0];
+    assert_eq!(c.status_label, "Diteruskan ke OPD");
+    assert_eq!(c.resolved_at, None);
+    let changes: Vec<i64> = c
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::StatusChange)
+        .map(|e| e.at.timestamp())
+        .collect();
+    assert_eq!(changes, [T0 + 3 * DAY]);
+    assert!(c.updated_at.timestamp() >= T0 + 3 * DAY);
+}
+
+/// A date the team typed wrong and put right in the next version is not history: one before
+/// the complaint, or later than the version that corrected it came, is left; the finish is
+/// the corrected date (review: the slip stayed the first answer and the resolution).
+#[test]
+fn a_date_put_right_in_the_next_version_is_no_step_of_the_history() {
+    let row = |followed_up: &str, seen: i64| {
+        let mut r = case_row(&format!(
+            "WA-2024-0005,1/3/2024 8:10:00,wamid.A,081234567890,Budi,Jalan berlubang,Jalan,DPUPR,Selesai,,{followed_up},Sudah diperbaiki,"
+        ));
+        r.received_at = DateTime::from_timestamp(seen, 0).unwrap();
+        r
+    };
+    let hook = hook(SENDER, &[("wamid.A", T0, "jalan berlubang")]);
+    // A month early, then a month late, then right: 2/3/2024 10:00 WIB is T0 + 1 d + 2 h.
+    let early = row("2/2/2024 10:00:00", T0 + DAY + 3 * HOUR);
+    let late = row("2/4/2024 10:00:00", T0 + DAY + 4 * HOUR);
+    let right = row("2/3/2024 10:00:00", T0 + DAY + 5 * HOUR);
+    let f = fold(SENDER, &[hook, early, late, right]);
+    let c = &f.complaints[0];
+    let follow_ups: Vec<i64> = c
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::FollowUp)
+        .map(|e| e.at.timestamp())
+        .collect();
+    assert_eq!(follow_ups, [T0 + DAY + 2 * HOUR]);
+    assert_eq!(
+        c.resolved_at.map(|t| t.timestamp()),
+        Some(T0 + DAY + 2 * HOUR)
+    );
+}
+
 /// "Until 24 hours pass with no message": a message 24 hours after the last starts anew.
 #[test]
 fn a_message_exactly_a_day_later_starts_a_new_complaint() {
