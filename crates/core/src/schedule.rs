@@ -51,8 +51,9 @@ fn day_item(item: &str) -> String {
                 _ => return item.to_string(),
             },
             None => match number(range) {
-                // `5/2`: from Friday on, every other day.
-                Some(a) if step > 1 || item.contains('/') => (a, 6.max(a)),
+                // `1/3`: from Monday on, every third day, through 7 (Sunday) as crontab's
+                // ranges go: Monday, Thursday, Sunday.
+                Some(a) if item.contains('/') => (a, 7),
                 Some(a) => (a, a),
                 None => return item.to_string(),
             },
@@ -84,6 +85,7 @@ mod tests {
             ("0 0 2 * * 0,6", "0 0 2 * * SUN,SAT"),
             ("0 0 2 * * */2", "0 0 2 * * SUN,TUE,THU,SAT"),
             ("0 0 2 * * 1-5/2", "0 0 2 * * MON,WED,FRI"),
+            ("0 0 2 * * 1/3", "0 0 2 * * MON,THU,SUN"),
             ("0 0 2 * * 1,MON-FRI", "0 0 2 * * MON,MON-FRI"),
             ("0 0 2 * * 1 2027", "0 0 2 * * MON 2027"),
             // Nothing to read otherwise: as written.
