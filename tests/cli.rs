@@ -1563,8 +1563,17 @@ fn a_read_command_on_a_store_that_is_not_there_says_so_and_makes_none() {
         &["--database", "sqlite:typo.db", "report"][..],
         &["--database", "sqlite:typo.db", "quarantine", "list"][..],
         &["--database", "sqlite:typo.db", "raw", "list"][..],
+        // Nor one that rebuilds or sets a cursor (operator review: renormalise made it).
+        &["--database", "sqlite:typo.db", "renormalise"][..],
+        &[
+            "--database",
+            "sqlite:typo.db",
+            "cursor",
+            "clear",
+            "sp4n_lapor",
+        ][..],
     ] {
-        let out = aduan(dir.path(), args, &[]);
+        let out = aduan(dir.path(), args, &[("ADUAN_REPORTER_KEY", REPORTER_KEY)]);
         let all = text(&out);
         assert!(!out.status.success(), "{args:?}: {all}");
         assert!(

@@ -594,7 +594,8 @@ fn known_channel(id: &str) -> Result<aduan_core::ChannelSpec> {
 
 async fn renormalise(config: &AppConfig) -> Result<ExitCode> {
     let normaliser = load_normaliser(config)?;
-    let store = open_store(config).await?;
+    // Nothing to rebuild from where there is no store (a mistyped `--database`).
+    let store = open_existing_store(config).await?;
     let engine = engine(config, store, normaliser);
     let bar = Bar::new();
     let started = std::time::Instant::now();
