@@ -1257,6 +1257,20 @@ async fn a_backup_is_a_store_of_its_own_with_the_same_complaints_and_archive() {
         "{out}"
     );
 
+    // Given a folder (a path ending in `/`, made when missing), the backup goes into it
+    // under the service's name for backups.
+    let folder = dir.path().join("into").display().to_string() + "/";
+    let done = on(&ts.url, &["backup", &folder]);
+    assert!(done.status.success(), "{}", text(&done));
+    let made: Vec<String> = std::fs::read_dir(dir.path().join("into"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        made.len() == 1 && made[0].starts_with("aduan-") && made[0].ends_with("Z.db"),
+        "{made:?}"
+    );
+
     let copy_url = format!("sqlite:{copy_str}");
     let listed = |url: &str| {
         let o = on(

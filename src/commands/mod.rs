@@ -658,6 +658,22 @@ async fn backup(config: &AppConfig, to: &std::path::Path) -> Result<ExitCode> {
     // A store that is not there is said as the commands that read say it.
     must_exist(config)?;
     // Copied as it is: a newer program migrates it afterwards, when it is next opened.
+    // A folder (one there, or a path ending in `/`): the backup goes into it, named as the
+    // service names its backups (operator review: `aduan backup /tmp/x/` tried to write
+    // `/tmp/x/.partial`).
+    let into_folder = to.is_dir() || to.as_os_str().to_string_lossy().ends_with('/');
+    let to = if into_folder {
+        std::fs::create_dir_all(to)
+            .with_context(|| format!("aduan backup: cannot create the folder {}", to.display()))?;
+        to.join(
+            chrono::Utc::now()
+                .format("aduan-%Y%m%dT%H%M%SZ.db")
+                .to_string(),
+        )
+    } else {
+        to.to_path_buf()
+    };
+    let to = to.as_path();
     let store = remembered(config, Store::open_as_is(&config.store.url).await)?;
     let bar = ByteBar::new("backup");
     let started = std::time::Instant::now();
