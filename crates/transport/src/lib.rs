@@ -224,12 +224,66 @@ pub fn excerpt(body: &[u8], max: usize) -> String {
         .chars()
         .take(wanted)
         .collect();
-    let hidden = aduan_core::contacts::contacts(&folded).into_owned();
+    let hidden = names_hidden(&aduan_core::contacts::contacts(&folded));
     let mut s: String = hidden.chars().take(max).collect();
     if body.len() > max || hidden.chars().count() > max {
         s.push('…');
     }
     s
+}
+
+/// JSON keys whose text values are people's names (a report's reporter, a user): an answer
+/// of another shape than expected, quoted in an error, shows them as `[nama]`.
+const NAME_KEYS: &[&str] = &["nama", "name", "pelapor", "penelepon", "reporter"];
+
+/// `text` with the text values of [`NAME_KEYS`] keys (`"nama":"Budi"`, any letter case, any
+/// key holding one of them) written `[nama]`; a value cut short by the excerpt's end too.
+fn names_hidden(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('"') {
+        let after_open = &rest[open + 1..];
+        let Some(close) = after_open.find('"') else {
+            break;
+        };
+        let key = &after_open[..close];
+        let after_key = &after_open[close + 1..];
+        let colon = after_key.trim_start();
+        let named = NAME_KEYS
+            .iter()
+            .any(|k| key.to_ascii_lowercase().contains(k));
+        match colon.strip_prefix(':').map(str::trim_start) {
+            Some(value) if named && value.starts_with('"') => {
+                out.push_str(&rest[..open]);
+                out.push('"');
+                out.push_str(key);
+                out.push_str("\":\"[nama]\"");
+                // The value's end: the next quote not escaped (or the text's end).
+                let body = &value[1..];
+                let mut end = body.len();
+                let mut escaped = false;
+                for (i, c) in body.char_indices() {
+                    match c {
+                        _ if escaped => escaped = false,
+                        '\\' => escaped = true,
+                        '"' => {
+                            end = i + 1;
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+                rest = &body[end.min(body.len())..];
+            }
+            _ => {
+                // Not a name's value: the key (or text) as it is, read on after it.
+                out.push_str(&rest[..open + 1 + close + 1]);
+                rest = after_key;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The shortest value [`HttpClient::hide`] hides.
@@ -814,6 +868,27 @@ mod tests {
             req.headers().get("authorization").unwrap().as_bytes(),
             secret.expose().as_bytes()
         );
+    }
+
+    /// An answer of another shape quoted in an error shows no reporter's name (nor a
+    /// number, as before); other values stay.
+    #[test]
+    fn an_excerpt_shows_no_names() {
+        let body = br#"{"data":[{"tracking_id":7,"pelapor":{"nama":"Budi \"Bud\" Santoso","telepon":"081328765432"},"Nama_Pelapor":"Siti","judul":"Jalan rusak"}]}"#;
+        let e = super::excerpt(body, 400);
+        assert!(
+            !e.contains("Budi") && !e.contains("Santoso") && !e.contains("Siti"),
+            "{e}"
+        );
+        assert!(!e.contains("081328765432"), "{e}");
+        assert!(
+            e.contains(r#""nama":"[nama]""#) && e.contains("Jalan rusak"),
+            "{e}"
+        );
+        assert!(e.contains(r#""tracking_id":7"#), "{e}");
+        // Cut inside a name: what is left of it is hidden too.
+        let e = super::excerpt(br#"{"nama":"Budi Santo"#, 400);
+        assert!(!e.contains("Budi"), "{e}");
     }
 
     #[test]
