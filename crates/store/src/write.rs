@@ -131,6 +131,9 @@ pub struct WriteBatch<'a> {
 /// without [`commit`](Self::commit), it is rolled back: none of its batches is stored.
 pub struct Writes {
     tx: WritesTx,
+    /// SQLite: this process's turn to write (see `Store::writer_turn`), until committed or
+    /// dropped. (Declared after `tx`: given back once the transaction has ended.)
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
     batches: usize,
     /// The leases of the batches written, checked before the commit.
     fences: Vec<crate::Fence>,
@@ -674,17 +677,28 @@ impl Store {
         writes.commit().await
     }
 
+    /// On SQLite, this process's turn to write (see `Store::writer_turn`); on PostgreSQL none
+    /// is needed (rows are locked, not the database).
+    async fn writer_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self.backend {
+            Backend::Sqlite(_) => Some(self.writer_turn.clone().lock_owned().await),
+            Backend::Postgres(_) => None,
+        }
+    }
+
     /// Opens a transaction that batches are written into ([`Writes::write`]) until it is
     /// committed: what a commit costs (on SQLite, every page a batch touched is written
     /// twice, once to the log and once to the database) is then paid once for several
     /// batches. Meanwhile it holds a connection and, on SQLite, the database's write lock.
     pub async fn begin_writes(&self) -> Result<Writes> {
         let what = || "starting a transaction for batches".to_string();
+        let turn = self.writer_turn().await;
         Ok(Writes {
             tx: match &self.backend {
                 Backend::Sqlite(pool) => WritesTx::Sqlite(pool.begin().await.context(what)?),
                 Backend::Postgres(pool) => WritesTx::Postgres(pool.begin().await.context(what)?),
             },
+            _turn: turn,
             batches: 0,
             fences: Vec::new(),
             built_with: None,
@@ -806,6 +820,7 @@ impl Store {
     ) -> Result<bool> {
         // Answered as stored only where it can be read again.
         self.file_in_place()?;
+        let _turn = self.writer_turn().await;
         on_pool!(self, pool => {
             let mut tx = pool
                 .begin()
