@@ -1612,25 +1612,28 @@ fn without_the_demo_feature_the_demo_says_how_to_run_it() {
 
 /// Review: a blank `ADUAN_DATABASE_URL=` (an environment file's line for the SQLite default)
 /// was refused, `database URL "": give a file path`, with status 78.
-#[test]
-fn an_empty_database_url_in_the_environment_is_the_default_store() {
+#[tokio::test]
+async fn an_empty_database_url_in_the_environment_is_the_default_store() {
     let dir = tempfile::tempdir().unwrap();
+    // The default store, there (`renormalise` needs one).
+    made_store(&dir.path().join("aduan.db")).await;
     let env = [
         ("ADUAN_DATABASE_URL", ""),
         ("ADUAN_REPORTER_KEY", REPORTER_KEY),
     ];
     let made = aduan(dir.path(), &["renormalise"], &env);
     assert!(made.status.success(), "{}", text(&made));
-    assert!(dir.path().join("aduan.db").is_file());
     let status = aduan(dir.path(), &["status"], &env);
     assert!(status.status.success(), "{}", text(&status));
 }
 
 /// Review: a blank `ADUAN_CONFIG=` was a usage error (status 2) instead of the default
 /// configuration file.
-#[test]
-fn an_empty_config_in_the_environment_is_the_default_file() {
+#[tokio::test]
+async fn an_empty_config_in_the_environment_is_the_default_file() {
     let dir = tempfile::tempdir().unwrap();
+    // The store the default file names, there (`renormalise` needs one).
+    made_store(&dir.path().join("chosen.db")).await;
     std::fs::create_dir(dir.path().join("config")).unwrap();
     std::fs::write(
         dir.path().join("config/aduan.toml"),
@@ -1640,7 +1643,15 @@ fn an_empty_config_in_the_environment_is_the_default_file() {
     let env = [("ADUAN_CONFIG", ""), ("ADUAN_REPORTER_KEY", REPORTER_KEY)];
     let out = aduan(dir.path(), &["renormalise"], &env);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(dir.path().join("chosen.db").is_file());
+    assert!(!dir.path().join("aduan.db").exists());
+}
+
+/// A new, migrated SQLite store at `path`.
+async fn made_store(path: &Path) {
+    let store = aduan_store::Store::open(&format!("sqlite:{}", path.display()))
+        .await
+        .unwrap();
+    store.close().await;
 }
 
 /// Review: a libpq keyword/value connection string was taken for a SQLite file's path: shown
