@@ -36,6 +36,13 @@ fn case_row(row: &str) -> RawRecord {
     raw(format!("{HEADER}\r\n{row}"))
 }
 
+/// A version of a case row, received at `seen` (unix seconds).
+fn case_seen(row: &str, seen: i64) -> RawRecord {
+    let mut r = case_row(row);
+    r.received_at = DateTime::from_timestamp(seen, 0).unwrap();
+    r
+}
+
 /// 2024-03-01 08:00 WIB = 01:00 UTC.
 const T0: i64 = 1_709_254_800;
 const HOUR: i64 = 3600;
@@ -536,11 +543,9 @@ fn a_dated_follow_up_without_its_text_is_a_follow_up() {
 #[test]
 fn every_version_of_a_case_row_is_its_history() {
     let row = |status: &str, followed_up: &str, text: &str, seen: i64| {
-        let mut r = case_row(&format!(
+        case_seen(&format!(
             "WA-2024-0003,1/3/2024 8:10:00,wamid.A,081234567890,Budi,Jalan berlubang,Jalan,DPUPR,{status},1/3/2024 9:00:00,{followed_up},{text},"
-        ));
-        r.received_at = DateTime::from_timestamp(seen, 0).unwrap();
-        r
+        ), seen)
     };
     let hook = hook(SENDER, &[("wamid.A", T0, "jalan berlubang")]);
     let v1 = row(
@@ -634,11 +639,9 @@ fn every_version_of_a_case_row_is_its_history() {
 #[test]
 fn a_case_edited_back_is_dated_no_earlier_than_what_it_undid() {
     let row = |status: &str, followed_up: &str, seen: i64| {
-        let mut r = case_row(&format!(
+        case_seen(&format!(
             "WA-2024-0004,1/3/2024 8:10:00,wamid.A,081234567890,Budi,Jalan berlubang,Jalan,DPUPR,{status},1/3/2024 9:00:00,{followed_up},,"
-        ));
-        r.received_at = DateTime::from_timestamp(seen, 0).unwrap();
-        r
+        ), seen)
     };
     let hook = hook(SENDER, &[("wamid.A", T0, "jalan berlubang")]);
     let forwarded = row("Diteruskan ke OPD", "", T0 + DAY);
@@ -664,11 +667,9 @@ fn a_case_edited_back_is_dated_no_earlier_than_what_it_undid() {
 #[test]
 fn a_date_put_right_in_the_next_version_is_no_step_of_the_history() {
     let row = |followed_up: &str, seen: i64| {
-        let mut r = case_row(&format!(
+        case_seen(&format!(
             "WA-2024-0005,1/3/2024 8:10:00,wamid.A,081234567890,Budi,Jalan berlubang,Jalan,DPUPR,Selesai,,{followed_up},Sudah diperbaiki,"
-        ));
-        r.received_at = DateTime::from_timestamp(seen, 0).unwrap();
-        r
+        ), seen)
     };
     let hook = hook(SENDER, &[("wamid.A", T0, "jalan berlubang")]);
     // A month early, then a month late, then right: 2/3/2024 10:00 WIB is T0 + 1 d + 2 h.
