@@ -274,6 +274,20 @@ fn scheme(url: &str) -> Option<String> {
     plain.then(|| scheme.to_ascii_lowercase())
 }
 
+/// Runs blocking work (SQLite's statements, a batch's parsing and packing) on this thread
+/// without holding up the runtime's other tasks: on a multi-threaded runtime they move to
+/// another worker meanwhile (`block_in_place`), so that a service's webhooks and health
+/// checks are answered, and the channel's reader goes on; on a current-thread runtime (the
+/// tests') it runs as it is.
+pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
 /// A file's device and inode (on other systems than Unix, none: nothing is checked).
 fn file_identity(path: &std::path::Path) -> std::io::Result<(u64, u64)> {
     #[cfg(unix)]

@@ -21,7 +21,7 @@ use crate::write::{
     quarantine_sql, upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, DICTIONARY_SQL,
     LINK_AGAIN_SQL, LINK_SQL, LIVE,
 };
-use crate::{CurrentRow, Error, Result, StoredRaw};
+use crate::{blocking, CurrentRow, Error, Result, StoredRaw};
 
 /// Deletes one complaint's events (`?1`: its id), found by the complaint's number (their key).
 fn events_of_one(t: Tables) -> String {
@@ -39,17 +39,6 @@ fn ts(t: DateTime<Utc>) -> String {
 
 fn opt_ts(t: Option<DateTime<Utc>>) -> Option<String> {
     t.map(ts)
-}
-
-/// Runs blocking work on this thread without starving the runtime: on a multi-threaded
-/// runtime the other tasks (the channel's reader) move to another worker meanwhile.
-fn blocking<R>(f: impl FnOnce() -> R) -> R {
-    match tokio::runtime::Handle::try_current() {
-        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-            tokio::task::block_in_place(f)
-        }
-        _ => f(),
-    }
 }
 
 /// A failed statement of the rows, with what the store was doing.

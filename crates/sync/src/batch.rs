@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use aduan_core::{FieldError, Fold, RawRecord, SourceComplaint};
 use aduan_normalise::{Normalised, Normaliser};
+// CPU work (parsing, normalising, packing a batch) runs as the store runs SQLite's
+// statements: without holding up the runtime's other tasks.
+use aduan_store::blocking as cpu;
 use aduan_store::fast::{HashMap, HashSet};
 use aduan_store::packing::{Dictionary, Packer};
 use aduan_store::{
@@ -66,17 +69,6 @@ impl Counts {
         if other.last_error.is_some() {
             self.last_error = other.last_error;
         }
-    }
-}
-
-/// Runs CPU work `f` (parsing, normalising, packing a batch) without holding up the
-/// runtime's other tasks: on a multi-threaded runtime its worker hands them to another
-/// meanwhile (`block_in_place`), so that a service's webhooks and health checks are
-/// answered while syncs parse; on a current-thread runtime (the tests') as it is.
-fn cpu<T>(f: impl FnOnce() -> T) -> T {
-    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
-        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
-        _ => f(),
     }
 }
 
