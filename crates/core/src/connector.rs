@@ -202,10 +202,7 @@ pub fn settings<T: serde::de::DeserializeOwned>(
     value: serde_json::Value,
 ) -> Result<T> {
     serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let message = e.into_inner().to_string();
-        let key = crate::FieldError::serde_field(&path, &message);
-        let reason = crate::FieldError::serde_reason(&message);
+        let (key, reason) = crate::FieldError::serde_fault(e);
         Error::Config {
             channel: channel.to_string(),
             message: if key == "." {

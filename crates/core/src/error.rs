@@ -131,11 +131,21 @@ impl FieldError {
                 serde_path_to_error::deserialize(de)
             })
             .map_err(|e| {
-                let path = e.path().to_string();
-                let inner = e.into_inner().to_string();
-                let field = Self::serde_field(&path, &inner);
-                FieldError::new(channel, record, field, Self::serde_reason(&inner))
+                let (field, reason) = Self::serde_fault(e);
+                FieldError::new(channel, record, field, reason)
             })
+    }
+
+    /// What a failed read of serde's says, as the field at fault (its path, `.` for the
+    /// whole; see [`FieldError::serde_field`]) and the reason without the values it quotes
+    /// ([`FieldError::serde_reason`]).
+    pub fn serde_fault(e: serde_path_to_error::Error<serde_json::Error>) -> (String, String) {
+        let path = e.path().to_string();
+        let message = e.into_inner().to_string();
+        (
+            Self::serde_field(&path, &message),
+            Self::serde_reason(&message),
+        )
     }
 
     /// serde's `message` without the values it quotes: a string by its length, a number of

@@ -79,16 +79,9 @@ fn typed<T: for<'de> Deserialize<'de>>(
     record: &str,
 ) -> Result<T, FieldError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
-        let field = FieldError::serde_field(&path, &inner);
+        let (field, reason) = FieldError::serde_fault(e);
         let field = if field == "." { String::new() } else { field };
-        FieldError::new(
-            CHANNEL,
-            record,
-            format!("{prefix}{field}"),
-            FieldError::serde_reason(&inner),
-        )
+        FieldError::new(CHANNEL, record, format!("{prefix}{field}"), reason)
     })
 }
 
