@@ -116,12 +116,11 @@ pub(crate) fn row(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         Some(ticket) => (ticket, None),
         None => {
             // No ticket (ghost, dropped, some prank calls): the call time and the caller,
-            // whose number the normaliser turns into its keyed hash.
+            // whose number the normaliser turns into its keyed hash. The caller is one number
+            // however the export writes it (`0813…`, `+62813…`, `62813…`): its national
+            // digits (`0813…`, the form ids were first made of), else its digits as written.
             let at = called_at.format("%Y%m%dT%H%M%SZ");
-            let caller: Option<String> = phone
-                .as_deref()
-                .map(|p| p.chars().filter(char::is_ascii_digit).collect())
-                .filter(|d: &String| !d.is_empty());
+            let caller: Option<String> = phone.as_deref().and_then(caller_digits);
             match caller {
                 Some(digits) => (at.to_string(), Some(digits)),
                 None => (format!("{at}-private"), None),
@@ -214,6 +213,25 @@ pub(crate) fn row(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
     })
 }
 
+/// The digits a ticketless call is known by: an Indonesian number's national digits
+/// (`0` and what follows `+62`), another country's with its code, a field that is no number
+/// as its digits; none without digits.
+fn caller_digits(phone: &str) -> Option<String> {
+    match aduan_core::phone::to_e164(phone) {
+        Some(e164) => Some(match e164.strip_prefix("+62") {
+            Some(national) => format!("0{national}"),
+            None => e164.trim_start_matches('+').to_string(),
+        }),
+        None => Some(
+            phone
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect::<String>(),
+        )
+        .filter(|d| !d.is_empty()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,6 +281,21 @@ mod tests {
         // The number is handed on apart, for the normaliser to hash; never in the id.
         assert_eq!(a.external_id, "20210912T020000Z");
         assert_eq!(a.external_id_private.as_deref(), Some("0285421112"));
+        // The same caller written another way, as a rewritten export may: the same call
+        // (analyst's review: a second complaint was stored beside the first).
+        for written in ["+62285421112", "62 285 421112", "(0285) 421112"] {
+            let c = row(&raw(&format!("7;;12/09/2021 09:00:00;{written};-;Prank Call;;;;;;;;Tidak Ditindaklanjuti;00:20;Rina;12/09/2021 09:00:20"))).unwrap();
+            assert_eq!(
+                c.external_id_private.as_deref(),
+                Some("0285421112"),
+                "{written}"
+            );
+        }
+        // Another country's number keeps its code; digits that are no number stay digits.
+        let c = row(&raw("7;;12/09/2021 09:00:00;+65 6123 4567;-;Prank Call;;;;;;;;Tidak Ditindaklanjuti;00:20;Rina;12/09/2021 09:00:20")).unwrap();
+        assert_eq!(c.external_id_private.as_deref(), Some("6561234567"));
+        let c = row(&raw("7;;12/09/2021 09:00:00;112;-;Prank Call;;;;;;;;Tidak Ditindaklanjuti;00:20;Rina;12/09/2021 09:00:20")).unwrap();
+        assert_eq!(c.external_id_private.as_deref(), Some("112"));
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod connector;
 pub mod contacts;
 mod error;
 mod model;
+pub mod phone;
 pub mod schedule;
 mod secret;
 pub mod time;

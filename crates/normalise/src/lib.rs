@@ -134,8 +134,13 @@ pub struct Tables<'a> {
 /// one version to the next a status change when that version came; only the newest was
 /// read, and earlier follow-ups vanished), a Pantau Pekalongan status in another
 /// letter case or with spaces answering and resolving as its plain form does, and a Lapor
-/// Gub! reopening (`Aduan dibuka kembali`) a status change rather than a note (2026-12-06).
-pub const RULES: u32 = 9;
+/// Gub! reopening (`Aduan dibuka kembali`) a status change rather than a note (2026-12-06);
+/// 10, a broad label mapped to its main category's catch-all (`LAINNYA TERKAIT …`) made
+/// specific by the text classifier when it finds a specific pair (a flood reported under
+/// Lapor Gub!'s `Infrastruktur` was not counted with the floods), and a 112 call without a
+/// ticket known by its caller's number however the export writes it (`+62813…` and
+/// `0813…` were two complaints) (2026-12-06).
+pub const RULES: u32 = 10;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
 /// identity (see [`Normaliser::stored_external_id`]).
@@ -444,7 +449,21 @@ impl Normaliser {
             // (A label given as the title when there is no text is kept private too.)
             .unwrap_or_else(|| private.mask(title_from(&body, &src.category_labels)));
         // What the channel does not categorise, its text may: never a prank or a dropped call.
+        // A broad label (a channel whose table says `broad_categories`: Lapor Gub!'s sectors,
+        // Pantau Pekalongan's areas) mapped to its main category's catch-all (`LAINNYA
+        // TERKAIT …`) is made specific by the text when the classifier finds a specific pair
+        // in it: a flood reported under `Infrastruktur` counts with the floods. (A specific
+        // label with no slot of its own, 112's `Sarang Tawon`, keeps its catch-all; the
+        // national taxonomy a channel gives is never replaced.)
         let (category, category_method) = match category {
+            Category::Found(pair, "mapped")
+                if m.broad_categories && kind != Kind::NonGenuine && catch_all(&pair) =>
+            {
+                match self.classifier.classify(&[&title, &body]) {
+                    Some(found) if !catch_all(&found) => (Some(found), Some("classified")),
+                    _ => (Some(pair), Some("mapped")),
+                }
+            }
             Category::Found(pair, how) => (Some(pair), Some(how)),
             Category::None if kind != Kind::NonGenuine => {
                 match self.classifier.classify(&[&title, &body]) {
@@ -599,6 +618,12 @@ impl Normaliser {
 }
 
 /// What a channel's own category labels give.
+/// Whether `pair` is its main category's catch-all sub-category (`LAINNYA TERKAIT …`, "other
+/// matters of …" in the national taxonomy).
+fn catch_all(pair: &(String, String)) -> bool {
+    pair.1.starts_with("LAINNYA TERKAIT ")
+}
+
 enum Category {
     /// A national pair, and how it was found (`source`, `mapped`).
     Found((String, String), &'static str),

@@ -19,12 +19,17 @@ pub struct ChannelMappings {
     pub(crate) urgency: HashMap<String, Urgency>,
     /// Folded label -> canonical pair, or `None` for "no national category".
     pub(crate) categories: HashMap<String, Option<(String, String)>>,
+    /// The channel's labels are broad sectors: one mapped to a catch-all (`LAINNYA TERKAIT
+    /// …`) is made specific by the text classifier when it finds a specific pair.
+    pub(crate) broad_categories: bool,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MappingsToml {
     default_kind: Option<String>,
+    #[serde(default)]
+    broad_categories: bool,
     #[serde(default)]
     status: HashMap<String, String>,
     #[serde(default)]
@@ -98,6 +103,7 @@ impl ChannelMappings {
             kind_by_status: values(&table, "kind_by_status", t.kind_by_status, Kind::parse)?,
             urgency: values(&table, "urgency", t.urgency, Urgency::parse)?,
             categories,
+            broad_categories: t.broad_categories,
         })
     }
 }

@@ -220,6 +220,98 @@ fn a_category_outside_the_taxonomy_is_left_empty_and_reported() {
     assert_eq!(out.warnings.len(), 1);
 }
 
+/// A broad label mapped to a catch-all (`LAINNYA TERKAIT …`) is made specific by the text,
+/// so that a flood reported under a province sector counts with the floods; a specific pair
+/// stays, a text the classifier finds nothing specific in keeps the catch-all, and a prank is
+/// never read.
+#[test]
+fn a_catch_all_from_a_broad_label_is_made_specific_by_the_text() {
+    let mut n = normaliser();
+    n.add_channel(
+        "lapor_gub",
+        include_str!("../../../config/mappings/lapor_gub.toml"),
+    )
+    .unwrap();
+    let mut r = report();
+    r.channel = "lapor_gub".into();
+    r.kind_label = None;
+    r.status_label = "3 Dalam Tindakan".into();
+    r.category_national = false;
+    r.category_labels = vec!["Infrastruktur".into()];
+    r.title = Some("Genangan rob di Panjang Wetan".into());
+    r.body = Some("Air rob masuk ke permukiman setinggi 30 cm.".into());
+    let c = n.normalise(&r).unwrap().complaint;
+    let category = |c: &UnifiedComplaint| {
+        (
+            c.category_main.clone(),
+            c.category_sub.clone(),
+            c.category_method.clone(),
+            c.category_source.clone(),
+        )
+    };
+    assert_eq!(
+        category(&c),
+        (
+            Some("LINGKUNGAN HIDUP DAN KEHUTANAN".into()),
+            Some("BANJIR".into()),
+            Some("classified".into()),
+            "Infrastruktur".into()
+        )
+    );
+    // Nothing specific in the text: the mapped catch-all stays.
+    r.title = Some("Mohon perhatian".into());
+    r.body = Some("Kondisi di kampung kami kurang baik.".into());
+    let c = n.normalise(&r).unwrap().complaint;
+    assert_eq!(
+        category(&c),
+        (
+            Some("PEKERJAAN UMUM DAN PENATAAN RUANG".into()),
+            Some("LAINNYA TERKAIT PEKERJAAN UMUM DAN PENATAAN RUANG".into()),
+            Some("mapped".into()),
+            "Infrastruktur".into()
+        )
+    );
+    // A text whose best rule is itself a catch-all does not replace the channel's.
+    r.category_labels = vec!["Kesehatan".into()];
+    r.body = Some("Mohon bantuan sosial untuk warga yang sakit, bansos belum cair.".into());
+    let c = n.normalise(&r).unwrap().complaint;
+    assert_eq!(
+        (c.category_sub.as_deref(), c.category_method.as_deref()),
+        (Some("LAINNYA TERKAIT KESEHATAN"), Some("mapped"))
+    );
+    // A channel whose labels are specific keeps a catch-all its table gives (112's `Sarang
+    // Tawon` near a street light is not about street lights).
+    n.add_channel("cc112", include_str!("../../../config/mappings/cc112.toml"))
+        .unwrap();
+    r.channel = "cc112".into();
+    r.kind_label = Some("Pengaduan".into());
+    r.status_label = "Selesai".into();
+    r.category_labels = vec!["Sarang Tawon".into()];
+    r.body = Some("Sarang tawon besar di dekat lampu jalan.".into());
+    let c = n.normalise(&r).unwrap().complaint;
+    assert_eq!(
+        c.category_method.as_deref(),
+        Some("mapped"),
+        "{:?}",
+        c.category_sub
+    );
+    // The national taxonomy a channel gives is never replaced, catch-all or not.
+    let mut r = report();
+    r.category_labels = vec![
+        "LINGKUNGAN HIDUP DAN KEHUTANAN".into(),
+        "LAINNYA TERKAIT PENANGGULANGAN BENCANA".into(),
+    ];
+    r.body = Some("Banjir rob masuk rumah.".into());
+    let c = n.normalise(&r).unwrap().complaint;
+    assert_eq!(
+        (c.category_sub.as_deref(), c.category_method.as_deref()),
+        (
+            Some("LAINNYA TERKAIT PENANGGULANGAN BENCANA"),
+            Some("source")
+        )
+    );
+}
+
 #[test]
 fn an_uncategorised_complaint_is_classified_from_its_text_but_an_unknown_label_is_not() {
     let n = normaliser();

@@ -1,0 +1,201 @@
+//! Phone numbers in the channels' forms, read as one form (E.164): what a reporter's key
+//! is made from, and what a channel whose identity holds a caller's number is keyed by.
+
+/// A phone number in any of the channels' forms, as E.164 (`+62…`); `None` when it is no
+/// number (`Private`, `-`, empty) or not plausible.
+///
+/// Forms: `081234567890`, `+6281234567890`, `6281234567890`, `+62 812-3456-7890`,
+/// `0285-421112`, `(0285) 421112`; `0062 812…` dialled with the international prefix; a
+/// mobile number that lost its leading 0 (`81234567890`); any of these followed by a note
+/// without digits (`0812-3456-7890 (WA)`).
+///
+/// A field that does not read so whole is read by its first number: a field's label before
+/// it (`HP 0812…`, `tel:+62…`), a spreadsheet's text mark or decimal (`'0812…`,
+/// `6281234567890.0`), a second number after it (`0812… / 0813…`, `0812… atau 0813…`).
+pub fn to_e164(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    // (A spreadsheet's number as a decimal: its `.0` would be read as a digit.)
+    let raw = raw
+        .strip_suffix(".0")
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or(raw);
+    read(raw).or_else(|| first_number(raw).and_then(read))
+}
+
+/// The first run of digits and the separators a number is written with (` -()+`) holding
+/// at least ten digits, trimmed; none that a masked part follows (`08123456xxxx`,
+/// `0812-3456-78**`): a number cut short would be another's, and key them alike.
+fn first_number(raw: &str) -> Option<&str> {
+    let within = |c: char| c.is_ascii_digit() || " -()+".contains(c);
+    let masked = |c: char| matches!(c, 'x' | 'X' | '*' | '#' | '\u{2022}' | '\u{2026}');
+    let mut rest = raw;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit() || c == '+') {
+        let run = &rest[start..];
+        let end = run.find(|c: char| !within(c)).unwrap_or(run.len());
+        let number = run[..end].trim_matches(|c: char| c == ' ' || c == '-');
+        let cut = run[end..].starts_with(masked);
+        if !cut && number.bytes().filter(u8::is_ascii_digit).count() >= 10 {
+            return Some(number);
+        }
+        rest = &run[end.max(1)..];
+    }
+    None
+}
+
+/// [`to_e164`] of a field that is one number.
+fn read(raw: &str) -> Option<String> {
+    let number = without_note(raw);
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    if digits.is_empty() {
+        return None;
+    }
+    // Anything but digits, separators and a leading plus means it is not a number.
+    if number
+        .chars()
+        .any(|c| !(c.is_ascii_digit() || " -().+/".contains(c)))
+    {
+        return None;
+    }
+    // After `+`, or the international prefix `00`, comes the country code.
+    let international = if number.starts_with('+') {
+        Some(digits.as_str())
+    } else {
+        digits.strip_prefix("00")
+    };
+    let national = if let Some(international) = international {
+        if let Some(rest) = international.strip_prefix("62") {
+            rest
+        } else {
+            // Another country's number: keep it as it is.
+            return plausible(international).then(|| format!("+{international}"));
+        }
+    } else if let Some(rest) = digits.strip_prefix("62") {
+        rest
+    } else if let Some(rest) = digits.strip_prefix('0') {
+        rest
+    } else if digits.starts_with('8') && (10..=12).contains(&digits.len()) {
+        // A mobile number (08…) whose 0 a spreadsheet or a form dropped.
+        &digits
+    } else {
+        return None;
+    };
+    let national = national.trim_start_matches('0');
+    // A mobile number (`8…`) has nine digits or more after its 0: fewer is one cut short
+    // (`08123456 (disamarkan)`), which would be another's.
+    if national.starts_with('8') && national.len() < 9 {
+        return None;
+    }
+    let e164 = format!("62{national}");
+    plausible(&e164).then(|| format!("+{e164}"))
+}
+
+/// `raw` without a note after the number (`(WA)`, `a.n. Budi`): one that white space or
+/// `(` sets apart and that holds no digit.
+fn without_note(raw: &str) -> &str {
+    let Some(at) = raw.find(|c: char| !(c.is_ascii_digit() || " -().+/".contains(c))) else {
+        return raw;
+    };
+    let (number, note) = raw.split_at(at);
+    let apart = number.ends_with(|c: char| c.is_whitespace() || c == '(');
+    if !apart || note.contains(char::is_numeric) {
+        // A number with letters in it (`abc123456789`), or a second number: not one field's
+        // number (`to_e164` then reads the field's first).
+        return raw;
+    }
+    let number = number.trim_end();
+    number.strip_suffix('(').unwrap_or(number).trim_end()
+}
+
+fn plausible(digits: &str) -> bool {
+    (9..=15).contains(&digits.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_phone_form_of_the_channel_docs_becomes_e164() {
+        for raw in [
+            "081234567890",
+            "+6281234567890",
+            "6281234567890",
+            "+62 812-3456-7890",
+            "0812 3456 7890",
+        ] {
+            assert_eq!(to_e164(raw).as_deref(), Some("+6281234567890"), "{raw}");
+        }
+        assert_eq!(to_e164("0285-421112").as_deref(), Some("+62285421112"));
+        assert_eq!(to_e164("(0285) 421112").as_deref(), Some("+62285421112"));
+    }
+
+    /// Review finding: a field a spreadsheet or a form wrote otherwise was no number, so the
+    /// reporter's own number was not looked for in the texts, and had no `reporter_key`.
+    #[test]
+    fn a_fields_first_number_is_read_when_the_field_is_not_one_number() {
+        for raw in [
+            "HP 0813-2876-5432",
+            "WA: 0813 2876 5432",
+            "tel:+6281328765432",
+            "'081328765432",
+            "6281328765432.0",
+            "0813-2876-5432 / 0812-3456-7890",
+            "0813-2876-5432 atau 0812 3456 7890",
+            "0813-2876-5432, 0812-3456-7890",
+            "0813 2876 5432 atau 0812 3456 7890",
+            "0813-2876-5432(WA 2)",
+            "0813-2876-5432WA",
+            "WA 0813-2876-5432",
+        ] {
+            assert_eq!(to_e164(raw).as_deref(), Some("+6281328765432"), "{raw}");
+        }
+        // Still no number: too few digits, no phone's, or one masked in part (review: a
+        // number cut short became a key that others' masked numbers shared).
+        for raw in [
+            "08123456xxxx",
+            "0812-3456-78**",
+            "08123456 (disamarkan)",
+            "0812345678\u{2022}\u{2022}",
+            "RT 03/RW 05 No. 12",
+            "NIK 3375011234567890",
+            "Private",
+            "0812",
+        ] {
+            assert_eq!(to_e164(raw), None, "{raw}");
+        }
+    }
+
+    /// Review finding: `0062 813…` became `+626281…`.
+    #[test]
+    fn the_international_prefix_a_lost_zero_and_a_note_are_read() {
+        for raw in [
+            "0062 813 2876 5432",
+            "0062-813-2876-5432",
+            "81328765432",
+            "813 2876 5432",
+            "0813-2876-5432 (WA)",
+            "0813 2876 5432 WA",
+            "+62 813 2876 5432 (wa only)",
+            "0062 813 2876 5432 a.n. Budi",
+        ] {
+            assert_eq!(to_e164(raw).as_deref(), Some("+6281328765432"), "{raw}");
+        }
+        // Another country dialled with `00` is that country's number.
+        assert_eq!(to_e164("0065 9123 4567").as_deref(), Some("+6591234567"));
+        assert_eq!(
+            to_e164("(0285) 421112 (kantor)").as_deref(),
+            Some("+62285421112")
+        );
+        // Only a mobile number's 0 is taken as lost, and only at a mobile number's length.
+        for raw in ["285421112", "813287654", "8132876543210", "91328765432"] {
+            assert_eq!(to_e164(raw), None, "{raw}");
+        }
+    }
+
+    #[test]
+    fn what_is_no_number_gives_none() {
+        for raw in ["Private", "-", "", "  ", "12", "abc123456789"] {
+            assert_eq!(to_e164(raw), None, "{raw}");
+        }
+    }
+}
