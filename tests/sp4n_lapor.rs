@@ -300,6 +300,27 @@ async fn a_sync_with_every_fault_stores_every_record_exactly_once_and_reports_th
             "{:?}",
             q.first()
         );
+        // Retried, they still fail, and stay named as they were (review: a retry renamed
+        // each by its source's URL).
+        let ids: Vec<i64> = q.iter().map(|e| e.quarantine_id).collect();
+        let (resolved, failing) = engine
+            .retry_quarantine(&ids, &parsers(), &NoProgress)
+            .await
+            .unwrap();
+        assert_eq!((resolved, failing.len()), (0, ids.len()), "{}", ts.label);
+        let again = ts.store.quarantine_list(None, false, 100).await.unwrap();
+        assert_eq!(
+            again.iter().map(|e| &e.record).collect::<Vec<_>>(),
+            q.iter().map(|e| &e.record).collect::<Vec<_>>(),
+            "{}",
+            ts.label
+        );
+        assert!(
+            failing
+                .iter()
+                .all(|(_, why)| why.contains(": record tracking_id ")),
+            "{failing:?}"
+        );
     }
     sim.shutdown().await;
 }

@@ -9,7 +9,7 @@ use aduan_store::{Dimension, QueryResult, RawFilter, ReportSpec, Store};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 
-use super::{engine, load_normaliser, open_existing_store, open_to_read};
+use super::{engine, load_normaliser, open_existing_store, open_to_read, UsageProblem};
 use crate::{Format, QuarantineAction, RawAction, ReportBy};
 
 pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
@@ -97,6 +97,22 @@ fn field_name(field: &str) -> String {
     }
 }
 
+/// A channel a listing is asked for: one the registry knows, or one the store holds
+/// anything of (a channel since removed); else a usage problem naming the known ones (a
+/// mistyped name listed nothing, as if the channel had nothing).
+async fn listed_channel(store: &Store, channel: Option<&str>) -> Result<()> {
+    match channel {
+        Some(c) if !registry::specs().contains_key(c) && !store.channel_seen(c).await? => {
+            Err(UsageProblem(format!(
+                "no channel {c:?} in the registry or the store; the channels are {}",
+                registry::known_ids()
+            ))
+            .into())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Cuts `listed` (read with one more than `limit`) to `limit`, and says whether more were
 /// there: a listing cut short does not pass for the whole.
 fn more_than<T>(listed: &mut Vec<T>, limit: i64) -> &'static str {
@@ -117,6 +133,7 @@ pub(crate) async fn raw(config: &AppConfig, action: RawAction) -> Result<ExitCod
             record,
             limit,
         } => {
+            listed_channel(&store, channel.as_deref()).await?;
             // One more than shown: whether there are more is said.
             let mut raws = store
                 .raws(&RawFilter {
@@ -236,6 +253,7 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
             all,
             limit,
         } => {
+            listed_channel(&store, channel.as_deref()).await?;
             let mut entries = store
                 .quarantine_list(channel.as_deref(), all, limit.saturating_add(1))
                 .await?;
@@ -288,6 +306,11 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
             writeln!(out)?;
         }
         QuarantineAction::Retry { ids, all } => {
+            // A number that names no entry is a mistyped command, refused before any work
+            // (it was counted as an entry still failing).
+            if let Some(id) = store.quarantine_missing(&ids).await?.first() {
+                anyhow::bail!("quarantine entry {id} does not exist");
+            }
             let engine = engine(config, store.clone(), load_normaliser(config)?);
             // Read again into tables built the way it reads (a rebuild first reads every
             // archived payload again, and leaves in the quarantine only what still fails).

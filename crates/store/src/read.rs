@@ -237,6 +237,40 @@ impl Store {
         })
     }
 
+    /// Whether the store holds anything of `channel`: an archived payload, a quarantine
+    /// entry or a run (a channel since removed from the registry is still listed).
+    pub async fn channel_seen(&self, channel: &str) -> Result<bool> {
+        on_pool!(self, pool => {
+            sqlx::query_scalar::<_, bool>(
+                "SELECT EXISTS (SELECT 1 FROM raw_records WHERE channel = $1) \
+                 OR EXISTS (SELECT 1 FROM quarantine WHERE channel = $1) \
+                 OR EXISTS (SELECT 1 FROM sync_runs WHERE channel = $1)",
+            )
+            .bind(channel)
+            .fetch_one(pool)
+            .await
+            .context(|| format!("looking for channel {channel}"))
+        })
+    }
+
+    /// Those of `ids` that name no quarantine entry, in the order given.
+    pub async fn quarantine_missing(&self, ids: &[i64]) -> Result<Vec<i64>> {
+        let mut missing = Vec::new();
+        for &id in ids {
+            let found: Option<i64> = on_pool!(self, pool => {
+                sqlx::query_scalar("SELECT quarantine_id FROM quarantine WHERE quarantine_id = $1")
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await
+                    .context(|| format!("reading quarantine entry {id}"))
+            })?;
+            if found.is_none() {
+                missing.push(id);
+            }
+        }
+        Ok(missing)
+    }
+
     /// One quarantine entry.
     pub async fn quarantine_get(&self, quarantine_id: i64) -> Result<Option<QuarantineEntry>> {
         on_pool!(self, pool => {
@@ -336,12 +370,15 @@ impl Store {
         Ok(self.unpack(packed).await?.pop())
     }
 
-    /// When archived payload `raw_id` was received, if it is archived (read alone: its
-    /// payload is not unpacked).
-    pub async fn raw_received_at(&self, raw_id: i64) -> Result<Option<DateTime<Utc>>> {
+    /// When archived payload `raw_id` was received, and the source's id it came with, if it
+    /// is archived (read alone: its payload is not unpacked).
+    pub async fn raw_receipt(
+        &self,
+        raw_id: i64,
+    ) -> Result<Option<(DateTime<Utc>, Option<String>)>> {
         on_pool!(self, pool => {
-            sqlx::query_scalar::<_, DateTime<Utc>>(
-                "SELECT received_at FROM raw_records WHERE raw_id = $1",
+            sqlx::query_as::<_, (DateTime<Utc>, Option<String>)>(
+                "SELECT received_at, external_id FROM raw_records WHERE raw_id = $1",
             )
             .bind(raw_id)
             .fetch_optional(pool)
@@ -860,7 +897,8 @@ impl Sink for Collected {
             what: "running the query".into(),
             message: format!(
                 "the result holds more than {what}, more than is kept to be printed, so it was \
-                 stopped; add LIMIT, or aggregate (GROUP BY), to read less"
+                 stopped; add LIMIT, or aggregate (GROUP BY), to read less, or export it whole \
+                 (`--format csv` or `json`, written as it is read)"
             ),
         };
         if self.rows.len() >= self.bounds.rows {

@@ -986,20 +986,25 @@ impl Engine {
                 }
                 // Read as received when it was archived (a version dated after its receipt
                 // is judged by that time, as a rebuild judges it; see
-                // `aduan_normalise::dated_after_receipt`), else when it was quarantined.
-                None => (
-                    RawRecord {
-                        source_ref: entry.source_ref.clone(),
-                        external_id: None,
-                        received_at: match entry.raw_id {
-                            Some(raw_id) => self.store.raw_received_at(raw_id).await?,
-                            None => None,
-                        }
-                        .unwrap_or(entry.quarantined_at),
-                        payload: entry.payload.clone(),
-                    },
-                    None,
-                ),
+                // `aduan_normalise::dated_after_receipt`), else when it was quarantined; with
+                // the source's id it came with, which names the record (review: an entry
+                // failing again was renamed by its source's URL).
+                None => {
+                    let receipt = match entry.raw_id {
+                        Some(raw_id) => self.store.raw_receipt(raw_id).await?,
+                        None => None,
+                    };
+                    let (received_at, external_id) = receipt.unzip();
+                    (
+                        RawRecord {
+                            source_ref: entry.source_ref.clone(),
+                            external_id: external_id.flatten(),
+                            received_at: received_at.unwrap_or(entry.quarantined_at),
+                            payload: entry.payload.clone(),
+                        },
+                        None,
+                    )
+                }
             };
             let mut counts = Counts::default();
             let mut input = batch::Input::again(&entry.channel, vec![raw], hashes);
