@@ -313,6 +313,7 @@ impl AppConfig {
             path: path.to_string(),
             message: toml_error(text, &e),
         })?;
+        config.check_ranges(path)?;
         for (id, channel) in &config.channels {
             if let Some(expr) = &channel.schedule {
                 cron::Schedule::from_str(&aduan_core::schedule::unix_days(expr)).map_err(|e| Error::Config {
@@ -322,6 +323,73 @@ impl AppConfig {
             }
         }
         Ok(config)
+    }
+
+    /// Refuses a number outside what it can mean (review: `max_body_bytes = 0` made every
+    /// webhook delivery a 413, and `budget_secs = 0` was taken as 1 s, without a word).
+    fn check_ranges(&self, path: &str) -> Result<()> {
+        const TEN_YEARS: u64 = 10 * 366 * 24 * 3600;
+        let (sync, service) = (&self.sync, &self.service);
+        let checks: [(&str, u64, u64, u64, &str); 7] = [
+            (
+                "[sync] budget_secs",
+                sync.budget_secs,
+                1,
+                TEN_YEARS,
+                "1 s to ten years",
+            ),
+            (
+                "[sync] lease_ttl_secs",
+                sync.lease_ttl_secs,
+                5,
+                TEN_YEARS,
+                "5 s to ten years",
+            ),
+            (
+                "[service] max_body_bytes",
+                service.max_body_bytes as u64,
+                1024,
+                256 << 20,
+                "1 KiB to 256 MiB",
+            ),
+            (
+                "[service] request_timeout_secs",
+                service.request_timeout_secs,
+                1,
+                86_400,
+                "1 s to a day",
+            ),
+            (
+                "[service] max_connections",
+                service.max_connections as u64,
+                1,
+                1_000_000,
+                "1 to a million",
+            ),
+            (
+                "[service] backoff_initial_secs",
+                service.backoff_initial_secs,
+                1,
+                TEN_YEARS,
+                "1 s to ten years",
+            ),
+            (
+                "[service] backoff_max_secs",
+                service.backoff_max_secs,
+                service.backoff_initial_secs.max(1),
+                TEN_YEARS,
+                "backoff_initial_secs to ten years",
+            ),
+        ];
+        for (key, value, min, max, within) in checks {
+            if !(min..=max).contains(&value) {
+                return Err(Error::Config {
+                    path: path.to_string(),
+                    message: format!("{key} = {value} is out of range ({within})"),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Takes a relative `[normaliser] tables_dir` as relative to the folder of the file
@@ -471,6 +539,37 @@ mod tests {
             c.normaliser.tables_dir.as_deref(),
             Some(Path::new("/srv/t"))
         );
+    }
+
+    #[test]
+    fn a_number_out_of_its_range_is_refused_naming_the_key() {
+        for (text, says) in [
+            (
+                "[sync]\nbudget_secs = 0\n",
+                "[sync] budget_secs = 0 is out of range",
+            ),
+            ("[sync]\nlease_ttl_secs = 1\n", "[sync] lease_ttl_secs = 1"),
+            (
+                "[service]\nmax_body_bytes = 0\n",
+                "[service] max_body_bytes = 0",
+            ),
+            (
+                "[service]\nmax_connections = 0\n",
+                "[service] max_connections = 0",
+            ),
+            (
+                "[service]\nrequest_timeout_secs = 0\n",
+                "request_timeout_secs = 0",
+            ),
+            (
+                "[service]\nbackoff_initial_secs = 600\nbackoff_max_secs = 60\n",
+                "backoff_max_secs = 60",
+            ),
+        ] {
+            let e = AppConfig::from_toml_str(text).unwrap_err().to_string();
+            assert!(e.contains(says), "{text}: {e}");
+        }
+        assert!(AppConfig::from_toml_str("[sync]\nbudget_secs = 1\nlease_ttl_secs = 5\n").is_ok());
     }
 
     #[test]

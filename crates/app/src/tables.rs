@@ -78,6 +78,14 @@ pub fn normaliser(
 
 /// The reporter-hash key from `var`, or an error naming the variable.
 pub fn reporter_key(var: &str) -> Result<Secret> {
+    if let Some(problem) = Secret::not_a_name(var) {
+        return Err(Error::Config {
+            path: "[normaliser] reporter_key_env".into(),
+            message: format!(
+                "the reporter-hash key is read from an environment variable: {problem}"
+            ),
+        });
+    }
     let key = Secret::from_env(var).ok_or_else(|| Error::Config {
         path: "environment".into(),
         message: format!(

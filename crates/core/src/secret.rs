@@ -18,13 +18,36 @@ impl Secret {
     /// Reads a secret a channel needs from the environment variable `var`; a missing one
     /// is a configuration error naming the channel, the `what` and the variable.
     pub fn required(var: &str, channel: &str, what: &str) -> crate::Result<Self> {
-        Self::from_env(var).ok_or_else(|| crate::Error::Config {
+        let message = match Self::not_a_name(var) {
+            Some(problem) => format!("the {what} is read from an environment variable: {problem}"),
+            None => match Self::from_env(var) {
+                Some(secret) => return Ok(secret),
+                None => format!(
+                    "the {what} is read from the environment variable {var}, which is {}",
+                    Self::why_missing(var)
+                ),
+            },
+        };
+        Err(crate::Error::Config {
             channel: channel.to_string(),
-            message: format!(
-                "the {what} is read from the environment variable {var}, which is {}",
-                Self::why_missing(var)
-            ),
+            message,
         })
+    }
+
+    /// What is wrong with `var` as the name of the environment variable a secret is read
+    /// from, if anything: none given, or not a name (letters, digits and `_`, not starting
+    /// with a digit), which is then not shown: it may be the secret itself, written where its
+    /// variable's name belongs.
+    pub fn not_a_name(var: &str) -> Option<&'static str> {
+        if var.is_empty() {
+            return Some("the setting naming the variable is empty");
+        }
+        let name = var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && !var.starts_with(|c: char| c.is_ascii_digit());
+        (!name).then_some(
+            "the setting naming the variable holds no variable's name (letters, digits and _); \
+             not shown, as it may be the secret itself: name the variable, and set the secret there",
+        )
     }
 
     /// Why [`from_env`](Self::from_env) read nothing from `var`: it is not set, set but
@@ -86,6 +109,27 @@ impl fmt::Display for Secret {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_setting_that_names_no_variable_is_refused_without_being_shown() {
+        let e = Secret::required("lapor-gub-key-8f3a", "lapor_gub", "API key")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("lapor_gub") && e.contains("no variable's name") && !e.contains("8f3a"),
+            "{e}"
+        );
+        let e = Secret::required("", "lapor_gub", "API key")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("empty"), "{e}");
+        for name in ["ADUAN_X_UNSET_36", "_A1"] {
+            let e = Secret::required(name, "c", "token")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(name) && e.contains("not set"), "{e}");
+        }
+    }
 
     #[test]
     fn a_secret_never_prints_its_value() {

@@ -196,14 +196,21 @@ pub fn secret_header(
     }
 }
 
-/// Checks a URL of `channel`'s settings (`field`: its key): an error names both.
+/// Checks a URL of `channel`'s settings (`field`: its key): an `http` or `https` URL; an
+/// error names both. (Another scheme, `ftp://…`, was taken and every request refused by the
+/// client, each retried, the run failed: a configuration problem found late.)
 pub fn check_url(channel: &str, field: &str, url: &str) -> Result<()> {
-    reqwest::Url::parse(url)
-        .map(|_| ())
-        .map_err(|e| Error::Config {
-            channel: channel.to_string(),
-            message: format!("{field} {:?}: {e}", shown(url)),
-        })
+    let problem = |why: String| Error::Config {
+        channel: channel.to_string(),
+        message: format!("{field} {:?}: {why}", shown(url)),
+    };
+    let parsed = reqwest::Url::parse(url).map_err(|e| problem(e.to_string()))?;
+    match parsed.scheme() {
+        "http" | "https" => Ok(()),
+        other => Err(problem(format!(
+            "a URL of scheme {other:?}; give an http:// or https:// URL"
+        ))),
+    }
 }
 
 /// The first `max` bytes of a body as text, white space folded, phone numbers and e-mail
@@ -362,6 +369,10 @@ impl HttpClient {
         max_attempts: u32,
         retry_base_ms: u64,
     ) -> Result<Self> {
+        // (A 0 was taken as 1 without a word: review.)
+        aduan_core::check_within(channel, "timeout_secs", timeout_secs, 1..=86_400)?;
+        aduan_core::check_within(channel, "max_attempts", max_attempts, 1..=1_000)?;
+        aduan_core::check_within(channel, "retry_base_ms", retry_base_ms, 0..=600_000)?;
         Self::new(
             channel,
             RetryPolicy::from_settings(timeout_secs, max_attempts, retry_base_ms),
@@ -828,6 +839,20 @@ mod tests {
         let url = format!("http://127.0.0.1:{port}/small");
         let small = client.send("GET", |c| c.get(&url)).await.unwrap();
         assert_eq!(&small.body[..], b"ok");
+    }
+
+    #[test]
+    fn a_settings_url_is_an_http_one() {
+        assert!(check_url("x", "base_url", "https://lapor.example/api").is_ok());
+        assert!(check_url("x", "base_url", "http://127.0.0.1:8700").is_ok());
+        for (url, says) in [
+            ("ftp://x", "scheme \"ftp\""),
+            ("file:///etc/passwd", "scheme \"file\""),
+            ("not a url", "relative URL"),
+        ] {
+            let e = check_url("x", "base_url", url).unwrap_err().to_string();
+            assert!(e.contains("base_url") && e.contains(says), "{e}");
+        }
     }
 
     #[test]
