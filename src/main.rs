@@ -88,7 +88,8 @@ enum Command {
     /// Copy the SQLite store into a new file while it is in use: one snapshot, checked and
     /// compacted, in a single file (a PostgreSQL store is backed up with `pg_dump`).
     Backup {
-        /// The new file (it must not exist; its folder is created).
+        /// The new file (it must not exist; its folder is created), or a folder, given with
+        /// a trailing `/` or already there, to hold `aduan-<UTC time>.db`.
         to: PathBuf,
     },
     /// Put a backup in the place of the SQLite store: the backup checked, the store's file

@@ -133,16 +133,34 @@ fn the_demo_refuses_a_short_reporter_key_as_every_command_does() {
     assert!(!dir.path().join("aduan-demo.db").exists());
 }
 
+/// The demo makes its own store: a `--database` given to it is refused, not ignored (review:
+/// `aduan --database sqlite:mine.db demo` wrote aduan-demo.db without a word).
+#[cfg(feature = "demo")]
+#[test]
+fn the_demo_refuses_a_database_it_would_not_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = aduan(
+        dir.path(),
+        &["--database", "sqlite:mine.db", "demo", "--reports", "10"],
+        &[],
+    );
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(all.contains("--database is not used"), "{all}");
+    assert!(!dir.path().join("aduan-demo.db").exists());
+    assert!(!dir.path().join("mine.db").exists());
+}
+
 /// What the demo's archive (seed 42, 200 SP4N-LAPOR! reports, the test key) reads as: pinned
 /// with the rules version, the tables and the key it was read under. See
 /// [`the_same_archive_read_otherwise_raises_the_rules_version`].
 #[cfg(feature = "demo")]
 const READ_AS: Reading<'static> = Reading {
-    rules: 9,
-    tables: "1758974091691788",
+    rules: 10,
+    tables: "34f6c7bc59fad219",
     key: "aa7f87283592a6eb",
     archive: "d9625ee2868ec8bb",
-    unified: "089ca869937ade6a93b3e73d452683c862a2537d932ad6b8",
+    unified: "0c57bc4b03a198efdd7346c44bae261e62a2537d932ad6b8",
 };
 
 /// What an archive read as (see [`READ_AS`]): the digests are SHA-256, the first 8 bytes in
@@ -307,30 +325,38 @@ async fn sync_runs_from_the_config_with_secrets_from_the_environment_and_never_p
     sim.shutdown().await;
 }
 
-/// A time budget and a lease of TOML's largest integer mean "never" and sync as such: the
-/// clocks' arithmetic overflowed (a panic, no run recorded) before they were bounded.
-#[tokio::test]
-async fn a_budget_and_a_lease_beyond_the_clocks_sync_as_never() {
+/// A time budget and a lease of ten years, the most they may be, sync as "never": the
+/// clocks' arithmetic overflowed with TOML's largest integer (a panic, no run recorded)
+/// before they were bounded; beyond ten years the configuration is refused, naming the key
+/// (review: it was clamped without a word).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_budget_and_a_lease_of_ten_years_sync_as_never_and_more_is_refused() {
     let sim = sim(40, Sp4nFaults::default()).await;
     let ts = sqlite_store().await;
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &sim, &process_url(&ts));
-    let mut text_of = std::fs::read_to_string(&config).unwrap();
-    text_of.push_str(
-        "\n[sync]\nbudget_secs = 9223372036854775807\nlease_ttl_secs = 9223372036854775807\n",
-    );
-    std::fs::write(&config, text_of).unwrap();
-    let path = dir.path().to_path_buf();
-    let out = tokio::task::spawn_blocking(move || {
+    let base = std::fs::read_to_string(&config).unwrap();
+    let run = |sync: &str| {
+        std::fs::write(&config, format!("{base}\n[sync]\n{sync}")).unwrap();
         let secret = aduan_sim::Sp4nConfig::default().client_secret;
         let env = [
             (SECRET_ENV, secret.as_str()),
             ("ADUAN_REPORTER_KEY", "k-e-y-1234567890abcdef"),
         ];
-        aduan(&path, &["--config", &config, "sync"], &env)
-    })
-    .await
-    .unwrap();
+        aduan(dir.path(), &["--config", &config, "sync"], &env)
+    };
+    let out = tokio::task::block_in_place(|| {
+        run("budget_secs = 9223372036854775807\nlease_ttl_secs = 120\n")
+    });
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(78), "{all}");
+    assert!(
+        all.contains("[sync] budget_secs = 9223372036854775807 is out of range"),
+        "{all}"
+    );
+    let out = tokio::task::block_in_place(|| {
+        run("budget_secs = 316224000\nlease_ttl_secs = 316224000\n")
+    });
     let all = text(&out);
     assert!(out.status.success(), "{all}");
     assert!(all.contains("inserted 40"), "{all}");
@@ -589,6 +615,7 @@ async fn a_cursor_is_set_back_and_cleared_by_command_and_bad_ones_are_refused() 
 
 /// A channel whose run cannot even be recorded (here a trigger refuses its `sync_runs` row)
 /// fails alone: the channels after it still sync, and the summary and exit code say so.
+#[cfg(unix)]
 #[tokio::test]
 async fn a_channel_whose_run_cannot_be_recorded_fails_alone_and_the_others_sync() {
     let sim = sim(20, Sp4nFaults::default()).await;
@@ -603,6 +630,13 @@ async fn a_channel_whose_run_cannot_be_recorded_fails_alone_and_the_others_sync(
           1;112-3375-20210912-0001;12/09/2021 07:41:13;-;-;Pengaduan;Gawat Tidak Darurat;Pohon Tumbang;x;;;;;Selesai;02:10;Rina;12/09/2021 08:05:00\r\n",
         std::time::Duration::from_secs(3600),
     );
+    // A day the folder holds as a symbolic link: not read, the run partial (and counted as
+    // such in the last line, not as failed: review).
+    std::os::unix::fs::symlink(
+        calls.join("112_20210912.csv"),
+        calls.join("112_20210913.csv"),
+    )
+    .unwrap();
     let mut text_config = std::fs::read_to_string(&config).unwrap();
     text_config.push_str(&format!(
         "\n[channels.cc112]\ndir = \"{}\"\nsettle_secs = 0\n",
@@ -637,10 +671,13 @@ async fn a_channel_whose_run_cannot_be_recorded_fails_alone_and_the_others_sync(
         "{all}"
     );
     assert!(
-        all.contains("cc112: ok") && all.contains("inserted 1"),
+        all.contains("cc112: partial") && all.contains("inserted 1"),
         "{all}"
     );
-    assert!(all.contains("aduan sync: 2 channel(s), 1 failed"), "{all}");
+    assert!(
+        all.contains("aduan sync: 2 channel(s), 1 failed, 1 partial;"),
+        "{all}"
+    );
 }
 
 #[tokio::test]
@@ -967,6 +1004,14 @@ async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
         out.contains("payload:") && out.contains("\"tracking_id\""),
         "{out}"
     );
+    // A number that names no entry is refused before any work, not counted as failing.
+    let retry = run(&["quarantine", "retry", &id, "999999"], &[]);
+    assert!(!retry.status.success());
+    let out = text(&retry);
+    assert!(
+        out.contains("quarantine entry 999999 does not exist") && !out.contains("still fail"),
+        "{out}"
+    );
 
     let csv = run(
         &[
@@ -1215,6 +1260,25 @@ async fn raw_lists_and_shows_archived_payloads_as_received_though_stored_packed(
     assert_eq!(
         String::from_utf8_lossy(&none.stdout),
         "aduan raw: 0 payloads\n"
+    );
+    // A mistyped channel is named as unknown (it listed nothing, as an empty channel).
+    let typo = run(&["raw", "list", "--channel", "sp4n_lapr"]);
+    assert!(!typo.status.success());
+    assert!(
+        text(&typo).contains("no channel \"sp4n_lapr\"") && text(&typo).contains("sp4n_lapor"),
+        "{}",
+        text(&typo)
+    );
+    let quarantined = run(&["quarantine", "list", "--channel", "sp4n_lapr"]);
+    assert!(!quarantined.status.success(), "{}", text(&quarantined));
+    // A channel no longer in the registry whose payloads the store holds is listed.
+    ts.execute("UPDATE raw_records SET channel = 'retired' WHERE raw_id = (SELECT MIN(raw_id) FROM raw_records)")
+        .await;
+    let retired = run(&["raw", "list", "--channel", "retired"]);
+    assert!(
+        retired.status.success() && text(&retired).contains("aduan raw: 1 payload\n"),
+        "{}",
+        text(&retired)
     );
     let missing = run(&["raw", "show", "999999999"]);
     assert!(!missing.status.success());
@@ -1801,8 +1865,10 @@ async fn commands_that_read_leave_an_older_store_as_it_is() {
         all.extend_from_slice(args);
         let out = aduan(dir.path(), &all, &[]);
         assert!(!out.status.success(), "{args:?}: {}", text(&out));
+        // The first migration it lacks named by its file (review: `(?)`).
         assert!(
-            text(&out).contains("is not at this aduan's schema"),
+            text(&out).contains("is not at this aduan's schema")
+                && text(&out).contains("0005_packed_payloads.sql"),
             "{args:?}: {}",
             text(&out)
         );

@@ -805,11 +805,11 @@ impl Store {
     }
 
     async fn migrations_ready(&self, exactly: bool) -> Result<()> {
-        let newest = match self.backend {
+        let known = match self.backend {
             Backend::Sqlite(_) => migrate::SQLITE,
             Backend::Postgres(_) => migrate::POSTGRES,
-        }
-        .len() as i64;
+        };
+        let newest = known.len() as i64;
         let (applied, highest): (i64, Option<i64>) = on_pool!(self, pool => {
             sqlx::query_as("SELECT COUNT(*), MAX(version) FROM schema_migrations")
                 .fetch_one(pool)
@@ -817,9 +817,14 @@ impl Store {
                 .context(|| "reading schema_migrations".into())?
         });
         if applied < newest {
+            // Named by its file, as a migration that fails is (review: `(?)`).
+            let name = usize::try_from(applied)
+                .ok()
+                .and_then(|i| known.get(i))
+                .map_or("?", |m| m.name);
             return Err(Error::Migration {
                 version: applied + 1,
-                name: "?".into(),
+                name: name.into(),
                 message: "not applied".into(),
             });
         }
