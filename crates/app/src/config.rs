@@ -291,10 +291,25 @@ fn default_true() -> bool {
 
 /// A TOML error of `text` as its message and where: line and column, never the line itself
 /// (`toml`'s own text quotes it, and that line may hold a password typed into a URL).
-fn toml_error(text: &str, e: &toml::de::Error) -> String {
+/// A value of the wrong type is named by its key and given by its kind, not quoted (as a
+/// channel's settings are: `aduan_core::settings`): `[service] max_body_bytes: invalid type:
+/// a string of 3 characters, expected usize` (review: only a line and a column, with the
+/// value).
+fn toml_error(text: &str, e: serde_path_to_error::Error<toml::de::Error>) -> String {
+    let path = e.path().to_string();
+    let e = e.into_inner();
     let message = e.message().trim_end();
+    let (key, reason) = (
+        aduan_core::FieldError::serde_field(&path, message),
+        aduan_core::FieldError::serde_reason(message),
+    );
+    let message = match key.rsplit_once('.') {
+        _ if key == "." => reason,
+        Some((table, key)) => format!("[{table}] {key}: {reason}"),
+        None => format!("{key}: {reason}"),
+    };
     let Some(span) = e.span() else {
-        return message.to_string();
+        return message;
     };
     let before = text.get(..span.start).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
@@ -309,10 +324,11 @@ impl AppConfig {
     }
 
     fn parse(text: &str, path: &str) -> Result<Self> {
-        let config: AppConfig = toml::from_str(text).map_err(|e| Error::Config {
-            path: path.to_string(),
-            message: toml_error(text, &e),
-        })?;
+        let config: AppConfig = serde_path_to_error::deserialize(toml::Deserializer::new(text))
+            .map_err(|e| Error::Config {
+                path: path.to_string(),
+                message: toml_error(text, e),
+            })?;
         config.check_ranges(path)?;
         for (id, channel) in &config.channels {
             if let Some(expr) = &channel.schedule {
@@ -570,6 +586,22 @@ mod tests {
             assert!(e.contains(says), "{text}: {e}");
         }
         assert!(AppConfig::from_toml_str("[sync]\nbudget_secs = 1\nlease_ttl_secs = 5\n").is_ok());
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_named_by_its_key_and_not_quoted() {
+        for (text, says) in [
+            (
+                "[service]\nmax_body_bytes = \"big\"\n",
+                "line 2, column 18: [service] max_body_bytes: invalid type: a string of 3 characters, expected usize",
+            ),
+            ("[backup]\nkeep = -1\n", "[backup] keep: invalid value"),
+            ("[channels.cc112]\nenabled = \"no\"\n", "[channels.cc112] enabled: invalid type: a string"),
+        ] {
+            let e = AppConfig::from_toml_str(text).unwrap_err().to_string();
+            assert!(e.contains(says), "{text}: {e}");
+            assert!(!e.contains("\"big\"") && !e.contains("\"no\""), "{e}");
+        }
     }
 
     #[test]
