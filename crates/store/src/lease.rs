@@ -226,15 +226,15 @@ impl Store {
     pub async fn lease_held(&self, channel: &str) -> Result<bool> {
         let what = || format!("reading whether the lease of {channel} is held");
         match &self.backend {
-            Backend::Sqlite(pool) => sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM sync_leases WHERE channel = $1 AND expires_at >= $2",
+            Backend::Sqlite(pool) => sqlx::query_scalar::<_, String>(
+                "SELECT holder FROM sync_leases WHERE channel = $1 AND expires_at >= $2",
             )
             .bind(channel)
             .bind(Utc::now())
-            .fetch_one(pool)
+            .fetch_optional(pool)
             .await
             .context(what)
-            .map(|n| n > 0),
+            .map(|holder| holder.is_some_and(|h| !holder_gone(&h))),
             Backend::Postgres(pool) => {
                 let key = lock_key(self.schema.as_deref().unwrap_or_default(), channel);
                 sqlx::query_scalar::<_, i64>(
@@ -261,9 +261,12 @@ impl Store {
     ) -> Result<Option<Lease>> {
         match &self.backend {
             Backend::Sqlite(pool) => {
+                // The holder as stored: with where its process runs, for another process to
+                // tell that it is gone (see `holder_gone`).
+                let holder = &with_place(holder);
                 let now = Utc::now();
                 let expires = now + chrono::Duration::from_std(ttl).unwrap_or_default();
-                let taken = sqlx::query(
+                let mut taken = sqlx::query(
                     "INSERT INTO sync_leases (channel, holder, acquired_at, expires_at) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (channel) DO UPDATE SET holder = excluded.holder, \
                      acquired_at = excluded.acquired_at, expires_at = excluded.expires_at \
@@ -278,6 +281,40 @@ impl Store {
                 .context(|| format!("taking the lease of {channel}"))?
                 .rows_affected()
                     == 1;
+                if !taken {
+                    // Held, unless by a process of this machine that is gone (killed): its
+                    // lease is taken over at once instead of when it expires (review: a
+                    // killed run held its channels for `lease_ttl_secs`, and the runs
+                    // meanwhile were skipped as if it still ran).
+                    let before: Option<String> =
+                        sqlx::query_scalar("SELECT holder FROM sync_leases WHERE channel = $1")
+                            .bind(channel)
+                            .fetch_optional(pool)
+                            .await
+                            .context(|| format!("taking the lease of {channel}"))?;
+                    if let Some(gone) = before.filter(|b| holder_gone(b)) {
+                        taken = sqlx::query(
+                            "UPDATE sync_leases SET holder = $1, acquired_at = $2, expires_at = $3 \
+                             WHERE channel = $4 AND holder = $5",
+                        )
+                        .bind(holder)
+                        .bind(now)
+                        .bind(expires)
+                        .bind(channel)
+                        .bind(&gone)
+                        .execute(pool)
+                        .await
+                        .context(|| format!("taking the lease of {channel}"))?
+                        .rows_affected()
+                            == 1;
+                        if taken {
+                            tracing::info!(
+                                channel,
+                                "The lease of this channel was held by a process of this machine that is gone (killed); taken over."
+                            );
+                        }
+                    }
+                }
                 Ok(taken.then(|| Lease {
                     channel: channel.into(),
                     holder: holder.into(),
@@ -450,8 +487,108 @@ impl Drop for Lease {
     }
 }
 
+/// What separates a SQLite lease's holder from where its process runs (see [`with_place`]).
+const PLACE: &str = " @ ";
+
+/// `holder` with where this process runs, when that can be told (Linux): the machine's name,
+/// its boot, the process's PID namespace, its id and when it started (an id alone may be
+/// another process's later).
+pub(crate) fn with_place(holder: &str) -> String {
+    match own_place() {
+        Some(place) => format!("{holder}{PLACE}{place}"),
+        None => holder.to_string(),
+    }
+}
+
+fn own_place() -> Option<&'static str> {
+    static PLACE_OF: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    PLACE_OF
+        .get_or_init(|| {
+            let read = |p: &str| Some(std::fs::read_to_string(p).ok()?.trim().to_string());
+            let host = read("/proc/sys/kernel/hostname")?;
+            let boot = read("/proc/sys/kernel/random/boot_id")?;
+            let ns = std::fs::read_link("/proc/self/ns/pid").ok()?;
+            let pid = std::process::id();
+            let started = started_at(pid)?;
+            let place = [host, boot, ns.to_string_lossy().into_owned()];
+            // (`/` is in none of them but a namespace's name would be odd: kept apart.)
+            if place.iter().any(|p| p.contains('/') || p.is_empty()) {
+                return None;
+            }
+            Some(format!("{}/{pid}/{started}", place.join("/")))
+        })
+        .as_deref()
+}
+
+/// When process `pid` started (clock ticks after boot: `/proc/<pid>/stat`'s 22nd field), if
+/// there is such a process.
+fn started_at(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the command's name, in parentheses that may hold anything: the third field on.
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Whether the stored `holder` of a SQLite lease is a process of this machine that is gone:
+/// one of an earlier boot of this machine, or of this boot and PID namespace with no process
+/// of its id and start time now. A holder elsewhere (another machine or container, or a
+/// holder written without its place) is never taken for gone: its lease lasts its time.
+pub(crate) fn holder_gone(holder: &str) -> bool {
+    let (Some(own), Some((_, theirs))) = (own_place(), holder.rsplit_once(PLACE)) else {
+        return false;
+    };
+    let own: Vec<&str> = own.split('/').collect();
+    let theirs: Vec<&str> = theirs.split('/').collect();
+    let ([host, boot, ns, _, _], [their_host, their_boot, their_ns, pid, started]) =
+        (own.as_slice(), theirs.as_slice())
+    else {
+        return false;
+    };
+    if host != their_host {
+        return false;
+    }
+    if boot != their_boot {
+        // This machine started again since: every process of before is gone.
+        return true;
+    }
+    if ns != their_ns {
+        return false;
+    }
+    match pid.parse::<u32>() {
+        Ok(pid) => started_at(pid).map(|s| s.to_string()) != Some((*started).to_string()),
+        Err(_) => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    /// Where this process runs, as a lease's holder records it, and the same place with
+    /// another process id and start, another machine's name or another boot.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_holder_is_gone_only_when_it_is_known_to_be() {
+        use super::{holder_gone, with_place};
+        let own = with_place("run-a");
+        let (_, place) = own.rsplit_once(super::PLACE).expect("Linux tells where");
+        let parts: Vec<&str> = place.split('/').collect();
+        let [host, boot, ns, pid, started] = parts.as_slice() else {
+            panic!("{place}")
+        };
+        let at = |host: &str, boot: &str, pid: &str, started: &str| {
+            format!("run-b{}{host}/{boot}/{ns}/{pid}/{started}", super::PLACE)
+        };
+        // This process is there.
+        assert!(!holder_gone(&own));
+        // No process of that id; one of this id that started at another time (an id used
+        // again); a process of an earlier boot of this machine: gone.
+        assert!(holder_gone(&at(host, boot, "999999999", started)));
+        assert!(holder_gone(&at(host, boot, pid, "1")));
+        assert!(holder_gone(&at(host, "another-boot", pid, started)));
+        // Another machine's, or written without its place: cannot be told, never gone.
+        assert!(!holder_gone(&at("another-host", boot, "999999999", "1")));
+        assert!(!holder_gone("run-c"));
+    }
+
     #[test]
     fn lock_keys_differ_by_channel_and_scope() {
         let a = super::lock_key("", "cc112");

@@ -375,13 +375,18 @@ async fn fold_and_check_unused(store: &Path, refuse: &dyn Fn(String) -> Error) -
     let what = || format!("opening the store {shown}");
     let mut c = crate::lone_connection(store).await.context(what)?;
     // A store too old or too new to have leases, or not a store: nothing runs on it.
-    let leased: Vec<(String, String)> = sqlx::query_as(
-        "SELECT channel, expires_at FROM sync_leases WHERE expires_at > $1 ORDER BY channel",
+    // (A lease of a process of this machine that is gone holds nothing: see `holder_gone`.)
+    let leased: Vec<(String, String)> = sqlx::query_as::<_, (String, String, String)>(
+        "SELECT channel, expires_at, holder FROM sync_leases WHERE expires_at > $1 ORDER BY channel",
     )
     .bind(chrono::Utc::now())
     .fetch_all(&mut c)
     .await
-    .unwrap_or_default();
+    .unwrap_or_default()
+    .into_iter()
+    .filter(|(_, _, holder)| !crate::lease::holder_gone(holder))
+    .map(|(channel, until, _)| (channel, until))
+    .collect();
     if let Some(last) = leased.iter().map(|(_, until)| until).max() {
         let _ = c.close().await;
         let channels: Vec<&str> = leased.iter().map(|(c, _)| c.as_str()).collect();
@@ -390,7 +395,7 @@ async fn fold_and_check_unused(store: &Path, refuse: &dyn Fn(String) -> Error) -
         let until = aduan_core::time::read_rfc3339(last)
             .map_or_else(|| last.clone(), |t| t.format("%H:%M:%S UTC").to_string());
         return Err(refuse(format!(
-            "a run holds the lease of {} in {shown}: let it finish (or stop `aduan serve`) and run again; a lease left by a run that was killed runs out by {until}; the store is as it was",
+            "a run holds the lease of {} in {shown}: let it finish (or stop `aduan serve`) and run again; a lease left by a run that was killed on another machine runs out by {until}; the store is as it was",
             channels.join(", ")
         )));
     }

@@ -773,6 +773,65 @@ async fn a_sqlite_lease_taken_over_after_it_expired_is_lost_to_its_first_holder(
     own.renew().await.unwrap();
 }
 
+/// A SQLite lease whose holder was a process of this machine that is gone (killed) is not
+/// held: `aduan status` says so and the next run takes it at once (review: a killed run held
+/// its channels until its lease expired, `lease_ttl_secs`, and the runs meanwhile were
+/// skipped as if it still ran). (PostgreSQL frees the lock with the connection.)
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_sqlite_lease_of_a_killed_process_is_taken_over_at_once() {
+    let ts = aduan_store::testing::sqlite().await;
+    let s = &ts.store;
+    let ttl = Duration::from_secs(3600);
+    let lease = s
+        .try_lease("sp4n_lapor", "run-a", ttl)
+        .await
+        .unwrap()
+        .unwrap();
+    let stored = ts
+        .store
+        .query("SELECT holder FROM sync_leases")
+        .await
+        .unwrap()
+        .rows[0][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Held by this process, which is there: held, and not taken.
+    assert!(s.lease_held("sp4n_lapor").await.unwrap());
+    assert!(s
+        .try_lease("sp4n_lapor", "run-b", ttl)
+        .await
+        .unwrap()
+        .is_none());
+    std::mem::forget(lease);
+    // The same lease as a process that has exited would have left it.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let own = std::process::id();
+    let (name, place) = stored.rsplit_once(" @ ").unwrap();
+    let mut parts: Vec<String> = place.split('/').map(str::to_string).collect();
+    assert_eq!(parts[3], own.to_string(), "{stored}");
+    parts[3] = dead.to_string();
+    let gone = format!("{name} @ {}", parts.join("/"));
+    ts.execute(&format!(
+        "UPDATE sync_leases SET holder = '{}'",
+        gone.replace('\'', "''")
+    ))
+    .await;
+    assert!(!s.lease_held("sp4n_lapor").await.unwrap(), "{gone}");
+    let taken = s.try_lease("sp4n_lapor", "run-b", ttl).await.unwrap();
+    assert!(taken.is_some(), "{gone}");
+    // Now held by this process again: the next is refused.
+    assert!(s
+        .try_lease("sp4n_lapor", "run-c", ttl)
+        .await
+        .unwrap()
+        .is_none());
+    taken.unwrap().release().await.unwrap();
+}
+
 #[tokio::test]
 async fn two_runs_of_one_channel_never_hold_the_lease_together() {
     for ts in each_backend().await {
