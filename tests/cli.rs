@@ -151,6 +151,30 @@ fn the_demo_refuses_a_database_it_would_not_use() {
     assert!(!dir.path().join("mine.db").exists());
 }
 
+/// The demo reads its configuration's tables before it makes its store: a `tables_dir` that
+/// is not there stops it with nothing made (review: an empty demo store was left behind).
+#[cfg(feature = "demo")]
+#[test]
+fn the_demo_makes_nothing_when_its_tables_cannot_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("aduan.toml");
+    std::fs::write(&config, "[normaliser]\ntables_dir = \"nothere\"\n").unwrap();
+    let out = aduan(
+        dir.path(),
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "demo",
+            "--reports",
+            "10",
+        ],
+        &[],
+    );
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(78), "{all}");
+    assert!(!dir.path().join("aduan-demo.db").exists(), "{all}");
+}
+
 /// What the demo's archive (seed 42, 200 SP4N-LAPOR! reports, the test key) reads as: pinned
 /// with the rules version, the tables and the key it was read under. See
 /// [`the_same_archive_read_otherwise_raises_the_rules_version`].
@@ -475,6 +499,37 @@ async fn a_signal_stops_a_sync_after_its_batch_and_the_next_reads_on() {
         assert_eq!(
             (runs[0].outcome.as_deref(), runs[0].inserted),
             (None, stored),
+            "{}",
+            ts.label
+        );
+        // Its process gone, it is not running, and the next sync takes the channel at once
+        // (review: on SQLite it showed as running and the channel was skipped until its lease
+        // ran out, two minutes).
+        let (path, url) = (dir.path().to_path_buf(), process_url(&ts));
+        let status =
+            tokio::task::spawn_blocking(move || aduan(&path, &["--database", &url, "status"], &[]))
+                .await
+                .unwrap();
+        let all = text(&status);
+        assert!(
+            all.contains("killed") && !all.contains("running"),
+            "{}: {all}",
+            ts.label
+        );
+        let mut next = sync_command(dir.path(), &config, &secret);
+        let again = tokio::task::spawn_blocking(move || next.output())
+            .await
+            .unwrap()
+            .unwrap();
+        let all = text(&again);
+        assert!(
+            again.status.success() && all.contains("sp4n_lapor: ok"),
+            "{}: {all}",
+            ts.label
+        );
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints").await,
+            1500,
             "{}",
             ts.label
         );

@@ -36,6 +36,10 @@ pub(crate) async fn run(
         say!("Note: {var} is not set; the demo hashes reporters with a demo key.");
         Secret::new(DEMO_REPORTER_KEY)
     };
+    // The city's tables read before anything is made (review: a `tables_dir` that is not
+    // there left an empty demo store behind).
+    let registered = registry::registry();
+    let normaliser = tables::normaliser(config.normaliser.tables_dir.as_deref(), &registered, key)?;
     let path = std::env::current_dir()
         .context("reading the current folder")?
         .join(file);
@@ -68,8 +72,6 @@ pub(crate) async fn run(
     .context("starting the simulator")?;
     say!("Simulator: {}", sim.base_url());
 
-    let registered = registry::registry();
-    let normaliser = tables::normaliser(config.normaliser.tables_dir.as_deref(), &registered, key)?;
     // The webhook server closes its store when it stops: it gets one of its own.
     let push_store = super::opened(
         Store::open(&url)

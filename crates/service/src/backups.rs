@@ -86,14 +86,21 @@ fn prune(dir: &Path, keep: usize, written: &Path) -> std::io::Result<Vec<PathBuf
     Ok(removed)
 }
 
-/// Removes what interrupted backups left in `dir` (`aduan-<time>.db.partial`).
+/// Removes what interrupted backups left in `dir` (`aduan-<time>.db.partial` and its
+/// `-journal`).
 fn clear_partials(dir: &Path) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
+        // The copy, and the journal SQLite keeps beside it while it writes (review: an
+        // interrupted backup's `-journal` was left for ever).
         let interrupted = path
             .file_name()
             .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".partial"))
+            .and_then(|n| {
+                ["", "-journal", "-wal", "-shm"]
+                    .iter()
+                    .find_map(|s| n.strip_suffix(&format!(".partial{s}")))
+            })
             .is_some_and(|n| NaiveDateTime::parse_from_str(n, NAME).is_ok());
         if interrupted {
             std::fs::remove_file(&path)?;
@@ -182,6 +189,8 @@ mod tests {
             "aduan-20261203T020000Z.db",
             "aduan-20261202T020000Z.db",
             "aduan-20261130T020000Z.db.partial",
+            "aduan-20261129T020000Z.db.partial-journal",
+            "aduan-copy.db.partial-journal",
             "aduan-copy.db",
             "notes.txt",
         ];
@@ -203,6 +212,7 @@ mod tests {
                 "aduan-20261202T020000Z.db",
                 "aduan-20261203T020000Z.db",
                 "aduan-copy.db",
+                "aduan-copy.db.partial-journal",
                 "notes.txt"
             ]
         );
