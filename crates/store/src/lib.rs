@@ -89,7 +89,8 @@ pub struct Store {
     /// The SQLite file's identity (device and inode) when it was opened: see
     /// [`Store::file_in_place`].
     sqlite_identity: Option<(u64, u64)>,
-    /// The PostgreSQL schema, when not the default (tests, several deployments in one DB).
+    /// The PostgreSQL schema, when not the default (tests, several deployments in one DB):
+    /// given, or the first of the URL's `search_path`; it scopes the leases' locks.
     schema: Option<String>,
     /// PostgreSQL: the connections that hold leases (a lease's lock lasts as long as its
     /// connection, which it keeps for its whole run), apart from the pool the work uses, so
@@ -596,7 +597,7 @@ impl Store {
         })?;
         // One connection first, on its own: a pool that cannot connect says only that it
         // timed out, where this says why (refused, no such host, a wrong password).
-        let first =
+        let mut first =
             tokio::time::timeout(CONNECT_TIMEOUT, sqlx::PgConnection::connect_with(&options))
                 .await
                 .unwrap_or_else(|_| {
@@ -606,6 +607,21 @@ impl Store {
                     )))
                 })
                 .context(|| format!("connecting to {shown}"))?;
+        // The schema a URL's `search_path` puts first (several deployments in one database,
+        // each in its own): the leases' locks are its own, as they are of a schema given.
+        // The default, `public`, keeps the keys of before. (Review: processes of one
+        // database took the same locks whatever their schema, and a run in one skipped a
+        // channel another schema's run held.)
+        let current: Option<String> = match schema {
+            Some(_) => None,
+            None => sqlx::query_scalar("SELECT current_schema()::text")
+                .fetch_one(&mut first)
+                .await
+                .context(|| format!("connecting to {shown}"))?,
+        };
+        let lock_scope = schema
+            .map(str::to_string)
+            .or(current.filter(|c| c != "public"));
         first
             .close()
             .await
@@ -660,7 +676,7 @@ impl Store {
             url: shown,
             sqlite_file: None,
             sqlite_identity: None,
-            schema: schema.map(str::to_string),
+            schema: lock_scope,
             lease_pool: Some(lease_pool),
             unpackers: Default::default(),
             packers: Default::default(),

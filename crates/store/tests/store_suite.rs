@@ -832,6 +832,48 @@ async fn a_sqlite_lease_of_a_killed_process_is_taken_over_at_once() {
     taken.unwrap().release().await.unwrap();
 }
 
+/// Two deployments in one PostgreSQL database, each in its own schema by its URL's
+/// `search_path`, hold their channels apart (review: every process of the database took the
+/// same lock for a channel whatever its schema, and one deployment's run skipped a channel
+/// the other's held).
+#[tokio::test]
+async fn deployments_in_two_schemas_of_one_database_lease_their_channels_apart() {
+    let (Some(a), Some(b)) = (testing::postgres().await, testing::postgres().await) else {
+        return;
+    };
+    let by_url = |ts: &TestStore| {
+        format!(
+            "{}?options=-c%20search_path%3D{}",
+            ts.url,
+            ts.schema.as_deref().unwrap()
+        )
+    };
+    let (first, second) = (
+        aduan_store::Store::open(&by_url(&a)).await.unwrap(),
+        aduan_store::Store::open(&by_url(&b)).await.unwrap(),
+    );
+    let ttl = Duration::from_secs(60);
+    let held = first.try_lease("sp4n_lapor", "run-a", ttl).await.unwrap();
+    assert!(held.is_some());
+    let other = second.try_lease("sp4n_lapor", "run-b", ttl).await.unwrap();
+    assert!(
+        other.is_some(),
+        "the other schema's lease was taken for this one's"
+    );
+    // Within one schema, still one holder at a time.
+    let again = aduan_store::Store::open(&by_url(&a)).await.unwrap();
+    assert!(again
+        .try_lease("sp4n_lapor", "run-c", ttl)
+        .await
+        .unwrap()
+        .is_none());
+    held.unwrap().release().await.unwrap();
+    other.unwrap().release().await.unwrap();
+    for s in [first, second, again] {
+        s.close().await;
+    }
+}
+
 #[tokio::test]
 async fn two_runs_of_one_channel_never_hold_the_lease_together() {
     for ts in each_backend().await {
