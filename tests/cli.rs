@@ -149,6 +149,16 @@ fn the_demo_refuses_a_database_it_would_not_use() {
     assert!(all.contains("--database is not used"), "{all}");
     assert!(!dir.path().join("aduan-demo.db").exists());
     assert!(!dir.path().join("mine.db").exists());
+    // A deployment's ADUAN_DATABASE_URL in the environment is no reason to refuse (review):
+    // the demo runs on its own store and leaves that one alone.
+    let out = aduan(
+        dir.path(),
+        &["demo", "--reports", "10"],
+        &[("ADUAN_DATABASE_URL", "sqlite:mine.db")],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(dir.path().join("aduan-demo.db").exists());
+    assert!(!dir.path().join("mine.db").exists());
 }
 
 /// The demo reads its configuration's tables before it makes its store: a `tables_dir` that
@@ -181,10 +191,10 @@ fn the_demo_makes_nothing_when_its_tables_cannot_be_read() {
 #[cfg(feature = "demo")]
 const READ_AS: Reading<'static> = Reading {
     rules: 10,
-    tables: "34f6c7bc59fad219",
+    tables: "bd5f4c163d4f8b3d",
     key: "aa7f87283592a6eb",
     archive: "d9625ee2868ec8bb",
-    unified: "0c57bc4b03a198efdd7346c44bae261e62a2537d932ad6b8",
+    unified: "c4fb304cc05fd7f6dd7346c44bae261e62a2537d932ad6b8",
 };
 
 /// What an archive read as (see [`READ_AS`]): the digests are SHA-256, the first 8 bytes in

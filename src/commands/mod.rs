@@ -166,8 +166,10 @@ async fn command(cli: Cli) -> Result<ExitCode> {
             seed,
         } => {
             // The demo makes its own store (`--file`): a database given on the command line
-            // was ignored without a word (review).
-            if cli.database.as_ref().is_some_and(|u| !u.is_empty()) {
+            // was ignored without a word (review). (One from `ADUAN_DATABASE_URL`, a
+            // deployment's setting, is left alone: the demo is not about that store.)
+            let from_environment = std::env::var("ADUAN_DATABASE_URL").ok() == cli.database;
+            if cli.database.as_ref().is_some_and(|u| !u.is_empty()) && !from_environment {
                 return Err(UsageProblem(
                     "aduan demo makes its own SQLite store, --file (aduan-demo.db here); \
                      --database is not used by it"

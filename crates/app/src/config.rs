@@ -330,6 +330,22 @@ impl AppConfig {
                 message: toml_error(text, e),
             })?;
         config.check_ranges(path)?;
+        // The variables secrets are read from, named: a secret written in a name's place is
+        // refused unseen (`aduan_core::Secret::not_a_name`), before any command reads it.
+        for (key, var) in [
+            (
+                "[normaliser] reporter_key_env",
+                &config.normaliser.reporter_key_env,
+            ),
+            ("[service] api_token_env", &config.service.api_token_env),
+        ] {
+            if let Some(problem) = aduan_core::Secret::not_a_name(var) {
+                return Err(Error::Config {
+                    path: path.to_string(),
+                    message: format!("{key}: {problem}"),
+                });
+            }
+        }
         for (id, channel) in &config.channels {
             if let Some(expr) = &channel.schedule {
                 cron::Schedule::from_str(&aduan_core::schedule::unix_days(expr)).map_err(|e| Error::Config {
@@ -602,6 +618,23 @@ mod tests {
             assert!(e.contains(says), "{text}: {e}");
             assert!(!e.contains("\"big\"") && !e.contains("\"no\""), "{e}");
         }
+    }
+
+    #[test]
+    fn a_secret_written_where_its_variable_is_named_is_refused_unseen() {
+        for text in [
+            "[normaliser]\nreporter_key_env = \"e3b0c44298fc1c149afbf4c8996fb924\"\n",
+            "[service]\napi_token_env = \"dash-token-9f8e7d\"\n",
+        ] {
+            let e = AppConfig::from_toml_str(text).unwrap_err().to_string();
+            assert!(
+                e.contains("no variable's name") && !e.contains("e3b0c4") && !e.contains("9f8e7d"),
+                "{e}"
+            );
+        }
+        assert!(
+            AppConfig::from_toml_str("[service]\napi_token_env = \"ADUAN_API_TOKEN_2\"\n").is_ok()
+        );
     }
 
     #[test]

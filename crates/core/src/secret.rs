@@ -42,11 +42,21 @@ impl Secret {
         if var.is_empty() {
             return Some("the setting naming the variable is empty");
         }
-        let name = var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-            && !var.starts_with(|c: char| c.is_ascii_digit());
+        // A variable's name as environments write them: capitals, digits and `_`, not
+        // starting with a digit, not long, and not a run of hexadecimal digits (a key made
+        // with `openssl rand -hex`, in capitals). A key in lower case or with other
+        // characters is no name (review: `openssl rand -hex 32`'s key, starting with a
+        // letter, passed for one and was printed).
+        let name = var
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+            && !var.starts_with(|c: char| c.is_ascii_digit())
+            && var.len() <= 64
+            && !(var.len() >= 16 && var.bytes().all(|b| b.is_ascii_hexdigit()));
         (!name).then_some(
-            "the setting naming the variable holds no variable's name (letters, digits and _); \
-             not shown, as it may be the secret itself: name the variable, and set the secret there",
+            "the setting naming the variable holds no variable's name (capitals, digits and _, \
+             as ADUAN_REPORTER_KEY); not shown, as it may be the secret itself: name the \
+             variable, and set the secret there",
         )
     }
 
@@ -112,13 +122,21 @@ mod tests {
 
     #[test]
     fn a_setting_that_names_no_variable_is_refused_without_being_shown() {
-        let e = Secret::required("lapor-gub-key-8f3a", "lapor_gub", "API key")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("lapor_gub") && e.contains("no variable's name") && !e.contains("8f3a"),
-            "{e}"
-        );
+        for written in [
+            "lapor-gub-key-8f3a",
+            // `openssl rand -hex 32`, and in capitals; a key of letters and digits.
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            "E3B0C44298FC1C149AFBF4C8996FB924",
+            "lapor_gub_sim_key",
+        ] {
+            let e = Secret::required(written, "lapor_gub", "API key")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("lapor_gub") && e.contains("no variable's name") && !e.contains(written),
+                "{e}"
+            );
+        }
         let e = Secret::required("", "lapor_gub", "API key")
             .unwrap_err()
             .to_string();

@@ -15,6 +15,10 @@ use crate::text::push_lowercase;
 
 const TABLE: &str = "classifier.toml";
 
+/// How many keywords of another main category a text must hold for [`Classifier::refine`] to
+/// move a complaint out of the main category its channel gave (and none of that one's).
+pub const ACROSS: usize = 2;
+
 /// The rules, loaded.
 #[derive(Debug, Clone, Default)]
 pub struct Classifier {
@@ -108,6 +112,32 @@ impl Classifier {
 
     /// The category of the rule whose keywords `texts` contain most, if any.
     pub fn classify(&self, texts: &[&str]) -> Option<(String, String)> {
+        self.best(texts, |_| true).map(|(_, pair)| pair.clone())
+    }
+
+    /// A specific category for a complaint whose channel gave only main category `main` (a
+    /// broad label mapped to its catch-all): the best rule of `main` whose keywords `texts`
+    /// contain; when none of `main`'s is found, the best rule of another main category, if
+    /// it finds at least [`ACROSS`] of its keywords (one word of another category in a text
+    /// about the channel's is no reason to move it: review, "genangan" in a report of
+    /// mosquito larvae under health made it a flood).
+    pub fn refine(&self, texts: &[&str], main: &str) -> Option<(String, String)> {
+        match self.best(texts, |r| r.pair.0 == main) {
+            Some((_, pair)) => Some(pair.clone()),
+            None => self
+                .best(texts, |_| true)
+                .filter(|(hits, _)| *hits >= ACROSS)
+                .map(|(_, pair)| pair.clone()),
+        }
+    }
+
+    /// The rule among those `of` takes whose keywords `texts` contain most (a tie: the one
+    /// listed first), with how many it found; none found, none.
+    fn best(
+        &self,
+        texts: &[&str],
+        of: impl Fn(&Rule) -> bool,
+    ) -> Option<(usize, &(String, String))> {
         if self.rules.is_empty() {
             return None;
         }
@@ -120,13 +150,13 @@ impl Classifier {
                 .any(|(at, _)| !*whole || hay[at + key.len()..].starts_with(' '))
         };
         let mut best: Option<(usize, &Rule)> = None;
-        for rule in &self.rules {
+        for rule in self.rules.iter().filter(|r| of(r)) {
             let hits = rule.keywords.iter().filter(|k| found(k)).count();
             if hits > 0 && best.is_none_or(|(n, _)| hits > n) {
                 best = Some((hits, rule));
             }
         }
-        best.map(|(_, r)| r.pair.clone())
+        best.map(|(hits, r)| (hits, &r.pair))
     }
 
     /// How many rules there are.

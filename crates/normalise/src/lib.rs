@@ -452,14 +452,16 @@ impl Normaliser {
         // A broad label (a channel whose table says `broad_categories`: Lapor Gub!'s sectors,
         // Pantau Pekalongan's areas) mapped to its main category's catch-all (`LAINNYA
         // TERKAIT …`) is made specific by the text when the classifier finds a specific pair
-        // in it: a flood reported under `Infrastruktur` counts with the floods. (A specific
+        // in it, of the label's main category first (`Classifier::refine`): a flood reported
+        // under `Infrastruktur` counts with the floods, mosquito larvae in a puddle reported
+        // under health stay health. (A specific
         // label with no slot of its own, 112's `Sarang Tawon`, keeps its catch-all; the
         // national taxonomy a channel gives is never replaced.)
         let (category, category_method) = match category {
             Category::Found(pair, "mapped")
                 if m.broad_categories && kind != Kind::NonGenuine && catch_all(&pair) =>
             {
-                match self.classifier.classify(&[&title, &body]) {
+                match self.classifier.refine(&[&title, &body], &pair.0) {
                     Some(found) if !catch_all(&found) => (Some(found), Some("classified")),
                     _ => (Some(pair), Some("mapped")),
                 }

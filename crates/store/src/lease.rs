@@ -506,11 +506,15 @@ fn own_place() -> Option<&'static str> {
         .get_or_init(|| {
             let read = |p: &str| Some(std::fs::read_to_string(p).ok()?.trim().to_string());
             let host = read("/proc/sys/kernel/hostname")?;
+            // (`-`: none, and then a boot of before is not taken for this machine's.)
+            let machine = read("/etc/machine-id")
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| "-".into());
             let boot = read("/proc/sys/kernel/random/boot_id")?;
             let ns = std::fs::read_link("/proc/self/ns/pid").ok()?;
             let pid = std::process::id();
             let started = started_at(pid)?;
-            let place = [host, boot, ns.to_string_lossy().into_owned()];
+            let place = [host, machine, boot, ns.to_string_lossy().into_owned()];
             // (`/` is in none of them but a namespace's name would be odd: kept apart.)
             if place.iter().any(|p| p.contains('/') || p.is_empty()) {
                 return None;
@@ -530,26 +534,28 @@ fn started_at(pid: u32) -> Option<u64> {
 }
 
 /// Whether the stored `holder` of a SQLite lease is a process of this machine that is gone:
-/// one of an earlier boot of this machine, or of this boot and PID namespace with no process
-/// of its id and start time now. A holder elsewhere (another machine or container, or a
-/// holder written without its place) is never taken for gone: its lease lasts its time.
+/// one of this boot (a boot's id is drawn at random: the same running system) and PID
+/// namespace with no process of its id and start time now, or one of an earlier boot of this
+/// machine (the same name and `/etc/machine-id`). A holder elsewhere (another machine, though
+/// of the same name, or another container, or a holder written without its place) is never
+/// taken for gone: its lease lasts its time.
 pub(crate) fn holder_gone(holder: &str) -> bool {
     let (Some(own), Some((_, theirs))) = (own_place(), holder.rsplit_once(PLACE)) else {
         return false;
     };
     let own: Vec<&str> = own.split('/').collect();
     let theirs: Vec<&str> = theirs.split('/').collect();
-    let ([host, boot, ns, _, _], [their_host, their_boot, their_ns, pid, started]) =
-        (own.as_slice(), theirs.as_slice())
+    let (
+        [host, machine, boot, ns, _, _],
+        [their_host, their_machine, their_boot, their_ns, pid, started],
+    ) = (own.as_slice(), theirs.as_slice())
     else {
         return false;
     };
-    if host != their_host {
-        return false;
-    }
     if boot != their_boot {
-        // This machine started again since: every process of before is gone.
-        return true;
+        // This machine started again since (every process of before is gone), if it is
+        // this machine; a machine of the same name is not (review: cloned ones).
+        return host == their_host && *machine != "-" && machine == their_machine;
     }
     if ns != their_ns {
         return false;
@@ -571,21 +577,40 @@ mod tests {
         let own = with_place("run-a");
         let (_, place) = own.rsplit_once(super::PLACE).expect("Linux tells where");
         let parts: Vec<&str> = place.split('/').collect();
-        let [host, boot, ns, pid, started] = parts.as_slice() else {
+        let [host, machine, boot, ns, pid, started] = parts.as_slice() else {
             panic!("{place}")
         };
-        let at = |host: &str, boot: &str, pid: &str, started: &str| {
-            format!("run-b{}{host}/{boot}/{ns}/{pid}/{started}", super::PLACE)
+        let at = |host: &str, machine: &str, boot: &str, pid: &str, started: &str| {
+            format!(
+                "run-b{}{host}/{machine}/{boot}/{ns}/{pid}/{started}",
+                super::PLACE
+            )
         };
         // This process is there.
         assert!(!holder_gone(&own));
         // No process of that id; one of this id that started at another time (an id used
-        // again); a process of an earlier boot of this machine: gone.
-        assert!(holder_gone(&at(host, boot, "999999999", started)));
-        assert!(holder_gone(&at(host, boot, pid, "1")));
-        assert!(holder_gone(&at(host, "another-boot", pid, started)));
-        // Another machine's, or written without its place: cannot be told, never gone.
-        assert!(!holder_gone(&at("another-host", boot, "999999999", "1")));
+        // again): gone.
+        assert!(holder_gone(&at(host, machine, boot, "999999999", started)));
+        assert!(holder_gone(&at(host, machine, boot, pid, "1")));
+        // A process of an earlier boot of this machine: gone, when the machine has an id.
+        let rebooted = at(host, machine, "another-boot", pid, started);
+        assert_eq!(holder_gone(&rebooted), *machine != "-");
+        // Another machine's, though of the same name (a clone), or written without its
+        // place: cannot be told, never gone.
+        assert!(!holder_gone(&at(
+            host,
+            "another-machine",
+            "another-boot",
+            "9",
+            "1"
+        )));
+        assert!(!holder_gone(&at(
+            "another-host",
+            machine,
+            "another-boot",
+            "9",
+            "1"
+        )));
         assert!(!holder_gone("run-c"));
     }
 

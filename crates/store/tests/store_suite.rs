@@ -812,8 +812,8 @@ async fn a_sqlite_lease_of_a_killed_process_is_taken_over_at_once() {
     let own = std::process::id();
     let (name, place) = stored.rsplit_once(" @ ").unwrap();
     let mut parts: Vec<String> = place.split('/').map(str::to_string).collect();
-    assert_eq!(parts[3], own.to_string(), "{stored}");
-    parts[3] = dead.to_string();
+    assert_eq!(parts[4], own.to_string(), "{stored}");
+    parts[4] = dead.to_string();
     let gone = format!("{name} @ {}", parts.join("/"));
     ts.execute(&format!(
         "UPDATE sync_leases SET holder = '{}'",
