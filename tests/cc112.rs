@@ -1185,3 +1185,64 @@ async fn one_reporter_through_two_channels_about_one_thing_is_one_incident() {
     }
     sim.shutdown().await;
 }
+
+/// A row the 112 team corrects closes its quarantine entry: the corrected row, with the same
+/// ticket, is read and stored, and the entry of the row it corrects is no longer open; a row
+/// corrected into another wrong one keeps one open entry, the newest; a rebuild leaves them
+/// so, and a retry of every open entry has nothing left to fail (review: the entry stayed
+/// open for ever, and `quarantine retry` failed on it each time).
+#[tokio::test]
+async fn a_corrected_row_closes_the_quarantine_entry_of_the_row_it_corrects() {
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let day = dir.path().join("112_20210912.csv");
+        let bad = POHON.replace("12/09/2021 07:41:13", "31/02/2021 25:61:00");
+        let vaksin_bad = VAKSIN.replace("12/09/2021 08:02", "kemarin");
+        write_aged(&day, &file(&[&bad, &vaksin_bad]), OLD);
+        let engine = engine(&ts);
+        let connector = cc112_dir(dir.path(), 10);
+        let first = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(first.counts.quarantined, 2, "{}", first.summary_line());
+        let open = "SELECT COUNT(*) FROM quarantine WHERE resolved_at IS NULL";
+        assert_eq!(count(&ts, open).await, 2, "{}", ts.label);
+        // The tree call corrected; the vaccine call corrected into another wrong time.
+        let vaksin_worse = VAKSIN.replace("12/09/2021 08:02", "besok");
+        write_aged(&day, &file(&[POHON, &vaksin_worse]), OLD);
+        let second = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(second.counts.inserted, 1, "{}", second.summary_line());
+        let still = ts
+            .store
+            .query("SELECT reason FROM quarantine WHERE resolved_at IS NULL")
+            .await
+            .unwrap()
+            .rows;
+        assert_eq!(still.len(), 1, "{}: {still:?}", ts.label);
+        assert!(
+            still[0][0].as_str().unwrap_or("").contains("besok"),
+            "{}: {still:?}",
+            ts.label
+        );
+        // A rebuild reads the corrected and the superseded rows again: the same.
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(count(&ts, open).await, 1, "{}", ts.label);
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM quarantine").await,
+            3,
+            "{}: no entry added for a superseded row",
+            ts.label
+        );
+        let ids: Vec<i64> = ts
+            .store
+            .quarantine_list(None, false, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|q| q.quarantine_id)
+            .collect();
+        let (resolved, failing) = engine
+            .retry_quarantine(&ids, &parsers(), &NoProgress)
+            .await
+            .unwrap();
+        assert_eq!((resolved, failing.len()), (0, 1), "{}", ts.label);
+    }
+}

@@ -516,7 +516,15 @@ impl BatchSource for Reader {
                 }));
             }
             let received_at = chrono::Utc::now();
-            let rows = aduan_transport::csv_rows::split(&file.name, &bytes, b';', received_at);
+            // (A row's ticket is its record's id: a corrected row closes the entry of the
+            // row it corrects, see `Store::settle_quarantine`.)
+            let rows = aduan_transport::csv_rows::split(
+                &file.name,
+                &bytes,
+                b';',
+                received_at,
+                Some("No Tiket"),
+            );
             tracing::debug!(channel = CHANNEL, file = %file.name, rows = rows.len(), "Read file.");
             if rows.is_empty() {
                 self.cursor.files.insert(file.name.clone(), seen);

@@ -54,6 +54,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0009_run_totals.sql",
         sql: include_str!("../../../migrations/sqlite/0009_run_totals.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_raw_source_ids.sql",
+        sql: include_str!("../../../migrations/sqlite/0010_raw_source_ids.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -102,6 +107,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         name: "0009_run_totals.sql",
         sql: include_str!("../../../migrations/postgres/0009_run_totals.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_raw_source_ids.sql",
+        sql: include_str!("../../../migrations/postgres/0010_raw_source_ids.sql"),
+    },
 ];
 
 /// Taken first in each migration's transaction on SQLite: a write that changes nothing, so
@@ -143,6 +153,7 @@ mod tests {
                 "556c1779abcbc6f5",
                 "97c6bade24458658",
                 "fdde9ac8ec3b8197",
+                "b77b438a17c9bac3",
             ],
         ),
         (
@@ -157,6 +168,7 @@ mod tests {
                 "556c1779abcbc6f5",
                 "1cb7269ef85286d9",
                 "b44c79b5c7d5e97d",
+                "b77b438a17c9bac3",
             ],
         ),
     ];

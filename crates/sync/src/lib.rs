@@ -454,6 +454,11 @@ impl Engine {
         if counts.changed_complaints() || self.incidents_left().await {
             self.link_incidents().await;
         }
+        // A record that came again closes its older quarantine entries (see
+        // `Store::settle_quarantine`); left for the next run if it cannot be done now.
+        if counts.fetched > 0 {
+            self.settle_quarantine(Some(connector.channel())).await;
+        }
         if counts.inserted + counts.updated >= BULK_ROWS {
             self.after_bulk_write().await;
         }
@@ -712,8 +717,25 @@ impl Engine {
             .await?;
         let built_with = self.normaliser.built_with().to_string();
         self.store.finish_rebuild(&fences, &built_with).await?;
+        self.settle_quarantine(None).await;
         self.after_bulk_write().await;
         Ok(counts)
+    }
+
+    /// [`aduan_store::Store::settle_quarantine`] of `channel` (every channel's when `None`);
+    /// a failure is logged (the next run settles them).
+    async fn settle_quarantine(&self, channel: Option<&str>) {
+        match self.store.settle_quarantine(channel, Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                channel = channel.unwrap_or("all"),
+                closed = n,
+                "Quarantine entries closed: their records came again later."
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "Could not close the quarantine entries whose records came again; the next run does.")
+            }
+        }
     }
 
     /// Reads archived payloads again (`input`: nothing archived twice) and hands them to
@@ -918,6 +940,8 @@ impl Engine {
         channels: &HashMap<&'static str, ChannelSpec>,
         progress: &dyn Progress,
     ) -> Result<(usize, Vec<(i64, String)>)> {
+        // Entries whose record came again later are closed first, not read again.
+        self.settle_quarantine(None).await;
         let mut resolved = 0;
         let mut failing = Vec::new();
         // Channels another run holds: their other entries are left at once.

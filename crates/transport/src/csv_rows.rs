@@ -15,7 +15,10 @@ fn trim_line_ends(b: &[u8]) -> &[u8] {
 }
 
 /// The file's rows as raw records: payload = header line, CRLF, the row's bytes (quoted
-/// newlines included, line end removed); `source_ref` = `{name}:{line}`. A leading UTF-8
+/// newlines included, line end removed); `source_ref` = `{name}:{line}`; `external_id` the
+/// row's value of column `id_column` (by its name in the header, letter case and spaces
+/// aside), when it has one (not empty, not `-`): the source's id of the row's record, by
+/// which a later version of it is known before it is parsed. A leading UTF-8
 /// byte order mark and blank lines are skipped. A row whose quote opens and never closes
 /// (see [`misquoted`]) is its first line alone, which its parser then quarantines, and the
 /// file is read on from the next line: one bad row does not take the rows after it.
@@ -24,12 +27,15 @@ pub fn split(
     bytes: &[u8],
     delimiter: u8,
     received_at: DateTime<Utc>,
+    id_column: Option<&str>,
 ) -> Vec<RawRecord> {
     let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let mut record = csv::ByteRecord::new();
     let mut out = Vec::new();
     // The header's bytes.
     let mut header: Option<&[u8]> = None;
+    // The place of `id_column` among the header's fields.
+    let mut id_at: Option<usize> = None;
     // Line numbers counted as we go: (offset counted up to, newlines before it).
     let mut counted = (0usize, 0usize);
     // Where in the body the reader started.
@@ -66,9 +72,25 @@ pub fn split(
             let line = counted.1 + 1;
             let Some(h) = header else {
                 header = Some(row);
+                id_at = id_column.and_then(|want| {
+                    record.iter().position(|f| {
+                        String::from_utf8_lossy(f)
+                            .trim()
+                            .eq_ignore_ascii_case(want.trim())
+                    })
+                });
                 continue;
             };
             let read_on = misquoted(row, delimiter);
+            let external_id = match (read_on, id_at) {
+                (None, Some(i)) => record
+                    .get(i)
+                    .and_then(|f| std::str::from_utf8(f).ok())
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty() && *v != "-")
+                    .map(str::to_string),
+                _ => None,
+            };
             if let Some(first_line) = read_on {
                 row = trim_line_ends(&row[..first_line]);
             }
@@ -78,7 +100,7 @@ pub fn split(
             payload.extend_from_slice(row);
             out.push(RawRecord {
                 source_ref: format!("{name}:{line}"),
-                external_id: None,
+                external_id,
                 received_at,
                 payload,
             });
@@ -154,7 +176,7 @@ mod tests {
     #[test]
     fn rows_keep_quoted_newlines_and_the_header() {
         let file = "\u{feff}No;Keterangan;Status\r\n1;\"baris satu\r\nbaris; \"\"dua\"\"\";Selesai\r\n\r\n2;x;Diteruskan\r\n";
-        let rows = split("112_20210912.csv", file.as_bytes(), b';', Utc::now());
+        let rows = split("112_20210912.csv", file.as_bytes(), b';', Utc::now(), None);
         assert_eq!(rows.len(), 2);
         assert_eq!(
             String::from_utf8(rows[0].payload.clone()).unwrap(),
@@ -171,7 +193,7 @@ mod tests {
     fn a_quote_never_closed_takes_only_its_own_line() {
         let file = "No;Keterangan;Status\r\n1;ok;Selesai\r\n2;\"Pohon tumbang;Selesai\r\n\
                     3;\"baris satu\r\nbaris dua\";Selesai\r\n4;x;Diteruskan\r\n";
-        let rows = split("112_20240101.csv", file.as_bytes(), b';', Utc::now());
+        let rows = split("112_20240101.csv", file.as_bytes(), b';', Utc::now(), None);
         let shown: Vec<(String, String)> = rows
             .iter()
             .map(|r| {
@@ -197,14 +219,14 @@ mod tests {
         // Two never closed in one column: the reader closes the first at the second, and
         // the row between them would be lost inside it.
         let file = "No;Keterangan;Status\n1;\"Pohon tumbang;Selesai\n2;ok;Selesai\n3;\"Banjir;Baru\n4;x;Baru\n";
-        let rows = split("f", file.as_bytes(), b';', Utc::now());
+        let rows = split("f", file.as_bytes(), b';', Utc::now(), None);
         let refs: Vec<&str> = rows.iter().map(|r| r.source_ref.as_str()).collect();
         assert_eq!(refs, ["f:2", "f:3", "f:4", "f:5"]);
         assert!(rows[1].payload.ends_with(b"2;ok;Selesai"));
         // Well quoted rows over several lines stay whole, whatever their number of fields
         // or the quotes inside unquoted fields.
         let file = "a;b;c\n1;\"x\ny \"\"z\"\"\";pipa 3\" bocor;extra\n2;\"p\nq\"\n";
-        let rows = split("f", file.as_bytes(), b';', Utc::now());
+        let rows = split("f", file.as_bytes(), b';', Utc::now(), None);
         let rows: Vec<&str> = rows
             .iter()
             .map(|r| std::str::from_utf8(&r.payload).unwrap())
@@ -222,11 +244,12 @@ mod tests {
             b"a;b;c\n1;\"Jl. Mawar\nRT 3\" ;Baru\n",
             b';',
             Utc::now(),
+            None,
         );
         assert_eq!(rows.len(), 1);
         assert!(rows[0].payload.ends_with(b"RT 3\" ;Baru"));
         // In the last column, to the file's end.
-        let rows = split("r", b"a,b\n1,\"x\n2,y\n3,z\n", b',', Utc::now());
+        let rows = split("r", b"a,b\n1,\"x\n2,y\n3,z\n", b',', Utc::now(), None);
         let rows: Vec<&str> = rows
             .iter()
             .map(|r| std::str::from_utf8(&r.payload).unwrap())
@@ -236,8 +259,25 @@ mod tests {
 
     #[test]
     fn a_file_without_a_final_line_end_keeps_its_last_row() {
-        let rows = split("f", b"a;b\n1;2", b';', Utc::now());
+        let rows = split("f", b"a;b\n1;2", b';', Utc::now(), None);
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].payload, b"a;b\r\n1;2");
+    }
+
+    #[test]
+    fn a_rows_id_column_is_its_external_id() {
+        let file =
+            "No;No Tiket;Status\r\n1;112-3375-20210912-0001;Selesai\r\n2;;Selesai\r\n3; - ;x\r\n";
+        let rows = split(
+            "112_20210912.csv",
+            file.as_bytes(),
+            b';',
+            Utc::now(),
+            Some("no tiket"),
+        );
+        let ids: Vec<Option<&str>> = rows.iter().map(|r| r.external_id.as_deref()).collect();
+        assert_eq!(ids, [Some("112-3375-20210912-0001"), None, None]);
+        let rows = split("f", file.as_bytes(), b';', Utc::now(), Some("Nomor"));
+        assert!(rows.iter().all(|r| r.external_id.is_none()));
     }
 }

@@ -266,6 +266,7 @@ impl BatchSource for Register {
                 &resp.body,
                 b',',
                 Utc::now(),
+                None,
             );
             self.rows = Some(rows.into_iter());
         }
