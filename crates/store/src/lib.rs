@@ -1273,7 +1273,7 @@ mod tests {
             )
             .expect("a SQLite store");
         let fences: Vec<_> = lease.fence().into_iter().collect();
-        ts.store.finish_rebuild(&fences, "test").await.unwrap();
+        ts.store.finish_rebuild(&fences, "test", &[]).await.unwrap();
         holder.join().unwrap();
         assert_eq!(ts.store.unfinished_rebuild().await.unwrap(), None);
     }

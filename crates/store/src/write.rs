@@ -477,18 +477,15 @@ fn rebuild_quarantine() -> String {
 
 /// Merges a rebuild's quarantine into the live one: an open entry of an archived payload the
 /// rebuild did not quarantine again, or for another reason, goes; one it quarantined for the
-/// same reason stays as it was (its number, time and run); the rest are added, but those of a
-/// record that came again later (see [`Store::settle_quarantine`], which closes those left
-/// open).
+/// same reason stays as it was (its number, time and run); the rest are added. (Entries of a
+/// record that came again later are settled first: see [`Store::finish_rebuild`].)
 fn merge_quarantine() -> String {
     format!(
         "DELETE FROM {live} WHERE resolved_at IS NULL AND raw_id IS NOT NULL \
          AND NOT EXISTS (SELECT 1 FROM {q} r WHERE r.raw_id = {live}.raw_id \
          AND r.record = {live}.record AND r.field = {live}.field AND r.reason = {live}.reason); \
          INSERT INTO {live} ({QUARANTINE_COLUMNS}) SELECT {QUARANTINE_COLUMNS} FROM {q} \
-         WHERE NOT EXISTS (SELECT 1 FROM raw_records o JOIN raw_records n \
-         ON n.channel = o.channel AND n.external_id = o.external_id AND n.raw_id > o.raw_id \
-         WHERE o.raw_id = {q}.raw_id) ON CONFLICT DO NOTHING; \
+         WHERE true ON CONFLICT DO NOTHING; \
          DROP TABLE {q}",
         q = REBUILT.quarantine,
         live = LIVE.quarantine
@@ -1010,21 +1007,23 @@ impl Store {
         })
     }
 
-    /// Closes the open quarantine entries of `channel` (every channel's when `None`) whose
-    /// record came again later: a later archived payload with the same source id
-    /// (`raw_records.external_id`), which made a complaint (the source corrected it) or has
-    /// an entry of its own (a newer version failing too: one open entry a record, its
-    /// newest). The number closed. (Review: an entry stayed open, and `quarantine retry`
-    /// failed on it for ever, after the source had corrected its record.)
-    pub async fn settle_quarantine(&self, channel: Option<&str>, at: DateTime<Utc>) -> Result<u64> {
+    /// Closes the open quarantine entries of `channel` whose record came again later: a later
+    /// archived payload with the same source id (`raw_records.external_id`), which made a
+    /// complaint (the source corrected it) or has an entry of its own (a newer version
+    /// failing too: one open entry a record, its newest). For a channel each of whose
+    /// payloads is its record whole (not one that folds its payloads together, whose older
+    /// ones are history still missing). The number closed. (Review: an entry stayed open,
+    /// and `quarantine retry` failed on it for ever, after the source had corrected its
+    /// record.)
+    pub async fn settle_quarantine(&self, channel: &str, at: DateTime<Utc>) -> Result<u64> {
         on_pool!(self, pool => {
-            sqlx::query(SETTLE_SQL)
+            sqlx::query(&SETTLE_SQL)
                 .bind(at)
                 .bind(channel)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected())
-                .context(|| "closing quarantine entries whose record came again".into())
+                .context(|| format!("closing the quarantine entries of {channel} whose record came again"))
         })
     }
 
@@ -1042,13 +1041,29 @@ impl Store {
     }
 }
 
-/// See [`Store::settle_quarantine`]: `$1` the time, `$2` the channel or none. (Each open entry
-/// probes `raw_records_source_id` once.)
-const SETTLE_SQL: &str = "UPDATE quarantine SET resolved_at = $1 WHERE quarantine_id IN ( \
-     SELECT q.quarantine_id FROM quarantine q JOIN raw_records o ON o.raw_id = q.raw_id \
-     WHERE q.resolved_at IS NULL AND (CAST($2 AS TEXT) IS NULL OR q.channel = $2) \
-     AND o.external_id IS NOT NULL AND EXISTS (SELECT 1 FROM raw_records n \
-     WHERE n.channel = o.channel AND n.external_id = o.external_id AND n.raw_id > o.raw_id))";
+/// The condition that the archived payload `o` of a record came again later (`raw_records_source_id`
+/// probed once).
+const CAME_AGAIN: &str = "o.external_id IS NOT NULL AND EXISTS (SELECT 1 FROM raw_records n \
+     WHERE n.channel = o.channel AND n.external_id = o.external_id AND n.raw_id > o.raw_id)";
+
+/// See [`Store::settle_quarantine`]: `$1` the time, `$2` the channel.
+static SETTLE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "UPDATE quarantine SET resolved_at = $1 WHERE quarantine_id IN ( \
+         SELECT q.quarantine_id FROM quarantine q JOIN raw_records o ON o.raw_id = q.raw_id \
+         WHERE q.resolved_at IS NULL AND q.channel = $2 AND {CAME_AGAIN})"
+    )
+});
+
+/// A rebuild's entries of `$1`'s payloads whose record came again later (see
+/// [`Store::finish_rebuild`]).
+static SETTLE_REBUILT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "DELETE FROM {q} WHERE channel = $1 AND raw_id IN (SELECT o.raw_id FROM raw_records o \
+         WHERE o.raw_id = {q}.raw_id AND {CAME_AGAIN})",
+        q = REBUILT.quarantine
+    )
+});
 
 /// The columns of `sync_run_totals` (see [`Store::prune_runs`]).
 const TOTALS_COLUMNS: &str = "channel, outcome, runs, fetched, inserted, updated, unchanged, \
@@ -1266,18 +1281,41 @@ impl Store {
         })
     }
 
-    /// Ends a rebuild: in one transaction, its quarantine is merged into the live one (see
-    /// `merge_quarantine`) and its tables replace `complaints` and `complaint_events`, under
+    /// Ends a rebuild: in one transaction, the quarantine of the channels `settled` is
+    /// settled (see [`Store::settle_quarantine`]: in the live quarantine and the rebuild's),
+    /// the rebuild's quarantine is merged into the live one (see `merge_quarantine`) and its
+    /// tables replace `complaints` and `complaint_events`, under
     /// their names and with their indexes (read from the catalogue before the live tables go).
     /// The transaction checks `fences` (the rebuild's leases) first: a rebuild that lost one
     /// replaces nothing ([`Error::LeaseLost`]).
-    pub async fn finish_rebuild(&self, fences: &[crate::Fence], built_with: &str) -> Result<()> {
+    pub async fn finish_rebuild(
+        &self,
+        fences: &[crate::Fence],
+        built_with: &str,
+        settled: &[&str],
+    ) -> Result<()> {
         let what = || "finishing a rebuild".to_string();
         let names = self.names_after_swap().await?;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await.context(what)?;
             // (A fence read first, the whole rebuild would be lost at its last step.)
             tx.lock_and_check_fences(fences).await?;
+            // Channels `settled` (see `settle_quarantine`): an entry of a record that came
+            // again later is closed, not merged open again (nor deleted as not failing).
+            let now = Utc::now();
+            for channel in settled {
+                sqlx::query(&SETTLE_SQL)
+                    .bind(now)
+                    .bind(channel)
+                    .execute(&mut *tx)
+                    .await
+                    .context(what)?;
+                sqlx::query(&SETTLE_REBUILT_SQL)
+                    .bind(channel)
+                    .execute(&mut *tx)
+                    .await
+                    .context(what)?;
+            }
             // (`rebuild_snapshot`: what rebuilds kept before they had tables of their own.)
             sqlx::raw_sql(&format!(
                 "{}; DROP TABLE {le}; DROP TABLE {lc}; \

@@ -675,7 +675,7 @@ async fn a_rebuild_merges_its_quarantine_when_it_ends_and_leaves_it_alone_until_
                 ts.label
             );
         }
-        s.finish_rebuild(&[], "test").await.unwrap();
+        s.finish_rebuild(&[], "test", &[]).await.unwrap();
         let after = open_quarantine(s).await;
         let records: Vec<(&str, &str)> = after
             .iter()
@@ -704,7 +704,7 @@ async fn a_rebuild_merges_its_quarantine_when_it_ends_and_leaves_it_alone_until_
         })
         .await
         .unwrap();
-        s.finish_rebuild(&[], "test").await.unwrap();
+        s.finish_rebuild(&[], "test", &[]).await.unwrap();
         let last = open_quarantine(s).await;
         assert_eq!(last.len(), 1, "{}: {last:?}", ts.label);
         assert_eq!(
@@ -1127,7 +1127,7 @@ async fn what_the_tables_are_built_with_is_kept_by_a_new_store_and_by_each_rebui
         );
         // A rebuild records its own.
         s.begin_rebuild().await.unwrap();
-        s.finish_rebuild(&[], "three").await.unwrap();
+        s.finish_rebuild(&[], "three", &[]).await.unwrap();
         assert_eq!(s.built_with().await.unwrap().as_deref(), Some("three"));
     }
     // Tables with complaints and nothing recorded (built before it was kept): left so.
@@ -1293,7 +1293,7 @@ async fn incidents_are_linked_by_reporter_and_kept_by_a_new_version() {
             .unwrap()
             .rows;
         assert_eq!(rebuilt, live, "{}", ts.label);
-        s.finish_rebuild(&[], "x").await.unwrap();
+        s.finish_rebuild(&[], "x", &[]).await.unwrap();
         assert_eq!(s.link_incidents(false, t(10), rule).await.unwrap(), 1);
         assert_eq!(ids().await, [None], "{}", ts.label);
     }
@@ -1320,7 +1320,7 @@ async fn a_rebuild_that_lost_its_lease_does_not_replace_the_live_tables() {
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
         let taken = testing::lease_when_free(s, "cc112", "a-sync").await;
-        let e = s.finish_rebuild(&fences, "test").await.unwrap_err();
+        let e = s.finish_rebuild(&fences, "test", &[]).await.unwrap_err();
         assert!(
             matches!(e, aduan_store::Error::LeaseLost { .. }),
             "{}: {e}",
@@ -1887,11 +1887,11 @@ async fn opening_a_store_twice_migrates_once() {
         ts.store.migrate().await.unwrap();
         ts.store.ready().await.unwrap();
         // 0001_init, 0002_push, 0003_reported_month, 0004_events_in_arrival_order,
-        // 0005_packed_payloads, 0006_report_index, 0007_group_arrival, 0008_push_deliveries
-        // and 0009_run_totals, once each.
+        // 0005_packed_payloads, 0006_report_index, 0007_group_arrival, 0008_push_deliveries,
+        // 0009_run_totals and 0010_raw_source_ids, once each.
         assert_eq!(
             count(&ts.store, "schema_migrations").await,
-            9,
+            10,
             "{}",
             ts.label
         );
@@ -2199,7 +2199,7 @@ async fn a_rebuild_fills_tables_of_its_own_and_puts_them_in_place_with_the_same_
                 "{}: the analysts read the live table meanwhile",
                 ts.label
             );
-            s.finish_rebuild(&[], "test").await.unwrap();
+            s.finish_rebuild(&[], "test", &[]).await.unwrap();
             let rows = s
                 .query("SELECT complaint_id, synced_at FROM complaints ORDER BY 1")
                 .await

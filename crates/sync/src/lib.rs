@@ -145,6 +145,18 @@ pub const DELIVERY_IDS_KEPT: Duration = Duration::from_secs(7 * 24 * 3600);
 /// How often an engine forgets delivery ids older than [`DELIVERY_IDS_KEPT`].
 const FORGET_EVERY: Duration = Duration::from_secs(3600);
 
+/// The channels whose quarantine is settled (see [`aduan_store::Store::settle_quarantine`]):
+/// those that do not fold their payloads together (each payload is its record whole).
+fn settled(channels: &HashMap<&'static str, ChannelSpec>) -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = channels
+        .iter()
+        .filter(|(_, spec)| spec.fold.is_none())
+        .map(|(id, _)| *id)
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
 /// How often at most the webhook inbox's folds link incidents (a pass groups the whole table
 /// by reporter; webhooks come every few seconds).
 const INCIDENTS_EVERY: Duration = Duration::from_secs(60);
@@ -456,8 +468,8 @@ impl Engine {
         }
         // A record that came again closes its older quarantine entries (see
         // `Store::settle_quarantine`); left for the next run if it cannot be done now.
-        if counts.fetched > 0 {
-            self.settle_quarantine(Some(connector.channel())).await;
+        if counts.fetched > 0 && connector.fold().is_none() {
+            self.settle_quarantine(&[connector.channel()]).await;
         }
         if counts.inserted + counts.updated >= BULK_ROWS {
             self.after_bulk_write().await;
@@ -716,24 +728,27 @@ impl Engine {
             .link_incidents(true, Utc::now(), aduan_normalise::incidents)
             .await?;
         let built_with = self.normaliser.built_with().to_string();
-        self.store.finish_rebuild(&fences, &built_with).await?;
-        self.settle_quarantine(None).await;
+        self.store
+            .finish_rebuild(&fences, &built_with, &settled(channels))
+            .await?;
         self.after_bulk_write().await;
         Ok(counts)
     }
 
-    /// [`aduan_store::Store::settle_quarantine`] of `channel` (every channel's when `None`);
-    /// a failure is logged (the next run settles them).
-    async fn settle_quarantine(&self, channel: Option<&str>) {
-        match self.store.settle_quarantine(channel, Utc::now()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(
-                channel = channel.unwrap_or("all"),
-                closed = n,
-                "Quarantine entries closed: their records came again later."
-            ),
-            Err(e) => {
-                tracing::warn!(error = %e, "Could not close the quarantine entries whose records came again; the next run does.")
+    /// [`aduan_store::Store::settle_quarantine`] of `channels`; a failure is logged (the next
+    /// run settles them).
+    async fn settle_quarantine(&self, channels: &[&str]) {
+        for &channel in channels {
+            match self.store.settle_quarantine(channel, Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(
+                    channel,
+                    closed = n,
+                    "Quarantine entries closed: their records came again later."
+                ),
+                Err(e) => {
+                    tracing::warn!(channel, error = %e, "Could not close the quarantine entries whose records came again; the next run does.")
+                }
             }
         }
     }
@@ -941,7 +956,7 @@ impl Engine {
         progress: &dyn Progress,
     ) -> Result<(usize, Vec<(i64, String)>)> {
         // Entries whose record came again later are closed first, not read again.
-        self.settle_quarantine(None).await;
+        self.settle_quarantine(&settled(channels)).await;
         let mut resolved = 0;
         let mut failing = Vec::new();
         // Channels another run holds: their other entries are left at once.
