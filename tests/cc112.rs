@@ -1244,5 +1244,24 @@ async fn a_corrected_row_closes_the_quarantine_entry_of_the_row_it_corrects() {
             .await
             .unwrap();
         assert_eq!((resolved, failing.len()), (0, 1), "{}", ts.label);
+        // An entry of a corrected row still open (closed by no run since) is closed by a
+        // retry, and counted as resolved.
+        ts.execute("UPDATE quarantine SET resolved_at = NULL WHERE reason LIKE '%25:61%'")
+            .await;
+        let reopened = ts
+            .store
+            .quarantine_list(None, false, 10)
+            .await
+            .unwrap()
+            .iter()
+            .find(|q| q.reason.contains("25:61"))
+            .map(|q| q.quarantine_id)
+            .expect("reopened");
+        let (resolved, failing) = engine
+            .retry_quarantine(&[reopened], &parsers(), &NoProgress)
+            .await
+            .unwrap();
+        assert_eq!((resolved, failing.len()), (1, 0), "{}", ts.label);
+        assert_eq!(count(&ts, open).await, 1, "{}", ts.label);
     }
 }

@@ -322,14 +322,25 @@ impl Store {
     }
 
     /// Archived payloads as received (packed ones unpacked), newest first: those of
-    /// `filter`'s channel and record where given, at most `filter.limit`. A record's payloads
-    /// are found by scanning the archive (it has no index on `external_id`: the sync would pay
-    /// for one on every payload).
+    /// `filter`'s channel and record where given, at most `filter.limit`. A channel's record's
+    /// payloads are found by the archive's index of source ids (`raw_records_source_id`); a
+    /// record's in every channel by scanning the archive.
     pub async fn raws(&self, filter: &RawFilter) -> Result<Vec<StoredRaw>> {
-        const SQL: &str =
+        const COLUMNS: &str =
             "SELECT raw_id, channel, source_ref, external_id, received_at, content_hash, payload, dictionary_id \
-             FROM raw_records WHERE ($1 IS NULL OR channel = $1) AND ($2 IS NULL OR external_id = $2) \
-             ORDER BY raw_id DESC LIMIT $3";
+             FROM raw_records WHERE ";
+        let sql = match (&filter.channel, &filter.external_id) {
+            // (Written so that the planner takes the index: no `$n IS NULL OR`.)
+            (Some(_), Some(_)) => format!(
+                "{COLUMNS}channel = $1 AND external_id = $2 AND external_id IS NOT NULL \
+                 ORDER BY raw_id DESC LIMIT $3"
+            ),
+            _ => format!(
+                "{COLUMNS}($1 IS NULL OR channel = $1) AND ($2 IS NULL OR external_id = $2) \
+                 ORDER BY raw_id DESC LIMIT $3"
+            ),
+        };
+        let sql = sql.as_str();
         let what = || "listing archived payloads".to_string();
         let packed = match &self.backend {
             Backend::Sqlite(pool) => {
@@ -338,9 +349,9 @@ impl Store {
                     filter.external_id.clone().into(),
                     filter.limit.into(),
                 ];
-                crate::sqlite_batch::raws(pool, SQL, &args, what).await?
+                crate::sqlite_batch::raws(pool, sql, &args, what).await?
             }
-            Backend::Postgres(pool) => sqlx::query_as::<_, PackedRaw>(SQL)
+            Backend::Postgres(pool) => sqlx::query_as::<_, PackedRaw>(sql)
                 .bind(filter.channel.as_deref())
                 .bind(filter.external_id.as_deref())
                 .bind(filter.limit)

@@ -955,7 +955,14 @@ impl Engine {
         channels: &HashMap<&'static str, ChannelSpec>,
         progress: &dyn Progress,
     ) -> Result<(usize, Vec<(i64, String)>)> {
-        // Entries whose record came again later are closed first, not read again.
+        // Entries whose record came again later are closed first, not read again (counted
+        // as resolved: they are).
+        let open: std::collections::HashSet<i64> = self
+            .store
+            .quarantine_open_ids()
+            .await?
+            .into_iter()
+            .collect();
         self.settle_quarantine(&settled(channels)).await;
         let mut resolved = 0;
         let mut failing = Vec::new();
@@ -983,6 +990,9 @@ impl Engine {
                 continue;
             };
             if entry.resolved_at.is_some() {
+                if open.contains(&id) {
+                    resolved += 1;
+                }
                 continue;
             }
             if !channels.contains_key(entry.channel.as_str()) {

@@ -82,8 +82,9 @@ pub fn split(
                 continue;
             };
             let read_on = misquoted(row, delimiter);
+            // (Not from a row the reader may have split otherwise than it is meant.)
             let external_id = match (read_on, id_at) {
-                (None, Some(i)) => record
+                (None, Some(i)) if quoted_well(row, delimiter) => record
                     .get(i)
                     .and_then(|f| std::str::from_utf8(f).ok())
                     .map(str::trim)
@@ -279,5 +280,10 @@ mod tests {
         assert_eq!(ids, [Some("112-3375-20210912-0001"), None, None]);
         let rows = split("f", file.as_bytes(), b';', Utc::now(), Some("Nomor"));
         assert!(rows.iter().all(|r| r.external_id.is_none()));
+        // A row quoted amiss on one line: its fields cannot be trusted, nor its id.
+        let amiss = "No;No Tiket;Status\r\n7;\"112-1;x\"y;Selesai\r\n";
+        let rows = split("f", amiss.as_bytes(), b';', Utc::now(), Some("No Tiket"));
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].external_id, None);
     }
 }
