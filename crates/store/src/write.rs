@@ -1048,10 +1048,12 @@ const CAME_AGAIN: &str = "o.external_id IS NOT NULL AND EXISTS (SELECT 1 FROM ra
 
 /// See [`Store::settle_quarantine`]: `$1` the time, `$2` the channel.
 static SETTLE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    // From the open entries (few) to their payloads by number: SQLite planned the join the
+    // other way, through every payload of the archive's index.
     format!(
-        "UPDATE quarantine SET resolved_at = $1 WHERE quarantine_id IN ( \
-         SELECT q.quarantine_id FROM quarantine q JOIN raw_records o ON o.raw_id = q.raw_id \
-         WHERE q.resolved_at IS NULL AND q.channel = $2 AND {CAME_AGAIN})"
+        "UPDATE quarantine SET resolved_at = $1 WHERE resolved_at IS NULL AND channel = $2 \
+         AND EXISTS (SELECT 1 FROM raw_records o WHERE o.raw_id = quarantine.raw_id \
+         AND {CAME_AGAIN})"
     )
 });
 
@@ -1059,7 +1061,7 @@ static SETTLE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 /// [`Store::finish_rebuild`]).
 static SETTLE_REBUILT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
-        "DELETE FROM {q} WHERE channel = $1 AND raw_id IN (SELECT o.raw_id FROM raw_records o \
+        "DELETE FROM {q} WHERE channel = $1 AND EXISTS (SELECT 1 FROM raw_records o \
          WHERE o.raw_id = {q}.raw_id AND {CAME_AGAIN})",
         q = REBUILT.quarantine
     )
