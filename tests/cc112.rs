@@ -1231,18 +1231,7 @@ async fn a_corrected_row_closes_the_quarantine_entry_of_the_row_it_corrects() {
             "{}: no entry added for a superseded row",
             ts.label
         );
-        let ids: Vec<i64> = ts
-            .store
-            .quarantine_list(None, false, 10)
-            .await
-            .unwrap()
-            .iter()
-            .map(|q| q.quarantine_id)
-            .collect();
-        let (resolved, failing) = engine
-            .retry_quarantine(&ids, &parsers(), &NoProgress)
-            .await
-            .unwrap();
+        let (resolved, failing) = retry_open(&engine, &ts).await;
         assert_eq!((resolved, failing.len()), (0, 1), "{}", ts.label);
         // An entry of a corrected row still open (closed by no run since) is closed by a
         // retry, and counted as resolved.

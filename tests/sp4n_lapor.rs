@@ -654,18 +654,7 @@ async fn a_report_dated_years_ahead_does_not_carry_the_cursor_past_the_rest() {
     // judged it by the entry's date, and stored it over the corrections).
     ts.execute("UPDATE quarantine SET quarantined_at = '2092-01-01T00:00:00+00:00'")
         .await;
-    let ids: Vec<i64> = ts
-        .store
-        .quarantine_list(None, false, 10)
-        .await
-        .unwrap()
-        .iter()
-        .map(|q| q.quarantine_id)
-        .collect();
-    let (resolved, failing) = engine
-        .retry_quarantine(&ids, &parsers(), &NoProgress)
-        .await
-        .unwrap();
+    let (resolved, failing) = retry_open(&engine, &ts).await;
     assert_eq!((resolved, failing.len()), (0, 1), "{failing:?}");
     assert_eq!(
         saved_cursor(&ts).await,

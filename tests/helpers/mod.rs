@@ -83,6 +83,23 @@ pub fn incompressible(n: u64) -> String {
         .collect()
 }
 
+/// `engine`'s retry of the (up to ten newest) open quarantine entries of `ts`: the number
+/// resolved and those still failing, with why.
+pub async fn retry_open(engine: &Engine, ts: &TestStore) -> (usize, Vec<(i64, String)>) {
+    let ids: Vec<i64> = ts
+        .store
+        .quarantine_list(None, false, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|q| q.quarantine_id)
+        .collect();
+    engine
+        .retry_quarantine(&ids, &parsers(), &aduan_sync::NoProgress)
+        .await
+        .unwrap()
+}
+
 pub async fn count(ts: &TestStore, sql: &str) -> i64 {
     let r = ts.store.query(sql).await.expect("query runs");
     r.rows[0][0].as_i64().expect("a number")
