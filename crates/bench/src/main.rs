@@ -29,7 +29,8 @@ struct Cli {
     records: Vec<usize>,
     /// Parts to run: sp4n-sqlite, sp4n-postgres, cc112 (incremental, renormalise and the
     /// aggregate run after sp4n-sqlite; sp4n-postgres runs sp4n-sqlite too, whose rows its
-    /// `COPY` reference loads).
+    /// `COPY` reference loads); and, not by default, wadul-sender (one WhatsApp sender's
+    /// messages, `records` of them, delivered one at a time).
     #[arg(
         long,
         value_delimiter = ',',
@@ -68,6 +69,10 @@ enum Job {
     Cc112 { dir: PathBuf, db: String },
     /// Rebuild the unified tables of `db` from its raw records.
     Renormalise { db: String },
+    /// Deliver `messages` WhatsApp messages of one sender into `db`, each a webhook delivery
+    /// of its own folded at once (what `aduan serve` does with each delivery it verified);
+    /// `secs` times the first [`WADUL_TIMED`], `later_secs` the last as many.
+    WadulSender { db: String, messages: usize },
     /// Run `sql` through the store's read-only query path (what `aduan query` runs).
     Query { db: String, sql: String },
     /// The analysts' report over every month, grouped by month, channel, kind and category
@@ -88,6 +93,9 @@ struct Measured {
     rows: u64,
     /// Bytes handed to write calls (the database's pages, WAL frames and checkpoints).
     written: u64,
+    /// A second time of the same job (see `Job::WadulSender`).
+    #[serde(default)]
+    later_secs: f64,
 }
 
 /// The analysts' monthly aggregate, by the stored month in the city's time (same SQL on both
@@ -169,6 +177,36 @@ async fn worker(job: Job) -> Result<Measured> {
                 serde_json::from_value(serde_json::json!({ "dir": dir, "settle_secs": 0 }))?;
             let c = aduan_cc112::Cc112::new(config, None)?;
             sync_into(&c, &db, &mut m).await?
+        }
+        Job::WadulSender { db, messages } => {
+            let engine = engine(Store::open(&db).await?)?;
+            let spec = aduan_app::registry::specs()["wadul_aladin"];
+            let tail = WADUL_TIMED.min(messages / 2);
+            for i in 0..messages {
+                if i == tail {
+                    m.secs = start.elapsed().as_secs_f64();
+                }
+                if i == messages - tail {
+                    m.later_secs = start.elapsed().as_secs_f64();
+                }
+                engine
+                    .receive("wadul_aladin", wadul_message(i), None)
+                    .await?;
+                engine
+                    .drain_inbox(&spec)
+                    .await?
+                    .context("the inbox's fold lease is held")?;
+            }
+            m.later_secs = start.elapsed().as_secs_f64() - m.later_secs;
+            m.records = messages as u64;
+            m.rows = engine
+                .store()
+                .summary()
+                .await?
+                .iter()
+                .map(|r| r.count as u64)
+                .sum();
+            engine.store().clone()
         }
         Job::Renormalise { db } => {
             let engine = engine(Store::open(&db).await?)?;
@@ -487,6 +525,32 @@ fn remove_database(path: &Path) {
     }
 }
 
+/// Deliveries timed at the start and at the end of `Job::WadulSender`.
+const WADUL_TIMED: usize = 500;
+
+/// Message `i` of the one sender of `Job::WadulSender`, a webhook body of its own: threads of
+/// five messages an hour apart, a thread every two days (from 2024-01-01).
+fn wadul_message(i: usize) -> aduan_core::RawRecord {
+    let i = i as i64;
+    let at = 1_704_067_200 + (i / 5) * 2 * 86_400 + (i % 5) * 3600;
+    let body = serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "62816644000", "phone_number_id": "1"},
+            "contacts": [{"profile": {"name": "Budi"}, "wa_id": "6281234567890"}],
+            "messages": [{"from": "6281234567890", "id": format!("wamid.bench{i}"),
+                "timestamp": at.to_string(), "type": "text",
+                "text": {"body": format!("Saluran mampet di Jl. Merdeka, pesan {i}")}}]}}]}]
+    });
+    aduan_core::RawRecord {
+        source_ref: "/webhooks/wadul-aladin".into(),
+        external_id: None,
+        received_at: chrono::Utc::now(),
+        payload: body.to_string().into_bytes(),
+    }
+}
+
 fn rate(n: u64, secs: f64) -> f64 {
     n as f64 / secs.max(1e-9)
 }
@@ -778,6 +842,24 @@ async fn orchestrate(cli: Cli) -> Result<()> {
                 }
             }
             sim.shutdown().await;
+        }
+        if wants("wadul-sender") {
+            let file = work.join(format!("wadul-{n}.db"));
+            remove_database(&file);
+            let m = run_worker(&[
+                "wadul-sender",
+                &format!("sqlite:{}", file.display()),
+                &n.to_string(),
+            ])?;
+            let timed = WADUL_TIMED.min(n / 2).max(1) as f64;
+            println!(
+                "| {n} | Wadul Aladin: one sender's messages, each a webhook delivery folded at once (threads of 5 an hour apart, one every 2 days; {} complaints) → SQLite | first {timed:.0}: {:.1} ms a message; last {timed:.0}: {:.1} ms a message | | | {:.0} MB |",
+                m.rows,
+                m.secs * 1000.0 / timed,
+                m.later_secs * 1000.0 / timed,
+                m.peak_rss_mb
+            );
+            remove_database(&file);
         }
         if wants("cc112") {
             let sim = Simulator::start(

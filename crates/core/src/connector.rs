@@ -122,6 +122,44 @@ pub struct Fold {
     /// an older version still linked under a group the record left (a case whose number was
     /// corrected) does not stand for it there.
     pub versions: Option<fn(&RawRecord) -> Option<String>>,
+    /// For a channel whose group falls apart into runs by time (a sender's threads, each
+    /// ending where the sender was silent for a while): how a group is folded from the runs
+    /// a batch touches only, not the whole group. `None`: every fold reads the whole group.
+    pub window: Option<Window>,
+}
+
+/// When a payload's items were made: the first time and the last.
+pub type Span = (DateTime<Utc>, DateTime<Utc>);
+
+/// How a group is folded from the runs of its payloads that a batch touches (see
+/// [`Fold::window`]): a sender's group grows for as long as the sender writes, and reading
+/// it whole at every message makes each message cost more than the one before.
+///
+/// The engine puts a group's payloads with a [`span`](Self::span) into runs: each run is a
+/// set of payloads whose spans lie less than [`silence`](Self::silence) apart, with at least
+/// that much time between it and the next. It folds the runs the batch's payloads fall in,
+/// with every payload of the group that has no time (read with every fold), by
+/// [`parse`](Self::parse). A run must therefore make the same complaints alone as with the
+/// rest of the group.
+#[derive(Clone, Copy)]
+pub struct Window {
+    /// The times a payload's items of group `key` were made, first and last; `None` when it
+    /// has none to read (a payload that is not timed: a case row, read with every fold).
+    pub span: fn(&str, &RawRecord) -> Option<Span>,
+    /// The time with nothing in it that ends a run (at least: a run may hold more).
+    pub silence: chrono::Duration,
+    /// [`Fold::parse`] for some runs of a group and its untimed payloads: the complaints of
+    /// those runs only (what stands apart from every run, such as a case whose thread has
+    /// not come, may have its thread in a run not read, and is left out).
+    pub parse: fn(&str, &[RawRecord]) -> Folded,
+}
+
+impl std::fmt::Debug for Window {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Window")
+            .field("silence", &self.silence)
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for Fold {

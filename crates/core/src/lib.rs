@@ -25,7 +25,7 @@ pub mod time;
 
 pub use connector::{
     settings, Batch, BatchSource, BuildFn, ChannelSpec, DynPullConnector, FaultCounts, Fold,
-    Folded, ParseFn, PullConnector, PushSink, RawRecord,
+    Folded, ParseFn, PullConnector, PushSink, RawRecord, Span, Window,
 };
 pub use error::{check_within, Error, FieldError, Result};
 pub use model::{

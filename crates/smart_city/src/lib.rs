@@ -151,6 +151,8 @@ impl PullConnector for SmartCity {
         parse: parse::fold,
         // A report's one group is its id: every version is in it.
         versions: None,
+        // A report's group is its versions: small, read whole.
+        window: None,
     });
 
     fn from_config(config: Config) -> Result<Self> {

@@ -59,6 +59,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0010_raw_source_ids.sql",
         sql: include_str!("../../../migrations/sqlite/0010_raw_source_ids.sql"),
     },
+    Migration {
+        version: 11,
+        name: "0011_group_spans.sql",
+        sql: include_str!("../../../migrations/sqlite/0011_group_spans.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -112,6 +117,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         name: "0010_raw_source_ids.sql",
         sql: include_str!("../../../migrations/postgres/0010_raw_source_ids.sql"),
     },
+    Migration {
+        version: 11,
+        name: "0011_group_spans.sql",
+        sql: include_str!("../../../migrations/postgres/0011_group_spans.sql"),
+    },
 ];
 
 /// Taken first in each migration's transaction on SQLite: a write that changes nothing, so
@@ -154,6 +164,7 @@ mod tests {
                 "97c6bade24458658",
                 "fdde9ac8ec3b8197",
                 "b77b438a17c9bac3",
+                "e44898960c5d1b8e",
             ],
         ),
         (
@@ -169,6 +180,7 @@ mod tests {
                 "1cb7269ef85286d9",
                 "b44c79b5c7d5e97d",
                 "b77b438a17c9bac3",
+                "e44898960c5d1b8e",
             ],
         ),
     ];

@@ -167,6 +167,8 @@ pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Re
         sqlx::query(if link.again { LINK_AGAIN_SQL } else { LINK_SQL })
             .bind(channel)
             .bind(&link.group_key)
+            .bind(link.span.map(|s| s.0))
+            .bind(link.span.map(|s| s.1))
             .bind(&link.content_hash)
             .execute(&mut *tx)
             .await

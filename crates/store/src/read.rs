@@ -428,13 +428,42 @@ impl Store {
         channel: &str,
         keys: &[&str],
     ) -> Result<Vec<(String, StoredRaw)>> {
-        const COLUMNS: &str = "r.raw_id, r.channel, r.source_ref, r.external_id, r.received_at, \
-            r.content_hash, r.payload, r.dictionary_id";
+        let reads: Vec<(&str, Option<(i64, i64)>)> = keys.iter().map(|k| (*k, None)).collect();
+        Ok(self
+            .group_raws_near(channel, &reads)
+            .await?
+            .into_iter()
+            .map(|(key, _, raw)| (key, raw))
+            .collect())
+    }
+
+    /// The archived payloads of groups of `channel`, as (group, the link's span, payload),
+    /// in arrival order within each group (`GROUP_ORDER`): for each (key, near), every
+    /// payload of the group when `near` is `None`, else those whose span touches `near`
+    /// (unix seconds, both ends in; a span of all time touches every part). A part is read
+    /// of a group whose links all have spans (see [`Store::group_near`]), through the index
+    /// of their ends. Payloads that cannot be unpacked are left out (logged).
+    pub async fn group_raws_near(
+        &self,
+        channel: &str,
+        reads: &[(&str, Option<(i64, i64)>)],
+    ) -> Result<Vec<(String, Option<(i64, i64)>, StoredRaw)>> {
+        const COLUMNS: &str = "g.span_from, g.span_to, r.raw_id, r.channel, r.source_ref, \
+            r.external_id, r.received_at, r.content_hash, r.payload, r.dictionary_id";
         let what = || format!("reading grouped payloads of {channel}");
+        let whole: Vec<&str> = reads
+            .iter()
+            .filter(|(_, n)| n.is_none())
+            .map(|(k, _)| *k)
+            .collect();
+        let near: Vec<(&str, i64, i64)> = reads
+            .iter()
+            .filter_map(|(k, n)| n.map(|(lo, hi)| (*k, lo, hi)))
+            .collect();
         let mut out = Vec::new();
         match &self.backend {
             Backend::Sqlite(pool) => {
-                for chunk in keys.chunks(CHUNK) {
+                for chunk in whole.chunks(CHUNK) {
                     let mut q = sqlx::QueryBuilder::new(format!(
                         "SELECT g.group_key, {COLUMNS} FROM raw_groups g \
                          JOIN raw_records r ON r.raw_id = g.raw_id WHERE g.channel = "
@@ -448,33 +477,72 @@ impl Store {
                     let rows = q.build().persistent(false).fetch_all(pool).await;
                     out.extend(grouped(rows.context(what)?)?);
                 }
+                for (key, lo, hi) in near {
+                    let rows = sqlx::query(&format!(
+                        "SELECT g.group_key, {COLUMNS} FROM raw_groups g \
+                         JOIN raw_records r ON r.raw_id = g.raw_id \
+                         WHERE g.channel = $1 AND g.group_key = $2 AND g.span_to >= $3 \
+                         AND g.span_from <= $4 ORDER BY {GROUP_ORDER}"
+                    ))
+                    .bind(channel)
+                    .bind(key)
+                    .bind(lo)
+                    .bind(hi)
+                    .fetch_all(pool)
+                    .await;
+                    out.extend(grouped(rows.context(what)?)?);
+                }
             }
             // One probe of the key per group (see `known_hashes`: an `IN` list on the second
             // column could read every group of the channel on a table without statistics).
             Backend::Postgres(pool) => {
-                let rows = sqlx::query(&format!(
-                    "SELECT k.key, {COLUMNS} FROM UNNEST($2::text[]) AS k (key) \
-                     CROSS JOIN LATERAL (SELECT raw_id, arrival, again_seq FROM raw_groups \
-                     WHERE channel = $1 AND group_key = k.key OFFSET 0) AS g \
-                     JOIN raw_records r ON r.raw_id = g.raw_id \
-                     ORDER BY k.key, {GROUP_ORDER}"
-                ))
-                .bind(channel)
-                .bind(keys)
-                .fetch_all(pool)
-                .await;
-                out.extend(grouped(rows.context(what)?)?);
+                if !whole.is_empty() {
+                    let rows = sqlx::query(&format!(
+                        "SELECT k.key, {COLUMNS} FROM UNNEST($2::text[]) AS k (key) \
+                         CROSS JOIN LATERAL (SELECT raw_id, arrival, again_seq, span_from, \
+                         span_to FROM raw_groups WHERE channel = $1 AND group_key = k.key \
+                         OFFSET 0) AS g \
+                         JOIN raw_records r ON r.raw_id = g.raw_id \
+                         ORDER BY k.key, {GROUP_ORDER}"
+                    ))
+                    .bind(channel)
+                    .bind(&whole)
+                    .fetch_all(pool)
+                    .await;
+                    out.extend(grouped(rows.context(what)?)?);
+                }
+                if !near.is_empty() {
+                    let keys: Vec<&str> = near.iter().map(|n| n.0).collect();
+                    let los: Vec<i64> = near.iter().map(|n| n.1).collect();
+                    let his: Vec<i64> = near.iter().map(|n| n.2).collect();
+                    let rows = sqlx::query(&format!(
+                        "SELECT k.key, {COLUMNS} \
+                         FROM UNNEST($2::text[], $3::int8[], $4::int8[]) AS k (key, lo, hi) \
+                         CROSS JOIN LATERAL (SELECT raw_id, arrival, again_seq, span_from, \
+                         span_to FROM raw_groups WHERE channel = $1 AND group_key = k.key \
+                         AND span_to >= k.lo AND span_from <= k.hi OFFSET 0) AS g \
+                         JOIN raw_records r ON r.raw_id = g.raw_id \
+                         ORDER BY k.key, {GROUP_ORDER}"
+                    ))
+                    .bind(channel)
+                    .bind(&keys)
+                    .bind(&los)
+                    .bind(&his)
+                    .fetch_all(pool)
+                    .await;
+                    out.extend(grouped(rows.context(what)?)?);
+                }
             }
         }
-        let (keys, packed): (Vec<String>, Vec<PackedRaw>) = out.into_iter().unzip();
+        let (heads, packed): (Vec<_>, Vec<PackedRaw>) = out.into_iter().unzip();
         // A payload that cannot be unpacked is left out of its group's fold, not the
         // group's other payloads: a rebuild quarantines it when it reads it.
         let unpacked = self.unpack_each(packed).await?;
-        Ok(keys
+        Ok(heads
             .into_iter()
             .zip(unpacked)
-            .filter_map(|(key, (raw, failed))| match failed {
-                None => Some((key, raw)),
+            .filter_map(|((key, span), (raw, failed))| match failed {
+                None => Some((key, span, raw)),
                 Some(e) => {
                     // The raw id, not the group key: a group key may be a sender's number.
                     tracing::warn!(channel, raw_id = raw.raw_id, error = %e, "An archived payload cannot be unpacked; its group is folded without it.");
@@ -482,6 +550,73 @@ impl Store {
                 }
             })
             .collect())
+    }
+
+    /// The part of group `key` of `channel` a fold of payloads spanning `fresh` reads (see
+    /// `aduan_core::Window`): from the first time to the last of the runs they fall in, the
+    /// runs made of them and the group's links' spans (see `GroupLink::span`; a link
+    /// touching every time is no run's), each run ending at `silence` seconds or more with
+    /// nothing. `None` when a link of the group has no span (linked before spans were kept:
+    /// the group is read whole) or `fresh` is empty.
+    ///
+    /// Found from the links alone (no payload read), through the index of their ends
+    /// (migration 0011): the part grows by the links less than `silence` from it until none
+    /// is left; for a message at the end of a sender's history, a few probes of its latest
+    /// links, however many came before.
+    pub async fn group_near(
+        &self,
+        channel: &str,
+        key: &str,
+        fresh: &[(i64, i64)],
+        silence: i64,
+    ) -> Result<Option<(i64, i64)>> {
+        let Some(mut part) = fresh
+            .iter()
+            .copied()
+            .reduce(|(a, b), (x, y)| (a.min(x), b.max(y)))
+        else {
+            return Ok(None);
+        };
+        const UNSPANNED: &str = "SELECT EXISTS (SELECT 1 FROM raw_groups \
+            WHERE channel = $1 AND group_key = $2 AND span_to IS NULL)";
+        // The links less than `silence` from the part (both ends in, in whole seconds): ending
+        // at `$3` or later and starting at `$4` or earlier; none touching every time.
+        const CLOSE: &str = "SELECT MIN(span_from), MAX(span_to) FROM raw_groups \
+            WHERE channel = $1 AND group_key = $2 AND span_to >= $3 AND span_from <= $4 \
+            AND span_from > $5";
+        let what = || format!("finding the runs of a group of {channel}");
+        let unspanned: bool = on_pool!(self, pool => {
+            sqlx::query_scalar(UNSPANNED).bind(channel).bind(key).fetch_one(pool).await
+        })
+        .context(what)?;
+        if unspanned {
+            return Ok(None);
+        }
+        loop {
+            let reach = (
+                part.0.saturating_sub(silence.saturating_sub(1)),
+                part.1.saturating_add(silence.saturating_sub(1)),
+            );
+            let (from, to): (Option<i64>, Option<i64>) = on_pool!(self, pool => {
+                sqlx::query_as(CLOSE)
+                    .bind(channel)
+                    .bind(key)
+                    .bind(reach.0)
+                    .bind(reach.1)
+                    .bind(i64::MIN)
+                    .fetch_one(pool)
+                    .await
+            })
+            .context(what)?;
+            let grown = match from.zip(to) {
+                Some((a, b)) => (part.0.min(a), part.1.max(b)),
+                None => part,
+            };
+            if grown == part {
+                return Ok(Some(part));
+            }
+            part = grown;
+        }
     }
 
     /// `rows`' payloads as received: packed ones unpacked with their dictionaries (read
@@ -1123,20 +1258,29 @@ fn hex_encode(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// (group key, payload) of each row of a `group_raws` query: the key first, then the
-/// payload's columns.
-fn grouped<R: Row>(rows: Vec<R>) -> Result<Vec<(String, PackedRaw)>>
+/// (group key, the link's span, payload) of each row of a `group_raws_near` query: the key
+/// first, then the span and the payload's columns.
+#[allow(clippy::type_complexity)]
+fn grouped<R: Row>(rows: Vec<R>) -> Result<Vec<((String, Option<(i64, i64)>), PackedRaw)>>
 where
     usize: sqlx::ColumnIndex<R>,
+    for<'n> &'n str: sqlx::ColumnIndex<R>,
     String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<i64>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     PackedRaw: for<'r> sqlx::FromRow<'r, R>,
 {
     rows.into_iter()
         .map(|row| {
             let key: String = row.try_get(0).context(|| "reading a group key".into())?;
+            let from: Option<i64> = row
+                .try_get("span_from")
+                .context(|| "reading a group link's span".into())?;
+            let to: Option<i64> = row
+                .try_get("span_to")
+                .context(|| "reading a group link's span".into())?;
             let raw = <PackedRaw as sqlx::FromRow<_>>::from_row(&row)
                 .context(|| "reading a grouped payload".into())?;
-            Ok((key, raw))
+            Ok(((key, from.zip(to)), raw))
         })
         .collect()
 }

@@ -292,12 +292,16 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
         let what = || format!("linking a payload of {channel} to its group");
         let mut st = conn.prepare(LINK_SQL).map_err(|e| fail(what(), e))?;
         for l in w.links.iter().filter(|l| !l.again) {
-            st.execute(params![channel, l.group_key, l.content_hash])
+            let (from, to) = l.span.unzip();
+            st.execute(params![channel, l.group_key, from, to, l.content_hash])
                 .map_err(|e| fail(what(), e))?;
         }
         for l in w.links.iter().filter(|l| l.again) {
+            let (from, to) = l.span.unzip();
             conn.prepare_cached(LINK_AGAIN_SQL)
-                .and_then(|mut st| st.execute(params![channel, l.group_key, l.content_hash]))
+                .and_then(|mut st| {
+                    st.execute(params![channel, l.group_key, from, to, l.content_hash])
+                })
                 .map_err(|e| fail(what(), e))?;
         }
     }

@@ -73,6 +73,11 @@ pub struct GroupLink {
     /// The payload came again, changed back to it (see `aduan_core::Batch::again`): the
     /// link's arrival becomes now, after every payload of the group so far.
     pub again: bool,
+    /// When the payload's items of the group were made, first and last, in unix seconds
+    /// (see `aduan_core::Window`); (`i64::MIN`, `i64::MAX`) for one read with every fold of
+    /// the group (it has no time); `None` for a channel that folds whole groups (a group
+    /// with a link without a span is read whole, see [`Store::group_near`]).
+    pub span: Option<(i64, i64)>,
 }
 
 /// Everything one batch writes, committed together.
@@ -393,23 +398,30 @@ pub(crate) const DICTIONARY_SQL: &str =
     "INSERT INTO raw_dictionaries (dictionary_id, channel, dictionary, created_at) \
     VALUES ($1, $2, $3, $4) ON CONFLICT (dictionary_id) DO NOTHING";
 
-/// Links an archived payload (by hash) to its group: channel, group key, content hash.
-pub(crate) const LINK_SQL: &str = "INSERT INTO raw_groups (channel, group_key, raw_id) \
-    SELECT $1, $2, raw_id FROM raw_records WHERE channel = $1 AND content_hash = $3 \
-    ON CONFLICT DO NOTHING";
+/// Links an archived payload (by hash) to its group: channel, group key, span from, span to,
+/// content hash (see [`GroupLink::span`]; parameters in the order they first appear, as
+/// SQLite numbers named ones). A link made before spans were kept gets its span.
+pub(crate) const LINK_SQL: &str =
+    "INSERT INTO raw_groups (channel, group_key, raw_id, span_from, span_to) \
+    SELECT $1, $2, raw_id, $3, $4 FROM raw_records WHERE channel = $1 AND content_hash = $5 \
+    ON CONFLICT (channel, group_key, raw_id) DO UPDATE SET span_from = excluded.span_from, \
+    span_to = excluded.span_to \
+    WHERE raw_groups.span_from IS NULL AND excluded.span_from IS NOT NULL";
 
 /// Links a payload that came again (see [`GroupLink::again`]) as its group's newest (see
 /// migration 0007): its arrival is one more than the newest `raw_id` (after every payload
 /// archived so far, before every one archived later), and among payloads that came back with
-/// the same arrival it is the last (`again_seq`). Channel, group key, content hash.
+/// the same arrival it is the last (`again_seq`). Channel, group key, span from, span to,
+/// content hash.
 pub(crate) const LINK_AGAIN_SQL: &str =
-    "INSERT INTO raw_groups (channel, group_key, raw_id, arrival, again_seq) \
-    SELECT $1, $2, raw_id, (SELECT MAX(raw_id) + 1 FROM raw_records), \
+    "INSERT INTO raw_groups (channel, group_key, raw_id, span_from, span_to, arrival, again_seq) \
+    SELECT $1, $2, raw_id, $3, $4, (SELECT MAX(raw_id) + 1 FROM raw_records), \
     (SELECT COALESCE(MAX(again_seq), 0) + 1 FROM raw_groups WHERE channel = $1 \
     AND again_seq IS NOT NULL) \
-    FROM raw_records WHERE channel = $1 AND content_hash = $3 \
+    FROM raw_records WHERE channel = $1 AND content_hash = $5 \
     ON CONFLICT (channel, group_key, raw_id) DO UPDATE SET arrival = excluded.arrival, \
-    again_seq = excluded.again_seq";
+    again_seq = excluded.again_seq, span_from = COALESCE(excluded.span_from, raw_groups.span_from), \
+    span_to = COALESCE(excluded.span_to, raw_groups.span_to)";
 
 /// The columns a quarantine entry is written with (its number and `resolved_at` come later).
 const QUARANTINE_COLUMNS: &str =

@@ -146,6 +146,7 @@ async fn packed_payloads_are_read_back_as_received_by_every_reader() {
             content_hash: r.content_hash.clone(),
             group_key: "g".into(),
             again: false,
+            span: None,
         })
         .collect();
     for ts in each_backend().await {
@@ -941,6 +942,7 @@ async fn a_payload_that_came_again_is_read_last_in_its_group() {
             content_hash: vec![n; 32],
             group_key: "sender".into(),
             again,
+            span: None,
         };
         let (raws, links) = ([raw(1), raw(2)], [link(1, false), link(2, false)]);
         let batch = |raws, links| WriteBatch {
@@ -994,6 +996,171 @@ async fn a_payload_that_came_again_is_read_last_in_its_group() {
             ts.label
         );
         assert_eq!(count(s, "raw_records").await, 4, "{}", ts.label);
+    }
+}
+
+/// A group read near a time gives the payloads whose links' spans touch it (one spanning
+/// all time touches every part), in arrival order; a link made without a span gets one when
+/// it is linked again with it, and keeps one it has; a group with such a link is read whole.
+#[tokio::test]
+async fn a_group_is_read_near_a_time_by_its_links_spans() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let link = |n: u8, span| GroupLink {
+            content_hash: vec![n; 32],
+            group_key: "sender".into(),
+            again: false,
+            span,
+        };
+        // 1 at 100–150, 2 at 400, 3 always read, 4 without a span (linked before spans).
+        let raws = [raw(1), raw(2), raw(3), raw(4)];
+        let links = [
+            link(1, Some((100, 150))),
+            link(2, Some((400, 400))),
+            link(3, Some((i64::MIN, i64::MAX))),
+            link(4, None),
+        ];
+        let batch = |raws, links| WriteBatch {
+            channel: "wadul_aladin",
+            now: t(3),
+            raws,
+            links,
+            ..WriteBatch::default()
+        };
+        s.write_batch(&batch(&raws, &links)).await.unwrap();
+        let read = |near| async move {
+            s.group_raws_near("wadul_aladin", &[("sender", near), ("other", None)])
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(k, span, r)| (k, span, r.source_ref))
+                .collect::<Vec<_>>()
+        };
+        let g = |n: u8, span| ("sender".to_string(), span, format!("item {n}"));
+        let always = Some((i64::MIN, i64::MAX));
+        // A group with a link without a span is read whole.
+        assert_eq!(
+            s.group_near("wadul_aladin", "sender", &[(420, 420)], 30)
+                .await
+                .unwrap(),
+            None,
+            "{}",
+            ts.label
+        );
+        assert_eq!(read(None).await.len(), 4, "{}", ts.label);
+        // 4 gets its span; 1 keeps its own when linked again without one.
+        s.write_batch(&batch(&[], &[link(4, Some((900, 900))), link(1, None)]))
+            .await
+            .unwrap();
+        // Both ends in: 150 touches 1's span.
+        assert_eq!(
+            read(Some((150, 399))).await,
+            [g(1, Some((100, 150))), g(3, always)],
+            "{}",
+            ts.label
+        );
+        assert_eq!(read(Some((151, 399))).await, [g(3, always)], "{}", ts.label);
+        assert_eq!(
+            read(Some((0, 1000))).await,
+            [
+                g(1, Some((100, 150))),
+                g(2, Some((400, 400))),
+                g(3, always),
+                g(4, Some((900, 900)))
+            ],
+            "{}",
+            ts.label
+        );
+        // Every link has its span now: the group's runs are told (1 at 100–150, 2 at 400, 4
+        // at 900).
+        assert_eq!(
+            s.group_near("wadul_aladin", "sender", &[(420, 420)], 30)
+                .await
+                .unwrap(),
+            Some((400, 420)),
+            "{}",
+            ts.label
+        );
+    }
+}
+
+/// The part of a group a fold reads for fresh payloads is the runs they fall in, from the
+/// first time of the first to the last of the last: a run ends at the silence given with
+/// nothing (a payload exactly that far from the last is the next run's), a span counting
+/// from its end; a link touching every time is no run's. A group with a link of before
+/// spans were kept is read whole.
+#[tokio::test]
+async fn a_fold_reads_the_runs_its_fresh_payloads_fall_in() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let spans = [(0, 5), (10, 30), (39, 39), (50, 50), (100, 100), (105, 105)];
+        let mut raws: Vec<NewRaw> = (1..=7u8).map(raw).collect();
+        raws.push(raw(8));
+        let mut links: Vec<GroupLink> = spans
+            .iter()
+            .enumerate()
+            .map(|(i, span)| GroupLink {
+                content_hash: vec![i as u8 + 1; 32],
+                group_key: "sender".into(),
+                again: false,
+                span: Some(*span),
+            })
+            .collect();
+        links.push(GroupLink {
+            content_hash: vec![7; 32],
+            group_key: "sender".into(),
+            again: false,
+            span: Some((i64::MIN, i64::MAX)),
+        });
+        s.write_batch(&WriteBatch {
+            channel: "wadul_aladin",
+            now: t(3),
+            raws: &raws,
+            links: &links,
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+        let near = |fresh: Vec<(i64, i64)>| async move {
+            s.group_near("wadul_aladin", "sender", &fresh, 10)
+                .await
+                .unwrap()
+        };
+        // Runs (silence 10): 0–39 (39 is 9 after 10–30's end), 50, 100–105.
+        assert_eq!(near(vec![(3, 3)]).await, Some((0, 39)), "{}", ts.label);
+        assert_eq!(near(vec![(50, 50)]).await, Some((50, 50)), "{}", ts.label);
+        // 48 joins 39's run and 50's: all three are one; 49 is the silence after 39.
+        assert_eq!(near(vec![(48, 48)]).await, Some((0, 50)), "{}", ts.label);
+        assert_eq!(near(vec![(49, 49)]).await, Some((49, 50)), "{}", ts.label);
+        assert_eq!(near(vec![(60, 60)]).await, Some((60, 60)), "{}", ts.label);
+        // Two runs: from the first's start to the second's end.
+        assert_eq!(
+            near(vec![(103, 103), (1, 1)]).await,
+            Some((0, 105)),
+            "{}",
+            ts.label
+        );
+        assert_eq!(near(vec![]).await, None, "{}", ts.label);
+        let other = s
+            .group_near("wadul_aladin", "other", &[(7, 9)], 10)
+            .await
+            .unwrap();
+        assert_eq!(other, Some((7, 9)), "{}", ts.label);
+        // A link without a span: the whole group.
+        s.write_batch(&WriteBatch {
+            channel: "wadul_aladin",
+            now: t(3),
+            links: &[GroupLink {
+                content_hash: vec![8; 32],
+                group_key: "sender".into(),
+                again: false,
+                span: None,
+            }],
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+        assert_eq!(near(vec![(50, 50)]).await, None, "{}", ts.label);
     }
 }
 
@@ -1888,10 +2055,10 @@ async fn opening_a_store_twice_migrates_once() {
         ts.store.ready().await.unwrap();
         // 0001_init, 0002_push, 0003_reported_month, 0004_events_in_arrival_order,
         // 0005_packed_payloads, 0006_report_index, 0007_group_arrival, 0008_push_deliveries,
-        // 0009_run_totals and 0010_raw_source_ids, once each.
+        // 0009_run_totals, 0010_raw_source_ids and 0011_group_spans, once each.
         assert_eq!(
             count(&ts.store, "schema_migrations").await,
-            10,
+            11,
             "{}",
             ts.label
         );
@@ -1975,6 +2142,7 @@ async fn a_delivery_is_stored_once_queued_and_cleared_by_the_batch_that_folds_it
                 content_hash: vec![*n; 32],
                 group_key: "report-a".into(),
                 again: false,
+                span: None,
             })
             .collect();
         s.write_batch(&WriteBatch {

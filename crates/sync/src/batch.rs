@@ -654,8 +654,11 @@ fn share_of(plain: &[&[u8]], packed: &[Vec<u8>]) -> f64 {
     after as f64 / before.max(1) as f64
 }
 
-/// Links `fresh` payloads to their groups and reads every group touched again whole: the
-/// payloads stored before plus the fresh ones.
+/// Links `fresh` payloads to their groups and reads every group touched again: the payloads
+/// stored before plus the fresh ones. Of a channel with a window (`Fold::window`), only the
+/// runs the fresh payloads fall in (see `Store::group_near`), unless a link of the group has
+/// no span (linked before spans were kept: read whole, and its span kept now) or a fresh
+/// payload has no time; a rebuild reads every group whole.
 async fn fold_groups(
     store: &Store,
     normaliser: &Normaliser,
@@ -671,6 +674,12 @@ async fn fold_groups(
         rebuild,
     } = groups;
     let mut touched: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    // Each touched group's fresh spans (see `GroupLink::span`), of a channel with a window.
+    let mut spans: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();
+    let span_of = |key: &str, record: &RawRecord| {
+        fold.window
+            .map(|w| (w.span)(key, record).map_or(ALWAYS, |(a, b)| (a.timestamp(), b.timestamp())))
+    };
     for (i, (record, hash)) in fresh.iter().enumerate() {
         match (fold.keys)(record) {
             Ok(keys) => {
@@ -694,11 +703,16 @@ async fn fold_groups(
                     out.quarantine(channel, record, hash, e, Some(counts));
                 }
                 for key in keys {
+                    let span = span_of(&key, record);
                     out.links.push(GroupLink {
                         content_hash: hash.clone(),
                         group_key: storable(key.clone()),
                         again: again.contains(hash),
+                        span,
                     });
+                    if let Some(span) = span {
+                        spans.entry(key.clone()).or_default().push(span);
+                    }
                     touched.entry(key).or_default().push(i);
                 }
             }
@@ -709,9 +723,50 @@ async fn fold_groups(
     // fold is given the key as the connector made it.
     let keys: Vec<String> = touched.keys().map(|k| storable(k.clone())).collect();
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    // The part of each group to read: the runs the fresh payloads fall in, where it can be
+    // told (see `Store::group_near`); `None`, the whole group.
+    let mut reads: Vec<(&str, Option<(i64, i64)>)> = keys.iter().map(|k| (*k, None)).collect();
+    if let Some(window) = fold.window.filter(|_| !rebuild) {
+        let silence = window.silence.num_seconds();
+        for ((read, (key, indices)), stored) in reads.iter_mut().zip(&touched).zip(&keys) {
+            let fresh_spans = spans.get(key).map_or(&[][..], Vec::as_slice);
+            // A fresh payload without a time may change any run: the whole group.
+            if fresh_spans.len() == indices.len() && !fresh_spans.contains(&ALWAYS) {
+                read.1 = store
+                    .group_near(channel, stored, fresh_spans, silence)
+                    .await?;
+            }
+        }
+    }
+    // The groups read in part (by the keys as the connector made them), and the keys as the
+    // connector made them of those as stored.
+    let windowed: HashSet<&str> = touched
+        .keys()
+        .zip(&reads)
+        .filter(|(_, (_, n))| n.is_some())
+        .map(|(k, _)| k.as_str())
+        .collect();
+    let made: HashMap<&str, &str> = touched
+        .keys()
+        .zip(&keys)
+        .map(|(k, s)| (*s, k.as_str()))
+        .collect();
     // Each group's stored payloads with their hashes, in arrival order.
     let mut stored: BTreeMap<String, (Vec<RawRecord>, Vec<Vec<u8>>)> = BTreeMap::new();
-    for (key, raw) in store.group_raws(channel, &keys).await? {
+    for (key, span, raw) in store.group_raws_near(channel, &reads).await? {
+        // A link made before spans were kept gets its span now.
+        if span.is_none() {
+            let record = to_record(raw.clone());
+            let span = made.get(key.as_str()).and_then(|k| span_of(k, &record));
+            if let Some(span) = span {
+                out.links.push(GroupLink {
+                    content_hash: raw.content_hash.clone(),
+                    group_key: key.clone(),
+                    again: false,
+                    span: Some(span),
+                });
+            }
+        }
         let (members, hashes) = stored.entry(key).or_default();
         hashes.push(raw.content_hash.clone());
         members.push(to_record(raw));
@@ -808,7 +863,11 @@ async fn fold_groups(
                 .filter(|(_, h)| batch.contains(h.as_slice()))
                 .map(|(i, _)| i)
                 .collect();
-            let folded = (fold.parse)(key, &members);
+            let parse = match fold.window {
+                Some(w) if windowed.contains(key) => w.parse,
+                _ => fold.parse,
+            };
+            let folded = parse(key, &members);
             // What the group made before these payloads: ids it no longer makes are removed.
             let before: Vec<RawRecord> = members
                 .iter()
@@ -823,7 +882,7 @@ async fn fold_groups(
                     .iter()
                     .map(|c| normaliser.complaint_id(c))
                     .collect();
-                for old in (fold.parse)(key, &before).complaints {
+                for old in parse(key, &before).complaints {
                     let id = normaliser.complaint_id(&old);
                     if !now.contains(&id) {
                         let id = storable(id);
@@ -881,6 +940,10 @@ async fn fold_groups(
     });
     Ok(())
 }
+
+/// The span of a payload read with every fold of its group (see `aduan_core::Window::span`):
+/// it touches every time, and is no run's (see `Store::group_near`).
+const ALWAYS: (i64, i64) = (i64::MIN, i64::MAX);
 
 /// A group's payloads in arrival order, with their content hashes.
 #[derive(Default)]

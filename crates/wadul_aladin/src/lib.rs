@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use aduan_core::{
     Batch, BatchSource, Error, FaultCounts, FieldError, Fold, PullConnector, RawRecord, Result,
-    Secret, SourceComplaint,
+    Secret, SourceComplaint, Window,
 };
 use aduan_transport::HttpClient;
 use async_trait::async_trait;
@@ -129,6 +129,12 @@ impl PullConnector for WadulAladin {
         keys: parse::keys,
         parse: parse::fold,
         versions: Some(parse::versions),
+        // A sender's threads, each ending after a day of silence (see `parse::THREAD_GAP`).
+        window: Some(Window {
+            span: parse::span,
+            silence: parse::THREAD_GAP,
+            parse: parse::fold_threads,
+        }),
     });
 
     fn from_config(config: Config) -> Result<Self> {

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use aduan_core::{
-    EventKind, FieldError, Folded, RawRecord, SourceComplaint, SourceEvent, SourcePlace,
+    EventKind, FieldError, Folded, RawRecord, SourceComplaint, SourceEvent, SourcePlace, Span,
 };
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
@@ -15,6 +15,9 @@ pub(crate) const NO_CASE: &str = "Belum Ada Kasus";
 
 /// A thread ends when its sender is silent this long.
 const THREAD_GAP_HOURS: i64 = 24;
+
+/// [`THREAD_GAP_HOURS`] as a duration.
+pub(crate) const THREAD_GAP: Duration = Duration::hours(THREAD_GAP_HOURS);
 
 /// Statuses that close a case: the sender's next message starts a new complaint.
 const CLOSING: [&str; 3] = ["Selesai", "Dijawab Tim", "Diarsipkan"];
@@ -523,6 +526,38 @@ struct Thread {
 
 /// Folds every payload of sender `key` into the sender's complaints.
 pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
+    fold_with(key, raws, true)
+}
+
+/// Folds some of sender `key`'s threads (see `aduan_core::Window`): their messages with every
+/// case of the sender. The complaints of those threads only: a case whose thread is not
+/// among them may have it in a thread not read.
+pub(crate) fn fold_threads(key: &str, raws: &[RawRecord]) -> Folded {
+    fold_with(key, raws, false)
+}
+
+/// The times of sender `key`'s messages in a webhook body, first and last; its time of
+/// receipt when none of them can be read (what it makes is errors, told when it came), and
+/// `None` for a case row (read with every fold of the sender: its closing splits threads).
+pub(crate) fn span(key: &str, raw: &RawRecord) -> Option<Span> {
+    if !is_webhook(&raw.payload) {
+        return None;
+    }
+    let mut span: Option<Span> = None;
+    for (j, value) in messages_of(raw).unwrap_or_default().iter().enumerate() {
+        if message_key(value).as_deref() != Ok(key) {
+            continue;
+        }
+        if let Ok(m) = message(value, j, &raw.source_ref) {
+            span = Some(span.map_or((m.at, m.at), |(a, b)| (a.min(m.at), b.max(m.at))));
+        }
+    }
+    Some(span.unwrap_or((raw.received_at, raw.received_at)))
+}
+
+/// Folds sender `key`'s payloads; with `alone`, cases whose thread is not among them stand
+/// as complaints of their own.
+fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
     let mut folded = Folded::default();
     let mut messages: BTreeMap<String, Msg> = BTreeMap::new();
     // Every version of each case, in the order they came (rows are edited in place: the
@@ -610,7 +645,7 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
         let case = by_wamid.get(m.wamid.as_str()).copied();
         let joins = threads.last().is_some_and(|t| {
             let last = t.messages.last().map_or(m.at, |l| l.at);
-            let silent = m.at - last >= Duration::hours(THREAD_GAP_HOURS);
+            let silent = m.at - last >= THREAD_GAP;
             let closed = t
                 .case
                 .and_then(|c| cases[c].closed_at())
@@ -643,7 +678,7 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
     }
     // Cases whose thread has not arrived (or that have none) stand on their own.
     for (c, case) in cases.iter().enumerate() {
-        if !joined[c] {
+        if alone && !joined[c] {
             let claims = case
                 .first_wamid
                 .as_deref()

@@ -740,3 +740,93 @@ fn a_long_first_line_is_cut_where_a_word_ends_without_a_number_cut_in_two() {
     let one = "x".repeat(150);
     assert_eq!(title_of(&one).chars().count(), TITLE_CHARS + 1);
 }
+
+/// A sender's threads folded a run at a time (see `aduan_core::Window`: runs of messages
+/// apart by a day's silence or more, with every case) are the threads the whole fold makes;
+/// what stands apart from a thread (a case whose thread is in another run, or has not come,
+/// and one typed in by hand) is left to the whole fold.
+#[test]
+fn threads_folded_a_run_at_a_time_are_the_whole_folds() {
+    let days = |d: i64| T0 + d * DAY;
+    // Run 1: a thread, its case closed, a message after it (a thread of its own), and a
+    // message two hours on. Run 2, three days later: a greeting, then the message a case
+    // names (one thread, the case's). Run 3: one message, in a body with another sender's.
+    let run1 = [
+        hook(SENDER, &[("wamid.A", days(0), "Saluran mampet")]),
+        hook(
+            SENDER,
+            &[
+                ("wamid.B", days(0) + 4 * HOUR, "masih mampet"),
+                ("wamid.C", days(0) + 6 * HOUR, "tolong"),
+            ],
+        ),
+    ];
+    let run2 = [
+        hook(SENDER, &[("wamid.D", days(3), "halo")]),
+        hook(SENDER, &[("wamid.E", days(3) + HOUR, "Lampu PJU mati")]),
+    ];
+    let mut run3 = hook(SENDER, &[("wamid.F", days(6), "Sampah menumpuk")]);
+    let other = hook("6285700000001", &[("wamid.Z", days(6), "lain")]);
+    run3.payload = {
+        let mut a: serde_json::Value = serde_json::from_slice(&run3.payload).unwrap();
+        let b: serde_json::Value = serde_json::from_slice(&other.payload).unwrap();
+        let more = b["entry"][0].clone();
+        a["entry"].as_array_mut().unwrap().push(more);
+        a.to_string().into_bytes()
+    };
+    let cases = [
+        case_row("WA-2024-0007,1/3/2024 8:30:00,wamid.A,081234567890,Budi,Saluran mampet,Drainase,DPUPR,Selesai,1/3/2024 9:00:00,1/3/2024 10:00:00,Sudah dibersihkan,"),
+        case_row("WA-2024-0008,4/3/2024 9:00:00,wamid.E,081234567890,Budi,Lampu PJU mati,PJU,DPUPR,Diteruskan ke OPD,4/3/2024 10:00:00,,,"),
+        // Its thread has not come.
+        case_row("WA-2024-0009,5/3/2024 9:00:00,wamid.Q,081234567890,Budi,Air keruh,Air Bersih,,Baru,,,,"),
+        // Typed in by hand.
+        case_row("WA-2024-0010,5/3/2024 9:00:00,,081234567890,Budi,Bansos belum cair,Bansos,,Baru,,,,"),
+    ];
+    let all: Vec<RawRecord> = cases
+        .iter()
+        .chain(&run1)
+        .chain(&run2)
+        .chain([&run3])
+        .cloned()
+        .collect();
+    let whole = fold(SENDER, &all);
+    assert!(whole.errors.is_empty(), "{:?}", whole.errors);
+    assert_eq!(
+        ids(&whole),
+        [
+            "wamid.A",
+            "wamid.B",
+            "wamid.D",
+            "wamid.F",
+            "wamid.Q",
+            "WA-2024-0010"
+        ]
+    );
+    let runs: [&[RawRecord]; 3] = [&run1, &run2, std::slice::from_ref(&run3)];
+    let mut by_runs = Vec::new();
+    for run in runs {
+        let part: Vec<RawRecord> = cases.iter().chain(run).cloned().collect();
+        let folded = fold_threads(SENDER, &part);
+        assert!(folded.errors.is_empty(), "{:?}", folded.errors);
+        by_runs.extend(folded.complaints);
+    }
+    // The first four: the threads, as the whole fold makes them (with their cases).
+    assert_eq!(by_runs, whole.complaints[..4]);
+    assert_eq!(by_runs[0].status_label, "Selesai");
+    assert_eq!(by_runs[1].status_label, NO_CASE);
+    assert_eq!(by_runs[2].status_label, "Diteruskan ke OPD");
+    // Each body's span is its sender's messages' times; a case row has none.
+    let at = |s: i64| DateTime::from_timestamp(s, 0).unwrap();
+    assert_eq!(
+        span(SENDER, &run1[1]),
+        Some((at(days(0) + 4 * HOUR), at(days(0) + 6 * HOUR)))
+    );
+    assert_eq!(span(SENDER, &run3), Some((at(days(6)), at(days(6)))));
+    assert_eq!(span(SENDER, &cases[0]), None);
+    // A body none of whose messages can be read is placed at its receipt.
+    let unread = hook(SENDER, &[("wamid.G", -5, "x")]);
+    assert_eq!(
+        span(SENDER, &unread),
+        Some((unread.received_at, unread.received_at))
+    );
+}
