@@ -314,7 +314,41 @@ fn toml_error(text: &str, e: serde_path_to_error::Error<toml::de::Error>) -> Str
     let before = text.get(..span.start).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    // An error found while reading the text (a number too large for any integer) comes
+    // with no key: named from its line, its key and the table above it (review: only a line
+    // and a column).
+    let message = match key_at(text, span.start) {
+        Some(named) if key == "." => format!("{named}: {message}"),
+        _ => message,
+    };
     format!("line {line}, column {column}: {message}")
+}
+
+/// `[table] key` of the `key = value` line holding byte `at` of `text`, where the key is a
+/// plain one (letters, digits, `_`, `-`, dots); never any of the value.
+fn key_at(text: &str, at: usize) -> Option<String> {
+    let start = text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
+    let line = text.get(start..)?.lines().next()?;
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim();
+    let plain = |k: &str| {
+        !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    };
+    if !plain(key) {
+        return None;
+    }
+    let table = text[..start].lines().rev().find_map(|l| {
+        let l = l.trim();
+        let name = l.strip_prefix('[')?.strip_suffix(']')?;
+        let name = name.trim_start_matches('[').trim_end_matches(']').trim();
+        plain(name).then(|| name.to_string())
+    });
+    Some(match table {
+        Some(t) => format!("[{t}] {key}"),
+        None => key.to_string(),
+    })
 }
 
 impl AppConfig {
@@ -612,6 +646,11 @@ mod tests {
                 "line 2, column 18: [service] max_body_bytes: invalid type: a string of 3 characters, expected usize",
             ),
             ("[backup]\nkeep = -1\n", "[backup] keep: invalid value"),
+            // Found while reading the text, before any key is known: named from its line.
+            (
+                "[store]\nurl = \"sqlite:a.db\"\n\n[sync]\n# a comment = 1\nlease_ttl_secs = 99999999999999999999\n",
+                "line 6, column 18: [sync] lease_ttl_secs: number too large",
+            ),
             ("[channels.cc112]\nenabled = \"no\"\n", "[channels.cc112] enabled: invalid type: a string"),
         ] {
             let e = AppConfig::from_toml_str(text).unwrap_err().to_string();
