@@ -150,7 +150,9 @@ pub struct Window {
     pub silence: chrono::Duration,
     /// [`Fold::parse`] for some runs of a group and its untimed payloads: the complaints of
     /// those runs only (what stands apart from every run, such as a case whose thread has
-    /// not come, may have its thread in a run not read, and is left out).
+    /// not come, may have its thread in a run not read, and is left out). What a batch
+    /// removes (a complaint the part made before and no longer makes) is told by
+    /// [`Fold::parse`] of the same payloads, before the batch's and with them.
     pub parse: fn(&str, &[RawRecord]) -> Folded,
 }
 

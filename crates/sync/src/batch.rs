@@ -863,11 +863,9 @@ async fn fold_groups(
                 .filter(|(_, h)| batch.contains(h.as_slice()))
                 .map(|(i, _)| i)
                 .collect();
-            let parse = match fold.window {
-                Some(w) if windowed.contains(key) => w.parse,
-                _ => fold.parse,
-            };
-            let folded = parse(key, &members);
+            // A part of a group (see `Window::parse`) makes its runs' complaints only.
+            let part = fold.window.filter(|_| windowed.contains(key));
+            let folded = part.map_or(fold.parse, |w| w.parse)(key, &members);
             // What the group made before these payloads: ids it no longer makes are removed.
             let before: Vec<RawRecord> = members
                 .iter()
@@ -876,13 +874,20 @@ async fn fold_groups(
                 .map(|(_, m)| m.clone())
                 .collect();
             if !before.is_empty() {
-                // By the ids stored: a part of the identity may be stored only as its hash.
-                let now: HashSet<String> = folded
+                // Told by the whole fold of what was read, before and now: of a part, what
+                // stands apart from its runs too (a case standing alone under the id of its
+                // first message goes when that message joins a thread that began earlier;
+                // one whose thread is in a run not read stands alone both times). By the ids
+                // stored: a part of the identity may be stored only as its hash.
+                let made_now = part.map(|_| (fold.parse)(key, &members));
+                let now: HashSet<String> = made_now
+                    .as_ref()
+                    .unwrap_or(&folded)
                     .complaints
                     .iter()
                     .map(|c| normaliser.complaint_id(c))
                     .collect();
-                for old in parse(key, &before).complaints {
+                for old in (fold.parse)(key, &before).complaints {
                     let id = normaliser.complaint_id(&old);
                     if !now.contains(&id) {
                         let id = storable(id);
