@@ -140,7 +140,8 @@ pub type Span = (DateTime<Utc>, DateTime<Utc>);
 /// that much time between it and the next. It folds the runs the batch's payloads fall in,
 /// with every payload of the group that has no time (read with every fold), by
 /// [`parse`](Self::parse). A run must therefore make the same complaints alone as with the
-/// rest of the group.
+/// rest of the group (for WhatsApp, given that a message id keeps its time: one repeated
+/// with another time is read as the copy in the run read).
 #[derive(Clone, Copy)]
 pub struct Window {
     /// The times a payload's items of group `key` were made, first and last; `None` when it

@@ -400,13 +400,16 @@ pub(crate) const DICTIONARY_SQL: &str =
 
 /// Links an archived payload (by hash) to its group: channel, group key, span from, span to,
 /// content hash (see [`GroupLink::span`]; parameters in the order they first appear, as
-/// SQLite numbers named ones). A link made before spans were kept gets its span.
+/// SQLite numbers named ones). A link linked again with a span gets it: one made before
+/// spans were kept, and one whose payload is read otherwise now (a rebuild with a parser put
+/// right, a retry); linked again without one, it keeps its own.
 pub(crate) const LINK_SQL: &str =
     "INSERT INTO raw_groups (channel, group_key, raw_id, span_from, span_to) \
     SELECT $1, $2, raw_id, $3, $4 FROM raw_records WHERE channel = $1 AND content_hash = $5 \
     ON CONFLICT (channel, group_key, raw_id) DO UPDATE SET span_from = excluded.span_from, \
     span_to = excluded.span_to \
-    WHERE raw_groups.span_from IS NULL AND excluded.span_from IS NOT NULL";
+    WHERE excluded.span_from IS NOT NULL AND (raw_groups.span_from IS NULL \
+    OR raw_groups.span_from <> excluded.span_from OR raw_groups.span_to <> excluded.span_to)";
 
 /// Links a payload that came again (see [`GroupLink::again`]) as its group's newest (see
 /// migration 0007): its arrival is one more than the newest `raw_id` (after every payload
