@@ -668,23 +668,47 @@ fn forwarded_again() -> String {
     case_row("Diteruskan ke OPD", "")
 }
 
-/// A webhook body of one text message of sender 6281234567890.
-fn message_body(wamid: &str, at: i64, text: &str) -> aduan_core::RawRecord {
-    let body = serde_json::json!({
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "62816644000", "phone_number_id": "1"},
-            "contacts": [{"profile": {"name": "Budi"}, "wa_id": "6281234567890"}],
-            "messages": [{"from": "6281234567890", "id": wamid, "timestamp": at.to_string(),
-                "type": "text", "text": {"body": text}}]}}]}]
-    });
+/// A webhook body of sender 6281234567890's text messages `(wamid, timestamp as sent, text)`.
+fn messages_body(messages: &[(&str, &str, &str)]) -> aduan_core::RawRecord {
     aduan_core::RawRecord {
         source_ref: "/webhooks/wadul-aladin".into(),
         external_id: None,
         received_at: chrono::Utc::now(),
-        payload: body.to_string().into_bytes(),
+        payload: aduan_sim::wadul_text_body("6281234567890", messages),
     }
+}
+
+/// A webhook body of one text message of sender 6281234567890.
+fn message_body(wamid: &str, at: i64, text: &str) -> aduan_core::RawRecord {
+    messages_body(&[(wamid, &at.to_string(), text)])
+}
+
+/// Receives `body` as `aduan serve` does after checking its signature, and folds it at once.
+async fn deliver(engine: &aduan_sync::Engine, body: aduan_core::RawRecord) {
+    assert!(engine.receive("wadul_aladin", body, None).await.unwrap());
+    let spec = parsers()["wadul_aladin"];
+    engine.drain_inbox(&spec).await.unwrap().unwrap();
+}
+
+/// Group links without a span (linked before spans were kept).
+async fn unspanned(ts: &TestStore) -> i64 {
+    count(
+        ts,
+        "SELECT COUNT(*) FROM raw_groups WHERE span_from IS NULL",
+    )
+    .await
+}
+
+/// SQL that replaces `from` with `to` in the archived payloads `which` selects (a condition;
+/// payloads stored as received: nothing is packed with so few): what a parser put right would
+/// read otherwise, made by hand.
+fn replace_in_payloads(ts: &TestStore, from: &str, to: &str, which: &str) -> String {
+    let set = if ts.schema.is_some() {
+        format!("convert_to(replace(convert_from(payload, 'UTF8'), '{from}', '{to}'), 'UTF8')")
+    } else {
+        format!("CAST(replace(CAST(payload AS TEXT), '{from}', '{to}') AS BLOB)")
+    };
+    format!("UPDATE raw_records SET payload = {set} WHERE {which}")
 }
 
 /// A sender's message is folded with the thread it falls in, not with everything the sender
@@ -698,14 +722,6 @@ async fn a_message_is_folded_with_its_own_thread_not_the_senders_whole_history()
     const DAY: i64 = 24 * 3600;
     for ts in all_stores().await {
         let engine = engine(&ts);
-        let spec = parsers()["wadul_aladin"];
-        let deliver = |body| {
-            let (engine, spec) = (&engine, &spec);
-            async move {
-                assert!(engine.receive("wadul_aladin", body, None).await.unwrap());
-                engine.drain_inbox(spec).await.unwrap().unwrap();
-            }
-        };
         let bodies = || async {
             ts.store
                 .query("SELECT body FROM complaints ORDER BY reported_at")
@@ -716,19 +732,14 @@ async fn a_message_is_folded_with_its_own_thread_not_the_senders_whole_history()
                 .map(|r| r[0].as_str().unwrap_or_default().to_string())
                 .collect::<Vec<_>>()
         };
-        // The first thread's payload, changed by hand (stored as received: nothing packed
-        // with so few).
-        let edit = |from: &str, to: &str| {
-            let set = if ts.schema.is_some() {
-                format!(
-                    "convert_to(replace(convert_from(payload, 'UTF8'), '{from}', '{to}'), 'UTF8')"
-                )
-            } else {
-                format!("CAST(replace(CAST(payload AS TEXT), '{from}', '{to}') AS BLOB)")
-            };
-            format!("UPDATE raw_records SET payload = {set} WHERE raw_id = (SELECT MIN(raw_id) FROM raw_records)")
-        };
-        deliver(message_body("wamid.A", T0, "Saluran mampet di Jl. Merdeka")).await;
+        // The first thread's payload, changed by hand.
+        let first = "raw_id = (SELECT MIN(raw_id) FROM raw_records)";
+        let edit = |from: &str, to: &str| replace_in_payloads(&ts, from, to, first);
+        deliver(
+            &engine,
+            message_body("wamid.A", T0, "Saluran mampet di Jl. Merdeka"),
+        )
+        .await;
         assert_eq!(
             count(
                 &ts,
@@ -745,23 +756,18 @@ async fn a_message_is_folded_with_its_own_thread_not_the_senders_whole_history()
         ts.execute(&edit("mampet", "tersumbat")).await;
         // Three days later: a new thread. The group's links have no spans: read whole (the
         // edit shows), and their spans kept.
-        deliver(message_body("wamid.B", T0 + 3 * DAY, "Lampu PJU mati")).await;
+        deliver(
+            &engine,
+            message_body("wamid.B", T0 + 3 * DAY, "Lampu PJU mati"),
+        )
+        .await;
         assert_eq!(
             bodies().await,
             ["Saluran tersumbat di Jl. Merdeka", "Lampu PJU mati"],
             "{}",
             ts.label
         );
-        assert_eq!(
-            count(
-                &ts,
-                "SELECT COUNT(*) FROM raw_groups WHERE span_from IS NULL"
-            )
-            .await,
-            0,
-            "{}",
-            ts.label
-        );
+        assert_eq!(unspanned(&ts).await, 0, "{}", ts.label);
         assert_eq!(
             count(
                 &ts,
@@ -776,11 +782,10 @@ async fn a_message_is_folded_with_its_own_thread_not_the_senders_whole_history()
         );
         // The next message, an hour on, is read with its own thread only.
         ts.execute(&edit("tersumbat", "rusak")).await;
-        deliver(message_body(
-            "wamid.C",
-            T0 + 3 * DAY + 3600,
-            "sejak kemarin",
-        ))
+        deliver(
+            &engine,
+            message_body("wamid.C", T0 + 3 * DAY + 3600, "sejak kemarin"),
+        )
         .await;
         assert_eq!(
             bodies().await,
@@ -793,7 +798,11 @@ async fn a_message_is_folded_with_its_own_thread_not_the_senders_whole_history()
         );
         // A message that bridges nothing but falls a day before the new thread joins it: read
         // with it (and the old thread is still not read).
-        deliver(message_body("wamid.D", T0 + 2 * DAY + 7200, "halo")).await;
+        deliver(
+            &engine,
+            message_body("wamid.D", T0 + 2 * DAY + 7200, "halo"),
+        )
+        .await;
         assert_eq!(
             bodies().await,
             [
@@ -820,16 +829,7 @@ async fn a_message_is_folded_with_its_own_thread_not_the_senders_whole_history()
             "{}",
             ts.label
         );
-        assert_eq!(
-            count(
-                &ts,
-                "SELECT COUNT(*) FROM raw_groups WHERE span_from IS NULL"
-            )
-            .await,
-            0,
-            "{}",
-            ts.label
-        );
+        assert_eq!(unspanned(&ts).await, 0, "{}", ts.label);
     }
 }
 
@@ -845,25 +845,15 @@ async fn a_case_standing_alone_goes_when_its_message_joins_an_earlier_greeting()
         let (files, base, server) = register_server().await;
         let connector = register(&base);
         let engine = engine(&ts);
-        let spec = parsers()["wadul_aladin"];
-        let deliver = |body| {
-            let (engine, spec) = (&engine, &spec);
-            async move {
-                assert!(engine.receive("wadul_aladin", body, None).await.unwrap());
-                engine.drain_inbox(spec).await.unwrap().unwrap();
-            }
-        };
-        deliver(message_body("wamid.V", T0, "halo")).await;
-        publish(
-        &files,
-        &["WA-2024-0001,1/3/2024 9:30:00,wamid.W,081234567890,Budi,Jalan berlubang,Jalan,DPUPR,Baru,,,,\r\n".to_string()],
-    );
+        deliver(&engine, message_body("wamid.V", T0, "halo")).await;
+        let row = "WA-2024-0001,1/3/2024 9:30:00,wamid.W,081234567890,Budi,Jalan berlubang,\
+            Jalan,DPUPR,Baru,,,,\r\n";
+        publish(&files, &[row.to_string()]);
         engine.sync(&connector, &NoProgress).await.unwrap();
-        deliver(message_body(
-            "wamid.W",
-            T0 + 3600,
-            "Jalan berlubang di Medono",
-        ))
+        deliver(
+            &engine,
+            message_body("wamid.W", T0 + 3600, "Jalan berlubang di Medono"),
+        )
         .await;
         let q = "SELECT external_id, status, title, body FROM complaints ORDER BY 1";
         let live = format!("{:?}", ts.store.query(q).await.unwrap().rows);
@@ -897,22 +887,9 @@ async fn a_rebuild_keeps_each_links_span_as_its_payload_reads_now() {
     const DAY: i64 = 24 * 3600;
     for ts in all_stores().await {
         let engine = engine(&ts);
-        let spec = parsers()["wadul_aladin"];
-        let deliver = |body| {
-            let (engine, spec) = (&engine, &spec);
-            async move {
-                assert!(engine.receive("wadul_aladin", body, None).await.unwrap());
-                engine.drain_inbox(spec).await.unwrap().unwrap();
-            }
-        };
-        deliver(message_body("wamid.A", T0, "Saluran mampet")).await;
+        deliver(&engine, message_body("wamid.A", T0, "Saluran mampet")).await;
         let (from, to) = (T0.to_string(), (T0 + 5 * DAY).to_string());
-        let set = if ts.schema.is_some() {
-            format!("convert_to(replace(convert_from(payload, 'UTF8'), '{from}', '{to}'), 'UTF8')")
-        } else {
-            format!("CAST(replace(CAST(payload AS TEXT), '{from}', '{to}') AS BLOB)")
-        };
-        ts.execute(&format!("UPDATE raw_records SET payload = {set}"))
+        ts.execute(&replace_in_payloads(&ts, &from, &to, "1 = 1"))
             .await;
         engine.renormalise(&parsers(), &NoProgress).await.unwrap();
         assert_eq!(
@@ -927,7 +904,11 @@ async fn a_rebuild_keeps_each_links_span_as_its_payload_reads_now() {
             "{}",
             ts.label
         );
-        deliver(message_body("wamid.B", T0 + 5 * DAY + 3600, "masih mampet")).await;
+        deliver(
+            &engine,
+            message_body("wamid.B", T0 + 5 * DAY + 3600, "masih mampet"),
+        )
+        .await;
         let rows = "SELECT complaint_id, body FROM complaints ORDER BY 1";
         let live = ts.store.query(rows).await.unwrap().rows;
         assert_eq!(live.len(), 1, "{}: {live:?}", ts.label);
@@ -957,30 +938,6 @@ impl Rng {
     }
     fn pct(&mut self, p: u64) -> bool {
         self.below(100) < p
-    }
-}
-
-/// A webhook body of sender 6281234567890's messages `(wamid, unix seconds as sent, text)`.
-fn messages_body(messages: &[(String, String, String)]) -> aduan_core::RawRecord {
-    let msgs: Vec<serde_json::Value> = messages
-        .iter()
-        .map(|(id, ts, text)| {
-            serde_json::json!({"from": "6281234567890", "id": id, "timestamp": ts,
-                "type": "text", "text": {"body": text}})
-        })
-        .collect();
-    let body = serde_json::json!({
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "contacts": [{"profile": {"name": "Budi"}, "wa_id": "6281234567890"}],
-            "messages": msgs}}]}]
-    });
-    aduan_core::RawRecord {
-        source_ref: "/webhooks/wadul-aladin".into(),
-        external_id: None,
-        received_at: chrono::Utc::now(),
-        payload: body.to_string().into_bytes(),
     }
 }
 
@@ -1044,7 +1001,10 @@ fn steps(seed: u64) -> Vec<Step> {
         } else {
             left.drain(..k).collect()
         };
-        let ms: Vec<_> = chosen.iter().map(|&j| msgs[j].clone()).collect();
+        let ms: Vec<(&str, &str, &str)> = chosen
+            .iter()
+            .map(|&j| (msgs[j].0.as_str(), msgs[j].1.as_str(), msgs[j].2.as_str()))
+            .collect();
         bodies.push(messages_body(&ms));
     }
     // Cases and their versions, in order.
@@ -1124,13 +1084,9 @@ async fn random_deliveries_one_at_a_time_end_as_a_rebuild() {
     for seed in 0..seeds {
         let ts = sqlite_store().await;
         let engine = engine(&ts);
-        let spec = parsers()["wadul_aladin"];
         for step in steps(seed) {
             match step {
-                Step::Body(body) => {
-                    assert!(engine.receive("wadul_aladin", body, None).await.unwrap());
-                    engine.drain_inbox(&spec).await.unwrap().unwrap();
-                }
+                Step::Body(body) => deliver(&engine, body).await,
                 Step::Register(rows) => {
                     publish(&files, &rows);
                     engine.sync(&connector, &NoProgress).await.unwrap();

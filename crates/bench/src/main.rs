@@ -533,21 +533,17 @@ const WADUL_TIMED: usize = 500;
 fn wadul_message(i: usize) -> aduan_core::RawRecord {
     let i = i as i64;
     let at = 1_704_067_200 + (i / 5) * 2 * 86_400 + (i % 5) * 3600;
-    let body = serde_json::json!({
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "62816644000", "phone_number_id": "1"},
-            "contacts": [{"profile": {"name": "Budi"}, "wa_id": "6281234567890"}],
-            "messages": [{"from": "6281234567890", "id": format!("wamid.bench{i}"),
-                "timestamp": at.to_string(), "type": "text",
-                "text": {"body": format!("Saluran mampet di Jl. Merdeka, pesan {i}")}}]}}]}]
-    });
+    let (wamid, at, text) = (
+        format!("wamid.bench{i}"),
+        at.to_string(),
+        format!("Saluran mampet di Jl. Merdeka, pesan {i}"),
+    );
+    let payload = aduan_sim::wadul_text_body("6281234567890", &[(&wamid, &at, &text)]);
     aduan_core::RawRecord {
         source_ref: "/webhooks/wadul-aladin".into(),
         external_id: None,
         received_at: chrono::Utc::now(),
-        payload: body.to_string().into_bytes(),
+        payload,
     }
 }
 

@@ -53,7 +53,8 @@ pub use smart_city::{
 };
 pub use sp4n_lapor::{Sp4nConfig, Sp4nFaults, Sp4nStats};
 pub use wadul_aladin::{
-    wadul_signature, WadulConfig, WadulDeliveryPlan, WadulFaults, WadulStats, WadulTruth,
+    wadul_signature, wadul_text_body, WadulConfig, WadulDeliveryPlan, WadulFaults, WadulStats,
+    WadulTruth,
 };
 
 use cc112::Cc112State;

@@ -159,6 +159,29 @@ pub fn wadul_signature(app_secret: &[u8], body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
+/// A webhook body of text messages of sender `from` (international form, `628…`), each
+/// `(wamid, timestamp as sent, text)`, in the platform's standard shape with the sender's
+/// profile name `Budi`: for tests and benchmarks that deliver messages of their own.
+pub fn wadul_text_body(from: &str, messages: &[(&str, &str, &str)]) -> Vec<u8> {
+    let messages: Vec<serde_json::Value> = messages
+        .iter()
+        .map(|(id, timestamp, text)| {
+            serde_json::json!({"from": from, "id": id, "timestamp": timestamp,
+                "type": "text", "text": {"body": text}})
+        })
+        .collect();
+    serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "62816644000", "phone_number_id": "1"},
+            "contacts": [{"profile": {"name": "Budi"}, "wa_id": from}],
+            "messages": messages}}]}]
+    })
+    .to_string()
+    .into_bytes()
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
