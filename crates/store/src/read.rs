@@ -8,7 +8,7 @@ use sqlx::{Column, ConnectOptions, Executor, Row, Statement, TypeInfo, ValueRef}
 use crate::error::Context;
 use crate::packing::Unpacking;
 use crate::write::COMPLAINT_COLUMNS;
-use crate::{on_pool, Backend, Error, Result, RunRecord, Store};
+use crate::{on_pool, Backend, Error, GroupLink, Result, RunRecord, Store};
 
 /// Values per multi-row lookup: well under SQLite's 32,766 variables. Such statements vary in
 /// length, so they are not kept in the connection's statement cache (`persistent(false)`),
@@ -603,7 +603,7 @@ impl Store {
                     .bind(key)
                     .bind(reach.0)
                     .bind(reach.1)
-                    .bind(i64::MIN)
+                    .bind(GroupLink::ALWAYS.0)
                     .fetch_one(pool)
                     .await
             })

@@ -74,10 +74,17 @@ pub struct GroupLink {
     /// link's arrival becomes now, after every payload of the group so far.
     pub again: bool,
     /// When the payload's items of the group were made, first and last, in unix seconds
-    /// (see `aduan_core::Window`); (`i64::MIN`, `i64::MAX`) for one read with every fold of
-    /// the group (it has no time); `None` for a channel that folds whole groups (a group
+    /// (see `aduan_core::Window`); [`GroupLink::ALWAYS`] for one read with every fold of the
+    /// group (it has no time); `None` for a channel that folds whole groups (a group
     /// with a link without a span is read whole, see [`Store::group_near`]).
     pub span: Option<(i64, i64)>,
+}
+
+impl GroupLink {
+    /// The span of a payload read with every fold of its group (it has no time, see
+    /// `aduan_core::Window::span`): it touches every part, and is no run's (see
+    /// [`Store::group_near`]).
+    pub const ALWAYS: (i64, i64) = (i64::MIN, i64::MAX);
 }
 
 /// Everything one batch writes, committed together.

@@ -1017,7 +1017,7 @@ async fn a_group_is_read_near_a_time_by_its_links_spans() {
         let links = [
             link(1, Some((100, 150))),
             link(2, Some((400, 400))),
-            link(3, Some((i64::MIN, i64::MAX))),
+            link(3, Some(GroupLink::ALWAYS)),
             link(4, None),
         ];
         let batch = |raws, links| WriteBatch {
@@ -1037,7 +1037,7 @@ async fn a_group_is_read_near_a_time_by_its_links_spans() {
                 .collect::<Vec<_>>()
         };
         let g = |n: u8, span| ("sender".to_string(), span, format!("item {n}"));
-        let always = Some((i64::MIN, i64::MAX));
+        let always = Some(GroupLink::ALWAYS);
         // A group with a link without a span is read whole.
         assert_eq!(
             s.group_near("wadul_aladin", "sender", &[(420, 420)], 30)
@@ -1110,7 +1110,7 @@ async fn a_fold_reads_the_runs_its_fresh_payloads_fall_in() {
             content_hash: vec![7; 32],
             group_key: "sender".into(),
             again: false,
-            span: Some((i64::MIN, i64::MAX)),
+            span: Some(GroupLink::ALWAYS),
         });
         s.write_batch(&WriteBatch {
             channel: "wadul_aladin",

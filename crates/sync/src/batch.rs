@@ -677,8 +677,9 @@ async fn fold_groups(
     // Each touched group's fresh spans (see `GroupLink::span`), of a channel with a window.
     let mut spans: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();
     let span_of = |key: &str, record: &RawRecord| {
-        fold.window
-            .map(|w| (w.span)(key, record).map_or(ALWAYS, |(a, b)| (a.timestamp(), b.timestamp())))
+        fold.window.map(|w| {
+            (w.span)(key, record).map_or(GroupLink::ALWAYS, |(a, b)| (a.timestamp(), b.timestamp()))
+        })
     };
     for (i, (record, hash)) in fresh.iter().enumerate() {
         match (fold.keys)(record) {
@@ -731,7 +732,7 @@ async fn fold_groups(
         for ((read, (key, indices)), stored) in reads.iter_mut().zip(&touched).zip(&keys) {
             let fresh_spans = spans.get(key).map_or(&[][..], Vec::as_slice);
             // A fresh payload without a time may change any run: the whole group.
-            if fresh_spans.len() == indices.len() && !fresh_spans.contains(&ALWAYS) {
+            if fresh_spans.len() == indices.len() && !fresh_spans.contains(&GroupLink::ALWAYS) {
                 read.1 = store
                     .group_near(channel, stored, fresh_spans, silence)
                     .await?;
@@ -754,22 +755,21 @@ async fn fold_groups(
     // Each group's stored payloads with their hashes, in arrival order.
     let mut stored: BTreeMap<String, (Vec<RawRecord>, Vec<Vec<u8>>)> = BTreeMap::new();
     for (key, span, raw) in store.group_raws_near(channel, &reads).await? {
+        let hash = raw.content_hash.clone();
+        let record = to_record(raw);
         // A link made before spans were kept gets its span now.
-        if span.is_none() {
-            let record = to_record(raw.clone());
-            let span = made.get(key.as_str()).and_then(|k| span_of(k, &record));
-            if let Some(span) = span {
-                out.links.push(GroupLink {
-                    content_hash: raw.content_hash.clone(),
-                    group_key: key.clone(),
-                    again: false,
-                    span: Some(span),
-                });
-            }
+        let heal = span.is_none().then(|| made.get(key.as_str())).flatten();
+        if let Some(span) = heal.and_then(|k| span_of(k, &record)) {
+            out.links.push(GroupLink {
+                content_hash: hash.clone(),
+                group_key: key.clone(),
+                again: false,
+                span: Some(span),
+            });
         }
         let (members, hashes) = stored.entry(key).or_default();
-        hashes.push(raw.content_hash.clone());
-        members.push(to_record(raw));
+        hashes.push(hash);
+        members.push(record);
     }
     // Each touched group's payloads: those stored, then the batch's, in arrival order.
     let mut built: BTreeMap<&str, Members> = BTreeMap::new();
@@ -945,10 +945,6 @@ async fn fold_groups(
     });
     Ok(())
 }
-
-/// The span of a payload read with every fold of its group (see `aduan_core::Window::span`):
-/// it touches every time, and is no run's (see `Store::group_near`).
-const ALWAYS: (i64, i64) = (i64::MIN, i64::MAX);
 
 /// A group's payloads in arrival order, with their content hashes.
 #[derive(Default)]
