@@ -627,7 +627,14 @@ mod tests {
         let post = |body: Vec<u8>| http.post(&url).body(body).send();
         assert_eq!(post(b"{}".to_vec()).await.unwrap().status(), 202);
         assert_eq!(post(b"nope".to_vec()).await.unwrap().status(), 400);
-        assert_eq!(post(vec![b'{'; 1000]).await.unwrap().status(), 413);
+        let over = post(vec![b'{'; 1000]).await.unwrap();
+        assert_eq!(over.status(), 413);
+        // JSON, as every other refusal and error of the service.
+        let body: serde_json::Value = over.json().await.unwrap();
+        assert_eq!(
+            body["error"], "the body is over the limit of 64 bytes",
+            "{body}"
+        );
         let text = http
             .get(format!("{base}/metrics"))
             .send()
@@ -678,6 +685,10 @@ mod tests {
         assert!(read.is_ok(), "no answer while the body waited");
         let answer = String::from_utf8_lossy(&answer);
         assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(
+            answer.ends_with(r#"{"error":"the body did not arrive within 300ms"}"#),
+            "{answer}"
+        );
         // A whole request within the limit is served.
         let ok = reqwest::Client::new()
             .post(format!("{base}/webhooks/test_push"))

@@ -218,11 +218,10 @@ async fn one_of_few(
     next: axum::middleware::Next,
 ) -> Response {
     let too_large = || {
-        (
+        refused(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the body is over the limit of {} bytes\n", room.max_body),
+            format!("the body is over the limit of {} bytes", room.max_body),
         )
-            .into_response()
     };
     // What the request says its body is: its `Content-Length`, none for a request without
     // one (the subscription handshake's GET), unknown for a chunked one.
@@ -251,18 +250,20 @@ async fn one_of_few(
             if over {
                 too_large()
             } else {
-                (StatusCode::BAD_REQUEST, "the body could not be read\n").into_response()
+                refused(StatusCode::BAD_REQUEST, "the body could not be read".into())
             }
         }
-        Err(_) => (
+        Err(_) => refused(
             StatusCode::REQUEST_TIMEOUT,
-            format!(
-                "the body did not arrive within {} s\n",
-                room.body_within.as_secs()
-            ),
-        )
-            .into_response(),
+            format!("the body did not arrive within {:?}", room.body_within),
+        ),
     }
+}
+
+/// A webhook request refused before its channel sees it, answered in JSON as the channels'
+/// own refusals and the report API's errors are (`{"error": …}`).
+fn refused(status: StatusCode, error: String) -> Response {
+    (status, axum::Json(serde_json::json!({ "error": error }))).into_response()
 }
 
 /// Stores deliveries in the engine's inbox, counts them, and wakes the channel's folder.

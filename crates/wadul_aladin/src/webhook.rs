@@ -102,7 +102,11 @@ async fn handshake(
         }
         _ => {
             ep.sink.rejected("bad_verify_token");
-            StatusCode::FORBIDDEN.into_response()
+            (
+                StatusCode::FORBIDDEN,
+                Json(serde_json::json!({ "error": "bad_verify_token" })),
+            )
+                .into_response()
         }
     }
 }
@@ -139,8 +143,13 @@ async fn receive(State(ep): State<Endpoint>, headers: HeaderMap, body: Bytes) ->
     match ep.sink.accept(raw, None).await {
         Ok(_) => StatusCode::OK.into_response(),
         Err(e) => {
+            // Not stored: the Cloud API retries the delivery later.
             tracing::error!(channel = CHANNEL, error = %e, "Could not store a webhook delivery.");
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "error": "not stored, try again" })),
+            )
+                .into_response()
         }
     }
 }
