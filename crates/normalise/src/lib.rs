@@ -73,6 +73,11 @@ pub struct Normalised {
     pub events: Vec<UnifiedEvent>,
     /// Values mapped to `unknown` or left empty.
     pub warnings: Vec<Warning>,
+    /// Whether the complaint's `resolved_at` is the source's own word (from the history it
+    /// carries, as Lapor Gub!'s timeline), not the version's time standing for it: the newest
+    /// version's word then stands (a reopening and a later resolution, both between two
+    /// reads, move it), where a time that stands for it keeps the earliest seen.
+    pub resolved_stated: bool,
 }
 
 /// The texts of the tables the normaliser uses.
@@ -139,8 +144,10 @@ pub struct Tables<'a> {
 /// specific by the text classifier when it finds a specific pair (a flood reported under
 /// Lapor Gub!'s `Infrastruktur` was not counted with the floods), and a 112 call without a
 /// ticket known by its caller's number however the export writes it (`+62813…` and
-/// `0813…` were two complaints) (2026-12-06).
-pub const RULES: u32 = 10;
+/// `0813…` were two complaints) (2026-12-06); 11, a Lapor Gub! report reopened and resolved
+/// again between two reads resolved at its second resolution, as its timeline says (the
+/// first was kept: a version still resolved kept the earlier time) (2026-12-06).
+pub const RULES: u32 = 11;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
 /// identity (see [`Normaliser::stored_external_id`]).
@@ -439,6 +446,7 @@ impl Normaliser {
         let resolved_at = status
             .is_finished()
             .then(|| src.resolved_at.unwrap_or(src.updated_at));
+        let resolved_stated = resolved_at.is_some() && src.resolved_at.is_some();
         let first_response_at = answered_by(status, first_response_at, resolved_at);
         let body = src.body.as_deref().map(clean).unwrap_or_default();
         let title = src
@@ -530,6 +538,7 @@ impl Normaliser {
             complaint,
             events,
             warnings,
+            resolved_stated,
         })
     }
 

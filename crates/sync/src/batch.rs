@@ -181,6 +181,8 @@ struct Outcome {
     row_hash: String,
     updated_at: DateTime<Utc>,
     resolved_at: Option<DateTime<Utc>>,
+    /// `resolved_at` is the source's own word (see `Normalised::resolved_stated`).
+    resolved_stated: bool,
     first_response_at: Option<DateTime<Utc>>,
     /// The channel's own status.
     status_source: String,
@@ -190,15 +192,19 @@ struct Outcome {
 
 /// `resolved_at` once a version whose own is `new` is stored over a row whose is `stored`:
 /// when the complaint reached resolved or closed. A version still resolved (an amended
-/// text, a note) leaves the earlier time; one that is not (reopened) clears it. Decided
-/// here, version by version in the order they are applied, so that a version in the same
-/// batch as another, or in another batch (a rebuild's page holds many), gives the same.
+/// text, a note) leaves the earlier time; one that is not (reopened) clears it. A version
+/// whose source says itself when the complaint was finished (`stated`: from the history it
+/// carries, which tells a reopening and a later resolution between two reads) is taken at
+/// its word. Decided here, version by version in the order they are applied, so that a
+/// version in the same batch as another, or in another batch (a rebuild's page holds many),
+/// gives the same.
 fn resolved_since(
     stored: Option<DateTime<Utc>>,
     new: Option<DateTime<Utc>>,
+    stated: bool,
 ) -> Option<DateTime<Utc>> {
     match (stored, new) {
-        (Some(s), Some(n)) => Some(s.min(n)),
+        (Some(s), Some(n)) if !stated => Some(s.min(n)),
         (_, new) => new,
     }
 }
@@ -320,6 +326,7 @@ impl Collected {
             row_hash: row_hash.clone(),
             updated_at: n.complaint.updated_at,
             resolved_at: n.complaint.resolved_at,
+            resolved_stated: n.resolved_stated,
             first_response_at: n.complaint.first_response_at,
             status_source: n.complaint.status_source.clone(),
             events: first_event..self.events.len(),
@@ -1079,7 +1086,7 @@ async fn decide(
             Some(c) => {
                 counts.updated += 1;
                 (
-                    resolved_since(c.resolved_at, o.resolved_at),
+                    resolved_since(c.resolved_at, o.resolved_at, o.resolved_stated),
                     earliest(c.first_response_at, o.first_response_at),
                     same_words(&c.status_source, &o.status_source),
                 )
@@ -2119,8 +2126,8 @@ mod tests {
     /// `resolved_at` (when it reached resolved or closed), `first_response_at` and the events
     /// of versions are the same whether the versions come in one batch or in several, as a
     /// rebuild reads many of them at once where the live sync met them run by run: a version
-    /// still resolved keeps the earlier time, a reopening clears it (but not the answer the
-    /// resolution was), a version older than the stored one adds no events, nor does a
+    /// still resolved keeps the earlier time unless its source says when it was finished, a
+    /// reopening clears it (but not the answer the resolution was), a version older than the stored one adds no events, nor does a
     /// version's restating of the status it had.
     #[tokio::test]
     async fn versions_give_the_same_row_and_events_in_one_batch_or_several() {
@@ -2191,6 +2198,27 @@ mod tests {
         ] {
             for (resolved, _, answered) in stored(batches).await {
                 assert_eq!(resolved, at(10));
+                assert_eq!(answered, at(0));
+            }
+        }
+        // A source that says when it was finished (from the history it carries, as Lapor
+        // Gub!'s timeline): reopened and resolved again between two reads, its newest word,
+        // in one batch or two; a time that only stands for it (the version's) keeps the
+        // earliest, as above.
+        let stated = |minute, finished: u32| {
+            let mut r = done(minute);
+            let mut s: SourceComplaint = serde_json::from_slice(&r.payload).expect("a report");
+            s.resolved_at = Utc.with_ymd_and_hms(2026, 11, 2, 8, finished, 0).single();
+            r.payload = serde_json::to_vec(&s).expect("serialisable");
+            r
+        };
+        for batches in [
+            vec![vec![stated(0, 0)], vec![stated(10, 8)]],
+            vec![vec![stated(0, 0), stated(10, 8)]],
+            vec![vec![done(0)], vec![stated(10, 8)]],
+        ] {
+            for (resolved, _, answered) in stored(batches).await {
+                assert_eq!(resolved, at(8));
                 assert_eq!(answered, at(0));
             }
         }
