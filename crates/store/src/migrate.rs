@@ -64,6 +64,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0011_group_spans.sql",
         sql: include_str!("../../../migrations/sqlite/0011_group_spans.sql"),
     },
+    Migration {
+        version: 12,
+        name: "0012_incident_indexes.sql",
+        sql: include_str!("../../../migrations/sqlite/0012_incident_indexes.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -122,6 +127,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         name: "0011_group_spans.sql",
         sql: include_str!("../../../migrations/postgres/0011_group_spans.sql"),
     },
+    Migration {
+        version: 12,
+        name: "0012_incident_indexes.sql",
+        sql: include_str!("../../../migrations/postgres/0012_incident_indexes.sql"),
+    },
 ];
 
 /// Taken first in each migration's transaction on SQLite: a write that changes nothing, so
@@ -165,6 +175,7 @@ mod tests {
                 "fdde9ac8ec3b8197",
                 "b77b438a17c9bac3",
                 "e44898960c5d1b8e",
+                "583a6ea57fa88321",
             ],
         ),
         (
@@ -181,6 +192,7 @@ mod tests {
                 "b44c79b5c7d5e97d",
                 "b77b438a17c9bac3",
                 "e44898960c5d1b8e",
+                "583a6ea57fa88321",
             ],
         ),
     ];

@@ -577,8 +577,11 @@ impl Store {
         else {
             return Ok(None);
         };
-        const UNSPANNED: &str = "SELECT EXISTS (SELECT 1 FROM raw_groups \
-            WHERE channel = $1 AND group_key = $2 AND span_to IS NULL)";
+        // Counted, not `EXISTS`: PostgreSQL's plan for a group among its most common keys
+        // then stays the index's few links without a span, where `EXISTS`' early stop made it
+        // scan the whole table (review: 10–20 ms a delivery at 100,000 links).
+        const UNSPANNED: &str = "SELECT COUNT(*) > 0 FROM raw_groups \
+            WHERE channel = $1 AND group_key = $2 AND span_to IS NULL";
         // The links less than `silence` from the part (both ends in, in whole seconds): ending
         // at `$3` or later and starting at `$4` or earlier; none touching every time.
         const CLOSE: &str = "SELECT MIN(span_from), MAX(span_to) FROM raw_groups \

@@ -1466,6 +1466,79 @@ async fn incidents_are_linked_by_reporter_and_kept_by_a_new_version() {
     }
 }
 
+/// A pass reads the reporters it hands over a few hundred at a time: with more of them than
+/// one statement reads, every reporter who used two channels is handed over whole, once, and
+/// the one who used one channel, or has no category, is not.
+#[tokio::test]
+async fn incidents_of_many_reporters_are_each_linked_once() {
+    const REPORTERS: usize = 450;
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let mut rows = Vec::new();
+        for r in 0..REPORTERS {
+            for (n, channel) in ["sp4n_lapor", "lapor_gub"].into_iter().enumerate() {
+                let mut c = complaint(&format!("{r}-{n}"), Status::Received, t(3));
+                c.complaint.reporter_key = Some(format!("k{r:04}"));
+                c.complaint.channel = channel.into();
+                c.row_hash = format!("h{r}-{n}");
+                rows.push(c);
+            }
+        }
+        // One channel only; and two channels, one of them with no category.
+        for (id, key, channel) in [
+            ("alone-0", "k-alone", "sp4n_lapor"),
+            ("alone-1", "k-alone", "sp4n_lapor"),
+            ("nocat-0", "k-nocat", "sp4n_lapor"),
+            ("nocat-1", "k-nocat", "lapor_gub"),
+        ] {
+            let mut c = complaint(id, Status::Received, t(3));
+            c.complaint.reporter_key = Some(key.into());
+            c.complaint.channel = channel.into();
+            if id == "nocat-1" {
+                c.complaint.category_main = None;
+            }
+            c.row_hash = format!("h{id}");
+            rows.push(c);
+        }
+        for some in rows.chunks(300) {
+            store_rows(s, "sp4n_lapor", t(3), some).await;
+        }
+        let seen = std::sync::Mutex::new(Vec::new());
+        let rule = |group: &[aduan_core::IncidentCandidate]| {
+            seen.lock().unwrap().push(group.len());
+            let id = format!("inc-{}", group[0].complaint_id);
+            vec![Some(id); group.len()]
+        };
+        assert_eq!(
+            s.link_incidents(false, t(4), rule).await.unwrap(),
+            2 * REPORTERS as u64,
+            "{}",
+            ts.label
+        );
+        assert_eq!(*seen.lock().unwrap(), vec![2; REPORTERS], "{}", ts.label);
+        let linked = s
+            .query(
+                "SELECT complaint_id, incident_id FROM complaints \
+                 WHERE incident_id IS NOT NULL ORDER BY complaint_id",
+            )
+            .await
+            .unwrap()
+            .rows;
+        assert_eq!(linked.len(), 2 * REPORTERS, "{}", ts.label);
+        for pair in linked.chunks(2) {
+            let first = pair[0][0].as_str().unwrap();
+            assert!(first.ends_with("-0"), "{}: {pair:?}", ts.label);
+            for row in pair {
+                assert_eq!(row[1], format!("inc-{first}"), "{}: {pair:?}", ts.label);
+            }
+        }
+        // Again: every reporter with an incident is handed over again, and nothing changes.
+        seen.lock().unwrap().clear();
+        assert_eq!(s.link_incidents(false, t(5), rule).await.unwrap(), 0);
+        assert_eq!(*seen.lock().unwrap(), vec![2; REPORTERS], "{}", ts.label);
+    }
+}
+
 /// A rebuild whose lease was lost before it ended replaces nothing: the live tables stay, and
 /// the rebuild stays unfinished (the next renormalise starts it again).
 #[tokio::test]
@@ -2055,10 +2128,11 @@ async fn opening_a_store_twice_migrates_once() {
         ts.store.ready().await.unwrap();
         // 0001_init, 0002_push, 0003_reported_month, 0004_events_in_arrival_order,
         // 0005_packed_payloads, 0006_report_index, 0007_group_arrival, 0008_push_deliveries,
-        // 0009_run_totals, 0010_raw_source_ids and 0011_group_spans, once each.
+        // 0009_run_totals, 0010_raw_source_ids, 0011_group_spans and 0012_incident_indexes,
+        // once each.
         assert_eq!(
             count(&ts.store, "schema_migrations").await,
-            11,
+            12,
             "{}",
             ts.label
         );
