@@ -73,6 +73,9 @@ enum Job {
     /// of its own folded at once (what `aduan serve` does with each delivery it verified);
     /// `secs` times the first [`WADUL_TIMED`], `later_secs` the last as many.
     WadulSender { db: String, messages: usize },
+    /// The pass that links one incident's complaints through several channels, as after
+    /// every run that changed complaints (`Store::link_incidents`).
+    Incidents { db: String },
     /// Run `sql` through the store's read-only query path (what `aduan query` runs).
     Query { db: String, sql: String },
     /// The analysts' report over every month, grouped by month, channel, kind and category
@@ -249,6 +252,15 @@ async fn worker(job: Job) -> Result<Measured> {
             server.await??;
             store
         }
+        Job::Incidents { db } => {
+            let store = Store::open(&db).await?;
+            let start = Instant::now();
+            m.rows = store
+                .link_incidents(false, chrono::Utc::now(), aduan_normalise::incidents)
+                .await?;
+            m.secs = start.elapsed().as_secs_f64();
+            store
+        }
         Job::Query { db, sql } => {
             let store = Store::open(&db).await?;
             let start = Instant::now();
@@ -331,7 +343,8 @@ const REFERENCE_COLUMNS: &str = "complaint_id TEXT PRIMARY KEY NOT NULL, channel
     first_response_at TEXT, resolved_at TEXT, incident_id TEXT, synced_at TEXT, row_hash TEXT, \
     reported_month TEXT, payload TEXT";
 /// The indexes of `complaints` (primary key above, the monthly index covering the report,
-/// channel and time) and, for the archive's unique payload hash, a unique index on a hash.
+/// channel and time, reporter and channel of those an incident may link; the incidents'
+/// index is empty here, as it is in the store after a sync of one channel) and, for the archive's unique payload hash, a unique index on a hash.
 /// (On PostgreSQL too the monthly index's report columns are key columns here, where the
 /// store has them as `INCLUDE`d columns.)
 const REFERENCE_INDEXES: &[&str] = &[
@@ -339,6 +352,9 @@ const REFERENCE_INDEXES: &[&str] = &[
      category_sub, status, reported_at, first_response_at, resolved_at)",
     "CREATE INDEX ref_channel_reported ON ref (channel, reported_at)",
     "CREATE UNIQUE INDEX ref_hash ON ref (channel, row_hash)",
+    // (A NULL is an empty field in the CSV: `.import` stores it as '', `COPY` as NULL.)
+    "CREATE INDEX ref_reporter ON ref (reporter_key, channel) WHERE kind = 'complaint' \
+     AND reporter_key <> '' AND category_main <> ''",
 ];
 
 /// Writes every archived payload of the store `db` as received (`raw_id, payload` as CSV):
@@ -395,7 +411,7 @@ fn reference_rows(db: &Path, payloads: &Path, work: &Path) -> Result<(PathBuf, u
 }
 
 /// Times the `sqlite3` shell's `.import` of `csv` (from [`reference_rows`]) into a new WAL
-/// database with a primary key and three indexes; and the bytes it wrote.
+/// database with a primary key and four indexes; and the bytes it wrote.
 fn sqlite_reference(csv: &Path, work: &Path) -> Result<(Duration, u64)> {
     // As before each of ours: what the job before wrote is on disk first.
     settle(None);
@@ -724,6 +740,11 @@ async fn orchestrate(cli: Cli) -> Result<()> {
                     "| {n} | incremental sync, nothing new | {:.2} s, {requests} data request(s), {} record(s) re-read | | | {:.0} MB |",
                     inc.secs, inc.records, inc.peak_rss_mb
                 );
+                let pass = run_worker(&["incidents", &db])?;
+                println!(
+                    "| {n} | the pass linking one incident's complaints, after every run that changed complaints, `Store::link_incidents` | {:.3} s, {} changed | | | {:.0} MB |",
+                    pass.secs, pass.rows, pass.peak_rss_mb
+                );
                 let re = Rounds::run(
                     cli.rounds,
                     || run_worker(&["renormalise", &db]),
@@ -803,6 +824,11 @@ async fn orchestrate(cli: Cli) -> Result<()> {
                             println!(
                                 "| {n} | `aduan report` on PostgreSQL right after the sync, `Store::report` | {:.3} s, {} groups | | | {:.0} MB |",
                                 q.secs, q.rows, q.peak_rss_mb
+                            );
+                            let pass = run_worker(&["incidents", &pg])?;
+                            println!(
+                                "| {n} | the pass linking one incident's complaints on PostgreSQL, `Store::link_incidents` | {:.3} s, {} changed | | | {:.0} MB |",
+                                pass.secs, pass.rows, pass.peak_rss_mb
                             );
                             // What autovacuum does to a table that took many inserts (within
                             // about a minute of the sync): statistics and the visibility map,
