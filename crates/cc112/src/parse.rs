@@ -102,8 +102,15 @@ pub(crate) fn row(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
     };
     let time = |name: &str| -> Result<DateTime<Utc>, FieldError> {
         let v = get(name);
-        aduan_core::time::parse_wib(v, TIME_FORMATS)
-            .ok_or_else(|| err(name, format!("not a time (dd/mm/yyyy HH:MM[:SS]): {v:?}")))
+        aduan_core::time::parse_wib(v, TIME_FORMATS).ok_or_else(|| {
+            err(
+                name,
+                format!(
+                    "not a time (dd/mm/yyyy HH:MM[:SS]): {}",
+                    aduan_core::time::quoted(v)
+                ),
+            )
+        })
     };
     let called_at = time("Waktu Panggilan")?;
     let updated_at = if get("Waktu Update").is_empty() {

@@ -42,6 +42,23 @@ pub fn parse_rfc3339(s: &str) -> Option<DateTime<Utc>> {
     read_rfc3339(s).and_then(in_range)
 }
 
+/// A source's value that is no time, as a reason may show it: quoted when it is made of
+/// what times are (digits, spaces, `-/:.,+` and `T`/`Z`; at most 40 characters), else by its
+/// length alone, so that a name or another text (a hand-typed sheet's column shifted by one)
+/// reaches no quarantine reason or log. A number among them is masked with the reason.
+pub fn quoted(value: &str) -> String {
+    let n = value.chars().count();
+    let timelike = n <= 40
+        && value
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_whitespace() || "-/:.,+TZtz".contains(c));
+    if timelike {
+        format!("{value:?}")
+    } else {
+        format!("a text of {n} characters (not quoted)")
+    }
+}
+
 /// Parses a source's ISO 8601 time into UTC: with its offset (RFC 3339), or without one as
 /// WIB, the channels' rule for a time without offset (`2021-09-10T19:02:11`, also with a
 /// space for the `T` or a fraction of a second); `None` outside [`in_range`].
@@ -167,6 +184,25 @@ pub fn parse_wib(s: &str, formats: &[&str]) -> Option<DateTime<Utc>> {
 
 #[cfg(test)]
 mod tests {
+    /// A time's digits and separators are quoted; a name where a time was is not.
+    #[test]
+    fn a_value_that_is_no_time_is_quoted_only_when_made_of_what_times_are() {
+        for (value, shown) in [
+            ("31/02/2024 25:61", "\"31/02/2024 25:61\""),
+            ("2024-13-01T10:00:00+07:00", "\"2024-13-01T10:00:00+07:00\""),
+            ("", "\"\""),
+            (
+                "Retno Nurhayati Wijaya",
+                "a text of 22 characters (not quoted)",
+            ),
+            ("Budi 0813", "a text of 9 characters (not quoted)"),
+            ("12 Januari 2024", "a text of 15 characters (not quoted)"),
+        ] {
+            assert_eq!(quoted(value), shown, "{value}");
+        }
+        assert_eq!(quoted(&"1".repeat(41)), "a text of 41 characters (not quoted)");
+    }
+
     use super::*;
 
     #[test]

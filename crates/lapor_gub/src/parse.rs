@@ -159,7 +159,10 @@ pub(crate) fn item(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
             aduan_core::time::parse_wib(&e.tanggal, &["%Y-%m-%d %H:%M:%S"]).ok_or_else(|| {
                 err(
                     &format!("timeline[{i}].tanggal"),
-                    format!("not a WIB time YYYY-MM-DD HH:MM:SS: {:?}", e.tanggal),
+                    format!(
+                        "not a WIB time YYYY-MM-DD HH:MM:SS: {}",
+                        aduan_core::time::quoted(&e.tanggal)
+                    ),
                 )
             })?;
         let title = e.judul.as_deref().unwrap_or("");

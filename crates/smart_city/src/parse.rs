@@ -119,7 +119,7 @@ fn time(s: &str, field: &str, record: &str) -> Result<DateTime<Utc>, FieldError>
             CHANNEL,
             record,
             field,
-            format!("not an ISO 8601 time: {s:?}"),
+            format!("not an ISO 8601 time: {}", aduan_core::time::quoted(s)),
         )
     })
 }

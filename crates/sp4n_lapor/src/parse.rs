@@ -75,8 +75,12 @@ pub(crate) fn report(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
     let r: Report = FieldError::read_json(CHANNEL, &record, &raw.payload)?;
     // The field's name is formatted only when its time is wrong.
     let time = |field: std::fmt::Arguments, s: &str| -> Result<DateTime<Utc>, FieldError> {
-        aduan_core::time::parse_source(s)
-            .ok_or_else(|| err(&field.to_string(), format!("not an ISO 8601 time: {s:?}")))
+        aduan_core::time::parse_source(s).ok_or_else(|| {
+            err(
+                &field.to_string(),
+                format!("not an ISO 8601 time: {}", aduan_core::time::quoted(s)),
+            )
+        })
     };
     let reported_at = time(format_args!("created_at"), &r.created_at)?;
     let updated_at = time(format_args!("updated_at"), &r.updated_at)?;

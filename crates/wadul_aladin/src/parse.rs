@@ -427,9 +427,12 @@ fn case(raw: &RawRecord) -> Result<Case, FieldError> {
     let time = |field: &str| -> Result<Option<(DateTime<Utc>, bool)>, FieldError> {
         match get(field) {
             None => Ok(None),
-            Some(v) => register_time(&v)
-                .map(Some)
-                .ok_or_else(|| bad(field, format!("not d/m/yyyy [H:mm:ss]: {v:?}"))),
+            Some(v) => register_time(&v).map(Some).ok_or_else(|| {
+                bad(
+                    field,
+                    format!("not d/m/yyyy [H:mm:ss]: {}", aduan_core::time::quoted(&v)),
+                )
+            }),
         }
     };
     let made_at = time(TIMESTAMP)?

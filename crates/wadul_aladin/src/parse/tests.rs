@@ -267,6 +267,15 @@ fn receipts_carry_no_complaint_and_bad_input_names_its_field() {
         (e.record.as_str(), e.field.as_str()),
         ("case WA-2024-0010", "Timestamp")
     );
+    // A name where a time was (a hand-typed row shifted by a column) is not quoted; a
+    // wrong date made of digits is (review: the name reached the quarantine's reason).
+    let named = case_row("WA-2024-0011,Retno Nurhayati Wijaya,,,x,y,Jalan,,Baru,,,,");
+    let e = keys(&named).unwrap_err();
+    assert!(!e.reason.contains("Retno"), "{}", e.reason);
+    assert!(e.reason.contains("22 characters"), "{}", e.reason);
+    let wrong = case_row("WA-2024-0012,31/02/2024 25:61:00,,,x,y,Jalan,,Baru,,,,");
+    let e = keys(&wrong).unwrap_err();
+    assert!(e.reason.contains("\"31/02/2024 25:61:00\""), "{}", e.reason);
     // A message whose sender is no number has a group of its own, whose fold names the
     // field (and does not quote it); the body's other messages fold with their senders,
     // those after a message that cannot be read included.
