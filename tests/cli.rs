@@ -650,6 +650,9 @@ async fn a_cursor_is_set_back_and_cleared_by_command_and_bad_ones_are_refused() 
         );
         let out = run(args(&["cursor", "show", "--channel", "sp4n_lapor"])).await;
         assert_eq!(text(&out).trim(), format!("sp4n_lapor: {back}"));
+        // Named as `set` and `clear` name it, too (review: refused as an argument).
+        let out = run(args(&["cursor", "show", "sp4n_lapor"])).await;
+        assert_eq!(text(&out).trim(), format!("sp4n_lapor: {back}"));
 
         // The next run reads everything again from there and stores nothing twice.
         let out = run(args(&["sync"])).await;
@@ -1399,6 +1402,19 @@ async fn a_backup_is_a_store_of_its_own_with_the_same_complaints_and_archive() {
         made.len() == 1 && made[0].starts_with("aduan-") && made[0].ends_with("Z.db"),
         "{made:?}"
     );
+    // Twice more at once (within the same second, as often as not): each under a name of its
+    // own, a second on (review: the second said the file exists; a backup never replaces one).
+    for _ in 0..2 {
+        let again = on(&ts.url, &["backup", &folder]);
+        assert!(again.status.success(), "{}", text(&again));
+    }
+    let mut made: Vec<String> = std::fs::read_dir(dir.path().join("into"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    made.sort();
+    assert_eq!(made.len(), 3, "{made:?}");
+    assert!(made.iter().all(|m| m.ends_with("Z.db")), "{made:?}");
 
     let copy_url = format!("sqlite:{copy_str}");
     let listed = |url: &str| {

@@ -530,9 +530,9 @@ impl Signals {
 /// `aduan cursor`: shows, sets or clears saved cursors.
 async fn cursor(config: &AppConfig, action: CursorAction) -> Result<ExitCode> {
     let (channel, cursor) = match action {
-        CursorAction::Show { channel } => {
+        CursorAction::Show { named, channel } => {
             let store = open_to_read(config).await?;
-            let channels = match channel {
+            let channels = match named.or(channel) {
                 Some(c) => vec![known_channel(&c)?.id.to_string()],
                 None => {
                     let mut ids: Vec<String> =
@@ -685,11 +685,7 @@ async fn backup(config: &AppConfig, to: &std::path::Path) -> Result<ExitCode> {
     let to = if into_folder {
         std::fs::create_dir_all(to)
             .with_context(|| format!("aduan backup: cannot create the folder {}", to.display()))?;
-        to.join(
-            chrono::Utc::now()
-                .format("aduan-%Y%m%dT%H%M%SZ.db")
-                .to_string(),
-        )
+        aduan_service::backup_name(to, chrono::Utc::now())
     } else {
         to.to_path_buf()
     };

@@ -215,9 +215,19 @@ fn busy() -> Response {
         .into_response()
 }
 
+/// `400` saying `message`, cut to [`SAID_AT_MOST`] characters: it quotes what the request
+/// gave, which may be as long as the longest URL the server takes (review: a parameter of
+/// 10,000 characters came back whole).
 fn bad_request(message: String) -> Response {
+    let message = match message.char_indices().nth(SAID_AT_MOST) {
+        Some((cut, _)) => format!("{}…", &message[..cut]),
+        None => message,
+    };
     (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
 }
+
+/// The longest a `400`'s message is, in characters.
+const SAID_AT_MOST: usize = 300;
 
 /// The report a request's parameters ask for, or what is wrong with them.
 fn spec(pairs: &[(String, String)]) -> Result<ReportSpec, String> {

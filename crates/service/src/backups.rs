@@ -18,6 +18,22 @@ use crate::{Error, Result};
 /// The name of the backup taken at a time: `aduan-20261204T020000Z.db`.
 const NAME: &str = "aduan-%Y%m%dT%H%M%SZ.db";
 
+/// Where a backup taken at `at` goes in `dir`: named by its time ([`NAME`]), a second later
+/// for each name taken (a backup, or one being written, in the same second: a second
+/// `aduan backup DIR/` within the second after the first failed saying the file exists), so
+/// that every backup has a name the pruning reads, in the order they were taken.
+pub fn backup_name(dir: &Path, at: DateTime<Utc>) -> PathBuf {
+    let mut at = at;
+    loop {
+        let to = dir.join(at.format(NAME).to_string());
+        let partial = dir.join(format!("{}.partial", at.format(NAME)));
+        if !to.exists() && !partial.exists() {
+            return to;
+        }
+        at += chrono::TimeDelta::seconds(1);
+    }
+}
+
 /// Backups of the store on a schedule, into a folder, the newest `keep` kept.
 #[derive(Debug, Clone)]
 pub struct ScheduledBackup {
@@ -116,7 +132,7 @@ async fn backup_once(store: &Store, b: &ScheduledBackup, at: DateTime<Utc>) -> R
     if let Err(e) = clear_partials(&b.dir) {
         tracing::warn!(folder = %b.dir.display(), error = %e, "Could not remove what interrupted backups left.");
     }
-    let to = b.dir.join(at.format(NAME).to_string());
+    let to = backup_name(&b.dir, at);
     let written = store
         .backup(&to, &|_, _| {})
         .await
@@ -180,6 +196,26 @@ pub(crate) async fn backup_loop(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A backup in the same second as another, or as one still being written, is named a
+    /// second on, under a name the pruning reads.
+    #[test]
+    fn a_backup_in_the_same_second_as_another_is_named_a_second_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = DateTime::parse_from_rfc3339("2026-12-06T16:04:43Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let name = |p: PathBuf| p.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(
+            name(backup_name(dir.path(), at)),
+            "aduan-20261206T160443Z.db"
+        );
+        std::fs::write(dir.path().join("aduan-20261206T160443Z.db"), b"").unwrap();
+        std::fs::write(dir.path().join("aduan-20261206T160444Z.db.partial"), b"").unwrap();
+        let next = backup_name(dir.path(), at);
+        assert_eq!(name(next.clone()), "aduan-20261206T160445Z.db");
+        assert!(NaiveDateTime::parse_from_str(&name(next), NAME).is_ok());
+    }
 
     #[test]
     fn pruning_keeps_the_newest_of_its_own_backups_and_nothing_else_is_touched() {

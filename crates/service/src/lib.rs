@@ -57,7 +57,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-pub use backups::ScheduledBackup;
+pub use backups::{backup_name, ScheduledBackup};
 pub use error::{Error, Result};
 pub use scheduler::ScheduledChannel;
 pub use webhooks::{Deliveries, PushRoutes, Webhooks};
@@ -252,6 +252,15 @@ impl Service {
                     self.options.channels.clone(),
                 )),
         )
+        // JSON as every other error (review: a path not served, or a method a path does not
+        // take, was answered with an empty body).
+        .fallback(|| async { json_error(StatusCode::NOT_FOUND, "no such path") })
+        .method_not_allowed_fallback(|| async {
+            json_error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "not a method this path takes",
+            )
+        })
         .layer(axum::middleware::from_fn_with_state(
             self.options.request_timeout,
             time_limited,
@@ -343,6 +352,11 @@ async fn time_limited(
         )
             .into_response(),
     }
+}
+
+/// An error answered as the service answers every one: `{"error": …}`.
+fn json_error(status: StatusCode, error: &str) -> axum::response::Response {
+    (status, axum::Json(serde_json::json!({ "error": error }))).into_response()
 }
 
 async fn healthz() -> &'static str {
@@ -689,6 +703,40 @@ mod tests {
             answer.ends_with(r#"{"error":"the body did not arrive within 300ms"}"#),
             "{answer}"
         );
+        // Counted, as every refusal (review: an operator could not alert on them), and a
+        // path or a method not served answered in JSON too.
+        let http = reqwest::Client::new();
+        let text = http
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let slow = "aduan_webhook_deliveries_total{channel=\"test_push\",outcome=\"rejected\",reason=\"body_too_slow\"} 1";
+        assert!(text.lines().any(|l| l == slow), "{text}");
+        for (answer, status) in [
+            (
+                http.get(format!("{base}/nosuch")).send().await.unwrap(),
+                404,
+            ),
+            (
+                http.post(format!("{base}/healthz")).send().await.unwrap(),
+                405,
+            ),
+            (
+                http.get(format!("{base}/webhooks/test_push"))
+                    .send()
+                    .await
+                    .unwrap(),
+                405,
+            ),
+        ] {
+            assert_eq!(answer.status(), status);
+            let body: serde_json::Value = answer.json().await.unwrap();
+            assert!(body["error"].is_string(), "{body}");
+        }
         // A whole request within the limit is served.
         let ok = reqwest::Client::new()
             .post(format!("{base}/webhooks/test_push"))
@@ -904,6 +952,15 @@ mod tests {
                 "{query}: {body}"
             );
         }
+        // What the request gave is quoted cut short (review: 10,000 characters came back).
+        let long = format!("?{}=1", "a".repeat(10_000));
+        let (status, body) = get(&long, Some("dashboard-token")).await;
+        assert_eq!(status, 400);
+        let said = body["error"].as_str().unwrap();
+        assert!(
+            said.starts_with("unknown parameter") && said.chars().count() <= 301,
+            "{said}"
+        );
         stop.send(()).unwrap();
         task.await.unwrap().unwrap();
 

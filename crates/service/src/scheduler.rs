@@ -124,7 +124,7 @@ pub(crate) async fn channel_loop(
     tracing::info!(
         channel = id,
         schedule = %expr,
-        next = ?next.map(|t| t.to_rfc3339()),
+        next = %next.map_or_else(|| "never".to_string(), |t| t.to_rfc3339()),
         "Channel scheduled."
     );
     // A tick that passed with no run (the first start, or the service was down at it) is run

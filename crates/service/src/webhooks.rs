@@ -154,18 +154,9 @@ impl Webhooks {
             let routes = build(deliveries)
                 .layer(DefaultBodyLimit::max(max_body_bytes))
                 .layer(axum::middleware::from_fn_with_state(
-                    Arc::clone(&room),
+                    (Arc::clone(&room), counted),
                     one_of_few,
-                ))
-                .layer(axum::middleware::map_response(move |res: Response| {
-                    let counted = counted.clone();
-                    async move {
-                        if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                            counted.rejected("body_too_large");
-                        }
-                        res
-                    }
-                }));
+                ));
             tracing::info!(channel, "Webhook endpoints mounted.");
             router = router.merge(routes);
         }
@@ -212,12 +203,15 @@ impl Room {
 
 /// Runs `request` once the room its body takes is free, its body read whole within
 /// [`BODY_WITHIN`] (`408` past it; `413` for one declared, or sent, over the limit).
+/// Each refusal is counted as a rejected delivery of the channel (`body_too_large`,
+/// `body_too_slow`, `body_unreadable`), so that an operator can alert on them.
 async fn one_of_few(
-    axum::extract::State(room): axum::extract::State<Arc<Room>>,
+    axum::extract::State((room, counted)): axum::extract::State<(Arc<Room>, Deliveries)>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
     let too_large = || {
+        counted.rejected("body_too_large");
         refused(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("the body is over the limit of {} bytes", room.max_body),
@@ -250,13 +244,17 @@ async fn one_of_few(
             if over {
                 too_large()
             } else {
+                counted.rejected("body_unreadable");
                 refused(StatusCode::BAD_REQUEST, "the body could not be read".into())
             }
         }
-        Err(_) => refused(
-            StatusCode::REQUEST_TIMEOUT,
-            format!("the body did not arrive within {:?}", room.body_within),
-        ),
+        Err(_) => {
+            counted.rejected("body_too_slow");
+            refused(
+                StatusCode::REQUEST_TIMEOUT,
+                format!("the body did not arrive within {:?}", room.body_within),
+            )
+        }
     }
 }
 
