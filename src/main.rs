@@ -204,8 +204,11 @@ enum QuarantineAction {
 enum CursorAction {
     /// Show the saved cursor of every channel (or one) in full.
     Show {
+        /// Only this channel (as `set` and `clear` take it).
+        #[arg(value_name = "CHANNEL")]
+        named: Option<String>,
         /// Only this channel.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "named")]
         channel: Option<String>,
     },
     /// Set a channel's cursor (a time for `sp4n_lapor` and `lapor_gub`, such as
@@ -233,8 +236,8 @@ enum RawAction {
         /// Only this channel's.
         #[arg(long)]
         channel: Option<String>,
-        /// Only those of this record (the channel's own id, as in `complaints.external_id`;
-        /// scans the archive).
+        /// Only those of this record (the channel's own id, as in `complaints.external_id`,
+        /// where the channel knows it before parsing; found through an index).
         #[arg(long)]
         record: Option<String>,
         /// At most this many.

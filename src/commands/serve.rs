@@ -122,7 +122,7 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
     }
     if channels.is_empty() && webhooks.channels().is_empty() {
         tracing::warn!(
-            "No enabled channel has a schedule or webhooks; serving health, readiness and metrics only."
+            "No enabled channel has a schedule or webhooks; serving health, readiness, metrics and the report API only."
         );
     }
     if !channels.is_empty() {

@@ -911,7 +911,15 @@ async fn fold_groups(
                             .clone()
                             .unwrap_or_else(|| m.source_ref.clone())
                     });
-                    tracing::warn!(channel, record = record.as_deref().unwrap_or("?"), reason = %why, "A record makes no complaint yet; archived, and folded in when the rest of it arrives.");
+                    let record = record.as_deref().unwrap_or("?");
+                    let said = "A record makes no complaint yet; archived, and folded in when the rest of it arrives.";
+                    // A rebuild meets every such record again: told when it came, counted
+                    // here (review: a warning for each at every rebuild).
+                    if rebuild {
+                        tracing::debug!(channel, record, reason = %why, "{said}");
+                    } else {
+                        tracing::warn!(channel, record, reason = %why, "{said}");
+                    }
                     counts.waiting += 1;
                 }
             }
