@@ -1197,7 +1197,7 @@ async fn a_corrected_row_closes_the_quarantine_entry_of_the_row_it_corrects() {
         let dir = tempfile::tempdir().unwrap();
         let day = dir.path().join("112_20210912.csv");
         let bad = POHON.replace("12/09/2021 07:41:13", "31/02/2021 25:61:00");
-        let vaksin_bad = VAKSIN.replace("12/09/2021 08:02", "kemarin");
+        let vaksin_bad = VAKSIN.replace("12/09/2021 08:02", "31/13/2021 08:02");
         write_aged(&day, &file(&[&bad, &vaksin_bad]), OLD);
         let engine = engine(&ts);
         let connector = cc112_dir(dir.path(), 10);
@@ -1206,7 +1206,7 @@ async fn a_corrected_row_closes_the_quarantine_entry_of_the_row_it_corrects() {
         let open = "SELECT COUNT(*) FROM quarantine WHERE resolved_at IS NULL";
         assert_eq!(count(&ts, open).await, 2, "{}", ts.label);
         // The tree call corrected; the vaccine call corrected into another wrong time.
-        let vaksin_worse = VAKSIN.replace("12/09/2021 08:02", "besok");
+        let vaksin_worse = VAKSIN.replace("12/09/2021 08:02", "32/13/2021 08:02");
         write_aged(&day, &file(&[POHON, &vaksin_worse]), OLD);
         let second = engine.sync(&connector, &NoProgress).await.unwrap();
         assert_eq!(second.counts.inserted, 1, "{}", second.summary_line());
@@ -1218,7 +1218,7 @@ async fn a_corrected_row_closes_the_quarantine_entry_of_the_row_it_corrects() {
             .rows;
         assert_eq!(still.len(), 1, "{}: {still:?}", ts.label);
         assert!(
-            still[0][0].as_str().unwrap_or("").contains("besok"),
+            still[0][0].as_str().unwrap_or("").contains("32/13/2021"),
             "{}: {still:?}",
             ts.label
         );

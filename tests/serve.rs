@@ -938,12 +938,20 @@ async fn scheduled_backups_keep_the_newest_and_leave_other_files_alone() {
     let folder = store_file.parent().unwrap().join("backups");
     assert_ne!(store_file.parent(), Some(dir.path()));
     std::fs::create_dir_all(&folder).unwrap();
-    // An old backup, what an interrupted one left, and a file of someone else's.
+    // An old backup, what an interrupted one left (unchanged for an hour), one being written
+    // by an `aduan backup` into the folder (changed just now: left), and a file of someone
+    // else's.
     let old = "aduan-20000101T000000Z.db";
     let interrupted = "aduan-20000101T000001Z.db.partial";
-    for name in [old, interrupted, "notes.txt"] {
+    let writing = "aduan-20000101T000002Z.db.partial";
+    for name in [old, writing, "notes.txt"] {
         std::fs::write(folder.join(name), name).unwrap();
     }
+    write_aged(
+        &folder.join(interrupted),
+        interrupted.as_bytes(),
+        Duration::from_secs(3600),
+    );
     let table = format!("[backup]\nschedule = \"{EVERY_SECOND}\"\ndir = \"backups\"\nkeep = 2\n");
     let args = config(dir.path(), &ts, &[table]);
     let mut serve = Serve::start(dir.path(), &strs(&args)).await;
@@ -978,7 +986,10 @@ async fn scheduled_backups_keep_the_newest_and_leave_other_files_alone() {
         !names.iter().any(|n| n == old || n == interrupted),
         "{names:?}"
     );
-    assert!(names.iter().any(|n| n == "notes.txt"), "{names:?}");
+    assert!(
+        names.iter().any(|n| n == "notes.txt") && names.iter().any(|n| n == writing),
+        "{names:?}"
+    );
     assert!(
         !dir.path().join("backups").exists(),
         "none in the service's folder"

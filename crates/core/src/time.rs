@@ -200,7 +200,10 @@ mod tests {
         ] {
             assert_eq!(quoted(value), shown, "{value}");
         }
-        assert_eq!(quoted(&"1".repeat(41)), "a text of 41 characters (not quoted)");
+        assert_eq!(
+            quoted(&"1".repeat(41)),
+            "a text of 41 characters (not quoted)"
+        );
     }
 
     use super::*;

@@ -84,14 +84,27 @@ fn ours(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// Removes the backups in `dir` beyond the newest `keep` (by the time in their names), never
-/// `written`, the one just taken; those removed. A name dated later than `written` (left by
-/// a clock once ahead) counts as the oldest: it would otherwise have the newest removed at
-/// once, every time, and stay for ever.
-fn prune(dir: &Path, keep: usize, written: &Path) -> std::io::Result<Vec<PathBuf>> {
+/// `written`, the one just taken; those removed. A name dated later than `now` and a few
+/// minutes (left by a clock once ahead) counts as the oldest: it would otherwise have the
+/// newest removed at once, every time, and stay for ever. (Later than `written` alone was
+/// not enough: an `aduan backup` into the folder while a long scheduled one was written is
+/// the newest, not a clock's slip.)
+fn prune(
+    dir: &Path,
+    keep: usize,
+    written: &Path,
+    now: DateTime<Utc>,
+) -> std::io::Result<Vec<PathBuf>> {
+    let ahead = (now + CLOCK_SLACK).naive_utc();
     let (later, earlier): (Vec<PathBuf>, Vec<PathBuf>) = ours(dir)?
         .into_iter()
         .filter(|p| p.file_name() != written.file_name())
-        .partition(|p| p.file_name() > written.file_name());
+        .partition(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| NaiveDateTime::parse_from_str(n, NAME).ok())
+                .is_some_and(|taken| taken > ahead)
+        });
     let all: Vec<PathBuf> = later.into_iter().chain(earlier).collect();
     let extra = (all.len() + 1).saturating_sub(keep.max(1));
     let mut removed = Vec::new();
@@ -102,11 +115,28 @@ fn prune(dir: &Path, keep: usize, written: &Path) -> std::io::Result<Vec<PathBuf
     Ok(removed)
 }
 
+/// How far ahead of the clock a backup's name may be dated and still be a backup taken now
+/// (named a second on for each taken in the same second), not a clock's slip.
+const CLOCK_SLACK: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
+/// How long a `.partial` file is left unchanged before it counts as what an interrupted
+/// backup left: one being written (an `aduan backup` into the same folder) changes as it is.
+const ABANDONED: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
 /// Removes what interrupted backups left in `dir` (`aduan-<time>.db.partial` and its
-/// `-journal`).
-fn clear_partials(dir: &Path) -> std::io::Result<()> {
+/// `-journal`), unchanged for [`ABANDONED`] by `now` (review: a scheduled backup removed the
+/// file an `aduan backup` into the folder was writing, which then failed).
+fn clear_partials(dir: &Path, now: std::time::SystemTime) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
+        let entry = entry?;
+        let path = entry.path();
+        let abandoned = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|changed| changed + ABANDONED <= now);
+        if !abandoned {
+            continue;
+        }
         // The copy, and the journal SQLite keeps beside it while it writes (review: an
         // interrupted backup's `-journal` was left for ever).
         let interrupted = path
@@ -129,7 +159,7 @@ fn clear_partials(dir: &Path) -> std::io::Result<()> {
 async fn backup_once(store: &Store, b: &ScheduledBackup, at: DateTime<Utc>) -> Result<(), String> {
     std::fs::create_dir_all(&b.dir)
         .map_err(|e| format!("cannot create folder {}: {e}", b.dir.display()))?;
-    if let Err(e) = clear_partials(&b.dir) {
+    if let Err(e) = clear_partials(&b.dir, std::time::SystemTime::now()) {
         tracing::warn!(folder = %b.dir.display(), error = %e, "Could not remove what interrupted backups left.");
     }
     let to = backup_name(&b.dir, at);
@@ -146,7 +176,7 @@ async fn backup_once(store: &Store, b: &ScheduledBackup, at: DateTime<Utc>) -> R
     );
     // (Removing files of gigabytes takes a while: off the runtime's workers.)
     let (dir, keep, written) = (b.dir.clone(), b.keep, to.clone());
-    let pruned = tokio::task::spawn_blocking(move || prune(&dir, keep, &written))
+    let pruned = tokio::task::spawn_blocking(move || prune(&dir, keep, &written, Utc::now()))
         .await
         .unwrap_or_else(|e| Err(std::io::Error::other(e)));
     match pruned {
@@ -233,9 +263,17 @@ mod tests {
         for n in names {
             std::fs::write(dir.path().join(n), n).unwrap();
         }
-        clear_partials(dir.path()).unwrap();
+        // Being written (changed just now): left.
+        clear_partials(dir.path(), std::time::SystemTime::now()).unwrap();
+        assert!(dir
+            .path()
+            .join("aduan-20261130T020000Z.db.partial")
+            .exists());
+        let later = std::time::SystemTime::now() + ABANDONED;
+        clear_partials(dir.path(), later).unwrap();
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
         let written = dir.path().join("aduan-20261203T020000Z.db");
-        let removed = prune(dir.path(), 2, &written).unwrap();
+        let removed = prune(dir.path(), 2, &written, at("2026-12-03T02:05:00Z")).unwrap();
         assert_eq!(removed, [dir.path().join("aduan-20261201T020000Z.db")]);
         let mut left: Vec<String> = std::fs::read_dir(dir.path())
             .unwrap()
@@ -259,13 +297,28 @@ mod tests {
         std::fs::write(&future, "x").unwrap();
         let written = dir.path().join("aduan-20261204T020000Z.db");
         std::fs::write(&written, "x").unwrap();
-        let removed = prune(dir.path(), 2, &written).unwrap();
+        let removed = prune(dir.path(), 2, &written, at("2026-12-04T02:05:00Z")).unwrap();
         assert_eq!(
             removed,
             [future, dir.path().join("aduan-20261202T020000Z.db")]
         );
         assert!(written.exists());
         assert!(dir.path().join("aduan-20261203T020000Z.db").exists());
+        // A backup taken by hand while a long one was written, named after it: the newest,
+        // kept; the oldest goes (review: it was taken for a clock's slip and removed).
+        let by_hand = dir.path().join("aduan-20261205T020001Z.db");
+        std::fs::write(&by_hand, "x").unwrap();
+        let written = dir.path().join("aduan-20261205T020000Z.db");
+        std::fs::write(&written, "x").unwrap();
+        let removed = prune(dir.path(), 2, &written, at("2026-12-05T02:30:00Z")).unwrap();
+        assert_eq!(
+            removed,
+            [
+                dir.path().join("aduan-20261203T020000Z.db"),
+                dir.path().join("aduan-20261204T020000Z.db")
+            ]
+        );
+        assert!(written.exists() && by_hand.exists());
     }
 
     #[test]

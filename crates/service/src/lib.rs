@@ -608,6 +608,16 @@ mod tests {
         task.await.unwrap().unwrap();
     }
 
+    /// What the service at `base` answers on `/metrics`.
+    async fn metrics_of(base: &str) -> String {
+        reqwest::get(format!("{base}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// The start of the answer on `c` (`HTTP/1.1 NNN`), within 5 s.
     async fn status_line(c: &mut tokio::net::TcpStream) -> String {
         use tokio::io::AsyncReadExt;
@@ -649,14 +659,7 @@ mod tests {
             body["error"], "the body is over the limit of 64 bytes",
             "{body}"
         );
-        let text = http
-            .get(format!("{base}/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = metrics_of(&base).await;
         for line in [
             "aduan_webhook_deliveries_total{channel=\"test_push\",outcome=\"accepted\",reason=\"\"} 1",
             "aduan_webhook_deliveries_total{channel=\"test_push\",outcome=\"rejected\",reason=\"body_too_large\"} 1",
@@ -706,14 +709,7 @@ mod tests {
         // Counted, as every refusal (review: an operator could not alert on them), and a
         // path or a method not served answered in JSON too.
         let http = reqwest::Client::new();
-        let text = http
-            .get(format!("{base}/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = metrics_of(&base).await;
         let slow = "aduan_webhook_deliveries_total{channel=\"test_push\",outcome=\"rejected\",reason=\"body_too_slow\"} 1";
         assert!(text.lines().any(|l| l == slow), "{text}");
         for (answer, status) in [
