@@ -354,8 +354,10 @@ async fn time_limited(
     }
 }
 
-/// An error answered as the service answers every one: `{"error": …}`.
-fn json_error(status: StatusCode, error: &str) -> axum::response::Response {
+/// An error answered as the service answers every one (webhook refusals before a channel
+/// sees the request, paths and methods not served): `{"error": …}`, as the channels' own
+/// refusals and the report API's errors.
+pub(crate) fn json_error(status: StatusCode, error: &str) -> axum::response::Response {
     (status, axum::Json(serde_json::json!({ "error": error }))).into_response()
 }
 

@@ -212,9 +212,9 @@ async fn one_of_few(
 ) -> Response {
     let too_large = || {
         counted.rejected("body_too_large");
-        refused(
+        crate::json_error(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the body is over the limit of {} bytes", room.max_body),
+            &format!("the body is over the limit of {} bytes", room.max_body),
         )
     };
     // What the request says its body is: its `Content-Length`, none for a request without
@@ -245,23 +245,17 @@ async fn one_of_few(
                 too_large()
             } else {
                 counted.rejected("body_unreadable");
-                refused(StatusCode::BAD_REQUEST, "the body could not be read".into())
+                crate::json_error(StatusCode::BAD_REQUEST, "the body could not be read")
             }
         }
         Err(_) => {
             counted.rejected("body_too_slow");
-            refused(
+            crate::json_error(
                 StatusCode::REQUEST_TIMEOUT,
-                format!("the body did not arrive within {:?}", room.body_within),
+                &format!("the body did not arrive within {:?}", room.body_within),
             )
         }
     }
-}
-
-/// A webhook request refused before its channel sees it, answered in JSON as the channels'
-/// own refusals and the report API's errors are (`{"error": …}`).
-fn refused(status: StatusCode, error: String) -> Response {
-    (status, axum::Json(serde_json::json!({ "error": error }))).into_response()
 }
 
 /// Stores deliveries in the engine's inbox, counts them, and wakes the channel's folder.

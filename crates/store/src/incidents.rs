@@ -226,12 +226,23 @@ const ELIGIBLE: &str =
 /// the pass.
 fn reporters_sql(complaints: &str) -> String {
     format!(
-        "SELECT reporter_key FROM {complaints} WHERE {ELIGIBLE} GROUP BY reporter_key \
-         HAVING MIN(channel) <> MAX(channel) \
-         UNION SELECT reporter_key FROM {complaints} WHERE incident_id IS NOT NULL AND {ELIGIBLE} \
-         ORDER BY 1"
+        "{} UNION SELECT reporter_key FROM {complaints} WHERE incident_id IS NOT NULL \
+         AND {ELIGIBLE} ORDER BY 1",
+        several_channels(complaints)
     )
 }
+
+/// The reporters who used two channels or more.
+fn several_channels(complaints: &str) -> String {
+    format!(
+        "SELECT reporter_key FROM {complaints} WHERE {ELIGIBLE} GROUP BY reporter_key \
+         HAVING MIN(channel) <> MAX(channel)"
+    )
+}
+
+/// What the rule reads of a complaint, and what is stored beside it.
+const READ: &str =
+    "reporter_key, complaint_id, channel, category_main, reported_at, incident_id, row_hash";
 
 /// How many reporters' complaints one statement reads.
 const REPORTERS_AT_ONCE: usize = 200;
@@ -240,8 +251,7 @@ const REPORTERS_AT_ONCE: usize = 200;
 fn read_sql(complaints: &str, n: usize) -> String {
     let keys: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
     format!(
-        "SELECT reporter_key, complaint_id, channel, category_main, reported_at, incident_id, \
-         row_hash FROM {complaints} WHERE {ELIGIBLE} AND reporter_key IN ({}) \
+        "SELECT {READ} FROM {complaints} WHERE {ELIGIBLE} AND reporter_key IN ({}) \
          ORDER BY reporter_key, complaint_id",
         keys.join(", ")
     )
@@ -253,11 +263,9 @@ fn read_sql(complaints: &str, n: usize) -> String {
 /// scanned twice.
 fn whole_sql(complaints: &str) -> String {
     format!(
-        "SELECT reporter_key, complaint_id, channel, category_main, reported_at, incident_id, \
-         row_hash FROM {complaints} WHERE {ELIGIBLE} AND (incident_id IS NOT NULL OR \
-         reporter_key IN (SELECT reporter_key FROM {complaints} WHERE {ELIGIBLE} \
-         GROUP BY reporter_key HAVING MIN(channel) <> MAX(channel))) \
-         ORDER BY reporter_key, complaint_id"
+        "SELECT {READ} FROM {complaints} WHERE {ELIGIBLE} AND (incident_id IS NOT NULL OR \
+         reporter_key IN ({})) ORDER BY reporter_key, complaint_id",
+        several_channels(complaints)
     )
 }
 
