@@ -625,12 +625,21 @@ async fn renormalise(config: &AppConfig) -> Result<ExitCode> {
         .context("rebuilding the unified tables")?;
     bar.finish();
     let secs = started.elapsed().as_secs_f64().max(0.001);
+    // A record that could not be read and came again readable later closes its entry: the
+    // run's count and the open quarantine differ then, and both are said.
+    let open = engine
+        .store()
+        .quarantine_open_ids()
+        .await
+        .context("counting the open quarantine")?
+        .len();
     say!(
-        "aduan renormalise: {} raw records → {} complaints ({} superseded versions), {} quarantined in {:.1}s ({:.0} records/s)",
+        "aduan renormalise: {} raw records → {} complaints ({} superseded versions), {} unreadable ({} open in quarantine) in {:.1}s ({:.0} records/s)",
         counts.fetched,
         counts.inserted,
         counts.updated + counts.unchanged,
         counts.quarantined,
+        open,
         secs,
         counts.fetched as f64 / secs
     );
