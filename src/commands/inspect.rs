@@ -358,11 +358,23 @@ fn cell(v: &serde_json::Value) -> String {
 
 /// A value as a CSV cell: a text a spreadsheet would take for a formula (it begins with `=`,
 /// `+`, `-`, `@`, a tab or a carriage return: a citizen's `=HYPERLINK(…)` title) is written
-/// after a `'`, which the spreadsheet shows as text; numbers are written as they are.
+/// after a `'`, which the spreadsheet shows as text; numbers are written as they are. So is
+/// each part of a text after a `;` (spaces aside): a spreadsheet set to Indonesian, whose
+/// list separator is `;`, opens a `.csv` file split there, quotes or not (review:
+/// `Jalan rusak;=cmd|…` ran as a formula).
 fn csv_cell(v: &serde_json::Value) -> String {
     match v {
-        serde_json::Value::String(s) if s.starts_with(['=', '+', '-', '@', '\t', '\r']) => {
-            format!("'{s}")
+        serde_json::Value::String(s) => {
+            let mut out = String::with_capacity(s.len() + 1);
+            let mut starts = true;
+            for c in s.chars() {
+                if starts && matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r') {
+                    out.push('\'');
+                }
+                starts = c == ';' || (starts && c == ' ');
+                out.push(c);
+            }
+            out
         }
         other => cell(other),
     }

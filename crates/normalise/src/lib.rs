@@ -146,8 +146,12 @@ pub struct Tables<'a> {
 /// ticket known by its caller's number however the export writes it (`+62813…` and
 /// `0813…` were two complaints) (2026-12-06); 11, a Lapor Gub! report reopened and resolved
 /// again between two reads resolved at its second resolution, as its timeline says (the
-/// first was kept: a version still resolved kept the earlier time) (2026-12-06).
-pub const RULES: u32 = 11;
+/// first was kept: a version still resolved kept the earlier time) (2026-12-06); 12, a Wadul
+/// Aladin case finished with no date in the register resolved when the version saying so
+/// came, if an earlier version did not (it was resolved at the row's `Timestamp`, before
+/// the register still said `Baru`), and a forwarding the register leaves undated a
+/// disposition when the version saying it came (2026-12-06).
+pub const RULES: u32 = 12;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
 /// identity (see [`Normaliser::stored_external_id`]).

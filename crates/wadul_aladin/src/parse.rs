@@ -25,6 +25,10 @@ const CLOSING: [&str; 3] = ["Selesai", "Dijawab Tim", "Diarsipkan"];
 /// Statuses of a finished case (`resolved_at`).
 const FINISHED: [&str; 2] = ["Selesai", "Dijawab Tim"];
 
+/// The status of a case the team forwarded to an agency (a disposition, dated by `Tanggal
+/// Diteruskan` when the register gives it).
+const FORWARDING: &str = "Diteruskan ke OPD";
+
 /// Whether a register's `status` is one of `labels`, read as the mapping tables read it:
 /// letter case and white space aside (the register is a hand-kept spreadsheet).
 fn status_in(status: &str, labels: &[&str]) -> bool {
@@ -784,7 +788,11 @@ fn complaint(
         // before it: a row edited back to an earlier version is that version come again,
         // dated when it first came). The resolution is the current finish's: the newest
         // version's follow-up date while the case stays finished (a corrected date moves it),
-        // else when the finish was first seen; a reopening clears it.
+        // else when the finish was first seen (when its version came, if an earlier version
+        // said otherwise; else the row's newest date: a case first read finished says no
+        // more); a reopening clears it. A forwarding the register never dates is a
+        // disposition when the version saying it came after one that did not (review: a
+        // case forwarded with `Tanggal Diteruskan` left empty had no first response).
         let versions: Vec<&Case> = before.iter().chain(std::iter::once(c)).collect();
         let mut seen = Vec::with_capacity(versions.len());
         for v in &versions {
@@ -797,6 +805,7 @@ fn complaint(
         let mut follow_ups: BTreeMap<DateTime<Utc>, (Option<String>, Option<String>)> =
             BTreeMap::new();
         let mut finished_since: Option<usize> = None;
+        let mut forwarded_undated: Option<(DateTime<Utc>, Option<String>)> = None;
         for (i, v) in versions.iter().enumerate() {
             let replaced_at = seen.get(i + 1).copied();
             let kept =
@@ -811,6 +820,9 @@ fn complaint(
             let previous = i.checked_sub(1).and_then(|p| versions.get(p));
             if previous.is_some_and(|p| !status_in(&v.status, &[p.status.as_str()])) {
                 let at = seen[i].max(reported_at);
+                if status_in(&v.status, &[FORWARDING]) && forwarded_undated.is_none() {
+                    forwarded_undated = Some((at, v.agency.clone()));
+                }
                 updated_at = updated_at.max(at);
                 events.push(SourceEvent {
                     at,
@@ -825,11 +837,19 @@ fn complaint(
                 finished_since = Some(i);
             }
         }
-        if let Some(first) = finished_since.and_then(|i| versions.get(i)) {
+        if let Some((i, first)) = finished_since.and_then(|i| Some((i, versions.get(i)?))) {
+            let finished = match i {
+                0 => first.newest(),
+                _ => seen[i].max(reported_at),
+            };
             resolved_at = Some(
-                on(c.followed_up_at, c.followed_up_whole_day)
-                    .unwrap_or(last_message.max(first.newest())),
+                on(c.followed_up_at, c.followed_up_whole_day).unwrap_or(last_message.max(finished)),
             );
+        }
+        if dispositions.is_empty() {
+            if let Some((at, agency)) = forwarded_undated {
+                dispositions.insert(at, agency);
+            }
         }
         for (at, agency) in dispositions {
             events.push(SourceEvent {

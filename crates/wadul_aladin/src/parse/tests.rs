@@ -839,3 +839,98 @@ fn threads_folded_a_run_at_a_time_are_the_whole_folds() {
         Some((unread.received_at, unread.received_at))
     );
 }
+
+/// A case the team answered itself (`Dijawab Tim`) with no date in the register: a version
+/// saying it was still `Baru` came an hour after the message, the answer with the version
+/// seen five days later (its status change is dated then). It is resolved, and answered,
+/// then (review: it was resolved at the row's `Timestamp`, ten minutes after the message,
+/// before the register still said `Baru`).
+#[test]
+fn a_case_answered_without_a_date_is_resolved_when_the_answer_came_not_before_it_was_new() {
+    let row = |status: &str, seen: i64| {
+        case_seen(
+            &format!(
+                "WA-2024-0010,1/3/2024 8:10:00,wamid.A,081234567890,Budi,Jadwal posyandu,Lainnya,,{status},,,,"
+            ),
+            seen,
+        )
+    };
+    let hook = hook(SENDER, &[("wamid.A", T0, "kapan jadwal posyandu?")]);
+    let new = row("Baru", T0 + HOUR);
+    let answered = row("Dijawab Tim", T0 + 5 * DAY);
+    let f = fold(SENDER, &[hook.clone(), new, answered]);
+    assert_eq!(f.complaints.len(), 1);
+    let c = &f.complaints[0];
+    assert_eq!(c.status_label, "Dijawab Tim");
+    let changed: Vec<i64> = c
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::StatusChange)
+        .map(|e| e.at.timestamp())
+        .collect();
+    assert_eq!(changed, [T0 + 5 * DAY]);
+    assert_eq!(c.resolved_at.map(|t| t.timestamp()), Some(T0 + 5 * DAY));
+    // A case first read finished says no more than its row: resolved at its newest date.
+    let f = fold(SENDER, &[hook.clone(), row("Dijawab Tim", T0 + 5 * DAY)]);
+    let made = f.complaints[0].resolved_at.map(|t| t.timestamp());
+    assert!(made.is_some_and(|t| t < T0 + HOUR), "{made:?}");
+}
+
+/// A case the team forwarded to an OPD (`Diteruskan ke OPD`, `dispatched`) with no
+/// `Tanggal Diteruskan` (the register allows it empty), said by the version seen a day
+/// later: a disposition then, its first response (review: it had none, and `aduan report`
+/// counted it as never answered). A dated forwarding is the one disposition.
+#[test]
+fn a_case_forwarded_without_a_date_is_a_disposition_when_the_forwarding_came() {
+    let row = |status: &str, seen: i64| {
+        case_seen(
+            &format!(
+                "WA-2024-0011,1/3/2024 8:10:00,wamid.A,081234567890,Budi,Jalan berlubang,Jalan,DPUPR,{status},,,,"
+            ),
+            seen,
+        )
+    };
+    let hook = hook(SENDER, &[("wamid.A", T0, "jalan berlubang")]);
+    let f = fold(
+        SENDER,
+        &[
+            hook.clone(),
+            row("Baru", T0 + HOUR),
+            row("Diteruskan ke OPD", T0 + DAY),
+        ],
+    );
+    let c = &f.complaints[0];
+    assert_eq!(c.status_label, "Diteruskan ke OPD");
+    let dispositions = |c: &SourceComplaint| -> Vec<(i64, Option<String>)> {
+        c.events
+            .iter()
+            .filter(|e| e.kind == EventKind::Disposition)
+            .map(|e| (e.at.timestamp(), e.text.clone()))
+            .collect()
+    };
+    assert_eq!(
+        dispositions(c),
+        [(T0 + DAY, Some("Diteruskan ke DPUPR".to_string()))],
+        "events: {:?}",
+        c.events
+    );
+    let dated = case_seen(
+        "WA-2024-0011,1/3/2024 8:10:00,wamid.A,081234567890,Budi,Jalan berlubang,Jalan,DPUPR,Diteruskan ke OPD,1/3/2024 9:00,,,",
+        T0 + 2 * DAY,
+    );
+    let f = fold(
+        SENDER,
+        &[
+            hook,
+            row("Baru", T0 + HOUR),
+            row("Diteruskan ke OPD", T0 + DAY),
+            dated,
+        ],
+    );
+    assert_eq!(
+        dispositions(&f.complaints[0]).len(),
+        1,
+        "{:?}",
+        f.complaints[0].events
+    );
+}
