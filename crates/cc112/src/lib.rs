@@ -337,11 +337,17 @@ impl Cc112 {
             let mut entries = tokio::fs::read_dir(dir).await.map_err(io)?;
             while let Some(entry) = entries.next_entry().await.map_err(io)? {
                 let name = entry.file_name().to_string_lossy().to_string();
-                let meta = entry.metadata().await.map_err(io)?;
                 if !is_export_name(&name) {
                     self.inner.http.count("ignored_file");
                     continue;
                 }
+                // Gone since the folder was listed (a mirror's file renamed or removed): not
+                // there, read next run if it comes again (review: a stray temporary file
+                // that went failed the whole run, as if the folder were missing).
+                let meta = match entry.metadata().await {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    other => other.map_err(io)?,
+                };
                 // A day's export that is a link or a pipe is not read, and not passed over
                 // either: the run names it (review: it was ignored as a stray, the day's
                 // calls missing without a word).

@@ -160,8 +160,8 @@ pub(crate) fn row(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
                 err(
                     "Durasi",
                     format!(
-                        "not a call length (mm:ss or h:mm:ss) ending by 2099: {:?}",
-                        get("Durasi")
+                        "not a call length (mm:ss or h:mm:ss) ending by 2099: {}",
+                        aduan_core::time::quoted(get("Durasi"))
                     ),
                 )
             })?;

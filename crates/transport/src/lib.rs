@@ -196,9 +196,12 @@ pub fn secret_header(
     }
 }
 
-/// Checks a URL of `channel`'s settings (`field`: its key): an `http` or `https` URL; an
-/// error names both. (Another scheme, `ftp://…`, was taken and every request refused by the
-/// client, each retried, the run failed: a configuration problem found late.)
+/// Checks a URL of `channel`'s settings (`field`: its key): an `http` or `https` URL
+/// without a user or password; an error names both. (Another scheme, `ftp://…`, was taken
+/// and every request refused by the client, each retried, the run failed: a configuration
+/// problem found late. A `user:password@` was sent as Basic authorization, and a server
+/// echoing the header back put it, in Base64, into the run's error: secrets come from the
+/// environment.)
 pub fn check_url(channel: &str, field: &str, url: &str) -> Result<()> {
     let problem = |why: String| Error::Config {
         channel: channel.to_string(),
@@ -206,11 +209,21 @@ pub fn check_url(channel: &str, field: &str, url: &str) -> Result<()> {
     };
     let parsed = reqwest::Url::parse(url).map_err(|e| problem(e.to_string()))?;
     match parsed.scheme() {
-        "http" | "https" => Ok(()),
-        other => Err(problem(format!(
-            "a URL of scheme {other:?}; give an http:// or https:// URL"
-        ))),
+        "http" | "https" => {}
+        other => {
+            return Err(problem(format!(
+                "a URL of scheme {other:?}; give an http:// or https:// URL"
+            )))
+        }
     }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(problem(
+            "a URL holding a user or password; give them through the environment, in the \
+             variable the channel's `*_env` setting names (112's `basic_auth_env`)"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// The first `max` bytes of a body as text, white space folded, phone numbers and e-mail
@@ -849,6 +862,8 @@ mod tests {
             ("ftp://x", "scheme \"ftp\""),
             ("file:///etc/passwd", "scheme \"file\""),
             ("not a url", "relative URL"),
+            ("https://aduan:s3cret@idx.example/", "user or password"),
+            ("https://aduan@idx.example/", "user or password"),
         ] {
             let e = check_url("x", "base_url", url).unwrap_err().to_string();
             assert!(e.contains("base_url") && e.contains(says), "{e}");

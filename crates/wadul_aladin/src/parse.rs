@@ -282,8 +282,8 @@ fn message(value: &serde_json::Value, i: usize, source: &str) -> Result<Msg, Fie
                 &record,
                 "timestamp",
                 format!(
-                    "not unix seconds of the years 1970 to 2099: {:?}",
-                    m.timestamp
+                    "not unix seconds of the years 1970 to 2099: {}",
+                    aduan_core::time::quoted(&m.timestamp)
                 ),
             )
         })?;
