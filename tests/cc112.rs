@@ -301,6 +301,28 @@ async fn a_listed_file_that_cannot_be_read_is_tried_again_while_later_days_load(
         (again.counts.fetched, again.faults.get("file_unreadable")),
         (0, Some(&1))
     );
+    // Bytes that are not the file the index lists (a download cut short without the
+    // connection saying so, a file rewritten since the index was made): left and named,
+    // nothing of it quarantined (review: its cut last row was).
+    files
+        .lock()
+        .unwrap()
+        .insert("112_20210912.csv".into(), day1[..day1.len() - 20].to_vec());
+    let cut = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(cut.outcome, Outcome::Partial, "{}", cut.summary_line());
+    assert_eq!(cut.left_behind.len(), 1, "{:?}", cut.left_behind);
+    assert!(
+        cut.left_behind[0].contains("112_20210912.csv")
+            && cut.left_behind[0].contains("SHA-256 is not the index's"),
+        "{:?}",
+        cut.left_behind
+    );
+    assert_eq!(
+        (cut.counts.fetched, cut.counts.quarantined),
+        (0, 0),
+        "{}",
+        cut.summary_line()
+    );
     // Once it can be read, it loads.
     files
         .lock()
