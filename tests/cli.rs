@@ -1221,6 +1221,28 @@ async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
         "{}",
         text(&some)
     );
+    // An empty value filters nothing, as the report API reads it (review: `--category ""`
+    // counted no complaint).
+    let empty = run(
+        &[
+            "report",
+            "--by",
+            "kind",
+            "--channel",
+            "sp4n_lapor,cc112,",
+            "--kind",
+            "complaint,aspiration",
+            "--category",
+            "",
+            "--subcategory",
+            " ",
+            "--format",
+            "csv",
+        ],
+        &[],
+    );
+    assert!(empty.status.success(), "{}", text(&empty));
+    assert_eq!(empty.stdout, some.stdout, "{}", text(&empty));
 
     let refused = run(&["query", "DELETE FROM complaints"], &[]);
     assert!(!refused.status.success());

@@ -207,18 +207,30 @@ async fn command(cli: Cli) -> Result<ExitCode> {
             subcategory,
             format,
         } => {
+            // An empty value filters nothing, as the report API reads it (`--category ""`
+            // from a script's unset variable counted no complaint; review).
+            let given =
+                |v: Option<String>| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+            let listed = |vs: Vec<String>| -> Vec<String> {
+                vs.iter()
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty())
+                    .collect()
+            };
+            let (channel, kind) = (listed(channel), listed(kind));
             // A channel no connector serves counts nothing: said, not a report of zeros.
             for c in &channel {
-                known_channel(c.trim())?;
+                known_channel(c)?;
             }
+            let month = given(month);
             let spec = aduan_store::ReportSpec {
                 by: by.into_iter().map(inspect::dimension).collect(),
-                from_month: month.clone().or(from),
-                to_month: month.or(to),
-                channels: channel.iter().map(|c| c.trim().to_string()).collect(),
-                kinds: kind.iter().map(|k| k.trim().to_string()).collect(),
-                category_main: category,
-                category_sub: subcategory,
+                from_month: month.clone().or(given(from)),
+                to_month: month.or(given(to)),
+                channels: channel,
+                kinds: kind,
+                category_main: given(category),
+                category_sub: given(subcategory),
             };
             inspect::report(&open_to_read(&config).await?, &spec, format).await
         }
