@@ -1286,10 +1286,10 @@ fn a_password_in_the_index_url_is_refused() {
         "url": "http://aduan:Rahasia99Sekali@127.0.0.1:9/",
     }))
     .unwrap();
-    let e = aduan_cc112::Cc112::new(config, None)
-        .err()
-        .expect("refused")
-        .to_string();
+    let Err(e) = aduan_cc112::Cc112::new(config, None) else {
+        panic!("a URL with a password was taken");
+    };
+    let e = e.to_string();
     assert!(
         e.contains("user or password") && e.contains("cc112") && !e.contains("Rahasia99Sekali"),
         "{e}"

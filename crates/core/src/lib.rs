@@ -17,6 +17,7 @@
 mod connector;
 pub mod contacts;
 mod error;
+pub mod json;
 mod model;
 pub mod phone;
 pub mod schedule;

@@ -24,7 +24,7 @@ struct Item {
     opd: Option<String>,
     created: i64,
     updated: i64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "aduan_core::json::default_if_null")]
     timeline: Vec<Entry>,
 }
 

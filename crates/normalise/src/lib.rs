@@ -149,8 +149,11 @@ pub struct Tables<'a> {
 /// first was kept: a version still resolved kept the earlier time) (2026-12-06); 12, a Wadul
 /// Aladin case finished with no date in the register resolved when the version saying so
 /// came, if an earlier version did not (it was resolved at the row's `Timestamp`, before
-/// the register still said `Baru`), and a forwarding the register leaves undated a
-/// disposition when the version saying it came (2026-12-06).
+/// the register still said `Baru`), a forwarding the register leaves undated a
+/// disposition when the version saying it came, a list given as `null` (SP4N-LAPOR!'s
+/// `disposisi`, `tindak_lanjut`, Lapor Gub!'s `timeline`, Pantau Pekalongan's `photos`) an
+/// empty one, and a Pantau Pekalongan report listed with `"deleted_at": null` a live one
+/// (each was quarantined) (2026-12-06).
 pub const RULES: u32 = 12;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its

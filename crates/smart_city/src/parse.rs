@@ -29,7 +29,7 @@ struct Report {
     description: Option<String>,
     status: String,
     location: Option<Location>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "aduan_core::json::default_if_null")]
     photos: Vec<String>,
     user: Option<User>,
     created_at: String,
@@ -89,8 +89,9 @@ fn typed<T: for<'de> Deserialize<'de>>(
 fn report_value(
     raw: &RawRecord,
 ) -> Result<(serde_json::Value, &'static str, Option<String>), FieldError> {
-    let value: serde_json::Value = serde_json::from_slice(&raw.payload)
-        .map_err(|e| FieldError::new(CHANNEL, &raw.source_ref, "", format!("not JSON: {e}")))?;
+    // What is not JSON is named by the field it stops in (a byte that is not UTF-8 in a
+    // title, a raw line break in a description).
+    let value: serde_json::Value = FieldError::read_json(CHANNEL, &raw.source_ref, &raw.payload)?;
     if value.get("event").is_some() {
         let d: Delivery = typed(&value, "", &raw.source_ref)?;
         Ok((d.report, "report.", Some(d.event)))
@@ -139,7 +140,8 @@ fn version(raw: &RawRecord, key: &str) -> Result<Version, FieldError> {
             ))
         }
         // A backfill item: a deletion is the stub with `deleted_at`.
-        None => report.get("deleted_at").is_some(),
+        // (A report listed with `"deleted_at": null` is not deleted; review.)
+        None => report.get("deleted_at").is_some_and(|v| !v.is_null()),
     };
     if deleted {
         let d: Deletion = typed(&report, prefix, &record)?;

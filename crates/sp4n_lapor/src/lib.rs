@@ -196,14 +196,31 @@ impl Sp4nLapor {
             if !resp.is_success() {
                 return Err(resp.unexpected(CHANNEL, &what));
             }
-            let envelope: Envelope =
-                serde_json::from_slice(&resp.body).map_err(|_| resp.unexpected(CHANNEL, &what))?;
-            if envelope.status != "success" {
-                return Err(resp.unexpected(CHANNEL, &what));
-            }
+            let data = match serde_json::from_slice::<Envelope>(&resp.body) {
+                Ok(envelope) if envelope.status == "success" => envelope
+                    .data
+                    .into_iter()
+                    .map(|item| item.get().as_bytes().to_vec())
+                    .collect(),
+                Ok(_) => return Err(resp.unexpected(CHANNEL, &what)),
+                // A page one of whose reports is not JSON (a byte that is not UTF-8, a raw line
+                // break in a text): split without reading the reports, that one quarantined by
+                // its parser and the rest read (review: the page failed, run after run).
+                Err(e) => match aduan_core::json::lenient_page(&resp.body, "data") {
+                    Some(page)
+                        if page.members.get("status").and_then(|s| s.as_str())
+                            == Some("success") =>
+                    {
+                        tracing::warn!(channel = CHANNEL, request = %what, error = %e, "A page that is not JSON as a whole: its reports are read one by one.");
+                        self.inner.http.count("page_not_json");
+                        page.items.into_iter().map(<[u8]>::to_vec).collect()
+                    }
+                    _ => return Err(resp.unexpected_json(CHANNEL, &what, &e)),
+                },
+            };
             return Ok(Page {
                 url: resp.url,
-                data: envelope.data,
+                data,
             });
         }
     }
@@ -217,7 +234,8 @@ struct Envelope {
 
 struct Page {
     url: String,
-    data: Vec<Box<RawValue>>,
+    /// Its reports, each as received.
+    data: Vec<Vec<u8>>,
 }
 
 /// The two fields paging needs, read leniently: a malformed report is still archived (and
@@ -325,7 +343,7 @@ impl Pager {
         let mut newest: Option<(DateTime<Utc>, String)> = None;
         let mut records = Vec::with_capacity(page.data.len());
         for item in &page.data {
-            let key: Option<Key> = serde_json::from_str(item.get()).ok();
+            let key: Option<Key> = aduan_core::json::lenient_value(item);
             let id = key.as_ref().and_then(|k| match &k.tracking_id {
                 Some(serde_json::Value::Number(n)) => Some(n.to_string()),
                 Some(serde_json::Value::String(s)) => Some(s.clone()),
@@ -355,7 +373,7 @@ impl Pager {
                 ),
                 external_id: id,
                 received_at,
-                payload: item.get().as_bytes().to_vec(),
+                payload: item.clone(),
             });
         }
         (records, newest)

@@ -20,9 +20,9 @@ struct Report {
     lokasi: Option<Lokasi>,
     status: String,
     instansi_tujuan: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "aduan_core::json::default_if_null")]
     disposisi: Vec<Disposisi>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "aduan_core::json::default_if_null")]
     tindak_lanjut: Vec<TindakLanjut>,
     created_at: String,
     updated_at: String,

@@ -126,6 +126,26 @@ impl Response {
         self.unexpected_quoting(channel, what, &self.body)
     }
 
+    /// [`unexpected`](Self::unexpected) of a body that does not read as the contract's JSON,
+    /// with why (serde's `error`, its quoted values left out: where it stopped reading).
+    pub fn unexpected_json(
+        &self,
+        channel: &str,
+        what: &str,
+        error: &dyn std::fmt::Display,
+    ) -> Error {
+        Error::Upstream {
+            channel: channel.to_string(),
+            message: format!(
+                "{what}: {} answered {} with {} (not the JSON the contract gives: {})",
+                shown(&self.url),
+                self.status,
+                self.described(&self.body),
+                aduan_core::FieldError::serde_reason(&error.to_string())
+            ),
+        }
+    }
+
     /// [`unexpected`](Self::unexpected), quoting `body` (the answer's, with what must not
     /// be shown taken out) instead of the answer's own.
     /// The client's secrets (its key, token, password) are taken out of what is quoted.
