@@ -881,3 +881,46 @@ async fn a_report_reopened_and_resolved_again_between_two_syncs_is_resolved_when
     }
     task.abort();
 }
+
+/// as above, with a ticket of 3,000 characters that do not compress
+/// (hex digits of a hash chain: `incompressible` repeats itself every 2,048 characters, which
+/// PostgreSQL compresses below its index's limit). The payload's source id goes into
+/// `raw_records.external_id`, indexed (`raw_records_source_id`): PostgreSQL refuses an index
+/// entry over 2,704 bytes, with the whole batch, run after run. On both stores the report is
+/// archived and quarantined naming `external_id`, and the rest stored.
+#[tokio::test]
+async fn a_ticket_too_long_to_index_in_the_archive_fails_no_batch() {
+    use sha2::{Digest, Sha256};
+    let good = r#"{"noTiket":"LGWP1","judul":"Lampu PJU mati","isi":"<p>Lampu mati.</p>","kategori":"Infrastruktur","status":3,"statusLabel":"Dalam Tindakan","jenis":1,"anonim":0,"rahasia":0,"pelapor":{"nama":"Budi","hp":"6285700011122"},"lokasi":{"kotaId":3375,"kota":"KOTA PEKALONGAN","kecamatan":"PEKALONGAN TIMUR","kelurahan":null},"opd":"DPUPR Kota Pekalongan","created":1631412000000,"updated":1631440000000,"timeline":[],"lampiran":[]}"#;
+    let mut long = String::new();
+    let mut h = Sha256::digest(b"seed").to_vec();
+    while long.len() < 3_000 {
+        long.push_str(&hex::encode(&h));
+        h = Sha256::digest(&h).to_vec();
+    }
+    let bad = good.replace("LGWP1", &format!("LGWP{long}"));
+    let page = format!(r#"{{"items":[{good},{bad}],"next_cursor":null,"server_time":1631450000}}"#);
+    let (base, server) = one_page_upstream(page).await;
+    let connector = stand_in(base);
+    for ts in all_stores().await {
+        let first = engine(&ts).sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(
+            (
+                first.outcome,
+                first.counts.inserted,
+                first.counts.quarantined
+            ),
+            (Outcome::Ok, 1, 1),
+            "{}: {}",
+            ts.label,
+            first.summary_line()
+        );
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM raw_records").await,
+            2,
+            "{}: both archived",
+            ts.label
+        );
+    }
+    server.abort();
+}

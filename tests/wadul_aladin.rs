@@ -1148,3 +1148,43 @@ async fn random_deliveries_one_at_a_time_end_as_a_rebuild() {
         failures[..failures.len().min(3)].join("\n")
     );
 }
+
+/// a register row edited in place, undated (`Baru`, then `Diteruskan ke
+/// OPD`, then `Selesai` with no dates), is dated by when Aduan received each version. A
+/// rebuild from the archive gives the same complaint, which keeps its `row_hash` and its
+/// `synced_at` ("a complaint that comes out the same keeps its synced_at"), on both stores.
+#[tokio::test]
+async fn a_rebuild_keeps_a_case_dated_by_its_receipt_as_it_was() {
+    let (files, base, server) = register_server().await;
+    let connector = register(&base);
+    let undated = |status: &str| {
+        format!(
+            "WA-2026-0001,3/11/2026 9:15:00,,081234567890,Budi,Jalan berlubang di Jl. Merdeka,\
+             Jalan,DPUPR,{status},,,,\r\n"
+        )
+    };
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        for status in ["Baru", "Diteruskan ke OPD", "Selesai"] {
+            publish(&files, &[undated(status)]);
+            engine.sync(&connector, &NoProgress).await.unwrap();
+        }
+        ts.execute("UPDATE complaints SET synced_at = '2020-01-01T00:00:00+00:00'")
+            .await;
+        let rows = || async {
+            ts.store
+                .query(
+                    "SELECT complaint_id, row_hash, resolved_at, first_response_at, \
+                     synced_at > '2020-01-02' AS new_synced_at FROM complaints ORDER BY 1",
+                )
+                .await
+                .unwrap()
+                .rows
+        };
+        let before = rows().await;
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        let after = rows().await;
+        assert_eq!(before, after, "{}: rebuilt", ts.label);
+    }
+    server.abort();
+}

@@ -95,9 +95,20 @@ fn complaints_sql(supersede: bool, rebuild: bool) -> String {
     } else {
         ("u.*".to_string(), String::new())
     };
+    // In the batch's order (the rows' numbers, `complaint_seq`, are given in it): the
+    // rebuild's join with the live table may give the rows in another.
+    let (ordinality, position, order) = if rebuild {
+        (
+            " WITH ORDINALITY",
+            ", batch_position",
+            " ORDER BY u.batch_position",
+        )
+    } else {
+        ("", "", "")
+    };
     format!(
         "INSERT INTO {} ({COMPLAINT_COLUMNS}) SELECT {values} \
-         FROM UNNEST({}) AS u ({COMPLAINT_COLUMNS}){kept}{} \
+         FROM UNNEST({}){ordinality} AS u ({COMPLAINT_COLUMNS}{position}){kept}{order}{} \
          RETURNING complaint_id, complaint_seq",
         t.complaints,
         arrays.join(", "),

@@ -2906,3 +2906,77 @@ async fn a_page_of_large_payloads_ends_at_its_bytes_and_the_next_goes_on() {
         );
     }
 }
+
+/// `complaint_seq` is "the store's number for the row, in the order it
+/// was first stored". A rebuild writes the complaints in the order it reads them (the archive's
+/// order): the rows of one batch are numbered in the batch's order, on both stores. On
+/// PostgreSQL the rebuild's join with the live table (which keeps `synced_at`) must not
+/// reorder them: a batch much smaller than the table is joined by hashing the batch and
+/// scanning the table, whose rows then come in the table's order, those that changed last.
+#[tokio::test]
+async fn a_rebuild_numbers_a_batchs_complaints_in_its_order() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let rows: Vec<ComplaintRow> = (0..2_000u32)
+            .map(|i| complaint(&format!("{i:05}"), Status::Received, t(2)))
+            .collect();
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(3),
+            complaints: &rows,
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+        // As a sync of many rows leaves the store (its statistics taken).
+        ts.execute("ANALYZE").await;
+        // The rebuild's first batch: 150 complaints, every third read otherwise now (a
+        // rule changed), the rest as they were.
+        let batch: Vec<ComplaintRow> = rows[..150]
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut c = c.clone();
+                if i % 3 == 0 {
+                    c.complaint.status = Status::Verified;
+                    c.row_hash.push_str("-new-rules");
+                }
+                c
+            })
+            .collect();
+        let order: Vec<String> = batch
+            .iter()
+            .map(|c| c.complaint.complaint_id.clone())
+            .collect();
+        s.begin_rebuild().await.unwrap();
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(4),
+            complaints: &batch,
+            rebuild: true,
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+        s.finish_rebuild(&[], "test", &[]).await.unwrap();
+        let after: Vec<String> = s
+            .query("SELECT complaint_id FROM complaints ORDER BY complaint_seq")
+            .await
+            .unwrap()
+            .rows
+            .into_iter()
+            .map(|r| r[0].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            after[..10],
+            order[..10],
+            "{}: numbered in the batch's order",
+            ts.label
+        );
+        assert!(
+            after == order,
+            "{}: numbered in the batch's order",
+            ts.label
+        );
+    }
+}

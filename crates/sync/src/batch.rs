@@ -430,10 +430,16 @@ pub(crate) async fn process(
     store: &Store,
     normaliser: &Normaliser,
     reader: Reader<'_>,
-    input: Input<'_>,
+    mut input: Input<'_>,
     behind: &mut WriteBehind,
     total: &mut Counts,
 ) -> Result<()> {
+    // A time of receipt as both stores keep it (PostgreSQL to the microsecond): what it
+    // dates (a register version's status change, its resolution) and the row's hash come
+    // out the same when the payload is read again from the archive.
+    for r in &mut input.records {
+        r.received_at = chrono::SubsecRound::trunc_subsecs(r.received_at, 6);
+    }
     let folding = matches!(reader, Reader::Fold(_));
     if folding {
         behind.flush(total).await?;
@@ -576,7 +582,12 @@ async fn archived(
         .into_iter()
         .map(|(record, hash)| NewRaw {
             source_ref: storable(record.source_ref),
-            external_id: record.external_id.map(storable),
+            // An id too long for PostgreSQL's index (`raw_records_source_id`) is no record's
+            // identity (its complaint is quarantined naming `external_id`): archived without it.
+            external_id: record
+                .external_id
+                .map(storable)
+                .filter(|id| id.len() <= aduan_core::MAX_ID_BYTES),
             received_at: record.received_at,
             content_hash: hash,
             payload: packed
