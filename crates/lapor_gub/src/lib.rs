@@ -472,9 +472,10 @@ impl BatchSource for Pager {
             None => aduan_core::time::ahead_of(t, received_at),
         };
         let mut page_top: Option<i64> = None;
-        let mut records = Vec::with_capacity(page.items.len());
-        for item in &page.items {
-            let key: Option<Key> = aduan_core::json::lenient_value(item);
+        let listed = page.items.len();
+        let mut records = Vec::with_capacity(listed);
+        for item in page.items {
+            let key: Option<Key> = aduan_core::json::lenient_value(&item);
             let id = key.as_ref().and_then(|k| match &k.no_tiket {
                 Some(serde_json::Value::String(s)) => Some(s.clone()),
                 Some(serde_json::Value::Number(n)) => Some(n.to_string()),
@@ -514,7 +515,7 @@ impl BatchSource for Pager {
                 ),
                 external_id: id,
                 received_at,
-                payload: item.clone(),
+                payload: item,
             });
         }
         self.walk_top = self.walk_top.max(page_top);
@@ -543,7 +544,7 @@ impl BatchSource for Pager {
                 self.next = Some(cursor);
             }
         }
-        if records.is_empty() && self.done && page.items.is_empty() {
+        if records.is_empty() && self.done && listed == 0 {
             return Ok(None);
         }
         Ok(Some(Batch {

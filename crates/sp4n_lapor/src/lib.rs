@@ -338,12 +338,12 @@ struct After {
 
 impl Pager {
     /// A page's reports as records, and the newest `updated_at` among them.
-    fn records(page: &Page) -> (Vec<RawRecord>, Option<(DateTime<Utc>, String)>) {
+    fn records(page: Page) -> (Vec<RawRecord>, Option<(DateTime<Utc>, String)>) {
         let received_at = Utc::now();
         let mut newest: Option<(DateTime<Utc>, String)> = None;
         let mut records = Vec::with_capacity(page.data.len());
-        for item in &page.data {
-            let key: Option<Key> = aduan_core::json::lenient_value(item);
+        for item in page.data {
+            let key: Option<Key> = aduan_core::json::lenient_value(&item);
             let id = key.as_ref().and_then(|k| match &k.tracking_id {
                 Some(serde_json::Value::Number(n)) => Some(n.to_string()),
                 Some(serde_json::Value::String(s)) => Some(s.clone()),
@@ -373,7 +373,7 @@ impl Pager {
                 ),
                 external_id: id,
                 received_at,
-                payload: item.clone(),
+                payload: item,
             });
         }
         (records, newest)
@@ -406,7 +406,7 @@ impl BatchSource for Pager {
     async fn next_batch(&mut self) -> Result<Option<Batch>> {
         if let Some(back) = self.back {
             let page = self.connector.page(self.from.as_deref(), back).await?;
-            let (records, _) = Self::records(&page);
+            let (records, _) = Self::records(page);
             let cursor = if back > 1 {
                 self.back = Some(back - 1);
                 None
@@ -441,7 +441,7 @@ impl BatchSource for Pager {
             self.done = true;
             return Ok(None);
         }
-        let (records, newest) = Self::records(&page);
+        let (records, newest) = Self::records(page);
         let progressed = match (&newest, self.from_instant) {
             (Some((t, _)), Some(from)) => *t > from,
             (Some(_), None) => true,
