@@ -1106,7 +1106,7 @@ async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
     // stay numbers); in JSON a column whose name comes again is kept, in the columns' order.
     // So is a part after a `;`, where a spreadsheet set to Indonesian splits the file (review).
     let sql = "SELECT '=HYPERLINK(\"http://x.example\")' AS t, -1.5 AS x, '@a' AS t, 'b-c' AS y, \
-               'Jalan rusak;=cmd|1!A0; -2;a=b' AS z";
+               'Jalan rusak;=cmd|1!A0; -2;a=b' || char(10) || '@x' AS z";
     let csv = run(&["query", sql, "--format", "csv"], &[]);
     assert_eq!(
         String::from_utf8_lossy(&csv.stdout)
@@ -1114,13 +1114,14 @@ async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
             .collect::<Vec<_>>(),
         [
             "t,x,t,y,z",
-            "\"'=HYPERLINK(\"\"http://x.example\"\")\",-1.5,'@a,b-c,Jalan rusak;'=cmd|1!A0; '-2;a=b"
+            "\"'=HYPERLINK(\"\"http://x.example\"\")\",-1.5,'@a,b-c,\"Jalan rusak;'=cmd|1!A0; '-2;a=b",
+            "'@x\""
         ]
     );
     let json = run(&["query", sql, "--format", "json"], &[]);
     assert_eq!(
         String::from_utf8_lossy(&json.stdout).trim_end(),
-        r#"{"t":"=HYPERLINK(\"http://x.example\")","x":-1.5,"t_2":"@a","y":"b-c","z":"Jalan rusak;=cmd|1!A0; -2;a=b"}"#
+        r#"{"t":"=HYPERLINK(\"http://x.example\")","x":-1.5,"t_2":"@a","y":"b-c","z":"Jalan rusak;=cmd|1!A0; -2;a=b\n@x"}"#
     );
 
     // The report: every complaint counted once whatever the grouping, the open ones by the

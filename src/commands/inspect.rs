@@ -359,9 +359,9 @@ fn cell(v: &serde_json::Value) -> String {
 /// A value as a CSV cell: a text a spreadsheet would take for a formula (it begins with `=`,
 /// `+`, `-`, `@`, a tab or a carriage return: a citizen's `=HYPERLINK(…)` title) is written
 /// after a `'`, which the spreadsheet shows as text; numbers are written as they are. So is
-/// each part of a text after a `;` (spaces aside): a spreadsheet set to Indonesian, whose
-/// list separator is `;`, opens a `.csv` file split there, quotes or not (review:
-/// `Jalan rusak;=cmd|…` ran as a formula).
+/// each part of a text after a `;` or a line break (spaces aside): a spreadsheet set to
+/// Indonesian, whose list separator is `;`, opens a `.csv` file split there, quotes or not
+/// (review: `Jalan rusak;=cmd|…` ran as a formula).
 fn csv_cell(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => {
@@ -371,7 +371,7 @@ fn csv_cell(v: &serde_json::Value) -> String {
                 if starts && matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r') {
                     out.push('\'');
                 }
-                starts = c == ';' || (starts && c == ' ');
+                starts = matches!(c, ';' | '\n' | '\r') || (starts && c == ' ');
                 out.push(c);
             }
             out

@@ -285,12 +285,19 @@ fn is_phone(
         return false;
     }
     // `0` and an area or mobile code (02…–09…); `62` and a number; `00 62` and a number.
+    // After `62` the trunk `0` may be written too (`+620812…`, `+62-0812-…`: review, they
+    // were kept whole), one digit more.
     let national = d[0] == b'0' && (b'2'..=b'9').contains(&d[1]) && (9..=13).contains(&n);
-    let international = digits.starts_with("62")
-        && n > 2
-        && d[2] != b'0'
-        && (if plus { 10..=14 } else { 11..=14 }).contains(&n);
-    let with_00 = digits.starts_with("0062") && n > 4 && d[4] != b'0' && (13..=17).contains(&n);
+    let after_code = |at: usize, lengths: std::ops::RangeInclusive<usize>| {
+        n > at + 1
+            && match d[at] {
+                b'0' => (b'2'..=b'9').contains(&d[at + 1]) && lengths.contains(&(n - 1)),
+                _ => lengths.contains(&n),
+            }
+    };
+    let international =
+        digits.starts_with("62") && after_code(2, if plus { 10..=14 } else { 11..=14 });
+    let with_00 = digits.starts_with("0062") && after_code(4, 13..=17);
     national || international || with_00
 }
 
@@ -435,6 +442,13 @@ mod tests {
                 "WA [nomor telepon] 08.00-16.00",
             ),
             ("hub +852 9123 4567 10 kali", "hub [nomor telepon] 10 kali"),
+            // The country code and the trunk 0 both (review: kept whole).
+            ("di +620812-3456-7890.", "di [nomor telepon]."),
+            ("di +62-0812-3456-7890.", "di [nomor telepon]."),
+            ("di +6208123456789.", "di [nomor telepon]."),
+            ("di 620812 3456 7890.", "di [nomor telepon]."),
+            ("00620812 3456 7890", "[nomor telepon]"),
+            ("+620285-421234", "[nomor telepon]"),
         ] {
             assert_eq!(masked(text), expected, "{text}");
         }
@@ -471,6 +485,8 @@ mod tests {
             "Rp +12.500.000 - 25.000.000",
             "koordinat +109.625123, -6.889",
             "selisih +1234.56789 m",
+            "Rp 620.500.000",
+            "6201234567",
         ] {
             assert_eq!(masked(text), text, "{text}");
         }

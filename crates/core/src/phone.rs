@@ -13,7 +13,17 @@
 /// it (`HP 0812…`, `tel:+62…`), a spreadsheet's text mark or decimal (`'0812…`,
 /// `6281234567890.0`), a second number after it (`0812… / 0813…`, `0812… atau 0813…`).
 pub fn to_e164(raw: &str) -> Option<String> {
-    let raw = raw.trim();
+    // Separators a word processor or WhatsApp Web writes (a no-break space, a non-breaking
+    // hyphen, an en dash) as the plain ones (review: the number was none).
+    let plain: String = raw
+        .chars()
+        .map(|c| match c {
+            '\u{a0}' | '\u{202f}' | '\u{2007}' => ' ',
+            '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' => '-',
+            c => c,
+        })
+        .collect();
+    let raw = plain.trim();
     // (A spreadsheet's number as a decimal: its `.0` would be read as a digit.)
     let raw = raw
         .strip_suffix(".0")
@@ -35,6 +45,19 @@ fn first_number(raw: &str) -> Option<&str> {
         let number = run[..end].trim_matches(|c: char| c == ' ' || c == '-');
         let cut = run[end..].starts_with(masked);
         if !cut && number.bytes().filter(u8::is_ascii_digit).count() >= 10 {
+            // Two numbers with only white space between (`0812… 0813…`): the first, the
+            // shortest start of the run up to a space that reads as one (review: none).
+            if read(number).is_none() {
+                let first = number
+                    .match_indices(' ')
+                    .map(|(at, _)| number[..at].trim_end_matches([' ', '-']))
+                    .find(|p| {
+                        p.bytes().filter(u8::is_ascii_digit).count() >= 10 && read(p).is_some()
+                    });
+                if let Some(first) = first {
+                    return Some(first);
+                }
+            }
             return Some(number);
         }
         rest = &run[end.max(1)..];
@@ -64,6 +87,13 @@ fn read(raw: &str) -> Option<String> {
     };
     let national = if let Some(international) = international {
         if let Some(rest) = international.strip_prefix("62") {
+            rest
+        } else if let Some(rest) = number
+            .strip_prefix('+')
+            .and_then(|_| international.strip_prefix('0'))
+        {
+            // `+0812…`: no country code starts with 0; a national number with a `+` before
+            // it (review: it was kept as `+0812…`, another key than `0812…`'s).
             rest
         } else {
             // Another country's number: keep it as it is.
@@ -190,6 +220,32 @@ mod tests {
         for raw in ["285421112", "813287654", "8132876543210", "91328765432"] {
             assert_eq!(to_e164(raw), None, "{raw}");
         }
+    }
+
+    /// Review finding: `+0812…` was kept as it was (no E.164 number), a number spaced with
+    /// a no-break space or joined with a non-breaking hyphen or an en dash was none, and so
+    /// was a field of two numbers with only a space between them: the same reporter had
+    /// another `reporter_key`, or none.
+    #[test]
+    fn a_number_written_plus_zero_or_with_other_separators_is_the_same_number() {
+        for raw in [
+            "+081234567890",
+            "+0812-3456-7890",
+            "+62\u{a0}812\u{a0}3456\u{a0}7890",
+            "0812\u{a0}3456\u{a0}7890",
+            "0812\u{202f}3456\u{202f}7890",
+            "+62 812\u{2011}3456\u{2011}7890",
+            "0812\u{2013}3456\u{2013}7890",
+            "081234567890 081298765432",
+            "0812 3456 7890 0813 1111 2222",
+            "+62 812 3456 7890 0813 1111 2222",
+        ] {
+            assert_eq!(to_e164(raw).as_deref(), Some("+6281234567890"), "{raw:?}");
+        }
+        assert_eq!(
+            to_e164("0285 421112 0285 421113").as_deref(),
+            Some("+62285421112")
+        );
     }
 
     #[test]

@@ -264,6 +264,16 @@ impl Private {
                     // (`620813…`: the national form with the country's code before it.)
                     self.phones.push(format!("0{national}"));
                     self.phones.push(format!("620{national}"));
+                    // A landline's local number, as the city writes one within its area code
+                    // (`421112` of `(0285) 421112`; review: it was kept). Area codes have two
+                    // digits or three: both readings, each only as a whole run of digits.
+                    if !national.starts_with('8') {
+                        for area in [2, 3] {
+                            if let Some(local) = national.get(area..).filter(|l| l.len() >= 5) {
+                                self.phones.push(local.to_string());
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -732,6 +742,19 @@ mod tests {
         let abroad = Private::new(&[], &places).with_phone(Some("+60123456789"));
         assert_eq!(abroad.mask("00 60 12 34 56 789".into()), PHONE);
         assert_eq!(abroad.mask("0123456789".into()), "0123456789");
+        // A landline's local number, written without its area code (review: it was kept);
+        // as a whole run of digits only.
+        let landline = Private::new(&[], &places).with_phone(Some("+62285421112"));
+        for (text, hidden) in [
+            ("telp rumah 421112.", format!("telp rumah {PHONE}.")),
+            ("telp rumah 42 11 12", format!("telp rumah {PHONE}")),
+            ("(0285) 421112", format!("({PHONE}")),
+        ] {
+            assert_eq!(landline.mask(text.into()), hidden, "{text}");
+        }
+        for text in ["Rp 4211120", "NIK 3375421112", "kode 1421112"] {
+            assert_eq!(landline.mask(text.into()), text, "{text}");
+        }
     }
 
     /// Review: a street's word earlier in the text kept a name after a sentence's end or a

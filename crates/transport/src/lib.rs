@@ -239,7 +239,8 @@ pub fn check_url(channel: &str, field: &str, url: &str) -> Result<()> {
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(problem(
             "a URL holding a user or password; give them through the environment, in the \
-             variable the channel's `*_env` setting names (112's `basic_auth_env`)"
+             variable the channel's `*_env` setting names (112's `basic_auth_env`, Wadul \
+             Aladin's `register_auth_env`)"
                 .into(),
         ));
     }

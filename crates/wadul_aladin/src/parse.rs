@@ -791,8 +791,9 @@ fn complaint(
         // else when the finish was first seen (when its version came, if an earlier version
         // said otherwise; else the row's newest date: a case first read finished says no
         // more); a reopening clears it. A forwarding the register never dates is a
-        // disposition when the version saying it came after one that did not (review: a
-        // case forwarded with `Tanggal Diteruskan` left empty had no first response).
+        // disposition when the version saying it came after one that did not, else at the
+        // row's newest date (review: a case forwarded with `Tanggal Diteruskan` left empty
+        // had no first response).
         let versions: Vec<&Case> = before.iter().chain(std::iter::once(c)).collect();
         let mut seen = Vec::with_capacity(versions.len());
         for v in &versions {
@@ -818,6 +819,11 @@ fn complaint(
                 follow_ups.insert(at, (v.agency.clone(), v.follow_up.clone()));
             }
             let previous = i.checked_sub(1).and_then(|p| versions.get(p));
+            // A case first read forwarded says no more than its row, as a finish first read
+            // (review: it had no disposition, and no first response).
+            if i == 0 && status_in(&v.status, &[FORWARDING]) {
+                forwarded_undated = Some((v.newest().max(reported_at), v.agency.clone()));
+            }
             if previous.is_some_and(|p| !status_in(&v.status, &[p.status.as_str()])) {
                 let at = seen[i].max(reported_at);
                 if status_in(&v.status, &[FORWARDING]) && forwarded_undated.is_none() {
@@ -892,12 +898,18 @@ fn complaint(
         status_label: case.map_or_else(|| NO_CASE.to_string(), |c| c.status.clone()),
         agencies: case.and_then(|c| c.agency.clone()).into_iter().collect(),
         place,
-        // The number as WhatsApp gives it; a case alone, its sender's key.
+        // The number as WhatsApp gives it; a case alone, its `No WA` as the register writes
+        // it (the group key reads `+852 9123 4567` as an Indonesian `0852…` with its 0
+        // lost: review), else its sender's key.
         reporter_phone: if key.starts_with("case:") {
             None
         } else {
-            let number = messages.iter().find_map(|m| m.sender.as_deref());
-            Some(format!("+{}", number.unwrap_or(key)))
+            match messages.iter().find_map(|m| m.sender.as_deref()) {
+                Some(number) => Some(format!("+{number}")),
+                None => case
+                    .and_then(|c| c.phone.clone())
+                    .or_else(|| Some(format!("+{key}"))),
+            }
         },
         reporter_email: None,
         reporter_names: {

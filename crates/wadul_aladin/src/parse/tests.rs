@@ -921,7 +921,7 @@ fn a_case_forwarded_without_a_date_is_a_disposition_when_the_forwarding_came() {
     let f = fold(
         SENDER,
         &[
-            hook,
+            hook.clone(),
             row("Baru", T0 + HOUR),
             row("Diteruskan ke OPD", T0 + DAY),
             dated,
@@ -933,4 +933,42 @@ fn a_case_forwarded_without_a_date_is_a_disposition_when_the_forwarding_came() {
         "{:?}",
         f.complaints[0].events
     );
+    // First read forwarded, undated: at the row's newest date, its `Timestamp` (review).
+    let first = case_seen(
+        "WA-2024-0011,1/3/2024 8:10:00,wamid.A,081234567890,Budi,Jalan berlubang,Jalan,DPUPR,Diteruskan ke OPD,,,,",
+        T0 + DAY,
+    );
+    let f = fold(SENDER, &[hook, first]);
+    assert_eq!(
+        dispositions(&f.complaints[0]),
+        [(T0 + 600, Some("Diteruskan ke DPUPR".to_string()))]
+    );
+}
+
+/// A case standing alone (typed in by hand, or its thread not here yet) numbered abroad
+/// keeps its own number as its reporter's: the group key reads `+852 9123 4567` as an
+/// Indonesian `0852…` with its 0 lost, another person's (review: it was given the key).
+#[test]
+fn a_case_alone_numbered_abroad_keeps_its_own_number() {
+    for (no_wa, want) in [
+        ("+852 9123 4567", "+85291234567"),
+        ("+852 6123 4567", "+85261234567"),
+        ("0812-3456-7890", "+6281234567890"),
+    ] {
+        let case = case_seen(
+            &format!(
+                "WA-2024-0010,1/3/2024 8:30:00,,{no_wa},Siti,Jalan berlubang,Jalan,DPUPR,Baru,,,,"
+            ),
+            T0,
+        );
+        let keys = keys(&case).unwrap();
+        let f = fold(&keys[0], &[case]);
+        assert_eq!(f.complaints.len(), 1, "{no_wa}");
+        let phone = f.complaints[0].reporter_phone.as_deref();
+        assert_eq!(
+            phone.and_then(aduan_core::phone::to_e164).as_deref(),
+            Some(want),
+            "{no_wa}: {phone:?}"
+        );
+    }
 }
