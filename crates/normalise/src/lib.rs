@@ -33,6 +33,7 @@ pub use categories::Taxonomy;
 pub use classifier::Classifier;
 pub use error::{Error, Result};
 pub use incidents::{incidents, INCIDENT_WINDOW};
+use mappings::label_key;
 pub use mappings::ChannelMappings;
 pub use places::Gazetteer;
 
@@ -153,7 +154,15 @@ pub struct Tables<'a> {
 /// disposition when the version saying it came, a list given as `null` (SP4N-LAPOR!'s
 /// `disposisi`, `tindak_lanjut`, Lapor Gub!'s `timeline`, Pantau Pekalongan's `photos`) an
 /// empty one, and a Pantau Pekalongan report listed with `"deleted_at": null` a live one
-/// (each was quarantined) (2026-12-06).
+/// (each was quarantined); a number written with `62` and its trunk `0` (`+620812…`) hidden
+/// in texts, and the reporter's landline without its area code; `+0812…`, a number spaced
+/// with a no-break space or joined with an en dash, and a field of two numbers read as the
+/// reporter's number (another key, or none); a Wadul Aladin case alone keeping its own `No
+/// WA` (`+852…` was read as an Indonesian number), and a case first read forwarded without
+/// a date a disposition at the row's date; a kelurahan field written `Kec. …` read as a
+/// kecamatan (`Kec. Tirto` was coded as the city's kelurahan Tirto); labels matched without
+/// their white space (`Sampah / Kebersihan` was unknown); and street lights under public
+/// works (`Infrastruktur`, "Lampu PJU …") PEKERJAAN UMUM's `PENERANGAN JALAN` (2026-12-06).
 pub const RULES: u32 = 12;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
@@ -397,7 +406,7 @@ impl Normaliser {
             self.stored_external_id(&src.external_id, src.external_id_private.as_deref());
         let complaint_id = aduan_core::complaint_id(&src.channel, &external_id);
 
-        let status_key = text::fold(&src.status_label);
+        let status_key = label_key(&src.status_label);
         let status = m.status.get(&status_key).copied().unwrap_or_else(|| {
             warnings.push(Warning::UnknownStatus(src.status_label.clone()));
             Status::Unknown
@@ -406,7 +415,7 @@ impl Normaliser {
         let urgency = match src.urgency_label.as_deref().map(text::fold) {
             None => Urgency::Normal,
             Some(k) if k.is_empty() => Urgency::Normal,
-            Some(k) => m.urgency.get(&k).copied().unwrap_or_else(|| {
+            Some(k) => m.urgency.get(&label_key(&k)).copied().unwrap_or_else(|| {
                 warnings.push(Warning::UnknownUrgency(k));
                 Urgency::Normal
             }),
@@ -560,10 +569,12 @@ impl Normaliser {
             return *k;
         }
         match src.kind_label.as_deref().map(text::fold) {
-            Some(label) if !label.is_empty() => m.kind.get(&label).copied().unwrap_or_else(|| {
-                warnings.push(Warning::UnknownKind(label));
-                Kind::Unknown
-            }),
+            Some(label) if !label.is_empty() => {
+                m.kind.get(&label_key(&label)).copied().unwrap_or_else(|| {
+                    warnings.push(Warning::UnknownKind(label));
+                    Kind::Unknown
+                })
+            }
             _ => m.default_kind.unwrap_or_else(|| {
                 warnings.push(Warning::UnknownKind(String::new()));
                 Kind::Unknown
@@ -597,7 +608,7 @@ impl Normaliser {
             warnings.push(Warning::UnknownCategory(labels.join(" / ")));
             return Category::Unknown;
         }
-        let key = text::fold(&labels.join(" / "));
+        let key = label_key(&labels.join("/"));
         match m.categories.get(&key) {
             Some(Some(pair)) => Category::Found(pair.clone(), "mapped"),
             Some(None) => Category::None,

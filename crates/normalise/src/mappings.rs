@@ -7,9 +7,45 @@ use serde::Deserialize;
 
 use crate::categories::Taxonomy;
 use crate::error::{table_err, Result};
-use crate::text::fold;
+use crate::text::push_lowercase;
 
-/// One channel's tables, keys folded (case and white space ignored).
+/// The key a channel's label is matched by: lower case, without any white space, so that
+/// `Sampah / Kebersihan` is the table's `Sampah/Kebersihan` (the labels are matched "ignoring
+/// letter case and white space", and registers typed by hand space their slashes as they
+/// please). No two labels of a table may share a key.
+pub(crate) fn label_key(label: &str) -> String {
+    let mut key = String::with_capacity(label.len());
+    for c in label.chars().filter(|c| !c.is_whitespace()) {
+        push_lowercase(&mut key, c);
+    }
+    key
+}
+
+/// A section's labels by their keys; two labels of one key are an error of the table.
+fn keyed<T>(
+    table: &str,
+    section: &str,
+    entries: impl IntoIterator<Item = Result<(String, T)>>,
+) -> Result<HashMap<String, T>> {
+    let mut out = HashMap::new();
+    let mut labels: HashMap<String, String> = HashMap::new();
+    for entry in entries {
+        let (label, value) = entry?;
+        let key = label_key(&label);
+        if let Some(other) = labels.insert(key.clone(), label.clone()) {
+            return Err(table_err(
+                table,
+                format!(
+                    "[{section}] {other:?} and {label:?} are one label (case and white space ignored)"
+                ),
+            ));
+        }
+        out.insert(key, value);
+    }
+    Ok(out)
+}
+
+/// One channel's tables, keys as `label_key` gives them (case and white space ignored).
 #[derive(Debug, Clone)]
 pub struct ChannelMappings {
     pub(crate) default_kind: Option<Kind>,
@@ -17,7 +53,7 @@ pub struct ChannelMappings {
     pub(crate) kind: HashMap<String, Kind>,
     pub(crate) kind_by_status: HashMap<String, Kind>,
     pub(crate) urgency: HashMap<String, Urgency>,
-    /// Folded label -> canonical pair, or `None` for "no national category".
+    /// Label key -> canonical pair, or `None` for "no national category".
     pub(crate) categories: HashMap<String, Option<(String, String)>>,
     /// The channel's labels are broad sectors: one mapped to a catch-all (`LAINNYA TERKAIT
     /// …`) is made specific by the text classifier when it finds a specific pair.
@@ -48,17 +84,16 @@ fn values<T>(
     map: HashMap<String, String>,
     parse: fn(&str) -> Option<T>,
 ) -> Result<HashMap<String, T>> {
-    map.into_iter()
-        .map(|(label, value)| {
-            let v = parse(&value).ok_or_else(|| {
-                table_err(
-                    table,
-                    format!("[{section}] {label:?} = {value:?}: not a value of the unified model"),
-                )
-            })?;
-            Ok((fold(&label), v))
-        })
-        .collect()
+    let entries = map.into_iter().map(|(label, value)| {
+        let v = parse(&value).ok_or_else(|| {
+            table_err(
+                table,
+                format!("[{section}] {label:?} = {value:?}: not a value of the unified model"),
+            )
+        })?;
+        Ok((label, v))
+    });
+    keyed(table, section, entries)
 }
 
 impl ChannelMappings {
@@ -93,9 +128,9 @@ impl ChannelMappings {
                         ))
                     }
                 };
-                Ok((fold(&label), mapped))
-            })
-            .collect::<Result<_>>()?;
+                Ok((label, mapped))
+            });
+        let categories = keyed(&table, "categories", categories)?;
         Ok(Self {
             default_kind,
             status: values(&table, "status", t.status, Status::parse)?,

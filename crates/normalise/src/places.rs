@@ -114,6 +114,31 @@ pub fn place_key(name: &str) -> String {
     key
 }
 
+/// Whether a name is written as a kecamatan's: `Kec.`/`Kecamatan` among the prefixes
+/// `place_key` drops (`Kec. Tirto`, `KECAMATAN BUARAN`, `Kel. Kec. Tirto`).
+fn kecamatan_prefixed(name: &str) -> bool {
+    let words: Vec<String> = name
+        .split(separates)
+        .map(|w| {
+            w.chars()
+                .flat_map(char::to_lowercase)
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    words
+        .iter()
+        .take(words.len().saturating_sub(1))
+        .take_while(|w| {
+            matches!(
+                w.as_str(),
+                "kel" | "kelurahan" | "kec" | "kecamatan" | "desa" | "ds"
+            )
+        })
+        .any(|w| matches!(w.as_str(), "kec" | "kecamatan"))
+}
+
 /// `Some(false)` when a source's city field names another region in the national list's
 /// form: any `Kabupaten …` / `Kab. …` (the regency of Pekalongan too), or a `Kota …` whose
 /// name's first word is not Pekalongan's nor two letters from it (`Kota Semarang`; not
@@ -250,7 +275,7 @@ impl Gazetteer {
     ) -> Place {
         let key = |s: Option<&str>| s.map(place_key).filter(|k| !k.is_empty());
         let written_city = city;
-        let (city, kec, kel) = (key(city), key(kecamatan), key(kelurahan));
+        let (city, kec, mut kel) = (key(city), key(kecamatan), key(kelurahan));
         let outside = |k: &Option<String>| k.as_ref().is_some_and(|k| self.outside.contains(k));
         let mut in_city = city_hint.or_else(|| {
             let c = city.as_ref()?;
@@ -271,9 +296,27 @@ impl Gazetteer {
                 ..Place::default()
             };
         }
+        // A kelurahan field written as a kecamatan (`Kec. Tirto`: one of the regency's, next
+        // to the city's kelurahan Tirto) names a kecamatan, no kelurahan: it stands for an
+        // empty kecamatan field, and one written there must be the same kecamatan.
+        let kel_as_kec = kel
+            .take_if(|_| kelurahan.is_some_and(kecamatan_prefixed))
+            .filter(|k| !self.city_names.contains(k));
         // The city's own name where the kecamatan goes says no more than an empty field.
         let kec = kec.filter(|k| !self.city_names.contains(k));
+        let (kec, other_kec) = match kec {
+            Some(kec) => (Some(kec), kel_as_kec),
+            None => (kel_as_kec, None),
+        };
         let kec_match = kec.as_ref().and_then(|k| self.kecamatan_match(k));
+        if let Some(other) = other_kec {
+            if kec_match.is_none() || self.kecamatan_match(&other) != kec_match {
+                return Place {
+                    in_city,
+                    ..Place::default()
+                };
+            }
+        }
         // A kecamatan that is none of the city's (a neighbouring regency's `Warungasem`, or
         // one too garbled to be sure of) puts its kelurahan outside what the gazetteer
         // knows: a kelurahan of the city with the same or a near name is no sure match.
@@ -601,6 +644,52 @@ mod tests {
         let words = g.name_words();
         for w in ["kauman", "noyontaan", "kraton", "kidul", "pekalongan"] {
             assert!(words.contains(w), "{w}");
+        }
+    }
+
+    /// Review: `Kec. Tirto` or `Kecamatan Buaran` in the kelurahan field (kecamatan of the
+    /// regency, bordering the city) was coded as the city's kelurahan Tirto / Buaran
+    /// Kradenan: the prefix was dropped with what it says.
+    #[test]
+    fn a_kecamatan_written_in_the_kelurahan_field_is_read_as_a_kecamatan() {
+        let g = gazetteer();
+        for kel in [
+            "Kec. Tirto",
+            "Kecamatan Tirto",
+            "Kec. Buaran",
+            "KECAMATAN BUARAN",
+            "kec.tirto",
+            "Kel. Kec. Tirto",
+        ] {
+            for kec in [None, Some("Pekalongan Barat"), Some("Tirto")] {
+                let p = g.locate(None, None, kec, Some(kel));
+                assert_eq!((p.kelurahan, p.kecamatan), (None, None), "{kec:?} {kel:?}");
+            }
+        }
+        // One of the city's kecamatan: the kecamatan, no kelurahan; the same as the
+        // kecamatan field's, or that field empty.
+        for kec in [None, Some(""), Some("Pek. Barat"), Some("Kota Pekalongan")] {
+            let p = g.locate(None, None, kec, Some("Kec. Pekalongan Barat"));
+            assert_eq!(
+                (p.kelurahan, p.kecamatan.map(|k| k.0), p.in_city),
+                (None, Some("33.75.01".into()), Some(true)),
+                "{kec:?}"
+            );
+        }
+        let p = g.locate(
+            None,
+            None,
+            Some("Pekalongan Timur"),
+            Some("Kec. Pekalongan Barat"),
+        );
+        assert_eq!((p.kelurahan, p.kecamatan), (None, None));
+        // A kecamatan outside the city by name puts the place outside, as in its own field.
+        let p = g.locate(None, None, None, Some("Kec. Kedungwuni"));
+        assert_eq!(p.in_city, Some(false));
+        // The kelurahan's own prefixes still name a kelurahan.
+        for kel in ["Kel. Tirto", "Kelurahan Tirto", "Tirto"] {
+            let p = g.locate(None, None, None, Some(kel));
+            assert_eq!(p.kelurahan.unwrap().0, "33.75.01.1009", "{kel:?}");
         }
     }
 

@@ -336,6 +336,120 @@ fn a_catch_all_from_a_broad_label_is_made_specific_by_the_text() {
     );
 }
 
+/// Review: Lapor Gub!'s own example (`Infrastruktur`, "Lampu PJU … mati") stayed public
+/// works' catch-all: no rule of that main category knew street lights, and transport's one
+/// keyword is no reason to leave it. The taxonomy has public works' street lighting.
+#[test]
+fn a_street_light_report_under_infrastructure_is_public_works_street_lighting() {
+    let mut n = normaliser();
+    n.add_channel(
+        "lapor_gub",
+        include_str!("../../../config/mappings/lapor_gub.toml"),
+    )
+    .unwrap();
+    let mut r = report();
+    r.channel = "lapor_gub".into();
+    r.kind_label = None;
+    r.status_label = "3 Dalam Tindakan".into();
+    r.category_national = false;
+    r.category_labels = vec!["Infrastruktur".into()];
+    r.title = Some("Lampu PJU mati".into());
+    r.body = Some(
+        "<p>Lampu PJU di Jl. Hayam Wuruk mati sejak 3 hari.<br>Mohon segera diperbaiki &amp; dicek.</p>"
+            .into(),
+    );
+    let c = n.normalise(&r).unwrap().complaint;
+    assert_eq!(
+        (
+            c.category_main.as_deref(),
+            c.category_sub.as_deref(),
+            c.category_method.as_deref()
+        ),
+        (
+            Some("PEKERJAAN UMUM DAN PENATAAN RUANG"),
+            Some("PENERANGAN JALAN"),
+            Some("classified")
+        )
+    );
+    // Under transport, or with no label, it is transport's street lighting, as before.
+    r.category_labels = vec!["Perhubungan".into()];
+    let c = n.normalise(&r).unwrap().complaint;
+    assert_eq!(
+        c.category_sub.as_deref(),
+        Some("LAMPU PENERANGAN JALAN UMUM")
+    );
+    r.category_labels = vec!["Lainnya".into()];
+    let c = n.normalise(&r).unwrap().complaint;
+    assert_eq!(
+        (c.category_main.as_deref(), c.category_sub.as_deref()),
+        (Some("PERHUBUNGAN"), Some("LAMPU PENERANGAN JALAN UMUM"))
+    );
+}
+
+/// Review: the tables say labels are matched ignoring case and white space, but white space
+/// was only folded: `Sampah / Kebersihan` (a register typed by hand) or 112's `Pengemis /
+/// Pengamen` was an unknown label, and the complaint got no category.
+#[test]
+fn a_label_is_matched_whatever_white_space_it_is_written_with() {
+    let mut n = normaliser();
+    for (channel, table) in [
+        ("cc112", include_str!("../../../config/mappings/cc112.toml")),
+        (
+            "wadul_aladin",
+            include_str!("../../../config/mappings/wadul_aladin.toml"),
+        ),
+        (
+            "lapor_gub",
+            include_str!("../../../config/mappings/lapor_gub.toml"),
+        ),
+    ] {
+        n.add_channel(channel, table).unwrap();
+    }
+    let mut r = report();
+    r.category_national = false;
+    r.kind_label = None;
+    r.status_label = "Selesai".into();
+    for (channel, label, sub) in [
+        ("wadul_aladin", "Sampah / Kebersihan", "PENGELOLAAN SAMPAH"),
+        ("wadul_aladin", " sampah/ KEBERSIHAN ", "PENGELOLAAN SAMPAH"),
+        ("cc112", "Pengemis / Pengamen", "KETERTIBAN UMUM"),
+        ("cc112", "Judi /Miras", "KERESAHAN MASYARAKAT"),
+    ] {
+        r.channel = channel.into();
+        r.category_labels = vec![label.into()];
+        let out = n.normalise(&r).unwrap();
+        assert_eq!(
+            out.complaint.category_sub.as_deref(),
+            Some(sub),
+            "{channel} {label:?}: {:?}",
+            out.warnings
+        );
+    }
+    // A status too (`3 Dalam Tindakan` is code and name).
+    r.channel = "lapor_gub".into();
+    r.category_labels = vec!["Infrastruktur".into()];
+    r.status_label = "3  dalam\u{a0}TINDAKAN".into();
+    let out = n.normalise(&r).unwrap();
+    assert_eq!(
+        out.complaint.status,
+        Status::InProgress,
+        "{:?}",
+        out.warnings
+    );
+    // Two labels of a table that are one whatever their spacing are refused, naming both.
+    let err = n
+        .add_channel(
+            "x",
+            "[categories]\n\"Judi/Miras\" = []\n\"judi / miras\" = []\n",
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("Judi/Miras") && err.contains("judi / miras"),
+        "{err}"
+    );
+}
+
 #[test]
 fn an_uncategorised_complaint_is_classified_from_its_text_but_an_unknown_label_is_not() {
     let n = normaliser();
