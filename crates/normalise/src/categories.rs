@@ -35,6 +35,12 @@ impl Taxonomy {
         self.pairs.contains(&pair).then_some(pair)
     }
 
+    /// The canonical main category `main` names, if the taxonomy has it.
+    pub fn main(&self, main: &str) -> Option<String> {
+        let main = upper_folded(main);
+        self.pairs.iter().any(|(m, _)| *m == main).then_some(main)
+    }
+
     /// How many distinct pairs there are.
     pub fn len(&self) -> usize {
         self.pairs.len()

@@ -120,9 +120,10 @@ impl Classifier {
     /// contain; when none of `main`'s is found, the best rule of another main category, if
     /// it finds at least [`ACROSS`] of its keywords (one word of another category in a text
     /// about the channel's is no reason to move it: review, "genangan" in a report of
-    /// mosquito larvae under health made it a flood).
-    pub fn refine(&self, texts: &[&str], main: &str) -> Option<(String, String)> {
-        match self.best(texts, |r| r.pair.0 == main) {
+    /// mosquito larvae under health made it a flood). A label covering several main
+    /// categories (`also`: Pantau Pekalongan's `sosial_lingkungan`) counts each as `main`.
+    pub fn refine(&self, texts: &[&str], main: &str, also: &[String]) -> Option<(String, String)> {
+        match self.best(texts, |r| r.pair.0 == main || also.contains(&r.pair.0)) {
             Some((_, pair)) => Some(pair.clone()),
             None => self
                 .best(texts, |_| true)

@@ -162,7 +162,8 @@ pub struct Tables<'a> {
 /// a date a disposition at the row's date; a kelurahan field written `Kec. …` read as a
 /// kecamatan (`Kec. Tirto` was coded as the city's kelurahan Tirto); labels matched without
 /// their white space (`Sampah / Kebersihan` was unknown); and street lights under public
-/// works (`Infrastruktur`, "Lampu PJU …") PEKERJAAN UMUM's `PENERANGAN JALAN` (2026-12-06).
+/// works (`Infrastruktur`, "Lampu PJU …") PEKERJAAN UMUM's `PENERANGAN JALAN`, and
+/// Pantau Pekalongan's `sosial_lingkungan` refined within the environment too (2026-12-06).
 pub const RULES: u32 = 12;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
@@ -485,7 +486,17 @@ impl Normaliser {
             Category::Found(pair, "mapped")
                 if m.broad_categories && kind != Kind::NonGenuine && catch_all(&pair) =>
             {
-                match self.classifier.refine(&[&title, &body], &pair.0) {
+                let labels: Vec<&str> = src
+                    .category_labels
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|l| !text::fold(l).is_empty())
+                    .collect();
+                let also = m
+                    .also_mains
+                    .get(&label_key(&labels.join("/")))
+                    .map_or(&[][..], Vec::as_slice);
+                match self.classifier.refine(&[&title, &body], &pair.0, also) {
                     Some(found) if !catch_all(&found) => (Some(found), Some("classified")),
                     _ => (Some(pair), Some("mapped")),
                 }

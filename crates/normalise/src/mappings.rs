@@ -55,6 +55,10 @@ pub struct ChannelMappings {
     pub(crate) urgency: HashMap<String, Urgency>,
     /// Label key -> canonical pair, or `None` for "no national category".
     pub(crate) categories: HashMap<String, Option<(String, String)>>,
+    /// Label key -> the other main categories a broad label covers (`[main, sub, other
+    /// main, …]`: Pantau Pekalongan's `sosial_lingkungan`, social welfare and the
+    /// environment), whose specific pairs the classifier may find as the first's.
+    pub(crate) also_mains: HashMap<String, Vec<String>>,
     /// The channel's labels are broad sectors: one mapped to a catch-all (`LAINNYA TERKAIT
     /// …`) is made specific by the text classifier when it finds a specific pair.
     pub(crate) broad_categories: bool,
@@ -107,30 +111,53 @@ impl ChannelMappings {
                 Kind::parse(&k).ok_or_else(|| table_err(&table, format!("default_kind {k:?}")))
             })
             .transpose()?;
+        let mut also = Vec::new();
         let categories = t
             .categories
             .into_iter()
             .map(|(label, pair)| {
                 let mapped = match pair.as_slice() {
                     [] => None,
-                    [main, sub] => Some(taxonomy.canonical(main, sub).ok_or_else(|| {
-                        table_err(
-                            &table,
-                            format!(
-                                "[categories] {label:?}: ({main:?}, {sub:?}) is not in the national taxonomy"
-                            ),
-                        )
-                    })?),
+                    [main, sub, others @ ..] => {
+                        let mapped = taxonomy.canonical(main, sub).ok_or_else(|| {
+                            table_err(
+                                &table,
+                                format!(
+                                    "[categories] {label:?}: ({main:?}, {sub:?}) is not in the national taxonomy"
+                                ),
+                            )
+                        })?;
+                        let others = others
+                            .iter()
+                            .map(|o| {
+                                taxonomy.main(o).ok_or_else(|| {
+                                    table_err(
+                                        &table,
+                                        format!(
+                                            "[categories] {label:?}: {o:?} is not a main category of the national taxonomy"
+                                        ),
+                                    )
+                                })
+                            })
+                            .collect::<Result<Vec<_>>>()?;
+                        if !others.is_empty() {
+                            also.push((label.clone(), others));
+                        }
+                        Some(mapped)
+                    }
                     _ => {
                         return Err(table_err(
                             &table,
-                            format!("[categories] {label:?}: give [main, sub] or []"),
+                            format!(
+                                "[categories] {label:?}: give [main, sub], [main, sub, other main, …] or []"
+                            ),
                         ))
                     }
                 };
                 Ok((label, mapped))
             });
         let categories = keyed(&table, "categories", categories)?;
+        let also_mains = keyed(&table, "categories", also.into_iter().map(Ok))?;
         Ok(Self {
             default_kind,
             status: values(&table, "status", t.status, Status::parse)?,
@@ -138,6 +165,7 @@ impl ChannelMappings {
             kind_by_status: values(&table, "kind_by_status", t.kind_by_status, Kind::parse)?,
             urgency: values(&table, "urgency", t.urgency, Urgency::parse)?,
             categories,
+            also_mains,
             broad_categories: t.broad_categories,
         })
     }

@@ -389,6 +389,65 @@ fn a_street_light_report_under_infrastructure_is_public_works_street_lighting() 
 /// Review: the tables say labels are matched ignoring case and white space, but white space
 /// was only folded: `Sampah / Kebersihan` (a register typed by hand) or 112's `Pengemis /
 /// Pengamen` was an unknown label, and the complaint got no category.
+/// Pantau Pekalongan's `sosial_lingkungan` covers social affairs *and the environment*: a
+/// report of rubbish not collected under it is an environment complaint, as through Wadul
+/// Aladin's `Sampah/Kebersihan` (review: it stayed social welfare's catch-all); one about
+/// social aid stays social; one with neither stays the catch-all.
+#[test]
+fn a_label_covering_two_main_categories_is_refined_within_either() {
+    let mut n = normaliser();
+    n.add_channel(
+        "smart_city",
+        include_str!("../../../config/mappings/smart_city.toml"),
+    )
+    .unwrap();
+    let mut r = report();
+    r.channel = "smart_city".into();
+    r.kind_label = Some("laporan".into());
+    r.status_label = "submitted".into();
+    r.category_national = false;
+    r.category_labels = vec!["sosial_lingkungan".into()];
+    let mut category = |title: &str, body: &str| {
+        r.title = Some(title.into());
+        r.body = Some(body.into());
+        let c = n.normalise(&r).unwrap().complaint;
+        (
+            c.category_main.unwrap_or_default(),
+            c.category_sub.unwrap_or_default(),
+        )
+    };
+    let (main, sub) = category(
+        "Sampah menumpuk",
+        "Sampah di pinggir jalan belum diangkut seminggu.",
+    );
+    assert_eq!(
+        (main.as_str(), sub.as_str()),
+        ("LINGKUNGAN HIDUP DAN KEHUTANAN", "PENGELOLAAN SAMPAH")
+    );
+    let (main, _) = category(
+        "Warga belum terima",
+        "Mohon dicek, kami belum pernah menerima bansos.",
+    );
+    assert_eq!(main, "SOSIAL DAN KESEJAHTERAAN");
+    let (main, sub) = category("Mohon perhatian", "Mohon perhatian dari pemerintah.");
+    assert_eq!(
+        (main.as_str(), sub.as_str()),
+        (
+            "SOSIAL DAN KESEJAHTERAAN",
+            "LAINNYA TERKAIT SOSIAL DAN KESEJAHTERAAN"
+        )
+    );
+    // A main category the taxonomy does not have is refused when the table loads.
+    let e = n
+        .add_channel(
+            "smart_city",
+            "[categories]\n\"x\" = [\"SOSIAL DAN KESEJAHTERAAN\", \"LAINNYA TERKAIT SOSIAL DAN KESEJAHTERAAN\", \"LINGKUNGAN\"]\n",
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("\"LINGKUNGAN\" is not a main category"), "{e}");
+}
+
 #[test]
 fn a_label_is_matched_whatever_white_space_it_is_written_with() {
     let mut n = normaliser();
