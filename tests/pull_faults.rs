@@ -660,3 +660,49 @@ async fn sp4n_one_report_with_a_raw_line_break_does_not_stop_the_channel() {
     );
     sp4n_page_once_bad(page.into_bytes(), "isi", b"perbaikan\njalan").await;
 }
+
+/// A server that pages by fewer reports than asked (a cap of its own, said in
+/// `meta.per_page`): its full pages are full, and a time shared by more reports than its cap
+/// is walked past (review: each run read one page and took it for the last, and five reports
+/// of one time were read two at a time, run after run, never past them).
+#[tokio::test]
+async fn sp4n_a_server_paging_by_fewer_than_asked_is_read_to_the_end() {
+    let mut reports: Vec<(u64, String, String)> = (1..=5)
+        .map(|id| {
+            (
+                id,
+                "2021-09-13T14:20:00+07:00".to_string(),
+                "Terverifikasi".to_string(),
+            )
+        })
+        .collect();
+    reports.push((
+        6,
+        "2021-09-13T15:00:00+07:00".into(),
+        "Terverifikasi".into(),
+    ));
+    reports.push((
+        7,
+        "2021-09-13T16:00:00+07:00".into(),
+        "Terverifikasi".into(),
+    ));
+    let handler: Handler = Arc::new(move |target: &str| {
+        if target.starts_with("/api/v1/auth/token") {
+            return token_answer();
+        }
+        sp4n_list(&reports, &target.replace("per_page=50", "per_page=2"))
+    });
+    let (base, _log) = scripted(handler).await;
+    let ts = sqlite_store().await;
+    let report = engine(&ts)
+        .sync(&sp4n_connector(base, 50), &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(report.outcome, Outcome::Ok, "{}", report.summary_line());
+    assert_eq!(
+        rows(&ts, "sp4n_lapor").await.len(),
+        7,
+        "{}",
+        report.summary_line()
+    );
+}

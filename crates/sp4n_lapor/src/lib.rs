@@ -196,12 +196,23 @@ impl Sp4nLapor {
             if !resp.is_success() {
                 return Err(resp.unexpected(CHANNEL, &what));
             }
-            let data = match serde_json::from_slice::<Envelope>(&resp.body) {
-                Ok(envelope) if envelope.status == "success" => envelope
-                    .data
-                    .into_iter()
-                    .map(|item| item.get().as_bytes().to_vec())
-                    .collect(),
+            // The page size the server pages by: it may give fewer than asked (a cap of its
+            // own), and says so in `meta.per_page`.
+            let paged_by = |meta: Option<&serde_json::Value>| {
+                meta.and_then(|m| m.get("per_page"))
+                    .and_then(serde_json::Value::as_u64)
+                    .and_then(|n| u32::try_from(n).ok())
+                    .filter(|n| *n > 0)
+            };
+            let (data, per_page) = match serde_json::from_slice::<Envelope>(&resp.body) {
+                Ok(envelope) if envelope.status == "success" => (
+                    envelope
+                        .data
+                        .into_iter()
+                        .map(|item| item.get().as_bytes().to_vec())
+                        .collect(),
+                    paged_by(envelope.meta.as_ref()),
+                ),
                 Ok(_) => return Err(resp.unexpected(CHANNEL, &what)),
                 // A page one of whose reports is not JSON (a byte that is not UTF-8, a raw line
                 // break in a text): split without reading the reports, that one quarantined by
@@ -213,7 +224,10 @@ impl Sp4nLapor {
                     {
                         tracing::warn!(channel = CHANNEL, request = %what, error = %e, "A page that is not JSON as a whole: its reports are read one by one.");
                         self.inner.http.count("page_not_json");
-                        page.items.into_iter().map(<[u8]>::to_vec).collect()
+                        (
+                            page.items.into_iter().map(<[u8]>::to_vec).collect(),
+                            paged_by(page.members.get("meta")),
+                        )
                     }
                     _ => return Err(resp.unexpected_json(CHANNEL, &what, &e)),
                 },
@@ -221,6 +235,7 @@ impl Sp4nLapor {
             return Ok(Page {
                 url: resp.url,
                 data,
+                per_page,
             });
         }
     }
@@ -230,12 +245,17 @@ impl Sp4nLapor {
 struct Envelope {
     status: String,
     data: Vec<Box<RawValue>>,
+    /// Read leniently: only its `per_page` is used.
+    #[serde(default)]
+    meta: Option<serde_json::Value>,
 }
 
 struct Page {
     url: String,
     /// Its reports, each as received.
     data: Vec<Vec<u8>>,
+    /// The page size the server says it paged by (`meta.per_page`), if it says.
+    per_page: Option<u32>,
 }
 
 /// The two fields paging needs, read leniently: a malformed report is still archived (and
@@ -424,7 +444,11 @@ impl BatchSource for Pager {
             return Ok(None);
         }
         let page = self.connector.page(self.from.as_deref(), self.page).await?;
-        let full = page.data.len() as u32 >= self.connector.inner.config.per_page;
+        // Full at the size asked, or at the server's own when it pages by fewer (review: a
+        // server capping pages below `per_page` looked done after each page, and a time shared
+        // by more reports than its cap was never walked past).
+        let asked = self.connector.inner.config.per_page;
+        let full = page.data.len() as u32 >= page.per_page.map_or(asked, |p| p.min(asked));
         if page.data.is_empty() {
             if self.page > 1 {
                 // The walk's time filled its pages exactly: read them again, then stop.
