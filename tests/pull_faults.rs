@@ -706,3 +706,28 @@ async fn sp4n_a_server_paging_by_fewer_than_asked_is_read_to_the_end() {
         report.summary_line()
     );
 }
+
+/// A backfill server that does not page on (it ignores `updated_after` and `after_id`, and
+/// gives its first page with `has_more` again and again): the run stops at once, `partial`,
+/// saying so, with what the page held stored (review: it asked for the same page until its time budget
+/// ran out, run after run).
+#[tokio::test]
+async fn sc_a_backfill_that_does_not_page_on_stops_saying_so() {
+    let page = format!(
+        r#"{{"reports":[{},{}],"has_more":true}}"#,
+        sc_report("a", 1, "2024-02-02T01:00:00Z", "submitted"),
+        sc_report("b", 1, "2024-02-02T02:00:00Z", "submitted"),
+    );
+    let handler: Handler = Arc::new(move |_: &str| ok_json(&page));
+    let (base, log) = scripted(handler).await;
+    let ts = sqlite_store().await;
+    let report = engine(&ts)
+        .sync(&sc_connector(base, 2), &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(report.outcome, Outcome::Partial, "{}", report.summary_line());
+    let error = report.error.clone().unwrap_or_default();
+    assert!(error.contains("does not page on"), "{error}");
+    assert_eq!(log.lock().unwrap().len(), 2, "{:?}", log.lock().unwrap());
+    assert_eq!(rows(&ts, "smart_city").await.len(), 2);
+}

@@ -336,6 +336,17 @@ impl BatchSource for Backfill {
         }
         self.done = !has_more;
         let cursor = match last {
+            // A server that pages on from nowhere new (it does not take `after_id`) would be
+            // asked for the same page until the run's time ran out.
+            Some(c) if has_more && self.cursor.as_ref() == Some(&c) => {
+                return Err(Error::Upstream {
+                    channel: CHANNEL.into(),
+                    message: format!(
+                        "{what}: the page after {} / {} ends where it began (has_more, the same last report): the server does not page on from `updated_after` and `after_id`",
+                        c.updated_after, c.after_id
+                    ),
+                })
+            }
             Some(c) => {
                 self.cursor = Some(c);
                 saved.map(|c| serde_json::to_string(&c).unwrap_or_default())
