@@ -725,7 +725,12 @@ async fn sc_a_backfill_that_does_not_page_on_stops_saying_so() {
         .sync(&sc_connector(base, 2), &NoProgress)
         .await
         .unwrap();
-    assert_eq!(report.outcome, Outcome::Partial, "{}", report.summary_line());
+    assert_eq!(
+        report.outcome,
+        Outcome::Partial,
+        "{}",
+        report.summary_line()
+    );
     let error = report.error.clone().unwrap_or_default();
     assert!(error.contains("does not page on"), "{error}");
     assert_eq!(log.lock().unwrap().len(), 2, "{:?}", log.lock().unwrap());

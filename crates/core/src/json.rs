@@ -62,6 +62,35 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
+/// An integer given as a number or as a text of digits (`"kotaId":"3375"`, `"status":"4"`):
+/// `#[serde(deserialize_with = "…int_or_text")]` (review: the text was quarantined, and an
+/// item of another region so given was kept, not dropped).
+pub fn int_or_text<'de, D>(d: D) -> Result<i64, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let v = Value::deserialize(d)?;
+    as_int(&v).ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "invalid type: {}, expected an integer",
+            match v {
+                Value::String(_) => "a text that is no integer",
+                Value::Null => "null",
+                Value::Bool(_) => "a boolean",
+                Value::Number(_) => "a number that is no integer",
+                Value::Array(_) => "a list",
+                Value::Object(_) => "an object",
+            }
+        ))
+    })
+}
+
+/// The integer `v` is, as a number or a text of digits (see [`int_or_text`]).
+pub fn as_int(v: &Value) -> Option<i64> {
+    v.as_i64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+}
+
 fn skip_space(b: &[u8], mut i: usize) -> usize {
     while b
         .get(i)

@@ -48,6 +48,11 @@ pub const CHANNEL: &str = "lapor_gub";
 /// Kota Pekalongan's code in the province's API.
 pub const KOTA_PEKALONGAN: i64 = 3375;
 
+/// `created` and `updated` below this are unix seconds sent for the contract's milliseconds
+/// (10¹¹ ms is March 1973; every time in seconds to 2099 is below it): refused, not read as
+/// January 1970.
+pub(crate) const SECONDS_NOT_MILLIS: i64 = 100_000_000_000;
+
 /// Settings of the `[channels.lapor_gub]` table.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -486,6 +491,7 @@ impl BatchSource for Pager {
                 .and_then(|k| k.updated.as_ref())
                 .and_then(serde_json::Value::as_i64);
             let updated_secs = updated_ms
+                .filter(|ms| *ms >= SECONDS_NOT_MILLIS)
                 .and_then(DateTime::from_timestamp_millis)
                 .and_then(aduan_core::time::in_range)
                 .filter(|t| !ahead(*t))
@@ -501,7 +507,7 @@ impl BatchSource for Pager {
                 .as_ref()
                 .and_then(|k| k.lokasi.as_ref())
                 .and_then(|l| l.kota_id.as_ref())
-                .and_then(serde_json::Value::as_i64)
+                .and_then(aduan_core::json::as_int)
                 .is_some_and(|k| k != kota);
             if other {
                 self.connector.inner.http.count("other_kota");

@@ -13,6 +13,7 @@ struct Item {
     judul: Option<String>,
     isi: Option<String>,
     kategori: Option<String>,
+    #[serde(deserialize_with = "aduan_core::json::int_or_text")]
     status: i64,
     #[serde(rename = "statusLabel")]
     status_label: Option<String>,
@@ -38,7 +39,7 @@ struct Pelapor {
 
 #[derive(Deserialize)]
 struct Lokasi {
-    #[serde(rename = "kotaId")]
+    #[serde(rename = "kotaId", deserialize_with = "aduan_core::json::int_or_text")]
     kota_id: i64,
     kota: Option<String>,
     kecamatan: Option<String>,
@@ -134,6 +135,13 @@ pub(crate) fn item(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
     let confidential = flag("rahasia", r.rahasia)?;
     let public = flag("jenis", r.jenis.unwrap_or(1))?;
     let millis = |field: &str, ms: i64| -> Result<DateTime<Utc>, FieldError> {
+        // Unix seconds sent for milliseconds read as January 1970: refused (review).
+        if (0..crate::SECONDS_NOT_MILLIS).contains(&ms) {
+            return Err(err(
+                field,
+                format!("{ms} looks like unix seconds, not the contract's milliseconds"),
+            ));
+        }
         DateTime::from_timestamp_millis(ms)
             .and_then(aduan_core::time::in_range)
             .ok_or_else(|| {

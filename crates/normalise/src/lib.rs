@@ -163,7 +163,9 @@ pub struct Tables<'a> {
 /// kecamatan (`Kec. Tirto` was coded as the city's kelurahan Tirto); labels matched without
 /// their white space (`Sampah / Kebersihan` was unknown); and street lights under public
 /// works (`Infrastruktur`, "Lampu PJU …") PEKERJAAN UMUM's `PENERANGAN JALAN`, and
-/// Pantau Pekalongan's `sosial_lingkungan` refined within the environment too (2026-12-06).
+/// Pantau Pekalongan's `sosial_lingkungan` refined within the environment too; a Lapor
+/// Gub! time in seconds for milliseconds quarantined (it read as 1970), and a `kotaId` or
+/// `status` given as a text of digits read (quarantined) (2026-12-06).
 pub const RULES: u32 = 12;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its

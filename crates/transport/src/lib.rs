@@ -134,14 +134,26 @@ impl Response {
         what: &str,
         error: &dyn std::fmt::Display,
     ) -> Error {
+        self.unexpected_because(
+            channel,
+            what,
+            &format!(
+                "not the JSON the contract gives: {}",
+                aduan_core::FieldError::serde_reason(&error.to_string())
+            ),
+        )
+    }
+
+    /// [`unexpected`](Self::unexpected) of an answer that is not what the contract gives,
+    /// with why.
+    pub fn unexpected_because(&self, channel: &str, what: &str, why: &str) -> Error {
         Error::Upstream {
             channel: channel.to_string(),
             message: format!(
-                "{what}: {} answered {} with {} (not the JSON the contract gives: {})",
+                "{what}: {} answered {} with {} ({why})",
                 shown(&self.url),
                 self.status,
                 self.described(&self.body),
-                aduan_core::FieldError::serde_reason(&error.to_string())
             ),
         }
     }

@@ -21,7 +21,7 @@
 mod parse;
 pub mod webhook;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use aduan_core::{
@@ -148,7 +148,7 @@ impl PullConnector for WadulAladin {
     /// The register is read whole every run (rows are edited in place); a row whose bytes
     /// are unchanged is recognised by its hash and changes nothing. The cursor holds the
     /// versions of each case last read (its `No Aduan` and its rows' hashes; a case has one
-    /// row, unless the sheet repeats its number): a row in another version is handed over as
+    /// row: a row repeating another's number is not read, and named, see `next_batch`): a row in another version is handed over as
     /// changed ([`Batch::again`]), so that a row edited back to an earlier version (A, then
     /// B, then A again) is the case's newest version again, though its bytes were archived
     /// before. The cursor goes with every batch that changes it, so a run that stops early
@@ -176,6 +176,7 @@ impl PullConnector for WadulAladin {
             last: last.cases,
             read: BTreeMap::new(),
             done: false,
+            left: Vec::new(),
         }))
     }
 
@@ -216,6 +217,8 @@ struct Register {
     read: BTreeMap<String, Vec<String>>,
     /// Whether the read is over (its last cursor handed over, if it had one).
     done: bool,
+    /// Rows not read, each named with why (see [`BatchSource::left_behind`]).
+    left: Vec<String>,
 }
 
 /// The register's cursor: the versions of each case in the last read.
@@ -267,13 +270,47 @@ impl BatchSource for Register {
             if !resp.is_success() {
                 return Err(resp.unexpected(CHANNEL, what));
             }
-            let rows = aduan_transport::csv_rows::split(
+            // The register's CSV begins with its header: an empty answer, or a page in its
+            // place (a sign-in page for a share link that expired), is not the register
+            // (review: its lines were read as case rows, the run `ok`).
+            if !parse::is_register_header(&resp.body) {
+                return Err(resp.unexpected_because(
+                    CHANNEL,
+                    what,
+                    "not the case register's CSV: its header, `No Aduan,Timestamp,…`, is not there",
+                ));
+            }
+            let mut rows = aduan_transport::csv_rows::split(
                 &aduan_transport::shown(&resp.url),
                 &resp.body,
                 b',',
                 Utc::now(),
                 None,
             );
+            // A `No Aduan` is one case's (the contract: unique). A row repeating another's is
+            // not read, and named: the run is `partial` until the sheet is put right (review:
+            // it was read as the first's newer version, and one case was lost in silence).
+            let mut first: HashMap<String, String> = HashMap::new();
+            let left = &mut self.left;
+            rows.retain(|r| {
+                let Some(no) = parse::case_number(&r.payload) else {
+                    return true;
+                };
+                match first.get(&no) {
+                    Some(at) => {
+                        inner.http.count("case_number_repeated");
+                        left.push(format!(
+                            "row {} (its No Aduan {no} is row {at}'s too: not read until one of them is renumbered)",
+                            r.source_ref
+                        ));
+                        false
+                    }
+                    None => {
+                        first.insert(no, r.source_ref.clone());
+                        true
+                    }
+                }
+            });
             self.rows = Some(rows.into_iter());
         }
         let batch: Vec<RawRecord> = self
@@ -327,5 +364,9 @@ impl BatchSource for Register {
 
     fn faults(&self) -> FaultCounts {
         self.connector.inner.http.faults_since(&self.faults_base)
+    }
+
+    fn left_behind(&self) -> Vec<String> {
+        self.left.clone()
     }
 }

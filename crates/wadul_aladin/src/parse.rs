@@ -385,6 +385,22 @@ fn register_time(s: &str) -> Option<(DateTime<Utc>, bool)> {
 
 /// The `No Aduan` of a register row (a header line and the row), if it has one: the case it
 /// is a version of.
+/// Whether `body` begins with the register's header (a byte order mark aside): its first
+/// line names `No Aduan` and `Status` among its columns.
+pub(crate) fn is_register_header(body: &[u8]) -> bool {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let line = body.split(|b| *b == b'\n').next().unwrap_or_default();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(line);
+    let Some(Ok(header)) = reader.records().next() else {
+        return false;
+    };
+    let has = |name: &str| header.iter().any(|h| h.trim() == name);
+    has(NO_ADUAN) && has(STATUS)
+}
+
 pub(crate) fn case_number(payload: &[u8]) -> Option<String> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
