@@ -451,10 +451,10 @@ async fn complaints(ts: &TestStore) -> String {
     .await
 }
 
-/// Contract: `No Aduan` always set, unique. A sheet that repeats a number for two cases (two
-/// senders, two reports): the first row is the case, the other is not read and is named, the
-/// run `partial`, until one of them is renumbered; then both are cases (review: the second
-/// was read as the first's newer version, and one case was lost in silence).
+/// Contract: `No Aduan` always set, unique. A sheet that repeats a new number for two cases
+/// (two senders, two reports): neither is read, both are named, the run `partial`, until one
+/// of them is renumbered; then both are cases (review: the second was read as the first's
+/// newer version, and one case was lost in silence).
 #[tokio::test]
 async fn wa_two_rows_with_one_no_aduan_lose_no_case_silently() {
     let (files, base, server) = register_server().await;
@@ -479,18 +479,18 @@ async fn wa_two_rows_with_one_no_aduan_lose_no_case_silently() {
         "{}",
         report.summary_line()
     );
-    assert_eq!(report.left_behind.len(), 1, "{:?}", report.left_behind);
+    assert_eq!(report.left_behind.len(), 2, "{:?}", report.left_behind);
     assert!(
-        report.left_behind[0].contains("No Aduan WA-2026-0001"),
+        report
+            .left_behind
+            .iter()
+            .all(|l| l.contains("No Aduan WA-2026-0001")),
         "{:?}",
         report.left_behind
     );
-    assert_eq!(report.faults.get("case_number_repeated"), Some(&1));
+    assert_eq!(report.faults.get("case_number_repeated"), Some(&2));
     let c = complaints(&ts).await;
-    assert!(
-        c.contains("Jalan berlubang") && !c.contains("Lampu mati"),
-        "{c}"
-    );
+    assert!(!c.contains("WA-2026-0001"), "{c}");
     // Renumbered: both are cases, the run `ok`.
     put(
         &files,
@@ -915,4 +915,72 @@ async fn lg_html_anonymous_and_nulls() {
         !stored.contains("6285700011122") && !stored.contains("Budi"),
         "{stored}"
     );
+}
+
+/// A row repeating the number of a case already read, put above it (a sheet sorted newest
+/// first, a row inserted): the case's own row is read, as it was, and the newcomer named
+/// (review: the first row in the file was taken, and the newcomer replaced the case). The
+/// same row twice, byte for byte, is one row, said nothing of.
+#[tokio::test]
+async fn wa_a_repeated_no_aduan_above_the_known_case_does_not_replace_it() {
+    let (files, base, server) = register_server().await;
+    let known = row("WA-2026-0001", "081234567890", "Jalan berlubang", "Baru");
+    put(&files, sheet(std::slice::from_ref(&known)));
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    let first = engine.sync(&register(&base), &NoProgress).await.unwrap();
+    assert_eq!(first.counts.inserted, 1, "{}", first.summary_line());
+    let before = complaints(&ts).await;
+    put(
+        &files,
+        sheet(&[
+            row(
+                "WA-2026-0001",
+                "085600001111",
+                "Lampu mati",
+                "Diteruskan ke OPD",
+            ),
+            known.clone(),
+        ]),
+    );
+    let report = engine.sync(&register(&base), &NoProgress).await.unwrap();
+    assert_eq!(
+        report.outcome,
+        Outcome::Partial,
+        "{}",
+        report.summary_line()
+    );
+    assert_eq!(report.left_behind.len(), 1, "{:?}", report.left_behind);
+    assert_eq!(complaints(&ts).await, before, "{:?}", report.left_behind);
+    put(&files, sheet(&[known.clone(), known]));
+    let twice = engine.sync(&register(&base), &NoProgress).await.unwrap();
+    assert_eq!(twice.outcome, Outcome::Ok, "{:?}", twice.left_behind);
+    assert_eq!(complaints(&ts).await, before);
+    server.abort();
+}
+
+/// The register's header with a byte order mark, quoted names, CRLF and an extra column is
+/// the register.
+#[tokio::test]
+async fn wa_a_quoted_header_with_a_bom_and_an_extra_column_is_the_register() {
+    let (files, base, server) = register_server().await;
+    let quoted: Vec<String> = HEADER.split(',').map(|h| format!("\"{h}\"")).collect();
+    let body = format!(
+        "\u{feff}{},\"Petugas\"\r\n{}",
+        quoted.join(","),
+        row("WA-2026-0001", "081234567890", "Jalan berlubang", "Baru").replace("\r\n", ",Andi\r\n")
+    );
+    put(&files, body.into_bytes());
+    let ts = sqlite_store().await;
+    let r = engine(&ts)
+        .sync(&register(&base), &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.outcome, r.counts.inserted),
+        (Outcome::Ok, 1),
+        "{}",
+        r.summary_line()
+    );
+    server.abort();
 }

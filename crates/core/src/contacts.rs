@@ -243,10 +243,16 @@ fn phone_at(bytes: &[u8], start: usize) -> Option<usize> {
 /// The length of a separator written with more than one byte at the start of `bytes` (an en
 /// dash, a non-breaking hyphen or space), or 0.
 fn wide_separator(bytes: &[u8]) -> usize {
-    const WIDE: [&[u8]; 3] = [
+    // (The separators `phone::to_e164` reads: an en dash, a figure dash, hyphens, a
+    // no-break, narrow no-break or figure space.)
+    const WIDE: [&[u8]; 7] = [
         "\u{2013}".as_bytes(),
+        "\u{2012}".as_bytes(),
         "\u{2011}".as_bytes(),
+        "\u{2010}".as_bytes(),
         "\u{a0}".as_bytes(),
+        "\u{202f}".as_bytes(),
+        "\u{2007}".as_bytes(),
     ];
     WIDE.iter()
         .find(|w| bytes.starts_with(w))
@@ -286,18 +292,23 @@ fn is_phone(
     }
     // `0` and an area or mobile code (02…–09…); `62` and a number; `00 62` and a number.
     // After `62` the trunk `0` may be written too (`+620812…`, `+62-0812-…`: review, they
-    // were kept whole), one digit more.
+    // were kept whole), one digit more: after `+` or `00` before any area code, without them
+    // only before a mobile number's `8` (`620812…`; `6203 0112 …` is a NIK, `620 500 000` an
+    // amount).
     let national = d[0] == b'0' && (b'2'..=b'9').contains(&d[1]) && (9..=13).contains(&n);
-    let after_code = |at: usize, lengths: std::ops::RangeInclusive<usize>| {
+    let after_code = |at: usize, lengths: std::ops::RangeInclusive<usize>, dialled: bool| {
         n > at + 1
             && match d[at] {
-                b'0' => (b'2'..=b'9').contains(&d[at + 1]) && lengths.contains(&(n - 1)),
+                b'0' => {
+                    (if dialled { b'2'..=b'9' } else { b'8'..=b'8' }).contains(&d[at + 1])
+                        && lengths.contains(&(n - 1))
+                }
                 _ => lengths.contains(&n),
             }
     };
     let international =
-        digits.starts_with("62") && after_code(2, if plus { 10..=14 } else { 11..=14 });
-    let with_00 = digits.starts_with("0062") && after_code(4, 13..=17);
+        digits.starts_with("62") && after_code(2, if plus { 10..=14 } else { 11..=14 }, plus);
+    let with_00 = digits.starts_with("0062") && after_code(4, 13..=17, true);
     national || international || with_00
 }
 
@@ -424,6 +435,9 @@ mod tests {
             ("081328765432ya", "[nomor telepon]ya"),
             ("0813\u{2013}2876\u{2013}5432", "[nomor telepon]"),
             ("0813\u{a0}2876\u{a0}5432", "[nomor telepon]"),
+            ("0813\u{202f}2876\u{202f}5432", "[nomor telepon]"),
+            ("0813\u{2012}2876\u{2012}5432", "[nomor telepon]"),
+            ("0813\u{2010}2876\u{2010}5432", "[nomor telepon]"),
             ("HP.081328765432", "HP.[nomor telepon]"),
             // Another country's numbers, written with `+` (family working abroad).
             ("WA +60 12-345 6789 ya", "WA [nomor telepon] ya"),
@@ -487,6 +501,9 @@ mod tests {
             "selisih +1234.56789 m",
             "Rp 620.500.000",
             "6201234567",
+            "NIK 6203 0112 3456 7890",
+            "No. registrasi 620512345678",
+            "Rp 620 500 000 000",
         ] {
             assert_eq!(masked(text), text, "{text}");
         }

@@ -45,15 +45,21 @@ fn first_number(raw: &str) -> Option<&str> {
         let number = run[..end].trim_matches(|c: char| c == ' ' || c == '-');
         let cut = run[end..].starts_with(masked);
         if !cut && number.bytes().filter(u8::is_ascii_digit).count() >= 10 {
-            // Two numbers with only white space between (`0812… 0813…`): the first, the
-            // shortest start of the run up to a space that reads as one (review: none).
+            // Two numbers with only white space between (`0812… 0813…`): the first, cut at
+            // a space after which a number begins (`0`, `62`, `+`) and which both sides read
+            // as one (review: none; a cut at the first ten digits read would have cut
+            // `0812 34 56 78 90` short).
             if read(number).is_none() {
-                let first = number
-                    .match_indices(' ')
-                    .map(|(at, _)| number[..at].trim_end_matches([' ', '-']))
-                    .find(|p| {
-                        p.bytes().filter(u8::is_ascii_digit).count() >= 10 && read(p).is_some()
-                    });
+                let first = number.match_indices(' ').find_map(|(at, _)| {
+                    let head = number[..at].trim_end_matches([' ', '-']);
+                    let rest = number[at..].trim_start();
+                    let begins = rest.starts_with(['0', '+']) || rest.starts_with("62");
+                    (begins
+                        && head.bytes().filter(u8::is_ascii_digit).count() >= 10
+                        && read(head).is_some()
+                        && to_e164(rest).is_some())
+                    .then_some(head)
+                });
                 if let Some(first) = first {
                     return Some(first);
                 }
@@ -81,7 +87,8 @@ fn read(raw: &str) -> Option<String> {
     }
     // After `+`, or the international prefix `00`, comes the country code.
     let international = if number.starts_with('+') {
-        Some(digits.as_str())
+        // (`+00 62…`: the international prefix written after the plus.)
+        Some(digits.strip_prefix("00").unwrap_or(&digits))
     } else {
         digits.strip_prefix("00")
     };
@@ -239,12 +246,19 @@ mod tests {
             "081234567890 081298765432",
             "0812 3456 7890 0813 1111 2222",
             "+62 812 3456 7890 0813 1111 2222",
+            "0812 34 56 78 90 0813 11 22 33 44",
+            "0812 345 678 90 0813 111 222 33",
+            "+0062 812 3456 7890",
         ] {
             assert_eq!(to_e164(raw).as_deref(), Some("+6281234567890"), "{raw:?}");
         }
         assert_eq!(
             to_e164("0285 421112 0285 421113").as_deref(),
             Some("+62285421112")
+        );
+        assert_eq!(
+            to_e164("0812 345 678 901 0813 111 222 333").as_deref(),
+            Some("+62812345678901")
         );
     }
 

@@ -181,6 +181,10 @@ pub struct Private {
     /// The reporter's own number as the digits it may be written with (see
     /// [`Private::with_phone`]).
     phones: Vec<String>,
+    /// A landline's local number without its area code: taken only as digits grouped by
+    /// spaces or dashes, not after a `.`, `,` or `-` nor with a `.` or `,` in it (an amount,
+    /// `Rp 421.112`, or a coordinate, `-6.421112`, is none).
+    locals: Vec<String>,
 }
 
 impl std::fmt::Debug for Private {
@@ -249,6 +253,7 @@ impl Private {
         Self {
             words,
             phones: Vec::new(),
+            locals: Vec::new(),
         }
     }
 
@@ -270,7 +275,7 @@ impl Private {
                     if !national.starts_with('8') {
                         for area in [2, 3] {
                             if let Some(local) = national.get(area..).filter(|l| l.len() >= 5) {
-                                self.phones.push(local.to_string());
+                                self.locals.push(local.to_string());
                             }
                         }
                     }
@@ -304,8 +309,19 @@ impl Private {
     /// is one), from where no digit stands before (a letter may: `HP0813…`) to where no digit
     /// follows; `None` when it has none.
     fn own_phone(&self, text: &str) -> Option<String> {
-        let longest = self.phones.iter().map(String::len).max()?;
+        let longest = self
+            .phones
+            .iter()
+            .chain(&self.locals)
+            .map(String::len)
+            .max()?;
         let bytes = text.as_bytes();
+        // (See `locals`.)
+        let plain = |from: usize, to: usize| {
+            let after_mark = from > 0 && matches!(bytes[from - 1], b'.' | b',' | b'-');
+            let marked = bytes[from..to].iter().any(|b| matches!(b, b'.' | b','));
+            !after_mark && !marked
+        };
         let mut out: Option<String> = None;
         let mut copied = 0;
         let mut i = 0;
@@ -331,7 +347,10 @@ impl Private {
                     (between, blank) = (0, false);
                     j += 1;
                     let more = bytes.get(j).is_some_and(u8::is_ascii_digit);
-                    if !more && self.phones.contains(&digits) {
+                    if !more
+                        && (self.phones.contains(&digits)
+                            || (self.locals.contains(&digits) && plain(i, j)))
+                    {
                         end = Some(j);
                     }
                 } else if let Some((width, white)) = separator(&bytes[j..]) {
@@ -752,7 +771,14 @@ mod tests {
         ] {
             assert_eq!(landline.mask(text.into()), hidden, "{text}");
         }
-        for text in ["Rp 4211120", "NIK 3375421112", "kode 1421112"] {
+        for text in [
+            "Rp 4211120",
+            "NIK 3375421112",
+            "kode 1421112",
+            "tagihan Rp 421.112 bulan ini",
+            "lokasi -6.421112, 109.675",
+            "Rp 1,421112",
+        ] {
             assert_eq!(landline.mask(text.into()), text, "{text}");
         }
     }

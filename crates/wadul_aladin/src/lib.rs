@@ -21,7 +21,7 @@
 mod parse;
 pub mod webhook;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use aduan_core::{
@@ -287,30 +287,50 @@ impl BatchSource for Register {
                 Utc::now(),
                 None,
             );
-            // A `No Aduan` is one case's (the contract: unique). A row repeating another's is
-            // not read, and named: the run is `partial` until the sheet is put right (review:
-            // it was read as the first's newer version, and one case was lost in silence).
-            let mut first: HashMap<String, String> = HashMap::new();
-            let left = &mut self.left;
-            rows.retain(|r| {
-                let Some(no) = parse::case_number(&r.payload) else {
-                    return true;
-                };
-                match first.get(&no) {
-                    Some(at) => {
-                        inner.http.count("case_number_repeated");
-                        left.push(format!(
-                            "row {} (its No Aduan {no} is row {at}'s too: not read until one of them is renumbered)",
-                            r.source_ref
-                        ));
-                        false
-                    }
-                    None => {
-                        first.insert(no, r.source_ref.clone());
-                        true
-                    }
+            // A `No Aduan` is one case's (the contract: unique). Of rows repeating one, the
+            // one this case was last read as is read (a row byte for byte the same as
+            // another, once, in silence); when none is, none: the others are named and the
+            // run is `partial` until the sheet is put right (review: the second was read as
+            // the first's newer version, and one case was lost in silence; a row put above
+            // the case's own took its place).
+            let mut rows_of: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+            for (i, r) in rows.iter().enumerate() {
+                if let Some(no) = parse::case_number(&r.payload) {
+                    rows_of.entry(no).or_default().push(i);
                 }
-            });
+            }
+            let mut dropped = vec![false; rows.len()];
+            for (no, at) in rows_of.iter().filter(|(_, at)| at.len() > 1) {
+                let hashes: Vec<String> = at.iter().map(|&i| row_hash(&rows[i].payload)).collect();
+                let known = self.last.get(no);
+                let kept = hashes
+                    .iter()
+                    .position(|h| known.is_some_and(|k| k.contains(h)))
+                    .or_else(|| hashes.iter().all(|h| *h == hashes[0]).then_some(0));
+                for (n, &i) in at.iter().enumerate() {
+                    if Some(n) == kept {
+                        continue;
+                    }
+                    dropped[i] = true;
+                    // The same bytes as the row kept: nothing to say.
+                    if kept.is_some_and(|k| hashes[k] == hashes[n]) {
+                        continue;
+                    }
+                    inner.http.count("case_number_repeated");
+                    let others: Vec<&str> = at
+                        .iter()
+                        .filter(|&&j| j != i)
+                        .map(|&j| rows[j].source_ref.as_str())
+                        .collect();
+                    self.left.push(format!(
+                        "row {} (its No Aduan {no} is also on row {}: not read until one of them is renumbered)",
+                        rows[i].source_ref,
+                        others.join(", ")
+                    ));
+                }
+            }
+            let mut dropped = dropped.into_iter();
+            rows.retain(|_| !dropped.next().unwrap_or(false));
             self.rows = Some(rows.into_iter());
         }
         let batch: Vec<RawRecord> = self
