@@ -165,7 +165,9 @@ pub struct Tables<'a> {
 /// works (`Infrastruktur`, "Lampu PJU …") PEKERJAAN UMUM's `PENERANGAN JALAN`, and
 /// Pantau Pekalongan's `sosial_lingkungan` refined within the environment too; a Lapor
 /// Gub! time in seconds for milliseconds quarantined (it read as 1970), and a `kotaId` or
-/// `status` given as a text of digits read (quarantined) (2026-12-06).
+/// `status` given as a text of digits read (quarantined); a WhatsApp reaction or `system`
+/// notice no message of a thread (it opened a complaint `[reaction]`), and a reply by
+/// button its words (it was `[button]`) (2026-12-06).
 pub const RULES: u32 = 12;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its

@@ -221,7 +221,15 @@ struct Msg {
     sender_name: Option<String>,
     /// The sender's number as WhatsApp gives it (handed to the normaliser, never stored).
     sender: Option<String>,
+    /// A message that says nothing of a complaint (a reaction, a notice of the platform's):
+    /// it neither opens a thread nor keeps one open.
+    aside: bool,
 }
+
+/// Message types that say nothing of a complaint: a reaction (👍 to the city's answer), the
+/// platform's notices (`system`: a number changed; `ephemeral`; `request_welcome`). Review: a
+/// reaction days later opened a complaint `[reaction]`, one hours later kept a thread open.
+const ASIDE: [&str; 4] = ["reaction", "system", "ephemeral", "request_welcome"];
 
 fn is_webhook(payload: &[u8]) -> bool {
     payload.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
@@ -287,12 +295,28 @@ fn message(value: &serde_json::Value, i: usize, source: &str) -> Result<Msg, Fie
                 ),
             )
         })?;
-    let text = m.text.map(|t| t.body);
+    // A reply by button carries the sender's words (a template's quick reply, `button.text`;
+    // an interactive reply's `button_reply` or `list_reply` title): the thread's text
+    // (review: it was `[button]`).
+    let replied = || -> Option<String> {
+        let of = |v: Option<&serde_json::Value>| v.and_then(|t| t.as_str()).map(str::to_string);
+        match m.kind.as_str() {
+            "button" => of(m.rest.get("button").and_then(|b| b.get("text"))),
+            "interactive" => {
+                let i = m.rest.get("interactive")?;
+                of(i.get("button_reply").and_then(|r| r.get("title")))
+                    .or_else(|| of(i.get("list_reply").and_then(|r| r.get("title"))))
+            }
+            _ => None,
+        }
+    };
+    let text = m.text.map(|t| t.body).or_else(replied);
     let location = m
         .location
         .map(|l| (l.latitude, l.longitude, l.address.or(l.name)));
     let attachment = match m.kind.as_str() {
         "text" => None,
+        "button" | "interactive" if text.is_some() => None,
         "location" => location.as_ref().map(|(lat, lng, place)| {
             let coords = match (lat, lng) {
                 (Some(a), Some(b)) => format!(" ({a}, {b})"),
@@ -321,6 +345,7 @@ fn message(value: &serde_json::Value, i: usize, source: &str) -> Result<Msg, Fie
             .get("from")
             .and_then(|f| f.as_str())
             .and_then(whatsapp_number),
+        aside: ASIDE.contains(&m.kind.as_str()),
     })
 }
 
@@ -619,6 +644,7 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
                 // A message that cannot be read is quarantined with its body; the sender's
                 // other messages in it are still folded.
                 match message(value, j, &raw.source_ref) {
+                    Ok(m) if m.aside => {}
                     Ok(m) => {
                         messages.entry(m.wamid.clone()).or_insert(m);
                     }

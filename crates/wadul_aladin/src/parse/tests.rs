@@ -350,7 +350,8 @@ fn media_and_locations_are_listed_with_the_thread() {
 }
 
 /// The contract lists `audio` and "…": a voice note, and a type it does not name (a
-/// sticker, a reaction), are listed by their type, with a caption when they have one.
+/// sticker), are listed by their type, with a caption when they have one (a reaction, which says
+/// nothing of a complaint, is not: see `a_reaction_days_later_opens_no_complaint`).
 #[test]
 fn audio_and_types_the_contract_does_not_name_are_listed_by_their_type() {
     let body = serde_json::json!({"entry": [{"changes": [{"value": {"messages": [
@@ -971,4 +972,84 @@ fn a_case_alone_numbered_abroad_keeps_its_own_number() {
             "{no_wa}: {phone:?}"
         );
     }
+}
+
+// --- Message types other than text (review) ---------------------------------------------
+
+/// A reaction (👍 to the city's follow-up, days after the report) is no message of a
+/// complaint: it must not open a complaint of its own.
+#[test]
+fn a_reaction_days_later_opens_no_complaint() {
+    let thread = hook(SENDER, &[("wamid.A", T0, "lampu PJU mati di Jl. Merdeka")]);
+    let reaction = raw(serde_json::json!({"entry": [{"changes": [{"field": "messages", "value": {
+        "contacts": [{"profile": {"name": "Budi"}, "wa_id": SENDER}],
+        "messages": [{"from": SENDER, "id": "wamid.R", "timestamp": (T0 + 3 * DAY).to_string(),
+            "type": "reaction", "reaction": {"message_id": "wamid.OUT", "emoji": "\u{1F44D}"}}]}}]}]})
+    .to_string());
+    let f = fold(SENDER, &[thread, reaction]);
+    assert!(f.errors.is_empty(), "{:?}", f.errors);
+    let bodies: Vec<_> = f.complaints.iter().map(|c| c.body.clone()).collect();
+    assert_eq!(f.complaints.len(), 1, "complaints: {bodies:?}");
+}
+
+/// A WhatsApp `system` message (the sender changed number) is no complaint either.
+#[test]
+fn a_system_message_opens_no_complaint() {
+    let system = raw(serde_json::json!({"entry": [{"changes": [{"field": "messages", "value": {
+        "messages": [{"from": SENDER, "id": "wamid.S", "timestamp": T0.to_string(), "type": "system",
+            "system": {"body": "Budi changed their phone number", "wa_id": "6281200000000",
+                       "type": "user_changed_number"}}]}}]}]})
+    .to_string());
+    let f = fold(SENDER, &[system]);
+    let bodies: Vec<_> = f.complaints.iter().map(|c| c.body.clone()).collect();
+    assert!(f.complaints.is_empty(), "complaints: {bodies:?}");
+}
+
+/// A reply by button (`button`, a template's quick reply) or list/button (`interactive`)
+/// carries the sender's words: they are the thread's text, not `[button]`.
+#[test]
+fn a_button_or_interactive_reply_keeps_its_words() {
+    let body = serde_json::json!({"entry": [{"changes": [{"value": {"messages": [
+        {"from": SENDER, "id": "wamid.A", "timestamp": T0.to_string(), "type": "text",
+         "text": {"body": "jalan berlubang di Jl. Sultan Agung"}},
+        {"from": SENDER, "id": "wamid.B", "timestamp": (T0 + 60).to_string(), "type": "button",
+         "button": {"payload": "STILL_BROKEN", "text": "Masih rusak"}},
+        {"from": SENDER, "id": "wamid.C", "timestamp": (T0 + 120).to_string(), "type": "interactive",
+         "interactive": {"type": "button_reply", "button_reply": {"id": "b2", "title": "Belum diperbaiki"}}}
+    ]}}]}]});
+    let f = fold(SENDER, &[raw(body.to_string())]);
+    let b = f.complaints[0].body.clone().unwrap_or_default();
+    assert!(
+        b.contains("Masih rusak") && b.contains("Belum diperbaiki"),
+        "{b}"
+    );
+}
+
+/// A reaction does not keep a thread open: a new report 30 h after the last message (20 h
+/// after a 👍) is a complaint of its own.
+#[test]
+fn a_reaction_does_not_keep_a_thread_open() {
+    let first = hook(SENDER, &[("wamid.A", T0, "lampu PJU mati di Jl. Merdeka")]);
+    let reaction = raw(
+        serde_json::json!({"entry": [{"changes": [{"value": {"messages": [
+        {"from": SENDER, "id": "wamid.R", "timestamp": (T0 + 10 * HOUR).to_string(),
+         "type": "reaction", "reaction": {"message_id": "wamid.OUT", "emoji": "\u{1F44D}"}}]}}]}]})
+        .to_string(),
+    );
+    let second = hook(
+        SENDER,
+        &[(
+            "wamid.B",
+            T0 + 30 * HOUR,
+            "jalan berlubang di Jl. Sultan Agung",
+        )],
+    );
+    let f = fold(SENDER, &[first, reaction, second]);
+    let bodies: Vec<_> = f.complaints.iter().map(|c| c.body.clone()).collect();
+    assert!(
+        bodies
+            .iter()
+            .any(|b| b.as_deref() == Some("jalan berlubang di Jl. Sultan Agung")),
+        "the second report was folded into the first: {bodies:?}"
+    );
 }
