@@ -11,69 +11,8 @@ use aduan_core::Secret;
 use aduan_lapor_gub::LaporGub;
 use aduan_store::testing::TestStore;
 use aduan_sync::{NoProgress, Outcome};
+use helpers::scripted::*;
 use helpers::*;
-
-// ------------------------------------------------------------------ a scripted server
-
-/// A handler: the request's target (path and query) to a whole raw HTTP answer.
-type Handler = Arc<dyn Fn(&str) -> String + Send + Sync>;
-
-fn ok_json(body: &str) -> String {
-    format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    )
-}
-
-fn answer(status: &str, headers: &str, body: &str) -> String {
-    format!(
-        "HTTP/1.1 {status}\r\n{headers}content-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    )
-}
-
-async fn scripted(handler: Handler) -> (String, Arc<Mutex<Vec<String>>>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let log2 = Arc::clone(&log);
-    tokio::spawn(async move {
-        while let Ok((mut s, _)) = listener.accept().await {
-            let handler = Arc::clone(&handler);
-            let log = Arc::clone(&log2);
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = vec![0u8; 16 * 1024];
-                loop {
-                    let n = s.read(&mut chunk).await.unwrap_or(0);
-                    if n == 0 {
-                        break;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    if buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                        break;
-                    }
-                }
-                let request = String::from_utf8_lossy(&buf).to_string();
-                let target = request.split(' ').nth(1).unwrap_or("/").to_string();
-                log.lock().unwrap().push(target.clone());
-                let answer = handler(&target);
-                let _ = s.write_all(answer.as_bytes()).await;
-                let _ = s.shutdown().await;
-            });
-        }
-    });
-    (base, log)
-}
-
-fn query(target: &str, name: &str) -> Option<String> {
-    let q = target.split_once('?')?.1;
-    q.split('&').find_map(|kv| {
-        let (k, v) = kv.split_once('=')?;
-        (k == name).then(|| v.to_string())
-    })
-}
 
 async fn rows_of(ts: &TestStore, sql: &str) -> String {
     format!("{:?}", ts.store.query(sql).await.unwrap().rows)

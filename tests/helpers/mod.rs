@@ -12,6 +12,7 @@ use aduan_sp4n_lapor::Sp4nLapor;
 use aduan_store::testing::TestStore;
 use aduan_sync::{Engine, EngineOptions};
 
+pub mod scripted;
 pub mod serve;
 
 pub use aduan_store::testing::{all as all_stores, sqlite as sqlite_store};

@@ -1,0 +1,100 @@
+//! A scripted HTTP server on loopback for the connectors' fault tests: each request is
+//! answered with the whole raw HTTP answer a handler gives for its target.
+
+use std::sync::{Arc, Mutex};
+
+/// A handler: the request line's target (path and query) to a whole raw HTTP answer.
+pub type Handler = Arc<dyn Fn(&str) -> String + Send + Sync>;
+
+pub fn ok_json(body: &str) -> String {
+    format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// A loopback server answering each request with what `handler` says; logs each target.
+pub async fn scripted(handler: Handler) -> (String, Arc<Mutex<Vec<String>>>) {
+    scripted_slow(handler, 0).await
+}
+
+/// [`scripted`], each answer sent `delay_ms` late.
+pub async fn scripted_slow(handler: Handler, delay_ms: u64) -> (String, Arc<Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let log2 = Arc::clone(&log);
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let handler = Arc::clone(&handler);
+            let log = Arc::clone(&log2);
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = vec![0u8; 16 * 1024];
+                loop {
+                    let n = s.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
+                        let len = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if buf.len() >= end + 4 + len {
+                            break;
+                        }
+                    }
+                }
+                let request = String::from_utf8_lossy(&buf).to_string();
+                let target = request.split(' ').nth(1).unwrap_or("/").to_string();
+                log.lock().unwrap().push(target.clone());
+                let answer = handler(&target);
+                tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+                let _ = s.write_all(answer.as_bytes()).await;
+                let _ = s.shutdown().await;
+            });
+        }
+    });
+    (base, log)
+}
+
+pub fn query(target: &str, name: &str) -> Option<String> {
+    let q = target.split_once('?')?.1;
+    q.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == name).then(|| {
+            let v = v.replace('+', " ");
+            percent_decode(&v)
+        })
+    })
+}
+
+pub fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let h = u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap();
+            out.push(h);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// A whole raw HTTP answer of `status` with `headers` (each ending in CRLF) and `body`.
+pub fn answer(status: &str, headers: &str, body: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\n{headers}content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
