@@ -520,7 +520,11 @@ impl BatchSource for Reader {
                 // Not in the cursor: the next run lists it again, once it has settled.
                 FileRead::StillWritten => continue,
             };
-            let sha256 = hex::encode(Sha256::digest(&bytes));
+            // (Over HTTP the download was checked against the index's SHA-256: that is it.)
+            let sha256 = match &file.sha256 {
+                Some(listed) => listed.to_ascii_lowercase(),
+                None => hex::encode(Sha256::digest(&bytes)),
+            };
             let seen = Seen {
                 size: file.size,
                 modified: file.modified.clone(),
