@@ -167,8 +167,11 @@ pub struct Tables<'a> {
 /// Gub! time in seconds for milliseconds quarantined (it read as 1970), and a `kotaId` or
 /// `status` given as a text of digits read (quarantined); a WhatsApp reaction or `system`
 /// notice no message of a thread (it opened a complaint `[reaction]`), and a reply by
-/// button its words (it was `[button]`) (2026-12-06).
-pub const RULES: u32 = 12;
+/// button its words (it was `[button]`) (2026-12-06). 13: WhatsApp messages grouped by
+/// their sender's number as WhatsApp gives it (a Japanese `81…` shared the group of an
+/// Indonesian `6281…`, and their words could be one complaint), the register's `No WA`
+/// written with `+` or `00` read as another country's (2026-12-06).
+pub const RULES: u32 = 13;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
 /// identity (see [`Normaliser::stored_external_id`]).
