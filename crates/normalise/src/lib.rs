@@ -170,7 +170,8 @@ pub struct Tables<'a> {
 /// button its words (it was `[button]`) (2026-12-06). 13: WhatsApp messages grouped by
 /// their sender's number as WhatsApp gives it (a Japanese `81…` shared the group of an
 /// Indonesian `6281…`, and their words could be one complaint), the register's `No WA`
-/// written with `+` or `00` read as another country's (2026-12-06).
+/// written with `+` or `00` read as another country's; the reporter's mobile number with
+/// its 0 lost (`813 2876 5432`) hidden in the texts (2026-12-06).
 pub const RULES: u32 = 13;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its

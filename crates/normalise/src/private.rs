@@ -269,6 +269,11 @@ impl Private {
                     // (`620813…`: the national form with the country's code before it.)
                     self.phones.push(format!("0{national}"));
                     self.phones.push(format!("620{national}"));
+                    // A mobile number with its 0 lost (`813 2876 5432`, as a spreadsheet or a
+                    // form keeps it; review: it was kept).
+                    if national.starts_with('8') && national.len() >= 9 {
+                        self.phones.push(national.to_string());
+                    }
                     // A landline's local number, as the city writes one within its area code
                     // (`421112` of `(0285) 421112`; review: it was kept). Area codes have two
                     // digits or three: both readings, each only as a whole run of digits.
@@ -744,6 +749,9 @@ mod tests {
             // Separators of other widths.
             ("0813\u{a0}28\u{a0}765\u{a0}432", PHONE.to_string()),
             ("0813\u{2013}28\u{2013}765\u{2013}432", PHONE.to_string()),
+            // Its 0 lost.
+            ("hp 813 2876 5432", format!("hp {PHONE}")),
+            ("WA 81328765432.", format!("WA {PHONE}.")),
         ] {
             assert_eq!(p.mask(text.into()), hidden, "{text}");
         }
@@ -754,6 +762,8 @@ mod tests {
             "0813 28 765 4321",
             "No. 10813 28 765 432",
             "0813 28 / 765 432",
+            "NIK 3375081328765432",
+            "1813 2876 5432",
         ] {
             assert_eq!(p.mask(text.into()), text, "{text}");
         }
