@@ -8,7 +8,7 @@
 //! `0285…`; 9 to 13 digits), `62` and a number (`+62 813…`, `6281…`), or `00 62`; or, after
 //! a `+`, as another country's number is (`+60 12-345 6789`: 9 to 15 digits, groups of two or
 //! more after the country code and its area code, see [`is_foreign`]). After its first group every group of an Indonesian number
-//! has at least three digits, and groups of three after dots alone are an amount, so that
+//! has at least three digits (two after a mobile code written whole, `0812 34 56 78 90`), and groups of three after dots alone are an amount, so that
 //! dates (`05-12-2026 10`), amounts (`1.500.000.000`) and codes such as
 //! `112-3375-20261112-0001` are left alone; a number does not start inside another
 //! (`2.075…`, `109.6251…`).
@@ -188,6 +188,7 @@ fn phone_at(bytes: &[u8], start: usize) -> Option<usize> {
             (true, 2) => 1,
             (true, _) => 2,
             (false, 2) if plus && groups[0] == 2 => 2,
+            (false, _) if mobile(&digits, &groups) => 2,
             _ => 3,
         };
         if digits.len() > MOST_DIGITS || (!trunk && groups.len() > 1 && group.len() < least) {
@@ -283,10 +284,11 @@ fn is_phone(
     // area code of two after `+62`.
     let first_ok = groups[0] >= 3 || (groups[0] == 2 && digits.starts_with("62"));
     let area_code = usize::from(plus && groups[0] == 2).min(groups.len() - 1);
+    let pairs = mobile(digits, groups);
     let later_ok = groups[1..]
         .iter()
         .enumerate()
-        .all(|(i, g)| *g >= 3 || (i < area_code && *g == 2));
+        .all(|(i, g)| *g >= 3 || (*g == 2 && (i < area_code || pairs)));
     if !first_ok || !later_ok {
         return false;
     }
@@ -310,6 +312,16 @@ fn is_phone(
         digits.starts_with("62") && after_code(2, if plus { 10..=14 } else { 11..=14 }, plus);
     let with_00 = digits.starts_with("0062") && after_code(4, 13..=17, true);
     national || international || with_00
+}
+
+/// Whether `digits` in `groups` begin as a mobile number with its mobile code whole in the
+/// first groups: `0812` (`0812 34 56 78 90`) or `62` and `812` (`+62 812 34 56 78 90`),
+/// after which groups of two are the number's too (review: such a number was kept). A
+/// date or a time (`08 12 2024`, `08.30 10`) has no such first group.
+fn mobile(digits: &str, groups: &[usize]) -> bool {
+    (digits.starts_with("08") && groups[0] >= 4)
+        || (digits.starts_with("628")
+            && (groups[0] >= 5 || (groups[0] == 2 && groups.get(1).is_some_and(|g| *g >= 3))))
 }
 
 /// Whether `d` in `groups`, written as `written` after a `+` and starting with neither `0`
@@ -463,6 +475,11 @@ mod tests {
             ("di 620812 3456 7890.", "di [nomor telepon]."),
             ("00620812 3456 7890", "[nomor telepon]"),
             ("+620285-421234", "[nomor telepon]"),
+            // A mobile number in groups of two after its code (review: kept whole).
+            ("hub 0812 34 56 78 90 ya", "hub [nomor telepon] ya"),
+            ("0812-34-56-78-90.", "[nomor telepon]."),
+            ("wa +62 812 34 56 78 90", "wa [nomor telepon]"),
+            ("62812 34 56 78 90", "[nomor telepon]"),
         ] {
             assert_eq!(masked(text), expected, "{text}");
         }
@@ -504,6 +521,9 @@ mod tests {
             "NIK 6203 0112 3456 7890",
             "No. registrasi 620512345678",
             "Rp 620 500 000 000",
+            "tanggal 08 12 2024 jam 10 30",
+            "jam 08.30 10 15 orang",
+            "0285 42 11 12",
         ] {
             assert_eq!(masked(text), text, "{text}");
         }

@@ -171,7 +171,8 @@ pub struct Tables<'a> {
 /// their sender's number as WhatsApp gives it (a Japanese `81…` shared the group of an
 /// Indonesian `6281…`, and their words could be one complaint), the register's `No WA`
 /// written with `+` or `00` read as another country's; the reporter's mobile number with
-/// its 0 lost (`813 2876 5432`) hidden in the texts (2026-12-06).
+/// its 0 lost (`813 2876 5432`), and any mobile number in groups of two after its code
+/// (`0812 34 56 78 90`), hidden in the texts (2026-12-06).
 pub const RULES: u32 = 13;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
