@@ -251,7 +251,7 @@ impl Cc112 {
     async fn read_file(&self, file: &Pending) -> Result<FileRead> {
         let name = &file.name;
         let why = match (&self.inner.config.dir, file.refused) {
-            (Some(_), Some(refused)) => refused.to_string(),
+            (_, Some(refused)) => refused.to_string(),
             (Some(dir), None) => {
                 let path = dir.join(name);
                 let io = |e: std::io::Error| -> Result<String> {
@@ -402,7 +402,7 @@ impl Cc112 {
             }
         } else {
             let body = self.get("index.json").await?;
-            let index: Vec<IndexEntry> =
+            let index: Vec<serde_json::Value> =
                 serde_json::from_slice(&body).map_err(|e| Error::Upstream {
                     channel: CHANNEL.into(),
                     message: format!(
@@ -411,7 +411,27 @@ impl Cc112 {
                         self.inner.http.excerpt_without_secrets(&body, 120)
                     ),
                 })?;
-            for e in index {
+            for v in index {
+                // One entry not whole (a file still being written, listed without its
+                // SHA-256) is that day's, not the index's: the other days are read now.
+                let e = match IndexEntry::deserialize(&v) {
+                    Ok(e) => e,
+                    Err(_) => {
+                        match v.get("name").and_then(|n| n.as_str()) {
+                            Some(name) if is_export_name(name) => out.push(Pending {
+                                name: name.to_string(),
+                                size: 0,
+                                modified: String::new(),
+                                refused: Some(
+                                    "listed by the index without its size, time or SHA-256: not read",
+                                ),
+                                sha256: None,
+                            }),
+                            _ => self.inner.http.count("ignored_file"),
+                        }
+                        continue;
+                    }
+                };
                 if !is_export_name(&e.name) {
                     self.inner.http.count("ignored_file");
                     continue;
@@ -546,6 +566,15 @@ impl BatchSource for Reader {
                 }));
             }
             let received_at = chrono::Utc::now();
+            // A UTF-16 export (its byte order mark says so) is split as the UTF-8 it reads as.
+            let bytes = match encoding_rs::Encoding::for_bom(&bytes) {
+                Some((enc, bom)) if enc != encoding_rs::UTF_8 => enc
+                    .decode_without_bom_handling(&bytes[bom..])
+                    .0
+                    .into_owned()
+                    .into_bytes(),
+                _ => bytes,
+            };
             // (A row's ticket is its record's id: a corrected row closes the entry of the
             // row it corrects, see `Store::settle_quarantine`.)
             let rows = aduan_transport::csv_rows::split(

@@ -28,10 +28,20 @@ pub(crate) const COLUMNS: [&str; 17] = [
 
 const TIME_FORMATS: &[&str] = &["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"];
 
-/// Bytes that are not valid UTF-8 are Windows-1252 (exports before March 2021).
+/// Bytes that are not valid UTF-8 are Windows-1252 (exports before March 2021), unless
+/// they hold UTF-8's own characters (a lead byte and its continuations, which Windows-1252
+/// text does not give): a UTF-8 row with a stray byte (a text cut inside a character) keeps
+/// its other characters, the stray byte read as U+FFFD.
 fn decode(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
         Ok(s) => s.to_string(),
+        Err(_)
+            if bytes
+                .utf8_chunks()
+                .any(|c| c.valid().chars().any(|ch| !ch.is_ascii())) =>
+        {
+            String::from_utf8_lossy(bytes).into_owned()
+        }
         Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
     }
 }
