@@ -35,11 +35,7 @@ const TIME_FORMATS: &[&str] = &["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"];
 fn decode(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
         Ok(s) => s.to_string(),
-        Err(_)
-            if bytes
-                .utf8_chunks()
-                .any(|c| c.valid().chars().any(|ch| !ch.is_ascii())) =>
-        {
+        Err(_) if bytes.utf8_chunks().any(|c| !c.valid().is_ascii()) => {
             String::from_utf8_lossy(bytes).into_owned()
         }
         Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
