@@ -167,10 +167,10 @@ pub struct Tables<'a> {
 /// Gub! time in seconds for milliseconds quarantined (it read as 1970), and a `kotaId` or
 /// `status` given as a text of digits read (quarantined); a WhatsApp reaction or `system`
 /// notice no message of a thread (it opened a complaint `[reaction]`), and a reply by
-/// button its words (it was `[button]`) (2026-12-06). 13: WhatsApp messages grouped by
-/// their sender's number as WhatsApp gives it (a Japanese `81…` shared the group of an
-/// Indonesian `6281…`, and their words could be one complaint), the register's `No WA`
-/// written with `+` or `00` read as another country's; the reporter's mobile number with
+/// button its words (it was `[button]`) (2026-12-06). 13: a WhatsApp thread is one
+/// sender's messages by their `from` as WhatsApp gives it (a Japanese `81…` shares the
+/// group of an Indonesian `6281…`, and their words could be one complaint); the reporter's
+/// mobile number with
 /// its 0 lost (`813 2876 5432`), and any mobile number in groups of two after its code
 /// (`0812 34 56 78 90`), hidden in the texts (2026-12-06).
 pub const RULES: u32 = 13;

@@ -757,9 +757,11 @@ mod tests {
         }
         // Another number, or the digits inside a longer one: as they are. (After a letter,
         // `A0813 28 765 432`, it is the number glued to a word: hidden.)
+        // (Another mobile number in groups of two after its code is hidden by the general
+        // rule since `RULES` 13.)
+        assert_eq!(p.mask("0813 28 765 433".into()), PHONE);
+        assert_eq!(p.mask("0813 28 765 4321".into()), PHONE);
         for text in [
-            "0813 28 765 433",
-            "0813 28 765 4321",
             "No. 10813 28 765 432",
             "0813 28 / 765 432",
             "NIK 3375081328765432",

@@ -92,31 +92,19 @@ fn title_of(line: &str) -> String {
     format!("{}…", words.join(" "))
 }
 
-/// The register's `No WA` as the group key: digits only, in the international form
-/// (`6281…`, `081…` and `+62 812-…` are one sender; a number of another country, as WhatsApp
-/// writes it, `447911123456`, or with its `+`, is its own). `None` when it is no phone
-/// number. It gives the key a webhook's `from` is grouped by ([`whatsapp_number`]), so that a
-/// case meets its thread.
+/// A WhatsApp number as the group key: digits only, in the international form (`6281…`,
+/// `081…` and `+62 812-…` are one sender; a number of another country, as WhatsApp writes
+/// it, `447911123456`, is its own). `None` when it is no phone number. The register's `No
+/// WA` and a webhook's `from` are read alike, so that a case meets its thread.
 pub fn sender_key(phone: &str) -> Option<String> {
-    let written = phone.trim_start();
-    let mut digits: String = written.chars().filter(char::is_ascii_digit).collect();
-    // Written in the international form (`+852 9123 4567`, `00852 …`): a country code
-    // follows, not an Indonesian number with its 0 lost (`+0812…` is a national one).
-    let plus = written.starts_with('+');
-    let after = if plus { 0 } else { 2 };
-    let abroad = (plus || written.starts_with("00"))
-        && digits
-            .get(after..)
-            .is_some_and(|d| d.starts_with(|c| c != '0'));
-    if abroad {
-        digits.drain(..after);
-    }
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
     // Indonesian mobile numbers as people type them: `62…`, `620…`, `0…`, and `8…` with its
-    // 0 lost (a spreadsheet dropping it; `85291234567` so written is read as Telkomsel's
-    // `0852…`, not as Hong Kong's: the register is kept in Pekalongan).
+    // 0 lost (a spreadsheet dropping it; a number of another country starting with 8 is then
+    // read so too, the same way every time, which is all a group key needs: the sender's
+    // number is taken from WhatsApp's `from`, see [`whatsapp_number`], and a group's
+    // threads are each one sender's by it).
     let national = match digits.strip_prefix("62") {
         Some(rest) => Some(rest.strip_prefix('0').unwrap_or(rest)),
-        None if abroad => None,
         None => digits
             .strip_prefix('0')
             .or_else(|| (digits.len() <= 12).then_some(digits.as_str())),
@@ -129,10 +117,10 @@ pub fn sender_key(phone: &str) -> Option<String> {
     international(digits)
 }
 
-/// A webhook message's `from` as the sender's number and group key: WhatsApp's id of the
-/// sender is the number in the international form as it stands (`85291234567` is Hong
-/// Kong's, not an Indonesian `0852…` with its 0 lost, as the register's `No WA` so written is
-/// read by [`sender_key`]). `None` when it is no phone number.
+/// A webhook message's `from` as the sender's number: WhatsApp's id of the sender is the
+/// number in the international form as it stands (`85291234567` is Hong Kong's, not an
+/// Indonesian `0852…` with its 0 lost, as a group key reads it). `None` when it is no phone
+/// number.
 pub fn whatsapp_number(from: &str) -> Option<String> {
     international(from.chars().filter(char::is_ascii_digit).collect())
 }
@@ -148,7 +136,7 @@ fn international(digits: String) -> Option<String> {
 /// body's other messages are folded with their senders.
 fn message_key(m: &serde_json::Value) -> Result<String, String> {
     let from = m.get("from").and_then(|f| f.as_str()).unwrap_or_default();
-    whatsapp_number(from).ok_or_else(|| {
+    sender_key(from).ok_or_else(|| {
         let id = m.get("id").and_then(|v| v.as_str()).unwrap_or_default();
         format!("from?:{id}")
     })
@@ -703,9 +691,14 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
     let mut sorted: Vec<Msg> = messages.into_values().collect();
     sorted.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.wamid.cmp(&b.wamid)));
     let mut threads: Vec<Thread> = Vec::new();
+    // Each sender's open thread: a group may hold two senders, a number abroad beginning
+    // with 8 (Japan's `819012345678`) and an Indonesian one of the same digits after `62`,
+    // whose messages are never one thread (review: their words were one complaint).
+    let mut open: HashMap<Option<String>, usize> = HashMap::new();
     for m in sorted {
         let case = by_wamid.get(m.wamid.as_str()).copied();
-        let joins = threads.last().is_some_and(|t| {
+        let last = open.get(&m.sender).copied();
+        let joins = last.map(|i| &threads[i]).is_some_and(|t| {
             let last = t.messages.last().map_or(m.at, |l| l.at);
             let silent = m.at - last >= THREAD_GAP;
             let closed = t
@@ -717,17 +710,21 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
             let another_case = case.is_some() && t.case.is_some() && case != t.case;
             !silent && !closed && !another_case
         });
-        match threads.last_mut() {
-            Some(t) if joins => {
+        match last {
+            Some(i) if joins => {
+                let t = &mut threads[i];
                 if t.case.is_none() {
                     t.case = case;
                 }
                 t.messages.push(m);
             }
-            _ => threads.push(Thread {
-                messages: vec![m],
-                case,
-            }),
+            _ => {
+                open.insert(m.sender.clone(), threads.len());
+                threads.push(Thread {
+                    messages: vec![m],
+                    case,
+                });
+            }
         }
     }
     let mut joined = vec![false; cases.len()];
@@ -954,8 +951,8 @@ fn complaint(
         agencies: case.and_then(|c| c.agency.clone()).into_iter().collect(),
         place,
         // The number as WhatsApp gives it; a case alone, its `No WA` as the register writes
-        // it (the group key reads `85291234567` so written as an Indonesian `0852…` with its
-        // 0 lost: review), else its sender's key.
+        // it (the group key reads `+852 9123 4567` as an Indonesian `0852…` with its 0
+        // lost: review), else its sender's key.
         reporter_phone: if key.starts_with("case:") {
             None
         } else {
