@@ -133,7 +133,8 @@ enum Command {
         channel: Vec<String>,
         /// Only these kinds (comma-separated: `complaint`, `aspiration`,
         /// `information_request`, `non_genuine`, `unknown`; `--kind complaint` leaves out
-        /// information requests and prank calls).
+        /// aspirations, information requests and prank calls: `--kind complaint,aspiration`
+        /// keeps aspirations).
         #[arg(long, value_delimiter = ',')]
         kind: Vec<String>,
         /// Only this national main category (as in `category_main`; case is ignored).
