@@ -119,8 +119,8 @@ enum Command {
             default_value = "month,channel,kind,category"
         )]
         by: Vec<ReportBy>,
-        /// Only this month (`YYYY-MM`, the city's time).
-        #[arg(long, conflicts_with_all = ["from", "to"])]
+        /// Only this month (`YYYY-MM`, the city's time; not with `--from` or `--to`).
+        #[arg(long)]
         month: Option<String>,
         /// From this month (`YYYY-MM`), inclusive.
         #[arg(long)]

@@ -1165,6 +1165,24 @@ async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
     let bad = run(&["report", "--from", "2024-1"], &[]);
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
     assert!(text(&bad).contains("is not a month"), "{}", text(&bad));
+    // A month and a range both are refused; an empty `--month` (a script's unset variable)
+    // is none, and the range is read, as the report API reads `month=&from=…` (review: the
+    // parser refused it).
+    let both = run(&["report", "--month", "2024-01", "--to", "2024-03"], &[]);
+    assert_eq!(both.status.code(), Some(2), "{}", text(&both));
+    assert!(text(&both).contains("not both"), "{}", text(&both));
+    let ranged = run(
+        &[
+            "report", "--month", "", "--from", "2099-01", "--to", "2099-02",
+        ],
+        &[],
+    );
+    assert!(ranged.status.success(), "{}", text(&ranged));
+    assert!(
+        text(&ranged).contains("(0 rows; 0 complaints, 0 open, 0 resolved)"),
+        "{}",
+        text(&ranged)
+    );
     // A channel no connector serves (the webhook path's spelling, say) is no report of
     // zeros (review: it printed an empty report and exited 0).
     for wrong in ["sp4n-lapor", "sp4n_lapor,smartcity"] {

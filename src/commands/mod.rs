@@ -222,11 +222,19 @@ async fn command(cli: Cli) -> Result<ExitCode> {
             for c in &channel {
                 known_channel(c)?;
             }
-            let month = given(month);
+            // (Checked here, not by the parser: `--month "" --from 2024-01` is a range, as the
+            // report API reads `month=&from=2024-01`.)
+            let (month, from, to) = (given(month), given(from), given(to));
+            if month.is_some() && (from.is_some() || to.is_some()) {
+                return Err(UsageProblem(
+                    "--month: give either --month or --from and --to, not both".into(),
+                )
+                .into());
+            }
             let spec = aduan_store::ReportSpec {
                 by: by.into_iter().map(inspect::dimension).collect(),
-                from_month: month.clone().or(given(from)),
-                to_month: month.or(given(to)),
+                from_month: month.clone().or(from),
+                to_month: month.or(to),
                 channels: channel,
                 kinds: kind,
                 category_main: given(category),
