@@ -467,8 +467,10 @@ impl Engine {
             self.link_incidents().await;
         }
         // A record that came again closes its older quarantine entries (see
-        // `Store::settle_quarantine`); left for the next run if it cannot be done now.
-        if counts.fetched > 0 && connector.fold().is_none() {
+        // `Store::settle_quarantine`); left for the next run if it cannot be done now, also
+        // one that reads nothing new (the query starts from the open entries: a run killed
+        // after its last write left them open until a record came).
+        if connector.fold().is_none() {
             self.settle_quarantine(&[connector.channel()]).await;
         }
         if counts.inserted + counts.updated >= BULK_ROWS {
