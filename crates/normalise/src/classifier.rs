@@ -31,6 +31,9 @@ struct Rule {
     /// Each keyword as ` word word` (a leading space: it starts a word) and whether it must
     /// also end one.
     keywords: Vec<(String, bool)>,
+    /// Which of `keywords` alone say what a text is about (`alone`): one found is enough to
+    /// leave a broad label's main category (see [`Classifier::refine`]).
+    alone: Vec<bool>,
 }
 
 #[derive(Deserialize)]
@@ -45,6 +48,9 @@ struct ClassifierToml {
 struct RuleToml {
     category: Vec<String>,
     keywords: Vec<String>,
+    /// Keywords of `keywords` that alone are enough to leave a broad label's main category.
+    #[serde(default)]
+    alone: Vec<String>,
 }
 
 /// `text` as the classifier reads it: lower case, every run of characters that are not
@@ -105,14 +111,32 @@ impl Classifier {
             if keywords.is_empty() {
                 return Err(table_err(TABLE, format!("rule {}: no keywords", i + 1)));
             }
-            rules.push(Rule { pair, keywords });
+            let mut alone = vec![false; keywords.len()];
+            for a in &r.alone {
+                let at = r
+                    .keywords
+                    .iter()
+                    .position(|k| k.trim() == a.trim())
+                    .ok_or_else(|| {
+                        table_err(
+                            TABLE,
+                            format!("rule {}: alone {a:?} is not one of its keywords", i + 1),
+                        )
+                    })?;
+                alone[at] = true;
+            }
+            rules.push(Rule {
+                pair,
+                keywords,
+                alone,
+            });
         }
         Ok(Self { rules })
     }
 
     /// The category of the rule whose keywords `texts` contain most, if any.
     pub fn classify(&self, texts: &[&str]) -> Option<(String, String)> {
-        self.best(texts, |_| true).map(|(_, pair)| pair.clone())
+        self.best(texts, |_| true).map(|(_, _, pair)| pair.clone())
     }
 
     /// A specific category for a complaint whose channel gave only main category `main` (a
@@ -120,25 +144,28 @@ impl Classifier {
     /// contain; when none of `main`'s is found, the best rule of another main category, if
     /// it finds at least [`ACROSS`] of its keywords (one word of another category in a text
     /// about the channel's is no reason to move it: review, "genangan" in a report of
-    /// mosquito larvae under health made it a flood). A label covering several main
+    /// mosquito larvae under health made it a flood), or one of its `alone` keywords (a
+    /// flood told in one word, "Banjir setinggi lutut", under `Infrastruktur`: review,
+    /// session 40, it stayed public works' catch-all). A label covering several main
     /// categories (`also`: Pantau Pekalongan's `sosial_lingkungan`) counts each as `main`.
     pub fn refine(&self, texts: &[&str], main: &str, also: &[String]) -> Option<(String, String)> {
         match self.best(texts, |r| r.pair.0 == main || also.contains(&r.pair.0)) {
-            Some((_, pair)) => Some(pair.clone()),
+            Some((_, _, pair)) => Some(pair.clone()),
             None => self
                 .best(texts, |_| true)
-                .filter(|(hits, _)| *hits >= ACROSS)
-                .map(|(_, pair)| pair.clone()),
+                .filter(|(hits, alone, _)| *hits >= ACROSS || *alone)
+                .map(|(_, _, pair)| pair.clone()),
         }
     }
 
     /// The rule among those `of` takes whose keywords `texts` contain most (a tie: the one
-    /// listed first), with how many it found; none found, none.
+    /// listed first), with how many it found and whether one of them is an `alone` one; none
+    /// found, none.
     fn best(
         &self,
         texts: &[&str],
         of: impl Fn(&Rule) -> bool,
-    ) -> Option<(usize, &(String, String))> {
+    ) -> Option<(usize, bool, &(String, String))> {
         if self.rules.is_empty() {
             return None;
         }
@@ -150,14 +177,21 @@ impl Classifier {
             hay.match_indices(key.as_str())
                 .any(|(at, _)| !*whole || hay[at + key.len()..].starts_with(' '))
         };
-        let mut best: Option<(usize, &Rule)> = None;
+        let mut best: Option<(usize, bool, &Rule)> = None;
         for rule in self.rules.iter().filter(|r| of(r)) {
-            let hits = rule.keywords.iter().filter(|k| found(k)).count();
-            if hits > 0 && best.is_none_or(|(n, _)| hits > n) {
-                best = Some((hits, rule));
+            let mut hits = 0;
+            let mut alone = false;
+            for (k, a) in rule.keywords.iter().zip(&rule.alone) {
+                if found(k) {
+                    hits += 1;
+                    alone |= *a;
+                }
+            }
+            if hits > 0 && best.is_none_or(|(n, _, _)| hits > n) {
+                best = Some((hits, alone, rule));
             }
         }
-        best.map(|(hits, r)| (hits, &r.pair))
+        best.map(|(hits, alone, r)| (hits, alone, &r.pair))
     }
 
     /// How many rules there are.

@@ -172,7 +172,15 @@ pub struct Tables<'a> {
 /// group of an Indonesian `6281…`, and their words could be one complaint); the reporter's
 /// mobile number with
 /// its 0 lost (`813 2876 5432`), and any mobile number in groups of two after its code
-/// (`0812 34 56 78 90`), hidden in the texts (2026-12-06).
+/// (`0812 34 56 78 90`), hidden in the texts; a kelurahan or kecamatan
+/// field read by its name before a comma or a parenthesis, without its RT/RW, and a place
+/// outside the city after a comma putting it outside (`Kauman RT 02 RW 05`, `Kauman,
+/// Pekalongan Timur` were not coded); a source naming no kecamatan nor kelurahan placed by
+/// its address (a WhatsApp location's `Jl. Sriwijaya, Pasirkratonkramat, Kota Pekalongan`
+/// was not); a classifier rule's `alone` keywords (a flood told in
+/// one word under `Infrastruktur` stayed public works'); coordinates (0, 0), beyond the
+/// earth's ranges or given one without the other not stored, and a latitude and longitude
+/// given swapped put right (2026-12-06).
 pub const RULES: u32 = 13;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
@@ -437,12 +445,22 @@ impl Normaliser {
             .with_phone(reporter_phone.as_deref());
         let clean = |s: &str| private.mask(text::plain_text(s));
         let agency = self.agency(src, &clean, &mut warnings);
+        // A source that names no kecamatan nor kelurahan may name them in its address (a
+        // WhatsApp location's: `Jl. Sriwijaya, Pasirkratonkramat, Kota Pekalongan`).
+        let blank = |f: &Option<String>| f.as_deref().is_none_or(|f| f.trim().is_empty());
+        let (a_city, a_kec, a_kel) = match &src.place.address {
+            Some(address) if blank(&src.place.kecamatan) && blank(&src.place.kelurahan) => {
+                places::address_parts(address)
+            }
+            _ => (None, None, None),
+        };
         let place = self.gazetteer.locate(
-            src.place.city.as_deref(),
+            src.place.city.as_deref().or(a_city.as_deref()),
             src.place.in_city,
-            src.place.kecamatan.as_deref(),
-            src.place.kelurahan.as_deref(),
+            src.place.kecamatan.as_deref().or(a_kec.as_deref()),
+            src.place.kelurahan.as_deref().or(a_kel.as_deref()),
         );
+        let (latitude, longitude) = position(src.place.latitude, src.place.longitude);
         let reporter_key = if src.anonymous {
             None
         } else {
@@ -546,8 +564,8 @@ impl Normaliser {
                 .as_deref()
                 .map(clean)
                 .filter(|a| !a.is_empty()),
-            latitude: src.place.latitude,
-            longitude: src.place.longitude,
+            latitude,
+            longitude,
             in_city: place.in_city,
             reporter_key,
             anonymous: src.anonymous,
@@ -666,13 +684,37 @@ impl Normaliser {
     }
 }
 
-/// What a channel's own category labels give.
+/// A position as WGS84 latitude and longitude, or none: both given, finite, not (0, 0) (a
+/// phone without a fix, a form's default), within ±90 and ±180. A latitude beyond ±90 with a
+/// longitude within it is the pair swapped (`109.6753, -6.8886`), and is put right.
+fn position(lat: Option<f64>, lng: Option<f64>) -> (Option<f64>, Option<f64>) {
+    let (Some(lat), Some(lng)) = (lat, lng) else {
+        return (None, None);
+    };
+    let (lat, lng) = if lat.abs() > 90.0 && lng.abs() <= 90.0 {
+        (lng, lat)
+    } else {
+        (lat, lng)
+    };
+    let valid = lat.is_finite()
+        && lng.is_finite()
+        && lat.abs() <= 90.0
+        && lng.abs() <= 180.0
+        && (lat, lng) != (0.0, 0.0);
+    if valid {
+        (Some(lat), Some(lng))
+    } else {
+        (None, None)
+    }
+}
+
 /// Whether `pair` is its main category's catch-all sub-category (`LAINNYA TERKAIT …`, "other
 /// matters of …" in the national taxonomy).
 fn catch_all(pair: &(String, String)) -> bool {
     pair.1.starts_with("LAINNYA TERKAIT ")
 }
 
+/// What a channel's own category labels give.
 enum Category {
     /// A national pair, and how it was found (`source`, `mapped`).
     Found((String, String), &'static str),

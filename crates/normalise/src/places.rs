@@ -139,6 +139,85 @@ fn kecamatan_prefixed(name: &str) -> bool {
         .any(|w| matches!(w.as_str(), "kec" | "kecamatan"))
 }
 
+/// The place parts of an address written in the reverse-geocoded forms (a WhatsApp location's,
+/// Pantau Pekalongan's): `Jl. Hayam Wuruk, Kauman, Pekalongan Timur` or `Jl. Pemuda No.28,
+/// Kel. Degayu, Kec. Pekalongan Utara, Kota Pekalongan, Jawa Tengah 51149`: (city,
+/// kecamatan, kelurahan). Marked parts (`Kel.`, `Kec.`, `Kota`, `Kab.`) go where their mark
+/// says; of the unmarked ones after the first (the street; street, alley, RT/RW parts
+/// skipped), the first is the kelurahan and the next the kecamatan, when the address names its
+/// city or regency (a reverse-geocoded one does; in a free-text address, `Jl. Raya Tirto,
+/// Tirto`, the words after a comma may be anything). The gazetteer decides whether they are
+/// places of the city. (As `aduan-smart-city` reads its addresses, but for that condition.)
+pub fn address_parts(address: &str) -> (Option<String>, Option<String>, Option<String>) {
+    const STREET: &[&str] = &[
+        "Jl", "Jln", "Jalan", "Gg", "Gang", "Blok", "RT", "RW", "Perum", "Komplek",
+    ];
+    let strip = |part: &str, marks: &[&str]| {
+        marks.iter().find_map(|m| {
+            let rest = part.strip_prefix(m)?;
+            (rest.starts_with([' ', '.'])).then(|| rest.trim_start_matches(['.', ' ']).to_string())
+        })
+    };
+    let (mut city, mut kecamatan, mut kelurahan) = (None, None, None);
+    let mut unmarked = Vec::new();
+    for (i, part) in address.split(',').map(str::trim).enumerate() {
+        if part.is_empty()
+            || part.starts_with("Jawa Tengah")
+            || part.chars().all(|c| c.is_ascii_digit())
+        {
+            continue;
+        }
+        if let Some(k) = strip(part, &["Kel", "Kelurahan", "Desa"]) {
+            kelurahan = Some(k);
+        } else if let Some(k) = strip(part, &["Kec", "Kecamatan"]) {
+            kecamatan = Some(k);
+        } else if part.starts_with("Kota ") || strip(part, &["Kab", "Kabupaten"]).is_some() {
+            city = Some(part.to_string());
+        } else if i > 0 && strip(part, STREET).is_none() {
+            unmarked.push(part.to_string());
+        }
+    }
+    if city.is_none() {
+        unmarked.clear();
+    }
+    let mut unmarked = unmarked.into_iter();
+    let kelurahan = kelurahan.or_else(|| unmarked.next());
+    let kecamatan = kecamatan.or_else(|| unmarked.next());
+    (city, kecamatan, kelurahan)
+}
+
+/// A kelurahan or kecamatan field as typed: the name (what comes before a comma, a semicolon
+/// or a parenthesis, without RT/RW and their numbers, `:` and `-` parting words: `Kel:Kauman
+/// RT.02/RW.05 (depan masjid)` is `Kel Kauman`) and the parts after a comma (`Kec. Pekalongan
+/// Timur`, `Kota Pekalongan`, `Batang`).
+fn field(text: &str) -> (String, Vec<String>) {
+    let mut parts = text.split([',', ';']);
+    let first = parts.next().unwrap_or_default();
+    let first = first.split('(').next().unwrap_or_default();
+    let rest = parts
+        .map(|p| p.split('(').next().unwrap_or_default().trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let mut words = Vec::new();
+    let mut after_rt = false;
+    for w in first.split(|c: char| c.is_whitespace() || c == ':' || c == '-') {
+        if w.is_empty() {
+            continue;
+        }
+        let lower = w.to_lowercase();
+        let rt = (lower.starts_with("rt") || lower.starts_with("rw"))
+            && !lower[2..].starts_with(char::is_alphabetic);
+        let number = w.chars().all(|c| c.is_ascii_digit() || "/.".contains(c));
+        if rt || (after_rt && number) {
+            after_rt = true;
+            continue;
+        }
+        after_rt = false;
+        words.push(w);
+    }
+    (words.join(" "), rest)
+}
+
 /// `Some(false)` when a source's city field names another region in the national list's
 /// form: any `Kabupaten …` / `Kab. …` (the regency of Pekalongan too), or a `Kota …` whose
 /// name's first word is not Pekalongan's nor two letters from it (`Kota Semarang`; not
@@ -275,8 +354,26 @@ impl Gazetteer {
     ) -> Place {
         let key = |s: Option<&str>| s.map(place_key).filter(|k| !k.is_empty());
         let written_city = city;
+        // The names in the fields, and what follows them after a comma.
+        let (kecamatan, kec_rest) = kecamatan.map(field).unzip();
+        let (kelurahan, kel_rest) = kelurahan.map(field).unzip();
+        let rest: Vec<String> = kec_rest
+            .into_iter()
+            .chain(kel_rest.clone())
+            .flatten()
+            .collect();
+        // A kecamatan after the kelurahan's name (`Kauman, Kec. Pekalongan Timur`) stands for
+        // an empty kecamatan field.
+        let kecamatan = kecamatan.filter(|k| !place_key(k).is_empty()).or_else(|| {
+            kel_rest
+                .into_iter()
+                .flatten()
+                .find(|p| kecamatan_prefixed(p) || self.kecamatan_match(&place_key(p)).is_some())
+        });
+        let (kecamatan, kelurahan) = (kecamatan.as_deref(), kelurahan.as_deref());
         let (city, kec, mut kel) = (key(city), key(kecamatan), key(kelurahan));
         let outside = |k: &Option<String>| k.as_ref().is_some_and(|k| self.outside.contains(k));
+        let outside_after = rest.iter().any(|p| self.outside.contains(&place_key(p)));
         let mut in_city = city_hint.or_else(|| {
             let c = city.as_ref()?;
             if self.city_names.contains(c) {
@@ -287,7 +384,7 @@ impl Gazetteer {
                 written_city.and_then(other_region)
             }
         });
-        if outside(&kec) || outside(&kel) {
+        if outside(&kec) || outside(&kel) || outside_after {
             in_city = Some(false);
         }
         if in_city == Some(false) {
