@@ -40,7 +40,7 @@ struct Cli {
     log_format: LogFormat,
     /// Log level filter (`warn`, `info`, `debug`, or a `tracing` directive) [default: `info`
     /// for `serve`, else `warn`]; RUST_LOG wins.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, value_parser = log_filter)]
     log: Option<String>,
     #[command(subcommand)]
     command: Command,
@@ -278,6 +278,27 @@ enum Format {
     Csv,
     /// One JSON object per row.
     Json,
+}
+
+/// A `--log` value, refused when `tracing` would read it otherwise than meant: a bare word
+/// that is no level (`inf`, `debg`) is a target in its syntax, and every other log, errors
+/// included, would be dropped without a word; a directive it cannot read was replaced by
+/// `warn` as silently.
+fn log_filter(s: &str) -> Result<String, String> {
+    const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+    for d in s.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        let bare = !d.contains(['=', ':', '[', '_']) && !d.bytes().all(|b| b.is_ascii_digit());
+        if bare && !LEVELS.iter().any(|l| l.eq_ignore_ascii_case(d)) {
+            return Err(format!(
+                "{d:?} is not a level (give one of {}; a target alone, as this reads, turns every \
+                 other log off: write target=level)",
+                LEVELS.join(", ")
+            ));
+        }
+    }
+    tracing_subscriber::EnvFilter::try_new(s)
+        .map(|_| s.to_string())
+        .map_err(|e| e.to_string())
 }
 
 fn init_logging(cli: &Cli) {

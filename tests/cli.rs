@@ -900,6 +900,26 @@ async fn a_quarantine_retry_naming_nothing_is_a_usage_error() {
     assert!(text(&out).contains("--all"), "{}", text(&out));
 }
 
+/// A `--log` that is no level (`inf` for `info`) is refused: `tracing` reads a bare word as
+/// a target, and every other log, a failing channel's errors included, was dropped without a
+/// word (serve review); one it cannot read was replaced by `warn` as silently.
+#[test]
+fn a_log_filter_that_would_hide_every_log_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for bad in ["inf", "debg", "aduan=["] {
+        let out = aduan(dir.path(), &["--log", bad, "status"], &[]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", text(&out));
+        assert!(text(&out).contains("--log"), "{bad}: {}", text(&out));
+    }
+    let out = aduan(dir.path(), &["--log", "inf", "status"], &[]);
+    assert!(text(&out).contains("is not a level"), "{}", text(&out));
+    // Levels and directives are taken (the command then fails for want of a store).
+    for good in ["info", "DEBUG", "warn,aduan_sync=debug", "3"] {
+        let out = aduan(dir.path(), &["--log", good, "status"], &[]);
+        assert!(!text(&out).contains("--log"), "{good}: {}", text(&out));
+    }
+}
+
 #[test]
 fn a_password_with_a_slash_is_not_shown_when_the_url_is_refused() {
     let dir = tempfile::tempdir().unwrap();

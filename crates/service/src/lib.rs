@@ -610,6 +610,73 @@ mod tests {
         task.await.unwrap().unwrap();
     }
 
+    /// Chunked uploads that stall after a byte hold up no delivery either (attack review: 64
+    /// of them took the room of 64 largest bodies, and a signed delivery waited 10 s).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn stalled_chunked_uploads_hold_up_no_delivery() {
+        use tokio::io::AsyncWriteExt;
+        let webhooks = Webhooks::new().mount("test_push", |_deliveries| {
+            Router::new().route(
+                "/webhooks/test_push",
+                axum::routing::post(|body: axum::body::Bytes| async move {
+                    (StatusCode::ACCEPTED, body)
+                }),
+            )
+        });
+        let options = ServiceOptions {
+            max_body_bytes: 1024,
+            request_timeout: Duration::from_secs(20),
+            ..ServiceOptions::default()
+        };
+        let (base, stop, task, _ts) = start_with(webhooks, options, "").await;
+        let addr = base.trim_start_matches("http://").to_string();
+        let mut stalled = Vec::new();
+        for _ in 0..webhooks::BODIES_AT_ONCE {
+            let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            c.write_all(
+                b"POST /webhooks/test_push HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n1\r\n{\r\n",
+            )
+            .await
+            .unwrap();
+            stalled.push(c);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let res = reqwest::Client::new()
+            .post(format!("{base}/webhooks/test_push"))
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::ACCEPTED);
+        // Served beside the stalled uploads, not after them: none has been answered yet
+        // (they are late only 10 s after they began; a delivery waiting for their room was
+        // served only when they were).
+        for c in &stalled {
+            let mut byte = [0u8; 1];
+            match c.try_read(&mut byte) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                other => panic!("a stalled chunked upload was answered first: {other:?}"),
+            }
+        }
+        // A chunked body within the limit is still read whole.
+        let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        c.write_all(
+            b"POST /webhooks/test_push HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n",
+        )
+        .await
+        .unwrap();
+        for _ in 0..9 {
+            c.write_all(format!("64\r\n{}\r\n", "x".repeat(100)).as_bytes())
+                .await
+                .unwrap();
+        }
+        c.write_all(b"0\r\n\r\n").await.unwrap();
+        assert_eq!(status_line(&mut c).await, "HTTP/1.1 202");
+        drop(stalled);
+        let _ = stop.send(());
+        task.await.unwrap().unwrap();
+    }
+
     /// What the service at `base` answers on `/metrics`.
     async fn metrics_of(base: &str) -> String {
         reqwest::get(format!("{base}/metrics"))

@@ -176,7 +176,7 @@ pub(crate) const BODIES_AT_ONCE: usize = 64;
 const BODY_WITHIN: Duration = Duration::from_secs(10);
 
 /// The room webhook bodies take in memory, counted in bytes: a request takes what its
-/// `Content-Length` declares (the largest body when it declares none, a chunked one), so
+/// `Content-Length` declares (a chunked one, what it has sent so far), so
 /// that uploads that stall while declaring small bodies do not hold up every delivery
 /// (operator review: 64 connections sending 2 of a declared 1,000 bytes kept every webhook
 /// waiting 30 s), and one that declares more than the limit is refused at once.
@@ -223,16 +223,40 @@ async fn one_of_few(
     if declared.is_some_and(|n| n > room.max_body as u64) {
         return too_large();
     }
-    let need = declared
-        .map_or(room.max_body, |n| n as usize)
-        .clamp(1, room.max_body);
+    // A body of unknown length (chunked) takes room as its bytes arrive, not the largest
+    // body at once: 64 chunked uploads that stall after a byte would otherwise hold all the
+    // room and keep every delivery waiting for `body_within` (attack review).
+    let need = declared.map_or(1, |n| n as usize).clamp(1, room.max_body);
     let need = u32::try_from(need).unwrap_or(u32::MAX);
-    let Ok(_room) = room.bytes.acquire_many(need).await else {
+    let Ok(mut held) = room.bytes.acquire_many(need).await else {
         // (Never closed.)
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };
     let (parts, body) = request.into_parts();
-    let read = tokio::time::timeout(room.body_within, axum::body::to_bytes(body, room.max_body));
+    let read = async {
+        if declared.is_some() {
+            return axum::body::to_bytes(body, room.max_body).await;
+        }
+        // (`Limited` refuses past the limit, as `to_bytes` does: the same `413`.)
+        let mut body = std::pin::pin!(http_body_util::Limited::new(body, room.max_body));
+        let mut bytes: Vec<u8> = Vec::new();
+        while let Some(frame) = http_body_util::BodyExt::frame(&mut body).await {
+            let Ok(chunk) = frame.map_err(axum::Error::new)?.into_data() else {
+                continue;
+            };
+            bytes.extend_from_slice(&chunk);
+            let more = bytes.len().saturating_sub(held.num_permits());
+            if more > 0 {
+                let more = u32::try_from(more).unwrap_or(u32::MAX);
+                let Ok(p) = room.bytes.acquire_many(more).await else {
+                    break;
+                };
+                held.merge(p);
+            }
+        }
+        Ok(axum::body::Bytes::from(bytes))
+    };
+    let read = tokio::time::timeout(room.body_within, read);
     match read.await {
         Ok(Ok(bytes)) => {
             let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
