@@ -34,6 +34,8 @@ struct Rule {
     /// Which of `keywords` alone say what a text is about (`alone`): one found is enough to
     /// leave a broad label's main category (see [`Classifier::refine`]).
     alone: Vec<bool>,
+    /// The main categories under whose broad label `alone` keywords count (`alone_under`).
+    alone_under: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -51,6 +53,11 @@ struct RuleToml {
     /// Keywords of `keywords` that alone are enough to leave a broad label's main category.
     #[serde(default)]
     alone: Vec<String>,
+    /// Main categories under whose broad label the `alone` keywords count (a flood in one
+    /// word under public works; not under health or social aid, where "korban banjir" is
+    /// about the sick or the aid).
+    #[serde(default)]
+    alone_under: Vec<String>,
 }
 
 /// `text` as the classifier reads it: lower case, every run of characters that are not
@@ -125,10 +132,28 @@ impl Classifier {
                     })?;
                 alone[at] = true;
             }
+            // The main categories as the taxonomy spells them: a misspelt one would count
+            // under none without a word.
+            let alone_under = r
+                .alone_under
+                .iter()
+                .map(|u| {
+                    taxonomy.main(u).ok_or_else(|| {
+                        table_err(
+                            TABLE,
+                            format!(
+                                "rule {}: alone_under {u:?} is no main category of the national list",
+                                i + 1
+                            ),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
             rules.push(Rule {
                 pair,
                 keywords,
                 alone,
+                alone_under,
             });
         }
         Ok(Self { rules })
@@ -153,7 +178,12 @@ impl Classifier {
             Some((_, _, pair)) => Some(pair.clone()),
             None => self
                 .best(texts, |_| true)
-                .filter(|(hits, alone, _)| *hits >= ACROSS || *alone)
+                .filter(|(hits, alone, pair)| {
+                    let under =
+                        |r: &Rule| r.alone_under.iter().any(|u| u == main || also.contains(u));
+                    *hits >= ACROSS
+                        || (*alone && self.rules.iter().any(|r| &r.pair == *pair && under(r)))
+                })
                 .map(|(_, _, pair)| pair.clone()),
         }
     }
@@ -251,6 +281,33 @@ keywords = ["pju", "lampu jalan"]
         // "rob" is a whole word: not "robek"; "tps" not inside "laptops".
         assert_eq!(sub(&c, &["Tas saya robek", "laptops"]), None);
         assert_eq!(sub(&c, &["", ""]), None);
+    }
+
+    /// A rule's `alone` names its own keywords, and `alone_under` main categories of the
+    /// national list: a misspelling is refused as the table loads, naming it, not a rule
+    /// that counts nowhere.
+    #[test]
+    fn alone_keywords_and_their_main_categories_are_checked_as_the_table_loads() {
+        let with = |extra: &str| {
+            format!(
+                "{RULES}\n[[rule]]\ncategory = [\"LINGKUNGAN HIDUP DAN KEHUTANAN\", \"BANJIR\"]\nkeywords = [\"rob\"]\n{extra}\n"
+            )
+        };
+        let good = with("alone = [\"rob\"]\nalone_under = [\"pekerjaan umum dan penataan ruang\"]");
+        assert!(Classifier::from_toml(&good, &taxonomy()).is_ok());
+        for (extra, named) in [
+            ("alone = [\"banjir\"]", "\"banjir\""),
+            (
+                "alone = [\"rob\"]\nalone_under = [\"PEKERJAAN UMUM\"]",
+                "\"PEKERJAAN UMUM\"",
+            ),
+        ] {
+            let Err(e) = Classifier::from_toml(&with(extra), &taxonomy()) else {
+                panic!("{extra} was taken");
+            };
+            assert!(e.to_string().contains(named), "{extra}: {e}");
+            assert!(e.to_string().contains("rule 4"), "{extra}: {e}");
+        }
     }
 
     #[test]

@@ -178,7 +178,12 @@ pub fn address_parts(address: &str) -> (Option<String>, Option<String>, Option<S
         }
     }
     if city.is_none() {
-        unmarked.clear();
+        // Free text after a comma may be anything, but a marked kelurahan keeps it as what
+        // follows its name (`Kel. Kauman, Batang`: the gazetteer puts it outside).
+        let after: Vec<String> = std::mem::take(&mut unmarked);
+        if let Some(k) = kelurahan.as_mut().filter(|_| !after.is_empty()) {
+            *k = format!("{k}, {}", after.join(", "));
+        }
     }
     let mut unmarked = unmarked.into_iter();
     let kelurahan = kelurahan.or_else(|| unmarked.next());
@@ -373,7 +378,11 @@ impl Gazetteer {
         let (kecamatan, kelurahan) = (kecamatan.as_deref(), kelurahan.as_deref());
         let (city, kec, mut kel) = (key(city), key(kecamatan), key(kelurahan));
         let outside = |k: &Option<String>| k.as_ref().is_some_and(|k| self.outside.contains(k));
-        let outside_after = rest.iter().any(|p| self.outside.contains(&place_key(p)));
+        // A place outside after a comma: one of `outside_city`, or another region in the
+        // national list's form (`Kauman, Kab. Tegal`, `Kauman, Kota Semarang`).
+        let outside_after = rest
+            .iter()
+            .any(|p| self.outside.contains(&place_key(p)) || other_region(p) == Some(false));
         let mut in_city = city_hint.or_else(|| {
             let c = city.as_ref()?;
             if self.city_names.contains(c) {

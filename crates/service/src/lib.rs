@@ -677,6 +677,54 @@ mod tests {
         task.await.unwrap().unwrap();
     }
 
+    /// review2: honest chunked deliveries that together are more than the room, each sent in
+    /// two halves, hold half their room each and all wait for the other half: none is served,
+    /// all get `408` after 10 s (before ca9eebb, 64 were read whole and the rest after them).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn chunked_uploads_holding_part_of_the_room_do_not_starve_each_other() {
+        use tokio::io::AsyncWriteExt;
+        let webhooks = Webhooks::new().mount("test_push", |_deliveries| {
+            Router::new().route(
+                "/webhooks/test_push",
+                axum::routing::post(|body: axum::body::Bytes| async move {
+                    (StatusCode::ACCEPTED, body)
+                }),
+            )
+        });
+        let options = ServiceOptions {
+            max_body_bytes: 1024,
+            request_timeout: Duration::from_secs(20),
+            ..ServiceOptions::default()
+        };
+        let (base, stop, task, _ts) = start_with(webhooks, options, "").await;
+        let addr = base.trim_start_matches("http://").to_string();
+        let mut uploads = Vec::new();
+        for _ in 0..2 * webhooks::BODIES_AT_ONCE {
+            let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            c.write_all(
+                format!(
+                    "POST /webhooks/test_push HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n200\r\n{}\r\n",
+                    "x".repeat(512)
+                )
+                .as_bytes(),
+            )
+            .await
+            .unwrap();
+            uploads.push(c);
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        for c in &mut uploads {
+            c.write_all(format!("200\r\n{}\r\n0\r\n\r\n", "y".repeat(512)).as_bytes())
+                .await
+                .unwrap();
+        }
+        for c in &mut uploads {
+            assert_eq!(status_line(c).await, "HTTP/1.1 202");
+        }
+        let _ = stop.send(());
+        task.await.unwrap().unwrap();
+    }
+
     /// What the service at `base` answers on `/metrics`.
     async fn metrics_of(base: &str) -> String {
         reqwest::get(format!("{base}/metrics"))

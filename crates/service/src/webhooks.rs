@@ -228,10 +228,11 @@ async fn one_of_few(
     // room and keep every delivery waiting for `body_within` (attack review).
     let need = declared.map_or(1, |n| n as usize).clamp(1, room.max_body);
     let need = u32::try_from(need).unwrap_or(u32::MAX);
-    let Ok(mut held) = room.bytes.acquire_many(need).await else {
+    let Ok(first) = room.bytes.acquire_many(need).await else {
         // (Never closed.)
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };
+    let mut held = Some(first);
     let (parts, body) = request.into_parts();
     let read = async {
         if declared.is_some() {
@@ -245,13 +246,27 @@ async fn one_of_few(
                 continue;
             };
             bytes.extend_from_slice(&chunk);
-            let more = bytes.len().saturating_sub(held.num_permits());
+            let have = held.as_ref().map_or(0, |h| h.num_permits());
+            let more = bytes.len().saturating_sub(have);
             if more > 0 {
                 let more = u32::try_from(more).unwrap_or(u32::MAX);
-                let Ok(p) = room.bytes.acquire_many(more).await else {
-                    break;
-                };
-                held.merge(p);
+                match room.bytes.try_acquire_many(more) {
+                    Ok(p) => match held.as_mut() {
+                        Some(h) => h.merge(p),
+                        None => held = Some(p),
+                    },
+                    Err(_) => {
+                        // No waiting while holding part of the room (uploads holding half
+                        // each would wait for each other until `body_within`): give it back
+                        // and wait for the largest body's room at once, as before.
+                        drop(held.take());
+                        let all = u32::try_from(room.max_body).unwrap_or(u32::MAX);
+                        let Ok(p) = room.bytes.acquire_many(all).await else {
+                            break;
+                        };
+                        held = Some(p);
+                    }
+                }
             }
         }
         Ok(axum::body::Bytes::from(bytes))
