@@ -14,6 +14,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod address;
 mod connector;
 pub mod contacts;
 mod error;

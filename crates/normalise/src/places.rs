@@ -147,36 +147,15 @@ fn kecamatan_prefixed(name: &str) -> bool {
 /// skipped), the first is the kelurahan and the next the kecamatan, when the address names its
 /// city or regency (a reverse-geocoded one does; in a free-text address, `Jl. Raya Tirto,
 /// Tirto`, the words after a comma may be anything). The gazetteer decides whether they are
-/// places of the city. (As `aduan-smart-city` reads its addresses, but for that condition.)
+/// places of the city. (Split by [`aduan_core::address`], as `aduan-smart-city` reads its addresses, but for that
+/// condition.)
 pub fn address_parts(address: &str) -> (Option<String>, Option<String>, Option<String>) {
-    const STREET: &[&str] = &[
-        "Jl", "Jln", "Jalan", "Gg", "Gang", "Blok", "RT", "RW", "Perum", "Komplek",
-    ];
-    let strip = |part: &str, marks: &[&str]| {
-        marks.iter().find_map(|m| {
-            let rest = part.strip_prefix(m)?;
-            (rest.starts_with([' ', '.'])).then(|| rest.trim_start_matches(['.', ' ']).to_string())
-        })
-    };
-    let (mut city, mut kecamatan, mut kelurahan) = (None, None, None);
-    let mut unmarked = Vec::new();
-    for (i, part) in address.split(',').map(str::trim).enumerate() {
-        if part.is_empty()
-            || part.starts_with("Jawa Tengah")
-            || part.chars().all(|c| c.is_ascii_digit())
-        {
-            continue;
-        }
-        if let Some(k) = strip(part, &["Kel", "Kelurahan", "Desa"]) {
-            kelurahan = Some(k);
-        } else if let Some(k) = strip(part, &["Kec", "Kecamatan"]) {
-            kecamatan = Some(k);
-        } else if part.starts_with("Kota ") || strip(part, &["Kab", "Kabupaten"]).is_some() {
-            city = Some(part.to_string());
-        } else if i > 0 && strip(part, STREET).is_none() {
-            unmarked.push(part.to_string());
-        }
-    }
+    let aduan_core::address::Parts {
+        city,
+        kecamatan,
+        mut kelurahan,
+        mut unmarked,
+    } = aduan_core::address::parts(address);
     if city.is_none() {
         // Free text after a comma may be anything, but a marked kelurahan keeps it as what
         // follows its name (`Kel. Kauman, Batang`: the gazetteer puts it outside).

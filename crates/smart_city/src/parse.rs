@@ -167,49 +167,13 @@ fn version(raw: &RawRecord, key: &str) -> Result<Version, FieldError> {
 
 /// The place parts of an address as the app writes it, in either of its forms:
 /// `Jl. Hayam Wuruk, Kauman, Pekalongan Timur` or `Jl. Pemuda No.28, Kel. Degayu, Kec.
-/// Pekalongan Utara, Kota Pekalongan, Jawa Tengah 51149`. Marked parts (`Kel.`, `Kec.`,
-/// `Kota`, `Kab.`) go where their mark says; of the unmarked ones after the street, the first
-/// (street, alley, RT/RW parts skipped) is the kelurahan and the next the kecamatan. The gazetteer decides whether they are places
-/// of the city.
-#[derive(Debug, Default, PartialEq)]
-struct AddressParts {
-    kelurahan: Option<String>,
-    kecamatan: Option<String>,
-    city: Option<String>,
-}
-
-/// Marks of the street parts of an address (street, alley, block, RT/RW, estate).
-const STREET: &[&str] = &[
-    "Jl", "Jln", "Jalan", "Gg", "Gang", "Blok", "RT", "RW", "Perum", "Komplek",
-];
-
-fn address_parts(address: &str) -> AddressParts {
-    let mut out = AddressParts::default();
-    let strip = |part: &str, marks: &[&str]| {
-        marks.iter().find_map(|m| {
-            let rest = part.strip_prefix(m)?;
-            (rest.starts_with([' ', '.'])).then(|| rest.trim_start_matches(['.', ' ']).to_string())
-        })
-    };
-    let mut unmarked = Vec::new();
-    for (i, part) in address.split(',').map(str::trim).enumerate() {
-        if part.is_empty()
-            || part.starts_with("Jawa Tengah")
-            || part.chars().all(|c| c.is_ascii_digit())
-        {
-            continue;
-        }
-        if let Some(k) = strip(part, &["Kel", "Kelurahan", "Desa"]) {
-            out.kelurahan = Some(k);
-        } else if let Some(k) = strip(part, &["Kec", "Kecamatan"]) {
-            out.kecamatan = Some(k);
-        } else if part.starts_with("Kota ") || strip(part, &["Kab", "Kabupaten"]).is_some() {
-            out.city = Some(part.to_string());
-        } else if i > 0 && strip(part, STREET).is_none() {
-            unmarked.push(part.to_string());
-        }
-    }
-    let mut unmarked = unmarked.into_iter();
+/// Pekalongan Utara, Kota Pekalongan, Jawa Tengah 51149` (see [`aduan_core::address`]): of
+/// the unmarked parts after the street, the first is the kelurahan and the next the
+/// kecamatan, where no part is marked so. The gazetteer decides whether they are places of
+/// the city.
+fn address_parts(address: &str) -> aduan_core::address::Parts {
+    let mut out = aduan_core::address::parts(address);
+    let mut unmarked = std::mem::take(&mut out.unmarked).into_iter();
     if out.kelurahan.is_none() {
         out.kelurahan = unmarked.next();
     }
