@@ -684,8 +684,10 @@ impl Normaliser {
     }
 }
 
-/// A position as WGS84 latitude and longitude, or none: both given, finite, not (0, 0) (a
-/// phone without a fix, a form's default), within ±90 and ±180. A latitude beyond ±90 with a
+/// A position as WGS84 latitude and longitude, or none: both given, finite, neither exactly
+/// 0 ((0, 0) from a phone without a fix; one 0 a form's default for the value it lacks: the
+/// equator and the prime meridian are far from any complaint of the city), within ±90 and
+/// ±180. A latitude beyond ±90 with a
 /// longitude within it is the pair swapped (`109.6753, -6.8886`), and is put right.
 fn position(lat: Option<f64>, lng: Option<f64>) -> (Option<f64>, Option<f64>) {
     let (Some(lat), Some(lng)) = (lat, lng) else {
@@ -700,7 +702,8 @@ fn position(lat: Option<f64>, lng: Option<f64>) -> (Option<f64>, Option<f64>) {
         && lng.is_finite()
         && lat.abs() <= 90.0
         && lng.abs() <= 180.0
-        && (lat, lng) != (0.0, 0.0);
+        && lat != 0.0
+        && lng != 0.0;
     if valid {
         (Some(lat), Some(lng))
     } else {

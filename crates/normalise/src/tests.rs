@@ -959,6 +959,9 @@ fn coordinates_that_are_no_position_are_not_stored_and_swapped_ones_are_put_righ
     };
     assert_eq!(at(-6.8886, 109.6753), (Some(-6.8886), Some(109.6753)));
     assert_eq!(at(0.0, 0.0), (None, None));
+    // One of them 0: a form's default for the one it lacks (review).
+    assert_eq!(at(-6.8886, 0.0), (None, None));
+    assert_eq!(at(0.0, 109.6753), (None, None));
     assert_eq!(at(109.6753, -6.8886), (Some(-6.8886), Some(109.6753)));
     assert_eq!(at(-689.0, 10967.0), (None, None));
     let mut r = report();
