@@ -161,7 +161,7 @@ impl Classifier {
 
     /// The category of the rule whose keywords `texts` contain most, if any.
     pub fn classify(&self, texts: &[&str]) -> Option<(String, String)> {
-        self.best(texts, |_| true).map(|(_, _, pair)| pair.clone())
+        self.best(texts, |_| true).map(|(_, _, r)| r.pair.clone())
     }
 
     /// A specific category for a complaint whose channel gave only main category `main` (a
@@ -175,27 +175,21 @@ impl Classifier {
     /// categories (`also`: Pantau Pekalongan's `sosial_lingkungan`) counts each as `main`.
     pub fn refine(&self, texts: &[&str], main: &str, also: &[String]) -> Option<(String, String)> {
         match self.best(texts, |r| r.pair.0 == main || also.contains(&r.pair.0)) {
-            Some((_, _, pair)) => Some(pair.clone()),
+            Some((_, _, r)) => Some(r.pair.clone()),
             None => self
                 .best(texts, |_| true)
-                .filter(|(hits, alone, pair)| {
-                    let under =
-                        |r: &Rule| r.alone_under.iter().any(|u| u == main || also.contains(u));
-                    *hits >= ACROSS
-                        || (*alone && self.rules.iter().any(|r| &r.pair == *pair && under(r)))
+                .filter(|(hits, alone, r)| {
+                    let under = || r.alone_under.iter().any(|u| u == main || also.contains(u));
+                    *hits >= ACROSS || (*alone && under())
                 })
-                .map(|(_, _, pair)| pair.clone()),
+                .map(|(_, _, r)| r.pair.clone()),
         }
     }
 
     /// The rule among those `of` takes whose keywords `texts` contain most (a tie: the one
     /// listed first), with how many it found and whether one of them is an `alone` one; none
     /// found, none.
-    fn best(
-        &self,
-        texts: &[&str],
-        of: impl Fn(&Rule) -> bool,
-    ) -> Option<(usize, bool, &(String, String))> {
+    fn best(&self, texts: &[&str], of: impl Fn(&Rule) -> bool) -> Option<(usize, bool, &Rule)> {
         if self.rules.is_empty() {
             return None;
         }
@@ -221,7 +215,7 @@ impl Classifier {
                 best = Some((hits, alone, rule));
             }
         }
-        best.map(|(hits, alone, r)| (hits, alone, &r.pair))
+        best
     }
 
     /// How many rules there are.

@@ -513,12 +513,7 @@ impl Normaliser {
             Category::Found(pair, "mapped")
                 if m.broad_categories && kind != Kind::NonGenuine && catch_all(&pair) =>
             {
-                let labels: Vec<&str> = src
-                    .category_labels
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|l| !text::fold(l).is_empty())
-                    .collect();
+                let labels = labels_of(src);
                 let also = m
                     .also_mains
                     .get(&label_key(&labels.join("/")))
@@ -628,12 +623,7 @@ impl Normaliser {
         src: &SourceComplaint,
         warnings: &mut Vec<Warning>,
     ) -> Category {
-        let labels: Vec<&str> = src
-            .category_labels
-            .iter()
-            .map(String::as_str)
-            .filter(|l| !text::fold(l).is_empty())
-            .collect();
+        let labels = labels_of(src);
         if labels.is_empty() {
             return Category::None;
         }
@@ -709,6 +699,15 @@ fn position(lat: Option<f64>, lng: Option<f64>) -> (Option<f64>, Option<f64>) {
     } else {
         (None, None)
     }
+}
+
+/// A complaint's category labels that say something (white space alone is none).
+fn labels_of(src: &SourceComplaint) -> Vec<&str> {
+    src.category_labels
+        .iter()
+        .map(String::as_str)
+        .filter(|l| !text::fold(l).is_empty())
+        .collect()
 }
 
 /// Whether `pair` is its main category's catch-all sub-category (`LAINNYA TERKAIT …`, "other
