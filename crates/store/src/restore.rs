@@ -363,8 +363,9 @@ fn keep(store: &Path, now: chrono::DateTime<chrono::Utc>) -> std::io::Result<Pat
 }
 
 /// How many times, [`STRAGGLER_WAIT`] apart, a restore looks again for a log left open
-/// before it takes it for another process's.
-const STRAGGLER_CHECKS: u32 = 20;
+/// before it takes it for another process's: six seconds, as a machine under load (CI's
+/// tests, two cores) has taken more than two to close a pool's last connection.
+const STRAGGLER_CHECKS: u32 = 60;
 const STRAGGLER_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Folds the store's log into its file and makes sure that no run holds a lease and no
