@@ -176,10 +176,9 @@ pub fn address_parts(address: &str) -> (Option<String>, Option<String>, Option<S
 /// Timur`, `Kota Pekalongan`, `Batang`).
 fn field(text: &str) -> (String, Vec<String>) {
     let mut parts = text.split([',', ';']);
-    let first = parts.next().unwrap_or_default();
-    let first = first.split('(').next().unwrap_or_default();
+    let first = unbracketed(parts.next().unwrap_or_default());
     let rest = parts
-        .map(|p| p.split('(').next().unwrap_or_default().trim().to_string())
+        .map(|p| unbracketed(p).trim().to_string())
         .filter(|p| !p.is_empty())
         .collect();
     let mut words = Vec::new();
@@ -200,6 +199,22 @@ fn field(text: &str) -> (String, Vec<String>) {
         words.push(w);
     }
     (words.join(" "), rest)
+}
+
+/// A field's part without what a parenthesis adds (`Kauman (depan masjid)` is `Kauman`), but
+/// for a point of the compass, which is part of a kecamatan's name (`Pekalongan (Barat)` is
+/// `Pekalongan Barat`).
+fn unbracketed(part: &str) -> std::borrow::Cow<'_, str> {
+    let Some((before, after)) = part.split_once('(') else {
+        return part.into();
+    };
+    let (inside, rest) = after.split_once(')').unwrap_or((after, ""));
+    let compass = ["barat", "timur", "utara", "selatan", "lor", "kidul"];
+    if compass.contains(&inside.trim().to_lowercase().as_str()) {
+        format!("{before} {inside} {}", unbracketed(rest)).into()
+    } else {
+        before.into()
+    }
 }
 
 /// `Some(false)` when a source's city field names another region in the national list's

@@ -841,11 +841,16 @@ fn a_kelurahan_field_holding_more_than_the_name_is_coded_by_its_name() {
     );
 }
 
-/// Short forms of the kecamatan as people write them (`Pekut`, `Pekalongan Lor`).
+/// Short forms of the kecamatan as people write them (`Pekut`, `Pekalongan Lor`), and with
+/// the point of the compass in brackets, which was cut off as a note (`Pekalongan (Barat)`).
 #[test]
 fn a_kecamatan_in_its_everyday_short_form_is_coded() {
     let g = gazetteer_of_the_city();
     for (kec, code) in [
+        ("Pekalongan (Barat)", "33.75.01"),
+        ("PEKALONGAN ( SELATAN )", "33.75.04"),
+        ("Pekalongan (Timur) RT 02", "33.75.02"),
+        ("Pekalongan (Utara), Kota Pekalongan", "33.75.03"),
         ("Pekut", "33.75.03"),
         ("Pekalongan Lor", "33.75.03"),
         ("Pekbar", "33.75.01"),
