@@ -287,7 +287,8 @@ enum Format {
 fn log_filter(s: &str) -> Result<String, String> {
     const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
     for d in s.split(',').map(str::trim).filter(|d| !d.is_empty()) {
-        let bare = !d.contains(['=', ':', '[', '_']) && !d.bytes().all(|b| b.is_ascii_digit());
+        // `aduan_sync` or `aduan::x` alone is a target alone as well.
+        let bare = !d.contains(['=', '[']) && !d.bytes().all(|b| b.is_ascii_digit());
         if bare && !LEVELS.iter().any(|l| l.eq_ignore_ascii_case(d)) {
             return Err(format!(
                 "{d:?} is not a level (give one of {}; a target alone, as this reads, turns every \

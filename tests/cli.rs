@@ -902,11 +902,12 @@ async fn a_quarantine_retry_naming_nothing_is_a_usage_error() {
 
 /// A `--log` that is no level (`inf` for `info`) is refused: `tracing` reads a bare word as
 /// a target, and every other log, a failing channel's errors included, was dropped without a
-/// word (serve review); one it cannot read was replaced by `warn` as silently.
+/// word (serve review); one it cannot read was replaced by `warn` as silently. A crate's
+/// name alone (`aduan_sync`, `aduan::x`) is a target alone too, and was taken.
 #[test]
 fn a_log_filter_that_would_hide_every_log_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    for bad in ["inf", "debg", "aduan=["] {
+    for bad in ["inf", "debg", "aduan=[", "aduan_sync", "info,aduan::x"] {
         let out = aduan(dir.path(), &["--log", bad, "status"], &[]);
         assert_eq!(out.status.code(), Some(2), "{bad}: {}", text(&out));
         assert!(text(&out).contains("--log"), "{bad}: {}", text(&out));
