@@ -180,8 +180,9 @@ pub struct Tables<'a> {
 /// was not); a classifier rule's `alone` keywords (a flood told in
 /// one word under `Infrastruktur` stayed public works'); coordinates (0, 0), beyond the
 /// earth's ranges or given one without the other not stored, and a latitude and longitude
-/// given swapped put right (2026-12-06).
-pub const RULES: u32 = 13;
+/// given swapped put right (2026-12-06). 14: a kecamatan field with its point of the compass
+/// in brackets (`Pekalongan (Barat)`) coded (2026-12-06).
+pub const RULES: u32 = 14;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
 /// identity (see [`Normaliser::stored_external_id`]).
