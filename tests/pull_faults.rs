@@ -649,3 +649,81 @@ async fn sc_a_backfill_that_does_not_page_on_stops_saying_so() {
     assert_eq!(log.lock().unwrap().len(), 2, "{:?}", log.lock().unwrap());
     assert_eq!(rows(&ts, "smart_city").await.len(), 2);
 }
+
+/// Reports whose times carry the offset in ISO 8601's basic form (`+0700`, what PHP's
+/// `DATE_ISO8601` writes) are times with an offset as the contract asks: they are stored, and
+/// the cursor moves to the newest, so the next run reads only from there (h41: every such
+/// report was quarantined naming `updated_at`, and the cursor never moved: each run walked
+/// the whole list again and stored nothing).
+#[tokio::test]
+async fn sp4n_times_with_a_basic_form_offset_are_read_and_move_the_cursor() {
+    let handler: Handler = Arc::new(|target: &str| {
+        if target.starts_with("/api/v1/auth/token") {
+            return token_answer();
+        }
+        let items = [
+            sp4n_report(1, "2021-09-13T14:20:00+0700", "Terverifikasi")
+                .replace("2021-09-10T19:02:11+07:00", "2021-09-10T19:02:11+0700"),
+            sp4n_report(2, "2021-09-13T14:21:00+0700", "Selesai")
+                .replace("2021-09-10T19:02:11+07:00", "2021-09-10T19:02:11+0700"),
+        ];
+        // `updated_from` inclusive, on the wall clock (every time here is WIB's).
+        let from = query(target, "updated_from").map(|f| f[..19].to_string());
+        let items: Vec<&String> = items
+            .iter()
+            .filter(|i| {
+                let u = i.split("\"updated_at\":\"").nth(1).unwrap();
+                from.as_deref().is_none_or(|f| u[..19] >= *f)
+            })
+            .collect();
+        if query(target, "page").as_deref() != Some("1") {
+            return ok_json(r#"{"status":"success","data":[],"meta":{}}"#);
+        }
+        ok_json(&format!(
+            r#"{{"status":"success","data":[{}],"meta":{{}}}}"#,
+            items
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        ))
+    });
+    let (base, _log) = scripted(handler).await;
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    let first = engine
+        .sync(&sp4n_connector(base.clone(), 50), &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            first.outcome,
+            first.counts.inserted,
+            first.counts.quarantined
+        ),
+        (Outcome::Ok, 2, 0),
+        "{} {:?}",
+        first.summary_line(),
+        quarantined(&ts).await
+    );
+    let cursor = ts
+        .store
+        .query("SELECT cursor FROM sync_state WHERE channel = 'sp4n_lapor'")
+        .await
+        .unwrap()
+        .rows;
+    assert!(
+        format!("{cursor:?}").contains("2021-09-13T14:21:00"),
+        "the cursor moved to the newest report: {cursor:?}"
+    );
+    let second = engine
+        .sync(&sp4n_connector(base, 50), &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(
+        (second.outcome, second.counts.fetched),
+        (Outcome::Ok, 1),
+        "only the newest time is read again: {}",
+        second.summary_line()
+    );
+}

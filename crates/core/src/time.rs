@@ -63,7 +63,7 @@ pub fn quoted(value: &str) -> String {
 /// WIB, the channels' rule for a time without offset (`2021-09-10T19:02:11`, also with a
 /// space for the `T` or a fraction of a second); `None` outside [`in_range`].
 pub fn parse_source(s: &str) -> Option<DateTime<Utc>> {
-    parse_rfc3339(s).or_else(|| {
+    parse_rfc3339(s).or_else(|| with_offset(s)).or_else(|| {
         parse_wib(
             s,
             &[
@@ -74,6 +74,22 @@ pub fn parse_source(s: &str) -> Option<DateTime<Utc>> {
             ],
         )
     })
+}
+
+/// An ISO 8601 time with an offset RFC 3339 does not take: in the basic form (`+0700`, what
+/// PHP's `DATE_ISO8601` writes) or of hours alone (`+07`), or without seconds.
+fn with_offset(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    [
+        "%Y-%m-%dT%H:%M:%S%.f%#z",
+        "%Y-%m-%d %H:%M:%S%.f%#z",
+        "%Y-%m-%dT%H:%M%#z",
+        "%Y-%m-%d %H:%M%#z",
+    ]
+    .iter()
+    .find_map(|f| DateTime::parse_from_str(s, f).ok())
+    .map(|t| t.with_timezone(&Utc))
+    .and_then(in_range)
 }
 
 /// Reads an RFC 3339 / ISO 8601 time with offset into UTC, of any year: a time Aduan wrote

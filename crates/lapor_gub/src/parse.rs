@@ -162,9 +162,11 @@ pub(crate) fn item(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
     // When it became Tuntas: the latest entry saying so (a rating or a note after it moves
     // `updated`, which would otherwise stand for it).
     let mut finished: Option<DateTime<Utc>> = None;
+    // The latest reopening: a Tuntas entry before it is not the resolution the status has.
+    let mut reopened: Option<DateTime<Utc>> = None;
     for (i, e) in r.timeline.iter().enumerate() {
         let at =
-            aduan_core::time::parse_wib(&e.tanggal, &["%Y-%m-%d %H:%M:%S"]).ok_or_else(|| {
+            aduan_core::time::parse_source(&e.tanggal).ok_or_else(|| {
                 err(
                     &format!("timeline[{i}].tanggal"),
                     format!(
@@ -175,7 +177,9 @@ pub(crate) fn item(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
             })?;
         let title = e.judul.as_deref().unwrap_or("");
         let lower = title.to_lowercase();
-        if lower.contains("tuntas") || lower.contains("selesai") {
+        if lower.contains("dibuka") {
+            reopened = reopened.max(Some(at));
+        } else if lower.contains("tuntas") || lower.contains("selesai") {
             finished = finished.max(Some(at));
         }
         let text: Vec<&str> = [e.judul.as_deref(), e.keterangan.as_deref()]
@@ -224,7 +228,7 @@ pub(crate) fn item(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         confidential: confidential || !public,
         reported_at,
         updated_at,
-        resolved_at: finished.filter(|_| r.status == TUNTAS),
+        resolved_at: finished.filter(|f| r.status == TUNTAS && reopened.is_none_or(|o| *f > o)),
         first_response_at: None,
         events,
     })
@@ -371,5 +375,48 @@ mod tests {
             assert!(e.to_string().contains("LGWP14376928"), "{e}");
             assert!(e.to_string().contains(CHANNEL), "{e}");
         }
+    }
+
+    /// A timeline entry's WIB time in another of ISO 8601's forms without offset (a `T`, no
+    /// seconds, a fraction; SP4N-LAPOR!'s parser reads them all) is read as WIB (h41: the
+    /// whole report was quarantined for it).
+    #[test]
+    fn a_timeline_time_in_another_form_without_offset_is_wib() {
+        for tanggal in [
+            "2021-09-12T10:11:00",
+            "2021-09-12 10:11",
+            "2021-09-12 10:11:00.000",
+        ] {
+            let c = item(&raw(&with("timeline.0.tanggal", tanggal.into())))
+                .unwrap_or_else(|e| panic!("{tanggal}: {e}"));
+            assert!(
+                c.events
+                    .iter()
+                    .any(|e| e.at.to_rfc3339() == "2021-09-12T03:11:00+00:00"),
+                "{tanggal}"
+            );
+        }
+    }
+
+    /// Tuntas on the 13th, reopened on the 20th (`Aduan dibuka kembali`), and Tuntas again by
+    /// `updated` on the 25th with no second `tuntas` entry: it was not resolved before it was
+    /// reopened (h41: `resolved_at` was the 13th, a week before the reopening; the
+    /// version's `updated` stands for it when the timeline does not say).
+    #[test]
+    fn a_resolution_before_a_reopening_is_not_the_resolution() {
+        let mut v: serde_json::Value = serde_json::from_str(EXAMPLE).expect("reads");
+        v["status"] = 4.into();
+        v["updated"] = 1_632_560_000_000_i64.into(); // 2021-09-25
+        v["timeline"] = serde_json::json!([
+            {"judul": "Aduan tuntas", "tanggal": "2021-09-13 09:00:00", "oleh": "DPUPR", "keterangan": "-"},
+            {"judul": "Aduan dibuka kembali", "tanggal": "2021-09-20 09:00:00", "oleh": "Admin Provinsi", "keterangan": "-"}
+        ]);
+        let c = item(&raw(&v.to_string())).expect("reads");
+        let reopened = "2021-09-20T02:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        assert!(
+            c.resolved_at.is_none_or(|t| t > reopened),
+            "resolved {:?}, before it was reopened",
+            c.resolved_at
+        );
     }
 }

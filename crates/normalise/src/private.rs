@@ -342,14 +342,14 @@ impl Private {
             let mut j = i + usize::from(bytes[i] == b'+');
             // (A run of white space counts as one separator: `2876-<br>` becomes `2876-`, a
             // blank line, and the rest.)
-            let (mut end, mut between, mut blank) = (None, 0, false);
+            let (mut end, mut between, mut blank, mut dash) = (None, 0, false, false);
             while let Some(&c) = bytes.get(j) {
                 if c.is_ascii_digit() {
                     if digits.len() == longest {
                         break;
                     }
                     digits.push(char::from(c));
-                    (between, blank) = (0, false);
+                    (between, blank, dash) = (0, false, false);
                     j += 1;
                     let more = bytes.get(j).is_some_and(u8::is_ascii_digit);
                     if !more
@@ -359,12 +359,17 @@ impl Private {
                         end = Some(j);
                     }
                 } else if let Some((width, white)) = separator(&bytes[j..]) {
-                    if !(white && blank) {
+                    // (White space after a dash, `0812 — 3456`, counts with the dash.)
+                    if !(white && (blank || dash)) {
                         if between == 2 {
                             break;
                         }
                         between += 1;
                     }
+                    dash = !white
+                        && ["-", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2014}"]
+                            .iter()
+                            .any(|d| bytes[j..].starts_with(d.as_bytes()));
                     blank = white;
                     j += width;
                 } else {
@@ -567,6 +572,24 @@ mod tests {
         Private::new(&names, &std::collections::HashSet::new())
             .with_phone(phone)
             .mask(text.into())
+    }
+
+    /// The reporter's own number grouped with dashes set off by spaces, as word processors
+    /// and phones write `--` typed between spaces: with a hyphen or an en dash it was
+    /// hidden, with an em dash (`0812 — 3456 — 7890`) kept whole.
+    #[test]
+    fn the_own_number_grouped_with_spaced_em_dashes_is_hidden() {
+        for text in [
+            "hp 0812 - 3456 - 7890",
+            "hp 0812 \u{2013} 3456 \u{2013} 7890",
+            "hp 0812 \u{2014} 3456 \u{2014} 7890",
+        ] {
+            assert_eq!(
+                masked(&["Siti Aminah"], Some("+6281234567890"), text),
+                format!("hp {PHONE}"),
+                "{text}"
+            );
+        }
     }
 
     /// Review findings: a form of address, `Pelapor` or `Saya` after a street's name was

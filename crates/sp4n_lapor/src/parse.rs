@@ -110,7 +110,7 @@ pub(crate) fn report(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         let by_reporter = t
             .oleh
             .as_deref()
-            .is_some_and(|o| o.eq_ignore_ascii_case("pelapor"));
+            .is_some_and(|o| o.trim().eq_ignore_ascii_case("pelapor"));
         events.push(SourceEvent {
             at: time(format_args!("tindak_lanjut[{i}].waktu"), &t.waktu)?,
             kind: if by_reporter {
@@ -313,5 +313,18 @@ mod tests {
         let c = report(&raw(&anon)).unwrap();
         assert!(c.anonymous);
         assert_eq!(c.reporter_phone, None);
+    }
+
+    /// A reporter's reply whose `oleh` has a stray space (`"pelapor "`, as a form may save
+    /// it) is the reporter's, not the agency's follow-up: it is no first response (h41: it
+    /// set `first_response_at` to the reporter's own reply).
+    #[test]
+    fn a_reporters_reply_with_a_stray_space_is_the_reporters() {
+        for oleh in ["pelapor ", " Pelapor", "PELAPOR\u{a0}"] {
+            let reply = EXAMPLE.replace("\"oleh\":\"instansi\"", &format!("\"oleh\":\"{oleh}\""));
+            let c = report(&raw(&reply)).unwrap();
+            let last = c.events.last().unwrap();
+            assert_eq!(last.kind, EventKind::ReporterReply, "{oleh:?}");
+        }
     }
 }

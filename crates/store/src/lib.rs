@@ -197,7 +197,12 @@ pub fn redact_url(url: &str) -> String {
     if is_keyword_value(url) {
         return KEYWORD_VALUE_SHOWN.into();
     }
-    let start = url.find("://").map_or(0, |i| i + 3);
+    // (`postgres//user:password@…`, a URL whose `:` was lost, is read as one too.)
+    let start = url
+        .find("://")
+        .map(|i| i + 3)
+        .or_else(|| colon_lost(url).map(|i| i + 2))
+        .unwrap_or(0);
     let rest = &url[start..];
     // A password is what follows the user name's `:` up to an `@`. Typed into a URL unescaped
     // it may hold a `/`, `?` or `@` itself, so the last `@` whose user name (before the
@@ -257,6 +262,18 @@ pub fn redact_url(url: &str) -> String {
         out.push_str(&params.join("&"));
     }
     out
+}
+
+/// Where the `//` of a URL whose scheme's `:` was lost (`postgres//user:password@host/db`)
+/// begins: a scheme's word, `//`, and an `@` after them.
+fn colon_lost(url: &str) -> Option<usize> {
+    let at = url.find("//")?;
+    let word = &url[..at];
+    let scheme_like = word.starts_with(|c: char| c.is_ascii_alphabetic())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    (scheme_like && url[at..].contains('@')).then_some(at)
 }
 
 /// The scheme of `url` when it has one (`scheme:…`, `scheme://…`), in lower case; a file
@@ -319,7 +336,7 @@ pub fn sqlite_path(url: &str) -> Result<&str> {
     }
     // A mistyped PostgreSQL URL (`postgress://…`, `postgres+ssl://…`) would otherwise be
     // taken for a file path: a new, empty store made in a folder named after the URL.
-    if scheme(url).is_some_and(|s| s != "sqlite") {
+    if scheme(url).is_some_and(|s| s != "sqlite") || colon_lost(url).is_some() {
         return Err(Error::Url {
             url: redact_url(url),
             message: "not a store this knows: give postgres://… or postgresql://… for \
@@ -1002,6 +1019,21 @@ mod tests {
             let e = sqlite_path(typo).expect_err(typo).to_string();
             assert!(e.contains("postgres://"), "{e}");
             assert!(!e.contains("s3cret"), "{e}");
+        }
+    }
+
+    /// A PostgreSQL URL whose `:` was lost (`postgres//aduan:s3cret@db/aduan`) is no file
+    /// path either: taken for one, `aduan sync` made a SQLite store in the folders
+    /// `postgres/aduan:s3cret@db/`, and `serve`, `backup` and `status` showed the password.
+    #[test]
+    fn a_postgres_url_without_its_colon_is_refused_and_its_password_not_shown() {
+        for typo in [
+            "postgres//aduan:s3cret@db/aduan",
+            "postgresql//aduan:s3cret@db.internal:5432/aduan",
+        ] {
+            let e = sqlite_path(typo).expect_err(typo).to_string();
+            assert!(!e.contains("s3cret"), "{e}");
+            assert!(!redact_url(typo).contains("s3cret"), "{}", redact_url(typo));
         }
     }
 

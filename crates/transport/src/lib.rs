@@ -707,6 +707,10 @@ pub fn shown_url(url: &reqwest::Url) -> String {
     if shown.password().is_some() {
         let _ = shown.set_password(Some("***"));
     }
+    // A user name alone may be the token itself (`https://TOKEN@host`).
+    if !shown.username().is_empty() && shown.password().is_none() {
+        let _ = shown.set_username("***");
+    }
     let secret = |k: &str| {
         let lower = k.to_ascii_lowercase();
         SECRET_PARAMETERS.iter().any(|s| lower.contains(s))
@@ -732,6 +736,11 @@ pub fn shown_url(url: &reqwest::Url) -> String {
 /// with whatever stands before an `@` and after a `?` hidden, as its secrets may be there.
 pub fn shown(url: &str) -> String {
     match reqwest::Url::parse(url) {
+        // (`user:password@host/x` without a scheme parses with the scheme `user`, its
+        // password in an opaque path: shown as one that does not parse.)
+        Ok(u) if u.cannot_be_a_base() && url.contains('@') => shown(&format!("://{url}"))
+            .trim_start_matches("://")
+            .to_string(),
         Ok(u) => shown_url(&u),
         Err(_) => {
             // Everything up to the last `@` may be a user and a password (which may hold `/`,
@@ -994,6 +1003,23 @@ mod tests {
             .to_string();
         assert!(!e.contains("s3cret") && !e.contains("abc"), "{e}");
         assert!(e.contains("idx.example:99999"), "{e}");
+    }
+
+    /// A settings URL refused for holding credentials does not show them: a token given
+    /// as the user name (`https://TOKEN@host`, as Git hosts and many APIs take one), or a
+    /// `user:password@host` written without its scheme (parsed as the scheme `user`).
+    #[test]
+    fn a_refused_settings_url_shows_no_credentials() {
+        for url in [
+            "https://ghp_T0KENs3cret@lapor.example/api",
+            "aduan:pAssw0rd-s3cret@lapor.example/api",
+        ] {
+            let e = check_url("sp4n_lapor", "base_url", url)
+                .unwrap_err()
+                .to_string();
+            assert!(!e.contains("s3cret"), "{e}");
+            assert!(!super::shown(url).contains("s3cret"), "{}", super::shown(url));
+        }
     }
 
     /// A token put in a configured URL (an index behind `?token=`) is not in the error of a
