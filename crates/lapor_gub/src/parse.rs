@@ -165,16 +165,15 @@ pub(crate) fn item(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
     // The latest reopening: a Tuntas entry before it is not the resolution the status has.
     let mut reopened: Option<DateTime<Utc>> = None;
     for (i, e) in r.timeline.iter().enumerate() {
-        let at =
-            aduan_core::time::parse_source(&e.tanggal).ok_or_else(|| {
-                err(
-                    &format!("timeline[{i}].tanggal"),
-                    format!(
-                        "not a WIB time YYYY-MM-DD HH:MM:SS: {}",
-                        aduan_core::time::quoted(&e.tanggal)
-                    ),
-                )
-            })?;
+        let at = aduan_core::time::parse_source(&e.tanggal).ok_or_else(|| {
+            err(
+                &format!("timeline[{i}].tanggal"),
+                format!(
+                    "not a WIB time YYYY-MM-DD HH:MM:SS: {}",
+                    aduan_core::time::quoted(&e.tanggal)
+                ),
+            )
+        })?;
         let title = e.judul.as_deref().unwrap_or("");
         let lower = title.to_lowercase();
         if lower.contains("dibuka") {
