@@ -1018,7 +1018,11 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(!e.contains("s3cret"), "{e}");
-            assert!(!super::shown(url).contains("s3cret"), "{}", super::shown(url));
+            assert!(
+                !super::shown(url).contains("s3cret"),
+                "{}",
+                super::shown(url)
+            );
         }
     }
 
