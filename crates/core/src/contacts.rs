@@ -245,8 +245,10 @@ fn phone_at(bytes: &[u8], start: usize) -> Option<usize> {
 /// dash, a non-breaking hyphen or space), or 0.
 fn wide_separator(bytes: &[u8]) -> usize {
     // (The separators `phone::to_e164` reads: an en dash, a figure dash, hyphens, a
-    // no-break, narrow no-break or figure space.)
-    const WIDE: [&[u8]; 7] = [
+    // no-break, narrow no-break or figure space; and an em dash, which word processors and
+    // phones make of `--` typed between spaces: `0813 — 2876 — 5432`.)
+    const WIDE: [&[u8]; 8] = [
+        "\u{2014}".as_bytes(),
         "\u{2013}".as_bytes(),
         "\u{2012}".as_bytes(),
         "\u{2011}".as_bytes(),
@@ -452,6 +454,8 @@ mod tests {
             ("HP 081328765432WA", "HP [nomor telepon]WA"),
             ("081328765432ya", "[nomor telepon]ya"),
             ("0813\u{2013}2876\u{2013}5432", "[nomor telepon]"),
+            ("0813 \u{2014} 2876 \u{2014} 5432", "[nomor telepon]"),
+            ("0813\u{2014}2876\u{2014}5432", "[nomor telepon]"),
             ("0813\u{a0}2876\u{a0}5432", "[nomor telepon]"),
             ("0813\u{202f}2876\u{202f}5432", "[nomor telepon]"),
             ("0813\u{2012}2876\u{2012}5432", "[nomor telepon]"),

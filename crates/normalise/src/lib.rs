@@ -181,7 +181,13 @@ pub struct Tables<'a> {
 /// one word under `Infrastruktur` stayed public works'); coordinates (0, 0), beyond the
 /// earth's ranges or given one without the other not stored, and a latitude and longitude
 /// given swapped put right (2026-12-06). 14: a kecamatan field with its point of the compass
-/// in brackets (`Pekalongan (Barat)`) coded (2026-12-06).
+/// in brackets (`Pekalongan (Barat)`) coded; an SP4N-LAPOR! time with its offset in ISO
+/// 8601's basic form (`+0700`), of hours alone or without seconds read (the report was
+/// quarantined), and a reply by `pelapor ` with a stray space no agency's response; a Lapor
+/// Gub! timeline time in another form without offset (`2021-09-12T10:11`) read as WIB (its
+/// report was quarantined), and a `tuntas` entry older than the latest reopening no longer
+/// its resolution; a number grouped with em dashes (`0813 — 2876 — 5432`) hidden in texts
+/// (2026-12-07).
 pub const RULES: u32 = 14;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
