@@ -65,7 +65,7 @@ enum Command {
     /// Per channel: last runs, outcome, counts, cursor, quarantine size.
     Status {
         /// Runs shown per channel.
-        #[arg(long, default_value_t = 3)]
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(i64).range(0..))]
         runs: i64,
     },
     /// Records that could not be read or normalised.
@@ -307,8 +307,19 @@ fn init_logging(cli: &Cli) {
         Command::Serve { .. } => "info",
         _ => "warn",
     });
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .or_else(|_| tracing_subscriber::EnvFilter::try_new(level))
+    // RUST_LOG wins, held to what `--log` is held to: one that would turn every log off
+    // (a bare word that is no level) or that `tracing` cannot read is said and left out.
+    let from_env = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .and_then(|v| match log_filter(&v) {
+            Ok(v) => Some(v),
+            Err(why) => {
+                eprintln!("warning: RUST_LOG is left out ({why}); logging at {level:?}");
+                None
+            }
+        });
+    let filter = tracing_subscriber::EnvFilter::try_new(from_env.as_deref().unwrap_or(level))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     // Colours only on a terminal: a service's log goes to the journal or a file.
     let builder = tracing_subscriber::fmt()

@@ -900,6 +900,20 @@ async fn a_quarantine_retry_naming_nothing_is_a_usage_error() {
     assert!(text(&out).contains("--all"), "{}", text(&out));
 }
 
+/// `status --runs` below 0 is a usage error on both stores: SQLite read `LIMIT -1` as every
+/// run, PostgreSQL refused it as a database error (`LIMIT must not be negative`, status 1).
+#[tokio::test]
+async fn status_refuses_a_negative_run_count_as_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("aduan.db").display());
+    aduan_store::Store::open(&db).await.unwrap().close().await;
+    let out = aduan(dir.path(), &["--database", &db, "status", "--runs=-1"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--runs"), "{}", text(&out));
+    let out = aduan(dir.path(), &["--database", &db, "status", "--runs=0"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
 /// A `--log` that is no level (`inf` for `info`) is refused: `tracing` reads a bare word as
 /// a target, and every other log, a failing channel's errors included, was dropped without a
 /// word (serve review); one it cannot read was replaced by `warn` as silently. A crate's
@@ -921,6 +935,20 @@ fn a_log_filter_that_would_hide_every_log_is_refused() {
     }
 }
 
+/// `RUST_LOG`, which wins over `--log`, is held to what `--log` is: a bare word that is no
+/// level (`RUST_LOG=inf` in an environment file) turned every log off without a word, a
+/// failing channel's errors included, and one `tracing` cannot read was dropped as silently.
+#[test]
+fn a_rust_log_that_would_hide_every_log_is_not_taken_in_silence() {
+    let dir = tempfile::tempdir().unwrap();
+    for bad in ["inf", "aduan=["] {
+        let out = aduan(dir.path(), &["status"], &[("RUST_LOG", bad)]);
+        assert!(text(&out).contains("RUST_LOG"), "{bad}: {}", text(&out));
+    }
+    let out = aduan(dir.path(), &["status"], &[("RUST_LOG", "info")]);
+    assert!(!text(&out).contains("RUST_LOG"), "{}", text(&out));
+}
+
 #[test]
 fn a_password_with_a_slash_is_not_shown_when_the_url_is_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -935,6 +963,23 @@ fn a_password_with_a_slash_is_not_shown_when_the_url_is_refused() {
     );
     assert!(!out.status.success(), "{}", text(&out));
     assert!(!text(&out).contains("cret"), "{}", text(&out));
+}
+
+/// `aduan sync --channel cc112` where no configuration was read (an installed `aduan` run
+/// from another folder, without `--config`) says so, as `aduan sync` without `--channel`
+/// does: "[channels.cc112] is missing" alone sent the operator to look for a table in a file
+/// that was never read.
+#[test]
+fn a_channel_synced_alone_without_any_configuration_says_none_was_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = aduan(
+        dir.path(),
+        &["sync", "--channel", "cc112"],
+        &[("ADUAN_REPORTER_KEY", REPORTER_KEY)],
+    );
+    assert_eq!(out.status.code(), Some(78), "{}", text(&out));
+    assert!(text(&out).contains("[channels.cc112]"), "{}", text(&out));
+    assert!(text(&out).contains("--config"), "{}", text(&out));
 }
 
 #[tokio::test]

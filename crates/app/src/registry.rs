@@ -281,8 +281,19 @@ pub fn connectors(
         let Some(channel) = config.channels.get(r.spec.id) else {
             if only == Some(r.spec.id) {
                 return Err(Error::Config {
-                    path: "configuration".into(),
-                    message: format!("[channels.{}] is missing", r.spec.id),
+                    path: match &config.source {
+                        Some(p) => p.display().to_string(),
+                        None => "configuration".into(),
+                    },
+                    message: match &config.source {
+                        Some(_) => format!("[channels.{}] is missing", r.spec.id),
+                        None => format!(
+                            "[channels.{}] is missing: no configuration was read (no --config \
+                             or ADUAN_CONFIG given, and no config/aduan.toml in the current \
+                             folder)",
+                            r.spec.id
+                        ),
+                    },
                 });
             }
             continue;
