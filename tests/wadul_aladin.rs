@@ -1185,3 +1185,39 @@ async fn a_rebuild_keeps_a_case_dated_by_its_receipt_as_it_was() {
     }
     server.abort();
 }
+
+/// The Cloud API's webhook payloads can be up to 3 MB (the platform's webhooks overview): a
+/// signed delivery of 2 MB (a backlog of messages sent together) is stored and answered
+/// 200 under the default configuration, not refused with 413 until the platform gives up
+/// on it, its messages lost (found by attack, session 41).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_as_large_as_the_platform_sends_is_accepted() {
+    let ts = sqlite_store().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let table = "[channels.wadul_aladin]\nregister_url = \"http://127.0.0.1:9/register.csv\"\n";
+    let args = config(dir.path(), &ts, &[table.to_string()]);
+    let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+    let url = serve.url("/webhooks/wadul-aladin");
+    let text = "Jalan berlubang di Jl. Merdeka, mohon segera diperbaiki. ".repeat(70);
+    let stamps: Vec<String> = (0..500).map(|i| (1_790_000_000 + i).to_string()).collect();
+    let ids: Vec<String> = (0..500).map(|i| format!("wamid.BIG{i}")).collect();
+    let messages: Vec<(&str, &str, &str)> = (0..500)
+        .map(|i| (ids[i].as_str(), stamps[i].as_str(), text.as_str()))
+        .collect();
+    let body = aduan_sim::wadul_text_body("6281234567890", &messages);
+    assert!(body.len() > 2_000_000 && body.len() < 3_000_000, "{}", body.len());
+    let secret = WadulConfig::default().app_secret;
+    let answer = reqwest::Client::new()
+        .post(&url)
+        .header("content-type", "application/json")
+        .header(
+            "x-hub-signature-256",
+            aduan_sim::wadul_signature(secret.as_bytes(), &body),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(answer.status(), 200, "{}", serve.log());
+    serve.stop().await;
+}

@@ -200,8 +200,10 @@ fn default_backoff_max_secs() -> u64 {
 fn default_shutdown_grace_secs() -> u64 {
     30
 }
+/// 3 MiB: the WhatsApp Cloud API's webhook payloads can be up to 3 MB (its webhooks overview);
+/// a smaller limit refuses a signed delivery for good, and the platform drops it.
 fn default_max_body_bytes() -> usize {
-    1024 * 1024
+    3 * 1024 * 1024
 }
 fn default_request_timeout_secs() -> u64 {
     30

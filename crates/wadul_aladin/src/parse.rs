@@ -232,6 +232,12 @@ struct Msg {
 /// reaction days later opened a complaint `[reaction]`, one hours later kept a thread open.
 const ASIDE: [&str; 4] = ["reaction", "system", "ephemeral", "request_welcome"];
 
+/// What an `unsupported` message (a type the Cloud API does not carry) stands for, named in
+/// its `unsupported.type`, that says nothing of a complaint either: a reaction, a pin, a vote
+/// in a poll, a keep-in-chat. Others (an unsupported image, a message the platform could not
+/// make available, 131060) are the sender's words, listed as `[unsupported]`.
+const UNSUPPORTED_ASIDE: [&str; 4] = ["reaction", "pin", "poll_update", "keep_in_chat"];
+
 fn is_webhook(payload: &[u8]) -> bool {
     payload.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
 }
@@ -346,7 +352,13 @@ fn message(value: &serde_json::Value, i: usize, source: &str) -> Result<Msg, Fie
             .get("from")
             .and_then(|f| f.as_str())
             .and_then(whatsapp_number),
-        aside: ASIDE.contains(&m.kind.as_str()),
+        aside: ASIDE.contains(&m.kind.as_str())
+            || (m.kind == "unsupported"
+                && m.rest
+                    .get("unsupported")
+                    .and_then(|u| u.get("type"))
+                    .and_then(|t| t.as_str())
+                    .is_some_and(|t| UNSUPPORTED_ASIDE.contains(&t))),
     })
 }
 
@@ -903,6 +915,25 @@ fn complaint(
             resolved_at = Some(
                 on(c.followed_up_at, c.followed_up_whole_day).unwrap_or(last_message.max(finished)),
             );
+        }
+        // The answer written without its date (`Tindak Lanjut` given, `Tanggal Tindak Lanjut`
+        // empty) is a follow-up too, when the version first saying it came (a case first
+        // read so says no more than its row), as an undated forwarding is a disposition.
+        if let (None, Some(text)) = (c.followed_up_at, c.follow_up.as_deref()) {
+            let since = versions
+                .iter()
+                .rposition(|v| v.followed_up_at.is_some() || v.follow_up.as_deref() != Some(text))
+                .map_or(0, |i| i + 1);
+            let at = match since {
+                0 => c.newest().max(reported_at),
+                i => seen[i].max(reported_at),
+            };
+            if !follow_ups
+                .values()
+                .any(|(_, t)| t.as_deref() == Some(text))
+            {
+                follow_ups.insert(at, (c.agency.clone(), Some(text.to_string())));
+            }
         }
         if dispositions.is_empty() {
             if let Some((at, agency)) = forwarded_undated {

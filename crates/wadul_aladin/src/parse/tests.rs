@@ -1090,3 +1090,60 @@ fn a_reaction_does_not_keep_a_thread_open() {
         "the second report was folded into the first: {bodies:?}"
     );
 }
+
+/// A reaction, pin or poll vote the Cloud API does not support comes as `type: unsupported`
+/// naming it (`unsupported.type`, the platform's unsupported-messages webhook reference): it
+/// is no message of a complaint either, as the `reaction` it stands for; it must not open a
+/// complaint `[unsupported]` days later (found by attack, session 41).
+#[test]
+fn an_unsupported_reaction_or_pin_days_later_opens_no_complaint() {
+    let thread = hook(SENDER, &[("wamid.A", T0, "lampu PJU mati di Jl. Merdeka")]);
+    for (i, what) in ["reaction", "pin", "poll_update", "keep_in_chat"].iter().enumerate() {
+        let later = raw(serde_json::json!({"entry": [{"changes": [{"field": "messages", "value": {
+            "contacts": [{"profile": {"name": "Budi"}, "wa_id": SENDER}],
+            "messages": [{"from": SENDER, "id": format!("wamid.U{i}"),
+                "timestamp": (T0 + 3 * DAY).to_string(),
+                "errors": [{"code": 131051, "title": "Message type unknown",
+                    "message": "Message type unknown",
+                    "error_data": {"details": "Message type is currently not supported."}}],
+                "type": "unsupported", "unsupported": {"type": what}}]}}]}]})
+        .to_string());
+        let f = fold(SENDER, &[thread.clone(), later]);
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        let bodies: Vec<_> = f.complaints.iter().map(|c| c.body.clone()).collect();
+        assert_eq!(f.complaints.len(), 1, "{what}: complaints: {bodies:?}");
+    }
+}
+
+/// The OPD's answer written in `Tindak Lanjut` with `Tanggal Tindak Lanjut` left empty (a
+/// hand-kept sheet) is still the case's follow-up (the contract: a case updates its thread's
+/// complaint with its follow-up): a follow-up event with its text, when the version saying it
+/// came (as an undated forwarding is a disposition then), not lost from the complaint and
+/// its history (found by attack, session 41: the answer was nowhere, and an in-progress case
+/// had no first response).
+#[test]
+fn an_undated_follow_up_with_its_text_is_a_follow_up() {
+    let thread = hook(SENDER, &[("wamid.A", T0, "jalan berlubang di Jl. Merdeka")]);
+    let new = case_seen(
+        "WA-2024-0011,1/3/2024 8:30:00,wamid.A,081234567890,Budi,Jalan berlubang,Jalan,DPUPR,Diteruskan ke OPD,1/3/2024 9:00:00,,,",
+        T0 + HOUR,
+    );
+    let answered = case_seen(
+        "WA-2024-0011,1/3/2024 8:30:00,wamid.A,081234567890,Budi,Jalan berlubang,Jalan,DPUPR,Ditindaklanjuti,1/3/2024 9:00:00,,Sudah dijadwalkan perbaikan minggu ini,",
+        T0 + DAY,
+    );
+    let f = fold(SENDER, &[thread, new, answered]);
+    assert!(f.errors.is_empty(), "{:?}", f.errors);
+    let follow_up = f.complaints[0]
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::FollowUp);
+    let follow_up = follow_up.unwrap_or_else(|| {
+        panic!("no follow-up; events: {:?}", f.complaints[0].events)
+    });
+    assert_eq!(
+        follow_up.text.as_deref(),
+        Some("Sudah dijadwalkan perbaikan minggu ini")
+    );
+    assert_eq!(follow_up.at.timestamp(), T0 + DAY);
+}
