@@ -1205,7 +1205,11 @@ async fn a_delivery_as_large_as_the_platform_sends_is_accepted() {
         .map(|i| (ids[i].as_str(), stamps[i].as_str(), text.as_str()))
         .collect();
     let body = aduan_sim::wadul_text_body("6281234567890", &messages);
-    assert!(body.len() > 2_000_000 && body.len() < 3_000_000, "{}", body.len());
+    assert!(
+        body.len() > 2_000_000 && body.len() < 3_000_000,
+        "{}",
+        body.len()
+    );
     let secret = WadulConfig::default().app_secret;
     let answer = reqwest::Client::new()
         .post(&url)

@@ -189,7 +189,9 @@ pub struct Tables<'a> {
 /// its resolution; a number grouped with em dashes (`0813 — 2876 — 5432`) hidden in texts;
 /// a WhatsApp reaction, pin or poll vote sent as `unsupported` no message of a thread (it
 /// opened a complaint `[unsupported]`), and a Wadul Aladin answer in `Tindak Lanjut` without
-/// its date a follow-up when the version saying it came (it was lost) (2026-12-07).
+/// its date a follow-up when the version saying it came (it was lost), and a message edited
+/// in the WhatsApp Business app (`type: edit`) what its latest edit says (it was the words
+/// before the edit and a line `[edit]`) (2026-12-07).
 pub const RULES: u32 = 14;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its

@@ -225,6 +225,9 @@ struct Msg {
     /// A message that says nothing of a complaint (a reaction, a notice of the platform's):
     /// it neither opens a thread nor keeps one open.
     aside: bool,
+    /// An edit (`type: edit`, the WhatsApp Business app's, within 15 minutes of the message):
+    /// the wamid of the message it rewrites; `text` is the new text or caption. An aside too.
+    edit_of: Option<String>,
 }
 
 /// Message types that say nothing of a complaint: a reaction (👍 to the city's answer), the
@@ -317,7 +320,21 @@ fn message(value: &serde_json::Value, i: usize, source: &str) -> Result<Msg, Fie
             _ => None,
         }
     };
-    let text = m.text.map(|t| t.body).or_else(replied);
+    // An edit's new words: its message's text or caption.
+    let edit = m.rest.get("edit").filter(|_| m.kind == "edit");
+    let edit_of = edit
+        .and_then(|e| e.get("original_message_id"))
+        .and_then(|w| w.as_str())
+        .map(str::to_string);
+    let edited = || -> Option<String> {
+        let new = edit?.get("message")?;
+        let kind = new.get("type").and_then(|t| t.as_str()).unwrap_or("text");
+        new.get(kind)
+            .and_then(|body| body.get("body").or_else(|| body.get("caption")))
+            .and_then(|t| t.as_str())
+            .map(str::to_string)
+    };
+    let text = m.text.map(|t| t.body).or_else(replied).or_else(edited);
     let location = m
         .location
         .map(|l| (l.latitude, l.longitude, l.address.or(l.name)));
@@ -352,13 +369,15 @@ fn message(value: &serde_json::Value, i: usize, source: &str) -> Result<Msg, Fie
             .get("from")
             .and_then(|f| f.as_str())
             .and_then(whatsapp_number),
-        aside: ASIDE.contains(&m.kind.as_str())
+        aside: edit_of.is_some()
+            || ASIDE.contains(&m.kind.as_str())
             || (m.kind == "unsupported"
                 && m.rest
                     .get("unsupported")
                     .and_then(|u| u.get("type"))
                     .and_then(|t| t.as_str())
                     .is_some_and(|t| UNSUPPORTED_ASIDE.contains(&t))),
+        edit_of,
     })
 }
 
@@ -624,6 +643,8 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
     // Every version of each case, in the order they came (rows are edited in place: the
     // newest says what the case is now, the others what it was).
     let mut cases: BTreeMap<String, Vec<Case>> = BTreeMap::new();
+    // Each edited message's latest edit: (when, its wamid, the new words).
+    let mut edits: HashMap<String, (DateTime<Utc>, String, String)> = HashMap::new();
     for (i, raw) in raws.iter().enumerate() {
         if is_webhook(&raw.payload) {
             let list = match messages_of(raw) {
@@ -657,6 +678,20 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
                 // A message that cannot be read is quarantined with its body; the sender's
                 // other messages in it are still folded.
                 match message(value, j, &raw.source_ref) {
+                    Ok(Msg {
+                        edit_of: Some(of),
+                        text: Some(text),
+                        at,
+                        wamid,
+                        ..
+                    }) => {
+                        let newer = edits
+                            .get(&of)
+                            .is_none_or(|(t, w, _)| (at, &wamid) > (*t, w));
+                        if newer {
+                            edits.insert(of, (at, wamid, text));
+                        }
+                    }
                     Ok(m) if m.aside => {}
                     Ok(m) => {
                         messages.entry(m.wamid.clone()).or_insert(m);
@@ -668,6 +703,18 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
             match case(raw) {
                 Ok(c) => cases.entry(c.no.clone()).or_default().push(c),
                 Err(e) => folded.errors.push((i, e)),
+            }
+        }
+    }
+    // An edited message says what its latest edit says (its caption, for media).
+    for (of, (_, _, text)) in edits {
+        if let Some(m) = messages.get_mut(&of) {
+            match (&m.text, &m.attachment) {
+                (None, Some(a)) => {
+                    let kind = a.split(']').next().unwrap_or_default();
+                    m.attachment = Some(format!("{kind}] {text}").trim_end().to_string());
+                }
+                _ => m.text = Some(text),
             }
         }
     }
@@ -928,10 +975,7 @@ fn complaint(
                 0 => c.newest().max(reported_at),
                 i => seen[i].max(reported_at),
             };
-            if !follow_ups
-                .values()
-                .any(|(_, t)| t.as_deref() == Some(text))
-            {
+            if !follow_ups.values().any(|(_, t)| t.as_deref() == Some(text)) {
                 follow_ups.insert(at, (c.agency.clone(), Some(text.to_string())));
             }
         }

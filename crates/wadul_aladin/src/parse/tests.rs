@@ -1098,8 +1098,12 @@ fn a_reaction_does_not_keep_a_thread_open() {
 #[test]
 fn an_unsupported_reaction_or_pin_days_later_opens_no_complaint() {
     let thread = hook(SENDER, &[("wamid.A", T0, "lampu PJU mati di Jl. Merdeka")]);
-    for (i, what) in ["reaction", "pin", "poll_update", "keep_in_chat"].iter().enumerate() {
-        let later = raw(serde_json::json!({"entry": [{"changes": [{"field": "messages", "value": {
+    for (i, what) in ["reaction", "pin", "poll_update", "keep_in_chat"]
+        .iter()
+        .enumerate()
+    {
+        let later = raw(
+            serde_json::json!({"entry": [{"changes": [{"field": "messages", "value": {
             "contacts": [{"profile": {"name": "Budi"}, "wa_id": SENDER}],
             "messages": [{"from": SENDER, "id": format!("wamid.U{i}"),
                 "timestamp": (T0 + 3 * DAY).to_string(),
@@ -1107,7 +1111,8 @@ fn an_unsupported_reaction_or_pin_days_later_opens_no_complaint() {
                     "message": "Message type unknown",
                     "error_data": {"details": "Message type is currently not supported."}}],
                 "type": "unsupported", "unsupported": {"type": what}}]}}]}]})
-        .to_string());
+            .to_string(),
+        );
         let f = fold(SENDER, &[thread.clone(), later]);
         assert!(f.errors.is_empty(), "{:?}", f.errors);
         let bodies: Vec<_> = f.complaints.iter().map(|c| c.body.clone()).collect();
@@ -1138,12 +1143,75 @@ fn an_undated_follow_up_with_its_text_is_a_follow_up() {
         .events
         .iter()
         .find(|e| e.kind == EventKind::FollowUp);
-    let follow_up = follow_up.unwrap_or_else(|| {
-        panic!("no follow-up; events: {:?}", f.complaints[0].events)
-    });
+    let follow_up =
+        follow_up.unwrap_or_else(|| panic!("no follow-up; events: {:?}", f.complaints[0].events));
     assert_eq!(
         follow_up.text.as_deref(),
         Some("Sudah dijadwalkan perbaikan minggu ini")
     );
     assert_eq!(follow_up.at.timestamp(), T0 + DAY);
+}
+
+/// A message edited in the WhatsApp Business app (`type: edit`, its `original_message_id`
+/// and the new `message`) says what the edit says: the complaint's text was the words
+/// before the edit, with a line `[edit]` added (found by attack, session 41). A caption is
+/// edited as its media's; the edit opens no thread of its own.
+#[test]
+fn an_edited_message_says_what_its_latest_edit_says() {
+    let thread = hook(
+        SENDER,
+        &[
+            ("wamid.A", T0, "lampu PJU mati di Jl. Merdka"),
+            ("wamid.B", T0 + 60, "sudah 3 hari"),
+        ],
+    );
+    let edit = |id: &str, at: i64, of: &str, message: serde_json::Value| {
+        raw(
+            serde_json::json!({"entry": [{"changes": [{"field": "messages", "value": {
+            "messages": [{"from": SENDER, "id": id, "timestamp": at.to_string(),
+                "type": "edit", "edit": {"original_message_id": of, "message": message}}]}}]}]})
+            .to_string(),
+        )
+    };
+    let text = |body: &str| serde_json::json!({"type": "text", "text": {"body": body}});
+    let first = edit(
+        "wamid.E1",
+        T0 + 120,
+        "wamid.A",
+        text("lampu PJU mati di Jl. Merdeka"),
+    );
+    let second = edit(
+        "wamid.E2",
+        T0 + 180,
+        "wamid.A",
+        text("lampu PJU mati di Jl. Merdeka no 5"),
+    );
+    // Delivered out of order, and an edit of a message not in the thread (a day later: no
+    // thread of its own either).
+    let stray = edit("wamid.E3", T0 + 3 * DAY, "wamid.Z", text("salah kirim"));
+    let f = fold(SENDER, &[second, thread, first, stray]);
+    assert!(f.errors.is_empty(), "{:?}", f.errors);
+    assert_eq!(f.complaints.len(), 1, "{:?}", f.complaints);
+    assert_eq!(
+        f.complaints[0].body.as_deref(),
+        Some("lampu PJU mati di Jl. Merdeka no 5\nsudah 3 hari")
+    );
+    // A caption.
+    let photo = raw(
+        serde_json::json!({"entry": [{"changes": [{"field": "messages", "value": {
+        "messages": [{"from": SENDER, "id": "wamid.P", "timestamp": T0.to_string(),
+            "type": "image", "image": {"id": "m1", "caption": "got tersumbat"}}]}}]}]})
+        .to_string(),
+    );
+    let caption = edit(
+        "wamid.E4",
+        T0 + 60,
+        "wamid.P",
+        serde_json::json!({"type": "image", "image": {"caption": "got tersumbat di Jl. Hayam Wuruk"}}),
+    );
+    let f = fold(SENDER, &[photo, caption]);
+    assert_eq!(
+        f.complaints[0].body.as_deref(),
+        Some("[image] got tersumbat di Jl. Hayam Wuruk")
+    );
 }
