@@ -195,6 +195,21 @@ async fn webhooks_and_the_register_end_as_the_truth_on_both_stores() {
             .await
             .expect("answer");
         assert_eq!(unsigned.status(), 401);
+        let said: serde_json::Value = unsigned.json().await.expect("a JSON refusal");
+        assert_eq!(said["error"], "missing_signature", "{said}");
+        // One whose signature is there but no `sha256=<hex>` is a bad one, not a missing one.
+        for header in ["sha256=zz", "md5=00", ""] {
+            let malformed = http
+                .post(&url)
+                .header("x-hub-signature-256", header)
+                .body(r#"{"object":"whatsapp_business_account","entry":[]}"#)
+                .send()
+                .await
+                .expect("answer");
+            assert_eq!(malformed.status(), 401);
+            let said: serde_json::Value = malformed.json().await.expect("a JSON refusal");
+            assert_eq!(said["error"], "bad_signature", "{header:?}: {said}");
+        }
         assert_eq!(
             count(&ts, "SELECT COUNT(*) FROM raw_records WHERE channel = 'wadul_aladin' AND source_ref = '/webhooks/wadul-aladin'").await,
             0,

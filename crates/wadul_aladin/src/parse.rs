@@ -241,8 +241,11 @@ const ASIDE: [&str; 4] = ["reaction", "system", "ephemeral", "request_welcome"];
 /// make available, 131060) are the sender's words, listed as `[unsupported]`.
 const UNSUPPORTED_ASIDE: [&str; 4] = ["reaction", "pin", "poll_update", "keep_in_chat"];
 
-fn is_webhook(payload: &[u8]) -> bool {
-    payload.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+/// Whether a payload is a webhook body: one the endpoint received (a body that is no JSON
+/// object is then refused as a webhook body, not read as a register row), or a JSON object.
+fn is_webhook(raw: &RawRecord) -> bool {
+    raw.source_ref == crate::WEBHOOK_PATH
+        || raw.payload.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
 }
 
 fn messages_of(raw: &RawRecord) -> Result<Vec<serde_json::Value>, FieldError> {
@@ -566,7 +569,7 @@ fn case_key(no: &str) -> String {
 /// edited in place, and its `No WA` may change, leaving an older version linked under a
 /// sender the case no longer has. `None` for a webhook body.
 pub(crate) fn versions(raw: &RawRecord) -> Option<String> {
-    if is_webhook(&raw.payload) {
+    if is_webhook(raw) {
         return None;
     }
     case(raw).ok().map(|c| case_key(&c.no))
@@ -575,7 +578,7 @@ pub(crate) fn versions(raw: &RawRecord) -> Option<String> {
 /// The groups of a payload: the senders of a webhook body's messages (none for a body of
 /// delivery receipts only), or a case's sender (when it names one) and its own group.
 pub(crate) fn keys(raw: &RawRecord) -> Result<Vec<String>, FieldError> {
-    if is_webhook(&raw.payload) {
+    if is_webhook(raw) {
         let mut keys = Vec::new();
         for m in &messages_of(raw)? {
             let key = message_key(m).unwrap_or_else(|own| own);
@@ -620,7 +623,7 @@ pub(crate) fn fold_threads(key: &str, raws: &[RawRecord]) -> Folded {
 /// receipt when none of them can be read (what it makes is errors, told when it came), and
 /// `None` for a case row (read with every fold of the sender: its closing splits threads).
 pub(crate) fn span(key: &str, raw: &RawRecord) -> Option<Span> {
-    if !is_webhook(&raw.payload) {
+    if !is_webhook(raw) {
         return None;
     }
     let mut span: Option<Span> = None;
@@ -646,7 +649,7 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
     // Each edited message's latest edit: (when, its wamid, the new words).
     let mut edits: HashMap<String, (DateTime<Utc>, String, String)> = HashMap::new();
     for (i, raw) in raws.iter().enumerate() {
-        if is_webhook(&raw.payload) {
+        if is_webhook(raw) {
             let list = match messages_of(raw) {
                 Ok(l) => l,
                 Err(e) => {

@@ -112,14 +112,17 @@ async fn handshake(
 }
 
 async fn receive(State(ep): State<Endpoint>, headers: HeaderMap, body: Bytes) -> Response {
-    let signature = headers
-        .get("x-hub-signature-256")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().strip_prefix("sha256="))
-        .and_then(|h| hex::decode(h).ok());
+    // A header that is there but no `sha256=<hex>` is a bad signature, not a missing one.
+    let signature = headers.get("x-hub-signature-256").map(|v| {
+        v.to_str()
+            .ok()
+            .and_then(|v| v.trim().strip_prefix("sha256="))
+            .and_then(|h| hex::decode(h).ok())
+    });
     let reason = match signature {
         None => Some("missing_signature"),
-        Some(sig) => mac(ep.secrets.app_secret.expose().as_bytes(), &body)
+        Some(None) => Some("bad_signature"),
+        Some(Some(sig)) => mac(ep.secrets.app_secret.expose().as_bytes(), &body)
             .verify_slice(&sig)
             .err()
             .map(|_| "bad_signature"),

@@ -1215,3 +1215,16 @@ fn an_edited_message_says_what_its_latest_edit_says() {
         Some("[image] got tersumbat di Jl. Hayam Wuruk")
     );
 }
+
+/// A signed body the endpoint received that is no JSON object (`[1,2]`, `hello`, empty) is
+/// refused as a webhook body, naming that, not read as a register row ("a header without a
+/// row", found by attack, session 41).
+#[test]
+fn a_webhook_body_that_is_no_json_object_is_refused_as_one() {
+    for body in ["[1,2]", "hello", ""] {
+        let mut r = raw(body.to_string());
+        r.source_ref = crate::WEBHOOK_PATH.into();
+        let e = super::keys(&r).expect_err(body).to_string();
+        assert!(e.contains("not a webhook body"), "{body:?}: {e}");
+    }
+}
