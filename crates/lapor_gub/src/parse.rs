@@ -176,9 +176,19 @@ pub(crate) fn item(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         })?;
         let title = e.judul.as_deref().unwrap_or("");
         let lower = title.to_lowercase();
+        // The reporter's own entries (a reply, a rating) answer nothing: as SP4N-LAPOR!'s
+        // `tindak_lanjut` by `pelapor`, a reply of the reporter, never a response, nor the
+        // resolution ("Aduan belum selesai" is no more one written by the city).
+        let by_reporter = e
+            .oleh
+            .as_deref()
+            .is_some_and(|o| o.trim().eq_ignore_ascii_case("pelapor"));
         if lower.contains("dibuka") {
             reopened = reopened.max(Some(at));
-        } else if lower.contains("tuntas") || lower.contains("selesai") {
+        } else if (lower.contains("tuntas") || lower.contains("selesai"))
+            && !by_reporter
+            && !lower.contains("belum")
+        {
             finished = finished.max(Some(at));
         }
         let text: Vec<&str> = [e.judul.as_deref(), e.keterangan.as_deref()]
@@ -186,9 +196,13 @@ pub(crate) fn item(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
             .flatten()
             .filter(|t| !t.trim().is_empty())
             .collect();
+        let kind = match entry_kind(title) {
+            k if by_reporter && k.is_response() => EventKind::ReporterReply,
+            k => k,
+        };
         events.push(SourceEvent {
             at,
-            kind: entry_kind(title),
+            kind,
             actor: e.oleh.clone(),
             text: (!text.is_empty()).then(|| text.join(": ")),
         });
@@ -307,6 +321,43 @@ mod tests {
             ("Catatan admin", EventKind::Note),
         ] {
             assert_eq!(entry_kind(title), kind, "{title}");
+        }
+    }
+
+    /// The reporter's own reply in the timeline ("Tanggapan pelapor", by `Pelapor`) is no
+    /// response of the city: it must not set `first_response_at` (SP4N-LAPOR!'s connector
+    /// keeps a reporter's `tindak_lanjut` apart the same way).
+    #[test]
+    fn a_reporters_reply_in_the_timeline_is_no_response() {
+        let timeline = serde_json::json!([
+            {"judul": "Aduan diverifikasi", "tanggal": "2021-09-12 10:11:00", "oleh": "Admin Provinsi"},
+            {"judul": "Tanggapan pelapor", "tanggal": "2021-09-12 11:00:00", "oleh": "Pelapor",
+             "keterangan": "Mohon segera ditindaklanjuti, sudah seminggu."}
+        ]);
+        let c = item(&raw(&with("timeline", timeline))).expect("reads");
+        let reply = c
+            .events
+            .iter()
+            .find(|e| e.actor.as_deref() == Some("Pelapor"))
+            .expect("the reply is an event");
+        assert!(
+            !reply.kind.is_response(),
+            "a reporter's reply read as {:?}",
+            reply.kind
+        );
+        // Nor is a reporter's entry saying "selesai", nor anyone's "belum selesai", the
+        // resolution of a report Tuntas: `updated` stands for it.
+        for (judul, oleh) in [
+            ("Aduan selesai?", "Pelapor"),
+            ("Aduan belum selesai", "Admin Provinsi"),
+        ] {
+            let mut v: serde_json::Value = serde_json::from_str(EXAMPLE).expect("reads");
+            v["status"] = 4.into();
+            v["timeline"] = serde_json::json!([
+                {"judul": judul, "tanggal": "2021-09-12 11:00:00", "oleh": oleh}
+            ]);
+            let c = item(&raw(&v.to_string())).expect("reads");
+            assert_eq!(c.resolved_at, None, "{judul} by {oleh}");
         }
     }
 

@@ -191,7 +191,9 @@ pub struct Tables<'a> {
 /// opened a complaint `[unsupported]`), and a Wadul Aladin answer in `Tindak Lanjut` without
 /// its date a follow-up when the version saying it came (it was lost), and a message edited
 /// in the WhatsApp Business app (`type: edit`) what its latest edit says (it was the words
-/// before the edit and a line `[edit]`) (2026-12-07).
+/// before the edit and a line `[edit]`); a Lapor Gub! timeline entry by `Pelapor` (a
+/// reply, `Tanggapan pelapor`) no response of the city's, and neither it nor anyone's
+/// `belum selesai` the resolution (2026-12-07).
 pub const RULES: u32 = 14;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
