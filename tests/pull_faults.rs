@@ -650,6 +650,39 @@ async fn sc_a_backfill_that_does_not_page_on_stops_saying_so() {
     assert_eq!(rows(&ts, "smart_city").await.len(), 2);
 }
 
+/// A backfill page with no report that says there are more (`has_more: true`): the run
+/// stops `partial`, saying so, what came before stored (helper pantau, session 41: it ended
+/// `ok`, the rest unread without a word).
+#[tokio::test]
+async fn sc_an_empty_page_that_says_there_are_more_stops_saying_so() {
+    let first = format!(
+        r#"{{"reports":[{}],"has_more":true}}"#,
+        sc_report("a", 1, "2024-02-02T01:00:00Z", "submitted"),
+    );
+    let handler: Handler = Arc::new(move |target: &str| {
+        if target.contains("after_id") {
+            ok_json(r#"{"reports":[],"has_more":true}"#)
+        } else {
+            ok_json(&first)
+        }
+    });
+    let (base, _log) = scripted(handler).await;
+    let ts = sqlite_store().await;
+    let report = engine(&ts)
+        .sync(&sc_connector(base, 1), &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.outcome,
+        Outcome::Partial,
+        "{}",
+        report.summary_line()
+    );
+    let error = report.error.clone().unwrap_or_default();
+    assert!(error.contains("empty page says there are more"), "{error}");
+    assert_eq!(rows(&ts, "smart_city").await.len(), 1);
+}
+
 /// Reports whose times carry the offset in ISO 8601's basic form (`+0700`, what PHP's
 /// `DATE_ISO8601` writes) are times with an offset as the contract asks: they are stored, and
 /// the cursor moves to the newest, so the next run reads only from there (h41: every such

@@ -193,7 +193,12 @@ pub struct Tables<'a> {
 /// in the WhatsApp Business app (`type: edit`) what its latest edit says (it was the words
 /// before the edit and a line `[edit]`); a Lapor Gub! timeline entry by `Pelapor` (a
 /// reply, `Tanggapan pelapor`) no response of the city's, and neither it nor anyone's
-/// `belum selesai` the resolution (2026-12-07).
+/// `belum selesai` the resolution; a Pantau Pekalongan report whose GPS position lies outside
+/// the box about the city (`around_city`, places.toml), its place names saying nothing,
+/// outside the city (`in_city` was unknown); of two payloads of one version number the
+/// later `updated_at` (the last received won, so a live store and its rebuild differed), a
+/// deleted report listed in full withdrawn with its content (it waited for a version that
+/// had come), and a `null` among its photos no photo (it was quarantined) (2026-12-07).
 pub const RULES: u32 = 14;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
@@ -574,7 +579,11 @@ impl Normaliser {
                 .filter(|a| !a.is_empty()),
             latitude,
             longitude,
-            in_city: place.in_city,
+            in_city: place.in_city.or_else(|| {
+                self.gazetteer
+                    .far_outside(latitude, longitude)
+                    .then_some(false)
+            }),
             reporter_key,
             anonymous: src.anonymous,
             confidential: src.confidential,

@@ -38,6 +38,7 @@ pub struct Gazetteer {
     kelurahan_names: Vec<(String, usize)>,
     /// Every word of every name and alias, in lower case.
     words: std::collections::HashSet<String>,
+    around_city: Option<AroundCity>,
 }
 
 /// `config/places.toml`.
@@ -56,6 +57,17 @@ struct PlacesToml {
     /// Other names of kecamatan: alias -> canonical name.
     #[serde(default)]
     kecamatan_aliases: HashMap<String, String>,
+    /// A box about the city, `[south, north]` and `[west, east]` in degrees: a position
+    /// outside it is outside the city.
+    #[serde(default)]
+    around_city: Option<AroundCity>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AroundCity {
+    latitude: [f64; 2],
+    longitude: [f64; 2],
 }
 
 #[derive(Debug, Deserialize)]
@@ -324,6 +336,18 @@ impl Gazetteer {
             .filter(|w| !w.is_empty())
             .map(str::to_lowercase)
             .collect();
+        let around_city = places.around_city;
+        if let Some(b) = around_city {
+            let ordered = |[a, z]: [f64; 2], most: f64| {
+                a.is_finite() && z.is_finite() && a < z && a >= -most && z <= most
+            };
+            if !ordered(b.latitude, 90.0) || !ordered(b.longitude, 180.0) {
+                return Err(table_err(
+                    "places.toml",
+                    "around_city: latitude and longitude are each [least, most] in degrees",
+                ));
+            }
+        }
         Ok(Self {
             kecamatan,
             kelurahan,
@@ -333,7 +357,20 @@ impl Gazetteer {
             kecamatan_names,
             kelurahan_names,
             words,
+            around_city,
         })
+    }
+
+    /// Whether a position lies outside the box about the city (`around_city` in
+    /// places.toml): surely not the city's. No box, or no position: `false`.
+    pub fn far_outside(&self, latitude: Option<f64>, longitude: Option<f64>) -> bool {
+        match (self.around_city, latitude, longitude) {
+            (Some(b), Some(lat), Some(lng)) => {
+                !((b.latitude[0]..=b.latitude[1]).contains(&lat)
+                    && (b.longitude[0]..=b.longitude[1]).contains(&lng))
+            }
+            _ => false,
+        }
     }
 
     /// Every word of the names it knows (the city's, its kecamatan and kelurahan, their

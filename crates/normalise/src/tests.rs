@@ -1078,3 +1078,40 @@ fn a_flood_word_in_a_health_or_social_text_does_not_move_it_to_floods() {
         assert_eq!(c.category_sub.as_deref(), Some(sub), "{label} {body:?}");
     }
 }
+
+/// Helper pantau (session 41): Pantau Pekalongan's reports carry the phone's GPS position,
+/// and the contract says it "can be ... outside the city". A report whose position lies tens
+/// of kilometres from Kota Pekalongan (Semarang, -6.99, 110.42), with no place the gazetteer
+/// knows, is known to be outside: `in_city` false, not NULL (today the position is stored
+/// but never read for `in_city`, so such reports count as maybe-in-city).
+#[test]
+fn a_gps_position_far_outside_the_city_puts_the_complaint_outside() {
+    let mut n = normaliser();
+    n.add_channel(
+        "smart_city",
+        include_str!("../../../config/mappings/smart_city.toml"),
+    )
+    .unwrap();
+    let mut r = report();
+    r.channel = "smart_city".into();
+    r.kind_label = Some("laporan".into());
+    r.status_label = "submitted".into();
+    r.category_national = false;
+    r.category_labels = vec!["infrastruktur".into()];
+    r.place = SourcePlace {
+        latitude: Some(-6.99),
+        longitude: Some(110.42),
+        ..SourcePlace::default()
+    };
+    let c = n.normalise(&r).unwrap().complaint;
+    assert_eq!(c.in_city, Some(false));
+    // A position inside the city alone decides nothing about the kelurahan, and is no
+    // reason to say "outside".
+    r.place = SourcePlace {
+        latitude: Some(-6.8886),
+        longitude: Some(109.6753),
+        ..SourcePlace::default()
+    };
+    let c = n.normalise(&r).unwrap().complaint;
+    assert_ne!(c.in_city, Some(false));
+}

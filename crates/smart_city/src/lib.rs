@@ -332,6 +332,16 @@ impl BatchSource for Backfill {
         }
         if records.is_empty() {
             self.done = true;
+            // An empty page that says there are more gives nothing to page on from: the
+            // rest would be left unread with the run `ok`.
+            if has_more {
+                return Err(Error::Upstream {
+                    channel: CHANNEL.into(),
+                    message: format!(
+                        "{what}: an empty page says there are more (has_more): nothing to page on from"
+                    ),
+                });
+            }
             return Ok(None);
         }
         self.done = !has_more;

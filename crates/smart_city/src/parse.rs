@@ -29,8 +29,10 @@ struct Report {
     description: Option<String>,
     status: String,
     location: Option<Location>,
+    /// (A `null` among them, a photo whose upload failed, is none: the report was
+    /// quarantined for it.)
     #[serde(default, deserialize_with = "aduan_core::json::default_if_null")]
-    photos: Vec<String>,
+    photos: Vec<Option<String>>,
     user: Option<User>,
     created_at: String,
     updated_at: String,
@@ -69,6 +71,13 @@ impl Version {
         match self {
             Version::Full(r, ..) => r.version,
             Version::Deleted(v, _) => *v,
+        }
+    }
+
+    /// When the source says this version was made.
+    fn at(&self) -> DateTime<Utc> {
+        match self {
+            Version::Full(_, _, at) | Version::Deleted(_, at) => *at,
         }
     }
 }
@@ -125,7 +134,7 @@ fn time(s: &str, field: &str, record: &str) -> Result<DateTime<Utc>, FieldError>
     })
 }
 
-fn version(raw: &RawRecord, key: &str) -> Result<Version, FieldError> {
+fn version(raw: &RawRecord, key: &str) -> Result<Vec<Version>, FieldError> {
     let (report, prefix, event) = report_value(raw)?;
     let record = format!("report {key}");
     let deleted = match event.as_deref() {
@@ -146,23 +155,28 @@ fn version(raw: &RawRecord, key: &str) -> Result<Version, FieldError> {
     if deleted {
         let d: Deletion = typed(&report, prefix, &record)?;
         let at = time(&d.deleted_at, &format!("{prefix}deleted_at"), &record)?;
-        return Ok(Version::Deleted(d.version, at)).and_then(|v| {
-            if d.id == key {
-                Ok(v)
-            } else {
-                Err(FieldError::new(
-                    CHANNEL,
-                    &record,
-                    format!("{prefix}id"),
-                    "not this report's id",
-                ))
-            }
-        });
+        if d.id != key {
+            return Err(FieldError::new(
+                CHANNEL,
+                &record,
+                format!("{prefix}id"),
+                "not this report's id",
+            ));
+        }
+        let mut out = vec![Version::Deleted(d.version, at)];
+        // A backfill item of a deleted report listed in full carries its content too.
+        if event.is_none() && report.get("status").is_some() {
+            let r: Report = typed(&report, prefix, &record)?;
+            let created = time(&r.created_at, &format!("{prefix}created_at"), &record)?;
+            let updated = time(&r.updated_at, &format!("{prefix}updated_at"), &record)?;
+            out.push(Version::Full(Box::new(r), created, updated));
+        }
+        return Ok(out);
     }
     let r: Report = typed(&report, prefix, &record)?;
     let created = time(&r.created_at, &format!("{prefix}created_at"), &record)?;
     let updated = time(&r.updated_at, &format!("{prefix}updated_at"), &record)?;
-    Ok(Version::Full(Box::new(r), created, updated))
+    Ok(vec![Version::Full(Box::new(r), created, updated)])
 }
 
 /// The place parts of an address as the app writes it, in either of its forms:
@@ -187,20 +201,31 @@ fn address_parts(address: &str) -> aduan_core::address::Parts {
 /// `withdrawn` when the highest version is a deletion, the statuses met as history.
 pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
     let mut folded = Folded::default();
-    let mut versions = Vec::new();
+    let mut numbered = Vec::new();
     let mut deletions = Vec::new();
     for (i, raw) in raws.iter().enumerate() {
         match version(raw, key) {
-            Ok(v) => {
-                if matches!(v, Version::Deleted(..)) {
-                    deletions.push(i);
+            Ok(vs) => {
+                for v in vs {
+                    if matches!(v, Version::Deleted(..)) {
+                        deletions.push(i);
+                    }
+                    numbered.push((i, v));
                 }
-                versions.push(v);
             }
             Err(e) => folded.errors.push((i, e)),
         }
     }
-    versions.sort_by_key(Version::number);
+    // Payloads of one version number that differ: the later `updated_at` is the latest
+    // word, then the bytes, so that the order of arrival decides nothing.
+    // (A deletion after a full version of its number: the same item may be both.)
+    let deleted = |v: &Version| matches!(v, Version::Deleted(..));
+    numbered.sort_by(|(i, a), (j, b)| {
+        (a.number(), deleted(a), a.at())
+            .cmp(&(b.number(), deleted(b), b.at()))
+            .then_with(|| raws[*i].payload.cmp(&raws[*j].payload))
+    });
+    let versions: Vec<Version> = numbered.into_iter().map(|(_, v)| v).collect();
     let newest_full = versions.iter().rev().find_map(|v| match v {
         Version::Full(r, c, u) => Some((r, *c, *u)),
         Version::Deleted(..) => None,
@@ -268,8 +293,9 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
     let address = location.and_then(|l| l.address.clone());
     let parts = address.as_deref().map(address_parts).unwrap_or_default();
     let mut body = report.description.clone().unwrap_or_default();
-    if !report.photos.is_empty() {
-        body.push_str(&format!("\n\nFoto: {}", report.photos.join(" ")));
+    let photos: Vec<&str> = report.photos.iter().flatten().map(String::as_str).collect();
+    if !photos.is_empty() {
+        body.push_str(&format!("\n\nFoto: {}", photos.join(" ")));
     }
     folded.complaints.push(SourceComplaint {
         channel: CHANNEL.into(),

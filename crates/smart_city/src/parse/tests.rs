@@ -315,3 +315,65 @@ fn both_address_forms_give_their_places() {
         );
     }
 }
+
+/// Helper pantau (session 41): two payloads of one version number that differ (the app
+/// changed the report without bumping `version`, or the backfill's replica lags the webhook)
+/// fold to the same complaint whichever came last: the fold is a function of the versions
+/// received, not of their order. The one with the later `updated_at` (the source's last
+/// change) is the report's latest word; today the last one received wins, so a backfill
+/// run after the webhook turns a `done` complaint back to `in_progress` and its
+/// `updated_at` goes backwards.
+#[test]
+fn two_payloads_of_one_version_fold_alike_whichever_came_last() {
+    let earlier = raw(&delivery(
+        "report.updated",
+        &report(2, "in_progress", "2024-02-02T00:00:00Z"),
+    ));
+    let later = raw(&delivery(
+        "report.updated",
+        &report(2, "done", "2024-02-02T05:00:00Z"),
+    ));
+    let a = fold(ID, &[earlier.clone(), later.clone()]);
+    let b = fold(ID, &[later, earlier]);
+    assert_eq!(a.complaints, b.complaints);
+    let c = &b.complaints[0];
+    assert_eq!(c.status_label, "done");
+    assert_eq!(c.updated_at.to_rfc3339(), "2024-02-02T05:00:00+00:00");
+}
+
+/// Helper pantau (session 41): a backfill item of a deleted report listed in full, with its
+/// `deleted_at` set, carries the report's content: it is the withdrawn complaint, not a
+/// deletion waiting forever for a version that already came in the same payload (today
+/// its content is dropped and the report never appears when its webhooks were lost).
+#[test]
+fn a_deleted_report_listed_in_full_is_withdrawn_with_its_content() {
+    let mut item: serde_json::Value =
+        serde_json::from_str(&report(4, "in_progress", "2024-02-03T00:00:00Z")).unwrap();
+    item["deleted_at"] = serde_json::json!("2024-02-04T00:00:00Z");
+    let f = fold(ID, &[raw(&item.to_string())]);
+    assert!(
+        f.errors.is_empty() && f.waiting.is_empty(),
+        "{:?}",
+        f.waiting
+    );
+    let c = &f.complaints[0];
+    assert_eq!(c.status_label, DELETED);
+    assert_eq!(c.title.as_deref(), Some("Saluran air tersumbat"));
+    // Deleted at the time of its last change too (a listing that stamps both alike).
+    item["deleted_at"] = serde_json::json!("2024-02-03T00:00:00Z");
+    let f = fold(ID, &[raw(&item.to_string())]);
+    assert_eq!(f.complaints[0].status_label, DELETED);
+}
+
+/// A `null` among a report's photos (an upload that failed) is no photo: the report is read,
+/// its other photos listed (helper pantau, session 41: the whole report was quarantined).
+#[test]
+fn a_null_among_the_photos_is_no_photo() {
+    let mut item: serde_json::Value =
+        serde_json::from_str(&report(1, "submitted", "2024-02-01T00:00:00Z")).unwrap();
+    item["photos"] = serde_json::json!([null, "https://example.org/p2.jpg", null]);
+    let f = fold(ID, &[raw(&item.to_string())]);
+    assert!(f.errors.is_empty(), "{:?}", f.errors);
+    let body = f.complaints[0].body.clone().unwrap_or_default();
+    assert!(body.ends_with("Foto: https://example.org/p2.jpg"), "{body}");
+}
