@@ -1472,3 +1472,44 @@ async fn a_utf16_export_is_read() {
     assert_eq!(q.rows[0][0].to_string(), "\"112-3375-20210912-0001\"");
     assert_eq!(q.rows[0][1].to_string(), "\"Pohon tumbang\"");
 }
+
+/// Helper c112 (session 41): a row whose `Waktu Update` is earlier than its `Waktu
+/// Panggilan` (an operator's or clock's slip) stored the call as resolved, and first answered,
+/// 41 minutes before it was made; its forwarding at the end of the call was hidden by it.
+#[tokio::test]
+async fn a_waktu_update_before_the_call_never_dates_its_answer_or_end_before_the_call() {
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let slipped = POHON
+            .replace("Dalam Penanganan", "Selesai")
+            .replace("12/09/2021 08:05:00", "12/09/2021 07:00:00");
+        write_aged(
+            &dir.path().join("112_20210912.csv"),
+            &file(&[&slipped]),
+            OLD,
+        );
+        let report = engine(&ts)
+            .sync(&cc112_dir(dir.path(), 10), &NoProgress)
+            .await
+            .unwrap();
+        assert_eq!(
+            report.counts.inserted,
+            1,
+            "{}: {}",
+            ts.label,
+            report.summary_line()
+        );
+        let r = ts
+            .store
+            .query("SELECT reported_at, updated_at, first_response_at, resolved_at FROM complaints")
+            .await
+            .unwrap();
+        let row = &r.rows[0];
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints WHERE updated_at >= reported_at AND resolved_at >= reported_at AND first_response_at >= reported_at").await,
+            1,
+            "{}: reported, updated, first response, resolved: {row:?}",
+            ts.label
+        );
+    }
+}

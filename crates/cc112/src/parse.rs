@@ -35,7 +35,18 @@ const TIME_FORMATS: &[&str] = &["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"];
 fn decode(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
         Ok(s) => s.to_string(),
-        Err(_) if bytes.utf8_chunks().any(|c| !c.valid().is_ascii()) => {
+        // UTF-8's characters outnumbering (or as many as) the bytes that are none: a UTF-8
+        // row with stray bytes. Fewer: Windows-1252 text where two bytes happen to read as
+        // one UTF-8 character (`É”`, C9 94).
+        Err(_)
+            if {
+                let (chars, stray) = bytes.utf8_chunks().fold((0, 0), |(c, s), chunk| {
+                    let chars = chunk.valid().chars().filter(|ch| !ch.is_ascii()).count();
+                    (c + chars, s + usize::from(!chunk.invalid().is_empty()))
+                });
+                chars > 0 && chars >= stray
+            } =>
+        {
             String::from_utf8_lossy(bytes).into_owned()
         }
         Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
@@ -119,10 +130,12 @@ pub(crate) fn row(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         })
     };
     let called_at = time("Waktu Panggilan")?;
+    // A last change before the call (an operator's or a clock's slip) is the call's own
+    // time: the call is not resolved, nor answered, before it was made.
     let updated_at = if get("Waktu Update").is_empty() {
         called_at
     } else {
-        time("Waktu Update")?
+        time("Waktu Update")?.max(called_at)
     };
     let phone = opt("No Telepon");
     let (external_id, external_id_private) = match opt("No Tiket") {
@@ -358,6 +371,20 @@ mod tests {
         payload.extend_from_slice(b"1;112-3375-20200101-0001;01/01/2020 10:00:00;081;-;Pengaduan;;;Caf\xe9 kebakaran;;;;;Selesai;01:00;Rina;01/01/2020 11:00:00;Pagi");
         let c = row(&raw_bytes(payload)).unwrap();
         assert_eq!(c.body.as_deref(), Some("Café kebakaran"));
+    }
+
+    /// Helper c112 (session 41): a Windows-1252 row (its `é` no UTF-8) that also holds an
+    /// upper-case accented letter before a curly quote (`É”`, bytes C9 94, which happen to be
+    /// UTF-8's `ɔ`) was read as UTF-8 with a stray byte: `CAFɔ`, and `André` lost its `é`.
+    #[test]
+    fn a_windows_1252_row_whose_two_bytes_look_like_utf8_is_still_windows_1252() {
+        let mut payload = format!("{HEADER}\r\n").into_bytes();
+        payload.extend_from_slice(b"1;112-3375-20200101-0001;01/01/2020 10:00:00;081;-;Pengaduan;;;Toko \x93CAF\xc9\x94 milik Pak Andr\xe9 terbakar;;;;;Selesai;01:00;Rina;01/01/2020 11:00:00");
+        let c = row(&raw_bytes(payload)).unwrap();
+        assert_eq!(
+            c.body.as_deref(),
+            Some("Toko \u{201c}CAF\u{c9}\u{201d} milik Pak Andr\u{e9} terbakar")
+        );
     }
 
     #[test]

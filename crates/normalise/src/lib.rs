@@ -198,7 +198,10 @@ pub struct Tables<'a> {
 /// outside the city (`in_city` was unknown); of two payloads of one version number the
 /// later `updated_at` (the last received won, so a live store and its rebuild differed), a
 /// deleted report listed in full withdrawn with its content (it waited for a version that
-/// had come), and a `null` among its photos no photo (it was quarantined) (2026-12-07).
+/// had come), and a `null` among its photos no photo (it was quarantined); a 112 `Waktu
+/// Update` before the call the call's time (the call was resolved and answered before it was
+/// made), and a Windows-1252 row with two bytes that read as one UTF-8 character read as
+/// Windows-1252 (2026-12-07).
 pub const RULES: u32 = 14;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
