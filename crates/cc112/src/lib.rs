@@ -491,7 +491,7 @@ impl PullConnector for Cc112 {
             connector: self.clone(),
             cursor,
             files: files.into(),
-            rows: VecDeque::new(),
+            rows: None,
             current: None,
             left: Vec::new(),
         }))
@@ -516,8 +516,8 @@ struct Reader {
     connector: Cc112,
     cursor: Cursor,
     files: VecDeque<Pending>,
-    /// Rows of the current file not yet handed out.
-    rows: VecDeque<RawRecord>,
+    /// The current file's rows not yet handed out, split a batch at a time.
+    rows: Option<aduan_transport::csv_rows::Rows>,
     /// The current file and its fingerprint, saved with its last batch.
     current: Option<(String, Seen)>,
     /// Listed files that could not be read, with why (tried again next run).
@@ -527,7 +527,7 @@ struct Reader {
 #[async_trait]
 impl BatchSource for Reader {
     async fn next_batch(&mut self) -> Result<Option<Batch>> {
-        while self.rows.is_empty() {
+        while self.rows.is_none() {
             let Some(file) = self.files.pop_front() else {
                 return Ok(None);
             };
@@ -577,29 +577,24 @@ impl BatchSource for Reader {
             };
             // (A row's ticket is its record's id: a corrected row closes the entry of the
             // row it corrects, see `Store::settle_quarantine`.)
-            let rows = aduan_transport::csv_rows::split(
+            tracing::debug!(channel = CHANNEL, file = %file.name, bytes = bytes.len(), "Read file.");
+            self.rows = Some(aduan_transport::csv_rows::Rows::new(
                 &file.name,
-                &bytes,
+                bytes,
                 b';',
                 received_at,
                 Some("No Tiket"),
-            );
-            tracing::debug!(channel = CHANNEL, file = %file.name, rows = rows.len(), "Read file.");
-            if rows.is_empty() {
-                self.cursor.files.insert(file.name.clone(), seen);
-                let cursor = serde_json::to_string(&self.cursor).ok();
-                return Ok(Some(Batch {
-                    records: Vec::new(),
-                    cursor,
-                    again: Vec::new(),
-                }));
-            }
-            self.rows = rows.into();
+            ));
             self.current = Some((file.name, seen));
         }
-        let take = self.rows.len().min(self.connector.inner.config.batch_rows);
-        let records: Vec<RawRecord> = self.rows.drain(..take).collect();
-        let cursor = if self.rows.is_empty() {
+        let records = match self.rows.as_mut() {
+            Some(rows) => rows.next_rows(self.connector.inner.config.batch_rows),
+            None => Vec::new(),
+        };
+        // The file read to its end (its last rows handed out before, or none in it): saved
+        // as read, with a batch of nothing if need be.
+        let cursor = if records.is_empty() {
+            self.rows = None;
             if let Some((name, seen)) = self.current.take() {
                 self.cursor.files.insert(name, seen);
             }

@@ -22,6 +22,7 @@ fn trim_line_ends(b: &[u8]) -> &[u8] {
 /// byte order mark and blank lines are skipped. A row whose quote opens and never closes
 /// (see [`misquoted`]) is its first line alone, which its parser then quarantines, and the
 /// file is read on from the next line: one bad row does not take the rows after it.
+/// (All at once: [`Rows`] hands them out a batch at a time.)
 pub fn split(
     name: &str,
     bytes: &[u8],
@@ -29,89 +30,151 @@ pub fn split(
     received_at: DateTime<Utc>,
     id_column: Option<&str>,
 ) -> Vec<RawRecord> {
-    let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
-    let mut record = csv::ByteRecord::new();
+    let mut rows = Rows::new(name, bytes.to_vec(), delimiter, received_at, id_column);
     let mut out = Vec::new();
-    // The header's bytes.
-    let mut header: Option<&[u8]> = None;
-    // The place of `id_column` among the header's fields.
-    let mut id_at: Option<usize> = None;
-    // Line numbers counted as we go: (offset counted up to, newlines before it).
-    let mut counted = (0usize, 0usize);
-    // Where in the body the reader started.
-    let mut offset = 0usize;
-    'read: loop {
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(&body[offset..]);
-        loop {
-            let start = reader.position().clone();
-            match reader.read_byte_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break 'read,
-                // A row the CSV reader cannot split: keep its bytes; parse quarantines it.
-                Err(_) => {}
-            }
-            let end = offset + reader.position().byte() as usize;
-            let from = offset + start.byte() as usize;
-            if end <= from || end > body.len() {
-                break 'read;
-            }
-            let mut row = trim_line_ends(&body[from..end]);
-            if row.iter().all(|b| b.is_ascii_whitespace()) {
-                continue;
-            }
-            let row_start = row.as_ptr() as usize - body.as_ptr() as usize;
-            counted.1 += body[counted.0..row_start]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count();
-            counted.0 = row_start;
-            let line = counted.1 + 1;
-            let Some(h) = header else {
-                header = Some(row);
-                id_at = id_column.and_then(|want| {
-                    record.iter().position(|f| {
-                        String::from_utf8_lossy(f)
-                            .trim()
-                            .eq_ignore_ascii_case(want.trim())
-                    })
-                });
-                continue;
-            };
-            let read_on = misquoted(row, delimiter);
-            // (Not from a row the reader may have split otherwise than it is meant.)
-            let external_id = match (read_on, id_at) {
-                (None, Some(i)) if quoted_well(row, delimiter) => record
-                    .get(i)
-                    .and_then(|f| std::str::from_utf8(f).ok())
-                    .map(str::trim)
-                    .filter(|v| !v.is_empty() && *v != "-")
-                    .map(str::to_string),
-                _ => None,
-            };
-            if let Some(first_line) = read_on {
-                row = trim_line_ends(&row[..first_line]);
-            }
-            let mut payload = Vec::with_capacity(h.len() + row.len() + 2);
-            payload.extend_from_slice(h);
-            payload.extend_from_slice(b"\r\n");
-            payload.extend_from_slice(row);
-            out.push(RawRecord {
-                source_ref: format!("{name}:{line}"),
-                external_id,
-                received_at,
-                payload,
-            });
-            if let Some(first_line) = read_on {
-                offset = row_start + first_line;
-                continue 'read;
-            }
+    loop {
+        let batch = rows.next_rows(usize::MAX);
+        if batch.is_empty() {
+            return out;
+        }
+        out.extend(batch);
+    }
+}
+
+/// A file's rows as [`split`] makes them, a batch at a time: the file's bytes are held
+/// once, and only the rows handed out are copied (a 200,000-row export took three times
+/// its size split at once).
+#[derive(Debug)]
+pub struct Rows {
+    name: String,
+    bytes: Vec<u8>,
+    /// Where the body begins (after a byte order mark).
+    body: usize,
+    delimiter: u8,
+    received_at: DateTime<Utc>,
+    id_column: Option<String>,
+    /// The header's bytes, as a range of `bytes`.
+    header: Option<std::ops::Range<usize>>,
+    /// The place of `id_column` among the header's fields.
+    id_at: Option<usize>,
+    /// Line numbers counted as we go: (offset in the body counted up to, newlines before it).
+    counted: (usize, usize),
+    /// Where in the body the next row begins.
+    offset: usize,
+    done: bool,
+}
+
+impl Rows {
+    /// The rows of file `name`'s `bytes`, split as [`split`] splits them.
+    pub fn new(
+        name: &str,
+        bytes: Vec<u8>,
+        delimiter: u8,
+        received_at: DateTime<Utc>,
+        id_column: Option<&str>,
+    ) -> Self {
+        let body = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
+        Self {
+            name: name.to_string(),
+            bytes,
+            body,
+            delimiter,
+            received_at,
+            id_column: id_column.map(str::to_string),
+            header: None,
+            id_at: None,
+            counted: (0, 0),
+            offset: 0,
+            done: false,
         }
     }
-    out
+
+    /// The next rows, at most `most`; none once the file is read to its end.
+    pub fn next_rows(&mut self, most: usize) -> Vec<RawRecord> {
+        let delimiter = self.delimiter;
+        let body = &self.bytes[self.body..];
+        let mut record = csv::ByteRecord::new();
+        let mut out = Vec::new();
+        'read: while !self.done && out.len() < most {
+            let offset = self.offset;
+            let mut reader = csv::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(&body[offset..]);
+            while out.len() < most {
+                let start = reader.position().clone();
+                match reader.read_byte_record(&mut record) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        self.done = true;
+                        break 'read;
+                    }
+                    // A row the CSV reader cannot split: keep its bytes; parse quarantines it.
+                    Err(_) => {}
+                }
+                let end = offset + reader.position().byte() as usize;
+                let from = offset + start.byte() as usize;
+                if end <= from || end > body.len() {
+                    self.done = true;
+                    break 'read;
+                }
+                self.offset = end;
+                let mut row = trim_line_ends(&body[from..end]);
+                if row.iter().all(|b| b.is_ascii_whitespace()) {
+                    continue;
+                }
+                let row_start = row.as_ptr() as usize - body.as_ptr() as usize;
+                self.counted.1 += body[self.counted.0..row_start]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count();
+                self.counted.0 = row_start;
+                let line = self.counted.1 + 1;
+                let Some(h) = self.header.clone() else {
+                    self.header = Some(self.body + row_start..self.body + row_start + row.len());
+                    self.id_at = self.id_column.as_deref().and_then(|want| {
+                        record.iter().position(|f| {
+                            String::from_utf8_lossy(f)
+                                .trim()
+                                .eq_ignore_ascii_case(want.trim())
+                        })
+                    });
+                    continue;
+                };
+                let read_on = misquoted(row, delimiter);
+                // (Not from a row the reader may have split otherwise than it is meant.)
+                let external_id = match (read_on, self.id_at) {
+                    (None, Some(i)) if quoted_well(row, delimiter) => record
+                        .get(i)
+                        .and_then(|f| std::str::from_utf8(f).ok())
+                        .map(str::trim)
+                        .filter(|v| !v.is_empty() && *v != "-")
+                        .map(str::to_string),
+                    _ => None,
+                };
+                if let Some(first_line) = read_on {
+                    row = trim_line_ends(&row[..first_line]);
+                }
+                let h = &self.bytes[h];
+                let mut payload = Vec::with_capacity(h.len() + row.len() + 2);
+                payload.extend_from_slice(h);
+                payload.extend_from_slice(b"\r\n");
+                payload.extend_from_slice(row);
+                out.push(RawRecord {
+                    source_ref: format!("{}:{line}", self.name),
+                    external_id,
+                    received_at: self.received_at,
+                    payload,
+                });
+                if let Some(first_line) = read_on {
+                    self.offset = row_start + first_line;
+                    continue 'read;
+                }
+            }
+        }
+        out
+    }
 }
 
 /// The length of a row's first line, line end included, when the row runs over several
@@ -256,6 +319,49 @@ mod tests {
             .map(|r| std::str::from_utf8(&r.payload).unwrap())
             .collect();
         assert_eq!(rows, ["a,b\r\n1,\"x", "a,b\r\n2,y", "a,b\r\n3,z"]);
+    }
+
+    /// Handed out a few at a time, the rows are those split at once, in order, with their
+    /// lines, ids and header (blank lines, a BOM, quoted newlines and a quote never closed
+    /// among them); then none.
+    #[test]
+    fn rows_handed_out_in_batches_are_the_rows_split_at_once() {
+        let file = "\u{feff}No;No Tiket;Keterangan\r\n\r\n1;T1;ok\r\n2;T2;\"Pohon tumbang\r\n\
+                    3;T3;\"baris satu\r\nbaris dua\"\r\n\r\n4;T4;x\r\n5;-;y\n6;T6;z";
+        let at = Utc::now();
+        let whole = split("f.csv", file.as_bytes(), b';', at, Some("no tiket"));
+        assert_eq!(whole.len(), 6);
+        for most in [1, 2, 4, 100] {
+            let mut rows = Rows::new(
+                "f.csv",
+                file.as_bytes().to_vec(),
+                b';',
+                at,
+                Some("no tiket"),
+            );
+            let mut got = Vec::new();
+            loop {
+                let batch = rows.next_rows(most);
+                assert!(batch.len() <= most);
+                if batch.is_empty() {
+                    break;
+                }
+                got.extend(batch);
+            }
+            assert!(rows.next_rows(most).is_empty());
+            let key = |r: &RawRecord| {
+                (
+                    r.source_ref.clone(),
+                    r.external_id.clone(),
+                    r.payload.clone(),
+                )
+            };
+            assert_eq!(
+                got.iter().map(key).collect::<Vec<_>>(),
+                whole.iter().map(key).collect::<Vec<_>>(),
+                "{most} at a time"
+            );
+        }
     }
 
     #[test]
