@@ -217,6 +217,50 @@ fn an_invalid_schedule_stops_start_up_naming_the_channel_and_the_expression() {
     );
 }
 
+/// A schedule with no time to come (a year field in the past) stops start-up as an invalid
+/// one does (review: `0 0 0 1 1 * 2020` started, ready and healthy, ran the channel once for
+/// the "missed" tick of 2020 and then never again, saying so in one warning).
+#[test]
+fn a_schedule_with_no_time_to_come_stops_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("aduan.toml");
+    std::fs::write(
+        &path,
+        "[channels.cc112]\nschedule = \"0 0 0 1 1 * 2020\"\nurl = \"http://127.0.0.1:9/\"\n",
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aduan"))
+        .args(["--config", &path.display().to_string()])
+        .current_dir(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("ADUAN_DATABASE_URL")
+        .env("ADUAN_REPORTER_KEY", "test-reporter-key")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut text).unwrap();
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(78),
+        "serve started with a schedule that never comes: {text}"
+    );
+    assert!(text.contains("cc112") && text.contains("2020"), "{text}");
+}
+
 /// Review: a misspelt channel table was a channel that never ran (serve warned and went on;
 /// `aduan sync` refuses it), and a listen address with no port it can be exited 1 (which
 /// the unit restarts every 10 s) after the store was opened.
@@ -1018,5 +1062,73 @@ fn a_backup_schedule_on_a_postgresql_store_stops_start_up() {
     assert!(
         text.contains("[backup] schedule is set, but the store is PostgreSQL"),
         "{text}"
+    );
+}
+
+/// A source answering `429` with a `Retry-After` longer than the transport honours ends the
+/// run at once (as it should); the channel then asks again no sooner than it was asked to
+/// wait, whatever its back-off (review: with the default back-off of 60 s, a source that
+/// asked for an hour of quiet was asked again after 1, 3, 7, 15 and 31 minutes; here, with
+/// a back-off of 1 s, every few seconds).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_asking_for_an_hour_is_not_asked_again_within_the_hour() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&asked);
+    let server = tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            let counter = Arc::clone(&counter);
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let mut head = Vec::new();
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match conn.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                counter.fetch_add(1, Ordering::SeqCst);
+                let _ = conn
+                    .write_all(
+                        b"HTTP/1.1 429 Too Many Requests\r\nretry-after: 3600\r\n\
+                          content-length: 2\r\nconnection: close\r\n\r\n{}",
+                    )
+                    .await;
+            });
+        }
+    });
+    let ts = sqlite_store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let args = config(
+        dir.path(),
+        &ts,
+        &[
+            "[service]\nbackoff_initial_secs = 1\nbackoff_max_secs = 2\n".to_string(),
+            format!(
+                "[channels.cc112]\nschedule = \"{EVERY_SECOND}\"\nurl = \"{url}\"\nretry_base_ms = 20\ntimeout_secs = 5\n"
+            ),
+        ],
+    );
+    let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+    eventually(
+        "the first run, answered 429",
+        Duration::from_secs(30),
+        || serve.log(),
+        || async { (!with_outcome(&runs(&ts, "cc112").await, "failed").is_empty()).then_some(()) },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let n = asked.load(Ordering::SeqCst);
+    serve.stop().await;
+    server.abort();
+    assert_eq!(
+        n,
+        1,
+        "asked {n} times within 8 s of being asked to wait an hour: {}",
+        serve.log()
     );
 }

@@ -52,6 +52,11 @@ impl ScheduledBackup {
             .map_err(|e| Error::Backup {
                 message: format!("schedule {expr:?} is not a cron expression (seconds first): {e}"),
             })?;
+        if schedule.upcoming(chrono::Utc).next().is_none() {
+            return Err(Error::Backup {
+                message: format!("schedule {expr:?} has no time to come"),
+            });
+        }
         if keep == 0 {
             return Err(Error::Backup {
                 message: "keep = 0 would remove every backup it writes: keep at least 1".into(),

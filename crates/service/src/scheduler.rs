@@ -44,6 +44,15 @@ impl ScheduledChannel {
                 expr: expr.to_string(),
                 message: e.to_string(),
             })?;
+        // One with no time to come (a year field in the past) would run the channel once, for
+        // its last tick "missed", and never again.
+        if schedule.upcoming(Utc).next().is_none() {
+            return Err(Error::Schedule {
+                channel: connector.channel().to_string(),
+                expr: expr.to_string(),
+                message: "it has no time to come".into(),
+            });
+        }
         Ok(Self {
             connector: Arc::from(connector),
             schedule,
@@ -93,6 +102,20 @@ pub(crate) fn failed(report: &RunReport) -> bool {
             !e.ends_with(STOPPED_BY_SHUTDOWN) && !e.contains("time budget used up")
         }),
     }
+}
+
+/// How long the source asked to be left alone, when a run ended on a `429` whose
+/// `Retry-After` was longer than the transport waits out (its error says "asked to wait N s
+/// (Retry-After)").
+pub(crate) fn asked_to_wait(report: &RunReport) -> Option<Duration> {
+    let error = report.error.as_deref()?;
+    let (before, _) = error.split_once(" s (Retry-After)")?;
+    let secs = before
+        .rsplit_once("asked to wait ")?
+        .1
+        .parse::<u64>()
+        .ok()?;
+    Some(Duration::from_secs(secs))
 }
 
 /// How long from now until `tick` (nothing when it has passed).
@@ -147,18 +170,30 @@ pub(crate) async fn channel_loop(
     let mut running: Option<JoinHandle<Ended>> = None;
     let mut failures: u32 = 0;
     let mut resume_at: Option<Instant> = None;
+    // The latest tick that came.
+    let mut last: Option<DateTime<FixedOffset>> = None;
     loop {
         let Some(tick) = next else {
             tracing::warn!(channel = id, schedule = %expr, "The schedule has no further time; the channel is not run again.");
             break;
         };
         tokio::select! {
-            () = tokio::time::sleep(until(tick)) => {}
+            () = tokio::time::sleep(until(tick).min(REPLAN)) => {
+                let now = Utc::now().with_timezone(&tz);
+                if now < tick {
+                    // Not yet: the wait is measured again, from the wall clock's time now.
+                    next = match last {
+                        Some(l) => next_tick(&schedule, l, now),
+                        None => Some(schedule.after(&now).next().map_or(tick, |t| t.min(tick))),
+                    };
+                    continue;
+                }
+            }
             done = async { running.as_mut().expect("guarded by the condition").await }, if running.is_some() => {
                 running = None;
                 metrics.in_progress(id, false);
                 // A panicking run counts as a failed one.
-                let done = done.unwrap_or(Ended::Failed);
+                let done = done.unwrap_or(Ended::Failed(None));
                 catching_up = catching_up.saturating_sub(1);
                 if catching_up > 0 && done == Ended::Skipped {
                     let retry = Utc::now().with_timezone(&tz)
@@ -168,9 +203,11 @@ pub(crate) async fn channel_loop(
                 } else {
                     catching_up = 0;
                 }
-                if done == Ended::Failed {
+                if let Ended::Failed(asked) = done {
                     failures += 1;
-                    let wait = backoff.after(failures);
+                    // Never sooner than the source asked (a `Retry-After` longer than the
+                    // transport waits out ended the run).
+                    let wait = backoff.after(failures).max(asked.unwrap_or_default());
                     resume_at = Some(later(Instant::now(), wait));
                     tracing::warn!(channel = id, failures, retry_after_secs = wait.as_secs(), "Run failed; the channel backs off.");
                 } else {
@@ -181,9 +218,9 @@ pub(crate) async fn channel_loop(
             }
             _ = stop.wait_for(|s| *s) => break,
         }
-        // The next tick strictly after this one, even if the clock is a little behind.
         let now = Utc::now().with_timezone(&tz);
-        next = schedule.after(&tick.max(now)).next();
+        last = Some(tick);
+        next = next_tick(&schedule, tick, now);
         if running.is_some() {
             tracing::warn!(
                 channel = id,
@@ -219,6 +256,31 @@ pub(crate) async fn channel_loop(
         metrics.in_progress(id, false);
     }
 }
+
+/// The tick after `tick` (the one that has just come) at `now`.
+fn next_tick(
+    schedule: &cron::Schedule,
+    tick: DateTime<FixedOffset>,
+    now: DateTime<FixedOffset>,
+) -> Option<DateTime<FixedOffset>> {
+    // The next tick strictly after this one, even if the clock is a little behind; a clock
+    // stepped back further is followed from its new time (a tick may run again then, which
+    // a sync takes as any run: it goes on from its cursor).
+    let behind = tick.signed_duration_since(now);
+    let from = if behind <= chrono::Duration::from_std(SKEW).unwrap_or_default() {
+        tick.max(now)
+    } else {
+        now
+    };
+    schedule.after(&from).next()
+}
+
+/// How far behind the tick that came the clock may be and still count as a little behind.
+const SKEW: Duration = Duration::from_secs(60);
+
+/// The longest wait before the time to the next tick is measured again on the wall clock
+/// (a sleep goes by the monotonic clock: a step of the wall clock is followed within it).
+const REPLAN: Duration = Duration::from_secs(30);
 
 /// The latest tick before `now` when no run of the channel started at or after it and ended
 /// its work (none ever did, the service was not running then, or the run was killed with
@@ -264,8 +326,9 @@ enum Ended {
     Ran,
     /// Another run held the channel.
     Skipped,
-    /// It failed: the channel backs off.
-    Failed,
+    /// It failed: the channel backs off, at least as long as the source asked (a `429`'s
+    /// `Retry-After` longer than honoured).
+    Failed(Option<Duration>),
 }
 
 /// How often a run of a missed tick is tried again while it is skipped.
@@ -289,7 +352,7 @@ async fn run_once(
         Ok(report) => {
             tracing::debug!(channel, tick = %tick.to_rfc3339(), summary = %report.summary_line(), "Scheduled run ended.");
             if failed(&report) {
-                Ended::Failed
+                Ended::Failed(asked_to_wait(&report))
             } else if report.outcome == Outcome::Skipped {
                 Ended::Skipped
             } else {
@@ -298,7 +361,7 @@ async fn run_once(
         }
         Err(error) => {
             tracing::error!(channel, %error, "Sync could not run.");
-            Ended::Failed
+            Ended::Failed(None)
         }
     }
 }
@@ -331,6 +394,32 @@ mod tests {
                 .collect();
             assert_eq!(got, days, "{expr}");
         }
+    }
+
+    /// The wall clock stepped back (an NTP step, a restored VM) while the channel waited:
+    /// the schedule goes on from the new time instead of stopping for as long as the step
+    /// (review: a channel on `*/5 * * * * *` whose clock went back 10 minutes ran no more for
+    /// 10 minutes, and said nothing). A clock a little behind still never runs a tick twice.
+    #[test]
+    fn a_clock_stepped_back_does_not_stop_the_schedule_for_the_length_of_the_step() {
+        use chrono::TimeZone;
+        let wib = chrono::FixedOffset::east_opt(7 * 3600).unwrap();
+        let every_5_s: cron::Schedule = "*/5 * * * * *".parse().unwrap();
+        let tick = wib.with_ymd_and_hms(2026, 12, 7, 6, 40, 25).unwrap();
+        // A little behind: the next tick, not this one again.
+        let a_little = tick - chrono::Duration::milliseconds(200);
+        assert_eq!(
+            next_tick(&every_5_s, tick, a_little),
+            Some(tick + chrono::Duration::seconds(5))
+        );
+        // Ten minutes back: the next tick of the new time, within 5 seconds.
+        let stepped = tick - chrono::Duration::minutes(10);
+        let next = next_tick(&every_5_s, tick, stepped).unwrap();
+        assert!(
+            next > stepped && next <= stepped + chrono::Duration::seconds(5),
+            "the next tick {next} is {} s after the clock's time {stepped}",
+            (next - stepped).num_seconds()
+        );
     }
 
     #[test]
