@@ -531,6 +531,20 @@ impl Store {
         let pool = loop {
             let opened = SqlitePoolOptions::new()
                 .max_connections(4)
+                // A connection given back inside a transaction (seen after a write failed
+                // with "database or disk is full", which SQLite may roll back by itself
+                // while sqlx still counts the transaction open) would hold the write lock
+                // for good: it is closed instead of kept.
+                .after_release(|conn, _| {
+                    Box::pin(async move {
+                        let mut handle = conn.lock_handle().await?;
+                        let db = handle.as_raw_handle();
+                        // SAFETY: `db` is the open connection of `handle`, locked here.
+                        let idle =
+                            unsafe { rusqlite::ffi::sqlite3_get_autocommit(db.as_ptr()) } != 0;
+                        Ok(idle)
+                    })
+                })
                 .connect_with(options.clone())
                 .await;
             match opened {
@@ -1111,6 +1125,36 @@ mod tests {
             "SQLite shares one page cache among connections: {options:?}"
         );
     }
+    /// A connection given back to the pool inside a transaction SQLite still holds (as one
+    /// left after a commit failed on a full disk: every write after it was "database is
+    /// locked", in this process and others, until the process ended) is closed, not kept:
+    /// the store's lock is free again (helper pg, session 41).
+    #[tokio::test]
+    async fn a_connection_given_back_inside_a_transaction_holds_no_lock() {
+        let ts = crate::testing::sqlite().await;
+        let Backend::Sqlite(pool) = &ts.store.backend else {
+            unreachable!("a SQLite store")
+        };
+        {
+            let mut conn = pool.acquire().await.unwrap();
+            // Begun behind sqlx's back, so that it does not end it either.
+            sqlx::query("BEGIN IMMEDIATE")
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+        }
+        let path = ts.store.sqlite_file.clone().unwrap();
+        // (Waiting off the runtime's thread, on which the pool takes the connection back.)
+        let written = tokio::task::spawn_blocking(move || {
+            let other = rusqlite::Connection::open(&path)?;
+            other.busy_timeout(std::time::Duration::from_secs(5))?;
+            other.execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
+        })
+        .await
+        .unwrap();
+        assert!(written.is_ok(), "the write lock is held: {written:?}");
+    }
+
     /// Two processes opening a new store at once (the service and a cron job) both find it
     /// migrated, neither failing on the other's half-applied migrations.
     #[tokio::test]
