@@ -212,7 +212,18 @@ impl Metrics {
             "gauge",
             "When the channel's latest successful sync run finished (Unix time), from sync_runs and sync_run_totals.",
         );
-        for (channel, secs) in &db.last_ok {
+        let mut last_ok: BTreeMap<&str, f64> = db
+            .last_ok
+            .iter()
+            .map(|(channel, secs)| (channel.as_str(), *secs))
+            .collect();
+        // A scheduled channel that never succeeded is 0 (1970), not absent: an alert on the
+        // time since the last success fires for it too. (Only when the database said so.)
+        let scheduled = self.lock().scheduled.clone();
+        for channel in scheduled.iter().filter(|_| known) {
+            last_ok.entry(channel).or_insert(0.0);
+        }
+        for (channel, secs) in last_ok {
             let _ = writeln!(
                 out,
                 "aduan_sync_last_success_timestamp_seconds{} {secs:.3}",
@@ -469,6 +480,12 @@ mod tests {
             text.contains(
                 "aduan_schedule_ticks_skipped_total{channel=\"cc112\",reason=\"overlap\"} 1\n"
             ),
+            "{text}"
+        );
+        // A scheduled channel that never succeeded: 0, not absent, so that an alert on the
+        // time since its last success fires (helper sched, session 41: it never did).
+        assert!(
+            text.contains("aduan_sync_last_success_timestamp_seconds{channel=\"cc112\"} 0.000\n"),
             "{text}"
         );
         // A push channel's inbox: empty, then a delivery waiting (review: nothing showed
