@@ -286,10 +286,19 @@ enum Format {
 /// `warn` as silently.
 fn log_filter(s: &str) -> Result<String, String> {
     const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
-    for d in s.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+    let directives: Vec<&str> = s
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .collect();
+    let level = |d: &str| LEVELS.iter().any(|l| l.eq_ignore_ascii_case(d));
+    // (A crate's name beside a level, `warn,aduan_sync`, turns no other log off.)
+    let beside_level = directives.iter().any(|d| level(d));
+    for d in directives {
         // `aduan_sync` or `aduan::x` alone is a target alone as well.
         let bare = !d.contains(['=', '[']) && !d.bytes().all(|b| b.is_ascii_digit());
-        if bare && !LEVELS.iter().any(|l| l.eq_ignore_ascii_case(d)) {
+        let crate_like = d.contains('_') || d.contains("::");
+        if bare && !level(d) && !(beside_level && crate_like) {
             return Err(format!(
                 "{d:?} is not a level (give one of {}; a target alone, as this reads, turns every \
                  other log off: write target=level)",

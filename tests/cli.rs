@@ -921,7 +921,14 @@ async fn status_refuses_a_negative_run_count_as_a_usage_error() {
 #[test]
 fn a_log_filter_that_would_hide_every_log_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    for bad in ["inf", "debg", "aduan=[", "aduan_sync", "info,aduan::x"] {
+    for bad in [
+        "inf",
+        "debg",
+        "aduan=[",
+        "aduan_sync",
+        "aduan::x",
+        "info,debg",
+    ] {
         let out = aduan(dir.path(), &["--log", bad, "status"], &[]);
         assert_eq!(out.status.code(), Some(2), "{bad}: {}", text(&out));
         assert!(text(&out).contains("--log"), "{bad}: {}", text(&out));
@@ -947,6 +954,21 @@ fn a_rust_log_that_would_hide_every_log_is_not_taken_in_silence() {
     }
     let out = aduan(dir.path(), &["status"], &[("RUST_LOG", "info")]);
     assert!(!text(&out).contains("RUST_LOG"), "{}", text(&out));
+}
+
+/// Review (session 41): a target alone beside a level (`warn,aduan_sync`: every log at
+/// `warn`, `aduan_sync`'s at every level, the usual way to look into one crate) turns no log
+/// off; it was refused as `--log` ("turns every other log off", which it does not) and left
+/// out as `RUST_LOG`, the service then logging at its default level.
+#[test]
+fn a_target_alone_beside_a_level_is_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    for filter in ["warn,aduan_sync", "info,aduan::x"] {
+        let out = aduan(dir.path(), &["status"], &[("RUST_LOG", filter)]);
+        assert!(!text(&out).contains("RUST_LOG"), "{filter}: {}", text(&out));
+        let out = aduan(dir.path(), &["--log", filter, "status"], &[]);
+        assert_ne!(out.status.code(), Some(2), "{filter}: {}", text(&out));
+    }
 }
 
 #[test]

@@ -35,16 +35,22 @@ const TIME_FORMATS: &[&str] = &["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"];
 fn decode(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
         Ok(s) => s.to_string(),
-        // UTF-8's characters outnumbering (or as many as) the bytes that are none: a UTF-8
-        // row with stray bytes. Fewer: Windows-1252 text where two bytes happen to read as
-        // one UTF-8 character (`É”`, C9 94).
+        // UTF-8 characters and bytes that are none, each the start of a character cut short
+        // (a text cut inside a character, however many such cuts): a UTF-8 row with stray
+        // bytes. A byte that can only continue a character, standing alone (`”`, 94; `“`,
+        // 93; `–`, 96), is Windows-1252's: its text may hold two bytes that happen to read
+        // as one UTF-8 character (`É”`, C9 94).
         Err(_)
             if {
-                let (chars, stray) = bytes.utf8_chunks().fold((0, 0), |(c, s), chunk| {
+                let (chars, lone) = bytes.utf8_chunks().fold((0, false), |(c, l), chunk| {
                     let chars = chunk.valid().chars().filter(|ch| !ch.is_ascii()).count();
-                    (c + chars, s + usize::from(!chunk.invalid().is_empty()))
+                    let lone = chunk
+                        .invalid()
+                        .first()
+                        .is_some_and(|b| (0x80..0xC0).contains(b));
+                    (c + chars, l || lone)
                 });
-                chars > 0 && chars >= stray
+                chars > 0 && !lone
             } =>
         {
             String::from_utf8_lossy(bytes).into_owned()
@@ -385,6 +391,19 @@ mod tests {
             c.body.as_deref(),
             Some("Toko \u{201c}CAF\u{c9}\u{201d} milik Pak Andr\u{e9} terbakar")
         );
+    }
+
+    /// Review (session 41): a UTF-8 row with two texts cut inside a character (a
+    /// `Keterangan` and an `Alamat` cut at a column's width, each ending in half a
+    /// character) and one accented letter was read as UTF-8 with two stray bytes; it is now
+    /// read as Windows-1252, and every character of it not ASCII is garbled (`SÃ©`).
+    #[test]
+    fn a_utf8_row_cut_in_two_texts_is_still_utf8() {
+        let mut payload = format!("{HEADER}\r\n").into_bytes();
+        payload.extend_from_slice(b"1;112-3375-20200101-0001;01/01/2020 10:00:00;081;-;Pengaduan;;;Rumah Bu S\xc3\xa9ni terbakar \xe2\x80;Jl. Merdeka \xf0\x9f\x8f;;;;Selesai;01:00;Rina;01/01/2020 11:00:00");
+        let c = row(&raw_bytes(payload)).unwrap();
+        let body = c.body.unwrap_or_default();
+        assert!(body.starts_with("Rumah Bu S\u{e9}ni terbakar"), "{body}");
     }
 
     #[test]

@@ -212,9 +212,16 @@ fn phone_at(bytes: &[u8], start: usize) -> Option<usize> {
             best = Some(end);
         }
         // Up to three separators, then the next group.
+        // (A space or hyphen doubled, `0813 -- 2876`, `0813  —  2876`, counts once, twice at
+        // most.)
         let mut j = i;
-        let mut seps = 0;
-        while j < bytes.len() && seps < 3 {
+        let (mut seps, mut doubled) = (0, 0);
+        while j < bytes.len() {
+            let again =
+                j > i && matches!(bytes[j], b' ' | b'-') && bytes[j - 1] == bytes[j] && doubled < 2;
+            if seps == 3 && !again {
+                break;
+            }
             let width = match bytes[j] {
                 b'(' => {
                     open += 1;
@@ -231,7 +238,11 @@ fn phone_at(bytes: &[u8], start: usize) -> Option<usize> {
                 break;
             }
             j += width;
-            seps += 1;
+            if again {
+                doubled += 1;
+            } else {
+                seps += 1;
+            }
         }
         if seps == 0 || !bytes.get(j).is_some_and(u8::is_ascii_digit) {
             break;
@@ -492,6 +503,20 @@ mod tests {
             ("62812 34 56 78 90", "[nomor telepon]"),
         ] {
             assert_eq!(masked(text), expected, "{text}");
+        }
+    }
+
+    /// Review (session 41): `--` typed between spaces where no word processor made it an em
+    /// dash (WhatsApp, a web form, a CSV export), or an em dash with two spaces on a side,
+    /// is as common as the em dash now hidden; the number was kept whole.
+    #[test]
+    fn a_number_grouped_with_double_hyphens_is_hidden_as_with_em_dashes() {
+        for text in [
+            "0813 -- 2876 -- 5432",
+            "0813--2876--5432",
+            "0813  \u{2014}  2876  \u{2014}  5432",
+        ] {
+            assert_eq!(masked(text), "[nomor telepon]", "{text}");
         }
     }
 

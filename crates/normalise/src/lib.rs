@@ -186,7 +186,8 @@ pub struct Tables<'a> {
 /// quarantined), and a reply by `pelapor ` with a stray space no agency's response; a Lapor
 /// Gub! timeline time in another form without offset (`2021-09-12T10:11`) read as WIB (its
 /// report was quarantined), and a `tuntas` entry older than the latest reopening no longer
-/// its resolution; a number grouped with em dashes (`0813 — 2876 — 5432`) hidden in texts;
+/// its resolution; a number grouped with em dashes (`0813 — 2876 — 5432`), `--` or doubled
+/// spaces hidden in texts;
 /// a WhatsApp reaction, pin or poll vote sent as `unsupported` no message of a thread (it
 /// opened a complaint `[unsupported]`), and a Wadul Aladin answer in `Tindak Lanjut` without
 /// its date a follow-up when the version saying it came (it was lost), and a message edited

@@ -186,9 +186,16 @@ pub fn address_parts(address: &str) -> (Option<String>, Option<String>, Option<S
 /// or a parenthesis, without RT/RW and their numbers, `:` and `-` parting words: `Kel:Kauman
 /// RT.02/RW.05 (depan masjid)` is `Kel Kauman`) and the parts after a comma (`Kec. Pekalongan
 /// Timur`, `Kota Pekalongan`, `Batang`).
-fn field(text: &str) -> (String, Vec<String>) {
+fn field(text: &str, compass: bool) -> (String, Vec<String>) {
     let mut parts = text.split([',', ';']);
-    let first = unbracketed(parts.next().unwrap_or_default());
+    let first = parts.next().unwrap_or_default();
+    // (A kelurahan's point of the compass in brackets is a part of it, `Medono (Timur)`, not
+    // of its name: only a kecamatan's is, also one written in the kelurahan's field.)
+    let first = if compass || kecamatan_prefixed(first) {
+        unbracketed(first)
+    } else {
+        first.split('(').next().unwrap_or_default().into()
+    };
     let rest = parts
         .map(|p| unbracketed(p).trim().to_string())
         .filter(|p| !p.is_empty())
@@ -391,8 +398,8 @@ impl Gazetteer {
         let key = |s: Option<&str>| s.map(place_key).filter(|k| !k.is_empty());
         let written_city = city;
         // The names in the fields, and what follows them after a comma.
-        let (kecamatan, kec_rest) = kecamatan.map(field).unzip();
-        let (kelurahan, kel_rest) = kelurahan.map(field).unzip();
+        let (kecamatan, kec_rest) = kecamatan.map(|k| field(k, true)).unzip();
+        let (kelurahan, kel_rest) = kelurahan.map(|k| field(k, false)).unzip();
         let rest: Vec<String> = kec_rest
             .into_iter()
             .chain(kel_rest.clone())

@@ -359,17 +359,19 @@ impl Private {
                         end = Some(j);
                     }
                 } else if let Some((width, white)) = separator(&bytes[j..]) {
-                    // (White space after a dash, `0812 — 3456`, counts with the dash.)
-                    if !(white && (blank || dash)) {
+                    let is_dash = !white
+                        && ["-", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2014}"]
+                            .iter()
+                            .any(|d| bytes[j..].starts_with(d.as_bytes()));
+                    // (White space after a dash, `0812 — 3456`, counts with the dash, as a
+                    // dash after a dash does, `0812 -- 3456`.)
+                    if !((white && (blank || dash)) || (is_dash && dash)) {
                         if between == 2 {
                             break;
                         }
                         between += 1;
                     }
-                    dash = !white
-                        && ["-", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2014}"]
-                            .iter()
-                            .any(|d| bytes[j..].starts_with(d.as_bytes()));
+                    dash = is_dash;
                     blank = white;
                     j += width;
                 } else {
@@ -584,6 +586,19 @@ mod tests {
             "hp 0812 \u{2013} 3456 \u{2013} 7890",
             "hp 0812 \u{2014} 3456 \u{2014} 7890",
         ] {
+            assert_eq!(
+                masked(&["Siti Aminah"], Some("+6281234567890"), text),
+                format!("hp {PHONE}"),
+                "{text}"
+            );
+        }
+    }
+
+    /// Review (session 41): `--` typed between spaces (no word processor made it an em
+    /// dash) groups the reporter's own number as the em dash does; it was kept whole.
+    #[test]
+    fn the_own_number_grouped_with_spaced_double_hyphens_is_hidden() {
+        for text in ["hp 0812 -- 3456 -- 7890", "hp 812 -- 3456 -- 7890"] {
             assert_eq!(
                 masked(&["Siti Aminah"], Some("+6281234567890"), text),
                 format!("hp {PHONE}"),

@@ -1115,3 +1115,23 @@ fn a_gps_position_far_outside_the_city_puts_the_complaint_outside() {
     let c = n.normalise(&r).unwrap().complaint;
     assert_ne!(c.in_city, Some(false));
 }
+
+/// Review (session 41): a point of the compass in brackets after a kelurahan's name (the
+/// part of it meant, `Medono (Timur)`) is no part of its name, as before `RULES` 14, which
+/// glued it for the kecamatan's sake: `Kauman Utara` is no kelurahan, and the complaint lost
+/// its kelurahan and kecamatan.
+#[test]
+fn a_point_of_the_compass_in_brackets_after_a_kelurahan_is_no_part_of_its_name() {
+    let g = gazetteer_of_the_city();
+    for (kel, code) in [
+        ("Kauman (Utara)", "33.75.02.1004"),
+        ("Medono (Timur)", "33.75.01.1002"),
+        ("Kauman (Barat), Pekalongan Timur", "33.75.02.1004"),
+    ] {
+        let p = g.locate(None, None, None, Some(kel));
+        assert_eq!(p.kelurahan.map(|k| k.0).as_deref(), Some(code), "{kel:?}");
+    }
+    // (The kecamatan after it keeps its point of the compass.)
+    let p = g.locate(None, None, None, Some("Kauman, Pekalongan (Timur)"));
+    assert_eq!(p.kecamatan.map(|k| k.0).as_deref(), Some("33.75.02"));
+}

@@ -165,11 +165,19 @@ fn version(raw: &RawRecord, key: &str) -> Result<Vec<Version>, FieldError> {
         }
         let mut out = vec![Version::Deleted(d.version, at)];
         // A backfill item of a deleted report listed in full carries its content too.
+        // (Content that does not read as a report, columns listed empty, is none: the
+        // deletion stands alone, as a stub's.)
         if event.is_none() && report.get("status").is_some() {
-            let r: Report = typed(&report, prefix, &record)?;
-            let created = time(&r.created_at, &format!("{prefix}created_at"), &record)?;
-            let updated = time(&r.updated_at, &format!("{prefix}updated_at"), &record)?;
-            out.push(Version::Full(Box::new(r), created, updated));
+            let full = typed::<Report>(&report, prefix, &record)
+                .ok()
+                .and_then(|r| {
+                    let created =
+                        time(&r.created_at, &format!("{prefix}created_at"), &record).ok()?;
+                    let updated =
+                        time(&r.updated_at, &format!("{prefix}updated_at"), &record).ok()?;
+                    Some(Version::Full(Box::new(r), created, updated))
+                });
+            out.extend(full);
         }
         return Ok(out);
     }

@@ -273,7 +273,11 @@ fn colon_lost(url: &str) -> Option<usize> {
         && word
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-    (scheme_like && url[at..].contains('@')).then_some(at)
+    // (PostgreSQL's own schemes without credentials too: `postgres//localhost/aduan`.)
+    let postgres = ["postgres", "postgresql"]
+        .iter()
+        .any(|s| word.eq_ignore_ascii_case(s));
+    (scheme_like && (postgres || url[at..].contains('@'))).then_some(at)
 }
 
 /// The scheme of `url` when it has one (`scheme:…`, `scheme://…`), in lower case; a file
@@ -1049,6 +1053,23 @@ mod tests {
             assert!(!e.contains("s3cret"), "{e}");
             assert!(!redact_url(typo).contains("s3cret"), "{}", redact_url(typo));
         }
+    }
+
+    /// Review (session 41): a PostgreSQL URL whose `:` was lost is refused only when it holds
+    /// an `@`: `postgres//localhost/aduan` (trust or peer auth, no user in the URL) and
+    /// `postgresql//db.internal:5432/aduan` were still taken for file paths, and `aduan sync`
+    /// made a new, empty SQLite store in the folders `postgres/localhost/`.
+    #[test]
+    fn a_postgres_url_without_its_colon_and_without_credentials_is_refused_too() {
+        for typo in [
+            "postgres//localhost/aduan",
+            "postgresql//db.internal:5432/aduan",
+            "POSTGRES//localhost/aduan",
+        ] {
+            assert!(sqlite_path(typo).is_err(), "{typo} taken for a SQLite file");
+        }
+        // (A relative path with a doubled slash stays a path.)
+        assert_eq!(sqlite_path("data//aduan.db").ok(), Some("data//aduan.db"));
     }
 
     /// Review: `--database 'host=db user=aduan password=s3cret dbname=aduan'` (libpq's

@@ -377,3 +377,24 @@ fn a_null_among_the_photos_is_no_photo() {
     let body = f.complaints[0].body.clone().unwrap_or_default();
     assert!(body.ends_with("Foto: https://example.org/p2.jpg"), "{body}");
 }
+
+/// Review (session 41): a backfill item of a deleted report that lists more than the stub
+/// but not a whole report (`"status": null` and its other columns empty, as an API that
+/// lists every column of a deleted row gives it) is still the deletion: since the report's
+/// content is read from such an item, an item whose content does not read was quarantined
+/// whole, and the report, received before, was never withdrawn.
+#[test]
+fn a_deleted_report_listed_with_empty_columns_is_still_withdrawn() {
+    let before = raw(&report(3, "in_progress", "2024-02-02T00:00:00Z"));
+    for stub in [
+        serde_json::json!({"id": ID, "version": 4, "deleted_at": "2024-02-05T00:00:00Z",
+            "updated_at": "2024-02-05T00:00:00Z", "status": null, "type": null,
+            "title": null, "created_at": null}),
+        serde_json::json!({"id": ID, "version": 4, "deleted_at": "2024-02-05T00:00:00Z",
+            "updated_at": "2024-02-05T00:00:00Z", "status": "deleted"}),
+    ] {
+        let f = fold(ID, &[before.clone(), raw(&stub.to_string())]);
+        assert!(f.errors.is_empty(), "{stub}: {:?}", f.errors);
+        assert_eq!(f.complaints[0].status_label, DELETED, "{stub}");
+    }
+}
