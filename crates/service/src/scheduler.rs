@@ -115,7 +115,8 @@ pub(crate) fn asked_to_wait(report: &RunReport) -> Option<Duration> {
         .1
         .parse::<u64>()
         .ok()?;
-    Some(Duration::from_secs(secs))
+    // (A day at most: a proxy's `Retry-After` of a year stops no channel.)
+    Some(Duration::from_secs(secs).min(LONGEST_ASKED))
 }
 
 /// How long from now until `tick` (nothing when it has passed).
@@ -274,6 +275,9 @@ fn next_tick(
     };
     schedule.after(&from).next()
 }
+
+/// The longest a source's `Retry-After` holds a channel back.
+const LONGEST_ASKED: Duration = Duration::from_secs(24 * 3600);
 
 /// How far behind the tick that came the clock may be and still count as a little behind.
 const SKEW: Duration = Duration::from_secs(60);
@@ -501,5 +505,25 @@ mod tests {
             )
         };
         assert!(!failed(&left));
+    }
+
+    /// A `429`'s wait longer than a run waits out holds the channel back that long, a day at
+    /// most (review: a `Retry-After` of a year stopped the channel for a year).
+    #[test]
+    fn the_wait_a_source_asked_for_is_read_from_the_run_and_capped_at_a_day() {
+        let asked = |secs: u64| {
+            asked_to_wait(&report(
+                Outcome::Failed,
+                Some(&format!(
+                    "sp4n_lapor: GET reports: asked to wait {secs} s (Retry-After), longer than the 300 s honoured"
+                )),
+            ))
+        };
+        assert_eq!(asked(3600), Some(Duration::from_secs(3600)));
+        assert_eq!(asked(31_536_000), Some(LONGEST_ASKED));
+        assert_eq!(
+            asked_to_wait(&report(Outcome::Failed, Some("cc112: 500"))),
+            None
+        );
     }
 }
