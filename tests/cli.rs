@@ -191,7 +191,7 @@ fn the_demo_makes_nothing_when_its_tables_cannot_be_read() {
 #[cfg(feature = "demo")]
 const READ_AS: Reading<'static> = Reading {
     rules: 14,
-    tables: "50f4e1d1c0c6da99",
+    tables: "d50ba63fa45b24f2",
     key: "aa7f87283592a6eb",
     archive: "d9625ee2868ec8bb",
     unified: "87f0196d4b33c782dd7346c44bae261e62a2537d932ad6b8",

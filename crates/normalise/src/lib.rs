@@ -202,7 +202,9 @@ pub struct Tables<'a> {
 /// had come), and a `null` among its photos no photo (it was quarantined); a 112 `Waktu
 /// Update` before the call the call's time (the call was resolved and answered before it was
 /// made), and a Windows-1252 row with two bytes that read as one UTF-8 character read as
-/// Windows-1252 (2026-12-07).
+/// Windows-1252; the classifier's `except` phrases (`banjir diskon`, a flood of discounts, no
+/// flood) and more ways of telling a flood (`air menggenang`, `air naik sampai`, `kali
+/// luber`, Javanese `banyune mlebu`) (2026-12-07).
 pub const RULES: u32 = 14;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its

@@ -283,8 +283,10 @@ fn a_catch_all_from_a_broad_label_is_made_specific_by_the_text() {
         (c.category_sub.as_deref(), c.category_method.as_deref()),
         (Some("LAINNYA TERKAIT KESEHATAN"), Some("mapped"))
     );
+    // (One word: "menggenang" is a flood's keyword since session 41, and with "genangan"
+    // beside it two words of another category would move it, as they move any.)
     r.title = Some("Air menggenang".into());
-    r.body = Some("Ada genangan di gang kami.".into());
+    r.body = Some("Banyak nyamuk di gang kami.".into());
     let c = n.normalise(&r).unwrap().complaint;
     assert_eq!(c.category_method.as_deref(), Some("mapped"));
     r.category_labels = vec!["Perhubungan".into()];
