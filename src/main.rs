@@ -110,15 +110,16 @@ enum Command {
     /// Complaints per month, channel, kind and category, with how many are open and how fast
     /// they were answered and resolved or closed (hours from the report, averaged).
     Report {
-        /// Group by these, in this order (comma-separated; `--by month` for a month's totals
-        /// over every channel).
+        /// Group by these, in this order, comma-separated: month, channel, kind, category,
+        /// subcategory (`--by month` for a month's totals over every channel; `--by ''` for
+        /// one row of totals, as the report API's `by=`).
         #[arg(
             long,
-            value_enum,
+            value_parser = by_part,
             value_delimiter = ',',
             default_value = "month,channel,kind,category"
         )]
-        by: Vec<ReportBy>,
+        by: Vec<ByPart>,
         /// Only this month (`YYYY-MM`, the city's time; not with `--from` or `--to`).
         #[arg(long)]
         month: Option<String>,
@@ -253,6 +254,30 @@ enum RawAction {
         #[arg(long)]
         payload: bool,
     },
+}
+
+/// One part of `aduan report --by`: what it groups by, or nothing (`--by ''`: one row of
+/// totals).
+#[derive(Debug, Clone, Copy)]
+struct ByPart(Option<ReportBy>);
+
+fn by_part(s: &str) -> Result<ByPart, String> {
+    if s.trim().is_empty() {
+        return Ok(ByPart(None));
+    }
+    ReportBy::from_str(s.trim(), true)
+        .map(|b| ByPart(Some(b)))
+        .map_err(|_| {
+            let names: Vec<String> = ReportBy::value_variants()
+                .iter()
+                .filter_map(|v| v.to_possible_value())
+                .map(|p| p.get_name().to_string())
+                .collect();
+            format!(
+                "{s:?} is not one of {} (or empty: totals)",
+                names.join(", ")
+            )
+        })
 }
 
 /// What `aduan report` groups by.

@@ -2410,3 +2410,33 @@ fn every_sp4n_status_archived() -> String {
     }
     edited
 }
+
+/// Helper analyst (session 41): the report API gives one row of totals for `by=` ("how
+/// fast were the floods handled, over every channel, from January to March" is one
+/// number), and `ReportSpec` says "none gives one row of totals"; the command line refuses
+/// an empty `--by` ("a value is required"), so the same totals, with their averages, cannot
+/// be had from `aduan report` at all (a table's last line sums counts only, no hours).
+#[tokio::test]
+async fn analyst_an_empty_by_gives_the_totals_as_the_api_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("a.db").display());
+    drop(aduan_store::Store::open(&url).await.unwrap());
+    let path = dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        aduan(
+            &path,
+            &["--database", &url, "report", "--by", "", "--format", "csv"],
+            &[],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().collect::<Vec<_>>(),
+        [
+            "complaints,open,responded,avg_hours_to_first_response,resolved,avg_hours_to_resolution",
+            "0,0,0,,0,"
+        ]
+    );
+}

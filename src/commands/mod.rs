@@ -232,7 +232,11 @@ async fn command(cli: Cli) -> Result<ExitCode> {
                 .into());
             }
             let spec = aduan_store::ReportSpec {
-                by: by.into_iter().map(inspect::dimension).collect(),
+                by: by
+                    .into_iter()
+                    .filter_map(|b| b.0)
+                    .map(inspect::dimension)
+                    .collect(),
                 from_month: month.clone().or(from),
                 to_month: month.or(to),
                 channels: channel,
