@@ -469,8 +469,7 @@ keywords = ["banjir*"]
 except = ["harga naik"]
 "#;
         let e = Classifier::from_toml(bad, &t)
-            .err()
-            .expect("refused")
+            .expect_err("refused")
             .to_string();
         assert!(e.contains("except") && e.contains("harga naik"), "{e}");
     }
