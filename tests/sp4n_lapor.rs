@@ -1479,3 +1479,43 @@ async fn a_postgres_run_whose_lock_went_with_its_connection_writes_nothing_more(
     held.release().await.unwrap();
     sim.shutdown().await;
 }
+
+/// `aduan raw list` (`Store::raws`) is what an admin reads to find which records a damaged
+/// archive holds: one packed payload that no longer unpacks (its frame cut short) must not
+/// make the whole listing fail ("error: unpacking raw record N"), nor the listing of another
+/// record's payloads around it. The listing shows each payload's id, time, record and source;
+/// the damaged one can be listed by what is stored.
+#[tokio::test]
+async fn a_payload_that_no_longer_unpacks_does_not_stop_the_archive_listing() {
+    let sim = sim(1_200, Sp4nFaults::default()).await;
+    for ts in all_stores().await {
+        engine(&ts)
+            .sync(&sp4n(&sim, 100), &NoProgress)
+            .await
+            .unwrap();
+        let victim = count(
+            &ts,
+            "SELECT MAX(raw_id) FROM raw_records WHERE dictionary_id IS NOT NULL",
+        )
+        .await;
+        assert!(victim > 0, "{}: payloads packed", ts.label);
+        cut_payload(&ts, victim).await;
+        let listed = ts
+            .store
+            .raws(&aduan_store::RawFilter {
+                channel: Some("sp4n_lapor".into()),
+                external_id: None,
+                limit: 5_000,
+            })
+            .await;
+        match listed {
+            Ok(raws) => assert!(
+                raws.iter().any(|r| r.raw_id == victim),
+                "{}: the damaged payload is listed",
+                ts.label
+            ),
+            Err(e) => panic!("{}: the archive cannot be listed: {e}", ts.label),
+        }
+    }
+    sim.shutdown().await;
+}

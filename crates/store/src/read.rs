@@ -359,7 +359,19 @@ impl Store {
                 .await
                 .context(what)?,
         };
-        self.unpack(packed).await
+        // A listing is what an admin reads to find what a damaged archive holds: a payload
+        // that no longer unpacks is listed as stored, and told, not a reason to list none.
+        Ok(self
+            .unpack_each(packed)
+            .await?
+            .into_iter()
+            .map(|(raw, failed)| {
+                if let Some(e) = failed {
+                    tracing::warn!(raw_id = raw.raw_id, error = %e, "An archived payload no longer unpacks; listed as stored.");
+                }
+                raw
+            })
+            .collect())
     }
 
     /// The archived payload `raw_id` as received (unpacked), if there is one.
