@@ -397,18 +397,7 @@ fn a_street_light_report_under_infrastructure_is_public_works_street_lighting() 
 /// social aid stays social; one with neither stays the catch-all.
 #[test]
 fn a_label_covering_two_main_categories_is_refined_within_either() {
-    let mut n = normaliser();
-    n.add_channel(
-        "smart_city",
-        include_str!("../../../config/mappings/smart_city.toml"),
-    )
-    .unwrap();
-    let mut r = report();
-    r.channel = "smart_city".into();
-    r.kind_label = Some("laporan".into());
-    r.status_label = "submitted".into();
-    r.category_national = false;
-    r.category_labels = vec!["sosial_lingkungan".into()];
+    let (mut n, mut r) = smart_city_report("sosial_lingkungan");
     let mut category = |title: &str, body: &str| {
         r.title = Some(title.into());
         r.body = Some(body.into());
@@ -864,6 +853,23 @@ fn a_kecamatan_in_its_everyday_short_form_is_coded() {
     }
 }
 
+/// A normaliser with Pantau Pekalongan's table, and a new report of its under `area`.
+fn smart_city_report(area: &str) -> (Normaliser, SourceComplaint) {
+    let mut n = normaliser();
+    n.add_channel(
+        "smart_city",
+        include_str!("../../../config/mappings/smart_city.toml"),
+    )
+    .unwrap();
+    let mut r = report();
+    r.channel = "smart_city".into();
+    r.kind_label = Some("laporan".into());
+    r.status_label = "submitted".into();
+    r.category_national = false;
+    r.category_labels = vec![area.into()];
+    (n, r)
+}
+
 fn lapor_gub_report(label: &str, body: &str) -> (Normaliser, SourceComplaint) {
     let mut n = normaliser();
     for ch in ["lapor_gub", "smart_city", "cc112"] {
@@ -1088,18 +1094,7 @@ fn a_flood_word_in_a_health_or_social_text_does_not_move_it_to_floods() {
 /// but never read for `in_city`, so such reports count as maybe-in-city).
 #[test]
 fn a_gps_position_far_outside_the_city_puts_the_complaint_outside() {
-    let mut n = normaliser();
-    n.add_channel(
-        "smart_city",
-        include_str!("../../../config/mappings/smart_city.toml"),
-    )
-    .unwrap();
-    let mut r = report();
-    r.channel = "smart_city".into();
-    r.kind_label = Some("laporan".into());
-    r.status_label = "submitted".into();
-    r.category_national = false;
-    r.category_labels = vec!["infrastruktur".into()];
+    let (n, mut r) = smart_city_report("infrastruktur");
     r.place = SourcePlace {
         latitude: Some(-6.99),
         longitude: Some(110.42),
