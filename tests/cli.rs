@@ -1169,6 +1169,25 @@ async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
         "{out}"
     );
 
+    // An entry resolved before is said to be so (it was passed over in silence: "0 resolved,
+    // 0 still failing").
+    ts.execute(&format!(
+        "UPDATE quarantine SET resolved_at = '2026-12-01T00:00:00Z' WHERE quarantine_id = {id}"
+    ))
+    .await;
+    let retry = run(
+        &["quarantine", "retry", &id],
+        &[("ADUAN_REPORTER_KEY", REPORTER_KEY)],
+    );
+    let out = text(&retry);
+    assert!(retry.status.success(), "{out}");
+    assert!(
+        out.contains(&format!(
+            "#{id} was resolved already, at 2026-12-01T00:00:00+00:00"
+        )) && out.contains("0 resolved, 0 still failing, 1 resolved before"),
+        "{out}"
+    );
+
     let csv = run(
         &[
             "query",

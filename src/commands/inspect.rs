@@ -321,6 +321,16 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
             )
             .await?;
             // (The numbers alone: the entries' payloads are read one at a time as retried.)
+            // Entries named that were resolved before (their record came again, or an earlier
+            // retry read them): said so, not counted again (they were counted as nothing).
+            let mut already = Vec::new();
+            if !all {
+                for &id in &ids {
+                    if let Some(at) = store.quarantine_get(id).await?.and_then(|e| e.resolved_at) {
+                        already.push((id, at));
+                    }
+                }
+            }
             let ids = if all {
                 store.quarantine_open_ids().await?
             } else {
@@ -336,8 +346,16 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
             for (id, why) in &failing {
                 say!("#{id} still fails: {}", reason_shown(why));
             }
+            for (id, at) in &already {
+                say!("#{id} was resolved already, at {}", at.to_rfc3339());
+            }
+            let before = if already.is_empty() {
+                String::new()
+            } else {
+                format!(", {} resolved before", already.len())
+            };
             say!(
-                "aduan quarantine retry: {resolved} resolved, {} still failing",
+                "aduan quarantine retry: {resolved} resolved, {} still failing{before}",
                 failing.len()
             );
             if !failing.is_empty() {
