@@ -965,6 +965,81 @@ async fn a_failing_channel_backs_off_and_never_stops_the_others() {
     sim.shutdown().await;
 }
 
+/// Review: a run skipped because another process held the channel started the back-off
+/// over, so two services on one store asked a failing source as often as after one failure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_skipped_on_another_s_lease_keeps_the_back_off_doubling() {
+    let sim = simulator(
+        Some(sp4n_config(
+            20,
+            Sp4nFaults {
+                fail_after_requests: Some(0),
+                ..Sp4nFaults::default()
+            },
+        )),
+        None,
+    )
+    .await;
+    let ts = sqlite_store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = config(
+        dir.path(),
+        &ts,
+        &[
+            "[service]\nbackoff_initial_secs = 1\nbackoff_max_secs = 60\n".to_string(),
+            sp4n_table(&sim, 50, EVERY_SECOND, "max_attempts = 1"),
+        ],
+    );
+    args.extend(["--log-format".to_string(), "json".to_string()]);
+    let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+    // The failures each "Run failed" line counts, in order.
+    let failures = |log: &str| -> Vec<u64> {
+        log.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v.to_string().contains("Run failed; the channel backs off."))
+            .filter_map(|v| v["fields"]["failures"].as_u64())
+            .collect()
+    };
+    eventually(
+        "SP4N-LAPOR! to fail once",
+        Duration::from_secs(60),
+        || serve.log(),
+        || async { (!failures(&serve.log()).is_empty()).then_some(()) },
+    )
+    .await;
+    // Another process's run holds the channel while the back-off ends: the next run is
+    // skipped.
+    let other = aduan_store::Store::open(&ts.url).await.unwrap();
+    let lease = other
+        .try_lease("sp4n_lapor", "another-run", Duration::from_secs(120))
+        .await
+        .unwrap()
+        .expect("the lease");
+    eventually(
+        "a run of SP4N-LAPOR! to be skipped on the other's lease",
+        Duration::from_secs(60),
+        || serve.log(),
+        || async {
+            (!with_outcome(&runs(&ts, "sp4n_lapor").await, "skipped").is_empty()).then_some(())
+        },
+    )
+    .await;
+    let before = failures(&serve.log()).len();
+    lease.release().await.unwrap();
+    eventually(
+        "SP4N-LAPOR! to fail again after the skipped run",
+        Duration::from_secs(60),
+        || serve.log(),
+        || async { (failures(&serve.log()).len() > before).then_some(()) },
+    )
+    .await;
+    serve.stop().await;
+    let counted = failures(&serve.log());
+    let expected: Vec<u64> = (1..=counted.len() as u64).collect();
+    assert_eq!(counted, expected, "{}", serve.log());
+    sim.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scheduled_backups_keep_the_newest_and_leave_other_files_alone() {
     let sim = simulator(Some(sp4n_config(80, Sp4nFaults::default())), None).await;

@@ -204,16 +204,23 @@ pub(crate) async fn channel_loop(
                 } else {
                     catching_up = 0;
                 }
-                if let Ended::Failed(asked) = done {
-                    failures += 1;
-                    // Never sooner than the source asked (a `Retry-After` longer than the
-                    // transport waits out ended the run).
-                    let wait = backoff.after(failures).max(asked.unwrap_or_default());
-                    resume_at = Some(later(Instant::now(), wait));
-                    tracing::warn!(channel = id, failures, retry_after_secs = wait.as_secs(), "Run failed; the channel backs off.");
-                } else {
-                    failures = 0;
-                    resume_at = None;
+                match done {
+                    Ended::Failed(asked) => {
+                        failures += 1;
+                        // Never sooner than the source asked (a `Retry-After` longer than the
+                        // transport waits out ended the run).
+                        let wait = backoff.after(failures).max(asked.unwrap_or_default());
+                        resume_at = Some(later(Instant::now(), wait));
+                        tracing::warn!(channel = id, failures, retry_after_secs = wait.as_secs(), "Run failed; the channel backs off.");
+                    }
+                    Ended::Ran => {
+                        failures = 0;
+                        resume_at = None;
+                    }
+                    // Another process's run held the channel: it says nothing of the source,
+                    // and the back-off goes on doubling (it started over, so two services on
+                    // one store asked a failing source as often as after one failure).
+                    Ended::Skipped => {}
                 }
                 continue;
             }
