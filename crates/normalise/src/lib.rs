@@ -204,8 +204,10 @@ pub struct Tables<'a> {
 /// made), and a Windows-1252 row with two bytes that read as one UTF-8 character read as
 /// Windows-1252; the classifier's `except` phrases (`banjir diskon`, a flood of discounts, no
 /// flood) and more ways of telling a flood (`air menggenang`, `air naik sampai`, `kali
-/// luber`, Javanese `banyune mlebu`) (2026-12-07).
-pub const RULES: u32 = 14;
+/// luber`, Javanese `banyune mlebu`) (2026-12-07); 15, the reporter's own number written
+/// with its area code in brackets, `(0285) 421112`, hidden with its opening bracket (a `(`
+/// was left before the marker) (2026-12-07).
+pub const RULES: u32 = 15;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
 /// identity (see [`Normaliser::stored_external_id`]).

@@ -380,8 +380,15 @@ impl Private {
             }
             match end {
                 Some(e) => {
+                    // An area code in brackets, `(0285) 421112`, is hidden with its bracket.
+                    let from = if i > copied && bytes[i - 1] == b'(' && bytes[i..e].contains(&b')')
+                    {
+                        i - 1
+                    } else {
+                        i
+                    };
                     let o = out.get_or_insert_with(String::new);
-                    o.push_str(&text[copied..i]);
+                    o.push_str(&text[copied..from]);
                     o.push_str(PHONE);
                     copied = e;
                     i = e;
@@ -778,7 +785,7 @@ mod tests {
         for (text, hidden) in [
             ("WA 0813 28 765 432 ya", format!("WA {PHONE} ya")),
             ("hp: 0813-28-76-54-32.", format!("hp: {PHONE}.")),
-            ("(0813) 2876 54 32", format!("({PHONE}")),
+            ("(0813) 2876 54 32", PHONE.to_string()),
             ("+62 813 28 76 54 32", PHONE.to_string()),
             ("62.813.2876.54.32", PHONE.to_string()),
             // Groups the general rule would take in part.
@@ -817,7 +824,9 @@ mod tests {
         for (text, hidden) in [
             ("telp rumah 421112.", format!("telp rumah {PHONE}.")),
             ("telp rumah 42 11 12", format!("telp rumah {PHONE}")),
-            ("(0285) 421112", format!("({PHONE}")),
+            ("(0285) 421112", PHONE.to_string()),
+            ("telp: (0285) 421112 ya", format!("telp: {PHONE} ya")),
+            ("(HP 0285 421112)", format!("(HP {PHONE})")),
         ] {
             assert_eq!(landline.mask(text.into()), hidden, "{text}");
         }
