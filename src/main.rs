@@ -145,6 +145,11 @@ enum Command {
         /// ignored).
         #[arg(long)]
         subcategory: Option<String>,
+        /// Only the complaints in the city (`yes`), outside it (`no`: another region, a
+        /// position outside the box about the city) or where is not known (`unknown`), as
+        /// `in_city` says; by default wherever they are.
+        #[arg(long, value_name = "yes|no|unknown")]
+        in_city: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,

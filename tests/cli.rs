@@ -1268,6 +1268,42 @@ async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
         out.contains("(0 rows; 0 complaints, 0 open, 0 resolved)"),
         "{out}"
     );
+    // The complaints in the city, outside it, and where is not known: each as the table
+    // says, together all of them.
+    let mut together = 0;
+    for (place, term) in [
+        ("yes", "in_city = 1"),
+        ("NO", "in_city = 0"),
+        ("unknown", "in_city IS NULL"),
+    ] {
+        let csv = run(
+            &["report", "--by", "", "--in-city", place, "--format", "csv"],
+            &[],
+        );
+        assert!(csv.status.success(), "{}", text(&csv));
+        let out = String::from_utf8_lossy(&csv.stdout).into_owned();
+        let n: i64 = out
+            .lines()
+            .nth(1)
+            .and_then(|l| l.split(',').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{out}"));
+        let sql = format!("SELECT COUNT(*) FROM complaints WHERE {term}");
+        assert_eq!(n, count(&ts, &sql).await, "{place}: {out}");
+        together += n;
+    }
+    assert_eq!(together, stored);
+    assert!(
+        count(&ts, "SELECT COUNT(*) FROM complaints WHERE in_city = 1").await > 0,
+        "the test's store has complaints in the city"
+    );
+    let bad = run(&["report", "--in-city", "maybe"], &[]);
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    assert!(
+        text(&bad).contains("--in-city: \"maybe\" is not a choice; give one of yes, no, unknown"),
+        "{}",
+        text(&bad)
+    );
     // What the command line asks for that cannot be is a usage error (2).
     let bad = run(&["report", "--from", "2024-1"], &[]);
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));

@@ -205,6 +205,7 @@ async fn command(cli: Cli) -> Result<ExitCode> {
             kind,
             category,
             subcategory,
+            in_city,
             format,
         } => {
             // An empty value filters nothing, as the report API reads it (`--category ""`
@@ -231,6 +232,15 @@ async fn command(cli: Cli) -> Result<ExitCode> {
                 )
                 .into());
             }
+            let in_city = match given(in_city) {
+                None => None,
+                Some(v) => Some(aduan_store::InCity::parse(&v).ok_or_else(|| {
+                    UsageProblem(format!(
+                        "--in-city: {v:?} is not a choice; give one of {}",
+                        aduan_store::InCity::NAMES.join(", ")
+                    ))
+                })?),
+            };
             let spec = aduan_store::ReportSpec {
                 by: by
                     .into_iter()
@@ -243,6 +253,7 @@ async fn command(cli: Cli) -> Result<ExitCode> {
                 kinds: kind,
                 category_main: given(category),
                 category_sub: given(subcategory),
+                in_city,
             };
             inspect::report(&open_to_read(&config).await?, &spec, format).await
         }

@@ -349,7 +349,7 @@ const REFERENCE_COLUMNS: &str = "complaint_id TEXT PRIMARY KEY NOT NULL, channel
 /// store has them as `INCLUDE`d columns.)
 const REFERENCE_INDEXES: &[&str] = &[
     "CREATE INDEX ref_month ON ref (reported_month, channel, kind, category_main, \
-     category_sub, status, reported_at, first_response_at, resolved_at)",
+     category_sub, status, reported_at, first_response_at, resolved_at, in_city)",
     "CREATE INDEX ref_channel_reported ON ref (channel, reported_at)",
     "CREATE UNIQUE INDEX ref_hash ON ref (channel, row_hash)",
     // (A NULL is an empty field in the CSV: `.import` stores it as '', `COPY` as NULL.)

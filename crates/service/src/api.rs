@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aduan_core::Secret;
-use aduan_store::{Dimension, ReportSpec, Store};
+use aduan_store::{Dimension, InCity, ReportSpec, Store};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -31,7 +31,7 @@ pub(crate) const TURN_WAIT: Duration = Duration::from_secs(1);
 const RETRY_AFTER_SECS: u64 = 2;
 
 /// The parameters `GET /api/report` takes.
-const PARAMETERS: [&str; 8] = [
+const PARAMETERS: [&str; 9] = [
     "by",
     "month",
     "from",
@@ -40,6 +40,7 @@ const PARAMETERS: [&str; 8] = [
     "kind",
     "category",
     "subcategory",
+    "in_city",
 ];
 
 #[derive(Clone)]
@@ -83,7 +84,7 @@ fn router(api: Api) -> Router {
         .with_state(api)
 }
 
-/// `GET /api/report?by=month,channel&from=2026-01&to=2026-11&channel=…&kind=…&category=…&subcategory=…`:
+/// `GET /api/report?by=month,channel&from=2026-01&to=2026-11&channel=…&kind=…&category=…&subcategory=…&in_city=yes`:
 /// `{"columns": [...], "rows": [{column: value, ...}, ...]}`, groups in order, each row's keys
 /// in the columns' order. `by` defaults to `month,channel,kind,category`; `by=` (empty)
 /// gives one row of totals. `channel` and `kind` take several values (comma-separated, or
@@ -283,6 +284,15 @@ fn spec(pairs: &[(String, String)]) -> Result<ReportSpec, String> {
     if month.is_some() && (text("from").is_some() || text("to").is_some()) {
         return Err("month: give either month or from and to, not both".into());
     }
+    let in_city = match text("in_city") {
+        None => None,
+        Some(v) => Some(InCity::parse(&v).ok_or_else(|| {
+            format!(
+                "in_city: {v:?} is not a choice; give one of {}",
+                InCity::NAMES.join(", ")
+            )
+        })?),
+    };
     Ok(ReportSpec {
         by,
         from_month: month.clone().or_else(|| text("from")),
@@ -291,6 +301,7 @@ fn spec(pairs: &[(String, String)]) -> Result<ReportSpec, String> {
         kinds: lists.remove("kind").unwrap_or_default(),
         category_main: text("category"),
         category_sub: text("subcategory"),
+        in_city,
     })
 }
 
@@ -479,6 +490,16 @@ mod tests {
         .unwrap();
         assert_eq!(several.channels, ["cc112", "sp4n_lapor", "lapor_gub"]);
         assert_eq!(several.kinds, ["complaint", "aspiration"]);
+        // Where they are: as the command line's `--in-city` reads it; empty, wherever.
+        for (given, place) in [
+            ("yes", Some(InCity::Yes)),
+            ("False", Some(InCity::No)),
+            ("unknown", Some(InCity::Unknown)),
+            ("", None),
+        ] {
+            assert_eq!(spec(&query(&[("in_city", given)])).unwrap().in_city, place);
+        }
+        assert_eq!(spec(&query(&[])).unwrap().in_city, None);
         for (bad, says) in [
             (query(&[("by", "week")]), "not a grouping"),
             (
@@ -486,6 +507,10 @@ mod tests {
                 "not both",
             ),
             (query(&[("limit", "5")]), "unknown parameter"),
+            (
+                query(&[("in_city", "kota")]),
+                "in_city: \"kota\" is not a choice",
+            ),
             // Which of two was meant cannot be told (review: the last was taken silently).
             (
                 query(&[("by", "channel"), ("by", "kind")]),

@@ -43,7 +43,7 @@ pub use read::{
     ChannelStatus, QuarantineEntry, QueryResult, RawFilter, StoredRaw, Streamed, SummaryRow,
     PAGE_BYTES,
 };
-pub use report::{Dimension, ReportSpec};
+pub use report::{Dimension, InCity, ReportSpec};
 pub use restore::RestoreSummary;
 pub use write::{
     ComplaintRow, CurrentRow, EventRow, GroupLink, NewRaw, QuarantineRow, RunRecord, WriteBatch,

@@ -69,6 +69,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0012_incident_indexes.sql",
         sql: include_str!("../../../migrations/sqlite/0012_incident_indexes.sql"),
     },
+    Migration {
+        version: 13,
+        name: "0013_report_in_city.sql",
+        sql: include_str!("../../../migrations/sqlite/0013_report_in_city.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -132,6 +137,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         name: "0012_incident_indexes.sql",
         sql: include_str!("../../../migrations/postgres/0012_incident_indexes.sql"),
     },
+    Migration {
+        version: 13,
+        name: "0013_report_in_city.sql",
+        sql: include_str!("../../../migrations/postgres/0013_report_in_city.sql"),
+    },
 ];
 
 /// Taken first in each migration's transaction on SQLite: a write that changes nothing, so
@@ -176,6 +186,7 @@ mod tests {
                 "b77b438a17c9bac3",
                 "e44898960c5d1b8e",
                 "583a6ea57fa88321",
+                "d3402999d3fc351e",
             ],
         ),
         (
@@ -193,6 +204,7 @@ mod tests {
                 "b77b438a17c9bac3",
                 "e44898960c5d1b8e",
                 "583a6ea57fa88321",
+                "2df79e87bc2acead",
             ],
         ),
     ];

@@ -1669,7 +1669,7 @@ fn report_rows(r: &aduan_store::QueryResult) -> Vec<ReportRow> {
 
 #[tokio::test]
 async fn a_report_counts_complaints_per_group_with_their_handling_times() {
-    use aduan_store::{Dimension, ReportSpec};
+    use aduan_store::{Dimension, InCity, ReportSpec};
     let hours = |n: i64| chrono::Duration::hours(n);
     let mut rows = Vec::new();
     // Reported 2024-02-01 08:00 in the city: answered after 2 h, resolved after 10 h.
@@ -1697,6 +1697,12 @@ async fn a_report_counts_complaints_per_group_with_their_handling_times() {
     c.complaint.updated_at = c.complaint.reported_at;
     c.complaint.first_response_at = Some(c.complaint.reported_at - hours(1));
     let cc112 = [c];
+    // In the city, but the aspiration outside it and the 112 call not known.
+    rows[0].complaint.in_city = Some(true);
+    rows[1].complaint.in_city = Some(true);
+    rows[2].complaint.in_city = Some(false);
+    let mut cc112 = cc112;
+    cc112[0].complaint.in_city = None;
     for ts in each_backend().await {
         let s = &ts.store;
         s.write_batch(&WriteBatch {
@@ -1717,6 +1723,34 @@ async fn a_report_counts_complaints_per_group_with_their_handling_times() {
         .unwrap();
         let report = |spec: ReportSpec| async move { report_rows(&s.report(&spec).await.unwrap()) };
         let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+
+        // Where they are: in the city, outside it, not known (totals, and by channel).
+        for (place, expected) in [
+            (InCity::Yes, ([2, 1, 2, 1], [Some(3.0), Some(10.0)])),
+            (InCity::No, ([1, 0, 0, 0], [None, None])),
+            (InCity::Unknown, ([1, 1, 1, 0], [None, None])),
+        ] {
+            let totals = report(ReportSpec {
+                in_city: Some(place),
+                ..Default::default()
+            })
+            .await;
+            assert_eq!(
+                totals,
+                vec![(vec![], expected.0, expected.1)],
+                "{place:?} {}",
+                ts.label
+            );
+            let by_channel = report(ReportSpec {
+                by: vec![Dimension::Channel],
+                from_month: Some("2024-01".into()),
+                in_city: Some(place),
+                ..Default::default()
+            })
+            .await;
+            assert_eq!(by_channel.len(), 1, "{place:?} {}", ts.label);
+            assert_eq!(by_channel[0].1, expected.0, "{place:?} {}", ts.label);
+        }
 
         let by_month_channel = report(ReportSpec {
             by: vec![Dimension::Month, Dimension::Channel],
