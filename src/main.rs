@@ -224,7 +224,8 @@ enum CursorAction {
     Set {
         /// The channel.
         channel: String,
-        /// The cursor, as the channel's connector reads it.
+        /// The cursor, as the channel's connector reads it; `-` reads it from standard input
+        /// (a 112 cursor, which names every file read, outgrows a command line's argument).
         cursor: String,
     },
     /// Clear a channel's cursor: its next run starts over (from its `start_from`; 112 reads

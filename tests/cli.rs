@@ -2495,3 +2495,64 @@ async fn analyst_an_empty_by_gives_the_totals_as_the_api_does() {
         ]
     );
 }
+
+/// A 112 cursor remembers every daily export it read: after some two years of files it is
+/// longer than one argument of a command line may be (Linux: 128 KiB), so `aduan cursor set
+/// cc112 "$(cat cursor.json)"` fails in the shell before Aduan runs (review: a saved cursor
+/// could not be given back). `-` reads the cursor from standard input.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_cursor_longer_than_a_command_line_is_set_from_standard_input() {
+    use std::io::Write as _;
+    let ts = sqlite_store().await;
+    let dir = tempfile::tempdir().unwrap();
+    // Three years of daily files, as a run saves them.
+    let files: Vec<String> = (0..1100)
+        .map(|i| {
+            format!(
+                "\"112_2{:07}.csv\":{{\"size\":{},\"modified\":\"2024-01-01T00:00:00+00:00\",\"sha256\":\"{:064x}\"}}",
+                i,
+                10_000 + i,
+                i
+            )
+        })
+        .collect();
+    let cursor = format!("{{\"files\":{{{}}}}}", files.join(","));
+    assert!(
+        cursor.len() > 128 << 10,
+        "longer than an argument may be: {}",
+        cursor.len()
+    );
+    let database = ts.url.clone();
+    let path = dir.path().to_path_buf();
+    let given = cursor.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_aduan"))
+            .current_dir(&path)
+            .args(["--database", &database, "cursor", "set", "cc112", "-"])
+            .env_remove("ADUAN_DATABASE_URL")
+            .env_remove("ADUAN_CONFIG")
+            .env_remove("RUST_LOG")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("aduan runs");
+        let mut stdin = child.stdin.take().expect("its standard input");
+        let writer = std::thread::spawn(move || {
+            // As `aduan cursor show cc112` prints it, less the channel's name: with a line end.
+            // (A command that does not read it closes the pipe: its answer says why.)
+            let _ = stdin
+                .write_all(given.as_bytes())
+                .and_then(|()| stdin.write_all(b"\n"));
+        });
+        let out = child.wait_with_output().expect("aduan ends");
+        writer.join().expect("the writer ends");
+        out
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let saved = ts.store.cursor("cc112").await.unwrap().expect("a cursor");
+    assert_eq!(saved, cursor);
+}

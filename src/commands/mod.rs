@@ -588,6 +588,19 @@ async fn cursor(config: &AppConfig, action: CursorAction) -> Result<ExitCode> {
         CursorAction::Clear { channel } => (channel, None),
     };
     let spec = known_channel(&channel)?;
+    // A 112 cursor names every daily file read: after two years or so it is longer than one
+    // argument of a command line may be (Linux: 128 KiB), so `-` reads it from standard
+    // input, without the line end a shell or `cursor show` puts after it (review: a saved
+    // cursor could not be given back).
+    let cursor = match cursor {
+        Some(c) if c == "-" => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .context("reading the cursor from standard input")?;
+            Some(text.trim_end_matches(['\r', '\n']).to_string())
+        }
+        other => other,
+    };
     // Saved in the form the connector saves it.
     let cursor = match cursor {
         Some(c) => Some(
