@@ -1424,6 +1424,33 @@ async fn an_index_entry_without_its_hash_is_left_and_the_other_days_load() {
     );
 }
 
+/// Helper c112files (session 42): an index written with a UTF-8 byte order mark (as
+/// PowerShell 5's `Out-File -Encoding UTF8` writes one) failed every run as "not the index
+/// the contract describes", no day read; its files are read as the index lists them.
+#[tokio::test]
+async fn an_index_with_a_byte_order_mark_is_read() {
+    use sha2::Digest;
+    let day = file(&[POHON]);
+    let index = serde_json::json!([{"name": "112_20210912.csv", "size": day.len(),
+        "modified": "2021-09-13T06:00:02+07:00", "sha256": hex::encode(sha2::Sha256::digest(&day))}]);
+    let mut listed = b"\xEF\xBB\xBF".to_vec();
+    listed.extend_from_slice(index.to_string().as_bytes());
+    let files = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::from([
+        ("index.json".to_string(), listed),
+        ("112_20210912.csv".to_string(), day),
+    ])));
+    let (base, _server) = file_server(files).await;
+    let config: aduan_cc112::Config = serde_json::from_value(serde_json::json!({
+        "url": base, "retry_base_ms": 10, "timeout_secs": 5, "max_attempts": 2,
+    }))
+    .unwrap();
+    let connector = aduan_cc112::Cc112::new(config, None).unwrap();
+    let ts = sqlite_store().await;
+    let r = engine(&ts).sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(r.outcome, Outcome::Ok, "{}", r.summary_line());
+    assert_eq!(r.counts.inserted, 1, "{}", r.summary_line());
+}
+
 /// A UTF-8 export (after March 2021) whose row holds one byte that is not UTF-8 (a note cut
 /// inside a character) keeps the row's other characters; only that byte is lost (review:
 /// the whole row was read as Windows-1252, `«Kopi Ñoño»` stored as `Â«Kopi Ã‘oÃ±oÂ»`).

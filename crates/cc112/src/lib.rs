@@ -402,8 +402,12 @@ impl Cc112 {
             }
         } else {
             let body = self.get("index.json").await?;
+            // An index written by a Windows tool (PowerShell 5's `Out-File -Encoding UTF8`)
+            // begins with a UTF-8 byte order mark, which a JSON reader may pass over (RFC
+            // 8259, 8.1) and serde does not: every run failed on it, no day read.
+            let json = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&body);
             let index: Vec<serde_json::Value> =
-                serde_json::from_slice(&body).map_err(|e| Error::Upstream {
+                serde_json::from_slice(json).map_err(|e| Error::Upstream {
                     channel: CHANNEL.into(),
                     message: format!(
                         "{}: not the index the contract describes ({e}): «{}»",

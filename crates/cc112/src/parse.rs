@@ -365,6 +365,16 @@ mod tests {
         assert!(e.to_string().contains("112_20210912.csv:2"), "{e}");
     }
 
+    /// Helper c112files (session 42): `10:00:60` was read as a leap second and stored as a
+    /// time the two stores read apart; a date that is no date is quarantined.
+    #[test]
+    fn a_time_whose_seconds_are_60_is_no_time() {
+        let e = row(&raw("1;112-3375-20240305-0001;05/03/2024 10:00:60;081;-;Pengaduan;;;x;;;;;Selesai;01:00;Rina;05/03/2024 10:05:00")).unwrap_err();
+        assert_eq!(e.field, "Waktu Panggilan", "{e}");
+        let e = row(&raw("1;112-3375-20240305-0001;05/03/2024 10:00:00;081;-;Pengaduan;;;x;;;;;Selesai;01:00;Rina;05/03/2024 10:59:60")).unwrap_err();
+        assert_eq!(e.field, "Waktu Update", "{e}");
+    }
+
     #[test]
     fn a_wrong_field_count_is_an_error() {
         let e = row(&raw("1;112-3375-20210912-0001;12/09/2021 07:41:13;081")).unwrap_err();

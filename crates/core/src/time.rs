@@ -1,6 +1,6 @@
 //! Time helpers: every source time without an offset is WIB (UTC+7, no DST).
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, TimeZone, Timelike, Utc};
 
 /// Western Indonesia Time, UTC+7.
 pub fn wib() -> FixedOffset {
@@ -31,9 +31,12 @@ pub const END_YEAR: i32 = 2100;
 /// `t` when it lies in the years Aduan takes from a source ([`FIRST_YEAR`] to before
 /// [`END_YEAR`]): a time far outside them is a source's mistake, which PostgreSQL would
 /// refuse (a whole batch with it) or SQLite store in a form it does not read back, and which
-/// would carry a channel's cursor past its real reports.
+/// would carry a channel's cursor past its real reports. A leap second (a time whose
+/// seconds are `60`, which chrono reads: `10:00:60`) is none either: SQLite stored it as
+/// text its date functions do not read (`julianday` gave `NULL`) and PostgreSQL as the next
+/// minute's first second, so the two stores held two times, and no WIB clock shows it.
 pub fn in_range(t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    (FIRST_YEAR..END_YEAR).contains(&t.year()).then_some(t)
+    ((FIRST_YEAR..END_YEAR).contains(&t.year()) && t.nanosecond() < 1_000_000_000).then_some(t)
 }
 
 /// Parses an RFC 3339 / ISO 8601 time with offset from a source into UTC; `None` outside
@@ -280,6 +283,21 @@ mod tests {
         let first = NaiveDateTime::MIN;
         assert_eq!(from_wib(first), None);
         assert!(from_wib(NaiveDateTime::MAX).is_some());
+    }
+
+    /// Helper c112files (session 42): a 112 row's `10:00:60` was read as a leap second and
+    /// stored as `2024-03-05T03:00:60+00:00` on SQLite (which `julianday` reads as `NULL`)
+    /// and as `03:01:00` on PostgreSQL. A time whose seconds are 60 is no time.
+    #[test]
+    fn a_leap_second_is_no_time() {
+        let wib = |s| parse_wib(s, &["%d/%m/%Y %H:%M:%S"]);
+        assert!(wib("05/03/2024 10:00:59").is_some());
+        assert_eq!(wib("05/03/2024 10:00:60"), None);
+        assert_eq!(wib("31/12/2016 06:59:60"), None);
+        assert_eq!(parse_rfc3339("2016-12-31T23:59:60Z"), None);
+        assert_eq!(parse_source("2024-03-05T10:00:60"), None);
+        assert_eq!(parse_source("2024-03-05T10:00:60+0700"), None);
+        assert!(parse_rfc3339("2016-12-31T23:59:59.999Z").is_some());
     }
 
     #[test]

@@ -206,7 +206,9 @@ pub struct Tables<'a> {
 /// flood) and more ways of telling a flood (`air menggenang`, `air naik sampai`, `kali
 /// luber`, Javanese `banyune mlebu`) (2026-12-07); 15, the reporter's own number written
 /// with its area code in brackets, `(0285) 421112`, hidden with its opening bracket (a `(`
-/// was left before the marker) (2026-12-07).
+/// was left before the marker), and a source's time whose seconds are 60 (`10:00:60`, read
+/// as a leap second) no time, quarantined as such (SQLite stored it as a text its date
+/// functions do not read, PostgreSQL as the next minute's first second) (2026-12-07).
 pub const RULES: u32 = 15;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its

@@ -125,9 +125,8 @@ impl Rows {
                     continue;
                 }
                 let row_start = row.as_ptr() as usize - body.as_ptr() as usize;
-                self.counted.1 += body[self.counted.0..row_start]
-                    .iter()
-                    .filter(|b| **b == b'\n')
+                self.counted.1 += (self.counted.0..row_start)
+                    .filter(|i| ends_line(body, *i))
                     .count();
                 self.counted.0 = row_start;
                 let line = self.counted.1 + 1;
@@ -177,6 +176,18 @@ impl Rows {
     }
 }
 
+/// Whether the byte at `i` ends a line: a `\n`, or a `\r` that no `\n` follows (a file of
+/// old Mac line ends, which the CSV reader splits into rows as it splits CRLF; helper
+/// c112files, session 42: every row of such a file was line 1, and a quote never closed took
+/// the rest of the file into its row).
+fn ends_line(bytes: &[u8], i: usize) -> bool {
+    match bytes.get(i) {
+        Some(b'\n') => true,
+        Some(b'\r') => bytes.get(i + 1) != Some(&b'\n'),
+        _ => false,
+    }
+}
+
 /// The length of a row's first line, line end included, when the row runs over several
 /// lines because a quote in it opened and never closed (a field beginning `"Pohon tumbang`
 /// with no closing quote, which the CSV reader runs on to the file's end or to the next
@@ -184,7 +195,7 @@ impl Rows {
 /// row on one line, and for one whose line breaks are inside well quoted fields, whatever
 /// its number of fields or the quotes inside its unquoted fields (`pipa 3" bocor`).
 fn misquoted(row: &[u8], delimiter: u8) -> Option<usize> {
-    let first_line = row.iter().position(|b| *b == b'\n')? + 1;
+    let first_line = (0..row.len()).find(|i| ends_line(row, *i))? + 1;
     (!quoted_well(row, delimiter)).then_some(first_line)
 }
 
@@ -362,6 +373,30 @@ mod tests {
                 "{most} at a time"
             );
         }
+    }
+
+    /// Helper c112files (session 42): a file of old Mac line ends (`\r` alone), which the
+    /// CSV reader splits into rows, numbered every row line 1, and its quote never closed
+    /// took every row after it into its own.
+    #[test]
+    fn a_file_of_carriage_returns_alone_is_numbered_and_split_by_its_lines() {
+        let file = "No;Keterangan;Status\r1;ok;Selesai\r2;\"Pohon tumbang;Selesai\r\
+                    3;\"baris satu\rbaris dua\";Selesai\r\r4;x;Diteruskan\r";
+        let rows = split("112_20240101.csv", file.as_bytes(), b';', Utc::now(), None);
+        let shown: Vec<(&str, &[u8])> = rows
+            .iter()
+            .map(|r| {
+                let row = &r.payload[b"No;Keterangan;Status\r\n".len()..];
+                (r.source_ref.as_str(), row)
+            })
+            .collect();
+        let want: [(&str, &[u8]); 4] = [
+            ("112_20240101.csv:2", b"1;ok;Selesai"),
+            ("112_20240101.csv:3", b"2;\"Pohon tumbang;Selesai"),
+            ("112_20240101.csv:4", b"3;\"baris satu\rbaris dua\";Selesai"),
+            ("112_20240101.csv:7", b"4;x;Diteruskan"),
+        ];
+        assert_eq!(shown, want);
     }
 
     #[test]
