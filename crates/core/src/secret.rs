@@ -79,19 +79,47 @@ impl Secret {
     }
 
     /// `text` with this secret taken out (`***`), as written and as JSON escapes it (with
-    /// `/` escaped too, as PHP does): for an answer that may echo what it was sent.
+    /// `/` escaped too, as PHP does, and with every character beyond ASCII as `\uXXXX`, as
+    /// PHP's `json_encode` and Python's `json.dumps` write them by default): for an answer
+    /// that may echo what it was sent.
     pub fn hidden_in(&self, text: &str) -> String {
         if self.0.is_empty() {
             return text.to_string();
         }
         let json = serde_json::to_string(&self.0).unwrap_or_default();
         let json = json.trim_matches('"').to_string();
-        let forms = [
+        let mut forms = vec![
             self.0.replace('/', "\\/"),
             json.replace('/', "\\/"),
-            json,
+            json.clone(),
             self.0.clone(),
         ];
+        // (Review: a secret holding `é`, echoed by a PHP server as `\u00e9`, was quoted
+        // whole in the run's error.)
+        if !json.is_ascii() {
+            for upper in [false, true] {
+                let ascii: String = json
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii() {
+                            return c.to_string();
+                        }
+                        c.encode_utf16(&mut [0; 2])
+                            .iter()
+                            .map(|u| {
+                                if upper {
+                                    format!("\\u{u:04X}")
+                                } else {
+                                    format!("\\u{u:04x}")
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect();
+                forms.insert(0, ascii.replace('/', "\\/"));
+                forms.insert(1, ascii);
+            }
+        }
         forms
             .iter()
             .filter(|f| !f.is_empty())
@@ -164,6 +192,20 @@ mod tests {
         assert_eq!(secret.hidden_in(r#"{"s":"ab\/c\"d"}"#), r#"{"s":"***"}"#);
         assert_eq!(secret.hidden_in(r#"{"s":"ab/c\"d"}"#), r#"{"s":"***"}"#);
         assert_eq!(Secret::new("").hidden_in("nothing"), "nothing");
+    }
+
+    /// Review: a secret beyond ASCII, echoed as PHP's `json_encode` and Python's
+    /// `json.dumps` write it by default (`\u00e9`, with `/` as `\/`), was quoted whole.
+    #[test]
+    fn a_secret_is_hidden_with_its_characters_beyond_ascii_escaped() {
+        let secret = Secret::new("kunci/rahasia-é-😀");
+        for echoed in [
+            r#"{"got":"kunci\/rahasia-\u00e9-\ud83d\ude00"}"#,
+            r#"{"got":"kunci/rahasia-\u00e9-\ud83d\ude00"}"#,
+            r#"{"got":"kunci/rahasia-\u00E9-\uD83D\uDE00"}"#,
+        ] {
+            assert_eq!(secret.hidden_in(echoed), r#"{"got":"***"}"#, "{echoed}");
+        }
     }
 
     #[test]
