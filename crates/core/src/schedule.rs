@@ -7,6 +7,26 @@
 //! both read alike.
 
 use std::borrow::Cow;
+use std::time::Duration;
+
+/// The words a run's error carries when a source answered `429` with a `Retry-After` longer
+/// than a run waits out (the transport writes them, the scheduler reads the wait back with
+/// [`asked_wait`] to hold the channel back that long): one wording for both.
+pub fn asked_to_wait(wait: Duration) -> String {
+    format!("asked to wait {} s (Retry-After)", wait.as_secs())
+}
+
+/// The wait an error written with [`asked_to_wait`] names (its last, when it names several),
+/// or none.
+pub fn asked_wait(error: &str) -> Option<Duration> {
+    let (before, _) = error.rsplit_once(" s (Retry-After)")?;
+    let secs = before
+        .rsplit_once("asked to wait ")?
+        .1
+        .parse::<u64>()
+        .ok()?;
+    Some(Duration::from_secs(secs))
+}
 
 /// The days' names, Sunday first, as Unix cron numbers them (0 to 6; 7 is Sunday again).
 const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
@@ -71,7 +91,20 @@ fn day_item(item: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::unix_days;
+    use super::{asked_to_wait, asked_wait, unix_days};
+    use std::time::Duration;
+
+    #[test]
+    fn the_wait_a_source_asked_for_is_read_back_from_its_words() {
+        let wait = Duration::from_secs(3600);
+        let error = format!(
+            "sp4n_lapor: GET page 2: answered 429: {}, longer than the 300 s honoured",
+            asked_to_wait(wait)
+        );
+        assert_eq!(asked_wait(&error), Some(wait));
+        assert_eq!(asked_wait("cc112: answered 500"), None);
+        assert_eq!(asked_wait("asked to wait soon s (Retry-After)"), None);
+    }
 
     #[test]
     fn day_numbers_are_read_as_unix_cron_reads_them() {

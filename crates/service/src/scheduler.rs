@@ -105,18 +105,12 @@ pub(crate) fn failed(report: &RunReport) -> bool {
 }
 
 /// How long the source asked to be left alone, when a run ended on a `429` whose
-/// `Retry-After` was longer than the transport waits out (its error says "asked to wait N s
-/// (Retry-After)").
+/// `Retry-After` was longer than the transport waits out (its error says so in the words of
+/// [`aduan_core::schedule::asked_to_wait`]).
 pub(crate) fn asked_to_wait(report: &RunReport) -> Option<Duration> {
-    let error = report.error.as_deref()?;
-    let (before, _) = error.split_once(" s (Retry-After)")?;
-    let secs = before
-        .rsplit_once("asked to wait ")?
-        .1
-        .parse::<u64>()
-        .ok()?;
+    let asked = aduan_core::schedule::asked_wait(report.error.as_deref()?)?;
     // (A day at most: a proxy's `Retry-After` of a year stops no channel.)
-    Some(Duration::from_secs(secs).min(LONGEST_ASKED))
+    Some(asked.min(LONGEST_ASKED))
 }
 
 /// How long from now until `tick` (nothing when it has passed).
@@ -522,7 +516,8 @@ mod tests {
             asked_to_wait(&report(
                 Outcome::Failed,
                 Some(&format!(
-                    "sp4n_lapor: GET reports: asked to wait {secs} s (Retry-After), longer than the 300 s honoured"
+                    "sp4n_lapor: GET reports: {}, longer than the 300 s honoured",
+                    aduan_core::schedule::asked_to_wait(Duration::from_secs(secs))
                 )),
             ))
         };

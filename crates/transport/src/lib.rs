@@ -586,9 +586,8 @@ impl HttpClient {
         let held = since.elapsed();
         let why = if wait > self.policy.max_retry_after {
             Some(format!(
-                "asked to wait {} s (Retry-After), longer than the {} s honoured \
-                 (max_retry_after)",
-                wait.as_secs(),
+                "{}, longer than the {} s honoured (max_retry_after)",
+                aduan_core::schedule::asked_to_wait(wait),
                 self.policy.max_retry_after.as_secs()
             ))
         } else if held + wait > self.policy.max_rate_limit_wait {
