@@ -2162,11 +2162,11 @@ async fn opening_a_store_twice_migrates_once() {
         ts.store.ready().await.unwrap();
         // 0001_init, 0002_push, 0003_reported_month, 0004_events_in_arrival_order,
         // 0005_packed_payloads, 0006_report_index, 0007_group_arrival, 0008_push_deliveries,
-        // 0009_run_totals, 0010_raw_source_ids, 0011_group_spans and 0012_incident_indexes,
-        // once each.
+        // 0009_run_totals, 0010_raw_source_ids, 0011_group_spans, 0012_incident_indexes and
+        // 0013_report_in_city, once each.
         assert_eq!(
             count(&ts.store, "schema_migrations").await,
-            12,
+            13,
             "{}",
             ts.label
         );
