@@ -325,7 +325,7 @@ fn log_filter(s: &str) -> Result<String, String> {
     let level = |d: &str| LEVELS.iter().any(|l| l.eq_ignore_ascii_case(d));
     // (A crate's name beside a level, `warn,aduan_sync`, turns no other log off.)
     let beside_level = directives.iter().any(|d| level(d));
-    for d in directives {
+    for &d in &directives {
         // `aduan_sync` or `aduan::x` alone is a target alone as well.
         let bare = !d.contains(['=', '[']) && !d.bytes().all(|b| b.is_ascii_digit());
         let crate_like = d.contains('_') || d.contains("::");
@@ -337,8 +337,12 @@ fn log_filter(s: &str) -> Result<String, String> {
             ));
         }
     }
-    tracing_subscriber::EnvFilter::try_new(s)
-        .map(|_| s.to_string())
+    // The directives as they were checked, without the white space around them: `tracing`
+    // reads ` warn` or `warn\n` (an environment file's quoted value, a line end) as a target,
+    // and every log, errors included, was dropped without a word (deploy review).
+    let s = directives.join(",");
+    tracing_subscriber::EnvFilter::try_new(&s)
+        .map(|_| s.clone())
         .map_err(|e| e.to_string())
 }
 

@@ -956,6 +956,36 @@ fn a_rust_log_that_would_hide_every_log_is_not_taken_in_silence() {
     assert!(!text(&out).contains("RUST_LOG"), "{}", text(&out));
 }
 
+/// A level with white space around it (a quoted environment file value, `RUST_LOG="debug "`,
+/// or its line end) is that level: `tracing` read ` debug` as a target, and every log, a
+/// failing channel's errors included, was dropped without a word (deploy review).
+#[tokio::test]
+async fn a_log_level_with_white_space_around_it_is_that_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("aduan.db").display());
+    aduan_store::Store::open(&db).await.unwrap().close().await;
+    for filter in [
+        "debug ",
+        " debug",
+        "debug\n",
+        "warn, aduan_store=debug,sqlx=debug",
+    ] {
+        let out = aduan(
+            dir.path(),
+            &["--database", &db, "status"],
+            &[("RUST_LOG", filter)],
+        );
+        assert!(out.status.success(), "{filter:?}: {}", text(&out));
+        assert!(text(&out).contains("DEBUG"), "{filter:?}: {}", text(&out));
+        let out = aduan(
+            dir.path(),
+            &["--database", &db, "--log", filter, "status"],
+            &[],
+        );
+        assert!(text(&out).contains("DEBUG"), "{filter:?}: {}", text(&out));
+    }
+}
+
 /// Review (session 41): a target alone beside a level (`warn,aduan_sync`: every log at
 /// `warn`, `aduan_sync`'s at every level, the usual way to look into one crate) turns no log
 /// off; it was refused as `--log` ("turns every other log off", which it does not) and left
@@ -1052,6 +1082,78 @@ async fn a_missing_secret_is_an_error_naming_its_variable() {
         text(&out)
     );
     sim.shutdown().await;
+}
+
+/// A secret read with its file's line end (`"$(cat secret.txt)"` of a file with Windows line
+/// ends, a mounted secret file) or white space around it is refused as configuration,
+/// naming its variable and not showing it, before the store is made (deploy review: a
+/// token or an API key with a line end failed every run, retried six times as a connection
+/// error, `builder error: failed to parse header value`; a client secret was refused by
+/// the source with 401; a webhook secret refused every delivery).
+#[tokio::test]
+async fn a_secret_with_its_line_end_is_refused_naming_its_variable() {
+    let sim = sim(10, Sp4nFaults::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim, "sqlite:x.db");
+    let secret = aduan_sim::Sp4nConfig::default().client_secret;
+    for (var, value) in [
+        (SECRET_ENV, format!("{secret}\n")),
+        (SECRET_ENV, format!("{secret}\r")),
+        (SECRET_ENV, format!("{secret} ")),
+        ("ADUAN_REPORTER_KEY", format!("{REPORTER_KEY}\r\n")),
+    ] {
+        let mut env = vec![(SECRET_ENV, secret.clone())];
+        env.push(("ADUAN_REPORTER_KEY", REPORTER_KEY.to_string()));
+        env.retain(|(k, _)| *k != var);
+        env.push((var, value.clone()));
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let out = aduan(dir.path(), &["--config", &config, "sync"], &env);
+        assert_eq!(out.status.code(), Some(78), "{value:?}: {}", text(&out));
+        assert!(text(&out).contains(var), "{value:?}: {}", text(&out));
+        assert!(
+            !text(&out).contains(value.trim()),
+            "{value:?}: {}",
+            text(&out)
+        );
+        assert!(
+            !dir.path().join("x.db").exists(),
+            "{value:?}: {}",
+            text(&out)
+        );
+    }
+    sim.shutdown().await;
+}
+
+/// A database URL with its line end (an environment file with Windows line ends sourced by
+/// a shell) or white space around it is refused as configuration, unseen, and nothing is
+/// made (deploy review: `sqlite:x.db\r` made a new, empty store named `x.db\r`).
+#[test]
+fn a_database_url_with_its_line_end_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in [
+        "sqlite:x.db\r",
+        "sqlite:x.db\n",
+        " sqlite:x.db",
+        "sqlite:x.db ",
+    ] {
+        for args in [&["sync"][..], &["status"][..]] {
+            let out = aduan(
+                dir.path(),
+                args,
+                &[
+                    ("ADUAN_DATABASE_URL", url),
+                    ("ADUAN_REPORTER_KEY", REPORTER_KEY),
+                ],
+            );
+            assert_eq!(out.status.code(), Some(78), "{url:?}: {}", text(&out));
+            assert!(text(&out).contains("ADUAN_DATABASE_URL"), "{}", text(&out));
+            assert!(!text(&out).contains("x.db"), "{}", text(&out));
+        }
+        let out = aduan(dir.path(), &["--database", url, "status"], &[]);
+        assert_eq!(out.status.code(), Some(78), "{url:?}: {}", text(&out));
+    }
+    let made: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(made.is_empty(), "{made:?}");
 }
 
 /// A channel's setting of the wrong type is a configuration problem naming the channel and
@@ -1931,6 +2033,15 @@ fn a_read_command_on_a_store_that_is_not_there_says_so_and_makes_none() {
         );
         assert!(!dir.path().join("typo.db").exists(), "{args:?}");
     }
+    // A relative path is the current folder's, and the message says which folder that is
+    // (deploy review: run from another folder than the service's, it named `typo.db` alone).
+    let out = aduan(dir.path(), &["--database", "sqlite:typo.db", "status"], &[]);
+    let folder = dir.path().canonicalize().unwrap();
+    assert!(
+        text(&out).contains(&format!("current folder, {}", folder.display())),
+        "{}",
+        text(&out)
+    );
 }
 
 /// A build without the `demo` feature (a production build) holds no simulator: its demo

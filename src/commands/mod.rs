@@ -158,6 +158,20 @@ async fn command(cli: Cli) -> Result<ExitCode> {
     if let Some(url) = cli.database.as_ref().filter(|u| !u.is_empty()) {
         config.store.url = url.clone();
     }
+    // A URL read with its line end (an environment file with Windows line ends sourced by a
+    // shell) or with white space around it named another file (`aduan.db\r`, made as a
+    // new, empty store) or database: refused, not shown (it may hold a password) (deploy
+    // review).
+    let url = &config.store.url;
+    if url.chars().any(char::is_control) || url.trim() != url {
+        return Err(ConfigProblem(
+            "the database URL ([store] url, --database or ADUAN_DATABASE_URL) begins or ends \
+             in white space or holds a line break or another control character (a file's line \
+             end read with it?); not shown: set the URL alone"
+                .into(),
+        )
+        .into());
+    }
     match cli.command {
         #[cfg(feature = "demo")]
         Command::Demo {
@@ -295,10 +309,24 @@ fn must_exist(config: &AppConfig) -> Result<()> {
     let url = &config.store.url;
     if !aduan_store::is_postgres_url(url) {
         let path = aduan_store::sqlite_path(url)?;
-        if !std::path::Path::new(path).exists() {
+        let file = std::path::Path::new(path);
+        if !file.exists() {
+            // A relative path is the current folder's, not the configuration file's folder
+            // as a relative `tables_dir` is: said, with the folder (deploy review: run from
+            // another folder than the service's, `aduan --config /etc/aduan/aduan.toml
+            // status` named `aduan.db` alone, and its advice, `aduan sync`, made a second,
+            // empty store there).
+            let folder = match std::env::current_dir() {
+                Ok(cwd) if file.is_relative() => format!(
+                    "; a relative path is taken from the current folder, {}, not from the \
+                     configuration file's",
+                    cwd.display()
+                ),
+                _ => String::new(),
+            };
             anyhow::bail!(
-                "there is no store at {path} (check --database or ADUAN_DATABASE_URL; \
-                 `aduan sync` makes it)"
+                "there is no store at {path} (check [store] url, --database or \
+                 ADUAN_DATABASE_URL{folder}; `aduan sync` makes it)"
             );
         }
     }

@@ -87,6 +87,14 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
              IPv6 address in brackets, [::1]:8080)"
         ));
     }
+    // The report API's token, read as the channels' secrets are: one with a line end or
+    // white space around it would refuse every dashboard's request with 401.
+    let token_env = &config.service.api_token_env;
+    if let Some(flaw) = aduan_core::Secret::unusable(token_env) {
+        problems.push(format!(
+            "the report API's token is read from the environment variable {token_env}, which is {flaw}"
+        ));
+    }
     let pushed = registry::push_channels(config).map_err(|e| problems.push(e.to_string()));
     let normaliser = load_normaliser(config).map_err(|e| problems.push(format!("{e:#}")));
     // Each once (an unknown channel table is found by every channel's check).

@@ -86,6 +86,12 @@ pub fn reporter_key(var: &str) -> Result<Secret> {
             ),
         });
     }
+    if let Some(flaw) = Secret::unusable(var) {
+        return Err(Error::Config {
+            path: "environment".into(),
+            message: format!("the reporter-hash key is read from {var}, which is {flaw}"),
+        });
+    }
     let key = Secret::from_env(var).ok_or_else(|| Error::Config {
         path: "environment".into(),
         message: format!(
@@ -124,6 +130,24 @@ mod tests {
         );
         std::env::set_var(var, "0123456789abcdef");
         assert!(reporter_key(var).is_ok());
+        std::env::remove_var(var);
+    }
+
+    #[test]
+    fn a_reporter_key_with_a_line_end_is_refused_without_being_shown() {
+        let var = "ADUAN_TEST_REPORTER_KEY_LINE_END";
+        for value in [
+            "0123456789abcdef0123\n",
+            "0123456789abcdef0123\r",
+            " 0123456789abcdef0123",
+        ] {
+            std::env::set_var(var, value);
+            let e = reporter_key(var).unwrap_err().to_string();
+            assert!(
+                e.contains(var) && !e.contains("0123456789"),
+                "{value:?}: {e}"
+            );
+        }
         std::env::remove_var(var);
     }
 

@@ -39,7 +39,9 @@ pub const CHANNEL: &str = "cc112";
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// A local folder the exports are mirrored into (by SFTP).
+    /// A local folder the exports are mirrored into (by SFTP). A relative folder is taken
+    /// from the current folder (the service's working directory), not from the
+    /// configuration file's folder as `[normaliser] tables_dir` is.
     #[serde(default)]
     pub dir: Option<PathBuf>,
     /// The HTTP index: `{url}/index.json` lists the files, `{url}/{name}` serves each.

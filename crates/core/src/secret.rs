@@ -20,13 +20,18 @@ impl Secret {
     pub fn required(var: &str, channel: &str, what: &str) -> crate::Result<Self> {
         let message = match Self::not_a_name(var) {
             Some(problem) => format!("the {what} is read from an environment variable: {problem}"),
-            None => match Self::from_env(var) {
-                Some(secret) => return Ok(secret),
-                None => format!(
-                    "the {what} is read from the environment variable {var}, which is {}",
-                    Self::why_missing(var)
-                ),
-            },
+            None => {
+                match (Self::unusable(var), Self::from_env(var)) {
+                    (Some(flaw), _) => {
+                        format!("the {what} is read from the environment variable {var}, which is {flaw}")
+                    }
+                    (None, Some(secret)) => return Ok(secret),
+                    (None, None) => format!(
+                        "the {what} is read from the environment variable {var}, which is {}",
+                        Self::why_missing(var)
+                    ),
+                }
+            }
         };
         Err(crate::Error::Config {
             channel: channel.to_string(),
@@ -67,6 +72,30 @@ impl Secret {
             (None, _) => "not set",
             (Some(_), Err(_)) => "set but not UTF-8",
             (Some(_), Ok(_)) => "set but empty",
+        }
+    }
+
+    /// Why the value set in `var` cannot be a secret, if it cannot: it begins or ends in
+    /// white space, or holds a line break or another control character. Such a value is what
+    /// a secret read from a file keeps of its line end (`"$(cat key.txt)"` of a file with
+    /// Windows line ends, a mounted secret file, a quoted line of an environment file): sent
+    /// in a header it fails every request, and as a signing key or a token it never matches
+    /// what the other side holds, so it is refused at start, naming the variable, instead of
+    /// failing every run or delivery later. The value is not shown.
+    pub fn unusable(var: &str) -> Option<&'static str> {
+        let value = std::env::var(var).ok().filter(|v| !v.is_empty())?;
+        if value.chars().any(char::is_control) {
+            Some(
+                "set to a value holding a line break or another control character (a file's \
+                 line end read with it?): set the secret alone",
+            )
+        } else if value.trim() != value {
+            Some(
+                "set to a value beginning or ending in white space: set the secret alone, \
+                 without it",
+            )
+        } else {
+            None
         }
     }
 
@@ -147,6 +176,39 @@ impl fmt::Display for Secret {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_with_a_line_end_or_white_space_around_it_is_refused_unseen() {
+        let var = "ADUAN_TEST_SECRET_WITH_A_LINE_END";
+        for value in [
+            "lapor-gub-key-8f3a\n",
+            "lapor-gub-key-8f3a\r",
+            " lapor-gub-key-8f3a",
+            "lapor-gub-key-8f3a ",
+            "lapor-gub\tkey-8f3a",
+        ] {
+            std::env::set_var(var, value);
+            let e = Secret::required(var, "lapor_gub", "API key")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("lapor_gub") && e.contains(var) && !e.contains("8f3a"),
+                "{value:?}: {e}"
+            );
+            assert!(Secret::unusable(var).is_some(), "{value:?}");
+        }
+        // A secret holding white space inside it is the secret as it is.
+        std::env::set_var(var, "lapor gub key 8f3a");
+        assert_eq!(
+            Secret::required(var, "lapor_gub", "API key")
+                .map(|s| s.expose().to_string())
+                .ok()
+                .as_deref(),
+            Some("lapor gub key 8f3a")
+        );
+        std::env::remove_var(var);
+        assert!(Secret::unusable(var).is_none());
+    }
 
     #[test]
     fn a_setting_that_names_no_variable_is_refused_without_being_shown() {
