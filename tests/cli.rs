@@ -2667,3 +2667,48 @@ async fn a_cursor_longer_than_a_command_line_is_set_from_standard_input() {
     let saved = ts.store.cursor("cc112").await.unwrap().expect("a cursor");
     assert_eq!(saved, cursor);
 }
+
+/// Review (session 42): `aduan cursor show <channel>` prints `<channel>: <cursor>`, so a
+/// cursor saved with it (`aduan cursor show cc112 > cursor.json`) was refused when given back
+/// through `-` ("the cursor is not this connector's"): the channel's name before it is
+/// passed over, as `cursor show` writes it.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_cursor_saved_with_cursor_show_is_given_back_through_standard_input() {
+    use std::io::Write as _;
+    let ts = sqlite_store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let aduan = |args: &[&str], input: Option<&[u8]>| -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_aduan"));
+        command
+            .current_dir(dir.path())
+            .args(["--database", &ts.url])
+            .args(args)
+            .env_remove("ADUAN_DATABASE_URL")
+            .env_remove("ADUAN_CONFIG")
+            .env_remove("RUST_LOG")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = command.spawn().expect("aduan runs");
+        let mut stdin = child.stdin.take().expect("its standard input");
+        // (Small: the pipe holds it whole.)
+        stdin.write_all(input.unwrap_or_default()).unwrap();
+        drop(stdin);
+        child.wait_with_output().expect("aduan ends")
+    };
+    for (channel, cursor) in [
+        ("lapor_gub", "2025-06-01T00:00:00Z"),
+        ("cc112", r#"{"files":{}}"#),
+    ] {
+        let set = aduan(&["cursor", "set", channel, cursor], None);
+        assert!(set.status.success(), "{}", text(&set));
+        let shown = aduan(&["cursor", "show", channel], None);
+        assert!(shown.status.success(), "{}", text(&shown));
+        let saved = ts.store.cursor(channel).await.unwrap().expect("a cursor");
+        aduan(&["cursor", "clear", channel], None);
+        let given = aduan(&["cursor", "set", channel, "-"], Some(&shown.stdout));
+        assert!(given.status.success(), "{channel}: {}", text(&given));
+        assert_eq!(ts.store.cursor(channel).await.unwrap(), Some(saved));
+    }
+}

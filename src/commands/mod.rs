@@ -625,7 +625,15 @@ async fn cursor(config: &AppConfig, action: CursorAction) -> Result<ExitCode> {
             let mut text = String::new();
             std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
                 .context("reading the cursor from standard input")?;
-            Some(text.trim_end_matches(['\r', '\n']).to_string())
+            let text = text.trim_end_matches(['\r', '\n']);
+            // Saved with `cursor show <channel>`, it follows the channel's name (review: it
+            // was refused as not the connector's); no channel's cursor begins so.
+            let shown = format!("{}: ", spec.id);
+            Some(
+                text.strip_prefix(shown.as_str())
+                    .unwrap_or(text)
+                    .to_string(),
+            )
         }
         other => other,
     };

@@ -59,6 +59,8 @@ pub struct Rows {
     id_at: Option<usize>,
     /// Line numbers counted as we go: (offset in the body counted up to, newlines before it).
     counted: (usize, usize),
+    /// Whether the file's lines end in a carriage return alone (see [`cr_lines`]).
+    cr_lines: bool,
     /// Where in the body the next row begins.
     offset: usize,
     done: bool,
@@ -74,6 +76,7 @@ impl Rows {
         id_column: Option<&str>,
     ) -> Self {
         let body = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
+        let cr_lines = cr_lines(&bytes[body..]);
         Self {
             name: name.to_string(),
             bytes,
@@ -84,6 +87,7 @@ impl Rows {
             header: None,
             id_at: None,
             counted: (0, 0),
+            cr_lines,
             offset: 0,
             done: false,
         }
@@ -92,6 +96,7 @@ impl Rows {
     /// The next rows, at most `most`; none once the file is read to its end.
     pub fn next_rows(&mut self, most: usize) -> Vec<RawRecord> {
         let delimiter = self.delimiter;
+        let cr_lines = self.cr_lines;
         let body = &self.bytes[self.body..];
         let mut record = csv::ByteRecord::new();
         let mut out = Vec::new();
@@ -126,7 +131,7 @@ impl Rows {
                 }
                 let row_start = row.as_ptr() as usize - body.as_ptr() as usize;
                 self.counted.1 += (self.counted.0..row_start)
-                    .filter(|i| ends_line(body, *i))
+                    .filter(|i| ends_line(body, *i, cr_lines))
                     .count();
                 self.counted.0 = row_start;
                 let line = self.counted.1 + 1;
@@ -141,7 +146,7 @@ impl Rows {
                     });
                     continue;
                 };
-                let read_on = misquoted(row, delimiter);
+                let read_on = misquoted(row, delimiter, cr_lines);
                 // (Not from a row the reader may have split otherwise than it is meant.)
                 let external_id = match (read_on, self.id_at) {
                     (None, Some(i)) if quoted_well(row, delimiter) => record
@@ -176,14 +181,29 @@ impl Rows {
     }
 }
 
-/// Whether the byte at `i` ends a line: a `\n`, or a `\r` that no `\n` follows (a file of
-/// old Mac line ends, which the CSV reader splits into rows as it splits CRLF; helper
-/// c112files, session 42: every row of such a file was line 1, and a quote never closed took
-/// the rest of the file into its row).
-fn ends_line(bytes: &[u8], i: usize) -> bool {
+/// Whether the lines of a file's `body` end in a carriage return alone (old Mac line ends),
+/// as its first line's end tells: a run of `\r` and `\n` without a `\n` (`\r\r\n`, a CRLF
+/// file converted again, is a line feed's).
+fn cr_lines(body: &[u8]) -> bool {
+    let Some(start) = body.iter().position(|b| matches!(b, b'\r' | b'\n')) else {
+        return false;
+    };
+    !body[start..]
+        .iter()
+        .take_while(|b| matches!(b, b'\r' | b'\n'))
+        .any(|b| *b == b'\n')
+}
+
+/// Whether the byte at `i` ends a line: a `\n`, or, in a file of old Mac line ends
+/// (`cr_lines`), a `\r` that no `\n` follows, which the CSV reader splits into rows as it
+/// splits CRLF (helper c112files, session 42: every row of such a file was line 1, and a
+/// quote never closed took the rest of the file into its row). In a file of line feeds a
+/// `\r` alone (inside a field) ends no line, as `grep -n` and `sed` count them (review,
+/// session 42: every later row was numbered a line too far).
+fn ends_line(bytes: &[u8], i: usize, cr_lines: bool) -> bool {
     match bytes.get(i) {
         Some(b'\n') => true,
-        Some(b'\r') => bytes.get(i + 1) != Some(&b'\n'),
+        Some(b'\r') => cr_lines && bytes.get(i + 1) != Some(&b'\n'),
         _ => false,
     }
 }
@@ -194,8 +214,8 @@ fn ends_line(bytes: &[u8], i: usize) -> bool {
 /// quote, another row's): it is not quoted as CSV quotes (see [`quoted_well`]). `None` for a
 /// row on one line, and for one whose line breaks are inside well quoted fields, whatever
 /// its number of fields or the quotes inside its unquoted fields (`pipa 3" bocor`).
-fn misquoted(row: &[u8], delimiter: u8) -> Option<usize> {
-    let first_line = (0..row.len()).find(|i| ends_line(row, *i))? + 1;
+fn misquoted(row: &[u8], delimiter: u8, cr_lines: bool) -> Option<usize> {
+    let first_line = (0..row.len()).find(|i| ends_line(row, *i, cr_lines))? + 1;
     (!quoted_well(row, delimiter)).then_some(first_line)
 }
 
@@ -397,6 +417,47 @@ mod tests {
             ("112_20240101.csv:7", b"4;x;Diteruskan"),
         ];
         assert_eq!(shown, want);
+    }
+
+    /// Review (session 42): a CRLF file, as the 112 contract has them, with a carriage return
+    /// alone inside a field (or lines ended `\r\r\n`, a CRLF file converted again) is
+    /// numbered by its line feeds, as before and as `grep -n`, `sed` and `awk` number it,
+    /// and a quote never closed cuts its row at the line's end, not at that carriage return
+    /// (which made the rest of the line a row of its own).
+    #[test]
+    fn a_carriage_return_alone_in_a_crlf_file_ends_no_line() {
+        let shown = |file: &str| -> Vec<(String, String)> {
+            split("112_20240101.csv", file.as_bytes(), b';', Utc::now(), None)
+                .into_iter()
+                .map(|r| {
+                    let row = &r.payload[b"No;Keterangan;Status\r\n".len()..];
+                    (r.source_ref, String::from_utf8_lossy(row).into_owned())
+                })
+                .collect()
+        };
+        let rows = |want: &[(&str, &str)]| -> Vec<(String, String)> {
+            want.iter()
+                .map(|(r, s)| (format!("112_20240101.csv:{r}"), s.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            shown("No;Keterangan;Status\r\n1;\"satu\rdua\";Selesai\r\n2;ok;Selesai\r\n"),
+            rows(&[("2", "1;\"satu\rdua\";Selesai"), ("3", "2;ok;Selesai")])
+        );
+        assert_eq!(
+            shown("No;Keterangan;Status\r\n1;\"Pohon\rtumbang;Selesai\r\n2;ok;Selesai\r\n"),
+            rows(&[("2", "1;\"Pohon\rtumbang;Selesai"), ("3", "2;ok;Selesai")])
+        );
+        assert_eq!(
+            shown("No;Keterangan;Status\r\r\n1;ok;Selesai\r\r\n2;ok;Selesai\r\r\n"),
+            rows(&[("2", "1;ok;Selesai"), ("3", "2;ok;Selesai")])
+        );
+        // A file of carriage returns alone with line feeds inside its fields (a cell's line
+        // break as Excel for the Mac writes it): numbered by both.
+        assert_eq!(
+            shown("No;Keterangan;Status\r1;\"satu\ndua\";Selesai\r2;ok;Selesai\r"),
+            rows(&[("2", "1;\"satu\ndua\";Selesai"), ("4", "2;ok;Selesai")])
+        );
     }
 
     #[test]
