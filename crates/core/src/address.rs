@@ -24,18 +24,29 @@ pub struct Parts {
     pub unmarked: Vec<String>,
 }
 
-/// `address` split into its [`Parts`].
+/// `part` without its mark, one of `marks` in any letter case followed by a full stop or
+/// white space (a no-break space too), if it starts with one.
+fn strip(part: &str, marks: &[&str]) -> Option<String> {
+    marks.iter().find_map(|m| {
+        let rest = part
+            .get(..m.len())
+            .filter(|p| p.eq_ignore_ascii_case(m))
+            .map(|_| &part[m.len()..])?;
+        let apart = |c: char| c == '.' || c.is_whitespace();
+        rest.starts_with(apart)
+            .then(|| rest.trim_start_matches(apart).to_string())
+    })
+}
+
+/// `address` split into its [`Parts`]. Marks are read in any letter case, a no-break space
+/// after one too (review: `KEL. KAUMAN`, `Kel\u{a0}Kauman` and `KOTA PEKALONGAN` were not
+/// read as marked, and the address gave no place).
 pub fn parts(address: &str) -> Parts {
     let mut out = Parts::default();
-    let strip = |part: &str, marks: &[&str]| {
-        marks.iter().find_map(|m| {
-            let rest = part.strip_prefix(m)?;
-            (rest.starts_with([' ', '.'])).then(|| rest.trim_start_matches(['.', ' ']).to_string())
-        })
-    };
     for (i, part) in address.split(',').map(str::trim).enumerate() {
         if part.is_empty()
-            || part.starts_with("Jawa Tengah")
+            || strip(part, &["Jawa Tengah"]).is_some()
+            || part.eq_ignore_ascii_case("Jawa Tengah")
             || part.chars().all(|c| c.is_ascii_digit())
         {
             continue;
@@ -44,7 +55,7 @@ pub fn parts(address: &str) -> Parts {
             out.kelurahan = Some(k);
         } else if let Some(k) = strip(part, &["Kec", "Kecamatan"]) {
             out.kecamatan = Some(k);
-        } else if part.starts_with("Kota ") || strip(part, &["Kab", "Kabupaten"]).is_some() {
+        } else if strip(part, &["Kota", "Kab", "Kabupaten"]).is_some() {
             out.city = Some(part.to_string());
         } else if i > 0 && strip(part, STREET).is_none() {
             out.unmarked.push(part.to_string());
@@ -70,5 +81,37 @@ mod tests {
         assert_eq!(p.unmarked, ["Kauman", "Pekalongan Timur"]);
         assert_eq!((p.kelurahan, p.kecamatan, p.city), (None, None, None));
         assert_eq!(parts(""), Parts::default());
+    }
+
+    /// Review: marks in capitals (an operator's `KEL. KAUMAN`, `KOTA PEKALONGAN`) or with a
+    /// no-break space after them were not read as marks, and the address gave no place.
+    #[test]
+    fn marks_are_read_in_any_letter_case_and_after_a_no_break_space() {
+        for address in [
+            "JL. PEMUDA NO.28, KEL. DEGAYU, KEC. PEKALONGAN UTARA, KOTA PEKALONGAN, JAWA TENGAH 51149",
+            "jl. pemuda no.28, kel degayu, kecamatan pekalongan utara, kota pekalongan",
+            "Jl. Pemuda No.28, Kel\u{a0}DEGAYU, Kec.\u{a0}PEKALONGAN UTARA, Kota\u{a0}PEKALONGAN",
+            "Jl. Pemuda No.28, KELURAHAN DEGAYU, KECAMATAN PEKALONGAN UTARA, KOTA PEKALONGAN, Jawa Tengah",
+        ] {
+            let p = parts(address);
+            assert_eq!(
+                p.kelurahan.map(|k| k.to_lowercase()).as_deref(),
+                Some("degayu"),
+                "{address:?}"
+            );
+            assert_eq!(
+                p.kecamatan.map(|k| k.to_lowercase()).as_deref(),
+                Some("pekalongan utara"),
+                "{address:?}"
+            );
+            assert!(p.city.is_some(), "{address:?}");
+            assert!(p.unmarked.is_empty(), "{address:?}");
+        }
+        let p = parts("JL. HAYAM WURUK, GG. 3, RT 02, KAUMAN, PEKALONGAN TIMUR, 51128");
+        assert_eq!(p.unmarked, ["KAUMAN", "PEKALONGAN TIMUR"]);
+        // A word that only begins as a mark is no mark.
+        let p = parts("Jl. Kelapa, Kelapa Dua, Kotabaru, Desaku");
+        assert_eq!((p.kelurahan, p.kecamatan, p.city), (None, None, None));
+        assert_eq!(p.unmarked, ["Kelapa Dua", "Kotabaru", "Desaku"]);
     }
 }

@@ -124,7 +124,13 @@ impl FieldError {
         payload: &[u8],
     ) -> Result<T, FieldError> {
         // A payload that reads is read once; only one that does not is read again to find
-        // the path of the field at fault (tracking the path costs on every field).
+        // the path of the field at fault (tracking the path costs on every field), with half
+        // an emoji made the replacement character (`crate::json::lone_surrogates_replaced`).
+        if let Ok(v) = serde_json::from_slice(payload) {
+            return Ok(v);
+        }
+        let whole = crate::json::lone_surrogates_replaced(payload);
+        let payload = whole.as_deref().unwrap_or(payload);
         serde_json::from_slice(payload)
             .or_else(|_| {
                 let de = &mut serde_json::Deserializer::from_slice(payload);

@@ -288,6 +288,24 @@ mod tests {
         v.to_string()
     }
 
+    /// Review: a title or a text ending in half an emoji (`\ud83c` without its other half, a
+    /// text shortened by UTF-16 units) made the report unreadable: it stayed in quarantine.
+    #[test]
+    fn half_an_emoji_in_a_text_is_the_replacement_character() {
+        let payload = EXAMPLE
+            .replace("\"Lampu PJU mati\"", r#""Lampu PJU mati \ud83d""#)
+            .replace("dicek.</p>", r#"dicek \ud83d\ude4f\udd25</p>"#);
+        let c = item(&raw(&payload)).expect("reads");
+        assert_eq!(c.title.as_deref(), Some("Lampu PJU mati \u{fffd}"));
+        assert!(
+            c.body
+                .as_deref()
+                .is_some_and(|b| b.ends_with("dicek \u{1f64f}\u{fffd}</p>")),
+            "{:?}",
+            c.body
+        );
+    }
+
     /// Tuntas is dated by the entry that says so, not by a later rating that moved `updated`;
     /// a report not Tuntas (reopened) has none.
     #[test]

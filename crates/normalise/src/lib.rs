@@ -208,8 +208,19 @@ pub struct Tables<'a> {
 /// with its area code in brackets, `(0285) 421112`, hidden with its opening bracket (a `(`
 /// was left before the marker), and a source's time whose seconds are 60 (`10:00:60`, read
 /// as a leap second) no time, quarantined as such (SQLite stored it as a text its date
-/// functions do not read, PostgreSQL as the next minute's first second) (2026-12-07).
-pub const RULES: u32 = 15;
+/// functions do not read, PostgreSQL as the next minute's first second) (2026-12-07); 16,
+/// texts and labels read without the characters that take no room: a zero-width space
+/// (`&#8203;`) white space, a byte order mark, a word joiner or a soft hyphen left out of texts (a
+/// body opening with one on a line of its own gave a title that shows nothing), and those and the
+/// zero-width joiners out of labels (a status, kind or category holding one was unknown, and a
+/// Wadul Aladin register status so written closed and resolved no case); the content of a
+/// `<script>` or a `<style>` no text (a style sheet pasted into a web editor was kept as words); an
+/// address's marks (`Kel.`, `Kec.`, `Kota`, a street's) read in any letter case and before a
+/// no-break space (`KEL. KAUMAN`, `KOTA PEKALONGAN` placed nothing); a reporter's name hidden
+/// whatever mark its apostrophe is written with (`Ma‘ruf`, `Maʼruf`, `Ma`ruf` of `Ma'ruf` were
+/// kept); a JSON text with half an emoji (a `\ud83c` without its other half) read with the
+/// replacement character in its place (the record was quarantined) (2026-12-07).
+pub const RULES: u32 = 16;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
 /// identity (see [`Normaliser::stored_external_id`]).

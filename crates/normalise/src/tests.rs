@@ -1132,3 +1132,53 @@ fn a_point_of_the_compass_in_brackets_after_a_kelurahan_is_no_part_of_its_name()
     let p = g.locate(None, None, None, Some("Kauman, Pekalongan (Timur)"));
     assert_eq!(p.kecamatan.map(|k| k.0).as_deref(), Some("33.75.02"));
 }
+
+/// Review: a label with a zero-width space or a byte order mark (pasted from a web page or a
+/// chat) was unknown, and a body opening with `&#8203;` on a line of its own gave a complaint
+/// with no title of its own a title that shows nothing.
+#[test]
+fn labels_and_titles_are_read_without_the_characters_that_take_no_room() {
+    let n = normaliser();
+    let mut r = report();
+    r.status_label = "Selesai\u{200b}".into();
+    r.kind_label = Some("\u{feff}PERMINTAAN\u{200b}INFORMASI".into());
+    r.category_labels = vec![
+        "PEKERJAAN UMUM DAN PENATAAN RUANG\u{200b}".into(),
+        "\u{feff}jalan berlubang".into(),
+    ];
+    r.title = None;
+    r.body = Some("&#8203;<p>&#8203;</p><p>Jalan berlubang di Jl. Sriwijaya.</p>".into());
+    let out = n.normalise(&r).unwrap();
+    let c = &out.complaint;
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+    assert_eq!(c.status, Status::Resolved);
+    assert_eq!(c.kind, Kind::InformationRequest);
+    assert_eq!(c.category_sub.as_deref(), Some("JALAN BERLUBANG"));
+    assert_eq!(c.title, "Jalan berlubang di Jl. Sriwijaya");
+    assert_eq!(c.body, "Jalan berlubang di Jl. Sriwijaya.");
+}
+
+/// Review: a source naming no kecamatan nor kelurahan but an address with its marks in
+/// capitals (a 112 operator's `KEL. KAUMAN`), or its city so (`KOTA PEKALONGAN`), or a
+/// no-break space after a mark, was placed nowhere.
+#[test]
+fn an_address_in_capitals_places_the_complaint() {
+    let n = normaliser();
+    for address in [
+        "JL. HAYAM WURUK, KEL. KAUMAN, KEC. PEKALONGAN TIMUR",
+        "Jl. Hayam Wuruk, Kel\u{a0}Kauman, Kec\u{a0}Pekalongan Timur",
+        "Jl. Hayam Wuruk, Kauman, Pekalongan Timur, KOTA PEKALONGAN",
+    ] {
+        let mut r = report();
+        r.place = SourcePlace {
+            address: Some(address.into()),
+            ..SourcePlace::default()
+        };
+        let c = n.normalise(&r).unwrap().complaint;
+        assert_eq!(
+            (c.kelurahan_code.as_deref(), c.in_city),
+            (Some("33.75.02.1004"), Some(true)),
+            "{address:?}"
+        );
+    }
+}

@@ -30,8 +30,20 @@ const FINISHED: [&str; 2] = ["Selesai", "Dijawab Tim"];
 const FORWARDING: &str = "Diteruskan ke OPD";
 
 /// Whether a register's `status` is one of `labels`, read as the mapping tables read it:
-/// letter case and white space aside (the register is a hand-kept spreadsheet).
+/// letter case and white space aside (the register is a hand-kept spreadsheet), a zero-width
+/// space a space, and the characters that take no room (a byte order mark, a word joiner, a
+/// soft hyphen, zero-width joiners) left out.
 fn status_in(status: &str, labels: &[&str]) -> bool {
+    let status: String = status
+        .chars()
+        .filter(|c| {
+            !matches!(
+                c,
+                '\u{feff}' | '\u{2060}' | '\u{ad}' | '\u{200c}' | '\u{200d}'
+            )
+        })
+        .map(|c| if c == '\u{200b}' { ' ' } else { c })
+        .collect();
     labels.iter().any(|label| {
         let mut given = status.split_whitespace();
         let mut wanted = label.split_whitespace();
