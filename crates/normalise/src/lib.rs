@@ -219,8 +219,16 @@ pub struct Tables<'a> {
 /// no-break space (`KEL. KAUMAN`, `KOTA PEKALONGAN` placed nothing); a reporter's name hidden
 /// whatever mark its apostrophe is written with (`Ma‘ruf`, `Maʼruf`, `Ma`ruf` of `Ma'ruf` were
 /// kept); a JSON text with half an emoji (a `\ud83c` without its other half) read with the
-/// replacement character in its place (the record was quarantined) (2026-12-07).
-pub const RULES: u32 = 16;
+/// replacement character in its place (the record was quarantined) (2026-12-07); 17, a
+/// Wadul Aladin register row of empty fields alone (a spreadsheet's empty row, `,,,,`) no
+/// case (it was quarantined as one without its `No Aduan`), a case grouped with the sender
+/// whose number its first message's wamid holds, before its `No WA` (a case under another
+/// number than its thread's sender claimed the thread's identity in another group, and the
+/// two groups wrote one complaint in turn), a register cell of a dash alone (`-`) empty (a
+/// `Tindak Lanjut` `-` was a follow-up; a date or `No WA` `-` quarantined the case), and an
+/// `ID Pesan Pertama` that is no `wamid.…` no message (every case typed in by hand with `-`
+/// there was one complaint) (2026-12-07).
+pub const RULES: u32 = 17;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
 /// identity (see [`Normaliser::stored_external_id`]).

@@ -19,7 +19,7 @@ fn trim_line_ends(b: &[u8]) -> &[u8] {
 /// row's value of column `id_column` (by its name in the header, letter case and spaces
 /// aside), when it has one (not empty, not `-`): the source's id of the row's record, by
 /// which a later version of it is known before it is parsed. A leading UTF-8
-/// byte order mark and blank lines are skipped. A row whose quote opens and never closes
+/// byte order mark and blank lines are skipped, rows of empty fields alone (`;;;`) among them. A row whose quote opens and never closes
 /// (see [`misquoted`]) is its first line alone, which its parser then quarantines, and the
 /// file is read on from the next line: one bad row does not take the rows after it.
 /// (All at once: [`Rows`] hands them out a batch at a time.)
@@ -109,15 +109,15 @@ impl Rows {
                 .from_reader(&body[offset..]);
             while out.len() < most {
                 let start = reader.position().clone();
-                match reader.read_byte_record(&mut record) {
-                    Ok(true) => {}
+                let split = match reader.read_byte_record(&mut record) {
+                    Ok(true) => true,
                     Ok(false) => {
                         self.done = true;
                         break 'read;
                     }
                     // A row the CSV reader cannot split: keep its bytes; parse quarantines it.
-                    Err(_) => {}
-                }
+                    Err(_) => false,
+                };
                 let end = offset + reader.position().byte() as usize;
                 let from = offset + start.byte() as usize;
                 if end <= from || end > body.len() {
@@ -127,6 +127,16 @@ impl Rows {
                 self.offset = end;
                 let mut row = trim_line_ends(&body[from..end]);
                 if row.iter().all(|b| b.is_ascii_whitespace()) {
+                    continue;
+                }
+                // A row of empty fields alone (a spreadsheet's empty row, which Excel and
+                // Google Sheets export as `,,,,`) is a blank line too (helper wadulreg,
+                // session 42: each such row of the case register was quarantined as a case
+                // without its number, an entry that never closed).
+                if split
+                    && misquoted(row, delimiter, cr_lines).is_none()
+                    && record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
+                {
                     continue;
                 }
                 let row_start = row.as_ptr() as usize - body.as_ptr() as usize;
@@ -458,6 +468,37 @@ mod tests {
             shown("No;Keterangan;Status\r1;\"satu\ndua\";Selesai\r2;ok;Selesai\r"),
             rows(&[("2", "1;\"satu\ndua\";Selesai"), ("4", "2;ok;Selesai")])
         );
+    }
+
+    /// Helper wadulreg (session 42): a spreadsheet's empty rows, which Excel and Google
+    /// Sheets export as rows of delimiters, were rows of their own (the case register
+    /// quarantined each as a case without its number); a row with a value, a quote inside
+    /// quotes (`\"\"\"\"`) or a misquoted one among them is still one.
+    #[test]
+    fn rows_of_empty_fields_alone_are_blank_lines() {
+        let file = ",,,\r\nNo,Status,Catatan\r\n1,Baru,\r\n,,\r\n , ,\t\r\n\"\",,\"\"\r\n\
+                    ,,x\r\n\"\"\"\",,\r\n,\"\r\n2,Selesai,\r\n,,";
+        let rows = split("register.csv", file.as_bytes(), b',', Utc::now(), None);
+        let shown: Vec<(&str, &[u8])> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.source_ref.as_str(),
+                    &r.payload[b"No,Status,Catatan\r\n".len()..],
+                )
+            })
+            .collect();
+        let want: [(&str, &[u8]); 5] = [
+            ("register.csv:3", b"1,Baru,"),
+            ("register.csv:7", b",,x"),
+            ("register.csv:8", b"\"\"\"\",,"),
+            ("register.csv:9", b",\""),
+            ("register.csv:10", b"2,Selesai,"),
+        ];
+        assert_eq!(shown, want);
+        assert!(rows
+            .iter()
+            .all(|r| r.payload.starts_with(b"No,Status,Catatan\r\n")));
     }
 
     #[test]

@@ -433,6 +433,20 @@ impl Case {
         self.closes_at.filter(|_| status_in(&self.status, &CLOSING))
     }
 
+    /// The group key of the case's sender: the number its first message's wamid holds (see
+    /// [`wamid_number`]), else its `No WA`. Helper wadulreg (session 42): by `No WA` alone, a
+    /// case under another number than its thread's sender (a digit mistyped, the reporter's
+    /// other number, a number Excel wrote as `6.28123E+12`) was folded in another group than
+    /// its thread, where it claimed the thread's identity: the two groups wrote one
+    /// complaint in turn, and the case was lost in silence at the sender's next message.
+    fn sender(&self) -> Option<String> {
+        self.first_wamid
+            .as_deref()
+            .and_then(wamid_number)
+            .and_then(|n| sender_key(&n))
+            .or_else(|| self.phone.as_deref().and_then(sender_key))
+    }
+
     fn newest(&self) -> DateTime<Utc> {
         [Some(self.made_at), self.forwarded_at, self.followed_up_at]
             .into_iter()
@@ -440,6 +454,40 @@ impl Case {
             .max()
             .unwrap_or(self.made_at)
     }
+}
+
+/// The number a WhatsApp message id holds: the platform's `wamid.…` is base64 of a small
+/// record that begins with the chat's number (`1c 18`, its length, its digits), the
+/// sender's for a message received. `None` for an id not made so (a test's, a mistyped one).
+fn wamid_number(wamid: &str) -> Option<String> {
+    let text = wamid.trim().strip_prefix("wamid.")?.as_bytes();
+    // The record's head only: its first bytes, from as many base64 digits as a number of
+    // 15 digits and the 3 bytes before it take (24), decoded.
+    let sextet = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' | b'-' => Some(62),
+        b'/' | b'_' => Some(63),
+        _ => None,
+    };
+    let mut bytes = Vec::with_capacity(18);
+    for chunk in text.chunks(4).take(6) {
+        let digits: Vec<u8> = chunk.iter().map_while(|&c| sextet(c)).collect();
+        let n =
+            digits.iter().fold(0u32, |n, &d| (n << 6) | u32::from(d)) << (6 * (4 - digits.len()));
+        let whole = (digits.len() * 6) / 8;
+        bytes.extend(n.to_be_bytes()[1..=whole].iter().copied());
+        if digits.len() < 4 {
+            break;
+        }
+    }
+    let [0x1c, 0x18, len, rest @ ..] = bytes.as_slice() else {
+        return None;
+    };
+    let digits = rest.get(..usize::from(*len))?;
+    (digits.len() >= 8 && digits.iter().all(u8::is_ascii_digit))
+        .then(|| String::from_utf8_lossy(digits).into_owned())
 }
 
 /// A register time, and whether it is a date alone (then its day's start).
@@ -506,11 +554,14 @@ fn case(raw: &RawRecord) -> Result<Case, FieldError> {
         .next()
         .ok_or_else(|| bad("", "a header without a row".into()))?
         .map_err(|e| bad("", format!("not a CSV row: {e}")))?;
+    // A cell holding a dash alone (`-`, `–`, `—`) is empty, as a hand-kept sheet writes
+    // "none" (helper wadulreg, session 42: `Tindak Lanjut` `-` was a follow-up, the case
+    // answered when it was made; a date or `No WA` `-` quarantined the case).
     let get = |name: &str| -> Option<String> {
         let i = headers.iter().position(|h| h.trim() == name)?;
         row.get(i)
             .map(str::trim)
-            .filter(|v| !v.is_empty())
+            .filter(|v| !v.chars().all(|c| matches!(c, '-' | '–' | '—')))
             .map(str::to_string)
     };
     let no = get(NO_ADUAN).ok_or_else(|| bad(NO_ADUAN, "empty or missing".into()))?;
@@ -555,7 +606,11 @@ fn case(raw: &RawRecord) -> Result<Case, FieldError> {
     Ok(Case {
         seen_at: raw.received_at,
         made_at,
-        first_wamid: get(FIRST_MESSAGE),
+        // A message's id is a `wamid.…` (the contract); another value (`tidak ada`, `walk
+        // in`) names no message, and is none: claimed as a thread's identity, every case
+        // writing it was one complaint, each sender's group writing it in turn (helper
+        // wadulreg, session 42).
+        first_wamid: get(FIRST_MESSAGE).filter(|w| w.starts_with("wamid.")),
         phone,
         name: get("Nama"),
         summary: get(SUMMARY),
@@ -570,6 +625,22 @@ fn case(raw: &RawRecord) -> Result<Case, FieldError> {
         follow_up: get(FOLLOW_UP),
         no,
     })
+}
+
+/// Whether a register row holds nothing: every field empty (a spreadsheet's empty row,
+/// exported as `,,,,`; archived as a case row before the register's reader skipped such
+/// rows). It is no case, and no record to quarantine (helper wadulreg, session 42: each was
+/// quarantined as a case without its `No Aduan`, an entry that never closed).
+fn blank_row(raw: &RawRecord) -> bool {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(raw.payload.as_slice());
+    let mut rows = reader.byte_records();
+    match (rows.next(), rows.next()) {
+        (Some(Ok(row)), None) => row.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)),
+        _ => false,
+    }
 }
 
 /// The group of a case without a number to join by: its own.
@@ -600,15 +671,13 @@ pub(crate) fn keys(raw: &RawRecord) -> Result<Vec<String>, FieldError> {
         }
         return Ok(keys);
     }
+    if blank_row(raw) {
+        return Ok(Vec::new());
+    }
     let c = case(raw)?;
     // Its own group too: a case whose number is filled in later is met there again, and the
     // complaint it stood as alone (under its `No Aduan`) goes as it joins its sender's.
-    let mut keys: Vec<String> = c
-        .phone
-        .as_deref()
-        .and_then(sender_key)
-        .into_iter()
-        .collect();
+    let mut keys: Vec<String> = c.sender().into_iter().collect();
     keys.push(case_key(&c.no));
     Ok(keys)
 }
@@ -714,7 +783,7 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
                     Err(e) => folded.errors.push((i, e)),
                 }
             }
-        } else {
+        } else if !blank_row(raw) {
             match case(raw) {
                 Ok(c) => cases.entry(c.no.clone()).or_default().push(c),
                 Err(e) => folded.errors.push((i, e)),
@@ -737,12 +806,7 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
     // In a sender's group, only the sender's cases: a payload linked under a key an older
     // version read its number as (kept in the archive's links) is not another's.
     // (By the newest version's number.)
-    let sender_now = |versions: &Vec<Case>| {
-        versions
-            .last()
-            .and_then(|c| c.phone.as_deref())
-            .and_then(sender_key)
-    };
+    let sender_now = |versions: &Vec<Case>| versions.last().and_then(Case::sender);
     if key.starts_with("case:") {
         cases.retain(|_, v| sender_now(v).is_none());
     } else {
@@ -841,8 +905,8 @@ fn complaint(
     let wamid = messages
         .first()
         .map(|m| m.wamid.clone())
-        // A case in a group of its own (no number) never meets its thread, which is in its
-        // sender's group under the thread's first wamid: it keeps its No Aduan, so that the
+        // A case in a group of its own (no number: no `No WA`, and a wamid holding none)
+        // never meets its thread, which is in its sender's group under the thread's first wamid: it keeps its No Aduan, so that the
         // two groups never write one complaint in turn.
         .or_else(|| {
             case.and_then(|c| c.first_wamid.clone())

@@ -1237,3 +1237,111 @@ fn a_webhook_body_that_is_no_json_object_is_refused_as_one() {
         assert!(e.contains("not a webhook body"), "{body:?}: {e}");
     }
 }
+
+/// Helper wadulreg (session 42): a spreadsheet's empty row (`,,,,`, archived before the
+/// register's reader skipped such rows) was quarantined as a case without its number, an
+/// entry no later row closed; it is no case, and nothing to quarantine.
+#[test]
+fn an_empty_row_of_the_register_is_no_case_and_no_error() {
+    for row in [",,,,,,,,,,,,", " , ,,,,,,,,,,,", "\"\",,,,,,,,,,,,", ",,"] {
+        let empty = case_row(row);
+        assert_eq!(keys(&empty).unwrap(), Vec::<String>::new(), "{row:?}");
+        let good = case_row("WA-2024-0011,1/3/2024 8:00:00,,,x,Jalan rusak,Jalan,,Baru,,,,");
+        let f = fold("case:WA-2024-0011", &[empty, good]);
+        assert!(f.errors.is_empty(), "{row:?}");
+        assert_eq!(ids(&f), ["WA-2024-0011"]);
+    }
+    // A row with a value, whatever its number, is still read (and quarantined).
+    assert!(keys(&case_row(",,,,,,,,Baru,,,,")).is_err());
+}
+
+/// A wamid as the platform makes them (base64 of the chat's number and 20 hex digits) of a
+/// message from [`SENDER`].
+const PLATFORM_WAMID: &str = "wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABIYFDNFQjBDNzY3RDI2QTFFNkY5QTIxAA==";
+
+#[test]
+fn a_platform_wamid_holds_its_senders_number() {
+    assert_eq!(wamid_number(PLATFORM_WAMID).as_deref(), Some(SENDER));
+    // Meta's documentation's example: a number of 11 digits, no padding.
+    assert_eq!(
+        wamid_number("wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJDQjZCMzlEQUE4OTJBMTE4RTUA").as_deref(),
+        Some("16503879439")
+    );
+    for other in [
+        "wamid.A",
+        "",
+        "wamid.",
+        "wamid.HBgNNjI4",
+        "wamid.!!!!",
+        "HBgNNjI4MTIzNDU2Nzg5MBUC",
+    ] {
+        assert_eq!(wamid_number(other), None, "{other:?}");
+    }
+}
+
+/// Helper wadulreg (session 42): a case naming its thread's first message under another
+/// `No WA` than the thread's sender (a digit mistyped, the reporter's other number) was
+/// folded in that number's group alone, where it claimed the thread's identity: the two
+/// groups wrote one complaint in turn, the case's status, agency and follow-up there after
+/// a register sync, gone again (in silence) after the sender's next message. The contract:
+/// a case with an `ID Pesan Pertama` updates the thread's complaint, and is never dropped.
+#[test]
+fn a_case_under_another_number_than_its_threads_sender_joins_its_thread() {
+    let thread = hook(SENDER, &[(PLATFORM_WAMID, T0, "Lampu jalan mati")]);
+    for no_wa in ["0812 9999 9999", "6.28123E+12", ""] {
+        let case = case_row(&format!(
+            "WA-2024-0200,1/3/2024 9:00:00,{PLATFORM_WAMID},{no_wa},Budi,PJU mati,PJU,DPUPR,Diteruskan ke OPD,1/3/2024 10:00:00,,,"
+        ));
+        let mut groups = keys(&case).unwrap();
+        assert_eq!(groups, [SENDER, "case:WA-2024-0200"], "{no_wa:?}");
+        let payloads = [thread.clone(), case];
+        groups.extend(sender_key(no_wa));
+        let mut written: Vec<(String, String)> = Vec::new();
+        for key in &groups {
+            for c in fold(key, &payloads).complaints {
+                let id = c
+                    .external_id_private
+                    .clone()
+                    .unwrap_or(c.external_id.clone());
+                written.push((id, c.status_label.clone()));
+            }
+        }
+        assert_eq!(
+            written,
+            [(PLATFORM_WAMID.to_string(), "Diteruskan ke OPD".to_string())],
+            "{no_wa:?}"
+        );
+    }
+}
+
+/// Helper wadulreg (session 42): a hand-kept sheet writes "none" as a dash. `ID Pesan
+/// Pertama` `-` (or another text that is no `wamid.…`) was claimed as a thread's identity, so
+/// every case typed in by hand so was one complaint, each sender's group writing it in turn
+/// (one case lost in silence); `Tindak Lanjut` `-` was a follow-up (a case still `Baru`
+/// answered when it was made); a date or a `No WA` `-` quarantined the case.
+#[test]
+fn a_dash_in_a_cell_is_empty_and_an_id_that_is_no_wamid_names_no_message() {
+    let rows = [
+        ("WA-2024-0300", "-", "081234567890", "-", "-", "-"),
+        ("WA-2024-0301", "tidak ada", "085600001111", "", "", ""),
+        ("WA-2024-0302", "—", "-", "–", "-", "-"),
+    ];
+    let mut written = Vec::new();
+    for (no, id, no_wa, opd, date, answer) in rows {
+        let case = case_row(&format!(
+            "{no},1/3/2024 9:00:00,{id},{no_wa},Budi,Jalan rusak,Jalan,{opd},Baru,{date},{date},{answer},-"
+        ));
+        for key in keys(&case).unwrap() {
+            let f = fold(&key, std::slice::from_ref(&case));
+            assert!(f.errors.is_empty(), "{no}: {:?}", f.errors);
+            for c in f.complaints {
+                assert_eq!(c.external_id_private, None, "{no}");
+                assert_eq!(c.external_id, no);
+                assert!(c.agencies.is_empty(), "{no}");
+                assert_eq!(c.events.len(), 1, "{no}: only its creation: {:?}", c.events);
+                written.push(c.external_id);
+            }
+        }
+    }
+    assert_eq!(written, ["WA-2024-0300", "WA-2024-0301", "WA-2024-0302"]);
+}
