@@ -656,16 +656,17 @@ async fn the_register_cursor_goes_with_each_batch_that_changes_it() {
         c3, c1,
         "the versions handed over are A's and the other's again"
     );
-    // The other case leaves the register: the read's end takes it out of the cursor.
+    // The other case leaves the register: a batch before the rows notes it gone, and takes
+    // it out of the cursor; the rows then change nothing.
     publish(&files, &[forwarded]);
     let fourth = read(Some(c3)).await;
     assert_eq!(fourth.len(), 2, "{fourth:?}");
     assert_eq!(
-        (fourth[0].0, &fourth[0].1, &fourth[0].2),
+        (fourth[1].0, &fourth[1].1, &fourth[1].2),
         (1, &vec![], &None)
     );
-    let c4 = fourth[1].2.clone().expect("a cursor without the case gone");
-    assert_eq!(fourth[1].0, 0);
+    let c4 = fourth[0].2.clone().expect("a cursor without the case gone");
+    assert_eq!((fourth[0].0, &fourth[0].1), (1, &vec![]));
     assert!(
         c4.contains("WA-2026-0001") && !c4.contains("WA-2026-0002"),
         "{c4}"
@@ -1239,4 +1240,175 @@ async fn a_delivery_as_large_as_the_platform_sends_is_accepted() {
         .expect("answer");
     assert_eq!(answer.status(), 200, "{}", serve.log());
     serve.stop().await;
+}
+
+/// Helper wadulreg (session 42): a case renumbered in the register (its row edited in place,
+/// `WA-2026-0100` to `WA-2026-0101`, the same `ID Pesan Pertama`; or a row deleted and
+/// typed again under a new number) left its thread at the number the register no longer
+/// holds: the thread stayed `dispatched` for ever, and the case as the register now has it,
+/// `Selesai`, stood beside it as a second complaint of the same report. The contract: a case
+/// with an `ID Pesan Pertama` updates the thread's complaint, and `No Aduan` is unique.
+#[tokio::test]
+async fn a_case_renumbered_in_the_register_still_updates_its_thread() {
+    let (files, base, server) = register_server().await;
+    let connector = register(&base);
+    let row = |no: &str, status: &str, done: &str| {
+        format!(
+            "{no},1/3/2024 9:00:00,wamid.RENUM,081234567890,Budi,Lampu jalan mati,PJU,DPUPR,\
+             {status},1/3/2024 10:00:00,{done},,\r\n"
+        )
+    };
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        deliver(
+            &engine,
+            message_body("wamid.RENUM", 1_709_254_800, "Lampu jalan mati"),
+        )
+        .await;
+        publish(&files, &[row("WA-2026-0100", "Diteruskan ke OPD", "")]);
+        engine.sync(&connector, &NoProgress).await.unwrap();
+        publish(
+            &files,
+            &[row("WA-2026-0101", "Selesai", "2/3/2024 10:00:00")],
+        );
+        engine.sync(&connector, &NoProgress).await.unwrap();
+        let shown = ids_and_statuses(&ts).await;
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints").await,
+            1,
+            "{}: {shown}",
+            ts.label
+        );
+        let id = stored_id("wamid.RENUM");
+        let sql = format!(
+            "SELECT COUNT(*) FROM complaints WHERE external_id = '{id}' AND status = 'resolved'"
+        );
+        assert_eq!(count(&ts, &sql).await, 1, "{}: {shown}", ts.label);
+    }
+    server.abort();
+}
+
+/// Helper renumber (session 42): a case that leaves the register only gives its thread to a
+/// case naming the same message that came with it or after it (renumbered, to a lower
+/// number too; deleted, then typed again in a later read); a sheet cut short, or a case of
+/// a split report deleted, changes no complaint; and a rebuild from the archive, which
+/// holds the notes of the cases gone, gives the same tables. On both stores.
+#[tokio::test]
+async fn cases_leaving_the_register_change_only_what_carries_them_on() {
+    let (files, base, server) = register_server().await;
+    let connector = register(&base);
+    let row = |no: &str, wamid: &str, status: &str, done: &str| {
+        format!(
+            "{no},1/3/2024 9:00:00,{wamid},081234567890,Budi,Lampu jalan mati,PJU,DPUPR,\
+             {status},1/3/2024 10:00:00,{done},,\r\n"
+        )
+    };
+    let done = "2/3/2024 10:00:00";
+    async fn rows(ts: &TestStore) -> Vec<Vec<serde_json::Value>> {
+        ts.store
+            .query(
+                "SELECT complaint_id, external_id, status, row_hash, resolved_at, \
+                 first_response_at FROM complaints ORDER BY 1",
+            )
+            .await
+            .unwrap()
+            .rows
+    }
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        // Two threads a week apart; the second's report split in two cases.
+        deliver(
+            &engine,
+            message_body("wamid.ONE", 1_709_254_800, "Lampu mati"),
+        )
+        .await;
+        deliver(
+            &engine,
+            message_body("wamid.TWO", 1_709_859_600, "Jalan rusak"),
+        )
+        .await;
+        let split = |first: &str| {
+            [
+                row(first, "wamid.TWO", "Diteruskan ke OPD", ""),
+                row("WA-2026-0300", "wamid.TWO", "Diteruskan ke OPD", ""),
+            ]
+        };
+        let sheet = |one: String, two: &[String]| {
+            let mut all = vec![one];
+            all.extend_from_slice(two);
+            all
+        };
+        publish(
+            &files,
+            &sheet(
+                row("WA-2026-0100", "wamid.ONE", "Diteruskan ke OPD", ""),
+                &split("WA-2026-0200"),
+            ),
+        );
+        engine.sync(&connector, &NoProgress).await.unwrap();
+        let first = rows(&ts).await;
+        assert_eq!(first.len(), 3, "{}: {first:?}", ts.label);
+        // The sheet cut short, then whole again: nothing changes.
+        publish(&files, &[]);
+        engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(rows(&ts).await, first, "{}: a sheet cut short", ts.label);
+        publish(
+            &files,
+            &sheet(
+                row("WA-2026-0100", "wamid.ONE", "Diteruskan ke OPD", ""),
+                &split("WA-2026-0200"),
+            ),
+        );
+        engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(rows(&ts).await, first, "{}: the sheet back", ts.label);
+        // The split report's second case deleted: its complaint stays.
+        let one = || row("WA-2026-0100", "wamid.ONE", "Diteruskan ke OPD", "");
+        publish(&files, &sheet(one(), &split("WA-2026-0200")[..1]));
+        engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(rows(&ts).await, first, "{}: a split case deleted", ts.label);
+        // The first thread's case renumbered to a lower number and finished; the second
+        // thread's deleted, then typed again in the next read under another number.
+        let renumbered = row("WA-2026-0050", "wamid.ONE", "Selesai", done);
+        publish(&files, std::slice::from_ref(&renumbered));
+        engine.sync(&connector, &NoProgress).await.unwrap();
+        publish(
+            &files,
+            &sheet(
+                renumbered,
+                &[row("WA-2026-0201", "wamid.TWO", "Selesai", done)],
+            ),
+        );
+        engine.sync(&connector, &NoProgress).await.unwrap();
+        let shown = ids_and_statuses(&ts).await;
+        let status = |wamid: &str| {
+            format!(
+                "SELECT COUNT(*) FROM complaints WHERE external_id = '{}' AND status = 'resolved'",
+                stored_id(wamid)
+            )
+        };
+        assert_eq!(
+            count(&ts, &status("wamid.ONE")).await,
+            1,
+            "{}: {shown}",
+            ts.label
+        );
+        assert_eq!(
+            count(&ts, &status("wamid.TWO")).await,
+            1,
+            "{}: {shown}",
+            ts.label
+        );
+        let sql = "SELECT COUNT(*) FROM complaints WHERE external_id = 'WA-2026-0300'";
+        assert_eq!(count(&ts, sql).await, 1, "{}: {shown}", ts.label);
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints").await,
+            3,
+            "{}: {shown}",
+            ts.label
+        );
+        let before = rows(&ts).await;
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(rows(&ts).await, before, "{}: rebuilt", ts.label);
+    }
+    server.abort();
 }

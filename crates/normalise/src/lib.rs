@@ -227,8 +227,13 @@ pub struct Tables<'a> {
 /// two groups wrote one complaint in turn), a register cell of a dash alone (`-`) empty (a
 /// `Tindak Lanjut` `-` was a follow-up; a date or `No WA` `-` quarantined the case), and an
 /// `ID Pesan Pertama` that is no `wamid.…` no message (every case typed in by hand with `-`
-/// there was one complaint) (2026-12-07).
-pub const RULES: u32 = 17;
+/// there was one complaint) (2026-12-07); 18, a Wadul Aladin case that left the register
+/// (noted in the archive as gone when a read no longer has it) followed by the case naming
+/// the same first message that came in that read or after it: a case renumbered, or deleted
+/// and typed again, carries on its thread (the thread stayed at the status of the number
+/// gone, and the case under its new number was a second complaint); a case gone with no
+/// follower changes nothing (2026-12-07).
+pub const RULES: u32 = 18;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
 /// identity (see [`Normaliser::stored_external_id`]).

@@ -151,8 +151,9 @@ impl PullConnector for WadulAladin {
     /// row: a row repeating another's number is not read, and named, see `next_batch`): a row in another version is handed over as
     /// changed ([`Batch::again`]), so that a row edited back to an earlier version (A, then
     /// B, then A again) is the case's newest version again, though its bytes were archived
-    /// before. The cursor goes with every batch that changes it, so a run that stops early
-    /// loses none of it.
+    /// before. A case of the last read that the register no longer holds is noted in the
+    /// archive as gone, in a batch of its own before the rows (see `next_batch`). The cursor
+    /// goes with every batch that changes it, so a run that stops early loses none of it.
     async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
         // The client serves run after run: this run's faults are those from here on.
         let faults_base = self.inner.http.faults();
@@ -280,13 +281,9 @@ impl BatchSource for Register {
                     "not the case register's CSV: its header, `No Aduan,Timestamp,…`, is not there",
                 ));
             }
-            let mut rows = aduan_transport::csv_rows::split(
-                &aduan_transport::shown(&resp.url),
-                &resp.body,
-                b',',
-                Utc::now(),
-                None,
-            );
+            let now = Utc::now();
+            let shown = aduan_transport::shown(&resp.url);
+            let mut rows = aduan_transport::csv_rows::split(&shown, &resp.body, b',', now, None);
             // A `No Aduan` is one case's (the contract: unique). Of rows repeating one, the
             // one this case was last read as is read (a row byte for byte the same as
             // another, once, in silence); when none is, none: the others are named and the
@@ -332,6 +329,38 @@ impl BatchSource for Register {
             let mut dropped = dropped.into_iter();
             rows.retain(|_| !dropped.next().unwrap_or(false));
             self.rows = Some(rows.into_iter());
+            // The cases of the last read no longer in the register (a row deleted, a number
+            // edited): each noted in the archive as a version of its own, in a batch before
+            // the read's rows, so that a case under a new number that carries it on is folded
+            // knowing it (see `parse::fold_with`), and a rebuild from the archive knows it as
+            // the sync did. They leave the cursor with that batch (noted once). A case whose
+            // rows repeat another's number is still in the register (its rows not read).
+            let left: Vec<String> = self
+                .last
+                .keys()
+                .filter(|no| !no.starts_with('#') && !rows_of.contains_key(*no))
+                .cloned()
+                .collect();
+            if !left.is_empty() {
+                let records = left
+                    .iter()
+                    .map(|no| RawRecord {
+                        source_ref: format!("{shown}:{no}"),
+                        external_id: None,
+                        received_at: now,
+                        payload: parse::departure(no, now),
+                    })
+                    .collect();
+                for no in &left {
+                    self.last.remove(no);
+                }
+                let cases = self.last.clone();
+                return Ok(Some(Batch {
+                    records,
+                    cursor: self.cursor(cases),
+                    again: Vec::new(),
+                }));
+            }
         }
         let batch: Vec<RawRecord> = self
             .rows

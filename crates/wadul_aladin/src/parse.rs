@@ -1,6 +1,6 @@
 //! A sender's payloads (webhook bodies and case register rows) folded into complaints.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use aduan_core::{
     EventKind, FieldError, Folded, RawRecord, SourceComplaint, SourceEvent, SourcePlace, Span,
@@ -643,6 +643,47 @@ fn blank_row(raw: &RawRecord) -> bool {
     }
 }
 
+/// The header of the note the connector archives when a case leaves the register (see
+/// [`departure`]): the case's number, and when its absence was read.
+const LEFT_HEADER: [&str; 2] = [NO_ADUAN, "Tidak Lagi di Register Sejak"];
+
+/// The note that case `no` was no longer in the register read at `at`: archived as one more
+/// version of the case, so that the fold, and a rebuild from the archive, know the case left
+/// (the register is re-read whole, and a row gone leaves nothing else behind). Its own bytes
+/// each time (the time is in it): a case that leaves, comes back and leaves again is noted
+/// again. It holds the number and the time only.
+pub(crate) fn departure(no: &str, at: DateTime<Utc>) -> Vec<u8> {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let at = at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let written = writer
+        .write_record(LEFT_HEADER)
+        .and_then(|()| writer.write_record([no, at.as_str()]));
+    match (written, writer.into_inner()) {
+        (Ok(()), Ok(bytes)) => bytes,
+        // (Writing to memory does not fail; a note that could not be written is none.)
+        _ => Vec::new(),
+    }
+}
+
+/// The number of the case a departure note (see [`departure`]) says left; `None` for any
+/// other payload.
+pub(crate) fn left_case(payload: &[u8]) -> Option<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(payload);
+    let headers = reader.headers().ok()?;
+    if !headers.iter().eq(LEFT_HEADER) {
+        return None;
+    }
+    let row = reader.records().next()?.ok()?;
+    row.get(0)
+        .filter(|no| !no.trim().is_empty())
+        .map(str::to_string)
+}
+
 /// The group of a case without a number to join by: its own.
 fn case_key(no: &str) -> String {
     format!("case:{no}")
@@ -654,6 +695,9 @@ fn case_key(no: &str) -> String {
 pub(crate) fn versions(raw: &RawRecord) -> Option<String> {
     if is_webhook(raw) {
         return None;
+    }
+    if let Some(no) = left_case(&raw.payload) {
+        return Some(case_key(&no));
     }
     case(raw).ok().map(|c| case_key(&c.no))
 }
@@ -674,12 +718,29 @@ pub(crate) fn keys(raw: &RawRecord) -> Result<Vec<String>, FieldError> {
     if blank_row(raw) {
         return Ok(Vec::new());
     }
+    // A case's departure is one of its versions, in its own group: every group holding a
+    // version of the case is folded with it (see `Fold::versions`). Alone it changes no
+    // complaint (see `fold_with`), so no other group needs it at once.
+    if let Some(no) = left_case(&raw.payload) {
+        return Ok(vec![case_key(&no)]);
+    }
     let c = case(raw)?;
     // Its own group too: a case whose number is filled in later is met there again, and the
     // complaint it stood as alone (under its `No Aduan`) goes as it joins its sender's.
     let mut keys: Vec<String> = c.sender().into_iter().collect();
     keys.push(case_key(&c.no));
     Ok(keys)
+}
+
+/// A case naming a message, as a case that left the register is followed (see `fold_with`).
+struct Timed {
+    /// When its first version was read.
+    first: DateTime<Utc>,
+    no: String,
+    /// The message it names.
+    message: String,
+    /// When it left the register, if it did (and has not come back).
+    left: Option<DateTime<Utc>>,
 }
 
 /// One complaint in the making: a thread, maybe with its case.
@@ -729,6 +790,9 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
     let mut cases: BTreeMap<String, Vec<Case>> = BTreeMap::new();
     // Each edited message's latest edit: (when, its wamid, the new words).
     let mut edits: HashMap<String, (DateTime<Utc>, String, String)> = HashMap::new();
+    // Each case that left the register: how many of its versions came before it left, and
+    // when it left (the first note after them: a note repeated says nothing new).
+    let mut gone: HashMap<String, (usize, DateTime<Utc>)> = HashMap::new();
     for (i, raw) in raws.iter().enumerate() {
         if is_webhook(raw) {
             let list = match messages_of(raw) {
@@ -783,6 +847,11 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
                     Err(e) => folded.errors.push((i, e)),
                 }
             }
+        } else if let Some(no) = left_case(&raw.payload) {
+            let before = cases.get(&no).map_or(0, Vec::len);
+            if gone.get(&no).is_none_or(|(n, _)| *n != before) {
+                gone.insert(no, (before, raw.received_at));
+            }
         } else if !blank_row(raw) {
             match case(raw) {
                 Ok(c) => cases.entry(c.no.clone()).or_default().push(c),
@@ -812,18 +881,86 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
     } else {
         cases.retain(|_, v| sender_now(v).as_deref() == Some(key));
     }
+    // A case renumbered in the register (its `No Aduan` edited, or its row deleted and typed
+    // again under another number) leaves under its old number and comes under the new one:
+    // the new case carries on the old one's part, its versions after the old one's (helper
+    // renumber, session 42: the thread stayed at the status of the number gone, and the case
+    // as the register has it now stood beside it as a second complaint). A case naming a
+    // message follows, of the cases naming it that left the register no later than the
+    // read it first came in, the one that left last (the first by `No Aduan` of those that
+    // left in one read), each followed once, the cases taken in the order they came. A case
+    // that left and has no follower is kept as it was last read: a sheet cut short, a row
+    // deleted by mistake, change nothing (a departure alone changes no complaint, so that
+    // the groups it is not folded with at once are right as they stand; a case that comes
+    // back is no longer gone). `stands_for`: a follower's place among the cases of its
+    // message, the number of the case it follows.
+    let named = |v: &Vec<Case>| v.last().and_then(|c| c.first_wamid.clone());
+    // Each case naming a message: when it was first read, and when it left, if it did.
+    let mut timed: Vec<Timed> = cases
+        .iter()
+        .filter_map(|(no, v)| {
+            Some(Timed {
+                first: v.iter().map(|c| c.seen_at).min()?,
+                no: no.clone(),
+                message: named(v)?,
+                left: gone
+                    .get(no)
+                    .filter(|(n, _)| *n == v.len())
+                    .map(|(_, at)| *at),
+            })
+        })
+        .collect();
+    timed.sort_by(|a, b| (a.first, &a.no).cmp(&(b.first, &b.no)));
+    let mut stands_for: HashMap<String, String> = HashMap::new();
+    let mut followed: HashSet<String> = HashSet::new();
+    for t in &timed {
+        // The case that left last before this one came, of those naming its message (the
+        // first by `No Aduan` of those that left in one read).
+        let before_it = timed
+            .iter()
+            .filter(|o| {
+                o.no != t.no
+                    && o.message == t.message
+                    && !followed.contains(&o.no)
+                    && o.left.is_some_and(|at| at <= t.first)
+            })
+            .max_by(|a, b| a.left.cmp(&b.left).then_with(|| b.no.cmp(&a.no)))
+            .map(|o| o.no.clone());
+        let Some(gone_case) = before_it else {
+            continue;
+        };
+        let Some(old) = cases.remove(&gone_case) else {
+            continue;
+        };
+        followed.insert(gone_case.clone());
+        let place = stands_for.remove(&gone_case).unwrap_or(gone_case);
+        stands_for.insert(t.no.clone(), place);
+        if let Some(versions) = cases.get_mut(&t.no) {
+            let own = std::mem::replace(versions, old);
+            versions.extend(own);
+        }
+    }
     // Each case as it is now, and its versions before.
     let (cases, before): (Vec<Case>, Vec<Vec<Case>>) = cases
         .into_values()
         .filter_map(|mut versions| versions.pop().map(|now| (now, versions)))
         .unzip();
     // A thread is one complaint: of cases naming the same first message (a report the team
-    // split for two agencies), the first by `No Aduan` joins it, the others stand on their own
-    // under their numbers.
+    // split for two agencies), the first by `No Aduan` joins it (a case followed in its
+    // place, see `stands_for`), the others stand on their own under their numbers.
+    let place = |c: &Case| {
+        stands_for
+            .get(&c.no)
+            .cloned()
+            .unwrap_or_else(|| c.no.clone())
+    };
     let mut by_wamid: HashMap<&str, usize> = HashMap::new();
     for (i, c) in cases.iter().enumerate() {
         if let Some(w) = c.first_wamid.as_deref() {
-            by_wamid.entry(w).or_insert(i);
+            let first = by_wamid.get(w).copied();
+            if first.is_none_or(|f| place(c) < place(&cases[f])) {
+                by_wamid.insert(w, i);
+            }
         }
     }
     let mut sorted: Vec<Msg> = messages.into_values().collect();

@@ -1345,3 +1345,70 @@ fn a_dash_in_a_cell_is_empty_and_an_id_that_is_no_wamid_names_no_message() {
     }
     assert_eq!(written, ["WA-2024-0300", "WA-2024-0301", "WA-2024-0302"]);
 }
+
+/// A departure note at `seen` (unix seconds) of case `no`.
+fn gone_at(no: &str, seen: i64) -> RawRecord {
+    let at = DateTime::from_timestamp(seen, 0).unwrap();
+    let mut r = raw(String::from_utf8(departure(no, at)).unwrap());
+    r.received_at = at;
+    r
+}
+
+/// Helper renumber (session 42): a case's departure note is a version of the case in its own
+/// group; alone (no case naming its message came since) it changes no complaint, which is
+/// what lets a sync leave the sender's group unfolded until a case that carries it on comes.
+/// The case that comes in the read the old one left in (or later) carries it on: the thread
+/// takes its status, with the old number's history before it, and no second complaint.
+#[test]
+fn a_case_that_left_the_register_changes_nothing_until_another_carries_it_on() {
+    let row = |no: &str, status: &str| {
+        format!(
+            "{no},1/3/2024 9:00:00,wamid.R1,{SENDER},Budi,Lampu mati,PJU,DPUPR,{status},1/3/2024 10:00:00,,,\r\n"
+        )
+    };
+    let note = gone_at("WA-2026-0100", T0 + 3 * DAY);
+    assert_eq!(left_case(&note.payload).as_deref(), Some("WA-2026-0100"));
+    assert_eq!(keys(&note).unwrap(), ["case:WA-2026-0100"]);
+    assert_eq!(versions(&note).as_deref(), Some("case:WA-2026-0100"));
+    let thread = hook(SENDER, &[("wamid.R1", T0, "Lampu mati")]);
+    let old = case_seen(&row("WA-2026-0100", "Diteruskan ke OPD"), T0 + DAY);
+    // An earlier split case, still in the register, named before the new number.
+    let split = case_seen(&row("WA-2026-0090", "Diteruskan ke OPD"), T0 + DAY);
+    let without = fold(SENDER, &[thread.clone(), old.clone()]);
+    let with = fold(SENDER, &[thread.clone(), old.clone(), note.clone()]);
+    assert_eq!(
+        format!("{:?}", without.complaints),
+        format!("{:?}", with.complaints)
+    );
+    // A case that came before the old one left follows nothing.
+    let earlier = case_seen(&row("WA-2026-0101", "Selesai"), T0 + 2 * DAY);
+    let f = fold(
+        SENDER,
+        &[thread.clone(), old.clone(), earlier, note.clone()],
+    );
+    assert_eq!(ids(&f), ["wamid.R1", "WA-2026-0101"]);
+    assert_eq!(f.complaints[0].status_label, "Diteruskan ke OPD");
+    // Renumbered in the read it left in: one complaint, at the new status, its history the
+    // old number's first.
+    let renumbered = case_seen(&row("WA-2026-0101", "Selesai"), T0 + 3 * DAY);
+    let f = fold(
+        SENDER,
+        &[
+            thread.clone(),
+            old.clone(),
+            note.clone(),
+            renumbered.clone(),
+        ],
+    );
+    assert_eq!(ids(&f), ["wamid.R1"]);
+    assert_eq!(f.complaints[0].status_label, "Selesai");
+    assert!(f.complaints[0]
+        .events
+        .iter()
+        .any(|e| e.kind == EventKind::StatusChange && e.text.as_deref() == Some("Selesai")));
+    // Of the split report, the case carried on keeps its place: the thread is still the
+    // first number's (0090), the new number stands on its own as 0100 did.
+    let f = fold(SENDER, &[thread, split, old, note, renumbered]);
+    assert_eq!(ids(&f), ["wamid.R1", "WA-2026-0101"]);
+    assert_eq!(f.complaints[0].status_label, "Diteruskan ke OPD");
+}
