@@ -248,12 +248,10 @@ async fn command(cli: Cli) -> Result<ExitCode> {
             }
             let in_city = match given(in_city) {
                 None => None,
-                Some(v) => Some(aduan_store::InCity::parse(&v).ok_or_else(|| {
-                    UsageProblem(format!(
-                        "--in-city: {v:?} is not a choice; give one of {}",
-                        aduan_store::InCity::NAMES.join(", ")
-                    ))
-                })?),
+                Some(v) => Some(
+                    aduan_store::InCity::parse(&v)
+                        .map_err(|why| UsageProblem(format!("--in-city: {why}")))?,
+                ),
             };
             let spec = aduan_store::ReportSpec {
                 by: by

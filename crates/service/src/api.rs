@@ -286,12 +286,7 @@ fn spec(pairs: &[(String, String)]) -> Result<ReportSpec, String> {
     }
     let in_city = match text("in_city") {
         None => None,
-        Some(v) => Some(InCity::parse(&v).ok_or_else(|| {
-            format!(
-                "in_city: {v:?} is not a choice; give one of {}",
-                InCity::NAMES.join(", ")
-            )
-        })?),
+        Some(v) => Some(InCity::parse(&v).map_err(|why| format!("in_city: {why}"))?),
     };
     Ok(ReportSpec {
         by,

@@ -79,13 +79,17 @@ impl InCity {
     pub const NAMES: [&'static str; 3] = ["yes", "no", "unknown"];
 
     /// The choice of a name of [`InCity::NAMES`] (case ignored; `true`, `false` and `null`,
-    /// the column's values, too).
-    pub fn parse(name: &str) -> Option<InCity> {
+    /// the column's values, too), or why `name` is none, for the command line and the report
+    /// API to give with their parameter's name.
+    pub fn parse(name: &str) -> std::result::Result<InCity, String> {
         match name.trim().to_ascii_lowercase().as_str() {
-            "yes" | "true" => Some(InCity::Yes),
-            "no" | "false" => Some(InCity::No),
-            "unknown" | "null" => Some(InCity::Unknown),
-            _ => None,
+            "yes" | "true" => Ok(InCity::Yes),
+            "no" | "false" => Ok(InCity::No),
+            "unknown" | "null" => Ok(InCity::Unknown),
+            _ => Err(format!(
+                "{name:?} is not a choice; give one of {}",
+                InCity::NAMES.join(", ")
+            )),
         }
     }
 
