@@ -460,28 +460,34 @@ impl Case {
 /// record that begins with the chat's number (`1c 18`, its length, its digits), the
 /// sender's for a message received. `None` for an id not made so (a test's, a mistyped one).
 fn wamid_number(wamid: &str) -> Option<String> {
-    let text = wamid.trim().strip_prefix("wamid.")?.as_bytes();
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    use base64::Engine as _;
+    // Base64 of either alphabet (`+/` or `-_`), unpadded, a last digit's spare bits allowed:
+    // the record's head is read, not the whole id.
+    const HEAD: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(DecodePaddingMode::RequireNone),
+    );
+    let text = wamid.trim().strip_prefix("wamid.")?;
     // The record's head only: its first bytes, from as many base64 digits as a number of
-    // 15 digits and the 3 bytes before it take (24), decoded.
-    let sextet = |c: u8| match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' | b'-' => Some(62),
-        b'/' | b'_' => Some(63),
-        _ => None,
-    };
-    let mut bytes = Vec::with_capacity(18);
-    for chunk in text.chunks(4).take(6) {
-        let digits: Vec<u8> = chunk.iter().map_while(|&c| sextet(c)).collect();
-        let n =
-            digits.iter().fold(0u32, |n, &d| (n << 6) | u32::from(d)) << (6 * (4 - digits.len()));
-        let whole = (digits.len() * 6) / 8;
-        bytes.extend(n.to_be_bytes()[1..=whole].iter().copied());
-        if digits.len() < 4 {
-            break;
-        }
+    // 15 digits and the 3 bytes before it take (24), up to the first that is none (`=`).
+    let mut head: String = text
+        .chars()
+        .take(24)
+        .map_while(|c| match c {
+            '-' => Some('+'),
+            '_' => Some('/'),
+            c if c.is_ascii_alphanumeric() || c == '+' || c == '/' => Some(c),
+            _ => None,
+        })
+        .collect();
+    // (A digit alone after whole groups of four holds no whole byte.)
+    if head.len() % 4 == 1 {
+        head.pop();
     }
+    let bytes = HEAD.decode(&head).ok()?;
     let [0x1c, 0x18, len, rest @ ..] = bytes.as_slice() else {
         return None;
     };
