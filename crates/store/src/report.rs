@@ -628,7 +628,7 @@ fn sqlite_report(path: &Path, spec: &ReportSpec, readers: usize) -> Result<Query
     if let Some(lock) = lock {
         lock.execute_batch("ROLLBACK").map_err(fail)?;
     }
-    let (select, binds) = sqlite_select(spec);
+    let select = sqlite_select(spec);
     let columns = spec.by.len();
     let shares = shares(span, n);
     // A reader reads its runs of months one after another, each through the statement of
@@ -636,11 +636,13 @@ fn sqlite_report(path: &Path, spec: &ReportSpec, readers: usize) -> Result<Query
     let read = |conn: rusqlite::Connection, runs: &[Run]| -> Result<Summer> {
         let mut summer = Summer::new(columns);
         for run in runs {
-            let sql = bounded(&select, binds.len(), run);
+            let sql = select.bounded(run);
             let mut stmt = conn.prepare_cached(&sql).map_err(fail)?;
             let bounds = run.0.iter().chain(&run.1);
             let mut rows = stmt
-                .query(rusqlite::params_from_iter(binds.iter().chain(bounds)))
+                .query(rusqlite::params_from_iter(
+                    select.binds.iter().chain(bounds),
+                ))
                 .map_err(fail)?;
             while let Some(row) = rows.next().map_err(fail)? {
                 summer.add(|i| match row.get_ref(i) {
@@ -733,17 +735,28 @@ fn is_month(s: &str) -> bool {
 /// every complaint counted (all of them columns of the monthly index, which is read alone:
 /// named, because with a channel asked for SQLite would otherwise take the index on the
 /// channel and read each of its rows from the table), and its bound values: one a term of its
-/// `WHERE` clause, which it has only when it has them.
-fn sqlite_select(spec: &ReportSpec) -> (String, Vec<String>) {
+/// `WHERE` clause, which it has only when it filters.
+struct Select {
+    sql: String,
+    binds: Vec<String>,
+    /// Whether `sql` ends in a `WHERE` clause (with placeholders or without, `in_city = 1`).
+    filtered: bool,
+}
+
+fn sqlite_select(spec: &ReportSpec) -> Select {
     let (filter, binds) = spec.filter(false);
     let columns: Vec<&str> = spec.by.iter().map(|d| d.column().0).collect();
-    let select = format!(
+    let sql = format!(
         "SELECT status, reported_at, first_response_at, resolved_at{}{} \
          FROM complaints INDEXED BY complaints_reported_month{filter}",
         if columns.is_empty() { "" } else { ", " },
         columns.join(", ")
     );
-    (select, binds)
+    Select {
+        sql,
+        binds,
+        filtered: !filter.is_empty(),
+    }
 }
 
 /// A run of the months a reader reads: from a month, inclusive, to another, exclusive (`None`:
@@ -768,30 +781,26 @@ fn shares(span: Option<(i64, i64)>, n: usize) -> Vec<Vec<Run>> {
     shares
 }
 
-/// `select` (of [`sqlite_select`]: `bound` placeholders, and a `WHERE` clause when it
-/// filters, with placeholders or without, `in_city = 1`) limited to a [`Run`] of months,
-/// whose bounds are the next placeholders.
-fn bounded(select: &str, bound: usize, run: &Run) -> String {
-    let mut terms = Vec::new();
-    let mut next = bound;
-    if run.0.is_some() {
-        next += 1;
-        terms.push(format!("reported_month >= ?{next}"));
+impl Select {
+    /// The statement limited to a [`Run`] of months, whose bounds are the placeholders after
+    /// its own.
+    fn bounded(&self, run: &Run) -> String {
+        let mut terms = Vec::new();
+        let mut next = self.binds.len();
+        if run.0.is_some() {
+            next += 1;
+            terms.push(format!("reported_month >= ?{next}"));
+        }
+        if run.1.is_some() {
+            next += 1;
+            terms.push(format!("reported_month < ?{next}"));
+        }
+        if terms.is_empty() {
+            return self.sql.clone();
+        }
+        let joint = if self.filtered { " AND " } else { " WHERE " };
+        format!("{}{joint}{}", self.sql, terms.join(" AND "))
     }
-    if run.1.is_some() {
-        next += 1;
-        terms.push(format!("reported_month < ?{next}"));
-    }
-    if terms.is_empty() {
-        return select.to_string();
-    }
-    // (Its columns and table are the statement's own: a `WHERE` in it begins its clause.)
-    let joint = if select.contains(" WHERE ") {
-        " AND "
-    } else {
-        " WHERE "
-    };
-    format!("{select}{joint}{}", terms.join(" AND "))
 }
 
 /// A month (`YYYY-MM`) as a count of months since year 0; none for another text.
@@ -1141,7 +1150,7 @@ mod tests {
             },
         ];
         for spec in &specs {
-            let (select, binds) = sqlite_select(spec);
+            let select = sqlite_select(spec);
             let runs: Vec<Run> = [1, 3]
                 .into_iter()
                 .flat_map(|n| shares(Some((24_300, 24_311)), n))
@@ -1156,12 +1165,12 @@ mod tests {
                 4
             );
             for run in &runs {
-                let sql = bounded(&select, binds.len(), run);
+                let sql = select.bounded(run);
                 let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
                 let bounds = run.0.iter().chain(&run.1);
                 let plan: Vec<String> = stmt
                     .query_map(
-                        rusqlite::params_from_iter(binds.iter().chain(bounds)),
+                        rusqlite::params_from_iter(select.binds.iter().chain(bounds)),
                         |r| r.get(3),
                     )
                     .unwrap()
@@ -1256,16 +1265,32 @@ mod tests {
         }
         assert_eq!(shares(Some((1, 5)), 1), [vec![(None, None)]]);
         assert_eq!(shares(None, 4), [vec![(None, None)]]);
-        let select = "SELECT status FROM complaints";
-        assert_eq!(bounded(select, 0, &(None, None)), select);
+        let all = Select {
+            sql: "SELECT status FROM complaints".into(),
+            binds: Vec::new(),
+            filtered: false,
+        };
+        assert_eq!(all.bounded(&(None, None)), all.sql);
         assert_eq!(
-            bounded("S WHERE x = ?1", 1, &(m("2026-01"), m("2026-02"))),
+            all.bounded(&(None, m("2026-02"))),
+            "SELECT status FROM complaints WHERE reported_month < ?1"
+        );
+        let some = Select {
+            sql: "S WHERE x = ?1".into(),
+            binds: vec!["x".into()],
+            filtered: true,
+        };
+        assert_eq!(
+            some.bounded(&(m("2026-01"), m("2026-02"))),
             "S WHERE x = ?1 AND reported_month >= ?2 AND reported_month < ?3"
         );
-        assert_eq!(
-            bounded(select, 0, &(None, m("2026-02"))),
-            format!("{select} WHERE reported_month < ?1")
-        );
+        // Whether it filters is the spec's, as the statement was made.
+        assert!(!sqlite_select(&ReportSpec::default()).filtered);
+        let city = ReportSpec {
+            in_city: Some(InCity::Yes),
+            ..Default::default()
+        };
+        assert!(sqlite_select(&city).filtered && sqlite_select(&city).binds.is_empty());
     }
 
     #[test]
