@@ -1540,3 +1540,127 @@ async fn a_waktu_update_before_the_call_never_dates_its_answer_or_end_before_the
         );
     }
 }
+
+/// The cursor is handed out every so often, not after every file (a 112 cursor names every
+/// file ever read: written after each, a first sync cost the square of its files): a run that
+/// stops part way (here a file the server fails on; a crash alike) keeps a cursor of files
+/// before the stop, and the next run reads on from there, the files read since then again.
+/// Nothing is stored twice, ticketless calls neither: the store ends as a clean run's, with
+/// the same cursor.
+#[tokio::test]
+async fn a_run_stopped_part_way_resumes_with_nothing_stored_twice() {
+    use sha2::Digest;
+    const DAYS: u32 = 60;
+    const FAILS: u32 = 40;
+    let first = chrono::NaiveDate::from_ymd_opt(2021, 9, 1).unwrap();
+    let mut files = std::collections::HashMap::new();
+    let mut index = Vec::new();
+    for i in 0..DAYS {
+        let day = first + chrono::Days::new(u64::from(i));
+        let (ymd, dmy) = (
+            day.format("%Y%m%d").to_string(),
+            day.format("%d/%m/%Y").to_string(),
+        );
+        let ticketed = POHON.replace("20210912", &ymd).replace("12/09/2021", &dmy);
+        let ghost = GHOST.replace("12/09/2021", &dmy);
+        let bytes = file(&[&ticketed, &ghost]);
+        let name = format!("112_{ymd}.csv");
+        index.push(serde_json::json!({"name": name, "size": bytes.len(),
+            "modified": "2021-11-01T00:00:00Z", "sha256": hex::encode(sha2::Sha256::digest(&bytes))}));
+        files.insert(name, bytes);
+    }
+    files.insert(
+        "index.json".to_string(),
+        serde_json::Value::from(index).to_string().into_bytes(),
+    );
+    let failing = format!(
+        "112_{}.csv",
+        (first + chrono::Days::new(u64::from(FAILS))).format("%Y%m%d")
+    );
+    let served = std::sync::Arc::new(std::sync::Mutex::new(files.clone()));
+    served.lock().unwrap().insert(
+        failing.clone(),
+        b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            .to_vec(),
+    );
+    let (base, server) = file_server(served.clone()).await;
+    let config: aduan_cc112::Config = serde_json::from_value(serde_json::json!({
+        "url": base, "batch_rows": 1, "retry_base_ms": 1, "timeout_secs": 5, "max_attempts": 1,
+    }))
+    .unwrap();
+    let connector = aduan_cc112::Cc112::new(config, None).unwrap();
+
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    let stopped = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(
+        stopped.outcome,
+        Outcome::Partial,
+        "{}",
+        stopped.summary_line()
+    );
+    assert_eq!(
+        stopped.counts.inserted,
+        2 * u64::from(FAILS),
+        "{}",
+        stopped.summary_line()
+    );
+    // The cursor names no file from the one that failed on.
+    let saved = ts.store.cursor("cc112").await.unwrap().unwrap_or_default();
+    let saved: serde_json::Value =
+        serde_json::from_str(if saved.is_empty() { "{}" } else { &saved }).unwrap();
+    let named: Vec<&String> = saved["files"]
+        .as_object()
+        .map(|f| f.keys().collect())
+        .unwrap_or_default();
+    assert!(named.len() <= FAILS as usize, "{named:?}");
+    assert!(named.iter().all(|n| **n < failing), "{named:?}");
+
+    served
+        .lock()
+        .unwrap()
+        .insert(failing.clone(), files[&failing].clone());
+    let resumed = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(resumed.outcome, Outcome::Ok, "{}", resumed.summary_line());
+    assert_eq!(
+        (
+            resumed.counts.inserted,
+            resumed.counts.updated,
+            resumed.counts.quarantined
+        ),
+        (2 * u64::from(DAYS - FAILS), 0, 0),
+        "{}",
+        resumed.summary_line()
+    );
+
+    // A clean run of the same files into another store.
+    let clean_ts = sqlite_store().await;
+    let clean = helpers::engine(&clean_ts)
+        .sync(&connector, &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(clean.outcome, Outcome::Ok, "{}", clean.summary_line());
+    for sql in [
+        "SELECT COUNT(*) FROM complaints",
+        "SELECT COUNT(*) FROM raw_records",
+        "SELECT COUNT(*) FROM complaint_events",
+        "SELECT COUNT(*) FROM quarantine",
+        "SELECT COUNT(DISTINCT content_hash) FROM raw_records",
+    ] {
+        assert_eq!(count(&ts, sql).await, count(&clean_ts, sql).await, "{sql}");
+    }
+    assert_eq!(
+        count(&ts, "SELECT COUNT(*) FROM complaints").await,
+        2 * i64::from(DAYS)
+    );
+    let rows = "SELECT complaint_id, status, row_hash FROM complaints ORDER BY complaint_id";
+    assert_eq!(
+        ts.store.query(rows).await.unwrap().rows,
+        clean_ts.store.query(rows).await.unwrap().rows
+    );
+    assert_eq!(
+        ts.store.cursor("cc112").await.unwrap(),
+        clean_ts.store.cursor("cc112").await.unwrap()
+    );
+    server.abort();
+}

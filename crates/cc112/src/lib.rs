@@ -8,7 +8,9 @@
 //! the same payload as before and change nothing. Files changed in the last `settle_secs` are
 //! left for the next run; so is a file whose size or time, looked at again just before and
 //! just after it is read, is no longer what was listed (it is being written: nothing of it is
-//! handed out). Other files in the folder are ignored.
+//! handed out). Other files in the folder are ignored. The cursor, which names every file
+//! ever read, is handed out at most every half second (`SAVE_AGE`) and with the run's last
+//! batch, not after every file (see there).
 //!
 //! ```
 //! let cfg: aduan_cc112::Config = serde_json::from_str(r#"{"dir":"/srv/112"}"#).unwrap();
@@ -500,6 +502,9 @@ impl PullConnector for Cc112 {
             rows: None,
             current: None,
             left: Vec::new(),
+            unsaved: false,
+            saved_at: tokio::time::Instant::now(),
+            save_took: Duration::ZERO,
         }))
     }
 
@@ -524,95 +529,154 @@ struct Reader {
     files: VecDeque<Pending>,
     /// The current file's rows not yet handed out, split a batch at a time.
     rows: Option<aduan_transport::csv_rows::Rows>,
-    /// The current file and its fingerprint, saved with its last batch.
+    /// The current file and its fingerprint, put in the cursor once its rows are handed out.
     current: Option<(String, Seen)>,
     /// Listed files that could not be read, with why (tried again next run).
     left: Vec<String>,
+    /// Whether `cursor` holds files read since it was last handed out.
+    unsaved: bool,
+    /// When the cursor was last handed out (or the run began).
+    saved_at: tokio::time::Instant,
+    /// How long writing the cursor out took last time.
+    save_took: Duration,
+}
+
+/// The least time between two cursors a run hands out, the run's last (with every file it
+/// read) handed out whenever the one before was. A cursor names every file ever read (some
+/// 570 KB after ten years of days): written out after each file, a first sync's cost grew
+/// with the square of its files (in a debug build, 3,650 one-row days took two minutes and
+/// more, 1,000 nine seconds; now ten seconds and four). The engine stores only the last cursor of the batches it joins in two seconds
+/// anyway (`aduan_sync`'s pipeline); a run that stops (a crash, its time budget) reads again
+/// next run the files read since its last stored cursor, whose rows the archive recognises
+/// by their bytes: nothing is stored twice.
+const SAVE_AGE: Duration = Duration::from_millis(500);
+
+/// A cursor is handed out at most once per this many times what writing the last one out
+/// took (a cursor of very many files): that writing takes at most a twentieth of a run.
+const SAVE_SHARE: u32 = 20;
+
+impl Reader {
+    /// The cursor with every file read so far, when it is due (see [`SAVE_AGE`]): after a
+    /// file is read to its end or found unchanged.
+    fn cursor_if_due(&mut self) -> Option<String> {
+        self.unsaved = true;
+        if self.saved_at.elapsed() < SAVE_AGE.max(self.save_took * SAVE_SHARE) {
+            return None;
+        }
+        self.cursor_now()
+    }
+
+    /// The cursor with every file read so far.
+    fn cursor_now(&mut self) -> Option<String> {
+        let started = tokio::time::Instant::now();
+        let cursor = serde_json::to_string(&self.cursor).ok();
+        self.saved_at = tokio::time::Instant::now();
+        self.save_took = self.saved_at.duration_since(started);
+        self.unsaved = false;
+        cursor
+    }
 }
 
 #[async_trait]
 impl BatchSource for Reader {
     async fn next_batch(&mut self) -> Result<Option<Batch>> {
-        while self.rows.is_none() {
-            let Some(file) = self.files.pop_front() else {
-                return Ok(None);
-            };
-            let bytes = match self.connector.read_file(&file).await? {
-                FileRead::Bytes(bytes) => bytes,
-                FileRead::Unreadable(why) => {
-                    self.left.push(format!("file {} ({why})", file.name));
+        // A file read to its end, or found unchanged, hands out nothing until a cursor is
+        // due (see `SAVE_AGE`): on to the next file.
+        loop {
+            while self.rows.is_none() {
+                let Some(file) = self.files.pop_front() else {
+                    // The run's last batch carries every file read, whenever the one before
+                    // was handed out.
+                    if self.unsaved {
+                        return Ok(Some(Batch {
+                            cursor: self.cursor_now(),
+                            ..Batch::default()
+                        }));
+                    }
+                    return Ok(None);
+                };
+                let bytes = match self.connector.read_file(&file).await? {
+                    FileRead::Bytes(bytes) => bytes,
+                    FileRead::Unreadable(why) => {
+                        self.left.push(format!("file {} ({why})", file.name));
+                        continue;
+                    }
+                    // Not in the cursor: the next run lists it again, once it has settled.
+                    FileRead::StillWritten => continue,
+                };
+                // (Over HTTP the download was checked against the index's SHA-256: that is it.)
+                let sha256 = match &file.sha256 {
+                    Some(listed) => listed.to_ascii_lowercase(),
+                    None => hex::encode(Sha256::digest(&bytes)),
+                };
+                let seen = Seen {
+                    size: file.size,
+                    modified: file.modified.clone(),
+                    sha256: sha256.clone(),
+                };
+                if self
+                    .cursor
+                    .files
+                    .get(&file.name)
+                    .is_some_and(|s| s.sha256 == sha256)
+                {
+                    // Touched but not changed: remember the new size and time, parse nothing.
+                    self.cursor.files.insert(file.name.clone(), seen);
+                    if let Some(cursor) = self.cursor_if_due() {
+                        return Ok(Some(Batch {
+                            cursor: Some(cursor),
+                            ..Batch::default()
+                        }));
+                    }
                     continue;
                 }
-                // Not in the cursor: the next run lists it again, once it has settled.
-                FileRead::StillWritten => continue,
+                let received_at = chrono::Utc::now();
+                // A UTF-16 export (its byte order mark says so) is split as the UTF-8 it reads as.
+                let bytes = match encoding_rs::Encoding::for_bom(&bytes) {
+                    Some((enc, bom)) if enc != encoding_rs::UTF_8 => enc
+                        .decode_without_bom_handling(&bytes[bom..])
+                        .0
+                        .into_owned()
+                        .into_bytes(),
+                    _ => bytes,
+                };
+                // (A row's ticket is its record's id: a corrected row closes the entry of the
+                // row it corrects, see `Store::settle_quarantine`.)
+                tracing::debug!(channel = CHANNEL, file = %file.name, bytes = bytes.len(), "Read file.");
+                self.rows = Some(aduan_transport::csv_rows::Rows::new(
+                    &file.name,
+                    bytes,
+                    b';',
+                    received_at,
+                    Some("No Tiket"),
+                ));
+                self.current = Some((file.name, seen));
+            }
+            let records = match self.rows.as_mut() {
+                Some(rows) => rows.next_rows(self.connector.inner.config.batch_rows),
+                None => Vec::new(),
             };
-            // (Over HTTP the download was checked against the index's SHA-256: that is it.)
-            let sha256 = match &file.sha256 {
-                Some(listed) => listed.to_ascii_lowercase(),
-                None => hex::encode(Sha256::digest(&bytes)),
-            };
-            let seen = Seen {
-                size: file.size,
-                modified: file.modified.clone(),
-                sha256: sha256.clone(),
-            };
-            if self
-                .cursor
-                .files
-                .get(&file.name)
-                .is_some_and(|s| s.sha256 == sha256)
-            {
-                // Touched but not changed: remember the new size and time, parse nothing.
-                self.cursor.files.insert(file.name.clone(), seen);
-                let cursor = serde_json::to_string(&self.cursor).ok();
+            if !records.is_empty() {
                 return Ok(Some(Batch {
-                    records: Vec::new(),
-                    cursor,
+                    records,
+                    cursor: None,
                     again: Vec::new(),
                 }));
             }
-            let received_at = chrono::Utc::now();
-            // A UTF-16 export (its byte order mark says so) is split as the UTF-8 it reads as.
-            let bytes = match encoding_rs::Encoding::for_bom(&bytes) {
-                Some((enc, bom)) if enc != encoding_rs::UTF_8 => enc
-                    .decode_without_bom_handling(&bytes[bom..])
-                    .0
-                    .into_owned()
-                    .into_bytes(),
-                _ => bytes,
-            };
-            // (A row's ticket is its record's id: a corrected row closes the entry of the
-            // row it corrects, see `Store::settle_quarantine`.)
-            tracing::debug!(channel = CHANNEL, file = %file.name, bytes = bytes.len(), "Read file.");
-            self.rows = Some(aduan_transport::csv_rows::Rows::new(
-                &file.name,
-                bytes,
-                b';',
-                received_at,
-                Some("No Tiket"),
-            ));
-            self.current = Some((file.name, seen));
-        }
-        let records = match self.rows.as_mut() {
-            Some(rows) => rows.next_rows(self.connector.inner.config.batch_rows),
-            None => Vec::new(),
-        };
-        // The file read to its end (its last rows handed out before, or none in it): saved
-        // as read, with a batch of nothing if need be.
-        let cursor = if records.is_empty() {
+            // The file read to its end (its last rows handed out before, or none in it): in the
+            // cursor as read, handed out with a batch of nothing when due, else with a later
+            // batch (at the latest the run's last).
             self.rows = None;
             if let Some((name, seen)) = self.current.take() {
                 self.cursor.files.insert(name, seen);
             }
-            serde_json::to_string(&self.cursor).ok()
-        } else {
-            None
-        };
-        Ok(Some(Batch {
-            records,
-            cursor,
-            again: Vec::new(),
-        }))
+            if let Some(cursor) = self.cursor_if_due() {
+                return Ok(Some(Batch {
+                    cursor: Some(cursor),
+                    ..Batch::default()
+                }));
+            }
+        }
     }
 
     fn faults(&self) -> FaultCounts {
@@ -742,5 +806,113 @@ mod tests {
         assert!(Cc112::new(both, None).is_err());
         let none: Config = serde_json::from_str("{}").unwrap();
         assert!(Cc112::new(none, None).is_err());
+    }
+
+    /// `n` one-row daily exports, dated an hour ago, in a new folder.
+    fn days(n: u32) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let first = chrono::NaiveDate::from_ymd_opt(2015, 1, 1).unwrap();
+        for i in 0..n {
+            let day = first + chrono::Days::new(u64::from(i));
+            let path = dir.path().join(format!("112_{}.csv", day.format("%Y%m%d")));
+            let row = format!(
+                "No;No Tiket;Status\r\n1;112-3375-{}-0001;Selesai\r\n",
+                day.format("%Y%m%d")
+            );
+            std::fs::write(&path, row).unwrap();
+            touch(&path, 3600);
+        }
+        dir
+    }
+
+    /// Dates a file `secs` seconds ago.
+    fn touch(path: &std::path::Path, secs: u64) {
+        let file = std::fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(SystemTime::now() - Duration::from_secs(secs))
+            .unwrap();
+    }
+
+    /// Every batch of a run from `cursor`: (records, cursors handed out, the last cursor).
+    async fn drain(connector: &Cc112, cursor: Option<String>) -> (usize, usize, String) {
+        let mut source = connector.open(cursor).await.unwrap();
+        let (mut records, mut cursors, mut last) = (0, 0, String::new());
+        while let Some(b) = source.next_batch().await.unwrap() {
+            records += b.records.len();
+            if let Some(c) = b.cursor {
+                cursors += 1;
+                last = c;
+            }
+        }
+        (records, cursors, last)
+    }
+
+    /// Review: the cursor, which names every file ever read (570 KB after ten years of days),
+    /// was written out and handed to the store after every file: a first sync of years of
+    /// days cost the square of their number (3,650 one-row days: over two minutes in a
+    /// debug build). A run hands one out at most every `SAVE_AGE` (the clock stands still here)
+    /// and always with its last batch, naming every file read, also those touched and not
+    /// changed.
+    #[tokio::test(start_paused = true)]
+    async fn a_run_hands_out_its_cursor_when_due_and_at_its_end_not_after_every_file() {
+        let dir = days(200);
+        let config: Config =
+            serde_json::from_value(serde_json::json!({"dir": dir.path()})).unwrap();
+        let connector = Cc112::new(config, None).unwrap();
+        let (records, cursors, cursor) = drain(&connector, None).await;
+        assert_eq!((records, cursors), (200, 1));
+        let read: Cursor = serde_json::from_str(&cursor).unwrap();
+        assert_eq!(read.files.len(), 200);
+        assert!(read.files.keys().all(|name| is_export_name(name)));
+        // Nothing changed: nothing read, no cursor.
+        assert_eq!(
+            drain(&connector, Some(cursor.clone())).await,
+            (0, 0, String::new())
+        );
+        // Every file touched, none changed: nothing parsed, their new times remembered in
+        // one cursor.
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            touch(&entry.unwrap().path(), 1800);
+        }
+        let (records, cursors, touched) = drain(&connector, Some(cursor.clone())).await;
+        assert_eq!((records, cursors), (0, 1));
+        let touched: Cursor = serde_json::from_str(&touched).unwrap();
+        assert_eq!(touched.files.len(), 200);
+        for (name, seen) in &touched.files {
+            let before = &read.files[name];
+            assert_eq!(
+                (seen.size, &seen.sha256),
+                (before.size, &before.sha256),
+                "{name}"
+            );
+            assert_ne!(seen.modified, before.modified, "{name}");
+        }
+    }
+
+    /// The cursor is handed out again once `SAVE_AGE` has passed since the last, with the
+    /// files read by then (a crash loses no more than that), and the run's last names all.
+    #[tokio::test(start_paused = true)]
+    async fn a_cursor_is_handed_out_again_once_its_time_has_come() {
+        let dir = days(5);
+        let config: Config =
+            serde_json::from_value(serde_json::json!({"dir": dir.path(), "batch_rows": 1}))
+                .unwrap();
+        let connector = Cc112::new(config, None).unwrap();
+        let mut source = connector.open(None).await.unwrap();
+        let mut cursors = Vec::new();
+        let mut read = 0;
+        while let Some(b) = source.next_batch().await.unwrap() {
+            read += b.records.len();
+            if let Some(c) = b.cursor {
+                let c: Cursor = serde_json::from_str(&c).unwrap();
+                cursors.push((read, c.files.len()));
+            }
+            // Two files' rows handed out: the clock moves on past the time between cursors.
+            if read == 2 && b.records.len() == 1 {
+                tokio::time::advance(SAVE_AGE).await;
+            }
+        }
+        // The second file's end hands out a cursor of two files (its row was handed out
+        // before: nothing of the third is in it); the run's last names all five.
+        assert_eq!(cursors, [(2, 2), (5, 5)]);
     }
 }
