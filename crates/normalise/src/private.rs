@@ -5,7 +5,12 @@
 
 use std::borrow::Cow;
 
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
+
 pub use aduan_core::contacts::{contacts, emails, EMAIL, PHONE};
+
+use crate::text::push_lowercase;
 
 /// What stands where one of the reporter's names was.
 pub const NAME: &str = "[nama]";
@@ -166,10 +171,39 @@ const APOSTROPHES: [char; 7] = [
     '\'', '\u{2019}', '\u{2018}', '\u{2bc}', '\u{2bb}', '`', '\u{b4}',
 ];
 
-/// Whether `c` belongs to a word: a letter, a digit, or an apostrophe inside a name
-/// (`Ma'ruf`, `Nu’man`).
+/// Whether `c` belongs to a word: a letter, a digit, an apostrophe inside a name (`Ma'ruf`,
+/// `Nu’man`), or a combining mark (the accent of `José` written as `e` and U+0301; review: it
+/// parted the word, and `Jose` was no `José`).
 fn in_word(c: char) -> bool {
-    c.is_alphanumeric() || APOSTROPHES.contains(&c)
+    c.is_alphanumeric() || APOSTROPHES.contains(&c) || (!c.is_ascii() && is_combining_mark(c))
+}
+
+/// Whether `c` is a letter of a name: a letter, or a combining mark on one.
+fn letter(c: char) -> bool {
+    c.is_alphabetic() || (!c.is_ascii() && is_combining_mark(c))
+}
+
+/// A word as the names are compared: in lower case and, when not ASCII, in its compatibility
+/// composed form (NFKC), so that a name composed or decomposed (`José`, `Jose` and U+0301),
+/// or written in the styled letters chat users paste (`𝐒𝐢𝐭𝐢`, `𝑺𝒊𝒕𝒊`, `𝖲𝗂𝗍𝗂`) or full-width
+/// ones (`Ｓｉｔｉ`), is the same word. Apostrophes are kept as written (NFKC would make an
+/// acute accent, `´`, a space and a combining accent). Review: such a name was kept.
+fn key(word: &str) -> String {
+    if word.is_ascii() {
+        return word.to_ascii_lowercase();
+    }
+    let mut out = String::with_capacity(word.len());
+    for run in word.split_inclusive(APOSTROPHES) {
+        let (letters, mark) = match run.char_indices().next_back() {
+            Some((at, c)) if APOSTROPHES.contains(&c) => (&run[..at], Some(c)),
+            _ => (run, None),
+        };
+        for c in letters.nfkc() {
+            push_lowercase(&mut out, c);
+        }
+        out.extend(mark);
+    }
+    out
 }
 
 /// `word` without its apostrophes, when it has any.
@@ -219,16 +253,20 @@ impl Private {
                 if words.len() >= MOST_NAME_WORDS {
                     break;
                 }
+                // (A styled letter takes four bytes: the word is measured as compared.)
+                if word.len() > 4 * LONGEST_NAME_WORD {
+                    continue;
+                }
+                let word = key(word.trim_matches(APOSTROPHES));
                 if word.len() > LONGEST_NAME_WORD {
                     continue;
                 }
-                let word = word.trim_matches(APOSTROPHES).to_lowercase();
                 let bare = without_apostrophes(&word);
                 let letters = bare.as_deref().unwrap_or(&word);
                 let name = |w: &str| {
                     w.chars().count() >= 3 && !NOT_NAMES.contains(&w) && !places.contains(w)
                 };
-                let found: Vec<String> = if letters.chars().all(char::is_alphabetic) {
+                let found: Vec<String> = if letters.chars().all(letter) {
                     if !name(letters) {
                         continue;
                     }
@@ -237,7 +275,7 @@ impl Private {
                     // A profile's name with digits (`Budi123`, `ahmad_87`): looked for as
                     // written, and by its words of letters (`budi`).
                     let runs: Vec<&str> = letters
-                        .split(|c: char| !c.is_alphabetic())
+                        .split(|c: char| !letter(c))
                         .filter(|r| name(r))
                         .collect();
                     if runs.is_empty() {
@@ -408,10 +446,14 @@ impl Private {
 
     /// Whether one of the names may be in `text`: an ASCII name is looked for as it is
     /// written, in any letter case, in one pass over the bytes (most texts name no one); a
-    /// name with other letters always may.
+    /// name with other letters always may, and so may any name in a text whose compatibility
+    /// form is another (styled or full-width letters, accents not composed: see [`key`]).
     fn may_appear(&self, text: &str) -> bool {
         // (A word with an apostrophe is compared with and without it: looked at whole.)
         if self.words.iter().any(|w| !w.is_ascii()) || text.contains(APOSTROPHES) {
+            return true;
+        }
+        if !text.is_ascii() && is_nfkc_quick(text.chars()) != IsNormalized::Yes {
             return true;
         }
         let bytes = text.as_bytes();
@@ -434,7 +476,7 @@ impl Private {
                     .iter()
                     .any(|w| w.len() == word.len() && w.eq_ignore_ascii_case(word))
             } else {
-                self.words.contains(&word.to_lowercase())
+                self.words.contains(&key(word))
             }
         };
         let hit = one(word) || without_apostrophes(word).is_some_and(|bare| one(&bare));
@@ -569,8 +611,13 @@ fn separator(rest: &[u8]) -> Option<(usize, bool)> {
     }
 }
 
-/// Whether `word` is one of `list`'s (ASCII, lower case) in any letter case.
+/// Whether `word` is one of `list`'s (ASCII, lower case) in any letter case, in styled or
+/// full-width letters too (see [`key`]).
 fn listed(word: &str, list: &[&str]) -> bool {
+    if !word.is_ascii() {
+        let word = key(word);
+        return word.is_ascii() && list.contains(&word.as_str());
+    }
     list.iter()
         .any(|n| n.len() == word.len() && n.eq_ignore_ascii_case(word))
 }
@@ -923,6 +970,63 @@ mod tests {
             "MAN 1 Pekalongan, Syafi`i"
         );
         assert_eq!(mask(&["Bagus"], "kurang ‘bagus’"), "kurang ‘bagus’");
+    }
+
+    /// Review: a name written in another Unicode form in the text than in the name's field
+    /// (composed, `José`, or with its accent apart, `Jose` and U+0301), or in the styled
+    /// letters chat users paste (mathematical bold, italic, sans-serif) or full-width ones,
+    /// was kept; the text around it stays as written.
+    #[test]
+    fn a_name_is_hidden_in_any_unicode_form_and_in_styled_letters() {
+        let mask = |names: &[&str], text: &str| masked(names, None, text);
+        for (name, text) in [
+            ("Jos\u{e9}", "saya Jose\u{301} dari Kauman"),
+            ("Jose\u{301}", "saya Jos\u{e9} dari Kauman"),
+            ("JOSE\u{301}", "saya jos\u{e9} dari Kauman"),
+            ("Jos\u{e9}", "saya JOSE\u{301} dari Kauman"),
+        ] {
+            assert_eq!(
+                mask(&[name], text),
+                format!("saya {NAME} dari Kauman"),
+                "{name:?}: {text:?}"
+            );
+        }
+        for text in [
+            "𝐒𝐢𝐭𝐢 𝐀𝐦𝐢𝐧𝐚𝐡 lapor 🙏",
+            "𝑺𝒊𝒕𝒊 𝑨𝒎𝒊𝒏𝒂𝒉 lapor 🙏",
+            "𝘚𝘪𝘵𝘪 𝘈𝘮𝘪𝘯𝘢𝘩 lapor 🙏",
+            "𝖲𝗂𝗍𝗂 𝖠𝗆𝗂𝗇𝖺𝗁 lapor 🙏",
+            "Ｓｉｔｉ Ａｍｉｎａｈ lapor 🙏",
+            "ＳＩＴＩ aminah lapor 🙏",
+        ] {
+            assert_eq!(
+                mask(&["Siti Aminah"], text),
+                format!("{NAME} {NAME} lapor 🙏"),
+                "{text}"
+            );
+        }
+        // A name field in styled letters (a chat profile's) is looked for in plain ones, and
+        // a long one is measured by its letters, not its bytes.
+        assert_eq!(
+            mask(&["𝐒𝐢𝐭𝐢 𝐊𝐮𝐫𝐧𝐢𝐚𝐰𝐚𝐭𝐢𝐧𝐠𝐬𝐢𝐡"], "bu siti kurniawatingsih"),
+            format!("bu {NAME} {NAME}")
+        );
+        // An accent written apart in an apostrophe's name, and everyday words and a street in
+        // styled letters, read as in plain ones.
+        assert_eq!(
+            mask(&["Ma'ruf"], "Pak Ma´ruf, Ｍａ’ｒｕｆ"),
+            format!("Pak {NAME}, {NAME}")
+        );
+        assert_eq!(mask(&["Indah Sari"], "taman 𝐢𝐧𝐝𝐚𝐡"), "taman 𝐢𝐧𝐝𝐚𝐡");
+        assert_eq!(
+            mask(&["Ahmad"], "Jl. 𝐀𝐡𝐦𝐚𝐝 Yani, 𝐉𝐥 Ahmad Yani"),
+            "Jl. 𝐀𝐡𝐦𝐚𝐝 Yani, 𝐉𝐥 Ahmad Yani"
+        );
+        // Other words with accents or of other scripts stay.
+        assert_eq!(
+            mask(&["Jos\u{e9}"], "Jose Caf\u{e9} Ｋａｕｍａｎ"),
+            "Jose Caf\u{e9} Ｋａｕｍａｎ"
+        );
     }
 
     /// Review: a name after a school's or a hospital's word ended by a full stop, or after a

@@ -626,6 +626,40 @@ fn the_reporters_contacts_and_names_in_texts_are_hidden() {
     );
 }
 
+/// Review: the reporter's name written in another Unicode form than the name field's (its
+/// accent apart, `Jose` and U+0301, or composed), or in a chat's styled or full-width letters,
+/// reached `complaints`. The texts are stored composed (NFC), styled letters as written.
+#[test]
+fn the_reporters_name_in_another_unicode_form_or_styled_letters_is_hidden() {
+    for (names, text) in [
+        ("Jos\u{e9} Subagyo", "Saya Jose\u{301} SUBAGYO, jalan rusak"),
+        ("Jose\u{301} Subagyo", "Saya Jos\u{e9} subagyo, jalan rusak"),
+        ("Siti Aminah", "Saya 𝐒𝐢𝐭𝐢 𝑨𝒎𝒊𝒏𝒂𝒉, jalan rusak"),
+        ("Siti Aminah", "Saya Ｓｉｔｉ Ａｍｉｎａｈ, jalan rusak"),
+        ("𝐒𝐢𝐭𝐢 𝐀𝐦𝐢𝐧𝐚𝐡", "Saya Siti AMINAH, jalan rusak"),
+    ] {
+        let mut r = report();
+        r.reporter_names = vec![names.into()];
+        r.title = Some(text.into());
+        r.body = Some(format!("<p>{text}</p>"));
+        r.place.address = Some(format!("Rumah {text}"));
+        let c = normaliser().normalise(&r).unwrap().complaint;
+        assert_eq!(
+            c.title, "Saya [nama] [nama], jalan rusak",
+            "{names:?}: {text:?}"
+        );
+        assert_eq!(c.body, c.title);
+        assert_eq!(
+            c.address.as_deref(),
+            Some("Rumah Saya [nama] [nama], jalan rusak")
+        );
+    }
+    let mut r = report();
+    r.title = Some("Lampu mati di depan Cafe\u{301} Ｋａｕｍａｎ".into());
+    let c = normaliser().normalise(&r).unwrap().complaint;
+    assert_eq!(c.title, "Lampu mati di depan Caf\u{e9} Ｋａｕｍａｎ");
+}
+
 /// A record with no text is titled by its label, kept private as the label is.
 #[test]
 fn a_title_taken_from_a_label_is_kept_private_too() {

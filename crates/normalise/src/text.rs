@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+
 /// Folds a label for lookups: case, non-breaking and zero-width spaces and runs of white
 /// space, and the characters that take no room ([`is_invisible`]) left out.
 pub fn fold(s: &str) -> String {
@@ -61,15 +63,16 @@ pub fn upper_folded(s: &str) -> String {
     fold(s).to_uppercase()
 }
 
-/// Removes HTML tags (block ends become line breaks), decodes entities and tidies white space:
-/// spaces folded within a line, lines trimmed, at most one blank line in a row.
+/// Removes HTML tags (block ends become line breaks), decodes entities, composes accents
+/// (see [`composed`]) and tidies white space: spaces folded within a line, lines trimmed, at
+/// most one blank line in a row.
 pub fn plain_text(s: &str) -> String {
     let stripped = if s.contains('<') {
         Cow::Owned(strip_tags(s))
     } else {
         Cow::Borrowed(s)
     };
-    let decoded = html_escape::decode_html_entities(&stripped);
+    let decoded = composed(html_escape::decode_html_entities(&stripped));
     // (Review: a body opening with `&#8203;` or a byte order mark on a line of its own gave
     // a complaint a title that shows nothing.)
     if decoded.contains(is_unseen) {
@@ -77,6 +80,18 @@ pub fn plain_text(s: &str) -> String {
         return tidy(&seen);
     }
     tidy(&decoded)
+}
+
+/// `s` in Unicode's canonical composed form (NFC): a letter and its accent as one character,
+/// however the source wrote them (`José` from a phone, `Jose` and U+0301 from another), so
+/// that the same word is the same text in the stores (compared, searched, grouped). Only
+/// canonical forms: styled and full-width letters (`𝐒𝐢𝐭𝐢`, `Ｓｉｔｉ`) stay as written. An
+/// ASCII text, or one already composed, is returned as it is, without a copy.
+pub(crate) fn composed(s: Cow<'_, str>) -> Cow<'_, str> {
+    if s.is_ascii() || is_nfc_quick(s.chars()) == IsNormalized::Yes {
+        return s;
+    }
+    Cow::Owned(s.nfc().collect())
 }
 
 fn strip_tags(s: &str) -> String {
@@ -873,6 +888,22 @@ mod tests {
             upper_folded("PEKERJAAN UMUM DAN PENATAAN RUANG\u{200b}"),
             "PEKERJAAN UMUM DAN PENATAAN RUANG"
         );
+    }
+
+    /// Review: a text written with its accents apart (`Jose` and U+0301, as some phones and
+    /// a Mac's files write them) was stored so, and was not the same word as one written
+    /// composed (`José`) in the stores. Styled and full-width letters stay as written.
+    #[test]
+    fn accents_are_composed_and_styled_letters_kept() {
+        assert_eq!(
+            plain_text("Pak Jose\u{301} di Kauman"),
+            "Pak Jos\u{e9} di Kauman"
+        );
+        assert_eq!(plain_text("Jose&#x301;"), "Jos\u{e9}");
+        assert_eq!(plain_text("Jos\u{e9}"), "Jos\u{e9}");
+        for kept in ["𝐒𝐢𝐭𝐢 Ｓｉｔｉ", "Banjir \u{1f30a}"] {
+            assert_eq!(plain_text(kept), kept);
+        }
     }
 
     #[test]
