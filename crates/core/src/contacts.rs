@@ -12,8 +12,13 @@
 //! dates (`05-12-2026 10`), amounts (`1.500.000.000`) and codes such as
 //! `112-3375-20261112-0001` are left alone; a number does not start inside another
 //! (`2.075…`, `109.6251…`).
+//!
+//! Digits are read in any script ([`AsciiDigits`]): a number typed with full-width digits
+//! (`０８１２…`), Arabic-Indic ones (`٠٨١٢…`) or the styled ones chat users paste (`𝟎𝟖𝟏𝟐…`) is
+//! a number as one typed with ASCII digits is, and is hidden whole.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// What stands in the text where a phone number was.
 pub const PHONE: &str = "[nomor telepon]";
@@ -83,26 +88,148 @@ pub fn emails(text: &str) -> Cow<'_, str> {
     })
 }
 
-/// `text` with phone numbers replaced.
+/// `text` with phone numbers replaced; one written with digits of other scripts read as
+/// [`AsciiDigits`] reads it.
 fn phones(text: &str) -> Cow<'_, str> {
+    if let Some(read) = AsciiDigits::read(text) {
+        let spans = phone_spans(read.text());
+        if spans.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        return Cow::Owned(read.replace(text, &spans, PHONE));
+    }
     // Most texts have no run of nine digits: nothing to do.
     if !has_digits(text.as_bytes(), 9) {
         return Cow::Borrowed(text);
     }
-    replace_spans(text, PHONE, |bytes, i, copied| {
-        if !starts_number(bytes, i, copied) {
-            return Found::Next(i + 1);
+    replace_spans(text, PHONE, phone_from)
+}
+
+/// Where the phone numbers of `text` (ASCII digits) are.
+fn phone_spans(text: &str) -> Vec<Range<usize>> {
+    let mut spans = Vec::new();
+    let bytes = text.as_bytes();
+    if !has_digits(bytes, 9) {
+        return spans;
+    }
+    let (mut i, mut copied) = (0, 0);
+    while i < bytes.len() {
+        match phone_from(bytes, i, copied) {
+            Found::Span(from, to) => {
+                spans.push(from..to);
+                (copied, i) = (to, to);
+            }
+            Found::Next(next) => i = next,
         }
-        if let Some(end) = phone_at(bytes, i) {
-            return Found::Span(i, end);
+    }
+    spans
+}
+
+/// The phone number at byte `i`, if one starts there (`copied`: where the last one found
+/// ended), or where to look next.
+fn phone_from(bytes: &[u8], i: usize, copied: usize) -> Found {
+    if !starts_number(bytes, i, copied) {
+        return Found::Next(i + 1);
+    }
+    if let Some(end) = phone_at(bytes, i) {
+        return Found::Span(i, end);
+    }
+    // Past this number's digits: a number does not start inside another.
+    let mut next = i + 1;
+    while next < bytes.len() && bytes[next].is_ascii_digit() {
+        next += 1;
+    }
+    Found::Next(next)
+}
+
+/// The first code point of each run of ten decimal digits (Unicode's `Nd`, as of Unicode
+/// 14.0) but ASCII's: Arabic-Indic (`٠`), Extended Arabic-Indic (`۰`), Devanagari, Thai,
+/// Javanese (`꧐`), Balinese, Sundanese, full-width (`０`), the mathematical styles (bold
+/// `𝟎`, double-struck `𝟘`, sans-serif `𝟢`, sans-serif bold `𝟬`, monospace `𝟶`), and the rest.
+/// Each run holds the digits 0 to 9 in order.
+const ZEROS: [u32; 65] = [
+    0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xDE6,
+    0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50,
+    0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+    0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650,
+    0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0, 0x16B50,
+    0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
+];
+
+/// The value of `c` as a decimal digit of any script (see [`ZEROS`]), ASCII's too.
+pub fn decimal(c: char) -> Option<u8> {
+    if c.is_ascii() {
+        return c.is_ascii_digit().then(|| c as u8 - b'0');
+    }
+    let c = u32::from(c);
+    let zero = ZEROS[ZEROS.partition_point(|z| *z <= c).checked_sub(1)?];
+    u8::try_from(c - zero).ok().filter(|d| *d < 10)
+}
+
+/// A text that writes digits of other scripts than ASCII's (see [`ZEROS`]), as the phone
+/// rules read it: each such digit as its ASCII digit, a full-width form (`＋`, `－`, `（`,
+/// `Ｈ`) as its ASCII character and an ideographic space as a space, the rest as written; and
+/// where each of its bytes stands in the text as written, so that what is found in it is
+/// replaced there, the rest of the text as it was.
+#[derive(Debug)]
+pub struct AsciiDigits {
+    text: String,
+    /// Per byte of `text`, and one past its end: the byte of the text as written it stands
+    /// for.
+    at: Vec<usize>,
+}
+
+impl AsciiDigits {
+    /// `text` read so, or `None` when it writes no digit but ASCII ones (most texts; they
+    /// are read as they are, nothing copied).
+    pub fn read(text: &str) -> Option<Self> {
+        if text.is_ascii() || !text.chars().any(|c| !c.is_ascii() && decimal(c).is_some()) {
+            return None;
         }
-        // Past this number's digits: a number does not start inside another.
-        let mut next = i + 1;
-        while next < bytes.len() && bytes[next].is_ascii_digit() {
-            next += 1;
+        let mut out = String::with_capacity(text.len());
+        let mut at = Vec::with_capacity(text.len() + 1);
+        for (i, c) in text.char_indices() {
+            let ascii = match c {
+                '\u{3000}' => Some(' '),
+                // (The full-width forms of ASCII's `!` to `~`.)
+                '\u{ff01}'..='\u{ff5e}' => char::from_u32(u32::from(c) - 0xfee0),
+                _ if c.is_ascii() => None,
+                _ => decimal(c).map(|d| char::from(b'0' + d)),
+            };
+            match ascii {
+                Some(a) => {
+                    out.push(a);
+                    at.push(i);
+                }
+                None => {
+                    out.push(c);
+                    at.extend(i..i + c.len_utf8());
+                }
+            }
         }
-        Found::Next(next)
-    })
+        at.push(text.len());
+        Some(Self { text: out, at })
+    }
+
+    /// The text as the phone rules read it.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// `written` (the text this was read from) with each of `spans` (of [`Self::text`], in
+    /// order, apart, each from and to a character's boundary) replaced by `marker`.
+    pub fn replace(&self, written: &str, spans: &[Range<usize>], marker: &str) -> String {
+        let mut out = String::with_capacity(written.len());
+        let mut copied = 0;
+        for span in spans {
+            let (from, to) = (self.at[span.start], self.at[span.end]);
+            out.push_str(&written[copied..from]);
+            out.push_str(marker);
+            copied = to;
+        }
+        out.push_str(&written[copied..]);
+        out
+    }
 }
 
 /// Whether `bytes` has at least `n` ASCII digits.
@@ -416,7 +543,68 @@ fn email_around(text: &str, at: usize) -> Option<(usize, usize)> {
 
 #[cfg(test)]
 mod tests {
-    use super::{contacts, EMAIL, PHONE};
+    use super::{contacts, decimal, AsciiDigits, EMAIL, PHONE, ZEROS};
+
+    /// Review: a number typed with full-width digits, Arabic-Indic ones or the styled ones
+    /// chat users paste was kept (in the stored texts, and in errors and logs).
+    #[test]
+    fn a_number_in_digits_of_other_scripts_is_hidden_whole() {
+        for (text, want) in [
+            ("HP ０８１３２８７６５４３２ ya", format!("HP {PHONE} ya")),
+            (
+                "hub ０８１３－２８７６－５４３２。",
+                format!("hub {PHONE}。"),
+            ),
+            (
+                "wa: ＋６２ ８１３-２８７６-５４３２",
+                format!("wa: {PHONE}"),
+            ),
+            ("（０２８５） ４２１２３４", PHONE.to_string()),
+            ("wa ٠٨١٣٢٨٧٦٥٤٣٢", format!("wa {PHONE}")),
+            ("wa ۰۸۱۳ ۲۸۷۶ ۵۴۳۲", format!("wa {PHONE}")),
+            (
+                "𝟎𝟖𝟏𝟑 𝟐𝟖𝟕𝟔 𝟓𝟒𝟑𝟐 dan 0812 3456 7890",
+                format!("{PHONE} dan {PHONE}"),
+            ),
+            ("𝟘𝟠𝟙𝟛𝟚𝟠𝟟𝟞𝟝𝟜𝟛𝟚, 𝟢𝟪𝟣𝟥𝟤𝟪𝟩𝟨𝟧𝟦𝟥𝟤", format!("{PHONE}, {PHONE}")),
+            (
+                "Pak José ０８１３２８７６５４３２ 🙏",
+                format!("Pak José {PHONE} 🙏"),
+            ),
+        ] {
+            assert_eq!(contacts(text), want, "{text}");
+        }
+        // Dates, amounts and codes stay, in any digits; a text with none is not copied.
+        for text in [
+            "０５-１２-２０２６ １０",
+            "Rp １.５００.０００.０００",
+            "１１２-３３７５-２０２６１１１２-０００１",
+            "٠٣/٠٥",
+        ] {
+            assert_eq!(contacts(text), text, "{text}");
+        }
+        assert!(AsciiDigits::read("Ｋａｕｍａｎ RT 03 ☕").is_none());
+    }
+
+    /// Each run of [`ZEROS`] holds ten digits, as the Unicode tables Rust has say.
+    #[test]
+    fn the_digits_of_other_scripts_are_digits() {
+        for zero in ZEROS {
+            for d in 0..10u8 {
+                let c = char::from_u32(zero + u32::from(d)).unwrap();
+                assert!(c.is_numeric(), "{c:?}");
+                assert_eq!(decimal(c), Some(d), "{c:?}");
+            }
+            // (Some runs follow one another: the mathematical styles' digits.)
+            if !ZEROS.contains(&(zero + 10)) {
+                assert_eq!(decimal(char::from_u32(zero + 10).unwrap()), None);
+            }
+        }
+        assert_eq!(decimal('7'), Some(7));
+        for c in ['a', '²', '½', 'Ⅷ', '①', ' ', '\u{ff19}' /* ９ */] {
+            assert_eq!(decimal(c), (c == '\u{ff19}').then_some(9), "{c:?}");
+        }
+    }
 
     fn masked(text: &str) -> String {
         contacts(text).into_owned()

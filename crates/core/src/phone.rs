@@ -14,7 +14,12 @@
 /// `6281234567890.0`), a second number after it (`0812… / 0813…`, `0812… atau 0813…`).
 pub fn to_e164(raw: &str) -> Option<String> {
     // Separators a word processor or WhatsApp Web writes (a no-break space, a non-breaking
-    // hyphen, an en dash) as the plain ones (review: the number was none).
+    // hyphen, an en dash) as the plain ones (review: the number was none); digits of other
+    // scripts and full-width forms as the text rules read them
+    // ([`crate::contacts::AsciiDigits`]: review, `０８１２…` was no number, and the
+    // reporter's own number was not looked for in the texts).
+    let digits = crate::contacts::AsciiDigits::read(raw);
+    let raw = digits.as_ref().map_or(raw, |d| d.text());
     let plain: String = raw
         .chars()
         .map(|c| match c {
@@ -150,6 +155,20 @@ fn plausible(digits: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Review: a number typed with full-width, Arabic-Indic or styled digits was none.
+    #[test]
+    fn a_number_in_digits_of_other_scripts_is_read() {
+        for raw in [
+            "０８１２３４５６７８９０",
+            "＋６２ ８１２－３４５６－７８９０",
+            "٠٨١٢٣٤٥٦٧٨٩٠",
+            "𝟎𝟖𝟏𝟐 𝟑𝟒𝟓𝟔 𝟕𝟖𝟗𝟎",
+            "HP ０８１２-３４５６-７８９０ (WA)",
+        ] {
+            assert_eq!(to_e164(raw).as_deref(), Some("+6281234567890"), "{raw}");
+        }
+    }
 
     #[test]
     fn every_phone_form_of_the_channel_docs_becomes_e164() {

@@ -4,11 +4,14 @@
 //! numbers and e-mails never appear in `complaints`".
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 pub use aduan_core::contacts::{contacts, emails, EMAIL, PHONE};
+
+use aduan_core::contacts::AsciiDigits;
 
 use crate::text::push_lowercase;
 
@@ -354,7 +357,9 @@ impl Private {
     /// `text` with the reporter's own number (see [`Private::with_phone`]) replaced: digits
     /// with at most two separators between each two (see [`separator`]; a run of white space
     /// is one), from where no digit stands before (a letter may: `HP0813…`) to where no digit
-    /// follows; `None` when it has none.
+    /// follows; `None` when it has none. Digits of other scripts are read as ASCII's (see
+    /// [`AsciiDigits`]; review: the number typed in full-width, Arabic-Indic or styled
+    /// digits was kept).
     fn own_phone(&self, text: &str) -> Option<String> {
         let longest = self
             .phones
@@ -362,6 +367,28 @@ impl Private {
             .chain(&self.locals)
             .map(String::len)
             .max()?;
+        let read = AsciiDigits::read(text);
+        let spans = self.own_phone_spans(read.as_ref().map_or(text, AsciiDigits::text), longest);
+        if spans.is_empty() {
+            return None;
+        }
+        if let Some(read) = read {
+            return Some(read.replace(text, &spans, PHONE));
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        for span in spans {
+            out.push_str(&text[copied..span.start]);
+            out.push_str(PHONE);
+            copied = span.end;
+        }
+        out.push_str(&text[copied..]);
+        Some(out)
+    }
+
+    /// Where the reporter's own number is in `text` (ASCII digits; see
+    /// [`Private::own_phone`]); `longest`, the most digits it is written with.
+    fn own_phone_spans(&self, text: &str, longest: usize) -> Vec<Range<usize>> {
         let bytes = text.as_bytes();
         // (See `locals`.)
         let plain = |from: usize, to: usize| {
@@ -369,7 +396,7 @@ impl Private {
             let marked = bytes[from..to].iter().any(|b| matches!(b, b'.' | b','));
             !after_mark && !marked
         };
-        let mut out: Option<String> = None;
+        let mut spans = Vec::new();
         let mut copied = 0;
         let mut i = 0;
         while i < bytes.len() {
@@ -429,19 +456,14 @@ impl Private {
                     } else {
                         i
                     };
-                    let o = out.get_or_insert_with(String::new);
-                    o.push_str(&text[copied..from]);
-                    o.push_str(PHONE);
+                    spans.push(from..e);
                     copied = e;
                     i = e;
                 }
                 None => i += 1,
             }
         }
-        out.map(|mut o| {
-            o.push_str(&text[copied..]);
-            o
-        })
+        spans
     }
 
     /// Whether one of the names may be in `text`: an ASCII name is looked for as it is
@@ -970,6 +992,51 @@ mod tests {
             "MAN 1 Pekalongan, Syafi`i"
         );
         assert_eq!(mask(&["Bagus"], "kurang ‘bagus’"), "kurang ‘bagus’");
+    }
+
+    /// Review: the reporter's own number, and any other, typed with full-width digits (a
+    /// phone's full-width keyboard), Arabic-Indic ones or the styled ones chat users paste
+    /// (mathematical bold, monospace) was kept; it is hidden whole, the text around it as
+    /// written.
+    #[test]
+    fn a_number_in_digits_of_other_scripts_is_hidden() {
+        for (text, want) in [
+            (
+                "hp ０８１２ ３４ ５６ ７８ ９０ ya",
+                format!("hp {PHONE} ya"),
+            ),
+            ("hp ０８１２－３４５６－７８９０", format!("hp {PHONE}")),
+            ("ＨＰ０８１２３４５６７８９０ ya", format!("ＨＰ{PHONE} ya")),
+            (
+                "wa ＋６２ ８１２ ３４ ５６ ７８ ９０",
+                format!("wa {PHONE}"),
+            ),
+            ("wa ٠٨١٢٣٤٥٦٧٨٩٠ شكرا", format!("wa {PHONE} شكرا")),
+            ("wa ۰۸۱۲-۳۴۵۶-۷۸۹۰", format!("wa {PHONE}")),
+            ("𝐇𝐏 𝟎𝟖𝟏𝟐 𝟑𝟒𝟓𝟔 𝟕𝟖𝟗𝟎 🙏", format!("𝐇𝐏 {PHONE} 🙏")),
+            ("hp 𝟶𝟾𝟷𝟸 34 56 78 90", format!("hp {PHONE}")),
+            ("hp ꧐꧘꧑꧒꧓꧔꧕꧖꧗꧘꧙꧐", format!("hp {PHONE}")),
+            // Another number, by the general rule.
+            (
+                "anak saya ０８１３２８７６５４３２",
+                format!("anak saya {PHONE}"),
+            ),
+            ("telp (０２８５) ４２１２３４", format!("telp {PHONE}")),
+        ] {
+            assert_eq!(
+                masked(&["Siti"], Some("+6281234567890"), text),
+                want,
+                "{text}"
+            );
+        }
+        // What is no phone number stays as written.
+        for text in [
+            "Rp １.５００.０００.０００",
+            "tanggal ０５-１２-２０２６ jam ０８.００",
+            "RT ٠٣ RW ٠٥",
+        ] {
+            assert_eq!(masked(&[], Some("+6281234567890"), text), text, "{text}");
+        }
     }
 
     /// Review: a name written in another Unicode form in the text than in the name's field

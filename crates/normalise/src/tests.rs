@@ -660,6 +660,31 @@ fn the_reporters_name_in_another_unicode_form_or_styled_letters_is_hidden() {
     assert_eq!(c.title, "Lampu mati di depan Caf\u{e9} Ｋａｕｍａｎ");
 }
 
+/// Review: the reporter's number given or written in full-width, Arabic-Indic or styled
+/// digits reached `complaints` (and the reporter had no key).
+#[test]
+fn the_reporters_number_in_digits_of_other_scripts_is_hidden() {
+    let mut r = report();
+    r.reporter_phone = Some("０８１２－３４５６－７８９０".into());
+    r.title = Some("hp ０８１２ ３４ ５６ ７８ ９０".into());
+    r.body = Some("WA 𝟎𝟖𝟏𝟐 𝟑𝟒𝟓𝟔 𝟕𝟖𝟗𝟎, istri ٠٨١٣٢٨٧٦٥٤٣٢".into());
+    let out = normaliser().normalise(&r).unwrap();
+    assert_eq!(out.complaint.title, "hp [nomor telepon]");
+    assert_eq!(
+        out.complaint.body,
+        "WA [nomor telepon], istri [nomor telepon]"
+    );
+    let mut ascii = report();
+    ascii.reporter_phone = Some("081234567890".into());
+    let key = normaliser()
+        .normalise(&ascii)
+        .unwrap()
+        .complaint
+        .reporter_key;
+    assert_eq!(out.complaint.reporter_key, key);
+    assert!(key.is_some());
+}
+
 /// A record with no text is titled by its label, kept private as the label is.
 #[test]
 fn a_title_taken_from_a_label_is_kept_private_too() {
