@@ -168,6 +168,9 @@ pub fn address_parts(address: &str) -> (Option<String>, Option<String>, Option<S
         mut kelurahan,
         mut unmarked,
     } = aduan_core::address::parts(address);
+    // A `Kota …` part that names no city (`kota lama`, an old town; `KOTA BATIK`, the city's
+    // byname: see [`kota`]) is no city's name, and the address names none.
+    let city = city.filter(|c| !names_no_city(c));
     if city.is_none() {
         // Free text after a comma may be anything, but a marked kelurahan keeps it as what
         // follows its name (`Kel. Kauman, Batang`: the gazetteer puts it outside).
@@ -236,25 +239,170 @@ fn unbracketed(part: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The other cities of the national list (Kemendagri's 97 `kota` but Pekalongan, and the
+/// five of Jakarta), as [`place_key`] writes them, with the names people write for some
+/// (`Solo`, `Jogja`, `Pare-Pare`). `kota` is also a word, a town: a `Kota …` names another
+/// region only when one of these follows (review: `kota lama`, the old town, and `KOTA
+/// BATIK`, the city's byname, put a 112 call outside the city).
+const OTHER_CITIES: &[&str] = &[
+    // Aceh, North Sumatra, West Sumatra.
+    "bandaaceh",
+    "sabang",
+    "langsa",
+    "lhokseumawe",
+    "subulussalam",
+    "medan",
+    "binjai",
+    "pematangsiantar",
+    "siantar",
+    "tebingtinggi",
+    "tanjungbalai",
+    "sibolga",
+    "padangsidimpuan",
+    "padangsidempuan",
+    "gunungsitoli",
+    "padang",
+    "bukittinggi",
+    "padangpanjang",
+    "payakumbuh",
+    "pariaman",
+    "sawahlunto",
+    "solok",
+    // Riau and its islands, Jambi, South Sumatra, Bengkulu, Lampung, Bangka Belitung.
+    "pekanbaru",
+    "dumai",
+    "batam",
+    "tanjungpinang",
+    "jambi",
+    "sungaipenuh",
+    "palembang",
+    "prabumulih",
+    "pagaralam",
+    "lubuklinggau",
+    "bengkulu",
+    "bandarlampung",
+    "metro",
+    "pangkalpinang",
+    // Jakarta, West Java, Banten.
+    "jakarta",
+    "jakartapusat",
+    "jakartautara",
+    "jakartabarat",
+    "jakartaselatan",
+    "jakartatimur",
+    "bandung",
+    "banjar",
+    "bekasi",
+    "bogor",
+    "cimahi",
+    "cirebon",
+    "depok",
+    "sukabumi",
+    "tasikmalaya",
+    "cilegon",
+    "serang",
+    "tangerang",
+    "tangerangselatan",
+    // Central Java (but Pekalongan), Yogyakarta, East Java.
+    "magelang",
+    "salatiga",
+    "semarang",
+    "surakarta",
+    "solo",
+    "tegal",
+    "yogyakarta",
+    "jogjakarta",
+    "yogya",
+    "jogja",
+    "batu",
+    "blitar",
+    "kediri",
+    "madiun",
+    "malang",
+    "mojokerto",
+    "pasuruan",
+    "probolinggo",
+    "surabaya",
+    // Bali, Nusa Tenggara, Kalimantan.
+    "denpasar",
+    "mataram",
+    "bima",
+    "kupang",
+    "pontianak",
+    "singkawang",
+    "palangkaraya",
+    "banjarmasin",
+    "banjarbaru",
+    "balikpapan",
+    "bontang",
+    "samarinda",
+    "tarakan",
+    // Sulawesi, Maluku, Papua.
+    "manado",
+    "bitung",
+    "tomohon",
+    "kotamobagu",
+    "palu",
+    "makassar",
+    "palopo",
+    "parepare",
+    "kendari",
+    "baubau",
+    "gorontalo",
+    "ambon",
+    "tual",
+    "ternate",
+    "tidore",
+    "tidorekepulauan",
+    "jayapura",
+    "sorong",
+];
+
+/// How a place written `Kota …`, `Kotamadya …` or `Kodya …` names a city: `Some(true)` the
+/// city (a name whose first word is Pekalongan's or two letters from it: `Kota Pekalongan`,
+/// `Kota Pekalogan`, `Kota Pek. Utara`), `Some(false)` another of [`OTHER_CITIES`] (its
+/// first one to three words: `Kota Semarang`, `Kota Tangerang Selatan`, `Kota Pare-Pare`),
+/// `None` none (`kota lama`, `KOTA BATIK`), or no `Kota …` at all.
+fn kota(city: &str) -> Option<Option<bool>> {
+    let mut words = city.split(separates).filter(|w| !w.is_empty());
+    let first = words.next()?.to_lowercase();
+    if !matches!(first.as_str(), "kota" | "kotamadya" | "kodya") {
+        return None;
+    }
+    let names: Vec<String> = words.take(3).map(place_key).collect();
+    let name = names.first().filter(|n| !n.is_empty())?;
+    if strsim::levenshtein(name, "pekalongan") <= 2 {
+        return Some(Some(true));
+    }
+    let mut key = String::new();
+    let other = names.iter().any(|n| {
+        key.push_str(n);
+        OTHER_CITIES.contains(&key.as_str())
+    });
+    Some(other.then_some(false))
+}
+
+/// Whether `city` is written `Kota …` but names no city (see [`kota`]).
+fn names_no_city(city: &str) -> bool {
+    kota(city) == Some(None)
+}
+
 /// `Some(false)` when a source's city field names another region in the national list's
-/// form: any `Kabupaten …` / `Kab. …` (the regency of Pekalongan too), or a `Kota …` whose
-/// name's first word is not Pekalongan's nor two letters from it (`Kota Semarang`; not
-/// `Kota Pekalogan`, nor `Kota Pekalongan 51124`). A bare name (`Semarang`) says nothing
-/// sure: `None`.
+/// form: any `Kabupaten …` / `Kab. …` (the regency of Pekalongan too), or a `Kota …` naming
+/// another city of the list (`Kota Semarang`; not `Kota Pekalogan`, nor `Kota Pekalongan
+/// 51124`, nor `kota lama`: see [`kota`]). A bare name (`Semarang`) says nothing sure:
+/// `None`.
 fn other_region(city: &str) -> Option<bool> {
+    if let Some(named) = kota(city) {
+        return named.filter(|city| !city);
+    }
     let mut words = city.split(separates).filter(|w| !w.is_empty());
     let first = words.next()?.to_lowercase();
     let name = place_key(words.next()?);
     if name.is_empty() {
         return None;
     }
-    match first.as_str() {
-        "kab" | "kabupaten" => Some(false),
-        "kota" | "kotamadya" | "kodya" => {
-            (strsim::levenshtein(&name, "pekalongan") > 2).then_some(false)
-        }
-        _ => None,
-    }
+    matches!(first.as_str(), "kab" | "kabupaten").then_some(false)
 }
 
 impl Gazetteer {
@@ -789,6 +937,48 @@ mod tests {
         for w in ["kauman", "noyontaan", "kraton", "kidul", "pekalongan"] {
             assert!(words.contains(w), "{w}");
         }
+    }
+
+    /// Review: `kota` is also a word, a town: a city field or a part after a comma written
+    /// `kota lama` (an old town) or `KOTA BATIK` (the city's byname) put the place outside
+    /// the city. Only another city of the national list does; a regency (`Kab. …`) always.
+    #[test]
+    fn a_kota_naming_no_city_is_not_another_region() {
+        let g = gazetteer();
+        for (city, in_city) in [
+            ("kota lama", None),
+            ("KOTA BATIK", None),
+            ("Kota Madya Pekalongan", Some(true)),
+            ("Kota Tua", None),
+            ("Kota Semarang 50132", Some(false)),
+            ("Kota Tangerang Selatan", Some(false)),
+            ("KOTA PARE-PARE", Some(false)),
+            ("Kota Banda Aceh", Some(false)),
+            ("Kodya Solo", Some(false)),
+            ("Kab. Batik", Some(false)),
+        ] {
+            let p = g.locate(Some(city), None, None, None);
+            assert_eq!(p.in_city, in_city, "{city}");
+        }
+        for (kel, in_city) in [
+            ("Kauman, kota lama", Some(true)),
+            ("Kauman, Kota Batik", Some(true)),
+            ("Kauman, Kota Semarang", Some(false)),
+        ] {
+            let p = g.locate(None, None, None, Some(kel));
+            assert_eq!(p.in_city, in_city, "{kel}");
+        }
+        // In an address, such a part names no city: what follows a comma may be anything.
+        for address in [
+            "Jl. Nusantara No. 3, kota lama",
+            "Gg. 3, Kauman, KOTA BATIK",
+        ] {
+            assert_eq!(address_parts(address), (None, None, None), "{address}");
+        }
+        assert_eq!(
+            address_parts("Jl. Pemuda, Kauman, Kota Semarang"),
+            (Some("Kota Semarang".into()), None, Some("Kauman".into()))
+        );
     }
 
     /// Review: `Kec. Tirto` or `Kecamatan Buaran` in the kelurahan field (kecamatan of the

@@ -1096,6 +1096,35 @@ fn a_kelurahan_field_naming_another_region_after_a_comma_is_not_coded() {
     }
 }
 
+/// Review: a 112 call's `Alamat` (its Kelurahan and Kecamatan empty) with a part `kota lama`
+/// (an old town) or `KOTA BATIK` (the city's byname) was put outside the city: `kota` is also
+/// a word, a town. Another city of the national list, or a regency, still puts it outside.
+#[test]
+fn an_address_naming_an_old_town_or_the_citys_byname_is_not_outside() {
+    let mut n = normaliser();
+    n.add_channel("cc112", include_str!("../../../config/mappings/cc112.toml"))
+        .unwrap();
+    for (address, in_city) in [
+        ("Jl. Nusantara No. 3, kota lama", None),
+        ("Jl. Nusantara, Gg. 3, KOTA BATIK", None),
+        ("depan stasiun, Kota Batik", None),
+        ("Jl. Pemuda, Kota Semarang", Some(false)),
+        ("Jl. Raya, Kab. Batang", Some(false)),
+        ("Jl. Pemuda, Kota Pekalongan", Some(true)),
+    ] {
+        let mut r = report();
+        r.channel = "cc112".into();
+        r.place = SourcePlace {
+            address: Some(address.into()),
+            kelurahan: Some(String::new()),
+            kecamatan: Some(String::new()),
+            ..SourcePlace::default()
+        };
+        let c = n.normalise(&r).unwrap().complaint;
+        assert_eq!(c.in_city, in_city, "{address:?}");
+    }
+}
+
 /// An address marking its kelurahan (`Kel. Kauman`) followed by a place outside the city
 /// (`Batang`, which has a kelurahan Kauman of its own) but no `Kota`/`Kab.` part is outside
 /// (review: the outside place was dropped with the unmarked parts, and the complaint coded in
