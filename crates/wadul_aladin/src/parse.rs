@@ -29,32 +29,29 @@ const FINISHED: [&str; 2] = ["Selesai", "Dijawab Tim"];
 /// Diteruskan` when the register gives it).
 const FORWARDING: &str = "Diteruskan ke OPD";
 
-/// Whether a register's `status` is one of `labels`, read as the mapping tables read it:
-/// letter case and white space aside (the register is a hand-kept spreadsheet), a zero-width
-/// space a space, and the characters that take no room (a byte order mark, a word joiner, a
-/// soft hyphen, zero-width joiners) left out.
+/// Whether a register's `status` is one of `labels`, read as the mapping tables read it
+/// (`aduan_normalise`'s `label_key`): letter case and white space aside (the register is a
+/// hand-kept spreadsheet; a zero-width space is white space), so that words glued or parted
+/// are the same label (`DijawabTim` is `Dijawab Tim`; review: the table resolved it as a
+/// team's answer, and this neither closed the thread nor dated the resolution), and the
+/// characters that take no room (a byte order mark, a word joiner, a soft hyphen, zero-width
+/// joiners) left out.
 fn status_in(status: &str, labels: &[&str]) -> bool {
-    let status: String = status
-        .chars()
-        .filter(|c| {
-            !matches!(
-                c,
-                '\u{feff}' | '\u{2060}' | '\u{ad}' | '\u{200c}' | '\u{200d}'
-            )
-        })
-        .map(|c| if c == '\u{200b}' { ' ' } else { c })
-        .collect();
-    labels.iter().any(|label| {
-        let mut given = status.split_whitespace();
-        let mut wanted = label.split_whitespace();
-        loop {
-            match (given.next(), wanted.next()) {
-                (Some(g), Some(w)) if g.eq_ignore_ascii_case(w) => {}
-                (None, None) => return true,
-                _ => return false,
-            }
-        }
-    })
+    let key = |label: &str| -> String {
+        label
+            .chars()
+            .filter(|c| {
+                !c.is_whitespace()
+                    && !matches!(
+                        c,
+                        '\u{200b}' | '\u{feff}' | '\u{2060}' | '\u{ad}' | '\u{200c}' | '\u{200d}'
+                    )
+            })
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let status = key(status);
+    labels.iter().any(|label| key(label) == status)
 }
 
 /// The register's columns this connector reads.

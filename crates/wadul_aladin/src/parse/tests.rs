@@ -249,6 +249,58 @@ fn a_case_joins_its_thread_and_closing_it_starts_the_next_complaint() {
     }
 }
 
+/// Review: a status typed with its words glued or parted (`DijawabTim`, `Diteruskan keOPD`),
+/// which the mapping table reads as its label (case and white space aside), neither closed the
+/// thread, nor resolved the complaint, nor dated the forwarding; and a version so written was
+/// a status change.
+#[test]
+fn a_status_with_its_words_glued_is_read_as_the_mapping_table_reads_it() {
+    for status in ["DijawabTim", "DIJAWABTIM", "Dijawab\u{a0}Tim", "Se lesai"] {
+        let messages = hook(
+            SENDER,
+            &[
+                ("wamid.A", T0, "Saluran mampet"),
+                ("wamid.B", T0 + 3 * HOUR, "terima kasih"),
+            ],
+        );
+        let case = case_row(&format!(
+            "WA-2024-0007,1/3/2024 8:30:00,wamid.A,081234567890,Budi,Saluran mampet,Drainase,DPUPR,{status},1/3/2024 9:00:00,1/3/2024 10:00:00,Sudah dijawab,"
+        ));
+        let f = fold(SENDER, &[case, messages]);
+        assert_eq!(ids(&f), ["wamid.A", "wamid.B"], "{status}");
+        assert_eq!(
+            f.complaints[0].resolved_at.map(|t| t.timestamp()),
+            Some(T0 + 2 * HOUR),
+            "{status}"
+        );
+    }
+    // Forwarded, then the same status glued: one forwarding, dated; no status change.
+    let row = |status: &str, seen: i64| {
+        case_seen(&format!(
+            "WA-2024-0004,1/3/2024 8:10:00,wamid.A,081234567890,Budi,Jalan berlubang,Jalan,DPUPR,{status},1/3/2024 9:00:00,,,"
+        ), seen)
+    };
+    let hook = hook(SENDER, &[("wamid.A", T0, "jalan berlubang")]);
+    let f = fold(
+        SENDER,
+        &[
+            hook,
+            row("DiteruskankeOPD", T0 + DAY),
+            row("Diteruskan ke OPD", T0 + 2 * DAY),
+        ],
+    );
+    let c = &f.complaints[0];
+    let kinds: Vec<EventKind> = c.events.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            EventKind::Created,
+            EventKind::Message,
+            EventKind::Disposition
+        ]
+    );
+}
+
 #[test]
 fn a_case_before_its_thread_is_kept_under_the_threads_identity() {
     let case = case_row(
