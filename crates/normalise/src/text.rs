@@ -906,6 +906,20 @@ mod tests {
         }
     }
 
+    /// Entities are decoded once, and what reads as an entity after that stays: it is what a
+    /// person wrote. A chat's text is escaped by its connector (Wadul Aladin's `as_html`), so
+    /// a person's literal `&nbsp;` or `&amp;` arrives as `&amp;nbsp;` or `&amp;amp;`, exactly
+    /// as a source escaping twice would write a space or an `&`: decoding twice would change
+    /// their words. (Session 43: no channel's document or simulator escapes twice.)
+    #[test]
+    fn entities_are_decoded_once() {
+        assert_eq!(
+            plain_text("di web tertulis &amp;nbsp; dan &amp;amp;lt;"),
+            "di web tertulis &nbsp; dan &amp;lt;"
+        );
+        assert_eq!(plain_text("R&amp;D &lt;b&gt;"), "R&D <b>");
+    }
+
     #[test]
     fn white_space_is_tidied() {
         assert_eq!(plain_text("  a \u{a0} b \n\n\n\n c\t d  "), "a b\n\nc d");
