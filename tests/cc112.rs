@@ -1664,3 +1664,241 @@ async fn a_run_stopped_part_way_resumes_with_nothing_stored_twice() {
     );
     server.abort();
 }
+
+/// A call without a ticket (known by its time and caller), and the same call with one.
+const CALL: &str = "1;;12/09/2021 09:30:00;081328765432;Bu Sri;Pengaduan;Gawat Darurat;Kebakaran;Rumah terbakar di gang buntu;Jl. Hayam Wuruk;Kel. Kauman;Pek. Timur;Damkar;Diteruskan;01:30;Rina;12/09/2021 09:31:30";
+const TICKET: &str = "112-3375-20210912-0007";
+
+/// The call's row with its ticket, numbered `no`, handled since.
+fn ticketed(no: u32) -> String {
+    CALL.replacen("1;;", &format!("{no};{TICKET};"), 1)
+        .replace(
+            "Diteruskan;01:30;Rina;12/09/2021 09:31:30",
+            "Selesai;01:30;Rina;12/09/2021 11:00:00",
+        )
+        // The caller's number written another way: the same caller.
+        .replace(";081328765432;", ";+62 813-2876-5432;")
+}
+
+/// The unified tables, row by row, to compare a store with its rebuild.
+async fn unified_tables(ts: &aduan_store::testing::TestStore) -> String {
+    let complaints = ts
+        .store
+        .query(
+            "SELECT complaint_id, status, status_source, updated_at, resolved_at, \
+             first_response_at, row_hash FROM complaints ORDER BY complaint_id",
+        )
+        .await
+        .unwrap();
+    let events = ts
+        .store
+        .query(
+            "SELECT complaint_id, event_type, occurred_at, actor, body FROM complaint_events \
+             ORDER BY complaint_id, occurred_at, event_type, body",
+        )
+        .await
+        .unwrap();
+    format!("{:?}\n{:?}", complaints.rows, events.rows)
+}
+
+/// Analyst's limit (README, `crates/cc112`): a call exported first without a ticket (known
+/// by its call time and caller) and, in a rewrite of its day, with one was two complaints,
+/// the ticketless one kept as it was. It is one: the ticketed one, with the ticketless
+/// one's history gone; a rebuild gives the same tables, and the ticketless row read again
+/// (an older export of the day, renumbered) brings it back neither in a sync nor in a
+/// rebuild.
+#[tokio::test]
+async fn a_call_exported_without_its_ticket_and_then_with_one_is_one_complaint() {
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine(&ts);
+        let date = chrono::NaiveDate::from_ymd_opt(2021, 9, 12).unwrap();
+        let first = day_synced(&engine, dir.path(), date, &[CALL.into(), VAKSIN.into()]).await;
+        assert_eq!(
+            first.counts.inserted,
+            2,
+            "{}: {}",
+            ts.label,
+            first.summary_line()
+        );
+        let ticketless =
+            "SELECT COUNT(*) FROM complaints WHERE external_id LIKE '20210912T023000Z%'";
+        assert_eq!(count(&ts, ticketless).await, 1, "{}", ts.label);
+
+        // The day rewritten: the call has its ticket now, and is done.
+        let second = day_synced(&engine, dir.path(), date, &[VAKSIN.into(), ticketed(2)]).await;
+        assert_eq!(
+            second.outcome,
+            Outcome::Ok,
+            "{}: {}",
+            ts.label,
+            second.summary_line()
+        );
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints").await,
+            2,
+            "{}: the call is one complaint",
+            ts.label
+        );
+        assert_eq!(count(&ts, ticketless).await, 0, "{}", ts.label);
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaint_events WHERE complaint_id LIKE 'cc112:20210912T023000Z%'").await,
+            0,
+            "{}: the ticketless one's history goes with it",
+            ts.label
+        );
+        let id = format!("cc112:{TICKET}");
+        let done = format!(
+            "SELECT COUNT(*) FROM complaints WHERE complaint_id = '{id}' AND status = 'resolved' AND resolved_at IS NOT NULL"
+        );
+        assert_eq!(count(&ts, &done).await, 1, "{}", ts.label);
+        // Its history: the call, its forwarding, and the status it reached.
+        let events = ts
+            .store
+            .query(&format!(
+                "SELECT event_type FROM complaint_events WHERE complaint_id = '{id}' ORDER BY occurred_at"
+            ))
+            .await
+            .unwrap();
+        assert_eq!(
+            format!("{:?}", events.rows),
+            r#"[[String("created")], [String("disposition")], [String("status_change")]]"#,
+            "{}",
+            ts.label
+        );
+        let synced = unified_tables(&ts).await;
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(
+            unified_tables(&ts).await,
+            synced,
+            "{}: the rebuild",
+            ts.label
+        );
+
+        // An older export of the day read again (its rows renumbered): the call without its
+        // ticket stays gone.
+        let older = CALL.replacen("1;;", "3;;", 1);
+        let reread = day_synced(&engine, dir.path(), date, &[VAKSIN.into(), older]).await;
+        assert_eq!(
+            reread.outcome,
+            Outcome::Ok,
+            "{}: {}",
+            ts.label,
+            reread.summary_line()
+        );
+        assert_eq!(count(&ts, ticketless).await, 0, "{}: not back", ts.label);
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints").await,
+            2,
+            "{}",
+            ts.label
+        );
+        assert_eq!(unified_tables(&ts).await, synced, "{}", ts.label);
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(
+            unified_tables(&ts).await,
+            synced,
+            "{}: the rebuild",
+            ts.label
+        );
+    }
+}
+
+/// The other order (an export with the ticket read before one without it: files read out
+/// of order, an older export restored): the call is still one complaint, the ticketed one,
+/// in a sync and in a rebuild.
+#[tokio::test]
+async fn a_call_read_with_its_ticket_before_without_it_is_one_complaint() {
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine(&ts);
+        let date = chrono::NaiveDate::from_ymd_opt(2021, 9, 12).unwrap();
+        let first = day_synced(&engine, dir.path(), date, &[ticketed(1), VAKSIN.into()]).await;
+        assert_eq!(
+            first.counts.inserted,
+            2,
+            "{}: {}",
+            ts.label,
+            first.summary_line()
+        );
+        let synced = unified_tables(&ts).await;
+        let second = day_synced(&engine, dir.path(), date, &[VAKSIN.into(), CALL.into()]).await;
+        assert_eq!(
+            second.outcome,
+            Outcome::Ok,
+            "{}: {}",
+            ts.label,
+            second.summary_line()
+        );
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints").await,
+            2,
+            "{}: the call is one complaint",
+            ts.label
+        );
+        assert_eq!(unified_tables(&ts).await, synced, "{}", ts.label);
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(
+            unified_tables(&ts).await,
+            synced,
+            "{}: the rebuild",
+            ts.label
+        );
+    }
+}
+
+/// The call without its ticket in one day's export and with it in the next day's (an export
+/// that lists a call again the day it was handled), both read in one run: one complaint, in
+/// the sync and in a rebuild.
+#[tokio::test]
+async fn a_call_in_two_days_exports_with_and_without_its_ticket_is_one_complaint() {
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        write_aged(
+            &dir.path().join("112_20210912.csv"),
+            &file(&[CALL, VAKSIN]),
+            OLD,
+        );
+        write_aged(
+            &dir.path().join("112_20210913.csv"),
+            &file(&[&ticketed(1)]),
+            OLD,
+        );
+        let engine = engine(&ts);
+        let report = engine
+            .sync(&cc112_dir(dir.path(), 10), &NoProgress)
+            .await
+            .unwrap();
+        assert_eq!(
+            report.outcome,
+            Outcome::Ok,
+            "{}: {}",
+            ts.label,
+            report.summary_line()
+        );
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints").await,
+            2,
+            "{}: the call is one complaint",
+            ts.label
+        );
+        assert_eq!(
+            count(
+                &ts,
+                &format!("SELECT COUNT(*) FROM complaints WHERE complaint_id = 'cc112:{TICKET}'")
+            )
+            .await,
+            1,
+            "{}",
+            ts.label
+        );
+        let synced = unified_tables(&ts).await;
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(
+            unified_tables(&ts).await,
+            synced,
+            "{}: the rebuild",
+            ts.label
+        );
+    }
+}

@@ -1,6 +1,8 @@
 //! One row of a call-log export (header + row) into a [`SourceComplaint`].
 
-use aduan_core::{EventKind, FieldError, RawRecord, SourceComplaint, SourceEvent, SourcePlace};
+use aduan_core::{
+    EventKind, FieldError, RawRecord, SourceComplaint, SourceEvent, SourcePlace, Standing,
+};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::CHANNEL;
@@ -144,20 +146,27 @@ pub(crate) fn row(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         time("Waktu Update")?.max(called_at)
     };
     let phone = opt("No Telepon");
-    let (external_id, external_id_private) = match opt("No Tiket") {
-        Some(ticket) => (ticket, None),
-        None => {
-            // No ticket (ghost, dropped, some prank calls): the call time and the caller,
-            // whose number the normaliser turns into its keyed hash. The caller is one number
-            // however the export writes it (`0813…`, `+62813…`, `62813…`): its national
-            // digits (`0813…`, the form ids were first made of), else its digits as written.
-            let at = called_at.format("%Y%m%dT%H%M%SZ");
-            let caller: Option<String> = phone.as_deref().and_then(caller_digits);
-            match caller {
-                Some(digits) => (at.to_string(), Some(digits)),
-                None => (format!("{at}-private"), None),
-            }
-        }
+    // No ticket (ghost, dropped, some prank calls): the call time and the caller, whose
+    // number the normaliser turns into its keyed hash. The caller is one number however the
+    // export writes it (`0813…`, `+62813…`, `62813…`): its national digits (`0813…`, the form
+    // ids were first made of), else its digits as written. A stand-in: a rewrite of the day
+    // may give the call its ticket, and the call under its ticket takes its place. Without a
+    // caller's number the time alone is none: another call without one in the same second
+    // (a ghost call) could be it, and a ticketed call takes no such one's place.
+    let at = called_at.format("%Y%m%dT%H%M%SZ");
+    let caller = phone.as_deref().and_then(caller_digits);
+    let (external_id, external_id_private, standing) = match (opt("No Tiket"), caller) {
+        (Some(ticket), Some(digits)) => (
+            ticket,
+            None,
+            Standing::Replaces {
+                external_id: at.to_string(),
+                external_id_private: Some(digits),
+            },
+        ),
+        (Some(ticket), None) => (ticket, None, Standing::Own),
+        (None, Some(digits)) => (at.to_string(), Some(digits), Standing::StandIn),
+        (None, None) => (format!("{at}-private"), None, Standing::Own),
     };
     let agencies: Vec<String> = get("Diteruskan Ke")
         .split([',', '/'])
@@ -210,6 +219,7 @@ pub(crate) fn row(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         channel: CHANNEL.into(),
         external_id,
         external_id_private,
+        standing,
         kind_label: opt("Jenis Panggilan"),
         urgency_label: opt("Kategori"),
         category_labels: opt("Sub Kategori").into_iter().collect(),
@@ -328,6 +338,29 @@ mod tests {
         assert_eq!(c.external_id_private.as_deref(), Some("6561234567"));
         let c = row(&raw("7;;12/09/2021 09:00:00;112;-;Prank Call;;;;;;;;Tidak Ditindaklanjuti;00:20;Rina;12/09/2021 09:00:20")).unwrap();
         assert_eq!(c.external_id_private.as_deref(), Some("112"));
+    }
+
+    /// A call exported without its ticket and then with it: the ticketed row names the
+    /// identity the ticketless one had, however it writes the caller's number.
+    #[test]
+    fn a_ticketed_call_names_the_stand_in_it_had_without_its_ticket() {
+        let without = row(&raw("7;;12/09/2021 09:00:00;0285-421112;-;Pengaduan;;;x;;;;;Diteruskan;00:20;Rina;12/09/2021 09:00:20")).unwrap();
+        assert_eq!(without.standing, Standing::StandIn);
+        let with = row(&raw("7;112-3375-20210912-0009;12/09/2021 09:00:00;+62 285 421112;-;Pengaduan;;;x;;;;;Selesai;00:20;Rina;12/09/2021 10:00:00")).unwrap();
+        assert_eq!(with.external_id, "112-3375-20210912-0009");
+        assert_eq!(
+            with.standing,
+            Standing::Replaces {
+                external_id: without.external_id,
+                external_id_private: without.external_id_private,
+            }
+        );
+        // Without the caller's number, the time alone is no call's identity to take over:
+        // a ghost call in the same second is another call.
+        let ghost = row(&raw("3;;12/09/2021 08:15:40;Private;-;Ghost Call;;;;;;;;Tidak Ditindaklanjuti;00:12;Rina;12/09/2021 08:15:52")).unwrap();
+        assert_eq!(ghost.standing, Standing::Own);
+        let private = row(&raw("3;112-3375-20210912-0010;12/09/2021 08:15:40;Private;-;Pengaduan;;;x;;;;;Selesai;00:12;Rina;12/09/2021 08:15:52")).unwrap();
+        assert_eq!(private.standing, Standing::Own);
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub use connector::{
 pub use error::{check_within, Error, FieldError, Result};
 pub use model::{
     check_id, complaint_id, reporter_names, storable, EventKind, IncidentCandidate, Kind,
-    SourceComplaint, SourceEvent, SourcePlace, Status, UnifiedComplaint, UnifiedEvent, Urgency,
-    MAX_ID_BYTES,
+    SourceComplaint, SourceEvent, SourcePlace, Standing, Status, UnifiedComplaint, UnifiedEvent,
+    Urgency, MAX_ID_BYTES,
 };
 pub use secret::Secret;

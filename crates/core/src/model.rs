@@ -151,6 +151,30 @@ pub struct SourceEvent {
     pub text: Option<String>,
 }
 
+/// How a record's identity stands to another's: a source that identifies a record by what
+/// it says (a 112 call without a ticket: its call time and caller) until it gives the
+/// record its own (the call's ticket, in a rewrite of its day).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    /// The record's own identity (most sources: a ticket, a report's number).
+    #[default]
+    Own,
+    /// An identity standing in for one the source may give later: a record that names it
+    /// in [`Standing::Replaces`] takes its place (read before or after it, the record under
+    /// it is not stored).
+    StandIn,
+    /// The record's own identity, given since it was known by a stand-in (`external_id`
+    /// and `external_id_private` as the record would have without its own): the complaint
+    /// stored under the stand-in is this one, and goes.
+    Replaces {
+        /// The stand-in's `external_id`.
+        external_id: String,
+        /// The stand-in's `external_id_private`.
+        external_id_private: Option<String>,
+    },
+}
+
 /// A complaint as one channel tells it: typed, but in the channel's own words.
 ///
 /// Built by a connector's `parse`; turned into a [`UnifiedComplaint`] by the normaliser.
@@ -168,6 +192,10 @@ pub struct SourceComplaint {
     /// `external_id`, so that the stored id stays stable without holding the number.
     #[serde(default)]
     pub external_id_private: Option<String>,
+    /// Whether the identity is one another record may take the place of, or takes the
+    /// place of another (see [`Standing`]).
+    #[serde(default)]
+    pub standing: Standing,
     /// The source's kind label (`PENGADUAN`, `Prank Call`, …).
     pub kind_label: Option<String>,
     /// The source's urgency label (`Gawat Darurat`, …).

@@ -216,6 +216,7 @@ pub(crate) fn item(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         channel: CHANNEL.into(),
         external_id: r.no_tiket,
         external_id_private: None,
+        standing: aduan_core::Standing::Own,
         // Every report is a complaint; spam is told by its status (the mapping table).
         kind_label: None,
         urgency_label: None,

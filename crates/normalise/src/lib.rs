@@ -79,6 +79,13 @@ pub struct Normalised {
     /// version's word then stands (a reopening and a later resolution, both between two
     /// reads, move it), where a time that stands for it keeps the earliest seen.
     pub resolved_stated: bool,
+    /// The complaint's identity stands in for one the source may give later
+    /// ([`aduan_core::Standing::StandIn`]): a complaint that claims it (see `replaces`) takes
+    /// its place, and it is not stored.
+    pub stand_in: bool,
+    /// The `complaint_id` of the stand-in this complaint takes the place of
+    /// ([`aduan_core::Standing::Replaces`]): the complaint stored under it goes.
+    pub replaces: Option<String>,
 }
 
 /// The texts of the tables the normaliser uses.
@@ -639,11 +646,28 @@ impl Normaliser {
         // Text both stores take alike (no U+0000).
         complaint.make_storable();
         events.iter_mut().for_each(UnifiedEvent::make_storable);
+        let (stand_in, replaces) = match &src.standing {
+            aduan_core::Standing::Own => (false, None),
+            aduan_core::Standing::StandIn => (true, None),
+            aduan_core::Standing::Replaces {
+                external_id,
+                external_id_private,
+            } => {
+                let mut id = aduan_core::complaint_id(
+                    &src.channel,
+                    &self.stored_external_id(external_id, external_id_private.as_deref()),
+                );
+                aduan_core::storable(&mut id);
+                (false, Some(id).filter(|id| *id != complaint.complaint_id))
+            }
+        };
         Ok(Normalised {
             complaint,
             events,
             warnings,
             resolved_stated,
+            stand_in,
+            replaces,
         })
     }
 

@@ -13,6 +13,7 @@ fn report() -> SourceComplaint {
         channel: "sp4n_lapor".into(),
         external_id: "9165816".into(),
         external_id_private: None,
+        standing: aduan_core::Standing::Own,
         kind_label: Some("PENGADUAN".into()),
         urgency_label: None,
         category_labels: vec![

@@ -309,6 +309,7 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
         channel: CHANNEL.into(),
         external_id: report.id.clone(),
         external_id_private: None,
+        standing: aduan_core::Standing::Own,
         kind_label: Some(report.kind.clone()),
         urgency_label: None,
         category_labels: report.area.clone().into_iter().collect(),

@@ -159,6 +159,7 @@ pub(crate) fn report(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         channel: CHANNEL.into(),
         external_id: r.tracking_id.to_string(),
         external_id_private: None,
+        standing: aduan_core::Standing::Own,
         kind_label: Some(r.klasifikasi),
         urgency_label: None,
         category_labels,

@@ -74,6 +74,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0013_report_in_city.sql",
         sql: include_str!("../../../migrations/sqlite/0013_report_in_city.sql"),
     },
+    Migration {
+        version: 14,
+        name: "0014_complaint_claims.sql",
+        sql: include_str!("../../../migrations/sqlite/0014_complaint_claims.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -142,6 +147,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         name: "0013_report_in_city.sql",
         sql: include_str!("../../../migrations/postgres/0013_report_in_city.sql"),
     },
+    Migration {
+        version: 14,
+        name: "0014_complaint_claims.sql",
+        sql: include_str!("../../../migrations/postgres/0014_complaint_claims.sql"),
+    },
 ];
 
 /// Taken first in each migration's transaction on SQLite: a write that changes nothing, so
@@ -187,6 +197,7 @@ mod tests {
                 "e44898960c5d1b8e",
                 "583a6ea57fa88321",
                 "d3402999d3fc351e",
+                "a02c1057bd6f95dc",
             ],
         ),
         (
@@ -205,6 +216,7 @@ mod tests {
                 "e44898960c5d1b8e",
                 "583a6ea57fa88321",
                 "2df79e87bc2acead",
+                "a02c1057bd6f95dc",
             ],
         ),
     ];

@@ -206,6 +206,22 @@ pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Re
             .await
             .context(|| format!("replacing the history of folded complaints of {channel}"))?;
     }
+    if !w.claims.is_empty() {
+        let (ids, by): (Vec<&str>, Vec<&str>) = w
+            .claims
+            .iter()
+            .map(|(id, by)| (id.as_str(), by.as_str()))
+            .unzip();
+        sqlx::query(
+            "INSERT INTO complaint_claims (complaint_id, claimed_by) \
+             SELECT * FROM UNNEST($1::text[], $2::text[]) ON CONFLICT (complaint_id) DO NOTHING",
+        )
+        .bind(&ids)
+        .bind(&by)
+        .execute(&mut *tx)
+        .await
+        .context(|| format!("keeping the stand-ins complaints of {channel} took over"))?;
+    }
     if !w.removed.is_empty() {
         // The events first: they are found through the complaints' numbers.
         for sql in [

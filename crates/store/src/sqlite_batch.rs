@@ -18,8 +18,8 @@ use sqlx::SqlitePool;
 use crate::error::Context;
 use crate::read::PackedRaw;
 use crate::write::{
-    quarantine_sql, upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, DICTIONARY_SQL,
-    LINK_AGAIN_SQL, LINK_SQL, LIVE,
+    quarantine_sql, upsert_tail, Tables, WriteBatch, CLAIM_SQL, COMPLAINT_COLUMNS, CURSOR_SQL,
+    DICTIONARY_SQL, LINK_AGAIN_SQL, LINK_SQL, LIVE,
 };
 use crate::{blocking, CurrentRow, Error, Result, StoredRaw};
 
@@ -160,6 +160,28 @@ pub(crate) async fn known_hashes(
             }
         }
         Ok(known)
+    })
+    .await
+}
+
+/// Which of `ids` are stand-ins another complaint took over: one probe of the primary key
+/// per id (see [`known_hashes`]).
+pub(crate) async fn claimed(
+    pool: &SqlitePool,
+    ids: &[&str],
+    what: impl Fn() -> String,
+) -> Result<HashSet<String>> {
+    read(pool, &what, |conn| {
+        let mut st = conn
+            .prepare_cached("SELECT 1 FROM complaint_claims WHERE complaint_id = ?1")
+            .map_err(|e| fail(what(), e))?;
+        let mut found = HashSet::default();
+        for id in ids {
+            if st.exists([id]).map_err(|e| fail(what(), e))? {
+                found.insert((*id).to_string());
+            }
+        }
+        Ok(found)
     })
     .await
 }
@@ -324,6 +346,13 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
         for row in w.complaints {
             st.execute([&row.complaint.complaint_id])
                 .map_err(|e| fail(what(), e))?;
+        }
+    }
+    if !w.claims.is_empty() {
+        let what = || format!("keeping the stand-ins complaints of {channel} took over");
+        let mut st = conn.prepare(CLAIM_SQL).map_err(|e| fail(what(), e))?;
+        for (id, by) in w.claims {
+            st.execute(params![id, by]).map_err(|e| fail(what(), e))?;
         }
     }
     if !w.removed.is_empty() {

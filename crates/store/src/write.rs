@@ -117,8 +117,13 @@ pub struct WriteBatch<'a> {
     /// and a complaint whose content is what the live table holds keeps its `synced_at`, not
     /// `now`.
     pub rebuild: bool,
-    /// Complaints to remove with their events (folded into another one).
+    /// Complaints to remove with their events (folded into another one, or a stand-in
+    /// another took the place of).
     pub removed: &'a [String],
+    /// Stand-ins taken over (see `aduan_core::Standing`), each with the complaint that took
+    /// it over (`complaint_id`s): kept (`complaint_claims`), so that a record read under
+    /// one later stores nothing (see [`Store::claimed`]). Written before `removed`.
+    pub claims: &'a [(String, String)],
     /// Webhook deliveries of `push_inbox` this batch folded (removed from it).
     pub inbox_done: &'a [i64],
     /// The cursor covering this batch (`None`: unchanged).
@@ -433,6 +438,11 @@ pub(crate) const LINK_AGAIN_SQL: &str =
     again_seq = excluded.again_seq, span_from = COALESCE(excluded.span_from, raw_groups.span_from), \
     span_to = COALESCE(excluded.span_to, raw_groups.span_to)";
 
+/// Keeps a stand-in another complaint took over: the stand-in's id, the other's (the first
+/// claim stays).
+pub(crate) const CLAIM_SQL: &str = "INSERT INTO complaint_claims (complaint_id, claimed_by) \
+    VALUES ($1, $2) ON CONFLICT (complaint_id) DO NOTHING";
+
 /// The columns a quarantine entry is written with (its number and `resolved_at` come later).
 const QUARANTINE_COLUMNS: &str =
     "channel, raw_id, source_ref, record, field, reason, payload, run_id, quarantined_at";
@@ -617,6 +627,32 @@ impl Store {
                 )
                 .bind(channel)
                 .bind(hashes)
+                .fetch_all(pool)
+                .await
+                .context(what)?;
+                Ok(found.into_iter().collect())
+            }
+        }
+    }
+
+    /// Which of `ids` (complaints whose identity is a stand-in, see
+    /// `aduan_core::Standing`) another complaint took the place of (see
+    /// [`WriteBatch::claims`]): a record read under one stores nothing.
+    pub async fn claimed(&self, ids: &[&str]) -> Result<HashSet<String>> {
+        let what = || "looking up stand-ins other complaints took over".to_string();
+        if ids.is_empty() {
+            return Ok(HashSet::default());
+        }
+        match &self.backend {
+            Backend::Sqlite(pool) => crate::sqlite_batch::claimed(pool, ids, what).await,
+            // One probe of the primary key per id (see `known_hashes`).
+            Backend::Postgres(pool) => {
+                let found: Vec<String> = sqlx::query_scalar(
+                    "SELECT c.complaint_id FROM UNNEST($1::text[]) AS i (id) \
+                     CROSS JOIN LATERAL (SELECT complaint_id FROM complaint_claims \
+                     WHERE complaint_id = i.id LIMIT 1) AS c",
+                )
+                .bind(ids)
                 .fetch_all(pool)
                 .await
                 .context(what)?;

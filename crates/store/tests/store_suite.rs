@@ -2162,11 +2162,11 @@ async fn opening_a_store_twice_migrates_once() {
         ts.store.ready().await.unwrap();
         // 0001_init, 0002_push, 0003_reported_month, 0004_events_in_arrival_order,
         // 0005_packed_payloads, 0006_report_index, 0007_group_arrival, 0008_push_deliveries,
-        // 0009_run_totals, 0010_raw_source_ids, 0011_group_spans, 0012_incident_indexes and
-        // 0013_report_in_city, once each.
+        // 0009_run_totals, 0010_raw_source_ids, 0011_group_spans, 0012_incident_indexes,
+        // 0013_report_in_city and 0014_complaint_claims, once each.
         assert_eq!(
             count(&ts.store, "schema_migrations").await,
-            13,
+            14,
             "{}",
             ts.label
         );
@@ -3010,6 +3010,76 @@ async fn a_rebuild_numbers_a_batchs_complaints_in_its_order() {
         assert!(
             after == order,
             "{}: numbered in the batch's order",
+            ts.label
+        );
+    }
+}
+
+/// A stand-in taken over (a 112 call without its ticket, then with it): the batch keeps
+/// the claim, and removes the complaint stored under the stand-in with its history, in its
+/// transaction; `claimed` finds the stand-in from then on, and only it.
+#[tokio::test]
+async fn a_claimed_stand_in_is_removed_with_its_history_and_found_claimed() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let event = |id: &str, key: &str| EventRow {
+            event: UnifiedEvent {
+                complaint_id: format!("sp4n_lapor:{id}"),
+                occurred_at: t(4),
+                kind: EventKind::Created,
+                actor: None,
+                body: Some(key.into()),
+            },
+            event_key: key.into(),
+        };
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(9),
+            complaints: &[complaint("stand-in", Status::Received, t(1))],
+            events: &[event("stand-in", "a"), event("stand-in", "b")],
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+        assert!(s
+            .claimed(&["sp4n_lapor:stand-in"])
+            .await
+            .unwrap()
+            .is_empty());
+        let claims = [(
+            "sp4n_lapor:stand-in".to_string(),
+            "sp4n_lapor:ticket".to_string(),
+        )];
+        let gone = ["sp4n_lapor:stand-in".to_string()];
+        for _ in 0..2 {
+            // The same claim again (the ticketed row read once more) changes nothing.
+            s.write_batch(&WriteBatch {
+                channel: "sp4n_lapor",
+                now: t(10),
+                complaints: &[complaint("ticket", Status::Resolved, t(2))],
+                events: &[event("ticket", "c")],
+                claims: &claims,
+                removed: &gone,
+                ..WriteBatch::default()
+            })
+            .await
+            .unwrap();
+        }
+        assert_eq!(count(s, "complaints").await, 1, "{}", ts.label);
+        assert_eq!(count(s, "complaint_events").await, 1, "{}", ts.label);
+        assert_eq!(count(s, "complaint_claims").await, 1, "{}", ts.label);
+        let claimed = s
+            .claimed(&[
+                "sp4n_lapor:stand-in",
+                "sp4n_lapor:ticket",
+                "sp4n_lapor:other",
+            ])
+            .await
+            .unwrap();
+        assert_eq!(
+            claimed.into_iter().collect::<Vec<_>>(),
+            ["sp4n_lapor:stand-in"],
+            "{}",
             ts.label
         );
     }

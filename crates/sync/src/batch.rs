@@ -170,6 +170,11 @@ struct Collected {
     removed: Vec<String>,
     /// The complaints are folds: they replace what is stored (see `WriteBatch::supersede`).
     supersede: bool,
+    /// Stand-ins the batch's complaints take the place of (see `aduan_core::Standing`):
+    /// the stand-in's id and the complaint's, in the batch's order.
+    claims: Vec<(String, String)>,
+    /// The batch's complaints whose identity is a stand-in.
+    stand_ins: HashSet<String>,
     /// A row serialised for its hash (see `keep`), kept for the next.
     scratch: Vec<u8>,
 }
@@ -321,6 +326,12 @@ impl Collected {
             });
         }
         let id = n.complaint.complaint_id.clone();
+        if n.stand_in {
+            self.stand_ins.insert(id.clone());
+        }
+        if let Some(former) = n.replaces {
+            self.claims.push((former, id.clone()));
+        }
         self.outcomes.push(Outcome {
             id: id.clone(),
             row_hash: row_hash.clone(),
@@ -1074,17 +1085,45 @@ async fn decide(
         outcomes,
         removed,
         supersede,
+        mut claims,
+        stand_ins,
         scratch: _,
     } = out;
-    // Decide each record against what is stored (and what this batch wrote before it).
-    let ids: Vec<&str> = order.iter().map(String::as_str).collect();
+    // A stand-in a complaint took the place of (in this batch, in one before it, or in
+    // the store) is not stored: read before the complaint or after it, the call is one.
+    let mut taken: HashSet<String> = claims.iter().map(|(id, _)| id.clone()).collect();
+    let open: Vec<&str> = stand_ins
+        .iter()
+        .filter(|id| !taken.contains(*id))
+        .map(String::as_str)
+        .collect();
+    let mut claimed = store.claimed(&open).await?;
+    behind.claimed(&open, &mut claimed);
+    taken.extend(claimed);
+    // Decide each record against what is stored (and what this batch wrote before it); and
+    // look up the stand-ins the batch's complaints take the place of, stored under them.
+    let ids: Vec<&str> = order
+        .iter()
+        .map(String::as_str)
+        .chain(claims.iter().map(|(id, _)| id.as_str()))
+        .collect();
     let mut stored = store.current_rows_of(&ids, rebuild).await?;
     behind.current_rows(&ids, &mut stored);
+    let retired: Vec<String> = claims
+        .iter()
+        .map(|(id, _)| id)
+        .filter(|id| stored.contains_key(*id))
+        .cloned()
+        .collect();
     let mut current = stored.clone();
     // The events of versions applied: a version older than what is stored (or than one
     // before it in the batch) changes nothing, its events included, in one batch or two.
     let mut applied = vec![false; events.len()];
     for o in outcomes {
+        if taken.contains(&o.id) {
+            counts.unchanged += 1;
+            continue;
+        }
         // A version in the status the complaint had: its "status since" event tells nothing
         // new (a channel that carries its status without its history dates one at each
         // version's own time, see SP4N-LAPOR!'s parse).
@@ -1150,6 +1189,7 @@ async fn decide(
     let mut removed: Vec<String> = removed
         .into_iter()
         .filter(|id| !latest.contains_key(id))
+        .chain(retired)
         .collect();
     removed.sort_unstable();
     removed.dedup();
@@ -1157,6 +1197,7 @@ async fn decide(
     // Only rows whose stored content differs are written.
     let complaints: Vec<ComplaintRow> = order
         .iter()
+        .filter(|id| !taken.contains(*id))
         .filter_map(|id| latest.remove(id))
         .filter(|row| {
             stored
@@ -1174,6 +1215,10 @@ async fn decide(
         .filter(|(e, applied)| *applied && changed.contains(e.event.complaint_id.as_str()))
         .map(|(e, _)| e)
         .collect();
+    // Each claim is kept (the first claimer of a stand-in in the batch), also with a
+    // version older than the stored one: it may name a stand-in the stored one does not.
+    let mut seen = HashSet::default();
+    claims.retain(|(id, _)| seen.insert(id.clone()));
     counts.batches += 1;
     Ok(Job {
         raws,
@@ -1182,6 +1227,7 @@ async fn decide(
         quarantine,
         links,
         removed,
+        claims,
         supersede,
         ..Job::default()
     })
@@ -1201,6 +1247,7 @@ struct Job {
     quarantine: Vec<QuarantineRow>,
     links: Vec<GroupLink>,
     removed: Vec<String>,
+    claims: Vec<(String, String)>,
     supersede: bool,
     rebuild: bool,
     inbox_done: Vec<i64>,
@@ -1233,6 +1280,7 @@ impl Job {
                 quarantine: &self.quarantine,
                 links: &self.links,
                 removed: &self.removed,
+                claims: &self.claims,
                 supersede: self.supersede,
                 rebuild: self.rebuild,
                 inbox_done: &self.inbox_done,
@@ -1333,6 +1381,8 @@ struct Pending {
     channel: String,
     hashes: HashSet<Vec<u8>>,
     rows: HashMap<String, aduan_store::CurrentRow>,
+    /// The stand-ins the batch keeps as taken over.
+    claims: HashSet<String>,
     counts: Counts,
 }
 
@@ -1603,6 +1653,7 @@ impl WriteBehind {
                 )
             })
             .collect();
+        let claims = job.claims.iter().map(|(id, _)| id.clone()).collect();
         self.next_seq += 1;
         let seq = self.next_seq;
         self.open.push(Pending {
@@ -1610,6 +1661,7 @@ impl WriteBehind {
             channel: job.channel.clone(),
             hashes,
             rows,
+            claims,
             counts: delta,
         });
         let writer = self.writer.get_or_insert_with(|| {
@@ -1648,6 +1700,17 @@ impl WriteBehind {
     fn known_hashes(&self, channel: &str, hashes: &[Vec<u8>], known: &mut HashSet<Vec<u8>>) {
         for p in self.open.iter().filter(|p| p.channel == channel) {
             known.extend(hashes.iter().filter(|h| p.hashes.contains(*h)).cloned());
+        }
+    }
+
+    /// Adds to `claimed` those of `ids` the open batches keep as stand-ins taken over.
+    fn claimed(&self, ids: &[&str], claimed: &mut HashSet<String>) {
+        for p in &self.open {
+            claimed.extend(
+                ids.iter()
+                    .filter(|id| p.claims.contains(**id))
+                    .map(|id| (*id).to_string()),
+            );
         }
     }
 
@@ -1751,6 +1814,7 @@ mod tests {
             channel: "sp4n_lapor".into(),
             external_id: id.into(),
             external_id_private: None,
+            standing: aduan_core::Standing::Own,
             kind_label: Some("PENGADUAN".into()),
             urgency_label: None,
             category_labels: vec![],

@@ -1235,6 +1235,7 @@ fn complaint(
         channel: CHANNEL.into(),
         external_id,
         external_id_private,
+        standing: aduan_core::Standing::Own,
         kind_label: None,
         urgency_label: None,
         category_labels: case.and_then(|c| c.category.clone()).into_iter().collect(),
