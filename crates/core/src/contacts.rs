@@ -183,7 +183,11 @@ impl AsciiDigits {
     /// `text` read so, or `None` when it writes no digit but ASCII ones (most texts; they
     /// are read as they are, nothing copied).
     pub fn read(text: &str) -> Option<Self> {
-        if text.is_ascii() || !text.chars().any(|c| !c.is_ascii() && decimal(c).is_some()) {
+        // (Looked for at the characters' first bytes but ASCII's only: most texts are
+        // mostly ASCII, and this is each text's cost.)
+        let bytes = text.as_bytes();
+        let other = |at: usize| text[at..].chars().next().and_then(decimal).is_some();
+        if text.is_ascii() || !(0..bytes.len()).any(|at| bytes[at] >= 0xc0 && other(at)) {
             return None;
         }
         let mut out = String::with_capacity(text.len());

@@ -195,6 +195,12 @@ fn key(word: &str) -> String {
     if word.is_ascii() {
         return word.to_ascii_lowercase();
     }
+    // (Most words with other letters are in that form already, `Café`: lower case alone.)
+    if is_nfkc_quick(word.chars()) == IsNormalized::Yes {
+        let mut out = String::with_capacity(word.len());
+        word.chars().for_each(|c| push_lowercase(&mut out, c));
+        return out;
+    }
     let mut out = String::with_capacity(word.len());
     for run in word.split_inclusive(APOSTROPHES) {
         let (letters, mark) = match run.char_indices().next_back() {
