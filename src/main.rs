@@ -184,7 +184,7 @@ enum QuarantineAction {
         /// Only this channel.
         #[arg(long)]
         channel: Option<String>,
-        /// Resolved entries too.
+        /// Closed entries too: resolved, and dismissed (by whom, and why).
         #[arg(long)]
         all: bool,
         /// At most this many.
@@ -204,6 +204,18 @@ enum QuarantineAction {
         /// Every open entry.
         #[arg(long, conflicts_with = "ids")]
         all: bool,
+    },
+    /// Close open entries by hand that no retry will read (an old version of a record whose
+    /// newer versions are stored, a payload sent in error): recorded with who (the login
+    /// name; `sudo`'s caller) and when, and why; their payloads are not quarantined again, and
+    /// a retry passes them over.
+    Dismiss {
+        /// Entry ids.
+        #[arg(required = true)]
+        ids: Vec<i64>,
+        /// Why (kept with the entry, shown by `list --all` and `show`).
+        #[arg(long)]
+        reason: Option<String>,
     },
 }
 

@@ -242,9 +242,11 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> Result<ExitCode> {
-    // A retry writes (and migrates an older store); a list or a look reads.
+    // A retry or a dismissal writes (and migrates an older store); a list or a look reads.
     let store = match action {
-        QuarantineAction::Retry { .. } => open_existing_store(config).await?,
+        QuarantineAction::Retry { .. } | QuarantineAction::Dismiss { .. } => {
+            open_existing_store(config).await?
+        }
         _ => open_to_read(config).await?,
     };
     match action {
@@ -267,11 +269,7 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
                     one_line(&e.record),
                     one_line(&field_name(&e.field)),
                     reason_shown(&e.reason),
-                    if e.resolved_at.is_some() {
-                        "  (resolved)"
-                    } else {
-                        ""
-                    }
+                    closed(e)
                 );
             }
             out!(
@@ -297,8 +295,15 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
             );
             out!("run:         {}", e.run_id.as_deref().unwrap_or(""));
             out!("quarantined: {}", e.quarantined_at.to_rfc3339());
-            if let Some(r) = e.resolved_at {
-                out!("resolved:    {}", r.to_rfc3339());
+            match (e.resolved_at, &e.dismissed_by) {
+                (Some(r), Some(by)) => {
+                    out!("dismissed:   {} by {}", r.to_rfc3339(), one_line(by));
+                    if let Some(why) = &e.dismissed_reason {
+                        out!("why:         {}", one_line(why));
+                    }
+                }
+                (Some(r), None) => out!("resolved:    {}", r.to_rfc3339()),
+                (None, _) => {}
             }
             out!("payload:");
             let mut out = std::io::stdout();
@@ -323,11 +328,14 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
             // (The numbers alone: the entries' payloads are read one at a time as retried.)
             // Entries named that were resolved before (their record came again, or an earlier
             // retry read them): said so, not counted again (they were counted as nothing).
+            // A dismissed one is said so, with who dismissed it: a retry passes it over.
             let mut already = Vec::new();
             if !all {
                 for &id in &ids {
-                    if let Some(at) = store.quarantine_get(id).await?.and_then(|e| e.resolved_at) {
-                        already.push((id, at));
+                    if let Some(e) = store.quarantine_get(id).await? {
+                        if let Some(at) = e.resolved_at {
+                            already.push((id, at, e.dismissed_by));
+                        }
                     }
                 }
             }
@@ -346,8 +354,15 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
             for (id, why) in &failing {
                 say!("#{id} still fails: {}", reason_shown(why));
             }
-            for (id, at) in &already {
-                say!("#{id} was resolved already, at {}", at.to_rfc3339());
+            for (id, at, dismissed_by) in &already {
+                match dismissed_by {
+                    Some(by) => say!(
+                        "#{id} was dismissed by {}, at {}: not retried",
+                        one_line(by),
+                        at.to_rfc3339()
+                    ),
+                    None => say!("#{id} was resolved already, at {}", at.to_rfc3339()),
+                }
             }
             let before = if already.is_empty() {
                 String::new()
@@ -362,8 +377,80 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
                 return Ok(ExitCode::FAILURE);
             }
         }
+        QuarantineAction::Dismiss { ids, reason } => {
+            // As a retry: a number that names no entry is refused before any is dismissed.
+            if let Some(id) = store.quarantine_missing(&ids).await?.first() {
+                anyhow::bail!("quarantine entry {id} does not exist");
+            }
+            let reason = reason
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty());
+            let by = operator();
+            let (mut dismissed, mut before) = (0, 0);
+            for id in ids {
+                let Some(e) = store.quarantine_get(id).await? else {
+                    continue;
+                };
+                let now = Utc::now();
+                if store
+                    .dismiss_quarantine(id, &by, reason.as_deref(), now)
+                    .await?
+                {
+                    dismissed += 1;
+                    say!(
+                        "#{id} dismissed: {} {}  {}: {}",
+                        e.channel,
+                        one_line(&e.record),
+                        one_line(&field_name(&e.field)),
+                        reason_shown(&e.reason)
+                    );
+                    continue;
+                }
+                // Closed meanwhile, or before: said as it is.
+                before += 1;
+                let e = store.quarantine_get(id).await?.unwrap_or(e);
+                say!("#{id} was closed already{}", closed(&e));
+            }
+            let before = match before {
+                0 => String::new(),
+                n => format!(", {n} closed before"),
+            };
+            say!(
+                "aduan quarantine dismiss: {dismissed} dismissed by {}{before}",
+                one_line(&by)
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How a listed entry was closed: `  (resolved)`, `  (dismissed by …: why)`, or nothing
+/// (open).
+fn closed(e: &aduan_store::QuarantineEntry) -> String {
+    match (e.resolved_at, &e.dismissed_by) {
+        (None, _) => String::new(),
+        (Some(_), None) => "  (resolved)".into(),
+        (Some(at), Some(by)) => format!(
+            "  (dismissed by {} at {} UTC{})",
+            one_line(by),
+            at.format("%Y-%m-%d %H:%M:%S"),
+            e.dismissed_reason
+                .as_deref()
+                .map(|why| format!(": {}", one_line(why)))
+                .unwrap_or_default()
+        ),
+    }
+}
+
+/// Who runs this command, as a dismissal records it: the caller of `sudo` (the person, not
+/// root), else the login name.
+fn operator() -> String {
+    ["SUDO_USER", "USER", "LOGNAME"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .map(|v| v.trim().to_string())
+        .find(|v| !v.is_empty())
+        .unwrap_or_else(|| "an unnamed user".to_string())
 }
 
 fn cell(v: &serde_json::Value) -> String {

@@ -79,6 +79,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0014_complaint_claims.sql",
         sql: include_str!("../../../migrations/sqlite/0014_complaint_claims.sql"),
     },
+    Migration {
+        version: 15,
+        name: "0015_quarantine_dismissed.sql",
+        sql: include_str!("../../../migrations/sqlite/0015_quarantine_dismissed.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -152,6 +157,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         name: "0014_complaint_claims.sql",
         sql: include_str!("../../../migrations/postgres/0014_complaint_claims.sql"),
     },
+    Migration {
+        version: 15,
+        name: "0015_quarantine_dismissed.sql",
+        sql: include_str!("../../../migrations/postgres/0015_quarantine_dismissed.sql"),
+    },
 ];
 
 /// Taken first in each migration's transaction on SQLite: a write that changes nothing, so
@@ -198,6 +208,7 @@ mod tests {
                 "583a6ea57fa88321",
                 "d3402999d3fc351e",
                 "a02c1057bd6f95dc",
+                "47b6139b2ed3ef2c",
             ],
         ),
         (
@@ -217,6 +228,7 @@ mod tests {
                 "583a6ea57fa88321",
                 "2df79e87bc2acead",
                 "a02c1057bd6f95dc",
+                "47b6139b2ed3ef2c",
             ],
         ),
     ];

@@ -51,6 +51,11 @@ pub struct QuarantineEntry {
     pub run_id: Option<String>,
     pub quarantined_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
+    /// Who dismissed the entry (see [`Store::dismiss_quarantine`]): closed by hand, its
+    /// `resolved_at` when; `None` for an entry open or resolved otherwise.
+    pub dismissed_by: Option<String>,
+    /// Why it was dismissed, as the admin gave it.
+    pub dismissed_reason: Option<String>,
 }
 
 /// Which archived payloads [`Store::raws`] lists.
@@ -106,7 +111,7 @@ pub struct QueryResult {
 const RUN_COLUMNS: &str = "run_id, channel, started_at, finished_at, outcome, fetched, inserted, \
     updated, unchanged, quarantined, error, report";
 const QUARANTINE_COLUMNS: &str = "quarantine_id, channel, raw_id, source_ref, record, field, \
-    reason, payload, run_id, quarantined_at, resolved_at";
+    reason, payload, run_id, quarantined_at, resolved_at, dismissed_by, dismissed_reason";
 
 /// The stored payload bytes a page of the archive read for processing holds (after its
 /// first row): a rebuild or an inbox reads its next page while it works on one, and an

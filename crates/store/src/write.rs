@@ -470,11 +470,21 @@ pub(crate) fn quarantine_sql(t: Tables) -> String {
     } else {
         "ON CONFLICT DO NOTHING".to_string()
     };
+    // A payload an admin dismissed is not quarantined again (a fold of its group reads it
+    // again whenever a newer version comes, a rebuild reads every payload): its dismissed
+    // entry stands for it. (The parameters appear in their order: SQLite numbers `$N` by
+    // where each first appears.)
     format!(
         "INSERT INTO {} ({QUARANTINE_COLUMNS}) \
-         VALUES ($1, (SELECT raw_id FROM raw_records WHERE channel = $1 AND content_hash = $2), \
-         $3, $4, $5, $6, $7, $8, $9) {conflict}",
-        t.quarantine
+         SELECT v.channel, v.raw_id, v.source_ref, v.record, v.field, v.reason, v.payload, \
+         v.run_id, v.at FROM (SELECT $1 AS channel, \
+         (SELECT raw_id FROM raw_records WHERE channel = $1 AND content_hash = $2) AS raw_id, \
+         $3 AS source_ref, $4 AS record, $5 AS field, $6 AS reason, $7 AS payload, \
+         $8 AS run_id, $9 AS at) v \
+         WHERE NOT EXISTS (SELECT 1 FROM {live} d WHERE d.raw_id = v.raw_id \
+         AND d.dismissed_by IS NOT NULL) {conflict}",
+        t.quarantine,
+        live = LIVE.quarantine
     )
 }
 
@@ -509,15 +519,17 @@ fn rebuild_quarantine() -> String {
 
 /// Merges a rebuild's quarantine into the live one: an open entry of an archived payload the
 /// rebuild did not quarantine again, or for another reason, goes; one it quarantined for the
-/// same reason stays as it was (its number, time and run); the rest are added. (Entries of a
-/// record that came again later are settled first: see [`Store::finish_rebuild`].)
+/// same reason stays as it was (its number, time and run); the rest are added, but for a
+/// payload an admin dismissed (also while the rebuild ran). (Entries of a record that came
+/// again later are settled first: see [`Store::finish_rebuild`].)
 fn merge_quarantine() -> String {
     format!(
         "DELETE FROM {live} WHERE resolved_at IS NULL AND raw_id IS NOT NULL \
          AND NOT EXISTS (SELECT 1 FROM {q} r WHERE r.raw_id = {live}.raw_id \
          AND r.record = {live}.record AND r.field = {live}.field AND r.reason = {live}.reason); \
          INSERT INTO {live} ({QUARANTINE_COLUMNS}) SELECT {QUARANTINE_COLUMNS} FROM {q} \
-         WHERE true ON CONFLICT DO NOTHING; \
+         WHERE NOT EXISTS (SELECT 1 FROM {live} d WHERE d.raw_id = {q}.raw_id \
+         AND d.dismissed_by IS NOT NULL) ON CONFLICT DO NOTHING; \
          DROP TABLE {q}",
         q = REBUILT.quarantine,
         live = LIVE.quarantine
@@ -1082,6 +1094,33 @@ impl Store {
                 .await
                 .map(|r| r.rows_affected())
                 .context(|| format!("closing the quarantine entries of {channel} whose record came again"))
+        })
+    }
+
+    /// Dismisses open entry `quarantine_id` by hand: closed at `at` (`resolved_at`), with
+    /// who dismissed it and why. Its payload is not quarantined again (a fold reading its
+    /// group again, a rebuild), and a retry passes it over. Whether it was open (an entry
+    /// closed before, or none, is left as it is).
+    pub async fn dismiss_quarantine(
+        &self,
+        quarantine_id: i64,
+        by: &str,
+        reason: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE quarantine SET resolved_at = $1, dismissed_by = $2, dismissed_reason = $3 \
+                 WHERE quarantine_id = $4 AND resolved_at IS NULL",
+            )
+            .bind(at)
+            .bind(by)
+            .bind(reason)
+            .bind(quarantine_id)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected() > 0)
+            .context(|| format!("dismissing quarantine entry {quarantine_id}"))
         })
     }
 
