@@ -725,6 +725,22 @@ async fn renormalise(config: &AppConfig) -> Result<ExitCode> {
         secs,
         counts.fetched as f64 / secs
     );
+    // A payload that does not unpack is damage to the archive (its bytes, or the dictionary
+    // it was packed with), not a record the source sent wrong: the rebuild goes on past it
+    // (quarantined as stored, so that an upgrade's rebuild is not stopped by one damaged
+    // row), but its complaint is missing from the tables now in place, so the command fails
+    // saying so (review: it exited 0, the damage told only by a count).
+    if counts.unreadable > 0 {
+        esay!(
+            "error: {} archived payload(s) could not be unpacked (the first: {}): the archive \
+             is damaged, and their complaints are not in the rebuilt tables; they are \
+             quarantined under the field `payload`: put the store back from a backup (or the \
+             dictionary's row of raw_dictionaries), then `aduan quarantine retry --all`",
+            counts.unreadable,
+            counts.first_unreadable.as_deref().unwrap_or("?")
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -254,6 +254,8 @@ impl Unpackers {
 /// Unpacks payloads packed with one dictionary.
 pub(crate) struct Unpacking<'a> {
     decompressor: Decompressor<'a>,
+    /// The dictionary's id (named when a payload does not unpack).
+    id: i64,
 }
 
 impl<'a> Unpacking<'a> {
@@ -264,7 +266,7 @@ impl<'a> Unpacking<'a> {
         decompressor
             .set_prepared_dictionary(dictionary)
             .map_err(|e| failed(format!("reading with dictionary {id}"), &e))?;
-        Ok(Self { decompressor })
+        Ok(Self { decompressor, id })
     }
 
     /// Raw record `raw_id`'s payload, unpacked.
@@ -275,9 +277,15 @@ impl<'a> Unpacking<'a> {
             Ok(Some(size)) => usize::try_from(size).map_or(MAX_PAYLOAD, |s| s.min(MAX_PAYLOAD)),
             _ => UNSIZED_ROOM,
         };
-        self.decompressor
-            .decompress(packed, room)
-            .map_err(|e| failed(format!("unpacking raw record {raw_id}"), &e))
+        self.decompressor.decompress(packed, room).map_err(|e| {
+            failed(
+                format!(
+                    "unpacking raw record {raw_id} (packed with dictionary {})",
+                    self.id
+                ),
+                &e,
+            )
+        })
     }
 }
 

@@ -37,6 +37,11 @@ pub struct Counts {
     pub unchanged: u64,
     /// Records quarantined.
     pub quarantined: u64,
+    /// Of those, archived payloads that could not be unpacked (the archive damaged: a
+    /// payload's bytes or its dictionary), quarantined under the field `payload`.
+    pub unreadable: u64,
+    /// The first of those's reason (it names the record and the dictionary).
+    pub first_unreadable: Option<String>,
     /// Complaints removed: folded into another (a thread that joined an earlier one).
     pub removed: u64,
     /// Records archived that make no complaint yet (see `aduan_core::Folded::waiting`).
@@ -61,6 +66,10 @@ impl Counts {
         self.updated += other.updated;
         self.unchanged += other.unchanged;
         self.quarantined += other.quarantined;
+        self.unreadable += other.unreadable;
+        if self.first_unreadable.is_none() {
+            self.first_unreadable = other.first_unreadable;
+        }
         self.removed += other.removed;
         self.waiting += other.waiting;
         for (value, n) in other.unknown {
@@ -493,6 +502,10 @@ pub(crate) async fn process(
     for (record, hash, reason) in &input.unreadable {
         let id = record.external_id.as_deref().unwrap_or(&record.source_ref);
         let e = FieldError::new(channel, id, UNREADABLE_FIELD, reason.as_str());
+        counts.unreadable += 1;
+        if counts.first_unreadable.is_none() {
+            counts.first_unreadable = Some(e.to_string());
+        }
         out.quarantine(channel, record, hash, e, Some(counts));
     }
     match reader {
