@@ -375,7 +375,13 @@ fn init_logging(cli: &Cli) {
                 None
             }
         });
-    let filter = tracing_subscriber::EnvFilter::try_new(from_env.as_deref().unwrap_or(level))
+    // `aduan sync` says the error each run stopped on in its channel's line: the engine's
+    // log of it is left out (it was printed twice), unless RUST_LOG asks for it.
+    let level = match cli.command {
+        Command::Sync { .. } => format!("{level},{}=off", aduan_sync::RUN_STOPPED_TARGET),
+        _ => level.to_string(),
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(from_env.as_deref().unwrap_or(&level))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     // Colours only on a terminal: a service's log goes to the journal or a file.
     let builder = tracing_subscriber::fmt()

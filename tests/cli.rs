@@ -2751,3 +2751,30 @@ async fn a_renormalise_past_a_damaged_dictionary_fails_naming_it() {
     );
     sim.shutdown().await;
 }
+
+/// Carried note (session 41 and before): the error a run stopped on (112's folder not there)
+/// was printed twice by `aduan sync`, in the channel's line and again as a log line.
+#[test]
+fn the_error_a_sync_stopped_on_is_said_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let gone = dir.path().join("no-112-here");
+    let config = dir.path().join("aduan.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[store]\nurl = \"sqlite:aduan.db\"\n\n[channels.cc112]\ndir = \"{}\"\n",
+            gone.display()
+        ),
+    )
+    .unwrap();
+    let out = aduan(
+        dir.path(),
+        &["--config", &config.display().to_string(), "sync"],
+        &[("ADUAN_REPORTER_KEY", REPORTER_KEY)],
+    );
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    let named = format!("{}: ", gone.display());
+    assert_eq!(said.matches(&named).count(), 1, "{said}");
+    assert!(said.contains("cc112: failed"), "{said}");
+}

@@ -164,6 +164,11 @@ const INCIDENTS_EVERY: Duration = Duration::from_secs(60);
 /// The error of a run stopped by [`Engine::with_stop`]'s signal.
 pub const STOPPED_BY_SHUTDOWN: &str = "stopped by shutdown";
 
+/// The target of the event that logs the error a run stopped on ("Sync stopped."): a
+/// service's runs are told by their log, while `aduan sync` says each run's error on its
+/// channel's line and turns this target off (the error was printed twice).
+pub const RUN_STOPPED_TARGET: &str = "aduan_sync::run_stopped";
+
 /// The whole error a run of `channel` stopped by [`Engine::with_stop`]'s signal records
 /// (`sync_runs.error`): what the scheduler's catch-up and `aduan sync`'s summary tell it by.
 pub fn stopped_by_shutdown(channel: &str) -> String {
@@ -487,7 +492,7 @@ impl Engine {
         report.faults = faults;
         report.read_to_end = matches!(result, Ok(true));
         if let Err(e) = &result {
-            tracing::error!(error = %e, "Sync stopped.");
+            tracing::error!(target: RUN_STOPPED_TARGET, error = %e, "Sync stopped.");
             report.error = Some(batch::storable(e.to_string()));
         } else if stopped_by_shutdown {
             tracing::warn!("Stopped by shutdown; the rest is fetched next run.");
