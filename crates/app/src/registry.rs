@@ -308,7 +308,7 @@ pub fn connectors(
         let settings = config.connector_settings(r.spec.id).unwrap_or_default();
         match (r.spec.build)(settings) {
             Ok(c) => out.push(c),
-            Err(e) => failed.push(e),
+            Err(e) => failed.push(with_table_keys(e)),
         }
     }
     match failed.len() {
@@ -347,7 +347,7 @@ pub fn push_channels(config: &AppConfig) -> Result<Vec<(ChannelSpec, WebhookRout
         let settings = config.connector_settings(r.spec.id).unwrap_or_default();
         match webhook(settings) {
             Ok(routes) => out.push((r.spec, routes)),
-            Err(e) => failed.push(e),
+            Err(e) => failed.push(with_table_keys(e)),
         }
     }
     match failed.len() {
@@ -355,6 +355,57 @@ pub fn push_channels(config: &AppConfig) -> Result<Vec<(ChannelSpec, WebhookRout
         1 => Err(Error::Connector(failed.remove(0))),
         _ => Err(Error::Connectors(failed)),
     }
+}
+
+/// The keys every `[channels.<id>]` table takes besides its connector's own (see
+/// [`crate::config::ChannelConfig`]).
+const TABLE_KEYS: [&str; 2] = ["enabled", "schedule"];
+
+/// A connector's refusal of a key it does not know, completed with the keys every channel's
+/// table takes, which the connector does not list (`shedule` was refused listing only the
+/// connector's fields, and the admin looked there for `schedule` in vain); "did you mean" one
+/// of them when the key is one or two letters from it.
+fn with_table_keys(e: aduan_core::Error) -> aduan_core::Error {
+    match e {
+        aduan_core::Error::Config { channel, message } if message.contains("unknown field `") => {
+            let key = message
+                .split("unknown field `")
+                .nth(1)
+                .and_then(|rest| rest.split('`').next())
+                .unwrap_or_default();
+            let near = TABLE_KEYS
+                .iter()
+                .find(|k| edits(key, k) <= 2)
+                .map(|k| format!(" (did you mean `{k}`?)"))
+                .unwrap_or_default();
+            aduan_core::Error::Config {
+                channel,
+                message: format!(
+                    "{message}; every channel's table also takes {}{near}",
+                    TABLE_KEYS.map(|k| format!("`{k}`")).join(" and ")
+                ),
+            }
+        }
+        other => other,
+    }
+}
+
+/// The edit distance between `a` and `b` (letters inserted, removed or replaced).
+fn edits(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// Whether channel `id` takes webhooks.
@@ -393,5 +444,37 @@ mod tests {
             panic!("built without its secret");
         };
         assert!(matches!(e, Error::Connector(_)), "{e}");
+    }
+
+    /// Carried note (session 41 and before): a `shedule` typo was refused listing the
+    /// connector's fields alone, not `schedule` and `enabled`, which every table takes.
+    #[test]
+    fn a_misspelt_schedule_is_refused_naming_the_keys_every_table_takes() {
+        let config = AppConfig::from_toml_str(
+            "[channels.cc112]\ndir = \"/srv/112\"\nshedule = \"0 0 * * * *\"\n",
+        )
+        .unwrap();
+        let Err(e) = connectors(&config, None) else {
+            panic!("built with an unknown key");
+        };
+        let text = e.to_string();
+        assert!(
+            text.contains("unknown field `shedule`")
+                && text.contains("`enabled` and `schedule`")
+                && text.contains("did you mean `schedule`?"),
+            "{text}"
+        );
+        // A key near neither is not given a guess.
+        let config =
+            AppConfig::from_toml_str("[channels.cc112]\ndir = \"/srv/112\"\nfolder = \"x\"\n")
+                .unwrap();
+        let Err(e) = connectors(&config, None) else {
+            panic!("built with an unknown key");
+        };
+        let text = e.to_string();
+        assert!(
+            text.contains("`enabled` and `schedule`") && !text.contains("did you mean"),
+            "{text}"
+        );
     }
 }
