@@ -138,6 +138,23 @@ fn expected_metrics(runs: &[RunRecord]) -> BTreeMap<String, String> {
     out
 }
 
+/// Carried note (session 42): SIGHUP ended `aduan serve` at once (exit 129), its runs left
+/// unrecorded and their leases held. With nothing to reload, it stops as on SIGTERM.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_stops_on_sighup_as_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut serve = Serve::start(dir.path(), &[]).await;
+    assert_eq!(serve.get("/healthz").await.0, 200, "{}", serve.log());
+    serve.signal("HUP");
+    let status = serve.exited(Duration::from_secs(30)).await;
+    assert!(status.success(), "exit {status}:\n{}", serve.log());
+    let log = serve.log();
+    assert!(
+        log.contains("SIGHUP received") && log.contains("Stopped."),
+        "{log}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_with_no_configuration_starts_on_the_embedded_sqlite_default_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();

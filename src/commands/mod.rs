@@ -548,12 +548,15 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
     })
 }
 
-/// SIGINT (Ctrl-C) and SIGTERM, listened for from when this is made.
+/// SIGINT (Ctrl-C), SIGTERM and SIGHUP (the terminal closed: a sync run over `ssh` whose
+/// connection dropped stops as on Ctrl-C, not at once), listened for from when this is made.
 struct Signals {
     #[cfg(unix)]
     interrupt: tokio::signal::unix::Signal,
     #[cfg(unix)]
     terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hangup: tokio::signal::unix::Signal,
 }
 
 impl Signals {
@@ -564,13 +567,14 @@ impl Signals {
             Ok(Self {
                 interrupt: signal(SignalKind::interrupt())?,
                 terminate: signal(SignalKind::terminate())?,
+                hangup: signal(SignalKind::hangup())?,
             })
         }
         #[cfg(not(unix))]
         Ok(Self {})
     }
 
-    /// The next signal, as the exit code a process it ended would have (130, 143).
+    /// The next signal, as the exit code a process it ended would have (130, 143, 129).
     async fn next(&mut self) -> i32 {
         #[cfg(unix)]
         {
@@ -578,6 +582,7 @@ impl Signals {
                 biased;
                 _ = self.interrupt.recv() => 130,
                 _ = self.terminate.recv() => 143,
+                _ = self.hangup.recv() => 129,
             }
         }
         #[cfg(not(unix))]

@@ -119,12 +119,17 @@ impl Serve {
 
     /// Sends SIGTERM.
     pub fn term(&self) {
+        self.signal("TERM");
+    }
+
+    /// Sends signal `name` (`TERM`, `HUP`).
+    pub fn signal(&self, name: &str) {
         let ok = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args([&format!("-{name}"), &self.child.id().to_string()])
             .status()
             .expect("kill runs")
             .success();
-        assert!(ok, "kill -TERM {}", self.child.id());
+        assert!(ok, "kill -{name} {}", self.child.id());
     }
 
     /// Waits for the process to exit.

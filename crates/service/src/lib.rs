@@ -15,7 +15,7 @@
 //!   head, or stays idle longer between requests, is closed.
 //! - Backups of a SQLite store on a schedule of their own ([`ScheduledBackup`]), the newest
 //!   kept.
-//! - On shutdown (SIGTERM or Ctrl-C, see [`shutdown_signal`]) no new run starts, the HTTP
+//! - On shutdown (SIGTERM, Ctrl-C or SIGHUP, see [`shutdown_signal`]) no new run starts, the HTTP
 //!   server stops taking connections, and running syncs finish their batch and save their
 //!   cursor; after the grace period what still runs is abandoned (an unfinished batch is
 //!   rolled back). The next start resumes at the saved cursors.
@@ -412,7 +412,11 @@ async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
     )
 }
 
-/// Resolves at the first SIGTERM or Ctrl-C (SIGINT).
+/// Resolves at the first SIGTERM, Ctrl-C (SIGINT) or SIGHUP. The service has nothing to
+/// reload (a changed configuration is read by a restart), so a hangup, its terminal closed
+/// or a `kill -HUP`, stops it as SIGTERM does, its runs finishing their batch: by default
+/// the signal ended the process at once (exit 129), its runs left unrecorded and their leases
+/// held until they lapsed.
 pub async fn shutdown_signal() {
     let ctrl_c = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
@@ -432,11 +436,26 @@ pub async fn shutdown_signal() {
             }
         }
     };
+    #[cfg(unix)]
+    let hangup = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "Cannot listen for SIGHUP.");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
+    #[cfg(not(unix))]
+    let hangup = std::future::pending::<()>();
     tokio::select! {
         () = ctrl_c => tracing::info!("Ctrl-C received."),
         () = term => tracing::info!("SIGTERM received."),
+        () = hangup => tracing::info!("SIGHUP received; there is nothing to reload: stopping as on SIGTERM."),
     }
 }
 
