@@ -2778,3 +2778,83 @@ fn the_error_a_sync_stopped_on_is_said_once() {
     assert_eq!(said.matches(&named).count(), 1, "{said}");
     assert!(said.contains("cc112: failed"), "{said}");
 }
+
+/// Carried note (session 42): a store the user running `aduan` may not open (another user's
+/// file, a folder it may not write) was refused with SQLite's "unable to open database file"
+/// or "attempt to write a readonly database", naming neither the file nor the reason. Run as
+/// `nobody` when the tests run as root (who may open anything).
+#[tokio::test]
+async fn a_store_the_user_may_not_open_is_named_with_the_reason() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::os::unix::process::CommandExt;
+    let root = std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .unwrap_or(1)
+        == 0;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    // The binary where `nobody` can run it (the build's folder may be closed to it).
+    let bin = dir.path().join("aduan");
+    if std::fs::hard_link(env!("CARGO_BIN_EXE_aduan"), &bin).is_err() {
+        std::fs::copy(env!("CARGO_BIN_EXE_aduan"), &bin).unwrap();
+    }
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let status = |db: &Path| {
+        let mut cmd = Command::new(&bin);
+        cmd.current_dir(dir.path())
+            .args(["--database", &format!("sqlite:{}", db.display()), "status"])
+            .env_remove("ADUAN_CONFIG")
+            .env_remove("ADUAN_DATABASE_URL");
+        if root {
+            cmd.uid(65534).gid(65534);
+        }
+        cmd.output().expect("aduan runs")
+    };
+    let made = |folder: &str| {
+        let folder = dir.path().join(folder);
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+        folder.join("aduan.db")
+    };
+
+    // Another user's file (root's, for `nobody`; closed to its owner otherwise).
+    let db = made("theirs");
+    aduan_store::Store::open(&format!("sqlite:{}", db.display()))
+        .await
+        .unwrap()
+        .close()
+        .await;
+    if !root {
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o000)).unwrap();
+    }
+    let out = status(&db);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(&db.display().to_string()) && said.contains("Permission denied"),
+        "{said}"
+    );
+
+    // The user's own file in a folder it may not write (SQLite makes its `-wal` there).
+    let db = made("closed-folder");
+    aduan_store::Store::open(&format!("sqlite:{}", db.display()))
+        .await
+        .unwrap()
+        .close()
+        .await;
+    let folder = db.parent().unwrap().to_path_buf();
+    if root {
+        std::os::unix::fs::chown(&db, Some(65534), Some(65534)).unwrap();
+    } else {
+        std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).unwrap();
+    }
+    let out = status(&db);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(&format!("folder {}", folder.display()))
+            && said.contains("Permission denied"),
+        "{said}"
+    );
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+}

@@ -378,6 +378,69 @@ pub(crate) fn create_private(path: &std::path::Path) -> std::io::Result<std::fs:
     options.open(path)
 }
 
+/// Whether SQLite's (extended) result code `code` is one of a store it could not open or
+/// write: `SQLITE_CANTOPEN` (14) or `SQLITE_READONLY` (8), and theirs.
+fn cannot_open(code: Option<&str>) -> bool {
+    code.and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|c| matches!(c & 0xff, 8 | 14))
+}
+
+/// Why SQLite could not open the store `path`, as the operating system says it: the file
+/// read and written, or the files it keeps beside it (`-wal`, `-shm`) there or made in its
+/// folder. `None` when each of them opens.
+fn why_not_opened(path: &std::path::Path) -> Option<String> {
+    let open = |file: &std::path::Path| {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(file)
+            .err()
+    };
+    if let Some(e) = open(path) {
+        return Some(format!(
+            "cannot open the store to read and write it: {e} (the service's user must own it, \
+             or be let read and write it)"
+        ));
+    }
+    let folder = match path.parent() {
+        Some(f) if !f.as_os_str().is_empty() => f,
+        _ => std::path::Path::new("."),
+    };
+    for end in ["-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(end);
+        let beside = std::path::Path::new(&name);
+        if beside.exists() {
+            if let Some(e) = open(beside) {
+                return Some(format!(
+                    "cannot open {} (SQLite's file beside the store) to read and write it: {e}",
+                    beside.display()
+                ));
+            }
+        }
+    }
+    // SQLite makes its `-wal` and `-shm` in the store's folder: tried with a file of this
+    // process's own, removed at once.
+    let mut probe = path.as_os_str().to_owned();
+    probe.push(format!("-probe-{}", std::process::id()));
+    let probe = std::path::Path::new(&probe);
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(probe);
+            None
+        }
+        Err(e) => Some(format!(
+            "cannot make files in the store's folder {}: {e} (SQLite keeps its `-wal` and \
+             `-shm` beside the store: the service's user must be let write the folder)",
+            folder.display()
+        )),
+    }
+}
+
 /// Takes every permission of others from the store `path` and its `-wal` and `-shm`
 /// (a store made by an older version, or copied in, may be readable by anyone); a file
 /// that cannot be changed (another owner's) is logged and left.
@@ -557,6 +620,21 @@ impl Store {
                 {
                     tries += 1;
                     tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                // SQLite's "unable to open database file" (and "attempt to write a readonly
+                // database", its folder closed to this user) says neither which file nor
+                // why: the operating system's reason is found and said, with the path.
+                Err(sqlx::Error::Database(e)) if cannot_open(e.code().as_deref()) => {
+                    if let Some(why) = why_not_opened(std::path::Path::new(path)) {
+                        return Err(Error::File {
+                            path: path.to_string(),
+                            message: why,
+                        });
+                    }
+                    return Err(Error::Sql {
+                        what: format!("opening SQLite database {path}"),
+                        cause: sqlx::Error::Database(e),
+                    });
                 }
                 other => break other.context(|| format!("opening SQLite database {path}"))?,
             }
