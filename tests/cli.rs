@@ -2858,3 +2858,29 @@ async fn a_store_the_user_may_not_open_is_named_with_the_reason() {
     );
     std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+/// Carried note (session 41 and before): a statement `aduan query` refuses (one that writes,
+/// two statements, one that is no query) exited 1, as a store that fails does; it is the
+/// command line's mistake, 2, as a report's month that cannot be is. A query the database
+/// fails on stays 1.
+#[tokio::test]
+async fn a_statement_query_refuses_exits_as_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("aduan.db").display());
+    aduan_store::Store::open(&db).await.unwrap().close().await;
+    for sql in [
+        "DELETE FROM complaints",
+        "SELECT 1; SELECT 2",
+        "PRAGMA query_only = OFF",
+    ] {
+        let out = aduan(dir.path(), &["--database", &db, "query", sql], &[]);
+        assert_eq!(out.status.code(), Some(2), "{sql}: {}", text(&out));
+        assert!(text(&out).contains("only reads"), "{sql}: {}", text(&out));
+    }
+    let out = aduan(
+        dir.path(),
+        &["--database", &db, "query", "SELECT * FROM no_such_table"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}

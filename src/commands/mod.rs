@@ -94,7 +94,9 @@ pub(crate) fn reader_gone(e: &anyhow::Error) -> bool {
 
 pub(crate) fn exit_status(e: &anyhow::Error) -> ExitCode {
     // What the command line named or asked for that cannot be: a channel, a report's month,
-    // kind or grouping.
+    // kind or grouping, a statement `aduan query` does not run (not one query that only
+    // reads: it exited 1, as a store's failure does, where a script must tell its own
+    // mistake from the store's).
     let usage = e.chain().any(|c| {
         c.is::<UsageProblem>()
             || matches!(
@@ -103,7 +105,7 @@ pub(crate) fn exit_status(e: &anyhow::Error) -> ExitCode {
             )
             || matches!(
                 c.downcast_ref::<aduan_store::Error>(),
-                Some(aduan_store::Error::Report(_))
+                Some(aduan_store::Error::Report(_) | aduan_store::Error::ReadOnly(_))
             )
     });
     if usage {
