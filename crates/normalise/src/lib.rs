@@ -239,8 +239,16 @@ pub struct Tables<'a> {
 /// the same first message that came in that read or after it: a case renumbered, or deleted
 /// and typed again, carries on its thread (the thread stayed at the status of the number
 /// gone, and the case under its new number was a second complaint); a case gone with no
-/// follower changes nothing (2026-12-07).
-pub const RULES: u32 = 18;
+/// follower changes nothing (2026-12-07); 19, a reporter's name hidden in a text that
+/// writes it in another Unicode form (`Jose\u{301}` of `José`) or in styled or full-width
+/// letters (`𝐒𝐢𝐭𝐢`, `Ｓｉｔｉ`), and texts stored composed (NFC); phone numbers written in
+/// digits of other scripts (full-width, Arabic-Indic, styled) hidden and read; an address
+/// part `Kota <word>` naming no city (`kota lama`, `KOTA BATIK`) no other region (only the
+/// national list's other cities are); a Wadul Aladin status with its words glued
+/// (`DijawabTim`) read as the mapping table reads it; a 112 call exported without its
+/// ticket and in a rewrite of its day with one, one complaint under its ticket (it was two)
+/// (2026-12-07).
+pub const RULES: u32 = 19;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
 /// identity (see [`Normaliser::stored_external_id`]).
