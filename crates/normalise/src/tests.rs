@@ -1271,3 +1271,224 @@ fn an_address_in_capitals_places_the_complaint() {
         );
     }
 }
+
+/// A small deterministic generator (SplitMix64) for the tests over many texts below.
+struct Texts(u64);
+
+impl Texts {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[self.below(from.len())]
+    }
+
+    /// A character of a run of `len` code points from `first`.
+    fn in_run(&mut self, first: u32, len: usize) -> char {
+        char::from_u32(first + self.below(len) as u32).unwrap_or('\u{fffd}')
+    }
+
+    /// One piece of a text: ASCII words and digits, combining marks, full-width forms,
+    /// styled letters and digits, digits of other scripts, wide spaces and dashes, emoji and
+    /// their joined sequences, characters whose compatibility form is several, markup,
+    /// entities, the replacement character of a lone surrogate, a very long word.
+    fn piece(&mut self) -> String {
+        const WORDS: &[&str] = &[
+            "Siti",
+            "Aminah",
+            "José",
+            "jalan",
+            "Rp",
+            "RT",
+            "RW",
+            "no",
+            "HP",
+            "wa",
+            "Jl.",
+            "Kota",
+            "Pekalongan",
+            "Kab.",
+            "Batang",
+            "kota lama",
+            "Kel.",
+            "Kec.",
+            "+62",
+            "0812",
+            "(0285)",
+            "112-3375-20261112-0001",
+            "1.500.000",
+            "05-12-2026",
+            "51111",
+            "@",
+            "a@b.co",
+            "&amp;",
+            "&#x301;",
+            "&#8203;",
+            "<b>",
+            "</p>",
+            "<br>",
+            "\n",
+            " ",
+            ", ",
+            ".",
+            "-",
+            "'",
+            "’",
+            "´",
+            "`",
+            "Ma'ruf",
+            "ﬁ",
+            "\u{fdfd}",
+            "\u{fdfa}",
+            "㍿",
+            "İ",
+            "ß",
+            "ǅ",
+            "\u{fffd}",
+            "\u{feff}",
+            "\u{ad}",
+            "\u{2060}",
+            "\u{200b}",
+            "\u{200c}",
+            "\u{200d}",
+            "\u{200e}",
+            "\u{202a}",
+            "\u{fe0f}",
+            "\u{20e3}",
+            "🇮🇩",
+            "👨\u{200d}👩\u{200d}👧",
+            "🙏🏽",
+            "\u{3000}",
+            "\u{a0}",
+            "\u{202f}",
+            "\u{2011}",
+            "\u{2012}",
+            "\u{2013}",
+            "\u{2014}",
+            "\u{ff0d}",
+            "\u{ff08}",
+            "\u{ff09}",
+            "\u{ff0b}",
+            "Ｊｌ．",
+            "ＨＰ",
+        ];
+        match self.below(12) {
+            0 | 1 => self.pick(WORDS).to_string(),
+            2 => (0..1 + self.below(14))
+                .map(|_| char::from(b'0' + self.below(10) as u8))
+                .collect(),
+            // Digits of other scripts, mixed with ASCII ones.
+            3 => (0..1 + self.below(14))
+                .map(|_| {
+                    let zero = [
+                        0x30, 0x660, 0x6f0, 0x966, 0xe50, 0xa9d0, 0xff10, 0x1d7ce, 0x1d7f6,
+                        0x104a0, 0x1e950,
+                    ][self.below(11)];
+                    char::from_u32(zero + self.below(10) as u32).unwrap_or('0')
+                })
+                .collect(),
+            // Combining marks, alone or after a letter.
+            4 => (0..1 + self.below(4))
+                .map(|_| self.in_run(0x300, 0x70))
+                .collect(),
+            // Full-width forms and the ideographic space.
+            5 => (0..1 + self.below(8))
+                .map(|_| match self.below(9) {
+                    0 => '\u{3000}',
+                    _ => self.in_run(0xff01, 0x5e),
+                })
+                .collect(),
+            // Styled letters and digits.
+            6 => (0..1 + self.below(8))
+                .map(|_| self.in_run(0x1d400, 0x400))
+                .collect(),
+            7 => (0..1 + self.below(4))
+                .map(|_| self.in_run(0x1f300, 0x300))
+                .collect(),
+            // Any character of the first planes, surrogates excepted.
+            8 => (0..1 + self.below(4))
+                .map(|_| self.in_run(0, 0x30000))
+                .collect(),
+            9 => {
+                let unit = self.pick(&["a", "é", "e\u{301}", "𝐚", "ａ", "0", "٠", "ﬁ", "\u{fdfa}"]);
+                unit.repeat(1 + self.below(1500))
+            }
+            _ => self
+                .pick(&[" ", " ", "-", ".", "", "\n", "/", ":", "("])
+                .to_string(),
+        }
+    }
+
+    fn text(&mut self) -> String {
+        (0..self.below(24)).map(|_| self.piece()).collect()
+    }
+}
+
+/// Nothing read from a channel makes the normaliser panic: texts mixing ASCII, combining
+/// marks (one first), full-width forms, styled letters and digits, digits of other scripts,
+/// the ideographic space, emoji and their joined sequences, replaced surrogates and very
+/// long words, as any field of a record of each channel, and through each text function
+/// (the contacts' masking, the names', `plain_text`, `to_e164`). (Their byte positions are
+/// mapped back and forth: a slice off a character's boundary would panic.)
+#[test]
+fn no_text_makes_the_normaliser_panic() {
+    let mut n = normaliser();
+    for channel in ["cc112", "wadul_aladin", "lapor_gub", "smart_city"] {
+        let table = std::fs::read_to_string(format!(
+            "{}/../../config/mappings/{channel}.toml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        n.add_channel(channel, &table).unwrap();
+    }
+    let mut g = Texts(0x5eed_a0d4);
+    for round in 0..250 {
+        let texts: Vec<String> = (0..8).map(|_| g.text()).collect();
+        let _ = aduan_core::contacts::contacts(&texts[0]);
+        let _ = aduan_core::contacts::AsciiDigits::read(&texts[0]).map(|r| r.text().len());
+        let _ = crate::text::plain_text(&texts[1]);
+        let e164 = phone::to_e164(&texts[2]);
+        let names = vec![texts[3].clone(), g.text()];
+        let places = std::collections::HashSet::new();
+        let private = private::Private::new(&names, &places).with_phone(e164.as_deref());
+        let _ = private.mask(texts[0].clone());
+        let _ = private.mask(crate::text::plain_text(&texts[1]));
+        let mut r = report();
+        r.channel = [
+            "sp4n_lapor",
+            "cc112",
+            "wadul_aladin",
+            "lapor_gub",
+            "smart_city",
+        ][round % 5]
+            .into();
+        r.title = Some(texts[0].clone());
+        r.body = Some(texts[1].clone());
+        r.reporter_phone = Some(texts[2].clone());
+        r.reporter_names = names;
+        r.status_label = texts[4].clone();
+        r.category_labels = vec![texts[5].clone()];
+        r.category_national = round % 2 == 0;
+        r.kind_label = Some(texts[6].clone());
+        r.agencies = vec![texts[7].clone()];
+        r.place = SourcePlace {
+            city: Some(g.text()),
+            kecamatan: (round % 3 == 0).then(|| g.text()),
+            kelurahan: (round % 3 == 1).then(|| g.text()),
+            address: Some(g.text()),
+            ..SourcePlace::default()
+        };
+        r.events[1].text = Some(g.text());
+        r.events[1].actor = Some(g.text());
+        let _ = n.normalise(&r);
+    }
+}
