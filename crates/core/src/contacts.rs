@@ -166,11 +166,13 @@ pub fn decimal(c: char) -> Option<u8> {
     u8::try_from(c - zero).ok().filter(|d| *d < 10)
 }
 
-/// A text that writes digits of other scripts than ASCII's (see [`ZEROS`]), as the phone
-/// rules read it: each such digit as its ASCII digit, a full-width form (`＋`, `－`, `（`,
-/// `Ｈ`) as its ASCII character and an ideographic space as a space, the rest as written; and
-/// where each of its bytes stands in the text as written, so that what is found in it is
-/// replaced there, the rest of the text as it was.
+/// A text that writes digits of other scripts than ASCII's (see [`ZEROS`]), or ASCII digits
+/// with the full-width forms of what a number is written with between them (`0812－3456－7890`,
+/// `（0285）421234`: review, such a number was kept whole, as the reporter's own was, and
+/// `to_e164` read none), as the phone rules read it: each such digit as its ASCII digit, a
+/// full-width form (`＋`, `－`, `（`, `Ｈ`) as its ASCII character and an ideographic space as
+/// a space, the rest as written; and where each of its bytes stands in the text as written,
+/// so that what is found in it is replaced there, the rest of the text as it was.
 #[derive(Debug)]
 pub struct AsciiDigits {
     text: String,
@@ -180,13 +182,21 @@ pub struct AsciiDigits {
 }
 
 impl AsciiDigits {
-    /// `text` read so, or `None` when it writes no digit but ASCII ones (most texts; they
-    /// are read as they are, nothing copied).
+    /// `text` read so, or `None` when it writes no digit but ASCII ones and none of the
+    /// full-width forms of ` +-().,/:` (most texts; they are read as they are, nothing
+    /// copied).
     pub fn read(text: &str) -> Option<Self> {
         // (Looked for at the characters' first bytes but ASCII's only: most texts are
         // mostly ASCII, and this is each text's cost.)
         let bytes = text.as_bytes();
-        let other = |at: usize| text[at..].chars().next().and_then(decimal).is_some();
+        let other = |at: usize| {
+            text[at..].chars().next().is_some_and(|c| {
+                decimal(c).is_some()
+                    || ascii_form(c).is_some_and(|a| {
+                        matches!(a, ' ' | '+' | '-' | '(' | ')' | '.' | ',' | '/' | ':')
+                    })
+            })
+        };
         if text.is_ascii() || !(0..bytes.len()).any(|at| bytes[at] >= 0xc0 && other(at)) {
             return None;
         }
@@ -194,11 +204,8 @@ impl AsciiDigits {
         let mut at = Vec::with_capacity(text.len() + 1);
         for (i, c) in text.char_indices() {
             let ascii = match c {
-                '\u{3000}' => Some(' '),
-                // (The full-width forms of ASCII's `!` to `~`.)
-                '\u{ff01}'..='\u{ff5e}' => char::from_u32(u32::from(c) - 0xfee0),
                 _ if c.is_ascii() => None,
-                _ => decimal(c).map(|d| char::from(b'0' + d)),
+                _ => ascii_form(c).or_else(|| decimal(c).map(|d| char::from(b'0' + d))),
             };
             match ascii {
                 Some(a) => {
@@ -233,6 +240,16 @@ impl AsciiDigits {
         }
         out.push_str(&written[copied..]);
         out
+    }
+}
+
+/// The ASCII character a full-width form (`＋`, `－`, `（`, `Ｈ`: those of `!` to `~`) or an
+/// ideographic space stands for.
+fn ascii_form(c: char) -> Option<char> {
+    match c {
+        '\u{3000}' => Some(' '),
+        '\u{ff01}'..='\u{ff5e}' => char::from_u32(u32::from(c) - 0xfee0),
+        _ => None,
     }
 }
 
@@ -588,6 +605,35 @@ mod tests {
             assert_eq!(contacts(text), text, "{text}");
         }
         assert!(AsciiDigits::read("Ｋａｕｍａｎ RT 03 ☕").is_none());
+    }
+
+    /// Review: ASCII digits with the full-width forms of a number's separators between them
+    /// (`－`, `（`, `）`, `＋`, `．`, an ideographic space: a phone's full-width keyboard left
+    /// on) were read so only when a digit of another script stood somewhere in the text
+    /// (`0813－2876－5432 ١`): alone, the number was kept whole.
+    #[test]
+    fn a_number_with_full_width_separators_is_hidden() {
+        for (text, want) in [
+            ("hp 0813－2876－5432", format!("hp {PHONE}")),
+            ("hp 0813－2876－5432 ١", format!("hp {PHONE} ١")),
+            ("telp （0285）421234 ya", format!("telp {PHONE} ya")),
+            ("wa ＋62 813 2876 5432", format!("wa {PHONE}")),
+            ("hp 0813．2876．5432", format!("hp {PHONE}")),
+            ("hp 0813\u{3000}2876\u{3000}5432", format!("hp {PHONE}")),
+            ("hp 0812－34－56－78－90。", format!("hp {PHONE}。")),
+        ] {
+            assert_eq!(contacts(text), want, "{text}");
+        }
+        // Dates, amounts and codes so written stay.
+        for text in [
+            "05－12－2026 10",
+            "Rp 1．500．000．000",
+            "112－3375－20261112－0001",
+            "RT 03／RW 05",
+            "Ｋａｕｍａｎ RT 03",
+        ] {
+            assert_eq!(contacts(text), text, "{text}");
+        }
     }
 
     /// Each run of [`ZEROS`] holds ten digits, as the Unicode tables Rust has say.

@@ -170,6 +170,20 @@ mod tests {
         }
     }
 
+    /// Review: ASCII digits with full-width forms between them (`0812－3456－7890`, a phone's
+    /// full-width keyboard) were read only with a digit of another script among them: none.
+    #[test]
+    fn a_number_with_full_width_separators_is_read() {
+        for raw in [
+            "0812－3456－7890",
+            "＋62 812 3456 7890",
+            "0812\u{3000}3456\u{3000}7890",
+        ] {
+            assert_eq!(to_e164(raw).as_deref(), Some("+6281234567890"), "{raw}");
+        }
+        assert_eq!(to_e164("（0285）421112").as_deref(), Some("+62285421112"));
+    }
+
     #[test]
     fn every_phone_form_of_the_channel_docs_becomes_e164() {
         for raw in [

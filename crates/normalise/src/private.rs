@@ -1045,6 +1045,29 @@ mod tests {
         }
     }
 
+    /// Review: the reporter's own number grouped in pairs with full-width dashes or spaces
+    /// between ASCII digits (a phone's full-width keyboard left on) was kept: the full-width
+    /// forms were read only in a text with a digit of another script.
+    #[test]
+    fn the_own_number_with_full_width_separators_is_hidden() {
+        for text in [
+            "hp 0812－34－56－78－90",
+            "hp 0812\u{3000}34\u{3000}56\u{3000}78\u{3000}90",
+            "hp （0285） 42 11 12",
+        ] {
+            let phone = if text.contains("0285") {
+                "+62285421112"
+            } else {
+                "+6281234567890"
+            };
+            assert_eq!(
+                masked(&["Siti"], Some(phone), text),
+                format!("hp {PHONE}"),
+                "{text}"
+            );
+        }
+    }
+
     /// Review: a name written in another Unicode form in the text than in the name's field
     /// (composed, `José`, or with its accent apart, `Jose` and U+0301), or in the styled
     /// letters chat users paste (mathematical bold, italic, sans-serif) or full-width ones,

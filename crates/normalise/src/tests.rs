@@ -1492,3 +1492,94 @@ fn no_text_makes_the_normaliser_panic() {
         let _ = n.normalise(&r);
     }
 }
+
+/// A text of numbers as people write them (phone numbers, amounts, dates, codes, RT and RW)
+/// with its digits in other scripts and its separators in full-width forms, each at random,
+/// reads as the text in ASCII does: the same spans hidden, the rest as written (review: ASCII
+/// digits with full-width separators were read so only in a text with a digit of another
+/// script). The reporter's own number too.
+#[test]
+fn numbers_read_alike_in_any_digits_and_full_width_forms() {
+    use aduan_core::contacts::{contacts, decimal};
+    const PIECES: &[&str] = &[
+        "0812 3456 7890",
+        "0812-3456-7890",
+        "(0285) 421234",
+        "+62 812 3456 7890",
+        "0812 34 56 78 90",
+        "+60 12-345 6789",
+        "(0812)3456-7890",
+        "0813--2876--5432",
+        "0285 42 11 12",
+        "Rp 1.500.000",
+        "Rp 625.000 - 750.000",
+        "05-12-2026 10",
+        "jam 08.30-10.00",
+        "tgl 08122024 10 30",
+        "112-3375-20261112-0001",
+        "RT 03 RW 05",
+        "kode pos 51111",
+        "NIK 3375012345678901",
+        "koordinat -6.889, 109.675",
+        "hp",
+        " ",
+        "-",
+        ".",
+        "(",
+        "+",
+        "\n",
+    ];
+    const ZEROS: [u32; 6] = [0x660, 0x6f0, 0xff10, 0x1d7ce, 0x1d7f6, 0xa9d0];
+    // The text as written, read back as ASCII.
+    let ascii = |s: &str| -> String {
+        s.chars()
+            .map(|c| match c {
+                '\u{3000}' => ' ',
+                '\u{ff01}'..='\u{ff5e}' => char::from_u32(u32::from(c) - 0xfee0).unwrap_or(c),
+                _ => decimal(c).map_or(c, |d| char::from(b'0' + d)),
+            })
+            .collect()
+    };
+    let own = private::Private::new(&[], &std::collections::HashSet::new())
+        .with_phone(Some("+6281234567890"));
+    let mut g = Texts(0x0812_3456);
+    let mut wrong = Vec::new();
+    for _ in 0..3000 {
+        let text: String = (0..1 + g.below(5))
+            .map(|_| {
+                let piece = match g.below(3) {
+                    0 => (0..1 + g.below(13))
+                        .map(|_| char::from(b'0' + g.below(10) as u8))
+                        .collect(),
+                    _ => g.pick(PIECES).to_string(),
+                };
+                piece + g.pick(&["", " ", " ", "-", ", "])
+            })
+            .collect();
+        let digits_too = g.below(2) == 0;
+        let written: String = text
+            .chars()
+            .map(|c| match c {
+                '0'..='9' if digits_too && g.below(2) == 0 => {
+                    char::from_u32(ZEROS[g.below(ZEROS.len())] + u32::from(c) - 0x30).unwrap_or(c)
+                }
+                ' ' if g.below(2) == 0 => '\u{3000}',
+                '-' | '(' | ')' | '+' | '.' if g.below(2) == 0 => {
+                    char::from_u32(u32::from(c) + 0xfee0).unwrap_or(c)
+                }
+                c => c,
+            })
+            .collect();
+        let general = (contacts(&text).into_owned(), ascii(&contacts(&written)));
+        let owned = (own.mask(text.clone()), ascii(&own.mask(written.clone())));
+        if general.0 != general.1 || owned.0 != owned.1 {
+            wrong.push(format!("{written:?}: {general:?} {owned:?}"));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} read otherwise: {:#?}",
+        wrong.len(),
+        &wrong[..wrong.len().min(5)]
+    );
+}
