@@ -358,10 +358,61 @@ const OTHER_CITIES: &[&str] = &[
     "sorong",
 ];
 
+/// Central Java's regencies and their seats, and its towns, that people call `Kota …` (a
+/// regency's seat is its town: `Kota Batang`, `Kota Kajen`, `Kota Purwokerto`), as
+/// [`place_key`] writes them: another region as [`OTHER_CITIES`] are. Review: on the national
+/// list's cities alone, `Kota Batang` (the city's neighbour east, with a kelurahan Kauman of
+/// its own) named no city, and `Kel. Kauman, Kota Batang` was coded as the city's Kauman.
+const REGENCY_TOWNS: &[&str] = &[
+    // The regencies (Magelang, Semarang and Tegal are cities too; Pekalongan is the city's
+    // name, its regency written `Kab.`).
+    "banjarnegara",
+    "banyumas",
+    "batang",
+    "blora",
+    "boyolali",
+    "brebes",
+    "cilacap",
+    "demak",
+    "grobogan",
+    "jepara",
+    "karanganyar",
+    "kebumen",
+    "kendal",
+    "klaten",
+    "kudus",
+    "pati",
+    "pemalang",
+    "purbalingga",
+    "purworejo",
+    "rembang",
+    "sragen",
+    "sukoharjo",
+    "temanggung",
+    "wonogiri",
+    "wonosobo",
+    // Seats named otherwise, and towns called so: the regency of Pekalongan's (Kajen,
+    // Kedungwuni, Wiradesa), and others near.
+    "kajen",
+    "kedungwuni",
+    "wiradesa",
+    "slawi",
+    "mungkid",
+    "ungaran",
+    "purwokerto",
+    "purwodadi",
+    "comal",
+    "weleri",
+    "ambarawa",
+    "cepu",
+    "kartasura",
+];
+
 /// How a place written `Kota …`, `Kotamadya …` or `Kodya …` names a city: `Some(true)` the
 /// city (a name whose first word is Pekalongan's or two letters from it: `Kota Pekalongan`,
-/// `Kota Pekalogan`, `Kota Pek. Utara`), `Some(false)` another of [`OTHER_CITIES`] (its
-/// first one to three words: `Kota Semarang`, `Kota Tangerang Selatan`, `Kota Pare-Pare`),
+/// `Kota Pekalogan`, `Kota Pek. Utara`), `Some(false)` another of [`OTHER_CITIES`] or of
+/// [`REGENCY_TOWNS`] (its first one to three words: `Kota Semarang`, `Kota Tangerang
+/// Selatan`, `Kota Pare-Pare`, `Kota Batang`),
 /// `None` none (`kota lama`, `KOTA BATIK`), or no `Kota …` at all.
 fn kota(city: &str) -> Option<Option<bool>> {
     let mut words = city.split(separates).filter(|w| !w.is_empty());
@@ -377,7 +428,7 @@ fn kota(city: &str) -> Option<Option<bool>> {
     let mut key = String::new();
     let other = names.iter().any(|n| {
         key.push_str(n);
-        OTHER_CITIES.contains(&key.as_str())
+        OTHER_CITIES.contains(&key.as_str()) || REGENCY_TOWNS.contains(&key.as_str())
     });
     Some(other.then_some(false))
 }
@@ -979,6 +1030,52 @@ mod tests {
             address_parts("Jl. Pemuda, Kauman, Kota Semarang"),
             (Some("Kota Semarang".into()), None, Some("Kauman".into()))
         );
+    }
+
+    /// Review: `Kota Batang` (a regency's seat: its town), the city's neighbour, named no
+    /// city once only the national list's cities did; `Kel. Kauman, Kota Batang` (Batang has
+    /// a Kauman of its own) was coded as the city's Kauman, and `Kota Kajen` (the regency of
+    /// Pekalongan's seat) was not outside. All were outside before.
+    #[test]
+    fn a_kota_naming_a_regencys_town_is_another_region() {
+        let g = gazetteer();
+        for city in [
+            "Kota Batang",
+            "KOTA BATANG",
+            "Kota Kajen",
+            "Kota Pemalang",
+            "Kota Kendal",
+            "Kota Brebes",
+            "Kota Purwokerto",
+            "Kota Slawi",
+        ] {
+            assert_eq!(
+                g.locate(Some(city), None, None, None).in_city,
+                Some(false),
+                "{city}"
+            );
+        }
+        for address in [
+            "Kel. Kauman, Kota Batang",
+            "Jl. Raya, Kauman, Kota Batang",
+            "Jl. Raya Kajen, Kota Kajen",
+        ] {
+            let (city, kec, kel) = address_parts(address);
+            let p = g.locate(city.as_deref(), None, kec.as_deref(), kel.as_deref());
+            assert_eq!((p.in_city, p.kelurahan), (Some(false), None), "{address}");
+        }
+        // The city, its byname and an old town as before.
+        for (city, in_city) in [
+            ("Kota Pekalongan", Some(true)),
+            ("kota lama", None),
+            ("Kota Batik", None),
+        ] {
+            assert_eq!(
+                g.locate(Some(city), None, None, None).in_city,
+                in_city,
+                "{city}"
+            );
+        }
     }
 
     /// Review: `Kec. Tirto` or `Kecamatan Buaran` in the kelurahan field (kecamatan of the
