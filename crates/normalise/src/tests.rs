@@ -661,6 +661,19 @@ fn the_reporters_name_in_another_unicode_form_or_styled_letters_is_hidden() {
     assert_eq!(c.title, "Lampu mati di depan Caf\u{e9} Ｋａｕｍａｎ");
 }
 
+/// Review: the reporter's name or number split by a zero-width joiner or non-joiner (shown
+/// whole: `Si‍ti`) reached `complaints`, parted into pieces that are no names.
+#[test]
+fn the_reporters_name_or_number_split_by_a_joiner_is_hidden() {
+    let mut r = report();
+    r.reporter_names = vec!["Siti Aminah".into()];
+    r.title = Some("Saya Si\u{200d}ti Ami\u{200c}nah, jalan rusak".into());
+    r.body = Some("hp 0812\u{200d}3456\u{200d}7890, anak 0813\u{200c}2876\u{200c}5432".into());
+    let c = normaliser().normalise(&r).unwrap().complaint;
+    assert_eq!(c.title, "Saya [nama] [nama], jalan rusak");
+    assert_eq!(c.body, "hp [nomor telepon], anak [nomor telepon]");
+}
+
 /// Review: the reporter's number given or written in full-width, Arabic-Indic or styled
 /// digits reached `complaints` (and the reporter had no key).
 #[test]

@@ -75,11 +75,50 @@ pub fn plain_text(s: &str) -> String {
     let decoded = composed(html_escape::decode_html_entities(&stripped));
     // (Review: a body opening with `&#8203;` or a byte order mark on a line of its own gave
     // a complaint a title that shows nothing.)
-    if decoded.contains(is_unseen) {
-        let seen: String = decoded.chars().filter(|&c| !is_unseen(c)).collect();
-        return tidy(&seen);
+    if decoded.contains(is_unseen) || decoded.contains(is_joiner) {
+        return tidy(&seen(&decoded));
     }
     tidy(&decoded)
+}
+
+/// A zero-width joiner or non-joiner.
+fn is_joiner(c: char) -> bool {
+    matches!(c, '\u{200c}' | '\u{200d}')
+}
+
+/// Whether `c` is a letter or a digit of the Latin alphabet (accented, full-width and styled
+/// ones too), whose shapes a joiner does not change.
+fn latin(c: char) -> bool {
+    c.is_alphanumeric()
+        && matches!(u32::from(c), 0..=0x24f | 0x1e00..=0x1eff | 0xff10..=0xff5a | 0x1d400..=0x1d7ff)
+}
+
+/// `s` without the characters that take no room ([`is_unseen`]), nor the joiners between two
+/// Latin letters or digits, where they join nothing (`Si‍ti`, `0813‍2876`; review: such a
+/// name or number, shown whole, was kept in the stores as two words). Between an emoji's
+/// parts, and in a script whose letters they shape, joiners stay.
+fn seen(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    // (Joiners in a row are kept or dropped together, by what stands on either side.)
+    let mut joiners = String::new();
+    let mut before: Option<char> = None;
+    for c in s.chars() {
+        if is_unseen(c) {
+            continue;
+        }
+        if is_joiner(c) {
+            joiners.push(c);
+            continue;
+        }
+        if !(before.is_some_and(latin) && latin(c)) {
+            out.push_str(&joiners);
+        }
+        joiners.clear();
+        out.push(c);
+        before = Some(c);
+    }
+    out.push_str(&joiners);
+    out
 }
 
 /// `s` in Unicode's canonical composed form (NFC): a letter and its accent as one character,
@@ -880,6 +919,19 @@ mod tests {
             plain_text("Banjir \u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}"),
             "Banjir \u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}"
         );
+        // Review: a joiner between two Latin letters or digits joins nothing, and parted a
+        // name or a number shown whole (`Si‍ti`); in other scripts, and by an emoji, it stays.
+        assert_eq!(
+            plain_text("Si\u{200d}ti Ami\u{200c}\u{200d}nah 0813\u{200d}2876 Jos\u{e9}\u{200d}"),
+            "Siti Aminah 08132876 Jos\u{e9}\u{200d}"
+        );
+        for kept in [
+            "\u{645}\u{6cc}\u{200c}\u{62e}\u{648}\u{627}\u{647}\u{645}",
+            "\u{915}\u{94d}\u{200d}\u{937}",
+            "Ok\u{1f44d}\u{200d}\u{1f3fd}",
+        ] {
+            assert_eq!(plain_text(kept), kept);
+        }
         assert_eq!(
             fold("\u{feff}Permintaan\u{200b}Informasi\u{200d} "),
             "permintaan informasi"
