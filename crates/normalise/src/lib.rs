@@ -244,7 +244,8 @@ pub struct Tables<'a> {
 /// letters (`𝐒𝐢𝐭𝐢`, `Ｓｉｔｉ`), and texts stored composed (NFC); phone numbers written in
 /// digits of other scripts (full-width, Arabic-Indic, styled) hidden and read; an address
 /// part `Kota <word>` naming no city (`kota lama`, `KOTA BATIK`) no other region (only the
-/// national list's other cities are); a Wadul Aladin status with its words glued
+/// national list's other cities and Central Java's regencies and their towns are); a name
+/// or number split by a zero-width joiner read whole; a Wadul Aladin status with its words glued
 /// (`DijawabTim`) read as the mapping table reads it; a 112 call exported without its
 /// ticket and in a rewrite of its day with one, one complaint under its ticket (it was two)
 /// (2026-12-07).
