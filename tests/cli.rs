@@ -2884,3 +2884,37 @@ async fn a_statement_query_refuses_exits_as_a_usage_error() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
 }
+
+/// Review of 724383d: with the engine's log of a run's error off for `aduan sync`, the
+/// failed channel's line was the only place the error was said, and it went to stdout: a
+/// cron job keeping stderr alone (`aduan sync >/dev/null`, mail on output) was told nothing
+/// but the exit status. A run that fails the command says its line on stderr, once.
+#[test]
+fn the_error_a_sync_stopped_on_is_said_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let gone = dir.path().join("no-112-here");
+    let config = dir.path().join("aduan.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[store]\nurl = \"sqlite:aduan.db\"\n\n[channels.cc112]\ndir = \"{}\"\n",
+            gone.display()
+        ),
+    )
+    .unwrap();
+    let out = aduan(
+        dir.path(),
+        &["--config", &config.display().to_string(), "sync"],
+        &[("ADUAN_REPORTER_KEY", REPORTER_KEY)],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let named = format!("{}: ", gone.display());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches(&named).count(), 1, "{}", text(&out));
+    assert!(stderr.contains("cc112: failed"), "{}", text(&out));
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains(&named),
+        "{}",
+        text(&out)
+    );
+}

@@ -495,7 +495,23 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
             }
         };
         bar.finish();
-        say!("{}", report.summary_line());
+        // A run that failed or stopped short (its error fails the command) is said on stderr,
+        // with the error, once: the engine's log of that error is off for `aduan sync`, and a
+        // cron job that keeps only stderr (`aduan sync >/dev/null`) was told nothing but the
+        // exit status (review). Other runs' lines go to stdout.
+        let fails_command = match report.outcome {
+            Outcome::Failed => true,
+            Outcome::Partial => report
+                .error
+                .as_deref()
+                .is_some_and(|e| !e.contains("time budget")),
+            _ => false,
+        };
+        if fails_command {
+            esay!("{}", report.summary_line());
+        } else {
+            say!("{}", report.summary_line());
+        }
         if report.outcome == Outcome::Skipped {
             skipped += 1;
         }
