@@ -2918,3 +2918,38 @@ fn the_error_a_sync_stopped_on_is_said_on_stderr() {
         text(&out)
     );
 }
+
+/// Review of 6664283 with 7c54ff2: payloads that no longer unpack, which no backup holds,
+/// are dismissed by an admin; a renormalise then still exited 1 for good, saying they were
+/// quarantined (a dismissed payload is not). It says they are missing and exits 0.
+#[tokio::test]
+async fn a_renormalise_past_dismissed_unpackable_payloads_succeeds() {
+    let sim = sim(1_200, Sp4nFaults::default()).await;
+    let ts = synced_store(&sim, 100).await;
+    ts.execute(
+        "UPDATE raw_dictionaries SET dictionary = substr(dictionary, 1, 8) || zeroblob(400)",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("ADUAN_REPORTER_KEY", REPORTER_KEY)];
+    let out = aduan(dir.path(), &["--database", &ts.url, "renormalise"], &env);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let open = ts.store.quarantine_open_ids().await.unwrap();
+    assert!(!open.is_empty());
+    let mut args = vec!["--database".to_string(), ts.url.clone()];
+    args.extend(["quarantine", "dismiss", "--reason", "no backup"].map(String::from));
+    args.extend(open.iter().map(i64::to_string));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = aduan(dir.path(), &args, &env);
+    assert!(out.status.success(), "{}", text(&out));
+
+    let out = aduan(dir.path(), &["--database", &ts.url, "renormalise"], &env);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("could not be unpacked") && said.contains("dismissed"),
+        "{said}"
+    );
+    assert!(!said.contains("they are quarantined"), "{said}");
+    sim.shutdown().await;
+}

@@ -242,6 +242,33 @@ impl Store {
         })
     }
 
+    /// The open entries of archived payloads quarantined under `field` (a payload that does
+    /// not unpack is, under `payload`; a dismissed entry is not open): how many, and the
+    /// oldest's channel, record and reason.
+    pub async fn quarantine_open_of_field(
+        &self,
+        field: &str,
+    ) -> Result<(i64, Option<(String, String, String)>)> {
+        const OPEN: &str = "FROM quarantine WHERE resolved_at IS NULL AND raw_id IS NOT NULL \
+             AND field = $1";
+        on_pool!(self, pool => {
+            let what = || format!("reading the open quarantine of field {field}");
+            let count: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {OPEN}"))
+                .bind(field)
+                .fetch_one(pool)
+                .await
+                .context(what)?;
+            let first = sqlx::query_as(&format!(
+                "SELECT channel, record, reason {OPEN} ORDER BY quarantine_id LIMIT 1"
+            ))
+            .bind(field)
+            .fetch_optional(pool)
+            .await
+            .context(what)?;
+            Ok((count, first))
+        })
+    }
+
     /// Whether the store holds anything of `channel`: an archived payload, a quarantine
     /// entry or a run (a channel since removed from the registry is still listed).
     pub async fn channel_seen(&self, channel: &str) -> Result<bool> {

@@ -424,7 +424,7 @@ pub(crate) fn storable(mut s: String) -> String {
 }
 
 /// The field named by the quarantine entry of an archived payload that could not be unpacked.
-pub(crate) const UNREADABLE_FIELD: &str = "payload";
+pub const UNREADABLE_FIELD: &str = "payload";
 
 /// An archived payload as a record to read again.
 pub(crate) fn to_record(r: StoredRaw) -> RawRecord {

@@ -29,7 +29,7 @@ use chrono::Utc;
 use tokio::sync::watch;
 use tracing::Instrument;
 
-pub use batch::Counts;
+pub use batch::{Counts, UNREADABLE_FIELD};
 pub use error::{Error, Result};
 pub use report::{Outcome, RunReport};
 
