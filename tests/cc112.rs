@@ -1902,3 +1902,42 @@ async fn a_call_in_two_days_exports_with_and_without_its_ticket_is_one_complaint
         );
     }
 }
+
+/// Review (5689184): a caller's call drops (`Terputus`, no ticket opened) and they call again
+/// at once; the export writes both calls' time to the minute (the contract: "some rows
+/// `dd/mm/yyyy HH:MM`"), and only the second has a ticket. The two rows of one export are
+/// two calls: the dropped one is not the ticketed one's stand-in (a call is one row of its
+/// day's export), and stays a complaint of its own, in the sync and in a rebuild.
+#[tokio::test]
+async fn a_dropped_call_beside_the_ticketed_call_again_in_the_same_minute_is_its_own_complaint() {
+    const DROPPED: &str = "1;;12/09/2021 09:30;081328765432;Bu Sri;Terputus;;;;;;;;Tidak Ditindaklanjuti;00:04;Rina;12/09/2021 09:30:10";
+    const AGAIN: &str = "2;112-3375-20210912-0007;12/09/2021 09:30;081328765432;Bu Sri;Pengaduan;Gawat Darurat;Kebakaran;Rumah terbakar di gang buntu;Jl. Hayam Wuruk;Kel. Kauman;Pek. Timur;Damkar;Diteruskan;01:30;Rina;12/09/2021 09:32:00";
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine(&ts);
+        let date = chrono::NaiveDate::from_ymd_opt(2021, 9, 12).unwrap();
+        let report = day_synced(&engine, dir.path(), date, &[DROPPED.into(), AGAIN.into()]).await;
+        assert_eq!(
+            report.outcome,
+            Outcome::Ok,
+            "{}: {}",
+            ts.label,
+            report.summary_line()
+        );
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints").await,
+            2,
+            "{}: two calls in the export, two complaints ({})",
+            ts.label,
+            report.summary_line()
+        );
+        let synced = unified_tables(&ts).await;
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(
+            unified_tables(&ts).await,
+            synced,
+            "{}: the rebuild",
+            ts.label
+        );
+    }
+}

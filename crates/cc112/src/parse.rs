@@ -152,11 +152,16 @@ pub(crate) fn row(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
     // ids were first made of), else its digits as written. A stand-in: a rewrite of the day
     // may give the call its ticket, and the call under its ticket takes its place. Without a
     // caller's number the time alone is none: another call without one in the same second
-    // (a ghost call) could be it, and a ticketed call takes no such one's place.
+    // (a ghost call) could be it, and a ticketed call takes no such one's place. Nor does
+    // it take the place of a call whose time is written to the minute (`dd/mm/yyyy HH:MM`):
+    // a caller's dropped call and their call again at once, ticketed, are two calls in one
+    // minute (review: the dropped one, a row of the same export, was never stored).
     let at = called_at.format("%Y%m%dT%H%M%SZ");
     let caller = phone.as_deref().and_then(caller_digits);
+    let to_the_second =
+        aduan_core::time::parse_wib(get("Waktu Panggilan"), &TIME_FORMATS[..1]).is_some();
     let (external_id, external_id_private, standing) = match (opt("No Tiket"), caller) {
-        (Some(ticket), Some(digits)) => (
+        (Some(ticket), Some(digits)) if to_the_second => (
             ticket,
             None,
             Standing::Replaces {
@@ -164,8 +169,9 @@ pub(crate) fn row(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
                 external_id_private: Some(digits),
             },
         ),
-        (Some(ticket), None) => (ticket, None, Standing::Own),
-        (None, Some(digits)) => (at.to_string(), Some(digits), Standing::StandIn),
+        (Some(ticket), _) => (ticket, None, Standing::Own),
+        (None, Some(digits)) if to_the_second => (at.to_string(), Some(digits), Standing::StandIn),
+        (None, Some(digits)) => (at.to_string(), Some(digits), Standing::Own),
         (None, None) => (format!("{at}-private"), None, Standing::Own),
     };
     let agencies: Vec<String> = get("Diteruskan Ke")
@@ -361,6 +367,18 @@ mod tests {
         assert_eq!(ghost.standing, Standing::Own);
         let private = row(&raw("3;112-3375-20210912-0010;12/09/2021 08:15:40;Private;-;Pengaduan;;;x;;;;;Selesai;00:12;Rina;12/09/2021 08:15:52")).unwrap();
         assert_eq!(private.standing, Standing::Own);
+    }
+
+    /// Review: a call time written to the minute is no call's identity to take over (nor
+    /// to give one): a caller's dropped call and their ticketed call again at once are two
+    /// calls in one minute.
+    #[test]
+    fn a_call_time_to_the_minute_neither_stands_in_nor_replaces() {
+        let dropped = row(&raw("1;;12/09/2021 09:30;081328765432;-;Terputus;;;;;;;;Tidak Ditindaklanjuti;00:04;Rina;12/09/2021 09:30:10")).unwrap();
+        assert_eq!(dropped.standing, Standing::Own);
+        assert!(dropped.external_id_private.is_some());
+        let again = row(&raw("2;112-3375-20210912-0007;12/09/2021 09:30;081328765432;-;Pengaduan;;;x;;;;;Selesai;01:30;Rina;12/09/2021 11:00:00")).unwrap();
+        assert_eq!(again.standing, Standing::Own);
     }
 
     #[test]
