@@ -1941,3 +1941,51 @@ async fn a_dropped_call_beside_the_ticketed_call_again_in_the_same_minute_is_its
         );
     }
 }
+
+/// Review (5689184): `complaint_claims` was kept across rebuilds, so a claim the archive no
+/// longer makes as the rules read it now (one an earlier release made: a call timed to the
+/// minute taken over by a ticketed call in that minute, before a ticketed call no longer took
+/// such a one's place) kept its stand-in out of every rebuild, the one a rules change makes
+/// included. A rebuild makes the claims afresh from the archive, as it makes the complaints:
+/// its tables are what a first sync of the archive gives.
+#[tokio::test]
+async fn a_claim_the_archive_no_longer_makes_does_not_outlive_a_rebuild() {
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine(&ts);
+        let date = chrono::NaiveDate::from_ymd_opt(2021, 9, 12).unwrap();
+        let first = day_synced(&engine, dir.path(), date, &[CALL.into(), VAKSIN.into()]).await;
+        assert_eq!(first.counts.inserted, 2, "{}", ts.label);
+        let synced = unified_tables(&ts).await;
+        let stand_in = ts
+            .store
+            .query("SELECT complaint_id FROM complaints WHERE external_id LIKE '20210912T023000Z%'")
+            .await
+            .unwrap();
+        let stand_in = stand_in.rows[0][0].as_str().unwrap().to_string();
+        // A claim an earlier release made, which no payload of the archive makes now.
+        ts.execute(&format!(
+            "INSERT INTO complaint_claims (complaint_id, claimed_by) \
+             VALUES ('{stand_in}', 'cc112:112-3375-20210912-0099')"
+        ))
+        .await;
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(
+            unified_tables(&ts).await,
+            synced,
+            "{}: the rebuild gives what the archive reads as",
+            ts.label
+        );
+        // The claim the archive does not make is gone with the rebuild.
+        assert_eq!(
+            count(
+                &ts,
+                &format!("SELECT COUNT(*) FROM complaint_claims WHERE complaint_id = '{stand_in}'")
+            )
+            .await,
+            0,
+            "{}",
+            ts.label
+        );
+    }
+}

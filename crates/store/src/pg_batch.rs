@@ -212,10 +212,11 @@ pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Re
             .iter()
             .map(|(id, by)| (id.as_str(), by.as_str()))
             .unzip();
-        sqlx::query(
-            "INSERT INTO complaint_claims (complaint_id, claimed_by) \
+        sqlx::query(&format!(
+            "INSERT INTO {} (complaint_id, claimed_by) \
              SELECT * FROM UNNEST($1::text[], $2::text[]) ON CONFLICT (complaint_id) DO NOTHING",
-        )
+            t.claims
+        ))
         .bind(&ids)
         .bind(&by)
         .execute(&mut *tx)

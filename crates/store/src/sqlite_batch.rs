@@ -18,7 +18,7 @@ use sqlx::SqlitePool;
 use crate::error::Context;
 use crate::read::PackedRaw;
 use crate::write::{
-    quarantine_sql, upsert_tail, Tables, WriteBatch, CLAIM_SQL, COMPLAINT_COLUMNS, CURSOR_SQL,
+    claim_sql, quarantine_sql, upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL,
     DICTIONARY_SQL, LINK_AGAIN_SQL, LINK_SQL, LIVE,
 };
 use crate::{blocking, CurrentRow, Error, Result, StoredRaw};
@@ -168,12 +168,16 @@ pub(crate) async fn known_hashes(
 /// per id (see [`known_hashes`]).
 pub(crate) async fn claimed(
     pool: &SqlitePool,
+    t: Tables,
     ids: &[&str],
     what: impl Fn() -> String,
 ) -> Result<HashSet<String>> {
     read(pool, &what, |conn| {
         let mut st = conn
-            .prepare_cached("SELECT 1 FROM complaint_claims WHERE complaint_id = ?1")
+            .prepare_cached(&format!(
+                "SELECT 1 FROM {} WHERE complaint_id = ?1",
+                t.claims
+            ))
             .map_err(|e| fail(what(), e))?;
         let mut found = HashSet::default();
         for id in ids {
@@ -350,7 +354,7 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
     }
     if !w.claims.is_empty() {
         let what = || format!("keeping the stand-ins complaints of {channel} took over");
-        let mut st = conn.prepare(CLAIM_SQL).map_err(|e| fail(what(), e))?;
+        let mut st = conn.prepare(&claim_sql(t)).map_err(|e| fail(what(), e))?;
         for (id, by) in w.claims {
             st.execute(params![id, by]).map_err(|e| fail(what(), e))?;
         }

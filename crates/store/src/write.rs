@@ -342,6 +342,8 @@ pub(crate) struct Tables {
     pub(crate) complaints: &'static str,
     pub(crate) events: &'static str,
     pub(crate) quarantine: &'static str,
+    /// The stand-ins taken over (see [`WriteBatch::claims`]).
+    pub(crate) claims: &'static str,
 }
 
 /// The tables the analysts read.
@@ -349,6 +351,7 @@ pub(crate) const LIVE: Tables = Tables {
     complaints: "complaints",
     events: "complaint_events",
     quarantine: "quarantine",
+    claims: "complaint_claims",
 };
 
 /// A rebuild's tables.
@@ -356,6 +359,7 @@ pub(crate) const REBUILT: Tables = Tables {
     complaints: "complaints_rebuild",
     events: "complaint_events_rebuild",
     quarantine: "quarantine_rebuild",
+    claims: "complaint_claims_rebuild",
 };
 
 /// Each live table and the rebuild's table that takes its place.
@@ -438,10 +442,24 @@ pub(crate) const LINK_AGAIN_SQL: &str =
     again_seq = excluded.again_seq, span_from = COALESCE(excluded.span_from, raw_groups.span_from), \
     span_to = COALESCE(excluded.span_to, raw_groups.span_to)";
 
-/// Keeps a stand-in another complaint took over: the stand-in's id, the other's (the first
-/// claim stays).
-pub(crate) const CLAIM_SQL: &str = "INSERT INTO complaint_claims (complaint_id, claimed_by) \
-    VALUES ($1, $2) ON CONFLICT (complaint_id) DO NOTHING";
+/// Keeps a stand-in another complaint took over, in `t`'s claims: the stand-in's id, the
+/// other's (the first claim stays).
+pub(crate) fn claim_sql(t: Tables) -> String {
+    format!(
+        "INSERT INTO {} (complaint_id, claimed_by) VALUES ($1, $2) \
+         ON CONFLICT (complaint_id) DO NOTHING",
+        t.claims
+    )
+}
+
+/// A rebuild's claims, empty: the live table's columns and key. A rebuild makes the claims
+/// the archive makes afresh, as it makes the complaints (see [`Store::finish_rebuild`]).
+fn rebuild_claims() -> String {
+    format!(
+        "CREATE TABLE {} (complaint_id TEXT PRIMARY KEY NOT NULL, claimed_by TEXT NOT NULL)",
+        REBUILT.claims
+    )
+}
 
 /// The columns a quarantine entry is written with (its number and `resolved_at` come later).
 const QUARANTINE_COLUMNS: &str =
@@ -651,19 +669,28 @@ impl Store {
     /// `aduan_core::Standing`) another complaint took the place of (see
     /// [`WriteBatch::claims`]): a record read under one stores nothing.
     pub async fn claimed(&self, ids: &[&str]) -> Result<HashSet<String>> {
+        self.claimed_of(ids, false).await
+    }
+
+    /// [`claimed`](Self::claimed), in a rebuild's claims when `rebuild` (those the archive
+    /// read so far makes: a claim the live table holds that the archive no longer makes, as
+    /// the rules read it now, takes no stand-in's place).
+    pub async fn claimed_of(&self, ids: &[&str], rebuild: bool) -> Result<HashSet<String>> {
         let what = || "looking up stand-ins other complaints took over".to_string();
         if ids.is_empty() {
             return Ok(HashSet::default());
         }
+        let t = Tables::of(rebuild);
         match &self.backend {
-            Backend::Sqlite(pool) => crate::sqlite_batch::claimed(pool, ids, what).await,
+            Backend::Sqlite(pool) => crate::sqlite_batch::claimed(pool, t, ids, what).await,
             // One probe of the primary key per id (see `known_hashes`).
             Backend::Postgres(pool) => {
-                let found: Vec<String> = sqlx::query_scalar(
+                let found: Vec<String> = sqlx::query_scalar(&format!(
                     "SELECT c.complaint_id FROM UNNEST($1::text[]) AS i (id) \
-                     CROSS JOIN LATERAL (SELECT complaint_id FROM complaint_claims \
+                     CROSS JOIN LATERAL (SELECT complaint_id FROM {} \
                      WHERE complaint_id = i.id LIMIT 1) AS c",
-                )
+                    t.claims
+                ))
                 .bind(ids)
                 .fetch_all(pool)
                 .await
@@ -1233,11 +1260,13 @@ impl Store {
             .context(what)?;
             sqlx::raw_sql(&format!(
                 "DROP TABLE IF EXISTS {}; DROP TABLE IF EXISTS {}; DROP TABLE IF EXISTS {}; \
-                 {create}; {}",
+                 DROP TABLE IF EXISTS {}; {create}; {}; {}",
                 REBUILT.events,
                 REBUILT.complaints,
                 REBUILT.quarantine,
-                rebuild_quarantine()
+                REBUILT.claims,
+                rebuild_quarantine(),
+                rebuild_claims()
             ))
             .execute(&mut *tx)
             .await
@@ -1419,12 +1448,16 @@ impl Store {
             sqlx::raw_sql(&format!(
                 "{}; DROP TABLE {le}; DROP TABLE {lc}; \
                  ALTER TABLE {rc} RENAME TO {lc}; ALTER TABLE {re} RENAME TO {le}; \
+                 DELETE FROM {ll}; INSERT INTO {ll} (complaint_id, claimed_by) \
+                 SELECT complaint_id, claimed_by FROM {rl}; DROP TABLE {rl}; \
                  DROP TABLE IF EXISTS rebuild_snapshot",
                 merge_quarantine(),
                 le = LIVE.events,
                 lc = LIVE.complaints,
                 re = REBUILT.events,
-                rc = REBUILT.complaints
+                rc = REBUILT.complaints,
+                ll = LIVE.claims,
+                rl = REBUILT.claims
             ))
             .execute(&mut *tx)
             .await

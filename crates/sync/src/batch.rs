@@ -1110,7 +1110,7 @@ async fn decide(
         .filter(|id| !taken.contains(*id))
         .map(String::as_str)
         .collect();
-    let mut claimed = store.claimed(&open).await?;
+    let mut claimed = store.claimed_of(&open, rebuild).await?;
     behind.claimed(&open, &mut claimed);
     taken.extend(claimed);
     // Decide each record against what is stored (and what this batch wrote before it); and
