@@ -503,7 +503,7 @@ impl PullConnector for Cc112 {
             current: None,
             left: Vec::new(),
             unsaved: false,
-            saved_at: tokio::time::Instant::now(),
+            saved_at: None,
             save_took: Duration::ZERO,
         }))
     }
@@ -536,17 +536,17 @@ struct Reader {
     /// Whether `cursor` holds files read since it was last handed out.
     unsaved: bool,
     /// When the cursor was last handed out (or the run began).
-    saved_at: tokio::time::Instant,
+    saved_at: Option<tokio::time::Instant>,
     /// How long writing the cursor out took last time.
     save_took: Duration,
 }
 
-/// The least time between two cursors a run hands out, the run's last (with every file it
-/// read) handed out whenever the one before was. A cursor names every file ever read (some
-/// 570 KB after ten years of days): written out after each file, a first sync's cost grew
-/// with the square of its files (in a debug build, 3,650 one-row days took two minutes and
-/// more, 1,000 nine seconds; now ten seconds and four). The engine stores only the last cursor of the batches it joins in two seconds
-/// anyway (`aduan_sync`'s pipeline); a run that stops (a crash, its time budget) reads again
+/// The least time between two cursors a run hands out (its first handed out with the first
+/// file read, its last, with every file it read, whenever the one before was). A cursor
+/// names every file ever read (some 570 KB after ten years of days): written out after each
+/// file, a first sync's cost grew with the square of its files (in a debug build, 3,650
+/// one-row days took two minutes and more, 1,000 nine seconds; now ten seconds and four).
+/// The engine stores only the last cursor of the batches it joins in two seconds anyway (`aduan_sync`'s pipeline); a run that stops (a crash, its time budget) reads again
 /// next run the files read since its last stored cursor, whose rows the archive recognises
 /// by their bytes: nothing is stored twice.
 const SAVE_AGE: Duration = Duration::from_millis(500);
@@ -560,8 +560,12 @@ impl Reader {
     /// file is read to its end or found unchanged.
     fn cursor_if_due(&mut self) -> Option<String> {
         self.unsaved = true;
-        if self.saved_at.elapsed() < SAVE_AGE.max(self.save_took * SAVE_SHARE) {
-            return None;
+        // The run's first is due at once: a run cut short (a short time budget after a slow
+        // listing) still keeps what it read.
+        if let Some(at) = self.saved_at {
+            if at.elapsed() < SAVE_AGE.max(self.save_took * SAVE_SHARE) {
+                return None;
+            }
         }
         self.cursor_now()
     }
@@ -570,8 +574,9 @@ impl Reader {
     fn cursor_now(&mut self) -> Option<String> {
         let started = tokio::time::Instant::now();
         let cursor = serde_json::to_string(&self.cursor).ok();
-        self.saved_at = tokio::time::Instant::now();
-        self.save_took = self.saved_at.duration_since(started);
+        let now = tokio::time::Instant::now();
+        self.saved_at = Some(now);
+        self.save_took = now.duration_since(started);
         self.unsaved = false;
         cursor
     }
@@ -859,7 +864,8 @@ mod tests {
             serde_json::from_value(serde_json::json!({"dir": dir.path()})).unwrap();
         let connector = Cc112::new(config, None).unwrap();
         let (records, cursors, cursor) = drain(&connector, None).await;
-        assert_eq!((records, cursors), (200, 1));
+        // The first file's cursor, and the run's last.
+        assert_eq!((records, cursors), (200, 2));
         let read: Cursor = serde_json::from_str(&cursor).unwrap();
         assert_eq!(read.files.len(), 200);
         assert!(read.files.keys().all(|name| is_export_name(name)));
@@ -869,12 +875,12 @@ mod tests {
             (0, 0, String::new())
         );
         // Every file touched, none changed: nothing parsed, their new times remembered in
-        // one cursor.
+        // the run's first cursor and its last.
         for entry in std::fs::read_dir(dir.path()).unwrap() {
             touch(&entry.unwrap().path(), 1800);
         }
         let (records, cursors, touched) = drain(&connector, Some(cursor.clone())).await;
-        assert_eq!((records, cursors), (0, 1));
+        assert_eq!((records, cursors), (0, 2));
         let touched: Cursor = serde_json::from_str(&touched).unwrap();
         assert_eq!(touched.files.len(), 200);
         for (name, seen) in &touched.files {
@@ -911,8 +917,9 @@ mod tests {
                 tokio::time::advance(SAVE_AGE).await;
             }
         }
-        // The second file's end hands out a cursor of two files (its row was handed out
-        // before: nothing of the third is in it); the run's last names all five.
-        assert_eq!(cursors, [(2, 2), (5, 5)]);
+        // The first file's end hands out the run's first cursor; the second file's end one of
+        // two files (its row was handed out before: nothing of the third is in it); the run's
+        // last names all five.
+        assert_eq!(cursors, [(1, 1), (2, 2), (5, 5)]);
     }
 }
