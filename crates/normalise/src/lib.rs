@@ -247,7 +247,8 @@ pub struct Tables<'a> {
 /// national list's other cities and Central Java's regencies and their towns are); a name
 /// or number split by a zero-width joiner read whole; a Wadul Aladin status with its words glued
 /// (`DijawabTim`) read as the mapping table reads it; a 112 call exported without its
-/// ticket and in a rewrite of its day with one, one complaint under its ticket (it was two)
+/// ticket and in a rewrite of its day with one, one complaint under its ticket (it was two;
+/// not a call timed to the minute alone, which may be another call of the same caller)
 /// (2026-12-07).
 pub const RULES: u32 = 19;
 
