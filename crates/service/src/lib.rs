@@ -425,29 +425,9 @@ pub async fn shutdown_signal() {
         }
     };
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "Cannot listen for SIGTERM.");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
+    let term = unix_signal(tokio::signal::unix::SignalKind::terminate(), "SIGTERM");
     #[cfg(unix)]
-    let hangup = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "Cannot listen for SIGHUP.");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
+    let hangup = unix_signal(tokio::signal::unix::SignalKind::hangup(), "SIGHUP");
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     #[cfg(not(unix))]
@@ -456,6 +436,21 @@ pub async fn shutdown_signal() {
         () = ctrl_c => tracing::info!("Ctrl-C received."),
         () = term => tracing::info!("SIGTERM received."),
         () = hangup => tracing::info!("SIGHUP received; there is nothing to reload: stopping as on SIGTERM."),
+    }
+}
+
+/// Waits for the signal `kind` (`name` in the log); never returns when it cannot be listened
+/// for (the others still stop the service).
+#[cfg(unix)]
+async fn unix_signal(kind: tokio::signal::unix::SignalKind, name: &str) {
+    match tokio::signal::unix::signal(kind) {
+        Ok(mut s) => {
+            s.recv().await;
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "Cannot listen for {name}.");
+            std::future::pending::<()>().await;
+        }
     }
 }
 
