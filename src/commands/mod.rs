@@ -499,15 +499,14 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
         // with the error, once: the engine's log of that error is off for `aduan sync`, and a
         // cron job that keeps only stderr (`aduan sync >/dev/null`) was told nothing but the
         // exit status (review). Other runs' lines go to stdout.
-        let fails_command = match report.outcome {
-            Outcome::Failed => true,
-            Outcome::Partial => report
+        // (A run stopped by its time budget is `partial` and fails nothing: the rest is
+        // fetched next run.)
+        let stopped_short = report.outcome == Outcome::Partial
+            && report
                 .error
                 .as_deref()
-                .is_some_and(|e| !e.contains("time budget")),
-            _ => false,
-        };
-        if fails_command {
+                .is_some_and(|e| !e.ends_with(aduan_sync::BUDGET_USED_UP));
+        if report.outcome == Outcome::Failed || stopped_short {
             esay!("{}", report.summary_line());
         } else {
             say!("{}", report.summary_line());
@@ -520,12 +519,7 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
             stopped += 1;
         } else if report.outcome == Outcome::Failed {
             failed += 1;
-        } else if report.outcome == Outcome::Partial
-            && report
-                .error
-                .as_deref()
-                .is_some_and(|e| !e.contains("time budget"))
-        {
+        } else if stopped_short {
             // Stopped short by what it met (a 112 file it could not read): said as it is
             // recorded, `partial`, not as a failure (review); it fails the command all the same.
             partial += 1;

@@ -31,12 +31,6 @@ pub enum Error {
         /// Which setting is wrong and how.
         message: String,
     },
-    /// The run ran out of its time budget; progress so far is kept.
-    #[error("{channel}: time budget used up; the rest is fetched next run")]
-    BudgetExhausted {
-        /// The channel id.
-        channel: String,
-    },
     /// Reading the channel stopped on a defect of Aduan's (a panic), not on what the channel
     /// did: the run fails, and what was read before it is kept. The panic's own message, which
     /// may quote what was read, is in the log only.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aduan_core::DynPullConnector;
-use aduan_sync::{Engine, NoProgress, Outcome, RunReport, STOPPED_BY_SHUTDOWN};
+use aduan_sync::{Engine, NoProgress, Outcome, RunReport, BUDGET_USED_UP, STOPPED_BY_SHUTDOWN};
 use chrono::{DateTime, FixedOffset, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -98,9 +98,10 @@ pub(crate) fn failed(report: &RunReport) -> bool {
         Outcome::Ok | Outcome::Skipped => false,
         Outcome::Failed => true,
         Outcome::Partial if report.read_to_end => false,
-        Outcome::Partial => report.error.as_deref().is_some_and(|e| {
-            !e.ends_with(STOPPED_BY_SHUTDOWN) && !e.contains("time budget used up")
-        }),
+        Outcome::Partial => report
+            .error
+            .as_deref()
+            .is_some_and(|e| !e.ends_with(STOPPED_BY_SHUTDOWN) && !e.ends_with(BUDGET_USED_UP)),
     }
 }
 

@@ -175,6 +175,16 @@ pub fn stopped_by_shutdown(channel: &str) -> String {
     format!("{channel}: {STOPPED_BY_SHUTDOWN}")
 }
 
+/// What a run stopped by its time budget records after its channel's id (`sync_runs.error`,
+/// see [`budget_used_up`]): a run so stopped is no failure (the scheduler does not back off,
+/// `aduan sync` does not fail for it).
+pub const BUDGET_USED_UP: &str = "time budget used up; the rest is fetched next run";
+
+/// The whole error a run of `channel` stopped by its time budget records.
+pub fn budget_used_up(channel: &str) -> String {
+    format!("{channel}: {BUDGET_USED_UP}")
+}
+
 /// How long past a run's budget a fetch in flight may still bring its batch (the pages read
 /// ahead are handed over as the budget ends): a quarter of the budget, at most a minute.
 fn fetch_grace(budget: Option<Duration>) -> Duration {
@@ -498,9 +508,7 @@ impl Engine {
             tracing::warn!("Stopped by shutdown; the rest is fetched next run.");
             report.error = Some(crate::stopped_by_shutdown(channel));
         } else if matches!(result, Ok(false)) {
-            report.error = Some(format!(
-                "{channel}: time budget used up; the rest is fetched next run"
-            ));
+            report.error = Some(budget_used_up(channel));
         } else if !left.is_empty() {
             report.error = Some(batch::storable(left_behind(channel, &left)));
         }
