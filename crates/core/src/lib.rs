@@ -19,6 +19,7 @@ mod connector;
 pub mod contacts;
 mod error;
 pub mod json;
+pub mod label;
 mod model;
 pub mod phone;
 pub mod schedule;

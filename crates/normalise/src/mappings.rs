@@ -7,20 +7,11 @@ use serde::Deserialize;
 
 use crate::categories::Taxonomy;
 use crate::error::{table_err, Result};
-use crate::text::{is_invisible, is_space, push_lowercase};
-
-/// The key a channel's label is matched by: lower case, without any white space (the
-/// zero-width space too) nor the characters that take no room, so that `Sampah / Kebersihan`
-/// is the table's `Sampah/Kebersihan` (the labels are matched "ignoring letter case and white
-/// space", and registers typed by hand space their slashes as they please). No two labels of
-/// a table may share a key.
-pub(crate) fn label_key(label: &str) -> String {
-    let mut key = String::with_capacity(label.len());
-    for c in label.chars().filter(|&c| !is_space(c) && !is_invisible(c)) {
-        push_lowercase(&mut key, c);
-    }
-    key
-}
+/// The key a channel's label is matched by (see [`aduan_core::label::label_key`]): so that
+/// `Sampah / Kebersihan` is the table's `Sampah/Kebersihan` (the labels are matched "ignoring
+/// letter case and white space", and registers typed by hand space their slashes as they
+/// please). No two labels of a table may share a key.
+pub(crate) use aduan_core::label::label_key;
 
 /// A section's labels by their keys; two labels of one key are an error of the table.
 fn keyed<T>(

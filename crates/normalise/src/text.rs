@@ -26,37 +26,9 @@ pub fn fold(s: &str) -> String {
     out
 }
 
-/// White space as `fold` and `plain_text` see it (the non-breaking space included, and the
-/// zero-width space, `&#8203;`, which a web editor leaves between words and at the ends of
-/// its paragraphs).
-pub(crate) fn is_space(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '\u{a0}' | '\u{200b}')
-}
-
-/// Characters that take no room and part no words, left out of texts: a byte order mark (a
-/// zero-width no-break space), a word joiner and a soft hyphen (`&shy;`). (A zero-width
-/// joiner or non-joiner stays in a text, where it joins an emoji's parts, but is left out of
-/// labels: see [`is_invisible`].)
-fn is_unseen(c: char) -> bool {
-    matches!(c, '\u{feff}' | '\u{2060}' | '\u{ad}')
-}
-
-/// Characters that take no room in a label (a status, a kind, a category): those of
-/// [`is_unseen`] and the zero-width joiner and non-joiner. Review: a label holding one (a
-/// register's `Selesai` pasted with a zero-width space, a category with a byte order mark)
-/// was unknown.
-pub(crate) fn is_invisible(c: char) -> bool {
-    is_unseen(c) || matches!(c, '\u{200c}' | '\u{200d}')
-}
-
-/// Pushes `c` in lower case; ASCII without the Unicode tables.
-pub(crate) fn push_lowercase(out: &mut String, c: char) {
-    if c.is_ascii() {
-        out.push(c.to_ascii_lowercase());
-    } else {
-        out.extend(c.to_lowercase());
-    }
-}
+// White space and the characters that take no room, as labels and texts see them, and
+// lower case as the keys are made: shared with the connectors through `aduan_core::label`.
+pub(crate) use aduan_core::label::{is_invisible, is_space, is_unseen, push_lowercase};
 
 /// White space folded to single spaces and upper case: the form of the national taxonomy.
 pub fn upper_folded(s: &str) -> String {

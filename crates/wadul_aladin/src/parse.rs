@@ -30,28 +30,17 @@ const FINISHED: [&str; 2] = ["Selesai", "Dijawab Tim"];
 const FORWARDING: &str = "Diteruskan ke OPD";
 
 /// Whether a register's `status` is one of `labels`, read as the mapping tables read it
-/// (`aduan_normalise`'s `label_key`): letter case and white space aside (the register is a
+/// ([`aduan_core::label::label_key`]): letter case and white space aside (the register is a
 /// hand-kept spreadsheet; a zero-width space is white space), so that words glued or parted
 /// are the same label (`DijawabTim` is `Dijawab Tim`; review: the table resolved it as a
 /// team's answer, and this neither closed the thread nor dated the resolution), and the
 /// characters that take no room (a byte order mark, a word joiner, a soft hyphen, zero-width
 /// joiners) left out.
 fn status_in(status: &str, labels: &[&str]) -> bool {
-    let key = |label: &str| -> String {
-        label
-            .chars()
-            .filter(|c| {
-                !c.is_whitespace()
-                    && !matches!(
-                        c,
-                        '\u{200b}' | '\u{feff}' | '\u{2060}' | '\u{ad}' | '\u{200c}' | '\u{200d}'
-                    )
-            })
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
-    let status = key(status);
-    labels.iter().any(|label| key(label) == status)
+    let status = aduan_core::label::label_key(status);
+    labels
+        .iter()
+        .any(|label| aduan_core::label::label_key(label) == status)
 }
 
 /// The register's columns this connector reads.
