@@ -15,7 +15,9 @@
 //!
 //! Digits are read in any script ([`AsciiDigits`]): a number typed with full-width digits
 //! (`０８１２…`), Arabic-Indic ones (`٠٨١٢…`) or the styled ones chat users paste (`𝟎𝟖𝟏𝟐…`) is
-//! a number as one typed with ASCII digits is, and is hidden whole.
+//! a number as one typed with ASCII digits is, and is hidden whole; so is one holding marks
+//! that take no room (a bidi mark, a word joiner, a soft hyphen: see [`takes_no_room`]), read
+//! as if they were not there.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -167,12 +169,15 @@ pub fn decimal(c: char) -> Option<u8> {
 }
 
 /// A text that writes digits of other scripts than ASCII's (see [`ZEROS`]), or ASCII digits
-/// with the full-width forms of what a number is written with between them (`0812－3456－7890`,
-/// `（0285）421234`: review, such a number was kept whole, as the reporter's own was, and
-/// `to_e164` read none), as the phone rules read it: each such digit as its ASCII digit, a
-/// full-width form (`＋`, `－`, `（`, `Ｈ`) as its ASCII character and an ideographic space as
-/// a space, the rest as written; and where each of its bytes stands in the text as written,
-/// so that what is found in it is replaced there, the rest of the text as it was.
+/// with the full-width or small forms of what a number is written with between them
+/// (`0812－3456－7890`, `（0285）421234`, `0812﹣3456﹣7890`: review, such a number was kept
+/// whole, as the reporter's own was, and `to_e164` read none), or marks that take no room
+/// ([`takes_no_room`]: review, session 44, `0812\u{200f}3456\u{200f}7890` was kept whole), as
+/// the phone rules read it: each such digit as its ASCII digit, a full-width or small form
+/// (`＋`, `－`, `（`, `Ｈ`, `﹣`, `﹫`) as its ASCII character and an ideographic space as a
+/// space, without the marks, the rest as written; and where each of its bytes stands in the
+/// text as written, so that what is found in it is replaced there, the rest of the text as
+/// it was.
 #[derive(Debug)]
 pub struct AsciiDigits {
     text: String,
@@ -182,9 +187,9 @@ pub struct AsciiDigits {
 }
 
 impl AsciiDigits {
-    /// `text` read so, or `None` when it writes no digit but ASCII ones and none of the
-    /// full-width forms of ` +-().,/:` (most texts; they are read as they are, nothing
-    /// copied).
+    /// `text` read so, or `None` when it writes no digit but ASCII ones, none of the
+    /// full-width or small forms of ` +-().,/:` and no mark that takes no room (most texts;
+    /// they are read as they are, nothing copied).
     pub fn read(text: &str) -> Option<Self> {
         // (Looked for at the characters' first bytes but ASCII's only: most texts are
         // mostly ASCII, and this is each text's cost.)
@@ -192,6 +197,7 @@ impl AsciiDigits {
         let other = |at: usize| {
             text[at..].chars().next().is_some_and(|c| {
                 decimal(c).is_some()
+                    || takes_no_room(c)
                     || ascii_form(c).is_some_and(|a| {
                         matches!(a, ' ' | '+' | '-' | '(' | ')' | '.' | ',' | '/' | ':')
                     })
@@ -200,14 +206,23 @@ impl AsciiDigits {
         if text.is_ascii() || !(0..bytes.len()).any(|at| bytes[at] >= 0xc0 && other(at)) {
             return None;
         }
+        Some(Self::copied(text))
+    }
+
+    /// `text` read so, whatever it writes.
+    fn copied(text: &str) -> Self {
         let mut out = String::with_capacity(text.len());
         let mut at = Vec::with_capacity(text.len() + 1);
         for (i, c) in text.char_indices() {
-            let ascii = match c {
-                _ if c.is_ascii() => None,
-                _ => ascii_form(c).or_else(|| decimal(c).map(|d| char::from(b'0' + d))),
-            };
-            match ascii {
+            if c.is_ascii() {
+                out.push(c);
+                at.push(i);
+                continue;
+            }
+            if takes_no_room(c) {
+                continue;
+            }
+            match ascii_form(c).or_else(|| decimal(c).map(|d| char::from(b'0' + d))) {
                 Some(a) => {
                     out.push(a);
                     at.push(i);
@@ -219,7 +234,7 @@ impl AsciiDigits {
             }
         }
         at.push(text.len());
-        Some(Self { text: out, at })
+        Self { text: out, at }
     }
 
     /// The text as the phone rules read it.
@@ -228,12 +243,28 @@ impl AsciiDigits {
     }
 
     /// `written` (the text this was read from) with each of `spans` (of [`Self::text`], in
-    /// order, apart, each from and to a character's boundary) replaced by `marker`.
+    /// order, apart, each from and to a character's boundary) replaced by `marker`. A mark
+    /// left out of the reading (see [`takes_no_room`]) inside a span is replaced with it;
+    /// one just before or after it stays (`\u{2066}0812…7890\u{2069}` keeps its isolate
+    /// closed).
     pub fn replace(&self, written: &str, spans: &[Range<usize>], marker: &str) -> String {
         let mut out = String::with_capacity(written.len());
         let mut copied = 0;
         for span in spans {
-            let (from, to) = (self.at[span.start], self.at[span.end]);
+            let from = self.at[span.start];
+            // The end of the character the span's last byte stands for (not the start of the
+            // next one read: a mark left out may stand between).
+            let to = match span.end.checked_sub(1).filter(|_| !span.is_empty()) {
+                Some(last) => {
+                    let at = self.at[last];
+                    match written.get(at..).and_then(|rest| rest.chars().next()) {
+                        Some(c) => at + c.len_utf8(),
+                        // (A byte inside a character written as it is: its next byte.)
+                        None => at + 1,
+                    }
+                }
+                None => from,
+            };
             out.push_str(&written[copied..from]);
             out.push_str(marker);
             copied = to;
@@ -243,12 +274,40 @@ impl AsciiDigits {
     }
 }
 
-/// The ASCII character a full-width form (`＋`, `－`, `（`, `Ｈ`: those of `!` to `~`) or an
-/// ideographic space stands for.
+/// Characters that take no room and part no digits, left out where numbers and addresses
+/// are read: those a text leaves out ([`crate::label::is_unseen`]: a byte order mark, a word
+/// joiner, a soft hyphen), the marks and embeddings, overrides and isolates of bidirectional
+/// text (U+200E, U+200F, U+061C, U+202A to U+202E, U+2066 to U+2069; an editor of
+/// right-to-left text puts them around a number) and the invisible operators (U+2061 to
+/// U+2064). (Zero-width joiners are not: they join an emoji's parts, and the texts stored
+/// lose them between digits already.)
+pub fn takes_no_room(c: char) -> bool {
+    crate::label::is_unseen(c)
+        || matches!(
+            c,
+            '\u{200e}'
+                | '\u{200f}'
+                | '\u{61c}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2061}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// The ASCII character a full-width form (`＋`, `－`, `（`, `Ｈ`: those of `!` to `~`), a small
+/// form (`﹣`, `﹫`, `﹒`: U+FE50 to U+FE6B, as their compatibility forms) or an ideographic
+/// space stands for.
 fn ascii_form(c: char) -> Option<char> {
     match c {
         '\u{3000}' => Some(' '),
         '\u{ff01}'..='\u{ff5e}' => char::from_u32(u32::from(c) - 0xfee0),
+        '\u{fe50}'..='\u{fe6b}' => {
+            // (The small forms of U+FE50 to U+FE6B that are ASCII's, in order; a space where
+            // there is none, or it is another script's, `﹑`, `﹝`.)
+            const SMALL: &[u8; 28] = b", . ;:?! (){}  #&*+-<>= \\$%@";
+            let a = SMALL[usize::try_from(u32::from(c) - 0xfe50).ok()?];
+            a.is_ascii_graphic().then_some(char::from(a))
+        }
         _ => None,
     }
 }
@@ -404,14 +463,18 @@ fn phone_at(bytes: &[u8], start: usize) -> Option<usize> {
 /// dash, a non-breaking hyphen or space), or 0.
 fn wide_separator(bytes: &[u8]) -> usize {
     // (The separators `phone::to_e164` reads: an en dash, a figure dash, hyphens, a
-    // no-break, narrow no-break or figure space; and an em dash, which word processors and
-    // phones make of `--` typed between spaces: `0813 — 2876 — 5432`.)
-    const WIDE: [&[u8]; 8] = [
+    // no-break, narrow no-break or figure space; an em dash, which word processors and
+    // phones make of `--` typed between spaces: `0813 — 2876 — 5432`; and the dashes that
+    // look so, a minus sign, a horizontal bar, a small em dash: review, session 44.)
+    const WIDE: [&[u8]; 11] = [
         "\u{2014}".as_bytes(),
         "\u{2013}".as_bytes(),
         "\u{2012}".as_bytes(),
         "\u{2011}".as_bytes(),
         "\u{2010}".as_bytes(),
+        "\u{2015}".as_bytes(),
+        "\u{2212}".as_bytes(),
+        "\u{fe58}".as_bytes(),
         "\u{a0}".as_bytes(),
         "\u{202f}".as_bytes(),
         "\u{2007}".as_bytes(),
@@ -633,6 +696,60 @@ mod tests {
             "Ｋａｕｍａｎ RT 03",
         ] {
             assert_eq!(contacts(text), text, "{text}");
+        }
+    }
+
+    /// Review (session 44): a number grouped with a minus sign, a small hyphen-minus, a
+    /// horizontal bar or a small em dash, or holding the marks that take no room (a bidi
+    /// mark or isolate an editor of right-to-left text puts around it, a word joiner, a byte
+    /// order mark, a soft hyphen), was kept whole: it is hidden as its plain form is, the
+    /// marks outside it kept.
+    #[test]
+    fn a_number_with_other_dashes_or_marks_that_take_no_room_is_hidden() {
+        for (text, want) in [
+            ("hp 0812\u{2212}3456\u{2212}7890", format!("hp {PHONE}")),
+            ("hp 0812\u{fe63}3456\u{fe63}7890", format!("hp {PHONE}")),
+            ("hp 0812\u{2015}3456\u{2015}7890", format!("hp {PHONE}")),
+            ("hp 0812\u{fe58}3456\u{fe58}7890", format!("hp {PHONE}")),
+            ("hp 0812\u{2011}3456\u{2011}7890", format!("hp {PHONE}")),
+            ("hp 0812\u{ff0d}3456\u{ff0d}7890", format!("hp {PHONE}")),
+            ("hp 0812 \u{2212} 3456 \u{2212} 7890", format!("hp {PHONE}")),
+            ("\u{200e}0812-3456-7890", format!("\u{200e}{PHONE}")),
+            ("hp 0812\u{200f}3456\u{200f}7890", format!("hp {PHONE}")),
+            (
+                "+62\u{2066}812 3456 7890\u{2069}",
+                format!("{PHONE}\u{2069}"),
+            ),
+            (
+                "\u{2066}0812 3456 7890\u{2069} ya",
+                format!("\u{2066}{PHONE}\u{2069} ya"),
+            ),
+            ("hp 0812\u{202a}3456\u{202c}7890", format!("hp {PHONE}")),
+            ("hp 0812\u{2060}3456\u{2060}7890", format!("hp {PHONE}")),
+            (
+                "hp \u{feff}0812\u{feff}3456 7890",
+                format!("hp \u{feff}{PHONE}"),
+            ),
+            ("hp 0812\u{ad}3456\u{ad}7890", format!("hp {PHONE}")),
+            ("hp 0812-3456-7890\u{200f}.", format!("hp {PHONE}\u{200f}.")),
+            ("hp 0812\u{200e}-3456-\u{200e}7890", format!("hp {PHONE}")),
+            (
+                "wa \u{200f}٠٨١٢\u{200f}٣٤٥٦\u{200f}٧٨٩٠",
+                format!("wa \u{200f}{PHONE}"),
+            ),
+        ] {
+            assert_eq!(contacts(text), want, "{text:?}");
+        }
+        // Dates, amounts and codes so written stay.
+        for text in [
+            "05\u{2212}12\u{2212}2026 10",
+            "Rp 1.500.000 \u{2212} 2.000.000",
+            "112\u{2212}3375\u{2212}20261112\u{2212}0001",
+            "suhu \u{2212}6.889123456",
+            "05\u{200f}-12-2026 10",
+            "NIK 3375\u{200e}012345678901",
+        ] {
+            assert_eq!(contacts(text), text, "{text:?}");
         }
     }
 

@@ -14,8 +14,10 @@
 /// `6281234567890.0`), a second number after it (`0812… / 0813…`, `0812… atau 0813…`).
 pub fn to_e164(raw: &str) -> Option<String> {
     // Separators a word processor or WhatsApp Web writes (a no-break space, a non-breaking
-    // hyphen, an en dash) as the plain ones (review: the number was none); digits of other
-    // scripts and full-width forms as the text rules read them
+    // hyphen, an en dash; and the other dashes the text rules read, an em dash, a horizontal
+    // bar, a minus sign: review, session 44) as the plain ones (review: the number was none);
+    // digits of other scripts, full-width and small forms as the text rules read them, and
+    // marks that take no room (a bidi mark, a word joiner) left out
     // ([`crate::contacts::AsciiDigits`]: review, `０８１２…` was no number, and the
     // reporter's own number was not looked for in the texts).
     let digits = crate::contacts::AsciiDigits::read(raw);
@@ -24,7 +26,7 @@ pub fn to_e164(raw: &str) -> Option<String> {
         .chars()
         .map(|c| match c {
             '\u{a0}' | '\u{202f}' | '\u{2007}' => ' ',
-            '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' => '-',
+            '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{fe58}' => '-',
             c => c,
         })
         .collect();
@@ -182,6 +184,32 @@ mod tests {
             assert_eq!(to_e164(raw).as_deref(), Some("+6281234567890"), "{raw}");
         }
         assert_eq!(to_e164("（0285）421112").as_deref(), Some("+62285421112"));
+    }
+
+    /// Review (session 44): a number grouped with other dashes (a minus sign, a small
+    /// hyphen-minus, a horizontal bar, an em dash) or holding a bidi mark, an isolate, a
+    /// word joiner, a byte order mark or a soft hyphen was none, or another: the reporter
+    /// had no key, or not the key of the number written plain.
+    #[test]
+    fn a_number_with_other_dashes_or_marks_that_take_no_room_is_read() {
+        for raw in [
+            "0812\u{2212}3456\u{2212}7890",
+            "0812\u{fe63}3456\u{fe63}7890",
+            "0812\u{2015}3456\u{2015}7890",
+            "0812\u{2014}3456\u{2014}7890",
+            "0812\u{fe58}3456\u{fe58}7890",
+            "0812\u{2011}3456\u{2011}7890",
+            "\u{200e}0812-3456-7890",
+            "0812\u{200f}3456\u{200f}7890",
+            "+62\u{2066}812 3456 7890\u{2069}",
+            "\u{202b}0812-3456-7890\u{202c}",
+            "0812\u{2060}3456\u{2060}7890",
+            "\u{feff}081234567890",
+            "0812\u{ad}3456\u{ad}7890",
+            "HP 0812\u{200f}3456\u{200f}7890 (WA)",
+        ] {
+            assert_eq!(to_e164(raw).as_deref(), Some("+6281234567890"), "{raw:?}");
+        }
     }
 
     #[test]

@@ -433,11 +433,8 @@ impl Private {
                     {
                         end = Some(j);
                     }
-                } else if let Some((width, white)) = separator(&bytes[j..]) {
-                    let is_dash = !white
-                        && ["-", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2014}"]
-                            .iter()
-                            .any(|d| bytes[j..].starts_with(d.as_bytes()));
+                } else if let Some((width, kind)) = separator(&bytes[j..]) {
+                    let (white, is_dash) = (kind == Separator::White, kind == Separator::Dash);
                     // (White space after a dash, `0812 — 3456`, counts with the dash, as a
                     // dash after a dash does, `0812 -- 3456`.)
                     if !((white && (blank || dash)) || (is_dash && dash)) {
@@ -616,26 +613,42 @@ impl Private {
     }
 }
 
+/// What a separator between the digits of a phone number is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Separator {
+    White,
+    Dash,
+    Other,
+}
+
 /// The length in bytes of the separator `rest` begins with, between the digits of a phone
 /// number: ` -.()/,_`, a tab, a line break (a number wrapped, or a chat's messages joined),
-/// a no-break space (also the narrow one), a non-breaking hyphen, a figure dash, an en dash,
-/// an em dash or a zero-width space.
-/// With its length, whether it is white space.
-fn separator(rest: &[u8]) -> Option<(usize, bool)> {
+/// a no-break space (also the narrow one), a hyphen, a non-breaking hyphen, a figure dash,
+/// an en dash, an em dash, a horizontal bar, a minus sign, a small em dash (review, session
+/// 44: the last four and the hyphen kept the number whole) or a zero-width space.
+/// With its length, what it is.
+fn separator(rest: &[u8]) -> Option<(usize, Separator)> {
+    const WIDE: [(&str, Separator); 11] = [
+        ("\u{a0}", Separator::White),
+        ("\u{202f}", Separator::White),
+        ("\u{2010}", Separator::Dash),
+        ("\u{2011}", Separator::Dash),
+        ("\u{2012}", Separator::Dash),
+        ("\u{2013}", Separator::Dash),
+        ("\u{2014}", Separator::Dash),
+        ("\u{2015}", Separator::Dash),
+        ("\u{2212}", Separator::Dash),
+        ("\u{fe58}", Separator::Dash),
+        ("\u{200b}", Separator::Other),
+    ];
     match rest.first()? {
-        b' ' | b'\n' | b'\r' | b'\t' => Some((1, true)),
-        b'-' | b'.' | b'(' | b')' | b'/' | b',' | b'_' => Some((1, false)),
-        _ => [
-            "\u{a0}", "\u{202f}", "\u{2011}", "\u{2012}", "\u{2013}", "\u{2014}", "\u{200b}",
-        ]
-        .iter()
-        .find(|s| rest.starts_with(s.as_bytes()))
-        .map(|s| {
-            (
-                s.len(),
-                s.starts_with('\u{a0}') || s.starts_with('\u{202f}'),
-            )
-        }),
+        b' ' | b'\n' | b'\r' | b'\t' => Some((1, Separator::White)),
+        b'-' => Some((1, Separator::Dash)),
+        b'.' | b'(' | b')' | b'/' | b',' | b'_' => Some((1, Separator::Other)),
+        _ => WIDE
+            .iter()
+            .find(|(s, _)| rest.starts_with(s.as_bytes()))
+            .map(|(s, kind)| (s.len(), *kind)),
     }
 }
 
@@ -1042,6 +1055,29 @@ mod tests {
             "RT ٠٣ RW ٠٥",
         ] {
             assert_eq!(masked(&[], Some("+6281234567890"), text), text, "{text}");
+        }
+    }
+
+    /// Review (session 44): the reporter's own number grouped with a minus sign, a small
+    /// hyphen-minus, a horizontal bar or a hyphen, or holding bidi marks, was kept where only
+    /// the rule for the own number takes it (its 0 lost, in pairs).
+    #[test]
+    fn the_own_number_with_other_dashes_or_bidi_marks_is_hidden() {
+        for text in [
+            "hp 812\u{2212}3456\u{2212}7890",
+            "hp 812\u{fe63}3456\u{fe63}7890",
+            "hp 812\u{2015}3456\u{2015}7890",
+            "hp 812\u{2010}3456\u{2010}7890",
+            "hp 812 \u{2212} 3456 \u{2212} 7890",
+            "hp 812\u{200f}3456\u{200f}7890",
+            "hp 0812\u{2212}34\u{2212}56\u{2212}78\u{2212}90",
+            "hp 812 \u{200e}3456 7890",
+        ] {
+            assert_eq!(
+                masked(&["Siti"], Some("+6281234567890"), text),
+                format!("hp {PHONE}"),
+                "{text:?}"
+            );
         }
     }
 
