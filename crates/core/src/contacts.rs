@@ -17,7 +17,8 @@
 //! (`０８１２…`), Arabic-Indic ones (`٠٨١٢…`) or the styled ones chat users paste (`𝟎𝟖𝟏𝟐…`) is
 //! a number as one typed with ASCII digits is, and is hidden whole; so is one holding marks
 //! that take no room (a bidi mark, a word joiner, a soft hyphen: see [`takes_no_room`]), read
-//! as if they were not there.
+//! as if they were not there. An address is read so too when it is written with a full-width
+//! or small at sign (`＠`, `﹫`).
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -73,21 +74,49 @@ fn replace_spans<'a>(
     Cow::Owned(out)
 }
 
-/// `text` with e-mail addresses replaced.
+/// `text` with e-mail addresses replaced. A text with other characters than ASCII's is read
+/// as [`AsciiDigits`] reads it when it holds an at sign of any width (review, session 44: an
+/// address written with a full-width or small at sign, `siti＠gmail.com`, or full-width
+/// letters, was kept).
 pub fn emails(text: &str) -> Cow<'_, str> {
-    if !text.contains('@') {
+    if text.is_ascii() || !text.contains(['@', '\u{ff20}', '\u{fe6b}']) {
+        if !text.contains('@') {
+            return Cow::Borrowed(text);
+        }
+        return replace_spans(text, EMAIL, |bytes, i, copied| {
+            email_at(text, bytes, i, copied)
+        });
+    }
+    let read = AsciiDigits::copied(text);
+    let (read_text, bytes) = (read.text(), read.text().as_bytes());
+    let mut spans = Vec::new();
+    let (mut i, mut copied) = (0, 0);
+    while i < bytes.len() {
+        match email_at(read_text, bytes, i, copied) {
+            Found::Span(from, to) => {
+                spans.push(from..to);
+                (copied, i) = (to, to);
+            }
+            Found::Next(next) => i = next,
+        }
+    }
+    if spans.is_empty() {
         return Cow::Borrowed(text);
     }
-    replace_spans(text, EMAIL, |bytes, i, copied| {
-        if bytes[i] == b'@' {
-            if let Some((from, to)) = email_around(text, i) {
-                if from >= copied {
-                    return Found::Span(from, to);
-                }
+    Cow::Owned(read.replace(text, &spans, EMAIL))
+}
+
+/// The address whose `@` is at byte `i` of `text` (`bytes`), if there is one that starts
+/// after `copied` (where the last one found ended), or where to look next.
+fn email_at(text: &str, bytes: &[u8], i: usize, copied: usize) -> Found {
+    if bytes[i] == b'@' {
+        if let Some((from, to)) = email_around(text, i) {
+            if from >= copied {
+                return Found::Span(from, to);
             }
         }
-        Found::Next(i + 1)
-    })
+    }
+    Found::Next(i + 1)
 }
 
 /// `text` with phone numbers replaced; one written with digits of other scripts read as
@@ -748,6 +777,35 @@ mod tests {
             "suhu \u{2212}6.889123456",
             "05\u{200f}-12-2026 10",
             "NIK 3375\u{200e}012345678901",
+        ] {
+            assert_eq!(contacts(text), text, "{text:?}");
+        }
+    }
+
+    /// Review (session 44): an address written with a full-width at sign (`＠`, a phone's
+    /// full-width keyboard), a small one (`﹫`) or full-width letters was kept.
+    #[test]
+    fn an_address_with_a_full_width_or_small_at_sign_is_hidden() {
+        for (text, want) in [
+            (
+                "kirim ke siti＠gmail.com ya",
+                format!("kirim ke {EMAIL} ya"),
+            ),
+            (
+                "kirim ke siti﹫gmail.com ya",
+                format!("kirim ke {EMAIL} ya"),
+            ),
+            ("ｓｉｔｉ＠ｇｍａｉｌ．ｃｏｍ。", format!("{EMAIL}。")),
+            ("email budi@gmail．com ya", format!("email {EMAIL} ya")),
+            ("Pak José: jose＠x.id, 🙏", format!("Pak José: {EMAIL}, 🙏")),
+            ("a@b.co dan siti＠gmail.com", format!("{EMAIL} dan {EMAIL}")),
+        ] {
+            assert_eq!(contacts(text), want, "{text:?}");
+        }
+        for text in [
+            "ketemu ＠ balai kota",
+            "akun ﹫dinas_pu",
+            "harga ＠ Rp 5.000",
         ] {
             assert_eq!(contacts(text), text, "{text:?}");
         }
