@@ -175,10 +175,13 @@ const APOSTROPHES: [char; 7] = [
 ];
 
 /// Whether `c` belongs to a word: a letter, a digit, an apostrophe inside a name (`Ma'ruf`,
-/// `Nu’man`), or a combining mark (the accent of `José` written as `e` and U+0301; review: it
-/// parted the word, and `Jose` was no `José`).
+/// `Nu’man`), a combining mark (the accent of `José` written as `e` and U+0301; review: it
+/// parted the word, and `Jose` was no `José`) or a variation selector (review, session 44:
+/// `Si\u{fe0e}ti` was two words).
 fn in_word(c: char) -> bool {
-    c.is_alphanumeric() || APOSTROPHES.contains(&c) || (!c.is_ascii() && is_combining_mark(c))
+    c.is_alphanumeric()
+        || APOSTROPHES.contains(&c)
+        || (!c.is_ascii() && (is_combining_mark(c) || unmarked(c)))
 }
 
 /// Whether `c` is a letter of a name: a letter, or a combining mark on one.
@@ -187,32 +190,139 @@ fn letter(c: char) -> bool {
 }
 
 /// A word as the names are compared: in lower case and, when not ASCII, in its compatibility
-/// composed form (NFKC), so that a name composed or decomposed (`José`, `Jose` and U+0301),
-/// or written in the styled letters chat users paste (`𝐒𝐢𝐭𝐢`, `𝑺𝒊𝒕𝒊`, `𝖲𝗂𝗍𝗂`) or full-width
-/// ones (`Ｓｉｔｉ`), is the same word. Apostrophes are kept as written (NFKC would make an
-/// acute accent, `´`, a space and a combining accent). Review: such a name was kept.
+/// form (NFKC), so that a name composed or decomposed (`José`, `Jose` and U+0301), or written
+/// in the styled letters chat users paste (`𝐒𝐢𝐭𝐢`, `𝑺𝒊𝒕𝒊`, `𝖲𝗂𝗍𝗂`) or full-width ones
+/// (`Ｓｉｔｉ`), is the same word; without the accents a decomposition leaves and the
+/// variation selectors ([`unmarked`]), so that a name written with or without its accents
+/// (`José`, `Jose`; `Sîti`, `Siti`) is too; and with the look-alike letters NFKC leaves as
+/// they are read as the Latin ones ([`small_capital`], [`cyrillic_look_alike`]). Apostrophes
+/// are kept as written (NFKC would make an acute accent, `´`, a space and a combining
+/// accent). Review: such a name was kept (session 44: accents, selectors, look-alikes).
 fn key(word: &str) -> String {
     if word.is_ascii() {
         return word.to_ascii_lowercase();
     }
-    // (Most words with other letters are in that form already, `Café`: lower case alone.)
-    if is_nfkc_quick(word.chars()) == IsNormalized::Yes {
-        let mut out = String::with_capacity(word.len());
-        word.chars().for_each(|c| push_lowercase(&mut out, c));
-        return out;
-    }
+    // Cyrillic letters are read as Latin ones only in a word of Latin letters and such
+    // look-alikes (`Sіti`, `Аminah`, `Рор`): a Cyrillic word with any other letter
+    // (`Анна`) is Cyrillic, and stays.
+    let decomposed = || word.nfkd().filter(|c| !unmarked(*c));
+    let latin_looking = word.contains(|c| matches!(c, '\u{400}'..='\u{52f}'))
+        && decomposed().any(|c| cyrillic_look_alike(c).is_some())
+        && decomposed().all(|c| {
+            !c.is_alphabetic()
+                || latin_letter(c)
+                || small_capital(c).is_some()
+                || cyrillic_look_alike(c).is_some()
+        });
     let mut out = String::with_capacity(word.len());
+    let mut letters_key = String::new();
     for run in word.split_inclusive(APOSTROPHES) {
         let (letters, mark) = match run.char_indices().next_back() {
             Some((at, c)) if APOSTROPHES.contains(&c) => (&run[..at], Some(c)),
             _ => (run, None),
         };
-        for c in letters.nfkc() {
-            push_lowercase(&mut out, c);
+        letters_key.clear();
+        for c in letters.nfkd().filter(|c| !unmarked(*c)) {
+            let latin = small_capital(c)
+                .or_else(|| latin_looking.then(|| cyrillic_look_alike(c)).flatten());
+            match latin {
+                Some(l) => letters_key.push(l),
+                None => push_lowercase(&mut letters_key, c),
+            }
         }
+        // (Lower case may write a mark of its own: `İ`, `i` and U+0307.)
+        out.extend(letters_key.chars().filter(|c| !unmarked(*c)).nfc());
         out.extend(mark);
     }
     out
+}
+
+/// Marks left out of a word's key: the accents of the Latin, Greek and Cyrillic letters
+/// (the combining diacritical marks, U+0300 to U+036F, their extension and supplement, the
+/// half marks and those for symbols), and the variation selectors (U+FE00 to U+FE0F,
+/// U+E0100 to U+E01EF: an emoji keyboard leaves one after a word). The vowel signs of other
+/// scripts are marks too, and stay: without them a word is another.
+fn unmarked(c: char) -> bool {
+    matches!(
+        c,
+        '\u{300}'..='\u{36f}'
+            | '\u{1ab0}'..='\u{1aff}'
+            | '\u{1dc0}'..='\u{1dff}'
+            | '\u{20d0}'..='\u{20ff}'
+            | '\u{fe20}'..='\u{fe2f}'
+            | '\u{fe00}'..='\u{fe0f}'
+            | '\u{e0100}'..='\u{e01ef}'
+    )
+}
+
+/// Whether `c` is a letter of the Latin alphabet (ASCII's, accented ones, Latin Extended).
+fn latin_letter(c: char) -> bool {
+    c.is_ascii_alphabetic()
+        || (c.is_alphabetic() && matches!(u32::from(c), 0xc0..=0x24f | 0x1e00..=0x1eff))
+}
+
+/// The Latin letter a small capital stands for (`ꜱɪᴛɪ`, as the fonts of name generators
+/// write a name; NFKC leaves them as they are): the small capitals of each letter of the
+/// alphabet but `x`, which has none.
+fn small_capital(c: char) -> Option<char> {
+    let latin = match c {
+        '\u{1d00}' => 'a',
+        '\u{299}' => 'b',
+        '\u{1d04}' => 'c',
+        '\u{1d05}' => 'd',
+        '\u{1d07}' => 'e',
+        '\u{a730}' => 'f',
+        '\u{262}' => 'g',
+        '\u{29c}' => 'h',
+        '\u{26a}' => 'i',
+        '\u{1d0a}' => 'j',
+        '\u{1d0b}' => 'k',
+        '\u{29f}' => 'l',
+        '\u{1d0d}' => 'm',
+        '\u{274}' => 'n',
+        '\u{1d0f}' => 'o',
+        '\u{1d18}' => 'p',
+        '\u{a7af}' => 'q',
+        '\u{280}' => 'r',
+        '\u{a731}' => 's',
+        '\u{1d1b}' => 't',
+        '\u{1d1c}' => 'u',
+        '\u{1d20}' => 'v',
+        '\u{1d21}' => 'w',
+        '\u{28f}' => 'y',
+        '\u{1d22}' => 'z',
+        _ => return None,
+    };
+    Some(latin)
+}
+
+/// The Latin letter (lower case) a Cyrillic letter is drawn as, for those Unicode's
+/// confusables give one Latin letter: capitals `А В Е К М Н О Р С Т Х У Ү І Ј Ѕ Һ Ԛ Ԝ`, small
+/// letters `а е о р с у ү х і ј ѕ һ ԁ ԛ ԝ` (a small `в`, `к`, `м`, `н`, `т` looks like no
+/// small Latin letter).
+fn cyrillic_look_alike(c: char) -> Option<char> {
+    let latin = match c {
+        '\u{410}' | '\u{430}' => 'a',
+        '\u{412}' => 'b',
+        '\u{415}' | '\u{435}' => 'e',
+        '\u{41a}' => 'k',
+        '\u{41c}' => 'm',
+        '\u{41d}' | '\u{4ba}' | '\u{4bb}' => 'h',
+        '\u{41e}' | '\u{43e}' => 'o',
+        '\u{420}' | '\u{440}' => 'p',
+        '\u{421}' | '\u{441}' => 'c',
+        '\u{422}' => 't',
+        '\u{425}' | '\u{445}' => 'x',
+        '\u{423}' | '\u{443}' | '\u{4ae}' | '\u{4af}' => 'y',
+        '\u{406}' | '\u{456}' => 'i',
+        '\u{408}' | '\u{458}' => 'j',
+        '\u{405}' | '\u{455}' => 's',
+        '\u{501}' => 'd',
+        '\u{51a}' | '\u{51b}' => 'q',
+        '\u{51c}' | '\u{51d}' => 'w',
+        _ => return None,
+    };
+    Some(latin)
 }
 
 /// `word` without its apostrophes, when it has any.
@@ -471,14 +581,21 @@ impl Private {
 
     /// Whether one of the names may be in `text`: an ASCII name is looked for as it is
     /// written, in any letter case, in one pass over the bytes (most texts name no one); a
-    /// name with other letters always may, and so may any name in a text whose compatibility
-    /// form is another (styled or full-width letters, accents not composed: see [`key`]).
+    /// name with other letters always may, and so may any name in a text with letters but
+    /// ASCII's (accented, look-alike, styled or full-width ones) or whose compatibility form
+    /// is another (accents not composed: see [`key`]).
     fn may_appear(&self, text: &str) -> bool {
         // (A word with an apostrophe is compared with and without it: looked at whole.)
         if self.words.iter().any(|w| !w.is_ascii()) || text.contains(APOSTROPHES) {
             return true;
         }
-        if !text.is_ascii() && is_nfkc_quick(text.chars()) != IsNormalized::Yes {
+        // (A letter but ASCII's may be a name's written with an accent, the other way round,
+        // or in look-alike letters, and a mark or a variation selector may stand inside a
+        // name's word: see [`key`].)
+        if !text.is_ascii()
+            && (text.chars().any(|c| !c.is_ascii() && in_word(c))
+                || is_nfkc_quick(text.chars()) != IsNormalized::Yes)
+        {
             return true;
         }
         let bytes = text.as_bytes();
@@ -1156,9 +1273,83 @@ mod tests {
         );
         // Other words with accents or of other scripts stay.
         assert_eq!(
-            mask(&["Jos\u{e9}"], "Jose Caf\u{e9} Ｋａｕｍａｎ"),
-            "Jose Caf\u{e9} Ｋａｕｍａｎ"
+            mask(&["Jos\u{e9}"], "Josef Caf\u{e9} Ｋａｕｍａｎ"),
+            "Josef Caf\u{e9} Ｋａｕｍａｎ"
         );
+    }
+
+    /// Review (session 44): a name written with an accent in the field and without one in
+    /// the text, or the other way round (`José`, `Jose`; `Siti`, `Sîti`), or with a
+    /// variation selector inside or after a word (`Siti\u{fe0f}`, as an emoji keyboard
+    /// leaves one), was kept; the text around it stays as written.
+    #[test]
+    fn a_name_is_hidden_with_or_without_its_accents_and_variation_selectors() {
+        let mask = |names: &[&str], text: &str| masked(names, None, text);
+        for (name, text) in [
+            ("Jose", "saya Jos\u{e9} dari Kauman"),
+            ("Jos\u{e9}", "saya Jose dari Kauman"),
+            ("Jose", "saya JOS\u{c9} dari Kauman"),
+            ("JOS\u{c9}", "saya jose dari Kauman"),
+            ("Jos\u{ea}", "saya Jos\u{e8} dari Kauman"),
+            ("Siti Nurhaliza", "saya S\u{ee}ti dari Kauman"),
+            ("S\u{ee}ti", "saya Siti dari Kauman"),
+            ("Siti", "saya S\u{ef}ti\u{301} dari Kauman"),
+            ("Siti", "saya Siti\u{fe0f} dari Kauman"),
+            ("Siti", "saya Si\u{fe0e}ti dari Kauman"),
+            ("Siti", "saya Siti\u{e0100} dari Kauman"),
+            ("Siti\u{fe0f}", "saya Siti dari Kauman"),
+            ("Nguy\u{1ec5}n", "saya Nguyen dari Kauman"),
+        ] {
+            assert_eq!(
+                mask(&[name], text),
+                format!("saya {NAME} dari Kauman"),
+                "{name:?}: {text:?}"
+            );
+        }
+        // Everyday words keep their rule, with an accent too; other words stay.
+        assert_eq!(
+            mask(&["Indah Sari"], "taman \u{ed}ndah"),
+            "taman \u{ed}ndah"
+        );
+        assert_eq!(
+            mask(&["Jos\u{e9}"], "Josef, Caf\u{e9} \u{2764}\u{fe0f}"),
+            "Josef, Caf\u{e9} \u{2764}\u{fe0f}"
+        );
+    }
+
+    /// Review (session 44): a name written with look-alike letters NFKC leaves as they are,
+    /// Cyrillic ones among Latin ones (`S\u{456}ti`, `Amin\u{430}h`) or small capitals
+    /// (`ꜱɪᴛɪ`), was kept. A word of Cyrillic letters that do not all look like Latin ones
+    /// is Cyrillic, and stays.
+    #[test]
+    fn a_name_in_look_alike_letters_is_hidden() {
+        let mask = |names: &[&str], text: &str| masked(names, None, text);
+        for (name, text) in [
+            ("Siti Aminah", "saya S\u{456}ti Amin\u{430}h, jalan rusak"),
+            ("Siti Aminah", "saya \u{405}iti \u{410}minah, jalan rusak"),
+            ("Siti Aminah", "saya ꜱɪᴛɪ ᴀᴍɪɴᴀʜ, jalan rusak"),
+            (
+                "Siti Aminah",
+                "saya SITI \u{410}\u{41c}IN\u{410}\u{41d}, jalan rusak",
+            ),
+            ("S\u{456}ti Amin\u{430}h", "saya Siti Aminah, jalan rusak"),
+            (
+                "Oscar Pop",
+                "saya \u{43e}\u{455}\u{441}\u{430}r \u{420}\u{43e}\u{440}, jalan rusak",
+            ),
+        ] {
+            assert_eq!(
+                mask(&[name], text),
+                "saya [nama] [nama], jalan rusak",
+                "{name:?}: {text:?}"
+            );
+        }
+        for (name, text) in [
+            ("Anna", "\u{410}\u{43d}\u{43d}\u{430} dari Kauman"),
+            ("\u{410}\u{43d}\u{43d}\u{430}", "Anna dari Kauman"),
+        ] {
+            assert_eq!(mask(&[name], text), text, "{name:?}: {text:?}");
+        }
     }
 
     /// Review: a name after a school's or a hospital's word ended by a full stop, or after a

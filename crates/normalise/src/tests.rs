@@ -699,6 +699,47 @@ fn the_reporters_number_in_digits_of_other_scripts_is_hidden() {
     assert!(key.is_some());
 }
 
+/// Review (session 44): the reporter's number given with other dashes (a minus sign, a
+/// horizontal bar) or bidi marks had no key, or not the plain number's, and was kept in the
+/// texts where only the rule for the own number takes it; names written with or without
+/// their accents, or in look-alike letters, were kept; so were e-mail addresses with a
+/// full-width at sign.
+#[test]
+fn the_reporter_written_with_other_dashes_marks_accents_or_look_alikes_is_hidden() {
+    let mut plain = report();
+    plain.reporter_phone = Some("081234567890".into());
+    let key = normaliser()
+        .normalise(&plain)
+        .unwrap()
+        .complaint
+        .reporter_key;
+    assert!(key.is_some());
+    for phone in [
+        "0812\u{2212}3456\u{2212}7890",
+        "0812\u{2015}3456\u{2015}7890",
+        "\u{200e}0812-3456-7890",
+        "0812\u{200f}3456\u{200f}7890",
+        "+62\u{2066}812 3456 7890\u{2069}",
+    ] {
+        let mut r = report();
+        r.reporter_phone = Some(phone.into());
+        r.reporter_names = vec!["Jose Nurhaliza".into()];
+        r.title = Some("hp 812\u{2212}34\u{2212}56\u{2212}78\u{2212}90".into());
+        r.body = Some(
+            "Saya Jos\u{e9} N\u{fc}rh\u{430}liza\u{fe0f}, wa \u{200f}0812\u{200f}3456\u{200f}7890, \
+             jose\u{ff20}gmail.com"
+                .into(),
+        );
+        let out = normaliser().normalise(&r).unwrap();
+        assert_eq!(out.complaint.reporter_key, key, "{phone:?}");
+        assert_eq!(out.complaint.title, "hp [nomor telepon]", "{phone:?}");
+        assert_eq!(
+            out.complaint.body, "Saya [nama] [nama], wa \u{200f}[nomor telepon], [email]",
+            "{phone:?}"
+        );
+    }
+}
+
 /// A record with no text is titled by its label, kept private as the label is.
 #[test]
 fn a_title_taken_from_a_label_is_kept_private_too() {
@@ -1393,6 +1434,20 @@ impl Texts {
             "\u{ff0b}",
             "Ｊｌ．",
             "ＨＰ",
+            "\u{2212}",
+            "\u{2015}",
+            "\u{fe63}",
+            "\u{fe58}",
+            "\u{200f}",
+            "\u{2066}",
+            "\u{2069}",
+            "\u{fe0f}",
+            "\u{e0100}",
+            "＠",
+            "﹫",
+            "ꜱɪᴛɪ",
+            "S\u{456}ti",
+            "\u{410}\u{43d}\u{43d}\u{430}",
         ];
         match self.below(12) {
             0 | 1 => self.pick(WORDS).to_string(),
