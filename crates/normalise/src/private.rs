@@ -11,7 +11,7 @@ use unicode_normalization::UnicodeNormalization;
 
 pub use aduan_core::contacts::{contacts, emails, EMAIL, PHONE};
 
-use aduan_core::contacts::AsciiDigits;
+use aduan_core::contacts::{takes_no_room, AsciiDigits};
 
 use crate::text::push_lowercase;
 
@@ -176,12 +176,12 @@ const APOSTROPHES: [char; 7] = [
 
 /// Whether `c` belongs to a word: a letter, a digit, an apostrophe inside a name (`Ma'ruf`,
 /// `Nu’man`), a combining mark (the accent of `José` written as `e` and U+0301; review: it
-/// parted the word, and `Jose` was no `José`) or a variation selector (review, session 44:
-/// `Si\u{fe0e}ti` was two words).
+/// parted the word, and `Jose` was no `José`), a variation selector or a mark that takes no
+/// room (review, session 44: `Si\u{fe0e}ti`, `Si\u{200f}ti` were two words).
 fn in_word(c: char) -> bool {
     c.is_alphanumeric()
         || APOSTROPHES.contains(&c)
-        || (!c.is_ascii() && (is_combining_mark(c) || unmarked(c)))
+        || (!c.is_ascii() && (is_combining_mark(c) || unmarked(c) || takes_no_room(c)))
 }
 
 /// Whether `c` is a letter of a name: a letter, or a combining mark on one.
@@ -264,20 +264,22 @@ fn folded(text: &str) -> String {
 
 /// Marks left out of a word's key: the accents of the Latin, Greek and Cyrillic letters
 /// (the combining diacritical marks, U+0300 to U+036F, their extension and supplement, the
-/// half marks and those for symbols), and the variation selectors (U+FE00 to U+FE0F,
-/// U+E0100 to U+E01EF: an emoji keyboard leaves one after a word). The vowel signs of other
+/// half marks and those for symbols), the variation selectors (U+FE00 to U+FE0F, U+E0100 to
+/// U+E01EF: an emoji keyboard leaves one after a word) and the marks that take no room
+/// ([`takes_no_room`]: a bidi mark). The vowel signs of other
 /// scripts are marks too, and stay: without them a word is another.
 fn unmarked(c: char) -> bool {
-    matches!(
-        c,
-        '\u{300}'..='\u{36f}'
-            | '\u{1ab0}'..='\u{1aff}'
-            | '\u{1dc0}'..='\u{1dff}'
-            | '\u{20d0}'..='\u{20ff}'
-            | '\u{fe20}'..='\u{fe2f}'
-            | '\u{fe00}'..='\u{fe0f}'
-            | '\u{e0100}'..='\u{e01ef}'
-    )
+    takes_no_room(c)
+        || matches!(
+            c,
+            '\u{300}'..='\u{36f}'
+                | '\u{1ab0}'..='\u{1aff}'
+                | '\u{1dc0}'..='\u{1dff}'
+                | '\u{20d0}'..='\u{20ff}'
+                | '\u{fe20}'..='\u{fe2f}'
+                | '\u{fe00}'..='\u{fe0f}'
+                | '\u{e0100}'..='\u{e01ef}'
+        )
 }
 
 /// Whether `c` is a letter of the Latin alphabet (ASCII's, accented ones, Latin Extended).
@@ -1324,6 +1326,8 @@ mod tests {
             ("Siti", "saya Siti\u{fe0f} dari Kauman"),
             ("Siti", "saya Si\u{fe0e}ti dari Kauman"),
             ("Siti", "saya Siti\u{e0100} dari Kauman"),
+            ("Siti", "saya Si\u{200f}ti dari Kauman"),
+            ("Siti", "saya \u{2066}Siti\u{2069} dari Kauman"),
             ("Siti\u{fe0f}", "saya Siti dari Kauman"),
             ("Nguy\u{1ec5}n", "saya Nguyen dari Kauman"),
         ] {
