@@ -1310,8 +1310,10 @@ async fn a_running_runs_row_holds_what_it_has_committed() {
 /// run ends well.
 #[tokio::test]
 async fn a_slow_fetch_keeps_the_runs_lease() {
+    // A lease shorter than an answer's 1.5 s, but not so short that a loaded machine's late
+    // wake-ups let it lapse (at 400 ms it did, 2 runs in 5, with the load at 6 to 8).
     let (sim, ts, engine) = slow_answers(aduan_sync::EngineOptions {
-        lease_ttl: std::time::Duration::from_millis(400),
+        lease_ttl: std::time::Duration::from_millis(1000),
         ..aduan_sync::EngineOptions::default()
     })
     .await;
