@@ -1989,3 +1989,92 @@ async fn a_claim_the_archive_no_longer_makes_does_not_outlive_a_rebuild() {
         );
     }
 }
+
+/// Review (session 44): a caller's phone number or name typed into `No Tiket` became the
+/// call's `external_id` and `complaint_id`, and the archived row's record id. Contract: a
+/// ticket is `112-3375-YYYYMMDD-NNNN`; anything else is no ticket, and the call is known as
+/// the contract knows a call without one, by its time and caller (the number only as its
+/// keyed hash), counted so that the run tells it. When a rewrite of the day gives the call
+/// its ticket, the ticketed row takes its place: still one complaint each. On both stores.
+#[tokio::test]
+async fn a_phone_number_or_name_typed_as_no_tiket_never_reaches_complaints() {
+    let named = POHON.replace("112-3375-20210912-0001", "Sri Wahyuni");
+    let numbered = VAKSIN
+        .replace("112-3375-20210912-0002", "0856-4000-1122")
+        .replace("12/09/2021 08:02;", "12/09/2021 08:02:10;");
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let day = dir.path().join("112_20210912.csv");
+        write_aged(&day, &file(&[&named, &numbered]), OLD);
+        let engine = engine(&ts);
+        let connector = cc112_dir(dir.path(), 10);
+        let first = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(
+            (first.counts.inserted, first.counts.quarantined),
+            (2, 0),
+            "{}: {}",
+            ts.label,
+            first.summary_line()
+        );
+        let nowhere = |when: &'static str| {
+            let ts = &ts;
+            async move {
+                for private in ["Wahyuni", "85640001122", "0856-4000", "4000-1122"] {
+                    for sql in [
+                        "SELECT COUNT(*) FROM complaints WHERE complaint_id || '|' || external_id || '|' || COALESCE(title, '') || '|' || COALESCE(body, '') LIKE '%{p}%'",
+                        "SELECT COUNT(*) FROM complaint_events WHERE complaint_id || '|' || COALESCE(actor, '') || '|' || COALESCE(body, '') LIKE '%{p}%'",
+                        "SELECT COUNT(*) FROM raw_records WHERE COALESCE(external_id, '') LIKE '%{p}%'",
+                    ] {
+                        assert_eq!(
+                            count(ts, &sql.replace("{p}", private)).await,
+                            0,
+                            "{}: {when}: {private}: {sql}",
+                            ts.label
+                        );
+                    }
+                }
+            }
+        };
+        nowhere("synced").await;
+        assert_eq!(
+            first.faults.get("ticket_not_a_ticket"),
+            Some(&2),
+            "{}: {}",
+            ts.label,
+            first.summary_line()
+        );
+        assert_eq!(
+            count(
+                &ts,
+                "SELECT COUNT(*) FROM complaints WHERE external_id LIKE '20210912T%-%' AND reporter_key IS NOT NULL"
+            )
+            .await,
+            2,
+            "{}",
+            ts.label
+        );
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        nowhere("rebuilt").await;
+        // The export rewritten with the calls' tickets: each takes its stand-in's place.
+        let fixed = file(&[
+            POHON,
+            &VAKSIN.replace("12/09/2021 08:02;", "12/09/2021 08:02:10;"),
+        ]);
+        write_aged(&day, &fixed, OLD);
+        let again = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(again.outcome, Outcome::Ok, "{}", again.summary_line());
+        let ids = ts
+            .store
+            .query("SELECT external_id FROM complaints ORDER BY 1")
+            .await
+            .unwrap()
+            .rows;
+        assert_eq!(
+            format!("{ids:?}"),
+            r#"[[String("112-3375-20210912-0001")], [String("112-3375-20210912-0002")]]"#,
+            "{}: {}",
+            ts.label,
+            again.summary_line()
+        );
+    }
+}

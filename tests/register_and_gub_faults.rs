@@ -923,3 +923,82 @@ async fn wa_a_quoted_header_with_a_bom_and_an_extra_column_is_the_register() {
     );
     server.abort();
 }
+
+/// Review (session 44): a reporter's phone number or name typed into `No Aduan` (a case
+/// typed in by hand) became the complaint's `external_id` and `complaint_id`. Contract: a
+/// case number is `WA-YYYY-NNNN`. Such a row is quarantined naming the field and the row's
+/// place in the sheet, the value shown nowhere but in the archived row; the other cases
+/// load. On both stores, live and rebuilt.
+#[tokio::test]
+async fn wa_a_phone_number_or_name_typed_as_no_aduan_never_reaches_complaints() {
+    let (files, base, server) = register_server().await;
+    put(
+        &files,
+        sheet(&[
+            row("0813-2876-5432", "085600001111", "Jalan berlubang", "Baru"),
+            row(
+                "Retno Wulandari",
+                "085600002222",
+                "Lampu mati",
+                "Diteruskan ke OPD",
+            ),
+            row("WA-2026-0003", "085600003333", "Sampah", "Baru"),
+        ]),
+    );
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        let report = engine.sync(&register(&base), &NoProgress).await.unwrap();
+        let check = |when: &'static str| {
+            let ts = &ts;
+            async move {
+                for private in ["2876", "5432", "Retno", "Wulandari"] {
+                    for sql in [
+                        "SELECT COUNT(*) FROM complaints WHERE complaint_id || '|' || external_id || '|' || COALESCE(title, '') || '|' || COALESCE(body, '') LIKE '%{p}%'",
+                        "SELECT COUNT(*) FROM complaint_events WHERE complaint_id || '|' || COALESCE(body, '') LIKE '%{p}%'",
+                        "SELECT COUNT(*) FROM quarantine WHERE record || '|' || field || '|' || reason LIKE '%{p}%'",
+                        "SELECT COUNT(*) FROM raw_records WHERE COALESCE(external_id, '') LIKE '%{p}%'",
+                        "SELECT COUNT(*) FROM sync_state WHERE COALESCE(cursor, '') LIKE '%{p}%'",
+                        "SELECT COUNT(*) FROM sync_runs WHERE COALESCE(error, '') || '|' || COALESCE(report, '') LIKE '%{p}%'",
+                    ] {
+                        assert_eq!(
+                            count(ts, &sql.replace("{p}", private)).await,
+                            0,
+                            "{}: {when}: {private}: {sql}",
+                            ts.label
+                        );
+                    }
+                }
+                assert_eq!(
+                    rows_of(ts, "SELECT external_id FROM complaints").await,
+                    r#"[[String("WA-2026-0003")]]"#,
+                    "{}: {when}",
+                    ts.label
+                );
+                assert_eq!(
+                    count(
+                        ts,
+                        "SELECT COUNT(*) FROM quarantine WHERE field = 'No Aduan' \
+                         AND record LIKE '%register.csv:%' AND reason LIKE '%WA-YYYY-NNNN%' \
+                         AND resolved_at IS NULL"
+                    )
+                    .await,
+                    2,
+                    "{}: {when}: {}",
+                    ts.label,
+                    rows_of(ts, "SELECT record, field, reason FROM quarantine").await
+                );
+            }
+        };
+        check("synced").await;
+        assert_eq!(
+            (report.counts.inserted, report.counts.quarantined),
+            (1, 2),
+            "{}: {}",
+            ts.label,
+            report.summary_line()
+        );
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        check("rebuilt").await;
+    }
+    server.abort();
+}

@@ -657,10 +657,23 @@ impl BatchSource for Reader {
                 ));
                 self.current = Some((file.name, seen));
             }
-            let records = match self.rows.as_mut() {
+            let mut records = match self.rows.as_mut() {
                 Some(rows) => rows.next_rows(self.connector.inner.config.batch_rows),
                 None => Vec::new(),
             };
+            // A `No Tiket` that is no ticket (a caller's number or name typed there) is not
+            // the archived row's record id either (`raw_records.external_id`, which `aduan
+            // raw list --record` shows): the row is known as a ticketless one, and counted,
+            // so that the run tells the operator (see `parse::is_ticket`).
+            for r in &mut records {
+                if r.external_id
+                    .as_deref()
+                    .is_some_and(|t| !parse::is_ticket(t))
+                {
+                    r.external_id = None;
+                    self.connector.inner.http.count("ticket_not_a_ticket");
+                }
+            }
             if !records.is_empty() {
                 return Ok(Some(Batch {
                     records,

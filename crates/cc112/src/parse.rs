@@ -160,7 +160,12 @@ pub(crate) fn row(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
     let caller = phone.as_deref().and_then(caller_digits);
     let to_the_second =
         aduan_core::time::parse_wib(get("Waktu Panggilan"), &TIME_FORMATS[..1]).is_some();
-    let (external_id, external_id_private, standing) = match (opt("No Tiket"), caller) {
+    // A ticket is one in the contract's form (see `is_ticket`); anything else in the column
+    // (a caller's number or name typed there) is no ticket, and the call is known as a call
+    // without one is: never by that value, which would be its `complaint_id` (review: a
+    // phone number typed into `No Tiket` reached `complaints`).
+    let ticket = opt("No Tiket").filter(|t| is_ticket(t));
+    let (external_id, external_id_private, standing) = match (ticket, caller) {
         (Some(ticket), Some(digits)) if to_the_second => (
             ticket,
             None,
@@ -259,6 +264,33 @@ pub(crate) fn row(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         first_response_at: None,
         events,
     })
+}
+
+/// Whether `ticket` is a ticket number as the contract writes it, `112-3375-YYYYMMDD-NNNN`
+/// (the sequence of 1 to 6 digits: the call-taking system's, never a number's length). A
+/// ticket becomes the call's identity (`external_id`, and so `complaint_id`): anything else
+/// in the column (the caller's number or name, typed where the ticket goes) must not, for
+/// reporters' numbers and names never reach `complaints`. Only the contract's form can say
+/// so: a name cannot be told from other words. Such a call is known as the contract knows a
+/// call without a ticket, by its time and caller (the number keyed); when the export gives it
+/// its ticket later, the ticketed row takes its place (see `Standing::Replaces`).
+pub(crate) fn is_ticket(ticket: &str) -> bool {
+    let digits = |s: &str, len: std::ops::RangeInclusive<usize>| {
+        len.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    let mut parts = ticket.trim().split('-');
+    match (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) {
+        (Some("112"), Some("3375"), Some(day), Some(n), None) => {
+            digits(day, 8..=8) && digits(n, 1..=6)
+        }
+        _ => false,
+    }
 }
 
 /// The digits a ticketless call is known by: an Indonesian number's national digits

@@ -495,8 +495,6 @@ fn register_time(s: &str) -> Option<(DateTime<Utc>, bool)> {
     }
 }
 
-/// The `No Aduan` of a register row (a header line and the row), if it has one: the case it
-/// is a version of.
 /// Whether `body` begins with the register's header (a byte order mark aside): its first
 /// line names `No Aduan` and `Status` among its columns.
 pub(crate) fn is_register_header(body: &[u8]) -> bool {
@@ -513,6 +511,28 @@ pub(crate) fn is_register_header(body: &[u8]) -> bool {
     has(NO_ADUAN) && has(STATUS)
 }
 
+/// Whether `no` is a case number as the contract writes it, `WA-YYYY-NNNN` (`WA` in any
+/// letter case; the number of 1 to 6 digits, as a hand-kept sheet may leave out its zeros or
+/// outgrow four). A case number becomes a complaint's identity (`external_id`, and so
+/// `complaint_id`) when its case names no message: anything else in the column (a reporter's
+/// phone number or name typed into the wrong one) must not, for reporters' numbers and
+/// names never reach `complaints`. Only the contract's form can say so: a name cannot be
+/// told from other words.
+pub(crate) fn is_case_number(no: &str) -> bool {
+    let digits = |s: &str, len: std::ops::RangeInclusive<usize>| {
+        len.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    let mut parts = no.trim().split('-');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(wa), Some(year), Some(n), None) => {
+            wa.eq_ignore_ascii_case("WA") && digits(year, 4..=4) && digits(n, 1..=6)
+        }
+        _ => false,
+    }
+}
+
+/// The `No Aduan` of a register row (a header line and the row), if it has one that is a
+/// case number ([`is_case_number`]): the case it is a version of.
 pub(crate) fn case_number(payload: &[u8]) -> Option<String> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -526,7 +546,7 @@ pub(crate) fn case_number(payload: &[u8]) -> Option<String> {
     let row = reader.records().next()?.ok()?;
     row.get(i)
         .map(str::trim)
-        .filter(|v| !v.is_empty())
+        .filter(|v| is_case_number(v))
         .map(str::to_string)
 }
 
@@ -557,6 +577,27 @@ fn case(raw: &RawRecord) -> Result<Case, FieldError> {
             .map(str::to_string)
     };
     let no = get(NO_ADUAN).ok_or_else(|| bad(NO_ADUAN, "empty or missing".into()))?;
+    // A value that is no case number is not read as one, nor quoted (it may be a reporter's
+    // number or name, typed into the wrong column): the row is quarantined under its place
+    // in the sheet until the team writes its number (see `is_case_number`). Review: a phone
+    // number typed here became the complaint's `external_id`.
+    if !is_case_number(&no) {
+        let what = if aduan_core::contacts::contacts(&no) != no.as_str()
+            || aduan_core::phone::to_e164(&no).is_some()
+        {
+            "a phone number or e-mail address"
+        } else {
+            "a value"
+        };
+        return Err(bad(
+            NO_ADUAN,
+            format!(
+                "{what} that is no case number of the contract's form WA-YYYY-NNNN (not \
+                 shown: it may be the reporter's); the row is read once the team writes its \
+                 case number"
+            ),
+        ));
+    }
     let record = format!("case {no}");
     let bad = |field: &str, reason: String| FieldError::new(CHANNEL, &record, field, reason);
     let time = |field: &str| -> Result<Option<(DateTime<Utc>, bool)>, FieldError> {

@@ -1464,3 +1464,66 @@ fn a_case_that_left_the_register_changes_nothing_until_another_carries_it_on() {
     assert_eq!(ids(&f), ["wamid.R1", "WA-2026-0101"]);
     assert_eq!(f.complaints[0].status_label, "Diteruskan ke OPD");
 }
+
+/// Review (session 44): a reporter's phone number or name typed into `No Aduan` became the
+/// complaint's identity (`external_id`, `complaint_id`) of a case typed in by hand, and so
+/// reached `complaints`. A value that is no case number of the contract's form
+/// (`WA-YYYY-NNNN`) is no case number: the row is quarantined naming the field, neither the
+/// error nor the record quoting the value, and it is no case for the register's cursor.
+#[test]
+fn a_phone_number_or_name_typed_as_no_aduan_is_no_case_number_and_not_shown() {
+    for (typed, what) in [
+        ("081234567890", "a phone number"),
+        ("+62 812-3456-7890", "a phone number"),
+        ("6281234567890", "a phone number"),
+        ("Budi Santoso", "a value"),
+        ("budi@example.com", "a phone number or e-mail address"),
+    ] {
+        let row = case_row(&format!(
+            "{typed},3/3/2024 10:00:00,,,Walk-in,Bansos belum cair,Bansos,Dinsos P2KB,Baru,,,,"
+        ));
+        assert_eq!(case_number(&row.payload), None, "{typed}");
+        let e = keys(&row).unwrap_err();
+        assert_eq!(
+            (e.channel.as_str(), e.field.as_str()),
+            (CHANNEL, NO_ADUAN),
+            "{typed}"
+        );
+        assert_eq!(e.record, "test", "{typed}: named by its place in the sheet");
+        assert!(e.reason.starts_with(what), "{typed}: {}", e.reason);
+        assert!(e.reason.contains("WA-YYYY-NNNN"), "{}", e.reason);
+        let shown = e.to_string();
+        for part in typed.split([' ', '-', '+', '@']).filter(|p| p.len() > 3) {
+            assert!(!shown.contains(part), "{typed}: {shown}");
+        }
+        // Named by a message too, it updates no thread under that value.
+        let named = case_row(&format!(
+            "{typed},1/3/2024 8:30:00,wamid.A,{SENDER},Budi,Saluran mampet,Drainase,DPUPR,Selesai,,,,"
+        ));
+        assert_eq!(keys(&named).unwrap_err().field, NO_ADUAN, "{typed}");
+        let f = fold(SENDER, &[hook(SENDER, &[("wamid.A", T0, "x")]), named]);
+        assert_eq!(ids(&f), ["wamid.A"]);
+        assert_eq!(f.errors.len(), 1, "{typed}");
+        assert!(f.complaints.iter().all(|c| !c.external_id.contains(typed)));
+    }
+    // The contract's form, `WA` in any case, its number with or without its zeros.
+    for no in [
+        "WA-2024-0009",
+        "wa-2024-0009",
+        "WA-2024-9",
+        "WA-2026-123456",
+        " WA-2024-0009 ",
+    ] {
+        assert!(is_case_number(no), "{no}");
+    }
+    for no in [
+        "WA-24-0009",
+        "WA-2024-",
+        "WA-2024-0009-1",
+        "WA 2024 0009",
+        "2024-0009",
+        "WA-2024-1234567",
+    ] {
+        assert!(!is_case_number(no), "{no}");
+    }
+}
