@@ -1002,3 +1002,87 @@ async fn wa_a_phone_number_or_name_typed_as_no_aduan_never_reaches_complaints() 
     }
     server.abort();
 }
+
+/// Review (session 44): a register whose header row is typed in another letter case (`NO
+/// ADUAN`, `tanggal`) or comes after an empty first row failed the whole run ("not the case
+/// register's CSV"); its columns are matched as the mapping tables match labels, and every
+/// case is read with its fields.
+#[tokio::test]
+async fn wa_a_header_in_another_letter_case_or_after_an_empty_row_is_the_register() {
+    let (files, base, server) = register_server().await;
+    let rows = [
+        row("WA-2026-0001", "081234567890", "Jalan berlubang", "Baru"),
+        row(
+            "WA-2026-0002",
+            "085600001111",
+            "Lampu mati",
+            "Diteruskan ke OPD",
+        ),
+    ];
+    for (label, header) in [
+        ("upper case", HEADER.to_uppercase()),
+        ("lower case", HEADER.to_lowercase()),
+        ("after a blank line", format!("\r\n{HEADER}")),
+        (
+            "after a row of empty fields",
+            format!(",,,,,,,,,,,,\r\n{HEADER}"),
+        ),
+    ] {
+        put(
+            &files,
+            format!("{header}\r\n{}", rows.concat()).into_bytes(),
+        );
+        let ts = sqlite_store().await;
+        let r = engine(&ts)
+            .sync(&register(&base), &NoProgress)
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.outcome, r.counts.inserted, r.counts.quarantined),
+            (Outcome::Ok, 2, 0),
+            "{label}: {} {:?}",
+            r.summary_line(),
+            r.error
+        );
+        let c = rows_of(
+            &ts,
+            "SELECT external_id, status, agency IS NOT NULL, first_response_at IS NOT NULL FROM complaints ORDER BY 1",
+        )
+        .await;
+        assert_eq!(
+            c,
+            r#"[[String("WA-2026-0001"), String("received"), Number(1), Number(1)], [String("WA-2026-0002"), String("dispatched"), Number(1), Number(1)]]"#,
+            "{label}"
+        );
+    }
+    // A sheet that truly lacks columns the connector reads fails, naming the sheet, its
+    // answer's status and every column missing; nothing of it is read.
+    let without = HEADER
+        .replace(",ID Pesan Pertama", "")
+        .replace(",Status", "");
+    let rows_without: String = rows
+        .iter()
+        .map(|r| {
+            let mut f: Vec<&str> = r.trim_end().split(',').collect();
+            f.remove(8);
+            f.remove(2);
+            format!("{}\r\n", f.join(","))
+        })
+        .collect();
+    put(&files, format!("{without}\r\n{rows_without}").into_bytes());
+    let ts = sqlite_store().await;
+    let r = engine(&ts)
+        .sync(&register(&base), &NoProgress)
+        .await
+        .unwrap();
+    let error = r.error.clone().unwrap_or_default();
+    assert_eq!(r.outcome, Outcome::Failed, "{}", r.summary_line());
+    assert!(
+        error.contains("wadul_aladin")
+            && error.contains("/register.csv answered 200")
+            && error.contains("lacks the columns `ID Pesan Pertama`, `Status`"),
+        "{error}"
+    );
+    assert_eq!(count(&ts, "SELECT COUNT(*) FROM raw_records").await, 0);
+    server.abort();
+}

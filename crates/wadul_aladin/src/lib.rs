@@ -273,13 +273,12 @@ impl BatchSource for Register {
             }
             // The register's CSV begins with its header: an empty answer, or a page in its
             // place (a sign-in page for a share link that expired), is not the register
-            // (review: its lines were read as case rows, the run `ok`).
-            if !parse::is_register_header(&resp.body) {
-                return Err(resp.unexpected_because(
-                    CHANNEL,
-                    what,
-                    "not the case register's CSV: its header, `No Aduan,Timestamp,…`, is not there",
-                ));
+            // (review: its lines were read as case rows, the run `ok`); nor is a sheet whose
+            // header lacks a column read, which would be misread in every row. The error
+            // names the sheet (its URL), the answer's status, and what is missing or what
+            // came instead.
+            if let Some(why) = parse::not_the_register(&resp.body) {
+                return Err(resp.unexpected_because(CHANNEL, what, &why));
             }
             let now = Utc::now();
             let shown = aduan_transport::shown(&resp.url);

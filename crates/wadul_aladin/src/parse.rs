@@ -48,6 +48,7 @@ const NO_ADUAN: &str = "No Aduan";
 const TIMESTAMP: &str = "Timestamp";
 const FIRST_MESSAGE: &str = "ID Pesan Pertama";
 const NO_WA: &str = "No WA";
+const NAME: &str = "Nama";
 /// The `external_id` of a thread, before the keyed hash of its first wamid.
 pub const WAMID_ID: &str = "wa";
 const SUMMARY: &str = "Ringkasan Aduan";
@@ -495,20 +496,86 @@ fn register_time(s: &str) -> Option<(DateTime<Utc>, bool)> {
     }
 }
 
-/// Whether `body` begins with the register's header (a byte order mark aside): its first
-/// line names `No Aduan` and `Status` among its columns.
-pub(crate) fn is_register_header(body: &[u8]) -> bool {
+/// The place of column `name` in a register's `header`, its name read as the mapping tables
+/// read labels ([`aduan_core::label::label_key`]): letter case, white space and the
+/// characters that take no room aside. The register is a hand-kept spreadsheet: a header
+/// typed `NO ADUAN` or `tanggal diteruskan` is the contract's (review: such a sheet failed
+/// the whole run, and a column so typed was read as missing in every row).
+fn column(header: &csv::StringRecord, name: &str) -> Option<usize> {
+    let want = aduan_core::label::label_key(name);
+    header
+        .iter()
+        .position(|h| aduan_core::label::label_key(h) == want)
+}
+
+/// The columns of the register this connector reads: a sheet without one of them would be
+/// misread in every row (a missing `ID Pesan Pertama` makes every case one typed in by hand,
+/// beside its thread; a missing `Nama` leaves the reporter's name unknown to the normaliser,
+/// which keeps it out of the texts), so such a sheet is refused whole, naming them.
+const READ_COLUMNS: [&str; 12] = [
+    NO_ADUAN,
+    TIMESTAMP,
+    FIRST_MESSAGE,
+    NO_WA,
+    NAME,
+    SUMMARY,
+    CATEGORY,
+    AGENCY,
+    STATUS,
+    FORWARDED,
+    FOLLOWED_UP,
+    FOLLOW_UP,
+];
+
+/// Why `body` is not the case register, if it is not: the register's CSV begins with its
+/// header, the first row that holds anything (a byte order mark, blank lines and rows of
+/// empty fields before it are skipped, as the row reader skips them), naming every column
+/// this connector reads ([`READ_COLUMNS`], matched as [`column`] matches). The answer says
+/// what the body is instead: nothing, or a sheet whose header lacks the columns it names.
+pub(crate) fn not_the_register(body: &[u8]) -> Option<String> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let line = body.split(|b| *b == b'\n').next().unwrap_or_default();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(line);
-    let Some(Ok(header)) = reader.records().next() else {
-        return false;
+        .from_reader(body);
+    let header = reader.records().find_map(|r| match r {
+        Ok(r) if r.iter().all(|f| f.trim().is_empty()) => None,
+        other => Some(other),
+    });
+    let contract = "`No Aduan,Timestamp,ID Pesan Pertama,No WA,Nama,Ringkasan Aduan,Kategori,\
+        OPD Tujuan,Status,Tanggal Diteruskan,Tanggal Tindak Lanjut,Tindak Lanjut,Catatan`";
+    let header = match header {
+        None => {
+            return Some(format!(
+                "not the case register's CSV: no header row, {contract}"
+            ))
+        }
+        Some(Err(e)) => {
+            return Some(format!(
+                "not the case register's CSV: its first row cannot be read as CSV ({e})"
+            ))
+        }
+        Some(Ok(h)) => h,
     };
-    let has = |name: &str| header.iter().any(|h| h.trim() == name);
-    has(NO_ADUAN) && has(STATUS)
+    let missing: Vec<&str> = READ_COLUMNS
+        .iter()
+        .filter(|name| column(&header, name).is_none())
+        .copied()
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    if missing.len() == READ_COLUMNS.len() {
+        return Some(format!(
+            "not the case register's CSV: its first row names none of the register's \
+             columns, {contract}"
+        ));
+    }
+    Some(format!(
+        "the sheet's header row lacks the column{} `{}` of the register's header, {contract}",
+        if missing.len() == 1 { "" } else { "s" },
+        missing.join("`, `")
+    ))
 }
 
 /// Whether `no` is a case number as the contract writes it, `WA-YYYY-NNNN` (`WA` in any
@@ -538,11 +605,7 @@ pub(crate) fn case_number(payload: &[u8]) -> Option<String> {
         .has_headers(true)
         .flexible(true)
         .from_reader(payload);
-    let i = reader
-        .headers()
-        .ok()?
-        .iter()
-        .position(|h| h.trim() == NO_ADUAN)?;
+    let i = column(reader.headers().ok()?, NO_ADUAN)?;
     let row = reader.records().next()?.ok()?;
     row.get(i)
         .map(str::trim)
@@ -570,7 +633,7 @@ fn case(raw: &RawRecord) -> Result<Case, FieldError> {
     // "none" (helper wadulreg, session 42: `Tindak Lanjut` `-` was a follow-up, the case
     // answered when it was made; a date or `No WA` `-` quarantined the case).
     let get = |name: &str| -> Option<String> {
-        let i = headers.iter().position(|h| h.trim() == name)?;
+        let i = column(&headers, name)?;
         row.get(i)
             .map(str::trim)
             .filter(|v| !v.chars().all(|c| matches!(c, '-' | '–' | '—')))
@@ -645,7 +708,7 @@ fn case(raw: &RawRecord) -> Result<Case, FieldError> {
         // wadulreg, session 42).
         first_wamid: get(FIRST_MESSAGE).filter(|w| w.starts_with("wamid.")),
         phone,
-        name: get("Nama"),
+        name: get(NAME),
         summary: get(SUMMARY),
         category: get(CATEGORY),
         agency: get(AGENCY),

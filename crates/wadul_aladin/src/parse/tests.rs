@@ -1527,3 +1527,47 @@ fn a_phone_number_or_name_typed_as_no_aduan_is_no_case_number_and_not_shown() {
         assert!(!is_case_number(no), "{no}");
     }
 }
+
+/// Review (session 44): a register whose header row is typed in another letter case (`NO
+/// ADUAN`, `tanggal diteruskan`), or comes after an empty first row, failed the whole run;
+/// its columns are matched as the mapping tables match labels. A sheet that truly lacks a
+/// column read is refused naming every one missing.
+#[test]
+fn a_header_in_another_letter_case_or_after_an_empty_row_is_the_registers() {
+    let upper = HEADER.to_uppercase();
+    let lower = HEADER.to_lowercase().replace("no aduan", "noaduan");
+    let row = "WA-2024-0009,3/3/2024 10:00:00,,,Walk-in,Bansos belum cair,Bansos,Dinsos P2KB,Selesai,3/3/2024,4/3/2024 9:00:00,Sudah cair,";
+    for header in [upper.as_str(), lower.as_str()] {
+        for before in ["", "\r\n", ",,,,,,,,,,,,\r\n", "\u{feff}\r\n ,,\r\n"] {
+            let sheet = format!("{before}{header}\r\n{row}\r\n");
+            assert_eq!(not_the_register(sheet.as_bytes()), None, "{sheet}");
+        }
+        let c = case_row(row);
+        let c = raw(String::from_utf8(c.payload)
+            .unwrap()
+            .replace(HEADER, header));
+        assert_eq!(case_number(&c.payload).as_deref(), Some("WA-2024-0009"));
+        let f = fold("case:WA-2024-0009", &[c]);
+        assert!(f.errors.is_empty(), "{header}: {:?}", f.errors);
+        let complaint = &f.complaints[0];
+        assert_eq!(complaint.status_label, "Selesai");
+        assert_eq!(complaint.agencies, ["Dinsos P2KB"]);
+        assert!(complaint.resolved_at.is_some(), "{header}");
+        assert_eq!(complaint.reporter_names, ["Walk-in"]);
+    }
+    // Columns missing: named, each.
+    let without = HEADER.replace(",ID Pesan Pertama", "").replace(",Nama", "");
+    let why = not_the_register(format!("{without}\r\n").as_bytes()).unwrap();
+    assert!(
+        why.contains("lacks the columns `ID Pesan Pertama`, `Nama`"),
+        "{why}"
+    );
+    let why = not_the_register(b"a,b,c\r\n1,2,3\r\n").unwrap();
+    assert!(
+        why.contains("names none of the register's columns"),
+        "{why}"
+    );
+    assert!(not_the_register(b"\r\n,,\r\n")
+        .unwrap()
+        .contains("no header row"));
+}
