@@ -2078,3 +2078,34 @@ async fn a_phone_number_or_name_typed_as_no_tiket_never_reaches_complaints() {
         );
     }
 }
+
+/// Review (session 44): an HTTP index answering with a web page (a sign-in page, a proxy's
+/// error page) was reported as JSON that did not read, without the answer's status; it is
+/// named as an HTML page with its title and the status, so the operator looks at the access.
+#[tokio::test]
+async fn an_index_answered_with_a_sign_in_page_is_named_as_one() {
+    let page = "<!DOCTYPE html>\n<html><head><title>Login - Command Center</title></head><body><form>User</form></body></html>";
+    let files = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::from([(
+        "index.json".to_string(),
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+            page.len()
+        )
+        .into_bytes(),
+    )])));
+    let (base, _server) = file_server(files).await;
+    let config: aduan_cc112::Config = serde_json::from_value(serde_json::json!({
+        "url": base, "retry_base_ms": 10, "timeout_secs": 5, "max_attempts": 2,
+    }))
+    .unwrap();
+    let connector = aduan_cc112::Cc112::new(config, None).unwrap();
+    let ts = sqlite_store().await;
+    let r = engine(&ts).sync(&connector, &NoProgress).await.unwrap();
+    let error = r.error.clone().unwrap_or_default();
+    assert_eq!(r.outcome, Outcome::Failed, "{}", r.summary_line());
+    assert!(
+        error.contains("index.json answered 200 with an HTML page titled «Login - Command Center»")
+            && !error.contains("JSON"),
+        "{error}"
+    );
+}

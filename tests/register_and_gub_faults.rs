@@ -1086,3 +1086,43 @@ async fn wa_a_header_in_another_letter_case_or_after_an_empty_row_is_the_registe
     assert_eq!(count(&ts, "SELECT COUNT(*) FROM raw_records").await, 0);
     server.abort();
 }
+
+/// Review (session 44): a register URL answering with a web page (a sign-in page for an
+/// expired share link, a proxy's error page) was reported as "an HTML page (maintenance?),
+/// not JSON", which sends the operator to the data. The error says it is an HTML page, with
+/// its title and the answer's status, and to look at the access.
+#[tokio::test]
+async fn wa_a_sign_in_or_proxy_page_is_named_with_its_title_and_status() {
+    let (files, base, server) = register_server().await;
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    let connector = register(&base);
+    for (status, title) in [
+        ("200 OK", "Sign in - Google Accounts"),
+        (
+            "403 Forbidden",
+            "Access denied | proxy.pekalongankota.go.id",
+        ),
+    ] {
+        let page = format!("<!DOCTYPE html>\n<html><head>\n<title>{title}</title></head>\n<body>\n<form action=\"/signin\">Email, phone</form>\n</body></html>\n");
+        put(
+            &files,
+            format!(
+                "HTTP/1.1 {status}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+                page.len()
+            )
+            .into_bytes(),
+        );
+        let r = engine.sync(&connector, &NoProgress).await.unwrap();
+        let error = r.error.clone().unwrap_or_default();
+        assert_eq!(r.outcome, Outcome::Failed, "{}", r.summary_line());
+        let code = status.split(' ').next().unwrap_or_default();
+        assert!(
+            error.contains(&format!(
+                "answered {code} with an HTML page titled «{title}»"
+            )) && !error.contains("JSON"),
+            "{error}"
+        );
+    }
+    server.abort();
+}

@@ -211,21 +211,23 @@ impl Cc112 {
         format!("{}/{}", base.trim_end_matches('/'), name)
     }
 
-    async fn get(&self, name: &str) -> Result<Vec<u8>> {
-        self.get_file(name)
-            .await?
-            .map_err(|resp| resp.unexpected(CHANNEL, &format!("GET {name}")))
-    }
-
     /// One file of the HTTP index: its bytes, or the answer that was not a success.
     async fn get_file(
         &self,
         name: &str,
     ) -> Result<std::result::Result<Vec<u8>, aduan_transport::Response>> {
+        let resp = self.get_answer(name).await?;
+        if !resp.is_success() {
+            return Ok(Err(resp));
+        }
+        Ok(Ok(resp.body.to_vec()))
+    }
+
+    /// The answer of the HTTP index to `GET {url}/{name}`, whatever its status.
+    async fn get_answer(&self, name: &str) -> Result<aduan_transport::Response> {
         let url = self.url(name);
         let auth = self.inner.basic_auth.clone();
-        let resp = self
-            .inner
+        self.inner
             .http
             .send(&format!("GET {name}"), |c| {
                 let r = c.get(&url);
@@ -237,11 +239,7 @@ impl Cc112 {
                     None => r,
                 }
             })
-            .await?;
-        if !resp.is_success() {
-            return Ok(Err(resp));
-        }
-        Ok(Ok(resp.body.to_vec()))
+            .await
     }
 
     /// A listed file's bytes, or why it is left for the next run. `Unreadable`: this one
@@ -405,20 +403,32 @@ impl Cc112 {
                 });
             }
         } else {
-            let body = self.get("index.json").await?;
+            let what = "GET index.json";
+            let resp = self.get_answer("index.json").await?;
+            if !resp.is_success() {
+                return Err(resp.unexpected(CHANNEL, what));
+            }
             // An index written by a Windows tool (PowerShell 5's `Out-File -Encoding UTF8`)
             // begins with a UTF-8 byte order mark, which a JSON reader may pass over (RFC
             // 8259, 8.1) and serde does not: every run failed on it, no day read.
-            let json = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&body);
-            let index: Vec<serde_json::Value> =
-                serde_json::from_slice(json).map_err(|e| Error::Upstream {
-                    channel: CHANNEL.into(),
-                    message: format!(
-                        "{}: not the index the contract describes ({e}): «{}»",
-                        aduan_transport::shown(&self.url("index.json")),
-                        self.inner.http.excerpt_without_secrets(&body, 120)
+            let json = resp
+                .body
+                .strip_prefix(b"\xEF\xBB\xBF")
+                .unwrap_or(&resp.body);
+            // What came instead is said with the answer's status and what it is (a web page
+            // where the index should be, a sign-in or a proxy's page, is named by its title:
+            // review, it was told as JSON that did not read, and sent the operator to the
+            // data instead of the access).
+            let index: Vec<serde_json::Value> = serde_json::from_slice(json).map_err(|e| {
+                resp.unexpected_because(
+                    CHANNEL,
+                    what,
+                    &format!(
+                        "not the index the contract describes: {}",
+                        FieldError::serde_reason(&e.to_string())
                     ),
-                })?;
+                )
+            })?;
             for v in index {
                 // One entry not whole (a file still being written, listed without its
                 // SHA-256) is that day's, not the index's: the other days are read now.

@@ -194,7 +194,11 @@ fn head_without(secrets: &[Secret], body: &[u8]) -> String {
         })
 }
 
-/// "an HTML page: «…»" / "«…»": what a body is, with its first bytes, for error messages.
+/// "an HTML page titled «…»: «…»" / "«…»": what a body is, with its first bytes, for error
+/// messages. A web page where data was asked for is a sign-in page, a proxy's or a server's
+/// error page: its title (when it has a short one) tells the operator which, and that it is
+/// access, not data, to look at. (Review: it was "an HTML page (maintenance?), not JSON",
+/// also for the CSV files 112's index and the Wadul Aladin register serve.)
 pub fn describe_body(headers: &HeaderMap, body: &[u8]) -> String {
     let excerpt = excerpt(body, 120);
     let html = headers
@@ -205,10 +209,42 @@ pub fn describe_body(headers: &HeaderMap, body: &[u8]) -> String {
     if body.is_empty() {
         "an empty body".into()
     } else if html {
-        format!("an HTML page (maintenance?), not JSON: «{excerpt}»")
+        match html_title(body) {
+            Some(title) => {
+                format!("an HTML page titled «{title}» (a sign-in or error page?): «{excerpt}»")
+            }
+            None => format!("an HTML page (a sign-in or error page?): «{excerpt}»"),
+        }
     } else {
         format!("«{excerpt}»")
     }
+}
+
+/// The most characters of a page's title an error shows: a longer one is no title but a
+/// page's text (or something that is no page).
+const TITLE_CHARS: usize = 80;
+
+/// The `<title>` of an HTML page in its first 64 KiB, white space folded, the commonest
+/// entities read, phone numbers and e-mail addresses hidden (as [`excerpt`] hides them);
+/// `None` when it has none, or one empty or longer than [`TITLE_CHARS`].
+fn html_title(body: &[u8]) -> Option<String> {
+    let head = String::from_utf8_lossy(&body[..body.len().min(64 << 10)]);
+    let lower = head.to_ascii_lowercase();
+    let open = lower.find("<title")?;
+    let start = open + lower[open..].find('>')? + 1;
+    let end = start + lower[start..].find("</title")?;
+    let title = head[start..end]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&");
+    let title = names_hidden(&aduan_core::contacts::contacts(&title));
+    (!title.is_empty() && title.chars().count() <= TITLE_CHARS).then_some(title)
 }
 
 /// `req` with header `name` set to `secret`, marked sensitive (as `bearer_auth` marks its
@@ -1280,6 +1316,41 @@ mod tests {
         assert!(d.starts_with("an HTML page"), "{d}");
         assert!(d.contains("Sedang pemeliharaan"));
         assert_eq!(describe_body(&HeaderMap::new(), b""), "an empty body");
+    }
+
+    /// Review: a web page where a CSV file was asked for (a sign-in page for an expired
+    /// share link, a proxy's error page) was described as "not JSON", which sends the
+    /// operator to the data; it is an HTML page, named by its title when it has a short one
+    /// (white space folded, entities read, a number in it hidden).
+    #[test]
+    fn an_html_page_is_named_by_its_title_and_is_not_called_json() {
+        let page = b"<!DOCTYPE html>\n<html><head><TITLE>\n  Sign in &amp; continue -\n Google Accounts </TITLE></head><body>x</body></html>";
+        let d = describe_body(&HeaderMap::new(), page);
+        assert!(
+            d.starts_with("an HTML page titled \u{ab}Sign in & continue - Google Accounts\u{bb}"),
+            "{d}"
+        );
+        assert!(!d.contains("JSON"), "{d}");
+        let d = describe_body(
+            &HeaderMap::new(),
+            b"<html><title>Hubungi 0812-3456-7890</title></html>",
+        );
+        assert!(
+            d.contains("titled \u{ab}Hubungi [nomor telepon]\u{bb}") && !d.contains("3456"),
+            "{d}"
+        );
+        // No title, or one that is a page's text: the page's first bytes alone.
+        let long = format!("<html><title>{}</title></html>", "kata ".repeat(40));
+        for page in [
+            &b"<html><body>Bad gateway</body></html>"[..],
+            long.as_bytes(),
+        ] {
+            let d = describe_body(&HeaderMap::new(), page);
+            assert!(
+                d.starts_with("an HTML page (") && !d.contains("titled"),
+                "{d}"
+            );
+        }
     }
 
     #[test]

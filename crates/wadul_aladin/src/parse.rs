@@ -531,9 +531,19 @@ const READ_COLUMNS: [&str; 12] = [
 /// header, the first row that holds anything (a byte order mark, blank lines and rows of
 /// empty fields before it are skipped, as the row reader skips them), naming every column
 /// this connector reads ([`READ_COLUMNS`], matched as [`column`] matches). The answer says
-/// what the body is instead: nothing, or a sheet whose header lacks the columns it names.
+/// what the body is instead: a web page (a sign-in page for a share link that expired, a
+/// proxy's error page: access, not data, is what to look at), nothing, or a sheet whose
+/// header lacks the columns it names.
 pub(crate) fn not_the_register(body: &[u8]) -> Option<String> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let first = body.iter().position(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|at| body[at] == b'<') {
+        return Some(
+            "a web page, not the case register's CSV: look at the register URL's access \
+             (a share link expired, a sign-in, a proxy's page), not at the register's data"
+                .into(),
+        );
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

@@ -1567,6 +1567,11 @@ fn a_header_in_another_letter_case_or_after_an_empty_row_is_the_registers() {
         why.contains("names none of the register's columns"),
         "{why}"
     );
+    let why = not_the_register(b"\n  <!DOCTYPE html><html><title>Masuk</title></html>").unwrap();
+    assert!(
+        why.contains("a web page") && why.contains("access"),
+        "{why}"
+    );
     assert!(not_the_register(b"\r\n,,\r\n")
         .unwrap()
         .contains("no header row"));
