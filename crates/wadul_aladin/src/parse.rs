@@ -406,7 +406,7 @@ struct Case {
     forwarded_whole_day: bool,
     followed_up_whole_day: bool,
     /// When a closing status closed the thread at the latest (see `closed_at`); `None` when
-    /// the register dates neither a forwarding nor a follow-up.
+    /// the register does not date the follow-up (a forwarding's date is no closing's).
     closes_at: Option<DateTime<Utc>>,
     follow_up: Option<String>,
 }
@@ -689,10 +689,14 @@ fn case(raw: &RawRecord) -> Result<Case, FieldError> {
         .0;
     let forwarded = time(FORWARDED)?;
     let followed_up = time(FOLLOWED_UP)?;
-    // The latest the case can have closed: a date alone is its day's end, as a message
-    // earlier that day may have come before the answer.
+    // The latest the case can have closed: its answer's date (a date alone is its day's
+    // end, as a message earlier that day may have come before the answer). Not its
+    // forwarding's: a case is forwarded to an agency before it is answered and closed, so
+    // a case finished with only its forwarding dated closed at a time the register does not
+    // say, as one closed with no date (review, session 44: its thread was cut at the end of
+    // the forwarding's day, and the reporter's next message within the day was a new
+    // complaint).
     let closes_at = followed_up
-        .or(forwarded)
         .map(|(t, whole_day)| {
             if whole_day {
                 t.checked_add_signed(Duration::seconds(24 * 3600 - 1))

@@ -412,7 +412,11 @@ fn fast_close<R: Rng>(rng: &mut R, case: &mut Case, base: i64) {
             case.note = notes::ARCHIVED[1].into();
         }
         _ => {
-            case.forwarded = Some(Stamp::full(base + rng.gen_range(20 * MINUTE..6 * HOUR)));
+            // Forwarded, and the agency's answer (a duplicate) dated soon after: the answer's
+            // date closes the case (a forwarding's date closes none).
+            let answered = base + rng.gen_range(20 * MINUTE..6 * HOUR);
+            case.forwarded = Some(Stamp::full(answered - 10 * MINUTE));
+            case.followed_up = Some(Stamp::full(answered));
             case.opd = case.topic_opd;
             case.status = Status::Diarsipkan;
             case.note = notes::ARCHIVED[2].into();

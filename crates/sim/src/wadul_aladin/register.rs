@@ -1,10 +1,10 @@
 //! The complaint team's case register: its rows, their dates in WIB as the sheet shows
 //! them, the CSV it is published as, and a case's next step.
 //!
-//! A case's dates keep one rule the connector relies on: a date that can close the case
-//! (`Tanggal Diteruskan`, `Tanggal Tindak Lanjut`, or `Timestamp` of a case closed without
-//! either) is, as the connector reads it, never before the last message of the case's
-//! thread ([`Case::floor`]). A closed case therefore never cuts its own thread in two.
+//! A case's dates keep one rule the connector relies on: the date that can close the case
+//! (`Tanggal Tindak Lanjut`; a case closed without it closed at a time the register does not
+//! say) is, as the connector reads it, never before the last message of the case's thread
+//! ([`Case::floor`]). A closed case therefore never cuts its own thread in two.
 
 use rand::Rng;
 
@@ -197,13 +197,13 @@ pub(crate) struct Case {
 
 impl Case {
     /// When the case closed the thread, as the connector reads it: `Tanggal Tindak
-    /// Lanjut`, else `Tanggal Diteruskan`; `None` while open, and for a case closed with
-    /// neither (archived, some time the register does not say: the sender's silence ends
-    /// the thread).
+    /// Lanjut`; `None` while open, and for a case closed without it (archived, or finished
+    /// with only its forwarding dated: some time after it was forwarded that the register
+    /// does not say, so the sender's silence ends the thread).
     pub(crate) fn closed_at(&self) -> Option<i64> {
         self.status
             .closes()
-            .then(|| self.followed_up.or(self.forwarded).map(Stamp::read))
+            .then(|| self.followed_up.map(Stamp::read))
             .flatten()
     }
 
@@ -291,7 +291,7 @@ impl Case {
                     self.forward(rng, at);
                     self.note = "Diteruskan ulang setelah dilengkapi pelapor".into();
                 } else {
-                    // Closes at Tanggal Diteruskan, which is not before the thread's end.
+                    // Closed at a time the register does not say (after its forwarding).
                     self.status = Status::Diarsipkan;
                     self.note = notes::ARCHIVED[0].into();
                 }

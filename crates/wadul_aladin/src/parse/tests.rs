@@ -1576,3 +1576,42 @@ fn a_header_in_another_letter_case_or_after_an_empty_row_is_the_registers() {
         .unwrap()
         .contains("no header row"));
 }
+
+/// Session 44 check: a case with only its forwarding dated (`Tanggal Diteruskan`) and no
+/// answer is not closed by that date. Its status is its `Status` (the contract's mapping:
+/// `Diteruskan ke OPD` is dispatched, not closed); and a case whose status closes it
+/// (`Selesai`) with only its forwarding dated closed at a time the register does not say,
+/// after it was forwarded, not on the forwarding's day: the sender's silence ends the
+/// thread, as for a case closed with no date (review: the thread was cut at the end of the
+/// forwarding's day, and the reporter's "still not fixed" the next morning, within a day of
+/// the report, was a complaint of its own that never got a case).
+#[test]
+fn a_case_with_only_its_forwarding_dated_is_not_closed_by_it() {
+    let thread = hook(
+        SENDER,
+        &[
+            ("wamid.A", T0, "Saluran mampet"),
+            (
+                "wamid.B",
+                T0 + 20 * HOUR,
+                "sampai pagi ini belum ada petugas",
+            ),
+        ],
+    );
+    for status in ["Diteruskan ke OPD", "Selesai", "Diarsipkan"] {
+        let case = case_row(&format!(
+            "WA-2024-0007,1/3/2024 8:30:00,wamid.A,081234567890,Budi,Saluran mampet,Drainase,DPUPR,{status},1/3/2024,,,"
+        ));
+        let f = fold(SENDER, &[case, thread.clone()]);
+        assert_eq!(ids(&f), ["wamid.A"], "{status}");
+        assert_eq!(f.complaints[0].status_label, status);
+    }
+    // Dated by its follow-up, a finished case closes its thread then (as before).
+    let answered = case_row(
+        "WA-2024-0007,1/3/2024 8:30:00,wamid.A,081234567890,Budi,Saluran mampet,Drainase,DPUPR,Selesai,1/3/2024,1/3/2024 15:00:00,Sudah dibersihkan,",
+    );
+    assert_eq!(
+        ids(&fold(SENDER, &[answered, thread])),
+        ["wamid.A", "wamid.B"]
+    );
+}
