@@ -525,6 +525,109 @@ const GRANTS_SQL: &str =
      FROM granted g LEFT JOIN pg_roles r ON r.oid = g.grantee \
      WHERE g.grantee <> (SELECT relowner FROM owner) ORDER BY 1";
 
+/// PostgreSQL: `kept`, the relations a rebuild's swap must keep (`oid`, `depth`): the tables
+/// `$1` and `$2` (depth 0), and the plain views that depend on them, directly or through
+/// other views (their depth: the longest chain of views down to a table). A view is bound
+/// to its table, not to the name, so each must be dropped before the swap and created
+/// again after it, deepest first and shallowest first.
+const KEPT_SQL: &str = "WITH RECURSIVE rel (oid, depth) AS ( \
+       SELECT oid, 0 FROM pg_class WHERE oid IN (to_regclass($1), to_regclass($2)) \
+       UNION \
+       SELECT r.ev_class, rel.depth + 1 FROM rel \
+       JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = rel.oid \
+         AND d.classid = 'pg_rewrite'::regclass AND d.deptype = 'n' \
+       JOIN pg_rewrite r ON r.oid = d.objid AND r.rulename = '_RETURN' \
+       JOIN pg_class v ON v.oid = r.ev_class AND v.relkind = 'v' \
+       WHERE r.ev_class <> rel.oid), \
+     kept AS (SELECT oid, max(depth) AS depth FROM rel GROUP BY oid)";
+
+/// PostgreSQL, after [`KEPT_SQL`]: what depends on the kept relations that the swap can
+/// neither keep nor make again, named: all but the kept views, the triggers (made again),
+/// and what `LIKE … INCLUDING ALL` gave the new tables (their own constraints but foreign
+/// keys, indexes, identity sequence, defaults and statistics); and a kept view whose owner
+/// this role cannot act as (it could not drop it, nor give it back its owner).
+const IN_THE_WAY_SQL: &str = "SELECT DISTINCT pg_describe_object(d.classid, d.objid, d.objsubid) \
+     FROM kept k JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = k.oid \
+     WHERE d.deptype <> 'i' \
+     AND NOT (d.classid = 'pg_rewrite'::regclass AND EXISTS (SELECT 1 FROM pg_rewrite r \
+       JOIN kept v ON v.oid = r.ev_class AND v.depth > 0 \
+       WHERE r.oid = d.objid AND r.rulename = '_RETURN')) \
+     AND NOT (d.classid = 'pg_trigger'::regclass AND EXISTS (SELECT 1 FROM pg_trigger t \
+       WHERE t.oid = d.objid AND t.tgrelid = k.oid)) \
+     AND NOT (k.depth = 0 AND d.classid = 'pg_constraint'::regclass AND EXISTS ( \
+       SELECT 1 FROM pg_constraint c WHERE c.oid = d.objid AND c.conrelid = k.oid \
+       AND c.contype <> 'f')) \
+     AND NOT (k.depth = 0 AND d.classid = 'pg_class'::regclass AND EXISTS ( \
+       SELECT 1 FROM pg_class c WHERE c.oid = d.objid AND c.relkind IN ('i', 'S'))) \
+     AND NOT (k.depth = 0 AND d.classid IN ('pg_attrdef'::regclass, 'pg_statistic_ext'::regclass)) \
+     UNION \
+     SELECT format('view %s (owned by %I, a role this one cannot act as)', k.oid::regclass, \
+       pg_get_userbyid(c.relowner)) \
+     FROM kept k JOIN pg_class c ON c.oid = k.oid \
+     WHERE k.depth > 0 AND NOT pg_has_role(c.relowner, 'MEMBER') \
+     ORDER BY 1";
+
+/// PostgreSQL, after [`KEPT_SQL`]: the statements that drop the kept views before the swap,
+/// the deepest first.
+const DROP_VIEWS_SQL: &str = "SELECT format('DROP VIEW %s', k.oid::regclass) FROM kept k \
+     WHERE k.depth > 0 ORDER BY k.depth DESC, 1";
+
+/// PostgreSQL, after [`KEPT_SQL`]: the statements that make the kept views and triggers
+/// again after the swap, as they were: each view (its options, such as `security_barrier`
+/// or `check_option`, and definition), shallowest first; then their owners, comments and
+/// privileges; then every trigger of the kept relations (an admin's audit trigger on
+/// `complaints`), disabled or enabled as it was, with its comment.
+const MAKE_AGAIN_SQL: &str = "SELECT s FROM ( \
+       SELECT 0 AS step, k.depth, c.oid, format('CREATE VIEW %s%s AS %s', k.oid::regclass, \
+         CASE WHEN c.reloptions IS NULL THEN '' \
+           ELSE format(' WITH (%s)', array_to_string(c.reloptions, ', ')) END, \
+         pg_get_viewdef(k.oid)) AS s \
+       FROM kept k JOIN pg_class c ON c.oid = k.oid WHERE k.depth > 0 \
+       UNION ALL \
+       SELECT 1, k.depth, c.oid, format('ALTER VIEW %s OWNER TO %I', k.oid::regclass, \
+         pg_get_userbyid(c.relowner)) \
+       FROM kept k JOIN pg_class c ON c.oid = k.oid \
+       WHERE k.depth > 0 AND pg_get_userbyid(c.relowner) <> current_user \
+       UNION ALL \
+       SELECT 2, k.depth, k.oid, CASE WHEN d.objsubid = 0 \
+         THEN format('COMMENT ON VIEW %s IS %L', k.oid::regclass, d.description) \
+         ELSE format('COMMENT ON COLUMN %s.%I IS %L', k.oid::regclass, a.attname, d.description) END \
+       FROM kept k JOIN pg_description d ON d.objoid = k.oid AND d.classoid = 'pg_class'::regclass \
+       LEFT JOIN pg_attribute a ON a.attrelid = k.oid AND a.attnum = d.objsubid \
+       WHERE k.depth > 0 \
+       UNION ALL \
+       SELECT 3, k.depth, c.oid, format('GRANT %s ON %s TO %s%s', g.privilege_type, \
+         k.oid::regclass, \
+         CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END, \
+         CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END) \
+       FROM kept k JOIN pg_class c ON c.oid = k.oid CROSS JOIN LATERAL aclexplode(c.relacl) g \
+       WHERE k.depth > 0 AND g.grantee <> c.relowner \
+       UNION ALL \
+       SELECT 3, k.depth, k.oid, format('GRANT %s (%I) ON %s TO %s%s', g.privilege_type, \
+         a.attname, k.oid::regclass, \
+         CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END, \
+         CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END) \
+       FROM kept k JOIN pg_class c ON c.oid = k.oid \
+       JOIN pg_attribute a ON a.attrelid = k.oid AND a.attnum > 0 AND NOT a.attisdropped \
+       CROSS JOIN LATERAL aclexplode(a.attacl) g \
+       WHERE k.depth > 0 AND g.grantee <> c.relowner \
+       UNION ALL \
+       SELECT 4, k.depth, t.oid, pg_get_triggerdef(t.oid) \
+       FROM kept k JOIN pg_trigger t ON t.tgrelid = k.oid WHERE NOT t.tgisinternal \
+       UNION ALL \
+       SELECT 5, k.depth, t.oid, format('ALTER TABLE %s %s TRIGGER %I', t.tgrelid::regclass, \
+         CASE t.tgenabled WHEN 'D' THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA' \
+           ELSE 'ENABLE ALWAYS' END, t.tgname) \
+       FROM kept k JOIN pg_trigger t ON t.tgrelid = k.oid \
+       WHERE NOT t.tgisinternal AND t.tgenabled <> 'O' \
+       UNION ALL \
+       SELECT 6, k.depth, t.oid, format('COMMENT ON TRIGGER %I ON %s IS %L', t.tgname, \
+         t.tgrelid::regclass, d.description) \
+       FROM kept k JOIN pg_trigger t ON t.tgrelid = k.oid \
+       JOIN pg_description d ON d.objoid = t.oid AND d.classoid = 'pg_trigger'::regclass \
+       WHERE NOT t.tgisinternal) x \
+     ORDER BY step, depth, oid, s";
+
 /// A rebuild's quarantine, empty: the live quarantine's columns, one entry a payload.
 fn rebuild_quarantine() -> String {
     format!(
@@ -1245,7 +1348,7 @@ impl Store {
     /// left the live tables and the quarantine as they were; it starts again from empty tables.
     pub async fn begin_rebuild(&self) -> Result<()> {
         let what = || "starting a rebuild".to_string();
-        self.refuse_dependent_views().await?;
+        self.refuse_what_a_swap_cannot_keep().await?;
         let create = self.rebuild_tables().await?;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await.context(what)?;
@@ -1275,57 +1378,34 @@ impl Store {
         })
     }
 
-    /// Refuses a rebuild while views depend on the tables it replaces (an analyst's
-    /// dashboard view): the swap at its end could not drop or rename the tables (PostgreSQL
-    /// refuses, SQLite's rename finds the view broken), and would fail only after the whole
-    /// rebuild. The error names them.
-    async fn refuse_dependent_views(&self) -> Result<()> {
+    /// Refuses a rebuild, before it starts, when something depends on the tables it replaces
+    /// that the swap at its end could not keep (PostgreSQL: a materialized view, a function
+    /// whose body names them, another table's foreign key, a rule or row security policy on
+    /// them, a dependent view this role cannot own): the swap would fail, or lose it, only
+    /// after the whole rebuild. The error names them. Views and triggers are kept (see
+    /// [`kept_through_swap`](Self::kept_through_swap)); SQLite's all are.
+    async fn refuse_what_a_swap_cannot_keep(&self) -> Result<()> {
         let what = || "starting a rebuild".to_string();
-        let views: Vec<String> = match &self.backend {
-            Backend::Sqlite(pool) => {
-                let all: Vec<(String, String)> = sqlx::query_as(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY name",
-                )
-                .fetch_all(pool)
-                .await
-                .context(what)?;
-                all.into_iter()
-                    .filter(|(_, sql)| {
-                        let words = sql
-                            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                            .map(str::to_ascii_lowercase);
-                        words
-                            .into_iter()
-                            .any(|w| w == LIVE.complaints || w == LIVE.events)
-                    })
-                    .map(|(name, _)| name)
-                    .collect()
-            }
-            Backend::Postgres(pool) => sqlx::query_scalar(
-                "SELECT DISTINCT v.relname::text FROM pg_depend d \
-                 JOIN pg_rewrite r ON r.oid = d.objid \
-                 JOIN pg_class v ON v.oid = r.ev_class \
-                 JOIN pg_class t ON t.oid = d.refobjid \
-                 WHERE t.relname IN ($1, $2) AND t.relnamespace = current_schema()::regnamespace \
-                 AND v.oid <> t.oid ORDER BY 1",
-            )
+        let Backend::Postgres(pool) = &self.backend else {
+            return Ok(());
+        };
+        let in_the_way: Vec<String> = sqlx::query_scalar(&format!("{KEPT_SQL} {IN_THE_WAY_SQL}"))
             .bind(LIVE.complaints)
             .bind(LIVE.events)
             .fetch_all(pool)
             .await
-            .context(what)?,
-        };
-        if views.is_empty() {
+            .context(what)?;
+        if in_the_way.is_empty() {
             return Ok(());
         }
         Err(Error::Rows {
             what: what(),
             message: format!(
-                "these views depend on {} or {}, which a rebuild replaces: {}; drop them, \
-                 renormalise, and create them again",
+                "these depend on {} or {}, which a rebuild replaces, and cannot be kept \
+                 through it: {}; drop them, renormalise, and create them again",
                 LIVE.complaints,
                 LIVE.events,
-                views.join(", ")
+                in_the_way.join(", ")
             ),
         })
     }
@@ -1423,7 +1503,10 @@ impl Store {
         settled: &[&str],
     ) -> Result<()> {
         let what = || "finishing a rebuild".to_string();
+        // Something made meanwhile that the swap cannot keep is named, as before the start.
+        self.refuse_what_a_swap_cannot_keep().await?;
         let names = self.names_after_swap().await?;
+        let (drop_kept, make_kept) = self.kept_through_swap().await?;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await.context(what)?;
             // (A fence read first, the whole rebuild would be lost at its last step.)
@@ -1444,19 +1527,33 @@ impl Store {
                     .await
                     .context(what)?;
             }
+            // The quarantine and the claims first, while every trigger is in place (an
+            // admin's audit trigger on them records these changes on both stores).
+            sqlx::raw_sql(&format!(
+                "{}; DELETE FROM {ll}; INSERT INTO {ll} (complaint_id, claimed_by) \
+                 SELECT complaint_id, claimed_by FROM {rl}",
+                merge_quarantine(),
+                ll = LIVE.claims,
+                rl = REBUILT.claims
+            ))
+            .execute(&mut *tx)
+            .await
+            .context(what)?;
+            for sql in &drop_kept {
+                sqlx::raw_sql(sql)
+                    .execute(&mut *tx)
+                    .await
+                    .context(|| format!("dropping what the swap makes again: {sql}"))?;
+            }
             // (`rebuild_snapshot`: what rebuilds kept before they had tables of their own.)
             sqlx::raw_sql(&format!(
-                "{}; DROP TABLE {le}; DROP TABLE {lc}; \
+                "DROP TABLE {le}; DROP TABLE {lc}; \
                  ALTER TABLE {rc} RENAME TO {lc}; ALTER TABLE {re} RENAME TO {le}; \
-                 DELETE FROM {ll}; INSERT INTO {ll} (complaint_id, claimed_by) \
-                 SELECT complaint_id, claimed_by FROM {rl}; DROP TABLE {rl}; \
-                 DROP TABLE IF EXISTS rebuild_snapshot",
-                merge_quarantine(),
+                 DROP TABLE {rl}; DROP TABLE IF EXISTS rebuild_snapshot",
                 le = LIVE.events,
                 lc = LIVE.complaints,
                 re = REBUILT.events,
                 rc = REBUILT.complaints,
-                ll = LIVE.claims,
                 rl = REBUILT.claims
             ))
             .execute(&mut *tx)
@@ -1467,6 +1564,12 @@ impl Store {
                     .execute(&mut *tx)
                     .await
                     .context(|| format!("naming the rebuilt tables' indexes: {sql}"))?;
+            }
+            for sql in &make_kept {
+                sqlx::raw_sql(sql)
+                    .execute(&mut *tx)
+                    .await
+                    .context(|| format!("making a view or trigger again after the swap: {sql}"))?;
             }
             sqlx::query("DELETE FROM sync_state WHERE channel = '__rebuild__'")
                 .execute(&mut *tx)
@@ -1480,6 +1583,60 @@ impl Store {
                 .context(what)?;
             tx.commit().await.context(what)
         })
+    }
+
+    /// What an admin or analyst made on the tables that the swap keeps: the statements to
+    /// run before the live tables are dropped, and those to run once the rebuild's tables
+    /// carry their names (read from the catalogue before the live tables go). Dropping a
+    /// table drops its triggers, and a view is bound to the table it reads (PostgreSQL
+    /// refuses to drop a table under a view; SQLite's rename finds the view broken), so
+    /// these are dropped and made again as they were: an analyst's view on `complaints`
+    /// reads the rebuilt table, an admin's audit trigger goes on recording.
+    /// SQLite: every view and trigger of the store, in the order they were made (SQLite
+    /// keeps no dependencies; the same text made again is the same object). PostgreSQL: the
+    /// views that depend on the tables and their triggers (see [`MAKE_AGAIN_SQL`]); what
+    /// cannot be kept was refused before the rebuild started.
+    async fn kept_through_swap(&self) -> Result<(Vec<String>, Vec<String>)> {
+        let what = || "finishing a rebuild".to_string();
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let all: Vec<(String, String, String)> = sqlx::query_as(
+                    "SELECT type, name, sql FROM sqlite_master \
+                     WHERE type IN ('view', 'trigger') AND sql IS NOT NULL ORDER BY rowid",
+                )
+                .fetch_all(pool)
+                .await
+                .context(what)?;
+                let drop = all
+                    .iter()
+                    .rev()
+                    .map(|(kind, name, _)| {
+                        format!(
+                            "DROP {} IF EXISTS \"{}\"",
+                            kind.to_ascii_uppercase(),
+                            name.replace('"', "\"\"")
+                        )
+                    })
+                    .collect();
+                let make = all.into_iter().map(|(.., sql)| sql).collect();
+                Ok((drop, make))
+            }
+            Backend::Postgres(pool) => {
+                let mut kept = Vec::new();
+                for sql in [DROP_VIEWS_SQL, MAKE_AGAIN_SQL] {
+                    let statements: Vec<String> = sqlx::query_scalar(&format!("{KEPT_SQL} {sql}"))
+                        .bind(LIVE.complaints)
+                        .bind(LIVE.events)
+                        .fetch_all(pool)
+                        .await
+                        .context(what)?;
+                    kept.push(statements);
+                }
+                let make = kept.pop().unwrap_or_default();
+                let drop = kept.pop().unwrap_or_default();
+                Ok((drop, make))
+            }
+        }
     }
 
     /// What gives the rebuild's tables, once they carry the live tables' names, the live
