@@ -488,10 +488,12 @@ pub(crate) fn quarantine_sql(t: Tables) -> String {
     } else {
         "ON CONFLICT DO NOTHING".to_string()
     };
-    // A payload an admin dismissed is not quarantined again (a fold of its group reads it
-    // again whenever a newer version comes, a rebuild reads every payload): its dismissed
-    // entry stands for it. (The parameters appear in their order: SQLite numbers `$N` by
-    // where each first appears.)
+    // A payload an admin dismissed is not quarantined again for what the admin saw (a fold
+    // of its group reads it again whenever a newer version comes, a rebuild reads every
+    // payload): its dismissed entry stands for it. Failing another way (another field, or
+    // another reason: a newer release reads it otherwise), it is a failure no one has seen,
+    // and gets an open entry that says so; the dismissed one is kept as it was. (The
+    // parameters appear in their order: SQLite numbers `$N` by where each first appears.)
     format!(
         "INSERT INTO {} ({QUARANTINE_COLUMNS}) \
          SELECT v.channel, v.raw_id, v.source_ref, v.record, v.field, v.reason, v.payload, \
@@ -500,7 +502,8 @@ pub(crate) fn quarantine_sql(t: Tables) -> String {
          $3 AS source_ref, $4 AS record, $5 AS field, $6 AS reason, $7 AS payload, \
          $8 AS run_id, $9 AS at) v \
          WHERE NOT EXISTS (SELECT 1 FROM {live} d WHERE d.raw_id = v.raw_id \
-         AND d.dismissed_by IS NOT NULL) {conflict}",
+         AND d.dismissed_by IS NOT NULL AND d.field = v.field AND d.reason = v.reason) \
+         {conflict}",
         t.quarantine,
         live = LIVE.quarantine
     )
@@ -641,7 +644,8 @@ fn rebuild_quarantine() -> String {
 /// Merges a rebuild's quarantine into the live one: an open entry of an archived payload the
 /// rebuild did not quarantine again, or for another reason, goes; one it quarantined for the
 /// same reason stays as it was (its number, time and run); the rest are added, but for a
-/// payload an admin dismissed (also while the rebuild ran). (Entries of a record that came
+/// payload an admin dismissed (also while the rebuild ran) failing as it did then (see
+/// [`quarantine_sql`]). (Entries of a record that came
 /// again later are settled first: see [`Store::finish_rebuild`].)
 fn merge_quarantine() -> String {
     format!(
@@ -650,7 +654,8 @@ fn merge_quarantine() -> String {
          AND r.record = {live}.record AND r.field = {live}.field AND r.reason = {live}.reason); \
          INSERT INTO {live} ({QUARANTINE_COLUMNS}) SELECT {QUARANTINE_COLUMNS} FROM {q} \
          WHERE NOT EXISTS (SELECT 1 FROM {live} d WHERE d.raw_id = {q}.raw_id \
-         AND d.dismissed_by IS NOT NULL) ON CONFLICT DO NOTHING; \
+         AND d.dismissed_by IS NOT NULL AND d.field = {q}.field AND d.reason = {q}.reason) \
+         ON CONFLICT DO NOTHING; \
          DROP TABLE {q}",
         q = REBUILT.quarantine,
         live = LIVE.quarantine

@@ -637,6 +637,95 @@ async fn a_payload_quarantined_again_keeps_one_entry_that_says_why_it_fails_now(
     }
 }
 
+/// Review (session 44): a payload an admin dismissed was never quarantined again, whatever
+/// it failed for: one that a newer release read otherwise and found wrong another way stayed
+/// closed without a word. Failing as it did when dismissed, it stays closed; failing another
+/// way, it gets an open entry that says so (a fold's, a retry's or a rebuild's), and the
+/// dismissed entry is kept as it was.
+#[tokio::test]
+async fn a_dismissed_payload_failing_another_way_is_quarantined_again() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let raws = [raw(7)];
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(5),
+            raws: &raws,
+            quarantine: &[quarantined(7, "not a time")],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let first = open_quarantine(s).await[0].2;
+        assert!(s
+            .dismiss_quarantine(first, "admin", Some("v2 is stored"), t(6))
+            .await
+            .unwrap());
+        let live = |now: u32, why: &'static str| async move {
+            s.write_batch(&WriteBatch {
+                channel: "sp4n_lapor",
+                now: t(now),
+                quarantine: &[quarantined(7, why)],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        };
+        live(7, "not a time").await;
+        assert!(
+            open_quarantine(s).await.is_empty(),
+            "{}: failing as it did, it stays dismissed",
+            ts.label
+        );
+        live(8, "no such kelurahan").await;
+        let open = open_quarantine(s).await;
+        assert_eq!(
+            open.iter()
+                .map(|(_, why, _, at)| (why.as_str(), *at))
+                .collect::<Vec<_>>(),
+            [("no such kelurahan", t(8))],
+            "{}: failing another way, it is open again",
+            ts.label
+        );
+        assert_ne!(open[0].2, first, "{}: a new entry", ts.label);
+        let dismissed = s.quarantine_get(first).await.unwrap().unwrap();
+        assert_eq!(
+            (dismissed.reason.as_str(), dismissed.dismissed_by.as_deref()),
+            ("not a time", Some("admin")),
+            "{}: the dismissed entry as it was",
+            ts.label
+        );
+
+        // A rebuild alike: the second dismissed too, a reason dismissed stays closed, a new
+        // one opens.
+        assert!(s
+            .dismiss_quarantine(open[0].2, "admin", None, t(9))
+            .await
+            .unwrap());
+        for (why, opens) in [("not a time", false), ("no title", true)] {
+            s.begin_rebuild().await.unwrap();
+            s.write_batch(&WriteBatch {
+                channel: "sp4n_lapor",
+                now: t(10),
+                quarantine: &[quarantined(7, why)],
+                rebuild: true,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+            s.finish_rebuild(&[], "test", &[]).await.unwrap();
+            let reasons: Vec<String> = open_quarantine(s)
+                .await
+                .into_iter()
+                .map(|(_, why, ..)| why)
+                .collect();
+            let expected: Vec<String> = if opens { vec![why.into()] } else { vec![] };
+            assert_eq!(reasons, expected, "{}: rebuilt failing {why:?}", ts.label);
+        }
+        assert_eq!(count(s, "quarantine").await, 3, "{}", ts.label);
+    }
+}
+
 #[tokio::test]
 async fn a_rebuild_merges_its_quarantine_when_it_ends_and_leaves_it_alone_until_then() {
     for ts in each_backend().await {
