@@ -2607,6 +2607,49 @@ async fn analyst_an_empty_by_gives_the_totals_as_the_api_does() {
     );
 }
 
+/// Review (session 44): `aduan quarantine retry <id>` read each entry named whole, its
+/// payload too, to learn whether it was closed, and the retry read it again. Each is read
+/// once (counted by the statements the driver logs: the whole entry's columns).
+#[tokio::test]
+async fn a_quarantine_retry_reads_each_entry_named_once() {
+    let sim = sim(
+        50,
+        Sp4nFaults {
+            bad_records_every: Some(25),
+            ..Sp4nFaults::default()
+        },
+    )
+    .await;
+    let ts = synced_store(&sim, 100).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ids = ts.store.quarantine_open_ids().await.unwrap();
+    let id = ids.first().expect("an entry").to_string();
+    let retry = aduan(
+        dir.path(),
+        &[
+            "--log-format",
+            "json",
+            "--database",
+            &ts.url,
+            "quarantine",
+            "retry",
+            &id,
+        ],
+        &[
+            ("ADUAN_REPORTER_KEY", REPORTER_KEY),
+            ("RUST_LOG", "warn,sqlx::query=debug"),
+        ],
+    );
+    let out = text(&retry);
+    assert!(out.contains("still failing"), "{out}");
+    let reads = String::from_utf8_lossy(&retry.stderr)
+        .lines()
+        .filter(|l| l.contains("sqlx::query") && l.contains("dismissed_reason"))
+        .count();
+    assert_eq!(reads, 1, "{out}");
+    sim.shutdown().await;
+}
+
 /// A 112 cursor remembers every daily export it read: after some two years of files it is
 /// longer than one argument of a command line may be (Linux: 128 KiB), so `aduan cursor set
 /// cc112 "$(cat cursor.json)"` fails in the shell before Aduan runs (review: a saved cursor

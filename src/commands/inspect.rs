@@ -329,20 +329,19 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
             // Entries named that were resolved before (their record came again, or an earlier
             // retry read them): said so, not counted again (they were counted as nothing).
             // A dismissed one is said so, with who dismissed it: a retry passes it over.
-            let mut already = Vec::new();
-            if !all {
-                for &id in &ids {
-                    if let Some(e) = store.quarantine_get(id).await? {
-                        if let Some(at) = e.resolved_at {
-                            already.push((id, at, e.dismissed_by));
-                        }
-                    }
-                }
-            }
-            let ids = if all {
+            // Told apart without reading the entries (review: each was read whole here, its
+            // payload too, and again by the retry); only the others are handed to it.
+            let already = if all {
+                Vec::new()
+            } else {
+                store.quarantine_closed(&ids).await?
+            };
+            let ids: Vec<i64> = if all {
                 store.quarantine_open_ids().await?
             } else {
-                ids
+                ids.into_iter()
+                    .filter(|id| !already.iter().any(|(closed, ..)| closed == id))
+                    .collect()
             };
             let bar = aduan_app::progress::Bar::new();
             let (resolved, failing) = engine

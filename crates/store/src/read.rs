@@ -303,6 +303,32 @@ impl Store {
         Ok(missing)
     }
 
+    /// Those of `ids` that are closed (resolved, or dismissed by an admin), in the order
+    /// given: number, when it was closed, and who dismissed it. Without their payloads: a
+    /// retry names these as closed before and reads only the others.
+    pub async fn quarantine_closed(
+        &self,
+        ids: &[i64],
+    ) -> Result<Vec<(i64, DateTime<Utc>, Option<String>)>> {
+        let mut closed = Vec::new();
+        for &id in ids {
+            let found: Option<(DateTime<Utc>, Option<String>)> = on_pool!(self, pool => {
+                sqlx::query_as(
+                    "SELECT resolved_at, dismissed_by FROM quarantine \
+                     WHERE quarantine_id = $1 AND resolved_at IS NOT NULL",
+                )
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+                .context(|| format!("reading quarantine entry {id}"))
+            })?;
+            if let Some((at, by)) = found {
+                closed.push((id, at, by));
+            }
+        }
+        Ok(closed)
+    }
+
     /// One quarantine entry.
     pub async fn quarantine_get(&self, quarantine_id: i64) -> Result<Option<QuarantineEntry>> {
         on_pool!(self, pool => {
