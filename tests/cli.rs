@@ -641,7 +641,7 @@ async fn a_cursor_is_set_back_and_cleared_by_command_and_bad_ones_are_refused() 
         let all = text(&out);
         assert!(out.status.success(), "{}: {all}", ts.label);
         assert!(
-            all.contains(&format!("set to \"{back}\" (was \"{synced}\")")),
+            all.contains(&format!("set to {back} (was {synced})")),
             "{all}"
         );
         assert_eq!(
@@ -2677,38 +2677,59 @@ async fn a_cursor_longer_than_a_command_line_is_set_from_standard_input() {
         "longer than an argument may be: {}",
         cursor.len()
     );
-    let database = ts.url.clone();
-    let path = dir.path().to_path_buf();
-    let given = cursor.clone();
-    let out = tokio::task::spawn_blocking(move || {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_aduan"))
-            .current_dir(&path)
-            .args(["--database", &database, "cursor", "set", "cc112", "-"])
-            .env_remove("ADUAN_DATABASE_URL")
-            .env_remove("ADUAN_CONFIG")
-            .env_remove("RUST_LOG")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("aduan runs");
-        let mut stdin = child.stdin.take().expect("its standard input");
-        let writer = std::thread::spawn(move || {
-            // As `aduan cursor show cc112` prints it, less the channel's name: with a line end.
-            // (A command that does not read it closes the pipe: its answer says why.)
-            let _ = stdin
-                .write_all(given.as_bytes())
-                .and_then(|()| stdin.write_all(b"\n"));
-        });
-        let out = child.wait_with_output().expect("aduan ends");
-        writer.join().expect("the writer ends");
-        out
-    })
-    .await
-    .unwrap();
-    assert!(out.status.success(), "{}", text(&out));
-    let saved = ts.store.cursor("cc112").await.unwrap().expect("a cursor");
-    assert_eq!(saved, cursor);
+    // Set twice: the second replaces the first, and says so.
+    for round in 0..2 {
+        let database = ts.url.clone();
+        let path = dir.path().to_path_buf();
+        let given = cursor.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_aduan"))
+                .current_dir(&path)
+                .args(["--database", &database, "cursor", "set", "cc112", "-"])
+                .env_remove("ADUAN_DATABASE_URL")
+                .env_remove("ADUAN_CONFIG")
+                .env_remove("RUST_LOG")
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("aduan runs");
+            let mut stdin = child.stdin.take().expect("its standard input");
+            let writer = std::thread::spawn(move || {
+                // As `aduan cursor show cc112` prints it, less the channel's name: with a line end.
+                // (A command that does not read it closes the pipe: its answer says why.)
+                let _ = stdin
+                    .write_all(given.as_bytes())
+                    .and_then(|()| stdin.write_all(b"\n"));
+            });
+            let out = child.wait_with_output().expect("aduan ends");
+            writer.join().expect("the writer ends");
+            out
+        })
+        .await
+        .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        let saved = ts.store.cursor("cc112").await.unwrap().expect("a cursor");
+        assert_eq!(saved, cursor);
+        // Told by its start and length, as `aduan status` tells it (review: `cursor set` echoed
+        // the new cursor and the one it replaced whole, 150 KB each on the terminal).
+        let said = text(&out);
+        let short = format!("… ({} bytes)", cursor.len());
+        let was = if round == 0 {
+            "(was (none))".to_string()
+        } else {
+            format!("{short})")
+        };
+        assert!(
+            said.len() < 1_000
+                && said.contains("set to {\"files\"")
+                && said.contains(&short)
+                && said.contains(&was),
+            "round {round}: {} bytes: {}",
+            said.len(),
+            said.chars().take(300).collect::<String>()
+        );
+    }
 }
 
 /// Review (session 42): `aduan cursor show <channel>` prints `<channel>: <cursor>`, so a

@@ -80,7 +80,7 @@ fn unfinished_rebuild(started: DateTime<Utc>) -> String {
 }
 
 /// A cursor for a status line: as it is when short, else its start and its length.
-fn short_cursor(cursor: &str) -> String {
+pub(crate) fn short_cursor(cursor: &str) -> String {
     const MAX: usize = 60;
     if cursor.chars().count() <= MAX {
         return cursor.to_string();
@@ -195,7 +195,7 @@ pub(crate) async fn raw(config: &AppConfig, action: RawAction) -> Result<ExitCod
 /// A stored text (a record's id, a reason, a run's error) on one line of a listing: every
 /// control character written out, line ends and tabs too, so that what a channel sent can
 /// neither drive the terminal nor forge a line of its own.
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     escaped_controls(text)
         .replace('\n', "\\u{a}")
         .replace('\t', "\\u{9}")

@@ -680,9 +680,13 @@ async fn cursor(config: &AppConfig, action: CursorAction) -> Result<ExitCode> {
         // Set all the same; a lease not given back lapses (SQLite) or goes with the connection.
         tracing::warn!(channel = spec.id, error = %e, "The channel's lease was not given back.");
     }
+    // As `aduan status` shows a cursor: on one line, and a long one (a 112 cursor names
+    // every file read) by its start and its length, not echoed whole (review: hundreds of
+    // kilobytes on the terminal). `aduan cursor show` prints one whole.
     let shown = |c: &Option<String>| {
-        c.as_deref()
-            .map_or("(none)".to_string(), |c| format!("{c:?}"))
+        c.as_deref().map_or("(none)".to_string(), |c| {
+            inspect::one_line(&inspect::short_cursor(c))
+        })
     };
     out!(
         "aduan cursor: {}'s cursor {} (was {}); {}",
