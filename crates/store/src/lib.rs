@@ -552,12 +552,28 @@ impl Store {
     /// Opens the SQLite file at `url` as it is (not migrated).
     pub(crate) async fn connect_sqlite(url: &str) -> Result<Self> {
         let path = sqlite_path(url)?;
+        // The store's file is made where there is none, never its folders: a folder that is
+        // not there is a mistyped path far more often than a new place (review: a typo'd
+        // `sqlite:/var/lib/aduna/aduan.db` made the folders and a new, empty store, and the
+        // service ran on it). The default, `aduan.db` in the current folder, has none to make.
         if let Some(dir) = std::path::Path::new(path).parent() {
             if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir).map_err(|e| Error::File {
-                    path: dir.display().to_string(),
-                    message: format!("cannot create the store's folder: {e}"),
-                })?;
+                let problem = match std::fs::metadata(dir) {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(
+                        "the store's folder does not exist (a mistyped path?); Aduan makes \
+                              the store's file, not its folders: create the folder first",
+                    ),
+                    Ok(m) if !m.is_dir() => Some("the store's folder is not a folder"),
+                    // (Another error, such as a folder above it that cannot be read, is
+                    // named by the store's opening.)
+                    _ => None,
+                };
+                if let Some(message) = problem {
+                    return Err(Error::File {
+                        path: dir.display().to_string(),
+                        message: message.to_string(),
+                    });
+                }
             }
         }
         // Made here, not by SQLite, whose new files others may read (0644 less the umask);
@@ -1451,6 +1467,29 @@ mod tests {
         ts.store.finish_rebuild(&fences, "test", &[]).await.unwrap();
         holder.join().unwrap();
         assert_eq!(ts.store.unfinished_rebuild().await.unwrap(), None);
+    }
+    /// Review (session 44): a store path whose folder is not there (a typo'd
+    /// `sqlite:/var/lib/aduna/aduan.db`) made the folders and a new, empty store. It is
+    /// refused, naming the folder, and nothing is made; a store in a folder that is there,
+    /// or in the current folder, is made as before.
+    #[tokio::test]
+    async fn a_store_in_a_folder_that_is_not_there_is_refused_and_nothing_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("aduna");
+        let url = format!("sqlite:{}", missing.join("aduan.db").display());
+        let e = Store::open(&url).await.unwrap_err().to_string();
+        assert!(
+            e.contains("does not exist") && e.contains(&missing.display().to_string()),
+            "{e}"
+        );
+        assert!(!missing.exists(), "no folder made");
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, b"").unwrap();
+        let url = format!("sqlite:{}", file.join("aduan.db").display());
+        let e = Store::open(&url).await.unwrap_err().to_string();
+        assert!(e.contains("is not a folder"), "{e}");
+        let url = format!("sqlite:{}", dir.path().join("aduan.db").display());
+        Store::open(&url).await.unwrap().close().await;
     }
     /// A store that is not there is named without a password its URL may carry.
     #[tokio::test]
