@@ -1740,6 +1740,15 @@ async fn a_call_exported_without_its_ticket_and_then_with_one_is_one_complaint()
             "{}: the call is one complaint",
             ts.label
         );
+        // The summary says what happened in the operator's words (review: it said the call
+        // was "folded into others").
+        let line = second.summary_line();
+        assert!(
+            line.contains("; 1 ticketless call replaced by its ticketed row")
+                && !line.contains("folded"),
+            "{}: {line}",
+            ts.label
+        );
         assert_eq!(count(&ts, ticketless).await, 0, "{}", ts.label);
         assert_eq!(
             count(&ts, "SELECT COUNT(*) FROM complaint_events WHERE complaint_id LIKE 'cc112:20210912T023000Z%'").await,

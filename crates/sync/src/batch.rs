@@ -44,6 +44,10 @@ pub struct Counts {
     pub first_unreadable: Option<String>,
     /// Complaints removed: folded into another (a thread that joined an earlier one).
     pub removed: u64,
+    /// Complaints removed because the record they stood in for came under its own identity
+    /// (see `aduan_core::Standing`: a 112 call without its ticket, replaced by its row with
+    /// the ticket).
+    pub replaced: u64,
     /// Records archived that make no complaint yet (see `aduan_core::Folded::waiting`).
     pub waiting: u64,
     /// Values the tables did not know, by value (`unknown status "X"`).
@@ -55,7 +59,7 @@ pub struct Counts {
 impl Counts {
     /// Whether complaints were written or removed.
     pub fn changed_complaints(&self) -> bool {
-        self.inserted + self.updated + self.removed > 0
+        self.inserted + self.updated + self.removed + self.replaced > 0
     }
 
     /// Adds what another part of the same run did.
@@ -71,6 +75,7 @@ impl Counts {
             self.first_unreadable = other.first_unreadable;
         }
         self.removed += other.removed;
+        self.replaced += other.replaced;
         self.waiting += other.waiting;
         for (value, n) in other.unknown {
             *self.unknown.entry(value).or_insert(0) += n;
@@ -1122,12 +1127,16 @@ async fn decide(
         .collect();
     let mut stored = store.current_rows_of(&ids, rebuild).await?;
     behind.current_rows(&ids, &mut stored);
-    let retired: Vec<String> = claims
+    // Each once: two claims of the batch may name the same stand-in. (One a batch still
+    // open removes is not in `stored`: see `WriteBehind::current_rows`.)
+    let mut retired: Vec<String> = claims
         .iter()
         .map(|(id, _)| id)
         .filter(|id| stored.contains_key(*id))
         .cloned()
         .collect();
+    retired.sort_unstable();
+    retired.dedup();
     let mut current = stored.clone();
     // The events of versions applied: a version older than what is stored (or than one
     // before it in the batch) changes nothing, its events included, in one batch or two.
@@ -1198,15 +1207,17 @@ async fn decide(
     }
     // A complaint one group no longer makes and another makes now (a case that moved to its
     // sender's group under the same number) stays.
-    // Each once: two groups of the batch may no longer make the same one.
+    // Each once: two groups of the batch may no longer make the same one. Counted apart from
+    // the stand-ins replaced, which the summary names in other words.
     let mut removed: Vec<String> = removed
         .into_iter()
-        .filter(|id| !latest.contains_key(id))
-        .chain(retired)
+        .filter(|id| !latest.contains_key(id) && retired.binary_search(id).is_err())
         .collect();
     removed.sort_unstable();
     removed.dedup();
     counts.removed += removed.len() as u64;
+    counts.replaced += retired.len() as u64;
+    removed.extend(retired);
     // Only rows whose stored content differs are written.
     let complaints: Vec<ComplaintRow> = order
         .iter()
@@ -1394,6 +1405,8 @@ struct Pending {
     channel: String,
     hashes: HashSet<Vec<u8>>,
     rows: HashMap<String, aduan_store::CurrentRow>,
+    /// The complaints the batch removes (before it writes `rows`).
+    removed: HashSet<String>,
     /// The stand-ins the batch keeps as taken over.
     claims: HashSet<String>,
     counts: Counts,
@@ -1666,6 +1679,7 @@ impl WriteBehind {
                 )
             })
             .collect();
+        let removed = job.removed.iter().cloned().collect();
         let claims = job.claims.iter().map(|(id, _)| id.clone()).collect();
         self.next_seq += 1;
         let seq = self.next_seq;
@@ -1674,6 +1688,7 @@ impl WriteBehind {
             channel: job.channel.clone(),
             hashes,
             rows,
+            removed,
             claims,
             counts: delta,
         });
@@ -1728,10 +1743,16 @@ impl WriteBehind {
     }
 
     /// Puts what the open batches write of `ids` over what the store returned (the latest
-    /// batch last).
+    /// batch last), and takes out what they remove: a stand-in an open batch replaced is gone
+    /// for the next batch, as it will be once that batch commits (review: a second claim on
+    /// it in the next batch found it in the store still, and counted its removal again).
     fn current_rows(&self, ids: &[&str], stored: &mut HashMap<String, aduan_store::CurrentRow>) {
         for p in &self.open {
             for id in ids {
+                // As the stores write a batch: its removals before its complaints.
+                if p.removed.contains(*id) {
+                    stored.remove(*id);
+                }
                 if let Some(row) = p.rows.get(*id) {
                     stored.insert((*id).to_string(), row.clone());
                 }
@@ -2622,5 +2643,70 @@ mod tests {
             "nothing committed, nothing counted"
         );
         next_batch_gets_a_new_writer(&t, &n, &mut behind, &mut counts).await;
+    }
+
+    /// Report `id` as a payload whose identity stands in for one given later (see
+    /// `aduan_core::Standing`): a stand-in (`claims: None`), or the record under its own id
+    /// taking the place of the stand-in `claims` names, at `minute`.
+    fn standing(id: &str, claims: Option<&str>, minute: u32) -> RawRecord {
+        let mut r = report(id, minute, "Terverifikasi");
+        let mut s: SourceComplaint = serde_json::from_slice(&r.payload).expect("a report");
+        match claims {
+            None => {
+                s.external_id_private = Some("081328765432".into());
+                s.standing = aduan_core::Standing::StandIn;
+            }
+            Some(stand_in) => {
+                s.standing = aduan_core::Standing::Replaces {
+                    external_id: stand_in.into(),
+                    external_id_private: Some("081328765432".into()),
+                };
+            }
+        }
+        r.payload = serde_json::to_vec(&s).expect("serialisable");
+        r
+    }
+
+    /// A stand-in stored by an earlier run, and two batches of one run that each take its
+    /// place (a 112 call with its ticket in two days' exports), the first batch not yet
+    /// committed when the second is decided: the stand-in is removed once and counted once,
+    /// as replaced, not as folded (review: the second batch still found it in the store,
+    /// and the run's summary said "2 folded into others").
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_stand_in_claimed_in_two_open_batches_of_a_run_is_replaced_once() {
+        let t = aduan_store::testing::sqlite().await;
+        let n = normaliser();
+        let first = written(&t, &[vec![standing("S", None, 0)]]).await;
+        assert_eq!(first.inserted, 1, "{first:?}");
+        let stored = |sql: &'static str| {
+            let t = &t;
+            async move { t.store.query(sql).await.expect("a count").rows[0][0].clone() }
+        };
+        let stand_ins = "SELECT COUNT(*) FROM complaints WHERE external_id LIKE 'S-%'";
+        assert_eq!(stored(stand_ins).await, serde_json::json!(1));
+
+        // Neither batch commits before the flush (by records, age or idleness).
+        let mut behind = committing_by_records(2, 1_000);
+        let mut counts = Counts::default();
+        for (id, minute) in [("T", 5), ("T", 6)] {
+            each(
+                &t,
+                &n,
+                vec![standing(id, Some("S"), minute)],
+                &mut behind,
+                &mut counts,
+            )
+            .await
+            .expect("handed to the writer");
+        }
+        assert_eq!(counts.batches, 0, "both batches are still open");
+        behind.flush(&mut counts).await.expect("flush");
+
+        assert_eq!(stored(stand_ins).await, serde_json::json!(0), "replaced");
+        assert_eq!(
+            (counts.batches, counts.replaced, counts.removed),
+            (2, 1, 0),
+            "{counts:?}"
+        );
     }
 }

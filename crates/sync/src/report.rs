@@ -8,6 +8,19 @@ use chrono::Utc;
 
 use crate::Counts;
 
+/// Stand-ins replaced by the records they stood in for (see `aduan_core::Standing`), in the
+/// words of the channel's operators: 112's are calls exported without their ticket, and
+/// replaced by their rows with it (review: the summary said they were "folded into others",
+/// which told an operator of 112 nothing).
+fn replaced(channel: &str, n: u64) -> String {
+    match (channel, n) {
+        ("cc112", 1) => "1 ticketless call replaced by its ticketed row".into(),
+        ("cc112", n) => format!("{n} ticketless calls replaced by their ticketed rows"),
+        (_, 1) => "1 stand-in replaced by the record it stood in for".into(),
+        (_, n) => format!("{n} stand-ins replaced by the records they stood in for"),
+    }
+}
+
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -114,6 +127,9 @@ impl RunReport {
         if c.removed > 0 {
             line.push_str(&format!("; {} folded into others", c.removed));
         }
+        if c.replaced > 0 {
+            line.push_str(&format!("; {}", replaced(&self.channel, c.replaced)));
+        }
         if c.waiting > 0 {
             line.push_str(&format!(
                 "; {} waiting for the rest of their record",
@@ -136,5 +152,53 @@ impl RunReport {
             line.push_str(&format!("; error: {e}"));
         }
         line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(channel: &str, removed: u64, replaced: u64) -> RunReport {
+        RunReport {
+            run_id: "r".into(),
+            channel: channel.into(),
+            outcome: Outcome::Ok,
+            counts: Counts {
+                removed,
+                replaced,
+                ..Counts::default()
+            },
+            faults: FaultCounts::default(),
+            error: None,
+            left_behind: Vec::new(),
+            read_to_end: true,
+            elapsed: Duration::from_secs(1),
+        }
+    }
+
+    /// Complaints folded into others and stand-ins replaced are told apart, each in its
+    /// own words, and only when there are any.
+    #[test]
+    fn folded_and_replaced_complaints_are_told_apart() {
+        let line = report("cc112", 0, 2).summary_line();
+        assert!(
+            line.ends_with("; 2 ticketless calls replaced by their ticketed rows"),
+            "{line}"
+        );
+        let line = report("wadul_aladin", 1, 0).summary_line();
+        assert!(line.ends_with("; 1 folded into others"), "{line}");
+        let line = report("other", 3, 1).summary_line();
+        assert!(
+            line.ends_with(
+                "; 3 folded into others; 1 stand-in replaced by the record it stood in for"
+            ),
+            "{line}"
+        );
+        let line = report("cc112", 0, 0).summary_line();
+        assert!(
+            !line.contains("folded") && !line.contains("replaced"),
+            "{line}"
+        );
     }
 }
