@@ -5,7 +5,8 @@
 //! one or more words, matched as whole words ignoring letter case, punctuation and spacing; a
 //! keyword ending in `*` matches any word that begins with it (`banjir*`: "banjirnya"). The
 //! rule with the most keywords found wins; a tie goes to the rule listed first; no keyword
-//! found, no category.
+//! found, no category. A person's name after a form of address (`Pak Banjir`, `Mbak Nik`) is
+//! no keyword (see [`read`]).
 
 use serde::Deserialize;
 
@@ -80,6 +81,127 @@ fn words(text: &str, out: &mut String) {
     if !out.ends_with(' ') {
         out.push(' ');
     }
+}
+
+/// Forms of address written short, with a full stop before the name (`Sdr. Rob`, `Bpk.
+/// Banjir`); after another, a full stop ends a sentence (`Tolong pak. Banjir lagi`).
+const SHORT_ADDRESSES: &[&str] = &["bpk", "sdr", "sdri"];
+
+/// Words after a form of address that say what a person is, not who (`Pak Guru`, `Bu
+/// Dokter`, `Mas Jukir`): keywords there still.
+const ROLES: &[&str] = &[
+    "bidan", "camat", "dokter", "guru", "haji", "jukir", "kades", "kyai", "lurah", "mantri",
+    "perawat", "polisi", "rt", "rw", "satpam", "sopir", "supir", "ustad", "ustadz",
+];
+
+/// The words of `text` (its runs of letters and digits, as [`words`] reads them), each with
+/// what stands between it and the word before (for the first, the text before it).
+fn tokens(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let start = rest.find(char::is_alphanumeric)?;
+        let (gap, from) = rest.split_at(start);
+        let end = from
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(from.len());
+        let (word, after) = from.split_at(end);
+        rest = after;
+        Some((gap, word))
+    })
+}
+
+/// Whether `word`, after the word `before` with `gap` between them, stands where a person's
+/// name does: right after a form of address (see `private::addresses`), with white space
+/// between and no line break (or the full stop of a short form, `Sdr. Rob`), and it is no
+/// role (`Pak Guru`). A comma says the form of address speaks to someone, and what follows
+/// is the text's: `Pak, banjir lagi`.
+fn after_address(before: &str, gap: &str, word: &str) -> bool {
+    if before.is_empty() || !crate::private::addresses(before) {
+        return false;
+    }
+    let short = SHORT_ADDRESSES
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(before));
+    let gap = match gap.strip_prefix('.') {
+        Some(rest) if short => rest,
+        _ => gap,
+    };
+    !gap.is_empty()
+        && gap
+            .chars()
+            .all(|c| c.is_whitespace() && c != '\n' && c != '\r')
+        && !ROLES.iter().any(|r| r.eq_ignore_ascii_case(word))
+}
+
+/// `word` in lower case, as [`words`] writes it.
+fn lower(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    word.chars().for_each(|c| push_lowercase(&mut out, c));
+    out
+}
+
+/// The names `texts` give people after a form of address (see [`after_address`]), in lower
+/// case: words written there with a capital and then small letters (`Pak Banjir`), in a
+/// text that writes some of its words in lower case (in one written in capitals, or with
+/// every word capitalised, as titles often are, a capital tells nothing: `MOHON BANTUAN PAK
+/// BANJIR`, `Mohon Bantuan Pak Banjir Setinggi Lutut`). A limit: a form of address speaking
+/// to someone without a comma before a capitalised keyword (`Pak Banjir lagi`) reads as a
+/// name too.
+fn names(texts: &[&str]) -> Vec<String> {
+    let mut names = Vec::new();
+    for text in texts {
+        let cased = tokens(text).any(|(_, w)| w.starts_with(char::is_lowercase));
+        if !cased {
+            continue;
+        }
+        let mut before = "";
+        for (gap, word) in tokens(text) {
+            let mut chars = word.chars();
+            let capitalised =
+                chars.next().is_some_and(char::is_uppercase) && chars.any(char::is_lowercase);
+            if capitalised && after_address(before, gap, word) {
+                let name = lower(word);
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            before = word;
+        }
+    }
+    names
+}
+
+/// `texts` as the classifier reads them (see [`words`]), where a person's name stands after
+/// a form of address (see [`names`]: a name the texts write so once, wherever it stands
+/// after one, a title in capitals included) left out, a space in its place (no keyword of
+/// several words is found across it either): a neighbour called Banjir is no flood
+/// (review), nor `Mbak Nik` (a Javanese short name: Nikmah, Anik) an identity number.
+fn read(texts: &[&str]) -> String {
+    let mut hay = String::new();
+    let names = names(texts);
+    for text in texts {
+        if names.is_empty() {
+            words(text, &mut hay);
+            continue;
+        }
+        hay.push(' ');
+        let mut before = "";
+        for (gap, word) in tokens(text) {
+            if !hay.ends_with(' ') {
+                hay.push(' ');
+            }
+            if after_address(before, gap, word) && names.contains(&lower(word)) {
+                hay.push(' ');
+            } else {
+                word.chars().for_each(|c| push_lowercase(&mut hay, c));
+            }
+            before = word;
+        }
+        if !hay.ends_with(' ') {
+            hay.push(' ');
+        }
+    }
+    hay
 }
 
 /// `hay` (as [`words`] makes it) with every place `phrases` are found in it made spaces: a
@@ -216,7 +338,11 @@ impl Classifier {
 
     /// The category of the rule whose keywords `texts` contain most, if any.
     pub fn classify(&self, texts: &[&str]) -> Option<(String, String)> {
-        self.best(texts, |_| true).map(|(_, _, r)| r.pair.clone())
+        if self.rules.is_empty() {
+            return None;
+        }
+        self.best(&read(texts), |_| true)
+            .map(|(_, _, r)| r.pair.clone())
     }
 
     /// A specific category for a complaint whose channel gave only main category `main` (a
@@ -229,10 +355,14 @@ impl Classifier {
     /// session 40, it stayed public works' catch-all). A label covering several main
     /// categories (`also`: Pantau Pekalongan's `sosial_lingkungan`) counts each as `main`.
     pub fn refine(&self, texts: &[&str], main: &str, also: &[String]) -> Option<(String, String)> {
-        match self.best(texts, |r| r.pair.0 == main || also.contains(&r.pair.0)) {
+        if self.rules.is_empty() {
+            return None;
+        }
+        let hay = read(texts);
+        match self.best(&hay, |r| r.pair.0 == main || also.contains(&r.pair.0)) {
             Some((_, _, r)) => Some(r.pair.clone()),
             None => self
-                .best(texts, |_| true)
+                .best(&hay, |_| true)
                 .filter(|(hits, alone, r)| {
                     let under = || r.alone_under.iter().any(|u| u == main || also.contains(u));
                     *hits >= ACROSS || (*alone && under())
@@ -241,17 +371,10 @@ impl Classifier {
         }
     }
 
-    /// The rule among those `of` takes whose keywords `texts` contain most (a tie: the one
-    /// listed first), with how many it found and whether one of them is an `alone` one; none
-    /// found, none.
-    fn best(&self, texts: &[&str], of: impl Fn(&Rule) -> bool) -> Option<(usize, bool, &Rule)> {
-        if self.rules.is_empty() {
-            return None;
-        }
-        let mut hay = String::new();
-        for t in texts {
-            words(t, &mut hay);
-        }
+    /// The rule among those `of` takes whose keywords `hay` (texts as [`read`] reads them)
+    /// contains most (a tie: the one listed first), with how many it found and whether one
+    /// of them is an `alone` one; none found, none.
+    fn best(&self, hay: &str, of: impl Fn(&Rule) -> bool) -> Option<(usize, bool, &Rule)> {
         let found = |hay: &str, (key, whole): &(String, bool)| {
             hay.match_indices(key.as_str())
                 .any(|(at, _)| !*whole || hay[at + key.len()..].starts_with(' '))
@@ -261,9 +384,9 @@ impl Classifier {
             // Its `except` phrases blanked out (their words then hold none of its keywords).
             let excepted;
             let hay = if rule.except.is_empty() {
-                hay.as_str()
+                hay
             } else {
-                excepted = blank(&hay, &rule.except);
+                excepted = blank(hay, &rule.except);
                 excepted.as_str()
             };
             let mut hits = 0;
@@ -455,6 +578,94 @@ keywords = ["pju", "lampu jalan"]
         ] {
             assert_eq!(sub(&c, &[text]).as_deref(), want, "{text:?}");
         }
+    }
+
+    /// Review: a person's name after a form of address counted as a keyword: "Pak Banjir"
+    /// (a neighbour called Banjir) made a flood complaint, under a public-works label one
+    /// alone, and "Mbak Nik" (a Javanese short name) an identity number's. After `Pak`,
+    /// `Bu`, `Bapak`, `Ibu`, `Mas`, `Mbak`, `Sdr` and `Sdri` a capitalised word is a name,
+    /// here and wherever the texts write it after one; not after a comma or a line break
+    /// (the form of address speaks to someone), nor a role (`Bu Dokter`), nor in a text
+    /// whose capitals say nothing (all capitals, every word capitalised).
+    #[test]
+    fn a_name_after_a_form_of_address_is_no_keyword() {
+        let c = shipped();
+        let pu = "PEKERJAAN UMUM DAN PENATAAN RUANG";
+        let sampah = Some("PENGELOLAAN SAMPAH");
+        for (texts, want) in [
+            (
+                &["Pak Banjir tetangga saya membuang sampah ke sungai"][..],
+                sampah,
+            ),
+            (&["Sampahnya dibuang Bapak Banjir ke kali"], sampah),
+            (&["Bu Banjir dan Mas Banjir membakar sampah"], sampah),
+            (&["Warung Sdr. Banjir penuh sampah"], sampah),
+            (&["Sdri Banjir membakar sampah tiap malam"], sampah),
+            (
+                &["Ibu Banjir selalu membuang sampah di depan rumah"],
+                sampah,
+            ),
+            (&["Mbak Banjir menumpuk sampah di gang"], sampah),
+            // The title writes every word with a capital, or in capitals: the body says
+            // Banjir is a name.
+            (
+                &[
+                    "Pak Banjir Dan Sampahnya",
+                    "Pak Banjir tetangga saya membuang sampah ke sungai",
+                ],
+                sampah,
+            ),
+            (
+                &[
+                    "PAK BANJIR LAGI",
+                    "Pak Banjir tetangga saya membuang sampah ke sungai",
+                ],
+                sampah,
+            ),
+            // Mbak Nik, asked to pay twice by a parking attendant, is no identity number.
+            (
+                &["Mbak Nik ditarik bayaran dua kali oleh jukir"],
+                Some("PARKIR LIAR"),
+            ),
+            // A flood told to someone, and a flood where a Banjir lives, are floods.
+            (&["Pak, banjir lagi di depan rumah"], Some("BANJIR")),
+            (
+                &["Mohon bantuan pak, Banjir setinggi lutut"],
+                Some("BANJIR"),
+            ),
+            (
+                &["Terima kasih Pak\nBanjir sudah surut sedikit"],
+                Some("BANJIR"),
+            ),
+            (&["tolong pak banjir sudah masuk rumah"], Some("BANJIR")),
+            (
+                &["MOHON BANTUAN PAK BANJIR SUDAH MASUK RUMAH"],
+                Some("BANJIR"),
+            ),
+            (&["Mohon Bantuan Pak Banjir Setinggi Lutut"], Some("BANJIR")),
+            (
+                &["Banjir di depan rumah Pak Banjir sejak subuh"],
+                Some("BANJIR"),
+            ),
+            // A role after a form of address says what the text is about.
+            (
+                &["Bu Dokter tidak datang, antrean panjang"],
+                Some("LAINNYA TERKAIT PELAYANAN KESEHATAN"),
+            ),
+        ] {
+            assert_eq!(sub(&c, texts).as_deref(), want, "{texts:?}");
+        }
+        // Under a public-works label, a name alone moves nothing.
+        assert_eq!(
+            c.refine(&["Pak Banjir minta dibuatkan pagar"], pu, &[]),
+            None
+        );
+        assert_eq!(
+            c.refine(&["Pak, banjir setinggi lutut"], pu, &[])
+                .map(|p| p.1)
+                .as_deref(),
+            Some("BANJIR")
+        );
     }
 
     /// An `except` phrase is a table's word: one with no letters, or none of whose words

@@ -143,6 +143,13 @@ const ADDRESSING: &[&str] = &[
     "mbah", "bang", "cak",
 ];
 
+/// Whether `word` is a form of address (`Pak`, `Bu`, `Mbak`, `Sdr`, … in any letter case):
+/// the word after one may be a person's name, which the classifier does not read as a
+/// keyword (`Pak Banjir` is no flood).
+pub(crate) fn addresses(word: &str) -> bool {
+    listed(word, ADDRESSING)
+}
+
 /// Everyday words as common after a form of address as a name would be (`bu hari ini`, `pak
 /// terima kasih`, `mas juni kemarin`): after one, still a name only beside another.
 const COMMON_AFTER_ADDRESS: &[&str] = &[
