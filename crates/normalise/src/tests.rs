@@ -341,52 +341,69 @@ fn a_catch_all_from_a_broad_label_is_made_specific_by_the_text() {
 
 /// Review: Lapor Gub!'s own example (`Infrastruktur`, "Lampu PJU … mati") stayed public
 /// works' catch-all: no rule of that main category knew street lights, and transport's one
-/// keyword is no reason to leave it. The taxonomy has public works' street lighting.
+/// keyword was no reason to leave it. Then (session 44) street lights under `Infrastruktur`
+/// became public works' `PENERANGAN JALAN`, while 112's `PJU Mati`, Wadul Aladin's `PJU`
+/// and a text with no label were transport's `LAMPU PENERANGAN JALAN UMUM`: "how many
+/// complaints about street lights" had two answers by the channel's label. They are one pair,
+/// transport's, whichever channel and label: a street light's word alone leaves public works'
+/// catch-all for it.
 #[test]
-fn a_street_light_report_under_infrastructure_is_public_works_street_lighting() {
+fn a_street_light_report_is_one_category_whatever_the_channel_s_label() {
     let mut n = normaliser();
-    n.add_channel(
-        "lapor_gub",
-        include_str!("../../../config/mappings/lapor_gub.toml"),
-    )
-    .unwrap();
+    for channel in ["lapor_gub", "smart_city", "wadul_aladin", "cc112"] {
+        let table = match channel {
+            "lapor_gub" => include_str!("../../../config/mappings/lapor_gub.toml"),
+            "smart_city" => include_str!("../../../config/mappings/smart_city.toml"),
+            "wadul_aladin" => include_str!("../../../config/mappings/wadul_aladin.toml"),
+            _ => include_str!("../../../config/mappings/cc112.toml"),
+        };
+        n.add_channel(channel, table).unwrap();
+    }
+    let lights = Some((
+        "PERHUBUNGAN".to_string(),
+        "LAMPU PENERANGAN JALAN UMUM".to_string(),
+    ));
     let mut r = report();
-    r.channel = "lapor_gub".into();
     r.kind_label = None;
-    r.status_label = "3 Dalam Tindakan".into();
     r.category_national = false;
-    r.category_labels = vec!["Infrastruktur".into()];
     r.title = Some("Lampu PJU mati".into());
     r.body = Some(
         "<p>Lampu PJU di Jl. Hayam Wuruk mati sejak 3 hari.<br>Mohon segera diperbaiki &amp; dicek.</p>"
             .into(),
     );
-    let c = n.normalise(&r).unwrap().complaint;
-    assert_eq!(
+    for (channel, status, kind, label) in [
+        ("lapor_gub", "3 Dalam Tindakan", None, "Infrastruktur"),
+        ("lapor_gub", "3 Dalam Tindakan", None, "Perhubungan"),
+        ("lapor_gub", "3 Dalam Tindakan", None, "Lainnya"),
         (
-            c.category_main.as_deref(),
-            c.category_sub.as_deref(),
-            c.category_method.as_deref()
+            "smart_city",
+            "in_progress",
+            Some("laporan"),
+            "infrastruktur",
         ),
-        (
-            Some("PEKERJAAN UMUM DAN PENATAAN RUANG"),
-            Some("PENERANGAN JALAN"),
-            Some("classified")
-        )
-    );
-    // Under transport, or with no label, it is transport's street lighting, as before.
-    r.category_labels = vec!["Perhubungan".into()];
+        ("wadul_aladin", "Ditindaklanjuti", None, "PJU"),
+        ("wadul_aladin", "Ditindaklanjuti", None, "Lainnya"),
+        ("cc112", "Diteruskan", Some("Pengaduan"), "PJU Mati"),
+    ] {
+        r.channel = channel.into();
+        r.status_label = status.into();
+        r.kind_label = kind.map(Into::into);
+        r.category_labels = vec![label.into()];
+        let c = n.normalise(&r).unwrap().complaint;
+        assert_eq!(
+            c.category_main.clone().zip(c.category_sub.clone()),
+            lights,
+            "{channel} {label}"
+        );
+    }
+    // Under public works, a text about the road and its lights is the road's.
+    r.channel = "lapor_gub".into();
+    r.status_label = "3 Dalam Tindakan".into();
+    r.kind_label = None;
+    r.category_labels = vec!["Infrastruktur".into()];
+    r.body = Some("Lampu jalan mati dan jalan berlubang di Jl. Hayam Wuruk".into());
     let c = n.normalise(&r).unwrap().complaint;
-    assert_eq!(
-        c.category_sub.as_deref(),
-        Some("LAMPU PENERANGAN JALAN UMUM")
-    );
-    r.category_labels = vec!["Lainnya".into()];
-    let c = n.normalise(&r).unwrap().complaint;
-    assert_eq!(
-        (c.category_main.as_deref(), c.category_sub.as_deref()),
-        (Some("PERHUBUNGAN"), Some("LAMPU PENERANGAN JALAN UMUM"))
-    );
+    assert_eq!(c.category_sub.as_deref(), Some("INFRASTRUKTUR JALAN"));
 }
 
 /// Review: the tables say labels are matched ignoring case and white space, but white space
