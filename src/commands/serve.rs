@@ -34,7 +34,8 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
         match registry::connectors(config, Some(id)) {
             Ok(connectors) => {
                 for connector in connectors {
-                    match ScheduledChannel::new(connector, expr) {
+                    match ScheduledChannel::new(connector, expr, config.service.schedule_utc_offset)
+                    {
                         Ok(c) => channels.push(c),
                         Err(e) => problems.push(e.to_string()),
                     }
@@ -67,9 +68,14 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
                     .join(&config.backup.dir),
                 _ => config.backup.dir.clone(),
             };
-            aduan_service::ScheduledBackup::new(expr, dir, config.backup.keep)
-                .map_err(|e| problems.push(e.to_string()))
-                .ok()
+            aduan_service::ScheduledBackup::new(
+                expr,
+                config.service.schedule_utc_offset,
+                dir,
+                config.backup.keep,
+            )
+            .map_err(|e| problems.push(e.to_string()))
+            .ok()
         }
     };
     // An address without a port, or with one no port can be, is the configuration's

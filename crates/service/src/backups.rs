@@ -44,15 +44,16 @@ pub struct ScheduledBackup {
 }
 
 impl ScheduledBackup {
-    /// Backups on `expr` (a cron expression with a seconds field, `0 0 2 * * *`) into
-    /// `dir` (created when missing), keeping the newest `keep` (at least one).
-    pub fn new(expr: &str, dir: PathBuf, keep: usize) -> Result<Self> {
+    /// Backups on `expr` (a cron expression with a seconds field, `0 0 2 * * *`, in the time
+    /// zone `tz`: the service's `schedule_tz`) into `dir` (created when missing), keeping the
+    /// newest `keep` (at least one).
+    pub fn new(expr: &str, tz: FixedOffset, dir: PathBuf, keep: usize) -> Result<Self> {
         let schedule = aduan_core::schedule::unix_days(expr)
             .parse::<cron::Schedule>()
             .map_err(|e| Error::Backup {
                 message: format!("schedule {expr:?} is not a cron expression (seconds first): {e}"),
             })?;
-        if schedule.upcoming(chrono::Utc).next().is_none() {
+        if !crate::scheduler::has_time_to_come(&schedule, tz, Utc::now()) {
             return Err(Error::Backup {
                 message: format!("schedule {expr:?} has no time to come"),
             });
@@ -328,9 +329,10 @@ mod tests {
 
     #[test]
     fn a_bad_schedule_or_keeping_none_is_refused() {
-        let err = ScheduledBackup::new("nightly", "b".into(), 3).unwrap_err();
+        let wib = aduan_core::time::wib();
+        let err = ScheduledBackup::new("nightly", wib, "b".into(), 3).unwrap_err();
         assert!(err.to_string().contains("\"nightly\""), "{err}");
-        let err = ScheduledBackup::new("0 0 2 * * *", "b".into(), 0).unwrap_err();
+        let err = ScheduledBackup::new("0 0 2 * * *", wib, "b".into(), 0).unwrap_err();
         assert!(err.to_string().contains("keep at least 1"), "{err}");
     }
 }

@@ -24,9 +24,10 @@
 //! # async fn demo(store: aduan_store::Store, engine: aduan_sync::Engine,
 //! #     connector: Box<dyn aduan_core::DynPullConnector>) -> Result<(), Box<dyn std::error::Error>> {
 //! use aduan_service::{ScheduledChannel, Service, ServiceOptions};
-//! let channels = vec![ScheduledChannel::new(connector, "0 */15 * * * *")?];
+//! let options = ServiceOptions::default();
+//! let channels = vec![ScheduledChannel::new(connector, "0 */15 * * * *", options.schedule_tz)?];
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! Service::new(store, ServiceOptions::default())
+//! Service::new(store, options)
 //!     .schedule(engine, channels)
 //!     .run(listener, aduan_service::shutdown_signal())
 //!     .await?;

@@ -35,8 +35,10 @@ impl std::fmt::Debug for ScheduledChannel {
 
 impl ScheduledChannel {
     /// `connector` run on `expr`, a cron expression with a seconds field
-    /// (`0 */15 * * * *`); an invalid one is an error naming the channel and the expression.
-    pub fn new(connector: Box<dyn DynPullConnector>, expr: &str) -> Result<Self> {
+    /// (`0 */15 * * * *`) in the time zone `tz` (the service's `schedule_tz`); an invalid
+    /// one, or one with no time to come there, is an error naming the channel and the
+    /// expression.
+    pub fn new(connector: Box<dyn DynPullConnector>, expr: &str, tz: FixedOffset) -> Result<Self> {
         let schedule = aduan_core::schedule::unix_days(expr)
             .parse::<cron::Schedule>()
             .map_err(|e| Error::Schedule {
@@ -46,7 +48,7 @@ impl ScheduledChannel {
             })?;
         // One with no time to come (a year field in the past) would run the channel once, for
         // its last tick "missed", and never again.
-        if schedule.upcoming(Utc).next().is_none() {
+        if !has_time_to_come(&schedule, tz, Utc::now()) {
             return Err(Error::Schedule {
                 channel: connector.channel().to_string(),
                 expr: expr.to_string(),
@@ -64,6 +66,19 @@ impl ScheduledChannel {
     pub fn channel(&self) -> &'static str {
         self.connector.channel()
     }
+}
+
+/// Whether `schedule` has a time after `now`, its fields read in the time zone `tz` as the
+/// scheduler reads them. Review: it was asked in UTC, seven hours behind WIB, so a schedule
+/// whose last time had passed in the city less than seven hours before (`0 0 23 31 12 * 2026`,
+/// 23:00 WIB on New Year's Eve, asked at 03:00 WIB on New Year's Day) had one still to come:
+/// the service started, ran the channel once for that time "missed", and never again.
+pub(crate) fn has_time_to_come(
+    schedule: &cron::Schedule,
+    tz: FixedOffset,
+    now: DateTime<Utc>,
+) -> bool {
+    schedule.after(&now.with_timezone(&tz)).next().is_some()
 }
 
 /// How the scheduler treats failures.
@@ -400,6 +415,94 @@ mod tests {
                 .collect();
             assert_eq!(got, days, "{expr}");
         }
+    }
+
+    /// A schedule's last time is judged in the city's time, as it is run: one whose last time
+    /// (23:00 WIB on 31 December 2026) has passed has none to come, though that time read in
+    /// UTC is still seven hours away (review: such a schedule started, ran the channel once
+    /// for its "missed" time, and never again).
+    #[test]
+    fn a_schedule_s_last_time_is_judged_in_the_city_s_time() {
+        use chrono::TimeZone;
+        let wib = aduan_core::time::wib();
+        let last: cron::Schedule = "0 0 23 31 12 * 2026".parse().unwrap();
+        let at = |d, m, y, h| wib.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap().to_utc();
+        // An hour before it, and four hours after it (20:00 UTC on 31 December).
+        assert!(has_time_to_come(&last, wib, at(31, 12, 2026, 22)));
+        assert!(!has_time_to_come(&last, wib, at(1, 1, 2027, 3)));
+        // In UTC, the same fields are seven hours later.
+        let utc = chrono::FixedOffset::east_opt(0).unwrap();
+        assert!(has_time_to_come(&last, utc, at(1, 1, 2027, 3)));
+        assert!(!has_time_to_come(&last, utc, at(1, 1, 2027, 7)));
+    }
+
+    /// A channel never run (its schedule is all the test looks at).
+    struct Idle;
+
+    #[async_trait::async_trait]
+    impl DynPullConnector for Idle {
+        fn channel(&self) -> &'static str {
+            "idle"
+        }
+        async fn open(
+            &self,
+            _cursor: Option<String>,
+        ) -> aduan_core::Result<Box<dyn aduan_core::BatchSource>> {
+            Err(aduan_core::Error::Config {
+                channel: "idle".into(),
+                message: "never opened".into(),
+            })
+        }
+        fn parse(
+            &self,
+            _raw: &aduan_core::RawRecord,
+        ) -> Result<Vec<aduan_core::SourceComplaint>, aduan_core::FieldError> {
+            Ok(Vec::new())
+        }
+        fn fold(&self) -> Option<aduan_core::Fold> {
+            None
+        }
+    }
+
+    /// The same through `ScheduledChannel::new` and `ScheduledBackup::new`, at the time the
+    /// test runs: a schedule whose one time was an hour ago in WIB is refused, though its
+    /// fields read in UTC name a time six hours away.
+    #[test]
+    fn a_schedule_whose_last_time_passed_in_the_city_is_refused() {
+        use chrono::{Datelike, Timelike};
+        let wib = aduan_core::time::wib();
+        let past = (Utc::now() - chrono::Duration::hours(1)).with_timezone(&wib);
+        let expr = format!(
+            "{} {} {} {} {} * {}",
+            past.second(),
+            past.minute(),
+            past.hour(),
+            past.day(),
+            past.month(),
+            past.year()
+        );
+        let err = crate::ScheduledBackup::new(&expr, wib, "b".into(), 3).unwrap_err();
+        assert!(err.to_string().contains("no time to come"), "{expr}: {err}");
+        let err = ScheduledChannel::new(Box::new(Idle), &expr, wib).unwrap_err();
+        assert!(err.to_string().contains("no time to come"), "{expr}: {err}");
+        // An hour from now, it has.
+        let soon = (Utc::now() + chrono::Duration::hours(1)).with_timezone(&wib);
+        let expr = format!(
+            "0 {} {} {} {} * {}",
+            soon.minute(),
+            soon.hour(),
+            soon.day(),
+            soon.month(),
+            soon.year()
+        );
+        assert!(
+            crate::ScheduledBackup::new(&expr, wib, "b".into(), 3).is_ok(),
+            "{expr}"
+        );
+        assert!(
+            ScheduledChannel::new(Box::new(Idle), &expr, wib).is_ok(),
+            "{expr}"
+        );
     }
 
     /// The wall clock stepped back (an NTP step, a restored VM) while the channel waited:
