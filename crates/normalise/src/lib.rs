@@ -249,8 +249,19 @@ pub struct Tables<'a> {
 /// (`DijawabTim`) read as the mapping table reads it; a 112 call exported without its
 /// ticket and in a rewrite of its day with one, one complaint under its ticket (it was two;
 /// not a call timed to the minute alone, which may be another call of the same caller)
+/// (2026-12-07); 20, a phone number grouped with a minus sign, a horizontal bar or small
+/// dashes, or holding bidi marks, word joiners or soft hyphens, an e-mail address written with
+/// a full-width or small at sign, and a reporter's name written with or without its accents
+/// (`Jose` of `José`), with variation selectors, in small capitals or with Cyrillic letters
+/// drawn as Latin ones, hidden (and such numbers and addresses keyed as written plain); a
+/// Wadul Aladin `No Aduan` or a 112 `No Tiket` not of the contract's form (a reporter's number
+/// or name typed there) no id (the case quarantined, the call a ticketless one); a Wadul
+/// Aladin register header in another letter case or after an empty row read; a case's
+/// forwarding date alone closing no WhatsApp thread; a person's name after a form of address
+/// (`Pak Banjir`, `Mbak Nik`) no keyword; street lights `PERHUBUNGAN / LAMPU PENERANGAN JALAN
+/// UMUM` whichever channel and label (`Infrastruktur` gave the public works' pair)
 /// (2026-12-07).
-pub const RULES: u32 = 19;
+pub const RULES: u32 = 20;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
 /// identity (see [`Normaliser::stored_external_id`]).
