@@ -193,8 +193,8 @@ const READ_AS: Reading<'static> = Reading {
     rules: 20,
     tables: "9fa60de19442ae0e",
     key: "aa7f87283592a6eb",
-    archive: "7c12f44ee24a0cb2",
-    unified: "4790a228778b3dd69354e2c4a50f10ea62a2537d932ad6b8",
+    archive: "dea740df587b940d",
+    unified: "dc084894635030c9c8a515cfb0697a1962a2537d932ad6b8",
 };
 
 /// What an archive read as (see [`READ_AS`]): the digests are SHA-256, the first 8 bytes in

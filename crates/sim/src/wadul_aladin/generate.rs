@@ -412,11 +412,10 @@ fn fast_close<R: Rng>(rng: &mut R, case: &mut Case, base: i64) {
             case.note = notes::ARCHIVED[1].into();
         }
         _ => {
-            // Forwarded, and the agency's answer (a duplicate) dated soon after: the answer's
-            // date closes the case (a forwarding's date closes none).
-            let answered = base + rng.gen_range(20 * MINUTE..6 * HOUR);
-            case.forwarded = Some(Stamp::full(answered - 10 * MINUTE));
-            case.followed_up = Some(Stamp::full(answered));
+            // Forwarded, then archived as a duplicate, with no answer dated: the register
+            // does not say when it closed (a forwarding's date closes no thread), so the next
+            // thread comes after a day of silence, as after a case closed without dates.
+            case.forwarded = Some(Stamp::full(base + rng.gen_range(20 * MINUTE..6 * HOUR)));
             case.opd = case.topic_opd;
             case.status = Status::Diarsipkan;
             case.note = notes::ARCHIVED[2].into();
