@@ -359,6 +359,15 @@ fn cyrillic_look_alike(c: char) -> Option<char> {
     Some(latin)
 }
 
+/// Whether `word` is written with a capital: its first character past the marks its key
+/// leaves out (review, session 44: a word holds the marks that take no room around it,
+/// `\u{2068}Indah\u{2069}`, and the mark was asked). An ASCII word is asked as before.
+fn capitalised(word: &str) -> bool {
+    word.chars()
+        .find(|c| !unmarked(*c))
+        .is_some_and(char::is_uppercase)
+}
+
 /// `word` without its apostrophes, when it has any.
 fn without_apostrophes(word: &str) -> Option<String> {
     word.contains(APOSTROPHES)
@@ -658,9 +667,7 @@ impl Private {
             false => Named::No,
             // An everyday word written in lower case (`indah`, `wahyu`) is a name only beside
             // another of the names (`sy wahyu hidayat`).
-            true if (listed(bare, EVERYDAY) || listed(bare, MONTHS))
-                && !bare.starts_with(char::is_uppercase) =>
-            {
+            true if (listed(bare, EVERYDAY) || listed(bare, MONTHS)) && !capitalised(bare) => {
                 Named::Everyday
             }
             true => Named::Yes,
@@ -734,13 +741,13 @@ impl Private {
                                 return None;
                             }
                             if listed(prev, NAMED_AFTER) {
-                                return Some(Some(next.starts_with(char::is_uppercase)));
+                                return Some(Some(capitalised(next)));
                             }
                             // The words of a street's name are capitalised, at most two
                             // before the name looked at (titles not counted).
                             if !title {
                                 *counted += 1;
-                                if *counted > 2 || !prev.starts_with(char::is_uppercase) {
+                                if *counted > 2 || !capitalised(prev) {
                                     return None;
                                 }
                             }
@@ -1448,6 +1455,37 @@ mod tests {
             ("\u{410}\u{43d}\u{43d}\u{430}", "Anna dari Kauman"),
         ] {
             assert_eq!(mask(&[name], text), text, "{name:?}: {text:?}");
+        }
+    }
+
+    /// Review (session 44): a word holds the marks that take no room around it (a bidi mark,
+    /// or the isolates a chat app puts around a name it shows, `\u{2068}Indah\u{2069}`), and
+    /// whether it was written with a capital was asked of its first character, the mark: an
+    /// everyday word of the names written with a capital was kept (it was hidden while the
+    /// marks parted words), and a street's name after `Jl.` was taken for the reporter's.
+    #[test]
+    fn a_word_with_marks_around_it_is_capitalised_as_its_letters_are() {
+        let mask = |names: &[&str], text: &str| masked(names, None, text);
+        for (text, want) in [
+            (
+                "dari \u{2068}Indah\u{2069} untuk warga",
+                "dari [nama] untuk warga",
+            ),
+            ("saya \u{200e}Indah lapor", "saya [nama] lapor"),
+            ("oleh \u{feff}Indah.", "oleh [nama]."),
+        ] {
+            assert_eq!(mask(&["Indah Sari"], text), want, "{text:?}");
+        }
+        // Lower case, it is still an everyday word.
+        assert_eq!(
+            mask(&["Indah Sari"], "taman \u{2068}indah\u{2069}"),
+            "taman \u{2068}indah\u{2069}"
+        );
+        for text in [
+            "Jl. \u{2068}Ahmad Yani\u{2069} rusak",
+            "Jl. \u{200e}Ahmad \u{200e}Yani rusak",
+        ] {
+            assert_eq!(mask(&["Ahmad Yani"], text), text, "{text:?}");
         }
     }
 
