@@ -1582,10 +1582,11 @@ fn no_text_makes_the_normaliser_panic() {
 /// with its digits in other scripts and its separators in full-width forms, each at random,
 /// reads as the text in ASCII does: the same spans hidden, the rest as written (review: ASCII
 /// digits with full-width separators were read so only in a text with a digit of another
-/// script). The reporter's own number too.
+/// script). The reporter's own number too. With marks that take no room written in it, it
+/// hides at least what the text in ASCII hides.
 #[test]
 fn numbers_read_alike_in_any_digits_and_full_width_forms() {
-    use aduan_core::contacts::{contacts, decimal};
+    use aduan_core::contacts::{contacts, decimal, PHONE};
     const PIECES: &[&str] = &[
         "0812 3456 7890",
         "0812-3456-7890",
@@ -1672,7 +1673,20 @@ fn numbers_read_alike_in_any_digits_and_full_width_forms() {
             .collect();
         let general = (contacts(&text).into_owned(), ascii(&contacts(&written)));
         let owned = (own.mask(text.clone()), ascii(&own.mask(written.clone())));
-        if general.0 != general.1 || owned.0 != owned.1 {
+        // A mark of bidirectional text may part two runs of digits as well as stand inside
+        // one (see `AsciiDigits::replace_found`): a text with marks hides what the text
+        // without them hides, and may hide more (the digits after a mark written inside a
+        // run, where they read as a number of their own).
+        let alike = |(plain, read): &(String, String)| {
+            if !marks_too {
+                return plain == read;
+            }
+            let mut rest = plain.split(PHONE).flat_map(str::chars);
+            read.split(PHONE)
+                .flat_map(str::chars)
+                .all(|c| rest.any(|p| p == c))
+        };
+        if !alike(&general) || !alike(&owned) {
             wrong.push(format!("{written:?}: {general:?} {owned:?}"));
         }
     }
