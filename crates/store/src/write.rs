@@ -547,14 +547,23 @@ const KEPT_SQL: &str = "WITH RECURSIVE rel (oid, depth) AS ( \
        WHERE r.ev_class <> rel.oid), \
      kept AS (SELECT oid, max(depth) AS depth FROM rel GROUP BY oid)";
 
-/// PostgreSQL, after [`KEPT_SQL`]: what depends on the kept relations that the swap can
-/// neither keep nor make again, named: all but the kept views, the triggers (made again),
-/// and what `LIKE … INCLUDING ALL` gave the new tables (their own constraints but foreign
-/// keys, indexes, identity sequence, defaults and statistics); and a kept view whose owner
-/// this role cannot act as (it could not drop it, nor give it back its owner).
+/// PostgreSQL, after [`KEPT_SQL`]: what depends on the kept relations, or on their row
+/// types (a function `RETURNS SETOF complaints` or taking one, another table's column of
+/// that type: dropping the table or view drops its type, and PostgreSQL refuses), that the
+/// swap can neither keep nor make again, named: all but the kept views, the triggers (made
+/// again), and what `LIKE … INCLUDING ALL` gave the new tables (their own constraints but
+/// foreign keys, indexes, identity sequence, defaults and statistics); a kept view whose
+/// owner this role cannot act as (it could not drop it, nor give it back its owner); and a
+/// kept view that is temporary (another session's, an analyst's `CREATE TEMP VIEW`: no
+/// other session can make it again).
 const IN_THE_WAY_SQL: &str = "SELECT DISTINCT pg_describe_object(d.classid, d.objid, d.objsubid) \
-     FROM kept k JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = k.oid \
+     FROM kept k JOIN pg_class kc ON kc.oid = k.oid \
+     JOIN pg_depend d ON (d.refclassid = 'pg_class'::regclass AND d.refobjid = k.oid) \
+       OR (d.refclassid = 'pg_type'::regclass AND d.refobjid IN (kc.reltype, \
+         (SELECT typarray FROM pg_type WHERE oid = kc.reltype))) \
      WHERE d.deptype <> 'i' \
+     AND NOT (d.classid = 'pg_class'::regclass \
+       AND d.objid IN (SELECT oid FROM kept WHERE depth > 0)) \
      AND NOT (d.classid = 'pg_rewrite'::regclass AND EXISTS (SELECT 1 FROM pg_rewrite r \
        JOIN kept v ON v.oid = r.ev_class AND v.depth > 0 \
        WHERE r.oid = d.objid AND r.rulename = '_RETURN')) \
@@ -571,6 +580,10 @@ const IN_THE_WAY_SQL: &str = "SELECT DISTINCT pg_describe_object(d.classid, d.ob
        pg_get_userbyid(c.relowner)) \
      FROM kept k JOIN pg_class c ON c.oid = k.oid \
      WHERE k.depth > 0 AND NOT pg_has_role(c.relowner, 'MEMBER') \
+     UNION \
+     SELECT format('view %s (temporary, of another session)', k.oid::regclass) \
+     FROM kept k JOIN pg_class c ON c.oid = k.oid \
+     WHERE k.depth > 0 AND c.relpersistence = 't' \
      ORDER BY 1";
 
 /// PostgreSQL, after [`KEPT_SQL`]: the statements that drop the kept views before the swap,
@@ -1388,8 +1401,9 @@ impl Store {
 
     /// Refuses a rebuild, before it starts, when something depends on the tables it replaces
     /// that the swap at its end could not keep (PostgreSQL: a materialized view, a function
-    /// whose body names them, another table's foreign key, a rule or row security policy on
-    /// them, a dependent view this role cannot own): the swap would fail, or lose it, only
+    /// whose body names them, a function or column using their row type, another table's
+    /// foreign key, a rule or row security policy on them, a dependent view this role cannot
+    /// own or another session's temporary one): the swap would fail, or lose it, only
     /// after the whole rebuild. The error names them. Views and triggers are kept (see
     /// [`kept_through_swap`](Self::kept_through_swap)); SQLite's all are.
     async fn refuse_what_a_swap_cannot_keep(&self) -> Result<()> {
