@@ -1412,3 +1412,95 @@ async fn cases_leaving_the_register_change_only_what_carries_them_on() {
     }
     server.abort();
 }
+
+/// A webhook body of two senders' text messages, each `(from, wamid, timestamp as sent)`.
+fn two_senders_body(messages: &[(&str, &str, &str)]) -> aduan_core::RawRecord {
+    let messages: Vec<serde_json::Value> = messages
+        .iter()
+        .map(|(from, id, timestamp)| {
+            serde_json::json!({"from": from, "id": id, "timestamp": timestamp,
+                "type": "text", "text": {"body": "Jalan rusak"}})
+        })
+        .collect();
+    let body = serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "62816644000", "phone_number_id": "1"},
+            "messages": messages}}]}]
+    });
+    aduan_core::RawRecord {
+        source_ref: "/webhooks/wadul-aladin".into(),
+        external_id: None,
+        received_at: chrono::Utc::now(),
+        payload: body.to_string().into_bytes(),
+    }
+}
+
+/// Review (session 44): a body holding two senders' messages that both fail is one
+/// quarantine entry whose reason names both failures. Dismissed, it must stay dismissed when
+/// either sender's next message makes its thread be read again (that reading meets only the
+/// sender's own failure), and through a rebuild: the admin has seen both failures.
+#[tokio::test]
+async fn a_dismissed_body_stays_dismissed_when_one_of_its_senders_writes_again() {
+    for ts in all_stores().await {
+        // (Near the body's receipt: a sender's next message reads the thread it falls in.)
+        let t0 = chrono::Utc::now().timestamp();
+        let engine = engine(&ts);
+        let (a, b) = ("6281234567890", "6281234567891");
+        deliver(
+            &engine,
+            two_senders_body(&[(a, "wamid.A1", "kemarin"), (b, "wamid.B1", "kemarin")]),
+        )
+        .await;
+        let open = ts.store.quarantine_open_ids().await.unwrap();
+        assert_eq!(open.len(), 1, "{}", ts.label);
+        let entry = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        assert!(
+            entry.reason.contains("; and "),
+            "{}: {}",
+            ts.label,
+            entry.reason
+        );
+        assert!(ts
+            .store
+            .dismiss_quarantine(open[0], "admin", Some("sent in error"), chrono::Utc::now())
+            .await
+            .unwrap());
+        let mut seen = Vec::new();
+        for (i, (from, wamid)) in [(a, "wamid.A2"), (b, "wamid.B2"), (a, "wamid.A3")]
+            .into_iter()
+            .enumerate()
+        {
+            let at = (t0 + 60 * i as i64).to_string();
+            deliver(&engine, two_senders_body(&[(from, wamid, &at)])).await;
+            if i == 1 {
+                engine
+                    .renormalise(&parsers(), &aduan_sync::NoProgress)
+                    .await
+                    .unwrap();
+            }
+            for id in ts.store.quarantine_open_ids().await.unwrap() {
+                let e = ts.store.quarantine_get(id).await.unwrap().unwrap();
+                seen.push(format!("after {wamid}: #{id} {}", e.reason));
+            }
+        }
+        assert!(seen.is_empty(), "{}: {seen:#?}", ts.label);
+        // Read otherwise (as a newer release might), the body fails another way: a failure
+        // no one dismissed, quarantined again.
+        let first = "raw_id = (SELECT MIN(raw_id) FROM raw_records)";
+        ts.execute(&replace_in_payloads(&ts, "kemarin", "lusa", first))
+            .await;
+        let at = (t0 + 600).to_string();
+        deliver(&engine, two_senders_body(&[(a, "wamid.A4", &at)])).await;
+        let open = ts.store.quarantine_open_ids().await.unwrap();
+        assert_eq!(open.len(), 1, "{}", ts.label);
+        let entry = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        assert!(
+            entry.reason.contains("a text of 4 characters"),
+            "{}: {}",
+            ts.label,
+            entry.reason
+        );
+    }
+}

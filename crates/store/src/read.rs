@@ -228,6 +228,48 @@ impl Store {
         })
     }
 
+    /// The failures admins dismissed of the channel's archived payloads `hashes` (by their
+    /// content hash): the hash, field and reason of each dismissed entry, without payloads.
+    /// Nothing is read for each payload when no entry at all was ever dismissed.
+    pub async fn dismissed_failures(
+        &self,
+        channel: &str,
+        hashes: &[&[u8]],
+    ) -> Result<Vec<(Vec<u8>, String, String)>> {
+        let what = || format!("reading the dismissed quarantine entries of {channel}");
+        if hashes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let any: bool = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM quarantine WHERE dismissed_by IS NOT NULL)",
+            )
+            .fetch_one(pool)
+            .await
+            .context(what)
+        })?;
+        let mut found = Vec::new();
+        if !any {
+            return Ok(found);
+        }
+        for hash in hashes {
+            let rows: Vec<(Vec<u8>, String, String)> = on_pool!(self, pool => {
+                sqlx::query_as(
+                    "SELECT r.content_hash, q.field, q.reason FROM raw_records r \
+                     JOIN quarantine q ON q.raw_id = r.raw_id AND q.dismissed_by IS NOT NULL \
+                     WHERE r.channel = $1 AND r.content_hash = $2 ORDER BY q.quarantine_id",
+                )
+                .bind(channel)
+                .bind(*hash)
+                .fetch_all(pool)
+                .await
+                .context(what)
+            })?;
+            found.extend(rows);
+        }
+        Ok(found)
+    }
+
     /// The numbers of the open quarantine entries, oldest first (without their payloads:
     /// `quarantine retry --all` reads each when it retries it).
     pub async fn quarantine_open_ids(&self) -> Result<Vec<i64>> {

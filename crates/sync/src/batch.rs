@@ -422,6 +422,52 @@ impl Collected {
     }
 }
 
+/// The failures a quarantine entry names, each as `"field": reason` without its record: its
+/// own, then each added to it (`; and {record}, field "…": …`, see
+/// [`Collected::quarantine`]).
+fn failures(field: &str, reason: &str) -> Vec<String> {
+    let mut parts = reason.split("; and ");
+    let first = format!("{field:?}: {}", parts.next().unwrap_or_default());
+    std::iter::once(first)
+        .chain(parts.map(|p| p.split_once(", field ").map_or(p, |(_, f)| f).to_string()))
+        .collect()
+}
+
+/// `rows` but those whose every failure an admin dismissed already for their payload (in
+/// one of its dismissed entries or across them): the same failures met again, as a fold of
+/// one of the payload's groups meets only that group's part of them (a WhatsApp body holding
+/// two senders' messages that fail is one entry naming both; the next message of one sender
+/// reads the body again for that sender alone), stay dismissed. A failure no one dismissed
+/// is quarantined with the rest (the store then opens an entry for it: see
+/// `aduan_store`'s quarantine insert, which compares whole reasons only).
+async fn without_dismissed(
+    store: &Store,
+    channel: &str,
+    rows: Vec<QuarantineRow>,
+) -> Result<Vec<QuarantineRow>> {
+    let hashes: Vec<&[u8]> = rows.iter().map(|q| q.content_hash.as_slice()).collect();
+    let dismissed = store.dismissed_failures(channel, &hashes).await?;
+    if dismissed.is_empty() {
+        return Ok(rows);
+    }
+    let mut seen: HashMap<Vec<u8>, HashSet<String>> = HashMap::default();
+    for (hash, field, reason) in dismissed {
+        seen.entry(hash)
+            .or_default()
+            .extend(failures(&field, &reason));
+    }
+    Ok(rows
+        .into_iter()
+        .filter(|q| {
+            seen.get(&q.content_hash).is_none_or(|known| {
+                !failures(&q.field, &q.reason)
+                    .iter()
+                    .all(|f| known.contains(f))
+            })
+        })
+        .collect())
+}
+
 /// `s` as text both stores take (see [`aduan_core::storable`]).
 pub(crate) fn storable(mut s: String) -> String {
     aduan_core::storable(&mut s);
@@ -541,6 +587,7 @@ pub(crate) async fn process(
         fresh.retain(|(_, hash)| !again.contains(hash));
         (out.raws, packer) = archived(store, channel, fresh).await?;
     }
+    out.quarantine = without_dismissed(store, channel, std::mem::take(&mut out.quarantine)).await?;
     let job = Job {
         packer,
         channel: channel.to_string(),
