@@ -1403,20 +1403,34 @@ impl Store {
     /// that the swap at its end could not keep (PostgreSQL: a materialized view, a function
     /// whose body names them, a function or column using their row type, another table's
     /// foreign key, a rule or row security policy on them, a dependent view this role cannot
-    /// own or another session's temporary one): the swap would fail, or lose it, only
-    /// after the whole rebuild. The error names them. Views and triggers are kept (see
-    /// [`kept_through_swap`](Self::kept_through_swap)); SQLite's all are.
+    /// own or another session's temporary one; SQLite: another table's foreign key): the
+    /// swap would fail, or lose it, only after the whole rebuild. The error names them.
+    /// Views and triggers are kept (see [`kept_through_swap`](Self::kept_through_swap)).
     async fn refuse_what_a_swap_cannot_keep(&self) -> Result<()> {
         let what = || "starting a rebuild".to_string();
-        let Backend::Postgres(pool) = &self.backend else {
-            return Ok(());
-        };
-        let in_the_way: Vec<String> = sqlx::query_scalar(&format!("{KEPT_SQL} {IN_THE_WAY_SQL}"))
+        let in_the_way: Vec<String> = match &self.backend {
+            // Another table's foreign key to them: dropping the live table deletes its rows
+            // first (SQLite's implicit `DELETE` under `foreign_keys`), which the key refuses
+            // as soon as a row refers to one, at the swap, after the whole rebuild.
+            Backend::Sqlite(pool) => sqlx::query_scalar(
+                "SELECT DISTINCT 'table ' || m.name || ' (a foreign key to ' || f.\"table\" || ')' \
+                 FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f \
+                 WHERE m.type = 'table' AND lower(f.\"table\") IN ($1, $2) ORDER BY 1",
+            )
             .bind(LIVE.complaints)
             .bind(LIVE.events)
             .fetch_all(pool)
             .await
-            .context(what)?;
+            .context(what)?,
+            Backend::Postgres(pool) => {
+                sqlx::query_scalar(&format!("{KEPT_SQL} {IN_THE_WAY_SQL}"))
+                    .bind(LIVE.complaints)
+                    .bind(LIVE.events)
+                    .fetch_all(pool)
+                    .await
+                    .context(what)?
+            }
+        };
         if in_the_way.is_empty() {
             return Ok(());
         }

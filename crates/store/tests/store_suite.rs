@@ -2836,6 +2836,42 @@ async fn a_rebuild_names_what_uses_the_tables_row_types_or_another_sessions_view
     }
 }
 
+/// Review (session 44): on SQLite another table's foreign key to `complaints` (an admin's
+/// notes on complaints) was not named before a rebuild: dropping the live table at the swap
+/// deletes its rows first, which the key refuses while a note refers to one, so the whole
+/// rebuild ran and then failed, at every start of `aduan sync` after an upgrade. It is named
+/// before the rebuild starts; without it the rebuild runs.
+#[tokio::test]
+async fn a_sqlite_rebuild_names_another_tables_foreign_key_before_it_starts() {
+    for ts in each_backend().await {
+        if ts.label != "sqlite" {
+            continue;
+        }
+        let s = &ts.store;
+        store_rows(
+            s,
+            "sp4n_lapor",
+            t(5),
+            &[complaint("1", Status::Received, t(4))],
+        )
+        .await;
+        ts.execute(
+            "CREATE TABLE notes (complaint_id TEXT REFERENCES complaints (complaint_id)); \
+             INSERT INTO notes VALUES ('sp4n_lapor:1')",
+        )
+        .await;
+        let err = s.begin_rebuild().await.unwrap_err().to_string();
+        assert!(
+            err.contains("table notes (a foreign key to complaints)"),
+            "{err}"
+        );
+        assert_eq!(s.unfinished_rebuild().await.unwrap(), None);
+        ts.execute("DROP TABLE notes").await;
+        s.begin_rebuild().await.unwrap();
+        s.finish_rebuild(&[], "test", &[]).await.unwrap();
+    }
+}
+
 /// Two complaints of SP4N-LAPOR! and one of 112, for the analysts' queries.
 async fn three_complaints(s: &Store) {
     let sp4n = [
