@@ -2118,3 +2118,67 @@ async fn an_index_answered_with_a_sign_in_page_is_named_as_one() {
         "{error}"
     );
 }
+
+/// Review (session 44, rv2): a call whose `No Tiket` is no ticket (the caller's name or
+/// number typed there) is known as a ticketless call is, by its time and caller; but it had
+/// a ticket opened, and it is not the other calls of its time. A caller's dropped call and
+/// their call again in one minute (the export writing both to the minute), the second's
+/// ticket typed as the caller's name, were one complaint, the dropped one lost (as before
+/// 5689184 fixed it for a ticketed call again); two calls from withheld numbers in one
+/// minute, or in one second beside a ghost call, each with its ticket typed wrong, were one
+/// complaint too. Each call is a complaint of its own, in the sync and in a rebuild.
+#[tokio::test]
+async fn calls_with_a_no_tiket_typed_wrong_are_not_merged_by_their_time() {
+    const DROPPED: &str = "1;;12/09/2021 09:30;081328765432;Bu Sri;Terputus;;;;;;;;Tidak Ditindaklanjuti;00:04;Rina;12/09/2021 09:30:10";
+    const AGAIN: &str = "2;Bu Sri;12/09/2021 09:30;081328765432;Bu Sri;Pengaduan;Gawat Darurat;Kebakaran;Rumah terbakar di gang buntu;Jl. Hayam Wuruk;Kel. Kauman;Pek. Timur;Damkar;Diteruskan;01:30;Rina;12/09/2021 09:32:00";
+    const WITHHELD_1: &str = "3;Pak Budi;12/09/2021 10:05;Private;Pak Budi;Pengaduan;Gawat Darurat;Kecelakaan Lalu Lintas;Tabrakan motor di perempatan;Jl. Merdeka;;;Polres Pekalongan Kota;Diteruskan;01:10;Rina;12/09/2021 10:07:00";
+    const WITHHELD_2: &str = "4;0812-1111-2222;12/09/2021 10:05;Private;-;Pengaduan;Gawat Tidak Darurat;Pohon Tumbang;Pohon tumbang di depan sekolah;Jl. Diponegoro;;;DPUPR;Diteruskan;00:50;Rina;12/09/2021 10:06:30";
+    const GHOST: &str = "5;;12/09/2021 08:15:40;Private;-;Ghost Call;;;;;;;;Tidak Ditindaklanjuti;00:12;Rina;12/09/2021 08:15:52";
+    const BESIDE_GHOST: &str = "6;Ibu Ani;12/09/2021 08:15:40;Private;Ibu Ani;Pengaduan;Gawat Darurat;Ambulans;Butuh ambulans;Jl. Sultan Agung;;;Dinkes;Diteruskan;01:00;Rina;12/09/2021 08:17:00";
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine(&ts);
+        let date = chrono::NaiveDate::from_ymd_opt(2021, 9, 12).unwrap();
+        let rows = [DROPPED, AGAIN, WITHHELD_1, WITHHELD_2, GHOST, BESIDE_GHOST].map(String::from);
+        let report = day_synced(&engine, dir.path(), date, &rows).await;
+        assert_eq!(
+            (
+                report.counts.quarantined,
+                report.faults.get("ticket_not_a_ticket")
+            ),
+            (0, Some(&4)),
+            "{}: {}",
+            ts.label,
+            report.summary_line()
+        );
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints").await,
+            6,
+            "{}: six calls in the export, six complaints ({})",
+            ts.label,
+            report.summary_line()
+        );
+        for private in ["Budi", "1111", "Ani", "Bu Sri"] {
+            assert_eq!(
+                count(
+                    &ts,
+                    &format!(
+                        "SELECT COUNT(*) FROM complaints WHERE complaint_id || '|' || external_id LIKE '%{private}%'"
+                    )
+                )
+                .await,
+                0,
+                "{}: {private}",
+                ts.label
+            );
+        }
+        let synced = unified_tables(&ts).await;
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(
+            unified_tables(&ts).await,
+            synced,
+            "{}: the rebuild",
+            ts.label
+        );
+    }
+}
