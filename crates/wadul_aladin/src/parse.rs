@@ -594,12 +594,21 @@ pub(crate) fn not_the_register(body: &[u8]) -> Option<String> {
 /// `complaint_id`) when its case names no message: anything else in the column (a reporter's
 /// phone number or name typed into the wrong one) must not, for reporters' numbers and
 /// names never reach `complaints`. Only the contract's form can say so: a name cannot be
-/// told from other words.
+/// told from other words. Its form is read without white space and the characters that take
+/// no room (a zero-width space or a word joiner pasted with it from a web page or a chat, as
+/// the register's labels are read): the team sees the number it typed, and such a case was
+/// stored under its number before the form was asked for (review, session 44: it was
+/// quarantined, and its complaint went in the rebuild). The number it stands under is as
+/// before, the value trimmed.
 pub(crate) fn is_case_number(no: &str) -> bool {
     let digits = |s: &str, len: std::ops::RangeInclusive<usize>| {
         len.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
     };
-    let mut parts = no.trim().split('-');
+    let seen: String = no
+        .chars()
+        .filter(|&c| !aduan_core::label::is_space(c) && !aduan_core::label::is_invisible(c))
+        .collect();
+    let mut parts = seen.split('-');
     match (parts.next(), parts.next(), parts.next(), parts.next()) {
         (Some(wa), Some(year), Some(n), None) => {
             wa.eq_ignore_ascii_case("WA") && digits(year, 4..=4) && digits(n, 1..=6)

@@ -1615,3 +1615,30 @@ fn a_case_with_only_its_forwarding_dated_is_not_closed_by_it() {
         ["wamid.A", "wamid.B"]
     );
 }
+
+/// Review (session 44, rv2): a case number pasted with a character that takes no room (a
+/// zero-width space a web editor leaves, a word joiner, a byte order mark), which the team
+/// cannot see, is the number it looks: it was stored as a case before `No Aduan` had to be
+/// of the contract's form, and quarantined since, its complaint gone in the rebuild. It
+/// stands under its number as before (the value trimmed), so a store keeps its id.
+#[test]
+fn a_case_number_pasted_with_a_character_that_takes_no_room_is_still_one() {
+    for no in [
+        "WA-2024-0009\u{200b}",
+        "\u{feff}WA-2024-0009",
+        "WA-2024-\u{2060}0009",
+        "\u{200b} WA-2024-0009\u{a0}",
+    ] {
+        assert!(is_case_number(no), "{no:?}");
+        let row = case_row(&format!(
+            "{no},3/3/2024 10:00:00,,,Walk-in,Bansos belum cair,Bansos,Dinsos P2KB,Baru,,,,"
+        ));
+        let stands = no.trim();
+        assert_eq!(case_number(&row.payload).as_deref(), Some(stands), "{no:?}");
+        let keys = keys(&row).unwrap();
+        assert_eq!(keys, [format!("case:{stands}")], "{no:?}");
+        let f = fold(&keys[0], &[row]);
+        assert!(f.errors.is_empty(), "{no:?}: {:?}", f.errors);
+        assert_eq!(ids(&f), [stands], "{no:?}");
+    }
+}
