@@ -1126,3 +1126,64 @@ async fn wa_a_sign_in_or_proxy_page_is_named_with_its_title_and_status() {
     }
     server.abort();
 }
+
+/// Review (session 44, rv2): a store synced before `No Aduan` had to be a case number keeps
+/// in its cursor a reporter's number typed there as a case's number. The first read after the
+/// upgrade took it for a case that had left the register and archived a note of its leaving,
+/// the number in the note and in its `source_ref` (which quarantine entries and `aduan raw
+/// list` show): a value that was never a case number left no case. It leaves the cursor
+/// with the read, and nothing is noted.
+#[tokio::test]
+async fn wa_a_phone_number_a_cursor_kept_as_a_case_number_is_noted_nowhere() {
+    let (files, base, server) = register_server().await;
+    put(
+        &files,
+        sheet(&[
+            row("0813-2876-5432", "085600001111", "Jalan berlubang", "Baru"),
+            row("WA-2026-0003", "085600003333", "Sampah", "Baru"),
+        ]),
+    );
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        engine.sync(&register(&base), &NoProgress).await.unwrap();
+        let archived = count(&ts, "SELECT COUNT(*) FROM raw_records").await;
+        // The cursor as a release without the check saved it: the row under the number.
+        let cursor = ts
+            .store
+            .cursor("wadul_aladin")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        let mut parsed: serde_json::Value = serde_json::from_str(&cursor).unwrap();
+        let cases = parsed["cases"].as_object_mut().unwrap();
+        let own = cases.keys().find(|k| k.starts_with('#')).cloned().unwrap();
+        let hashes = cases.remove(&own).unwrap();
+        cases.insert("0813-2876-5432".into(), hashes);
+        ts.execute(&format!(
+            "UPDATE sync_state SET cursor = '{}' WHERE channel = 'wadul_aladin'",
+            parsed
+        ))
+        .await;
+        let report = engine.sync(&register(&base), &NoProgress).await.unwrap();
+        assert_eq!(report.outcome, Outcome::Ok, "{}", report.summary_line());
+        for sql in [
+            "SELECT COUNT(*) FROM raw_records WHERE source_ref LIKE '%2876%'",
+            "SELECT COUNT(*) FROM sync_state WHERE COALESCE(cursor, '') LIKE '%2876%'",
+        ] {
+            assert_eq!(count(&ts, sql).await, 0, "{}: {sql}", ts.label);
+        }
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM raw_records").await,
+            archived,
+            "{}: the sheet unchanged, nothing archived",
+            ts.label
+        );
+        assert_eq!(
+            rows_of(&ts, "SELECT external_id FROM complaints").await,
+            r#"[[String("WA-2026-0003")]]"#,
+            "{}",
+            ts.label
+        );
+    }
+    server.abort();
+}
