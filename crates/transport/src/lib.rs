@@ -179,7 +179,12 @@ impl Response {
         if self.hidden.is_empty() {
             return describe_body(&self.headers, body);
         }
-        describe_body(&self.headers, head_without(&self.hidden, body).as_bytes())
+        let described = describe_body(&self.headers, head_without(&self.hidden, body).as_bytes());
+        // A page's title is quoted with its entities read: a secret the page escapes in
+        // another way than `head_without` knows is whole there, and is hidden as written.
+        self.hidden
+            .iter()
+            .fold(described, |text, secret| secret.hidden_in(&text))
     }
 }
 
@@ -190,8 +195,31 @@ fn head_without(secrets: &[Secret], body: &[u8]) -> String {
     secrets
         .iter()
         .fold(String::from_utf8_lossy(head).into_owned(), |t, s| {
-            s.hidden_in(&t)
+            html_escaped(s.expose())
+                .iter()
+                .fold(s.hidden_in(&t), |t, form| t.replace(form.as_str(), "***"))
         })
+}
+
+/// `secret` as an HTML page writes it in its text (a sign-in or error page echoing what it
+/// was sent): `&`, `<` and `>` as entities, and quotes too, as most templates write them.
+/// (Review, session 44: a password holding `&` was quoted as `p&amp;ss`, and whole in the
+/// page's title, whose entities are read.)
+fn html_escaped(secret: &str) -> Vec<String> {
+    let least = secret
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let quoted = least.replace('"', "&quot;");
+    let mut forms = vec![
+        quoted.replace('\'', "&#39;"),
+        quoted.replace('\'', "&#x27;"),
+        quoted,
+        least,
+    ];
+    forms.retain(|f| f != secret);
+    forms.dedup();
+    forms
 }
 
 /// "an HTML page titled «…»: «…»" / "«…»": what a body is, with its first bytes, for error
@@ -1293,6 +1321,36 @@ mod tests {
             limited.contains("slow down tok-1 ***") && !limited.contains("s3cr3t"),
             "{limited}"
         );
+    }
+
+    /// Review (session 44, rv2): a page's title is quoted with its entities read, so a
+    /// secret an HTML page echoes as HTML escapes it (`p&amp;ss`, a password holding `&`,
+    /// `<` or a quote) was whole in the error, where the secret was hidden as written and as
+    /// JSON escapes it only; its escaped form was quoted in the page's first bytes too.
+    #[tokio::test]
+    async fn a_secret_an_html_page_echoes_escaped_is_quoted_without_it() {
+        let (port, _) = server(|_, _| {
+            let body = "<html><head><title>Sandi p&amp;ss&lt;K3y&gt;&quot;9&#39; ditolak</title></head><body>Sandi p&amp;ss&lt;K3y&gt;\"9' ditolak</body></html>";
+            format!(
+                "HTTP/1.1 403 Forbidden\r\ncontent-type: text/html\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            )
+        })
+        .await;
+        let client = HttpClient::new("test", RetryPolicy::from_settings(5, 1, 10)).unwrap();
+        client.hide("password", &Secret::new("p&ss<K3y>\"9'"));
+        let refused = client
+            .send("GET", |c| c.get(format!("http://127.0.0.1:{port}/")))
+            .await
+            .unwrap();
+        let error = refused.unexpected("test", "GET").to_string();
+        assert!(
+            error.contains("titled \u{ab}Sandi *** ditolak\u{bb}"),
+            "{error}"
+        );
+        for shown in ["p&ss", "p&amp;ss", "K3y"] {
+            assert!(!error.contains(shown), "{shown}: {error}");
+        }
     }
 
     #[tokio::test]
