@@ -352,21 +352,33 @@ impl Classifier {
     /// about the channel's is no reason to move it: review, "genangan" in a report of
     /// mosquito larvae under health made it a flood), or one of its `alone` keywords (a
     /// flood told in one word, "Banjir setinggi lutut", under `Infrastruktur`: review,
-    /// session 40, it stayed public works' catch-all). A label covering several main
-    /// categories (`also`: Pantau Pekalongan's `sosial_lingkungan`) counts each as `main`.
+    /// session 40, it stayed public works' catch-all). A rule whose `alone` keywords count
+    /// under `main` competes with `main`'s rules too, and wins when it finds more keywords
+    /// than their best (a street light beside a bridge under `Infrastruktur`). A label
+    /// covering several main categories (`also`: Pantau Pekalongan's `sosial_lingkungan`)
+    /// counts each as `main`.
     pub fn refine(&self, texts: &[&str], main: &str, also: &[String]) -> Option<(String, String)> {
         if self.rules.is_empty() {
             return None;
         }
         let hay = read(texts);
-        match self.best(&hay, |r| r.pair.0 == main || also.contains(&r.pair.0)) {
-            Some((_, _, r)) => Some(r.pair.clone()),
+        let own = |r: &Rule| r.pair.0 == main || also.contains(&r.pair.0);
+        let under = |r: &Rule| r.alone_under.iter().any(|u| u == main || also.contains(u));
+        match self.best(&hay, own) {
+            // A rule of another main category whose `alone` keywords count under this label
+            // competes with the label's own rules, and wins when it finds more of its
+            // keywords (a tie stays the label's): review, street lights moved from public
+            // works' rules to transport's, and "Lampu penerangan jalan di jembatan … mati"
+            // under `Infrastruktur` became a road complaint for the one word "jembatan".
+            Some((hits, _, r)) => {
+                let other = self
+                    .best(&hay, |o| !own(o) && under(o))
+                    .filter(|(n, alone, _)| *alone && *n > hits);
+                Some(other.map_or(r, |(_, _, o)| o).pair.clone())
+            }
             None => self
                 .best(&hay, |_| true)
-                .filter(|(hits, alone, r)| {
-                    let under = || r.alone_under.iter().any(|u| u == main || also.contains(u));
-                    *hits >= ACROSS || (*alone && under())
-                })
+                .filter(|(hits, alone, r)| *hits >= ACROSS || (*alone && under(r)))
                 .map(|(_, _, r)| r.pair.clone()),
         }
     }
@@ -666,6 +678,41 @@ keywords = ["pju", "lampu jalan"]
                 .as_deref(),
             Some("BANJIR")
         );
+    }
+
+    /// Review (session 44): street lights moved from public works' rules to transport's, and
+    /// a report of one under a public-works label that named a bridge, a pavement or a hole
+    /// beside them ("Lampu penerangan jalan di jembatan … mati") became a road complaint for
+    /// that one word: the label's own rules won whatever they found. A rule whose keywords
+    /// alone count under the label competes with its rules, winning when it finds more (as
+    /// public works' street-light rule did); a tie stays the label's.
+    #[test]
+    fn a_street_light_under_public_works_beside_one_road_word_is_a_street_light() {
+        let c = shipped();
+        let pu = "PEKERJAAN UMUM DAN PENATAAN RUANG";
+        let refined = |texts: &[&str]| c.refine(texts, pu, &[]).map(|p| p.1);
+        for texts in [
+            &["Lampu penerangan jalan di jembatan Kali Loji mati"][..],
+            &["Lampu PJU di trotoar depan pasar mati, lampu jalan gelap"],
+            &["Lampu PJU mati", "Lampu jalan mati dan jalan berlubang"],
+        ] {
+            assert_eq!(
+                refined(texts).as_deref(),
+                Some("LAMPU PENERANGAN JALAN UMUM"),
+                "{texts:?}"
+            );
+        }
+        // As many words of the road as of its lights: the label's.
+        for texts in [
+            &["Lampu jalan mati dan jalan berlubang"][..],
+            &["Lampu PJU di jembatan Kali Loji mati"],
+        ] {
+            assert_eq!(
+                refined(texts).as_deref(),
+                Some("INFRASTRUKTUR JALAN"),
+                "{texts:?}"
+            );
+        }
     }
 
     /// An `except` phrase is a table's word: one with no letters, or none of whose words

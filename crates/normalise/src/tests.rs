@@ -396,14 +396,19 @@ fn a_street_light_report_is_one_category_whatever_the_channel_s_label() {
             "{channel} {label}"
         );
     }
-    // Under public works, a text about the road and its lights is the road's.
+    // Under public works, a text about the road and its lights as much is the road's; one
+    // that tells more of the lights (its title too) is the lights'.
     r.channel = "lapor_gub".into();
     r.status_label = "3 Dalam Tindakan".into();
     r.kind_label = None;
     r.category_labels = vec!["Infrastruktur".into()];
+    r.title = Some("Mohon perbaikan".into());
     r.body = Some("Lampu jalan mati dan jalan berlubang di Jl. Hayam Wuruk".into());
     let c = n.normalise(&r).unwrap().complaint;
     assert_eq!(c.category_sub.as_deref(), Some("INFRASTRUKTUR JALAN"));
+    r.title = Some("Lampu PJU mati".into());
+    let c = n.normalise(&r).unwrap().complaint;
+    assert_eq!(c.category_main.zip(c.category_sub), lights, "{:?}", r.body);
 }
 
 /// Review: the tables say labels are matched ignoring case and white space, but white space
