@@ -24,6 +24,9 @@ pub const ACROSS: usize = 2;
 #[derive(Debug, Clone, Default)]
 pub struct Classifier {
     rules: Vec<Rule>,
+    /// Keywords that are people's names too (`names`), in lower case: after a form of
+    /// address, written with a capital, a name (see [`read`]).
+    names: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -47,6 +50,9 @@ struct Rule {
 struct ClassifierToml {
     #[serde(default)]
     rule: Vec<RuleToml>,
+    /// Keywords that are given names too (`Banjir`, `Nik`).
+    #[serde(default)]
+    names: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -144,11 +150,17 @@ fn lower(word: &str) -> String {
 /// case: words written there with a capital and then small letters (`Pak Banjir`), in a
 /// text that writes some of its words in lower case (in one written in capitals, or with
 /// every word capitalised, as titles often are, a capital tells nothing: `MOHON BANTUAN PAK
-/// BANJIR`, `Mohon Bantuan Pak Banjir Setinggi Lutut`). A limit: a form of address speaking
-/// to someone without a comma before a capitalised keyword (`Pak Banjir lagi`) reads as a
-/// name too.
-fn names(texts: &[&str]) -> Vec<String> {
+/// BANJIR`, `Mohon Bantuan Pak Banjir Setinggi Lutut`). Only the words `given` (the
+/// table's `names`: keywords that are people's names too) are: review, every capitalised
+/// word was one, and "Pak Sampah menumpuk di depan rumah", "Kak Sampah belum diangkut",
+/// "Tolong Pak Damkar segera datang" lost their only keyword (no one is called Sampah). A
+/// limit: a form of address speaking to someone without a comma before a capitalised name
+/// (`Pak Banjir lagi`) reads as a name too.
+fn names(texts: &[&str], given: &[String]) -> Vec<String> {
     let mut names = Vec::new();
+    if given.is_empty() {
+        return names;
+    }
     for text in texts {
         let cased = tokens(text).any(|(_, w)| w.starts_with(char::is_lowercase));
         if !cased {
@@ -161,7 +173,7 @@ fn names(texts: &[&str]) -> Vec<String> {
                 chars.next().is_some_and(char::is_uppercase) && chars.any(char::is_lowercase);
             if capitalised && after_address(before, gap, word) {
                 let name = lower(word);
-                if !names.contains(&name) {
+                if given.contains(&name) && !names.contains(&name) {
                     names.push(name);
                 }
             }
@@ -176,9 +188,9 @@ fn names(texts: &[&str]) -> Vec<String> {
 /// after one, a title in capitals included) left out, a space in its place (no keyword of
 /// several words is found across it either): a neighbour called Banjir is no flood
 /// (review), nor `Mbak Nik` (a Javanese short name: Nikmah, Anik) an identity number.
-fn read(texts: &[&str]) -> String {
+fn read(texts: &[&str], given: &[String]) -> String {
     let mut hay = String::new();
-    let names = names(texts);
+    let names = names(texts, given);
     for text in texts {
         if names.is_empty() {
             words(text, &mut hay);
@@ -333,7 +345,24 @@ impl Classifier {
                 except,
             });
         }
-        Ok(Self { rules })
+        // Each one word, as the texts' words are compared (lower case).
+        let names = parsed
+            .names
+            .iter()
+            .map(|n| {
+                let mut word = String::new();
+                words(n, &mut word);
+                let word = word.trim();
+                if word.is_empty() || word.contains(' ') {
+                    return Err(table_err(
+                        TABLE,
+                        format!("names: {n:?} is not one word of letters or digits"),
+                    ));
+                }
+                Ok(word.to_string())
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self { rules, names })
     }
 
     /// The category of the rule whose keywords `texts` contain most, if any.
@@ -341,7 +370,7 @@ impl Classifier {
         if self.rules.is_empty() {
             return None;
         }
-        self.best(&read(texts), |_| true)
+        self.best(&read(texts, &self.names), |_| true)
             .map(|(_, _, r)| r.pair.clone())
     }
 
@@ -361,7 +390,7 @@ impl Classifier {
         if self.rules.is_empty() {
             return None;
         }
-        let hay = read(texts);
+        let hay = read(texts, &self.names);
         let own = |r: &Rule| r.pair.0 == main || also.contains(&r.pair.0);
         let under = |r: &Rule| r.alone_under.iter().any(|u| u == main || also.contains(u));
         match self.best(&hay, own) {
@@ -713,6 +742,52 @@ keywords = ["pju", "lampu jalan"]
                 "{texts:?}"
             );
         }
+    }
+
+    /// Review (session 44): every capitalised word after a form of address was a person's
+    /// name, those no one is called too: "Pak Sampah menumpuk", "Kak Sampah …", "Pak
+    /// Listrik mati …" lost their only keyword, and "Pak Damkar" (the fire brigade spoken
+    /// to) its fire. Only the table's `names` (keywords that are given names too) are.
+    #[test]
+    fn only_a_keyword_that_is_a_given_name_is_a_name_after_a_form_of_address() {
+        let c = shipped();
+        for (text, want) in [
+            (
+                "Pak Sampah menumpuk di depan rumah",
+                Some("PENGELOLAAN SAMPAH"),
+            ),
+            (
+                "Kak Sampah di depan gang belum diangkut",
+                Some("PENGELOLAAN SAMPAH"),
+            ),
+            ("Pak Listrik mati sejak pagi", Some("PEMADAMAN LISTRIK")),
+            (
+                "Tolong Pak Damkar segera datang ke gang 5",
+                Some("PEMADAMAN KEBAKARAN"),
+            ),
+            // The names the table lists still are.
+            (
+                "Pak Banjir tetangga saya membuang sampah ke sungai",
+                Some("PENGELOLAAN SAMPAH"),
+            ),
+            (
+                "Mbak Nik ditarik bayaran dua kali oleh jukir",
+                Some("PARKIR LIAR"),
+            ),
+        ] {
+            assert_eq!(sub(&c, &[text]).as_deref(), want, "{text:?}");
+        }
+        // A table without `names` knows no names: every keyword counts.
+        let bare = Classifier::from_toml(RULES, &taxonomy()).expect("rules load");
+        assert_eq!(
+            bare.classify(&["Pak Banjir tetangga saya"]).map(|p| p.1),
+            Some("BANJIR".to_string())
+        );
+        // A name is one word.
+        let err =
+            Classifier::from_toml(&format!("names = [\"lampu jalan\"]\n{RULES}"), &taxonomy())
+                .unwrap_err();
+        assert!(err.to_string().contains("lampu jalan"), "{err}");
     }
 
     /// An `except` phrase is a table's word: one with no letters, or none of whose words
