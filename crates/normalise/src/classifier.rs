@@ -201,6 +201,19 @@ fn names(texts: &[&str], given: &[String]) -> Vec<String> {
 /// (review), nor `Mbak Nik` (a Javanese short name: Nikmah, Anik) an identity number.
 fn read(texts: &[&str], given: &[String]) -> String {
     let mut hay = String::new();
+    for text in texts {
+        words(text, &mut hay);
+    }
+    // Most texts hold none of the names: read as they are, without looking for forms of
+    // address word by word (the classifier reads every record).
+    let holds = |name: &String| {
+        hay.match_indices(name.as_str())
+            .any(|(at, _)| hay[..at].ends_with(' ') && hay[at + name.len()..].starts_with(' '))
+    };
+    if !given.iter().any(holds) {
+        return hay;
+    }
+    hay.clear();
     let names = names(texts, given);
     for text in texts {
         if names.is_empty() {
