@@ -2650,6 +2650,69 @@ async fn a_quarantine_retry_reads_each_entry_named_once() {
     sim.shutdown().await;
 }
 
+/// Review (session 44, rv5, of 4886251): once any quarantine entry was dismissed, a batch
+/// looked up the dismissed failures of its quarantined payloads one payload at a time, a
+/// statement each (a rebuild of a channel with many failing records, or a sync after a
+/// source changed its format, made hundreds in each batch). They are read at once
+/// (counted by the statements the driver logs).
+#[tokio::test]
+async fn a_batch_reads_the_dismissed_failures_of_its_payloads_at_once() {
+    let sim = sim(
+        100,
+        Sp4nFaults {
+            bad_records_every: Some(10),
+            ..Sp4nFaults::default()
+        },
+    )
+    .await;
+    let ts = synced_store(&sim, 100).await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("ADUAN_REPORTER_KEY", REPORTER_KEY)];
+    let open = ts.store.quarantine_open_ids().await.unwrap();
+    assert!(open.len() >= 5, "{open:?}");
+    let first = open[0].to_string();
+    let out = aduan(
+        dir.path(),
+        &[
+            "--database",
+            &ts.url,
+            "quarantine",
+            "dismiss",
+            "--reason",
+            "known",
+            &first,
+        ],
+        &env,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let rebuilt = aduan(
+        dir.path(),
+        &["--log-format", "json", "--database", &ts.url, "renormalise"],
+        &[
+            ("ADUAN_REPORTER_KEY", REPORTER_KEY),
+            ("RUST_LOG", "warn,sqlx::query=debug"),
+        ],
+    );
+    let said = text(&rebuilt);
+    let reads = String::from_utf8_lossy(&rebuilt.stderr)
+        .lines()
+        .filter(|l| {
+            l.contains("sqlx::query")
+                && l.contains("dismissed_by IS NOT NULL")
+                && l.contains("content_hash")
+        })
+        .count();
+    assert!(reads >= 1, "the rebuild met its failures: {said}");
+    assert!(reads < open.len() - 1, "{reads} reads: {said}");
+    // What was dismissed stays so; the rest are open again.
+    assert_eq!(
+        ts.store.quarantine_open_ids().await.unwrap().len(),
+        open.len() - 1,
+        "{said}"
+    );
+    sim.shutdown().await;
+}
+
 /// A 112 cursor remembers every daily export it read: after some two years of files it is
 /// longer than one argument of a command line may be (Linux: 128 KiB), so `aduan cursor set
 /// cc112 "$(cat cursor.json)"` fails in the shell before Aduan runs (review: a saved cursor

@@ -230,7 +230,9 @@ impl Store {
 
     /// The failures admins dismissed of the channel's archived payloads `hashes` (by their
     /// content hash): the hash, field and reason of each dismissed entry, without payloads.
-    /// Nothing is read for each payload when no entry at all was ever dismissed.
+    /// Nothing is read for the payloads when no entry at all was ever dismissed; else they
+    /// are looked up together, [`CHUNK`] to a statement (review, session 44: a statement
+    /// for each payload, on every batch quarantining any once an entry was dismissed).
     pub async fn dismissed_failures(
         &self,
         channel: &str,
@@ -252,18 +254,27 @@ impl Store {
         if !any {
             return Ok(found);
         }
-        for hash in hashes {
+        let mut hashes = hashes.to_vec();
+        hashes.sort_unstable();
+        hashes.dedup();
+        for chunk in hashes.chunks(CHUNK) {
             let rows: Vec<(Vec<u8>, String, String)> = on_pool!(self, pool => {
-                sqlx::query_as(
+                let mut q = sqlx::QueryBuilder::new(
                     "SELECT r.content_hash, q.field, q.reason FROM raw_records r \
                      JOIN quarantine q ON q.raw_id = r.raw_id AND q.dismissed_by IS NOT NULL \
-                     WHERE r.channel = $1 AND r.content_hash = $2 ORDER BY q.quarantine_id",
-                )
-                .bind(channel)
-                .bind(*hash)
-                .fetch_all(pool)
-                .await
-                .context(what)
+                     WHERE r.channel = ",
+                );
+                q.push_bind(channel).push(" AND r.content_hash IN (");
+                let mut each = q.separated(", ");
+                for hash in chunk {
+                    each.push_bind(*hash);
+                }
+                q.push(") ORDER BY q.quarantine_id");
+                q.build_query_as()
+                    .persistent(false)
+                    .fetch_all(pool)
+                    .await
+                    .context(what)
             })?;
             found.extend(rows);
         }
