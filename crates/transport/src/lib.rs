@@ -180,11 +180,11 @@ impl Response {
             return describe_body(&self.headers, body);
         }
         let described = describe_body(&self.headers, head_without(&self.hidden, body).as_bytes());
-        // A page's title is quoted with its entities read: a secret the page escapes in
-        // another way than `head_without` knows is whole there, and is hidden as written.
-        self.hidden
-            .iter()
-            .fold(described, |text, secret| secret.hidden_in(&text))
+        // A page's title is quoted with its commonest entities read: a secret the page
+        // escapes is whole there, or escaped in part, and is hidden either way.
+        self.hidden.iter().fold(described, |text, secret| {
+            html_hidden(secret.expose(), &secret.hidden_in(&text))
+        })
     }
 }
 
@@ -195,31 +195,73 @@ fn head_without(secrets: &[Secret], body: &[u8]) -> String {
     secrets
         .iter()
         .fold(String::from_utf8_lossy(head).into_owned(), |t, s| {
-            html_escaped(s.expose())
-                .iter()
-                .fold(s.hidden_in(&t), |t, form| t.replace(form.as_str(), "***"))
+            html_hidden(s.expose(), &s.hidden_in(&t))
         })
 }
 
-/// `secret` as an HTML page writes it in its text (a sign-in or error page echoing what it
-/// was sent): `&`, `<` and `>` as entities, and quotes too, as most templates write them.
-/// (Review, session 44: a password holding `&` was quoted as `p&amp;ss`, and whole in the
-/// page's title, whose entities are read.)
-fn html_escaped(secret: &str) -> Vec<String> {
-    let least = secret
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    let quoted = least.replace('"', "&quot;");
-    let mut forms = vec![
-        quoted.replace('\'', "&#39;"),
-        quoted.replace('\'', "&#x27;"),
-        quoted,
-        least,
-    ];
-    forms.retain(|f| f != secret);
-    forms.dedup();
-    forms
+/// `text` with `secret` hidden where an HTML page writes it with entities (a sign-in or
+/// error page echoing what it was sent): any character may be one, named (`&amp;`, `&lt;`,
+/// `&gt;`, `&quot;`, `&apos;`) or numbered (`&#39;`, PHP's `&#039;`, Go's `&#34;` and
+/// `&#43;`, `&#x27;`). Each template escapes its own set its own way, so the text is read
+/// with its entities and what reads as the secret is hidden as written. (Review, session
+/// 44: a password holding `&` was quoted as `p&amp;ss`; then one holding `'` as PHP
+/// writes it, `&#039;`, and a key holding `+` as Go does.)
+fn html_hidden(secret: &str, text: &str) -> String {
+    if secret.is_empty() || !text.contains('&') {
+        return text.to_string();
+    }
+    // The text with its entities read, and for each of its bytes the bytes of `text` the
+    // character it belongs to stands for.
+    let mut read = String::with_capacity(text.len());
+    let mut from: Vec<(usize, usize)> = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(c) = text[i..].chars().next() {
+        let (c, len) = match c {
+            '&' => entity(&text[i..]).unwrap_or((c, 1)),
+            _ => (c, c.len_utf8()),
+        };
+        read.push(c);
+        from.extend(std::iter::repeat_n((i, i + len), c.len_utf8()));
+        i += len;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (at, found) in read.match_indices(secret) {
+        let (Some(&(start, _)), Some(&(_, end))) = (from.get(at), from.get(at + found.len() - 1))
+        else {
+            continue;
+        };
+        if start < copied {
+            continue;
+        }
+        out.push_str(&text[copied..start]);
+        out.push_str("***");
+        copied = end;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// The character the HTML entity `text` starts with stands for, and the entity's length:
+/// `&amp;`, `&lt;`, `&gt;`, `&quot;`, `&apos;`, `&#NNN;` or `&#xHH;`.
+fn entity(text: &str) -> Option<(char, usize)> {
+    let end = text.bytes().take(12).position(|b| b == b';')?;
+    let c = match &text[1..end] {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        name => {
+            let number = name.strip_prefix('#')?;
+            let code = match number.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => number.parse().ok()?,
+            };
+            char::from_u32(code)?
+        }
+    };
+    Some((c, end + 1))
 }
 
 /// "an HTML page titled «…»: «…»" / "«…»": what a body is, with its first bytes, for error
@@ -1349,6 +1391,39 @@ mod tests {
             "{error}"
         );
         for shown in ["p&ss", "p&amp;ss", "K3y"] {
+            assert!(!error.contains(shown), "{shown}: {error}");
+        }
+    }
+
+    /// Review (session 44, rv5, of 1a5a107): the escaped forms hidden were those of some
+    /// templates only. PHP's `htmlspecialchars` (its default since 8.1) writes `'` as
+    /// `&#039;`, Go's `html/template` writes `"` as `&#34;` and `+` (a Base64 key's) as
+    /// `&#43;`: such a page quoted the secret in its first bytes, and in its title (whose
+    /// entities are read but for those).
+    #[tokio::test]
+    async fn a_secret_any_template_escapes_is_quoted_without_it() {
+        let (port, _) = server(|_, _| {
+            let body = "<html><head><title>Sandi p&amp;ss&#039;9 ditolak</title></head><body>Sandi p&amp;ss&#039;9 ditolak; kunci k&#43;y&#34;Z&#x2f;w ditolak</body></html>";
+            format!(
+                "HTTP/1.1 403 Forbidden\r\ncontent-type: text/html\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            )
+        })
+        .await;
+        let client = HttpClient::new("test", RetryPolicy::from_settings(5, 1, 10)).unwrap();
+        client.hide("password", &Secret::new("p&ss'9"));
+        client.hide("key", &Secret::new("k+y\"Z/w"));
+        let refused = client
+            .send("GET", |c| c.get(format!("http://127.0.0.1:{port}/")))
+            .await
+            .unwrap();
+        let error = refused.unexpected("test", "GET").to_string();
+        assert!(
+            error.contains("titled \u{ab}Sandi *** ditolak\u{bb}"),
+            "{error}"
+        );
+        assert!(error.contains("kunci *** ditolak"), "{error}");
+        for shown in ["p&ss", "p&amp;ss", "k&#43;y", "k+y", "Z&#x2f;w"] {
             assert!(!error.contains(shown), "{shown}: {error}");
         }
     }
