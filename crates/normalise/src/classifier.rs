@@ -406,8 +406,9 @@ impl Classifier {
     /// mosquito larvae under health made it a flood), or one of its `alone` keywords (a
     /// flood told in one word, "Banjir setinggi lutut", under `Infrastruktur`: review,
     /// session 40, it stayed public works' catch-all). A rule whose `alone` keywords count
-    /// under `main` competes with `main`'s rules too, and wins when it finds more keywords
-    /// than their best (a street light beside a bridge under `Infrastruktur`). A label
+    /// under `main` competes with `main`'s rules too, and wins when it finds more of its
+    /// `alone` keywords than their best finds keywords (a street light beside a bridge under
+    /// `Infrastruktur`; a blocked ditch that floods the street stays the ditch's). A label
     /// covering several main categories (`also`: Pantau Pekalongan's `sosial_lingkungan`)
     /// counts each as `main`.
     pub fn refine(&self, texts: &[&str], main: &str, also: &[String]) -> Option<(String, String)> {
@@ -423,28 +424,32 @@ impl Classifier {
             // keywords (a tie stays the label's): review, street lights moved from public
             // works' rules to transport's, and "Lampu penerangan jalan di jembatan … mati"
             // under `Infrastruktur` became a road complaint for the one word "jembatan".
+            // Only its `alone` keywords count there: a flood's others ("tergenang",
+            // "genangan", "meluap") are what a blocked ditch or a holed road does when it
+            // rains, and "Mohon normalisasi parit, banjir dan genangan tiap hujan" is the
+            // ditch's (review, session 44: it became a flood, moved off public works).
             Some((hits, _, r)) => {
                 let other = self
                     .best(&hay, |o| !own(o) && under(o))
-                    .filter(|(n, alone, _)| *alone && *n > hits);
+                    .filter(|(_, alone, _)| *alone > hits);
                 Some(other.map_or(r, |(_, _, o)| o).pair.clone())
             }
             None => self
                 .best(&hay, |_| true)
-                .filter(|(hits, alone, r)| *hits >= ACROSS || (*alone && under(r)))
+                .filter(|(hits, alone, r)| *hits >= ACROSS || (*alone > 0 && under(r)))
                 .map(|(_, _, r)| r.pair.clone()),
         }
     }
 
     /// The rule among those `of` takes whose keywords `hay` (texts as [`read`] reads them)
-    /// contains most (a tie: the one listed first), with how many it found and whether one
-    /// of them is an `alone` one; none found, none.
-    fn best(&self, hay: &str, of: impl Fn(&Rule) -> bool) -> Option<(usize, bool, &Rule)> {
+    /// contains most (a tie: the one listed first), with how many it found and how many of
+    /// them are `alone` ones; none found, none.
+    fn best(&self, hay: &str, of: impl Fn(&Rule) -> bool) -> Option<(usize, usize, &Rule)> {
         let found = |hay: &str, (key, whole): &(String, bool)| {
             hay.match_indices(key.as_str())
                 .any(|(at, _)| !*whole || hay[at + key.len()..].starts_with(' '))
         };
-        let mut best: Option<(usize, bool, &Rule)> = None;
+        let mut best: Option<(usize, usize, &Rule)> = None;
         for rule in self.rules.iter().filter(|r| of(r)) {
             // Its `except` phrases blanked out (their words then hold none of its keywords).
             let excepted;
@@ -455,11 +460,11 @@ impl Classifier {
                 excepted.as_str()
             };
             let mut hits = 0;
-            let mut alone = false;
+            let mut alone = 0;
             for (k, a) in rule.keywords.iter().zip(&rule.alone) {
                 if found(hay, k) {
                     hits += 1;
-                    alone |= *a;
+                    alone += usize::from(*a);
                 }
             }
             if hits > 0 && best.is_none_or(|(n, _, _)| hits > n) {
@@ -765,6 +770,42 @@ keywords = ["pju", "lampu jalan"]
                 Some("INFRASTRUKTUR JALAN"),
                 "{texts:?}"
             );
+        }
+    }
+
+    /// Review (session 44, rv6): a flood rule competing with public works' own rules counted
+    /// every keyword of it, and a blocked ditch or a holed road that floods when it rains
+    /// ("tergenang", "genangan", "meluap" beside "banjir") under `Infrastruktur` became a
+    /// flood, moved off public works. Only the words that alone say a flood count there.
+    #[test]
+    fn a_ditch_or_a_road_that_floods_under_public_works_stays_public_works() {
+        let c = shipped();
+        let pu = "PEKERJAAN UMUM DAN PENATAAN RUANG";
+        let refined = |texts: &[&str]| c.refine(texts, pu, &[]).map(|p| p.1);
+        let drain = Some("DRAINASE (GORONG-GORONG/PARIT)");
+        let road = Some("INFRASTRUKTUR JALAN");
+        for (text, want) in [
+            (
+                "Mohon normalisasi parit, banjir dan genangan tiap hujan deras",
+                drain,
+            ),
+            (
+                "Drainase buruk, banjir setiap hujan, air tergenang berhari-hari",
+                drain,
+            ),
+            ("Air got meluap, banjir masuk rumah", drain),
+            (
+                "Jalan berlubang di Jl. Hayam Wuruk, kalau hujan tergenang banjir",
+                road,
+            ),
+            ("Aspal jalan rusak karena sering tergenang banjir rob", road),
+            // More of the flood's own words than the label's: a flood.
+            (
+                "Air pasang rob masuk ke jalan, selokan tidak berfungsi",
+                Some("BANJIR"),
+            ),
+        ] {
+            assert_eq!(refined(&[text]).as_deref(), want, "{text:?}");
         }
     }
 
