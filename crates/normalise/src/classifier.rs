@@ -855,6 +855,32 @@ keywords = ["pju", "lampu jalan"]
         assert!(err.to_string().contains("lampu jalan"), "{err}");
     }
 
+    /// Review (session 44, rv6): `names` listed banjir and nik only, and "Sdr. Rob" (the
+    /// short form's example of a name these rules were written for) became the tidal flood's
+    /// `rob`, a word that alone says a flood: "Sdr. Rob melaporkan jalan rusak" was a flood.
+    #[test]
+    fn rob_after_a_form_of_address_is_a_name_as_it_was() {
+        let c = shipped();
+        for (text, want) in [
+            (
+                "Sdr. Rob melaporkan jalan rusak",
+                Some("INFRASTRUKTUR JALAN"),
+            ),
+            (
+                "Bu Rob tetangga saya membuang sampah ke kali",
+                Some("PENGELOLAAN SAMPAH"),
+            ),
+            // Not after a form of address, nor after a comma: the tide.
+            (
+                "Rob masuk rumah warga, mohon pompa dinyalakan",
+                Some("BANJIR"),
+            ),
+            ("Pak, rob masuk lagi ke jalan", Some("BANJIR")),
+        ] {
+            assert_eq!(sub(&c, &[text]).as_deref(), want, "{text:?}");
+        }
+    }
+
     /// Review (session 44): a title writes every word with a capital but its prepositions
     /// and conjunctions (`di`, `ke`, `dan`, `yang`, …); one of those made its capitals a
     /// name's, and "Mohon Bantuan Pak Banjir di Perumahan Setinggi Lutut" was no flood.
