@@ -50,10 +50,16 @@ struct Rule {
 struct ClassifierToml {
     #[serde(default)]
     rule: Vec<RuleToml>,
-    /// Keywords that are given names too (`Banjir`, `Nik`).
-    #[serde(default)]
-    names: Vec<String>,
+    /// Keywords that are given names too (`Banjir`, `Nik`); without the key, [`SHIPPED_NAMES`].
+    names: Option<Vec<String>>,
 }
+
+/// The shipped table's `names`, for a table written before it had the key (an admin's
+/// `classifier.toml` in `tables_dir` replaces the shipped one): review, session 44, such a
+/// table knew no names, and "Pak Banjir tetangga saya membuang sampah" was a flood again
+/// (every capitalised word after a form of address was a name before the key). A table
+/// that wants none says `names = []`.
+const SHIPPED_NAMES: &[&str] = &["banjir", "nik", "rob"];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -370,8 +376,11 @@ impl Classifier {
             });
         }
         // Each one word, as the texts' words are compared (lower case).
-        let names = parsed
-            .names
+        let names = match &parsed.names {
+            Some(names) => names.clone(),
+            None => SHIPPED_NAMES.iter().map(|n| n.to_string()).collect(),
+        };
+        let names = names
             .iter()
             .map(|n| {
                 let mut word = String::new();
@@ -842,8 +851,9 @@ keywords = ["pju", "lampu jalan"]
         ] {
             assert_eq!(sub(&c, &[text]).as_deref(), want, "{text:?}");
         }
-        // A table without `names` knows no names: every keyword counts.
-        let bare = Classifier::from_toml(RULES, &taxonomy()).expect("rules load");
+        // A table with no names: every keyword counts.
+        let bare = Classifier::from_toml(&format!("names = []\n{RULES}"), &taxonomy())
+            .expect("rules load");
         assert_eq!(
             bare.classify(&["Pak Banjir tetangga saya"]).map(|p| p.1),
             Some("BANJIR".to_string())
@@ -879,6 +889,23 @@ keywords = ["pju", "lampu jalan"]
         ] {
             assert_eq!(sub(&c, &[text]).as_deref(), want, "{text:?}");
         }
+    }
+
+    /// Review (session 44, rv6): an admin's `classifier.toml` (a `tables_dir` file replaces
+    /// the shipped one) written before the table had `names` knew no names: "Pak Banjir
+    /// tetangga saya membuang sampah" was a flood again, as before names were read at all,
+    /// with no word of it. A table without the key takes the shipped names; `names = []`
+    /// says none.
+    #[test]
+    fn a_table_without_names_keeps_the_shipped_names() {
+        let text = ["Pak Banjir tetangga saya membuang sampah ke kali"];
+        let older = Classifier::from_toml(RULES, &taxonomy()).expect("rules load");
+        assert_eq!(sub(&older, &text).as_deref(), Some("PENGELOLAAN SAMPAH"));
+        let none = Classifier::from_toml(&format!("names = []\n{RULES}"), &taxonomy())
+            .expect("rules load");
+        assert_eq!(sub(&none, &text).as_deref(), Some("BANJIR"));
+        // The names a table without them takes are the shipped table's.
+        assert_eq!(older.names, shipped().names);
     }
 
     /// Review (session 44): a title writes every word with a capital but its prepositions
