@@ -191,7 +191,7 @@ fn the_demo_makes_nothing_when_its_tables_cannot_be_read() {
 #[cfg(feature = "demo")]
 const READ_AS: Reading<'static> = Reading {
     rules: 20,
-    tables: "e77b191fc5128e80",
+    tables: "ec3f2c7cb0a5d509",
     key: "aa7f87283592a6eb",
     archive: "dea740df587b940d",
     unified: "dc084894635030c9c8a515cfb0697a1962a2537d932ad6b8",

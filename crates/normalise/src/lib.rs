@@ -258,10 +258,11 @@ pub struct Tables<'a> {
 /// or name typed there) no id (the case quarantined, the call a ticketless one); a Wadul
 /// Aladin register header in another letter case or after an empty row read; a case's
 /// forwarding date alone closing no WhatsApp thread; a person's name after a form of address
-/// (`Pak Banjir`, `Mbak Nik`: a keyword the table's `names` lists) no keyword; street lights
-/// `PERHUBUNGAN / LAMPU PENERANGAN JALAN UMUM` whichever channel and label (`Infrastruktur`
-/// gave the public works' pair; under a public-works label they win with more words than the
-/// road's, as a flood does) (2026-12-07).
+/// (`Pak Banjir`, `Mbak Nik`, `Sdr. Rob`: a keyword the table's `names` lists) no keyword;
+/// street lights `PERHUBUNGAN / LAMPU PENERANGAN JALAN UMUM` whichever channel and label
+/// (`Infrastruktur` gave the public works' pair; under a public-works label they win with more
+/// of their words that count alone than the label's best rule has words, as a flood does)
+/// (2026-12-07).
 pub const RULES: u32 = 20;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
