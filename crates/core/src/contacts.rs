@@ -20,6 +20,7 @@
 //! as if they were not there. An address is read so too when it is written with a full-width
 //! or small at sign (`＠`, `﹫`).
 
+use crate::label::takes_no_room;
 use std::borrow::Cow;
 use std::ops::Range;
 
@@ -362,26 +363,6 @@ fn replace_written(written: &str, spans: &[Range<usize>], marker: &str) -> Strin
     }
     out.push_str(&written[copied..]);
     out
-}
-
-/// Characters that take no room and part no digits, left out where numbers and addresses
-/// are read: those a text leaves out ([`crate::label::is_unseen`]: a byte order mark, a word
-/// joiner, a soft hyphen), the marks and embeddings, overrides and isolates of bidirectional
-/// text (U+200E, U+200F, U+061C, U+202A to U+202E, U+2066 to U+2069; an editor of
-/// right-to-left text puts them around a number) and the invisible operators (U+2061 to
-/// U+2064). (Zero-width joiners are not: they join an emoji's parts, and the texts stored
-/// lose them between digits already.)
-pub fn takes_no_room(c: char) -> bool {
-    crate::label::is_unseen(c)
-        || matches!(
-            c,
-            '\u{200e}'
-                | '\u{200f}'
-                | '\u{61c}'
-                | '\u{202a}'..='\u{202e}'
-                | '\u{2061}'..='\u{2064}'
-                | '\u{2066}'..='\u{2069}'
-        )
 }
 
 /// The ASCII character a full-width form (`＋`, `－`, `（`, `Ｈ`: those of `!` to `~`), a small

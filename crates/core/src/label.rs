@@ -25,6 +25,26 @@ pub fn is_invisible(c: char) -> bool {
     is_unseen(c) || matches!(c, '\u{200c}' | '\u{200d}')
 }
 
+/// Characters that take no room and part no digits, left out where numbers and addresses
+/// are read: those a text leaves out ([`is_unseen`]: a byte order mark, a word
+/// joiner, a soft hyphen), the marks and embeddings, overrides and isolates of bidirectional
+/// text (U+200E, U+200F, U+061C, U+202A to U+202E, U+2066 to U+2069; an editor of
+/// right-to-left text puts them around a number) and the invisible operators (U+2061 to
+/// U+2064). (Zero-width joiners are not: they join an emoji's parts, and the texts stored
+/// lose them between digits already.)
+pub fn takes_no_room(c: char) -> bool {
+    is_unseen(c)
+        || matches!(
+            c,
+            '\u{200e}'
+                | '\u{200f}'
+                | '\u{61c}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2061}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+        )
+}
+
 /// Pushes `c` in lower case; ASCII without the Unicode tables.
 pub fn push_lowercase(out: &mut String, c: char) {
     if c.is_ascii() {

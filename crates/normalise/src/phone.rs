@@ -5,7 +5,7 @@ use sha2::Sha256;
 
 pub use aduan_core::phone::to_e164;
 
-use aduan_core::contacts::takes_no_room;
+use aduan_core::label::takes_no_room;
 use unicode_normalization::UnicodeNormalization;
 
 /// An e-mail address in the form that is hashed: trimmed, lower case; `None` if it is none.

@@ -11,7 +11,8 @@ use unicode_normalization::UnicodeNormalization;
 
 pub use aduan_core::contacts::{contacts, emails, EMAIL, PHONE};
 
-use aduan_core::contacts::{takes_no_room, AsciiDigits};
+use aduan_core::contacts::AsciiDigits;
+use aduan_core::label::takes_no_room;
 
 use crate::text::push_lowercase;
 
