@@ -1680,6 +1680,22 @@ fn ticketed(no: u32) -> String {
         .replace(";081328765432;", ";+62 813-2876-5432;")
 }
 
+/// Rebuilds the unified tables from the archive and checks that they are `synced`, what the
+/// syncs made of it.
+async fn rebuilt_alike(
+    engine: &aduan_sync::Engine,
+    ts: &aduan_store::testing::TestStore,
+    synced: &str,
+) {
+    engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+    assert_eq!(
+        unified_tables(ts).await,
+        synced,
+        "{}: the rebuild",
+        ts.label
+    );
+}
+
 /// The unified tables, row by row, to compare a store with its rebuild.
 async fn unified_tables(ts: &aduan_store::testing::TestStore) -> String {
     let complaints = ts
@@ -1776,13 +1792,7 @@ async fn a_call_exported_without_its_ticket_and_then_with_one_is_one_complaint()
             ts.label
         );
         let synced = unified_tables(&ts).await;
-        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
-        assert_eq!(
-            unified_tables(&ts).await,
-            synced,
-            "{}: the rebuild",
-            ts.label
-        );
+        rebuilt_alike(&engine, &ts, &synced).await;
 
         // An older export of the day read again (its rows renumbered): the call without its
         // ticket stays gone.
@@ -1803,13 +1813,7 @@ async fn a_call_exported_without_its_ticket_and_then_with_one_is_one_complaint()
             ts.label
         );
         assert_eq!(unified_tables(&ts).await, synced, "{}", ts.label);
-        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
-        assert_eq!(
-            unified_tables(&ts).await,
-            synced,
-            "{}: the rebuild",
-            ts.label
-        );
+        rebuilt_alike(&engine, &ts, &synced).await;
     }
 }
 
@@ -1846,13 +1850,7 @@ async fn a_call_read_with_its_ticket_before_without_it_is_one_complaint() {
             ts.label
         );
         assert_eq!(unified_tables(&ts).await, synced, "{}", ts.label);
-        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
-        assert_eq!(
-            unified_tables(&ts).await,
-            synced,
-            "{}: the rebuild",
-            ts.label
-        );
+        rebuilt_alike(&engine, &ts, &synced).await;
     }
 }
 
@@ -1902,13 +1900,7 @@ async fn a_call_in_two_days_exports_with_and_without_its_ticket_is_one_complaint
             ts.label
         );
         let synced = unified_tables(&ts).await;
-        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
-        assert_eq!(
-            unified_tables(&ts).await,
-            synced,
-            "{}: the rebuild",
-            ts.label
-        );
+        rebuilt_alike(&engine, &ts, &synced).await;
     }
 }
 
@@ -1941,13 +1933,7 @@ async fn a_dropped_call_beside_the_ticketed_call_again_in_the_same_minute_is_its
             report.summary_line()
         );
         let synced = unified_tables(&ts).await;
-        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
-        assert_eq!(
-            unified_tables(&ts).await,
-            synced,
-            "{}: the rebuild",
-            ts.label
-        );
+        rebuilt_alike(&engine, &ts, &synced).await;
     }
 }
 
@@ -2173,12 +2159,6 @@ async fn calls_with_a_no_tiket_typed_wrong_are_not_merged_by_their_time() {
             );
         }
         let synced = unified_tables(&ts).await;
-        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
-        assert_eq!(
-            unified_tables(&ts).await,
-            synced,
-            "{}: the rebuild",
-            ts.label
-        );
+        rebuilt_alike(&engine, &ts, &synced).await;
     }
 }
