@@ -384,9 +384,9 @@ impl AppConfig {
         }
         for (id, channel) in &config.channels {
             if let Some(expr) = &channel.schedule {
-                cron::Schedule::from_str(&aduan_core::schedule::unix_days(expr)).map_err(|e| Error::Config {
+                aduan_core::schedule::read(expr).map_err(|why| Error::Config {
                     path: path.to_string(),
-                    message: format!("[channels.{id}] schedule {expr:?} is not a cron expression (seconds first): {e}"),
+                    message: format!("[channels.{id}] schedule {expr:?} is not a schedule (cron, seconds first): {why}"),
                 })?;
             }
         }
@@ -548,6 +548,18 @@ mod tests {
             AppConfig::from_toml_str("[channels.cc112]\nschedule = \"every day\"\n").unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("cc112") && msg.contains("every day"), "{msg}");
+        // A crontab line (five fields, the usual slip) is told as one, with the schedule that
+        // runs at its times, on one line (the cron reader's own words were the expression
+        // again and a caret, nothing more).
+        let err = AppConfig::from_toml_str("[channels.cc112]\nschedule = \"0 */15 * * *\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("it has 5 fields, as a crontab line has")
+                && err.contains("\"0 0 */15 * * *\"")
+                && !err.contains('\n'),
+            "{err}"
+        );
     }
 
     #[test]

@@ -89,9 +89,96 @@ fn day_item(item: &str) -> String {
     named.join(",")
 }
 
+/// The fields of a schedule, in order: a seconds field first, a year last (optional).
+const FIELDS: [&str; 7] = [
+    "seconds",
+    "minutes",
+    "hours",
+    "day of month",
+    "month",
+    "day of week",
+    "year",
+];
+
+/// `expr` read as a schedule (its day numbers as Unix cron's, [`unix_days`]), or why it is
+/// not one, in one line ([`why_not_a_schedule`]).
+pub fn read(expr: &str) -> Result<cron::Schedule, String> {
+    let read = unix_days(expr);
+    read.parse::<cron::Schedule>()
+        .map_err(|e| why_not_a_schedule(expr, &read, &e.to_string()))
+}
+
+/// Why `expr` is not a schedule, in one line, from what the cron reader said of `read`
+/// (`expr` through [`unix_days`]) in `error`. The reader's own words span lines (the
+/// expression again, a caret under the place) and say nothing of where when a field is
+/// missing, and its "must be less than 59" means "at most 59": a crontab line of five fields,
+/// the usual slip, is named as one with the schedule that runs at its times.
+fn why_not_a_schedule(expr: &str, read: &str, error: &str) -> String {
+    let fields: Vec<&str> = expr.split_whitespace().collect();
+    match fields.len() {
+        5 => {
+            return format!(
+                "it has 5 fields, as a crontab line has; a schedule here has a seconds field \
+                 first (6 fields, or 7 with a year): \"0 {}\" runs at the times crontab reads \
+                 \"{}\" as",
+                fields.join(" "),
+                fields.join(" ")
+            )
+        }
+        6 | 7 => {}
+        n => {
+            return format!(
+                "it has {n} field{}; a schedule has 6 ({}) or 7 (and the year)",
+                if n == 1 { "" } else { "s" },
+                FIELDS[..6].join(", ")
+            )
+        }
+    }
+    let mut lines = error.lines().map(str::trim_end);
+    let mut said: Vec<String> = Vec::new();
+    let mut place = None;
+    while let Some(line) = lines.next() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        if line.trim() == read.trim() {
+            // The reader's echo of the expression; the caret line under it names the place.
+            // (A column that is not a character's start in `read`, as past non-ASCII text,
+            // names no place.)
+            if let Some(before) = lines
+                .next()
+                .and_then(|l| l.find('^'))
+                .and_then(|caret| read.get(..caret))
+            {
+                // A caret on a field's first character counts the fields before it only.
+                let fields = before.split_whitespace().count();
+                let at_start = before.chars().last().is_none_or(char::is_whitespace);
+                place = Some(if at_start { fields } else { fields - 1 });
+            }
+            continue;
+        }
+        said.push(
+            line.trim()
+                .replace(" must be less than ", " must be at most "),
+        );
+    }
+    let place = place.and_then(|i| Some((FIELDS.get(i)?, read.split_whitespace().nth(i)?)));
+    match (place, said.is_empty()) {
+        (Some((name, field)), true) => format!("its {name} field {field:?} cannot be read"),
+        (Some((name, field)), false) => {
+            format!(
+                "its {name} field {field:?} cannot be read: {}",
+                said.join(" ")
+            )
+        }
+        (None, false) => said.join(" "),
+        (None, true) => "the cron reader could not read it".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{asked_to_wait, asked_wait, unix_days};
+    use super::{asked_to_wait, asked_wait, read, unix_days};
     use std::time::Duration;
 
     #[test]
@@ -131,5 +218,53 @@ mod tests {
         ] {
             assert_eq!(unix_days(given), read, "{given}");
         }
+    }
+
+    #[test]
+    fn a_schedule_not_read_is_told_in_one_line_naming_its_field() {
+        for (expr, told) in [
+            (
+                "0 */15 * * *",
+                "it has 5 fields, as a crontab line has; a schedule here has a seconds field \
+                 first (6 fields, or 7 with a year): \"0 0 */15 * * *\" runs at the times \
+                 crontab reads \"0 */15 * * *\" as",
+            ),
+            (
+                "daily",
+                "it has 1 field; a schedule has 6 (seconds, minutes, hours, day of month, \
+                 month, day of week) or 7 (and the year)",
+            ),
+            (
+                "0 61 * * * *",
+                "its minutes field \"61\" cannot be read: Minutes must be at most 59. ('61' \
+                 specified.)",
+            ),
+            (
+                "0 0 2 * * 8",
+                "its day of week field \"8\" cannot be read: Days of Week must be at most 7. \
+                 ('8' specified.)",
+            ),
+            (
+                "0 0 2 x * *",
+                "its day of month field \"x\" cannot be read: The 'Days of Month' field does \
+                 not support using names. 'x' specified.",
+            ),
+            ("0 0 2 * * * 20x6", "its year field \"20x6\" cannot be read"),
+            ("0 0 2 * * ,", "its day of week field \",\" cannot be read"),
+            (
+                "0 0 2 * * Senin",
+                "its day of week field \"Senin\" cannot be read: 'Senin' is not a valid day of \
+                 the week.",
+            ),
+            ("0 0 2 * * é", "its day of week field \"é\" cannot be read"),
+        ] {
+            let why = match read(expr) {
+                Err(why) => why,
+                Ok(_) => panic!("{expr:?} was read"),
+            };
+            assert_eq!(why, told, "{expr:?}");
+            assert!(!why.contains('\n') && !why.contains('^'), "{why:?}");
+        }
+        assert!(read("0 0 2 * * 1-5").is_ok());
     }
 }

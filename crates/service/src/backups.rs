@@ -48,11 +48,9 @@ impl ScheduledBackup {
     /// zone `tz`: the service's `schedule_tz`) into `dir` (created when missing), keeping the
     /// newest `keep` (at least one).
     pub fn new(expr: &str, tz: FixedOffset, dir: PathBuf, keep: usize) -> Result<Self> {
-        let schedule = aduan_core::schedule::unix_days(expr)
-            .parse::<cron::Schedule>()
-            .map_err(|e| Error::Backup {
-                message: format!("schedule {expr:?} is not a cron expression (seconds first): {e}"),
-            })?;
+        let schedule = aduan_core::schedule::read(expr).map_err(|why| Error::Backup {
+            message: format!("schedule {expr:?} is not a schedule (cron, seconds first): {why}"),
+        })?;
         if !crate::scheduler::has_time_to_come(&schedule, tz, Utc::now()) {
             return Err(Error::Backup {
                 message: format!("schedule {expr:?} has no time to come"),

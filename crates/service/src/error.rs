@@ -2,14 +2,14 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A channel's schedule is not a cron expression.
-    #[error("[channels.{channel}] schedule {expr:?} is not a cron expression (seconds first): {message}")]
+    /// A channel's schedule cannot be followed: not a schedule, or no time to come.
+    #[error("[channels.{channel}] schedule {expr:?}: {message}")]
     Schedule {
         /// The channel.
         channel: String,
         /// The expression as configured.
         expr: String,
-        /// What the parser said.
+        /// Why it cannot be followed.
         message: String,
     },
     /// The `[backup]` settings cannot be followed.

@@ -39,13 +39,11 @@ impl ScheduledChannel {
     /// one, or one with no time to come there, is an error naming the channel and the
     /// expression.
     pub fn new(connector: Box<dyn DynPullConnector>, expr: &str, tz: FixedOffset) -> Result<Self> {
-        let schedule = aduan_core::schedule::unix_days(expr)
-            .parse::<cron::Schedule>()
-            .map_err(|e| Error::Schedule {
-                channel: connector.channel().to_string(),
-                expr: expr.to_string(),
-                message: e.to_string(),
-            })?;
+        let schedule = aduan_core::schedule::read(expr).map_err(|why| Error::Schedule {
+            channel: connector.channel().to_string(),
+            expr: expr.to_string(),
+            message: format!("not a schedule (cron, seconds first): {why}"),
+        })?;
         // One with no time to come (a year field in the past) would run the channel once, for
         // its last tick "missed", and never again.
         if !has_time_to_come(&schedule, tz, Utc::now()) {
