@@ -45,6 +45,31 @@ struct Rule {
     except: Vec<(String, bool)>,
 }
 
+/// What a rule finds in a text: how many of its keywords, and how many of those are `alone`
+/// ones.
+#[derive(Debug, Clone, Copy)]
+struct Found<'a> {
+    hits: usize,
+    alone: usize,
+    rule: &'a Rule,
+}
+
+/// Of `found` those `of` takes, the one `by` counts most of (at least one; a tie: the one
+/// listed first).
+fn most<'a>(
+    found: &[Found<'a>],
+    of: impl Fn(&Found<'a>) -> bool,
+    by: impl Fn(&Found<'a>) -> usize,
+) -> Option<Found<'a>> {
+    let mut best: Option<Found<'a>> = None;
+    for f in found.iter().filter(|f| of(f)) {
+        if by(f) > 0 && best.is_none_or(|b| by(f) > by(&b)) {
+            best = Some(*f);
+        }
+    }
+    best
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ClassifierToml {
@@ -403,8 +428,8 @@ impl Classifier {
         if self.rules.is_empty() {
             return None;
         }
-        self.best(&read(texts, &self.names), |_| true)
-            .map(|(_, _, r)| r.pair.clone())
+        let found = self.found(&read(texts, &self.names));
+        most(&found, |_| true, |f| f.hits).map(|f| f.rule.pair.clone())
     }
 
     /// A specific category for a complaint whose channel gave only main category `main` (a
@@ -424,10 +449,10 @@ impl Classifier {
         if self.rules.is_empty() {
             return None;
         }
-        let hay = read(texts, &self.names);
+        let found = self.found(&read(texts, &self.names));
         let own = |r: &Rule| r.pair.0 == main || also.contains(&r.pair.0);
         let under = |r: &Rule| r.alone_under.iter().any(|u| u == main || also.contains(u));
-        match self.best(&hay, own) {
+        match most(&found, |f| own(f.rule), |f| f.hits) {
             // A rule of another main category whose `alone` keywords count under this label
             // competes with the label's own rules, and wins when it finds more of its
             // keywords (a tie stays the label's): review, street lights moved from public
@@ -436,30 +461,36 @@ impl Classifier {
             // Only its `alone` keywords count there: a flood's others ("tergenang",
             // "genangan", "meluap") are what a blocked ditch or a holed road does when it
             // rains, and "Mohon normalisasi parit, banjir dan genangan tiap hujan" is the
-            // ditch's (review, session 44: it became a flood, moved off public works).
-            Some((hits, _, r)) => {
-                let other = self
-                    .best(&hay, |o| !own(o) && under(o))
-                    .filter(|(_, alone, _)| *alone > hits);
-                Some(other.map_or(r, |(_, _, o)| o).pair.clone())
+            // ditch's (review, session 44: it became a flood, moved off public works). The
+            // competitor is the one with most of them (review, session 45: the one with most
+            // keywords was asked, and a flood's three words none of which counts there stood
+            // in for a street light's two that did, and lost).
+            Some(label) => {
+                let other = most(&found, |f| !own(f.rule) && under(f.rule), |f| f.alone)
+                    .filter(|o| o.alone > label.hits);
+                Some(other.unwrap_or(label).rule.pair.clone())
             }
-            None => self
-                .best(&hay, |_| true)
-                .filter(|(hits, alone, r)| *hits >= ACROSS || (*alone > 0 && under(r)))
-                .map(|(_, _, r)| r.pair.clone()),
+            // The best of the rules that may move the label (review, session 45: the best of
+            // all was asked, and "Lampu jalan mati dekat TPS" under `Infrastruktur`, one word
+            // of rubbish listed before the lights, was none).
+            None => most(
+                &found,
+                |f| f.hits >= ACROSS || (f.alone > 0 && under(f.rule)),
+                |f| f.hits,
+            )
+            .map(|f| f.rule.pair.clone()),
         }
     }
 
-    /// The rule among those `of` takes whose keywords `hay` (texts as [`read`] reads them)
-    /// contains most (a tie: the one listed first), with how many it found and how many of
-    /// them are `alone` ones; none found, none.
-    fn best(&self, hay: &str, of: impl Fn(&Rule) -> bool) -> Option<(usize, usize, &Rule)> {
+    /// What each rule finds in `hay` (texts as [`read`] reads them), those finding any of
+    /// their keywords, in the table's order.
+    fn found(&self, hay: &str) -> Vec<Found<'_>> {
         let found = |hay: &str, (key, whole): &(String, bool)| {
             hay.match_indices(key.as_str())
                 .any(|(at, _)| !*whole || hay[at + key.len()..].starts_with(' '))
         };
-        let mut best: Option<(usize, usize, &Rule)> = None;
-        for rule in self.rules.iter().filter(|r| of(r)) {
+        let mut out = Vec::new();
+        for rule in &self.rules {
             // Its `except` phrases blanked out (their words then hold none of its keywords).
             let excepted;
             let hay = if rule.except.is_empty() {
@@ -476,11 +507,11 @@ impl Classifier {
                     alone += usize::from(*a);
                 }
             }
-            if hits > 0 && best.is_none_or(|(n, _, _)| hits > n) {
-                best = Some((hits, alone, rule));
+            if hits > 0 {
+                out.push(Found { hits, alone, rule });
             }
         }
-        best
+        out
     }
 
     /// How many rules there are.
@@ -812,6 +843,43 @@ keywords = ["pju", "lampu jalan"]
             (
                 "Air pasang rob masuk ke jalan, selokan tidak berfungsi",
                 Some("BANJIR"),
+            ),
+        ] {
+            assert_eq!(refined(&[text]).as_deref(), want, "{text:?}");
+        }
+    }
+
+    /// Review (session 45): under a public-works label the competing rule (of those whose
+    /// `alone` keywords count there) was the one with most keywords found, and then won only
+    /// by its `alone` ones: a street light reported beside a flooded ditch ("Lampu PJU dan
+    /// lampu jalan mati, selokan tergenang, genangan meluap": the flood three of its words,
+    /// none alone; the lights two, both alone; the ditch one) stayed the ditch's, the flood
+    /// standing in for the lights and losing. With none of the label's own words found, the
+    /// best of all rules was asked, and a street light told beside one word of another rule
+    /// listed before it ("Lampu jalan mati dekat TPS") was none. Each is now picked by the
+    /// measure that decides: the competitor by its `alone` keywords, and with none of the
+    /// label's words, the best of the rules that may move the label.
+    #[test]
+    fn under_public_works_the_competitor_is_picked_by_what_decides() {
+        let c = shipped();
+        let pu = "PEKERJAAN UMUM DAN PENATAAN RUANG";
+        let refined = |texts: &[&str]| c.refine(texts, pu, &[]).map(|p| p.1);
+        let light = Some("LAMPU PENERANGAN JALAN UMUM");
+        for (text, want) in [
+            (
+                "Lampu PJU dan lampu jalan mati, selokan tergenang, genangan meluap",
+                light,
+            ),
+            ("Lampu jalan mati dekat TPS", light),
+            // The flood's words that count alone outnumber the ditch's: a flood still.
+            (
+                "Banjir rob masuk rumah, air tergenang, selokan meluap",
+                Some("BANJIR"),
+            ),
+            // As many of the lights' as of the label's: the label's, as before.
+            (
+                "Lampu jalan mati, selokan tergenang, genangan meluap",
+                Some("DRAINASE (GORONG-GORONG/PARIT)"),
             ),
         ] {
             assert_eq!(refined(&[text]).as_deref(), want, "{text:?}");
