@@ -186,6 +186,21 @@ fn lower(word: &str) -> String {
     out
 }
 
+/// Whether `text` writes some of its words in lower case, other than a title's small words
+/// ([`TITLE_SMALL`]): then its capitals say something (a name's, `Pak Banjir tetangga saya`),
+/// not in capitals throughout nor in a headline's capitalised words.
+fn cased(text: &str) -> bool {
+    tokens(text)
+        .any(|(_, w)| w.starts_with(char::is_lowercase) && !TITLE_SMALL.iter().any(|s| s == &w))
+}
+
+/// Whether `word` is written as a name is: a capital, then small letters (`Banjir`; not
+/// `BANJIR`, nor `banjir`).
+fn capitalised(word: &str) -> bool {
+    let mut chars = word.chars();
+    chars.next().is_some_and(char::is_uppercase) && chars.any(char::is_lowercase)
+}
+
 /// The names `texts` give people after a form of address (see [`after_address`]), in lower
 /// case: words written there with a capital and then small letters (`Pak Banjir`), in a
 /// text that writes some of its words in lower case (in one written in capitals, or with
@@ -202,18 +217,12 @@ fn names(texts: &[&str], given: &[String]) -> Vec<String> {
         return names;
     }
     for text in texts {
-        let cased = tokens(text).any(|(_, w)| {
-            w.starts_with(char::is_lowercase) && !TITLE_SMALL.iter().any(|s| s == &w)
-        });
-        if !cased {
+        if !cased(text) {
             continue;
         }
         let mut before = "";
         for (gap, word) in tokens(text) {
-            let mut chars = word.chars();
-            let capitalised =
-                chars.next().is_some_and(char::is_uppercase) && chars.any(char::is_lowercase);
-            if capitalised && after_address(before, gap, word) {
+            if capitalised(word) && after_address(before, gap, word) {
                 let name = lower(word);
                 if given.contains(&name) && !names.contains(&name) {
                     names.push(name);
@@ -227,9 +236,12 @@ fn names(texts: &[&str], given: &[String]) -> Vec<String> {
 
 /// `texts` as the classifier reads them (see [`words`]), where a person's name stands after
 /// a form of address (see [`names`]: a name the texts write so once, wherever it stands
-/// after one, a title in capitals included) left out, a space in its place (no keyword of
-/// several words is found across it either): a neighbour called Banjir is no flood
-/// (review), nor `Mbak Nik` (a Javanese short name: Nikmah, Anik) an identity number.
+/// after one written as a name, or in a text whose capitals say nothing, a title in capitals)
+/// left out, a space in its place (no keyword of several words is found across it either):
+/// a neighbour called Banjir is no flood (review), nor `Mbak Nik` (a Javanese short name:
+/// Nikmah, Anik) an identity number. Not that word in lower case (nor in capitals) in a text
+/// that writes words in lower case: review, session 45, "Mbak Nik minta tolong" above
+/// "tolong pak nik saya tidak terdaftar" (the identity number) lost it.
 fn read(texts: &[&str], given: &[String]) -> String {
     let mut hay = String::new();
     for text in texts {
@@ -252,12 +264,16 @@ fn read(texts: &[&str], given: &[String]) -> String {
             continue;
         }
         hay.push(' ');
+        let cased = cased(text);
         let mut before = "";
         for (gap, word) in tokens(text) {
             if !hay.ends_with(' ') {
                 hay.push(' ');
             }
-            if after_address(before, gap, word) && names.contains(&lower(word)) {
+            if (!cased || capitalised(word))
+                && after_address(before, gap, word)
+                && names.contains(&lower(word))
+            {
                 hay.push(' ');
             } else {
                 word.chars().for_each(|c| push_lowercase(&mut hay, c));
@@ -694,7 +710,7 @@ keywords = ["pju", "lampu jalan"]
     /// (a neighbour called Banjir) made a flood complaint, under a public-works label one
     /// alone, and "Mbak Nik" (a Javanese short name) an identity number's. After `Pak`,
     /// `Bu`, `Bapak`, `Ibu`, `Mas`, `Mbak`, `Sdr` and `Sdri` a capitalised word is a name,
-    /// here and wherever the texts write it after one; not after a comma or a line break
+    /// here and wherever the texts write it so after one; not after a comma or a line break
     /// (the form of address speaks to someone), nor a role (`Bu Dokter`), nor in a text
     /// whose capitals say nothing (all capitals, every word capitalised).
     #[test]
@@ -974,6 +990,53 @@ keywords = ["pju", "lampu jalan"]
         assert_eq!(sub(&none, &text).as_deref(), Some("BANJIR"));
         // The names a table without them takes are the shipped table's.
         assert_eq!(older.names, shipped().names);
+    }
+
+    /// Review (session 45): a name found once after a form of address was left out wherever
+    /// the texts wrote that word after one, in lower case too: "Mbak Nik minta tolong" above
+    /// "tolong pak nik saya tidak terdaftar" (`nik`, the identity number, spoken of to an
+    /// official) lost the identity number. In a text that writes words in lower case, the
+    /// name is left out only where it is written as one (a capital, then small letters); in
+    /// one whose capitals say nothing (`PAK BANJIR LAGI`), after a form of address as before.
+    #[test]
+    fn a_name_found_in_one_text_is_no_lower_case_word_of_another() {
+        let c = shipped();
+        let kependudukan = Some("ADMINISTRASI KEPENDUDUKAN DAN PENCATATAN SIPIL");
+        let sampah = Some("PENGELOLAAN SAMPAH");
+        for (texts, want) in [
+            (
+                &[
+                    "Mbak Nik minta tolong",
+                    "tolong pak nik saya tidak terdaftar",
+                ][..],
+                kependudukan,
+            ),
+            (
+                &[
+                    "Mbak Nik minta tolong",
+                    "Bu NIK saya tidak terdaftar, mohon dibantu",
+                ],
+                kependudukan,
+            ),
+            // Written as a name in the other text, it is the name there too.
+            (
+                &[
+                    "Mbak Nik minta tolong",
+                    "Kata Bu Nik ini urusan parkir, jukir minta dua kali",
+                ],
+                Some("PARKIR LIAR"),
+            ),
+            // A text whose capitals say nothing takes the name another text gives.
+            (
+                &[
+                    "LAPORAN PAK BANJIR",
+                    "Pak Banjir tetangga saya membuang sampah ke sungai",
+                ],
+                sampah,
+            ),
+        ] {
+            assert_eq!(sub(&c, texts).as_deref(), want, "{texts:?}");
+        }
     }
 
     /// Review (session 44): a title writes every word with a capital but its prepositions
