@@ -186,6 +186,56 @@ fn lower(word: &str) -> String {
     out
 }
 
+/// Words said of water and of no one: after a name of the table's (`Banjir`, `Rob`), the
+/// keyword, a flood told to an official without a comma (`Pak Banjir setinggi lutut`; no
+/// one is as high as a knee): its depth, its kind (`banjir bandang`, `banjir kiriman`, from
+/// upstream, `banjir rob`, the tide's), what it does (`melanda`, strikes; `menggenang(i)`;
+/// `surut`, recedes). Review, session 45: such a flood was a neighbour called Banjir. Not
+/// words said of a person too (`masuk`, comes in; `parah`, badly; `lagi`, again or now,
+/// which only may stand before one of these, see [`BEFORE_WATER`]).
+const OF_WATER: &[&str] = &[
+    "setinggi",
+    "selutut",
+    "sedengkul",
+    "sebetis",
+    "sepaha",
+    "sepinggang",
+    "sepinggul",
+    "sedada",
+    "seleher",
+    "semeter",
+    "bandang",
+    "kiriman",
+    "rob",
+    "melanda",
+    "menggenang",
+    "menggenangi",
+    "surut",
+];
+
+/// Words that may stand between such a word and the keyword it is said of (`Banjir sudah
+/// sepinggang`, `Banjir belum surut`, `Rob sampai selutut`).
+const BEFORE_WATER: &[&str] = &[
+    "sudah", "udah", "sdh", "lagi", "masih", "makin", "semakin", "sampai", "sampe", "hampir",
+    "mencapai", "belum",
+];
+
+/// Whether the words `after` a name of the table's (as [`tokens`] gives them) begin with one
+/// said of water (see [`OF_WATER`]), right after it or after one of [`BEFORE_WATER`], with
+/// white space alone between (not a comma, which may begin what is said of a person).
+fn of_water(after: &[(&str, &str)]) -> bool {
+    let spaced = |gap: &str| !gap.is_empty() && gap.chars().all(char::is_whitespace);
+    let listed = |list: &[&str], word: &str| list.iter().any(|w| w.eq_ignore_ascii_case(word));
+    match after {
+        [(gap, word), rest @ ..] if spaced(gap) => {
+            listed(OF_WATER, word)
+                || (listed(BEFORE_WATER, word)
+                    && matches!(rest, [(gap, word), ..] if spaced(gap) && listed(OF_WATER, word)))
+        }
+        _ => false,
+    }
+}
+
 /// Whether `text` writes some of its words in lower case, other than a title's small words
 /// ([`TITLE_SMALL`]): then its capitals say something (a name's, `Pak Banjir tetangga saya`),
 /// not in capitals throughout nor in a headline's capitalised words.
@@ -208,9 +258,12 @@ fn capitalised(word: &str) -> bool {
 /// BANJIR`, `Mohon Bantuan Pak Banjir Setinggi Lutut`). Only the words `given` (the
 /// table's `names`: keywords that are people's names too) are: review, every capitalised
 /// word was one, and "Pak Sampah menumpuk di depan rumah", "Kak Sampah belum diangkut",
-/// "Tolong Pak Damkar segera datang" lost their only keyword (no one is called Sampah). A
-/// limit: a form of address speaking to someone without a comma before a capitalised name
-/// (`Pak Banjir lagi`) reads as a name too.
+/// "Tolong Pak Damkar segera datang" lost their only keyword (no one is called Sampah). Nor
+/// one followed by a word said of water and of no one (see [`of_water`]: `Pak Banjir
+/// setinggi lutut`). A limit: a form of address speaking to someone without a comma before
+/// a capitalised name is read as a name before other words (`Pak Banjir lagi di depan
+/// rumah`: flooding again, or Mr Banjir in front of the house now; no flood is counted for
+/// a neighbour).
 fn names(texts: &[&str], given: &[String]) -> Vec<String> {
     let mut names = Vec::new();
     if given.is_empty() {
@@ -220,9 +273,11 @@ fn names(texts: &[&str], given: &[String]) -> Vec<String> {
         if !cased(text) {
             continue;
         }
+        let tokens: Vec<_> = tokens(text).collect();
         let mut before = "";
-        for (gap, word) in tokens(text) {
-            if capitalised(word) && after_address(before, gap, word) {
+        for (at, &(gap, word)) in tokens.iter().enumerate() {
+            if capitalised(word) && after_address(before, gap, word) && !of_water(&tokens[at + 1..])
+            {
                 let name = lower(word);
                 if given.contains(&name) && !names.contains(&name) {
                     names.push(name);
@@ -265,14 +320,16 @@ fn read(texts: &[&str], given: &[String]) -> String {
         }
         hay.push(' ');
         let cased = cased(text);
+        let tokens: Vec<_> = tokens(text).collect();
         let mut before = "";
-        for (gap, word) in tokens(text) {
+        for (at, &(gap, word)) in tokens.iter().enumerate() {
             if !hay.ends_with(' ') {
                 hay.push(' ');
             }
             if (!cased || capitalised(word))
                 && after_address(before, gap, word)
                 && names.contains(&lower(word))
+                && !of_water(&tokens[at + 1..])
             {
                 hay.push(' ');
             } else {
@@ -990,6 +1047,58 @@ keywords = ["pju", "lampu jalan"]
         assert_eq!(sub(&none, &text).as_deref(), Some("BANJIR"));
         // The names a table without them takes are the shipped table's.
         assert_eq!(older.names, shipped().names);
+    }
+
+    /// Review (session 45): a listed name after a form of address was a name whatever came
+    /// after it, and a flood told to an official without a comma ("Pak Banjir setinggi
+    /// lutut di depan rumah", "Bu Banjir bandang menerjang kampung") was no flood. A word
+    /// after it (or after one of `sudah`, `lagi`, `masih`, `sampai`, …) that is said of water
+    /// and of no one (a depth, `setinggi`, `sepinggang`; a kind of flood, `bandang`,
+    /// `kiriman`; what it does, `melanda`, `surut`) makes it the keyword. Words said of a
+    /// person as well leave it a name: `lagi` is "again" and "now" ("Pak Banjir lagi di depan
+    /// rumah": flooding again, or Mr Banjir in front of the house now), and such a text,
+    /// truly ambiguous, stays as it was, a name (no flood counted for a neighbour).
+    #[test]
+    fn a_flood_told_to_an_official_without_a_comma_is_a_flood() {
+        let c = shipped();
+        let flood = Some("BANJIR");
+        let sampah = Some("PENGELOLAAN SAMPAH");
+        for (texts, want) in [
+            (&["Pak Banjir setinggi lutut di depan rumah"][..], flood),
+            (&["Bu Banjir bandang menerjang kampung kami"], flood),
+            (
+                &["Mohon bantuan Pak Banjir sudah sepinggang di gang 3"],
+                flood,
+            ),
+            (&["Pak Rob sampai selutut masuk rumah warga"], flood),
+            (&["Tolong Pak Banjir belum surut sejak kemarin"], flood),
+            // Another text writing Banjir as a name does not make this one a name.
+            (
+                &[
+                    "Pak Banjir setinggi lutut",
+                    "Mohon Pak Banjir segera ditangani",
+                ],
+                flood,
+            ),
+            // Names still.
+            (&["Pak Banjir tetangga saya buang sampah ke kali"], sampah),
+            (&["Pak Banjir lagi buang sampah di kali"], sampah),
+            (&["Pak Banjir sudah membuang sampah lagi"], sampah),
+            (&["Pak Banjir lagi-lagi membakar sampah"], sampah),
+            // Truly ambiguous: stays a name, as before (no flood counted for a neighbour).
+            (&["Pak Banjir lagi di depan rumah"], None),
+            // A comma says it, as before.
+            (&["Pak, Banjir lagi di depan rumah"], flood),
+        ] {
+            assert_eq!(sub(&c, texts).as_deref(), want, "{texts:?}");
+        }
+        let pu = "PEKERJAAN UMUM DAN PENATAAN RUANG";
+        assert_eq!(
+            c.refine(&["Pak Banjir setinggi lutut di jalan depan rumah"], pu, &[])
+                .map(|p| p.1)
+                .as_deref(),
+            flood
+        );
     }
 
     /// Review (session 45): a name found once after a form of address was left out wherever
