@@ -126,6 +126,7 @@ fn why_not_a_schedule(expr: &str, read: &str, error: &str) -> String {
             )
         }
         6 | 7 => {}
+        0 => return "it is empty: leave the setting out for no schedule".into(),
         n => {
             return format!(
                 "it has {n} field{}; a schedule has 6 ({}) or 7 (and the year)",
@@ -265,6 +266,10 @@ mod tests {
             assert_eq!(why, told, "{expr:?}");
             assert!(!why.contains('\n') && !why.contains('^'), "{why:?}");
         }
+        assert_eq!(
+            read(" ").err().as_deref(),
+            Some("it is empty: leave the setting out for no schedule")
+        );
         assert!(read("0 0 2 * * 1-5").is_ok());
     }
 }
