@@ -1564,10 +1564,16 @@ impl Store {
                     .context(what)?;
             }
             // The quarantine and the claims first, while every trigger is in place (an
-            // admin's audit trigger on them records these changes on both stores).
+            // admin's audit trigger on them records these changes on both stores). Only the
+            // claims the rebuild makes otherwise change: one it no longer makes (or makes
+            // for another complaint) goes, a new one comes, one it makes again stays as it
+            // is (replacing them all, an audit trigger recorded each claim at each rebuild).
             sqlx::raw_sql(&format!(
-                "{}; DELETE FROM {ll}; INSERT INTO {ll} (complaint_id, claimed_by) \
-                 SELECT complaint_id, claimed_by FROM {rl}",
+                "{}; DELETE FROM {ll} WHERE NOT EXISTS (SELECT 1 FROM {rl} r \
+                 WHERE r.complaint_id = {ll}.complaint_id AND r.claimed_by = {ll}.claimed_by); \
+                 INSERT INTO {ll} (complaint_id, claimed_by) \
+                 SELECT complaint_id, claimed_by FROM {rl} WHERE NOT EXISTS \
+                 (SELECT 1 FROM {ll} l WHERE l.complaint_id = {rl}.complaint_id)",
                 merge_quarantine(),
                 ll = LIVE.claims,
                 rl = REBUILT.claims

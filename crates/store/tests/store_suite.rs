@@ -2732,6 +2732,93 @@ async fn a_rebuild_keeps_the_views_and_triggers_made_on_the_tables_it_replaces()
     }
 }
 
+/// Review (session 45): a rebuild's end replaced every claim (`DELETE` and `INSERT` of the
+/// whole `complaint_claims`), so an admin's row trigger on the claims (an audit of who took
+/// whose place) recorded each claim deleted and made again at every rebuild, on both stores.
+/// Only what the rebuild changes is changed: a claim it no longer makes goes, a new one
+/// comes, one it makes again stays as it was.
+#[tokio::test]
+async fn a_rebuild_changes_only_the_claims_it_makes_otherwise() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        ts.execute("CREATE TABLE claim_audit (seq INTEGER PRIMARY KEY, what TEXT NOT NULL)")
+            .await;
+        if ts.label == "sqlite" {
+            ts.execute(
+                "CREATE TRIGGER claim_in AFTER INSERT ON complaint_claims BEGIN \
+                 INSERT INTO claim_audit (what) VALUES ('in ' || new.complaint_id \
+                 || ' ' || new.claimed_by); END; \
+                 CREATE TRIGGER claim_out AFTER DELETE ON complaint_claims BEGIN \
+                 INSERT INTO claim_audit (what) VALUES ('out ' || old.complaint_id \
+                 || ' ' || old.claimed_by); END",
+            )
+            .await;
+        } else {
+            ts.execute(
+                "ALTER TABLE claim_audit ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTITY; \
+                 CREATE FUNCTION claim_audit() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN \
+                 IF TG_OP = 'DELETE' THEN INSERT INTO claim_audit (what) \
+                 VALUES ('out ' || OLD.complaint_id || ' ' || OLD.claimed_by); RETURN OLD; END IF; \
+                 INSERT INTO claim_audit (what) \
+                 VALUES ('in ' || NEW.complaint_id || ' ' || NEW.claimed_by); RETURN NEW; END$$; \
+                 CREATE TRIGGER claim_audit AFTER INSERT OR DELETE ON complaint_claims \
+                 FOR EACH ROW EXECUTE FUNCTION claim_audit()",
+            )
+            .await;
+        }
+        let claim = |a: &str, b: &str| (format!("sp4n_lapor:{a}"), format!("sp4n_lapor:{b}"));
+        let live = [claim("a", "t"), claim("c", "v"), claim("d", "w")];
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(5),
+            claims: &live,
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+        s.begin_rebuild().await.unwrap();
+        // The rebuild makes a again, d otherwise, b anew, and not c.
+        let rebuilt = [claim("a", "t"), claim("b", "u"), claim("d", "x")];
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(9),
+            claims: &rebuilt,
+            rebuild: true,
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+        s.finish_rebuild(&[], "test", &[]).await.unwrap();
+        assert_eq!(
+            texts(
+                s,
+                "SELECT complaint_id || ' ' || claimed_by FROM complaint_claims ORDER BY 1"
+            )
+            .await,
+            [
+                "sp4n_lapor:a sp4n_lapor:t",
+                "sp4n_lapor:b sp4n_lapor:u",
+                "sp4n_lapor:d sp4n_lapor:x"
+            ],
+            "{}",
+            ts.label
+        );
+        let mut changes = texts(s, "SELECT what FROM claim_audit WHERE seq > 3").await;
+        changes.sort();
+        assert_eq!(
+            changes,
+            [
+                "in sp4n_lapor:b sp4n_lapor:u",
+                "in sp4n_lapor:d sp4n_lapor:x",
+                "out sp4n_lapor:c sp4n_lapor:v",
+                "out sp4n_lapor:d sp4n_lapor:w",
+            ],
+            "{}: what the rebuild changed in the claims",
+            ts.label
+        );
+    }
+}
+
 /// What a rebuild's swap could neither keep nor make again (PostgreSQL: a materialized view,
 /// another table's foreign key to `complaints`) is named before the rebuild starts, not
 /// found at its end; without them it runs.
