@@ -550,12 +550,12 @@ const KEPT_SQL: &str = "WITH RECURSIVE rel (oid, depth) AS ( \
 /// PostgreSQL, after [`KEPT_SQL`]: what depends on the kept relations, or on their row
 /// types (a function `RETURNS SETOF complaints` or taking one, another table's column of
 /// that type: dropping the table or view drops its type, and PostgreSQL refuses), that the
-/// swap can neither keep nor make again, named: all but the kept views, the triggers (made
-/// again), and what `LIKE … INCLUDING ALL` gave the new tables (their own constraints but
-/// foreign keys, indexes, identity sequence, defaults and statistics); a kept view whose
-/// owner this role cannot act as (it could not drop it, nor give it back its owner); and a
-/// kept view that is temporary (another session's, an analyst's `CREATE TEMP VIEW`: no
-/// other session can make it again).
+/// swap can neither keep nor make again, named: all but the kept views and their columns'
+/// defaults, the triggers (made again), and what `LIKE … INCLUDING ALL` gave the new tables
+/// (their own constraints but foreign keys, indexes, identity sequence, defaults and
+/// statistics); a kept view whose owner this role cannot act as (it could not drop it, nor
+/// give it back its owner); and a kept view that is temporary (another session's, an
+/// analyst's `CREATE TEMP VIEW`: no other session can make it again).
 const IN_THE_WAY_SQL: &str = "SELECT DISTINCT pg_describe_object(d.classid, d.objid, d.objsubid) \
      FROM kept k JOIN pg_class kc ON kc.oid = k.oid \
      JOIN pg_depend d ON (d.refclassid = 'pg_class'::regclass AND d.refobjid = k.oid) \
@@ -575,6 +575,8 @@ const IN_THE_WAY_SQL: &str = "SELECT DISTINCT pg_describe_object(d.classid, d.ob
      AND NOT (k.depth = 0 AND d.classid = 'pg_class'::regclass AND EXISTS ( \
        SELECT 1 FROM pg_class c WHERE c.oid = d.objid AND c.relkind IN ('i', 'S'))) \
      AND NOT (k.depth = 0 AND d.classid IN ('pg_attrdef'::regclass, 'pg_statistic_ext'::regclass)) \
+     AND NOT (d.classid = 'pg_attrdef'::regclass AND EXISTS (SELECT 1 FROM pg_attrdef a \
+       WHERE a.oid = d.objid AND a.adrelid = k.oid)) \
      UNION \
      SELECT format('view %s (owned by %I, a role this one cannot act as)', k.oid::regclass, \
        pg_get_userbyid(c.relowner)) \
@@ -593,9 +595,10 @@ const DROP_VIEWS_SQL: &str = "SELECT format('DROP VIEW %s', k.oid::regclass) FRO
 
 /// PostgreSQL, after [`KEPT_SQL`]: the statements that make the kept views and triggers
 /// again after the swap, as they were: each view (its options, such as `security_barrier`
-/// or `check_option`, and definition), shallowest first; then their owners, comments and
-/// privileges; then every trigger of the kept relations (an admin's audit trigger on
-/// `complaints`), disabled or enabled as it was, with its comment.
+/// or `check_option`, and definition), shallowest first; then their owners, their columns'
+/// defaults (`ALTER VIEW … ALTER COLUMN … SET DEFAULT`), comments and privileges; then every
+/// trigger of the kept relations (an admin's audit trigger on `complaints`), disabled or
+/// enabled as it was, with its comment.
 const MAKE_AGAIN_SQL: &str = "SELECT s FROM ( \
        SELECT 0 AS step, k.depth, c.oid, format('CREATE VIEW %s%s AS %s', k.oid::regclass, \
          CASE WHEN c.reloptions IS NULL THEN '' \
@@ -607,6 +610,12 @@ const MAKE_AGAIN_SQL: &str = "SELECT s FROM ( \
          pg_get_userbyid(c.relowner)) \
        FROM kept k JOIN pg_class c ON c.oid = k.oid \
        WHERE k.depth > 0 AND pg_get_userbyid(c.relowner) <> current_user \
+       UNION ALL \
+       SELECT 1, k.depth, k.oid, format('ALTER VIEW %s ALTER COLUMN %I SET DEFAULT %s', \
+         k.oid::regclass, a.attname, pg_get_expr(ad.adbin, ad.adrelid)) \
+       FROM kept k JOIN pg_attrdef ad ON ad.adrelid = k.oid \
+       JOIN pg_attribute a ON a.attrelid = k.oid AND a.attnum = ad.adnum \
+       WHERE k.depth > 0 \
        UNION ALL \
        SELECT 2, k.depth, k.oid, CASE WHEN d.objsubid = 0 \
          THEN format('COMMENT ON VIEW %s IS %L', k.oid::regclass, d.description) \
