@@ -531,6 +531,22 @@ const GRANTS_SQL: &str =
      FROM granted g LEFT JOIN pg_roles r ON r.oid = g.grantee \
      WHERE g.grantee <> (SELECT relowner FROM owner) ORDER BY 1";
 
+/// PostgreSQL: the statements that give table `$2`, once it is renamed `$1`, the comments
+/// of table `$1` and of its columns, where they differ (`LIKE … INCLUDING COMMENTS` copied
+/// the columns' comments when the rebuild began, not the table's; one changed or removed
+/// since is changed or removed). A column `$2` lacks is left out.
+const COMMENTS_SQL: &str = "SELECT format('COMMENT ON TABLE %I IS %L', $1::text, \
+       obj_description(to_regclass($1), 'pg_class')) \
+     WHERE obj_description(to_regclass($1), 'pg_class') \
+       IS DISTINCT FROM obj_description(to_regclass($2), 'pg_class') \
+     UNION ALL \
+     SELECT format('COMMENT ON COLUMN %I.%I IS %L', $1::text, n.attname, \
+       col_description(o.attrelid, o.attnum)) \
+     FROM pg_attribute n JOIN pg_attribute o ON o.attrelid = to_regclass($1) \
+       AND o.attname = n.attname AND o.attnum > 0 AND NOT o.attisdropped \
+     WHERE n.attrelid = to_regclass($2) AND n.attnum > 0 AND NOT n.attisdropped \
+     AND col_description(o.attrelid, o.attnum) IS DISTINCT FROM col_description(n.attrelid, n.attnum)";
+
 /// PostgreSQL: `kept`, the relations a rebuild's swap must keep (`oid`, `depth`): the tables
 /// `$1` and `$2` (depth 0), and the plain views that depend on them, directly or through
 /// other views (their depth: the longest chain of views down to a table). A view is bound
@@ -1691,8 +1707,8 @@ impl Store {
     }
 
     /// What gives the rebuild's tables, once they carry the live tables' names, the live
-    /// tables' indexes under their names and (PostgreSQL) their privileges (read from the
-    /// catalogue before the live tables go).
+    /// tables' indexes under their names and (PostgreSQL) their privileges and comments
+    /// (read from the catalogue before the live tables go).
     /// SQLite: each secondary index created again (a table's own keys came with its
     /// definition). PostgreSQL: `LIKE … INCLUDING ALL` gave the new tables the same indexes and
     /// identity sequence under names of their own; each is renamed after the live one it
@@ -1753,17 +1769,21 @@ impl Store {
                     let bare = old.rsplit('.').next().unwrap_or(old);
                     names.push(format!("ALTER SEQUENCE {new} RENAME TO {bare}"));
                 }
-                // The live tables' privileges (`LIKE` copies none, and they go with the
-                // tables dropped): an analysts' role granted `SELECT` keeps it, and the live
-                // tables' owner, when the rebuild runs as another role, keeps its rights.
+                // The live tables' privileges and comments (`LIKE` copies no privilege, and
+                // the columns' comments as they were at the start, not the table's; they go
+                // with the tables dropped): an analysts' role granted `SELECT` keeps it, and
+                // the live tables' owner, when the rebuild runs as another role, keeps its
+                // rights.
                 for (live, next) in SWAPPED {
-                    let grants: Vec<String> = sqlx::query_scalar(GRANTS_SQL)
-                        .bind(live)
-                        .bind(next)
-                        .fetch_all(pool)
-                        .await
-                        .context(what)?;
-                    names.extend(grants);
+                    for sql in [GRANTS_SQL, COMMENTS_SQL] {
+                        let statements: Vec<String> = sqlx::query_scalar(sql)
+                            .bind(live)
+                            .bind(next)
+                            .fetch_all(pool)
+                            .await
+                            .context(what)?;
+                        names.extend(statements);
+                    }
                 }
                 Ok(names)
             }

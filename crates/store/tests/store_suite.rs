@@ -2761,6 +2761,63 @@ async fn try_rebuilt_with(ts: &TestStore, meanwhile: &str) -> Result<(), aduan_s
     s.finish_rebuild(&[], "test", &[]).await
 }
 
+/// Review (session 45): on PostgreSQL the comment an admin put on `complaints` or
+/// `complaint_events` itself (`COMMENT ON TABLE`) went with the live table at a rebuild's
+/// swap (`LIKE … INCLUDING ALL` copies the columns' comments, not the table's), and a
+/// column's comment was the one it had when the rebuild began. The tables and their columns
+/// keep the comments they have when the rebuild ends (one removed meanwhile stays removed).
+#[tokio::test]
+async fn a_rebuild_keeps_the_comments_on_the_tables_it_replaces_and_their_columns() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let s = &ts.store;
+    store_one_complaint(s).await;
+    ts.execute(
+        "COMMENT ON TABLE complaints IS 'every channel''s complaints'; \
+         COMMENT ON TABLE complaint_events IS 'their history'; \
+         COMMENT ON COLUMN complaints.status IS 'unified'; \
+         COMMENT ON COLUMN complaint_events.body IS 'what was said'",
+    )
+    .await;
+    let comments = || async {
+        texts(
+            s,
+            "SELECT c.relname || coalesce('.' || a.attname, '') || ' ' || d.description \
+             FROM pg_class c JOIN pg_description d ON d.objoid = c.oid \
+             AND d.classoid = 'pg_class'::regclass \
+             LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid \
+             WHERE c.oid IN ('complaints'::regclass, 'complaint_events'::regclass) ORDER BY 1",
+        )
+        .await
+    };
+    for round in 0..2 {
+        let meanwhile = if round == 0 {
+            ""
+        } else {
+            "COMMENT ON COLUMN complaints.status IS NULL; \
+             COMMENT ON COLUMN complaints.title IS 'meanwhile'"
+        };
+        rebuilt_with(&ts, meanwhile).await;
+        let expected: &[&str] = if round == 0 {
+            &[
+                "complaint_events their history",
+                "complaint_events.body what was said",
+                "complaints every channel's complaints",
+                "complaints.status unified",
+            ]
+        } else {
+            &[
+                "complaint_events their history",
+                "complaint_events.body what was said",
+                "complaints every channel's complaints",
+                "complaints.title meanwhile",
+            ]
+        };
+        assert_eq!(comments().await, expected, "round {round}");
+    }
+}
+
 /// Review (session 45): on PostgreSQL a default an analyst set on a column of a view over
 /// `complaints` (`ALTER VIEW … ALTER COLUMN … SET DEFAULT`, for inserts through the view)
 /// could not be kept by a rebuild: its start named it as something in the way. The view
