@@ -512,12 +512,28 @@ pub(crate) fn quarantine_sql(t: Tables) -> String {
     )
 }
 
-/// PostgreSQL: the `GRANT`s that give table `$2` (to run once it is renamed `$1`) the
-/// privileges table `$1` and its columns have, but those its owner has by owning it (the
-/// owner's defaults when none were ever granted, for an owner other than `$2`'s).
-const GRANTS_SQL: &str =
-    "WITH owner AS (SELECT relowner FROM pg_class WHERE oid = to_regclass($2)), \
-     granted (privilege, columns, grantee, grantable) AS ( \
+/// PostgreSQL: `owner`, the role that owns table `$2` once it is renamed `$1` (see
+/// [`OWNER_SQL`]): `$1`'s owner, where this role may give it the table (as `ALTER TABLE …
+/// OWNER TO` asks: a member of the owner, and the owner may create in the schema, or a
+/// superuser); else `$2`'s, this role.
+const OWNER_AFTER_SQL: &str = "owner AS (SELECT CASE WHEN l.relowner <> n.relowner \
+       AND pg_has_role(l.relowner, 'MEMBER') \
+       AND (has_schema_privilege(l.relowner, l.relnamespace, 'CREATE') \
+         OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)) \
+       THEN l.relowner ELSE n.relowner END AS relowner \
+     FROM pg_class l, pg_class n WHERE l.oid = to_regclass($1) AND n.oid = to_regclass($2))";
+
+/// PostgreSQL, after `WITH` [`OWNER_AFTER_SQL`]: the statement that gives table `$2`, once
+/// it is renamed `$1`, the owner of `$1` (with its identity sequence), where it is another.
+const OWNER_SQL: &str = "SELECT format('ALTER TABLE %I OWNER TO %I', $1::text, \
+       pg_get_userbyid(o.relowner)) \
+     FROM owner o JOIN pg_class n ON n.oid = to_regclass($2) WHERE o.relowner <> n.relowner";
+
+/// PostgreSQL, after `WITH` [`OWNER_AFTER_SQL`]: the `GRANT`s that give table `$2` (to run
+/// once it is renamed `$1`, and given its owner) the privileges table `$1` and its columns
+/// have, but those its owner has by owning it (the live owner's defaults when none were
+/// ever granted, where it cannot be given the table).
+const GRANTS_SQL: &str = ", granted (privilege, columns, grantee, grantable) AS ( \
        SELECT a.privilege_type, '', a.grantee, a.is_grantable FROM pg_class c \
        CROSS JOIN LATERAL aclexplode(COALESCE(c.relacl, acldefault('r', c.relowner))) a \
        WHERE c.oid = to_regclass($1) \
@@ -1630,7 +1646,7 @@ impl Store {
                 sqlx::raw_sql(sql)
                     .execute(&mut *tx)
                     .await
-                    .context(|| format!("naming the rebuilt tables' indexes: {sql}"))?;
+                    .context(|| format!("giving the rebuilt tables what the live ones had: {sql}"))?;
             }
             for sql in &make_kept {
                 sqlx::raw_sql(sql)
@@ -1707,8 +1723,8 @@ impl Store {
     }
 
     /// What gives the rebuild's tables, once they carry the live tables' names, the live
-    /// tables' indexes under their names and (PostgreSQL) their privileges and comments
-    /// (read from the catalogue before the live tables go).
+    /// tables' indexes under their names and (PostgreSQL) their owner, privileges and
+    /// comments (read from the catalogue before the live tables go).
     /// SQLite: each secondary index created again (a table's own keys came with its
     /// definition). PostgreSQL: `LIKE … INCLUDING ALL` gave the new tables the same indexes and
     /// identity sequence under names of their own; each is renamed after the live one it
@@ -1769,13 +1785,16 @@ impl Store {
                     let bare = old.rsplit('.').next().unwrap_or(old);
                     names.push(format!("ALTER SEQUENCE {new} RENAME TO {bare}"));
                 }
-                // The live tables' privileges and comments (`LIKE` copies no privilege, and
-                // the columns' comments as they were at the start, not the table's; they go
-                // with the tables dropped): an analysts' role granted `SELECT` keeps it, and
-                // the live tables' owner, when the rebuild runs as another role, keeps its
-                // rights.
+                // The live tables' owner, comments and privileges (`LIKE` copies none of
+                // them but the columns' comments as they were at the start, and they go
+                // with the tables dropped): the tables stay their owner's when another
+                // role (a member of it) rebuilds them, an analysts' role granted `SELECT`
+                // keeps it. (Where the owner cannot be given the tables, it keeps its
+                // rights on them.)
+                let owner = format!("WITH {OWNER_AFTER_SQL} {OWNER_SQL}");
+                let grants = format!("WITH {OWNER_AFTER_SQL} {GRANTS_SQL}");
                 for (live, next) in SWAPPED {
-                    for sql in [GRANTS_SQL, COMMENTS_SQL] {
+                    for sql in [&owner, &grants, COMMENTS_SQL] {
                         let statements: Vec<String> = sqlx::query_scalar(sql)
                             .bind(live)
                             .bind(next)

@@ -2742,11 +2742,15 @@ async fn rebuilt_with(ts: &TestStore, meanwhile: &str) {
 
 /// [`rebuilt_with`], saying why it failed.
 async fn try_rebuilt_with(ts: &TestStore, meanwhile: &str) -> Result<(), aduan_store::Error> {
-    let s = &ts.store;
-    s.begin_rebuild().await?;
+    ts.store.begin_rebuild().await?;
     if !meanwhile.is_empty() {
         ts.execute(meanwhile).await;
     }
+    rebuild_two_and_finish(&ts.store).await
+}
+
+/// A rebuild's batch of the complaints `1` and `2`, and its end.
+async fn rebuild_two_and_finish(s: &Store) -> Result<(), aduan_store::Error> {
     s.write_batch(&WriteBatch {
         channel: "sp4n_lapor",
         now: t(9),
@@ -2854,6 +2858,158 @@ async fn a_rebuild_keeps_the_defaults_of_a_views_columns() {
     assert_eq!(
         texts(s, "SELECT complaint_id FROM open_ones").await,
         ["sp4n_lapor:1"]
+    );
+}
+
+/// Review (session 45): on PostgreSQL the tables a rebuild put in place were owned by the
+/// role it ran as, not by the live tables' owner (an admin's role, which the rebuild's role
+/// is a member of): the owner lost the tables (it could no longer alter them nor grant on
+/// them), kept only the privileges an owner has. The tables (and the identity sequence)
+/// keep their owner and privileges as they were.
+#[tokio::test]
+async fn a_rebuild_keeps_the_owner_of_the_tables_it_replaces() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let s = &ts.store;
+    store_one_complaint(s).await;
+    let role = format!(
+        "aduan_owner_{}_{}",
+        std::process::id(),
+        Utc::now().timestamp_micros()
+    );
+    ts.execute(&format!(
+        "CREATE ROLE {role}; ALTER TABLE complaints OWNER TO {role}; \
+         ALTER TABLE complaint_events OWNER TO {role}; \
+         GRANT SELECT ON complaints TO PUBLIC; GRANT SELECT (body) ON complaint_events TO PUBLIC"
+    ))
+    .await;
+    let owners = || async {
+        texts(
+            s,
+            "SELECT c.relkind::text || ' ' || pg_get_userbyid(c.relowner) || ' ' \
+             || coalesce(c.relacl::text, '-') FROM pg_class c \
+             WHERE c.oid IN ('complaints'::regclass, 'complaint_events'::regclass, \
+             pg_get_serial_sequence('complaints', 'complaint_seq')::regclass) ORDER BY 1",
+        )
+        .await
+        .into_iter()
+        .map(|o| o.replace(&role, "owner"))
+        .collect::<Vec<_>>()
+    };
+    let before = owners().await;
+    let mut after = Vec::new();
+    let mut failed = None;
+    for _ in 0..2 {
+        // (A failure is told once the role is dropped.)
+        match try_rebuilt_with(&ts, "").await {
+            Ok(()) => after.push(owners().await),
+            Err(e) => {
+                failed = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    let column = texts(
+        s,
+        "SELECT has_column_privilege('public', 'complaint_events', 'body', 'SELECT')::text",
+    )
+    .await;
+    ts.execute(&format!(
+        "REASSIGN OWNED BY {role} TO CURRENT_USER; DROP OWNED BY {role}; DROP ROLE {role}"
+    ))
+    .await;
+    assert_eq!(failed, None);
+    assert!(before.iter().all(|o| o.contains(" owner ")), "{before:?}");
+    assert_eq!(after, [before.clone(), before], "after each rebuild");
+    assert_eq!(column, ["true"]);
+}
+
+/// [`a_rebuild_keeps_the_owner_of_the_tables_it_replaces`] where the rebuild runs as a role
+/// that is no superuser but a member of the tables' owner (as a deployment's `aduan` role
+/// given an admin's): the tables are given back to their owner where it may create in the
+/// schema (`ALTER TABLE … OWNER TO` asks it of a role that is no superuser); where it may
+/// not, the rebuild still ends, the tables its role's and the owner keeping its rights.
+#[tokio::test]
+async fn a_rebuild_by_a_member_of_the_tables_owner_gives_them_back_where_it_may() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let (Some(schema), Some(rest)) = (
+        ts.schema.clone(),
+        ts.url.strip_prefix("postgres://postgres@"),
+    ) else {
+        return;
+    };
+    store_one_complaint(&ts.store).await;
+    let id = format!("{}_{}", std::process::id(), Utc::now().timestamp_micros());
+    let (owner, runner) = (format!("aduan_owner_{id}"), format!("aduan_runner_{id}"));
+    ts.execute(&format!(
+        "CREATE ROLE {owner}; CREATE ROLE {runner} LOGIN IN ROLE {owner}; \
+         GRANT USAGE, CREATE ON SCHEMA {schema} TO {runner}, {owner}; \
+         DO $$BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO {runner}', \
+         current_database()); END$$; \
+         DO $$DECLARE t regclass; BEGIN FOR t IN SELECT oid FROM pg_class \
+         WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r' LOOP \
+         EXECUTE format('ALTER TABLE %s OWNER TO {owner}', t); END LOOP; END$$; \
+         GRANT SELECT ON complaints TO PUBLIC"
+    ))
+    .await;
+    let owners = || async {
+        texts(
+            &ts.store,
+            "SELECT c.relname || ' ' || pg_get_userbyid(c.relowner) || ' ' \
+             || coalesce(c.relacl::text, '-') FROM pg_class c \
+             WHERE c.oid IN ('complaints'::regclass, 'complaint_events'::regclass) ORDER BY 1",
+        )
+        .await
+        .into_iter()
+        .map(|o| o.replace(&owner, "owner").replace(&runner, "runner"))
+        .collect::<Vec<_>>()
+    };
+    let runner_url = format!("postgres://{runner}@{rest}");
+    let rebuilt = || async {
+        let s = Store::open_postgres_in_schema(&runner_url, &schema)
+            .await
+            .map_err(|e| e.to_string())?;
+        let done = match s.begin_rebuild().await {
+            Ok(()) => rebuild_two_and_finish(&s).await,
+            Err(e) => Err(e),
+        };
+        s.close().await;
+        done.map_err(|e| e.to_string())
+    };
+    let before = owners().await;
+    let given_back = match rebuilt().await {
+        Ok(()) => Ok(owners().await),
+        Err(e) => Err(e),
+    };
+    ts.execute(&format!("REVOKE CREATE ON SCHEMA {schema} FROM {owner}"))
+        .await;
+    let kept_rights = match rebuilt().await {
+        Ok(()) => Ok(owners().await),
+        Err(e) => Err(e),
+    };
+    ts.execute(&format!(
+        "REASSIGN OWNED BY {owner}, {runner} TO CURRENT_USER; \
+         DROP OWNED BY {owner}, {runner}; DROP ROLE {runner}; DROP ROLE {owner}"
+    ))
+    .await;
+    assert_eq!(
+        before,
+        [
+            "complaint_events owner -",
+            "complaints owner {owner=arwdDxt/owner,=r/owner}"
+        ]
+    );
+    assert_eq!(given_back, Ok(before), "the owner may create in the schema");
+    assert_eq!(
+        kept_rights,
+        Ok(vec![
+            "complaint_events runner {runner=arwdDxt/runner,owner=arwdDxt/runner}".to_string(),
+            "complaints runner {runner=arwdDxt/runner,owner=arwdDxt/runner,=r/runner}".to_string(),
+        ]),
+        "the owner may not create in the schema"
     );
 }
 
