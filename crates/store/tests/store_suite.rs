@@ -3013,6 +3013,62 @@ async fn a_rebuild_by_a_member_of_the_tables_owner_gives_them_back_where_it_may(
     );
 }
 
+/// Review (session 45): on PostgreSQL a rebuild run by a role that may write the tables but
+/// cannot act as their owner (an admin's role owns them, `aduan`'s was granted what it
+/// writes) ran to its end, whose swap then failed (only an owner may drop a table), at every
+/// start of `aduan sync` after an upgrade. It is named before the rebuild starts.
+#[tokio::test]
+async fn a_rebuild_names_tables_whose_owner_it_cannot_act_as_before_it_starts() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let (Some(schema), Some(rest)) = (
+        ts.schema.clone(),
+        ts.url.strip_prefix("postgres://postgres@"),
+    ) else {
+        return;
+    };
+    store_one_complaint(&ts.store).await;
+    let id = format!("{}_{}", std::process::id(), Utc::now().timestamp_micros());
+    let (owner, runner) = (format!("aduan_owner_{id}"), format!("aduan_runner_{id}"));
+    ts.execute(&format!(
+        "CREATE ROLE {owner}; CREATE ROLE {runner} LOGIN; \
+         GRANT USAGE, CREATE ON SCHEMA {schema} TO {runner}; \
+         DO $$BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO {runner}', \
+         current_database()); END$$; \
+         GRANT ALL ON ALL TABLES IN SCHEMA {schema} TO {runner}; \
+         GRANT ALL ON ALL SEQUENCES IN SCHEMA {schema} TO {runner}; \
+         ALTER TABLE complaints OWNER TO {owner}; ALTER TABLE complaint_events OWNER TO {owner}"
+    ))
+    .await;
+    let begun =
+        match Store::open_postgres_in_schema(&format!("postgres://{runner}@{rest}"), &schema).await
+        {
+            Ok(s) => {
+                let begun = s.begin_rebuild().await.map_err(|e| e.to_string());
+                let unfinished = s.unfinished_rebuild().await.map_err(|e| e.to_string());
+                s.close().await;
+                begun.map(|()| unfinished)
+            }
+            Err(e) => Ok(Err(e.to_string())),
+        };
+    ts.execute(&format!(
+        "REASSIGN OWNED BY {owner}, {runner} TO CURRENT_USER; \
+         DROP OWNED BY {owner}, {runner}; DROP ROLE {runner}; DROP ROLE {owner}"
+    ))
+    .await;
+    let err = begun
+        .expect_err("the rebuild is refused")
+        .replace(&owner, "owner");
+    for named in [
+        "complaint_events (owned by owner) and complaints (owned by owner)",
+        "renormalise as the owner or a role it is granted to",
+    ] {
+        assert!(err.contains(named), "{named}: {err}");
+    }
+    assert_eq!(ts.store.unfinished_rebuild().await.unwrap(), None);
+}
+
 /// Review (session 45): a rebuild's end replaced every claim (`DELETE` and `INSERT` of the
 /// whole `complaint_claims`), so an admin's row trigger on the claims (an audit of who took
 /// whose place) recorded each claim deleted and made again at every rebuild, on both stores.
