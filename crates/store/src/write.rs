@@ -563,6 +563,39 @@ const COMMENTS_SQL: &str = "SELECT format('COMMENT ON TABLE %I IS %L', $1::text,
      WHERE n.attrelid = to_regclass($2) AND n.attnum > 0 AND NOT n.attisdropped \
      AND col_description(o.attrelid, o.attnum) IS DISTINCT FROM col_description(n.attrelid, n.attnum)";
 
+/// PostgreSQL: the statements that give table `$2`, once it is renamed `$1` (and its indexes
+/// carry the live ones' names), the settings an admin gave table `$1` that `LIKE … INCLUDING
+/// ALL` does not copy: its storage parameters (`fillfactor`, autovacuum's), its columns'
+/// statistics targets and `n_distinct`, its replica identity, row security enabled (without a
+/// policy: a policy is refused before the rebuild starts) or forced. A column `$2` lacks is
+/// left out.
+const SETTINGS_SQL: &str = "SELECT format('ALTER TABLE %I SET (%s)', $1::text, \
+       array_to_string(l.reloptions, ', ')) \
+     FROM pg_class l WHERE l.oid = to_regclass($1) AND l.reloptions IS NOT NULL \
+     UNION ALL \
+     SELECT format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', $1::text) \
+     FROM pg_class l WHERE l.oid = to_regclass($1) AND l.relrowsecurity \
+     UNION ALL \
+     SELECT format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', $1::text) \
+     FROM pg_class l WHERE l.oid = to_regclass($1) AND l.relforcerowsecurity \
+     UNION ALL \
+     SELECT format('ALTER TABLE %I REPLICA IDENTITY %s', $1::text, \
+       CASE l.relreplident WHEN 'f' THEN 'FULL' WHEN 'n' THEN 'NOTHING' \
+       ELSE format('USING INDEX %I', (SELECT i.relname FROM pg_index x \
+         JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = l.oid AND x.indisreplident)) END) \
+     FROM pg_class l WHERE l.oid = to_regclass($1) AND l.relreplident <> 'd' \
+     UNION ALL \
+     SELECT s FROM pg_attribute o JOIN pg_attribute n ON n.attrelid = to_regclass($2) \
+       AND n.attname = o.attname AND n.attnum > 0 AND NOT n.attisdropped \
+     CROSS JOIN LATERAL (SELECT format('ALTER TABLE %I ALTER COLUMN %I SET STATISTICS %s', \
+         $1::text, o.attname, o.attstattarget) WHERE o.attstattarget >= 0 \
+       UNION ALL \
+       SELECT format('ALTER TABLE %I ALTER COLUMN %I SET (%s)', $1::text, o.attname, \
+         string_agg(a, ', ')) FROM unnest(o.attoptions) a \
+       WHERE split_part(a, '=', 1) IN ('n_distinct', 'n_distinct_inherited') \
+       HAVING count(*) > 0) x (s) \
+     WHERE o.attrelid = to_regclass($1) AND o.attnum > 0 AND NOT o.attisdropped";
+
 /// PostgreSQL: `kept`, the relations a rebuild's swap must keep (`oid`, `depth`): the tables
 /// `$1` and `$2` (depth 0), and the plain views that depend on them, directly or through
 /// other views (their depth: the longest chain of views down to a table). A view is bound
@@ -1748,8 +1781,8 @@ impl Store {
     }
 
     /// What gives the rebuild's tables, once they carry the live tables' names, the live
-    /// tables' indexes under their names and (PostgreSQL) their owner, privileges and
-    /// comments (read from the catalogue before the live tables go).
+    /// tables' indexes under their names and (PostgreSQL) their owner, privileges, comments
+    /// and settings (read from the catalogue before the live tables go).
     /// SQLite: each secondary index created again (a table's own keys came with its
     /// definition). PostgreSQL: `LIKE … INCLUDING ALL` gave the new tables the same indexes and
     /// identity sequence under names of their own; each is renamed after the live one it
@@ -1810,16 +1843,16 @@ impl Store {
                     let bare = old.rsplit('.').next().unwrap_or(old);
                     names.push(format!("ALTER SEQUENCE {new} RENAME TO {bare}"));
                 }
-                // The live tables' owner, comments and privileges (`LIKE` copies none of
-                // them but the columns' comments as they were at the start, and they go
-                // with the tables dropped): the tables stay their owner's when another
+                // The live tables' owner, comments, privileges and settings (`LIKE` copies
+                // none of them but the columns' comments as they were at the start, and they
+                // go with the tables dropped): the tables stay their owner's when another
                 // role (a member of it) rebuilds them, an analysts' role granted `SELECT`
                 // keeps it. (Where the owner cannot be given the tables, it keeps its
                 // rights on them.)
                 let owner = format!("WITH {OWNER_AFTER_SQL} {OWNER_SQL}");
                 let grants = format!("WITH {OWNER_AFTER_SQL} {GRANTS_SQL}");
                 for (live, next) in SWAPPED {
-                    for sql in [&owner, &grants, COMMENTS_SQL] {
+                    for sql in [&owner, &grants, COMMENTS_SQL, SETTINGS_SQL] {
                         let statements: Vec<String> = sqlx::query_scalar(sql)
                             .bind(live)
                             .bind(next)

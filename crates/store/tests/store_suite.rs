@@ -3069,6 +3069,60 @@ async fn a_rebuild_names_tables_whose_owner_it_cannot_act_as_before_it_starts() 
     assert_eq!(ts.store.unfinished_rebuild().await.unwrap(), None);
 }
 
+/// Review (session 45): on PostgreSQL the settings an admin gave `complaints` or
+/// `complaint_events` (autovacuum's and `fillfactor`, a column's statistics target and
+/// `n_distinct`, a replica identity for logical replication, row security enabled: without
+/// a policy no role but the owner reads a row) were lost at each rebuild: `LIKE … INCLUDING
+/// ALL` copies none of them. The tables keep them.
+#[tokio::test]
+async fn a_rebuild_keeps_the_settings_of_the_tables_it_replaces() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let s = &ts.store;
+    store_one_complaint(s).await;
+    ts.execute(
+        "ALTER TABLE complaints SET (fillfactor = 90, autovacuum_vacuum_scale_factor = 0.02); \
+         ALTER TABLE complaints ALTER COLUMN category_main SET STATISTICS 500; \
+         ALTER TABLE complaints ALTER COLUMN category_main SET (n_distinct = 40); \
+         ALTER TABLE complaints REPLICA IDENTITY FULL; \
+         ALTER TABLE complaints ENABLE ROW LEVEL SECURITY; \
+         ALTER TABLE complaint_events FORCE ROW LEVEL SECURITY; \
+         CREATE UNIQUE INDEX events_identity ON complaint_events (complaint_id, event_key); \
+         ALTER TABLE complaint_events REPLICA IDENTITY USING INDEX events_identity",
+    )
+    .await;
+    let settings = || async {
+        texts(
+            s,
+            "SELECT c.relname || ' ' || coalesce(array_to_string(c.reloptions, ','), '-') || ' ' \
+             || c.relreplident::text || ' ' || c.relrowsecurity || ' ' || c.relforcerowsecurity \
+             || ' ' || coalesce((SELECT i.relname FROM pg_index x \
+             JOIN pg_class i ON i.oid = x.indexrelid \
+             WHERE x.indrelid = c.oid AND x.indisreplident), '-') FROM pg_class c \
+             WHERE c.oid IN ('complaints'::regclass, 'complaint_events'::regclass) \
+             UNION ALL SELECT a.attname || ' ' || a.attstattarget || ' ' \
+             || (SELECT string_agg(o, ',') FROM unnest(a.attoptions) o \
+             WHERE o LIKE 'n_distinct%') FROM pg_attribute a \
+             WHERE a.attrelid = 'complaints'::regclass AND a.attstattarget > 0 ORDER BY 1",
+        )
+        .await
+    };
+    let before = settings().await;
+    assert_eq!(
+        before,
+        [
+            "category_main 500 n_distinct=40",
+            "complaint_events - i false true events_identity",
+            "complaints fillfactor=90,autovacuum_vacuum_scale_factor=0.02 f true false -"
+        ]
+    );
+    for round in 0..2 {
+        rebuilt_with(&ts, "").await;
+        assert_eq!(settings().await, before, "round {round}");
+    }
+}
+
 /// Review (session 45): a rebuild's end replaced every claim (`DELETE` and `INSERT` of the
 /// whole `complaint_claims`), so an admin's row trigger on the claims (an audit of who took
 /// whose place) recorded each claim deleted and made again at every rebuild, on both stores.
