@@ -596,6 +596,28 @@ const SETTINGS_SQL: &str = "SELECT format('ALTER TABLE %I SET (%s)', $1::text, \
        HAVING count(*) > 0) x (s) \
      WHERE o.attrelid = to_regclass($1) AND o.attnum > 0 AND NOT o.attisdropped";
 
+/// PostgreSQL: the statements that give the extended statistics `LIKE … INCLUDING ALL` gave
+/// table `$2` (named after it) the names of table `$1`'s they match (by their kinds and
+/// columns or expressions, in the order made), and their statistics targets (read as JSON:
+/// the column is not in PostgreSQL 12). To run once `$1` is dropped.
+const STATISTICS_SQL: &str = "WITH x AS (SELECT s.stxrelid, s.stxname, \
+       s.stxnamespace::regnamespace::text AS space, \
+       (to_jsonb(s) ->> 'stxstattarget')::int AS target, \
+       row_number() OVER (PARTITION BY s.stxrelid, s.stxkind::text, \
+         regexp_replace(pg_get_statisticsobjdef(s.oid), '^CREATE STATISTICS .* ON (.*) FROM .*$', '\\1') \
+         ORDER BY s.oid) AS nth, \
+       s.stxkind::text || ' ' \
+       || regexp_replace(pg_get_statisticsobjdef(s.oid), '^CREATE STATISTICS .* ON (.*) FROM .*$', '\\1') \
+         AS shape \
+     FROM pg_statistic_ext s WHERE s.stxrelid IN (to_regclass($1), to_regclass($2))) \
+     SELECT s FROM x l JOIN x n ON n.stxrelid = to_regclass($2) AND n.shape = l.shape AND n.nth = l.nth \
+     CROSS JOIN LATERAL (SELECT format('ALTER STATISTICS %s.%I RENAME TO %I', n.space, n.stxname, \
+         l.stxname) WHERE n.stxname <> l.stxname \
+       UNION ALL \
+       SELECT format('ALTER STATISTICS %s.%I SET STATISTICS %s', n.space, l.stxname, l.target) \
+       WHERE l.target >= 0) y (s) \
+     WHERE l.stxrelid = to_regclass($1)";
+
 /// PostgreSQL: `kept`, the relations a rebuild's swap must keep (`oid`, `depth`): the tables
 /// `$1` and `$2` (depth 0), and the plain views that depend on them, directly or through
 /// other views (their depth: the longest chain of views down to a table). A view is bound
@@ -1852,7 +1874,7 @@ impl Store {
                 let owner = format!("WITH {OWNER_AFTER_SQL} {OWNER_SQL}");
                 let grants = format!("WITH {OWNER_AFTER_SQL} {GRANTS_SQL}");
                 for (live, next) in SWAPPED {
-                    for sql in [&owner, &grants, COMMENTS_SQL, SETTINGS_SQL] {
+                    for sql in [&owner, &grants, COMMENTS_SQL, SETTINGS_SQL, STATISTICS_SQL] {
                         let statements: Vec<String> = sqlx::query_scalar(sql)
                             .bind(live)
                             .bind(next)

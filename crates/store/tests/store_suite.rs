@@ -3123,6 +3123,44 @@ async fn a_rebuild_keeps_the_settings_of_the_tables_it_replaces() {
     }
 }
 
+/// Review (session 45): on PostgreSQL the extended statistics an admin made on `complaints`
+/// (`CREATE STATISTICS … ON category_main, category_sub`, for the analysts' aggregates) came
+/// through a rebuild under a name of `LIKE`'s (`complaints_rebuild_category_main_…_stat`),
+/// without their statistics target: the admin's `DROP STATISTICS` or `ALTER STATISTICS` of
+/// them failed after it. They keep their names and targets.
+#[tokio::test]
+async fn a_rebuild_keeps_the_names_of_the_tables_extended_statistics() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let s = &ts.store;
+    store_one_complaint(s).await;
+    ts.execute(
+        "CREATE STATISTICS categories (dependencies) ON category_main, category_sub \
+         FROM complaints; \
+         ALTER STATISTICS categories SET STATISTICS 300; \
+         CREATE STATISTICS places ON kecamatan, kelurahan FROM complaints; \
+         CREATE STATISTICS events_kinds (ndistinct) ON event_type, actor FROM complaint_events",
+    )
+    .await;
+    let statistics = || async {
+        texts(
+            s,
+            "SELECT stxrelid::regclass || ' ' || stxname || ' ' || stxkind::text || ' ' \
+             || coalesce(to_jsonb(x) ->> 'stxstattarget', '-') FROM pg_statistic_ext x \
+             WHERE stxnamespace = current_schema()::regnamespace ORDER BY 1",
+        )
+        .await
+    };
+    let before = statistics().await;
+    assert_eq!(before.len(), 3, "{before:?}");
+    for round in 0..2 {
+        rebuilt_with(&ts, "").await;
+        assert_eq!(statistics().await, before, "round {round}");
+    }
+    ts.execute("DROP STATISTICS categories").await;
+}
+
 /// Review (session 45): a rebuild's end replaced every claim (`DELETE` and `INSERT` of the
 /// whole `complaint_claims`), so an admin's row trigger on the claims (an audit of who took
 /// whose place) recorded each claim deleted and made again at every rebuild, on both stores.
