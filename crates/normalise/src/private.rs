@@ -12,7 +12,7 @@ use unicode_normalization::UnicodeNormalization;
 pub use aduan_core::contacts::{contacts, emails, EMAIL, PHONE};
 
 use aduan_core::contacts::AsciiDigits;
-use aduan_core::label::takes_no_room;
+use aduan_core::label::{is_unseen, takes_no_room};
 
 use crate::text::push_lowercase;
 
@@ -190,6 +190,26 @@ fn in_word(c: char) -> bool {
     c.is_alphanumeric()
         || APOSTROPHES.contains(&c)
         || (!c.is_ascii() && (is_combining_mark(c) || unmarked(c) || takes_no_room(c)))
+}
+
+/// Whether `c` is a mark that takes no room ([`takes_no_room`]) and may part two words as
+/// well as stand inside one (a bidi mark: `Siti\u{200f}Aminah`, as an editor of
+/// right-to-left text writes two words, and `Si\u{200f}ti`); not one that parts no words
+/// ([`is_unseen`]: a soft hyphen, a word joiner, a byte order mark).
+fn may_part(c: char) -> bool {
+    !c.is_ascii() && takes_no_room(c) && !is_unseen(c)
+}
+
+/// `word` and, when a mark that may part words stands inside it ([`may_part`]), the words it
+/// parts it into: a word so written is read both ways, as numbers are (see
+/// [`AsciiDigits::replace_found`]). Review: `Siti\u{200f}Aminah` was one word, in a name's
+/// field and in a text, and neither `Siti` nor `Aminah`: the name was kept.
+fn readings(word: &str) -> impl Iterator<Item = &str> {
+    let parted = !word.is_ascii() && word.contains(may_part);
+    std::iter::once(word).chain(
+        word.split(may_part)
+            .filter(move |part| parted && !part.is_empty() && part.len() < word.len()),
+    )
 }
 
 /// Whether `c` is a letter of a name: a letter, or a combining mark on one.
@@ -412,7 +432,7 @@ impl Private {
     pub fn new(names: &[String], places: &std::collections::HashSet<String>) -> Self {
         let mut words: Vec<String> = Vec::new();
         for name in names {
-            for word in name.split(|c: char| !in_word(c)) {
+            for word in name.split(|c: char| !in_word(c)).flat_map(readings) {
                 if words.len() >= MOST_NAME_WORDS {
                     break;
                 }
@@ -650,8 +670,27 @@ impl Private {
         })
     }
 
-    /// Whether `word` (as the text writes it) is one of the names, and how.
+    /// Whether `word` (as the text writes it) is one of the names, and how: read whole, and
+    /// by the words a mark that may part words parts it into ([`readings`]).
     fn named(&self, word: &Word<'_>) -> Named {
+        let mut found = Named::No;
+        for (i, reading) in readings(word.text).enumerate() {
+            let named = if i == 0 {
+                self.named_whole(word)
+            } else {
+                self.named_whole(&Word::new(0, reading))
+            };
+            match named {
+                Named::Yes => return Named::Yes,
+                Named::Everyday => found = Named::Everyday,
+                Named::No => {}
+            }
+        }
+        found
+    }
+
+    /// Whether `word`, read whole, is one of the names, and how.
+    fn named_whole(&self, word: &Word<'_>) -> Named {
         // (`made`: the word's key, when it is made already.)
         let one = |word: &str, made: Option<&str>| {
             if word.is_ascii() {
@@ -1442,6 +1481,8 @@ mod tests {
             "Ｓｉｔｉ",
             "SİTİ",
             "Si\u{200f}ti",
+            "Siti\u{200f}Aminah",
+            "\u{200e}",
             "Jos\u{e9}",
             "Jose\u{301}",
             "JOSE",
@@ -1588,6 +1629,55 @@ mod tests {
         ] {
             assert_eq!(mask(&["Ahmad Yani"], text), text, "{text:?}");
         }
+    }
+
+    /// Review (session 45): a mark of bidirectional text the only thing between two words
+    /// (`Siti\u{200f}Aminah`, as an editor of right-to-left text writes them) made them one
+    /// word, in the name's field and in a text, and the name was kept. Such a word is read
+    /// whole and by its parts, as a number is; a mark inside a name (`Si\u{200f}ti`) still
+    /// parts it not.
+    #[test]
+    fn a_bidi_mark_between_two_words_of_a_name_parts_them_too() {
+        let mask = |names: &[&str], text: &str| masked(names, None, text);
+        for (name, text, want) in [
+            (
+                "Siti Aminah",
+                "saya Siti\u{200f}Aminah lapor",
+                "saya [nama] lapor",
+            ),
+            (
+                "Siti Aminah",
+                "saya \u{2067}Siti\u{2069}\u{2067}Aminah\u{2069} lapor",
+                "saya [nama] lapor",
+            ),
+            (
+                "Siti\u{200f}Aminah",
+                "saya Siti, Aminah lapor",
+                "saya [nama], [nama] lapor",
+            ),
+            (
+                "Siti\u{200e}Aminah",
+                "saya SITI\u{200f}AMINAH lapor",
+                "saya [nama] lapor",
+            ),
+            ("Siti", "saya Si\u{200f}ti lapor", "saya [nama] lapor"),
+            (
+                "Si\u{200f}ti Aminah",
+                "saya Siti lapor",
+                "saya [nama] lapor",
+            ),
+        ] {
+            assert_eq!(mask(&[name], text), want, "{name:?}: {text:?}");
+        }
+        // Everyday words keep their rule; other words glued so stay.
+        assert_eq!(
+            mask(&["Indah Sari"], "taman\u{200f}indah"),
+            "taman\u{200f}indah"
+        );
+        assert_eq!(
+            mask(&["Siti"], "Sitinah\u{200f}Ami lapor"),
+            "Sitinah\u{200f}Ami lapor"
+        );
     }
 
     /// Review: a name after a school's or a hospital's word ended by a full stop, or after a
