@@ -16,9 +16,9 @@
 //! Digits are read in any script ([`AsciiDigits`]): a number typed with full-width digits
 //! (`０８１２…`), Arabic-Indic ones (`٠٨١٢…`) or the styled ones chat users paste (`𝟎𝟖𝟏𝟐…`) is
 //! a number as one typed with ASCII digits is, and is hidden whole; so is one holding marks
-//! that take no room (a bidi mark, a word joiner, a soft hyphen: see [`takes_no_room`]), read
-//! as if they were not there. An address is read so too when it is written with a full-width
-//! or small at sign (`＠`, `﹫`).
+//! that take no room (a bidi mark, a word joiner, a soft hyphen, a zero-width space or joiner:
+//! see [`takes_no_room`]), read as if they were not there. An address is read so too when it
+//! is written with a full-width or small at sign (`＠`, `﹫`), or holds such a mark.
 
 use crate::label::takes_no_room;
 use std::borrow::Cow;
@@ -882,6 +882,51 @@ mod tests {
             "rekening 1234\u{2060}0812345678",
             "NIK 3375\u{200e}0123\u{200e}4567\u{200e}8901",
             "112\u{200e}-3375\u{200e}-20261112\u{200e}-0001",
+        ] {
+            assert_eq!(contacts(text), text, "{text:?}");
+        }
+    }
+
+    /// Review (session 45): a zero-width joiner, non-joiner or space inside a number or an
+    /// e-mail address (pasted from a chat; a text's joiners stay where they stand beside no
+    /// Latin letter, an at sign) kept it, whole or in part. They are read as nothing, and as
+    /// the marks of bidirectional text are, also as a break.
+    #[test]
+    fn zero_width_characters_inside_a_number_or_an_address_hide_it_still() {
+        for (text, want) in [
+            ("hp 0812\u{200d}3456\u{200d}7890", format!("hp {PHONE}")),
+            ("hp 0812\u{200c}3456\u{200c}7890", format!("hp {PHONE}")),
+            (
+                "hp 0812\u{200b}3456\u{200b}7890 ya",
+                format!("hp {PHONE} ya"),
+            ),
+            (
+                "hp 081234567890\u{200b}081298765432",
+                format!("hp {PHONE}\u{200b}{PHONE}"),
+            ),
+            (
+                "kirim siti\u{200d}@gmail.com ya",
+                format!("kirim {EMAIL} ya"),
+            ),
+            (
+                "kirim siti@\u{200b}gmail.com ya",
+                format!("kirim {EMAIL} ya"),
+            ),
+            (
+                "kirim si\u{200c}ti@gmail.com ya",
+                format!("kirim {EMAIL} ya"),
+            ),
+            (
+                "\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467} hp 081234567890",
+                format!("\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467} hp {PHONE}"),
+            ),
+        ] {
+            assert_eq!(contacts(text), want, "{text:?}");
+        }
+        for text in [
+            "NIK 3375\u{200b}012345678901",
+            "tgl 05\u{200d}12\u{200d}2026 10",
+            "\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467} keluarga",
         ] {
             assert_eq!(contacts(text), text, "{text:?}");
         }

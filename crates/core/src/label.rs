@@ -25,19 +25,22 @@ pub fn is_invisible(c: char) -> bool {
     is_unseen(c) || matches!(c, '\u{200c}' | '\u{200d}')
 }
 
-/// Characters that take no room and part no digits, left out where numbers and addresses
-/// are read: those a text leaves out ([`is_unseen`]: a byte order mark, a word
-/// joiner, a soft hyphen), the marks and embeddings, overrides and isolates of bidirectional
-/// text (U+200E, U+200F, U+061C, U+202A to U+202E, U+2066 to U+2069; an editor of
-/// right-to-left text puts them around a number) and the invisible operators (U+2061 to
-/// U+2064). (Zero-width joiners are not: they join an emoji's parts, and the texts stored
-/// lose them between digits already.)
+/// Characters that take no room and part no digits, left out where numbers, e-mail
+/// addresses and names' keys are read: those a text leaves out ([`is_unseen`]: a byte order
+/// mark, a word joiner, a soft hyphen), the marks and embeddings, overrides and isolates of
+/// bidirectional text (U+200E, U+200F, U+061C, U+202A to U+202E, U+2066 to U+2069; an editor
+/// of right-to-left text puts them around a number), the invisible operators (U+2061 to
+/// U+2064), and the zero-width space, non-joiner and joiner (U+200B to U+200D; review,
+/// session 45: pasted from a chat or a web page into a number, an address or a name, they
+/// parted it, and the reporter had no key, or the name was kept). Nothing is removed from a
+/// text by this (a joiner joins an emoji's parts there): a number, an address or a name is
+/// read without them. Those but [`is_unseen`]'s may part two things as well as stand inside
+/// one, and are read both ways where that matters.
 pub fn takes_no_room(c: char) -> bool {
     is_unseen(c)
         || matches!(
             c,
-            '\u{200e}'
-                | '\u{200f}'
+            '\u{200b}'..='\u{200f}'
                 | '\u{61c}'
                 | '\u{202a}'..='\u{202e}'
                 | '\u{2061}'..='\u{2064}'

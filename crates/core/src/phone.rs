@@ -1,6 +1,8 @@
 //! Phone numbers in the channels' forms, read as one form (E.164): what a reporter's key
 //! is made from, and what a channel whose identity holds a caller's number is keyed by.
 
+use crate::label::{is_unseen, takes_no_room};
+
 /// A phone number in any of the channels' forms, as E.164 (`+62…`); `None` when it is no
 /// number (`Private`, `-`, empty) or not plausible.
 ///
@@ -13,11 +15,25 @@
 /// it (`HP 0812…`, `tel:+62…`), a spreadsheet's text mark or decimal (`'0812…`,
 /// `6281234567890.0`), a second number after it (`0812… / 0813…`, `0812… atau 0813…`).
 pub fn to_e164(raw: &str) -> Option<String> {
+    read_whole(raw).or_else(|| {
+        // A mark that takes no room and may part two things (a zero-width space, a bidi
+        // mark), read as nothing, may stand between two numbers as well as inside one
+        // (`0812…\u{200b}0813…`): the field read again with it as a space, by its first.
+        let parts = |c: char| !c.is_ascii() && takes_no_room(c) && !is_unseen(c);
+        raw.contains(parts)
+            .then(|| raw.replace(parts, " "))
+            .and_then(|spaced| read_whole(&spaced))
+    })
+}
+
+/// [`to_e164`] of `raw`, the marks that take no room read as nothing.
+fn read_whole(raw: &str) -> Option<String> {
     // Separators a word processor or WhatsApp Web writes (a no-break space, a non-breaking
     // hyphen, an en dash; and the other dashes the text rules read, an em dash, a horizontal
     // bar, a minus sign: review, session 44) as the plain ones (review: the number was none);
     // digits of other scripts, full-width and small forms as the text rules read them, and
-    // marks that take no room (a bidi mark, a word joiner) left out
+    // marks that take no room (a bidi mark, a word joiner, a zero-width space or joiner) left
+    // out
     // ([`crate::contacts::AsciiDigits`]: review, `０８１２…` was no number, and the
     // reporter's own number was not looked for in the texts).
     let digits = crate::contacts::AsciiDigits::read(raw);
@@ -207,6 +223,24 @@ mod tests {
             "\u{feff}081234567890",
             "0812\u{ad}3456\u{ad}7890",
             "HP 0812\u{200f}3456\u{200f}7890 (WA)",
+        ] {
+            assert_eq!(to_e164(raw).as_deref(), Some("+6281234567890"), "{raw:?}");
+        }
+    }
+
+    /// Review (session 45): a zero-width joiner, non-joiner or space inside a number (pasted
+    /// from a chat, or left by a web editor) made it none, and the reporter had no key. They
+    /// are read as nothing; a field of two numbers they alone part is read by its first.
+    #[test]
+    fn a_number_holding_zero_width_characters_is_read() {
+        for raw in [
+            "0812\u{200d}3456\u{200d}7890",
+            "0812\u{200c}3456\u{200c}7890",
+            "0812\u{200b}3456\u{200b}7890",
+            "\u{200b}+62 812\u{200d}3456 7890\u{200b}",
+            "HP 0812\u{200b}3456\u{200b}7890 (WA)",
+            "081234567890\u{200b}081298765432",
+            "0812\u{200b}3456\u{200b}7890\u{200b}0813\u{200b}1111\u{200b}2222",
         ] {
             assert_eq!(to_e164(raw).as_deref(), Some("+6281234567890"), "{raw:?}");
         }

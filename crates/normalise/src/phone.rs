@@ -12,7 +12,8 @@ use unicode_normalization::UnicodeNormalization;
 /// One written with other characters than ASCII's is read in its compatibility form (NFKC),
 /// without the marks that take no room ([`takes_no_room`]): a full-width or small at sign
 /// (`＠`, `﹫`), full-width letters or a bidi mark around it make no other reporter (review,
-/// session 44: `siti＠gmail.com` was none, `ｓｉｔｉ@gmail.com` another than `siti@gmail.com`).
+/// session 44: `siti＠gmail.com` was none, `ｓｉｔｉ@gmail.com` another than `siti@gmail.com`),
+/// nor does a zero-width space or joiner inside it (session 45).
 pub fn normal_email(raw: &str) -> Option<String> {
     let e = if raw.is_ascii() {
         raw.trim().to_lowercase()
@@ -57,6 +58,25 @@ mod tests {
             normal_email("Jose\u{301}@x.id").as_deref(),
             Some("jos\u{e9}@x.id")
         );
+    }
+
+    /// Review (session 45): an address holding a zero-width joiner, non-joiner or space
+    /// (pasted from a chat or a web page) was another reporter than the address written
+    /// plain. They are read as nothing.
+    #[test]
+    fn an_address_holding_zero_width_characters_is_the_plain_address() {
+        for raw in [
+            "siti\u{200d}@gmail.com",
+            "si\u{200c}ti@gmail.com",
+            "siti@\u{200b}gmail.com",
+            "\u{200b}siti@gmail.com\u{200b}",
+        ] {
+            assert_eq!(
+                normal_email(raw).as_deref(),
+                Some("siti@gmail.com"),
+                "{raw:?}"
+            );
+        }
     }
 
     #[test]

@@ -194,8 +194,9 @@ fn in_word(c: char) -> bool {
 
 /// Whether `c` is a mark that takes no room ([`takes_no_room`]) and may part two words as
 /// well as stand inside one (a bidi mark: `Siti\u{200f}Aminah`, as an editor of
-/// right-to-left text writes two words, and `Si\u{200f}ti`); not one that parts no words
-/// ([`is_unseen`]: a soft hyphen, a word joiner, a byte order mark).
+/// right-to-left text writes two words, and `Si\u{200f}ti`; a zero-width space or joiner,
+/// `Siti\u{200b}Aminah`, `Si\u{200d}ti`); not one that parts no words ([`is_unseen`]: a
+/// soft hyphen, a word joiner, a byte order mark).
 fn may_part(c: char) -> bool {
     !c.is_ascii() && takes_no_room(c) && !is_unseen(c)
 }
@@ -1483,6 +1484,10 @@ mod tests {
             "Si\u{200f}ti",
             "Siti\u{200f}Aminah",
             "\u{200e}",
+            "Si\u{200d}ti",
+            "Siti\u{200b}Aminah",
+            "\u{200b}",
+            "\u{200c}",
             "Jos\u{e9}",
             "Jose\u{301}",
             "JOSE",
@@ -1678,6 +1683,52 @@ mod tests {
             mask(&["Siti"], "Sitinah\u{200f}Ami lapor"),
             "Sitinah\u{200f}Ami lapor"
         );
+    }
+
+    /// Review (session 45): a zero-width joiner, non-joiner or space inside a name's word, in
+    /// the name's field (`Si\u{200d}ti`) or in a text the stores keep it in (a joiner beside
+    /// no Latin letter, a label masked as given), parted it, and the name was kept; the
+    /// reporter's own number holding one too. They are read as nothing, and (as a bidi mark
+    /// is) also as a break: `Siti\u{200b}Aminah` is two words still.
+    #[test]
+    fn zero_width_characters_inside_a_name_or_the_own_number_part_it_not() {
+        let mask = |names: &[&str], text: &str| masked(names, Some("+6281328765432"), text);
+        for (name, text, want) in [
+            (
+                "Si\u{200d}ti Aminah",
+                "saya Siti lapor",
+                "saya [nama] lapor",
+            ),
+            (
+                "Si\u{200c}ti Aminah",
+                "saya Siti lapor",
+                "saya [nama] lapor",
+            ),
+            (
+                "Si\u{200b}ti Aminah",
+                "saya Siti lapor",
+                "saya [nama] lapor",
+            ),
+            (
+                "Siti\u{200b}Aminah",
+                "saya Siti, Aminah lapor",
+                "saya [nama], [nama] lapor",
+            ),
+            ("Siti", "saya Si\u{200d}ti lapor", "saya [nama] lapor"),
+            ("Siti", "saya Si\u{200b}ti lapor", "saya [nama] lapor"),
+            (
+                "Siti Aminah",
+                "saya Siti\u{200b}Aminah lapor",
+                "saya [nama] lapor",
+            ),
+            (
+                "Siti",
+                "hp 0813\u{200d}28\u{200d}765\u{200d}432 ya",
+                "hp [nomor telepon] ya",
+            ),
+        ] {
+            assert_eq!(mask(&[name], text), want, "{name:?}: {text:?}");
+        }
     }
 
     /// Review: a name after a school's or a hospital's word ended by a full stop, or after a
