@@ -204,7 +204,8 @@ pub fn decimal(c: char) -> Option<u8> {
 /// (`0812－3456－7890`, `（0285）421234`, `0812﹣3456﹣7890`: review, such a number was kept
 /// whole, as the reporter's own was, and `to_e164` read none), or marks that take no room
 /// ([`takes_no_room`]: review, session 44, `0812\u{200f}3456\u{200f}7890` was kept whole), as
-/// the phone rules read it: each such digit as its ASCII digit, a full-width or small form
+/// the phone rules read it (a digit written as a keycap, `0️⃣`, too: [`keycap`]): each such
+/// digit as its ASCII digit, a full-width or small form
 /// (`＋`, `－`, `（`, `Ｈ`, `﹣`, `﹫`) as its ASCII character and an ideographic space as a
 /// space, without the marks, the rest as written; and where each of its bytes stands in the
 /// text as written, so that what is found in it is replaced there, the rest of the text as
@@ -222,7 +223,7 @@ pub struct AsciiDigits {
 
 impl AsciiDigits {
     /// `text` read so, or `None` when it writes no digit but ASCII ones, none of the
-    /// full-width or small forms of ` +-().,/:` and no mark that takes no room (most texts;
+    /// full-width or small forms of ` +-().,/:`, no keycap and no mark that takes no room (most texts;
     /// they are read as they are, nothing copied).
     pub fn read(text: &str) -> Option<Self> {
         // (Looked for at the characters' first bytes but ASCII's only: most texts are
@@ -232,6 +233,7 @@ impl AsciiDigits {
             text[at..].chars().next().is_some_and(|c| {
                 decimal(c).is_some()
                     || takes_no_room(c)
+                    || c == KEYCAP
                     || ascii_form(c).is_some_and(|a| {
                         matches!(a, ' ' | '+' | '-' | '(' | ')' | '.' | ',' | '/' | ':')
                     })
@@ -245,7 +247,7 @@ impl AsciiDigits {
 
     /// `text` read so, whatever it writes.
     fn copied(text: &str) -> Self {
-        Self::copied_leaving_out(text, takes_no_room)
+        Self::copied_leaving_out(text, |c| takes_no_room(c) || keycap(c))
     }
 
     /// `text` read so, but for the characters `leave_out` names left out (the marks that
@@ -261,7 +263,7 @@ impl AsciiDigits {
                 continue;
             }
             if leave_out(c) {
-                parted |= !crate::label::is_unseen(c);
+                parted |= !crate::label::is_unseen(c) && !keycap(c);
                 continue;
             }
             match ascii_form(c).or_else(|| decimal(c).map(|d| char::from(b'0' + d))) {
@@ -319,7 +321,8 @@ impl AsciiDigits {
             .map(|s| self.written(written, s))
             .collect();
         if self.parted {
-            let kept = Self::copied_leaving_out(written, crate::label::is_unseen);
+            let kept =
+                Self::copied_leaving_out(written, |c| crate::label::is_unseen(c) || keycap(c));
             spans.extend(find(&kept.text).iter().map(|s| kept.written(written, s)));
             spans.sort_by_key(|s| s.start);
         }
@@ -328,14 +331,20 @@ impl AsciiDigits {
 
     /// The bytes of `written` (the text this was read from) that `span` of this reading
     /// stands for: from its first character to the end of its last (not to the start of
-    /// the next one read: a mark left out may stand between).
+    /// the next one read: a mark left out may stand between), and the marks of its keycap
+    /// when the last is a digit written as one (`0️⃣`: they are the digit's).
     fn written(&self, written: &str, span: &Range<usize>) -> Range<usize> {
         let from = self.at[span.start];
         let to = match span.end.checked_sub(1).filter(|_| !span.is_empty()) {
             Some(last) => {
                 let at = self.at[last];
                 match written.get(at..).and_then(|rest| rest.chars().next()) {
-                    Some(c) => at + c.len_utf8(),
+                    Some(c) => {
+                        let rest = &written[at + c.len_utf8()..];
+                        let marks = rest.len() - rest.trim_start_matches(keycap).len();
+                        let capped = rest[..marks].contains(KEYCAP);
+                        at + c.len_utf8() + if capped { marks } else { 0 }
+                    }
                     // (A byte inside a character written as it is: its next byte.)
                     None => at + 1,
                 }
@@ -363,6 +372,17 @@ fn replace_written(written: &str, spans: &[Range<usize>], marker: &str) -> Strin
     }
     out.push_str(&written[copied..]);
     out
+}
+
+/// The combining enclosing keycap, which an emoji keyboard writes after a digit (and U+FE0F):
+/// `0️⃣`.
+const KEYCAP: char = '\u{20e3}';
+
+/// Whether `c` is a mark of a keycap digit (`0️⃣`: the digit, U+FE0F and [`KEYCAP`]; the
+/// text's selector, U+FE0E, too), read as nothing where numbers are read (review, session 45:
+/// a number in keycap digits was kept), and parting nothing.
+fn keycap(c: char) -> bool {
+    matches!(c, KEYCAP | '\u{fe0e}' | '\u{fe0f}')
 }
 
 /// The ASCII character a full-width form (`＋`, `－`, `（`, `Ｈ`: those of `!` to `~`), a small
@@ -929,6 +949,39 @@ mod tests {
             "\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467} keluarga",
         ] {
             assert_eq!(contacts(text), text, "{text:?}");
+        }
+    }
+
+    /// Review (session 45): a number written in keycap digits (`0️⃣8️⃣1️⃣2️⃣…`: each a digit,
+    /// U+FE0F and U+20E3, as an emoji keyboard writes them) was kept. A keycap's marks are read
+    /// as nothing, and a number so written is hidden with its last keycap's.
+    #[test]
+    fn a_number_in_keycap_digits_is_hidden() {
+        let keycaps = |digits: &str| -> String {
+            digits
+                .chars()
+                .map(|d| match d {
+                    '0'..='9' => format!("{d}\u{fe0f}\u{20e3}"),
+                    d => d.to_string(),
+                })
+                .collect()
+        };
+        for text in [
+            keycaps("hp 081234567890 ya"),
+            keycaps("hp 0812-3456-7890 ya"),
+            keycaps("hp +62 812 3456 7890 ya"),
+            "hp 0\u{20e3}8\u{20e3}1\u{20e3}2\u{20e3}3\u{20e3}4\u{20e3}5\u{20e3}6\u{20e3}7\u{20e3}8\u{20e3}9\u{20e3}0\u{20e3} ya"
+                .to_string(),
+            format!("hp 0812{} ya", keycaps("34567890")),
+        ] {
+            assert_eq!(contacts(&text), format!("hp {PHONE} ya"), "{text:?}");
+        }
+        for text in [
+            keycaps("pilih 1 atau 2"),
+            keycaps("tanggal 05-12-2026 jam 10"),
+            "\u{2764}\u{fe0f} 0812".to_string(),
+        ] {
+            assert_eq!(contacts(&text), text, "{text:?}");
         }
     }
 

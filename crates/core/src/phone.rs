@@ -246,6 +246,24 @@ mod tests {
         }
     }
 
+    /// Review (session 45): a number in keycap digits (`0️⃣8️⃣1️⃣2️⃣…`) was none.
+    #[test]
+    fn a_number_in_keycap_digits_is_read() {
+        let keycaps: String = "0812 3456 7890"
+            .chars()
+            .map(|d| match d {
+                ' ' => " ".to_string(),
+                d => format!("{d}\u{fe0f}\u{20e3}"),
+            })
+            .collect();
+        assert_eq!(to_e164(&keycaps).as_deref(), Some("+6281234567890"));
+        assert_eq!(
+            to_e164("0\u{20e3}8\u{20e3}1\u{20e3}2\u{20e3}3\u{20e3}4\u{20e3}5\u{20e3}6\u{20e3}7\u{20e3}8\u{20e3}9\u{20e3}0\u{20e3}")
+                .as_deref(),
+            Some("+6281234567890")
+        );
+    }
+
     #[test]
     fn every_phone_form_of_the_channel_docs_becomes_e164() {
         for raw in [

@@ -1685,6 +1685,23 @@ mod tests {
         );
     }
 
+    /// Review (session 45): the reporter's own number in keycap digits, grouped as only its
+    /// own rule takes it, was kept.
+    #[test]
+    fn the_own_number_in_keycap_digits_is_hidden() {
+        let text: String = "hp 0813 28 765 432 ya"
+            .chars()
+            .map(|d| match d {
+                '0'..='9' => format!("{d}\u{fe0f}\u{20e3}"),
+                d => d.to_string(),
+            })
+            .collect();
+        assert_eq!(
+            masked(&["Siti"], Some("+6281328765432"), &text),
+            format!("hp {PHONE} ya")
+        );
+    }
+
     /// Review (session 45): a zero-width joiner, non-joiner or space inside a name's word, in
     /// the name's field (`Si\u{200d}ti`) or in a text the stores keep it in (a joiner beside
     /// no Latin letter, a label masked as given), parted it, and the name was kept; the
