@@ -24,18 +24,58 @@ pub struct Parts {
     pub unmarked: Vec<String>,
 }
 
+use crate::label::{is_space, takes_no_room};
+
+/// Whether `c` is white space as a text's words are parted by (a no-break space and a
+/// zero-width space among them, see [`is_space`]).
+fn white(c: char) -> bool {
+    c.is_whitespace() || is_space(c)
+}
+
+/// What follows `mark` (ASCII, its words parted by one space) at the start of `part`, if it
+/// starts with it: its letters in any letter case, any run of white space where it has a
+/// space ([`white`]: review, session 45, `Jawa\u{a0}Tengah` and `Jawa  Tengah` were no
+/// province, and became the address's kecamatan: the address had no place), the marks that
+/// take no room ([`takes_no_room`]: a joiner, a bidi mark) read as nothing.
+fn after_mark<'a>(part: &'a str, mark: &str) -> Option<&'a str> {
+    let mut rest = part;
+    for (i, word) in mark.split(' ').enumerate() {
+        if i > 0 {
+            let next = rest.trim_start_matches(|c: char| white(c) || takes_no_room(c));
+            if !rest[..rest.len() - next.len()].contains(white) {
+                return None;
+            }
+            rest = next;
+        }
+        for m in word.chars() {
+            rest = rest.trim_start_matches(|c: char| takes_no_room(c) && !white(c));
+            let c = rest.chars().next()?;
+            if !c.eq_ignore_ascii_case(&m) {
+                return None;
+            }
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    Some(rest)
+}
+
 /// `part` without its mark, one of `marks` in any letter case followed by a full stop or
-/// white space (a no-break space too), if it starts with one.
+/// white space (a no-break space, a zero-width space too), if it starts with one (see
+/// [`after_mark`]).
 fn strip(part: &str, marks: &[&str]) -> Option<String> {
     marks.iter().find_map(|m| {
-        let rest = part
-            .get(..m.len())
-            .filter(|p| p.eq_ignore_ascii_case(m))
-            .map(|_| &part[m.len()..])?;
-        let apart = |c: char| c == '.' || c.is_whitespace();
-        rest.starts_with(apart)
-            .then(|| rest.trim_start_matches(apart).to_string())
+        let rest = after_mark(part, m)?;
+        let apart = |c: char| c == '.' || white(c);
+        let name = rest.trim_start_matches(|c: char| apart(c) || takes_no_room(c));
+        rest[..rest.len() - name.len()]
+            .contains(apart)
+            .then(|| name.to_string())
     })
+}
+
+/// Whether `part` is `mark` alone (see [`after_mark`]).
+fn is_mark(part: &str, mark: &str) -> bool {
+    after_mark(part, mark).is_some_and(|rest| rest.chars().all(|c| white(c) || takes_no_room(c)))
 }
 
 /// `address` split into its [`Parts`]. Marks are read in any letter case, a no-break space
@@ -43,10 +83,15 @@ fn strip(part: &str, marks: &[&str]) -> Option<String> {
 /// read as marked, and the address gave no place).
 pub fn parts(address: &str) -> Parts {
     let mut out = Parts::default();
-    for (i, part) in address.split(',').map(str::trim).enumerate() {
+    let around = |c: char| white(c) || takes_no_room(c);
+    for (i, part) in address
+        .split(',')
+        .map(|p| p.trim_matches(around))
+        .enumerate()
+    {
         if part.is_empty()
             || strip(part, &["Jawa Tengah"]).is_some()
-            || part.eq_ignore_ascii_case("Jawa Tengah")
+            || is_mark(part, "Jawa Tengah")
             || part.chars().all(|c| c.is_ascii_digit())
         {
             continue;
@@ -81,6 +126,35 @@ mod tests {
         assert_eq!(p.unmarked, ["Kauman", "Pekalongan Timur"]);
         assert_eq!((p.kelurahan, p.kecamatan, p.city), (None, None, None));
         assert_eq!(parts(""), Parts::default());
+    }
+
+    /// Review (session 45): a no-break space (or two spaces, a zero-width space) between the
+    /// words of `Jawa Tengah` made it no province: it became the address's kecamatan, and the
+    /// address had no place; a zero-width space after a mark, or a joiner beside it, made it
+    /// no mark, or stayed in the part.
+    #[test]
+    fn marks_are_read_with_any_white_space_and_without_marks_that_take_no_room() {
+        for province in [
+            "Jawa\u{a0}Tengah 51149",
+            "JAWA\u{a0}TENGAH",
+            "Jawa  Tengah",
+            "Jawa\u{202f}Tengah",
+            "Jawa\u{200b}Tengah.",
+            "Jawa \u{200e}Tengah\u{200b}",
+        ] {
+            let p = parts(&format!(
+                "Jl. Sriwijaya, Pasirkratonkramat, Kota Pekalongan, {province}"
+            ));
+            assert_eq!(p.unmarked, ["Pasirkratonkramat"], "{province:?}");
+        }
+        let p = parts("Jl. Hayam Wuruk, Kel\u{200b}Kauman, Kec.\u{200d}Pekalongan Timur, Kota\u{200b}Pekalongan");
+        assert_eq!(p.kelurahan.as_deref(), Some("Kauman"));
+        assert_eq!(p.kecamatan.as_deref(), Some("Pekalongan Timur"));
+        assert!(p.city.is_some());
+        // A word that only begins as a mark is still none, joined to it or not.
+        let p = parts("Jl. Kelapa, Kel\u{200d}apa Dua, Jawa Tengahan");
+        assert_eq!(p.kelurahan, None);
+        assert_eq!(p.unmarked, ["Kel\u{200d}apa Dua", "Jawa Tengahan"]);
     }
 
     /// Review: marks in capitals (an operator's `KEL. KAUMAN`, `KOTA PEKALONGAN`) or with a

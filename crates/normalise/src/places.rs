@@ -1032,6 +1032,26 @@ mod tests {
         );
     }
 
+    /// Review (session 45): an address ending `Jawa\u{a0}Tengah` (a no-break space, as a
+    /// word processor or a map's share writes it) had the province for its kecamatan, and no
+    /// place.
+    #[test]
+    fn an_address_with_a_no_break_space_in_its_province_has_its_place() {
+        let g = gazetteer();
+        for address in [
+            "Jl. Sriwijaya, Pasirkratonkramat, Kota Pekalongan, Jawa\u{a0}Tengah 51149",
+            "Jl.\u{a0}Sriwijaya, Pasirkratonkramat, Kota\u{a0}Pekalongan, Jawa\u{a0}Tengah",
+        ] {
+            let (city, kec, kel) = address_parts(address);
+            let p = g.locate(city.as_deref(), None, kec.as_deref(), kel.as_deref());
+            assert_eq!(
+                p.kelurahan.map(|k| k.1).as_deref(),
+                Some("Pasirkratonkramat"),
+                "{address:?}"
+            );
+        }
+    }
+
     /// Review: `Kota Batang` (a regency's seat: its town), the city's neighbour, named no
     /// city once only the national list's cities did; `Kel. Kauman, Kota Batang` (Batang has
     /// a Kauman of its own) was coded as the city's Kauman, and `Kota Kajen` (the regency of
