@@ -224,24 +224,25 @@ fn letter(c: char) -> bool {
 /// (`Ｓｉｔｉ`), is the same word; without the accents a decomposition leaves and the
 /// variation selectors ([`unmarked`]), so that a name written with or without its accents
 /// (`José`, `Jose`; `Sîti`, `Siti`) is too; and with the look-alike letters NFKC leaves as
-/// they are read as the Latin ones ([`small_capital`], [`cyrillic_look_alike`]). Apostrophes
+/// they are read as the Latin ones ([`small_capital`], [`look_alike`]). Apostrophes
 /// are kept as written (NFKC would make an acute accent, `´`, a space and a combining
 /// accent). Review: such a name was kept (session 44: accents, selectors, look-alikes).
 fn key(word: &str) -> String {
     if word.is_ascii() {
         return word.to_ascii_lowercase();
     }
-    // Cyrillic letters are read as Latin ones only in a word of Latin letters and such
-    // look-alikes (`Sіti`, `Аminah`, `Рор`): a Cyrillic word with any other letter
-    // (`Анна`) is Cyrillic, and stays.
+    // Cyrillic and Greek letters are read as Latin ones only in a word of Latin letters and
+    // such look-alikes (`Sіti`, `Аminah`, `Рор`, `ΟΚΙ`): a Cyrillic or Greek word with any
+    // other letter (`Иван`, `Οκη`) is Cyrillic or Greek, and stays.
     let decomposed = || word.nfkd().filter(|c| !unmarked(*c));
-    let latin_looking = word.contains(|c| matches!(c, '\u{400}'..='\u{52f}'))
-        && decomposed().any(|c| cyrillic_look_alike(c).is_some())
+    let latin_looking = word.contains(
+        |c| matches!(c, '\u{370}'..='\u{3ff}' | '\u{400}'..='\u{52f}' | '\u{1f00}'..='\u{1fff}'),
+    ) && decomposed().any(|c| look_alike(c).is_some())
         && decomposed().all(|c| {
             !c.is_alphabetic()
                 || latin_letter(c)
                 || small_capital(c).is_some()
-                || cyrillic_look_alike(c).is_some()
+                || look_alike(c).is_some()
         });
     let mut out = String::with_capacity(word.len());
     let mut letters_key = String::new();
@@ -252,8 +253,7 @@ fn key(word: &str) -> String {
         };
         letters_key.clear();
         for c in letters.nfkd().filter(|c| !unmarked(*c)) {
-            let latin = small_capital(c)
-                .or_else(|| latin_looking.then(|| cyrillic_look_alike(c)).flatten());
+            let latin = small_capital(c).or_else(|| latin_looking.then(|| look_alike(c)).flatten());
             match latin {
                 Some(l) => letters_key.push(l),
                 None => push_lowercase(&mut letters_key, c),
@@ -268,7 +268,7 @@ fn key(word: &str) -> String {
 
 /// `text` as [`key`] reads a word, character by character, where ASCII names are looked for
 /// in it: each character in its compatibility decomposition, without the marks [`key`] leaves
-/// out, small capitals and Cyrillic look-alikes (wherever they stand: a name a word reads as
+/// out, small capitals and Cyrillic and Greek look-alikes (wherever they stand: a name a word reads as
 /// is found here too) as Latin letters, in lower case. (Review, session 44: a text naming the
 /// reporter with an accent or look-alike letters was not looked at word by word; without
 /// this, each text with an accented letter would be, at several times the cost.)
@@ -280,7 +280,7 @@ fn folded(text: &str) -> String {
             continue;
         }
         decompose_compatible(c, |d| {
-            if let Some(l) = small_capital(d).or_else(|| cyrillic_look_alike(d)) {
+            if let Some(l) = small_capital(d).or_else(|| look_alike(d)) {
                 out.push(l);
             } else if !unmarked(d) {
                 // (Lower case may write a mark of its own, as [`key`] finds.)
@@ -352,22 +352,25 @@ fn small_capital(c: char) -> Option<char> {
     Some(latin)
 }
 
-/// The Latin letter (lower case) a Cyrillic letter is drawn as, for those Unicode's
-/// confusables give one Latin letter: capitals `А В Е К М Н О Р С Т Х У Ү І Ј Ѕ Һ Ԛ Ԝ`, small
-/// letters `а е о р с у ү х і ј ѕ һ ԁ ԛ ԝ` (a small `в`, `к`, `м`, `н`, `т` looks like no
-/// small Latin letter).
-fn cyrillic_look_alike(c: char) -> Option<char> {
+/// The Latin letter (lower case) a Cyrillic or a Greek letter is drawn as: the Cyrillic
+/// letters Unicode's confusables give one Latin letter, capitals `А В Е К М Н О Р С Т Х У Ү
+/// І Ј Ѕ Һ Ԛ Ԝ`, small letters `а е о р с у ү х і ј ѕ һ ԁ ԛ ԝ`, and the small `в к м н т`,
+/// drawn as the small capitals `ʙ ᴋ ᴍ ʜ ᴛ` (read as Latin letters too, see
+/// [`small_capital`]); the Greek capitals `Α Β Ε Ζ Η Ι Κ Μ Ν Ο Ρ Τ Υ Χ Ϲ` and small letters
+/// `α ι κ ν ο ρ τ υ ϲ ϳ` (review, session 45: a name written with them, or with the small
+/// Cyrillic letters drawn as small capitals, was kept).
+fn look_alike(c: char) -> Option<char> {
     let latin = match c {
         '\u{410}' | '\u{430}' => 'a',
-        '\u{412}' => 'b',
+        '\u{412}' | '\u{432}' => 'b',
         '\u{415}' | '\u{435}' => 'e',
-        '\u{41a}' => 'k',
-        '\u{41c}' => 'm',
-        '\u{41d}' | '\u{4ba}' | '\u{4bb}' => 'h',
+        '\u{41a}' | '\u{43a}' => 'k',
+        '\u{41c}' | '\u{43c}' => 'm',
+        '\u{41d}' | '\u{43d}' | '\u{4ba}' | '\u{4bb}' => 'h',
         '\u{41e}' | '\u{43e}' => 'o',
         '\u{420}' | '\u{440}' => 'p',
         '\u{421}' | '\u{441}' => 'c',
-        '\u{422}' => 't',
+        '\u{422}' | '\u{442}' => 't',
         '\u{425}' | '\u{445}' => 'x',
         '\u{423}' | '\u{443}' | '\u{4ae}' | '\u{4af}' => 'y',
         '\u{406}' | '\u{456}' => 'i',
@@ -376,6 +379,25 @@ fn cyrillic_look_alike(c: char) -> Option<char> {
         '\u{501}' => 'd',
         '\u{51a}' | '\u{51b}' => 'q',
         '\u{51c}' | '\u{51d}' => 'w',
+        // Greek.
+        '\u{391}' | '\u{3b1}' => 'a',
+        '\u{392}' => 'b',
+        '\u{395}' => 'e',
+        '\u{396}' => 'z',
+        '\u{397}' => 'h',
+        '\u{399}' | '\u{3b9}' => 'i',
+        '\u{39a}' | '\u{3ba}' => 'k',
+        '\u{39c}' => 'm',
+        '\u{39d}' => 'n',
+        '\u{39f}' | '\u{3bf}' => 'o',
+        '\u{3a1}' | '\u{3c1}' => 'p',
+        '\u{3a4}' | '\u{3c4}' => 't',
+        '\u{3a5}' => 'y',
+        '\u{3c5}' => 'u',
+        '\u{3a7}' => 'x',
+        '\u{3bd}' => 'v',
+        '\u{3f2}' | '\u{3f9}' => 'c',
+        '\u{3f3}' => 'j',
         _ => return None,
     };
     Some(latin)
@@ -1499,6 +1521,9 @@ mod tests {
             "nah",
             "Amin\u{430}h",
             "\u{410}minah",
+            "\u{391}minah",
+            "S\u{3b9}\u{442}\u{3b9}",
+            "\u{39f}\u{3ba}\u{3b7}",
             "Анна",
             "Caf\u{e9}",
             "\u{2764}\u{fe0f}",
@@ -1600,6 +1625,37 @@ mod tests {
         for (name, text) in [
             ("Anna", "\u{410}\u{43d}\u{43d}\u{430} dari Kauman"),
             ("\u{410}\u{43d}\u{43d}\u{430}", "Anna dari Kauman"),
+        ] {
+            assert_eq!(mask(&[name], text), text, "{name:?}: {text:?}");
+        }
+    }
+
+    /// Review (session 45): a name written with Greek letters drawn as Latin ones (`ΟΚΙ`,
+    /// `Αminah`, `Siti Rοsα`) or the small Cyrillic letters drawn as small capitals (`в`,
+    /// `к`, `м`, `н`, `т`: `Аміnан`, `ѕіті`) was kept. A Greek word with any other letter is
+    /// Greek, and stays.
+    #[test]
+    fn a_name_in_greek_or_small_cyrillic_look_alike_letters_is_hidden() {
+        let mask = |names: &[&str], text: &str| masked(names, None, text);
+        for (name, text) in [
+            ("Siti Aminah", "saya Siti \u{391}minah, jalan rusak"),
+            ("Siti Aminah", "saya S\u{399}TI AMI\u{39d}\u{391}\u{397}, jalan rusak"),
+            ("Oki Rosa", "saya \u{39f}\u{39a}\u{399} R\u{3bf}s\u{3b1}, jalan rusak"),
+            ("Siti Aminah", "saya \u{455}\u{456}\u{442}\u{456} \u{430}\u{43c}\u{456}n\u{430}\u{43d}, jalan rusak"),
+            ("Siti Aminah", "saya S\u{456}\u{442}\u{456} \u{410}\u{43c}\u{456}n\u{430}h, jalan rusak"),
+            ("Kiki Bima", "saya \u{43a}\u{456}\u{43a}\u{456} \u{432}\u{456}\u{43c}\u{430}, jalan rusak"),
+            ("\u{39f}\u{39a}\u{399} Rosa", "saya Oki Rosa, jalan rusak"),
+        ] {
+            assert_eq!(
+                mask(&[name], text),
+                "saya [nama] [nama], jalan rusak",
+                "{name:?}: {text:?}"
+            );
+        }
+        for (name, text) in [
+            ("Oki", "\u{39f}\u{3ba}\u{3b7} dari Kauman"),
+            ("Alfa", "\u{391}\u{3bb}\u{3c6}\u{3b1} dari Kauman"),
+            ("Ivan", "\u{418}\u{432}\u{430}\u{43d} dari Kauman"),
         ] {
             assert_eq!(mask(&[name], text), text, "{name:?}: {text:?}");
         }
