@@ -696,6 +696,39 @@ fn the_reporters_name_or_number_split_by_a_joiner_is_hidden() {
     assert_eq!(c.body, "hp [nomor telepon], anak [nomor telepon]");
 }
 
+/// Review (session 45): the reporter's fields holding a zero-width joiner, non-joiner or
+/// space (a name `Si\u{200d}ti`, a number `0812\u{200b}3456…`, an address
+/// `siti\u{200c}@gmail.com`) gave no key, or another, and the name in the texts was kept;
+/// and the number in keycap digits reached `complaints`.
+#[test]
+fn the_reporters_fields_holding_zero_width_characters_key_and_hide_them() {
+    let key_of = |phone: Option<&str>, email: Option<&str>| {
+        let mut r = report();
+        r.reporter_phone = phone.map(str::to_string);
+        r.reporter_email = email.map(str::to_string);
+        normaliser().normalise(&r).unwrap().complaint.reporter_key
+    };
+    let plain = key_of(Some("081234567890"), None);
+    assert!(plain.is_some());
+    for phone in [
+        "0812\u{200b}3456\u{200b}7890",
+        "0812\u{200d}3456\u{200d}7890",
+    ] {
+        assert_eq!(key_of(Some(phone), None), plain, "{phone:?}");
+    }
+    assert_eq!(
+        key_of(None, Some("siti\u{200c}@gmail.com")),
+        key_of(None, Some("siti@gmail.com"))
+    );
+    let mut r = report();
+    r.reporter_names = vec!["Si\u{200d}ti Ami\u{200b}nah".into()];
+    r.title = Some("Saya Siti Aminah, jalan rusak".into());
+    r.body = Some("hp 0\u{fe0f}\u{20e3}8\u{fe0f}\u{20e3}1\u{fe0f}\u{20e3}2\u{fe0f}\u{20e3}3\u{fe0f}\u{20e3}4\u{fe0f}\u{20e3}5\u{fe0f}\u{20e3}6\u{fe0f}\u{20e3}7\u{fe0f}\u{20e3}8\u{fe0f}\u{20e3}9\u{fe0f}\u{20e3}0\u{fe0f}\u{20e3} ya".into());
+    let c = normaliser().normalise(&r).unwrap().complaint;
+    assert_eq!(c.title, "Saya [nama] [nama], jalan rusak");
+    assert_eq!(c.body, "hp [nomor telepon] ya");
+}
+
 /// Review: the reporter's number given or written in full-width, Arabic-Indic or styled
 /// digits reached `complaints` (and the reporter had no key).
 #[test]
