@@ -1127,6 +1127,62 @@ async fn wa_a_sign_in_or_proxy_page_is_named_with_its_title_and_status() {
     server.abort();
 }
 
+/// Review (session 45): a register sheet published without its header row (its first row a
+/// case typed in by hand for a walk-in reporter) failed the run quoting the answer's first 120
+/// characters: the phone numbers hidden, but the reporter's name shown, in the run's error
+/// (`sync_runs.error`, the log). The error says where and what is wrong (the sheet's URL, the
+/// answer's status, its first row naming none of the register's columns) and quotes none of
+/// the rows; a sheet lacking some columns likewise. A web page in the register's place is
+/// still named by its title (see above).
+#[tokio::test]
+async fn wa_a_sheet_without_its_header_row_fails_quoting_no_reporters_name() {
+    let (files, base, server) = register_server().await;
+    let walk_in =
+        "WA-2026-0001,3/11/2026 9:15:00,,,Retno Wulandari,Jalan berlubang,Jalan,DPUPR,Baru,,,,\r\n";
+    let without = HEADER.replace(",ID Pesan Pertama", "");
+    for (label, body, says) in [
+        (
+            "no header row",
+            format!("{walk_in}{}", row("WA-2026-0002", "085600001111", "Lampu mati", "Baru")),
+            "names none of the register's columns",
+        ),
+        (
+            "a header lacking a column",
+            format!("{without}\r\nWA-2026-0001,3/11/2026 9:15:00,,Retno Wulandari,Jalan berlubang,Jalan,DPUPR,Baru,,,,\r\n"),
+            "lacks the column `ID Pesan Pertama`",
+        ),
+    ] {
+        put(&files, body.into_bytes());
+        let ts = sqlite_store().await;
+        let r = engine(&ts)
+            .sync(&register(&base), &NoProgress)
+            .await
+            .unwrap();
+        let error = r.error.clone().unwrap_or_default();
+        assert_eq!(r.outcome, Outcome::Failed, "{label}: {}", r.summary_line());
+        assert!(
+            error.contains("/register.csv answered 200") && error.contains(says),
+            "{label}: {error}"
+        );
+        for private in ["Retno", "Wulandari", "Jalan berlubang", "WA-2026-0001"] {
+            assert!(!error.contains(private), "{label}: {private}: {error}");
+            assert_eq!(
+                count(
+                    &ts,
+                    &format!(
+                        "SELECT COUNT(*) FROM sync_runs WHERE COALESCE(error, '') || '|' || COALESCE(report, '') LIKE '%{private}%'"
+                    )
+                )
+                .await,
+                0,
+                "{label}: {private}"
+            );
+        }
+        assert_eq!(count(&ts, "SELECT COUNT(*) FROM raw_records").await, 0);
+    }
+    server.abort();
+}
+
 /// Review (session 44, rv2): a store synced before `No Aduan` had to be a case number keeps
 /// in its cursor a reporter's number typed there as a case's number. The first read after the
 /// upgrade took it for a case that had left the register and archived a note of its leaving,

@@ -158,6 +158,26 @@ impl Response {
         }
     }
 
+    /// [`unexpected_because`](Self::unexpected_because) quoting nothing of the body, given by
+    /// its length alone: for an answer whose first bytes may be reporters' data that no
+    /// pattern hides (a sheet's rows, a walk-in reporter's name in them), where `why` says
+    /// where and what is wrong.
+    pub fn unexpected_unquoted(&self, channel: &str, what: &str, why: &str) -> Error {
+        let body = match self.body.len() {
+            0 => "an empty body".to_string(),
+            1 => "a body of 1 byte".to_string(),
+            n => format!("a body of {n} bytes"),
+        };
+        Error::Upstream {
+            channel: channel.to_string(),
+            message: format!(
+                "{what}: {} answered {} with {body} ({why})",
+                shown(&self.url),
+                self.status,
+            ),
+        }
+    }
+
     /// [`unexpected`](Self::unexpected), quoting `body` (the answer's, with what must not
     /// be shown taken out) instead of the answer's own.
     /// The client's secrets (its key, token, password) are taken out of what is quoted.

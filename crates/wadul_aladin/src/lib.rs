@@ -276,9 +276,15 @@ impl BatchSource for Register {
             // (review: its lines were read as case rows, the run `ok`); nor is a sheet whose
             // header lacks a column read, which would be misread in every row. The error
             // names the sheet (its URL), the answer's status, and what is missing or what
-            // came instead.
+            // came instead. A web page is quoted (its title names whose page it is); a sheet
+            // is not: its first row, when it is no header, is a case, and may name its
+            // reporter (review, session 45: a walk-in's name was in the run's error).
             if let Some(why) = parse::not_the_register(&resp.body) {
-                return Err(resp.unexpected_because(CHANNEL, what, &why));
+                return Err(if parse::is_web_page(&resp.body) {
+                    resp.unexpected_because(CHANNEL, what, &why)
+                } else {
+                    resp.unexpected_unquoted(CHANNEL, what, &why)
+                });
             }
             let now = Utc::now();
             let shown = aduan_transport::shown(&resp.url);

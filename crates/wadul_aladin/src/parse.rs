@@ -534,10 +534,14 @@ const READ_COLUMNS: [&str; 12] = [
 /// what the body is instead: a web page (a sign-in page for a share link that expired, a
 /// proxy's error page: access, not data, is what to look at), nothing, or a sheet whose
 /// header lacks the columns it names.
+/// What is wrong is said without quoting the body's rows: a sheet's first row, when it is no
+/// header, is a case, and a case typed in by hand names its walk-in reporter, a name no
+/// pattern can tell from other words (review, session 45: the run's error quoted the answer's
+/// first 120 characters, the phone numbers hidden, the name not). It says where instead:
+/// the row's line and its number of fields.
 pub(crate) fn not_the_register(body: &[u8]) -> Option<String> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let first = body.iter().position(|b| !b.is_ascii_whitespace());
-    if first.is_some_and(|at| body[at] == b'<') {
+    if is_web_page(body) {
         return Some(
             "a web page, not the case register's CSV: look at the register URL's access \
              (a share link expired, a sign-in, a proxy's page), not at the register's data"
@@ -576,9 +580,13 @@ pub(crate) fn not_the_register(body: &[u8]) -> Option<String> {
         return None;
     }
     if missing.len() == READ_COLUMNS.len() {
+        let line = header.position().map_or(1, csv::Position::line);
         return Some(format!(
-            "not the case register's CSV: its first row names none of the register's \
-             columns, {contract}"
+            "not the case register's CSV: its first row (line {line}, {} field{}) names none \
+             of the register's columns (the header row left out, or another sheet \
+             published?), {contract}",
+            header.len(),
+            if header.len() == 1 { "" } else { "s" }
         ));
     }
     Some(format!(
@@ -586,6 +594,16 @@ pub(crate) fn not_the_register(body: &[u8]) -> Option<String> {
         if missing.len() == 1 { "" } else { "s" },
         missing.join("`, `")
     ))
+}
+
+/// Whether `body` (without its byte order mark) is a web page: its first character that is
+/// not white space is `<`. Such an answer is access gone wrong (a sign-in page for a share
+/// link that expired, a proxy's page), which its title names; a sheet's rows are never quoted.
+pub(crate) fn is_web_page(body: &[u8]) -> bool {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    body.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'<')
 }
 
 /// Whether `no` is a case number as the contract writes it, `WA-YYYY-NNNN` (`WA` in any
