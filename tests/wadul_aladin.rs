@@ -1504,3 +1504,77 @@ async fn a_dismissed_body_stays_dismissed_when_one_of_its_senders_writes_again()
         );
     }
 }
+
+/// Review (session 45): a payload whose failure an admin dismissed (A) that then failed
+/// another way (B: read otherwise, as a newer release might) got an open entry saying B; read
+/// again failing as A alone, the dismissed failure, the entry went on saying B until a
+/// rebuild. It says what is true now: the payload fails only as the admin dismissed, and the
+/// entry is closed, on both stores (a rebuild closes it likewise, and opens none).
+#[tokio::test]
+async fn an_entry_is_closed_when_its_payload_fails_again_only_as_dismissed() {
+    for ts in all_stores().await {
+        let t0 = chrono::Utc::now().timestamp();
+        let engine = engine(&ts);
+        let (a, b) = ("6281234567890", "6281234567891");
+        deliver(
+            &engine,
+            two_senders_body(&[(a, "wamid.A1", "kemarin"), (b, "wamid.B1", "kemarin")]),
+        )
+        .await;
+        let open = ts.store.quarantine_open_ids().await.unwrap();
+        assert_eq!(open.len(), 1, "{}", ts.label);
+        assert!(ts
+            .store
+            .dismiss_quarantine(open[0], "admin", Some("sent in error"), chrono::Utc::now())
+            .await
+            .unwrap());
+        // Failure B, which no one dismissed: an entry says it.
+        let first = "raw_id = (SELECT MIN(raw_id) FROM raw_records)";
+        ts.execute(&replace_in_payloads(&ts, "kemarin", "lusa", first))
+            .await;
+        deliver(
+            &engine,
+            two_senders_body(&[(a, "wamid.A2", &t0.to_string())]),
+        )
+        .await;
+        let open = ts.store.quarantine_open_ids().await.unwrap();
+        assert_eq!(open.len(), 1, "{}", ts.label);
+        let b_entry = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        assert!(
+            b_entry.reason.contains("a text of 4 characters"),
+            "{}: {}",
+            ts.label,
+            b_entry.reason
+        );
+        // Read as before again: failure A alone, dismissed. B is no longer true.
+        ts.execute(&replace_in_payloads(&ts, "lusa", "kemarin", first))
+            .await;
+        deliver(
+            &engine,
+            two_senders_body(&[(a, "wamid.A3", &(t0 + 60).to_string())]),
+        )
+        .await;
+        let mut said = Vec::new();
+        for id in ts.store.quarantine_open_ids().await.unwrap() {
+            let e = ts.store.quarantine_get(id).await.unwrap().unwrap();
+            said.push(format!("#{id} {}", e.reason));
+        }
+        assert!(said.is_empty(), "{}: {said:#?}", ts.label);
+        let closed = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        assert!(
+            closed.resolved_at.is_some() && closed.dismissed_by.is_none(),
+            "{}: {:?}",
+            ts.label,
+            (closed.resolved_at, closed.dismissed_by)
+        );
+        engine
+            .renormalise(&parsers(), &aduan_sync::NoProgress)
+            .await
+            .unwrap();
+        assert!(
+            ts.store.quarantine_open_ids().await.unwrap().is_empty(),
+            "{}: rebuilt",
+            ts.label
+        );
+    }
+}

@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 
 use crate::error::Context;
 use crate::write::{
-    quarantine_sql, upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL, DICTIONARY_SQL,
-    LINK_AGAIN_SQL, LINK_SQL, LIVE,
+    quarantine_sql, upsert_tail, Tables, WriteBatch, CLOSE_DISMISSED_SQL, COMPLAINT_COLUMNS,
+    CURSOR_SQL, DICTIONARY_SQL, LINK_AGAIN_SQL, LINK_SQL, LIVE,
 };
 use crate::Result;
 
@@ -392,6 +392,19 @@ pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Re
             .execute(&mut *tx)
             .await
             .context(|| format!("quarantining {} of {channel}", qr.record))?;
+    }
+    if !w.rebuild {
+        for hash in w.quarantine_dismissed {
+            sqlx::query(CLOSE_DISMISSED_SQL)
+                .bind(w.now)
+                .bind(channel)
+                .bind(hash)
+                .execute(&mut *tx)
+                .await
+                .context(|| {
+                    format!("closing quarantine entries of {channel} now failing as dismissed")
+                })?;
+        }
     }
     if let Some(cursor) = w.cursor {
         sqlx::query(CURSOR_SQL)

@@ -18,8 +18,8 @@ use sqlx::SqlitePool;
 use crate::error::Context;
 use crate::read::PackedRaw;
 use crate::write::{
-    claim_sql, quarantine_sql, upsert_tail, Tables, WriteBatch, COMPLAINT_COLUMNS, CURSOR_SQL,
-    DICTIONARY_SQL, LINK_AGAIN_SQL, LINK_SQL, LIVE,
+    claim_sql, quarantine_sql, upsert_tail, Tables, WriteBatch, CLOSE_DISMISSED_SQL,
+    COMPLAINT_COLUMNS, CURSOR_SQL, DICTIONARY_SQL, LINK_AGAIN_SQL, LINK_SQL, LIVE,
 };
 use crate::{blocking, CurrentRow, Error, Result, StoredRaw};
 
@@ -485,6 +485,16 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
                 now
             ])
             .map_err(|e| fail(format!("quarantining {} of {channel}", q.record), e))?;
+        }
+    }
+    if !w.rebuild && !w.quarantine_dismissed.is_empty() {
+        let what = || format!("closing quarantine entries of {channel} now failing as dismissed");
+        let mut st = conn
+            .prepare(CLOSE_DISMISSED_SQL)
+            .map_err(|e| fail(what(), e))?;
+        for hash in w.quarantine_dismissed {
+            st.execute(params![now, channel, hash])
+                .map_err(|e| fail(what(), e))?;
         }
     }
     if let Some(cursor) = w.cursor {

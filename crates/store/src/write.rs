@@ -106,6 +106,11 @@ pub struct WriteBatch<'a> {
     pub events: &'a [EventRow],
     /// Records that failed.
     pub quarantine: &'a [QuarantineRow],
+    /// Payloads (by content hash) read again that now fail only in ways an admin dismissed
+    /// before (see [`Store::dismiss_quarantine`]): the open entry of each, which says a
+    /// failure met since, no longer says what is true and is closed. Ignored in a rebuild's
+    /// batch (its quarantine is merged when it ends, and such an entry goes then).
+    pub quarantine_dismissed: &'a [Vec<u8>],
     /// Payloads' groups (channels that fold payloads), after `raws`.
     pub links: &'a [GroupLink],
     /// Whether `complaints` replace the stored rows whatever their `updated_at`, and `events`
@@ -511,6 +516,14 @@ pub(crate) fn quarantine_sql(t: Tables) -> String {
         live = LIVE.quarantine
     )
 }
+
+/// Closes at `$1` the open quarantine entry of channel `$2`'s archived payload `$3` (its
+/// content hash): the payload now fails only in ways an admin dismissed (see
+/// [`WriteBatch::quarantine_dismissed`]). (The parameters appear in their order: SQLite
+/// numbers `$N` by where each first appears.)
+pub(crate) const CLOSE_DISMISSED_SQL: &str = "UPDATE quarantine SET resolved_at = $1 \
+     WHERE resolved_at IS NULL AND raw_id = \
+     (SELECT raw_id FROM raw_records WHERE channel = $2 AND content_hash = $3)";
 
 /// PostgreSQL: `owner`, the role that owns table `$2` once it is renamed `$1` (see
 /// [`OWNER_SQL`]): `$1`'s owner, where this role may give it the table (as `ALTER TABLE …

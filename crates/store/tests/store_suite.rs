@@ -637,6 +637,72 @@ async fn a_payload_quarantined_again_keeps_one_entry_that_says_why_it_fails_now(
     }
 }
 
+/// Review (session 45): a payload with an open entry for a failure met after an admin
+/// dismissed its first one, read again failing only as dismissed, kept its entry open saying
+/// the other failure. A batch naming it in `quarantine_dismissed` closes that entry (not
+/// dismissing it) and leaves the dismissed one as it was.
+#[tokio::test]
+async fn an_open_entry_of_a_payload_failing_only_as_dismissed_is_closed() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let raws = [raw(7), raw(8)];
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(5),
+            raws: &raws,
+            quarantine: &[quarantined(7, "not a time"), quarantined(8, "no title")],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let first = open_quarantine(s).await[0].2;
+        assert!(s
+            .dismiss_quarantine(first, "admin", None, t(6))
+            .await
+            .unwrap());
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(7),
+            quarantine: &[quarantined(7, "no such kelurahan")],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let other = open_quarantine(s).await;
+        assert_eq!(other.len(), 2, "{}", ts.label);
+        let dismissed_now = [vec![7u8; 32]];
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(9),
+            quarantine_dismissed: &dismissed_now,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let open: Vec<String> = open_quarantine(s)
+            .await
+            .into_iter()
+            .map(|(_, why, ..)| why)
+            .collect();
+        assert_eq!(open, ["no title"], "{}", ts.label);
+        let closed = other.iter().find(|o| o.1 == "no such kelurahan").unwrap().2;
+        let closed = s.quarantine_get(closed).await.unwrap().unwrap();
+        assert_eq!(
+            (closed.resolved_at, closed.dismissed_by.as_deref()),
+            (Some(t(9)), None),
+            "{}",
+            ts.label
+        );
+        let dismissed = s.quarantine_get(first).await.unwrap().unwrap();
+        assert_eq!(
+            (dismissed.resolved_at, dismissed.dismissed_by.as_deref()),
+            (Some(t(6)), Some("admin")),
+            "{}",
+            ts.label
+        );
+    }
+}
+
 /// Review (session 44): a payload an admin dismissed was never quarantined again, whatever
 /// it failed for: one that a newer release read otherwise and found wrong another way stayed
 /// closed without a word. Failing as it did when dismissed, it stays closed; failing another

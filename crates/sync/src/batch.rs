@@ -439,16 +439,20 @@ fn failures(field: &str, reason: &str) -> Vec<String> {
 /// two senders' messages that fail is one entry naming both; the next message of one sender
 /// reads the body again for that sender alone), stay dismissed. A failure no one dismissed
 /// is quarantined with the rest (the store then opens an entry for it: see
-/// `aduan_store`'s quarantine insert, which compares whole reasons only).
+/// `aduan_store`'s quarantine insert, which compares whole reasons only). Also the hashes of
+/// the payloads left out: an open entry of one (a failure met since the admin dismissed the
+/// others) no longer says what is true, and is closed with the batch (see
+/// `WriteBatch::quarantine_dismissed`; review, session 45: it stayed open, saying the
+/// failure met since, until a rebuild).
 async fn without_dismissed(
     store: &Store,
     channel: &str,
     rows: Vec<QuarantineRow>,
-) -> Result<Vec<QuarantineRow>> {
+) -> Result<(Vec<QuarantineRow>, Vec<Vec<u8>>)> {
     let hashes: Vec<&[u8]> = rows.iter().map(|q| q.content_hash.as_slice()).collect();
     let dismissed = store.dismissed_failures(channel, &hashes).await?;
     if dismissed.is_empty() {
-        return Ok(rows);
+        return Ok((rows, Vec::new()));
     }
     let mut seen: HashMap<Vec<u8>, HashSet<String>> = HashMap::default();
     for (hash, field, reason) in dismissed {
@@ -456,16 +460,14 @@ async fn without_dismissed(
             .or_default()
             .extend(failures(&field, &reason));
     }
-    Ok(rows
-        .into_iter()
-        .filter(|q| {
-            seen.get(&q.content_hash).is_none_or(|known| {
-                !failures(&q.field, &q.reason)
-                    .iter()
-                    .all(|f| known.contains(f))
-            })
+    let (kept, left): (Vec<QuarantineRow>, Vec<QuarantineRow>) = rows.into_iter().partition(|q| {
+        seen.get(&q.content_hash).is_none_or(|known| {
+            !failures(&q.field, &q.reason)
+                .iter()
+                .all(|f| known.contains(f))
         })
-        .collect())
+    });
+    Ok((kept, left.into_iter().map(|q| q.content_hash).collect()))
 }
 
 /// `s` as text both stores take (see [`aduan_core::storable`]).
@@ -587,7 +589,9 @@ pub(crate) async fn process(
         fresh.retain(|(_, hash)| !again.contains(hash));
         (out.raws, packer) = archived(store, channel, fresh).await?;
     }
-    out.quarantine = without_dismissed(store, channel, std::mem::take(&mut out.quarantine)).await?;
+    let (quarantine, dismissed) =
+        without_dismissed(store, channel, std::mem::take(&mut out.quarantine)).await?;
+    out.quarantine = quarantine;
     let job = Job {
         packer,
         channel: channel.to_string(),
@@ -598,6 +602,7 @@ pub(crate) async fn process(
         rebuild: input.rebuild,
         fences: input.fences,
         built_with: (!input.rebuild).then(|| normaliser.built_with().to_string()),
+        quarantine_dismissed: dismissed,
         ..decide(store, behind, out, input.rebuild, counts).await?
     };
     behind.start(store, job, delta, total).await?;
@@ -1316,6 +1321,8 @@ struct Job {
     complaints: Vec<ComplaintRow>,
     events: Vec<EventRow>,
     quarantine: Vec<QuarantineRow>,
+    /// See `WriteBatch::quarantine_dismissed`.
+    quarantine_dismissed: Vec<Vec<u8>>,
     links: Vec<GroupLink>,
     removed: Vec<String>,
     claims: Vec<(String, String)>,
@@ -1349,6 +1356,7 @@ impl Job {
                 complaints: &self.complaints,
                 events: &self.events,
                 quarantine: &self.quarantine,
+                quarantine_dismissed: &self.quarantine_dismissed,
                 links: &self.links,
                 removed: &self.removed,
                 claims: &self.claims,
