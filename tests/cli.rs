@@ -2713,6 +2713,67 @@ async fn a_batch_reads_the_dismissed_failures_of_its_payloads_at_once() {
     sim.shutdown().await;
 }
 
+/// Review (session 45): `aduan quarantine dismiss` and `retry` asked the database once for
+/// each number named whether it names an entry, and `retry` once more for each whether it
+/// was closed (a retry of `quarantine list`'s hundreds of numbers, hundreds of statements).
+/// Each is one statement for the numbers together (counted by the statements the driver
+/// logs: those that ask by number without reading the entry whole).
+#[tokio::test]
+async fn quarantine_commands_ask_for_the_numbers_named_together() {
+    let sim = sim(
+        100,
+        Sp4nFaults {
+            bad_records_every: Some(10),
+            ..Sp4nFaults::default()
+        },
+    )
+    .await;
+    let ts = synced_store(&sim, 100).await;
+    let dir = tempfile::tempdir().unwrap();
+    let open = ts.store.quarantine_open_ids().await.unwrap();
+    assert!(open.len() >= 5, "{open:?}");
+    let named: Vec<String> = open.iter().map(i64::to_string).collect();
+    let asked = |action: &str| {
+        let mut args = vec![
+            "--log-format",
+            "json",
+            "--database",
+            &ts.url,
+            "quarantine",
+            action,
+        ];
+        args.extend(named.iter().map(String::as_str));
+        let out = aduan(
+            dir.path(),
+            &args,
+            &[
+                ("ADUAN_REPORTER_KEY", REPORTER_KEY),
+                ("RUST_LOG", "warn,sqlx::query=debug"),
+            ],
+        );
+        let asks = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|l| {
+                l.contains("sqlx::query")
+                    && l.contains("FROM quarantine WHERE quarantine_id")
+                    && !l.contains("dismissed_reason")
+            })
+            .count();
+        (asks, text(&out))
+    };
+    let (asks, said) = asked("dismiss");
+    assert!(said.contains("dismissed"), "{said}");
+    assert_eq!(asks, 1, "{said}");
+    // All dismissed now: the retry asks which exist and which are closed, and retries none.
+    let (asks, said) = asked("retry");
+    assert!(
+        said.contains(&format!("{} resolved before", open.len())),
+        "{said}"
+    );
+    assert_eq!(asks, 2, "{said}");
+    sim.shutdown().await;
+}
+
 /// A 112 cursor remembers every daily export it read: after some two years of files it is
 /// longer than one argument of a command line may be (Linux: 128 KiB), so `aduan cursor set
 /// cc112 "$(cat cursor.json)"` fails in the shell before Aduan runs (review: a saved cursor

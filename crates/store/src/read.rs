@@ -1,6 +1,6 @@
 //! Reading: status, quarantine, raw records for rebuilding, summaries and analysts' queries.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sqlx::{Column, ConnectOptions, Executor, Row, Statement, TypeInfo, ValueRef};
@@ -338,48 +338,81 @@ impl Store {
         })
     }
 
-    /// Those of `ids` that name no quarantine entry, in the order given.
+    /// Those of `ids` that name no quarantine entry, in the order given. Looked up together,
+    /// [`CHUNK`] to a statement (review, session 45: a statement for each id named, as
+    /// `quarantine retry` names them, thousands with `--all`'s list).
     pub async fn quarantine_missing(&self, ids: &[i64]) -> Result<Vec<i64>> {
-        let mut missing = Vec::new();
-        for &id in ids {
-            let found: Option<i64> = on_pool!(self, pool => {
-                sqlx::query_scalar("SELECT quarantine_id FROM quarantine WHERE quarantine_id = $1")
-                    .bind(id)
-                    .fetch_optional(pool)
-                    .await
-                    .context(|| format!("reading quarantine entry {id}"))
-            })?;
-            if found.is_none() {
-                missing.push(id);
-            }
-        }
-        Ok(missing)
+        let found: HashSet<i64> = self
+            .quarantine_of(ids, "quarantine_id, NULL, NULL", "")
+            .await?
+            .into_iter()
+            .map(|(id, _, _)| id)
+            .collect();
+        Ok(ids
+            .iter()
+            .copied()
+            .filter(|id| !found.contains(id))
+            .collect())
     }
 
     /// Those of `ids` that are closed (resolved, or dismissed by an admin), in the order
     /// given: number, when it was closed, and who dismissed it. Without their payloads: a
-    /// retry names these as closed before and reads only the others.
+    /// retry names these as closed before and reads only the others. Looked up together, as
+    /// [`quarantine_missing`](Self::quarantine_missing) looks them up.
     pub async fn quarantine_closed(
         &self,
         ids: &[i64],
     ) -> Result<Vec<(i64, DateTime<Utc>, Option<String>)>> {
-        let mut closed = Vec::new();
-        for &id in ids {
-            let found: Option<(DateTime<Utc>, Option<String>)> = on_pool!(self, pool => {
-                sqlx::query_as(
-                    "SELECT resolved_at, dismissed_by FROM quarantine \
-                     WHERE quarantine_id = $1 AND resolved_at IS NOT NULL",
-                )
-                .bind(id)
-                .fetch_optional(pool)
-                .await
-                .context(|| format!("reading quarantine entry {id}"))
+        let found: HashMap<i64, (DateTime<Utc>, Option<String>)> = self
+            .quarantine_of(
+                ids,
+                "quarantine_id, resolved_at, dismissed_by",
+                " AND resolved_at IS NOT NULL",
+            )
+            .await?
+            .into_iter()
+            .filter_map(|(id, at, by)| at.map(|at| (id, (at, by))))
+            .collect();
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.get(id).map(|(at, by)| (*id, *at, by.clone())))
+            .collect())
+    }
+
+    /// `columns` (a number, a time or `NULL`, a text or `NULL`) of the quarantine entries
+    /// numbered `ids` that meet `and` (empty, or ` AND …`), [`CHUNK`] numbers to a
+    /// statement, each number once (an IN list's length varies: not kept in the statement
+    /// cache).
+    async fn quarantine_of(
+        &self,
+        ids: &[i64],
+        columns: &str,
+        and: &str,
+    ) -> Result<Vec<(i64, Option<DateTime<Utc>>, Option<String>)>> {
+        let what = || "reading quarantine entries".to_string();
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut found = Vec::new();
+        for chunk in ids.chunks(CHUNK) {
+            let rows: Vec<(i64, Option<DateTime<Utc>>, Option<String>)> = on_pool!(self, pool => {
+                let mut q = sqlx::QueryBuilder::new(format!(
+                    "SELECT {columns} FROM quarantine WHERE quarantine_id IN ("
+                ));
+                let mut each = q.separated(", ");
+                for id in chunk {
+                    each.push_bind(*id);
+                }
+                q.push(")").push(and);
+                q.build_query_as()
+                    .persistent(false)
+                    .fetch_all(pool)
+                    .await
+                    .context(what)
             })?;
-            if let Some((at, by)) = found {
-                closed.push((id, at, by));
-            }
+            found.extend(rows);
         }
-        Ok(closed)
+        Ok(found)
     }
 
     /// One quarantine entry.

@@ -703,6 +703,60 @@ async fn an_open_entry_of_a_payload_failing_only_as_dismissed_is_closed() {
     }
 }
 
+/// Review (session 45): `quarantine_missing` and `quarantine_closed` asked the database once
+/// for each number named. They ask 500 at a time; what they answer is as before: in the
+/// order given, repeated numbers repeated, across the chunks' bounds, on both stores.
+#[tokio::test]
+async fn quarantine_numbers_are_looked_up_together_in_the_order_given() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let raws = [raw(1), raw(2), raw(3)];
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(5),
+            raws: &raws,
+            quarantine: &[
+                quarantined(1, "not a time"),
+                quarantined(2, "no title"),
+                quarantined(3, "no status"),
+            ],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let ids: Vec<i64> = open_quarantine(s).await.into_iter().map(|q| q.2).collect();
+        let (e1, e2, e3) = (ids[0], ids[1], ids[2]);
+        assert!(s.dismiss_quarantine(e2, "admin", None, t(6)).await.unwrap());
+        s.resolve_quarantine(e3, t(7)).await.unwrap();
+        let gone: Vec<i64> = (0..1200).map(|n| 1_000_000 + n).collect();
+        let mut named = vec![e3, gone[0], e1];
+        named.extend(&gone[1..700]);
+        named.extend([e2, e3]);
+        named.extend(&gone[700..]);
+        named.push(gone[5]);
+        let mut missing = gone.clone();
+        missing.push(gone[5]);
+        assert_eq!(
+            s.quarantine_missing(&named).await.unwrap(),
+            missing,
+            "{}",
+            ts.label
+        );
+        assert_eq!(
+            s.quarantine_closed(&named).await.unwrap(),
+            [
+                (e3, t(7), None),
+                (e2, t(6), Some("admin".to_string())),
+                (e3, t(7), None)
+            ],
+            "{}",
+            ts.label
+        );
+        assert!(s.quarantine_missing(&[]).await.unwrap().is_empty());
+        assert!(s.quarantine_closed(&[e1]).await.unwrap().is_empty());
+    }
+}
+
 /// Review (session 44): a payload an admin dismissed was never quarantined again, whatever
 /// it failed for: one that a newer release read otherwise and found wrong another way stayed
 /// closed without a word. Failing as it did when dismissed, it stays closed; failing another
