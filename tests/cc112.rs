@@ -1285,6 +1285,72 @@ async fn a_corrected_row_closes_the_quarantine_entry_of_the_row_it_corrects() {
     }
 }
 
+/// Review (session 45): a row whose `No Tiket` is no ticket (the caller's number typed
+/// there: `ticket_not_a_ticket`) that also failed for another reason (a forwarded call's
+/// `Durasi` that is no length, a `Waktu Update` that is no time) had no record id, so its
+/// entry never closed when the 112 team put the row right. It is archived under its call's
+/// identity (its complaint's, the number only as its keyed hash), and the row put right
+/// closes it, on both stores; a ghost call's row alike. Neither record id holds the number
+/// typed nor the caller's.
+#[tokio::test]
+async fn a_row_whose_no_tiket_is_no_ticket_closes_its_entry_when_put_right() {
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let day = dir.path().join("112_20210912.csv");
+        let typed = POHON.replace("112-3375-20210912-0001", "0813-2876-5432");
+        let ghost = GHOST.replace("Private", "081399990000");
+        // Put right with its ticket: the ticketed row takes the place of the call known by
+        // its time and caller, and the entry of that call's row closes too.
+        let ticketed = POHON
+            .replace("0001", "0003")
+            .replace("07:41:13", "09:10:00")
+            .replace("081328765432", "085600001111");
+        let bad = [
+            typed.replace(";02:10;", ";2 menit;"),
+            ghost.replace("12/09/2021 08:15:52", "kemarin"),
+            ticketed
+                .replace("112-3375-20210912-0003", "Bu Sri")
+                .replace(";02:10;", ";2 menit;"),
+        ];
+        write_aged(&day, &file(&[&bad[0], &bad[1], &bad[2]]), OLD);
+        let engine = engine(&ts);
+        let connector = cc112_dir(dir.path(), 10);
+        let first = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(first.counts.quarantined, 3, "{}", first.summary_line());
+        let open = "SELECT COUNT(*) FROM quarantine WHERE resolved_at IS NULL";
+        assert_eq!(count(&ts, open).await, 3, "{}", ts.label);
+        write_aged(&day, &file(&[&typed, &ghost, &ticketed]), OLD);
+        let second = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(second.counts.inserted, 3, "{}", second.summary_line());
+        let still = ts
+            .store
+            .query("SELECT record, field, reason FROM quarantine WHERE resolved_at IS NULL")
+            .await
+            .unwrap()
+            .rows;
+        assert!(still.is_empty(), "{}: {still:?}", ts.label);
+        for private in ["2876", "5432", "9999", "Sri", "0000111"] {
+            let sql = format!(
+                "SELECT COUNT(*) FROM raw_records WHERE COALESCE(external_id, '') LIKE '%{private}%'"
+            );
+            assert_eq!(count(&ts, &sql).await, 0, "{}: {private}", ts.label);
+        }
+        assert_eq!(
+            count(
+                &ts,
+                "SELECT COUNT(*) FROM raw_records WHERE external_id IS NULL"
+            )
+            .await,
+            0,
+            "{}",
+            ts.label
+        );
+        // A rebuild reads them all again: none open.
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(count(&ts, open).await, 0, "{}: rebuilt", ts.label);
+    }
+}
+
 /// A `url` holding `user:password@` is refused as configuration: the client sent it as
 /// Basic authorization, and a server echoing the header it refused put the Base64 of
 /// `user:password` into the run's error (review). The password is not in the refusal.

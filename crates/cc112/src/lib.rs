@@ -674,7 +674,10 @@ impl BatchSource for Reader {
             // A `No Tiket` that is no ticket (a caller's number or name typed there) is not
             // the archived row's record id either (`raw_records.external_id`, which `aduan
             // raw list --record` shows): the row is known as a ticketless one, and counted,
-            // so that the run tells the operator (see `parse::is_ticket`).
+            // so that the run tells the operator (see `parse::is_ticket`). The engine names
+            // such a row, as a row without a ticket, by its call's identity (the caller's
+            // number and the value typed only as their keyed hash), also when the row
+            // fails after its call time was read.
             for r in &mut records {
                 if r.external_id
                     .as_deref()

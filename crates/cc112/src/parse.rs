@@ -138,13 +138,6 @@ pub(crate) fn row(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         })
     };
     let called_at = time("Waktu Panggilan")?;
-    // A last change before the call (an operator's or a clock's slip) is the call's own
-    // time: the call is not resolved, nor answered, before it was made.
-    let updated_at = if get("Waktu Update").is_empty() {
-        called_at
-    } else {
-        time("Waktu Update")?.max(called_at)
-    };
     let phone = opt("No Telepon");
     // No ticket (ghost, dropped, some prank calls): the call time and the caller, whose
     // number the normaliser turns into its keyed hash. The caller is one number however the
@@ -193,6 +186,22 @@ pub(crate) fn row(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
         (None, Some(digits)) if to_the_second => (at.to_string(), Some(digits), Standing::StandIn),
         (None, Some(digits)) => (at.to_string(), apart(Some(digits)), Standing::Own),
         (None, None) => (format!("{at}-private"), apart(None), Standing::Own),
+    };
+    // What fails from here fails a call known by its identity: a row without a ticket (or
+    // with none that is one) is archived under it, so that the row put right in a rewrite
+    // of its day closes the entry (review, session 45: it had no record id, and its entry
+    // stayed open).
+    let err = |field: &str, reason: String| {
+        err(field, reason).of_record(&external_id, external_id_private.as_deref())
+    };
+    // A last change before the call (an operator's or a clock's slip) is the call's own
+    // time: the call is not resolved, nor answered, before it was made.
+    let updated_at = if get("Waktu Update").is_empty() {
+        called_at
+    } else {
+        time("Waktu Update")
+            .map_err(|e| e.of_record(&external_id, external_id_private.as_deref()))?
+            .max(called_at)
     };
     let agencies: Vec<String> = get("Diteruskan Ke")
         .split([',', '/'])

@@ -90,9 +90,49 @@ pub struct FieldError {
     pub field: String,
     /// What is wrong with it, quoting the bad value.
     pub reason: String,
+    /// The record's identity, where the parser read it before it met what is wrong (see
+    /// [`FieldError::of_record`]): the record its archived payload is a version of. (Boxed:
+    /// every parser's `Result` carries this error.)
+    pub identity: Option<Box<RecordIdentity>>,
+}
+
+/// The identity of a record that could not be read whole, as its complaint would have it:
+/// `external_id` and the part of it stored only as its keyed hash
+/// ([`crate::SourceComplaint::external_id_private`]). The engine archives the payload under
+/// it (`raw_records.external_id`, keyed as the complaint's id is), so that a version of the
+/// record that comes right later closes the payload's quarantine entry, as a record the
+/// transport names does. Shown without its private part.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RecordIdentity {
+    /// As [`crate::SourceComplaint::external_id`].
+    pub external_id: String,
+    /// As [`crate::SourceComplaint::external_id_private`].
+    pub external_id_private: Option<String>,
+}
+
+impl fmt::Debug for RecordIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecordIdentity")
+            .field("external_id", &self.external_id)
+            .field(
+                "external_id_private",
+                &self.external_id_private.as_ref().map(|_| "<private>"),
+            )
+            .finish()
+    }
 }
 
 impl FieldError {
+    /// This error of the record known as `external_id` (with `external_id_private`, see
+    /// [`RecordIdentity`]).
+    pub fn of_record(mut self, external_id: &str, external_id_private: Option<&str>) -> Self {
+        self.identity = Some(Box::new(RecordIdentity {
+            external_id: external_id.to_string(),
+            external_id_private: external_id_private.map(str::to_string),
+        }));
+        self
+    }
+
     /// A new field error.
     pub fn new(
         channel: impl Into<String>,
@@ -105,6 +145,7 @@ impl FieldError {
             record: record.into(),
             field: field.into(),
             reason: reason.into(),
+            identity: None,
         }
     }
 }

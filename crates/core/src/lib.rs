@@ -30,7 +30,7 @@ pub use connector::{
     settings, Batch, BatchSource, BuildFn, ChannelSpec, DynPullConnector, FaultCounts, Fold,
     Folded, ParseFn, PullConnector, PushSink, RawRecord, Span, Window,
 };
-pub use error::{check_within, Error, FieldError, Result};
+pub use error::{check_within, Error, FieldError, RecordIdentity, Result};
 pub use model::{
     check_id, complaint_id, reporter_names, storable, EventKind, IncidentCandidate, Kind,
     SourceComplaint, SourceEvent, SourcePlace, Standing, Status, UnifiedComplaint, UnifiedEvent,

@@ -1399,9 +1399,17 @@ impl Store {
 }
 
 /// The condition that the archived payload `o` of a record came again later (`raw_records_source_id`
-/// probed once).
-const CAME_AGAIN: &str = "o.external_id IS NOT NULL AND EXISTS (SELECT 1 FROM raw_records n \
-     WHERE n.channel = o.channel AND n.external_id = o.external_id AND n.raw_id > o.raw_id)";
+/// probed once), or that its record's identity is a stand-in another record took the place
+/// of (in `claims`, see [`WriteBatch::claims`]: a 112 row without a ticket, or with a `No
+/// Tiket` that is no ticket, put right with its ticket; read before or after it, the record
+/// under the stand-in stores nothing).
+fn came_again(claims: &str) -> String {
+    format!(
+        "o.external_id IS NOT NULL AND (EXISTS (SELECT 1 FROM raw_records n \
+         WHERE n.channel = o.channel AND n.external_id = o.external_id AND n.raw_id > o.raw_id) \
+         OR EXISTS (SELECT 1 FROM {claims} c WHERE c.complaint_id = o.channel || ':' || o.external_id))"
+    )
+}
 
 /// See [`Store::settle_quarantine`]: `$1` the time, `$2` the channel.
 static SETTLE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -1410,16 +1418,18 @@ static SETTLE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
         "UPDATE quarantine SET resolved_at = $1 WHERE resolved_at IS NULL AND channel = $2 \
          AND EXISTS (SELECT 1 FROM raw_records o WHERE o.raw_id = quarantine.raw_id \
-         AND {CAME_AGAIN})"
+         AND {})",
+        came_again(LIVE.claims)
     )
 });
 
 /// A rebuild's entries of `$1`'s payloads whose record came again later (see
-/// [`Store::finish_rebuild`]).
+/// [`Store::finish_rebuild`]), the rebuild's claims read.
 static SETTLE_REBUILT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
         "DELETE FROM {q} WHERE channel = $1 AND EXISTS (SELECT 1 FROM raw_records o \
-         WHERE o.raw_id = {q}.raw_id AND {CAME_AGAIN})",
+         WHERE o.raw_id = {q}.raw_id AND {})",
+        came_again(REBUILT.claims),
         q = REBUILT.quarantine
     )
 });
