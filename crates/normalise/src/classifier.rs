@@ -186,13 +186,14 @@ fn lower(word: &str) -> String {
     out
 }
 
-/// Words said of water and of no one: after a name of the table's (`Banjir`, `Rob`), the
-/// keyword, a flood told to an official without a comma (`Pak Banjir setinggi lutut`; no
-/// one is as high as a knee): its depth, its kind (`banjir bandang`, `banjir kiriman`, from
-/// upstream, `banjir rob`, the tide's), what it does (`melanda`, strikes; `menggenang(i)`;
-/// `surut`, recedes). Review, session 45: such a flood was a neighbour called Banjir. Not
-/// words said of a person too (`masuk`, comes in; `parah`, badly; `lagi`, again or now,
-/// which only may stand before one of these, see [`BEFORE_WATER`]).
+/// Words said of water and of no one: after a name of the table's that is a word of water
+/// itself ([`WATER_NAMES`]: `Banjir`, `Rob`), the keyword, a flood told to an official
+/// without a comma (`Pak Banjir setinggi lutut`; no one is as high as a knee): its depth,
+/// its kind (`banjir bandang`, `banjir rob`, the tide's), what it does (`melanda`, strikes;
+/// `menggenang(i)`; `surut`, recedes). Review, session 45: such a flood was a neighbour
+/// called Banjir. Not words said of a person too (`masuk`, comes in; `parah`, badly; `lagi`,
+/// again or now, which only may stand before one of these, see [`BEFORE_WATER`]; `kiriman`,
+/// a flood from upstream but as often a thing sent, "Pak Banjir kiriman paketnya nyasar").
 const OF_WATER: &[&str] = &[
     "setinggi",
     "selutut",
@@ -205,7 +206,6 @@ const OF_WATER: &[&str] = &[
     "seleher",
     "semeter",
     "bandang",
-    "kiriman",
     "rob",
     "melanda",
     "menggenang",
@@ -220,12 +220,22 @@ const BEFORE_WATER: &[&str] = &[
     "mencapai", "belum",
 ];
 
-/// Whether the words `after` a name of the table's (as [`tokens`] gives them) begin with one
-/// said of water (see [`OF_WATER`]), right after it or after one of [`BEFORE_WATER`], with
-/// white space alone between (not a comma, which may begin what is said of a person).
-fn of_water(after: &[(&str, &str)]) -> bool {
+/// The names (see [`names`]) that are words of water themselves, the flood's and the tide's:
+/// only they are the keyword before a word said of water (see [`of_water`]). Review: any
+/// listed name was, and "Bu Nik kiriman sembako belum sampai" (Bu Nik, the aid sent has not
+/// come) was an identity number's, "Mbak Nik Rob masuk lagi" (the tide is in again) too.
+const WATER_NAMES: &[&str] = &["banjir", "rob"];
+
+/// Whether `name`, a name of the table's, is a word of water ([`WATER_NAMES`]) and the words
+/// `after` it (as [`tokens`] gives them) begin with one said of water (see [`OF_WATER`]),
+/// right after it or after one of [`BEFORE_WATER`], with white space alone between (not a
+/// comma, which may begin what is said of a person).
+fn of_water(name: &str, after: &[(&str, &str)]) -> bool {
     let spaced = |gap: &str| !gap.is_empty() && gap.chars().all(char::is_whitespace);
     let listed = |list: &[&str], word: &str| list.iter().any(|w| w.eq_ignore_ascii_case(word));
+    if !listed(WATER_NAMES, name) {
+        return false;
+    }
     match after {
         [(gap, word), rest @ ..] if spaced(gap) => {
             listed(OF_WATER, word)
@@ -276,7 +286,9 @@ fn names(texts: &[&str], given: &[String]) -> Vec<String> {
         let tokens: Vec<_> = tokens(text).collect();
         let mut before = "";
         for (at, &(gap, word)) in tokens.iter().enumerate() {
-            if capitalised(word) && after_address(before, gap, word) && !of_water(&tokens[at + 1..])
+            if capitalised(word)
+                && after_address(before, gap, word)
+                && !of_water(word, &tokens[at + 1..])
             {
                 let name = lower(word);
                 if given.contains(&name) && !names.contains(&name) {
@@ -329,7 +341,7 @@ fn read(texts: &[&str], given: &[String]) -> String {
             if (!cased || capitalised(word))
                 && after_address(before, gap, word)
                 && names.contains(&lower(word))
-                && !of_water(&tokens[at + 1..])
+                && !of_water(word, &tokens[at + 1..])
             {
                 hay.push(' ');
             } else {
@@ -1053,8 +1065,8 @@ keywords = ["pju", "lampu jalan"]
     /// after it, and a flood told to an official without a comma ("Pak Banjir setinggi
     /// lutut di depan rumah", "Bu Banjir bandang menerjang kampung") was no flood. A word
     /// after it (or after one of `sudah`, `lagi`, `masih`, `sampai`, …) that is said of water
-    /// and of no one (a depth, `setinggi`, `sepinggang`; a kind of flood, `bandang`,
-    /// `kiriman`; what it does, `melanda`, `surut`) makes it the keyword. Words said of a
+    /// and of no one (a depth, `setinggi`, `sepinggang`; a kind of flood, `bandang`, `rob`;
+    /// what it does, `melanda`, `surut`) makes it the keyword. Words said of a
     /// person as well leave it a name: `lagi` is "again" and "now" ("Pak Banjir lagi di depan
     /// rumah": flooding again, or Mr Banjir in front of the house now), and such a text,
     /// truly ambiguous, stays as it was, a name (no flood counted for a neighbour).
@@ -1099,6 +1111,40 @@ keywords = ["pju", "lampu jalan"]
                 .as_deref(),
             flood
         );
+    }
+
+    /// Review (session 45, after the flood told without a comma): a word said of water made
+    /// any listed name before it the keyword, also `Nik`, no word of water, and "Bu Nik
+    /// kiriman sembako belum sampai" (Bu Nik, the aid sent has not come) was an identity
+    /// number's, "Mbak Nik Rob masuk lagi" (Mbak Nik, the tide is in again) under a
+    /// population label too; and `kiriman` (a flood from upstream, but as often a thing
+    /// sent) made "Pak Banjir kiriman paketnya nyasar" a flood. Only a name that is a word of
+    /// water itself (`Banjir`, `Rob`) is the keyword before a word said of water, and
+    /// `kiriman`, said of a person's parcels too, leaves it a name, as `lagi` does.
+    #[test]
+    fn a_word_of_water_makes_a_keyword_only_of_a_name_of_water() {
+        let c = shipped();
+        for (texts, want) in [
+            (
+                &["Bu Nik kiriman sembako belum sampai ke rumah"][..],
+                Some("LAINNYA TERKAIT BANTUAN SOSIAL"),
+            ),
+            (&["Pak Banjir kiriman paketnya nyasar, mohon dicek"], None),
+            (
+                &["Sdr. Rob kiriman paket dari kelurahan belum diterima"],
+                None,
+            ),
+            // Still a flood where the name is water's word.
+            (
+                &["Pak Rob sampai selutut masuk rumah warga"],
+                Some("BANJIR"),
+            ),
+        ] {
+            assert_eq!(sub(&c, texts).as_deref(), want, "{texts:?}");
+        }
+        // The tide told to Mbak Nik under a population label: no identity number there.
+        let text = "Mbak Nik Rob masuk lagi ke Poncol, sudah seminggu belum surut";
+        assert_eq!(c.refine(&[text], "KEPENDUDUKAN", &[]), None, "{text:?}");
     }
 
     /// Review (session 45): a name found once after a form of address was left out wherever
