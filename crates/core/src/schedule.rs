@@ -112,18 +112,29 @@ pub fn read(expr: &str) -> Result<cron::Schedule, String> {
 /// (`expr` through [`unix_days`]) in `error`. The reader's own words span lines (the
 /// expression again, a caret under the place) and say nothing of where when a field is
 /// missing, and its "must be less than 59" means "at most 59": a crontab line of five fields,
-/// the usual slip, is named as one with the schedule that runs at its times.
+/// the usual slip, is named as one with the schedule of six that runs at its times, or why
+/// that is none either.
 fn why_not_a_schedule(expr: &str, read: &str, error: &str) -> String {
     let fields: Vec<&str> = expr.split_whitespace().collect();
     match fields.len() {
         5 => {
-            return format!(
-                "it has 5 fields, as a crontab line has; a schedule here has a seconds field \
-                 first (6 fields, or 7 with a year): \"0 {}\" runs at the times crontab reads \
-                 \"{}\" as",
-                fields.join(" "),
-                fields.join(" ")
-            )
+            let line = fields.join(" ");
+            let six = format!("0 {line}");
+            let told = "it has 5 fields, as a crontab line has; a schedule here has a seconds \
+                        field first (6 fields, or 7 with a year)";
+            // Crontab runs a line restricting both days on either of them (unless one starts
+            // with `*`), the cron reader on the days that are both: review, `0 0 1 * 1` was
+            // said to run at crontab's times, the 1st and every Monday, as "0 0 0 1 * 1",
+            // which runs on a 1st that is a Monday.
+            let free = |day: &str| day.starts_with('*') || day == "?";
+            return match self::read(&six) {
+                Err(why) => format!("{told}, and \"{six}\" is none either: {why}"),
+                Ok(_) if !free(fields[2]) && !free(fields[4]) => format!(
+                    "{told}: \"{six}\" runs on the days that are both its day of month and its \
+                     day of week, where crontab runs \"{line}\" on either"
+                ),
+                Ok(_) => format!("{told}: \"{six}\" runs at the times crontab reads \"{line}\" as"),
+            };
         }
         6 | 7 => {}
         0 => return "it is empty: leave the setting out for no schedule".into(),
@@ -271,5 +282,41 @@ mod tests {
             Some("it is empty: leave the setting out for no schedule")
         );
         assert!(read("0 0 2 * * 1-5").is_ok());
+    }
+
+    /// Review (session 45): a crontab line of five fields was told to run at its times as
+    /// the schedule of six with a seconds field before, also when that is no schedule either
+    /// (`0 61 * * *`: "0 0 61 * * *" runs…), and when it runs elsewhen: crontab runs `0 0 1 *
+    /// 1` on the 1st and on Mondays, the schedule "0 0 0 1 * 1" only on a 1st that is a
+    /// Monday.
+    #[test]
+    fn a_crontab_line_is_told_as_the_schedule_runs() {
+        for (expr, told) in [
+            (
+                "0 61 * * *",
+                "it has 5 fields, as a crontab line has; a schedule here has a seconds field \
+                 first (6 fields, or 7 with a year), and \"0 0 61 * * *\" is none either: its \
+                 hours field \"61\" cannot be read: Hours must be at most 23. ('61' \
+                 specified.)",
+            ),
+            (
+                "0 0 1 * 1",
+                "it has 5 fields, as a crontab line has; a schedule here has a seconds field \
+                 first (6 fields, or 7 with a year): \"0 0 0 1 * 1\" runs on the days that are \
+                 both its day of month and its day of week, where crontab runs \"0 0 1 * 1\" \
+                 on either",
+            ),
+        ] {
+            let why = match read(expr) {
+                Err(why) => why,
+                Ok(_) => panic!("{expr:?} was read"),
+            };
+            assert_eq!(why, told, "{expr:?}");
+        }
+        // A day of month or of week left `*` (crontab's `*/2` too): crontab's times.
+        assert!(read("0 15 10 * *")
+            .is_err_and(|why| why.contains("\"0 0 15 10 * *\" runs at the times crontab")));
+        assert!(read("0 0 */2 * 1")
+            .is_err_and(|why| why.contains("\"0 0 0 */2 * 1\" runs at the times crontab")));
     }
 }
