@@ -101,19 +101,25 @@ const FIELDS: [&str; 7] = [
 ];
 
 /// `expr` read as a schedule (its day numbers as Unix cron's, [`unix_days`]), or why it is
-/// not one, in one line ([`why_not_a_schedule`]).
+/// not one, in one line ([`why_not_a_schedule`]). Its fields are read with one space between
+/// them, whatever white space separates them (a tab, a line break of a multi-line string, a
+/// non-breaking space pasted from a web page), as [`unix_days`] writes them: review, a line
+/// break made the cron reader's words span lines again, and a non-breaking space was read
+/// only where the day of the week held a number.
 pub fn read(expr: &str) -> Result<cron::Schedule, String> {
-    let read = unix_days(expr);
+    let spaced = expr.split_whitespace().collect::<Vec<_>>().join(" ");
+    let read = unix_days(&spaced);
     read.parse::<cron::Schedule>()
         .map_err(|e| why_not_a_schedule(expr, &read, &e.to_string()))
 }
 
 /// Why `expr` is not a schedule, in one line, from what the cron reader said of `read`
-/// (`expr` through [`unix_days`]) in `error`. The reader's own words span lines (the
+/// (`expr`'s fields through [`unix_days`]) in `error`. The reader's own words span lines (the
 /// expression again, a caret under the place) and say nothing of where when a field is
 /// missing, and its "must be less than 59" means "at most 59": a crontab line of five fields,
 /// the usual slip, is named as one with the schedule of six that runs at its times, or why
-/// that is none either.
+/// that is none either. The field named is as `expr` writes it (`1-5,9`, not the days' names
+/// the reader was given).
 fn why_not_a_schedule(expr: &str, read: &str, error: &str) -> String {
     let fields: Vec<&str> = expr.split_whitespace().collect();
     match fields.len() {
@@ -174,7 +180,9 @@ fn why_not_a_schedule(expr: &str, read: &str, error: &str) -> String {
                 .replace(" must be less than ", " must be at most "),
         );
     }
-    let place = place.and_then(|i| Some((FIELDS.get(i)?, read.split_whitespace().nth(i)?)));
+    // The field as `expr` writes it: `read` holds the same fields, the day of the week's
+    // numbers written as names.
+    let place = place.and_then(|i| Some((FIELDS.get(i)?, fields.get(i)?)));
     match (place, said.is_empty()) {
         (Some((name, field)), true) => format!("its {name} field {field:?} cannot be read"),
         (Some((name, field)), false) => {
@@ -318,5 +326,36 @@ mod tests {
             .is_err_and(|why| why.contains("\"0 0 15 10 * *\" runs at the times crontab")));
         assert!(read("0 0 */2 * 1")
             .is_err_and(|why| why.contains("\"0 0 0 */2 * 1\" runs at the times crontab")));
+    }
+
+    /// Review (session 45): a day of the week was named as the cron reader was given it, its
+    /// numbers as names ("MON,TUE,WED,THU,FRI,9" for `1-5,9`); a line break in the
+    /// expression (a TOML multi-line string) brought back the cron reader's own words, the
+    /// expression again and a caret; and a non-breaking space (pasted from a web page) was
+    /// refused naming a field that is right, or read, as the day of the week held a number
+    /// or not.
+    #[test]
+    fn a_field_is_named_as_written_whatever_white_space_stands_between() {
+        for (expr, told) in [
+            (
+                "0 0 2 * * 1-5,9",
+                "its day of week field \"1-5,9\" cannot be read: Days of Week must be at most \
+                 7. ('9' specified.)",
+            ),
+            (
+                "0 0 2 x * *\n",
+                "its day of month field \"x\" cannot be read: The 'Days of Month' field does \
+                 not support using names. 'x' specified.",
+            ),
+        ] {
+            let why = match read(expr) {
+                Err(why) => why,
+                Ok(_) => panic!("{expr:?} was read"),
+            };
+            assert_eq!(why, told, "{expr:?}");
+        }
+        for expr in ["0 0 2 *\u{a0}* *", "0 0 2 * *\u{a0}1", "0\t0\t2\t*\t*\t*\n"] {
+            assert!(read(expr).is_ok(), "{expr:?}");
+        }
     }
 }
