@@ -262,8 +262,16 @@ pub struct Tables<'a> {
 /// street lights `PERHUBUNGAN / LAMPU PENERANGAN JALAN UMUM` whichever channel and label
 /// (`Infrastruktur` gave the public works' pair; under a public-works label they win with more
 /// of their words that count alone than the label's best rule has words, as a flood does)
-/// (2026-12-07).
-pub const RULES: u32 = 20;
+/// (2026-12-07); 21, under a public-works label the rule competing with the label's picked by
+/// its words that count alone (a street light beside a flooded ditch), and with none of the
+/// label's words a rule that may move it; a listed name after a form of address followed by
+/// a word said of water (`Pak Banjir setinggi lutut`) the keyword; a name found in one text no
+/// lower-case word of another (`Mbak Nik` above `nik saya`); a number, e-mail address or name
+/// holding a zero-width space, non-joiner or joiner, written in keycap digits, or two words of
+/// a name glued by a bidi mark, and names in Greek or small Cyrillic look-alike letters,
+/// hidden and keyed; an address's marks read with any white space between their words
+/// (`Jawa\u{a0}Tengah`) (2026-12-07).
+pub const RULES: u32 = 21;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
 /// identity (see [`Normaliser::stored_external_id`]).
