@@ -1523,8 +1523,8 @@ impl Store {
     /// whose body names them, a function or column using their row type, another table's
     /// foreign key, a rule or row security policy on them, a dependent view this role cannot
     /// own or another session's temporary one, and the tables themselves when this role
-    /// cannot act as their owner; SQLite: another table's foreign key): the
-    /// swap would fail, or lose it, only after the whole rebuild. The error names them.
+    /// cannot act as their owner nor their schema's; SQLite: another table's foreign key):
+    /// the swap would fail, or lose it, only after the whole rebuild. The error names them.
     /// Views and triggers are kept (see [`kept_through_swap`](Self::kept_through_swap)).
     async fn refuse_what_a_swap_cannot_keep(&self) -> Result<()> {
         let what = || "starting a rebuild".to_string();
@@ -1543,13 +1543,16 @@ impl Store {
             .await
             .context(what)?,
             Backend::Postgres(pool) => {
-                // Only their owner (or a role that has its privileges: a member of it that
-                // inherits them) may drop the tables: a role granted what it writes would run
-                // the whole rebuild, and its swap then fail.
+                // Only their owner or their schema's (or a role that has its privileges: a
+                // member of it that inherits them) may drop the tables: a role granted what
+                // it writes would run the whole rebuild, and its swap then fail. (The
+                // schema's owner rebuilds them as its own, their owner keeping its rights.)
                 let owners: Vec<String> = sqlx::query_scalar(
                     "SELECT format('%s (owned by %I)', c.oid::regclass, pg_get_userbyid(c.relowner)) \
-                     FROM pg_class c WHERE c.oid IN (to_regclass($1), to_regclass($2)) \
-                     AND NOT pg_has_role(c.relowner, 'USAGE') ORDER BY 1",
+                     FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace \
+                     WHERE c.oid IN (to_regclass($1), to_regclass($2)) \
+                     AND NOT pg_has_role(c.relowner, 'USAGE') \
+                     AND NOT pg_has_role(s.nspowner, 'USAGE') ORDER BY 1",
                 )
                 .bind(LIVE.complaints)
                 .bind(LIVE.events)
@@ -1560,9 +1563,9 @@ impl Store {
                     return Err(Error::Rows {
                         what: what(),
                         message: format!(
-                            "a rebuild replaces {}, which only their owner may drop, and this \
-                             role cannot act as it: renormalise as the owner or a role it is \
-                             granted to",
+                            "a rebuild replaces {}, which only their owner (or their schema's) \
+                             may drop, and this role cannot act as it: renormalise as the owner \
+                             or a role it is granted to",
                             owners.join(" and ")
                         ),
                     });

@@ -3189,6 +3189,79 @@ async fn a_rebuild_names_tables_whose_owner_it_cannot_act_as_before_it_starts() 
     assert_eq!(ts.store.unfinished_rebuild().await.unwrap(), None);
 }
 
+/// Review (session 45, of the refusal above): a role that owns the tables' schema may drop
+/// them without being a member of their owner (PostgreSQL lets the table's owner, the
+/// schema's owner or a superuser drop a table): as in a database made `OWNER aduan`, whose
+/// `public` schema (PostgreSQL 15) is its owner's, with tables an admin made or restored as
+/// `postgres`. Its rebuild ran to its end and swapped (the tables its own, their owner
+/// keeping its rights); the refusal of tables whose owner it cannot act as refused it before
+/// it started. It rebuilds as before.
+#[tokio::test]
+async fn a_rebuild_by_the_schemas_owner_replaces_tables_another_role_owns() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let (Some(schema), Some(rest)) = (
+        ts.schema.clone(),
+        ts.url.strip_prefix("postgres://postgres@"),
+    ) else {
+        return;
+    };
+    store_one_complaint(&ts.store).await;
+    let id = format!("{}_{}", std::process::id(), Utc::now().timestamp_micros());
+    let (owner, runner) = (format!("aduan_owner_{id}"), format!("aduan_runner_{id}"));
+    ts.execute(&format!(
+        "CREATE ROLE {owner}; CREATE ROLE {runner} LOGIN; \
+         ALTER SCHEMA {schema} OWNER TO {runner}; \
+         DO $$BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO {runner}', \
+         current_database()); END$$; \
+         GRANT ALL ON ALL TABLES IN SCHEMA {schema} TO {runner}; \
+         GRANT ALL ON ALL SEQUENCES IN SCHEMA {schema} TO {runner}; \
+         ALTER TABLE complaints OWNER TO {owner}; ALTER TABLE complaint_events OWNER TO {owner}; \
+         GRANT SELECT ON complaints TO PUBLIC"
+    ))
+    .await;
+    let rebuilt =
+        match Store::open_postgres_in_schema(&format!("postgres://{runner}@{rest}"), &schema).await
+        {
+            Ok(s) => {
+                let done = match s.begin_rebuild().await {
+                    Ok(()) => rebuild_two_and_finish(&s).await,
+                    Err(e) => Err(e),
+                };
+                s.close().await;
+                done.map_err(|e| e.to_string())
+            }
+            Err(e) => Err(e.to_string()),
+        };
+    let owners = texts(
+        &ts.store,
+        "SELECT c.relname || ' ' || pg_get_userbyid(c.relowner) || ' ' \
+         || coalesce(c.relacl::text, '-') FROM pg_class c \
+         WHERE c.oid IN ('complaints'::regclass, 'complaint_events'::regclass) ORDER BY 1",
+    )
+    .await
+    .into_iter()
+    .map(|o| o.replace(&owner, "owner").replace(&runner, "runner"))
+    .collect::<Vec<_>>();
+    let ids = texts(&ts.store, "SELECT complaint_id FROM complaints ORDER BY 1").await;
+    ts.execute(&format!(
+        "ALTER SCHEMA {schema} OWNER TO CURRENT_USER; \
+         REASSIGN OWNED BY {owner}, {runner} TO CURRENT_USER; \
+         DROP OWNED BY {owner}, {runner}; DROP ROLE {runner}; DROP ROLE {owner}"
+    ))
+    .await;
+    assert_eq!(rebuilt, Ok(()));
+    assert_eq!(ids, ["sp4n_lapor:1", "sp4n_lapor:2"]);
+    assert_eq!(
+        owners,
+        [
+            "complaint_events runner {runner=arwdDxt/runner,owner=arwdDxt/runner}",
+            "complaints runner {runner=arwdDxt/runner,owner=arwdDxt/runner,=r/runner}",
+        ]
+    );
+}
+
 /// Review (session 45): on PostgreSQL the settings an admin gave `complaints` or
 /// `complaint_events` (autovacuum's and `fillfactor`, a column's statistics target and
 /// `n_distinct`, a replica identity for logical replication, row security enabled: without
