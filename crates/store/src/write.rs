@@ -611,10 +611,12 @@ const SETTINGS_SQL: &str = "SELECT format('ALTER TABLE %I SET (%s)', $1::text, \
 
 /// PostgreSQL: the statements that give the extended statistics `LIKE … INCLUDING ALL` gave
 /// table `$2` (named after it) the names of table `$1`'s they match (by their kinds and
-/// columns or expressions, in the order made), and their statistics targets (read as JSON:
-/// the column is not in PostgreSQL 12). To run once `$1` is dropped.
-const STATISTICS_SQL: &str = "WITH x AS (SELECT s.stxrelid, s.stxname, \
-       s.stxnamespace::regnamespace::text AS space, \
+/// columns or expressions, in the order made), their statistics targets (read as JSON: the
+/// column is not in PostgreSQL 12), and their owners (`LIKE` made them this role's, and
+/// `ALTER TABLE … OWNER TO` leaves them so), where this role may give them theirs (as for
+/// the tables, see [`OWNER_AFTER_SQL`]). To run once `$1` is dropped.
+const STATISTICS_SQL: &str = "WITH x AS (SELECT s.stxrelid, s.stxname, s.stxowner, \
+       s.stxnamespace, s.stxnamespace::regnamespace::text AS space, \
        (to_jsonb(s) ->> 'stxstattarget')::int AS target, \
        row_number() OVER (PARTITION BY s.stxrelid, s.stxkind::text, \
          regexp_replace(pg_get_statisticsobjdef(s.oid), '^CREATE STATISTICS .* ON (.*) FROM .*$', '\\1') \
@@ -628,7 +630,13 @@ const STATISTICS_SQL: &str = "WITH x AS (SELECT s.stxrelid, s.stxname, \
          l.stxname) WHERE n.stxname <> l.stxname \
        UNION ALL \
        SELECT format('ALTER STATISTICS %s.%I SET STATISTICS %s', n.space, l.stxname, l.target) \
-       WHERE l.target >= 0) y (s) \
+       WHERE l.target >= 0 \
+       UNION ALL \
+       SELECT format('ALTER STATISTICS %s.%I OWNER TO %I', n.space, l.stxname, \
+         pg_get_userbyid(l.stxowner)) \
+       WHERE l.stxowner <> n.stxowner AND pg_has_role(l.stxowner, 'MEMBER') \
+       AND (has_schema_privilege(l.stxowner, n.stxnamespace, 'CREATE') \
+         OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user))) y (s) \
      WHERE l.stxrelid = to_regclass($1)";
 
 /// PostgreSQL: `kept`, the relations a rebuild's swap must keep (`oid`, `depth`): the tables

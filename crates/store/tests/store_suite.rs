@@ -3354,6 +3354,70 @@ async fn a_rebuild_keeps_the_names_of_the_tables_extended_statistics() {
     ts.execute("DROP STATISTICS categories").await;
 }
 
+/// Review (session 45, of the names above): the extended statistics a rebuild put in place
+/// were the rebuilding role's (`LIKE` makes them its, and `ALTER TABLE … OWNER TO` leaves
+/// them so), not their owner's: the tables' owner, rebuilt by a superuser or a member of it,
+/// could not `DROP` or `ALTER STATISTICS` them any longer ("must be owner of statistics
+/// object"). They keep their owner where the rebuild may give it them, as the tables do.
+#[tokio::test]
+async fn a_rebuild_keeps_the_owner_of_the_tables_extended_statistics() {
+    use sqlx::Connection;
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let Some(schema) = ts.schema.clone() else {
+        return;
+    };
+    let s = &ts.store;
+    store_one_complaint(s).await;
+    let owner = format!(
+        "aduan_owner_{}_{}",
+        std::process::id(),
+        Utc::now().timestamp_micros()
+    );
+    ts.execute(&format!(
+        "CREATE ROLE {owner}; GRANT USAGE, CREATE ON SCHEMA {schema} TO {owner}; \
+         ALTER TABLE complaints OWNER TO {owner}; \
+         ALTER TABLE complaint_events OWNER TO {owner}; \
+         CREATE STATISTICS categories (dependencies) ON category_main, category_sub \
+         FROM complaints; ALTER STATISTICS categories OWNER TO {owner}; \
+         CREATE STATISTICS places ON kecamatan, kelurahan FROM complaints"
+    ))
+    .await;
+    let owners = || async {
+        texts(
+            s,
+            "SELECT stxname || ' ' || pg_get_userbyid(stxowner) FROM pg_statistic_ext \
+             WHERE stxnamespace = current_schema()::regnamespace ORDER BY 1",
+        )
+        .await
+        .into_iter()
+        .map(|o| o.replace(&owner, "owner"))
+        .collect::<Vec<_>>()
+    };
+    let before = owners().await;
+    let rebuilt = try_rebuilt_with(&ts, "").await.map_err(|e| e.to_string());
+    let after = owners().await;
+    // The owner drops its statistics as it did before the rebuild.
+    let mut admin = sqlx::PgConnection::connect(&ts.url).await.unwrap();
+    let dropped = sqlx::raw_sql(&format!(
+        "SET search_path = \"{schema}\"; SET ROLE {owner}; DROP STATISTICS categories"
+    ))
+    .execute(&mut admin)
+    .await
+    .map(|_| ())
+    .map_err(|e| e.to_string());
+    admin.close().await.unwrap();
+    ts.execute(&format!(
+        "REASSIGN OWNED BY {owner} TO CURRENT_USER; DROP OWNED BY {owner}; DROP ROLE {owner}"
+    ))
+    .await;
+    assert_eq!(rebuilt, Ok(()));
+    assert_eq!(before, ["categories owner", "places postgres"]);
+    assert_eq!(after, before, "after the rebuild");
+    assert_eq!(dropped, Ok(()));
+}
+
 /// Review (session 45): a rebuild's end replaced every claim (`DELETE` and `INSERT` of the
 /// whole `complaint_claims`), so an admin's row trigger on the claims (an audit of who took
 /// whose place) recorded each claim deleted and made again at every rebuild, on both stores.
