@@ -578,13 +578,19 @@ const COMMENTS_SQL: &str = "SELECT format('COMMENT ON TABLE %I IS %L', $1::text,
 
 /// PostgreSQL: the statements that give table `$2`, once it is renamed `$1` (and its indexes
 /// carry the live ones' names), the settings an admin gave table `$1` that `LIKE … INCLUDING
-/// ALL` does not copy: its storage parameters (`fillfactor`, autovacuum's), its columns'
+/// ALL` does not copy: its storage parameters (`fillfactor`, autovacuum's, also those of its
+/// TOAST table: `toast.autovacuum_…`), its columns'
 /// statistics targets and `n_distinct`, its replica identity, row security enabled (without a
 /// policy: a policy is refused before the rebuild starts) or forced. A column `$2` lacks is
 /// left out.
 const SETTINGS_SQL: &str = "SELECT format('ALTER TABLE %I SET (%s)', $1::text, \
        array_to_string(l.reloptions, ', ')) \
      FROM pg_class l WHERE l.oid = to_regclass($1) AND l.reloptions IS NOT NULL \
+     UNION ALL \
+     SELECT format('ALTER TABLE %I SET (%s)', $1::text, \
+       (SELECT string_agg('toast.' || o, ', ') FROM unnest(t.reloptions) o)) \
+     FROM pg_class l JOIN pg_class t ON t.oid = l.reltoastrelid \
+     WHERE l.oid = to_regclass($1) AND t.reloptions IS NOT NULL \
      UNION ALL \
      SELECT format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', $1::text) \
      FROM pg_class l WHERE l.oid = to_regclass($1) AND l.relrowsecurity \

@@ -3316,6 +3316,48 @@ async fn a_rebuild_keeps_the_settings_of_the_tables_it_replaces() {
     }
 }
 
+/// Review (session 45, of the settings above): the storage parameters of the tables' TOAST
+/// tables (`ALTER TABLE complaints SET (toast.autovacuum_vacuum_scale_factor = …)`, set
+/// beside autovacuum's own for the long bodies) were still lost at each rebuild: PostgreSQL
+/// keeps them on the TOAST table, which `LIKE` makes anew. They are kept.
+#[tokio::test]
+async fn a_rebuild_keeps_the_storage_parameters_of_the_tables_toast() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let s = &ts.store;
+    store_one_complaint(s).await;
+    ts.execute(
+        "ALTER TABLE complaints SET (autovacuum_vacuum_scale_factor = 0.02, \
+         toast.autovacuum_vacuum_scale_factor = 0.05, toast.autovacuum_enabled = false); \
+         ALTER TABLE complaint_events SET (toast.autovacuum_vacuum_cost_limit = 500)",
+    )
+    .await;
+    let settings = || async {
+        texts(
+            s,
+            "SELECT c.relname || ' ' || coalesce(array_to_string(c.reloptions, ','), '-') \
+             || ' ' || coalesce(array_to_string(t.reloptions, ','), '-') FROM pg_class c \
+             JOIN pg_class t ON t.oid = c.reltoastrelid \
+             WHERE c.oid IN ('complaints'::regclass, 'complaint_events'::regclass) ORDER BY 1",
+        )
+        .await
+    };
+    let before = settings().await;
+    assert_eq!(
+        before,
+        [
+            "complaint_events - autovacuum_vacuum_cost_limit=500",
+            "complaints autovacuum_vacuum_scale_factor=0.02 \
+             autovacuum_vacuum_scale_factor=0.05,autovacuum_enabled=false"
+        ]
+    );
+    for round in 0..2 {
+        rebuilt_with(&ts, "").await;
+        assert_eq!(settings().await, before, "round {round}");
+    }
+}
+
 /// Review (session 45): on PostgreSQL the extended statistics an admin made on `complaints`
 /// (`CREATE STATISTICS … ON category_main, category_sub`, for the analysts' aggregates) came
 /// through a rebuild under a name of `LIKE`'s (`complaints_rebuild_category_main_…_stat`),
