@@ -580,7 +580,8 @@ const COMMENTS_SQL: &str = "SELECT format('COMMENT ON TABLE %I IS %L', $1::text,
 /// carry the live ones' names), the settings an admin gave table `$1` that `LIKE … INCLUDING
 /// ALL` does not copy: its storage parameters (`fillfactor`, autovacuum's, also those of its
 /// TOAST table: `toast.autovacuum_…`), its columns'
-/// statistics targets and `n_distinct`, its replica identity, row security enabled (without a
+/// statistics targets and `n_distinct`, its replica identity (`NOTHING` where its index was
+/// dropped: PostgreSQL then behaves so, and no index is named), row security enabled (without a
 /// policy: a policy is refused before the rebuild starts) or forced. A column `$2` lacks is
 /// left out.
 const SETTINGS_SQL: &str = "SELECT format('ALTER TABLE %I SET (%s)', $1::text, \
@@ -600,8 +601,9 @@ const SETTINGS_SQL: &str = "SELECT format('ALTER TABLE %I SET (%s)', $1::text, \
      UNION ALL \
      SELECT format('ALTER TABLE %I REPLICA IDENTITY %s', $1::text, \
        CASE l.relreplident WHEN 'f' THEN 'FULL' WHEN 'n' THEN 'NOTHING' \
-       ELSE format('USING INDEX %I', (SELECT i.relname FROM pg_index x \
-         JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = l.oid AND x.indisreplident)) END) \
+       ELSE coalesce('USING INDEX ' || quote_ident((SELECT i.relname FROM pg_index x \
+         JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = l.oid AND x.indisreplident)), \
+         'NOTHING') END) \
      FROM pg_class l WHERE l.oid = to_regclass($1) AND l.relreplident <> 'd' \
      UNION ALL \
      SELECT s FROM pg_attribute o JOIN pg_attribute n ON n.attrelid = to_regclass($2) \

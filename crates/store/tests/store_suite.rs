@@ -3316,6 +3316,37 @@ async fn a_rebuild_keeps_the_settings_of_the_tables_it_replaces() {
     }
 }
 
+/// Review (session 45, of the settings above): a table whose replica identity index was
+/// dropped (`REPLICA IDENTITY USING INDEX …`, then `DROP INDEX …`: PostgreSQL keeps the
+/// identity `i` and behaves as with `NOTHING`) made the rebuild fail at its end, after all
+/// its work, at every start of `aduan sync` after an upgrade: the statement giving the new
+/// table its replica identity named no index ("null values cannot be formatted as an SQL
+/// identifier"). The rebuild ends, the table's replica identity `NOTHING` as it behaved.
+#[tokio::test]
+async fn a_rebuild_ends_where_the_replica_identitys_index_was_dropped() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let s = &ts.store;
+    store_one_complaint(s).await;
+    ts.execute(
+        "CREATE UNIQUE INDEX events_identity ON complaint_events (complaint_id, event_key); \
+         ALTER TABLE complaint_events REPLICA IDENTITY USING INDEX events_identity; \
+         DROP INDEX events_identity",
+    )
+    .await;
+    let identity =
+        "SELECT relreplident::text FROM pg_class WHERE oid = 'complaint_events'::regclass";
+    assert_eq!(texts(s, identity).await, ["i"]);
+    let rebuilt = try_rebuilt_with(&ts, "").await.map_err(|e| e.to_string());
+    assert_eq!(rebuilt, Ok(()));
+    assert_eq!(texts(s, identity).await, ["n"]);
+    assert_eq!(
+        texts(s, "SELECT complaint_id FROM complaints ORDER BY 1").await,
+        ["sp4n_lapor:1", "sp4n_lapor:2"]
+    );
+}
+
 /// Review (session 45, of the settings above): the storage parameters of the tables' TOAST
 /// tables (`ALTER TABLE complaints SET (toast.autovacuum_vacuum_scale_factor = …)`, set
 /// beside autovacuum's own for the long bodies) were still lost at each rebuild: PostgreSQL
