@@ -13,11 +13,8 @@ async fn gub_sim(config: LaporGubConfig) -> RunningSim {
     Simulator::start(
         SimConfig {
             seed: 11,
-            sp4n_lapor: None,
-            cc112: None,
-            smart_city: None,
-            wadul_aladin: None,
             lapor_gub: Some(config),
+            ..SimConfig::no_channels()
         },
         ([127, 0, 0, 1], 0).into(),
     )

@@ -43,9 +43,7 @@ async fn simulator(sp4n: Option<Sp4nConfig>, cc112_days: Option<u32>) -> Running
                 days,
                 ..Cc112Config::default()
             }),
-            smart_city: None,
-            wadul_aladin: None,
-            lapor_gub: None,
+            ..SimConfig::no_channels()
         },
         ([127, 0, 0, 1], 0).into(),
     )

@@ -21,15 +21,12 @@ async fn simulator(reports: usize, faults: SmartCityFaults) -> RunningSim {
     Simulator::start(
         SimConfig {
             seed: 11,
-            sp4n_lapor: None,
-            cc112: None,
             smart_city: Some(SmartCityConfig {
                 reports,
                 faults,
                 ..SmartCityConfig::default()
             }),
-            wadul_aladin: None,
-            lapor_gub: None,
+            ..SimConfig::no_channels()
         },
         ([127, 0, 0, 1], 0).into(),
     )

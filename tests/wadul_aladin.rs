@@ -18,14 +18,11 @@ async fn simulator(senders: usize) -> RunningSim {
     Simulator::start(
         SimConfig {
             seed: 5,
-            sp4n_lapor: None,
-            cc112: None,
-            smart_city: None,
             wadul_aladin: Some(WadulConfig {
                 senders,
                 ..WadulConfig::default()
             }),
-            lapor_gub: None,
+            ..SimConfig::no_channels()
         },
         ([127, 0, 0, 1], 0).into(),
     )

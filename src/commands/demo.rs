@@ -8,10 +8,7 @@ use aduan_app::progress::Bar;
 use aduan_app::{registry, tables};
 use aduan_core::Secret;
 use aduan_service::{Service, ServiceOptions, Webhooks};
-use aduan_sim::{
-    Cc112Config, Cc112Faults, LaporGubConfig, RunningSim, SimConfig, Simulator, SmartCityConfig,
-    Sp4nConfig, WadulConfig,
-};
+use aduan_sim::{Cc112Config, Cc112Faults, RunningSim, SimConfig, Simulator, Sp4nConfig};
 use aduan_store::Store;
 use aduan_sync::Engine;
 use anyhow::{Context, Result};
@@ -62,9 +59,8 @@ pub(crate) async fn run(
                 faults: Cc112Faults::all(),
                 ..Cc112Config::default()
             }),
-            smart_city: Some(SmartCityConfig::default()),
-            wadul_aladin: Some(WadulConfig::default()),
-            lapor_gub: Some(LaporGubConfig::default()),
+            // Every other channel as it comes (a new one too: give it its `demo` entry).
+            ..SimConfig::default()
         },
         ([127, 0, 0, 1], 0).into(),
     )

@@ -28,10 +28,7 @@ pub async fn sim(reports: usize, faults: Sp4nFaults) -> RunningSim {
                 faults,
                 ..Sp4nConfig::default()
             }),
-            cc112: None,
-            smart_city: None,
-            wadul_aladin: None,
-            lapor_gub: None,
+            ..SimConfig::no_channels()
         },
         ([127, 0, 0, 1], 0).into(),
     )
@@ -220,11 +217,8 @@ pub async fn cc112_sim(config: Cc112Config) -> RunningSim {
     Simulator::start(
         SimConfig {
             seed: 7,
-            sp4n_lapor: None,
             cc112: Some(config),
-            smart_city: None,
-            wadul_aladin: None,
-            lapor_gub: None,
+            ..SimConfig::no_channels()
         },
         ([127, 0, 0, 1], 0).into(),
     )

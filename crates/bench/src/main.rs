@@ -694,10 +694,7 @@ async fn orchestrate(cli: Cli) -> Result<()> {
                         reports: n,
                         ..Sp4nConfig::default()
                     }),
-                    cc112: None,
-                    smart_city: None,
-                    wadul_aladin: None,
-                    lapor_gub: None,
+                    ..SimConfig::no_channels()
                 },
                 ([127, 0, 0, 1], 0).into(),
             )
@@ -887,14 +884,11 @@ async fn orchestrate(cli: Cli) -> Result<()> {
             let sim = Simulator::start(
                 SimConfig {
                     seed: 42,
-                    sp4n_lapor: None,
                     cc112: Some(Cc112Config {
                         calls_per_year: n as u32,
                         ..Cc112Config::default()
                     }),
-                    smart_city: None,
-                    wadul_aladin: None,
-                    lapor_gub: None,
+                    ..SimConfig::no_channels()
                 },
                 ([127, 0, 0, 1], 0).into(),
             )

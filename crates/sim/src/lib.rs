@@ -64,6 +64,22 @@ use sp4n_lapor::Sp4nState;
 use wadul_aladin::WadulState;
 
 /// What to simulate.
+///
+/// [`SimConfig::default`] serves every channel with its default configuration;
+/// [`SimConfig::no_channels`] serves none. A configuration names the seed and the channels
+/// it turns on and takes the rest from one of the two, so that a channel added to the
+/// simulator changes no configuration that does not name it:
+///
+/// ```
+/// use aduan_sim::{SimConfig, Sp4nConfig};
+/// // SP4N-LAPOR! alone, 100 reports, seed 7.
+/// let config = SimConfig {
+///     seed: 7,
+///     sp4n_lapor: Some(Sp4nConfig { reports: 100, ..Sp4nConfig::default() }),
+///     ..SimConfig::no_channels()
+/// };
+/// assert!(config.cc112.is_none() && config.lapor_gub.is_none());
+/// ```
 #[derive(Clone, Debug)]
 pub struct SimConfig {
     /// Seed of all generated data (default 42).
@@ -90,6 +106,23 @@ impl Default for SimConfig {
             smart_city: Some(SmartCityConfig::default()),
             wadul_aladin: Some(WadulConfig::default()),
             lapor_gub: Some(LaporGubConfig::default()),
+        }
+    }
+}
+
+impl SimConfig {
+    /// Seed 42 (as [`SimConfig::default`]) and every channel left out (`None`): the base of
+    /// a configuration that turns on only the channels it names, such as a test's of one
+    /// channel (`SimConfig { lapor_gub: Some(…), ..SimConfig::no_channels() }`). A
+    /// simulator started with it alone serves its index (`/`) and nothing else.
+    pub fn no_channels() -> Self {
+        Self {
+            seed: 42,
+            sp4n_lapor: None,
+            cc112: None,
+            smart_city: None,
+            wadul_aladin: None,
+            lapor_gub: None,
         }
     }
 }

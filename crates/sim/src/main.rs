@@ -186,6 +186,8 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
 
+    // Every channel, each configured from its flags (and printed below): a channel added to
+    // the simulator gets its flags and its place here.
     let config = SimConfig {
         seed: args.seed,
         sp4n_lapor: Some(Sp4nConfig {

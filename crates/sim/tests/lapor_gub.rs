@@ -12,11 +12,8 @@ const KEY: &str = "lapor-gub-sim-key";
 async fn start_with(seed: u64, config: LaporGubConfig) -> RunningSim {
     let config = SimConfig {
         seed,
-        sp4n_lapor: None,
-        cc112: None,
-        smart_city: None,
-        wadul_aladin: None,
         lapor_gub: Some(config),
+        ..SimConfig::no_channels()
     };
     Simulator::start(config, "127.0.0.1:0".parse().expect("addr"))
         .await

@@ -24,14 +24,11 @@ const SECRET: &str = "pantau-sim-webhook-secret";
 async fn start_with(seed: u64, reports: usize) -> RunningSim {
     let config = SimConfig {
         seed,
-        sp4n_lapor: None,
-        cc112: None,
         smart_city: Some(SmartCityConfig {
             reports,
             ..SmartCityConfig::default()
         }),
-        wadul_aladin: None,
-        lapor_gub: None,
+        ..SimConfig::no_channels()
     };
     Simulator::start(config, "127.0.0.1:0".parse().expect("addr"))
         .await
@@ -679,15 +676,12 @@ async fn a_receiver_that_rejects_good_deliveries_is_reported_as_unexpected() {
     let (url, _rx, task) = receiver(0).await;
     let wrong = SimConfig {
         seed: 42,
-        sp4n_lapor: None,
-        cc112: None,
         smart_city: Some(SmartCityConfig {
             reports: 10,
             webhook_secret: "another-secret".into(),
             ..SmartCityConfig::default()
         }),
-        wadul_aladin: None,
-        lapor_gub: None,
+        ..SimConfig::no_channels()
     };
     let other = Simulator::start(wrong, "127.0.0.1:0".parse().expect("addr"))
         .await

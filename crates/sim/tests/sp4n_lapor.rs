@@ -15,10 +15,7 @@ async fn start_with(seed: u64, reports: usize, faults: Sp4nFaults) -> RunningSim
             faults,
             ..Sp4nConfig::default()
         }),
-        cc112: None,
-        smart_city: None,
-        wadul_aladin: None,
-        lapor_gub: None,
+        ..SimConfig::no_channels()
     };
     Simulator::start(config, "127.0.0.1:0".parse().expect("addr"))
         .await

@@ -58,11 +58,8 @@ const DAY: i64 = 86_400;
 async fn start_with(seed: u64, config: WadulConfig) -> RunningSim {
     let config = SimConfig {
         seed,
-        sp4n_lapor: None,
-        cc112: None,
-        smart_city: None,
         wadul_aladin: Some(config),
-        lapor_gub: None,
+        ..SimConfig::no_channels()
     };
     Simulator::start(config, "127.0.0.1:0".parse().expect("addr"))
         .await
