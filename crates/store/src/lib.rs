@@ -771,11 +771,25 @@ impl Store {
                 .connect_with(options.clone())
                 .await
                 .context(|| format!("connecting to {shown}"))?;
-            // `IF NOT EXISTS` is not safe from another connection creating it at once: that
-            // one's schema is as good.
-            let created = sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
-                .execute(&pool)
-                .await;
+            // A schema that is there is not made again: `CREATE SCHEMA IF NOT EXISTS` asks
+            // for the right to create schemas in the database before it looks, and a role
+            // without it (a deployment's, given a schema of its own) could not open its store
+            // (review, session 45). `IF NOT EXISTS` is not safe from another connection
+            // creating it at once: that one's schema is as good.
+            let there: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+                    .bind(schema)
+                    .fetch_one(&pool)
+                    .await
+                    .context(|| format!("looking for schema {schema}"))?;
+            let created = match there {
+                true => Ok(Default::default()),
+                false => {
+                    sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                        .execute(&pool)
+                        .await
+                }
+            };
             match created {
                 Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23505") => {}
                 other => {

@@ -4307,3 +4307,54 @@ async fn a_claimed_stand_in_is_removed_with_its_history_and_found_claimed() {
         );
     }
 }
+
+/// Review (session 45): a role that may not create schemas in the database (as an admin sets
+/// up a deployment's role, given a schema of its own) could not open its store in that
+/// schema: `CREATE SCHEMA IF NOT EXISTS` asks for the database's CREATE right before it looks
+/// whether the schema is there ("permission denied for database").
+#[tokio::test]
+async fn a_store_opens_in_its_schema_for_a_role_that_may_not_create_schemas() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let (Some(schema), Some(rest)) = (
+        ts.schema.clone(),
+        ts.url.strip_prefix("postgres://postgres@"),
+    ) else {
+        return;
+    };
+    store_one_complaint(&ts.store).await;
+    let role = format!(
+        "aduan_own_schema_{}_{}",
+        std::process::id(),
+        Utc::now().timestamp_micros()
+    );
+    ts.execute(&format!(
+        "CREATE ROLE {role} LOGIN; GRANT USAGE, CREATE ON SCHEMA {schema} TO {role}; \
+         GRANT ALL ON ALL TABLES IN SCHEMA {schema} TO {role}; \
+         GRANT ALL ON ALL SEQUENCES IN SCHEMA {schema} TO {role}"
+    ))
+    .await;
+    let may_create: Vec<String> = texts(
+        &ts.store,
+        &format!("SELECT has_database_privilege('{role}', current_database(), 'CREATE')::text"),
+    )
+    .await;
+    let opened =
+        match Store::open_postgres_in_schema(&format!("postgres://{role}@{rest}"), &schema).await {
+            Ok(s) => {
+                let n = s
+                    .query("SELECT count(*) FROM complaints")
+                    .await
+                    .map(|r| r.rows.first().map(|row| row[0].to_string()))
+                    .map_err(|e| e.to_string());
+                s.close().await;
+                n
+            }
+            Err(e) => Err(e.to_string()),
+        };
+    ts.execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
+        .await;
+    assert_eq!(may_create, ["false"], "the role may not create schemas");
+    assert_eq!(opened, Ok(Some("1".to_string())));
+}
