@@ -533,7 +533,9 @@ impl Normaliser {
         let reporter_phone = src.reporter_phone.as_deref().and_then(phone::to_e164);
         let private = private::Private::new(&src.reporter_names, &self.place_words)
             .with_phone(reporter_phone.as_deref());
-        let clean = |s: &str| private.mask(text::plain_text(s));
+        // (The names are looked for before a zero-width space between two letters becomes a
+        // space: see `text::plain_text_glued`.)
+        let clean = |s: &str| text::spaced(private.mask(text::plain_text_glued(s)));
         let agency = self.agency(src, &clean, &mut warnings);
         // A source that names no kecamatan nor kelurahan may name them in its address (a
         // WhatsApp location's: `Jl. Sriwijaya, Pasirkratonkramat, Kota Pekalongan`).

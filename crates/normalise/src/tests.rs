@@ -683,6 +683,21 @@ fn the_reporters_name_in_another_unicode_form_or_styled_letters_is_hidden() {
     assert_eq!(c.title, "Lampu mati di depan Caf\u{e9} Ｋａｕｍａｎ");
 }
 
+/// Review (session 45): an e-mail address a zero-width space splits in a text (shown whole:
+/// `siti@gmai\u{200b}l.com`) reached `complaints` readable, `siti@gmai l.com`, or in part,
+/// `budi.sa [email]`: the space was made a space before the addresses were looked for. (One
+/// between two letters is read as nothing there now: a word it glues to the address goes
+/// with it, `lapor\u{200b}siti@gmail.com` is `[email]`.)
+#[test]
+fn an_address_split_by_a_zero_width_space_in_a_text_is_hidden() {
+    let mut r = report();
+    r.title = Some("kirim ke siti@gmai\u{200b}l.com ya".into());
+    r.body = Some("<p>atau budi.sa&#8203;ntoso@yahoo.co.id, terima kasih</p>".into());
+    let c = normaliser().normalise(&r).unwrap().complaint;
+    assert_eq!(c.title, "kirim ke [email] ya");
+    assert_eq!(c.body, "atau [email], terima kasih");
+}
+
 /// Review: the reporter's name or number split by a zero-width joiner or non-joiner (shown
 /// whole: `Si‍ti`) reached `complaints`, parted into pieces that are no names.
 #[test]
@@ -694,6 +709,28 @@ fn the_reporters_name_or_number_split_by_a_joiner_is_hidden() {
     let c = normaliser().normalise(&r).unwrap().complaint;
     assert_eq!(c.title, "Saya [nama] [nama], jalan rusak");
     assert_eq!(c.body, "hp [nomor telepon], anak [nomor telepon]");
+}
+
+/// Review (session 45): the reporter's name split by a zero-width space (shown whole:
+/// `Si\u{200b}ti`, as a web editor or a chat's paste leaves one) reached `complaints` as two
+/// words that are no names (`Si ti`): the texts made it a space before the names were looked
+/// for. A zero-width space between two letters is read both ways now (the word whole, and
+/// its parts: `Siti\u{200b}Aminah` is two words still), and stored as a space where it hides
+/// nothing.
+#[test]
+fn the_reporters_name_split_by_a_zero_width_space_is_hidden() {
+    let mut r = report();
+    r.reporter_names = vec!["Siti Aminah".into()];
+    r.title = Some("Saya Si\u{200b}ti, jalan rusak".into());
+    r.body = Some("<p>Saya Ami&#8203;nah, Siti\u{200b}Aminah lapor dari\u{200b}Kauman</p>".into());
+    r.place.address = Some("Rumah Bu Si\u{200b}\u{200b}ti".into());
+    r.events[0].text = Some("dijawab untuk S\u{200b}i\u{200b}t\u{200b}i".into());
+    let out = normaliser().normalise(&r).unwrap();
+    let c = out.complaint;
+    assert_eq!(c.title, "Saya [nama], jalan rusak");
+    assert_eq!(c.body, "Saya [nama], [nama] lapor dari Kauman");
+    assert_eq!(c.address.as_deref(), Some("Rumah Bu [nama]"));
+    assert_eq!(out.events[0].body.as_deref(), Some("dijawab untuk [nama]"));
 }
 
 /// Review (session 45): the reporter's fields holding a zero-width joiner, non-joiner or

@@ -28,6 +28,7 @@ pub fn fold(s: &str) -> String {
 
 // White space and the characters that take no room, as labels and texts see them, and
 // lower case as the keys are made: shared with the connectors through `aduan_core::label`.
+use aduan_core::label::takes_no_room;
 pub(crate) use aduan_core::label::{is_invisible, is_space, is_unseen, push_lowercase};
 
 /// White space folded to single spaces and upper case: the form of the national taxonomy.
@@ -39,6 +40,16 @@ pub fn upper_folded(s: &str) -> String {
 /// (see [`composed`]) and tidies white space: spaces folded within a line, lines trimmed, at
 /// most one blank line in a row.
 pub fn plain_text(s: &str) -> String {
+    spaced(plain_text_glued(s))
+}
+
+/// [`plain_text`], but a zero-width space (or a run of them) the only thing between two
+/// letters stays, as one (`Si\u{200b}ti`): such a word is shown whole, and may be one word
+/// (a name) as well as two (`Siti\u{200b}Aminah`). The reporter's names are looked for in
+/// this (the names' rule reads such a word both ways), and it is stored as [`spaced`] writes
+/// it. Review (session 45): made a space here, `Si\u{200b}ti` was `Si ti`, no name, and was
+/// stored readable.
+pub fn plain_text_glued(s: &str) -> String {
     let stripped = if s.contains('<') {
         Cow::Owned(strip_tags(s))
     } else {
@@ -52,6 +63,19 @@ pub fn plain_text(s: &str) -> String {
     }
     tidy(&decoded)
 }
+
+/// `s` ([`plain_text_glued`]'s, names hidden or not) with each zero-width space left between
+/// two letters a space: the text [`plain_text`] gives.
+pub fn spaced(s: String) -> String {
+    if s.contains(ZERO_WIDTH_SPACE) {
+        s.replace(ZERO_WIDTH_SPACE, " ")
+    } else {
+        s
+    }
+}
+
+/// The zero-width space (`&#8203;`).
+const ZERO_WIDTH_SPACE: char = '\u{200b}';
 
 /// A zero-width joiner or non-joiner.
 fn is_joiner(c: char) -> bool {
@@ -626,6 +650,9 @@ fn attributes(rest: &str, ends: &mut Ends) -> Option<usize> {
     }
 }
 
+/// White space tidied: spaces folded within a line (a run of zero-width spaces alone between
+/// two letters to one, see [`plain_text_glued`]), lines trimmed, at most one blank line in a
+/// row.
 fn tidy(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut blank_run = 0;
@@ -640,9 +667,24 @@ fn tidy(s: &str) -> String {
         }
         blank_run = 0;
         out.push_str(first);
+        let mut before = first;
         for word in words {
-            out.push(' ');
+            // (The words are slices of the line: what stands between them is theirs.)
+            let gap_from = before.as_ptr() as usize - line.as_ptr() as usize + before.len();
+            let gap = &line[gap_from..word.as_ptr() as usize - line.as_ptr() as usize];
+            let glued = gap.chars().all(|c| c == ZERO_WIDTH_SPACE)
+                && before
+                    .chars()
+                    .rev()
+                    .find(|c| !takes_no_room(*c))
+                    .is_some_and(char::is_alphabetic)
+                && word
+                    .chars()
+                    .find(|c| !takes_no_room(*c))
+                    .is_some_and(char::is_alphabetic);
+            out.push(if glued { ZERO_WIDTH_SPACE } else { ' ' });
             out.push_str(word);
+            before = word;
         }
     }
     out
@@ -886,6 +928,14 @@ mod tests {
             "satu\n\ndua"
         );
         assert_eq!(plain_text("Siti&#8203;Aminah"), "Siti Aminah");
+        // (Where the names are looked for, one between two letters stays, as one: review,
+        // session 45.)
+        assert_eq!(
+            plain_text_glued(
+                "Si&#8203;&#8203;ti 12&#8203;34 a&#8203; b \u{200f}Ab\u{200f}\u{200b}c."
+            ),
+            "Si\u{200b}ti 12 34 a b \u{200f}Ab\u{200f}\u{200b}c."
+        );
         // An emoji's parts stay joined.
         assert_eq!(
             plain_text("Banjir \u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}"),
