@@ -763,17 +763,31 @@ impl Private {
         let mut out: Option<String> = None;
         let mut copied = 0;
         // (Each word's key made once: see [`Word`].)
-        let words: Vec<Word<'_>> = text
-            .split(|c: char| !in_word(c))
-            .filter(|w| !w.is_empty())
-            .map(|w| Word::new(w.as_ptr() as usize - text.as_ptr() as usize, w))
-            .collect();
+        let at = |w: &str| w.as_ptr() as usize - text.as_ptr() as usize;
+        let mut words: Vec<Word<'_>> = Vec::new();
+        for w in text.split(|c: char| !in_word(c)).filter(|w| !w.is_empty()) {
+            let word = Word::new(at(w), w);
+            // A word a mark that may part words stands inside that is no name read whole
+            // (`rumah\u{200b}Siti`) is its parts, each a word (review, session 45: hidden
+            // whole, the word beside the name went with it); one that is (`Si\u{200b}ti`)
+            // stays whole.
+            if !w.is_ascii() && w.contains(may_part) && self.named_whole(&word) == Named::No {
+                words.extend(
+                    w.split(may_part)
+                        .filter(|p| !p.is_empty())
+                        .map(|p| Word::new(at(p), p)),
+                );
+            } else {
+                words.push(word);
+            }
+        }
         let kinds: Vec<Named> = words.iter().map(|w| self.named(w)).collect();
-        // Whether words `a` and `b` (`a` first) stand side by side, white space between.
+        // Whether words `a` and `b` (`a` first) stand side by side, white space (or a mark
+        // that parts them, see above) between.
         let beside = |a: usize, b: usize| {
             let gap = &text[words[a].end()..words[b].at];
             gap.chars()
-                .all(|c| c.is_whitespace() && c != '\n' && c != '\r')
+                .all(|c| (c.is_whitespace() && c != '\n' && c != '\r') || may_part(c))
         };
         // The words before the one looked at: a street's name has a few.
         const KEPT: usize = 8;
@@ -802,7 +816,7 @@ impl Private {
                         // the full stop of a title or a street's short form (`Jl. Dr.
                         // Ahmad`; after `SD.` a sentence ends); anything else ends it.
                         let gap = &text[prev.end()..next.at];
-                        let between = gap.trim();
+                        let between = gap.trim_matches(|c: char| c.is_whitespace() || may_part(c));
                         let title = prev.is(TITLES);
                         let short = prev.is(SHORT_FORMS);
                         if gap.contains(['\n', '\r'])
@@ -1704,12 +1718,12 @@ mod tests {
             (
                 "Siti Aminah",
                 "saya Siti\u{200f}Aminah lapor",
-                "saya [nama] lapor",
+                "saya [nama]\u{200f}[nama] lapor",
             ),
             (
                 "Siti Aminah",
                 "saya \u{2067}Siti\u{2069}\u{2067}Aminah\u{2069} lapor",
-                "saya [nama] lapor",
+                "saya \u{2067}[nama]\u{2069}\u{2067}[nama]\u{2069} lapor",
             ),
             (
                 "Siti\u{200f}Aminah",
@@ -1739,6 +1753,57 @@ mod tests {
             mask(&["Siti"], "Sitinah\u{200f}Ami lapor"),
             "Sitinah\u{200f}Ami lapor"
         );
+    }
+
+    /// Review (session 45): a word a mark that may part words glues to a name
+    /// (`rumah\u{200b}Siti`, `Sari\u{200f}roti`: shown as one word) was hidden whole, the word
+    /// beside the name with it, a street's name so glued to its street (`Jalan\u{200b}Siti`)
+    /// was no street's, and an everyday word that is a name so glued to a form of address
+    /// (`Bu\u{200f}indah`) was kept. A word that is no name read whole is its parts, each read
+    /// as a word is: the name is hidden, the rest stays as it would stand with a space between.
+    #[test]
+    fn a_word_glued_to_a_name_by_a_mark_stays() {
+        let mask = |names: &[&str], text: &str| masked(names, None, text);
+        for (name, text, want) in [
+            (
+                "Siti Aminah",
+                "rumah\u{200b}Siti rusak",
+                "rumah\u{200b}[nama] rusak",
+            ),
+            (
+                "Siti Aminah",
+                "lapor dari Kauman\u{200f}Aminah",
+                "lapor dari Kauman\u{200f}[nama]",
+            ),
+            (
+                "Indah Sari",
+                "Sari\u{200f}roti enak",
+                "[nama]\u{200f}roti enak",
+            ),
+            (
+                "Siti Aminah",
+                "Jalan\u{200b}Siti rusak",
+                "Jalan\u{200b}Siti rusak",
+            ),
+            (
+                "Indah Sari",
+                "Bu\u{200b}indah datang",
+                "Bu\u{200b}[nama] datang",
+            ),
+            (
+                "Indah Sari",
+                "Bu\u{200f}indah datang",
+                "Bu\u{200f}[nama] datang",
+            ),
+        ] {
+            assert_eq!(mask(&[name], text), want, "{name:?}: {text:?}");
+            // (As with a space between.)
+            assert_eq!(
+                mask(&[name], &text.replace(['\u{200b}', '\u{200f}'], " ")),
+                want.replace(['\u{200b}', '\u{200f}'], " "),
+                "{name:?}: {text:?}"
+            );
+        }
     }
 
     /// Review (session 45): the reporter's own number in keycap digits, grouped as only its
@@ -1792,7 +1857,7 @@ mod tests {
             (
                 "Siti Aminah",
                 "saya Siti\u{200b}Aminah lapor",
-                "saya [nama] lapor",
+                "saya [nama]\u{200b}[nama] lapor",
             ),
             (
                 "Siti",

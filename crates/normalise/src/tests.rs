@@ -728,7 +728,7 @@ fn the_reporters_name_split_by_a_zero_width_space_is_hidden() {
     let out = normaliser().normalise(&r).unwrap();
     let c = out.complaint;
     assert_eq!(c.title, "Saya [nama], jalan rusak");
-    assert_eq!(c.body, "Saya [nama], [nama] lapor dari Kauman");
+    assert_eq!(c.body, "Saya [nama], [nama] [nama] lapor dari Kauman");
     assert_eq!(c.address.as_deref(), Some("Rumah Bu [nama]"));
     assert_eq!(out.events[0].body.as_deref(), Some("dijawab untuk [nama]"));
 }
