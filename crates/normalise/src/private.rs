@@ -758,6 +758,55 @@ impl Private {
         self.names_word_by_word(text)
     }
 
+    /// Pushes to `words` the words `word` (at byte `at` of its text) is read as, a word
+    /// that marks which may part words stand inside ([`may_part`]) and that is no name read
+    /// whole: its parts between the marks, and where some parts in a row are one of the
+    /// names read together, those parts as one word (`Si\u{200f}ti` of
+    /// `rumah\u{200b}Si\u{200f}ti`; review, session 45: read part by part, such a name was
+    /// kept). Parts are joined while their keys begin a name's word, the most that make
+    /// one.
+    fn push_parts<'t>(&self, word: &'t str, at: usize, words: &mut Vec<Word<'t>>) {
+        // (Each part's first and last byte in `word`.)
+        let mut parts: Vec<(usize, usize)> = Vec::new();
+        let mut start = None;
+        for (i, c) in word.char_indices() {
+            if may_part(c) {
+                if let Some(s) = start.take() {
+                    parts.push((s, i));
+                }
+            } else if start.is_none() {
+                start = Some(i);
+            }
+        }
+        if let Some(s) = start {
+            parts.push((s, word.len()));
+        }
+        let keys: Vec<String> = parts.iter().map(|&(s, e)| key(&word[s..e])).collect();
+        let is_name = |k: &str| {
+            self.words
+                .iter()
+                .any(|w| w == k || without_apostrophes(k).is_some_and(|bare| *w == bare))
+        };
+        let begins_name = |k: &str| self.words.iter().any(|w| w.starts_with(k));
+        let mut i = 0;
+        while i < parts.len() {
+            let mut joined = keys[i].clone();
+            let mut last = i;
+            for (j, k) in keys.iter().enumerate().skip(i + 1) {
+                if !begins_name(&joined) {
+                    break;
+                }
+                joined.push_str(k);
+                if is_name(&joined) {
+                    last = j;
+                }
+            }
+            let (from, to) = (parts[i].0, parts[last].1);
+            words.push(Word::new(at + from, &word[from..to]));
+            i = last + 1;
+        }
+    }
+
     /// [`Private::names`], each word of `text` looked at.
     fn names_word_by_word(&self, text: &str) -> Option<String> {
         let mut out: Option<String> = None;
@@ -772,11 +821,7 @@ impl Private {
             // whole, the word beside the name went with it); one that is (`Si\u{200b}ti`)
             // stays whole.
             if !w.is_ascii() && w.contains(may_part) && self.named_whole(&word) == Named::No {
-                words.extend(
-                    w.split(may_part)
-                        .filter(|p| !p.is_empty())
-                        .map(|p| Word::new(at(p), p)),
-                );
+                self.push_parts(w, at(w), &mut words);
             } else {
                 words.push(word);
             }
@@ -1803,6 +1848,33 @@ mod tests {
                 want.replace(['\u{200b}', '\u{200f}'], " "),
                 "{name:?}: {text:?}"
             );
+        }
+    }
+
+    /// Review (session 45): a name with a mark that may part words inside it (`Si\u{200f}ti`,
+    /// a name by itself) glued by another to a word (`rumah\u{200f}Si\u{200f}ti`, as an
+    /// editor of right-to-left text writes them) was read neither whole nor by its parts
+    /// (`Si`, `ti`), and was kept. Parts in a row that make a name are read together.
+    #[test]
+    fn a_name_with_a_mark_inside_glued_to_a_word_is_hidden() {
+        let mask = |text: &str| masked(&["Siti Aminah"], None, text);
+        for (text, want) in [
+            (
+                "lapor rumah\u{200f}Si\u{200f}ti jalan",
+                "lapor rumah\u{200f}[nama] jalan",
+            ),
+            ("segera\u{200b}SI\u{200f}TI", "segera\u{200b}[nama]"),
+            ("warga\u{200f}am\u{2066}inah.", "warga\u{200f}[nama]."),
+            (
+                "S\u{2069}iti\u{200b}A\u{200c}mi\u{200f}nah\u{200f}rusak",
+                "[nama]\u{200b}[nama]\u{200f}rusak",
+            ),
+            (
+                "a\u{200f}mi\u{200f}nah\u{200f}a\u{200f}min",
+                "[nama]\u{200f}a\u{200f}min",
+            ),
+        ] {
+            assert_eq!(mask(text), want, "{text:?}");
         }
     }
 
