@@ -698,6 +698,32 @@ fn an_address_split_by_a_zero_width_space_in_a_text_is_hidden() {
     assert_eq!(c.body, "atau [email], terima kasih");
 }
 
+/// Review (session 45): an e-mail address a zero-width space parts at its at sign or before
+/// a dot of its domain (`siti\u{200b}@gmail.com`, `siti@gmail\u{200b}.com`, shown whole)
+/// reached `complaints` as two pieces that are no address (`siti @gmail.com`).
+#[test]
+fn an_address_split_at_its_at_sign_or_a_dot_by_a_zero_width_space_is_hidden() {
+    for text in [
+        "kirim ke siti\u{200b}@gmail.com ya",
+        "kirim ke warga123\u{200b}@mail.com ya",
+        "kirim ke siti@\u{200b}gmail.com ya",
+        "kirim ke siti@gmail\u{200b}.com ya",
+        "kirim ke siti@gmail.\u{200b}com ya",
+        "kirim ke siti\u{200b}\u{ff20}gmail.com ya",
+    ] {
+        let mut r = report();
+        r.title = Some(text.into());
+        let c = normaliser().normalise(&r).unwrap().complaint;
+        assert_eq!(c.title, "kirim ke [email] ya", "{text:?}");
+    }
+    // A text naming no address keeps its words apart as before.
+    let mut r = report();
+    r.title =
+        Some("rusak.\u{200b}Mohon dicek @\u{200b}admin, 1.500.\u{200b}000 0812\u{200b}.".into());
+    let c = normaliser().normalise(&r).unwrap().complaint;
+    assert_eq!(c.title, "rusak. Mohon dicek @ admin, 1.500. 000 0812 .");
+}
+
 /// Review: the reporter's name or number split by a zero-width joiner or non-joiner (shown
 /// whole: `Si‍ti`) reached `complaints`, parted into pieces that are no names.
 #[test]

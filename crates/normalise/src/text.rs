@@ -44,8 +44,9 @@ pub fn plain_text(s: &str) -> String {
 }
 
 /// [`plain_text`], but a zero-width space (or a run of them) the only thing between two
-/// letters stays, as one (`Si\u{200b}ti`): such a word is shown whole, and may be one word
-/// (a name) as well as two (`Siti\u{200b}Aminah`). The reporter's names are looked for in
+/// letters (or an address's at sign or dot and a letter, see [`glues`]) stays, as one
+/// (`Si\u{200b}ti`): such a word is shown whole, and may be one word (a name) as well as two
+/// (`Siti\u{200b}Aminah`). The reporter's names are looked for in
 /// this (the names' rule reads such a word both ways), and it is stored as [`spaced`] writes
 /// it. Review (session 45): made a space here, `Si\u{200b}ti` was `Si ti`, no name, and was
 /// stored readable.
@@ -76,6 +77,21 @@ pub fn spaced(s: String) -> String {
 
 /// The zero-width space (`&#8203;`).
 const ZERO_WIDTH_SPACE: char = '\u{200b}';
+
+/// Whether a zero-width space between `a` and `b` may stand inside one word or address (see
+/// [`plain_text_glued`]): two letters (`Si\u{200b}ti`), or an at sign (`@`, `＠`, `﹫`) and a
+/// letter or a digit, or a dot and a letter, on either side (`siti\u{200b}@gmail.com`,
+/// `siti@gmail\u{200b}.com`; review, session 45: the address was two pieces, no address, and
+/// was stored readable). (Not two digits, nor a digit and a dot or a letter: numbers are
+/// read as before.)
+fn glues(a: char, b: char) -> bool {
+    let at = |c: char| matches!(c, '@' | '\u{ff20}' | '\u{fe6b}');
+    let letter_or_dot = |c: char, d: char| c.is_alphabetic() && (d.is_alphabetic() || d == '.');
+    letter_or_dot(a, b)
+        || letter_or_dot(b, a)
+        || (at(a) && b.is_alphanumeric())
+        || (a.is_alphanumeric() && at(b))
+}
 
 /// A zero-width joiner or non-joiner.
 fn is_joiner(c: char) -> bool {
@@ -677,11 +693,8 @@ fn tidy(s: &str) -> String {
                     .chars()
                     .rev()
                     .find(|c| !takes_no_room(*c))
-                    .is_some_and(char::is_alphabetic)
-                && word
-                    .chars()
-                    .find(|c| !takes_no_room(*c))
-                    .is_some_and(char::is_alphabetic);
+                    .zip(word.chars().find(|c| !takes_no_room(*c)))
+                    .is_some_and(|(a, b)| glues(a, b));
             out.push(if glued { ZERO_WIDTH_SPACE } else { ' ' });
             out.push_str(word);
             before = word;
