@@ -1575,3 +1575,77 @@ async fn an_entry_is_closed_when_its_payload_fails_again_only_as_dismissed() {
         );
     }
 }
+
+/// Review (session 45, review4): a sender's next message reads the body its thread falls in
+/// for that sender's part alone. Such a read failing only as an admin dismissed says nothing
+/// of the other sender's part: the open entry of a failure met there (another sender's
+/// message, failing another way since) stays open, as a rebuild, which reads the body whole,
+/// keeps it. (It was closed: the body was taken as read whole.)
+#[tokio::test]
+async fn a_fold_of_one_senders_part_leaves_the_other_senders_open_entry_open() {
+    for ts in all_stores().await {
+        let t0 = chrono::Utc::now().timestamp();
+        let engine = engine(&ts);
+        let (a, b) = ("6281234567890", "6281234567891");
+        // a's message fails as "a text of 7 characters", b's as "a text of 5 characters":
+        // one entry naming both, dismissed.
+        deliver(
+            &engine,
+            two_senders_body(&[(a, "wamid.A1", "kemarin"), (b, "wamid.B1", "besok")]),
+        )
+        .await;
+        let open = ts.store.quarantine_open_ids().await.unwrap();
+        assert_eq!(open.len(), 1, "{}", ts.label);
+        assert!(ts
+            .store
+            .dismiss_quarantine(open[0], "admin", Some("sent in error"), chrono::Utc::now())
+            .await
+            .unwrap());
+        // b's part read otherwise (as a newer release might): a failure no one dismissed,
+        // met when b writes again.
+        let first = "raw_id = (SELECT MIN(raw_id) FROM raw_records)";
+        ts.execute(&replace_in_payloads(&ts, "besok", "lusa", first))
+            .await;
+        deliver(
+            &engine,
+            two_senders_body(&[(b, "wamid.B2", &t0.to_string())]),
+        )
+        .await;
+        let open = ts.store.quarantine_open_ids().await.unwrap();
+        assert_eq!(open.len(), 1, "{}", ts.label);
+        let b_entry = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        assert!(
+            b_entry.reason.contains("a text of 4 characters"),
+            "{}: {}",
+            ts.label,
+            b_entry.reason
+        );
+        // a writes again: a's part fails as dismissed; b's part still fails as the entry says.
+        deliver(
+            &engine,
+            two_senders_body(&[(a, "wamid.A2", &(t0 + 60).to_string())]),
+        )
+        .await;
+        let still = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        assert!(
+            still.resolved_at.is_none(),
+            "{}: the entry of b's part was closed by a read of a's part",
+            ts.label
+        );
+        // What a rebuild, reading the body whole, says too.
+        engine
+            .renormalise(&parsers(), &aduan_sync::NoProgress)
+            .await
+            .unwrap();
+        let mut said = Vec::new();
+        for id in ts.store.quarantine_open_ids().await.unwrap() {
+            let e = ts.store.quarantine_get(id).await.unwrap().unwrap();
+            said.push(e.reason);
+        }
+        assert!(
+            said.len() == 1 && said[0].contains("a text of 4 characters"),
+            "{}: rebuilt: {said:#?}",
+            ts.label
+        );
+    }
+}

@@ -281,6 +281,43 @@ impl Store {
         Ok(found)
     }
 
+    /// The open quarantine entries of the channel's archived payloads `hashes` (by their
+    /// content hash): the hash, record, field and reason of each, without payloads; looked
+    /// up together, [`CHUNK`] to a statement.
+    pub async fn open_failures(
+        &self,
+        channel: &str,
+        hashes: &[&[u8]],
+    ) -> Result<Vec<(Vec<u8>, String, String, String)>> {
+        let what = || format!("reading the open quarantine entries of {channel}");
+        let mut hashes = hashes.to_vec();
+        hashes.sort_unstable();
+        hashes.dedup();
+        let mut found = Vec::new();
+        for chunk in hashes.chunks(CHUNK) {
+            let rows: Vec<(Vec<u8>, String, String, String)> = on_pool!(self, pool => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT r.content_hash, q.record, q.field, q.reason FROM raw_records r \
+                     JOIN quarantine q ON q.raw_id = r.raw_id AND q.resolved_at IS NULL \
+                     WHERE r.channel = ",
+                );
+                q.push_bind(channel).push(" AND r.content_hash IN (");
+                let mut each = q.separated(", ");
+                for hash in chunk {
+                    each.push_bind(*hash);
+                }
+                q.push(") ORDER BY q.quarantine_id");
+                q.build_query_as()
+                    .persistent(false)
+                    .fetch_all(pool)
+                    .await
+                    .context(what)
+            })?;
+            found.extend(rows);
+        }
+        Ok(found)
+    }
+
     /// The numbers of the open quarantine entries, oldest first (without their payloads:
     /// `quarantine retry --all` reads each when it retries it).
     pub async fn quarantine_open_ids(&self) -> Result<Vec<i64>> {

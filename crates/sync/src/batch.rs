@@ -443,12 +443,12 @@ fn failures(field: &str, reason: &str) -> Vec<String> {
 /// the payloads left out: an open entry of one (a failure met since the admin dismissed the
 /// others) no longer says what is true, and is closed with the batch (see
 /// `WriteBatch::quarantine_dismissed`; review, session 45: it stayed open, saying the
-/// failure met since, until a rebuild).
+/// failure met since, until a rebuild), where what was read tells so (see [`closable`]).
 async fn without_dismissed(
     store: &Store,
     channel: &str,
     rows: Vec<QuarantineRow>,
-) -> Result<(Vec<QuarantineRow>, Vec<Vec<u8>>)> {
+) -> Result<(Vec<QuarantineRow>, Vec<QuarantineRow>)> {
     let hashes: Vec<&[u8]> = rows.iter().map(|q| q.content_hash.as_slice()).collect();
     let dismissed = store.dismissed_failures(channel, &hashes).await?;
     if dismissed.is_empty() {
@@ -467,7 +467,62 @@ async fn without_dismissed(
                 .all(|f| known.contains(f))
         })
     });
-    Ok((kept, left.into_iter().map(|q| q.content_hash).collect()))
+    Ok((kept, left))
+}
+
+/// The records a quarantine entry names, each once: its own, then each added to it (`; and
+/// {record}, field …`, see [`Collected::quarantine`]).
+fn named_records<'a>(record: &'a str, reason: &'a str) -> HashSet<&'a str> {
+    std::iter::once(record)
+        .chain(
+            reason
+                .split("; and ")
+                .skip(1)
+                .filter_map(|p| p.split_once(", field ").map(|(r, _)| r)),
+        )
+        .collect()
+}
+
+/// Of the payloads `left` failing only as an admin dismissed (see [`without_dismissed`]),
+/// those whose open entry is closed with the batch (see `WriteBatch::quarantine_dismissed`):
+/// a payload read whole (`whole`: one of a channel that reads each payload alone, or one this
+/// batch brings, whose every group a fold reads); and a payload a fold read in part (a
+/// group it falls in, touched by another payload) whose open entry names only records met in
+/// that part. Such a read meets only the part's failures: the entry of a failure met in
+/// another part (another sender's message in a webhook body) still says what is true, as a
+/// rebuild, which reads the payload whole, says too (review, session 45: a sender's next
+/// message closed the entry of the other sender's failing message).
+async fn closable(
+    store: &Store,
+    channel: &str,
+    left: Vec<QuarantineRow>,
+    whole: impl Fn(&[u8]) -> bool,
+) -> Result<Vec<Vec<u8>>> {
+    let (read_whole, in_part): (Vec<QuarantineRow>, Vec<QuarantineRow>) =
+        left.into_iter().partition(|q| whole(&q.content_hash));
+    let mut close: Vec<Vec<u8>> = read_whole.into_iter().map(|q| q.content_hash).collect();
+    if in_part.is_empty() {
+        return Ok(close);
+    }
+    let hashes: Vec<&[u8]> = in_part.iter().map(|q| q.content_hash.as_slice()).collect();
+    let met: HashMap<&[u8], HashSet<&str>> = in_part
+        .iter()
+        .map(|q| {
+            (
+                q.content_hash.as_slice(),
+                named_records(&q.record, &q.reason),
+            )
+        })
+        .collect();
+    for (hash, record, _, reason) in store.open_failures(channel, &hashes).await? {
+        let told = met
+            .get(hash.as_slice())
+            .is_some_and(|m| named_records(&record, &reason).is_subset(m));
+        if told {
+            close.push(hash);
+        }
+    }
+    Ok(close)
 }
 
 /// The record id a payload the transport could not name is archived under
@@ -618,14 +673,25 @@ pub(crate) async fn process(
             fold_groups(store, normaliser, channel, groups, &mut out, counts).await?
         }
     }
+    // The payloads read whole: every one a channel that does not fold reads; of a fold, the
+    // batch's own (each of its groups is read), not another payload of a group they touch.
+    let brought: HashSet<Vec<u8>> = if folding {
+        fresh.iter().map(|(_, hash)| hash.clone()).collect()
+    } else {
+        HashSet::default()
+    };
     let mut packer = None;
     if input.archive {
         fresh.retain(|(_, hash)| !again.contains(hash));
         (out.raws, packer) = archived(store, channel, fresh).await?;
     }
-    let (quarantine, dismissed) =
+    let (quarantine, left) =
         without_dismissed(store, channel, std::mem::take(&mut out.quarantine)).await?;
     out.quarantine = quarantine;
+    let dismissed = closable(store, channel, left, |hash| {
+        !folding || brought.contains(hash)
+    })
+    .await?;
     let job = Job {
         packer,
         channel: channel.to_string(),
