@@ -1649,3 +1649,105 @@ async fn a_fold_of_one_senders_part_leaves_the_other_senders_open_entry_open() {
         );
     }
 }
+
+/// Helper push (session 45): a message its sender deletes (the WhatsApp Business app's
+/// `revoke` webhook, `revoke.original_message_id`, up to two days after the message) says
+/// nothing of a complaint, as a reaction or an edit: it opened a complaint `[revoke]` of its
+/// own when it came more than a day after the report, and kept the thread open a day more
+/// when it came within one, so that the sender's next report, 40 h after the first and 20 h
+/// after deleting a message of it, was folded into the first. Through `aduan serve` on a
+/// SQLite file, signed webhooks on loopback, on PostgreSQL too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_message_opens_no_complaint_and_keeps_no_thread_open() {
+    const T0: i64 = 1_790_000_000;
+    const HOUR: i64 = 3600;
+    let secret = WadulConfig::default().app_secret;
+    let revoke = |from: &str, id: &str, at: i64, of: &str| {
+        serde_json::json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA",
+            "changes": [{"field": "messages", "value": {"messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "62816644000", "phone_number_id": "1"},
+            "contacts": [{"profile": {"name": "Budi"}, "wa_id": from}],
+            "messages": [{"from": from, "id": id, "timestamp": at.to_string(),
+                "type": "revoke", "revoke": {"original_message_id": of}}]}}]}]})
+        .to_string()
+        .into_bytes()
+    };
+    let (a, b) = ("6281234567890", "6281234567891");
+    let bodies: Vec<Vec<u8>> = vec![
+        // Sender a: a report, and a message of it deleted 30 h later.
+        aduan_sim::wadul_text_body(
+            a,
+            &[("wamid.A1", &T0.to_string(), "Lampu PJU mati di Jl. Merdeka")],
+        ),
+        aduan_sim::wadul_text_body(a, &[("wamid.A2", &(T0 + 60).to_string(), "salah kirim")]),
+        revoke(a, "wamid.AR", T0 + 30 * HOUR, "wamid.A2"),
+        // Sender b: a report, a message of it deleted 20 h later, another report 40 h after
+        // the first.
+        aduan_sim::wadul_text_body(
+            b,
+            &[(
+                "wamid.B1",
+                &T0.to_string(),
+                "Got tersumbat di Jl. Hayam Wuruk",
+            )],
+        ),
+        revoke(b, "wamid.BR", T0 + 20 * HOUR, "wamid.B1"),
+        aduan_sim::wadul_text_body(
+            b,
+            &[(
+                "wamid.B2",
+                &(T0 + 40 * HOUR).to_string(),
+                "Jalan berlubang di Jl. Sultan Agung",
+            )],
+        ),
+    ];
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let table = "[channels.wadul_aladin]\nregister_url = \"http://127.0.0.1:9/register.csv\"\n";
+        let args = config(dir.path(), &ts, &[table.to_string()]);
+        let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+        let url = serve.url("/webhooks/wadul-aladin");
+        for body in &bodies {
+            let answer = reqwest::Client::new()
+                .post(&url)
+                .header("content-type", "application/json")
+                .header(
+                    "x-hub-signature-256",
+                    aduan_sim::wadul_signature(secret.as_bytes(), body),
+                )
+                .body(body.clone())
+                .send()
+                .await
+                .expect("answer");
+            assert_eq!(answer.status(), 200, "{}", serve.log());
+        }
+        eventually(
+            "the deliveries folded",
+            Duration::from_secs(30),
+            || serve.log(),
+            || async { (count(&ts, "SELECT COUNT(*) FROM push_inbox").await == 0).then_some(()) },
+        )
+        .await;
+        let bodies: Vec<String> = ts
+            .store
+            .query("SELECT body FROM complaints ORDER BY reported_at, body")
+            .await
+            .expect("complaints")
+            .rows
+            .into_iter()
+            .map(|r| r[0].as_str().unwrap_or_default().to_string())
+            .collect();
+        assert_eq!(
+            bodies,
+            [
+                "Got tersumbat di Jl. Hayam Wuruk",
+                "Lampu PJU mati di Jl. Merdeka\nsalah kirim",
+                "Jalan berlubang di Jl. Sultan Agung",
+            ],
+            "{}",
+            ts.label
+        );
+        assert_eq!(count(&ts, "SELECT COUNT(*) FROM quarantine").await, 0);
+        serve.stop().await;
+    }
+}

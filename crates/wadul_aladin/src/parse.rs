@@ -230,9 +230,17 @@ struct Msg {
 }
 
 /// Message types that say nothing of a complaint: a reaction (👍 to the city's answer), the
-/// platform's notices (`system`: a number changed; `ephemeral`; `request_welcome`). Review: a
-/// reaction days later opened a complaint `[reaction]`, one hours later kept a thread open.
-const ASIDE: [&str; 4] = ["reaction", "system", "ephemeral", "request_welcome"];
+/// platform's notices (`system`: a number changed; `ephemeral`; `request_welcome`), and a
+/// message deleted by its sender (`revoke`, the WhatsApp Business app's, up to two days
+/// after it). Review: a reaction days later opened a complaint `[reaction]`, one hours later
+/// kept a thread open; so did a deletion (helper push, session 45: `[revoke]`).
+const ASIDE: [&str; 5] = [
+    "reaction",
+    "system",
+    "ephemeral",
+    "request_welcome",
+    "revoke",
+];
 
 /// What an `unsupported` message (a type the Cloud API does not carry) stands for, named in
 /// its `unsupported.type`, that says nothing of a complaint either: a reaction, a pin, a vote
