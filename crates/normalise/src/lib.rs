@@ -270,7 +270,8 @@ pub struct Tables<'a> {
 /// holding a zero-width space, non-joiner or joiner, written in keycap digits, or two words of
 /// a name glued by a bidi mark, and names in Greek or small Cyrillic look-alike letters,
 /// hidden and keyed; a name or e-mail address a zero-width space splits in a text hidden (it
-/// was stored `Si ti`), a word glued to a name by a mark kept; an address's marks read with any white space between their words
+/// was stored `Si ti`), a word glued to a name by a mark kept; a WhatsApp message deleted by
+/// its sender (`revoke`) no message of a complaint; an address's marks read with any white space between their words
 /// (`Jawa\u{a0}Tengah`) (2026-12-07).
 pub const RULES: u32 = 21;
 
