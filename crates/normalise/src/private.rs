@@ -760,11 +760,12 @@ impl Private {
 
     /// Pushes to `words` the words `word` (at byte `at` of its text) is read as, a word
     /// that marks which may part words stand inside ([`may_part`]) and that is no name read
-    /// whole: its parts between the marks, and where some parts in a row are one of the
-    /// names read together, those parts as one word (`Si\u{200f}ti` of
-    /// `rumah\u{200b}Si\u{200f}ti`; review, session 45: read part by part, such a name was
-    /// kept). Parts are joined while their keys begin a name's word, the most that make
-    /// one.
+    /// whole: its parts between the marks that are one of the names, alone or some in a row
+    /// read together (`Si\u{200f}ti` of `rumah\u{200b}Si\u{200f}ti`; review, session 45:
+    /// read part by part, such a name was kept), each a word, and the parts between and
+    /// around them one word each run (`rumah`); a word with no name among its parts is one
+    /// word, as it was (`B\u{200f}u`). Parts are joined while their keys begin a name's word,
+    /// the most that make one.
     fn push_parts<'t>(&self, word: &'t str, at: usize, words: &mut Vec<Word<'t>>) {
         // (Each part's first and last byte in `word`.)
         let mut parts: Vec<(usize, usize)> = Vec::new();
@@ -788,6 +789,9 @@ impl Private {
                 .any(|w| w == k || without_apostrophes(k).is_some_and(|bare| *w == bare))
         };
         let begins_name = |k: &str| self.words.iter().any(|w| w.starts_with(k));
+        // (The names found, each its first and last part; the parts between and around them
+        // are words as the text shows them, see below.)
+        let mut names: Vec<(usize, usize)> = Vec::new();
         let mut i = 0;
         while i < parts.len() {
             let mut joined = keys[i].clone();
@@ -801,9 +805,52 @@ impl Private {
                     last = j;
                 }
             }
-            let (from, to) = (parts[i].0, parts[last].1);
-            words.push(Word::new(at + from, &word[from..to]));
+            if last > i || is_name(&keys[i]) {
+                names.push((i, last));
+            }
             i = last + 1;
+        }
+        // The parts beside which no name stands are words as the text shows them: one word
+        // each stretch between zero-width spaces (each was a space before they were kept
+        // while the names are looked for: `di\u{200b}Jl`, `di` and `Jl`) and before a
+        // capital (`deras\u{202a}Jl`, `deras` and `Jl`), other marks inside, and one word a
+        // stretch that is a street's, a title's or a form of address's word whole
+        // (`J\u{200b}l`). Review (session 45): read part by part, `B\u{200f}u` was no form
+        // of address before an everyday word of the names, `J\u{202a}l` no street's short
+        // form, and the `r` and `i` of `S\u{2069}r\u{202a}i\u{200f}wijaya` no capitalised
+        // words of a street's name.
+        let mut push = |from: usize, to: usize, whole: bool| {
+            let (a, b) = (parts[from].0, parts[to].1);
+            let whole = whole
+                || (b - a <= 64 && {
+                    let k = key(&word[a..b]);
+                    [NAMED_AFTER, TITLES, ADDRESSING, INTRODUCING]
+                        .iter()
+                        .any(|list| list.contains(&k.as_str()))
+                });
+            let mut start = from;
+            for k in from..to {
+                let apart = word[parts[k].1..parts[k + 1].0].contains('\u{200b}')
+                    || capitalised(&word[parts[k + 1].0..parts[k + 1].1]);
+                if !whole && apart {
+                    let (a, b) = (parts[start].0, parts[k].1);
+                    words.push(Word::new(at + a, &word[a..b]));
+                    start = k + 1;
+                }
+            }
+            let (a, b) = (parts[start].0, parts[to].1);
+            words.push(Word::new(at + a, &word[a..b]));
+        };
+        let mut next = 0;
+        for (first, last) in names {
+            if first > next {
+                push(next, first - 1, false);
+            }
+            push(first, last, true);
+            next = last + 1;
+        }
+        if next < parts.len() {
+            push(next, parts.len() - 1, false);
         }
     }
 
@@ -1875,6 +1922,84 @@ mod tests {
             ),
         ] {
             assert_eq!(mask(text), want, "{text:?}");
+        }
+    }
+
+    /// Review (session 45, `review5`): a word holding a mark that may part words, no name
+    /// read whole and with no name among its parts (`B\u{200f}u`, `J\u{202a}l`), was read as
+    /// its parts (`B`, `u`): no form of address, no street's short form. An everyday word of
+    /// the names after it was kept (`B\u{200f}u indah`), and a name of a street after it was
+    /// hidden (`J\u{202a}l. Imam Bonjol`); so was the name in a street's word a mark parts
+    /// (`Jl. S\u{2069}r\u{202a}i\u{200f}wija\u{200b}ya` of `Jl. Sriwijaya`: `r`, `i` no
+    /// capitalised words of its name). Such a word is read whole, as it was; of one with a
+    /// name among its parts, the parts beside which no name stands are one word.
+    #[test]
+    fn a_word_a_mark_parts_is_read_whole_beside_its_names() {
+        for (name, text, want) in [
+            (
+                "Indah Sari",
+                "B\u{200f}u indah datang",
+                "B\u{200f}u [nama] datang",
+            ),
+            (
+                "Wahyu Hidayat",
+                "p\u{2067}ak\u{2069} wahyu",
+                "p\u{2067}ak\u{2069} [nama]",
+            ),
+            (
+                "Imam Handayani",
+                "J\u{202a}l. Imam Bonjol, Kauman",
+                "J\u{202a}l. Imam Bonjol, Kauman",
+            ),
+            (
+                "Imam Handayani",
+                "J\u{202a}l.\u{200b}Imam\u{200b}Bo\u{200f}njol",
+                "J\u{202a}l.\u{200b}Imam\u{200b}Bo\u{200f}njol",
+            ),
+            (
+                "Galih Wijaya",
+                "Jl.\u{61c}S\u{2069}r\u{202a}i\u{200f}wija\u{200b}y\u{2067}a, Podosugih",
+                "Jl.\u{61c}S\u{2069}r\u{202a}i\u{200f}wija\u{200b}y\u{2067}a, Podosugih",
+            ),
+            (
+                "Galih Wijaya",
+                "Jl. Sr\u{2066}i\u{200b}wij\u{2061}aya",
+                "Jl. Sr\u{2066}i\u{200b}wij\u{2061}aya",
+            ),
+            // (Words a zero-width space or a mark before a capital parts are words.)
+            (
+                "Imam Santoso",
+                "di\u{200b}\u{2068}Jl.\u{200b}Imam\u{200e}Bonjol",
+                "di\u{200b}\u{2068}Jl.\u{200b}Imam\u{200e}Bonjol",
+            ),
+            (
+                "Imam Santoso",
+                "deras\u{202a}Jl\u{202a}.\u{202a}I\u{200b}mam\u{200b}B\u{200b}onjol",
+                "deras\u{202a}Jl\u{202a}.\u{202a}I\u{200b}mam\u{200b}B\u{200b}onjol",
+            ),
+            (
+                "Galih Wijaya",
+                "toko\u{200b}Jl.\u{200b}Sri\u{200b}wija\u{200f}ya\u{200f}digaji",
+                "toko\u{200b}Jl.\u{200b}Sri\u{200b}wija\u{200f}ya\u{200f}digaji",
+            ),
+            (
+                "Sri Syafii",
+                "J\u{200b}l.\u{200b}S\u{200b}ri\u{200b}wijay\u{200b}a",
+                "J\u{200b}l.\u{200b}S\u{200b}ri\u{200b}wijay\u{200b}a",
+            ),
+            // (A word beside the name still is not the street's: hidden.)
+            (
+                "Siti Aminah",
+                "Jl. Mawar rumah\u{200b}Siti",
+                "Jl. Mawar rumah\u{200b}[nama]",
+            ),
+            (
+                "Galih Wijaya",
+                "sri\u{200b}wijaya\u{200f}datang",
+                "sri\u{200b}[nama]\u{200f}datang",
+            ),
+        ] {
+            assert_eq!(masked(&[name], None, text), want, "{name:?}: {text:?}");
         }
     }
 
