@@ -2003,6 +2003,120 @@ async fn a_dropped_call_beside_the_ticketed_call_again_in_the_same_minute_is_its
     }
 }
 
+/// Review (session 45): a ticketless row timed to the minute (`09:30`) was known as
+/// `{09:30:00}-hash(caller)`, the very stand-in a ticketed row of the same caller timed to
+/// the second at `:00` (`09:30:00`) names as the call it replaces: the caller's dropped call
+/// was taken over by their ticketed call again in that minute, which the rule that a call
+/// timed to the minute is no stand-in meant to keep apart. The dropped call was lost when the
+/// ticketed row came in a rewrite of the day, and in one export before or after it; and a
+/// dropped row that failed (its `Durasi`) had its quarantine entry closed by the ticketed
+/// row's claim. A row timed to the minute is known by the minute as
+/// written (`20210912T0230Z`), which no call timed to the second is: each call is a complaint
+/// of its own, in either order and in a rebuild, and the failing row's entry stays open. A
+/// ghost call (no caller's number) timed `09:30` was, alike, the one timed `09:30:00`.
+#[tokio::test]
+async fn a_dropped_call_timed_to_the_minute_is_not_the_stand_in_of_a_ticketed_call_at_its_minutes_start(
+) {
+    const DROPPED: &str = "1;;12/09/2021 09:30;081328765432;Bu Sri;Terputus;;;;;;;;Tidak Ditindaklanjuti;00:04;Rina;12/09/2021 09:30:10";
+    const AGAIN: &str = "2;112-3375-20210912-0007;12/09/2021 09:30:00;081328765432;Bu Sri;Pengaduan;Gawat Darurat;Kebakaran;Rumah terbakar di gang buntu;Jl. Hayam Wuruk;Kel. Kauman;Pek. Timur;Damkar;Diteruskan;01:30;Rina;12/09/2021 09:32:00";
+    let on = |day: &str, row: &str| {
+        row.replace("12/09/2021", &format!("{day}/09/2021"))
+            .replace("-20210912-", &format!("-202109{day}-"))
+    };
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine(&ts);
+        let date = |d: u32| chrono::NaiveDate::from_ymd_opt(2021, 9, d).unwrap();
+        let complaints = "SELECT COUNT(*) FROM complaints";
+        // The dropped call alone, then the day rewritten with the ticketed call too.
+        day_synced(&engine, dir.path(), date(12), &[DROPPED.into()]).await;
+        assert_eq!(count(&ts, complaints).await, 1, "{}", ts.label);
+        let rewritten = day_synced(
+            &engine,
+            dir.path(),
+            date(12),
+            &[DROPPED.into(), AGAIN.into()],
+        )
+        .await;
+        assert_eq!(
+            count(&ts, complaints).await,
+            2,
+            "{}: a rewrite ({})",
+            ts.label,
+            rewritten.summary_line()
+        );
+        // Both in one export, the ticketed row first and after.
+        let first = [on("13", AGAIN), on("13", DROPPED)];
+        day_synced(&engine, dir.path(), date(13), &first).await;
+        assert_eq!(
+            count(&ts, complaints).await,
+            4,
+            "{}: ticketed first",
+            ts.label
+        );
+        let after = [on("14", DROPPED), on("14", AGAIN)];
+        day_synced(&engine, dir.path(), date(14), &after).await;
+        assert_eq!(
+            count(&ts, complaints).await,
+            6,
+            "{}: ticketed after",
+            ts.label
+        );
+        // The dropped row fails (forwarded, its `Durasi` no length): its entry stays open
+        // when the ticketed call is read, in a later run or in the same export.
+        let failing = on("15", DROPPED).replace(
+            ";;Tidak Ditindaklanjuti;00:04;",
+            ";Damkar;Tidak Ditindaklanjuti;4 detik;",
+        );
+        day_synced(
+            &engine,
+            dir.path(),
+            date(15),
+            std::slice::from_ref(&failing),
+        )
+        .await;
+        day_synced(
+            &engine,
+            dir.path(),
+            date(15),
+            &[failing.clone(), on("15", AGAIN)],
+        )
+        .await;
+        let open = "SELECT COUNT(*) FROM quarantine WHERE resolved_at IS NULL";
+        assert_eq!(
+            count(&ts, open).await,
+            1,
+            "{}: the dropped row's entry",
+            ts.label
+        );
+        // Ghost calls from a withheld number, one timed to the minute, one to its first
+        // second: two calls (their time alone, the contract's identity, tells them apart).
+        let ghost = |at: &str| {
+            GHOST
+                .replace("12/09/2021 08:15:40", &format!("16/09/2021 {at}"))
+                .replace("12/09/2021 08:15:52", "16/09/2021 09:31:00")
+        };
+        day_synced(
+            &engine,
+            dir.path(),
+            date(16),
+            &[ghost("09:30"), ghost("09:30:00")],
+        )
+        .await;
+        assert_eq!(count(&ts, complaints).await, 9, "{}: ghost calls", ts.label);
+        let synced = unified_tables(&ts).await;
+        rebuilt_alike(&engine, &ts, &synced).await;
+        assert_eq!(count(&ts, complaints).await, 9, "{}: rebuilt", ts.label);
+        assert_eq!(count(&ts, open).await, 1, "{}: rebuilt", ts.label);
+        // Ids as the minute is written; the caller's number in none.
+        let ids = "SELECT COUNT(*) FROM complaints WHERE external_id LIKE '20210912T0230Z-%'";
+        assert_eq!(count(&ts, ids).await, 1, "{}", ts.label);
+        let number = "SELECT COUNT(*) FROM complaints WHERE complaint_id LIKE '%5432%' \
+                      OR external_id LIKE '%5432%'";
+        assert_eq!(count(&ts, number).await, 0, "{}", ts.label);
+    }
+}
+
 /// Review (5689184): `complaint_claims` was kept across rebuilds, so a claim the archive no
 /// longer makes as the rules read it now (one an earlier release made: a call timed to the
 /// minute taken over by a ticketed call in that minute, before a ticketed call no longer took

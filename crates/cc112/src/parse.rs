@@ -148,11 +148,19 @@ pub(crate) fn row(raw: &RawRecord) -> Result<SourceComplaint, FieldError> {
     // (a ghost call) could be it, and a ticketed call takes no such one's place. Nor does
     // it take the place of a call whose time is written to the minute (`dd/mm/yyyy HH:MM`):
     // a caller's dropped call and their call again at once, ticketed, are two calls in one
-    // minute (review: the dropped one, a row of the same export, was never stored).
-    let at = called_at.format("%Y%m%dT%H%M%SZ");
+    // minute (review: the dropped one, a row of the same export, was never stored). Such a
+    // call is known by its minute as written (`20210912T0230Z`), which no call timed to the
+    // second is: known by `09:30:00`, it was the stand-in a ticketed call of its caller timed
+    // `09:30:00` names, and was taken over by it (review, session 45); and a ghost call timed
+    // `09:30` was a ghost call timed `09:30:00`.
     let caller = phone.as_deref().and_then(caller_digits);
     let to_the_second =
         aduan_core::time::parse_wib(get("Waktu Panggilan"), &TIME_FORMATS[..1]).is_some();
+    let at = if to_the_second {
+        called_at.format("%Y%m%dT%H%M%SZ")
+    } else {
+        called_at.format("%Y%m%dT%H%MZ")
+    };
     // A ticket is one in the contract's form (see `is_ticket`); anything else in the column
     // (a caller's number or name typed there) is no ticket, and the call is known as a call
     // without one is: never by that value, which would be its `complaint_id` (review: a
@@ -435,6 +443,29 @@ mod tests {
         assert!(dropped.external_id_private.is_some());
         let again = row(&raw("2;112-3375-20210912-0007;12/09/2021 09:30;081328765432;-;Pengaduan;;;x;;;;;Selesai;01:30;Rina;12/09/2021 11:00:00")).unwrap();
         assert_eq!(again.standing, Standing::Own);
+    }
+
+    /// Review (session 45): a call timed to the minute was known by the minute's first
+    /// second, as a call timed to that second is: a caller's dropped call at `09:30` was the
+    /// stand-in their ticketed call at `09:30:00` takes over, and a ghost call at `09:30` the
+    /// ghost call at `09:30:00`. It is known by the minute as written; a call timed to the
+    /// second keeps its identity.
+    #[test]
+    fn a_call_timed_to_the_minute_is_known_by_the_minute_as_written() {
+        let dropped = row(&raw("1;;12/09/2021 09:30;081328765432;-;Terputus;;;;;;;;Tidak Ditindaklanjuti;00:04;Rina;12/09/2021 09:30:10")).unwrap();
+        assert_eq!(dropped.external_id, "20210912T0230Z");
+        assert_eq!(dropped.external_id_private.as_deref(), Some("081328765432"));
+        let again = row(&raw("2;112-3375-20210912-0007;12/09/2021 09:30:00;081328765432;-;Pengaduan;;;x;;;;;Selesai;01:30;Rina;12/09/2021 11:00:00")).unwrap();
+        let Standing::Replaces { external_id, .. } = &again.standing else {
+            panic!("the ticketed call replaces none");
+        };
+        assert_eq!(external_id, "20210912T023000Z");
+        assert_ne!(*external_id, dropped.external_id);
+        let ghost = |at: &str| {
+            row(&raw(&format!("3;;12/09/2021 {at};Private;-;Ghost Call;;;;;;;;Tidak Ditindaklanjuti;00:12;Rina;12/09/2021 09:31:00"))).unwrap().external_id
+        };
+        assert_eq!(ghost("09:30"), "20210912T0230Z-private");
+        assert_eq!(ghost("09:30:00"), "20210912T023000Z-private");
     }
 
     #[test]
