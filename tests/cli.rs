@@ -194,7 +194,7 @@ const READ_AS: Reading<'static> = Reading {
     tables: "a9a5e2e3a051b29e",
     key: "aa7f87283592a6eb",
     archive: "dea740df587b940d",
-    unified: "dc084894635030c9c8a515cfb0697a1962a2537d932ad6b8",
+    unified: "07a06aef948d0585f81aed0c882f406862a2537d932ad6b8",
 };
 
 /// What an archive read as (see [`READ_AS`]): the digests are SHA-256, the first 8 bytes in
