@@ -664,6 +664,46 @@ async fn one_page_upstream(page: String) -> (String, tokio::task::JoinHandle<()>
     file_server(files).await
 }
 
+/// A server that does not page on from `cursor` (it ignores it, as a proxy that drops the
+/// parameter would, and hands out the same page and the same next cursor again): within a
+/// second of more than a page, the walk followed that cursor for ever, each page handing out
+/// nothing new, until the run's time budget ran out (an hour of requests at the key's limit,
+/// recorded as no failure), and every run after it the same, nothing later than that second
+/// ever read. The run now stops at once with an error that says so, what it read stored.
+#[tokio::test]
+async fn a_server_that_does_not_page_on_from_the_cursor_stops_the_run_saying_so() {
+    let item = |id: &str| {
+        format!(
+            r#"{{"noTiket":"{id}","judul":"Lampu PJU mati","isi":"<p>Lampu mati.</p>","kategori":"Infrastruktur","status":3,"statusLabel":"Dalam Tindakan","jenis":1,"anonim":0,"rahasia":0,"pelapor":null,"lokasi":{{"kotaId":3375,"kota":"KOTA PEKALONGAN","kecamatan":"PEKALONGAN TIMUR","kelurahan":null}},"opd":"DPUPR Kota Pekalongan","created":1631412000000,"updated":1631440000000,"timeline":[],"lampiran":[]}}"#
+        )
+    };
+    // Two reports of one second, and a cursor to more of that second.
+    let page = format!(
+        r#"{{"items":[{},{}],"next_cursor":"eyJvIjoyfQ","server_time":1631450000}}"#,
+        item("LGWP1"),
+        item("LGWP2")
+    );
+    let (base, server) = one_page_upstream(page).await;
+    let connector = stand_in(base);
+    let ts = sqlite_store().await;
+    let report = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        engine(&ts).sync(&connector, &NoProgress),
+    )
+    .await
+    .expect("the run ends")
+    .unwrap();
+    assert_ne!(report.outcome, Outcome::Ok, "{}", report.summary_line());
+    let error = report.error.clone().unwrap_or_default();
+    assert!(
+        error.contains("eyJvIjoyfQ") && error.contains("does not page on"),
+        "{}",
+        report.summary_line()
+    );
+    assert_eq!(report.counts.inserted, 2, "{}", report.summary_line());
+    server.abort();
+}
+
 /// An item dated in the year 10000 (a source's mistake): quarantined naming `updated`, on
 /// both stores (PostgreSQL refuses such a time: the whole batch would fail, run after run),
 /// the rest stored, but for an item dated years after it was received (quarantined naming

@@ -545,6 +545,21 @@ impl BatchSource for Pager {
                     self.back = Some(cursors);
                 }
             } else if let Some(cursor) = page.next_cursor {
+                // A cursor the walk followed already: the server does not page on from it (it
+                // ignores `cursor`, as a proxy dropping the parameter makes it, and hands out
+                // the same page again). The walk would follow it until the run's time ran
+                // out, run after run, nothing later than its second ever read (review).
+                if self.followed.contains(&cursor) {
+                    return Err(Error::Upstream {
+                        channel: CHANNEL.into(),
+                        message: format!(
+                            "GET aduan since {}: the page from cursor {cursor:?} gives that \
+                             cursor again: the server does not page on from `cursor`; the next \
+                             run goes on from its saved time",
+                            self.walk_since.unwrap_or_default()
+                        ),
+                    });
+                }
                 // A page within the walk's second: on from its cursor.
                 self.followed.push(cursor.clone());
                 self.next = Some(cursor);
