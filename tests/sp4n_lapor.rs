@@ -604,6 +604,37 @@ fn token_and_list(page: &str) -> Files {
     ])))
 }
 
+/// A server that does not page on from `page` (it ignores it, or answers a page past the
+/// last with the last again): within a time shared by more than a page of reports, the walk
+/// asked for the next page for ever, each one the same, until the run's time budget ran out
+/// (recorded as no failure), and every run after it the same, nothing later than that time
+/// ever read. The run now stops at once with an error that says so, what it read stored.
+#[tokio::test]
+async fn a_server_that_does_not_page_on_stops_the_run_saying_so() {
+    let other = REPORT.replace("9165816", "9165817");
+    // Two reports of one time, on a page the server says is full (it pages by two).
+    let page = page_of(&[REPORT, &other]).replace("\"per_page\":50", "\"per_page\":2");
+    let (base, server) = file_server(token_and_list(&page)).await;
+    let connector = stand_in(base, &aduan_sim::Sp4nConfig::default().client_secret);
+    let ts = sqlite_store().await;
+    let report = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        engine(&ts).sync(&connector, &NoProgress),
+    )
+    .await
+    .expect("the run ends")
+    .unwrap();
+    assert_ne!(report.outcome, Outcome::Ok, "{}", report.summary_line());
+    let error = report.error.clone().unwrap_or_default();
+    assert!(
+        error.contains("page 2") && error.contains("does not page on"),
+        "{}",
+        report.summary_line()
+    );
+    assert_eq!(report.counts.inserted, 2, "{}", report.summary_line());
+    server.abort();
+}
+
 /// The channel's saved cursor, as its rows print.
 async fn saved_cursor(ts: &aduan_store::testing::TestStore) -> String {
     let rows = ts

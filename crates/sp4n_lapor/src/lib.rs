@@ -302,6 +302,7 @@ impl PullConnector for Sp4nLapor {
             done: false,
             back: None,
             after: None,
+            last_listed: None,
         }))
     }
 
@@ -346,6 +347,8 @@ struct Pager {
     back: Option<u32>,
     /// Where the walk ended, applied when it has been read again.
     after: Option<After>,
+    /// The payloads of the last page read going forward, in order.
+    last_listed: Option<Vec<Vec<u8>>>,
 }
 
 /// How a walk over the pages of one time ended.
@@ -466,6 +469,24 @@ impl BatchSource for Pager {
             return Ok(None);
         }
         let (records, newest) = Self::records(page);
+        // The reports of a page after the first the same as the page before, in the same
+        // order: the server does not page on from `page` (it ignores it, or answers a page
+        // past the last with the last again). The walk would ask for the next page until the
+        // run's time ran out, run after run, nothing later than its time ever read (review).
+        let listed: Vec<Vec<u8>> = records.iter().map(|r| r.payload.clone()).collect();
+        if self.page > 1 && self.last_listed.as_ref() == Some(&listed) {
+            return Err(Error::Upstream {
+                channel: CHANNEL.into(),
+                message: format!(
+                    "GET laporan page {} from {}: the same reports as page {}: the server does \
+                     not page on from `page`; the next run goes on from its saved time",
+                    self.page,
+                    self.from.as_deref().unwrap_or("the beginning"),
+                    self.page - 1
+                ),
+            });
+        }
+        self.last_listed = Some(listed);
         let progressed = match (&newest, self.from_instant) {
             (Some((t, _)), Some(from)) => *t > from,
             (Some(_), None) => true,
