@@ -1751,3 +1751,86 @@ async fn a_deleted_message_opens_no_complaint_and_keeps_no_thread_open() {
         serve.stop().await;
     }
 }
+
+/// Review (session 45, review7) of 23b03ab: a message that is no message (its `timestamp` a
+/// number, not the text the Cloud API sends) fails naming its body as its record, the field
+/// naming its place in it (`messages[1]`); so do both senders' such messages in one body.
+/// A read of one sender's part, failing only as an admin dismissed, met the body as a record
+/// and closed the open entry of the other sender's message, failing so since: entries are
+/// told apart by record and field, not by record alone. (A rebuild, reading the body whole,
+/// keeps it open.)
+#[tokio::test]
+async fn a_fold_of_one_senders_part_leaves_open_an_entry_naming_the_body_at_another_place() {
+    for ts in all_stores().await {
+        let t0 = chrono::Utc::now().timestamp();
+        let engine = engine(&ts);
+        let (a, b) = ("6281234567890", "6281234567891");
+        // a's message fails as no message (`messages[0]`, record the body), b's as
+        // "a text of 5 characters" (`timestamp`): one entry naming both, dismissed.
+        let message = |from: &str, id: &str, at: serde_json::Value| {
+            serde_json::json!({"from": from, "id": id, "timestamp": at,
+                "type": "text", "text": {"body": "Jalan rusak"}})
+        };
+        let mut body = two_senders_body(&[]);
+        body.payload = serde_json::json!({
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"display_phone_number": "62816644000", "phone_number_id": "1"},
+                "messages": [message(a, "wamid.A1", 7.into()),
+                    message(b, "wamid.B1", "besok".into())]}}]}]
+        })
+        .to_string()
+        .into_bytes();
+        deliver(&engine, body).await;
+        let open = ts.store.quarantine_open_ids().await.unwrap();
+        assert_eq!(open.len(), 1, "{}", ts.label);
+        assert!(ts
+            .store
+            .dismiss_quarantine(open[0], "admin", Some("sent in error"), chrono::Utc::now())
+            .await
+            .unwrap());
+        // b's part read otherwise: no message either (`messages[1]`, record the body), a
+        // failure no one dismissed, met when b writes again.
+        let first = "raw_id = (SELECT MIN(raw_id) FROM raw_records)";
+        ts.execute(&replace_in_payloads(&ts, "\"besok\"", "8", first))
+            .await;
+        deliver(
+            &engine,
+            two_senders_body(&[(b, "wamid.B2", &t0.to_string())]),
+        )
+        .await;
+        let open = ts.store.quarantine_open_ids().await.unwrap();
+        assert_eq!(open.len(), 1, "{}", ts.label);
+        let b_entry = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        assert_eq!(b_entry.field, "messages[1]", "{}", ts.label);
+        // a writes again: a's part fails as dismissed; b's part still fails as the entry says.
+        deliver(
+            &engine,
+            two_senders_body(&[(a, "wamid.A2", &(t0 + 60).to_string())]),
+        )
+        .await;
+        let still = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        assert!(
+            still.resolved_at.is_none(),
+            "{}: the entry of b's part was closed by a read of a's part",
+            ts.label
+        );
+        // What a rebuild, reading the body whole, says too.
+        engine
+            .renormalise(&parsers(), &aduan_sync::NoProgress)
+            .await
+            .unwrap();
+        let mut said = Vec::new();
+        for id in ts.store.quarantine_open_ids().await.unwrap() {
+            let e = ts.store.quarantine_get(id).await.unwrap().unwrap();
+            said.push((e.field, e.reason));
+        }
+        assert!(
+            said.len() == 1
+                && (said[0].0 == "messages[1]" || said[0].1.contains("field \"messages[1]\"")),
+            "{}: rebuilt: {said:#?}",
+            ts.label
+        );
+    }
+}

@@ -470,16 +470,20 @@ async fn without_dismissed(
     Ok((kept, left))
 }
 
-/// The records a quarantine entry names, each once: its own, then each added to it (`; and
-/// {record}, field …`, see [`Collected::quarantine`]).
-fn named_records<'a>(record: &'a str, reason: &'a str) -> HashSet<&'a str> {
-    std::iter::once(record)
-        .chain(
-            reason
-                .split("; and ")
-                .skip(1)
-                .filter_map(|p| p.split_once(", field ").map(|(r, _)| r)),
-        )
+/// The places a quarantine entry names, each once, as a record and its field (the field as
+/// the reason quotes it, `"messages[1]"`): its own, then each added to it (`; and {record},
+/// field "…": …`, see [`Collected::quarantine`]); `None` when a part added names none (a
+/// value quoted in a reason that holds `; and `): what it names is not known. A record alone is not a place: a webhook body's message that is none, or whose
+/// `from` is no number, is named by its body, the field naming its place in it
+/// (`messages[1]`), the other sender's as well as this one's.
+fn named_places(record: &str, field: &str, reason: &str) -> Option<HashSet<(String, String)>> {
+    std::iter::once(Some((record.to_string(), format!("{field:?}"))))
+        .chain(reason.split("; and ").skip(1).map(|p| {
+            let (record, rest) = p.split_once(", field ")?;
+            // The field quoted as `{:?}` quotes it, up to its closing quote before `: `.
+            let end = rest.strip_prefix('"').and_then(|r| r.find("\": "))?;
+            Some((record.to_string(), rest.get(..=end + 1)?.to_string()))
+        }))
         .collect()
 }
 
@@ -487,11 +491,12 @@ fn named_records<'a>(record: &'a str, reason: &'a str) -> HashSet<&'a str> {
 /// those whose open entry is closed with the batch (see `WriteBatch::quarantine_dismissed`):
 /// a payload read whole (`whole`: one of a channel that reads each payload alone, or one this
 /// batch brings, whose every group a fold reads); and a payload a fold read in part (a
-/// group it falls in, touched by another payload) whose open entry names only records met in
-/// that part. Such a read meets only the part's failures: the entry of a failure met in
+/// group it falls in, touched by another payload) whose open entry names only places (a
+/// record and its field, see [`named_places`]) met in that part. Such a read meets only the part's failures: the entry of a failure met in
 /// another part (another sender's message in a webhook body) still says what is true, as a
 /// rebuild, which reads the payload whole, says too (review, session 45: a sender's next
-/// message closed the entry of the other sender's failing message).
+/// message closed the entry of the other sender's failing message; review7: so it did when
+/// both messages were named by their body, at two fields).
 async fn closable(
     store: &Store,
     channel: &str,
@@ -505,19 +510,20 @@ async fn closable(
         return Ok(close);
     }
     let hashes: Vec<&[u8]> = in_part.iter().map(|q| q.content_hash.as_slice()).collect();
-    let met: HashMap<&[u8], HashSet<&str>> = in_part
+    let met: HashMap<&[u8], HashSet<(String, String)>> = in_part
         .iter()
         .map(|q| {
             (
                 q.content_hash.as_slice(),
-                named_records(&q.record, &q.reason),
+                named_places(&q.record, &q.field, &q.reason).unwrap_or_default(),
             )
         })
         .collect();
-    for (hash, record, _, reason) in store.open_failures(channel, &hashes).await? {
+    for (hash, record, field, reason) in store.open_failures(channel, &hashes).await? {
         let told = met
             .get(hash.as_slice())
-            .is_some_and(|m| named_records(&record, &reason).is_subset(m));
+            .zip(named_places(&record, &field, &reason))
+            .is_some_and(|(m, named)| named.is_subset(m));
         if told {
             close.push(hash);
         }
@@ -1921,6 +1927,30 @@ mod tests {
     use super::*;
     use aduan_core::SourcePlace;
     use chrono::TimeZone;
+
+    /// The places an entry names are its record and field and those of each failure added to
+    /// it, as `Collected::quarantine` writes them (two messages of one body, each named by
+    /// the body at its place); a part added that names none makes them unknown.
+    #[test]
+    fn an_entrys_places_are_its_records_with_their_fields() {
+        let mut c = Collected::default();
+        let raw = report("body", 0, "open");
+        for field in ["messages[0]", "messages[1]", ""] {
+            let e = FieldError::new("wadul_aladin", "body", field, "invalid type: integer `7`");
+            c.quarantine("wadul_aladin", &raw, b"h", e, None);
+        }
+        let q = &c.quarantine[0];
+        let places = named_places(&q.record, &q.field, &q.reason).expect("places");
+        let want: HashSet<(String, String)> = ["\"messages[0]\"", "\"messages[1]\"", "\"\""]
+            .into_iter()
+            .map(|f| ("body".to_string(), f.to_string()))
+            .collect();
+        assert_eq!(places, want, "{}", q.reason);
+        assert_eq!(
+            named_places("body", "text", "not a text: \"a; and b\""),
+            None
+        );
+    }
 
     /// A reason quoting a phone number (a number where a text was due) is shown in the log
     /// and the run's record without it; the quarantine keeps it whole.
