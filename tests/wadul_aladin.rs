@@ -1834,3 +1834,58 @@ async fn a_fold_of_one_senders_part_leaves_open_an_entry_naming_the_body_at_anot
         );
     }
 }
+
+/// Review (session 45, review7): a read of one sender's part of a body whose two senders'
+/// messages fail (no admin dismissed them) says only that sender's failure: the open entry,
+/// naming both, must keep naming the other sender's, as a rebuild, reading the body whole,
+/// does.
+#[tokio::test]
+async fn a_fold_of_one_senders_part_keeps_the_other_senders_failure_in_the_open_entry() {
+    for ts in all_stores().await {
+        let t0 = chrono::Utc::now().timestamp();
+        let engine = engine(&ts);
+        let (a, b) = ("6281234567890", "6281234567891");
+        deliver(
+            &engine,
+            two_senders_body(&[(a, "wamid.A1", "kemarin"), (b, "wamid.B1", "besok")]),
+        )
+        .await;
+        let open = ts.store.quarantine_open_ids().await.unwrap();
+        assert_eq!(open.len(), 1, "{}", ts.label);
+        let whole = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        assert!(
+            whole.reason.contains("messages[1]"),
+            "{}: {}",
+            ts.label,
+            whole.reason
+        );
+        deliver(
+            &engine,
+            two_senders_body(&[(a, "wamid.A2", &t0.to_string())]),
+        )
+        .await;
+        let open = ts.store.quarantine_open_ids().await.unwrap();
+        assert_eq!(open.len(), 1, "{}", ts.label);
+        let after = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        assert!(
+            after.reason.contains("messages[1]"),
+            "{}: b's failure no longer named: {}",
+            ts.label,
+            after.reason
+        );
+        // As a rebuild, reading the body whole, says.
+        engine
+            .renormalise(&parsers(), &aduan_sync::NoProgress)
+            .await
+            .unwrap();
+        let open = ts.store.quarantine_open_ids().await.unwrap();
+        assert_eq!(open.len(), 1, "{}", ts.label);
+        let rebuilt = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        assert_eq!(
+            (rebuilt.quarantine_id, &rebuilt.reason),
+            (after.quarantine_id, &after.reason),
+            "{}: rebuilt",
+            ts.label
+        );
+    }
+}

@@ -478,13 +478,66 @@ async fn without_dismissed(
 /// (`messages[1]`), the other sender's as well as this one's.
 fn named_places(record: &str, field: &str, reason: &str) -> Option<HashSet<(String, String)>> {
     std::iter::once(Some((record.to_string(), format!("{field:?}"))))
-        .chain(reason.split("; and ").skip(1).map(|p| {
-            let (record, rest) = p.split_once(", field ")?;
-            // The field quoted as `{:?}` quotes it, up to its closing quote before `: `.
-            let end = rest.strip_prefix('"').and_then(|r| r.find("\": "))?;
-            Some((record.to_string(), rest.get(..=end + 1)?.to_string()))
-        }))
+        .chain(reason.split("; and ").skip(1).map(place))
         .collect()
+}
+
+/// The place (record and quoted field, see [`named_places`]) a failure added to an entry's
+/// reason names (`{record}, field "…": …`).
+fn place(part: &str) -> Option<(String, String)> {
+    let (record, rest) = part.split_once(", field ")?;
+    // The field quoted as `{:?}` quotes it, up to its closing quote before `: `.
+    let end = rest.strip_prefix('"').and_then(|r| r.find("\": "))?;
+    Some((record.to_string(), rest.get(..=end + 1)?.to_string()))
+}
+
+/// Of `rows`, the failures of payloads a fold read in part (`in_part`: a group it falls in,
+/// touched by another payload) carry on those of their open entry met outside that part
+/// (another sender's failing message in a webhook body): the entry, which the row replaces
+/// (see `aduan_store`'s `quarantine_sql`), goes on naming them, as a rebuild, which reads
+/// the payload whole, does (review, session 45, review7: a sender's next message left the
+/// entry naming that sender's failure alone). An entry whose reason cannot be read into
+/// places (see [`named_places`]) is replaced as before.
+async fn with_other_parts(
+    store: &Store,
+    channel: &str,
+    rows: &mut [QuarantineRow],
+    in_part: impl Fn(&[u8]) -> bool,
+) -> Result<()> {
+    let hashes: Vec<&[u8]> = rows
+        .iter()
+        .filter(|q| in_part(&q.content_hash))
+        .map(|q| q.content_hash.as_slice())
+        .collect();
+    if hashes.is_empty() {
+        return Ok(());
+    }
+    for (hash, record, field, reason) in store.open_failures(channel, &hashes).await? {
+        let Some(row) = rows.iter_mut().find(|q| q.content_hash == hash) else {
+            continue;
+        };
+        let Some(met) = named_places(&row.record, &row.field, &row.reason) else {
+            continue;
+        };
+        let mut parts = reason.split("; and ");
+        let own = format!(
+            "{record}, field {field:?}: {}",
+            parts.next().unwrap_or_default()
+        );
+        let parts: Vec<String> = std::iter::once(own)
+            .chain(parts.map(str::to_string))
+            .collect();
+        let Some(places) = parts.iter().map(|p| place(p)).collect::<Option<Vec<_>>>() else {
+            continue;
+        };
+        for (part, at) in parts.iter().zip(places) {
+            let more = format!("; and {part}");
+            if !met.contains(&at) && !row.reason.contains(&more) {
+                row.reason.push_str(&more);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Of the payloads `left` failing only as an admin dismissed (see [`without_dismissed`]),
@@ -691,8 +744,13 @@ pub(crate) async fn process(
         fresh.retain(|(_, hash)| !again.contains(hash));
         (out.raws, packer) = archived(store, channel, fresh).await?;
     }
-    let (quarantine, left) =
+    let (mut quarantine, left) =
         without_dismissed(store, channel, std::mem::take(&mut out.quarantine)).await?;
+    // (A rebuild's entries are its own: the live ones say what the rules read before.)
+    with_other_parts(store, channel, &mut quarantine, |hash| {
+        !input.rebuild && folding && !brought.contains(hash)
+    })
+    .await?;
     out.quarantine = quarantine;
     let dismissed = closable(store, channel, left, |hash| {
         !folding || brought.contains(hash)
