@@ -110,14 +110,12 @@ fn email_spans(text: &str) -> Vec<Range<usize>> {
     spans
 }
 
-/// The address whose `@` is at byte `i` of `text` (`bytes`), if there is one that starts
-/// after `copied` (where the last one found ended), or where to look next.
+/// The address whose `@` is at byte `i` of `text` (`bytes`), if there is one, its local part
+/// from `copied` (where the last one found ended) on, or where to look next.
 fn email_at(text: &str, bytes: &[u8], i: usize, copied: usize) -> Found {
     if bytes[i] == b'@' {
-        if let Some((from, to)) = email_around(text, i) {
-            if from >= copied {
-                return Found::Span(from, to);
-            }
+        if let Some((from, to)) = email_around(text, copied, i) {
+            return Found::Span(from, to);
         }
     }
     Found::Next(i + 1)
@@ -676,12 +674,17 @@ fn is_foreign(d: &[u8], groups: &[usize], written: &[u8]) -> bool {
 
 /// The e-mail address around the `@` at `at`: its start and end, if there is one
 /// (`name@domain.tld`).
-fn email_around(text: &str, at: usize) -> Option<(usize, usize)> {
+///
+/// The local part is read back to `floor` at most (the end of the address before it): one
+/// whose characters reached into that address (`siti@gmail.com-budi@yahoo.com`) was no
+/// address, and was kept.
+fn email_around(text: &str, floor: usize, at: usize) -> Option<(usize, usize)> {
     let bytes = text.as_bytes();
     // Back over the local part's characters (letters of other scripts too, `josé@…`; not
     // an emoji or a quotation mark before it). `at` is an ASCII `@`: a character's end.
     let mut from = at;
-    for (i, c) in text.get(..at)?.char_indices().rev() {
+    for (i, c) in text.get(floor..at)?.char_indices().rev() {
+        let i = floor + i;
         if c.is_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-') {
             from = i;
         } else {
@@ -706,19 +709,28 @@ fn email_around(text: &str, at: usize) -> Option<(usize, usize)> {
         to -= 1;
     }
     // It ends with its top-level domain's letters (`…@gmail.com081234567890`: a number glued
-    // after it is not the address's).
+    // after it is not the address's), after the last dot that two letters follow
+    // (`…@gmail.com.12`: what a dot glues after the address is not the address's either;
+    // review, session 45: read up to the last dot, such an address was none, and was kept).
     let domain = &bytes[at + 1..to];
-    let dot = domain.iter().rposition(|b| *b == b'.')?;
-    let tld = domain[dot + 1..]
-        .iter()
-        .take_while(|b| b.is_ascii_alphabetic())
-        .count();
-    (domain.first() != Some(&b'.') && dot > 0 && tld >= 2).then_some((from, at + 1 + dot + 1 + tld))
+    if domain.first() == Some(&b'.') {
+        return None;
+    }
+    let letters = |dot: usize| {
+        domain[dot + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphabetic())
+            .count()
+    };
+    let dot = (1..domain.len())
+        .rev()
+        .find(|&i| domain[i] == b'.' && letters(i) >= 2)?;
+    Some((from, at + 1 + dot + 1 + letters(dot)))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{contacts, decimal, AsciiDigits, EMAIL, PHONE, ZEROS};
+    use super::{contacts, decimal, emails, AsciiDigits, EMAIL, PHONE, ZEROS};
 
     /// Review: a number typed with full-width digits, Arabic-Indic ones or the styled ones
     /// chat users paste was kept (in the stored texts, and in errors and logs).
@@ -1207,6 +1219,40 @@ mod tests {
             masked("budi@gmail.com081234567890"),
             format!("{EMAIL}{PHONE}")
         );
+    }
+
+    /// Review (session 45): of two addresses glued (`…@disdik.go.id12siti@gmail.com`,
+    /// `…@gmail.com-budi@yahoo.com`), the second was kept: its local part, read back into
+    /// the first, started before the first's end, and it was skipped; and an address a dot
+    /// glues to what ends in no two letters (`siti@gmail.com.12`) was none, its domain read
+    /// up to the last dot, and kept. The local part is read back to the address before it
+    /// at most, and the domain ends after the last dot that two letters follow.
+    #[test]
+    fn two_addresses_glued_or_one_a_dot_glues_to_a_number_are_hidden() {
+        for (text, want) in [
+            (
+                "kontak w@disdik.go.id12siti@gmail.com ya",
+                format!("kontak {EMAIL}{EMAIL} ya"),
+            ),
+            (
+                "kontak siti@gmail.com-budi@yahoo.com ya",
+                format!("kontak {EMAIL}{EMAIL} ya"),
+            ),
+            (
+                "kontak rt@my-mail.combudi.s@yahoo.co.id ya",
+                format!("kontak {EMAIL}.{EMAIL} ya"),
+            ),
+            (
+                "kirim ke siti@gmail.com.12 orang",
+                format!("kirim ke {EMAIL}.12 orang"),
+            ),
+            (
+                "kirim ke budi.s@yahoo.co.id.a@b.c",
+                format!("kirim ke {EMAIL}.a@b.c"),
+            ),
+        ] {
+            assert_eq!(emails(text), want, "{text:?}");
+        }
     }
 
     /// Long runs of what starts a number, or of short groups, are read once: no recursion,
