@@ -18,7 +18,10 @@
 //! a number as one typed with ASCII digits is, and is hidden whole; so is one holding marks
 //! that take no room (a bidi mark, a word joiner, a soft hyphen, a zero-width space or joiner:
 //! see [`takes_no_room`]), read as if they were not there. An address is read so too when it
-//! is written with a full-width or small at sign (`＠`, `﹫`), or holds such a mark.
+//! is written with a full-width or small at sign (`＠`, `﹫`), or holds such a mark; but in
+//! its domain a mark that may part words (a zero-width space, a joiner, a bidi mark) goes on
+//! only with what a domain goes on with (see [`email_around`]: a word after the address
+//! that it glues is no part of it).
 
 use crate::label::takes_no_room;
 use std::borrow::Cow;
@@ -85,21 +88,47 @@ pub fn emails(text: &str) -> Cow<'_, str> {
             return Cow::Borrowed(text);
         }
         return replace_spans(text, EMAIL, |bytes, i, copied| {
-            email_at(text, bytes, i, copied)
+            email_at(text, bytes, i, copied, true)
         });
     }
-    AsciiDigits::copied(text)
-        .replace_found(text, email_spans, EMAIL)
-        .map_or(Cow::Borrowed(text), Cow::Owned)
+    // The marks that may part words are kept in the reading: an address's domain goes on
+    // after one only with what a domain goes on with (see `email_around`).
+    let read = AsciiDigits::copied_leaving_out(text, |c| crate::label::is_unseen(c) || keycap(c));
+    let mut spans: Vec<Range<usize>> = email_spans(&read.text, true)
+        .iter()
+        .map(|s| read.written(text, s))
+        .collect();
+    if text.contains(parts_words) {
+        // Each also a break (as in `AsciiDigits::replace_found`): an address that one glues
+        // to the end of another (`siti@gmail.com\u{200b}budi@yahoo.com`) is an address still.
+        spans.extend(
+            email_spans(&read.text, false)
+                .iter()
+                .map(|s| read.written(text, s)),
+        );
+        spans.sort_by_key(|s| s.start);
+    }
+    if spans.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(replace_written(text, &spans, EMAIL))
 }
 
-/// Where the e-mail addresses of `text` are.
-fn email_spans(text: &str) -> Vec<Range<usize>> {
+/// A mark that takes no room and may part two words as well as stand inside one (see
+/// [`takes_no_room`]): a zero-width space, joiner or non-joiner, a mark of bidirectional
+/// text, an invisible operator.
+fn parts_words(c: char) -> bool {
+    takes_no_room(c) && !crate::label::is_unseen(c)
+}
+
+/// Where the e-mail addresses of `text` are; a mark that may part words ([`parts_words`])
+/// read as [`email_around`] reads it when `glue`, else as a break.
+fn email_spans(text: &str, glue: bool) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let mut spans = Vec::new();
     let (mut i, mut copied) = (0, 0);
     while i < bytes.len() {
-        match email_at(text, bytes, i, copied) {
+        match email_at(text, bytes, i, copied, glue) {
             Found::Span(from, to) => {
                 spans.push(from..to);
                 (copied, i) = (to, to);
@@ -111,10 +140,11 @@ fn email_spans(text: &str) -> Vec<Range<usize>> {
 }
 
 /// The address whose `@` is at byte `i` of `text` (`bytes`), if there is one, its local part
-/// from `copied` (where the last one found ended) on, or where to look next.
-fn email_at(text: &str, bytes: &[u8], i: usize, copied: usize) -> Found {
+/// from `copied` (where the last one found ended) on, or where to look next; `glue`, see
+/// [`email_around`].
+fn email_at(text: &str, bytes: &[u8], i: usize, copied: usize, glue: bool) -> Found {
     if bytes[i] == b'@' {
-        if let Some((from, to)) = email_around(text, copied, i) {
+        if let Some((from, to)) = email_around(text, copied, i, glue) {
             return Found::Span(from, to);
         }
     }
@@ -673,13 +703,32 @@ fn is_foreign(d: &[u8], groups: &[usize], written: &[u8]) -> bool {
 }
 
 /// The e-mail address around the `@` at `at`: its start and end, if there is one
-/// (`name@domain.tld`).
+/// (`name@domain.tld`). When `glue`, a zero-width space or another mark that may part words
+/// (or a run of them, see [`parts_words`]: a joiner, a mark of bidirectional text) is read
+/// as nothing in the local part
+/// (`siti.\u{200b}Aminah@…`, `hubungi\u{200b}humas@…`: what it glues before the address goes
+/// with it, as it may be the reporter's name), and in the domain only before what a domain
+/// goes on with: a lower-case letter or a digit (`gmai\u{200b}l.com`, `gmail.\u{200b}com`),
+/// a dot or a hyphen (`gmail\u{200b}.com`), anything right after the at sign
+/// (`@\u{200b}Gmail.com`), and a capital only where the address is none without it
+/// (`gmail.\u{200b}Com`). Review (session 45): read as nothing there whatever followed it,
+/// the word after the address that it glued (`…@disdik.go.id\u{200b}Panitia`, a sentence's
+/// `…@gmail.com.\u{200b}Terima`) was hidden with it, and a complaint lost the keyword of its
+/// category. (A lower-case word so glued, `…@gmail.com\u{200b}mohon`, still goes: it is no
+/// other than the last letters of a domain split by one.)
 ///
 /// The local part is read back to `floor` at most (the end of the address before it): one
-/// whose characters reached into that address (`siti@gmail.com-budi@yahoo.com`) was no
-/// address, and was kept.
-fn email_around(text: &str, floor: usize, at: usize) -> Option<(usize, usize)> {
+/// whose characters reached into that address (`siti@gmail.com-budi@yahoo.com`, or one after
+/// a zero-width space: `…@gmail.com\u{200b}Budi@yahoo.com`) was no address, and was kept.
+fn email_around(text: &str, floor: usize, at: usize, glue: bool) -> Option<(usize, usize)> {
     let bytes = text.as_bytes();
+    // The mark that may part words at byte `i`, if one stands there and `glue`.
+    let mark = |i: usize| {
+        text.get(i..)
+            .and_then(|t| t.chars().next())
+            .filter(|&c| glue && parts_words(c))
+    };
+    let space = |i: usize| mark(i).is_some();
     // Back over the local part's characters (letters of other scripts too, `josé@…`; not
     // an emoji or a quotation mark before it). `at` is an ASCII `@`: a character's end.
     let mut from = at;
@@ -687,32 +736,68 @@ fn email_around(text: &str, floor: usize, at: usize) -> Option<(usize, usize)> {
         let i = floor + i;
         if c.is_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-') {
             from = i;
-        } else {
+        } else if !space(i) {
             break;
         }
     }
-    // Not from a dot: `…kirim.ke` is not the address's start.
-    while from < at && bytes[from] == b'.' {
-        from += 1;
+    // Not from a dot (`…kirim.ke` is not the address's start), nor from a zero-width space
+    // after one.
+    while from < at {
+        match mark(from) {
+            Some(c) => from += c.len_utf8(),
+            None if bytes[from] == b'.' => from += 1,
+            None => break,
+        }
     }
     if from == at {
         return None;
     }
-    let mut to = at + 1;
-    while to < bytes.len()
-        && (bytes[to].is_ascii_alphanumeric() || matches!(bytes[to], b'.' | b'-'))
-    {
-        to += 1;
-    }
+    // The domain's characters, where each stands; after a mark that may part words, a
+    // capital only when `capitals` (or none is read yet).
+    let domain = |capitals: bool| {
+        let mut chars = Vec::new();
+        let mut to = at + 1;
+        while let Some(&b) = bytes.get(to) {
+            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-') {
+                chars.push(to);
+                to += 1;
+                continue;
+            }
+            if !space(to) {
+                break;
+            }
+            let rest = &text[to..];
+            let run = rest.len() - rest.trim_start_matches(parts_words).len();
+            let goes_on = bytes.get(to + run).is_some_and(|&b| {
+                b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || matches!(b, b'.' | b'-')
+                    || (b.is_ascii_uppercase() && (capitals || chars.is_empty()))
+            });
+            if !goes_on {
+                break;
+            }
+            to += run;
+        }
+        chars
+    };
+    let end = address_end(bytes, &domain(false))
+        .or_else(|| glue.then(|| address_end(bytes, &domain(true))).flatten())?;
+    Some((from, end))
+}
+
+/// Where an address whose domain's characters stand at `chars` of `bytes` ends (after its
+/// top-level domain's letters), if they make a domain.
+fn address_end(bytes: &[u8], chars: &[usize]) -> Option<usize> {
     // A sentence's full stop after the address is not the address's.
-    while to > at + 1 && matches!(bytes[to - 1], b'.' | b'-') {
-        to -= 1;
+    let mut domain: Vec<u8> = chars.iter().map(|&i| bytes[i]).collect();
+    while matches!(domain.last(), Some(b'.' | b'-')) {
+        domain.pop();
     }
     // It ends with its top-level domain's letters (`…@gmail.com081234567890`: a number glued
     // after it is not the address's), after the last dot that two letters follow
     // (`…@gmail.com.12`: what a dot glues after the address is not the address's either;
     // review, session 45: read up to the last dot, such an address was none, and was kept).
-    let domain = &bytes[at + 1..to];
     if domain.first() == Some(&b'.') {
         return None;
     }
@@ -725,7 +810,7 @@ fn email_around(text: &str, floor: usize, at: usize) -> Option<(usize, usize)> {
     let dot = (1..domain.len())
         .rev()
         .find(|&i| domain[i] == b'.' && letters(i) >= 2)?;
-    Some((from, at + 1 + dot + 1 + letters(dot)))
+    Some(chars[dot + letters(dot)] + 1)
 }
 
 #[cfg(test)]
@@ -961,6 +1046,83 @@ mod tests {
             "\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467} keluarga",
         ] {
             assert_eq!(contacts(text), text, "{text:?}");
+        }
+    }
+
+    /// Review (session 45): a zero-width space (or another mark that may part words) in an
+    /// address's domain was read as nothing whatever followed it, and the word after the
+    /// address that it glued went with it (`…@disdik.go.id\u{200b}Panitia`). There it goes on
+    /// only with what a domain goes on with: a lower-case letter, a digit, a dot, a hyphen; a
+    /// capital only where the address is none without it. Before the at sign it glues as
+    /// before.
+    #[test]
+    fn a_zero_width_space_in_a_domain_glues_only_what_a_domain_goes_on_with() {
+        for (text, want) in [
+            (
+                "humas@disdik.go.id\u{200b}Panitia PPDB",
+                format!("{EMAIL}\u{200b}Panitia PPDB"),
+            ),
+            (
+                "budi.s@gmail.com.\u{200b}Terima kasih",
+                format!("{EMAIL}.\u{200b}Terima kasih"),
+            ),
+            (
+                "budi@gmail.com\u{200b}\u{200b}.\u{200b}Terima",
+                format!("{EMAIL}\u{200b}\u{200b}.\u{200b}Terima"),
+            ),
+            ("budi@gmail.com\u{200b}", format!("{EMAIL}\u{200b}")),
+            ("siti@gmai\u{200b}l.com ya", format!("{EMAIL} ya")),
+            ("siti@gmail\u{200b}.com ya", format!("{EMAIL} ya")),
+            ("siti@gmail.\u{200b}com ya", format!("{EMAIL} ya")),
+            (
+                "siti@my\u{200b}-mail.co\u{200b}.id ya",
+                format!("{EMAIL} ya"),
+            ),
+            ("siti@\u{200b}\u{200b}Gmail.com ya", format!("{EMAIL} ya")),
+            ("siti@gmail.\u{200b}Com ya", format!("{EMAIL} ya")),
+            ("siti@gmail.\u{200b}Co.\u{200b}Id ya", format!("{EMAIL} ya")),
+            ("siti@gmail.com\u{200b}0812", format!("{EMAIL}\u{200b}0812")),
+            (
+                "(\u{200b}siti\u{200b}@gmail.com)",
+                format!("(\u{200b}{EMAIL})"),
+            ),
+            (
+                "lapor\u{200b}siti.\u{200b}Aminah@gmail.com",
+                EMAIL.to_string(),
+            ),
+            (".\u{200b}siti@gmail.com", format!(".\u{200b}{EMAIL}")),
+            // (So too the other marks that may part words: a joiner, a bidi mark.)
+            (
+                "humas@disdik.go.id\u{200f}Panitia",
+                format!("{EMAIL}\u{200f}Panitia"),
+            ),
+            (
+                "budi@gmail.com.\u{200c}Penetapan\u{200b}jalur",
+                format!("{EMAIL}.\u{200c}Penetapan\u{200b}jalur"),
+            ),
+            (
+                "budi@gm\u{2066}ai\u{61c}l.com\u{200e}.\u{2068}\u{200c}Pohon\u{200b}tumbang",
+                format!("{EMAIL}\u{200e}.\u{2068}\u{200c}Pohon\u{200b}tumbang"),
+            ),
+            (
+                "s\u{200d}iti@\u{200f}Gmail\u{200d}.com ya",
+                format!("{EMAIL} ya"),
+            ),
+            // (Two addresses one glues are both hidden.)
+            ("siti@gmail.com\u{200b}budi@yahoo.com", EMAIL.to_string()),
+            (
+                "siti@gmail.com\u{200b}Budi@yahoo.com",
+                format!("{EMAIL}\u{200b}{EMAIL}"),
+            ),
+        ] {
+            assert_eq!(emails(text), want, "{text:?}");
+        }
+        for text in [
+            "siti@gmail\u{200b}Com",
+            "siti@\u{200b}.gmail.com",
+            "\u{200b}@gmail.com",
+        ] {
+            assert_eq!(emails(text), text, "{text:?}");
         }
     }
 

@@ -724,6 +724,70 @@ fn an_address_split_at_its_at_sign_or_a_dot_by_a_zero_width_space_is_hidden() {
     assert_eq!(c.title, "rusak. Mohon dicek @ admin, 1.500. 000 0812 .");
 }
 
+/// Review (session 45): a word a zero-width space glues after an e-mail address's domain
+/// (`…@disdik.go.id\u{200b}Panitia`, `…@gmail.com.\u{200b}Terima`: a sentence's next word)
+/// was hidden with the address (`[email] PPDB`, `[email] kasih`; at 4cac2fe
+/// `[email]. Terima kasih`), and a complaint so lost a keyword of its category: in the
+/// domain, such a space (or another mark that may part words, a joiner, a bidi mark) was
+/// read as nothing before a capital as well. There it glues only what a domain goes on
+/// with, a lower-case letter, a digit, a dot or a hyphen (an address that a capital after it
+/// alone makes one, `siti@gmail.\u{200b}Com`, is read with it); the local part keeps gluing
+/// whatever it glued (it may be the reporter's name).
+#[test]
+fn a_word_a_zero_width_space_glues_after_an_address_stays() {
+    for (text, want) in [
+        (
+            "hubungi humas@disdik.go.id\u{200b}Panitia PPDB",
+            "hubungi [email] Panitia PPDB",
+        ),
+        (
+            "budi.s@gmail.com.\u{200b}Terima kasih",
+            "[email]. Terima kasih",
+        ),
+        (
+            "kirim ke siti@gmai\u{200b}l.com.\u{200b}Jalan rusak",
+            "kirim ke [email]. Jalan rusak",
+        ),
+        // (So too after another mark that may part words.)
+        (
+            "email budi@gmail.com.\u{200c}Penetapan\u{200b}jalur zonasi",
+            "email [email].\u{200c}Penetapan jalur zonasi",
+        ),
+        (
+            "hubungi humas@pekalongankota.go.id\u{200f}Banyak\u{200b}anjing liar",
+            "hubungi [email]\u{200f}Banyak anjing liar",
+        ),
+        // A sentence's full stop after the address stays where it stood.
+        (
+            "kirim ke siti@gmail.com. Terima kasih",
+            "kirim ke [email]. Terima kasih",
+        ),
+        ("kirim ke siti@gmail\u{200b}.com.", "kirim ke [email]."),
+        ("kirim ke siti@gmail.com\u{200b}.", "kirim ke [email] ."),
+        // Split inside, the address is hidden whole still; before it, what is glued goes.
+        ("kirim ke siti@gmai\u{200b}l.com ya", "kirim ke [email] ya"),
+        ("kirim ke siti@gmail\u{200b}.com ya", "kirim ke [email] ya"),
+        ("kirim ke siti@gmail.\u{200b}com ya", "kirim ke [email] ya"),
+        ("kirim ke siti@\u{200b}Gmail.com ya", "kirim ke [email] ya"),
+        ("kirim ke siti@gmail.\u{200b}Com ya", "kirim ke [email] ya"),
+        (
+            "kirim ke siti@yahoo.co\u{200b}.\u{200b}id ya",
+            "kirim ke [email] ya",
+        ),
+        ("kirim ke siti\u{200b}@gmail.com ya", "kirim ke [email] ya"),
+        ("hubungi\u{200b}humas@disdik.go.id", "[email]"),
+        (
+            "kirim ke siti.\u{200b}Aminah@gmail.com ya",
+            "kirim ke [email] ya",
+        ),
+    ] {
+        let mut r = report();
+        r.title = Some(text.into());
+        let c = normaliser().normalise(&r).unwrap().complaint;
+        assert_eq!(c.title, want, "{text:?}");
+    }
+}
+
 /// Review: the reporter's name or number split by a zero-width joiner or non-joiner (shown
 /// whole: `Si‍ti`) reached `complaints`, parted into pieces that are no names.
 #[test]
