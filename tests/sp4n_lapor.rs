@@ -612,8 +612,14 @@ fn token_and_list(page: &str) -> Files {
 #[tokio::test]
 async fn a_server_that_does_not_page_on_stops_the_run_saying_so() {
     let other = REPORT.replace("9165816", "9165817");
-    // Two reports of one time, on a page the server says is full (it pages by two).
-    let page = page_of(&[REPORT, &other]).replace("\"per_page\":50", "\"per_page\":2");
+    // Two reports of one time, on a page the server says is full (it pages by two), of two
+    // pages: its page 2 is the same page.
+    let page = page_of(&[REPORT, &other])
+        .replace("\"per_page\":50", "\"per_page\":2")
+        .replace(
+            "\"total\":2,\"total_pages\":1",
+            "\"total\":3,\"total_pages\":2",
+        );
     let (base, server) = file_server(token_and_list(&page)).await;
     let connector = stand_in(base, &aduan_sim::Sp4nConfig::default().client_secret);
     let ts = sqlite_store().await;
@@ -632,6 +638,40 @@ async fn a_server_that_does_not_page_on_stops_the_run_saying_so() {
         report.summary_line()
     );
     assert_eq!(report.counts.inserted, 2, "{}", report.summary_line());
+    server.abort();
+}
+
+/// A server that answers a page past its last (`meta.total_pages`) with its last page again,
+/// a way a correct server may answer (the contract says nothing of pages past the last): when
+/// the reports of the cursor's time fill its pages exactly, nothing later, the walk asks for
+/// the page after them. That page, the same as the one before, stopped the run with an error
+/// that the server does not page on, run after run until a report later than that time came
+/// (before it, the walk asked for it for ever). It is now the walk's end, as an empty page is.
+#[tokio::test]
+async fn a_page_past_the_last_answered_with_the_last_again_ends_the_walk() {
+    let other = REPORT.replace("9165816", "9165817");
+    // Two reports of one time, on the one page the server has (it pages by two).
+    let page = page_of(&[REPORT, &other]).replace("\"per_page\":50", "\"per_page\":2");
+    assert!(page.contains("\"total_pages\":1"), "{page}");
+    let (base, server) = file_server(token_and_list(&page)).await;
+    let connector = stand_in(base, &aduan_sim::Sp4nConfig::default().client_secret);
+    let ts = sqlite_store().await;
+    for inserted in [2, 0] {
+        let report = tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            engine(&ts).sync(&connector, &NoProgress),
+        )
+        .await
+        .expect("the run ends")
+        .unwrap();
+        assert_eq!(report.outcome, Outcome::Ok, "{}", report.summary_line());
+        assert_eq!(
+            report.counts.inserted,
+            inserted,
+            "{}",
+            report.summary_line()
+        );
+    }
     server.abort();
 }
 

@@ -204,7 +204,13 @@ impl Sp4nLapor {
                     .and_then(|n| u32::try_from(n).ok())
                     .filter(|n| *n > 0)
             };
-            let (data, per_page) = match serde_json::from_slice::<Envelope>(&resp.body) {
+            // The pages the server says it has (`meta.total_pages`).
+            let pages = |meta: Option<&serde_json::Value>| {
+                meta.and_then(|m| m.get("total_pages"))
+                    .and_then(serde_json::Value::as_u64)
+            };
+            let (data, per_page, total_pages) = match serde_json::from_slice::<Envelope>(&resp.body)
+            {
                 Ok(envelope) if envelope.status == "success" => (
                     envelope
                         .data
@@ -212,6 +218,7 @@ impl Sp4nLapor {
                         .map(|item| item.get().as_bytes().to_vec())
                         .collect(),
                     paged_by(envelope.meta.as_ref()),
+                    pages(envelope.meta.as_ref()),
                 ),
                 Ok(_) => return Err(resp.unexpected(CHANNEL, &what)),
                 // A page one of whose reports is not JSON (a byte that is not UTF-8, a raw line
@@ -227,6 +234,7 @@ impl Sp4nLapor {
                         (
                             page.items.into_iter().map(<[u8]>::to_vec).collect(),
                             paged_by(page.members.get("meta")),
+                            pages(page.members.get("meta")),
                         )
                     }
                     _ => return Err(resp.unexpected_json(CHANNEL, &what, &e)),
@@ -236,6 +244,7 @@ impl Sp4nLapor {
                 url: resp.url,
                 data,
                 per_page,
+                total_pages,
             });
         }
     }
@@ -245,7 +254,7 @@ impl Sp4nLapor {
 struct Envelope {
     status: String,
     data: Vec<Box<RawValue>>,
-    /// Read leniently: only its `per_page` is used.
+    /// Read leniently: only its `per_page` and `total_pages` are used.
     #[serde(default)]
     meta: Option<serde_json::Value>,
 }
@@ -256,6 +265,8 @@ struct Page {
     data: Vec<Vec<u8>>,
     /// The page size the server says it paged by (`meta.per_page`), if it says.
     per_page: Option<u32>,
+    /// The pages the server says it has (`meta.total_pages`), if it says.
+    total_pages: Option<u64>,
 }
 
 /// The two fields paging needs, read leniently: a malformed report is still archived (and
@@ -468,13 +479,31 @@ impl BatchSource for Pager {
             self.done = true;
             return Ok(None);
         }
+        let past_the_last = page
+            .total_pages
+            .is_some_and(|pages| u64::from(self.page) > pages);
         let (records, newest) = Self::records(page);
         // The reports of a page after the first the same as the page before, in the same
-        // order: the server does not page on from `page` (it ignores it, or answers a page
-        // past the last with the last again). The walk would ask for the next page until the
-        // run's time ran out, run after run, nothing later than its time ever read (review).
+        // order: the server does not page on from `page` (it ignores it). The walk would ask
+        // for the next page until the run's time ran out, run after run, nothing later than
+        // its time ever read (review).
         let listed: Vec<Vec<u8>> = records.iter().map(|r| r.payload.clone()).collect();
         if self.page > 1 && self.last_listed.as_ref() == Some(&listed) {
+            if past_the_last {
+                // Unless the page asked is past the last the server says it has: it answers
+                // one with its last again, as a correct server may. The walk's time filled its
+                // pages exactly, as with an empty page: read them again, then stop (review: the
+                // run stopped with an error, run after run until a later report came).
+                self.walk_back(After {
+                    newest: None,
+                    done: true,
+                });
+                return Ok(Some(Batch {
+                    records: Vec::new(),
+                    cursor: None,
+                    again: Vec::new(),
+                }));
+            }
             return Err(Error::Upstream {
                 channel: CHANNEL.into(),
                 message: format!(
