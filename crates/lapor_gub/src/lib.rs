@@ -657,6 +657,68 @@ mod tests {
         server.abort();
     }
 
+    /// A server whose cursors are offsets (`{"o":1}`, the same string each time the walk
+    /// reaches that offset) and whose first cursor expires: the walk starts again from its
+    /// saved time and meets the same cursor again, which is no server that does not page on.
+    #[tokio::test]
+    async fn a_cursor_met_again_after_an_expired_one_is_followed() {
+        use axum::extract::Query;
+        use axum::http::StatusCode;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        static EXPIRED: AtomicBool = AtomicBool::new(false);
+        async fn aduan(
+            Query(q): Query<std::collections::HashMap<String, String>>,
+        ) -> (StatusCode, String) {
+            let o: usize = match q.get("cursor") {
+                None => 0,
+                Some(c) => {
+                    if !EXPIRED.swap(true, Ordering::SeqCst) {
+                        return (StatusCode::GONE, r#"{"error":"cursor_expired"}"#.into());
+                    }
+                    c.trim_start_matches('o').parse().unwrap_or(0)
+                }
+            };
+            let item = format!(
+                r#"{{"noTiket":"LGWP0000000{o}","updated":1631440000000,"lokasi":{{"kotaId":3375}}}}"#
+            );
+            let next = if o < 2 {
+                format!(r#""o{}""#, o + 1)
+            } else {
+                "null".into()
+            };
+            (
+                StatusCode::OK,
+                format!(r#"{{"items":[{item}],"next_cursor":{next},"server_time":1631440000}}"#),
+            )
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let app = axum::Router::new().route("/api/v2/aduan", axum::routing::get(aduan));
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let config: Config = serde_json::from_value(serde_json::json!({
+            "base_url": format!("http://{addr}"),
+            "limit": 1,
+            "requests_per_minute": 0,
+        }))
+        .expect("config");
+        let c = LaporGub::with_key(config, Secret::new("k")).expect("connector");
+        let mut pages = c.open(None).await.expect("opens");
+        let mut ids = Vec::new();
+        for _ in 0..20 {
+            match pages.next_batch().await.expect("no error") {
+                Some(b) => ids.extend(b.records.into_iter().filter_map(|r| r.external_id)),
+                None => break,
+            }
+        }
+        ids.sort();
+        assert_eq!(ids, ["LGWP00000000", "LGWP00000001", "LGWP00000002"]);
+        assert!(EXPIRED.load(Ordering::SeqCst));
+        assert_eq!(pages.faults().get("cursor_expired"), Some(&1));
+        server.abort();
+    }
+
     /// A page one of whose items holds a byte that is not UTF-8 (an old Latin-1 text): its
     /// items are all handed on, that one as received (its parser quarantines it), and the
     /// page's cursor and clock are read (review: the page failed, run after run).
