@@ -831,27 +831,56 @@ impl Private {
         // of address before an everyday word of the names, `J\u{202a}l` no street's short
         // form, and the `r` and `i` of `S\u{2069}r\u{202a}i\u{200f}wijaya` no capitalised
         // words of a street's name.
-        let mut push = |from: usize, to: usize, whole: bool| {
+        //
+        // A form of address or a word that introduces a person written in lower case at the
+        // end of a stretch is a word of its own (`kepada\u{200f}bu`, `kepada` and `bu`;
+        // `Mawar\u{2067}oleh`). Review (session 45, `review6`): it went into the word before
+        // it, and an everyday word of the names after `kepada\u{200f}bu` was kept, and a name
+        // after `Gg. Mawar\u{2067}oleh` was a street's.
+        let listed_parts = |from: usize, to: usize, lists: &[&[&str]]| {
             let (a, b) = (parts[from].0, parts[to].1);
-            let whole = whole
-                || (b - a <= 64 && {
-                    let k = key(&word[a..b]);
-                    [NAMED_AFTER, TITLES, ADDRESSING, INTRODUCING]
-                        .iter()
-                        .any(|list| list.contains(&k.as_str()))
-                });
-            let mut start = from;
-            for k in from..to {
-                let apart = word[parts[k].1..parts[k + 1].0].contains('\u{200b}')
-                    || capitalised(&word[parts[k + 1].0..parts[k + 1].1]);
-                if !whole && apart {
-                    let (a, b) = (parts[start].0, parts[k].1);
-                    words.push(Word::new(at + a, &word[a..b]));
-                    start = k + 1;
-                }
+            b - a <= 64 && {
+                let k = key(&word[a..b]);
+                lists.iter().any(|list| list.contains(&k.as_str()))
             }
-            let (a, b) = (parts[start].0, parts[to].1);
-            words.push(Word::new(at + a, &word[a..b]));
+        };
+        let whole_words: &[&[&str]] = &[NAMED_AFTER, TITLES, ADDRESSING, INTRODUCING];
+        let own_words: &[&[&str]] = &[ADDRESSING, INTRODUCING];
+        let mut push = |from: usize, to: usize, whole: bool| {
+            let whole = whole || listed_parts(from, to, whole_words);
+            let mut start = from;
+            for k in from..=to {
+                let apart = k == to
+                    || (!whole
+                        && (word[parts[k].1..parts[k + 1].0].contains('\u{200b}')
+                            || capitalised(&word[parts[k + 1].0..parts[k + 1].1])));
+                if !apart {
+                    continue;
+                }
+                // (The longest such word at the stretch's end; a stretch that is one whole,
+                // `Ba\u{200f}pak`, stays whole.)
+                let own = if whole || listed_parts(start, k, whole_words) {
+                    None
+                } else {
+                    (start + 1..=k)
+                        .rev()
+                        .take_while(|&s| parts[k].1 - parts[s].0 <= 64)
+                        .filter(|&s| listed_parts(s, k, own_words))
+                        .last()
+                };
+                let mut piece = |from: usize, to: usize| {
+                    let (a, b) = (parts[from].0, parts[to].1);
+                    words.push(Word::new(at + a, &word[a..b]));
+                };
+                match own {
+                    Some(s) => {
+                        piece(start, s - 1);
+                        piece(s, k);
+                    }
+                    None => piece(start, k),
+                }
+                start = k + 1;
+            }
         };
         let mut next = 0;
         for (first, last) in names {
@@ -2016,6 +2045,57 @@ mod tests {
                 "Galih Wijaya",
                 "sri\u{200b}wijaya\u{200f}datang",
                 "sri\u{200b}[nama]\u{200f}datang",
+            ),
+        ] {
+            assert_eq!(masked(&[name], None, text), want, "{name:?}: {text:?}");
+        }
+    }
+
+    /// Review (session 45, `review6`): of a word a mark parts, the parts beside its names
+    /// were one word up to a zero-width space or a capital, and a form of address or a word
+    /// that introduces a person written in lower case at its end went into the word before
+    /// it (`kepada\u{200f}bu`, `Mawar\u{2067}oleh`): an everyday word of the names after it
+    /// was kept (a reporter's name stored; hidden at 2a435fd), and a name after a street's
+    /// was taken for the street's. Such a word at the end of a stretch is a word of its own;
+    /// a stretch that is one whole (`Ba\u{200f}pak`) stays one.
+    #[test]
+    fn a_word_of_address_a_mark_glues_to_a_word_is_read() {
+        for (name, text, want) in [
+            (
+                "Wahyu Hidayat",
+                "kepada\u{200f}bu wahyu",
+                "kepada\u{200f}bu [nama]",
+            ),
+            (
+                "Wahyu Hidayat",
+                "rumah\u{2067}pak\u{2069}wahyu datang",
+                "rumah\u{2067}pak\u{2069}[nama] datang",
+            ),
+            (
+                "Wahyu Hidayat",
+                "untuk\u{202b}i\u{200f}bu\u{200f}wahyu",
+                "untuk\u{202b}i\u{200f}bu\u{200f}[nama]",
+            ),
+            (
+                "Siti Aminah",
+                "Gg. Mawar\u{2067}oleh Siti",
+                "Gg. Mawar\u{2067}oleh [nama]",
+            ),
+            (
+                "Siti Aminah",
+                "SD Kauman\u{200c}nama\u{61c}siti",
+                "SD Kauman\u{200c}nama\u{61c}[nama]",
+            ),
+            // (A stretch that is such a word whole stays one.)
+            (
+                "Wahyu Hidayat",
+                "Ba\u{200f}pak wahyu",
+                "Ba\u{200f}pak [nama]",
+            ),
+            (
+                "Galih Wijaya",
+                "Jl. S\u{2069}r\u{202a}i\u{200f}wija\u{200b}ya",
+                "Jl. S\u{2069}r\u{202a}i\u{200f}wija\u{200b}ya",
             ),
         ] {
             assert_eq!(masked(&[name], None, text), want, "{name:?}: {text:?}");
