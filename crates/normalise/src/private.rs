@@ -832,11 +832,12 @@ impl Private {
         // form, and the `r` and `i` of `S\u{2069}r\u{202a}i\u{200f}wijaya` no capitalised
         // words of a street's name.
         //
-        // A form of address or a word that introduces a person written in lower case at the
-        // end of a stretch is a word of its own (`kepada\u{200f}bu`, `kepada` and `bu`;
-        // `Mawar\u{2067}oleh`). Review (session 45, `review6`): it went into the word before
-        // it, and an everyday word of the names after `kepada\u{200f}bu` was kept, and a name
-        // after `Gg. Mawar\u{2067}oleh` was a street's.
+        // A form of address, a word that introduces a person or a street's word written in
+        // lower case at the end of a stretch is a word of its own (`kepada\u{200f}bu`,
+        // `kepada` and `bu`; `Mawar\u{2067}oleh`; `banjir\u{200f}jl`). Review (session 45,
+        // `review6`): it went into the word before it, and an everyday word of the names
+        // after `kepada\u{200f}bu` was kept, a name after `Gg. Mawar\u{2067}oleh` was a
+        // street's, and the name of a street after `banjir\u{200f}jl.` was hidden.
         let listed_parts = |from: usize, to: usize, lists: &[&[&str]]| {
             let (a, b) = (parts[from].0, parts[to].1);
             b - a <= 64 && {
@@ -845,7 +846,7 @@ impl Private {
             }
         };
         let whole_words: &[&[&str]] = &[NAMED_AFTER, TITLES, ADDRESSING, INTRODUCING];
-        let own_words: &[&[&str]] = &[ADDRESSING, INTRODUCING];
+        let own_words: &[&[&str]] = &[ADDRESSING, INTRODUCING, NAMED_AFTER];
         let mut push = |from: usize, to: usize, whole: bool| {
             let whole = whole || listed_parts(from, to, whole_words);
             let mut start = from;
@@ -2096,6 +2097,33 @@ mod tests {
                 "Galih Wijaya",
                 "Jl. S\u{2069}r\u{202a}i\u{200f}wija\u{200b}ya",
                 "Jl. S\u{2069}r\u{202a}i\u{200f}wija\u{200b}ya",
+            ),
+        ] {
+            assert_eq!(masked(&[name], None, text), want, "{name:?}: {text:?}");
+        }
+    }
+
+    /// Review (session 45, `review6`): a street's word written in lower case at the end of
+    /// a word a mark parts (`banjir\u{200f}jl`, `ini\u{200d}jalan`) went into the word
+    /// before it since 1cadf1f, and the name of the street after it was hidden (kept at
+    /// 2a435fd). It is a word of its own; a name after it that is no street's stays hidden.
+    #[test]
+    fn a_street_a_mark_glues_to_a_word_is_a_street() {
+        for (name, text, want) in [
+            (
+                "Imam Santoso",
+                "banjir\u{200f}jl. Imam Bonjol",
+                "banjir\u{200f}jl. Imam Bonjol",
+            ),
+            (
+                "Galih Wijaya",
+                "sampah di\u{200d}jalan\u{200b}Galih Sutomo",
+                "sampah di\u{200d}jalan\u{200b}Galih Sutomo",
+            ),
+            (
+                "Imam Santoso",
+                "banjir\u{200f}jl. imam",
+                "banjir\u{200f}jl. [nama]",
             ),
         ] {
             assert_eq!(masked(&[name], None, text), want, "{name:?}: {text:?}");
