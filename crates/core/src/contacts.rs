@@ -711,7 +711,9 @@ fn is_foreign(d: &[u8], groups: &[usize], written: &[u8]) -> bool {
 /// goes on with: a lower-case letter or a digit (`gmai\u{200b}l.com`, `gmail.\u{200b}com`),
 /// a dot or a hyphen (`gmail\u{200b}.com`), anything right after the at sign
 /// (`@\u{200b}Gmail.com`), and a capital only where the address is none without it
-/// (`gmail.\u{200b}Com`). Review (session 45): read as nothing there whatever followed it,
+/// (`gmail.\u{200b}Com`) or the domain is written in capitals and no lower-case letter
+/// follows it (`GMAIL.CO\u{200b}M`, `GMAIL.\u{200b}COM`; review, session 45: such a domain
+/// was cut there, and the rest of it kept, `…@mail.SITI\u{200b}AMINAH.ID`). Review (session 45): read as nothing there whatever followed it,
 /// the word after the address that it glued (`…@disdik.go.id\u{200b}Panitia`, a sentence's
 /// `…@gmail.com.\u{200b}Terima`) was hidden with it, and a complaint lost the keyword of its
 /// category. (A lower-case word so glued, `…@gmail.com\u{200b}mohon`, still goes: it is no
@@ -753,12 +755,17 @@ fn email_around(text: &str, floor: usize, at: usize, glue: bool) -> Option<(usiz
         return None;
     }
     // The domain's characters, where each stands; after a mark that may part words, a
-    // capital only when `capitals` (or none is read yet).
+    // capital only when `capitals`, none is read yet, or the domain is written in capitals.
     let domain = |capitals: bool| {
         let mut chars = Vec::new();
+        // Whether the domain's last letter read is a capital.
+        let mut shouted = false;
         let mut to = at + 1;
         while let Some(&b) = bytes.get(to) {
             if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-') {
+                if b.is_ascii_alphabetic() {
+                    shouted = b.is_ascii_uppercase();
+                }
                 chars.push(to);
                 to += 1;
                 continue;
@@ -768,11 +775,16 @@ fn email_around(text: &str, floor: usize, at: usize, glue: bool) -> Option<(usiz
             }
             let rest = &text[to..];
             let run = rest.len() - rest.trim_start_matches(parts_words).len();
+            // A domain written in capitals goes on with a capital that no lower-case letter
+            // follows (`GMAIL.CO\u{200b}M`, `GMAIL.\u{200b}COM`), not with a word
+            // (`GMAIL.COM\u{200b}Panitia`).
+            let in_capitals =
+                shouted && !bytes.get(to + run + 1).is_some_and(u8::is_ascii_lowercase);
             let goes_on = bytes.get(to + run).is_some_and(|&b| {
                 b.is_ascii_lowercase()
                     || b.is_ascii_digit()
                     || matches!(b, b'.' | b'-')
-                    || (b.is_ascii_uppercase() && (capitals || chars.is_empty()))
+                    || (b.is_ascii_uppercase() && (capitals || in_capitals || chars.is_empty()))
             });
             if !goes_on {
                 break;
@@ -1123,6 +1135,36 @@ mod tests {
             "\u{200b}@gmail.com",
         ] {
             assert_eq!(emails(text), text, "{text:?}");
+        }
+    }
+
+    /// Review (session 45): a domain written in capitals that a zero-width space (or another
+    /// mark that may part words) splits before a capital was cut there, the rest of it kept
+    /// (`SITI@GMAIL.CO\u{200b}M`: `[email]\u{200b}M`; `…@mail.SITI\u{200b}AMINAH.ID`:
+    /// `[email]\u{200b}AMINAH.ID`, the reporter's name), read as a word glued after the
+    /// address. After a capital of the domain a capital goes on with it when no lower-case
+    /// letter follows (a word after it, `…@GMAIL.COM\u{200b}Panitia`, stays).
+    #[test]
+    fn a_domain_in_capitals_a_zero_width_space_splits_is_hidden_whole() {
+        for (text, want) in [
+            ("SITI@GMAIL.CO\u{200b}M ya", format!("{EMAIL} ya")),
+            ("siti@mail.SITI\u{200b}AMINAH.ID ya", format!("{EMAIL} ya")),
+            ("budi@YAHOO.CO.I\u{200f}D ya", format!("{EMAIL} ya")),
+            (
+                "budi@sub.GMAI\u{2061}L.\u{200e}C\u{feff}OM.",
+                format!("{EMAIL}."),
+            ),
+            (
+                "humas@DISDIK.GO.ID\u{200b}Panitia PPDB",
+                format!("{EMAIL}\u{200b}Panitia PPDB"),
+            ),
+            (
+                "humas@disdik.go.id\u{200b}PPDB",
+                format!("{EMAIL}\u{200b}PPDB"),
+            ),
+            ("siti@GMAIL.COM\u{200b}BUDI@YAHOO.COM", EMAIL.to_string()),
+        ] {
+            assert_eq!(emails(text), want, "{text:?}");
         }
     }
 
