@@ -751,8 +751,43 @@ fn email_around(text: &str, floor: usize, at: usize, glue: bool) -> Option<(usiz
             None => break,
         }
     }
+    // A quoted local part (`"siti aminah"@gmail.com`, as RFC 5322 allows: a name with its
+    // space) from its opening quotation mark, 64 characters at most on one line (review,
+    // session 45: a quotation mark is no local part's character, and such an address was
+    // kept whole).
+    if from == at && at > floor && bytes[at - 1] == b'"' {
+        let quoted = text
+            .get(floor..at - 1)
+            .and_then(|before| before.rfind('"'))
+            .map(|open| floor + open)
+            .filter(|&open| {
+                let inside = &text[open + 1..at - 1];
+                !inside.is_empty() && inside.chars().count() <= 64 && !inside.contains('\n')
+            });
+        if let Some(open) = quoted {
+            from = open;
+        }
+    }
     if from == at {
         return None;
+    }
+    // A domain that is an address literal (`siti@[192.168.0.1]`, `siti@[IPv6:2001:db8::1]`;
+    // review, session 45: kept whole).
+    if bytes.get(at + 1) == Some(&b'[') {
+        let literal = text.get(at + 2..).and_then(|rest| {
+            let close = rest.find(']')?;
+            let inside = &rest[..close];
+            let inside = inside.strip_prefix("IPv6:").unwrap_or(inside);
+            (!inside.is_empty()
+                && inside.len() <= 45
+                && inside
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || matches!(b, b'.' | b':')))
+            .then_some(at + 2 + close + 1)
+        });
+        if let Some(end) = literal {
+            return Some((from, end));
+        }
     }
     // The domain's characters, where each stands; after a mark that may part words, a
     // capital only when `capitals`, none is read yet, or the domain is written in capitals.
@@ -1454,6 +1489,34 @@ mod tests {
                 "kirim ke budi.s@yahoo.co.id.a@b.c",
                 format!("kirim ke {EMAIL}.a@b.c"),
             ),
+        ] {
+            assert_eq!(emails(text), want, "{text:?}");
+        }
+    }
+
+    /// Review (session 45): an address whose local part is quoted (RFC 5322 lets a name with
+    /// its space stand there) or whose domain is an address literal was kept whole.
+    #[test]
+    fn a_quoted_local_part_or_an_address_literal_is_hidden() {
+        for (text, want) in [
+            (
+                "email saya \"siti aminah\"@gmail.com ya",
+                format!("email saya {EMAIL} ya"),
+            ),
+            (
+                "email: \"siti.aminah\"@gmail.com.",
+                format!("email: {EMAIL}."),
+            ),
+            ("ke siti@[192.168.0.1] ya", format!("ke {EMAIL} ya")),
+            ("ke siti@[IPv6:2001:db8::1] ya", format!("ke {EMAIL} ya")),
+            // Not addresses: a quotation before an at sign with no domain, an empty quote,
+            // brackets holding words.
+            (
+                "dia bilang \"ok\"@ nanti",
+                "dia bilang \"ok\"@ nanti".to_string(),
+            ),
+            ("tanda \"\"@gmail.com", "tanda \"\"@gmail.com".to_string()),
+            ("ke siti@[rumah] ya", "ke siti@[rumah] ya".to_string()),
         ] {
             assert_eq!(emails(text), want, "{text:?}");
         }

@@ -272,7 +272,8 @@ pub struct Tables<'a> {
 /// hidden and keyed; a name or e-mail address a zero-width space splits in a text hidden (it
 /// was stored `Si ti`), a word glued to a name by a mark kept, and one a zero-width space
 /// (or a joiner, a bidi mark) glues after an e-mail address's domain
-/// (`…@disdik.go.id\u{200b}Panitia`) kept; a WhatsApp message deleted by its sender (`revoke`)
+/// (`…@disdik.go.id\u{200b}Panitia`) kept; an e-mail address with a quoted local part or an
+/// address literal hidden; a WhatsApp message deleted by its sender (`revoke`)
 /// no message of a complaint; a 112 call without a ticket timed to the minute
 /// (`dd/mm/yyyy HH:MM`) known by that minute as written (`20210912T0230Z-…`): known by the
 /// minute's first second, it was the stand-in a ticketed call of the same caller at that
