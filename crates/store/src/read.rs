@@ -250,20 +250,43 @@ impl Store {
             .await
             .context(what)
         })?;
-        let mut found = Vec::new();
         if !any {
-            return Ok(found);
+            return Ok(Vec::new());
         }
+        self.entries_of_payloads(
+            "SELECT r.content_hash, q.field, q.reason FROM raw_records r \
+             JOIN quarantine q ON q.raw_id = r.raw_id AND q.dismissed_by IS NOT NULL \
+             WHERE r.channel = ",
+            channel,
+            hashes,
+            what,
+        )
+        .await
+    }
+
+    /// The rows `select` (a statement up to `WHERE r.channel = `, reading `raw_records r`
+    /// joined with `quarantine q`) gives for the channel's archived payloads `hashes`, in the
+    /// entries' order: looked up together, [`CHUNK`] to a statement, each payload once.
+    async fn entries_of_payloads<T>(
+        &self,
+        select: &str,
+        channel: &str,
+        hashes: &[&[u8]],
+        what: impl Fn() -> String + Copy,
+    ) -> Result<Vec<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + Send
+            + Unpin,
+    {
         let mut hashes = hashes.to_vec();
         hashes.sort_unstable();
         hashes.dedup();
+        let mut found = Vec::new();
         for chunk in hashes.chunks(CHUNK) {
-            let rows: Vec<(Vec<u8>, String, String)> = on_pool!(self, pool => {
-                let mut q = sqlx::QueryBuilder::new(
-                    "SELECT r.content_hash, q.field, q.reason FROM raw_records r \
-                     JOIN quarantine q ON q.raw_id = r.raw_id AND q.dismissed_by IS NOT NULL \
-                     WHERE r.channel = ",
-                );
+            let rows: Vec<T> = on_pool!(self, pool => {
+                let mut q = sqlx::QueryBuilder::new(select);
                 q.push_bind(channel).push(" AND r.content_hash IN (");
                 let mut each = q.separated(", ");
                 for hash in chunk {
@@ -289,33 +312,15 @@ impl Store {
         channel: &str,
         hashes: &[&[u8]],
     ) -> Result<Vec<(Vec<u8>, String, String, String)>> {
-        let what = || format!("reading the open quarantine entries of {channel}");
-        let mut hashes = hashes.to_vec();
-        hashes.sort_unstable();
-        hashes.dedup();
-        let mut found = Vec::new();
-        for chunk in hashes.chunks(CHUNK) {
-            let rows: Vec<(Vec<u8>, String, String, String)> = on_pool!(self, pool => {
-                let mut q = sqlx::QueryBuilder::new(
-                    "SELECT r.content_hash, q.record, q.field, q.reason FROM raw_records r \
-                     JOIN quarantine q ON q.raw_id = r.raw_id AND q.resolved_at IS NULL \
-                     WHERE r.channel = ",
-                );
-                q.push_bind(channel).push(" AND r.content_hash IN (");
-                let mut each = q.separated(", ");
-                for hash in chunk {
-                    each.push_bind(*hash);
-                }
-                q.push(") ORDER BY q.quarantine_id");
-                q.build_query_as()
-                    .persistent(false)
-                    .fetch_all(pool)
-                    .await
-                    .context(what)
-            })?;
-            found.extend(rows);
-        }
-        Ok(found)
+        self.entries_of_payloads(
+            "SELECT r.content_hash, q.record, q.field, q.reason FROM raw_records r \
+             JOIN quarantine q ON q.raw_id = r.raw_id AND q.resolved_at IS NULL \
+             WHERE r.channel = ",
+            channel,
+            hashes,
+            || format!("reading the open quarantine entries of {channel}"),
+        )
+        .await
     }
 
     /// The numbers of the open quarantine entries, oldest first (without their payloads:
