@@ -584,6 +584,29 @@ impl BatchSource for Pager {
 mod tests {
     use super::*;
 
+    /// `app` served on a loopback port, and a connector reading it, `limit` items a page (or
+    /// the default) and its requests not spaced: abort the server's task at the end.
+    async fn served(
+        app: axum::Router,
+        limit: Option<u32>,
+    ) -> (LaporGub, tokio::task::JoinHandle<std::io::Result<()>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let mut config = serde_json::json!({
+            "base_url": format!("http://{addr}"),
+            "requests_per_minute": 0,
+        });
+        if let Some(limit) = limit {
+            config["limit"] = limit.into();
+        }
+        let config: Config = serde_json::from_value(config).expect("config");
+        let c = LaporGub::with_key(config, Secret::new("k")).expect("connector");
+        (c, server)
+    }
+
     fn connector(requests_per_minute: u32) -> LaporGub {
         let config: Config = serde_json::from_value(serde_json::json!({
             "base_url": "http://127.0.0.1:9/lapor-gub",
@@ -628,19 +651,11 @@ mod tests {
             );
             (StatusCode::OK, body)
         }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("address");
-        let app = axum::Router::new().route("/api/v2/aduan", axum::routing::get(aduan));
-        let server = tokio::spawn(async move { axum::serve(listener, app).await });
-        let config: Config = serde_json::from_value(serde_json::json!({
-            "base_url": format!("http://{addr}"),
-            "limit": 2,
-            "requests_per_minute": 0,
-        }))
-        .expect("config");
-        let c = LaporGub::with_key(config, Secret::new("k")).expect("connector");
+        let (c, server) = served(
+            axum::Router::new().route("/api/v2/aduan", axum::routing::get(aduan)),
+            Some(2),
+        )
+        .await;
         let mut pages = c.open(None).await.expect("opens");
         let mut calls = 0;
         let error = loop {
@@ -691,19 +706,11 @@ mod tests {
                 format!(r#"{{"items":[{item}],"next_cursor":{next},"server_time":1631440000}}"#),
             )
         }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("address");
-        let app = axum::Router::new().route("/api/v2/aduan", axum::routing::get(aduan));
-        let server = tokio::spawn(async move { axum::serve(listener, app).await });
-        let config: Config = serde_json::from_value(serde_json::json!({
-            "base_url": format!("http://{addr}"),
-            "limit": 1,
-            "requests_per_minute": 0,
-        }))
-        .expect("config");
-        let c = LaporGub::with_key(config, Secret::new("k")).expect("connector");
+        let (c, server) = served(
+            axum::Router::new().route("/api/v2/aduan", axum::routing::get(aduan)),
+            Some(1),
+        )
+        .await;
         let mut pages = c.open(None).await.expect("opens");
         let mut ids = Vec::new();
         for _ in 0..20 {
@@ -741,18 +748,11 @@ mod tests {
             body.splice(at..at + 2, [0xE9]);
             body
         }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("address");
-        let app = axum::Router::new().route("/api/v2/aduan", axum::routing::get(aduan));
-        let server = tokio::spawn(async move { axum::serve(listener, app).await });
-        let config: Config = serde_json::from_value(serde_json::json!({
-            "base_url": format!("http://{addr}"),
-            "requests_per_minute": 0,
-        }))
-        .expect("config");
-        let c = LaporGub::with_key(config, Secret::new("k")).expect("connector");
+        let (c, server) = served(
+            axum::Router::new().route("/api/v2/aduan", axum::routing::get(aduan)),
+            None,
+        )
+        .await;
         let mut pages = c.open(None).await.expect("opens");
         let batch = pages.next_batch().await.expect("read").expect("a batch");
         let ids: Vec<_> = batch
