@@ -433,6 +433,21 @@ impl Pager {
         self.back = Some(self.page - 1);
         self.after = Some(after);
     }
+
+    /// The walk's time filled its pages exactly (the page after them empty, or the last
+    /// again past the last): its pages read again, then the walk stops; the empty batch
+    /// handed on meanwhile.
+    fn filled_exactly(&mut self) -> Batch {
+        self.walk_back(After {
+            newest: None,
+            done: true,
+        });
+        Batch {
+            records: Vec::new(),
+            cursor: None,
+            again: Vec::new(),
+        }
+    }
 }
 
 #[async_trait]
@@ -466,15 +481,7 @@ impl BatchSource for Pager {
         if page.data.is_empty() {
             if self.page > 1 {
                 // The walk's time filled its pages exactly: read them again, then stop.
-                self.walk_back(After {
-                    newest: None,
-                    done: true,
-                });
-                return Ok(Some(Batch {
-                    records: Vec::new(),
-                    cursor: None,
-                    again: Vec::new(),
-                }));
+                return Ok(Some(self.filled_exactly()));
             }
             self.done = true;
             return Ok(None);
@@ -494,15 +501,7 @@ impl BatchSource for Pager {
                 // one with its last again, as a correct server may. The walk's time filled its
                 // pages exactly, as with an empty page: read them again, then stop (review: the
                 // run stopped with an error, run after run until a later report came).
-                self.walk_back(After {
-                    newest: None,
-                    done: true,
-                });
-                return Ok(Some(Batch {
-                    records: Vec::new(),
-                    cursor: None,
-                    again: Vec::new(),
-                }));
+                return Ok(Some(self.filled_exactly()));
             }
             return Err(Error::Upstream {
                 channel: CHANNEL.into(),
