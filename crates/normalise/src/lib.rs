@@ -274,7 +274,7 @@ pub struct Tables<'a> {
 /// (or a joiner, a bidi mark) glues after an e-mail address's domain
 /// (`…@disdik.go.id\u{200b}Panitia`) kept; an e-mail address with a quoted local part or an
 /// address literal hidden; a WhatsApp message deleted by its sender (`revoke`)
-/// no message of a complaint; a 112 call without a ticket timed to the minute
+/// no message of a complaint, one without its wamid (an empty `id`) quarantined; a 112 call without a ticket timed to the minute
 /// (`dd/mm/yyyy HH:MM`) known by that minute as written (`20210912T0230Z-…`): known by the
 /// minute's first second, it was the stand-in a ticketed call of the same caller at that
 /// second took the place of (the dropped call lost); an address's marks read with any white

@@ -297,6 +297,16 @@ fn message(value: &serde_json::Value, i: usize, source: &str) -> Result<Msg, Fie
     })?;
     // Named by its place in its body, not by its wamid, which holds its sender's number.
     let record = format!("{source} messages[{i}]");
+    // A message without its wamid is none the platform sent: an empty one would be the
+    // identity of every thread it began, whoever the sender (review, session 45).
+    if m.id.trim().is_empty() {
+        return Err(FieldError::new(
+            CHANNEL,
+            &record,
+            "id",
+            "empty: a message has its wamid",
+        ));
+    }
     let at = m
         .timestamp
         .trim()

@@ -406,6 +406,31 @@ fn receipts_carry_no_complaint_and_bad_input_names_its_field() {
     assert!(abroad.errors.is_empty());
 }
 
+/// Review (session 45): a message whose `id` is empty (or white space) was taken for a wamid,
+/// the identity of the thread it begins: two senders' threads begun so were one complaint
+/// id. It is quarantined naming its place and field; the body's other messages fold.
+#[test]
+fn a_message_without_its_wamid_is_quarantined() {
+    let other = "6281234567891";
+    let body = raw(serde_json::json!({"entry": [{"changes": [{"value": {"messages": [
+        {"from": SENDER, "id": "", "timestamp": T0.to_string(), "type": "text", "text": {"body": "banjir"}},
+        {"from": other, "id": " ", "timestamp": T0.to_string(), "type": "text", "text": {"body": "sampah"}},
+        {"from": SENDER, "id": "wamid.F", "timestamp": (T0 + 2 * DAY).to_string(), "type": "text", "text": {"body": "lampu"}}
+    ]}}]}]})
+    .to_string());
+    let f = fold(SENDER, std::slice::from_ref(&body));
+    assert_eq!(ids(&f), ["wamid.F"]);
+    assert_eq!(f.errors.len(), 1);
+    assert_eq!(
+        (f.errors[0].1.record.as_str(), f.errors[0].1.field.as_str()),
+        ("test messages[0]", "id")
+    );
+    let g = fold(other, std::slice::from_ref(&body));
+    assert!(g.complaints.is_empty());
+    assert_eq!(g.errors.len(), 1);
+    assert_eq!(g.errors[0].1.field, "id");
+}
+
 /// A message whose text is of another shape (a bare string, a number) is quarantined naming
 /// its place, without quoting what it says: a name or a number may be in it.
 #[test]
