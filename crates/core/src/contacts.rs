@@ -707,17 +707,17 @@ fn is_foreign(d: &[u8], groups: &[usize], written: &[u8]) -> bool {
 /// (or a run of them, see [`parts_words`]: a joiner, a mark of bidirectional text) is read
 /// as nothing in the local part
 /// (`siti.\u{200b}Aminah@…`, `hubungi\u{200b}humas@…`: what it glues before the address goes
-/// with it, as it may be the reporter's name), and in the domain only before what a domain
-/// goes on with: a lower-case letter or a digit (`gmai\u{200b}l.com`, `gmail.\u{200b}com`),
-/// a dot or a hyphen (`gmail\u{200b}.com`), anything right after the at sign
-/// (`@\u{200b}Gmail.com`), and a capital only where the address is none without it
-/// (`gmail.\u{200b}Com`) or the domain is written in capitals and no lower-case letter
-/// follows it (`GMAIL.CO\u{200b}M`, `GMAIL.\u{200b}COM`; review, session 45: such a domain
-/// was cut there, and the rest of it kept, `…@mail.SITI\u{200b}AMINAH.ID`). Review (session 45): read as nothing there whatever followed it,
-/// the word after the address that it glued (`…@disdik.go.id\u{200b}Panitia`, a sentence's
+/// with it, as it may be the reporter's name), and in the domain only before what a domain goes on
+/// with: a lower-case letter or a digit (`gmai\u{200b}l.com`, `gmail.\u{200b}com`), a dot or a
+/// hyphen (`gmail\u{200b}.com`), anything right after the at sign (`@\u{200b}Gmail.com`), and a
+/// capital only where the address is none without it (`gmail.\u{200b}Com`) or the domain is written
+/// in capitals and no lower-case letter follows it (`GMAIL.CO\u{200b}M`, `GMAIL.\u{200b}COM`;
+/// review, session 45: such a domain was cut there, and the rest of it kept,
+/// `…@mail.SITI\u{200b}AMINAH.ID`). Review (session 45): read as nothing there whatever followed
+/// it, the word after the address that it glued (`…@disdik.go.id\u{200b}Panitia`, a sentence's
 /// `…@gmail.com.\u{200b}Terima`) was hidden with it, and a complaint lost the keyword of its
-/// category. (A lower-case word so glued, `…@gmail.com\u{200b}mohon`, still goes: it is no
-/// other than the last letters of a domain split by one.)
+/// category. (A lower-case word so glued, `…@gmail.com\u{200b}mohon`, still goes: it is no other
+/// than the last letters of a domain split by one.)
 ///
 /// The local part is read back to `floor` at most (the end of the address before it): one
 /// whose characters reached into that address (`siti@gmail.com-budi@yahoo.com`, or one after

@@ -267,19 +267,17 @@ pub struct Tables<'a> {
 /// label's words a rule that may move it; a listed name after a form of address followed by
 /// a word said of water (`Pak Banjir setinggi lutut`) the keyword; a name found in one text no
 /// lower-case word of another (`Mbak Nik` above `nik saya`); a number, e-mail address or name
-/// holding a zero-width space, non-joiner or joiner, written in keycap digits, or two words of
-/// a name glued by a bidi mark, and names in Greek or small Cyrillic look-alike letters,
-/// hidden and keyed; a name or e-mail address a zero-width space splits in a text hidden (it
-/// was stored `Si ti`), a word glued to a name by a mark kept, and one a zero-width space
-/// (or a joiner, a bidi mark) glues after an e-mail address's domain
-/// (`…@disdik.go.id\u{200b}Panitia`) kept; an e-mail address with a quoted local part or an
-/// address literal hidden; a WhatsApp message deleted by its sender (`revoke`)
-/// no message of a complaint, one without its wamid (an empty `id`) quarantined; a 112 call without a ticket timed to the minute
-/// (`dd/mm/yyyy HH:MM`) known by that minute as written (`20210912T0230Z-…`): known by the
-/// minute's first second, it was the stand-in a ticketed call of the same caller at that
-/// second took the place of (the dropped call lost); an address's marks read with any white
-/// space between their words
-/// (`Jawa\u{a0}Tengah`) (2026-12-07).
+/// holding a zero-width space, non-joiner or joiner, written in keycap digits, or two words of a
+/// name glued by a bidi mark, and names in Greek or small Cyrillic look-alike letters, hidden and
+/// keyed; a name or e-mail address a zero-width space splits in a text hidden (it was stored `Si
+/// ti`), a word glued to a name by a mark kept, and one a zero-width space (or a joiner, a bidi
+/// mark) glues after an e-mail address's domain (`…@disdik.go.id\u{200b}Panitia`) kept; an e-mail
+/// address with a quoted local part or an address literal hidden; a WhatsApp message deleted by its
+/// sender (`revoke`) no message of a complaint, one without its wamid (an empty `id`) quarantined;
+/// a 112 call without a ticket timed to the minute (`dd/mm/yyyy HH:MM`) known by that minute as
+/// written (`20210912T0230Z-…`): known by the minute's first second, it was the stand-in a ticketed
+/// call of the same caller at that second took the place of (the dropped call lost); an address's
+/// marks read with any white space between their words (`Jawa\u{a0}Tengah`) (2026-12-07).
 pub const RULES: u32 = 21;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
