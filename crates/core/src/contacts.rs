@@ -7,7 +7,7 @@
 //! that starts as an Indonesian number is written: `0` and an area or mobile code (`0813…`,
 //! `0285…`; 9 to 13 digits), `62` and a number (`+62 813…`, `6281…`), or `00 62`; or, after
 //! a `+`, as another country's number is (`+60 12-345 6789`: 9 to 15 digits, groups of two or
-//! more after the country code and its area code, see [`is_foreign`]). After its first group every group of an Indonesian number
+//! more after the country code and its area code, see `is_foreign`). After its first group every group of an Indonesian number
 //! has at least three digits (two after a mobile code written whole, `0812 34 56 78 90`), and groups of three after dots alone are an amount, so that
 //! dates (`05-12-2026 10`), amounts (`1.500.000.000`) and codes such as
 //! `112-3375-20261112-0001` are left alone; a number does not start inside another
@@ -20,7 +20,7 @@
 //! see [`takes_no_room`]), read as if they were not there. An address is read so too when it
 //! is written with a full-width or small at sign (`＠`, `﹫`), or holds such a mark; but in
 //! its domain a mark that may part words (a zero-width space, a joiner, a bidi mark) goes on
-//! only with what a domain goes on with (see [`email_around`]: a word after the address
+//! only with what a domain goes on with (see `email_around`: a word after the address
 //! that it glues is no part of it).
 
 use crate::label::takes_no_room;
@@ -217,7 +217,7 @@ const ZEROS: [u32; 65] = [
     0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
 ];
 
-/// The value of `c` as a decimal digit of any script (see [`ZEROS`]), ASCII's too.
+/// The value of `c` as a decimal digit of any script (see `ZEROS`), ASCII's too.
 pub fn decimal(c: char) -> Option<u8> {
     if c.is_ascii() {
         return c.is_ascii_digit().then(|| c as u8 - b'0');
@@ -227,12 +227,12 @@ pub fn decimal(c: char) -> Option<u8> {
     u8::try_from(c - zero).ok().filter(|d| *d < 10)
 }
 
-/// A text that writes digits of other scripts than ASCII's (see [`ZEROS`]), or ASCII digits
+/// A text that writes digits of other scripts than ASCII's (see `ZEROS`), or ASCII digits
 /// with the full-width or small forms of what a number is written with between them
 /// (`0812－3456－7890`, `（0285）421234`, `0812﹣3456﹣7890`: review, such a number was kept
 /// whole, as the reporter's own was, and `to_e164` read none), or marks that take no room
 /// ([`takes_no_room`]: review, session 44, `0812\u{200f}3456\u{200f}7890` was kept whole), as
-/// the phone rules read it (a digit written as a keycap, `0️⃣`, too: [`keycap`]): each such
+/// the phone rules read it (a digit written as a keycap, `0️⃣`, too: `keycap`): each such
 /// digit as its ASCII digit, a full-width or small form
 /// (`＋`, `－`, `（`, `Ｈ`, `﹣`, `﹫`) as its ASCII character and an ideographic space as a
 /// space, without the marks, the rest as written; and where each of its bytes stands in the

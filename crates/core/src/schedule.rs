@@ -101,7 +101,7 @@ const FIELDS: [&str; 7] = [
 ];
 
 /// `expr` read as a schedule (its day numbers as Unix cron's, [`unix_days`]), or why it is
-/// not one, in one line ([`why_not_a_schedule`]). Its fields are read with one space between
+/// not one, in one line (`why_not_a_schedule`). Its fields are read with one space between
 /// them, whatever white space separates them (a tab, a line break of a multi-line string, a
 /// non-breaking space pasted from a web page), as [`unix_days`] writes them: review, a line
 /// break made the cron reader's words span lines again, and a non-breaking space was read

@@ -527,7 +527,7 @@ impl Classifier {
     /// A specific category for a complaint whose channel gave only main category `main` (a
     /// broad label mapped to its catch-all): the best rule of `main` whose keywords `texts`
     /// contain; when none of `main`'s is found, the best rule of another main category, if
-    /// it finds at least [`ACROSS`] of its keywords (one word of another category in a text
+    /// it finds at least `ACROSS` of its keywords (one word of another category in a text
     /// about the channel's is no reason to move it: review, "genangan" in a report of
     /// mosquito larvae under health made it a flood), or one of its `alone` keywords (a
     /// flood told in one word, "Banjir setinggi lutut", under `Infrastruktur`: review,

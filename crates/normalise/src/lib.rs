@@ -224,7 +224,7 @@ pub struct Tables<'a> {
 /// `<script>` or a `<style>` no text (a style sheet pasted into a web editor was kept as words); an
 /// address's marks (`Kel.`, `Kec.`, `Kota`, a street's) read in any letter case and before a
 /// no-break space (`KEL. KAUMAN`, `KOTA PEKALONGAN` placed nothing); a reporter's name hidden
-/// whatever mark its apostrophe is written with (`Ma‘ruf`, `Maʼruf`, `Ma`ruf` of `Ma'ruf` were
+/// whatever mark its apostrophe is written with (`Ma‘ruf`, `Maʼruf`, ``Ma`ruf`` of `Ma'ruf` were
 /// kept); a JSON text with half an emoji (a `\ud83c` without its other half) read with the
 /// replacement character in its place (the record was quarantined) (2026-12-07); 17, a
 /// Wadul Aladin register row of empty fields alone (a spreadsheet's empty row, `,,,,`) no

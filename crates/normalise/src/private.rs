@@ -419,7 +419,7 @@ fn without_apostrophes(word: &str) -> Option<String> {
 }
 
 /// The reporter's names to look for: each word of at least three letters of each name,
-/// lower-cased (with and without its apostrophes), without the words of [`NOT_NAMES`] and of
+/// lower-cased (with and without its apostrophes), without the words of `NOT_NAMES` and of
 /// places.
 #[derive(Default)]
 pub struct Private {

@@ -37,14 +37,14 @@ pub fn upper_folded(s: &str) -> String {
 }
 
 /// Removes HTML tags (block ends become line breaks), decodes entities, composes accents
-/// (see [`composed`]) and tidies white space: spaces folded within a line, lines trimmed, at
+/// (see `composed`) and tidies white space: spaces folded within a line, lines trimmed, at
 /// most one blank line in a row.
 pub fn plain_text(s: &str) -> String {
     spaced(plain_text_glued(s))
 }
 
 /// [`plain_text`], but a zero-width space (or a run of them) the only thing between two
-/// letters (or an address's at sign or dot and a letter, see [`glues`]) stays, as one
+/// letters (or an address's at sign or dot and a letter, see `glues`) stays, as one
 /// (`Si\u{200b}ti`): such a word is shown whole, and may be one word (a name) as well as two
 /// (`Siti\u{200b}Aminah`). The reporter's names are looked for in
 /// this (the names' rule reads such a word both ways), and it is stored as [`spaced`] writes

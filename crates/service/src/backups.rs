@@ -18,7 +18,7 @@ use crate::{Error, Result};
 /// The name of the backup taken at a time: `aduan-20261204T020000Z.db`.
 const NAME: &str = "aduan-%Y%m%dT%H%M%SZ.db";
 
-/// Where a backup taken at `at` goes in `dir`: named by its time ([`NAME`]), a second later
+/// Where a backup taken at `at` goes in `dir`: named by its time (`NAME`), a second later
 /// for each name taken (a backup, or one being written, in the same second: a second
 /// `aduan backup DIR/` within the second after the first failed saying the file exists), so
 /// that every backup has a name the pruning reads, in the order they were taken.

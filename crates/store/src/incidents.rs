@@ -30,7 +30,7 @@ impl Store {
     /// Passes run one at a time, in one transaction each. In the rebuild's tables when
     /// `rebuild`. The number of complaints whose id changed.
     ///
-    /// SQL groups the complaints by reporter from an index ([`reporters_sql`]); the reporters
+    /// SQL groups the complaints by reporter from an index (`reporters_sql`); the reporters
     /// handed over are in memory, one reporter's complaints at a time, and the ids to write.
     pub async fn link_incidents(
         &self,
@@ -174,7 +174,7 @@ impl Store {
 
     /// Records that a pass over the live tables failed after complaints changed, so that
     /// the next run links them, in whichever process (`sync_state` under
-    /// [`INCIDENTS_PENDING`]; a pass that succeeds removes it).
+    /// `INCIDENTS_PENDING`; a pass that succeeds removes it).
     pub async fn incidents_pending(&self) -> Result<()> {
         let what = || "recording that incidents are to be linked".to_string();
         on_pool!(self, pool => {

@@ -83,7 +83,7 @@ fn failed(what: String, e: &impl fmt::Display) -> Error {
 }
 
 impl Dictionary {
-    /// Trains a dictionary for `channel` on `payloads` (the first [`MAX_SAMPLES`]); `None`
+    /// Trains a dictionary for `channel` on `payloads` (the first `MAX_SAMPLES`); `None`
     /// when there are fewer than [`MIN_SAMPLES`] or zstd cannot train on them (too small or
     /// too alike: the payloads are then stored plain).
     pub fn train(channel: &str, payloads: &[&[u8]]) -> Option<Self> {

@@ -231,7 +231,7 @@ impl Store {
     /// The failures admins dismissed of the channel's archived payloads `hashes` (by their
     /// content hash): the hash, field and reason of each dismissed entry, without payloads.
     /// Nothing is read for the payloads when no entry at all was ever dismissed; else they
-    /// are looked up together, [`CHUNK`] to a statement (review, session 44: a statement
+    /// are looked up together, `CHUNK` to a statement (review, session 44: a statement
     /// for each payload, on every batch quarantining any once an entry was dismissed).
     pub async fn dismissed_failures(
         &self,
@@ -306,7 +306,7 @@ impl Store {
 
     /// The open quarantine entries of the channel's archived payloads `hashes` (by their
     /// content hash): the hash, record, field and reason of each, without payloads; looked
-    /// up together, [`CHUNK`] to a statement.
+    /// up together, `CHUNK` to a statement.
     pub async fn open_failures(
         &self,
         channel: &str,
@@ -381,7 +381,7 @@ impl Store {
     }
 
     /// Those of `ids` that name no quarantine entry, in the order given. Looked up together,
-    /// [`CHUNK`] to a statement (review, session 45: a statement for each id named, as
+    /// `CHUNK` to a statement (review, session 45: a statement for each id named, as
     /// `quarantine retry` names them, thousands with `--all`'s list).
     pub async fn quarantine_missing(&self, ids: &[i64]) -> Result<Vec<i64>> {
         let found: HashSet<i64> = self

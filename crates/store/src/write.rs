@@ -1935,7 +1935,7 @@ impl Store {
     /// rebuild). PostgreSQL: `VACUUM` of `complaints` (the visibility map an index-only scan
     /// needs: the analysts' monthly aggregate over a million rows takes 1.1 s before and 0.1 s
     /// after) with statistics of the columns the analysts' aggregates and filters group by
-    /// ([`STATISTICS_NOW`]), and statistics of the archive's and the events' key columns, the
+    /// (`STATISTICS_NOW`), and statistics of the archive's and the events' key columns, the
     /// three side by side on connections of their own. Only those columns: a table's every
     /// column took 0.6–0.7 s at 100,000 complaints (its long texts sorted), the listed ones
     /// 0.15 s; and an `ANALYZE` of listed columns leaves the table's count of changes as it

@@ -20,7 +20,7 @@ fn trim_line_ends(b: &[u8]) -> &[u8] {
 /// aside), when it has one (not empty, not `-`): the source's id of the row's record, by
 /// which a later version of it is known before it is parsed. A leading UTF-8
 /// byte order mark and blank lines are skipped, rows of empty fields alone (`;;;`) among them. A row whose quote opens and never closes
-/// (see [`misquoted`]) is its first line alone, which its parser then quarantines, and the
+/// (see `misquoted`) is its first line alone, which its parser then quarantines, and the
 /// file is read on from the next line: one bad row does not take the rows after it.
 /// (All at once: [`Rows`] hands them out a batch at a time.)
 pub fn split(

@@ -837,7 +837,7 @@ const SECRET_PARAMETERS: &[&str] = &[
 ];
 
 /// A URL as errors and logs show it: a password and the values of query parameters named
-/// like secrets (see [`SECRET_PARAMETERS`]) as `***`.
+/// like secrets (see `SECRET_PARAMETERS`) as `***`.
 pub fn shown_url(url: &reqwest::Url) -> String {
     let mut shown = url.clone();
     if shown.password().is_some() {
