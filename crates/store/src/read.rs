@@ -1439,19 +1439,28 @@ fn sqlite_value(row: &sqlx::sqlite::SqliteRow, i: usize) -> serde_json::Value {
             .try_get_unchecked::<i64, _>(i)
             .map(Value::from)
             .unwrap_or(Value::Null),
-        "REAL" => row
-            .try_get_unchecked::<f64, _>(i)
-            .map(Value::from)
-            .unwrap_or(Value::Null),
+        // JSON has no number for an infinity (`1e999`): written as PostgreSQL writes one
+        // (NaN SQLite stores as NULL).
+        "REAL" => match row.try_get_unchecked::<f64, _>(i) {
+            Ok(x) if x == f64::INFINITY => Value::from("Infinity"),
+            Ok(x) if x == f64::NEG_INFINITY => Value::from("-Infinity"),
+            Ok(x) => Value::from(x),
+            Err(_) => Value::Null,
+        },
         "BLOB" => row
             .try_get::<Vec<u8>, _>(i)
             // As PostgreSQL writes a `bytea` (`\x` and hex): the same text on both stores.
             .map(|b| Value::String(format!("\\x{}", hex_encode(&b))))
             .unwrap_or(Value::Null),
-        _ => row
-            .try_get_unchecked::<String, _>(i)
-            .map(Value::from)
-            .unwrap_or(Value::Null),
+        // A text that is not UTF-8 (`CAST(payload AS TEXT)` of a Windows-1252 112 export)
+        // with `�` for each byte that is not: NULL would say it was not there.
+        _ => match row.try_get_unchecked::<String, _>(i) {
+            Ok(s) => Value::from(s),
+            Err(_) => row
+                .try_get_unchecked::<Vec<u8>, _>(i)
+                .map(|b| Value::from(String::from_utf8_lossy(&b).into_owned()))
+                .unwrap_or(Value::Null),
+        },
     }
 }
 

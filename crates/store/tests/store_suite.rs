@@ -3906,6 +3906,49 @@ async fn a_blob_reads_alike_on_both_stores() {
     }
 }
 
+/// A value SQLite holds but a JSON number or a Rust text cannot: an infinite real (a literal
+/// past the largest double, `1e999`) and a text that is not UTF-8 (a payload cast to text,
+/// `CAST(payload AS TEXT)` of a Windows-1252 112 export). Both were written as NULL, a value
+/// that was not there; the infinities are written as PostgreSQL writes them, `Infinity` and
+/// `-Infinity`, and the text with `�` for each byte that is not UTF-8 (as a 112 row with a
+/// stray byte is read).
+#[tokio::test]
+async fn a_value_no_json_number_or_text_holds_is_written_not_taken_for_null() {
+    for ts in each_backend().await {
+        let postgres = ts.store.backend_name() == "postgres";
+        let sql = if postgres {
+            "SELECT 'Infinity'::float8 AS up, '-Infinity'::float8 AS down, 1.5::float8 AS x"
+        } else {
+            "SELECT 1e999 AS up, -1e999 AS down, 1.5 AS x"
+        };
+        let r = ts.store.query(sql).await.unwrap();
+        assert_eq!(
+            r.rows,
+            vec![vec![
+                serde_json::json!("Infinity"),
+                serde_json::json!("-Infinity"),
+                serde_json::json!(1.5)
+            ]],
+            "{}",
+            ts.label
+        );
+        if !postgres {
+            // PostgreSQL holds no text that is not UTF-8 (the store's database is UTF-8).
+            let r = ts
+                .store
+                .query("SELECT CAST(x'41ff42' AS TEXT) AS t, CAST(x'' AS TEXT) AS empty")
+                .await
+                .unwrap();
+            assert_eq!(
+                r.rows,
+                vec![vec![serde_json::json!("A\u{fffd}B"), serde_json::json!("")]],
+                "{}",
+                ts.label
+            );
+        }
+    }
+}
+
 /// Regression (review, defect 3): PostgreSQL ordered a report's groups by the database's
 /// collation (`en_US.UTF-8` puts `EKSPLOITASI ANAK` and `e-KTP` before `E-METERAI`), SQLite
 /// by bytes. Both give byte order. The test database sorts by bytes itself, so the
