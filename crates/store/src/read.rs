@@ -1299,10 +1299,17 @@ fn query_error(e: sqlx::Error, bounds: Bounds) -> Error {
     if let sqlx::Error::Database(d) = &e {
         let code = d.code();
         let code = code.as_deref();
-        if d.message().contains("readonly")
-            || d.message().contains("read-only")
-            || code == Some("25006")
-        {
+        // By its code, not its words: a query that only reads quotes a name of its own in
+        // its error (`no such column: readonly`), which is no refusal to write. SQLite's
+        // SQLITE_READONLY (8, in the low byte of an extended code: a write on the read-only
+        // connection), PostgreSQL's `read_only_sql_transaction`.
+        let refused = if d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+            code.and_then(|c| c.parse::<i32>().ok())
+                .is_some_and(|c| c & 0xff == 8)
+        } else {
+            code == Some("25006")
+        };
+        if refused {
             return Error::ReadOnly(d.message().to_string());
         }
         // PostgreSQL's `statement_timeout` (not a cancel by hand), SQLite's SQLITE_INTERRUPT
@@ -1663,6 +1670,43 @@ mod query_tests {
             // The store answers the next query.
             let r = ts.store.query("SELECT 1").await.unwrap();
             assert_eq!(r.rows, vec![vec![serde_json::json!(1)]], "{}", ts.label);
+        }
+    }
+
+    /// Behind the check of the statement's first word, the databases' own refusals of a
+    /// write are still read as refusals (by their codes): SQLite's on its read-only
+    /// connection, PostgreSQL's in its read-only transaction.
+    #[tokio::test]
+    async fn a_write_the_database_refuses_is_a_refusal() {
+        for ts in crate::testing::all().await {
+            let refused = match &ts.store.backend {
+                Backend::Sqlite(_) => {
+                    let path = ts.store.sqlite_file.clone().unwrap_or_default();
+                    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+                        .filename(&path)
+                        .read_only(true)
+                        .connect()
+                        .await
+                        .unwrap();
+                    sqlx::query("DELETE FROM complaints")
+                        .execute(&mut conn)
+                        .await
+                        .unwrap_err()
+                }
+                Backend::Postgres(pool) => {
+                    let mut tx = pool.begin().await.unwrap();
+                    sqlx::query("SET TRANSACTION READ ONLY")
+                        .execute(&mut *tx)
+                        .await
+                        .unwrap();
+                    sqlx::query("DELETE FROM complaints")
+                        .execute(&mut *tx)
+                        .await
+                        .unwrap_err()
+                }
+            };
+            let err = query_error(refused, Bounds::QUERY);
+            assert!(matches!(err, Error::ReadOnly(_)), "{}: {err}", ts.label);
         }
     }
 

@@ -1842,6 +1842,20 @@ async fn a_query_that_writes_is_refused() {
             let copied = std::fs::metadata(&again).map_or(0, |m| m.len());
             assert_eq!(copied, 0, "the store was copied out: {err:?}");
         }
+        // A mistake in a query that only reads is the database's error, not a refusal to
+        // write, whatever words its message quotes (review: a column named `readonly` or
+        // `read-only` that is not there was refused as a write, exit 2).
+        for sql in [
+            "SELECT readonly FROM complaints",
+            "SELECT * FROM \"read-only\"",
+        ] {
+            let err = s.query(sql).await.unwrap_err();
+            assert!(
+                matches!(err, aduan_store::Error::Sql { .. }),
+                "{}: {sql}: {err}",
+                ts.label
+            );
+        }
         let r = s.query("SELECT 1 AS one, 'a' AS letter").await.unwrap();
         assert_eq!(r.columns, vec!["one", "letter"]);
         assert_eq!(r.rows[0][1], "a");
