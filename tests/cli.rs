@@ -3065,12 +3065,31 @@ async fn a_statement_query_refuses_exits_as_a_usage_error() {
         assert_eq!(out.status.code(), Some(2), "{sql}: {}", text(&out));
         assert!(text(&out).contains("only reads"), "{sql}: {}", text(&out));
     }
-    let out = aduan(
-        dir.path(),
-        &["--database", &db, "query", "SELECT * FROM no_such_table"],
-        &[],
-    );
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    // The database's own error, whatever names it quotes (review: `readonly` in one was
+    // taken for a refusal to write, exit 2).
+    for sql in [
+        "SELECT * FROM no_such_table",
+        "SELECT readonly FROM complaints",
+    ] {
+        let out = aduan(dir.path(), &["--database", &db, "query", sql], &[]);
+        assert_eq!(out.status.code(), Some(1), "{sql}: {}", text(&out));
+        assert!(!text(&out).contains("only reads"), "{sql}: {}", text(&out));
+    }
+    // An export writes what SQLite holds that JSON and Rust texts cannot, not an empty cell
+    // (review: both were NULL).
+    let sql = "SELECT CAST(x'41ff42' AS TEXT) AS t, -1e999 AS down";
+    for (format, written) in [
+        ("csv", "t,down\nA\u{fffd}B,'-Infinity\n"),
+        ("json", "{\"t\":\"A\u{fffd}B\",\"down\":\"-Infinity\"}\n"),
+    ] {
+        let out = aduan(
+            dir.path(),
+            &["--database", &db, "query", sql, "--format", format],
+            &[],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), written, "{format}");
+    }
 }
 
 /// Review of 724383d: with the engine's log of a run's error off for `aduan sync`, the
