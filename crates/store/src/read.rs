@@ -1080,6 +1080,22 @@ impl Store {
                     "SELECT (SELECT json_agg(e.value ORDER BY e.n) FROM json_each(row_to_json(q)) WITH ORDINALITY AS e(key, value, n))::text FROM (\n{}\n) AS q{limit}",
                     query.body
                 );
+                // Read as a subquery before it runs: one that does not read as one (a `WITH`
+                // before a `DELETE … RETURNING`, a `WITH` whose part deletes, which must be
+                // at the top level, `SELECT … INTO`) is refused here, unrun. An error while it
+                // runs is the database's: a query stopped by a value it reads (`to_tsquery`
+                // of a text that is no search query, a syntax error too) ran.
+                (&mut *tx).prepare(&wrapped).await.map_err(|e| match &e {
+                    sqlx::Error::Database(d)
+                        if matches!(d.code().as_deref(), Some("42601" | "0A000")) =>
+                    {
+                        Error::ReadOnly(format!(
+                            "{ONLY}, and this statement does not read as one ({}): it was not run",
+                            d.message()
+                        ))
+                    }
+                    _ => query_error(e, bounds),
+                })?;
                 let mut q = sqlx::query_scalar::<_, Option<String>>(&wrapped);
                 for b in binds {
                     q = q.bind(b);
@@ -1089,17 +1105,7 @@ impl Store {
                     while let Some(text) =
                         std::future::poll_fn(|cx| texts.as_mut().poll_next(cx)).await
                     {
-                        let text = text.map_err(|e| match &e {
-                            // It read as a statement, and does not as a subquery: a `WITH`
-                            // before a `DELETE … RETURNING`, say.
-                            sqlx::Error::Database(d) if d.code().as_deref() == Some("42601") => {
-                                Error::ReadOnly(format!(
-                                    "{ONLY}, and this statement does not read as one ({}): it was not run",
-                                    d.message()
-                                ))
-                            }
-                            _ => query_error(e, bounds),
-                        })?;
+                        let text = text.map_err(|e| query_error(e, bounds))?;
                         let row = match text.as_deref().map(serde_json::from_str) {
                             Some(Ok(serde_json::Value::Array(values))) => values,
                             _ => Vec::new(),

@@ -1842,6 +1842,39 @@ async fn a_query_that_writes_is_refused() {
             let copied = std::fs::metadata(&again).map_or(0, |m| m.len());
             assert_eq!(copied, 0, "the store was copied out: {err:?}");
         }
+        // A WITH whose part deletes (PostgreSQL's data-modifying WITH, which SQLite does not
+        // take) is refused unrun, as the statements that write are (review: on PostgreSQL it
+        // failed as the database's error, exit 1, "must be at the top level").
+        let sql = "WITH gone AS (DELETE FROM complaints RETURNING complaint_id) SELECT * FROM gone";
+        let err = s.query(sql).await.unwrap_err();
+        if ts.label == "postgres" {
+            assert!(
+                matches!(err, aduan_store::Error::ReadOnly(_)),
+                "{}: {err}",
+                ts.label
+            );
+            // A query that reads, stopped by a value it reads (a text that is no search
+            // query), ran: the database's error, not a statement refused unrun (review: it
+            // was said to be no query, "it was not run", exit 2).
+            for sql in [
+                "SELECT to_tsquery('simple', x) FROM (VALUES ('a b')) AS v (x)",
+                "SELECT x::tsquery FROM (VALUES ('a b')) AS v (x)",
+            ] {
+                let err = s.query(sql).await.unwrap_err();
+                assert!(
+                    matches!(err, aduan_store::Error::Sql { .. }),
+                    "{}: {sql}: {err}",
+                    ts.label
+                );
+            }
+        }
+        assert_eq!(
+            s.query("SELECT COUNT(*) FROM complaints")
+                .await
+                .unwrap()
+                .rows,
+            vec![vec![serde_json::json!(0)]]
+        );
         // A mistake in a query that only reads is the database's error, not a refusal to
         // write, whatever words its message quotes (review: a column named `readonly` or
         // `read-only` that is not there was refused as a write, exit 2).
