@@ -973,7 +973,8 @@ enum Step {
 /// Seed `seed`'s deliveries: 2–8 messages of one sender (gaps of a day, a second less, a
 /// minute less, three days, none, or hours; some timestamps unreadable) in bodies of one or
 /// two (some far apart), shuffled; 0–2 cases naming a message, one that never comes, or none,
-/// each in one or two versions (closing statuses among them), published between them.
+/// each in one or two versions (closing statuses among them), published between them; and
+/// the sender's other webhooks (see `extras`) among the bodies.
 fn steps(seed: u64) -> Vec<Step> {
     const T0: i64 = 1_709_254_800;
     const HOUR: i64 = 3600;
@@ -1064,6 +1065,13 @@ fn steps(seed: u64) -> Vec<Step> {
         let j = rng.below(i as u64 + 1) as usize;
         bodies.swap(i, j);
     }
+    // What else a sender's webhooks bring, put among them (drawn apart, so that each seed's
+    // messages and cases are as before).
+    let mut more = Rng(seed ^ 0xA5A5_5A5A);
+    for extra in extras(seed, &msgs, &times) {
+        let at = more.below(bodies.len() as u64 + 1) as usize;
+        bodies.insert(at.min(bodies.len()), extra);
+    }
     let mut out: Vec<Step> = bodies.into_iter().map(Step::Body).collect();
     let mut current: Vec<Option<String>> = vec![None; ncases];
     let mut at = 0;
@@ -1079,9 +1087,120 @@ fn steps(seed: u64) -> Vec<Step> {
     out
 }
 
+/// A webhook body of sender 6281234567890's `messages` (JSON objects, `from` added).
+fn json_body(messages: Vec<serde_json::Value>) -> aduan_core::RawRecord {
+    let from = "6281234567890";
+    let messages: Vec<serde_json::Value> = messages
+        .into_iter()
+        .map(|mut m| {
+            m["from"] = from.into();
+            m
+        })
+        .collect();
+    aduan_core::RawRecord {
+        source_ref: "/webhooks/wadul-aladin".into(),
+        external_id: None,
+        received_at: chrono::Utc::now(),
+        payload: serde_json::json!({"object": "whatsapp_business_account", "entry": [{
+            "id": "WABA", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "62816644000", "phone_number_id": "1"},
+            "contacts": [{"profile": {"name": "Budi"}, "wa_id": from}],
+            "messages": messages}}]}]})
+        .to_string()
+        .into_bytes(),
+    }
+}
+
+/// Seed `seed`'s other webhooks, of the sender's messages `msgs` (wamid, timestamp, text) at
+/// `times`: edits and deletions at times from before their message to days after it (the
+/// platform allows 15 minutes and two days), reactions, delivery receipts, a photo with its
+/// caption, a location and a reply by button among the messages, and a message delivered
+/// again in another body, with a reaction.
+fn extras(
+    seed: u64,
+    msgs: &[(String, String, String)],
+    times: &[i64],
+) -> Vec<aduan_core::RawRecord> {
+    const HOUR: i64 = 3600;
+    const DAY: i64 = 24 * HOUR;
+    let mut rng = Rng(seed.wrapping_mul(31) ^ 0x0E1D_7AB5);
+    let mut out = Vec::new();
+    let n = msgs.len() as u64;
+    let pick = |rng: &mut Rng| rng.below(n) as usize;
+    for k in 0..rng.below(3) {
+        let i = pick(&mut rng);
+        let after = [60, 14 * 60, DAY - 1, DAY, DAY + HOUR, 3 * DAY, -60];
+        let at = times[i] + after[rng.below(after.len() as u64) as usize];
+        out.push(json_body(vec![serde_json::json!({
+            "id": format!("wamid.edit{k}"), "timestamp": at.to_string(), "type": "edit",
+            "edit": {"original_message_id": msgs[i].0,
+                "message": {"type": "text", "text": {"body": format!("diubah {k}")}}}})]));
+    }
+    for k in 0..rng.below(3) {
+        let i = pick(&mut rng);
+        let after = [HOUR, DAY, 2 * DAY, 3 * DAY, 3 * DAY + 1, 5 * DAY, -60];
+        let at = times[i] + after[rng.below(after.len() as u64) as usize];
+        out.push(json_body(vec![serde_json::json!({
+            "id": format!("wamid.revoke{k}"), "timestamp": at.to_string(), "type": "revoke",
+            "revoke": {"original_message_id": msgs[i].0}})]));
+    }
+    if rng.pct(30) {
+        let i = pick(&mut rng);
+        let at = times[i] + rng.below(3 * DAY as u64) as i64;
+        out.push(json_body(vec![serde_json::json!({
+            "id": "wamid.like", "timestamp": at.to_string(), "type": "reaction",
+            "reaction": {"message_id": "wamid.city", "emoji": "👍"}})]));
+    }
+    if rng.pct(30) {
+        out.push(aduan_core::RawRecord {
+            payload: serde_json::json!({"object": "whatsapp_business_account", "entry": [{
+                "id": "WABA", "changes": [{"field": "messages", "value": {
+                "messaging_product": "whatsapp",
+                "statuses": [{"id": "wamid.city", "status": "read",
+                    "timestamp": times[0].to_string(), "recipient_id": "6281234567890"}]}}]}]})
+            .to_string()
+            .into_bytes(),
+            ..json_body(Vec::new())
+        });
+    }
+    for (k, kind) in ["image", "location", "interactive"].into_iter().enumerate() {
+        if !rng.pct(25) {
+            continue;
+        }
+        let i = pick(&mut rng);
+        let at = (times[i] + rng.below(30 * HOUR as u64) as i64).to_string();
+        let id = format!("wamid.{kind}{k}");
+        out.push(json_body(vec![match kind {
+            "image" => serde_json::json!({"id": id, "timestamp": at, "type": "image",
+                "image": {"id": "m1", "mime_type": "image/jpeg", "sha256": "x",
+                    "caption": "foto got"}}),
+            "location" => serde_json::json!({"id": id, "timestamp": at, "type": "location",
+                "location": {"latitude": -6.89, "longitude": 109.67,
+                    "address": "Jl. Merdeka"}}),
+            _ => serde_json::json!({"id": id, "timestamp": at, "type": "interactive",
+                "interactive": {"type": "button_reply",
+                    "button_reply": {"id": "ya", "title": "Ya, masih"}}}),
+        }]));
+    }
+    if rng.pct(30) {
+        let i = pick(&mut rng);
+        out.push(json_body(vec![
+            serde_json::json!({"id": msgs[i].0, "timestamp": msgs[i].1, "type": "text",
+                "text": {"body": msgs[i].2}}),
+            serde_json::json!({"id": "wamid.again", "timestamp": times[i].to_string(),
+                "type": "reaction", "reaction": {"message_id": "wamid.city", "emoji": "🙏"}}),
+        ]));
+    }
+    out
+}
+
 /// Randomized: one sender's messages and cases delivered one at a time, in random orders,
 /// end as a rebuild from the archive makes them (every complaint and every event): the
-/// windowed fold writes and removes what the whole fold would. `ADUAN_PROP_SEEDS` runs more
+/// windowed fold writes and removes what the whole fold would. With edits, deletions,
+/// reactions, receipts, media, locations, replies by button and messages delivered again
+/// among them since session 46 (an edit dated a day after its message changed its complaint
+/// in a rebuild, not live). `ADUAN_PROP_SEEDS` runs more
 /// seeds than the 40 of CI, every fourth also on PostgreSQL (a helper ran 400 and 3,000 of a
 /// model of the engine; it found the case standing alone fixed in 7f90f8b; another 2,000 more
 /// here and 800 on PostgreSQL).

@@ -19,6 +19,14 @@ const THREAD_GAP_HOURS: i64 = 24;
 /// [`THREAD_GAP_HOURS`] as a duration.
 pub(crate) const THREAD_GAP: Duration = Duration::hours(THREAD_GAP_HOURS);
 
+/// How long after its message an edit counts: a day less a second (the platform lets a
+/// sender edit a message for 15 minutes; one dated later, by a wrong clock or a replay,
+/// counts for nothing). A sender's history is folded a run at a time (see
+/// `aduan_core::Window`), runs parted by [`THREAD_GAP`] of silence: within it, an edit is
+/// read with its message wherever the fold starts (hunt, session 46: an edit dated a day
+/// after its message changed the complaint in a rebuild, not live).
+const EDIT_WITHIN: Duration = Duration::seconds(THREAD_GAP_HOURS * 3600 - 1);
+
 /// Statuses that close a case: the sender's next message starts a new complaint.
 const CLOSING: [&str; 3] = ["Selesai", "Dijawab Tim", "Diarsipkan"];
 
@@ -943,8 +951,8 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
     // Every version of each case, in the order they came (rows are edited in place: the
     // newest says what the case is now, the others what it was).
     let mut cases: BTreeMap<String, Vec<Case>> = BTreeMap::new();
-    // Each edited message's latest edit: (when, its wamid, the new words).
-    let mut edits: HashMap<String, (DateTime<Utc>, String, String)> = HashMap::new();
+    // Each edited message's edits: (when, its wamid, the new words).
+    let mut edits: HashMap<String, Vec<(DateTime<Utc>, String, String)>> = HashMap::new();
     // Each case that left the register: how many of its versions came before it left, and
     // when it left (the first note after them: a note repeated says nothing new).
     let mut gone: HashMap<String, (usize, DateTime<Utc>)> = HashMap::new();
@@ -987,14 +995,7 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
                         at,
                         wamid,
                         ..
-                    }) => {
-                        let newer = edits
-                            .get(&of)
-                            .is_none_or(|(t, w, _)| (at, &wamid) > (*t, w));
-                        if newer {
-                            edits.insert(of, (at, wamid, text));
-                        }
-                    }
+                    }) => edits.entry(of).or_default().push((at, wamid, text)),
                     Ok(m) if m.aside => {}
                     Ok(m) => {
                         messages.entry(m.wamid.clone()).or_insert(m);
@@ -1014,15 +1015,23 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
             }
         }
     }
-    // An edited message says what its latest edit says (its caption, for media).
-    for (of, (_, _, text)) in edits {
-        if let Some(m) = messages.get_mut(&of) {
+    // An edited message says what its latest edit says (its caption, for media), of those
+    // from its time to a day after it (see `EDIT_WITHIN`: so far a fold at either reads the
+    // other).
+    let within = |at: DateTime<Utc>, m: &Msg, limit: Duration| at >= m.at && at - m.at <= limit;
+    for m in messages.values_mut() {
+        let latest = edits.get(&m.wamid).and_then(|list| {
+            list.iter()
+                .filter(|(at, _, _)| within(*at, m, EDIT_WITHIN))
+                .max_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)))
+        });
+        if let Some((_, _, text)) = latest {
             match (&m.text, &m.attachment) {
                 (None, Some(a)) => {
                     let kind = a.split(']').next().unwrap_or_default();
                     m.attachment = Some(format!("{kind}] {text}").trim_end().to_string());
                 }
-                _ => m.text = Some(text),
+                _ => m.text = Some(text.clone()),
             }
         }
     }

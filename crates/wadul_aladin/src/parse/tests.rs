@@ -1667,3 +1667,117 @@ fn a_case_number_pasted_with_a_character_that_takes_no_room_is_still_one() {
         assert_eq!(ids(&f), [stands], "{no:?}");
     }
 }
+
+/// A webhook body of one message of `SENDER` of `kind` (`edit`, `revoke`) at `at`, its
+/// `kind` object `object`.
+fn about(id: &str, at: i64, kind: &str, object: serde_json::Value) -> RawRecord {
+    raw(
+        serde_json::json!({"entry": [{"changes": [{"field": "messages", "value": {
+        "contacts": [{"profile": {"name": "Budi"}, "wa_id": SENDER}],
+        "messages": [{"from": SENDER, "id": id, "timestamp": at.to_string(),
+            "type": kind, kind: object}]}}]}]})
+        .to_string(),
+    )
+}
+
+/// An edit at `at` of message `of`, its new text `text`.
+fn edit_of(id: &str, at: i64, of: &str, text: &str) -> RawRecord {
+    let message = serde_json::json!({"type": "text", "text": {"body": text}});
+    about(
+        id,
+        at,
+        "edit",
+        serde_json::json!({"original_message_id": of, "message": message}),
+    )
+}
+
+/// The payloads of `all` a windowed fold reads with `fresh` (see `aduan_core::Window`): those
+/// whose spans are less than a day from the part, grown from `fresh`'s span until none is
+/// (as `Store::group_near` finds it), and those with none (case rows).
+fn window_of(all: &[RawRecord], fresh: &RawRecord) -> Vec<RawRecord> {
+    let Some(mut part) = span(SENDER, fresh) else {
+        return all.to_vec();
+    };
+    loop {
+        let mut grown = part;
+        for r in all {
+            if let Some((a, b)) = span(SENDER, r) {
+                if b > part.0 - THREAD_GAP && a < part.1 + THREAD_GAP {
+                    grown = (grown.0.min(a), grown.1.max(b));
+                }
+            }
+        }
+        if grown == part {
+            break;
+        }
+        part = grown;
+    }
+    all.iter()
+        .filter(|r| span(SENDER, r).is_none_or(|(a, b)| b >= part.0 && a <= part.1))
+        .cloned()
+        .collect()
+}
+
+/// The complaints of a windowed fold of `all` at `fresh` are those the whole fold makes of
+/// the same threads.
+fn windowed_as_whole(all: &[RawRecord], fresh: &RawRecord) {
+    let whole = fold(SENDER, all);
+    let part = fold_threads(SENDER, &window_of(all, fresh));
+    for c in &part.complaints {
+        assert!(
+            whole.complaints.contains(c),
+            "the windowed fold at {}'s made {c:?}, the whole fold {:?}",
+            fresh.source_ref,
+            whole.complaints
+        );
+    }
+}
+
+/// Hunt (session 46): an edit dated a day or more after its message (the platform allows 15
+/// minutes; a wrong clock or a replay may date one later) is in another of the sender's runs
+/// (see `aduan_core::Window`: runs parted by a day's silence): live, the windowed fold at the
+/// edit did not read its message, which kept its words, while a rebuild, folding the whole
+/// history, took the edit's. An edit counts within a day of its message only, alike in both;
+/// one out of that range does not hide an earlier one in it.
+#[test]
+fn an_edit_a_day_or_more_after_its_message_changes_nothing() {
+    let thread = hook(SENDER, &[("wamid.A", T0, "lampu PJU mati")]);
+    let mut late = edit_of(
+        "wamid.E",
+        T0 + DAY,
+        "wamid.A",
+        "lampu PJU mati di Jl. Merdeka",
+    );
+    late.source_ref = "late".into();
+    let all = [thread.clone(), late.clone()];
+    windowed_as_whole(&all, &late);
+    windowed_as_whole(&all, &thread);
+    assert_eq!(
+        fold(SENDER, &all).complaints[0].body.as_deref(),
+        Some("lampu PJU mati")
+    );
+    // Within a day: the latest edit in range, whatever comes after it.
+    let near = edit_of(
+        "wamid.E1",
+        T0 + 600,
+        "wamid.A",
+        "lampu PJU mati di Jl. Merdeka",
+    );
+    let nearer = edit_of(
+        "wamid.E2",
+        T0 + DAY - 1,
+        "wamid.A",
+        "lampu PJU mati di Jl. Merdeka 5",
+    );
+    let far = edit_of("wamid.E3", T0 + 2 * DAY, "wamid.A", "salah");
+    let f = fold(SENDER, &[far, thread.clone(), near.clone()]);
+    assert_eq!(
+        f.complaints[0].body.as_deref(),
+        Some("lampu PJU mati di Jl. Merdeka")
+    );
+    let f = fold(SENDER, &[nearer, thread, near]);
+    assert_eq!(
+        f.complaints[0].body.as_deref(),
+        Some("lampu PJU mati di Jl. Merdeka 5")
+    );
+}
