@@ -27,6 +27,16 @@ pub(crate) const THREAD_GAP: Duration = Duration::hours(THREAD_GAP_HOURS);
 /// after its message changed the complaint in a rebuild, not live).
 const EDIT_WITHIN: Duration = Duration::seconds(THREAD_GAP_HOURS * 3600 - 1);
 
+/// How long after its message a deletion by its sender counts: three days (the platform's
+/// revoke webhook comes for a deletion within two days of the message; the day more is room,
+/// not a rule). A deletion's span (see [`span`]) reaches this far back, so that a fold of a
+/// sender's runs (see `aduan_core::Window`) that reads either reads both; a deletion dated
+/// later counts for nothing, alike live and rebuilt.
+pub(crate) const REVOKE_WITHIN: Duration = Duration::days(3);
+
+/// The text of a message its sender deleted, in its complaint's history: its words are gone.
+pub(crate) const DELETED: &str = "[dihapus pengirim]";
+
 /// Statuses that close a case: the sender's next message starts a new complaint.
 const CLOSING: [&str; 3] = ["Selesai", "Dijawab Tim", "Diarsipkan"];
 
@@ -235,13 +245,20 @@ struct Msg {
     /// An edit (`type: edit`, the WhatsApp Business app's, within 15 minutes of the message):
     /// the wamid of the message it rewrites; `text` is the new text or caption. An aside too.
     edit_of: Option<String>,
+    /// A deletion by its sender (`type: revoke`): the wamid of the message it deletes. An
+    /// aside too.
+    revokes: Option<String>,
+    /// Whether its sender deleted it (see [`REVOKE_WITHIN`]): its words, caption and place
+    /// are gone.
+    deleted: bool,
 }
 
 /// Message types that say nothing of a complaint: a reaction (👍 to the city's answer), the
 /// platform's notices (`system`: a number changed; `ephemeral`; `request_welcome`), and a
 /// message deleted by its sender (`revoke`, the WhatsApp Business app's, up to two days
-/// after it). Review: a reaction days later opened a complaint `[reaction]`, one hours later
-/// kept a thread open; so did a deletion (helper push, session 45: `[revoke]`).
+/// after it: the message it deletes says nothing then, see [`REVOKE_WITHIN`]). Review: a
+/// reaction days later opened a complaint `[reaction]`, one hours later kept a thread open;
+/// so did a deletion (helper push, session 45: `[revoke]`).
 const ASIDE: [&str; 5] = [
     "reaction",
     "system",
@@ -386,6 +403,13 @@ fn message(value: &serde_json::Value, i: usize, source: &str) -> Result<Msg, Fie
             Some(format!("[{other}] {caption}").trim_end().to_string())
         }
     };
+    let revokes = m
+        .rest
+        .get("revoke")
+        .filter(|_| m.kind == "revoke")
+        .and_then(|r| r.get("original_message_id"))
+        .and_then(|w| w.as_str())
+        .map(str::to_string);
     Ok(Msg {
         wamid: m.id,
         at,
@@ -406,6 +430,8 @@ fn message(value: &serde_json::Value, i: usize, source: &str) -> Result<Msg, Fie
                     .and_then(|t| t.as_str())
                     .is_some_and(|t| UNSUPPORTED_ASIDE.contains(&t))),
         edit_of,
+        revokes,
+        deleted: false,
     })
 }
 
@@ -937,7 +963,13 @@ pub(crate) fn span(key: &str, raw: &RawRecord) -> Option<Span> {
             continue;
         }
         if let Ok(m) = message(value, j, &raw.source_ref) {
-            span = Some(span.map_or((m.at, m.at), |(a, b)| (a.min(m.at), b.max(m.at))));
+            // A deletion reaches back to the first message it can delete (see
+            // `REVOKE_WITHIN`): a fold at it reads that message, one at the message reads it.
+            let from = match m.revokes {
+                Some(_) => m.at - REVOKE_WITHIN,
+                None => m.at,
+            };
+            span = Some(span.map_or((from, m.at), |(a, b)| (a.min(from), b.max(m.at))));
         }
     }
     Some(span.unwrap_or((raw.received_at, raw.received_at)))
@@ -953,6 +985,8 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
     let mut cases: BTreeMap<String, Vec<Case>> = BTreeMap::new();
     // Each edited message's edits: (when, its wamid, the new words).
     let mut edits: HashMap<String, Vec<(DateTime<Utc>, String, String)>> = HashMap::new();
+    // Each deleted message's deletions, when they came.
+    let mut revokes: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
     // Each case that left the register: how many of its versions came before it left, and
     // when it left (the first note after them: a note repeated says nothing new).
     let mut gone: HashMap<String, (usize, DateTime<Utc>)> = HashMap::new();
@@ -996,6 +1030,11 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
                         wamid,
                         ..
                     }) => edits.entry(of).or_default().push((at, wamid, text)),
+                    Ok(Msg {
+                        revokes: Some(of),
+                        at,
+                        ..
+                    }) => revokes.entry(of).or_default().push(at),
                     Ok(m) if m.aside => {}
                     Ok(m) => {
                         messages.entry(m.wamid.clone()).or_insert(m);
@@ -1015,11 +1054,22 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
             }
         }
     }
-    // An edited message says what its latest edit says (its caption, for media), of those
-    // from its time to a day after it (see `EDIT_WITHIN`: so far a fold at either reads the
-    // other).
+    // A message its sender deleted says nothing: its words, caption and place are gone (it
+    // stays in its thread, at its time). An edited one says what its latest edit says (its
+    // caption, for media). Each only from its message's time to as long after it as it
+    // counts (see `EDIT_WITHIN`, `REVOKE_WITHIN`): so far a fold at either reads the other.
     let within = |at: DateTime<Utc>, m: &Msg, limit: Duration| at >= m.at && at - m.at <= limit;
     for m in messages.values_mut() {
+        let deleted = revokes
+            .get(&m.wamid)
+            .is_some_and(|list| list.iter().any(|at| within(*at, m, REVOKE_WITHIN)));
+        if deleted {
+            m.deleted = true;
+            m.text = None;
+            m.attachment = None;
+            m.location = None;
+            continue;
+        }
         let latest = edits.get(&m.wamid).and_then(|list| {
             list.iter()
                 .filter(|(at, _, _)| within(*at, m, EDIT_WITHIN))
@@ -1232,6 +1282,10 @@ fn complaint(
         if !text.is_empty() {
             lines.push(text.clone());
         }
+        let text = match m.deleted {
+            true => DELETED.to_string(),
+            false => text,
+        };
         if let Some((lat, lng, address)) = &m.location {
             place.latitude = *lat;
             place.longitude = *lng;

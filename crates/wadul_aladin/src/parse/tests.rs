@@ -1691,6 +1691,16 @@ fn edit_of(id: &str, at: i64, of: &str, text: &str) -> RawRecord {
     )
 }
 
+/// The deletion at `at` of message `of` by its sender.
+fn revoke_of(id: &str, at: i64, of: &str) -> RawRecord {
+    about(
+        id,
+        at,
+        "revoke",
+        serde_json::json!({"original_message_id": of}),
+    )
+}
+
 /// The payloads of `all` a windowed fold reads with `fresh` (see `aduan_core::Window`): those
 /// whose spans are less than a day from the part, grown from `fresh`'s span until none is
 /// (as `Store::group_near` finds it), and those with none (case rows).
@@ -1780,4 +1790,97 @@ fn an_edit_a_day_or_more_after_its_message_changes_nothing() {
         f.complaints[0].body.as_deref(),
         Some("lampu PJU mati di Jl. Merdeka 5")
     );
+}
+
+/// Hunt (session 46): a message its sender deleted (`revoke`, up to two days after it, the
+/// platform's revoke webhook) kept its words in the complaint's text and history: a citizen
+/// who took back what they wrote (a number, an address, a name, a word sent by mistake) is owed
+/// its removal from what the city keeps of it. Its words, caption or place leave the
+/// complaint; the message stays in its thread (its time, and its identity when it began it:
+/// the complaint and its case stay one), its event saying it was deleted. A deletion counts
+/// within three days of its message (the platform's two and a day more); its span reaches
+/// that far back, so that a windowed fold at it reads its message, and one at the message
+/// reads it, alike live and rebuilt.
+#[test]
+fn a_deleted_messages_words_leave_its_complaint() {
+    let thread = hook(
+        SENDER,
+        &[
+            ("wamid.A", T0, "Lampu PJU mati di Jl. Merdeka"),
+            ("wamid.B", T0 + 60, "rumah saya Jl. Kenanga 5"),
+        ],
+    );
+    let photo = raw(
+        serde_json::json!({"entry": [{"changes": [{"field": "messages", "value": {
+        "messages": [{"from": SENDER, "id": "wamid.P", "timestamp": (T0 + 120).to_string(),
+            "type": "image", "image": {"id": "m1", "caption": "foto rumah Kenanga"}},
+            {"from": SENDER, "id": "wamid.L", "timestamp": (T0 + 180).to_string(),
+            "type": "location", "location": {"latitude": -6.9, "longitude": 109.6,
+                "address": "Jl. Kenanga 5"}}]}}]}]})
+        .to_string(),
+    );
+    let mut gone_b = revoke_of("wamid.RB", T0 + 30 * HOUR, "wamid.B");
+    gone_b.source_ref = "revoke B".into();
+    let gone_p = revoke_of("wamid.RP", T0 + 2 * DAY, "wamid.P");
+    let gone_l = revoke_of("wamid.RL", T0 + 3 * DAY + 180, "wamid.L");
+    let all = [
+        gone_b.clone(),
+        thread.clone(),
+        photo.clone(),
+        gone_p,
+        gone_l.clone(),
+    ];
+    let f = fold(SENDER, &all);
+    assert!(f.errors.is_empty(), "{:?}", f.errors);
+    assert_eq!(ids(&f), ["wamid.A"]);
+    let c = &f.complaints[0];
+    assert_eq!(c.body.as_deref(), Some("Lampu PJU mati di Jl. Merdeka"));
+    let said = format!("{c:?}");
+    assert!(!said.contains("Kenanga"), "{said}");
+    assert_eq!(c.place, SourcePlace::default());
+    let messages: Vec<_> = c
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Message)
+        .map(|e| e.text.as_deref())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            Some("Lampu PJU mati di Jl. Merdeka"),
+            Some(DELETED),
+            Some(DELETED),
+            Some(DELETED)
+        ]
+    );
+    for fresh in [&gone_b, &thread, &photo, &gone_l] {
+        windowed_as_whole(&all, fresh);
+    }
+    // Its span reaches back as far as a deletion counts.
+    let at = |s: i64| DateTime::from_timestamp(s, 0).unwrap();
+    assert_eq!(
+        span(SENDER, &gone_b),
+        Some((at(T0 + 30 * HOUR) - REVOKE_WITHIN, at(T0 + 30 * HOUR)))
+    );
+    // Later than that, or before its message, a deletion changes nothing.
+    let late = revoke_of("wamid.RX", T0 + 60 + 3 * DAY + 1, "wamid.B");
+    let early = revoke_of("wamid.RY", T0 + 59, "wamid.B");
+    let f = fold(SENDER, &[thread.clone(), late, early]);
+    assert_eq!(
+        f.complaints[0].body.as_deref(),
+        Some("Lampu PJU mati di Jl. Merdeka\nrumah saya Jl. Kenanga 5")
+    );
+    // The thread's first message deleted: the complaint is still the thread's, its case's.
+    let case = case_row(
+        "WA-2024-0012,1/3/2024 8:30:00,wamid.A,081234567890,Budi,PJU mati,PJU,DPUPR,Baru,,,,",
+    );
+    let first = revoke_of("wamid.RA", T0 + HOUR, "wamid.A");
+    let f = fold(SENDER, &[thread, case, first]);
+    assert_eq!(ids(&f), ["wamid.A"]);
+    assert_eq!(f.complaints[0].status_label, "Baru");
+    assert_eq!(
+        f.complaints[0].body.as_deref(),
+        Some("rumah saya Jl. Kenanga 5")
+    );
+    assert_eq!(f.complaints[0].reported_at, at(T0));
 }
