@@ -1884,3 +1884,28 @@ fn a_deleted_messages_words_leave_its_complaint() {
     );
     assert_eq!(f.complaints[0].reported_at, at(T0));
 }
+
+/// Judged (session 46), kept: an `unsupported` message that names no type, or a type that is
+/// no aside (a message the platform could not make available: the first message of a sender
+/// to a number also on the WhatsApp Business app often comes so, the platform's
+/// unsupported-messages reference), is the sender's words the city cannot read, perhaps the
+/// report itself: it opens or joins a thread as `[unsupported]`, so that the team asks what
+/// was sent, not passed over.
+#[test]
+fn an_unsupported_message_of_no_aside_is_the_senders() {
+    for unsupported in [
+        serde_json::json!({}),
+        serde_json::json!({"type": "poll_creation"}),
+    ] {
+        let first = about("wamid.U", T0, "unsupported", unsupported.clone());
+        let later = hook(SENDER, &[("wamid.A", T0 + 3 * DAY, "lampu PJU mati")]);
+        let f = fold(SENDER, &[first, later]);
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        let bodies: Vec<_> = f.complaints.iter().map(|c| c.body.as_deref()).collect();
+        assert_eq!(
+            bodies,
+            [Some("[unsupported]"), Some("lampu PJU mati")],
+            "{unsupported}"
+        );
+    }
+}
