@@ -527,10 +527,13 @@ pub(crate) const CLOSE_DISMISSED_SQL: &str = "UPDATE quarantine SET resolved_at 
 
 /// PostgreSQL: `owner`, the role that owns table `$2` once it is renamed `$1` (see
 /// [`OWNER_SQL`]): `$1`'s owner, where this role may give it the table (as `ALTER TABLE …
-/// OWNER TO` asks: a member of the owner, and the owner may create in the schema, or a
-/// superuser); else `$2`'s, this role.
+/// OWNER TO` asks: a member of the owner, from PostgreSQL 16 one that may `SET ROLE` to it,
+/// and the owner may create in the schema, or a superuser); else `$2`'s, this role. (The
+/// `SET` option is asked only of a server that knows it: PostgreSQL 15 refuses the word.)
 const OWNER_AFTER_SQL: &str = "owner AS (SELECT CASE WHEN l.relowner <> n.relowner \
        AND pg_has_role(l.relowner, 'MEMBER') \
+       AND CASE WHEN current_setting('server_version_num')::int >= 160000 \
+         THEN pg_has_role(l.relowner, 'SET') ELSE true END \
        AND (has_schema_privilege(l.relowner, l.relnamespace, 'CREATE') \
          OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)) \
        THEN l.relowner ELSE n.relowner END AS relowner \
@@ -637,13 +640,18 @@ const STATISTICS_SQL: &str = "WITH x AS (SELECT s.stxrelid, s.stxname, s.stxowne
      CROSS JOIN LATERAL (SELECT format('ALTER STATISTICS %s.%I RENAME TO %I', n.space, n.stxname, \
          l.stxname) WHERE n.stxname <> l.stxname \
        UNION ALL \
-       SELECT format('ALTER STATISTICS %s.%I SET STATISTICS %s', n.space, l.stxname, l.target) \
+       SELECT format('ALTER STATISTICS %s.%I SET SCHEMA %s', n.space, l.stxname, l.space) \
+       WHERE n.stxnamespace <> l.stxnamespace \
+       UNION ALL \
+       SELECT format('ALTER STATISTICS %s.%I SET STATISTICS %s', l.space, l.stxname, l.target) \
        WHERE l.target >= 0 \
        UNION ALL \
-       SELECT format('ALTER STATISTICS %s.%I OWNER TO %I', n.space, l.stxname, \
+       SELECT format('ALTER STATISTICS %s.%I OWNER TO %I', l.space, l.stxname, \
          pg_get_userbyid(l.stxowner)) \
        WHERE l.stxowner <> n.stxowner AND pg_has_role(l.stxowner, 'MEMBER') \
-       AND (has_schema_privilege(l.stxowner, n.stxnamespace, 'CREATE') \
+       AND CASE WHEN current_setting('server_version_num')::int >= 160000 \
+         THEN pg_has_role(l.stxowner, 'SET') ELSE true END \
+       AND (has_schema_privilege(l.stxowner, l.stxnamespace, 'CREATE') \
          OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user))) y (s) \
      WHERE l.stxrelid = to_regclass($1)";
 
@@ -670,7 +678,8 @@ const KEPT_SQL: &str = "WITH RECURSIVE rel (oid, depth) AS ( \
 /// defaults, the triggers (made again), and what `LIKE … INCLUDING ALL` gave the new tables
 /// (their own constraints but foreign keys, indexes, identity sequence, defaults and
 /// statistics); a kept view whose owner this role cannot act as (it could not drop it, nor
-/// give it back its owner); and a kept view that is temporary (another session's, an
+/// give it back its owner: it must have the owner's privileges, not only be a member of it
+/// as a `NOINHERIT` role is, and from PostgreSQL 16 may `SET ROLE` to it); and a kept view that is temporary (another session's, an
 /// analyst's `CREATE TEMP VIEW`: no other session can make it again).
 const IN_THE_WAY_SQL: &str = "SELECT DISTINCT pg_describe_object(d.classid, d.objid, d.objsubid) \
      FROM kept k JOIN pg_class kc ON kc.oid = k.oid \
@@ -697,7 +706,9 @@ const IN_THE_WAY_SQL: &str = "SELECT DISTINCT pg_describe_object(d.classid, d.ob
      SELECT format('view %s (owned by %I, a role this one cannot act as)', k.oid::regclass, \
        pg_get_userbyid(c.relowner)) \
      FROM kept k JOIN pg_class c ON c.oid = k.oid \
-     WHERE k.depth > 0 AND NOT pg_has_role(c.relowner, 'MEMBER') \
+     WHERE k.depth > 0 AND NOT (pg_has_role(c.relowner, 'USAGE') \
+       AND CASE WHEN current_setting('server_version_num')::int >= 160000 \
+         THEN pg_has_role(c.relowner, 'SET') ELSE true END) \
      UNION \
      SELECT format('view %s (temporary, of another session)', k.oid::regclass) \
      FROM kept k JOIN pg_class c ON c.oid = k.oid \
