@@ -585,8 +585,10 @@ const COMMENTS_SQL: &str = "SELECT format('COMMENT ON TABLE %I IS %L', $1::text,
 /// TOAST table: `toast.autovacuum_…`), its columns'
 /// statistics targets and `n_distinct`, its replica identity (`NOTHING` where its index was
 /// dropped: PostgreSQL then behaves so, and no index is named), row security enabled (without a
-/// policy: a policy is refused before the rebuild starts) or forced. A column `$2` lacks is
-/// left out.
+/// policy: a policy is refused before the rebuild starts) or forced, the index it is
+/// clustered on; and where `$1`'s differ from those `$2` was made with (changed while the
+/// rebuild ran), its tablespace, whether it is logged (`UNLOGGED`: its identity sequence
+/// follows it) and its columns' defaults. A column `$2` lacks is left out.
 const SETTINGS_SQL: &str = "SELECT format('ALTER TABLE %I SET (%s)', $1::text, \
        array_to_string(l.reloptions, ', ')) \
      FROM pg_class l WHERE l.oid = to_regclass($1) AND l.reloptions IS NOT NULL \
@@ -609,6 +611,32 @@ const SETTINGS_SQL: &str = "SELECT format('ALTER TABLE %I SET (%s)', $1::text, \
          'NOTHING') END) \
      FROM pg_class l WHERE l.oid = to_regclass($1) AND l.relreplident <> 'd' \
      UNION ALL \
+     SELECT format('ALTER TABLE %I SET TABLESPACE %I', $1::text, \
+       coalesce((SELECT spcname FROM pg_tablespace WHERE oid = l.reltablespace), \
+         (SELECT t.spcname FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace \
+          WHERE d.datname = current_database()))) \
+     FROM pg_class l, pg_class n WHERE l.oid = to_regclass($1) AND n.oid = to_regclass($2) \
+     AND l.reltablespace <> n.reltablespace \
+     UNION ALL \
+     SELECT format('ALTER TABLE %I SET %s', $1::text, \
+       CASE l.relpersistence WHEN 'u' THEN 'UNLOGGED' ELSE 'LOGGED' END) \
+     FROM pg_class l, pg_class n WHERE l.oid = to_regclass($1) AND n.oid = to_regclass($2) \
+     AND l.relpersistence <> n.relpersistence \
+     UNION ALL \
+     SELECT format('ALTER TABLE %I CLUSTER ON %I', $1::text, i.relname) \
+     FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
+     WHERE x.indrelid = to_regclass($1) AND x.indisclustered \
+     UNION ALL \
+     SELECT format('ALTER TABLE %I ALTER COLUMN %I %s', $1::text, o.attname, \
+       coalesce('SET DEFAULT ' || pg_get_expr(od.adbin, od.adrelid), 'DROP DEFAULT')) \
+     FROM pg_attribute o JOIN pg_attribute n ON n.attrelid = to_regclass($2) \
+       AND n.attname = o.attname AND n.attnum > 0 AND NOT n.attisdropped \
+     LEFT JOIN pg_attrdef od ON od.adrelid = o.attrelid AND od.adnum = o.attnum \
+     LEFT JOIN pg_attrdef nd ON nd.adrelid = n.attrelid AND nd.adnum = n.attnum \
+     WHERE o.attrelid = to_regclass($1) AND o.attnum > 0 AND NOT o.attisdropped \
+     AND o.attgenerated = '' AND n.attgenerated = '' \
+     AND pg_get_expr(od.adbin, od.adrelid) IS DISTINCT FROM pg_get_expr(nd.adbin, nd.adrelid) \
+     UNION ALL \
      SELECT s FROM pg_attribute o JOIN pg_attribute n ON n.attrelid = to_regclass($2) \
        AND n.attname = o.attname AND n.attnum > 0 AND NOT n.attisdropped \
      CROSS JOIN LATERAL (SELECT format('ALTER TABLE %I ALTER COLUMN %I SET STATISTICS %s', \
@@ -622,7 +650,8 @@ const SETTINGS_SQL: &str = "SELECT format('ALTER TABLE %I SET (%s)', $1::text, \
 
 /// PostgreSQL: the statements that give the extended statistics `LIKE … INCLUDING ALL` gave
 /// table `$2` (named after it) the names of table `$1`'s they match (by their kinds and
-/// columns or expressions, in the order made), their statistics targets (read as JSON: the
+/// columns or expressions, in the order made) and schemas (`LIKE` made them in the table's),
+/// their statistics targets (read as JSON: the
 /// column is not in PostgreSQL 12), and their owners (`LIKE` made them this role's, and
 /// `ALTER TABLE … OWNER TO` leaves them so), where this role may give them theirs (as for
 /// the tables, see [`OWNER_AFTER_SQL`]). To run once `$1` is dropped.
@@ -1623,7 +1652,7 @@ impl Store {
     /// The statements that create a rebuild's tables with the live tables' definitions: on
     /// SQLite the same `CREATE` statement (the catalogue keeps it) under the rebuild's name,
     /// whose secondary indexes come when it is put in place; on PostgreSQL `LIKE … INCLUDING
-    /// ALL`.
+    /// ALL`, `UNLOGGED` and in the tablespace where the live table is.
     async fn rebuild_tables(&self) -> Result<String> {
         let mut create = Vec::new();
         match &self.backend {
@@ -1643,9 +1672,22 @@ impl Store {
                     create.push(format!("CREATE TABLE {next} {}", &sql[columns..]));
                 }
             }
-            Backend::Postgres(_) => {
+            Backend::Postgres(pool) => {
+                // (`LIKE` copies neither: the tables are made where and as the live ones
+                // are, not moved or rewritten at the swap.)
+                let kind = "SELECT CASE WHEN c.relpersistence = 'u' THEN 'UNLOGGED ' ELSE '' END, \
+                     coalesce((SELECT format(' TABLESPACE %I', spcname) FROM pg_tablespace \
+                       WHERE oid = c.reltablespace), '') \
+                     FROM pg_class c WHERE c.oid = to_regclass($1)";
                 for (live, next) in SWAPPED {
-                    create.push(format!("CREATE TABLE {next} (LIKE {live} INCLUDING ALL)"));
+                    let (unlogged, space): (String, String) = sqlx::query_as(kind)
+                        .bind(live)
+                        .fetch_one(pool)
+                        .await
+                        .context(|| format!("reading the definition of {live}"))?;
+                    create.push(format!(
+                        "CREATE {unlogged}TABLE {next} (LIKE {live} INCLUDING ALL){space}"
+                    ));
                 }
             }
         }

@@ -3639,6 +3639,148 @@ async fn a_rebuild_keeps_the_schema_of_the_tables_extended_statistics() {
     assert_eq!(after, before);
 }
 
+/// Review (session 46): on PostgreSQL a rebuild put in place tables that were no longer where
+/// or as an admin made them: an admin's tablespace for `complaints` (`ALTER TABLE … SET
+/// TABLESPACE`), `UNLOGGED` tables (and their identity sequence), and the index `CLUSTER ON`
+/// named were lost (`LIKE … INCLUDING ALL` copies none of them), one changed while the
+/// rebuild ran too. The tables keep them as they are when it ends.
+#[tokio::test]
+async fn a_rebuild_keeps_the_tablespace_persistence_and_clustering_of_the_tables() {
+    use sqlx::Connection;
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let s = &ts.store;
+    store_one_complaint(s).await;
+    let space = format!(
+        "aduan_space_{}_{}",
+        std::process::id(),
+        Utc::now().timestamp_micros()
+    );
+    // (An in-place tablespace, in the server's own directory: no path on its machine.)
+    let mut admin = sqlx::PgConnection::connect(&ts.url).await.unwrap();
+    sqlx::raw_sql("SET allow_in_place_tablespaces = true")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    sqlx::raw_sql(&format!("CREATE TABLESPACE {space} LOCATION ''"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    ts.execute(&format!(
+        "ALTER TABLE complaints SET TABLESPACE {space}; \
+         CREATE INDEX complaints_titles ON complaints (title) TABLESPACE {space}; \
+         ALTER TABLE complaints CLUSTER ON complaints_titles; \
+         ALTER TABLE complaint_events SET UNLOGGED; ALTER TABLE complaints SET UNLOGGED"
+    ))
+    .await;
+    let settings = || async {
+        texts(
+            s,
+            "SELECT c.relname || ' ' || c.relpersistence::text || ' ' \
+             || coalesce((SELECT spcname FROM pg_tablespace WHERE oid = c.reltablespace), '-') \
+             || ' ' || coalesce((SELECT string_agg(i.relname, ',') FROM pg_index x \
+             JOIN pg_class i ON i.oid = x.indexrelid \
+             WHERE x.indrelid = c.oid AND x.indisclustered), '-') FROM pg_class c \
+             WHERE c.oid IN ('complaints'::regclass, 'complaint_events'::regclass, \
+             'complaints_titles'::regclass, \
+             pg_get_serial_sequence('complaints', 'complaint_seq')::regclass) ORDER BY 1",
+        )
+        .await
+        .into_iter()
+        .map(|o| o.replace(&space, "space"))
+        .collect::<Vec<_>>()
+    };
+    let before = settings().await;
+    let mut after = Vec::new();
+    let mut failed = None;
+    for meanwhile in [
+        "",
+        "ALTER TABLE complaints SET TABLESPACE pg_default; ALTER TABLE complaints SET LOGGED; \
+         ALTER TABLE complaints SET WITHOUT CLUSTER",
+    ] {
+        // (A failure is told once the tablespace is dropped.)
+        match try_rebuilt_with(&ts, meanwhile).await {
+            Ok(()) => after.push(settings().await),
+            Err(e) => {
+                failed = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    let mut admin = sqlx::PgConnection::connect(&ts.url).await.unwrap();
+    sqlx::raw_sql(&format!(
+        "ALTER TABLE ALL IN TABLESPACE {space} SET TABLESPACE pg_default; \
+         ALTER INDEX ALL IN TABLESPACE {space} SET TABLESPACE pg_default"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    sqlx::raw_sql(&format!("DROP TABLESPACE {space}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    assert_eq!(failed, None);
+    assert_eq!(
+        before,
+        [
+            "complaint_events u - -",
+            "complaints u space complaints_titles",
+            "complaints_complaint_seq_seq u - -",
+            "complaints_titles u space -",
+        ]
+    );
+    assert_eq!(
+        after,
+        [
+            before,
+            vec![
+                "complaint_events u - -".to_string(),
+                "complaints p - -".to_string(),
+                "complaints_complaint_seq_seq p - -".to_string(),
+                "complaints_titles p space -".to_string(),
+            ]
+        ]
+    );
+}
+
+/// Review (session 46): on PostgreSQL a column's default an admin set or dropped while a
+/// rebuild ran was lost at its end (`LIKE … INCLUDING DEFAULTS` copied those of its start):
+/// the tables have the defaults the live ones have when it ends.
+#[tokio::test]
+async fn a_rebuild_keeps_the_defaults_set_on_the_tables_while_it_ran() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let s = &ts.store;
+    store_one_complaint(s).await;
+    ts.execute("ALTER TABLE complaints ALTER COLUMN title SET DEFAULT 'untitled'")
+        .await;
+    let defaults = || async {
+        texts(
+            s,
+            "SELECT c.relname || '.' || a.attname || ' ' || pg_get_expr(d.adbin, d.adrelid) \
+             FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid \
+             AND a.attnum = d.adnum JOIN pg_class c ON c.oid = d.adrelid \
+             WHERE d.adrelid IN ('complaints'::regclass, 'complaint_events'::regclass) \
+             ORDER BY 1",
+        )
+        .await
+    };
+    rebuilt_with(
+        &ts,
+        "ALTER TABLE complaints ALTER COLUMN title DROP DEFAULT; \
+         ALTER TABLE complaint_events ALTER COLUMN body SET DEFAULT 'mohon ' || 'dicek'",
+    )
+    .await;
+    assert_eq!(
+        defaults().await,
+        ["complaint_events.body ('mohon '::text || 'dicek'::text)"]
+    );
+}
+
 /// Review (session 45): a rebuild's end replaced every claim (`DELETE` and `INSERT` of the
 /// whole `complaint_claims`), so an admin's row trigger on the claims (an audit of who took
 /// whose place) recorded each claim deleted and made again at every rebuild, on both stores.
