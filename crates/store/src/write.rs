@@ -563,10 +563,34 @@ const GRANTS_SQL: &str = ", granted (privilege, columns, grantee, grantable) AS 
      FROM granted g LEFT JOIN pg_roles r ON r.oid = g.grantee \
      WHERE g.grantee <> (SELECT relowner FROM owner) ORDER BY 1";
 
+/// PostgreSQL, after `WITH` [`OWNER_AFTER_SQL`]: the statements that give the identity
+/// sequence of table `$2` (its `complaint_seq`), once it carries the name of `$1`'s, the
+/// name, privileges and comment of `$1`'s (`LIKE` made it anew, under a name of its own; its
+/// owner follows the table's). The name first: the others name it.
+const SEQUENCE_SQL: &str = ", seq (l, n) AS (SELECT \
+       pg_get_serial_sequence($1, 'complaint_seq')::regclass, \
+       pg_get_serial_sequence($2, 'complaint_seq')::regclass) \
+     SELECT s FROM seq JOIN pg_class c ON c.oid = seq.l CROSS JOIN LATERAL ( \
+       SELECT 0, format('ALTER SEQUENCE %s RENAME TO %I', seq.n, c.relname) \
+       WHERE seq.n IS NOT NULL \
+       UNION ALL \
+       SELECT 1, format('GRANT %s ON SEQUENCE %I TO %s%s', a.privilege_type, c.relname, \
+         CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END, \
+         CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END) \
+       FROM aclexplode(COALESCE(c.relacl, acldefault('s', c.relowner))) a \
+       WHERE seq.n IS NOT NULL AND a.grantee <> (SELECT relowner FROM owner) \
+       UNION ALL \
+       SELECT 2, format('COMMENT ON SEQUENCE %I IS %L', c.relname, obj_description(c.oid, 'pg_class')) \
+       WHERE seq.n IS NOT NULL \
+       AND obj_description(c.oid, 'pg_class') IS DISTINCT FROM obj_description(seq.n, 'pg_class') \
+     ) x (step, s) ORDER BY x.step, x.s";
+
 /// PostgreSQL: the statements that give table `$2`, once it is renamed `$1`, the comments
 /// of table `$1` and of its columns, where they differ (`LIKE … INCLUDING COMMENTS` copied
 /// the columns' comments when the rebuild began, not the table's; one changed or removed
-/// since is changed or removed). A column `$2` lacks is left out.
+/// since is changed or removed); the same for its check constraints (those of its indexes
+/// come with them: see [`Store::names_after_swap`]). A column or constraint `$2` lacks is
+/// left out.
 const COMMENTS_SQL: &str = "SELECT format('COMMENT ON TABLE %I IS %L', $1::text, \
        obj_description(to_regclass($1), 'pg_class')) \
      WHERE obj_description(to_regclass($1), 'pg_class') \
@@ -577,7 +601,14 @@ const COMMENTS_SQL: &str = "SELECT format('COMMENT ON TABLE %I IS %L', $1::text,
      FROM pg_attribute n JOIN pg_attribute o ON o.attrelid = to_regclass($1) \
        AND o.attname = n.attname AND o.attnum > 0 AND NOT o.attisdropped \
      WHERE n.attrelid = to_regclass($2) AND n.attnum > 0 AND NOT n.attisdropped \
-     AND col_description(o.attrelid, o.attnum) IS DISTINCT FROM col_description(n.attrelid, n.attnum)";
+     AND col_description(o.attrelid, o.attnum) IS DISTINCT FROM col_description(n.attrelid, n.attnum) \
+     UNION ALL \
+     SELECT format('COMMENT ON CONSTRAINT %I ON %I IS %L', o.conname, $1::text, \
+       obj_description(o.oid, 'pg_constraint')) \
+     FROM pg_constraint o JOIN pg_constraint n ON n.conrelid = to_regclass($2) \
+       AND n.conname = o.conname AND n.contype = o.contype \
+     WHERE o.conrelid = to_regclass($1) AND o.contype NOT IN ('p', 'u', 'x') \
+     AND obj_description(o.oid, 'pg_constraint') IS DISTINCT FROM obj_description(n.oid, 'pg_constraint')";
 
 /// PostgreSQL: the statements that give table `$2`, once it is renamed `$1` (and its indexes
 /// carry the live ones' names), the settings an admin gave table `$1` that `LIKE … INCLUDING
@@ -811,6 +842,12 @@ const MAKE_AGAIN_SQL: &str = "SELECT s FROM ( \
        JOIN pg_description d ON d.objoid = t.oid AND d.classoid = 'pg_trigger'::regclass \
        WHERE NOT t.tgisinternal) x \
      ORDER BY step, depth, oid, s";
+
+/// An SQL identifier (a table's, an index's) quoted, a double quote in it doubled: `a "b"`
+/// is `"a ""b"""`.
+fn quoted_name(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
 
 /// A rebuild's quarantine, empty: the live quarantine's columns, one entry a payload.
 fn rebuild_quarantine() -> String {
@@ -1870,9 +1907,9 @@ impl Store {
                     .rev()
                     .map(|(kind, name, _)| {
                         format!(
-                            "DROP {} IF EXISTS \"{}\"",
+                            "DROP {} IF EXISTS {}",
                             kind.to_ascii_uppercase(),
-                            name.replace('"', "\"\"")
+                            quoted_name(name)
                         )
                     })
                     .collect();
@@ -1903,7 +1940,7 @@ impl Store {
     /// SQLite: each secondary index created again (a table's own keys came with its
     /// definition). PostgreSQL: `LIKE … INCLUDING ALL` gave the new tables the same indexes and
     /// identity sequence under names of their own; each is renamed after the live one it
-    /// matches.
+    /// matches, and given its comment and its constraint's.
     async fn names_after_swap(&self) -> Result<Vec<String>> {
         let what = || "finishing a rebuild".to_string();
         match &self.backend {
@@ -1917,48 +1954,63 @@ impl Store {
             .await
             .context(what),
             Backend::Postgres(pool) => {
-                let index = "SELECT indexname::text, \
-                     regexp_replace(indexdef, '^.* USING ', '') AS shape, \
-                     indexdef LIKE 'CREATE UNIQUE%' AS is_unique \
-                     FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1";
+                // Each index with its comment and, where it is a constraint's, the
+                // constraint's (`LIKE` copies an index's comment as it was when the rebuild
+                // began, not a primary key's or unique constraint's), as literals.
+                let index = "SELECT i.relname::text, \
+                     regexp_replace(pg_get_indexdef(i.oid), '^.* USING ', '') AS shape, \
+                     x.indisunique, format('%L', obj_description(i.oid, 'pg_class')), \
+                     (SELECT format('%L', obj_description(c.oid, 'pg_constraint')) \
+                       FROM pg_constraint c WHERE c.conindid = i.oid \
+                       AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u', 'x')) \
+                     FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
+                     WHERE x.indrelid = to_regclass($1) ORDER BY i.oid";
+                type Index = (String, String, bool, String, Option<String>);
                 let mut names = Vec::new();
                 for (live, next) in SWAPPED {
-                    let old: Vec<(String, String, bool)> = sqlx::query_as(index)
+                    let old: Vec<Index> = sqlx::query_as(index)
                         .bind(live)
                         .fetch_all(pool)
                         .await
                         .context(what)?;
-                    let new: Vec<(String, String, bool)> = sqlx::query_as(index)
+                    let mut new: Vec<Index> = sqlx::query_as(index)
                         .bind(next)
                         .fetch_all(pool)
                         .await
                         .context(what)?;
-                    for (name, shape, unique) in old {
-                        let Some((theirs, ..)) =
-                            new.iter().find(|(_, s, u)| *s == shape && *u == unique)
+                    for (name, shape, unique, comment, constraint) in old {
+                        // (Each taken once: two alike, as an admin's copy of one, are two.)
+                        let Some(at) = new
+                            .iter()
+                            .position(|(_, s, u, ..)| *s == shape && *u == unique)
                         else {
                             return Err(Error::Rows {
                                 what: what(),
                                 message: format!("{next} has no index like {live}'s {name}"),
                             });
                         };
-                        names.push(format!("ALTER INDEX \"{theirs}\" RENAME TO \"{name}\""));
+                        let (theirs, _, _, their_comment, their_constraint) = new.remove(at);
+                        names.push(format!(
+                            "ALTER INDEX {} RENAME TO {}",
+                            quoted_name(&theirs),
+                            quoted_name(&name)
+                        ));
+                        if comment != their_comment {
+                            names.push(format!(
+                                "COMMENT ON INDEX {} IS {comment}",
+                                quoted_name(&name)
+                            ));
+                        }
+                        // (Renaming a constraint's index renames the constraint.)
+                        if let Some(comment) =
+                            constraint.filter(|c| Some(c) != their_constraint.as_ref())
+                        {
+                            names.push(format!(
+                                "COMMENT ON CONSTRAINT {} ON {live} IS {comment}",
+                                quoted_name(&name)
+                            ));
+                        }
                     }
-                }
-                // A sequence keeps its (qualified) name when its table is renamed.
-                let sequence = "SELECT pg_get_serial_sequence($1, 'complaint_seq')";
-                let mut sequences = Vec::new();
-                for table in [LIVE.complaints, REBUILT.complaints] {
-                    let name: Option<String> = sqlx::query_scalar(sequence)
-                        .bind(table)
-                        .fetch_one(pool)
-                        .await
-                        .context(what)?;
-                    sequences.push(name);
-                }
-                if let [Some(old), Some(new)] = &sequences[..] {
-                    let bare = old.rsplit('.').next().unwrap_or(old);
-                    names.push(format!("ALTER SEQUENCE {new} RENAME TO {bare}"));
                 }
                 // The live tables' owner, comments, privileges and settings (`LIKE` copies
                 // none of them but the columns' comments as they were at the start, and they
@@ -1968,8 +2020,16 @@ impl Store {
                 // rights on them.)
                 let owner = format!("WITH {OWNER_AFTER_SQL} {OWNER_SQL}");
                 let grants = format!("WITH {OWNER_AFTER_SQL} {GRANTS_SQL}");
+                let sequence = format!("WITH {OWNER_AFTER_SQL} {SEQUENCE_SQL}");
                 for (live, next) in SWAPPED {
-                    for sql in [&owner, &grants, COMMENTS_SQL, SETTINGS_SQL, STATISTICS_SQL] {
+                    for sql in [
+                        &owner,
+                        &grants,
+                        &sequence,
+                        COMMENTS_SQL,
+                        SETTINGS_SQL,
+                        STATISTICS_SQL,
+                    ] {
                         let statements: Vec<String> = sqlx::query_scalar(sql)
                             .bind(live)
                             .bind(next)

@@ -3781,6 +3781,160 @@ async fn a_rebuild_keeps_the_defaults_set_on_the_tables_while_it_ran() {
     );
 }
 
+/// Review (session 46): on PostgreSQL the comments an admin put on the tables' indexes and
+/// constraints were lost at a rebuild or were those of its start: a primary key's or unique
+/// constraint's (`COMMENT ON CONSTRAINT`, which `LIKE` does not copy), and an index's or a
+/// check constraint's changed or removed while it ran. They are those the live ones have
+/// when it ends.
+#[tokio::test]
+async fn a_rebuild_keeps_the_comments_on_the_tables_indexes_and_constraints() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let s = &ts.store;
+    store_one_complaint(s).await;
+    ts.execute(
+        "CREATE INDEX complaints_titles ON complaints (title); \
+         COMMENT ON INDEX complaints_titles IS 'for the search'; \
+         ALTER TABLE complaints ADD CONSTRAINT title_short CHECK (length(title) < 100000); \
+         COMMENT ON CONSTRAINT title_short ON complaints IS 'a sane title'; \
+         DO $$DECLARE k text; BEGIN SELECT conname INTO k FROM pg_constraint \
+         WHERE conrelid = 'complaint_events'::regclass AND contype = 'p'; \
+         EXECUTE format('COMMENT ON CONSTRAINT %I ON complaint_events IS ''the key''', k); END$$",
+    )
+    .await;
+    let comments = || async {
+        texts(
+            s,
+            "SELECT i.relname || ' ' || d.description FROM pg_class i \
+             JOIN pg_index x ON x.indexrelid = i.oid \
+             JOIN pg_description d ON d.objoid = i.oid AND d.classoid = 'pg_class'::regclass \
+             WHERE x.indrelid IN ('complaints'::regclass, 'complaint_events'::regclass) \
+             UNION ALL SELECT c.conrelid::regclass || '.' || c.contype::text || ' ' || d.description \
+             FROM pg_constraint c JOIN pg_description d ON d.objoid = c.oid \
+             AND d.classoid = 'pg_constraint'::regclass \
+             WHERE c.conrelid IN ('complaints'::regclass, 'complaint_events'::regclass) \
+             ORDER BY 1",
+        )
+        .await
+    };
+    let before = comments().await;
+    assert_eq!(
+        before,
+        [
+            "complaint_events.p the key",
+            "complaints.c a sane title",
+            "complaints_titles for the search"
+        ]
+    );
+    rebuilt_with(&ts, "").await;
+    assert_eq!(comments().await, before);
+    rebuilt_with(
+        &ts,
+        "COMMENT ON INDEX complaints_titles IS 'for titles'; \
+         COMMENT ON CONSTRAINT title_short ON complaints IS NULL",
+    )
+    .await;
+    assert_eq!(
+        comments().await,
+        ["complaint_events.p the key", "complaints_titles for titles"]
+    );
+}
+
+/// Review (session 46): on PostgreSQL the privileges an admin granted on `complaints`'
+/// identity sequence (`GRANT USAGE ON SEQUENCE …` to a loader's role) and its comment were
+/// lost at each rebuild (`LIKE` makes the sequence anew), and a sequence whose name has a
+/// dot (`"complaints.seq"`) made the rebuild fail at its end: its name was cut at the dot.
+/// The sequence keeps its name, privileges and comment.
+#[tokio::test]
+async fn a_rebuild_keeps_the_privileges_and_name_of_the_identity_sequence() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let s = &ts.store;
+    store_one_complaint(s).await;
+    ts.execute(
+        "ALTER SEQUENCE complaints_complaint_seq_seq RENAME TO \"complaints.seq\"; \
+         GRANT USAGE ON SEQUENCE \"complaints.seq\" TO PUBLIC; \
+         COMMENT ON SEQUENCE \"complaints.seq\" IS 'the arrival order'",
+    )
+    .await;
+    let sequence = || async {
+        texts(
+            s,
+            "SELECT c.relname || ' ' || coalesce(c.relacl::text, '-') || ' ' \
+             || coalesce(obj_description(c.oid, 'pg_class'), '-') FROM pg_class c \
+             WHERE c.oid = pg_get_serial_sequence('complaints', 'complaint_seq')::regclass",
+        )
+        .await
+    };
+    let before = sequence().await;
+    assert_eq!(
+        before,
+        ["complaints.seq {postgres=rwU/postgres,=U/postgres} the arrival order"]
+    );
+    for round in 0..2 {
+        let rebuilt = try_rebuilt_with(&ts, "").await.map_err(|e| e.to_string());
+        assert_eq!(rebuilt, Ok(()), "round {round}");
+        assert_eq!(sequence().await, before, "round {round}");
+    }
+}
+
+/// Review (session 46): on PostgreSQL an index whose name has a double quote
+/// (`CREATE INDEX "the ""title"" index" …`) made a rebuild fail at its end, after all its
+/// work: the statement giving the rebuilt table's index its name quoted it without doubling
+/// the quote. It keeps its name.
+#[tokio::test]
+async fn a_rebuild_keeps_an_index_whose_name_has_a_quote() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let s = &ts.store;
+    store_one_complaint(s).await;
+    ts.execute("CREATE INDEX \"the \"\"title\"\" index\" ON complaints (title)")
+        .await;
+    let rebuilt = try_rebuilt_with(&ts, "").await.map_err(|e| e.to_string());
+    assert_eq!(rebuilt, Ok(()));
+    assert_eq!(
+        texts(
+            s,
+            "SELECT relname::text FROM pg_class WHERE relname LIKE 'the %' ORDER BY 1"
+        )
+        .await,
+        ["the \"title\" index"]
+    );
+}
+
+/// Review (session 46): on PostgreSQL two indexes alike on a table (an admin's copy of one,
+/// made to replace it without a lock, say) made a rebuild fail at its end, after all its work:
+/// both live indexes were matched to the same rebuilt one, renamed twice. Each keeps its
+/// name.
+#[tokio::test]
+async fn a_rebuild_keeps_two_indexes_alike() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let s = &ts.store;
+    store_one_complaint(s).await;
+    ts.execute(
+        "CREATE INDEX titles_one ON complaints (title); \
+         CREATE INDEX titles_two ON complaints (title)",
+    )
+    .await;
+    let rebuilt = try_rebuilt_with(&ts, "").await.map_err(|e| e.to_string());
+    assert_eq!(rebuilt, Ok(()));
+    assert_eq!(
+        texts(
+            s,
+            "SELECT indexrelid::regclass::text FROM pg_index \
+             WHERE indrelid = 'complaints'::regclass AND indexrelid::regclass::text LIKE 'titles%' \
+             ORDER BY 1"
+        )
+        .await,
+        ["titles_one", "titles_two"]
+    );
+}
+
 /// Review (session 45): a rebuild's end replaced every claim (`DELETE` and `INSERT` of the
 /// whole `complaint_claims`), so an admin's row trigger on the claims (an audit of who took
 /// whose place) recorded each claim deleted and made again at every rebuild, on both stores.
