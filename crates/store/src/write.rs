@@ -1940,7 +1940,8 @@ impl Store {
     /// SQLite: each secondary index created again (a table's own keys came with its
     /// definition). PostgreSQL: `LIKE … INCLUDING ALL` gave the new tables the same indexes and
     /// identity sequence under names of their own; each is renamed after the live one it
-    /// matches, and given its comment and its constraint's.
+    /// matches (an index made or dropped while the rebuild ran is made or dropped), and given
+    /// its comment and its constraint's.
     async fn names_after_swap(&self) -> Result<Vec<String>> {
         let what = || "finishing a rebuild".to_string();
         match &self.backend {
@@ -1962,10 +1963,16 @@ impl Store {
                      x.indisunique, format('%L', obj_description(i.oid, 'pg_class')), \
                      (SELECT format('%L', obj_description(c.oid, 'pg_constraint')) \
                        FROM pg_constraint c WHERE c.conindid = i.oid \
-                       AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u', 'x')) \
+                       AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u', 'x')), \
+                     coalesce((SELECT format('ALTER TABLE %I ADD CONSTRAINT %I %s', $1::text, \
+                         c.conname, pg_get_constraintdef(c.oid)) FROM pg_constraint c \
+                       WHERE c.conindid = i.oid AND c.conrelid = x.indrelid \
+                       AND c.contype IN ('p', 'u', 'x')), pg_get_indexdef(i.oid)) \
+                     || coalesce((SELECT format('; ALTER INDEX %I SET TABLESPACE %I', i.relname, \
+                         spcname) FROM pg_tablespace WHERE oid = i.reltablespace), '') \
                      FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
                      WHERE x.indrelid = to_regclass($1) ORDER BY i.oid";
-                type Index = (String, String, bool, String, Option<String>);
+                type Index = (String, String, bool, String, Option<String>, String);
                 let mut names = Vec::new();
                 for (live, next) in SWAPPED {
                     let old: Vec<Index> = sqlx::query_as(index)
@@ -1978,23 +1985,33 @@ impl Store {
                         .fetch_all(pool)
                         .await
                         .context(what)?;
-                    for (name, shape, unique, comment, constraint) in old {
+                    for (name, shape, unique, comment, constraint, made) in old {
                         // (Each taken once: two alike, as an admin's copy of one, are two.)
-                        let Some(at) = new
+                        let twin = new
                             .iter()
                             .position(|(_, s, u, ..)| *s == shape && *u == unique)
-                        else {
-                            return Err(Error::Rows {
-                                what: what(),
-                                message: format!("{next} has no index like {live}'s {name}"),
-                            });
+                            .map(|at| new.remove(at));
+                        let (their_comment, their_constraint) = match twin {
+                            Some((theirs, _, _, comment, constraint, _)) => {
+                                names.push(format!(
+                                    "ALTER INDEX {} RENAME TO {}",
+                                    quoted_name(&theirs),
+                                    quoted_name(&name)
+                                ));
+                                (comment, constraint)
+                            }
+                            // One made while the rebuild ran (`LIKE` copied those of its
+                            // start; the swap failed, after all its work): made on the
+                            // rebuilt table, once it carries the name the live one's
+                            // definition names (as the constraint it is, in its tablespace).
+                            None => {
+                                names.push(made);
+                                (
+                                    "NULL".to_string(),
+                                    constraint.as_ref().map(|_| "NULL".to_string()),
+                                )
+                            }
                         };
-                        let (theirs, _, _, their_comment, their_constraint) = new.remove(at);
-                        names.push(format!(
-                            "ALTER INDEX {} RENAME TO {}",
-                            quoted_name(&theirs),
-                            quoted_name(&name)
-                        ));
                         if comment != their_comment {
                             names.push(format!(
                                 "COMMENT ON INDEX {} IS {comment}",
@@ -2010,6 +2027,16 @@ impl Store {
                                 quoted_name(&name)
                             ));
                         }
+                    }
+                    // One dropped while the rebuild ran goes (it came under a name of `LIKE`'s).
+                    for (theirs, .., constraint, _) in new {
+                        names.push(match constraint {
+                            Some(_) => format!(
+                                "ALTER TABLE {live} DROP CONSTRAINT {}",
+                                quoted_name(&theirs)
+                            ),
+                            None => format!("DROP INDEX {}", quoted_name(&theirs)),
+                        });
                     }
                 }
                 // The live tables' owner, comments, privileges and settings (`LIKE` copies

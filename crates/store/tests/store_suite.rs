@@ -3935,6 +3935,59 @@ async fn a_rebuild_keeps_two_indexes_alike() {
     );
 }
 
+/// Review (session 46): on PostgreSQL an index or unique constraint an admin made on the
+/// tables while a rebuild ran (`CREATE INDEX CONCURRENTLY …` for a slow query) made the
+/// rebuild fail at its end, after all its work ("complaints_rebuild has no index like
+/// complaints' …"), at every start of `aduan sync` until it was dropped; and one dropped
+/// meanwhile came back under a name of `LIKE`'s. The one made is made on the rebuilt table,
+/// with its comment; the one dropped is not there.
+#[tokio::test]
+async fn a_rebuild_keeps_an_index_made_while_it_ran() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let s = &ts.store;
+    store_one_complaint(s).await;
+    ts.execute(
+        "CREATE INDEX lower_titles ON complaints (lower(title)); \
+         ALTER TABLE complaints ADD CONSTRAINT ids_once UNIQUE (complaint_id, title)",
+    )
+    .await;
+    let rebuilt = try_rebuilt_with(
+        &ts,
+        "DROP INDEX lower_titles; ALTER TABLE complaints DROP CONSTRAINT ids_once; \
+         CREATE INDEX titles ON complaints (title) WHERE title <> ''; \
+         COMMENT ON INDEX titles IS 'for the search'; \
+         ALTER TABLE complaint_events ADD CONSTRAINT events_once UNIQUE (complaint_id, event_key); \
+         COMMENT ON CONSTRAINT events_once ON complaint_events IS 'once'",
+    )
+    .await
+    .map_err(|e| e.to_string());
+    assert_eq!(rebuilt, Ok(()));
+    assert_eq!(
+        texts(
+            s,
+            "SELECT x.indrelid::regclass || ' ' || pg_get_indexdef(x.indexrelid) || ' ' \
+             || coalesce(obj_description(x.indexrelid, 'pg_class'), '-') || ' ' \
+             || coalesce((SELECT c.conname || ' ' || obj_description(c.oid, 'pg_constraint') \
+             FROM pg_constraint c WHERE c.conindid = x.indexrelid), '-') FROM pg_index x \
+             WHERE x.indexrelid::regclass::text IN ('titles', 'events_once') \
+             OR pg_get_indexdef(x.indexrelid) LIKE '%lower(title)%' \
+             OR pg_get_indexdef(x.indexrelid) LIKE '%(complaint_id, title)%' ORDER BY 1",
+        )
+        .await
+        .into_iter()
+        .map(|o| o.replace(&format!("{}.", ts.schema.clone().unwrap_or_default()), ""))
+        .collect::<Vec<_>>(),
+        [
+            "complaint_events CREATE UNIQUE INDEX events_once ON complaint_events \
+             USING btree (complaint_id, event_key) - events_once once",
+            "complaints CREATE INDEX titles ON complaints USING btree (title) \
+             WHERE (title <> ''::text) for the search -",
+        ]
+    );
+}
+
 /// Review (session 45): a rebuild's end replaced every claim (`DELETE` and `INSERT` of the
 /// whole `complaint_claims`), so an admin's row trigger on the claims (an audit of who took
 /// whose place) recorded each claim deleted and made again at every rebuild, on both stores.
