@@ -528,10 +528,12 @@ pub(crate) const CLOSE_DISMISSED_SQL: &str = "UPDATE quarantine SET resolved_at 
 /// PostgreSQL: `owner`, the role that owns table `$2` once it is renamed `$1` (see
 /// [`OWNER_SQL`]): `$1`'s owner, where this role may give it the table (as `ALTER TABLE …
 /// OWNER TO` asks: a member of the owner, from PostgreSQL 16 one that may `SET ROLE` to it,
-/// and the owner may create in the schema, or a superuser); else `$2`'s, this role. (The
-/// `SET` option is asked only of a server that knows it: PostgreSQL 15 refuses the word.)
+/// and the owner may create in the schema, or a superuser; and this role must go on acting
+/// as the owner, to give the table its comments, grants and settings: a member that has its
+/// privileges, not a `NOINHERIT` one); else `$2`'s, this role. (The `SET` option is asked
+/// only of a server that knows it: PostgreSQL 15 refuses the word.)
 const OWNER_AFTER_SQL: &str = "owner AS (SELECT CASE WHEN l.relowner <> n.relowner \
-       AND pg_has_role(l.relowner, 'MEMBER') \
+       AND pg_has_role(l.relowner, 'USAGE') \
        AND CASE WHEN current_setting('server_version_num')::int >= 160000 \
          THEN pg_has_role(l.relowner, 'SET') ELSE true END \
        AND (has_schema_privilege(l.relowner, l.relnamespace, 'CREATE') \

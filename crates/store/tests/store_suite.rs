@@ -3988,6 +3988,76 @@ async fn a_rebuild_keeps_an_index_made_while_it_ran() {
     );
 }
 
+/// Review (session 46): on PostgreSQL a rebuild by the owner of the tables' schema that is a
+/// member of their owner without its privileges (`NOINHERIT`) gave the rebuilt tables back to
+/// their owner, and then could not act on them: the comment it gave them back failed ("must
+/// be owner of table"), the swap with it, after the whole rebuild. The tables stay its own
+/// (as where it is no member of their owner), their owner keeping its rights, and the rebuild
+/// ends.
+#[tokio::test]
+async fn a_rebuild_by_a_noinherit_member_of_the_tables_owner_keeps_them_where_it_must() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let (Some(schema), Some(rest)) = (
+        ts.schema.clone(),
+        ts.url.strip_prefix("postgres://postgres@"),
+    ) else {
+        return;
+    };
+    store_one_complaint(&ts.store).await;
+    let id = format!("{}_{}", std::process::id(), Utc::now().timestamp_micros());
+    let (owner, runner) = (format!("aduan_owner_{id}"), format!("aduan_runner_{id}"));
+    ts.execute(&format!(
+        "CREATE ROLE {owner}; CREATE ROLE {runner} LOGIN NOINHERIT IN ROLE {owner}; \
+         ALTER SCHEMA {schema} OWNER TO {runner}; GRANT CREATE ON SCHEMA {schema} TO {owner}; \
+         DO $$BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO {runner}', \
+         current_database()); END$$; \
+         GRANT ALL ON ALL TABLES IN SCHEMA {schema} TO {runner}; \
+         GRANT ALL ON ALL SEQUENCES IN SCHEMA {schema} TO {runner}; \
+         ALTER TABLE complaints OWNER TO {owner}; ALTER TABLE complaint_events OWNER TO {owner}; \
+         COMMENT ON TABLE complaints IS 'every channel''s complaints'"
+    ))
+    .await;
+    let rebuilt =
+        match Store::open_postgres_in_schema(&format!("postgres://{runner}@{rest}"), &schema).await
+        {
+            Ok(s) => {
+                let done = match s.begin_rebuild().await {
+                    Ok(()) => rebuild_two_and_finish(&s).await,
+                    Err(e) => Err(e),
+                };
+                s.close().await;
+                done.map_err(|e| e.to_string())
+            }
+            Err(e) => Err(e.to_string()),
+        };
+    let owners = texts(
+        &ts.store,
+        "SELECT c.relname || ' ' || pg_get_userbyid(c.relowner) || ' ' \
+         || coalesce(obj_description(c.oid, 'pg_class'), '-') FROM pg_class c \
+         WHERE c.oid IN ('complaints'::regclass, 'complaint_events'::regclass) ORDER BY 1",
+    )
+    .await
+    .into_iter()
+    .map(|o| o.replace(&owner, "owner").replace(&runner, "runner"))
+    .collect::<Vec<_>>();
+    ts.execute(&format!(
+        "ALTER SCHEMA {schema} OWNER TO CURRENT_USER; \
+         REASSIGN OWNED BY {owner}, {runner} TO CURRENT_USER; \
+         DROP OWNED BY {owner}, {runner}; DROP ROLE {runner}; DROP ROLE {owner}"
+    ))
+    .await;
+    assert_eq!(rebuilt, Ok(()));
+    assert_eq!(
+        owners,
+        [
+            "complaint_events runner -",
+            "complaints runner every channel's complaints",
+        ]
+    );
+}
+
 /// Review (session 45): a rebuild's end replaced every claim (`DELETE` and `INSERT` of the
 /// whole `complaint_claims`), so an admin's row trigger on the claims (an audit of who took
 /// whose place) recorded each claim deleted and made again at every rebuild, on both stores.
