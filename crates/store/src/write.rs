@@ -741,7 +741,9 @@ const KEPT_SQL: &str = "WITH RECURSIVE rel (oid, depth) AS ( \
 /// (their own constraints but foreign keys, indexes, identity sequence, defaults and
 /// statistics); a kept view whose owner this role cannot act as (it could not drop it, nor
 /// give it back its owner: it must have the owner's privileges, not only be a member of it
-/// as a `NOINHERIT` role is, and from PostgreSQL 16 may `SET ROLE` to it); and a kept view that is temporary (another session's, an
+/// as a `NOINHERIT` role is, and from PostgreSQL 16 may `SET ROLE` to it); a kept view this
+/// role could drop but not make again (in a schema where it may not create, or owned by a
+/// role that may not create in its schema, which giving it back asks); and a kept view that is temporary (another session's, an
 /// analyst's `CREATE TEMP VIEW`: no other session can make it again).
 const IN_THE_WAY_SQL: &str = "SELECT DISTINCT pg_describe_object(d.classid, d.objid, d.objsubid) \
      FROM kept k JOIN pg_class kc ON kc.oid = k.oid \
@@ -771,6 +773,17 @@ const IN_THE_WAY_SQL: &str = "SELECT DISTINCT pg_describe_object(d.classid, d.ob
      WHERE k.depth > 0 AND NOT (pg_has_role(c.relowner, 'USAGE') \
        AND CASE WHEN current_setting('server_version_num')::int >= 160000 \
          THEN pg_has_role(c.relowner, 'SET') ELSE true END) \
+     UNION \
+     SELECT format('view %s (in a schema where this role may not create)', k.oid::regclass) \
+     FROM kept k JOIN pg_class c ON c.oid = k.oid \
+     WHERE k.depth > 0 AND NOT has_schema_privilege(c.relnamespace, 'CREATE') \
+     UNION \
+     SELECT format('view %s (owned by %I, which may not create in its schema)', k.oid::regclass, \
+       pg_get_userbyid(c.relowner)) \
+     FROM kept k JOIN pg_class c ON c.oid = k.oid \
+     WHERE k.depth > 0 AND pg_get_userbyid(c.relowner) <> current_user \
+     AND NOT has_schema_privilege(c.relowner, c.relnamespace, 'CREATE') \
+     AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) \
      UNION \
      SELECT format('view %s (temporary, of another session)', k.oid::regclass) \
      FROM kept k JOIN pg_class c ON c.oid = k.oid \

@@ -4058,6 +4058,76 @@ async fn a_rebuild_by_a_noinherit_member_of_the_tables_owner_keeps_them_where_it
     );
 }
 
+/// Review (session 46): on PostgreSQL a view on `complaints` that the rebuilding role (no
+/// superuser) could drop but not make again passed the check before the rebuild started, and
+/// the swap then failed, after the whole rebuild: one in a schema where the role may not
+/// create (an analysts' schema), and one whose owner may no longer create in its schema
+/// (giving it back its owner asks that). They are named before the rebuild starts.
+#[tokio::test]
+async fn a_rebuild_names_views_it_could_not_make_again_before_it_starts() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let (Some(schema), Some(rest)) = (
+        ts.schema.clone(),
+        ts.url.strip_prefix("postgres://postgres@"),
+    ) else {
+        return;
+    };
+    store_one_complaint(&ts.store).await;
+    let id = format!("{}_{}", std::process::id(), Utc::now().timestamp_micros());
+    let (owner, runner, analysts) = (
+        format!("aduan_owner_{id}"),
+        format!("aduan_runner_{id}"),
+        format!("aduan_analysts_{id}"),
+    );
+    ts.execute(&format!(
+        "CREATE ROLE {owner}; CREATE ROLE {runner} LOGIN IN ROLE {owner}; \
+         GRANT USAGE, CREATE ON SCHEMA {schema} TO {runner}; \
+         GRANT USAGE ON SCHEMA {schema} TO {owner}; \
+         DO $$BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO {runner}', \
+         current_database()); END$$; \
+         DO $$DECLARE t regclass; BEGIN FOR t IN SELECT oid FROM pg_class \
+         WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r' LOOP \
+         EXECUTE format('ALTER TABLE %s OWNER TO {runner}', t); END LOOP; END$$; \
+         GRANT SELECT ON complaints TO {owner}; \
+         CREATE SCHEMA {analysts}; GRANT USAGE ON SCHEMA {analysts} TO {runner}, {owner}; \
+         CREATE VIEW {analysts}.open_ones AS SELECT complaint_id FROM complaints; \
+         ALTER VIEW {analysts}.open_ones OWNER TO {runner}; \
+         CREATE VIEW owners_ones AS SELECT complaint_id FROM complaints; \
+         ALTER VIEW owners_ones OWNER TO {owner}"
+    ))
+    .await;
+    let begun =
+        match Store::open_postgres_in_schema(&format!("postgres://{runner}@{rest}"), &schema).await
+        {
+            Ok(s) => {
+                let begun = s.begin_rebuild().await.map_err(|e| e.to_string());
+                s.close().await;
+                begun
+            }
+            Err(e) => Err(e.to_string()),
+        };
+    let unfinished = ts.store.unfinished_rebuild().await.unwrap();
+    ts.execute(&format!(
+        "DROP SCHEMA {analysts} CASCADE; DROP VIEW owners_ones; \
+         REASSIGN OWNED BY {owner}, {runner} TO CURRENT_USER; \
+         DROP OWNED BY {owner}, {runner}; DROP ROLE {runner}; DROP ROLE {owner}"
+    ))
+    .await;
+    let err = begun
+        .expect_err("the rebuild is refused")
+        .replace(&owner, "owner")
+        .replace(&analysts, "analysts");
+    for named in [
+        "view analysts.open_ones (in a schema where this role may not create)",
+        "view owners_ones (owned by owner, which may not create in its schema)",
+    ] {
+        assert!(err.contains(named), "{named}: {err}");
+    }
+    assert_eq!(unfinished, None);
+}
+
 /// Review (session 45): a rebuild's end replaced every claim (`DELETE` and `INSERT` of the
 /// whole `complaint_claims`), so an admin's row trigger on the claims (an audit of who took
 /// whose place) recorded each claim deleted and made again at every rebuild, on both stores.
