@@ -1956,7 +1956,8 @@ impl Store {
     /// definition). PostgreSQL: `LIKE … INCLUDING ALL` gave the new tables the same indexes and
     /// identity sequence under names of their own; each is renamed after the live one it
     /// matches (an index made or dropped while the rebuild ran is made or dropped), and given
-    /// its comment and its constraint's.
+    /// its comment and its constraint's, its columns' statistics targets and its tablespace
+    /// where it was moved meanwhile.
     async fn names_after_swap(&self) -> Result<Vec<String>> {
         let what = || "finishing a rebuild".to_string();
         match &self.backend {
@@ -1984,10 +1985,27 @@ impl Store {
                        WHERE c.conindid = i.oid AND c.conrelid = x.indrelid \
                        AND c.contype IN ('p', 'u', 'x')), pg_get_indexdef(i.oid)) \
                      || coalesce((SELECT format('; ALTER INDEX %I SET TABLESPACE %I', i.relname, \
-                         spcname) FROM pg_tablespace WHERE oid = i.reltablespace), '') \
+                         spcname) FROM pg_tablespace WHERE oid = i.reltablespace), ''), \
+                     coalesce((SELECT spcname FROM pg_tablespace WHERE oid = i.reltablespace), \
+                       (SELECT t.spcname FROM pg_database d \
+                        JOIN pg_tablespace t ON t.oid = d.dattablespace \
+                        WHERE d.datname = current_database())), \
+                     coalesce((SELECT string_agg(format('ALTER INDEX %I ALTER COLUMN %s \
+                         SET STATISTICS %s', i.relname, a.attnum, a.attstattarget), '; ' \
+                         ORDER BY a.attnum) FROM pg_attribute a \
+                       WHERE a.attrelid = i.oid AND a.attstattarget >= 0), '') \
                      FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
                      WHERE x.indrelid = to_regclass($1) ORDER BY i.oid";
-                type Index = (String, String, bool, String, Option<String>, String);
+                type Index = (
+                    String,
+                    String,
+                    bool,
+                    String,
+                    Option<String>,
+                    String,
+                    String,
+                    String,
+                );
                 let mut names = Vec::new();
                 for (live, next) in SWAPPED {
                     let old: Vec<Index> = sqlx::query_as(index)
@@ -2000,19 +2018,27 @@ impl Store {
                         .fetch_all(pool)
                         .await
                         .context(what)?;
-                    for (name, shape, unique, comment, constraint, made) in old {
+                    for (name, shape, unique, comment, constraint, made, space, targets) in old {
                         // (Each taken once: two alike, as an admin's copy of one, are two.)
                         let twin = new
                             .iter()
                             .position(|(_, s, u, ..)| *s == shape && *u == unique)
                             .map(|at| new.remove(at));
                         let (their_comment, their_constraint) = match twin {
-                            Some((theirs, _, _, comment, constraint, _)) => {
+                            Some((theirs, _, _, comment, constraint, _, their_space, _)) => {
                                 names.push(format!(
                                     "ALTER INDEX {} RENAME TO {}",
                                     quoted_name(&theirs),
                                     quoted_name(&name)
                                 ));
+                                // (`LIKE` made it where the live one was at the start.)
+                                if space != their_space {
+                                    names.push(format!(
+                                        "ALTER INDEX {} SET TABLESPACE {}",
+                                        quoted_name(&name),
+                                        quoted_name(&space)
+                                    ));
+                                }
                                 (comment, constraint)
                             }
                             // One made while the rebuild ran (`LIKE` copied those of its
@@ -2027,6 +2053,10 @@ impl Store {
                                 )
                             }
                         };
+                        // Its columns' statistics targets (an expression's: `LIKE` copies none).
+                        if !targets.is_empty() {
+                            names.push(targets);
+                        }
                         if comment != their_comment {
                             names.push(format!(
                                 "COMMENT ON INDEX {} IS {comment}",
@@ -2044,7 +2074,7 @@ impl Store {
                         }
                     }
                     // One dropped while the rebuild ran goes (it came under a name of `LIKE`'s).
-                    for (theirs, .., constraint, _) in new {
+                    for (theirs, _, _, _, constraint, ..) in new {
                         names.push(match constraint {
                             Some(_) => format!(
                                 "ALTER TABLE {live} DROP CONSTRAINT {}",

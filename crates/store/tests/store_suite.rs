@@ -3643,7 +3643,8 @@ async fn a_rebuild_keeps_the_schema_of_the_tables_extended_statistics() {
 /// or as an admin made them: an admin's tablespace for `complaints` (`ALTER TABLE … SET
 /// TABLESPACE`), `UNLOGGED` tables (and their identity sequence), and the index `CLUSTER ON`
 /// named were lost (`LIKE … INCLUDING ALL` copies none of them), one changed while the
-/// rebuild ran too. The tables keep them as they are when it ends.
+/// rebuild ran too (an index's tablespace too). The tables keep them as they are when it
+/// ends.
 #[tokio::test]
 async fn a_rebuild_keeps_the_tablespace_persistence_and_clustering_of_the_tables() {
     use sqlx::Connection;
@@ -3698,7 +3699,8 @@ async fn a_rebuild_keeps_the_tablespace_persistence_and_clustering_of_the_tables
     for meanwhile in [
         "",
         "ALTER TABLE complaints SET TABLESPACE pg_default; ALTER TABLE complaints SET LOGGED; \
-         ALTER TABLE complaints SET WITHOUT CLUSTER",
+         ALTER TABLE complaints SET WITHOUT CLUSTER; \
+         ALTER INDEX complaints_titles SET TABLESPACE pg_default",
     ] {
         // (A failure is told once the tablespace is dropped.)
         match try_rebuilt_with(&ts, meanwhile).await {
@@ -3740,7 +3742,7 @@ async fn a_rebuild_keeps_the_tablespace_persistence_and_clustering_of_the_tables
                 "complaint_events u - -".to_string(),
                 "complaints p - -".to_string(),
                 "complaints_complaint_seq_seq p - -".to_string(),
-                "complaints_titles p space -".to_string(),
+                "complaints_titles p - -".to_string(),
             ]
         ]
     );
@@ -4126,6 +4128,35 @@ async fn a_rebuild_names_views_it_could_not_make_again_before_it_starts() {
         assert!(err.contains(named), "{named}: {err}");
     }
     assert_eq!(unfinished, None);
+}
+
+/// Review (session 46): on PostgreSQL the statistics target an admin gave a column of an
+/// index on the tables (`ALTER INDEX … ALTER COLUMN 1 SET STATISTICS`, for an expression's
+/// statistics) was lost at each rebuild: `LIKE` copies none. It is kept.
+#[tokio::test]
+async fn a_rebuild_keeps_the_statistics_targets_of_the_tables_indexes() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let s = &ts.store;
+    store_one_complaint(s).await;
+    ts.execute(
+        "CREATE INDEX lower_titles ON complaints (lower(title), kecamatan); \
+         ALTER INDEX lower_titles ALTER COLUMN 1 SET STATISTICS 900",
+    )
+    .await;
+    let targets = || async {
+        texts(
+            s,
+            "SELECT a.attrelid::regclass || ' ' || a.attnum || ' ' || a.attstattarget \
+             FROM pg_attribute a WHERE a.attrelid = 'lower_titles'::regclass ORDER BY 1",
+        )
+        .await
+    };
+    let before = targets().await;
+    assert_eq!(before, ["lower_titles 1 900", "lower_titles 2 -1"]);
+    rebuilt_with(&ts, "").await;
+    assert_eq!(targets().await, before);
 }
 
 /// Review (session 45): a rebuild's end replaced every claim (`DELETE` and `INSERT` of the
