@@ -621,7 +621,9 @@ const COMMENTS_SQL: &str = "SELECT format('COMMENT ON TABLE %I IS %L', $1::text,
 /// policy: a policy is refused before the rebuild starts) or forced, the index it is
 /// clustered on; and where `$1`'s differ from those `$2` was made with (changed while the
 /// rebuild ran), its tablespace, whether it is logged (`UNLOGGED`: its identity sequence
-/// follows it) and its columns' defaults. A column `$2` lacks is left out.
+/// follows it), its columns' defaults and `NOT NULL`, and its check constraints (one dropped
+/// or changed is dropped, one made or changed made, with its comment). A column `$2` lacks
+/// is left out.
 const SETTINGS_SQL: &str = "SELECT format('ALTER TABLE %I SET (%s)', $1::text, \
        array_to_string(l.reloptions, ', ')) \
      FROM pg_class l WHERE l.oid = to_regclass($1) AND l.reloptions IS NOT NULL \
@@ -670,6 +672,28 @@ const SETTINGS_SQL: &str = "SELECT format('ALTER TABLE %I SET (%s)', $1::text, \
      AND o.attgenerated = '' AND n.attgenerated = '' \
      AND pg_get_expr(od.adbin, od.adrelid) IS DISTINCT FROM pg_get_expr(nd.adbin, nd.adrelid) \
      UNION ALL \
+     SELECT format('ALTER TABLE %I ALTER COLUMN %I %s NOT NULL', $1::text, o.attname, \
+       CASE WHEN o.attnotnull THEN 'SET' ELSE 'DROP' END) \
+     FROM pg_attribute o JOIN pg_attribute n ON n.attrelid = to_regclass($2) \
+       AND n.attname = o.attname AND n.attnum > 0 AND NOT n.attisdropped \
+     WHERE o.attrelid = to_regclass($1) AND o.attnum > 0 AND NOT o.attisdropped \
+     AND o.attnotnull <> n.attnotnull \
+     UNION ALL \
+     SELECT format('ALTER TABLE %I DROP CONSTRAINT %I', $1::text, n.conname) \
+     FROM pg_constraint n WHERE n.conrelid = to_regclass($2) AND n.contype = 'c' \
+     AND NOT EXISTS (SELECT 1 FROM pg_constraint o WHERE o.conrelid = to_regclass($1) \
+       AND o.contype = 'c' AND o.conname = n.conname \
+       AND pg_get_constraintdef(o.oid) = pg_get_constraintdef(n.oid)) \
+     UNION ALL \
+     SELECT format('ALTER TABLE %I ADD CONSTRAINT %I %s', $1::text, o.conname, \
+       pg_get_constraintdef(o.oid)) \
+       || coalesce(format('; COMMENT ON CONSTRAINT %I ON %I IS %L', o.conname, $1::text, \
+         obj_description(o.oid, 'pg_constraint')), '') \
+     FROM pg_constraint o WHERE o.conrelid = to_regclass($1) AND o.contype = 'c' \
+     AND NOT EXISTS (SELECT 1 FROM pg_constraint n WHERE n.conrelid = to_regclass($2) \
+       AND n.contype = 'c' AND n.conname = o.conname \
+       AND pg_get_constraintdef(o.oid) = pg_get_constraintdef(n.oid)) \
+     UNION ALL \
      SELECT s FROM pg_attribute o JOIN pg_attribute n ON n.attrelid = to_regclass($2) \
        AND n.attname = o.attname AND n.attnum > 0 AND NOT n.attisdropped \
      CROSS JOIN LATERAL (SELECT format('ALTER TABLE %I ALTER COLUMN %I SET STATISTICS %s', \
@@ -687,8 +711,10 @@ const SETTINGS_SQL: &str = "SELECT format('ALTER TABLE %I SET (%s)', $1::text, \
 /// their statistics targets (read as JSON: the
 /// column is not in PostgreSQL 12), and their owners (`LIKE` made them this role's, and
 /// `ALTER TABLE … OWNER TO` leaves them so), where this role may give them theirs (as for
-/// the tables, see [`OWNER_AFTER_SQL`]). To run once `$1` is dropped.
-const STATISTICS_SQL: &str = "WITH x AS (SELECT s.stxrelid, s.stxname, s.stxowner, \
+/// the tables, see [`OWNER_AFTER_SQL`]). Those made on `$1` while the rebuild ran are made
+/// (from their definitions, which name `$1`), those dropped meanwhile are dropped. To run
+/// once `$1` is dropped and `$2` carries its name.
+const STATISTICS_SQL: &str = "WITH x AS (SELECT s.oid, s.stxrelid, s.stxname, s.stxowner, \
        s.stxnamespace, s.stxnamespace::regnamespace::text AS space, \
        (to_jsonb(s) ->> 'stxstattarget')::int AS target, \
        row_number() OVER (PARTITION BY s.stxrelid, s.stxkind::text, \
@@ -698,8 +724,15 @@ const STATISTICS_SQL: &str = "WITH x AS (SELECT s.stxrelid, s.stxname, s.stxowne
        || regexp_replace(pg_get_statisticsobjdef(s.oid), '^CREATE STATISTICS .* ON (.*) FROM .*$', '\\1') \
          AS shape \
      FROM pg_statistic_ext s WHERE s.stxrelid IN (to_regclass($1), to_regclass($2))) \
-     SELECT s FROM x l JOIN x n ON n.stxrelid = to_regclass($2) AND n.shape = l.shape AND n.nth = l.nth \
-     CROSS JOIN LATERAL (SELECT format('ALTER STATISTICS %s.%I RENAME TO %I', n.space, n.stxname, \
+     SELECT format('DROP STATISTICS %s.%I', n.space, n.stxname) FROM x n \
+     WHERE n.stxrelid = to_regclass($2) AND NOT EXISTS (SELECT 1 FROM x l \
+       WHERE l.stxrelid = to_regclass($1) AND l.shape = n.shape AND l.nth = n.nth) \
+     UNION ALL \
+     SELECT s FROM x l LEFT JOIN x n ON n.stxrelid = to_regclass($2) AND n.shape = l.shape \
+       AND n.nth = l.nth \
+     CROSS JOIN LATERAL (SELECT pg_get_statisticsobjdef(l.oid) WHERE n.oid IS NULL \
+       UNION ALL \
+       SELECT format('ALTER STATISTICS %s.%I RENAME TO %I', n.space, n.stxname, \
          l.stxname) WHERE n.stxname <> l.stxname \
        UNION ALL \
        SELECT format('ALTER STATISTICS %s.%I SET SCHEMA %s', n.space, l.stxname, l.space) \
@@ -710,7 +743,9 @@ const STATISTICS_SQL: &str = "WITH x AS (SELECT s.stxrelid, s.stxname, s.stxowne
        UNION ALL \
        SELECT format('ALTER STATISTICS %s.%I OWNER TO %I', l.space, l.stxname, \
          pg_get_userbyid(l.stxowner)) \
-       WHERE l.stxowner <> n.stxowner AND pg_has_role(l.stxowner, 'MEMBER') \
+       WHERE l.stxowner <> coalesce(n.stxowner, \
+         (SELECT oid FROM pg_roles WHERE rolname = current_user)) \
+       AND pg_has_role(l.stxowner, 'MEMBER') \
        AND CASE WHEN current_setting('server_version_num')::int >= 160000 \
          THEN pg_has_role(l.stxowner, 'SET') ELSE true END \
        AND (has_schema_privilege(l.stxowner, l.stxnamespace, 'CREATE') \

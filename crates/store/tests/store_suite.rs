@@ -4159,6 +4159,54 @@ async fn a_rebuild_keeps_the_statistics_targets_of_the_tables_indexes() {
     assert_eq!(targets().await, before);
 }
 
+/// Review (session 46): on PostgreSQL what an admin changed on the tables while a rebuild ran
+/// was lost at its end (`LIKE` copied the tables as they were at its start): a check
+/// constraint added or dropped, a column's `NOT NULL` dropped, extended statistics made (with
+/// their target) or dropped. The tables have them as the live ones have them when it ends.
+#[tokio::test]
+async fn a_rebuild_keeps_the_constraints_and_statistics_changed_while_it_ran() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let s = &ts.store;
+    store_one_complaint(s).await;
+    ts.execute(
+        "ALTER TABLE complaints ADD CONSTRAINT old_check CHECK (length(title) < 100000); \
+         CREATE STATISTICS old_places ON kecamatan, kelurahan FROM complaints",
+    )
+    .await;
+    let rebuilt = try_rebuilt_with(
+        &ts,
+        "ALTER TABLE complaints DROP CONSTRAINT old_check; \
+         ALTER TABLE complaints ADD CONSTRAINT new_check CHECK (length(body) < 100000) NOT VALID; \
+         ALTER TABLE complaints ALTER COLUMN title DROP NOT NULL; \
+         DROP STATISTICS old_places; \
+         CREATE STATISTICS new_categories (dependencies) ON category_main, category_sub \
+         FROM complaints; ALTER STATISTICS new_categories SET STATISTICS 200",
+    )
+    .await
+    .map_err(|e| e.to_string());
+    assert_eq!(rebuilt, Ok(()));
+    assert_eq!(
+        texts(
+            s,
+            "SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint \
+             WHERE conrelid = 'complaints'::regclass AND contype = 'c' \
+             UNION ALL SELECT stxname || ' ' || stxkind::text || ' ' \
+             || coalesce(to_jsonb(x) ->> 'stxstattarget', '-') FROM pg_statistic_ext x \
+             WHERE stxrelid = 'complaints'::regclass \
+             UNION ALL SELECT attname || ' ' || attnotnull FROM pg_attribute \
+             WHERE attrelid = 'complaints'::regclass AND attname = 'title' ORDER BY 1",
+        )
+        .await,
+        [
+            "new_categories {f} 200",
+            "new_check CHECK ((length(body) < 100000)) NOT VALID",
+            "title false",
+        ]
+    );
+}
+
 /// Review (session 45): a rebuild's end replaced every claim (`DELETE` and `INSERT` of the
 /// whole `complaint_claims`), so an admin's row trigger on the claims (an audit of who took
 /// whose place) recorded each claim deleted and made again at every rebuild, on both stores.
