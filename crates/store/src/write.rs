@@ -778,7 +778,8 @@ const KEPT_SQL: &str = "WITH RECURSIVE rel (oid, depth) AS ( \
 /// give it back its owner: it must have the owner's privileges, not only be a member of it
 /// as a `NOINHERIT` role is, and from PostgreSQL 16 may `SET ROLE` to it); a kept view this
 /// role could drop but not make again (in a schema where it may not create, or owned by a
-/// role that may not create in its schema, which giving it back asks); and a kept view that is temporary (another session's, an
+/// role that may not create in its schema, which giving it back asks); a trigger whose
+/// function this role may not execute (making it again asks it); and a kept view that is temporary (another session's, an
 /// analyst's `CREATE TEMP VIEW`: no other session can make it again).
 const IN_THE_WAY_SQL: &str = "SELECT DISTINCT pg_describe_object(d.classid, d.objid, d.objsubid) \
      FROM kept k JOIN pg_class kc ON kc.oid = k.oid \
@@ -819,6 +820,11 @@ const IN_THE_WAY_SQL: &str = "SELECT DISTINCT pg_describe_object(d.classid, d.ob
      WHERE k.depth > 0 AND pg_get_userbyid(c.relowner) <> current_user \
      AND NOT has_schema_privilege(c.relowner, c.relnamespace, 'CREATE') \
      AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) \
+     UNION \
+     SELECT format('trigger %I on %s (its function %s, which this role may not execute)', \
+       t.tgname, t.tgrelid::regclass, t.tgfoid::regprocedure) \
+     FROM kept k JOIN pg_trigger t ON t.tgrelid = k.oid \
+     WHERE NOT t.tgisinternal AND NOT has_function_privilege(t.tgfoid, 'EXECUTE') \
      UNION \
      SELECT format('view %s (temporary, of another session)', k.oid::regclass) \
      FROM kept k JOIN pg_class c ON c.oid = k.oid \

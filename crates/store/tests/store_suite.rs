@@ -4207,6 +4207,67 @@ async fn a_rebuild_keeps_the_constraints_and_statistics_changed_while_it_ran() {
     );
 }
 
+/// Review (session 46): on PostgreSQL an admin's trigger on `complaints` whose function the
+/// rebuilding role may not execute (an audit function with `EXECUTE` revoked from `PUBLIC`)
+/// passed the check before the rebuild started, and the swap then failed to make the
+/// trigger again (`CREATE TRIGGER` asks that privilege), after the whole rebuild. It is named
+/// before the rebuild starts.
+#[tokio::test]
+async fn a_rebuild_names_a_trigger_whose_function_it_may_not_execute_before_it_starts() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let (Some(schema), Some(rest)) = (
+        ts.schema.clone(),
+        ts.url.strip_prefix("postgres://postgres@"),
+    ) else {
+        return;
+    };
+    store_one_complaint(&ts.store).await;
+    let runner = format!(
+        "aduan_runner_{}_{}",
+        std::process::id(),
+        Utc::now().timestamp_micros()
+    );
+    ts.execute(&format!(
+        "CREATE ROLE {runner} LOGIN; GRANT USAGE, CREATE ON SCHEMA {schema} TO {runner}; \
+         DO $$BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO {runner}', \
+         current_database()); END$$; \
+         DO $$DECLARE t regclass; BEGIN FOR t IN SELECT oid FROM pg_class \
+         WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r' LOOP \
+         EXECUTE format('ALTER TABLE %s OWNER TO {runner}', t); END LOOP; END$$; \
+         CREATE FUNCTION audited() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER \
+         AS $$BEGIN RETURN NEW; END$$; \
+         REVOKE EXECUTE ON FUNCTION audited() FROM PUBLIC; \
+         CREATE TRIGGER audit AFTER INSERT ON complaints FOR EACH ROW EXECUTE FUNCTION audited()"
+    ))
+    .await;
+    let begun =
+        match Store::open_postgres_in_schema(&format!("postgres://{runner}@{rest}"), &schema).await
+        {
+            Ok(s) => {
+                let begun = s.begin_rebuild().await.map_err(|e| e.to_string());
+                s.close().await;
+                begun
+            }
+            Err(e) => Err(e.to_string()),
+        };
+    let unfinished = ts.store.unfinished_rebuild().await.unwrap();
+    ts.execute(&format!(
+        "DROP TRIGGER audit ON complaints; DROP FUNCTION audited(); \
+         REASSIGN OWNED BY {runner} TO CURRENT_USER; DROP OWNED BY {runner}; DROP ROLE {runner}"
+    ))
+    .await;
+    let err = begun.expect_err("the rebuild is refused");
+    assert!(
+        err.contains(
+            "trigger audit on complaints (its function audited(), which this role may not execute)"
+        ),
+        "{err}"
+    );
+    assert_eq!(unfinished, None);
+}
+
 /// Review (session 45): a rebuild's end replaced every claim (`DELETE` and `INSERT` of the
 /// whole `complaint_claims`), so an admin's row trigger on the claims (an audit of who took
 /// whose place) recorded each claim deleted and made again at every rebuild, on both stores.
