@@ -587,6 +587,21 @@ const SEQUENCE_SQL: &str = ", seq (l, n) AS (SELECT \
        AND obj_description(c.oid, 'pg_class') IS DISTINCT FROM obj_description(seq.n, 'pg_class') \
      ) x (step, s) ORDER BY x.step, x.s";
 
+/// PostgreSQL, after `WITH` [`OWNER_AFTER_SQL`]: the statements that give the sequences of
+/// table `$1`'s `serial` columns (an admin's), kept through the swap (see
+/// [`Store::kept_through_swap`]), to the columns of table `$2` (once it is renamed `$1`)
+/// whose defaults `LIKE` made `nextval` of them, where the table's owner is theirs
+/// (PostgreSQL asks it; else they stay owned by no column, the defaults working as before).
+const SERIAL_SQL: &str = "SELECT format('ALTER SEQUENCE %s OWNED BY %I.%I', d.objid::regclass, \
+       $1::text, a.attname) \
+     FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' \
+     JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
+     WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass \
+     AND d.deptype = 'a' AND d.refobjid = to_regclass($1) \
+     AND s.relowner = (SELECT relowner FROM owner) \
+     AND EXISTS (SELECT 1 FROM pg_attribute n WHERE n.attrelid = to_regclass($2) \
+       AND n.attname = a.attname AND n.attnum > 0 AND NOT n.attisdropped) ORDER BY 1";
+
 /// PostgreSQL: the statements that give table `$2`, once it is renamed `$1`, the comments
 /// of table `$1` and of its columns, where they differ (`LIKE … INCLUDING COMMENTS` copied
 /// the columns' comments when the rebuild began, not the table's; one changed or removed
@@ -1984,7 +1999,24 @@ impl Store {
                     kept.push(statements);
                 }
                 let make = kept.pop().unwrap_or_default();
-                let drop = kept.pop().unwrap_or_default();
+                let mut drop = kept.pop().unwrap_or_default();
+                // A `serial` column's sequence (an admin's): `LIKE` gave the rebuilt table's
+                // column its default, `nextval` of it, and it would go with the live table
+                // (PostgreSQL refuses the drop). It is kept, owned by no column until the
+                // rebuilt table's takes it (see [`SERIAL_SQL`]).
+                let serial: Vec<String> = sqlx::query_scalar(
+                    "SELECT format('ALTER SEQUENCE %s OWNED BY NONE', d.objid::regclass) \
+                     FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' \
+                     WHERE d.classid = 'pg_class'::regclass \
+                     AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a' \
+                     AND d.refobjid IN (to_regclass($1), to_regclass($2)) ORDER BY 1",
+                )
+                .bind(LIVE.complaints)
+                .bind(LIVE.events)
+                .fetch_all(pool)
+                .await
+                .context(what)?;
+                drop.extend(serial);
                 Ok((drop, make))
             }
         }
@@ -2134,11 +2166,13 @@ impl Store {
                 let owner = format!("WITH {OWNER_AFTER_SQL} {OWNER_SQL}");
                 let grants = format!("WITH {OWNER_AFTER_SQL} {GRANTS_SQL}");
                 let sequence = format!("WITH {OWNER_AFTER_SQL} {SEQUENCE_SQL}");
+                let serial = format!("WITH {OWNER_AFTER_SQL} {SERIAL_SQL}");
                 for (live, next) in SWAPPED {
                     for sql in [
                         &owner,
                         &grants,
                         &sequence,
+                        &serial,
                         COMMENTS_SQL,
                         SETTINGS_SQL,
                         STATISTICS_SQL,

@@ -4271,6 +4271,45 @@ async fn a_rebuild_names_a_trigger_whose_function_it_may_not_execute_before_it_s
     assert_eq!(unfinished, None);
 }
 
+/// Review (session 46): on PostgreSQL a `serial` column an admin added to `complaints` (`ADD
+/// COLUMN row_no bigserial`, for an export) made every rebuild fail at its end, after all its
+/// work: `LIKE` gave the rebuilt table the same default, `nextval` of the live column's
+/// sequence, which the live table's drop would drop ("cannot drop table complaints because
+/// other objects depend on it"). The sequence goes to the rebuilt table's column.
+#[tokio::test]
+async fn a_rebuild_keeps_a_serial_column_added_by_an_admin() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let s = &ts.store;
+    store_one_complaint(s).await;
+    ts.execute("ALTER TABLE complaints ADD COLUMN row_no bigserial")
+        .await;
+    let serial = || async {
+        texts(
+            s,
+            "SELECT coalesce(pg_get_serial_sequence('complaints', 'row_no'), '-') || ' ' \
+             || pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a \
+             ON a.attrelid = d.adrelid AND a.attnum = d.adnum \
+             WHERE d.adrelid = 'complaints'::regclass AND a.attname = 'row_no'",
+        )
+        .await
+        .into_iter()
+        .map(|o| o.replace(&format!("{}.", ts.schema.clone().unwrap_or_default()), ""))
+        .collect::<Vec<_>>()
+    };
+    let before = serial().await;
+    assert_eq!(
+        before,
+        ["complaints_row_no_seq nextval('complaints_row_no_seq'::regclass)"]
+    );
+    for round in 0..2 {
+        let rebuilt = try_rebuilt_with(&ts, "").await.map_err(|e| e.to_string());
+        assert_eq!(rebuilt, Ok(()), "round {round}");
+        assert_eq!(serial().await, before, "round {round}");
+    }
+}
+
 /// Review (session 45): a rebuild's end replaced every claim (`DELETE` and `INSERT` of the
 /// whole `complaint_claims`), so an admin's row trigger on the claims (an audit of who took
 /// whose place) recorded each claim deleted and made again at every rebuild, on both stores.
