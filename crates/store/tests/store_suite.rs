@@ -2765,6 +2765,14 @@ async fn a_rebuild_fills_tables_of_its_own_and_puts_them_in_place_with_the_same_
 }
 
 /// The first column of `sql`'s rows, as text.
+/// Tests that make PostgreSQL roles and grant them on the database take turns: two at once
+/// failed now and then ("tuple concurrently updated": both change the same rows of the
+/// shared catalogue, as `GRANT … ON DATABASE`, `REASSIGN OWNED` and `DROP ROLE` do).
+async fn roles_one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static ROLES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    ROLES.lock().await
+}
+
 async fn texts(s: &Store, sql: &str) -> Vec<String> {
     let r = s.query(sql).await.unwrap();
     r.rows
@@ -3035,6 +3043,7 @@ async fn a_rebuild_keeps_the_defaults_of_a_views_columns() {
 /// keep their owner and privileges as they were.
 #[tokio::test]
 async fn a_rebuild_keeps_the_owner_of_the_tables_it_replaces() {
+    let _roles = roles_one_at_a_time().await;
     let Some(ts) = testing::postgres().await else {
         return;
     };
@@ -3099,6 +3108,7 @@ async fn a_rebuild_keeps_the_owner_of_the_tables_it_replaces() {
 /// not, the rebuild still ends, the tables its role's and the owner keeping its rights.
 #[tokio::test]
 async fn a_rebuild_by_a_member_of_the_tables_owner_gives_them_back_where_it_may() {
+    let _roles = roles_one_at_a_time().await;
     let Some(ts) = testing::postgres().await else {
         return;
     };
@@ -3186,6 +3196,7 @@ async fn a_rebuild_by_a_member_of_the_tables_owner_gives_them_back_where_it_may(
 /// start of `aduan sync` after an upgrade. It is named before the rebuild starts.
 #[tokio::test]
 async fn a_rebuild_names_tables_whose_owner_it_cannot_act_as_before_it_starts() {
+    let _roles = roles_one_at_a_time().await;
     let Some(ts) = testing::postgres().await else {
         return;
     };
@@ -3245,6 +3256,7 @@ async fn a_rebuild_names_tables_whose_owner_it_cannot_act_as_before_it_starts() 
 /// it started. It rebuilds as before.
 #[tokio::test]
 async fn a_rebuild_by_the_schemas_owner_replaces_tables_another_role_owns() {
+    let _roles = roles_one_at_a_time().await;
     let Some(ts) = testing::postgres().await else {
         return;
     };
@@ -3481,6 +3493,7 @@ async fn a_rebuild_keeps_the_names_of_the_tables_extended_statistics() {
 /// object"). They keep their owner where the rebuild may give it them, as the tables do.
 #[tokio::test]
 async fn a_rebuild_keeps_the_owner_of_the_tables_extended_statistics() {
+    let _roles = roles_one_at_a_time().await;
     use sqlx::Connection;
     let Some(ts) = testing::postgres().await else {
         return;
@@ -3545,6 +3558,7 @@ async fn a_rebuild_keeps_the_owner_of_the_tables_extended_statistics() {
 /// It is named before the rebuild starts.
 #[tokio::test]
 async fn a_rebuild_names_a_view_whose_owner_it_cannot_drop_for_before_it_starts() {
+    let _roles = roles_one_at_a_time().await;
     let Some(ts) = testing::postgres().await else {
         return;
     };
@@ -4001,6 +4015,7 @@ async fn a_rebuild_keeps_an_index_made_while_it_ran() {
 /// ends.
 #[tokio::test]
 async fn a_rebuild_by_a_noinherit_member_of_the_tables_owner_keeps_them_where_it_must() {
+    let _roles = roles_one_at_a_time().await;
     let Some(ts) = testing::postgres().await else {
         return;
     };
@@ -4070,6 +4085,7 @@ async fn a_rebuild_by_a_noinherit_member_of_the_tables_owner_keeps_them_where_it
 /// (giving it back its owner asks that). They are named before the rebuild starts.
 #[tokio::test]
 async fn a_rebuild_names_views_it_could_not_make_again_before_it_starts() {
+    let _roles = roles_one_at_a_time().await;
     let Some(ts) = testing::postgres().await else {
         return;
     };
@@ -4217,6 +4233,7 @@ async fn a_rebuild_keeps_the_constraints_and_statistics_changed_while_it_ran() {
 /// before the rebuild starts.
 #[tokio::test]
 async fn a_rebuild_names_a_trigger_whose_function_it_may_not_execute_before_it_starts() {
+    let _roles = roles_one_at_a_time().await;
     let Some(ts) = testing::postgres().await else {
         return;
     };
@@ -5176,6 +5193,7 @@ async fn a_claimed_stand_in_is_removed_with_its_history_and_found_claimed() {
 /// whether the schema is there ("permission denied for database").
 #[tokio::test]
 async fn a_store_opens_in_its_schema_for_a_role_that_may_not_create_schemas() {
+    let _roles = roles_one_at_a_time().await;
     let Some(ts) = testing::postgres().await else {
         return;
     };
