@@ -1084,8 +1084,13 @@ impl Store {
                 // before a `DELETE … RETURNING`, a `WITH` whose part deletes, which must be
                 // at the top level, `SELECT … INTO`) is refused here, unrun. An error while it
                 // runs is the database's: a query stopped by a value it reads (`to_tsquery`
-                // of a text that is no search query, a syntax error too) ran.
-                (&mut *tx).prepare(&wrapped).await.map_err(|e| match &e {
+                // of a text that is no search query, a syntax error too) ran. Its
+                // placeholders are texts, as they are bound (the statement is kept as it is
+                // read here, and a type PostgreSQL took for one would read a text's bytes as
+                // its own: `1234` for `$1::int` as 825373492).
+                let texts = vec![<String as sqlx::Type<sqlx::Postgres>>::type_info(); binds.len()];
+                let read = (&mut *tx).prepare_with(&wrapped, &texts).await;
+                read.map_err(|e| match &e {
                     sqlx::Error::Database(d)
                         if matches!(d.code().as_deref(), Some("42601" | "0A000")) =>
                     {
@@ -1713,6 +1718,39 @@ mod query_tests {
             };
             let err = query_error(refused, Bounds::QUERY);
             assert!(matches!(err, Error::ReadOnly(_)), "{}: {err}", ts.label);
+        }
+    }
+
+    /// A value bound to a query is a text on PostgreSQL, as [`Store::query_bound`] says,
+    /// whatever the statement makes of it: cast to a number or a date, it is read as the text
+    /// it is (review of 5353799: the statement read as a subquery before it ran was kept with
+    /// the types PostgreSQL took for its placeholders, and the texts bound to it were sent as
+    /// those types' bytes: `1234` as the int 825373492, `7` refused).
+    #[tokio::test]
+    async fn a_value_bound_is_a_text() {
+        for ts in crate::testing::all().await {
+            let (sql, binds) = match ts.label {
+                "sqlite" => (
+                    "SELECT CAST(?1 AS INTEGER) AS n, CAST(?2 AS INTEGER) AS m, ?3 AS d",
+                    ["1234", "7", "2024-01-31"],
+                ),
+                _ => (
+                    "SELECT $1::int AS n, $2::bigint AS m, $3::date::text AS d",
+                    ["1234", "7", "2024-01-31"],
+                ),
+            };
+            let binds = binds.map(String::from);
+            let r = ts.store.query_bound(sql, &binds).await.unwrap();
+            assert_eq!(
+                r.rows,
+                vec![vec![
+                    serde_json::json!(1234),
+                    serde_json::json!(7),
+                    serde_json::json!("2024-01-31")
+                ]],
+                "{}",
+                ts.label
+            );
         }
     }
 
