@@ -1068,7 +1068,6 @@ impl Store {
                 if columns.is_empty() {
                     return Err(no_columns());
                 }
-                collected.columns(&columns)?;
                 // One row more than the bound, to tell a result at the bound from one past it.
                 let limit = bounds
                     .rows
@@ -1082,12 +1081,12 @@ impl Store {
                 );
                 // Read as a subquery before it runs: one that does not read as one (a `WITH`
                 // before a `DELETE … RETURNING`, a `WITH` whose part deletes, which must be
-                // at the top level, `SELECT … INTO`) is refused here, unrun. An error while it
-                // runs is the database's: a query stopped by a value it reads (`to_tsquery`
-                // of a text that is no search query, a syntax error too) ran. Its
-                // placeholders are texts, as they are bound (the statement is kept as it is
-                // read here, and a type PostgreSQL took for one would read a text's bytes as
-                // its own: `1234` for `$1::int` as 825373492).
+                // at the top level) is refused here, unrun, before its columns are handed
+                // on. An error while it runs is the database's: a query stopped by a value it
+                // reads (`to_tsquery` of a text that is no search query, a syntax error too)
+                // ran. Its placeholders are texts, as they are bound (the statement is kept
+                // as it is read here, and a type PostgreSQL took for one would read a text's
+                // bytes as its own: `1234` for `$1::int` as 825373492).
                 let texts = vec![<String as sqlx::Type<sqlx::Postgres>>::type_info(); binds.len()];
                 let read = (&mut *tx).prepare_with(&wrapped, &texts).await;
                 read.map_err(|e| match &e {
@@ -1101,6 +1100,8 @@ impl Store {
                     }
                     _ => query_error(e, bounds),
                 })?;
+                // Its columns once it is to run: an export writes them (a CSV header).
+                collected.columns(&columns)?;
                 let mut q = sqlx::query_scalar::<_, Option<String>>(&wrapped);
                 for b in binds {
                     q = q.bind(b);

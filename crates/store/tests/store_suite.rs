@@ -1895,6 +1895,39 @@ async fn a_query_that_writes_is_refused() {
     }
 }
 
+/// A statement refused unrun hands an export nothing, not even its columns, on either store
+/// (review of 5353799: on PostgreSQL a statement that does not read as a subquery, a `WITH`
+/// whose part deletes or one before a `DELETE … RETURNING`, was refused after its columns
+/// were handed on, and `aduan query --format csv` wrote their header for a statement it said
+/// was not run; SQLite refuses a `WITH` before a `DELETE` before its columns).
+#[tokio::test]
+async fn a_statement_refused_unrun_exports_nothing() {
+    for ts in each_backend().await {
+        let statements: &[&str] = if ts.label == "postgres" {
+            &[
+                "WITH gone AS (DELETE FROM complaints RETURNING complaint_id) SELECT * FROM gone",
+                "WITH x AS (SELECT 1) DELETE FROM complaints RETURNING complaint_id",
+            ]
+        } else {
+            &["WITH x AS (SELECT 1) DELETE FROM complaints"]
+        };
+        for sql in statements {
+            let mut handed = Vec::new();
+            let mut each = |s: aduan_store::Streamed<'_>| {
+                handed.push(format!("{s:?}"));
+                Ok(())
+            };
+            let err = ts.store.query_each(sql, &mut each).await.unwrap_err();
+            assert!(
+                matches!(err, aduan_store::Error::ReadOnly(_)),
+                "{}: {sql}: {err}",
+                ts.label
+            );
+            assert!(handed.is_empty(), "{}: {sql}: {handed:?}", ts.label);
+        }
+    }
+}
+
 /// A report's row: its groups' values (empty for none), the counts (complaints, open,
 /// responded, resolved) and the average hours (to the first response, to resolution).
 type ReportRow = (Vec<String>, [i64; 4], [Option<f64>; 2]);
