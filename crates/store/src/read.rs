@@ -1075,8 +1075,9 @@ impl Store {
                     .map_or(String::new(), |n| format!(" LIMIT {n}"));
                 // Every type PostgreSQL has turns into JSON on the server side, in column
                 // order. The query on lines of its own: a `--` comment at its end ends there.
+                // Its row as `q.*`: a bare `q` is a column of that name where the query has one.
                 let wrapped = format!(
-                    "SELECT (SELECT json_agg(e.value ORDER BY e.n) FROM json_each(row_to_json(q)) WITH ORDINALITY AS e(key, value, n))::text FROM (\n{}\n) AS q{limit}",
+                    "SELECT (SELECT json_agg(e.value ORDER BY e.n) FROM json_each(row_to_json(q.*)) WITH ORDINALITY AS e(key, value, n))::text FROM (\n{}\n) AS q{limit}",
                     query.body
                 );
                 // Read as a subquery before it runs: one that does not read as one (a `WITH`

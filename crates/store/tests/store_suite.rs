@@ -4755,6 +4755,48 @@ async fn a_query_gives_the_same_rows_on_both_stores_whatever_its_comments_and_pa
     }
 }
 
+/// Review (session 46): a column named `q` was, on PostgreSQL, the row the query's result
+/// is turned into JSON by (its subquery is `q`): `channel AS q` failed, "function
+/// row_to_json(text) does not exist", and a `q` that holds a row gave that row's fields
+/// under the result's column names. A column's name changes nothing, on either store.
+#[tokio::test]
+async fn a_column_named_as_the_wrapping_reads_as_any_other() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        three_complaints(s).await;
+        let sql = "SELECT channel AS q, COUNT(*) AS n FROM complaints GROUP BY 1 ORDER BY 1";
+        let r = s
+            .query(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {sql}: {e}", ts.label));
+        assert_eq!(r.columns, vec!["q", "n"], "{}", ts.label);
+        assert_eq!(
+            r.rows,
+            vec![
+                vec![serde_json::json!("cc112"), serde_json::json!(1)],
+                vec![serde_json::json!("sp4n_lapor"), serde_json::json!(2)],
+            ],
+            "{}",
+            ts.label
+        );
+        if ts.label == "postgres" {
+            let sql = "SELECT ROW(5, 'x') AS q, 2 AS r";
+            let r = s
+                .query(sql)
+                .await
+                .unwrap_or_else(|e| panic!("{}: {sql}: {e}", ts.label));
+            assert_eq!(
+                r.rows,
+                vec![vec![
+                    serde_json::json!({"f1": 5, "f2": "x"}),
+                    serde_json::json!(2)
+                ]],
+                "{sql}"
+            );
+        }
+    }
+}
+
 /// Review: a blob was written `x'ab…'` on SQLite and `\xab…` on PostgreSQL (a CSV export of
 /// `content_hash` differed between the stores). Both write PostgreSQL's form.
 #[tokio::test]
