@@ -1473,7 +1473,8 @@ fn sqlite_value(row: &sqlx::sqlite::SqliteRow, i: usize) -> serde_json::Value {
             .map(|b| Value::String(format!("\\x{}", hex_encode(&b))))
             .unwrap_or(Value::Null),
         // A text that is not UTF-8 (`CAST(payload AS TEXT)` of a Windows-1252 112 export)
-        // with `�` for each byte that is not: NULL would say it was not there.
+        // with `�` for each stray byte or cut-short character (the bytes of `€` but its
+        // last, `e2 82`, give one): NULL would say it was not there.
         _ => match row.try_get_unchecked::<String, _>(i) {
             Ok(s) => Value::from(s),
             Err(_) => row

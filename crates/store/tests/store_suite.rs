@@ -4821,8 +4821,8 @@ async fn a_blob_reads_alike_on_both_stores() {
 /// past the largest double, `1e999`) and a text that is not UTF-8 (a payload cast to text,
 /// `CAST(payload AS TEXT)` of a Windows-1252 112 export). Both were written as NULL, a value
 /// that was not there; the infinities are written as PostgreSQL writes them, `Infinity` and
-/// `-Infinity`, and the text with `�` for each byte that is not UTF-8 (as a 112 row with a
-/// stray byte is read).
+/// `-Infinity`, and the text with `�` for each stray byte (as a 112 row with one is read) or
+/// cut-short character (the bytes of `€` but its last give one `�`).
 #[tokio::test]
 async fn a_value_no_json_number_or_text_holds_is_written_not_taken_for_null() {
     for ts in each_backend().await {
@@ -4847,12 +4847,20 @@ async fn a_value_no_json_number_or_text_holds_is_written_not_taken_for_null() {
             // PostgreSQL holds no text that is not UTF-8 (the store's database is UTF-8).
             let r = ts
                 .store
-                .query("SELECT CAST(x'41ff42' AS TEXT) AS t, CAST(x'' AS TEXT) AS empty")
+                .query(
+                    "SELECT CAST(x'41ff42' AS TEXT) AS t, CAST(x'' AS TEXT) AS empty, \
+                     CAST(x'41e9e842' AS TEXT) AS two, CAST(x'41e28242' AS TEXT) AS cut",
+                )
                 .await
                 .unwrap();
             assert_eq!(
                 r.rows,
-                vec![vec![serde_json::json!("A\u{fffd}B"), serde_json::json!("")]],
+                vec![vec![
+                    serde_json::json!("A\u{fffd}B"),
+                    serde_json::json!(""),
+                    serde_json::json!("A\u{fffd}\u{fffd}B"),
+                    serde_json::json!("A\u{fffd}B")
+                ]],
                 "{}",
                 ts.label
             );
