@@ -98,3 +98,38 @@ pub fn answer(status: &str, headers: &str, body: &str) -> String {
         body.len()
     )
 }
+
+/// `answer` (a whole raw HTTP answer) as a connection dropped half-way through its body
+/// leaves it when the body's length was not given: its `Content-Length` left out (the body
+/// read until the connection closes) and its body cut in half.
+pub fn cut_short(answer: &str) -> String {
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((answer, ""));
+    let head: Vec<&str> = head
+        .split("\r\n")
+        .filter(|l| !l.to_ascii_lowercase().starts_with("content-length:"))
+        .collect();
+    let cut = body
+        .char_indices()
+        .nth(body.chars().count() / 2)
+        .map_or(0, |(i, _)| i);
+    format!("{}\r\n\r\n{}", head.join("\r\n"), &body[..cut])
+}
+
+/// `handler`, the first answer to each request whose target starts with one of `paths`
+/// [`cut_short`].
+pub fn cutting_once(handler: Handler, paths: &[&str]) -> Handler {
+    let cut: Arc<Mutex<Vec<String>>> = Arc::default();
+    let paths: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
+    Arc::new(move |target: &str| {
+        let answer = handler(target);
+        let Some(path) = paths.iter().find(|p| target.starts_with(p.as_str())) else {
+            return answer;
+        };
+        let mut cut = cut.lock().unwrap();
+        if cut.contains(path) {
+            return answer;
+        }
+        cut.push(path.clone());
+        cut_short(&answer)
+    })
+}

@@ -216,7 +216,7 @@ impl Cc112 {
         &self,
         name: &str,
     ) -> Result<std::result::Result<Vec<u8>, aduan_transport::Response>> {
-        let resp = self.get_answer(name).await?;
+        let resp = self.get_answer(name, false).await?;
         if !resp.is_success() {
             return Ok(Err(resp));
         }
@@ -224,22 +224,26 @@ impl Cc112 {
     }
 
     /// The answer of the HTTP index to `GET {url}/{name}`, whatever its status.
-    async fn get_answer(&self, name: &str) -> Result<aduan_transport::Response> {
+    /// `json`: the answer is JSON (the index), sent with [`HttpClient::send_json`].
+    async fn get_answer(&self, name: &str, json: bool) -> Result<aduan_transport::Response> {
         let url = self.url(name);
         let auth = self.inner.basic_auth.clone();
-        self.inner
-            .http
-            .send(&format!("GET {name}"), |c| {
-                let r = c.get(&url);
-                match &auth {
-                    Some(a) => {
-                        let (user, pass) = a.expose().split_once(':').unwrap_or((a.expose(), ""));
-                        r.basic_auth(user, Some(pass))
-                    }
-                    None => r,
+        let what = format!("GET {name}");
+        let build = |c: &reqwest::Client| {
+            let r = c.get(&url);
+            match &auth {
+                Some(a) => {
+                    let (user, pass) = a.expose().split_once(':').unwrap_or((a.expose(), ""));
+                    r.basic_auth(user, Some(pass))
                 }
-            })
-            .await
+                None => r,
+            }
+        };
+        if json {
+            self.inner.http.send_json(&what, build).await
+        } else {
+            self.inner.http.send(&what, build).await
+        }
     }
 
     /// A listed file's bytes, or why it is left for the next run. `Unreadable`: this one
@@ -404,7 +408,7 @@ impl Cc112 {
             }
         } else {
             let what = "GET index.json";
-            let resp = self.get_answer("index.json").await?;
+            let resp = self.get_answer("index.json", true).await?;
             if !resp.is_success() {
                 return Err(resp.unexpected(CHANNEL, what));
             }

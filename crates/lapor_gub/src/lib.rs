@@ -188,7 +188,7 @@ impl LaporGub {
         let resp = self
             .inner
             .http
-            .send(&what, |c| {
+            .send_json(&what, |c| {
                 aduan_transport::secret_header(
                     c.get(&url).query(&query),
                     "x-api-key",

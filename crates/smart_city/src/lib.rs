@@ -249,7 +249,7 @@ impl BatchSource for Backfill {
         let what = "GET reports";
         let resp = inner
             .http
-            .send(what, |c| {
+            .send_json(what, |c| {
                 c.get(&url).query(&query).bearer_auth(inner.token.expose())
             })
             .await?;

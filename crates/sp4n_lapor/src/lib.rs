@@ -138,7 +138,7 @@ impl Sp4nLapor {
         let resp = self
             .inner
             .http
-            .send("POST auth/token", |c| c.post(&url).json(&body))
+            .send_json("POST auth/token", |c| c.post(&url).json(&body))
             .await?;
         if !resp.is_success() {
             return Err(resp.unexpected(CHANNEL, "getting a token"));
@@ -183,7 +183,7 @@ impl Sp4nLapor {
             let resp = self
                 .inner
                 .http
-                .send(&what, |c| {
+                .send_json(&what, |c| {
                     c.get(&url).query(&query).bearer_auth(token.expose())
                 })
                 .await?;

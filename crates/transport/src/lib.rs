@@ -603,6 +603,29 @@ impl HttpClient {
         what: &str,
         build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<Response> {
+        self.send_checked(what, build, false).await
+    }
+
+    /// [`send`](Self::send) of a request whose success is answered with JSON: a 2xx answer
+    /// without a `Content-Length` whose JSON ends before it is whole (sent until the
+    /// connection closed, and the connection dropped) is a body cut short, retried as one
+    /// the connection tells cut short is (counted `body_interrupted`); after the last
+    /// attempt, an error that says so. (Review, session 46: such a page was read as the
+    /// server's answer, not the JSON of the contract, and failed the run.)
+    pub async fn send_json(
+        &self,
+        what: &str,
+        build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> Result<Response> {
+        self.send_checked(what, build, true).await
+    }
+
+    async fn send_checked(
+        &self,
+        what: &str,
+        build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+        json: bool,
+    ) -> Result<Response> {
         // Attempts that failed (5xx, timeouts, connection errors); a `429` is none.
         let mut failed: u32 = 0;
         // When this request was first answered `429`, and how many times so far.
@@ -661,6 +684,25 @@ impl HttpClient {
                             .unwrap_or_else(|| self.backoff_wait(*answers));
                         self.wait_rate_limited(what, &response, *since, *answers, wait)
                             .await?;
+                        continue;
+                    }
+                    if json && response.is_success() && cut_short_json(&response) {
+                        self.count("body_interrupted");
+                        if last {
+                            return Err(Error::Transport {
+                                channel: self.channel.to_string(),
+                                message: format!(
+                                    "{what}: {}: the answer ({status}, {} bytes, no \
+                                     Content-Length) ends before its JSON does: the connection \
+                                     closed early (after {} attempts)",
+                                    shown(&response.url),
+                                    response.body.len(),
+                                    self.policy.max_attempts
+                                ),
+                            });
+                        }
+                        failed += 1;
+                        self.backoff(failed, what, "JSON cut short").await;
                         continue;
                     }
                     if status >= 500 {
@@ -822,6 +864,25 @@ impl HttpClient {
         );
         tokio::time::sleep(wait).await;
     }
+}
+
+/// Whether `response`, given without a `Content-Length` (read until the connection closed,
+/// which a connection dropped ends as well), holds JSON that ends before it is whole. One with
+/// a length is read whole or not at all; JSON that is whole but not the contract's is the
+/// connector's to judge.
+fn cut_short_json(response: &Response) -> bool {
+    if response
+        .headers
+        .contains_key(reqwest::header::CONTENT_LENGTH)
+    {
+        return false;
+    }
+    // (Without a byte order mark, which a JSON index written by a Windows tool may begin
+    // with: the connector reads past it.)
+    let body = &response.body;
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    serde_json::from_slice::<&serde_json::value::RawValue>(body)
+        .is_err_and(|e| e.classify() == serde_json::error::Category::Eof)
 }
 
 /// Query parameters whose values are hidden where a URL is shown (a token put in a
@@ -1030,6 +1091,77 @@ mod tests {
         let url = format!("http://127.0.0.1:{port}/small");
         let small = client.send("GET", |c| c.get(&url)).await.unwrap();
         assert_eq!(&small.body[..], b"ok");
+    }
+
+    /// Review (session 46): a JSON answer given without its length (sent until the
+    /// connection closes) whose connection dropped half-way ends with no error from the
+    /// connection, and was returned as the server's answer (the run failed on JSON that is not
+    /// the contract's), where one chunked or of a given length is told cut short and asked
+    /// again. It is asked again too; after the last attempt, an error says so. Whole JSON
+    /// that is not the contract's, and what is not asked as JSON, are returned as they came.
+    #[tokio::test]
+    async fn a_json_answer_cut_short_without_its_length_is_asked_again() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let asked = Arc::new(AtomicUsize::new(0));
+        let counter = asked.clone();
+        let (port, _) = server(move |path, _| {
+            let first = counter.fetch_add(1, Ordering::SeqCst).is_multiple_of(2);
+            match (path, first) {
+                ("/close" | "/always", true) | ("/always", false) => {
+                    "HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n{\"data\":[1,2".into()
+                }
+                ("/close", false) => {
+                    "HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n{\"data\":[1,2,3]}".into()
+                }
+                ("/chunked", true) => {
+                    "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n6\r\n{\"data\r\n".into()
+                }
+                ("/chunked", false) => "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n\
+                                        10\r\n{\"data\":[1,2,3]}\r\n0\r\n\r\n"
+                    .into(),
+                _ => "HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n<html>".into(),
+            }
+        })
+        .await;
+        let client = HttpClient::new("test", RetryPolicy::from_settings(5, 3, 10)).unwrap();
+        let url = |p: &str| format!("http://127.0.0.1:{port}{p}");
+        for path in ["/close", "/chunked"] {
+            asked.store(0, Ordering::SeqCst);
+            let whole = client
+                .send_json("GET list", |c| c.get(url(path)))
+                .await
+                .expect(path);
+            assert_eq!(&whole.body[..], br#"{"data":[1,2,3]}"#, "{path}");
+            assert_eq!(asked.load(Ordering::SeqCst), 2, "{path}");
+        }
+        assert_eq!(client.faults().get("body_interrupted"), Some(&2));
+        let e = client
+            .send_json("GET list", |c| c.get(url("/always")))
+            .await
+            .expect_err("always cut short")
+            .to_string();
+        assert!(
+            e.starts_with("test: GET list: ")
+                && e.contains("/always")
+                && e.contains("ends before its JSON does")
+                && e.contains("after 3 attempts"),
+            "{e}"
+        );
+        for path in ["/html"] {
+            let page = client.send_json("GET", |c| c.get(url(path))).await.unwrap();
+            assert_eq!(&page.body[..], b"<html>");
+        }
+        asked.store(0, Ordering::SeqCst);
+        let cut = client.send("GET", |c| c.get(url("/close"))).await.unwrap();
+        assert_eq!(&cut.body[..], br#"{"data":[1,2"#);
+        // A chunked body cut short the connection tells, whatever it holds.
+        asked.store(0, Ordering::SeqCst);
+        let whole = client
+            .send("GET", |c| c.get(url("/chunked")))
+            .await
+            .unwrap();
+        assert_eq!(&whole.body[..], br#"{"data":[1,2,3]}"#);
+        assert_eq!(client.faults().get("body_interrupted"), Some(&6));
     }
 
     #[test]
