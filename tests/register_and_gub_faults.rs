@@ -1183,6 +1183,44 @@ async fn wa_a_sheet_without_its_header_row_fails_quoting_no_reporters_name() {
     server.abort();
 }
 
+/// Review (session 46): since the register's rows are no longer quoted (above), a JSON body
+/// in the register's place with a 2xx status (a sheet service's error, the address of an API)
+/// was told as a sheet whose first row names none of the columns, which sends the operator
+/// to the sheet's header. The error names the channel and says a JSON object or array came,
+/// with the names of an API's keys; no value of it is quoted (an array may be the cases).
+#[tokio::test]
+async fn wa_a_json_body_in_the_registers_place_is_said_to_be_json_quoting_none_of_it() {
+    let (files, base, server) = register_server().await;
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    for (body, says) in [
+        (
+            r#"{"error":{"code":403,"message":"Retno Wulandari 0813-2876-5432 tidak berhak"},"status":"PERMISSION_DENIED"}"#,
+            "a JSON object (its keys `error`, `status`)",
+        ),
+        (
+            r#"[{"No Aduan":"WA-2026-0001","Nama":"Retno Wulandari","No WA":"081328765432"}]"#,
+            "a JSON array of 1 item",
+        ),
+    ] {
+        put(&files, body.as_bytes().to_vec());
+        let r = engine.sync(&register(&base), &NoProgress).await.unwrap();
+        let error = r.error.clone().unwrap_or_default();
+        assert_eq!(r.outcome, Outcome::Failed, "{}", r.summary_line());
+        assert!(
+            error.starts_with("wadul_aladin: ")
+                && error.contains("/register.csv answered 200")
+                && error.contains(says)
+                && error.contains("not the case register's CSV"),
+            "{error}"
+        );
+        for private in ["Retno", "Wulandari", "2876", "WA-2026-0001", "tidak berhak"] {
+            assert!(!error.contains(private), "{private}: {error}");
+        }
+    }
+    server.abort();
+}
+
 /// Review (session 44, rv2): a store synced before `No Aduan` had to be a case number keeps
 /// in its cursor a reporter's number typed there as a case's number. The first read after the
 /// upgrade took it for a case that had left the register and archived a note of its leaving,

@@ -600,6 +600,15 @@ pub(crate) fn not_the_register(body: &[u8]) -> Option<String> {
                 .into(),
         );
     }
+    // JSON in the register's place (a sheet service's error, an API's address): said as
+    // such, not as a sheet whose first row names no column (review, session 46).
+    if let Some(json) = json_document(body) {
+        return Some(format!(
+            "{json}, not the case register's CSV: the register URL answers as a web API does \
+             (an error of the service that publishes the sheet, or another service's address?): \
+             look at the register URL, not at the register's data"
+        ));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -646,6 +655,65 @@ pub(crate) fn not_the_register(body: &[u8]) -> Option<String> {
         if missing.len() == 1 { "" } else { "s" },
         missing.join("`, `")
     ))
+}
+
+/// Keys of a web API's answers (its errors' and envelopes'), any letter case: a JSON object
+/// in the register's place is named by those of its keys among them. No other key is quoted:
+/// one may be a case's number or a reporter's name.
+const API_KEYS: &[&str] = &[
+    "error",
+    "errors",
+    "error_description",
+    "message",
+    "msg",
+    "status",
+    "statuscode",
+    "code",
+    "detail",
+    "details",
+    "title",
+    "type",
+    "reason",
+    "success",
+    "ok",
+    "result",
+    "data",
+];
+
+/// What `body` is when it is a JSON object or array, whole (`a JSON object (its keys
+/// `error`, `status`)`, `a JSON array of 3 items`): no value is said.
+fn json_document(body: &[u8]) -> Option<String> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace())?;
+    if !matches!(first, b'{' | b'[') {
+        return None;
+    }
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    Some(
+        match serde_json::from_slice::<serde_json::Value>(body).ok()? {
+            serde_json::Value::Object(members) => {
+                let named: Vec<String> = members
+                    .keys()
+                    .filter(|k| API_KEYS.contains(&k.to_ascii_lowercase().as_str()))
+                    .map(|k| format!("`{k}`"))
+                    .collect();
+                let others = members.len() - named.len();
+                match (named.is_empty(), others) {
+                    (true, _) => format!("a JSON object of {}", plural(others, "key", "keys")),
+                    (false, 0) => format!("a JSON object (its keys {})", named.join(", ")),
+                    (false, _) => format!(
+                        "a JSON object (its keys {} and {} more)",
+                        named.join(", "),
+                        plural(others, "key", "keys")
+                    ),
+                }
+            }
+            serde_json::Value::Array(items) => {
+                format!("a JSON array of {}", plural(items.len(), "item", "items"))
+            }
+            _ => return None,
+        },
+    )
 }
 
 /// Whether `body` (without its byte order mark) is a web page: its first character that is
