@@ -1249,6 +1249,22 @@ async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
         out.contains("tracking_id") && out.contains("field `"),
         "{out}"
     );
+    // Cut at its limit, the listing says how many there are (review, session 46: "and more").
+    let open = ts.store.quarantine_open_ids().await.unwrap().len();
+    assert!(open > 2, "{out}");
+    let cut = run(&["quarantine", "list", "--limit", "2"], &[]);
+    let cut = String::from_utf8_lossy(&cut.stdout).into_owned();
+    assert_eq!(
+        cut.lines().last(),
+        Some(format!("aduan quarantine: 2 of {open} entries shown (--limit to see more)").as_str()),
+        "{cut}"
+    );
+    let whole = String::from_utf8_lossy(&list.stdout).into_owned();
+    assert_eq!(
+        whole.lines().last(),
+        Some(format!("aduan quarantine: {open} entries").as_str()),
+        "{whole}"
+    );
     let id = out
         .trim_start()
         .trim_start_matches('#')

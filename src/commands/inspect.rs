@@ -259,7 +259,14 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
             let mut entries = store
                 .quarantine_list(channel.as_deref(), all, limit.saturating_add(1))
                 .await?;
-            let more = more_than(&mut entries, limit);
+            // Cut at its limit: how many there are, counted once (review, session 46: "and
+            // more" said nothing of how many).
+            let shown = entries.len().min(usize::try_from(limit).unwrap_or(0));
+            let total = match entries.len() > shown {
+                true => Some(store.quarantine_count(channel.as_deref(), all).await?),
+                false => None,
+            };
+            entries.truncate(shown);
             for e in &entries {
                 out!(
                     "#{:<6} {} UTC  {:<12} {}  {}: {}{}",
@@ -272,11 +279,17 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
                     closed(e)
                 );
             }
-            out!(
-                "aduan quarantine: {} entr{}{more}",
-                entries.len(),
-                if entries.len() == 1 { "y" } else { "ies" }
-            );
+            match total {
+                Some(total) => out!(
+                    "aduan quarantine: {} of {total} entries shown (--limit to see more)",
+                    entries.len()
+                ),
+                None => out!(
+                    "aduan quarantine: {} entr{}",
+                    entries.len(),
+                    if entries.len() == 1 { "y" } else { "ies" }
+                ),
+            }
         }
         QuarantineAction::Show { id } => {
             let e = store

@@ -228,6 +228,22 @@ impl Store {
         })
     }
 
+    /// How many entries [`quarantine_list`](Self::quarantine_list) lists without its limit:
+    /// of `channel` (or all), only open ones unless `all`.
+    pub async fn quarantine_count(&self, channel: Option<&str>, all: bool) -> Result<i64> {
+        on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM quarantine WHERE ($1 IS NULL OR channel = $1) \
+                 AND ($2 OR resolved_at IS NULL)",
+            )
+            .bind(channel)
+            .bind(all)
+            .fetch_one(pool)
+            .await
+            .context(|| "counting quarantine entries".into())
+        })
+    }
+
     /// The failures admins dismissed of the channel's archived payloads `hashes` (by their
     /// content hash): the hash, field and reason of each dismissed entry, without payloads.
     /// Nothing is read for the payloads when no entry at all was ever dismissed; else they
