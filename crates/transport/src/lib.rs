@@ -290,6 +290,21 @@ fn entity(text: &str) -> Option<(char, usize)> {
 /// access, not data, to look at. (Review: it was "an HTML page (maintenance?), not JSON",
 /// also for the CSV files 112's index and the Wadul Aladin register serve.)
 pub fn describe_body(headers: &HeaderMap, body: &[u8]) -> String {
+    // An answer in a content coding (one asked `identity` all the same) is bytes no text:
+    // named by its coding, not quoted.
+    let coding = headers
+        .get(reqwest::header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity"));
+    if let (Some(coding), false) = (coding, body.is_empty()) {
+        return format!(
+            "a body of {} bytes encoded `{}` (Content-Encoding), which Aduan asks none of and \
+             does not read: the server or a proxy compresses what it was asked to send as it is",
+            body.len(),
+            excerpt(coding.as_bytes(), 40)
+        );
+    }
     let excerpt = excerpt(body, 120);
     let html = headers
         .get(CONTENT_TYPE)
@@ -486,6 +501,12 @@ impl HttpClient {
             .timeout(policy.timeout)
             .connect_timeout(policy.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("aduan/", env!("CARGO_PKG_VERSION")))
+            // The client reads no content coding: without this header a server may encode its
+            // answer as it likes (RFC 9110, 12.5.3), and a compressing gateway does.
+            .default_headers(HeaderMap::from_iter([(
+                reqwest::header::ACCEPT_ENCODING,
+                reqwest::header::HeaderValue::from_static("identity"),
+            )]))
             // Redirects are followed on the same origin only: reqwest drops `Authorization`
             // on the way to another host, but not a channel's own key header (`X-API-Key`).
             .redirect(reqwest::redirect::Policy::custom(|attempt| {
@@ -1162,6 +1183,54 @@ mod tests {
             .unwrap();
         assert_eq!(&whole.body[..], br#"{"data":[1,2,3]}"#);
         assert_eq!(client.faults().get("body_interrupted"), Some(&6));
+    }
+
+    /// Review (session 46): a request without `Accept-Encoding` leaves the server free to
+    /// encode its answer as it likes (RFC 9110, 12.5.3), and a gateway that compresses did:
+    /// the client reads no content coding, and the page was quoted in the run's error as the
+    /// compressed bytes, "not the JSON the contract gives". The client asks for `identity`;
+    /// an answer encoded all the same is said to be so, its bytes not quoted.
+    #[tokio::test]
+    async fn answers_are_asked_unencoded_and_an_encoded_one_is_named() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let mut buf = vec![0u8; 8192];
+                let n = s.read(&mut buf).await.unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]).to_lowercase();
+                let gzip = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xab\xce\xcf";
+                let answer: Vec<u8> = if request.contains("\r\naccept-encoding: identity\r\n") {
+                    b"HTTP/1.1 200 OK\r\ncontent-length: 11\r\n\r\n{\"ok\":true}".to_vec()
+                } else {
+                    let mut a = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: {}\r\n\r\n",
+                        gzip.len()
+                    )
+                    .into_bytes();
+                    a.extend_from_slice(gzip);
+                    a
+                };
+                let _ = s.write_all(&answer).await;
+            }
+        });
+        let client = HttpClient::new("test", RetryPolicy::from_settings(5, 1, 10)).unwrap();
+        let url = format!("http://127.0.0.1:{port}/");
+        let page = client.send_json("GET", |c| c.get(&url)).await.unwrap();
+        assert_eq!(&page.body[..], br#"{"ok":true}"#);
+        // Encoded all the same.
+        let mut headers = HeaderMap::new();
+        headers.insert("content-encoding", HeaderValue::from_static("gzip"));
+        let d = describe_body(
+            &headers,
+            b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xab\xce\xcf",
+        );
+        assert_eq!(
+            d,
+            "a body of 13 bytes encoded `gzip` (Content-Encoding), which Aduan asks none of \
+             and does not read: the server or a proxy compresses what it was asked to send as it is"
+        );
     }
 
     #[test]
