@@ -620,6 +620,49 @@ async fn sp4n_a_server_paging_by_fewer_than_asked_is_read_to_the_end() {
     );
 }
 
+/// A server paging by fewer reports than asked whose `meta.per_page` says the number asked
+/// (it echoes the query), its `meta.total_pages` counting the pages it gives: each of its
+/// pages looked like the last, and a time shared by more reports than its cap was never
+/// walked past (the walk over it ended with its first page, run after run: the reports of
+/// that time after the first page and every later one were never read). A page before the
+/// last the server says it has is full.
+#[tokio::test]
+async fn sp4n_a_server_paging_by_fewer_than_its_meta_says_is_read_to_the_end() {
+    let mut reports: Vec<(u64, String, String)> = (1..=5)
+        .map(|id| {
+            (
+                id,
+                "2021-09-13T14:20:00+07:00".to_string(),
+                "Terverifikasi".to_string(),
+            )
+        })
+        .collect();
+    reports.push((
+        6,
+        "2021-09-13T15:00:00+07:00".into(),
+        "Terverifikasi".into(),
+    ));
+    let handler: Handler = Arc::new(move |target: &str| {
+        if target.starts_with("/api/v1/auth/token") {
+            return token_answer();
+        }
+        let page = sp4n_list(&reports, &target.replace("per_page=9", "per_page=2"));
+        // Its meta echoes the size asked; the answer's length is the same.
+        page.replace("\"per_page\":2,", "\"per_page\":9,")
+    });
+    let (base, _log) = scripted(handler).await;
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    for _ in 0..2 {
+        let report = engine
+            .sync(&sp4n_connector(base.clone(), 9), &NoProgress)
+            .await
+            .unwrap();
+        assert_eq!(report.outcome, Outcome::Ok, "{}", report.summary_line());
+    }
+    assert_eq!(rows(&ts, "sp4n_lapor").await.len(), 6);
+}
+
 /// A backfill server that does not page on (it ignores `updated_after` and `after_id`, and
 /// gives its first page with `has_more` again and again): the run stops at once, `partial`,
 /// saying so, with what the page held stored (review: it asked for the same page until its time budget

@@ -489,7 +489,14 @@ impl BatchSource for Pager {
         // server capping pages below `per_page` looked done after each page, and a time shared
         // by more reports than its cap was never walked past).
         let asked = self.connector.inner.config.per_page;
-        let full = page.data.len() as u32 >= page.per_page.map_or(asked, |p| p.min(asked));
+        let full = page.data.len() as u32 >= page.per_page.map_or(asked, |p| p.min(asked))
+            // Or a page before the last the server says it has (`meta.total_pages`), whatever
+            // its length: a server paging by fewer than asked whose `meta.per_page` echoes the
+            // number asked (review, session 46: each page looked like the last, and a time
+            // shared by more reports than its cap was never walked past, run after run).
+            || page
+                .total_pages
+                .is_some_and(|pages| u64::from(self.page) < pages);
         if page.data.is_empty() {
             if self.page > 1 {
                 // The walk's time filled its pages exactly: read them again, then stop.
