@@ -366,6 +366,19 @@ impl RunningSim {
             .unwrap_or_default()
     }
 
+    /// Gives `n` distinct Pantau Pekalongan reports that are not deleted, last updated more
+    /// than `lag_secs` (at least 1) before the newest `updated_at`, a new version (the next
+    /// status, or a withdrawal) dated `lag_secs` before it: the app's transaction that
+    /// committed late, after a later-dated row was already served, so it sorts before a
+    /// backfill cursor saved since. No webhook is sent for it. Returns their ids, in the
+    /// order they were updated (fewer than `n` when fewer reports qualify).
+    pub fn smart_city_commit_late(&self, n: usize, lag_secs: i64) -> Vec<String> {
+        self.smart_city
+            .as_ref()
+            .map(|s| s.commit_late(n, lag_secs))
+            .unwrap_or_default()
+    }
+
     /// POSTs every version of every Pantau Pekalongan report (`report.created` for version 1,
     /// `report.updated` later, `report.deleted` for withdrawals) to `url` (the aggregator's
     /// `/webhooks/smart-city`), signed with the configured secret, following `plan`.

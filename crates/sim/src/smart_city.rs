@@ -10,9 +10,11 @@
 //!
 //! The reports and all their versions are generated at start from the seed (a few hundred
 //! bytes per version) and kept; [`RunningSim::smart_city_update_reports`] adds versions while
-//! the simulator runs. Faults ([`SmartCityFaults`]) apply to backfill requests only.
+//! the simulator runs, and [`RunningSim::smart_city_commit_late`] versions dated before rows
+//! already served (a transaction of the app that committed late). Faults ([`SmartCityFaults`]) apply to backfill requests only.
 //!
 //! [`RunningSim::smart_city_update_reports`]: crate::RunningSim::smart_city_update_reports
+//! [`RunningSim::smart_city_commit_late`]: crate::RunningSim::smart_city_commit_late
 
 mod generate;
 mod topics;
@@ -300,17 +302,30 @@ impl SmartCityState {
     /// Gives `n` distinct live reports a new version (next status, or a withdrawal), all at
     /// the newest `updated_at` + 1 s. Returns their ids in the order they were updated.
     pub(crate) fn update_reports(&self, n: usize) -> Vec<String> {
+        self.update_reports_at(n, |newest| newest + 1)
+    }
+
+    /// Gives `n` distinct live reports last updated before `newest - lag_secs` a new version
+    /// dated then: the app's transaction that committed late, after rows dated later were
+    /// served, so the version sorts before them in the backfill order.
+    pub(crate) fn commit_late(&self, n: usize, lag_secs: i64) -> Vec<String> {
+        self.update_reports_at(n, |newest| newest.saturating_sub(lag_secs.max(1)))
+    }
+
+    /// Gives `n` distinct live reports updated before the time `at(newest updated_at)` a
+    /// new version at that time.
+    fn update_reports_at(&self, n: usize, at: impl Fn(i64) -> i64) -> Vec<String> {
         let mut guard = lock(&self.data);
         let data = &mut *guard;
         let Some(newest) = data.order.keys().next_back().map(|(t, _)| *t) else {
             return Vec::new();
         };
-        let at = newest + 1;
+        let at = at(newest);
         let mut live: Vec<usize> = data
             .reports
             .iter()
             .enumerate()
-            .filter(|(_, h)| h.live().is_some())
+            .filter(|(_, h)| h.live().is_some() && h.updated_at() < at)
             .map(|(i, _)| i)
             .collect();
         let n = n.min(live.len());
