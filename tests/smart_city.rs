@@ -122,14 +122,22 @@ async fn the_backfill_pages_every_report_into_every_store_through_rate_limits_an
             ts.label
         );
     }
-    // Updates upstream move reports to the end of the order; the next run takes just them.
+    // Updates upstream move reports to the end of the order; the next run takes just them
+    // (besides the rows of its look-back before the cursor, read again as unchanged).
     let ts = sqlite_store().await;
     let engine = engine(&ts);
     let connector = backfill(&sim, 50);
     engine.sync(&connector, &NoProgress).await.expect("sync");
     let changed = sim.smart_city_update_reports(20);
     let report = engine.sync(&connector, &NoProgress).await.expect("sync");
-    assert_eq!(report.counts.fetched as usize, changed.len());
+    let c = &report.counts;
+    assert_eq!(
+        (c.fetched - c.unchanged) as usize,
+        changed.len(),
+        "{}",
+        report.summary_line()
+    );
+    assert_eq!(c.inserted + c.updated, changed.len() as u64);
     let truth = sim.smart_city_truth();
     let now = stored(&ts).await;
     for id in &changed {
@@ -137,6 +145,219 @@ async fn the_backfill_pages_every_report_into_every_store_through_rate_limits_an
         // A report whose content was stored and which is now deleted is withdrawn.
         assert_eq!(now.get(id).map(String::as_str), Some(unified(t)), "{id}");
     }
+}
+
+/// The channel's saved cursor, as stored.
+async fn saved_cursor(ts: &TestStore) -> String {
+    let rows = ts
+        .store
+        .query("SELECT cursor FROM sync_state WHERE channel = 'smart_city'")
+        .await
+        .expect("query")
+        .rows;
+    format!("{rows:?}")
+}
+
+/// The backfill of `sim` with the settings `with` besides (`lookback_secs` its default
+/// unless given).
+fn backfill_with(sim: &RunningSim, with: serde_json::Value) -> SmartCity {
+    let mut config = serde_json::json!({
+        "base_url": sim.smart_city_base_url(),
+        "limit": 200,
+        "retry_base_ms": 20,
+        "timeout_secs": 5,
+    });
+    if let (Some(config), Some(with)) = (config.as_object_mut(), with.as_object()) {
+        config.extend(with.clone());
+    }
+    let config: aduan_smart_city::Config = serde_json::from_value(config).expect("config");
+    SmartCity::with_token(config, Secret::new(SmartCityConfig::default().token))
+        .expect("connector builds")
+}
+
+/// Hunt (session 46): the backfill resumed exactly after its saved `(updated_at, id)`, so a
+/// version of a report the app's backend committed late (its transaction committed after a
+/// later-dated row was served: dated before the saved cursor) whose webhook was lost was
+/// never found, against "a lost webhook is still found". The walk resumes `lookback_secs`
+/// (10 minutes unless set) before its cursor: the late version is found by the next run; the
+/// rows read again are unchanged (not archived again, no event, counted as unchanged only),
+/// the cursor does not move back, and a run with nothing new makes one request.
+#[tokio::test]
+async fn a_version_committed_late_before_the_saved_cursor_is_found_by_the_next_run() {
+    for ts in all_stores().await {
+        let sim = simulator(60, SmartCityFaults::default()).await;
+        let engine = engine(&ts);
+        let connector = backfill_with(&sim, serde_json::json!({}));
+        let first = engine.sync(&connector, &NoProgress).await.expect("sync");
+        assert_eq!(first.outcome, Outcome::Ok, "{}: {first:?}", ts.label);
+        let cursor = saved_cursor(&ts).await;
+        let raws = count(&ts, "SELECT COUNT(*) FROM raw_records").await;
+        let events = count(&ts, "SELECT COUNT(*) FROM complaint_events").await;
+
+        let late = sim.smart_city_commit_late(1, 60);
+        assert_eq!(late.len(), 1, "{}", ts.label);
+        let id = &late[0];
+        let truth = sim.smart_city_truth();
+        let t = truth.iter().find(|t| &t.id == id).expect("in the truth");
+        assert_ne!(
+            stored(&ts).await.get(id).map(String::as_str),
+            Some(unified(t)),
+            "{}: the late version changes the report",
+            ts.label
+        );
+
+        let second = engine.sync(&connector, &NoProgress).await.expect("sync");
+        assert_eq!(second.outcome, Outcome::Ok, "{}: {second:?}", ts.label);
+        assert_eq!(
+            stored(&ts).await.get(id).map(String::as_str),
+            Some(unified(t)),
+            "{}: the version committed late is found: {}",
+            ts.label,
+            second.summary_line()
+        );
+        let c = &second.counts;
+        assert_eq!(
+            (
+                c.inserted,
+                c.updated,
+                c.quarantined,
+                c.fetched - c.unchanged
+            ),
+            (0, 1, 0, 1),
+            "{}: {}",
+            ts.label,
+            second.summary_line()
+        );
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM raw_records").await,
+            raws + 1,
+            "{}: the rows read again are not archived again",
+            ts.label
+        );
+        let late_events = count(
+            &ts,
+            &format!(
+                "SELECT COUNT(*) FROM complaint_events e JOIN complaints c \
+                 ON c.complaint_seq = e.complaint_seq WHERE c.external_id = '{id}'"
+            ),
+        )
+        .await;
+        let now = count(&ts, "SELECT COUNT(*) FROM complaint_events").await;
+        assert!(now > events, "{}: the late version's events", ts.label);
+        assert!(
+            now - events <= late_events,
+            "{}: events only of the late report ({events} → {now})",
+            ts.label
+        );
+        assert_eq!(
+            saved_cursor(&ts).await,
+            cursor,
+            "{}: the cursor does not move back to the late row",
+            ts.label
+        );
+
+        // Nothing new: one request, the rows of the window read again as unchanged.
+        let before = sim.smart_city_stats().requests;
+        let third = engine.sync(&connector, &NoProgress).await.expect("sync");
+        assert_eq!(sim.smart_city_stats().requests - before, 1, "{}", ts.label);
+        let c = &third.counts;
+        assert!(
+            c.unchanged > 0,
+            "{}: the cursor's own row is read again",
+            ts.label
+        );
+        assert_eq!(
+            (c.inserted, c.updated, c.fetched - c.unchanged),
+            (0, 0, 0),
+            "{}: {}",
+            ts.label,
+            third.summary_line()
+        );
+        assert_eq!(saved_cursor(&ts).await, cursor, "{}", ts.label);
+    }
+}
+
+/// `lookback_secs = 0` resumes exactly after the cursor, as before: the late version is not
+/// read. More than a day is refused.
+#[tokio::test]
+async fn no_lookback_resumes_exactly_after_the_cursor() {
+    let sim = simulator(60, SmartCityFaults::default()).await;
+    let config: aduan_smart_city::Config = serde_json::from_value(serde_json::json!({
+        "base_url": sim.smart_city_base_url(), "lookback_secs": 86_401,
+    }))
+    .expect("config");
+    let e = SmartCity::with_token(config, Secret::new("t")).expect_err("refused");
+    assert!(e.to_string().contains("lookback_secs 86401"), "{e}");
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    let connector = backfill_with(&sim, serde_json::json!({"lookback_secs": 0}));
+    engine.sync(&connector, &NoProgress).await.expect("sync");
+    assert_eq!(sim.smart_city_commit_late(1, 60).len(), 1);
+    let run = engine.sync(&connector, &NoProgress).await.expect("sync");
+    assert_eq!(run.counts.fetched, 0, "{}", run.summary_line());
+}
+
+/// A look-back over several pages (one report a page): the rows before the saved cursor do
+/// not move it back, also when the run stops after reading them (the cursor a run that fails
+/// keeps is its last batch's); a look-back whose page ends at the saved cursor pages on
+/// (it was not asked from there); the late versions and the new ones are all found.
+#[tokio::test]
+async fn a_look_back_over_several_pages_never_moves_the_cursor_back() {
+    let sim = simulator(60, SmartCityFaults::default()).await;
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    let connector = backfill_with(&sim, serde_json::json!({"limit": 1, "max_attempts": 1}));
+    let run = engine.sync(&connector, &NoProgress).await.expect("sync");
+    assert_eq!(run.outcome, Outcome::Ok, "{}", run.summary_line());
+    // The cursor at a report alone in its second.
+    let mut changed = sim.smart_city_update_reports(1);
+    engine.sync(&connector, &NoProgress).await.expect("sync");
+    changed.extend(sim.smart_city_update_reports(1));
+    // A second's look-back: its first page is the row at the cursor, with more after it.
+    let second = backfill_with(
+        &sim,
+        serde_json::json!({"limit": 1, "max_attempts": 1, "lookback_secs": 1}),
+    );
+    let run = engine.sync(&second, &NoProgress).await.expect("sync");
+    assert_eq!(run.outcome, Outcome::Ok, "{}", run.summary_line());
+    let c = &run.counts;
+    assert_eq!(c.fetched - c.unchanged, 1, "{}", run.summary_line());
+    let cursor = saved_cursor(&ts).await;
+    assert!(cursor.contains(&changed[1]), "{cursor}");
+
+    // Two versions committed late; the run stops at its second request.
+    changed.extend(sim.smart_city_commit_late(2, 60));
+    sim.smart_city_set_faults(SmartCityFaults {
+        server_error_every: 2,
+        ..SmartCityFaults::default()
+    });
+    let run = engine.sync(&connector, &NoProgress).await.expect("sync");
+    assert_eq!(run.outcome, Outcome::Partial, "{}", run.summary_line());
+    assert_eq!(run.counts.fetched, 1, "{}", run.summary_line());
+    assert_eq!(saved_cursor(&ts).await, cursor, "the cursor stays");
+
+    sim.smart_city_set_faults(SmartCityFaults::default());
+    changed.extend(sim.smart_city_update_reports(1));
+    let run = engine.sync(&connector, &NoProgress).await.expect("sync");
+    assert_eq!(run.outcome, Outcome::Ok, "{}", run.summary_line());
+    let truth = sim.smart_city_truth();
+    let now = stored(&ts).await;
+    assert_eq!(changed.len(), 5);
+    for id in &changed {
+        let t = truth.iter().find(|t| &t.id == id).expect("in the truth");
+        assert_eq!(now.get(id).map(String::as_str), Some(unified(t)), "{id}");
+    }
+    let cursor = saved_cursor(&ts).await;
+    assert!(cursor.contains(&changed[4]), "{cursor}");
+    let run = engine.sync(&connector, &NoProgress).await.expect("sync");
+    assert_eq!(run.outcome, Outcome::Ok, "{}", run.summary_line());
+    assert_eq!(
+        run.counts.fetched,
+        run.counts.unchanged,
+        "{}",
+        run.summary_line()
+    );
+    assert_eq!(saved_cursor(&ts).await, cursor);
 }
 
 #[tokio::test]
@@ -897,6 +1118,63 @@ async fn an_old_version_dismissed_stays_closed_through_newer_versions_retries_an
             format!("{status:?}"),
             r#"[[String("resolved")]]"#,
             "{}",
+            ts.label
+        );
+    }
+}
+
+/// A look-back that brings an older version of a report than the one stored (a replica of
+/// the app's database behind, or a version committed late below one folded from a webhook)
+/// does not overwrite it: the highest version's status stays (the older one is news only
+/// for the history, its status at its time), and the cursor stays.
+#[tokio::test]
+async fn an_older_version_read_again_by_the_look_back_does_not_overwrite_a_newer_one() {
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        let (first, server) =
+            page_of(&[report_version("r-1", 3, "done", "2024-02-02T01:00:00Z")]).await;
+        let run = engine.sync(&first, &NoProgress).await.unwrap();
+        server.abort();
+        assert_eq!(
+            run.counts.inserted,
+            1,
+            "{}: {}",
+            ts.label,
+            run.summary_line()
+        );
+        let (second, server) = page_of(&[report_version(
+            "r-1",
+            2,
+            "in_progress",
+            "2024-02-02T00:59:00Z",
+        )])
+        .await;
+        let run = engine.sync(&second, &NoProgress).await.unwrap();
+        server.abort();
+        let c = &run.counts;
+        assert_eq!(
+            (c.fetched, c.inserted, c.quarantined),
+            (1, 0, 0),
+            "{}: {}",
+            ts.label,
+            run.summary_line()
+        );
+        let status = ts
+            .store
+            .query("SELECT status FROM complaints WHERE complaint_id = 'smart_city:r-1'")
+            .await
+            .unwrap()
+            .rows;
+        assert_eq!(
+            format!("{status:?}"),
+            r#"[[String("resolved")]]"#,
+            "{}",
+            ts.label
+        );
+        let cursor = saved_cursor(&ts).await;
+        assert!(
+            cursor.contains("2024-02-02T01:00:00Z"),
+            "{}: {cursor}",
             ts.label
         );
     }

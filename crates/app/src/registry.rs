@@ -157,6 +157,7 @@ pub fn registry() -> Vec<Registered> {
                     timeout_secs: 10,
                     max_attempts: 6,
                     retry_base_ms: 200,
+                    lookback_secs: aduan_smart_city::DEFAULT_LOOKBACK_SECS,
                 };
                 let token = Secret::new(aduan_sim::SmartCityConfig::default().token);
                 Ok(Box::new(aduan_smart_city::SmartCity::with_token(

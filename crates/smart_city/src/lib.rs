@@ -1,16 +1,19 @@
 //! The Pantau Pekalongan connector (`smart_city`): the city's smart-city reporting app.
 //!
 //! Two streams of the same reports: signed webhooks (push, [`webhook`]) and a keyset-paged
-//! backfill API (pull, [`SmartCity`]) that finds what a lost webhook missed. Both carry
-//! versions of a report; a report's complaint is folded from every version received
-//! ([`PullConnector::FOLD`]): the highest version wins, whatever order they came in, and a
-//! `report.deleted` marks the complaint withdrawn (never removed).
+//! backfill API (pull, [`SmartCity`]) that finds what a lost webhook missed; each run resumes
+//! the walk `lookback_secs` before its saved cursor, so that a version the app commits late
+//! (dated before rows already served) is found too. Both carry versions of a report; a
+//! report's complaint is folded from every version received ([`PullConnector::FOLD`]): the
+//! highest version wins, whatever order they came in, and a `report.deleted` marks the
+//! complaint withdrawn (never removed).
 //!
 //! ```
 //! let cfg: aduan_smart_city::Config = serde_json::from_str(
 //!     r#"{"base_url":"http://127.0.0.1:8700/smart-city"}"#,
 //! ).unwrap();
 //! assert_eq!(cfg.limit, 200);
+//! assert_eq!(cfg.lookback_secs, 600);
 //! assert_eq!(cfg.webhook_secret_env, "ADUAN_SMART_CITY_WEBHOOK_SECRET");
 //! ```
 #![deny(missing_docs)]
@@ -60,6 +63,14 @@ pub struct Config {
     /// Wait before the first retry, in milliseconds; doubled on each retry.
     #[serde(default = "aduan_transport::defaults::retry_base_ms")]
     pub retry_base_ms: u64,
+    /// How far before its saved cursor a run resumes the walk, in seconds (default 600, at
+    /// most 86 400; 0 resumes exactly after it). A version the app's backend commits late is
+    /// dated before rows already served, so before the cursor saved since: a walk resumed
+    /// exactly after the cursor never reads it, and with its webhook lost it is lost for
+    /// good. The rows read again are recognised by their bytes (unchanged), and the saved
+    /// cursor never moves back.
+    #[serde(default = "default_lookback_secs")]
+    pub lookback_secs: u64,
 }
 
 fn default_token_env() -> String {
@@ -71,6 +82,15 @@ fn default_webhook_secret_env() -> String {
 fn default_limit() -> u32 {
     200
 }
+fn default_lookback_secs() -> u64 {
+    DEFAULT_LOOKBACK_SECS
+}
+
+/// `lookback_secs` unless set: 10 minutes.
+pub const DEFAULT_LOOKBACK_SECS: u64 = 600;
+
+/// The largest `lookback_secs`: a day (the app retries a webhook for up to a day).
+const MAX_LOOKBACK_SECS: u64 = 86_400;
 
 fn config_err(message: impl Into<String>) -> Error {
     Error::Config {
@@ -102,6 +122,12 @@ impl SmartCity {
     /// environment instead).
     pub fn with_token(config: Config, token: Secret) -> Result<Self> {
         aduan_core::check_within(CHANNEL, "limit", config.limit, 1..=200)?;
+        aduan_core::check_within(
+            CHANNEL,
+            "lookback_secs",
+            config.lookback_secs,
+            0..=MAX_LOOKBACK_SECS,
+        )?;
         aduan_transport::check_url(CHANNEL, "base_url", &config.base_url)?;
         let http = HttpClient::from_settings(
             CHANNEL,
@@ -164,6 +190,8 @@ impl PullConnector for SmartCity {
     async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
         // The client serves run after run: this run's faults are those from here on.
         let faults_base = self.inner.http.faults();
+        let mut floor = None;
+        let mut from = None;
         let cursor = match cursor {
             Some(c) => {
                 let mut saved = serde_json::from_str::<Cursor>(&c).map_err(|e| {
@@ -179,6 +207,18 @@ impl PullConnector for SmartCity {
                 if let Some(t) = aduan_core::time::as_query_time(&saved.updated_after) {
                     saved.updated_after = t;
                 }
+                if let Some(at) = at {
+                    floor = Some((at, saved.after_id.clone()));
+                    // The walk resumes a little before the cursor (hunt, session 46: a
+                    // version committed late, dated before it, was never read).
+                    let back = i64::try_from(self.inner.config.lookback_secs)
+                        .ok()
+                        .filter(|s| *s > 0)
+                        .and_then(chrono::TimeDelta::try_seconds);
+                    from = back
+                        .and_then(|back| at.checked_sub_signed(back))
+                        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
+                }
                 Some(saved)
             }
             None => None,
@@ -187,6 +227,8 @@ impl PullConnector for SmartCity {
             faults_base,
             connector: self.clone(),
             cursor,
+            from,
+            saved: floor,
             done: false,
         }))
     }
@@ -226,7 +268,15 @@ struct Backfill {
     /// The client's faults when the run began.
     faults_base: FaultCounts,
     connector: SmartCity,
+    /// Where the next page starts: after the last row read (or the saved cursor).
     cursor: Option<Cursor>,
+    /// The first page's `updated_after` instead, without `after_id`: the saved cursor's time
+    /// less `lookback_secs`.
+    from: Option<String>,
+    /// The key of the cursor saved last (at first the one the run began at): a cursor not
+    /// after it is not saved again, so that the rows read again before it do not move it
+    /// back.
+    saved: Option<(chrono::DateTime<Utc>, String)>,
     done: bool,
 }
 
@@ -242,7 +292,9 @@ impl BatchSource for Backfill {
             inner.config.base_url.trim_end_matches('/')
         );
         let mut query = vec![("limit", inner.config.limit.to_string())];
-        if let Some(c) = &self.cursor {
+        if let Some(from) = &self.from {
+            query.push(("updated_after", from.clone()));
+        } else if let Some(c) = &self.cursor {
             query.push(("updated_after", c.updated_after.clone()));
             query.push(("after_id", c.after_id.clone()));
         }
@@ -307,15 +359,15 @@ impl BatchSource for Backfill {
             ) = key
             {
                 let real = aduan_core::time::parse_source(&at)
-                    .is_some_and(|t| !aduan_core::time::ahead_of(t, received_at));
+                    .filter(|t| !aduan_core::time::ahead_of(*t, received_at));
                 // Sent back as `updated_after`, an RFC 3339 time (WIB's offset added to one
                 // written without).
                 let c = Cursor {
                     updated_after: aduan_core::time::as_query_time(&at).unwrap_or(at),
                     after_id: id,
                 };
-                if real {
-                    saved = Some(c.clone());
+                if let Some(t) = real {
+                    saved = Some((t, c.clone()));
                 }
                 last = Some(c);
             }
@@ -345,10 +397,20 @@ impl BatchSource for Backfill {
             return Ok(None);
         }
         self.done = !has_more;
+        // Past the look-back's first page, the walk pages on from its last row.
+        let looked_back = self.from.take().is_some();
+        // Saved only when after the cursor saved before: the rows read again before it (the
+        // look-back) leave it where it is.
+        let saved = saved.filter(|(t, c)| {
+            self.saved
+                .as_ref()
+                .is_none_or(|(st, sid)| (t, &c.after_id) > (st, sid))
+        });
         let cursor = match last {
             // A server that pages on from nowhere new (it does not take `after_id`) would be
-            // asked for the same page until the run's time ran out.
-            Some(c) if has_more && self.cursor.as_ref() == Some(&c) => {
+            // asked for the same page until the run's time ran out. (A look-back's page may
+            // end at the saved cursor: it was not asked from there.)
+            Some(c) if has_more && !looked_back && self.cursor.as_ref() == Some(&c) => {
                 return Err(Error::Upstream {
                     channel: CHANNEL.into(),
                     message: format!(
@@ -359,7 +421,11 @@ impl BatchSource for Backfill {
             }
             Some(c) => {
                 self.cursor = Some(c);
-                saved.map(|c| serde_json::to_string(&c).unwrap_or_default())
+                saved.map(|(t, c)| {
+                    let json = serde_json::to_string(&c).unwrap_or_default();
+                    self.saved = Some((t, c.after_id));
+                    json
+                })
             }
             // A page whose rows all lack the keyset fields cannot be paged past.
             None if has_more => {
