@@ -1051,10 +1051,12 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
     // Every version of each case, in the order they came (rows are edited in place: the
     // newest says what the case is now, the others what it was).
     let mut cases: BTreeMap<String, Vec<Case>> = BTreeMap::new();
-    // Each edited message's edits: (when, its wamid, the new words).
-    let mut edits: HashMap<String, Vec<(DateTime<Utc>, String, String)>> = HashMap::new();
-    // Each deleted message's deletions, when they came.
-    let mut revokes: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
+    // Each edited message's edits: (when, its wamid, the new words, its sender).
+    type Edit = (DateTime<Utc>, String, String, Option<String>);
+    let mut edits: HashMap<String, Vec<Edit>> = HashMap::new();
+    // Each deleted message's deletions: when they came, and their sender.
+    type Revoke = (DateTime<Utc>, Option<String>);
+    let mut revokes: HashMap<String, Vec<Revoke>> = HashMap::new();
     // Each case that left the register: how many of its versions came before it left, and
     // when it left (the first note after them: a note repeated says nothing new).
     let mut gone: HashMap<String, (usize, DateTime<Utc>)> = HashMap::new();
@@ -1096,13 +1098,15 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
                         text: Some(text),
                         at,
                         wamid,
+                        sender,
                         ..
-                    }) => edits.entry(of).or_default().push((at, wamid, text)),
+                    }) => edits.entry(of).or_default().push((at, wamid, text, sender)),
                     Ok(Msg {
                         revokes: Some(of),
                         at,
+                        sender,
                         ..
-                    }) => revokes.entry(of).or_default().push(at),
+                    }) => revokes.entry(of).or_default().push((at, sender)),
                     Ok(m) if m.aside => {}
                     Ok(m) => {
                         messages.entry(m.wamid.clone()).or_insert(m);
@@ -1126,11 +1130,15 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
     // stays in its thread, at its time). An edited one says what its latest edit says (its
     // caption, for media). Each only from its message's time to as long after it as it
     // counts (see `EDIT_WITHIN`, `REVOKE_WITHIN`): so far a fold at either reads the other.
+    // Each only by the message's own sender, the only one the platform lets delete or edit
+    // it (a group may hold two senders, see `open` below; review, session 46: one's deletion
+    // or edit naming the other's message changed the other's complaint).
     let within = |at: DateTime<Utc>, m: &Msg, limit: Duration| at >= m.at && at - m.at <= limit;
     for m in messages.values_mut() {
-        let deleted = revokes
-            .get(&m.wamid)
-            .is_some_and(|list| list.iter().any(|at| within(*at, m, REVOKE_WITHIN)));
+        let deleted = revokes.get(&m.wamid).is_some_and(|list| {
+            list.iter()
+                .any(|(at, by)| *by == m.sender && within(*at, m, REVOKE_WITHIN))
+        });
         if deleted {
             m.deleted = true;
             m.text = None;
@@ -1140,10 +1148,10 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
         }
         let latest = edits.get(&m.wamid).and_then(|list| {
             list.iter()
-                .filter(|(at, _, _)| within(*at, m, EDIT_WITHIN))
+                .filter(|(at, _, _, by)| *by == m.sender && within(*at, m, EDIT_WITHIN))
                 .max_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)))
         });
-        if let Some((_, _, text)) = latest {
+        if let Some((_, _, text, _)) = latest {
             match (&m.text, &m.attachment) {
                 (None, Some(a)) => {
                     let kind = a.split(']').next().unwrap_or_default();

@@ -1909,3 +1909,52 @@ fn an_unsupported_message_of_no_aside_is_the_senders() {
         );
     }
 }
+
+/// Review (session 46) of 0b979e3: a deletion or an edit is its sender's, of a message of
+/// theirs (the platform lets a sender delete or edit only what they sent). A group may hold
+/// two senders (a number abroad beginning with 8 and an Indonesian one of the same digits
+/// after `62`): a deletion or an edit naming the other sender's message changed that
+/// sender's complaint, deleting its words or putting another's in it.
+#[test]
+fn a_deletion_or_an_edit_is_of_its_own_senders_message_only() {
+    const JAPAN: &str = "819012345678";
+    const INDONESIA: &str = "62819012345678";
+    let abroad = hook(JAPAN, &[("wamid.JP", T0, "Jalan berlubang di Jl. Merdeka")]);
+    let home = hook(
+        INDONESIA,
+        &[("wamid.ID", T0 + HOUR, "Sampah menumpuk di pasar")],
+    );
+    let by = |from: &str, id: &str, at: i64, kind: &str, object: serde_json::Value| {
+        raw(
+            serde_json::json!({"entry": [{"changes": [{"field": "messages", "value": {
+            "messages": [{"from": from, "id": id, "timestamp": at.to_string(),
+                "type": kind, kind: object}]}}]}]})
+            .to_string(),
+        )
+    };
+    let revoke = by(
+        INDONESIA,
+        "wamid.R",
+        T0 + 2 * HOUR,
+        "revoke",
+        serde_json::json!({"original_message_id": "wamid.JP"}),
+    );
+    let edit = by(
+        JAPAN,
+        "wamid.E",
+        T0 + 2 * HOUR,
+        "edit",
+        serde_json::json!({"original_message_id": "wamid.ID",
+            "message": {"type": "text", "text": {"body": "kata orang lain"}}}),
+    );
+    let f = fold(INDONESIA, &[abroad, home, revoke, edit]);
+    assert!(f.errors.is_empty(), "{:?}", f.errors);
+    let bodies: Vec<_> = f.complaints.iter().map(|c| c.body.as_deref()).collect();
+    assert_eq!(
+        bodies,
+        [
+            Some("Jalan berlubang di Jl. Merdeka"),
+            Some("Sampah menumpuk di pasar")
+        ]
+    );
+}
