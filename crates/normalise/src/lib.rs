@@ -277,8 +277,12 @@ pub struct Tables<'a> {
 /// a 112 call without a ticket timed to the minute (`dd/mm/yyyy HH:MM`) known by that minute as
 /// written (`20210912T0230Z-…`): known by the minute's first second, it was the stand-in a ticketed
 /// call of the same caller at that second took the place of (the dropped call lost); an address's
-/// marks read with any white space between their words (`Jawa\u{a0}Tengah`) (2026-12-07).
-pub const RULES: u32 = 21;
+/// marks read with any white space between their words (`Jawa\u{a0}Tengah`) (2026-12-07); 22,
+/// a WhatsApp message its sender deleted within three days of it no words of its complaint
+/// (its text, caption and place leave the complaint and its history, its event saying
+/// `[dihapus pengirim]`), an edit counting within a day of its message only, and a deletion or
+/// an edit changing only its own sender's message (2026-12-07).
+pub const RULES: u32 = 22;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
 /// identity (see [`Normaliser::stored_external_id`]).
