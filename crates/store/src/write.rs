@@ -1665,9 +1665,11 @@ impl Store {
             .execute(&mut *tx)
             .await
             .context(what)?;
+            // (The unified tables last: on PostgreSQL their statements set the default
+            // tablespace for the rest of the transaction.)
             sqlx::raw_sql(&format!(
                 "DROP TABLE IF EXISTS {}; DROP TABLE IF EXISTS {}; DROP TABLE IF EXISTS {}; \
-                 DROP TABLE IF EXISTS {}; {create}; {}; {}",
+                 DROP TABLE IF EXISTS {}; {}; {}; {create}",
                 REBUILT.events,
                 REBUILT.complaints,
                 REBUILT.quarantine,
@@ -1760,7 +1762,11 @@ impl Store {
     /// The statements that create a rebuild's tables with the live tables' definitions: on
     /// SQLite the same `CREATE` statement (the catalogue keeps it) under the rebuild's name,
     /// whose secondary indexes come when it is put in place; on PostgreSQL `LIKE … INCLUDING
-    /// ALL`, `UNLOGGED` and in the tablespace where the live table is.
+    /// ALL`, `UNLOGGED` and in the tablespace where the live table is, their indexes where
+    /// the live ones are (`default_tablespace` set to the database's for the rest of the
+    /// transaction: `LIKE` makes an index of the database's default tablespace, and a table
+    /// given none, in the role's `default_tablespace`, which the swap would then move back
+    /// while it holds the tables locked).
     async fn rebuild_tables(&self) -> Result<String> {
         let mut create = Vec::new();
         match &self.backend {
@@ -1787,6 +1793,7 @@ impl Store {
                      coalesce((SELECT format(' TABLESPACE %I', spcname) FROM pg_tablespace \
                        WHERE oid = c.reltablespace), '') \
                      FROM pg_class c WHERE c.oid = to_regclass($1)";
+                create.push("SET LOCAL default_tablespace = ''".to_string());
                 for (live, next) in SWAPPED {
                     let (unlogged, space): (String, String) = sqlx::query_as(kind)
                         .bind(live)

@@ -3820,6 +3820,102 @@ async fn a_rebuild_keeps_the_tablespace_persistence_and_clustering_of_the_tables
     );
 }
 
+/// Review (session 46): on PostgreSQL a rebuild by a role whose `default_tablespace` is not
+/// where the tables are (set for the role or the database after they were made) made the
+/// rebuild's tables and their indexes in it, and its swap then moved each back where the
+/// live one is (`SET TABLESPACE`: a copy of every row and index) while it held the tables
+/// locked, at every rebuild. They are made where the live ones are, and the swap moves none.
+#[tokio::test]
+async fn a_rebuild_makes_its_tables_where_the_live_ones_are_whatever_the_default_tablespace() {
+    use sqlx::Connection;
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let Some(schema) = ts.schema.clone() else {
+        return;
+    };
+    store_one_complaint(&ts.store).await;
+    let space = format!(
+        "aduan_space_{}_{}",
+        std::process::id(),
+        Utc::now().timestamp_micros()
+    );
+    let mut admin = sqlx::PgConnection::connect(&ts.url).await.unwrap();
+    sqlx::raw_sql("SET allow_in_place_tablespaces = true")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    sqlx::raw_sql(&format!("CREATE TABLESPACE {space} LOCATION ''"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let separator = if ts.url.contains('?') { '&' } else { '?' };
+    let url = format!("{}{separator}options[default_tablespace]={space}", ts.url);
+    // The files of the tables and their indexes: the same before and after a swap that
+    // moved nothing.
+    let files = |tables: [&str; 2]| {
+        format!(
+            "SELECT pg_relation_filenode(c.oid)::text FROM pg_class c \
+             WHERE c.oid IN (to_regclass('{0}'), to_regclass('{1}')) OR c.oid IN \
+             (SELECT indexrelid FROM pg_index \
+             WHERE indrelid IN (to_regclass('{0}'), to_regclass('{1}'))) ORDER BY 1",
+            tables[0], tables[1]
+        )
+    };
+    // (The rebuild's quarantine and claims, merged into the live ones, may be there.)
+    let in_space = format!(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_tablespace t ON t.oid = c.reltablespace \
+         WHERE t.spcname = '{space}' AND (c.oid IN (to_regclass('complaints_rebuild'), \
+         to_regclass('complaint_events_rebuild')) OR c.oid IN (SELECT indexrelid FROM pg_index \
+         WHERE indrelid IN (to_regclass('complaints_rebuild'), \
+         to_regclass('complaint_events_rebuild')))) ORDER BY 1"
+    );
+    let mut seen = Vec::new();
+    let done = match Store::open_postgres_in_schema(&url, &schema).await {
+        Ok(s) => {
+            let done = match s.begin_rebuild().await {
+                Ok(()) => {
+                    seen.push(texts(&ts.store, &in_space).await);
+                    seen.push(
+                        texts(
+                            &ts.store,
+                            &files(["complaints_rebuild", "complaint_events_rebuild"]),
+                        )
+                        .await,
+                    );
+                    rebuild_two_and_finish(&s).await
+                }
+                Err(e) => Err(e),
+            };
+            s.close().await;
+            done.map_err(|e| e.to_string())
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    seen.push(texts(&ts.store, &files(["complaints", "complaint_events"])).await);
+    sqlx::raw_sql(&format!(
+        "ALTER TABLE ALL IN TABLESPACE {space} SET TABLESPACE pg_default; \
+         ALTER INDEX ALL IN TABLESPACE {space} SET TABLESPACE pg_default"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    sqlx::raw_sql(&format!("DROP TABLESPACE {space}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    assert_eq!(done, Ok(()));
+    let [made_in_space, before, after] = &seen[..] else {
+        panic!("{seen:?}");
+    };
+    assert_eq!(
+        (made_in_space, before == after),
+        (&Vec::<String>::new(), true),
+        "made where the live ones are, the swap moving none of them"
+    );
+}
+
 /// Review (session 46): on PostgreSQL a column's default an admin set or dropped while a
 /// rebuild ran was lost at its end (`LIKE … INCLUDING DEFAULTS` copied those of its start):
 /// the tables have the defaults the live ones have when it ends.
