@@ -790,8 +790,9 @@ const KEPT_SQL: &str = "WITH RECURSIVE rel (oid, depth) AS ( \
 /// defaults, the triggers (made again), and what `LIKE … INCLUDING ALL` gave the new tables
 /// (their own constraints but foreign keys, indexes, identity sequence, defaults and
 /// statistics); a kept view whose owner this role cannot act as (it could not drop it, nor
-/// give it back its owner: it must have the owner's privileges, not only be a member of it
-/// as a `NOINHERIT` role is, and from PostgreSQL 16 may `SET ROLE` to it); a kept view this
+/// give it back its owner: to drop it, it must have the privileges of the owner or of the
+/// schema's owner, not only be a member of the owner as a `NOINHERIT` role is; to give it
+/// back, be a member of the owner, from PostgreSQL 16 one that may `SET ROLE` to it); a kept view this
 /// role could drop but not make again (in a schema where it may not create, or owned by a
 /// role that may not create in its schema, which giving it back asks); a trigger whose
 /// function this role may not execute (making it again asks it); and a kept view that is temporary (another session's, an
@@ -821,7 +822,10 @@ const IN_THE_WAY_SQL: &str = "SELECT DISTINCT pg_describe_object(d.classid, d.ob
      SELECT format('view %s (owned by %I, a role this one cannot act as)', k.oid::regclass, \
        pg_get_userbyid(c.relowner)) \
      FROM kept k JOIN pg_class c ON c.oid = k.oid \
-     WHERE k.depth > 0 AND NOT (pg_has_role(c.relowner, 'USAGE') \
+     JOIN pg_namespace s ON s.oid = c.relnamespace \
+     WHERE k.depth > 0 AND NOT ((pg_has_role(c.relowner, 'USAGE') \
+         OR pg_has_role(s.nspowner, 'USAGE')) \
+       AND pg_has_role(c.relowner, 'MEMBER') \
        AND CASE WHEN current_setting('server_version_num')::int >= 160000 \
          THEN pg_has_role(c.relowner, 'SET') ELSE true END) \
      UNION \
@@ -853,10 +857,12 @@ const DROP_VIEWS_SQL: &str = "SELECT format('DROP VIEW %s', k.oid::regclass) FRO
 
 /// PostgreSQL, after [`KEPT_SQL`]: the statements that make the kept views and triggers
 /// again after the swap, as they were: each view (its options, such as `security_barrier`
-/// or `check_option`, and definition), shallowest first; then their owners, their columns'
-/// defaults (`ALTER VIEW … ALTER COLUMN … SET DEFAULT`), comments and privileges; then every
-/// trigger of the kept relations (an admin's audit trigger on `complaints`), disabled or
-/// enabled as it was, with its comment.
+/// or `check_option`, and definition), shallowest first; then their columns' defaults
+/// (`ALTER VIEW … ALTER COLUMN … SET DEFAULT`), comments and privileges; then every trigger
+/// of the kept relations (an admin's audit trigger on `complaints`), disabled or enabled as
+/// it was, with its comment; and last the views' owners (this role, their owner until then,
+/// may give each its comment, grants and triggers: once it has given it back, it may do so
+/// only with the owner's privileges, which a `NOINHERIT` member has not).
 const MAKE_AGAIN_SQL: &str = "SELECT s FROM ( \
        SELECT 0 AS step, k.depth, c.oid, format('CREATE VIEW %s%s AS %s', k.oid::regclass, \
          CASE WHEN c.reloptions IS NULL THEN '' \
@@ -864,7 +870,7 @@ const MAKE_AGAIN_SQL: &str = "SELECT s FROM ( \
          pg_get_viewdef(k.oid)) AS s \
        FROM kept k JOIN pg_class c ON c.oid = k.oid WHERE k.depth > 0 \
        UNION ALL \
-       SELECT 1, k.depth, c.oid, format('ALTER VIEW %s OWNER TO %I', k.oid::regclass, \
+       SELECT 7, k.depth, c.oid, format('ALTER VIEW %s OWNER TO %I', k.oid::regclass, \
          pg_get_userbyid(c.relowner)) \
        FROM kept k JOIN pg_class c ON c.oid = k.oid \
        WHERE k.depth > 0 AND pg_get_userbyid(c.relowner) <> current_user \

@@ -3668,6 +3668,74 @@ async fn a_rebuild_names_a_view_whose_owner_it_cannot_drop_for_before_it_starts(
     assert_eq!(unfinished, None);
 }
 
+/// Review (session 46): on PostgreSQL a rebuild by the schema's owner that is a member of a
+/// view's owner without inheriting its privileges (`NOINHERIT`) was refused before it
+/// started ("a role this one cannot act as"), where it may drop the view (as the schema's
+/// owner), make it again and give it back (as a member); and once made again the view was
+/// given back before its comment and grants, which the role may then no longer give. The
+/// rebuild runs, and the view keeps its owner, comment and grants.
+#[tokio::test]
+async fn a_rebuild_by_the_schemas_owner_keeps_a_view_of_a_role_it_is_a_noinherit_member_of() {
+    let _roles = roles_one_at_a_time().await;
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let (Some(schema), Some(rest)) = (
+        ts.schema.clone(),
+        ts.url.strip_prefix("postgres://postgres@"),
+    ) else {
+        return;
+    };
+    store_one_complaint(&ts.store).await;
+    let id = format!("{}_{}", std::process::id(), Utc::now().timestamp_micros());
+    let (owner, runner) = (format!("aduan_owner_{id}"), format!("aduan_runner_{id}"));
+    ts.execute(&format!(
+        "CREATE ROLE {owner}; CREATE ROLE {runner} LOGIN NOINHERIT IN ROLE {owner}; \
+         ALTER SCHEMA {schema} OWNER TO {runner}; GRANT CREATE ON SCHEMA {schema} TO {owner}; \
+         DO $$BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO {runner}', \
+         current_database()); END$$; \
+         DO $$DECLARE t regclass; BEGIN FOR t IN SELECT oid FROM pg_class \
+         WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r' LOOP \
+         EXECUTE format('ALTER TABLE %s OWNER TO {runner}', t); END LOOP; END$$; \
+         GRANT SELECT ON complaints TO {owner}; \
+         CREATE VIEW open_ones AS SELECT complaint_id FROM complaints; \
+         ALTER VIEW open_ones OWNER TO {owner}; COMMENT ON VIEW open_ones IS 'open'; \
+         GRANT SELECT ON open_ones TO PUBLIC"
+    ))
+    .await;
+    let rebuilt =
+        match Store::open_postgres_in_schema(&format!("postgres://{runner}@{rest}"), &schema).await
+        {
+            Ok(s) => {
+                let done = match s.begin_rebuild().await {
+                    Ok(()) => rebuild_two_and_finish(&s).await,
+                    Err(e) => Err(e),
+                };
+                s.close().await;
+                done.map_err(|e| e.to_string())
+            }
+            Err(e) => Err(e.to_string()),
+        };
+    let view = texts(
+        &ts.store,
+        "SELECT concat_ws(' ', pg_get_userbyid(c.relowner), obj_description(c.oid, 'pg_class'), \
+         has_table_privilege('public', c.oid, 'SELECT'), \
+         (SELECT count(*) FROM open_ones)) FROM pg_class c WHERE c.oid = 'open_ones'::regclass",
+    )
+    .await
+    .into_iter()
+    .map(|o| o.replace(&owner, "owner"))
+    .collect::<Vec<_>>();
+    ts.execute(&format!(
+        "DROP VIEW open_ones; ALTER SCHEMA {schema} OWNER TO CURRENT_USER; \
+         REASSIGN OWNED BY {owner}, {runner} TO CURRENT_USER; \
+         DROP OWNED BY {owner}, {runner}; DROP ROLE {runner}; DROP ROLE {owner}"
+    ))
+    .await;
+    assert_eq!(rebuilt, Ok(()));
+    assert_eq!(view, ["owner open t 2"]);
+}
+
 /// Review (session 46): on PostgreSQL the extended statistics an admin made on `complaints`
 /// in another schema (`CREATE STATISTICS stats.categories …`) came through a rebuild in the
 /// tables' schema (`LIKE` makes them there): the admin's `DROP STATISTICS stats.categories`
