@@ -636,7 +636,8 @@ const COMMENTS_SQL: &str = "SELECT format('COMMENT ON TABLE %I IS %L', $1::text,
 /// policy: a policy is refused before the rebuild starts) or forced, the index it is
 /// clustered on; and where `$1`'s differ from those `$2` was made with (changed while the
 /// rebuild ran), its tablespace, whether it is logged (`UNLOGGED`: its identity sequence
-/// follows it), its columns' defaults and `NOT NULL`, and its check constraints (one dropped
+/// follows it; both are made so before the swap, see [`REWRITE_SQL`], and here only where
+/// changed since), its columns' defaults and `NOT NULL`, and its check constraints (one dropped
 /// or changed is dropped, one made or changed made, with its comment). A column `$2` lacks
 /// is left out.
 const SETTINGS_SQL: &str = "SELECT format('ALTER TABLE %I SET (%s)', $1::text, \
@@ -719,6 +720,21 @@ const SETTINGS_SQL: &str = "SELECT format('ALTER TABLE %I SET (%s)', $1::text, \
        WHERE split_part(a, '=', 1) IN ('n_distinct', 'n_distinct_inherited') \
        HAVING count(*) > 0) x (s) \
      WHERE o.attrelid = to_regclass($1) AND o.attnum > 0 AND NOT o.attisdropped";
+
+/// PostgreSQL: the statements that give table `$2` the tablespace of table `$1` and make it
+/// logged or unlogged as `$1` is, where they differ (an admin changed `$1` after `$2` was
+/// made): the part of [`SETTINGS_SQL`] that rewrites the table, run on `$2` before the swap.
+const REWRITE_SQL: &str = "SELECT format('ALTER TABLE %I SET TABLESPACE %I', $2::text, \
+       coalesce((SELECT spcname FROM pg_tablespace WHERE oid = l.reltablespace), \
+         (SELECT t.spcname FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace \
+          WHERE d.datname = current_database()))) \
+     FROM pg_class l, pg_class n WHERE l.oid = to_regclass($1) AND n.oid = to_regclass($2) \
+     AND l.reltablespace <> n.reltablespace \
+     UNION ALL \
+     SELECT format('ALTER TABLE %I SET %s', $2::text, \
+       CASE l.relpersistence WHEN 'u' THEN 'UNLOGGED' ELSE 'LOGGED' END) \
+     FROM pg_class l, pg_class n WHERE l.oid = to_regclass($1) AND n.oid = to_regclass($2) \
+     AND l.relpersistence <> n.relpersistence";
 
 /// PostgreSQL: the statements that give the extended statistics `LIKE … INCLUDING ALL` gave
 /// table `$2` (named after it) the names of table `$1`'s they match (by their kinds and
@@ -1878,6 +1894,7 @@ impl Store {
         let what = || "finishing a rebuild".to_string();
         // Something made meanwhile that the swap cannot keep is named, as before the start.
         self.refuse_what_a_swap_cannot_keep().await?;
+        self.rewrite_before_swap().await?;
         let names = self.names_after_swap().await?;
         let (drop_kept, make_kept) = self.kept_through_swap().await?;
         on_pool!(self, pool => {
@@ -1962,6 +1979,31 @@ impl Store {
                 .context(what)?;
             tx.commit().await.context(what)
         })
+    }
+
+    /// PostgreSQL: the rebuild's tables made logged or unlogged, and moved to a tablespace,
+    /// as the live ones are where an admin changed them while the rebuild ran (see
+    /// [`REWRITE_SQL`]), before the swap: each rewrites the whole table, which in the swap
+    /// held the live tables locked meanwhile. (One changed after this is made so in the swap.)
+    async fn rewrite_before_swap(&self) -> Result<()> {
+        let Backend::Postgres(pool) = &self.backend else {
+            return Ok(());
+        };
+        for (live, next) in SWAPPED {
+            let statements: Vec<String> = sqlx::query_scalar(REWRITE_SQL)
+                .bind(live)
+                .bind(next)
+                .fetch_all(pool)
+                .await
+                .context(|| "finishing a rebuild".to_string())?;
+            for sql in &statements {
+                sqlx::raw_sql(sql)
+                    .execute(pool)
+                    .await
+                    .context(|| format!("finishing a rebuild: {sql}"))?;
+            }
+        }
+        Ok(())
     }
 
     /// What an admin or analyst made on the tables that the swap keeps: the statements to

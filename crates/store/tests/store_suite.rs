@@ -3984,6 +3984,91 @@ async fn a_rebuild_makes_its_tables_where_the_live_ones_are_whatever_the_default
     );
 }
 
+/// Review (session 46): on PostgreSQL the tables an admin made logged again (`SET LOGGED`)
+/// or moved to another tablespace while a rebuild ran were rewritten so by its swap, a copy
+/// of every row while it held the tables locked (analysts waiting on them all that time).
+/// The rebuild's tables are made so before the swap: once it waits for the live tables,
+/// they are logged.
+#[tokio::test]
+async fn a_rebuild_makes_its_tables_logged_before_its_swap_locks_the_live_ones() {
+    use sqlx::Connection;
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let Some(schema) = ts.schema.clone() else {
+        return;
+    };
+    let s = &ts.store;
+    store_one_complaint(s).await;
+    ts.execute("ALTER TABLE complaints SET UNLOGGED").await;
+    s.begin_rebuild().await.unwrap();
+    ts.execute("ALTER TABLE complaints SET LOGGED").await;
+    s.write_batch(&WriteBatch {
+        channel: "sp4n_lapor",
+        now: t(9),
+        complaints: &[complaint("1", Status::Received, t(4))],
+        rebuild: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    // An analyst's transaction reading the live table: the swap waits for it.
+    let mut analyst = sqlx::PgConnection::connect(&ts.url).await.unwrap();
+    sqlx::raw_sql(&format!(
+        "SET search_path = {schema}; BEGIN; SELECT count(*) FROM complaints"
+    ))
+    .execute(&mut analyst)
+    .await
+    .unwrap();
+    let watch = async {
+        let mut seen = None;
+        for _ in 0..600 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            sqlx::query("SELECT pg_stat_clear_snapshot()")
+                .execute(&mut analyst)
+                .await
+                .unwrap();
+            let waiting: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
+                 WHERE NOT l.granted AND c.relname = 'complaints' \
+                 AND c.relnamespace = current_schema()::regnamespace)",
+            )
+            .fetch_one(&mut analyst)
+            .await
+            .unwrap();
+            if waiting {
+                seen = Some(
+                    sqlx::query_scalar::<_, String>(
+                        "SELECT relpersistence::text FROM pg_class \
+                         WHERE oid = to_regclass('complaints_rebuild')",
+                    )
+                    .fetch_one(&mut analyst)
+                    .await
+                    .unwrap(),
+                );
+                break;
+            }
+        }
+        sqlx::raw_sql("ROLLBACK")
+            .execute(&mut analyst)
+            .await
+            .unwrap();
+        seen
+    };
+    let (done, seen) = tokio::join!(s.finish_rebuild(&[], "test", &[]), watch);
+    analyst.close().await.unwrap();
+    done.unwrap();
+    assert_eq!(seen.as_deref(), Some("p"), "logged once the swap waits");
+    assert_eq!(
+        texts(
+            s,
+            "SELECT relpersistence::text FROM pg_class WHERE oid = 'complaints'::regclass"
+        )
+        .await,
+        ["p"]
+    );
+}
+
 /// Review (session 46): on PostgreSQL a column's default an admin set or dropped while a
 /// rebuild ran was lost at its end (`LIKE … INCLUDING DEFAULTS` copied those of its start):
 /// the tables have the defaults the live ones have when it ends.
