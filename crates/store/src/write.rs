@@ -810,7 +810,9 @@ const KEPT_SQL: &str = "WITH RECURSIVE rel (oid, depth) AS ( \
 /// schema's owner, not only be a member of the owner as a `NOINHERIT` role is; to give it
 /// back, be a member of the owner, from PostgreSQL 16 one that may `SET ROLE` to it); a kept view this
 /// role could drop but not make again (in a schema where it may not create, or owned by a
-/// role that may not create in its schema, which giving it back asks); a trigger whose
+/// role that may not create in its schema, which giving it back asks); extended statistics
+/// in another schema than their table's where this role may not create (it puts them back
+/// there, see [`STATISTICS_SQL`]); a trigger whose
 /// function this role may not execute (making it again asks it); and a kept view that is temporary (another session's, an
 /// analyst's `CREATE TEMP VIEW`: no other session can make it again).
 const IN_THE_WAY_SQL: &str = "SELECT DISTINCT pg_describe_object(d.classid, d.objid, d.objsubid) \
@@ -855,6 +857,12 @@ const IN_THE_WAY_SQL: &str = "SELECT DISTINCT pg_describe_object(d.classid, d.ob
      WHERE k.depth > 0 AND pg_get_userbyid(c.relowner) <> current_user \
      AND NOT has_schema_privilege(c.relowner, c.relnamespace, 'CREATE') \
      AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) \
+     UNION \
+     SELECT format('statistics object %s.%I (in a schema where this role may not create)', \
+       x.stxnamespace::regnamespace, x.stxname) \
+     FROM kept k JOIN pg_class c ON c.oid = k.oid JOIN pg_statistic_ext x ON x.stxrelid = k.oid \
+     WHERE k.depth = 0 AND x.stxnamespace <> c.relnamespace \
+     AND NOT has_schema_privilege(x.stxnamespace, 'CREATE') \
      UNION \
      SELECT format('trigger %I on %s (its function %s, which this role may not execute)', \
        t.tgname, t.tgrelid::regclass, t.tgfoid::regprocedure) \

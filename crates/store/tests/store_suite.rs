@@ -4069,6 +4069,69 @@ async fn a_rebuild_makes_its_tables_logged_before_its_swap_locks_the_live_ones()
     );
 }
 
+/// Review (session 46): on PostgreSQL extended statistics an admin (a superuser) made on
+/// `complaints` in a schema where the rebuilding role may not create passed the check before
+/// the rebuild started, and its swap then failed to put them back in their schema
+/// (`ALTER STATISTICS … SET SCHEMA`), after the whole rebuild (before they kept their
+/// schema, such a rebuild ran, moving them into the tables'). They are named before the
+/// rebuild starts.
+#[tokio::test]
+async fn a_rebuild_names_statistics_in_a_schema_where_it_may_not_create_before_it_starts() {
+    let _roles = roles_one_at_a_time().await;
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let (Some(schema), Some(rest)) = (
+        ts.schema.clone(),
+        ts.url.strip_prefix("postgres://postgres@"),
+    ) else {
+        return;
+    };
+    store_one_complaint(&ts.store).await;
+    let id = format!("{}_{}", std::process::id(), Utc::now().timestamp_micros());
+    let (runner, other) = (format!("aduan_runner_{id}"), format!("aduan_stats_{id}"));
+    ts.execute(&format!(
+        "CREATE ROLE {runner} LOGIN; ALTER SCHEMA {schema} OWNER TO {runner}; \
+         DO $$DECLARE t regclass; BEGIN FOR t IN SELECT oid FROM pg_class \
+         WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'S') LOOP \
+         EXECUTE format('ALTER TABLE %s OWNER TO {runner}', t); END LOOP; END$$; \
+         CREATE SCHEMA {other}; GRANT USAGE ON SCHEMA {other} TO {runner}; \
+         CREATE STATISTICS {other}.categories (dependencies) ON category_main, category_sub \
+         FROM complaints"
+    ))
+    .await;
+    let rebuilt =
+        match Store::open_postgres_in_schema(&format!("postgres://{runner}@{rest}"), &schema).await
+        {
+            Ok(s) => {
+                let done = match s.begin_rebuild().await {
+                    Ok(()) => rebuild_two_and_finish(&s).await,
+                    Err(e) => Err(e),
+                };
+                s.close().await;
+                done.map_err(|e| e.to_string())
+            }
+            Err(e) => Err(e.to_string()),
+        };
+    let unfinished = ts.store.unfinished_rebuild().await.unwrap();
+    ts.execute(&format!(
+        "DROP SCHEMA {other} CASCADE; ALTER SCHEMA {schema} OWNER TO CURRENT_USER; \
+         REASSIGN OWNED BY {runner} TO CURRENT_USER; DROP OWNED BY {runner}; DROP ROLE {runner}"
+    ))
+    .await;
+    let err = rebuilt
+        .expect_err("the rebuild is refused")
+        .replace(&other, "other");
+    assert!(
+        err.starts_with("starting a rebuild")
+            && err.contains(
+                "statistics object other.categories (in a schema where this role may not create)"
+            ),
+        "{err}"
+    );
+    assert_eq!(unfinished, None);
+}
+
 /// Review (session 46): on PostgreSQL a column's default an admin set or dropped while a
 /// rebuild ran was lost at its end (`LIKE … INCLUDING DEFAULTS` copied those of its start):
 /// the tables have the defaults the live ones have when it ends.
