@@ -628,8 +628,8 @@ impl HttpClient {
     }
 
     /// [`send`](Self::send) of a request whose success is answered with JSON: a 2xx answer
-    /// without a `Content-Length` whose JSON ends before it is whole (sent until the
-    /// connection closed, and the connection dropped) is a body cut short, retried as one
+    /// without a `Content-Length` nor chunks whose JSON ends before it is whole (sent until
+    /// the connection closed, and the connection dropped) is a body cut short, retried as one
     /// the connection tells cut short is (counted `body_interrupted`); after the last
     /// attempt, an error that says so. (Review, session 46: such a page was read as the
     /// server's answer, not the JSON of the contract, and failed the run.)
@@ -887,14 +887,25 @@ impl HttpClient {
     }
 }
 
-/// Whether `response`, given without a `Content-Length` (read until the connection closed,
-/// which a connection dropped ends as well), holds JSON that ends before it is whole. One with
-/// a length is read whole or not at all; JSON that is whole but not the contract's is the
-/// connector's to judge.
+/// Whether `response`, given without a `Content-Length` nor in chunks (read until the
+/// connection closed, which a connection dropped ends as well), holds JSON that ends before
+/// it is whole. One with a length, or in chunks, is read whole or not at all, and one whose
+/// status has no body (`204`, `304`) is whole; JSON that is whole but not the contract's is
+/// the connector's to judge (review, session 46: a chunked answer whose last chunk came, and
+/// a `204`, were asked again as cut short, and failed saying the connection closed early).
 fn cut_short_json(response: &Response) -> bool {
     if response
         .headers
         .contains_key(reqwest::header::CONTENT_LENGTH)
+        || response
+            .headers
+            .get_all(reqwest::header::TRANSFER_ENCODING)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .last()
+            .is_some_and(|coding| coding.trim().eq_ignore_ascii_case("chunked"))
+        || matches!(response.status, 204 | 304)
     {
         return false;
     }
@@ -1183,6 +1194,66 @@ mod tests {
             .unwrap();
         assert_eq!(&whole.body[..], br#"{"data":[1,2,3]}"#);
         assert_eq!(client.faults().get("body_interrupted"), Some(&6));
+    }
+
+    /// Review (session 46, rpull): only an answer sent until the connection closes can end
+    /// early without the connection telling it. One whose end its chunks tell (the last,
+    /// empty chunk came) or whose status has no body (`204`) is whole, whatever it holds: it
+    /// was asked again as cut short, counted `body_interrupted`, and failed after the last
+    /// attempt saying "the connection closed early", where the connector quotes what the
+    /// server sent. Whole JSON sent until the connection closes (with trailing line
+    /// breaks, a byte order mark, a scalar) is read once.
+    #[tokio::test]
+    async fn a_json_answer_whole_as_sent_is_not_asked_again() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let asked = Arc::new(AtomicUsize::new(0));
+        let counter = asked.clone();
+        let (port, _) = server(move |path, _| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let close = "HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n";
+            match path {
+                "/chunked" => "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n\
+                               c\r\n{\"data\":[1,2\r\n0\r\n\r\n"
+                    .into(),
+                "/204" => "HTTP/1.1 204 No Content\r\n\r\n".into(),
+                "/lines" => format!("{close}{{\"data\":[]}}\r\n\r\n \t"),
+                "/bom" => format!("{close}\u{feff}{{\"data\":[]}}\n"),
+                "/scalar" => format!("{close}null"),
+                _ => format!("{close}42\n"),
+            }
+        })
+        .await;
+        let client = HttpClient::new("test", RetryPolicy::from_settings(5, 3, 10)).unwrap();
+        for (path, body) in [
+            ("/chunked", &br#"{"data":[1,2"#[..]),
+            ("/204", b""),
+            ("/lines", b"{\"data\":[]}\r\n\r\n \t"),
+            ("/bom", "\u{feff}{\"data\":[]}\n".as_bytes()),
+            ("/scalar", b"null"),
+            ("/number", b"42\n"),
+        ] {
+            asked.store(0, Ordering::SeqCst);
+            let url = format!("http://127.0.0.1:{port}{path}");
+            let answer = client.send_json("GET", |c| c.get(&url)).await;
+            let answer = answer.map(|a| a.body).map_err(|e| e.to_string());
+            assert_eq!(answer.as_deref(), Ok(body), "{path}");
+            assert_eq!(asked.load(Ordering::SeqCst), 1, "{path}");
+        }
+        assert_eq!(client.faults().get("body_interrupted"), None);
+        // A transfer coding other than chunks last is read until the connection closes
+        // (RFC 9112, 6.3): such an answer ending before its JSON does is cut short.
+        let (port, _) = server(|_, _| {
+            "HTTP/1.1 200 OK\r\ntransfer-encoding: identity\r\n\r\n{\"data\":[1,2".into()
+        })
+        .await;
+        let url = format!("http://127.0.0.1:{port}/");
+        let e = client.send_json("GET", |c| c.get(&url)).await;
+        let e = e.map(|a| a.body).map_err(|e| e.to_string());
+        assert!(
+            e.as_ref()
+                .is_err_and(|e| e.contains("ends before its JSON does")),
+            "{e:?}"
+        );
     }
 
     /// Review (session 46): a request without `Accept-Encoding` leaves the server free to
