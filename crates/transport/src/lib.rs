@@ -303,7 +303,18 @@ pub fn describe_body(headers: &HeaderMap, body: &[u8]) -> String {
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("html"));
-    if let (Some(coding), false) = (coding, body.is_empty()) {
+    // A body that reads as text is none (compressed bytes never do): a server naming its
+    // charset as a coding (`Content-Encoding: UTF-8`) sent it as it is, and it is quoted
+    // (review, session 46, rpull: only its length was said).
+    // (Its first KiB read: a character cut at its end is no matter.)
+    let head = &body[..body.len().min(1024)];
+    let head = match std::str::from_utf8(head) {
+        Ok(t) => Some(t),
+        Err(e) if e.error_len().is_none() => std::str::from_utf8(&head[..e.valid_up_to()]).ok(),
+        Err(_) => None,
+    };
+    let text = head.is_some_and(|t| !t.chars().any(|c| c.is_control() && !c.is_whitespace()));
+    if let (Some(coding), false, false) = (coding, body.is_empty(), text) {
         return format!(
             "{} of {} bytes encoded `{}` (Content-Encoding), which Aduan asks none of and \
              does not read: the server or a proxy compresses what it was asked to send as it is",
@@ -1335,6 +1346,26 @@ mod tests {
             "a body of 13 bytes encoded `gzip` (Content-Encoding), which Aduan asks none of \
              and does not read: the server or a proxy compresses what it was asked to send as it is"
         );
+    }
+
+    /// Review (session 46, rpull): a server that names its charset as a content coding
+    /// (`Content-Encoding: UTF-8`, a known mistake) sends its text as it is: its error was
+    /// quoted until an encoded answer was named by its coding, and then only its length
+    /// was said. A body that reads as text is quoted whatever its coding says.
+    #[test]
+    fn a_text_under_a_coding_that_is_none_is_quoted() {
+        let mut headers = HeaderMap::new();
+        headers.insert("content-encoding", HeaderValue::from_static("UTF-8"));
+        let d = describe_body(
+            &headers,
+            br#"{"status":"error","message":"instansi_id tidak dikenal"}"#,
+        );
+        assert_eq!(
+            d,
+            r#"«{"status":"error","message":"instansi_id tidak dikenal"}»"#
+        );
+        let d = describe_body(&headers, b"\x1f\x8b\x08\x00\x00\x00");
+        assert!(d.starts_with("a body of 6 bytes encoded `UTF-8`"), "{d}");
     }
 
     #[test]
