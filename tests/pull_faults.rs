@@ -663,6 +663,95 @@ async fn sp4n_a_server_paging_by_fewer_than_its_meta_says_is_read_to_the_end() {
     assert_eq!(rows(&ts, "sp4n_lapor").await.len(), 6);
 }
 
+/// Review (session 46, rpull): a server whose `meta` counts every report of the instansi,
+/// not those from `updated_from` (`total` and `total_pages` of the whole list), says it has
+/// pages after the last of the walk. Since a page before the last it says it has was taken
+/// as full whatever its length, the walk asked on past its last page at each run's cursor:
+/// two requests more a run with nothing new (the page after it, empty, and the last read
+/// again), and a server answering a page past its last with its last again (as a correct
+/// one may) failed every run saying it does not page on from `page`. Its `meta.total_pages`
+/// is what its `total` makes at its `per_page`: it pages as it says, and a page shorter
+/// than that is the last.
+#[tokio::test]
+async fn sp4n_a_meta_counting_the_whole_list_does_not_page_past_the_last() {
+    let reports: Vec<(u64, String, String)> = (1..=5)
+        .map(|id| {
+            (
+                id,
+                format!("2021-09-13T14:2{id}:00+07:00"),
+                "Terverifikasi".to_string(),
+            )
+        })
+        .collect();
+    for past_the_last in ["the last again", "empty"] {
+        let reports = reports.clone();
+        let handler: Handler = Arc::new(move |target: &str| {
+            if target.starts_with("/api/v1/auth/token") {
+                return token_answer();
+            }
+            let from =
+                query(target, "updated_from").and_then(|f| aduan_core::time::parse_source(&f));
+            let page: usize = query(target, "page")
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(1);
+            let per: usize = query(target, "per_page")
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(1);
+            let listed: Vec<&(u64, String, String)> = reports
+                .iter()
+                .filter(|(_, u, _)| {
+                    from.is_none_or(|f| aduan_core::time::parse_source(u).is_some_and(|u| u >= f))
+                })
+                .collect();
+            let last = listed.len().div_ceil(per).max(1);
+            let shown = match past_the_last {
+                "empty" => page,
+                _ => page.min(last),
+            };
+            let items: Vec<String> = listed
+                .iter()
+                .skip((shown - 1) * per)
+                .take(per)
+                .map(|(id, u, s)| sp4n_report(*id, u, s))
+                .collect();
+            ok_json(&format!(
+                r#"{{"status":"success","data":[{}],"meta":{{"page":{page},"per_page":{per},"total":{},"total_pages":{}}}}}"#,
+                items.join(","),
+                reports.len(),
+                reports.len().div_ceil(per)
+            ))
+        });
+        let (base, log) = scripted(handler).await;
+        let ts = sqlite_store().await;
+        let engine = engine(&ts);
+        for run in 0..2 {
+            log.lock().unwrap().clear();
+            let report = engine
+                .sync(&sp4n_connector(base.clone(), 2), &NoProgress)
+                .await
+                .unwrap();
+            assert_eq!(
+                (report.outcome, report.error.as_deref()),
+                (Outcome::Ok, None),
+                "{past_the_last}: {}",
+                report.summary_line()
+            );
+            let asked: Vec<String> = log
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|t| t.starts_with("/api/v1/laporan"))
+                .cloned()
+                .collect();
+            // The second run has nothing new: its cursor's page, alone.
+            if run == 1 {
+                assert_eq!(asked.len(), 1, "{past_the_last}: {asked:#?}");
+            }
+        }
+        assert_eq!(rows(&ts, "sp4n_lapor").await.len(), 5);
+    }
+}
+
 /// A backfill server that does not page on (it ignores `updated_after` and `after_id`, and
 /// gives its first page with `has_more` again and again): the run stops at once, `partial`,
 /// saying so, with what the page held stored (review: it asked for the same page until its time budget

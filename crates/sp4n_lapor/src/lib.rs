@@ -204,13 +204,18 @@ impl Sp4nLapor {
                     .and_then(|n| u32::try_from(n).ok())
                     .filter(|n| *n > 0)
             };
-            // The pages the server says it has (`meta.total_pages`).
+            // The pages and reports the server says it has (`meta.total_pages`, `total`).
             let pages = |meta: Option<&serde_json::Value>| {
                 meta.and_then(|m| m.get("total_pages"))
                     .and_then(serde_json::Value::as_u64)
             };
-            let (data, per_page, total_pages) = match serde_json::from_slice::<Envelope>(&resp.body)
-            {
+            let total = |meta: Option<&serde_json::Value>| {
+                meta.and_then(|m| m.get("total"))
+                    .and_then(serde_json::Value::as_u64)
+            };
+            let (data, per_page, total_pages, total) = match serde_json::from_slice::<Envelope>(
+                &resp.body,
+            ) {
                 Ok(envelope) if envelope.status == "success" => (
                     envelope
                         .data
@@ -219,6 +224,7 @@ impl Sp4nLapor {
                         .collect(),
                     paged_by(envelope.meta.as_ref()),
                     pages(envelope.meta.as_ref()),
+                    total(envelope.meta.as_ref()),
                 ),
                 Ok(_) => return Err(resp.unexpected(CHANNEL, &what)),
                 // A page one of whose reports is not JSON (a byte that is not UTF-8, a raw line
@@ -235,6 +241,7 @@ impl Sp4nLapor {
                             page.items.into_iter().map(<[u8]>::to_vec).collect(),
                             paged_by(page.members.get("meta")),
                             pages(page.members.get("meta")),
+                            total(page.members.get("meta")),
                         )
                     }
                     _ => return Err(resp.unexpected_json(CHANNEL, &what, &e)),
@@ -245,6 +252,7 @@ impl Sp4nLapor {
                 data,
                 per_page,
                 total_pages,
+                total,
             });
         }
     }
@@ -267,6 +275,8 @@ struct Page {
     per_page: Option<u32>,
     /// The pages the server says it has (`meta.total_pages`), if it says.
     total_pages: Option<u64>,
+    /// The reports the server says it has (`meta.total`), if it says.
+    total: Option<u64>,
 }
 
 /// The two fields paging needs, read leniently: a malformed report is still archived (and
@@ -489,14 +499,25 @@ impl BatchSource for Pager {
         // server capping pages below `per_page` looked done after each page, and a time shared
         // by more reports than its cap was never walked past).
         let asked = self.connector.inner.config.per_page;
-        let full = page.data.len() as u32 >= page.per_page.map_or(asked, |p| p.min(asked))
+        let paged_by = page.per_page.map_or(asked, |p| p.min(asked));
+        let full = page.data.len() as u32 >= paged_by
             // Or a page before the last the server says it has (`meta.total_pages`), whatever
-            // its length: a server paging by fewer than asked whose `meta.per_page` echoes the
-            // number asked (review, session 46: each page looked like the last, and a time
-            // shared by more reports than its cap was never walked past, run after run).
-            || page
-                .total_pages
-                .is_some_and(|pages| u64::from(self.page) < pages);
+            // its length, when its `total` makes those pages at this page's length, or more
+            // than at the size it says: it pages by fewer than its `meta.per_page` says,
+            // echoing the number asked (review, session 46: each page looked like the last,
+            // and a time shared by more reports than its cap was never walked past, run after
+            // run). A `total_pages` its `total` makes at the size it says, and not at this
+            // page's length, counts the whole list, not the reports from `updated_from`
+            // (review, session 46, rpull: the walk asked on past its last page at each run's
+            // cursor, and failed on a last page answered again past it).
+            || page.total_pages.is_some_and(|pages| {
+                let length = page.data.len() as u64;
+                u64::from(self.page) < pages
+                    && page.total.is_none_or(|total| {
+                        (length > 0 && pages == total.div_ceil(length))
+                            || pages > total.div_ceil(u64::from(paged_by.max(1)))
+                    })
+            });
         if page.data.is_empty() {
             if self.page > 1 {
                 // The walk's time filled its pages exactly: read them again, then stop.
