@@ -196,6 +196,11 @@ impl Response {
     /// [`describe_body`] of `body`, the client's secrets taken out first: a server may echo
     /// what it was sent (a refused key in a validation error).
     fn described(&self, body: &[u8]) -> String {
+        // An encoded body is told by its own length, nothing of it quoted (review, session
+        // 46, rpull: by the length of the text its first 64 KiB make).
+        if let Some(encoded) = encoded(&self.headers, body) {
+            return encoded;
+        }
         if self.hidden.is_empty() {
             return describe_body(&self.headers, body);
         }
@@ -284,14 +289,9 @@ fn entity(text: &str) -> Option<(char, usize)> {
     Some((c, end + 1))
 }
 
-/// "an HTML page titled «…»: «…»" / "«…»": what a body is, with its first bytes, for error
-/// messages. A web page where data was asked for is a sign-in page, a proxy's or a server's
-/// error page: its title (when it has a short one) tells the operator which, and that it is
-/// access, not data, to look at. (Review: it was "an HTML page (maintenance?), not JSON",
-/// also for the CSV files 112's index and the Wadul Aladin register serve.)
-pub fn describe_body(headers: &HeaderMap, body: &[u8]) -> String {
-    // An answer in a content coding (one asked `identity` all the same) is bytes no text:
-    // named by its coding, not quoted.
+/// What [`describe_body`] says of `body` when it is in a content coding (one asked
+/// `identity` all the same): bytes, no text, named by its coding and length, not quoted.
+fn encoded(headers: &HeaderMap, body: &[u8]) -> Option<String> {
     let coding = headers
         .get(reqwest::header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
@@ -299,10 +299,7 @@ pub fn describe_body(headers: &HeaderMap, body: &[u8]) -> String {
         .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity"));
     // A web page by its type all the same (a gateway's maintenance page, compressed: review,
     // session 46, rpull: it was counted `server_error`, not `maintenance`).
-    let html_type = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("html"));
+    let html_type = html_type(headers);
     // A body that reads as text is none (compressed bytes never do): a server naming its
     // charset as a coding (`Content-Encoding: UTF-8`) sent it as it is, and it is quoted
     // (review, session 46, rpull: only its length was said).
@@ -314,8 +311,11 @@ pub fn describe_body(headers: &HeaderMap, body: &[u8]) -> String {
         Err(_) => None,
     };
     let text = head.is_some_and(|t| !t.chars().any(|c| c.is_control() && !c.is_whitespace()));
-    if let (Some(coding), false, false) = (coding, body.is_empty(), text) {
-        return format!(
+    if body.is_empty() || text {
+        return None;
+    }
+    coding.map(|coding| {
+        format!(
             "{} of {} bytes encoded `{}` (Content-Encoding), which Aduan asks none of and \
              does not read: the server or a proxy compresses what it was asked to send as it is",
             if html_type {
@@ -325,8 +325,28 @@ pub fn describe_body(headers: &HeaderMap, body: &[u8]) -> String {
             },
             body.len(),
             excerpt(coding.as_bytes(), 40)
-        );
+        )
+    })
+}
+
+/// Whether `headers` give the answer a web page's type.
+fn html_type(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("html"))
+}
+
+/// "an HTML page titled «…»: «…»" / "«…»": what a body is, with its first bytes, for error
+/// messages. A web page where data was asked for is a sign-in page, a proxy's or a server's
+/// error page: its title (when it has a short one) tells the operator which, and that it is
+/// access, not data, to look at. (Review: it was "an HTML page (maintenance?), not JSON",
+/// also for the CSV files 112's index and the Wadul Aladin register serve.)
+pub fn describe_body(headers: &HeaderMap, body: &[u8]) -> String {
+    if let Some(encoded) = encoded(headers, body) {
+        return encoded;
     }
+    let html_type = html_type(headers);
     let excerpt = excerpt(body, 120);
     let html = html_type || excerpt.trim_start().starts_with('<');
     if body.is_empty() {
@@ -1345,6 +1365,29 @@ mod tests {
             d,
             "a body of 13 bytes encoded `gzip` (Content-Encoding), which Aduan asks none of \
              and does not read: the server or a proxy compresses what it was asked to send as it is"
+        );
+    }
+
+    /// Review (session 46, rpull): an encoded answer to a client that hides a secret (a
+    /// token) was named by the length of the text its first 64 KiB make, not its own.
+    #[tokio::test]
+    async fn an_encoded_answer_is_told_by_its_own_length_where_secrets_are_hidden() {
+        let (port, _) = server(|_, _| {
+            let body = "\u{1f}\u{8}\u{0}\u{7f}".repeat(25 << 10);
+            format!(
+                "HTTP/1.1 400 Bad Request\r\ncontent-encoding: gzip\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            )
+        })
+        .await;
+        let client = HttpClient::new("test", RetryPolicy::from_settings(5, 1, 10)).unwrap();
+        client.hide("token", &Secret::new("t0ken-rahasia"));
+        let url = format!("http://127.0.0.1:{port}/");
+        let answer = client.send_json("GET", |c| c.get(&url)).await.unwrap();
+        let e = answer.unexpected("test", "GET").to_string();
+        assert!(
+            e.contains("with a body of 102400 bytes encoded `gzip`"),
+            "{e}"
         );
     }
 
