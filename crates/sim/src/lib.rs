@@ -314,6 +314,19 @@ impl RunningSim {
             .unwrap_or_default()
     }
 
+    /// Gives `n` distinct SP4N-LAPOR! reports last updated more than `lag_secs` (at least 1)
+    /// before the newest `updated_at` a new version (the next step of their history) dated
+    /// `lag_secs` before it: the system's transaction that committed late, after reports dated
+    /// later were listed, so the version sorts before them and before a cursor saved since.
+    /// Returns their tracking ids, in the order they were updated (fewer than `n` when fewer
+    /// reports qualify).
+    pub fn sp4n_commit_late(&self, n: usize, lag_secs: i64) -> Vec<u64> {
+        self.sp4n
+            .as_ref()
+            .map(|s| s.commit_late(n, lag_secs))
+            .unwrap_or_default()
+    }
+
     /// Number of distinct SP4N-LAPOR! reports (the ground truth a full sync must reach).
     pub fn sp4n_report_count(&self) -> usize {
         self.sp4n.as_ref().map_or(0, |s| s.report_count())

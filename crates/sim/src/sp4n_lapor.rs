@@ -10,6 +10,9 @@
 //! and, for reports updated while it runs, the times of their later versions. Each report's
 //! JSON is generated when served from `(seed, index, version)`.
 //!
+//! [`RunningSim::sp4n_commit_late`](crate::RunningSim::sp4n_commit_late) gives reports
+//! versions dated before reports already listed (a transaction that committed late).
+//!
 //! Faults ([`Sp4nFaults`]) apply to data requests (`GET laporan`) only; the token endpoint
 //! always answers. A data request gets at most one of: outage 500 (`fail_after_requests`),
 //! a delay (`timeout_every`, then answered normally), the HTML maintenance page, a 5xx,
@@ -327,6 +330,37 @@ impl Sp4nState {
             if let Some(index) = data.move_to_end(pos) {
                 ids.push(generate::tracking_id(self.seed, index));
             }
+        }
+        ids
+    }
+
+    /// Gives `n` distinct reports last updated more than `lag_secs` (at least 1) before the
+    /// newest `updated_at` a new version dated `lag_secs` before it: the system's transaction
+    /// that committed late, after reports dated later were listed, so the version sorts before
+    /// them (and before a cursor saved since). Returns their tracking ids, in the order they
+    /// were updated (fewer than `n` when fewer reports qualify).
+    pub(crate) fn commit_late(&self, n: usize, lag_secs: i64) -> Vec<u64> {
+        let mut data = lock(&self.data);
+        let mut rng = lock(&self.updates);
+        let Some(t) = data
+            .order
+            .last()
+            .map(|(t, _)| t.saturating_sub(lag_secs.max(1)))
+        else {
+            return Vec::new();
+        };
+        let mut ids = Vec::with_capacity(n);
+        for _ in 0..n {
+            // Those updated before `t`; a report moved to `t` is no longer among them.
+            let before = data.order.partition_point(|(at, _)| *at < t);
+            if before == 0 {
+                break;
+            }
+            let (_, index) = data.order.remove(rng.gen_range(0..before));
+            let pos = data.order.partition_point(|entry| *entry < (t, index));
+            data.order.insert(pos, (t, index));
+            data.extra.entry(index).or_default().push(t);
+            ids.push(generate::tracking_id(self.seed, index));
         }
         ids
     }
