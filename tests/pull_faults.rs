@@ -20,6 +20,15 @@ fn sp4n_report(id: u64, updated: &str, status: &str) -> String {
 }
 
 fn sp4n_connector(base: String, per_page: u32) -> aduan_sp4n_lapor::Sp4nLapor {
+    sp4n_looking_back(base, per_page, aduan_sp4n_lapor::DEFAULT_LOOKBACK_SECS)
+}
+
+/// [`sp4n_connector`] whose runs go `lookback_secs` before their cursor.
+fn sp4n_looking_back(
+    base: String,
+    per_page: u32,
+    lookback_secs: u64,
+) -> aduan_sp4n_lapor::Sp4nLapor {
     aduan_sp4n_lapor::Sp4nLapor::with_secret(
         aduan_sp4n_lapor::Config {
             base_url: base,
@@ -31,6 +40,7 @@ fn sp4n_connector(base: String, per_page: u32) -> aduan_sp4n_lapor::Sp4nLapor {
             max_attempts: 4,
             retry_base_ms: 10,
             start_from: None,
+            lookback_secs,
         },
         Secret::new("s3cret"),
     )
@@ -881,8 +891,10 @@ async fn sp4n_times_with_a_basic_form_offset_are_read_and_move_the_cursor() {
         format!("{cursor:?}").contains("2021-09-13T14:21:00"),
         "the cursor moved to the newest report: {cursor:?}"
     );
+    // Without a look-back, only the newest time is read again (with the default one, the
+    // report a minute before it too, as unchanged).
     let second = engine
-        .sync(&sp4n_connector(base, 50), &NoProgress)
+        .sync(&sp4n_looking_back(base.clone(), 50, 0), &NoProgress)
         .await
         .unwrap();
     assert_eq!(
@@ -890,6 +902,16 @@ async fn sp4n_times_with_a_basic_form_offset_are_read_and_move_the_cursor() {
         (Outcome::Ok, 1),
         "only the newest time is read again: {}",
         second.summary_line()
+    );
+    let third = engine
+        .sync(&sp4n_connector(base, 50), &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(
+        (third.outcome, third.counts.fetched, third.counts.unchanged),
+        (Outcome::Ok, 2, 2),
+        "{}",
+        third.summary_line()
     );
 }
 

@@ -503,6 +503,229 @@ async fn a_walk_over_the_pages_of_one_time_misses_no_report_while_reports_move()
     }
 }
 
+/// The connector of `sim` with the settings `with` besides (`lookback_secs` its default
+/// unless given).
+fn sp4n_with(sim: &aduan_sim::RunningSim, with: serde_json::Value) -> aduan_sp4n_lapor::Sp4nLapor {
+    let d = aduan_sim::Sp4nConfig::default();
+    let mut config = serde_json::json!({
+        "base_url": sim.sp4n_base_url(),
+        "instansi_id": d.instansi_id,
+        "client_id": d.client_id,
+        "per_page": 100,
+        "timeout_secs": 2,
+        "retry_base_ms": 20,
+    });
+    if let (Some(config), Some(with)) = (config.as_object_mut(), with.as_object()) {
+        config.extend(with.clone());
+    }
+    let config: aduan_sp4n_lapor::Config = serde_json::from_value(config).expect("config");
+    aduan_sp4n_lapor::Sp4nLapor::with_secret(config, aduan_core::Secret::new(d.client_secret))
+        .expect("connector builds")
+}
+
+/// The raw records archived of the report `id`.
+async fn archived(ts: &aduan_store::testing::TestStore, id: u64) -> i64 {
+    count(
+        ts,
+        &format!("SELECT COUNT(*) FROM raw_records WHERE external_id = '{id}'"),
+    )
+    .await
+}
+
+/// Hunt (session 46): each run resumed at the newest `updated_at` stored (inclusive), so a
+/// version the system committed late (its transaction committed after a later-dated report
+/// was listed: dated before the saved cursor) was never read, and without webhooks it was
+/// lost for good. The first request of a run goes `lookback_secs` (10 minutes unless set)
+/// before the cursor: the late version is found; the reports read again are unchanged (not
+/// archived again, no event), the cursor does not move back, and a run with nothing new
+/// still makes one request.
+#[tokio::test]
+async fn a_version_committed_late_before_the_saved_cursor_is_found_by_the_next_run() {
+    let sim = sim(300, Sp4nFaults::default()).await;
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        let connector = sp4n_with(&sim, serde_json::json!({}));
+        let first = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(
+            first.outcome,
+            Outcome::Ok,
+            "{}: {}",
+            ts.label,
+            first.summary_line()
+        );
+        let cursor = saved_cursor(&ts).await;
+        let raws = count(&ts, "SELECT COUNT(*) FROM raw_records").await;
+        let events = count(&ts, "SELECT COUNT(*) FROM complaint_events").await;
+
+        let late = sim.sp4n_commit_late(1, 60);
+        assert_eq!(late.len(), 1, "{}", ts.label);
+        let id = late[0];
+        assert_eq!(archived(&ts, id).await, 1, "{}", ts.label);
+        let before = sim.sp4n_stats().data_requests;
+        let second = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(
+            second.outcome,
+            Outcome::Ok,
+            "{}: {}",
+            ts.label,
+            second.summary_line()
+        );
+        let c = &second.counts;
+        assert_eq!(
+            (
+                c.inserted,
+                c.updated,
+                c.quarantined,
+                c.fetched - c.unchanged
+            ),
+            (0, 1, 0, 1),
+            "{}: the version committed late is found: {}",
+            ts.label,
+            second.summary_line()
+        );
+        assert_eq!(sim.sp4n_stats().data_requests - before, 1, "{}", ts.label);
+        assert_eq!(archived(&ts, id).await, 2, "{}", ts.label);
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM raw_records").await,
+            raws + 1,
+            "{}: the reports read again are not archived again",
+            ts.label
+        );
+        let own = count(
+            &ts,
+            &format!(
+                "SELECT COUNT(*) FROM complaint_events e JOIN complaints c \
+                 ON c.complaint_seq = e.complaint_seq WHERE c.external_id = '{id}'"
+            ),
+        )
+        .await;
+        let now = count(&ts, "SELECT COUNT(*) FROM complaint_events").await;
+        assert!(now > events, "{}: the late version's events", ts.label);
+        assert!(
+            now - events <= own,
+            "{}: events only of the late report ({events} → {now})",
+            ts.label
+        );
+        assert_eq!(
+            saved_cursor(&ts).await,
+            cursor,
+            "{}: the cursor does not move back to the late report",
+            ts.label
+        );
+
+        // Nothing new: one request, the reports of the window read again as unchanged.
+        let before = sim.sp4n_stats().data_requests;
+        let third = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(sim.sp4n_stats().data_requests - before, 1, "{}", ts.label);
+        let c = &third.counts;
+        assert!(c.unchanged >= 2, "{}: {}", ts.label, third.summary_line());
+        assert_eq!(
+            (c.inserted, c.updated, c.fetched - c.unchanged),
+            (0, 0, 0),
+            "{}: {}",
+            ts.label,
+            third.summary_line()
+        );
+        assert_eq!(saved_cursor(&ts).await, cursor, "{}", ts.label);
+    }
+    sim.shutdown().await;
+}
+
+/// `lookback_secs = 0` resumes at the cursor, as before: the late version is not read. More
+/// than a day is refused.
+#[tokio::test]
+async fn no_lookback_resumes_at_the_cursor() {
+    let sim = sim(60, Sp4nFaults::default()).await;
+    let d = aduan_sim::Sp4nConfig::default();
+    let config: aduan_sp4n_lapor::Config = serde_json::from_value(serde_json::json!({
+        "base_url": sim.sp4n_base_url(), "instansi_id": d.instansi_id,
+        "client_id": d.client_id, "lookback_secs": 86_401,
+    }))
+    .expect("config");
+    let e = aduan_sp4n_lapor::Sp4nLapor::with_secret(config, aduan_core::Secret::new("s"))
+        .expect_err("refused");
+    assert!(e.to_string().contains("lookback_secs 86401"), "{e}");
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    let connector = sp4n_with(&sim, serde_json::json!({"lookback_secs": 0}));
+    engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(sim.sp4n_commit_late(1, 60).len(), 1);
+    let run = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(
+        run.counts.fetched - run.counts.unchanged,
+        0,
+        "{}",
+        run.summary_line()
+    );
+    sim.shutdown().await;
+}
+
+/// A look-back over several pages (one report a page), through times shared by more
+/// reports than a page (walked by page numbers and read again): the reports before the saved cursor do not move it back, also when the run stops
+/// after reading them; its pages are neither progress past the cursor nor a server that does
+/// not page on; the late versions and the new ones are all found.
+#[tokio::test]
+async fn a_look_back_over_several_pages_never_moves_the_cursor_back() {
+    let sim = sim(60, Sp4nFaults::default()).await;
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    let one = |with: serde_json::Value| {
+        let mut base = serde_json::json!({"per_page": 1, "max_attempts": 1});
+        if let (Some(base), Some(with)) = (base.as_object_mut(), with.as_object()) {
+            base.extend(with.clone());
+        }
+        sp4n_with(&sim, base)
+    };
+    let connector = one(serde_json::json!({}));
+    let run = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(run.outcome, Outcome::Ok, "{}", run.summary_line());
+    // A time shared by three reports, then one after it: the cursor at the last.
+    let mut changed = sim.sp4n_update_reports_together(3);
+    changed.extend(sim.sp4n_update_reports(1));
+    let run = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(run.outcome, Outcome::Ok, "{}", run.summary_line());
+    let cursor = saved_cursor(&ts).await;
+
+    // Three versions committed late, two of them at one time before the cursor, so that the
+    // look-back walks that time's pages; the run stops at its fourth request.
+    changed.extend(sim.sp4n_commit_late(2, 2));
+    changed.extend(sim.sp4n_commit_late(1, 1));
+    sim.sp4n_set_faults(Sp4nFaults {
+        fail_after_requests: Some(3),
+        ..Sp4nFaults::default()
+    });
+    let run = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(run.outcome, Outcome::Partial, "{}", run.summary_line());
+    assert!(run.counts.fetched > 0, "{}", run.summary_line());
+    assert_eq!(saved_cursor(&ts).await, cursor, "the cursor stays");
+
+    sim.sp4n_set_faults(Sp4nFaults::default());
+    changed.extend(sim.sp4n_update_reports(1));
+    let run = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(run.outcome, Outcome::Ok, "{}", run.summary_line());
+    assert_eq!(changed.len(), 8);
+    for id in &changed {
+        let versions = count(
+            &ts,
+            &format!("SELECT COUNT(*) FROM raw_records WHERE external_id = '{id}'"),
+        )
+        .await;
+        assert!(versions >= 2, "{id}: {versions}");
+    }
+    let run = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(run.outcome, Outcome::Ok, "{}", run.summary_line());
+    assert_eq!(
+        run.counts.fetched,
+        run.counts.unchanged,
+        "{}",
+        run.summary_line()
+    );
+    let settled = saved_cursor(&ts).await;
+    let run = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(run.outcome, Outcome::Ok, "{}", run.summary_line());
+    assert_eq!(saved_cursor(&ts).await, settled);
+}
+
 /// The connector pointed at a stand-in server at `base` (one attempt a request, quick).
 fn stand_in(base: String, secret: &str) -> aduan_sp4n_lapor::Sp4nLapor {
     let d = aduan_sim::Sp4nConfig::default();
@@ -517,6 +740,7 @@ fn stand_in(base: String, secret: &str) -> aduan_sp4n_lapor::Sp4nLapor {
             max_attempts: 1,
             retry_base_ms: 20,
             start_from: None,
+            lookback_secs: aduan_sp4n_lapor::DEFAULT_LOOKBACK_SECS,
         },
         aduan_core::Secret::new(secret),
     )
@@ -810,13 +1034,14 @@ async fn a_report_time_without_an_offset_is_asked_back_with_one() {
         saved_cursor(&ts).await,
         r#"[[String("2021-09-13T14:20:00+07:00")]]"#
     );
-    // From now on the list answers only a query with the time in RFC 3339's form.
+    // From now on the list answers only a query with the time in RFC 3339's form (the run's
+    // look-back, 10 minutes before the cursor, with WIB's offset too).
     {
         let mut files = files.lock().unwrap();
         files.remove("api/v1/laporan");
         files.insert(
             format!(
-                "api/v1/laporan?instansi_id={}&page=1&per_page=50&updated_from=2021-09-13T14%3A20%3A00%2B07%3A00",
+                "api/v1/laporan?instansi_id={}&page=1&per_page=50&updated_from=2021-09-13T14%3A10%3A00%2B07%3A00",
                 aduan_sim::Sp4nConfig::default().instansi_id
             ),
             page.into_bytes(),

@@ -67,6 +67,7 @@ pub fn sp4n(sim: &RunningSim, per_page: u32) -> Sp4nLapor {
             max_attempts: 6,
             retry_base_ms: 20,
             start_from: None,
+            lookback_secs: aduan_sp4n_lapor::DEFAULT_LOOKBACK_SECS,
         },
         Secret::new(d.client_secret),
     )

@@ -88,6 +88,7 @@ pub fn registry() -> Vec<Registered> {
                     max_attempts: 6,
                     retry_base_ms: 200,
                     start_from: None,
+                    lookback_secs: aduan_sp4n_lapor::DEFAULT_LOOKBACK_SECS,
                 };
                 let secret = Secret::new(sim_config.client_secret);
                 Ok(Box::new(aduan_sp4n_lapor::Sp4nLapor::with_secret(

@@ -171,6 +171,7 @@ async fn worker(job: Job) -> Result<Measured> {
                 max_attempts: 6,
                 retry_base_ms: 200,
                 start_from: None,
+                lookback_secs: aduan_sp4n_lapor::DEFAULT_LOOKBACK_SECS,
             };
             let c = aduan_sp4n_lapor::Sp4nLapor::with_secret(config, Secret::new(d.client_secret))?;
             sync_into(&c, &db, &mut m).await?

@@ -10,13 +10,16 @@
 //! after each page it asks again from page 1 with `updated_from` set to the newest
 //! `updated_at` it has stored (inclusive, so that time's reports are re-read and recognised
 //! by their unchanged payload). Page numbers are used only when a whole page shares one
-//! `updated_at`. A moved report is met again at the end, as the update it is.
+//! `updated_at`. A moved report is met again at the end, as the update it is. A run's first
+//! request goes `lookback_secs` before the saved cursor, so that a version the system commits
+//! late (dated before reports already listed) is found too; the cursor never moves back.
 //!
 //! ```
 //! let cfg: aduan_sp4n_lapor::Config = serde_json::from_str(
 //!     r#"{"base_url":"http://127.0.0.1:8700/sp4n-lapor","instansi_id":"pemkot-pekalongan","client_id":"aduan"}"#,
 //! ).unwrap();
 //! assert_eq!(cfg.per_page, 100);
+//! assert_eq!(cfg.lookback_secs, 600);
 //! ```
 #![deny(missing_docs)]
 
@@ -66,6 +69,13 @@ pub struct Config {
     /// `updated_from` of the very first run (ISO 8601 with offset); default: everything.
     #[serde(default)]
     pub start_from: Option<String>,
+    /// How far before its saved cursor a run's first request goes, in seconds (default 600,
+    /// at most 86 400; 0 resumes at the cursor). A version the system commits late is dated
+    /// before reports already listed, so before the cursor saved since: a run resumed at the
+    /// cursor never reads it, and with no webhook it is lost for good. The reports read again
+    /// are recognised by their bytes (unchanged), and the saved cursor never moves back.
+    #[serde(default = "default_lookback_secs")]
+    pub lookback_secs: u64,
 }
 
 fn default_client_secret_env() -> String {
@@ -74,6 +84,15 @@ fn default_client_secret_env() -> String {
 fn default_per_page() -> u32 {
     100
 }
+fn default_lookback_secs() -> u64 {
+    DEFAULT_LOOKBACK_SECS
+}
+
+/// `lookback_secs` unless set: 10 minutes.
+pub const DEFAULT_LOOKBACK_SECS: u64 = 600;
+
+/// The largest `lookback_secs`: a day.
+const MAX_LOOKBACK_SECS: u64 = 86_400;
 
 /// The SP4N-LAPOR! connector.
 #[derive(Debug, Clone)]
@@ -94,6 +113,12 @@ impl Sp4nLapor {
     /// environment instead).
     pub fn with_secret(config: Config, secret: Secret) -> Result<Self> {
         aduan_core::check_within(CHANNEL, "per_page", config.per_page, 1..=100)?;
+        aduan_core::check_within(
+            CHANNEL,
+            "lookback_secs",
+            config.lookback_secs,
+            0..=MAX_LOOKBACK_SECS,
+        )?;
         aduan_core::time::start_from(CHANNEL, config.start_from.as_deref())?;
         aduan_transport::check_url(CHANNEL, "base_url", &config.base_url)?;
         let http = HttpClient::from_settings(
@@ -308,17 +333,37 @@ impl PullConnector for Sp4nLapor {
         if let Some(c) = &cursor {
             aduan_core::time::saved_cursor(CHANNEL, c, instant(c))?;
         }
+        // The time of the cursor saved: a newest time read not after it is not saved again.
+        let saved = cursor.as_deref().and_then(instant);
         // Sent as `updated_from`: with an offset (a cursor saved before Aduan wrote one, or a
         // `start_from` without one, is WIB's).
-        let from = cursor
+        let mut from = cursor
             .or_else(|| self.inner.config.start_from.clone())
             .map(|c| aduan_core::time::as_query_time(&c).unwrap_or(c));
-        let from_instant = from.as_deref().and_then(instant);
+        let mut from_instant = from.as_deref().and_then(instant);
+        // The run's first request goes a little before the saved cursor (hunt, session 46: a
+        // version committed late, dated before it, was never read). The walk pages on from
+        // there as from any `updated_from`.
+        let back = i64::try_from(self.inner.config.lookback_secs)
+            .ok()
+            .filter(|s| *s > 0)
+            .and_then(chrono::TimeDelta::try_seconds);
+        if let Some(t) = saved
+            .zip(back)
+            .and_then(|(at, back)| at.checked_sub_signed(back))
+        {
+            from = Some(
+                t.with_timezone(&aduan_core::time::wib())
+                    .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false),
+            );
+            from_instant = Some(t);
+        }
         Ok(Box::new(Pager {
             faults_base,
             connector: self.clone(),
             from,
             from_instant,
+            saved,
             page: 1,
             done: false,
             back: None,
@@ -362,6 +407,10 @@ struct Pager {
     /// offset (else in WIB with one).
     from: Option<String>,
     from_instant: Option<DateTime<Utc>>,
+    /// The time of the cursor saved last (at first the one the run began at): a time not
+    /// after it is not saved again, so that the look-back's reports, read again before it,
+    /// do not move it back.
+    saved: Option<DateTime<Utc>>,
     page: u32,
     done: bool,
     /// Reading the pages of a walk at `from` again, last to first: the next one to read.
@@ -436,13 +485,19 @@ impl Pager {
     }
 
     /// Moves on from a page (or a walk) that ended as `after` says: to page 1 of its newest
-    /// time, which becomes the cursor, or to the end.
+    /// time, which becomes the cursor when it is after the cursor saved, or to the end.
     fn settle(&mut self, after: After) -> Option<String> {
         self.page = 1;
         self.done = after.done;
         let (t, s) = after.newest?;
         self.from = Some(s.clone());
         self.from_instant = Some(t);
+        // A time of the look-back, before the saved cursor (or at it), is not saved: the
+        // cursor never moves back.
+        if self.saved.is_some_and(|saved| t <= saved) {
+            return None;
+        }
+        self.saved = Some(t);
         Some(s)
     }
 
