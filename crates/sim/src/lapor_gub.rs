@@ -13,7 +13,11 @@
 //! `kota_id` other than 3375 lists nothing (the simulator holds Kota Pekalongan's feed only).
 //!
 //! Reports are not stored: the simulator keeps only the sort order (`updated`, index) and,
-//! for reports updated while it runs, the times of their later versions. Each item is
+//! for reports updated while it runs, the times of their later versions (also of versions
+//! dated before items already listed: [`RunningSim::lapor_gub_commit_late`], a transaction
+//! that committed late).
+//!
+//! [`RunningSim::lapor_gub_commit_late`]: crate::RunningSim::lapor_gub_commit_late Each item is
 //! generated when served from `(seed, index, versions)`. Indexes below
 //! [`LaporGubConfig::reports`] are Kota Pekalongan's, the others (the known fault, always on)
 //! are of other kab/kota and come interleaved in the same order.
@@ -357,6 +361,43 @@ impl LaporGubState {
             let t = now.max(newest.saturating_add(1));
             let (_, index) = data.order.remove(pos);
             data.order.push((t, index));
+            data.extra.entry(index).or_default().push(t);
+            tickets.push(generate::ticket(self.seed, index));
+        }
+        tickets
+    }
+
+    /// Moves `n` distinct Kota Pekalongan reports last updated before `newest - lag_secs`
+    /// (at least 1 s) one status step on at that time: the system's transaction that
+    /// committed late, after items dated later were listed, so the version sorts before them.
+    /// Returns their tickets in the order updated.
+    pub(crate) fn commit_late(&self, n: usize, lag_secs: i64) -> Vec<String> {
+        let mut data = lock(&self.data);
+        let mut rng = lock(&self.updates);
+        let Some(t) = data
+            .order
+            .last()
+            .map(|(t, _)| t.saturating_sub(lag_secs.max(1).saturating_mul(1000)))
+        else {
+            return Vec::new();
+        };
+        let mut tickets = Vec::with_capacity(n);
+        while tickets.len() < n {
+            // Those updated before `t`; a report moved to `t` is no longer among them.
+            let before = data.order.partition_point(|(at, _)| *at < t);
+            if before == 0 {
+                break;
+            }
+            let pos = (0..64)
+                .map(|_| rng.gen_range(0..before))
+                .find(|p| self.updatable(&data, data.order[*p].1))
+                .or_else(|| (0..before).find(|p| self.updatable(&data, data.order[*p].1)));
+            let Some(pos) = pos else {
+                break;
+            };
+            let (_, index) = data.order.remove(pos);
+            let at = data.order.partition_point(|entry| *entry < (t, index));
+            data.order.insert(at, (t, index));
             data.extra.entry(index).or_default().push(t);
             tickets.push(generate::ticket(self.seed, index));
         }

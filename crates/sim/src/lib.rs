@@ -498,6 +498,20 @@ impl RunningSim {
             .unwrap_or_default()
     }
 
+    /// Moves `n` distinct Kota Pekalongan reports of Lapor Gub! last updated more than
+    /// `lag_secs` (at least 1) before the newest `updated` one status step on, as
+    /// [`lapor_gub_update_reports`](Self::lapor_gub_update_reports) does, but dated `lag_secs`
+    /// before the newest `updated`: the system's transaction that committed late, after items
+    /// dated later were listed, so the version sorts before them and before a `since` saved
+    /// since. Returns their `noTiket`, in the order they were updated (fewer than `n` when
+    /// fewer reports qualify).
+    pub fn lapor_gub_commit_late(&self, n: usize, lag_secs: i64) -> Vec<String> {
+        self.lapor_gub
+            .as_ref()
+            .map(|s| s.commit_late(n, lag_secs))
+            .unwrap_or_default()
+    }
+
     /// Stops serving: open connections are closed gracefully (a delayed response is given
     /// up to 10 s, then dropped).
     pub async fn shutdown(mut self) {
