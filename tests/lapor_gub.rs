@@ -40,6 +40,7 @@ fn gub_at(base_url: String, limit: u32) -> LaporGub {
             max_attempts: 6,
             retry_base_ms: 20,
             start_from: None,
+            lookback_secs: aduan_lapor_gub::DEFAULT_LOOKBACK_SECS,
         },
         Secret::new(LaporGubConfig::default().api_key),
     )
@@ -278,6 +279,145 @@ async fn updates_are_fetched_incrementally_and_change_only_their_rows() {
         );
         assert!(count(&ts, "SELECT COUNT(*) FROM complaint_events").await > events);
     }
+    sim.shutdown().await;
+}
+
+/// The connector of `sim` with the settings `with` besides (`lookback_secs` its default
+/// unless given): unspaced requests, quick retries.
+fn gub_with(sim: &RunningSim, with: serde_json::Value) -> LaporGub {
+    let mut config = serde_json::json!({
+        "base_url": sim.lapor_gub_base_url(),
+        "requests_per_minute": 0,
+        "timeout_secs": 2,
+        "retry_base_ms": 20,
+    });
+    if let (Some(config), Some(with)) = (config.as_object_mut(), with.as_object()) {
+        config.extend(with.clone());
+    }
+    let config: aduan_lapor_gub::Config = serde_json::from_value(config).expect("config");
+    LaporGub::with_key(config, Secret::new(LaporGubConfig::default().api_key))
+        .expect("connector builds")
+}
+
+/// The channel's saved cursor, as its rows print.
+async fn saved_cursor(ts: &aduan_store::testing::TestStore) -> String {
+    let rows = ts
+        .store
+        .query("SELECT cursor FROM sync_state WHERE channel = 'lapor_gub'")
+        .await
+        .unwrap()
+        .rows;
+    format!("{rows:?}")
+}
+
+/// Hunt (session 46): each run resumed at the newest `updated` stored (`since`, inclusive),
+/// so a version the province's system committed late (its transaction committed after a
+/// later-dated item was listed: dated before the saved time) was never read, and without
+/// webhooks it was lost for good. The run's first request goes `lookback_secs` (10 minutes
+/// unless set) before the saved time: the late version is found; the items read again are
+/// unchanged (not archived again, no event), the saved time does not move back, and a run
+/// with nothing new still makes one request.
+#[tokio::test]
+async fn a_version_committed_late_before_the_saved_time_is_found_by_the_next_run() {
+    let sim = gub_sim(no_rate_limit(240, LaporGubFaults::default())).await;
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        let connector = gub_with(&sim, serde_json::json!({}));
+        let first = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(first.outcome, Outcome::Ok, "{}", first.summary_line());
+        let cursor = saved_cursor(&ts).await;
+        let raws = count(&ts, "SELECT COUNT(*) FROM raw_records").await;
+        let events = count(&ts, "SELECT COUNT(*) FROM complaint_events").await;
+
+        let late = sim.lapor_gub_commit_late(1, 60);
+        assert_eq!(late.len(), 1, "{}", ts.label);
+        let id = &late[0];
+        let before = sim.lapor_gub_stats().requests;
+        let second = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(second.outcome, Outcome::Ok, "{}", second.summary_line());
+        let c = &second.counts;
+        assert_eq!(
+            (
+                c.inserted,
+                c.updated,
+                c.quarantined,
+                c.fetched - c.unchanged
+            ),
+            (0, 1, 0, 1),
+            "{}: the version committed late is found: {}",
+            ts.label,
+            second.summary_line()
+        );
+        assert_eq!(sim.lapor_gub_stats().requests - before, 1, "{}", ts.label);
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM raw_records").await,
+            raws + 1,
+            "{}: the items read again are not archived again",
+            ts.label
+        );
+        let own = count(
+            &ts,
+            &format!(
+                "SELECT COUNT(*) FROM complaint_events e JOIN complaints c \
+                 ON c.complaint_seq = e.complaint_seq WHERE c.external_id = '{id}'"
+            ),
+        )
+        .await;
+        let now = count(&ts, "SELECT COUNT(*) FROM complaint_events").await;
+        assert!(now > events, "{}: the late version's events", ts.label);
+        assert!(
+            now - events <= own,
+            "{}: events only of the late report ({events} → {now})",
+            ts.label
+        );
+        assert_eq!(
+            saved_cursor(&ts).await,
+            cursor,
+            "{}: the saved time does not move back to the late item",
+            ts.label
+        );
+
+        // Nothing new: one request, the items of the window read again as unchanged.
+        let before = sim.lapor_gub_stats().requests;
+        let third = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(sim.lapor_gub_stats().requests - before, 1, "{}", ts.label);
+        let c = &third.counts;
+        assert!(c.unchanged >= 2, "{}: {}", ts.label, third.summary_line());
+        assert_eq!(
+            (c.inserted, c.updated, c.fetched - c.unchanged),
+            (0, 0, 0),
+            "{}: {}",
+            ts.label,
+            third.summary_line()
+        );
+        assert_eq!(saved_cursor(&ts).await, cursor, "{}", ts.label);
+    }
+    sim.shutdown().await;
+}
+
+/// `lookback_secs = 0` resumes at the saved time, as before: the late version is not read.
+/// More than a day is refused.
+#[tokio::test]
+async fn no_lookback_resumes_at_the_saved_time() {
+    let sim = gub_sim(no_rate_limit(60, LaporGubFaults::default())).await;
+    let config: aduan_lapor_gub::Config = serde_json::from_value(serde_json::json!({
+        "base_url": sim.lapor_gub_base_url(), "lookback_secs": 86_401,
+    }))
+    .expect("config");
+    let e = LaporGub::with_key(config, Secret::new("k")).expect_err("refused");
+    assert!(e.to_string().contains("lookback_secs 86401"), "{e}");
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    let connector = gub_with(&sim, serde_json::json!({"lookback_secs": 0}));
+    engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(sim.lapor_gub_commit_late(1, 60).len(), 1);
+    let run = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(
+        run.counts.fetched - run.counts.unchanged,
+        0,
+        "{}",
+        run.summary_line()
+    );
     sim.shutdown().await;
 }
 
@@ -563,6 +703,7 @@ async fn a_wrong_key_is_a_clear_error_and_stores_nothing() {
         max_attempts: 2,
         retry_base_ms: 20,
         start_from: None,
+        lookback_secs: aduan_lapor_gub::DEFAULT_LOOKBACK_SECS,
     };
     let wrong = LaporGub::with_key(config.clone(), Secret::new("not-the-key")).unwrap();
     let report = engine(&ts).sync(&wrong, &NoProgress).await.unwrap();
@@ -625,6 +766,7 @@ fn stand_in(base: String) -> LaporGub {
             max_attempts: 6,
             retry_base_ms: 20,
             start_from: None,
+            lookback_secs: aduan_lapor_gub::DEFAULT_LOOKBACK_SECS,
         },
         Secret::new("k"),
     )

@@ -34,6 +34,7 @@ fn stand_in(base: String, limit: u32) -> LaporGub {
             max_attempts: 6,
             retry_base_ms: 20,
             start_from: None,
+            lookback_secs: aduan_lapor_gub::DEFAULT_LOOKBACK_SECS,
         },
         Secret::new("k"),
     )

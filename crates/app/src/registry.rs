@@ -116,6 +116,7 @@ pub fn registry() -> Vec<Registered> {
                     max_attempts: 6,
                     retry_base_ms: 200,
                     start_from: None,
+                    lookback_secs: aduan_lapor_gub::DEFAULT_LOOKBACK_SECS,
                 };
                 let key = Secret::new(aduan_sim::LaporGubConfig::default().api_key);
                 Ok(Box::new(aduan_lapor_gub::LaporGub::with_key(config, key)?))

@@ -14,13 +14,16 @@
 //! The saved cursor is the newest `updated` stored, to the second (as UTC ISO 8601, so that
 //! `aduan status` reads as a time): `since` is inclusive, so the next run reads that second's
 //! items again and recognises them by their unchanged payload; nothing updated in the same
-//! second is missed.
+//! second is missed. A run's first walk begins `lookback_secs` before it, so that a version
+//! the system commits late (dated before items already listed) is found too; the saved time
+//! never moves back.
 //!
 //! ```
 //! let cfg: aduan_lapor_gub::Config = serde_json::from_str(
 //!     r#"{"base_url":"http://127.0.0.1:8700/lapor-gub"}"#,
 //! ).unwrap();
 //! assert_eq!((cfg.kota_id, cfg.limit, cfg.requests_per_minute), (3375, 50, 30));
+//! assert_eq!(cfg.lookback_secs, 600);
 //! ```
 #![deny(missing_docs)]
 
@@ -85,6 +88,14 @@ pub struct Config {
     /// `since` of the very first run (ISO 8601 with offset); default: everything.
     #[serde(default)]
     pub start_from: Option<String>,
+    /// How far before its saved time a run's first walk begins, in seconds (default 600, at
+    /// most 86 400; 0 begins at the saved time). A version the system commits late is dated
+    /// before items already listed, so before the time saved since: a run begun at the saved
+    /// time never reads it, and with no webhook it is lost for good. The items read again are
+    /// recognised by their bytes (unchanged), those of other kab/kota are not counted again,
+    /// and the saved time never moves back.
+    #[serde(default = "default_lookback_secs")]
+    pub lookback_secs: u64,
 }
 
 fn default_api_key_env() -> String {
@@ -99,6 +110,15 @@ fn default_limit() -> u32 {
 fn default_requests_per_minute() -> u32 {
     30
 }
+fn default_lookback_secs() -> u64 {
+    DEFAULT_LOOKBACK_SECS
+}
+
+/// `lookback_secs` unless set: 10 minutes.
+pub const DEFAULT_LOOKBACK_SECS: u64 = 600;
+
+/// The largest `lookback_secs`: a day.
+const MAX_LOOKBACK_SECS: u64 = 86_400;
 
 /// The Lapor Gub! connector.
 #[derive(Debug, Clone)]
@@ -122,6 +142,12 @@ impl LaporGub {
     /// environment instead).
     pub fn with_key(config: Config, key: Secret) -> Result<Self> {
         aduan_core::check_within(CHANNEL, "limit", config.limit, 1..=50)?;
+        aduan_core::check_within(
+            CHANNEL,
+            "lookback_secs",
+            config.lookback_secs,
+            0..=MAX_LOOKBACK_SECS,
+        )?;
         let start_since = aduan_core::time::start_from(CHANNEL, config.start_from.as_deref())?
             .map(|t| t.timestamp());
         aduan_transport::check_url(CHANNEL, "base_url", &config.base_url)?;
@@ -292,7 +318,7 @@ impl PullConnector for LaporGub {
     async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
         // The client serves run after run: this run's faults are those from here on.
         let faults_base = self.inner.http.faults();
-        let since = match cursor {
+        let saved = match cursor {
             Some(c) => {
                 let secs = cursor_secs(&c).ok_or_else(|| Error::Config {
                     channel: CHANNEL.into(),
@@ -304,11 +330,20 @@ impl PullConnector for LaporGub {
                 aduan_core::time::saved_cursor(CHANNEL, &c, DateTime::from_timestamp(secs, 0))?;
                 Some(secs)
             }
+            None => None,
+        };
+        // The run's first walk begins a little before the saved time (hunt, session 46: a
+        // version committed late, dated before it, was never read); the walks page on from
+        // there as from any saved time.
+        let back = i64::try_from(self.inner.config.lookback_secs).unwrap_or(0);
+        let since = match saved {
+            Some(secs) => Some(secs.saturating_sub(back)),
             None => self.inner.start_since,
         };
         Ok(Box::new(Pager {
             faults_base,
             connector: self.clone(),
+            saved,
             since,
             walk_since: since,
             walk_top: since,
@@ -374,8 +409,13 @@ struct Pager {
     /// The client's faults when the run began.
     faults_base: FaultCounts,
     connector: LaporGub,
-    /// The saved cursor, in unix seconds: the newest `updated` handed out before which every
-    /// report has been read.
+    /// The time saved when the run began, in unix seconds: the saved cursor never moves
+    /// before it, and an item of other kab/kota dated then or before, read again by the
+    /// look-back, is not counted again.
+    saved: Option<i64>,
+    /// The time the walks go on from, in unix seconds: the newest `updated` handed out
+    /// before which every report has been read this run (at first `lookback_secs` before the
+    /// saved time). An expired cursor starts again from it.
     since: Option<i64>,
     /// The `since` the current walk began from.
     walk_since: Option<i64>,
@@ -510,7 +550,10 @@ impl BatchSource for Pager {
                 .and_then(aduan_core::json::as_int)
                 .is_some_and(|k| k != kota);
             if other {
-                self.connector.inner.http.count("other_kota");
+                // Not again when read again by the look-back (a run before counted it).
+                if updated_secs.is_none_or(|t| self.saved.is_none_or(|saved| t > saved)) {
+                    self.connector.inner.http.count("other_kota");
+                }
                 continue;
             }
             records.push(RawRecord {
@@ -570,7 +613,9 @@ impl BatchSource for Pager {
         }
         Ok(Some(Batch {
             records,
-            cursor: self.since.and_then(cursor_text),
+            // Never before the time saved when the run began: the look-back's walks, before
+            // it, do not move it back.
+            cursor: self.since.max(self.saved).and_then(cursor_text),
             again: Vec::new(),
         }))
     }
@@ -669,6 +714,56 @@ mod tests {
         };
         assert!(error.contains("expired 5 times"), "{error}");
         assert_eq!(pages.faults().get("cursor_expired"), Some(&4));
+        server.abort();
+    }
+
+    /// The look-back reads again an item of another kab/kota that a run before counted (dated
+    /// before the saved time): it is not counted again as if it had come through anew, and
+    /// the saved time stays where it was, though the run's first walk began 10 minutes before.
+    #[tokio::test]
+    async fn the_look_back_counts_no_other_kab_kota_again_and_saves_no_earlier_time() {
+        use axum::extract::Query;
+        const T: i64 = 1_631_440_000;
+        async fn aduan(Query(q): Query<std::collections::HashMap<String, String>>) -> String {
+            let since: i64 = q.get("since").and_then(|s| s.parse().ok()).unwrap_or(0);
+            let items: Vec<String> = [
+                ("LGWP00000001", T - 100, 3301),
+                ("LGWP00000002", T - 50, 3375),
+                ("LGWP00000003", T, 3375),
+            ]
+            .iter()
+            .filter(|(_, t, _)| *t >= since)
+            .map(|(id, t, kota)| {
+                format!(
+                    r#"{{"noTiket":"{id}","updated":{},"lokasi":{{"kotaId":{kota}}}}}"#,
+                    t * 1000
+                )
+            })
+            .collect();
+            format!(
+                r#"{{"items":[{}],"next_cursor":null,"server_time":{}}}"#,
+                items.join(","),
+                T + 10
+            )
+        }
+        let (c, server) = served(
+            axum::Router::new().route("/api/v2/aduan", axum::routing::get(aduan)),
+            None,
+        )
+        .await;
+        let mut pages = c.open(None).await.expect("opens");
+        let batch = pages.next_batch().await.expect("a page").expect("a batch");
+        assert_eq!(batch.records.len(), 2);
+        let saved = batch.cursor.expect("a cursor");
+        assert_eq!(saved, "2021-09-12T09:46:40Z");
+        assert_eq!(pages.faults().get("other_kota"), Some(&1));
+
+        let mut pages = c.open(Some(saved.clone())).await.expect("opens");
+        let batch = pages.next_batch().await.expect("a page").expect("a batch");
+        // Both of the city's items again (the engine finds them unchanged).
+        assert_eq!(batch.records.len(), 2);
+        assert_eq!(batch.cursor.as_deref(), Some(saved.as_str()));
+        assert_eq!(pages.faults().get("other_kota"), None);
         server.abort();
     }
 
