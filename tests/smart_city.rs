@@ -256,10 +256,11 @@ async fn a_version_committed_late_before_the_saved_cursor_is_found_by_the_next_r
             ts.label
         );
 
-        // Nothing new: one request, the rows of the window read again as unchanged.
+        // Nothing new: two requests (on from the cursor, and the look-back), the rows of the
+        // window read again as unchanged.
         let before = sim.smart_city_stats().requests;
         let third = engine.sync(&connector, &NoProgress).await.expect("sync");
-        assert_eq!(sim.smart_city_stats().requests - before, 1, "{}", ts.label);
+        assert_eq!(sim.smart_city_stats().requests - before, 2, "{}", ts.label);
         let c = &third.counts;
         assert!(
             c.unchanged > 0,
@@ -325,10 +326,11 @@ async fn a_look_back_over_several_pages_never_moves_the_cursor_back() {
     let cursor = saved_cursor(&ts).await;
     assert!(cursor.contains(&changed[1]), "{cursor}");
 
-    // Two versions committed late; the run stops at its second request.
+    // Two versions committed late; the run stops at its third request (the first, on from
+    // the cursor, finds nothing new; the second is the look-back's first page).
     changed.extend(sim.smart_city_commit_late(2, 60));
     sim.smart_city_set_faults(SmartCityFaults {
-        server_error_every: 2,
+        server_error_every: 3,
         ..SmartCityFaults::default()
     });
     let run = engine.sync(&connector, &NoProgress).await.expect("sync");
@@ -358,6 +360,65 @@ async fn a_look_back_over_several_pages_never_moves_the_cursor_back() {
         run.summary_line()
     );
     assert_eq!(saved_cursor(&ts).await, cursor);
+}
+
+/// Review (session 46): the look-back was read before anything after the saved cursor, and
+/// its rows, all before that cursor, move no cursor: a run that stops inside it (its time
+/// budget, a `429` asking longer than a run waits, a server failing now and then) saved
+/// nothing, and when the window before the cursor holds more than a run can read (a burst of
+/// updates: the cursor stays at its end while the app is quiet), every run read the same
+/// window again and no report updated after the cursor was ever read. The walk now pages on
+/// from the saved cursor first and reads the look-back after it: each run's progress is
+/// saved as before.
+#[tokio::test]
+async fn a_run_that_stops_inside_its_look_back_still_reads_on_from_the_cursor() {
+    let sim = simulator(60, SmartCityFaults::default()).await;
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    let connector = backfill_with(&sim, serde_json::json!({"limit": 1, "max_attempts": 1}));
+    let run = engine.sync(&connector, &NoProgress).await.expect("sync");
+    assert_eq!(run.outcome, Outcome::Ok, "{}", run.summary_line());
+    // A burst: three reports updated in one second, the cursor at the last of them.
+    sim.smart_city_update_reports(3);
+    let run = engine.sync(&connector, &NoProgress).await.expect("sync");
+    assert_eq!(run.outcome, Outcome::Ok, "{}", run.summary_line());
+    // Each run now reads two pages (one report each) before the server fails it: fewer than
+    // the look-back's window holds.
+    sim.smart_city_set_faults(SmartCityFaults {
+        server_error_every: 3,
+        ..SmartCityFaults::default()
+    });
+    let new = sim.smart_city_update_reports(1);
+    for _ in 0..3 {
+        let run = engine.sync(&connector, &NoProgress).await.expect("sync");
+        assert_ne!(run.outcome, Outcome::Failed, "{}", run.summary_line());
+    }
+    let truth = sim.smart_city_truth();
+    let t = truth.iter().find(|t| t.id == new[0]).expect("in the truth");
+    assert_eq!(
+        stored(&ts).await.get(&new[0]).map(String::as_str),
+        Some(unified(t)),
+        "the report updated after the cursor is read"
+    );
+    let cursor = saved_cursor(&ts).await;
+    assert!(cursor.contains(&new[0]), "{cursor}");
+
+    // The look-back ends at the cursor the run began at: the rows after it, read by the walk
+    // on from it, are not asked for again.
+    sim.smart_city_set_faults(SmartCityFaults::default());
+    let quiet = engine.sync(&connector, &NoProgress).await.expect("sync");
+    assert_eq!(quiet.outcome, Outcome::Ok, "{}", quiet.summary_line());
+    let window = quiet.counts.unchanged;
+    let more = sim.smart_city_update_reports(2);
+    let run = engine.sync(&connector, &NoProgress).await.expect("sync");
+    assert_eq!(run.outcome, Outcome::Ok, "{}", run.summary_line());
+    let c = &run.counts;
+    assert_eq!(
+        (c.fetched - c.unchanged, c.unchanged),
+        (more.len() as u64, window),
+        "{}",
+        run.summary_line()
+    );
 }
 
 #[tokio::test]
@@ -1153,7 +1214,7 @@ async fn an_older_version_read_again_by_the_look_back_does_not_overwrite_a_newer
         server.abort();
         let c = &run.counts;
         assert_eq!(
-            (c.fetched, c.inserted, c.quarantined),
+            (c.fetched - c.unchanged, c.inserted, c.quarantined),
             (1, 0, 0),
             "{}: {}",
             ts.label,
@@ -1175,6 +1236,18 @@ async fn an_older_version_read_again_by_the_look_back_does_not_overwrite_a_newer
         assert!(
             cursor.contains("2024-02-02T01:00:00Z"),
             "{}: {cursor}",
+            ts.label
+        );
+        // The older version's status joins the history as a rebuild from the archive makes it.
+        let history = "SELECT c.complaint_id, c.status, e.occurred_at, e.event_type, e.body \
+            FROM complaint_events e JOIN complaints c ON c.complaint_seq = e.complaint_seq \
+            ORDER BY 1, 2, 3, 4, 5";
+        let folded = ts.store.query(history).await.unwrap().rows;
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(
+            folded,
+            ts.store.query(history).await.unwrap().rows,
+            "{}",
             ts.label
         );
     }

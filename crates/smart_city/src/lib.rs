@@ -1,9 +1,9 @@
 //! The Pantau Pekalongan connector (`smart_city`): the city's smart-city reporting app.
 //!
 //! Two streams of the same reports: signed webhooks (push, [`webhook`]) and a keyset-paged
-//! backfill API (pull, [`SmartCity`]) that finds what a lost webhook missed; each run resumes
-//! the walk `lookback_secs` before its saved cursor, so that a version the app commits late
-//! (dated before rows already served) is found too. Both carry versions of a report; a
+//! backfill API (pull, [`SmartCity`]) that finds what a lost webhook missed; each run reads on
+//! from its saved cursor and then reads again the `lookback_secs` before it, so that a version
+//! the app commits late (dated before rows already served) is found too. Both carry versions of a report; a
 //! report's complaint is folded from every version received ([`PullConnector::FOLD`]): the
 //! highest version wins, whatever order they came in, and a `report.deleted` marks the
 //! complaint withdrawn (never removed).
@@ -63,12 +63,13 @@ pub struct Config {
     /// Wait before the first retry, in milliseconds; doubled on each retry.
     #[serde(default = "aduan_transport::defaults::retry_base_ms")]
     pub retry_base_ms: u64,
-    /// How far before its saved cursor a run resumes the walk, in seconds (default 600, at
-    /// most 86 400; 0 resumes exactly after it). A version the app's backend commits late is
-    /// dated before rows already served, so before the cursor saved since: a walk resumed
-    /// exactly after the cursor never reads it, and with its webhook lost it is lost for
-    /// good. The rows read again are recognised by their bytes (unchanged), and the saved
-    /// cursor never moves back.
+    /// How far before its saved cursor a run reads again, after reading on from the cursor, in
+    /// seconds (default 600, at most 86 400; 0 reads on from the cursor only). A version the
+    /// app's backend commits late is dated before rows already served, so before the cursor
+    /// saved since: a walk resumed exactly after the cursor never reads it, and with its
+    /// webhook lost it is lost for good. The rows read again are recognised by their bytes
+    /// (unchanged), and the saved cursor never moves back. Read after the walk on from the
+    /// cursor, so that a run stopped inside it has saved its progress.
     #[serde(default = "default_lookback_secs")]
     pub lookback_secs: u64,
 }
@@ -191,7 +192,7 @@ impl PullConnector for SmartCity {
         // The client serves run after run: this run's faults are those from here on.
         let faults_base = self.inner.http.faults();
         let mut floor = None;
-        let mut from = None;
+        let mut back = None;
         let cursor = match cursor {
             Some(c) => {
                 let mut saved = serde_json::from_str::<Cursor>(&c).map_err(|e| {
@@ -209,15 +210,19 @@ impl PullConnector for SmartCity {
                 }
                 if let Some(at) = at {
                     floor = Some((at, saved.after_id.clone()));
-                    // The walk resumes a little before the cursor (hunt, session 46: a
-                    // version committed late, dated before it, was never read).
-                    let back = i64::try_from(self.inner.config.lookback_secs)
+                    // The window before the cursor is read again (hunt, session 46: a
+                    // version committed late, dated before it, was never read), after the
+                    // walk on from the cursor (review: a run stopped inside it saved nothing).
+                    let window = i64::try_from(self.inner.config.lookback_secs)
                         .ok()
                         .filter(|s| *s > 0)
                         .and_then(chrono::TimeDelta::try_seconds);
-                    from = back
-                        .and_then(|back| at.checked_sub_signed(back))
-                        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
+                    back = window
+                        .and_then(|window| at.checked_sub_signed(window))
+                        .map(|t| LookBack {
+                            from: t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                            until: (at, saved.after_id.clone()),
+                        });
                 }
                 Some(saved)
             }
@@ -227,7 +232,9 @@ impl PullConnector for SmartCity {
             faults_base,
             connector: self.clone(),
             cursor,
-            from,
+            back,
+            until: None,
+            from: None,
             saved: floor,
             done: false,
         }))
@@ -270,8 +277,12 @@ struct Backfill {
     connector: SmartCity,
     /// Where the next page starts: after the last row read (or the saved cursor).
     cursor: Option<Cursor>,
-    /// The first page's `updated_after` instead, without `after_id`: the saved cursor's time
-    /// less `lookback_secs`.
+    /// The look-back still to read once the walk on from the saved cursor is at its end.
+    back: Option<LookBack>,
+    /// In the look-back: the saved cursor, where it ends.
+    until: Option<(chrono::DateTime<Utc>, String)>,
+    /// The look-back's first page's `updated_after` instead, without `after_id`: the saved
+    /// cursor's time less `lookback_secs`.
     from: Option<String>,
     /// The key of the cursor saved last (at first the one the run began at): a cursor not
     /// after it is not saved again, so that the rows read again before it do not move it
@@ -280,12 +291,50 @@ struct Backfill {
     done: bool,
 }
 
+/// The rows before the saved cursor read again, after the walk on from it: a run that stops
+/// inside them has saved its progress (review, session 46: read first, a window holding more
+/// than a run could read kept every run from reading on past the cursor).
+struct LookBack {
+    /// The saved cursor's time less `lookback_secs`.
+    from: String,
+    /// The saved cursor, where the look-back ends: the walk read on from there.
+    until: (chrono::DateTime<Utc>, String),
+}
+
 #[async_trait]
 impl BatchSource for Backfill {
     async fn next_batch(&mut self) -> Result<Option<Batch>> {
-        if self.done {
-            return Ok(None);
+        loop {
+            if self.done {
+                return Ok(None);
+            }
+            if let Some(batch) = self.page().await? {
+                return Ok(Some(batch));
+            }
         }
+    }
+
+    fn faults(&self) -> FaultCounts {
+        self.connector.inner.http.faults_since(&self.faults_base)
+    }
+}
+
+impl Backfill {
+    /// Turns to the look-back, when there is one to read: whether there is.
+    fn look_back(&mut self) -> bool {
+        match self.back.take() {
+            Some(back) => {
+                self.from = Some(back.from);
+                self.until = Some(back.until);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Reads the next page: `None` when it holds nothing to hand over (the walk at its end,
+    /// `done`, or turned to the look-back).
+    async fn page(&mut self) -> Result<Option<Batch>> {
         let inner = &self.connector.inner;
         let url = format!(
             "{}/api/reports",
@@ -339,6 +388,7 @@ impl BatchSource for Backfill {
         // (see `ahead_of`: a source's mistake would carry it past every report updated until
         // then); this walk pages on from the last row whatever its date.
         let mut saved = None;
+        let mut reached = false;
         let mut records = Vec::with_capacity(items.len());
         for item in items {
             let key: Option<Key> = aduan_core::json::lenient_value(&item);
@@ -358,8 +408,8 @@ impl BatchSource for Backfill {
                 },
             ) = key
             {
-                let real = aduan_core::time::parse_source(&at)
-                    .filter(|t| !aduan_core::time::ahead_of(*t, received_at));
+                let parsed = aduan_core::time::parse_source(&at);
+                let real = parsed.filter(|t| !aduan_core::time::ahead_of(*t, received_at));
                 // Sent back as `updated_after`, an RFC 3339 time (WIB's offset added to one
                 // written without).
                 let c = Cursor {
@@ -369,6 +419,10 @@ impl BatchSource for Backfill {
                 if let Some(t) = real {
                     saved = Some((t, c.clone()));
                 }
+                // The look-back is over at the saved cursor: the walk read on from there.
+                reached |= self.until.as_ref().is_some_and(|(ut, uid)| {
+                    parsed.is_some_and(|t| (&t, &c.after_id) >= (ut, uid))
+                });
                 last = Some(c);
             }
             records.push(RawRecord {
@@ -383,7 +437,8 @@ impl BatchSource for Backfill {
             });
         }
         if records.is_empty() {
-            self.done = true;
+            // The walk on from the cursor at its end: the look-back is read next.
+            self.done = has_more || self.until.is_some() || !self.look_back();
             // An empty page that says there are more gives nothing to page on from: the
             // rest would be left unread with the run `ok`.
             if has_more {
@@ -396,9 +451,13 @@ impl BatchSource for Backfill {
             }
             return Ok(None);
         }
-        self.done = !has_more;
         // Past the look-back's first page, the walk pages on from its last row.
         let looked_back = self.from.take().is_some();
+        self.done = if self.until.is_some() {
+            !has_more || reached
+        } else {
+            !has_more && !self.look_back()
+        };
         // Saved only when after the cursor saved before: the rows read again before it (the
         // look-back) leave it where it is.
         let saved = saved.filter(|(t, c)| {
@@ -408,9 +467,9 @@ impl BatchSource for Backfill {
         });
         let cursor = match last {
             // A server that pages on from nowhere new (it does not take `after_id`) would be
-            // asked for the same page until the run's time ran out. (A look-back's page may
-            // end at the saved cursor: it was not asked from there.)
-            Some(c) if has_more && !looked_back && self.cursor.as_ref() == Some(&c) => {
+            // asked for the same page until the run's time ran out. (A look-back's first page
+            // may end at the saved cursor: it was not asked from there.)
+            Some(c) if has_more && !looked_back && !reached && self.cursor.as_ref() == Some(&c) => {
                 return Err(Error::Upstream {
                     channel: CHANNEL.into(),
                     message: format!(
@@ -443,9 +502,5 @@ impl BatchSource for Backfill {
             cursor,
             again: Vec::new(),
         }))
-    }
-
-    fn faults(&self) -> FaultCounts {
-        self.connector.inner.http.faults_since(&self.faults_base)
     }
 }
