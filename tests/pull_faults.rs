@@ -777,7 +777,7 @@ async fn sc_a_backfill_that_does_not_page_on_stops_saying_so() {
     let (base, log) = scripted(handler).await;
     let ts = sqlite_store().await;
     let report = engine(&ts)
-        .sync(&sc_connector(base, 2), &NoProgress)
+        .sync(&sc_connector(base.clone(), 2), &NoProgress)
         .await
         .unwrap();
     assert_eq!(
@@ -790,6 +790,16 @@ async fn sc_a_backfill_that_does_not_page_on_stops_saying_so() {
     assert!(error.contains("does not page on"), "{error}");
     assert_eq!(log.lock().unwrap().len(), 2, "{:?}", log.lock().unwrap());
     assert_eq!(rows(&ts, "smart_city").await.len(), 2);
+    // From a saved cursor, with the look-back (its first page asked from before the cursor,
+    // not taken for the server's failing): the run stops at once too.
+    let report = engine(&ts)
+        .sync(&sc_connector(base, 2), &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(report.outcome, Outcome::Failed, "{}", report.summary_line());
+    let error = report.error.clone().unwrap_or_default();
+    assert!(error.contains("does not page on"), "{error}");
+    assert_eq!(log.lock().unwrap().len(), 3, "{:?}", log.lock().unwrap());
 }
 
 /// A backfill page with no report that says there are more (`has_more: true`): the run
