@@ -1253,6 +1253,52 @@ async fn an_older_version_read_again_by_the_look_back_does_not_overwrite_a_newer
     }
 }
 
+/// A look-back over times written with WIB's offset and fractions of a second, a deletion
+/// stub (placed by its `deleted_at`) among them, from a stand-in that answers every request
+/// with the same page: the look-back ends at the saved cursor, the cursor moves on to the
+/// newest row and never back, and the rows read again are unchanged.
+#[tokio::test]
+async fn a_look_back_over_offset_times_and_a_deletion_stub_ends_at_the_saved_cursor() {
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    let (first, server) = page_of(&[
+        report_version("r-1", 1, "submitted", "2024-02-02T07:59:30+07:00"),
+        report_version("r-2", 1, "submitted", "2024-02-02T07:59:40.125+07:00"),
+    ])
+    .await;
+    let run = engine.sync(&first, &NoProgress).await.unwrap();
+    server.abort();
+    assert_eq!(run.counts.inserted, 2, "{}", run.summary_line());
+    let cursor = saved_cursor(&ts).await;
+    assert!(cursor.contains("r-2"), "{cursor}");
+    let (second, server) = page_of(&[
+        report_version("r-1", 1, "submitted", "2024-02-02T07:59:30+07:00"),
+        r#"{"id":"r-2","version":2,"deleted_at":"2024-02-02T08:00:00.250+07:00"}"#.to_string(),
+        report_version("r-3", 1, "submitted", "2024-02-02T08:00:00.500+07:00"),
+    ])
+    .await;
+    let run = engine.sync(&second, &NoProgress).await.unwrap();
+    assert_eq!(run.outcome, Outcome::Ok, "{}", run.summary_line());
+    let c = &run.counts;
+    assert_eq!(
+        (c.fetched, c.unchanged, c.inserted, c.updated, c.quarantined),
+        (6, 4, 1, 1, 0),
+        "{}",
+        run.summary_line()
+    );
+    let cursor = saved_cursor(&ts).await;
+    assert!(
+        cursor.contains("r-3") && cursor.contains("08:00:00.500+07:00"),
+        "{cursor}"
+    );
+    let run = engine.sync(&second, &NoProgress).await.unwrap();
+    server.abort();
+    assert_eq!(run.outcome, Outcome::Ok, "{}", run.summary_line());
+    let c = &run.counts;
+    assert_eq!((c.fetched, c.unchanged), (6, 6), "{}", run.summary_line());
+    assert_eq!(saved_cursor(&ts).await, cursor);
+}
+
 /// `aduan quarantine dismiss N --reason …`: the entry closed with who and why, shown as
 /// dismissed by `list --all` and `show`, passed over by `retry`; a number naming no entry is
 /// refused before any is dismissed.
