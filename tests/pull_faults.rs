@@ -274,6 +274,44 @@ fn sc_list(items: &[String], target: &str) -> String {
     ))
 }
 
+/// The look-back's first request names an `after_id` too, as the contract's query pairs it
+/// with `updated_after` (review, session 46: it asked `updated_after` alone, and a server
+/// that takes the two together, refusing one without the other, failed every run that
+/// resumed from a cursor).
+#[tokio::test]
+async fn sc_the_look_back_asks_updated_after_with_an_after_id() {
+    let items = vec![
+        sc_report("a", 1, "2024-02-02T01:00:00Z", "submitted"),
+        sc_report("b", 1, "2024-02-02T01:05:00Z", "submitted"),
+    ];
+    let handler: Handler = Arc::new(move |t: &str| {
+        if query(t, "updated_after").is_some() && query(t, "after_id").is_none() {
+            return answer(
+                "400 Bad Request",
+                "content-type: application/json\r\n",
+                r#"{"error":"invalid_parameter","message":"updated_after needs after_id"}"#,
+            );
+        }
+        sc_list(&items, t)
+    });
+    let (base, log) = scripted(handler).await;
+    let ts = sqlite_store().await;
+    for _ in 0..2 {
+        let report = engine(&ts)
+            .sync(&sc_connector(base.clone(), 1), &NoProgress)
+            .await
+            .unwrap();
+        assert_eq!(
+            report.outcome,
+            Outcome::Ok,
+            "{}: {:?}",
+            report.summary_line(),
+            log.lock().unwrap()
+        );
+    }
+    assert_eq!(rows(&ts, "smart_city").await.len(), 2);
+}
+
 /// A live report the backfill lists with `"deleted_at": null` (an API that lists every
 /// field) is a live report, not a deletion to quarantine.
 #[tokio::test]

@@ -220,7 +220,12 @@ impl PullConnector for SmartCity {
                     back = window
                         .and_then(|window| at.checked_sub_signed(window))
                         .map(|t| LookBack {
-                            from: t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                            // With the cursor's id, as the contract's query pairs the two.
+                            from: Cursor {
+                                updated_after: t
+                                    .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                                after_id: saved.after_id.clone(),
+                            },
                             until: (at, saved.after_id.clone()),
                         });
                 }
@@ -234,7 +239,6 @@ impl PullConnector for SmartCity {
             cursor,
             back,
             until: None,
-            from: None,
             saved: floor,
             done: false,
         }))
@@ -281,9 +285,6 @@ struct Backfill {
     back: Option<LookBack>,
     /// In the look-back: the saved cursor, where it ends.
     until: Option<(chrono::DateTime<Utc>, String)>,
-    /// The look-back's first page's `updated_after` instead, without `after_id`: the saved
-    /// cursor's time less `lookback_secs`.
-    from: Option<String>,
     /// The key of the cursor saved last (at first the one the run began at): a cursor not
     /// after it is not saved again, so that the rows read again before it do not move it
     /// back.
@@ -295,8 +296,9 @@ struct Backfill {
 /// inside them has saved its progress (review, session 46: read first, a window holding more
 /// than a run could read kept every run from reading on past the cursor).
 struct LookBack {
-    /// The saved cursor's time less `lookback_secs`.
-    from: String,
+    /// Where it starts: the saved cursor's time less `lookback_secs`, with its id (review,
+    /// session 46: `updated_after` asked alone, a server taking the two together refused it).
+    from: Cursor,
     /// The saved cursor, where the look-back ends: the walk read on from there.
     until: (chrono::DateTime<Utc>, String),
 }
@@ -324,7 +326,7 @@ impl Backfill {
     fn look_back(&mut self) -> bool {
         match self.back.take() {
             Some(back) => {
-                self.from = Some(back.from);
+                self.cursor = Some(back.from);
                 self.until = Some(back.until);
                 true
             }
@@ -341,9 +343,7 @@ impl Backfill {
             inner.config.base_url.trim_end_matches('/')
         );
         let mut query = vec![("limit", inner.config.limit.to_string())];
-        if let Some(from) = &self.from {
-            query.push(("updated_after", from.clone()));
-        } else if let Some(c) = &self.cursor {
+        if let Some(c) = &self.cursor {
             query.push(("updated_after", c.updated_after.clone()));
             query.push(("after_id", c.after_id.clone()));
         }
@@ -451,13 +451,6 @@ impl Backfill {
             }
             return Ok(None);
         }
-        // Past the look-back's first page, the walk pages on from its last row.
-        let looked_back = self.from.take().is_some();
-        self.done = if self.until.is_some() {
-            !has_more || reached
-        } else {
-            !has_more && !self.look_back()
-        };
         // Saved only when after the cursor saved before: the rows read again before it (the
         // look-back) leave it where it is.
         let saved = saved.filter(|(t, c)| {
@@ -467,9 +460,8 @@ impl Backfill {
         });
         let cursor = match last {
             // A server that pages on from nowhere new (it does not take `after_id`) would be
-            // asked for the same page until the run's time ran out. (A look-back's first page
-            // may end at the saved cursor: it was not asked from there.)
-            Some(c) if has_more && !looked_back && !reached && self.cursor.as_ref() == Some(&c) => {
+            // asked for the same page until the run's time ran out.
+            Some(c) if has_more && !reached && self.cursor.as_ref() == Some(&c) => {
                 return Err(Error::Upstream {
                     channel: CHANNEL.into(),
                     message: format!(
@@ -496,6 +488,12 @@ impl Backfill {
                 })
             }
             None => None,
+        };
+        // At the walk's end, the look-back is read next (from where it starts, not this page).
+        self.done = if self.until.is_some() {
+            !has_more || reached
+        } else {
+            !has_more && !self.look_back()
         };
         Ok(Some(Batch {
             records,
