@@ -721,6 +721,24 @@ const SETTINGS_SQL: &str = "SELECT format('ALTER TABLE %I SET (%s)', $1::text, \
        HAVING count(*) > 0) x (s) \
      WHERE o.attrelid = to_regclass($1) AND o.attnum > 0 AND NOT o.attisdropped";
 
+/// PostgreSQL: the tables `$1` and `$2` and their indexes that are in a tablespace (not the
+/// database's default, where any role may create) in which this role may not create, each
+/// as `table complaints (in tablespace fast)`, and the grant that would let it; no row when
+/// there is none.
+const TABLESPACES_SQL: &str = "WITH r AS (SELECT CASE c.relkind WHEN 'i' THEN 'index' \
+       ELSE 'table' END AS kind, c.oid::regclass::text AS name, t.spcname \
+     FROM pg_class c JOIN pg_tablespace t ON t.oid = c.reltablespace \
+     WHERE (c.oid IN (to_regclass($1), to_regclass($2)) OR c.oid IN (SELECT indexrelid \
+       FROM pg_index WHERE indrelid IN (to_regclass($1), to_regclass($2)))) \
+     AND c.reltablespace <> (SELECT dattablespace FROM pg_database \
+       WHERE datname = current_database()) \
+     AND NOT has_tablespace_privilege(c.reltablespace, 'CREATE')) \
+     SELECT string_agg(format('%s %s (in tablespace %I)', kind, name, spcname), ', ' \
+       ORDER BY kind DESC, name), \
+     format('GRANT CREATE ON TABLESPACE %s TO %I', \
+       (SELECT string_agg(DISTINCT quote_ident(spcname), ', ') FROM r), current_user) \
+     FROM r HAVING count(*) > 0";
+
 /// PostgreSQL: the statements that give table `$2` the tablespace of table `$1` and make it
 /// logged or unlogged as `$1` is, where they differ (an admin changed `$1` after `$2` was
 /// made): the part of [`SETTINGS_SQL`] that rewrites the table, run on `$2` before the swap.
@@ -1763,6 +1781,28 @@ impl Store {
                              may drop, and this role cannot act as it: renormalise as the owner \
                              or a role it is granted to",
                             owners.join(" and ")
+                        ),
+                    });
+                }
+                // The rebuild's tables and indexes are made where the live ones are (see
+                // `rebuild_tables`), an index moved while it ran moved so at the swap: in a
+                // tablespace where this role may not create (a superuser put them there),
+                // PostgreSQL refused the start with a bare "permission denied", or the swap
+                // after the whole rebuild. (Moving them to the default tablespace instead
+                // would undo an admin's placement unasked.)
+                let denied: Option<(String, String)> = sqlx::query_as(TABLESPACES_SQL)
+                    .bind(LIVE.complaints)
+                    .bind(LIVE.events)
+                    .fetch_optional(pool)
+                    .await
+                    .context(what)?;
+                if let Some((places, grant)) = denied {
+                    return Err(Error::Rows {
+                        what: what(),
+                        message: format!(
+                            "a rebuild makes its tables and their indexes in the tablespaces \
+                             of the live ones, and this role may not create in that of \
+                             {places}: {grant}, or renormalise as a role that may"
                         ),
                     });
                 }

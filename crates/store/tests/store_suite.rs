@@ -5658,3 +5658,124 @@ async fn a_store_opens_in_its_schema_for_a_role_that_may_not_create_schemas() {
     assert_eq!(may_create, ["false"], "the role may not create schemas");
     assert_eq!(opened, Ok(Some("1".to_string())));
 }
+
+/// Review (session 46): on PostgreSQL, since the rebuild makes its tables where the live ones
+/// are, a rebuild by a role that may not create in the tablespace a superuser put the tables
+/// (or an index) in failed at its start with PostgreSQL's bare "permission denied for
+/// tablespace", and an index moved there while it ran failed the swap, after the whole
+/// rebuild. Both are named (the table or index, the tablespace, the grant that lets it)
+/// before the rebuild starts and before its swap; once granted, the rebuild keeps them there.
+#[tokio::test]
+async fn a_rebuild_names_a_tablespace_it_may_not_create_in_before_it_starts() {
+    use sqlx::Connection;
+    let _roles = roles_one_at_a_time().await;
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let (Some(schema), Some(rest)) = (
+        ts.schema.clone(),
+        ts.url.strip_prefix("postgres://postgres@"),
+    ) else {
+        return;
+    };
+    store_one_complaint(&ts.store).await;
+    let id = format!("{}_{}", std::process::id(), Utc::now().timestamp_micros());
+    let (runner, space) = (format!("aduan_runner_{id}"), format!("aduan_space_{id}"));
+    let mut admin = sqlx::PgConnection::connect(&ts.url).await.unwrap();
+    sqlx::raw_sql("SET allow_in_place_tablespaces = true")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    sqlx::raw_sql(&format!("CREATE TABLESPACE {space} LOCATION ''"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    ts.execute(&format!(
+        "CREATE ROLE {runner} LOGIN; ALTER SCHEMA {schema} OWNER TO {runner}; \
+         DO $$DECLARE t regclass; BEGIN FOR t IN SELECT oid FROM pg_class \
+         WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'S') \
+         ORDER BY relkind = 'S' LOOP \
+         EXECUTE format('ALTER TABLE %s OWNER TO {runner}', t); END LOOP; END$$; \
+         ALTER TABLE complaints SET TABLESPACE {space}"
+    ))
+    .await;
+    let where_they_are = "SELECT c.relname || ' ' \
+         || coalesce((SELECT spcname FROM pg_tablespace WHERE oid = c.reltablespace), '-') \
+         FROM pg_class c WHERE c.oid IN ('complaints'::regclass, 'complaints_pkey'::regclass) \
+         ORDER BY 1";
+    // What each step did: its error, or what it gave.
+    fn told<T: std::fmt::Debug>(r: Result<T, aduan_store::Error>) -> String {
+        match r {
+            Ok(t) if format!("{t:?}") == "()" => "done".to_string(),
+            Ok(t) => format!("{t:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+    let mut seen = Vec::new();
+    match Store::open_postgres_in_schema(&format!("postgres://{runner}@{rest}"), &schema).await {
+        Ok(s) => {
+            // The table in a tablespace this role may not create in: named at the start.
+            seen.push(told(s.begin_rebuild().await));
+            seen.push(told(s.unfinished_rebuild().await.map(|u| u.is_some())));
+            // An index moved there while the rebuild ran: named before the swap.
+            ts.execute("ALTER TABLE complaints SET TABLESPACE pg_default")
+                .await;
+            let begun = s.begin_rebuild().await;
+            seen.push(told(begun));
+            ts.execute(&format!(
+                "ALTER INDEX complaints_pkey SET TABLESPACE {space}"
+            ))
+            .await;
+            seen.push(told(rebuild_two_and_finish(&s).await));
+            // Granted, the rebuild runs and keeps them there.
+            ts.execute(&format!(
+                "ALTER TABLE complaints SET TABLESPACE {space}; \
+                 GRANT CREATE ON TABLESPACE {space} TO {runner}"
+            ))
+            .await;
+            let begun = s.begin_rebuild().await;
+            seen.push(told(match begun {
+                Ok(()) => rebuild_two_and_finish(&s).await,
+                Err(e) => Err(e),
+            }));
+            s.close().await;
+        }
+        Err(e) => seen.push(told(Err::<(), _>(e))),
+    }
+    let kept = texts(&ts.store, where_they_are).await;
+    ts.execute(&format!(
+        "ALTER TABLE complaints SET TABLESPACE pg_default; \
+         ALTER INDEX complaints_pkey SET TABLESPACE pg_default; \
+         ALTER SCHEMA {schema} OWNER TO CURRENT_USER; \
+         REASSIGN OWNED BY {runner} TO CURRENT_USER; DROP OWNED BY {runner}; DROP ROLE {runner}"
+    ))
+    .await;
+    sqlx::raw_sql(&format!("DROP TABLESPACE {space}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let seen: Vec<String> = seen
+        .into_iter()
+        .map(|r| r.replace(&runner, "runner").replace(&space, "space"))
+        .collect();
+    let named = |what: &str| {
+        format!(
+            "starting a rebuild: a rebuild makes its tables and their indexes in the \
+             tablespaces of the live ones, and this role may not create in that of {what}: \
+             GRANT CREATE ON TABLESPACE space TO runner, or renormalise as a role that may"
+        )
+    };
+    assert_eq!(
+        seen,
+        [
+            named("table complaints (in tablespace space)"),
+            "false".to_string(),
+            "done".to_string(),
+            named("index complaints_pkey (in tablespace space)"),
+            "done".to_string(),
+        ]
+    );
+    let kept: Vec<String> = kept.iter().map(|k| k.replace(&space, "space")).collect();
+    assert_eq!(kept, ["complaints space", "complaints_pkey space"]);
+}
