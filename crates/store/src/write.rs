@@ -1873,6 +1873,25 @@ impl Store {
                     create.push(format!(
                         "CREATE {unlogged}TABLE {next} (LIKE {live} INCLUDING ALL){space}"
                     ));
+                    // A check constraint an admin added `NOT VALID` (rows from before it
+                    // unchecked): `LIKE` copies it valid, which the swap then took for
+                    // another, dropped and added again at every rebuild. It is made `NOT
+                    // VALID` on the empty table (no row read), with its comment.
+                    let not_valid: Vec<String> = sqlx::query_scalar(
+                        "SELECT format('ALTER TABLE %I DROP CONSTRAINT %I; \
+                           ALTER TABLE %I ADD CONSTRAINT %I %s', $2::text, c.conname, \
+                           $2::text, c.conname, pg_get_constraintdef(c.oid)) \
+                         || coalesce(format('; COMMENT ON CONSTRAINT %I ON %I IS %L', \
+                           c.conname, $2::text, obj_description(c.oid, 'pg_constraint')), '') \
+                         FROM pg_constraint c WHERE c.conrelid = to_regclass($1) \
+                         AND c.contype = 'c' AND NOT c.convalidated ORDER BY c.conname",
+                    )
+                    .bind(live)
+                    .bind(next)
+                    .fetch_all(pool)
+                    .await
+                    .context(|| format!("reading the definition of {live}"))?;
+                    create.extend(not_valid);
                 }
             }
         }

@@ -4596,6 +4596,44 @@ async fn a_rebuild_keeps_the_constraints_and_statistics_changed_while_it_ran() {
     );
 }
 
+/// Review (session 46): on PostgreSQL a check constraint an admin added `NOT VALID` (rows
+/// from before it left unchecked) was dropped and added again at every swap: `LIKE` made the
+/// rebuild's copy valid, and a definition without `NOT VALID` is another. The rebuild's copy
+/// is made `NOT VALID` too, and the swap keeps it as it is.
+#[tokio::test]
+async fn a_rebuild_keeps_a_not_valid_check_constraint_without_adding_it_again() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let s = &ts.store;
+    store_one_complaint(s).await;
+    ts.execute(
+        "ALTER TABLE complaints ADD CONSTRAINT short_titles CHECK (length(title) < 100000) \
+         NOT VALID; COMMENT ON CONSTRAINT short_titles ON complaints IS 'since May'",
+    )
+    .await;
+    let constraint = |table: &str| {
+        format!(
+            "SELECT c.oid::text || ' ' || pg_get_constraintdef(c.oid) || ' ' \
+             || coalesce(obj_description(c.oid, 'pg_constraint'), '-') FROM pg_constraint c \
+             WHERE c.conrelid = '{table}'::regclass AND c.conname = 'short_titles'"
+        )
+    };
+    s.begin_rebuild().await.unwrap();
+    let made = texts(s, &constraint("complaints_rebuild")).await;
+    rebuild_two_and_finish(s).await.unwrap();
+    let kept = texts(s, &constraint("complaints")).await;
+    assert_eq!(
+        kept, made,
+        "the one the rebuild made, not one added at the swap"
+    );
+    assert!(
+        kept.len() == 1
+            && kept[0].ends_with(" CHECK ((length(title) < 100000)) NOT VALID since May"),
+        "{kept:?}"
+    );
+}
+
 /// Review (session 46): on PostgreSQL an admin's trigger on `complaints` whose function the
 /// rebuilding role may not execute (an audit function with `EXECUTE` revoked from `PUBLIC`)
 /// passed the check before the rebuild started, and the swap then failed to make the
