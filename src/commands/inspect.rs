@@ -256,16 +256,14 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
             limit,
         } => {
             listed_channel(&store, channel.as_deref()).await?;
-            let mut entries = store
-                .quarantine_list(channel.as_deref(), all, limit.saturating_add(1))
+            // Cut at its limit: how many there are, counted with the listing (review,
+            // session 46: "and more" said nothing of how many; counted after it, a retry
+            // meanwhile could make "2 of 1").
+            let (mut entries, counted) = store
+                .quarantine_page(channel.as_deref(), all, limit.saturating_add(1))
                 .await?;
-            // Cut at its limit: how many there are, counted once (review, session 46: "and
-            // more" said nothing of how many).
             let shown = entries.len().min(usize::try_from(limit).unwrap_or(0));
-            let total = match entries.len() > shown {
-                true => Some(store.quarantine_count(channel.as_deref(), all).await?),
-                false => None,
-            };
+            let total = (entries.len() > shown).then_some(counted);
             entries.truncate(shown);
             for e in &entries {
                 out!(

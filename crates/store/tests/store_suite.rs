@@ -569,18 +569,16 @@ async fn a_quarantined_record_keeps_its_raw_payload_and_is_listed_once() {
         assert_eq!(list.len(), 1, "{}", ts.label);
         assert!(list[0].raw_id.is_some());
         assert_eq!(list[0].payload, raws[0].payload);
-        // Counted as listed (`aduan quarantine list` cut at its limit says how many).
+        // Counted as listed (`aduan quarantine list` cut at its limit says how many), in the
+        // listing's own statement (review, session 46: counted after it, a retry between the
+        // two could make "2 of 1 entries shown").
         for (channel, all, n) in [
             (None, false, 1),
             (Some("sp4n_lapor"), true, 1),
             (Some("cc112"), true, 0),
         ] {
-            assert_eq!(
-                s.quarantine_count(channel, all).await.unwrap(),
-                n,
-                "{}",
-                ts.label
-            );
+            let (listed, total) = s.quarantine_page(channel, all, 10).await.unwrap();
+            assert_eq!((listed.len(), total), (n, n as i64), "{}", ts.label);
         }
         s.resolve_quarantine(list[0].quarantine_id, t(6))
             .await
@@ -588,13 +586,13 @@ async fn a_quarantined_record_keeps_its_raw_payload_and_is_listed_once() {
         assert!(s.quarantine_list(None, false, 10).await.unwrap().is_empty());
         assert_eq!(s.quarantine_list(None, true, 10).await.unwrap().len(), 1);
         assert_eq!(
-            s.quarantine_count(None, false).await.unwrap(),
+            s.quarantine_page(None, false, 10).await.unwrap().1,
             0,
             "{}",
             ts.label
         );
         assert_eq!(
-            s.quarantine_count(None, true).await.unwrap(),
+            s.quarantine_page(None, true, 10).await.unwrap().1,
             1,
             "{}",
             ts.label
