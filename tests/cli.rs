@@ -1632,6 +1632,30 @@ async fn raw_lists_and_shows_archived_payloads_as_received_though_stored_packed(
         out.starts_with(&format!("#{id} ")) && out.ends_with("aduan raw: 1 payload\n"),
         "{out}"
     );
+    // Cut short, a channel's record's payloads are counted (review, session 46: "and more"
+    // said nothing of how many; the index of channel and record counts them cheaply). (A
+    // second payload of the record, as a later version of it.)
+    ts.execute(&format!(
+        "INSERT INTO raw_records (channel, source_ref, external_id, received_at, content_hash, \
+         payload, dictionary_id) SELECT channel, source_ref, external_id, received_at, X'00', \
+         payload, dictionary_id FROM raw_records WHERE raw_id = {id}"
+    ))
+    .await;
+    let cut = run(&[
+        "raw",
+        "list",
+        "--channel",
+        "sp4n_lapor",
+        "--record",
+        &record,
+        "--limit",
+        "1",
+    ]);
+    let out = String::from_utf8_lossy(&cut.stdout).into_owned();
+    assert!(
+        out.ends_with("\naduan raw: 1 of 2 payloads shown (--limit to see more)\n"),
+        "{out}"
+    );
     let none = run(&["raw", "list", "--record", "no-such-record"]);
     assert_eq!(
         String::from_utf8_lossy(&none.stdout),

@@ -134,9 +134,10 @@ pub(crate) async fn raw(config: &AppConfig, action: RawAction) -> Result<ExitCod
             limit,
         } => {
             listed_channel(&store, channel.as_deref()).await?;
-            // One more than shown: whether there are more is said.
-            let mut raws = store
-                .raws(&RawFilter {
+            // One more than shown: whether there are more is said, and how many where
+            // counting them is cheap (a channel's record: review, session 46).
+            let (mut raws, counted) = store
+                .raws_counted(&RawFilter {
                     channel,
                     external_id: record,
                     limit: limit.saturating_add(1),
@@ -154,11 +155,17 @@ pub(crate) async fn raw(config: &AppConfig, action: RawAction) -> Result<ExitCod
                     one_line(&r.source_ref)
                 );
             }
-            out!(
-                "aduan raw: {} payload{}{more}",
-                raws.len(),
-                if raws.len() == 1 { "" } else { "s" }
-            );
+            match counted.filter(|_| !more.is_empty()) {
+                Some(total) => out!(
+                    "aduan raw: {} of {total} payloads shown (--limit to see more)",
+                    raws.len()
+                ),
+                None => out!(
+                    "aduan raw: {} payload{}{more}",
+                    raws.len(),
+                    if raws.len() == 1 { "" } else { "s" }
+                ),
+            }
         }
         RawAction::Show { id, payload } => {
             let r = store

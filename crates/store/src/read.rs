@@ -547,42 +547,71 @@ impl Store {
     /// payloads are found by the archive's index of source ids (`raw_records_source_id`); a
     /// record's in every channel by scanning the archive.
     pub async fn raws(&self, filter: &RawFilter) -> Result<Vec<StoredRaw>> {
+        Ok(self.raws_counted(filter).await?.0)
+    }
+
+    /// [`raws`](Self::raws), with how many payloads it lists without its limit where that
+    /// is cheap: of a channel's record (`aduan raw list --channel … --record …`), counted on
+    /// the index of source ids in the listing's own statement (a record's versions); else
+    /// `None` (a channel's or every channel's payloads: a count of the archive). The count is
+    /// read with the rows: 0 when none is listed.
+    pub async fn raws_counted(&self, filter: &RawFilter) -> Result<(Vec<StoredRaw>, Option<i64>)> {
         const COLUMNS: &str =
-            "SELECT raw_id, channel, source_ref, external_id, received_at, content_hash, payload, dictionary_id \
-             FROM raw_records WHERE ";
-        let sql = match (&filter.channel, &filter.external_id) {
+            "SELECT raw_id, channel, source_ref, external_id, received_at, content_hash, payload, dictionary_id";
+        let (sql, counted) = match (&filter.channel, &filter.external_id) {
             // (Written so that the planner takes the index: no `$n IS NULL OR`.)
-            (Some(_), Some(_)) => format!(
-                "{COLUMNS}channel = $1 AND external_id = $2 AND external_id IS NOT NULL \
-                 ORDER BY raw_id DESC LIMIT $3"
-            ),
-            _ => format!(
-                "{COLUMNS}($1 IS NULL OR channel = $1) AND ($2 IS NULL OR external_id = $2) \
-                 ORDER BY raw_id DESC LIMIT $3"
+            (Some(_), Some(_)) => {
+                let of_record = "FROM raw_records WHERE channel = $1 AND external_id = $2 \
+                     AND external_id IS NOT NULL";
+                (
+                    format!(
+                        "{COLUMNS}, (SELECT COUNT(*) {of_record}) AS total {of_record} \
+                         ORDER BY raw_id DESC LIMIT $3"
+                    ),
+                    true,
+                )
+            }
+            _ => (
+                format!(
+                    "{COLUMNS} FROM raw_records WHERE ($1 IS NULL OR channel = $1) \
+                     AND ($2 IS NULL OR external_id = $2) ORDER BY raw_id DESC LIMIT $3"
+                ),
+                false,
             ),
         };
         let sql = sql.as_str();
         let what = || "listing archived payloads".to_string();
-        let packed = match &self.backend {
+        let (packed, total) = match &self.backend {
             Backend::Sqlite(pool) => {
                 let args = [
                     filter.channel.clone().into(),
                     filter.external_id.clone().into(),
                     filter.limit.into(),
                 ];
-                crate::sqlite_batch::raws(pool, sql, &args, what).await?
+                crate::sqlite_batch::raws_counted(pool, sql, &args, counted, what).await?
             }
-            Backend::Postgres(pool) => sqlx::query_as::<_, PackedRaw>(sql)
-                .bind(filter.channel.as_deref())
-                .bind(filter.external_id.as_deref())
-                .bind(filter.limit)
-                .fetch_all(pool)
-                .await
-                .context(what)?,
+            Backend::Postgres(pool) => {
+                let rows = sqlx::query(sql)
+                    .bind(filter.channel.as_deref())
+                    .bind(filter.external_id.as_deref())
+                    .bind(filter.limit)
+                    .fetch_all(pool)
+                    .await
+                    .context(what)?;
+                let mut total = counted.then_some(0);
+                let mut packed = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    if counted {
+                        total = Some(row.try_get::<i64, _>("total").context(what)?);
+                    }
+                    packed.push(<PackedRaw as sqlx::FromRow<_>>::from_row(row).context(what)?);
+                }
+                (packed, total)
+            }
         };
         // A listing is what an admin reads to find what a damaged archive holds: a payload
         // that no longer unpacks is listed as stored, and told, not a reason to list none.
-        Ok(self
+        let listed = self
             .unpack_each(packed)
             .await?
             .into_iter()
@@ -592,7 +621,8 @@ impl Store {
                 }
                 raw
             })
-            .collect())
+            .collect();
+        Ok((listed, total))
     }
 
     /// The archived payload `raw_id` as received (unpacked), if there is one.

@@ -108,6 +108,33 @@ pub(crate) async fn raws(
     raws_within(pool, sql, args, usize::MAX, what).await
 }
 
+/// As [`raws`], with the count each row carries after its columns (`total`) where `counted`:
+/// `Some` of it (0 when no row is read), else `None`.
+pub(crate) async fn raws_counted(
+    pool: &SqlitePool,
+    sql: &str,
+    args: &[rusqlite::types::Value],
+    counted: bool,
+    what: impl Fn() -> String,
+) -> Result<(Vec<PackedRaw>, Option<i64>)> {
+    read(pool, &what, |conn| {
+        let mut st = conn.prepare_cached(sql).map_err(|e| fail(what(), e))?;
+        let mut rows = st
+            .query(rusqlite::params_from_iter(args))
+            .map_err(|e| fail(what(), e))?;
+        let mut out = Vec::new();
+        let mut total = counted.then_some(0);
+        while let Some(row) = rows.next().map_err(|e| fail(what(), e))? {
+            out.push(stored_raw(row).map_err(|e| fail(what(), e))?);
+            if counted {
+                total = Some(row.get(8).map_err(|e| fail(what(), e))?);
+            }
+        }
+        Ok((out, total))
+    })
+    .await
+}
+
 /// As [`raws`], ending after the row whose payload brings the rows' stored payloads to
 /// `max_bytes` (always one row at least; see [`crate::PAGE_BYTES`]).
 pub(crate) async fn raws_within(

@@ -224,6 +224,21 @@ async fn packed_payloads_are_read_back_as_received_by_every_reader() {
         let one = fresh.raws(&filter(None, Some("1"), 10)).await.unwrap();
         let payloads: Vec<&[u8]> = one.iter().map(|r| r.payload.as_slice()).collect();
         assert_eq!(payloads, [&b"{\"n\":1}"[..], &plain[1][..]], "{}", ts.label);
+        // Cut at its limit, a channel's record's payloads are counted (on the index of
+        // channel and record, with the listing); a listing of a whole channel is not (a
+        // count of its archive; review, session 46).
+        for (channel, record, limit, listed, total) in [
+            (Some("sp4n_lapor"), Some("1"), 1, 1, Some(2)),
+            (Some("sp4n_lapor"), Some("1"), 10, 2, Some(2)),
+            (Some("sp4n_lapor"), None, 1, 1, None),
+            (None, Some("1"), 1, 1, None),
+        ] {
+            let (raws, counted) = fresh
+                .raws_counted(&filter(channel, record, limit))
+                .await
+                .unwrap();
+            assert_eq!((raws.len(), counted), (listed, total), "{}", ts.label);
+        }
         let shown = fresh.raw(one[1].raw_id).await.unwrap().unwrap();
         assert_eq!(shown.payload, plain[1], "{}", ts.label);
         assert_eq!(shown.external_id.as_deref(), Some("1"), "{}", ts.label);
