@@ -64,7 +64,8 @@ enum Command {
     },
     /// Per channel: last runs, outcome, counts, cursor, quarantine size.
     Status {
-        /// Runs shown per channel.
+        /// Runs shown per channel (those skipped because another run held the channel are
+        /// not: how many were since is said).
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(i64).range(0..))]
         runs: i64,
     },

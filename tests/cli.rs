@@ -1205,6 +1205,41 @@ async fn an_unreachable_database_is_named_with_its_cause_once() {
     assert_eq!(said.matches("Connection refused").count(), 1, "{said}");
 }
 
+/// A run skipped because another run held the channel (a replica's tick, a cron `aduan sync`
+/// beside the service) did nothing: `status` shows the runs that did the work past them, and
+/// says how many were skipped since (review, session 46: three replicas' ticks, or a stuck
+/// run's, filled the three runs shown with `skipped`, hiding the failure, or the run going on).
+#[tokio::test]
+async fn status_shows_the_runs_that_did_the_work_past_skipped_ones() {
+    let sim = sim(20, Sp4nFaults::default()).await;
+    let ts = synced_store(&sim, 100).await;
+    ts.execute("UPDATE sync_runs SET outcome = 'failed', error = 'the source answered 500'")
+        .await;
+    for day in 1..=3 {
+        ts.execute(&format!(
+            "INSERT INTO sync_runs (run_id, channel, started_at, finished_at, outcome, error) \
+             VALUES ('skipped-{day}', 'sp4n_lapor', '2099-01-0{day}T00:00:00+00:00', \
+             '2099-01-0{day}T00:00:00+00:00', 'skipped', \
+             'sp4n_lapor: another run of this channel holds the lease')"
+        ))
+        .await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let status = aduan(dir.path(), &["--database", ts.url.as_str(), "status"], &[]);
+    assert!(status.status.success(), "{}", text(&status));
+    let out = String::from_utf8_lossy(&status.stdout).into_owned();
+    assert!(
+        out.contains("failed") && out.contains("the source answered 500"),
+        "{out}"
+    );
+    assert!(
+        out.contains("3 runs skipped since (another run held the channel), the latest started 2099-01-03 00:00:00 UTC"),
+        "{out}"
+    );
+    let runs = out.lines().filter(|l| l.starts_with("  2")).count();
+    assert_eq!(runs, 1, "{out}");
+}
+
 #[tokio::test]
 async fn status_quarantine_query_and_renormalise_work_on_a_synced_store() {
     let sim = sim(

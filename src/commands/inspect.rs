@@ -37,6 +37,13 @@ pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
             true => store.lease_held(&c.channel).await?,
             false => false,
         };
+        if let (skipped @ 1.., Some(latest)) = c.skipped_since {
+            out!(
+                "  {skipped} run{} skipped since (another run held the channel), the latest started {} UTC",
+                if skipped == 1 { "" } else { "s" },
+                latest.format("%Y-%m-%d %H:%M:%S")
+            );
+        }
         for r in &c.runs {
             let (outcome, died) = match (r.outcome.as_deref(), held) {
                 (Some(o), _) => (o, ""),

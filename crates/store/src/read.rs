@@ -32,8 +32,11 @@ pub struct ChannelStatus {
     pub complaints: i64,
     /// Open quarantine entries.
     pub quarantined_open: i64,
-    /// The latest runs, newest first.
+    /// The latest runs that were not skipped, newest first.
     pub runs: Vec<RunRecord>,
+    /// Runs skipped (another run held the channel) since the latest of `runs` started (all
+    /// the channel's, when it has no other), and when the latest of them started.
+    pub skipped_since: (i64, Option<DateTime<Utc>>),
 }
 
 /// One row of `quarantine`.
@@ -164,15 +167,50 @@ impl Store {
                 .fetch_one(pool)
                 .await
                 .context(|| format!("counting quarantine of {channel}"))?;
+                // A skipped run did nothing (another run held the channel): the runs shown
+                // are those that did the work, the skipped ones since counted (review, session
+                // 46: replicas' ticks filled the runs shown, hiding a failure or a run going on).
                 let runs = sqlx::query_as::<_, RunRecord>(&format!(
-                    "SELECT {RUN_COLUMNS} FROM sync_runs WHERE channel = $1 ORDER BY started_at DESC, run_id DESC LIMIT $2"
+                    "SELECT {RUN_COLUMNS} FROM sync_runs WHERE channel = $1 \
+                     AND (outcome IS NULL OR outcome <> 'skipped') \
+                     ORDER BY started_at DESC, run_id DESC LIMIT $2"
                 ))
                 .bind(&channel)
                 .bind(runs_per_channel)
                 .fetch_all(pool)
                 .await
                 .context(|| format!("reading runs of {channel}"))?;
-                out.push(ChannelStatus { channel, cursor, complaints, quarantined_open, runs });
+                let since = match runs.first() {
+                    Some(r) => r.started_at,
+                    None => sqlx::query_scalar::<_, DateTime<Utc>>(
+                        "SELECT started_at FROM sync_runs WHERE channel = $1 \
+                         AND (outcome IS NULL OR outcome <> 'skipped') \
+                         ORDER BY started_at DESC LIMIT 1",
+                    )
+                    .bind(&channel)
+                    .fetch_optional(pool)
+                    .await
+                    .context(|| format!("reading runs of {channel}"))?
+                    .unwrap_or(DateTime::UNIX_EPOCH),
+                };
+                let skipped: Vec<DateTime<Utc>> = sqlx::query_scalar(
+                    "SELECT started_at FROM sync_runs WHERE channel = $1 \
+                     AND outcome = 'skipped' AND started_at > $2 ORDER BY started_at DESC",
+                )
+                .bind(&channel)
+                .bind(since)
+                .fetch_all(pool)
+                .await
+                .context(|| format!("reading skipped runs of {channel}"))?;
+                let skipped_since = (skipped.len() as i64, skipped.first().copied());
+                out.push(ChannelStatus {
+                    channel,
+                    cursor,
+                    complaints,
+                    quarantined_open,
+                    runs,
+                    skipped_since,
+                });
             }
             Ok(out)
         })

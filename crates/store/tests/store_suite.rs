@@ -2364,6 +2364,25 @@ async fn runs_are_recorded_and_reported_per_channel() {
             "{}",
             ts.label
         );
+
+        // Runs skipped since (another run held the channel) are counted, not listed.
+        for (id, h) in [("s1", 4), ("s2", 5)] {
+            let skipped = RunRecord {
+                run_id: id.into(),
+                channel: "sp4n_lapor".into(),
+                started_at: t(h),
+                finished_at: Some(t(h)),
+                outcome: Some("skipped".into()),
+                ..Default::default()
+            };
+            s.save_run(&skipped).await.unwrap();
+        }
+        let status = s.channel_status(1).await.unwrap();
+        let shown: Vec<&str> = status[0].runs.iter().map(|r| r.run_id.as_str()).collect();
+        assert_eq!(shown, ["r2"], "{}", ts.label);
+        assert_eq!(status[0].skipped_since, (2, Some(t(5))), "{}", ts.label);
+        let status = s.channel_status(0).await.unwrap();
+        assert_eq!(status[0].skipped_since, (2, Some(t(5))), "{}", ts.label);
     }
 }
 
