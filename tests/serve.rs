@@ -1148,6 +1148,14 @@ async fn scheduled_backups_keep_the_newest_and_leave_other_files_alone() {
         "{metrics}"
     );
     serve.stop().await;
+    // No channel is scheduled, but the backups are (review, session 46: the log said it served
+    // health, readiness, metrics and the report API "only").
+    let log = serve.log();
+    assert!(
+        log.contains("No enabled channel has a schedule or webhooks; the backups are scheduled")
+            && !log.contains("report API only"),
+        "{log}"
+    );
     let mut names: Vec<String> = std::fs::read_dir(&folder)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

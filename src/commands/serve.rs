@@ -135,9 +135,15 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
         webhooks = webhooks.push(engine.clone(), spec, routes);
     }
     if channels.is_empty() && webhooks.channels().is_empty() {
-        tracing::warn!(
-            "No enabled channel has a schedule or webhooks; serving health, readiness, metrics and the report API only."
-        );
+        match backups.is_some() {
+            true => tracing::warn!(
+                "No enabled channel has a schedule or webhooks; the backups are scheduled, \
+                 and health, readiness, metrics and the report API served."
+            ),
+            false => tracing::warn!(
+                "No enabled channel has a schedule or webhooks; serving health, readiness, metrics and the report API only."
+            ),
+        }
     }
     if !channels.is_empty() {
         service = service.schedule(engine, channels);
