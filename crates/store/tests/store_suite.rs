@@ -5849,3 +5849,55 @@ async fn a_rebuild_names_a_tablespace_it_may_not_create_in_before_it_starts() {
     let kept: Vec<String> = kept.iter().map(|k| k.replace(&space, "space")).collect();
     assert_eq!(kept, ["complaints space", "complaints_pkey space"]);
 }
+
+/// The runs skipped since the latest that did the work, counted where they are: of a channel
+/// whose runs were all skipped, around a run still going (apart by less than a second), with
+/// no run asked for (`--runs 0`), and none past runs started in the same second.
+#[tokio::test]
+async fn skipped_runs_are_counted_since_the_latest_that_did_the_work() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let run = |id: &str, at: DateTime<Utc>, outcome: Option<&str>| RunRecord {
+            run_id: id.into(),
+            channel: "cc112".into(),
+            started_at: at,
+            finished_at: outcome.map(|_| at),
+            outcome: outcome.map(Into::into),
+            ..Default::default()
+        };
+        // Only skipped runs.
+        s.save_run(&run("s1", t(1), Some("skipped"))).await.unwrap();
+        s.save_run(&run("s2", t(2), Some("skipped"))).await.unwrap();
+        let st = s.channel_status(3).await.unwrap();
+        assert!(st[0].runs.is_empty(), "{}", ts.label);
+        assert_eq!(st[0].skipped_since, (2, Some(t(2))), "{}", ts.label);
+        // A running run among skipped ones, sub-second apart.
+        let mid = t(3) + chrono::TimeDelta::milliseconds(500);
+        s.save_run(&run("a", t(3), Some("skipped"))).await.unwrap();
+        s.save_run(&run("run", mid, None)).await.unwrap();
+        s.save_run(&run(
+            "b",
+            mid + chrono::TimeDelta::nanoseconds(1000),
+            Some("skipped"),
+        ))
+        .await
+        .unwrap();
+        s.save_run(&run("c", t(4), Some("skipped"))).await.unwrap();
+        for n in [0, 1, 3] {
+            let st = s.channel_status(n).await.unwrap();
+            let shown: Vec<&str> = st[0].runs.iter().map(|r| r.run_id.as_str()).collect();
+            let want: &[&str] = if n == 0 { &[] } else { &["run"] };
+            assert_eq!(shown, want, "{} {n}", ts.label);
+            assert_eq!(st[0].skipped_since, (2, Some(t(4))), "{} {n}", ts.label);
+        }
+        // Same second as the shown run (whole-second times), ties by run_id.
+        s.save_run(&run("z-ok", t(5), Some("ok"))).await.unwrap();
+        s.save_run(&run("y-ok", t(5), Some("failed")))
+            .await
+            .unwrap();
+        let st = s.channel_status(2).await.unwrap();
+        let shown: Vec<&str> = st[0].runs.iter().map(|r| r.run_id.as_str()).collect();
+        assert_eq!(shown, ["z-ok", "y-ok"], "{}", ts.label);
+        assert_eq!(st[0].skipped_since, (0, None), "{}", ts.label);
+    }
+}
