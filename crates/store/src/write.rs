@@ -724,15 +724,28 @@ const SETTINGS_SQL: &str = "SELECT format('ALTER TABLE %I SET (%s)', $1::text, \
 /// PostgreSQL: the tables `$1` and `$2` and their indexes that are in a tablespace (not the
 /// database's default, where any role may create) in which this role may not create, each
 /// as `table complaints (in tablespace fast)`, and the grant that would let it; no row when
-/// there is none.
+/// there is none. Before the swap (`$3` and `$4` the rebuild's tables of `$1` and `$2`,
+/// else null), one the swap neither moves nor makes there is left out: a table whose
+/// rebuild's table is in the same tablespace, an index whose twin (the same shape and
+/// uniqueness, see [`Store::names_after_swap`]) is (a rebuild begun with a grant revoked
+/// while it ran needs none at its swap).
 const TABLESPACES_SQL: &str = "WITH r AS (SELECT CASE c.relkind WHEN 'i' THEN 'index' \
        ELSE 'table' END AS kind, c.oid::regclass::text AS name, t.spcname \
      FROM pg_class c JOIN pg_tablespace t ON t.oid = c.reltablespace \
+     LEFT JOIN pg_index x ON x.indexrelid = c.oid \
      WHERE (c.oid IN (to_regclass($1), to_regclass($2)) OR c.oid IN (SELECT indexrelid \
        FROM pg_index WHERE indrelid IN (to_regclass($1), to_regclass($2)))) \
      AND c.reltablespace <> (SELECT dattablespace FROM pg_database \
        WHERE datname = current_database()) \
-     AND NOT has_tablespace_privilege(c.reltablespace, 'CREATE')) \
+     AND NOT has_tablespace_privilege(c.reltablespace, 'CREATE') \
+     AND NOT EXISTS (SELECT 1 FROM pg_class n LEFT JOIN pg_index y ON y.indexrelid = n.oid \
+       WHERE n.reltablespace = c.reltablespace AND CASE WHEN x.indexrelid IS NULL \
+       THEN n.oid = CASE c.oid WHEN to_regclass($1) THEN to_regclass($3) \
+         ELSE to_regclass($4) END \
+       ELSE y.indrelid = CASE x.indrelid WHEN to_regclass($1) THEN to_regclass($3) \
+         ELSE to_regclass($4) END AND y.indisunique = x.indisunique \
+         AND regexp_replace(pg_get_indexdef(n.oid), '^.* USING ', '') \
+           = regexp_replace(pg_get_indexdef(c.oid), '^.* USING ', '') END)) \
      SELECT string_agg(format('%s %s (in tablespace %I)', kind, name, spcname), ', ' \
        ORDER BY kind DESC, name), \
      format('GRANT CREATE ON TABLESPACE %s TO %I', \
@@ -1700,7 +1713,7 @@ impl Store {
     /// left the live tables and the quarantine as they were; it starts again from empty tables.
     pub async fn begin_rebuild(&self) -> Result<()> {
         let what = || "starting a rebuild".to_string();
-        self.refuse_what_a_swap_cannot_keep().await?;
+        self.refuse_what_a_swap_cannot_keep(false).await?;
         let create = self.rebuild_tables().await?;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await.context(what)?;
@@ -1740,7 +1753,8 @@ impl Store {
     /// cannot act as their owner nor their schema's; SQLite: another table's foreign key):
     /// the swap would fail, or lose it, only after the whole rebuild. The error names them.
     /// Views and triggers are kept (see [`kept_through_swap`](Self::kept_through_swap)).
-    async fn refuse_what_a_swap_cannot_keep(&self) -> Result<()> {
+    /// `at_swap`: checked again before the swap, once the rebuild's tables are made.
+    async fn refuse_what_a_swap_cannot_keep(&self, at_swap: bool) -> Result<()> {
         let what = || "starting a rebuild".to_string();
         let in_the_way: Vec<String> = match &self.backend {
             // Another table's foreign key to them: dropping the live table deletes its rows
@@ -1790,9 +1804,12 @@ impl Store {
                 // PostgreSQL refused the start with a bare "permission denied", or the swap
                 // after the whole rebuild. (Moving them to the default tablespace instead
                 // would undo an admin's placement unasked.)
+                // (Before the swap, only what it would move there or make there.)
                 let denied: Option<(String, String)> = sqlx::query_as(TABLESPACES_SQL)
                     .bind(LIVE.complaints)
                     .bind(LIVE.events)
+                    .bind(at_swap.then_some(REBUILT.complaints))
+                    .bind(at_swap.then_some(REBUILT.events))
                     .fetch_optional(pool)
                     .await
                     .context(what)?;
@@ -1960,7 +1977,7 @@ impl Store {
     ) -> Result<()> {
         let what = || "finishing a rebuild".to_string();
         // Something made meanwhile that the swap cannot keep is named, as before the start.
-        self.refuse_what_a_swap_cannot_keep().await?;
+        self.refuse_what_a_swap_cannot_keep(true).await?;
         self.rewrite_before_swap().await?;
         let names = self.names_after_swap().await?;
         let (drop_kept, make_kept) = self.kept_through_swap().await?;

@@ -5901,3 +5901,88 @@ async fn skipped_runs_are_counted_since_the_latest_that_did_the_work() {
         assert_eq!(st[0].skipped_since, (0, None), "{}", ts.label);
     }
 }
+
+/// Review (session 46): the tablespace check before the swap named a table or index already
+/// made where the live one is, which the swap neither moves nor makes again: a rebuild begun
+/// by a role granted `CREATE` on the tablespace, whose grant was revoked while it ran,
+/// failed at its swap, after the whole rebuild, where the swap needed no grant. Only what
+/// the swap would make or move there is named.
+#[tokio::test]
+async fn a_rebuild_made_where_the_live_tables_are_swaps_without_a_grant_it_no_longer_needs() {
+    use sqlx::Connection;
+    let _roles = roles_one_at_a_time().await;
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let (Some(schema), Some(rest)) = (
+        ts.schema.clone(),
+        ts.url.strip_prefix("postgres://postgres@"),
+    ) else {
+        return;
+    };
+    store_one_complaint(&ts.store).await;
+    let id = format!("{}_{}", std::process::id(), Utc::now().timestamp_micros());
+    let (runner, space) = (format!("aduan_runner_{id}"), format!("aduan_space_{id}"));
+    let mut admin = sqlx::PgConnection::connect(&ts.url).await.unwrap();
+    sqlx::raw_sql("SET allow_in_place_tablespaces = true")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    sqlx::raw_sql(&format!("CREATE TABLESPACE {space} LOCATION ''"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    ts.execute(&format!(
+        "CREATE ROLE {runner} LOGIN; ALTER SCHEMA {schema} OWNER TO {runner}; \
+         DO $$DECLARE t regclass; BEGIN FOR t IN SELECT oid FROM pg_class \
+         WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'S') \
+         ORDER BY relkind = 'S' LOOP \
+         EXECUTE format('ALTER TABLE %s OWNER TO {runner}', t); END LOOP; END$$; \
+         ALTER TABLE complaints SET TABLESPACE {space}; \
+         ALTER INDEX complaint_events_pkey SET TABLESPACE {space}; \
+         GRANT CREATE ON TABLESPACE {space} TO {runner}"
+    ))
+    .await;
+    let mut seen = Vec::new();
+    match Store::open_postgres_in_schema(&format!("postgres://{runner}@{rest}"), &schema).await {
+        Ok(s) => {
+            let begun = s.begin_rebuild().await;
+            seen.push(format!("{begun:?}"));
+            ts.execute(&format!(
+                "REVOKE CREATE ON TABLESPACE {space} FROM {runner}"
+            ))
+            .await;
+            seen.push(format!("{:?}", rebuild_two_and_finish(&s).await));
+            s.close().await;
+        }
+        Err(e) => seen.push(e.to_string()),
+    }
+    let kept = texts(
+        &ts.store,
+        "SELECT c.relname || ' ' \
+         || coalesce((SELECT spcname FROM pg_tablespace WHERE oid = c.reltablespace), '-') \
+         FROM pg_class c WHERE c.oid IN ('complaints'::regclass, \
+           'complaint_events_pkey'::regclass) ORDER BY 1",
+    )
+    .await;
+    ts.execute(&format!(
+        "DROP TABLE IF EXISTS complaint_events_rebuild, complaints_rebuild; \
+         ALTER TABLE complaints SET TABLESPACE pg_default; \
+         ALTER INDEX complaint_events_pkey SET TABLESPACE pg_default; \
+         ALTER SCHEMA {schema} OWNER TO CURRENT_USER; \
+         REASSIGN OWNED BY {runner} TO CURRENT_USER; DROP OWNED BY {runner}; DROP ROLE {runner}"
+    ))
+    .await;
+    sqlx::raw_sql(&format!("DROP TABLESPACE {space}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let seen: Vec<String> = seen
+        .into_iter()
+        .map(|r| r.replace(&runner, "runner").replace(&space, "space"))
+        .collect();
+    assert_eq!(seen, ["Ok(())", "Ok(())"]);
+    let kept: Vec<String> = kept.iter().map(|k| k.replace(&space, "space")).collect();
+    assert_eq!(kept, ["complaint_events_pkey space", "complaints space"]);
+}
