@@ -14,11 +14,10 @@
 //!
 //! Reports are not stored: the simulator keeps only the sort order (`updated`, index) and,
 //! for reports updated while it runs, the times of their later versions (also of versions
-//! dated before items already listed: [`RunningSim::lapor_gub_commit_late`], a transaction
-//! that committed late).
-//!
-//! [`RunningSim::lapor_gub_commit_late`]: crate::RunningSim::lapor_gub_commit_late Each item is
-//! generated when served from `(seed, index, versions)`. Indexes below
+//! dated before items already listed:
+//! [`RunningSim::lapor_gub_commit_late`](crate::RunningSim::lapor_gub_commit_late), a
+//! transaction that committed late). Each item is generated when served from
+//! `(seed, index, versions)`. Indexes below
 //! [`LaporGubConfig::reports`] are Kota Pekalongan's, the others (the known fault, always on)
 //! are of other kab/kota and come interleaved in the same order.
 //!
