@@ -395,6 +395,81 @@ async fn a_version_committed_late_before_the_saved_time_is_found_by_the_next_run
     sim.shutdown().await;
 }
 
+/// Review (session 46): a cursor that expires (`410`) inside the look-back, in a second
+/// before the saved time that holds more than a page (walked by cursor, then read again):
+/// the walk starts again from the time the run has read up to, before the saved one, and the
+/// runs find every version committed late, store none twice, read nothing else as new, and
+/// never hand on a time before the one saved.
+#[tokio::test]
+async fn a_cursor_expired_inside_the_look_back_loses_and_doubles_nothing() {
+    for ts in all_stores().await {
+        // A simulator of its own for each store: the late versions and the cursors expired
+        // are counted from the start.
+        let sim = gub_sim(no_rate_limit(
+            120,
+            LaporGubFaults {
+                cursor_expired_every: Some(5),
+                ..LaporGubFaults::default()
+            },
+        ))
+        .await;
+        let engine = engine(&ts);
+        let connector = gub_with(&sim, serde_json::json!({"limit": 10}));
+        let first = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(first.outcome, Outcome::Ok, "{}", first.summary_line());
+        let cursor = saved_cursor(&ts).await;
+        let raws = count(&ts, "SELECT COUNT(*) FROM raw_records").await;
+        let complaints = count(&ts, "SELECT COUNT(*) FROM complaints").await;
+
+        // 25 versions committed late at one second: three pages of 10 walked by cursor.
+        let mut late = sim.lapor_gub_commit_late(25, 60);
+        assert_eq!(late.len(), 25, "{}", ts.label);
+        let mut expired = 0;
+        for run in 0..4 {
+            if run == 2 {
+                late.extend(sim.lapor_gub_commit_late(1, 30));
+            }
+            let report = engine.sync(&connector, &NoProgress).await.unwrap();
+            assert_eq!(
+                report.outcome,
+                Outcome::Ok,
+                "{}: run {run}: {}",
+                ts.label,
+                report.summary_line()
+            );
+            expired += report.faults.get("cursor_expired").copied().unwrap_or(0);
+            let new = match run {
+                0 => 25,
+                2 => 1,
+                _ => 0,
+            };
+            let c = &report.counts;
+            assert_eq!(
+                (c.inserted, c.updated, c.fetched - c.unchanged),
+                (0, new, new),
+                "{}: run {run}: {}",
+                ts.label,
+                report.summary_line()
+            );
+            assert_eq!(saved_cursor(&ts).await, cursor, "{}: run {run}", ts.label);
+        }
+        assert!(expired > 0, "{}: a cursor expired in the window", ts.label);
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM raw_records").await,
+            raws + 26,
+            "{}: each late version archived once",
+            ts.label
+        );
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints").await,
+            complaints,
+            "{}",
+            ts.label
+        );
+        sim.shutdown().await;
+    }
+}
+
 /// `lookback_secs = 0` resumes at the saved time, as before: the late version is not read.
 /// More than a day is refused.
 #[tokio::test]
