@@ -726,6 +726,90 @@ async fn a_look_back_over_several_pages_never_moves_the_cursor_back() {
     assert_eq!(saved_cursor(&ts).await, settled);
 }
 
+/// Review (session 46): a run stopped at each of its requests in turn while its look-back
+/// walks a window holding versions committed late (two at one time, more than a page of
+/// two, walked by page numbers and read again) and reports updated since, then resumed,
+/// ends with the store of a run not stopped over the same reports: nothing lost, nothing
+/// archived twice, the same cursor.
+#[tokio::test]
+async fn a_run_stopped_in_the_look_back_and_resumed_ends_as_one_not_stopped() {
+    for stop_after in 1..=20 {
+        let sim = sim(40, Sp4nFaults::default()).await;
+        let stopped = sqlite_store().await;
+        let clean = sqlite_store().await;
+        let connector = sp4n_with(&sim, serde_json::json!({"per_page": 2, "max_attempts": 1}));
+        for ts in [&stopped, &clean] {
+            let run = engine(ts).sync(&connector, &NoProgress).await.unwrap();
+            assert_eq!(run.outcome, Outcome::Ok, "{}", run.summary_line());
+        }
+        let mut changed = sim.sp4n_commit_late(3, 5);
+        changed.extend(sim.sp4n_commit_late(1, 2));
+        changed.extend(sim.sp4n_update_reports(2));
+        assert_eq!(changed.len(), 6);
+        sim.sp4n_set_faults(Sp4nFaults {
+            fail_after_requests: Some(stop_after),
+            ..Sp4nFaults::default()
+        });
+        let run = engine(&stopped)
+            .sync(&connector, &NoProgress)
+            .await
+            .unwrap();
+        if run.outcome == Outcome::Ok {
+            // The run needs no more requests: each of them has been the last.
+            assert!(stop_after > 4, "{}", run.summary_line());
+            sim.shutdown().await;
+            break;
+        }
+        assert_eq!(
+            run.outcome,
+            Outcome::Partial,
+            "stopped after {stop_after}: {}",
+            run.summary_line()
+        );
+        sim.sp4n_set_faults(Sp4nFaults::default());
+        for ts in [&stopped, &clean] {
+            let run = engine(ts).sync(&connector, &NoProgress).await.unwrap();
+            assert_eq!(run.outcome, Outcome::Ok, "{}", run.summary_line());
+        }
+        for sql in [
+            "SELECT COUNT(*) FROM complaints",
+            "SELECT COUNT(*) FROM raw_records",
+            "SELECT COUNT(DISTINCT content_hash) FROM raw_records",
+            "SELECT COUNT(*) FROM complaint_events",
+            "SELECT COUNT(*) FROM quarantine",
+        ] {
+            assert_eq!(
+                count(&stopped, sql).await,
+                count(&clean, sql).await,
+                "stopped after {stop_after}: {sql}"
+            );
+        }
+        let rows = "SELECT complaint_id, status, row_hash FROM complaints ORDER BY complaint_id";
+        assert_eq!(
+            stopped.store.query(rows).await.unwrap().rows,
+            clean.store.query(rows).await.unwrap().rows,
+            "stopped after {stop_after}"
+        );
+        assert_eq!(
+            saved_cursor(&stopped).await,
+            saved_cursor(&clean).await,
+            "stopped after {stop_after}"
+        );
+        for id in &changed {
+            let versions = count(
+                &stopped,
+                &format!("SELECT COUNT(*) FROM raw_records WHERE external_id = '{id}'"),
+            )
+            .await;
+            assert!(
+                versions >= 2,
+                "stopped after {stop_after}: {id}: {versions}"
+            );
+        }
+        sim.shutdown().await;
+    }
+}
+
 /// The connector pointed at a stand-in server at `base` (one attempt a request, quick).
 fn stand_in(base: String, secret: &str) -> aduan_sp4n_lapor::Sp4nLapor {
     let d = aduan_sim::Sp4nConfig::default();
