@@ -335,9 +335,11 @@ impl PullConnector for LaporGub {
         // The run's first walk begins a little before the saved time (hunt, session 46: a
         // version committed late, dated before it, was never read); the walks page on from
         // there as from any saved time.
+        // Not before 1970: `since` is unix seconds, and a saved time an operator set near
+        // it would ask one below zero (review, session 46).
         let back = i64::try_from(self.inner.config.lookback_secs).unwrap_or(0);
         let since = match saved {
-            Some(secs) => Some(secs.saturating_sub(back)),
+            Some(secs) => Some(secs.saturating_sub(back).max(secs.min(0))),
             None => self.inner.start_since,
         };
         Ok(Box::new(Pager {
@@ -764,6 +766,44 @@ mod tests {
         assert_eq!(batch.records.len(), 2);
         assert_eq!(batch.cursor.as_deref(), Some(saved.as_str()));
         assert_eq!(pages.faults().get("other_kota"), None);
+        server.abort();
+    }
+
+    /// Review (session 46): a saved time within `lookback_secs` of 1970 (`aduan cursor set
+    /// lapor_gub 1970-01-01T00:05:00Z`, or `0`: everything again) made the look-back ask a
+    /// `since` below zero, which is no unix seconds of the contract: a server refusing it
+    /// failed every run. The look-back begins at zero at the earliest.
+    #[tokio::test]
+    async fn the_look_back_asks_no_since_before_1970() {
+        use axum::extract::Query;
+        use axum::http::StatusCode;
+        async fn aduan(
+            Query(q): Query<std::collections::HashMap<String, String>>,
+        ) -> (StatusCode, String) {
+            match q.get("since").map(|s| s.parse::<i64>()) {
+                Some(Ok(since)) if since >= 0 => (
+                    StatusCode::OK,
+                    r#"{"items":[{"noTiket":"LGWP00000001","updated":1631440000000,"lokasi":{"kotaId":3375}}],"next_cursor":null,"server_time":1631440010}"#
+                        .into(),
+                ),
+                _ => (StatusCode::BAD_REQUEST, r#"{"error":"bad since"}"#.into()),
+            }
+        }
+        let (c, server) = served(
+            axum::Router::new().route("/api/v2/aduan", axum::routing::get(aduan)),
+            None,
+        )
+        .await;
+        for saved in ["1970-01-01T00:05:00Z", "0"] {
+            let mut pages = c.open(Some(saved.into())).await.expect("opens");
+            let batch = pages
+                .next_batch()
+                .await
+                .unwrap_or_else(|e| panic!("{saved}: {e}"))
+                .expect("a batch");
+            assert_eq!(batch.records.len(), 1, "{saved}");
+            assert_eq!(batch.cursor.as_deref(), Some("2021-09-12T09:46:40Z"));
+        }
         server.abort();
     }
 
