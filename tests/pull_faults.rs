@@ -965,6 +965,69 @@ async fn sp4n_times_with_a_basic_form_offset_are_read_and_move_the_cursor() {
     );
 }
 
+/// Review (session 46): the look-back of a run after the first went before `start_from` when
+/// the first run's newest report was dated within `lookback_secs` of it, and stored reports
+/// updated before the time the operator chose to begin at. It begins at `start_from` at the
+/// earliest.
+#[tokio::test]
+async fn sp4n_the_look_back_goes_not_before_start_from() {
+    let handler: Handler = Arc::new(|target: &str| {
+        if target.starts_with("/api/v1/auth/token") {
+            return token_answer();
+        }
+        let items = [
+            sp4n_report(1, "2021-09-13T14:15:00+07:00", "Terverifikasi"),
+            sp4n_report(2, "2021-09-13T14:21:00+07:00", "Selesai"),
+        ];
+        // `updated_from` inclusive, on the wall clock (every time here is WIB's).
+        let from = query(target, "updated_from").map(|f| f[..19].to_string());
+        let items: Vec<&str> = items
+            .iter()
+            .filter(|i| {
+                let u = i.split("\"updated_at\":\"").nth(1).unwrap_or_default();
+                from.as_deref().is_none_or(|f| u[..19] >= *f)
+            })
+            .map(String::as_str)
+            .collect();
+        if query(target, "page").as_deref() != Some("1") {
+            return ok_json(r#"{"status":"success","data":[],"meta":{}}"#);
+        }
+        ok_json(&format!(
+            r#"{{"status":"success","data":[{}],"meta":{{}}}}"#,
+            items.join(",")
+        ))
+    });
+    let (base, _log) = scripted(handler).await;
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    let connector = aduan_sp4n_lapor::Sp4nLapor::with_secret(
+        aduan_sp4n_lapor::Config {
+            base_url: base,
+            instansi_id: "pemkot".into(),
+            client_id: "aduan".into(),
+            client_secret_env: String::new(),
+            per_page: 50,
+            timeout_secs: 2,
+            max_attempts: 4,
+            retry_base_ms: 10,
+            start_from: Some("2021-09-13T14:20:00+07:00".into()),
+            lookback_secs: aduan_sp4n_lapor::DEFAULT_LOOKBACK_SECS,
+        },
+        Secret::new("s3cret"),
+    )
+    .unwrap();
+    for run in 0..2 {
+        let report = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(report.outcome, Outcome::Ok, "{}", report.summary_line());
+        assert_eq!(
+            count(&ts, "SELECT COUNT(*) FROM complaints").await,
+            1,
+            "run {run}: nothing before start_from: {}",
+            report.summary_line()
+        );
+    }
+}
+
 /// Review (session 46): with `per_page` 1, a report updated while the walk read the pages of
 /// its time, to that same second, comes into the walk's time ahead of the page it is on: the
 /// page asked next holds the report of the page before it again, as a server that does not

@@ -348,10 +348,18 @@ impl PullConnector for Sp4nLapor {
             .ok()
             .filter(|s| *s > 0)
             .and_then(chrono::TimeDelta::try_seconds);
-        if let Some(t) = saved
-            .zip(back)
-            .and_then(|(at, back)| at.checked_sub_signed(back))
-        {
+        // Not before `start_from` when the cursor is after it: the reports before it are not
+        // to be read (review, session 46).
+        let start = aduan_core::time::start_from(CHANNEL, self.inner.config.start_from.as_deref())
+            .ok()
+            .flatten();
+        if let Some(t) = saved.zip(back).and_then(|(at, back)| {
+            let t = at.checked_sub_signed(back)?;
+            Some(match start.filter(|start| *start <= at) {
+                Some(start) => t.max(start),
+                None => t,
+            })
+        }) {
             from = Some(
                 t.with_timezone(&aduan_core::time::wib())
                     .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false),
