@@ -772,12 +772,16 @@ async fn sp4n_a_meta_counting_the_whole_list_does_not_page_past_the_last() {
         let (base, log) = scripted(handler).await;
         let ts = sqlite_store().await;
         let engine = engine(&ts);
-        for run in 0..2 {
+        for run in 0..3 {
             log.lock().unwrap().clear();
-            // (Without a look-back, whose window would be walked again page by page: what is
-            // counted is the pages asked past the cursor's.)
+            // The second run without a look-back, the third with one.
+            let lookback = if run == 1 {
+                0
+            } else {
+                aduan_sp4n_lapor::DEFAULT_LOOKBACK_SECS
+            };
             let report = engine
-                .sync(&sp4n_looking_back(base.clone(), 2, 0), &NoProgress)
+                .sync(&sp4n_looking_back(base.clone(), 2, lookback), &NoProgress)
                 .await
                 .unwrap();
             assert_eq!(
@@ -793,9 +797,15 @@ async fn sp4n_a_meta_counting_the_whole_list_does_not_page_past_the_last() {
                 .filter(|t| t.starts_with("/api/v1/laporan"))
                 .cloned()
                 .collect();
-            // The second run has nothing new: its cursor's page, alone.
-            if run == 1 {
-                assert_eq!(asked.len(), 1, "{past_the_last}: {asked:#?}");
+            // The second run has nothing new: its cursor's page, alone; the third walks its
+            // look-back's five reports by time (each page 1), none past the last page.
+            match run {
+                1 => assert_eq!(asked.len(), 1, "{past_the_last}: {asked:#?}"),
+                2 => assert!(
+                    asked.len() <= 5 && asked.iter().all(|t| t.contains("&page=1&")),
+                    "{past_the_last}: {asked:#?}"
+                ),
+                _ => {}
             }
         }
         assert_eq!(rows(&ts, "sp4n_lapor").await.len(), 5);
