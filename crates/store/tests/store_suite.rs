@@ -4125,7 +4125,8 @@ async fn a_rebuild_names_statistics_in_a_schema_where_it_may_not_create_before_i
     ts.execute(&format!(
         "CREATE ROLE {runner} LOGIN; ALTER SCHEMA {schema} OWNER TO {runner}; \
          DO $$DECLARE t regclass; BEGIN FOR t IN SELECT oid FROM pg_class \
-         WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'S') LOOP \
+         WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'S') \
+         ORDER BY relkind = 'S' LOOP \
          EXECUTE format('ALTER TABLE %s OWNER TO {runner}', t); END LOOP; END$$; \
          CREATE SCHEMA {other}; GRANT USAGE ON SCHEMA {other} TO {runner}; \
          CREATE STATISTICS {other}.categories (dependencies) ON category_main, category_sub \
