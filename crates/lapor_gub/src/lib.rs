@@ -94,7 +94,7 @@ pub struct Config {
     /// time never reads it, and with no webhook it is lost for good. The items read again are
     /// recognised by their bytes (unchanged), those of other kab/kota are not counted again,
     /// and the saved time never moves back.
-    #[serde(default = "default_lookback_secs")]
+    #[serde(default = "aduan_core::lookback::default_secs")]
     pub lookback_secs: u64,
 }
 
@@ -110,15 +110,8 @@ fn default_limit() -> u32 {
 fn default_requests_per_minute() -> u32 {
     30
 }
-fn default_lookback_secs() -> u64 {
-    DEFAULT_LOOKBACK_SECS
-}
-
-/// `lookback_secs` unless set: 10 minutes.
-pub const DEFAULT_LOOKBACK_SECS: u64 = 600;
-
-/// The largest `lookback_secs`: a day.
-const MAX_LOOKBACK_SECS: u64 = 86_400;
+/// `lookback_secs` unless set: 10 minutes (see [`aduan_core::lookback`]).
+pub const DEFAULT_LOOKBACK_SECS: u64 = aduan_core::lookback::DEFAULT_SECS;
 
 /// The Lapor Gub! connector.
 #[derive(Debug, Clone)]
@@ -142,12 +135,7 @@ impl LaporGub {
     /// environment instead).
     pub fn with_key(config: Config, key: Secret) -> Result<Self> {
         aduan_core::check_within(CHANNEL, "limit", config.limit, 1..=50)?;
-        aduan_core::check_within(
-            CHANNEL,
-            "lookback_secs",
-            config.lookback_secs,
-            0..=MAX_LOOKBACK_SECS,
-        )?;
+        aduan_core::lookback::check(CHANNEL, config.lookback_secs)?;
         let start_since = aduan_core::time::start_from(CHANNEL, config.start_from.as_deref())?
             .map(|t| t.timestamp());
         aduan_transport::check_url(CHANNEL, "base_url", &config.base_url)?;

@@ -70,7 +70,7 @@ pub struct Config {
     /// webhook lost it is lost for good. The rows read again are recognised by their bytes
     /// (unchanged), and the saved cursor never moves back. Read after the walk on from the
     /// cursor, so that a run stopped inside it has saved its progress.
-    #[serde(default = "default_lookback_secs")]
+    #[serde(default = "aduan_core::lookback::default_secs")]
     pub lookback_secs: u64,
 }
 
@@ -83,15 +83,8 @@ fn default_webhook_secret_env() -> String {
 fn default_limit() -> u32 {
     200
 }
-fn default_lookback_secs() -> u64 {
-    DEFAULT_LOOKBACK_SECS
-}
-
-/// `lookback_secs` unless set: 10 minutes.
-pub const DEFAULT_LOOKBACK_SECS: u64 = 600;
-
-/// The largest `lookback_secs`: a day (the app retries a webhook for up to a day).
-const MAX_LOOKBACK_SECS: u64 = 86_400;
+/// `lookback_secs` unless set: 10 minutes (see [`aduan_core::lookback`]).
+pub const DEFAULT_LOOKBACK_SECS: u64 = aduan_core::lookback::DEFAULT_SECS;
 
 fn config_err(message: impl Into<String>) -> Error {
     Error::Config {
@@ -123,12 +116,7 @@ impl SmartCity {
     /// environment instead).
     pub fn with_token(config: Config, token: Secret) -> Result<Self> {
         aduan_core::check_within(CHANNEL, "limit", config.limit, 1..=200)?;
-        aduan_core::check_within(
-            CHANNEL,
-            "lookback_secs",
-            config.lookback_secs,
-            0..=MAX_LOOKBACK_SECS,
-        )?;
+        aduan_core::lookback::check(CHANNEL, config.lookback_secs)?;
         aduan_transport::check_url(CHANNEL, "base_url", &config.base_url)?;
         let http = HttpClient::from_settings(
             CHANNEL,

@@ -74,7 +74,7 @@ pub struct Config {
     /// before reports already listed, so before the cursor saved since: a run resumed at the
     /// cursor never reads it, and with no webhook it is lost for good. The reports read again
     /// are recognised by their bytes (unchanged), and the saved cursor never moves back.
-    #[serde(default = "default_lookback_secs")]
+    #[serde(default = "aduan_core::lookback::default_secs")]
     pub lookback_secs: u64,
 }
 
@@ -84,15 +84,8 @@ fn default_client_secret_env() -> String {
 fn default_per_page() -> u32 {
     100
 }
-fn default_lookback_secs() -> u64 {
-    DEFAULT_LOOKBACK_SECS
-}
-
-/// `lookback_secs` unless set: 10 minutes.
-pub const DEFAULT_LOOKBACK_SECS: u64 = 600;
-
-/// The largest `lookback_secs`: a day.
-const MAX_LOOKBACK_SECS: u64 = 86_400;
+/// `lookback_secs` unless set: 10 minutes (see [`aduan_core::lookback`]).
+pub const DEFAULT_LOOKBACK_SECS: u64 = aduan_core::lookback::DEFAULT_SECS;
 
 /// The SP4N-LAPOR! connector.
 #[derive(Debug, Clone)]
@@ -113,12 +106,7 @@ impl Sp4nLapor {
     /// environment instead).
     pub fn with_secret(config: Config, secret: Secret) -> Result<Self> {
         aduan_core::check_within(CHANNEL, "per_page", config.per_page, 1..=100)?;
-        aduan_core::check_within(
-            CHANNEL,
-            "lookback_secs",
-            config.lookback_secs,
-            0..=MAX_LOOKBACK_SECS,
-        )?;
+        aduan_core::lookback::check(CHANNEL, config.lookback_secs)?;
         aduan_core::time::start_from(CHANNEL, config.start_from.as_deref())?;
         aduan_transport::check_url(CHANNEL, "base_url", &config.base_url)?;
         let http = HttpClient::from_settings(
