@@ -2854,7 +2854,17 @@ async fn a_rebuild_fills_tables_of_its_own_and_puts_them_in_place_with_the_same_
     }
 }
 
-/// The first column of `sql`'s rows, as text.
+/// The SQL that gives `role` the tables of the test's schema (each table's sequences go with
+/// it: a sequence a column owns cannot be given alone, and given after its table it is
+/// given already).
+fn tables_given_to(role: &str) -> String {
+    format!(
+        "DO $$DECLARE t regclass; BEGIN FOR t IN SELECT oid FROM pg_class \
+         WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r' LOOP \
+         EXECUTE format('ALTER TABLE %s OWNER TO {role}', t); END LOOP; END$$"
+    )
+}
+
 /// Tests that make PostgreSQL roles and grant them on the database take turns: two at once
 /// failed now and then ("tuple concurrently updated": both change the same rows of the
 /// shared catalogue, as `GRANT … ON DATABASE`, `REASSIGN OWNED` and `DROP ROLE` do).
@@ -2863,6 +2873,7 @@ async fn roles_one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
     ROLES.lock().await
 }
 
+/// The first column of `sql`'s rows, as text.
 async fn texts(s: &Store, sql: &str) -> Vec<String> {
     let r = s.query(sql).await.unwrap();
     r.rows
@@ -3216,10 +3227,9 @@ async fn a_rebuild_by_a_member_of_the_tables_owner_gives_them_back_where_it_may(
          GRANT USAGE, CREATE ON SCHEMA {schema} TO {runner}, {owner}; \
          DO $$BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO {runner}', \
          current_database()); END$$; \
-         DO $$DECLARE t regclass; BEGIN FOR t IN SELECT oid FROM pg_class \
-         WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r' LOOP \
-         EXECUTE format('ALTER TABLE %s OWNER TO {owner}', t); END LOOP; END$$; \
-         GRANT SELECT ON complaints TO PUBLIC"
+         {tables}; \
+         GRANT SELECT ON complaints TO PUBLIC",
+        tables = tables_given_to(&owner)
     ))
     .await;
     let owners = || async {
@@ -3666,12 +3676,11 @@ async fn a_rebuild_names_a_view_whose_owner_it_cannot_drop_for_before_it_starts(
          GRANT USAGE, CREATE ON SCHEMA {schema} TO {runner}, {owner}; \
          DO $$BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO {runner}', \
          current_database()); END$$; \
-         DO $$DECLARE t regclass; BEGIN FOR t IN SELECT oid FROM pg_class \
-         WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r' LOOP \
-         EXECUTE format('ALTER TABLE %s OWNER TO {runner}', t); END LOOP; END$$; \
+         {tables}; \
          GRANT SELECT ON complaints TO {owner}; \
          CREATE VIEW open_ones AS SELECT complaint_id FROM complaints; \
-         ALTER VIEW open_ones OWNER TO {owner}"
+         ALTER VIEW open_ones OWNER TO {owner}",
+        tables = tables_given_to(&runner)
     ))
     .await;
     let begun =
@@ -3726,13 +3735,12 @@ async fn a_rebuild_by_the_schemas_owner_keeps_a_view_of_a_role_it_is_a_noinherit
          ALTER SCHEMA {schema} OWNER TO {runner}; GRANT CREATE ON SCHEMA {schema} TO {owner}; \
          DO $$BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO {runner}', \
          current_database()); END$$; \
-         DO $$DECLARE t regclass; BEGIN FOR t IN SELECT oid FROM pg_class \
-         WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r' LOOP \
-         EXECUTE format('ALTER TABLE %s OWNER TO {runner}', t); END LOOP; END$$; \
+         {tables}; \
          GRANT SELECT ON complaints TO {owner}; \
          CREATE VIEW open_ones AS SELECT complaint_id FROM complaints; \
          ALTER VIEW open_ones OWNER TO {owner}; COMMENT ON VIEW open_ones IS 'open'; \
-         GRANT SELECT ON open_ones TO PUBLIC"
+         GRANT SELECT ON open_ones TO PUBLIC",
+        tables = tables_given_to(&runner)
     ))
     .await;
     let rebuilt =
@@ -4124,13 +4132,11 @@ async fn a_rebuild_names_statistics_in_a_schema_where_it_may_not_create_before_i
     let (runner, other) = (format!("aduan_runner_{id}"), format!("aduan_stats_{id}"));
     ts.execute(&format!(
         "CREATE ROLE {runner} LOGIN; ALTER SCHEMA {schema} OWNER TO {runner}; \
-         DO $$DECLARE t regclass; BEGIN FOR t IN SELECT oid FROM pg_class \
-         WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'S') \
-         ORDER BY relkind = 'S' LOOP \
-         EXECUTE format('ALTER TABLE %s OWNER TO {runner}', t); END LOOP; END$$; \
+         {tables}; \
          CREATE SCHEMA {other}; GRANT USAGE ON SCHEMA {other} TO {runner}; \
          CREATE STATISTICS {other}.categories (dependencies) ON category_main, category_sub \
-         FROM complaints"
+         FROM complaints",
+        tables = tables_given_to(&runner)
     ))
     .await;
     let rebuilt =
@@ -4511,15 +4517,14 @@ async fn a_rebuild_names_views_it_could_not_make_again_before_it_starts() {
          GRANT USAGE ON SCHEMA {schema} TO {owner}; \
          DO $$BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO {runner}', \
          current_database()); END$$; \
-         DO $$DECLARE t regclass; BEGIN FOR t IN SELECT oid FROM pg_class \
-         WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r' LOOP \
-         EXECUTE format('ALTER TABLE %s OWNER TO {runner}', t); END LOOP; END$$; \
+         {tables}; \
          GRANT SELECT ON complaints TO {owner}; \
          CREATE SCHEMA {analysts}; GRANT USAGE ON SCHEMA {analysts} TO {runner}, {owner}; \
          CREATE VIEW {analysts}.open_ones AS SELECT complaint_id FROM complaints; \
          ALTER VIEW {analysts}.open_ones OWNER TO {runner}; \
          CREATE VIEW owners_ones AS SELECT complaint_id FROM complaints; \
-         ALTER VIEW owners_ones OWNER TO {owner}"
+         ALTER VIEW owners_ones OWNER TO {owner}",
+        tables = tables_given_to(&runner)
     ))
     .await;
     let begun =
@@ -4694,13 +4699,12 @@ async fn a_rebuild_names_a_trigger_whose_function_it_may_not_execute_before_it_s
         "CREATE ROLE {runner} LOGIN; GRANT USAGE, CREATE ON SCHEMA {schema} TO {runner}; \
          DO $$BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO {runner}', \
          current_database()); END$$; \
-         DO $$DECLARE t regclass; BEGIN FOR t IN SELECT oid FROM pg_class \
-         WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r' LOOP \
-         EXECUTE format('ALTER TABLE %s OWNER TO {runner}', t); END LOOP; END$$; \
+         {tables}; \
          CREATE FUNCTION audited() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER \
          AS $$BEGIN RETURN NEW; END$$; \
          REVOKE EXECUTE ON FUNCTION audited() FROM PUBLIC; \
-         CREATE TRIGGER audit AFTER INSERT ON complaints FOR EACH ROW EXECUTE FUNCTION audited()"
+         CREATE TRIGGER audit AFTER INSERT ON complaints FOR EACH ROW EXECUTE FUNCTION audited()",
+        tables = tables_given_to(&runner)
     ))
     .await;
     let begun =
@@ -5763,11 +5767,9 @@ async fn a_rebuild_names_a_tablespace_it_may_not_create_in_before_it_starts() {
         .unwrap();
     ts.execute(&format!(
         "CREATE ROLE {runner} LOGIN; ALTER SCHEMA {schema} OWNER TO {runner}; \
-         DO $$DECLARE t regclass; BEGIN FOR t IN SELECT oid FROM pg_class \
-         WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'S') \
-         ORDER BY relkind = 'S' LOOP \
-         EXECUTE format('ALTER TABLE %s OWNER TO {runner}', t); END LOOP; END$$; \
-         ALTER TABLE complaints SET TABLESPACE {space}"
+         {tables}; \
+         ALTER TABLE complaints SET TABLESPACE {space}",
+        tables = tables_given_to(&runner)
     ))
     .await;
     let where_they_are = "SELECT c.relname || ' ' \
@@ -5935,13 +5937,11 @@ async fn a_rebuild_made_where_the_live_tables_are_swaps_without_a_grant_it_no_lo
         .unwrap();
     ts.execute(&format!(
         "CREATE ROLE {runner} LOGIN; ALTER SCHEMA {schema} OWNER TO {runner}; \
-         DO $$DECLARE t regclass; BEGIN FOR t IN SELECT oid FROM pg_class \
-         WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'S') \
-         ORDER BY relkind = 'S' LOOP \
-         EXECUTE format('ALTER TABLE %s OWNER TO {runner}', t); END LOOP; END$$; \
+         {tables}; \
          ALTER TABLE complaints SET TABLESPACE {space}; \
          ALTER INDEX complaint_events_pkey SET TABLESPACE {space}; \
-         GRANT CREATE ON TABLESPACE {space} TO {runner}"
+         GRANT CREATE ON TABLESPACE {space} TO {runner}",
+        tables = tables_given_to(&runner)
     ))
     .await;
     let mut seen = Vec::new();
