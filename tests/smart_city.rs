@@ -1377,3 +1377,52 @@ async fn an_admin_dismisses_an_entry_by_command_and_it_is_listed_as_dismissed() 
         "{out}"
     );
 }
+
+/// A report whose photos are signed URLs, synced into both stores: no token of them reaches
+/// `complaints` (the body lists each photo by its address alone), while the archive keeps
+/// the payload as received (review, session 47: the body held each URL whole, and with it
+/// the access to the photo, for every reader of the table and its exports).
+#[tokio::test]
+async fn a_signed_photo_url_reaches_complaints_without_its_token_on_both_stores() {
+    let report = report_version("r-1", 1, "submitted", "2024-02-02T01:00:00Z").replace(
+        r#""photos":[]"#,
+        r#""photos":["https://cdn.example.org/r-1/p1.jpg?X-Amz-Signature=f00dfeed&X-Amz-Expires=600","https://up:pw-s3cret@cdn.example.org/r-1/p2.jpg#t0k3n"]"#,
+    );
+    let (connector, server) = page_of(&[report]).await;
+    for ts in all_stores().await {
+        let run = engine(&ts).sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(
+            run.counts.inserted,
+            1,
+            "{}: {}",
+            ts.label,
+            run.summary_line()
+        );
+        let body = ts
+            .store
+            .query("SELECT body FROM complaints WHERE complaint_id = 'smart_city:r-1'")
+            .await
+            .unwrap()
+            .rows;
+        assert!(
+            format!("{body:?}").contains(
+                "Foto: https://cdn.example.org/r-1/p1.jpg https://cdn.example.org/r-1/p2.jpg"
+            ),
+            "{}: {body:?}",
+            ts.label
+        );
+        for table in ["complaints", "complaint_events"] {
+            let rows = ts
+                .store
+                .query(&format!("SELECT * FROM {table}"))
+                .await
+                .unwrap()
+                .rows;
+            let shown = format!("{rows:?}");
+            for secret in ["f00dfeed", "X-Amz", "pw-s3cret", "t0k3n"] {
+                assert!(!shown.contains(secret), "{}: {secret} in {table}", ts.label);
+            }
+        }
+    }
+    server.abort();
+}

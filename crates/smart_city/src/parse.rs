@@ -301,9 +301,9 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
     let address = location.and_then(|l| l.address.clone());
     let parts = address.as_deref().map(address_parts).unwrap_or_default();
     let mut body = report.description.clone().unwrap_or_default();
-    let photos: Vec<&str> = report.photos.iter().flatten().map(String::as_str).collect();
-    if !photos.is_empty() {
-        body.push_str(&format!("\n\nFoto: {}", photos.join(" ")));
+    if let Some(photos) = photos_line(report.photos.iter().flatten().map(String::as_str)) {
+        body.push_str("\n\n");
+        body.push_str(&photos);
     }
     folded.complaints.push(SourceComplaint {
         channel: CHANNEL.into(),
@@ -343,6 +343,50 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
         events,
     });
     folded
+}
+
+/// The line of a report's photos that ends its complaint's body: `Foto: ` and each photo's
+/// address without what may grant access to it (see [`photo_link`]); a photo that is no web
+/// address (a data URI, a path of the app's) is counted, not shown. `None` without photos.
+fn photos_line<'a>(photos: impl Iterator<Item = &'a str>) -> Option<String> {
+    let mut links = Vec::new();
+    let mut others = 0usize;
+    for photo in photos {
+        match photo_link(photo) {
+            Some(link) => links.push(link),
+            None => others += 1,
+        }
+    }
+    let mut line = match (links.is_empty(), others) {
+        (true, 0) => return None,
+        (true, n) => return Some(format!("Foto: {n} foto")),
+        (false, _) => format!("Foto: {}", links.join(" ")),
+    };
+    if others > 0 {
+        line.push_str(&format!(" (dan {others} foto lain)"));
+    }
+    Some(line)
+}
+
+/// A photo's `http(s)` address as the complaint shows it: without its query and fragment
+/// (a signed URL's token and expiry, which would open the photo to whoever reads the table or
+/// its exports) nor a user and password before its host. `None` when it is no such address.
+fn photo_link(photo: &str) -> Option<String> {
+    let (scheme, rest) = photo.trim().split_once("://")?;
+    if !(scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")) {
+        return None;
+    }
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    // What comes before the host ends at its last `@` (a password may hold a backslash).
+    let rest = match rest[..rest.find('/').unwrap_or(rest.len())].rfind('@') {
+        Some(at) => &rest[at + 1..],
+        None => rest,
+    };
+    // No host (`https:///p.jpg`, `https://user@`): no address.
+    if rest.starts_with(['/', '\\']) || rest.is_empty() {
+        return None;
+    }
+    Some(format!("{scheme}://{rest}"))
 }
 
 /// The statuses that only the city's handling sets: a version in one of them is an answer.

@@ -398,3 +398,49 @@ fn a_deleted_report_listed_with_empty_columns_is_still_withdrawn() {
         assert_eq!(f.complaints[0].status_label, DELETED, "{stub}");
     }
 }
+
+/// A photo's signed URL never reaches the complaint's body whole: its query and fragment (the
+/// token and its expiry) and a user and password before its host are left out, and a photo
+/// that is no web address (a data URI, a path of the app's) is counted, not copied (review,
+/// session 47: every photo's URL was copied into the body whole, token and all, for every
+/// reader of the table and its exports).
+#[test]
+fn a_photo_is_shown_without_its_token_and_one_that_is_no_address_is_counted() {
+    let mut item: serde_json::Value =
+        serde_json::from_str(&report(1, "submitted", "2024-02-01T00:00:00Z")).unwrap();
+    item["photos"] = serde_json::json!([
+        "https://cdn.example.org/u/5b0c/p1.jpg?X-Amz-Credential=AKIAEXAMPLE&X-Amz-Signature=f00dfeed",
+        " HTTPS://uploader:pw-s3cret@cdn.example.org/p2.jpg#token=t0k3n ",
+        "data:image/jpeg;base64,/9j/4AAQSkZJRg",
+        "https://cdn.example.org/p3.jpg",
+    ]);
+    let f = fold(ID, &[raw(&item.to_string())]);
+    assert!(f.errors.is_empty(), "{:?}", f.errors);
+    let body = f.complaints[0].body.clone().unwrap_or_default();
+    assert!(
+        body.ends_with(
+            "\n\nFoto: https://cdn.example.org/u/5b0c/p1.jpg HTTPS://cdn.example.org/p2.jpg \
+             https://cdn.example.org/p3.jpg (dan 1 foto lain)"
+        ),
+        "{body}"
+    );
+    for secret in [
+        "AKIA",
+        "f00dfeed",
+        "pw-s3cret",
+        "uploader",
+        "t0k3n",
+        "base64",
+        "9j",
+    ] {
+        assert!(!body.contains(secret), "{secret} in {body}");
+    }
+    // Photos none of which is a web address: counted alone.
+    item["photos"] = serde_json::json!(["/uploads/p1.jpg?sig=abc", "https://@/p.jpg?sig=abc"]);
+    let body = fold(ID, &[raw(&item.to_string())]).complaints[0]
+        .body
+        .clone()
+        .unwrap_or_default();
+    assert!(body.ends_with("\n\nFoto: 2 foto"), "{body}");
+    assert!(!body.contains("sig="), "{body}");
+}
