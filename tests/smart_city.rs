@@ -933,9 +933,10 @@ async fn one_page_backfill(page: String) -> (SmartCity, tokio::task::JoinHandle<
     (connector, server)
 }
 
-/// A report dated years ahead (a source's mistake) in the backfill: stored as it says, but
-/// the cursor saved for the next run is the last report dated by a real clock, so the next
-/// run does not skip every report updated until the year it names.
+/// A report dated years ahead (a source's mistake) in the backfill: quarantined naming
+/// `updated_at` (more than a day after it was received), and the cursor saved for the next
+/// run is the last report dated by a real clock, so the next run does not skip every report
+/// updated until the year it names.
 #[tokio::test]
 async fn a_backfilled_report_dated_years_ahead_does_not_carry_the_cursor_past_the_rest() {
     let report = |id: &str, updated: &str| {
@@ -952,7 +953,12 @@ async fn a_backfilled_report_dated_years_ahead_does_not_carry_the_cursor_past_th
     let ts = sqlite_store().await;
     let engine = engine(&ts);
     let first = engine.sync(&connector, &NoProgress).await.unwrap();
-    assert_eq!(first.counts.inserted, 2, "{}", first.summary_line());
+    assert_eq!(
+        (first.counts.inserted, first.counts.quarantined),
+        (1, 1),
+        "{}",
+        first.summary_line()
+    );
     let cursor = ts
         .store
         .query("SELECT cursor FROM sync_state WHERE channel = 'smart_city'")
@@ -1423,6 +1429,61 @@ async fn a_signed_photo_url_reaches_complaints_without_its_token_on_both_stores(
                 assert!(!shown.contains(secret), "{}: {secret} in {table}", ts.label);
             }
         }
+    }
+    server.abort();
+}
+
+/// A deletion the backfill lists dated decades after it was received is quarantined naming
+/// the record and `deleted_at`, on both stores, and the report is not withdrawn (review,
+/// session 47: it was folded in, the complaint withdrawn and said to be changed in 2098).
+#[tokio::test]
+async fn a_deletion_dated_decades_ahead_is_quarantined_and_withdraws_nothing_on_both_stores() {
+    let (connector, server) = page_of(&[
+        report_version("r-1", 3, "in_progress", "2024-02-02T01:00:00Z"),
+        r#"{"id":"r-1","version":4,"deleted_at":"2098-02-03T00:00:00Z"}"#.to_string(),
+    ])
+    .await;
+    for ts in all_stores().await {
+        let run = engine(&ts).sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(
+            (run.counts.inserted, run.counts.quarantined),
+            (1, 1),
+            "{}: {}",
+            ts.label,
+            run.summary_line()
+        );
+        let q = ts
+            .store
+            .query("SELECT channel, record, field, reason FROM quarantine")
+            .await
+            .unwrap()
+            .rows;
+        let shown = format!("{q:?}");
+        assert!(
+            shown
+                .contains(r#"[String("smart_city"), String("report r-1"), String("deleted_at"), "#)
+                && shown.contains(
+                    "2098-02-03 00:00 UTC is more than a day later than when it was received"
+                ),
+            "{}: {shown}",
+            ts.label
+        );
+        let row = ts
+            .store
+            .query(
+                "SELECT status, updated_at FROM complaints WHERE complaint_id = 'smart_city:r-1'",
+            )
+            .await
+            .unwrap()
+            .rows;
+        let shown = format!("{row:?}");
+        assert!(
+            shown.contains("in_progress")
+                && shown.contains("2024-02-02")
+                && !shown.contains("2098"),
+            "{}: {shown}",
+            ts.label
+        );
     }
     server.abort();
 }

@@ -124,6 +124,29 @@ pub fn ahead_of(t: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     t > now + chrono::Duration::minutes(10)
 }
 
+/// How much later than when Aduan received it a record may say it was reported or changed:
+/// clocks disagree, and a source may label its local time as UTC (WIB is 7 hours ahead of
+/// UTC, the furthest zone 14). Later than that, the time is a source's mistake (a wrong
+/// year, month or day).
+pub const RECEIPT_SLACK: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
+/// Whether a source's `t` lies later than `received_at` (when Aduan received the payload
+/// saying it, as archived) by more than [`RECEIPT_SLACK`].
+pub fn after_receipt(t: DateTime<Utc>, received_at: DateTime<Utc>) -> bool {
+    t > received_at + RECEIPT_SLACK
+}
+
+/// The reason a record is quarantined for a time `t` that is [`after_receipt`] of
+/// `received_at`; `harm` says what the time would do if it were kept.
+pub fn after_receipt_reason(t: DateTime<Utc>, received_at: DateTime<Utc>, harm: &str) -> String {
+    format!(
+        "{} is more than a day later than when it was received ({}): a mistake of the \
+         source's (a wrong year, month or day); {harm}",
+        t.format("%Y-%m-%d %H:%M UTC"),
+        received_at.format("%Y-%m-%d %H:%M UTC"),
+    )
+}
+
 /// Checks a saved `cursor` of `channel` at `t` (when it is a time): one later than this
 /// machine's clock (see [`ahead_of`]; saved before Aduan checked) is an error, as every run
 /// would skip the reports updated until then.

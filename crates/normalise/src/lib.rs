@@ -304,11 +304,7 @@ pub fn answered_by(
     }
 }
 
-/// How much later than when Aduan received it a record may say it was reported or changed:
-/// clocks disagree, and a source may label its local time as UTC (WIB is 7 hours ahead of
-/// UTC, the furthest zone 14). Later than that, the time is a source's mistake (a wrong
-/// year, month or day).
-pub const RECEIPT_SLACK: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+pub use aduan_core::time::RECEIPT_SLACK;
 
 /// The time of `src` that lies later than `received_at` by more than [`RECEIPT_SLACK`], by
 /// its field's unified name: when it was changed (`updated_at`, which orders a record's
@@ -320,13 +316,12 @@ pub fn dated_after_receipt(
     src: &SourceComplaint,
     received_at: DateTime<Utc>,
 ) -> Option<(&'static str, DateTime<Utc>)> {
-    let latest = received_at + RECEIPT_SLACK;
     [
         ("updated_at", src.updated_at),
         ("reported_at", src.reported_at),
     ]
     .into_iter()
-    .find(|(_, t)| *t > latest)
+    .find(|(_, t)| aduan_core::time::after_receipt(*t, received_at))
 }
 
 /// The city's policy, loaded.

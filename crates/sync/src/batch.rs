@@ -288,12 +288,7 @@ fn normalise_one(
             channel,
             record(),
             field,
-            format!(
-                "{} is more than a day later than when it was received ({}): a mistake of \
-                 the source's (a wrong year, month or day); {harm}",
-                t.format("%Y-%m-%d %H:%M UTC"),
-                at.format("%Y-%m-%d %H:%M UTC"),
-            ),
+            aduan_core::time::after_receipt_reason(t, at, harm),
         ));
     }
     normaliser

@@ -444,3 +444,73 @@ fn a_photo_is_shown_without_its_token_and_one_that_is_no_address_is_counted() {
     assert!(body.ends_with("\n\nFoto: 2 foto"), "{body}");
     assert!(!body.contains("sig="), "{body}");
 }
+
+/// A deletion dated more than a day after it was received (a source's wrong year) is
+/// quarantined naming its record and field, as a version of every other channel so dated
+/// is, and withdraws nothing; so is a version whose creation or change is so dated (review,
+/// session 47: the deletion was folded in, and the complaint said it was changed in 2098).
+#[test]
+fn a_payload_dated_more_than_a_day_after_its_receipt_is_an_error_naming_its_field() {
+    let received = |payload: &str, at: &str| RawRecord {
+        received_at: at.parse().unwrap(),
+        ..raw(payload)
+    };
+    let before = received(
+        &report(3, "in_progress", "2024-02-02T00:00:00Z"),
+        "2024-02-02T00:00:05Z",
+    );
+    let ahead = |deleted_at: &str| {
+        delivery(
+            "report.deleted",
+            &format!(r#"{{"id":"{ID}","version":4,"deleted_at":"{deleted_at}"}}"#),
+        )
+    };
+    let f = fold(
+        ID,
+        &[
+            before.clone(),
+            received(&ahead("2098-02-05T00:00:00Z"), "2024-02-05T00:00:05Z"),
+        ],
+    );
+    assert_eq!(f.errors.len(), 1, "{:?}", f.errors);
+    let (i, e) = &f.errors[0];
+    assert_eq!(*i, 1);
+    assert_eq!(
+        (e.channel.as_str(), e.record.as_str(), e.field.as_str()),
+        (
+            CHANNEL,
+            format!("report {ID}").as_str(),
+            "report.deleted_at"
+        )
+    );
+    assert!(
+        e.reason.contains("2098-02-05 00:00 UTC is more than a day later than when it was received (2024-02-05 00:00 UTC)"),
+        "{}",
+        e.reason
+    );
+    let c = &f.complaints[0];
+    assert_eq!(c.status_label, "in_progress");
+    assert_eq!(c.updated_at.to_rfc3339(), "2024-02-02T00:00:00+00:00");
+    // Within the day a clock or a zone may be off: read.
+    let f = fold(
+        ID,
+        &[
+            before.clone(),
+            received(&ahead("2024-02-06T00:00:00Z"), "2024-02-05T00:00:05Z"),
+        ],
+    );
+    assert!(f.errors.is_empty(), "{:?}", f.errors);
+    assert_eq!(f.complaints[0].status_label, DELETED);
+    // A backfill item (its fields without the `report.` prefix), and a full version dated so.
+    let item = format!(r#"{{"id":"{ID}","version":4,"deleted_at":"2098-02-05T00:00:00Z"}}"#);
+    let newer = report(5, "done", "2098-02-05T00:00:00Z");
+    for (payload, field) in [(item, "deleted_at"), (newer, "updated_at")] {
+        let f = fold(
+            ID,
+            &[before.clone(), received(&payload, "2024-02-05T00:00:05Z")],
+        );
+        assert_eq!(f.errors.len(), 1, "{payload}: {:?}", f.errors);
+        assert_eq!(f.errors[0].1.field, field);
+        assert_eq!(f.complaints[0].status_label, "in_progress", "{payload}");
+    }
+}
