@@ -1487,3 +1487,80 @@ async fn a_deletion_dated_decades_ahead_is_quarantined_and_withdraws_nothing_on_
     }
     server.abort();
 }
+
+/// A webhook delivery is archived under its report's id, as a backfill item is: `aduan raw
+/// list --channel smart_city --record <id>` lists both, on both stores (review, session 47:
+/// deliveries carried no record id, and only the backfill's item was listed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_s_listing_finds_its_webhook_deliveries_and_backfill_items_on_both_stores() {
+    let (connector, server) = page_of(&[report_version(
+        "r-1",
+        2,
+        "in_progress",
+        "2024-02-02T01:00:00Z",
+    )])
+    .await;
+    let secret = aduan_sim::SmartCityConfig::default().webhook_secret;
+    for ts in all_stores().await {
+        // The backfill first: the service's runs, if any, then find it unchanged.
+        engine(&ts).sync(&connector, &NoProgress).await.unwrap();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let table = "[channels.smart_city]\nbase_url = \"http://127.0.0.1:9/\"\n".to_string();
+        let args = config(dir.path(), &ts, &[table]);
+        let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+        let deliver = |id: String, delivery: &'static str| {
+            let body = format!(
+                r#"{{"event":"report.created","report":{}}}"#,
+                report_version(&id, 1, "submitted", "2024-02-01T03:04:05Z")
+            );
+            let url = serve.url("/webhooks/smart-city");
+            let secret = secret.clone();
+            async move {
+                let now = chrono::Utc::now().timestamp().to_string();
+                reqwest::Client::new()
+                    .post(url)
+                    .header("X-Pantau-Event", "report.created")
+                    .header("X-Pantau-Delivery", delivery)
+                    .header("X-Pantau-Timestamp", &now)
+                    .header(
+                        "X-Pantau-Signature",
+                        aduan_smart_city::webhook::sign(secret.as_bytes(), &now, body.as_bytes()),
+                    )
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("answer")
+                    .status()
+            }
+        };
+        let answer = deliver("r-1".into(), "0b7e5c7a-listed-by-its-report").await;
+        assert_eq!(answer, 200, "{}: {}", ts.label, serve.log());
+        // A report id too long for the archive's index of record ids (PostgreSQL refuses
+        // it): the delivery is stored all the same, without a record id, as a backfill item
+        // is, not refused with `503` for the app to retry for a day.
+        let long: String = (0..63u8)
+            .map(|i| hex::encode(<sha2::Sha256 as sha2::Digest>::digest([i])))
+            .collect();
+        let answer = deliver(long, "0b7e5c7a-an-id-too-long").await;
+        assert_eq!(answer, 200, "{}: {}", ts.label, serve.log());
+        let listed = ts
+            .store
+            .raws(&aduan_store::RawFilter {
+                channel: Some("smart_city".into()),
+                external_id: Some("r-1".into()),
+                limit: 50,
+            })
+            .await
+            .expect("listed");
+        let refs: Vec<&str> = listed.iter().map(|r| r.source_ref.as_str()).collect();
+        assert_eq!(listed.len(), 2, "{}: {refs:?}", ts.label);
+        assert!(
+            refs[0].starts_with("/webhooks/smart-city#delivery=0b7e5c7a-listed-by-its-report")
+                && refs[1].contains("#id=r-1"),
+            "{}: {refs:?}",
+            ts.label
+        );
+        serve.stop().await;
+    }
+    server.abort();
+}

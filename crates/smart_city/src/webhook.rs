@@ -94,6 +94,26 @@ fn refuse(sink: &dyn PushSink, reason: &'static str) -> Response {
         .into_response()
 }
 
+/// The id of the report a delivery carries (`report.id`), read leniently: the delivery is
+/// archived under it (`raw_records.external_id`), as a backfill item is, so that `aduan raw
+/// list --channel smart_city --record <id>` lists both (review, session 47: deliveries had
+/// none, and only the backfill's items were listed). `None` when the body names none (it is
+/// stored all the same, and the fold quarantines it naming the field).
+fn report_id(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Delivery {
+        report: Option<Report>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Report {
+        id: Option<String>,
+    }
+    aduan_core::json::lenient_value::<Delivery>(body)?
+        .report?
+        .id
+        .filter(|id| !id.trim().is_empty())
+}
+
 async fn receive(State(ep): State<Endpoint>, headers: HeaderMap, body: Bytes) -> Response {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let (Some(timestamp), Some(signature)) =
@@ -115,7 +135,7 @@ async fn receive(State(ep): State<Endpoint>, headers: HeaderMap, body: Bytes) ->
             "{WEBHOOK_PATH}#delivery={};event={event}",
             delivery.unwrap_or("?")
         ),
-        external_id: None,
+        external_id: report_id(&body),
         received_at: Utc::now(),
         payload: body.to_vec(),
     };
@@ -165,6 +185,29 @@ mod tests {
         // Past the first few, nothing is looked at: the right one after a flood is refused.
         let flood = format!("{}{good}", "v1=,".repeat(10_000));
         assert!(!signed(b"s3cret", "1700000000", b"{}", &flood));
+    }
+
+    #[test]
+    fn a_delivery_is_archived_under_its_report_s_id_when_it_names_one() {
+        let id = |body: &str| report_id(body.as_bytes());
+        assert_eq!(
+            id(r#"{"event":"report.deleted","report":{"id":"r-1","version":2,"deleted_at":"2024-02-05T00:00:00Z"}}"#)
+                .as_deref(),
+            Some("r-1")
+        );
+        // A byte that is not UTF-8 in a title: still named.
+        let mut body = br#"{"event":"report.updated","report":{"id":"r-2","title":""#.to_vec();
+        body.extend_from_slice(b"\xff\"}}");
+        assert_eq!(report_id(&body).as_deref(), Some("r-2"));
+        for none in [
+            r#"{"event":"report.created","report":{}}"#,
+            r#"{"event":"report.created","report":{"id":"  "}}"#,
+            r#"{"event":"report.created","report":{"id":42}}"#,
+            r#"{"event":"report.created"}"#,
+            "not JSON",
+        ] {
+            assert_eq!(id(none), None, "{none}");
+        }
     }
 
     #[test]

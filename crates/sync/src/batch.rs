@@ -603,6 +603,17 @@ fn identity(
     Some(normaliser.stored_external_id(external_id, private))
 }
 
+/// A payload's record id as the archive keeps it (`raw_records.external_id`), as text both
+/// stores take: none when it is longer than [`aduan_core::MAX_ID_BYTES`], too long for
+/// PostgreSQL's index (`raw_records_source_id`), which refuses the payload with it; no
+/// record's identity either (its complaint is quarantined naming `external_id`). For a
+/// pulled payload and a pushed one alike (review, session 47: a webhook delivery named by a
+/// report id of 4,000 bytes was answered `503`, for the app to retry for a day in vain).
+pub(crate) fn archived_id(id: Option<String>) -> Option<String> {
+    id.map(storable)
+        .filter(|id| id.len() <= aduan_core::MAX_ID_BYTES)
+}
+
 /// `s` as text both stores take (see [`aduan_core::storable`]).
 pub(crate) fn storable(mut s: String) -> String {
     aduan_core::storable(&mut s);
@@ -822,12 +833,7 @@ async fn archived(
         .into_iter()
         .map(|(record, hash)| NewRaw {
             source_ref: storable(record.source_ref),
-            // An id too long for PostgreSQL's index (`raw_records_source_id`) is no record's
-            // identity (its complaint is quarantined naming `external_id`): archived without it.
-            external_id: record
-                .external_id
-                .map(storable)
-                .filter(|id| id.len() <= aduan_core::MAX_ID_BYTES),
+            external_id: archived_id(record.external_id),
             received_at: record.received_at,
             content_hash: hash,
             payload: packed

@@ -824,7 +824,7 @@ impl Engine {
         let new = aduan_store::NewRaw {
             content_hash: sha2::Sha256::digest(&raw.payload).to_vec(),
             source_ref: batch::storable(raw.source_ref),
-            external_id: raw.external_id.map(batch::storable),
+            external_id: batch::archived_id(raw.external_id),
             received_at: raw.received_at,
             payload: raw.payload,
             dictionary_id: None,
