@@ -442,6 +442,16 @@ fn photo_link(photo: &str) -> Option<String> {
     if rest.starts_with(['/', '\\']) || rest.is_empty() {
         return None;
     }
+    // A port that is no number is no address, as a browser reads it: what is left before a
+    // password's `/`, `?` or `#` written as is (`user:pa/ss@host`, a key in base64), where
+    // the `@` after it was not seen (review of session 47: the user and password were shown).
+    let host = rest.split(['/', '\\']).next().unwrap_or_default();
+    let port = host.rfind(']').map_or(host, |end| &host[end + 1..]);
+    if let Some((_, port)) = port.rsplit_once(':') {
+        if !port.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+    }
     Some(format!("{scheme}://{rest}"))
 }
 

@@ -514,3 +514,36 @@ fn a_payload_dated_more_than_a_day_after_its_receipt_is_an_error_naming_its_fiel
         assert_eq!(f.complaints[0].status_label, "in_progress", "{payload}");
     }
 }
+
+/// A password holding a `/`, `?` or `#` as written (a secret key in base64, not encoded)
+/// ends no host where it is cut: what is left before it (`user:pa`) is no host and port, a
+/// browser reads no such address, and the photo is counted, never shown with the key (review
+/// of session 47: its user and password were shown whole, the `@` after the `/` not seen).
+#[test]
+fn a_photo_whose_password_holds_a_slash_is_counted_not_shown_with_its_key() {
+    let mut item: serde_json::Value =
+        serde_json::from_str(&report(1, "submitted", "2024-02-01T00:00:00Z")).unwrap();
+    item["photos"] = serde_json::json!([
+        "https://AKIAEXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCY@bucket.example.org/p1.jpg",
+        "https://uploader:pw?s3cret@cdn.example.org/p2.jpg",
+        "https://uploader:pw#s3cret@cdn.example.org/p3.jpg",
+        "https://cdn.example.org:8443/p4@2x.jpg?sig=abc",
+        "https://[2001:db8::1]:443/p5.jpg",
+        "https://[2001:db8::1]/p6.jpg#t0k3n",
+    ]);
+    let f = fold(ID, &[raw(&item.to_string())]);
+    assert!(f.errors.is_empty(), "{:?}", f.errors);
+    let body = f.complaints[0].body.clone().unwrap_or_default();
+    assert!(
+        body.ends_with(
+            "\n\nFoto: https://cdn.example.org:8443/p4@2x.jpg https://[2001:db8::1]:443/p5.jpg \
+             https://[2001:db8::1]/p6.jpg (dan 3 foto lain)"
+        ),
+        "{body}"
+    );
+    for secret in [
+        "AKIA", "wJalr", "bPxR", "uploader", "pw", "s3cret", "sig", "t0k3n",
+    ] {
+        assert!(!body.contains(secret), "{secret} in {body}");
+    }
+}
