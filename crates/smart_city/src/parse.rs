@@ -403,11 +403,12 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
 
 /// The line of a report's photos that ends its complaint's body: `Foto: ` and each photo's
 /// address without what may grant access to it (see [`photo_link`]); a photo that is no web
-/// address (a data URI, a path of the app's) is counted, not shown. `None` without photos.
+/// address (a data URI, a path of the app's) is counted, not shown; an empty text is no
+/// photo, as a `null` is (an upload that failed). `None` without photos.
 fn photos_line<'a>(photos: impl Iterator<Item = &'a str>) -> Option<String> {
     let mut links = Vec::new();
     let mut others = 0usize;
-    for photo in photos {
+    for photo in photos.filter(|p| !p.trim().is_empty()) {
         match photo_link(photo) {
             Some(link) => links.push(link),
             None => others += 1,

@@ -547,3 +547,28 @@ fn a_photo_whose_password_holds_a_slash_is_counted_not_shown_with_its_key() {
         assert!(!body.contains(secret), "{secret} in {body}");
     }
 }
+
+/// A photo given as an empty text (an upload that failed, as a `null` is) is no photo: it is
+/// not counted as one that is no web address (review of session 47: `["", " "]` ended the
+/// body with `Foto: 2 foto`, two photos the report does not have).
+#[test]
+fn a_photo_given_as_an_empty_text_is_no_photo() {
+    let mut item: serde_json::Value =
+        serde_json::from_str(&report(1, "submitted", "2024-02-01T00:00:00Z")).unwrap();
+    let body = |item: &serde_json::Value| {
+        fold(ID, &[raw(&item.to_string())]).complaints[0]
+            .body
+            .clone()
+            .unwrap_or_default()
+    };
+    item["photos"] = serde_json::json!(["", "https://example.org/p2.jpg", " \t"]);
+    let shown = body(&item);
+    assert!(
+        shown.ends_with("\n\nFoto: https://example.org/p2.jpg"),
+        "{shown}"
+    );
+    item["photos"] = serde_json::json!(["", "  "]);
+    let shown = body(&item);
+    assert!(!shown.contains("Foto"), "{shown}");
+    assert!(shown.ends_with("air meluap saat hujan."), "{shown}");
+}
