@@ -1564,3 +1564,80 @@ async fn a_record_s_listing_finds_its_webhook_deliveries_and_backfill_items_on_b
     }
     server.abort();
 }
+
+/// Versions of one report through the webhook and the backfill, out of order, two of them
+/// dated more than a day after they were received (one of them only days after, and long
+/// past when it is read again): one complaint, of the highest version read, the two
+/// quarantined; the backfill's cursor at the last version dated by a real clock; and a
+/// rebuild years after the receipts decides as the live folds did, on both stores (review of
+/// session 47: "received" is the archive's time of receipt, not the rebuild's).
+#[tokio::test]
+async fn versions_dated_after_their_receipt_fold_alike_live_and_rebuilt_on_both_stores() {
+    let (connector, server) = page_of(&[
+        report_version("r-1", 3, "in_progress", "2024-02-02T01:00:00Z"),
+        report_version("r-1", 6, "done", "2098-02-03T00:00:00Z"),
+    ])
+    .await;
+    let spec = aduan_app::registry::specs()["smart_city"];
+    let delivery = |event: &str, report: String, received: &str| aduan_core::RawRecord {
+        source_ref: format!("/webhooks/smart-city#delivery=?;event={event}"),
+        external_id: Some("r-1".into()),
+        received_at: received.parse().expect("a time"),
+        payload: format!(r#"{{"event":"{event}","report":{report}}}"#).into_bytes(),
+    };
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        let v5 = report_version("r-1", 5, "done", "2024-02-03T00:00:00Z");
+        let v5 = delivery("report.updated", v5, "2024-02-03T00:00:01Z");
+        assert!(engine.receive("smart_city", v5, None).await.unwrap());
+        engine.drain_inbox(&spec).await.unwrap().unwrap();
+        engine.sync(&connector, &NoProgress).await.unwrap();
+        // A deletion received on 2 February saying 4 February: two days ahead.
+        let v4 = r#"{"id":"r-1","version":4,"deleted_at":"2024-02-04T00:00:00Z"}"#;
+        let v4 = delivery("report.deleted", v4.to_string(), "2024-02-02T00:00:00Z");
+        assert!(engine.receive("smart_city", v4, None).await.unwrap());
+        engine.drain_inbox(&spec).await.unwrap().unwrap();
+        let cursor = ts
+            .store
+            .query("SELECT cursor FROM sync_state WHERE channel = 'smart_city'")
+            .await
+            .unwrap()
+            .rows;
+        assert!(
+            format!("{cursor:?}").contains("2024-02-02T01:00:00Z"),
+            "{}: {cursor:?}",
+            ts.label
+        );
+        let state = "SELECT c.complaint_id, c.status, c.updated_at, c.resolved_at, \
+            e.occurred_at, e.event_type, e.body FROM complaints c \
+            JOIN complaint_events e ON c.complaint_seq = e.complaint_seq ORDER BY 1, 5, 6, 7";
+        let live = ts.store.query(state).await.unwrap().rows;
+        let shown = format!("{live:?}");
+        assert!(
+            shown.contains("\"resolved\"")
+                && !shown.contains("2098")
+                && !shown.contains("withdrawn"),
+            "{}: {shown}",
+            ts.label
+        );
+        let entries = "SELECT record, field, reason FROM quarantine WHERE resolved_at IS NULL \
+            ORDER BY 1, 2";
+        let quarantined = ts.store.query(entries).await.unwrap().rows;
+        let fields: Vec<&str> = quarantined.iter().filter_map(|r| r[1].as_str()).collect();
+        assert_eq!(fields, ["report.deleted_at", "updated_at"], "{}", ts.label);
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(
+            live,
+            ts.store.query(state).await.unwrap().rows,
+            "{}",
+            ts.label
+        );
+        assert_eq!(
+            quarantined,
+            ts.store.query(entries).await.unwrap().rows,
+            "{}",
+            ts.label
+        );
+    }
+    server.abort();
+}
