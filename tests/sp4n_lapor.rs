@@ -726,6 +726,63 @@ async fn a_look_back_over_several_pages_never_moves_the_cursor_back() {
     assert_eq!(saved_cursor(&ts).await, settled);
 }
 
+/// Review (session 47): a run's first request went `lookback_secs` before the saved cursor and
+/// the walk paged on from there, its reports before the cursor moving no cursor: when that
+/// window held more reports than a run could read (a burst of updates, the cursor at its end),
+/// every run read the same window again, stopped inside it, and no report updated after the
+/// cursor was ever read. The walk now reads on from the cursor first and the rest of the
+/// window after it: each run's progress is saved; a run with time enough reads the whole
+/// window, and finds a version committed late there.
+#[tokio::test]
+async fn a_window_holding_more_than_a_run_reads_does_not_stop_the_walk_past_the_cursor() {
+    let sim = sim(60, Sp4nFaults::default()).await;
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    let connector = sp4n_with(&sim, serde_json::json!({"per_page": 1, "max_attempts": 1}));
+    let run = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(run.outcome, Outcome::Ok, "{}", run.summary_line());
+    // A burst: six reports updated a second apart, the cursor at the last of them.
+    sim.sp4n_update_reports(6);
+    let run = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(run.outcome, Outcome::Ok, "{}", run.summary_line());
+    let cursor = saved_cursor(&ts).await;
+    let new = sim.sp4n_update_reports(1);
+    // Each run now reads four pages (one report each) before the server fails it: fewer than
+    // the window holds.
+    for _ in 0..3 {
+        sim.sp4n_set_faults(Sp4nFaults {
+            fail_after_requests: Some(4),
+            ..Sp4nFaults::default()
+        });
+        let run = engine.sync(&connector, &NoProgress).await.unwrap();
+        assert_ne!(run.outcome, Outcome::Failed, "{}", run.summary_line());
+    }
+    assert_eq!(
+        archived(&ts, new[0]).await,
+        2,
+        "the report updated after the cursor is read"
+    );
+    let moved = saved_cursor(&ts).await;
+    assert_ne!(moved, cursor, "the cursor moves on");
+
+    // A run with time enough reads the window too: a version committed late there is found,
+    // and the cursor stays.
+    sim.sp4n_set_faults(Sp4nFaults::default());
+    let late = sim.sp4n_commit_late(1, 3);
+    assert_eq!(late.len(), 1);
+    let run = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(run.outcome, Outcome::Ok, "{}", run.summary_line());
+    assert_eq!(
+        run.counts.fetched - run.counts.unchanged,
+        1,
+        "{}",
+        run.summary_line()
+    );
+    assert_eq!(archived(&ts, late[0]).await, 2);
+    assert_eq!(saved_cursor(&ts).await, moved);
+    sim.shutdown().await;
+}
+
 /// Review (session 46): a run stopped at each of its requests in turn while its look-back
 /// walks a window holding versions committed late (two at one time, more than a page of
 /// two, walked by page numbers and read again) and reports updated since, then resumed,

@@ -14,9 +14,11 @@
 //! The saved cursor is the newest `updated` stored, to the second (as UTC ISO 8601, so that
 //! `aduan status` reads as a time): `since` is inclusive, so the next run reads that second's
 //! items again and recognises them by their unchanged payload; nothing updated in the same
-//! second is missed. A run's first walk begins `lookback_secs` before it, so that a version
-//! the system commits late (dated before items already listed) is found too; the saved time
-//! never moves back.
+//! second is missed. Each run reads again the `lookback_secs` before it, so that a version the
+//! system commits late (dated before items already listed) is found too, after reading on
+//! from it (a run stopped inside them has saved its progress); the saved time never moves
+//! back. Its first page asks from the window's start, and when that page reaches the saved
+//! time (or is the last) it serves for both: a run with nothing new makes one request.
 //!
 //! ```
 //! let cfg: aduan_lapor_gub::Config = serde_json::from_str(
@@ -88,12 +90,14 @@ pub struct Config {
     /// `since` of the very first run (ISO 8601 with offset); default: everything.
     #[serde(default)]
     pub start_from: Option<String>,
-    /// How far before its saved time a run's first walk begins, in seconds (default 600, at
-    /// most 86 400; 0 begins at the saved time). A version the system commits late is dated
+    /// How far before its saved time a run reads again, in seconds (default 600, at most
+    /// 86 400; 0 begins at the saved time only). A version the system commits late is dated
     /// before items already listed, so before the time saved since: a run begun at the saved
     /// time never reads it, and with no webhook it is lost for good. The items read again are
     /// recognised by their bytes (unchanged), those of other kab/kota are not counted again,
-    /// and the saved time never moves back.
+    /// and the saved time never moves back. Read after the walk on from the saved time
+    /// (unless the run's first page, asked from the window's start, reaches it), so that a
+    /// run stopped inside it has saved its progress.
     #[serde(default = "aduan_core::lookback::default_secs")]
     pub lookback_secs: u64,
 }
@@ -320,9 +324,8 @@ impl PullConnector for LaporGub {
             }
             None => None,
         };
-        // The run's first walk begins a little before the saved time (hunt, session 46: a
-        // version committed late, dated before it, was never read); the walks page on from
-        // there as from any saved time.
+        // The window before the saved time is read again (hunt, session 46: a version
+        // committed late, dated before it, was never read), from `since` here.
         // Not before 1970: `since` is unix seconds, and a saved time an operator set near
         // it would ask one below zero; nor before `start_from` when the saved time is after
         // it: the items before it are not to be read (review, session 46).
@@ -339,6 +342,19 @@ impl PullConnector for LaporGub {
             }
             None => self.inner.start_since,
         };
+        // Read after the walk on from the saved time (review, session 47: read first, a
+        // window holding more items than a run could read kept every run from reading on
+        // past the saved time). The run's first page asks from the window's start: when it
+        // reaches the saved time, or holds all there is, it is the walk on from it too (a run
+        // with nothing new makes one request); otherwise the walk goes on from the saved time,
+        // and the window is read after it.
+        let window = saved
+            .filter(|saved| since.is_some_and(|since| since < *saved))
+            .map(|until| Window {
+                until,
+                probing: true,
+                rest: None,
+            });
         Ok(Box::new(Pager {
             faults_base,
             connector: self.clone(),
@@ -353,6 +369,7 @@ impl PullConnector for LaporGub {
             read: HashSet::new(),
             expired: 0,
             done: false,
+            window,
         }))
     }
 
@@ -408,13 +425,14 @@ struct Pager {
     /// The client's faults when the run began.
     faults_base: FaultCounts,
     connector: LaporGub,
-    /// The time saved when the run began, in unix seconds: the saved cursor never moves
-    /// before it, and an item of other kab/kota dated then or before, read again by the
-    /// look-back, is not counted again.
+    /// The time saved when the run began, in unix seconds, and once the walk on from it is
+    /// over, the time it read up to: the saved cursor never moves before it, and an item of
+    /// other kab/kota dated then or before, read again by the look-back, is not counted again.
     saved: Option<i64>,
     /// The time the walks go on from, in unix seconds: the newest `updated` handed out
-    /// before which every report has been read this run (at first `lookback_secs` before the
-    /// saved time). An expired cursor starts again from it.
+    /// before which every report has been read this walk (at first `lookback_secs` before
+    /// the saved time; in the look-back, read after the walk on from the saved time, a time
+    /// before it). An expired cursor starts again from it.
     since: Option<i64>,
     /// The `since` the current walk began from.
     walk_since: Option<i64>,
@@ -435,6 +453,22 @@ struct Pager {
     /// Cursors that expired since a page last handed out a report not read before.
     expired: u32,
     done: bool,
+    /// The look-back before the saved time, while it is to be read.
+    window: Option<Window>,
+}
+
+/// The `lookback_secs` before the saved time, read again after the walk on from it: a run
+/// that stops inside them has saved its progress (review, session 47: read first, a window
+/// holding more items than a run could read, such as a burst of updates, kept every run from
+/// reading on past the saved time).
+struct Window {
+    /// The time saved when the run began, where the look-back ends: the walk read on from
+    /// there.
+    until: i64,
+    /// The run's first page, asked from the window's start, is still to be read.
+    probing: bool,
+    /// The `since` the look-back goes on from once the walk on from the saved time is over.
+    rest: Option<Option<i64>>,
 }
 
 impl Pager {
@@ -447,14 +481,57 @@ impl Pager {
         self.next = None;
         self.followed.clear();
         self.back = None;
-        self.done = self.walk_end;
+        // The look-back is over at the time saved when the run began: the walk read on from
+        // there.
+        let past = self.window.as_ref().is_some_and(|w| {
+            !w.probing && w.rest.is_none() && self.since.is_some_and(|since| since >= w.until)
+        });
+        self.done = self.walk_end || past;
+    }
+
+    /// After the run's first page, asked from the look-back's start: on as from any time when
+    /// it reached the saved time (or the end), else on from the saved time first, the rest
+    /// of the window kept for after.
+    fn probed(&mut self) {
+        let Some(w) = self.window.as_mut().filter(|w| w.probing) else {
+            return;
+        };
+        w.probing = false;
+        if self.done || self.walk_top.is_some_and(|t| t >= w.until) {
+            self.window = None;
+            return;
+        }
+        // A walk within the window's first second begins again from it then.
+        w.rest = Some(self.since);
+        self.since = Some(w.until);
+        self.next = None;
+        self.followed.clear();
+        self.back = None;
+    }
+
+    /// The walk on from the saved time is over: to the rest of the look-back, when there is
+    /// one to read (whether there is).
+    fn look_back(&mut self) -> bool {
+        let Some(rest) = self.window.as_mut().and_then(|w| w.rest.take()) else {
+            return false;
+        };
+        // The time read up to is saved: the look-back's walks do not move it back, and an
+        // item of other kab/kota dated then or before, counted by the walk, is not counted
+        // again.
+        self.saved = self.saved.max(self.since);
+        self.since = rest;
+        self.next = None;
+        self.followed.clear();
+        self.back = None;
+        self.done = false;
+        true
     }
 }
 
 #[async_trait]
 impl BatchSource for Pager {
     async fn next_batch(&mut self) -> Result<Option<Batch>> {
-        if self.done {
+        if self.done && !self.look_back() {
             return Ok(None);
         }
         let (page, url, again) = loop {
@@ -607,7 +684,8 @@ impl BatchSource for Pager {
                 self.next = Some(cursor);
             }
         }
-        if records.is_empty() && self.done && listed == 0 {
+        self.probed();
+        if records.is_empty() && self.done && listed == 0 && !self.look_back() {
             return Ok(None);
         }
         Ok(Some(Batch {
@@ -763,6 +841,86 @@ mod tests {
         assert_eq!(batch.records.len(), 2);
         assert_eq!(batch.cursor.as_deref(), Some(saved.as_str()));
         assert_eq!(pages.faults().get("other_kota"), None);
+        server.abort();
+    }
+
+    /// Ten items a second apart, 100 to 10 seconds before `T`, one at `T` and one at
+    /// `T + 5`, paged by an offset cursor from `since`: a window before a saved time `T`
+    /// holding more than a few pages.
+    async fn a_busy_window(
+        axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+    ) -> String {
+        const T: i64 = 1_631_440_000;
+        let since: i64 = q.get("since").and_then(|s| s.parse().ok()).unwrap_or(0);
+        let limit: usize = q.get("limit").and_then(|s| s.parse().ok()).unwrap_or(50);
+        let from: usize = q.get("cursor").and_then(|s| s.parse().ok()).unwrap_or(0);
+        let times: Vec<i64> = (0..10)
+            .map(|i| T - 100 + 10 * i)
+            .chain([T, T + 5])
+            .filter(|t| *t >= since)
+            .collect();
+        let items: Vec<String> = times
+            .iter()
+            .skip(from)
+            .take(limit)
+            .map(|t| {
+                format!(
+                    r#"{{"noTiket":"LGWP{t}","updated":{},"lokasi":{{"kotaId":3375}}}}"#,
+                    t * 1000
+                )
+            })
+            .collect();
+        let next = if from + limit < times.len() {
+            format!("\"{}\"", from + limit)
+        } else {
+            "null".into()
+        };
+        format!(
+            r#"{{"items":[{}],"next_cursor":{next},"server_time":{}}}"#,
+            items.join(","),
+            T + 10
+        )
+    }
+
+    /// Review (session 47): a run's first walk began `lookback_secs` before the saved time and
+    /// paged on from there, its items before the saved time moving nothing: when that window
+    /// held more items than a run could read (a burst of updates, the saved time at its end),
+    /// every run read the same window again, stopped inside it, and no item updated after the
+    /// saved time was ever read. The walk now reads on from the saved time first and the rest
+    /// of the window after it: each run's progress is saved, and a run with time enough
+    /// reads the whole window, never handing on an earlier time.
+    #[tokio::test]
+    async fn a_window_holding_more_than_a_run_reads_does_not_stop_the_walk_past_the_saved_time() {
+        const T: i64 = 1_631_440_000;
+        let (c, server) = served(
+            axum::Router::new().route("/api/v2/aduan", axum::routing::get(a_busy_window)),
+            Some(2),
+        )
+        .await;
+        let mut cursor = cursor_text(T).expect("a time");
+        // Each run stopped after three pages: fewer than the window holds.
+        for _ in 0..3 {
+            let mut pages = c.open(Some(cursor.clone())).await.expect("opens");
+            for _ in 0..3 {
+                match pages.next_batch().await.expect("a page") {
+                    Some(b) => cursor = b.cursor.unwrap_or(cursor),
+                    None => break,
+                }
+            }
+        }
+        assert_eq!(
+            cursor,
+            cursor_text(T + 5).expect("a time"),
+            "the walk moves on"
+        );
+        // A run with time enough reads the window too, and hands on no earlier time.
+        let mut pages = c.open(Some(cursor.clone())).await.expect("opens");
+        let mut read = HashSet::new();
+        while let Some(b) = pages.next_batch().await.expect("a page") {
+            assert_eq!(b.cursor.as_deref(), Some(cursor.as_str()));
+            read.extend(b.records.into_iter().filter_map(|r| r.external_id));
+        }
+        assert_eq!(read.len(), 12, "{read:?}");
         server.abort();
     }
 

@@ -10,9 +10,12 @@
 //! after each page it asks again from page 1 with `updated_from` set to the newest
 //! `updated_at` it has stored (inclusive, so that time's reports are re-read and recognised
 //! by their unchanged payload). Page numbers are used only when a whole page shares one
-//! `updated_at`. A moved report is met again at the end, as the update it is. A run's first
-//! request goes `lookback_secs` before the saved cursor, so that a version the system commits
-//! late (dated before reports already listed) is found too; the cursor never moves back.
+//! `updated_at`. A moved report is met again at the end, as the update it is. Each run reads
+//! again the `lookback_secs` before the saved cursor, so that a version the system commits
+//! late (dated before reports already listed) is found too, after reading on from the cursor
+//! (a run stopped inside them has saved its progress); the cursor never moves back. Its first
+//! request asks from the window's start, and when that page reaches the cursor (or holds all
+//! there is) it serves for both: a run with nothing new makes one request.
 //!
 //! ```
 //! let cfg: aduan_sp4n_lapor::Config = serde_json::from_str(
@@ -69,11 +72,13 @@ pub struct Config {
     /// `updated_from` of the very first run (ISO 8601 with offset); default: everything.
     #[serde(default)]
     pub start_from: Option<String>,
-    /// How far before its saved cursor a run's first request goes, in seconds (default 600,
-    /// at most 86 400; 0 resumes at the cursor). A version the system commits late is dated
+    /// How far before its saved cursor a run reads again, in seconds (default 600, at most
+    /// 86 400; 0 resumes at the cursor only). A version the system commits late is dated
     /// before reports already listed, so before the cursor saved since: a run resumed at the
     /// cursor never reads it, and with no webhook it is lost for good. The reports read again
-    /// are recognised by their bytes (unchanged), and the saved cursor never moves back.
+    /// are recognised by their bytes (unchanged), and the saved cursor never moves back. Read
+    /// after the walk on from the cursor (unless the run's first page, asked from the window's
+    /// start, reaches the cursor), so that a run stopped inside it has saved its progress.
     #[serde(default = "aduan_core::lookback::default_secs")]
     pub lookback_secs: u64,
 }
@@ -329,9 +334,14 @@ impl PullConnector for Sp4nLapor {
             .or_else(|| self.inner.config.start_from.clone())
             .map(|c| aduan_core::time::as_query_time(&c).unwrap_or(c));
         let mut from_instant = from.as_deref().and_then(instant);
-        // The run's first request goes a little before the saved cursor (hunt, session 46: a
-        // version committed late, dated before it, was never read). The walk pages on from
-        // there as from any `updated_from`.
+        // The window before the saved cursor is read again (hunt, session 46: a version
+        // committed late, dated before it, was never read), after the walk on from the
+        // cursor (review, session 47: read first, a window holding more reports than a run
+        // could read kept every run from reading on past the cursor). The run's first
+        // request asks from the window's start: when its page reaches the cursor, or holds
+        // all there is, it is the walk on from the cursor too (a run with nothing new makes
+        // one request); otherwise the walk goes on from the cursor, and the window is read
+        // on from that first page after it.
         let back = i64::try_from(self.inner.config.lookback_secs)
             .ok()
             .filter(|s| *s > 0)
@@ -341,13 +351,23 @@ impl PullConnector for Sp4nLapor {
         let start = aduan_core::time::start_from(CHANNEL, self.inner.config.start_from.as_deref())
             .ok()
             .flatten();
-        if let Some(t) = saved.zip(back).and_then(|(at, back)| {
+        let mut window = None;
+        if let Some((at, t)) = saved.zip(back).and_then(|(at, back)| {
             let t = at.checked_sub_signed(back)?;
-            Some(match start.filter(|start| *start <= at) {
-                Some(start) => t.max(start),
-                None => t,
-            })
+            Some((
+                at,
+                match start.filter(|start| *start <= at) {
+                    Some(start) => t.max(start),
+                    None => t,
+                },
+            ))
         }) {
+            window = Some(Window {
+                until: at,
+                cursor: (from.take().unwrap_or_default(), at),
+                probing: true,
+                rest: None,
+            });
             from = Some(
                 t.with_timezone(&aduan_core::time::wib())
                     .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false),
@@ -365,6 +385,7 @@ impl PullConnector for Sp4nLapor {
             back: None,
             after: None,
             last_listed: None,
+            window,
         }))
     }
 
@@ -414,6 +435,32 @@ struct Pager {
     /// Where the walk ended, applied when it has been read again.
     after: Option<After>,
     /// [`fingerprint`] of the last page read going forward.
+    last_listed: Option<u64>,
+    /// The look-back before the saved cursor, while it is to be read.
+    window: Option<Window>,
+}
+
+/// The `lookback_secs` before the saved cursor, read again after the walk on from it: a run
+/// that stops inside them has saved its progress (review, session 47: read first, a window
+/// holding more reports than a run could read, such as a burst of updates, kept every run
+/// from reading on past the cursor).
+struct Window {
+    /// The saved cursor's time, where the look-back ends: the walk read on from there.
+    until: DateTime<Utc>,
+    /// The saved cursor as sent (`updated_from`), and its time: where the walk on from it
+    /// begins.
+    cursor: (String, DateTime<Utc>),
+    /// The run's first page, asked from the window's start, is still to be read.
+    probing: bool,
+    /// Where the look-back goes on once the walk on from the cursor is over.
+    rest: Option<Resume>,
+}
+
+/// Where a walk goes on from.
+struct Resume {
+    from: Option<String>,
+    from_instant: Option<DateTime<Utc>>,
+    page: u32,
     last_listed: Option<u64>,
 }
 
@@ -486,6 +533,14 @@ impl Pager {
         self.page = 1;
         self.done = after.done;
         let (t, s) = after.newest?;
+        // The look-back is over at the saved cursor: the walk read on from there.
+        if self
+            .window
+            .as_ref()
+            .is_some_and(|w| !w.probing && w.rest.is_none() && t >= w.until)
+        {
+            self.done = true;
+        }
         self.from = Some(s.clone());
         self.from_instant = Some(t);
         // A time of the look-back, before the saved cursor (or at it), is not saved: the
@@ -526,6 +581,32 @@ impl Pager {
 #[async_trait]
 impl BatchSource for Pager {
     async fn next_batch(&mut self) -> Result<Option<Batch>> {
+        loop {
+            if self.done && self.back.is_none() {
+                // The walk on from the cursor is over: the look-back goes on.
+                let Some(rest) = self.window.as_mut().and_then(|w| w.rest.take()) else {
+                    return Ok(None);
+                };
+                self.from = rest.from;
+                self.from_instant = rest.from_instant;
+                self.page = rest.page;
+                self.last_listed = rest.last_listed;
+                self.done = false;
+            }
+            if let Some(batch) = self.step().await? {
+                return Ok(Some(batch));
+            }
+        }
+    }
+
+    fn faults(&self) -> FaultCounts {
+        self.connector.inner.http.faults_since(&self.faults_base)
+    }
+}
+
+impl Pager {
+    /// Reads the next page: `None` when it holds nothing to hand over (the walk at its end).
+    async fn step(&mut self) -> Result<Option<Batch>> {
         if let Some(back) = self.back {
             let page = self.connector.page(self.from.as_deref(), back).await?;
             let (records, _) = Self::records(page);
@@ -622,6 +703,7 @@ impl BatchSource for Pager {
             self.connector.inner.http.count("page_shifted");
         }
         self.last_listed = Some(listed);
+        let newest_at = newest.as_ref().map(|(t, _)| *t);
         let progressed = match (&newest, self.from_instant) {
             (Some((t, _)), Some(from)) => *t > from,
             (Some(_), None) => true,
@@ -643,15 +725,32 @@ impl BatchSource for Pager {
             self.done = !full;
             None
         };
+        if let Some(w) = self.window.as_mut().filter(|w| w.probing) {
+            w.probing = false;
+            if self.done || newest_at.is_some_and(|t| t >= w.until) {
+                // The first page reached the saved cursor (or holds all there is): the walk
+                // goes on from it as from any time, the look-back read.
+                self.window = None;
+            } else {
+                // The window holds more than a page: the walk on from the cursor first, the
+                // rest of the window after it.
+                w.rest = Some(Resume {
+                    from: self.from.take(),
+                    from_instant: self.from_instant,
+                    page: self.page,
+                    last_listed: self.last_listed,
+                });
+                self.from = Some(w.cursor.0.clone());
+                self.from_instant = Some(w.cursor.1);
+                self.page = 1;
+                self.last_listed = None;
+            }
+        }
         Ok(Some(Batch {
             records,
             cursor,
             again: Vec::new(),
         }))
-    }
-
-    fn faults(&self) -> FaultCounts {
-        self.connector.inner.http.faults_since(&self.faults_base)
     }
 }
 
