@@ -150,9 +150,10 @@ impl Response {
         Error::Upstream {
             channel: channel.to_string(),
             message: format!(
-                "{what}: {} answered {} with {} ({why})",
+                "{what}: {} answered {}{} with {} ({why})",
                 shown(&self.url),
                 self.status,
+                self.redirect(),
                 self.described(&self.body),
             ),
         }
@@ -171,9 +172,10 @@ impl Response {
         Error::Upstream {
             channel: channel.to_string(),
             message: format!(
-                "{what}: {} answered {} with {body} ({why})",
+                "{what}: {} answered {}{} with {body} ({why})",
                 shown(&self.url),
                 self.status,
+                self.redirect(),
             ),
         }
     }
@@ -185,12 +187,52 @@ impl Response {
         Error::Upstream {
             channel: channel.to_string(),
             message: format!(
-                "{what}: {} answered {} with {}",
+                "{what}: {} answered {}{} with {}",
                 shown(&self.url),
                 self.status,
+                self.redirect(),
                 self.described(body)
             ),
         }
+    }
+
+    /// Where a redirect not followed points, to be named beside its status (review, session
+    /// 47: the error of one refused as going to another origin did not say where it went):
+    /// its `Location` read from the URL asked, without its query and fragment (a token's
+    /// place) nor a user and password; empty for an answer that is no redirect.
+    pub fn redirect(&self) -> String {
+        if !(300..400).contains(&self.status) {
+            return String::new();
+        }
+        let Some(location) = self.headers.get(reqwest::header::LOCATION) else {
+            return String::new();
+        };
+        let target = location
+            .to_str()
+            .ok()
+            .and_then(|l| reqwest::Url::parse(&self.url).ok()?.join(l).ok());
+        let Some(mut target) = target else {
+            return ", a redirect whose Location is not a URL".into();
+        };
+        target.set_query(None);
+        target.set_fragment(None);
+        let _ = target.set_password(None);
+        let _ = target.set_username("");
+        let origin = |u: &reqwest::Url| {
+            (
+                u.scheme().to_string(),
+                u.host_str().map(str::to_string),
+                u.port_or_known_default(),
+            )
+        };
+        let why = match reqwest::Url::parse(&self.url) {
+            Ok(asked) if origin(&asked) == origin(&target) => "after ten redirects",
+            _ => "another origin",
+        };
+        format!(
+            ", a redirect to {} not followed ({why})",
+            shown_url(&target)
+        )
     }
 
     /// [`describe_body`] of `body`, the client's secrets taken out first: a server may echo
@@ -1825,6 +1867,47 @@ mod tests {
         for shown in ["p&ss", "p&amp;ss", "k&#43;y", "k+y", "Z&#x2f;w"] {
             assert!(!error.contains(shown), "{shown}: {error}");
         }
+    }
+
+    /// Review (session 47): a redirect to another origin is not followed, and the error of
+    /// its answer did not say where it pointed. It names the target, without its query and
+    /// fragment (where a token may be) nor a user and password.
+    #[tokio::test]
+    async fn a_redirect_not_followed_is_named_without_its_query() {
+        let (other, _) =
+            server(|_, _| "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok".into()).await;
+        let (port, _) = server(move |path, _| match path {
+            "/away" => format!(
+                "HTTP/1.1 302 Found\r\nlocation: http://u:pw@127.0.0.1:{other}/x?token=s3cret#f\r\ncontent-length: 0\r\n\r\n"
+            ),
+            _ => "HTTP/1.1 302 Found\r\nlocation: /elsewhere?sig=s3cret\r\ncontent-length: 0\r\n\r\n".into(),
+        })
+        .await;
+        let client = HttpClient::new("test", RetryPolicy::from_settings(5, 1, 10)).unwrap();
+        let url = format!("http://127.0.0.1:{port}/away");
+        let away = client.send("GET", |c| c.get(&url)).await.unwrap();
+        let error = away.unexpected("test", "GET").to_string();
+        assert!(
+            error.contains(&format!(
+                "302, a redirect to http://127.0.0.1:{other}/x not followed (another origin)"
+            )),
+            "{error}"
+        );
+        assert!(
+            !error.contains("s3cret") && !error.contains("pw") && !error.contains("u:"),
+            "{error}"
+        );
+        // A redirect on the same origin is followed, ten at the most.
+        let url = format!("http://127.0.0.1:{port}/loop");
+        let looped = client.send("GET", |c| c.get(&url)).await.unwrap();
+        let error = looped.unexpected("test", "GET").to_string();
+        assert!(
+            error.contains(&format!(
+                "a redirect to http://127.0.0.1:{port}/elsewhere not followed (after ten redirects)"
+            )),
+            "{error}"
+        );
+        assert!(!error.contains("s3cret"), "{error}");
     }
 
     #[tokio::test]
