@@ -814,11 +814,44 @@ impl HttpClient {
                         } else {
                             "server_error"
                         });
+                        // A `503`'s `Retry-After` (maintenance, an overload) is waited out
+                        // when longer than the backoff, within the attempts (review, session
+                        // 47: it was not read, and the attempts went at once); one longer
+                        // than `max_retry_after` ends the request at once, as a `429`'s does
+                        // (and holds the channel's next run off as long).
+                        let asked = (status == 503)
+                            .then(|| retry_after(&response.headers))
+                            .flatten();
+                        if let Some(wait) = asked.filter(|w| *w > self.policy.max_retry_after) {
+                            return Err(Error::Upstream {
+                                channel: self.channel.to_string(),
+                                message: format!(
+                                    "{what}: {} answered 503: {}, longer than the {} s \
+                                     honoured (max_retry_after); the run stops and the next \
+                                     goes on from its saved progress. Body: {}",
+                                    shown(&response.url),
+                                    aduan_core::schedule::asked_to_wait(wait),
+                                    self.policy.max_retry_after.as_secs(),
+                                    response.described(&response.body)
+                                ),
+                            });
+                        }
                         if last {
                             return Err(response.unexpected(self.channel, what));
                         }
                         failed += 1;
                         let message = format!("{status}");
+                        if let Some(wait) = asked.filter(|w| *w > self.backoff_wait(failed)) {
+                            tracing::info!(
+                                channel = self.channel,
+                                request = what,
+                                attempt = failed,
+                                wait_secs = wait.as_secs_f64(),
+                                "Unavailable; waiting as asked (Retry-After)."
+                            );
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
                         self.backoff(failed, what, &message).await;
                         continue;
                     }
@@ -1867,6 +1900,49 @@ mod tests {
         for shown in ["p&ss", "p&amp;ss", "k&#43;y", "k+y", "Z&#x2f;w"] {
             assert!(!error.contains(shown), "{shown}: {error}");
         }
+    }
+
+    /// Review (session 47): a `503`'s `Retry-After` was not read: the attempts went after the
+    /// backoff's short waits, used up before the server was back. It is waited out within the
+    /// attempts, and one longer than `max_retry_after` ends the request at once, as a `429`'s.
+    #[tokio::test]
+    async fn a_retry_after_of_a_503_is_waited_out_within_the_attempts() {
+        let (url, asked) =
+            limiting_server(1, "HTTP/1.1 503 Service Unavailable\r\nretry-after: 1").await;
+        let client = HttpClient::new("test", RetryPolicy::from_settings(5, 3, 10)).unwrap();
+        let started = std::time::Instant::now();
+        let resp = client
+            .send("GET aduan", |c| c.get(&url))
+            .await
+            .expect("the server is back as it said");
+        assert_eq!((resp.status, &resp.body[..]), (200, &b"ok"[..]));
+        assert!(
+            started.elapsed() >= Duration::from_secs(1),
+            "waited as asked"
+        );
+        assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 2);
+        assert_eq!(client.faults().get("server_error"), Some(&1));
+
+        let (url, asked) = limiting_server(
+            usize::MAX,
+            "HTTP/1.1 503 Service Unavailable\r\nretry-after: 3600",
+        )
+        .await;
+        let error = client
+            .send("GET aduan", |c| c.get(&url))
+            .await
+            .expect_err("longer than honoured")
+            .to_string();
+        assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(
+            error.contains("answered 503") && error.contains("max_retry_after"),
+            "{error}"
+        );
+        assert_eq!(
+            aduan_core::schedule::asked_wait(&error),
+            Some(Duration::from_secs(3600)),
+            "{error}"
+        );
     }
 
     /// Review (session 47): a redirect to another origin is not followed, and the error of
