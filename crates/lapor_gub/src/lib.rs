@@ -44,8 +44,6 @@ use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use tokio::sync::Mutex;
-use tokio::time::Instant;
 
 /// The channel id.
 pub const CHANNEL: &str = "lapor_gub";
@@ -74,7 +72,7 @@ pub struct Config {
     #[serde(default = "default_limit")]
     pub limit: u32,
     /// Requests a minute this key may make (the API's limit is 30): requests are spaced to
-    /// stay under it; 0 does not space them (a `429` is still waited out).
+    /// stay under it, their retries too; 0 does not space them (a `429` is still waited out).
     #[serde(default = "default_requests_per_minute")]
     pub requests_per_minute: u32,
     /// Time limit of one request, in seconds.
@@ -130,8 +128,6 @@ struct Inner {
     http: HttpClient,
     /// `since` of the very first run (`start_from`), in unix seconds.
     start_since: Option<i64>,
-    /// When the next request may go (the pacing of the rate limit).
-    next_request: Mutex<Option<Instant>>,
 }
 
 impl LaporGub {
@@ -143,12 +139,19 @@ impl LaporGub {
         let start_since = aduan_core::time::start_from(CHANNEL, config.start_from.as_deref())?
             .map(|t| t.timestamp());
         aduan_transport::check_url(CHANNEL, "base_url", &config.base_url)?;
+        // Every attempt is spaced to stay under the limit, a retry too (review, session 47:
+        // the pages were spaced, and the retries of one cut short went at the backoff's pace).
+        let gap = match config.requests_per_minute {
+            0 => Duration::ZERO,
+            n => Duration::from_secs(60) / n,
+        };
         let http = HttpClient::from_settings(
             CHANNEL,
             config.timeout_secs,
             config.max_attempts,
             config.retry_base_ms,
-        )?;
+        )?
+        .spaced(gap);
         // A server may echo the key it refuses: the errors quoting its answers do not.
         http.hide("API key", &key);
         Ok(Self {
@@ -157,7 +160,6 @@ impl LaporGub {
                 key,
                 http,
                 start_since,
-                next_request: Mutex::new(None),
             }),
         })
     }
@@ -168,17 +170,9 @@ impl LaporGub {
     }
 
     /// Waits until the next request keeps this key under its limit.
+    #[cfg(test)]
     async fn pace(&self) {
-        let per_minute = self.inner.config.requests_per_minute;
-        if per_minute == 0 {
-            return;
-        }
-        let gap = Duration::from_secs(60) / per_minute;
-        let mut next = self.inner.next_request.lock().await;
-        if let Some(at) = *next {
-            tokio::time::sleep_until(at).await;
-        }
-        *next = Some(Instant::now() + gap);
+        self.inner.http.pace().await;
     }
 
     /// GET one page: from `since` (unix seconds), on from an opaque `cursor` when given (with
@@ -202,7 +196,6 @@ impl LaporGub {
             Some(s) => format!("GET aduan since {s}"),
             None => "GET aduan".to_string(),
         };
-        self.pace().await;
         let resp = self
             .inner
             .http
@@ -705,6 +698,7 @@ impl BatchSource for Pager {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::time::Instant;
 
     /// `app` served on a loopback port, and a connector reading it, `limit` items a page (or
     /// the default) and its requests not spaced: abort the server's task at the end.
@@ -749,6 +743,56 @@ mod tests {
             }
             assert_eq!(start.elapsed().as_secs(), waited, "{per_minute} a minute");
         }
+    }
+
+    /// Review (session 47): the pages were spaced to the limit, and the retry of one cut short
+    /// (or answered 5xx) went at the backoff's pace: a retry is spaced as every request is.
+    #[tokio::test]
+    async fn a_retry_of_an_answer_cut_short_keeps_the_spacing() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = asked.clone();
+        let server = tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let mut buf = vec![0u8; 8192];
+                let _ = s.read(&mut buf).await;
+                let n = {
+                    let mut seen = seen.lock().expect("lock");
+                    seen.push(Instant::now());
+                    seen.len()
+                };
+                let answer = if n == 1 {
+                    // Cut short: no length, the connection closed before the JSON ends.
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{\"items\":[".to_string()
+                } else {
+                    let body = r#"{"items":[],"next_cursor":null,"server_time":1631440000}"#;
+                    format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    )
+                };
+                let _ = s.write_all(answer.as_bytes()).await;
+            }
+        });
+        let config: Config = serde_json::from_value(serde_json::json!({
+            "base_url": format!("http://{addr}"),
+            "requests_per_minute": 120,
+            "retry_base_ms": 10,
+        }))
+        .expect("config");
+        let c = LaporGub::with_key(config, Secret::new("k")).expect("connector");
+        let mut pages = c.open(None).await.expect("opens");
+        while pages.next_batch().await.expect("a page").is_some() {}
+        assert_eq!(pages.faults().get("body_interrupted"), Some(&1));
+        let asked = asked.lock().expect("lock").clone();
+        assert_eq!(asked.len(), 2);
+        let gap = asked[1] - asked[0];
+        assert!(gap >= Duration::from_millis(450), "{gap:?}");
+        server.abort();
     }
 
     /// An upstream whose pages each hold items of one second and whose cursors have always
