@@ -6,7 +6,8 @@
 //! otherwise the next page is asked from the newest `updated` read, because a cursor that is
 //! an offset, as the contract's example `{"o":50}` decodes, skips a report when another is
 //! updated mid-walk; see `Pager`), the cursor's expiry (`410 Gone`: the walk starts again
-//! from the newest `updated` stored), the strict rate limit (requests paced to it,
+//! from the newest `updated` stored; a second of the look-back that cursors expiring keep a
+//! walk from getting through is left, the look-back going on after it), the strict rate limit (requests paced to it,
 //! `429 Retry-After` waited out by the shared transport), retries on 5xx and timeouts. Items of
 //! other kab/kota that come through despite `kota_id` are counted in the run report and not
 //! stored. `parse` turns one item into a [`SourceComplaint`] with its timeline as events.
@@ -482,6 +483,14 @@ impl Pager {
         self.done = self.walk_end || past;
     }
 
+    /// Whether the walk reads the look-back after the walk on from the saved time, and is
+    /// still before the time it ends at.
+    fn looking_back(&self) -> bool {
+        self.window.as_ref().is_some_and(|w| {
+            !w.probing && w.rest.is_none() && self.since.is_some_and(|since| since < w.until)
+        })
+    }
+
     /// After the run's first page, asked from the look-back's start: on as from any time when
     /// it reached the saved time (or the end), else on from the saved time first, the rest
     /// of the window kept for after.
@@ -547,6 +556,32 @@ impl BatchSource for Pager {
                 .await?
             {
                 Answer::Page(page, url) => break (page, url, again),
+                // In the look-back, before the saved time: its second is given up and the
+                // look-back goes on after it (review, session 47: a server whose cursors expire
+                // before a busy second's walk gets through it failed every run while that
+                // second was in the window). Its items were read by the runs before; only a
+                // version committed late among them past the pages read is not found, and the
+                // run's report counts the second.
+                Answer::CursorExpired if self.expired + 1 >= MAX_EXPIRED && self.looking_back() => {
+                    self.expired = 0;
+                    self.connector.inner.http.count("cursor_expired");
+                    self.connector.inner.http.count("look_back_second_skipped");
+                    let second = self.walk_since.unwrap_or_default();
+                    tracing::warn!(
+                        channel = CHANNEL,
+                        since = second,
+                        "The page cursor expired {MAX_EXPIRED} times in a row inside the look-back; \
+                         the look-back goes on after that second."
+                    );
+                    self.since = self.since.max(Some(second.saturating_add(1)));
+                    self.next = None;
+                    self.back = None;
+                    self.followed.clear();
+                    if !self.looking_back() {
+                        self.done = true;
+                        return Ok(None);
+                    }
+                }
                 Answer::CursorExpired if self.expired + 1 >= MAX_EXPIRED => {
                     return Err(Error::Upstream {
                         channel: CHANNEL.into(),
@@ -965,6 +1000,80 @@ mod tests {
             read.extend(b.records.into_iter().filter_map(|r| r.external_id));
         }
         assert_eq!(read.len(), 12, "{read:?}");
+        server.abort();
+    }
+
+    /// Review (session 47): a second of the look-back holding more than a page, on a server
+    /// whose cursors expire before its walk gets through it, failed the run after the walk
+    /// began again from it five times, run after run while that second was within
+    /// `lookback_secs` of the saved time. The look-back goes on past that second (counted
+    /// `look_back_second_skipped`): the run ends well, its progress saved.
+    #[tokio::test]
+    async fn a_second_of_the_look_back_that_cursors_expiring_cannot_get_through_is_skipped() {
+        use axum::extract::Query;
+        use axum::http::StatusCode;
+        const T: i64 = 1_631_440_000;
+        async fn aduan(
+            Query(q): Query<std::collections::HashMap<String, String>>,
+        ) -> (StatusCode, String) {
+            if q.contains_key("cursor") {
+                return (StatusCode::GONE, r#"{"error":"cursor_expired"}"#.into());
+            }
+            let since: i64 = q.get("since").and_then(|s| s.parse().ok()).unwrap_or(0);
+            let limit: usize = q.get("limit").and_then(|s| s.parse().ok()).unwrap_or(50);
+            // Five items in one second 100 s before `T`, then one each at `T - 50`, `T` and
+            // `T + 5`.
+            let all: Vec<(String, i64)> = (1..=5)
+                .map(|i| (format!("LGWP0000000{i}"), T - 100))
+                .chain([
+                    ("LGWP00000006".into(), T - 50),
+                    ("LGWP00000007".into(), T),
+                    ("LGWP00000008".into(), T + 5),
+                ])
+                .filter(|(_, t)| *t >= since)
+                .collect();
+            let items: Vec<String> = all
+                .iter()
+                .take(limit)
+                .map(|(id, t)| {
+                    format!(
+                        r#"{{"noTiket":"{id}","updated":{},"lokasi":{{"kotaId":3375}}}}"#,
+                        t * 1000
+                    )
+                })
+                .collect();
+            let next = if all.len() > limit { r#""c""# } else { "null" };
+            let body = format!(
+                r#"{{"items":[{}],"next_cursor":{next},"server_time":{}}}"#,
+                items.join(","),
+                T + 10
+            );
+            (StatusCode::OK, body)
+        }
+        let (c, server) = served(
+            axum::Router::new().route("/api/v2/aduan", axum::routing::get(aduan)),
+            Some(2),
+        )
+        .await;
+        let saved = cursor_text(T).expect("a time");
+        let mut pages = c.open(Some(saved.clone())).await.expect("opens");
+        let mut cursor = saved.clone();
+        let mut read = HashSet::new();
+        while let Some(b) = pages.next_batch().await.expect("the run goes on") {
+            cursor = b.cursor.unwrap_or(cursor);
+            read.extend(b.records.into_iter().filter_map(|r| r.external_id));
+        }
+        assert_eq!(cursor, cursor_text(T + 5).expect("a time"));
+        assert!(
+            read.contains("LGWP00000006"),
+            "on past the second: {read:?}"
+        );
+        let faults = pages.faults();
+        assert_eq!(
+            faults.get("look_back_second_skipped"),
+            Some(&1),
+            "{faults:?}"
+        );
         server.abort();
     }
 
