@@ -759,6 +759,8 @@ impl HttpClient {
         let mut failed: u32 = 0;
         // When this request was first answered `429`, and how many times so far.
         let mut limited: Option<(std::time::Instant, u32)> = None;
+        // When it first waited out a `503`'s `Retry-After`, and how many times so far.
+        let mut unavailable: Option<(std::time::Instant, u32)> = None;
         loop {
             let last = failed + 1 >= self.policy.max_attempts;
             self.pace().await;
@@ -847,9 +849,12 @@ impl HttpClient {
                         // when longer than the backoff, within the attempts (review, session
                         // 47: it was not read, and the attempts went at once); one longer
                         // than `max_retry_after` ends the request at once, as a `429`'s does
-                        // (and holds the channel's next run off as long).
+                        // (and holds the channel's next run off as long). One that is no wait
+                        // (negative, a word) is not honoured: the backoff goes on (review,
+                        // session 47, rpull: it was a minute's wait, a `429`'s default).
                         let asked = (status == 503)
-                            .then(|| retry_after(&response.headers))
+                            .then(|| read_retry_after(&response.headers, chrono::Utc::now()))
+                            .flatten()
                             .flatten();
                         if let Some(wait) = asked.filter(|w| *w > self.policy.max_retry_after) {
                             return Err(Error::Upstream {
@@ -871,6 +876,29 @@ impl HttpClient {
                         failed += 1;
                         let message = format!("{status}");
                         if let Some(wait) = asked.filter(|w| *w > self.backoff_wait(failed)) {
+                            // No longer than a `429` may hold it up, all its waits together
+                            // (review, session 47, rpull: each attempt waited up to
+                            // `max_retry_after`, 25 minutes with six attempts).
+                            let (since, waits) =
+                                unavailable.get_or_insert_with(|| (std::time::Instant::now(), 0));
+                            *waits += 1;
+                            let held = since.elapsed();
+                            if held + wait > self.policy.max_rate_limit_wait {
+                                return Err(Error::Upstream {
+                                    channel: self.channel.to_string(),
+                                    message: format!(
+                                        "{what}: {} answered 503 {waits} time(s) in a row over \
+                                         {} s: {}; waiting would hold this request up past the \
+                                         {} s allowed (max_rate_limit_wait); the run stops and \
+                                         the next goes on from its saved progress. Body: {}",
+                                        shown(&response.url),
+                                        held.as_secs(),
+                                        aduan_core::schedule::asked_to_wait(wait),
+                                        self.policy.max_rate_limit_wait.as_secs(),
+                                        response.described(&response.body)
+                                    ),
+                                });
+                            }
                             tracing::info!(
                                 channel = self.channel,
                                 request = what,
@@ -1151,23 +1179,27 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 
 /// [`retry_after`] at `now`.
 fn retry_after_at(headers: &HeaderMap, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    read_retry_after(headers, now).map(|wait| wait.unwrap_or(Duration::from_secs(60)))
+}
+
+/// The `Retry-After` header at `now`: `None` without one (or one that is not text),
+/// `Some(None)` for one that is no wait (negative seconds, a word, a date not read).
+fn read_retry_after(
+    headers: &HeaderMap,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Option<Duration>> {
     let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     Some(match v.parse::<f64>() {
-        Ok(secs) if secs >= 0.0 => Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX),
-        _ => {
-            let at = httpdate::parse_http_date(v)
-                .ok()
-                .map(chrono::DateTime::<chrono::Utc>::from)
-                .or_else(|| {
-                    chrono::DateTime::parse_from_rfc2822(v)
-                        .ok()
-                        .map(|at| at.with_timezone(&chrono::Utc))
-                });
-            match at {
-                Some(at) => (at - now).to_std().unwrap_or(Duration::ZERO),
-                None => Duration::from_secs(60),
-            }
-        }
+        Ok(secs) if secs >= 0.0 => Some(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX)),
+        _ => httpdate::parse_http_date(v)
+            .ok()
+            .map(chrono::DateTime::<chrono::Utc>::from)
+            .or_else(|| {
+                chrono::DateTime::parse_from_rfc2822(v)
+                    .ok()
+                    .map(|at| at.with_timezone(&chrono::Utc))
+            })
+            .map(|at| (at - now).to_std().unwrap_or(Duration::ZERO)),
     })
 }
 
@@ -1928,6 +1960,72 @@ mod tests {
         assert!(error.contains("kunci *** ditolak"), "{error}");
         for shown in ["p&ss", "p&amp;ss", "k&#43;y", "k+y", "Z&#x2f;w"] {
             assert!(!error.contains(shown), "{shown}: {error}");
+        }
+    }
+
+    /// Review (session 47, rpull): a `503`'s `Retry-After` waited out within the attempts
+    /// held a request up for as many waits of up to `max_retry_after` as it has attempts (25
+    /// minutes with the shipped six), past the `max_rate_limit_wait` that bounds a `429`'s.
+    /// A wait that would hold it up past that ends the request, naming the wait asked, so
+    /// that the scheduler holds the channel off as long.
+    #[tokio::test]
+    async fn a_503_s_retry_after_holds_a_request_up_no_longer_than_a_429_s() {
+        let (url, asked) = limiting_server(
+            usize::MAX,
+            "HTTP/1.1 503 Service Unavailable\r\nretry-after: 1",
+        )
+        .await;
+        let policy = RetryPolicy {
+            max_rate_limit_wait: Duration::from_millis(2500),
+            ..RetryPolicy::from_settings(5, 10, 1)
+        };
+        let client = HttpClient::new("test", policy).unwrap();
+        let started = std::time::Instant::now();
+        let error = tokio::time::timeout(
+            Duration::from_secs(6),
+            client.send("GET aduan", |c| c.get(&url)),
+        )
+        .await
+        .expect("ends within max_rate_limit_wait, not after nine waits")
+        .expect_err("still unavailable")
+        .to_string();
+        assert!(started.elapsed() < Duration::from_millis(4500), "{error}");
+        // Asked at 0 s, 1 s and (unless the machine is slow) 2 s, when a wait more would
+        // end past 2.5 s.
+        let asked = asked.load(std::sync::atomic::Ordering::SeqCst);
+        assert!((2..=3).contains(&asked), "{asked}: {error}");
+        assert!(
+            error.contains("answered 503") && error.contains("max_rate_limit_wait"),
+            "{error}"
+        );
+        assert_eq!(
+            aduan_core::schedule::asked_wait(&error),
+            Some(Duration::from_secs(1)),
+            "{error}"
+        );
+    }
+
+    /// Review (session 47, rpull): a `503`'s `Retry-After` that is no wait (negative, a
+    /// word) was read as a minute, the default a `429` gets, and each attempt waited it: it
+    /// is not honoured, the attempts going at the backoff's pace.
+    #[tokio::test]
+    async fn a_503_s_retry_after_that_is_no_wait_leaves_the_backoff() {
+        for value in ["-5", "soon"] {
+            let head: &'static str = Box::leak(
+                format!("HTTP/1.1 503 Service Unavailable\r\nretry-after: {value}")
+                    .into_boxed_str(),
+            );
+            let (url, asked) = limiting_server(2, head).await;
+            let client = HttpClient::new("test", RetryPolicy::from_settings(5, 3, 1)).unwrap();
+            let resp = tokio::time::timeout(
+                Duration::from_secs(10),
+                client.send("GET aduan", |c| c.get(&url)),
+            )
+            .await
+            .unwrap_or_else(|_| panic!("Retry-After: {value} waited as a minute"))
+            .expect("the third attempt goes through");
+            assert_eq!(resp.status, 200);
+            assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 3);
         }
     }
 
