@@ -676,6 +676,97 @@ async fn wa_a_column_added_or_reordered_and_a_row_deleted_change_nothing() {
     server.abort();
 }
 
+/// Review (session 47, rpull): seed 28 of the randomized walks, made by hand. A report is
+/// edited after the run has read on from its saved time, while it reads its look-back again
+/// (the look-back now read after the walk on): the look-back ends at the saved time, so that
+/// run ends ok with nothing new and the edit unread, and the next run, reading on from the
+/// saved time, which the edit is dated after, reads it. It is the next run's, not lost.
+#[tokio::test]
+async fn lg_an_edit_while_a_run_reads_its_look_back_is_the_next_run_s() {
+    const T: i64 = 1_631_440_000_000;
+    const S: i64 = T / 1000;
+    let rep = |i: u32, secs: i64| Rep {
+        id: format!("LGWP00{i}"),
+        updated: T + secs * 1000,
+        status: 1,
+        kota: 3375,
+    };
+    // Five reports in one second, more than a page of two; the saved time 100 s later.
+    let reps = vec![
+        rep(1, 0),
+        rep(2, 0),
+        rep(3, 0),
+        rep(4, 0),
+        rep(5, 0),
+        rep(6, 100),
+        rep(7, 100),
+    ];
+    let at_saved = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let edited = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (seen, done) = (Arc::clone(&at_saved), Arc::clone(&edited));
+    let script: Script = Arc::new(move |_, reps, target| {
+        use std::sync::atomic::Ordering;
+        if target.ends_with(&format!("since={}", S + 100)) {
+            seen.fetch_add(1, Ordering::SeqCst);
+        }
+        // The second run has read on from its saved time (the first run asked from it once)
+        // and turns to the rest of its look-back: the report is edited now.
+        if target.ends_with(&format!("since={S}"))
+            && seen.load(Ordering::SeqCst) >= 2
+            && !done.swap(true, Ordering::SeqCst)
+        {
+            let r = reps.iter_mut().find(|r| r.id == "LGWP002").unwrap();
+            r.updated = T + 105_000;
+            r.status = 4;
+        }
+        None
+    });
+    let (base, log) = scripted(lapor_upstream(reps, script)).await;
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    let connector = stand_in(base, 2);
+    let first = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(
+        (first.outcome, first.counts.inserted),
+        (Outcome::Ok, 7),
+        "{}",
+        first.summary_line()
+    );
+    assert!(!edited.load(std::sync::atomic::Ordering::SeqCst));
+    let status = || async {
+        rows_of(
+            &ts,
+            "SELECT status FROM complaints WHERE external_id = 'LGWP002'",
+        )
+        .await
+    };
+    let second = engine.sync(&connector, &NoProgress).await.unwrap();
+    let asked = log.lock().unwrap().join("\n");
+    assert!(
+        edited.load(std::sync::atomic::Ordering::SeqCst),
+        "edited while the second run read its look-back\n{asked}"
+    );
+    assert_eq!(
+        (
+            second.outcome,
+            second.counts.inserted,
+            second.counts.updated
+        ),
+        (Outcome::Ok, 0, 0),
+        "{}\n{asked}",
+        second.summary_line()
+    );
+    assert!(status().await.contains("verified"), "{}", status().await);
+    let third = engine.sync(&connector, &NoProgress).await.unwrap();
+    assert_eq!(
+        (third.outcome, third.counts.inserted, third.counts.updated),
+        (Outcome::Ok, 0, 1),
+        "{}",
+        third.summary_line()
+    );
+    assert!(status().await.contains("resolved"), "{}", status().await);
+}
+
 /// Randomized: bursts of reports sharing one second (more than a page), random edits between
 /// requests (to later times, some within the same second), cursors expiring at random, other
 /// kota's items among them. After runs until one ends ok with nothing new and no report
