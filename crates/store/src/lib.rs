@@ -18,6 +18,7 @@ mod error;
 pub mod fast;
 mod incidents;
 mod lease;
+mod lexing;
 mod migrate;
 pub mod packing;
 mod pg_batch;

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Column, ConnectOptions, Executor, Row, Statement, TypeInfo, ValueRef};
 
 use crate::error::Context;
+use crate::lexing::{first_word, statement_end, Dialect};
 use crate::packing::Unpacking;
 use crate::write::COMPLAINT_COLUMNS;
 use crate::{on_pool, Backend, Error, GroupLink, Result, RunRecord, Store};
@@ -1039,9 +1040,11 @@ impl Store {
 
     /// Runs one read-only SQL query: a single SELECT, WITH, VALUES or TABLE statement
     /// (after any white space, comments and opening parentheses), with at most one `;` at its
-    /// end. Any other statement is refused unrun ([`Error::ReadOnly`]), and so is one that
-    /// writes: SQLite runs it on a read-only connection, PostgreSQL in a `READ ONLY`
-    /// transaction. It is stopped after 5 minutes, and refused once its result holds more
+    /// end, its text read by the store's own lexical rules (PostgreSQL's dollar quotes,
+    /// `E'…'` texts and nested comments). Any other statement is refused unrun
+    /// ([`Error::ReadOnly`]), and so is one that writes: SQLite refuses one whose prepared
+    /// statement would change rows, and runs the query on a read-only connection, PostgreSQL
+    /// in a `READ ONLY` transaction. It is stopped after 5 minutes, and refused once its result holds more
     /// than 1,000,000 rows or 256 MB (see `QUERY_TIME_LIMIT`, `QUERY_MAX_ROWS` and
     /// `QUERY_MAX_BYTES` in this module).
     pub async fn query(&self, sql: &str) -> Result<QueryResult> {
@@ -1092,7 +1095,12 @@ impl Store {
         bounds: Bounds,
         collected: &mut (dyn Sink + Send),
     ) -> Result<Vec<String>> {
-        let query = one_query(sql)?;
+        let dialect = match &self.backend {
+            Backend::Sqlite(_) => Dialect::Sqlite,
+            Backend::Postgres(_) => Dialect::Postgres,
+        };
+        let started = std::time::Instant::now();
+        let query = one_query(sql, dialect)?;
         match &self.backend {
             Backend::Sqlite(_) => {
                 let path = self.sqlite_file.clone().unwrap_or_default();
@@ -1106,25 +1114,40 @@ impl Store {
                     .connect()
                     .await
                     .context(|| format!("opening {} read-only", path.display()))?;
-                // SQLite has no statement timeout: every `PROGRESS_STEPS` steps it asks this
-                // whether to go on.
-                let deadline = std::time::Instant::now() + bounds.time;
-                conn.lock_handle()
-                    .await
-                    .context(|| "bounding the query's time".into())?
-                    .set_progress_handler(PROGRESS_STEPS, move || {
-                        std::time::Instant::now() < deadline
-                    });
                 // SQLite does not take a query in parentheses on its own, only as a subquery.
                 let text = if query.parenthesised {
                     format!("SELECT * FROM (\n{}\n)", query.body)
                 } else {
                     query.body.to_string()
                 };
+                let mut handle = conn
+                    .lock_handle()
+                    .await
+                    .context(|| "reading the query".into())?;
+                // SQLite's own reading, before anything runs: the text is one statement (a
+                // quote the splitter read otherwise would show here), and it writes nothing
+                // (a `WITH` before a `DELETE … RETURNING` gives columns as a query does).
+                match sqlite_reading(handle.as_raw_handle().as_ptr(), &text) {
+                    Some(Reading { whole: false, .. }) => return Err(more_than_one()),
+                    Some(Reading { writes: true, .. }) => {
+                        return Err(Error::ReadOnly(format!(
+                            "{ONLY}, and this statement changes rows (a WITH before a DELETE, \
+                             say): it was not run"
+                        )))
+                    }
+                    _ => {}
+                }
+                // SQLite has no statement timeout: every `PROGRESS_STEPS` steps it asks this
+                // whether to go on.
+                let deadline = std::time::Instant::now() + bounds.time;
+                handle.set_progress_handler(PROGRESS_STEPS, move || {
+                    std::time::Instant::now() < deadline
+                });
+                drop(handle);
                 let stmt = (&mut conn)
                     .prepare(&text)
                     .await
-                    .map_err(|e| query_error(e, bounds))?;
+                    .map_err(|e| query_error(e, bounds, started))?;
                 let columns: Vec<String> = stmt
                     .columns()
                     .iter()
@@ -1142,7 +1165,7 @@ impl Store {
                 // Read row by row, so that a result past the bounds stops the query.
                 let mut rows = q.fetch(&mut conn);
                 while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
-                    let row = row.map_err(|e| query_error(e, bounds))?;
+                    let row = row.map_err(|e| query_error(e, bounds, started))?;
                     collected.push((0..columns.len()).map(|i| sqlite_value(&row, i)).collect())?;
                 }
                 Ok(columns)
@@ -1163,7 +1186,7 @@ impl Store {
                     let stmt = (&mut *tx)
                         .prepare(query.body)
                         .await
-                        .map_err(|e| query_error(e, bounds))?;
+                        .map_err(|e| query_error(e, bounds, started))?;
                     stmt.columns()
                         .iter()
                         .map(|c| c.name().to_string())
@@ -1203,7 +1226,7 @@ impl Store {
                             d.message()
                         ))
                     }
-                    _ => query_error(e, bounds),
+                    _ => query_error(e, bounds, started),
                 })?;
                 // Its columns once it is to run: an export writes them (a CSV header).
                 collected.columns(&columns)?;
@@ -1216,7 +1239,7 @@ impl Store {
                     while let Some(text) =
                         std::future::poll_fn(|cx| texts.as_mut().poll_next(cx)).await
                     {
-                        let text = text.map_err(|e| query_error(e, bounds))?;
+                        let text = text.map_err(|e| query_error(e, bounds, started))?;
                         let row = match text.as_deref().map(serde_json::from_str) {
                             Some(Ok(serde_json::Value::Array(values))) => values,
                             _ => Vec::new(),
@@ -1410,39 +1433,56 @@ fn digits(n: usize) -> String {
 }
 
 /// A query's error: a write refused by the read-only guard, the time bound reached, or the
-/// database's own.
-fn query_error(e: sqlx::Error, bounds: Bounds) -> Error {
+/// database's own. `started` is when the query was begun.
+fn query_error(e: sqlx::Error, bounds: Bounds, started: std::time::Instant) -> Error {
     let mut timed_out = false;
+    let mut what = "running the query".to_string();
     if let sqlx::Error::Database(d) = &e {
         let code = d.code();
         let code = code.as_deref();
+        let sqlite = d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some();
         // By its code, not its words: a query that only reads quotes a name of its own in
-        // its error (`no such column: readonly`), which is no refusal to write. SQLite's
-        // SQLITE_READONLY (8, in the low byte of an extended code: a write on the read-only
-        // connection), PostgreSQL's `read_only_sql_transaction`.
-        let refused = if d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
-            code.and_then(|c| c.parse::<i32>().ok())
-                .is_some_and(|c| c & 0xff == 8)
-        } else {
-            code == Some("25006")
+        // its error (`no such column: readonly`), which is no refusal to write.
+        let sqlite_code = code.and_then(|c| c.parse::<i32>().ok()).filter(|_| sqlite);
+        let refused = match sqlite_code {
+            Some(c) => sqlite_refused(c),
+            None => code == Some("25006"),
         };
         if refused {
             return Error::ReadOnly(d.message().to_string());
         }
-        // PostgreSQL's `statement_timeout` (not a cancel by hand), SQLite's SQLITE_INTERRUPT
-        // from the progress handler.
-        timed_out = (code == Some("57014") && d.message().contains("timeout")) || code == Some("9");
+        if let Some(c) = sqlite_code.filter(|c| c & 0xff == 8) {
+            what = format!(
+                "running the query (SQLite's code {c}: the query writes nothing, but a file \
+                 of the store, its -wal or -shm or a journal, is one this read-only \
+                 connection cannot use)"
+            );
+        }
+        // PostgreSQL's `query_canceled` once the time bound has passed (its
+        // `statement_timeout`; its message is in the server's language, and a cancel by hand
+        // before the bound is no timeout), SQLite's SQLITE_INTERRUPT from the progress
+        // handler.
+        timed_out = (code == Some("57014") && started.elapsed() >= bounds.time)
+            || (sqlite && code == Some("9"));
     }
-    let what = if timed_out {
-        format!(
+    if timed_out {
+        what = format!(
             "running the query (stopped after {}, the longest a query may run: narrow it \
              down, or add LIMIT)",
             duration(bounds.time)
-        )
-    } else {
-        "running the query".into()
-    };
+        );
+    }
     Error::Sql { what, cause: e }
+}
+
+/// Whether SQLite's (extended) result `code` refuses a write of the statement: only
+/// SQLITE_READONLY itself (8), given to a statement that writes on the read-only
+/// connection (or with `query_only` on). Its other variants (SQLITE_READONLY_RECOVERY,
+/// `_CANTLOCK`, `_ROLLBACK`, `_DBMOVED`, `_CANTINIT`, `_DIRECTORY`: 8 in the low byte) tell
+/// of the store's files, a `-shm` this user cannot write or a journal to roll back, and come
+/// to a query that only reads as well: no refusal of the statement, and no usage error.
+fn sqlite_refused(code: i32) -> bool {
+    code == 8
 }
 
 /// A size as a person says it: `256 MB`, `10,000 bytes`.
@@ -1471,6 +1511,45 @@ fn no_columns() -> Error {
     ))
 }
 
+/// The refusal of a text that holds more than one statement.
+fn more_than_one() -> Error {
+    Error::ReadOnly("give one statement at a time (the text holds more than one)".into())
+}
+
+/// How SQLite reads a statement's text.
+struct Reading {
+    /// Its first statement is the whole text (white space and comments after it included).
+    whole: bool,
+    /// That statement changes the database (not `sqlite3_stmt_readonly`).
+    writes: bool,
+}
+
+/// How SQLite reads `text` on the connection `db`, prepared and not run; `None` when it
+/// cannot be prepared (the error `sqlx` then gives is the database's own). Preparing a
+/// statement that reads changes nothing (only a `PRAGMA` acts as it is prepared, and none
+/// gets here), so the text is prepared before it runs without preparing more than its first
+/// statement.
+fn sqlite_reading(db: *mut rusqlite::ffi::sqlite3, text: &str) -> Option<Reading> {
+    use rusqlite::ffi;
+    let len = std::os::raw::c_int::try_from(text.len()).ok()?;
+    let mut stmt: *mut ffi::sqlite3_stmt = std::ptr::null_mut();
+    let mut tail: *const std::os::raw::c_char = std::ptr::null();
+    // SAFETY: `db` is an open connection locked by the caller; `text` outlives the call and
+    // `len` is its length; `stmt` and `tail` are written by SQLite.
+    let rc =
+        unsafe { ffi::sqlite3_prepare_v2(db, text.as_ptr().cast(), len, &mut stmt, &mut tail) };
+    let read = (rc == ffi::SQLITE_OK).then(|| Reading {
+        // Where SQLite's first statement ends, as an offset into `text`.
+        whole: (tail as usize).wrapping_sub(text.as_ptr() as usize) == text.len(),
+        // SAFETY: `stmt` is the statement prepared above (a null one, of a text of comments
+        // alone, is read only).
+        writes: unsafe { ffi::sqlite3_stmt_readonly(stmt) } == 0,
+    });
+    // SAFETY: finalising the statement prepared above (null when there is none) once.
+    unsafe { ffi::sqlite3_finalize(stmt) };
+    read
+}
+
 /// An analysts' statement, read as far as running it needs.
 #[derive(Debug, PartialEq)]
 struct OneQuery<'a> {
@@ -1480,21 +1559,19 @@ struct OneQuery<'a> {
     parenthesised: bool,
 }
 
-/// `sql` as one query, or the reason it is refused unrun: it holds more than one statement,
-/// or its first word (after white space, comments and opening parentheses) is not SELECT,
-/// WITH, VALUES or TABLE.
-fn one_query(sql: &str) -> Result<OneQuery<'_>> {
+/// `sql` as one query, read by `dialect`'s lexical rules, or the reason it is refused unrun:
+/// it holds more than one statement, or its first word (after white space, comments and
+/// opening parentheses) is not SELECT, WITH, VALUES or TABLE.
+fn one_query(sql: &str, dialect: Dialect) -> Result<OneQuery<'_>> {
     // One statement: SQLite would run every statement of the text, and a first one could
     // lift the read-only guard of the second (`PRAGMA query_only = OFF; …`).
-    let Some(end) = statement_end(sql) else {
-        return Err(Error::ReadOnly(
-            "give one statement at a time (the text holds more than one)".into(),
-        ));
+    let Some(end) = statement_end(sql, dialect) else {
+        return Err(more_than_one());
     };
     let body = &sql[..end];
     // A read-only transaction does not stop everything that is not a query: PostgreSQL's
     // `COPY … TO` writes a file on the server (`TO PROGRAM` runs a command there).
-    let (word, parenthesised) = first_word(body);
+    let (word, parenthesised) = first_word(body, dialect);
     if !matches!(word.as_str(), "select" | "with" | "values" | "table") {
         let begins = if word.is_empty() {
             "this statement does not begin with one".to_string()
@@ -1509,45 +1586,6 @@ fn one_query(sql: &str) -> Result<OneQuery<'_>> {
         body,
         parenthesised,
     })
-}
-
-/// The first word of `sql` after white space, `--` and `/* */` comments and opening
-/// parentheses, in lower case (empty when it begins with something else), and whether a
-/// parenthesis came before it.
-fn first_word(sql: &str) -> (String, bool) {
-    let b = sql.as_bytes();
-    let mut i = 0;
-    let mut parenthesised = false;
-    loop {
-        match b.get(i) {
-            Some(c) if c.is_ascii_whitespace() => i += 1,
-            Some(b'(') => {
-                parenthesised = true;
-                i += 1;
-            }
-            Some(b'-') if b.get(i + 1) == Some(&b'-') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            Some(b'/') if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
-                    i += 1;
-                }
-                i += 2;
-            }
-            _ => break,
-        }
-    }
-    let word = sql
-        .get(i..)
-        .unwrap_or_default()
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect::<String>()
-        .to_ascii_lowercase();
-    (word, parenthesised)
 }
 
 fn sqlite_value(row: &sqlx::sqlite::SqliteRow, i: usize) -> serde_json::Value {
@@ -1620,81 +1658,6 @@ where
         .collect()
 }
 
-/// Where the one statement of `sql` ends: at its first `;` outside quotes, identifiers and
-/// comments, or at the end of the text; `None` when anything but white space and comments
-/// follows that `;` (a second statement).
-fn statement_end(sql: &str) -> Option<usize> {
-    let b = sql.as_bytes();
-    let mut i = 0;
-    let mut end = None;
-    while i < b.len() {
-        let c = b[i];
-        match c {
-            b'\'' | b'"' | b'`' | b'[' => {
-                if end.is_some() {
-                    return None;
-                }
-                let close = if c == b'[' { b']' } else { c };
-                i += 1;
-                while i < b.len() && b[i] != close {
-                    i += 1;
-                }
-            }
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 1;
-            }
-            b';' => {
-                end.get_or_insert(i);
-            }
-            c if c.is_ascii_whitespace() => {}
-            _ if end.is_some() => return None,
-            _ => {}
-        }
-        i += 1;
-    }
-    Some(end.unwrap_or(b.len()))
-}
-
-#[cfg(test)]
-mod single_statement_tests {
-    use super::statement_end;
-
-    fn single_statement(sql: &str) -> bool {
-        statement_end(sql).is_some()
-    }
-
-    #[test]
-    fn a_second_statement_is_found_outside_quotes_and_comments() {
-        for one in [
-            "SELECT 1",
-            "SELECT 1;",
-            "SELECT 1; -- done",
-            "SELECT 1; /* done */ ",
-            "SELECT ';' AS semi, \"a;b\", [c;d] FROM t -- ; DROP",
-            "SELECT 'it''s; fine'",
-        ] {
-            assert!(single_statement(one), "{one}");
-        }
-        for two in [
-            "SELECT 1; SELECT 2",
-            "PRAGMA query_only = OFF; VACUUM INTO 'x.db'",
-            "SELECT 1;/* */VACUUM",
-            "SELECT 1; 'x'",
-        ] {
-            assert!(!single_statement(two), "{two}");
-        }
-    }
-}
-
 #[cfg(test)]
 mod query_tests {
     use std::time::Duration;
@@ -1715,14 +1678,16 @@ mod query_tests {
                 false,
             ),
         ] {
-            assert_eq!(
-                one_query(sql).map_err(|e| e.to_string()),
-                Ok(OneQuery {
-                    body,
-                    parenthesised
-                }),
-                "{sql:?}"
-            );
+            for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+                assert_eq!(
+                    one_query(sql, dialect).map_err(|e| e.to_string()),
+                    Ok(OneQuery {
+                        body,
+                        parenthesised
+                    }),
+                    "{dialect:?}: {sql:?}"
+                );
+            }
         }
         for (sql, begins) in [
             ("COPY (SELECT 1) TO '/tmp/x'", "begins with COPY"),
@@ -1734,15 +1699,19 @@ mod query_tests {
             ("/* never closed SELECT 1", "does not begin with one"),
             ("'SELECT'", "does not begin with one"),
         ] {
-            let err = one_query(sql).unwrap_err();
-            assert!(matches!(err, Error::ReadOnly(_)), "{sql:?}: {err}");
-            let text = err.to_string();
-            assert!(
-                text.contains(begins) && text.contains("not run"),
-                "{sql:?}: {text}"
-            );
+            for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+                let err = one_query(sql, dialect).unwrap_err();
+                assert!(matches!(err, Error::ReadOnly(_)), "{sql:?}: {err}");
+                let text = err.to_string();
+                assert!(
+                    text.contains(begins) && text.contains("not run"),
+                    "{dialect:?}: {sql:?}: {text}"
+                );
+            }
         }
-        assert!(one_query("SELECT 1; SELECT 2").is_err());
+        for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+            assert!(one_query("SELECT 1; SELECT 2", dialect).is_err());
+        }
     }
 
     #[test]
@@ -1791,6 +1760,115 @@ mod query_tests {
         }
     }
 
+    /// Regression (session 47): PostgreSQL's timeout was told by the word "timeout" in its
+    /// message, which is in the server's language (`lc_messages`): a server speaking
+    /// Indonesian stopped the query at its bound and it was said to have failed, without
+    /// the bound. Told by its code, `query_canceled` (57014), once the bound has passed; a
+    /// cancel by hand before it (`pg_cancel_backend`, same code) is no timeout.
+    #[tokio::test]
+    async fn a_postgresql_timeout_is_told_by_its_code_in_any_language() {
+        let Some(ts) = crate::testing::postgres().await else {
+            return;
+        };
+        // The server's timeout, as a server set to Indonesian words it.
+        ts.execute(
+            "CREATE FUNCTION slow_in_indonesian() RETURNS int LANGUAGE plpgsql AS $$ \
+             BEGIN PERFORM pg_sleep(10); RETURN 1; \
+             EXCEPTION WHEN query_canceled THEN RAISE EXCEPTION \
+             'membatalkan perintah karena batas waktu perintah habis' \
+             USING ERRCODE = 'query_canceled'; END $$",
+        )
+        .await;
+        let bounds = Bounds {
+            time: Duration::from_millis(300),
+            ..Bounds::QUERY
+        };
+        let err = ts
+            .store
+            .query_within("SELECT slow_in_indonesian()", &[], bounds)
+            .await
+            .map(|r| r.rows)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("stopped after 300 ms") && err.contains("batas waktu"),
+            "{err}"
+        );
+        // A cancel by hand, a second into a bound of a minute.
+        let Backend::Postgres(pool) = &ts.store.backend else {
+            unreachable!("a PostgreSQL store")
+        };
+        let pool = pool.clone();
+        let canceller = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            sqlx::query(
+                "SELECT pg_cancel_backend(pid) FROM pg_stat_activity \
+                 WHERE query LIKE '%pg_sleep(20)%' AND pid <> pg_backend_pid()",
+            )
+            .execute(&pool)
+            .await
+            .unwrap();
+        });
+        let minute = Bounds {
+            time: Duration::from_secs(60),
+            ..Bounds::QUERY
+        };
+        let err = ts
+            .store
+            .query_within("SELECT pg_sleep(20)::text", &[], minute)
+            .await
+            .map(|r| r.rows)
+            .unwrap_err()
+            .to_string();
+        canceller.await.unwrap();
+        assert!(
+            err.contains("running the query") && !err.contains("stopped after"),
+            "{err}"
+        );
+    }
+
+    /// SQLite's own reading of a text, prepared and not run: a second statement (whatever
+    /// the splitter made of it) and a statement that changes rows show there.
+    #[tokio::test]
+    async fn sqlite_reads_a_text_before_it_runs() {
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(":memory:")
+            .connect()
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (a INTEGER)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let mut handle = conn.lock_handle().await.unwrap();
+        let db = handle.as_raw_handle().as_ptr();
+        for (text, whole, writes) in [
+            ("SELECT a FROM t", true, false),
+            ("SELECT a FROM t -- done", true, false),
+            ("SELECT a FROM t; ", false, false),
+            ("SELECT $a(') ; VACUUM INTO 'x' --')", false, false),
+            ("WITH x AS (SELECT 1) DELETE FROM t RETURNING a", true, true),
+            ("-- nothing", true, false),
+        ] {
+            let read = sqlite_reading(db, text).map(|r| (r.whole, r.writes));
+            assert_eq!(read, Some((whole, writes)), "{text}");
+        }
+        assert!(sqlite_reading(db, "SELECT b FROM t").is_none());
+    }
+
+    /// Only SQLITE_READONLY itself is a refusal of a write the statement makes; its extended
+    /// codes tell of the store's files (a `-shm` this user cannot write, a journal to roll
+    /// back), which a query that only reads meets as well (review, session 47: every code
+    /// with 8 in its low byte was said to be a write refused, exit 2).
+    #[test]
+    fn only_sqlite_readonly_itself_refuses_a_write() {
+        assert!(sqlite_refused(8));
+        // SQLITE_READONLY_RECOVERY, _CANTLOCK, _ROLLBACK, _DBMOVED, _CANTINIT, _DIRECTORY.
+        for code in [264, 520, 776, 1032, 1288, 1544] {
+            assert!(!sqlite_refused(code), "{code}");
+        }
+    }
+
     /// Behind the check of the statement's first word, the databases' own refusals of a
     /// write are still read as refusals (by their codes): SQLite's on its read-only
     /// connection, PostgreSQL's in its read-only transaction.
@@ -1823,7 +1901,7 @@ mod query_tests {
                         .unwrap_err()
                 }
             };
-            let err = query_error(refused, Bounds::QUERY);
+            let err = query_error(refused, Bounds::QUERY, std::time::Instant::now());
             assert!(matches!(err, Error::ReadOnly(_)), "{}: {err}", ts.label);
         }
     }

@@ -5167,6 +5167,116 @@ async fn a_query_gives_the_same_rows_on_both_stores_whatever_its_comments_and_pa
     }
 }
 
+/// Regression (session 47): the splitter that refuses a second statement read neither
+/// store's own quoting: on PostgreSQL a `;` in dollar quotes (`$$;$$`, `$tag$ ; $tag$`), in
+/// an `E'…'` text after an escaped quote or in a nested comment was taken for a statement's
+/// end, and the query refused (exit 2). Each store's text is read by its own rules; what
+/// is one statement on PostgreSQL is two on SQLite, which has none of these quotes, and a
+/// real second statement after such a quote is refused on both, unrun.
+#[tokio::test]
+async fn a_statement_is_read_by_its_stores_own_quoting() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        three_complaints(s).await;
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("copy.db");
+        let runs: Vec<(&str, serde_json::Value)> = if ts.label == "postgres" {
+            vec![
+                ("SELECT $$;$$ AS a", serde_json::json!(";")),
+                ("SELECT $tag$ ; $tag$ AS a;", serde_json::json!(" ; ")),
+                (
+                    "SELECT $a$ $$ ; $b$ $a$ AS a",
+                    serde_json::json!(" $$ ; $b$ "),
+                ),
+                ("SELECT /* /* ; */ ; */ 1 AS a", serde_json::json!(1)),
+                ("SELECT E'\\';' AS a", serde_json::json!("';")),
+                ("SELECT e'\\\\' || ';' AS a -- ;", serde_json::json!("\\;")),
+                ("SELECT 'it''s; \\' AS a", serde_json::json!("it's; \\")),
+            ]
+        } else {
+            vec![
+                (
+                    "SELECT [a;b] FROM (SELECT 1 AS [a;b])",
+                    serde_json::json!(1),
+                ),
+                (
+                    "SELECT `c;d` FROM (SELECT 2 AS `c;d`);",
+                    serde_json::json!(2),
+                ),
+                ("SELECT 'it''s; \\' AS a", serde_json::json!("it's; \\")),
+                ("SELECT 1 AS a /* /* */", serde_json::json!(1)),
+            ]
+        };
+        for (sql, value) in runs {
+            let r = s
+                .query(sql)
+                .await
+                .unwrap_or_else(|e| panic!("{}: {sql}: {e}", ts.label));
+            assert_eq!(r.rows, vec![vec![value]], "{}: {sql}", ts.label);
+        }
+        let vacuum = format!("VACUUM INTO '{}'", copy.display());
+        let mut refused = vec![
+            // A backslash escapes nothing in plain quotes, on either store.
+            "SELECT '\\'; DELETE FROM complaints --'".to_string(),
+            "SELECT 'x'; DELETE FROM complaints".to_string(),
+        ];
+        if ts.label == "postgres" {
+            refused.extend([
+                "SELECT $$;$$; DELETE FROM complaints".to_string(),
+                "SELECT $t$ $$ ; $t$; DELETE FROM complaints".to_string(),
+                "SELECT /* /* ; */ ; */ 1; DELETE FROM complaints".to_string(),
+                "SELECT E'\\';'; DELETE FROM complaints".to_string(),
+                "SELECT E'\\\\'; DELETE FROM complaints --'".to_string(),
+            ]);
+        } else {
+            refused.extend([
+                // No dollar quotes, no `E'…'`, no nested comments: two statements each.
+                "SELECT $$;$$".to_string(),
+                "SELECT $tag$ ; $tag$".to_string(),
+                "SELECT /* /* ; */ ; */ 1".to_string(),
+                "SELECT E'\\';'".to_string(),
+                // A variable ends at white space or `)`, the quote in it opens nothing.
+                format!("SELECT $a(') ; PRAGMA query_only = OFF; {vacuum} --')"),
+                format!("SELECT /* /* */ 1; {vacuum} -- */"),
+            ]);
+        }
+        for sql in &refused {
+            let err = s.query(sql).await.map(|r| r.rows).unwrap_err();
+            assert!(
+                matches!(err, aduan_store::Error::ReadOnly(_))
+                    && err.to_string().contains("one statement at a time"),
+                "{}: {sql}: {err}",
+                ts.label
+            );
+        }
+        assert_eq!(count(s, "complaints").await, 3, "{}", ts.label);
+        assert!(!copy.exists(), "{}: the store was copied out", ts.label);
+    }
+}
+
+/// Regression (session 47): on SQLite a `WITH` before a `DELETE … RETURNING`, which gives
+/// columns as a query does, was started and stopped by the read-only connection ("attempt
+/// to write a readonly database"), where the README says such a statement is refused
+/// without being run. SQLite's own reading of the prepared statement refuses it unrun, as
+/// PostgreSQL's does.
+#[tokio::test]
+async fn a_with_that_changes_rows_is_refused_unrun_on_both_stores() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        three_complaints(s).await;
+        for sql in [
+            "WITH x AS (SELECT 1) DELETE FROM complaints RETURNING complaint_id",
+            "WITH x AS (SELECT 1) UPDATE complaints SET title = 'x' RETURNING title",
+            "WITH x AS (SELECT 1) INSERT INTO sync_state (channel, cursor, updated_at) VALUES ('a', 'b', '2024-01-01T00:00:00Z') \
+             RETURNING channel",
+        ] {
+            let err = s.query(sql).await.map(|r| r.rows).unwrap_err().to_string();
+            assert!(err.contains("it was not run"), "{}: {sql}: {err}", ts.label);
+        }
+        assert_eq!(count(s, "complaints").await, 3, "{}", ts.label);
+    }
+}
+
 /// Review (session 46): a column named `q` was, on PostgreSQL, the row the query's result
 /// is turned into JSON by (its subquery is `q`): `channel AS q` failed, "function
 /// row_to_json(text) does not exist", and a `q` that holds a row gave that row's fields
