@@ -221,22 +221,42 @@ fn reason_shown(reason: &str) -> String {
     one_line(&aduan_normalise::private::contacts(reason))
 }
 
+/// `text` with every character that would act on the terminal rather than show written out
+/// as `\u{…}` (see [`acts`]), line ends and tabs kept.
 fn escaped_controls(text: &str) -> String {
-    if !text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
+    let out = |c: char| acts(c) && c != '\n' && c != '\t';
+    if !text.chars().any(out) {
         return text.to_string();
     }
     text.chars()
         .map(|c| {
-            if c.is_control() && c != '\n' && c != '\t' {
+            if out(c) {
                 format!("\\u{{{:x}}}", u32::from(c))
             } else {
                 c.to_string()
             }
         })
         .collect()
+}
+
+/// Whether `c` acts on a terminal's line rather than shows: a control character (C0, DEL,
+/// C1: escape sequences, a carriage return), a mark that reorders the text around it (the
+/// bidirectional embeddings, overrides and isolates, U+202A to U+202E and U+2066 to U+2069,
+/// and the left-to-right, right-to-left and Arabic letter marks: a citizen's text holding
+/// U+202E shows the rest of the line, the columns after it too, reversed), or a line or
+/// paragraph separator (U+2028, U+2029). Joiners stay: emoji are made with them.
+fn acts(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{61c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
 }
 
 /// A payload as shown to a person: on a terminal, as text with its control characters
@@ -698,7 +718,13 @@ fn print(result: &QueryResult, format: Format, summary: Option<&str>) -> Result<
                 .iter()
                 .map(|r| r.iter().map(|v| cut(cell(v))).collect())
                 .collect();
-            let mut widths: Vec<usize> = result.columns.iter().map(|c| c.chars().count()).collect();
+            // The columns' names too: a statement names them as it likes (`AS "…"`).
+            let header: Vec<String> = result
+                .columns
+                .iter()
+                .map(|c| escaped_controls(&c.replace(['\n', '\r'], " ")))
+                .collect();
+            let mut widths: Vec<usize> = header.iter().map(|c| c.chars().count()).collect();
             for r in &rows {
                 for (w, c) in widths.iter_mut().zip(r) {
                     *w = (*w).max(c.chars().count());
@@ -714,7 +740,7 @@ fn print(result: &QueryResult, format: Format, summary: Option<&str>) -> Result<
                     .trim_end()
                     .to_string()
             };
-            writeln!(out, "{}", line(&result.columns))?;
+            writeln!(out, "{}", line(&header))?;
             writeln!(
                 out,
                 "{}",
@@ -766,6 +792,22 @@ mod tests {
             !shown.contains("6281390005555") && !shown.contains('\n'),
             "{shown}"
         );
+    }
+
+    /// Regression (session 47): a value holding a bidirectional control (U+202E, an
+    /// isolate, a mark) reordered the line it was printed on in a table, other columns with
+    /// it; they are written out, as control characters are. Joiners stay (emoji).
+    #[test]
+    fn marks_that_reorder_a_line_are_written_out() {
+        assert_eq!(
+            escaped_controls("a\u{202e}b\u{2066}c\u{2069}\u{200f}\u{61c}d\u{2028}"),
+            "a\\u{202e}b\\u{2066}c\\u{2069}\\u{200f}\\u{61c}d\\u{2028}"
+        );
+        assert_eq!(escaped_controls("\u{200e}"), "\\u{200e}");
+        assert_eq!(escaped_controls("\u{202a}x\u{202c}"), "\\u{202a}x\\u{202c}");
+        let family = "\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}";
+        assert_eq!(escaped_controls(family), family);
+        assert_eq!(escaped_controls("Jalan rusak"), "Jalan rusak");
     }
 
     #[test]
