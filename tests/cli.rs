@@ -2358,6 +2358,77 @@ async fn a_query_that_begins_with_a_comment_runs() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "n\n0\n");
 }
 
+/// Regression (session 47): PostgreSQL's `numeric` was read as a double, its digits past
+/// about 17 lost and its scale dropped (`AVG` of integers printed `1.5` where PostgreSQL
+/// writes `1.5000000000000000`, a number of 29 digits `1.2345678901234568e19`). It is
+/// printed as PostgreSQL writes it, in a table, CSV and JSON (a JSON number of all its
+/// digits; `NaN` a text, as a double's infinity is); SQLite's numbers are as they were.
+#[tokio::test]
+async fn a_numeric_is_printed_as_postgresql_writes_it() {
+    let Some(ts) = aduan_store::testing::postgres().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = process_url(&ts);
+    let sql = "SELECT 12345678901234567890.123456789::numeric AS big, 1.50::numeric(4,2) AS s, \
+               -0.000000000000000000001::numeric AS small, 'NaN'::numeric AS nan, \
+               (SELECT AVG(x) FROM (VALUES (1), (2)) AS v (x)) AS a, 2.5::float8 AS f";
+    let run = |format: &str| {
+        let out = aduan(
+            dir.path(),
+            &["--database", &url, "query", sql, "--format", format],
+            &[],
+        );
+        assert!(out.status.success(), "{format}: {}", text(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(
+        run("json"),
+        "{\"big\":12345678901234567890.123456789,\"s\":1.50,\
+         \"small\":-0.000000000000000000001,\"nan\":\"NaN\",\
+         \"a\":1.5000000000000000,\"f\":2.5}\n"
+    );
+    assert_eq!(
+        run("csv"),
+        "big,s,small,nan,a,f\n12345678901234567890.123456789,1.50,\
+         -0.000000000000000000001,NaN,1.5000000000000000,2.5\n"
+    );
+    let table = run("table");
+    assert!(
+        table.contains("12345678901234567890.123456789  1.50  -0.000000000000000000001  NaN"),
+        "{table}"
+    );
+}
+
+/// Regression (session 47): a value or a column's name holding a bidirectional control
+/// (U+202E) reversed the rest of its table line on a terminal; a table writes it out, CSV
+/// and JSON carry it as it is.
+#[tokio::test]
+async fn a_table_writes_out_the_marks_that_reorder_a_line() {
+    let ts = aduan_store::testing::sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    let sql = "SELECT 'abc\u{202e}def' AS \"t\u{2067}\", 1 AS n";
+    let run = |format: &str| {
+        let out = aduan(
+            dir.path(),
+            &["--database", &ts.url, "query", sql, "--format", format],
+            &[],
+        );
+        assert!(out.status.success(), "{format}: {}", text(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let table = run("table");
+    assert!(
+        table.contains("t\\u{2067}") && table.contains("abc\\u{202e}def"),
+        "{table}"
+    );
+    assert!(
+        !table.contains('\u{202e}') && !table.contains('\u{2067}'),
+        "{table}"
+    );
+    assert_eq!(run("json"), "{\"t\u{2067}\":\"abc\u{202e}def\",\"n\":1}\n");
+}
+
 /// An export (`--format csv` or `json`) is written as it is read: a result larger than a
 /// table may hold (1,000,000 rows) is exported whole (review: it was refused, so no full
 /// export of a large table could be made); a table is still refused with the reason.

@@ -505,6 +505,65 @@ fn cell(v: &serde_json::Value) -> String {
     }
 }
 
+/// The digits of `value`, the `i`th of a row, when it is a number given exactly as text
+/// (its column marked in `exact`) and that text is a JSON number (PostgreSQL's `NaN` and
+/// `Infinity` are not: texts, as a double's infinity is).
+fn exact_number<'v>(value: &'v serde_json::Value, exact: &[bool], i: usize) -> Option<&'v str> {
+    let text = value.as_str().filter(|_| exact.get(i) == Some(&true))?;
+    is_json_number(text).then_some(text)
+}
+
+/// Whether `text` is a number as JSON writes one: `-`, an integer part without leading
+/// zeros, a fraction and an exponent, each but the integer part optional.
+fn is_json_number(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = usize::from(b.first() == Some(&b'-'));
+    let digits = |i: usize| {
+        b[i.min(b.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    let n = digits(i);
+    if n == 0 || (n > 1 && b[i] == b'0') {
+        return false;
+    }
+    i += n;
+    if b.get(i) == Some(&b'.') {
+        let n = digits(i + 1);
+        if n == 0 {
+            return false;
+        }
+        i += 1 + n;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let n = digits(i);
+        if n == 0 {
+            return false;
+        }
+        i += n;
+    }
+    i == b.len()
+}
+
+/// A row's CSV cells: a number given exactly as it is (not read as a text a spreadsheet
+/// could run), every other value as [`csv_cell`] writes it.
+fn csv_row<'r>(
+    row: &'r [serde_json::Value],
+    exact: &'r [bool],
+) -> impl Iterator<Item = String> + 'r {
+    row.iter()
+        .enumerate()
+        .map(move |(i, v)| match exact_number(v, exact, i) {
+            Some(digits) => digits.to_string(),
+            None => csv_cell(v),
+        })
+}
+
 /// A value as a CSV cell: a text a spreadsheet would take for a formula (it begins with `=`,
 /// `+`, `-`, `@`, a tab or a carriage return: a citizen's `=HYPERLINK(…)` title) is written
 /// after a `'`, which the spreadsheet shows as text; numbers are written as they are. So is
@@ -547,8 +606,9 @@ fn json_names(columns: &[String]) -> Vec<String> {
     names
 }
 
-/// A row as one JSON object, its keys in the columns' order.
-fn json_row(names: &[String], row: &[serde_json::Value]) -> String {
+/// A row as one JSON object, its keys in the columns' order; a number given exactly (see
+/// [`QueryResult::exact_numbers`]) as a JSON number of all its digits.
+fn json_row(names: &[String], row: &[serde_json::Value], exact: &[bool]) -> String {
     let mut line = String::from("{");
     for (i, (name, value)) in names.iter().zip(row).enumerate() {
         if i > 0 {
@@ -557,7 +617,10 @@ fn json_row(names: &[String], row: &[serde_json::Value]) -> String {
         // A string and a JSON value always serialise.
         line.push_str(&serde_json::Value::String(name.clone()).to_string());
         line.push(':');
-        line.push_str(&value.to_string());
+        match exact_number(value, exact, i) {
+            Some(digits) => line.push_str(digits),
+            None => line.push_str(&value.to_string()),
+        }
     }
     line.push('}');
     line
@@ -588,42 +651,62 @@ pub(crate) async fn query(store: &Store, sql: &str, format: Format) -> Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-/// Where an export's rows go: CSV, or a JSON object a line.
+/// Where an export's rows go: CSV, or a JSON object a line; with the columns that are
+/// numbers given exactly.
 enum Export {
-    Csv(Box<csv::Writer<std::io::BufWriter<std::io::Stdout>>>),
-    Json(std::io::BufWriter<std::io::Stdout>, Vec<String>),
+    Csv(
+        Box<csv::Writer<std::io::BufWriter<std::io::Stdout>>>,
+        Vec<bool>,
+    ),
+    Json(std::io::BufWriter<std::io::Stdout>, Vec<String>, Vec<bool>),
 }
 
 impl Export {
     fn to_stdout(format: Format) -> Export {
         let out = std::io::BufWriter::new(std::io::stdout());
         match format {
-            Format::Csv => Export::Csv(Box::new(csv::Writer::from_writer(out))),
-            _ => Export::Json(out, Vec::new()),
+            Format::Csv => Export::Csv(Box::new(csv::Writer::from_writer(out)), Vec::new()),
+            _ => Export::Json(out, Vec::new(), Vec::new()),
         }
     }
 
     fn write(&mut self, s: aduan_store::Streamed<'_>) -> std::io::Result<()> {
         use aduan_store::Streamed;
         match (self, s) {
-            (Export::Csv(w), Streamed::Columns(columns)) => w.write_record(columns).map_err(io),
-            (Export::Csv(w), Streamed::Row(row)) => {
-                w.write_record(row.iter().map(csv_cell)).map_err(io)
+            (
+                Export::Csv(w, exact),
+                Streamed::Columns {
+                    names,
+                    exact_numbers,
+                },
+            ) => {
+                *exact = exact_numbers.to_vec();
+                w.write_record(names).map_err(io)
             }
-            (Export::Json(_, names), Streamed::Columns(columns)) => {
-                *names = json_names(columns);
+            (Export::Csv(w, exact), Streamed::Row(row)) => {
+                w.write_record(csv_row(row, exact)).map_err(io)
+            }
+            (
+                Export::Json(_, keys, exact),
+                Streamed::Columns {
+                    names,
+                    exact_numbers,
+                },
+            ) => {
+                *keys = json_names(names);
+                *exact = exact_numbers.to_vec();
                 Ok(())
             }
-            (Export::Json(out, names), Streamed::Row(row)) => {
-                writeln!(out, "{}", json_row(names, row))
+            (Export::Json(out, keys, exact), Streamed::Row(row)) => {
+                writeln!(out, "{}", json_row(keys, row, exact))
             }
         }
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         match self {
-            Export::Csv(w) => w.flush(),
-            Export::Json(out, _) => out.flush(),
+            Export::Csv(w, _) => w.flush(),
+            Export::Json(out, _, _) => out.flush(),
         }
     }
 }
@@ -692,14 +775,14 @@ fn print(result: &QueryResult, format: Format, summary: Option<&str>) -> Result<
         Format::Json => {
             let names = json_names(&result.columns);
             for row in &result.rows {
-                writeln!(out, "{}", json_row(&names, row))?;
+                writeln!(out, "{}", json_row(&names, row, &result.exact_numbers))?;
             }
         }
         Format::Csv => {
             let mut w = csv::Writer::from_writer(out);
             w.write_record(&result.columns)?;
             for row in &result.rows {
-                w.write_record(row.iter().map(csv_cell))?;
+                w.write_record(csv_row(row, &result.exact_numbers))?;
             }
             w.flush()?;
         }

@@ -110,6 +110,12 @@ pub struct QueryResult {
     pub columns: Vec<String>,
     /// Rows, each value in column order.
     pub rows: Vec<Vec<serde_json::Value>>,
+    /// For each column, whether its values are numbers given as their texts, exactly as
+    /// the store writes them: PostgreSQL's `numeric`, whose digits past about 17 a JSON
+    /// number read as a double would lose (`AVG` of integers, a `SUM` of large ones), and
+    /// whose scale it keeps (`1.50`). Such a text is a JSON number as it is written
+    /// (`NaN` and `Infinity` are not); empty when there is none.
+    pub exact_numbers: Vec<bool>,
 }
 
 const RUN_COLUMNS: &str = "run_id, channel, started_at, finished_at, outcome, fetched, inserted, \
@@ -1083,6 +1089,7 @@ impl Store {
         Ok(QueryResult {
             columns,
             rows: collected.rows,
+            exact_numbers: collected.exact_numbers,
         })
     }
 
@@ -1157,7 +1164,7 @@ impl Store {
                 if columns.is_empty() {
                     return Err(no_columns());
                 }
-                collected.columns(&columns)?;
+                collected.columns(&columns, &[])?;
                 let mut q = sqlx::query(&text);
                 for b in binds {
                     q = q.bind(b);
@@ -1182,15 +1189,20 @@ impl Store {
                     .execute(&mut *tx)
                     .await
                     .context(|| "bounding the query's time".into())?;
-                let columns: Vec<String> = {
+                let (columns, exact): (Vec<String>, Vec<bool>) = {
                     let stmt = (&mut *tx)
                         .prepare(query.body)
                         .await
                         .map_err(|e| query_error(e, bounds, started))?;
                     stmt.columns()
                         .iter()
-                        .map(|c| c.name().to_string())
-                        .collect()
+                        .map(|c| (c.name().to_string(), c.type_info().name() == "NUMERIC"))
+                        .unzip()
+                };
+                let exact = if exact.contains(&true) {
+                    exact
+                } else {
+                    Vec::new()
                 };
                 if columns.is_empty() {
                     return Err(no_columns());
@@ -1229,7 +1241,7 @@ impl Store {
                     _ => query_error(e, bounds, started),
                 })?;
                 // Its columns once it is to run: an export writes them (a CSV header).
-                collected.columns(&columns)?;
+                collected.columns(&columns, &exact)?;
                 let mut q = sqlx::query_scalar::<_, Option<String>>(&wrapped);
                 for b in binds {
                     q = q.bind(b);
@@ -1240,11 +1252,7 @@ impl Store {
                         std::future::poll_fn(|cx| texts.as_mut().poll_next(cx)).await
                     {
                         let text = text.map_err(|e| query_error(e, bounds, started))?;
-                        let row = match text.as_deref().map(serde_json::from_str) {
-                            Some(Ok(serde_json::Value::Array(values))) => values,
-                            _ => Vec::new(),
-                        };
-                        collected.push(row)?;
+                        collected.push(postgres_row(text.as_deref(), &exact))?;
                     }
                 }
                 tx.rollback().await.context(|| "ending the query".into())?;
@@ -1319,15 +1327,22 @@ impl Bounds {
 #[derive(Debug)]
 pub enum Streamed<'a> {
     /// The result's columns, first.
-    Columns(&'a [String]),
+    Columns {
+        /// Their names, in order.
+        names: &'a [String],
+        /// For each, whether its values are numbers given exactly, as texts (see
+        /// [`QueryResult::exact_numbers`]); empty when there is none.
+        exact_numbers: &'a [bool],
+    },
     /// A row, its values in the columns' order.
     Row(&'a [serde_json::Value]),
 }
 
 /// Where a query's columns and rows go as they are read.
 trait Sink {
-    /// The result's columns, before any row.
-    fn columns(&mut self, columns: &[String]) -> Result<()>;
+    /// The result's columns, before any row, and which are numbers given exactly (see
+    /// [`QueryResult::exact_numbers`]).
+    fn columns(&mut self, columns: &[String], exact_numbers: &[bool]) -> Result<()>;
     /// One row.
     fn push(&mut self, row: Vec<serde_json::Value>) -> Result<()>;
 }
@@ -1339,8 +1354,12 @@ struct Streaming<'f> {
 }
 
 impl Sink for Streaming<'_> {
-    fn columns(&mut self, columns: &[String]) -> Result<()> {
-        (self.each)(Streamed::Columns(columns)).map_err(streaming_failed)
+    fn columns(&mut self, columns: &[String], exact_numbers: &[bool]) -> Result<()> {
+        (self.each)(Streamed::Columns {
+            names: columns,
+            exact_numbers,
+        })
+        .map_err(streaming_failed)
     }
 
     fn push(&mut self, row: Vec<serde_json::Value>) -> Result<()> {
@@ -1360,6 +1379,7 @@ fn streaming_failed(message: String) -> Error {
 struct Collected {
     bounds: Bounds,
     rows: Vec<Vec<serde_json::Value>>,
+    exact_numbers: Vec<bool>,
     bytes: usize,
 }
 
@@ -1368,13 +1388,17 @@ impl Collected {
         Collected {
             bounds,
             rows: Vec::new(),
+            exact_numbers: Vec::new(),
             bytes: 0,
         }
     }
 }
 
 impl Sink for Collected {
-    fn columns(&mut self, _: &[String]) -> Result<()> {
+    fn columns(&mut self, _: &[String], exact_numbers: &[bool]) -> Result<()> {
+        if exact_numbers.contains(&true) {
+            self.exact_numbers = exact_numbers.to_vec();
+        }
         Ok(())
     }
 
@@ -1625,6 +1649,42 @@ fn sqlite_value(row: &sqlx::sqlite::SqliteRow, i: usize) -> serde_json::Value {
                 .unwrap_or(Value::Null),
         },
     }
+}
+
+/// A row PostgreSQL gave as a JSON array of its values (see [`Store::query`]): each value
+/// as JSON, but a number of a column that `exact` marks (a `numeric`) as its text, all its
+/// digits kept (read as a double, `12345678901234567890.5` would give
+/// `12345678901234567000.0`). PostgreSQL writes a `numeric` into JSON as its text when that
+/// is a JSON number, and `NaN` and `Infinity` as strings.
+fn postgres_row(text: Option<&str>, exact: &[bool]) -> Vec<serde_json::Value> {
+    use serde_json::value::RawValue;
+    use serde_json::Value;
+    let Some(text) = text else {
+        return Vec::new();
+    };
+    if exact.is_empty() {
+        return match serde_json::from_str(text) {
+            Ok(Value::Array(values)) => values,
+            _ => Vec::new(),
+        };
+    }
+    let Ok(values) = serde_json::from_str::<Vec<&RawValue>>(text) else {
+        return Vec::new();
+    };
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            let raw = raw.get();
+            if exact.get(i) == Some(&true)
+                && raw.starts_with(|c: char| c == '-' || c.is_ascii_digit())
+            {
+                Value::String(raw.to_string())
+            } else {
+                serde_json::from_str(raw).unwrap_or(Value::Null)
+            }
+        })
+        .collect()
 }
 
 fn hex_encode(bytes: &[u8]) -> String {

@@ -715,6 +715,7 @@ fn sqlite_report(path: &Path, spec: &ReportSpec, readers: usize) -> Result<Query
     Ok(QueryResult {
         columns: names,
         rows,
+        exact_numbers: Vec::new(),
     })
 }
 
@@ -833,7 +834,20 @@ impl Store {
         match &self.backend {
             Backend::Postgres(_) => {
                 let (sql, binds) = spec.postgres_statement();
-                self.query_bound(&sql, &binds).await
+                let mut result = self.query_bound(&sql, &binds).await?;
+                // Its averages, rounded to a tenth as `numeric`, as the numbers SQLite's
+                // report gives (a dashboard reads the API's JSON numbers).
+                for row in &mut result.rows {
+                    for (value, exact) in row.iter_mut().zip(&result.exact_numbers) {
+                        if let (true, Some(x)) =
+                            (exact, value.as_str().and_then(|t| t.parse::<f64>().ok()))
+                        {
+                            *value = serde_json::Value::from(x);
+                        }
+                    }
+                }
+                result.exact_numbers = Vec::new();
+                Ok(result)
             }
             Backend::Sqlite(_) => {
                 let path = self.sqlite_file.clone().unwrap_or_default();
