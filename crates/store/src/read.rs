@@ -1189,18 +1189,25 @@ impl Store {
                     .execute(&mut *tx)
                     .await
                     .context(|| "bounding the query's time".into())?;
-                let (columns, exact): (Vec<String>, Vec<bool>) = {
+                let (columns, kinds): (Vec<String>, Vec<Written>) = {
                     let stmt = (&mut *tx)
                         .prepare(query.body)
                         .await
                         .map_err(|e| query_error(e, bounds, started))?;
                     stmt.columns()
                         .iter()
-                        .map(|c| (c.name().to_string(), c.type_info().name() == "NUMERIC"))
+                        .map(|c| {
+                            let kind = match c.type_info().name() {
+                                "NUMERIC" => Written::Numeric,
+                                "TIMESTAMPTZ" | "TIMESTAMP" => Written::Time,
+                                _ => Written::Json,
+                            };
+                            (c.name().to_string(), kind)
+                        })
                         .unzip()
                 };
-                let exact = if exact.contains(&true) {
-                    exact
+                let exact: Vec<bool> = if kinds.contains(&Written::Numeric) {
+                    kinds.iter().map(|k| *k == Written::Numeric).collect()
                 } else {
                     Vec::new()
                 };
@@ -1252,7 +1259,7 @@ impl Store {
                         std::future::poll_fn(|cx| texts.as_mut().poll_next(cx)).await
                     {
                         let text = text.map_err(|e| query_error(e, bounds, started))?;
-                        collected.push(postgres_row(text.as_deref(), &exact))?;
+                        collected.push(postgres_row(text.as_deref(), &kinds))?;
                     }
                 }
                 tx.rollback().await.context(|| "ending the query".into())?;
@@ -1651,18 +1658,30 @@ fn sqlite_value(row: &sqlx::sqlite::SqliteRow, i: usize) -> serde_json::Value {
     }
 }
 
-/// A row PostgreSQL gave as a JSON array of its values (see [`Store::query`]): each value
-/// as JSON, but a number of a column that `exact` marks (a `numeric`) as its text, all its
-/// digits kept (read as a double, `12345678901234567890.5` would give
-/// `12345678901234567000.0`). PostgreSQL writes a `numeric` into JSON as its text when that
-/// is a JSON number, and `NaN` and `Infinity` as strings.
-fn postgres_row(text: Option<&str>, exact: &[bool]) -> Vec<serde_json::Value> {
+/// How a column's values are read from the JSON PostgreSQL writes of a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Written {
+    /// As JSON.
+    Json,
+    /// A `numeric`: its number as its text, every digit kept.
+    Numeric,
+    /// A `timestamptz` or `timestamp`: its text with its fraction of a second in whole
+    /// milliseconds or microseconds, as the SQLite store holds times.
+    Time,
+}
+
+/// A row PostgreSQL gave as a JSON array of its values (see [`Store::query`]), read by
+/// `kinds`: a `numeric`'s number as its text, all its digits kept (read as a double,
+/// `12345678901234567890.5` would give `12345678901234567000.0`; PostgreSQL writes a
+/// `numeric` into JSON as its text when that is a JSON number, and `NaN` and `Infinity` as
+/// strings), a time as [`fraction_in_threes`] writes it.
+fn postgres_row(text: Option<&str>, kinds: &[Written]) -> Vec<serde_json::Value> {
     use serde_json::value::RawValue;
     use serde_json::Value;
     let Some(text) = text else {
         return Vec::new();
     };
-    if exact.is_empty() {
+    if kinds.iter().all(|k| *k == Written::Json) {
         return match serde_json::from_str(text) {
             Ok(Value::Array(values)) => values,
             _ => Vec::new(),
@@ -1676,15 +1695,35 @@ fn postgres_row(text: Option<&str>, exact: &[bool]) -> Vec<serde_json::Value> {
         .enumerate()
         .map(|(i, raw)| {
             let raw = raw.get();
-            if exact.get(i) == Some(&true)
-                && raw.starts_with(|c: char| c == '-' || c.is_ascii_digit())
+            let kind = kinds.get(i).copied().unwrap_or(Written::Json);
+            if kind == Written::Numeric && raw.starts_with(|c: char| c == '-' || c.is_ascii_digit())
             {
-                Value::String(raw.to_string())
-            } else {
-                serde_json::from_str(raw).unwrap_or(Value::Null)
+                return Value::String(raw.to_string());
+            }
+            match serde_json::from_str(raw).unwrap_or(Value::Null) {
+                Value::String(t) if kind == Written::Time => Value::String(fraction_in_threes(&t)),
+                v => v,
             }
         })
         .collect()
+}
+
+/// A time as PostgreSQL writes it (`2024-02-01T03:00:00.5+00:00`, its fraction's trailing
+/// zeros dropped) with its fraction in whole milliseconds or microseconds
+/// (`…:00.500+00:00`), as the SQLite store holds a time (chrono's RFC 3339 of 0, 3, 6 or 9
+/// digits), so that the same time reads the same on both stores. A text without a
+/// fraction (a whole second, `infinity`) as it is.
+fn fraction_in_threes(t: &str) -> String {
+    let Some(dot) = t.find('.') else {
+        return t.to_string();
+    };
+    let n = t[dot + 1..].bytes().take_while(u8::is_ascii_digit).count();
+    let pad = (3 - n % 3) % 3;
+    if n == 0 || pad == 0 {
+        return t.to_string();
+    }
+    let end = dot + 1 + n;
+    format!("{}{}{}", &t[..end], "0".repeat(pad), &t[end..])
 }
 
 fn hex_encode(bytes: &[u8]) -> String {

@@ -5277,6 +5277,76 @@ async fn a_with_that_changes_rows_is_refused_unrun_on_both_stores() {
     }
 }
 
+/// Regression (session 47): a time with a fraction of a second read differently on the two
+/// stores, `…:00.500+00:00` on SQLite and `…:00.5+00:00` on PostgreSQL (which drops the
+/// fraction's trailing zeros). PostgreSQL's now reads as the SQLite store holds it, in whole
+/// milliseconds or microseconds. The stores do hold different values of a time finer than a
+/// microsecond (`synced_at`, the clock's, or a source's of 7 to 9 digits): SQLite its
+/// nanoseconds, PostgreSQL its microseconds; that difference shows.
+#[tokio::test]
+async fn a_time_reads_the_same_on_both_stores() {
+    let at = |nanos: i64| t(3) + chrono::Duration::nanoseconds(nanos);
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let mut c = complaint("1", Status::Resolved, at(123_456_000));
+        c.complaint.reported_at = at(500_000_000);
+        c.complaint.first_response_at = Some(at(100_000_000));
+        c.complaint.resolved_at = Some(at(120_000));
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: at(987_654_321),
+            complaints: &[c],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let r = s
+            .query(
+                "SELECT reported_at, updated_at, first_response_at, resolved_at, synced_at \
+                 FROM complaints",
+            )
+            .await
+            .unwrap();
+        let synced = if ts.label == "sqlite" {
+            "2024-02-01T03:00:00.987654321+00:00"
+        } else {
+            "2024-02-01T03:00:00.987654+00:00"
+        };
+        assert_eq!(
+            r.rows,
+            vec![vec![
+                serde_json::json!("2024-02-01T03:00:00.500+00:00"),
+                serde_json::json!("2024-02-01T03:00:00.123456+00:00"),
+                serde_json::json!("2024-02-01T03:00:00.100+00:00"),
+                serde_json::json!("2024-02-01T03:00:00.000120+00:00"),
+                serde_json::json!(synced),
+            ]],
+            "{}",
+            ts.label
+        );
+        // A whole second, and a time PostgreSQL computes, read the same way.
+        let sql = if ts.label == "sqlite" {
+            "SELECT updated_at FROM complaints WHERE 0 UNION ALL SELECT '2024-02-01T03:00:00+00:00'"
+        } else {
+            "SELECT timestamptz '2024-02-01 03:00:00Z' UNION ALL \
+             SELECT reported_at + interval '0.02 s' FROM complaints"
+        };
+        let r = s.query(sql).await.unwrap();
+        assert_eq!(
+            r.rows[0],
+            vec![serde_json::json!("2024-02-01T03:00:00+00:00")],
+            "{}",
+            ts.label
+        );
+        if ts.label == "postgres" {
+            assert_eq!(
+                r.rows[1],
+                vec![serde_json::json!("2024-02-01T03:00:00.520+00:00")]
+            );
+        }
+    }
+}
+
 /// Review (session 46): a column named `q` was, on PostgreSQL, the row the query's result
 /// is turned into JSON by (its subquery is `q`): `channel AS q` failed, "function
 /// row_to_json(text) does not exist", and a `q` that holds a row gave that row's fields
