@@ -335,16 +335,19 @@ struct Sums {
     open: i64,
     responded: i64,
     resolved: i64,
-    /// Milliseconds to the first response, summed, and how many were (a time before the
-    /// report is not). Whole numbers: the sum is the same in any order, whichever reader
-    /// read which rows.
-    first: (i64, i64),
-    resolution: (i64, i64),
+    /// Microseconds to the first response, summed, and how many were (a time before the
+    /// report is not). Microseconds, as PostgreSQL keeps times and its report reads them (in
+    /// milliseconds an average at a tenth's edge rounded apart). Whole numbers: the sum is
+    /// the same in any order, whichever reader read which rows; wider than a time, as a
+    /// million of them may sum past `i64`.
+    first: (i128, i64),
+    resolution: (i128, i64),
 }
 
-/// Milliseconds since 1970 of a stored time (RFC 3339 as the store writes it, `Z` or an
-/// offset, or a space for the `T`); none for a text that is not a time.
-fn millis(b: &[u8]) -> Option<i64> {
+/// Microseconds since 1970 of a stored time (RFC 3339 as the store writes it, `Z` or an
+/// offset, or a space for the `T`; digits past the sixth of its fraction cut, as PostgreSQL
+/// stores the time); none for a text that is not a time.
+fn micros(b: &[u8]) -> Option<i64> {
     let digits = |from: usize, to: usize| -> Option<i64> {
         b.get(from..to)?.iter().try_fold(0i64, |n, c| {
             c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
@@ -372,7 +375,7 @@ fn millis(b: &[u8]) -> Option<i64> {
             return None;
         }
         let mut i = 19;
-        let mut ms = 0;
+        let mut us = 0;
         if b.get(i) == Some(&b'.') {
             i += 1;
             let start = i;
@@ -382,11 +385,11 @@ fn millis(b: &[u8]) -> Option<i64> {
             if i == start {
                 return None;
             }
-            // The first three digits, as milliseconds.
-            ms = b[start..i]
+            // The first six digits, as microseconds.
+            us = b[start..i]
                 .iter()
-                .chain(b"00")
-                .take(3)
+                .chain(b"00000")
+                .take(6)
                 .fold(0, |n, c| n * 10 + i64::from(c - b'0'));
         }
         if !matches!(&b[i..], b"Z" | b"z" | b"+00:00" | b"-00:00" | b"") {
@@ -400,16 +403,16 @@ fn millis(b: &[u8]) -> Option<i64> {
         let doy = (153 * mp + 2) / 5 + day - 1;
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
         let days = era * 146_097 + doe - 719_468;
-        Some(((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms)
+        Some((((days * 24 + hour) * 60 + minute) * 60 + second) * 1_000_000 + us)
     };
     fast().or_else(|| {
         let s = std::str::from_utf8(b).ok()?;
         aduan_core::time::read_rfc3339(s)
-            .map(|t| t.timestamp_millis())
+            .map(|t| t.timestamp_micros())
             .or_else(|| {
                 NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f")
                     .ok()
-                    .map(|t| t.and_utc().timestamp_millis())
+                    .map(|t| t.and_utc().timestamp_micros())
             })
     })
 }
@@ -458,9 +461,9 @@ impl Summer {
                     g.open += s.open;
                     g.responded += s.responded;
                     g.resolved += s.resolved;
-                    g.first = (g.first.0.saturating_add(s.first.0), g.first.1 + s.first.1);
+                    g.first = (g.first.0 + s.first.0, g.first.1 + s.first.1);
                     g.resolution = (
-                        g.resolution.0.saturating_add(s.resolution.0),
+                        g.resolution.0 + s.resolution.0,
                         g.resolution.1 + s.resolution.1,
                     );
                 }
@@ -517,18 +520,18 @@ impl Summer {
         let (first, resolved) = (text(2), text(3));
         // The report's time, read only when there is a later one to measure.
         let reported = if first.is_some() || resolved.is_some() {
-            text(1).and_then(millis)
+            text(1).and_then(micros)
         } else {
             None
         };
-        let add = |later: Option<&[u8]>, count: &mut i64, sum: &mut (i64, i64)| {
+        let add = |later: Option<&[u8]>, count: &mut i64, sum: &mut (i128, i64)| {
             let Some(at) = later else { return };
             *count += 1;
-            let (Some(from), Some(to)) = (reported, millis(at)) else {
+            let (Some(from), Some(to)) = (reported, micros(at)) else {
                 return;
             };
             if to >= from {
-                sum.0 = sum.0.saturating_add(to - from);
+                sum.0 += i128::from(to - from);
                 sum.1 += 1;
             }
         };
@@ -684,11 +687,11 @@ fn sqlite_report(path: &Path, spec: &ReportSpec, readers: usize) -> Result<Query
     // In order, an empty value after every other (as PostgreSQL's `NULLS LAST`).
     sums.sort_by(|a, b| rank(&a.key).cmp(rank(&b.key)));
     // Hours, to a tenth.
-    let average = |(sum, n): (i64, i64)| {
+    let average = |(sum, n): (i128, i64)| {
         if n == 0 {
             Value::Null
         } else {
-            Value::from((sum as f64 / n as f64 / 360_000.0).round() / 10.0)
+            Value::from((sum as f64 / n as f64 / 360_000_000.0).round() / 10.0)
         }
     };
     let rows = sums
@@ -872,23 +875,25 @@ mod tests {
         for text in [
             "2024-02-01T08:00:00+00:00",
             "2024-02-29T23:59:59.5+00:00",
+            "2024-02-01T08:00:00.123456789+00:00",
+            "2024-02-01T08:00:00.000120+00:00",
             "1969-12-31T23:59:59.123Z",
             "2024-02-01 08:00:00.250",
             "2024-02-01T15:00:00+07:00",
             "2000-03-01T00:00:00Z",
         ] {
             let chrono = chrono::DateTime::parse_from_rfc3339(text)
-                .map(|t| t.timestamp_millis())
+                .map(|t| t.timestamp_micros())
                 .or_else(|_| {
                     NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
-                        .map(|t| t.and_utc().timestamp_millis())
+                        .map(|t| t.and_utc().timestamp_micros())
                 })
                 .unwrap();
-            assert_eq!(millis(text.as_bytes()), Some(chrono), "{text}");
+            assert_eq!(micros(text.as_bytes()), Some(chrono), "{text}");
         }
         assert_eq!(
-            millis(b"2024-02-01T15:00:00+07:00"),
-            millis(b"2024-02-01T08:00:00Z")
+            micros(b"2024-02-01T15:00:00+07:00"),
+            micros(b"2024-02-01T08:00:00Z")
         );
         for bad in [
             "",
@@ -897,7 +902,7 @@ mod tests {
             "2024-02-01T08:00:00.+00:00",
             "soon",
         ] {
-            assert_eq!(millis(bad.as_bytes()), None, "{bad}");
+            assert_eq!(micros(bad.as_bytes()), None, "{bad}");
         }
     }
 

@@ -5347,6 +5347,41 @@ async fn a_time_reads_the_same_on_both_stores() {
     }
 }
 
+/// Regression (session 47): SQLite's report read times to the millisecond, PostgreSQL's to
+/// the microsecond, so that an average at a tenth's edge rounded apart: a first response
+/// 179.9994 s after the report (0.0499998 hours) was 0.1 hours on SQLite (180.000 s once
+/// each time was cut to its millisecond) and 0.0 on PostgreSQL. Both read microseconds.
+#[tokio::test]
+async fn a_report_reads_times_to_the_microsecond_on_both_stores() {
+    let at = |micros: i64| t(3) + chrono::Duration::microseconds(micros);
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let mut c = complaint("1", Status::Resolved, at(200_000_000));
+        c.complaint.reported_at = at(900);
+        c.complaint.first_response_at = Some(at(180_000_300));
+        c.complaint.resolved_at = Some(at(540_000_900));
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(5),
+            complaints: &[c],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let r = s.report(&aduan_store::ReportSpec::default()).await.unwrap();
+        let at = |name: &str| r.columns.iter().position(|c| c == name).unwrap();
+        assert_eq!(
+            (
+                &r.rows[0][at("avg_hours_to_first_response")],
+                &r.rows[0][at("avg_hours_to_resolution")]
+            ),
+            (&serde_json::json!(0.0), &serde_json::json!(0.2)),
+            "{}",
+            ts.label
+        );
+    }
+}
+
 /// Review (session 46): a column named `q` was, on PostgreSQL, the row the query's result
 /// is turned into JSON by (its subquery is `q`): `channel AS q` failed, "function
 /// row_to_json(text) does not exist", and a `q` that holds a row gave that row's fields
