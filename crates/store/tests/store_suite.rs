@@ -5280,9 +5280,10 @@ async fn a_with_that_changes_rows_is_refused_unrun_on_both_stores() {
 /// Regression (session 47): a time with a fraction of a second read differently on the two
 /// stores, `…:00.500+00:00` on SQLite and `…:00.5+00:00` on PostgreSQL (which drops the
 /// fraction's trailing zeros). PostgreSQL's now reads as the SQLite store holds it, in whole
-/// milliseconds or microseconds. The stores do hold different values of a time finer than a
+/// milliseconds or microseconds. And the stores held different values of a time finer than a
 /// microsecond (`synced_at`, the clock's, or a source's of 7 to 9 digits): SQLite its
-/// nanoseconds, PostgreSQL its microseconds; that difference shows.
+/// nanoseconds, PostgreSQL its microseconds. SQLite now keeps what PostgreSQL keeps, the
+/// microseconds `sqlx` sends it (cut toward 2000-01-01, so that a time before 2000 goes up).
 #[tokio::test]
 async fn a_time_reads_the_same_on_both_stores() {
     let at = |nanos: i64| t(3) + chrono::Duration::nanoseconds(nanos);
@@ -5292,10 +5293,15 @@ async fn a_time_reads_the_same_on_both_stores() {
         c.complaint.reported_at = at(500_000_000);
         c.complaint.first_response_at = Some(at(100_000_000));
         c.complaint.resolved_at = Some(at(120_000));
+        c.complaint.updated_at = at(123_456_789);
+        // Half a microsecond after a whole one, before 2000.
+        let mut old = complaint("2", Status::Resolved, at(0));
+        old.complaint.reported_at = Utc.with_ymd_and_hms(1999, 6, 1, 0, 0, 0).unwrap()
+            + chrono::Duration::nanoseconds(1_500);
         s.write_batch(&WriteBatch {
             channel: "sp4n_lapor",
             now: at(987_654_321),
-            complaints: &[c],
+            complaints: &[c, old],
             ..Default::default()
         })
         .await
@@ -5303,24 +5309,28 @@ async fn a_time_reads_the_same_on_both_stores() {
         let r = s
             .query(
                 "SELECT reported_at, updated_at, first_response_at, resolved_at, synced_at \
-                 FROM complaints",
+                 FROM complaints ORDER BY complaint_id",
             )
             .await
             .unwrap();
-        let synced = if ts.label == "sqlite" {
-            "2024-02-01T03:00:00.987654321+00:00"
-        } else {
-            "2024-02-01T03:00:00.987654+00:00"
-        };
         assert_eq!(
             r.rows,
-            vec![vec![
-                serde_json::json!("2024-02-01T03:00:00.500+00:00"),
-                serde_json::json!("2024-02-01T03:00:00.123456+00:00"),
-                serde_json::json!("2024-02-01T03:00:00.100+00:00"),
-                serde_json::json!("2024-02-01T03:00:00.000120+00:00"),
-                serde_json::json!(synced),
-            ]],
+            vec![
+                vec![
+                    serde_json::json!("2024-02-01T03:00:00.500+00:00"),
+                    serde_json::json!("2024-02-01T03:00:00.123456+00:00"),
+                    serde_json::json!("2024-02-01T03:00:00.100+00:00"),
+                    serde_json::json!("2024-02-01T03:00:00.000120+00:00"),
+                    serde_json::json!("2024-02-01T03:00:00.987654+00:00"),
+                ],
+                vec![
+                    serde_json::json!("1999-06-01T00:00:00.000002+00:00"),
+                    serde_json::json!("2024-02-01T03:00:00+00:00"),
+                    serde_json::Value::Null,
+                    serde_json::Value::Null,
+                    serde_json::json!("2024-02-01T03:00:00.987654+00:00"),
+                ],
+            ],
             "{}",
             ts.label
         );
