@@ -397,4 +397,206 @@ mod tests {
         assert_eq!(first_word("E'x'", Dialect::Postgres).0, "");
         assert_eq!(first_word("E'x'", Dialect::Sqlite).0, "e");
     }
+
+    /// Texts made of the pieces the two stores quote, comment and end statements with,
+    /// in random order and amounts, from a seed (the same texts every run).
+    struct Texts(u64);
+
+    impl Texts {
+        fn next(&mut self) -> u64 {
+            // xorshift64.
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+
+        fn pick<'a>(&mut self, of: &[&'a str]) -> &'a str {
+            of[self.below(of.len())]
+        }
+
+        /// Pieces that mean something to one store or the other, run together.
+        fn payload(&mut self) -> String {
+            const PIECES: &[&str] = &[
+                ";", "'", "''", "\\", "$", "$$", "$a$", "$A$", "$1", "$1$", "$_$", "$é$", "*/",
+                "/*", "--", "\n", "\r", "\"", "x", " ", "é", "`", "[", "]", "E", "e", "U&", "(",
+                ")", "?", "@a", ":a", "#", "\x0b", "\x0c", "\t", "1", "1e", ".", "&",
+            ];
+            (0..self.below(6)).map(|_| self.pick(PIECES)).collect()
+        }
+
+        /// A value between quotes or comments of either store, or a payload alone.
+        fn item(&mut self) -> String {
+            let p = self.payload();
+            match self.below(14) {
+                0 => format!("'{}'", p.replace('\'', "''")),
+                1 => format!("'{p}'"),
+                2 => format!("E'{p}'"),
+                3 => format!("e'{}'", p.replace('\\', "\\\\").replace('\'', "\\'")),
+                4 => {
+                    let tag = self.pick(&["", "a", "A", "t1", "_", "é", "1", "a$"]);
+                    format!("${tag}${p}${tag}$")
+                }
+                5 => format!("U&'{p}'"),
+                6 => format!("\"{}\"", p.replace('"', "\"\"")),
+                7 => format!("1 /* {p} */"),
+                8 => format!("1 /* /* {p} */ {p} */"),
+                9 => format!("1 -- {p}\n"),
+                10 => format!("[{p}]"),
+                11 => format!("`{p}`"),
+                12 => format!("namE'{p}'"),
+                _ => p,
+            }
+        }
+
+        /// A query of such values, and what may follow it.
+        fn statement(&mut self) -> String {
+            let mut s = self
+                .pick(&[
+                    "SELECT ",
+                    "select ",
+                    "(SELECT ",
+                    "WITH q AS (SELECT 1) SELECT ",
+                ])
+                .to_string();
+            for i in 0..=self.below(3) {
+                if i > 0 {
+                    s.push_str(", ");
+                }
+                s.push_str(&self.item());
+            }
+            if s.starts_with('(') {
+                s.push(')');
+            }
+            match self.below(6) {
+                0 => s.push(';'),
+                1 => {
+                    s.push_str(self.pick(&["; ", ";", ""]));
+                    s.push_str(&self.item());
+                }
+                2 => s.push_str(&self.payload()),
+                3 => s.push_str(self.pick(&[
+                    "; SELECT 2",
+                    ";-- x",
+                    "; /* x */",
+                    " -- x",
+                    " --",
+                    ";\x0b",
+                    "/*",
+                ])),
+                _ => {}
+            }
+            s
+        }
+    }
+
+    /// How many statements SQLite reads in `text` (one per `sqlite3_prepare_v2`, from the
+    /// tail of the last), or `None` when one of them does not prepare.
+    fn sqlite_statements(db: *mut rusqlite::ffi::sqlite3, text: &str) -> Option<usize> {
+        use rusqlite::ffi;
+        let mut rest = text.as_bytes();
+        let mut n = 0;
+        loop {
+            let len = std::os::raw::c_int::try_from(rest.len()).ok()?;
+            let mut stmt = std::ptr::null_mut();
+            let mut tail: *const std::os::raw::c_char = std::ptr::null();
+            // SAFETY: `db` is open; `rest` outlives the call and `len` is its length.
+            let rc = unsafe {
+                ffi::sqlite3_prepare_v2(db, rest.as_ptr().cast(), len, &mut stmt, &mut tail)
+            };
+            n += usize::from(!stmt.is_null());
+            // SAFETY: the statement prepared above (or null), once.
+            unsafe { ffi::sqlite3_finalize(stmt) };
+            if rc != ffi::SQLITE_OK {
+                return None;
+            }
+            let used = (tail as usize).wrapping_sub(rest.as_ptr() as usize);
+            if used == 0 || used >= rest.len() {
+                return Some(n);
+            }
+            rest = &rest[used..];
+        }
+    }
+
+    /// Whatever the text, the lexer ends, and where it says a statement ends is a
+    /// character's boundary (the query is cut there).
+    #[test]
+    fn any_text_is_read_to_its_end() {
+        let mut texts = Texts(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..100_000 {
+            let mut s = texts.statement();
+            if texts.below(20) == 0 {
+                let mut at = texts.below(s.len() + 1);
+                while !s.is_char_boundary(at) {
+                    at -= 1;
+                }
+                s.insert(at, '\0');
+            }
+            for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+                if let Some(end) = statement_end(&s, dialect) {
+                    assert!(end <= s.len() && s.is_char_boundary(end), "{s:?}");
+                }
+                let _ = first_word(&s, dialect);
+            }
+        }
+    }
+
+    /// The lexer finds one statement where SQLite itself reads one, and more where it reads
+    /// more, for texts made of what either store quotes or comments (those SQLite cannot
+    /// prepare left out); where it finds one, SQLite reads the text up to its end as one.
+    #[test]
+    fn sqlite_reads_as_many_statements_as_the_lexer_finds() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        // SAFETY: the connection outlives every use of its handle below.
+        let db = unsafe { conn.handle() };
+        let mut texts = Texts(0x1234_5678_9abc_def1);
+        let mut compared = 0;
+        for _ in 0..100_000 {
+            let s = texts.statement();
+            let Some(sqlite) = sqlite_statements(db, &s) else {
+                continue;
+            };
+            compared += 1;
+            let end = statement_end(&s, Dialect::Sqlite);
+            assert_eq!(end.is_some(), sqlite <= 1, "{s:?}: SQLite reads {sqlite}");
+            if let Some(end) = end {
+                assert_eq!(sqlite_statements(db, &s[..end]), Some(sqlite), "{s:?}");
+            }
+        }
+        assert!(compared > 5_000, "{compared}");
+    }
+
+    /// The same on PostgreSQL, whose extended protocol refuses a text of more than one
+    /// statement ("cannot insert multiple commands into a prepared statement").
+    #[tokio::test]
+    async fn postgresql_reads_as_many_statements_as_the_lexer_finds() {
+        let Some(ts) = crate::testing::postgres().await else {
+            return;
+        };
+        let crate::Backend::Postgres(pool) = &ts.store.backend else {
+            unreachable!("a PostgreSQL store")
+        };
+        let mut conn = pool.acquire().await.unwrap();
+        let mut texts = Texts(0xdead_beef_cafe_f00d);
+        let mut compared = 0;
+        for _ in 0..10_000 {
+            let s = texts.statement();
+            let one = match sqlx::Executor::describe(&mut *conn, &s).await {
+                Ok(_) => true,
+                Err(sqlx::Error::Database(d)) if d.message().contains("multiple commands") => false,
+                Err(_) => continue,
+            };
+            compared += 1;
+            assert_eq!(
+                statement_end(&s, Dialect::Postgres).is_some(),
+                one,
+                "{s:?}: PostgreSQL reads one: {one}"
+            );
+        }
+        assert!(compared > 1_000, "{compared}");
+    }
 }
