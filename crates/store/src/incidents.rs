@@ -39,6 +39,8 @@ impl Store {
         rule: impl Fn(&[IncidentCandidate]) -> Vec<Option<String>>,
     ) -> Result<u64> {
         let t = Tables::of(rebuild);
+        // The time kept as the batches keep it, to the microsecond on either store.
+        let now = crate::to_the_microsecond(now);
         let what = || "linking the complaints of one incident".to_string();
         let clear = clear_sql(t.complaints);
         let set = format!(

@@ -126,6 +126,23 @@ pub(crate) fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
     })
 }
 
+/// `t` as the PostgreSQL store keeps it, to the microsecond: `sqlx` sends a time as its
+/// microseconds since 2000-01-01, a finer part cut toward that day (down after it, up before
+/// it). The SQLite store writes a complaint's times so too, so that the same complaint reads
+/// the same on both stores.
+pub(crate) fn to_the_microsecond(
+    t: chrono::DateTime<chrono::Utc>,
+) -> chrono::DateTime<chrono::Utc> {
+    // 2000-01-01T00:00:00Z.
+    let Some(epoch) = chrono::DateTime::from_timestamp(946_684_800, 0) else {
+        return t;
+    };
+    (t - epoch)
+        .num_microseconds()
+        .and_then(|us| epoch.checked_add_signed(chrono::TimeDelta::microseconds(us)))
+        .unwrap_or(t)
+}
+
 /// What a keyword/value connection string is shown as (see [`is_keyword_value`]).
 const KEYWORD_VALUE_SHOWN: &str = "(key=value connection string, not shown)";
 

@@ -32,23 +32,10 @@ fn events_of_one(t: Tables) -> String {
 }
 
 /// A time as `sqlx` writes it to SQLite (RFC 3339, `+00:00`): stored text stays comparable
-/// whichever path wrote it. To the microsecond, as PostgreSQL keeps it (see [`as_postgres`]):
-/// the same complaint reads the same on both stores.
+/// whichever path wrote it. To the microsecond, as PostgreSQL keeps it (see
+/// [`crate::to_the_microsecond`]): the same complaint reads the same on both stores.
 fn ts(t: DateTime<Utc>) -> String {
-    as_postgres(t).to_rfc3339_opts(SecondsFormat::AutoSi, false)
-}
-
-/// `t` as the PostgreSQL store keeps it: `sqlx` sends a time as its microseconds since
-/// 2000-01-01, a finer part cut toward that day (down after it, up before it).
-fn as_postgres(t: DateTime<Utc>) -> DateTime<Utc> {
-    // 2000-01-01T00:00:00Z.
-    let Some(epoch) = DateTime::from_timestamp(946_684_800, 0) else {
-        return t;
-    };
-    (t - epoch)
-        .num_microseconds()
-        .and_then(|us| epoch.checked_add_signed(chrono::TimeDelta::microseconds(us)))
-        .unwrap_or(t)
+    crate::to_the_microsecond(t).to_rfc3339_opts(SecondsFormat::AutoSi, false)
 }
 
 fn opt_ts(t: Option<DateTime<Utc>>) -> Option<String> {

@@ -1713,6 +1713,48 @@ async fn incidents_are_linked_by_reporter_and_kept_by_a_new_version() {
     }
 }
 
+/// A pass linking incidents writes the `synced_at` of a complaint it links as the batches do,
+/// to the microsecond on both stores (review, session 47: SQLite kept its nanoseconds).
+#[tokio::test]
+async fn a_pass_keeps_synced_at_to_the_microsecond() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let of = |id: &str, channel: &str| {
+            let mut c = complaint(id, Status::Received, t(3));
+            c.complaint.reporter_key = Some("k1".into());
+            c.complaint.channel = channel.into();
+            c
+        };
+        store_rows(
+            s,
+            "sp4n_lapor",
+            t(3),
+            &[of("1", "sp4n_lapor"), of("2", "lapor_gub")],
+        )
+        .await;
+        let rule =
+            |group: &[aduan_core::IncidentCandidate]| vec![Some("inc".to_string()); group.len()];
+        let now = t(4) + chrono::Duration::nanoseconds(987_654_321);
+        assert_eq!(
+            s.link_incidents(false, now, rule).await.unwrap(),
+            2,
+            "{}",
+            ts.label
+        );
+        let synced = s
+            .query("SELECT DISTINCT synced_at FROM complaints")
+            .await
+            .unwrap()
+            .rows;
+        assert_eq!(
+            synced,
+            [[serde_json::json!("2024-02-01T04:00:00.987654+00:00")]],
+            "{}",
+            ts.label
+        );
+    }
+}
+
 /// A pass reads the reporters it hands over a few hundred at a time: with more of them than
 /// one statement reads, every reporter who used two channels is handed over whole, once, and
 /// the one who used one channel, or has no category, is not.
