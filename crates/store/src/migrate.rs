@@ -84,6 +84,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0015_quarantine_dismissed.sql",
         sql: include_str!("../../../migrations/sqlite/0015_quarantine_dismissed.sql"),
     },
+    Migration {
+        version: 16,
+        name: "0016_worked_runs.sql",
+        sql: include_str!("../../../migrations/sqlite/0016_worked_runs.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -162,6 +167,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         name: "0015_quarantine_dismissed.sql",
         sql: include_str!("../../../migrations/postgres/0015_quarantine_dismissed.sql"),
     },
+    Migration {
+        version: 16,
+        name: "0016_worked_runs.sql",
+        sql: include_str!("../../../migrations/postgres/0016_worked_runs.sql"),
+    },
 ];
 
 /// Taken first in each migration's transaction on SQLite: a write that changes nothing, so
@@ -209,6 +219,7 @@ mod tests {
                 "d3402999d3fc351e",
                 "a02c1057bd6f95dc",
                 "47b6139b2ed3ef2c",
+                "65e2e9072646e2bf",
             ],
         ),
         (
@@ -229,6 +240,7 @@ mod tests {
                 "2df79e87bc2acead",
                 "a02c1057bd6f95dc",
                 "47b6139b2ed3ef2c",
+                "65e2e9072646e2bf",
             ],
         ),
     ];
