@@ -914,6 +914,26 @@ async fn status_refuses_a_negative_run_count_as_a_usage_error() {
     assert!(out.status.success(), "{}", text(&out));
 }
 
+/// Review (session 47): a SQLite URL's query string was cut off without a word
+/// (`?mode=ro` opened the store to write): it is a configuration problem naming the option.
+#[test]
+fn a_sqlite_url_with_options_is_refused_with_78_naming_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("aduan.db");
+    for args in [&["status"][..], &["renormalise"], &["backup", "copy.db"]] {
+        let mut all = vec!["--database", "sqlite:aduan.db?mode=ro"];
+        all.extend_from_slice(args);
+        let out = aduan(dir.path(), &all, &[("ADUAN_REPORTER_KEY", REPORTER_KEY)]);
+        assert_eq!(out.status.code(), Some(78), "{args:?}: {}", text(&out));
+        assert!(
+            text(&out).contains("the option \"mode\""),
+            "{args:?}: {}",
+            text(&out)
+        );
+        assert!(!db.exists(), "{args:?}");
+    }
+}
+
 /// A `--log` that is no level (`inf` for `info`) is refused: `tracing` reads a bare word as
 /// a target, and every other log, a failing channel's errors included, was dropped without a
 /// word (serve review); one it cannot read was replaced by `warn` as silently. A crate's

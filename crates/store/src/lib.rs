@@ -374,7 +374,45 @@ pub fn sqlite_path(url: &str) -> Result<&str> {
     let path = prefix("sqlite://")
         .or_else(|| prefix("sqlite:"))
         .unwrap_or(url);
-    let path = path.split('?').next().unwrap_or(path);
+    // A query string (`sqlite:aduan.db?mode=ro`) holds options the store does not read: it
+    // was cut off without a word, and `mode=ro` opened the store to write (review). Refused,
+    // its keys named (their values are not shown).
+    if let Some((bare, query)) = path.split_once('?') {
+        // `mode=rwc` (sqlx's examples write it) is what the store does: read, write, create.
+        if query == "mode=rwc" {
+            return checked_sqlite_path(url, bare);
+        }
+        let keys: Vec<&str> = query
+            .split('&')
+            .filter(|kv| !kv.is_empty() && *kv != "mode=rwc")
+            .map(|kv| kv.split_once('=').map_or(kv, |(k, _)| k))
+            .collect();
+        let named = match keys.as_slice() {
+            [] => "an empty query string (`?`)".to_string(),
+            [one] => format!("the option {one:?}"),
+            many => format!(
+                "the options {}",
+                many.iter()
+                    .map(|k| format!("{k:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        return Err(Error::Url {
+            url: redact_url(url),
+            message: format!(
+                "{named} after `?`: a SQLite store's URL takes no options but `mode=rwc`, \
+                 what it does (a store is opened to read and write, made where there is none, \
+                 in WAL mode; the commands that only read never write it, and `aduan query` \
+                 refuses a statement that writes); give sqlite:path alone"
+            ),
+        });
+    }
+    checked_sqlite_path(url, path)
+}
+
+/// `path`, the SQLite file `url` names, unless it names none.
+fn checked_sqlite_path<'a>(url: &str, path: &'a str) -> Result<&'a str> {
     if path.is_empty() || path == ":memory:" {
         return Err(Error::Url {
             url: redact_url(url),
@@ -1523,6 +1561,42 @@ mod tests {
         let url = format!("sqlite:{}", dir.path().join("aduan.db").display());
         Store::open(&url).await.unwrap().close().await;
     }
+    /// Review (session 47): a SQLite URL's query string was cut off without a word, and
+    /// `sqlite:aduan.db?mode=ro` opened the store to write. Each option is refused, named
+    /// (its value not shown), and nothing is made.
+    #[tokio::test]
+    async fn a_sqlite_url_with_options_is_refused_naming_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("aduan.db");
+        for (query, named) in [
+            ("mode=ro", "the option \"mode\""),
+            (
+                "cache=shared&immutable=1",
+                "the options \"cache\", \"immutable\"",
+            ),
+            ("", "an empty query string"),
+            ("mode=rwc&mode=ro", "the option \"mode\""),
+        ] {
+            let url = format!("sqlite:{}?{query}", db.display());
+            for e in [
+                Store::open(&url).await.unwrap_err(),
+                Store::open_as_is(&url).await.unwrap_err(),
+            ] {
+                assert!(matches!(e, Error::Url { .. }), "{e}");
+                let e = e.to_string();
+                assert!(
+                    e.contains(named) && e.contains("takes no options but"),
+                    "{e}"
+                );
+            }
+            assert!(!db.exists(), "{url}");
+        }
+        let e = sqlite_path("sqlite:aduan.db?password=s3cret")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("\"password\"") && !e.contains("s3cret"), "{e}");
+    }
+
     /// A store that is not there is named without a password its URL may carry.
     #[tokio::test]
     async fn a_missing_store_is_named_without_a_password() {
