@@ -108,6 +108,25 @@ impl Store {
             store
         };
         check_beside(from, &fail)?;
+        // The store's folder is not made (as a store's opening makes none): one that is not
+        // there is named, with what to do (review: the copy's "No such file or directory"
+        // said neither which folder nor why).
+        if let Some(dir) = store.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let problem = match std::fs::metadata(dir) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("does not exist"),
+                Ok(m) if !m.is_dir() => Some("is not a folder"),
+                _ => None,
+            };
+            if let Some(problem) = problem {
+                return Err(fail(format!(
+                    "the store's folder {} {problem} (the store is {}: check [store] url, \
+                     --database or ADUAN_DATABASE_URL; to restore there, create the folder \
+                     first, owned by the user the service runs as); nothing was changed",
+                    dir.display(),
+                    store.display()
+                )));
+            }
+        }
         if store.exists() && same_file(from, &store) {
             return Err(fail("that is the store itself, not a backup of it".into()));
         }
@@ -580,6 +599,27 @@ mod tests {
                 name.contains(".before-restore-") || name.contains(".restore.partial")
             })
             .collect()
+    }
+
+    /// Review (session 47): a restore into a folder that is not there said only "No such
+    /// file or directory"; it names the folder and what to do, and makes nothing.
+    #[tokio::test]
+    async fn a_restore_into_a_folder_that_is_not_there_names_it() {
+        let (_ts, file, backup) = store_and_backup().await;
+        let dir = file.with_file_name("not-there");
+        let url = format!("sqlite:{}", dir.join("aduan.db").display());
+        let e = Store::restore(&url, &backup, &|_, _| {})
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(&format!(
+                "the store's folder {} does not exist",
+                dir.display()
+            )) && e.contains("create the folder first"),
+            "{e}"
+        );
+        assert!(!dir.exists());
     }
 
     /// Review: the store was found unused before the backup was copied, and nothing guarded
