@@ -153,18 +153,42 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
         service = service.backups(backups);
     }
 
-    let listener = tokio::net::TcpListener::bind(addr)
+    // Every address the name resolves to (`localhost`: 127.0.0.1 and ::1; review: only the
+    // first was listened on, and a client trying the other was refused).
+    let resolved: Vec<std::net::SocketAddr> = tokio::net::lookup_host(addr)
+        .await
+        .with_context(|| format!("resolving the address to listen on {addr}"))?
+        .collect();
+    let bound = aduan_service::bind_each(&resolved)
         .await
         .with_context(|| format!("listening on {addr}"))?;
-    let local = listener
-        .local_addr()
-        .with_context(|| format!("reading the address bound for {addr}"))?;
+    let mut local = Vec::new();
+    for listener in &bound.listeners {
+        let at = listener
+            .local_addr()
+            .with_context(|| format!("reading the address bound for {addr}"))?;
+        local.push(format!("http://{at}"));
+    }
+    // Those it could not bind beside them are said (IPv6 switched off, a port taken there).
+    let not_bound = bound
+        .not_bound
+        .iter()
+        .map(|(at, e)| format!("{at}: {e}"))
+        .collect::<Vec<_>>();
+    for (at, e) in &bound.not_bound {
+        tracing::warn!(%addr, not_bound = %at, error = %e, "One address of the name to listen on could not be bound; the others are listened on.");
+    }
     say!(
-        "aduan serve: listening on http://{local} (store {})",
-        store.url()
+        "aduan serve: listening on {} (store {}){}",
+        local.join(" and "),
+        store.url(),
+        match not_bound.is_empty() {
+            true => String::new(),
+            false => format!("; not on {}", not_bound.join(", ")),
+        }
     );
     service
-        .run(listener, aduan_service::shutdown_signal())
+        .run_on(bound.listeners, aduan_service::shutdown_signal())
         .await?;
     say!("aduan serve: stopped");
     Ok(ExitCode::SUCCESS)

@@ -354,7 +354,7 @@ mod tests {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stop_rx) = watch::channel(false);
         let server = tokio::spawn(crate::server::serve(
-            listener,
+            vec![listener],
             app,
             crate::server::Limits {
                 head_timeout: request_timeout,

@@ -189,10 +189,21 @@ impl Service {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send,
     ) -> Result<()> {
-        let addr = listener
-            .local_addr()
+        self.run_on(vec![listener], shutdown).await
+    }
+
+    /// [`run`](Self::run) serving on each of `listeners` (see [`bind_each`]).
+    pub async fn run_on(
+        self,
+        listeners: Vec<TcpListener>,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> Result<()> {
+        let addr = listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
             .map(|a| a.to_string())
-            .unwrap_or_default();
+            .collect::<Vec<_>>()
+            .join(", ");
         let (stop_tx, stop_rx) = watch::channel(false);
         let metrics = Metrics::default();
         // A process that only takes webhooks folds them too: its writes are refused alike.
@@ -269,7 +280,7 @@ impl Service {
         // A request's head gets as long as a whole request: a slow one, and a keep-alive
         // connection idle that long, are closed.
         let mut server = tokio::spawn(server::serve(
-            listener,
+            listeners,
             app,
             server::Limits {
                 head_timeout: self.options.request_timeout,
@@ -325,6 +336,56 @@ impl Service {
         tracing::info!("Stopped.");
         Ok(())
     }
+}
+
+/// The listeners [`bind_each`] made, and the addresses it could not bind, with why.
+#[derive(Debug)]
+pub struct Bound {
+    /// One a bound address, in the order given.
+    pub listeners: Vec<TcpListener>,
+    /// The addresses left out: another was bound, this one could not be (IPv6 switched off,
+    /// its port taken there).
+    pub not_bound: Vec<(std::net::SocketAddr, std::io::Error)>,
+}
+
+/// Listens on each of `addrs` (every address a host name resolves to: `localhost` is
+/// `127.0.0.1` and `::1`, and a client may try either), each once, on one port: a port of
+/// 0 is the one the first address got. An address that cannot be bound while another was
+/// is left out and said in [`Bound::not_bound`]; none bound is the first one's error.
+pub async fn bind_each(addrs: &[std::net::SocketAddr]) -> std::io::Result<Bound> {
+    let mut unique: Vec<std::net::SocketAddr> = Vec::new();
+    for a in addrs {
+        if !unique.contains(a) {
+            unique.push(*a);
+        }
+    }
+    let mut bound = Bound {
+        listeners: Vec::new(),
+        not_bound: Vec::new(),
+    };
+    let mut port = None;
+    for mut addr in unique {
+        if let Some(port) = port.filter(|_| addr.port() == 0) {
+            addr.set_port(port);
+        }
+        match TcpListener::bind(addr).await {
+            Ok(listener) => {
+                port = port.or(listener.local_addr().ok().map(|a| a.port()));
+                bound.listeners.push(listener);
+            }
+            Err(e) => bound.not_bound.push((addr, e)),
+        }
+    }
+    if bound.listeners.is_empty() {
+        return Err(match bound.not_bound.into_iter().next() {
+            Some((addr, e)) => std::io::Error::new(e.kind(), format!("{addr}: {e}")),
+            None => std::io::Error::new(
+                std::io::ErrorKind::AddrNotAvailable,
+                "no address to listen on",
+            ),
+        });
+    }
+    Ok(bound)
 }
 
 fn router(state: AppState, webhooks: Router) -> Router {
@@ -492,6 +553,53 @@ mod tests {
             let _ = rx.await;
         }));
         (base, tx, task, ts)
+    }
+
+    /// Review (session 47): `localhost:8080` was listened on at its first address only, and
+    /// a client that tried the other (`::1`) was refused. Each address is listened on, on one
+    /// port also when 0 asks for any, and served; one that cannot be bound beside another is
+    /// said, not an error.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn each_address_of_a_name_is_listened_on_and_served() {
+        let v4: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+        let v6: std::net::SocketAddr = "[::1]:0".parse().unwrap();
+        if std::net::TcpListener::bind(v6).is_err() {
+            eprintln!("skipped: no IPv6 loopback here");
+            return;
+        }
+        let bound = bind_each(&[v4, v6, v4]).await.unwrap();
+        assert!(bound.not_bound.is_empty(), "{:?}", bound.not_bound);
+        let at: Vec<std::net::SocketAddr> = bound
+            .listeners
+            .iter()
+            .map(|l| l.local_addr().unwrap())
+            .collect();
+        assert_eq!(at.len(), 2, "{at:?}");
+        assert_eq!(at[0].port(), at[1].port(), "{at:?}");
+        assert!(at[0].is_ipv4() && at[1].is_ipv6(), "{at:?}");
+        let ts = aduan_store::testing::sqlite().await;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let service = Service::new(ts.store.clone(), ServiceOptions::default());
+        let task = tokio::spawn(service.run_on(bound.listeners, async {
+            let _ = rx.await;
+        }));
+        for a in &at {
+            let res = reqwest::get(format!("http://{a}/healthz")).await.unwrap();
+            assert_eq!(res.status().as_u16(), 200, "{a}");
+        }
+        // The port taken on one address: that one is said, the other bound.
+        let taken = std::net::TcpListener::bind(v6).unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let mut v4_same = v4;
+        v4_same.set_port(0);
+        let mut v6_same = v6;
+        v6_same.set_port(port);
+        let again = bind_each(&[v6_same, v4_same]).await.unwrap();
+        assert_eq!(again.listeners.len(), 1);
+        assert_eq!(again.not_bound.len(), 1);
+        assert_eq!(again.not_bound[0].0, v6_same);
+        let _ = tx.send(());
+        task.await.unwrap().unwrap();
     }
 
     /// At most `BODIES_AT_ONCE` webhook requests of the largest body are read at once;

@@ -29,12 +29,13 @@ pub(crate) struct Limits {
     pub(crate) connections: usize,
 }
 
-/// Serves `app` on `listener` until `stop` turns true (or its sender goes), then takes no
+/// Serves `app` on `listeners` (each address of a host name: `localhost`'s IPv4 and IPv6
+/// ones) until `stop` turns true (or its sender goes), then takes no
 /// new connection, lets each open one finish the request it is answering and ends when all
 /// have closed; within `limits`. Accept errors are logged and tried again; they never end
 /// the server.
 pub(crate) async fn serve(
-    listener: TcpListener,
+    listeners: Vec<TcpListener>,
     app: Router,
     limits: Limits,
     stop: watch::Receiver<bool>,
@@ -46,7 +47,7 @@ pub(crate) async fn serve(
         let room = connections.len() < limits.connections.max(1);
         let accepted = tokio::select! {
             () = &mut stopped => break,
-            accepted = listener.accept(), if room => accepted,
+            accepted = accept_any(&listeners), if room => accepted,
             Some(ended) = connections.join_next(), if !connections.is_empty() => {
                 log_abnormal_end(ended);
                 continue;
@@ -71,10 +72,29 @@ pub(crate) async fn serve(
             }
         }
     }
-    drop(listener);
+    drop(listeners);
     while let Some(ended) = connections.join_next().await {
         log_abnormal_end(ended);
     }
+}
+
+/// The next connection on any of `listeners` (each looked at in turn, so that one busy
+/// listener does not keep the others waiting for long).
+async fn accept_any(
+    listeners: &[TcpListener],
+) -> std::io::Result<(TcpStream, std::net::SocketAddr)> {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let first = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::future::poll_fn(|cx| {
+        let n = listeners.len();
+        for i in 0..n {
+            if let std::task::Poll::Ready(accepted) = listeners[(first + i) % n].poll_accept(cx) {
+                return std::task::Poll::Ready(accepted);
+            }
+        }
+        std::task::Poll::Pending
+    })
+    .await
 }
 
 /// Resolves when `stop` turns true or its sender goes.
@@ -146,7 +166,7 @@ mod tests {
             head_timeout: Duration::from_secs(60),
             connections: 1,
         };
-        let server = tokio::spawn(serve(listener, app, limits, stop_rx));
+        let server = tokio::spawn(serve(vec![listener], app, limits, stop_rx));
         // Takes the one place and sends nothing.
         let held = TcpStream::connect(addr).await.unwrap();
         let url = format!("http://{addr}/");
