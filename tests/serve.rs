@@ -81,7 +81,11 @@ fn with_outcome<'a>(runs: &'a [RunRecord], outcome: &str) -> Vec<&'a RunRecord> 
 /// `/metrics` lines as `name{labels}` → value, the families read from `sync_runs` only.
 fn sync_metrics(text: &str) -> BTreeMap<String, String> {
     text.lines()
-        .filter(|l| l.starts_with("aduan_sync_") && !l.starts_with("aduan_sync_in_progress"))
+        .filter(|l| {
+            l.starts_with("aduan_sync_")
+                && !l.starts_with("aduan_sync_in_progress")
+                && !l.starts_with("aduan_sync_running_since")
+        })
         .filter_map(|l| l.rsplit_once(' '))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()

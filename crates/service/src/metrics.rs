@@ -231,6 +231,29 @@ impl Metrics {
             );
         }
 
+        family(
+            &mut out,
+            "aduan_sync_running_since_timestamp_seconds",
+            "gauge",
+            "When the channel's run going on now started (Unix time), in this process or another on this database (the run holding the channel's lease, from sync_runs); 0 when none runs (a run whose process was killed is none).",
+        );
+        let mut running: BTreeMap<&str, f64> = db
+            .running
+            .iter()
+            .map(|(channel, secs)| (channel.as_str(), *secs))
+            .collect();
+        // (0 for a scheduled channel only when the database said so: none when it did not.)
+        for channel in scheduled.iter().filter(|_| known) {
+            running.entry(channel).or_insert(0.0);
+        }
+        for (channel, secs) in running {
+            let _ = writeln!(
+                out,
+                "aduan_sync_running_since_timestamp_seconds{} {secs:.3}",
+                labels(&[("channel", channel)])
+            );
+        }
+
         let local = self.lock();
         // The push channels' inboxes (normally empty within seconds): deliveries accepted
         // and not folded show here, whichever process took them.
@@ -356,6 +379,8 @@ impl Metrics {
 struct FromStore {
     runs: Vec<RunGroup>,
     last_ok: Vec<(String, f64)>,
+    /// Per channel: when its run going on now started (see `Store::runs_in_progress`).
+    running: Vec<(String, f64)>,
     /// Per channel: deliveries waiting in the inbox, and the oldest one's arrival.
     inbox: BTreeMap<String, (i64, Option<f64>)>,
 }
@@ -401,6 +426,11 @@ async fn from_store(store: &Store) -> aduan_store::Result<FromStore> {
         if let Some(secs) = unix(finished) {
             out.last_ok.push((text(channel), secs));
         }
+    }
+    for r in store.runs_in_progress().await? {
+        let t = r.started_at;
+        let secs = t.timestamp() as f64 + f64::from(t.timestamp_subsec_micros()) / 1e6;
+        out.running.push((r.channel, secs));
     }
     for row in store.query(INBOX_SQL).await?.rows {
         let [channel, pending, oldest] = row.as_slice() else {
@@ -467,6 +497,7 @@ mod tests {
             "aduan_sync_records_quarantined_total",
             "aduan_sync_last_success_timestamp_seconds",
             "aduan_sync_in_progress",
+            "aduan_sync_running_since_timestamp_seconds",
             "aduan_schedule_ticks_skipped_total",
             "aduan_webhook_deliveries_total",
             "aduan_push_inbox_pending",
@@ -517,6 +548,96 @@ mod tests {
                 )),
             "{text}"
         );
+    }
+
+    /// A run going on shows when it started, whichever process on the store runs it (its
+    /// lease held); a run left without an end by a process that crashed does not, as soon
+    /// as its lease is no process's: released, a PostgreSQL session ended, or on SQLite a
+    /// lease row not yet lapsed of a process of this machine that is gone, which the next
+    /// run takes over at once (review: a stuck run showed only as a stale last success).
+    #[tokio::test]
+    async fn the_run_going_on_shows_its_start_and_a_crashed_one_does_not() {
+        for ts in aduan_store::testing::all().await {
+            let m = Metrics::default();
+            m.scheduled("cc112");
+            let gauge = |text: &str| {
+                text.lines()
+                    .find_map(|l| {
+                        l.strip_prefix(
+                            "aduan_sync_running_since_timestamp_seconds{channel=\"cc112\"} ",
+                        )
+                    })
+                    .map(str::to_string)
+            };
+            let text = m.render(&ts.store, None).await;
+            assert_eq!(
+                gauge(&text).as_deref(),
+                Some("0.000"),
+                "{}: {text}",
+                ts.label
+            );
+            let started = chrono::DateTime::parse_from_rfc3339("2026-12-06T01:02:03Z")
+                .unwrap()
+                .with_timezone(&chrono::Utc);
+            let run = aduan_store::RunRecord {
+                run_id: "run-1".into(),
+                channel: "cc112".into(),
+                started_at: started,
+                ..Default::default()
+            };
+            // Another replica's run: its row and its lease (this test holds it).
+            let lease = ts
+                .store
+                .try_lease("cc112", "run-1", std::time::Duration::from_secs(60))
+                .await
+                .unwrap()
+                .expect("the lease is free");
+            ts.store.save_run(&run).await.unwrap();
+            let text = m.render(&ts.store, None).await;
+            let want = format!("{}.000", started.timestamp());
+            assert_eq!(gauge(&text), Some(want.clone()), "{}: {text}", ts.label);
+            // Its process crashed: the row stays without an end.
+            if ts.end_lease_session("cc112").await {
+                // PostgreSQL frees the lock with the session.
+                for _ in 0..250 {
+                    if !ts.store.lease_held("cc112").await.unwrap() {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                drop(lease);
+            } else {
+                // SQLite: the lease's row names a process of this machine that is gone,
+                // and has not lapsed.
+                let held = ts
+                    .store
+                    .query("SELECT holder FROM sync_leases WHERE channel = 'cc112'")
+                    .await
+                    .unwrap();
+                let holder = held.rows[0][0].as_str().unwrap().to_string();
+                let Some((place, started)) = holder.rsplit_once('/') else {
+                    continue;
+                };
+                let (place, _pid) = place.rsplit_once('/').unwrap();
+                let gone = format!("{place}/999999999/{started}");
+                drop(lease);
+                ts.execute(&format!("UPDATE sync_leases SET holder = '{gone}'"))
+                    .await;
+            }
+            let text = m.render(&ts.store, None).await;
+            assert_eq!(
+                gauge(&text).as_deref(),
+                Some("0.000"),
+                "{}: {text}",
+                ts.label
+            );
+            assert_eq!(
+                ts.store.runs(Some("cc112")).await.unwrap()[0].outcome,
+                None,
+                "{}",
+                ts.label
+            );
+        }
     }
 
     /// Runs moved out of `sync_runs` into `sync_run_totals` still count: the sync series are

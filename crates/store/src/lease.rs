@@ -51,6 +51,17 @@ enum Inner {
     },
 }
 
+/// A run going on now (see [`Store::runs_in_progress`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunInProgress {
+    /// The channel.
+    pub channel: String,
+    /// The run's id (`sync_runs.run_id`).
+    pub run_id: String,
+    /// When it started.
+    pub started_at: chrono::DateTime<Utc>,
+}
+
 /// A transaction that checks [`Fence`]s before it commits: [`Error::LeaseLost`] for the
 /// first lease that is no longer its holder's (the caller then drops the transaction, which
 /// rolls it back).
@@ -250,6 +261,58 @@ impl Store {
                 .map(|n| n > 0)
             }
         }
+    }
+
+    /// The run of each channel going on now, in this process or another on the store: the
+    /// channel's latest run without an end, while its lease is held (SQLite: by that run, a
+    /// lease not lapsed and not of a process of this machine that is gone; PostgreSQL: the
+    /// lock granted to a session of this database, whose holder the server does not name).
+    /// A run whose process was killed has no end recorded until the channel's next run: it
+    /// is not going on, and not listed, once its lease is no process's (as
+    /// [`lease_held`](Self::lease_held) and the next run's [`try_lease`](Self::try_lease)
+    /// take it).
+    pub async fn runs_in_progress(&self) -> Result<Vec<RunInProgress>> {
+        let what = || "reading the runs in progress".to_string();
+        // Runs without an end are few (those going on, and those killed since the
+        // channel's last run): read through `sync_runs_outcome`.
+        let unended: Vec<(String, String, chrono::DateTime<Utc>)> = crate::on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT channel, run_id, started_at FROM sync_runs WHERE outcome IS NULL \
+                 ORDER BY channel, started_at DESC, run_id DESC",
+            )
+            .fetch_all(pool)
+            .await
+            .context(what)
+        })?;
+        let mut out: Vec<RunInProgress> = Vec::new();
+        for (channel, run_id, started_at) in unended {
+            if out.last().is_some_and(|r| r.channel == channel) {
+                continue;
+            }
+            let going_on = match &self.backend {
+                Backend::Sqlite(pool) => sqlx::query_scalar::<_, String>(
+                    "SELECT holder FROM sync_leases WHERE channel = $1 AND expires_at >= $2",
+                )
+                .bind(&channel)
+                .bind(Utc::now())
+                .fetch_optional(pool)
+                .await
+                .context(what)?
+                .is_some_and(|h| {
+                    h.split_once(PLACE).map_or(h.as_str(), |(run, _)| run) == run_id
+                        && !holder_gone(&h)
+                }),
+                Backend::Postgres(_) => self.lease_held(&channel).await?,
+            };
+            if going_on {
+                out.push(RunInProgress {
+                    channel,
+                    run_id,
+                    started_at,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// Takes the lease of `channel` for `holder`, or `None` if another holder has it.

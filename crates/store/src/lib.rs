@@ -39,7 +39,7 @@ use sqlx::{ConnectOptions, Connection, PgPool, SqlitePool};
 
 pub use backup::BackupSummary;
 pub use error::{Error, Result};
-pub use lease::{Fence, Lease};
+pub use lease::{Fence, Lease, RunInProgress};
 pub use read::{
     ChannelStatus, QuarantineEntry, QueryResult, RawFilter, StoredRaw, Streamed, SummaryRow,
     PAGE_BYTES,

@@ -38,6 +38,12 @@ pub struct ChannelStatus {
     /// Runs skipped (another run held the channel) since the latest of `runs` started (all
     /// the channel's, when it has no other), and when the latest of them started.
     pub skipped_since: (i64, Option<DateTime<Utc>>),
+    /// The latest run that was not skipped, also when `runs` holds none (asked for none):
+    /// running, or ended.
+    pub latest: Option<RunRecord>,
+    /// The channel's run going on now, in any process on the store (see
+    /// [`Store::runs_in_progress`]); a run without an end that is not this one was killed.
+    pub running: Option<crate::RunInProgress>,
 }
 
 /// One row of `quarantine`.
@@ -170,6 +176,7 @@ impl Store {
             .fetch_all(pool)
             .await
             .context(|| "listing channels".into())?;
+            let mut in_progress = self.runs_in_progress().await?;
             let mut out = Vec::new();
             for channel in channels {
                 let cursor = self.cursor(&channel).await?;
@@ -195,13 +202,13 @@ impl Store {
                 .fetch_all(pool)
                 .await
                 .context(|| format!("reading runs of {channel}"))?;
-                let since = match runs.first() {
-                    Some(r) => r.started_at,
-                    None => self
-                        .last_run(&channel)
-                        .await?
-                        .map_or(DateTime::UNIX_EPOCH, |r| r.started_at),
+                let latest = match runs.first() {
+                    Some(r) => Some(r.clone()),
+                    None => self.last_run(&channel).await?,
                 };
+                let since = latest
+                    .as_ref()
+                    .map_or(DateTime::UNIX_EPOCH, |r| r.started_at);
                 // Counted where they are: a run held for weeks has every tick of the other
                 // replicas since (review, session 46: each one's time was sent and sorted).
                 let skipped_since: (i64, Option<DateTime<Utc>>) = sqlx::query_as(
@@ -213,6 +220,10 @@ impl Store {
                 .fetch_one(pool)
                 .await
                 .context(|| format!("counting skipped runs of {channel}"))?;
+                let running = in_progress
+                    .iter()
+                    .position(|r| r.channel == channel)
+                    .map(|i| in_progress.swap_remove(i));
                 out.push(ChannelStatus {
                     channel,
                     cursor,
@@ -220,6 +231,8 @@ impl Store {
                     quarantined_open,
                     runs,
                     skipped_since,
+                    latest,
+                    running,
                 });
             }
             Ok(out)
