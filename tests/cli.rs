@@ -914,6 +914,110 @@ async fn status_refuses_a_negative_run_count_as_a_usage_error() {
     assert!(out.status.success(), "{}", text(&out));
 }
 
+/// Review (session 47): `aduan status` exited 0 whatever the runs' outcomes, so a cron job
+/// or a monitor could not alert on it; a run going on in another process showed no start
+/// of its own, and the count of skipped runs came before the runs, read as one. The run
+/// holding the channel is `running since` its start; the count of skipped runs follows the
+/// runs; a channel whose latest run that did the work failed, or whose run left without an
+/// end holds no lease (its process killed), makes it exit 1, naming the channel.
+#[tokio::test]
+async fn status_says_the_run_going_on_and_exits_1_when_a_channel_s_latest_run_failed() {
+    use aduan_store::RunRecord;
+    use chrono::TimeZone;
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let url = process_url(&ts);
+        let at = |h: u32| chrono::Utc.with_ymd_and_hms(2026, 12, 1, h, 0, 0).unwrap();
+        let run = |id: &str, channel: &str, h: u32, outcome: Option<&str>| RunRecord {
+            run_id: id.into(),
+            channel: channel.into(),
+            started_at: at(h),
+            finished_at: outcome.map(|_| at(h)),
+            outcome: outcome.map(str::to_string),
+            ..Default::default()
+        };
+        let s = &ts.store;
+        s.save_run(&run("c1", "cc112", 1, Some("ok")))
+            .await
+            .unwrap();
+        s.save_run(&run("l1", "lapor_gub", 1, Some("failed")))
+            .await
+            .unwrap();
+        s.save_run(&run("l2", "lapor_gub", 2, Some("ok")))
+            .await
+            .unwrap();
+        // Another process's run of cc112, going on, and the ticks it made skip since.
+        let lease = s
+            .try_lease("cc112", "c2", std::time::Duration::from_secs(60))
+            .await
+            .unwrap()
+            .unwrap();
+        s.save_run(&run("c2", "cc112", 3, None)).await.unwrap();
+        for (id, h) in [("c3", 4), ("c4", 5)] {
+            s.save_run(&run(id, "cc112", h, Some("skipped")))
+                .await
+                .unwrap();
+        }
+        let status = |runs: &str| {
+            let (path, url, runs) = (dir.path().to_path_buf(), url.clone(), runs.to_string());
+            tokio::task::spawn_blocking(move || {
+                aduan(&path, &["--database", &url, "status", "--runs", &runs], &[])
+            })
+        };
+        let out = status("3").await.unwrap();
+        let all = text(&out);
+        assert!(out.status.success(), "{}: {all}", ts.label);
+        let lines: Vec<&str> = all.lines().collect();
+        let header = lines.iter().position(|l| l.starts_with("cc112:")).unwrap();
+        assert!(
+            lines[header].ends_with(", running since 2026-12-01 03:00:00 UTC"),
+            "{}: {all}",
+            ts.label
+        );
+        assert!(lines[header + 1].contains("03:00:00 UTC  running"), "{all}");
+        assert!(lines[header + 2].contains("01:00:00 UTC  ok"), "{all}");
+        assert_eq!(
+            lines[header + 3],
+            "  Skipped: 2 runs since the newest run above, as another run held the channel; \
+             the latest skipped one started 2026-12-01 05:00:00 UTC",
+            "{}: {all}",
+            ts.label
+        );
+        // Its process killed: not running, and the channel fails.
+        lease.release().await.unwrap();
+        let out = status("3").await.unwrap();
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{}: {all}", ts.label);
+        assert!(!all.contains("running") && all.contains("killed"), "{all}");
+        assert!(
+            all.contains("the latest run of cc112 failed (or was killed): exit status 1"),
+            "{all}"
+        );
+        // It runs again and ends well; lapor_gub's latest fails: exit 1 for it alone, also
+        // when no run is shown.
+        s.save_run(&run("c2", "cc112", 3, Some("ok")))
+            .await
+            .unwrap();
+        s.save_run(&run("l3", "lapor_gub", 6, Some("failed")))
+            .await
+            .unwrap();
+        for runs in ["3", "0"] {
+            let out = status(runs).await.unwrap();
+            let all = text(&out);
+            assert_eq!(out.status.code(), Some(1), "{} {runs}: {all}", ts.label);
+            assert!(
+                all.contains("the latest run of lapor_gub failed (or was killed)"),
+                "{all}"
+            );
+        }
+        s.save_run(&run("l4", "lapor_gub", 7, Some("partial")))
+            .await
+            .unwrap();
+        let out = status("3").await.unwrap();
+        assert!(out.status.success(), "{}: {}", ts.label, text(&out));
+    }
+}
+
 /// Review (session 47): a SQLite URL's query string was cut off without a word
 /// (`?mode=ro` opened the store to write): it is a configuration problem naming the option.
 #[test]
@@ -1246,14 +1350,15 @@ async fn status_shows_the_runs_that_did_the_work_past_skipped_ones() {
     }
     let dir = tempfile::tempdir().unwrap();
     let status = aduan(dir.path(), &["--database", ts.url.as_str(), "status"], &[]);
-    assert!(status.status.success(), "{}", text(&status));
+    // (The latest run that did the work failed: status 1, since session 47.)
+    assert_eq!(status.status.code(), Some(1), "{}", text(&status));
     let out = String::from_utf8_lossy(&status.stdout).into_owned();
     assert!(
         out.contains("failed") && out.contains("the source answered 500"),
         "{out}"
     );
     assert!(
-        out.contains("3 runs skipped since (another run held the channel), the latest started 2099-01-03 00:00:00 UTC"),
+        out.contains("  Skipped: 3 runs since the newest run above, as another run held the channel; the latest skipped one started 2099-01-03 00:00:00 UTC"),
         "{out}"
     );
     let runs = out.lines().filter(|l| l.starts_with("  2")).count();

@@ -20,9 +20,25 @@ pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
     if channels.is_empty() {
         out!("No channel has run yet on {}.", store.url());
     }
+    // The channels whose latest run that did the work failed, or was killed: a cron job or
+    // a monitor running `aduan status` is told by its exit status (review: it exited 0
+    // whatever the runs' outcomes).
+    let mut failing = Vec::new();
     for c in &channels {
+        // A run going on, in this process or another on the store: the one that holds the
+        // channel's lease (a run without an end that is not it was killed).
+        let running_since = c
+            .running
+            .as_ref()
+            .map(|r| {
+                format!(
+                    ", running since {} UTC",
+                    r.started_at.format("%Y-%m-%d %H:%M:%S")
+                )
+            })
+            .unwrap_or_default();
         out!(
-            "{}: {} complaints, {} in quarantine, cursor {}",
+            "{}: {} complaints, {} in quarantine, cursor {}{running_since}",
             c.channel,
             c.complaints,
             c.quarantined_open,
@@ -31,24 +47,18 @@ pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
                 .map(|c| one_line(&short_cursor(c)))
                 .unwrap_or_else(|| "(none)".into())
         );
-        // A run without an outcome runs while a process holds the channel's lease; else its
-        // process died (review: it showed as running until the channel's next run).
-        let held = match c.runs.iter().any(|r| r.outcome.is_none()) {
-            true => store.lease_held(&c.channel).await?,
-            false => false,
-        };
-        if let (skipped @ 1.., Some(latest)) = c.skipped_since {
-            out!(
-                "  {skipped} run{} skipped since (another run held the channel), the latest started {} UTC",
-                if skipped == 1 { "" } else { "s" },
-                latest.format("%Y-%m-%d %H:%M:%S")
-            );
+        let running = |run_id: &str| c.running.as_ref().is_some_and(|r| r.run_id == run_id);
+        if let Some(latest) = &c.latest {
+            let killed = latest.outcome.is_none() && !running(&latest.run_id);
+            if latest.outcome.as_deref() == Some("failed") || killed {
+                failing.push(c.channel.as_str());
+            }
         }
         for r in &c.runs {
-            let (outcome, died) = match (r.outcome.as_deref(), held) {
-                (Some(o), _) => (o, ""),
-                (None, true) => ("running", ""),
-                (None, false) => (
+            let (outcome, died) = match r.outcome.as_deref() {
+                Some(o) => (o, ""),
+                None if running(&r.run_id) => ("running", ""),
+                None => (
                     "stopped",
                     "  (no end recorded and no process holds the channel: killed; its next run records it as failed)",
                 ),
@@ -68,14 +78,44 @@ pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
                     .unwrap_or_default()
             );
         }
+        // After the runs, and not begun as a run's line is (review: it came first, and
+        // read as a run).
+        if let (skipped @ 1.., Some(latest_skipped)) = c.skipped_since {
+            let since = match (c.runs.is_empty(), &c.latest) {
+                (false, _) => "since the newest run above".to_string(),
+                (true, Some(r)) => format!(
+                    "since the latest run that did the work, started {} UTC",
+                    r.started_at.format("%Y-%m-%d %H:%M:%S")
+                ),
+                (true, None) => "(every run of the channel: none did the work yet)".to_string(),
+            };
+            out!(
+                "  Skipped: {skipped} run{} {since}, as another run held the channel; the latest skipped one started {} UTC",
+                if skipped == 1 { "" } else { "s" },
+                latest_skipped.format("%Y-%m-%d %H:%M:%S")
+            );
+        }
+    }
+    if failing.is_empty() {
+        out!(
+            "aduan status: {} channel(s) on {}",
+            channels.len(),
+            store.url()
+        );
+        return Ok(ExitCode::SUCCESS);
     }
     out!(
-        "aduan status: {} channel(s) on {}",
+        "aduan status: {} channel(s) on {}; the latest run of {} failed (or was killed): exit status {EXIT_FAILED_RUN}",
         channels.len(),
-        store.url()
+        store.url(),
+        failing.join(", ")
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitCode::from(EXIT_FAILED_RUN))
 }
+
+/// The exit status of `aduan status` when a channel's latest run that was not skipped failed
+/// (or was killed): a failure, as `aduan sync`'s when a channel failed.
+const EXIT_FAILED_RUN: u8 = 1;
 
 /// What to say of a rebuild that has not finished.
 fn unfinished_rebuild(started: DateTime<Utc>) -> String {
