@@ -62,7 +62,8 @@ enum Command {
         #[arg(long)]
         channel: Option<String>,
     },
-    /// Per channel: last runs, outcome, counts, cursor, quarantine size.
+    /// Per channel: last runs, outcome, counts, cursor, quarantine size, the run going on;
+    /// exits 1 when a channel's latest run that did the work failed or was killed.
     Status {
         /// Runs shown per channel (those skipped because another run held the channel are
         /// not: how many were since is said).
