@@ -289,22 +289,7 @@ impl Store {
             if out.last().is_some_and(|r| r.channel == channel) {
                 continue;
             }
-            let going_on = match &self.backend {
-                Backend::Sqlite(pool) => sqlx::query_scalar::<_, String>(
-                    "SELECT holder FROM sync_leases WHERE channel = $1 AND expires_at >= $2",
-                )
-                .bind(&channel)
-                .bind(Utc::now())
-                .fetch_optional(pool)
-                .await
-                .context(what)?
-                .is_some_and(|h| {
-                    h.split_once(PLACE).map_or(h.as_str(), |(run, _)| run) == run_id
-                        && !holder_gone(&h)
-                }),
-                Backend::Postgres(_) => self.lease_held(&channel).await?,
-            };
-            if going_on {
+            if self.run_going_on(&channel, &run_id).await? {
                 out.push(RunInProgress {
                     channel,
                     run_id,
@@ -313,6 +298,29 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Whether the run `run_id` of `channel` (one without an end) goes on now: the channel's
+    /// lease is held (SQLite: by that run, not lapsed, and not by a process of this machine
+    /// that is gone; PostgreSQL: by any session of this database, whose holder the server
+    /// does not name). A run ends after its lease is given back, and starts after its lease
+    /// is taken: a caller that read the run's row before this is told whether it went on
+    /// then, or ended (its row read again says which) or was killed.
+    pub(crate) async fn run_going_on(&self, channel: &str, run_id: &str) -> Result<bool> {
+        match &self.backend {
+            Backend::Sqlite(pool) => Ok(sqlx::query_scalar::<_, String>(
+                "SELECT holder FROM sync_leases WHERE channel = $1 AND expires_at >= $2",
+            )
+            .bind(channel)
+            .bind(Utc::now())
+            .fetch_optional(pool)
+            .await
+            .context(|| format!("reading whether the lease of {channel} is held"))?
+            .is_some_and(|h| {
+                h.split_once(PLACE).map_or(h.as_str(), |(run, _)| run) == run_id && !holder_gone(&h)
+            })),
+            Backend::Postgres(_) => self.lease_held(channel).await,
+        }
     }
 
     /// Takes the lease of `channel` for `holder`, or `None` if another holder has it.

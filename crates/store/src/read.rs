@@ -41,8 +41,9 @@ pub struct ChannelStatus {
     /// The latest run that was not skipped, also when `runs` holds none (asked for none):
     /// running, or ended.
     pub latest: Option<RunRecord>,
-    /// The channel's run going on now, in any process on the store (see
-    /// [`Store::runs_in_progress`]); a run without an end that is not this one was killed.
+    /// The channel's run going on now, in any process on the store: `latest`, when it has no
+    /// end and holds the channel's lease (see [`Store::runs_in_progress`]); a run without an
+    /// end that is not this one was killed.
     pub running: Option<crate::RunInProgress>,
 }
 
@@ -176,7 +177,6 @@ impl Store {
             .fetch_all(pool)
             .await
             .context(|| "listing channels".into())?;
-            let mut in_progress = self.runs_in_progress().await?;
             let mut out = Vec::new();
             for channel in channels {
                 let cursor = self.cursor(&channel).await?;
@@ -193,19 +193,50 @@ impl Store {
                 .fetch_one(pool)
                 .await
                 .context(|| format!("counting quarantine of {channel}"))?;
+                #[cfg(test)]
+                status_pauses::pause(&channel, status_pauses::Stage::BeforeRuns);
                 // A skipped run did nothing (another run held the channel): the runs shown
                 // are those that did the work, the skipped ones since counted (review, session
                 // 46: replicas' ticks filled the runs shown, hiding a failure or a run going on).
-                let runs = sqlx::query_as::<_, RunRecord>(&worked_runs_sql())
+                let mut runs = sqlx::query_as::<_, RunRecord>(&worked_runs_sql())
                 .bind(&channel)
                 .bind(runs_per_channel)
                 .fetch_all(pool)
                 .await
                 .context(|| format!("reading runs of {channel}"))?;
-                let latest = match runs.first() {
+                let mut latest = match runs.first() {
                     Some(r) => Some(r.clone()),
                     None => self.last_run(&channel).await?,
                 };
+                #[cfg(test)]
+                status_pauses::pause(&channel, status_pauses::Stage::RunsRead);
+                // Whether the latest goes on is looked at after its row was read (review,
+                // session 47: the runs going on were read first, and a run that started in
+                // between was read without an end and not going on: killed, and `aduan
+                // status` exited 1 while it ran). One that is not going on then ended
+                // meanwhile, or was killed: its row read again says which.
+                let mut running = None;
+                if let Some(r) = latest.as_mut().filter(|r| r.outcome.is_none()) {
+                    if self.run_going_on(&channel, &r.run_id).await? {
+                        running = Some(crate::RunInProgress {
+                            channel: channel.clone(),
+                            run_id: r.run_id.clone(),
+                            started_at: r.started_at,
+                        });
+                    } else if let Some(now) = sqlx::query_as::<_, RunRecord>(&format!(
+                        "SELECT {RUN_COLUMNS} FROM sync_runs WHERE run_id = $1"
+                    ))
+                    .bind(&r.run_id)
+                    .fetch_optional(pool)
+                    .await
+                    .context(|| format!("reading runs of {channel}"))?
+                    {
+                        if let Some(shown) = runs.iter_mut().find(|s| s.run_id == now.run_id) {
+                            *shown = now.clone();
+                        }
+                        *r = now;
+                    }
+                }
                 let since = latest
                     .as_ref()
                     .map_or(DateTime::UNIX_EPOCH, |r| r.started_at);
@@ -220,10 +251,6 @@ impl Store {
                 .fetch_one(pool)
                 .await
                 .context(|| format!("counting skipped runs of {channel}"))?;
-                let running = in_progress
-                    .iter()
-                    .position(|r| r.channel == channel)
-                    .map(|i| in_progress.swap_remove(i));
                 out.push(ChannelStatus {
                     channel,
                     cursor,
@@ -2158,5 +2185,169 @@ mod plan_tests {
             let newest = ts.store.last_run("cc112").await.unwrap();
             assert!(newest.is_none(), "{}: {newest:?}", ts.label);
         }
+    }
+}
+
+/// Where a test holds [`Store::channel_status`] up for a channel, to do there what another
+/// process may (a run starting or ending).
+#[cfg(test)]
+pub(crate) mod status_pauses {
+    use std::sync::Mutex;
+
+    /// Where a channel's status is read.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum Stage {
+        /// Its runs are not read yet.
+        BeforeRuns,
+        /// Its runs are read; whether one goes on is not looked at yet.
+        RunsRead,
+    }
+
+    type Pause = Box<dyn FnMut(Stage) + Send>;
+
+    /// The pauses tests set, by channel (one of a name of the test's own).
+    static PAUSES: Mutex<Vec<(String, Pause)>> = Mutex::new(Vec::new());
+
+    /// Runs the pause a test set for `channel`, if any.
+    pub(crate) fn pause(channel: &str, stage: Stage) {
+        if let Ok(mut pauses) = PAUSES.lock() {
+            for (_, pause) in pauses.iter_mut().filter(|(at, _)| at == channel) {
+                pause(stage);
+            }
+        }
+    }
+
+    /// Sets `pause` for `channel`, in place of one set before.
+    pub(crate) fn set(channel: &str, pause: Pause) {
+        let mut pauses = PAUSES.lock().unwrap();
+        pauses.retain(|(at, _)| at != channel);
+        pauses.push((channel.to_string(), pause));
+    }
+
+    /// Takes away the pause of `channel`.
+    pub(crate) fn clear(channel: &str) {
+        PAUSES.lock().unwrap().retain(|(at, _)| at != channel);
+    }
+}
+
+#[cfg(test)]
+mod status_race_tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::status_pauses::{self, Stage};
+    use crate::{Lease, RunRecord, Store};
+
+    /// Runs `f` (the store's calls another process makes) to its end from a pause, which is
+    /// not async.
+    fn meanwhile<F: std::future::Future>(f: F) -> F::Output {
+        tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f))
+    }
+
+    fn run(id: &str, channel: &str, ended: bool) -> RunRecord {
+        let at = chrono::Utc::now();
+        RunRecord {
+            run_id: id.into(),
+            channel: channel.into(),
+            started_at: at,
+            finished_at: ended.then_some(at),
+            outcome: ended.then(|| "ok".to_string()),
+            ..Default::default()
+        }
+    }
+
+    /// Review (session 47): the runs going on were read before each channel's runs; a run
+    /// that started in between (its lease taken, its row written) was read without an end
+    /// and not going on: shown killed, and `aduan status` exited 1 while it ran.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_run_that_starts_while_the_status_is_read_is_running_not_killed() {
+        let channel = "status_race_start";
+        for ts in crate::testing::all().await {
+            ts.store
+                .save_run(&run("before", channel, true))
+                .await
+                .unwrap();
+            let held: Arc<Mutex<Option<Lease>>> = Arc::default();
+            let (store, keep) = (ts.store.clone(), held.clone());
+            status_pauses::set(
+                channel,
+                Box::new(move |stage| {
+                    if stage != Stage::BeforeRuns {
+                        return;
+                    }
+                    let lease = meanwhile(starts(&store, channel));
+                    *keep.lock().unwrap() = Some(lease);
+                }),
+            );
+            let status = ts.store.channel_status(3).await;
+            status_pauses::clear(channel);
+            let status = status.unwrap();
+            let c = status.iter().find(|c| c.channel == channel).unwrap();
+            assert_eq!(c.runs[0].run_id, "started", "{}", ts.label);
+            assert_eq!(
+                c.running.as_ref().map(|r| r.run_id.as_str()),
+                Some("started"),
+                "{}: {c:?}",
+                ts.label
+            );
+            let lease = held.lock().unwrap().take().unwrap();
+            lease.release().await.unwrap();
+        }
+    }
+
+    /// A run that ends after its row was read without an end and before its lease is looked
+    /// at is read as it ended, not killed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_run_that_ends_while_the_status_is_read_is_not_killed() {
+        let channel = "status_race_end";
+        for ts in crate::testing::all().await {
+            let lease = starts(&ts.store, channel).await;
+            let held = Arc::new(Mutex::new(Some(lease)));
+            let store = ts.store.clone();
+            status_pauses::set(
+                channel,
+                Box::new(move |stage| {
+                    if stage != Stage::RunsRead {
+                        return;
+                    }
+                    let Some(lease) = held.lock().unwrap().take() else {
+                        return;
+                    };
+                    meanwhile(async {
+                        store
+                            .save_run(&run("started", channel, true))
+                            .await
+                            .unwrap();
+                        lease.release().await.unwrap();
+                    });
+                }),
+            );
+            let status = ts.store.channel_status(3).await;
+            status_pauses::clear(channel);
+            let status = status.unwrap();
+            let c = status.iter().find(|c| c.channel == channel).unwrap();
+            assert!(c.running.is_none(), "{}: {c:?}", ts.label);
+            let latest = c.latest.as_ref().unwrap();
+            assert_eq!(
+                (latest.run_id.as_str(), latest.outcome.as_deref()),
+                ("started", Some("ok")),
+                "{}: {c:?}",
+                ts.label
+            );
+            assert_eq!(c.runs[0].outcome.as_deref(), Some("ok"), "{}", ts.label);
+        }
+    }
+
+    /// A run of `channel` starting as `aduan sync` starts one: its lease, then its row.
+    async fn starts(store: &Store, channel: &str) -> Lease {
+        let lease = store
+            .try_lease(channel, "started", std::time::Duration::from_secs(60))
+            .await
+            .unwrap()
+            .expect("the lease is free");
+        store
+            .save_run(&run("started", channel, false))
+            .await
+            .unwrap();
+        lease
     }
 }
