@@ -1010,6 +1010,33 @@ async fn status_says_the_run_going_on_and_exits_1_when_a_channel_s_latest_run_fa
                 "{all}"
             );
         }
+        // Switched off in the configuration read (review: its last failure failed `status`
+        // for good): shown, not counted; a configuration leaving it on counts it.
+        for (table, code) in [("enabled = false", 0), ("enabled = true", 1)] {
+            let config = dir.path().join("off.toml");
+            std::fs::write(&config, format!("[channels.lapor_gub]\n{table}\n")).unwrap();
+            let (path, url, config) = (dir.path().to_path_buf(), url.clone(), config.clone());
+            let out = tokio::task::spawn_blocking(move || {
+                let config = config.to_str().unwrap();
+                aduan(
+                    &path,
+                    &["--config", config, "--database", &url, "status"],
+                    &[],
+                )
+            })
+            .await
+            .unwrap();
+            let all = text(&out);
+            assert_eq!(out.status.code(), Some(code), "{} {table}: {all}", ts.label);
+            assert_eq!(
+                all.contains(
+                    "the latest run of lapor_gub failed (or was killed), switched off in the \
+                     configuration: not counted"
+                ),
+                code == 0,
+                "{all}"
+            );
+        }
         s.save_run(&run("l4", "lapor_gub", 7, Some("partial")))
             .await
             .unwrap();

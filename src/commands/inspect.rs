@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use super::{engine, load_normaliser, open_existing_store, open_to_read, UsageProblem};
 use crate::{Format, QuarantineAction, RawAction, ReportBy};
 
-pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
+pub(crate) async fn status(store: &Store, runs: i64, config: &AppConfig) -> Result<ExitCode> {
     if let Some(started) = store.unfinished_rebuild().await? {
         out!("{}", unfinished_rebuild(started));
     }
@@ -23,7 +23,14 @@ pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
     // The channels whose latest run that did the work failed, or was killed: a cron job or
     // a monitor running `aduan status` is told by its exit status (review: it exited 0
     // whatever the runs' outcomes).
+    // A channel the configuration read switches off (`enabled = false`, or no table of its
+    // own) runs no more: its last failure is shown but sets no exit status, which nothing
+    // would clear (review: a channel switched off after a failure failed `status` for good).
+    // With no configuration read, every channel counts.
+    let switched_off =
+        |id: &str| config.source.is_some() && !config.channels.get(id).is_some_and(|c| c.enabled);
     let mut failing = Vec::new();
+    let mut failed_off = Vec::new();
     for c in &channels {
         // A run going on, in this process or another on the store: the one that holds the
         // channel's lease (a run without an end that is not it was killed).
@@ -51,7 +58,11 @@ pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
         if let Some(latest) = &c.latest {
             let killed = latest.outcome.is_none() && !running(&latest.run_id);
             if latest.outcome.as_deref() == Some("failed") || killed {
-                failing.push(c.channel.as_str());
+                if switched_off(&c.channel) {
+                    failed_off.push(c.channel.as_str());
+                } else {
+                    failing.push(c.channel.as_str());
+                }
             }
         }
         for r in &c.runs {
@@ -96,16 +107,23 @@ pub(crate) async fn status(store: &Store, runs: i64) -> Result<ExitCode> {
             );
         }
     }
+    let off = match failed_off.as_slice() {
+        [] => String::new(),
+        names => format!(
+            "; the latest run of {} failed (or was killed), switched off in the configuration: not counted",
+            names.join(", ")
+        ),
+    };
     if failing.is_empty() {
         out!(
-            "aduan status: {} channel(s) on {}",
+            "aduan status: {} channel(s) on {}{off}",
             channels.len(),
             store.url()
         );
         return Ok(ExitCode::SUCCESS);
     }
     out!(
-        "aduan status: {} channel(s) on {}; the latest run of {} failed (or was killed): exit status {EXIT_FAILED_RUN}",
+        "aduan status: {} channel(s) on {}; the latest run of {} failed (or was killed): exit status {EXIT_FAILED_RUN}{off}",
         channels.len(),
         store.url(),
         failing.join(", ")

@@ -202,7 +202,9 @@ async fn command(cli: Cli) -> Result<ExitCode> {
              `cargo run --release --features demo -- demo`"
         ),
         Command::Sync { channel } => sync(&config, channel.as_deref()).await,
-        Command::Status { runs } => inspect::status(&open_to_read(&config).await?, runs).await,
+        Command::Status { runs } => {
+            inspect::status(&open_to_read(&config).await?, runs, &config).await
+        }
         Command::Quarantine { action } => inspect::quarantine(&config, action).await,
         Command::Raw { action } => inspect::raw(&config, action).await,
         Command::Cursor { action } => cursor(&config, action).await,
