@@ -889,6 +889,122 @@ async fn a_case_standing_alone_goes_when_its_message_joins_an_earlier_greeting()
     }
 }
 
+/// Session 47, from the open defects: a deletion's span reaches three days back (to any
+/// message it may delete), and runs were found from spans alone, so a sender deleting a
+/// message every few days chained the spans of their deletions: the live fold at their newest
+/// message read their whole history, its cost growing with every thread (here a thread every
+/// 90 hours, its second message deleted 60 hours after it: each deletion's span reaches to 18
+/// hours after the one before it, and the newest message comes 20 hours after the last). Counted here as the payloads the engine reads for the
+/// newest message (`Store::group_near`, then `Store::group_raws_near`, as `fold_groups` does),
+/// and the live fold is the rebuild's.
+#[tokio::test]
+async fn a_senders_deletions_do_not_chain_the_fold_through_their_history() {
+    const T0: i64 = 1_709_254_800;
+    const HOUR: i64 = 3600;
+    const THREADS: i64 = 12;
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        let mut newest = T0;
+        for i in 0..THREADS {
+            let at = T0 + i * 90 * HOUR;
+            deliver(
+                &engine,
+                message_body(&format!("wamid.M{i}"), at, "Lampu PJU mati"),
+            )
+            .await;
+            let second = format!("wamid.N{i}");
+            deliver(
+                &engine,
+                message_body(&second, at + 60, "rumah saya Jl. Kenanga 5"),
+            )
+            .await;
+            deliver(
+                &engine,
+                json_body(vec![serde_json::json!({
+                    "id": format!("wamid.R{i}"), "timestamp": (at + 60 * HOUR).to_string(),
+                    "type": "revoke", "revoke": {"original_message_id": second}})]),
+            )
+            .await;
+            // A day after the deletion: its presence is in the newest message's run.
+            newest = at + 80 * HOUR;
+        }
+        deliver(
+            &engine,
+            message_body("wamid.last", newest, "Sampah menumpuk"),
+        )
+        .await;
+        // What the engine reads for a message at the newest's time: its own run.
+        let part = ts
+            .store
+            .group_near(
+                "wadul_aladin",
+                "6281234567890",
+                &[(newest, newest)],
+                24 * HOUR,
+            )
+            .await
+            .unwrap();
+        let read = ts
+            .store
+            .group_raws_near("wadul_aladin", &[("6281234567890", part)])
+            .await
+            .unwrap();
+        assert!(
+            read.len() <= 2,
+            "{}: {} payloads read for the newest message, its part {part:?}",
+            ts.label,
+            read.len()
+        );
+        // And for the newest deletion: its message's thread and the deletion before it.
+        let last = T0 + (THREADS - 1) * 90 * HOUR;
+        let fresh = (last + 60 * HOUR - 72 * HOUR, last + 60 * HOUR);
+        let part = ts
+            .store
+            .group_near("wadul_aladin", "6281234567890", &[fresh], 24 * HOUR)
+            .await
+            .unwrap();
+        let read = ts
+            .store
+            .group_raws_near("wadul_aladin", &[("6281234567890", part)])
+            .await
+            .unwrap();
+        assert!(
+            read.len() <= 5,
+            "{}: {} payloads read for the newest deletion, its part {part:?}",
+            ts.label,
+            read.len()
+        );
+        let q = || async {
+            let c = ts
+                .store
+                .query("SELECT complaint_id, status, title, body FROM complaints ORDER BY 1")
+                .await
+                .unwrap()
+                .rows;
+            let e = ts
+                .store
+                .query(
+                    "SELECT c.complaint_id, e.occurred_at, e.event_type, e.body \
+                     FROM complaint_events e JOIN complaints c ON c.complaint_seq = e.complaint_seq \
+                     ORDER BY 1, 2, 3, 4",
+                )
+                .await
+                .unwrap()
+                .rows;
+            (c, e)
+        };
+        let live = q().await;
+        assert_eq!(live.0.len(), THREADS as usize + 1, "{}", ts.label);
+        assert!(
+            !format!("{:?}", live).contains("Kenanga"),
+            "{}: {live:?}",
+            ts.label
+        );
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(live, q().await, "{}", ts.label);
+    }
+}
+
 /// A rebuild reads every payload again, and a span read otherwise now (a parser put right,
 /// seen here through a payload changed in the archive by hand) is the link's from then on:
 /// the next message is folded with the run the payload is in now (review: the rebuild kept
@@ -1115,8 +1231,8 @@ fn json_body(messages: Vec<serde_json::Value>) -> aduan_core::RawRecord {
 /// Seed `seed`'s other webhooks, of the sender's messages `msgs` (wamid, timestamp, text) at
 /// `times`: edits and deletions at times from before their message to days after it (the
 /// platform allows 15 minutes and two days), reactions, delivery receipts, a photo with its
-/// caption, a location and a reply by button among the messages, and a message delivered
-/// again in another body, with a reaction.
+/// caption, a location and a reply by button among the messages, a message delivered again
+/// in another body, with a reaction, and a deletion in one body with a message.
 fn extras(
     seed: u64,
     msgs: &[(String, String, String)],
@@ -1190,6 +1306,21 @@ fn extras(
                 "text": {"body": msgs[i].2}}),
             serde_json::json!({"id": "wamid.again", "timestamp": times[i].to_string(),
                 "type": "reaction", "reaction": {"message_id": "wamid.city", "emoji": "🙏"}}),
+        ]));
+    }
+    // A deletion in one body with a message of the sender's (session 47: a body of
+    // deletions alone runs from its own time, one with a message from where its span reaches;
+    // drawn apart, so that each seed's other webhooks are as before).
+    let mut mixed = Rng(seed ^ 0x5E55_1047);
+    if mixed.pct(25) {
+        let i = mixed.below(n) as usize;
+        let after = [HOUR, 2 * DAY, 3 * DAY + 1, -60];
+        let at = times[i] + after[mixed.below(after.len() as u64) as usize];
+        out.push(json_body(vec![
+            serde_json::json!({"id": "wamid.gone", "timestamp": at.to_string(),
+                "type": "revoke", "revoke": {"original_message_id": msgs[i].0}}),
+            serde_json::json!({"id": "wamid.sorry", "timestamp": (at + 60).to_string(),
+                "type": "text", "text": {"body": "maaf, salah kirim"}}),
         ]));
     }
     out

@@ -136,10 +136,11 @@ pub type Span = (DateTime<Utc>, DateTime<Utc>);
 /// it whole at every message makes each message cost more than the one before.
 ///
 /// The engine puts a group's payloads with a [`span`](Self::span) into runs: each run is a
-/// set of payloads whose spans lie less than [`silence`](Self::silence) apart, with at least
-/// that much time between it and the next. It folds the runs the batch's payloads fall in,
-/// with every payload of the group that has no time (read with every fold), by
-/// [`parse`](Self::parse). A run must therefore make the same complaints alone as with the
+/// set of payloads whose spans (from [`run_from`](Self::run_from) where a payload has one)
+/// lie less than [`silence`](Self::silence) apart, with at least that much time between it
+/// and the next. It folds the runs the batch's payloads fall in (a payload's whole span),
+/// with every payload whose span touches them and every payload of the group that has no
+/// time (read with every fold), by [`parse`](Self::parse). A run must therefore make the same complaints alone as with the
 /// rest of the group (for WhatsApp, given that a message id keeps its time: one repeated
 /// with another time is read as the copy in the run read).
 #[derive(Clone, Copy)]
@@ -147,6 +148,15 @@ pub struct Window {
     /// The times a payload's items of group `key` were made, first and last; `None` when it
     /// has none to read (a payload that is not timed: a case row, read with every fold).
     pub span: fn(&str, &RawRecord) -> Option<Span>,
+    /// Where a payload's own items begin when its [`span`](Self::span) reaches back further
+    /// than them, to items of other runs it changes (a WhatsApp deletion: back to any message
+    /// it may delete); `None` when its span is its items' own. Runs are found from this to
+    /// the span's end, so that such reaches do not join runs (a sender deleting a message
+    /// every few days chained the reaches of their deletions, and a fold at their newest
+    /// message read their whole history); a fold of a run reads every payload whose span
+    /// touches it. Such a payload must make no complaint of its own, and change only what
+    /// lies within its span.
+    pub run_from: fn(&str, &RawRecord) -> Option<DateTime<Utc>>,
     /// The time with nothing in it that ends a run (at least: a run may hold more).
     pub silence: chrono::Duration,
     /// [`Fold::parse`] for some runs of a group and its untimed payloads: the complaints of

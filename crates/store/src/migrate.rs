@@ -89,6 +89,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0016_worked_runs.sql",
         sql: include_str!("../../../migrations/sqlite/0016_worked_runs.sql"),
     },
+    Migration {
+        version: 17,
+        name: "0016_group_run_from.sql",
+        sql: include_str!("../../../migrations/sqlite/0016_group_run_from.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -171,6 +176,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 16,
         name: "0016_worked_runs.sql",
         sql: include_str!("../../../migrations/postgres/0016_worked_runs.sql"),
+    },
+    Migration {
+        version: 17,
+        name: "0016_group_run_from.sql",
+        sql: include_str!("../../../migrations/postgres/0016_group_run_from.sql"),
     },
 ];
 

@@ -180,6 +180,7 @@ pub(crate) async fn write(tx: &mut sqlx::PgConnection, w: &WriteBatch<'_>) -> Re
             .bind(&link.group_key)
             .bind(link.span.map(|s| s.0))
             .bind(link.span.map(|s| s.1))
+            .bind(link.run_from)
             .bind(&link.content_hash)
             .execute(&mut *tx)
             .await

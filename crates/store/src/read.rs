@@ -903,8 +903,10 @@ impl Store {
     /// The part of group `key` of `channel` a fold of payloads spanning `fresh` reads (see
     /// `aduan_core::Window`): from the first time to the last of the runs they fall in, the
     /// runs made of them and the group's links' spans (see `GroupLink::span`; a link
-    /// touching every time is no run's), each run ending at `silence` seconds or more with
-    /// nothing. `None` when a link of the group has no span (linked before spans were kept:
+    /// touching every time is no run's; a link's run from its `GroupLink::run_from` when it
+    /// has one: a deletion reaching back to what it may delete joins no runs by its reach),
+    /// each run ending at `silence` seconds or more with nothing. A fold of the part reads
+    /// every link whose span touches it (see [`Store::group_raws_near`]). `None` when a link of the group has no span (linked before spans were kept:
     /// the group is read whole) or `fresh` is empty.
     ///
     /// Found from the links alone (no payload read), through the index of their ends
@@ -931,10 +933,11 @@ impl Store {
         const UNSPANNED: &str = "SELECT COUNT(*) > 0 FROM raw_groups \
             WHERE channel = $1 AND group_key = $2 AND span_to IS NULL";
         // The links less than `silence` from the part (both ends in, in whole seconds): ending
-        // at `$3` or later and starting at `$4` or earlier; none touching every time.
-        const CLOSE: &str = "SELECT MIN(span_from), MAX(span_to) FROM raw_groups \
-            WHERE channel = $1 AND group_key = $2 AND span_to >= $3 AND span_from <= $4 \
-            AND span_from > $5";
+        // at `$3` or later and their runs starting at `$4` or earlier; none touching every
+        // time.
+        const CLOSE: &str = "SELECT MIN(COALESCE(run_from, span_from)), MAX(span_to) \
+            FROM raw_groups WHERE channel = $1 AND group_key = $2 AND span_to >= $3 \
+            AND COALESCE(run_from, span_from) <= $4 AND span_from > $5";
         let what = || format!("finding the runs of a group of {channel}");
         let unspanned: bool = on_pool!(self, pool => {
             sqlx::query_scalar(UNSPANNED).bind(channel).bind(key).fetch_one(pool).await

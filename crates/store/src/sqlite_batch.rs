@@ -347,14 +347,28 @@ fn rows(conn: &Connection, w: &WriteBatch<'_>) -> Result<()> {
         let mut st = conn.prepare(LINK_SQL).map_err(|e| fail(what(), e))?;
         for l in w.links.iter().filter(|l| !l.again) {
             let (from, to) = l.span.unzip();
-            st.execute(params![channel, l.group_key, from, to, l.content_hash])
-                .map_err(|e| fail(what(), e))?;
+            st.execute(params![
+                channel,
+                l.group_key,
+                from,
+                to,
+                l.run_from,
+                l.content_hash
+            ])
+            .map_err(|e| fail(what(), e))?;
         }
         for l in w.links.iter().filter(|l| l.again) {
             let (from, to) = l.span.unzip();
             conn.prepare_cached(LINK_AGAIN_SQL)
                 .and_then(|mut st| {
-                    st.execute(params![channel, l.group_key, from, to, l.content_hash])
+                    st.execute(params![
+                        channel,
+                        l.group_key,
+                        from,
+                        to,
+                        l.run_from,
+                        l.content_hash
+                    ])
                 })
                 .map_err(|e| fail(what(), e))?;
         }

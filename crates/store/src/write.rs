@@ -78,6 +78,10 @@ pub struct GroupLink {
     /// group (it has no time); `None` for a channel that folds whole groups (a group
     /// with a link without a span is read whole, see [`Store::group_near`]).
     pub span: Option<(i64, i64)>,
+    /// Where the payload's own items begin, in unix seconds, when its span reaches back
+    /// further than them (see `aduan_core::Window::run_from`): runs are found from here, and
+    /// the payload is read by any fold its span touches. `None`: from the span's start.
+    pub run_from: Option<i64>,
 }
 
 impl GroupLink {
@@ -420,32 +424,36 @@ pub(crate) const DICTIONARY_SQL: &str =
     VALUES ($1, $2, $3, $4) ON CONFLICT (dictionary_id) DO NOTHING";
 
 /// Links an archived payload (by hash) to its group: channel, group key, span from, span to,
-/// content hash (see [`GroupLink::span`]; parameters in the order they first appear, as
-/// SQLite numbers named ones). A link linked again with a span gets it: one made before
-/// spans were kept, and one whose payload is read otherwise now (a rebuild with a parser put
-/// right, a retry); linked again without one, it keeps its own.
+/// run from, content hash (see [`GroupLink::span`], [`GroupLink::run_from`]; parameters in
+/// the order they first appear, as SQLite numbers named ones). A link linked again with a
+/// span gets it: one made before spans were kept, and one whose payload is read otherwise now
+/// (a rebuild with a parser put right, a retry); linked again without one, it keeps its own.
 pub(crate) const LINK_SQL: &str =
-    "INSERT INTO raw_groups (channel, group_key, raw_id, span_from, span_to) \
-    SELECT $1, $2, raw_id, $3, $4 FROM raw_records WHERE channel = $1 AND content_hash = $5 \
+    "INSERT INTO raw_groups (channel, group_key, raw_id, span_from, span_to, run_from) \
+    SELECT $1, $2, raw_id, $3, $4, $5 FROM raw_records WHERE channel = $1 AND content_hash = $6 \
     ON CONFLICT (channel, group_key, raw_id) DO UPDATE SET span_from = excluded.span_from, \
-    span_to = excluded.span_to \
+    span_to = excluded.span_to, run_from = excluded.run_from \
     WHERE excluded.span_from IS NOT NULL AND (raw_groups.span_from IS NULL \
-    OR raw_groups.span_from <> excluded.span_from OR raw_groups.span_to <> excluded.span_to)";
+    OR raw_groups.span_from <> excluded.span_from OR raw_groups.span_to <> excluded.span_to \
+    OR (raw_groups.run_from IS NULL) <> (excluded.run_from IS NULL) \
+    OR raw_groups.run_from <> excluded.run_from)";
 
 /// Links a payload that came again (see [`GroupLink::again`]) as its group's newest (see
 /// migration 0007): its arrival is one more than the newest `raw_id` (after every payload
 /// archived so far, before every one archived later), and among payloads that came back with
 /// the same arrival it is the last (`again_seq`). Channel, group key, span from, span to,
-/// content hash.
+/// run from, content hash; linked without a span, it keeps its own (and its run's start).
 pub(crate) const LINK_AGAIN_SQL: &str =
-    "INSERT INTO raw_groups (channel, group_key, raw_id, span_from, span_to, arrival, again_seq) \
-    SELECT $1, $2, raw_id, $3, $4, (SELECT MAX(raw_id) + 1 FROM raw_records), \
+    "INSERT INTO raw_groups (channel, group_key, raw_id, span_from, span_to, run_from, arrival, \
+    again_seq) \
+    SELECT $1, $2, raw_id, $3, $4, $5, (SELECT MAX(raw_id) + 1 FROM raw_records), \
     (SELECT COALESCE(MAX(again_seq), 0) + 1 FROM raw_groups WHERE channel = $1 \
     AND again_seq IS NOT NULL) \
-    FROM raw_records WHERE channel = $1 AND content_hash = $5 \
+    FROM raw_records WHERE channel = $1 AND content_hash = $6 \
     ON CONFLICT (channel, group_key, raw_id) DO UPDATE SET arrival = excluded.arrival, \
     again_seq = excluded.again_seq, span_from = COALESCE(excluded.span_from, raw_groups.span_from), \
-    span_to = COALESCE(excluded.span_to, raw_groups.span_to)";
+    span_to = COALESCE(excluded.span_to, raw_groups.span_to), run_from = CASE \
+    WHEN excluded.span_from IS NULL THEN raw_groups.run_from ELSE excluded.run_from END";
 
 /// Keeps a stand-in another complaint took over, in `t`'s claims: the stand-in's id, the
 /// other's (the first claim stays).

@@ -147,6 +147,7 @@ async fn packed_payloads_are_read_back_as_received_by_every_reader() {
             group_key: "g".into(),
             again: false,
             span: None,
+            run_from: None,
         })
         .collect();
     for ts in each_backend().await {
@@ -1190,6 +1191,7 @@ async fn a_payload_that_came_again_is_read_last_in_its_group() {
             group_key: "sender".into(),
             again,
             span: None,
+            run_from: None,
         };
         let (raws, links) = ([raw(1), raw(2)], [link(1, false), link(2, false)]);
         let batch = |raws, links| WriteBatch {
@@ -1258,6 +1260,7 @@ async fn a_group_is_read_near_a_time_by_its_links_spans() {
             group_key: "sender".into(),
             again: false,
             span,
+            run_from: None,
         };
         // 1 at 100–150, 2 at 400, 3 always read, 4 without a span (linked before spans).
         let raws = [raw(1), raw(2), raw(3), raw(4)];
@@ -1331,6 +1334,67 @@ async fn a_group_is_read_near_a_time_by_its_links_spans() {
     }
 }
 
+/// A link whose own items begin after its span's start (`GroupLink::run_from`: a deletion
+/// whose span reaches back to what it may delete) joins runs from there: a run near its
+/// reach does not grow to its time, nor one near its time to its reach, while a fold its span
+/// touches reads it (session 47: such reaches chained a sender's history into one run). Linked
+/// again with another start of its run, the link takes it.
+#[tokio::test]
+async fn a_link_joins_runs_from_where_its_run_begins() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let link = |n: u8, span, run_from| GroupLink {
+            content_hash: vec![n; 32],
+            group_key: "sender".into(),
+            again: false,
+            span: Some(span),
+            run_from,
+        };
+        // 1 at 100, 2 at 400 reaching back to 100, 3 at 450.
+        let batch = |raws, links| WriteBatch {
+            channel: "wadul_aladin",
+            now: t(3),
+            raws,
+            links,
+            ..WriteBatch::default()
+        };
+        let links = [
+            link(1, (100, 100), None),
+            link(2, (100, 400), Some(400)),
+            link(3, (450, 450), None),
+        ];
+        let raws = [raw(1), raw(2), raw(3)];
+        s.write_batch(&batch(&raws, &links)).await.unwrap();
+        let near = |at: i64| async move {
+            s.group_near("wadul_aladin", "sender", &[(at, at)], 30)
+                .await
+                .unwrap()
+        };
+        let read = |part| async move {
+            s.group_raws_near("wadul_aladin", &[("sender", part)])
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(_, _, r)| r.source_ref)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(near(100).await, Some((100, 100)), "{}", ts.label);
+        assert_eq!(
+            read(near(100).await).await,
+            ["item 1", "item 2"],
+            "{}",
+            ts.label
+        );
+        assert_eq!(near(420).await, Some((400, 420)), "{}", ts.label);
+        assert_eq!(read(near(420).await).await, ["item 2"], "{}", ts.label);
+        // Linked again as a run of its whole span: it joins them.
+        s.write_batch(&batch(&[], &[link(2, (100, 400), None)]))
+            .await
+            .unwrap();
+        assert_eq!(near(420).await, Some((100, 420)), "{}", ts.label);
+    }
+}
+
 /// The part of a group a fold reads for fresh payloads is the runs they fall in, from the
 /// first time of the first to the last of the last: a run ends at the silence given with
 /// nothing (a payload exactly that far from the last is the next run's), a span counting
@@ -1351,6 +1415,7 @@ async fn a_fold_reads_the_runs_its_fresh_payloads_fall_in() {
                 group_key: "sender".into(),
                 again: false,
                 span: Some(*span),
+                run_from: None,
             })
             .collect();
         links.push(GroupLink {
@@ -1358,6 +1423,7 @@ async fn a_fold_reads_the_runs_its_fresh_payloads_fall_in() {
             group_key: "sender".into(),
             again: false,
             span: Some(GroupLink::ALWAYS),
+            run_from: None,
         });
         s.write_batch(&WriteBatch {
             channel: "wadul_aladin",
@@ -1402,6 +1468,7 @@ async fn a_fold_reads_the_runs_its_fresh_payloads_fall_in() {
                 group_key: "sender".into(),
                 again: false,
                 span: None,
+                run_from: None,
             }],
             ..WriteBatch::default()
         })
@@ -2640,6 +2707,7 @@ async fn a_delivery_is_stored_once_queued_and_cleared_by_the_batch_that_folds_it
                 group_key: "report-a".into(),
                 again: false,
                 span: None,
+                run_from: None,
             })
             .collect();
         s.write_batch(&WriteBatch {

@@ -945,6 +945,12 @@ async fn fold_groups(
             (w.span)(key, record).map_or(GroupLink::ALWAYS, |(a, b)| (a.timestamp(), b.timestamp()))
         })
     };
+    // Where its run begins, when its span reaches further back (see `GroupLink::run_from`).
+    let run_of = |key: &str, record: &RawRecord| {
+        fold.window
+            .and_then(|w| (w.run_from)(key, record))
+            .map(|at| at.timestamp())
+    };
     for (i, (record, hash)) in fresh.iter().enumerate() {
         match (fold.keys)(record) {
             Ok(keys) => {
@@ -974,6 +980,7 @@ async fn fold_groups(
                         group_key: storable(key.clone()),
                         again: again.contains(hash),
                         span,
+                        run_from: run_of(&key, record),
                     });
                     if let Some(span) = span {
                         spans.entry(key.clone()).or_default().push(span);
@@ -1023,12 +1030,13 @@ async fn fold_groups(
         let record = to_record(raw);
         // A link made before spans were kept gets its span now.
         let heal = span.is_none().then(|| made.get(key.as_str())).flatten();
-        if let Some(span) = heal.and_then(|k| span_of(k, &record)) {
+        if let Some((k, span)) = heal.and_then(|k| Some((k, span_of(k, &record)?))) {
             out.links.push(GroupLink {
                 content_hash: hash.clone(),
                 group_key: key.clone(),
                 again: false,
                 span: Some(span),
+                run_from: run_of(k, &record),
             });
         }
         let (members, hashes) = stored.entry(key).or_default();

@@ -132,6 +132,7 @@ impl PullConnector for WadulAladin {
         // A sender's threads, each ending after a day of silence (see `parse::THREAD_GAP`).
         window: Some(Window {
             span: parse::span,
+            run_from: parse::run_from,
             silence: parse::THREAD_GAP,
             parse: parse::fold_threads,
         }),

@@ -1021,26 +1021,49 @@ pub(crate) fn fold_threads(key: &str, raws: &[RawRecord]) -> Folded {
 /// The times of sender `key`'s messages in a webhook body, first and last; its time of
 /// receipt when none of them can be read (what it makes is errors, told when it came), and
 /// `None` for a case row (read with every fold of the sender: its closing splits threads).
+/// A deletion's span reaches back to the first message it can delete (see [`REVOKE_WITHIN`]):
+/// a fold at it reads that message, one at the message reads it.
 pub(crate) fn span(key: &str, raw: &RawRecord) -> Option<Span> {
+    timed(key, raw).map(|(span, _)| span)
+}
+
+/// Where a body of the sender's deletions alone begins its run (see
+/// `aduan_core::Window::run_from`): at its first deletion, not three days before, as far as
+/// its [`span`] reaches (session 47: a sender deleting a message every few days chained those
+/// reaches, and a fold at their newest message read their whole history). A deletion is an
+/// aside, and changes only a message within its span. `None` for any other payload: a body
+/// with a message too is its span's run whole, so that a fold its span touches reads every
+/// message of it with its run.
+pub(crate) fn run_from(key: &str, raw: &RawRecord) -> Option<DateTime<Utc>> {
+    timed(key, raw).and_then(|(_, run_from)| run_from)
+}
+
+/// [`span`] and [`run_from`] of a payload.
+fn timed(key: &str, raw: &RawRecord) -> Option<(Span, Option<DateTime<Utc>>)> {
     if !is_webhook(raw) {
         return None;
     }
     let mut span: Option<Span> = None;
+    // The first deletion's time while every message read is a deletion.
+    let mut deletions_from: Option<Option<DateTime<Utc>>> = None;
     for (j, value) in messages_of(raw).unwrap_or_default().iter().enumerate() {
         if message_key(value).as_deref() != Ok(key) {
             continue;
         }
         if let Ok(m) = message(value, j, &raw.source_ref) {
-            // A deletion reaches back to the first message it can delete (see
-            // `REVOKE_WITHIN`): a fold at it reads that message, one at the message reads it.
             let from = match m.revokes {
                 Some(_) => m.at - REVOKE_WITHIN,
                 None => m.at,
             };
+            let first = deletions_from.unwrap_or(Some(m.at));
+            deletions_from = Some(first.filter(|_| m.revokes.is_some()).map(|f| f.min(m.at)));
             span = Some(span.map_or((from, m.at), |(a, b)| (a.min(from), b.max(m.at))));
         }
     }
-    Some(span.unwrap_or((raw.received_at, raw.received_at)))
+    Some(match span {
+        Some(span) => (span, deletions_from.flatten()),
+        None => ((raw.received_at, raw.received_at), None),
+    })
 }
 
 /// Folds sender `key`'s payloads; with `alone`, cases whose thread is not among them stand

@@ -1702,8 +1702,9 @@ fn revoke_of(id: &str, at: i64, of: &str) -> RawRecord {
 }
 
 /// The payloads of `all` a windowed fold reads with `fresh` (see `aduan_core::Window`): those
-/// whose spans are less than a day from the part, grown from `fresh`'s span until none is
-/// (as `Store::group_near` finds it), and those with none (case rows).
+/// whose runs (their spans, from `run_from` where they have one) are less than a day from the
+/// part, grown from `fresh`'s span until none is (as `Store::group_near` finds it), those
+/// whose spans touch it, and those with none (case rows).
 fn window_of(all: &[RawRecord], fresh: &RawRecord) -> Vec<RawRecord> {
     let Some(mut part) = span(SENDER, fresh) else {
         return all.to_vec();
@@ -1712,6 +1713,7 @@ fn window_of(all: &[RawRecord], fresh: &RawRecord) -> Vec<RawRecord> {
         let mut grown = part;
         for r in all {
             if let Some((a, b)) = span(SENDER, r) {
+                let a = run_from(SENDER, r).unwrap_or(a);
                 if b > part.0 - THREAD_GAP && a < part.1 + THREAD_GAP {
                     grown = (grown.0.min(a), grown.1.max(b));
                 }
@@ -1862,6 +1864,23 @@ fn a_deleted_messages_words_leave_its_complaint() {
         span(SENDER, &gone_b),
         Some((at(T0 + 30 * HOUR) - REVOKE_WITHIN, at(T0 + 30 * HOUR)))
     );
+    // Its run is its own time (session 47): a body of deletions alone runs from its first;
+    // one with a message too is its span's run whole.
+    assert_eq!(run_from(SENDER, &gone_b), Some(at(T0 + 30 * HOUR)));
+    assert_eq!(run_from(SENDER, &thread), None);
+    let mixed = raw(
+        serde_json::json!({"entry": [{"changes": [{"field": "messages", "value": {
+        "messages": [{"from": SENDER, "id": "wamid.RQ", "timestamp": (T0 + DAY).to_string(),
+            "type": "revoke", "revoke": {"original_message_id": "wamid.A"}},
+            {"from": SENDER, "id": "wamid.Q", "timestamp": (T0 + DAY + 60).to_string(),
+            "type": "text", "text": {"body": "maaf"}}]}}]}]})
+        .to_string(),
+    );
+    assert_eq!(run_from(SENDER, &mixed), None);
+    assert_eq!(
+        span(SENDER, &mixed),
+        Some((at(T0 + DAY) - REVOKE_WITHIN, at(T0 + DAY + 60)))
+    );
     // Later than that, or before its message, a deletion changes nothing.
     let late = revoke_of("wamid.RX", T0 + 60 + 3 * DAY + 1, "wamid.B");
     let early = revoke_of("wamid.RY", T0 + 59, "wamid.B");
@@ -1957,4 +1976,51 @@ fn a_deletion_or_an_edit_is_of_its_own_senders_message_only() {
             Some("Sampah menumpuk di pasar")
         ]
     );
+}
+
+/// Session 47: a sender deleting a message every few days (a thread every 90 hours, its
+/// second message deleted 60 hours on: each deletion's span reaches to 18 hours after the one
+/// before) chained their deletions' spans, and a fold at any message read their whole
+/// history. A deletion's run is its own time: a fold at the newest message reads its own
+/// run, one at a deletion its message's, and each makes what the whole fold makes.
+#[test]
+fn a_senders_deletions_do_not_chain_their_runs() {
+    let mut all = Vec::new();
+    for i in 0..8 {
+        let at = T0 + i * 90 * HOUR;
+        let mut thread = hook(
+            SENDER,
+            &[
+                (&format!("wamid.M{i}"), at, "Lampu PJU mati"),
+                (&format!("wamid.N{i}"), at + 60, "rumah saya Jl. Kenanga 5"),
+            ],
+        );
+        thread.source_ref = format!("thread {i}");
+        let mut gone = revoke_of(
+            &format!("wamid.R{i}"),
+            at + 60 * HOUR,
+            &format!("wamid.N{i}"),
+        );
+        gone.source_ref = format!("revoke {i}");
+        all.push(thread);
+        all.push(gone);
+    }
+    let mut last = hook(
+        SENDER,
+        &[("wamid.Z", T0 + 7 * 90 * HOUR + 80 * HOUR, "halo")],
+    );
+    last.source_ref = "last".into();
+    all.push(last.clone());
+    let whole = fold(SENDER, &all);
+    assert_eq!(whole.complaints.len(), 9);
+    assert!(!format!("{:?}", whole.complaints).contains("Kenanga"));
+    for fresh in &all {
+        windowed_as_whole(&all, fresh);
+    }
+    // The newest message reads its run: itself and the deletion a day before it.
+    let read: Vec<_> = window_of(&all, &last)
+        .iter()
+        .map(|r| r.source_ref.clone())
+        .collect();
+    assert_eq!(read, ["revoke 7", "last"]);
 }
