@@ -1005,6 +1005,48 @@ async fn a_senders_deletions_do_not_chain_the_fold_through_their_history() {
     }
 }
 
+/// Session 47: a thread whose every message its sender deleted stood in `complaints` as a
+/// complaint received with an empty text. It is withdrawn, kept with a text saying so (its
+/// title that text's line, as any complaint without one), live and rebuilt (its kind stays
+/// `complaint`, as a withdrawn report of Pantau Pekalongan's).
+#[tokio::test]
+async fn a_thread_whose_every_message_was_deleted_is_withdrawn_live_and_rebuilt() {
+    const T0: i64 = 1_709_254_800;
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        deliver(&engine, message_body("wamid.A", T0, "Lampu PJU mati")).await;
+        deliver(
+            &engine,
+            json_body(vec![serde_json::json!({
+                "id": "wamid.RA", "timestamp": (T0 + 3600).to_string(),
+                "type": "revoke", "revoke": {"original_message_id": "wamid.A"}})]),
+        )
+        .await;
+        let rows = || async {
+            ts.store
+                .query("SELECT kind, status, status_source, title, body FROM complaints")
+                .await
+                .unwrap()
+                .rows
+        };
+        let live = rows().await;
+        assert_eq!(
+            live,
+            [vec![
+                serde_json::json!("complaint"),
+                serde_json::json!("withdrawn"),
+                serde_json::json!("Dihapus Pengirim"),
+                serde_json::json!("[dihapus pengirim]"),
+                serde_json::json!("[dihapus pengirim]"),
+            ]],
+            "{}",
+            ts.label
+        );
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(rows().await, live, "{}", ts.label);
+    }
+}
+
 /// A rebuild reads every payload again, and a span read otherwise now (a parser put right,
 /// seen here through a payload changed in the archive by hand) is the link's from then on:
 /// the next message is folded with the run the payload is in now (review: the rebuild kept
@@ -1989,12 +2031,12 @@ async fn a_deleted_message_opens_no_complaint_and_keeps_no_thread_open() {
             .collect();
         // The words deleted are gone (session 46): B1's complaint is its time alone, 30 h
         // were within the three days a deletion counts (read live though more than a day
-        // after its message).
+        // after its message), withdrawn, its text saying so (session 47: it was empty).
         assert_eq!(
             bodies,
             [
-                "",
                 "Lampu PJU mati di Jl. Merdeka",
+                "[dihapus pengirim]",
                 "Jalan berlubang di Jl. Sultan Agung",
             ],
             "{}",

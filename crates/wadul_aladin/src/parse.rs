@@ -35,7 +35,15 @@ const EDIT_WITHIN: Duration = Duration::seconds(THREAD_GAP_HOURS * 3600 - 1);
 pub(crate) const REVOKE_WITHIN: Duration = Duration::days(3);
 
 /// The text of a message its sender deleted, in its complaint's history: its words are gone.
+/// Also the text of a thread whose every message its sender deleted (see [`WITHDRAWN`]).
 pub(crate) const DELETED: &str = "[dihapus pengirim]";
+
+/// The status label of a thread whose every message its sender deleted, the register having
+/// no case for it: the report withdrawn (`withdrawn` in the mapping table, as Pantau
+/// Pekalongan's deleted report), kept, not removed. Session 47: it stood as a complaint
+/// received, with an empty text. A thread with a case keeps its case's status (the team's
+/// word on it) and the case's summary as its text.
+pub(crate) const WITHDRAWN: &str = "Dihapus Pengirim";
 
 /// Statuses that close a case: the sender's next message starts a new complaint.
 const CLOSING: [&str; 3] = ["Selesai", "Dijawab Tim", "Diarsipkan"];
@@ -1534,8 +1542,14 @@ fn complaint(
             });
         }
     }
+    // Every message of the thread deleted by its sender (a thread has one at least).
+    let withdrawn = !messages.is_empty() && messages.iter().all(|m| m.deleted);
     let body = if lines.is_empty() {
-        case.and_then(|c| c.summary.clone()).unwrap_or_default()
+        case.and_then(|c| c.summary.clone())
+            .unwrap_or_else(|| match withdrawn {
+                true => DELETED.to_string(),
+                false => String::new(),
+            })
     } else {
         lines.join("\n")
     };
@@ -1556,7 +1570,11 @@ fn complaint(
         category_national: false,
         title: title.as_deref().map(as_html),
         body: Some(as_html(&body)),
-        status_label: case.map_or_else(|| NO_CASE.to_string(), |c| c.status.clone()),
+        status_label: match case {
+            Some(c) => c.status.clone(),
+            None if withdrawn => WITHDRAWN.to_string(),
+            None => NO_CASE.to_string(),
+        },
         agencies: case.and_then(|c| c.agency.clone()).into_iter().collect(),
         place,
         // The number as WhatsApp gives it; a case alone, its `No WA` as the register writes

@@ -2024,3 +2024,44 @@ fn a_senders_deletions_do_not_chain_their_runs() {
         .collect();
     assert_eq!(read, ["revoke 7", "last"]);
 }
+
+/// Session 47: a thread whose every message its sender deleted stood as a complaint received
+/// (`Belum Ada Kasus`) with an empty text. It is withdrawn (`Dihapus Pengirim`, mapped to
+/// `withdrawn` as Pantau Pekalongan's deleted report), kept, its text saying it was deleted;
+/// one with a case keeps its case's status and summary (the team's word on it), and a thread
+/// with a message left stands as before.
+#[test]
+fn a_thread_whose_every_message_was_deleted_is_withdrawn() {
+    let thread = hook(
+        SENDER,
+        &[
+            ("wamid.A", T0, "Lampu PJU mati di Jl. Merdeka"),
+            ("wamid.B", T0 + 60, "rumah saya Jl. Kenanga 5"),
+        ],
+    );
+    let gone_a = revoke_of("wamid.RA", T0 + HOUR, "wamid.A");
+    let gone_b = revoke_of("wamid.RB", T0 + 2 * HOUR, "wamid.B");
+    let f = fold(SENDER, &[thread.clone(), gone_a.clone(), gone_b.clone()]);
+    assert!(f.errors.is_empty(), "{:?}", f.errors);
+    assert_eq!(ids(&f), ["wamid.A"]);
+    let c = &f.complaints[0];
+    assert_eq!(c.status_label, WITHDRAWN);
+    assert_eq!(c.body.as_deref(), Some(DELETED));
+    assert_eq!(c.title, None);
+    assert_eq!(c.reported_at, DateTime::from_timestamp(T0, 0).unwrap());
+    // One message left: received, its words.
+    let f = fold(SENDER, &[thread.clone(), gone_b.clone()]);
+    assert_eq!(f.complaints[0].status_label, NO_CASE);
+    assert_eq!(
+        f.complaints[0].body.as_deref(),
+        Some("Lampu PJU mati di Jl. Merdeka")
+    );
+    // With a case: the case's status and summary.
+    let case = case_row(
+        "WA-2024-0012,1/3/2024 8:30:00,wamid.A,081234567890,Budi,PJU mati,PJU,DPUPR,Diteruskan ke OPD,,,,",
+    );
+    let f = fold(SENDER, &[thread, case, gone_a, gone_b]);
+    assert_eq!(ids(&f), ["wamid.A"]);
+    assert_eq!(f.complaints[0].status_label, "Diteruskan ke OPD");
+    assert_eq!(f.complaints[0].body.as_deref(), Some("PJU mati"));
+}
