@@ -277,9 +277,19 @@ const ASIDE: [&str; 5] = [
 
 /// What an `unsupported` message (a type the Cloud API does not carry) stands for, named in
 /// its `unsupported.type`, that says nothing of a complaint either: a reaction, a pin, a vote
-/// in a poll, a keep-in-chat. Others (an unsupported image, a message the platform could not
-/// make available, 131060) are the sender's words, listed as `[unsupported]`.
-const UNSUPPORTED_ASIDE: [&str; 4] = ["reaction", "pin", "poll_update", "keep_in_chat"];
+/// in a poll, a keep-in-chat, and a message's edit or deletion by its sender as a number on
+/// the Cloud API alone gets them (`edit`, `revoke`: without the message they edit or delete
+/// or the new words, they cannot be honoured; session 47: they were a line `[unsupported]`).
+/// Others (an unsupported image, a message the platform could not make available, 131060)
+/// are the sender's words, listed as `[unsupported]`.
+const UNSUPPORTED_ASIDE: [&str; 6] = [
+    "reaction",
+    "pin",
+    "poll_update",
+    "keep_in_chat",
+    "edit",
+    "revoke",
+];
 
 /// Whether a payload is a webhook body: one the endpoint received (a body that is no JSON
 /// object is then refused as a webhook body, not read as a register row), or a JSON object.

@@ -1206,6 +1206,35 @@ fn an_unsupported_reaction_or_pin_days_later_opens_no_complaint() {
     }
 }
 
+/// Session 47: a number on the Cloud API alone (not the WhatsApp Business app's) gets a
+/// message's edit or deletion by its sender as `type: unsupported` naming it
+/// (`unsupported.type` `edit`, `revoke`), without the message it edits or deletes, nor the new
+/// words: it cannot be honoured, and it is no words of the sender either. It was read as
+/// `[unsupported]`: a line more in the thread, or a complaint of its own days later, asking
+/// the team what was sent. It is an aside, as a reaction.
+#[test]
+fn an_unsupported_edit_or_deletion_is_no_message() {
+    let thread = hook(SENDER, &[("wamid.A", T0, "lampu PJU mati di Jl. Merdeka")]);
+    for (i, what) in ["edit", "revoke"].iter().enumerate() {
+        for after in [HOUR, 3 * DAY] {
+            let later = about(
+                &format!("wamid.U{i}"),
+                T0 + after,
+                "unsupported",
+                serde_json::json!({"type": what}),
+            );
+            let f = fold(SENDER, &[thread.clone(), later]);
+            assert!(f.errors.is_empty(), "{:?}", f.errors);
+            let bodies: Vec<_> = f.complaints.iter().map(|c| c.body.as_deref()).collect();
+            assert_eq!(
+                bodies,
+                [Some("lampu PJU mati di Jl. Merdeka")],
+                "{what} {after}s after"
+            );
+        }
+    }
+}
+
 /// The OPD's answer written in `Tindak Lanjut` with `Tanggal Tindak Lanjut` left empty (a
 /// hand-kept sheet) is still the case's follow-up (the contract: a case updates its thread's
 /// complaint with its follow-up): a follow-up event with its text, when the version saying it
