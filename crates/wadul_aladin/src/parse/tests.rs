@@ -2094,3 +2094,28 @@ fn a_thread_whose_every_message_was_deleted_is_withdrawn() {
     assert_eq!(f.complaints[0].status_label, "Diteruskan ke OPD");
     assert_eq!(f.complaints[0].body.as_deref(), Some("PJU mati"));
 }
+
+/// Judged (session 47), kept: a message that cannot be read (here its time) and that its
+/// sender then deletes stays quarantined. The entry says its body could not be read, which
+/// stays true (a parser to put right, or a payload the platform sent wrong, whoever deleted
+/// what); the deletion cannot be told to count (within three days of a time not read); and
+/// the raw payload is archived either way, so resolving the entry would take nothing out of
+/// what the city keeps. An operator closes it with a reason (`aduan quarantine dismiss`).
+#[test]
+fn a_message_not_read_stays_quarantined_when_its_sender_deletes_it() {
+    let unread = raw(
+        serde_json::json!({"entry": [{"changes": [{"field": "messages", "value": {
+        "messages": [{"from": SENDER, "id": "wamid.X", "timestamp": "kemarin",
+            "type": "text", "text": {"body": "rumah saya Jl. Kenanga 5"}}]}}]}]})
+        .to_string(),
+    );
+    let gone = revoke_of("wamid.RX", T0 + HOUR, "wamid.X");
+    let f = fold(SENDER, &[unread, gone]);
+    let fields: Vec<_> = f
+        .errors
+        .iter()
+        .map(|(i, e)| (*i, e.field.clone()))
+        .collect();
+    assert_eq!(fields, [(0, "timestamp".to_string())]);
+    assert!(f.complaints.is_empty());
+}
