@@ -91,8 +91,8 @@ pub(crate) const SQLITE: &[Migration] = &[
     },
     Migration {
         version: 17,
-        name: "0016_group_run_from.sql",
-        sql: include_str!("../../../migrations/sqlite/0016_group_run_from.sql"),
+        name: "0017_group_run_from.sql",
+        sql: include_str!("../../../migrations/sqlite/0017_group_run_from.sql"),
     },
 ];
 
@@ -179,8 +179,8 @@ pub(crate) const POSTGRES: &[Migration] = &[
     },
     Migration {
         version: 17,
-        name: "0016_group_run_from.sql",
-        sql: include_str!("../../../migrations/postgres/0016_group_run_from.sql"),
+        name: "0017_group_run_from.sql",
+        sql: include_str!("../../../migrations/postgres/0017_group_run_from.sql"),
     },
 ];
 
@@ -230,6 +230,7 @@ mod tests {
                 "a02c1057bd6f95dc",
                 "47b6139b2ed3ef2c",
                 "65e2e9072646e2bf",
+                "f2e9efe12edac80c",
             ],
         ),
         (
@@ -251,6 +252,7 @@ mod tests {
                 "a02c1057bd6f95dc",
                 "47b6139b2ed3ef2c",
                 "65e2e9072646e2bf",
+                "f2e9efe12edac80c",
             ],
         ),
     ];

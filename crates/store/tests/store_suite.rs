@@ -2618,11 +2618,11 @@ async fn opening_a_store_twice_migrates_once() {
         // 0001_init, 0002_push, 0003_reported_month, 0004_events_in_arrival_order,
         // 0005_packed_payloads, 0006_report_index, 0007_group_arrival, 0008_push_deliveries,
         // 0009_run_totals, 0010_raw_source_ids, 0011_group_spans, 0012_incident_indexes,
-        // 0013_report_in_city, 0014_complaint_claims, 0015_quarantine_dismissed and
-        // 0016_worked_runs, once each.
+        // 0013_report_in_city, 0014_complaint_claims, 0015_quarantine_dismissed,
+        // 0016_worked_runs and 0017_group_run_from, once each.
         assert_eq!(
             count(&ts.store, "schema_migrations").await,
-            16,
+            17,
             "{}",
             ts.label
         );
