@@ -1047,6 +1047,107 @@ async fn a_thread_whose_every_message_was_deleted_is_withdrawn_live_and_rebuilt(
     }
 }
 
+/// Review, session 47: a store upgraded from a version before migration 0017 has its
+/// deletions linked without `run_from` (NULL: their spans chain their runs as before). The
+/// live fold stays the rebuild's while such links and new ones are mixed (a deletion and a
+/// message after the upgrade), and the rebuild a new `RULES` makes on upgrade links every
+/// deletion again with its own time, so that a fold at the newest message no longer reads the
+/// sender's whole history.
+#[tokio::test]
+async fn links_of_deletions_made_before_run_from_was_kept_fold_right_and_a_rebuild_keeps_it() {
+    const T0: i64 = 1_709_254_800;
+    const HOUR: i64 = 3600;
+    const THREADS: i64 = 6;
+    const SENDER: &str = "6281234567890";
+    let revoke = |id: &str, at: i64, of: &str| {
+        json_body(vec![serde_json::json!({
+            "id": id, "timestamp": at.to_string(),
+            "type": "revoke", "revoke": {"original_message_id": of}})])
+    };
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        for i in 0..THREADS {
+            let at = T0 + i * 90 * HOUR;
+            deliver(
+                &engine,
+                message_body(&format!("wamid.M{i}"), at, "Lampu PJU mati"),
+            )
+            .await;
+            let second = format!("wamid.N{i}");
+            deliver(&engine, message_body(&second, at + 60, "Jl. Kenanga 5")).await;
+            deliver(
+                &engine,
+                revoke(&format!("wamid.R{i}"), at + 60 * HOUR, &second),
+            )
+            .await;
+        }
+        // As linked before migration 0017.
+        ts.execute("UPDATE raw_groups SET run_from = NULL").await;
+        // After the upgrade: a thread, a deletion of it two days on, and a message after.
+        let at = T0 + THREADS * 90 * HOUR;
+        deliver(&engine, message_body("wamid.X", at, "Sampah menumpuk")).await;
+        deliver(&engine, revoke("wamid.RX", at + 48 * HOUR, "wamid.X")).await;
+        deliver(&engine, message_body("wamid.Y", at + 60 * HOUR, "Banjir")).await;
+        let q = || async {
+            let c = ts
+                .store
+                .query("SELECT complaint_id, status, status_source, title, body FROM complaints ORDER BY 1")
+                .await
+                .unwrap()
+                .rows;
+            let e = ts
+                .store
+                .query(
+                    "SELECT c.complaint_id, e.occurred_at, e.event_type, e.body \
+                     FROM complaint_events e JOIN complaints c ON c.complaint_seq = e.complaint_seq \
+                     ORDER BY 1, 2, 3, 4",
+                )
+                .await
+                .unwrap()
+                .rows;
+            (c, e)
+        };
+        let live = q().await;
+        assert_eq!(live.0.len(), THREADS as usize + 2, "{}", ts.label);
+        assert!(
+            !format!("{live:?}").contains("Kenanga"),
+            "{}: {live:?}",
+            ts.label
+        );
+        assert!(
+            !format!("{live:?}").contains("Sampah"),
+            "{}: {live:?}",
+            ts.label
+        );
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(live, q().await, "{}: live against rebuilt", ts.label);
+        // Every deletion alone in its body runs from its own time again.
+        let kept = count(
+            &ts,
+            "SELECT COUNT(*) FROM raw_groups WHERE run_from IS NOT NULL",
+        )
+        .await;
+        assert_eq!(kept, THREADS + 1, "{}", ts.label);
+        let newest = at + 60 * HOUR;
+        let part = ts
+            .store
+            .group_near("wadul_aladin", SENDER, &[(newest, newest)], 24 * HOUR)
+            .await
+            .unwrap();
+        let read = ts
+            .store
+            .group_raws_near("wadul_aladin", &[(SENDER, part)])
+            .await
+            .unwrap();
+        assert!(
+            read.len() <= 2,
+            "{}: {} read, {part:?}",
+            ts.label,
+            read.len()
+        );
+    }
+}
+
 /// A rebuild reads every payload again, and a span read otherwise now (a parser put right,
 /// seen here through a payload changed in the archive by hand) is the link's from then on:
 /// the next message is folded with the run the payload is in now (review: the rebuild kept
