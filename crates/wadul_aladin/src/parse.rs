@@ -42,7 +42,8 @@ pub(crate) const DELETED: &str = "[dihapus pengirim]";
 /// no case for it: the report withdrawn (`withdrawn` in the mapping table, as Pantau
 /// Pekalongan's deleted report), kept, not removed. Session 47: it stood as a complaint
 /// received, with an empty text. A thread with a case keeps its case's status (the team's
-/// word on it) and the case's summary as its text.
+/// word on it) and the case's summary as its text. Its history says when, a change of status
+/// by the reporter when its last message left, its `updated_at` then (review: neither did).
 pub(crate) const WITHDRAWN: &str = "Dihapus Pengirim";
 
 /// Statuses that close a case: the sender's next message starts a new complaint.
@@ -256,9 +257,9 @@ struct Msg {
     /// A deletion by its sender (`type: revoke`): the wamid of the message it deletes. An
     /// aside too.
     revokes: Option<String>,
-    /// Whether its sender deleted it (see [`REVOKE_WITHIN`]): its words, caption and place
-    /// are gone.
-    deleted: bool,
+    /// When its sender first deleted it, if they did (see [`REVOKE_WITHIN`]): its words,
+    /// caption and place are gone.
+    deleted: Option<DateTime<Utc>>,
 }
 
 /// Message types that say nothing of a complaint: a reaction (👍 to the city's answer), the
@@ -449,7 +450,7 @@ fn message(value: &serde_json::Value, i: usize, source: &str) -> Result<Msg, Fie
                     .is_some_and(|t| UNSUPPORTED_ASIDE.contains(&t))),
         edit_of,
         revokes,
-        deleted: false,
+        deleted: None,
     })
 }
 
@@ -1176,12 +1177,14 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
     // or edit naming the other's message changed the other's complaint).
     let within = |at: DateTime<Utc>, m: &Msg, limit: Duration| at >= m.at && at - m.at <= limit;
     for m in messages.values_mut() {
-        let deleted = revokes.get(&m.wamid).is_some_and(|list| {
+        let deleted = revokes.get(&m.wamid).and_then(|list| {
             list.iter()
-                .any(|(at, by)| *by == m.sender && within(*at, m, REVOKE_WITHIN))
+                .filter(|(at, by)| *by == m.sender && within(*at, m, REVOKE_WITHIN))
+                .map(|(at, _)| *at)
+                .min()
         });
-        if deleted {
-            m.deleted = true;
+        if deleted.is_some() {
+            m.deleted = deleted;
             m.text = None;
             m.attachment = None;
             m.location = None;
@@ -1400,8 +1403,8 @@ fn complaint(
             lines.push(text.clone());
         }
         let text = match m.deleted {
-            true => DELETED.to_string(),
-            false => text,
+            Some(_) => DELETED.to_string(),
+            None => text,
         };
         if let Some((lat, lng, address)) = &m.location {
             place.latitude = *lat;
@@ -1552,8 +1555,27 @@ fn complaint(
             });
         }
     }
-    // Every message of the thread deleted by its sender (a thread has one at least).
-    let withdrawn = !messages.is_empty() && messages.iter().all(|m| m.deleted);
+    // Every message of the thread deleted by its sender (a thread has one at least): when
+    // the last of them left (each from its first deletion), a change of status the history
+    // and `updated_at` say, as a case's do.
+    let withdrawn = match messages
+        .iter()
+        .map(|m| m.deleted)
+        .collect::<Option<Vec<_>>>()
+    {
+        Some(times) => times.into_iter().max(),
+        None => None,
+    };
+    if let Some(at) = withdrawn.filter(|_| case.is_none()) {
+        updated_at = updated_at.max(at);
+        events.push(SourceEvent {
+            at,
+            kind: EventKind::StatusChange,
+            actor: Some("pelapor".into()),
+            text: Some(WITHDRAWN.to_string()),
+        });
+    }
+    let withdrawn = withdrawn.is_some();
     let body = if lines.is_empty() {
         case.and_then(|c| c.summary.clone())
             .unwrap_or_else(|| match withdrawn {

@@ -2119,3 +2119,50 @@ fn a_message_not_read_stays_quarantined_when_its_sender_deletes_it() {
     assert_eq!(fields, [(0, "timestamp".to_string())]);
     assert!(f.complaints.is_empty());
 }
+
+/// Review, session 47: a thread withdrawn by its sender's deletions says when in its history
+/// and its `updated_at`, as every other change of status does (a case's, Pantau Pekalongan's
+/// deleted report): a status change `Dihapus Pengirim` by the reporter when its last message
+/// left (each message counted from its first deletion; one repeated later changes nothing).
+/// It had no event for it, and its `updated_at` stayed its last message's, before the
+/// withdrawal, so that a reader of the changes since then never saw it.
+#[test]
+fn a_withdrawn_thread_says_when_in_its_history() {
+    let thread = hook(
+        SENDER,
+        &[
+            ("wamid.A", T0, "Lampu PJU mati di Jl. Merdeka"),
+            ("wamid.B", T0 + 60, "rumah saya Jl. Kenanga 5"),
+        ],
+    );
+    let gone_a = revoke_of("wamid.RA", T0 + HOUR, "wamid.A");
+    let gone_b = revoke_of("wamid.RB", T0 + 2 * HOUR, "wamid.B");
+    let again_b = revoke_of("wamid.RB2", T0 + 3 * HOUR, "wamid.B");
+    let at = DateTime::from_timestamp(T0 + 2 * HOUR, 0).unwrap();
+    for raws in [
+        vec![thread.clone(), gone_a.clone(), gone_b.clone()],
+        vec![
+            again_b.clone(),
+            gone_b.clone(),
+            thread.clone(),
+            gone_a.clone(),
+        ],
+    ] {
+        let f = fold(SENDER, &raws);
+        let c = &f.complaints[0];
+        assert_eq!(c.status_label, WITHDRAWN);
+        assert_eq!(c.updated_at, at);
+        let changes: Vec<_> = c
+            .events
+            .iter()
+            .filter(|e| e.kind == EventKind::StatusChange)
+            .map(|e| (e.at, e.actor.as_deref(), e.text.as_deref()))
+            .collect();
+        assert_eq!(changes, [(at, Some("pelapor"), Some(WITHDRAWN))]);
+    }
+    // One message left: no change of status, the last message's time.
+    let f = fold(SENDER, &[thread, gone_b]);
+    let c = &f.complaints[0];
+    assert_eq!(c.updated_at, DateTime::from_timestamp(T0 + 60, 0).unwrap());
+    assert!(c.events.iter().all(|e| e.kind != EventKind::StatusChange));
+}
