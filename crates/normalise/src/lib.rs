@@ -281,8 +281,13 @@ pub struct Tables<'a> {
 /// a WhatsApp message its sender deleted within three days of it no words of its complaint
 /// (its text, caption and place leave the complaint and its history, its event saying
 /// `[dihapus pengirim]`), an edit counting within a day of its message only, and a deletion or
-/// an edit changing only its own sender's message (2026-12-07).
-pub const RULES: u32 = 22;
+/// an edit changing only its own sender's message (2026-12-07); 23, a Pantau Pekalongan
+/// report's photos in its body by their web addresses without query, fragment, user and
+/// password (a signed URL's token), a payload of it dated more than a day after its receipt
+/// quarantined, a WhatsApp thread whose every message its sender deleted (with no case)
+/// withdrawn, and an edit or a deletion the Cloud API sends as `unsupported` no message
+/// (2026-12-07).
+pub const RULES: u32 = 23;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
 /// identity (see [`Normaliser::stored_external_id`]).
