@@ -212,24 +212,16 @@ impl Metrics {
             "gauge",
             "When the channel's latest successful sync run finished (Unix time), from sync_runs and sync_run_totals.",
         );
-        let mut last_ok: BTreeMap<&str, f64> = db
-            .last_ok
-            .iter()
-            .map(|(channel, secs)| (channel.as_str(), *secs))
-            .collect();
         // A scheduled channel that never succeeded is 0 (1970), not absent: an alert on the
         // time since the last success fires for it too. (Only when the database said so.)
         let scheduled = self.lock().scheduled.clone();
-        for channel in scheduled.iter().filter(|_| known) {
-            last_ok.entry(channel).or_insert(0.0);
-        }
-        for (channel, secs) in last_ok {
-            let _ = writeln!(
-                out,
-                "aduan_sync_last_success_timestamp_seconds{} {secs:.3}",
-                labels(&[("channel", channel)])
-            );
-        }
+        let zero_for = if known { &scheduled[..] } else { &[] };
+        times(
+            &mut out,
+            "aduan_sync_last_success_timestamp_seconds",
+            &db.last_ok,
+            zero_for,
+        );
 
         family(
             &mut out,
@@ -237,22 +229,13 @@ impl Metrics {
             "gauge",
             "When the channel's run going on now started (Unix time), in this process or another on this database (the run holding the channel's lease, from sync_runs); 0 when none runs (a run whose process was killed is none).",
         );
-        let mut running: BTreeMap<&str, f64> = db
-            .running
-            .iter()
-            .map(|(channel, secs)| (channel.as_str(), *secs))
-            .collect();
         // (0 for a scheduled channel only when the database said so: none when it did not.)
-        for channel in scheduled.iter().filter(|_| known) {
-            running.entry(channel).or_insert(0.0);
-        }
-        for (channel, secs) in running {
-            let _ = writeln!(
-                out,
-                "aduan_sync_running_since_timestamp_seconds{} {secs:.3}",
-                labels(&[("channel", channel)])
-            );
-        }
+        times(
+            &mut out,
+            "aduan_sync_running_since_timestamp_seconds",
+            &db.running,
+            zero_for,
+        );
 
         let local = self.lock();
         // The push channels' inboxes (normally empty within seconds): deliveries accepted
@@ -445,6 +428,21 @@ async fn from_store(store: &Store) -> aduan_store::Result<FromStore> {
 fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
+/// A time per channel (Unix seconds, to the millisecond), ordered by channel, with 0 for each
+/// channel of `zero_for` the database gave none.
+fn times(out: &mut String, name: &str, given: &[(String, f64)], zero_for: &[String]) {
+    let mut per_channel: BTreeMap<&str, f64> = given
+        .iter()
+        .map(|(channel, secs)| (channel.as_str(), *secs))
+        .collect();
+    for channel in zero_for {
+        per_channel.entry(channel).or_insert(0.0);
+    }
+    for (channel, secs) in per_channel {
+        let _ = writeln!(out, "{name}{} {secs:.3}", labels(&[("channel", channel)]));
+    }
 }
 
 fn sample(out: &mut String, name: &str, labels_: &[(&str, &str)], value: i64) {
