@@ -82,6 +82,22 @@ async fn stored(ts: &TestStore) -> Seen {
 }
 
 /// The `external_id` stored for the simulator's: a thread's first wamid only as its hash.
+/// The complaints, their id and `columns`, and every complaint's history (id, time, type,
+/// actor, body), ordered: what a live fold and a rebuild from the archive must both make.
+async fn complaints_and_history(
+    ts: &TestStore,
+    columns: &str,
+) -> (Vec<Vec<serde_json::Value>>, Vec<Vec<serde_json::Value>>) {
+    let complaints = format!("SELECT complaint_id, {columns} FROM complaints ORDER BY 1");
+    let history = "SELECT c.complaint_id, e.occurred_at, e.event_type, e.actor, e.body \
+        FROM complaint_events e JOIN complaints c ON c.complaint_seq = e.complaint_seq \
+        ORDER BY 1, 2, 3, 4, 5";
+    (
+        ts.store.query(&complaints).await.expect("complaints").rows,
+        ts.store.query(history).await.expect("history").rows,
+    )
+}
+
 fn stored_id(external_id: &str) -> String {
     if external_id.starts_with("wamid.") {
         normaliser().stored_external_id(aduan_wadul_aladin::WAMID_ID, Some(external_id))
@@ -244,22 +260,12 @@ async fn webhooks_and_the_register_end_as_the_truth_on_both_stores() {
         serve.stop().await;
         // Threads folded message by message, in any order, end as a rebuild from the
         // archive makes them: the same complaints, the same histories.
-        let rows = "SELECT complaint_id, status, title, body FROM complaints ORDER BY 1";
-        let history = "SELECT c.complaint_id, e.occurred_at, e.event_type, e.body \
-            FROM complaint_events e JOIN complaints c ON c.complaint_seq = e.complaint_seq \
-            ORDER BY 1, 2, 3, 4";
-        let folded = (
-            ts.store.query(rows).await.expect("rows").rows,
-            ts.store.query(history).await.expect("history").rows,
-        );
+        let folded = complaints_and_history(&ts, "status, title, body").await;
         engine(&ts)
             .renormalise(&parsers(), &NoProgress)
             .await
             .expect("renormalise");
-        let rebuilt = (
-            ts.store.query(rows).await.expect("rows").rows,
-            ts.store.query(history).await.expect("history").rows,
-        );
+        let rebuilt = complaints_and_history(&ts, "status, title, body").await;
         assert_eq!(folded, rebuilt, "{}", ts.label);
     }
 }
@@ -974,25 +980,7 @@ async fn a_senders_deletions_do_not_chain_the_fold_through_their_history() {
             ts.label,
             read.len()
         );
-        let q = || async {
-            let c = ts
-                .store
-                .query("SELECT complaint_id, status, title, body FROM complaints ORDER BY 1")
-                .await
-                .unwrap()
-                .rows;
-            let e = ts
-                .store
-                .query(
-                    "SELECT c.complaint_id, e.occurred_at, e.event_type, e.body \
-                     FROM complaint_events e JOIN complaints c ON c.complaint_seq = e.complaint_seq \
-                     ORDER BY 1, 2, 3, 4",
-                )
-                .await
-                .unwrap()
-                .rows;
-            (c, e)
-        };
+        let q = || complaints_and_history(&ts, "status, title, body");
         let live = q().await;
         assert_eq!(live.0.len(), THREADS as usize + 1, "{}", ts.label);
         assert!(
@@ -1088,25 +1076,7 @@ async fn links_of_deletions_made_before_run_from_was_kept_fold_right_and_a_rebui
         deliver(&engine, message_body("wamid.X", at, "Sampah menumpuk")).await;
         deliver(&engine, revoke("wamid.RX", at + 48 * HOUR, "wamid.X")).await;
         deliver(&engine, message_body("wamid.Y", at + 60 * HOUR, "Banjir")).await;
-        let q = || async {
-            let c = ts
-                .store
-                .query("SELECT complaint_id, status, status_source, title, body FROM complaints ORDER BY 1")
-                .await
-                .unwrap()
-                .rows;
-            let e = ts
-                .store
-                .query(
-                    "SELECT c.complaint_id, e.occurred_at, e.event_type, e.body \
-                     FROM complaint_events e JOIN complaints c ON c.complaint_seq = e.complaint_seq \
-                     ORDER BY 1, 2, 3, 4",
-                )
-                .await
-                .unwrap()
-                .rows;
-            (c, e)
-        };
+        let q = || complaints_and_history(&ts, "status, status_source, title, body");
         let live = q().await;
         assert_eq!(live.0.len(), THREADS as usize + 2, "{}", ts.label);
         assert!(
@@ -1507,25 +1477,7 @@ async fn random_deliveries_one_at_a_time_end_as_a_rebuild() {
                 }
             }
         }
-        let q = || async {
-            let c = ts
-                .store
-                .query("SELECT complaint_id, status, title, body FROM complaints ORDER BY 1")
-                .await
-                .unwrap()
-                .rows;
-            let e = ts
-                .store
-                .query(
-                    "SELECT c.complaint_id, e.occurred_at, e.event_type, e.actor, e.body \
-                     FROM complaint_events e JOIN complaints c ON c.complaint_seq = e.complaint_seq \
-                     ORDER BY 1, 2, 3, 4, 5",
-                )
-                .await
-                .unwrap()
-                .rows;
-            (c, e)
-        };
+        let q = || complaints_and_history(&ts, "status, title, body");
         let live = q().await;
         engine.renormalise(&parsers(), &NoProgress).await.unwrap();
         let rebuilt = q().await;
