@@ -1384,6 +1384,12 @@ impl Store {
     ) -> Result<bool> {
         // Answered as stored only where it can be read again.
         self.file_in_place()?;
+        // Kept to the microsecond on both stores, as a batch's payloads are: the delivery's
+        // first fold reads its receipt so cut (see `aduan_sync`'s batches), and every later
+        // read of it, a rebuild's too, reads what is kept here (review: SQLite kept the
+        // nanoseconds, and a payload dated a day after its receipt to within the microsecond
+        // was quarantined by its first fold and not by the next).
+        let received_at = crate::to_the_microsecond(raw.received_at);
         let _turn = self.writer_turn().await;
         on_pool!(self, pool => {
             let mut tx = pool
@@ -1401,7 +1407,7 @@ impl Store {
                 )
                 .bind(channel)
                 .bind(id)
-                .bind(raw.received_at)
+                .bind(received_at)
                 .execute(&mut *tx)
                 .await
                 .context(|| format!("recording a delivery of {channel}"))?
@@ -1417,7 +1423,7 @@ impl Store {
             .bind(channel)
             .bind(&raw.source_ref)
             .bind(&raw.external_id)
-            .bind(raw.received_at)
+            .bind(received_at)
             .bind(&raw.content_hash)
             .bind(&raw.payload)
             .bind(raw.dictionary_id)
