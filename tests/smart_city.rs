@@ -1647,8 +1647,9 @@ async fn versions_dated_after_their_receipt_fold_alike_live_and_rebuilt_on_both_
 /// inbox gave it, its receipt cut to the microsecond (quarantined: it lies past the day after
 /// the cut time), where every later read of it, a later version's fold and a rebuild, read
 /// the archive's receipt, kept to the nanosecond on SQLite (not past the day after it): the
-/// same payload was decided both ways on one store (review of session 47). A receipt is kept
-/// to the microsecond on both stores, so that it reads the same wherever it is read from.
+/// same payload was decided both ways on one store (review of session 47). A receipt is read
+/// to the microsecond wherever it is read from, one stored on SQLite before (to the
+/// nanosecond) too.
 #[tokio::test]
 async fn a_delivery_s_receipt_finer_than_a_microsecond_decides_alike_live_and_rebuilt() {
     let spec = aduan_app::registry::specs()["smart_city"];
@@ -1663,6 +1664,15 @@ async fn a_delivery_s_receipt_finer_than_a_microsecond_decides_alike_live_and_re
             payload: format!(r#"{{"event":"report.updated","report":{report}}}"#).into_bytes(),
         };
         assert!(engine.receive("smart_city", raw, None).await.unwrap());
+        if ts.label == "sqlite" {
+            // As a delivery was stored on SQLite before: to the nanosecond.
+            ts.execute(
+                "UPDATE raw_records SET received_at = '2024-02-03T00:00:00.000000900+00:00'",
+            )
+            .await;
+            ts.execute("UPDATE push_inbox SET received_at = '2024-02-03T00:00:00.000000900+00:00'")
+                .await;
+        }
         engine.drain_inbox(&spec).await.unwrap().unwrap();
         let state = "SELECT complaint_id, status, updated_at FROM complaints ORDER BY 1";
         let entries =
@@ -1677,6 +1687,35 @@ async fn a_delivery_s_receipt_finer_than_a_microsecond_decides_alike_live_and_re
             ts.store.query(entries).await.unwrap().rows,
         );
         assert_eq!(live, rebuilt, "{}: live against rebuilt", ts.label);
+        let received = ts
+            .store
+            .query("SELECT received_at FROM raw_records")
+            .await
+            .unwrap()
+            .rows;
+        assert_eq!(
+            format!("{received:?}").contains("000000900"),
+            ts.label == "sqlite",
+            "{}: {received:?}",
+            ts.label
+        );
+    }
+}
+
+/// A delivery received a fraction of a microsecond into its second is archived to the
+/// microsecond on both stores (SQLite kept the nanoseconds).
+#[tokio::test]
+async fn a_delivery_is_archived_received_to_the_microsecond_on_both_stores() {
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        let report = report_version("r-1", 1, "received", "2024-02-03T00:00:00Z");
+        let raw = aduan_core::RawRecord {
+            source_ref: "/webhooks/smart-city#delivery=?;event=report.updated".into(),
+            external_id: Some("r-1".into()),
+            received_at: "2024-02-03T00:00:00.000000900Z".parse().expect("a time"),
+            payload: format!(r#"{{"event":"report.updated","report":{report}}}"#).into_bytes(),
+        };
+        assert!(engine.receive("smart_city", raw, None).await.unwrap());
         let received = ts
             .store
             .query("SELECT received_at FROM raw_records")

@@ -623,12 +623,15 @@ pub(crate) fn storable(mut s: String) -> String {
 /// The field named by the quarantine entry of an archived payload that could not be unpacked.
 pub const UNREADABLE_FIELD: &str = "payload";
 
-/// An archived payload as a record to read again.
+/// An archived payload as a record to read again, its receipt to the microsecond as
+/// [`process`] reads a batch's (a webhook's delivery stored on SQLite before session 47 kept
+/// its nanoseconds: a fold read it cut when it came from the inbox and whole when its group
+/// was read, and decided a time a day after it both ways).
 pub(crate) fn to_record(r: StoredRaw) -> RawRecord {
     RawRecord {
         source_ref: r.source_ref,
         external_id: r.external_id,
-        received_at: r.received_at,
+        received_at: chrono::SubsecRound::trunc_subsecs(r.received_at, 6),
         payload: r.payload,
     }
 }
