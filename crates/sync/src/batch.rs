@@ -103,13 +103,25 @@ fn hex_of(bytes: &[u8]) -> String {
 
 /// Whether a version (its content hash and `updated_at`) changes the stored row: different
 /// content, and not older than what is stored, unless it `supersede`s (a fold's result).
+/// Compared to the microsecond, as the stores keep `updated_at` (see [`not_older`]).
 fn changes(
     stored: &aduan_store::CurrentRow,
     row_hash: &str,
     updated_at: DateTime<Utc>,
     supersede: bool,
 ) -> bool {
-    stored.row_hash != row_hash && (supersede || stored.updated_at <= updated_at)
+    stored.row_hash != row_hash && (supersede || not_older(stored.updated_at, updated_at))
+}
+
+/// Whether a version dated `updated_at` is not older than one dated `than`, to the
+/// microsecond, as both stores keep a complaint's `updated_at` (see
+/// [`aduan_store::to_the_microsecond`]): versions within one microsecond are dated alike, and
+/// the one met later stands, in one batch as against a stored row (review: compared to the
+/// nanosecond in a batch and to the microsecond against the store, an older version of a
+/// source's 7 to 9 digits stood over a newer one when it came in a later batch only, so that
+/// a rebuild, reading both in one batch, decided otherwise).
+fn not_older(than: DateTime<Utc>, updated_at: DateTime<Utc>) -> bool {
+    aduan_store::to_the_microsecond(than) <= aduan_store::to_the_microsecond(updated_at)
 }
 
 /// How a channel's payloads are read.
@@ -356,7 +368,7 @@ impl Collected {
                 self.order.push(id.clone());
                 true
             }
-            Some(c) => c.complaint.updated_at <= n.complaint.updated_at,
+            Some(c) => not_older(c.complaint.updated_at, n.complaint.updated_at),
         };
         if newer {
             self.latest.insert(
@@ -2491,6 +2503,49 @@ mod tests {
                     "{reason}"
                 );
                 assert_eq!(counts.quarantined, 1, "{}", t.label);
+            }
+        }
+    }
+
+    /// Two versions of a report dated within one microsecond (a source's time of 7 to 9
+    /// digits), the newer met first: the same stands whether they come in one batch or in
+    /// two, as a rebuild reads them at once where the live sync met them run by run. The
+    /// stored row's `updated_at` is kept to the microsecond on both stores, and the older
+    /// version, compared to the nanosecond with it, was taken for a newer one and stood over
+    /// it when it came in a later batch, where in one batch the newer stood (review of session
+    /// 47). Dated alike to the microsecond, the one met later stands, as versions dated alike
+    /// do.
+    #[tokio::test]
+    async fn versions_within_one_microsecond_are_ordered_alike_in_one_batch_or_several() {
+        let version = |status: &str, nanos: i64| {
+            let mut r = report("A", 0, status);
+            let mut s: SourceComplaint = serde_json::from_slice(&r.payload).expect("a report");
+            s.updated_at += chrono::TimeDelta::nanoseconds(nanos);
+            r.received_at = s.updated_at + chrono::TimeDelta::minutes(1);
+            r.payload = serde_json::to_vec(&s).expect("serialisable");
+            r
+        };
+        let newer = version("Selesai", 700);
+        let older = version("Diproses", 300);
+        for batches in [
+            vec![vec![newer.clone(), older.clone()]],
+            vec![vec![newer.clone()], vec![older.clone()]],
+        ] {
+            for t in aduan_store::testing::all().await {
+                written(&t, &batches).await;
+                let status = t
+                    .store
+                    .query("SELECT status_source FROM complaints")
+                    .await
+                    .expect("read")
+                    .rows;
+                assert_eq!(
+                    status,
+                    vec![vec![serde_json::json!("Diproses")]],
+                    "{}: {} batch(es)",
+                    t.label,
+                    batches.len()
+                );
             }
         }
     }
