@@ -735,6 +735,24 @@ mod tests {
     use super::*;
     use tokio::time::Instant;
 
+    /// An item of `/api/v2/aduan`: its ticket, when it was updated (Unix seconds) and its
+    /// kab/kota.
+    fn item(ticket: &str, updated: i64, kota: u32) -> String {
+        format!(
+            r#"{{"noTiket":"{ticket}","updated":{},"lokasi":{{"kotaId":{kota}}}}}"#,
+            updated * 1000
+        )
+    }
+
+    /// A page of `/api/v2/aduan`: its items, its `next_cursor` (JSON) and the server's clock
+    /// (Unix seconds).
+    fn page(items: &[String], next_cursor: &str, server_time: i64) -> String {
+        format!(
+            r#"{{"items":[{}],"next_cursor":{next_cursor},"server_time":{server_time}}}"#,
+            items.join(",")
+        )
+    }
+
     /// `app` served on a loopback port, and a connector reading it, `limit` items a page (or
     /// the default) and its requests not spaced: abort the server's task at the end.
     async fn served(
@@ -889,18 +907,9 @@ mod tests {
             ]
             .iter()
             .filter(|(_, t, _)| *t >= since)
-            .map(|(id, t, kota)| {
-                format!(
-                    r#"{{"noTiket":"{id}","updated":{},"lokasi":{{"kotaId":{kota}}}}}"#,
-                    t * 1000
-                )
-            })
+            .map(|(id, t, kota)| item(id, *t, *kota))
             .collect();
-            format!(
-                r#"{{"items":[{}],"next_cursor":null,"server_time":{}}}"#,
-                items.join(","),
-                T + 10
-            )
+            page(&items, "null", T + 10)
         }
         let (c, server) = served(
             axum::Router::new().route("/api/v2/aduan", axum::routing::get(aduan)),
@@ -942,23 +951,14 @@ mod tests {
             .iter()
             .skip(from)
             .take(limit)
-            .map(|t| {
-                format!(
-                    r#"{{"noTiket":"LGWP{t}","updated":{},"lokasi":{{"kotaId":3375}}}}"#,
-                    t * 1000
-                )
-            })
+            .map(|t| item(&format!("LGWP{t}"), *t, 3375))
             .collect();
         let next = if from + limit < times.len() {
             format!("\"{}\"", from + limit)
         } else {
             "null".into()
         };
-        format!(
-            r#"{{"items":[{}],"next_cursor":{next},"server_time":{}}}"#,
-            items.join(","),
-            T + 10
-        )
+        page(&items, &next, T + 10)
     }
 
     /// Review (session 47): a run's first walk began `lookback_secs` before the saved time and
@@ -1035,19 +1035,10 @@ mod tests {
             let items: Vec<String> = all
                 .iter()
                 .take(limit)
-                .map(|(id, t)| {
-                    format!(
-                        r#"{{"noTiket":"{id}","updated":{},"lokasi":{{"kotaId":3375}}}}"#,
-                        t * 1000
-                    )
-                })
+                .map(|(id, t)| item(id, *t, 3375))
                 .collect();
             let next = if all.len() > limit { r#""c""# } else { "null" };
-            let body = format!(
-                r#"{{"items":[{}],"next_cursor":{next},"server_time":{}}}"#,
-                items.join(","),
-                T + 10
-            );
+            let body = page(&items, next, T + 10);
             (StatusCode::OK, body)
         }
         let (c, server) = served(
@@ -1128,18 +1119,9 @@ mod tests {
             let items: Vec<String> = [("LGWP00000001", T - 100), ("LGWP00000002", T + 50)]
                 .iter()
                 .filter(|(_, t)| *t >= since)
-                .map(|(id, t)| {
-                    format!(
-                        r#"{{"noTiket":"{id}","updated":{},"lokasi":{{"kotaId":3375}}}}"#,
-                        t * 1000
-                    )
-                })
+                .map(|(id, t)| item(id, *t, 3375))
                 .collect();
-            format!(
-                r#"{{"items":[{}],"next_cursor":null,"server_time":{}}}"#,
-                items.join(","),
-                T + 60
-            )
+            page(&items, "null", T + 60)
         }
         let (c, server) = served(
             axum::Router::new().route("/api/v2/aduan", axum::routing::get(aduan)),
