@@ -98,6 +98,27 @@ async fn complaints_and_history(
     )
 }
 
+/// What the engine reads to fold `sender`'s messages of `fresh` (Unix seconds), as
+/// `fold_groups` does: the part of their group `Store::group_near` finds (a day's silence
+/// ending a run), and how many payloads `Store::group_raws_near` gives for it.
+async fn read_to_fold(
+    ts: &TestStore,
+    sender: &str,
+    fresh: (i64, i64),
+) -> (Option<(i64, i64)>, usize) {
+    let part = ts
+        .store
+        .group_near("wadul_aladin", sender, &[fresh], 24 * 3600)
+        .await
+        .expect("the group's part");
+    let read = ts
+        .store
+        .group_raws_near("wadul_aladin", &[(sender, part)])
+        .await
+        .expect("the part's payloads");
+    (part, read.len())
+}
+
 fn stored_id(external_id: &str) -> String {
     if external_id.starts_with("wamid.") {
         normaliser().stored_external_id(aduan_wadul_aladin::WAMID_ID, Some(external_id))
@@ -940,45 +961,20 @@ async fn a_senders_deletions_do_not_chain_the_fold_through_their_history() {
         )
         .await;
         // What the engine reads for a message at the newest's time: its own run.
-        let part = ts
-            .store
-            .group_near(
-                "wadul_aladin",
-                "6281234567890",
-                &[(newest, newest)],
-                24 * HOUR,
-            )
-            .await
-            .unwrap();
-        let read = ts
-            .store
-            .group_raws_near("wadul_aladin", &[("6281234567890", part)])
-            .await
-            .unwrap();
+        let (part, read) = read_to_fold(&ts, "6281234567890", (newest, newest)).await;
         assert!(
-            read.len() <= 2,
-            "{}: {} payloads read for the newest message, its part {part:?}",
-            ts.label,
-            read.len()
+            read <= 2,
+            "{}: {read} payloads read for the newest message, its part {part:?}",
+            ts.label
         );
         // And for the newest deletion: its message's thread and the deletion before it.
         let last = T0 + (THREADS - 1) * 90 * HOUR;
         let fresh = (last + 60 * HOUR - 72 * HOUR, last + 60 * HOUR);
-        let part = ts
-            .store
-            .group_near("wadul_aladin", "6281234567890", &[fresh], 24 * HOUR)
-            .await
-            .unwrap();
-        let read = ts
-            .store
-            .group_raws_near("wadul_aladin", &[("6281234567890", part)])
-            .await
-            .unwrap();
+        let (part, read) = read_to_fold(&ts, "6281234567890", fresh).await;
         assert!(
-            read.len() <= 5,
-            "{}: {} payloads read for the newest deletion, its part {part:?}",
-            ts.label,
-            read.len()
+            read <= 5,
+            "{}: {read} payloads read for the newest deletion, its part {part:?}",
+            ts.label
         );
         let q = || complaints_and_history(&ts, "status, title, body");
         let live = q().await;
@@ -1099,22 +1095,8 @@ async fn links_of_deletions_made_before_run_from_was_kept_fold_right_and_a_rebui
         .await;
         assert_eq!(kept, THREADS + 1, "{}", ts.label);
         let newest = at + 60 * HOUR;
-        let part = ts
-            .store
-            .group_near("wadul_aladin", SENDER, &[(newest, newest)], 24 * HOUR)
-            .await
-            .unwrap();
-        let read = ts
-            .store
-            .group_raws_near("wadul_aladin", &[(SENDER, part)])
-            .await
-            .unwrap();
-        assert!(
-            read.len() <= 2,
-            "{}: {} read, {part:?}",
-            ts.label,
-            read.len()
-        );
+        let (part, read) = read_to_fold(&ts, SENDER, (newest, newest)).await;
+        assert!(read <= 2, "{}: {read} read, {part:?}", ts.label);
     }
 }
 
