@@ -122,7 +122,7 @@ pub struct ReportSpec {
     /// every kind.
     pub kinds: Vec<String>,
     /// Only this national main category (compared folded to single spaces, upper case, as
-    /// the table keeps it).
+    /// the table keeps it, a U+0000 as U+FFFD).
     pub category_main: Option<String>,
     /// Only this national sub-category (`BANJIR`, say), compared the same way.
     pub category_sub: Option<String>,
@@ -232,11 +232,16 @@ impl ReportSpec {
                 _ => terms.push(format!("{column} IN ({})", places.join(", "))),
             }
         };
+        // A U+0000 as the stores keep it, U+FFFD (PostgreSQL refuses it in a bound text: a
+        // dashboard's `category=%00` was answered `500` there).
         let fold = |c: &str| {
-            c.split_whitespace()
+            let mut folded = c
+                .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ")
-                .to_uppercase()
+                .to_uppercase();
+            aduan_core::storable(&mut folded);
+            folded
         };
         term(
             "reported_month",

@@ -5697,6 +5697,51 @@ async fn report_groups_come_in_byte_order_on_both_stores_whatever_the_collation(
     }
 }
 
+/// A category asked for holding a U+0000 (a dashboard's `category=%00`) is compared as the
+/// stores keep such a text, with U+FFFD: PostgreSQL refused the bound text, and the report
+/// API answered `500` there and counted nothing on SQLite (review of session 48).
+#[tokio::test]
+async fn a_category_asked_for_with_a_nul_is_compared_as_stored_on_both_stores() {
+    use aduan_store::ReportSpec;
+    let mut c = complaint("1", Status::Received, t(4));
+    c.complaint.category_main = Some("A\0B".into());
+    c.complaint.category_sub = Some("C\0D".into());
+    // As the normaliser hands it over: U+FFFD for the U+0000.
+    c.complaint.make_storable();
+    for ts in each_backend().await {
+        let s = &ts.store;
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(5),
+            complaints: std::slice::from_ref(&c),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        for spec in [
+            ReportSpec {
+                category_main: Some("a\0b".into()),
+                ..Default::default()
+            },
+            ReportSpec {
+                category_sub: Some("c\0d".into()),
+                ..Default::default()
+            },
+        ] {
+            let report = s.report(&spec).await;
+            let counted = report
+                .as_ref()
+                .map(|r| r.rows.first().and_then(|row| row.first()).cloned());
+            assert_eq!(
+                counted.ok().flatten(),
+                Some(serde_json::json!(1)),
+                "{}: {report:?}",
+                ts.label
+            );
+        }
+    }
+}
+
 /// The file of a SQLite test store, and a backup of it written beside it; the store closed.
 async fn closed_with_a_backup(ts: &TestStore) -> (std::path::PathBuf, std::path::PathBuf) {
     let file = std::path::PathBuf::from(aduan_store::sqlite_path(&ts.url).unwrap());
