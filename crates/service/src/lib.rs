@@ -1013,6 +1013,48 @@ mod tests {
         task.await.unwrap().unwrap();
     }
 
+    /// Review (session 48): a client that sends requests and never reads their answers (its
+    /// window shut, the server's writes stalled) held its connection for ever: no time limit
+    /// runs while an answer is written. Past `max_connections` such clients left the server
+    /// taking no connection, webhooks and readiness probes among them. A write that makes no
+    /// progress for the request time limit now ends its connection.
+    #[tokio::test]
+    async fn a_client_that_never_reads_its_answers_does_not_hold_its_connection() {
+        use tokio::io::AsyncWriteExt;
+        let options = ServiceOptions {
+            request_timeout: Duration::from_millis(300),
+            max_connections: 1,
+            ..ServiceOptions::default()
+        };
+        let (base, stop, task, _ts) = start_with(Webhooks::new(), options, "").await;
+        let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let conn = socket.connect(addr).await.unwrap();
+        // Requests sent on and on, their answers never read (the read half kept open).
+        let (_unread, mut write) = conn.into_split();
+        let sending = tokio::spawn(async move {
+            let requests = b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n".repeat(1000);
+            while write.write_all(&requests).await.is_ok() {}
+        });
+        // The one place is taken by it; the next connection is served once it is let go.
+        let other = reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap()
+            .get(format!("{base}/healthz"))
+            .send()
+            .await;
+        assert_eq!(
+            other.map(|r| r.status().as_u16()).ok(),
+            Some(200),
+            "the connection whose answers are not read still holds its place"
+        );
+        sending.abort();
+        stop.send(()).unwrap();
+        task.await.unwrap().unwrap();
+    }
+
     #[tokio::test]
     async fn at_shutdown_new_connections_are_refused_and_a_request_in_flight_is_answered() {
         let (entered_tx, mut entered) = tokio::sync::mpsc::unbounded_channel();

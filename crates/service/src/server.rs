@@ -1,7 +1,8 @@
 //! The HTTP/1 server: an accept loop of its own, because `axum::serve` builds hyper without a
 //! timer, and without one hyper never times out a request head. A connection that sends its
 //! head too slowly, or that stays idle between requests, would otherwise hold a task and a
-//! file descriptor for ever (the router's own time limit starts only once a head is read).
+//! file descriptor for ever (the router's own time limit starts only once a head is read);
+//! so would one that stops reading its answers, whose writes are timed apart (`Stalling`).
 
 use std::time::Duration;
 
@@ -114,6 +115,11 @@ async fn connection(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(head_timeout);
+    let stream = Stalling {
+        inner: stream,
+        limit: head_timeout,
+        since: None,
+    };
     let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
     let mut conn = std::pin::pin!(conn);
     let mut stopping = false;
@@ -131,6 +137,94 @@ async fn connection(
                 conn.as_mut().graceful_shutdown();
             }
         }
+    }
+}
+
+/// A connection's stream whose writes fail once they have made no progress for `limit`: a
+/// client that stops reading its answers (its window shut; requests pipelined and never read)
+/// would otherwise hold its connection for ever, since no time limit runs while hyper writes
+/// an answer, and enough of them (`max_connections`) would leave the server taking no
+/// connection at all (review of session 48).
+struct Stalling {
+    inner: TcpStream,
+    limit: Duration,
+    /// Since when a write has waited, as the time it may wait.
+    since: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Stalling {
+    /// `polled`, a write's outcome: pending for longer than `limit` in a row, a time-out.
+    fn watched<T>(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        polled: std::task::Poll<std::io::Result<T>>,
+    ) -> std::task::Poll<std::io::Result<T>> {
+        use std::future::Future;
+        if polled.is_ready() {
+            self.since = None;
+            return polled;
+        }
+        let limit = self.limit;
+        let since = self
+            .since
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        match since.as_mut().poll(cx) {
+            std::task::Poll::Ready(()) => std::task::Poll::Ready(Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("the client read nothing of its answer for {limit:?}"),
+            ))),
+            std::task::Poll::Pending => std::task::Poll::Pending,
+        }
+    }
+}
+
+impl tokio::io::AsyncRead for Stalling {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for Stalling {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.watched(cx, polled)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.watched(cx, polled)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_flush(cx);
+        self.watched(cx, polled)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_shutdown(cx);
+        self.watched(cx, polled)
     }
 }
 
