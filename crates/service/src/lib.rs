@@ -1021,12 +1021,19 @@ mod tests {
     #[tokio::test]
     async fn a_client_that_never_reads_its_answers_does_not_hold_its_connection() {
         use tokio::io::AsyncWriteExt;
+        // Answers of 1 MiB, so that a few fill what the kernel buffers (up to `tcp_wmem`'s
+        // largest, some MiB, on a connection whose window is shut): of `/healthz`'s answers
+        // it took tens of thousands served, seconds of a debug build's work and more where
+        // the buffers are larger, against the 20 s the other client waits (review).
+        let webhooks = Webhooks::new().mount("test_push", |_deliveries| {
+            Router::new().route("/webhooks/test_push", get(|| async { vec![b'x'; 1 << 20] }))
+        });
         let options = ServiceOptions {
             request_timeout: Duration::from_millis(300),
             max_connections: 1,
             ..ServiceOptions::default()
         };
-        let (base, stop, task, _ts) = start_with(Webhooks::new(), options, "").await;
+        let (base, stop, task, _ts) = start_with(webhooks, options, "").await;
         let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
         socket.set_recv_buffer_size(4096).unwrap();
@@ -1034,7 +1041,7 @@ mod tests {
         // Requests sent on and on, their answers never read (the read half kept open).
         let (_unread, mut write) = conn.into_split();
         let sending = tokio::spawn(async move {
-            let requests = b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n".repeat(1000);
+            let requests = b"GET /webhooks/test_push HTTP/1.1\r\nhost: x\r\n\r\n".repeat(100);
             while write.write_all(&requests).await.is_ok() {}
         });
         // The one place is taken by it; the next connection is served once it is let go.
