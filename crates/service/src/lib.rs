@@ -1062,6 +1062,46 @@ mod tests {
         task.await.unwrap().unwrap();
     }
 
+    /// Review (session 48): a client that reads a large answer on and on, but slowly, was cut
+    /// off as one that reads nothing. The system takes more of an answer only once a third of
+    /// what it holds to send (some MiB) has been read, and that was the only progress a write
+    /// saw: here, at about 650 KiB/s, the answer was cut after some 4 MiB, the request time
+    /// limit being 1 s (at the 30 s default, one read below some 50 KiB/s on loopback). What
+    /// the client takes of what is held counts as progress too.
+    #[tokio::test]
+    async fn a_client_that_reads_a_large_answer_slowly_gets_it_whole() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        const SIZE: usize = 8 << 20;
+        let webhooks = Webhooks::new().mount("test_push", |_deliveries| {
+            Router::new().route("/webhooks/test_push", get(|| async { vec![b'x'; SIZE] }))
+        });
+        let options = ServiceOptions {
+            request_timeout: Duration::from_secs(1),
+            ..ServiceOptions::default()
+        };
+        let (base, stop, task, _ts) = start_with(webhooks, options, "").await;
+        let addr = base.trim_start_matches("http://").to_string();
+        let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        conn.write_all(b"GET /webhooks/test_push HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        // 16 KiB at a time, every 25 ms, to the end of the answer (or its cut).
+        let mut answer = Vec::with_capacity(SIZE + 1024);
+        let mut buf = vec![0; 16 << 10];
+        while let Ok(n @ 1..) = conn.read(&mut buf).await {
+            answer.extend_from_slice(&buf[..n]);
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let body = answer
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map_or(0, |head| answer.len() - head - 4);
+        assert!(answer.starts_with(b"HTTP/1.1 200"));
+        assert_eq!(body, SIZE, "the answer was cut");
+        stop.send(()).unwrap();
+        task.await.unwrap().unwrap();
+    }
+
     #[tokio::test]
     async fn at_shutdown_new_connections_are_refused_and_a_request_in_flight_is_answered() {
         let (entered_tx, mut entered) = tokio::sync::mpsc::unbounded_channel();

@@ -119,6 +119,7 @@ async fn connection(
         inner: stream,
         limit: head_timeout,
         since: None,
+        held: None,
     };
     let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
     let mut conn = std::pin::pin!(conn);
@@ -144,16 +145,22 @@ async fn connection(
 /// client that stops reading its answers (its window shut; requests pipelined and never read)
 /// would otherwise hold its connection for ever, since no time limit runs while hyper writes
 /// an answer, and enough of them (`max_connections`) would leave the server taking no
-/// connection at all (review of session 48).
+/// connection at all (review of session 48). Progress is a write taken, or the client taking
+/// some of what the system holds to send: it takes more of an answer only once a third of
+/// that (some MiB) is read, and a client reading on slowly was cut off as one reading nothing.
 struct Stalling {
     inner: TcpStream,
     limit: Duration,
     /// Since when a write has waited, as the time it may wait.
     since: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+    /// What the system held to send, not yet taken by the client, when the wait began or last
+    /// moved on.
+    held: Option<usize>,
 }
 
 impl Stalling {
-    /// `polled`, a write's outcome: pending for longer than `limit` in a row, a time-out.
+    /// `polled`, a write's outcome: pending for longer than `limit` in a row, with nothing
+    /// more taken by the client, a time-out.
     fn watched<T>(
         &mut self,
         cx: &mut std::task::Context<'_>,
@@ -165,17 +172,53 @@ impl Stalling {
             return polled;
         }
         let limit = self.limit;
-        let since = self
-            .since
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
-        match since.as_mut().poll(cx) {
-            std::task::Poll::Ready(()) => std::task::Poll::Ready(Err(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                format!("the client read nothing of its answer for {limit:?}"),
-            ))),
-            std::task::Poll::Pending => std::task::Poll::Pending,
+        let Stalling {
+            inner, since, held, ..
+        } = self;
+        let since = since.get_or_insert_with(|| {
+            *held = unacknowledged(inner);
+            Box::pin(tokio::time::sleep(limit))
+        });
+        loop {
+            if since.as_mut().poll(cx).is_pending() {
+                return std::task::Poll::Pending;
+            }
+            match (*held, unacknowledged(inner)) {
+                (Some(before), Some(now)) if now < before => {
+                    *held = Some(now);
+                    since.as_mut().reset(tokio::time::Instant::now() + limit);
+                }
+                _ => {
+                    return std::task::Poll::Ready(Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("the client read nothing of its answer for {limit:?}"),
+                    )))
+                }
+            }
         }
     }
+}
+
+/// The bytes written to `stream` that its peer has not acknowledged yet (`SIOCOUTQ`); none
+/// where it cannot be told.
+#[cfg(target_os = "linux")]
+fn unacknowledged(stream: &TcpStream) -> Option<usize> {
+    use std::os::fd::AsRawFd;
+    let mut n: libc::c_int = 0;
+    // SAFETY: `TIOCOUTQ` (`SIOCOUTQ` on a socket) writes one `int` to the pointer given, and
+    // the file descriptor is the stream's own, open while it is borrowed.
+    let rc = unsafe { libc::ioctl(stream.as_raw_fd(), libc::TIOCOUTQ, &mut n) };
+    if rc == 0 {
+        usize::try_from(n).ok()
+    } else {
+        None
+    }
+}
+
+/// None: where `SIOCOUTQ` is not at hand, only a write taken counts as progress.
+#[cfg(not(target_os = "linux"))]
+fn unacknowledged(_: &TcpStream) -> Option<usize> {
+    None
 }
 
 impl tokio::io::AsyncRead for Stalling {
