@@ -167,7 +167,8 @@ pub struct ServiceConfig {
     /// How long one HTTP request may take, its body's arrival included, in seconds; past it
     /// the request is answered `408` (a client trickling a body in holds no task longer).
     /// Also how long a connection gets to send a request's head, from its start or from the
-    /// previous answer: a slower one, or a keep-alive connection idle that long, is closed.
+    /// previous answer: a slower one, or a keep-alive connection idle that long, is closed,
+    /// and so is one whose client reads nothing of an answer for that long.
     #[serde(default = "default_request_timeout_secs")]
     pub request_timeout_secs: u64,
     /// The most HTTP connections served at once; more wait in the listener's queue until

@@ -12,7 +12,8 @@
 //!   one is set; a few at once, more are answered `503`), and carries the push channels'
 //!   webhooks ([`Webhooks`]) behind a body size limit. A request has
 //!   [`ServiceOptions::request_timeout`]; a connection that takes longer to send a request's
-//!   head, or stays idle longer between requests, is closed.
+//!   head, stays idle longer between requests, or reads nothing of an answer that long, is
+//!   closed.
 //! - Backups of a SQLite store on a schedule of their own ([`ScheduledBackup`]), the newest
 //!   kept.
 //! - On shutdown (SIGTERM, Ctrl-C or SIGHUP, see [`shutdown_signal`]) no new run starts, the HTTP
@@ -87,7 +88,9 @@ pub struct ServiceOptions {
     pub api_token: Option<aduan_core::Secret>,
     /// How long one request may take, its body's arrival included; past it, `408`. Also how
     /// long a connection gets to send a request's head, from its start or from the previous
-    /// answer (an idle keep-alive connection included); past it, the connection is closed.
+    /// answer (an idle keep-alive connection included), and how long the writing of an answer
+    /// may make no progress (its client reading nothing of it); past either, the connection
+    /// is closed.
     pub request_timeout: Duration,
     /// The most connections served at once; more wait in the listener's queue.
     pub max_connections: usize,

@@ -22,7 +22,7 @@ const ACCEPT_PAUSE: Duration = Duration::from_secs(1);
 pub(crate) struct Limits {
     /// How long a connection gets to send a request's head, counted from the connection or
     /// from the previous answer: a slow head and an idle keep-alive connection are both
-    /// closed then.
+    /// closed then; and how long a write of an answer may make no progress (`Stalling`).
     pub(crate) head_timeout: Duration,
     /// The most connections served at once: more wait in the listener's queue (the
     /// kernel's backlog) until one closes, so that the tasks and file descriptors open
