@@ -2552,6 +2552,55 @@ async fn a_numeric_is_printed_as_postgresql_writes_it() {
     );
 }
 
+/// Regression (session 48): a number inside a `json` or `jsonb` value or an array was read
+/// as a double on PostgreSQL (`12345678901234567890123` printed `1.2345678901234568e22`,
+/// `1.50` printed `1.5`), and a time inside an array kept PostgreSQL's fraction
+/// (`…:00.5+00:00`) where a time alone is written `…:00.500+00:00`. Every digit and its
+/// scale are kept there too, as for a `numeric` alone, and an array's times are written as a
+/// time alone is; a text inside is a text (a CSV cell guarded as any other).
+#[tokio::test]
+async fn numbers_and_times_inside_json_and_arrays_are_printed_as_alone() {
+    let Some(ts) = aduan_store::testing::postgres().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = process_url(&ts);
+    let sql = "SELECT '{\"n\": 12345678901234567890123, \"d\": 1.50, \"s\": \"=x\"}'::jsonb AS j, \
+               '[1.50,  {\"a\": [1e2]}]'::json AS k, ARRAY[1.50, 12345678901234567890.5] AS a, \
+               ARRAY['2024-02-01T03:00:00.5Z'::timestamptz, '2024-02-01T03:00:00.123456Z', NULL] AS ts, \
+               '2024-02-01T03:00:00.5Z'::timestamptz AS t, '\"=y\"'::jsonb AS s, 'null'::jsonb AS z";
+    let run = |format: &str| {
+        let out = aduan(
+            dir.path(),
+            &["--database", &url, "query", sql, "--format", format],
+            &[],
+        );
+        assert!(out.status.success(), "{format}: {}", text(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(
+        run("json"),
+        "{\"j\":{\"d\":1.50,\"n\":12345678901234567890123,\"s\":\"=x\"},\
+         \"k\":[1.50,{\"a\":[1e2]}],\"a\":[1.50,12345678901234567890.5],\
+         \"ts\":[\"2024-02-01T03:00:00.500+00:00\",\"2024-02-01T03:00:00.123456+00:00\",null],\
+         \"t\":\"2024-02-01T03:00:00.500+00:00\",\"s\":\"=y\",\"z\":null}\n"
+    );
+    assert_eq!(
+        run("csv"),
+        "j,k,a,ts,t,s,z\n\
+         \"{\"\"d\"\":1.50,\"\"n\"\":12345678901234567890123,\"\"s\"\":\"\"=x\"\"}\",\
+         \"[1.50,{\"\"a\"\":[1e2]}]\",\"[1.50,12345678901234567890.5]\",\
+         \"[\"\"2024-02-01T03:00:00.500+00:00\"\",\"\"2024-02-01T03:00:00.123456+00:00\"\",null]\",\
+         2024-02-01T03:00:00.500+00:00,'=y,\n"
+    );
+    let table = run("table");
+    assert!(
+        table.contains("[1.50,12345678901234567890.5]")
+            && table.contains("2024-02-01T03:00:00.500+00:00  =y"),
+        "{table}"
+    );
+}
+
 /// Regression (session 47): a value or a column's name holding a bidirectional control
 /// (U+202E) reversed the rest of its table line on a terminal; a table writes it out, CSV
 /// and JSON carry it as it is.

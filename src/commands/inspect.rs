@@ -563,12 +563,17 @@ fn cell(v: &serde_json::Value) -> String {
     }
 }
 
-/// The digits of `value`, the `i`th of a row, when it is a number given exactly as text
-/// (its column marked in `exact`) and that text is a JSON number (PostgreSQL's `NaN` and
-/// `Infinity` are not: texts, as a double's infinity is).
-fn exact_number<'v>(value: &'v serde_json::Value, exact: &[bool], i: usize) -> Option<&'v str> {
+/// The JSON text of `value`, the `i`th of a row, when it is given exactly as text (its
+/// column marked in `exact`, see [`QueryResult::exact_numbers`]) and that text is JSON: the
+/// digits of a number, or a JSON value or an array as PostgreSQL writes it (`{"a":1.50}`,
+/// `[1.50]`, `"a text"`, `true`). A `numeric`'s `NaN` and `Infinity` are not: texts, as a
+/// double's infinity is.
+fn exact_json<'v>(value: &'v serde_json::Value, exact: &[bool], i: usize) -> Option<&'v str> {
     let text = value.as_str().filter(|_| exact.get(i) == Some(&true))?;
-    is_json_number(text).then_some(text)
+    let json = is_json_number(text)
+        || text.starts_with(['{', '[', '"'])
+        || matches!(text, "true" | "false");
+    json.then_some(text)
 }
 
 /// Whether `text` is a number as JSON writes one: `-`, an integer part without leading
@@ -608,18 +613,50 @@ fn is_json_number(text: &str) -> bool {
     i == b.len()
 }
 
-/// A row's CSV cells: a number given exactly as it is (not read as a text a spreadsheet
-/// could run), every other value as [`csv_cell`] writes it.
+/// A row's CSV cells: a number given exactly, or a JSON value or an array (see
+/// [`exact_json`]), as it is (not read as a text a spreadsheet could run), every other
+/// value, a text inside JSON too, as [`csv_cell`] writes it.
 fn csv_row<'r>(
     row: &'r [serde_json::Value],
     exact: &'r [bool],
 ) -> impl Iterator<Item = String> + 'r {
     row.iter()
         .enumerate()
-        .map(move |(i, v)| match exact_number(v, exact, i) {
-            Some(digits) => digits.to_string(),
-            None => csv_cell(v),
+        .map(move |(i, v)| match shown(v, exact, i) {
+            Shown::Json(json) => json.to_string(),
+            Shown::Value(v) => csv_cell(&v),
         })
+}
+
+/// How a value is shown in a table or a CSV cell.
+enum Shown<'v> {
+    /// JSON given exactly (see [`exact_json`]), as it is written.
+    Json(&'v str),
+    /// A value as any other.
+    Value(std::borrow::Cow<'v, serde_json::Value>),
+}
+
+/// `value`, the `i`th of a row, as a table or a CSV cell shows it: JSON given exactly as it
+/// is written, but a JSON text (a `jsonb` of `"a text"`) as the text, as a value that is a
+/// text is shown.
+fn shown<'v>(value: &'v serde_json::Value, exact: &[bool], i: usize) -> Shown<'v> {
+    use std::borrow::Cow;
+    match exact_json(value, exact, i) {
+        Some(json) if json.starts_with('"') => match serde_json::from_str(json) {
+            Ok(text) => Shown::Value(Cow::Owned(serde_json::Value::String(text))),
+            Err(_) => Shown::Json(json),
+        },
+        Some(json) => Shown::Json(json),
+        None => Shown::Value(Cow::Borrowed(value)),
+    }
+}
+
+/// A value as a table's cell shows it.
+fn table_cell(value: &serde_json::Value, exact: &[bool], i: usize) -> String {
+    match shown(value, exact, i) {
+        Shown::Json(json) => json.to_string(),
+        Shown::Value(v) => cell(&v),
+    }
 }
 
 /// A value as a CSV cell: a text a spreadsheet would take for a formula (it begins with `=`,
@@ -665,7 +702,8 @@ fn json_names(columns: &[String]) -> Vec<String> {
 }
 
 /// A row as one JSON object, its keys in the columns' order; a number given exactly (see
-/// [`QueryResult::exact_numbers`]) as a JSON number of all its digits.
+/// [`QueryResult::exact_numbers`]) as a JSON number of all its digits, a JSON value or an
+/// array so given as its JSON.
 fn json_row(names: &[String], row: &[serde_json::Value], exact: &[bool]) -> String {
     let mut line = String::from("{");
     for (i, (name, value)) in names.iter().zip(row).enumerate() {
@@ -675,8 +713,8 @@ fn json_row(names: &[String], row: &[serde_json::Value], exact: &[bool]) -> Stri
         // A string and a JSON value always serialise.
         line.push_str(&serde_json::Value::String(name.clone()).to_string());
         line.push(':');
-        match exact_number(value, exact, i) {
-            Some(digits) => line.push_str(digits),
+        match exact_json(value, exact, i) {
+            Some(json) => line.push_str(json),
             None => line.push_str(&value.to_string()),
         }
     }
@@ -857,7 +895,12 @@ fn print(result: &QueryResult, format: Format, summary: Option<&str>) -> Result<
             let rows: Vec<Vec<String>> = result
                 .rows
                 .iter()
-                .map(|r| r.iter().map(|v| cut(cell(v))).collect())
+                .map(|r| {
+                    r.iter()
+                        .enumerate()
+                        .map(|(i, v)| cut(table_cell(v, &result.exact_numbers, i)))
+                        .collect()
+                })
                 .collect();
             // The columns' names too: a statement names them as it likes (`AS "…"`).
             let header: Vec<String> = result

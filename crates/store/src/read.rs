@@ -121,7 +121,10 @@ pub struct QueryResult {
     /// the store writes them: PostgreSQL's `numeric`, whose digits past about 17 a JSON
     /// number read as a double would lose (`AVG` of integers, a `SUM` of large ones), and
     /// whose scale it keeps (`1.50`). Such a text is a JSON number as it is written
-    /// (`NaN` and `Infinity` are not); empty when there is none.
+    /// (`NaN` and `Infinity` are not). So are PostgreSQL's `json` and `jsonb` values and its
+    /// arrays (but of doubles), whose numbers are kept the same way: each is given as its
+    /// JSON text, compact (`{"a":1.50}`, `[1.50,2]`, `"a text"`), an array's times as a time
+    /// alone is written (a SQL `NULL` or a JSON `null` is a null). Empty when there is none.
     pub exact_numbers: Vec<bool>,
 }
 
@@ -1242,14 +1245,19 @@ impl Store {
                             let kind = match c.type_info().name() {
                                 "NUMERIC" => Written::Numeric,
                                 "TIMESTAMPTZ" | "TIMESTAMP" => Written::Time,
+                                "TIMESTAMPTZ[]" | "TIMESTAMP[]" => Written::Text { times: true },
+                                // A double's digits are a double's, in an array as alone.
+                                "FLOAT4[]" | "FLOAT8[]" => Written::Json,
+                                "JSON" | "JSONB" => Written::Text { times: false },
+                                array if array.ends_with("[]") => Written::Text { times: false },
                                 _ => Written::Json,
                             };
                             (c.name().to_string(), kind)
                         })
                         .unzip()
                 };
-                let exact: Vec<bool> = if kinds.contains(&Written::Numeric) {
-                    kinds.iter().map(|k| *k == Written::Numeric).collect()
+                let exact: Vec<bool> = if kinds.iter().any(Written::exact) {
+                    kinds.iter().map(Written::exact).collect()
                 } else {
                     Vec::new()
                 };
@@ -1710,6 +1718,22 @@ enum Written {
     /// A `timestamptz` or `timestamp`: its text with its fraction of a second in whole
     /// milliseconds or microseconds, as the SQLite store holds times.
     Time,
+    /// A `json` or `jsonb` value or an array (of anything but doubles): its JSON text as
+    /// PostgreSQL writes it, without the white space between its parts (see
+    /// [`compact_json`]), every digit of its numbers kept; with `times`, an array of times,
+    /// each written as [`Written::Time`].
+    Text {
+        /// Whether its texts are times.
+        times: bool,
+    },
+}
+
+impl Written {
+    /// Whether the column's values are given as their texts (see
+    /// [`QueryResult::exact_numbers`]).
+    fn exact(&self) -> bool {
+        matches!(self, Written::Numeric | Written::Text { .. })
+    }
 }
 
 /// A row PostgreSQL gave as a JSON array of its values (see [`Store::query`]), read by
@@ -1742,6 +1766,12 @@ fn postgres_row(text: Option<&str>, kinds: &[Written]) -> Vec<serde_json::Value>
             {
                 return Value::String(raw.to_string());
             }
+            if let Written::Text { times } = kind {
+                return match raw {
+                    "null" => Value::Null,
+                    _ => Value::String(compact_json(raw, times)),
+                };
+            }
             match serde_json::from_str(raw).unwrap_or(Value::Null) {
                 Value::String(t) if kind == Written::Time => Value::String(fraction_in_threes(&t)),
                 v => v,
@@ -1766,6 +1796,42 @@ fn fraction_in_threes(t: &str) -> String {
     }
     let end = dot + 1 + n;
     format!("{}{}{}", &t[..end], "0".repeat(pad), &t[end..])
+}
+
+/// JSON text as PostgreSQL wrote it (a `jsonb`'s `{"a": 1.50}`, a `json` as it was given,
+/// lines and all) without the white space between its parts, as `serde_json` writes a
+/// value, but with its numbers as written (`1.50`, `12345678901234567890123`, `1e2`: read as
+/// doubles they would lose digits or their scale) and its texts as written; with `times`,
+/// each text (an array's time) as [`fraction_in_threes`] writes it.
+fn compact_json(raw: &str, times: bool) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(c) = rest.chars().next() {
+        if c == '"' {
+            // To the quote no backslash escapes (JSON's `\"` and `\\`).
+            let b = rest.as_bytes();
+            let mut j = 1;
+            while j < b.len() && b[j] != b'"' {
+                j += if b[j] == b'\\' { 2 } else { 1 };
+            }
+            let end = (j + 1).min(b.len());
+            let text = &rest[..end];
+            if times && end >= 2 {
+                out.push('"');
+                out.push_str(&fraction_in_threes(&text[1..end - 1]));
+                out.push('"');
+            } else {
+                out.push_str(text);
+            }
+            rest = &rest[end..];
+            continue;
+        }
+        if !matches!(c, ' ' | '\t' | '\n' | '\r') {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 fn hex_encode(bytes: &[u8]) -> String {
@@ -1853,6 +1919,27 @@ mod query_tests {
         for dialect in [Dialect::Sqlite, Dialect::Postgres] {
             assert!(one_query("SELECT 1; SELECT 2", dialect).is_err());
         }
+    }
+
+    /// PostgreSQL's JSON loses only the white space between its parts: a text's spaces,
+    /// escapes and digits stay, and so do a number's (review, session 48).
+    #[test]
+    fn json_is_compacted_as_written() {
+        assert_eq!(
+            compact_json("{\"a b\": [1.50, \"x \\\" ,\\\\\"],\n  \"c\": 1e2}", false),
+            "{\"a b\":[1.50,\"x \\\" ,\\\\\"],\"c\":1e2}"
+        );
+        assert_eq!(
+            compact_json(
+                "[\"2024-02-01T03:00:00.5+00:00\", null, \"infinity\"]",
+                true
+            ),
+            "[\"2024-02-01T03:00:00.500+00:00\",null,\"infinity\"]"
+        );
+        assert_eq!(
+            compact_json("\"never closed \\", false),
+            "\"never closed \\"
+        );
     }
 
     #[test]
