@@ -2,7 +2,8 @@
 //! and what its first word is, by the lexical rules of the store that will run it. A `;` or
 //! a comment inside a quote is no statement's end and no comment, and what quotes is not the
 //! same on both: PostgreSQL has dollar quotes (`$$…$$`, `$tag$…$tag$`), `E'…'` strings whose
-//! backslash escapes a quote, and block comments that nest; SQLite has none of these, but
+//! backslash escapes a quote (every `'…'` in a session whose `standard_conforming_strings` is
+//! off), and block comments that nest; SQLite has none of these, but
 //! `[…]` and `` `…` `` identifiers and variables such as `$a(…)` that hold any character
 //! up to a space or `)`.
 
@@ -14,6 +15,21 @@ pub(crate) enum Dialect {
     /// PostgreSQL's (`scan.l`), with `standard_conforming_strings` on, its default since
     /// 9.1: a backslash in `'…'` is a character like any other (it escapes only in `E'…'`).
     Postgres,
+    /// PostgreSQL's with `standard_conforming_strings` off (a server or a role set so): a
+    /// backslash in `'…'` escapes the character after it, as in `E'…'` (in a bit string,
+    /// `B'…'` or `X'…'`, it still does not).
+    PostgresEscaping,
+}
+
+impl Dialect {
+    /// PostgreSQL's, for a session whose `standard_conforming_strings` is `on` or not.
+    pub(crate) fn postgres(standard_conforming_strings: bool) -> Dialect {
+        if standard_conforming_strings {
+            Dialect::Postgres
+        } else {
+            Dialect::PostgresEscaping
+        }
+    }
 }
 
 /// What a token is, as far as finding a statement's end and its first word needs.
@@ -94,6 +110,7 @@ fn token(b: &[u8], i: usize, dialect: Dialect) -> (Kind, usize) {
         b'/' if next == Some(b'*') => (Kind::Space, comment_end(b, i, dialect)),
         b';' => (Kind::End, i + 1),
         b'(' => (Kind::Open, i + 1),
+        b'\'' if dialect == Dialect::PostgresEscaping => (Kind::Other, escaped_end(b, i)),
         b'\'' | b'"' => (Kind::Other, quoted_end(b, i)),
         b'`' if sqlite => (Kind::Other, quoted_end(b, i)),
         b'[' if sqlite => {
@@ -108,8 +125,13 @@ fn token(b: &[u8], i: usize, dialect: Dialect) -> (Kind, usize) {
             // PostgreSQL's `E'…'` (`e'…'`): a string whose backslash escapes the character
             // after it, a quote too. Only as a token of its own (`name'…'` is a name and a
             // string).
-            if !sqlite && end == i + 1 && c.eq_ignore_ascii_case(&b'e') && next == Some(b'\'') {
+            let prefix = !sqlite && end == i + 1 && next == Some(b'\'');
+            if prefix && c.eq_ignore_ascii_case(&b'e') {
                 (Kind::Other, escaped_end(b, i + 1))
+            } else if prefix && matches!(c, b'b' | b'B' | b'x' | b'X') {
+                // A bit string, `B'…'` or `X'…'`: its backslash is no escape, whatever the
+                // session's `standard_conforming_strings`.
+                (Kind::Other, quoted_end(b, i + 1))
             } else {
                 (Kind::Word, end)
             }
@@ -581,22 +603,64 @@ mod tests {
             unreachable!("a PostgreSQL store")
         };
         let mut conn = pool.acquire().await.unwrap();
-        let mut texts = Texts(0xdead_beef_cafe_f00d);
-        let mut compared = 0;
-        for _ in 0..10_000 {
-            let s = texts.statement();
-            let one = match sqlx::Executor::describe(&mut *conn, &s).await {
-                Ok(_) => true,
-                Err(sqlx::Error::Database(d)) if d.message().contains("multiple commands") => false,
-                Err(_) => continue,
-            };
-            compared += 1;
-            assert_eq!(
-                statement_end(&s, Dialect::Postgres).is_some(),
-                one,
-                "{s:?}: PostgreSQL reads one: {one}"
-            );
+        // With `standard_conforming_strings` on, and off (review, session 48: a session set so
+        // reads a backslash in `'…'` as an escape).
+        for (standard, dialect) in [
+            ("on", Dialect::Postgres),
+            ("off", Dialect::PostgresEscaping),
+        ] {
+            sqlx::raw_sql(&format!(
+                "SET standard_conforming_strings = {standard}; SET escape_string_warning = off"
+            ))
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+            let mut texts = Texts(0xdead_beef_cafe_f00d);
+            let mut compared = 0;
+            for _ in 0..10_000 {
+                let s = texts.statement();
+                let one = match sqlx::Executor::describe(&mut *conn, &s).await {
+                    Ok(_) => true,
+                    Err(sqlx::Error::Database(d)) if d.message().contains("multiple commands") => {
+                        false
+                    }
+                    Err(_) => continue,
+                };
+                compared += 1;
+                assert_eq!(
+                    statement_end(&s, dialect).is_some(),
+                    one,
+                    "{s:?}: PostgreSQL ({standard}) reads one: {one}"
+                );
+            }
+            assert!(compared > 1_000, "{standard}: {compared}");
         }
-        assert!(compared > 1_000, "{compared}");
+        sqlx::raw_sql("RESET standard_conforming_strings; RESET escape_string_warning")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+    }
+
+    /// With `standard_conforming_strings` off, a backslash in `'…'` escapes the character
+    /// after it, as in `E'…'`; in a bit string it does not, and with the setting on it does
+    /// not either.
+    #[test]
+    fn a_backslash_escapes_where_the_session_says_it_does() {
+        let (on, off) = (Dialect::Postgres, Dialect::PostgresEscaping);
+        for (text, with_on, with_off) in [
+            ("SELECT 'a\\'; SELECT 2 --'", None, Some(25)),
+            ("SELECT 'x\\'' AS a; -- '", Some(23), Some(17)),
+            ("SELECT n'\\';' AS q", None, Some(18)),
+            ("SELECT namE'\\';'", None, Some(16)),
+            ("SELECT B'1\\'; SELECT 2 --'", None, None),
+            ("SELECT x'1\\'; -- '", Some(12), Some(12)),
+            ("SELECT E'\\';'; SELECT 2", None, None),
+            ("SELECT $$\\$$; -- '", Some(12), Some(12)),
+        ] {
+            assert_eq!(statement_end(text, on), with_on, "on: {text}");
+            assert_eq!(statement_end(text, off), with_off, "off: {text}");
+        }
+        assert_eq!(Dialect::postgres(true), on);
+        assert_eq!(Dialect::postgres(false), off);
     }
 }

@@ -1092,7 +1092,8 @@ impl Store {
     /// Runs one read-only SQL query: a single SELECT, WITH, VALUES or TABLE statement
     /// (after any white space, comments and opening parentheses), with at most one `;` at its
     /// end, its text read by the store's own lexical rules (PostgreSQL's dollar quotes,
-    /// `E'…'` texts and nested comments). Any other statement is refused unrun
+    /// `E'…'` texts and nested comments; a backslash in `'…'` as the session reads it, by its
+    /// `standard_conforming_strings`). Any other statement is refused unrun
     /// ([`Error::ReadOnly`]), and so is one that writes: SQLite refuses one whose prepared
     /// statement would change rows, and runs the query on a read-only connection, PostgreSQL
     /// in a `READ ONLY` transaction. It is stopped after 5 minutes, and refused once its result holds more
@@ -1147,14 +1148,10 @@ impl Store {
         bounds: Bounds,
         collected: &mut (dyn Sink + Send),
     ) -> Result<Vec<String>> {
-        let dialect = match &self.backend {
-            Backend::Sqlite(_) => Dialect::Sqlite,
-            Backend::Postgres(_) => Dialect::Postgres,
-        };
         let started = std::time::Instant::now();
-        let query = one_query(sql, dialect)?;
         match &self.backend {
             Backend::Sqlite(_) => {
+                let query = one_query(sql, Dialect::Sqlite)?;
                 let path = self.sqlite_file.clone().unwrap_or_default();
                 let options = sqlx::sqlite::SqliteConnectOptions::new()
                     .filename(&path)
@@ -1234,6 +1231,15 @@ impl Store {
                     .execute(&mut *tx)
                     .await
                     .context(|| "bounding the query's time".into())?;
+                // The statement is read as this session will read it: with
+                // `standard_conforming_strings` off (a server or a role may be set so), a
+                // backslash in `'…'` escapes a quote, and where the statement ends moves.
+                let standard: String =
+                    sqlx::query_scalar("SELECT current_setting('standard_conforming_strings')")
+                        .fetch_one(&mut *tx)
+                        .await
+                        .context(|| "reading how the session reads a backslash".into())?;
+                let query = one_query(sql, Dialect::postgres(standard != "off"))?;
                 let (columns, kinds): (Vec<String>, Vec<Written>) = {
                     let stmt = (&mut *tx)
                         .prepare(query.body)
@@ -2053,6 +2059,54 @@ mod query_tests {
             err.contains("running the query") && !err.contains("stopped after"),
             "{err}"
         );
+    }
+
+    /// Regression (session 48): the statement was read as PostgreSQL reads it with
+    /// `standard_conforming_strings` on, its default, whatever the session's setting. With it
+    /// off, a backslash in `'…'` escapes the character after it: `'x\''` is the text `x'`, so
+    /// a query ending after it was cut inside it (and failed), and one holding a `;` in such
+    /// a text was refused as two statements. A bit string (`B'…'`, `X'…'`) takes no
+    /// backslash either way.
+    #[tokio::test]
+    async fn a_text_is_read_as_the_session_reads_a_backslash() {
+        let Some(ts) = crate::testing::postgres().await else {
+            return;
+        };
+        let url = crate::testing::postgres_url();
+        let and = if url.contains('?') { '&' } else { '?' };
+        let off = Store::connect_postgres(
+            &format!(
+                "{url}{and}options[standard_conforming_strings]=off\
+                 &options[escape_string_warning]=off"
+            ),
+            ts.schema.as_deref(),
+        )
+        .await
+        .unwrap();
+        let read = off
+            .query("SELECT current_setting('standard_conforming_strings') AS s")
+            .await
+            .unwrap();
+        assert_eq!(read.rows, vec![vec![serde_json::json!("off")]]);
+        let r = off.query("SELECT 'x\\'' AS a; -- '").await.unwrap();
+        assert_eq!(r.rows, vec![vec![serde_json::json!("x'")]]);
+        let r = off.query("SELECT 'a\\'; SELECT 2 --' AS b").await.unwrap();
+        assert_eq!(r.rows, vec![vec![serde_json::json!("a'; SELECT 2 --")]]);
+        for two in ["SELECT B'1\\'; SELECT 2 --'", "SELECT x'1\\'; SELECT 2 --'"] {
+            let err = off.query(two).await.map(|r| r.rows).unwrap_err();
+            assert!(matches!(err, Error::ReadOnly(_)), "{two}: {err}");
+        }
+        // With it on (the store's own session), the backslash is a character.
+        let err = ts
+            .store
+            .query("SELECT 'a\\'; SELECT 2 --' AS b")
+            .await
+            .map(|r| r.rows)
+            .unwrap_err();
+        assert!(matches!(err, Error::ReadOnly(_)), "{err}");
+        let r = ts.store.query("SELECT 'x\\' AS a; -- '").await.unwrap();
+        assert_eq!(r.rows, vec![vec![serde_json::json!("x\\")]]);
+        off.close().await;
     }
 
     /// SQLite's own reading of a text, prepared and not run: a second statement (whatever
