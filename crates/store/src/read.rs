@@ -1196,7 +1196,7 @@ impl Store {
                 let stmt = (&mut conn)
                     .prepare(&text)
                     .await
-                    .map_err(|e| query_error(e, bounds, started))?;
+                    .map_err(|e| query_error(e, bounds, started, None))?;
                 let columns: Vec<String> = stmt
                     .columns()
                     .iter()
@@ -1214,7 +1214,7 @@ impl Store {
                 // Read row by row, so that a result past the bounds stops the query.
                 let mut rows = q.fetch(&mut conn);
                 while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
-                    let row = row.map_err(|e| query_error(e, bounds, started))?;
+                    let row = row.map_err(|e| query_error(e, bounds, started, None))?;
                     collected.push((0..columns.len()).map(|i| sqlite_value(&row, i)).collect())?;
                 }
                 Ok(columns)
@@ -1241,10 +1241,10 @@ impl Store {
                         .context(|| "reading how the session reads a backslash".into())?;
                 let query = one_query(sql, Dialect::postgres(standard != "off"))?;
                 let (columns, kinds): (Vec<String>, Vec<Written>) = {
-                    let stmt = (&mut *tx)
-                        .prepare(query.body)
-                        .await
-                        .map_err(|e| query_error(e, bounds, started))?;
+                    let stmt = match (&mut *tx).prepare(query.body).await {
+                        Ok(stmt) => stmt,
+                        Err(e) => return Err(postgres_query_error(pool, e, bounds, started).await),
+                    };
                     stmt.columns()
                         .iter()
                         .map(|c| {
@@ -1292,17 +1292,20 @@ impl Store {
                 // bytes as its own: `1234` for `$1::int` as 825373492).
                 let texts = vec![<String as sqlx::Type<sqlx::Postgres>>::type_info(); binds.len()];
                 let read = (&mut *tx).prepare_with(&wrapped, &texts).await;
-                read.map_err(|e| match &e {
-                    sqlx::Error::Database(d)
-                        if matches!(d.code().as_deref(), Some("42601" | "0A000")) =>
-                    {
-                        Error::ReadOnly(format!(
-                            "{ONLY}, and this statement does not read as one ({}): it was not run",
-                            d.message()
-                        ))
-                    }
-                    _ => query_error(e, bounds, started),
-                })?;
+                if let Err(e) = read {
+                    return Err(match &e {
+                        sqlx::Error::Database(d)
+                            if matches!(d.code().as_deref(), Some("42601" | "0A000")) =>
+                        {
+                            Error::ReadOnly(format!(
+                                "{ONLY}, and this statement does not read as one ({}): it was \
+                                 not run",
+                                d.message()
+                            ))
+                        }
+                        _ => postgres_query_error(pool, e, bounds, started).await,
+                    });
+                }
                 // Its columns once it is to run: an export writes them (a CSV header).
                 collected.columns(&columns, &exact)?;
                 let mut q = sqlx::query_scalar::<_, Option<String>>(&wrapped);
@@ -1314,7 +1317,12 @@ impl Store {
                     while let Some(text) =
                         std::future::poll_fn(|cx| texts.as_mut().poll_next(cx)).await
                     {
-                        let text = text.map_err(|e| query_error(e, bounds, started))?;
+                        let text = match text {
+                            Ok(text) => text,
+                            Err(e) => {
+                                return Err(postgres_query_error(pool, e, bounds, started).await)
+                            }
+                        };
                         collected.push(postgres_row(text.as_deref(), &kinds))?;
                     }
                 }
@@ -1519,9 +1527,61 @@ fn digits(n: usize) -> String {
     out
 }
 
+/// [`query_error`] on PostgreSQL (`pool` the store's): the words the server gives a
+/// statement its `statement_timeout` stopped are learnt for a `query_canceled` met past the
+/// bound (see [`postgres_timed_out`]).
+async fn postgres_query_error(
+    pool: &sqlx::PgPool,
+    e: sqlx::Error,
+    bounds: Bounds,
+    started: std::time::Instant,
+) -> Error {
+    let cancelled_late = matches!(&e, sqlx::Error::Database(d) if d.code().as_deref() == Some("57014"))
+        && started.elapsed() >= bounds.time;
+    let words = match cancelled_late {
+        true => timeout_words(pool).await,
+        false => None,
+    };
+    query_error(e, bounds, started, words.as_deref())
+}
+
+/// The words this PostgreSQL server gives a statement its `statement_timeout` stops, in its
+/// own language (`lc_messages`), learnt by letting it stop one (in a millisecond); `None`
+/// when they cannot be.
+async fn timeout_words(pool: &sqlx::PgPool) -> Option<String> {
+    let mut tx = pool.begin().await.ok()?;
+    sqlx::query("SET LOCAL statement_timeout = 1")
+        .execute(&mut *tx)
+        .await
+        .ok()?;
+    match sqlx::query("SELECT pg_sleep(1)").execute(&mut *tx).await {
+        Err(sqlx::Error::Database(d)) if d.code().as_deref() == Some("57014") => {
+            Some(d.message().to_string())
+        }
+        _ => None,
+    }
+}
+
+/// Whether PostgreSQL's error of `code` and `message`, met `past` the query's time bound or
+/// not, is the bound's stop: `query_canceled` (57014: by its code, not by words of a
+/// language), in the words the server gives a statement its `statement_timeout` stopped
+/// (`words`, learnt from it in its own language; when they could not be, any such error past
+/// the bound). A cancel by hand (`pg_cancel_backend`, an operator's) has the same code and
+/// other words, before the bound or after it (review, session 48: one after it was said to
+/// be the bound's).
+fn postgres_timed_out(code: Option<&str>, message: &str, past: bool, words: Option<&str>) -> bool {
+    code == Some("57014") && past && words.is_none_or(|w| w == message)
+}
+
 /// A query's error: a write refused by the read-only guard, the time bound reached, or the
-/// database's own. `started` is when the query was begun.
-fn query_error(e: sqlx::Error, bounds: Bounds, started: std::time::Instant) -> Error {
+/// database's own. `started` is when the query was begun; `words`, on PostgreSQL, those its
+/// timeout gives (see [`postgres_timed_out`]).
+fn query_error(
+    e: sqlx::Error,
+    bounds: Bounds,
+    started: std::time::Instant,
+    words: Option<&str>,
+) -> Error {
     let mut timed_out = false;
     let mut what = "running the query".to_string();
     if let sqlx::Error::Database(d) = &e {
@@ -1545,12 +1605,13 @@ fn query_error(e: sqlx::Error, bounds: Bounds, started: std::time::Instant) -> E
                  connection cannot use)"
             );
         }
-        // PostgreSQL's `query_canceled` once the time bound has passed (its
-        // `statement_timeout`; its message is in the server's language, and a cancel by hand
-        // before the bound is no timeout), SQLite's SQLITE_INTERRUPT from the progress
-        // handler.
-        timed_out = (code == Some("57014") && started.elapsed() >= bounds.time)
-            || (sqlite && code == Some("9"));
+        // PostgreSQL's `statement_timeout` (see `postgres_timed_out`), SQLite's
+        // SQLITE_INTERRUPT from the progress handler.
+        let past = started.elapsed() >= bounds.time;
+        timed_out = match sqlite {
+            true => code == Some("9"),
+            false => postgres_timed_out(code, d.message(), past, words),
+        };
     }
     if timed_out {
         what = format!(
@@ -1997,37 +2058,34 @@ mod query_tests {
     /// Regression (session 47): PostgreSQL's timeout was told by the word "timeout" in its
     /// message, which is in the server's language (`lc_messages`): a server speaking
     /// Indonesian stopped the query at its bound and it was said to have failed, without
-    /// the bound. Told by its code, `query_canceled` (57014), once the bound has passed; a
-    /// cancel by hand before it (`pg_cancel_backend`, same code) is no timeout.
+    /// the bound. Told by its code, `query_canceled` (57014), once the bound has passed, in
+    /// the words the server itself gives its timeout (learnt from it, whatever their
+    /// language); a cancel by hand (`pg_cancel_backend`, same code, other words) is no
+    /// timeout, before the bound or after it (session 48).
+    #[test]
+    fn a_postgresql_timeout_is_told_by_its_code_and_the_servers_own_words() {
+        let timeout = "membatalkan perintah karena batas waktu perintah habis";
+        let by_hand = "membatalkan perintah karena permintaan pengguna";
+        let canceled = Some("57014");
+        assert!(postgres_timed_out(canceled, timeout, true, Some(timeout)));
+        assert!(!postgres_timed_out(canceled, by_hand, true, Some(timeout)));
+        assert!(!postgres_timed_out(canceled, timeout, false, Some(timeout)));
+        // Words not learnt: a cancel past the bound is taken for it, as before.
+        assert!(postgres_timed_out(canceled, by_hand, true, None));
+        assert!(!postgres_timed_out(
+            Some("57P01"),
+            timeout,
+            true,
+            Some(timeout)
+        ));
+    }
+
+    /// A cancel by hand before the bound is no timeout.
     #[tokio::test]
-    async fn a_postgresql_timeout_is_told_by_its_code_in_any_language() {
+    async fn a_cancel_by_hand_before_the_bound_is_no_timeout() {
         let Some(ts) = crate::testing::postgres().await else {
             return;
         };
-        // The server's timeout, as a server set to Indonesian words it.
-        ts.execute(
-            "CREATE FUNCTION slow_in_indonesian() RETURNS int LANGUAGE plpgsql AS $$ \
-             BEGIN PERFORM pg_sleep(10); RETURN 1; \
-             EXCEPTION WHEN query_canceled THEN RAISE EXCEPTION \
-             'membatalkan perintah karena batas waktu perintah habis' \
-             USING ERRCODE = 'query_canceled'; END $$",
-        )
-        .await;
-        let bounds = Bounds {
-            time: Duration::from_millis(300),
-            ..Bounds::QUERY
-        };
-        let err = ts
-            .store
-            .query_within("SELECT slow_in_indonesian()", &[], bounds)
-            .await
-            .map(|r| r.rows)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("stopped after 300 ms") && err.contains("batas waktu"),
-            "{err}"
-        );
         // A cancel by hand, a second into a bound of a minute.
         let Backend::Postgres(pool) = &ts.store.backend else {
             unreachable!("a PostgreSQL store")
@@ -2059,6 +2117,83 @@ mod query_tests {
             err.contains("running the query") && !err.contains("stopped after"),
             "{err}"
         );
+    }
+
+    /// Regression (session 48): a cancel by hand (`pg_cancel_backend`, an operator's) that
+    /// came once the bound had passed was said to be the bound's, as PostgreSQL gives both
+    /// the same code. Here the query outlasts its bound (a function that lets the bound's
+    /// stop go by) and is cancelled a second later: its error is the database's, not a
+    /// timeout.
+    #[tokio::test]
+    async fn a_cancel_by_hand_after_the_bound_is_no_timeout() {
+        let Some(ts) = crate::testing::postgres().await else {
+            return;
+        };
+        ts.execute(
+            "CREATE FUNCTION outlasts_its_bound(key bigint) RETURNS int LANGUAGE plpgsql AS $$ \
+             BEGIN PERFORM pg_advisory_xact_lock(key); \
+             BEGIN PERFORM pg_sleep(10); EXCEPTION WHEN query_canceled THEN NULL; END; \
+             PERFORM pg_sleep(20); RETURN 1; END $$",
+        )
+        .await;
+        let key = own_key(1);
+        let canceller = cancel_holder_of(&ts.store, key, Duration::from_secs(1));
+        let bounds = Bounds {
+            time: Duration::from_millis(300),
+            ..Bounds::QUERY
+        };
+        let err = ts
+            .store
+            .query_within(&format!("SELECT outlasts_its_bound({key})"), &[], bounds)
+            .await
+            .map(|r| r.rows)
+            .unwrap_err()
+            .to_string();
+        assert!(canceller.await.unwrap(), "the query's backend was found");
+        assert!(
+            err.contains("running the query") && !err.contains("stopped after"),
+            "{err}"
+        );
+    }
+
+    /// An advisory lock's key of this test process's own (`n` tells a test's from another's):
+    /// a query that holds it is found by it, not by its text.
+    fn own_key(n: i64) -> i64 {
+        i64::from(std::process::id()) * 16 + n
+    }
+
+    /// Cancels, `after` the query that takes the advisory lock `key` has taken it, that
+    /// query: its backend found by the lock it holds, so that no other session's query is
+    /// touched (another test's running beside it, of the same text). Whether it was found
+    /// (within 30 s).
+    fn cancel_holder_of(store: &Store, key: i64, after: Duration) -> tokio::task::JoinHandle<bool> {
+        let Backend::Postgres(pool) = &store.backend else {
+            unreachable!("a PostgreSQL store")
+        };
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            let holder = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted \
+                          AND database = (SELECT oid FROM pg_database \
+                          WHERE datname = current_database()) \
+                          AND classid::bigint * 4294967296 + objid::bigint = $1 AND objsubid = 1";
+            for _ in 0..300 {
+                let pid: Option<i32> = sqlx::query_scalar(holder)
+                    .bind(key)
+                    .fetch_optional(&pool)
+                    .await
+                    .unwrap();
+                if let Some(pid) = pid {
+                    tokio::time::sleep(after).await;
+                    return sqlx::query_scalar("SELECT pg_cancel_backend($1)")
+                        .bind(pid)
+                        .fetch_one(&pool)
+                        .await
+                        .unwrap();
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            false
+        })
     }
 
     /// Regression (session 48): the statement was read as PostgreSQL reads it with
@@ -2183,7 +2318,7 @@ mod query_tests {
                         .unwrap_err()
                 }
             };
-            let err = query_error(refused, Bounds::QUERY, std::time::Instant::now());
+            let err = query_error(refused, Bounds::QUERY, std::time::Instant::now(), None);
             assert!(matches!(err, Error::ReadOnly(_)), "{}: {err}", ts.label);
         }
     }
