@@ -2080,42 +2080,67 @@ mod query_tests {
         ));
     }
 
-    /// A cancel by hand before the bound is no timeout.
+    /// A cancel by hand before the bound is no timeout. The test cancels its own query alone
+    /// (review, session 48: it cancelled every query of its text on the server, another
+    /// test's running beside it too): another session's query of the same text, a bystander,
+    /// ends by its own bound.
     #[tokio::test]
     async fn a_cancel_by_hand_before_the_bound_is_no_timeout() {
         let Some(ts) = crate::testing::postgres().await else {
             return;
         };
-        // A cancel by hand, a second into a bound of a minute.
         let Backend::Postgres(pool) = &ts.store.backend else {
             unreachable!("a PostgreSQL store")
         };
-        let pool = pool.clone();
-        let canceller = tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            sqlx::query(
-                "SELECT pg_cancel_backend(pid) FROM pg_stat_activity \
-                 WHERE query LIKE '%pg_sleep(20)%' AND pid <> pg_backend_pid()",
-            )
-            .execute(&pool)
-            .await
-            .unwrap();
-        });
+        let bystander = {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                let mut tx = pool.begin().await.unwrap();
+                sqlx::query("SET LOCAL statement_timeout = 3000")
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                let err = sqlx::query("SELECT pg_sleep(20)::text")
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap_err();
+                drop(tx);
+                let words = timeout_words(&pool).await.unwrap();
+                match err {
+                    sqlx::Error::Database(d) => d.message() == words,
+                    _ => false,
+                }
+            })
+        };
+        // A cancel by hand, a second into a bound of a minute, of the query that holds its
+        // lock.
+        let key = own_key(2);
+        let canceller = cancel_holder_of(&ts.store, key, Duration::from_secs(1));
         let minute = Bounds {
             time: Duration::from_secs(60),
             ..Bounds::QUERY
         };
         let err = ts
             .store
-            .query_within("SELECT pg_sleep(20)::text", &[], minute)
+            .query_within(
+                &format!(
+                    "SELECT pg_sleep(20)::text FROM (SELECT pg_advisory_xact_lock({key})) AS held"
+                ),
+                &[],
+                minute,
+            )
             .await
             .map(|r| r.rows)
             .unwrap_err()
             .to_string();
-        canceller.await.unwrap();
+        assert!(canceller.await.unwrap(), "the query's backend was found");
         assert!(
             err.contains("running the query") && !err.contains("stopped after"),
             "{err}"
+        );
+        assert!(
+            bystander.await.unwrap(),
+            "another session's query was cancelled"
         );
     }
 
