@@ -183,7 +183,7 @@ impl Store {
             sqlx::query(crate::write::CURSOR_SQL)
                 .bind(INCIDENTS_PENDING)
                 .bind("a pass failed")
-                .bind(Utc::now())
+                .bind(crate::to_the_microsecond(Utc::now()))
                 .execute(pool)
                 .await
                 .context(what)?;

@@ -335,7 +335,7 @@ impl Store {
                 // The holder as stored: with where its process runs, for another process to
                 // tell that it is gone (see `holder_gone`).
                 let holder = &with_place(holder);
-                let now = Utc::now();
+                let now = crate::to_the_microsecond(Utc::now());
                 let expires = now + chrono::Duration::from_std(ttl).unwrap_or_default();
                 let mut taken = sqlx::query(
                     "INSERT INTO sync_leases (channel, holder, acquired_at, expires_at) VALUES ($1, $2, $3, $4) \
@@ -497,7 +497,8 @@ impl Lease {
         }
         if let Some(Inner::Sqlite { pool, ttl, renewed }) = &mut self.inner {
             *renewed = std::time::Instant::now();
-            let expires = Utc::now() + chrono::Duration::from_std(*ttl).unwrap_or_default();
+            let expires = crate::to_the_microsecond(Utc::now())
+                + chrono::Duration::from_std(*ttl).unwrap_or_default();
             let renewed = sqlx::query(
                 "UPDATE sync_leases SET expires_at = $1 WHERE channel = $2 AND holder = $3",
             )

@@ -129,7 +129,8 @@ pub(crate) fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
 /// `t` as the PostgreSQL store keeps it, to the microsecond: `sqlx` sends a time as its
 /// microseconds since 2000-01-01, a finer part cut toward that day (down after it, up before
 /// it). The SQLite store writes a complaint's times so too, so that the same complaint reads
-/// the same on both stores.
+/// the same on both stores, and its own (a run's, a lease's, a cursor's, a quarantine entry's
+/// closing), so that every time reads alike there.
 pub fn to_the_microsecond(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
     // 2000-01-01T00:00:00Z.
     let Some(epoch) = chrono::DateTime::from_timestamp(946_684_800, 0) else {

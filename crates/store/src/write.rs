@@ -215,7 +215,7 @@ impl Writes {
             on_tx!(&mut self.tx, tx => sqlx::query(CURSOR_SQL)
                 .bind(&key)
                 .bind(INCIDENTS_LEFT)
-                .bind(w.now)
+                .bind(crate::to_the_microsecond(w.now))
                 .execute(&mut **tx)
                 .await
                 .map(drop))
@@ -1092,7 +1092,7 @@ impl Store {
             sqlx::query(CURSOR_SQL)
                 .bind(channel)
                 .bind(cursor)
-                .bind(Utc::now())
+                .bind(crate::to_the_microsecond(Utc::now()))
                 .execute(&mut *tx)
                 .await
                 .context(what)?;
@@ -1559,8 +1559,8 @@ impl Store {
             )
             .bind(&run.run_id)
             .bind(&run.channel)
-            .bind(run.started_at)
-            .bind(run.finished_at)
+            .bind(crate::to_the_microsecond(run.started_at))
+            .bind(run.finished_at.map(crate::to_the_microsecond))
             .bind(&run.outcome)
             .bind(run.fetched)
             .bind(run.inserted)
@@ -1587,7 +1587,7 @@ impl Store {
     pub async fn settle_quarantine(&self, channel: &str, at: DateTime<Utc>) -> Result<u64> {
         on_pool!(self, pool => {
             sqlx::query(&SETTLE_SQL)
-                .bind(at)
+                .bind(crate::to_the_microsecond(at))
                 .bind(channel)
                 .execute(pool)
                 .await
@@ -1612,7 +1612,7 @@ impl Store {
                 "UPDATE quarantine SET resolved_at = $1, dismissed_by = $2, dismissed_reason = $3 \
                  WHERE quarantine_id = $4 AND resolved_at IS NULL",
             )
-            .bind(at)
+            .bind(crate::to_the_microsecond(at))
             .bind(by)
             .bind(reason)
             .bind(quarantine_id)
@@ -1627,7 +1627,7 @@ impl Store {
     pub async fn resolve_quarantine(&self, quarantine_id: i64, at: DateTime<Utc>) -> Result<()> {
         on_pool!(self, pool => {
             sqlx::query("UPDATE quarantine SET resolved_at = $1 WHERE quarantine_id = $2")
-                .bind(at)
+                .bind(crate::to_the_microsecond(at))
                 .bind(quarantine_id)
                 .execute(pool)
                 .await
@@ -1736,7 +1736,7 @@ impl Store {
                  SELECT '__rebuild__', NULL, $1 \
                  WHERE NOT EXISTS (SELECT 1 FROM sync_state WHERE channel = '__rebuild__')",
             )
-            .bind(Utc::now())
+            .bind(crate::to_the_microsecond(Utc::now()))
             .execute(&mut *tx)
             .await
             .context(what)?;
@@ -1957,7 +1957,7 @@ impl Store {
                 LIVE.complaints
             ))
             .bind(with)
-            .bind(Utc::now())
+            .bind(crate::to_the_microsecond(Utc::now()))
             .execute(pool)
             .await
             .context(|| "recording what the unified tables are built with".into())?;
@@ -2001,7 +2001,7 @@ impl Store {
             tx.lock_and_check_fences(fences).await?;
             // Channels `settled` (see `settle_quarantine`): an entry of a record that came
             // again later is closed, not merged open again (nor deleted as not failing).
-            let now = Utc::now();
+            let now = crate::to_the_microsecond(Utc::now());
             for channel in settled {
                 sqlx::query(&SETTLE_SQL)
                     .bind(now)
@@ -2071,7 +2071,7 @@ impl Store {
                 .context(what)?;
             sqlx::query(BUILT_WITH_SQL)
                 .bind(built_with)
-                .bind(Utc::now())
+                .bind(crate::to_the_microsecond(Utc::now()))
                 .execute(&mut *tx)
                 .await
                 .context(what)?;

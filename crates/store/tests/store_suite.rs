@@ -1822,6 +1822,57 @@ async fn a_pass_keeps_synced_at_to_the_microsecond() {
     }
 }
 
+/// The store's own times (a run's, a lease's, a cursor's) are kept to the microsecond on
+/// both stores, as a complaint's are (review, session 48: SQLite kept the clock's
+/// nanoseconds, `…:00.987654321+00:00`, where PostgreSQL keeps `…:00.987654+00:00`).
+#[tokio::test]
+async fn the_stores_own_times_are_kept_to_the_microsecond() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let at = t(4) + chrono::Duration::nanoseconds(987_654_321);
+        s.save_run(&RunRecord {
+            run_id: "r1".into(),
+            channel: "cc112".into(),
+            started_at: at,
+            finished_at: Some(at),
+            outcome: Some("ok".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let run = s
+            .query("SELECT started_at, finished_at FROM sync_runs WHERE run_id = 'r1'")
+            .await
+            .unwrap()
+            .rows;
+        let cut = serde_json::json!("2024-02-01T04:00:00.987654+00:00");
+        assert_eq!(run, [[cut.clone(), cut]], "{}", ts.label);
+        // Times of the clock: no digit past the sixth of a second.
+        let lease = testing::lease_when_free(s, "cc112", "h1").await;
+        s.set_cursor("cc112", Some("c1"), &lease).await.unwrap();
+        let times = s
+            .query(
+                "SELECT updated_at FROM sync_state WHERE channel = 'cc112' UNION ALL \
+                 SELECT acquired_at FROM sync_leases WHERE channel = 'cc112' UNION ALL \
+                 SELECT expires_at FROM sync_leases WHERE channel = 'cc112'",
+            )
+            .await
+            .unwrap()
+            .rows;
+        lease.release().await.unwrap();
+        // (A PostgreSQL store's lease is a lock of the server's, no row.)
+        let rows = if ts.label == "sqlite" { 3 } else { 1 };
+        assert_eq!(times.len(), rows, "{}", ts.label);
+        for time in times.iter().flatten() {
+            let text = time.as_str().unwrap_or_default();
+            let digits = text
+                .split_once('.')
+                .map_or(0, |(_, f)| f.bytes().take_while(u8::is_ascii_digit).count());
+            assert!(digits <= 6, "{}: {text}", ts.label);
+        }
+    }
+}
+
 /// A pass reads the reporters it hands over a few hundred at a time: with more of them than
 /// one statement reads, every reporter who used two channels is handed over whole, once, and
 /// the one who used one channel, or has no category, is not.
