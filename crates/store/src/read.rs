@@ -1243,7 +1243,9 @@ impl Store {
                 let (columns, kinds): (Vec<String>, Vec<Written>) = {
                     let stmt = match (&mut *tx).prepare(query.body).await {
                         Ok(stmt) => stmt,
-                        Err(e) => return Err(postgres_query_error(pool, e, bounds, started).await),
+                        Err(e) => {
+                            return Err(postgres_query_error(pool, tx, e, bounds, started).await)
+                        }
                     };
                     stmt.columns()
                         .iter()
@@ -1303,7 +1305,7 @@ impl Store {
                                 d.message()
                             ))
                         }
-                        _ => postgres_query_error(pool, e, bounds, started).await,
+                        _ => postgres_query_error(pool, tx, e, bounds, started).await,
                     });
                 }
                 // Its columns once it is to run: an export writes them (a CSV header).
@@ -1320,7 +1322,10 @@ impl Store {
                         let text = match text {
                             Ok(text) => text,
                             Err(e) => {
-                                return Err(postgres_query_error(pool, e, bounds, started).await)
+                                drop(texts);
+                                return Err(
+                                    postgres_query_error(pool, tx, e, bounds, started).await
+                                );
                             }
                         };
                         collected.push(postgres_row(text.as_deref(), &kinds))?;
@@ -1527,11 +1532,14 @@ fn digits(n: usize) -> String {
     out
 }
 
-/// [`query_error`] on PostgreSQL (`pool` the store's): the words the server gives a
-/// statement its `statement_timeout` stopped are learnt for a `query_canceled` met past the
-/// bound (see [`postgres_timed_out`]).
+/// [`query_error`] on PostgreSQL (`pool` the store's, `tx` the query's transaction, which
+/// ends here): the words the server gives a statement its `statement_timeout` stopped are
+/// learnt for a `query_canceled` met past the bound (see [`postgres_timed_out`]), once the
+/// query's connection is back in the pool: learning takes one, and with every other in use
+/// it would wait for one while holding its own (review, session 48).
 async fn postgres_query_error(
     pool: &sqlx::PgPool,
+    tx: sqlx::Transaction<'_, sqlx::Postgres>,
     e: sqlx::Error,
     bounds: Bounds,
     started: std::time::Instant,
@@ -1539,7 +1547,11 @@ async fn postgres_query_error(
     let cancelled_late = matches!(&e, sqlx::Error::Database(d) if d.code().as_deref() == Some("57014"))
         && started.elapsed() >= bounds.time;
     let words = match cancelled_late {
-        true => timeout_words(pool).await,
+        true => {
+            // Rolled back (it is aborted) whether or not that answers.
+            let _ = tx.rollback().await;
+            timeout_words(pool).await
+        }
         false => None,
     };
     query_error(e, bounds, started, words.as_deref())
@@ -2154,13 +2166,7 @@ mod query_tests {
         let Some(ts) = crate::testing::postgres().await else {
             return;
         };
-        ts.execute(
-            "CREATE FUNCTION outlasts_its_bound(key bigint) RETURNS int LANGUAGE plpgsql AS $$ \
-             BEGIN PERFORM pg_advisory_xact_lock(key); \
-             BEGIN PERFORM pg_sleep(10); EXCEPTION WHEN query_canceled THEN NULL; END; \
-             PERFORM pg_sleep(20); RETURN 1; END $$",
-        )
-        .await;
+        ts.execute(OUTLASTS_ITS_BOUND).await;
         let key = own_key(1);
         let canceller = cancel_holder_of(&ts.store, key, Duration::from_secs(1));
         let bounds = Bounds {
@@ -2181,6 +2187,59 @@ mod query_tests {
         );
     }
 
+    /// Regression (session 48, review): the words of the server's timeout were learnt on a
+    /// connection of the store's pool taken while the query's own was still held, so that
+    /// with every other connection of the pool in use (a busy service) learning waited for
+    /// one until the pool's time limit (10 s), gave up, and a cancel by hand past the bound
+    /// was said to be the bound's again. The query's connection is given back first.
+    #[tokio::test]
+    async fn the_timeouts_words_are_learnt_with_the_pool_in_use() {
+        let Some(ts) = crate::testing::postgres().await else {
+            return;
+        };
+        ts.execute(OUTLASTS_ITS_BOUND).await;
+        let Backend::Postgres(pool) = &ts.store.backend else {
+            unreachable!("a PostgreSQL store")
+        };
+        // Every connection of the pool but the query's in use.
+        let mut in_use = Vec::new();
+        for _ in 1..pool.options().get_max_connections() {
+            in_use.push(pool.acquire().await.unwrap());
+        }
+        // The cancel by hand through a connection of its own.
+        let own = sqlx::PgPool::connect(&crate::testing::postgres_url())
+            .await
+            .unwrap();
+        let key = own_key(3);
+        let canceller = cancel_holder_through(own.clone(), key, Duration::from_secs(1));
+        let bounds = Bounds {
+            time: Duration::from_millis(300),
+            ..Bounds::QUERY
+        };
+        let err = ts
+            .store
+            .query_within(&format!("SELECT outlasts_its_bound({key})"), &[], bounds)
+            .await
+            .map(|r| r.rows)
+            .unwrap_err()
+            .to_string();
+        assert!(canceller.await.unwrap(), "the query's backend was found");
+        drop(in_use);
+        own.close().await;
+        assert!(
+            err.contains("running the query") && !err.contains("stopped after"),
+            "{err}"
+        );
+    }
+
+    /// A function whose statement outlasts its bound: it takes the advisory lock `key`, lets
+    /// the bound's stop go by, and sleeps on until it is cancelled by hand.
+    const OUTLASTS_ITS_BOUND: &str =
+        "CREATE FUNCTION outlasts_its_bound(key bigint) RETURNS int LANGUAGE plpgsql AS $$ \
+         BEGIN PERFORM pg_advisory_xact_lock(key); \
+         BEGIN PERFORM pg_sleep(10); EXCEPTION WHEN query_canceled THEN NULL; END; \
+         PERFORM pg_sleep(20); RETURN 1; END $$";
+
     /// An advisory lock's key of this test process's own (`n` tells a test's from another's):
     /// a query that holds it is found by it, not by its text.
     fn own_key(n: i64) -> i64 {
@@ -2195,7 +2254,15 @@ mod query_tests {
         let Backend::Postgres(pool) = &store.backend else {
             unreachable!("a PostgreSQL store")
         };
-        let pool = pool.clone();
+        cancel_holder_through(pool.clone(), key, after)
+    }
+
+    /// [`cancel_holder_of`] through `pool`'s connections.
+    fn cancel_holder_through(
+        pool: sqlx::PgPool,
+        key: i64,
+        after: Duration,
+    ) -> tokio::task::JoinHandle<bool> {
         tokio::spawn(async move {
             let holder = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted \
                           AND database = (SELECT oid FROM pg_database \
