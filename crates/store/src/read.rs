@@ -2159,8 +2159,7 @@ mod query_tests {
     /// Regression (session 48): a cancel by hand (`pg_cancel_backend`, an operator's) that
     /// came once the bound had passed was said to be the bound's, as PostgreSQL gives both
     /// the same code. Here the query outlasts its bound (a function that lets the bound's
-    /// stop go by) and is cancelled a second later: its error is the database's, not a
-    /// timeout.
+    /// stop go by) and is cancelled after it: its error is the database's, not a timeout.
     #[tokio::test]
     async fn a_cancel_by_hand_after_the_bound_is_no_timeout() {
         let Some(ts) = crate::testing::postgres().await else {
@@ -2168,7 +2167,7 @@ mod query_tests {
         };
         ts.execute(OUTLASTS_ITS_BOUND).await;
         let key = own_key(1);
-        let canceller = cancel_holder_of(&ts.store, key, Duration::from_secs(1));
+        let canceller = cancel_holder_of(&ts.store, key, Duration::ZERO);
         let bounds = Bounds {
             time: Duration::from_millis(300),
             ..Bounds::QUERY
@@ -2211,7 +2210,7 @@ mod query_tests {
             .await
             .unwrap();
         let key = own_key(3);
-        let canceller = cancel_holder_through(own.clone(), key, Duration::from_secs(1));
+        let canceller = cancel_holder_through(own.clone(), key, Duration::ZERO);
         let bounds = Bounds {
             time: Duration::from_millis(300),
             ..Bounds::QUERY
@@ -2232,13 +2231,14 @@ mod query_tests {
         );
     }
 
-    /// A function whose statement outlasts its bound: it takes the advisory lock `key`, lets
-    /// the bound's stop go by, and sleeps on until it is cancelled by hand.
+    /// A function whose statement outlasts its bound: it lets the bound's stop go by, then
+    /// takes the advisory lock `key` and sleeps on until it is cancelled by hand. The lock
+    /// is taken once the stop has come: a cancel sent when it is held cannot come first (and
+    /// be let go by in its place) nor with it (PostgreSQL then reports the timeout alone).
     const OUTLASTS_ITS_BOUND: &str =
         "CREATE FUNCTION outlasts_its_bound(key bigint) RETURNS int LANGUAGE plpgsql AS $$ \
-         BEGIN PERFORM pg_advisory_xact_lock(key); \
-         BEGIN PERFORM pg_sleep(10); EXCEPTION WHEN query_canceled THEN NULL; END; \
-         PERFORM pg_sleep(20); RETURN 1; END $$";
+         BEGIN BEGIN PERFORM pg_sleep(10); EXCEPTION WHEN query_canceled THEN NULL; END; \
+         PERFORM pg_advisory_xact_lock(key); PERFORM pg_sleep(20); RETURN 1; END $$";
 
     /// An advisory lock's key of this test process's own (`n` tells a test's from another's):
     /// a query that holds it is found by it, not by its text.
