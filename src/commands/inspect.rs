@@ -613,9 +613,10 @@ fn is_json_number(text: &str) -> bool {
     i == b.len()
 }
 
-/// A row's CSV cells: a number given exactly, or a JSON value or an array (see
-/// [`exact_json`]), as it is (not read as a text a spreadsheet could run), every other
-/// value, a text inside JSON too, as [`csv_cell`] writes it.
+/// A row's CSV cells: a number given exactly as it is (not read as a text a spreadsheet
+/// could run), a JSON value or an array so given (see [`exact_json`]) as it is but for the
+/// texts inside it, guarded as [`guarded`] guards a text, every other value, a JSON text too,
+/// as [`csv_cell`] writes it.
 fn csv_row<'r>(
     row: &'r [serde_json::Value],
     exact: &'r [bool],
@@ -623,7 +624,8 @@ fn csv_row<'r>(
     row.iter()
         .enumerate()
         .map(move |(i, v)| match shown(v, exact, i) {
-            Shown::Json(json) => json.to_string(),
+            Shown::Json(json) if is_json_number(json) => json.to_string(),
+            Shown::Json(json) => guarded(json),
             Shown::Value(v) => csv_cell(&v),
         })
 }
@@ -659,28 +661,34 @@ fn table_cell(value: &serde_json::Value, exact: &[bool], i: usize) -> String {
     }
 }
 
-/// A value as a CSV cell: a text a spreadsheet would take for a formula (it begins with `=`,
-/// `+`, `-`, `@`, a tab or a carriage return: a citizen's `=HYPERLINK(…)` title) is written
-/// after a `'`, which the spreadsheet shows as text; numbers are written as they are. So is
-/// each part of a text after a `;` or a line break (spaces aside): a spreadsheet set to
-/// Indonesian, whose list separator is `;`, opens a `.csv` file split there, quotes or not
-/// (review: `Jalan rusak;=cmd|…` ran as a formula).
+/// A value as a CSV cell: a text as [`guarded`] writes it, and so a JSON array or object's
+/// text (PostgreSQL's row, its array of doubles: review, session 48, a text inside was
+/// written unguarded); numbers are written as they are.
 fn csv_cell(v: &serde_json::Value) -> String {
     match v {
-        serde_json::Value::String(s) => {
-            let mut out = String::with_capacity(s.len() + 1);
-            let mut starts = true;
-            for c in s.chars() {
-                if starts && matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r') {
-                    out.push('\'');
-                }
-                starts = matches!(c, ';' | '\n' | '\r') || (starts && c == ' ');
-                out.push(c);
-            }
-            out
-        }
+        serde_json::Value::String(s) => guarded(s),
+        serde_json::Value::Array(_) | serde_json::Value::Object(_) => guarded(&v.to_string()),
         other => cell(other),
     }
+}
+
+/// A text as a CSV cell: one a spreadsheet would take for a formula (it begins with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return: a citizen's `=HYPERLINK(…)` title) is written
+/// after a `'`, which the spreadsheet shows as text. So is each part of a text after a `;`
+/// or a line break (spaces aside): a spreadsheet set to Indonesian, whose list separator is
+/// `;`, opens a `.csv` file split there, quotes or not (review: `Jalan rusak;=cmd|…` ran as
+/// a formula), a JSON value's text too (`["Jalan rusak;=cmd|…"]`).
+fn guarded(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 1);
+    let mut starts = true;
+    for c in s.chars() {
+        if starts && matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r') {
+            out.push('\'');
+        }
+        starts = matches!(c, ';' | '\n' | '\r') || (starts && c == ' ');
+        out.push(c);
+    }
+    out
 }
 
 /// The keys of a JSON row, one a column in the result's order: a name met again (two
@@ -952,6 +960,36 @@ fn print(result: &QueryResult, format: Format, summary: Option<&str>) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Review (session 48): a JSON value or an array in a CSV cell (PostgreSQL's `jsonb`, an
+    /// array of texts, a row) was written as it is, a text inside it unguarded: a spreadsheet
+    /// set to Indonesian splits `["Jalan rusak;=cmd|1!A0"]` at its `;` and runs the part
+    /// after it as a formula. Such a part is guarded as in a text alone; a number given
+    /// exactly is written as it is.
+    #[test]
+    fn a_text_inside_json_is_guarded_in_csv() {
+        use serde_json::json;
+        let row = [
+            json!("[\"Jalan rusak;=cmd|1!A0\",null]"),
+            json!("{\"a\":\"b; @c\"}"),
+            json!("-1.50"),
+            json!("true"),
+            json!(["x;+y", 1.5]),
+            json!({"a": "b;-c"}),
+        ];
+        let exact = [true, true, true, true, false, false];
+        assert_eq!(
+            csv_row(&row, &exact).collect::<Vec<_>>(),
+            [
+                "[\"Jalan rusak;'=cmd|1!A0\",null]",
+                "{\"a\":\"b; '@c\"}",
+                "-1.50",
+                "true",
+                "[\"x;'+y\",1.5]",
+                "{\"a\":\"b;'-c\"}",
+            ]
+        );
+    }
 
     /// A repeated column name gets a suffix no other column has.
     #[test]
