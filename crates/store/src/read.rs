@@ -2095,7 +2095,10 @@ mod query_tests {
     /// A cancel by hand before the bound is no timeout. The test cancels its own query alone
     /// (review, session 48: it cancelled every query of its text on the server, another
     /// test's running beside it too): another session's query of the same text, a bystander,
-    /// ends by its own bound.
+    /// ends by its own bound. Another session holds an advisory lock whose key's high half is
+    /// past `i32::MAX`, as a lease's often is (review, session 48: the query's lock was looked
+    /// for by a key computed from every lock's halves, which overflowed there, and the
+    /// cancel failed while a test beside it held a lease).
     #[tokio::test]
     async fn a_cancel_by_hand_before_the_bound_is_no_timeout() {
         let Some(ts) = crate::testing::postgres().await else {
@@ -2104,6 +2107,12 @@ mod query_tests {
         let Backend::Postgres(pool) = &ts.store.backend else {
             unreachable!("a PostgreSQL store")
         };
+        let mut lease = pool.acquire().await.unwrap();
+        sqlx::query("SELECT pg_advisory_lock_shared($1)")
+            .bind(own_key(4) | i64::MIN)
+            .execute(&mut *lease)
+            .await
+            .unwrap();
         let bystander = {
             let pool = pool.clone();
             tokio::spawn(async move {
@@ -2154,6 +2163,7 @@ mod query_tests {
             bystander.await.unwrap(),
             "another session's query was cancelled"
         );
+        lease.close().await.unwrap();
     }
 
     /// Regression (session 48): a cancel by hand (`pg_cancel_backend`, an operator's) that
@@ -2264,10 +2274,13 @@ mod query_tests {
         after: Duration,
     ) -> tokio::task::JoinHandle<bool> {
         tokio::spawn(async move {
+            // The key's halves compared, as `lease_held` does: a key made of every lock's
+            // halves overflows a bigint for one whose high half is past `i32::MAX`.
             let holder = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted \
                           AND database = (SELECT oid FROM pg_database \
                           WHERE datname = current_database()) \
-                          AND classid::bigint * 4294967296 + objid::bigint = $1 AND objsubid = 1";
+                          AND classid = (($1::bigint >> 32) & 4294967295)::oid \
+                          AND objid = ($1::bigint & 4294967295)::oid AND objsubid = 1";
             for _ in 0..300 {
                 let pid: Option<i32> = sqlx::query_scalar(holder)
                     .bind(key)
