@@ -1045,6 +1045,57 @@ async fn status_says_the_run_going_on_and_exits_1_when_a_channel_s_latest_run_fa
     }
 }
 
+/// Operator review (session 47, left): `aduan status` exited 1 both when a channel's latest
+/// run failed and when it could not read the store (none there, a server not reachable, a
+/// store at another schema), so a monitor could not tell "a channel fails" from "the state
+/// is not known". It cannot read the store: 69 (sysexits' `EX_UNAVAILABLE`); a failed run
+/// stays 1, a configuration problem 78.
+#[tokio::test]
+async fn status_that_cannot_read_the_store_exits_69_not_as_a_failed_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        // No store there.
+        "sqlite:missing.db".to_string(),
+        // A server not reachable.
+        "postgres://aduan@127.0.0.1:1/aduan".to_string(),
+    ];
+    for url in &cases {
+        let out = aduan(dir.path(), &["--database", url, "status"], &[]);
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(69), "{url}: {all}");
+        assert!(all.contains("exit status 69"), "{url}: {all}");
+    }
+    // A store this aduan does not read as it is (older: not migrated by a reading).
+    let older = aduan_store::testing::sqlite_through(4).await;
+    let out = aduan(dir.path(), &["--database", &older.url, "status"], &[]);
+    assert_eq!(out.status.code(), Some(69), "{}", text(&out));
+    // A configuration problem stays 78 (a URL of no known scheme).
+    let out = aduan(
+        dir.path(),
+        &["--database", "postgress://x/y", "status"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(78), "{}", text(&out));
+    // A failed run stays 1.
+    let db = dir.path().join("aduan.db");
+    let url = format!("sqlite:{}", db.display());
+    let store = aduan_store::Store::open(&url).await.unwrap();
+    store
+        .save_run(&aduan_store::RunRecord {
+            run_id: "r1".into(),
+            channel: "cc112".into(),
+            started_at: chrono::Utc::now(),
+            finished_at: Some(chrono::Utc::now()),
+            outcome: Some("failed".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    store.close().await;
+    let out = aduan(dir.path(), &["--database", &url, "status"], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}
+
 /// Review (session 47): a SQLite URL's query string was cut off without a word
 /// (`?mode=ro` opened the store to write): it is a configuration problem naming the option.
 #[test]
@@ -1347,7 +1398,8 @@ async fn an_unreachable_database_is_named_with_its_cause_once() {
         &[],
     );
     let said = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{said}");
+    // (`status` cannot read the store: 69, not a failed run's 1.)
+    assert_eq!(out.status.code(), Some(69), "{said}");
     assert!(said.contains("Connection refused"), "{said}");
     assert!(
         !said.contains("timed out") && !said.contains("s3cret"),
@@ -3364,7 +3416,7 @@ async fn a_store_the_user_may_not_open_is_named_with_the_reason() {
     }
     let out = status(&db);
     let said = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert_eq!(out.status.code(), Some(69), "{said}");
     assert!(
         said.contains(&db.display().to_string()) && said.contains("Permission denied"),
         "{said}"
@@ -3385,7 +3437,7 @@ async fn a_store_the_user_may_not_open_is_named_with_the_reason() {
     }
     let out = status(&db);
     let said = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert_eq!(out.status.code(), Some(69), "{said}");
     assert!(
         said.contains(&format!("folder {}", folder.display()))
             && said.contains("Permission denied"),

@@ -77,7 +77,18 @@ pub(crate) const EXIT_USAGE: u8 = 2;
 #[error("{0}")]
 pub(crate) struct UsageProblem(pub String);
 
-/// The exit status of a command that ended with `e`.
+/// The exit status of `aduan status` when it cannot read the store (no store there, a file
+/// it may not read, a server it cannot reach, a store at another schema): sysexits'
+/// `EX_UNAVAILABLE`, so that a monitor tells "the state is not known" from a channel's
+/// failed run, 1.
+pub(crate) const EXIT_UNREADABLE: u8 = 69;
+
+/// What `aduan status` says around the error when it cannot read the store (see
+/// [`EXIT_UNREADABLE`]).
+#[derive(Debug, thiserror::Error)]
+#[error("aduan status cannot read the store, so the runs' outcomes are not known (exit status {EXIT_UNREADABLE})")]
+pub(crate) struct StoreUnreadable;
+
 /// Whether `e` is standard output closed by its reader (`| head`): it had what it wanted,
 /// and the command ends quietly, with success. Only the command's own error (a write's, as
 /// `?` gave it, a context around it included), not one a store or a connection error holds
@@ -92,7 +103,20 @@ pub(crate) fn reader_gone(e: &anyhow::Error) -> bool {
             })
 }
 
+/// The exit status of a command that ended with `e`.
 pub(crate) fn exit_status(e: &anyhow::Error) -> ExitCode {
+    if let Some(code) = problem_status(e) {
+        ExitCode::from(code)
+    } else if e.downcast_ref::<StoreUnreadable>().is_some() {
+        ExitCode::from(EXIT_UNREADABLE)
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// The exit status of `e` when it is the command line's problem ([`EXIT_USAGE`]) or the
+/// configuration's ([`EXIT_CONFIG`]).
+fn problem_status(e: &anyhow::Error) -> Option<u8> {
     // What the command line named or asked for that cannot be: a channel, a report's month,
     // kind or grouping, a statement `aduan query` does not run (not one query that only
     // reads: it exited 1, as a store's failure does, where a script must tell its own
@@ -109,7 +133,7 @@ pub(crate) fn exit_status(e: &anyhow::Error) -> ExitCode {
             )
     });
     if usage {
-        return ExitCode::from(EXIT_USAGE);
+        return Some(EXIT_USAGE);
     }
     let config = e.chain().any(|c| {
         c.is::<ConfigProblem>()
@@ -119,11 +143,7 @@ pub(crate) fn exit_status(e: &anyhow::Error) -> ExitCode {
                 Some(aduan_store::Error::Url { .. })
             )
     });
-    if config {
-        ExitCode::from(EXIT_CONFIG)
-    } else {
-        ExitCode::FAILURE
-    }
+    config.then_some(EXIT_CONFIG)
 }
 
 /// `store`, remembered to be closed when the command ends.
@@ -203,7 +223,20 @@ async fn command(cli: Cli) -> Result<ExitCode> {
         ),
         Command::Sync { channel } => sync(&config, channel.as_deref()).await,
         Command::Status { runs } => {
-            inspect::status(&open_to_read(&config).await?, runs, &config).await
+            // Not opened, or failing as it reads: the state is not known (69), unless the
+            // configuration says why (78). (Its standard output closed by its reader, or
+            // failing to be written, is no store's failure.)
+            let unreadable = |e: anyhow::Error| match problem_status(&e) {
+                None => e.context(StoreUnreadable),
+                Some(_) => e,
+            };
+            let store = open_to_read(&config).await.map_err(unreadable)?;
+            inspect::status(&store, runs, &config).await.map_err(|e| {
+                match e.chain().any(|c| c.is::<aduan_store::Error>()) {
+                    true => unreadable(e),
+                    false => e,
+                }
+            })
         }
         Command::Quarantine { action } => inspect::quarantine(&config, action).await,
         Command::Raw { action } => inspect::raw(&config, action).await,
