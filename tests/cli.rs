@@ -1045,6 +1045,75 @@ async fn status_says_the_run_going_on_and_exits_1_when_a_channel_s_latest_run_fa
     }
 }
 
+/// Operator review (session 47, left): `status` exited 0 while a run went on after a failed
+/// one, until it ended: a monitor was told the channel was well for as long as the next run
+/// took (a run that fails slowly, hours). The last ended run's outcome stands while the next
+/// one runs: a failure (or a run killed) still exits 1, named as the run before the one
+/// going on; a success before it exits 0.
+#[tokio::test]
+async fn status_exits_1_while_a_run_goes_on_after_a_failed_one() {
+    use aduan_store::RunRecord;
+    use chrono::TimeZone;
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let url = process_url(&ts);
+        let at = |h: u32| chrono::Utc.with_ymd_and_hms(2026, 12, 1, h, 0, 0).unwrap();
+        let run = |id: &str, h: u32, outcome: Option<&str>| RunRecord {
+            run_id: id.into(),
+            channel: "cc112".into(),
+            started_at: at(h),
+            finished_at: outcome.map(|_| at(h)),
+            outcome: outcome.map(str::to_string),
+            ..Default::default()
+        };
+        let s = &ts.store;
+        s.save_run(&run("c1", 1, Some("failed"))).await.unwrap();
+        let status = |runs: &str| {
+            let (path, url, runs) = (dir.path().to_path_buf(), url.clone(), runs.to_string());
+            tokio::task::spawn_blocking(move || {
+                aduan(&path, &["--database", &url, "status", "--runs", &runs], &[])
+            })
+        };
+        let lease = s
+            .try_lease("cc112", "c2", std::time::Duration::from_secs(60))
+            .await
+            .unwrap()
+            .unwrap();
+        s.save_run(&run("c2", 2, None)).await.unwrap();
+        // A skipped tick between them changes nothing.
+        s.save_run(&run("c3", 3, Some("skipped"))).await.unwrap();
+        for runs in ["3", "1", "0"] {
+            let out = status(runs).await.unwrap();
+            let all = text(&out);
+            assert_eq!(out.status.code(), Some(1), "{} {runs}: {all}", ts.label);
+            assert!(
+                all.contains("running since 2026-12-01 02:00:00 UTC")
+                    && all.contains(
+                        "the latest run of cc112 (the one before the run going on) failed (or \
+                         was killed): exit status 1"
+                    ),
+                "{} {runs}: {all}",
+                ts.label
+            );
+        }
+        // It ends well: the channel is well.
+        s.save_run(&run("c2", 2, Some("ok"))).await.unwrap();
+        lease.release().await.unwrap();
+        let out = status("3").await.unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}: {}", ts.label, text(&out));
+        // One going on after a success: well.
+        let lease = s
+            .try_lease("cc112", "c4", std::time::Duration::from_secs(60))
+            .await
+            .unwrap()
+            .unwrap();
+        s.save_run(&run("c4", 4, None)).await.unwrap();
+        let out = status("0").await.unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}: {}", ts.label, text(&out));
+        lease.release().await.unwrap();
+    }
+}
+
 /// Operator review (session 47, left): `aduan status` exited 1 both when a channel's latest
 /// run failed and when it could not read the store (none there, a server not reachable, a
 /// store at another schema), so a monitor could not tell "a channel fails" from "the state

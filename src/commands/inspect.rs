@@ -55,13 +55,23 @@ pub(crate) async fn status(store: &Store, runs: i64, config: &AppConfig) -> Resu
                 .unwrap_or_else(|| "(none)".into())
         );
         let running = |run_id: &str| c.running.as_ref().is_some_and(|r| r.run_id == run_id);
-        if let Some(latest) = &c.latest {
-            let killed = latest.outcome.is_none() && !running(&latest.run_id);
-            if latest.outcome.as_deref() == Some("failed") || killed {
+        // While a run goes on, the run before it stands until it ends (operator review,
+        // session 47: a failure was forgotten, exit status 0, for as long as the next run
+        // took).
+        let (counted, named) = match &c.running {
+            Some(_) => (
+                c.before_running.as_ref(),
+                format!("{} (the one before the run going on)", c.channel),
+            ),
+            None => (c.latest.as_ref(), c.channel.clone()),
+        };
+        if let Some(counted) = counted {
+            let killed = counted.outcome.is_none() && !running(&counted.run_id);
+            if counted.outcome.as_deref() == Some("failed") || killed {
                 if switched_off(&c.channel) {
-                    failed_off.push(c.channel.as_str());
+                    failed_off.push(named);
                 } else {
-                    failing.push(c.channel.as_str());
+                    failing.push(named);
                 }
             }
         }

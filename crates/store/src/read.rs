@@ -45,6 +45,10 @@ pub struct ChannelStatus {
     /// end and holds the channel's lease (see [`Store::runs_in_progress`]); a run without an
     /// end that is not this one was killed.
     pub running: Option<crate::RunInProgress>,
+    /// While a run goes on (`running`), the run before it that was not skipped: the last one
+    /// that ended (or was killed, without an end), whose outcome stands until the one going
+    /// on ends.
+    pub before_running: Option<RunRecord>,
 }
 
 /// One row of `quarantine`.
@@ -240,6 +244,18 @@ impl Store {
                         *r = now;
                     }
                 }
+                // (The second of the runs that did the work: the first is the one going on.)
+                let before_running = match &running {
+                    Some(_) => sqlx::query_as::<_, RunRecord>(&worked_runs_sql())
+                        .bind(&channel)
+                        .bind(2_i64)
+                        .fetch_all(pool)
+                        .await
+                        .context(|| format!("reading runs of {channel}"))?
+                        .into_iter()
+                        .nth(1),
+                    None => None,
+                };
                 let since = latest
                     .as_ref()
                     .map_or(DateTime::UNIX_EPOCH, |r| r.started_at);
@@ -263,6 +279,7 @@ impl Store {
                     skipped_since,
                     latest,
                     running,
+                    before_running,
                 });
             }
             Ok(out)
