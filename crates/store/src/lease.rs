@@ -1,6 +1,8 @@
 //! Leases: two runs of one channel never overlap. SQLite: a row in `sync_leases` that the
 //! holder renews; PostgreSQL: a session advisory lock held on a dedicated connection, freed
-//! by the server if the process dies.
+//! by the server if the process dies, beside a second one, shared, keyed by the holder and the
+//! channel, which names the holder (an advisory lock holds a number, nothing else): a run
+//! whose process was killed is told from a rebuild holding its channel.
 //!
 //! A lease is also checked where it matters, inside each transaction written under it (its
 //! [`Fence`], see [`crate::WriteBatch::fences`]): a holder that lost its lease (a SQLite
@@ -48,6 +50,8 @@ enum Inner {
         pid: i32,
         started: chrono::DateTime<Utc>,
         fence_key: i64,
+        /// The lock that names the holder (see [`holder_key`]).
+        holder_key: i64,
     },
 }
 
@@ -218,6 +222,25 @@ fn lock_key(scope: &str, channel: &str) -> i64 {
     crate::fnv1a(scope.bytes().chain([0]).chain(channel.bytes())) as i64
 }
 
+/// The key of the lock, held shared beside a PostgreSQL lease's own, that names its holder
+/// (a run's id) on `channel`: whether a run goes on is whether its lease is held by it, not by
+/// a rebuild or a retry.
+fn holder_key(scope: &str, holder: &str, channel: &str) -> i64 {
+    lock_key(&format!("{scope}\0holder\0{holder}"), channel)
+}
+
+/// The condition on `pg_locks` (aliased `l`) that the advisory lock of the bigint key bound
+/// at `$n` is granted in this database: the key is held as (classid, objid) = its (high, low)
+/// 32 bits, objsubid 1.
+fn granted_lock(l: &str, n: u8) -> String {
+    format!(
+        "{l}.locktype = 'advisory' AND {l}.granted \
+         AND {l}.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+         AND {l}.classid = ((${n}::bigint >> 32) & 4294967295)::oid \
+         AND {l}.objid = (${n}::bigint & 4294967295)::oid AND {l}.objsubid = 1"
+    )
+}
+
 impl Store {
     /// The PostgreSQL advisory lock a lease of `channel` takes, to find its holder in
     /// `pg_locks` (`classid` its high 32 bits, `objid` its low 32 bits, `objsubid` 1); `None`
@@ -248,12 +271,10 @@ impl Store {
             .map(|holder| holder.is_some_and(|h| !holder_gone(&h))),
             Backend::Postgres(pool) => {
                 let key = lock_key(self.schema.as_deref().unwrap_or_default(), channel);
-                sqlx::query_scalar::<_, i64>(
-                    "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted \
-                     AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
-                     AND classid = (($1::bigint >> 32) & 4294967295)::oid \
-                     AND objid = ($1::bigint & 4294967295)::oid AND objsubid = 1",
-                )
+                sqlx::query_scalar::<_, i64>(&format!(
+                    "SELECT COUNT(*) FROM pg_locks l WHERE {}",
+                    granted_lock("l", 1)
+                ))
                 .bind(key)
                 .fetch_one(pool)
                 .await
@@ -266,11 +287,11 @@ impl Store {
     /// The run of each channel going on now, in this process or another on the store: the
     /// channel's latest run without an end, while its lease is held (SQLite: by that run, a
     /// lease not lapsed and not of a process of this machine that is gone; PostgreSQL: the
-    /// lock granted to a session of this database, whose holder the server does not name).
+    /// lock granted to a session of this database that holds the lock naming the run).
     /// A run whose process was killed has no end recorded until the channel's next run: it
-    /// is not going on, and not listed, once its lease is no process's (as
-    /// [`lease_held`](Self::lease_held) and the next run's [`try_lease`](Self::try_lease)
-    /// take it).
+    /// is not going on, and not listed, once its lease is not its own (freed with its
+    /// process, as [`lease_held`](Self::lease_held) and the next run's
+    /// [`try_lease`](Self::try_lease) take it, or another holder's: a rebuild, a retry).
     pub async fn runs_in_progress(&self) -> Result<Vec<RunInProgress>> {
         let what = || "reading the runs in progress".to_string();
         // Runs without an end are few (those going on, and those killed since the
@@ -301,11 +322,12 @@ impl Store {
     }
 
     /// Whether the run `run_id` of `channel` (one without an end) goes on now: the channel's
-    /// lease is held (SQLite: by that run, not lapsed, and not by a process of this machine
-    /// that is gone; PostgreSQL: by any session of this database, whose holder the server
-    /// does not name). A run ends after its lease is given back, and starts after its lease
-    /// is taken: a caller that read the run's row before this is told whether it went on
-    /// then, or ended (its row read again says which) or was killed.
+    /// lease is held by that run (SQLite: not lapsed, and not by a process of this machine
+    /// that is gone; PostgreSQL: by a session of this database that holds the lock naming the
+    /// run, [`holder_key`], beside it: a rebuild or a retry holding the channel is no run). A
+    /// run ends after its lease is given back, and starts after its lease is taken: a caller
+    /// that read the run's row before this is told whether it went on then, or ended (its
+    /// row read again says which) or was killed.
     pub(crate) async fn run_going_on(&self, channel: &str, run_id: &str) -> Result<bool> {
         match &self.backend {
             Backend::Sqlite(pool) => Ok(sqlx::query_scalar::<_, String>(
@@ -319,7 +341,20 @@ impl Store {
             .is_some_and(|h| {
                 h.split_once(PLACE).map_or(h.as_str(), |(run, _)| run) == run_id && !holder_gone(&h)
             })),
-            Backend::Postgres(_) => self.lease_held(channel).await,
+            Backend::Postgres(pool) => {
+                let scope = self.schema.as_deref().unwrap_or_default();
+                sqlx::query_scalar::<_, bool>(&format!(
+                    "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_locks h ON h.pid = l.pid \
+                     WHERE {} AND {})",
+                    granted_lock("l", 1),
+                    granted_lock("h", 2)
+                ))
+                .bind(lock_key(scope, channel))
+                .bind(holder_key(scope, run_id, channel))
+                .fetch_one(pool)
+                .await
+                .context(|| format!("reading whether the lease of {channel} is held"))
+            }
         }
     }
 
@@ -407,6 +442,7 @@ impl Store {
                 let scope = self.schema.clone().unwrap_or_default();
                 let key = lock_key(&scope, channel);
                 let fence_key = lock_key(&format!("{scope}\0fence"), channel);
+                let holder_key = holder_key(&scope, holder, channel);
                 let what = || format!("taking the lease of {channel}");
                 let (got, pid, started): (bool, i32, chrono::DateTime<Utc>) = sqlx::query_as(
                     "SELECT pg_try_advisory_lock($1), pg_backend_pid(), \
@@ -428,8 +464,17 @@ impl Store {
                         pid,
                         started,
                         fence_key,
+                        holder_key,
                     }),
                 };
+                // The holder named (shared: no other holder's waits for it).
+                if let Some(Inner::Postgres { conn, .. }) = &mut lease.inner {
+                    sqlx::query("SELECT pg_advisory_lock_shared($1)")
+                        .bind(holder_key)
+                        .execute(&mut **conn)
+                        .await
+                        .context(what)?;
+                }
                 // A transaction of the holder before (whose lock went with its connection)
                 // that passed its fence commits before this holder writes anything.
                 if let Some(Inner::Postgres { conn, .. }) = &mut lease.inner {
@@ -532,11 +577,18 @@ impl Lease {
                     .await
                     .context(|| format!("releasing the lease of {channel}"))?;
             }
-            Some(Inner::Postgres { mut conn, key, .. }) => {
-                let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
-                    .bind(key)
-                    .execute(&mut *conn)
-                    .await;
+            Some(Inner::Postgres {
+                mut conn,
+                key,
+                holder_key,
+                ..
+            }) => {
+                let unlocked =
+                    sqlx::query("SELECT pg_advisory_unlock($1), pg_advisory_unlock_shared($2)")
+                        .bind(key)
+                        .bind(holder_key)
+                        .execute(&mut *conn)
+                        .await;
                 if let Err(e) = unlocked {
                     // The session is gone (and its lock with it), or the lock may still be
                     // held: it goes with the session, which ends as the connection closes.

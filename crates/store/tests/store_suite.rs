@@ -2481,6 +2481,63 @@ async fn a_transaction_of_counts_alone_commits_beside_another_writer() {
     lease.release().await.unwrap();
 }
 
+/// Operator review (session 47, left): on PostgreSQL a run whose process was killed showed
+/// `running` (and `aduan status` exited 0 for it) while a rebuild or a quarantine retry held
+/// the channel's lock, which did not name its holder; on SQLite it was killed, as it is. A
+/// run goes on while the lease is its own, on both stores: another holder's lease shows no
+/// run going on, and the run killed is that.
+#[tokio::test]
+async fn a_run_killed_is_not_going_on_while_another_holder_has_the_channel() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let killed = running("r1");
+        s.save_run(&killed).await.unwrap();
+        let rebuild = s
+            .try_lease("sp4n_lapor", "renormalise-a", Duration::from_secs(60))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(s.lease_held("sp4n_lapor").await.unwrap(), "{}", ts.label);
+        let status = s.channel_status(1).await.unwrap();
+        assert_eq!(status[0].running, None, "{}", ts.label);
+        assert!(
+            s.runs_in_progress().await.unwrap().is_empty(),
+            "{}",
+            ts.label
+        );
+        rebuild.release().await.unwrap();
+        // The run's own lease: going on.
+        let own = s
+            .try_lease("sp4n_lapor", "r1", Duration::from_secs(60))
+            .await
+            .unwrap()
+            .unwrap();
+        let status = s.channel_status(1).await.unwrap();
+        assert_eq!(
+            status[0].running.as_ref().map(|r| r.run_id.as_str()),
+            Some("r1"),
+            "{}",
+            ts.label
+        );
+        let going_on = s.runs_in_progress().await.unwrap();
+        assert_eq!(going_on.len(), 1, "{}", ts.label);
+        own.release().await.unwrap();
+        // Given back: not going on (and another run's lease is not its own either).
+        let other = s
+            .try_lease("sp4n_lapor", "r2", Duration::from_secs(60))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            s.channel_status(1).await.unwrap()[0].running,
+            None,
+            "{}",
+            ts.label
+        );
+        other.release().await.unwrap();
+    }
+}
+
 #[tokio::test]
 async fn runs_are_recorded_and_reported_per_channel() {
     for ts in each_backend().await {
