@@ -351,34 +351,65 @@ pub struct Bound {
     pub not_bound: Vec<(std::net::SocketAddr, std::io::Error)>,
 }
 
+/// How many times [`bind_each`] chooses a port for port 0 before it leaves out an address
+/// where the port chosen is taken.
+const PORT_TRIES: u32 = 16;
+
 /// Listens on each of `addrs` (every address a host name resolves to: `localhost` is
 /// `127.0.0.1` and `::1`, and a client may try either), each once, on one port: a port of
-/// 0 is the one the first address got. An address that cannot be bound while another was
-/// is left out and said in [`Bound::not_bound`]; none bound is the first one's error.
+/// 0 is the one the first address got, and when another process holds that port at another
+/// address, all are bound again on a new one (up to [`PORT_TRIES`] times). An address that
+/// cannot be bound while another was is left out and said in [`Bound::not_bound`]; none
+/// bound is the first one's error.
 pub async fn bind_each(addrs: &[std::net::SocketAddr]) -> std::io::Result<Bound> {
+    bind_each_with(addrs, &mut |_| {}).await
+}
+
+/// [`bind_each`], calling `before` with each address before it is bound (a test takes a
+/// port there first).
+async fn bind_each_with(
+    addrs: &[std::net::SocketAddr],
+    before: &mut (dyn FnMut(std::net::SocketAddr) + Send),
+) -> std::io::Result<Bound> {
     let mut unique: Vec<std::net::SocketAddr> = Vec::new();
     for a in addrs {
         if !unique.contains(a) {
             unique.push(*a);
         }
     }
-    let mut bound = Bound {
-        listeners: Vec::new(),
-        not_bound: Vec::new(),
-    };
-    let mut port = None;
-    for mut addr in unique {
-        if let Some(port) = port.filter(|_| addr.port() == 0) {
-            addr.set_port(port);
-        }
-        match TcpListener::bind(addr).await {
-            Ok(listener) => {
-                port = port.or(listener.local_addr().ok().map(|a| a.port()));
-                bound.listeners.push(listener);
+    let mut tries = 1;
+    let bound = loop {
+        let mut bound = Bound {
+            listeners: Vec::new(),
+            not_bound: Vec::new(),
+        };
+        let mut port = None;
+        let mut chosen_taken = false;
+        for mut addr in unique.iter().copied() {
+            let chosen = port.filter(|_| addr.port() == 0);
+            if let Some(port) = chosen {
+                addr.set_port(port);
             }
-            Err(e) => bound.not_bound.push((addr, e)),
+            before(addr);
+            match TcpListener::bind(addr).await {
+                Ok(listener) => {
+                    port = port.or(listener.local_addr().ok().map(|a| a.port()));
+                    bound.listeners.push(listener);
+                }
+                Err(e) => {
+                    // The port chosen for the first address is another's here: another,
+                    // free on every address, may be had.
+                    chosen_taken |= chosen.is_some() && e.kind() == std::io::ErrorKind::AddrInUse;
+                    bound.not_bound.push((addr, e));
+                }
+            }
         }
-    }
+        if !chosen_taken || tries == PORT_TRIES {
+            break bound;
+        }
+        // (The listeners bound close as they go; their ports are chosen again.)
+        tries += 1;
+    };
     if bound.listeners.is_empty() {
         return Err(match bound.not_bound.into_iter().next() {
             Some((addr, e)) => std::io::Error::new(e.kind(), format!("{addr}: {e}")),
@@ -603,6 +634,39 @@ mod tests {
         assert_eq!(again.not_bound[0].0, v6_same);
         let _ = tx.send(());
         task.await.unwrap().unwrap();
+    }
+
+    /// Operator review (session 47, left): with port 0, the port the first address got was
+    /// tried on the others, and an address where another process held that port was left
+    /// out (a client trying it refused) though a port free on every address could be had.
+    /// The addresses are bound again on a new port then, all of them on one.
+    #[tokio::test]
+    async fn a_port_chosen_for_the_first_address_and_taken_at_another_is_chosen_again() {
+        let first: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+        let second: std::net::SocketAddr = "127.0.0.2:0".parse().unwrap();
+        if std::net::TcpListener::bind(second).is_err() {
+            eprintln!("skipped: no 127.0.0.2 here");
+            return;
+        }
+        // Another process takes the port the first address got, at the second, once.
+        let mut taken: Option<std::net::TcpListener> = None;
+        let mut take_once = |addr: std::net::SocketAddr| {
+            if addr.ip() == second.ip() && addr.port() != 0 && taken.is_none() {
+                taken = Some(std::net::TcpListener::bind(addr).unwrap());
+            }
+        };
+        let bound = bind_each_with(&[first, second], &mut take_once)
+            .await
+            .unwrap();
+        assert!(bound.not_bound.is_empty(), "{:?}", bound.not_bound);
+        let at: Vec<std::net::SocketAddr> = bound
+            .listeners
+            .iter()
+            .map(|l| l.local_addr().unwrap())
+            .collect();
+        assert_eq!(at.len(), 2, "{at:?}");
+        assert_eq!(at[0].port(), at[1].port(), "{at:?}");
+        assert_eq!((at[0].ip(), at[1].ip()), (first.ip(), second.ip()));
     }
 
     /// At most `BODIES_AT_ONCE` webhook requests of the largest body are read at once;
