@@ -2235,6 +2235,14 @@ async fn a_restore_puts_a_backup_in_the_store_s_place_and_keeps_the_store_before
         "{}",
         text(&refused)
     );
+    // Named, where the system tells which (left by session 47: a fixed while, six seconds,
+    // was waited for the log to go, as if it could be this process's own, before saying so).
+    #[cfg(target_os = "linux")]
+    assert!(
+        text(&refused).contains(&format!("(process {})", std::process::id())),
+        "{}",
+        text(&refused)
+    );
     other.close().await;
     let junk = dir.path().join("notes.txt");
     std::fs::write(&junk, "not a database").unwrap();

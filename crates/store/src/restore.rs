@@ -423,9 +423,16 @@ async fn fold_and_check_unused(store: &Path, refuse: &dyn Fn(String) -> Error) -
     let mut folded = crate::fold_log(c).await;
     // A connection of a store this process just closed may still be closing (its pool
     // closes the last ones in tasks of their own); the last to close removes the log. A
-    // while for it, folding again, before the log is taken for another process's.
+    // while for it, folding again, before the log is taken for another process's; none when
+    // the system names another process holding the store's shared memory open (left by
+    // session 47: the while was waited for, six seconds, before saying so).
+    let mut other = None;
     for _ in 0..STRAGGLER_CHECKS {
         if !with_suffix(store, "-wal").exists() || folded.is_err() {
+            break;
+        }
+        other = other_process_holding(&with_suffix(store, "-shm"));
+        if other.is_some() {
             break;
         }
         tokio::time::sleep(STRAGGLER_WAIT).await;
@@ -437,8 +444,9 @@ async fn fold_and_check_unused(store: &Path, refuse: &dyn Fn(String) -> Error) -
     if with_suffix(store, "-wal").exists() {
         return Err(refuse(match folded {
             Ok(_) => format!(
-                "{shown} is open in another process (`aduan serve`, a sync, an analyst's \
-                 tool): stop it and run again; the store is as it was"
+                "{shown} is open in another process{} (`aduan serve`, a sync, an analyst's \
+                 tool): stop it and run again; the store is as it was",
+                other.map_or_else(String::new, |pid| format!(" (process {pid})"))
             ),
             Err(e) => format!(
                 "the log of {shown} could not be folded into it ({e}), and it may be open in \
@@ -448,6 +456,42 @@ async fn fold_and_check_unused(store: &Path, refuse: &dyn Fn(String) -> Error) -
         }));
     }
     Ok(())
+}
+
+/// A process other than this one holding a lock on `shm`, a SQLite store's shared memory
+/// (every connection holds one while it is open), as Linux's `/proc/locks` lists them
+/// (POSIX locks are the process's: `fcntl` would not tell this process's own connections
+/// apart, and an open and close of the file here would drop their locks); `None` where
+/// none is, or where the system does not tell.
+fn other_process_holding(shm: &Path) -> Option<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let file = std::fs::metadata(shm).ok()?;
+        let (dev, ino) = (file.dev(), file.ino());
+        // `/proc/locks` writes the device as `major:minor` in hexadecimal.
+        let at = format!("{:02x}:{:02x}:{ino}", libc::major(dev), libc::minor(dev));
+        let own = std::process::id();
+        std::fs::read_to_string("/proc/locks")
+            .ok()?
+            .lines()
+            // `1: POSIX  ADVISORY  READ 4242 fe:00:1234 128 128` (a lock waited for has `->`).
+            .filter_map(|line| {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                match fields.as_slice() {
+                    [_, "POSIX" | "OFDLCK", _, _, pid, file, ..] if *file == at => {
+                        pid.parse::<u32>().ok()
+                    }
+                    _ => None,
+                }
+            })
+            .find(|pid| *pid != own && *pid != 0)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = shm;
+        None
+    }
 }
 
 /// Copies `from` to `to` (replaced if it exists; made as [`crate::create_private`] makes a
