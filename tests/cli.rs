@@ -2237,9 +2237,13 @@ async fn a_restore_puts_a_backup_in_the_store_s_place_and_keeps_the_store_before
     );
     // Named, where the system tells which (left by session 47: a fixed while, six seconds,
     // was waited for the log to go, as if it could be this process's own, before saying so).
+    // (By its id as `/proc` names it, which `/proc/locks` gives.)
     #[cfg(target_os = "linux")]
     assert!(
-        text(&refused).contains(&format!("(process {})", std::process::id())),
+        text(&refused).contains(&format!(
+            "(process {})",
+            std::fs::read_link("/proc/self").unwrap().display()
+        )),
         "{}",
         text(&refused)
     );

@@ -462,7 +462,8 @@ async fn fold_and_check_unused(store: &Path, refuse: &dyn Fn(String) -> Error) -
 /// (every connection holds one while it is open), as Linux's `/proc/locks` lists them
 /// (POSIX locks are the process's: `fcntl` would not tell this process's own connections
 /// apart, and an open and close of the file here would drop their locks); `None` where
-/// none is, or where the system does not tell.
+/// none is, or where the system does not tell (this process not in the PID namespace of
+/// `/proc`: its own could not be told from another's).
 fn other_process_holding(shm: &Path) -> Option<u32> {
     #[cfg(target_os = "linux")]
     {
@@ -471,7 +472,15 @@ fn other_process_holding(shm: &Path) -> Option<u32> {
         let (dev, ino) = (file.dev(), file.ino());
         // `/proc/locks` writes the device as `major:minor` in hexadecimal.
         let at = format!("{:02x}:{:02x}:{ino}", libc::major(dev), libc::minor(dev));
-        let own = std::process::id();
+        // This process as `/proc` names it: `/proc/locks` gives a lock's process by its id in
+        // the PID namespace `/proc` was mounted for, not by its id in this process's own,
+        // `std::process::id()`, where the two differ (review, session 48: this process's own
+        // lock was then another's, and a store nobody else held was refused at once).
+        let own: u32 = std::fs::read_link("/proc/self")
+            .ok()?
+            .to_str()?
+            .parse()
+            .ok()?;
         std::fs::read_to_string("/proc/locks")
             .ok()?
             .lines()
@@ -790,5 +799,87 @@ mod tests {
         for kept in [first, second, third] {
             assert_eq!(std::fs::read(kept).unwrap(), b"store");
         }
+    }
+
+    /// Review of session 48: `/proc/locks` gives each lock's process by its id in the PID
+    /// namespace `/proc` was mounted for, which is not this process's own where the two
+    /// differ (a container or a sandbox that gave it a namespace of its own and left `/proc`
+    /// as it was): its own lock on the `-shm` was another process's, and the store nobody
+    /// else held was refused at once, naming this process. Run in such a namespace (by
+    /// `unshare`, where the system allows it), this process's own connection is no other's.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn this_process_s_own_lock_is_no_other_s_in_a_pid_namespace_of_its_own() {
+        let exe = std::env::current_exe().unwrap();
+        let inner = "restore::tests::own_lock_in_this_process_s_namespace";
+        let ways: [&[&str]; 2] = [
+            &["--pid", "--fork", "--kill-child"],
+            &[
+                "--user",
+                "--map-root-user",
+                "--pid",
+                "--fork",
+                "--kill-child",
+            ],
+        ];
+        for way in ways {
+            let Ok(out) = std::process::Command::new("unshare")
+                .args(way)
+                .arg(&exe)
+                .args(["--exact", inner, "--ignored", "--nocapture"])
+                .output()
+            else {
+                eprintln!("skipped: no unshare here");
+                return;
+            };
+            let said = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            // (Not started: no namespace may be made that way here.)
+            if !said.contains("running 1 test") {
+                continue;
+            }
+            assert!(out.status.success(), "{said}");
+            assert!(
+                said.contains("checked in a PID namespace of its own"),
+                "{said}"
+            );
+            return;
+        }
+        eprintln!("skipped: no PID namespace may be made here");
+    }
+
+    /// (Run by the test above, in a PID namespace of its own whose `/proc` is the one it
+    /// was started with.)
+    #[cfg(target_os = "linux")]
+    #[test]
+    #[ignore = "run by this_process_s_own_lock_is_no_other_s_in_a_pid_namespace_of_its_own"]
+    fn own_lock_in_this_process_s_namespace() {
+        let proc_self = std::fs::read_link("/proc/self").unwrap();
+        if proc_self.to_str() == Some(std::process::id().to_string().as_str()) {
+            eprintln!("skipped: this process is in the PID namespace of /proc");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("aduan.db");
+        let c = rusqlite::Connection::open(&db).unwrap();
+        let mode: String = c
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        c.execute_batch("CREATE TABLE seen (n INTEGER NOT NULL); INSERT INTO seen VALUES (1);")
+            .unwrap();
+        let shm = super::with_suffix(&db, "-shm");
+        let locks = std::fs::read_to_string("/proc/locks").unwrap();
+        let ino = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&shm).unwrap());
+        assert!(
+            locks.lines().any(|l| l.contains(&format!(":{ino} "))),
+            "this process's lock is listed: {locks}"
+        );
+        assert_eq!(super::other_process_holding(&shm), None, "{locks}");
+        drop(c);
+        println!("checked in a PID namespace of its own");
     }
 }
