@@ -59,7 +59,8 @@ const CLOSE_WAIT: Duration = Duration::from_secs(10);
 /// The exit status of a command stopped by its configuration (the file, a table, a schedule,
 /// a secret or key missing from the environment): sysexits' `EX_CONFIG`. The systemd unit
 /// does not restart on it (`RestartPreventExitStatus=78`): it would stop again the same way.
-/// Every other failure exits with 1.
+/// Every other failure exits with 1 (but a store `aduan status` cannot read,
+/// [`EXIT_UNREADABLE`]).
 pub(crate) const EXIT_CONFIG: u8 = 78;
 
 /// A problem of the configuration found by a command itself (see [`EXIT_CONFIG`]).
