@@ -298,7 +298,8 @@ impl Store {
     /// The run of each channel going on now, in this process or another on the store: the
     /// channel's latest run without an end, while its lease is held (SQLite: by that run, a
     /// lease not lapsed and not of a process of this machine that is gone; PostgreSQL: the
-    /// lock granted to a session of this database that holds the lock naming the run).
+    /// lock granted to a session of this database that holds the lock naming the run, or an
+    /// older Aduan's, naming none).
     /// A run whose process was killed has no end recorded until the channel's next run: it
     /// is not going on, and not listed, once its lease is not its own (freed with its
     /// process, as [`lease_held`](Self::lease_held) and the next run's
@@ -332,7 +333,8 @@ impl Store {
     /// Whether the run `run_id` of `channel` (one without an end) goes on now: the channel's
     /// lease is held by that run (SQLite: not lapsed, and not by a process of this machine
     /// that is gone; PostgreSQL: by a session of this database that holds the lock naming the
-    /// run, [`holder_key`], beside it: a rebuild or a retry holding the channel is no run). A
+    /// run, [`holder_key`], beside it, or no such lock at all, an older Aduan's: a rebuild or
+    /// a retry holding the channel is no run). A
     /// run ends after its lease is given back, and starts after its lease is taken: a caller
     /// that read the run's row before this is told whether it went on then, or ended (its
     /// row read again says which) or was killed.
@@ -351,9 +353,18 @@ impl Store {
             })),
             Backend::Postgres(pool) => {
                 let scope = self.schema.as_deref().unwrap_or_default();
+                // A session holding the channel's lock and no shared advisory lock at all
+                // (a newer one's holder lock, granted or waited for) is an older Aduan's,
+                // whose lease names no holder: its run goes on, as that Aduan reads it
+                // (review, session 48: it read as killed, and every run of the processes
+                // not yet upgraded failed `aduan status` while they were upgraded one by
+                // one). (A newer holder holds the channel's lock alone for the round trip
+                // before its own is taken: a killed run may read as going on then.)
                 sqlx::query_scalar::<_, bool>(&format!(
-                    "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_locks h ON h.pid = l.pid \
-                     WHERE {} AND {})",
+                    "SELECT EXISTS (SELECT 1 FROM pg_locks l WHERE {} AND (\
+                     EXISTS (SELECT 1 FROM pg_locks h WHERE h.pid = l.pid AND {}) \
+                     OR NOT EXISTS (SELECT 1 FROM pg_locks o WHERE o.pid = l.pid \
+                     AND o.locktype = 'advisory' AND o.mode = 'ShareLock')))",
                     granted_lock("l", 1),
                     granted_lock("h", 2)
                 ))

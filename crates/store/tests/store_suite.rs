@@ -2538,6 +2538,44 @@ async fn a_run_killed_is_not_going_on_while_another_holder_has_the_channel() {
     }
 }
 
+/// Review of session 48: an older Aduan's lease on PostgreSQL is the channel's lock alone,
+/// naming no holder, and its run read as killed to a newer process while it went on: every
+/// run of the processes not yet upgraded failed `aduan status` (exit 1, `stopped: killed`)
+/// and was left out of the metrics while the store's processes were upgraded one by one.
+/// A session holding the channel's lock and no lock naming a holder is such an Aduan's: its
+/// run goes on, as that Aduan reads it; a newer holder's lease is still no run of another.
+#[tokio::test]
+async fn a_run_of_an_older_aduan_goes_on_while_its_lease_is_held() {
+    use sqlx::Connection;
+    for ts in each_backend().await {
+        let Some(key) = ts.store.lease_lock_key("sp4n_lapor") else {
+            continue;
+        };
+        let s = &ts.store;
+        s.save_run(&running("r1")).await.unwrap();
+        // The older Aduan's lease: the channel's lock, on a connection of its own.
+        let mut older = sqlx::PgConnection::connect(&ts.url).await.unwrap();
+        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(key)
+            .fetch_one(&mut older)
+            .await
+            .unwrap();
+        assert!(got);
+        let status = s.channel_status(1).await.unwrap();
+        assert_eq!(
+            status[0].running.as_ref().map(|r| r.run_id.as_str()),
+            Some("r1")
+        );
+        assert_eq!(s.runs_in_progress().await.unwrap().len(), 1);
+        older.close().await.unwrap();
+        // Its session gone: killed.
+        let rebuild = testing::lease_when_free(s, "sp4n_lapor", "renormalise-a").await;
+        assert_eq!(s.channel_status(1).await.unwrap()[0].running, None);
+        assert!(s.runs_in_progress().await.unwrap().is_empty());
+        rebuild.release().await.unwrap();
+    }
+}
+
 #[tokio::test]
 async fn runs_are_recorded_and_reported_per_channel() {
     for ts in each_backend().await {
