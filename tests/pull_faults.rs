@@ -1184,3 +1184,154 @@ async fn every_json_answer_cut_short_without_its_length_is_asked_again() {
         .collect();
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// A list of `/api/v1/laporan` served as the contract says: `reports` (tracking id, `updated_at`,
+/// status) ordered by `updated_at` then `tracking_id`, from `updated_from` (inclusive), in
+/// pages of `per_page`, its `meta` counting the reports from `updated_from`.
+fn sp4n_listed(reports: &[(u64, String, String)], target: &str) -> String {
+    if target.starts_with("/api/v1/auth/token") {
+        return token_answer();
+    }
+    let from = query(target, "updated_from").and_then(|f| aduan_core::time::parse_source(&f));
+    let page: usize = query(target, "page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    let per: usize = query(target, "per_page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(100)
+        .max(1);
+    let mut listed: Vec<(chrono::DateTime<chrono::Utc>, u64, String)> = reports
+        .iter()
+        .filter_map(|(id, u, s)| {
+            let at = aduan_core::time::parse_source(u)?;
+            from.is_none_or(|f| at >= f)
+                .then(|| (at, *id, sp4n_report(*id, u, s)))
+        })
+        .collect();
+    listed.sort_by_key(|(at, id, _)| (*at, *id));
+    let items: Vec<&str> = listed
+        .iter()
+        .skip((page - 1) * per)
+        .take(per)
+        .map(|(_, _, r)| r.as_str())
+        .collect();
+    ok_json(&format!(
+        r#"{{"status":"success","data":[{}],"meta":{{"page":{page},"per_page":{per},"total":{},"total_pages":{}}}}}"#,
+        items.join(","),
+        listed.len(),
+        listed.len().div_ceil(per)
+    ))
+}
+
+/// The list requests in `log` (its targets), as `updated_from` and `page`.
+fn sp4n_asked(log: &Mutex<Vec<String>>) -> Vec<(String, String)> {
+    log.lock()
+        .unwrap()
+        .iter()
+        .filter(|t| t.starts_with("/api/v1/laporan"))
+        .map(|t| {
+            (
+                query(t, "updated_from").unwrap_or_default(),
+                query(t, "page").unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// The saved cursor of `channel`, as its rows print.
+async fn cursor_of(ts: &aduan_store::testing::TestStore, channel: &str) -> String {
+    let rows = ts
+        .store
+        .query(&format!(
+            "SELECT cursor FROM sync_state WHERE channel = '{channel}'"
+        ))
+        .await
+        .unwrap()
+        .rows;
+    format!("{rows:?}")
+}
+
+/// Lead (session 48): a look-back window holding more than a page, its first page all of one
+/// time (a burst), was read from its start, then on from the cursor, then on from that
+/// time's page 1, which was the window's first page asked again, and asked a third time
+/// when that time's pages were read again: a run asked for one page twice. The window's
+/// first page is that time's page 1: the rest of the window goes on from its page 2, and no
+/// page is asked twice in a run; an edit within the window is still read, the cursor does
+/// not move back, and a run with nothing new whose window fits a page makes one request.
+#[tokio::test]
+async fn sp4n_a_look_back_of_several_pages_asks_for_no_page_twice() {
+    // Three reports updated in one second, then the report the cursor stops at.
+    let reports: Arc<Mutex<Vec<(u64, String, String)>>> = Arc::new(Mutex::new(
+        [
+            (1, "2021-09-13T14:20:00+07:00"),
+            (2, "2021-09-13T14:20:00+07:00"),
+            (3, "2021-09-13T14:20:00+07:00"),
+            (4, "2021-09-13T14:25:00+07:00"),
+        ]
+        .into_iter()
+        .map(|(id, at)| (id, at.to_string(), "Terverifikasi".to_string()))
+        .collect(),
+    ));
+    let served = Arc::clone(&reports);
+    let handler: Handler =
+        Arc::new(move |target: &str| sp4n_listed(&served.lock().unwrap(), target));
+    let (base, log) = scripted(handler).await;
+    let ts = sqlite_store().await;
+    let engine = engine(&ts);
+    let run = |per_page: u32| {
+        let engine = &engine;
+        let connector = sp4n_connector(base.clone(), per_page);
+        let log = Arc::clone(&log);
+        async move {
+            log.lock().unwrap().clear();
+            let report = engine.sync(&connector, &NoProgress).await.unwrap();
+            assert_eq!(report.outcome, Outcome::Ok, "{}", report.summary_line());
+            (report, sp4n_asked(&log))
+        }
+    };
+    run(2).await;
+    let cursor = cursor_of(&ts, "sp4n_lapor").await;
+    assert!(cursor.contains("14:25:00"), "{cursor}");
+
+    // Nothing new: the window's first page (two of the burst), the cursor's page, the burst's
+    // page 2, and its page 1 read again, each asked once.
+    let (report, asked) = run(2).await;
+    assert_eq!(
+        (report.counts.fetched, report.counts.unchanged),
+        (report.counts.unchanged, report.counts.fetched),
+        "{}",
+        report.summary_line()
+    );
+    let mut once = asked.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!((asked.len(), once.len()), (4, 4), "{asked:#?}");
+
+    // A version of the third report committed late within the window: read, the cursor
+    // where it was, and still no page asked twice.
+    reports.lock().unwrap()[2] = (3, "2021-09-13T14:22:00+07:00".into(), "Selesai".into());
+    let (report, asked) = run(2).await;
+    assert_eq!(
+        report.counts.fetched - report.counts.unchanged,
+        1,
+        "{}",
+        report.summary_line()
+    );
+    let mut once = asked.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!(once.len(), asked.len(), "{asked:#?}");
+    assert_eq!(
+        rows(&ts, "sp4n_lapor").await[2][1],
+        "resolved",
+        "{:?}",
+        rows(&ts, "sp4n_lapor").await
+    );
+    assert_eq!(cursor_of(&ts, "sp4n_lapor").await, cursor);
+
+    // A window that fits a page, nothing new: one request.
+    let (_, asked) = run(50).await;
+    assert_eq!(asked.len(), 1, "{asked:#?}");
+    assert_eq!(cursor_of(&ts, "sp4n_lapor").await, cursor);
+}

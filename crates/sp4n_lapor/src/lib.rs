@@ -10,7 +10,8 @@
 //! after each page it asks again from page 1 with `updated_from` set to the newest
 //! `updated_at` it has stored (inclusive, so that time's reports are re-read and recognised
 //! by their unchanged payload). Page numbers are used only when a whole page shares one
-//! `updated_at`. A moved report is met again at the end, as the update it is. Each run reads
+//! `updated_at` (a first page all of one time later than asked is that time's page 1: the
+//! walk goes on from its page 2, not asking for it again). A moved report is met again at the end, as the update it is. Each run reads
 //! again the `lookback_secs` before the saved cursor, so that a version the system commits
 //! late (dated before reports already listed) is found too, after reading on from the cursor
 //! (a run stopped inside them has saved its progress); the cursor never moves back. Its first
@@ -476,6 +477,9 @@ fn fingerprint(records: &[RawRecord]) -> u64 {
     hasher.finish()
 }
 
+/// The newest `updated_at` of a page's reports, as a time and as the source wrote it.
+type Newest = Option<(DateTime<Utc>, String)>;
+
 /// How a walk over the pages of one time ended.
 struct After {
     /// The newest `updated_at` of its last page, when it went past the walk's time.
@@ -485,10 +489,13 @@ struct After {
 }
 
 impl Pager {
-    /// A page's reports as records, and the newest `updated_at` among them.
-    fn records(page: Page) -> (Vec<RawRecord>, Option<(DateTime<Utc>, String)>) {
+    /// A page's reports as records, the newest `updated_at` among them, and whether every
+    /// one of them is of that time.
+    fn records(page: Page) -> (Vec<RawRecord>, Newest, bool) {
         let received_at = Utc::now();
         let mut newest: Option<(DateTime<Utc>, String)> = None;
+        let mut oldest: Option<DateTime<Utc>> = None;
+        let mut timed = 0;
         let mut records = Vec::with_capacity(page.data.len());
         for item in page.data {
             let key: Option<Key> = aduan_core::json::lenient_value(&item);
@@ -509,6 +516,8 @@ impl Pager {
             // again from there (and recognised).
             let updated = updated.filter(|(t, _)| !aduan_core::time::ahead_of(*t, received_at));
             if let Some((t, s)) = updated {
+                timed += 1;
+                oldest = Some(oldest.map_or(t, |o| o.min(t)));
                 if newest.as_ref().is_none_or(|(n, _)| t > *n) {
                     newest = Some((t, s));
                 }
@@ -524,7 +533,11 @@ impl Pager {
                 payload: item,
             });
         }
-        (records, newest)
+        let one_time = timed == records.len()
+            && newest
+                .as_ref()
+                .is_some_and(|(n, _)| oldest.is_some_and(|o| o == *n));
+        (records, newest, one_time)
     }
 
     /// Moves on from a page (or a walk) that ended as `after` says: to page 1 of its newest
@@ -609,7 +622,7 @@ impl Pager {
     async fn step(&mut self) -> Result<Option<Batch>> {
         if let Some(back) = self.back {
             let page = self.connector.page(self.from.as_deref(), back).await?;
-            let (records, _) = Self::records(page);
+            let (records, _, _) = Self::records(page);
             let cursor = if back > 1 {
                 self.back = Some(back - 1);
                 None
@@ -661,7 +674,7 @@ impl Pager {
         let past_the_last = page
             .total_pages
             .is_some_and(|pages| u64::from(self.page) > pages);
-        let (records, newest) = Self::records(page);
+        let (records, newest, one_time) = Self::records(page);
         // The reports of a page after the first the same as the page before, in the same
         // order: the server does not page on from `page` (it ignores it). The walk would ask
         // for the next page until the run's time ran out, run after run, nothing later than
@@ -686,7 +699,7 @@ impl Pager {
                 .connector
                 .page(self.from.as_deref(), self.page - 1)
                 .await?;
-            let (before, _) = Self::records(before);
+            let (before, _, _) = Self::records(before);
             if fingerprint(&before) == listed {
                 return Err(Error::Upstream {
                     channel: CHANNEL.into(),
@@ -718,7 +731,17 @@ impl Pager {
             self.walk_back(after);
             None
         } else if progressed {
-            self.settle(after)
+            let cursor = self.settle(after);
+            if one_time && full && !self.done {
+                // Every report of this first page is of its newest time, later than it was
+                // asked from: nothing lies between, and it is that time's first page too. The
+                // walk goes on over that time's pages from the second (and reads them again,
+                // last to first, as any such walk), not asking for this page again (lead,
+                // session 48: the look-back's first page, all of one time, was asked again
+                // when the rest of the window was read, and again by that walk).
+                self.page = 2;
+            }
+            cursor
         } else {
             // A whole page at the cursor's time: walk its pages, the cursor stays.
             self.page += 1;
