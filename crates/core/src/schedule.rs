@@ -9,9 +9,10 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-/// The words a run's error carries when a source answered `429` with a `Retry-After` longer
-/// than a run waits out (the transport writes them, the scheduler reads the wait back with
-/// [`asked_wait`] to hold the channel back that long): one wording for both.
+/// The words a run's error carries when a source answered `429` or `503` with a
+/// `Retry-After` longer than a run waits out, or `503` with one to a request's last attempt
+/// (the transport writes them, the scheduler reads the wait back with [`asked_wait`] to hold
+/// the channel back no shorter): one wording for both.
 pub fn asked_to_wait(wait: Duration) -> String {
     format!("asked to wait {} s (Retry-After)", wait.as_secs())
 }

@@ -118,8 +118,9 @@ pub(crate) fn failed(report: &RunReport) -> bool {
     }
 }
 
-/// How long the source asked to be left alone, when a run ended on a `429` whose
-/// `Retry-After` was longer than the transport waits out (its error says so in the words of
+/// How long the source asked to be left alone, when a run ended on a `429` or `503` whose
+/// `Retry-After` was longer than the transport waits out, or on a `503` with one answered to
+/// a request's last attempt (its error says so in the words of
 /// [`aduan_core::schedule::asked_to_wait`]).
 pub(crate) fn asked_to_wait(report: &RunReport) -> Option<Duration> {
     let asked = aduan_core::schedule::asked_wait(report.error.as_deref()?)?;

@@ -871,7 +871,21 @@ impl HttpClient {
                             });
                         }
                         if last {
-                            return Err(response.unexpected(self.channel, what));
+                            // The wait asked, named as a `429`'s is: the scheduler holds the
+                            // channel off no shorter (lead, session 48: it held it off its
+                            // own back-off alone, a minute where the server asked for more).
+                            return Err(match asked {
+                                Some(wait) => response.unexpected_because(
+                                    self.channel,
+                                    what,
+                                    &format!(
+                                        "the last of {} attempts; {}",
+                                        self.policy.max_attempts,
+                                        aduan_core::schedule::asked_to_wait(wait)
+                                    ),
+                                ),
+                                None => response.unexpected(self.channel, what),
+                            });
                         }
                         failed += 1;
                         let message = format!("{status}");
@@ -2070,6 +2084,34 @@ mod tests {
             Some(Duration::from_secs(3600)),
             "{error}"
         );
+    }
+
+    /// Lead (session 48): a `503` whose `Retry-After` is honoured, answered to the last
+    /// attempt, ended the request with an error that did not name the wait, so that the
+    /// scheduler held the channel off its own back-off alone (a minute after a first failure)
+    /// where the server asked for longer: the error names the wait in the words the
+    /// scheduler reads, as a `429`'s and a `503`'s waits longer than honoured do. Without a
+    /// `Retry-After`, it names none.
+    #[tokio::test]
+    async fn a_503_s_retry_after_answered_to_the_last_attempt_is_named_for_the_scheduler() {
+        let client = HttpClient::new("test", RetryPolicy::from_settings(5, 1, 10)).unwrap();
+        for (head, wait) in [
+            (
+                "HTTP/1.1 503 Service Unavailable\r\nretry-after: 240",
+                Some(Duration::from_secs(240)),
+            ),
+            ("HTTP/1.1 503 Service Unavailable", None),
+        ] {
+            let (url, asked) = limiting_server(usize::MAX, head).await;
+            let error = client
+                .send("GET aduan", |c| c.get(&url))
+                .await
+                .expect_err("unavailable")
+                .to_string();
+            assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1);
+            assert!(error.contains("answered 503"), "{error}");
+            assert_eq!(aduan_core::schedule::asked_wait(&error), wait, "{error}");
+        }
     }
 
     /// Review (session 47): a redirect to another origin is not followed, and the error of
