@@ -204,8 +204,17 @@ impl Response {
         if !(300..400).contains(&self.status) {
             return String::new();
         }
+        // The statuses the client follows (to the same origin, ten at the most); it returns
+        // any other 3xx (`300`, `304`) as it came, and one of these without a `Location`
+        // (lead, session 48: such an answer on the same origin was said to be "after ten
+        // redirects").
+        let followed = matches!(self.status, 301 | 302 | 303 | 307 | 308);
         let Some(location) = self.headers.get(reqwest::header::LOCATION) else {
-            return String::new();
+            return if followed {
+                ", a redirect without a Location".into()
+            } else {
+                String::new()
+            };
         };
         let target = location
             .to_str()
@@ -226,8 +235,9 @@ impl Response {
             )
         };
         let why = match reqwest::Url::parse(&self.url) {
-            Ok(asked) if origin(&asked) == origin(&target) => "after ten redirects",
-            _ => "another origin",
+            _ if !followed => format!("a {} is not followed", self.status),
+            Ok(asked) if origin(&asked) == origin(&target) => "after ten redirects".into(),
+            _ => "another origin".into(),
         };
         format!(
             ", a redirect to {} not followed ({why})",
@@ -2153,6 +2163,46 @@ mod tests {
             "{error}"
         );
         assert!(!error.contains("s3cret"), "{error}");
+    }
+
+    /// Lead (session 48): a 3xx the client does not follow, on the same origin (a `300`, a
+    /// `304`), was said to be a redirect not followed "after ten redirects", and one it would
+    /// follow but for its missing `Location` was named by its status alone. Each says what
+    /// happened: the status, and where it points without its query.
+    #[tokio::test]
+    async fn a_3xx_not_followed_on_the_same_origin_says_why() {
+        let (port, _) = server(move |path, _| match path {
+            "/choices" => "HTTP/1.1 300 Multiple Choices\r\nlocation: /elsewhere?sig=s3cret\r\ncontent-length: 0\r\n\r\n".into(),
+            "/unmodified" => "HTTP/1.1 304 Not Modified\r\nlocation: /elsewhere?sig=s3cret\r\n\r\n".into(),
+            "/nowhere" => "HTTP/1.1 302 Found\r\ncontent-length: 0\r\n\r\n".into(),
+            _ => "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok".into(),
+        })
+        .await;
+        let client = HttpClient::new("test", RetryPolicy::from_settings(5, 1, 10)).unwrap();
+        for (path, said) in [
+            (
+                "/choices",
+                format!(
+                    "answered 300, a redirect to http://127.0.0.1:{port}/elsewhere not followed (a 300 is not followed)"
+                ),
+            ),
+            (
+                "/unmodified",
+                format!(
+                    "answered 304, a redirect to http://127.0.0.1:{port}/elsewhere not followed (a 304 is not followed)"
+                ),
+            ),
+            ("/nowhere", "answered 302, a redirect without a Location".into()),
+        ] {
+            let url = format!("http://127.0.0.1:{port}{path}");
+            let answer = client.send("GET", |c| c.get(&url)).await.unwrap();
+            let error = answer.unexpected("test", "GET").to_string();
+            assert!(error.contains(&said), "{path}: {error}");
+            assert!(
+                !error.contains("ten redirects") && !error.contains("s3cret"),
+                "{path}: {error}"
+            );
+        }
     }
 
     #[tokio::test]
