@@ -15,7 +15,8 @@
 //! The saved cursor is the newest `updated` stored, to the second (as UTC ISO 8601, so that
 //! `aduan status` reads as a time): `since` is inclusive, so the next run reads that second's
 //! items again and recognises them by their unchanged payload; nothing updated in the same
-//! second is missed. Each run reads again the `lookback_secs` before it, so that a version the
+//! second is missed. It is before the server's second when the run began (`server_time`),
+//! whose items of other kab/kota the next run counts once that second is over. Each run reads again the `lookback_secs` before it, so that a version the
 //! system commits late (dated before items already listed) is found too, after reading on
 //! from it (a run stopped inside them has saved its progress); the saved time never moves
 //! back. Its first page asks from the window's start, and when that page reaches the saved
@@ -352,6 +353,8 @@ impl PullConnector for LaporGub {
         Ok(Box::new(Pager {
             faults_base,
             connector: self.clone(),
+            began: saved,
+            open: None,
             saved,
             since,
             walk_since: since,
@@ -419,6 +422,16 @@ struct Pager {
     /// The client's faults when the run began.
     faults_base: FaultCounts,
     connector: LaporGub,
+    /// The time saved when the run began, in unix seconds: the saved cursor never moves
+    /// before it.
+    began: Option<i64>,
+    /// The server's current second when the run's first page was answered (its
+    /// `server_time`, else this clock's): items may still be updated in it after they are
+    /// read. An item of other kab/kota updated in it or later is not counted by this run,
+    /// and the time saved stays before it, so that the next run counts each of that second
+    /// once, those that came after this run read it too (lead, session 48: they were never
+    /// counted, the next run counting none of the second saved).
+    open: Option<i64>,
     /// The time saved when the run began, in unix seconds, and once the walk on from it is
     /// over, the time it read up to: the saved cursor never moves before it, and an item of
     /// other kab/kota dated then or before, read again by the look-back, is not counted again.
@@ -608,6 +621,12 @@ impl BatchSource for Pager {
         };
         let kota = self.connector.inner.config.kota_id;
         let received_at = Utc::now();
+        let open = *self.open.get_or_insert_with(|| {
+            page.server_time
+                .as_ref()
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or_else(|| received_at.timestamp())
+        });
         // An item dated later than the server's clock (ours, if it gives none), or outside the
         // years a source's times lie in, is a mistake that must not carry the saved time past
         // reports not read yet: it moves nothing, and is read again from there (and
@@ -654,8 +673,10 @@ impl BatchSource for Pager {
                 .and_then(aduan_core::json::as_int)
                 .is_some_and(|k| k != kota);
             if other {
-                // Not again when read again by the look-back (a run before counted it).
-                if updated_secs.is_none_or(|t| self.saved.is_none_or(|saved| t > saved)) {
+                // Not again when read again by the look-back (a run before counted it), nor
+                // yet in the server's current second (the next run counts it).
+                if updated_secs.is_none_or(|t| t < open && self.saved.is_none_or(|saved| t > saved))
+                {
                     self.connector.inner.http.count("other_kota");
                 }
                 continue;
@@ -719,8 +740,14 @@ impl BatchSource for Pager {
         Ok(Some(Batch {
             records,
             // Never before the time saved when the run began: the look-back's walks, before
-            // it, do not move it back.
-            cursor: self.since.max(self.saved).and_then(cursor_text),
+            // it, do not move it back. Before the server's current second when the run began
+            // (see `open`), unless that is before it.
+            cursor: self
+                .since
+                .max(self.saved)
+                .map(|t| t.min(open.saturating_sub(1)))
+                .max(self.began)
+                .and_then(cursor_text),
             again: Vec::new(),
         }))
     }
@@ -881,7 +908,8 @@ mod tests {
             calls += 1;
             assert!(calls <= 10, "the walk goes round");
             match pages.next_batch().await {
-                Ok(Some(b)) => assert_eq!(b.cursor.as_deref(), Some("2021-09-12T09:46:40Z")),
+                // The second before the server's (its items' second, which may still change).
+                Ok(Some(b)) => assert_eq!(b.cursor.as_deref(), Some("2021-09-12T09:46:39Z")),
                 Ok(None) => panic!("the walk ended without an error"),
                 Err(e) => break e.to_string(),
             }
@@ -929,6 +957,69 @@ mod tests {
         assert_eq!(batch.records.len(), 2);
         assert_eq!(batch.cursor.as_deref(), Some(saved.as_str()));
         assert_eq!(pages.faults().get("other_kota"), None);
+        server.abort();
+    }
+
+    /// The pages of a run from `cursor` read to the end: the cursor the last batch hands on
+    /// (or `cursor`), and the items of other kab/kota the run counts.
+    async fn read_through(c: &LaporGub, cursor: Option<String>) -> (Option<String>, u64) {
+        let mut pages = c.open(cursor.clone()).await.expect("opens");
+        let mut saved = cursor;
+        while let Some(b) = pages.next_batch().await.expect("a page") {
+            saved = b.cursor.or(saved);
+        }
+        let other = pages.faults().get("other_kota").copied().unwrap_or(0);
+        (saved, other)
+    }
+
+    /// Lead (session 48): the items of other kab/kota a run reads in the second it saves
+    /// were counted, and the next run, reading that second again, counted none of it, as a
+    /// run before had counted them: one updated in that second after the run read it (the
+    /// server's current second then) was never counted. An item in the server's current
+    /// second is counted by a run that reads its second over, the saved time left before
+    /// it: each is counted once, also those that come in that second after a run read it.
+    #[tokio::test]
+    async fn an_item_of_another_kab_kota_in_the_servers_current_second_is_counted_once() {
+        use axum::extract::{Query, State};
+        const T: i64 = 1_631_440_000;
+        type Served = Arc<std::sync::Mutex<(Vec<(&'static str, i64, u32)>, i64)>>;
+        async fn aduan(
+            State(state): State<Served>,
+            Query(q): Query<std::collections::HashMap<String, String>>,
+        ) -> String {
+            let since: i64 = q.get("since").and_then(|s| s.parse().ok()).unwrap_or(0);
+            let (items, now) = &*state.lock().expect("state");
+            let items: Vec<String> = items
+                .iter()
+                .filter(|(_, t, _)| *t >= since)
+                .map(|(id, t, kota)| item(id, *t, *kota))
+                .collect();
+            page(&items, "null", *now)
+        }
+        let state: Served = Arc::new(std::sync::Mutex::new((
+            vec![("LGWP00000001", T - 5, 3375), ("LGWP00000002", T, 3301)],
+            T,
+        )));
+        let (c, server) = served(
+            axum::Router::new()
+                .route("/api/v2/aduan", axum::routing::get(aduan))
+                .with_state(Arc::clone(&state)),
+            None,
+        )
+        .await;
+        // A run while `T` is the server's current second.
+        let (cursor, first) = read_through(&c, None).await;
+        // Another kab/kota's item updated in that same second after the run read it.
+        {
+            let mut s = state.lock().expect("state");
+            s.0.push(("LGWP00000003", T, 3302));
+            s.1 = T + 10;
+        }
+        let (cursor, second) = read_through(&c, cursor).await;
+        assert_eq!(first + second, 2, "counted {first}, then {second}");
+        let (cursor, third) = read_through(&c, cursor).await;
+        assert_eq!(third, 0);
+        assert_eq!(cursor, cursor_text(T));
         server.abort();
     }
 
@@ -1252,7 +1343,8 @@ mod tests {
         );
         assert!(batch.records[1].payload.windows(4).any(|w| w == b"caf\xE9"));
         assert!(serde_json::from_slice::<serde_json::Value>(&batch.records[1].payload).is_err());
-        assert_eq!(batch.cursor.as_deref(), Some("2021-09-12T09:46:40Z"));
+        // The second before the server's clock, its items' second (this clock's is years on).
+        assert_eq!(batch.cursor.as_deref(), Some("2021-09-12T09:46:39Z"));
         assert_eq!(pages.faults().get("page_not_json"), Some(&1));
         server.abort();
     }
