@@ -1565,6 +1565,40 @@ async fn a_record_s_listing_finds_its_webhook_deliveries_and_backfill_items_on_b
     server.abort();
 }
 
+/// A backfill item holding `id` twice is archived under the one the parser folds it by (the
+/// last), so that `aduan raw list --channel smart_city --record <id>` finds it, on both stores
+/// (review, session 47: serde refused the item's keyset fields given twice, and it was
+/// archived under no id).
+#[tokio::test]
+async fn a_backfill_item_naming_its_report_twice_is_listed_under_the_id_it_is_folded_by() {
+    let twice = report_version("r-1", 2, "in_progress", "2024-02-02T01:00:00Z").replacen(
+        r#""id":"r-1","#,
+        r#""id":"r-0","id":"r-1","#,
+        1,
+    );
+    let (connector, server) = page_of(&[twice]).await;
+    for ts in all_stores().await {
+        engine(&ts).sync(&connector, &NoProgress).await.unwrap();
+        assert_eq!(
+            stored(&ts).await,
+            BTreeMap::from([("r-1".to_string(), "in_progress".to_string())]),
+            "{}",
+            ts.label
+        );
+        let listed = ts
+            .store
+            .raws(&aduan_store::RawFilter {
+                channel: Some("smart_city".into()),
+                external_id: Some("r-1".into()),
+                limit: 50,
+            })
+            .await
+            .expect("listed");
+        assert_eq!(listed.len(), 1, "{}", ts.label);
+    }
+    server.abort();
+}
+
 /// Versions of one report through the webhook and the backfill, out of order, two of them
 /// dated more than a day after they were received (one of them only days after, and long
 /// past when it is read again): one complaint, of the highest version read, the two

@@ -379,8 +379,11 @@ impl Backfill {
         let mut reached = false;
         let mut records = Vec::with_capacity(items.len());
         for item in items {
-            let key: Option<Key> = aduan_core::json::lenient_value(&item);
-            let id = key.as_ref().and_then(|k| k.id.clone());
+            // Read as the parser reads it (of a member given twice, the last; serde refused
+            // the item's fields so, and it was archived under no id).
+            let value: Option<serde_json::Value> = aduan_core::json::lenient_value(&item);
+            let key = value.as_ref().and_then(|v| Key::deserialize(v).ok());
+            let id = value.as_ref().and_then(parse::record_id);
             // A deletion listed as the webhook's stub has no `updated_at`: its `deleted_at`
             // places it (review: a page of them could not be paged past).
             if let Some(

@@ -109,6 +109,32 @@ fn report_value(
     }
 }
 
+/// The report id a payload is archived under (`raw_records.external_id`), read leniently
+/// ([`aduan_core::json::lenient_value`]: a malformed payload is archived all the same, and
+/// named where its id reads): the `id` [`keys`] folds it by, that of `report` in a webhook's
+/// body (one with an `event`), the item's own in a backfill's. Of a member given twice the
+/// last counts, as serde_json's map keeps it for the parser (review, session 47: serde refused
+/// a field given twice, and such a payload was archived under no id, `aduan raw list
+/// --record` not finding it). Migration 0018 names the deliveries archived before so.
+pub(crate) fn archived_id(payload: &[u8]) -> Option<String> {
+    let value: serde_json::Value = aduan_core::json::lenient_value(payload)?;
+    record_id(&value)
+}
+
+/// [`archived_id`] of a payload already read.
+pub(crate) fn record_id(value: &serde_json::Value) -> Option<String> {
+    let report = if value.get("event").is_some() {
+        value.get("report")?
+    } else {
+        value
+    };
+    report
+        .get("id")?
+        .as_str()
+        .filter(|id| !id.trim().is_empty())
+        .map(str::to_string)
+}
+
 /// The group of a payload: its report id.
 pub(crate) fn keys(raw: &RawRecord) -> Result<Vec<String>, FieldError> {
     let (report, prefix, _) = report_value(raw)?;

@@ -94,24 +94,13 @@ fn refuse(sink: &dyn PushSink, reason: &'static str) -> Response {
         .into_response()
 }
 
-/// The id of the report a delivery carries (`report.id`), read leniently: the delivery is
-/// archived under it (`raw_records.external_id`), as a backfill item is, so that `aduan raw
-/// list --channel smart_city --record <id>` lists both (review, session 47: deliveries had
-/// none, and only the backfill's items were listed). `None` when the body names none (it is
-/// stored all the same, and the fold quarantines it naming the field).
+/// The id of the report a delivery carries (`report.id`, [`crate::parse::archived_id`]): the
+/// delivery is archived under it (`raw_records.external_id`), as a backfill item is, so that
+/// `aduan raw list --channel smart_city --record <id>` lists both (review, session 47:
+/// deliveries had none, and only the backfill's items were listed). `None` when the body
+/// names none (it is stored all the same, and the fold quarantines it naming the field).
 fn report_id(body: &[u8]) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    struct Delivery {
-        report: Option<Report>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Report {
-        id: Option<String>,
-    }
-    aduan_core::json::lenient_value::<Delivery>(body)?
-        .report?
-        .id
-        .filter(|id| !id.trim().is_empty())
+    crate::parse::archived_id(body)
 }
 
 async fn receive(State(ep): State<Endpoint>, headers: HeaderMap, body: Bytes) -> Response {
@@ -208,6 +197,17 @@ mod tests {
         ] {
             assert_eq!(id(none), None, "{none}");
         }
+    }
+
+    /// Review, session 47: a body holding `id` twice was archived under none (serde refuses a
+    /// field given twice), and `aduan raw list --record` did not find it; the parser reads the
+    /// last (serde_json's map keeps the last member of a name), and folds it under that.
+    #[test]
+    fn a_delivery_naming_its_report_twice_is_archived_under_the_id_it_is_folded_by() {
+        let twice = br#"{"event":"report.updated","report":{"id":"r-1","version":2,"id":"r-2"}}"#;
+        assert_eq!(report_id(twice).as_deref(), Some("r-2"));
+        let twice = br#"{"event":"report.deleted","report":{"id":"r-1"},"report":{"id":"r-3"}}"#;
+        assert_eq!(report_id(twice).as_deref(), Some("r-3"));
     }
 
     #[test]
