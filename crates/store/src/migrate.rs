@@ -94,6 +94,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0017_group_run_from.sql",
         sql: include_str!("../../../migrations/sqlite/0017_group_run_from.sql"),
     },
+    Migration {
+        version: 18,
+        name: "0018_delivery_report_ids.sql",
+        sql: include_str!("../../../migrations/sqlite/0018_delivery_report_ids.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -182,6 +187,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         name: "0017_group_run_from.sql",
         sql: include_str!("../../../migrations/postgres/0017_group_run_from.sql"),
     },
+    Migration {
+        version: 18,
+        name: "0018_delivery_report_ids.sql",
+        sql: include_str!("../../../migrations/postgres/0018_delivery_report_ids.sql"),
+    },
 ];
 
 /// Taken first in each migration's transaction on SQLite: a write that changes nothing, so
@@ -231,6 +241,7 @@ mod tests {
                 "47b6139b2ed3ef2c",
                 "65e2e9072646e2bf",
                 "f2e9efe12edac80c",
+                "c7dffcc195b3ee9e",
             ],
         ),
         (
@@ -253,6 +264,7 @@ mod tests {
                 "47b6139b2ed3ef2c",
                 "65e2e9072646e2bf",
                 "f2e9efe12edac80c",
+                "79fee148b4574b6d",
             ],
         ),
     ];

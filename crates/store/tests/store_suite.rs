@@ -418,6 +418,131 @@ async fn an_event_is_appended_once() {
     }
 }
 
+/// Review, session 47: Pantau Pekalongan's webhook deliveries archived before that session
+/// kept no record id, and `aduan raw list --channel smart_city --record <id>` did not find
+/// them; migration 18 names them as the connector now names a new one: by the `id` of their
+/// `report` (a backfill item's own where the body has no `event`), the last of a name given
+/// twice, a text of printable characters without a backslash, 500 bytes at most. Both stores
+/// name the same payloads alike, those they cannot read as JSON (nor the connector's parser)
+/// none; what is named already, or another channel's, is left as it was.
+#[tokio::test]
+async fn webhook_deliveries_archived_without_their_report_s_id_are_named_by_migration_18() {
+    let bodies: [(&[u8], Option<&str>); 20] = [
+        (
+            br#"{"event":"report.created","report":{"id":"r-1","version":1}}"#,
+            Some("r-1"),
+        ),
+        (
+            br#"{"event":"report.updated","report":{"id":"r-0","id":"r-2"}}"#,
+            Some("r-2"),
+        ),
+        (
+            br#"{"event":"report.updated","report":{"id":"r-0"},"report":{"id":"r-3"}}"#,
+            Some("r-3"),
+        ),
+        (
+            br#"{"event":"report.updated","report":{"id":"r-0"},"report":"x"}"#,
+            None,
+        ),
+        (
+            br#"{"id":"r-4","version":1,"updated_at":"2024-02-01T03:04:05Z"}"#,
+            Some("r-4"),
+        ),
+        (br#"{"event":"report.created","report":{"id":"  "}}"#, None),
+        (br#"{"event":"report.created","report":{"id":42}}"#, None),
+        (b"not JSON", None),
+        // A byte that is not UTF-8 in a title.
+        (
+            b"{\"event\":\"report.created\",\"report\":{\"id\":\"r-5\",\"title\":\"\xff\"}}",
+            Some("r-5"),
+        ),
+        // Half an emoji in a title, and in an id.
+        (
+            br#"{"event":"report.created","report":{"id":"r-6","title":"\ud83c !"}}"#,
+            Some("r-6"),
+        ),
+        (
+            br#"{"event":"report.created","report":{"id":"r-6\ud83c"}}"#,
+            None,
+        ),
+        (
+            br#"{"event":"report.created","report":{"id":"r-7","title":"\u0000"}}"#,
+            None,
+        ),
+        (
+            br#"{"event":"report.created","report":{"id":"r-\u00e9"}}"#,
+            None,
+        ),
+        (
+            br#"{"event":"report.created","report":{"id":"r-\u0041"}}"#,
+            Some("r-A"),
+        ),
+        (
+            br#"{"event":"report.created","report":{"id":"r-8\\x"}}"#,
+            None,
+        ),
+        (
+            br#"{"event":null,"report":{"id":"r-9"},"title":"\\ud83c"}"#,
+            Some("r-9"),
+        ),
+        (br#"{"event":"report.created","report":[1,2]}"#, None),
+        (b"[1,2]", None),
+        // A raw line break in a text: not JSON.
+        (
+            b"{\"event\":\"report.created\",\"report\":{\"id\":\"r-10\",\"title\":\"a\nb\"}}",
+            None,
+        ),
+        (
+            br#"{"event":"report.created","report":{"id":"r-11","title":"Saluran tersumbat"}}"#,
+            Some("r-11"),
+        ),
+    ];
+    let long = format!(
+        r#"{{"event":"report.created","report":{{"id":"{}"}}}}"#,
+        "x".repeat(501)
+    );
+    for ts in testing::all_through(17).await {
+        let s = &ts.store;
+        let receive = |channel: &'static str, payload: Vec<u8>, id: Option<&str>| {
+            let raw = NewRaw {
+                source_ref: "/webhooks/smart-city#delivery=?;event=report.created".into(),
+                external_id: id.map(str::to_string),
+                received_at: t(1),
+                content_hash: <sha2::Sha256 as sha2::Digest>::digest(&payload).to_vec(),
+                payload,
+                dictionary_id: None,
+            };
+            async move { assert!(s.receive(channel, &raw, None).await.unwrap()) }
+        };
+        for (body, _) in &bodies {
+            receive("smart_city", body.to_vec(), None).await;
+        }
+        receive("smart_city", long.clone().into_bytes(), None).await;
+        // Named already, and another channel's.
+        receive(
+            "smart_city",
+            br#"{"event":"report.created","report":{"id":"r-12"}}"#.to_vec(),
+            Some("r-0"),
+        )
+        .await;
+        receive(
+            "wadul_aladin",
+            br#"{"event":"report.created","report":{"id":"r-13"}}"#.to_vec(),
+            None,
+        )
+        .await;
+        s.migrate().await.unwrap();
+        let r = s
+            .query("SELECT external_id FROM raw_records ORDER BY raw_id")
+            .await
+            .unwrap();
+        let ids: Vec<Option<&str>> = r.rows.iter().map(|row| row[0].as_str()).collect();
+        let mut expected: Vec<Option<&str>> = bodies.iter().map(|(_, id)| *id).collect();
+        expected.extend([None, Some("r-0"), None]);
+        assert_eq!(ids, expected, "{}", ts.label);
+    }
+}
+
 #[tokio::test]
 async fn events_keep_their_complaint_and_stay_unique_through_migration_4() {
     for ts in testing::all_through(3).await {
@@ -2765,10 +2890,10 @@ async fn opening_a_store_twice_migrates_once() {
         // 0005_packed_payloads, 0006_report_index, 0007_group_arrival, 0008_push_deliveries,
         // 0009_run_totals, 0010_raw_source_ids, 0011_group_spans, 0012_incident_indexes,
         // 0013_report_in_city, 0014_complaint_claims, 0015_quarantine_dismissed,
-        // 0016_worked_runs and 0017_group_run_from, once each.
+        // 0016_worked_runs, 0017_group_run_from and 0018_delivery_report_ids, once each.
         assert_eq!(
             count(&ts.store, "schema_migrations").await,
-            17,
+            18,
             "{}",
             ts.label
         );
