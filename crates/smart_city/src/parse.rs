@@ -479,6 +479,21 @@ fn photo_link(photo: &str) -> Option<String> {
             return None;
         }
     }
+    // A user's name alone holding a `/` as written (`AKIA/EXAMPLE@bucket.example.org/…`)
+    // leaves a host that reads as one (`AKIA`): an `@` after it followed by what reads as a
+    // host (a dot, a port, a bracket) and a path says the name was cut there (review of
+    // session 47: it was shown). A file's `p@2x.jpg`, a folder's `@kota/`, stay.
+    let path = &rest[host.len()..];
+    let cut_user = path.match_indices('@').any(|(at, _)| {
+        let after = &path[at + 1..];
+        match after.find(['/', '\\']) {
+            Some(end) => after[..end].contains(['.', ':']) || after.starts_with('['),
+            None => false,
+        }
+    });
+    if cut_user {
+        return None;
+    }
     Some(format!("{scheme}://{rest}"))
 }
 

@@ -548,6 +548,38 @@ fn a_photo_whose_password_holds_a_slash_is_counted_not_shown_with_its_key() {
     }
 }
 
+/// A user's name alone holding a `/` as written (`AKIA/EXAMPLE@bucket…`) ends the host where
+/// it is cut, and what is left before it (`AKIA`) reads as a host: the address's `@` after it,
+/// followed by a host and a path, says it was the user, and the photo is counted, never shown
+/// with it, as one whose password holds a `/` is (review of session 47: it was shown whole).
+/// (One cut at a backslash before its `@` was left out already.) An `@` of a file's name
+/// (`p4@2x.jpg`) or of a folder without a host's dot stays.
+#[test]
+fn a_photo_whose_user_name_holds_a_slash_is_counted_not_shown_with_it() {
+    let mut item: serde_json::Value =
+        serde_json::from_str(&report(1, "submitted", "2024-02-01T00:00:00Z")).unwrap();
+    item["photos"] = serde_json::json!([
+        "https://AKIA/EXAMPLE@bucket.example.org/p1.jpg",
+        "https://uploader/s3cret@cdn.example.org:8443/p2.jpg?sig=abc",
+        "https://uploader\\s3cret@[2001:db8::1]/p3.jpg",
+        "https://cdn.example.org/p4@2x.jpg",
+        "https://cdn.example.org/@kota/p5.jpg",
+    ]);
+    let f = fold(ID, &[raw(&item.to_string())]);
+    assert!(f.errors.is_empty(), "{:?}", f.errors);
+    let body = f.complaints[0].body.clone().unwrap_or_default();
+    assert!(
+        body.ends_with(
+            "\n\nFoto: https://[2001:db8::1]/p3.jpg https://cdn.example.org/p4@2x.jpg \
+             https://cdn.example.org/@kota/p5.jpg (dan 2 foto lain)"
+        ),
+        "{body}"
+    );
+    for secret in ["AKIA", "EXAMPLE", "uploader", "s3cret", "sig"] {
+        assert!(!body.contains(secret), "{secret} in {body}");
+    }
+}
+
 /// A photo given as an empty text (an upload that failed, as a `null` is) is no photo: it is
 /// not counted as one that is no web address (review of session 47: `["", " "]` ended the
 /// body with `Foto: 2 foto`, two photos the report does not have).
