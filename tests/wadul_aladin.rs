@@ -1031,6 +1031,56 @@ async fn a_thread_whose_every_message_was_deleted_is_withdrawn_live_and_rebuilt(
     }
 }
 
+/// Review, session 47: a thread some of whose messages its sender deleted kept its last
+/// message's `updated_at`, before the deletion that changed its text; it is the deletion's
+/// time, live and rebuilt, on both stores.
+#[tokio::test]
+async fn a_thread_some_of_whose_messages_were_deleted_is_updated_then_live_and_rebuilt() {
+    const T0: i64 = 1_709_254_800;
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        deliver(&engine, message_body("wamid.A", T0, "Lampu PJU mati")).await;
+        deliver(
+            &engine,
+            message_body("wamid.B", T0 + 60, "rumah saya Jl. Kenanga 5"),
+        )
+        .await;
+        deliver(
+            &engine,
+            json_body(vec![serde_json::json!({
+                "id": "wamid.RB", "timestamp": (T0 + 3600).to_string(),
+                "type": "revoke", "revoke": {"original_message_id": "wamid.B"}})]),
+        )
+        .await;
+        let rows = || async {
+            ts.store
+                .query("SELECT status_source, body, updated_at FROM complaints")
+                .await
+                .unwrap()
+                .rows
+        };
+        let live = rows().await;
+        assert_eq!(live.len(), 1, "{}: {live:?}", ts.label);
+        assert_eq!(
+            live[0][1],
+            serde_json::json!("Lampu PJU mati"),
+            "{}",
+            ts.label
+        );
+        let updated = live[0][2]
+            .as_str()
+            .and_then(|t| t.parse::<chrono::DateTime<chrono::Utc>>().ok());
+        assert_eq!(
+            updated,
+            chrono::DateTime::from_timestamp(T0 + 3600, 0),
+            "{}: {live:?}",
+            ts.label
+        );
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(rows().await, live, "{}", ts.label);
+    }
+}
+
 /// Review, session 47: a store upgraded from a version before migration 0017 has its
 /// deletions linked without `run_from` (NULL: their spans chain their runs as before). The
 /// live fold stays the rebuild's while such links and new ones are mixed (a deletion and a

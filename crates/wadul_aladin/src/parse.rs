@@ -1555,9 +1555,16 @@ fn complaint(
             });
         }
     }
+    // A message its sender deleted changed the complaint's text when it left (from its first
+    // deletion): the complaint was changed then, whether some of the thread's messages left
+    // or all of them (review, session 47: a thread some of whose messages left kept its last
+    // message's `updated_at`, before the change).
+    if let Some(at) = messages.iter().filter_map(|m| m.deleted).max() {
+        updated_at = updated_at.max(at);
+    }
     // Every message of the thread deleted by its sender (a thread has one at least): when
     // the last of them left (each from its first deletion), a change of status the history
-    // and `updated_at` say, as a case's do.
+    // says, as a case's do.
     let withdrawn = match messages
         .iter()
         .map(|m| m.deleted)
@@ -1567,7 +1574,6 @@ fn complaint(
         None => None,
     };
     if let Some(at) = withdrawn.filter(|_| case.is_none()) {
-        updated_at = updated_at.max(at);
         events.push(SourceEvent {
             at,
             kind: EventKind::StatusChange,

@@ -2095,6 +2095,40 @@ fn a_thread_whose_every_message_was_deleted_is_withdrawn() {
     assert_eq!(f.complaints[0].body.as_deref(), Some("PJU mati"));
 }
 
+/// Review, session 47: a thread some of whose messages its sender deleted kept the
+/// `updated_at` of its last message, before the deletion that changed its text (as the
+/// withdrawal of a thread deleted whole did before it was fixed): it is the latest deletion's
+/// time, so that a reader of the changes since then sees it.
+#[test]
+fn a_thread_some_of_whose_messages_were_deleted_was_changed_when_the_last_deletion_came() {
+    let thread = hook(
+        SENDER,
+        &[
+            ("wamid.A", T0, "Lampu PJU mati di Jl. Merdeka"),
+            ("wamid.B", T0 + 60, "rumah saya Jl. Kenanga 5"),
+            ("wamid.C", T0 + 120, "mohon segera"),
+        ],
+    );
+    let gone_b = revoke_of("wamid.RB", T0 + 2 * HOUR, "wamid.B");
+    let gone_a = revoke_of("wamid.RA", T0 + HOUR, "wamid.A");
+    let f = fold(SENDER, &[thread.clone(), gone_b, gone_a]);
+    assert!(f.errors.is_empty(), "{:?}", f.errors);
+    let c = &f.complaints[0];
+    assert_eq!(c.status_label, NO_CASE);
+    assert_eq!(c.body.as_deref(), Some("mohon segera"));
+    assert_eq!(
+        c.updated_at,
+        DateTime::from_timestamp(T0 + 2 * HOUR, 0).unwrap()
+    );
+    // A deletion that does not count (of another's message, or too late) changes nothing.
+    let late = revoke_of("wamid.RC", T0 + 120 + 4 * 24 * HOUR, "wamid.C");
+    let f = fold(SENDER, &[thread, late]);
+    assert_eq!(
+        f.complaints[0].updated_at,
+        DateTime::from_timestamp(T0 + 120, 0).unwrap()
+    );
+}
+
 /// Judged (session 47), kept: a message that cannot be read (here its time) and that its
 /// sender then deletes stays quarantined. The entry says its body could not be read, which
 /// stays true (a parser to put right, or a payload the platform sent wrong, whoever deleted
@@ -2160,9 +2194,9 @@ fn a_withdrawn_thread_says_when_in_its_history() {
             .collect();
         assert_eq!(changes, [(at, Some("pelapor"), Some(WITHDRAWN))]);
     }
-    // One message left: no change of status, the last message's time.
+    // One message left: no change of status; changed when the other left.
     let f = fold(SENDER, &[thread, gone_b]);
     let c = &f.complaints[0];
-    assert_eq!(c.updated_at, DateTime::from_timestamp(T0 + 60, 0).unwrap());
+    assert_eq!(c.updated_at, at);
     assert!(c.events.iter().all(|e| e.kind != EventKind::StatusChange));
 }
