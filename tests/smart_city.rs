@@ -1676,6 +1676,76 @@ async fn versions_dated_after_their_receipt_fold_alike_live_and_rebuilt_on_both_
     server.abort();
 }
 
+/// A version delivered by webhook dated two days after its receipt, and the same version read
+/// by the backfill within a day of that date: both copies quarantined, the complaint at the
+/// version before, live and rebuilt, on both stores (review of session 47: the backfill's
+/// copy was folded in, the delivery's quarantined).
+#[tokio::test]
+async fn a_version_late_dated_when_first_received_is_quarantined_in_the_backfill_s_copy_too() {
+    // Read by the backfill now: its copy is dated within a day of this receipt.
+    let soon = (chrono::Utc::now() + chrono::TimeDelta::hours(12))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let (connector, server) = page_of(&[report_version("r-1", 4, "done", &soon)]).await;
+    let spec = aduan_app::registry::specs()["smart_city"];
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        for (version, status, updated, received) in [
+            (
+                3,
+                "in_progress",
+                "2024-02-02T01:00:00Z".to_string(),
+                chrono::Utc::now() - chrono::TimeDelta::days(3),
+            ),
+            (
+                4,
+                "done",
+                soon.clone(),
+                chrono::Utc::now() - chrono::TimeDelta::days(2),
+            ),
+        ] {
+            let report = report_version("r-1", version, status, &updated);
+            let raw = aduan_core::RawRecord {
+                source_ref: "/webhooks/smart-city#delivery=?;event=report.updated".into(),
+                external_id: Some("r-1".into()),
+                received_at: received,
+                payload: format!(r#"{{"event":"report.updated","report":{report}}}"#).into_bytes(),
+            };
+            assert!(engine.receive("smart_city", raw, None).await.unwrap());
+            engine.drain_inbox(&spec).await.unwrap().unwrap();
+        }
+        engine.sync(&connector, &NoProgress).await.unwrap();
+        let state = "SELECT complaint_id, status_source, updated_at FROM complaints ORDER BY 1";
+        let entries = "SELECT field FROM quarantine ORDER BY 1";
+        let live = (
+            ts.store.query(state).await.unwrap().rows,
+            ts.store.query(entries).await.unwrap().rows,
+        );
+        assert_eq!(
+            live.0[0][1],
+            serde_json::json!("in_progress"),
+            "{}: {live:?}",
+            ts.label
+        );
+        assert_eq!(
+            live.1,
+            [
+                vec![serde_json::json!("report.updated_at")],
+                vec![serde_json::json!("updated_at")]
+            ],
+            "{}",
+            ts.label
+        );
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        let rebuilt = (
+            ts.store.query(state).await.unwrap().rows,
+            ts.store.query(entries).await.unwrap().rows,
+        );
+        assert_eq!(live, rebuilt, "{}: live against rebuilt", ts.label);
+    }
+    server.abort();
+}
+
 /// A delivery received a fraction of a microsecond into its second, whose report says it was
 /// changed a day after that to within the microsecond: the first fold read the delivery as the
 /// inbox gave it, its receipt cut to the microsecond (quarantined: it lies past the day after

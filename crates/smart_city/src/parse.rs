@@ -169,7 +169,8 @@ const DELETED_LATER: &str = "the report would be withdrawn at a time still to co
 /// field) when it is more than a day after that ([`aduan_core::time::after_receipt`]), a
 /// source's mistake, quarantined as every channel's record so dated is (review, session 47: a
 /// deletion dated years ahead was folded in, and dated the complaint's last change then).
-/// Decided by the receipt as archived, so that a rebuild decides as the live fold did.
+/// Decided by the receipt as archived (the version's first, see [`FirstReceipts`]), so that
+/// a rebuild decides as the live fold did.
 fn dated(
     s: &str,
     field: &str,
@@ -189,7 +190,42 @@ fn dated(
     Ok(t)
 }
 
-fn version(raw: &RawRecord, key: &str) -> Result<Vec<Version>, FieldError> {
+/// When Aduan first had each version of a report, by its number, a deletion apart: the earliest
+/// receipt of a payload carrying it, a webhook's delivery or a backfill's item. A version was
+/// made by then at the latest, so that a date it gives more than a day later is a mistake of
+/// the source's in every copy of it, whenever the copy came (review of session 47: the
+/// backfill's copy, read within a day of that date, was folded in, the delivery quarantined).
+/// Another version of the same number (content that differs) is the same version by the
+/// contract (`version` only grows).
+type FirstReceipts = std::collections::HashMap<(u64, bool), DateTime<Utc>>;
+
+/// The versions a payload carries, by number and whether a deletion, read as [`version`] reads
+/// them (none where it does not read).
+fn carried(raw: &RawRecord) -> Vec<(u64, bool)> {
+    let Ok((report, _, event)) = report_value(raw) else {
+        return Vec::new();
+    };
+    let Some(n) = report.get("version").and_then(serde_json::Value::as_u64) else {
+        return Vec::new();
+    };
+    let deleted = match event.as_deref() {
+        Some(e) => e == "report.deleted",
+        None => report.get("deleted_at").is_some_and(|v| !v.is_null()),
+    };
+    let mut out = vec![(n, deleted)];
+    // A backfill item of a deleted report listed in full carries its content too.
+    if deleted && event.is_none() && report.get("status").is_some() {
+        out.push((n, false));
+    }
+    out
+}
+
+fn version(raw: &RawRecord, key: &str, first: &FirstReceipts) -> Result<Vec<Version>, FieldError> {
+    let receipt = |n: u64, deleted: bool| {
+        first
+            .get(&(n, deleted))
+            .map_or(raw.received_at, |t| raw.received_at.min(*t))
+    };
     let (report, prefix, event) = report_value(raw)?;
     let record = format!("report {key}");
     let deleted = match event.as_deref() {
@@ -213,7 +249,7 @@ fn version(raw: &RawRecord, key: &str) -> Result<Vec<Version>, FieldError> {
             &d.deleted_at,
             &format!("{prefix}deleted_at"),
             &record,
-            raw.received_at,
+            receipt(d.version, true),
             DELETED_LATER,
         )?;
         if d.id != key {
@@ -232,7 +268,8 @@ fn version(raw: &RawRecord, key: &str) -> Result<Vec<Version>, FieldError> {
             let full = typed::<Report>(&report, prefix, &record)
                 .ok()
                 .and_then(|r| {
-                    let (created, updated) = full_times(&r, prefix, &record, raw).ok()?;
+                    let received_at = receipt(r.version, false);
+                    let (created, updated) = full_times(&r, prefix, &record, received_at).ok()?;
                     Some(Version::Full(Box::new(r), created, updated))
                 });
             out.extend(full);
@@ -240,7 +277,7 @@ fn version(raw: &RawRecord, key: &str) -> Result<Vec<Version>, FieldError> {
         return Ok(out);
     }
     let r: Report = typed(&report, prefix, &record)?;
-    let (created, updated) = full_times(&r, prefix, &record, raw)?;
+    let (created, updated) = full_times(&r, prefix, &record, receipt(r.version, false))?;
     Ok(vec![Version::Full(Box::new(r), created, updated)])
 }
 
@@ -249,21 +286,21 @@ fn full_times(
     r: &Report,
     prefix: &str,
     record: &str,
-    raw: &RawRecord,
+    received_at: DateTime<Utc>,
 ) -> Result<(DateTime<Utc>, DateTime<Utc>), FieldError> {
     let field = |name: &str| format!("{prefix}{name}");
     let created = dated(
         &r.created_at,
         &field("created_at"),
         record,
-        raw.received_at,
+        received_at,
         REPORTED_LATER,
     )?;
     let updated = dated(
         &r.updated_at,
         &field("updated_at"),
         record,
-        raw.received_at,
+        received_at,
         CHANGED_LATER,
     )?;
     Ok((created, updated))
@@ -293,8 +330,15 @@ pub(crate) fn fold(key: &str, raws: &[RawRecord]) -> Folded {
     let mut folded = Folded::default();
     let mut numbered = Vec::new();
     let mut deletions = Vec::new();
+    let mut first = FirstReceipts::new();
+    for raw in raws {
+        for v in carried(raw) {
+            let at = first.entry(v).or_insert(raw.received_at);
+            *at = (*at).min(raw.received_at);
+        }
+    }
     for (i, raw) in raws.iter().enumerate() {
-        match version(raw, key) {
+        match version(raw, key, &first) {
             Ok(vs) => {
                 for v in vs {
                     if matches!(v, Version::Deleted(..)) {

@@ -515,6 +515,59 @@ fn a_payload_dated_more_than_a_day_after_its_receipt_is_an_error_naming_its_fiel
     }
 }
 
+/// A version is judged by when Aduan first had it, whichever way it came (review of session
+/// 47): a webhook's delivery of version 4 dated two days after its receipt was quarantined,
+/// and the same version read by the backfill a day and a half later, within a day of that
+/// date, was folded in, dating the complaint's last change by the date the delivery had shown
+/// wrong. Both copies are quarantined now, as a deletion of that version read so is; another
+/// version, or a deletion of the same number, is judged by its own receipts.
+#[test]
+fn a_version_is_judged_by_its_first_receipt_whichever_way_each_copy_came() {
+    let received = |payload: &str, at: &str| RawRecord {
+        received_at: at.parse().unwrap(),
+        ..raw(payload)
+    };
+    let v3 = received(
+        &report(3, "in_progress", "2024-02-02T00:00:00Z"),
+        "2024-02-02T00:00:05Z",
+    );
+    let v4 = report(4, "done", "2024-02-04T12:00:00Z");
+    let pushed = received(&delivery("report.updated", &v4), "2024-02-02T12:00:00Z");
+    let pulled = received(&v4, "2024-02-04T00:00:00Z");
+    for raws in [
+        vec![v3.clone(), pushed.clone(), pulled.clone()],
+        vec![pulled.clone(), v3.clone(), pushed.clone()],
+    ] {
+        let f = fold(ID, &raws);
+        let mut fields: Vec<&str> = f.errors.iter().map(|(_, e)| e.field.as_str()).collect();
+        fields.sort();
+        assert_eq!(
+            fields,
+            ["report.updated_at", "updated_at"],
+            "{:?}",
+            f.errors
+        );
+        let c = &f.complaints[0];
+        assert_eq!(c.status_label, "in_progress");
+        assert_eq!(c.updated_at.to_rfc3339(), "2024-02-02T00:00:00+00:00");
+    }
+    // The backfill's copy alone: within a day of its receipt, read.
+    let f = fold(ID, &[v3.clone(), pulled.clone()]);
+    assert!(f.errors.is_empty(), "{:?}", f.errors);
+    assert_eq!(f.complaints[0].status_label, "done");
+    // A deletion of version 4 received later is judged by its own receipt.
+    let gone = received(
+        &delivery(
+            "report.deleted",
+            &format!(r#"{{"id":"{ID}","version":4,"deleted_at":"2024-02-05T00:00:00Z"}}"#),
+        ),
+        "2024-02-05T00:00:05Z",
+    );
+    let f = fold(ID, &[v3, pushed, pulled, gone]);
+    assert_eq!(f.errors.len(), 2, "{:?}", f.errors);
+    assert_eq!(f.complaints[0].status_label, DELETED);
+}
+
 /// A password holding a `/`, `?` or `#` as written (a secret key in base64, not encoded)
 /// ends no host where it is cut: what is left before it (`user:pa`) is no host and port, a
 /// browser reads no such address, and the photo is counted, never shown with the key (review
