@@ -5,9 +5,10 @@
 -- raw list --channel smart_city --record <id>` finds them. Named only where both stores read
 -- it alike: a body that is JSON (without a `\u0000`), an id of printable ASCII characters
 -- without a backslash, 500 bytes at most (the connector's ids are UUIDs); payloads stored
--- compressed (`dictionary_id`, never a delivery) are left as they are. A body not UTF-8 is read
--- as Latin-1 (an id of ASCII reads the same), half an emoji's escape as U+FFFD (as SQLite
--- reads both).
+-- compressed (`dictionary_id`, never a delivery) are left as they are, and so is a body holding
+-- a NUL byte (PostgreSQL's text refuses it: it failed the migration, stopping the upgrade). A
+-- body not UTF-8 is read as Latin-1 (an id of ASCII reads the same), half an emoji's escape as
+-- U+FFFD (as SQLite reads both); a body that does not read at all is left, never failing it.
 DO $$
 DECLARE
     r record;
@@ -18,16 +19,17 @@ BEGIN
     FOR r IN SELECT raw_id, payload FROM raw_records
         WHERE channel = 'smart_city' AND external_id IS NULL AND dictionary_id IS NULL
             AND position(convert_to('\u0000', 'UTF8') in payload) = 0
+            AND position('\x00'::bytea in payload) = 0
     LOOP
         BEGIN
-            body := convert_from(r.payload, 'UTF8');
-        EXCEPTION WHEN OTHERS THEN
-            body := convert_from(r.payload, 'LATIN1');
-        END;
-        body := regexp_replace(body,
-            '\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}',
-            '\\ufffd', 'g');
-        BEGIN
+            BEGIN
+                body := convert_from(r.payload, 'UTF8');
+            EXCEPTION WHEN OTHERS THEN
+                body := convert_from(r.payload, 'LATIN1');
+            END;
+            body := regexp_replace(body,
+                '\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}',
+                '\\ufffd', 'g');
             doc := body::json;
             IF json_typeof(doc) = 'object' AND (doc -> 'event') IS NOT NULL THEN
                 doc := doc -> 'report';

@@ -5,7 +5,8 @@
 -- raw list --channel smart_city --record <id>` finds them. Named only where both stores read
 -- it alike: a body that is JSON (without a `\u0000`), an id of printable ASCII characters
 -- without a backslash, 500 bytes at most (the connector's ids are UUIDs); payloads stored
--- compressed (`dictionary_id`, never a delivery) are left as they are.
+-- compressed (`dictionary_id`, never a delivery) are left as they are, and so is a body holding
+-- a NUL byte (PostgreSQL's text refuses it).
 UPDATE raw_records SET external_id = (
     SELECT id FROM (
         SELECT j.value AS id, j.type AS type FROM json_each(
@@ -20,4 +21,5 @@ UPDATE raw_records SET external_id = (
         AND length(CAST(id AS BLOB)) = length(id)
         AND id NOT GLOB '*[^ -~]*' AND instr(id, '\') = 0)
 WHERE channel = 'smart_city' AND external_id IS NULL AND dictionary_id IS NULL
-    AND json_valid(CAST(payload AS TEXT)) AND instr(CAST(payload AS TEXT), '\u0000') = 0;
+    AND json_valid(CAST(payload AS TEXT)) AND instr(CAST(payload AS TEXT), '\u0000') = 0
+    AND instr(payload, X'00') = 0;

@@ -241,7 +241,7 @@ mod tests {
                 "47b6139b2ed3ef2c",
                 "65e2e9072646e2bf",
                 "f2e9efe12edac80c",
-                "c7dffcc195b3ee9e",
+                "9b0460fd7360cf67",
             ],
         ),
         (
@@ -264,7 +264,7 @@ mod tests {
                 "47b6139b2ed3ef2c",
                 "65e2e9072646e2bf",
                 "f2e9efe12edac80c",
-                "79fee148b4574b6d",
+                "1189b1fcb8d017bb",
             ],
         ),
     ];
