@@ -195,13 +195,23 @@ fn dated(
 /// made by then at the latest, so that a date it gives more than a day later is a mistake of
 /// the source's in every copy of it, whenever the copy came (review of session 47: the
 /// backfill's copy, read within a day of that date, was folded in, the delivery quarantined).
-/// Another version of the same number (content that differs) is the same version by the
-/// contract (`version` only grows).
-type FirstReceipts = std::collections::HashMap<(u64, bool), DateTime<Utc>>;
+/// A copy is of the same version when it gives the same dates (see [`Copy`]): two copies of one
+/// number that differ are two versions (the fold takes the later `updated_at` for the latest
+/// word), the later of which, received with its date, was quarantined by the earlier's receipt.
+type FirstReceipts = std::collections::HashMap<Copy, DateTime<Utc>>;
 
-/// The versions a payload carries, by number and whether a deletion, read as [`version`] reads
-/// them (none where it does not read).
-fn carried(raw: &RawRecord) -> Vec<(u64, bool)> {
+/// A version by its number, whether a deletion, and the dates it gives as written (`deleted_at`,
+/// or `created_at` and `updated_at`).
+type Copy = (u64, bool, String);
+
+/// A full version's dates as [`Copy`] holds them.
+fn full_dates(created_at: &str, updated_at: &str) -> String {
+    format!("{created_at} {updated_at}")
+}
+
+/// The versions a payload carries (see [`Copy`]), read as [`version`] reads them (none where
+/// it does not read).
+fn carried(raw: &RawRecord) -> Vec<Copy> {
     let Ok((report, _, event)) = report_value(raw) else {
         return Vec::new();
     };
@@ -212,18 +222,28 @@ fn carried(raw: &RawRecord) -> Vec<(u64, bool)> {
         Some(e) => e == "report.deleted",
         None => report.get("deleted_at").is_some_and(|v| !v.is_null()),
     };
-    let mut out = vec![(n, deleted)];
+    let text = |name: &str| report.get(name).and_then(serde_json::Value::as_str);
+    let full = text("created_at")
+        .zip(text("updated_at"))
+        .map(|(c, u)| (n, false, full_dates(c, u)));
+    if !deleted {
+        return full.into_iter().collect();
+    }
+    let mut out: Vec<Copy> = text("deleted_at")
+        .map(|d| (n, true, d.to_string()))
+        .into_iter()
+        .collect();
     // A backfill item of a deleted report listed in full carries its content too.
-    if deleted && event.is_none() && report.get("status").is_some() {
-        out.push((n, false));
+    if event.is_none() && report.get("status").is_some() {
+        out.extend(full);
     }
     out
 }
 
 fn version(raw: &RawRecord, key: &str, first: &FirstReceipts) -> Result<Vec<Version>, FieldError> {
-    let receipt = |n: u64, deleted: bool| {
+    let receipt = |copy: Copy| {
         first
-            .get(&(n, deleted))
+            .get(&copy)
             .map_or(raw.received_at, |t| raw.received_at.min(*t))
     };
     let (report, prefix, event) = report_value(raw)?;
@@ -249,7 +269,7 @@ fn version(raw: &RawRecord, key: &str, first: &FirstReceipts) -> Result<Vec<Vers
             &d.deleted_at,
             &format!("{prefix}deleted_at"),
             &record,
-            receipt(d.version, true),
+            receipt((d.version, true, d.deleted_at.clone())),
             DELETED_LATER,
         )?;
         if d.id != key {
@@ -268,7 +288,8 @@ fn version(raw: &RawRecord, key: &str, first: &FirstReceipts) -> Result<Vec<Vers
             let full = typed::<Report>(&report, prefix, &record)
                 .ok()
                 .and_then(|r| {
-                    let received_at = receipt(r.version, false);
+                    let received_at =
+                        receipt((r.version, false, full_dates(&r.created_at, &r.updated_at)));
                     let (created, updated) = full_times(&r, prefix, &record, received_at).ok()?;
                     Some(Version::Full(Box::new(r), created, updated))
                 });
@@ -277,7 +298,8 @@ fn version(raw: &RawRecord, key: &str, first: &FirstReceipts) -> Result<Vec<Vers
         return Ok(out);
     }
     let r: Report = typed(&report, prefix, &record)?;
-    let (created, updated) = full_times(&r, prefix, &record, receipt(r.version, false))?;
+    let received_at = receipt((r.version, false, full_dates(&r.created_at, &r.updated_at)));
+    let (created, updated) = full_times(&r, prefix, &record, received_at)?;
     Ok(vec![Version::Full(Box::new(r), created, updated)])
 }
 

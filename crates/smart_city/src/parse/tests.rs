@@ -568,6 +568,40 @@ fn a_version_is_judged_by_its_first_receipt_whichever_way_each_copy_came() {
     assert_eq!(f.complaints[0].status_label, DELETED);
 }
 
+/// Two copies of one version number that differ (the fold takes the later `updated_at` for
+/// the latest word): the later, dated three days after the first and received with its date,
+/// was judged by the first copy's receipt since a version was judged by its number's first
+/// receipt, and quarantined as changed at a time still to come. A copy is the same version
+/// as another when it gives the same dates: each copy of another is judged by its own.
+#[test]
+fn a_copy_of_a_version_number_dated_later_is_judged_by_its_own_receipt() {
+    let received = |payload: &str, at: &str| RawRecord {
+        received_at: at.parse().unwrap(),
+        ..raw(payload)
+    };
+    let first = received(
+        &delivery(
+            "report.updated",
+            &report(4, "in_progress", "2024-02-02T00:00:00Z"),
+        ),
+        "2024-02-02T00:00:05Z",
+    );
+    let later = received(
+        &report(4, "done", "2024-02-05T00:00:00Z"),
+        "2024-02-05T00:00:05Z",
+    );
+    for raws in [
+        vec![first.clone(), later.clone()],
+        vec![later.clone(), first.clone()],
+    ] {
+        let f = fold(ID, &raws);
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        let c = &f.complaints[0];
+        assert_eq!(c.status_label, "done");
+        assert_eq!(c.updated_at.to_rfc3339(), "2024-02-05T00:00:00+00:00");
+    }
+}
+
 /// A password holding a `/`, `?` or `#` as written (a secret key in base64, not encoded)
 /// ends no host where it is cut: what is left before it (`user:pa`) is no host and port, a
 /// browser reads no such address, and the photo is counted, never shown with the key (review
