@@ -548,15 +548,21 @@ fn photo_link(photo: &str) -> Option<String> {
     // A user's name alone holding a `/` as written (`AKIA/EXAMPLE@bucket.example.org/…`)
     // leaves a host that reads as one (`AKIA`): an `@` after it followed by what reads as a
     // host (a dot, a port, a bracket) and a path says the name was cut there (review of
-    // session 47: it was shown). A file's `p@2x.jpg`, a folder's `@kota/`, stay.
+    // session 47: it was shown). A file's `p@2x.jpg`, a folder's `@kota/`, stay, and so does
+    // every path of a host with a dot, the host it says (a user's folder named by their
+    // e-mail address was not shown): a name so cut leaves one without (`AKIA`), no address
+    // on the internet.
     let path = &rest[host.len()..];
-    let cut_user = path.match_indices('@').any(|(at, _)| {
-        let after = &path[at + 1..];
-        match after.find(['/', '\\']) {
-            Some(end) => after[..end].contains(['.', ':']) || after.starts_with('['),
-            None => false,
-        }
-    });
+    let dotless =
+        !host.starts_with('[') && !host.split(':').next().unwrap_or_default().contains('.');
+    let cut_user = dotless
+        && path.match_indices('@').any(|(at, _)| {
+            let after = &path[at + 1..];
+            match after.find(['/', '\\']) {
+                Some(end) => after[..end].contains(['.', ':']) || after.starts_with('['),
+                None => false,
+            }
+        });
     if cut_user {
         return None;
     }

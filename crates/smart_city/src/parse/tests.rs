@@ -602,6 +602,30 @@ fn a_copy_of_a_version_number_dated_later_is_judged_by_its_own_receipt() {
     }
 }
 
+/// A photo of a public address whose path holds an `@` followed by a dotted name and a
+/// folder (a user's folder named by their e-mail address or a handle with a dot, a version
+/// `@2x.v2/`) was counted, not shown, since a user's name cut at its `/` was looked for after
+/// any host: such a name leaves a host without a dot (`AKIA`), no address on the internet,
+/// and one with a dot is the host it says.
+#[test]
+fn a_photo_whose_path_holds_an_at_sign_before_a_dotted_folder_is_shown() {
+    let mut item: serde_json::Value =
+        serde_json::from_str(&report(1, "submitted", "2024-02-01T00:00:00Z")).unwrap();
+    let photos = [
+        "https://cdn.example.org/uploads/warga@pekalongankota.go.id/p1.jpg",
+        "https://cdn.example.org/@pemkot.pekalongan/p2.jpg",
+        "https://cdn.example.org/img/p3@2x.v2/p3.jpg",
+    ];
+    item["photos"] = serde_json::json!(photos);
+    let f = fold(ID, &[raw(&item.to_string())]);
+    assert!(f.errors.is_empty(), "{:?}", f.errors);
+    let body = f.complaints[0].body.clone().unwrap_or_default();
+    assert!(
+        body.ends_with(&format!("\n\nFoto: {}", photos.join(" "))),
+        "{body}"
+    );
+}
+
 /// A password holding a `/`, `?` or `#` as written (a secret key in base64, not encoded)
 /// ends no host where it is cut: what is left before it (`user:pa`) is no host and port, a
 /// browser reads no such address, and the photo is counted, never shown with the key (review
