@@ -976,7 +976,7 @@ async fn a_senders_deletions_do_not_chain_the_fold_through_their_history() {
             "{}: {read} payloads read for the newest deletion, its part {part:?}",
             ts.label
         );
-        let q = || complaints_and_history(&ts, "status, title, body");
+        let q = || complaints_and_history(&ts, "status, title, body, updated_at");
         let live = q().await;
         assert_eq!(live.0.len(), THREADS as usize + 1, "{}", ts.label);
         assert!(
@@ -1509,7 +1509,7 @@ async fn random_deliveries_one_at_a_time_end_as_a_rebuild() {
                 }
             }
         }
-        let q = || complaints_and_history(&ts, "status, title, body");
+        let q = || complaints_and_history(&ts, "status, title, body, updated_at");
         let live = q().await;
         engine.renormalise(&parsers(), &NoProgress).await.unwrap();
         let rebuilt = q().await;
