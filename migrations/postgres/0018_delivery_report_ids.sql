@@ -27,9 +27,12 @@ BEGIN
             EXCEPTION WHEN OTHERS THEN
                 body := convert_from(r.payload, 'LATIN1');
             END;
-            body := regexp_replace(body,
-                '\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}',
-                '\\ufffd', 'g');
+            -- (Only where a `\ud…` escape is: the expression took half of the migration's time.)
+            IF strpos(body, '\ud') > 0 OR strpos(body, '\uD') > 0 THEN
+                body := regexp_replace(body,
+                    '\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}',
+                    '\\ufffd', 'g');
+            END IF;
             doc := body::json;
             IF json_typeof(doc) = 'object' AND (doc -> 'event') IS NOT NULL THEN
                 doc := doc -> 'report';

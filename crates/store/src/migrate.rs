@@ -264,7 +264,7 @@ mod tests {
                 "47b6139b2ed3ef2c",
                 "65e2e9072646e2bf",
                 "f2e9efe12edac80c",
-                "1189b1fcb8d017bb",
+                "8b2d58343e35cca8",
             ],
         ),
     ];
