@@ -286,8 +286,11 @@ pub struct Tables<'a> {
 /// password (a signed URL's token), a payload of it dated more than a day after its receipt
 /// quarantined, a WhatsApp thread whose every message its sender deleted (with no case)
 /// withdrawn, and an edit or a deletion the Cloud API sends as `unsupported` no message
-/// (2026-12-07).
-pub const RULES: u32 = 23;
+/// (2026-12-07); 24, a Pantau Pekalongan photo address whose user name holds a `/` not shown
+/// (counted), a version of its report judged late-dated by when Aduan first had it, whichever
+/// way each copy came, and a WhatsApp thread some of whose messages its sender deleted
+/// changed (`updated_at`) when the latest such deletion came (2026-12-07).
+pub const RULES: u32 = 24;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
 /// identity (see [`Normaliser::stored_external_id`]).

@@ -1423,7 +1423,8 @@ pub enum Streamed<'a> {
     Columns {
         /// Their names, in order.
         names: &'a [String],
-        /// For each, whether its values are numbers given exactly, as texts (see
+        /// For each, whether its values are given exactly as their texts: numbers, and
+        /// PostgreSQL's JSON values and arrays as their JSON (see
         /// [`QueryResult::exact_numbers`]); empty when there is none.
         exact_numbers: &'a [bool],
     },
@@ -1433,8 +1434,8 @@ pub enum Streamed<'a> {
 
 /// Where a query's columns and rows go as they are read.
 trait Sink {
-    /// The result's columns, before any row, and which are numbers given exactly (see
-    /// [`QueryResult::exact_numbers`]).
+    /// The result's columns, before any row, and which are given exactly as their texts
+    /// (numbers, PostgreSQL's JSON values and arrays; see [`QueryResult::exact_numbers`]).
     fn columns(&mut self, columns: &[String], exact_numbers: &[bool]) -> Result<()>;
     /// One row.
     fn push(&mut self, row: Vec<serde_json::Value>) -> Result<()>;
