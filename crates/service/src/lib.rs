@@ -358,7 +358,7 @@ const PORT_TRIES: u32 = 16;
 /// Listens on each of `addrs` (every address a host name resolves to: `localhost` is
 /// `127.0.0.1` and `::1`, and a client may try either), each once, on one port: a port of
 /// 0 is the one the first address got, and when another process holds that port at another
-/// address, all are bound again on a new one (up to [`PORT_TRIES`] times). An address that
+/// address, all are bound again on a new one (up to 16 times). An address that
 /// cannot be bound while another was is left out and said in [`Bound::not_bound`]; none
 /// bound is the first one's error.
 pub async fn bind_each(addrs: &[std::net::SocketAddr]) -> std::io::Result<Bound> {
