@@ -63,8 +63,8 @@ enum Command {
         channel: Option<String>,
     },
     /// Per channel: last runs, outcome, counts, cursor, quarantine size, the run going on;
-    /// exits 1 when a channel's latest run that did the work failed or was killed, 69 when
-    /// the store cannot be read.
+    /// exits 1 when a channel's latest run that did the work failed or was killed (while a
+    /// run goes on, the one before it), 69 when the store cannot be read.
     Status {
         /// Runs shown per channel (those skipped because another run held the channel are
         /// not: how many were since is said).
