@@ -243,7 +243,7 @@ fn holder_key(scope: &str, holder: &str, channel: &str) -> i64 {
 /// The condition on `pg_locks` (aliased `l`) that the advisory lock of the bigint key bound
 /// at `$n` is granted in this database: the key is held as (classid, objid) = its (high, low)
 /// 32 bits, objsubid 1.
-fn granted_lock(l: &str, n: u8) -> String {
+pub(crate) fn granted_lock(l: &str, n: u8) -> String {
     format!(
         "{l}.locktype = 'advisory' AND {l}.granted \
          AND {l}.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \

@@ -2294,13 +2294,12 @@ mod query_tests {
         tokio::spawn(async move {
             // The key's halves compared, as `lease_held` does: a key made of every lock's
             // halves overflows a bigint for one whose high half is past `i32::MAX`.
-            let holder = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted \
-                          AND database = (SELECT oid FROM pg_database \
-                          WHERE datname = current_database()) \
-                          AND classid = (($1::bigint >> 32) & 4294967295)::oid \
-                          AND objid = ($1::bigint & 4294967295)::oid AND objsubid = 1";
+            let holder = format!(
+                "SELECT pid FROM pg_locks l WHERE {}",
+                crate::lease::granted_lock("l", 1)
+            );
             for _ in 0..300 {
-                let pid: Option<i32> = sqlx::query_scalar(holder)
+                let pid: Option<i32> = sqlx::query_scalar(&holder)
                     .bind(key)
                     .fetch_optional(&pool)
                     .await

@@ -253,14 +253,11 @@ impl TestStore {
         else {
             return false;
         };
-        let bits = key as u64;
-        let ended: Vec<bool> = sqlx::query_scalar(
-            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' \
-             AND granted AND classid::bigint = $1 AND objid::bigint = $2 AND objsubid = 1 \
-             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-        )
-        .bind((bits >> 32) as i64)
-        .bind((bits & 0xffff_ffff) as i64)
+        let ended: Vec<bool> = sqlx::query_scalar(&format!(
+            "SELECT pg_terminate_backend(l.pid) FROM pg_locks l WHERE {}",
+            crate::lease::granted_lock("l", 1)
+        ))
+        .bind(key)
         .fetch_all(pool)
         .await
         .unwrap_or_else(|e| panic!("ending the session of the lease of {channel}: {e}"));
