@@ -157,8 +157,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Run as a service: the HTTP server (health, readiness, metrics, webhooks) and the
-    /// scheduler of every enabled channel that has a `schedule`, until SIGTERM or Ctrl-C.
+    /// Run as a service: the HTTP server (health, readiness, metrics, the report API,
+    /// webhooks), the scheduler of every enabled channel that has a `schedule`, and the
+    /// SQLite store's backups on `[backup] schedule`, until SIGTERM, SIGHUP or Ctrl-C.
     Serve {
         /// Address to listen on (`host:port`; port 0 picks a free one) [default: `[service]
         /// listen` of the configuration, else 127.0.0.1:8080].

@@ -2352,6 +2352,7 @@ fn every_subcommand_has_help() {
         "restore",
         "query",
         "report",
+        "serve",
         "demo",
     ] {
         let out = aduan(dir.path(), &[sub, "--help"], &[]);
@@ -2360,6 +2361,34 @@ fn every_subcommand_has_help() {
             String::from_utf8_lossy(&out.stdout).contains("Usage: aduan"),
             "{sub}"
         );
+    }
+}
+
+/// `aduan serve --help` says what the service is as README does: the report API and the
+/// scheduled backups beside health, metrics and webhooks, and SIGHUP stopping it as SIGTERM
+/// does (readme review, session 49: it named SIGTERM and Ctrl-C alone, and neither the
+/// report API nor the backups).
+#[test]
+fn serve_s_help_names_the_report_api_the_backups_and_sighup() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["serve", "--help"][..], &["--help"][..]] {
+        let out = aduan(dir.path(), args, &[]);
+        assert!(out.status.success(), "{}", text(&out));
+        let help = String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        // Its summary: up to the usage line (`serve --help`) or the next command's (`--help`).
+        let serve = &help[help.find("Run as a service").expect("serve's summary")..];
+        let end = [" Usage:", " demo "]
+            .iter()
+            .filter_map(|e| serve.find(e))
+            .min()
+            .unwrap_or(serve.len());
+        let serve = &serve[..end];
+        for said in ["report API", "backups", "SIGHUP", "SIGTERM"] {
+            assert!(serve.contains(said), "{args:?}: {said}: {serve}");
+        }
     }
 }
 
