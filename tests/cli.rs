@@ -2392,6 +2392,31 @@ fn serve_s_help_names_the_report_api_the_backups_and_sighup() {
     }
 }
 
+/// A configuration whose `[channels.<id>]` tables all say `enabled = false` names them as
+/// switched off, and how to run one: "add a [channels.<id>] table" sent the operator to add
+/// a table that was there (readme review, session 49).
+#[test]
+fn a_configuration_with_every_channel_switched_off_names_them() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("off.toml"),
+        "[channels.cc112]\nenabled = false\ndir = \".\"\n\n[channels.lapor_gub]\nenabled = false\n",
+    )
+    .unwrap();
+    let out = aduan(
+        dir.path(),
+        &["--config", "off.toml", "sync"],
+        &[("ADUAN_REPORTER_KEY", REPORTER_KEY)],
+    );
+    assert_eq!(out.status.code(), Some(78), "{}", text(&out));
+    assert!(
+        text(&out).contains("switched off (enabled = false): cc112, lapor_gub")
+            && text(&out).contains("--channel"),
+        "{}",
+        text(&out)
+    );
+}
+
 /// A command that reads the store does not make one where none is: a mistyped path is an
 /// error naming it, not an empty store read as one with nothing in it.
 #[test]

@@ -471,15 +471,34 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
             (_, Err(b)) => return Err(b),
         };
     if connectors.is_empty() {
+        // Tables there, each switched off, are named as such: "add a table" sent the
+        // operator to look for one that was there (readme review, session 49).
+        let off: Vec<&str> = config
+            .channels
+            .iter()
+            .filter(|(_, c)| !c.enabled)
+            .map(|(id, _)| id.as_str())
+            .collect();
+        let what = if off.is_empty() {
+            format!(
+                "add a [channels.<id>] table (known: {})",
+                registry::known_ids()
+            )
+        } else {
+            format!(
+                "the channels there are switched off (enabled = false): {}; set `enabled = \
+                 true`, or sync one alone with --channel <id>",
+                off.join(", ")
+            )
+        };
         return Err(ConfigProblem(format!(
-            "no channel is enabled in the configuration ({}); add a [channels.<id>] table (known: {})",
+            "no channel is enabled in the configuration ({}); {what}",
             match &config.source {
                 Some(p) => format!("read from {}", p.display()),
                 None => "none was read: no --config or ADUAN_CONFIG given, and no \
                          config/aduan.toml in the current folder"
                     .to_string(),
             },
-            registry::known_ids()
         ))
         .into());
     }
