@@ -2417,6 +2417,65 @@ fn a_configuration_with_every_channel_switched_off_names_them() {
     );
 }
 
+/// `aduan quarantine dismiss` run where the environment names no one (`USER`, `LOGNAME` and
+/// `SUDO_USER` unset: a container's shell, a `docker exec`) records the account it runs as,
+/// by its name in `/etc/passwd`, as README says (the login name): it recorded "an unnamed
+/// user" (readme review, session 49).
+#[tokio::test]
+async fn a_dismissal_without_a_user_in_the_environment_names_the_account() {
+    use std::os::unix::fs::MetadataExt;
+    let sim = sim(
+        20,
+        Sp4nFaults {
+            bad_records_every: Some(10),
+            ..Sp4nFaults::default()
+        },
+    )
+    .await;
+    let ts = synced_store(&sim, 100).await;
+    sim.shutdown().await;
+    let open = ts.store.quarantine_open_ids().await.unwrap();
+    let first = open.first().expect("an entry").to_string();
+    let uid = std::fs::metadata("/proc/self").unwrap().uid();
+    let name = std::fs::read_to_string("/etc/passwd")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            (f.len() > 2 && f[2] == uid.to_string()).then(|| f[0].to_string())
+        })
+        .unwrap_or_else(|| format!("uid {uid}"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_aduan"))
+        .current_dir(dir.path())
+        .args(["--database", &ts.url, "quarantine", "dismiss", &first])
+        .env_remove("ADUAN_CONFIG")
+        .env_remove("ADUAN_DATABASE_URL")
+        .env_remove("RUST_LOG")
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .env_remove("SUDO_USER")
+        .output()
+        .expect("aduan runs");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("1 dismissed by {name}")),
+        "{name}: {}",
+        text(&out)
+    );
+    // A name set blank counts as none.
+    let list = aduan(
+        dir.path(),
+        &["--database", &ts.url, "quarantine", "list", "--all"],
+        &[("USER", " ")],
+    );
+    assert!(
+        text(&list).contains(&format!("(dismissed by {name} at ")),
+        "{}",
+        text(&list)
+    );
+}
+
 /// A command that reads the store does not make one where none is: a mistyped path is an
 /// error naming it, not an empty store read as one with nothing in it.
 #[test]

@@ -555,14 +555,44 @@ fn closed(e: &aduan_store::QuarantineEntry) -> String {
 }
 
 /// Who runs this command, as a dismissal records it: the caller of `sudo` (the person, not
-/// root), else the login name.
+/// root), else the login name, else (an environment naming no one: a container's shell, a
+/// `docker exec`) the name of the account the process runs as.
 fn operator() -> String {
     ["SUDO_USER", "USER", "LOGNAME"]
         .iter()
         .filter_map(|v| std::env::var(v).ok())
         .map(|v| v.trim().to_string())
         .find(|v| !v.is_empty())
+        .or_else(account)
         .unwrap_or_else(|| "an unnamed user".to_string())
+}
+
+/// The account this process runs as: its name in `/etc/passwd`, else `uid N` (readme
+/// review, session 49: with no name in the environment, a dismissal was recorded as by "an
+/// unnamed user" though the account was known).
+#[cfg(unix)]
+fn account() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    // `/proc/self` is owned by the process's user (Linux; elsewhere none is named).
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    Some(account_in(&passwd, uid).unwrap_or_else(|| format!("uid {uid}")))
+}
+
+#[cfg(not(unix))]
+fn account() -> Option<String> {
+    None
+}
+
+/// The name `passwd` (the text of `/etc/passwd`) gives `uid`.
+#[cfg_attr(not(unix), allow(dead_code))]
+fn account_in(passwd: &str, uid: u32) -> Option<String> {
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?.trim();
+        let id = fields.nth(1)?.trim();
+        (id.parse::<u32>().ok()? == uid && !name.is_empty()).then(|| name.to_string())
+    })
 }
 
 fn cell(v: &serde_json::Value) -> String {
