@@ -180,6 +180,22 @@ impl Cc112 {
         if config.batch_rows == 0 {
             return Err(config_err("batch_rows must be at least 1"));
         }
+        // Basic auth is `user:password`: a value without its `:` (the password alone) would
+        // be sent as a user with an empty password, and the header a server may echo would
+        // not be the one hidden below (readme review, session 49).
+        if basic_auth
+            .as_ref()
+            .is_some_and(|a| !a.expose().contains(':'))
+        {
+            return Err(config_err(format!(
+                "the HTTP index's Basic auth{} holds no `:`: give user:password (not shown)",
+                config
+                    .basic_auth_env
+                    .as_deref()
+                    .map(|v| format!(" in {v}"))
+                    .unwrap_or_default()
+            )));
+        }
         let http = HttpClient::from_settings(
             CHANNEL,
             config.timeout_secs,
@@ -841,6 +857,23 @@ mod tests {
         assert!(Cc112::new(both, None).is_err());
         let none: Config = serde_json::from_str("{}").unwrap();
         assert!(Cc112::new(none, None).is_err());
+    }
+
+    /// README: `ADUAN_CC112_BASIC_AUTH` holds `user:password`. A value without its `:` (the
+    /// password alone, pasted) was sent as a user with an empty password, and the header a
+    /// server might echo, `Basic` and the Base64 of `value:`, was not the one hidden from
+    /// errors (readme review, session 49). It is refused, not shown.
+    #[test]
+    fn a_basic_auth_without_its_colon_is_refused_without_being_shown() {
+        let config =
+            || -> Config { serde_json::from_str(r#"{"url":"http://127.0.0.1:1/"}"#).unwrap() };
+        let e = Cc112::new(config(), Some(Secret::new("s3cretpassword")))
+            .expect_err("no user:password")
+            .to_string();
+        assert!(e.contains("user:password") && !e.contains("s3cret"), "{e}");
+        assert!(Cc112::new(config(), Some(Secret::new("siti:s3cret"))).is_ok());
+        // A user with an empty password is one still.
+        assert!(Cc112::new(config(), Some(Secret::new("siti:"))).is_ok());
     }
 
     /// `n` one-row daily exports, dated an hour ago, in a new folder.
