@@ -2476,6 +2476,38 @@ async fn a_dismissal_without_a_user_in_the_environment_names_the_account() {
     );
 }
 
+/// A cursor `aduan cursor set` refuses is the command line's (exit 2), named as the cursor's
+/// fault, not as one of the configuration: "smart_city: configuration: the cursor …" sent the
+/// operator to `aduan.toml`, which holds no cursor (readme review, session 49).
+#[test]
+fn a_cursor_refused_is_not_called_a_configuration_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    for (channel, cursor) in [
+        ("smart_city", "2026-01-01T00:00:00Z"),
+        ("sp4n_lapor", "kemarin"),
+        ("cc112", "garbage"),
+    ] {
+        let out = aduan(
+            dir.path(),
+            &[
+                "--database",
+                "sqlite:none.db",
+                "cursor",
+                "set",
+                channel,
+                cursor,
+            ],
+            &[],
+        );
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{all}");
+        assert!(
+            all.contains(&format!("{channel}: the cursor")) && !all.contains("configuration"),
+            "{all}"
+        );
+    }
+}
+
 /// A command that reads the store does not make one where none is: a mistyped path is an
 /// error naming it, not an empty store read as one with nothing in it.
 #[test]

@@ -711,7 +711,17 @@ async fn cursor(config: &AppConfig, action: CursorAction) -> Result<ExitCode> {
     let cursor = match cursor {
         Some(c) => Some(
             (spec.check_cursor)(&c)
-                .map_err(|e| UsageProblem(format!("{e}")))
+                .map_err(|e| {
+                    // The connector says why as it says a setting's fault; the cursor is
+                    // none of the configuration's (readme review, session 49: "configuration:"
+                    // sent the operator to aduan.toml).
+                    UsageProblem(match e {
+                        aduan_core::Error::Config { channel, message } => {
+                            format!("{channel}: {message}")
+                        }
+                        e => e.to_string(),
+                    })
+                })
                 .context("the cursor is not set")?,
         ),
         None => None,
