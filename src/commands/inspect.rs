@@ -584,10 +584,17 @@ fn account() -> Option<String> {
     None
 }
 
-/// The name `passwd` (the text of `/etc/passwd`) gives `uid`.
+/// The name `passwd` (the text of `/etc/passwd`) gives `uid`, read as the C library reads
+/// it: a line beginning with `#` is a comment, one with `+` or `-` NIS's (compat), not an
+/// account (review of the readme series, session 49: a commented-out old account of the same
+/// uid was named).
 #[cfg_attr(not(unix), allow(dead_code))]
 fn account_in(passwd: &str, uid: u32) -> Option<String> {
     passwd.lines().find_map(|line| {
+        let line = line.trim_start();
+        if line.starts_with(['#', '+', '-']) {
+            return None;
+        }
         let mut fields = line.split(':');
         let name = fields.next()?.trim();
         let id = fields.nth(1)?.trim();
@@ -1000,6 +1007,27 @@ fn print(result: &QueryResult, format: Format, summary: Option<&str>) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Review of the readme series (session 49): `/etc/passwd` is read as the C library
+    /// reads it, a line beginning with `#` a comment and `+`/`-` lines NIS's (compat), not
+    /// accounts: a commented-out old account of the same uid was named as the dismisser
+    /// (`#olduser`), and an odd line (too few fields, no number) is passed over, not a panic.
+    #[test]
+    fn a_dismissing_account_is_no_comment_of_etc_passwd() {
+        let passwd = "# root:x:1000:1000::/root:/bin/sh\n\
+                      #olduser:x:1000:1000::/home/olduser:/bin/sh\n\
+                      +siti:x:1000:1000:::\n\
+                      -:x:1000\n\
+                      broken\n\
+                      odd:x:\n\
+                      num:x:x1000:1000::/:/bin/sh\n\
+                      \n\
+                      \u{20}  dewi:x:1000:1000::/home/dewi:/bin/sh\n\
+                      budi:x:1000:1000::/home/budi:/bin/sh\n";
+        assert_eq!(account_in(passwd, 1000).as_deref(), Some("dewi"));
+        assert_eq!(account_in(passwd, 4242), None);
+        assert_eq!(account_in("", 0), None);
+    }
 
     /// Review (session 48): a JSON value or an array in a CSV cell (PostgreSQL's `jsonb`, an
     /// array of texts, a row) was written as it is, a text inside it unguarded: a spreadsheet
