@@ -3301,6 +3301,74 @@ async fn roles_one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
     ROLES.lock().await
 }
 
+/// A PostgreSQL test store holding one complaint, for a test that makes roles of its own
+/// (taking its turn, see [`roles_one_at_a_time`]) and opens the store as one of them.
+struct RolesTest {
+    ts: TestStore,
+    /// The store's schema.
+    schema: String,
+    /// The store's URL after `postgres://postgres@`: another role's is `postgres://{role}@{rest}`.
+    rest: String,
+    /// What names the test's roles (and its schemas or tablespaces) apart from those of other
+    /// tests and processes.
+    id: String,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+/// A [`RolesTest`], or none where PostgreSQL is not tested.
+async fn roles_test() -> Option<RolesTest> {
+    let turn = roles_one_at_a_time().await;
+    let ts = testing::postgres().await?;
+    let schema = ts.schema.clone()?;
+    let rest = ts.url.strip_prefix("postgres://postgres@")?.to_string();
+    store_one_complaint(&ts.store).await;
+    Some(RolesTest {
+        ts,
+        schema,
+        rest,
+        id: format!("{}_{}", std::process::id(), Utc::now().timestamp_micros()),
+        _turn: turn,
+    })
+}
+
+impl RolesTest {
+    /// `act` on the store opened as `role` (closed after it); a failure of either, as text.
+    async fn as_role<T>(
+        &self,
+        role: &str,
+        act: impl AsyncFnOnce(&Store) -> Result<T, aduan_store::Error>,
+    ) -> Result<T, String> {
+        let url = format!("postgres://{role}@{}", self.rest);
+        let s = Store::open_postgres_in_schema(&url, &self.schema)
+            .await
+            .map_err(|e| e.to_string())?;
+        let done = act(&s).await;
+        s.close().await;
+        done.map_err(|e| e.to_string())
+    }
+
+    /// A rebuild begun as `role` and left unfinished.
+    async fn begun_as(&self, role: &str) -> Result<(), String> {
+        self.as_role(role, async |s| s.begin_rebuild().await).await
+    }
+
+    /// A rebuild as `role` of the complaints `1` and `2`, from its beginning to its end.
+    async fn rebuilt_as(&self, role: &str) -> Result<(), String> {
+        self.as_role(role, async |s| {
+            s.begin_rebuild().await?;
+            rebuild_two_and_finish(s).await
+        })
+        .await
+    }
+}
+
+/// The SQL that drops `roles`, what they own given to the current user first (an owner
+/// cannot be dropped).
+fn roles_dropped(roles: &[&str]) -> String {
+    let roles = roles.join(", ");
+    format!("REASSIGN OWNED BY {roles} TO CURRENT_USER; DROP OWNED BY {roles}; DROP ROLE {roles}")
+}
+
 /// The first column of `sql`'s rows, as text.
 async fn texts(s: &Store, sql: &str) -> Vec<String> {
     let r = s.query(sql).await.unwrap();
@@ -3572,17 +3640,12 @@ async fn a_rebuild_keeps_the_defaults_of_a_views_columns() {
 /// keep their owner and privileges as they were.
 #[tokio::test]
 async fn a_rebuild_keeps_the_owner_of_the_tables_it_replaces() {
-    let _roles = roles_one_at_a_time().await;
-    let Some(ts) = testing::postgres().await else {
+    let Some(rt) = roles_test().await else {
         return;
     };
+    let RolesTest { ts, id, .. } = &rt;
     let s = &ts.store;
-    store_one_complaint(s).await;
-    let role = format!(
-        "aduan_owner_{}_{}",
-        std::process::id(),
-        Utc::now().timestamp_micros()
-    );
+    let role = format!("aduan_owner_{id}");
     ts.execute(&format!(
         "CREATE ROLE {role}; ALTER TABLE complaints OWNER TO {role}; \
          ALTER TABLE complaint_events OWNER TO {role}; \
@@ -3607,7 +3670,7 @@ async fn a_rebuild_keeps_the_owner_of_the_tables_it_replaces() {
     let mut failed = None;
     for _ in 0..2 {
         // (A failure is told once the role is dropped.)
-        match try_rebuilt_with(&ts, "").await {
+        match try_rebuilt_with(ts, "").await {
             Ok(()) => after.push(owners().await),
             Err(e) => {
                 failed = Some(e.to_string());
@@ -3620,10 +3683,7 @@ async fn a_rebuild_keeps_the_owner_of_the_tables_it_replaces() {
         "SELECT has_column_privilege('public', 'complaint_events', 'body', 'SELECT')::text",
     )
     .await;
-    ts.execute(&format!(
-        "REASSIGN OWNED BY {role} TO CURRENT_USER; DROP OWNED BY {role}; DROP ROLE {role}"
-    ))
-    .await;
+    ts.execute(&roles_dropped(&[&role])).await;
     assert_eq!(failed, None);
     assert!(before.iter().all(|o| o.contains(" owner ")), "{before:?}");
     assert_eq!(after, [before.clone(), before], "after each rebuild");
@@ -3637,18 +3697,10 @@ async fn a_rebuild_keeps_the_owner_of_the_tables_it_replaces() {
 /// not, the rebuild still ends, the tables its role's and the owner keeping its rights.
 #[tokio::test]
 async fn a_rebuild_by_a_member_of_the_tables_owner_gives_them_back_where_it_may() {
-    let _roles = roles_one_at_a_time().await;
-    let Some(ts) = testing::postgres().await else {
+    let Some(rt) = roles_test().await else {
         return;
     };
-    let (Some(schema), Some(rest)) = (
-        ts.schema.clone(),
-        ts.url.strip_prefix("postgres://postgres@"),
-    ) else {
-        return;
-    };
-    store_one_complaint(&ts.store).await;
-    let id = format!("{}_{}", std::process::id(), Utc::now().timestamp_micros());
+    let RolesTest { ts, schema, id, .. } = &rt;
     let (owner, runner) = (format!("aduan_owner_{id}"), format!("aduan_runner_{id}"));
     ts.execute(&format!(
         "CREATE ROLE {owner}; CREATE ROLE {runner} LOGIN IN ROLE {owner}; \
@@ -3672,34 +3724,18 @@ async fn a_rebuild_by_a_member_of_the_tables_owner_gives_them_back_where_it_may(
         .map(|o| o.replace(&owner, "owner").replace(&runner, "runner"))
         .collect::<Vec<_>>()
     };
-    let runner_url = format!("postgres://{runner}@{rest}");
-    let rebuilt = || async {
-        let s = Store::open_postgres_in_schema(&runner_url, &schema)
-            .await
-            .map_err(|e| e.to_string())?;
-        let done = match s.begin_rebuild().await {
-            Ok(()) => rebuild_two_and_finish(&s).await,
-            Err(e) => Err(e),
-        };
-        s.close().await;
-        done.map_err(|e| e.to_string())
-    };
     let before = owners().await;
-    let given_back = match rebuilt().await {
+    let given_back = match rt.rebuilt_as(&runner).await {
         Ok(()) => Ok(owners().await),
         Err(e) => Err(e),
     };
     ts.execute(&format!("REVOKE CREATE ON SCHEMA {schema} FROM {owner}"))
         .await;
-    let kept_rights = match rebuilt().await {
+    let kept_rights = match rt.rebuilt_as(&runner).await {
         Ok(()) => Ok(owners().await),
         Err(e) => Err(e),
     };
-    ts.execute(&format!(
-        "REASSIGN OWNED BY {owner}, {runner} TO CURRENT_USER; \
-         DROP OWNED BY {owner}, {runner}; DROP ROLE {runner}; DROP ROLE {owner}"
-    ))
-    .await;
+    ts.execute(&roles_dropped(&[&runner, &owner])).await;
     assert_eq!(
         before,
         [
@@ -3724,18 +3760,10 @@ async fn a_rebuild_by_a_member_of_the_tables_owner_gives_them_back_where_it_may(
 /// start of `aduan sync` after an upgrade. It is named before the rebuild starts.
 #[tokio::test]
 async fn a_rebuild_names_tables_whose_owner_it_cannot_act_as_before_it_starts() {
-    let _roles = roles_one_at_a_time().await;
-    let Some(ts) = testing::postgres().await else {
+    let Some(rt) = roles_test().await else {
         return;
     };
-    let (Some(schema), Some(rest)) = (
-        ts.schema.clone(),
-        ts.url.strip_prefix("postgres://postgres@"),
-    ) else {
-        return;
-    };
-    store_one_complaint(&ts.store).await;
-    let id = format!("{}_{}", std::process::id(), Utc::now().timestamp_micros());
+    let RolesTest { ts, schema, id, .. } = &rt;
     let (owner, runner) = (format!("aduan_owner_{id}"), format!("aduan_runner_{id}"));
     ts.execute(&format!(
         "CREATE ROLE {owner}; CREATE ROLE {runner} LOGIN; \
@@ -3747,22 +3775,8 @@ async fn a_rebuild_names_tables_whose_owner_it_cannot_act_as_before_it_starts() 
          ALTER TABLE complaints OWNER TO {owner}; ALTER TABLE complaint_events OWNER TO {owner}"
     ))
     .await;
-    let begun =
-        match Store::open_postgres_in_schema(&format!("postgres://{runner}@{rest}"), &schema).await
-        {
-            Ok(s) => {
-                let begun = s.begin_rebuild().await.map_err(|e| e.to_string());
-                let unfinished = s.unfinished_rebuild().await.map_err(|e| e.to_string());
-                s.close().await;
-                begun.map(|()| unfinished)
-            }
-            Err(e) => Ok(Err(e.to_string())),
-        };
-    ts.execute(&format!(
-        "REASSIGN OWNED BY {owner}, {runner} TO CURRENT_USER; \
-         DROP OWNED BY {owner}, {runner}; DROP ROLE {runner}; DROP ROLE {owner}"
-    ))
-    .await;
+    let begun = rt.begun_as(&runner).await;
+    ts.execute(&roles_dropped(&[&runner, &owner])).await;
     let err = begun
         .expect_err("the rebuild is refused")
         .replace(&owner, "owner");
@@ -3784,18 +3798,10 @@ async fn a_rebuild_names_tables_whose_owner_it_cannot_act_as_before_it_starts() 
 /// it started. It rebuilds as before.
 #[tokio::test]
 async fn a_rebuild_by_the_schemas_owner_replaces_tables_another_role_owns() {
-    let _roles = roles_one_at_a_time().await;
-    let Some(ts) = testing::postgres().await else {
+    let Some(rt) = roles_test().await else {
         return;
     };
-    let (Some(schema), Some(rest)) = (
-        ts.schema.clone(),
-        ts.url.strip_prefix("postgres://postgres@"),
-    ) else {
-        return;
-    };
-    store_one_complaint(&ts.store).await;
-    let id = format!("{}_{}", std::process::id(), Utc::now().timestamp_micros());
+    let RolesTest { ts, schema, id, .. } = &rt;
     let (owner, runner) = (format!("aduan_owner_{id}"), format!("aduan_runner_{id}"));
     ts.execute(&format!(
         "CREATE ROLE {owner}; CREATE ROLE {runner} LOGIN; \
@@ -3808,19 +3814,7 @@ async fn a_rebuild_by_the_schemas_owner_replaces_tables_another_role_owns() {
          GRANT SELECT ON complaints TO PUBLIC"
     ))
     .await;
-    let rebuilt =
-        match Store::open_postgres_in_schema(&format!("postgres://{runner}@{rest}"), &schema).await
-        {
-            Ok(s) => {
-                let done = match s.begin_rebuild().await {
-                    Ok(()) => rebuild_two_and_finish(&s).await,
-                    Err(e) => Err(e),
-                };
-                s.close().await;
-                done.map_err(|e| e.to_string())
-            }
-            Err(e) => Err(e.to_string()),
-        };
+    let rebuilt = rt.rebuilt_as(&runner).await;
     let owners = texts(
         &ts.store,
         "SELECT c.relname || ' ' || pg_get_userbyid(c.relowner) || ' ' \
@@ -3834,8 +3828,8 @@ async fn a_rebuild_by_the_schemas_owner_replaces_tables_another_role_owns() {
     let ids = texts(&ts.store, "SELECT complaint_id FROM complaints ORDER BY 1").await;
     ts.execute(&format!(
         "ALTER SCHEMA {schema} OWNER TO CURRENT_USER; \
-         REASSIGN OWNED BY {owner}, {runner} TO CURRENT_USER; \
-         DROP OWNED BY {owner}, {runner}; DROP ROLE {runner}; DROP ROLE {owner}"
+         {dropped}",
+        dropped = roles_dropped(&[&runner, &owner])
     ))
     .await;
     assert_eq!(rebuilt, Ok(()));
@@ -4021,21 +4015,13 @@ async fn a_rebuild_keeps_the_names_of_the_tables_extended_statistics() {
 /// object"). They keep their owner where the rebuild may give it them, as the tables do.
 #[tokio::test]
 async fn a_rebuild_keeps_the_owner_of_the_tables_extended_statistics() {
-    let _roles = roles_one_at_a_time().await;
     use sqlx::Connection;
-    let Some(ts) = testing::postgres().await else {
+    let Some(rt) = roles_test().await else {
         return;
     };
-    let Some(schema) = ts.schema.clone() else {
-        return;
-    };
+    let RolesTest { ts, schema, id, .. } = &rt;
     let s = &ts.store;
-    store_one_complaint(s).await;
-    let owner = format!(
-        "aduan_owner_{}_{}",
-        std::process::id(),
-        Utc::now().timestamp_micros()
-    );
+    let owner = format!("aduan_owner_{id}");
     ts.execute(&format!(
         "CREATE ROLE {owner}; GRANT USAGE, CREATE ON SCHEMA {schema} TO {owner}; \
          ALTER TABLE complaints OWNER TO {owner}; \
@@ -4057,7 +4043,7 @@ async fn a_rebuild_keeps_the_owner_of_the_tables_extended_statistics() {
         .collect::<Vec<_>>()
     };
     let before = owners().await;
-    let rebuilt = try_rebuilt_with(&ts, "").await.map_err(|e| e.to_string());
+    let rebuilt = try_rebuilt_with(ts, "").await.map_err(|e| e.to_string());
     let after = owners().await;
     // The owner drops its statistics as it did before the rebuild.
     let mut admin = sqlx::PgConnection::connect(&ts.url).await.unwrap();
@@ -4069,10 +4055,7 @@ async fn a_rebuild_keeps_the_owner_of_the_tables_extended_statistics() {
     .map(|_| ())
     .map_err(|e| e.to_string());
     admin.close().await.unwrap();
-    ts.execute(&format!(
-        "REASSIGN OWNED BY {owner} TO CURRENT_USER; DROP OWNED BY {owner}; DROP ROLE {owner}"
-    ))
-    .await;
+    ts.execute(&roles_dropped(&[&owner])).await;
     assert_eq!(rebuilt, Ok(()));
     assert_eq!(before, ["categories owner", "places postgres"]);
     assert_eq!(after, before, "after the rebuild");
@@ -4086,18 +4069,10 @@ async fn a_rebuild_keeps_the_owner_of_the_tables_extended_statistics() {
 /// It is named before the rebuild starts.
 #[tokio::test]
 async fn a_rebuild_names_a_view_whose_owner_it_cannot_drop_for_before_it_starts() {
-    let _roles = roles_one_at_a_time().await;
-    let Some(ts) = testing::postgres().await else {
+    let Some(rt) = roles_test().await else {
         return;
     };
-    let (Some(schema), Some(rest)) = (
-        ts.schema.clone(),
-        ts.url.strip_prefix("postgres://postgres@"),
-    ) else {
-        return;
-    };
-    store_one_complaint(&ts.store).await;
-    let id = format!("{}_{}", std::process::id(), Utc::now().timestamp_micros());
+    let RolesTest { ts, schema, id, .. } = &rt;
     let (owner, runner) = (format!("aduan_owner_{id}"), format!("aduan_runner_{id}"));
     ts.execute(&format!(
         "CREATE ROLE {owner}; CREATE ROLE {runner} LOGIN NOINHERIT IN ROLE {owner}; \
@@ -4111,20 +4086,11 @@ async fn a_rebuild_names_a_view_whose_owner_it_cannot_drop_for_before_it_starts(
         tables = tables_given_to(&runner)
     ))
     .await;
-    let begun =
-        match Store::open_postgres_in_schema(&format!("postgres://{runner}@{rest}"), &schema).await
-        {
-            Ok(s) => {
-                let begun = s.begin_rebuild().await.map_err(|e| e.to_string());
-                s.close().await;
-                begun
-            }
-            Err(e) => Err(e.to_string()),
-        };
+    let begun = rt.begun_as(&runner).await;
     let unfinished = ts.store.unfinished_rebuild().await.unwrap();
     ts.execute(&format!(
-        "DROP VIEW open_ones; REASSIGN OWNED BY {owner}, {runner} TO CURRENT_USER; \
-         DROP OWNED BY {owner}, {runner}; DROP ROLE {runner}; DROP ROLE {owner}"
+        "DROP VIEW open_ones; {dropped}",
+        dropped = roles_dropped(&[&runner, &owner])
     ))
     .await;
     let err = begun
@@ -4145,18 +4111,10 @@ async fn a_rebuild_names_a_view_whose_owner_it_cannot_drop_for_before_it_starts(
 /// rebuild runs, and the view keeps its owner, comment and grants.
 #[tokio::test]
 async fn a_rebuild_by_the_schemas_owner_keeps_a_view_of_a_role_it_is_a_noinherit_member_of() {
-    let _roles = roles_one_at_a_time().await;
-    let Some(ts) = testing::postgres().await else {
+    let Some(rt) = roles_test().await else {
         return;
     };
-    let (Some(schema), Some(rest)) = (
-        ts.schema.clone(),
-        ts.url.strip_prefix("postgres://postgres@"),
-    ) else {
-        return;
-    };
-    store_one_complaint(&ts.store).await;
-    let id = format!("{}_{}", std::process::id(), Utc::now().timestamp_micros());
+    let RolesTest { ts, schema, id, .. } = &rt;
     let (owner, runner) = (format!("aduan_owner_{id}"), format!("aduan_runner_{id}"));
     ts.execute(&format!(
         "CREATE ROLE {owner}; CREATE ROLE {runner} LOGIN NOINHERIT IN ROLE {owner}; \
@@ -4171,19 +4129,7 @@ async fn a_rebuild_by_the_schemas_owner_keeps_a_view_of_a_role_it_is_a_noinherit
         tables = tables_given_to(&runner)
     ))
     .await;
-    let rebuilt =
-        match Store::open_postgres_in_schema(&format!("postgres://{runner}@{rest}"), &schema).await
-        {
-            Ok(s) => {
-                let done = match s.begin_rebuild().await {
-                    Ok(()) => rebuild_two_and_finish(&s).await,
-                    Err(e) => Err(e),
-                };
-                s.close().await;
-                done.map_err(|e| e.to_string())
-            }
-            Err(e) => Err(e.to_string()),
-        };
+    let rebuilt = rt.rebuilt_as(&runner).await;
     let view = texts(
         &ts.store,
         "SELECT concat_ws(' ', pg_get_userbyid(c.relowner), obj_description(c.oid, 'pg_class'), \
@@ -4196,8 +4142,8 @@ async fn a_rebuild_by_the_schemas_owner_keeps_a_view_of_a_role_it_is_a_noinherit
     .collect::<Vec<_>>();
     ts.execute(&format!(
         "DROP VIEW open_ones; ALTER SCHEMA {schema} OWNER TO CURRENT_USER; \
-         REASSIGN OWNED BY {owner}, {runner} TO CURRENT_USER; \
-         DROP OWNED BY {owner}, {runner}; DROP ROLE {runner}; DROP ROLE {owner}"
+         {dropped}",
+        dropped = roles_dropped(&[&runner, &owner])
     ))
     .await;
     assert_eq!(rebuilt, Ok(()));
@@ -4545,18 +4491,10 @@ async fn a_rebuild_makes_its_tables_logged_before_its_swap_locks_the_live_ones()
 /// rebuild starts.
 #[tokio::test]
 async fn a_rebuild_names_statistics_in_a_schema_where_it_may_not_create_before_it_starts() {
-    let _roles = roles_one_at_a_time().await;
-    let Some(ts) = testing::postgres().await else {
+    let Some(rt) = roles_test().await else {
         return;
     };
-    let (Some(schema), Some(rest)) = (
-        ts.schema.clone(),
-        ts.url.strip_prefix("postgres://postgres@"),
-    ) else {
-        return;
-    };
-    store_one_complaint(&ts.store).await;
-    let id = format!("{}_{}", std::process::id(), Utc::now().timestamp_micros());
+    let RolesTest { ts, schema, id, .. } = &rt;
     let (runner, other) = (format!("aduan_runner_{id}"), format!("aduan_stats_{id}"));
     ts.execute(&format!(
         "CREATE ROLE {runner} LOGIN; ALTER SCHEMA {schema} OWNER TO {runner}; \
@@ -4567,23 +4505,12 @@ async fn a_rebuild_names_statistics_in_a_schema_where_it_may_not_create_before_i
         tables = tables_given_to(&runner)
     ))
     .await;
-    let rebuilt =
-        match Store::open_postgres_in_schema(&format!("postgres://{runner}@{rest}"), &schema).await
-        {
-            Ok(s) => {
-                let done = match s.begin_rebuild().await {
-                    Ok(()) => rebuild_two_and_finish(&s).await,
-                    Err(e) => Err(e),
-                };
-                s.close().await;
-                done.map_err(|e| e.to_string())
-            }
-            Err(e) => Err(e.to_string()),
-        };
+    let rebuilt = rt.rebuilt_as(&runner).await;
     let unfinished = ts.store.unfinished_rebuild().await.unwrap();
     ts.execute(&format!(
         "DROP SCHEMA {other} CASCADE; ALTER SCHEMA {schema} OWNER TO CURRENT_USER; \
-         REASSIGN OWNED BY {runner} TO CURRENT_USER; DROP OWNED BY {runner}; DROP ROLE {runner}"
+         {dropped}",
+        dropped = roles_dropped(&[&runner])
     ))
     .await;
     let err = rebuilt
@@ -4852,18 +4779,10 @@ async fn a_rebuild_keeps_an_index_made_while_it_ran() {
 /// ends.
 #[tokio::test]
 async fn a_rebuild_by_a_noinherit_member_of_the_tables_owner_keeps_them_where_it_must() {
-    let _roles = roles_one_at_a_time().await;
-    let Some(ts) = testing::postgres().await else {
+    let Some(rt) = roles_test().await else {
         return;
     };
-    let (Some(schema), Some(rest)) = (
-        ts.schema.clone(),
-        ts.url.strip_prefix("postgres://postgres@"),
-    ) else {
-        return;
-    };
-    store_one_complaint(&ts.store).await;
-    let id = format!("{}_{}", std::process::id(), Utc::now().timestamp_micros());
+    let RolesTest { ts, schema, id, .. } = &rt;
     let (owner, runner) = (format!("aduan_owner_{id}"), format!("aduan_runner_{id}"));
     ts.execute(&format!(
         "CREATE ROLE {owner}; CREATE ROLE {runner} LOGIN NOINHERIT IN ROLE {owner}; \
@@ -4876,19 +4795,7 @@ async fn a_rebuild_by_a_noinherit_member_of_the_tables_owner_keeps_them_where_it
          COMMENT ON TABLE complaints IS 'every channel''s complaints'"
     ))
     .await;
-    let rebuilt =
-        match Store::open_postgres_in_schema(&format!("postgres://{runner}@{rest}"), &schema).await
-        {
-            Ok(s) => {
-                let done = match s.begin_rebuild().await {
-                    Ok(()) => rebuild_two_and_finish(&s).await,
-                    Err(e) => Err(e),
-                };
-                s.close().await;
-                done.map_err(|e| e.to_string())
-            }
-            Err(e) => Err(e.to_string()),
-        };
+    let rebuilt = rt.rebuilt_as(&runner).await;
     let owners = texts(
         &ts.store,
         "SELECT c.relname || ' ' || pg_get_userbyid(c.relowner) || ' ' \
@@ -4901,8 +4808,8 @@ async fn a_rebuild_by_a_noinherit_member_of_the_tables_owner_keeps_them_where_it
     .collect::<Vec<_>>();
     ts.execute(&format!(
         "ALTER SCHEMA {schema} OWNER TO CURRENT_USER; \
-         REASSIGN OWNED BY {owner}, {runner} TO CURRENT_USER; \
-         DROP OWNED BY {owner}, {runner}; DROP ROLE {runner}; DROP ROLE {owner}"
+         {dropped}",
+        dropped = roles_dropped(&[&runner, &owner])
     ))
     .await;
     assert_eq!(rebuilt, Ok(()));
@@ -4922,18 +4829,10 @@ async fn a_rebuild_by_a_noinherit_member_of_the_tables_owner_keeps_them_where_it
 /// (giving it back its owner asks that). They are named before the rebuild starts.
 #[tokio::test]
 async fn a_rebuild_names_views_it_could_not_make_again_before_it_starts() {
-    let _roles = roles_one_at_a_time().await;
-    let Some(ts) = testing::postgres().await else {
+    let Some(rt) = roles_test().await else {
         return;
     };
-    let (Some(schema), Some(rest)) = (
-        ts.schema.clone(),
-        ts.url.strip_prefix("postgres://postgres@"),
-    ) else {
-        return;
-    };
-    store_one_complaint(&ts.store).await;
-    let id = format!("{}_{}", std::process::id(), Utc::now().timestamp_micros());
+    let RolesTest { ts, schema, id, .. } = &rt;
     let (owner, runner, analysts) = (
         format!("aduan_owner_{id}"),
         format!("aduan_runner_{id}"),
@@ -4955,21 +4854,12 @@ async fn a_rebuild_names_views_it_could_not_make_again_before_it_starts() {
         tables = tables_given_to(&runner)
     ))
     .await;
-    let begun =
-        match Store::open_postgres_in_schema(&format!("postgres://{runner}@{rest}"), &schema).await
-        {
-            Ok(s) => {
-                let begun = s.begin_rebuild().await.map_err(|e| e.to_string());
-                s.close().await;
-                begun
-            }
-            Err(e) => Err(e.to_string()),
-        };
+    let begun = rt.begun_as(&runner).await;
     let unfinished = ts.store.unfinished_rebuild().await.unwrap();
     ts.execute(&format!(
         "DROP SCHEMA {analysts} CASCADE; DROP VIEW owners_ones; \
-         REASSIGN OWNED BY {owner}, {runner} TO CURRENT_USER; \
-         DROP OWNED BY {owner}, {runner}; DROP ROLE {runner}; DROP ROLE {owner}"
+         {dropped}",
+        dropped = roles_dropped(&[&runner, &owner])
     ))
     .await;
     let err = begun
@@ -5107,22 +4997,11 @@ async fn a_rebuild_keeps_a_not_valid_check_constraint_without_adding_it_again() 
 /// before the rebuild starts.
 #[tokio::test]
 async fn a_rebuild_names_a_trigger_whose_function_it_may_not_execute_before_it_starts() {
-    let _roles = roles_one_at_a_time().await;
-    let Some(ts) = testing::postgres().await else {
+    let Some(rt) = roles_test().await else {
         return;
     };
-    let (Some(schema), Some(rest)) = (
-        ts.schema.clone(),
-        ts.url.strip_prefix("postgres://postgres@"),
-    ) else {
-        return;
-    };
-    store_one_complaint(&ts.store).await;
-    let runner = format!(
-        "aduan_runner_{}_{}",
-        std::process::id(),
-        Utc::now().timestamp_micros()
-    );
+    let RolesTest { ts, schema, id, .. } = &rt;
+    let runner = format!("aduan_runner_{id}");
     ts.execute(&format!(
         "CREATE ROLE {runner} LOGIN; GRANT USAGE, CREATE ON SCHEMA {schema} TO {runner}; \
          DO $$BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO {runner}', \
@@ -5135,20 +5014,12 @@ async fn a_rebuild_names_a_trigger_whose_function_it_may_not_execute_before_it_s
         tables = tables_given_to(&runner)
     ))
     .await;
-    let begun =
-        match Store::open_postgres_in_schema(&format!("postgres://{runner}@{rest}"), &schema).await
-        {
-            Ok(s) => {
-                let begun = s.begin_rebuild().await.map_err(|e| e.to_string());
-                s.close().await;
-                begun
-            }
-            Err(e) => Err(e.to_string()),
-        };
+    let begun = rt.begun_as(&runner).await;
     let unfinished = ts.store.unfinished_rebuild().await.unwrap();
     ts.execute(&format!(
         "DROP TRIGGER audit ON complaints; DROP FUNCTION audited(); \
-         REASSIGN OWNED BY {runner} TO CURRENT_USER; DROP OWNED BY {runner}; DROP ROLE {runner}"
+         {dropped}",
+        dropped = roles_dropped(&[&runner])
     ))
     .await;
     let err = begun.expect_err("the rebuild is refused");
@@ -6386,22 +6257,11 @@ async fn a_claimed_stand_in_is_removed_with_its_history_and_found_claimed() {
 /// whether the schema is there ("permission denied for database").
 #[tokio::test]
 async fn a_store_opens_in_its_schema_for_a_role_that_may_not_create_schemas() {
-    let _roles = roles_one_at_a_time().await;
-    let Some(ts) = testing::postgres().await else {
+    let Some(rt) = roles_test().await else {
         return;
     };
-    let (Some(schema), Some(rest)) = (
-        ts.schema.clone(),
-        ts.url.strip_prefix("postgres://postgres@"),
-    ) else {
-        return;
-    };
-    store_one_complaint(&ts.store).await;
-    let role = format!(
-        "aduan_own_schema_{}_{}",
-        std::process::id(),
-        Utc::now().timestamp_micros()
-    );
+    let RolesTest { ts, schema, id, .. } = &rt;
+    let role = format!("aduan_own_schema_{id}");
     ts.execute(&format!(
         "CREATE ROLE {role} LOGIN; GRANT USAGE, CREATE ON SCHEMA {schema} TO {role}; \
          GRANT ALL ON ALL TABLES IN SCHEMA {schema} TO {role}; \
@@ -6413,21 +6273,13 @@ async fn a_store_opens_in_its_schema_for_a_role_that_may_not_create_schemas() {
         &format!("SELECT has_database_privilege('{role}', current_database(), 'CREATE')::text"),
     )
     .await;
-    let opened =
-        match Store::open_postgres_in_schema(&format!("postgres://{role}@{rest}"), &schema).await {
-            Ok(s) => {
-                let n = s
-                    .query("SELECT count(*) FROM complaints")
-                    .await
-                    .map(|r| r.rows.first().map(|row| row[0].to_string()))
-                    .map_err(|e| e.to_string());
-                s.close().await;
-                n
-            }
-            Err(e) => Err(e.to_string()),
-        };
-    ts.execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
+    let opened = rt
+        .as_role(&role, async |s| {
+            let r = s.query("SELECT count(*) FROM complaints").await?;
+            Ok(r.rows.first().map(|row| row[0].to_string()))
+        })
         .await;
+    ts.execute(&roles_dropped(&[&role])).await;
     assert_eq!(may_create, ["false"], "the role may not create schemas");
     assert_eq!(opened, Ok(Some("1".to_string())));
 }
@@ -6441,18 +6293,10 @@ async fn a_store_opens_in_its_schema_for_a_role_that_may_not_create_schemas() {
 #[tokio::test]
 async fn a_rebuild_names_a_tablespace_it_may_not_create_in_before_it_starts() {
     use sqlx::Connection;
-    let _roles = roles_one_at_a_time().await;
-    let Some(ts) = testing::postgres().await else {
+    let Some(rt) = roles_test().await else {
         return;
     };
-    let (Some(schema), Some(rest)) = (
-        ts.schema.clone(),
-        ts.url.strip_prefix("postgres://postgres@"),
-    ) else {
-        return;
-    };
-    store_one_complaint(&ts.store).await;
-    let id = format!("{}_{}", std::process::id(), Utc::now().timestamp_micros());
+    let RolesTest { ts, schema, id, .. } = &rt;
     let (runner, space) = (format!("aduan_runner_{id}"), format!("aduan_space_{id}"));
     let mut admin = sqlx::PgConnection::connect(&ts.url).await.unwrap();
     sqlx::raw_sql("SET allow_in_place_tablespaces = true")
@@ -6483,8 +6327,8 @@ async fn a_rebuild_names_a_tablespace_it_may_not_create_in_before_it_starts() {
         }
     }
     let mut seen = Vec::new();
-    match Store::open_postgres_in_schema(&format!("postgres://{runner}@{rest}"), &schema).await {
-        Ok(s) => {
+    let opened = rt
+        .as_role(&runner, async |s| {
             // The table in a tablespace this role may not create in: named at the start.
             seen.push(told(s.begin_rebuild().await));
             seen.push(told(s.unfinished_rebuild().await.map(|u| u.is_some())));
@@ -6497,7 +6341,7 @@ async fn a_rebuild_names_a_tablespace_it_may_not_create_in_before_it_starts() {
                 "ALTER INDEX complaints_pkey SET TABLESPACE {space}"
             ))
             .await;
-            seen.push(told(rebuild_two_and_finish(&s).await));
+            seen.push(told(rebuild_two_and_finish(s).await));
             // Granted, the rebuild runs and keeps them there.
             ts.execute(&format!(
                 "ALTER TABLE complaints SET TABLESPACE {space}; \
@@ -6506,19 +6350,22 @@ async fn a_rebuild_names_a_tablespace_it_may_not_create_in_before_it_starts() {
             .await;
             let begun = s.begin_rebuild().await;
             seen.push(told(match begun {
-                Ok(()) => rebuild_two_and_finish(&s).await,
+                Ok(()) => rebuild_two_and_finish(s).await,
                 Err(e) => Err(e),
             }));
-            s.close().await;
-        }
-        Err(e) => seen.push(told(Err::<(), _>(e))),
+            Ok(())
+        })
+        .await;
+    if let Err(e) = opened {
+        seen.push(e);
     }
     let kept = texts(&ts.store, where_they_are).await;
     ts.execute(&format!(
         "ALTER TABLE complaints SET TABLESPACE pg_default; \
          ALTER INDEX complaints_pkey SET TABLESPACE pg_default; \
          ALTER SCHEMA {schema} OWNER TO CURRENT_USER; \
-         REASSIGN OWNED BY {runner} TO CURRENT_USER; DROP OWNED BY {runner}; DROP ROLE {runner}"
+         {dropped}",
+        dropped = roles_dropped(&[&runner])
     ))
     .await;
     sqlx::raw_sql(&format!("DROP TABLESPACE {space}"))
@@ -6611,18 +6458,10 @@ async fn skipped_runs_are_counted_since_the_latest_that_did_the_work() {
 #[tokio::test]
 async fn a_rebuild_made_where_the_live_tables_are_swaps_without_a_grant_it_no_longer_needs() {
     use sqlx::Connection;
-    let _roles = roles_one_at_a_time().await;
-    let Some(ts) = testing::postgres().await else {
+    let Some(rt) = roles_test().await else {
         return;
     };
-    let (Some(schema), Some(rest)) = (
-        ts.schema.clone(),
-        ts.url.strip_prefix("postgres://postgres@"),
-    ) else {
-        return;
-    };
-    store_one_complaint(&ts.store).await;
-    let id = format!("{}_{}", std::process::id(), Utc::now().timestamp_micros());
+    let RolesTest { ts, schema, id, .. } = &rt;
     let (runner, space) = (format!("aduan_runner_{id}"), format!("aduan_space_{id}"));
     let mut admin = sqlx::PgConnection::connect(&ts.url).await.unwrap();
     sqlx::raw_sql("SET allow_in_place_tablespaces = true")
@@ -6643,18 +6482,20 @@ async fn a_rebuild_made_where_the_live_tables_are_swaps_without_a_grant_it_no_lo
     ))
     .await;
     let mut seen = Vec::new();
-    match Store::open_postgres_in_schema(&format!("postgres://{runner}@{rest}"), &schema).await {
-        Ok(s) => {
+    let opened = rt
+        .as_role(&runner, async |s| {
             let begun = s.begin_rebuild().await;
             seen.push(format!("{begun:?}"));
             ts.execute(&format!(
                 "REVOKE CREATE ON TABLESPACE {space} FROM {runner}"
             ))
             .await;
-            seen.push(format!("{:?}", rebuild_two_and_finish(&s).await));
-            s.close().await;
-        }
-        Err(e) => seen.push(e.to_string()),
+            seen.push(format!("{:?}", rebuild_two_and_finish(s).await));
+            Ok(())
+        })
+        .await;
+    if let Err(e) = opened {
+        seen.push(e);
     }
     let kept = texts(
         &ts.store,
@@ -6669,7 +6510,8 @@ async fn a_rebuild_made_where_the_live_tables_are_swaps_without_a_grant_it_no_lo
          ALTER TABLE complaints SET TABLESPACE pg_default; \
          ALTER INDEX complaint_events_pkey SET TABLESPACE pg_default; \
          ALTER SCHEMA {schema} OWNER TO CURRENT_USER; \
-         REASSIGN OWNED BY {runner} TO CURRENT_USER; DROP OWNED BY {runner}; DROP ROLE {runner}"
+         {dropped}",
+        dropped = roles_dropped(&[&runner])
     ))
     .await;
     sqlx::raw_sql(&format!("DROP TABLESPACE {space}"))
