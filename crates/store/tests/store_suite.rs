@@ -1728,6 +1728,14 @@ async fn store_one_complaint(s: &Store) {
     store_rows(s, "cc112", t(3), &[complaint("c1", Status::Received, t(3))]).await;
 }
 
+/// A PostgreSQL test store holding [one complaint](store_one_complaint), or none where
+/// PostgreSQL is not tested.
+async fn postgres_with_one_complaint() -> Option<TestStore> {
+    let ts = testing::postgres().await?;
+    store_one_complaint(&ts.store).await;
+    Some(ts)
+}
+
 /// What the unified tables are built with: recorded once on a store whose tables are empty,
 /// by each rebuild, never on tables built before it was kept, and never listed as a channel.
 #[tokio::test]
@@ -3318,10 +3326,9 @@ struct RolesTest {
 /// A [`RolesTest`], or none where PostgreSQL is not tested.
 async fn roles_test() -> Option<RolesTest> {
     let turn = roles_one_at_a_time().await;
-    let ts = testing::postgres().await?;
+    let ts = postgres_with_one_complaint().await?;
     let schema = ts.schema.clone()?;
     let rest = ts.url.strip_prefix("postgres://postgres@")?.to_string();
-    store_one_complaint(&ts.store).await;
     Some(RolesTest {
         ts,
         schema,
@@ -3521,6 +3528,17 @@ async fn try_rebuilt_with(ts: &TestStore, meanwhile: &str) -> Result<(), aduan_s
     rebuild_two_and_finish(&ts.store).await
 }
 
+/// What `sql` reads (its first column, as text) on `ts`'s store before two rebuilds, the
+/// same after each: what a rebuild keeps.
+async fn kept_by_two_rebuilds(ts: &TestStore, sql: &str) -> Vec<String> {
+    let before = texts(&ts.store, sql).await;
+    for round in 0..2 {
+        rebuilt_with(ts, "").await;
+        assert_eq!(texts(&ts.store, sql).await, before, "round {round}");
+    }
+    before
+}
+
 /// A rebuild's batch of the complaints `1` and `2`, and its end.
 async fn rebuild_two_and_finish(s: &Store) -> Result<(), aduan_store::Error> {
     s.write_batch(&WriteBatch {
@@ -3544,11 +3562,10 @@ async fn rebuild_two_and_finish(s: &Store) -> Result<(), aduan_store::Error> {
 /// keep the comments they have when the rebuild ends (one removed meanwhile stays removed).
 #[tokio::test]
 async fn a_rebuild_keeps_the_comments_on_the_tables_it_replaces_and_their_columns() {
-    let Some(ts) = testing::postgres().await else {
+    let Some(ts) = postgres_with_one_complaint().await else {
         return;
     };
     let s = &ts.store;
-    store_one_complaint(s).await;
     ts.execute(
         "COMMENT ON TABLE complaints IS 'every channel''s complaints'; \
          COMMENT ON TABLE complaint_events IS 'their history'; \
@@ -3600,11 +3617,10 @@ async fn a_rebuild_keeps_the_comments_on_the_tables_it_replaces_and_their_column
 /// keeps it through the swap.
 #[tokio::test]
 async fn a_rebuild_keeps_the_defaults_of_a_views_columns() {
-    let Some(ts) = testing::postgres().await else {
+    let Some(ts) = postgres_with_one_complaint().await else {
         return;
     };
     let s = &ts.store;
-    store_one_complaint(s).await;
     ts.execute(
         "CREATE VIEW open_ones AS SELECT complaint_id, status, body FROM complaints \
          WHERE status <> 'resolved'; \
@@ -3612,21 +3628,14 @@ async fn a_rebuild_keeps_the_defaults_of_a_views_columns() {
          ALTER VIEW open_ones ALTER COLUMN body SET DEFAULT 'mohon ' || 'dicek'",
     )
     .await;
-    let defaults = || async {
-        texts(
-            s,
-            "SELECT a.attname || ' ' || pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d \
-             JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum \
-             WHERE d.adrelid = 'open_ones'::regclass ORDER BY 1",
-        )
-        .await
-    };
-    let before = defaults().await;
-    assert_eq!(before.len(), 2, "{before:?}");
-    for round in 0..2 {
-        rebuilt_with(&ts, "").await;
-        assert_eq!(defaults().await, before, "round {round}");
-    }
+    let defaults = kept_by_two_rebuilds(
+        &ts,
+        "SELECT a.attname || ' ' || pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d \
+         JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum \
+         WHERE d.adrelid = 'open_ones'::regclass ORDER BY 1",
+    )
+    .await;
+    assert_eq!(defaults.len(), 2, "{defaults:?}");
     assert_eq!(
         texts(s, "SELECT complaint_id FROM open_ones").await,
         ["sp4n_lapor:1"]
@@ -3850,11 +3859,9 @@ async fn a_rebuild_by_the_schemas_owner_replaces_tables_another_role_owns() {
 /// ALL` copies none of them. The tables keep them.
 #[tokio::test]
 async fn a_rebuild_keeps_the_settings_of_the_tables_it_replaces() {
-    let Some(ts) = testing::postgres().await else {
+    let Some(ts) = postgres_with_one_complaint().await else {
         return;
     };
-    let s = &ts.store;
-    store_one_complaint(s).await;
     ts.execute(
         "ALTER TABLE complaints SET (fillfactor = 90, autovacuum_vacuum_scale_factor = 0.02); \
          ALTER TABLE complaints ALTER COLUMN category_main SET STATISTICS 500; \
@@ -3866,35 +3873,28 @@ async fn a_rebuild_keeps_the_settings_of_the_tables_it_replaces() {
          ALTER TABLE complaint_events REPLICA IDENTITY USING INDEX events_identity",
     )
     .await;
-    let settings = || async {
-        texts(
-            s,
-            "SELECT c.relname || ' ' || coalesce(array_to_string(c.reloptions, ','), '-') || ' ' \
-             || c.relreplident::text || ' ' || c.relrowsecurity || ' ' || c.relforcerowsecurity \
-             || ' ' || coalesce((SELECT i.relname FROM pg_index x \
-             JOIN pg_class i ON i.oid = x.indexrelid \
-             WHERE x.indrelid = c.oid AND x.indisreplident), '-') FROM pg_class c \
-             WHERE c.oid IN ('complaints'::regclass, 'complaint_events'::regclass) \
-             UNION ALL SELECT a.attname || ' ' || a.attstattarget || ' ' \
-             || (SELECT string_agg(o, ',') FROM unnest(a.attoptions) o \
-             WHERE o LIKE 'n_distinct%') FROM pg_attribute a \
-             WHERE a.attrelid = 'complaints'::regclass AND a.attstattarget > 0 ORDER BY 1",
-        )
-        .await
-    };
-    let before = settings().await;
+    let settings = kept_by_two_rebuilds(
+        &ts,
+        "SELECT c.relname || ' ' || coalesce(array_to_string(c.reloptions, ','), '-') || ' ' \
+         || c.relreplident::text || ' ' || c.relrowsecurity || ' ' || c.relforcerowsecurity \
+         || ' ' || coalesce((SELECT i.relname FROM pg_index x \
+         JOIN pg_class i ON i.oid = x.indexrelid \
+         WHERE x.indrelid = c.oid AND x.indisreplident), '-') FROM pg_class c \
+         WHERE c.oid IN ('complaints'::regclass, 'complaint_events'::regclass) \
+         UNION ALL SELECT a.attname || ' ' || a.attstattarget || ' ' \
+         || (SELECT string_agg(o, ',') FROM unnest(a.attoptions) o \
+         WHERE o LIKE 'n_distinct%') FROM pg_attribute a \
+         WHERE a.attrelid = 'complaints'::regclass AND a.attstattarget > 0 ORDER BY 1",
+    )
+    .await;
     assert_eq!(
-        before,
+        settings,
         [
             "category_main 500 n_distinct=40",
             "complaint_events - i false true events_identity",
             "complaints fillfactor=90,autovacuum_vacuum_scale_factor=0.02 f true false -"
         ]
     );
-    for round in 0..2 {
-        rebuilt_with(&ts, "").await;
-        assert_eq!(settings().await, before, "round {round}");
-    }
 }
 
 /// Review (session 45, of the settings above): a table whose replica identity index was
@@ -3905,11 +3905,10 @@ async fn a_rebuild_keeps_the_settings_of_the_tables_it_replaces() {
 /// identifier"). The rebuild ends, the table's replica identity `NOTHING` as it behaved.
 #[tokio::test]
 async fn a_rebuild_ends_where_the_replica_identitys_index_was_dropped() {
-    let Some(ts) = testing::postgres().await else {
+    let Some(ts) = postgres_with_one_complaint().await else {
         return;
     };
     let s = &ts.store;
-    store_one_complaint(s).await;
     ts.execute(
         "CREATE UNIQUE INDEX events_identity ON complaint_events (complaint_id, event_key); \
          ALTER TABLE complaint_events REPLICA IDENTITY USING INDEX events_identity; \
@@ -3934,40 +3933,31 @@ async fn a_rebuild_ends_where_the_replica_identitys_index_was_dropped() {
 /// keeps them on the TOAST table, which `LIKE` makes anew. They are kept.
 #[tokio::test]
 async fn a_rebuild_keeps_the_storage_parameters_of_the_tables_toast() {
-    let Some(ts) = testing::postgres().await else {
+    let Some(ts) = postgres_with_one_complaint().await else {
         return;
     };
-    let s = &ts.store;
-    store_one_complaint(s).await;
     ts.execute(
         "ALTER TABLE complaints SET (autovacuum_vacuum_scale_factor = 0.02, \
          toast.autovacuum_vacuum_scale_factor = 0.05, toast.autovacuum_enabled = false); \
          ALTER TABLE complaint_events SET (toast.autovacuum_vacuum_cost_limit = 500)",
     )
     .await;
-    let settings = || async {
-        texts(
-            s,
-            "SELECT c.relname || ' ' || coalesce(array_to_string(c.reloptions, ','), '-') \
-             || ' ' || coalesce(array_to_string(t.reloptions, ','), '-') FROM pg_class c \
-             JOIN pg_class t ON t.oid = c.reltoastrelid \
-             WHERE c.oid IN ('complaints'::regclass, 'complaint_events'::regclass) ORDER BY 1",
-        )
-        .await
-    };
-    let before = settings().await;
+    let settings = kept_by_two_rebuilds(
+        &ts,
+        "SELECT c.relname || ' ' || coalesce(array_to_string(c.reloptions, ','), '-') \
+         || ' ' || coalesce(array_to_string(t.reloptions, ','), '-') FROM pg_class c \
+         JOIN pg_class t ON t.oid = c.reltoastrelid \
+         WHERE c.oid IN ('complaints'::regclass, 'complaint_events'::regclass) ORDER BY 1",
+    )
+    .await;
     assert_eq!(
-        before,
+        settings,
         [
             "complaint_events - autovacuum_vacuum_cost_limit=500",
             "complaints autovacuum_vacuum_scale_factor=0.02 \
              autovacuum_vacuum_scale_factor=0.05,autovacuum_enabled=false"
         ]
     );
-    for round in 0..2 {
-        rebuilt_with(&ts, "").await;
-        assert_eq!(settings().await, before, "round {round}");
-    }
 }
 
 /// Review (session 45): on PostgreSQL the extended statistics an admin made on `complaints`
@@ -3977,11 +3967,9 @@ async fn a_rebuild_keeps_the_storage_parameters_of_the_tables_toast() {
 /// them failed after it. They keep their names and targets.
 #[tokio::test]
 async fn a_rebuild_keeps_the_names_of_the_tables_extended_statistics() {
-    let Some(ts) = testing::postgres().await else {
+    let Some(ts) = postgres_with_one_complaint().await else {
         return;
     };
-    let s = &ts.store;
-    store_one_complaint(s).await;
     ts.execute(
         "CREATE STATISTICS categories (dependencies) ON category_main, category_sub \
          FROM complaints; \
@@ -3990,21 +3978,14 @@ async fn a_rebuild_keeps_the_names_of_the_tables_extended_statistics() {
          CREATE STATISTICS events_kinds (ndistinct) ON event_type, actor FROM complaint_events",
     )
     .await;
-    let statistics = || async {
-        texts(
-            s,
-            "SELECT stxrelid::regclass || ' ' || stxname || ' ' || stxkind::text || ' ' \
-             || coalesce(to_jsonb(x) ->> 'stxstattarget', '-') FROM pg_statistic_ext x \
-             WHERE stxnamespace = current_schema()::regnamespace ORDER BY 1",
-        )
-        .await
-    };
-    let before = statistics().await;
-    assert_eq!(before.len(), 3, "{before:?}");
-    for round in 0..2 {
-        rebuilt_with(&ts, "").await;
-        assert_eq!(statistics().await, before, "round {round}");
-    }
+    let statistics = kept_by_two_rebuilds(
+        &ts,
+        "SELECT stxrelid::regclass || ' ' || stxname || ' ' || stxkind::text || ' ' \
+         || coalesce(to_jsonb(x) ->> 'stxstattarget', '-') FROM pg_statistic_ext x \
+         WHERE stxnamespace = current_schema()::regnamespace ORDER BY 1",
+    )
+    .await;
+    assert_eq!(statistics.len(), 3, "{statistics:?}");
     ts.execute("DROP STATISTICS categories").await;
 }
 
@@ -4156,11 +4137,10 @@ async fn a_rebuild_by_the_schemas_owner_keeps_a_view_of_a_role_it_is_a_noinherit
 /// failed after it. They keep their schema.
 #[tokio::test]
 async fn a_rebuild_keeps_the_schema_of_the_tables_extended_statistics() {
-    let Some(ts) = testing::postgres().await else {
+    let Some(ts) = postgres_with_one_complaint().await else {
         return;
     };
     let s = &ts.store;
-    store_one_complaint(s).await;
     let other = format!(
         "aduan_stats_{}_{}",
         std::process::id(),
@@ -4202,11 +4182,10 @@ async fn a_rebuild_keeps_the_schema_of_the_tables_extended_statistics() {
 #[tokio::test]
 async fn a_rebuild_keeps_the_tablespace_persistence_and_clustering_of_the_tables() {
     use sqlx::Connection;
-    let Some(ts) = testing::postgres().await else {
+    let Some(ts) = postgres_with_one_complaint().await else {
         return;
     };
     let s = &ts.store;
-    store_one_complaint(s).await;
     let space = format!(
         "aduan_space_{}_{}",
         std::process::id(),
@@ -4310,13 +4289,12 @@ async fn a_rebuild_keeps_the_tablespace_persistence_and_clustering_of_the_tables
 #[tokio::test]
 async fn a_rebuild_makes_its_tables_where_the_live_ones_are_whatever_the_default_tablespace() {
     use sqlx::Connection;
-    let Some(ts) = testing::postgres().await else {
+    let Some(ts) = postgres_with_one_complaint().await else {
         return;
     };
     let Some(schema) = ts.schema.clone() else {
         return;
     };
-    store_one_complaint(&ts.store).await;
     let space = format!(
         "aduan_space_{}_{}",
         std::process::id(),
@@ -4406,14 +4384,13 @@ async fn a_rebuild_makes_its_tables_where_the_live_ones_are_whatever_the_default
 #[tokio::test]
 async fn a_rebuild_makes_its_tables_logged_before_its_swap_locks_the_live_ones() {
     use sqlx::Connection;
-    let Some(ts) = testing::postgres().await else {
+    let Some(ts) = postgres_with_one_complaint().await else {
         return;
     };
     let Some(schema) = ts.schema.clone() else {
         return;
     };
     let s = &ts.store;
-    store_one_complaint(s).await;
     ts.execute("ALTER TABLE complaints SET UNLOGGED").await;
     s.begin_rebuild().await.unwrap();
     ts.execute("ALTER TABLE complaints SET LOGGED").await;
@@ -4531,11 +4508,10 @@ async fn a_rebuild_names_statistics_in_a_schema_where_it_may_not_create_before_i
 /// the tables have the defaults the live ones have when it ends.
 #[tokio::test]
 async fn a_rebuild_keeps_the_defaults_set_on_the_tables_while_it_ran() {
-    let Some(ts) = testing::postgres().await else {
+    let Some(ts) = postgres_with_one_complaint().await else {
         return;
     };
     let s = &ts.store;
-    store_one_complaint(s).await;
     ts.execute("ALTER TABLE complaints ALTER COLUMN title SET DEFAULT 'untitled'")
         .await;
     let defaults = || async {
@@ -4568,11 +4544,10 @@ async fn a_rebuild_keeps_the_defaults_set_on_the_tables_while_it_ran() {
 /// when it ends.
 #[tokio::test]
 async fn a_rebuild_keeps_the_comments_on_the_tables_indexes_and_constraints() {
-    let Some(ts) = testing::postgres().await else {
+    let Some(ts) = postgres_with_one_complaint().await else {
         return;
     };
     let s = &ts.store;
-    store_one_complaint(s).await;
     ts.execute(
         "CREATE INDEX complaints_titles ON complaints (title); \
          COMMENT ON INDEX complaints_titles IS 'for the search'; \
@@ -4628,36 +4603,26 @@ async fn a_rebuild_keeps_the_comments_on_the_tables_indexes_and_constraints() {
 /// The sequence keeps its name, privileges and comment.
 #[tokio::test]
 async fn a_rebuild_keeps_the_privileges_and_name_of_the_identity_sequence() {
-    let Some(ts) = testing::postgres().await else {
+    let Some(ts) = postgres_with_one_complaint().await else {
         return;
     };
-    let s = &ts.store;
-    store_one_complaint(s).await;
     ts.execute(
         "ALTER SEQUENCE complaints_complaint_seq_seq RENAME TO \"complaints.seq\"; \
          GRANT USAGE ON SEQUENCE \"complaints.seq\" TO PUBLIC; \
          COMMENT ON SEQUENCE \"complaints.seq\" IS 'the arrival order'",
     )
     .await;
-    let sequence = || async {
-        texts(
-            s,
-            "SELECT c.relname || ' ' || coalesce(c.relacl::text, '-') || ' ' \
-             || coalesce(obj_description(c.oid, 'pg_class'), '-') FROM pg_class c \
-             WHERE c.oid = pg_get_serial_sequence('complaints', 'complaint_seq')::regclass",
-        )
-        .await
-    };
-    let before = sequence().await;
+    let sequence = kept_by_two_rebuilds(
+        &ts,
+        "SELECT c.relname || ' ' || coalesce(c.relacl::text, '-') || ' ' \
+         || coalesce(obj_description(c.oid, 'pg_class'), '-') FROM pg_class c \
+         WHERE c.oid = pg_get_serial_sequence('complaints', 'complaint_seq')::regclass",
+    )
+    .await;
     assert_eq!(
-        before,
+        sequence,
         ["complaints.seq {postgres=rwU/postgres,=U/postgres} the arrival order"]
     );
-    for round in 0..2 {
-        let rebuilt = try_rebuilt_with(&ts, "").await.map_err(|e| e.to_string());
-        assert_eq!(rebuilt, Ok(()), "round {round}");
-        assert_eq!(sequence().await, before, "round {round}");
-    }
 }
 
 /// Review (session 46): on PostgreSQL an index whose name has a double quote
@@ -4666,11 +4631,10 @@ async fn a_rebuild_keeps_the_privileges_and_name_of_the_identity_sequence() {
 /// the quote. It keeps its name.
 #[tokio::test]
 async fn a_rebuild_keeps_an_index_whose_name_has_a_quote() {
-    let Some(ts) = testing::postgres().await else {
+    let Some(ts) = postgres_with_one_complaint().await else {
         return;
     };
     let s = &ts.store;
-    store_one_complaint(s).await;
     ts.execute("CREATE INDEX \"the \"\"title\"\" index\" ON complaints (title)")
         .await;
     let rebuilt = try_rebuilt_with(&ts, "").await.map_err(|e| e.to_string());
@@ -4691,11 +4655,10 @@ async fn a_rebuild_keeps_an_index_whose_name_has_a_quote() {
 /// name.
 #[tokio::test]
 async fn a_rebuild_keeps_two_indexes_alike() {
-    let Some(ts) = testing::postgres().await else {
+    let Some(ts) = postgres_with_one_complaint().await else {
         return;
     };
     let s = &ts.store;
-    store_one_complaint(s).await;
     ts.execute(
         "CREATE INDEX titles_one ON complaints (title); \
          CREATE INDEX titles_two ON complaints (title)",
@@ -4723,11 +4686,10 @@ async fn a_rebuild_keeps_two_indexes_alike() {
 /// with its comment; the one dropped is not there.
 #[tokio::test]
 async fn a_rebuild_keeps_an_index_made_while_it_ran() {
-    let Some(ts) = testing::postgres().await else {
+    let Some(ts) = postgres_with_one_complaint().await else {
         return;
     };
     let s = &ts.store;
-    store_one_complaint(s).await;
     ts.execute(
         "CREATE INDEX lower_titles ON complaints (lower(title)); \
          ALTER TABLE complaints ADD CONSTRAINT ids_once UNIQUE (complaint_id, title)",
@@ -4880,28 +4842,21 @@ async fn a_rebuild_names_views_it_could_not_make_again_before_it_starts() {
 /// statistics) was lost at each rebuild: `LIKE` copies none. It is kept.
 #[tokio::test]
 async fn a_rebuild_keeps_the_statistics_targets_of_the_tables_indexes() {
-    let Some(ts) = testing::postgres().await else {
+    let Some(ts) = postgres_with_one_complaint().await else {
         return;
     };
-    let s = &ts.store;
-    store_one_complaint(s).await;
     ts.execute(
         "CREATE INDEX lower_titles ON complaints (lower(title), kecamatan); \
          ALTER INDEX lower_titles ALTER COLUMN 1 SET STATISTICS 900",
     )
     .await;
-    let targets = || async {
-        texts(
-            s,
-            "SELECT a.attrelid::regclass || ' ' || a.attnum || ' ' || a.attstattarget \
-             FROM pg_attribute a WHERE a.attrelid = 'lower_titles'::regclass ORDER BY 1",
-        )
-        .await
-    };
-    let before = targets().await;
-    assert_eq!(before, ["lower_titles 1 900", "lower_titles 2 -1"]);
-    rebuilt_with(&ts, "").await;
-    assert_eq!(targets().await, before);
+    let targets = kept_by_two_rebuilds(
+        &ts,
+        "SELECT a.attrelid::regclass || ' ' || a.attnum || ' ' || a.attstattarget \
+         FROM pg_attribute a WHERE a.attrelid = 'lower_titles'::regclass ORDER BY 1",
+    )
+    .await;
+    assert_eq!(targets, ["lower_titles 1 900", "lower_titles 2 -1"]);
 }
 
 /// Review (session 46): on PostgreSQL what an admin changed on the tables while a rebuild ran
@@ -4910,11 +4865,10 @@ async fn a_rebuild_keeps_the_statistics_targets_of_the_tables_indexes() {
 /// their target) or dropped. The tables have them as the live ones have them when it ends.
 #[tokio::test]
 async fn a_rebuild_keeps_the_constraints_and_statistics_changed_while_it_ran() {
-    let Some(ts) = testing::postgres().await else {
+    let Some(ts) = postgres_with_one_complaint().await else {
         return;
     };
     let s = &ts.store;
-    store_one_complaint(s).await;
     ts.execute(
         "ALTER TABLE complaints ADD CONSTRAINT old_check CHECK (length(title) < 100000); \
          CREATE STATISTICS old_places ON kecamatan, kelurahan FROM complaints",
@@ -4958,11 +4912,10 @@ async fn a_rebuild_keeps_the_constraints_and_statistics_changed_while_it_ran() {
 /// is made `NOT VALID` too, and the swap keeps it as it is.
 #[tokio::test]
 async fn a_rebuild_keeps_a_not_valid_check_constraint_without_adding_it_again() {
-    let Some(ts) = testing::postgres().await else {
+    let Some(ts) = postgres_with_one_complaint().await else {
         return;
     };
     let s = &ts.store;
-    store_one_complaint(s).await;
     ts.execute(
         "ALTER TABLE complaints ADD CONSTRAINT short_titles CHECK (length(title) < 100000) \
          NOT VALID; COMMENT ON CONSTRAINT short_titles ON complaints IS 'since May'",
@@ -5039,36 +4992,26 @@ async fn a_rebuild_names_a_trigger_whose_function_it_may_not_execute_before_it_s
 /// other objects depend on it"). The sequence goes to the rebuilt table's column.
 #[tokio::test]
 async fn a_rebuild_keeps_a_serial_column_added_by_an_admin() {
-    let Some(ts) = testing::postgres().await else {
+    let Some(ts) = postgres_with_one_complaint().await else {
         return;
     };
-    let s = &ts.store;
-    store_one_complaint(s).await;
     ts.execute("ALTER TABLE complaints ADD COLUMN row_no bigserial")
         .await;
-    let serial = || async {
-        texts(
-            s,
-            "SELECT coalesce(pg_get_serial_sequence('complaints', 'row_no'), '-') || ' ' \
-             || pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a \
-             ON a.attrelid = d.adrelid AND a.attnum = d.adnum \
-             WHERE d.adrelid = 'complaints'::regclass AND a.attname = 'row_no'",
-        )
-        .await
-        .into_iter()
-        .map(|o| o.replace(&format!("{}.", ts.schema.clone().unwrap_or_default()), ""))
-        .collect::<Vec<_>>()
-    };
-    let before = serial().await;
+    let serial: Vec<String> = kept_by_two_rebuilds(
+        &ts,
+        "SELECT coalesce(pg_get_serial_sequence('complaints', 'row_no'), '-') || ' ' \
+         || pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a \
+         ON a.attrelid = d.adrelid AND a.attnum = d.adnum \
+         WHERE d.adrelid = 'complaints'::regclass AND a.attname = 'row_no'",
+    )
+    .await
+    .into_iter()
+    .map(|o| o.replace(&format!("{}.", ts.schema.clone().unwrap_or_default()), ""))
+    .collect();
     assert_eq!(
-        before,
+        serial,
         ["complaints_row_no_seq nextval('complaints_row_no_seq'::regclass)"]
     );
-    for round in 0..2 {
-        let rebuilt = try_rebuilt_with(&ts, "").await.map_err(|e| e.to_string());
-        assert_eq!(rebuilt, Ok(()), "round {round}");
-        assert_eq!(serial().await, before, "round {round}");
-    }
 }
 
 /// Review (session 45): a rebuild's end replaced every claim (`DELETE` and `INSERT` of the
