@@ -3317,8 +3317,7 @@ struct RolesTest {
     schema: String,
     /// The store's URL after `postgres://postgres@`: another role's is `postgres://{role}@{rest}`.
     rest: String,
-    /// What names the test's roles (and its schemas or tablespaces) apart from those of other
-    /// tests and processes.
+    /// The test's [`unique_id`].
     id: String,
     _turn: tokio::sync::MutexGuard<'static, ()>,
 }
@@ -3333,7 +3332,7 @@ async fn roles_test() -> Option<RolesTest> {
         ts,
         schema,
         rest,
-        id: format!("{}_{}", std::process::id(), Utc::now().timestamp_micros()),
+        id: unique_id(),
         _turn: turn,
     })
 }
@@ -3374,6 +3373,48 @@ impl RolesTest {
 fn roles_dropped(roles: &[&str]) -> String {
     let roles = roles.join(", ");
     format!("REASSIGN OWNED BY {roles} TO CURRENT_USER; DROP OWNED BY {roles}; DROP ROLE {roles}")
+}
+
+/// What names a test's roles, schemas or tablespaces (the cluster's, seen by all) apart from
+/// those of other tests and processes.
+fn unique_id() -> String {
+    format!("{}_{}", std::process::id(), Utc::now().timestamp_micros())
+}
+
+/// A tablespace named `space` made in place (in the server's own directory: no path on its
+/// machine), and the connection of `url`'s superuser that made it, for
+/// [`tablespace_dropped`].
+async fn in_place_tablespace(url: &str, space: &str) -> sqlx::PgConnection {
+    use sqlx::Connection;
+    let mut admin = sqlx::PgConnection::connect(url).await.unwrap();
+    sqlx::raw_sql("SET allow_in_place_tablespaces = true")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    sqlx::raw_sql(&format!("CREATE TABLESPACE {space} LOCATION ''"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin
+}
+
+/// Drops the [`in_place_tablespace`] `space`, what is still in it moved to the default
+/// one first, and closes `admin`, the connection that made it.
+async fn tablespace_dropped(mut admin: sqlx::PgConnection, space: &str) {
+    use sqlx::Connection;
+    sqlx::raw_sql(&format!(
+        "ALTER TABLE ALL IN TABLESPACE {space} SET TABLESPACE pg_default; \
+         ALTER INDEX ALL IN TABLESPACE {space} SET TABLESPACE pg_default"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    // (Not in one statement with the move: no tablespace is dropped in a transaction.)
+    sqlx::raw_sql(&format!("DROP TABLESPACE {space}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
 }
 
 /// The first column of `sql`'s rows, as text.
@@ -4141,11 +4182,7 @@ async fn a_rebuild_keeps_the_schema_of_the_tables_extended_statistics() {
         return;
     };
     let s = &ts.store;
-    let other = format!(
-        "aduan_stats_{}_{}",
-        std::process::id(),
-        Utc::now().timestamp_micros()
-    );
+    let other = format!("aduan_stats_{}", unique_id());
     ts.execute(&format!(
         "CREATE SCHEMA {other}; \
          CREATE STATISTICS {other}.categories (dependencies) ON category_main, category_sub \
@@ -4181,27 +4218,12 @@ async fn a_rebuild_keeps_the_schema_of_the_tables_extended_statistics() {
 /// ends.
 #[tokio::test]
 async fn a_rebuild_keeps_the_tablespace_persistence_and_clustering_of_the_tables() {
-    use sqlx::Connection;
     let Some(ts) = postgres_with_one_complaint().await else {
         return;
     };
     let s = &ts.store;
-    let space = format!(
-        "aduan_space_{}_{}",
-        std::process::id(),
-        Utc::now().timestamp_micros()
-    );
-    // (An in-place tablespace, in the server's own directory: no path on its machine.)
-    let mut admin = sqlx::PgConnection::connect(&ts.url).await.unwrap();
-    sqlx::raw_sql("SET allow_in_place_tablespaces = true")
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    sqlx::raw_sql(&format!("CREATE TABLESPACE {space} LOCATION ''"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
+    let space = format!("aduan_space_{}", unique_id());
+    let admin = in_place_tablespace(&ts.url, &space).await;
     ts.execute(&format!(
         "ALTER TABLE complaints SET TABLESPACE {space}; \
          CREATE INDEX complaints_titles ON complaints (title) TABLESPACE {space}; \
@@ -4244,19 +4266,7 @@ async fn a_rebuild_keeps_the_tablespace_persistence_and_clustering_of_the_tables
             }
         }
     }
-    let mut admin = sqlx::PgConnection::connect(&ts.url).await.unwrap();
-    sqlx::raw_sql(&format!(
-        "ALTER TABLE ALL IN TABLESPACE {space} SET TABLESPACE pg_default; \
-         ALTER INDEX ALL IN TABLESPACE {space} SET TABLESPACE pg_default"
-    ))
-    .execute(&mut admin)
-    .await
-    .unwrap();
-    sqlx::raw_sql(&format!("DROP TABLESPACE {space}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
+    tablespace_dropped(admin, &space).await;
     assert_eq!(failed, None);
     assert_eq!(
         before,
@@ -4288,27 +4298,14 @@ async fn a_rebuild_keeps_the_tablespace_persistence_and_clustering_of_the_tables
 /// locked, at every rebuild. They are made where the live ones are, and the swap moves none.
 #[tokio::test]
 async fn a_rebuild_makes_its_tables_where_the_live_ones_are_whatever_the_default_tablespace() {
-    use sqlx::Connection;
     let Some(ts) = postgres_with_one_complaint().await else {
         return;
     };
     let Some(schema) = ts.schema.clone() else {
         return;
     };
-    let space = format!(
-        "aduan_space_{}_{}",
-        std::process::id(),
-        Utc::now().timestamp_micros()
-    );
-    let mut admin = sqlx::PgConnection::connect(&ts.url).await.unwrap();
-    sqlx::raw_sql("SET allow_in_place_tablespaces = true")
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    sqlx::raw_sql(&format!("CREATE TABLESPACE {space} LOCATION ''"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    let space = format!("aduan_space_{}", unique_id());
+    let admin = in_place_tablespace(&ts.url, &space).await;
     let separator = if ts.url.contains('?') { '&' } else { '?' };
     let url = format!("{}{separator}options[default_tablespace]={space}", ts.url);
     // The files of the tables and their indexes: the same before and after a swap that
@@ -4353,18 +4350,7 @@ async fn a_rebuild_makes_its_tables_where_the_live_ones_are_whatever_the_default
         Err(e) => Err(e.to_string()),
     };
     seen.push(texts(&ts.store, &files(["complaints", "complaint_events"])).await);
-    sqlx::raw_sql(&format!(
-        "ALTER TABLE ALL IN TABLESPACE {space} SET TABLESPACE pg_default; \
-         ALTER INDEX ALL IN TABLESPACE {space} SET TABLESPACE pg_default"
-    ))
-    .execute(&mut admin)
-    .await
-    .unwrap();
-    sqlx::raw_sql(&format!("DROP TABLESPACE {space}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
+    tablespace_dropped(admin, &space).await;
     assert_eq!(done, Ok(()));
     let [made_in_space, before, after] = &seen[..] else {
         panic!("{seen:?}");
@@ -6235,21 +6221,12 @@ async fn a_store_opens_in_its_schema_for_a_role_that_may_not_create_schemas() {
 /// before the rebuild starts and before its swap; once granted, the rebuild keeps them there.
 #[tokio::test]
 async fn a_rebuild_names_a_tablespace_it_may_not_create_in_before_it_starts() {
-    use sqlx::Connection;
     let Some(rt) = roles_test().await else {
         return;
     };
     let RolesTest { ts, schema, id, .. } = &rt;
     let (runner, space) = (format!("aduan_runner_{id}"), format!("aduan_space_{id}"));
-    let mut admin = sqlx::PgConnection::connect(&ts.url).await.unwrap();
-    sqlx::raw_sql("SET allow_in_place_tablespaces = true")
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    sqlx::raw_sql(&format!("CREATE TABLESPACE {space} LOCATION ''"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    let admin = in_place_tablespace(&ts.url, &space).await;
     ts.execute(&format!(
         "CREATE ROLE {runner} LOGIN; ALTER SCHEMA {schema} OWNER TO {runner}; \
          {tables}; \
@@ -6311,11 +6288,7 @@ async fn a_rebuild_names_a_tablespace_it_may_not_create_in_before_it_starts() {
         dropped = roles_dropped(&[&runner])
     ))
     .await;
-    sqlx::raw_sql(&format!("DROP TABLESPACE {space}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
+    tablespace_dropped(admin, &space).await;
     let seen: Vec<String> = seen
         .into_iter()
         .map(|r| r.replace(&runner, "runner").replace(&space, "space"))
@@ -6400,21 +6373,12 @@ async fn skipped_runs_are_counted_since_the_latest_that_did_the_work() {
 /// the swap would make or move there is named.
 #[tokio::test]
 async fn a_rebuild_made_where_the_live_tables_are_swaps_without_a_grant_it_no_longer_needs() {
-    use sqlx::Connection;
     let Some(rt) = roles_test().await else {
         return;
     };
     let RolesTest { ts, schema, id, .. } = &rt;
     let (runner, space) = (format!("aduan_runner_{id}"), format!("aduan_space_{id}"));
-    let mut admin = sqlx::PgConnection::connect(&ts.url).await.unwrap();
-    sqlx::raw_sql("SET allow_in_place_tablespaces = true")
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    sqlx::raw_sql(&format!("CREATE TABLESPACE {space} LOCATION ''"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    let admin = in_place_tablespace(&ts.url, &space).await;
     ts.execute(&format!(
         "CREATE ROLE {runner} LOGIN; ALTER SCHEMA {schema} OWNER TO {runner}; \
          {tables}; \
@@ -6457,11 +6421,7 @@ async fn a_rebuild_made_where_the_live_tables_are_swaps_without_a_grant_it_no_lo
         dropped = roles_dropped(&[&runner])
     ))
     .await;
-    sqlx::raw_sql(&format!("DROP TABLESPACE {space}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
+    tablespace_dropped(admin, &space).await;
     let seen: Vec<String> = seen
         .into_iter()
         .map(|r| r.replace(&runner, "runner").replace(&space, "space"))
