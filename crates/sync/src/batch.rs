@@ -2150,6 +2150,24 @@ mod tests {
             .map_err(|e| FieldError::new("sp4n_lapor", &r.source_ref, "", e.to_string()))
     }
 
+    /// Changes `r`'s payload (the report it is) with `edit`, which gives what it says.
+    fn edit_payload<T>(r: &mut RawRecord, edit: impl FnOnce(&mut SourceComplaint) -> T) -> T {
+        let mut s: SourceComplaint = serde_json::from_slice(&r.payload).expect("a report");
+        let said = edit(&mut s);
+        r.payload = serde_json::to_vec(&s).expect("serialisable");
+        said
+    }
+
+    /// The rows `sql` reads from `t`'s store.
+    async fn rows(t: &aduan_store::testing::TestStore, sql: &str) -> Vec<Vec<serde_json::Value>> {
+        t.store.query(sql).await.expect("read").rows
+    }
+
+    /// How many rows `table` of `t`'s store holds.
+    async fn rows_in(t: &aduan_store::testing::TestStore, table: &str) -> serde_json::Value {
+        rows(t, &format!("SELECT COUNT(*) FROM {table}")).await[0][0].clone()
+    }
+
     fn input(records: Vec<RawRecord>) -> Input<'static> {
         Input {
             channel: "sp4n_lapor",
@@ -2277,14 +2295,14 @@ mod tests {
     #[test]
     fn row_hashes_and_event_keys_keep_their_form() {
         let mut r = report("K-1", 5, "Selesai");
-        let mut s: SourceComplaint = serde_json::from_slice(&r.payload).expect("a report");
-        s.events = vec![aduan_core::SourceEvent {
-            at: s.reported_at,
-            kind: aduan_core::EventKind::Disposition,
-            actor: Some("Dinas PU".into()),
-            text: Some("Diteruskan <b>ke</b> dinas".into()),
-        }];
-        r.payload = serde_json::to_vec(&s).expect("serialisable");
+        edit_payload(&mut r, |s| {
+            s.events = vec![aduan_core::SourceEvent {
+                at: s.reported_at,
+                kind: aduan_core::EventKind::Disposition,
+                actor: Some("Dinas PU".into()),
+                text: Some("Diteruskan <b>ke</b> dinas".into()),
+            }];
+        });
         let n = normaliser()
             .normalise(&parse(&r).expect("parsed")[0])
             .expect("normalised");
@@ -2422,14 +2440,14 @@ mod tests {
     /// `report` with a status event at its own time, as SP4N-LAPOR! gives one.
     fn report_with_status_event(id: &str, minute: u32, status: &str) -> RawRecord {
         let mut r = report(id, minute, status);
-        let mut s: SourceComplaint = serde_json::from_slice(&r.payload).expect("a report");
-        s.events.push(aduan_core::SourceEvent {
-            at: s.updated_at,
-            kind: aduan_core::EventKind::StatusChange,
-            actor: None,
-            text: Some(status.into()),
+        edit_payload(&mut r, |s| {
+            s.events.push(aduan_core::SourceEvent {
+                at: s.updated_at,
+                kind: aduan_core::EventKind::StatusChange,
+                actor: None,
+                text: Some(status.into()),
+            })
         });
-        r.payload = serde_json::to_vec(&s).expect("serialisable");
         r
     }
 
@@ -2448,10 +2466,9 @@ mod tests {
                 .with_ymd_and_hms(2026, 11, 2, 8, minute, 0)
                 .single()
                 .expect("a valid time");
-            r.received_at = at + chrono::TimeDelta::minutes(received);
-            let mut s: SourceComplaint = serde_json::from_slice(&r.payload).expect("a report");
-            s.updated_at = r.received_at + ahead;
-            r.payload = serde_json::to_vec(&s).expect("serialisable");
+            let received_at = at + chrono::TimeDelta::minutes(received);
+            r.received_at = received_at;
+            edit_payload(&mut r, |s| s.updated_at = received_at + ahead);
             r
         };
         let first = version(0, "Terverifikasi", 1, chrono::TimeDelta::zero());
@@ -2480,20 +2497,14 @@ mod tests {
                 .any(|r| r.source_ref == skewed.source_ref);
             for t in aduan_store::testing::all().await {
                 let counts = written(&t, &batches).await;
-                let status = t
-                    .store
-                    .query("SELECT status_source FROM complaints")
-                    .await
-                    .expect("read")
-                    .rows;
+                let status = rows(&t, "SELECT status_source FROM complaints").await;
                 let want = if with_skewed { "Ditutup" } else { "Selesai" };
                 assert_eq!(status, vec![vec![serde_json::json!(want)]], "{}", t.label);
-                let quarantined = t
-                    .store
-                    .query("SELECT record, field, reason FROM quarantine WHERE resolved_at IS NULL")
-                    .await
-                    .expect("read")
-                    .rows;
+                let quarantined = rows(
+                    &t,
+                    "SELECT record, field, reason FROM quarantine WHERE resolved_at IS NULL",
+                )
+                .await;
                 assert_eq!(quarantined.len(), 1, "{}: {quarantined:?}", t.label);
                 assert_eq!(quarantined[0][0], serde_json::json!("A"));
                 assert_eq!(quarantined[0][1], serde_json::json!("updated_at"));
@@ -2519,10 +2530,11 @@ mod tests {
     async fn versions_within_one_microsecond_are_ordered_alike_in_one_batch_or_several() {
         let version = |status: &str, nanos: i64| {
             let mut r = report("A", 0, status);
-            let mut s: SourceComplaint = serde_json::from_slice(&r.payload).expect("a report");
-            s.updated_at += chrono::TimeDelta::nanoseconds(nanos);
-            r.received_at = s.updated_at + chrono::TimeDelta::minutes(1);
-            r.payload = serde_json::to_vec(&s).expect("serialisable");
+            let updated_at = edit_payload(&mut r, |s| {
+                s.updated_at += chrono::TimeDelta::nanoseconds(nanos);
+                s.updated_at
+            });
+            r.received_at = updated_at + chrono::TimeDelta::minutes(1);
             r
         };
         let newer = version("Selesai", 700);
@@ -2533,12 +2545,7 @@ mod tests {
         ] {
             for t in aduan_store::testing::all().await {
                 written(&t, &batches).await;
-                let status = t
-                    .store
-                    .query("SELECT status_source FROM complaints")
-                    .await
-                    .expect("read")
-                    .rows;
+                let status = rows(&t, "SELECT status_source FROM complaints").await;
                 assert_eq!(
                     status,
                     vec![vec![serde_json::json!("Diproses")]],
@@ -2567,25 +2574,15 @@ mod tests {
             let mut out = Vec::new();
             for t in aduan_store::testing::all().await {
                 written(&t, &batches).await;
-                let row = t
-                    .store
-                    .query("SELECT resolved_at, first_response_at FROM complaints")
+                let row = rows(&t, "SELECT resolved_at, first_response_at FROM complaints")
                     .await
-                    .expect("read")
-                    .rows
                     .remove(0);
                 let minute = |v: &serde_json::Value| {
                     v.as_str()
                         .map(|s| serde_json::Value::String(s[..16].replace(' ', "T")))
                 };
                 let (at, answered) = (minute(&row[0]), minute(&row[1]));
-                let events = t
-                    .store
-                    .query("SELECT COUNT(*) FROM complaint_events")
-                    .await
-                    .expect("read")
-                    .rows[0][0]
-                    .clone();
+                let events = rows(&t, "SELECT COUNT(*) FROM complaint_events").await[0][0].clone();
                 out.push((at, events, answered));
             }
             out
@@ -2634,9 +2631,9 @@ mod tests {
         // earliest, as above.
         let stated = |minute, finished: u32| {
             let mut r = done(minute);
-            let mut s: SourceComplaint = serde_json::from_slice(&r.payload).expect("a report");
-            s.resolved_at = Utc.with_ymd_and_hms(2026, 11, 2, 8, finished, 0).single();
-            r.payload = serde_json::to_vec(&s).expect("serialisable");
+            edit_payload(&mut r, |s| {
+                s.resolved_at = Utc.with_ymd_and_hms(2026, 11, 2, 8, finished, 0).single()
+            });
             r
         };
         for batches in [
@@ -2739,13 +2736,8 @@ mod tests {
             "05",
             "A's newer version is stored"
         );
-        let raws = t
-            .store
-            .query("SELECT COUNT(*) FROM raw_records")
-            .await
-            .expect("count the archive");
         assert_eq!(
-            raws.rows[0][0],
+            rows_in(&t, "raw_records").await,
             serde_json::json!(3),
             "B's payload is archived once"
         );
@@ -2805,13 +2797,8 @@ mod tests {
             "nothing committed, nothing counted"
         );
         for table in ["raw_records", "complaints", "complaint_events"] {
-            let rows = t
-                .store
-                .query(&format!("SELECT COUNT(*) FROM {table}"))
-                .await
-                .expect("count");
             assert_eq!(
-                rows.rows[0][0],
+                rows_in(&t, table).await,
                 serde_json::json!(0),
                 "{table}: A's batch was in B's transaction and went with it"
             );
@@ -2903,13 +2890,8 @@ mod tests {
             .flush(&mut counts)
             .await
             .expect("nothing left in flight");
-        let stored = t
-            .store
-            .query("SELECT COUNT(*) FROM raw_records")
-            .await
-            .expect("count");
         assert_eq!(
-            stored.rows[0][0],
+            rows_in(&t, "raw_records").await,
             serde_json::json!(0),
             "the failed batch is rolled back whole (its archived payload too), and those behind it were never written"
         );
@@ -2960,8 +2942,7 @@ mod tests {
     /// taking the place of the stand-in `claims` names, at `minute`.
     fn standing(id: &str, claims: Option<&str>, minute: u32) -> RawRecord {
         let mut r = report(id, minute, "Terverifikasi");
-        let mut s: SourceComplaint = serde_json::from_slice(&r.payload).expect("a report");
-        match claims {
+        edit_payload(&mut r, |s| match claims {
             None => {
                 s.external_id_private = Some("081328765432".into());
                 s.standing = aduan_core::Standing::StandIn;
@@ -2972,8 +2953,7 @@ mod tests {
                     external_id_private: Some("081328765432".into()),
                 };
             }
-        }
-        r.payload = serde_json::to_vec(&s).expect("serialisable");
+        });
         r
     }
 
@@ -2988,12 +2968,8 @@ mod tests {
         let n = normaliser();
         let first = written(&t, &[vec![standing("S", None, 0)]]).await;
         assert_eq!(first.inserted, 1, "{first:?}");
-        let stored = |sql: &'static str| {
-            let t = &t;
-            async move { t.store.query(sql).await.expect("a count").rows[0][0].clone() }
-        };
         let stand_ins = "SELECT COUNT(*) FROM complaints WHERE external_id LIKE 'S-%'";
-        assert_eq!(stored(stand_ins).await, serde_json::json!(1));
+        assert_eq!(rows(&t, stand_ins).await[0][0], serde_json::json!(1));
 
         // Neither batch commits before the flush (by records, age or idleness).
         let mut behind = committing_by_records(2, 1_000);
@@ -3012,7 +2988,11 @@ mod tests {
         assert_eq!(counts.batches, 0, "both batches are still open");
         behind.flush(&mut counts).await.expect("flush");
 
-        assert_eq!(stored(stand_ins).await, serde_json::json!(0), "replaced");
+        assert_eq!(
+            rows(&t, stand_ins).await[0][0],
+            serde_json::json!(0),
+            "replaced"
+        );
         assert_eq!(
             (counts.batches, counts.replaced, counts.removed),
             (2, 1, 0),
