@@ -37,14 +37,8 @@ async fn a_folder_of_exports_is_read_and_a_rewritten_day_updates_without_duplica
         let engine = engine(&ts);
         let connector = cc112_dir(dir.path(), 10);
         let first = engine.sync(&connector, &NoProgress).await.unwrap();
-        assert_eq!(first.outcome, Outcome::Ok, "{}", first.summary_line());
-        assert_eq!(
-            first.counts.inserted,
-            3,
-            "{}: {}",
-            ts.label,
-            first.summary_line()
-        );
+        assert_ok(&ts, &first);
+        assert_eq!(first.counts.inserted, 3, "{}", said(&ts, &first));
 
         // Unchanged file: not read again.
         let again = engine.sync(&connector, &NoProgress).await.unwrap();
@@ -62,13 +56,7 @@ async fn a_folder_of_exports_is_read_and_a_rewritten_day_updates_without_duplica
             OLD,
         );
         let rewritten = engine.sync(&connector, &NoProgress).await.unwrap();
-        assert_eq!(
-            rewritten.counts.updated,
-            1,
-            "{}: {}",
-            ts.label,
-            rewritten.summary_line()
-        );
+        assert_eq!(rewritten.counts.updated, 1, "{}", said(&ts, &rewritten));
         assert_eq!(rewritten.counts.inserted, 0, "{}", rewritten.summary_line());
         assert_eq!(
             count(&ts, "SELECT COUNT(*) FROM complaints").await,
@@ -96,24 +84,9 @@ async fn a_nul_in_a_rows_text_is_stored_alike_by_both_stores() {
             &file(&[&nul, VAKSIN]),
             OLD,
         );
-        let report = engine(&ts)
-            .sync(&cc112_dir(dir.path(), 10), &NoProgress)
-            .await
-            .unwrap();
-        assert_eq!(
-            report.outcome,
-            Outcome::Ok,
-            "{}: {}",
-            ts.label,
-            report.summary_line()
-        );
-        assert_eq!(
-            report.counts.inserted,
-            2,
-            "{}: {}",
-            ts.label,
-            report.summary_line()
-        );
+        let report = dir_synced(&engine(&ts), dir.path()).await;
+        assert_ok(&ts, &report);
+        assert_eq!(report.counts.inserted, 2, "{}", said(&ts, &report));
         let r = ts
             .store
             .query(
@@ -152,17 +125,8 @@ async fn a_callers_name_and_number_in_the_note_stay_out_of_the_unified_tables() 
             )
             .replace(";Pohon Tumbang;", ";Nama: Sri HP: 081328765432;");
         write_aged(&dir.path().join("112_20210912.csv"), &file(&[&told]), OLD);
-        let report = engine(&ts)
-            .sync(&cc112_dir(dir.path(), 10), &NoProgress)
-            .await
-            .unwrap();
-        assert_eq!(
-            report.counts.inserted,
-            1,
-            "{}: {}",
-            ts.label,
-            report.summary_line()
-        );
+        let report = dir_synced(&engine(&ts), dir.path()).await;
+        assert_eq!(report.counts.inserted, 1, "{}", said(&ts, &report));
         for private in ["Wahyuni", "Sri", "2876", "081328765432"] {
             for sql in [
                 "SELECT COUNT(*) FROM complaints WHERE title || '|' || body || '|' || COALESCE(address, '') || '|' || category_source || '|' || COALESCE(agency, '') LIKE '%{p}%'",
@@ -190,13 +154,7 @@ async fn a_ticketless_call_keeps_its_caller_out_of_the_unified_tables_and_its_id
         let engine = engine(&ts);
         let connector = cc112_dir(dir.path(), 10);
         let first = engine.sync(&connector, &NoProgress).await.unwrap();
-        assert_eq!(
-            first.counts.inserted,
-            3,
-            "{}: {}",
-            ts.label,
-            first.summary_line()
-        );
+        assert_eq!(first.counts.inserted, 3, "{}", said(&ts, &first));
         // The numbers are nowhere in the analysts' tables, in any form, only hashed.
         for digits in ["421112", "98761234"] {
             for sql in [
@@ -232,9 +190,8 @@ async fn a_ticketless_call_keeps_its_caller_out_of_the_unified_tables_and_its_id
         assert_eq!(
             (rewritten.counts.inserted, rewritten.counts.updated),
             (0, 1),
-            "{}: {}",
-            ts.label,
-            rewritten.summary_line()
+            "{}",
+            said(&ts, &rewritten)
         );
         assert_eq!(
             count(&ts, "SELECT COUNT(*) FROM complaints").await,
@@ -329,7 +286,7 @@ async fn a_listed_file_that_cannot_be_read_is_tried_again_while_later_days_load(
         .unwrap()
         .insert("112_20210912.csv".into(), day1);
     let last = engine.sync(&connector, &NoProgress).await.unwrap();
-    assert_eq!(last.outcome, Outcome::Ok, "{}", last.summary_line());
+    assert_ok(&ts, &last);
     assert_eq!(last.counts.inserted, 1, "{}", last.summary_line());
     assert_eq!(last.faults.get("file_unreadable"), None);
     assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints").await, 2);
@@ -349,19 +306,13 @@ async fn a_file_still_being_written_waits_and_stray_files_are_ignored() {
     write_aged(&dir.path().join("112_20210914.csv.tmp"), b"garbage", OLD);
     write_aged(&dir.path().join("Thumbs.db"), b"\x00\x01", OLD);
     let engine = engine(&ts);
-    let report = engine
-        .sync(&cc112_dir(dir.path(), 10), &NoProgress)
-        .await
-        .unwrap();
+    let report = dir_synced(&engine, dir.path()).await;
     assert_eq!(report.counts.inserted, 1, "{}", report.summary_line());
     assert_eq!(report.faults.get("file_still_written"), Some(&1));
     assert_eq!(report.faults.get("ignored_file"), Some(&2));
     // Once it has settled it is read.
     write_aged(&dir.path().join("112_20210913.csv"), &file(&[VAKSIN]), OLD);
-    let report = engine
-        .sync(&cc112_dir(dir.path(), 10), &NoProgress)
-        .await
-        .unwrap();
+    let report = dir_synced(&engine, dir.path()).await;
     assert_eq!(report.counts.inserted, 1, "{}", report.summary_line());
 }
 
@@ -382,10 +333,7 @@ async fn a_days_export_that_is_a_link_or_a_pipe_is_named_unreadable() {
     let fifo = dir.path().join("112_20210914.csv");
     let made = std::process::Command::new("mkfifo").arg(&fifo).status();
     let pipes = made.is_ok_and(|s| s.success());
-    let report = engine(&ts)
-        .sync(&cc112_dir(dir.path(), 10), &NoProgress)
-        .await
-        .unwrap();
+    let report = dir_synced(&engine(&ts), dir.path()).await;
     assert_eq!(
         report.outcome,
         Outcome::Partial,
@@ -475,10 +423,7 @@ async fn bom_windows_1252_crlf_quotes_and_extra_columns_are_read() {
     let mut old = format!("{HEADER};Shift\r\n").into_bytes();
     old.extend_from_slice(b"1;112-3375-20210110-0001;10/01/2021 21:00:00;(0285) 421112;Pak Bud\xed;PENGADUAN;GAWAT DARURAT;kebakaran;\"Kebakaran gudang \"\"kain batik\"\"\r\ndekat caf\xe9; api besar\";Jl. Merdeka;Kalibaros;PEKALONGAN TIMUR;Damkar, BPBD;Selesai;1:02:03;Rina;10/01/2021 23:00:00;Malam\r\n");
     write_aged(&dir.path().join("112_20210110.csv"), &old, OLD);
-    let report = engine(&ts)
-        .sync(&cc112_dir(dir.path(), 10), &NoProgress)
-        .await
-        .unwrap();
+    let report = dir_synced(&engine(&ts), dir.path()).await;
     assert_eq!(report.counts.inserted, 2, "{}", report.summary_line());
     assert_eq!(report.counts.quarantined, 0, "{}", report.summary_line());
     let r = ts
@@ -526,10 +471,7 @@ async fn a_bad_row_is_quarantined_with_file_and_line_while_the_rest_loads() {
         &file(&[POHON, bad_date, VAKSIN, short, GHOST]),
         OLD,
     );
-    let report = engine(&ts)
-        .sync(&cc112_dir(dir.path(), 10), &NoProgress)
-        .await
-        .unwrap();
+    let report = dir_synced(&engine(&ts), dir.path()).await;
     assert_eq!(report.outcome, Outcome::Ok);
     assert_eq!(
         (report.counts.inserted, report.counts.quarantined),
@@ -571,10 +513,7 @@ async fn a_quote_never_closed_is_its_own_bad_row_and_the_rows_after_it_load() {
         &file(&[POHON, unclosed, VAKSIN, GHOST]),
         OLD,
     );
-    let report = engine(&ts)
-        .sync(&cc112_dir(dir.path(), 10), &NoProgress)
-        .await
-        .unwrap();
+    let report = dir_synced(&engine(&ts), dir.path()).await;
     assert_eq!(
         (report.counts.inserted, report.counts.quarantined),
         (3, 1),
@@ -667,10 +606,7 @@ async fn every_call_kind_category_and_status_of_the_doc_is_mapped() {
     }
     let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
     write_aged(&dir.path().join("112_20210912.csv"), &file(&refs), OLD);
-    let report = engine(&ts)
-        .sync(&cc112_dir(dir.path(), 10), &NoProgress)
-        .await
-        .unwrap();
+    let report = dir_synced(&engine(&ts), dir.path()).await;
     assert_eq!(
         report.counts.inserted as usize,
         subs.len(),
@@ -727,13 +663,12 @@ async fn the_http_index_is_synced_and_an_unchanged_index_downloads_nothing() {
         let engine = engine(&ts);
         let connector = cc112_url(&sim, None);
         let first = engine.sync(&connector, &NoProgress).await.unwrap();
-        assert_eq!(first.outcome, Outcome::Ok, "{}", first.summary_line());
+        assert_ok(&ts, &first);
         assert_eq!(
             first.counts.inserted,
             expected.calls,
-            "{}: {}",
-            ts.label,
-            first.summary_line()
+            "{}",
+            said(&ts, &first)
         );
         let kinds = ts.store.summary().await.unwrap();
         let of = |k: &str| kinds.iter().find(|r| r.kind == k).map_or(0, |r| r.count) as u64;
@@ -810,17 +745,13 @@ async fn messy_exports_in_a_folder_load_with_bad_rows_quarantined() {
     let dir = tempfile::tempdir().unwrap();
     sim.cc112_write_dir(dir.path()).unwrap();
     for ts in all_stores().await {
-        let report = engine(&ts)
-            .sync(&cc112_dir(dir.path(), 10), &NoProgress)
-            .await
-            .unwrap();
-        assert_eq!(report.outcome, Outcome::Ok, "{}", report.summary_line());
+        let report = dir_synced(&engine(&ts), dir.path()).await;
+        assert_ok(&ts, &report);
         assert_eq!(
             report.counts.inserted,
             expected.calls - expected.bad_rows,
-            "{}: {}",
-            ts.label,
-            report.summary_line()
+            "{}",
+            said(&ts, &report)
         );
         assert_eq!(
             report.counts.quarantined,
@@ -880,7 +811,7 @@ async fn a_protected_index_needs_its_basic_auth() {
         .sync(&cc112_url(&sim, Some("aduan:rahasia")), &NoProgress)
         .await
         .unwrap();
-    assert_eq!(ok.outcome, Outcome::Ok, "{}", ok.summary_line());
+    assert_ok(&ts, &ok);
     assert!(!ok.summary_line().contains("rahasia"));
     sim.shutdown().await;
 }
@@ -1005,7 +936,35 @@ async fn day_synced(
     let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
     let name = format!("112_{}.csv", day.format("%Y%m%d"));
     write_aged(&dir.join(name), &file(&refs), OLD);
+    dir_synced(engine, dir).await
+}
+
+/// A sync of the exports in `dir`, each settled once 10 seconds old.
+async fn dir_synced(engine: &aduan_sync::Engine, dir: &std::path::Path) -> aduan_sync::RunReport {
     engine.sync(&cc112_dir(dir, 10), &NoProgress).await.unwrap()
+}
+
+/// A sync into a new SQLite store of the index and exports `files` served over HTTP.
+async fn served_synced(files: Files) -> (aduan_store::testing::TestStore, aduan_sync::RunReport) {
+    let (base, _server) = file_server(files).await;
+    let config: aduan_cc112::Config = serde_json::from_value(serde_json::json!({
+        "url": base, "retry_base_ms": 10, "timeout_secs": 5, "max_attempts": 2,
+    }))
+    .unwrap();
+    let connector = aduan_cc112::Cc112::new(config, None).unwrap();
+    let ts = sqlite_store().await;
+    let report = engine(&ts).sync(&connector, &NoProgress).await.unwrap();
+    (ts, report)
+}
+
+/// What an assertion about `report`'s run says: the store, and the run's summary line.
+fn said(ts: &aduan_store::testing::TestStore, report: &aduan_sync::RunReport) -> String {
+    format!("{}: {}", ts.label, report.summary_line())
+}
+
+/// Asserts that `report`'s run ended well.
+fn assert_ok(ts: &aduan_store::testing::TestStore, report: &aduan_sync::RunReport) {
+    assert_eq!(report.outcome, Outcome::Ok, "{}", said(ts, report));
 }
 
 /// A citizen who reported through SP4N-LAPOR! and then called 112 from the same number about
@@ -1379,10 +1338,7 @@ async fn a_durasi_that_is_no_length_is_not_quoted_in_the_reason() {
     let row = "1;112-3375-20200119-0001;19/01/2020 10:00:00;081299998888;Joko Susilo;Pengaduan;Gawat Darurat;Kebakaran;Api besar;Jl. Mawar;;;Damkar;Selesai;Joko Susilo;Rina;19/01/2020 10:30:00";
     write_aged(&dir.path().join("112_20200119.csv"), &file(&[row]), OLD);
     let ts = sqlite_store().await;
-    let report = engine(&ts)
-        .sync(&cc112_dir(dir.path(), 10), &NoProgress)
-        .await
-        .unwrap();
+    let report = dir_synced(&engine(&ts), dir.path()).await;
     assert_eq!(report.counts.quarantined, 1, "{}", report.summary_line());
     let r = ts
         .store
@@ -1465,14 +1421,7 @@ async fn an_index_entry_without_its_hash_is_left_and_the_other_days_load() {
         ("112_20210912.csv".to_string(), day1),
         ("112_20210913.csv".to_string(), day2),
     ])));
-    let (base, _server) = file_server(files).await;
-    let config: aduan_cc112::Config = serde_json::from_value(serde_json::json!({
-        "url": base, "retry_base_ms": 10, "timeout_secs": 5, "max_attempts": 2,
-    }))
-    .unwrap();
-    let connector = aduan_cc112::Cc112::new(config, None).unwrap();
-    let ts = sqlite_store().await;
-    let r = engine(&ts).sync(&connector, &NoProgress).await.unwrap();
+    let (_ts, r) = served_synced(files).await;
     assert_eq!(r.outcome, Outcome::Partial, "{}", r.summary_line());
     assert_eq!(r.counts.inserted, 2, "{}", r.summary_line());
     assert_eq!(r.left_behind.len(), 1, "{:?}", r.left_behind);
@@ -1505,15 +1454,8 @@ async fn an_index_with_a_byte_order_mark_is_read() {
         ("index.json".to_string(), listed),
         ("112_20210912.csv".to_string(), day),
     ])));
-    let (base, _server) = file_server(files).await;
-    let config: aduan_cc112::Config = serde_json::from_value(serde_json::json!({
-        "url": base, "retry_base_ms": 10, "timeout_secs": 5, "max_attempts": 2,
-    }))
-    .unwrap();
-    let connector = aduan_cc112::Cc112::new(config, None).unwrap();
-    let ts = sqlite_store().await;
-    let r = engine(&ts).sync(&connector, &NoProgress).await.unwrap();
-    assert_eq!(r.outcome, Outcome::Ok, "{}", r.summary_line());
+    let (ts, r) = served_synced(files).await;
+    assert_ok(&ts, &r);
     assert_eq!(r.counts.inserted, 1, "{}", r.summary_line());
 }
 
@@ -1528,11 +1470,8 @@ async fn one_stray_byte_does_not_turn_a_utf8_row_into_windows_1252() {
     bytes.extend_from_slice("1;112-3375-20220105-0001;05/01/2022 07:41:13;081328765432;-;Pengaduan;Gawat Darurat;Kebakaran;\"Kebakaran di kafe «Kopi Ñoño», api besar".as_bytes());
     bytes.extend_from_slice(b" \xe2\x80\";Jl. Hayam Wuruk;Kel. Kauman;Pek. Timur;Damkar;Selesai;02:10;Rina;05/01/2022 10:05:00\r\n");
     write_aged(&dir.path().join("112_20220105.csv"), &bytes, OLD);
-    let r = engine(&ts)
-        .sync(&cc112_dir(dir.path(), 10), &NoProgress)
-        .await
-        .unwrap();
-    assert_eq!(r.outcome, Outcome::Ok, "{}", r.summary_line());
+    let r = dir_synced(&engine(&ts), dir.path()).await;
+    assert_ok(&ts, &r);
     let q = ts.store.query("SELECT body FROM complaints").await.unwrap();
     assert_eq!(q.rows.len(), 1, "{}", r.summary_line());
     let body = q.rows[0][0].to_string();
@@ -1551,11 +1490,8 @@ async fn a_utf16_export_is_read() {
         bytes.extend_from_slice(&u.to_le_bytes());
     }
     write_aged(&dir.path().join("112_20210912.csv"), &bytes, OLD);
-    let r = engine(&ts)
-        .sync(&cc112_dir(dir.path(), 10), &NoProgress)
-        .await
-        .unwrap();
-    assert_eq!(r.outcome, Outcome::Ok, "{}", r.summary_line());
+    let r = dir_synced(&engine(&ts), dir.path()).await;
+    assert_ok(&ts, &r);
     let q = ts
         .store
         .query("SELECT external_id, body FROM complaints")
@@ -1581,17 +1517,8 @@ async fn a_waktu_update_before_the_call_never_dates_its_answer_or_end_before_the
             &file(&[&slipped]),
             OLD,
         );
-        let report = engine(&ts)
-            .sync(&cc112_dir(dir.path(), 10), &NoProgress)
-            .await
-            .unwrap();
-        assert_eq!(
-            report.counts.inserted,
-            1,
-            "{}: {}",
-            ts.label,
-            report.summary_line()
-        );
+        let report = dir_synced(&engine(&ts), dir.path()).await;
+        assert_eq!(report.counts.inserted, 1, "{}", said(&ts, &report));
         let r = ts
             .store
             .query("SELECT reported_at, updated_at, first_response_at, resolved_at FROM complaints")
@@ -1687,7 +1614,7 @@ async fn a_run_stopped_part_way_resumes_with_nothing_stored_twice() {
         .unwrap()
         .insert(failing.clone(), files[&failing].clone());
     let resumed = engine.sync(&connector, &NoProgress).await.unwrap();
-    assert_eq!(resumed.outcome, Outcome::Ok, "{}", resumed.summary_line());
+    assert_ok(&ts, &resumed);
     assert_eq!(
         (
             resumed.counts.inserted,
@@ -1705,7 +1632,7 @@ async fn a_run_stopped_part_way_resumes_with_nothing_stored_twice() {
         .sync(&connector, &NoProgress)
         .await
         .unwrap();
-    assert_eq!(clean.outcome, Outcome::Ok, "{}", clean.summary_line());
+    assert_ok(&clean_ts, &clean);
     for sql in [
         "SELECT COUNT(*) FROM complaints",
         "SELECT COUNT(*) FROM raw_records",
@@ -1746,13 +1673,13 @@ fn ticketed(no: u32) -> String {
         .replace(";081328765432;", ";+62 813-2876-5432;")
 }
 
-/// Rebuilds the unified tables from the archive and checks that they are `synced`, what the
-/// syncs made of it.
+/// Rebuilds the unified tables from the archive and checks that they are what the syncs made
+/// of it, which it gives.
 async fn rebuilt_alike(
     engine: &aduan_sync::Engine,
     ts: &aduan_store::testing::TestStore,
-    synced: &str,
-) {
+) -> String {
+    let synced = unified_tables(ts).await;
     engine.renormalise(&parsers(), &NoProgress).await.unwrap();
     assert_eq!(
         unified_tables(ts).await,
@@ -1760,6 +1687,7 @@ async fn rebuilt_alike(
         "{}: the rebuild",
         ts.label
     );
+    synced
 }
 
 /// The unified tables, row by row, to compare a store with its rebuild.
@@ -1796,26 +1724,14 @@ async fn a_call_exported_without_its_ticket_and_then_with_one_is_one_complaint()
         let engine = engine(&ts);
         let date = chrono::NaiveDate::from_ymd_opt(2021, 9, 12).unwrap();
         let first = day_synced(&engine, dir.path(), date, &[CALL.into(), VAKSIN.into()]).await;
-        assert_eq!(
-            first.counts.inserted,
-            2,
-            "{}: {}",
-            ts.label,
-            first.summary_line()
-        );
+        assert_eq!(first.counts.inserted, 2, "{}", said(&ts, &first));
         let ticketless =
             "SELECT COUNT(*) FROM complaints WHERE external_id LIKE '20210912T023000Z%'";
         assert_eq!(count(&ts, ticketless).await, 1, "{}", ts.label);
 
         // The day rewritten: the call has its ticket now, and is done.
         let second = day_synced(&engine, dir.path(), date, &[VAKSIN.into(), ticketed(2)]).await;
-        assert_eq!(
-            second.outcome,
-            Outcome::Ok,
-            "{}: {}",
-            ts.label,
-            second.summary_line()
-        );
+        assert_ok(&ts, &second);
         assert_eq!(
             count(&ts, "SELECT COUNT(*) FROM complaints").await,
             2,
@@ -1857,20 +1773,13 @@ async fn a_call_exported_without_its_ticket_and_then_with_one_is_one_complaint()
             "{}",
             ts.label
         );
-        let synced = unified_tables(&ts).await;
-        rebuilt_alike(&engine, &ts, &synced).await;
+        let synced = rebuilt_alike(&engine, &ts).await;
 
         // An older export of the day read again (its rows renumbered): the call without its
         // ticket stays gone.
         let older = CALL.replacen("1;;", "3;;", 1);
         let reread = day_synced(&engine, dir.path(), date, &[VAKSIN.into(), older]).await;
-        assert_eq!(
-            reread.outcome,
-            Outcome::Ok,
-            "{}: {}",
-            ts.label,
-            reread.summary_line()
-        );
+        assert_ok(&ts, &reread);
         assert_eq!(count(&ts, ticketless).await, 0, "{}: not back", ts.label);
         assert_eq!(
             count(&ts, "SELECT COUNT(*) FROM complaints").await,
@@ -1878,8 +1787,7 @@ async fn a_call_exported_without_its_ticket_and_then_with_one_is_one_complaint()
             "{}",
             ts.label
         );
-        assert_eq!(unified_tables(&ts).await, synced, "{}", ts.label);
-        rebuilt_alike(&engine, &ts, &synced).await;
+        assert_eq!(rebuilt_alike(&engine, &ts).await, synced, "{}", ts.label);
     }
 }
 
@@ -1893,30 +1801,17 @@ async fn a_call_read_with_its_ticket_before_without_it_is_one_complaint() {
         let engine = engine(&ts);
         let date = chrono::NaiveDate::from_ymd_opt(2021, 9, 12).unwrap();
         let first = day_synced(&engine, dir.path(), date, &[ticketed(1), VAKSIN.into()]).await;
-        assert_eq!(
-            first.counts.inserted,
-            2,
-            "{}: {}",
-            ts.label,
-            first.summary_line()
-        );
+        assert_eq!(first.counts.inserted, 2, "{}", said(&ts, &first));
         let synced = unified_tables(&ts).await;
         let second = day_synced(&engine, dir.path(), date, &[VAKSIN.into(), CALL.into()]).await;
-        assert_eq!(
-            second.outcome,
-            Outcome::Ok,
-            "{}: {}",
-            ts.label,
-            second.summary_line()
-        );
+        assert_ok(&ts, &second);
         assert_eq!(
             count(&ts, "SELECT COUNT(*) FROM complaints").await,
             2,
             "{}: the call is one complaint",
             ts.label
         );
-        assert_eq!(unified_tables(&ts).await, synced, "{}", ts.label);
-        rebuilt_alike(&engine, &ts, &synced).await;
+        assert_eq!(rebuilt_alike(&engine, &ts).await, synced, "{}", ts.label);
     }
 }
 
@@ -1938,17 +1833,8 @@ async fn a_call_in_two_days_exports_with_and_without_its_ticket_is_one_complaint
             OLD,
         );
         let engine = engine(&ts);
-        let report = engine
-            .sync(&cc112_dir(dir.path(), 10), &NoProgress)
-            .await
-            .unwrap();
-        assert_eq!(
-            report.outcome,
-            Outcome::Ok,
-            "{}: {}",
-            ts.label,
-            report.summary_line()
-        );
+        let report = dir_synced(&engine, dir.path()).await;
+        assert_ok(&ts, &report);
         assert_eq!(
             count(&ts, "SELECT COUNT(*) FROM complaints").await,
             2,
@@ -1965,8 +1851,7 @@ async fn a_call_in_two_days_exports_with_and_without_its_ticket_is_one_complaint
             "{}",
             ts.label
         );
-        let synced = unified_tables(&ts).await;
-        rebuilt_alike(&engine, &ts, &synced).await;
+        rebuilt_alike(&engine, &ts).await;
     }
 }
 
@@ -1984,13 +1869,7 @@ async fn a_dropped_call_beside_the_ticketed_call_again_in_the_same_minute_is_its
         let engine = engine(&ts);
         let date = chrono::NaiveDate::from_ymd_opt(2021, 9, 12).unwrap();
         let report = day_synced(&engine, dir.path(), date, &[DROPPED.into(), AGAIN.into()]).await;
-        assert_eq!(
-            report.outcome,
-            Outcome::Ok,
-            "{}: {}",
-            ts.label,
-            report.summary_line()
-        );
+        assert_ok(&ts, &report);
         assert_eq!(
             count(&ts, "SELECT COUNT(*) FROM complaints").await,
             2,
@@ -1998,8 +1877,7 @@ async fn a_dropped_call_beside_the_ticketed_call_again_in_the_same_minute_is_its
             ts.label,
             report.summary_line()
         );
-        let synced = unified_tables(&ts).await;
-        rebuilt_alike(&engine, &ts, &synced).await;
+        rebuilt_alike(&engine, &ts).await;
     }
 }
 
@@ -2104,8 +1982,7 @@ async fn a_dropped_call_timed_to_the_minute_is_not_the_stand_in_of_a_ticketed_ca
         )
         .await;
         assert_eq!(count(&ts, complaints).await, 9, "{}: ghost calls", ts.label);
-        let synced = unified_tables(&ts).await;
-        rebuilt_alike(&engine, &ts, &synced).await;
+        rebuilt_alike(&engine, &ts).await;
         assert_eq!(count(&ts, complaints).await, 9, "{}: rebuilt", ts.label);
         assert_eq!(count(&ts, open).await, 1, "{}: rebuilt", ts.label);
         // Ids as the minute is written; the caller's number in none.
@@ -2187,9 +2064,8 @@ async fn a_phone_number_or_name_typed_as_no_tiket_never_reaches_complaints() {
         assert_eq!(
             (first.counts.inserted, first.counts.quarantined),
             (2, 0),
-            "{}: {}",
-            ts.label,
-            first.summary_line()
+            "{}",
+            said(&ts, &first)
         );
         let nowhere = |when: &'static str| {
             let ts = &ts;
@@ -2214,9 +2090,8 @@ async fn a_phone_number_or_name_typed_as_no_tiket_never_reaches_complaints() {
         assert_eq!(
             first.faults.get("ticket_not_a_ticket"),
             Some(&2),
-            "{}: {}",
-            ts.label,
-            first.summary_line()
+            "{}",
+            said(&ts, &first)
         );
         assert_eq!(
             count(
@@ -2237,7 +2112,7 @@ async fn a_phone_number_or_name_typed_as_no_tiket_never_reaches_complaints() {
         ]);
         write_aged(&day, &fixed, OLD);
         let again = engine.sync(&connector, &NoProgress).await.unwrap();
-        assert_eq!(again.outcome, Outcome::Ok, "{}", again.summary_line());
+        assert_ok(&ts, &again);
         let ids = ts
             .store
             .query("SELECT external_id FROM complaints ORDER BY 1")
@@ -2247,9 +2122,8 @@ async fn a_phone_number_or_name_typed_as_no_tiket_never_reaches_complaints() {
         assert_eq!(
             format!("{ids:?}"),
             r#"[[String("112-3375-20210912-0001")], [String("112-3375-20210912-0002")]]"#,
-            "{}: {}",
-            ts.label,
-            again.summary_line()
+            "{}",
+            said(&ts, &again)
         );
     }
 }
@@ -2268,14 +2142,7 @@ async fn an_index_answered_with_a_sign_in_page_is_named_as_one() {
         )
         .into_bytes(),
     )])));
-    let (base, _server) = file_server(files).await;
-    let config: aduan_cc112::Config = serde_json::from_value(serde_json::json!({
-        "url": base, "retry_base_ms": 10, "timeout_secs": 5, "max_attempts": 2,
-    }))
-    .unwrap();
-    let connector = aduan_cc112::Cc112::new(config, None).unwrap();
-    let ts = sqlite_store().await;
-    let r = engine(&ts).sync(&connector, &NoProgress).await.unwrap();
+    let (_ts, r) = served_synced(files).await;
     let error = r.error.clone().unwrap_or_default();
     assert_eq!(r.outcome, Outcome::Failed, "{}", r.summary_line());
     assert!(
@@ -2313,9 +2180,8 @@ async fn calls_with_a_no_tiket_typed_wrong_are_not_merged_by_their_time() {
                 report.faults.get("ticket_not_a_ticket")
             ),
             (0, Some(&4)),
-            "{}: {}",
-            ts.label,
-            report.summary_line()
+            "{}",
+            said(&ts, &report)
         );
         assert_eq!(
             count(&ts, "SELECT COUNT(*) FROM complaints").await,
@@ -2338,7 +2204,6 @@ async fn calls_with_a_no_tiket_typed_wrong_are_not_merged_by_their_time() {
                 ts.label
             );
         }
-        let synced = unified_tables(&ts).await;
-        rebuilt_alike(&engine, &ts, &synced).await;
+        rebuilt_alike(&engine, &ts).await;
     }
 }
