@@ -3386,9 +3386,18 @@ async fn in_place_tablespace(url: &str, space: &str) -> sqlx::PgConnection {
 }
 
 /// Drops the [`in_place_tablespace`] `space`, what is still in it moved to the default
-/// one first, and closes `admin`, the connection that made it.
-async fn tablespace_dropped(mut admin: sqlx::PgConnection, space: &str) {
+/// one first, and closes `admin`, the connection that made it. It gives the names of what it
+/// moved: a test that moved back what it put there expects none (the rebuild left nothing).
+async fn tablespace_dropped(mut admin: sqlx::PgConnection, space: &str) -> Vec<String> {
     use sqlx::Connection;
+    let left: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_tablespace t ON t.oid = c.reltablespace \
+         WHERE t.spcname = $1 ORDER BY 1",
+    )
+    .bind(space)
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
     sqlx::raw_sql(&format!(
         "ALTER TABLE ALL IN TABLESPACE {space} SET TABLESPACE pg_default; \
          ALTER INDEX ALL IN TABLESPACE {space} SET TABLESPACE pg_default"
@@ -3402,6 +3411,7 @@ async fn tablespace_dropped(mut admin: sqlx::PgConnection, space: &str) {
         .await
         .unwrap();
     admin.close().await.unwrap();
+    left
 }
 
 /// The first column of `sql`'s rows, as text.
@@ -6275,7 +6285,7 @@ async fn a_rebuild_names_a_tablespace_it_may_not_create_in_before_it_starts() {
         dropped = roles_dropped(&[&runner])
     ))
     .await;
-    tablespace_dropped(admin, &space).await;
+    let left = tablespace_dropped(admin, &space).await;
     let seen: Vec<String> = seen
         .into_iter()
         .map(|r| r.replace(&runner, "runner").replace(&space, "space"))
@@ -6299,6 +6309,7 @@ async fn a_rebuild_names_a_tablespace_it_may_not_create_in_before_it_starts() {
     );
     let kept: Vec<String> = kept.iter().map(|k| k.replace(&space, "space")).collect();
     assert_eq!(kept, ["complaints space", "complaints_pkey space"]);
+    assert_eq!(left, Vec::<String>::new(), "left in the tablespace");
 }
 
 /// The runs skipped since the latest that did the work, counted where they are: of a channel
@@ -6408,7 +6419,7 @@ async fn a_rebuild_made_where_the_live_tables_are_swaps_without_a_grant_it_no_lo
         dropped = roles_dropped(&[&runner])
     ))
     .await;
-    tablespace_dropped(admin, &space).await;
+    let left = tablespace_dropped(admin, &space).await;
     let seen: Vec<String> = seen
         .into_iter()
         .map(|r| r.replace(&runner, "runner").replace(&space, "space"))
@@ -6416,4 +6427,5 @@ async fn a_rebuild_made_where_the_live_tables_are_swaps_without_a_grant_it_no_lo
     assert_eq!(seen, ["Ok(())", "Ok(())"]);
     let kept: Vec<String> = kept.iter().map(|k| k.replace(&space, "space")).collect();
     assert_eq!(kept, ["complaint_events_pkey space", "complaints space"]);
+    assert_eq!(left, Vec::<String>::new(), "left in the tablespace");
 }
