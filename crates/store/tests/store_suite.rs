@@ -3302,19 +3302,23 @@ struct RolesTest {
     ts: TestStore,
     /// The store's schema.
     schema: String,
-    /// The store's URL after `postgres://postgres@`: another role's is `postgres://{role}@{rest}`.
+    /// The store's URL after its scheme and user: another role's is `postgres://{role}@{rest}`.
     rest: String,
     /// The test's [`unique_id`].
     id: String,
     _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
-/// A [`RolesTest`], or none where PostgreSQL is not tested.
+/// A [`RolesTest`], or none where PostgreSQL is not tested (said, and a failure where it
+/// is required, by [`testing::postgres`]): whatever the form of its URL, the test runs.
 async fn roles_test() -> Option<RolesTest> {
     let turn = roles_one_at_a_time().await;
     let ts = postgres_with_one_complaint().await?;
-    let schema = ts.schema.clone()?;
-    let rest = ts.url.strip_prefix("postgres://postgres@")?.to_string();
+    let schema = ts
+        .schema
+        .clone()
+        .expect("a PostgreSQL test store has a schema");
+    let rest = after_user(&ts.url).to_string();
     Some(RolesTest {
         ts,
         schema,
@@ -3322,6 +3326,15 @@ async fn roles_test() -> Option<RolesTest> {
         id: unique_id(),
         _turn: turn,
     })
+}
+
+/// `url` after its scheme and its user (and password), if any: `host:port/database?…`.
+fn after_user(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let host_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    rest[..host_end]
+        .rfind('@')
+        .map_or(rest, |at| &rest[at + 1..])
 }
 
 impl RolesTest {
