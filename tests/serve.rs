@@ -1273,3 +1273,103 @@ async fn a_429_asking_for_an_hour_is_not_asked_again_within_the_hour() {
         serve.log()
     );
 }
+
+/// A loopback server answering every request with `answer`, counting the requests.
+async fn answering(
+    answer: &'static str,
+) -> (
+    String,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    tokio::task::JoinHandle<()>,
+) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&asked);
+    let server = tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            let counter = Arc::clone(&counter);
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let mut head = Vec::new();
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match conn.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                counter.fetch_add(1, Ordering::SeqCst);
+                let _ = conn.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    (url, asked, server)
+}
+
+/// Session 49 (pull): the wait a source asked for was read back from the run's error, whose
+/// last "asked to wait N s (Retry-After)" counted, and the error quotes the source's answer
+/// after the transport's words: a body holding them decided how long the channel was held
+/// back. Here a `429` asking for an hour whose body says a second is not asked again within
+/// seconds (it was, every few), and a `500` without a `Retry-After` whose body says a day is
+/// asked again after the back-off of a second (it was held back a day).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wait_a_body_names_does_not_decide_how_long_a_channel_is_held_back() {
+    use std::sync::atomic::Ordering;
+    let (cc112_url, cc112_asked, cc112_server) = answering(
+        "HTTP/1.1 429 Too Many Requests\r\nretry-after: 3600\r\ncontent-type: application/json\r\n\
+         content-length: 43\r\nconnection: close\r\n\r\n{\"error\":\"asked to wait 1 s (Retry-After)\"}",
+    )
+    .await;
+    let (gub_url, gub_asked, gub_server) = answering(
+        "HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\n\
+         content-length: 47\r\nconnection: close\r\n\r\n{\"error\":\"asked to wait 86400 s (Retry-After)\"}",
+    )
+    .await;
+    let ts = sqlite_store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let args = config(
+        dir.path(),
+        &ts,
+        &[
+            "[service]\nbackoff_initial_secs = 1\nbackoff_max_secs = 2\n".to_string(),
+            format!(
+                "[channels.cc112]\nschedule = \"{EVERY_SECOND}\"\nurl = \"{cc112_url}\"\nretry_base_ms = 20\ntimeout_secs = 5\n"
+            ),
+            format!(
+                "[channels.lapor_gub]\nschedule = \"{EVERY_SECOND}\"\nbase_url = \"{gub_url}\"\nrequests_per_minute = 0\nmax_attempts = 1\nretry_base_ms = 20\ntimeout_secs = 5\n"
+            ),
+        ],
+    );
+    let mut serve = Serve::start_with_env(
+        dir.path(),
+        &strs(&args),
+        &[("ADUAN_LAPOR_GUB_API_KEY", "gub-key")],
+    )
+    .await;
+    eventually(
+        "the first run of 112, answered 429, and two of Lapor Gub!, answered 500",
+        Duration::from_secs(30),
+        || serve.log(),
+        || async {
+            let cc112 = with_outcome(&runs(&ts, "cc112").await, "failed").len();
+            let gub = with_outcome(&runs(&ts, "lapor_gub").await, "failed").len();
+            (cc112 >= 1 && gub >= 2).then_some(())
+        },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let n = cc112_asked.load(Ordering::SeqCst);
+    serve.stop().await;
+    cc112_server.abort();
+    gub_server.abort();
+    assert!(gub_asked.load(Ordering::SeqCst) >= 2);
+    assert_eq!(
+        n,
+        1,
+        "asked {n} times within 6 s of being asked to wait an hour: {}",
+        serve.log()
+    );
+}

@@ -23,6 +23,21 @@ pub enum Error {
         /// What was being done and why it failed.
         message: String,
     },
+    /// The channel asked to be left alone (a `429` or `503` with a `Retry-After`) longer than
+    /// a run waits, or so answered a request's last attempt: the run stops, and the scheduler
+    /// holds the channel back no shorter than `wait`. The wait is the answer's header's alone:
+    /// `message` says it too, and quotes the answer's body, which may say anything (session
+    /// 49: the wait was read back from the message, its last mention counting, and a body
+    /// naming one decided it).
+    #[error("{channel}: {message}")]
+    AskedToWait {
+        /// The channel id.
+        channel: String,
+        /// What was asked, the wait and the answer.
+        message: String,
+        /// The wait asked for.
+        wait: std::time::Duration,
+    },
     /// The connector is configured wrongly (missing secret, bad URL).
     #[error("{channel}: configuration: {message}")]
     Config {
@@ -56,6 +71,36 @@ pub enum Error {
 
 /// `Result` with [`Error`] as the default error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// How long the channel asked to be left alone, when this error stopped a run for it
+    /// ([`Error::AskedToWait`]).
+    pub fn asked_wait(&self) -> Option<std::time::Duration> {
+        match self {
+            Self::AskedToWait { wait, .. } => Some(*wait),
+            _ => None,
+        }
+    }
+
+    /// This error of the channel's answer ([`Error::Upstream`] or [`Error::Transport`]) as
+    /// one whose channel asked to wait `wait` ([`Error::AskedToWait`], its message as it is);
+    /// another is returned unchanged.
+    #[must_use]
+    pub fn asking_to_wait(self, wait: std::time::Duration) -> Self {
+        match self {
+            Self::Upstream { channel, message }
+            | Self::Transport { channel, message }
+            | Self::AskedToWait {
+                channel, message, ..
+            } => Self::AskedToWait {
+                channel,
+                message,
+                wait,
+            },
+            other => other,
+        }
+    }
+}
 
 /// A numeric setting of `channel` (a page size, say) checked against what the channel's
 /// interface allows: otherwise a configuration error naming the setting, its value and the

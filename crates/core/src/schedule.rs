@@ -9,24 +9,13 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-/// The words a run's error carries when a source answered `429` or `503` with a
-/// `Retry-After` longer than a run waits out, or `503` with one to a request's last attempt
-/// (the transport writes them, the scheduler reads the wait back with [`asked_wait`] to hold
-/// the channel back no shorter): one wording for both.
+/// The words a run's error says the wait in when a source answered `429` or `503` with a
+/// `Retry-After` longer than a run waits out, or `503` with one to a request's last attempt:
+/// one wording for both. They are for the reader alone: the scheduler reads the wait from the
+/// error's own field ([`crate::Error::AskedToWait`]), never from its words, which are followed
+/// by the source's body (session 49: a body naming a wait decided it).
 pub fn asked_to_wait(wait: Duration) -> String {
     format!("asked to wait {} s (Retry-After)", wait.as_secs())
-}
-
-/// The wait an error written with [`asked_to_wait`] names (its last, when it names several),
-/// or none.
-pub fn asked_wait(error: &str) -> Option<Duration> {
-    let (before, _) = error.rsplit_once(" s (Retry-After)")?;
-    let secs = before
-        .rsplit_once("asked to wait ")?
-        .1
-        .parse::<u64>()
-        .ok()?;
-    Some(Duration::from_secs(secs))
 }
 
 /// The days' names, Sunday first, as Unix cron numbers them (0 to 6; 7 is Sunday again).
@@ -199,20 +188,7 @@ fn why_not_a_schedule(expr: &str, read: &str, error: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{asked_to_wait, asked_wait, read, unix_days};
-    use std::time::Duration;
-
-    #[test]
-    fn the_wait_a_source_asked_for_is_read_back_from_its_words() {
-        let wait = Duration::from_secs(3600);
-        let error = format!(
-            "sp4n_lapor: GET page 2: answered 429: {}, longer than the 300 s honoured",
-            asked_to_wait(wait)
-        );
-        assert_eq!(asked_wait(&error), Some(wait));
-        assert_eq!(asked_wait("cc112: answered 500"), None);
-        assert_eq!(asked_wait("asked to wait soon s (Retry-After)"), None);
-    }
+    use super::{read, unix_days};
 
     #[test]
     fn day_numbers_are_read_as_unix_cron_reads_them() {

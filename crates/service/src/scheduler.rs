@@ -120,10 +120,10 @@ pub(crate) fn failed(report: &RunReport) -> bool {
 
 /// How long the source asked to be left alone, when a run ended on a `429` or `503` whose
 /// `Retry-After` was longer than the transport waits out, or on a `503` with one answered to
-/// a request's last attempt (its error says so in the words of
-/// [`aduan_core::schedule::asked_to_wait`]).
+/// a request's last attempt ([`RunReport::asked_wait`], from the answer's header: session
+/// 49, it was read from the error's words, which a body quoted after them could say).
 pub(crate) fn asked_to_wait(report: &RunReport) -> Option<Duration> {
-    let asked = aduan_core::schedule::asked_wait(report.error.as_deref()?)?;
+    let asked = report.asked_wait?;
     // (A day at most: a proxy's `Retry-After` of a year stops no channel.)
     Some(asked.min(LONGEST_ASKED))
 }
@@ -576,6 +576,7 @@ mod tests {
             counts: Default::default(),
             faults: Default::default(),
             error: error.map(str::to_string),
+            asked_wait: None,
             left_behind: Vec::new(),
             read_to_end: false,
             elapsed: Duration::ZERO,
@@ -612,22 +613,29 @@ mod tests {
     }
 
     /// A `429`'s wait longer than a run waits out holds the channel back that long, a day at
-    /// most (review: a `Retry-After` of a year stopped the channel for a year).
+    /// most (review: a `Retry-After` of a year stopped the channel for a year); what the
+    /// error's words say is not read (session 49: a body quoted after them decided it).
     #[test]
     fn the_wait_a_source_asked_for_is_read_from_the_run_and_capped_at_a_day() {
-        let asked = |secs: u64| {
+        let asked = |secs: u64, error: &str| {
+            asked_to_wait(&RunReport {
+                asked_wait: Some(Duration::from_secs(secs)),
+                ..report(Outcome::Failed, Some(error))
+            })
+        };
+        assert_eq!(
+            asked(
+                3600,
+                "sp4n_lapor: GET reports: asked to wait 1 s (Retry-After)"
+            ),
+            Some(Duration::from_secs(3600))
+        );
+        assert_eq!(asked(31_536_000, "sp4n_lapor: 429"), Some(LONGEST_ASKED));
+        assert_eq!(
             asked_to_wait(&report(
                 Outcome::Failed,
-                Some(&format!(
-                    "sp4n_lapor: GET reports: {}, longer than the 300 s honoured",
-                    aduan_core::schedule::asked_to_wait(Duration::from_secs(secs))
-                )),
-            ))
-        };
-        assert_eq!(asked(3600), Some(Duration::from_secs(3600)));
-        assert_eq!(asked(31_536_000), Some(LONGEST_ASKED));
-        assert_eq!(
-            asked_to_wait(&report(Outcome::Failed, Some("cc112: 500"))),
+                Some("cc112: answered 500 with «asked to wait 86400 s (Retry-After)»")
+            )),
             None
         );
     }

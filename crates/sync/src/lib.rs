@@ -504,6 +504,9 @@ impl Engine {
         if let Err(e) = &result {
             tracing::error!(target: RUN_STOPPED_TARGET, error = %e, "Sync stopped.");
             report.error = Some(batch::storable(e.to_string()));
+            if let Error::Connector(e) = e {
+                report.asked_wait = e.asked_wait();
+            }
         } else if stopped_by_shutdown {
             tracing::warn!("Stopped by shutdown; the rest is fetched next run.");
             report.error = Some(crate::stopped_by_shutdown(channel));

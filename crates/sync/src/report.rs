@@ -61,6 +61,11 @@ pub struct RunReport {
     pub faults: FaultCounts,
     /// The error, if any.
     pub error: Option<String>,
+    /// How long the source asked to be left alone, when the run stopped for it (a
+    /// `Retry-After` longer than a run waits out, see [`aduan_core::Error::AskedToWait`]):
+    /// the scheduler holds the channel back no shorter. Read from the answer's header, never
+    /// from `error`'s words, which quote the source's body.
+    pub asked_wait: Option<Duration>,
     /// What the run read past and left for the next run to try again (a listed file that
     /// could not be read), each named with why; the run is then `partial`.
     pub left_behind: Vec<String>,
@@ -79,6 +84,7 @@ impl RunReport {
             counts: Counts::default(),
             faults: FaultCounts::default(),
             error: None,
+            asked_wait: None,
             left_behind: Vec::new(),
             read_to_end: false,
             elapsed,
@@ -171,6 +177,7 @@ mod tests {
             },
             faults: FaultCounts::default(),
             error: None,
+            asked_wait: None,
             left_behind: Vec::new(),
             read_to_end: true,
             elapsed: Duration::from_secs(1),

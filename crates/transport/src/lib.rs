@@ -824,7 +824,12 @@ impl HttpClient {
                         let wait = retry_after(&response.headers)
                             .filter(|w| *w >= self.policy.base_backoff)
                             .unwrap_or_else(|| self.backoff_wait(*answers));
-                        self.wait_rate_limited(what, &response, *since, *answers, wait)
+                        // The wait the server asked for, when it is the one waited (a header
+                        // that is no wait, waited as a minute, asks for none).
+                        let asked = read_retry_after(&response.headers, chrono::Utc::now())
+                            .flatten()
+                            .filter(|w| *w >= self.policy.base_backoff);
+                        self.wait_rate_limited(what, &response, *since, *answers, wait, asked)
                             .await?;
                         continue;
                     }
@@ -867,7 +872,8 @@ impl HttpClient {
                             .flatten()
                             .flatten();
                         if let Some(wait) = asked.filter(|w| *w > self.policy.max_retry_after) {
-                            return Err(Error::Upstream {
+                            return Err(Error::AskedToWait {
+                                wait,
                                 channel: self.channel.to_string(),
                                 message: format!(
                                     "{what}: {} answered 503: {}, longer than the {} s \
@@ -885,15 +891,17 @@ impl HttpClient {
                             // channel off no shorter (lead, session 48: it held it off its
                             // own back-off alone, a minute where the server asked for more).
                             return Err(match asked {
-                                Some(wait) => response.unexpected_because(
-                                    self.channel,
-                                    what,
-                                    &format!(
-                                        "the last of {} attempts; {}",
-                                        self.policy.max_attempts,
-                                        aduan_core::schedule::asked_to_wait(wait)
-                                    ),
-                                ),
+                                Some(wait) => response
+                                    .unexpected_because(
+                                        self.channel,
+                                        what,
+                                        &format!(
+                                            "the last of {} attempts; {}",
+                                            self.policy.max_attempts,
+                                            aduan_core::schedule::asked_to_wait(wait)
+                                        ),
+                                    )
+                                    .asking_to_wait(wait),
                                 None => response.unexpected(self.channel, what),
                             });
                         }
@@ -908,7 +916,8 @@ impl HttpClient {
                             *waits += 1;
                             let held = since.elapsed();
                             if held + wait > self.policy.max_rate_limit_wait {
-                                return Err(Error::Upstream {
+                                return Err(Error::AskedToWait {
+                                    wait,
                                     channel: self.channel.to_string(),
                                     message: format!(
                                         "{what}: {} answered 503 {waits} time(s) in a row over \
@@ -968,7 +977,9 @@ impl HttpClient {
 
     /// Waits `wait` after the `answers`-th `429` to a request first limited at `since`, or
     /// says why not: a `Retry-After` longer than `max_retry_after`, or a wait that would hold
-    /// the request up past `max_rate_limit_wait`.
+    /// the request up past `max_rate_limit_wait`. `asked`: the wait the answer's
+    /// `Retry-After` asked for, when it is `wait`; a run stopped by the first names it
+    /// ([`Error::AskedToWait`]), so that the scheduler holds the channel back no shorter.
     async fn wait_rate_limited(
         &self,
         what: &str,
@@ -976,6 +987,7 @@ impl HttpClient {
         since: std::time::Instant,
         answers: u32,
         wait: Duration,
+        asked: Option<Duration>,
     ) -> Result<()> {
         let held = since.elapsed();
         let why = if wait > self.policy.max_retry_after {
@@ -996,7 +1008,7 @@ impl HttpClient {
             None
         };
         if let Some(why) = why {
-            return Err(Error::Upstream {
+            let error = Error::Upstream {
                 channel: self.channel.to_string(),
                 message: format!(
                     "{what}: {} answered 429: {why}; the run stops and the next goes on \
@@ -1004,6 +1016,10 @@ impl HttpClient {
                     shown(&response.url),
                     response.described(&response.body)
                 ),
+            };
+            return Err(match asked.filter(|_| wait > self.policy.max_retry_after) {
+                Some(asked) => error.asking_to_wait(asked),
+                None => error,
             });
         }
         tracing::info!(
@@ -1808,10 +1824,12 @@ mod tests {
             ..RetryPolicy::from_settings(5, 6, 10)
         };
         let client = HttpClient::new("test", policy).unwrap();
-        client
+        let error = client
             .send("GET aduan", |c| c.get(&url))
             .await
             .expect_err("the limit never lifts");
+        // The waits were the backoff's, not asked: none is named for the scheduler.
+        assert_eq!(error.asked_wait(), None, "{error}");
         // 10, 20, 40, … ms: eight requests or so in 2 s.
         let n = asked.load(std::sync::atomic::Ordering::SeqCst);
         assert!((2..20).contains(&n), "{n} requests");
@@ -1857,14 +1875,63 @@ mod tests {
         let error = client
             .send("GET aduan", |c| c.get(&url))
             .await
-            .expect_err("an hour is longer than honoured")
-            .to_string();
+            .expect_err("an hour is longer than honoured");
         assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(error.asked_wait(), Some(Duration::from_secs(3600)));
+        let error = error.to_string();
         assert!(
             error.starts_with("test: ")
                 && error.contains("asked to wait 3600 s")
                 && error.contains("max_retry_after"),
             "{error}"
+        );
+    }
+
+    /// Session 49 (pull): the wait asked was read back from the error's words, the last
+    /// "asked to wait N s (Retry-After)" counting, and the error quotes the body after the
+    /// transport's own: a body naming a wait decided it. The wait is the header's alone.
+    #[tokio::test]
+    async fn a_wait_a_body_names_is_no_wait_asked() {
+        let (port, _) = server(|path, _| {
+            let (status, body) = match path {
+                "/429" => (
+                    "429 Too Many Requests\r\nretry-after: 3600",
+                    "asked to wait 1 s (Retry-After)",
+                ),
+                _ => (
+                    "500 Internal Server Error",
+                    "asked to wait 86400 s (Retry-After)",
+                ),
+            };
+            format!(
+                "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            )
+        })
+        .await;
+        let client = HttpClient::new("test", RetryPolicy::from_settings(5, 1, 10)).unwrap();
+        let url = |p: &str| format!("http://127.0.0.1:{port}{p}");
+        let limited = client
+            .send("GET", |c| c.get(url("/429")))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            limited.asked_wait(),
+            Some(Duration::from_secs(3600)),
+            "{limited}"
+        );
+        assert!(
+            limited.to_string().contains("asked to wait 1 s"),
+            "{limited}"
+        );
+        let failed = client
+            .send("GET", |c| c.get(url("/500")))
+            .await
+            .unwrap_err();
+        assert_eq!(failed.asked_wait(), None, "{failed}");
+        assert!(
+            failed.to_string().contains("asked to wait 86400 s"),
+            "{failed}"
         );
     }
 
@@ -2011,8 +2078,9 @@ mod tests {
         )
         .await
         .expect("ends within max_rate_limit_wait, not after nine waits")
-        .expect_err("still unavailable")
-        .to_string();
+        .expect_err("still unavailable");
+        let asked_wait = error.asked_wait();
+        let error = error.to_string();
         assert!(started.elapsed() < Duration::from_millis(4500), "{error}");
         // Asked at 0 s, 1 s and (unless the machine is slow) 2 s, when a wait more would
         // end past 2.5 s.
@@ -2022,11 +2090,7 @@ mod tests {
             error.contains("answered 503") && error.contains("max_rate_limit_wait"),
             "{error}"
         );
-        assert_eq!(
-            aduan_core::schedule::asked_wait(&error),
-            Some(Duration::from_secs(1)),
-            "{error}"
-        );
+        assert_eq!(asked_wait, Some(Duration::from_secs(1)), "{error}");
     }
 
     /// Review (session 47, rpull): a `503`'s `Retry-After` that is no wait (negative, a
@@ -2082,16 +2146,14 @@ mod tests {
         let error = client
             .send("GET aduan", |c| c.get(&url))
             .await
-            .expect_err("longer than honoured")
-            .to_string();
+            .expect_err("longer than honoured");
         assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(error.asked_wait(), Some(Duration::from_secs(3600)));
+        let error = error.to_string();
         assert!(
-            error.contains("answered 503") && error.contains("max_retry_after"),
-            "{error}"
-        );
-        assert_eq!(
-            aduan_core::schedule::asked_wait(&error),
-            Some(Duration::from_secs(3600)),
+            error.contains("answered 503")
+                && error.contains("max_retry_after")
+                && error.contains("asked to wait 3600 s"),
             "{error}"
         );
     }
@@ -2116,11 +2178,10 @@ mod tests {
             let error = client
                 .send("GET aduan", |c| c.get(&url))
                 .await
-                .expect_err("unavailable")
-                .to_string();
+                .expect_err("unavailable");
             assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1);
-            assert!(error.contains("answered 503"), "{error}");
-            assert_eq!(aduan_core::schedule::asked_wait(&error), wait, "{error}");
+            assert_eq!(error.asked_wait(), wait, "{error}");
+            assert!(error.to_string().contains("answered 503"), "{error}");
         }
     }
 
