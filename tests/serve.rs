@@ -1373,3 +1373,116 @@ async fn the_wait_a_body_names_does_not_decide_how_long_a_channel_is_held_back()
         serve.log()
     );
 }
+
+/// A pull channel whose every run asks `url` once through a client with `policy`, and reads
+/// nothing (the answer is what the test looks at).
+struct AskingOnce {
+    http: aduan_transport::HttpClient,
+    url: String,
+}
+
+impl aduan_core::DynPullConnector for AskingOnce {
+    fn channel(&self) -> &'static str {
+        "sp4n_lapor"
+    }
+    fn open<'life0, 'async_trait>(
+        &'life0 self,
+        _cursor: Option<String>,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = aduan_core::Result<Box<dyn aduan_core::BatchSource>>>
+                + Send
+                + 'async_trait,
+        >,
+    >
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        Box::pin(async move {
+            let resp = self.http.send("GET aduan", |c| c.get(&self.url)).await?;
+            Err(resp.unexpected("sp4n_lapor", "GET aduan"))
+        })
+    }
+    fn parse(
+        &self,
+        _raw: &aduan_core::RawRecord,
+    ) -> Result<Vec<aduan_core::SourceComplaint>, aduan_core::FieldError> {
+        Ok(Vec::new())
+    }
+    fn fold(&self) -> Option<aduan_core::Fold> {
+        None
+    }
+}
+
+/// Session 49 (pull): a `429` whose `Retry-After` would hold its request up past
+/// `max_rate_limit_wait` stopped the run without naming the wait (a `503` on that bound
+/// names it), so that the scheduler asked the source again after its own back-off, sooner
+/// than asked. Both bounds hold the channel back as long as the source asked: here a source
+/// asking for 30 s, on a request allowed to be held up 2 s, is asked once within 6 s, though
+/// its schedule is every second and its back-off a second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_held_past_its_bound_holds_the_channel_back_as_long_as_asked() {
+    use std::sync::atomic::Ordering;
+    let (url, asked, server) = answering(
+        "HTTP/1.1 429 Too Many Requests\r\nretry-after: 30\r\ncontent-length: 2\r\n\
+         connection: close\r\n\r\n{}",
+    )
+    .await;
+    let ts = sqlite_store().await;
+    let options = aduan_service::ServiceOptions {
+        backoff_initial: Duration::from_secs(1),
+        backoff_max: Duration::from_secs(2),
+        ..aduan_service::ServiceOptions::default()
+    };
+    let policy = aduan_transport::RetryPolicy {
+        max_rate_limit_wait: Duration::from_secs(2),
+        ..aduan_transport::RetryPolicy::from_settings(5, 6, 10)
+    };
+    let connector = AskingOnce {
+        http: aduan_transport::HttpClient::new("sp4n_lapor", policy).unwrap(),
+        url,
+    };
+    let channel = aduan_service::ScheduledChannel::new(
+        Box::new(connector),
+        EVERY_SECOND,
+        options.schedule_tz,
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let service = tokio::spawn(
+        aduan_service::Service::new(ts.store.clone(), options)
+            .schedule(engine(&ts), vec![channel])
+            .run(listener, async {
+                let _ = stopped.await;
+            }),
+    );
+    eventually(
+        "the first run, answered 429",
+        Duration::from_secs(30),
+        String::new,
+        || async {
+            (!with_outcome(&runs(&ts, "sp4n_lapor").await, "failed").is_empty()).then_some(())
+        },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let n = asked.load(Ordering::SeqCst);
+    let errors: Vec<String> = runs(&ts, "sp4n_lapor")
+        .await
+        .into_iter()
+        .filter_map(|r| r.error)
+        .collect();
+    let _ = stop.send(());
+    let _ = service.await;
+    server.abort();
+    assert_eq!(
+        n, 1,
+        "asked {n} times within 6 s of being asked to wait 30 s: {errors:?}"
+    );
+    assert!(
+        errors[0].contains("asked to wait 30 s (Retry-After)"),
+        "{errors:?}"
+    );
+}

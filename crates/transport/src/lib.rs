@@ -978,8 +978,10 @@ impl HttpClient {
     /// Waits `wait` after the `answers`-th `429` to a request first limited at `since`, or
     /// says why not: a `Retry-After` longer than `max_retry_after`, or a wait that would hold
     /// the request up past `max_rate_limit_wait`. `asked`: the wait the answer's
-    /// `Retry-After` asked for, when it is `wait`; a run stopped by the first names it
-    /// ([`Error::AskedToWait`]), so that the scheduler holds the channel back no shorter.
+    /// `Retry-After` asked for, when it is `wait`; a run stopped names it
+    /// ([`Error::AskedToWait`]), so that the scheduler holds the channel back no shorter, on
+    /// either bound (session 49: past `max_rate_limit_wait` it was not named, as a `503`'s
+    /// is, and the channel was asked again after its own back-off).
     async fn wait_rate_limited(
         &self,
         what: &str,
@@ -997,11 +999,14 @@ impl HttpClient {
                 self.policy.max_retry_after.as_secs()
             ))
         } else if held + wait > self.policy.max_rate_limit_wait {
+            let waiting = match asked {
+                Some(asked) => format!("{}, which", aduan_core::schedule::asked_to_wait(asked)),
+                None => format!("waiting {} s more", wait.as_secs()),
+            };
             Some(format!(
-                "rate limited {answers} time(s) in a row over {} s; waiting {} s more would \
-                 hold this request up past the {} s allowed (max_rate_limit_wait)",
+                "rate limited {answers} time(s) in a row over {} s; {waiting} would hold this \
+                 request up past the {} s allowed (max_rate_limit_wait)",
                 held.as_secs(),
-                wait.as_secs(),
                 self.policy.max_rate_limit_wait.as_secs()
             ))
         } else {
@@ -1017,7 +1022,7 @@ impl HttpClient {
                     response.described(&response.body)
                 ),
             };
-            return Err(match asked.filter(|_| wait > self.policy.max_retry_after) {
+            return Err(match asked {
                 Some(asked) => error.asking_to_wait(asked),
                 None => error,
             });
@@ -1850,15 +1855,19 @@ mod tests {
         let error = client
             .send("GET aduan", |c| c.get(&url))
             .await
-            .expect_err("the limit never lifts")
-            .to_string();
+            .expect_err("the limit never lifts");
         // Waited 1 s once; a second wait would have ended past the 2 s allowed: two requests.
         assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 2);
+        // The wait asked is named for the scheduler, as a `503`'s is on this bound (session
+        // 49: it was not, and the channel was asked again after its own back-off).
+        assert_eq!(error.asked_wait(), Some(Duration::from_secs(1)), "{error}");
+        let error = error.to_string();
         assert!(
             error.starts_with("test: GET aduan: ")
                 && error.contains(&url)
                 && error.contains("answered 429")
                 && error.contains("rate limited 2 time(s) in a row")
+                && error.contains("asked to wait 1 s (Retry-After)")
                 && error.contains("max_rate_limit_wait"),
             "{error}"
         );
