@@ -16,7 +16,9 @@
 //! `aduan status` reads as a time): `since` is inclusive, so the next run reads that second's
 //! items again and recognises them by their unchanged payload; nothing updated in the same
 //! second is missed. It is before the server's second when the run began (`server_time`),
-//! whose items of other kab/kota the next run counts once that second is over. Each run reads again the `lookback_secs` before it, so that a version the
+//! whose items of other kab/kota the next run counts once that second is over (one dated
+//! after the server's time once its time has passed, one without a time that reads by the
+//! time of the next item listed after it). Each run reads again the `lookback_secs` before it, so that a version the
 //! system commits late (dated before items already listed) is found too, after reading on
 //! from it (a run stopped inside them has saved its progress); the saved time never moves
 //! back. Its first page asks from the window's start, and when that page reaches the saved
@@ -364,6 +366,8 @@ impl PullConnector for LaporGub {
             followed: Vec::new(),
             back: None,
             read: HashSet::new(),
+            judged: HashSet::new(),
+            undated: Vec::new(),
             expired: 0,
             done: false,
             window,
@@ -457,11 +461,28 @@ struct Pager {
     /// `noTiket` and `updated` (ms) of the reports handed out (or counted as other kab/kota's)
     /// at `since` or later: a walk over them again does not hand them out twice.
     read: HashSet<(String, i64)>,
+    /// The items of other kab/kota this run judged (counted, or left to a later run), by
+    /// their bytes: read again within the run, they are not judged again.
+    judged: HashSet<u64>,
+    /// The items of other kab/kota without a time (no `updated` that reads) read since the
+    /// last item with one, by their bytes: each is judged by the time of the next item
+    /// with one, which the server lists after it (by `updated`), on its page or on the next
+    /// the walk follows from its cursor. Unjudged at the run's end, it is read again by the
+    /// next run (the saved time is before it: no item after it was read).
+    undated: Vec<u64>,
     /// Cursors that expired since a page last handed out a report not read before.
     expired: u32,
     done: bool,
     /// The look-back before the saved time, while it is to be read.
     window: Option<Window>,
+}
+
+/// An item as [`Pager::judged`] and [`Pager::undated`] know it: by its bytes.
+fn item_key(item: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    item.hash(&mut h);
+    h.finish()
 }
 
 /// The `lookback_secs` before the saved time, read again after the walk on from it: a run
@@ -479,6 +500,14 @@ struct Window {
 }
 
 impl Pager {
+    /// Whether an item of other kab/kota updated at `t` (unix seconds) is counted by this
+    /// run, whose first page the server answered in its second `open`: not when it was read
+    /// by a run before (at or before the saved time), nor yet in the server's current second
+    /// or later (a later run counts it, the saved time staying before it).
+    fn counts_other(&self, t: i64, open: i64) -> bool {
+        t < open && self.saved.is_none_or(|saved| t > saved)
+    }
+
     /// A walk is over: the saved time moves to the newest second it read.
     fn settle(&mut self) {
         self.since = self.since.max(self.walk_top);
@@ -549,7 +578,7 @@ impl BatchSource for Pager {
         if self.done && !self.look_back() {
             return Ok(None);
         }
-        let (page, url, again) = loop {
+        let (page, url, again, followed_on) = loop {
             let again = self.back.is_some();
             let cursor = match &self.back {
                 Some(cursors) => cursors.last().cloned(),
@@ -568,7 +597,7 @@ impl BatchSource for Pager {
                 .page(self.walk_since, cursor.as_deref())
                 .await?
             {
-                Answer::Page(page, url) => break (page, url, again),
+                Answer::Page(page, url) => break (page, url, again, cursor.is_some()),
                 // In the look-back, before the saved time: its second is given up and the
                 // look-back goes on after it (review, session 47: a server whose cursors expire
                 // before a busy second's walk gets through it failed every run while that
@@ -641,6 +670,12 @@ impl BatchSource for Pager {
         };
         let mut page_top: Option<i64> = None;
         let listed = page.items.len();
+        // Items without a time are judged by the next item with one on this page, or on the
+        // next page of the walk on from its cursor; a page read again, or a new walk's first,
+        // lists them again.
+        if again || !followed_on {
+            self.undated.clear();
+        }
         let mut records = Vec::with_capacity(listed);
         for item in page.items {
             let key: Option<Key> = aduan_core::json::lenient_value(&item);
@@ -653,13 +688,22 @@ impl BatchSource for Pager {
                 .as_ref()
                 .and_then(|k| k.updated.as_ref())
                 .and_then(serde_json::Value::as_i64);
-            let updated_secs = updated_ms
+            let dated = updated_ms
                 .filter(|ms| *ms >= SECONDS_NOT_MILLIS)
                 .and_then(DateTime::from_timestamp_millis)
-                .and_then(aduan_core::time::in_range)
-                .filter(|t| !ahead(*t))
-                .map(|t| t.timestamp());
+                .and_then(aduan_core::time::in_range);
+            let updated_secs = dated.filter(|t| !ahead(*t)).map(|t| t.timestamp());
             page_top = page_top.max(updated_secs);
+            // The items of other kab/kota without a time listed before this one were updated
+            // no later: judged by its time, as if it were theirs (session 49, pull: they were
+            // counted by every run that read them).
+            if let Some(t) = dated.map(|t| t.timestamp()) {
+                for key in std::mem::take(&mut self.undated) {
+                    if self.judged.insert(key) && self.counts_other(t, open) {
+                        self.connector.inner.http.count("other_kota");
+                    }
+                }
+            }
             if let (Some(id), Some(ms)) = (&id, updated_ms) {
                 if !self.read.insert((id.clone(), ms)) {
                     continue;
@@ -674,10 +718,22 @@ impl BatchSource for Pager {
                 .is_some_and(|k| k != kota);
             if other {
                 // Not again when read again by the look-back (a run before counted it), nor
-                // yet in the server's current second (the next run counts it).
-                if updated_secs.is_none_or(|t| t < open && self.saved.is_none_or(|saved| t > saved))
-                {
-                    self.connector.inner.http.count("other_kota");
+                // yet in the server's current second (the next run counts it): one dated
+                // after the server's time too is counted by the run after its time passed
+                // (session 49, pull: it was counted by every run until then). One without a
+                // time is judged by the next with one.
+                let key = item_key(&item);
+                if !self.judged.contains(&key) {
+                    match dated {
+                        Some(t) => {
+                            self.judged.insert(key);
+                            if self.counts_other(t.timestamp(), open) {
+                                self.connector.inner.http.count("other_kota");
+                            }
+                        }
+                        None if !self.undated.contains(&key) => self.undated.push(key),
+                        None => {}
+                    }
                 }
                 continue;
             }
@@ -1021,6 +1077,99 @@ mod tests {
         assert_eq!(third, 0);
         assert_eq!(cursor, cursor_text(T));
         server.abort();
+    }
+
+    /// Session 49 (pull): an item of another kab/kota without an `updated` that reads (none,
+    /// a text), or with one after the server's time, was counted by every run that read it:
+    /// each run reading the look-back again, and the saved time never passing one dated
+    /// later than the server's clock. One dated after it is counted by the run after the
+    /// server's time passes it, as any; one without a time by the run that reads it before
+    /// an item dated after that run's saved time (the server lists them by `updated`, so it
+    /// stands before that item). Each is counted once over the runs, with every page size,
+    /// and every item of the city is handed out.
+    #[tokio::test]
+    async fn an_item_of_another_kab_kota_without_a_time_or_ahead_of_the_server_is_counted_once() {
+        use axum::extract::{Query, State};
+        const T: i64 = 1_631_440_000;
+        /// The items (ticket, the server's own time of it, kab/kota, `updated` as sent) and
+        /// the server's time.
+        type Served = Arc<std::sync::Mutex<(Vec<(&'static str, i64, u32, String)>, i64)>>;
+        async fn aduan(
+            State(state): State<Served>,
+            Query(q): Query<std::collections::HashMap<String, String>>,
+        ) -> String {
+            let since: i64 = q.get("since").and_then(|s| s.parse().ok()).unwrap_or(0);
+            let limit: usize = q.get("limit").and_then(|s| s.parse().ok()).unwrap_or(50);
+            let from: usize = q.get("cursor").and_then(|s| s.parse().ok()).unwrap_or(0);
+            let (items, now) = &*state.lock().expect("state");
+            let mut listed: Vec<&(&str, i64, u32, String)> =
+                items.iter().filter(|(_, t, _, _)| *t >= since).collect();
+            listed.sort_by_key(|(id, t, _, _)| (*t, *id));
+            let next = if from + limit < listed.len() {
+                format!("\"{}\"", from + limit)
+            } else {
+                "null".into()
+            };
+            let items: Vec<String> = listed
+                .iter()
+                .skip(from)
+                .take(limit)
+                .map(|(id, _, kota, updated)| {
+                    format!(
+                        r#"{{"noTiket":"{id}","updated":{updated},"lokasi":{{"kotaId":{kota}}}}}"#
+                    )
+                })
+                .collect();
+            page(&items, &next, *now)
+        }
+        let ms = |t: i64| (t * 1000).to_string();
+        for limit in [None, Some(2)] {
+            let state: Served = Arc::new(std::sync::Mutex::new((
+                vec![
+                    ("LGWP00000001", T - 50, 3375, ms(T - 50)),
+                    ("LGWP00000002", T - 30, 3301, "null".into()),
+                    ("LGWP00000003", T - 20, 3375, ms(T - 20)),
+                    ("LGWP00000004", T - 10, 3302, format!("\"{}\"", ms(T - 10))),
+                    ("LGWP00000005", T + 100, 3303, ms(T + 100)),
+                ],
+                T,
+            )));
+            let (c, server) = served(
+                axum::Router::new()
+                    .route("/api/v2/aduan", axum::routing::get(aduan))
+                    .with_state(Arc::clone(&state)),
+                limit,
+            )
+            .await;
+            let mut city = HashSet::new();
+            let mut counted = Vec::new();
+            let mut cursor = None;
+            for (now, added) in [
+                (T, None),
+                (T + 10, Some(("LGWP00000006", T + 5, 3375, ms(T + 5)))),
+                (T + 200, None),
+                (T + 300, None),
+            ] {
+                {
+                    let mut s = state.lock().expect("state");
+                    s.0.extend(added);
+                    s.1 = now;
+                }
+                let mut pages = c.open(cursor.clone()).await.expect("opens");
+                while let Some(b) = pages.next_batch().await.expect("a page") {
+                    cursor = b.cursor.or(cursor);
+                    city.extend(b.records.into_iter().filter_map(|r| r.external_id));
+                }
+                counted.push(pages.faults().get("other_kota").copied().unwrap_or(0));
+            }
+            assert_eq!(
+                counted.iter().sum::<u64>(),
+                3,
+                "{limit:?}: counted {counted:?}"
+            );
+            assert_eq!(city.len(), 3, "{limit:?}: {city:?}");
+            server.abort();
+        }
     }
 
     /// Ten items a second apart, 100 to 10 seconds before `T`, one at `T` and one at
