@@ -508,6 +508,17 @@ impl Pager {
         t < open && self.saved.is_none_or(|saved| t > saved)
     }
 
+    /// [`counts_other`](Self::counts_other) of an item without a time judged by the next
+    /// item's `t`: against the time saved when the run began, not the one the look-back
+    /// moved on to. A run before left it when that item was in its server's second or
+    /// later, and saved a time past the item's own (the next item's second is not passed
+    /// over): this run reads it in the look-back alone, where the time read up to is past
+    /// that item's (review of session 49: it was never counted). [`Pager::judged`] keeps
+    /// the walk on from the saved time and the look-back from counting it twice.
+    fn counts_undated(&self, t: i64, open: i64) -> bool {
+        t < open && self.began.is_none_or(|began| t > began)
+    }
+
     /// A walk is over: the saved time moves to the newest second it read.
     fn settle(&mut self) {
         self.since = self.since.max(self.walk_top);
@@ -699,7 +710,7 @@ impl BatchSource for Pager {
             // counted by every run that read them).
             if let Some(t) = dated.map(|t| t.timestamp()) {
                 for key in std::mem::take(&mut self.undated) {
-                    if self.judged.insert(key) && self.counts_other(t, open) {
+                    if self.judged.insert(key) && self.counts_undated(t, open) {
                         self.connector.inner.http.count("other_kota");
                     }
                 }
@@ -1168,6 +1179,91 @@ mod tests {
                 "{limit:?}: counted {counted:?}"
             );
             assert_eq!(city.len(), 3, "{limit:?}: {city:?}");
+            server.abort();
+        }
+    }
+
+    /// Review of session 49 (rpull): an item of another kab/kota without a time, last of the
+    /// list, whose next item came in the server's second when a run began, is left by that
+    /// run for the next; the saved time is then past the item's own (the next item is before
+    /// the server's second), so that the next run reads it in the look-back alone, and there
+    /// it was judged against the time that run had read up to, past the next item's: it was
+    /// never counted, when the look-back took more than one page (with one page, it was).
+    #[tokio::test]
+    async fn an_item_without_a_time_left_to_the_next_run_is_counted_by_it_with_every_page_size() {
+        use axum::extract::{Query, State};
+        const T: i64 = 1_631_440_000;
+        /// The items (ticket, the server's own time of it, kab/kota, `updated` as sent) and
+        /// the server's time.
+        type Served = Arc<std::sync::Mutex<(Vec<(&'static str, i64, u32, String)>, i64)>>;
+        async fn aduan(
+            State(state): State<Served>,
+            Query(q): Query<std::collections::HashMap<String, String>>,
+        ) -> String {
+            let since: i64 = q.get("since").and_then(|s| s.parse().ok()).unwrap_or(0);
+            let limit: usize = q.get("limit").and_then(|s| s.parse().ok()).unwrap_or(50);
+            let from: usize = q.get("cursor").and_then(|s| s.parse().ok()).unwrap_or(0);
+            let (items, now) = &*state.lock().expect("state");
+            let mut listed: Vec<&(&str, i64, u32, String)> =
+                items.iter().filter(|(_, t, _, _)| *t >= since).collect();
+            listed.sort_by_key(|(id, t, _, _)| (*t, *id));
+            let next = if from + limit < listed.len() {
+                format!("\"{}\"", from + limit)
+            } else {
+                "null".into()
+            };
+            let items: Vec<String> = listed
+                .iter()
+                .skip(from)
+                .take(limit)
+                .map(|(id, _, kota, updated)| {
+                    format!(
+                        r#"{{"noTiket":"{id}","updated":{updated},"lokasi":{{"kotaId":{kota}}}}}"#
+                    )
+                })
+                .collect();
+            page(&items, &next, *now)
+        }
+        let ms = |t: i64| (t * 1000).to_string();
+        for limit in [None, Some(1), Some(2)] {
+            let state: Served = Arc::new(std::sync::Mutex::new((
+                vec![
+                    ("LGWP00000001", T - 50, 3375, ms(T - 50)),
+                    ("LGWP00000002", T - 30, 3301, "null".into()),
+                ],
+                T,
+            )));
+            let (c, server) = served(
+                axum::Router::new()
+                    .route("/api/v2/aduan", axum::routing::get(aduan))
+                    .with_state(Arc::clone(&state)),
+                limit,
+            )
+            .await;
+            let mut city = HashSet::new();
+            let mut counted = Vec::new();
+            let mut cursor = None;
+            for (now, added) in [
+                (T, None),
+                // Updated in the server's second as the run begins.
+                (T + 20, Some(("LGWP00000003", T + 20, 3375, ms(T + 20)))),
+                (T + 300, None),
+                (T + 1000, None),
+            ] {
+                {
+                    let mut s = state.lock().expect("state");
+                    s.0.extend(added);
+                    s.1 = now;
+                }
+                let mut pages = c.open(cursor.clone()).await.expect("opens");
+                while let Some(b) = pages.next_batch().await.expect("a page") {
+                    cursor = b.cursor.or(cursor);
+                    city.extend(b.records.into_iter().filter_map(|r| r.external_id));
+                }
+                counted.push(pages.faults().get("other_kota").copied().unwrap_or(0));
+            }
+            assert_eq!(counted, [0, 0, 1, 0], "{limit:?}");
+            assert_eq!(city.len(), 2, "{limit:?}: {city:?}");
             server.abort();
         }
     }
