@@ -12,8 +12,8 @@
 //!   one is set; a few at once, more are answered `503`), and carries the push channels'
 //!   webhooks ([`Webhooks`]) behind a body size limit. A request has
 //!   [`ServiceOptions::request_timeout`]; a connection that takes longer to send a request's
-//!   head, stays idle longer between requests, or reads nothing of an answer that long, is
-//!   closed.
+//!   head, stays idle longer between requests, or takes its answers slower than 4 KiB/s
+//!   for longer than that, is closed.
 //! - Backups of a SQLite store on a schedule of their own ([`ScheduledBackup`]), the newest
 //!   kept.
 //! - On shutdown (SIGTERM, Ctrl-C or SIGHUP, see [`shutdown_signal`]) no new run starts, the HTTP
@@ -88,9 +88,9 @@ pub struct ServiceOptions {
     pub api_token: Option<aduan_core::Secret>,
     /// How long one request may take, its body's arrival included; past it, `408`. Also how
     /// long a connection gets to send a request's head, from its start or from the previous
-    /// answer (an idle keep-alive connection included), and how long the writing of an answer
-    /// may make no progress (its client reading nothing of it); past either, the connection
-    /// is closed.
+    /// answer (an idle keep-alive connection included), and how long the writing of answers
+    /// may wait beyond what the client's pace earns (a client taking them at 4 KiB/s or
+    /// faster never waits too long); past either, the connection is closed.
     pub request_timeout: Duration,
     /// The most connections served at once; more wait in the listener's queue.
     pub max_connections: usize,
@@ -1165,6 +1165,52 @@ mod tests {
             .map_or(0, |head| answer.len() - head - 4);
         assert!(answer.starts_with(b"HTTP/1.1 200"));
         assert_eq!(body, SIZE, "the answer was cut");
+        stop.send(()).unwrap();
+        task.await.unwrap().unwrap();
+    }
+
+    /// Review (session 49, left over from 48): a client that takes a little of a large answer
+    /// within each time limit, as little as one TCP segment, kept its connection for ever,
+    /// any acknowledgement counting as progress; enough of them would leave the server taking
+    /// no connection. Writes may wait only as long as the client takes its answer at
+    /// `MIN_SEND_RATE` on average, beyond a time limit's worth of waiting: this one, taking
+    /// 2.5 KiB a second (some 7 KiB, what its receive buffer holds, within each limit), is cut
+    /// off (at that pace the answer would take nearly an hour), and reset: closed with its
+    /// answer still queued, the system went on sending it at the client's pace.
+    #[tokio::test]
+    async fn a_client_that_takes_a_large_answer_a_trickle_at_a_time_is_cut_off() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        const SIZE: usize = 8 << 20;
+        let webhooks = Webhooks::new().mount("test_push", |_deliveries| {
+            Router::new().route("/webhooks/test_push", get(|| async { vec![b'x'; SIZE] }))
+        });
+        let options = ServiceOptions {
+            request_timeout: Duration::from_secs(3),
+            ..ServiceOptions::default()
+        };
+        let (base, stop, task, _ts) = start_with(webhooks, options, "").await;
+        let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let mut conn = socket.connect(addr).await.unwrap();
+        conn.write_all(b"GET /webhooks/test_push HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        // 1 KiB at a time, every 400 ms: some of the answer taken within every time limit.
+        let trickle = async {
+            let mut read = 0;
+            let mut buf = vec![0; 1024];
+            while let Ok(n @ 1..) = conn.read(&mut buf).await {
+                read += n;
+                tokio::time::sleep(Duration::from_millis(400)).await;
+            }
+            read
+        };
+        let read = tokio::time::timeout(Duration::from_secs(60), trickle).await;
+        assert!(
+            read.is_ok_and(|read| read < SIZE),
+            "the connection taking a trickle of its answer is still open"
+        );
         stop.send(()).unwrap();
         task.await.unwrap().unwrap();
     }

@@ -2,7 +2,8 @@
 //! timer, and without one hyper never times out a request head. A connection that sends its
 //! head too slowly, or that stays idle between requests, would otherwise hold a task and a
 //! file descriptor for ever (the router's own time limit starts only once a head is read);
-//! so would one that stops reading its answers, whose writes are timed apart (`Stalling`).
+//! so would one that stops reading its answers, or takes them too slowly, whose writes are
+//! timed (`Stalling`).
 
 use std::time::Duration;
 
@@ -22,7 +23,8 @@ const ACCEPT_PAUSE: Duration = Duration::from_secs(1);
 pub(crate) struct Limits {
     /// How long a connection gets to send a request's head, counted from the connection or
     /// from the previous answer: a slow head and an idle keep-alive connection are both
-    /// closed then; and how long a write of an answer may make no progress (`Stalling`).
+    /// closed then; and how long writes of answers may wait beyond what the client's pace
+    /// earns (`Stalling`).
     pub(crate) head_timeout: Duration,
     /// The most connections served at once: more wait in the listener's queue (the
     /// kernel's backlog) until one closes, so that the tasks and file descriptors open
@@ -115,12 +117,7 @@ async fn connection(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(head_timeout);
-    let stream = Stalling {
-        inner: stream,
-        limit: head_timeout,
-        since: None,
-        held: None,
-    };
+    let stream = Stalling::new(stream, head_timeout);
     let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
     let mut conn = std::pin::pin!(conn);
     let mut stopping = false;
@@ -141,26 +138,77 @@ async fn connection(
     }
 }
 
-/// A connection's stream whose writes fail once they have made no progress for `limit`: a
-/// client that stops reading its answers (its window shut; requests pipelined and never read)
-/// would otherwise hold its connection for ever, since no time limit runs while hyper writes
-/// an answer, and enough of them (`max_connections`) would leave the server taking no
-/// connection at all (review of session 48). Progress is a write taken, or the client taking
-/// some of what the system holds to send: it takes more of an answer only once a third of
-/// that (some MiB) is read, and a client reading on slowly was cut off as one reading nothing.
+/// The slowest a client may take an answer the server waits to write, on average, in bytes a
+/// second (32 kbit/s, below the slowest mobile data link still in use): see [`Stalling`].
+pub(crate) const MIN_SEND_RATE: u64 = 4 * 1024;
+
+/// A connection's stream whose writes fail once they have waited longer than the client's
+/// pace justifies: a client that stops reading its answers (its window shut; requests
+/// pipelined and never read) would otherwise hold its connection for ever, since no time
+/// limit runs while hyper writes an answer, and enough of them (`max_connections`) would leave
+/// the server taking no connection at all (review of session 48).
+///
+/// Writes may wait `limit` in all, and each byte the client takes (acknowledges) earns
+/// `1/MIN_SEND_RATE` s more of waiting, up to `limit` in hand: a client reading on at
+/// [`MIN_SEND_RATE`] or faster is never cut off, however large its answer (one at 650 KiB/s
+/// was cut off when only a write taken counted: the system takes more of an answer only once
+/// a third of what it holds, some MiB, is read), and one taking less is cut off within
+/// `limit / (1 - its rate / MIN_SEND_RATE)` of waiting. Progress alone, any acknowledgement,
+/// is not enough: a client taking a TCP segment within each `limit` kept a large answer's
+/// connection open for ever (review of session 49).
 struct Stalling {
     inner: TcpStream,
     limit: Duration,
-    /// Since when a write has waited, as the time it may wait.
-    since: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
-    /// What the system held to send, not yet taken by the client, when the wait began or last
-    /// moved on.
-    held: Option<usize>,
+    /// How long writes may still wait, as of `settled`.
+    allowance: Duration,
+    /// When `allowance` was last counted.
+    settled: tokio::time::Instant,
+    /// When the write waiting now runs out of allowance, unless the client takes more.
+    deadline: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+    /// The bytes of the connection's answers the system took.
+    written: u64,
+    /// The bytes of them the client had taken when `allowance` was last counted.
+    taken: u64,
 }
 
 impl Stalling {
-    /// `polled`, a write's outcome: pending for longer than `limit` in a row, with nothing
-    /// more taken by the client, a time-out.
+    fn new(inner: TcpStream, limit: Duration) -> Self {
+        Self {
+            inner,
+            limit,
+            allowance: limit,
+            settled: tokio::time::Instant::now(),
+            deadline: None,
+            written: 0,
+            taken: 0,
+        }
+    }
+
+    /// Counts `allowance` as of now: less the time a write waited since it was last counted
+    /// (when `waited`), more what the client took meanwhile, at most `limit`.
+    fn settle(&mut self, waited: bool) {
+        let now = tokio::time::Instant::now();
+        // The bytes the client acknowledged; all that the system took where that cannot be
+        // told.
+        let taken = unacknowledged(&self.inner)
+            .map_or(self.written, |held| {
+                self.written.saturating_sub(held as u64)
+            })
+            .max(self.taken);
+        let earned = Duration::from_secs_f64((taken - self.taken) as f64 / MIN_SEND_RATE as f64);
+        let spent = if waited {
+            now - self.settled
+        } else {
+            Duration::ZERO
+        };
+        self.allowance = (self.allowance.saturating_add(earned))
+            .saturating_sub(spent)
+            .min(self.limit);
+        self.taken = taken;
+        self.settled = now;
+    }
+
+    /// `polled`, a write's outcome: pending past the allowance, a time-out.
     fn watched<T>(
         &mut self,
         cx: &mut std::task::Context<'_>,
@@ -168,33 +216,50 @@ impl Stalling {
     ) -> std::task::Poll<std::io::Result<T>> {
         use std::future::Future;
         if polled.is_ready() {
-            self.since = None;
+            if self.deadline.take().is_some() {
+                self.settle(true);
+            }
             return polled;
         }
-        let limit = self.limit;
-        let Stalling {
-            inner, since, held, ..
-        } = self;
-        let since = since.get_or_insert_with(|| {
-            *held = unacknowledged(inner);
-            Box::pin(tokio::time::sleep(limit))
-        });
+        if self.deadline.is_none() {
+            self.settle(false);
+            let at = self.settled + self.allowance;
+            self.deadline = Some(Box::pin(tokio::time::sleep_until(at)));
+        }
         loop {
-            if since.as_mut().poll(cx).is_pending() {
+            let Some(deadline) = self.deadline.as_mut() else {
+                return std::task::Poll::Pending;
+            };
+            if deadline.as_mut().poll(cx).is_pending() {
                 return std::task::Poll::Pending;
             }
-            match (*held, unacknowledged(inner)) {
-                (Some(before), Some(now)) if now < before => {
-                    *held = Some(now);
-                    since.as_mut().reset(tokio::time::Instant::now() + limit);
+            self.settle(true);
+            if self.allowance.is_zero() {
+                // Reset when it is closed: its unsent answer would otherwise be left to the
+                // system to send at the client's pace after the close, for as long again.
+                if let Err(e) = self.inner.set_zero_linger() {
+                    tracing::debug!(error = %e, "Cannot set a stalled connection to reset when closed.");
                 }
-                _ => {
-                    return std::task::Poll::Ready(Err(std::io::Error::new(
-                        std::io::ErrorKind::TimedOut,
-                        format!("the client read nothing of its answer for {limit:?}"),
-                    )))
-                }
+                let limit = self.limit;
+                return std::task::Poll::Ready(Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!(
+                        "the client took its answer slower than {MIN_SEND_RATE} bytes a second \
+                         for longer than {limit:?}"
+                    ),
+                )));
             }
+            let at = self.settled + self.allowance;
+            if let Some(deadline) = self.deadline.as_mut() {
+                deadline.as_mut().reset(at);
+            }
+        }
+    }
+
+    /// Counts `n` bytes more taken by the system, when `polled` took them.
+    fn count(&mut self, polled: &std::task::Poll<std::io::Result<usize>>) {
+        if let std::task::Poll::Ready(Ok(n)) = polled {
+            self.written += *n as u64;
         }
     }
 }
@@ -238,6 +303,7 @@ impl tokio::io::AsyncWrite for Stalling {
         buf: &[u8],
     ) -> std::task::Poll<std::io::Result<usize>> {
         let polled = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.count(&polled);
         self.watched(cx, polled)
     }
 
@@ -247,6 +313,7 @@ impl tokio::io::AsyncWrite for Stalling {
         bufs: &[std::io::IoSlice<'_>],
     ) -> std::task::Poll<std::io::Result<usize>> {
         let polled = std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.count(&polled);
         self.watched(cx, polled)
     }
 
