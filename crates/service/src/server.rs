@@ -3,7 +3,8 @@
 //! head too slowly, or that stays idle between requests, would otherwise hold a task and a
 //! file descriptor for ever (the router's own time limit starts only once a head is read);
 //! so would one that stops reading its answers, or takes them too slowly, whose writes are
-//! timed (`Stalling`).
+//! timed (`Stalling`). The answers hyper writes by itself to a request it cannot read get the
+//! service's JSON body on the way out (`Explained`).
 
 use std::time::Duration;
 
@@ -116,8 +117,12 @@ async fn connection(
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(head_timeout);
-    let stream = Stalling::new(stream, head_timeout);
+        .header_read_timeout(head_timeout)
+        .max_buf_size(HEAD_MAX_BYTES);
+    let stream = Explained {
+        inner: Stalling::new(stream, head_timeout),
+        owed: None,
+    };
     let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
     let mut conn = std::pin::pin!(conn);
     let mut stopping = false;
@@ -335,6 +340,176 @@ impl tokio::io::AsyncWrite for Stalling {
     ) -> std::task::Poll<std::io::Result<()>> {
         let polled = std::pin::Pin::new(&mut self.inner).poll_shutdown(cx);
         self.watched(cx, polled)
+    }
+}
+
+/// The most a request's head (its line and headers) may take: past it hyper answers `431`
+/// by itself (as it does past 100 headers, and `414` past a target of 65,534 bytes).
+const HEAD_MAX_BYTES: usize = 400 * 1024;
+
+/// A connection's stream that gives the answers hyper writes by itself, to a request it
+/// cannot read, a JSON body as every other error of the service has (`{"error": …}`): they
+/// had none (review of session 48). hyper answers such a request before any service sees it
+/// and offers no way to word the answer, so it is replaced as it is written: a head alone
+/// with hyper's own status line (`400`, `414` or `431`), a `content-length: 0` and no other
+/// header than `connection` and `date`, which the router never writes (its errors carry a
+/// JSON body and its `content-type`). hyper closes the connection after it.
+struct Explained<S> {
+    inner: S,
+    /// The answer written in place of hyper's, and how much of it is written.
+    owed: Option<(Vec<u8>, usize)>,
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> Explained<S> {
+    /// Writes what is owed of a replaced answer; ready once it is all written.
+    fn pay(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        while let Some((answer, done)) = self.owed.as_mut() {
+            if *done == answer.len() {
+                self.owed = None;
+                break;
+            }
+            match std::pin::Pin::new(&mut self.inner).poll_write(cx, &answer[*done..]) {
+                std::task::Poll::Ready(Ok(0)) => {
+                    return std::task::Poll::Ready(Err(std::io::ErrorKind::WriteZero.into()))
+                }
+                std::task::Poll::Ready(Ok(n)) => *done += n,
+                std::task::Poll::Ready(Err(e)) => return std::task::Poll::Ready(Err(e)),
+                std::task::Poll::Pending => return std::task::Poll::Pending,
+            }
+        }
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    /// Takes `written` (what hyper writes) in place of the answer owed, when it is hyper's own
+    /// refusal: `len` taken, the answer to be written by the next calls.
+    fn replaced(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        written: &[u8],
+    ) -> Option<std::task::Poll<std::io::Result<usize>>> {
+        let answer = explained(written)?;
+        self.owed = Some((answer, 0));
+        Some(match self.pay(cx) {
+            std::task::Poll::Ready(Err(e)) => std::task::Poll::Ready(Err(e)),
+            // (The rest is written by the flush hyper makes next.)
+            _ => std::task::Poll::Ready(Ok(written.len())),
+        })
+    }
+}
+
+/// The JSON answer in place of `written` when it is a refusal of hyper's own (see
+/// [`Explained`]).
+fn explained(written: &[u8]) -> Option<Vec<u8>> {
+    let head = std::str::from_utf8(written)
+        .ok()?
+        .strip_suffix("\r\n\r\n")?;
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next()?;
+    let error = match status_line.strip_prefix("HTTP/1.1 ")? {
+        "400 Bad Request" => {
+            "the request is not HTTP/1.1 the server can read: its request line or a header is \
+             malformed"
+                .to_string()
+        }
+        "414 URI Too Long" => {
+            "the request's target (its path and query) is too long: 65,534 bytes at most".into()
+        }
+        "431 Request Header Fields Too Large" => format!(
+            "the request's head is too large: its line and headers take {} KiB at most, and \
+             100 headers at most",
+            HEAD_MAX_BYTES / 1024
+        ),
+        _ => return None,
+    };
+    let mut empty = false;
+    let mut date = None;
+    for line in lines {
+        let (name, value) = line.split_once(':')?;
+        match name.to_ascii_lowercase().as_str() {
+            "content-length" if value.trim() == "0" => empty = true,
+            "date" => date = Some(line),
+            "connection" => {}
+            _ => return None,
+        }
+    }
+    if !empty {
+        return None;
+    }
+    let body = serde_json::json!({ "error": error }).to_string();
+    let mut answer = format!(
+        "{status_line}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+    if let Some(date) = date {
+        answer.push_str(date);
+        answer.push_str("\r\n");
+    }
+    answer.push_str("\r\n");
+    answer.push_str(&body);
+    Some(answer.into_bytes())
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Explained<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Explained<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::task::ready!(self.pay(cx))?;
+        if let Some(polled) = self.replaced(cx, buf) {
+            return polled;
+        }
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::task::ready!(self.pay(cx))?;
+        // A refusal is a short head; a longer write is never one, and is not copied.
+        let len: usize = bufs.iter().map(|b| b.len()).sum();
+        if len <= 1024 {
+            let mut whole = Vec::with_capacity(len);
+            for b in bufs {
+                whole.extend_from_slice(b);
+            }
+            if let Some(polled) = self.replaced(cx, &whole) {
+                return polled;
+            }
+        }
+        std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::ready!(self.pay(cx))?;
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::ready!(self.pay(cx))?;
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 
