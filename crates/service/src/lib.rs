@@ -483,7 +483,10 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
         }
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "Not ready.");
-            (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {e}\n"))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("not ready: {}\n", not_ready_said(&e)),
+            )
         }
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -492,6 +495,27 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
                 READY_TIMEOUT.as_secs()
             ),
         ),
+    }
+}
+
+/// What `/readyz` says of `e`, the store's error: whoever reaches the server may ask, so
+/// it names no path (a SQLite store's file), URL or the database's own words (which may name
+/// a host, a user or a database); the log has them (review of session 49). A migration not
+/// applied, or the store's file gone, is said as the store says it, without the path.
+fn not_ready_said(e: &aduan_store::Error) -> String {
+    const LOG: &str = "the service's log says why";
+    match e {
+        aduan_store::Error::Migration { .. } => e.to_string(),
+        // (`file_in_place`'s, which says what became of the file and what to do.)
+        aduan_store::Error::File { message, .. } => message.clone(),
+        aduan_store::Error::Sql { what, cause } => match cause
+            .as_database_error()
+            .and_then(|d| d.code().map(|c| c.into_owned()))
+        {
+            Some(code) => format!("{what} failed: the database's error code {code}; {LOG}"),
+            None => format!("{what} failed without the database's answer; {LOG}"),
+        },
+        _ => format!("the database is not usable; {LOG}"),
     }
 }
 
@@ -1474,6 +1498,94 @@ mod tests {
         assert_eq!(body["rows"][0]["complaints"], 3, "{body}");
         stop.send(()).unwrap();
         task.await.unwrap().unwrap();
+    }
+
+    /// `/readyz`'s status and body on a service over `store`.
+    async fn readiness_of(store: Store) -> (u16, String) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let service = Service::new(store, ServiceOptions::default());
+        let task = tokio::spawn(service.run(listener, async {
+            let _ = rx.await;
+        }));
+        let res = reqwest::get(format!("{base}/readyz")).await.unwrap();
+        let answer = (res.status().as_u16(), res.text().await.unwrap());
+        tx.send(()).unwrap();
+        task.await.unwrap().unwrap();
+        answer
+    }
+
+    /// Review (session 49): `/readyz` answers whoever asks, and it said the store's error
+    /// whole: the SQLite file's path (one removed under the process), the database's own
+    /// words. It says what an operator needs to know, without paths, URLs or the database's
+    /// text; the log has the detail.
+    #[tokio::test]
+    async fn readiness_names_no_path_url_or_database_error() {
+        // The file removed under the process: said, without its path.
+        let ts = aduan_store::testing::sqlite().await;
+        let path = ts.url.trim_start_matches("sqlite:").to_string();
+        let folder = std::path::Path::new(&path)
+            .parent()
+            .unwrap()
+            .display()
+            .to_string();
+        std::fs::remove_file(&path).unwrap();
+        let (status, body) = readiness_of(ts.store.clone()).await;
+        assert_eq!(status, 503, "{body}");
+        assert!(!body.contains(&folder), "{body}");
+        assert!(body.contains("the store's file is gone"), "{body}");
+        assert!(body.contains("restart"), "{body}");
+
+        // A query that fails: said as such, without the database's words, on both stores.
+        let mut stores = vec![aduan_store::testing::sqlite().await];
+        let mut password_url = None;
+        if let Some(pg) = aduan_store::testing::postgres().await {
+            // The same schema through a URL with a password (trust authentication lets it
+            // in), which is never to be said.
+            let url = aduan_store::testing::postgres_url().replacen(
+                "://postgres@",
+                "://postgres:s3cret-pw@",
+                1,
+            );
+            assert!(url.contains("s3cret-pw"), "{url}");
+            let schema = pg.schema.clone().unwrap();
+            let store = Store::open_postgres_in_schema(&url, &schema).await.unwrap();
+            password_url = Some((store, url));
+            stores.push(pg);
+        }
+        for ts in &stores {
+            ts.execute("DROP TABLE schema_migrations").await;
+        }
+        let mut asked: Vec<(Store, &str, String)> = stores
+            .iter()
+            .map(|ts| (ts.store.clone(), ts.label, ts.url.clone()))
+            .collect();
+        if let Some((store, url)) = password_url {
+            asked.push((store, "postgres with a password", url));
+        }
+        for (store, label, url) in asked {
+            let (status, body) = readiness_of(store).await;
+            assert_eq!(status, 503, "{label}: {body}");
+            assert!(
+                body.starts_with("not ready: reading schema_migrations failed"),
+                "{label}: {body}"
+            );
+            assert!(
+                body.contains("the service's log says why"),
+                "{label}: {body}"
+            );
+            for never in [
+                url.as_str(),
+                "s3cret-pw",
+                "127.0.0.1",
+                "no such table",
+                "does not exist",
+                "error returned from database",
+            ] {
+                assert!(!body.contains(never), "{label}: {never:?} in {body}");
+            }
+        }
     }
 
     #[tokio::test]
