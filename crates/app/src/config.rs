@@ -165,7 +165,8 @@ pub struct ServiceConfig {
     #[serde(default = "default_max_body_bytes")]
     pub max_body_bytes: usize,
     /// How long one HTTP request may take, its body's arrival included, in seconds; past it
-    /// the request is answered `408` (a client trickling a body in holds no task longer).
+    /// the request is answered `408` (a client trickling a body in holds no task longer;
+    /// `503` for one without a body, a report, whose time was all the server's).
     /// Also how long a connection gets to send a request's head, from its start or from the
     /// previous answer: a slower one, or a keep-alive connection idle that long, is closed,
     /// and so is one whose client takes its answers too slowly: writes may wait that long

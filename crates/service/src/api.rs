@@ -133,7 +133,7 @@ async fn report(
         return busy();
     };
     // The work runs in a task of its own that holds the turn: a request stopped at the time
-    // limit (`408`) leaves it running (a SQLite report's blocking threads cannot be stopped),
+    // limit (`503`) leaves it running (a SQLite report's blocking threads cannot be stopped),
     // and it keeps its turn until it really ends, so that abandoned reports cannot pile up.
     let store = api.store.clone();
     #[cfg(test)]
@@ -424,6 +424,9 @@ mod tests {
         within("the server's end", held.server).await.unwrap();
     }
 
+    /// A report stopped at the time limit is answered `503`, not `408` (review of session 49:
+    /// `408` says the client was too slow to send its request, and a client may send it again
+    /// at once; a report has no body, and the time was the server's).
     #[tokio::test]
     async fn a_report_stopped_at_the_time_limit_keeps_its_turn_until_its_work_ends() {
         let mut held = serve_held(Duration::from_millis(300)).await;
@@ -433,10 +436,13 @@ mod tests {
         }
         for asked in running {
             let (status, _, body) = within("an answer", asked).await.unwrap();
-            assert_eq!(status, 408, "{body}");
+            assert_eq!(status, 503, "{body}");
             // Review: this error alone was plain text.
             let body: serde_json::Value = serde_json::from_str(&body).unwrap();
-            assert_eq!(body["error"], "the request took too long");
+            assert_eq!(
+                body["error"],
+                "the answer took longer than the time limit of 300ms"
+            );
         }
         // The requests are gone, their work is not: it still holds every turn.
         assert_eq!(held.turns.available_permits(), 0);

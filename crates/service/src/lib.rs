@@ -86,7 +86,8 @@ pub struct ServiceOptions {
     /// The bearer token `GET /api/report` requires; without one the report is open to whoever
     /// reaches the server.
     pub api_token: Option<aduan_core::Secret>,
-    /// How long one request may take, its body's arrival included; past it, `408`. Also how
+    /// How long one request may take, its body's arrival included; past it, `408` (`503` for
+    /// one without a body, whose time was all the server's). Also how
     /// long a connection gets to send a request's head, from its start or from the previous
     /// answer (an idle keep-alive connection included), and how long the writing of answers
     /// may wait beyond what the client's pace earns (a client taking them at 4 KiB/s or
@@ -431,22 +432,26 @@ fn router(state: AppState, webhooks: Router) -> Router {
         .merge(webhooks)
 }
 
-/// Answers `408` when the request (its body's arrival included: a webhook reads its body
-/// inside the handler) takes longer than `limit`; a handler stopped so rolls back what it
-/// had not committed.
+/// Stops the request when it (its body's arrival included: a webhook reads its body inside
+/// the handler) takes longer than `limit`; a handler stopped so rolls back what it had not
+/// committed. A request with a body is answered `408`, its body may still have been coming;
+/// one without (a report, a probe) `503`: the time was the server's, and `408` says the
+/// client was too slow to send its request, which a client may send again at once (review
+/// of session 49: a report stopped so was answered `408`).
 async fn time_limited(
     State(limit): State<Duration>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    let bodiless = axum::body::HttpBody::is_end_stream(request.body());
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         // JSON as the report API's other errors (a dashboard reads `error`).
-        Err(_) => (
-            StatusCode::REQUEST_TIMEOUT,
-            axum::Json(serde_json::json!({ "error": "the request took too long" })),
-        )
-            .into_response(),
+        Err(_) if bodiless => json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("the answer took longer than the time limit of {limit:?}"),
+        ),
+        Err(_) => json_error(StatusCode::REQUEST_TIMEOUT, "the request took too long"),
     }
 }
 
