@@ -444,7 +444,10 @@ async fn time_limited(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let bodiless = axum::body::HttpBody::is_end_stream(request.body());
-    match tokio::time::timeout(limit, next.run(request)).await {
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut request = request;
+    request.extensions_mut().insert(Deadline(deadline));
+    match tokio::time::timeout_at(deadline, next.run(request)).await {
         Ok(response) => response,
         // JSON as the report API's other errors (a dashboard reads `error`).
         Err(_) if bodiless => json_error(
@@ -454,6 +457,12 @@ async fn time_limited(
         Err(_) => json_error(StatusCode::REQUEST_TIMEOUT, "the request took too long"),
     }
 }
+
+/// When a request's time runs out (`time_limited`): a webhook's body read within it is timed
+/// to the same instant, so that its own answer (`408`, counted as `body_too_slow`) comes first
+/// instead of racing this one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Deadline(pub(crate) tokio::time::Instant);
 
 /// An error answered as the service answers every one (webhook refusals before a channel
 /// sees the request, paths and methods not served): `{"error": …}`, as the channels' own
@@ -1057,6 +1066,76 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(ok.status(), 202);
+        stop.send(()).unwrap();
+        task.await.unwrap().unwrap();
+    }
+
+    /// Review (session 49): a webhook body too slow was answered as a request too slow, and
+    /// not counted (`body_too_slow`), when the request's time limit came first: the body's
+    /// was counted from when the request got its room (here, after waiting for it), the
+    /// request's from its start, and with the two limits the same (`request_timeout` below
+    /// 10 s) the request's ran out first. The body's is now bounded by the request's.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_body_too_slow_after_waiting_for_its_room_is_answered_and_counted_as_such() {
+        use tokio::io::AsyncWriteExt;
+        let webhooks = Webhooks::new().mount("test_push", |deliveries| {
+            Router::new().route(
+                "/webhooks/test_push",
+                axum::routing::post(move |_body: axum::body::Bytes| async move {
+                    deliveries.accepted();
+                    StatusCode::ACCEPTED
+                }),
+            )
+        });
+        let options = ServiceOptions {
+            max_body_bytes: 1024,
+            request_timeout: Duration::from_millis(300),
+            ..ServiceOptions::default()
+        };
+        let (base, stop, task, _ts) = start_with(webhooks, options, "").await;
+        let addr = base.trim_start_matches("http://").to_string();
+        let head = |length: usize| {
+            format!(
+                "POST /webhooks/test_push HTTP/1.1\r\nhost: x\r\ncontent-length: {length}\r\n\r\n"
+            )
+        };
+        // The room taken whole by uploads of the largest body, each sent but its last byte.
+        let mut holding = Vec::new();
+        for _ in 0..webhooks::BODIES_AT_ONCE {
+            let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            let mut sent = head(1024).into_bytes();
+            sent.extend_from_slice(&[b'{'; 1023]);
+            c.write_all(&sent).await.unwrap();
+            holding.push(c);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // This one waits for room, then sends 10 bytes of its 100 and stops.
+        let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        slow.write_all(head(100).as_bytes()).await.unwrap();
+        slow.write_all(b"{\"a\": 1, ").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // One upload ends: its room is had by the slow one.
+        holding[0].write_all(b"}").await.unwrap();
+        assert_eq!(status_line(&mut holding[0]).await, "HTTP/1.1 202");
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(
+            Duration::from_secs(20),
+            tokio::io::AsyncReadExt::read_to_end(&mut slow, &mut answer),
+        )
+        .await;
+        assert!(read.is_ok(), "no answer");
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(
+            answer.ends_with(r#"{"error":"the body did not arrive within 300ms"}"#),
+            "{answer}"
+        );
+        drop(holding);
+        let text = metrics_of(&base).await;
+        assert!(
+            text.lines().any(|l| l.starts_with("aduan_webhook_deliveries_total{channel=\"test_push\",outcome=\"rejected\",reason=\"body_too_slow\"}")),
+            "{text}"
+        );
         stop.send(()).unwrap();
         task.await.unwrap().unwrap();
     }
