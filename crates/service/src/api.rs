@@ -435,8 +435,10 @@ mod tests {
             within("a report's start", held.entered.recv()).await;
         }
         for asked in running {
-            let (status, _, body) = within("an answer", asked).await.unwrap();
+            let (status, retry_after, body) = within("an answer", asked).await.unwrap();
             assert_eq!(status, 503, "{body}");
+            // As the other `503`s of the report API (review of the series: it had none).
+            assert_eq!(retry_after.as_deref(), Some("1"), "{body}");
             // Review: this error alone was plain text.
             let body: serde_json::Value = serde_json::from_str(&body).unwrap();
             assert_eq!(

@@ -450,10 +450,21 @@ async fn time_limited(
     match tokio::time::timeout_at(deadline, next.run(request)).await {
         Ok(response) => response,
         // JSON as the report API's other errors (a dashboard reads `error`).
-        Err(_) if bodiless => json_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            &format!("the answer took longer than the time limit of {limit:?}"),
-        ),
+        // With `Retry-After` as the report API's other `503` (review of the series: a client
+        // told by it when to ask again had none here): the time limit, in whole seconds, for
+        // the work stopped may still run (a report keeps its turn until its work ends).
+        Err(_) if bodiless => {
+            let mut answer = json_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!("the answer took longer than the time limit of {limit:?}"),
+            );
+            let secs = limit.as_secs() + u64::from(limit.subsec_nanos() > 0);
+            answer.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs.max(1)),
+            );
+            answer
+        }
         Err(_) => json_error(StatusCode::REQUEST_TIMEOUT, "the request took too long"),
     }
 }
