@@ -170,7 +170,8 @@ pub struct ServiceConfig {
     /// Also how long a connection gets to send a request's head, from its start or from the
     /// previous answer: a slower one, or a keep-alive connection idle that long, is closed,
     /// and so is one whose client takes its answers too slowly: writes may wait that long
-    /// beyond what the client's pace earns (4 KiB/s or faster is never cut off).
+    /// beyond what the client's pace earns (512 bytes a second or faster is never cut
+    /// off).
     #[serde(default = "default_request_timeout_secs")]
     pub request_timeout_secs: u64,
     /// The most HTTP connections served at once; more wait in the listener's queue until

@@ -144,8 +144,11 @@ async fn connection(
 }
 
 /// The slowest a client may take an answer the server waits to write, on average, in bytes a
-/// second (32 kbit/s, below the slowest mobile data link still in use): see [`Stalling`].
-pub(crate) const MIN_SEND_RATE: u64 = 4 * 1024;
+/// second (4 kbit/s, half of what one GPRS time slot carries, the slowest mobile data link
+/// still in use: a 2G link gives 2 to 3 KiB/s, and 4 KiB/s cut such a client off; review of
+/// the series, session 49), yet some ten times what a client taking one TCP segment within
+/// each time limit takes (some 50 bytes a second at the 30 s default): see [`Stalling`].
+pub(crate) const MIN_SEND_RATE: u64 = 512;
 
 /// A connection's stream whose writes fail once they have waited longer than the client's
 /// pace justifies: a client that stops reading its answers (its window shut; requests
