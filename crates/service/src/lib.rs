@@ -1244,6 +1244,47 @@ mod tests {
         task.await.unwrap().unwrap();
     }
 
+    /// Review of the series (session 49): the answers hyper writes by itself are told from
+    /// the router's by what is written; a router's `400` to a `HEAD` (a head alone, with a
+    /// `content-length` and no body) is left as it is and its connection kept, and a
+    /// request the server cannot read pipelined after one it answers is answered in JSON
+    /// after that answer.
+    #[tokio::test]
+    async fn refusals_are_told_from_the_router_s_answers_on_a_kept_connection() {
+        let (base, stop, task, _ts) = start(Webhooks::new(), 1024).await;
+        let (refused, answers) = raw_answer(
+            &base,
+            b"HEAD /api/report?by=week HTTP/1.1\r\nhost: x\r\n\r\n\
+              GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+        )
+        .await;
+        // (The first head is `raw_answer`'s; the rest is the second answer, whole.)
+        assert!(refused.starts_with("http/1.1 400 "), "{refused}");
+        assert!(
+            refused
+                .lines()
+                .any(|l| l == "content-type: application/json"),
+            "{refused}"
+        );
+        assert!(answers.starts_with("HTTP/1.1 200 OK\r\n"), "{answers:?}");
+        assert!(answers.ends_with("\r\n\r\nok\n"), "{answers:?}");
+        let (head, rest) = raw_answer(
+            &base,
+            b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\nG(T / HTTP/1.1\r\nhost: x\r\n\r\n",
+        )
+        .await;
+        assert!(head.starts_with("http/1.1 200 "), "{head}");
+        let (second, body) = rest.split_once("\r\n\r\n").unwrap_or_default();
+        assert!(second.starts_with("ok\nHTTP/1.1 400 "), "{rest:?}");
+        assert!(
+            second.contains("content-type: application/json"),
+            "{rest:?}"
+        );
+        assert!(body.starts_with(r#"{"error":"#), "{rest:?}");
+        stop.send(()).unwrap();
+        task.await.unwrap().unwrap();
+    }
+
     /// Regression: `axum::serve` gave hyper no timer, so a request head that never ended held
     /// its connection (a task and a file descriptor) for ever.
     #[tokio::test]
