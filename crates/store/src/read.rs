@@ -1237,26 +1237,38 @@ impl Store {
                 Ok(columns)
             }
             Backend::Postgres(pool) => {
-                let mut tx = pool.begin().await.context(|| "starting a query".into())?;
-                sqlx::query("SET TRANSACTION READ ONLY")
-                    .execute(&mut *tx)
-                    .await
-                    .context(|| "starting a read-only transaction".into())?;
-                // In milliseconds, at most PostgreSQL's largest (about 24 days).
+                // In milliseconds, at most PostgreSQL's largest (about 24 days). Read-only
+                // and bounded from the transaction's start, in the one round trip of its
+                // `BEGIN` (a simple query of two statements: `BEGIN READ ONLY` is `BEGIN`
+                // and `SET TRANSACTION READ ONLY`, and the bound is local to the transaction
+                // as it was).
                 let millis = i32::try_from(bounds.time.as_millis()).unwrap_or(i32::MAX);
-                sqlx::query(&format!("SET LOCAL statement_timeout = {millis}"))
-                    .execute(&mut *tx)
+                let mut tx = pool
+                    .begin_with(format!(
+                        "BEGIN READ ONLY; SET LOCAL statement_timeout = {millis}"
+                    ))
                     .await
-                    .context(|| "bounding the query's time".into())?;
+                    .context(|| "starting a read-only query bounded in time".into())?;
                 // The statement is read as this session will read it: with
                 // `standard_conforming_strings` off (a server or a role may be set so), a
                 // backslash in `'…'` escapes a quote, and where the statement ends moves.
-                let standard: String =
-                    sqlx::query_scalar("SELECT current_setting('standard_conforming_strings')")
+                // A text read alike either way (one without a backslash in `'…'`, nearly
+                // every query) is read without asking the session.
+                let query = match (
+                    one_query(sql, Dialect::postgres(true)),
+                    one_query(sql, Dialect::postgres(false)),
+                ) {
+                    (Ok(on), Ok(off)) if on == off => on,
+                    _ => {
+                        let standard: String = sqlx::query_scalar(
+                            "SELECT current_setting('standard_conforming_strings')",
+                        )
                         .fetch_one(&mut *tx)
                         .await
                         .context(|| "reading how the session reads a backslash".into())?;
-                let query = one_query(sql, Dialect::postgres(standard != "off"))?;
+                        one_query(sql, Dialect::postgres(standard != "off"))?
+                    }
+                };
                 let (columns, kinds): (Vec<String>, Vec<Written>) = {
                     let stmt = match (&mut *tx).prepare(query.body).await {
                         Ok(stmt) => stmt,
@@ -2527,6 +2539,174 @@ mod query_tests {
             // The analysts' bounds let an ordinary result through whole.
             assert_eq!(s.query(&numbers(100)).await.unwrap().rows.len(), 100);
         }
+    }
+
+    /// A proxy on the loopback in front of PostgreSQL that counts the round trips its
+    /// clients make for statements: each simple query (`Q`) and each `Sync` (`S`) that ends
+    /// an extended query's messages is answered by one `ReadyForQuery` the client waits for.
+    /// A `Sync` alone is the pool's check of a connection as it is taken and given back
+    /// (given back after the caller has its answer, so counted or not as it happens): not
+    /// counted.
+    struct RoundTrips {
+        /// The URL of PostgreSQL through the proxy.
+        url: String,
+        count: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl RoundTrips {
+        async fn start(target: &str) -> RoundTrips {
+            use std::sync::atomic::{AtomicUsize, Ordering};
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let mut url = url::Url::parse(target).unwrap();
+            let upstream = format!(
+                "{}:{}",
+                url.host_str().unwrap_or("127.0.0.1"),
+                url.port().unwrap_or(5432)
+            );
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            url.set_host(Some("127.0.0.1")).unwrap();
+            url.set_port(Some(port)).unwrap();
+            url.query_pairs_mut().append_pair("sslmode", "disable");
+            let count = std::sync::Arc::new(AtomicUsize::new(0));
+            let counted = count.clone();
+            tokio::spawn(async move {
+                while let Ok((client, _)) = listener.accept().await {
+                    let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else {
+                        continue;
+                    };
+                    let (mut from_client, mut to_client) = client.into_split();
+                    let (mut from_server, mut to_server) = server.into_split();
+                    tokio::spawn(async move {
+                        let _ = tokio::io::copy(&mut from_server, &mut to_client).await;
+                    });
+                    let counted = counted.clone();
+                    tokio::spawn(async move {
+                        let mut pending: Vec<u8> = Vec::new();
+                        let mut started = false;
+                        let mut extended = false;
+                        let mut buf = vec![0u8; 64 * 1024];
+                        loop {
+                            let n = match from_client.read(&mut buf).await {
+                                Ok(0) | Err(_) => break,
+                                Ok(n) => n,
+                            };
+                            pending.extend_from_slice(&buf[..n]);
+                            loop {
+                                // The startup message (and an SSL request before it) has no
+                                // type byte; every message after it has one.
+                                let head = usize::from(started);
+                                let Some(len) = pending.get(head..head + 4) else {
+                                    break;
+                                };
+                                let len = u32::from_be_bytes(len.try_into().unwrap()) as usize;
+                                if pending.len() < head + len {
+                                    break;
+                                }
+                                if !started {
+                                    let code = pending
+                                        .get(4..8)
+                                        .map(|c| u32::from_be_bytes(c.try_into().unwrap()));
+                                    started = !matches!(code, Some(80877103 | 80877104));
+                                } else {
+                                    let ends =
+                                        pending[0] == b'Q' || (pending[0] == b'S' && extended);
+                                    if ends {
+                                        counted.fetch_add(1, Ordering::SeqCst);
+                                    }
+                                    extended = !matches!(pending[0], b'Q' | b'S');
+                                }
+                                pending.drain(..head + len);
+                            }
+                            if to_server.write_all(&buf[..n]).await.is_err() {
+                                break;
+                            }
+                        }
+                    });
+                }
+            });
+            RoundTrips {
+                url: url.into(),
+                count,
+            }
+        }
+
+        /// The round trips since the last call.
+        fn take(&self) -> usize {
+            self.count.swap(0, std::sync::atomic::Ordering::SeqCst)
+        }
+    }
+
+    /// Once `store`'s pool has its one connection back (given back after the caller has its
+    /// answer), so that the next query takes that connection, with the statements it has
+    /// prepared, and not a new one.
+    async fn settled(store: &Store) {
+        let Backend::Postgres(pool) = &store.backend else {
+            unreachable!("a PostgreSQL store")
+        };
+        for _ in 0..500 {
+            if pool.size() == 1 && pool.num_idle() == 1 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!(
+            "the pool holds {} connections, {} idle",
+            pool.size(),
+            pool.num_idle()
+        );
+    }
+
+    /// Regression (session 49): each query on PostgreSQL made four round trips before its
+    /// statement, each a statement of its own: `BEGIN`, `SET TRANSACTION READ ONLY`, `SET
+    /// LOCAL statement_timeout`, and one reading `standard_conforming_strings`. The
+    /// transaction begins read-only and bounded in one (a simple query of two statements),
+    /// and the setting is read only for a text that reads otherwise with it off (a backslash
+    /// in `'…'`). Counted by a proxy between the store and the server (a count, not a time):
+    /// a statement the connection has prepared before takes the `BEGIN`, the statement and
+    /// the `ROLLBACK`; one it has not, two more (its own and its wrapping's preparing). The
+    /// bound and the read-only guard still hold.
+    #[tokio::test]
+    async fn a_postgresql_query_takes_three_round_trips() {
+        let Some(ts) = crate::testing::postgres().await else {
+            return;
+        };
+        let proxy = RoundTrips::start(&crate::testing::postgres_url()).await;
+        let store = Store::connect_postgres(&proxy.url, ts.schema.as_deref())
+            .await
+            .unwrap();
+        let sql = "SELECT channel, COUNT(*) AS n FROM complaints GROUP BY channel";
+        store.query(sql).await.unwrap();
+        settled(&store).await;
+        proxy.take();
+        store.query(sql).await.unwrap();
+        assert_eq!(proxy.take(), 3, "a query prepared before");
+        settled(&store).await;
+        store.query("SELECT 2 AS two").await.unwrap();
+        assert_eq!(proxy.take(), 5, "a query not prepared before");
+        settled(&store).await;
+        // Ended by its `;` with the setting on, the session's, and not with it off.
+        let r = store.query("SELECT 'a\\' AS t; -- '").await.unwrap();
+        assert_eq!(r.rows, vec![vec![serde_json::json!("a\\")]]);
+        assert_eq!(
+            proxy.take(),
+            7,
+            "a text holding a backslash in quotes, not prepared before"
+        );
+        let r = store
+            .query("SELECT current_setting('transaction_read_only') AS ro, current_setting('statement_timeout') AS t")
+            .await
+            .unwrap();
+        assert_eq!(
+            r.rows,
+            vec![vec![serde_json::json!("on"), serde_json::json!("5min")]]
+        );
+        let err = store
+            .query("SELECT nextval(pg_get_serial_sequence('complaints', 'complaint_seq'))")
+            .await
+            .map(|r| r.rows);
+        assert!(matches!(err, Err(Error::ReadOnly(_))), "{err:?}");
+        store.close().await;
     }
 }
 
