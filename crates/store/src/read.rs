@@ -1563,10 +1563,10 @@ fn digits(n: usize) -> String {
 }
 
 /// [`query_error`] on PostgreSQL (`pool` the store's, `tx` the query's transaction, which
-/// ends here): the words the server gives a statement its `statement_timeout` stopped are
-/// learnt for a `query_canceled` met past the bound (see [`postgres_timed_out`]), once the
-/// query's connection is back in the pool: learning takes one, and with every other in use
-/// it would wait for one while holding its own (review, session 48).
+/// ends here): how the server tells a statement its `statement_timeout` stopped is learnt for
+/// a `query_canceled` met past the bound (see [`postgres_timed_out`]), once the query's
+/// connection is back in the pool: learning takes one, and with every other in use it would
+/// wait for one while holding its own (review, session 48).
 async fn postgres_query_error(
     pool: &sqlx::PgPool,
     tx: sqlx::Transaction<'_, sqlx::Postgres>,
@@ -1576,21 +1576,39 @@ async fn postgres_query_error(
 ) -> Error {
     let cancelled_late = matches!(&e, sqlx::Error::Database(d) if d.code().as_deref() == Some("57014"))
         && started.elapsed() >= bounds.time;
-    let words = match cancelled_late {
+    let mark = match cancelled_late {
         true => {
             // Rolled back (it is aborted) whether or not that answers.
             let _ = tx.rollback().await;
-            timeout_words(pool).await
+            timeout_mark(pool).await
         }
         false => None,
     };
-    query_error(e, bounds, started, words.as_deref())
+    query_error(e, bounds, started, mark.as_ref())
 }
 
-/// The words this PostgreSQL server gives a statement its `statement_timeout` stops, in its
-/// own language (`lc_messages`), learnt by letting it stop one (in a millisecond); `None`
-/// when they cannot be.
-async fn timeout_words(pool: &sqlx::PgPool) -> Option<String> {
+/// How a PostgreSQL server tells a statement its `statement_timeout` stopped: where in its
+/// own source it raises that error (its file and line, sent with every error in every
+/// language), and its words, in the language (`lc_messages`) of the session that learnt them,
+/// for a server that does not say where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TimeoutMark {
+    /// The server's source file and line that raise the error.
+    place: Option<(String, usize)>,
+    /// Its message.
+    words: String,
+}
+
+/// Where in the server's source a PostgreSQL error was raised (its file and line).
+fn raised_at(d: &dyn sqlx::error::DatabaseError) -> Option<(String, usize)> {
+    let pg = d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()?;
+    Some((pg.file()?.to_string(), pg.line()?))
+}
+
+/// How this PostgreSQL server tells a statement its `statement_timeout` stopped (see
+/// [`TimeoutMark`]), learnt by letting it stop one (in a millisecond); `None` when it cannot
+/// be.
+async fn timeout_mark(pool: &sqlx::PgPool) -> Option<TimeoutMark> {
     let mut tx = pool.begin().await.ok()?;
     sqlx::query("SET LOCAL statement_timeout = 1")
         .execute(&mut *tx)
@@ -1598,31 +1616,49 @@ async fn timeout_words(pool: &sqlx::PgPool) -> Option<String> {
         .ok()?;
     match sqlx::query("SELECT pg_sleep(1)").execute(&mut *tx).await {
         Err(sqlx::Error::Database(d)) if d.code().as_deref() == Some("57014") => {
-            Some(d.message().to_string())
+            Some(TimeoutMark {
+                place: raised_at(d.as_ref()),
+                words: d.message().to_string(),
+            })
         }
         _ => None,
     }
 }
 
-/// Whether PostgreSQL's error of `code` and `message`, met `past` the query's time bound or
-/// not, is the bound's stop: `query_canceled` (57014: by its code, not by words of a
-/// language), in the words the server gives a statement its `statement_timeout` stopped
-/// (`words`, learnt from it in its own language; when they could not be, any such error past
-/// the bound). A cancel by hand (`pg_cancel_backend`, an operator's) has the same code and
-/// other words, before the bound or after it (review, session 48: one after it was said to
-/// be the bound's).
-fn postgres_timed_out(code: Option<&str>, message: &str, past: bool, words: Option<&str>) -> bool {
-    code == Some("57014") && past && words.is_none_or(|w| w == message)
+/// Whether PostgreSQL's error of `code` and `message`, raised at `place` in its source, met
+/// `past` the query's time bound or not, is the bound's stop: `query_canceled` (57014: by its
+/// code, not by words of a language), raised where the server raises a statement's
+/// `statement_timeout` (`mark`, learnt from it; by its words where either place is not
+/// known, and when it could not be learnt, any such error past the bound). A cancel by hand
+/// (`pg_cancel_backend`, an operator's) has the same code and is raised elsewhere, before
+/// the bound or after it (review, session 48: one after it was said to be the bound's). The
+/// place, not the words: the language of the session whose statement stopped (`lc_messages`,
+/// which a superuser's query may set for its transaction, or a role's or database's default
+/// changed while the pool's older connections keep theirs) is not always the learning
+/// session's (session 49).
+fn postgres_timed_out(
+    code: Option<&str>,
+    message: &str,
+    place: Option<(&str, usize)>,
+    past: bool,
+    mark: Option<&TimeoutMark>,
+) -> bool {
+    code == Some("57014")
+        && past
+        && mark.is_none_or(|m| match (&m.place, place) {
+            (Some((file, line)), Some(at)) => (file.as_str(), *line) == at,
+            _ => m.words == message,
+        })
 }
 
 /// A query's error: a write refused by the read-only guard, the time bound reached, or the
-/// database's own. `started` is when the query was begun; `words`, on PostgreSQL, those its
-/// timeout gives (see [`postgres_timed_out`]).
+/// database's own. `started` is when the query was begun; `mark`, on PostgreSQL, how its
+/// timeout is told (see [`postgres_timed_out`]).
 fn query_error(
     e: sqlx::Error,
     bounds: Bounds,
     started: std::time::Instant,
-    words: Option<&str>,
+    mark: Option<&TimeoutMark>,
 ) -> Error {
     let mut timed_out = false;
     let mut what = "running the query".to_string();
@@ -1652,7 +1688,11 @@ fn query_error(
         let past = started.elapsed() >= bounds.time;
         timed_out = match sqlite {
             true => code == Some("9"),
-            false => postgres_timed_out(code, d.message(), past, words),
+            false => {
+                let place = raised_at(d.as_ref());
+                let place = place.as_ref().map(|(file, line)| (file.as_str(), *line));
+                postgres_timed_out(code, d.message(), place, past, mark)
+            }
         };
     }
     if timed_out {
@@ -2100,26 +2140,158 @@ mod query_tests {
     /// Regression (session 47): PostgreSQL's timeout was told by the word "timeout" in its
     /// message, which is in the server's language (`lc_messages`): a server speaking
     /// Indonesian stopped the query at its bound and it was said to have failed, without
-    /// the bound. Told by its code, `query_canceled` (57014), once the bound has passed, in
-    /// the words the server itself gives its timeout (learnt from it, whatever their
-    /// language); a cancel by hand (`pg_cancel_backend`, same code, other words) is no
-    /// timeout, before the bound or after it (session 48).
+    /// the bound. Told by its code, `query_canceled` (57014), once the bound has passed,
+    /// raised where the server itself raises its timeout (learnt from it); a cancel by hand
+    /// (`pg_cancel_backend`, same code, raised elsewhere) is no timeout, before the bound or
+    /// after it (session 48). Regression (session 49): it was told by the words learnt, in
+    /// the learning session's language, so that a query whose session spoke another (a
+    /// superuser's query setting `lc_messages` for its transaction, a role's default changed
+    /// while the pool's older connections keep theirs) stopped at its bound was said to have
+    /// failed; where it is raised is the same in every language.
     #[test]
-    fn a_postgresql_timeout_is_told_by_its_code_and_the_servers_own_words() {
-        let timeout = "membatalkan perintah karena batas waktu perintah habis";
-        let by_hand = "membatalkan perintah karena permintaan pengguna";
+    fn a_postgresql_timeout_is_told_by_its_code_and_where_the_server_raises_it() {
+        let timeout = "canceling statement due to statement timeout";
+        let translated = "storniere Anfrage wegen Zeitüberschreitung der Anweisung";
+        let by_hand = "canceling statement due to user request";
+        let mark = TimeoutMark {
+            place: Some(("postgres.c".into(), 3344)),
+            words: timeout.into(),
+        };
+        let at_timeout = Some(("postgres.c", 3344));
+        let at_cancel = Some(("postgres.c", 3372));
         let canceled = Some("57014");
-        assert!(postgres_timed_out(canceled, timeout, true, Some(timeout)));
-        assert!(!postgres_timed_out(canceled, by_hand, true, Some(timeout)));
-        assert!(!postgres_timed_out(canceled, timeout, false, Some(timeout)));
-        // Words not learnt: a cancel past the bound is taken for it, as before.
-        assert!(postgres_timed_out(canceled, by_hand, true, None));
+        assert!(postgres_timed_out(
+            canceled,
+            timeout,
+            at_timeout,
+            true,
+            Some(&mark)
+        ));
+        assert!(postgres_timed_out(
+            canceled,
+            translated,
+            at_timeout,
+            true,
+            Some(&mark)
+        ));
+        assert!(!postgres_timed_out(
+            canceled,
+            by_hand,
+            at_cancel,
+            true,
+            Some(&mark)
+        ));
+        assert!(!postgres_timed_out(
+            canceled,
+            timeout,
+            at_cancel,
+            true,
+            Some(&mark)
+        ));
+        assert!(!postgres_timed_out(
+            canceled,
+            timeout,
+            at_timeout,
+            false,
+            Some(&mark)
+        ));
+        // A server that does not say where: by its words.
+        let words_alone = TimeoutMark {
+            place: None,
+            words: timeout.into(),
+        };
+        assert!(postgres_timed_out(
+            canceled,
+            timeout,
+            None,
+            true,
+            Some(&words_alone)
+        ));
+        assert!(!postgres_timed_out(
+            canceled,
+            by_hand,
+            None,
+            true,
+            Some(&words_alone)
+        ));
+        assert!(!postgres_timed_out(
+            canceled,
+            by_hand,
+            None,
+            true,
+            Some(&mark)
+        ));
+        // Not learnt: a cancel past the bound is taken for it, as before.
+        assert!(postgres_timed_out(canceled, by_hand, at_cancel, true, None));
         assert!(!postgres_timed_out(
             Some("57P01"),
             timeout,
+            at_timeout,
             true,
-            Some(timeout)
+            Some(&mark)
         ));
+    }
+
+    /// Session 49: the server at hand says where it raises its timeout (so that the tests of
+    /// a timeout and of a cancel by hand here tell them apart by it), and a query whose
+    /// transaction speaks another language than the pool's sessions (`set_config` of
+    /// `lc_messages`, a superuser's) stopped at its bound is said to be stopped there, where
+    /// the server has a second language (its locale and PostgreSQL's translations; where it
+    /// has none, that half says it is skipped).
+    #[tokio::test]
+    async fn a_timeout_in_another_language_is_a_timeout() {
+        let Some(ts) = crate::testing::postgres().await else {
+            return;
+        };
+        let Backend::Postgres(pool) = &ts.store.backend else {
+            unreachable!("a PostgreSQL store")
+        };
+        let mark = timeout_mark(pool).await.expect("the timeout is learnt");
+        assert!(mark.place.is_some(), "{mark:?}");
+        let mut other = None;
+        for locale in [
+            "de_DE.UTF-8",
+            "de_DE.utf8",
+            "fr_FR.UTF-8",
+            "fr_FR.utf8",
+            "es_ES.UTF-8",
+        ] {
+            let mut tx = pool.begin().await.unwrap();
+            let set = sqlx::query("SELECT set_config('lc_messages', $1, true)")
+                .bind(locale)
+                .execute(&mut *tx)
+                .await;
+            let _ = tx.rollback().await;
+            if set.is_ok() {
+                other = Some(locale);
+                break;
+            }
+        }
+        let Some(locale) = other else {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipped: half of a_timeout_in_another_language_is_a_timeout: the server \
+                 takes no lc_messages but its own (no de_DE, fr_FR or es_ES locale)"
+            );
+            return;
+        };
+        let bounds = Bounds {
+            time: Duration::from_millis(300),
+            ..Bounds::QUERY
+        };
+        let err = ts
+            .store
+            .query_within(
+                &format!("SELECT set_config('lc_messages', '{locale}', true), pg_sleep(10)::text"),
+                &[],
+                bounds,
+            )
+            .await
+            .map(|r| r.rows)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("stopped after 300 ms"), "{locale}: {err}");
     }
 
     /// A cancel by hand before the bound is no timeout. The test cancels its own query alone
@@ -2156,9 +2328,9 @@ mod query_tests {
                     .await
                     .unwrap_err();
                 drop(tx);
-                let words = timeout_words(&pool).await.unwrap();
+                let mark = timeout_mark(&pool).await.unwrap();
                 match err {
-                    sqlx::Error::Database(d) => d.message() == words,
+                    sqlx::Error::Database(d) => raised_at(d.as_ref()) == mark.place,
                     _ => false,
                 }
             })
