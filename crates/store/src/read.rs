@@ -125,10 +125,13 @@ pub struct QueryResult {
     /// the store writes them: PostgreSQL's `numeric`, whose digits past about 17 a JSON
     /// number read as a double would lose (`AVG` of integers, a `SUM` of large ones), and
     /// whose scale it keeps (`1.50`). Such a text is a JSON number as it is written
-    /// (`NaN` and `Infinity` are not). So are PostgreSQL's `json` and `jsonb` values and its
-    /// arrays (but of doubles), whose numbers are kept the same way: each is given as its
-    /// JSON text, compact (`{"a":1.50}`, `[1.50,2]`, `"a text"`), an array's times as a time
-    /// alone is written (a SQL `NULL` or a JSON `null` is a null). Empty when there is none.
+    /// (`NaN` and `Infinity` are not). So are PostgreSQL's `json` and `jsonb` values, its
+    /// arrays (but of doubles) and its composite values (a `ROW(…)`, a table's row), whose
+    /// numbers are kept the same way: each is given as its JSON text, compact
+    /// (`{"a":1.50}`, `[1.50,2]`, `"a text"`; a `json` value's texts with the escapes it was
+    /// written with, a `jsonb` value's as PostgreSQL writes them), the times in an array or
+    /// a composite value as a time alone is written (a SQL `NULL` or a JSON `null` is a
+    /// null). Empty when there is none.
     pub exact_numbers: Vec<bool>,
 }
 
@@ -1278,19 +1281,7 @@ impl Store {
                     };
                     stmt.columns()
                         .iter()
-                        .map(|c| {
-                            let kind = match c.type_info().name() {
-                                "NUMERIC" => Written::Numeric,
-                                "TIMESTAMPTZ" | "TIMESTAMP" => Written::Time,
-                                "TIMESTAMPTZ[]" | "TIMESTAMP[]" => Written::Text { times: true },
-                                // A double's digits are a double's, in an array as alone.
-                                "FLOAT4[]" | "FLOAT8[]" => Written::Json,
-                                "JSON" | "JSONB" => Written::Text { times: false },
-                                array if array.ends_with("[]") => Written::Text { times: false },
-                                _ => Written::Json,
-                            };
-                            (c.name().to_string(), kind)
-                        })
+                        .map(|c| (c.name().to_string(), Written::of(c.type_info())))
                         .unzip()
                 };
                 let exact: Vec<bool> = if kinds.iter().any(Written::exact) {
@@ -1309,8 +1300,27 @@ impl Store {
                 // Every type PostgreSQL has turns into JSON on the server side, in column
                 // order. The query on lines of its own: a `--` comment at its end ends there.
                 // Its row as `q.*`: a bare `q` is a column of that name where the query has one.
+                // An anonymous record's (`ROW(…)`) fields have no type until it is made: such
+                // a column comes besides as PostgreSQL sends it (in binary, each field with
+                // its type), named by its place (the query's names may repeat).
+                let records: Vec<usize> = (0..kinds.len())
+                    .filter(|i| kinds[*i].has_records())
+                    .collect();
+                let (names, extra) = match records.is_empty() {
+                    true => (String::new(), String::new()),
+                    false => (
+                        format!(
+                            "({})",
+                            (1..=kinds.len())
+                                .map(|n| format!("c{n}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        records.iter().map(|i| format!(", q.c{}", i + 1)).collect(),
+                    ),
+                };
                 let wrapped = format!(
-                    "SELECT (SELECT json_agg(e.value ORDER BY e.n) FROM json_each(row_to_json(q.*)) WITH ORDINALITY AS e(key, value, n))::text FROM (\n{}\n) AS q{limit}",
+                    "SELECT (SELECT json_agg(e.value ORDER BY e.n) FROM json_each(row_to_json(q.*)) WITH ORDINALITY AS e(key, value, n))::text{extra} FROM (\n{}\n) AS q{names}{limit}",
                     query.body
                 );
                 // Read as a subquery before it runs: one that does not read as one (a `WITH`
@@ -1339,25 +1349,38 @@ impl Store {
                 }
                 // Its columns once it is to run: an export writes them (a CSV header).
                 collected.columns(&columns, &exact)?;
-                let mut q = sqlx::query_scalar::<_, Option<String>>(&wrapped);
+                let mut q = sqlx::query(&wrapped);
                 for b in binds {
                     q = q.bind(b);
                 }
                 {
-                    let mut texts = q.fetch(&mut *tx);
-                    while let Some(text) =
-                        std::future::poll_fn(|cx| texts.as_mut().poll_next(cx)).await
+                    let mut rows = q.fetch(&mut *tx);
+                    while let Some(row) =
+                        std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await
                     {
-                        let text = match text {
-                            Ok(text) => text,
+                        let row = match row {
+                            Ok(row) => row,
                             Err(e) => {
-                                drop(texts);
+                                drop(rows);
                                 return Err(
                                     postgres_query_error(pool, tx, e, bounds, started).await
                                 );
                             }
                         };
-                        collected.push(postgres_row(text.as_deref(), &kinds))?;
+                        let text: Option<String> = row
+                            .try_get(0)
+                            .context(|| "reading a row of the query".into())?;
+                        let mut kinds_of_row = std::borrow::Cow::Borrowed(&kinds[..]);
+                        for (n, i) in records.iter().enumerate() {
+                            let sent = row.try_get_raw(n + 1).ok().filter(|v| !v.is_null());
+                            let shape = sent
+                                .and_then(|v| v.as_bytes().ok())
+                                .and_then(|b| sent_shape(&kinds[*i], b));
+                            if let Some(shape) = shape {
+                                kinds_of_row.to_mut()[*i] = Written::Shaped(shape);
+                            }
+                        }
+                        collected.push(postgres_row(text.as_deref(), &kinds_of_row))?;
                     }
                 }
                 tx.rollback().await.context(|| "ending the query".into())?;
@@ -1436,7 +1459,7 @@ pub enum Streamed<'a> {
         /// Their names, in order.
         names: &'a [String],
         /// For each, whether its values are given exactly as their texts: numbers, and
-        /// PostgreSQL's JSON values and arrays as their JSON (see
+        /// PostgreSQL's JSON values, arrays and composite values as their JSON (see
         /// [`QueryResult::exact_numbers`]); empty when there is none.
         exact_numbers: &'a [bool],
     },
@@ -1447,7 +1470,8 @@ pub enum Streamed<'a> {
 /// Where a query's columns and rows go as they are read.
 trait Sink {
     /// The result's columns, before any row, and which are given exactly as their texts
-    /// (numbers, PostgreSQL's JSON values and arrays; see [`QueryResult::exact_numbers`]).
+    /// (numbers, PostgreSQL's JSON values, arrays and composite values; see
+    /// [`QueryResult::exact_numbers`]).
     fn columns(&mut self, columns: &[String], exact_numbers: &[bool]) -> Result<()>;
     /// One row.
     fn push(&mut self, row: Vec<serde_json::Value>) -> Result<()>;
@@ -1858,7 +1882,7 @@ fn sqlite_value(row: &sqlx::sqlite::SqliteRow, i: usize) -> serde_json::Value {
 }
 
 /// How a column's values are read from the JSON PostgreSQL writes of a row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Written {
     /// As JSON.
     Json,
@@ -1867,22 +1891,196 @@ enum Written {
     /// A `timestamptz` or `timestamp`: its text with its fraction of a second in whole
     /// milliseconds or microseconds, as the SQLite store holds times.
     Time,
-    /// A `json` or `jsonb` value or an array (of anything but doubles): its JSON text as
-    /// PostgreSQL writes it, without the white space between its parts (see
-    /// [`compact_json`]), every digit of its numbers kept; with `times`, an array of times,
-    /// each written as [`Written::Time`].
-    Text {
-        /// Whether its texts are times.
-        times: bool,
-    },
+    /// A `json` or `jsonb` value, an array (of anything but doubles) or a composite value (a
+    /// table's row, a `ROW(…)`): its JSON text as PostgreSQL writes it, without the white
+    /// space between its parts (see [`compact_json`]), every digit of its numbers kept, the
+    /// times it holds (by their types, as `shape` places them) each written as
+    /// [`Written::Time`].
+    Shaped(Shape),
+}
+
+/// Where the times are in a value PostgreSQL writes as JSON, by its type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Shape {
+    /// None: a number, a text, a `json` or `jsonb` value (whose texts are texts, whatever
+    /// they say)…
+    Plain,
+    /// A `timestamptz` or `timestamp`.
+    Time,
+    /// An array, each item (of each of its dimensions) so shaped.
+    Items(Box<Shape>),
+    /// A composite value (a JSON object), its fields in order so shaped.
+    Fields(Vec<Shape>),
+    /// An anonymous record (`ROW(…)`), whose fields' types are known only from each value
+    /// as PostgreSQL sends it (see [`sent_shape`]); without it, as [`Shape::Plain`].
+    Record,
+}
+
+impl Shape {
+    /// The shape of a value of type `t`.
+    fn of(t: &sqlx::postgres::PgTypeInfo) -> Shape {
+        use sqlx::postgres::PgTypeKind;
+        match t.kind() {
+            PgTypeKind::Domain(base) => Shape::of(base),
+            PgTypeKind::Array(item) => Shape::Items(Box::new(Shape::of(item))),
+            PgTypeKind::Composite(fields) => {
+                Shape::Fields(fields.iter().map(|(_, t)| Shape::of(t)).collect())
+            }
+            _ => match t.name() {
+                "TIMESTAMPTZ" | "TIMESTAMP" => Shape::Time,
+                "RECORD" => Shape::Record,
+                _ => Shape::Plain,
+            },
+        }
+    }
+
+    /// Whether an anonymous record is part of it.
+    fn has_records(&self) -> bool {
+        match self {
+            Shape::Record => true,
+            Shape::Items(item) => item.has_records(),
+            Shape::Fields(fields) => fields.iter().any(Shape::has_records),
+            Shape::Plain | Shape::Time => false,
+        }
+    }
 }
 
 impl Written {
+    /// How a column of type `t` is read (a domain as its base type).
+    fn of(t: &sqlx::postgres::PgTypeInfo) -> Written {
+        use sqlx::postgres::PgTypeKind;
+        if let PgTypeKind::Domain(base) = t.kind() {
+            return Written::of(base);
+        }
+        match t.name() {
+            "NUMERIC" => Written::Numeric,
+            "TIMESTAMPTZ" | "TIMESTAMP" => Written::Time,
+            // A double's digits are a double's, in an array as alone.
+            "FLOAT4[]" | "FLOAT8[]" => Written::Json,
+            "JSON" | "JSONB" => Written::Shaped(Shape::Plain),
+            name => match (t.kind(), Shape::of(t)) {
+                (PgTypeKind::Array(_) | PgTypeKind::Composite(_), shape) => Written::Shaped(shape),
+                (_, Shape::Record) => Written::Shaped(Shape::Record),
+                _ if name.ends_with("[]") => Written::Shaped(Shape::Items(Box::new(Shape::Plain))),
+                _ => Written::Json,
+            },
+        }
+    }
+
     /// Whether the column's values are given as their texts (see
     /// [`QueryResult::exact_numbers`]).
     fn exact(&self) -> bool {
-        matches!(self, Written::Numeric | Written::Text { .. })
+        matches!(self, Written::Numeric | Written::Shaped(_))
     }
+
+    /// Whether an anonymous record is part of the column's values (see [`sent_shape`]).
+    fn has_records(&self) -> bool {
+        matches!(self, Written::Shaped(shape) if shape.has_records())
+    }
+}
+
+/// The shape of a column's value (`kind`, holding an anonymous record) from the value as
+/// PostgreSQL sent it in binary: a record as `record_send` writes it, its fields' count, then
+/// each field's type, length and bytes, a field's record so in turn; an array as
+/// `array_send` does, its items' type and each item's length and bytes. A record of a type
+/// that has a name, or a domain, inside an anonymous one is [`Shape::Plain`] (its type is a
+/// number this does not look up: its numbers are kept, its times written as PostgreSQL
+/// writes them). `None` when the bytes do not read so.
+fn sent_shape(kind: &Written, bytes: &[u8]) -> Option<Shape> {
+    let Written::Shaped(shape) = kind else {
+        return None;
+    };
+    match shape {
+        Shape::Record => sent_record(bytes),
+        Shape::Items(item) if **item == Shape::Record => sent_array(RECORD, bytes),
+        _ => None,
+    }
+}
+
+/// PostgreSQL's type numbers (`pg_type.oid`) that [`sent_shape`] reads.
+const TIMESTAMP: u32 = 1114;
+const TIMESTAMPTZ: u32 = 1184;
+const TIMESTAMP_ARRAY: u32 = 1115;
+const TIMESTAMPTZ_ARRAY: u32 = 1185;
+const RECORD: u32 = 2249;
+const RECORD_ARRAY: u32 = 2287;
+
+/// The bytes of a binary value, read in order.
+struct Sent<'b>(&'b [u8]);
+
+impl<'b> Sent<'b> {
+    fn take(&mut self, n: usize) -> Option<&'b [u8]> {
+        let (head, rest) = (self.0.get(..n)?, self.0.get(n..)?);
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4)?.try_into().ok().map(u32::from_be_bytes)
+    }
+
+    fn i32(&mut self) -> Option<i32> {
+        self.take(4)?.try_into().ok().map(i32::from_be_bytes)
+    }
+
+    /// A length and that many bytes; `Some(None)` for a NULL.
+    fn value(&mut self) -> Option<Option<&'b [u8]>> {
+        match usize::try_from(self.i32()?) {
+            Ok(n) => self.take(n).map(Some),
+            Err(_) => Some(None),
+        }
+    }
+}
+
+/// The shape of a value of type `oid` sent as `bytes` (see [`sent_shape`]).
+fn sent_value(oid: u32, bytes: Option<&[u8]>) -> Shape {
+    match oid {
+        TIMESTAMP | TIMESTAMPTZ => Shape::Time,
+        TIMESTAMP_ARRAY | TIMESTAMPTZ_ARRAY => Shape::Items(Box::new(Shape::Time)),
+        RECORD => bytes.and_then(sent_record).unwrap_or(Shape::Plain),
+        RECORD_ARRAY => bytes
+            .and_then(|b| sent_array(RECORD, b))
+            .unwrap_or(Shape::Plain),
+        _ => Shape::Plain,
+    }
+}
+
+/// A record's shape from `record_send`'s bytes.
+fn sent_record(bytes: &[u8]) -> Option<Shape> {
+    let mut sent = Sent(bytes);
+    let n = sent.i32()?;
+    let mut fields = Vec::new();
+    for _ in 0..n {
+        let oid = sent.u32()?;
+        fields.push(sent_value(oid, sent.value()?));
+    }
+    Some(Shape::Fields(fields))
+}
+
+/// An array's shape from `array_send`'s bytes: of items of type `oid`, shaped as its first
+/// item that is not NULL (the records of an array are of one row type).
+fn sent_array(oid: u32, bytes: &[u8]) -> Option<Shape> {
+    let mut sent = Sent(bytes);
+    let dimensions = sent.i32()?;
+    let _has_nulls = sent.i32()?;
+    let item_oid = sent.u32()?;
+    if item_oid != oid {
+        return None;
+    }
+    let mut items: usize = 1;
+    for _ in 0..dimensions {
+        let length = usize::try_from(sent.i32()?).ok()?;
+        let _lower_bound = sent.i32()?;
+        items = items.saturating_mul(length);
+    }
+    let mut first = None;
+    for _ in 0..items.min(bytes.len()) {
+        if let Some(item) = sent.value()? {
+            first = Some(item);
+            break;
+        }
+    }
+    Some(Shape::Items(Box::new(sent_value(oid, first))))
 }
 
 /// A row PostgreSQL gave as a JSON array of its values (see [`Store::query`]), read by
@@ -1910,23 +2108,109 @@ fn postgres_row(text: Option<&str>, kinds: &[Written]) -> Vec<serde_json::Value>
         .enumerate()
         .map(|(i, raw)| {
             let raw = raw.get();
-            let kind = kinds.get(i).copied().unwrap_or(Written::Json);
-            if kind == Written::Numeric && raw.starts_with(|c: char| c == '-' || c.is_ascii_digit())
+            let kind = kinds.get(i).unwrap_or(&Written::Json);
+            if *kind == Written::Numeric
+                && raw.starts_with(|c: char| c == '-' || c.is_ascii_digit())
             {
                 return Value::String(raw.to_string());
             }
-            if let Written::Text { times } = kind {
+            if let Written::Shaped(shape) = kind {
                 return match raw {
                     "null" => Value::Null,
-                    _ => Value::String(compact_json(raw, times)),
+                    _ => Value::String(shaped_json(raw, shape)),
                 };
             }
             match serde_json::from_str(raw).unwrap_or(Value::Null) {
-                Value::String(t) if kind == Written::Time => Value::String(fraction_in_threes(&t)),
+                Value::String(t) if *kind == Written::Time => Value::String(fraction_in_threes(&t)),
                 v => v,
             }
         })
         .collect()
+}
+
+/// JSON text as PostgreSQL wrote it, compact as [`compact_json`] writes it, the texts that
+/// are times by `shape` (and those alone: a text that reads as a time is a text) as
+/// [`fraction_in_threes`] writes them.
+fn shaped_json(raw: &str, shape: &Shape) -> String {
+    let raw = raw.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
+    match shape {
+        Shape::Plain | Shape::Record => compact_json(raw, false),
+        Shape::Time => compact_json(raw, true),
+        Shape::Items(item) if raw.starts_with('[') => {
+            let items: Vec<String> = json_parts(&raw[1..raw.len().saturating_sub(1)])
+                .into_iter()
+                .map(|part| match part.trim_start().starts_with('[') {
+                    // An inner dimension's array, its items shaped alike.
+                    true => shaped_json(part, shape),
+                    false => shaped_json(part, item),
+                })
+                .collect();
+            format!("[{}]", items.join(","))
+        }
+        Shape::Fields(fields) if raw.starts_with('{') => {
+            let members: Vec<String> = json_parts(&raw[1..raw.len().saturating_sub(1)])
+                .into_iter()
+                .enumerate()
+                .map(|(i, member)| {
+                    let member = member.trim_start();
+                    let key_end = json_text_end(member);
+                    let value = member[key_end..]
+                        .trim_start()
+                        .strip_prefix(':')
+                        .unwrap_or_default();
+                    format!(
+                        "{}:{}",
+                        &member[..key_end],
+                        shaped_json(value, fields.get(i).unwrap_or(&Shape::Plain))
+                    )
+                })
+                .collect();
+            format!("{{{}}}", members.join(","))
+        }
+        _ => compact_json(raw, false),
+    }
+}
+
+/// The parts of the inside of a JSON array or object (`inner`), split at the commas between
+/// them (not those inside a text or a value within).
+fn json_parts(inner: &str) -> Vec<&str> {
+    let b = inner.as_bytes();
+    let mut parts = Vec::new();
+    let (mut depth, mut start, mut i) = (0usize, 0, 0);
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += json_text_end(&inner[i..]);
+                continue;
+            }
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b',' if depth == 0 => {
+                parts.push(&inner[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if !inner[start..].trim().is_empty() {
+        parts.push(&inner[start..]);
+    }
+    parts
+}
+
+/// Where the JSON text `s` begins with ends (after its closing quote; a backslash escapes the
+/// character after it); 0 when it does not begin with one.
+fn json_text_end(s: &str) -> usize {
+    let b = s.as_bytes();
+    if b.first() != Some(&b'"') {
+        return 0;
+    }
+    let mut j = 1;
+    while j < b.len() && b[j] != b'"' {
+        j += if b[j] == b'\\' { 2 } else { 1 };
+    }
+    (j + 1).min(b.len())
 }
 
 /// A time as PostgreSQL writes it (`2024-02-01T03:00:00.5+00:00`, its fraction's trailing
@@ -2711,6 +2995,137 @@ mod query_tests {
             // The analysts' bounds let an ordinary result through whole.
             assert_eq!(s.query(&numbers(100)).await.unwrap().rows.len(), 100);
         }
+    }
+
+    /// Regression (session 49): a composite value (a `ROW(…)`, a table's row, a value of a
+    /// type made with `CREATE TYPE`) was read as JSON into doubles and texts: its numbers
+    /// lost their digits and scale (`1.50` printed `1.5`) and its times kept PostgreSQL's
+    /// fraction (`…:00.5+00:00`), where a `numeric` and a time alone, and an array, are
+    /// exact (`1.50`, `…:00.500+00:00`). A composite value is given as its JSON text,
+    /// compact, its numbers as written and its times, by their types, as a time alone is
+    /// (a text that reads as a time stays as it is), in an array or a record within too; a
+    /// domain is read as its base type.
+    #[tokio::test]
+    async fn a_composite_value_is_exact_as_its_parts_alone_are() {
+        let Some(ts) = crate::testing::postgres().await else {
+            return;
+        };
+        ts.execute(
+            "CREATE TYPE pair AS (n numeric, at timestamptz, label text); \
+             CREATE DOMAIN amount AS numeric; CREATE DOMAIN moment AS timestamptz",
+        )
+        .await;
+        let text = "2024-02-01T03:00:00.5+00:00";
+        let cases = [
+            (
+                "SELECT ROW(1.50::numeric, timestamptz '2024-02-01 03:00:00.5Z', \
+                 12345678901234567890.5::numeric, '2024-02-01T03:00:00.5+00:00'::text) AS r",
+                format!(
+                    "{{\"f1\":1.50,\"f2\":\"2024-02-01T03:00:00.500+00:00\",\
+                     \"f3\":12345678901234567890.5,\"f4\":\"{text}\"}}"
+                ),
+            ),
+            (
+                "SELECT ROW(ROW(timestamp '2024-02-01 03:00:00.25', 1.0), \
+                 ARRAY[timestamptz '2024-02-01 03:00:00.5Z'], NULL::numeric) AS r",
+                "{\"f1\":{\"f1\":\"2024-02-01T03:00:00.250\",\"f2\":1.0},\
+                 \"f2\":[\"2024-02-01T03:00:00.500+00:00\"],\"f3\":null}"
+                    .to_string(),
+            ),
+            (
+                "SELECT ROW(1.50, timestamptz '2024-02-01 03:00:00.5Z', \
+                 '2024-02-01T03:00:00.5+00:00')::pair AS p",
+                format!(
+                    "{{\"n\":1.50,\"at\":\"2024-02-01T03:00:00.500+00:00\",\"label\":\"{text}\"}}"
+                ),
+            ),
+            (
+                "SELECT ARRAY[ROW(2.50, timestamptz '2024-02-01 03:00:00.5Z', 'x')::pair, \
+                 NULL] AS ps",
+                "[{\"n\":2.50,\"at\":\"2024-02-01T03:00:00.500+00:00\",\"label\":\"x\"},null]"
+                    .to_string(),
+            ),
+            (
+                "SELECT ARRAY[ROW(3.50, timestamptz '2024-02-01 03:00:00.5Z')] AS rs",
+                "[{\"f1\":3.50,\"f2\":\"2024-02-01T03:00:00.500+00:00\"}]".to_string(),
+            ),
+        ];
+        for (sql, expected) in cases {
+            let r = ts
+                .store
+                .query(sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            assert_eq!(r.rows, vec![vec![serde_json::json!(expected)]], "{sql}");
+            assert_eq!(r.exact_numbers, vec![true], "{sql}");
+        }
+        // A NULL composite is a null; a domain reads as its base type.
+        let r = ts
+            .store
+            .query(
+                "SELECT NULL::pair AS p, 12345678901234567890.5::amount AS a, \
+                 timestamptz '2024-02-01 03:00:00.5Z'::moment AS m",
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            r.rows,
+            vec![vec![
+                serde_json::Value::Null,
+                serde_json::json!("12345678901234567890.5"),
+                serde_json::json!("2024-02-01T03:00:00.500+00:00")
+            ]]
+        );
+        // An export writes each row as it reads it, the same.
+        let mut rows = Vec::new();
+        ts.store
+            .query_each(
+                "SELECT ROW(1.50::numeric, timestamptz '2024-02-01 03:00:00.5Z') AS r \
+                 FROM generate_series(1, 2)",
+                &mut |s| {
+                    if let Streamed::Row(row) = s {
+                        rows.push(row.to_vec());
+                    }
+                    Ok(())
+                },
+            )
+            .await
+            .unwrap();
+        let one = serde_json::json!("{\"f1\":1.50,\"f2\":\"2024-02-01T03:00:00.500+00:00\"}");
+        assert_eq!(rows, vec![vec![one.clone()], vec![one]]);
+    }
+
+    /// Session 49: a `json` value is printed as PostgreSQL keeps it, as `psql` prints it: the
+    /// escapes written in it (`"\u00e9"`), its members' order and a name given twice; a
+    /// `jsonb` value canonically, as PostgreSQL writes it (`"é"`, its keys in its order, the
+    /// last of a name given twice). Both without the white space between their parts (a row
+    /// of a JSON export is one line).
+    #[tokio::test]
+    async fn json_is_printed_as_written_and_jsonb_canonically() {
+        let Some(ts) = crate::testing::postgres().await else {
+            return;
+        };
+        let r = ts
+            .store
+            .query(
+                "SELECT '\"\\u00e9\"'::json AS j, '\"\\u00e9\"'::jsonb AS jb, \
+                 '{\"b\" : 1, \"a\":\"\\u00e9\\n\",\n \"a\":3}'::json AS o, \
+                 '{\"b\" : 1, \"a\":\"\\u00e9\\n\",\n \"a\":3}'::jsonb AS ob, \
+                 ROW('[\"\\u00e9\", 1.50]'::json, '[\"\\u00e9\", 1.50]'::jsonb) AS r",
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            r.rows,
+            vec![vec![
+                serde_json::json!("\"\\u00e9\""),
+                serde_json::json!("\"é\""),
+                serde_json::json!("{\"b\":1,\"a\":\"\\u00e9\\n\",\"a\":3}"),
+                serde_json::json!("{\"a\":3,\"b\":1}"),
+                serde_json::json!("{\"f1\":[\"\\u00e9\",1.50],\"f2\":[\"é\",1.50]}"),
+            ]]
+        );
+        assert_eq!(r.exact_numbers, vec![true; 5]);
     }
 
     /// A proxy on the loopback in front of PostgreSQL that counts the round trips its
