@@ -2844,7 +2844,8 @@ async fn a_numeric_is_printed_as_postgresql_writes_it() {
 /// `1.50` printed `1.5`), and a time inside an array kept PostgreSQL's fraction
 /// (`…:00.5+00:00`) where a time alone is written `…:00.500+00:00`. Every digit and its
 /// scale are kept there too, as for a `numeric` alone, and an array's times are written as a
-/// time alone is; a text inside is a text (a CSV cell guarded as any other).
+/// time alone is; a text inside is a text (a CSV cell guarded as any other). A JSON `null`
+/// is `null` in CSV, as `psql` shows it, since session 49 (it was empty, as a SQL `NULL`).
 #[tokio::test]
 async fn numbers_and_times_inside_json_and_arrays_are_printed_as_alone() {
     let Some(ts) = aduan_store::testing::postgres().await else {
@@ -2878,7 +2879,7 @@ async fn numbers_and_times_inside_json_and_arrays_are_printed_as_alone() {
          \"{\"\"d\"\":1.50,\"\"n\"\":12345678901234567890123,\"\"s\"\":\"\"=x\"\"}\",\
          \"[1.50,{\"\"a\"\":[1e2]}]\",\"[1.50,12345678901234567890.5]\",\
          \"[\"\"2024-02-01T03:00:00.500+00:00\"\",\"\"2024-02-01T03:00:00.123456+00:00\"\",null]\",\
-         2024-02-01T03:00:00.500+00:00,'=y,\n"
+         2024-02-01T03:00:00.500+00:00,'=y,null\n"
     );
     let table = run("table");
     assert!(

@@ -612,14 +612,14 @@ fn cell(v: &serde_json::Value) -> String {
 
 /// The JSON text of `value`, the `i`th of a row, when it is given exactly as text (its
 /// column marked in `exact`, see [`QueryResult::exact_numbers`]) and that text is JSON: the
-/// digits of a number, or a JSON value or an array as PostgreSQL writes it (`{"a":1.50}`,
-/// `[1.50]`, `"a text"`, `true`). A `numeric`'s `NaN` and `Infinity` are not: texts, as a
-/// double's infinity is.
+/// digits of a number, or a JSON value, an array or a composite value as PostgreSQL writes it
+/// (`{"a":1.50}`, `[1.50]`, `"a text"`, `true`, a `json` value's `null`). A `numeric`'s `NaN`
+/// and `Infinity` are not: texts, as a double's infinity is.
 fn exact_json<'v>(value: &'v serde_json::Value, exact: &[bool], i: usize) -> Option<&'v str> {
     let text = value.as_str().filter(|_| exact.get(i) == Some(&true))?;
     let json = is_json_number(text)
         || text.starts_with(['{', '[', '"'])
-        || matches!(text, "true" | "false");
+        || matches!(text, "true" | "false" | "null");
     json.then_some(text)
 }
 
@@ -709,8 +709,8 @@ fn table_cell(value: &serde_json::Value, exact: &[bool], i: usize) -> String {
 }
 
 /// A value as a CSV cell: a text as [`guarded`] writes it, and so a JSON array or object's
-/// text (PostgreSQL's row, its array of doubles: review, session 48, a text inside was
-/// written unguarded); numbers are written as they are.
+/// text (PostgreSQL's array of doubles: review, session 48, a text inside was written
+/// unguarded); numbers are written as they are.
 fn csv_cell(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => guarded(s),
@@ -1056,6 +1056,22 @@ mod tests {
                 "[\"x;'+y\",1.5]",
                 "{\"a\":\"b;'-c\"}",
             ]
+        );
+    }
+
+    /// Regression (session 49): a `json` or `jsonb` value's JSON `null`, given exactly as its
+    /// text `null` (a SQL `NULL` is a null), was written into a JSON export as the text
+    /// `"null"`: it is JSON's `null` there, and `null` in a table and CSV, as `psql` shows it.
+    #[test]
+    fn a_json_null_is_shown_as_psql_shows_it() {
+        use serde_json::json;
+        let row = [json!("null"), serde_json::Value::Null];
+        let exact = [true, true];
+        assert_eq!(csv_row(&row, &exact).collect::<Vec<_>>(), ["null", ""]);
+        assert_eq!(table_cell(&row[0], &exact, 0), "null");
+        assert_eq!(
+            json_row(&["a".into(), "b".into()], &row, &exact),
+            "{\"a\":null,\"b\":null}"
         );
     }
 

@@ -130,8 +130,9 @@ pub struct QueryResult {
     /// numbers are kept the same way: each is given as its JSON text, compact
     /// (`{"a":1.50}`, `[1.50,2]`, `"a text"`; a `json` value's texts with the escapes it was
     /// written with, a `jsonb` value's as PostgreSQL writes them), the times in an array or
-    /// a composite value as a time alone is written (a SQL `NULL` or a JSON `null` is a
-    /// null). Empty when there is none.
+    /// a composite value as a time alone is written (a SQL `NULL` is a null, a `json` or
+    /// `jsonb` value's JSON `null` its text, `null`, as PostgreSQL's own client shows it).
+    /// Empty when there is none.
     pub exact_numbers: Vec<bool>,
 }
 
@@ -1272,17 +1273,27 @@ impl Store {
                         one_query(sql, Dialect::postgres(standard != "off"))?
                     }
                 };
-                let (columns, kinds): (Vec<String>, Vec<Written>) = {
+                let (columns, kinds, documents) = {
                     let stmt = match (&mut *tx).prepare(query.body).await {
                         Ok(stmt) => stmt,
                         Err(e) => {
                             return Err(postgres_query_error(pool, tx, e, bounds, started).await)
                         }
                     };
-                    stmt.columns()
+                    let columns: Vec<String> = stmt
+                        .columns()
                         .iter()
-                        .map(|c| (c.name().to_string(), Written::of(c.type_info())))
-                        .unzip()
+                        .map(|c| c.name().to_string())
+                        .collect();
+                    let kinds: Vec<Written> = stmt
+                        .columns()
+                        .iter()
+                        .map(|c| Written::of(c.type_info()))
+                        .collect();
+                    let documents: Vec<usize> = (0..columns.len())
+                        .filter(|i| is_document(stmt.columns()[*i].type_info()))
+                        .collect();
+                    (columns, kinds, documents)
                 };
                 let exact: Vec<bool> = if kinds.iter().any(Written::exact) {
                     kinds.iter().map(Written::exact).collect()
@@ -1303,10 +1314,13 @@ impl Store {
                 // An anonymous record's (`ROW(…)`) fields have no type until it is made: such
                 // a column comes besides as PostgreSQL sends it (in binary, each field with
                 // its type), named by its place (the query's names may repeat).
+                // A `json` or `jsonb` value's JSON `null` is a value, as PostgreSQL's own
+                // client shows it, where row_to_json writes a SQL `NULL` the same: whether
+                // such a column's value is `NULL` comes besides.
                 let records: Vec<usize> = (0..kinds.len())
                     .filter(|i| kinds[*i].has_records())
                     .collect();
-                let (names, extra) = match records.is_empty() {
+                let (names, extra) = match records.is_empty() && documents.is_empty() {
                     true => (String::new(), String::new()),
                     false => (
                         format!(
@@ -1316,7 +1330,11 @@ impl Store {
                                 .collect::<Vec<_>>()
                                 .join(", ")
                         ),
-                        records.iter().map(|i| format!(", q.c{}", i + 1)).collect(),
+                        records
+                            .iter()
+                            .map(|i| format!(", q.c{}", i + 1))
+                            .chain(documents.iter().map(|i| format!(", q.c{} IS NULL", i + 1)))
+                            .collect(),
                     ),
                 };
                 let wrapped = format!(
@@ -1380,7 +1398,17 @@ impl Store {
                                 kinds_of_row.to_mut()[*i] = Written::Shaped(shape);
                             }
                         }
-                        collected.push(postgres_row(text.as_deref(), &kinds_of_row))?;
+                        let mut values = postgres_row(text.as_deref(), &kinds_of_row);
+                        for (n, i) in documents.iter().enumerate() {
+                            let sql_null: Option<bool> =
+                                row.try_get(1 + records.len() + n).unwrap_or(None);
+                            if let (Some(false), Some(v @ serde_json::Value::Null)) =
+                                (sql_null, values.get_mut(*i))
+                            {
+                                *v = serde_json::Value::String("null".into());
+                            }
+                        }
+                        collected.push(values)?;
                     }
                 }
                 tx.rollback().await.context(|| "ending the query".into())?;
@@ -1976,6 +2004,14 @@ impl Written {
     /// Whether an anonymous record is part of the column's values (see [`sent_shape`]).
     fn has_records(&self) -> bool {
         matches!(self, Written::Shaped(shape) if shape.has_records())
+    }
+}
+
+/// Whether a value of type `t` is a `json` or `jsonb` value (a domain of one too).
+fn is_document(t: &sqlx::postgres::PgTypeInfo) -> bool {
+    match t.kind() {
+        sqlx::postgres::PgTypeKind::Domain(base) => is_document(base),
+        _ => matches!(t.name(), "JSON" | "JSONB"),
     }
 }
 
@@ -3099,7 +3135,9 @@ mod query_tests {
     /// escapes written in it (`"\u00e9"`), its members' order and a name given twice; a
     /// `jsonb` value canonically, as PostgreSQL writes it (`"é"`, its keys in its order, the
     /// last of a name given twice). Both without the white space between their parts (a row
-    /// of a JSON export is one line).
+    /// of a JSON export is one line). Regression (session 49): a `json` or `jsonb` value's
+    /// JSON `null` was given as a SQL `NULL` (row_to_json writes both `null`): a table and a
+    /// CSV export showed it empty, where `psql` shows `null`.
     #[tokio::test]
     async fn json_is_printed_as_written_and_jsonb_canonically() {
         let Some(ts) = crate::testing::postgres().await else {
@@ -3126,6 +3164,38 @@ mod query_tests {
             ]]
         );
         assert_eq!(r.exact_numbers, vec![true; 5]);
+        // A JSON `null` is a value, as `psql` shows it (`null`), a SQL `NULL` none; an array
+        // or a row alone has no JSON `null` of its own.
+        let r = ts
+            .store
+            .query(
+                "SELECT 'null'::jsonb AS jn, NULL::jsonb AS sn, 'null'::json AS n, \
+                 NULL::json AS s, NULL::int[] AS a, ROW(NULL::jsonb, 'null'::jsonb) AS r \
+                 UNION ALL SELECT NULL, 'null', NULL, ' null ', '{}', NULL",
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            r.rows,
+            vec![
+                vec![
+                    serde_json::json!("null"),
+                    serde_json::Value::Null,
+                    serde_json::json!("null"),
+                    serde_json::Value::Null,
+                    serde_json::Value::Null,
+                    serde_json::json!("{\"f1\":null,\"f2\":null}"),
+                ],
+                vec![
+                    serde_json::Value::Null,
+                    serde_json::json!("null"),
+                    serde_json::Value::Null,
+                    serde_json::json!("null"),
+                    serde_json::json!("[]"),
+                    serde_json::Value::Null,
+                ],
+            ]
+        );
     }
 
     /// A proxy on the loopback in front of PostgreSQL that counts the round trips its
