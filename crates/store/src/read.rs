@@ -1245,11 +1245,16 @@ impl Store {
                 // and bounded from the transaction's start, in the one round trip of its
                 // `BEGIN` (a simple query of two statements: `BEGIN READ ONLY` is `BEGIN`
                 // and `SET TRANSACTION READ ONLY`, and the bound is local to the transaction
-                // as it was).
+                // as it was: a statement before `BEGIN` in one simple query is part of the
+                // transaction it begins). The bound first: were it to fail (a cancel by hand
+                // or a conflict with recovery met there), nothing is begun. After the `BEGIN`
+                // it left that transaction open and aborted, which `sqlx` does not count as
+                // begun: the connection went back to the pool, and every statement of
+                // whoever took it next (the service's writes too) failed (review, session 49).
                 let millis = i32::try_from(bounds.time.as_millis()).unwrap_or(i32::MAX);
                 let mut tx = pool
                     .begin_with(format!(
-                        "BEGIN READ ONLY; SET LOCAL statement_timeout = {millis}"
+                        "SET LOCAL statement_timeout = {millis}; BEGIN READ ONLY"
                     ))
                     .await
                     .context(|| "starting a read-only query bounded in time".into())?;
@@ -3208,6 +3213,11 @@ mod query_tests {
         /// The URL of PostgreSQL through the proxy.
         url: String,
         count: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+        /// Set: the next query's `BEGIN` (`BEGIN READ ONLY` and `SET LOCAL
+        /// statement_timeout = …` in one simple query) goes to the server with a bound it
+        /// refuses (`-1`): its `SET` fails, as a cancel or a conflict with recovery met there
+        /// would.
+        spoil: std::sync::Arc<std::sync::atomic::AtomicBool>,
     }
 
     impl RoundTrips {
@@ -3227,6 +3237,8 @@ mod query_tests {
             url.query_pairs_mut().append_pair("sslmode", "disable");
             let count = std::sync::Arc::new(AtomicUsize::new(0));
             let counted = count.clone();
+            let spoil = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let spoiling = spoil.clone();
             tokio::spawn(async move {
                 while let Ok((client, _)) = listener.accept().await {
                     let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else {
@@ -3238,6 +3250,7 @@ mod query_tests {
                         let _ = tokio::io::copy(&mut from_server, &mut to_client).await;
                     });
                     let counted = counted.clone();
+                    let spoiling = spoiling.clone();
                     tokio::spawn(async move {
                         let mut pending: Vec<u8> = Vec::new();
                         let mut started = false;
@@ -3249,6 +3262,8 @@ mod query_tests {
                                 Ok(n) => n,
                             };
                             pending.extend_from_slice(&buf[..n]);
+                            // Whole messages are sent on, one of them perhaps spoilt.
+                            let mut out: Vec<u8> = Vec::new();
                             loop {
                                 // The startup message (and an SSL request before it) has no
                                 // type byte; every message after it has one.
@@ -3273,9 +3288,29 @@ mod query_tests {
                                     }
                                     extended = !matches!(pending[0], b'Q' | b'S');
                                 }
+                                let text = String::from_utf8_lossy(&pending[5..head + len]);
+                                let bound = "SET LOCAL statement_timeout = ";
+                                if started
+                                    && pending[0] == b'Q'
+                                    && text.contains("BEGIN READ ONLY")
+                                    && text.contains(bound)
+                                    && spoiling.swap(false, Ordering::SeqCst)
+                                {
+                                    // Its bound's digits, `-1`.
+                                    let at = text.find(bound).map_or(0, |at| at + bound.len());
+                                    let digits = text[at..]
+                                        .find(|c: char| !c.is_ascii_digit())
+                                        .map_or(text.len(), |n| at + n);
+                                    let spoilt = format!("{}-1{}", &text[..at], &text[digits..]);
+                                    out.push(b'Q');
+                                    out.extend_from_slice(&(4 + spoilt.len() as u32).to_be_bytes());
+                                    out.extend_from_slice(spoilt.as_bytes());
+                                } else {
+                                    out.extend_from_slice(&pending[..head + len]);
+                                }
                                 pending.drain(..head + len);
                             }
-                            if to_server.write_all(&buf[..n]).await.is_err() {
+                            if to_server.write_all(&out).await.is_err() {
                                 break;
                             }
                         }
@@ -3285,7 +3320,13 @@ mod query_tests {
             RoundTrips {
                 url: url.into(),
                 count,
+                spoil,
             }
+        }
+
+        /// Spoils the next `BEGIN` of a query (see [`RoundTrips::spoil`]).
+        fn spoil_next_begin(&self) {
+            self.spoil.store(true, std::sync::atomic::Ordering::SeqCst);
         }
 
         /// The round trips since the last call.
@@ -3363,6 +3404,55 @@ mod query_tests {
             .await
             .map(|r| r.rows);
         assert!(matches!(err, Err(Error::ReadOnly(_))), "{err:?}");
+        store.close().await;
+    }
+
+    /// Review (session 49): a query's `BEGIN` is one simple query of two statements. Sent
+    /// as `BEGIN READ ONLY; SET LOCAL statement_timeout = …`, when the second failed (a
+    /// cancel by hand or a conflict with recovery met there; here a bound the server
+    /// refuses), its `BEGIN` had run: the connection went back to the pool inside an aborted
+    /// transaction that `sqlx` did not count as begun, and every statement after it on that
+    /// connection (a query, the service's writes: the pool is theirs too) failed "current
+    /// transaction is aborted" until the pool let it go. The bound comes first: failing, it
+    /// begins nothing.
+    #[tokio::test]
+    async fn a_begin_that_fails_halfway_leaves_no_transaction_in_the_pool() {
+        let Some(ts) = crate::testing::postgres().await else {
+            return;
+        };
+        let proxy = RoundTrips::start(&crate::testing::postgres_url()).await;
+        let store = Store::connect_postgres(&proxy.url, ts.schema.as_deref())
+            .await
+            .unwrap();
+        store.query("SELECT 1 AS one").await.unwrap();
+        settled(&store).await;
+        proxy.spoil_next_begin();
+        let err = store.query("SELECT 1 AS one").await.map(|r| r.rows);
+        assert!(err.is_err(), "{err:?}");
+        // Every connection back in the pool (or closed), so that the next query takes the
+        // one the failed query had, if it was given back.
+        let Backend::Postgres(pool) = &store.backend else {
+            unreachable!("a PostgreSQL store")
+        };
+        for _ in 0..500 {
+            if pool.size() as usize == pool.num_idle() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(pool.size() <= 1, "{}", pool.size());
+        let r = store.query("SELECT 2 AS two").await.map(|r| r.rows);
+        assert_eq!(r.unwrap(), vec![vec![serde_json::json!(2)]]);
+        let mut conn = pool.acquire().await.unwrap();
+        let open: String = sqlx::query_scalar("SELECT current_setting('transaction_read_only')")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(
+            open, "off",
+            "a statement outside a query is in no transaction"
+        );
+        drop(conn);
         store.close().await;
     }
 }
