@@ -3143,6 +3143,34 @@ mod query_tests {
     /// of a JSON export is one line). Regression (session 49): a `json` or `jsonb` value's
     /// JSON `null` was given as a SQL `NULL` (row_to_json writes both `null`): a table and a
     /// CSV export showed it empty, where `psql` shows `null`.
+    /// Review (session 49): SQLite has no JSON type: a JSON value it makes (`json(…)`, `->`)
+    /// is a text, its JSON `null` the text `null` (`null` in a table and CSV, as a PostgreSQL
+    /// `json` or `jsonb` value's JSON `null` is; a text in a JSON export, where PostgreSQL's
+    /// is JSON's `null`), a SQL `NULL` (`->>` of a JSON `null`) a null, as on PostgreSQL.
+    /// README says so.
+    #[tokio::test]
+    async fn sqlite_json_is_a_text() {
+        let ts = crate::testing::sqlite().await;
+        let r = ts
+            .store
+            .query(
+                "SELECT json('null') AS j, '{\"a\":null}' -> '$.a' AS k, \
+                 '{\"a\":null}' ->> '$.a' AS l, json('{\"a\": 1.50}') AS o",
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            r.rows,
+            vec![vec![
+                serde_json::json!("null"),
+                serde_json::json!("null"),
+                serde_json::Value::Null,
+                serde_json::json!("{\"a\":1.50}")
+            ]]
+        );
+        assert!(r.exact_numbers.is_empty(), "{:?}", r.exact_numbers);
+    }
+
     #[tokio::test]
     async fn json_is_printed_as_written_and_jsonb_canonically() {
         let Some(ts) = crate::testing::postgres().await else {
