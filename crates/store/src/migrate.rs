@@ -99,6 +99,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0018_delivery_report_ids.sql",
         sql: include_str!("../../../migrations/sqlite/0018_delivery_report_ids.sql"),
     },
+    Migration {
+        version: 19,
+        name: "0019_kept_run_counts.sql",
+        sql: include_str!("../../../migrations/sqlite/0019_kept_run_counts.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -192,6 +197,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         name: "0018_delivery_report_ids.sql",
         sql: include_str!("../../../migrations/postgres/0018_delivery_report_ids.sql"),
     },
+    Migration {
+        version: 19,
+        name: "0019_kept_run_counts.sql",
+        sql: include_str!("../../../migrations/postgres/0019_kept_run_counts.sql"),
+    },
 ];
 
 /// Taken first in each migration's transaction on SQLite: a write that changes nothing, so
@@ -242,6 +252,7 @@ mod tests {
                 "65e2e9072646e2bf",
                 "f2e9efe12edac80c",
                 "9b0460fd7360cf67",
+                "0f735633f3aee01e",
             ],
         ),
         (
@@ -265,6 +276,7 @@ mod tests {
                 "65e2e9072646e2bf",
                 "f2e9efe12edac80c",
                 "8b2d58343e35cca8",
+                "d35dba77d13db72a",
             ],
         ),
     ];

@@ -2931,10 +2931,11 @@ async fn opening_a_store_twice_migrates_once() {
         // 0005_packed_payloads, 0006_report_index, 0007_group_arrival, 0008_push_deliveries,
         // 0009_run_totals, 0010_raw_source_ids, 0011_group_spans, 0012_incident_indexes,
         // 0013_report_in_city, 0014_complaint_claims, 0015_quarantine_dismissed,
-        // 0016_worked_runs, 0017_group_run_from and 0018_delivery_report_ids, once each.
+        // 0016_worked_runs, 0017_group_run_from, 0018_delivery_report_ids and
+        // 0019_kept_run_counts, once each.
         assert_eq!(
             count(&ts.store, "schema_migrations").await,
-            18,
+            19,
             "{}",
             ts.label
         );
