@@ -175,6 +175,16 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
         .iter()
         .map(|(at, e)| format!("{at}: {e}"))
         .collect::<Vec<_>>();
+    // Those a listener on `[::]` serves, taking IPv4 too, are said beside it.
+    for (at, by) in &bound.covered {
+        if let Some(i) = bound
+            .listeners
+            .iter()
+            .position(|l| l.local_addr().is_ok_and(|a| a == *by))
+        {
+            local[i].push_str(&format!(" (IPv4 too: {at})"));
+        }
+    }
     for (at, e) in &bound.not_bound {
         tracing::warn!(%addr, not_bound = %at, error = %e, "One address of the name to listen on could not be bound; the others are listened on.");
     }

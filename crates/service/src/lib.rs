@@ -350,6 +350,10 @@ pub struct Bound {
     /// The addresses left out: another was bound, this one could not be (IPv6 switched off,
     /// its port taken there).
     pub not_bound: Vec<(std::net::SocketAddr, std::io::Error)>,
+    /// The IPv4 addresses served by a listener of the list on `[::]` that takes IPv4 too (a
+    /// dual-stack socket, the system's default), which holds their port: each with that
+    /// listener's address.
+    pub covered: Vec<(std::net::SocketAddr, std::net::SocketAddr)>,
 }
 
 /// How many times [`bind_each`] chooses a port for port 0 before it leaves out an address
@@ -359,9 +363,10 @@ const PORT_TRIES: u32 = 16;
 /// Listens on each of `addrs` (every address a host name resolves to: `localhost` is
 /// `127.0.0.1` and `::1`, and a client may try either), each once, on one port: a port of
 /// 0 is the one the first address got, and when another process holds that port at another
-/// address, all are bound again on a new one (up to 16 times). An address that
-/// cannot be bound while another was is left out and said in [`Bound::not_bound`]; none
-/// bound is the first one's error.
+/// address, all are bound again on a new one (up to 16 times). `[::]` is bound first: where
+/// it takes IPv4 too (a dual-stack socket), an IPv4 address beside it on its port is served
+/// by it and said in [`Bound::covered`]. An address that cannot be bound while another was
+/// is left out and said in [`Bound::not_bound`]; none bound is the first one's error.
 pub async fn bind_each(addrs: &[std::net::SocketAddr]) -> std::io::Result<Bound> {
     bind_each_with(addrs, &mut |_| {}).await
 }
@@ -378,15 +383,19 @@ async fn bind_each_with(
             unique.push(*a);
         }
     }
+    // `[::]` first: bound after `0.0.0.0` on its port it would find the port taken there
+    // (a dual-stack socket takes IPv4's too), and every port chosen again would be.
+    let mut order: Vec<usize> = (0..unique.len()).collect();
+    order.sort_by_key(|i| !is_any_v6(&unique[*i]));
     let mut tries = 1;
     let bound = loop {
-        let mut bound = Bound {
-            listeners: Vec::new(),
-            not_bound: Vec::new(),
-        };
+        let mut listeners: Vec<(usize, TcpListener)> = Vec::new();
+        let mut not_bound = Vec::new();
+        let mut covered = Vec::new();
         let mut port = None;
         let mut chosen_taken = false;
-        for mut addr in unique.iter().copied() {
+        for &i in &order {
+            let mut addr = unique[i];
             let chosen = port.filter(|_| addr.port() == 0);
             if let Some(port) = chosen {
                 addr.set_port(port);
@@ -395,18 +404,44 @@ async fn bind_each_with(
             match TcpListener::bind(addr).await {
                 Ok(listener) => {
                     port = port.or(listener.local_addr().ok().map(|a| a.port()));
-                    bound.listeners.push(listener);
+                    listeners.push((i, listener));
                 }
                 Err(e) => {
-                    // The port chosen for the first address is another's here: another,
-                    // free on every address, may be had.
-                    chosen_taken |= chosen.is_some() && e.kind() == std::io::ErrorKind::AddrInUse;
-                    bound.not_bound.push((addr, e));
+                    // An IPv4 address whose port this list's own `[::]` holds, taking IPv4
+                    // too: served by it (review, session 48: `::` and `0.0.0.0` on port 0
+                    // were bound again 16 times, the port taken each time by the first).
+                    let by = listeners
+                        .iter()
+                        .filter_map(|(_, l)| l.local_addr().ok().map(|at| (at, l)))
+                        .find(|(at, l)| {
+                            addr.is_ipv4() && at.port() == addr.port() && takes_ipv4_too(l)
+                        })
+                        .map(|(at, _)| at);
+                    match by {
+                        Some(by) if e.kind() == std::io::ErrorKind::AddrInUse => {
+                            covered.push((i, (addr, by)));
+                        }
+                        _ => {
+                            // The port chosen for the first address is another's here:
+                            // another, free on every address, may be had.
+                            chosen_taken |=
+                                chosen.is_some() && e.kind() == std::io::ErrorKind::AddrInUse;
+                            not_bound.push((i, (addr, e)));
+                        }
+                    }
                 }
             }
         }
         if !chosen_taken || tries == PORT_TRIES {
-            break bound;
+            // In the order given.
+            listeners.sort_by_key(|(i, _)| *i);
+            not_bound.sort_by_key(|(i, _)| *i);
+            covered.sort_by_key(|(i, _)| *i);
+            break Bound {
+                listeners: listeners.into_iter().map(|(_, l)| l).collect(),
+                not_bound: not_bound.into_iter().map(|(_, n)| n).collect(),
+                covered: covered.into_iter().map(|(_, c)| c).collect(),
+            };
         }
         // (The listeners bound close as they go; their ports are chosen again.)
         tries += 1;
@@ -421,6 +456,41 @@ async fn bind_each_with(
         });
     }
     Ok(bound)
+}
+
+/// Whether `addr` is IPv6's unspecified address, `[::]`.
+fn is_any_v6(addr: &std::net::SocketAddr) -> bool {
+    matches!(addr.ip(), std::net::IpAddr::V6(ip) if ip.is_unspecified())
+}
+
+/// Whether `listener` is on `[::]` and takes IPv4 too (`IPV6_V6ONLY` off: Linux's default,
+/// `net.ipv6.bindv6only` 0).
+fn takes_ipv4_too(listener: &TcpListener) -> bool {
+    if !listener.local_addr().is_ok_and(|at| is_any_v6(&at)) {
+        return false;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        let mut only: libc::c_int = 1;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: the descriptor is the listener's, open while it is borrowed; `only` and
+        // `len` are valid for writing, `len` saying the size of `only`.
+        let rc = unsafe {
+            libc::getsockopt(
+                listener.as_raw_fd(),
+                libc::IPPROTO_IPV6,
+                libc::IPV6_V6ONLY,
+                (&mut only as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        };
+        rc == 0 && only == 0
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
 }
 
 fn router(state: AppState, webhooks: Router) -> Router {
@@ -716,6 +786,63 @@ mod tests {
         assert_eq!(at.len(), 2, "{at:?}");
         assert_eq!(at[0].port(), at[1].port(), "{at:?}");
         assert_eq!((at[0].ip(), at[1].ip()), (first.ip(), second.ip()));
+    }
+
+    /// Operator review (session 48): an address list holding both `::` and `0.0.0.0` on port
+    /// 0 was bound again 16 times, `0.0.0.0` finding the port taken each time by the `[::]`
+    /// just bound, which takes IPv4 too (a dual-stack socket), and left out at last with a
+    /// warning. Either order is bound at once: `[::]` listened on, `0.0.0.0` served by it,
+    /// and a client of each family answered.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn any_address_of_both_families_on_port_0_is_bound_at_once() {
+        let any_v4: std::net::SocketAddr = "0.0.0.0:0".parse().unwrap();
+        let any_v6: std::net::SocketAddr = "[::]:0".parse().unwrap();
+        let Ok(probe) = std::net::TcpListener::bind(any_v6) else {
+            eprintln!("skipped: no IPv6 here");
+            return;
+        };
+        let mut v4_beside = any_v4;
+        v4_beside.set_port(probe.local_addr().unwrap().port());
+        if std::net::TcpListener::bind(v4_beside).is_ok() {
+            eprintln!("skipped: [::] takes IPv6 alone here (net.ipv6.bindv6only)");
+            return;
+        }
+        drop(probe);
+        for given in [[any_v6, any_v4], [any_v4, any_v6]] {
+            let mut binds = 0;
+            let bound = bind_each_with(&given, &mut |_| binds += 1).await.unwrap();
+            assert_eq!(binds, 2, "{given:?}: {:?}", bound.not_bound);
+            assert!(
+                bound.not_bound.is_empty(),
+                "{given:?}: {:?}",
+                bound.not_bound
+            );
+            let at: Vec<std::net::SocketAddr> = bound
+                .listeners
+                .iter()
+                .map(|l| l.local_addr().unwrap())
+                .collect();
+            assert_eq!(at.len(), 1, "{given:?}: {at:?}");
+            assert!(is_any_v6(&at[0]), "{given:?}: {at:?}");
+            let port = at[0].port();
+            let mut v4_at = any_v4;
+            v4_at.set_port(port);
+            assert_eq!(bound.covered, vec![(v4_at, at[0])], "{given:?}");
+            let ts = aduan_store::testing::sqlite().await;
+            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+            let service = Service::new(ts.store.clone(), ServiceOptions::default());
+            let task = tokio::spawn(service.run_on(bound.listeners, async {
+                let _ = rx.await;
+            }));
+            for client in [format!("127.0.0.1:{port}"), format!("[::1]:{port}")] {
+                let res = reqwest::get(format!("http://{client}/healthz"))
+                    .await
+                    .unwrap();
+                assert_eq!(res.status().as_u16(), 200, "{given:?}: {client}");
+            }
+            let _ = tx.send(());
+            task.await.unwrap().unwrap();
+        }
     }
 
     /// At most `BODIES_AT_ONCE` webhook requests of the largest body are read at once;
