@@ -111,6 +111,92 @@ pub struct Store {
     /// waiting is a poll that a writer committing and beginning again at once can win time
     /// after time (review: a delivery waited 6 s behind a sync's transactions of 2 s).
     pub(crate) writer_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: this store, open in this process until it is closed or dropped (a restore
+    /// tells it from another process's, see [`held_here`]).
+    open_here: Option<std::sync::Arc<OpenHere>>,
+}
+
+/// The SQLite files this process has stores open on, by identity (device and inode): how
+/// many, and those a store was left on without being closed (its connections close on
+/// threads of their own, a while after).
+#[derive(Debug, Default)]
+struct OpenFiles {
+    open: std::collections::HashMap<(u64, u64), usize>,
+    left_closing: std::collections::HashSet<(u64, u64)>,
+}
+
+fn open_files() -> std::sync::MutexGuard<'static, OpenFiles> {
+    static FILES: std::sync::OnceLock<std::sync::Mutex<OpenFiles>> = std::sync::OnceLock::new();
+    FILES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+}
+
+/// A SQLite store of this process on a file, counted in [`open_files`] until it is closed
+/// ([`Store::close`]) or its last copy dropped.
+#[derive(Debug)]
+struct OpenHere {
+    identity: (u64, u64),
+    closed: std::sync::atomic::AtomicBool,
+}
+
+impl OpenHere {
+    fn new(identity: (u64, u64)) -> std::sync::Arc<Self> {
+        *open_files().open.entry(identity).or_insert(0) += 1;
+        std::sync::Arc::new(Self {
+            identity,
+            closed: std::sync::atomic::AtomicBool::new(false),
+        })
+    }
+
+    /// The store is closed: every connection of it (`all`), or not (some may still close).
+    fn closed(&self, all: bool) {
+        if self.closed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+        let mut files = open_files();
+        if let Some(n) = files.open.get_mut(&self.identity) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                files.open.remove(&self.identity);
+            }
+        }
+        if !all {
+            files.left_closing.insert(self.identity);
+        }
+    }
+}
+
+impl Drop for OpenHere {
+    fn drop(&mut self) {
+        // Dropped without being closed: its pool's connections close on their own.
+        self.closed(false);
+    }
+}
+
+/// Whether this process holds the SQLite file of `identity` open through a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HeldHere {
+    /// A store of this process, not closed, is open on it.
+    Open,
+    /// None is; one was left on it without being closed, whose connections may still be
+    /// closing.
+    MaybeClosing,
+    /// None is, and every one that was was closed.
+    No,
+}
+
+/// See [`HeldHere`].
+pub(crate) fn held_here(identity: (u64, u64)) -> HeldHere {
+    let files = open_files();
+    if files.open.contains_key(&identity) {
+        HeldHere::Open
+    } else if files.left_closing.contains(&identity) {
+        HeldHere::MaybeClosing
+    } else {
+        HeldHere::No
+    }
 }
 
 /// How long closing a SQLite store waits for a lock another connection holds.
@@ -328,7 +414,7 @@ pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
 }
 
 /// A file's device and inode (on other systems than Unix, none: nothing is checked).
-fn file_identity(path: &std::path::Path) -> std::io::Result<(u64, u64)> {
+pub(crate) fn file_identity(path: &std::path::Path) -> std::io::Result<(u64, u64)> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
@@ -565,13 +651,15 @@ const RETURNING: Duration = Duration::from_secs(2);
 /// waiting for the connection's thread) was put among the idle ones after they were taken,
 /// and stayed open (review, session 47: the store's `-wal` stayed beside it, and a restore
 /// right after found it open): the close is done again while any is left, for a while.
-async fn close_pool<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) {
+/// Whether every connection closed.
+async fn close_pool<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) -> bool {
     pool.close().await;
     let until = std::time::Instant::now() + RETURNING;
     while pool.size() > 0 && std::time::Instant::now() < until {
         tokio::time::sleep(Duration::from_millis(5)).await;
         pool.close().await;
     }
+    pool.size() == 0
 }
 
 /// Whether `url` names a PostgreSQL store (otherwise it is a SQLite file).
@@ -727,11 +815,13 @@ impl Store {
                 other => break other.context(|| format!("opening SQLite database {path}"))?,
             }
         };
+        let identity = file_identity(std::path::Path::new(path)).ok();
         Ok(Self {
             backend: Backend::Sqlite(pool),
             url: format!("sqlite:{path}"),
             sqlite_file: Some(path.into()),
-            sqlite_identity: file_identity(std::path::Path::new(path)).ok(),
+            sqlite_identity: identity,
+            open_here: identity.map(OpenHere::new),
             schema: None,
             lease_pool: None,
             unpackers: Default::default(),
@@ -897,6 +987,7 @@ impl Store {
             packers: Default::default(),
             unusable: Default::default(),
             writer_turn: Default::default(),
+            open_here: None,
         })
     }
 
@@ -1078,9 +1169,12 @@ impl Store {
     /// that to another still closing. (The log of a file another process has open is folded
     /// but not removed.)
     pub async fn close(&self) {
-        on_pool!(self, pool => close_pool(pool).await);
+        let all = on_pool!(self, pool => close_pool(pool).await);
+        if let Some(open) = &self.open_here {
+            open.closed(all);
+        }
         if let Some(leases) = &self.lease_pool {
-            close_pool(leases).await;
+            let _ = close_pool(leases).await;
         }
         if let Some(path) = &self.sqlite_file {
             // Hardly waiting: a checkpoint that waits for another process's readers holds

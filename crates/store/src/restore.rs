@@ -432,18 +432,32 @@ async fn fold_and_check_unused(store: &Path, refuse: &dyn Fn(String) -> Error) -
     // memory open (left by session 47: the whole while was waited for, six seconds, before
     // saying so; not none: a process that holds the store a moment, a monitor's `status`,
     // was refused at once, review of session 48).
+    // Held by this process itself (a store it has not closed, a test's or an embedding
+    // program's connection) it is refused at once, saying so: nothing is closing (operator
+    // review, session 48: six seconds were waited for it, and it was then said to be open in
+    // another process). Only a store of this process left without being closed may have
+    // connections still closing, on threads of their own.
+    let here = crate::file_identity(store).map_or(crate::HeldHere::MaybeClosing, crate::held_here);
     let mut other = None;
+    let mut in_this = None;
     let mut other_checks = 0;
     for _ in 0..STRAGGLER_CHECKS {
         if !with_suffix(store, "-wal").exists() || folded.is_err() {
             break;
         }
-        other = other_process_holding(&with_suffix(store, "-shm"));
+        let holders = lock_holders(&with_suffix(store, "-shm"));
+        other = holders.and_then(|h| h.other);
         if other.is_some() {
             other_checks += 1;
             if other_checks > OTHER_CHECKS {
                 break;
             }
+        } else if here == crate::HeldHere::Open {
+            in_this = Some("a store it opened and has not closed");
+            break;
+        } else if here == crate::HeldHere::No && holders.is_some_and(|h| h.own) {
+            in_this = Some("a connection of its own, not a store's");
+            break;
         }
         tokio::time::sleep(STRAGGLER_WAIT).await;
         folded = match crate::lone_connection(store).await {
@@ -453,6 +467,11 @@ async fn fold_and_check_unused(store: &Path, refuse: &dyn Fn(String) -> Error) -
     }
     if with_suffix(store, "-wal").exists() {
         return Err(refuse(match folded {
+            Ok(_) if other.is_none() && in_this.is_some() => format!(
+                "{shown} is open in this process ({}): close it before restoring it, or \
+                 restore with `aduan restore` while nothing has it open; the store is as it was",
+                in_this.unwrap_or_default()
+            ),
             Ok(_) => format!(
                 "{shown} is open in another process{} (`aduan serve`, a sync, an analyst's \
                  tool): stop it and run again; the store is as it was",
@@ -468,13 +487,27 @@ async fn fold_and_check_unused(store: &Path, refuse: &dyn Fn(String) -> Error) -
     Ok(())
 }
 
-/// A process other than this one holding a lock on `shm`, a SQLite store's shared memory
-/// (every connection holds one while it is open), as Linux's `/proc/locks` lists them
-/// (POSIX locks are the process's: `fcntl` would not tell this process's own connections
-/// apart, and an open and close of the file here would drop their locks); `None` where
-/// none is, or where the system does not tell (this process not in the PID namespace of
-/// `/proc`: its own could not be told from another's).
+/// A process other than this one holding a lock on `shm` (see [`lock_holders`]).
+#[cfg(test)]
 fn other_process_holding(shm: &Path) -> Option<u32> {
+    lock_holders(shm)?.other
+}
+
+/// Who holds locks on a store's shared memory (see [`lock_holders`]).
+#[derive(Debug, Clone, Copy)]
+struct Holders {
+    /// This process.
+    own: bool,
+    /// Another process, the first listed.
+    other: Option<u32>,
+}
+
+/// Who holds a lock on `shm`, a SQLite store's shared memory (every connection holds one
+/// while it is open), as Linux's `/proc/locks` lists them (POSIX locks are the process's:
+/// `fcntl` would not tell this process's own connections apart, and an open and close of the
+/// file here would drop their locks); `None` where the system does not tell (this process
+/// not in the PID namespace of `/proc`: its own could not be told from another's).
+fn lock_holders(shm: &Path) -> Option<Holders> {
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::fs::MetadataExt;
@@ -491,7 +524,7 @@ fn other_process_holding(shm: &Path) -> Option<u32> {
             .to_str()?
             .parse()
             .ok()?;
-        std::fs::read_to_string("/proc/locks")
+        let pids: Vec<u32> = std::fs::read_to_string("/proc/locks")
             .ok()?
             .lines()
             // `1: POSIX  ADVISORY  READ 4242 fe:00:1234 128 128` (a lock waited for has `->`).
@@ -504,7 +537,11 @@ fn other_process_holding(shm: &Path) -> Option<u32> {
                     _ => None,
                 }
             })
-            .find(|pid| *pid != own && *pid != 0)
+            .collect();
+        Some(Holders {
+            own: pids.contains(&own),
+            other: pids.into_iter().find(|pid| *pid != own && *pid != 0),
+        })
     }
     #[cfg(not(target_os = "linux"))]
     {
@@ -697,12 +734,54 @@ mod tests {
         clear_pause(&file);
 
         let refused = refused.expect_err("the store was in use").to_string();
+        // (The other connection is this test's: refused at once, naming it so.)
         assert!(
-            refused.contains("is open in another process") && refused.contains("as it was"),
+            refused.contains("is open in this process (a connection of its own")
+                && refused.contains("as it was"),
             "{refused}"
         );
         // The other process goes on with its store, and its rows are all there.
         the_other_writes_on_and_the_store_is_whole(&other, &file);
+    }
+
+    /// Operator review (session 48): a restore of a store this process holds open (a test's,
+    /// an embedding program's, not closed) waited six seconds for its connections to close,
+    /// and then said it was open in another process. It is refused at once, naming this
+    /// process, the store left as it was; closed, it is restored.
+    #[tokio::test]
+    async fn a_store_this_process_holds_open_is_refused_naming_this_process() {
+        let ts = crate::testing::sqlite().await;
+        ts.execute("CREATE TABLE seen (n INTEGER NOT NULL); INSERT INTO seen VALUES (1)")
+            .await;
+        let file = PathBuf::from(crate::sqlite_path(&ts.url).unwrap());
+        let backup = file.with_file_name("backup.db");
+        ts.store.backup(&backup, &|_, _| {}).await.unwrap();
+
+        let refused = Store::restore(&ts.url, &backup, &|_, _| {}).await;
+
+        let refused = refused.expect_err("the store is open").to_string();
+        assert!(
+            refused.contains("is open in this process (a store it opened and has not closed)")
+                && refused.contains("the store is as it was"),
+            "{refused}"
+        );
+        assert_eq!(left_by_a_restore(&file), Vec::<PathBuf>::new());
+        assert_eq!(
+            ts.store
+                .query("SELECT n FROM seen")
+                .await
+                .unwrap()
+                .rows
+                .len(),
+            1
+        );
+        // A copy of the store dropped, the other still open: still refused.
+        drop(ts.store.clone());
+        assert!(Store::restore(&ts.url, &backup, &|_, _| {}).await.is_err());
+        ts.store.close().await;
+        let done = Store::restore(&ts.url, &backup, &|_, _| {}).await.unwrap();
+        assert!(done.kept.is_some());
+        assert_eq!(whole_and_seen(&file), 1);
     }
 
     /// Review, the same defect, in what is left of its window: a process that opens the store
