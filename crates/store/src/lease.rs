@@ -358,8 +358,7 @@ impl Store {
                 // whose lease names no holder: its run goes on, as that Aduan reads it
                 // (review, session 48: it read as killed, and every run of the processes
                 // not yet upgraded failed `aduan status` while they were upgraded one by
-                // one). (A newer holder holds the channel's lock alone for the round trip
-                // before its own is taken: a killed run may read as going on then.)
+                // one). (A newer holder takes its own before the channel's, in one statement.)
                 sqlx::query_scalar::<_, bool>(&format!(
                     "SELECT EXISTS (SELECT 1 FROM pg_locks l WHERE {} AND (\
                      EXISTS (SELECT 1 FROM pg_locks h WHERE h.pid = l.pid AND {}) \
@@ -463,11 +462,22 @@ impl Store {
                 let fence_key = lock_key(&format!("{scope}\0fence"), channel);
                 let holder_key = holder_key(&scope, holder, channel);
                 let what = || format!("taking the lease of {channel}");
+                // One statement: the lock naming the holder (shared: no other holder's waits
+                // for it) first, then the channel's, and the first given back when the second
+                // is not had. A reader of `pg_locks` sees the channel's lock with the holder's
+                // beside it, or not at all: taken in a second round trip after it, a reader
+                // in between saw the channel held by a session naming no holder, an older
+                // Aduan's, and the channel's run killed before read as going on (operator
+                // review, session 48). (`OFFSET 0`: each subquery is run once, in turn.)
                 let (got, pid, started): (bool, i32, chrono::DateTime<Utc>) = sqlx::query_as(
-                    "SELECT pg_try_advisory_lock($1), pg_backend_pid(), \
-                     (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())",
+                    "SELECT CASE WHEN t.got THEN true ELSE NOT pg_advisory_unlock_shared($2) END, \
+                     pg_backend_pid(), \
+                     (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()) \
+                     FROM (SELECT pg_try_advisory_lock($1) AS got \
+                     FROM (SELECT pg_advisory_lock_shared($2) OFFSET 0) AS h OFFSET 0) AS t",
                 )
                 .bind(key)
+                .bind(holder_key)
                 .fetch_one(&mut *conn)
                 .await
                 .context(what)?;
@@ -486,14 +496,6 @@ impl Store {
                         holder_key,
                     }),
                 };
-                // The holder named (shared: no other holder's waits for it).
-                if let Some(Inner::Postgres { conn, .. }) = &mut lease.inner {
-                    sqlx::query("SELECT pg_advisory_lock_shared($1)")
-                        .bind(holder_key)
-                        .execute(&mut **conn)
-                        .await
-                        .context(what)?;
-                }
                 // A transaction of the holder before (whose lock went with its connection)
                 // that passed its fence commits before this holder writes anything.
                 if let Some(Inner::Postgres { conn, .. }) = &mut lease.inner {
@@ -793,6 +795,203 @@ mod tests {
                 .any(|l| l.contains("sync_runs_outcome (channel=? AND outcome=?)")),
             "{plan:#?}"
         );
+    }
+
+    /// A loopback proxy to PostgreSQL that holds a connection's next statement (its
+    /// `Parse`, `Bind` or `Query`) once a statement taking a lease's lock,
+    /// `pg_try_advisory_lock`, has been run on it, until told to go on: a lease taken through
+    /// it stops between its round trips.
+    struct HoldingProxy {
+        addr: std::net::SocketAddr,
+        /// Set while a statement is held.
+        held: std::sync::Arc<std::sync::atomic::AtomicBool>,
+        /// Set to let the held statement go (and every one after it).
+        go: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    }
+
+    impl HoldingProxy {
+        fn start(server: &str) -> Self {
+            use std::sync::atomic::AtomicBool;
+            use std::sync::Arc;
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let held = Arc::new(AtomicBool::new(false));
+            let go = Arc::new(AtomicBool::new(false));
+            let (h, g, server) = (held.clone(), go.clone(), server.to_string());
+            std::thread::spawn(move || {
+                for client in listener.incoming() {
+                    let Ok(client) = client else { return };
+                    let upstream = std::net::TcpStream::connect(&server).unwrap();
+                    let (mut from_server, mut to_client) =
+                        (upstream.try_clone().unwrap(), client.try_clone().unwrap());
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from_server, &mut to_client);
+                        let _ = to_client.shutdown(std::net::Shutdown::Both);
+                    });
+                    let (h, g) = (h.clone(), g.clone());
+                    std::thread::spawn(move || Self::pump(client, upstream, &h, &g));
+                }
+            });
+            Self { addr, held, go }
+        }
+
+        /// Forwards the client's messages one at a time, holding as [`HoldingProxy`] says.
+        fn pump(
+            mut client: std::net::TcpStream,
+            mut upstream: std::net::TcpStream,
+            held: &std::sync::atomic::AtomicBool,
+            go: &std::sync::atomic::AtomicBool,
+        ) {
+            use std::io::{Read, Write};
+            use std::sync::atomic::Ordering;
+            let read_exact = |c: &mut std::net::TcpStream, n: usize| -> Option<Vec<u8>> {
+                let mut b = vec![0; n];
+                c.read_exact(&mut b).ok().map(|_| b)
+            };
+            // Untyped first: an SSL request (answered `N`), then the start-up message.
+            loop {
+                let Some(len) = read_exact(&mut client, 4) else {
+                    return;
+                };
+                let n = u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize;
+                let Some(body) = read_exact(&mut client, n.saturating_sub(4)) else {
+                    return;
+                };
+                if upstream
+                    .write_all(&len)
+                    .and(upstream.write_all(&body))
+                    .is_err()
+                {
+                    return;
+                }
+                if body.get(..4) == Some(&196_608u32.to_be_bytes()[..]) {
+                    break;
+                }
+            }
+            let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+            let cstr = |b: &[u8]| -> (String, usize) {
+                let end = b.iter().position(|c| *c == 0).unwrap_or(b.len());
+                (text(&b[..end]), end + 1)
+            };
+            let mut statements: std::collections::HashMap<String, String> = Default::default();
+            let mut bound = String::new();
+            let mut armed = false;
+            loop {
+                let Some(head) = read_exact(&mut client, 5) else {
+                    return;
+                };
+                let n = u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize;
+                let Some(body) = read_exact(&mut client, n.saturating_sub(4)) else {
+                    return;
+                };
+                let sql = match head[0] {
+                    b'P' => {
+                        let (name, at) = cstr(&body);
+                        let (sql, _) = cstr(&body[at.min(body.len())..]);
+                        statements.insert(name, sql.clone());
+                        Some(sql)
+                    }
+                    b'B' => {
+                        let (_portal, at) = cstr(&body);
+                        let (name, _) = cstr(&body[at.min(body.len())..]);
+                        bound = statements.get(&name).cloned().unwrap_or_default();
+                        Some(bound.clone())
+                    }
+                    b'Q' => Some(cstr(&body).0),
+                    _ => None,
+                };
+                let leasing = |sql: &str| sql.contains("pg_try_advisory_lock");
+                if armed
+                    && sql.as_deref().is_some_and(|s| !leasing(s))
+                    && !go.load(Ordering::SeqCst)
+                {
+                    held.store(true, Ordering::SeqCst);
+                    while !go.load(Ordering::SeqCst) {
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                    }
+                    held.store(false, Ordering::SeqCst);
+                }
+                if head[0] == b'E' && leasing(&bound) {
+                    armed = true;
+                }
+                if upstream
+                    .write_all(&head)
+                    .and(upstream.write_all(&body))
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Operator review (session 48): on PostgreSQL a lease took the lock naming its holder in
+    /// a second round trip after the channel's, and a reader in between saw the channel held
+    /// by a session naming no holder, an older Aduan's: the channel's run killed before read
+    /// as going on (`aduan status`, the metrics). Taken through a proxy that holds the
+    /// lease's connection after its first statement, the channel is held with its holder
+    /// named, or not at all, and the run killed is not going on.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_reader_between_a_lease_s_round_trips_sees_its_holder() {
+        use std::sync::atomic::Ordering;
+        let Some(ts) = crate::testing::postgres().await else {
+            return;
+        };
+        let url = crate::testing::postgres_url();
+        let (scheme, rest) = url.split_once("://").unwrap();
+        let (authority, db) = rest.split_once('/').unwrap();
+        let (user, server) = match authority.rsplit_once('@') {
+            Some((user, server)) => (format!("{user}@"), server.to_string()),
+            None => (String::new(), authority.to_string()),
+        };
+        let server = if server.contains(':') {
+            server
+        } else {
+            format!("{server}:5432")
+        };
+        let proxy = HoldingProxy::start(&server);
+        let through = format!("{scheme}://{user}{}/{db}", proxy.addr);
+        let schema = ts.schema.clone().unwrap();
+        let proxied = crate::Store::open_postgres_in_schema(&through, &schema)
+            .await
+            .unwrap();
+        // A run of cc112 whose process was killed: its row without an end, no lease.
+        let started = chrono::DateTime::parse_from_rfc3339("2026-12-06T01:02:03Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let killed = crate::RunRecord {
+            run_id: "run-killed".into(),
+            channel: "cc112".into(),
+            started_at: started,
+            ..Default::default()
+        };
+        ts.store.save_run(&killed).await.unwrap();
+        assert_eq!(ts.store.runs_in_progress().await.unwrap(), vec![]);
+
+        let taking = tokio::spawn(async move {
+            proxied
+                .try_lease("cc112", "run-next", std::time::Duration::from_secs(60))
+                .await
+        });
+        for _ in 0..1000 {
+            if proxy.held.load(Ordering::SeqCst) || taking.is_finished() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(
+            proxy.held.load(Ordering::SeqCst),
+            "the lease's next statement is held"
+        );
+        let between = ts.store.runs_in_progress().await.unwrap();
+        let held = ts.store.lease_held("cc112").await.unwrap();
+        proxy.go.store(true, Ordering::SeqCst);
+        let lease = taking.await.unwrap().unwrap().expect("the lease is free");
+
+        assert!(held, "the channel's lock is taken by the first statement");
+        assert_eq!(between, vec![], "the killed run read as going on");
+        assert_eq!(ts.store.runs_in_progress().await.unwrap(), vec![]);
+        lease.release().await.unwrap();
     }
 
     #[test]
