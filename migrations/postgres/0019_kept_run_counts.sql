@@ -33,6 +33,11 @@ FROM sync_runs WHERE outcome IS NOT NULL GROUP BY channel, outcome;
 CREATE FUNCTION sync_run_kept_count() RETURNS trigger LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
 BEGIN
+    -- (`TRUNCATE sync_runs`, by hand: fires no delete trigger, and keeps no run.)
+    IF TG_OP = 'TRUNCATE' THEN
+        DELETE FROM sync_run_kept;
+        RETURN NULL;
+    END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         UPDATE sync_run_kept AS k SET runs = k.runs - o.runs, fetched = k.fetched - o.fetched,
             inserted = k.inserted - o.inserted, updated = k.updated - o.updated,
@@ -71,4 +76,6 @@ REFERENCING OLD TABLE AS old_runs NEW TABLE AS new_runs
 FOR EACH STATEMENT EXECUTE FUNCTION sync_run_kept_count();
 CREATE TRIGGER sync_run_kept_delete AFTER DELETE ON sync_runs
 REFERENCING OLD TABLE AS old_runs
+FOR EACH STATEMENT EXECUTE FUNCTION sync_run_kept_count();
+CREATE TRIGGER sync_run_kept_truncate AFTER TRUNCATE ON sync_runs
 FOR EACH STATEMENT EXECUTE FUNCTION sync_run_kept_count();

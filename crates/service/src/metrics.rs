@@ -867,6 +867,38 @@ mod tests {
         }
     }
 
+    /// Review of session 49: the kept runs emptied at once by hand (an operator's `TRUNCATE
+    /// sync_runs` on PostgreSQL, which fires no row or delete trigger; `DELETE FROM
+    /// sync_runs` on SQLite) are no longer counted, as when every kept run was added up: they
+    /// were counted on in `sync_run_kept`, and a run ended after them added to them.
+    #[tokio::test]
+    async fn runs_emptied_by_hand_are_no_longer_counted() {
+        for ts in aduan_store::testing::all().await {
+            let at = chrono::DateTime::parse_from_rfc3339("2026-01-01T01:00:00Z")
+                .unwrap()
+                .with_timezone(&chrono::Utc);
+            let run = |id: &str| aduan_store::RunRecord {
+                run_id: id.into(),
+                channel: "cc112".into(),
+                started_at: at,
+                finished_at: Some(at),
+                outcome: Some("ok".into()),
+                fetched: 5,
+                ..Default::default()
+            };
+            ts.store.save_run(&run("a")).await.unwrap();
+            ts.store.save_run(&run("b")).await.unwrap();
+            ts.execute(match ts.label {
+                "postgres" => "TRUNCATE sync_runs",
+                _ => "DELETE FROM sync_runs",
+            })
+            .await;
+            ts.store.save_run(&run("c")).await.unwrap();
+            let [now, added_up] = both_readings(&ts.store).await;
+            assert_eq!(now, added_up, "{}", ts.label);
+        }
+    }
+
     /// A store upgraded with runs kept counts them as they were added up before (the
     /// migration counts the kept runs once).
     #[tokio::test]

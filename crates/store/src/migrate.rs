@@ -276,7 +276,7 @@ mod tests {
                 "65e2e9072646e2bf",
                 "f2e9efe12edac80c",
                 "8b2d58343e35cca8",
-                "d35dba77d13db72a",
+                "f32cba852698186d",
             ],
         ),
     ];
