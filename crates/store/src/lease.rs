@@ -994,6 +994,44 @@ mod tests {
         lease.release().await.unwrap();
     }
 
+    /// Review of session 49: a lease refused (its channel held by another) gives the lock
+    /// naming its holder back in the statement that took it: none is left on a connection of
+    /// the lease pool, where a later lease of the channel would name two holders.
+    #[tokio::test]
+    async fn a_lease_refused_keeps_no_lock_naming_its_holder() {
+        let Some(ts) = crate::testing::postgres().await else {
+            return;
+        };
+        let schema = ts.schema.clone().unwrap();
+        let other = crate::Store::open_postgres_in_schema(&ts.url, &schema)
+            .await
+            .unwrap();
+        let ttl = std::time::Duration::from_secs(60);
+        let held = ts.store.try_lease("cc112", "run-a", ttl).await.unwrap();
+        assert!(held.is_some());
+        for _ in 0..3 {
+            assert!(other
+                .try_lease("cc112", "run-b", ttl)
+                .await
+                .unwrap()
+                .is_none());
+        }
+        let left: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM pg_locks l WHERE {}",
+            super::granted_lock("l", 1)
+        ))
+        .bind(super::holder_key(&schema, "run-b", "cc112"))
+        .fetch_one(match &ts.store.backend {
+            crate::Backend::Postgres(pool) => pool,
+            crate::Backend::Sqlite(_) => unreachable!(),
+        })
+        .await
+        .unwrap();
+        assert_eq!(left, 0, "the refused lease's holder lock is left");
+        held.unwrap().release().await.unwrap();
+        other.close().await;
+    }
+
     #[test]
     fn lock_keys_differ_by_channel_and_scope() {
         let a = super::lock_key("", "cc112");
