@@ -1081,6 +1081,52 @@ async fn a_thread_some_of_whose_messages_were_deleted_is_updated_then_live_and_r
     }
 }
 
+/// Session 49: a link's credentials in a WhatsApp message (a token in its query, a user and
+/// password before its host) reached `complaints` and `complaint_events` as written, opening
+/// what it leads to to whoever reads them. Hidden, the rest of each link kept, live and
+/// rebuilt, on both stores.
+#[tokio::test]
+async fn a_link_s_credentials_in_a_message_never_reach_the_tables_on_both_stores() {
+    const T0: i64 = 1_709_254_800;
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        let link = "Jalan rusak, foto https://x.example/a?token=abc123&id=5";
+        deliver(&engine, message_body("wamid.A", T0, link)).await;
+        let login = "dan https://warga7:s3cret@drive.example/f/1?page=2.";
+        deliver(&engine, message_body("wamid.B", T0 + 60, login)).await;
+        let rows = || async {
+            (
+                ts.store
+                    .query("SELECT body FROM complaints")
+                    .await
+                    .unwrap()
+                    .rows,
+                ts.store
+                    .query("SELECT body FROM complaint_events ORDER BY occurred_at, body")
+                    .await
+                    .unwrap()
+                    .rows,
+            )
+        };
+        let live = rows().await;
+        let shown = format!("{live:?}");
+        for secret in ["abc123", "warga7", "s3cret"] {
+            assert!(!shown.contains(secret), "{}: {secret} in {shown}", ts.label);
+        }
+        assert_eq!(
+            live.0,
+            [[serde_json::json!(
+                "Jalan rusak, foto https://x.example/a?token=[rahasia]&id=5\n\
+                 dan https://[rahasia]@drive.example/f/1?page=2."
+            )]],
+            "{}",
+            ts.label
+        );
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(rows().await, live, "{}: rebuilt", ts.label);
+    }
+}
+
 /// Review, session 47: a store upgraded from a version before migration 0017 has its
 /// deletions linked without `run_from` (NULL: their spans chain their runs as before). The
 /// live fold stays the rebuild's while such links and new ones are mixed (a deletion and a

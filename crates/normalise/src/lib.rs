@@ -15,6 +15,7 @@ mod categories;
 mod classifier;
 mod error;
 mod incidents;
+pub mod links;
 mod mappings;
 pub mod phone;
 pub mod places;

@@ -1,6 +1,8 @@
 //! Keeping reporters out of the stored texts: phone numbers and e-mail addresses (see
 //! [`aduan_core::contacts`]) and the reporter's own names, where a title, a body, an address
-//! or an event repeats them, are replaced by a marker. The model: "Reporter names, phone
+//! or an event repeats them, are replaced by a marker; so are the credentials of the web
+//! addresses in them (see [`crate::links`]: a link's token would open what it leads to to
+//! whoever reads the table). The model: "Reporter names, phone
 //! numbers and e-mails never appear in `complaints`".
 
 use std::borrow::Cow;
@@ -538,11 +540,19 @@ impl Private {
         self
     }
 
-    /// `text` with phone numbers, e-mail addresses and the reporter's names replaced.
+    /// `text` with the credentials of web addresses (see [`crate::links`]), phone numbers,
+    /// e-mail addresses and the reporter's names replaced.
     pub fn mask(&self, text: String) -> String {
-        // E-mail addresses first: `budi081328765432@gmail.com` is an address, whatever number
-        // is in it. Then the reporter's own number: the general rule would take the part of
-        // it that reads as a number (`0813 287 654` of `0813 287 654 32`) and leave the rest.
+        // Web addresses' credentials first: a user and password before a host
+        // (`https://siti:pw@host.example`) would otherwise read as an e-mail address
+        // (`pw@host.example`), the user name left. Then e-mail addresses:
+        // `budi081328765432@gmail.com` is an address, whatever number is in it. Then the
+        // reporter's own number: the general rule would take the part of it that reads as a
+        // number (`0813 287 654` of `0813 287 654 32`) and leave the rest.
+        let text = match crate::links::credentials(&text) {
+            Cow::Owned(t) => t,
+            Cow::Borrowed(_) => text,
+        };
         let addressed = match emails(&text) {
             Cow::Owned(t) => Some(t),
             Cow::Borrowed(_) => None,

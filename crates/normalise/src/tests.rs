@@ -649,6 +649,66 @@ fn the_reporters_contacts_and_names_in_texts_are_hidden() {
     );
 }
 
+/// Session 49: a link's credentials in a complaint's text (a token in its query, a user and
+/// password before its host, a signed URL's signature, an OAuth fragment) reached the
+/// analysts' `complaints` and its history as written, opening what it leads to to whoever
+/// reads them. They are hidden wherever the reporter's contacts are (title, body, address, an
+/// event's text, a label), the rest of the address as written; `?id=5`, `?page=2` stay.
+#[test]
+fn credentials_of_links_in_texts_are_hidden_and_the_rest_of_each_link_stays() {
+    let mut r = report();
+    r.title = Some("Lihat https://x.example/a?token=abc123&id=5".into());
+    r.body = Some(
+        "Foto: https://user:pass@host.example/p1.jpg dan \
+         <a href=\"#\">https://cdn.example/p2.jpg?X-Amz-Signature=f00dfeed&amp;page=2</a>."
+            .into(),
+    );
+    r.place.address = Some("Jl. Sriwijaya (peta www.maps.example/?q=x&key=AIzaSyK3Y)".into());
+    r.category_national = false;
+    r.category_labels = vec!["https://h.example/?api_key=k1".into()];
+    r.events.push(SourceEvent {
+        at: r.updated_at,
+        kind: EventKind::Message,
+        actor: None,
+        text: Some("masuk https://app.example/cb#access_token=eyJ0eXAi.x&state=1".into()),
+    });
+    let out = normaliser().normalise(&r).unwrap();
+    let stored = format!(
+        "{}\n{}\n{:?}",
+        serde_json::to_string(&out.complaint).unwrap(),
+        serde_json::to_string(&out.events).unwrap(),
+        out.warnings
+    );
+    for secret in [
+        "abc123",
+        "user",
+        "pass",
+        "f00dfeed",
+        "AIzaSyK3Y",
+        "k1",
+        "eyJ0eXAi",
+    ] {
+        assert!(!stored.contains(secret), "{secret} in {stored}");
+    }
+    assert_eq!(
+        out.complaint.title,
+        "Lihat https://x.example/a?token=[rahasia]&id=5"
+    );
+    assert_eq!(
+        out.complaint.body,
+        "Foto: https://[rahasia]@host.example/p1.jpg dan \
+         https://cdn.example/p2.jpg?X-Amz-Signature=[rahasia]&page=2."
+    );
+    assert_eq!(
+        out.complaint.address.as_deref(),
+        Some("Jl. Sriwijaya (peta www.maps.example/?q=x&key=[rahasia])")
+    );
+    assert_eq!(
+        out.events.last().and_then(|e| e.body.as_deref()),
+        Some("masuk https://app.example/cb#access_token=[rahasia]&state=1")
+    );
+}
+
 /// Review: the reporter's name written in another Unicode form than the name field's (its
 /// accent apart, `Jose` and U+0301, or composed), or in a chat's styled or full-width letters,
 /// reached `complaints`. The texts are stored composed (NFC), styled letters as written.

@@ -1,0 +1,528 @@
+//! Web addresses in free text, without what grants access: a complaint's text may hold a link
+//! copied from a browser or an app (`https://x.example/a?token=abc123&id=5`, a signed photo's
+//! address, `https://user:pass@host/…`), and whoever reads the analysts' table would hold the
+//! key it carries. The rest of the address stays, so that the link still says where it led.
+//!
+//! An address is a run of characters up to white space (or `<`, `>`, `"`, `` ` ``, a control
+//! character) that begins with a scheme and `://` (`https://`, `http://`, `ftp://`, any other)
+//! or with `www.`, without the punctuation that ends the sentence around it (`.`, `,`, `;`,
+//! `:`, `!`, `?`, quotes, closing brackets, `*` and `~` of a chat's formatting). In it:
+//! - the user name and password before the host, `https://[rahasia]@host/…` (the user name alone
+//!   may be the token itself, `https://TOKEN@host`): what stands before the last `@` before the
+//!   host ends (at `/`, `\`, `?` or `#`); or, where what is left as the host cannot be one (a
+//!   port that is no number, `user:pa/ss@host`, a password's `/` written as is) or is one
+//!   without a dot followed by an `@` and a host in the path (`AKIA/EXAMPLE@bucket.example.org/`,
+//!   a user name's `/`), what stands before that `@`;
+//! - the value of each parameter named as a credential, in the query, the fragment (an OAuth
+//!   implicit grant's `#access_token=…`, also after a route, `#/cb?token=…`) or the path
+//!   (`;jsessionid=…`): parameters are parted by `?`, `&`, `#` and `;`, and a value ends at the
+//!   next of them. A name is compared in lower case, its `%XX` escapes read, and only its ASCII
+//!   letters and digits kept (`API_KEY`, `api-key`, `apiKey` alike), and is a credential when it
+//!   is one of [`CREDENTIALS`], holds one of [`HOLDING`] (`access_token`, `client_secret`,
+//!   `X-Amz-Signature`, `X-Goog-Credential`, `PHPSESSID`), or is `code` in an address that
+//!   also has a `state` (an OAuth 2.0 authorization response, RFC 6749 4.1.2: elsewhere a
+//!   `code` is a postcode, a region's, a voucher's).
+//!
+//! Everything else stays as written: `?id=5`, `?page=2`, `?q=banjir`, `?ticket=…` (a helpdesk's
+//! ticket number), `?keyword=…`. An address written inside another's query
+//! (`?next=https://u:p@h/…`) is read too.
+//!
+//! ```
+//! # use aduan_normalise::links::credentials;
+//! assert_eq!(
+//!     credentials("lihat https://x.example/a?token=abc123&id=5."),
+//!     "lihat https://x.example/a?token=[rahasia]&id=5."
+//! );
+//! assert_eq!(
+//!     credentials("https://user:pass@host.example/p"),
+//!     "https://[rahasia]@host.example/p"
+//! );
+//! ```
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+/// What stands where a credential of a web address was (its user and password, or the value
+/// of a parameter named as one).
+pub const SECRET: &str = "[rahasia]";
+
+/// Parameter names (as compared: lower case, ASCII letters and digits) that are credentials
+/// whole: short ones that would name other things inside a longer name (`key` of `keyword`,
+/// `sig` of `design`, `pass` of `passenger`, `sid` of `side`).
+pub const CREDENTIALS: &[&str] = &[
+    "key",
+    "sig",
+    "pwd",
+    "pass",
+    "pw",
+    "auth",
+    "authorization",
+    "session",
+    "sid",
+    "otp",
+    "jwt",
+];
+
+/// Words a parameter's name (as compared) that holds one is a credential: tokens of any kind
+/// (`token`, `access_token`, `refresh_token`, `id_token`, `oauth_token`, `hub.verify_token`),
+/// secrets (`secret`, `client_secret`), passwords, signatures (`signature`, `X-Amz-Signature`,
+/// `oauth_signature`), a cloud's credentials (`X-Amz-Credential`, `X-Goog-Credential`), API
+/// and access keys (`api_key`, `apikey`, `x-api-key`, `subscription-key`, `access_key`,
+/// `private_key`, `auth_key`), and sessions (`sessionid`, `JSESSIONID`, `PHPSESSID`).
+pub const HOLDING: &[&str] = &[
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "signature",
+    "credential",
+    "apikey",
+    "accesskey",
+    "privatekey",
+    "authkey",
+    "subscriptionkey",
+    "signingkey",
+    "sessionkey",
+    "sessionid",
+    "sessid",
+];
+
+/// Whether a parameter named `name` (as written) is a credential, but `code` (see the
+/// module's notes).
+fn credential(name: &str) -> bool {
+    let name = compared(name);
+    CREDENTIALS.contains(&name.as_str()) || HOLDING.iter().any(|w| name.contains(w))
+}
+
+/// A parameter's name as compared: its `%XX` escapes read, in lower case, its ASCII letters
+/// and digits alone.
+fn compared(name: &str) -> String {
+    let bytes = name.as_bytes();
+    let mut out = String::with_capacity(name.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let mut b = bytes[i];
+        if b == b'%' {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            if let Some(decoded) = hex {
+                b = decoded;
+                i += 2;
+            }
+        }
+        if b.is_ascii_alphanumeric() {
+            out.push(char::from(b.to_ascii_lowercase()));
+        }
+        i += 1;
+    }
+    out
+}
+
+/// `text` with the credentials of the web addresses in it replaced by [`SECRET`] (see the
+/// module's notes).
+pub fn credentials(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let www = |i: usize| {
+        bytes
+            .get(i..i + 4)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"www."))
+    };
+    if !text.contains("://") && !(0..bytes.len()).any(www) {
+        return Cow::Borrowed(text);
+    }
+    let mut hidden: Vec<Range<usize>> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = if bytes[i..].starts_with(b"://") {
+            // The scheme before it: ASCII letters, digits, `+`, `-`, `.`, from a letter.
+            let mut s = i;
+            while s > 0
+                && matches!(bytes[s - 1], b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'+' | b'-' | b'.')
+            {
+                s -= 1;
+            }
+            while s < i && !bytes[s].is_ascii_alphabetic() {
+                s += 1;
+            }
+            (s < i).then_some((s, Some(i + 3)))
+        } else if www(i)
+            && (i == 0
+                || !matches!(bytes[i - 1], b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'/' | b'@'))
+        {
+            Some((i, None))
+        } else {
+            None
+        };
+        let Some((start, authority)) = start else {
+            i += 1;
+            continue;
+        };
+        let end = address_end(text, start);
+        let after = authority.unwrap_or(start);
+        if end <= after {
+            i = after.max(i + 1);
+            continue;
+        }
+        let authority_end = match authority {
+            Some(a) => userinfo(bytes, a, end, false, &mut hidden),
+            None => bytes[start..end]
+                .iter()
+                .position(|b| matches!(b, b'/' | b'\\' | b'?' | b'#'))
+                .map_or(end, |p| start + p),
+        };
+        // Addresses written inside this one (in a parameter's value): their users too.
+        let mut k = authority_end;
+        while let Some(p) = find(&bytes[k..end], b"://") {
+            let a = k + p + 3;
+            userinfo(bytes, a, end, true, &mut hidden);
+            k = a;
+        }
+        parameters(bytes, authority_end, end, &mut hidden);
+        i = end.max(i + 1);
+    }
+    if hidden.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    hidden.sort_by_key(|r| r.start);
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut open: Option<Range<usize>> = None;
+    for r in hidden {
+        match &mut open {
+            Some(o) if r.start <= o.end => o.end = o.end.max(r.end),
+            _ => {
+                if let Some(o) = open.replace(r) {
+                    out.push_str(&text[copied..o.start]);
+                    out.push_str(SECRET);
+                    copied = o.end;
+                }
+            }
+        }
+    }
+    if let Some(o) = open {
+        out.push_str(&text[copied..o.start]);
+        out.push_str(SECRET);
+        copied = o.end;
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
+/// Where `needle` first is in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The byte after the web address beginning at byte `start` of `text`: up to white space, a
+/// control character, `<`, `>`, `"` or `` ` ``, without the punctuation after it that ends a
+/// sentence.
+fn address_end(text: &str, start: usize) -> usize {
+    let end = text[start..]
+        .char_indices()
+        .find(|(_, c)| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '`'))
+        .map_or(text.len(), |(at, _)| start + at);
+    let mut address = &text[start..end];
+    // (A closing bracket the address opened is its own: `[::1]`, a `[rahasia]` of its, a
+    // wiki's `(kota)`.)
+    let opened = |a: &str, open: char, close: char| {
+        a.chars().filter(|c| *c == open).count() > a.chars().filter(|c| *c == close).count()
+    };
+    while let Some(last) = address.chars().next_back() {
+        let before = &address[..address.len() - last.len_utf8()];
+        let ends_sentence = match last {
+            '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '*' | '~' => true,
+            ')' => !opened(before, '(', ')'),
+            ']' => !opened(before, '[', ']'),
+            '}' => !opened(before, '{', '}'),
+            _ => false,
+        };
+        if !ends_sentence {
+            break;
+        }
+        address = before;
+    }
+    start + address.len()
+}
+
+/// Hides the user and password of the authority beginning at byte `a` of an address ending
+/// at `end` (see the module's notes); an address inside a parameter's value (`nested`) ends
+/// its authority at a `&` too. The byte where the authority ends.
+fn userinfo(
+    bytes: &[u8],
+    a: usize,
+    end: usize,
+    nested: bool,
+    hidden: &mut Vec<Range<usize>>,
+) -> usize {
+    let ends = |b: &u8| matches!(b, b'/' | b'\\' | b'?' | b'#') || (nested && *b == b'&');
+    let authority_end = bytes[a..end].iter().position(ends).map_or(end, |p| a + p);
+    let authority = &bytes[a..authority_end];
+    if let Some(at) = authority.iter().rposition(|b| *b == b'@') {
+        if at > 0 {
+            hidden.push(a..a + at);
+        }
+        return authority_end;
+    }
+    // What is left before the query: where a user name or password cut the host short, its
+    // `@` is there.
+    let rest_end = bytes[authority_end..end]
+        .iter()
+        .position(|b| matches!(b, b'?' | b'#') || (nested && *b == b'&'))
+        .map_or(end, |p| authority_end + p);
+    let path = &bytes[authority_end..rest_end];
+    let port_from = authority
+        .iter()
+        .rposition(|b| *b == b']')
+        .map_or(0, |p| p + 1);
+    let bad_port = authority[port_from..]
+        .iter()
+        .rposition(|b| *b == b':')
+        .is_some_and(|c| {
+            !authority[port_from + c + 1..]
+                .iter()
+                .all(u8::is_ascii_digit)
+        });
+    let cut_at = if bad_port {
+        path.iter().rposition(|b| *b == b'@')
+    } else if !authority.starts_with(b"[") && !authority.contains(&b'.') {
+        // A host without a dot, and an `@` followed by what reads as a host (a dot, a port,
+        // a bracket) up to the path's next `/`, `\` or its end.
+        (0..path.len()).rev().find(|&p| {
+            path[p] == b'@' && {
+                let host = &path[p + 1..];
+                let host = &host[..host
+                    .iter()
+                    .position(|b| matches!(b, b'/' | b'\\'))
+                    .unwrap_or(host.len())];
+                host.contains(&b'.') || host.contains(&b':') || host.starts_with(b"[")
+            }
+        })
+    } else {
+        None
+    };
+    // (The host is then what follows the `@` up to the path: the last `@` before it ends
+    // the user and password, as in an authority read whole.)
+    let cut_at = cut_at.map(|p| {
+        let host = &path[p + 1..];
+        let host = &host[..host
+            .iter()
+            .position(|b| matches!(b, b'/' | b'\\'))
+            .unwrap_or(host.len())];
+        host.iter()
+            .rposition(|b| *b == b'@')
+            .map_or(p, |q| p + 1 + q)
+    });
+    match cut_at {
+        Some(p) => {
+            hidden.push(a..authority_end + p);
+            authority_end + p + 1
+        }
+        None => authority_end,
+    }
+}
+
+/// Hides the values of the parameters named as credentials in bytes `from..end` of an
+/// address (its path, query and fragment).
+fn parameters(bytes: &[u8], from: usize, end: usize, hidden: &mut Vec<Range<usize>>) {
+    let parts = |b: &u8| matches!(b, b'?' | b'&' | b'#' | b';');
+    // Each parameter: its name and its value.
+    let mut found: Vec<(&[u8], Range<usize>)> = Vec::new();
+    let mut k = from;
+    while k < end {
+        if !parts(&bytes[k]) {
+            k += 1;
+            continue;
+        }
+        let name_from = k + 1;
+        let next = bytes[name_from..end]
+            .iter()
+            .position(|b| parts(b) || *b == b'=')
+            .map_or(end, |p| name_from + p);
+        if next < end && bytes[next] == b'=' {
+            let value_end = bytes[next + 1..end]
+                .iter()
+                .position(parts)
+                .map_or(end, |p| next + 1 + p);
+            found.push((&bytes[name_from..next], next + 1..value_end));
+            k = value_end;
+        } else {
+            k = next;
+        }
+    }
+    let name = |n: &[u8]| compared(&String::from_utf8_lossy(n));
+    let oauth = found.iter().any(|(n, _)| name(n) == "state");
+    for (n, value) in found {
+        let secret = credential(&String::from_utf8_lossy(n)) || (oauth && name(n) == "code");
+        if secret && !value.is_empty() {
+            hidden.push(value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_in_a_query_are_hidden_and_the_rest_of_the_address_stays() {
+        for (text, want) in [
+            (
+                "https://x.example/a?token=abc123&id=5",
+                "https://x.example/a?token=[rahasia]&id=5",
+            ),
+            (
+                "cek https://x.example/a?id=5&access_token=eyJhbGciOi.x_y-z&page=2 ya",
+                "cek https://x.example/a?id=5&access_token=[rahasia]&page=2 ya",
+            ),
+            (
+                "https://maps.example/api?API_KEY=AIzaSy123&q=Jl.+Merdeka",
+                "https://maps.example/api?API_KEY=[rahasia]&q=Jl.+Merdeka",
+            ),
+            (
+                "https://s3.example/b/p1.jpg?X-Amz-Credential=AKIA%2F20240101&X-Amz-Expires=900&X-Amz-Signature=f00d",
+                "https://s3.example/b/p1.jpg?X-Amz-Credential=[rahasia]&X-Amz-Expires=900&X-Amz-Signature=[rahasia]",
+            ),
+            (
+                "https://x.blob.example/c/f.pdf?sv=2020-08-04&se=2024-02-01&sig=Ab%2Bc%3D",
+                "https://x.blob.example/c/f.pdf?sv=2020-08-04&se=2024-02-01&sig=[rahasia]",
+            ),
+            (
+                "http://app.example/login?user=budi&password=rahasia123&pwd=x&pass=y",
+                "http://app.example/login?user=budi&password=[rahasia]&pwd=[rahasia]&pass=[rahasia]",
+            ),
+            (
+                "https://x.example/cb#access_token=abc&token_type=bearer&expires_in=3600",
+                "https://x.example/cb#access_token=[rahasia]&token_type=[rahasia]&expires_in=3600",
+            ),
+            (
+                "https://x.example/#/cb?id_token=abc.def",
+                "https://x.example/#/cb?id_token=[rahasia]",
+            ),
+            (
+                "https://x.example/app;jsessionid=0A1B2C?x=1&PHPSESSID=9f&session=s&sid=q",
+                "https://x.example/app;jsessionid=[rahasia]?x=1&PHPSESSID=[rahasia]&session=[rahasia]&sid=[rahasia]",
+            ),
+            (
+                "https://x.example/a?%74oken=abc&api%5Fkey=k&apiKey=k2&x-api-key=k3&key=k4",
+                "https://x.example/a?%74oken=[rahasia]&api%5Fkey=[rahasia]&apiKey=[rahasia]&x-api-key=[rahasia]&key=[rahasia]",
+            ),
+            // An OAuth authorization response: its code, beside its state.
+            (
+                "https://x.example/cb?code=4/0AX&state=xyz",
+                "https://x.example/cb?code=[rahasia]&state=xyz",
+            ),
+            // Without `www.`'s scheme too, and in any letter case.
+            (
+                "buka WWW.x.example/a?Token=abc!",
+                "buka WWW.x.example/a?Token=[rahasia]!",
+            ),
+            // Ended by the sentence's punctuation, a bracket, a chat's bold.
+            (
+                "(https://x.example/a?token=abc). *https://x.example/?sig=s*",
+                "(https://x.example/a?token=[rahasia]). *https://x.example/?sig=[rahasia]*",
+            ),
+            // An address inside another's query.
+            (
+                "https://x.example/go?next=https://x.example/b?token=t%26u&id=1",
+                "https://x.example/go?next=https://x.example/b?token=[rahasia]&id=1",
+            ),
+        ] {
+            assert_eq!(credentials(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_user_and_password_before_the_host_are_hidden() {
+        for (text, want) in [
+            (
+                "https://user:pass@host.example/a?id=5",
+                "https://[rahasia]@host.example/a?id=5",
+            ),
+            (
+                "https://TOKEN@host.example",
+                "https://[rahasia]@host.example",
+            ),
+            (
+                "ftp://budi:s3cr@t@ftp.example:21/x",
+                "ftp://[rahasia]@ftp.example:21/x",
+            ),
+            ("http://u:p@[::1]:8080/x", "http://[rahasia]@[::1]:8080/x"),
+            // A password's `/` as written: the host cannot be `user` with the port `pa`.
+            (
+                "https://user:pa/ss@host.example/p1.jpg",
+                "https://[rahasia]@host.example/p1.jpg",
+            ),
+            // A user name's `/`: the host would be `AKIA`, without a dot.
+            (
+                "https://AKIA/EXAMPLE@bucket.example.org/p1.jpg",
+                "https://[rahasia]@bucket.example.org/p1.jpg",
+            ),
+            // An address inside another's query.
+            (
+                "https://x.example/go?to=https://u:p@h.example/x&id=1",
+                "https://x.example/go?to=https://[rahasia]@h.example/x&id=1",
+            ),
+        ] {
+            assert_eq!(credentials(text), want, "{text}");
+        }
+    }
+
+    /// Parameters and addresses that hold no credential stay as written (the module's
+    /// notes: `?id=5`, `?page=2`).
+    #[test]
+    fn what_grants_no_access_stays() {
+        for text in [
+            "https://x.example/a?id=5",
+            "https://x.example/a?page=2&q=banjir&sort=desc",
+            "https://x.example/lapor?keyword=jalan&ticket=112-3375&design=1&side=a&passenger=2",
+            "https://x.example/kode?code=51111",
+            "https://x.example/token/abc?x=1",
+            "https://x.example/uploads/warga@pekalongankota.go.id/p1.jpg",
+            "https://x.example/@pemkot.pekalongan/",
+            "https://x.example/p4@2x.jpg",
+            "http://localhost:8080/a?b=c",
+            "http://[::1]:8080/x",
+            "https://x.example/a?token=",
+            "https://x.example/a?token",
+            "token=abc tanpa alamat",
+            "surel siti@gmail.com dan www",
+            "jam 10:30 di Jl. Merdeka: banjir",
+            "https://",
+            "://x@y",
+            "https://@host.example/",
+        ] {
+            assert_eq!(credentials(text), text, "{text}");
+        }
+    }
+
+    /// Masking an address twice is masking it once; any text keeps its characters'
+    /// boundaries, and is left as written but for what is hidden.
+    #[test]
+    fn hidden_credentials_stay_hidden_and_no_text_panics() {
+        let once = credentials("https://u:p@h.example/a?token=t&id=1").into_owned();
+        assert_eq!(credentials(&once), once);
+        const PIECES: [&str; 16] = [
+            "https://", "www.", "?", "&", "#", ";", "=", "@", "token", "/", ":", "é", "𝐚", " ",
+            "[", "%7",
+        ];
+        let mut state = 0x5eed_u64;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..12 {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                text.push_str(PIECES[(state >> 33) as usize % PIECES.len()]);
+            }
+            let masked = credentials(&text);
+            let mut rest = text.as_str();
+            for kept in masked.split(SECRET) {
+                let at = rest.find(kept);
+                assert!(at.is_some(), "{text:?}: {masked:?}");
+                rest = &rest[at.unwrap_or_default() + kept.len()..];
+            }
+        }
+    }
+}
