@@ -1081,6 +1081,70 @@ async fn a_thread_some_of_whose_messages_were_deleted_is_updated_then_live_and_r
     }
 }
 
+/// Session 49: a message its sender edited changed its complaint's text, and the complaint
+/// kept its last message's `updated_at`, before the edit (as a deletion did before session
+/// 48), so that a reader of the changes since then did not see it. It is the time of the
+/// latest edit that changed the words; an edit that writes the words again, and one that does
+/// not count (a day after its message), change nothing. Live and rebuilt, on both stores.
+#[tokio::test]
+async fn a_thread_one_of_whose_messages_was_edited_is_updated_then_live_and_rebuilt() {
+    const T0: i64 = 1_709_254_800;
+    let edit = |id: &str, at: i64, of: &str, words: &str| {
+        json_body(vec![serde_json::json!({
+            "id": id, "timestamp": at.to_string(), "type": "edit",
+            "edit": {"original_message_id": of,
+                "message": {"type": "text", "text": {"body": words}}}})])
+    };
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        deliver(&engine, message_body("wamid.A", T0, "Lampu PJU mati")).await;
+        deliver(&engine, message_body("wamid.B", T0 + 60, "di Jl. Kenanga")).await;
+        let rows = || async {
+            ts.store
+                .query("SELECT body, updated_at FROM complaints")
+                .await
+                .unwrap()
+                .rows
+        };
+        let updated = |rows: &[Vec<serde_json::Value>]| {
+            rows[0][1]
+                .as_str()
+                .and_then(|t| t.parse::<chrono::DateTime<chrono::Utc>>().ok())
+        };
+        // The words written again, and an edit a day late: nothing changed.
+        deliver(
+            &engine,
+            edit("wamid.E0", T0 + 120, "wamid.B", "di Jl. Kenanga"),
+        )
+        .await;
+        deliver(&engine, edit("wamid.E1", T0 + 86_400 + 600, "wamid.A", "x")).await;
+        let live = rows().await;
+        assert_eq!(updated(&live), chrono::DateTime::from_timestamp(T0 + 60, 0));
+        // The words changed: the complaint changed then.
+        deliver(
+            &engine,
+            edit("wamid.E2", T0 + 300, "wamid.A", "Lampu PJU mati total"),
+        )
+        .await;
+        let live = rows().await;
+        assert_eq!(live.len(), 1, "{}: {live:?}", ts.label);
+        assert_eq!(
+            live[0][0],
+            serde_json::json!("Lampu PJU mati total\ndi Jl. Kenanga"),
+            "{}",
+            ts.label
+        );
+        assert_eq!(
+            updated(&live),
+            chrono::DateTime::from_timestamp(T0 + 300, 0),
+            "{}: {live:?}",
+            ts.label
+        );
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(rows().await, live, "{}", ts.label);
+    }
+}
+
 /// Session 49: a link's credentials in a WhatsApp message (a token in its query, a user and
 /// password before its host) reached `complaints` and `complaint_events` as written, opening
 /// what it leads to to whoever reads them. Hidden, the rest of each link kept, live and

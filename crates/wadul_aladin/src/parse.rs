@@ -260,6 +260,9 @@ struct Msg {
     /// When its sender first deleted it, if they did (see [`REVOKE_WITHIN`]): its words,
     /// caption and place are gone.
     deleted: Option<DateTime<Utc>>,
+    /// When the latest of its sender's edits that changed what it says came, if one did (see
+    /// [`EDIT_WITHIN`]): it says what its latest edit says.
+    edited: Option<DateTime<Utc>>,
 }
 
 /// Message types that say nothing of a complaint: a reaction (👍 to the city's answer), the
@@ -451,6 +454,7 @@ fn message(value: &serde_json::Value, i: usize, source: &str) -> Result<Msg, Fie
         edit_of,
         revokes,
         deleted: None,
+        edited: None,
     })
 }
 
@@ -1190,20 +1194,30 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
             m.location = None;
             continue;
         }
-        let latest = edits.get(&m.wamid).and_then(|list| {
+        // Its edits in the order they came (by time, then wamid): what it says after each,
+        // and when the last that changed it came (session 49: the complaint was changed then,
+        // as by a deletion; an edit writing its words again changes nothing).
+        let mut counted: Vec<&Edit> = edits.get(&m.wamid).map_or_else(Vec::new, |list| {
             list.iter()
                 .filter(|(at, _, _, by)| *by == m.sender && within(*at, m, EDIT_WITHIN))
-                .max_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)))
+                .collect()
         });
-        if let Some((_, _, text, _)) = latest {
-            match (&m.text, &m.attachment) {
+        counted.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        let mut says = (m.text.clone(), m.attachment.clone());
+        for (at, _, text, _) in counted {
+            let now = match (&m.text, &m.attachment) {
                 (None, Some(a)) => {
                     let kind = a.split(']').next().unwrap_or_default();
-                    m.attachment = Some(format!("{kind}] {text}").trim_end().to_string());
+                    (None, Some(format!("{kind}] {text}").trim_end().to_string()))
                 }
-                _ => m.text = Some(text.clone()),
+                _ => (Some(text.clone()), m.attachment.clone()),
+            };
+            if now != says {
+                says = now;
+                m.edited = Some(*at);
             }
         }
+        (m.text, m.attachment) = says;
     }
     // In a case's own group, a case that names its sender now is folded in the sender's.
     // In a sender's group, only the sender's cases: a payload linked under a key an older
@@ -1560,6 +1574,11 @@ fn complaint(
     // or all of them (review, session 47: a thread some of whose messages left kept its last
     // message's `updated_at`, before the change).
     if let Some(at) = messages.iter().filter_map(|m| m.deleted).max() {
+        updated_at = updated_at.max(at);
+    }
+    // So did an edit that changed a message's words, when the latest such edit came
+    // (session 49: it kept its last message's `updated_at`, before the change).
+    if let Some(at) = messages.iter().filter_map(|m| m.edited).max() {
         updated_at = updated_at.max(at);
     }
     // Every message of the thread deleted by its sender (a thread has one at least): when

@@ -1823,6 +1823,61 @@ fn an_edit_a_day_or_more_after_its_message_changes_nothing() {
     );
 }
 
+/// Session 49: an edit that changed what a message says changed its complaint's text, and
+/// the complaint kept its last message's `updated_at`, before the change. It is the time of
+/// the latest edit that changed a message's words (a caption's too; words edited and edited
+/// back changed at the second edit), whichever order the edits came in; an edit writing the
+/// same words changes nothing. The windowed fold at each payload agrees.
+#[test]
+fn an_edit_changing_a_message_s_words_changes_its_complaint_then() {
+    let thread = hook(
+        SENDER,
+        &[
+            ("wamid.A", T0, "lampu PJU mati"),
+            ("wamid.B", T0 + 60, "sudah 3 hari"),
+        ],
+    );
+    let same = edit_of("wamid.E0", T0 + 120, "wamid.A", "lampu PJU mati");
+    let f = fold(SENDER, &[thread.clone(), same.clone()]);
+    assert_eq!(f.complaints[0].updated_at.timestamp(), T0 + 60);
+    let there = edit_of("wamid.E1", T0 + 180, "wamid.A", "lampu PJU mati total");
+    let back = edit_of("wamid.E2", T0 + 240, "wamid.A", "lampu PJU mati");
+    let all = [back.clone(), thread.clone(), there.clone(), same.clone()];
+    let f = fold(SENDER, &all);
+    assert_eq!(
+        f.complaints[0].body.as_deref(),
+        Some("lampu PJU mati\nsudah 3 hari")
+    );
+    assert_eq!(f.complaints[0].updated_at.timestamp(), T0 + 240);
+    let f = fold(SENDER, &[thread.clone(), there.clone()]);
+    assert_eq!(f.complaints[0].updated_at.timestamp(), T0 + 180);
+    for i in 0..all.len() {
+        let mut all = all.clone();
+        all[i].source_ref = "fresh".into();
+        windowed_as_whole(&all, &all[i]);
+    }
+    // A caption.
+    let photo = about(
+        "wamid.P",
+        T0,
+        "image",
+        serde_json::json!({"id": "m1", "caption": "got tersumbat"}),
+    );
+    let caption = about(
+        "wamid.E4",
+        T0 + 600,
+        "edit",
+        serde_json::json!({"original_message_id": "wamid.P", "message":
+            {"type": "image", "image": {"caption": "got tersumbat di Jl. Hayam Wuruk"}}}),
+    );
+    let c = &fold(SENDER, &[photo, caption]).complaints[0];
+    assert_eq!(
+        c.body.as_deref(),
+        Some("[image] got tersumbat di Jl. Hayam Wuruk")
+    );
+    assert_eq!(c.updated_at.timestamp(), T0 + 600);
+}
+
 /// Hunt (session 46): a message its sender deleted (`revoke`, up to two days after it, the
 /// platform's revoke webhook) kept its words in the complaint's text and history: a citizen
 /// who took back what they wrote (a number, an address, a name, a word sent by mistake) is owed
