@@ -1833,3 +1833,49 @@ async fn a_delivery_is_archived_received_to_the_microsecond_on_both_stores() {
         );
     }
 }
+
+/// Session 49 (found by a randomized check of live against rebuilt, seed 192): a backfill item whose
+/// `updated_at` is no time was quarantined naming it; a webhook's copy of the same version
+/// received two days before its `created_at` came next, and the item, judged by that earlier
+/// receipt, failed first on its `created_at`. Its entry named both (the failure met before
+/// carried on, as if the item had been read in part), where a rebuild names the
+/// `created_at` alone: an item each of whose groups a fold reads is read whole. Live and
+/// rebuilt alike, on both stores.
+#[tokio::test]
+async fn an_item_s_entry_says_what_a_rebuild_says_once_an_earlier_copy_came_on_both_stores() {
+    let item = report_version("r-1", 1, "submitted", "not a time");
+    let (connector, server) = page_of(std::slice::from_ref(&item)).await;
+    let spec = aduan_app::registry::specs()["smart_city"];
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        engine.sync(&connector, &NoProgress).await.unwrap();
+        let raw = aduan_core::RawRecord {
+            source_ref: "/webhooks/smart-city#delivery=d1;event=report.created".into(),
+            external_id: Some("r-1".into()),
+            received_at: "2024-01-30T03:04:05Z".parse().expect("a time"),
+            payload: format!(r#"{{"event":"report.created","report":{item}}}"#).into_bytes(),
+        };
+        assert!(engine.receive("smart_city", raw, None).await.unwrap());
+        engine.drain_inbox(&spec).await.unwrap().unwrap();
+        let entries = "SELECT record, field, reason FROM quarantine WHERE resolved_at IS NULL \
+            ORDER BY 1, 2, 3";
+        let live = ts.store.query(entries).await.unwrap().rows;
+        let item_s = live
+            .iter()
+            .find(|e| e[1] == serde_json::json!("created_at"))
+            .map(|e| e[2].to_string());
+        assert!(
+            item_s.as_deref().is_some_and(|r| !r.contains("updated_at")),
+            "{}: {live:?}",
+            ts.label
+        );
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(
+            ts.store.query(entries).await.unwrap().rows,
+            live,
+            "{}: rebuilt",
+            ts.label
+        );
+    }
+    server.abort();
+}

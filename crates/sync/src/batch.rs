@@ -203,6 +203,10 @@ struct Collected {
     stand_ins: HashSet<String>,
     /// A row serialised for its hash (see `keep`), kept for the next.
     scratch: Vec<u8>,
+    /// Payloads a fold read that the batch did not bring, each read under every group it
+    /// falls in (a Pantau Pekalongan payload is one report's): what failed in them is all
+    /// that fails, as a rebuild finds it (see `with_other_parts`).
+    read_whole: HashSet<Vec<u8>>,
 }
 
 /// One version of a complaint the batch met, in the batch's order: decided against what is
@@ -767,14 +771,19 @@ pub(crate) async fn process(
     }
     let (mut quarantine, left) =
         without_dismissed(store, channel, std::mem::take(&mut out.quarantine)).await?;
-    // (A rebuild's entries are its own: the live ones say what the rules read before.)
+    // (A rebuild's entries are its own: the live ones say what the rules read before.) A
+    // payload the batch did not bring but read under each of its groups is read whole too
+    // (session 49: a Pantau Pekalongan item's entry, naming a date not read when it was first
+    // read, went on naming it beside the failure a later copy's earlier receipt made of it,
+    // where a rebuild, whose reading stops at its first failure, named the later alone).
+    let read_whole = std::mem::take(&mut out.read_whole);
     with_other_parts(store, channel, &mut quarantine, |hash| {
-        !input.rebuild && folding && !brought.contains(hash)
+        !input.rebuild && folding && !brought.contains(hash) && !read_whole.contains(hash)
     })
     .await?;
     out.quarantine = quarantine;
     let dismissed = closable(store, channel, left, |hash| {
-        !folding || brought.contains(hash)
+        !folding || brought.contains(hash) || read_whole.contains(hash)
     })
     .await?;
     let job = Job {
@@ -1210,6 +1219,13 @@ async fn fold_groups(
                 // Counted when the payload is new to this batch and linked to this group (a
                 // version of a record from another group is counted in its own).
                 let counted = fresh_from.contains(&i) && own[i];
+                // An older payload each of whose groups this batch folds is read whole.
+                if !batch.contains(hash.as_slice())
+                    && (fold.keys)(member)
+                        .is_ok_and(|keys| keys.iter().all(|k| touched.contains_key(k.as_str())))
+                {
+                    out.read_whole.insert(hash.clone());
+                }
                 out.quarantine(channel, member, hash, e, counted.then_some(&mut *counts));
             }
             for source in &folded.complaints {
@@ -1346,6 +1362,7 @@ async fn decide(
         mut claims,
         stand_ins,
         scratch: _,
+        read_whole: _,
     } = out;
     // A stand-in a complaint took the place of (in this batch, in one before it, or in
     // the store) is not stored: read before the complaint or after it, the call is one.
