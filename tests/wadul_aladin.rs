@@ -1921,6 +1921,75 @@ fn two_senders_body(messages: &[(&str, &str, &str)]) -> aduan_core::RawRecord {
     }
 }
 
+/// Review of session 49: a body whose two senders' messages fail, read again when both
+/// senders write in one body, the first near it (its run is read, the body with it) and the
+/// second days later (a run of its own is read, without the body): the open entry named the
+/// first sender's failure alone, as if the body had been read for both, where a rebuild,
+/// reading it whole, names both.
+#[tokio::test]
+async fn a_body_read_for_one_sender_only_keeps_the_other_senders_failure_when_both_write() {
+    for ts in all_stores().await {
+        let now = chrono::Utc::now().timestamp();
+        let t0 = now - 10 * 86_400;
+        let engine = engine(&ts);
+        let (a, b) = ("6281234567890", "6281234567891");
+        // (A message without its wamid fails; its time is read, so the body has a run.)
+        let at = t0.to_string();
+        deliver(
+            &engine,
+            two_senders_body(&[
+                (a, "wamid.A1", &at),
+                (a, "", &at),
+                (b, "wamid.B1", &at),
+                (b, "", &at),
+            ]),
+        )
+        .await;
+        let open = ts.store.quarantine_open_ids().await.unwrap();
+        assert_eq!(open.len(), 1, "{}", ts.label);
+        let whole = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        let named =
+            |e: &aduan_store::QuarantineEntry| format!("{} {} {}", e.record, e.field, e.reason);
+        assert!(
+            named(&whole).contains("messages[1]") && named(&whole).contains("messages[3]"),
+            "{}: {}",
+            ts.label,
+            named(&whole)
+        );
+        deliver(
+            &engine,
+            two_senders_body(&[
+                (a, "wamid.A2", &(t0 + 60).to_string()),
+                (b, "wamid.B2", &now.to_string()),
+            ]),
+        )
+        .await;
+        let open = ts.store.quarantine_open_ids().await.unwrap();
+        assert_eq!(open.len(), 1, "{}", ts.label);
+        let after = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        assert!(
+            named(&after).contains("messages[1]") && named(&after).contains("messages[3]"),
+            "{}: a failure no longer named: {}",
+            ts.label,
+            named(&after)
+        );
+        // As a rebuild, reading the body whole, says.
+        engine
+            .renormalise(&parsers(), &aduan_sync::NoProgress)
+            .await
+            .unwrap();
+        let open = ts.store.quarantine_open_ids().await.unwrap();
+        assert_eq!(open.len(), 1, "{}", ts.label);
+        let rebuilt = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        assert_eq!(
+            (rebuilt.quarantine_id, named(&rebuilt)),
+            (after.quarantine_id, named(&after)),
+            "{}: rebuilt",
+            ts.label
+        );
+    }
+}
+
 /// Review (session 44): a body holding two senders' messages that both fail is one
 /// quarantine entry whose reason names both failures. Dismissed, it must stay dismissed when
 /// either sender's next message makes its thread be read again (that reading meets only the

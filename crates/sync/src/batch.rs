@@ -1134,6 +1134,17 @@ async fn fold_groups(
         }
     }
     let batch: HashSet<&[u8]> = fresh.iter().map(|(_, h)| h.as_slice()).collect();
+    // The groups each older payload is read under: a group touched may be read in part, its
+    // runs the batch's payloads fall in, without it (review, session 49).
+    let mut read_under: HashMap<Vec<u8>, HashSet<String>> = HashMap::default();
+    for (key, m) in &built {
+        for hash in m.hashes.iter().filter(|h| !batch.contains(h.as_slice())) {
+            read_under
+                .entry(hash.clone())
+                .or_default()
+                .insert((*key).to_string());
+        }
+    }
     let keys: Vec<&str> = built.keys().copied().collect();
     // (Folding and normalising: CPU work, see `cpu`.)
     cpu(|| {
@@ -1219,10 +1230,15 @@ async fn fold_groups(
                 // Counted when the payload is new to this batch and linked to this group (a
                 // version of a record from another group is counted in its own).
                 let counted = fresh_from.contains(&i) && own[i];
-                // An older payload each of whose groups this batch folds is read whole.
+                // An older payload read under each of its groups is read whole (not one of a
+                // group touched but read in part without it: review, session 49, a WhatsApp
+                // body's entry lost one sender's failure when that sender wrote days later).
+                let read = read_under.get(hash.as_slice());
                 if !batch.contains(hash.as_slice())
-                    && (fold.keys)(member)
-                        .is_ok_and(|keys| keys.iter().all(|k| touched.contains_key(k.as_str())))
+                    && (fold.keys)(member).is_ok_and(|keys| {
+                        keys.iter()
+                            .all(|k| read.is_some_and(|under| under.contains(k.as_str())))
+                    })
                 {
                     out.read_whole.insert(hash.clone());
                 }
