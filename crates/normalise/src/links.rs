@@ -173,11 +173,13 @@ pub fn credentials(text: &str) -> Cow<'_, str> {
                 .map_or(end, |p| start + p),
         };
         // Addresses written inside this one (in a parameter's value): their users too.
-        let mut k = authority_end;
-        while let Some(p) = find(&bytes[k..end], b"://") {
-            let a = k + p + 3;
-            userinfo(bytes, a, end, true, &mut hidden);
-            k = a;
+        // Each read up to the next one's `://` (review, session 49: each read to the end of
+        // the outer address, thousands of them took seconds).
+        let mut next = find(&bytes[authority_end..end], b"://").map(|p| authority_end + p);
+        while let Some(at) = next {
+            let a = at + 3;
+            next = find(&bytes[a..end], b"://").map(|p| a + p);
+            userinfo(bytes, a, next.unwrap_or(end), true, &mut hidden);
         }
         parameters(bytes, authority_end, end, &mut hidden);
         i = end.max(i + 1);
@@ -225,21 +227,32 @@ fn address_end(text: &str, start: usize) -> usize {
         .map_or(text.len(), |(at, _)| start + at);
     let mut address = &text[start..end];
     // (A closing bracket the address opened is its own: `[::1]`, a `[rahasia]` of its, a
-    // wiki's `(kota)`.)
-    let opened = |a: &str, open: char, close: char| {
-        a.chars().filter(|c| *c == open).count() > a.chars().filter(|c| *c == close).count()
-    };
+    // wiki's `(kota)`.) Each bracket's opening and closing ones in the address, counted once
+    // and kept as its end moves back (review, session 49: counted again at each, a link
+    // followed by thousands of `)` took minutes).
+    const BRACKETS: [(u8, u8); 3] = [(b'(', b')'), (b'[', b']'), (b'{', b'}')];
+    let mut counts = [(0usize, 0usize); 3];
+    for b in address.bytes() {
+        for (k, (open, close)) in BRACKETS.iter().enumerate() {
+            counts[k].0 += usize::from(b == *open);
+            counts[k].1 += usize::from(b == *close);
+        }
+    }
     while let Some(last) = address.chars().next_back() {
         let before = &address[..address.len() - last.len_utf8()];
+        let bracket = BRACKETS
+            .iter()
+            .position(|(_, close)| char::from(*close) == last);
         let ends_sentence = match last {
             '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '*' | '~' => true,
-            ')' => !opened(before, '(', ')'),
-            ']' => !opened(before, '[', ']'),
-            '}' => !opened(before, '{', '}'),
-            _ => false,
+            // Not opened before it: no more opening ones than closing ones before it.
+            _ => bracket.is_some_and(|k| counts[k].0 < counts[k].1),
         };
         if !ends_sentence {
             break;
+        }
+        if let Some(k) = bracket {
+            counts[k].1 -= 1;
         }
         address = before;
     }
@@ -289,15 +302,21 @@ fn userinfo(
     } else if !authority.starts_with(b"[") && !authority.contains(&b'.') {
         // A host without a dot, and an `@` followed by what reads as a host (a dot, a port,
         // a bracket) up to the path's next `/`, `\` or its end.
+        // (Read from the end once, what follows each `@` up to that `/` known as it is
+        // passed: review, session 49, read again at each `@`, a path of thousands took
+        // seconds.)
+        let mut hostlike = false;
         (0..path.len()).rev().find(|&p| {
-            path[p] == b'@' && {
-                let host = &path[p + 1..];
-                let host = &host[..host
-                    .iter()
-                    .position(|b| matches!(b, b'/' | b'\\'))
-                    .unwrap_or(host.len())];
-                host.contains(&b'.') || host.contains(&b':') || host.starts_with(b"[")
+            let b = path[p];
+            if b == b'@' && (hostlike || path.get(p + 1) == Some(&b'[')) {
+                return true;
             }
+            match b {
+                b'/' | b'\\' => hostlike = false,
+                b'.' | b':' => hostlike = true,
+                _ => {}
+            }
+            false
         })
     } else {
         None
@@ -494,6 +513,35 @@ mod tests {
             "https://@host.example/",
         ] {
             assert_eq!(credentials(text), text, "{text}");
+        }
+    }
+
+    /// Review, session 49: the normaliser runs this on every text, at every rebuild. A link
+    /// followed by many closing brackets, a path of many `@`, an address holding many
+    /// addresses were each read again for every one of them (minutes for the texts below, at
+    /// each rebuild); each is read once.
+    #[test]
+    fn long_texts_are_read_once() {
+        const N: usize = 100_000;
+        for (text, want) in [
+            (
+                format!("https://x.example/a?token=t{}", ")".repeat(N)),
+                format!("https://x.example/a?token=[rahasia]{}", ")".repeat(N)),
+            ),
+            (
+                format!("https://x.example/a?sig=s{}", "]".repeat(N)),
+                format!("https://x.example/a?sig=[rahasia]{}", "]".repeat(N)),
+            ),
+            (
+                format!("http://x/{}?token=t", "@".repeat(N)),
+                format!("http://x/{}?token=[rahasia]", "@".repeat(N)),
+            ),
+            (
+                format!("https://x.example/{}?key=k", "a://b/".repeat(N / 6)),
+                format!("https://x.example/{}?key=[rahasia]", "a://b/".repeat(N / 6)),
+            ),
+        ] {
+            assert_eq!(credentials(&text), want);
         }
     }
 
