@@ -6,7 +6,8 @@
 //! An address is a run of characters up to white space (or `<`, `>`, `"`, `` ` ``, a control
 //! character) that begins with a scheme and `://` (`https://`, `http://`, `ftp://`, any other)
 //! or with `www.`, without the punctuation that ends the sentence around it (`.`, `,`, `;`,
-//! `:`, `!`, `?`, quotes, closing brackets, `*` and `~` of a chat's formatting). In it:
+//! `:`, `!`, `?`, quotes, closing brackets, `*` and `~` of a chat's formatting, and any
+//! character beyond ASCII that is no letter or digit: `”`, `…`, an emoji). In it:
 //! - the user name and password before the host, `https://[rahasia]@host/…` (the user name alone
 //!   may be the token itself, `https://TOKEN@host`): what stands before the last `@` before the
 //!   host ends (at `/`, `\`, `?` or `#`); or, where what is left as the host cannot be one (a
@@ -245,6 +246,9 @@ fn address_end(text: &str, start: usize) -> usize {
             .position(|(_, close)| char::from(*close) == last);
         let ends_sentence = match last {
             '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '*' | '~' => true,
+            // A quote, an ellipsis, an emoji, a full stop of another script: no part of an
+            // address as a user writes it (an IDN's letters and digits are).
+            c if !c.is_ascii() && !c.is_alphanumeric() => true,
             // Not opened before it: no more opening ones than closing ones before it.
             _ => bracket.is_some_and(|k| counts[k].0 < counts[k].1),
         };
@@ -441,6 +445,14 @@ mod tests {
             (
                 "(https://x.example/a?token=abc). *https://x.example/?sig=s*",
                 "(https://x.example/a?token=[rahasia]). *https://x.example/?sig=[rahasia]*",
+            ),
+            // Ended by a quote, an ellipsis, an emoji or a full stop of another script
+            // written after it (review, session 49: they were hidden with the value).
+            (
+                "\u{201c}https://x.example/a?token=abc\u{201d} lalu https://x.example/b?sig=s\u{2026} \
+                 https://x.example/c?key=k\u{1f64f}\u{1f64f} https://x.example/d?pwd=p\u{3002}",
+                "\u{201c}https://x.example/a?token=[rahasia]\u{201d} lalu https://x.example/b?sig=[rahasia]\u{2026} \
+                 https://x.example/c?key=[rahasia]\u{1f64f}\u{1f64f} https://x.example/d?pwd=[rahasia]\u{3002}",
             ),
             // An address inside another's query.
             (
