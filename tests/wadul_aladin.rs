@@ -1180,8 +1180,8 @@ async fn a_link_s_credentials_in_a_message_never_reach_the_tables_on_both_stores
         assert_eq!(
             live.0,
             [[serde_json::json!(
-                "Jalan rusak, foto https://x.example/a?token=[rahasia]&id=5\n\
-                 dan https://[rahasia]@drive.example/f/1?page=2."
+                "Jalan rusak, foto https://x.example/a?token=[kredensial]&id=5\n\
+                 dan https://[kredensial]@drive.example/f/1?page=2."
             )]],
             "{}",
             ts.label

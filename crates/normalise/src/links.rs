@@ -8,7 +8,7 @@
 //! or with `www.`, without the punctuation that ends the sentence around it (`.`, `,`, `;`,
 //! `:`, `!`, `?`, quotes, closing brackets, `*` and `~` of a chat's formatting, and any
 //! character beyond ASCII that is no letter or digit: `”`, `…`, an emoji). In it:
-//! - the user name and password before the host, `https://[rahasia]@host/…` (the user name alone
+//! - the user name and password before the host, `https://[kredensial]@host/…` (the user name alone
 //!   may be the token itself, `https://TOKEN@host`): what stands before the last `@` before the
 //!   host ends (at `/`, `\`, `?` or `#`); or, where what is left as the host cannot be one (a
 //!   port that is no number, `user:pa/ss@host`, a password's `/` written as is) or is one
@@ -32,11 +32,11 @@
 //! # use aduan_normalise::links::credentials;
 //! assert_eq!(
 //!     credentials("lihat https://x.example/a?token=abc123&id=5."),
-//!     "lihat https://x.example/a?token=[rahasia]&id=5."
+//!     "lihat https://x.example/a?token=[kredensial]&id=5."
 //! );
 //! assert_eq!(
 //!     credentials("https://user:pass@host.example/p"),
-//!     "https://[rahasia]@host.example/p"
+//!     "https://[kredensial]@host.example/p"
 //! );
 //! ```
 
@@ -45,7 +45,7 @@ use std::ops::Range;
 
 /// What stands where a credential of a web address was (its user and password, or the value
 /// of a parameter named as one).
-pub const SECRET: &str = "[rahasia]";
+pub const SECRET: &str = "[kredensial]";
 
 /// Parameter names (as compared: lower case, ASCII letters and digits) that are credentials
 /// whole: short ones that would name other things inside a longer name (`key` of `keyword`,
@@ -227,7 +227,7 @@ fn address_end(text: &str, start: usize) -> usize {
         .find(|(_, c)| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '`'))
         .map_or(text.len(), |(at, _)| start + at);
     let mut address = &text[start..end];
-    // (A closing bracket the address opened is its own: `[::1]`, a `[rahasia]` of its, a
+    // (A closing bracket the address opened is its own: `[::1]`, a `[kredensial]` of its, a
     // wiki's `(kota)`.) Each bracket's opening and closing ones in the address, counted once
     // and kept as its end moves back (review, session 49: counted again at each, a link
     // followed by thousands of `)` took minutes).
@@ -393,71 +393,71 @@ mod tests {
         for (text, want) in [
             (
                 "https://x.example/a?token=abc123&id=5",
-                "https://x.example/a?token=[rahasia]&id=5",
+                "https://x.example/a?token=[kredensial]&id=5",
             ),
             (
                 "cek https://x.example/a?id=5&access_token=eyJhbGciOi.x_y-z&page=2 ya",
-                "cek https://x.example/a?id=5&access_token=[rahasia]&page=2 ya",
+                "cek https://x.example/a?id=5&access_token=[kredensial]&page=2 ya",
             ),
             (
                 "https://maps.example/api?API_KEY=AIzaSy123&q=Jl.+Merdeka",
-                "https://maps.example/api?API_KEY=[rahasia]&q=Jl.+Merdeka",
+                "https://maps.example/api?API_KEY=[kredensial]&q=Jl.+Merdeka",
             ),
             (
                 "https://s3.example/b/p1.jpg?X-Amz-Credential=AKIA%2F20240101&X-Amz-Expires=900&X-Amz-Signature=f00d",
-                "https://s3.example/b/p1.jpg?X-Amz-Credential=[rahasia]&X-Amz-Expires=900&X-Amz-Signature=[rahasia]",
+                "https://s3.example/b/p1.jpg?X-Amz-Credential=[kredensial]&X-Amz-Expires=900&X-Amz-Signature=[kredensial]",
             ),
             (
                 "https://x.blob.example/c/f.pdf?sv=2020-08-04&se=2024-02-01&sig=Ab%2Bc%3D",
-                "https://x.blob.example/c/f.pdf?sv=2020-08-04&se=2024-02-01&sig=[rahasia]",
+                "https://x.blob.example/c/f.pdf?sv=2020-08-04&se=2024-02-01&sig=[kredensial]",
             ),
             (
                 "http://app.example/login?user=budi&password=rahasia123&pwd=x&pass=y",
-                "http://app.example/login?user=budi&password=[rahasia]&pwd=[rahasia]&pass=[rahasia]",
+                "http://app.example/login?user=budi&password=[kredensial]&pwd=[kredensial]&pass=[kredensial]",
             ),
             (
                 "https://x.example/cb#access_token=abc&token_type=bearer&expires_in=3600",
-                "https://x.example/cb#access_token=[rahasia]&token_type=[rahasia]&expires_in=3600",
+                "https://x.example/cb#access_token=[kredensial]&token_type=[kredensial]&expires_in=3600",
             ),
             (
                 "https://x.example/#/cb?id_token=abc.def",
-                "https://x.example/#/cb?id_token=[rahasia]",
+                "https://x.example/#/cb?id_token=[kredensial]",
             ),
             (
                 "https://x.example/app;jsessionid=0A1B2C?x=1&PHPSESSID=9f&session=s&sid=q",
-                "https://x.example/app;jsessionid=[rahasia]?x=1&PHPSESSID=[rahasia]&session=[rahasia]&sid=[rahasia]",
+                "https://x.example/app;jsessionid=[kredensial]?x=1&PHPSESSID=[kredensial]&session=[kredensial]&sid=[kredensial]",
             ),
             (
                 "https://x.example/a?%74oken=abc&api%5Fkey=k&apiKey=k2&x-api-key=k3&key=k4",
-                "https://x.example/a?%74oken=[rahasia]&api%5Fkey=[rahasia]&apiKey=[rahasia]&x-api-key=[rahasia]&key=[rahasia]",
+                "https://x.example/a?%74oken=[kredensial]&api%5Fkey=[kredensial]&apiKey=[kredensial]&x-api-key=[kredensial]&key=[kredensial]",
             ),
             // An OAuth authorization response: its code, beside its state.
             (
                 "https://x.example/cb?code=4/0AX&state=xyz",
-                "https://x.example/cb?code=[rahasia]&state=xyz",
+                "https://x.example/cb?code=[kredensial]&state=xyz",
             ),
             // Without `www.`'s scheme too, and in any letter case.
             (
                 "buka WWW.x.example/a?Token=abc!",
-                "buka WWW.x.example/a?Token=[rahasia]!",
+                "buka WWW.x.example/a?Token=[kredensial]!",
             ),
             // Ended by the sentence's punctuation, a bracket, a chat's bold.
             (
                 "(https://x.example/a?token=abc). *https://x.example/?sig=s*",
-                "(https://x.example/a?token=[rahasia]). *https://x.example/?sig=[rahasia]*",
+                "(https://x.example/a?token=[kredensial]). *https://x.example/?sig=[kredensial]*",
             ),
             // Ended by a quote, an ellipsis, an emoji or a full stop of another script
             // written after it (review, session 49: they were hidden with the value).
             (
                 "\u{201c}https://x.example/a?token=abc\u{201d} lalu https://x.example/b?sig=s\u{2026} \
                  https://x.example/c?key=k\u{1f64f}\u{1f64f} https://x.example/d?pwd=p\u{3002}",
-                "\u{201c}https://x.example/a?token=[rahasia]\u{201d} lalu https://x.example/b?sig=[rahasia]\u{2026} \
-                 https://x.example/c?key=[rahasia]\u{1f64f}\u{1f64f} https://x.example/d?pwd=[rahasia]\u{3002}",
+                "\u{201c}https://x.example/a?token=[kredensial]\u{201d} lalu https://x.example/b?sig=[kredensial]\u{2026} \
+                 https://x.example/c?key=[kredensial]\u{1f64f}\u{1f64f} https://x.example/d?pwd=[kredensial]\u{3002}",
             ),
             // An address inside another's query.
             (
                 "https://x.example/go?next=https://x.example/b?token=t%26u&id=1",
-                "https://x.example/go?next=https://x.example/b?token=[rahasia]&id=1",
+                "https://x.example/go?next=https://x.example/b?token=[kredensial]&id=1",
             ),
         ] {
             assert_eq!(credentials(text), want, "{text}");
@@ -469,31 +469,34 @@ mod tests {
         for (text, want) in [
             (
                 "https://user:pass@host.example/a?id=5",
-                "https://[rahasia]@host.example/a?id=5",
+                "https://[kredensial]@host.example/a?id=5",
             ),
             (
                 "https://TOKEN@host.example",
-                "https://[rahasia]@host.example",
+                "https://[kredensial]@host.example",
             ),
             (
                 "ftp://budi:s3cr@t@ftp.example:21/x",
-                "ftp://[rahasia]@ftp.example:21/x",
+                "ftp://[kredensial]@ftp.example:21/x",
             ),
-            ("http://u:p@[::1]:8080/x", "http://[rahasia]@[::1]:8080/x"),
+            (
+                "http://u:p@[::1]:8080/x",
+                "http://[kredensial]@[::1]:8080/x",
+            ),
             // A password's `/` as written: the host cannot be `user` with the port `pa`.
             (
                 "https://user:pa/ss@host.example/p1.jpg",
-                "https://[rahasia]@host.example/p1.jpg",
+                "https://[kredensial]@host.example/p1.jpg",
             ),
             // A user name's `/`: the host would be `AKIA`, without a dot.
             (
                 "https://AKIA/EXAMPLE@bucket.example.org/p1.jpg",
-                "https://[rahasia]@bucket.example.org/p1.jpg",
+                "https://[kredensial]@bucket.example.org/p1.jpg",
             ),
             // An address inside another's query.
             (
                 "https://x.example/go?to=https://u:p@h.example/x&id=1",
-                "https://x.example/go?to=https://[rahasia]@h.example/x&id=1",
+                "https://x.example/go?to=https://[kredensial]@h.example/x&id=1",
             ),
         ] {
             assert_eq!(credentials(text), want, "{text}");
@@ -538,19 +541,22 @@ mod tests {
         for (text, want) in [
             (
                 format!("https://x.example/a?token=t{}", ")".repeat(N)),
-                format!("https://x.example/a?token=[rahasia]{}", ")".repeat(N)),
+                format!("https://x.example/a?token=[kredensial]{}", ")".repeat(N)),
             ),
             (
                 format!("https://x.example/a?sig=s{}", "]".repeat(N)),
-                format!("https://x.example/a?sig=[rahasia]{}", "]".repeat(N)),
+                format!("https://x.example/a?sig=[kredensial]{}", "]".repeat(N)),
             ),
             (
                 format!("http://x/{}?token=t", "@".repeat(N)),
-                format!("http://x/{}?token=[rahasia]", "@".repeat(N)),
+                format!("http://x/{}?token=[kredensial]", "@".repeat(N)),
             ),
             (
                 format!("https://x.example/{}?key=k", "a://b/".repeat(N / 6)),
-                format!("https://x.example/{}?key=[rahasia]", "a://b/".repeat(N / 6)),
+                format!(
+                    "https://x.example/{}?key=[kredensial]",
+                    "a://b/".repeat(N / 6)
+                ),
             ),
         ] {
             assert_eq!(credentials(&text), want);

@@ -692,20 +692,20 @@ fn credentials_of_links_in_texts_are_hidden_and_the_rest_of_each_link_stays() {
     }
     assert_eq!(
         out.complaint.title,
-        "Lihat https://x.example/a?token=[rahasia]&id=5"
+        "Lihat https://x.example/a?token=[kredensial]&id=5"
     );
     assert_eq!(
         out.complaint.body,
-        "Foto: https://[rahasia]@host.example/p1.jpg dan \
-         https://cdn.example/p2.jpg?X-Amz-Signature=[rahasia]&page=2."
+        "Foto: https://[kredensial]@host.example/p1.jpg dan \
+         https://cdn.example/p2.jpg?X-Amz-Signature=[kredensial]&page=2."
     );
     assert_eq!(
         out.complaint.address.as_deref(),
-        Some("Jl. Sriwijaya (peta www.maps.example/?q=x&key=[rahasia])")
+        Some("Jl. Sriwijaya (peta www.maps.example/?q=x&key=[kredensial])")
     );
     assert_eq!(
         out.events.last().and_then(|e| e.body.as_deref()),
-        Some("masuk https://app.example/cb#access_token=[rahasia]&state=1")
+        Some("masuk https://app.example/cb#access_token=[kredensial]&state=1")
     );
 }
 
