@@ -290,8 +290,15 @@ pub struct Tables<'a> {
 /// (2026-12-07); 24, a Pantau Pekalongan photo address whose user name holds a `/` not shown
 /// (counted), a version of its report judged late-dated by when Aduan first had it, whichever
 /// way each copy came, and a WhatsApp thread some of whose messages its sender deleted
-/// changed (`updated_at`) when the latest such deletion came (2026-12-07).
-pub const RULES: u32 = 24;
+/// changed (`updated_at`) when the latest such deletion came (2026-12-07); 25, a link's
+/// credentials in a complaint's texts hidden wherever a reporter's contacts are (its user and
+/// password before the host, and the value of a parameter named as a credential, `token`,
+/// `key`, `sig`, `X-Amz-Signature`, …, become `[kredensial]`; `https://user:pass@host` was read
+/// as an e-mail address, its user name shown), a link ending before a quote, an ellipsis or an
+/// emoji written after it, and a WhatsApp thread one of whose messages its sender edited
+/// changed (`updated_at`) when the latest edit that changed a message's words came
+/// (2026-12-07).
+pub const RULES: u32 = 25;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
 /// identity (see [`Normaliser::stored_external_id`]).
