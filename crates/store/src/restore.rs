@@ -441,11 +441,18 @@ async fn fold_and_check_unused(store: &Path, refuse: &dyn Fn(String) -> Error) -
     let mut other = None;
     let mut in_this = None;
     let mut other_checks = 0;
+    // This process's own lock, seen at the last look: what holds the store when no other
+    // process does, though a store of this process left unclosed on a file of the same
+    // identity had this process wait (integration of session 49: a test's temporary file
+    // took the inode of another test's store dropped unclosed, and the restore, after its
+    // wait, named another process where only its own connection held the store).
+    let mut own_seen = false;
     for _ in 0..STRAGGLER_CHECKS {
         if !with_suffix(store, "-wal").exists() || folded.is_err() {
             break;
         }
         let holders = lock_holders(&with_suffix(store, "-shm"));
+        own_seen = holders.is_some_and(|h| h.own);
         other = holders.and_then(|h| h.other);
         if other.is_some() {
             other_checks += 1;
@@ -466,6 +473,9 @@ async fn fold_and_check_unused(store: &Path, refuse: &dyn Fn(String) -> Error) -
         };
     }
     if with_suffix(store, "-wal").exists() {
+        if other.is_none() && in_this.is_none() && own_seen {
+            in_this = Some("a connection of its own, or of a store it left unclosed");
+        }
         return Err(refuse(match folded {
             Ok(_) if other.is_none() && in_this.is_some() => format!(
                 "{shown} is open in this process ({}): close it before restoring it, or \
@@ -742,6 +752,31 @@ mod tests {
         );
         // The other process goes on with its store, and its rows are all there.
         the_other_writes_on_and_the_store_is_whole(&other, &file);
+    }
+
+    /// Integration of session 49: a store of this process dropped unclosed is kept by the
+    /// identity of its file (device and inode), which a later file may take; a restore of
+    /// that file, held by a connection of this process alone, waited for the unclosed store
+    /// and then named another process (the test above failed so under load, when another
+    /// test's temporary store had the inode before).
+    #[tokio::test]
+    async fn a_store_on_the_inode_of_one_left_unclosed_held_here_alone_names_this_process() {
+        let (ts, file, backup) = store_and_backup().await;
+        let identity = crate::file_identity(&file).unwrap();
+        crate::open_files().left_closing.insert(identity);
+        let own = rusqlite::Connection::open(&file).unwrap();
+        write_seen(&own, 1);
+
+        let refused = Store::restore(&ts.url, &backup, &|_, _| {}).await;
+        crate::open_files().left_closing.remove(&identity);
+        drop(own);
+
+        let refused = refused.expect_err("the store is open").to_string();
+        assert!(
+            refused.contains("is open in this process (a connection of its own")
+                && refused.contains("the store is as it was"),
+            "{refused}"
+        );
     }
 
     /// Operator review (session 48): a restore of a store this process holds open (a test's,
