@@ -849,6 +849,75 @@ mod tests {
 
     /// `app` served on a loopback port, and a connector reading it, `limit` items a page (or
     /// the default) and its requests not spaced: abort the server's task at the end.
+    /// An item a test server lists: its ticket, the server's own time of it, its kab/kota and
+    /// its `updated` as sent.
+    type Listed = (&'static str, i64, u32, String);
+    /// A test server's items and its time.
+    type Served = Arc<std::sync::Mutex<(Vec<Listed>, i64)>>;
+
+    /// [`Served`]'s items from `since` on, by their time, paged by an offset cursor.
+    async fn served_aduan(
+        axum::extract::State(state): axum::extract::State<Served>,
+        axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+    ) -> String {
+        let since: i64 = q.get("since").and_then(|s| s.parse().ok()).unwrap_or(0);
+        let limit: usize = q.get("limit").and_then(|s| s.parse().ok()).unwrap_or(50);
+        let from: usize = q.get("cursor").and_then(|s| s.parse().ok()).unwrap_or(0);
+        let (items, now) = &*state.lock().expect("state");
+        let mut listed: Vec<&Listed> = items.iter().filter(|(_, t, _, _)| *t >= since).collect();
+        listed.sort_by_key(|(id, t, _, _)| (*t, *id));
+        let next = if from + limit < listed.len() {
+            format!("\"{}\"", from + limit)
+        } else {
+            "null".into()
+        };
+        let items: Vec<String> = listed
+            .iter()
+            .skip(from)
+            .take(limit)
+            .map(|(id, _, kota, updated)| {
+                format!(r#"{{"noTiket":"{id}","updated":{updated},"lokasi":{{"kotaId":{kota}}}}}"#)
+            })
+            .collect();
+        page(&items, &next, *now)
+    }
+
+    /// Runs of a connector paging by `limit` over `items`, one for each of `runs` (the
+    /// server's time then, and an item listed from then on), each from the cursor the run
+    /// before saved: what each run counted of other kab/kota, and the city's items handed out.
+    async fn other_kota_counted_over_runs(
+        limit: Option<u32>,
+        items: Vec<Listed>,
+        runs: Vec<(i64, Option<Listed>)>,
+    ) -> (Vec<u64>, HashSet<String>) {
+        let state: Served = Arc::new(std::sync::Mutex::new((items, 0)));
+        let (c, server) = served(
+            axum::Router::new()
+                .route("/api/v2/aduan", axum::routing::get(served_aduan))
+                .with_state(Arc::clone(&state)),
+            limit,
+        )
+        .await;
+        let mut city = HashSet::new();
+        let mut counted = Vec::new();
+        let mut cursor = None;
+        for (now, added) in runs {
+            {
+                let mut s = state.lock().expect("state");
+                s.0.extend(added);
+                s.1 = now;
+            }
+            let mut pages = c.open(cursor.clone()).await.expect("opens");
+            while let Some(b) = pages.next_batch().await.expect("a page") {
+                cursor = b.cursor.or(cursor);
+                city.extend(b.records.into_iter().filter_map(|r| r.external_id));
+            }
+            counted.push(pages.faults().get("other_kota").copied().unwrap_or(0));
+        }
+        server.abort();
+        (counted, city)
+    }
+
     async fn served(
         app: axum::Router,
         limit: Option<u32>,
@@ -1100,42 +1169,11 @@ mod tests {
     /// and every item of the city is handed out.
     #[tokio::test]
     async fn an_item_of_another_kab_kota_without_a_time_or_ahead_of_the_server_is_counted_once() {
-        use axum::extract::{Query, State};
         const T: i64 = 1_631_440_000;
-        /// The items (ticket, the server's own time of it, kab/kota, `updated` as sent) and
-        /// the server's time.
-        type Served = Arc<std::sync::Mutex<(Vec<(&'static str, i64, u32, String)>, i64)>>;
-        async fn aduan(
-            State(state): State<Served>,
-            Query(q): Query<std::collections::HashMap<String, String>>,
-        ) -> String {
-            let since: i64 = q.get("since").and_then(|s| s.parse().ok()).unwrap_or(0);
-            let limit: usize = q.get("limit").and_then(|s| s.parse().ok()).unwrap_or(50);
-            let from: usize = q.get("cursor").and_then(|s| s.parse().ok()).unwrap_or(0);
-            let (items, now) = &*state.lock().expect("state");
-            let mut listed: Vec<&(&str, i64, u32, String)> =
-                items.iter().filter(|(_, t, _, _)| *t >= since).collect();
-            listed.sort_by_key(|(id, t, _, _)| (*t, *id));
-            let next = if from + limit < listed.len() {
-                format!("\"{}\"", from + limit)
-            } else {
-                "null".into()
-            };
-            let items: Vec<String> = listed
-                .iter()
-                .skip(from)
-                .take(limit)
-                .map(|(id, _, kota, updated)| {
-                    format!(
-                        r#"{{"noTiket":"{id}","updated":{updated},"lokasi":{{"kotaId":{kota}}}}}"#
-                    )
-                })
-                .collect();
-            page(&items, &next, *now)
-        }
         let ms = |t: i64| (t * 1000).to_string();
         for limit in [None, Some(2)] {
-            let state: Served = Arc::new(std::sync::Mutex::new((
+            let (counted, city) = other_kota_counted_over_runs(
+                limit,
                 vec![
                     ("LGWP00000001", T - 50, 3375, ms(T - 50)),
                     ("LGWP00000002", T - 30, 3301, "null".into()),
@@ -1143,43 +1181,20 @@ mod tests {
                     ("LGWP00000004", T - 10, 3302, format!("\"{}\"", ms(T - 10))),
                     ("LGWP00000005", T + 100, 3303, ms(T + 100)),
                 ],
-                T,
-            )));
-            let (c, server) = served(
-                axum::Router::new()
-                    .route("/api/v2/aduan", axum::routing::get(aduan))
-                    .with_state(Arc::clone(&state)),
-                limit,
+                vec![
+                    (T, None),
+                    (T + 10, Some(("LGWP00000006", T + 5, 3375, ms(T + 5)))),
+                    (T + 200, None),
+                    (T + 300, None),
+                ],
             )
             .await;
-            let mut city = HashSet::new();
-            let mut counted = Vec::new();
-            let mut cursor = None;
-            for (now, added) in [
-                (T, None),
-                (T + 10, Some(("LGWP00000006", T + 5, 3375, ms(T + 5)))),
-                (T + 200, None),
-                (T + 300, None),
-            ] {
-                {
-                    let mut s = state.lock().expect("state");
-                    s.0.extend(added);
-                    s.1 = now;
-                }
-                let mut pages = c.open(cursor.clone()).await.expect("opens");
-                while let Some(b) = pages.next_batch().await.expect("a page") {
-                    cursor = b.cursor.or(cursor);
-                    city.extend(b.records.into_iter().filter_map(|r| r.external_id));
-                }
-                counted.push(pages.faults().get("other_kota").copied().unwrap_or(0));
-            }
             assert_eq!(
                 counted.iter().sum::<u64>(),
                 3,
                 "{limit:?}: counted {counted:?}"
             );
             assert_eq!(city.len(), 3, "{limit:?}: {city:?}");
-            server.abort();
         }
     }
 
@@ -1191,80 +1206,26 @@ mod tests {
     /// never counted, when the look-back took more than one page (with one page, it was).
     #[tokio::test]
     async fn an_item_without_a_time_left_to_the_next_run_is_counted_by_it_with_every_page_size() {
-        use axum::extract::{Query, State};
         const T: i64 = 1_631_440_000;
-        /// The items (ticket, the server's own time of it, kab/kota, `updated` as sent) and
-        /// the server's time.
-        type Served = Arc<std::sync::Mutex<(Vec<(&'static str, i64, u32, String)>, i64)>>;
-        async fn aduan(
-            State(state): State<Served>,
-            Query(q): Query<std::collections::HashMap<String, String>>,
-        ) -> String {
-            let since: i64 = q.get("since").and_then(|s| s.parse().ok()).unwrap_or(0);
-            let limit: usize = q.get("limit").and_then(|s| s.parse().ok()).unwrap_or(50);
-            let from: usize = q.get("cursor").and_then(|s| s.parse().ok()).unwrap_or(0);
-            let (items, now) = &*state.lock().expect("state");
-            let mut listed: Vec<&(&str, i64, u32, String)> =
-                items.iter().filter(|(_, t, _, _)| *t >= since).collect();
-            listed.sort_by_key(|(id, t, _, _)| (*t, *id));
-            let next = if from + limit < listed.len() {
-                format!("\"{}\"", from + limit)
-            } else {
-                "null".into()
-            };
-            let items: Vec<String> = listed
-                .iter()
-                .skip(from)
-                .take(limit)
-                .map(|(id, _, kota, updated)| {
-                    format!(
-                        r#"{{"noTiket":"{id}","updated":{updated},"lokasi":{{"kotaId":{kota}}}}}"#
-                    )
-                })
-                .collect();
-            page(&items, &next, *now)
-        }
         let ms = |t: i64| (t * 1000).to_string();
         for limit in [None, Some(1), Some(2)] {
-            let state: Served = Arc::new(std::sync::Mutex::new((
+            let (counted, city) = other_kota_counted_over_runs(
+                limit,
                 vec![
                     ("LGWP00000001", T - 50, 3375, ms(T - 50)),
                     ("LGWP00000002", T - 30, 3301, "null".into()),
                 ],
-                T,
-            )));
-            let (c, server) = served(
-                axum::Router::new()
-                    .route("/api/v2/aduan", axum::routing::get(aduan))
-                    .with_state(Arc::clone(&state)),
-                limit,
+                vec![
+                    (T, None),
+                    // Updated in the server's second as the run begins.
+                    (T + 20, Some(("LGWP00000003", T + 20, 3375, ms(T + 20)))),
+                    (T + 300, None),
+                    (T + 1000, None),
+                ],
             )
             .await;
-            let mut city = HashSet::new();
-            let mut counted = Vec::new();
-            let mut cursor = None;
-            for (now, added) in [
-                (T, None),
-                // Updated in the server's second as the run begins.
-                (T + 20, Some(("LGWP00000003", T + 20, 3375, ms(T + 20)))),
-                (T + 300, None),
-                (T + 1000, None),
-            ] {
-                {
-                    let mut s = state.lock().expect("state");
-                    s.0.extend(added);
-                    s.1 = now;
-                }
-                let mut pages = c.open(cursor.clone()).await.expect("opens");
-                while let Some(b) = pages.next_batch().await.expect("a page") {
-                    cursor = b.cursor.or(cursor);
-                    city.extend(b.records.into_iter().filter_map(|r| r.external_id));
-                }
-                counted.push(pages.faults().get("other_kota").copied().unwrap_or(0));
-            }
             assert_eq!(counted, [0, 0, 1, 0], "{limit:?}");
             assert_eq!(city.len(), 2, "{limit:?}: {city:?}");
-            server.abort();
         }
     }
 
