@@ -1497,6 +1497,22 @@ mod tests {
         task.await.unwrap().unwrap();
     }
 
+    /// The size of the answer [`large_answer_served`] gives.
+    const SIZE: usize = 8 << 20;
+
+    /// A service whose `GET /webhooks/test_push` answers [`SIZE`] bytes, its request time
+    /// limit `request_timeout`.
+    async fn large_answer_served(request_timeout: Duration) -> Started {
+        let webhooks = Webhooks::new().mount("test_push", |_deliveries| {
+            Router::new().route("/webhooks/test_push", get(|| async { vec![b'x'; SIZE] }))
+        });
+        let options = ServiceOptions {
+            request_timeout,
+            ..ServiceOptions::default()
+        };
+        start_with(webhooks, options, "").await
+    }
+
     /// Review (session 48): a client that reads a large answer on and on, but slowly, was cut
     /// off as one that reads nothing. The system takes more of an answer only once a third of
     /// what it holds to send (some MiB) has been read, and that was the only progress a write
@@ -1506,15 +1522,7 @@ mod tests {
     #[tokio::test]
     async fn a_client_that_reads_a_large_answer_slowly_gets_it_whole() {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        const SIZE: usize = 8 << 20;
-        let webhooks = Webhooks::new().mount("test_push", |_deliveries| {
-            Router::new().route("/webhooks/test_push", get(|| async { vec![b'x'; SIZE] }))
-        });
-        let options = ServiceOptions {
-            request_timeout: Duration::from_secs(1),
-            ..ServiceOptions::default()
-        };
-        let (base, stop, task, _ts) = start_with(webhooks, options, "").await;
+        let (base, stop, task, _ts) = large_answer_served(Duration::from_secs(1)).await;
         let addr = base.trim_start_matches("http://").to_string();
         let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
         conn.write_all(b"GET /webhooks/test_push HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
@@ -1549,15 +1557,7 @@ mod tests {
     #[tokio::test]
     async fn a_client_that_takes_a_large_answer_a_trickle_at_a_time_is_cut_off() {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        const SIZE: usize = 8 << 20;
-        let webhooks = Webhooks::new().mount("test_push", |_deliveries| {
-            Router::new().route("/webhooks/test_push", get(|| async { vec![b'x'; SIZE] }))
-        });
-        let options = ServiceOptions {
-            request_timeout: Duration::from_secs(4),
-            ..ServiceOptions::default()
-        };
-        let (base, stop, task, _ts) = start_with(webhooks, options, "").await;
+        let (base, stop, task, _ts) = large_answer_served(Duration::from_secs(4)).await;
         let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
         socket.set_recv_buffer_size(1).unwrap();
@@ -1592,15 +1592,7 @@ mod tests {
     #[tokio::test]
     async fn a_client_on_a_slow_mobile_link_is_not_cut_off() {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        const SIZE: usize = 8 << 20;
-        let webhooks = Webhooks::new().mount("test_push", |_deliveries| {
-            Router::new().route("/webhooks/test_push", get(|| async { vec![b'x'; SIZE] }))
-        });
-        let options = ServiceOptions {
-            request_timeout: Duration::from_secs(3),
-            ..ServiceOptions::default()
-        };
-        let (base, stop, task, _ts) = start_with(webhooks, options, "").await;
+        let (base, stop, task, _ts) = large_answer_served(Duration::from_secs(3)).await;
         let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
         socket.set_recv_buffer_size(4096).unwrap();
