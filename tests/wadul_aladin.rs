@@ -1031,6 +1031,11 @@ async fn a_thread_whose_every_message_was_deleted_is_withdrawn_live_and_rebuilt(
     }
 }
 
+/// A time the store gives as its RFC 3339 text (`updated_at`), read as a time.
+fn time_of(value: &serde_json::Value) -> Option<chrono::DateTime<chrono::Utc>> {
+    value.as_str().and_then(|t| t.parse().ok())
+}
+
 /// Review, session 47: a thread some of whose messages its sender deleted kept its last
 /// message's `updated_at`, before the deletion that changed its text; it is the deletion's
 /// time, live and rebuilt, on both stores.
@@ -1067,9 +1072,7 @@ async fn a_thread_some_of_whose_messages_were_deleted_is_updated_then_live_and_r
             "{}",
             ts.label
         );
-        let updated = live[0][2]
-            .as_str()
-            .and_then(|t| t.parse::<chrono::DateTime<chrono::Utc>>().ok());
+        let updated = time_of(&live[0][2]);
         assert_eq!(
             updated,
             chrono::DateTime::from_timestamp(T0 + 3600, 0),
@@ -1106,11 +1109,7 @@ async fn a_thread_one_of_whose_messages_was_edited_is_updated_then_live_and_rebu
                 .unwrap()
                 .rows
         };
-        let updated = |rows: &[Vec<serde_json::Value>]| {
-            rows[0][1]
-                .as_str()
-                .and_then(|t| t.parse::<chrono::DateTime<chrono::Utc>>().ok())
-        };
+        let updated = |rows: &[Vec<serde_json::Value>]| time_of(&rows[0][1]);
         // The words written again, and an edit a day late: nothing changed.
         deliver(
             &engine,

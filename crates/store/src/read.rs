@@ -2601,22 +2601,27 @@ mod query_tests {
             );
             return;
         };
+        let err = failed_within(
+            &ts.store,
+            &format!("SELECT set_config('lc_messages', '{locale}', true), pg_sleep(10)::text"),
+            Duration::from_millis(300),
+        )
+        .await;
+        assert!(err.contains("stopped after 300 ms"), "{locale}: {err}");
+    }
+
+    /// The error of `sql` run as an analyst's query bounded to `time`.
+    async fn failed_within(store: &Store, sql: &str, time: Duration) -> String {
         let bounds = Bounds {
-            time: Duration::from_millis(300),
+            time,
             ..Bounds::QUERY
         };
-        let err = ts
-            .store
-            .query_within(
-                &format!("SELECT set_config('lc_messages', '{locale}', true), pg_sleep(10)::text"),
-                &[],
-                bounds,
-            )
+        store
+            .query_within(sql, &[], bounds)
             .await
             .map(|r| r.rows)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("stopped after 300 ms"), "{locale}: {err}");
+            .expect_err("the query fails")
+            .to_string()
     }
 
     /// A cancel by hand before the bound is no timeout. The test cancels its own query alone
@@ -2664,23 +2669,14 @@ mod query_tests {
         // lock.
         let key = own_key(2);
         let canceller = cancel_holder_of(&ts.store, key, Duration::from_secs(1));
-        let minute = Bounds {
-            time: Duration::from_secs(60),
-            ..Bounds::QUERY
-        };
-        let err = ts
-            .store
-            .query_within(
-                &format!(
-                    "SELECT pg_sleep(20)::text FROM (SELECT pg_advisory_xact_lock({key})) AS held"
-                ),
-                &[],
-                minute,
-            )
-            .await
-            .map(|r| r.rows)
-            .unwrap_err()
-            .to_string();
+        let err = failed_within(
+            &ts.store,
+            &format!(
+                "SELECT pg_sleep(20)::text FROM (SELECT pg_advisory_xact_lock({key})) AS held"
+            ),
+            Duration::from_secs(60),
+        )
+        .await;
         assert!(canceller.await.unwrap(), "the query's backend was found");
         assert!(
             err.contains("running the query") && !err.contains("stopped after"),
@@ -2705,17 +2701,12 @@ mod query_tests {
         ts.execute(OUTLASTS_ITS_BOUND).await;
         let key = own_key(1);
         let canceller = cancel_holder_of(&ts.store, key, Duration::ZERO);
-        let bounds = Bounds {
-            time: Duration::from_millis(300),
-            ..Bounds::QUERY
-        };
-        let err = ts
-            .store
-            .query_within(&format!("SELECT outlasts_its_bound({key})"), &[], bounds)
-            .await
-            .map(|r| r.rows)
-            .unwrap_err()
-            .to_string();
+        let err = failed_within(
+            &ts.store,
+            &format!("SELECT outlasts_its_bound({key})"),
+            Duration::from_millis(300),
+        )
+        .await;
         assert!(canceller.await.unwrap(), "the query's backend was found");
         assert!(
             err.contains("running the query") && !err.contains("stopped after"),
@@ -2748,17 +2739,12 @@ mod query_tests {
             .unwrap();
         let key = own_key(3);
         let canceller = cancel_holder_through(own.clone(), key, Duration::ZERO);
-        let bounds = Bounds {
-            time: Duration::from_millis(300),
-            ..Bounds::QUERY
-        };
-        let err = ts
-            .store
-            .query_within(&format!("SELECT outlasts_its_bound({key})"), &[], bounds)
-            .await
-            .map(|r| r.rows)
-            .unwrap_err()
-            .to_string();
+        let err = failed_within(
+            &ts.store,
+            &format!("SELECT outlasts_its_bound({key})"),
+            Duration::from_millis(300),
+        )
+        .await;
         assert!(canceller.await.unwrap(), "the query's backend was found");
         drop(in_use);
         own.close().await;
