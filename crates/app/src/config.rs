@@ -514,6 +514,25 @@ impl AppConfig {
 mod tests {
     use super::*;
 
+    /// Walk of README's "Adding a channel" (session 50): the test above read three channels'
+    /// tables by name, so a misspelt key in another's (`limt` for Pantau Pekalongan's
+    /// `limit`), or a new channel registered without its table, passed every test and
+    /// stopped `aduan sync` with 78 on the first machine that ran it. Every registered
+    /// channel is read here, a new one with no edit of this test.
+    #[test]
+    fn the_example_config_has_a_table_its_connector_reads_for_every_registered_channel() {
+        let c = AppConfig::from_toml_str(include_str!("../../../config/aduan.toml")).unwrap();
+        for r in crate::registry::registry() {
+            let id = r.spec.id;
+            let Some(settings) = c.connector_settings(id) else {
+                panic!("config/aduan.toml has no [channels.{id}] table (README, Adding a channel)");
+            };
+            if let Err(e) = (r.spec.read_settings)(settings) {
+                panic!("config/aduan.toml's [channels.{id}] does not read: {e}");
+            }
+        }
+    }
+
     #[test]
     fn the_example_config_parses() {
         let c = AppConfig::from_toml_str(include_str!("../../../config/aduan.toml")).unwrap();

@@ -243,6 +243,10 @@ pub struct ChannelSpec {
     pub build: BuildFn,
     /// Its check of a cursor an operator sets ([`PullConnector::check_cursor`]).
     pub check_cursor: fn(&str) -> Result<String>,
+    /// Reads a `[channels.<id>]` table as the connector's `Config`, as [`build`](Self::build)
+    /// does first, without building the connector: no secret is read, so a configuration is
+    /// checked where its secrets are not set (a test of the shipped `config/aduan.toml`).
+    pub read_settings: fn(serde_json::Value) -> Result<()>,
 }
 
 /// `channel`'s settings (its `[channels.<id>]` table) read into `T`; what does not read is
@@ -273,6 +277,7 @@ impl ChannelSpec {
             parse: C::parse,
             fold: C::FOLD,
             check_cursor: C::check_cursor,
+            read_settings: |value| settings::<C::Config>(C::CHANNEL, value).map(drop),
             build: |value| {
                 let config: C::Config = settings(C::CHANNEL, value)?;
                 Ok(Box::new(C::from_config(config)?) as Box<dyn DynPullConnector>)
