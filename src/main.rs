@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use clap::builder::TypedValueParser as _;
 use clap::{Parser, Subcommand, ValueEnum};
 
-/// Gathers every citizen complaint of Kota Pekalongan, from all five channels, into one table.
+/// Gathers every citizen complaint of Kota Pekalongan, from every channel, into one table.
 // (No `Debug`: `database` may hold a password.)
 #[derive(Parser)]
 #[command(name = "aduan", version, about, long_about = None)]

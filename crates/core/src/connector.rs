@@ -244,8 +244,9 @@ pub struct ChannelSpec {
     /// Its check of a cursor an operator sets ([`PullConnector::check_cursor`]).
     pub check_cursor: fn(&str) -> Result<String>,
     /// Reads a `[channels.<id>]` table as the connector's `Config`, as [`build`](Self::build)
-    /// does first, without building the connector: no secret is read, so a configuration is
-    /// checked where its secrets are not set (a test of the shipped `config/aduan.toml`).
+    /// does first, without building the connector: no secret is read, so a configuration's keys
+    /// and types are read where its secrets are not set (a test of the shipped
+    /// `config/aduan.toml`); its ranges and URLs are checked by the connector's constructor.
     pub read_settings: fn(serde_json::Value) -> Result<()>,
 }
 
