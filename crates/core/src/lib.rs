@@ -20,6 +20,7 @@ pub mod contacts;
 mod error;
 pub mod json;
 pub mod label;
+pub mod links;
 pub mod lookback;
 mod model;
 pub mod phone;

@@ -15,7 +15,6 @@ mod categories;
 mod classifier;
 mod error;
 mod incidents;
-pub mod links;
 mod mappings;
 pub mod phone;
 pub mod places;
@@ -23,6 +22,10 @@ pub mod private;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod text;
+
+/// Web addresses' credentials, hidden in complaint texts as in what errors and logs show
+/// (one rule for both: see [`aduan_core::links`]).
+pub use aduan_core::links;
 
 use std::collections::HashMap;
 

@@ -29,7 +29,7 @@
 //! (`?next=https://u:p@h/…`) is read too.
 //!
 //! ```
-//! # use aduan_normalise::links::credentials;
+//! # use aduan_core::links::credentials;
 //! assert_eq!(
 //!     credentials("lihat https://x.example/a?token=abc123&id=5."),
 //!     "lihat https://x.example/a?token=[kredensial]&id=5."
@@ -166,25 +166,43 @@ pub fn credentials(text: &str) -> Cow<'_, str> {
             i = after.max(i + 1);
             continue;
         }
-        let authority_end = match authority {
-            Some(a) => userinfo(bytes, a, end, false, &mut hidden),
-            None => bytes[start..end]
-                .iter()
-                .position(|b| matches!(b, b'/' | b'\\' | b'?' | b'#'))
-                .map_or(end, |p| start + p),
-        };
-        // Addresses written inside this one (in a parameter's value): their users too.
-        // Each read up to the next one's `://` (review, session 49: each read to the end of
-        // the outer address, thousands of them took seconds).
-        let mut next = find(&bytes[authority_end..end], b"://").map(|p| authority_end + p);
-        while let Some(at) = next {
-            let a = at + 3;
-            next = find(&bytes[a..end], b"://").map(|p| a + p);
-            userinfo(bytes, a, next.unwrap_or(end), true, &mut hidden);
-        }
-        parameters(bytes, authority_end, end, &mut hidden);
+        address(bytes, start, authority, end, &mut hidden);
         i = end.max(i + 1);
     }
+    replaced(text, hidden, SECRET)
+}
+
+/// Finds the credentials of the address in bytes `start..end` (its authority, after the
+/// scheme's `://`, beginning at `authority`; none for a `www.` one) and adds their spans to
+/// `hidden`.
+fn address(
+    bytes: &[u8],
+    start: usize,
+    authority: Option<usize>,
+    end: usize,
+    hidden: &mut Vec<Range<usize>>,
+) {
+    let authority_end = match authority {
+        Some(a) => userinfo(bytes, a, end, false, hidden),
+        None => bytes[start..end]
+            .iter()
+            .position(|b| matches!(b, b'/' | b'\\' | b'?' | b'#'))
+            .map_or(end, |p| start + p),
+    };
+    // Addresses written inside this one (in a parameter's value): their users too.
+    // Each read up to the next one's `://` (review, session 49: each read to the end of
+    // the outer address, thousands of them took seconds).
+    let mut next = find(&bytes[authority_end..end], b"://").map(|p| authority_end + p);
+    while let Some(at) = next {
+        let a = at + 3;
+        next = find(&bytes[a..end], b"://").map(|p| a + p);
+        userinfo(bytes, a, next.unwrap_or(end), true, hidden);
+    }
+    parameters(bytes, authority_end, end, hidden);
+}
+
+/// `text` with each of the spans `hidden` (which may overlap) replaced by `marker`.
+fn replaced<'a>(text: &'a str, mut hidden: Vec<Range<usize>>, marker: &str) -> Cow<'a, str> {
     if hidden.is_empty() {
         return Cow::Borrowed(text);
     }
@@ -198,7 +216,7 @@ pub fn credentials(text: &str) -> Cow<'_, str> {
             _ => {
                 if let Some(o) = open.replace(r) {
                     out.push_str(&text[copied..o.start]);
-                    out.push_str(SECRET);
+                    out.push_str(marker);
                     copied = o.end;
                 }
             }
@@ -206,7 +224,7 @@ pub fn credentials(text: &str) -> Cow<'_, str> {
     }
     if let Some(o) = open {
         out.push_str(&text[copied..o.start]);
-        out.push_str(SECRET);
+        out.push_str(marker);
         copied = o.end;
     }
     out.push_str(&text[copied..]);
