@@ -283,10 +283,11 @@ pub(crate) fn one_line(text: &str) -> String {
         .replace('\t', "\\u{9}")
 }
 
-/// A quarantine entry's reason as listed: without phone numbers and e-mail addresses (it may
-/// quote the value read; the entry's payload, shown by `quarantine show`, keeps them).
+/// A quarantine entry's reason as listed: without phone numbers, e-mail addresses and
+/// links' credentials (it may quote the value read; the entry's payload, shown by
+/// `quarantine show`, keeps them).
 fn reason_shown(reason: &str) -> String {
-    one_line(&aduan_normalise::private::contacts(reason))
+    one_line(&aduan_core::contacts::shown(reason))
 }
 
 /// `text` with every character that would act on the terminal rather than show written out
@@ -1096,6 +1097,12 @@ mod tests {
             reason_shown("invalid type: integer `6281390005555`, expected a string\n#7 forged");
         assert!(
             !shown.contains("6281390005555") && !shown.contains('\n'),
+            "{shown}"
+        );
+        // Nor a link's credentials (item of session 50: they were listed).
+        let shown = reason_shown("not a text: \"https://budi:rahasia1@x.example/a?token=t0ken\"");
+        assert!(
+            !shown.contains("rahasia1") && !shown.contains("t0ken") && !shown.contains("budi"),
             "{shown}"
         );
     }

@@ -41,6 +41,30 @@ pub fn contacts(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// `text` as errors and logs show what a channel sent (an answer's first bytes, a reason
+/// quoting a value read): the credentials of its web addresses hidden, as complaint texts
+/// hide them (see [`crate::links`]: a photo's signed address, a token in a query, a user and
+/// password), then its e-mail addresses and phone numbers (see [`contacts`]). The links
+/// first: `https://siti:pw@host.example` would read as the address `pw@host.example`, the
+/// user name left. A JSON text's escaped slashes and ampersands (`https:\/\/…` as PHP's
+/// encoder writes them, `\u0026` as Go's does) are read unescaped, so that the addresses in
+/// it are found: an error then quotes them unescaped.
+pub fn shown(text: &str) -> Cow<'_, str> {
+    let unescaped = if text.contains("\\/") || text.contains("\\u0026") {
+        Cow::Owned(text.replace("\\/", "/").replace("\\u0026", "&"))
+    } else {
+        Cow::Borrowed(text)
+    };
+    let linked = match crate::links::credentials(&unescaped) {
+        Cow::Owned(t) => Cow::Owned(t),
+        Cow::Borrowed(_) => unescaped,
+    };
+    match contacts(&linked) {
+        Cow::Owned(t) => Cow::Owned(t),
+        Cow::Borrowed(_) => linked,
+    }
+}
+
 /// What a scan finds at a byte: a span to hide, or where to look next.
 enum Found {
     /// The bytes from the first to the second position are hidden.

@@ -2,6 +2,8 @@
 //! copied from a browser or an app (`https://x.example/a?token=abc123&id=5`, a signed photo's
 //! address, `https://user:pass@host/…`), and whoever reads the analysts' table would hold the
 //! key it carries. The rest of the address stays, so that the link still says where it led.
+//! Errors and logs hide them too in what they quote of what a channel sent (an answer's first
+//! bytes, a reason quoting a value read: see [`crate::contacts::shown`]).
 //!
 //! An address is a run of characters up to white space (or `<`, `>`, `"`, `` ` ``, a control
 //! character) that begins with a scheme and `://` (`https://`, `http://`, `ftp://`, any other)

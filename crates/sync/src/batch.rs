@@ -398,9 +398,10 @@ impl Collected {
         counts: Option<&mut Counts>,
     ) {
         // The reason may quote the value read (a phone number where a name was due, a
-        // chat's text): the log and the run's record show it without contacts (the
-        // quarantine keeps it whole, with the payload).
-        let shown = aduan_normalise::private::contacts(&e.to_string()).into_owned();
+        // chat's text, a link with its token): the log and the run's record show it without
+        // contacts nor a link's credentials (the quarantine keeps it whole, with the
+        // payload).
+        let shown = aduan_core::contacts::shown(&e.to_string()).into_owned();
         tracing::info!(channel, record = %e.record, field = %e.field, error = %shown, "Record quarantined.");
         if let Some(entry) = self.quarantine.iter_mut().find(|q| q.content_hash == hash) {
             let (record, field, reason) =
@@ -2092,6 +2093,34 @@ mod tests {
             "{shown}"
         );
         assert!(c.quarantine[0].reason.contains("6281390005555"));
+    }
+
+    /// Item of session 50: a reason quoting a link the record held (a photo's signed
+    /// address, a token in a query) was shown in the log and the run's record with its
+    /// credentials, which complaint texts hide; the quarantine keeps it whole.
+    #[test]
+    fn a_quarantined_records_reason_is_shown_without_links_credentials() {
+        let mut c = Collected::default();
+        let mut counts = Counts::default();
+        let e = FieldError::new(
+            "smart_city",
+            "r1",
+            "report.photos",
+            "not a list: \"https://s3.example/p1.jpg?X-Amz-Signature=f00dfeed&id=5\"",
+        );
+        c.quarantine(
+            "smart_city",
+            &report("r1", 0, "open"),
+            b"h",
+            e,
+            Some(&mut counts),
+        );
+        let shown = counts.last_error.unwrap_or_default();
+        assert!(
+            shown.contains("X-Amz-Signature=[kredensial]&id=5") && !shown.contains("f00dfeed"),
+            "{shown}"
+        );
+        assert!(c.quarantine[0].reason.contains("f00dfeed"));
     }
 
     /// A payload quarantined twice in a batch (two complaints of its folded group failing,

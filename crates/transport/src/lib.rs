@@ -420,8 +420,9 @@ pub fn describe_body(headers: &HeaderMap, body: &[u8]) -> String {
 const TITLE_CHARS: usize = 80;
 
 /// The `<title>` of an HTML page in its first 64 KiB, white space folded, the commonest
-/// entities read, phone numbers and e-mail addresses hidden (as [`excerpt`] hides them);
-/// `None` when it has none, or one empty or longer than [`TITLE_CHARS`].
+/// entities read, links' credentials, phone numbers and e-mail addresses hidden (as
+/// [`excerpt`] hides them); `None` when it has none, or one empty or longer than
+/// [`TITLE_CHARS`].
 fn html_title(body: &[u8]) -> Option<String> {
     let head = String::from_utf8_lossy(&body[..body.len().min(64 << 10)]);
     let lower = head.to_ascii_lowercase();
@@ -438,7 +439,7 @@ fn html_title(body: &[u8]) -> Option<String> {
         .replace("&#39;", "'")
         .replace("&nbsp;", " ")
         .replace("&amp;", "&");
-    let title = names_hidden(&aduan_core::contacts::contacts(&title));
+    let title = names_hidden(&aduan_core::contacts::shown(&title));
     (!title.is_empty() && title.chars().count() <= TITLE_CHARS).then_some(title)
 }
 
@@ -490,11 +491,12 @@ pub fn check_url(channel: &str, field: &str, url: &str) -> Result<()> {
     Ok(())
 }
 
-/// The first `max` bytes of a body as text, white space folded, phone numbers and e-mail
-/// addresses hidden.
+/// The first `max` bytes of a body as text, white space folded, links' credentials, phone
+/// numbers and e-mail addresses hidden (see `aduan_core::contacts::shown`).
 pub fn excerpt(body: &[u8], max: usize) -> String {
-    // An answer's first bytes may be a report's, its reporter's number or address in them:
-    // errors and logs show them without. Hidden before the cut, in a little more than is
+    // An answer's first bytes may be a report's, its reporter's number or address in them,
+    // or a link with its token (a photo's signed address): errors and logs show them
+    // without, as complaint texts do. Hidden before the cut, in a little more than is
     // shown, so that a number the cut would split is still found whole.
     // (Counted in characters once white space is folded: read four bytes a character and
     // the indentation's worth more, and cut there.)
@@ -508,7 +510,7 @@ pub fn excerpt(body: &[u8], max: usize) -> String {
         .chars()
         .take(wanted)
         .collect();
-    let hidden = names_hidden(&aduan_core::contacts::contacts(&folded));
+    let hidden = names_hidden(&aduan_core::contacts::shown(&folded));
     let mut s: String = hidden.chars().take(max).collect();
     if body.len() > max || hidden.chars().count() > max {
         s.push('…');
@@ -1629,6 +1631,37 @@ mod tests {
             let e = super::excerpt(long.as_bytes(), 120);
             assert!(!e.contains("0813287"), "{e}");
         }
+    }
+
+    /// Item of session 50: an answer's first bytes, quoted in an error or a log line, hid
+    /// the reporter's number and address but not a link's credentials (a photo's signed
+    /// address, a token in a query, a user and password), which complaint texts hide. Also
+    /// where a JSON encoder escapes the slashes (PHP's `https:\/\/…`) or the `&` (Go's
+    /// `\u0026`): an address is found in them as written.
+    #[test]
+    fn an_excerpt_of_an_answer_hides_links_credentials() {
+        let body = br#"[{"foto":"https://s3.example/b/p1.jpg?X-Amz-Signature=f00dfeed&id=5","sumber":"https://budi:rahasia1@x.example/a","cb":"https://x.example/cb#access_token=eyJtoken1&x=1"}]"#;
+        let e = super::excerpt(body, 400);
+        for secret in ["f00dfeed", "budi", "rahasia1", "eyJtoken1"] {
+            assert!(!e.contains(secret), "{secret}: {e}");
+        }
+        assert!(
+            e.contains("X-Amz-Signature=[kredensial]&id=5")
+                && e.contains("https://[kredensial]@x.example/a"),
+            "{e}"
+        );
+        for body in [
+            r#"{"foto":"https:\/\/x.example\/a?token=t0ken5ecret&id=5"}"#,
+            r#"{"foto":"https://x.example/a?id=5\u0026token=t0ken5ecret"}"#,
+        ] {
+            let e = super::excerpt(body.as_bytes(), 400);
+            assert!(!e.contains("t0ken5ecret") && e.contains("[kredensial]"), "{e}");
+        }
+        // A web page's title too.
+        let page = b"<html><head><title>Masuk: https://x.example/?token=t0ken5ecret</title>";
+        let headers = HeaderMap::from_iter([(CONTENT_TYPE, HeaderValue::from_static("text/html"))]);
+        let d = super::describe_body(&headers, page);
+        assert!(!d.contains("t0ken5ecret"), "{d}");
     }
 
     /// A key or password set as a header is marked sensitive: a request's `Debug` (the
