@@ -3,7 +3,8 @@
 //! address, `https://user:pass@host/…`), and whoever reads the analysts' table would hold the
 //! key it carries. The rest of the address stays, so that the link still says where it led.
 //! Errors and logs hide them too in what they quote of what a channel sent (an answer's first
-//! bytes, a reason quoting a value read: see [`crate::contacts::shown`]).
+//! bytes, a reason quoting a value read: see [`crate::contacts::shown`]), and in the URLs
+//! transport asked (see [`in_address`]): one list of what is a credential.
 //!
 //! An address is a run of characters up to white space (or `<`, `>`, `"`, `` ` ``, a control
 //! character) that begins with a scheme and `://` (`https://`, `http://`, `ftp://`, any other)
@@ -174,6 +175,31 @@ pub fn credentials(text: &str) -> Cow<'_, str> {
     replaced(text, hidden, SECRET)
 }
 
+/// `url`, one web address written whole (as a client asks it: no sentence around it, its
+/// last character its own), with its credentials replaced by `marker`: the same user,
+/// password and parameters as [`credentials`] hides in a text. Transport shows the URLs it
+/// asked so in its errors and logs (as `***`): one rule for what is a credential, there and
+/// in complaint texts.
+pub fn in_address<'a>(url: &'a str, marker: &str) -> Cow<'a, str> {
+    let bytes = url.as_bytes();
+    let mut hidden = Vec::new();
+    // Its user and password: before the last `@` of its authority. (Not read as in a text,
+    // where a password's `/` cuts the host short: a URL as a client asks it escapes an `@`
+    // or a `/` of theirs, and a host without a dot, `localhost`, is one.)
+    let from = find(bytes, b"://").map_or(0, |p| p + 3);
+    let authority_end = bytes[from..]
+        .iter()
+        .position(|b| matches!(b, b'/' | b'\\' | b'?' | b'#'))
+        .map_or(bytes.len(), |p| from + p);
+    if let Some(at) = bytes[from..authority_end].iter().rposition(|b| *b == b'@') {
+        if at > 0 {
+            hidden.push(from..from + at);
+        }
+    }
+    after_authority(bytes, authority_end, url.len(), &mut hidden);
+    replaced(url, hidden, marker)
+}
+
 /// Finds the credentials of the address in bytes `start..end` (its authority, after the
 /// scheme's `://`, beginning at `authority`; none for a `www.` one) and adds their spans to
 /// `hidden`.
@@ -191,6 +217,12 @@ fn address(
             .position(|b| matches!(b, b'/' | b'\\' | b'?' | b'#'))
             .map_or(end, |p| start + p),
     };
+    after_authority(bytes, authority_end, end, hidden);
+}
+
+/// Finds the credentials in bytes `authority_end..end` of an address, after its authority:
+/// those of the addresses written inside it, and its parameters'.
+fn after_authority(bytes: &[u8], authority_end: usize, end: usize, hidden: &mut Vec<Range<usize>>) {
     // Addresses written inside this one (in a parameter's value): their users too.
     // Each read up to the next one's `://` (review, session 49: each read to the end of
     // the outer address, thousands of them took seconds).

@@ -1134,48 +1134,13 @@ fn cut_short_json(response: &Response) -> bool {
         .is_err_and(|e| e.classify() == serde_json::error::Category::Eof)
 }
 
-/// Query parameters whose values are hidden where a URL is shown (a token put in a
-/// configured URL): a name holding any of these, in any letter case.
-const SECRET_PARAMETERS: &[&str] = &[
-    "token",
-    "key",
-    "secret",
-    "pass",
-    "auth",
-    "sig",
-    "credential",
-];
-
-/// A URL as errors and logs show it: a password and the values of query parameters named
-/// like secrets (see `SECRET_PARAMETERS`) as `***`.
+/// A URL as errors and logs show it: its user and password, and the values of the
+/// parameters named as credentials (in its query, its fragment or its path, `;jsessionid=`),
+/// as `***`. What is a credential is what complaint texts hide (see `aduan_core::links`: one
+/// list; review, session 50: transport kept a list of its own, which showed a `pwd`, a
+/// `PHPSESSID` or an OAuth response's `code` and hid a `keyword` or an `author`).
 pub fn shown_url(url: &reqwest::Url) -> String {
-    let mut shown = url.clone();
-    if shown.password().is_some() {
-        let _ = shown.set_password(Some("***"));
-    }
-    // A user name alone may be the token itself (`https://TOKEN@host`).
-    if !shown.username().is_empty() && shown.password().is_none() {
-        let _ = shown.set_username("***");
-    }
-    let secret = |k: &str| {
-        let lower = k.to_ascii_lowercase();
-        SECRET_PARAMETERS.iter().any(|s| lower.contains(s))
-    };
-    // Rebuilt only when it holds a secret: otherwise shown exactly as it was asked.
-    if url.query_pairs().any(|(k, _)| secret(&k)) {
-        let pairs: Vec<(String, String)> = url
-            .query_pairs()
-            .map(|(k, v)| {
-                let hidden = secret(&k);
-                (
-                    k.into_owned(),
-                    if hidden { "***".into() } else { v.into_owned() },
-                )
-            })
-            .collect();
-        shown.query_pairs_mut().clear().extend_pairs(pairs);
-    }
-    shown.to_string()
+    aduan_core::links::in_address(url.as_str(), "***").into_owned()
 }
 
 /// A URL as text, as [`shown_url`] shows it; one that does not parse (a mistyped setting)
@@ -1655,7 +1620,10 @@ mod tests {
             r#"{"foto":"https://x.example/a?id=5\u0026token=t0ken5ecret"}"#,
         ] {
             let e = super::excerpt(body.as_bytes(), 400);
-            assert!(!e.contains("t0ken5ecret") && e.contains("[kredensial]"), "{e}");
+            assert!(
+                !e.contains("t0ken5ecret") && e.contains("[kredensial]"),
+                "{e}"
+            );
         }
         // A web page's title too.
         let page = b"<html><head><title>Masuk: https://x.example/?token=t0ken5ecret</title>";
@@ -1704,10 +1672,11 @@ mod tests {
 
     #[test]
     fn a_url_is_shown_without_its_secrets() {
+        // (The user too, as complaint texts hide it: review, session 50, `u:***@`.)
         let u = reqwest::Url::parse("http://u:pw@h/x?token=abc&page=2&API_KEY=k&sig=s").unwrap();
         assert_eq!(
             super::shown_url(&u),
-            "http://u:***@h/x?token=***&page=2&API_KEY=***&sig=***"
+            "http://***@h/x?token=***&page=2&API_KEY=***&sig=***"
         );
         // Without a secret, exactly as asked.
         let plain = reqwest::Url::parse("http://h/x?export&a=~b").unwrap();
@@ -1732,6 +1701,50 @@ mod tests {
             .to_string();
         assert!(!e.contains("s3cret") && !e.contains("abc"), "{e}");
         assert!(e.contains("idx.example:99999"), "{e}");
+    }
+
+    /// Item of session 50: a URL shown in an error or a log line hid the values of
+    /// transport's own list of names, not those complaint texts hide (`pwd`, `jwt`, `otp`,
+    /// `PHPSESSID`, `;jsessionid=`, an OAuth response's `code`, a fragment's `access_token`
+    /// were shown; `keyword`, `author`, `design`, `passenger` hidden): one list now, that of
+    /// `aduan_core::links`.
+    #[test]
+    fn a_url_hides_the_parameters_complaint_texts_hide() {
+        let links = aduan_core::links::CREDENTIALS
+            .iter()
+            .chain(aduan_core::links::HOLDING);
+        for name in links {
+            let u = reqwest::Url::parse(&format!("http://h/x?{name}=v4lue&id=1")).unwrap();
+            assert_eq!(super::shown_url(&u), format!("http://h/x?{name}=***&id=1"));
+        }
+        for (url, shown) in [
+            (
+                "http://h/cb?code=4/0AX&state=xyz",
+                "http://h/cb?code=***&state=xyz",
+            ),
+            (
+                "http://h/x;jsessionid=0A1B?PHPSESSID=9f&X-Amz-Signature=f00d",
+                "http://h/x;jsessionid=***?PHPSESSID=***&X-Amz-Signature=***",
+            ),
+            (
+                "http://h/x#access_token=abc&x=1",
+                "http://h/x#access_token=***&x=1",
+            ),
+            // Its authority as the client has it: a host without a dot and an `@` in the
+            // path are no user (as a text's heuristics would read them).
+            (
+                "http://localhost:8080/f/warga@mail.example/p.jpg?token=t",
+                "http://localhost:8080/f/warga@mail.example/p.jpg?token=***",
+            ),
+            ("http://u%40x:p%2Fw@localhost/a", "http://***@localhost/a"),
+            (
+                "http://h/x?keyword=jalan&author=budi&design=1&passenger=2&code=51111",
+                "http://h/x?keyword=jalan&author=budi&design=1&passenger=2&code=51111",
+            ),
+        ] {
+            let u = reqwest::Url::parse(url).unwrap();
+            assert_eq!(super::shown_url(&u), shown, "{url}");
+        }
     }
 
     /// A settings URL refused for holding credentials does not show them: a token given
