@@ -10,7 +10,9 @@
 //! character) that begins with a scheme and `://` (`https://`, `http://`, `ftp://`, any other)
 //! or with `www.`, without the punctuation that ends the sentence around it (`.`, `,`, `;`,
 //! `:`, `!`, `?`, quotes, closing brackets, `*` and `~` of a chat's formatting, and any
-//! character beyond ASCII that is no letter or digit: `”`, `…`, an emoji). In it:
+//! character beyond ASCII that is no letter or digit: `”`, `…`, an emoji; a comma glued to
+//! what follows is the address's own, `?ids=1,2`, and a value holding one is hidden whole,
+//! `?token=abc,dan` too, while `?token=abc, dan` ends at the comma). In it:
 //! - the user name and password before the host, `https://[kredensial]@host/…` (the user name alone
 //!   may be the token itself, `https://TOKEN@host`): what stands before the last `@` before the
 //!   host ends (at `/`, `\`, `?` or `#`); or, where what is left as the host cannot be one (a
@@ -549,6 +551,36 @@ mod tests {
             (
                 "https://x.example/go?to=https://u:p@h.example/x&id=1",
                 "https://x.example/go?to=https://[kredensial]@h.example/x&id=1",
+            ),
+        ] {
+            assert_eq!(credentials(text), want, "{text}");
+        }
+    }
+
+    /// Item of session 50: where a value ends at a comma. A reporter's sentence goes on
+    /// after a comma and a space (`…?token=abc, dan fotonya`, as chats are typed): the comma
+    /// and what follows are no part of the address. A comma glued to what follows
+    /// (`?token=abc,dan`) is in the address (a query value's own: `?ids=1,2,3`, a list of
+    /// scopes), and the value is hidden with it: a word of the sentence hidden too many,
+    /// rather than the part of a key after a comma shown.
+    #[test]
+    fn a_comma_and_a_space_end_a_value_and_a_glued_comma_does_not() {
+        for (text, want) in [
+            (
+                "kirim https://x.example/a?token=abc, dan fotonya",
+                "kirim https://x.example/a?token=[kredensial], dan fotonya",
+            ),
+            (
+                "https://x.example/a?token=abc,\u{a0}dan",
+                "https://x.example/a?token=[kredensial],\u{a0}dan",
+            ),
+            (
+                "https://x.example/a?token=abc,dan fotonya",
+                "https://x.example/a?token=[kredensial] fotonya",
+            ),
+            (
+                "https://x.example/a?sig=a,b,c,",
+                "https://x.example/a?sig=[kredensial],",
             ),
         ] {
             assert_eq!(credentials(text), want, "{text}");
