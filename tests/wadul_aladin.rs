@@ -1144,6 +1144,70 @@ async fn a_thread_one_of_whose_messages_was_edited_is_updated_then_live_and_rebu
     }
 }
 
+/// Item of session 50: an edit of a message that changed only what the stored text does not
+/// show (a phone number for another, both hidden; spaces) moved the complaint's
+/// `updated_at`, its row otherwise the same. It stays, live and rebuilt, on both stores; an
+/// edit changing a word still moves it.
+#[tokio::test]
+async fn an_edit_of_only_a_hidden_number_or_spaces_leaves_the_complaint_as_it_was() {
+    const T0: i64 = 1_709_254_800;
+    let edit = |id: &str, at: i64, words: &str| {
+        json_body(vec![serde_json::json!({
+            "id": id, "timestamp": at.to_string(), "type": "edit",
+            "edit": {"original_message_id": "wamid.A",
+                "message": {"type": "text", "text": {"body": words}}}})])
+    };
+    for ts in all_stores().await {
+        let engine = engine(&ts);
+        let words = "Lampu PJU mati, hubungi 081234567890";
+        deliver(&engine, message_body("wamid.A", T0, words)).await;
+        deliver(&engine, message_body("wamid.B", T0 + 60, "di Jl. Kenanga")).await;
+        let rows = || async {
+            ts.store
+                .query("SELECT body, updated_at FROM complaints")
+                .await
+                .unwrap()
+                .rows
+        };
+        let before = rows().await;
+        let hidden = "Lampu PJU mati, hubungi [nomor telepon]\ndi Jl. Kenanga";
+        assert_eq!(before[0][0], serde_json::json!(hidden), "{}", ts.label);
+        deliver(
+            &engine,
+            edit("wamid.E1", T0 + 120, "Lampu PJU mati, hubungi 081398765432"),
+        )
+        .await;
+        deliver(
+            &engine,
+            edit(
+                "wamid.E2",
+                T0 + 180,
+                " Lampu  PJU mati,  hubungi 081398765432 ",
+            ),
+        )
+        .await;
+        assert_eq!(rows().await, before, "{}", ts.label);
+        engine.renormalise(&parsers(), &NoProgress).await.unwrap();
+        assert_eq!(rows().await, before, "{}: rebuilt", ts.label);
+        deliver(
+            &engine,
+            edit(
+                "wamid.E3",
+                T0 + 240,
+                "Lampu PJU mati total, hubungi 081398765432",
+            ),
+        )
+        .await;
+        let live = rows().await;
+        assert_eq!(
+            time_of(&live[0][1]),
+            chrono::DateTime::from_timestamp(T0 + 240, 0),
+            "{}: {live:?}",
+            ts.label
+        );
+    }
+}
+
 /// Session 49: a link's credentials in a WhatsApp message (a token in its query, a user and
 /// password before its host) reached `complaints` and `complaint_events` as written, opening
 /// what it leads to to whoever reads them. Hidden, the rest of each link kept, live and

@@ -265,6 +265,39 @@ struct Msg {
     edited: Option<DateTime<Utc>>,
 }
 
+/// A message's words as the stored text shows them, to tell whether an edit changed them:
+/// links' credentials, e-mail addresses and phone numbers hidden (as the normaliser hides
+/// them: see `aduan_core::contacts::shown`), white space as it tidies it (spaces folded
+/// within a line, lines trimmed, blank lines in a row one, the characters that take no room
+/// and part no words left out). (The normaliser's rules, read by a connector: the reporter's
+/// own number written in part, or a name, is hidden by the normaliser alone, and an edit of
+/// one of them alone still counts as a change.)
+fn shown(text: &str) -> String {
+    let hidden = aduan_core::contacts::shown(text);
+    let mut out = String::with_capacity(hidden.len());
+    let mut blank = false;
+    for line in hidden.lines() {
+        let mut words = line
+            .split(aduan_core::label::is_space)
+            .filter(|w| !w.chars().all(aduan_core::label::is_unseen));
+        let Some(first) = words.next() else {
+            blank = true;
+            continue;
+        };
+        if !out.is_empty() {
+            out.push_str(if blank { "\n\n" } else { "\n" });
+        }
+        blank = false;
+        for (i, word) in std::iter::once(first).chain(words).enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.extend(word.chars().filter(|c| !aduan_core::label::is_unseen(*c)));
+        }
+    }
+    out
+}
+
 /// Message types that say nothing of a complaint: a reaction (👍 to the city's answer), the
 /// platform's notices (`system`: a number changed; `ephemeral`; `request_welcome`), and a
 /// message deleted by its sender (`revoke`, the WhatsApp Business app's, up to two days
@@ -1196,7 +1229,10 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
         }
         // Its edits in the order they came (by time, then wamid): what it says after each,
         // and when the last that changed it came (session 49: the complaint was changed then,
-        // as by a deletion; an edit writing its words again changes nothing).
+        // as by a deletion; an edit writing its words again changes nothing). Changed as
+        // shown (see `shown`): an edit of a number, an address or a link's token for
+        // another, all hidden, or of spaces, changes no text the city keeps (session 50: it
+        // moved `updated_at`); the message still says what its latest edit says.
         let mut counted: Vec<&Edit> = edits.get(&m.wamid).map_or_else(Vec::new, |list| {
             list.iter()
                 .filter(|(at, _, _, by)| *by == m.sender && within(*at, m, EDIT_WITHIN))
@@ -1212,10 +1248,13 @@ fn fold_with(key: &str, raws: &[RawRecord], alone: bool) -> Folded {
                 }
                 _ => (Some(text.clone()), m.attachment.clone()),
             };
-            if now != says {
-                says = now;
+            let as_shown = |(text, attachment): &(Option<String>, Option<String>)| {
+                (text.as_deref().map(shown), attachment.as_deref().map(shown))
+            };
+            if as_shown(&now) != as_shown(&says) {
                 m.edited = Some(*at);
             }
+            says = now;
         }
         (m.text, m.attachment) = says;
     }

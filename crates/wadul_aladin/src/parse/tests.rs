@@ -1878,6 +1878,104 @@ fn an_edit_changing_a_message_s_words_changes_its_complaint_then() {
     assert_eq!(c.updated_at.timestamp(), T0 + 600);
 }
 
+/// Item of session 50: an edit that changed only what the stored text does not show (a
+/// phone number or an e-mail address for another, both hidden; a link's token for
+/// another; spaces, or a line's spaces at its ends) moved the complaint's `updated_at`, its
+/// shown text the same. Edits are compared as shown: hidden as complaint texts hide them,
+/// white space as the stored text tidies it. The message still says what its latest edit
+/// says (the normaliser hides it); one that changes a word, or a line break, changes it.
+#[test]
+fn an_edit_changing_only_what_is_not_shown_changes_nothing() {
+    let thread = hook(
+        SENDER,
+        &[
+            (
+                "wamid.A",
+                T0,
+                "lampu mati, hubungi 081234567890 atau a@x.id, foto https://x.example/f?token=abc",
+            ),
+            ("wamid.B", T0 + 60, "sudah 3 hari"),
+        ],
+    );
+    let unseen = [
+        "lampu mati, hubungi 081398765432 atau a@x.id, foto https://x.example/f?token=abc",
+        "lampu mati, hubungi 081398765432 atau b@y.id, foto https://x.example/f?token=abc",
+        "lampu mati, hubungi 081398765432 atau b@y.id, foto https://x.example/f?token=def",
+        "  lampu  mati,\u{a0}hubungi 081398765432   atau b@y.id, foto https://x.example/f?token=def ",
+    ];
+    let mut all = vec![thread.clone()];
+    for (i, text) in unseen.iter().enumerate() {
+        let at = T0 + 120 + 60 * i64::try_from(i).unwrap();
+        all.push(edit_of(&format!("wamid.E{i}"), at, "wamid.A", text));
+        let f = fold(SENDER, &all);
+        assert_eq!(f.complaints[0].updated_at.timestamp(), T0 + 60, "{text}");
+        assert_eq!(
+            f.complaints[0]
+                .body
+                .as_deref()
+                .and_then(|b| b.lines().next()),
+            Some(*text),
+            "the message says what its latest edit says"
+        );
+    }
+    // A word changed, or a line parted: shown otherwise.
+    for (text, at) in [
+        (
+            "lampu mati total, hubungi 081398765432 atau b@y.id, foto https://x.example/f?token=def",
+            T0 + 900,
+        ),
+        (
+            "lampu mati,\nhubungi 081234567890 atau a@x.id, foto https://x.example/f?token=abc",
+            T0 + 960,
+        ),
+    ] {
+        let mut all = all.clone();
+        all.push(edit_of("wamid.E9", at, "wamid.A", text));
+        assert_eq!(fold(SENDER, &all).complaints[0].updated_at.timestamp(), at);
+    }
+}
+
+/// Item of session 50: an edit or a deletion dated before the thread's last message (a
+/// message edited within its 15 minutes while the sender wrote on), delivered after it. The
+/// complaint changed when the edit (or the deletion) was made, by its own time, as every
+/// time of a source is read; its latest change is then the later message: `updated_at` is
+/// that message's time, whichever came first to Aduan, an edit as a deletion.
+#[test]
+fn an_edit_or_a_deletion_dated_before_the_last_message_leaves_its_time() {
+    let mut thread = hook(
+        SENDER,
+        &[
+            ("wamid.A", T0, "lampu mati"),
+            ("wamid.B", T0 + 600, "sudah 3 hari"),
+        ],
+    );
+    thread.received_at = DateTime::from_timestamp(T0 + 601, 0).unwrap();
+    let mut edit = edit_of("wamid.E", T0 + 300, "wamid.A", "lampu mati total");
+    let mut revoke = revoke_of("wamid.R", T0 + 300, "wamid.A");
+    for late in [&mut edit, &mut revoke] {
+        late.received_at = DateTime::from_timestamp(T0 + 3600, 0).unwrap();
+        late.source_ref = "late".into();
+    }
+    for (late, body) in [
+        (&edit, "lampu mati total\nsudah 3 hari"),
+        (&revoke, "sudah 3 hari"),
+    ] {
+        let all = [thread.clone(), late.clone()];
+        let c = &fold(SENDER, &all).complaints[0];
+        assert_eq!(c.body.as_deref(), Some(body));
+        assert_eq!(c.updated_at.timestamp(), T0 + 600, "{body}");
+        windowed_as_whole(&all, late);
+        windowed_as_whole(&all, &thread);
+    }
+    // Dated after it: the edit's own time, as a deletion's.
+    let later = edit_of("wamid.E2", T0 + 700, "wamid.A", "lampu mati total");
+    let c = &fold(SENDER, &[thread.clone(), later]).complaints[0];
+    assert_eq!(c.updated_at.timestamp(), T0 + 700);
+    let later = revoke_of("wamid.R2", T0 + 700, "wamid.A");
+    let c = &fold(SENDER, &[thread, later]).complaints[0];
+    assert_eq!(c.updated_at.timestamp(), T0 + 700);
+}
+
 /// Hunt (session 46): a message its sender deleted (`revoke`, up to two days after it, the
 /// platform's revoke webhook) kept its words in the complaint's text and history: a citizen
 /// who took back what they wrote (a number, an address, a name, a word sent by mistake) is owed
