@@ -1935,6 +1935,33 @@ fn an_edit_changing_only_what_is_not_shown_changes_nothing() {
     }
 }
 
+/// Review of session 50: an edit is compared as the stored text shows it, and the stored
+/// text reads a message as it was typed: a link written with JSON's escapes (`https:\/\/…`,
+/// `\u0026`, as a message pasted from an app's JSON may be) is no link there, its token
+/// shown. Compared as errors show a channel's answer (the escapes read first, the token
+/// hidden), an edit of that token left `updated_at` where it was, the stored text changed.
+#[test]
+fn an_edit_of_a_token_the_stored_text_shows_changes_the_complaint() {
+    for (words, edited) in [
+        (
+            r"foto https:\/\/x.example\/f?token=abc",
+            r"foto https:\/\/x.example\/f?token=xyz",
+        ),
+        (
+            r"foto https://x.example/f?id=5\u0026token=abc",
+            r"foto https://x.example/f?id=5\u0026token=xyz",
+        ),
+    ] {
+        let thread = hook(
+            SENDER,
+            &[("wamid.A", T0, words), ("wamid.B", T0 + 60, "sudah 3 hari")],
+        );
+        let edit = edit_of("wamid.E", T0 + 120, "wamid.A", edited);
+        let c = &fold(SENDER, &[thread, edit]).complaints[0];
+        assert_eq!(c.updated_at.timestamp(), T0 + 120, "{edited}");
+    }
+}
+
 /// Item of session 50: an edit or a deletion dated before the thread's last message (a
 /// message edited within its 15 minutes while the sender wrote on), delivered after it. The
 /// complaint changed when the edit (or the deletion) was made, by its own time, as every
