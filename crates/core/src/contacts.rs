@@ -50,11 +50,7 @@ pub fn contacts(text: &str) -> Cow<'_, str> {
 /// encoder writes them, `\u0026` as Go's does) are read unescaped, so that the addresses in
 /// it are found: an error then quotes them unescaped.
 pub fn shown(text: &str) -> Cow<'_, str> {
-    let unescaped = if text.contains("\\/") || text.contains("\\u0026") {
-        Cow::Owned(text.replace("\\/", "/").replace("\\u0026", "&"))
-    } else {
-        Cow::Borrowed(text)
-    };
+    let unescaped = json_unescaped(text);
     let linked = match crate::links::credentials(&unescaped) {
         Cow::Owned(t) => Cow::Owned(t),
         Cow::Borrowed(_) => unescaped,
@@ -62,6 +58,17 @@ pub fn shown(text: &str) -> Cow<'_, str> {
     match contacts(&linked) {
         Cow::Owned(t) => Cow::Owned(t),
         Cow::Borrowed(_) => linked,
+    }
+}
+
+/// `text` with JSON's escaped slashes and ampersands read, as [`shown`] reads them
+/// (`https:\/\/…`, `\u0026`): what cuts a text to show a part of it counts the characters
+/// so read, the part shown being that much shorter than the text written.
+pub fn json_unescaped(text: &str) -> Cow<'_, str> {
+    if text.contains("\\/") || text.contains("\\u0026") {
+        Cow::Owned(text.replace("\\/", "/").replace("\\u0026", "&"))
+    } else {
+        Cow::Borrowed(text)
     }
 }
 
