@@ -93,6 +93,14 @@ pub const HOLDING: &[&str] = &[
     "sessid",
 ];
 
+/// Words a parameter's name (as compared) holds whose value [`in_address`] hides besides
+/// those [`CREDENTIALS`] and [`HOLDING`] name: transport's own list before it shared this one
+/// (`app_key`, `client_key`, `passphrase`, `passcode`, `oauth_verifier`, `hmac_sig`). In a URL
+/// an error or a log line shows, a value hidden too many (a `keyword`'s) costs nothing, and
+/// one shown may be the key the channel was configured with (review, session 50: sharing the
+/// list showed them); complaint texts keep such values.
+pub const HELD_IN_AN_ADDRESS_ASKED: &[&str] = &["key", "pass", "auth", "sig"];
+
 /// Whether a parameter named `name` (as written) is a credential, but `code` (see the
 /// module's notes).
 fn credential(name: &str) -> bool {
@@ -179,9 +187,10 @@ pub fn credentials(text: &str) -> Cow<'_, str> {
 
 /// `url`, one web address written whole (as a client asks it: no sentence around it, its
 /// last character its own), with its credentials replaced by `marker`: the same user,
-/// password and parameters as [`credentials`] hides in a text. Transport shows the URLs it
-/// asked so in its errors and logs (as `***`): one rule for what is a credential, there and
-/// in complaint texts.
+/// password and parameters as [`credentials`] hides in a text, and the values of parameters
+/// named as [`HELD_IN_AN_ADDRESS_ASKED`] says. Transport shows the URLs it asked so in its
+/// errors and logs (as `***`): one rule for what is a credential, there and in complaint
+/// texts, and a stricter one for what else a key may be named where hiding it costs nothing.
 pub fn in_address<'a>(url: &'a str, marker: &str) -> Cow<'a, str> {
     let bytes = url.as_bytes();
     let mut hidden = Vec::new();
@@ -198,7 +207,7 @@ pub fn in_address<'a>(url: &'a str, marker: &str) -> Cow<'a, str> {
             hidden.push(from..from + at);
         }
     }
-    after_authority(bytes, authority_end, url.len(), &mut hidden);
+    after_authority(bytes, authority_end, url.len(), true, &mut hidden);
     replaced(url, hidden, marker)
 }
 
@@ -219,12 +228,19 @@ fn address(
             .position(|b| matches!(b, b'/' | b'\\' | b'?' | b'#'))
             .map_or(end, |p| start + p),
     };
-    after_authority(bytes, authority_end, end, hidden);
+    after_authority(bytes, authority_end, end, false, hidden);
 }
 
 /// Finds the credentials in bytes `authority_end..end` of an address, after its authority:
-/// those of the addresses written inside it, and its parameters'.
-fn after_authority(bytes: &[u8], authority_end: usize, end: usize, hidden: &mut Vec<Range<usize>>) {
+/// those of the addresses written inside it, and its parameters' (of a URL transport asked,
+/// `asked`, also those [`HELD_IN_AN_ADDRESS_ASKED`] names).
+fn after_authority(
+    bytes: &[u8],
+    authority_end: usize,
+    end: usize,
+    asked: bool,
+    hidden: &mut Vec<Range<usize>>,
+) {
     // Addresses written inside this one (in a parameter's value): their users too.
     // Each read up to the next one's `://` (review, session 49: each read to the end of
     // the outer address, thousands of them took seconds).
@@ -234,7 +250,7 @@ fn after_authority(bytes: &[u8], authority_end: usize, end: usize, hidden: &mut 
         next = find(&bytes[a..end], b"://").map(|p| a + p);
         userinfo(bytes, a, next.unwrap_or(end), true, hidden);
     }
-    parameters(bytes, authority_end, end, hidden);
+    parameters(bytes, authority_end, end, asked, hidden);
 }
 
 /// `text` with each of the spans `hidden` (which may overlap) replaced by `marker`.
@@ -402,7 +418,7 @@ fn userinfo(
 
 /// Hides the values of the parameters named as credentials in bytes `from..end` of an
 /// address (its path, query and fragment).
-fn parameters(bytes: &[u8], from: usize, end: usize, hidden: &mut Vec<Range<usize>>) {
+fn parameters(bytes: &[u8], from: usize, end: usize, asked: bool, hidden: &mut Vec<Range<usize>>) {
     let parts = |b: &u8| matches!(b, b'?' | b'&' | b'#' | b';');
     // Each parameter: its name and its value.
     let mut found: Vec<(&[u8], Range<usize>)> = Vec::new();
@@ -431,7 +447,9 @@ fn parameters(bytes: &[u8], from: usize, end: usize, hidden: &mut Vec<Range<usiz
     let name = |n: &[u8]| compared(&String::from_utf8_lossy(n));
     let oauth = found.iter().any(|(n, _)| name(n) == "state");
     for (n, value) in found {
-        let secret = credential(&String::from_utf8_lossy(n)) || (oauth && name(n) == "code");
+        let secret = credential(&String::from_utf8_lossy(n))
+            || (oauth && name(n) == "code")
+            || (asked && HELD_IN_AN_ADDRESS_ASKED.iter().any(|w| name(n).contains(w)));
         if secret && !value.is_empty() {
             hidden.push(value);
         }

@@ -1141,7 +1141,9 @@ fn cut_short_json(response: &Response) -> bool {
 /// parameters named as credentials (in its query, its fragment or its path, `;jsessionid=`),
 /// as `***`. What is a credential is what complaint texts hide (see `aduan_core::links`: one
 /// list; review, session 50: transport kept a list of its own, which showed a `pwd`, a
-/// `PHPSESSID` or an OAuth response's `code` and hid a `keyword` or an `author`).
+/// `PHPSESSID` or an OAuth response's `code`), and a name holding `key`, `pass`, `auth` or
+/// `sig` as transport's list hid it (`app_key`, `passphrase`; a `keyword` too: see
+/// `aduan_core::links::in_address`).
 pub fn shown_url(url: &reqwest::Url) -> String {
     aduan_core::links::in_address(url.as_str(), "***").into_owned()
 }
@@ -1725,8 +1727,9 @@ mod tests {
     /// Item of session 50: a URL shown in an error or a log line hid the values of
     /// transport's own list of names, not those complaint texts hide (`pwd`, `jwt`, `otp`,
     /// `PHPSESSID`, `;jsessionid=`, an OAuth response's `code`, a fragment's `access_token`
-    /// were shown; `keyword`, `author`, `design`, `passenger` hidden): one list now, that of
-    /// `aduan_core::links`.
+    /// were shown): one list now, that of `aduan_core::links`, with what transport's own hid
+    /// (a name holding `key`, `pass`, `auth` or `sig`: see
+    /// `a_url_still_hides_what_transports_own_list_hid`).
     #[test]
     fn a_url_hides_the_parameters_complaint_texts_hide() {
         let links = aduan_core::links::CREDENTIALS
@@ -1757,12 +1760,34 @@ mod tests {
             ),
             ("http://u%40x:p%2Fw@localhost/a", "http://***@localhost/a"),
             (
-                "http://h/x?keyword=jalan&author=budi&design=1&passenger=2&code=51111",
-                "http://h/x?keyword=jalan&author=budi&design=1&passenger=2&code=51111",
+                "http://h/x?q=jalan&page=2&code=51111",
+                "http://h/x?q=jalan&page=2&code=51111",
             ),
         ] {
             let u = reqwest::Url::parse(url).unwrap();
             assert_eq!(super::shown_url(&u), shown, "{url}");
+        }
+    }
+
+    /// Review of session 50: sharing complaint texts' list, a URL shown in an error or a log
+    /// line showed the values transport's own list hid, of a name holding `key`, `pass`,
+    /// `auth` or `sig` (`app_key`, `passphrase`, `oauth_verifier`): a key the channel was
+    /// configured with, in the log. There a value hidden too many costs nothing.
+    #[test]
+    fn a_url_still_hides_what_transports_own_list_hid() {
+        for name in [
+            "app_key",
+            "appKey",
+            "client_key",
+            "license_key",
+            "passphrase",
+            "passcode",
+            "oauth_verifier",
+            "hmac_sig",
+            "x-auth",
+        ] {
+            let u = reqwest::Url::parse(&format!("http://h/x?{name}=v4lue&id=1")).unwrap();
+            assert_eq!(super::shown_url(&u), format!("http://h/x?{name}=***&id=1"));
         }
     }
 
