@@ -1316,9 +1316,11 @@ impl Store {
                 // Every type PostgreSQL has turns into JSON on the server side, in column
                 // order. The query on lines of its own: a `--` comment at its end ends there.
                 // Its row as `q.*`: a bare `q` is a column of that name where the query has one.
-                // An anonymous record's (`ROW(…)`) fields have no type until it is made: such
-                // a column comes besides as PostgreSQL sends it (in binary, each field with
-                // its type), named by its place (the query's names may repeat).
+                // An anonymous record's (`ROW(…)`) fields have no type until it is made, and
+                // a named type's may have changed since `sqlx` described it: such a column
+                // (a composite value, an array of them) comes besides as PostgreSQL sends it
+                // (in binary, each field with its type), named by its place (the query's
+                // names may repeat).
                 // A `json` or `jsonb` value's JSON `null` is a value, as PostgreSQL's own
                 // client shows it, where row_to_json writes a SQL `NULL` the same: whether
                 // such a column's value is `NULL` comes besides.
@@ -1370,6 +1372,17 @@ impl Store {
                         _ => postgres_query_error(pool, tx, e, bounds, started).await,
                     });
                 }
+                // The types a composite value's fields may be of, read now (see `Types`).
+                let types = match records.is_empty() {
+                    true => Types::default(),
+                    false => {
+                        let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(Types::SQL)
+                            .fetch_all(&mut *tx)
+                            .await
+                            .context(|| "reading the types of the query's values".into())?;
+                        Types::of(&rows)
+                    }
+                };
                 // Its columns once it is to run: an export writes them (a CSV header).
                 collected.columns(&columns, &exact)?;
                 let mut q = sqlx::query(&wrapped);
@@ -1398,7 +1411,7 @@ impl Store {
                             let sent = row.try_get_raw(n + 1).ok().filter(|v| !v.is_null());
                             let shape = sent
                                 .and_then(|v| v.as_bytes().ok())
-                                .and_then(|b| sent_shape(&kinds[*i], b));
+                                .and_then(|b| sent_shape(&kinds[*i], b, &types));
                             if let Some(shape) = shape {
                                 kinds_of_row.to_mut()[*i] = Written::Shaped(shape);
                             }
@@ -1944,8 +1957,12 @@ enum Shape {
     Items(Box<Shape>),
     /// A composite value (a JSON object), its fields in order so shaped.
     Fields(Vec<Shape>),
-    /// An anonymous record (`ROW(…)`), whose fields' types are known only from each value
-    /// as PostgreSQL sends it (see [`sent_shape`]); without it, as [`Shape::Plain`].
+    /// A composite value, anonymous (`ROW(…)`) or of a type that has a name, whose fields'
+    /// types are read from each value as PostgreSQL sends it (see [`sent_shape`]); without
+    /// it, as [`Shape::Plain`]. A named type's fields are not taken from the type `sqlx`
+    /// describes: it keeps them per connection, and after an `ALTER TYPE` a pooled
+    /// connection's are those of before (review, session 50: a text field was written as a
+    /// time where a time field had been dropped).
     Record,
 }
 
@@ -1956,9 +1973,7 @@ impl Shape {
         match t.kind() {
             PgTypeKind::Domain(base) => Shape::of(base),
             PgTypeKind::Array(item) => Shape::Items(Box::new(Shape::of(item))),
-            PgTypeKind::Composite(fields) => {
-                Shape::Fields(fields.iter().map(|(_, t)| Shape::of(t)).collect())
-            }
+            PgTypeKind::Composite(_) => Shape::Record,
             _ => match t.name() {
                 "TIMESTAMPTZ" | "TIMESTAMP" => Shape::Time,
                 "RECORD" => Shape::Record,
@@ -1967,7 +1982,7 @@ impl Shape {
         }
     }
 
-    /// Whether an anonymous record is part of it.
+    /// Whether a composite value (a record, see [`Shape::Record`]) is part of it.
     fn has_records(&self) -> bool {
         match self {
             Shape::Record => true,
@@ -2020,21 +2035,94 @@ fn is_document(t: &sqlx::postgres::PgTypeInfo) -> bool {
     }
 }
 
-/// The shape of a column's value (`kind`, holding an anonymous record) from the value as
+/// The shape of a column's value (`kind`, holding a composite value) from the value as
 /// PostgreSQL sent it in binary: a record as `record_send` writes it, its fields' count, then
 /// each field's type, length and bytes, a field's record so in turn; an array as
-/// `array_send` does, its items' type and each item's length and bytes. A record of a type
-/// that has a name, or a domain, inside an anonymous one is [`Shape::Plain`] (its type is a
-/// number this does not look up: its numbers are kept, its times written as PostgreSQL
-/// writes them). `None` when the bytes do not read so.
-fn sent_shape(kind: &Written, bytes: &[u8]) -> Option<Shape> {
+/// `array_send` does, its items' type and each item's length and bytes. A field's type that
+/// is not built in (a composite type that has a name, a domain, an array of either) is
+/// looked up in `types`. `None` when the bytes do not read so.
+fn sent_shape(kind: &Written, bytes: &[u8], types: &Types) -> Option<Shape> {
     let Written::Shaped(shape) = kind else {
         return None;
     };
     match shape {
-        Shape::Record => sent_record(bytes),
-        Shape::Items(item) if **item == Shape::Record => sent_array(RECORD, bytes),
+        Shape::Record => sent_record(bytes, types),
+        Shape::Items(item) if **item == Shape::Record => sent_array(bytes, types),
         _ => None,
+    }
+}
+
+/// What a type that is not built in is, as far as [`sent_shape`] reads its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Made {
+    /// A `timestamptz` or `timestamp` (a domain over one).
+    Time,
+    /// A composite value (a type that has a name, a table's row, a domain over one): sent
+    /// as a record is.
+    Record,
+    /// An array.
+    Array,
+}
+
+/// The composite types, domains and arrays of either of the database, by their numbers
+/// (see [`Made`]), read when a query's result holds composite values: from the catalog, at
+/// the query's start and in its snapshot, so that a type changed a moment before is read
+/// as it is now.
+#[derive(Debug, Default)]
+struct Types(HashMap<u32, Made>);
+
+impl Types {
+    /// The catalog's rows of such types: number, `typtype`, base type (a domain's) and
+    /// item type (an array's).
+    const SQL: &'static str = "SELECT t.oid::int8, t.typtype::text, t.typbasetype::int8, \
+        t.typelem::int8 FROM pg_catalog.pg_type t WHERE t.typtype IN ('c', 'd') \
+        OR (t.typcategory = 'A' AND t.typelem IN \
+        (SELECT e.oid FROM pg_catalog.pg_type e WHERE e.typtype IN ('c', 'd')))";
+
+    /// The types of the catalog's `rows` (see [`Types::SQL`]), each domain read as the type
+    /// it is made over.
+    fn of(rows: &[(i64, String, i64, i64)]) -> Types {
+        let rows: HashMap<u32, (&str, u32, u32)> = rows
+            .iter()
+            .filter_map(|(oid, kind, base, item)| {
+                let n = |v: &i64| u32::try_from(*v).ok();
+                Some((n(oid)?, (kind.as_str(), n(base)?, n(item)?)))
+            })
+            .collect();
+        let made = |oid: u32| -> Option<Made> {
+            // A domain over a domain…: a few steps at most (a cycle cannot be made; the
+            // bound is for a catalog read half-way).
+            let mut oid = oid;
+            for _ in 0..16 {
+                match oid {
+                    TIMESTAMP | TIMESTAMPTZ => return Some(Made::Time),
+                    RECORD => return Some(Made::Record),
+                    TIMESTAMP_ARRAY | TIMESTAMPTZ_ARRAY | RECORD_ARRAY => return Some(Made::Array),
+                    _ => {}
+                }
+                match rows.get(&oid)? {
+                    ("c", ..) => return Some(Made::Record),
+                    ("d", base, _) => oid = *base,
+                    (_, _, item) if *item != 0 => return Some(Made::Array),
+                    _ => return None,
+                }
+            }
+            None
+        };
+        Types(
+            rows.keys()
+                .filter_map(|oid| Some((*oid, made(*oid)?)))
+                .collect(),
+        )
+    }
+
+    fn get(&self, oid: u32) -> Option<Made> {
+        match oid {
+            TIMESTAMP | TIMESTAMPTZ => Some(Made::Time),
+            RECORD => Some(Made::Record),
+            TIMESTAMP_ARRAY | TIMESTAMPTZ_ARRAY | RECORD_ARRAY => Some(Made::Array),
+            _ => self.0.get(&oid).copied(),
+        }
     }
 }
 
@@ -2074,40 +2162,42 @@ impl<'b> Sent<'b> {
 }
 
 /// The shape of a value of type `oid` sent as `bytes` (see [`sent_shape`]).
-fn sent_value(oid: u32, bytes: Option<&[u8]>) -> Shape {
-    match oid {
-        TIMESTAMP | TIMESTAMPTZ => Shape::Time,
-        TIMESTAMP_ARRAY | TIMESTAMPTZ_ARRAY => Shape::Items(Box::new(Shape::Time)),
-        RECORD => bytes.and_then(sent_record).unwrap_or(Shape::Plain),
-        RECORD_ARRAY => bytes
-            .and_then(|b| sent_array(RECORD, b))
+fn sent_value(oid: u32, bytes: Option<&[u8]>, types: &Types) -> Shape {
+    match types.get(oid) {
+        Some(Made::Time) => Shape::Time,
+        // An array of times, NULL or empty, has no item to read its type from.
+        Some(Made::Array) if matches!(oid, TIMESTAMP_ARRAY | TIMESTAMPTZ_ARRAY) => {
+            Shape::Items(Box::new(Shape::Time))
+        }
+        Some(Made::Array) => bytes
+            .and_then(|b| sent_array(b, types))
             .unwrap_or(Shape::Plain),
-        _ => Shape::Plain,
+        Some(Made::Record) => bytes
+            .and_then(|b| sent_record(b, types))
+            .unwrap_or(Shape::Plain),
+        None => Shape::Plain,
     }
 }
 
 /// A record's shape from `record_send`'s bytes.
-fn sent_record(bytes: &[u8]) -> Option<Shape> {
+fn sent_record(bytes: &[u8], types: &Types) -> Option<Shape> {
     let mut sent = Sent(bytes);
     let n = sent.i32()?;
     let mut fields = Vec::new();
     for _ in 0..n {
         let oid = sent.u32()?;
-        fields.push(sent_value(oid, sent.value()?));
+        fields.push(sent_value(oid, sent.value()?, types));
     }
     Some(Shape::Fields(fields))
 }
 
-/// An array's shape from `array_send`'s bytes: of items of type `oid`, shaped as its first
-/// item that is not NULL (the records of an array are of one row type).
-fn sent_array(oid: u32, bytes: &[u8]) -> Option<Shape> {
+/// An array's shape from `array_send`'s bytes: of items of the type it names, shaped as its
+/// first item that is not NULL (the records of an array are of one row type).
+fn sent_array(bytes: &[u8], types: &Types) -> Option<Shape> {
     let mut sent = Sent(bytes);
     let dimensions = sent.i32()?;
     let _has_nulls = sent.i32()?;
     let item_oid = sent.u32()?;
-    if item_oid != oid {
-        return None;
-    }
     let mut items: usize = 1;
     for _ in 0..dimensions {
         let length = usize::try_from(sent.i32()?).ok()?;
@@ -2121,7 +2211,7 @@ fn sent_array(oid: u32, bytes: &[u8]) -> Option<Shape> {
             break;
         }
     }
-    Some(Shape::Items(Box::new(sent_value(oid, first))))
+    Some(Shape::Items(Box::new(sent_value(item_oid, first, types))))
 }
 
 /// A row PostgreSQL gave as a JSON array of its values (see [`Store::query`]), read by
@@ -3120,6 +3210,79 @@ mod query_tests {
             .unwrap();
         let one = serde_json::json!("{\"f1\":1.50,\"f2\":\"2024-02-01T03:00:00.500+00:00\"}");
         assert_eq!(rows, vec![vec![one.clone()], vec![one]]);
+    }
+
+    /// Item of session 50: a value of a composite type that has a name, or of a domain over
+    /// a time, inside an anonymous record kept PostgreSQL's times (`…:00.5+00:00`) where the
+    /// same value alone is written as a time alone is (`…:00.500+00:00`). And a named type's
+    /// fields were those `sqlx` keeps per connection, from when it first described the type:
+    /// after an `ALTER TYPE`, a pooled connection wrote a text field as a time (and the time
+    /// as PostgreSQL writes it). Both are read from the value as sent, its types as they are.
+    #[tokio::test]
+    async fn a_named_composite_is_read_as_it_is_now_inside_a_record_too() {
+        let Some(ts) = crate::testing::postgres().await else {
+            return;
+        };
+        ts.execute(
+            "CREATE TYPE stamp AS (at timestamptz, label text); \
+             CREATE DOMAIN instant AS timestamptz",
+        )
+        .await;
+        let text = "2024-02-01T03:00:00.5+00:00";
+        let time = "timestamptz '2024-02-01 03:00:00.5Z'";
+        let padded = "2024-02-01T03:00:00.500+00:00";
+        let one = |sql: String| {
+            let store = &ts.store;
+            async move {
+                let r = store
+                    .query(&sql)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                assert_eq!(r.rows.len(), 1, "{sql}");
+                r.rows[0][0].clone()
+            }
+        };
+        let alone = one(format!("SELECT ROW({time}, 'x')::stamp AS s")).await;
+        assert_eq!(
+            alone,
+            serde_json::json!(format!("{{\"at\":\"{padded}\",\"label\":\"x\"}}"))
+        );
+        let within = one(format!(
+            "SELECT ROW(ROW({time}, 'x')::stamp, {time}::instant, \
+             ARRAY[ROW({time}, 'y')::stamp]) AS r"
+        ))
+        .await;
+        assert_eq!(
+            within,
+            serde_json::json!(format!(
+                "{{\"f1\":{{\"at\":\"{padded}\",\"label\":\"x\"}},\"f2\":\"{padded}\",\
+                 \"f3\":[{{\"at\":\"{padded}\",\"label\":\"y\"}}]}}"
+            ))
+        );
+        // Every connection of the pool but one in use: the queries before and after the
+        // change of the type run on the same connection.
+        let Backend::Postgres(pool) = &ts.store.backend else {
+            unreachable!("a PostgreSQL store")
+        };
+        let mut in_use = Vec::new();
+        for _ in 1..pool.options().get_max_connections() {
+            in_use.push(pool.acquire().await.unwrap());
+        }
+        let before = one(format!("SELECT ROW({time}, '{text}')::stamp AS s")).await;
+        assert_eq!(
+            before,
+            serde_json::json!(format!("{{\"at\":\"{padded}\",\"label\":\"{text}\"}}"))
+        );
+        ts.execute(
+            "ALTER TYPE stamp DROP ATTRIBUTE at; ALTER TYPE stamp ADD ATTRIBUTE at timestamptz",
+        )
+        .await;
+        let after = one(format!("SELECT ROW('{text}', {time})::stamp AS s")).await;
+        drop(in_use);
+        assert_eq!(
+            after,
+            serde_json::json!(format!("{{\"label\":\"{text}\",\"at\":\"{padded}\"}}"))
+        );
     }
 
     /// Session 49: a `json` value is printed as PostgreSQL keeps it, as `psql` prints it: the
