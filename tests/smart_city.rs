@@ -1376,6 +1376,14 @@ async fn an_admin_dismisses_an_entry_by_command_and_it_is_listed_as_dismissed() 
         out.contains(&format!("#{id} was dismissed by siti, at ")) && out.contains("not retried"),
         "{out}"
     );
+    // Counted as dismissed in the summary, not as resolved (review: "1 resolved before" said
+    // the record had come readable, for an entry an admin had closed by hand).
+    assert!(
+        out.contains(
+            "aduan quarantine retry: 0 resolved, 0 still failing, 1 dismissed (not retried)"
+        ) && !out.contains("resolved before"),
+        "{out}"
+    );
     let (code, out) = aduan(&["quarantine", "dismiss", &id]);
     assert_eq!(code, Some(0), "{out}");
     assert!(

@@ -477,11 +477,17 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
                     None => say!("#{id} was resolved already, at {}", at.to_rfc3339()),
                 }
             }
-            let before = if already.is_empty() {
-                String::new()
-            } else {
-                format!(", {} resolved before", already.len())
-            };
+            // Counted apart: a dismissed entry was closed by hand, its record never read (it
+            // was counted as "resolved before", as if it had come readable).
+            let dismissed = already.iter().filter(|(_, _, by)| by.is_some()).count();
+            let resolved_before = already.len() - dismissed;
+            let mut before = String::new();
+            if resolved_before > 0 {
+                before.push_str(&format!(", {resolved_before} resolved before"));
+            }
+            if dismissed > 0 {
+                before.push_str(&format!(", {dismissed} dismissed (not retried)"));
+            }
             say!(
                 "aduan quarantine retry: {resolved} resolved, {} still failing{before}",
                 failing.len()
