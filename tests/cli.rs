@@ -159,6 +159,16 @@ fn the_demo_refuses_a_database_it_would_not_use() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(dir.path().join("aduan-demo.db").exists());
     assert!(!dir.path().join("mine.db").exists());
+    // Said, not passed over in silence (review, session 50): the commands run next in that
+    // shell read that store, not the demo's.
+    assert!(
+        text(&out).contains(
+            "Note: ADUAN_DATABASE_URL names a store; the demo leaves it alone and makes its own, \
+             aduan-demo.db"
+        ),
+        "{}",
+        text(&out)
+    );
 }
 
 /// The demo reads its configuration's tables before it makes its store: a `tables_dir` that

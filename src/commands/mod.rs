@@ -214,6 +214,21 @@ async fn command(cli: Cli) -> Result<ExitCode> {
                 )
                 .into());
             }
+            // A store named otherwise (a deployment's ADUAN_DATABASE_URL, `[store] url` of a
+            // configuration) is not refused, but said to be left alone (review: it was
+            // passed over without a word, and the commands run after the demo in that shell
+            // read that store, not the demo's).
+            if config.store.url != aduan_app::config::StoreConfig::default().url {
+                let named = match std::env::var("ADUAN_DATABASE_URL") {
+                    Ok(v) if !v.is_empty() => "ADUAN_DATABASE_URL",
+                    _ => "[store] url",
+                };
+                say!(
+                    "Note: {named} names a store; the demo leaves it alone and makes its own, \
+                     {} (the commands it suggests at its end name that one with --database).",
+                    file.display()
+                );
+            }
             demo::run(&config, &file, reports, seed).await
         }
         // A production build holds no simulator: the binary never depends on it at run time.
