@@ -109,6 +109,11 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Begin the CSV with a UTF-8 byte order mark (`--format csv` only), for Excel, which
+        /// reads a CSV without one in the computer's own code page: `Café`, `Sémarang` and
+        /// every letter beyond ASCII come out mangled.
+        #[arg(long)]
+        bom: bool,
     },
     /// Complaints per month, channel, kind and category, with how many are open and how fast
     /// they were answered and resolved or closed (hours from the report, averaged).
@@ -156,6 +161,11 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Begin the CSV with a UTF-8 byte order mark (`--format csv` only), for Excel, which
+        /// reads a CSV without one in the computer's own code page: `Café`, `Sémarang` and
+        /// every letter beyond ASCII come out mangled.
+        #[arg(long)]
+        bom: bool,
     },
     /// Run as a service: the HTTP server (health, readiness, metrics, the report API,
     /// webhooks), the scheduler of every enabled channel that has a `schedule`, and the

@@ -3738,6 +3738,69 @@ async fn a_statement_query_refuses_exits_as_a_usage_error() {
     }
 }
 
+/// Item of session 50: Excel (what the city's analysts open a CSV with) reads a CSV without
+/// a byte order mark in the computer's own code page, and mangles every letter beyond ASCII.
+/// `--bom` begins a CSV export (`query`, streamed as read, and `report`) with UTF-8's mark, on
+/// both stores; without it the file is as it was, and with another format it is refused as a
+/// usage error (a mark before JSON lines is a stray character to every reader of them).
+#[tokio::test]
+async fn a_csv_begins_with_a_byte_order_mark_when_asked() {
+    const BOM: &str = "\u{feff}";
+    for ts in all_stores().await {
+        let dir = tempfile::tempdir().unwrap();
+        let url = process_url(&ts);
+        let run = |args: &[&str]| {
+            let mut all = vec!["--database", url.as_str()];
+            all.extend_from_slice(args);
+            aduan(dir.path(), &all, &[])
+        };
+        let sql = "SELECT 'Jl. Sémarang' AS alamat";
+        let out = run(&["query", sql, "--format", "csv", "--bom"]);
+        assert!(out.status.success(), "{}: {}", ts.label, text(&out));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("{BOM}alamat\nJl. Sémarang\n"),
+            "{}",
+            ts.label
+        );
+        let out = run(&["query", sql, "--format", "csv"]);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "alamat\nJl. Sémarang\n",
+            "{}",
+            ts.label
+        );
+        let out = run(&["report", "--by", "channel", "--format", "csv", "--bom"]);
+        assert!(out.status.success(), "{}: {}", ts.label, text(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stdout).starts_with(&format!("{BOM}channel,complaints,")),
+            "{}: {}",
+            ts.label,
+            text(&out)
+        );
+        for args in [
+            &["query", sql, "--format", "json", "--bom"][..],
+            &["query", sql, "--format", "table", "--bom"],
+            &["report", "--format", "json", "--bom", "--by", "channel"],
+        ] {
+            let out = run(args);
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{}: {args:?}: {}",
+                ts.label,
+                text(&out)
+            );
+            assert!(
+                out.stdout.is_empty() && text(&out).contains("--bom is for --format csv"),
+                "{}: {args:?}: {}",
+                ts.label,
+                text(&out)
+            );
+        }
+    }
+}
+
 /// Review of 724383d: with the engine's log of a run's error off for `aduan sync`, the
 /// failed channel's line was the only place the error was said, and it went to stdout: a
 /// cron job keeping stderr alone (`aduan sync >/dev/null`, mail on output) was told nothing

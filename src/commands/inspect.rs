@@ -784,15 +784,15 @@ fn json_row(names: &[String], row: &[serde_json::Value], exact: &[bool]) -> Stri
     line
 }
 
-pub(crate) async fn query(store: &Store, sql: &str, format: Format) -> Result<ExitCode> {
+pub(crate) async fn query(store: &Store, sql: &str, format: Format, bom: bool) -> Result<ExitCode> {
     use aduan_store::Streamed;
     match format {
         // A table's columns are as wide as their widest value: its rows are kept first.
-        Format::Table => print(&store.query(sql).await?, format, None)?,
+        Format::Table => print(&store.query(sql).await?, format, false, None)?,
         // An export: each row written as it is read, whatever the result's size. A reader
         // that stops reading (`| head`) ends it, quietly: it has what it wanted.
         Format::Csv | Format::Json => {
-            let mut export = Export::to_stdout(format);
+            let mut export = Export::to_stdout(format, bom);
             let mut closed = false;
             let done = {
                 let mut each = |s: Streamed<'_>| {
@@ -813,17 +813,51 @@ pub(crate) async fn query(store: &Store, sql: &str, format: Format) -> Result<Ex
 /// numbers given exactly.
 enum Export {
     Csv(
-        Box<csv::Writer<std::io::BufWriter<std::io::Stdout>>>,
+        Box<csv::Writer<Bom<std::io::BufWriter<std::io::Stdout>>>>,
         Vec<bool>,
     ),
     Json(std::io::BufWriter<std::io::Stdout>, Vec<String>, Vec<bool>),
 }
 
+/// A writer that puts UTF-8's byte order mark before the first bytes written through it,
+/// when asked (`--bom`): Excel reads a CSV file as UTF-8 only when it begins with one. Before
+/// them, not at once: a query that fails before its columns are known writes nothing.
+struct Bom<W> {
+    pending: bool,
+    inner: W,
+}
+
+impl<W: std::io::Write> Bom<W> {
+    fn new(inner: W, bom: bool) -> Bom<W> {
+        Bom {
+            pending: bom,
+            inner,
+        }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for Bom<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.pending && !buf.is_empty() {
+            self.inner.write_all("\u{feff}".as_bytes())?;
+            self.pending = false;
+        }
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 impl Export {
-    fn to_stdout(format: Format) -> Export {
+    fn to_stdout(format: Format, bom: bool) -> Export {
         let out = std::io::BufWriter::new(std::io::stdout());
         match format {
-            Format::Csv => Export::Csv(Box::new(csv::Writer::from_writer(out)), Vec::new()),
+            Format::Csv => Export::Csv(
+                Box::new(csv::Writer::from_writer(Bom::new(out, bom))),
+                Vec::new(),
+            ),
             _ => Export::Json(out, Vec::new(), Vec::new()),
         }
     }
@@ -904,7 +938,12 @@ pub(crate) fn dimension(by: ReportBy) -> Dimension {
     }
 }
 
-pub(crate) async fn report(store: &Store, spec: &ReportSpec, format: Format) -> Result<ExitCode> {
+pub(crate) async fn report(
+    store: &Store,
+    spec: &ReportSpec,
+    format: Format,
+    bom: bool,
+) -> Result<ExitCode> {
     let result = store.report(spec).await?;
     let at = |name: &str| result.columns.iter().position(|c| c == name);
     let total = |i: Option<usize>| -> i64 {
@@ -922,12 +961,13 @@ pub(crate) async fn report(store: &Store, spec: &ReportSpec, format: Format) -> 
         total(at("open")),
         total(at("resolved"))
     );
-    print(&result, format, Some(&summary))?;
+    print(&result, format, bom, Some(&summary))?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Prints a query's result; a table ends with its row count and `summary`.
-fn print(result: &QueryResult, format: Format, summary: Option<&str>) -> Result<()> {
+/// Prints a query's result; a table ends with its row count and `summary`; a CSV begins
+/// with a byte order mark with `bom`.
+fn print(result: &QueryResult, format: Format, bom: bool, summary: Option<&str>) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match format {
         Format::Json => {
@@ -937,7 +977,7 @@ fn print(result: &QueryResult, format: Format, summary: Option<&str>) -> Result<
             }
         }
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(out);
+            let mut w = csv::Writer::from_writer(Bom::new(out, bom));
             w.write_record(&result.columns)?;
             for row in &result.rows {
                 w.write_record(csv_row(row, &result.exact_numbers))?;

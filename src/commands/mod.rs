@@ -260,8 +260,9 @@ async fn command(cli: Cli) -> Result<ExitCode> {
         Command::Renormalise => renormalise(&config).await,
         Command::Backup { to } => backup(&config, &to).await,
         Command::Restore { from } => restore(&config, &from).await,
-        Command::Query { sql, format } => {
-            inspect::query(&open_to_read(&config).await?, &sql, format).await
+        Command::Query { sql, format, bom } => {
+            let bom = with_bom(format, bom)?;
+            inspect::query(&open_to_read(&config).await?, &sql, format, bom).await
         }
         Command::Report {
             by,
@@ -274,7 +275,9 @@ async fn command(cli: Cli) -> Result<ExitCode> {
             subcategory,
             in_city,
             format,
+            bom,
         } => {
+            let bom = with_bom(format, bom)?;
             // An empty value filters nothing, as the report API reads it (`--category ""`
             // from a script's unset variable counted no complaint; review).
             let given =
@@ -320,10 +323,22 @@ async fn command(cli: Cli) -> Result<ExitCode> {
                 category_sub: given(subcategory),
                 in_city,
             };
-            inspect::report(&open_to_read(&config).await?, &spec, format).await
+            inspect::report(&open_to_read(&config).await?, &spec, format, bom).await
         }
         Command::Serve { listen } => serve::run(&config, listen.as_deref()).await,
     }
+}
+
+/// `--bom` as given with `format`: refused with any other format than CSV (a mark at the
+/// start of JSON lines or of a table is a stray character to every reader of them).
+fn with_bom(format: crate::Format, bom: bool) -> Result<bool> {
+    if bom && !matches!(format, crate::Format::Csv) {
+        return Err(UsageProblem(
+            "--bom is for --format csv (the mark tells Excel that a CSV file is UTF-8)".into(),
+        )
+        .into());
+    }
+    Ok(bom)
 }
 
 pub(crate) async fn open_store(config: &AppConfig) -> Result<Store> {
