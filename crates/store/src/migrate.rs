@@ -104,6 +104,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0019_kept_run_counts.sql",
         sql: include_str!("../../../migrations/sqlite/0019_kept_run_counts.sql"),
     },
+    Migration {
+        version: 20,
+        name: "0020_kept_counts_by_trigger_schema.sql",
+        sql: include_str!("../../../migrations/sqlite/0020_kept_counts_by_trigger_schema.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -202,6 +207,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         name: "0019_kept_run_counts.sql",
         sql: include_str!("../../../migrations/postgres/0019_kept_run_counts.sql"),
     },
+    Migration {
+        version: 20,
+        name: "0020_kept_counts_by_trigger_schema.sql",
+        sql: include_str!("../../../migrations/postgres/0020_kept_counts_by_trigger_schema.sql"),
+    },
 ];
 
 /// Taken first in each migration's transaction on SQLite: a write that changes nothing, so
@@ -253,6 +263,7 @@ mod tests {
                 "f2e9efe12edac80c",
                 "9b0460fd7360cf67",
                 "0f735633f3aee01e",
+                "44c3a2d2fed6c140",
             ],
         ),
         (
@@ -277,6 +288,7 @@ mod tests {
                 "f2e9efe12edac80c",
                 "8b2d58343e35cca8",
                 "f32cba852698186d",
+                "b6c06673be5a0c2a",
             ],
         ),
     ];

@@ -2922,6 +2922,74 @@ async fn old_runs_move_into_the_totals_without_changing_the_sums() {
     }
 }
 
+/// Review of session 49: the count of kept runs (PostgreSQL's trigger of migration 19) named
+/// its tables in the schema it was made in, by name: a schema renamed since (a deployment
+/// moved, `ALTER SCHEMA … RENAME`) failed every write of a run. Renamed, the store writes its
+/// runs, and the counts stay those of the runs kept through an insert, an update and a
+/// prune. (SQLite has no schema to rename.)
+#[tokio::test]
+async fn runs_are_written_and_counted_in_a_renamed_schema() {
+    let Some(ts) = testing::postgres().await else {
+        return;
+    };
+    let run = |id: &str, outcome: Option<&str>, at: u32, fetched: i64| aduan_store::RunRecord {
+        run_id: id.into(),
+        channel: "cc112".into(),
+        started_at: t(at),
+        finished_at: outcome.map(|_| t(at)),
+        outcome: outcome.map(str::to_string),
+        fetched,
+        ..Default::default()
+    };
+    ts.store
+        .save_run(&run("a", Some("ok"), 1, 5))
+        .await
+        .unwrap();
+    let schema = ts.schema.clone().unwrap();
+    let moved = format!("{schema}_moved");
+    ts.execute(&format!("ALTER SCHEMA {schema} RENAME TO {moved}"))
+        .await;
+    ts.store.close().await;
+    let s = Store::open_postgres_in_schema(&ts.url, &moved)
+        .await
+        .unwrap();
+
+    let written = async {
+        s.save_run(&run("b", None, 2, 1)).await?;
+        s.save_run(&run("b", Some("failed"), 2, 7)).await?;
+        s.save_run(&run("c", Some("ok"), 3, 11)).await?;
+        s.prune_runs("cc112", t(2)).await
+    }
+    .await;
+
+    let kept = s
+        .query(
+            "SELECT channel || ' ' || outcome || ' ' || runs || ' ' || fetched \
+             FROM sync_run_kept ORDER BY outcome",
+        )
+        .await
+        .map(|r| r.rows);
+    let added_up = s
+        .query(
+            "SELECT channel || ' ' || outcome || ' ' || COUNT(*) || ' ' || SUM(fetched) \
+             FROM sync_runs WHERE outcome IS NOT NULL GROUP BY channel, outcome ORDER BY outcome",
+        )
+        .await
+        .map(|r| r.rows);
+    s.close().await;
+    let _ = sqlx::raw_sql(&format!("DROP SCHEMA {moved} CASCADE"))
+        .execute(
+            &mut <sqlx::PgConnection as sqlx::Connection>::connect(&ts.url)
+                .await
+                .unwrap(),
+        )
+        .await;
+    assert!(written.is_ok(), "{written:?}");
+    let kept = kept.unwrap();
+    assert_eq!(kept, added_up.unwrap());
+    assert_eq!(kept.len(), 2, "{kept:?}");
+}
+
 #[tokio::test]
 async fn opening_a_store_twice_migrates_once() {
     for ts in each_backend().await {
@@ -2931,11 +2999,11 @@ async fn opening_a_store_twice_migrates_once() {
         // 0005_packed_payloads, 0006_report_index, 0007_group_arrival, 0008_push_deliveries,
         // 0009_run_totals, 0010_raw_source_ids, 0011_group_spans, 0012_incident_indexes,
         // 0013_report_in_city, 0014_complaint_claims, 0015_quarantine_dismissed,
-        // 0016_worked_runs, 0017_group_run_from, 0018_delivery_report_ids and
-        // 0019_kept_run_counts, once each.
+        // 0016_worked_runs, 0017_group_run_from, 0018_delivery_report_ids,
+        // 0019_kept_run_counts and 0020_kept_counts_by_trigger_schema, once each.
         assert_eq!(
             count(&ts.store, "schema_migrations").await,
-            19,
+            20,
             "{}",
             ts.label
         );
