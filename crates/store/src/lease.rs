@@ -450,13 +450,14 @@ impl Store {
                 }))
             }
             Backend::Postgres(pool) => {
-                let mut conn = self
-                    .lease_pool
-                    .as_ref()
-                    .unwrap_or(pool)
-                    .acquire()
-                    .await
-                    .context(|| format!("taking the lease of {channel}"))?;
+                let mut conn = Unsettled(Some(
+                    self.lease_pool
+                        .as_ref()
+                        .unwrap_or(pool)
+                        .acquire()
+                        .await
+                        .context(|| format!("taking the lease of {channel}"))?,
+                ));
                 let scope = self.schema.clone().unwrap_or_default();
                 let key = lock_key(&scope, channel);
                 let fence_key = lock_key(&format!("{scope}\0fence"), channel);
@@ -478,9 +479,12 @@ impl Store {
                 )
                 .bind(key)
                 .bind(holder_key)
-                .fetch_one(&mut *conn)
+                .fetch_one(conn.get())
                 .await
                 .context(what)?;
+                // Refused, the statement gave back what it took: the connection goes back to
+                // the pool as it came.
+                let conn = conn.settle();
                 if !got {
                     return Ok(None);
                 }
@@ -620,6 +624,39 @@ impl Lease {
             }
         }
         Ok(())
+    }
+}
+
+/// A lease's connection while the statement taking its locks runs: dropped there (the
+/// statement failed after its locks were granted, or the caller's future was dropped, a
+/// timeout or a shutdown, while it waited for the answer), the connection is closed, and the
+/// session's locks go with it. Given back to the pool, it would hold the channel's lock with
+/// no lease to release it: the channel's runs refused until the process ends (review of
+/// session 49).
+struct Unsettled(Option<PoolConnection<Postgres>>);
+
+impl Unsettled {
+    fn get(&mut self) -> &mut sqlx::PgConnection {
+        match &mut self.0 {
+            Some(conn) => conn,
+            None => unreachable!("an unsettled connection is taken only by `settle`"),
+        }
+    }
+
+    /// The statement answered: the connection is the lease's (or the pool's) again.
+    fn settle(mut self) -> PoolConnection<Postgres> {
+        match self.0.take() {
+            Some(conn) => conn,
+            None => unreachable!("an unsettled connection is settled once"),
+        }
+    }
+}
+
+impl Drop for Unsettled {
+    fn drop(&mut self) {
+        if let Some(conn) = &mut self.0 {
+            conn.close_on_drop();
+        }
     }
 }
 
@@ -797,10 +834,21 @@ mod tests {
         );
     }
 
+    /// What a [`HoldingProxy`] holds once a statement taking a lease's lock has been sent.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Hold {
+        /// The connection's next statement.
+        NextStatement,
+        /// The server's answers (from that statement's on): its locks are granted, and the
+        /// lease waits for the answer.
+        Answer,
+    }
+
     /// A loopback proxy to PostgreSQL that holds a connection's next statement (its
     /// `Parse`, `Bind` or `Query`) once a statement taking a lease's lock,
-    /// `pg_try_advisory_lock`, has been run on it, until told to go on: a lease taken through
-    /// it stops between its round trips.
+    /// `pg_try_advisory_lock`, has been run on it, or the server's answers to it (see
+    /// [`Hold`]), until told to go on: a lease taken through it stops between its round
+    /// trips, or after its locks are granted.
     struct HoldingProxy {
         addr: std::net::SocketAddr,
         /// Set while a statement is held.
@@ -810,8 +858,8 @@ mod tests {
     }
 
     impl HoldingProxy {
-        fn start(server: &str) -> Self {
-            use std::sync::atomic::AtomicBool;
+        fn start(server: &str, hold: Hold) -> Self {
+            use std::sync::atomic::{AtomicBool, Ordering};
             use std::sync::Arc;
             let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             let addr = listener.local_addr().unwrap();
@@ -824,12 +872,34 @@ mod tests {
                     let upstream = std::net::TcpStream::connect(&server).unwrap();
                     let (mut from_server, mut to_client) =
                         (upstream.try_clone().unwrap(), client.try_clone().unwrap());
+                    // Set once the lease's statement is sent, with `Hold::Answer`.
+                    let answers_held = Arc::new(AtomicBool::new(false));
+                    let (a, h2, g2) = (answers_held.clone(), h.clone(), g.clone());
                     std::thread::spawn(move || {
-                        let _ = std::io::copy(&mut from_server, &mut to_client);
+                        use std::io::{Read, Write};
+                        let mut buffer = vec![0; 1 << 16];
+                        loop {
+                            let n = match from_server.read(&mut buffer) {
+                                Ok(0) | Err(_) => break,
+                                Ok(n) => n,
+                            };
+                            if a.load(Ordering::SeqCst) && !g2.load(Ordering::SeqCst) {
+                                h2.store(true, Ordering::SeqCst);
+                                while !g2.load(Ordering::SeqCst) {
+                                    std::thread::sleep(std::time::Duration::from_millis(5));
+                                }
+                                h2.store(false, Ordering::SeqCst);
+                            }
+                            if to_client.write_all(&buffer[..n]).is_err() {
+                                break;
+                            }
+                        }
                         let _ = to_client.shutdown(std::net::Shutdown::Both);
                     });
                     let (h, g) = (h.clone(), g.clone());
-                    std::thread::spawn(move || Self::pump(client, upstream, &h, &g));
+                    std::thread::spawn(move || {
+                        Self::pump(client, upstream, hold, &answers_held, &h, &g)
+                    });
                 }
             });
             Self { addr, held, go }
@@ -839,6 +909,8 @@ mod tests {
         fn pump(
             mut client: std::net::TcpStream,
             mut upstream: std::net::TcpStream,
+            hold: Hold,
+            answers_held: &std::sync::atomic::AtomicBool,
             held: &std::sync::atomic::AtomicBool,
             go: &std::sync::atomic::AtomicBool,
         ) {
@@ -902,6 +974,7 @@ mod tests {
                 };
                 let leasing = |sql: &str| sql.contains("pg_try_advisory_lock");
                 if armed
+                    && hold == Hold::NextStatement
                     && sql.as_deref().is_some_and(|s| !leasing(s))
                     && !go.load(Ordering::SeqCst)
                 {
@@ -913,6 +986,10 @@ mod tests {
                 }
                 if head[0] == b'E' && leasing(&bound) {
                     armed = true;
+                    // (Before the statement is sent: its answer comes after.)
+                    if hold == Hold::Answer {
+                        answers_held.store(true, Ordering::SeqCst);
+                    }
                 }
                 if upstream
                     .write_all(&head)
@@ -949,7 +1026,7 @@ mod tests {
         } else {
             format!("{server}:5432")
         };
-        let proxy = HoldingProxy::start(&server);
+        let proxy = HoldingProxy::start(&server, Hold::NextStatement);
         let through = format!("{scheme}://{user}{}/{db}", proxy.addr);
         let schema = ts.schema.clone().unwrap();
         let proxied = crate::Store::open_postgres_in_schema(&through, &schema)
@@ -992,6 +1069,75 @@ mod tests {
         assert_eq!(between, vec![], "the killed run read as going on");
         assert_eq!(ts.store.runs_in_progress().await.unwrap(), vec![]);
         lease.release().await.unwrap();
+    }
+
+    /// Review of session 49: a lease whose statement was cancelled after the server granted
+    /// its locks (the caller's timeout, a shutdown, while the answer was on its way) gave its
+    /// connection back to the lease pool, the channel's lock still held by it with no lease
+    /// to release it: every later run of the channel was refused until the process ended.
+    /// The connection is closed instead, and the channel is free again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_lease_cancelled_after_its_lock_was_granted_leaves_no_lock() {
+        use std::sync::atomic::Ordering;
+        let Some(ts) = crate::testing::postgres().await else {
+            return;
+        };
+        let url = crate::testing::postgres_url();
+        let (scheme, rest) = url.split_once("://").unwrap();
+        let (authority, db) = rest.split_once('/').unwrap();
+        let (user, server) = match authority.rsplit_once('@') {
+            Some((user, server)) => (format!("{user}@"), server.to_string()),
+            None => (String::new(), authority.to_string()),
+        };
+        let server = if server.contains(':') {
+            server
+        } else {
+            format!("{server}:5432")
+        };
+        let proxy = HoldingProxy::start(&server, Hold::Answer);
+        let through = format!("{scheme}://{user}{}/{db}", proxy.addr);
+        let schema = ts.schema.clone().unwrap();
+        // Kept open beside the cancelled lease: its pool (and the connection given back to
+        // it) lives on, as in a service.
+        let proxied = crate::Store::open_postgres_in_schema(&through, &schema)
+            .await
+            .unwrap();
+        let ttl = std::time::Duration::from_secs(60);
+        let taking = tokio::spawn({
+            let proxied = proxied.clone();
+            async move { proxied.try_lease("cc112", "run-cancelled", ttl).await }
+        });
+        for _ in 0..1000 {
+            if proxy.held.load(Ordering::SeqCst) || taking.is_finished() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(
+            proxy.held.load(Ordering::SeqCst),
+            "the lease's answer is held"
+        );
+        assert!(
+            ts.store.lease_held("cc112").await.unwrap(),
+            "the lock is granted"
+        );
+
+        taking.abort();
+        assert!(taking.await.is_err_and(|e| e.is_cancelled()));
+        proxy.go.store(true, Ordering::SeqCst);
+
+        // The connection given back (and tested) or closed on its own tasks: waited for.
+        let mut next = None;
+        for _ in 0..600 {
+            next = ts.store.try_lease("cc112", "run-next", ttl).await.unwrap();
+            if next.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let next = next.expect("the channel's lock is left on a pooled connection");
+        next.release().await.unwrap();
+        proxied.close().await;
     }
 
     /// Review of session 49: a lease refused (its channel held by another) gives the lock
