@@ -102,6 +102,19 @@ impl Store {
             ));
         }
         let partial = partial_path(to);
+        // The store itself under the name the copy is first written to (a store named
+        // `….partial`): what an interrupted backup left there is removed before the copy, and
+        // that was the store (review of session 49).
+        if let Some(store) = &self.sqlite_file {
+            if crate::restore::same_file(&partial, store) {
+                return Err(fail(format!(
+                    "the copy is first written to {}, which is the store itself (a backup \
+                     removes what an interrupted one left there): give the backup another \
+                     name; nothing was written",
+                    partial.display()
+                )));
+            }
+        }
         let Some(partial_str) = partial.to_str() else {
             return Err(fail("the path is not UTF-8".into()));
         };
@@ -271,6 +284,39 @@ pub(crate) fn flush_folder_of(file: &Path, done: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Review of session 49: a store named as a backup's copy is first written (`aduan.db.partial`,
+    /// backed up to `aduan.db`) was removed as what an interrupted backup left. The backup is
+    /// refused before anything is written, the store as it was.
+    #[tokio::test]
+    async fn a_store_named_as_the_copy_is_first_written_is_refused_and_left_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("aduan.db.partial");
+        let s = Store::open(&format!("sqlite:{}", store.display()))
+            .await
+            .unwrap();
+        let c = rusqlite::Connection::open(&store).unwrap();
+        c.execute_batch("CREATE TABLE seen (n INTEGER NOT NULL); INSERT INTO seen VALUES (1)")
+            .unwrap();
+        drop(c);
+        let to = dir.path().join("aduan.db");
+
+        let refused = s.backup(&to, &|_, _| {}).await;
+
+        let refused = refused
+            .expect_err("the store is the copy's name")
+            .to_string();
+        assert!(
+            refused.contains("which is the store itself")
+                && refused.contains("nothing was written"),
+            "{refused}"
+        );
+        assert!(!to.exists());
+        assert!(store.is_file(), "the store is where it was");
+        let seen = s.query("SELECT n FROM seen").await.unwrap().rows.len();
+        assert_eq!(seen, 1);
+        s.close().await;
+    }
 
     /// A backup that would fill the disk is not begun (review: it filled the store's own
     /// disk, failing the store's commits meanwhile, night after night).

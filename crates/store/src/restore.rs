@@ -131,6 +131,17 @@ impl Store {
             return Err(fail("that is the store itself, not a backup of it".into()));
         }
         let partial = with_suffix(&store, ".restore.partial");
+        // The backup under the name it is copied to (a restore interrupted, its copy taken
+        // for a backup): that name is emptied before the copy, and removed when the restore
+        // is refused, and that was the only copy (review of session 49).
+        if same_file(from, &partial) {
+            return Err(fail(format!(
+                "that is the file a restore copies the backup to, {}, which it replaces and \
+                 removes: rename it (or copy it elsewhere) and restore from that; nothing was \
+                 changed",
+                partial.display()
+            )));
+        }
         let copied = match copy_flushed(from, &partial, progress) {
             Ok(bytes) => check_copy(&partial, &shown)
                 .await
@@ -225,7 +236,7 @@ async fn check_copy(copy: &Path, from: &str) -> Result<(i64, i64)> {
 }
 
 /// Whether two paths name one file.
-fn same_file(a: &Path, b: &Path) -> bool {
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
@@ -709,6 +720,42 @@ mod tests {
                 name.contains(".before-restore-") || name.contains(".restore.partial")
             })
             .collect()
+    }
+
+    /// Review of session 49: a restore from the store's own `.restore.partial` (a restore
+    /// interrupted, its copy taken for a backup) emptied that file to copy it onto itself,
+    /// and removed it when the restore was refused (the store open): the only copy was gone.
+    /// It is refused before anything is touched, the file and the store as they were.
+    #[tokio::test]
+    async fn a_restore_from_the_store_s_own_restore_partial_is_refused_and_keeps_it() {
+        let (ts, file, backup) = store_and_backup().await;
+        let c = rusqlite::Connection::open(&file).unwrap();
+        write_seen(&c, 2);
+        drop(c);
+        let partial = super::with_suffix(&file, ".restore.partial");
+        std::fs::rename(&backup, &partial).unwrap();
+        let bytes = std::fs::read(&partial).unwrap();
+        // Held open here: a restore that went on would be refused after its copy.
+        let own = rusqlite::Connection::open(&file).unwrap();
+        write_seen(&own, 0);
+
+        let refused = Store::restore(&ts.url, &partial, &|_, _| {}).await;
+        drop(own);
+
+        let refused = refused
+            .expect_err("from the restore's own copy")
+            .to_string();
+        assert!(
+            refused.contains("that is the file a restore copies the backup to")
+                && refused.contains("nothing was changed"),
+            "{refused}"
+        );
+        assert_eq!(
+            std::fs::read(&partial).unwrap(),
+            bytes,
+            "the backup as it was"
+        );
+        assert_eq!(whole_and_seen(&file), 2, "the store as it was");
     }
 
     /// Review (session 47): a restore into a folder that is not there said only "No such
