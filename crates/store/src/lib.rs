@@ -118,19 +118,52 @@ pub struct Store {
 
 /// The SQLite files this process has stores open on, by identity (device and inode): how
 /// many, and those a store was left on without being closed (its connections close on
-/// threads of their own, a while after).
+/// threads of their own, a while after, unless its pool is still in use elsewhere).
 #[derive(Debug, Default)]
 struct OpenFiles {
     open: std::collections::HashMap<(u64, u64), usize>,
-    left_closing: std::collections::HashSet<(u64, u64)>,
+    left_closing: std::collections::HashMap<(u64, u64), Left>,
+}
+
+/// A store of this process left on a file without being closed (see [`OpenFiles`]).
+#[derive(Debug, Clone)]
+struct Left {
+    /// The file, by the name it was opened by.
+    path: std::path::PathBuf,
+    /// See [`PoolAlive`].
+    alive: PoolAlive,
+}
+
+impl Left {
+    /// Whether it no longer says anything of the file of `identity`: every connection of
+    /// its pool has closed, or no file of that identity is at its name any more (gone or
+    /// replaced: a file made later may take the identity, and it is not this store's).
+    /// (Integration of session 49: entries were never removed, and a restore of a later
+    /// file on the same inode waited six seconds for connections long closed.)
+    fn settled(&self, identity: (u64, u64)) -> bool {
+        self.alive.connections.strong_count() == 0
+            || file_identity(&self.path).ok() != Some(identity)
+    }
+}
+
+/// What tells whether a SQLite store's pool, and its connections, are still there, without
+/// keeping them: the pool keeps one token (in its `after_connect`, which lives as long as the
+/// pool does) and every open connection one more (in a collation, which SQLite frees only
+/// when the connection closes).
+#[derive(Debug, Clone)]
+struct PoolAlive {
+    pool: std::sync::Weak<()>,
+    connections: std::sync::Weak<()>,
 }
 
 fn open_files() -> std::sync::MutexGuard<'static, OpenFiles> {
     static FILES: std::sync::OnceLock<std::sync::Mutex<OpenFiles>> = std::sync::OnceLock::new();
-    FILES
+    let mut files = FILES
         .get_or_init(Default::default)
         .lock()
-        .unwrap_or_else(|e| e.into_inner())
+        .unwrap_or_else(|e| e.into_inner());
+    files.left_closing.retain(|id, left| !left.settled(*id));
+    files
 }
 
 /// A SQLite store of this process on a file, counted in [`open_files`] until it is closed
@@ -138,14 +171,18 @@ fn open_files() -> std::sync::MutexGuard<'static, OpenFiles> {
 #[derive(Debug)]
 struct OpenHere {
     identity: (u64, u64),
+    path: std::path::PathBuf,
+    alive: PoolAlive,
     closed: std::sync::atomic::AtomicBool,
 }
 
 impl OpenHere {
-    fn new(identity: (u64, u64)) -> std::sync::Arc<Self> {
+    fn new(identity: (u64, u64), path: &str, alive: PoolAlive) -> std::sync::Arc<Self> {
         *open_files().open.entry(identity).or_insert(0) += 1;
         std::sync::Arc::new(Self {
             identity,
+            path: path.into(),
+            alive,
             closed: std::sync::atomic::AtomicBool::new(false),
         })
     }
@@ -162,8 +199,12 @@ impl OpenHere {
                 files.open.remove(&self.identity);
             }
         }
-        if !all {
-            files.left_closing.insert(self.identity);
+        let left = Left {
+            path: self.path.clone(),
+            alive: self.alive.clone(),
+        };
+        if !all && !left.settled(self.identity) {
+            files.left_closing.insert(self.identity, left);
         }
     }
 }
@@ -180,6 +221,9 @@ impl Drop for OpenHere {
 pub(crate) enum HeldHere {
     /// A store of this process, not closed, is open on it.
     Open,
+    /// None is; one was left on it without being closed, and its pool is still in use (a
+    /// lease or another holder of the pool kept it): its connections are not closing.
+    LeftInUse,
     /// None is; one was left on it without being closed, whose connections may still be
     /// closing.
     MaybeClosing,
@@ -192,8 +236,12 @@ pub(crate) fn held_here(identity: (u64, u64)) -> HeldHere {
     let files = open_files();
     if files.open.contains_key(&identity) {
         HeldHere::Open
-    } else if files.left_closing.contains(&identity) {
-        HeldHere::MaybeClosing
+    } else if let Some(left) = files.left_closing.get(&identity) {
+        if left.alive.pool.strong_count() > 0 {
+            HeldHere::LeftInUse
+        } else {
+            HeldHere::MaybeClosing
+        }
     } else {
         HeldHere::No
     }
@@ -770,10 +818,31 @@ impl Store {
         // Two processes opening a new file at once may both want it for themselves, to put
         // it in WAL mode; SQLite then answers one "busy" at once, without waiting: it tries
         // again (for up to ten seconds).
+        let (pool_token, connection_token) = (std::sync::Arc::new(()), std::sync::Arc::new(()));
+        let alive = PoolAlive {
+            pool: std::sync::Arc::downgrade(&pool_token),
+            connections: std::sync::Arc::downgrade(&connection_token),
+        };
         let mut tries = 0;
         let pool = loop {
+            let (pool_token, connection_token) = (pool_token.clone(), connection_token.clone());
             let opened = SqlitePoolOptions::new()
                 .max_connections(4)
+                // Tokens a restore reads to tell this store's connections closing from
+                // those still in use (see `PoolAlive`).
+                .after_connect(move |conn, _| {
+                    let _pool = &pool_token;
+                    let token = connection_token.clone();
+                    Box::pin(async move {
+                        conn.lock_handle().await?.create_collation(
+                            "aduan_connection_open",
+                            move |a, b| {
+                                let _open = &token;
+                                a.cmp(b)
+                            },
+                        )
+                    })
+                })
                 // A connection given back inside a transaction (seen after a write failed
                 // with "database or disk is full", which SQLite may roll back by itself
                 // while sqlx still counts the transaction open) would hold the write lock
@@ -821,7 +890,7 @@ impl Store {
             url: format!("sqlite:{path}"),
             sqlite_file: Some(path.into()),
             sqlite_identity: identity,
-            open_here: identity.map(OpenHere::new),
+            open_here: identity.map(|id| OpenHere::new(id, path, alive)),
             schema: None,
             lease_pool: None,
             unpackers: Default::default(),

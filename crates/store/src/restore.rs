@@ -448,7 +448,11 @@ async fn fold_and_check_unused(store: &Path, refuse: &dyn Fn(String) -> Error) -
     // review, session 48: six seconds were waited for it, and it was then said to be open in
     // another process). Only a store of this process left without being closed may have
     // connections still closing, on threads of their own.
-    let here = crate::file_identity(store).map_or(crate::HeldHere::MaybeClosing, crate::held_here);
+    // Looked at again at each look: a store left unclosed whose connections have closed since
+    // says no more (integration of session 49: the first answer was kept, and its wait of six
+    // seconds waited on for a connection of this process's own that nothing would close).
+    let identity = crate::file_identity(store).ok();
+    let here = || identity.map_or(crate::HeldHere::MaybeClosing, crate::held_here);
     let mut other = None;
     let mut in_this = None;
     let mut other_checks = 0;
@@ -470,12 +474,24 @@ async fn fold_and_check_unused(store: &Path, refuse: &dyn Fn(String) -> Error) -
             if other_checks > OTHER_CHECKS {
                 break;
             }
-        } else if here == crate::HeldHere::Open {
-            in_this = Some("a store it opened and has not closed");
-            break;
-        } else if here == crate::HeldHere::No && holders.is_some_and(|h| h.own) {
-            in_this = Some("a connection of its own, not a store's");
-            break;
+        } else {
+            match here() {
+                crate::HeldHere::Open => {
+                    in_this = Some("a store it opened and has not closed");
+                    break;
+                }
+                // Nothing is closing: its pool is held on (a lease, a copy of the pool).
+                crate::HeldHere::LeftInUse => {
+                    in_this =
+                        Some("a store it left without closing, whose connections are still in use");
+                    break;
+                }
+                crate::HeldHere::No if holders.is_some_and(|h| h.own) => {
+                    in_this = Some("a connection of its own, not a store's");
+                    break;
+                }
+                _ => {}
+            }
         }
         tokio::time::sleep(STRAGGLER_WAIT).await;
         folded = match crate::lone_connection(store).await {
@@ -801,16 +817,99 @@ mod tests {
         the_other_writes_on_and_the_store_is_whole(&other, &file);
     }
 
+    /// A store of this process dropped without being closed, its pool still open.
+    async fn left_with_its_pool_in_use(
+        url: &str,
+    ) -> (sqlx::SqlitePool, sqlx::pool::PoolConnection<sqlx::Sqlite>) {
+        let s = Store::open(url).await.unwrap();
+        let crate::Backend::Sqlite(pool) = &s.backend else {
+            unreachable!("a SQLite store")
+        };
+        let pool = pool.clone();
+        let mut c = pool.acquire().await.unwrap();
+        sqlx::query("SELECT COUNT(*) FROM seen")
+            .execute(&mut *c)
+            .await
+            .unwrap();
+        drop(s);
+        (pool, c)
+    }
+
+    /// Review of session 49: a store of this process dropped without being closed, whose pool
+    /// was still in use (a lease, a copy of the pool kept elsewhere), was waited for six
+    /// seconds as if its connections were closing. It is refused at once, naming it.
+    #[tokio::test]
+    async fn a_store_left_unclosed_with_its_pool_in_use_is_refused_naming_it() {
+        let (ts, file, backup) = store_and_backup().await;
+        let (pool, c) = left_with_its_pool_in_use(&ts.url).await;
+
+        let refused = Store::restore(&ts.url, &backup, &|_, _| {}).await;
+        drop(c);
+        pool.close().await;
+
+        let refused = refused.expect_err("the store is open").to_string();
+        assert!(
+            refused.contains(
+                "is open in this process (a store it left without closing, whose connections \
+                 are still in use)"
+            ) && refused.contains("the store is as it was"),
+            "{refused}"
+        );
+        assert_eq!(left_by_a_restore(&file), Vec::<PathBuf>::new());
+    }
+
+    /// Review of session 49: a store of this process dropped without being closed was kept
+    /// as such by its file's identity for good: once its connections had closed, and once its
+    /// file was gone (a later file may take the identity), it still had a restore wait.
+    #[tokio::test]
+    async fn a_store_left_unclosed_is_forgotten_once_closed_or_once_its_file_is_gone() {
+        let (ts, file, _backup) = store_and_backup().await;
+        let identity = crate::file_identity(&file).unwrap();
+        let s = Store::open(&ts.url).await.unwrap();
+        s.query("SELECT COUNT(*) FROM seen").await.unwrap();
+        drop(s);
+        // (Its connections close on threads of their own: waited for, not timed.)
+        let mut here = crate::held_here(identity);
+        for _ in 0..1000 {
+            if here == crate::HeldHere::No {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            here = crate::held_here(identity);
+        }
+        assert_eq!(here, crate::HeldHere::No, "its connections closed");
+
+        let (pool, c) = left_with_its_pool_in_use(&ts.url).await;
+        assert_ne!(crate::held_here(identity), crate::HeldHere::No);
+        for gone in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(super::with_suffix(&file, gone));
+        }
+        let here = crate::held_here(identity);
+        drop(c);
+        pool.close().await;
+        assert_eq!(here, crate::HeldHere::No, "its file is gone");
+    }
+
     /// Integration of session 49: a store of this process dropped unclosed is kept by the
     /// identity of its file (device and inode), which a later file may take; a restore of
     /// that file, held by a connection of this process alone, waited for the unclosed store
     /// and then named another process (the test above failed so under load, when another
-    /// test's temporary store had the inode before).
+    /// test's temporary store had the inode before). (Review of session 49: the store left
+    /// on a file no longer there says nothing of this one: refused at once.)
     #[tokio::test]
     async fn a_store_on_the_inode_of_one_left_unclosed_held_here_alone_names_this_process() {
         let (ts, file, backup) = store_and_backup().await;
         let identity = crate::file_identity(&file).unwrap();
-        crate::open_files().left_closing.insert(identity);
+        // Left on a file of another name, gone, whose connections are still closing.
+        let closing = std::sync::Arc::new(());
+        let left = crate::Left {
+            path: file.with_file_name("gone.db"),
+            alive: crate::PoolAlive {
+                pool: std::sync::Weak::new(),
+                connections: std::sync::Arc::downgrade(&closing),
+            },
+        };
+        crate::open_files().left_closing.insert(identity, left);
         let own = rusqlite::Connection::open(&file).unwrap();
         write_seen(&own, 1);
 
@@ -820,7 +919,7 @@ mod tests {
 
         let refused = refused.expect_err("the store is open").to_string();
         assert!(
-            refused.contains("is open in this process (a connection of its own")
+            refused.contains("is open in this process (a connection of its own, not a store's)")
                 && refused.contains("the store is as it was"),
             "{refused}"
         );
