@@ -2282,6 +2282,42 @@ async fn a_restore_puts_a_backup_in_the_store_s_place_and_keeps_the_store_before
         "{}",
         text(&refused)
     );
+    // From the store's own `.restore.partial` (an interrupted restore's copy), and a backup
+    // whose `.partial` is the store: refused as the others (exit 1), the files as they were
+    // (review of session 49: the one was emptied and removed, the other removed).
+    let partial = dir.path().join("aduan.db.restore.partial");
+    std::fs::copy(&backup, &partial).unwrap();
+    let refused = restore(partial.display().to_string()).await;
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("that is the file a restore copies the backup to"),
+        "{}",
+        text(&refused)
+    );
+    assert_eq!(std::fs::read(&partial).unwrap(), backup_bytes);
+    std::fs::remove_file(&partial).unwrap();
+    let named = dir.path().join("named.db.partial");
+    std::fs::copy(&backup, &named).unwrap();
+    let refused = aduan_beside(
+        dir.path(),
+        &[
+            "--database",
+            &format!("sqlite:{}", named.display()),
+            "backup",
+            &dir.path().join("named.db").display().to_string(),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("which is the store itself"),
+        "{}",
+        text(&refused)
+    );
+    assert!(!dir.path().join("named.db").exists());
+    // (Opened by the backup, the store is in WAL mode now: its complaints are compared.)
+    let named_url = format!("sqlite:{}", named.display());
+    assert_eq!(fingerprint(&named_url).await, backed_up);
     let refused = aduan_beside(
         dir.path(),
         &[
