@@ -187,8 +187,9 @@ impl OpenHere {
         })
     }
 
-    /// The store is closed: every connection of it (`all`), or not (some may still close).
-    fn closed(&self, all: bool) {
+    /// The store is closed: every connection of it (`all`), or not (some may still close);
+    /// by [`Store::close`], or `dropped` without it.
+    fn closed(&self, all: bool, dropped: bool) {
         if self.closed.swap(true, std::sync::atomic::Ordering::SeqCst) {
             return;
         }
@@ -199,10 +200,15 @@ impl OpenHere {
                 files.open.remove(&self.identity);
             }
         }
-        let left = Left {
+        let mut left = Left {
             path: self.path.clone(),
             alive: self.alive.clone(),
         };
+        // Closed, its pool takes nothing more: what is left closes as it comes back, however
+        // long the pool itself is kept.
+        if !dropped {
+            left.alive.pool = std::sync::Weak::new();
+        }
         if !all && !left.settled(self.identity) {
             files.left_closing.insert(self.identity, left);
         }
@@ -212,7 +218,7 @@ impl OpenHere {
 impl Drop for OpenHere {
     fn drop(&mut self) {
         // Dropped without being closed: its pool's connections close on their own.
-        self.closed(false);
+        self.closed(false, true);
     }
 }
 
@@ -1240,7 +1246,7 @@ impl Store {
     pub async fn close(&self) {
         let all = on_pool!(self, pool => close_pool(pool).await);
         if let Some(open) = &self.open_here {
-            open.closed(all);
+            open.closed(all, false);
         }
         if let Some(leases) = &self.lease_pool {
             let _ = close_pool(leases).await;
