@@ -74,7 +74,8 @@ impl Store {
     /// checked (`PRAGMA quick_check`, and its rows counted), flushed to disk and only then
     /// given the name `to` (a file that appeared there meanwhile is not replaced): a backup
     /// that fails or is interrupted never leaves a file under that name, and a `.partial` file
-    /// an interrupted one left is replaced. `progress` is told the bytes written so far and
+    /// an interrupted one left is replaced (one that is the store itself is refused, nothing
+    /// written). `progress` is told the bytes written so far and
     /// about how many the copy will hold.
     ///
     /// PostgreSQL stores are refused: the server's own tools back them up.

@@ -37,7 +37,8 @@ impl Store {
     ///
     /// The backup is only read. A file with a non-empty `-wal` beside it is refused (its copy
     /// would miss what the log holds). It is copied byte for byte to the store's name with
-    /// `.restore.partial` appended and flushed to disk, and that copy is what is checked
+    /// `.restore.partial` appended (a backup of that very name is refused, left as it is) and
+    /// flushed to disk, and that copy is what is checked
     /// (`PRAGMA quick_check`, its rows counted) and put in place; it is opened for the check
     /// as SQLite's `immutable`, so no `-wal` or `-shm` is made beside it, even for a copy in
     /// WAL mode. `progress` is told the bytes copied and the backup's size.
