@@ -122,7 +122,9 @@ pub struct Store {
 #[derive(Debug, Default)]
 struct OpenFiles {
     open: std::collections::HashMap<(u64, u64), usize>,
-    left_closing: std::collections::HashMap<(u64, u64), Left>,
+    /// (Each store left on a file: several may be, and each says what it does until it
+    /// has settled.)
+    left_closing: std::collections::HashMap<(u64, u64), Vec<Left>>,
 }
 
 /// A store of this process left on a file without being closed (see [`OpenFiles`]).
@@ -162,7 +164,10 @@ fn open_files() -> std::sync::MutexGuard<'static, OpenFiles> {
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    files.left_closing.retain(|id, left| !left.settled(*id));
+    files.left_closing.retain(|id, left| {
+        left.retain(|l| !l.settled(*id));
+        !left.is_empty()
+    });
     files
 }
 
@@ -210,7 +215,11 @@ impl OpenHere {
             left.alive.pool = std::sync::Weak::new();
         }
         if !all && !left.settled(self.identity) {
-            files.left_closing.insert(self.identity, left);
+            files
+                .left_closing
+                .entry(self.identity)
+                .or_default()
+                .push(left);
         }
     }
 }
@@ -243,7 +252,7 @@ pub(crate) fn held_here(identity: (u64, u64)) -> HeldHere {
     if files.open.contains_key(&identity) {
         HeldHere::Open
     } else if let Some(left) = files.left_closing.get(&identity) {
-        if left.alive.pool.strong_count() > 0 {
+        if left.iter().any(|l| l.alive.pool.strong_count() > 0) {
             HeldHere::LeftInUse
         } else {
             HeldHere::MaybeClosing

@@ -891,6 +891,37 @@ mod tests {
         assert_eq!(here, crate::HeldHere::No, "its file is gone");
     }
 
+    /// Review of session 50: the stores left unclosed on a file were kept one a file, each
+    /// taking the place of the one left before: once the last one's connections had closed,
+    /// the file was forgotten while the first one's were still closing, and a restore was
+    /// refused at once (a connection of this process's own) where it waits for them.
+    #[tokio::test]
+    async fn two_stores_left_unclosed_on_one_file_are_each_waited_for() {
+        let (_ts, file, _backup) = store_and_backup().await;
+        let identity = crate::file_identity(&file).unwrap();
+        let path = file.to_str().unwrap();
+        // Each store's connections, closed when dropped here.
+        let (first, last) = (Arc::new(()), Arc::new(()));
+        let closing = |connections: &Arc<()>| crate::PoolAlive {
+            pool: std::sync::Weak::new(),
+            connections: Arc::downgrade(connections),
+        };
+        let a = crate::OpenHere::new(identity, path, closing(&first));
+        let b = crate::OpenHere::new(identity, path, closing(&last));
+        drop(a);
+        drop(b);
+        drop(last);
+
+        let here = crate::held_here(identity);
+        drop(first);
+        assert_eq!(
+            here,
+            crate::HeldHere::MaybeClosing,
+            "the first still closing"
+        );
+        assert_eq!(crate::held_here(identity), crate::HeldHere::No);
+    }
+
     /// Integration of session 49: a store of this process dropped unclosed is kept by the
     /// identity of its file (device and inode), which a later file may take; a restore of
     /// that file, held by a connection of this process alone, waited for the unclosed store
@@ -910,7 +941,9 @@ mod tests {
                 connections: std::sync::Arc::downgrade(&closing),
             },
         };
-        crate::open_files().left_closing.insert(identity, left);
+        crate::open_files()
+            .left_closing
+            .insert(identity, vec![left]);
         let own = rusqlite::Connection::open(&file).unwrap();
         write_seen(&own, 1);
 
