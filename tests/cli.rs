@@ -72,6 +72,17 @@ async fn synced_store(
     ts
 }
 
+/// [`synced_store`] whose payloads are archived packed: the run comes as one batch, large
+/// enough for the archive to train its dictionary (see [`OneBatch`]).
+async fn synced_store_packed(sim: &aduan_sim::RunningSim) -> aduan_store::testing::TestStore {
+    let ts = sqlite_store().await;
+    engine(&ts)
+        .sync(&OneBatch(sp4n(sim, 100)), &aduan_sync::NoProgress)
+        .await
+        .unwrap();
+    ts
+}
+
 /// (The demo is in a build with the `demo` feature; the tests run with every feature.)
 #[cfg(feature = "demo")]
 #[test]
@@ -1875,7 +1886,7 @@ async fn raw_lists_and_shows_archived_payloads_as_received_though_stored_packed(
     // Enough reports in the first batch for the archive to train its dictionary and store
     // every payload packed.
     let sim = sim(1_500, Sp4nFaults::default()).await;
-    let ts = synced_store(&sim, 100).await;
+    let ts = synced_store_packed(&sim).await;
     assert_eq!(
         count(
             &ts,
@@ -3590,7 +3601,7 @@ async fn a_cursor_saved_with_cursor_show_is_given_back_through_standard_input() 
 #[tokio::test]
 async fn a_renormalise_past_a_damaged_dictionary_fails_naming_it() {
     let sim = sim(1_200, Sp4nFaults::default()).await;
-    let ts = synced_store(&sim, 100).await;
+    let ts = synced_store_packed(&sim).await;
     let dictionary = ts
         .store
         .query("SELECT dictionary_id FROM raw_dictionaries")
@@ -3877,7 +3888,7 @@ fn the_error_a_sync_stopped_on_is_said_on_stderr() {
 #[tokio::test]
 async fn a_renormalise_past_dismissed_unpackable_payloads_succeeds() {
     let sim = sim(1_200, Sp4nFaults::default()).await;
-    let ts = synced_store(&sim, 100).await;
+    let ts = synced_store_packed(&sim).await;
     ts.execute(
         "UPDATE raw_dictionaries SET dictionary = substr(dictionary, 1, 8) || zeroblob(400)",
     )
