@@ -2,7 +2,8 @@
 //! prints) as JSON. It gives counts and average times per group, never a complaint's text or a
 //! reporter's key; with a token configured it answers only requests that carry it. At most
 //! [`REPORTS_AT_ONCE`] reports run at once; a request that does not get its turn within
-//! [`TURN_WAIT`] is answered `503` with `Retry-After`.
+//! [`TURN_WAIT`] is answered `503` with `Retry-After`, and so is one whose database is out
+//! of reach or busy.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -144,6 +145,8 @@ async fn report(
         if let Some(hold) = hold {
             hold.wait().await;
         }
+        // A SQLite store's file gone is said as such (`503`), not as a report failed.
+        store.file_in_place()?;
         store.report(&spec).await
     });
     let done = match work.await {
@@ -160,6 +163,10 @@ async fn report(
         )
             .into_response(),
         Err(aduan_store::Error::Report(message)) => bad_request(message),
+        Err(e) if e.is_unavailable() => {
+            tracing::warn!(error = %e, "The report API's database is out of reach or busy.");
+            unavailable()
+        }
         Err(e) => {
             tracing::error!(error = %e, "The report API's query failed.");
             failed()
@@ -198,6 +205,22 @@ fn failed() -> Response {
     (
         StatusCode::INTERNAL_SERVER_ERROR,
         Json(json!({ "error": "the report failed; the service's log says why" })),
+    )
+        .into_response()
+}
+
+/// `503`: the database is out of reach or busy, or the store's file is gone (review of the
+/// series: `500`, which says the server is at fault and not to ask again). Whoever reaches
+/// the server may read it: it names no path, URL or the database's words; the log has them.
+fn unavailable() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, RETRY_AFTER_SECS.to_string())],
+        Json(json!({
+            "error": format!(
+                "the database is out of reach or busy; try again in {RETRY_AFTER_SECS} s (the service's log says why)"
+            )
+        })),
     )
         .into_response()
 }

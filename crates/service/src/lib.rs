@@ -1883,6 +1883,133 @@ mod tests {
         }
     }
 
+    /// A loopback proxy in front of the server at `target` (`host:port`), for a database that
+    /// goes away: [`Proxy::down`] closes the connections it carries and refuses new ones.
+    struct Proxy {
+        addr: std::net::SocketAddr,
+        down: watch::Sender<bool>,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    impl Proxy {
+        async fn to(target: String) -> Self {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let (down, mut down_rx) = watch::channel(false);
+            let task = tokio::spawn(async move {
+                let mut carried = JoinSet::new();
+                loop {
+                    tokio::select! {
+                        _ = down_rx.wait_for(|d| *d) => break,
+                        Ok((mut client, _)) = listener.accept() => {
+                            let target = target.clone();
+                            carried.spawn(async move {
+                                if let Ok(mut server) = tokio::net::TcpStream::connect(target).await {
+                                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                                }
+                            });
+                        }
+                    }
+                }
+                // (The listener and every connection carried close as they are dropped.)
+            });
+            Self { addr, down, task }
+        }
+
+        async fn down(self) {
+            self.down.send(true).unwrap();
+            self.task.await.unwrap();
+        }
+    }
+
+    /// `GET /api/report?by=` on the service at `base`: its status, `Retry-After` and body.
+    async fn report_of(base: &str) -> (u16, Option<String>, String) {
+        let res = reqwest::get(format!("{base}/api/report?by="))
+            .await
+            .unwrap();
+        let retry_after = res
+            .headers()
+            .get(header::RETRY_AFTER)
+            .map(|v| v.to_str().unwrap().to_string());
+        (
+            res.status().as_u16(),
+            retry_after,
+            res.text().await.unwrap(),
+        )
+    }
+
+    /// `answer`, the report API's to a request made while its database was out of reach,
+    /// is a `503` with `Retry-After`, in JSON, naming none of `never`.
+    fn said_unavailable(label: &str, answer: &(u16, Option<String>, String), never: &[&str]) {
+        let (status, retry_after, body) = answer;
+        assert_eq!(*status, 503, "{label}: {body}");
+        assert_eq!(retry_after.as_deref(), Some("2"), "{label}: {body}");
+        let json: serde_json::Value = serde_json::from_str(body).unwrap();
+        let error = json["error"].as_str().unwrap_or_default();
+        assert!(error.contains("out of reach or busy"), "{label}: {body}");
+        for never in never {
+            assert!(!body.contains(never), "{label}: {never:?} in {body}");
+        }
+    }
+
+    /// Review of the series: the report API answered `500` (the server at fault, not to be
+    /// asked again) while its database was out of reach: PostgreSQL gone away, a SQLite
+    /// store's file removed. It answers `503` with `Retry-After`, as `/readyz` does, naming
+    /// no path, URL or the database's words.
+    #[tokio::test]
+    async fn the_report_api_answers_503_while_its_database_is_out_of_reach() {
+        // SQLite: the store's file removed under the process.
+        let (base, stop, task, ts) =
+            start_with(Webhooks::new(), ServiceOptions::default(), THREE_COMPLAINTS).await;
+        assert_eq!(report_of(&base).await.0, 200);
+        let path = ts.url.trim_start_matches("sqlite:").to_string();
+        std::fs::remove_file(&path).unwrap();
+        let folder = std::path::Path::new(&path)
+            .parent()
+            .unwrap()
+            .display()
+            .to_string();
+        said_unavailable("sqlite", &report_of(&base).await, &[&folder]);
+        stop.send(()).unwrap();
+        task.await.unwrap().unwrap();
+
+        // PostgreSQL: the server gone away (its connections closed, new ones refused).
+        let Some(pg) = aduan_store::testing::postgres().await else {
+            return;
+        };
+        let url = aduan_store::testing::postgres_url();
+        let (scheme, rest) = url.split_once("://").unwrap();
+        let (authority, database) = rest.split_once('/').unwrap();
+        let (user, server) = authority.rsplit_once('@').unwrap_or(("", authority));
+        let proxy = Proxy::to(server.to_string()).await;
+        let user = if user.is_empty() {
+            String::new()
+        } else {
+            format!("{user}@")
+        };
+        let through = format!("{scheme}://{user}{}/{database}", proxy.addr);
+        let store = Store::open_postgres_in_schema(&through, pg.schema.as_deref().unwrap())
+            .await
+            .unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let service = Service::new(store, ServiceOptions::default());
+        let task = tokio::spawn(service.run(listener, async {
+            let _ = rx.await;
+        }));
+        assert_eq!(report_of(&base).await.0, 200);
+        let proxy_addr = proxy.addr.to_string();
+        proxy.down().await;
+        said_unavailable(
+            "postgres",
+            &report_of(&base).await,
+            &[&proxy_addr, "refused", "pool"],
+        );
+        tx.send(()).unwrap();
+        task.await.unwrap().unwrap();
+    }
+
     #[tokio::test]
     async fn health_and_readiness_answer_on_a_migrated_store() {
         let (base, stop, task, _ts) = start(Webhooks::new(), 1024).await;

@@ -110,6 +110,51 @@ pub enum Error {
 /// `Result` with [`Error`] as the default error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+impl Error {
+    /// Whether the database could not be reached, or was too busy to answer, or the store's
+    /// file is not usable (see [`Store::file_in_place`](crate::Store::file_in_place)): a
+    /// failure of the moment, not of what was asked, so that a server answers `503` and
+    /// the client asks again later, not `500`, a fault of the server's own (review of the
+    /// series: the report API answered `500` while PostgreSQL was down).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Error::File { .. } => true,
+            Error::Sql { cause, .. } => unavailable(cause),
+            _ => false,
+        }
+    }
+}
+
+/// Whether `cause` says the database was out of reach or busy.
+fn unavailable(cause: &sqlx::Error) -> bool {
+    match cause {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(e) => e.code().is_some_and(|code| busy_code(&code)),
+        _ => false,
+    }
+}
+
+/// A database's error code that says it is out of reach or busy: PostgreSQL's SQLSTATE of a
+/// lost connection (class 08), a server shutting down or starting (57P01 to 57P03), too
+/// many connections (53300), a statement cancelled at its time limit (57014), a lock not
+/// had (55P03) or a transaction given up to another (40001, 40P01); SQLite's `BUSY` or
+/// `LOCKED`, whose extended codes keep the primary one in their low byte.
+fn busy_code(code: &str) -> bool {
+    // A SQLSTATE has five characters, digits among them; SQLite's codes are below 10,000.
+    if code.len() == 5 {
+        return code.starts_with("08")
+            || matches!(
+                code,
+                "57P01" | "57P02" | "57P03" | "53300" | "57014" | "55P03" | "40001" | "40P01"
+            );
+    }
+    code.parse::<i32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6))
+}
+
 /// Adds what the store was doing to a database error.
 pub(crate) trait Context<T> {
     fn context(self, what: impl FnOnce() -> String) -> Result<T>;
@@ -121,5 +166,55 @@ impl<T> Context<T> for std::result::Result<T, sqlx::Error> {
             what: what(),
             cause,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_out_of_reach_or_busy_is_told_from_a_failure_of_what_was_asked() {
+        let sql = |cause| Error::Sql {
+            what: "running the report".into(),
+            cause,
+        };
+        for (e, unavailable) in [
+            (
+                sql(sqlx::Error::Io(
+                    std::io::ErrorKind::ConnectionRefused.into(),
+                )),
+                true,
+            ),
+            (sql(sqlx::Error::PoolTimedOut), true),
+            (sql(sqlx::Error::PoolClosed), true),
+            (
+                Error::File {
+                    path: "/x".into(),
+                    message: "gone".into(),
+                },
+                true,
+            ),
+            (sql(sqlx::Error::RowNotFound), false),
+            (Error::Report("month".into()), false),
+        ] {
+            assert_eq!(e.is_unavailable(), unavailable, "{e}");
+        }
+        for (code, busy) in [
+            ("08006", true),
+            ("57P01", true),
+            ("53300", true),
+            ("40001", true),
+            ("5", true),
+            ("517", true),
+            ("262", true),
+            ("42P01", false),
+            ("23505", false),
+            ("1", false),
+            ("14", false),
+            ("", false),
+        ] {
+            assert_eq!(busy_code(code), busy, "{code}");
+        }
     }
 }
