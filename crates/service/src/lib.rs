@@ -280,7 +280,8 @@ impl Service {
         .layer(axum::middleware::from_fn_with_state(
             self.options.request_timeout,
             time_limited,
-        ));
+        ))
+        .layer(axum::middleware::from_fn(one_host));
         // A request's head gets as long as a whole request: a slow one, and a keep-alive
         // connection idle that long, are closed.
         let mut server = tokio::spawn(server::serve(
@@ -537,6 +538,43 @@ async fn time_limited(
         }
         Err(_) => json_error(StatusCode::REQUEST_TIMEOUT, "the request took too long"),
     }
+}
+
+/// Answers `400` to a request without a `Host` header (HTTP/1.1), with more than one, or with
+/// one that is not a host and an optional port, as RFC 9112 (section 3.2) says a server must:
+/// hyper takes them (review of the series), and a proxy in front may route by another host
+/// than the one a handler would read. (The answer has a JSON body: a bare `400` would be
+/// taken for hyper's own and rewritten on its way out, see `server::Explained`.)
+async fn one_host(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let mut hosts = request.headers().get_all(header::HOST).iter();
+    let problem = match (hosts.next(), hosts.next()) {
+        (_, Some(_)) => Some("the request has more than one Host header; give one"),
+        (None, None) if request.version() == axum::http::Version::HTTP_11 => {
+            Some("an HTTP/1.1 request needs a Host header")
+        }
+        (Some(host), None) if !is_host(host) => {
+            Some("the request's Host header is not a host with an optional port")
+        }
+        _ => None,
+    };
+    match problem {
+        Some(problem) => json_error(StatusCode::BAD_REQUEST, problem),
+        None => next.run(request).await,
+    }
+}
+
+/// Whether `value` is what a `Host` header holds (RFC 9110, section 7.2): a host and an
+/// optional port, no user; or nothing, which a client sends for a target without a host.
+fn is_host(value: &axum::http::HeaderValue) -> bool {
+    value.is_empty()
+        || value
+            .to_str()
+            .ok()
+            .and_then(|v| v.parse::<axum::http::uri::Authority>().ok())
+            .is_some_and(|a| !a.as_str().contains('@'))
 }
 
 /// When a request's time runs out (`time_limited`): a webhook's body read within it is timed
@@ -1367,6 +1405,59 @@ mod tests {
         .await;
         assert!(head.starts_with("http/1.1 400 "), "{head}");
         assert!(body.contains("not a grouping"), "{body}");
+        stop.send(()).unwrap();
+        task.await.unwrap().unwrap();
+    }
+
+    /// Review of the series: hyper takes an HTTP/1.1 request without `Host` or with two,
+    /// which RFC 9112 (section 3.2) says a server must answer `400`. They are, in JSON, and
+    /// the answer, a handler's own `400` with its body, is not taken for hyper's and
+    /// rewritten on its way out; an HTTP/1.0 request needs no `Host`.
+    #[tokio::test]
+    async fn a_request_without_one_host_is_answered_400_with_its_own_body() {
+        let (base, stop, task, _ts) = start(Webhooks::new(), 1024).await;
+        for (request, says) in [
+            (
+                "GET /healthz HTTP/1.1\r\nconnection: close\r\n\r\n",
+                "an HTTP/1.1 request needs a Host header",
+            ),
+            (
+                "GET /healthz HTTP/1.1\r\nhost: a\r\nhost: b\r\nconnection: close\r\n\r\n",
+                "the request has more than one Host header; give one",
+            ),
+            (
+                "GET /api/report HTTP/1.1\r\nhost: a\r\nhost: a\r\nconnection: close\r\n\r\n",
+                "the request has more than one Host header; give one",
+            ),
+            (
+                "GET /healthz HTTP/1.1\r\nhost: user@x\r\nconnection: close\r\n\r\n",
+                "the request's Host header is not a host with an optional port",
+            ),
+            (
+                "GET /healthz HTTP/1.0\r\nhost: a\r\nhost: b\r\n\r\n",
+                "the request has more than one Host header; give one",
+            ),
+        ] {
+            let (head, body) = raw_answer(&base, request.as_bytes()).await;
+            // (An HTTP/1.0 request's answer is said in HTTP/1.0.)
+            assert_eq!(head.split(' ').nth(1), Some("400"), "{request:?}: {head}");
+            assert!(
+                head.lines().any(|l| l == "content-type: application/json"),
+                "{request:?}: {head}"
+            );
+            let json: serde_json::Value = serde_json::from_str(&body)
+                .unwrap_or_else(|e| panic!("{request:?}: not JSON ({e}): {body:?}"));
+            assert_eq!(json["error"], says, "{request:?}");
+        }
+        for request in [
+            "GET /healthz HTTP/1.0\r\n\r\n",
+            "GET /healthz HTTP/1.1\r\nhost: \r\nconnection: close\r\n\r\n",
+            "GET /healthz HTTP/1.1\r\nhost: [::1]:8080\r\nconnection: close\r\n\r\n",
+        ] {
+            let (head, body) = raw_answer(&base, request.as_bytes()).await;
+            assert_eq!(head.split(' ').nth(1), Some("200"), "{request:?}: {head}");
+            assert_eq!(body, "ok\n", "{request:?}");
+        }
         stop.send(()).unwrap();
         task.await.unwrap().unwrap();
     }

@@ -356,7 +356,9 @@ const HEAD_MAX_BYTES: usize = 400 * 1024;
 /// and offers no way to word the answer, so it is replaced as it is written: a head alone
 /// with hyper's own status line (`400`, `414` or `431`), a `content-length: 0` and no other
 /// header than `connection` and `date`, which the router never writes (its errors carry a
-/// JSON body and its `content-type`). hyper closes the connection after it.
+/// JSON body and its `content-type`). hyper closes the connection after it. So a handler's
+/// or a layer's own refusal must have a body, as `json_error` gives it (`one_host`'s `400`
+/// does): a bare `StatusCode::BAD_REQUEST` would be taken for hyper's and rewritten.
 struct Explained<S> {
     inner: S,
     /// The answer written in place of hyper's, and how much of it is written.
