@@ -2,8 +2,8 @@
 //! prints) as JSON. It gives counts and average times per group, never a complaint's text or a
 //! reporter's key; with a token configured it answers only requests that carry it. At most
 //! [`REPORTS_AT_ONCE`] reports run at once; a request that does not get its turn within
-//! [`TURN_WAIT`] is answered `503` with `Retry-After`, and so is one whose database is out
-//! of reach or busy.
+//! [`TURN_WAIT`] is answered `503` with `Retry-After` (and counted), and so is one whose
+//! database is out of reach or busy.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,6 +19,8 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 
+use crate::metrics::Metrics;
+
 /// How many reports run at once. On SQLite a report reads with up to a thread a core (four
 /// at most) beside the blocking thread it runs on, so two keep a 2-core server answering
 /// webhooks and syncing while dashboards ask.
@@ -29,7 +31,7 @@ pub(crate) const REPORTS_AT_ONCE: usize = 2;
 pub(crate) const TURN_WAIT: Duration = Duration::from_secs(1);
 
 /// The `Retry-After` (seconds) of a request turned away.
-const RETRY_AFTER_SECS: u64 = 2;
+pub(crate) const RETRY_AFTER_SECS: u64 = 2;
 
 /// The parameters `GET /api/report` takes.
 const PARAMETERS: [&str; 9] = [
@@ -52,6 +54,8 @@ struct Api {
     channels: Arc<Vec<String>>,
     /// The turns of [`REPORTS_AT_ONCE`]: a report's work holds one until it ends.
     turns: Arc<Semaphore>,
+    /// Where a request turned away is counted.
+    metrics: Metrics,
     /// Holds each report's work, its turn taken, until the test lets it go.
     #[cfg(test)]
     hold: Option<tests::Hold>,
@@ -59,12 +63,18 @@ struct Api {
 
 /// The API's routes over `store`; with `token`, a request must carry `Authorization: Bearer
 /// <token>`.
-pub(crate) fn routes(store: Store, token: Option<Secret>, channels: Vec<String>) -> Router {
+pub(crate) fn routes(
+    store: Store,
+    token: Option<Secret>,
+    channels: Vec<String>,
+    metrics: &Metrics,
+) -> Router {
     router(Api {
         store,
         token: token.map(Arc::new),
         channels: Arc::new(channels),
         turns: Arc::new(Semaphore::new(REPORTS_AT_ONCE)),
+        metrics: metrics.clone(),
         #[cfg(test)]
         hold: None,
     })
@@ -131,6 +141,7 @@ async fn report(
     }
     let Ok(Ok(turn)) = tokio::time::timeout(TURN_WAIT, api.turns.clone().acquire_owned()).await
     else {
+        api.metrics.turned_away("/api/report");
         return busy();
     };
     // The work runs in a task of its own that holds the turn: a request stopped at the time
@@ -347,6 +358,7 @@ mod tests {
     struct Held {
         base: String,
         turns: Arc<Semaphore>,
+        metrics: Metrics,
         entered: mpsc::UnboundedReceiver<()>,
         open: watch::Sender<bool>,
         stop: watch::Sender<bool>,
@@ -359,11 +371,13 @@ mod tests {
         let (entered_tx, entered) = mpsc::unbounded_channel();
         let (open, gate) = watch::channel(false);
         let turns = Arc::new(Semaphore::new(REPORTS_AT_ONCE));
+        let metrics = Metrics::default();
         let app = router(Api {
             store: ts.store.clone(),
             token: None,
             channels: Arc::default(),
             turns: turns.clone(),
+            metrics: metrics.clone(),
             hold: Some(Hold {
                 entered: entered_tx,
                 gate,
@@ -388,6 +402,7 @@ mod tests {
         Held {
             base,
             turns,
+            metrics,
             entered,
             open,
             stop,
@@ -434,6 +449,10 @@ mod tests {
             assert_eq!(retry_after.as_deref(), Some("2"));
             assert!(body.contains("reports are running"), "{body}");
         }
+        // Counted, as `/metrics`' and `/readyz`'s.
+        let text = held.metrics.render(&held._ts.store, None).await;
+        let line = "aduan_http_turned_away_total{path=\"/api/report\"} 3";
+        assert!(text.lines().any(|l| l == line), "{line} in {text}");
         held.open.send(true).unwrap();
         for asked in running {
             let (status, _, body) = within("an answer", asked).await.unwrap();

@@ -129,6 +129,70 @@ pub struct Service {
     options: ServiceOptions,
 }
 
+/// How many `/metrics` scrapes are answered at once: two Prometheus servers scraping the same
+/// process (a pair for high availability), each answer a few database reads.
+const METRICS_AT_ONCE: usize = 2;
+
+/// How many `/readyz` probes are answered at once: a load balancer's checkers, a few.
+const PROBES_AT_ONCE: usize = 4;
+
+/// How long a request of a path answered a few at once ([`Few`]) waits for its turn.
+const TURN_WAIT: Duration = api::TURN_WAIT;
+
+/// The `Retry-After` (seconds) of a request turned away, its turn not had.
+const RETRY_AFTER_SECS: u64 = api::RETRY_AFTER_SECS;
+
+/// The requests of one path answered at once, at most: `/metrics` and `/readyz` answer whoever
+/// reaches the server, without a token, and each reads the database, so that a flood of them
+/// would take the store's few connections (four on SQLite) from webhooks and syncs (review of
+/// the series). A request that does not get its turn within [`TURN_WAIT`] is answered `503`
+/// with `Retry-After`, and counted (`aduan_http_turned_away_total`).
+#[derive(Clone)]
+struct Few {
+    path: &'static str,
+    at_once: usize,
+    turns: std::sync::Arc<tokio::sync::Semaphore>,
+    metrics: Metrics,
+}
+
+impl Few {
+    fn new(path: &'static str, at_once: usize, metrics: &Metrics) -> Self {
+        Self {
+            path,
+            at_once,
+            turns: std::sync::Arc::new(tokio::sync::Semaphore::new(at_once)),
+            metrics: metrics.clone(),
+        }
+    }
+}
+
+/// Runs `request` once it has a turn of `few`'s, or answers `503` (see [`Few`]).
+async fn few_at_once(
+    State(few): State<Few>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    match tokio::time::timeout(TURN_WAIT, few.turns.clone().acquire_owned()).await {
+        Ok(Ok(_turn)) => next.run(request).await,
+        _ => {
+            few.metrics.turned_away(few.path);
+            let mut answer = json_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!(
+                    "the service is busy: {} requests of {} are being answered, the most it \
+                     answers at once; try again in {RETRY_AFTER_SECS} s",
+                    few.at_once, few.path
+                ),
+            );
+            answer.headers_mut().insert(
+                header::RETRY_AFTER,
+                axum::http::HeaderValue::from(RETRY_AFTER_SECS),
+            );
+            answer
+        }
+    }
+}
+
 #[derive(Clone)]
 struct AppState {
     store: Store,
@@ -136,6 +200,21 @@ struct AppState {
     /// What this process's engine reads records with, when it syncs (see
     /// [`tables_built_otherwise`]).
     reads_with: Option<String>,
+    /// The turns of `/readyz` and of `/metrics`.
+    probes: Few,
+    scrapes: Few,
+}
+
+impl AppState {
+    fn new(store: Store, metrics: Metrics, reads_with: Option<String>) -> Self {
+        Self {
+            probes: Few::new("/readyz", PROBES_AT_ONCE, &metrics),
+            scrapes: Few::new("/metrics", METRICS_AT_ONCE, &metrics),
+            store,
+            metrics,
+            reads_with,
+        }
+    }
 }
 
 /// What the store's unified tables are recorded as built with, when it is not what this
@@ -251,11 +330,7 @@ impl Service {
             schedulers.spawn(webhooks::inbox_loop(pushed, stop_rx.clone()));
         }
         let app = router(
-            AppState {
-                store: self.store.clone(),
-                metrics: metrics.clone(),
-                reads_with,
-            },
+            AppState::new(self.store.clone(), metrics.clone(), reads_with),
             webhooks
                 .into_router(
                     &metrics,
@@ -266,6 +341,7 @@ impl Service {
                     self.store.clone(),
                     self.options.api_token.clone(),
                     self.options.channels.clone(),
+                    &metrics,
                 )),
         )
         // JSON as every other error (review: a path not served, or a method a path does not
@@ -495,10 +571,14 @@ fn takes_ipv4_too(listener: &TcpListener) -> bool {
 }
 
 fn router(state: AppState, webhooks: Router) -> Router {
+    let few = |few: &Few| axum::middleware::from_fn_with_state(few.clone(), few_at_once);
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics_text))
+        .route("/readyz", get(readyz).route_layer(few(&state.probes)))
+        .route(
+            "/metrics",
+            get(metrics_text).route_layer(few(&state.scrapes)),
+        )
         .with_state(state)
         .merge(webhooks)
 }
@@ -1972,6 +2052,66 @@ mod tests {
                 assert!(!body.contains(never), "{label}: {never:?} in {body}");
             }
         }
+    }
+
+    /// Review of the series: `/metrics` and `/readyz` answer whoever reaches the server, and a
+    /// flood of them could take the store's few connections from webhooks and syncs. Past a
+    /// few at once, a request waits for its turn, and is turned away (`503`, `Retry-After`)
+    /// and counted when it does not get one; `/healthz`, which reads nothing, is not.
+    #[tokio::test]
+    async fn metrics_and_readiness_past_a_few_at_once_are_turned_away_and_counted() {
+        let ts = aduan_store::testing::sqlite().await;
+        let state = AppState::new(ts.store.clone(), Metrics::default(), None);
+        // Every turn taken, as by requests being answered.
+        let scraping = (state.scrapes.turns.clone())
+            .try_acquire_many_owned(METRICS_AT_ONCE as u32)
+            .unwrap();
+        let probing = (state.probes.turns.clone())
+            .try_acquire_many_owned(PROBES_AT_ONCE as u32)
+            .unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stop_rx) = watch::channel(false);
+        let server = tokio::spawn(server::serve(
+            vec![listener],
+            router(state, Router::new()),
+            server::Limits {
+                head_timeout: Duration::from_secs(30),
+                connections: 16,
+            },
+            stop_rx,
+        ));
+        let http = reqwest::Client::new();
+        for (path, at_once) in [("/metrics", METRICS_AT_ONCE), ("/readyz", PROBES_AT_ONCE)] {
+            let res = http.get(format!("{base}{path}")).send().await.unwrap();
+            assert_eq!(res.status(), 503, "{path}");
+            let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
+            assert_eq!(retry_after.as_ref().map(|v| v.as_bytes()), Some(&b"2"[..]));
+            let body: serde_json::Value = res.json().await.unwrap();
+            assert_eq!(
+                body["error"],
+                format!(
+                    "the service is busy: {at_once} requests of {path} are being answered, \
+                     the most it answers at once; try again in 2 s"
+                ),
+            );
+        }
+        let healthz = http.get(format!("{base}/healthz")).send().await.unwrap();
+        assert_eq!(healthz.status(), 200);
+        drop(scraping);
+        let text = metrics_of(&base).await;
+        for line in [
+            "aduan_http_turned_away_total{path=\"/api/report\"} 0",
+            "aduan_http_turned_away_total{path=\"/metrics\"} 1",
+            "aduan_http_turned_away_total{path=\"/readyz\"} 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in {text}");
+        }
+        drop(probing);
+        let ready = http.get(format!("{base}/readyz")).send().await.unwrap();
+        assert_eq!(ready.status(), 200);
+        stop.send(true).unwrap();
+        server.await.unwrap();
     }
 
     /// A loopback proxy in front of the server at `target` (`host:port`), for a database that

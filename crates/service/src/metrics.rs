@@ -72,7 +72,13 @@ struct Local {
     deliveries: BTreeMap<(String, &'static str, String), u64>,
     /// Scheduled backups: their series exist once they are scheduled.
     backups: Option<Backups>,
+    /// Requests turned away (`503`) by path, their turn not had: see [`TURNED_AWAY_PATHS`].
+    turned_away: BTreeMap<&'static str, u64>,
 }
+
+/// The paths that serve a few requests at once and turn the others away, each counted from
+/// the start (an alert on the rate needs the series before the first).
+pub(crate) const TURNED_AWAY_PATHS: [&str; 3] = ["/api/report", "/metrics", "/readyz"];
 
 /// What this process's scheduled backups did.
 #[derive(Debug, Default)]
@@ -128,6 +134,11 @@ impl Metrics {
             .deliveries
             .entry((channel.to_string(), outcome, reason.to_string()))
             .or_insert(0) += 1;
+    }
+
+    /// A request of `path` turned away, as many of its path being answered as are at once.
+    pub(crate) fn turned_away(&self, path: &'static str) {
+        *self.lock().turned_away.entry(path).or_insert(0) += 1;
     }
 
     pub(crate) fn backups_scheduled(&self) {
@@ -327,6 +338,21 @@ impl Metrics {
                     ("reason", reason),
                 ],
                 *n as i64,
+            );
+        }
+        family(
+            &mut out,
+            "aduan_http_turned_away_total",
+            "counter",
+            "Requests this process answered 503 with Retry-After, by path, because as many of that path were being answered as it serves at once (their database reads kept from crowding out webhooks and syncs).",
+        );
+        for path in TURNED_AWAY_PATHS {
+            let n = local.turned_away.get(path).copied().unwrap_or(0);
+            sample(
+                &mut out,
+                "aduan_http_turned_away_total",
+                &[("path", path)],
+                n as i64,
             );
         }
         if let Some(b) = &local.backups {
