@@ -332,40 +332,42 @@ fn a_missing_webhook_secret_stops_start_up_before_the_store_is_made() {
 /// The report API's token with its file's line end would refuse every dashboard's request
 /// with 401: it stops start-up as configuration (78), naming its variable, unseen, before
 /// the store is made (deploy review: the service started and answered every request 401).
+/// So does the metrics' token, every scrape's.
 #[test]
-fn a_report_api_token_with_its_line_end_stops_start_up() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aduan"))
-        .current_dir(dir.path())
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env_remove("ADUAN_DATABASE_URL")
-        .env_remove("ADUAN_CONFIG")
-        .env("ADUAN_REPORTER_KEY", "test-reporter-key")
-        .env("ADUAN_API_TOKEN", "dashboard-token-7d1e\n")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if std::time::Instant::now() > deadline {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            panic!("aduan serve started with a token ending in a line break");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    };
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut text).unwrap();
-    assert_eq!(status.code(), Some(78), "{text}");
-    assert!(
-        text.contains("ADUAN_API_TOKEN") && !text.contains("7d1e"),
-        "{text}"
-    );
-    assert!(!dir.path().join("aduan.db").exists(), "{text}");
+fn a_report_api_or_metrics_token_with_its_line_end_stops_start_up() {
+    for var in ["ADUAN_API_TOKEN", "ADUAN_METRICS_TOKEN"] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_aduan"))
+            .current_dir(dir.path())
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env_remove("ADUAN_DATABASE_URL")
+            .env_remove("ADUAN_CONFIG")
+            .env_remove("ADUAN_API_TOKEN")
+            .env_remove("ADUAN_METRICS_TOKEN")
+            .env("ADUAN_REPORTER_KEY", "test-reporter-key")
+            .env(var, "dashboard-token-7d1e\n")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                panic!("aduan serve started with {var} ending in a line break");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        };
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut text).unwrap();
+        assert_eq!(status.code(), Some(78), "{var}: {text}");
+        assert!(text.contains(var) && !text.contains("7d1e"), "{text}");
+        assert!(!dir.path().join("aduan.db").exists(), "{text}");
+    }
 }
 
 /// A start that fails for a reason a restart may cure (here the address is taken) exits

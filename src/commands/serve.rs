@@ -93,13 +93,18 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
              IPv6 address in brackets, [::1]:8080)"
         ));
     }
-    // The report API's token, read as the channels' secrets are: one with a line end or
-    // white space around it would refuse every dashboard's request with 401.
-    let token_env = &config.service.api_token_env;
-    if let Some(flaw) = aduan_core::Secret::unusable(token_env) {
-        problems.push(format!(
-            "the report API's token is read from the environment variable {token_env}, which is {flaw}"
-        ));
+    // The report API's and the metrics' tokens, read as the channels' secrets are: one with
+    // a line end or white space around it would refuse every dashboard's (or scrape's)
+    // request with 401.
+    for (whose, token_env) in [
+        ("the report API's", &config.service.api_token_env),
+        ("the metrics'", &config.service.metrics_token_env),
+    ] {
+        if let Some(flaw) = aduan_core::Secret::unusable(token_env) {
+            problems.push(format!(
+                "{whose} token is read from the environment variable {token_env}, which is {flaw}"
+            ));
+        }
     }
     let pushed = registry::push_channels(config).map_err(|e| problems.push(e.to_string()));
     let normaliser = load_normaliser(config).map_err(|e| problems.push(format!("{e:#}")));
@@ -124,6 +129,7 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
         request_timeout: Duration::from_secs(s.request_timeout_secs.max(1)),
         max_connections: s.max_connections.max(1),
         api_token: aduan_core::Secret::from_env(&s.api_token_env),
+        metrics_token: aduan_core::Secret::from_env(&s.metrics_token_env),
         channels: registry::specs().keys().map(|id| id.to_string()).collect(),
     };
     let mut service = Service::new(store.clone(), options);

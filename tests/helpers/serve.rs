@@ -40,6 +40,7 @@ impl Serve {
             .env_remove("ADUAN_CONFIG")
             .env_remove("RUST_LOG")
             .env_remove("ADUAN_API_TOKEN")
+            .env_remove("ADUAN_METRICS_TOKEN")
             .env("ADUAN_REPORTER_KEY", REPORTER_KEY)
             .env(SECRET_ENV, Sp4nConfig::default().client_secret)
             .env("ADUAN_SMART_CITY_TOKEN", SmartCityConfig::default().token)

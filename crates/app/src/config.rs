@@ -183,10 +183,18 @@ pub struct ServiceConfig {
     /// is unset or empty the report API is open to whoever reaches the server.
     #[serde(default = "default_api_token_env")]
     pub api_token_env: String,
+    /// The environment variable holding the bearer token `GET /metrics` requires; when it is
+    /// unset or empty the metrics are open to whoever reaches the server.
+    #[serde(default = "default_metrics_token_env")]
+    pub metrics_token_env: String,
 }
 
 fn default_api_token_env() -> String {
     "ADUAN_API_TOKEN".into()
+}
+
+fn default_metrics_token_env() -> String {
+    "ADUAN_METRICS_TOKEN".into()
 }
 
 fn default_listen() -> String {
@@ -237,6 +245,7 @@ impl Default for ServiceConfig {
             request_timeout_secs: default_request_timeout_secs(),
             max_connections: default_max_connections(),
             api_token_env: default_api_token_env(),
+            metrics_token_env: default_metrics_token_env(),
         }
     }
 }
@@ -378,6 +387,10 @@ impl AppConfig {
                 &config.normaliser.reporter_key_env,
             ),
             ("[service] api_token_env", &config.service.api_token_env),
+            (
+                "[service] metrics_token_env",
+                &config.service.metrics_token_env,
+            ),
         ] {
             if let Some(problem) = aduan_core::Secret::not_a_name(var) {
                 return Err(Error::Config {
@@ -701,6 +714,7 @@ mod tests {
         for text in [
             "[normaliser]\nreporter_key_env = \"e3b0c44298fc1c149afbf4c8996fb924\"\n",
             "[service]\napi_token_env = \"dash-token-9f8e7d\"\n",
+            "[service]\nmetrics_token_env = \"scrape-token-9f8e7d\"\n",
         ] {
             let e = AppConfig::from_toml_str(text).unwrap_err().to_string();
             assert!(

@@ -107,20 +107,8 @@ async fn report(
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
     if let Some(token) = &api.token {
-        // The scheme's name in any letter case (RFC 9110).
-        let given = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token);
-        if !given.is_some_and(|g| token.matches(g.trim().as_bytes())) {
-            return (
-                StatusCode::UNAUTHORIZED,
-                [(header::WWW_AUTHENTICATE, "Bearer")],
-                Json(json!({ "error": "this API needs the service's bearer token" })),
-            )
-                .into_response();
+        if !bearer_is(&headers, token) {
+            return unauthorized("this API needs the service's bearer token");
         }
     }
     let spec = match spec(&query) {
@@ -183,6 +171,27 @@ async fn report(
             failed()
         }
     }
+}
+
+/// Whether `headers` carry `Authorization: Bearer <token>`, the scheme's name in any letter
+/// case (RFC 9110).
+pub(crate) fn bearer_is(headers: &HeaderMap, token: &Secret) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .is_some_and(|(_, given)| token.matches(given.trim().as_bytes()))
+}
+
+/// `401` saying `error`, asking for a bearer token.
+pub(crate) fn unauthorized(error: &str) -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, "Bearer")],
+        Json(json!({ "error": error })),
+    )
+        .into_response()
 }
 
 /// `{"columns": [...], "rows": [...]}` with each row's keys in the columns' order (a JSON

@@ -7,10 +7,13 @@
 //!   are recorded as `skipped`.
 //! - The HTTP server answers `GET /healthz` (the process is alive), `GET /readyz` (the
 //!   database answers and is migrated, and its unified tables are built with what this
-//!   process's engine reads records with), `GET /metrics` (Prometheus text) and `GET
-//!   /api/report` (the analysts' report as JSON, for dashboards; behind a bearer token when
-//!   one is set; a few at once, more are answered `503`), and carries the push channels'
-//!   webhooks ([`Webhooks`]) behind a body size limit. A request has
+//!   process's engine reads records with), `GET /metrics` (Prometheus text; behind a bearer
+//!   token when one is set) and `GET /api/report` (the analysts' report as JSON, for
+//!   dashboards; behind a bearer token when one is set; `503` while the database is out of
+//!   reach), and carries the push channels' webhooks ([`Webhooks`]) behind a body size
+//!   limit. Readiness, metrics and reports, which read the database, are answered a few at
+//!   once: more are answered `503` with `Retry-After`. A request without one `Host` header
+//!   (HTTP/1.1) is answered `400`. A request has
 //!   [`ServiceOptions::request_timeout`]; a connection that takes longer to send a request's
 //!   head, stays idle longer between requests, or takes its answers slower than 512 bytes a
 //!   second for longer than that, is closed.
@@ -86,6 +89,9 @@ pub struct ServiceOptions {
     /// The bearer token `GET /api/report` requires; without one the report is open to whoever
     /// reaches the server.
     pub api_token: Option<aduan_core::Secret>,
+    /// The bearer token `GET /metrics` requires; without one the metrics are open to whoever
+    /// reaches the server (as Prometheus scrapes by default).
+    pub metrics_token: Option<aduan_core::Secret>,
     /// How long one request may take, its body's arrival included; past it, `408` (`503` for
     /// one without a body, whose time was all the server's). Also how
     /// long a connection gets to send a request's head, from its start or from the previous
@@ -102,7 +108,7 @@ pub struct ServiceOptions {
 
 impl Default for ServiceOptions {
     /// WIB schedules, back-off from 1 minute to 1 hour, 30 s of grace, 1 MiB bodies, no API
-    /// token, 30 s a request, 1,024 connections at once.
+    /// or metrics token, 30 s a request, 1,024 connections at once.
     fn default() -> Self {
         Self {
             schedule_tz: FixedOffset::east_opt(7 * 3600).expect("a valid offset"),
@@ -111,6 +117,7 @@ impl Default for ServiceOptions {
             shutdown_grace: Duration::from_secs(30),
             max_body_bytes: 1024 * 1024,
             api_token: None,
+            metrics_token: None,
             request_timeout: Duration::from_secs(30),
             max_connections: 1024,
             channels: Vec::new(),
@@ -166,6 +173,20 @@ impl Few {
     }
 }
 
+/// Answers `401` to a request without `token`, when there is one (`/metrics`).
+async fn token_required(
+    State(token): State<Option<std::sync::Arc<aduan_core::Secret>>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    match token {
+        Some(token) if !api::bearer_is(request.headers(), &token) => {
+            api::unauthorized("the metrics need the service's metrics bearer token")
+        }
+        _ => next.run(request).await,
+    }
+}
+
 /// Runs `request` once it has a turn of `few`'s, or answers `503` (see [`Few`]).
 async fn few_at_once(
     State(few): State<Few>,
@@ -203,11 +224,14 @@ struct AppState {
     /// The turns of `/readyz` and of `/metrics`.
     probes: Few,
     scrapes: Few,
+    /// The bearer token `/metrics` requires, if any.
+    metrics_token: Option<std::sync::Arc<aduan_core::Secret>>,
 }
 
 impl AppState {
     fn new(store: Store, metrics: Metrics, reads_with: Option<String>) -> Self {
         Self {
+            metrics_token: None,
             probes: Few::new("/readyz", PROBES_AT_ONCE, &metrics),
             scrapes: Few::new("/metrics", METRICS_AT_ONCE, &metrics),
             store,
@@ -330,7 +354,10 @@ impl Service {
             schedulers.spawn(webhooks::inbox_loop(pushed, stop_rx.clone()));
         }
         let app = router(
-            AppState::new(self.store.clone(), metrics.clone(), reads_with),
+            AppState {
+                metrics_token: self.options.metrics_token.clone().map(std::sync::Arc::new),
+                ..AppState::new(self.store.clone(), metrics.clone(), reads_with)
+            },
             webhooks
                 .into_router(
                     &metrics,
@@ -373,6 +400,7 @@ impl Service {
             %addr,
             store = %self.store.url(),
             report_api = if self.options.api_token.is_some() { "bearer token" } else { "open" },
+            metrics = if self.options.metrics_token.is_some() { "bearer token" } else { "open" },
             "Serving."
         );
 
@@ -572,12 +600,16 @@ fn takes_ipv4_too(listener: &TcpListener) -> bool {
 
 fn router(state: AppState, webhooks: Router) -> Router {
     let few = |few: &Few| axum::middleware::from_fn_with_state(few.clone(), few_at_once);
+    // The token is asked for before a turn is waited for: requests without it take none.
+    let token = axum::middleware::from_fn_with_state(state.metrics_token.clone(), token_required);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz).route_layer(few(&state.probes)))
         .route(
             "/metrics",
-            get(metrics_text).route_layer(few(&state.scrapes)),
+            get(metrics_text)
+                .route_layer(few(&state.scrapes))
+                .route_layer(token),
         )
         .with_state(state)
         .merge(webhooks)
@@ -2112,6 +2144,46 @@ mod tests {
         assert_eq!(ready.status(), 200);
         stop.send(true).unwrap();
         server.await.unwrap();
+    }
+
+    /// With a metrics token set, `/metrics` answers only a request that carries it (`401`
+    /// in JSON otherwise, a turn not taken); health and readiness stay open to probes.
+    #[tokio::test]
+    async fn metrics_with_a_token_answer_only_a_request_that_carries_it() {
+        let options = ServiceOptions {
+            metrics_token: Some(aduan_core::Secret::new("scrape-token")),
+            ..ServiceOptions::default()
+        };
+        let (base, stop, task, _ts) = start_with(Webhooks::new(), options, "").await;
+        let http = reqwest::Client::new();
+        for token in [None, Some("wrong-token")] {
+            let mut request = http.get(format!("{base}/metrics"));
+            if let Some(t) = token {
+                request = request.bearer_auth(t);
+            }
+            let res = request.send().await.unwrap();
+            assert_eq!(res.status(), 401, "{token:?}");
+            assert_eq!(res.headers()[header::WWW_AUTHENTICATE], "Bearer");
+            let body: serde_json::Value = res.json().await.unwrap();
+            assert_eq!(
+                body["error"], "the metrics need the service's metrics bearer token",
+                "{token:?}"
+            );
+        }
+        let res = http
+            .get(format!("{base}/metrics"))
+            .header("authorization", "bearer scrape-token")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.text().await.unwrap().contains("aduan_store_up 1"));
+        for path in ["/healthz", "/readyz"] {
+            let res = http.get(format!("{base}{path}")).send().await.unwrap();
+            assert_eq!(res.status(), 200, "{path}");
+        }
+        stop.send(()).unwrap();
+        task.await.unwrap().unwrap();
     }
 
     /// A loopback proxy in front of the server at `target` (`host:port`), for a database that
