@@ -127,6 +127,7 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
         shutdown_grace: Duration::from_secs(s.shutdown_grace_secs),
         max_body_bytes: s.max_body_bytes,
         request_timeout: Duration::from_secs(s.request_timeout_secs.max(1)),
+        min_send_rate: s.min_send_rate_bytes.max(1),
         max_connections: s.max_connections.max(1),
         api_token: aduan_core::Secret::from_env(&s.api_token_env),
         metrics_token: aduan_core::Secret::from_env(&s.metrics_token_env),

@@ -170,10 +170,15 @@ pub struct ServiceConfig {
     /// Also how long a connection gets to send a request's head, from its start or from the
     /// previous answer: a slower one, or a keep-alive connection idle that long, is closed,
     /// and so is one whose client takes its answers too slowly: writes may wait that long
-    /// beyond what the client's pace earns (512 bytes a second or faster is never cut
+    /// beyond what the client's pace earns (`min_send_rate_bytes` or faster is never cut
     /// off).
     #[serde(default = "default_request_timeout_secs")]
     pub request_timeout_secs: u64,
+    /// The slowest a client may take its answers, on average, in bytes a second: each byte
+    /// it takes earns 1/this s more of waiting for their writes, up to
+    /// `request_timeout_secs` in hand; one slower for longer is cut off.
+    #[serde(default = "default_min_send_rate_bytes")]
+    pub min_send_rate_bytes: u64,
     /// The most HTTP connections served at once; more wait in the listener's queue until
     /// one closes (each holds a task and a file descriptor; the webhook bodies read at once
     /// are bounded apart, 64 of them).
@@ -220,6 +225,10 @@ fn default_max_body_bytes() -> usize {
 fn default_request_timeout_secs() -> u64 {
     30
 }
+/// 4 kbit/s: below any mobile data link still in use (a poor 2G one gives 2 to 3 KiB/s).
+fn default_min_send_rate_bytes() -> u64 {
+    512
+}
 fn default_max_connections() -> usize {
     1024
 }
@@ -243,6 +252,7 @@ impl Default for ServiceConfig {
             shutdown_grace_secs: default_shutdown_grace_secs(),
             max_body_bytes: default_max_body_bytes(),
             request_timeout_secs: default_request_timeout_secs(),
+            min_send_rate_bytes: default_min_send_rate_bytes(),
             max_connections: default_max_connections(),
             api_token_env: default_api_token_env(),
             metrics_token_env: default_metrics_token_env(),
@@ -415,7 +425,7 @@ impl AppConfig {
     fn check_ranges(&self, path: &str) -> Result<()> {
         const TEN_YEARS: u64 = 10 * 366 * 24 * 3600;
         let (sync, service) = (&self.sync, &self.service);
-        let checks: [(&str, u64, u64, u64, &str); 7] = [
+        let checks: [(&str, u64, u64, u64, &str); 8] = [
             (
                 "[sync] budget_secs",
                 sync.budget_secs,
@@ -443,6 +453,13 @@ impl AppConfig {
                 1,
                 86_400,
                 "1 s to a day",
+            ),
+            (
+                "[service] min_send_rate_bytes",
+                service.min_send_rate_bytes,
+                1,
+                1 << 30,
+                "1 byte to 1 GiB a second",
             ),
             (
                 "[service] max_connections",
@@ -676,6 +693,10 @@ mod tests {
             (
                 "[service]\nrequest_timeout_secs = 0\n",
                 "request_timeout_secs = 0",
+            ),
+            (
+                "[service]\nmin_send_rate_bytes = 0\n",
+                "[service] min_send_rate_bytes = 0 is out of range",
             ),
             (
                 "[service]\nbackoff_initial_secs = 600\nbackoff_max_secs = 60\n",

@@ -405,6 +405,7 @@ mod tests {
             crate::server::Limits {
                 head_timeout: request_timeout,
                 connections: 256,
+                min_send_rate: crate::server::MIN_SEND_RATE,
             },
             stop_rx,
         ));

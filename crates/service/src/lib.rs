@@ -15,8 +15,8 @@
 //!   once: more are answered `503` with `Retry-After`. A request without one `Host` header
 //!   (HTTP/1.1) is answered `400`. A request has
 //!   [`ServiceOptions::request_timeout`]; a connection that takes longer to send a request's
-//!   head, stays idle longer between requests, or takes its answers slower than 512 bytes a
-//!   second for longer than that, is closed.
+//!   head, stays idle longer between requests, or takes its answers slower than
+//!   [`ServiceOptions::min_send_rate`] for longer than that, is closed.
 //! - Backups of a SQLite store on a schedule of their own ([`ScheduledBackup`]), the newest
 //!   kept.
 //! - On shutdown (SIGTERM, Ctrl-C or SIGHUP, see [`shutdown_signal`]) no new run starts, the HTTP
@@ -96,9 +96,15 @@ pub struct ServiceOptions {
     /// one without a body, whose time was all the server's). Also how
     /// long a connection gets to send a request's head, from its start or from the previous
     /// answer (an idle keep-alive connection included), and how long the writing of answers
-    /// may wait beyond what the client's pace earns (a client taking them at 512 bytes a
-    /// second or faster never waits too long); past either, the connection is closed.
+    /// may wait beyond what the client's pace earns (a client taking them at
+    /// [`min_send_rate`](Self::min_send_rate) or faster never waits too long); past either,
+    /// the connection is closed.
     pub request_timeout: Duration,
+    /// The slowest a client may take its answers, on average, in bytes a second: each byte
+    /// it takes earns `1/min_send_rate` s more of waiting for the writes of its answers,
+    /// up to `request_timeout` in hand. 512 by default (4 kbit/s, below any mobile data
+    /// link).
+    pub min_send_rate: u64,
     /// The most connections served at once; more wait in the listener's queue.
     pub max_connections: usize,
     /// The ids of the channels there are (the registry's): a report asked for another is
@@ -119,6 +125,7 @@ impl Default for ServiceOptions {
             api_token: None,
             metrics_token: None,
             request_timeout: Duration::from_secs(30),
+            min_send_rate: server::MIN_SEND_RATE,
             max_connections: 1024,
             channels: Vec::new(),
         }
@@ -393,6 +400,7 @@ impl Service {
             server::Limits {
                 head_timeout: self.options.request_timeout,
                 connections: self.options.max_connections,
+                min_send_rate: self.options.min_send_rate,
             },
             stop_rx.clone(),
         ));
@@ -1706,13 +1714,18 @@ mod tests {
     /// A service whose `GET /webhooks/test_push` answers [`SIZE`] bytes, its request time
     /// limit `request_timeout`.
     async fn large_answer_served(request_timeout: Duration) -> Started {
+        large_answer_served_with(ServiceOptions {
+            request_timeout,
+            ..ServiceOptions::default()
+        })
+        .await
+    }
+
+    /// [`large_answer_served`] with `options`.
+    async fn large_answer_served_with(options: ServiceOptions) -> Started {
         let webhooks = Webhooks::new().mount("test_push", |_deliveries| {
             Router::new().route("/webhooks/test_push", get(|| async { vec![b'x'; SIZE] }))
         });
-        let options = ServiceOptions {
-            request_timeout,
-            ..ServiceOptions::default()
-        };
         start_with(webhooks, options, "").await
     }
 
@@ -1814,6 +1827,43 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(400)).await;
         }
         drop(conn);
+        stop.send(()).unwrap();
+        task.await.unwrap().unwrap();
+    }
+
+    /// The slowest pace is a setting (`min_send_rate`): raised to 4 KiB a second, the client
+    /// of the slow mobile link above, taking 2.5 KiB a second, is cut off.
+    #[tokio::test]
+    async fn a_client_slower_than_the_configured_pace_is_cut_off() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (base, stop, task, _ts) = large_answer_served_with(ServiceOptions {
+            request_timeout: Duration::from_secs(3),
+            min_send_rate: 4096,
+            ..ServiceOptions::default()
+        })
+        .await;
+        let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let mut conn = socket.connect(addr).await.unwrap();
+        conn.write_all(b"GET /webhooks/test_push HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        // 1 KiB at a time, every 400 ms, until the connection ends.
+        let slow = async {
+            let mut buf = vec![0; 1024];
+            let mut read = 0;
+            while let Ok(n @ 1..) = conn.read(&mut buf).await {
+                read += n;
+                tokio::time::sleep(Duration::from_millis(400)).await;
+            }
+            read
+        };
+        let read = tokio::time::timeout(Duration::from_secs(60), slow).await;
+        assert!(
+            read.is_ok_and(|read| read < SIZE),
+            "the connection slower than the configured pace is still open"
+        );
         stop.send(()).unwrap();
         task.await.unwrap().unwrap();
     }
@@ -2110,6 +2160,7 @@ mod tests {
             server::Limits {
                 head_timeout: Duration::from_secs(30),
                 connections: 16,
+                min_send_rate: server::MIN_SEND_RATE,
             },
             stop_rx,
         ));

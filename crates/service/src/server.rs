@@ -31,6 +31,9 @@ pub(crate) struct Limits {
     /// kernel's backlog) until one closes, so that the tasks and file descriptors open
     /// ones hold stay bounded (the webhook bodies read at once are bounded apart).
     pub(crate) connections: usize,
+    /// The slowest a client may take its answers, on average, in bytes a second (see
+    /// [`Stalling`]; [`MIN_SEND_RATE`] by default).
+    pub(crate) min_send_rate: u64,
 }
 
 /// Serves `app` on `listeners` (each address of a host name: `localhost`'s IPv4 and IPv6
@@ -44,7 +47,6 @@ pub(crate) async fn serve(
     limits: Limits,
     stop: watch::Receiver<bool>,
 ) {
-    let head_timeout = limits.head_timeout;
     let mut connections = JoinSet::new();
     let mut stopped = std::pin::pin!(stopped(stop.clone()));
     loop {
@@ -59,7 +61,7 @@ pub(crate) async fn serve(
         };
         match accepted {
             Ok((stream, _)) => {
-                connections.spawn(connection(stream, app.clone(), head_timeout, stop.clone()));
+                connections.spawn(connection(stream, app.clone(), limits, stop.clone()));
             }
             // The peer gave up before it was accepted: nothing to do.
             Err(e) if is_connection_error(&e) => {}
@@ -108,19 +110,15 @@ async fn stopped(mut stop: watch::Receiver<bool>) {
 
 /// Serves one connection until it closes; when `stop` turns true, lets it finish the request
 /// in flight and closes it.
-async fn connection(
-    stream: TcpStream,
-    app: Router,
-    head_timeout: Duration,
-    stop: watch::Receiver<bool>,
-) {
+async fn connection(stream: TcpStream, app: Router, limits: Limits, stop: watch::Receiver<bool>) {
+    let head_timeout = limits.head_timeout;
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(head_timeout)
         .max_buf_size(HEAD_MAX_BYTES);
     let stream = Explained {
-        inner: Stalling::new(stream, head_timeout),
+        inner: Stalling::new(stream, head_timeout, limits.min_send_rate),
         owed: None,
     };
     let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
@@ -144,10 +142,10 @@ async fn connection(
 }
 
 /// The slowest a client may take an answer the server waits to write, on average, in bytes a
-/// second (4 kbit/s, half of what one GPRS time slot carries, the slowest mobile data link
+/// second, unless configured otherwise (`[service] min_send_rate_bytes`): 4 kbit/s, half of what one GPRS time slot carries, the slowest mobile data link
 /// still in use: a 2G link gives 2 to 3 KiB/s, and 4 KiB/s cut such a client off; review of
-/// the series, session 49), yet some ten times what a client taking one TCP segment within
-/// each time limit takes (some 50 bytes a second at the 30 s default): see [`Stalling`].
+/// the series, session 49; yet some ten times what a client taking one TCP segment within
+/// each time limit takes, some 50 bytes a second at the 30 s default): see [`Stalling`].
 pub(crate) const MIN_SEND_RATE: u64 = 512;
 
 /// A connection's stream whose writes fail once they have waited longer than the client's
@@ -157,16 +155,18 @@ pub(crate) const MIN_SEND_RATE: u64 = 512;
 /// the server taking no connection at all (review of session 48).
 ///
 /// Writes may wait `limit` in all, and each byte the client takes (acknowledges) earns
-/// `1/MIN_SEND_RATE` s more of waiting, up to `limit` in hand: a client reading on at
-/// [`MIN_SEND_RATE`] or faster is never cut off, however large its answer (one at 650 KiB/s
+/// `1/rate` s more of waiting, up to `limit` in hand (`rate`, [`MIN_SEND_RATE`] by default):
+/// a client reading on at `rate` or faster is never cut off, however large its answer (one at 650 KiB/s
 /// was cut off when only a write taken counted: the system takes more of an answer only once
 /// a third of what it holds, some MiB, is read), and one taking less is cut off within
-/// `limit / (1 - its rate / MIN_SEND_RATE)` of waiting. Progress alone, any acknowledgement,
+/// `limit / (1 - its rate / rate)` of waiting. Progress alone, any acknowledgement,
 /// is not enough: a client taking a TCP segment within each `limit` kept a large answer's
 /// connection open for ever (review of session 49).
 struct Stalling {
     inner: TcpStream,
     limit: Duration,
+    /// The slowest pace, in bytes a second, that earns its waiting (at least 1).
+    rate: u64,
     /// How long writes may still wait, as of `settled`.
     allowance: Duration,
     /// When `allowance` was last counted.
@@ -180,10 +180,11 @@ struct Stalling {
 }
 
 impl Stalling {
-    fn new(inner: TcpStream, limit: Duration) -> Self {
+    fn new(inner: TcpStream, limit: Duration, rate: u64) -> Self {
         Self {
             inner,
             limit,
+            rate: rate.max(1),
             allowance: limit,
             settled: tokio::time::Instant::now(),
             deadline: None,
@@ -203,7 +204,7 @@ impl Stalling {
                 self.written.saturating_sub(held as u64)
             })
             .max(self.taken);
-        let earned = Duration::from_secs_f64((taken - self.taken) as f64 / MIN_SEND_RATE as f64);
+        let earned = Duration::from_secs_f64((taken - self.taken) as f64 / self.rate as f64);
         let spent = if waited {
             now - self.settled
         } else {
@@ -248,11 +249,11 @@ impl Stalling {
                 if let Err(e) = self.inner.set_zero_linger() {
                     tracing::debug!(error = %e, "Cannot set a stalled connection to reset when closed.");
                 }
-                let limit = self.limit;
+                let (limit, rate) = (self.limit, self.rate);
                 return std::task::Poll::Ready(Err(std::io::Error::new(
                     std::io::ErrorKind::TimedOut,
                     format!(
-                        "the client took its answer slower than {MIN_SEND_RATE} bytes a second \
+                        "the client took its answer slower than {rate} bytes a second \
                          for longer than {limit:?}"
                     ),
                 )));
@@ -549,6 +550,7 @@ mod tests {
         let limits = Limits {
             head_timeout: Duration::from_secs(60),
             connections: 1,
+            min_send_rate: MIN_SEND_RATE,
         };
         let server = tokio::spawn(serve(vec![listener], app, limits, stop_rx));
         // Takes the one place and sends nothing.
