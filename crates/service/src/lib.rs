@@ -686,15 +686,85 @@ async fn one_host(
     }
 }
 
-/// Whether `value` is what a `Host` header holds (RFC 9110, section 7.2): a host and an
-/// optional port, no user; or nothing, which a client sends for a target without a host.
+/// Whether `value` is what a `Host` header holds (RFC 9110, section 7.2; RFC 3986, section
+/// 3.2.2): a host, an IP literal in brackets or a name, and an optional `:` and port of
+/// digits (of any number: the grammar does not bound it); or nothing, which a client sends
+/// for a target without a host. (`http`'s authority checks neither the port nor what is
+/// within brackets, and takes a user.)
 fn is_host(value: &axum::http::HeaderValue) -> bool {
-    value.is_empty()
-        || value
-            .to_str()
-            .ok()
-            .and_then(|v| v.parse::<axum::http::uri::Authority>().ok())
-            .is_some_and(|a| !a.as_str().contains('@'))
+    let value = value.as_bytes();
+    if value.is_empty() {
+        return true;
+    }
+    let (host_ok, rest) = match value.strip_prefix(b"[") {
+        Some(literal) => match literal.iter().position(|&b| b == b']') {
+            Some(end) => (ip_literal(&literal[..end]), &literal[end + 1..]),
+            None => return false,
+        },
+        None => {
+            let end = value.iter().position(|&b| b == b':').unwrap_or(value.len());
+            // A name may be empty in the grammar, but not an HTTP URI's (RFC 9110, 4.2.1).
+            (end > 0 && reg_name(&value[..end]), &value[end..])
+        }
+    };
+    host_ok
+        && match rest.split_first() {
+            None => true,
+            Some((b':', port)) => port.iter().all(u8::is_ascii_digit),
+            Some(_) => false,
+        }
+}
+
+/// Whether `inside` is what an IP literal holds between its brackets: an IPv6 address,
+/// with a zone after `%` (RFC 6874 wrote it `%25`, and a client may), or an IPvFuture.
+fn ip_literal(inside: &[u8]) -> bool {
+    let Ok(inside) = std::str::from_utf8(inside) else {
+        return false;
+    };
+    if let Some(future) = inside.strip_prefix(['v', 'V']) {
+        return future.split_once('.').is_some_and(|(version, rest)| {
+            !version.is_empty()
+                && version.bytes().all(|b| b.is_ascii_hexdigit())
+                && !rest.is_empty()
+                && rest
+                    .bytes()
+                    .all(|b| unreserved_or_sub_delim(b) || b == b':')
+        });
+    }
+    let (address, zone) = match inside.split_once('%') {
+        Some((address, zone)) => (address, Some(zone)),
+        None => (inside, None),
+    };
+    address.parse::<std::net::Ipv6Addr>().is_ok()
+        && zone.is_none_or(|zone| {
+            let zone = zone.strip_prefix("25").unwrap_or(zone);
+            !zone.is_empty() && reg_name(zone.as_bytes())
+        })
+}
+
+/// Whether `name` is a registered name (or an IPv4 address) of RFC 3986: unreserved
+/// characters, sub-delimiters and `%` escapes of two hex digits.
+fn reg_name(name: &[u8]) -> bool {
+    let mut i = 0;
+    while i < name.len() {
+        match name[i] {
+            b'%' => {
+                let escaped = name.get(i + 1..i + 3);
+                if !escaped.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                    return false;
+                }
+                i += 3;
+            }
+            b if unreserved_or_sub_delim(b) => i += 1,
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// RFC 3986's unreserved characters and sub-delimiters.
+fn unreserved_or_sub_delim(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&b)
 }
 
 /// When a request's time runs out (`time_limited`): a webhook's body read within it is timed
@@ -1578,6 +1648,72 @@ mod tests {
             assert_eq!(head.split(' ').nth(1), Some("200"), "{request:?}: {head}");
             assert_eq!(body, "ok\n", "{request:?}");
         }
+        stop.send(()).unwrap();
+        task.await.unwrap().unwrap();
+    }
+
+    /// Review of the series: the `Host` taken was whatever `http` parses as an authority, which
+    /// checks neither the port nor what is within brackets (`x:abc`, `[zzz]`, `a[::1]` were
+    /// taken), where RFC 9112 (section 3.2) says a server must answer `400` to a `Host` that
+    /// is not a host and an optional port (RFC 3986's `host [":" port]`, the port digits);
+    /// every valid one stays taken: an IPv6 literal (with a zone, as RFC 6874 wrote it), an
+    /// IPvFuture, a name in capitals or with its trailing dot, a name written with `%`
+    /// escapes, a port past 65535 (RFC 9110's port is digits, of any number), an empty port,
+    /// and an absolute-form target's request with its `Host`.
+    #[tokio::test]
+    async fn a_host_is_taken_only_as_a_host_and_a_port_of_digits() {
+        let (base, stop, task, _ts) = start(Webhooks::new(), 1024).await;
+        for host in [
+            "x:abc",
+            "x:80:81",
+            "x:8o",
+            "[zzz]",
+            "[::1]junk",
+            "[::1]:x",
+            "a[::1]",
+            "[::1",
+            ":8080",
+            "x%4",
+            "x%zz",
+            "us\u{e9}r.example",
+        ] {
+            let request =
+                format!("GET /healthz HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n");
+            let (head, body) = raw_answer(&base, request.as_bytes()).await;
+            assert_eq!(head.split(' ').nth(1), Some("400"), "{host:?}: {head}");
+            let json: serde_json::Value = serde_json::from_str(&body)
+                .unwrap_or_else(|e| panic!("{host:?}: not JSON ({e}): {body:?}"));
+            assert_eq!(
+                json["error"], "the request's Host header is not a host with an optional port",
+                "{host:?}"
+            );
+        }
+        for host in [
+            "[::1]:8080",
+            "[::1]",
+            "[fe80::1%25eth0]",
+            "[fe80::1%25eth0]:8080",
+            "[::ffff:127.0.0.1]",
+            "[v1.fe]",
+            "EXAMPLE.COM",
+            "example.com.",
+            "example.com.:443",
+            "ex%41mple.com",
+            "127.0.0.1:8080",
+            "x:99999",
+            "x:",
+            "graph_facebook-1.example~x!$&'()*+,;=",
+        ] {
+            let request =
+                format!("GET /healthz HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n");
+            let (head, body) = raw_answer(&base, request.as_bytes()).await;
+            assert_eq!(head.split(' ').nth(1), Some("200"), "{host:?}: {head}");
+            assert_eq!(body, "ok\n", "{host:?}");
+        }
+        let absolute = "GET http://example.com/healthz HTTP/1.1\r\nhost: example.com\r\nconnection: close\r\n\r\n";
+        let (head, body) = raw_answer(&base, absolute.as_bytes()).await;
+        assert_eq!(head.split(' ').nth(1), Some("200"), "{head}");
+        assert_eq!(body, "ok\n");
         stop.send(()).unwrap();
         task.await.unwrap().unwrap();
     }
