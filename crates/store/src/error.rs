@@ -140,16 +140,19 @@ fn unavailable(cause: &sqlx::Error) -> bool {
 
 /// A database's error code that says it is out of reach or busy: PostgreSQL's SQLSTATE of a
 /// lost connection (class 08), a server shutting down or starting (57P01 to 57P03), too
-/// many connections (53300), a statement cancelled at its time limit (57014), a lock not
-/// had (55P03) or a transaction given up to another (40001, 40P01); SQLite's `BUSY` or
-/// `LOCKED`, whose extended codes keep the primary one in their low byte.
+/// many connections (53300), a lock not had (55P03) or a transaction given up to another
+/// (40001, 40P01); SQLite's `BUSY` or `LOCKED`, whose extended codes keep the primary one in
+/// their low byte. Not a statement cancelled (57014): that is a query stopped at its time
+/// bound (the report's five minutes), which too heavy a report meets again however soon it
+/// is asked again, or a cancel by hand; told `503` with `Retry-After: 2`, a dashboard would
+/// run it again every few seconds, each run holding a connection for the whole bound.
 fn busy_code(code: &str) -> bool {
     // A SQLSTATE has five characters, digits among them; SQLite's codes are below 10,000.
     if code.len() == 5 {
         return code.starts_with("08")
             || matches!(
                 code,
-                "57P01" | "57P02" | "57P03" | "53300" | "57014" | "55P03" | "40001" | "40P01"
+                "57P01" | "57P02" | "57P03" | "53300" | "55P03" | "40001" | "40P01"
             );
     }
     code.parse::<i32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6))
@@ -208,6 +211,9 @@ mod tests {
             ("5", true),
             ("517", true),
             ("262", true),
+            // A statement stopped at its time bound (the report's five minutes, or a cancel
+            // by hand): too heavy a report stops there again, however soon it is asked again.
+            ("57014", false),
             ("42P01", false),
             ("23505", false),
             ("1", false),
