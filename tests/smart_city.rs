@@ -424,12 +424,13 @@ async fn a_run_that_stops_inside_its_look_back_still_reads_on_from_the_cursor() 
 #[tokio::test]
 async fn a_packed_payload_that_no_longer_unpacks_is_quarantined_by_a_rebuild_and_its_fold_goes_on()
 {
-    // Enough reports in one batch for the archive to pack them.
+    // Enough reports in one batch for the archive to pack them, joined whatever the load
+    // (see `OneBatch`).
     let sim = simulator(1_200, SmartCityFaults::default()).await;
     for ts in all_stores().await {
         let engine = engine(&ts);
         let report = engine
-            .sync(&backfill(&sim, 200), &NoProgress)
+            .sync(&OneBatch(backfill(&sim, 200)), &NoProgress)
             .await
             .expect("sync");
         assert_eq!(report.outcome, Outcome::Ok, "{}: {report:?}", ts.label);

@@ -1385,7 +1385,7 @@ async fn a_damaged_archive_dictionary_does_not_stop_the_channel() {
     let sim = sim(1_200, Sp4nFaults::default()).await;
     for ts in all_stores().await {
         engine(&ts)
-            .sync(&sp4n(&sim, 100), &NoProgress)
+            .sync(&OneBatch(sp4n(&sim, 100)), &NoProgress)
             .await
             .unwrap();
         assert_eq!(count(&ts, "SELECT COUNT(*) FROM raw_dictionaries").await, 1);
@@ -1945,7 +1945,7 @@ async fn a_payload_that_no_longer_unpacks_does_not_stop_the_archive_listing() {
     let sim = sim(1_200, Sp4nFaults::default()).await;
     for ts in all_stores().await {
         engine(&ts)
-            .sync(&sp4n(&sim, 100), &NoProgress)
+            .sync(&OneBatch(sp4n(&sim, 100)), &NoProgress)
             .await
             .unwrap();
         let victim = count(
