@@ -457,9 +457,11 @@ impl AppConfig {
             (
                 "[service] min_send_rate_bytes",
                 service.min_send_rate_bytes,
-                1,
+                // Below about 50 B/s a client taking one TCP segment (1,460 bytes) within
+                // each 30 s time limit earns its wait back and is never cut off.
+                64,
                 1 << 30,
-                "1 byte to 1 GiB a second",
+                "64 bytes to 1 GiB a second",
             ),
             (
                 "[service] max_connections",
@@ -697,6 +699,10 @@ mod tests {
             (
                 "[service]\nmin_send_rate_bytes = 0\n",
                 "[service] min_send_rate_bytes = 0 is out of range",
+            ),
+            (
+                "[service]\nmin_send_rate_bytes = 63\n",
+                "[service] min_send_rate_bytes = 63 is out of range",
             ),
             (
                 "[service]\nbackoff_initial_secs = 600\nbackoff_max_secs = 60\n",
