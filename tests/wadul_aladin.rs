@@ -1984,6 +1984,48 @@ fn two_senders_body(messages: &[(&str, &str, &str)]) -> aduan_core::RawRecord {
     }
 }
 
+/// Delivers a body of one text message of `from`, sent at `at` (unix seconds).
+async fn deliver_one(engine: &aduan_sync::Engine, from: &str, wamid: &str, at: i64) {
+    deliver(engine, two_senders_body(&[(from, wamid, &at.to_string())])).await;
+}
+
+/// The archived payload received first, for [`replace_in_payloads`]: the body whose
+/// failures the tests of two senders quarantine.
+const FIRST: &str = "raw_id = (SELECT MIN(raw_id) FROM raw_records)";
+
+/// The quarantine's open entries, oldest first.
+async fn open_entries(ts: &TestStore) -> Vec<aduan_store::QuarantineEntry> {
+    let mut open = Vec::new();
+    for id in ts.store.quarantine_open_ids().await.unwrap() {
+        open.push(ts.store.quarantine_get(id).await.unwrap().unwrap());
+    }
+    open
+}
+
+/// The quarantine's open entry, which must be the only one.
+async fn the_open_entry(ts: &TestStore) -> aduan_store::QuarantineEntry {
+    let open = ts.store.quarantine_open_ids().await.unwrap();
+    assert_eq!(open.len(), 1, "{}", ts.label);
+    ts.store.quarantine_get(open[0]).await.unwrap().unwrap()
+}
+
+/// Dismisses quarantine entry `id` as an admin does, which must take.
+async fn dismiss(ts: &TestStore, id: i64) {
+    assert!(ts
+        .store
+        .dismiss_quarantine(id, "admin", Some("sent in error"), chrono::Utc::now())
+        .await
+        .unwrap());
+}
+
+/// A rebuild, reading every body whole.
+async fn rebuild(engine: &aduan_sync::Engine) {
+    engine
+        .renormalise(&parsers(), &aduan_sync::NoProgress)
+        .await
+        .unwrap();
+}
+
 /// Review of session 49: a body whose two senders' messages fail, read again when both
 /// senders write in one body, the first near it (its run is read, the body with it) and the
 /// second days later (a run of its own is read, without the body): the open entry named the
@@ -2008,9 +2050,7 @@ async fn a_body_read_for_one_sender_only_keeps_the_other_senders_failure_when_bo
             ]),
         )
         .await;
-        let open = ts.store.quarantine_open_ids().await.unwrap();
-        assert_eq!(open.len(), 1, "{}", ts.label);
-        let whole = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        let whole = the_open_entry(&ts).await;
         let named =
             |e: &aduan_store::QuarantineEntry| format!("{} {} {}", e.record, e.field, e.reason);
         assert!(
@@ -2027,9 +2067,7 @@ async fn a_body_read_for_one_sender_only_keeps_the_other_senders_failure_when_bo
             ]),
         )
         .await;
-        let open = ts.store.quarantine_open_ids().await.unwrap();
-        assert_eq!(open.len(), 1, "{}", ts.label);
-        let after = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        let after = the_open_entry(&ts).await;
         assert!(
             named(&after).contains("messages[1]") && named(&after).contains("messages[3]"),
             "{}: a failure no longer named: {}",
@@ -2037,13 +2075,8 @@ async fn a_body_read_for_one_sender_only_keeps_the_other_senders_failure_when_bo
             named(&after)
         );
         // As a rebuild, reading the body whole, says.
-        engine
-            .renormalise(&parsers(), &aduan_sync::NoProgress)
-            .await
-            .unwrap();
-        let open = ts.store.quarantine_open_ids().await.unwrap();
-        assert_eq!(open.len(), 1, "{}", ts.label);
-        let rebuilt = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        rebuild(&engine).await;
+        let rebuilt = the_open_entry(&ts).await;
         assert_eq!(
             (rebuilt.quarantine_id, named(&rebuilt)),
             (after.quarantine_id, named(&after)),
@@ -2069,49 +2102,34 @@ async fn a_dismissed_body_stays_dismissed_when_one_of_its_senders_writes_again()
             two_senders_body(&[(a, "wamid.A1", "kemarin"), (b, "wamid.B1", "kemarin")]),
         )
         .await;
-        let open = ts.store.quarantine_open_ids().await.unwrap();
-        assert_eq!(open.len(), 1, "{}", ts.label);
-        let entry = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        let entry = the_open_entry(&ts).await;
         assert!(
             entry.reason.contains("; and "),
             "{}: {}",
             ts.label,
             entry.reason
         );
-        assert!(ts
-            .store
-            .dismiss_quarantine(open[0], "admin", Some("sent in error"), chrono::Utc::now())
-            .await
-            .unwrap());
+        dismiss(&ts, entry.quarantine_id).await;
         let mut seen = Vec::new();
         for (i, (from, wamid)) in [(a, "wamid.A2"), (b, "wamid.B2"), (a, "wamid.A3")]
             .into_iter()
             .enumerate()
         {
-            let at = (t0 + 60 * i as i64).to_string();
-            deliver(&engine, two_senders_body(&[(from, wamid, &at)])).await;
+            deliver_one(&engine, from, wamid, t0 + 60 * i as i64).await;
             if i == 1 {
-                engine
-                    .renormalise(&parsers(), &aduan_sync::NoProgress)
-                    .await
-                    .unwrap();
+                rebuild(&engine).await;
             }
-            for id in ts.store.quarantine_open_ids().await.unwrap() {
-                let e = ts.store.quarantine_get(id).await.unwrap().unwrap();
-                seen.push(format!("after {wamid}: #{id} {}", e.reason));
+            for e in open_entries(&ts).await {
+                seen.push(format!("after {wamid}: #{} {}", e.quarantine_id, e.reason));
             }
         }
         assert!(seen.is_empty(), "{}: {seen:#?}", ts.label);
         // Read otherwise (as a newer release might), the body fails another way: a failure
         // no one dismissed, quarantined again.
-        let first = "raw_id = (SELECT MIN(raw_id) FROM raw_records)";
-        ts.execute(&replace_in_payloads(&ts, "kemarin", "lusa", first))
+        ts.execute(&replace_in_payloads(&ts, "kemarin", "lusa", FIRST))
             .await;
-        let at = (t0 + 600).to_string();
-        deliver(&engine, two_senders_body(&[(a, "wamid.A4", &at)])).await;
-        let open = ts.store.quarantine_open_ids().await.unwrap();
-        assert_eq!(open.len(), 1, "{}", ts.label);
-        let entry = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        deliver_one(&engine, a, "wamid.A4", t0 + 600).await;
+        let entry = the_open_entry(&ts).await;
         assert!(
             entry.reason.contains("a text of 4 characters"),
             "{}: {}",
@@ -2137,25 +2155,12 @@ async fn an_entry_is_closed_when_its_payload_fails_again_only_as_dismissed() {
             two_senders_body(&[(a, "wamid.A1", "kemarin"), (b, "wamid.B1", "kemarin")]),
         )
         .await;
-        let open = ts.store.quarantine_open_ids().await.unwrap();
-        assert_eq!(open.len(), 1, "{}", ts.label);
-        assert!(ts
-            .store
-            .dismiss_quarantine(open[0], "admin", Some("sent in error"), chrono::Utc::now())
-            .await
-            .unwrap());
+        dismiss(&ts, the_open_entry(&ts).await.quarantine_id).await;
         // Failure B, which no one dismissed: an entry says it.
-        let first = "raw_id = (SELECT MIN(raw_id) FROM raw_records)";
-        ts.execute(&replace_in_payloads(&ts, "kemarin", "lusa", first))
+        ts.execute(&replace_in_payloads(&ts, "kemarin", "lusa", FIRST))
             .await;
-        deliver(
-            &engine,
-            two_senders_body(&[(a, "wamid.A2", &t0.to_string())]),
-        )
-        .await;
-        let open = ts.store.quarantine_open_ids().await.unwrap();
-        assert_eq!(open.len(), 1, "{}", ts.label);
-        let b_entry = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        deliver_one(&engine, a, "wamid.A2", t0).await;
+        let b_entry = the_open_entry(&ts).await;
         assert!(
             b_entry.reason.contains("a text of 4 characters"),
             "{}: {}",
@@ -2163,35 +2168,29 @@ async fn an_entry_is_closed_when_its_payload_fails_again_only_as_dismissed() {
             b_entry.reason
         );
         // Read as before again: failure A alone, dismissed. B is no longer true.
-        ts.execute(&replace_in_payloads(&ts, "lusa", "kemarin", first))
+        ts.execute(&replace_in_payloads(&ts, "lusa", "kemarin", FIRST))
             .await;
-        deliver(
-            &engine,
-            two_senders_body(&[(a, "wamid.A3", &(t0 + 60).to_string())]),
-        )
-        .await;
-        let mut said = Vec::new();
-        for id in ts.store.quarantine_open_ids().await.unwrap() {
-            let e = ts.store.quarantine_get(id).await.unwrap().unwrap();
-            said.push(format!("#{id} {}", e.reason));
-        }
+        deliver_one(&engine, a, "wamid.A3", t0 + 60).await;
+        let said: Vec<String> = open_entries(&ts)
+            .await
+            .into_iter()
+            .map(|e| format!("#{} {}", e.quarantine_id, e.reason))
+            .collect();
         assert!(said.is_empty(), "{}: {said:#?}", ts.label);
-        let closed = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        let closed = ts
+            .store
+            .quarantine_get(b_entry.quarantine_id)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(
             closed.resolved_at.is_some() && closed.dismissed_by.is_none(),
             "{}: {:?}",
             ts.label,
             (closed.resolved_at, closed.dismissed_by)
         );
-        engine
-            .renormalise(&parsers(), &aduan_sync::NoProgress)
-            .await
-            .unwrap();
-        assert!(
-            ts.store.quarantine_open_ids().await.unwrap().is_empty(),
-            "{}: rebuilt",
-            ts.label
-        );
+        rebuild(&engine).await;
+        assert!(open_entries(&ts).await.is_empty(), "{}: rebuilt", ts.label);
     }
 }
 
@@ -2213,26 +2212,13 @@ async fn a_fold_of_one_senders_part_leaves_the_other_senders_open_entry_open() {
             two_senders_body(&[(a, "wamid.A1", "kemarin"), (b, "wamid.B1", "besok")]),
         )
         .await;
-        let open = ts.store.quarantine_open_ids().await.unwrap();
-        assert_eq!(open.len(), 1, "{}", ts.label);
-        assert!(ts
-            .store
-            .dismiss_quarantine(open[0], "admin", Some("sent in error"), chrono::Utc::now())
-            .await
-            .unwrap());
+        dismiss(&ts, the_open_entry(&ts).await.quarantine_id).await;
         // b's part read otherwise (as a newer release might): a failure no one dismissed,
         // met when b writes again.
-        let first = "raw_id = (SELECT MIN(raw_id) FROM raw_records)";
-        ts.execute(&replace_in_payloads(&ts, "besok", "lusa", first))
+        ts.execute(&replace_in_payloads(&ts, "besok", "lusa", FIRST))
             .await;
-        deliver(
-            &engine,
-            two_senders_body(&[(b, "wamid.B2", &t0.to_string())]),
-        )
-        .await;
-        let open = ts.store.quarantine_open_ids().await.unwrap();
-        assert_eq!(open.len(), 1, "{}", ts.label);
-        let b_entry = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        deliver_one(&engine, b, "wamid.B2", t0).await;
+        let b_entry = the_open_entry(&ts).await;
         assert!(
             b_entry.reason.contains("a text of 4 characters"),
             "{}: {}",
@@ -2240,27 +2226,25 @@ async fn a_fold_of_one_senders_part_leaves_the_other_senders_open_entry_open() {
             b_entry.reason
         );
         // a writes again: a's part fails as dismissed; b's part still fails as the entry says.
-        deliver(
-            &engine,
-            two_senders_body(&[(a, "wamid.A2", &(t0 + 60).to_string())]),
-        )
-        .await;
-        let still = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        deliver_one(&engine, a, "wamid.A2", t0 + 60).await;
+        let still = ts
+            .store
+            .quarantine_get(b_entry.quarantine_id)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(
             still.resolved_at.is_none(),
             "{}: the entry of b's part was closed by a read of a's part",
             ts.label
         );
         // What a rebuild, reading the body whole, says too.
-        engine
-            .renormalise(&parsers(), &aduan_sync::NoProgress)
+        rebuild(&engine).await;
+        let said: Vec<String> = open_entries(&ts)
             .await
-            .unwrap();
-        let mut said = Vec::new();
-        for id in ts.store.quarantine_open_ids().await.unwrap() {
-            let e = ts.store.quarantine_get(id).await.unwrap().unwrap();
-            said.push(e.reason);
-        }
+            .into_iter()
+            .map(|e| e.reason)
+            .collect();
         assert!(
             said.len() == 1 && said[0].contains("a text of 4 characters"),
             "{}: rebuilt: {said:#?}",
@@ -2405,49 +2389,34 @@ async fn a_fold_of_one_senders_part_leaves_open_an_entry_naming_the_body_at_anot
         .to_string()
         .into_bytes();
         deliver(&engine, body).await;
-        let open = ts.store.quarantine_open_ids().await.unwrap();
-        assert_eq!(open.len(), 1, "{}", ts.label);
-        assert!(ts
-            .store
-            .dismiss_quarantine(open[0], "admin", Some("sent in error"), chrono::Utc::now())
-            .await
-            .unwrap());
+        dismiss(&ts, the_open_entry(&ts).await.quarantine_id).await;
         // b's part read otherwise: no message either (`messages[1]`, record the body), a
         // failure no one dismissed, met when b writes again.
-        let first = "raw_id = (SELECT MIN(raw_id) FROM raw_records)";
-        ts.execute(&replace_in_payloads(&ts, "\"besok\"", "8", first))
+        ts.execute(&replace_in_payloads(&ts, "\"besok\"", "8", FIRST))
             .await;
-        deliver(
-            &engine,
-            two_senders_body(&[(b, "wamid.B2", &t0.to_string())]),
-        )
-        .await;
-        let open = ts.store.quarantine_open_ids().await.unwrap();
-        assert_eq!(open.len(), 1, "{}", ts.label);
-        let b_entry = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        deliver_one(&engine, b, "wamid.B2", t0).await;
+        let b_entry = the_open_entry(&ts).await;
         assert_eq!(b_entry.field, "messages[1]", "{}", ts.label);
         // a writes again: a's part fails as dismissed; b's part still fails as the entry says.
-        deliver(
-            &engine,
-            two_senders_body(&[(a, "wamid.A2", &(t0 + 60).to_string())]),
-        )
-        .await;
-        let still = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        deliver_one(&engine, a, "wamid.A2", t0 + 60).await;
+        let still = ts
+            .store
+            .quarantine_get(b_entry.quarantine_id)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(
             still.resolved_at.is_none(),
             "{}: the entry of b's part was closed by a read of a's part",
             ts.label
         );
         // What a rebuild, reading the body whole, says too.
-        engine
-            .renormalise(&parsers(), &aduan_sync::NoProgress)
+        rebuild(&engine).await;
+        let said: Vec<(String, String)> = open_entries(&ts)
             .await
-            .unwrap();
-        let mut said = Vec::new();
-        for id in ts.store.quarantine_open_ids().await.unwrap() {
-            let e = ts.store.quarantine_get(id).await.unwrap().unwrap();
-            said.push((e.field, e.reason));
-        }
+            .into_iter()
+            .map(|e| (e.field, e.reason))
+            .collect();
         assert!(
             said.len() == 1
                 && (said[0].0 == "messages[1]" || said[0].1.contains("field \"messages[1]\"")),
@@ -2472,23 +2441,15 @@ async fn a_fold_of_one_senders_part_keeps_the_other_senders_failure_in_the_open_
             two_senders_body(&[(a, "wamid.A1", "kemarin"), (b, "wamid.B1", "besok")]),
         )
         .await;
-        let open = ts.store.quarantine_open_ids().await.unwrap();
-        assert_eq!(open.len(), 1, "{}", ts.label);
-        let whole = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        let whole = the_open_entry(&ts).await;
         assert!(
             whole.reason.contains("messages[1]"),
             "{}: {}",
             ts.label,
             whole.reason
         );
-        deliver(
-            &engine,
-            two_senders_body(&[(a, "wamid.A2", &t0.to_string())]),
-        )
-        .await;
-        let open = ts.store.quarantine_open_ids().await.unwrap();
-        assert_eq!(open.len(), 1, "{}", ts.label);
-        let after = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        deliver_one(&engine, a, "wamid.A2", t0).await;
+        let after = the_open_entry(&ts).await;
         assert!(
             after.reason.contains("messages[1]"),
             "{}: b's failure no longer named: {}",
@@ -2496,13 +2457,8 @@ async fn a_fold_of_one_senders_part_keeps_the_other_senders_failure_in_the_open_
             after.reason
         );
         // As a rebuild, reading the body whole, says.
-        engine
-            .renormalise(&parsers(), &aduan_sync::NoProgress)
-            .await
-            .unwrap();
-        let open = ts.store.quarantine_open_ids().await.unwrap();
-        assert_eq!(open.len(), 1, "{}", ts.label);
-        let rebuilt = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+        rebuild(&engine).await;
+        let rebuilt = the_open_entry(&ts).await;
         assert_eq!(
             (rebuilt.quarantine_id, &rebuilt.reason),
             (after.quarantine_id, &after.reason),
