@@ -947,9 +947,7 @@ async fn a_senders_deletions_do_not_chain_the_fold_through_their_history() {
             .await;
             deliver(
                 &engine,
-                json_body(vec![serde_json::json!({
-                    "id": format!("wamid.R{i}"), "timestamp": (at + 60 * HOUR).to_string(),
-                    "type": "revoke", "revoke": {"original_message_id": second}})]),
+                revoke_body(&format!("wamid.R{i}"), at + 60 * HOUR, &second),
             )
             .await;
             // A day after the deletion: its presence is in the newest message's run.
@@ -999,13 +997,7 @@ async fn a_thread_whose_every_message_was_deleted_is_withdrawn_live_and_rebuilt(
     for ts in all_stores().await {
         let engine = engine(&ts);
         deliver(&engine, message_body("wamid.A", T0, "Lampu PJU mati")).await;
-        deliver(
-            &engine,
-            json_body(vec![serde_json::json!({
-                "id": "wamid.RA", "timestamp": (T0 + 3600).to_string(),
-                "type": "revoke", "revoke": {"original_message_id": "wamid.A"}})]),
-        )
-        .await;
+        deliver(&engine, revoke_body("wamid.RA", T0 + 3600, "wamid.A")).await;
         let rows = || async {
             ts.store
                 .query("SELECT kind, status, status_source, title, body FROM complaints")
@@ -1050,13 +1042,7 @@ async fn a_thread_some_of_whose_messages_were_deleted_is_updated_then_live_and_r
             message_body("wamid.B", T0 + 60, "rumah saya Jl. Kenanga 5"),
         )
         .await;
-        deliver(
-            &engine,
-            json_body(vec![serde_json::json!({
-                "id": "wamid.RB", "timestamp": (T0 + 3600).to_string(),
-                "type": "revoke", "revoke": {"original_message_id": "wamid.B"}})]),
-        )
-        .await;
+        deliver(&engine, revoke_body("wamid.RB", T0 + 3600, "wamid.B")).await;
         let rows = || async {
             ts.store
                 .query("SELECT status_source, body, updated_at FROM complaints")
@@ -1092,12 +1078,6 @@ async fn a_thread_some_of_whose_messages_were_deleted_is_updated_then_live_and_r
 #[tokio::test]
 async fn a_thread_one_of_whose_messages_was_edited_is_updated_then_live_and_rebuilt() {
     const T0: i64 = 1_709_254_800;
-    let edit = |id: &str, at: i64, of: &str, words: &str| {
-        json_body(vec![serde_json::json!({
-            "id": id, "timestamp": at.to_string(), "type": "edit",
-            "edit": {"original_message_id": of,
-                "message": {"type": "text", "text": {"body": words}}}})])
-    };
     for ts in all_stores().await {
         let engine = engine(&ts);
         deliver(&engine, message_body("wamid.A", T0, "Lampu PJU mati")).await;
@@ -1113,16 +1093,20 @@ async fn a_thread_one_of_whose_messages_was_edited_is_updated_then_live_and_rebu
         // The words written again, and an edit a day late: nothing changed.
         deliver(
             &engine,
-            edit("wamid.E0", T0 + 120, "wamid.B", "di Jl. Kenanga"),
+            edit_body("wamid.E0", T0 + 120, "wamid.B", "di Jl. Kenanga"),
         )
         .await;
-        deliver(&engine, edit("wamid.E1", T0 + 86_400 + 600, "wamid.A", "x")).await;
+        deliver(
+            &engine,
+            edit_body("wamid.E1", T0 + 86_400 + 600, "wamid.A", "x"),
+        )
+        .await;
         let live = rows().await;
         assert_eq!(updated(&live), chrono::DateTime::from_timestamp(T0 + 60, 0));
         // The words changed: the complaint changed then.
         deliver(
             &engine,
-            edit("wamid.E2", T0 + 300, "wamid.A", "Lampu PJU mati total"),
+            edit_body("wamid.E2", T0 + 300, "wamid.A", "Lampu PJU mati total"),
         )
         .await;
         let live = rows().await;
@@ -1266,11 +1250,6 @@ async fn links_of_deletions_made_before_run_from_was_kept_fold_right_and_a_rebui
     const HOUR: i64 = 3600;
     const THREADS: i64 = 6;
     const SENDER: &str = "6281234567890";
-    let revoke = |id: &str, at: i64, of: &str| {
-        json_body(vec![serde_json::json!({
-            "id": id, "timestamp": at.to_string(),
-            "type": "revoke", "revoke": {"original_message_id": of}})])
-    };
     for ts in all_stores().await {
         let engine = engine(&ts);
         for i in 0..THREADS {
@@ -1284,7 +1263,7 @@ async fn links_of_deletions_made_before_run_from_was_kept_fold_right_and_a_rebui
             deliver(&engine, message_body(&second, at + 60, "Jl. Kenanga 5")).await;
             deliver(
                 &engine,
-                revoke(&format!("wamid.R{i}"), at + 60 * HOUR, &second),
+                revoke_body(&format!("wamid.R{i}"), at + 60 * HOUR, &second),
             )
             .await;
         }
@@ -1293,7 +1272,7 @@ async fn links_of_deletions_made_before_run_from_was_kept_fold_right_and_a_rebui
         // After the upgrade: a thread, a deletion of it two days on, and a message after.
         let at = T0 + THREADS * 90 * HOUR;
         deliver(&engine, message_body("wamid.X", at, "Sampah menumpuk")).await;
-        deliver(&engine, revoke("wamid.RX", at + 48 * HOUR, "wamid.X")).await;
+        deliver(&engine, revoke_body("wamid.RX", at + 48 * HOUR, "wamid.X")).await;
         deliver(&engine, message_body("wamid.Y", at + 60 * HOUR, "Banjir")).await;
         let q = || complaints_and_history(&ts, "status, status_source, title, body");
         let live = q().await;
@@ -1546,6 +1525,30 @@ fn json_body(messages: Vec<serde_json::Value>) -> aduan_core::RawRecord {
     }
 }
 
+/// A message `id`, sent at `at` (unix seconds), deleting the sender's message `of`.
+fn revoke(id: &str, at: i64, of: &str) -> serde_json::Value {
+    serde_json::json!({"id": id, "timestamp": at.to_string(),
+        "type": "revoke", "revoke": {"original_message_id": of}})
+}
+
+/// A body of the sender's [`revoke`] alone.
+fn revoke_body(id: &str, at: i64, of: &str) -> aduan_core::RawRecord {
+    json_body(vec![revoke(id, at, of)])
+}
+
+/// A body of the sender's [`edit`] alone.
+fn edit_body(id: &str, at: i64, of: &str, words: &str) -> aduan_core::RawRecord {
+    json_body(vec![edit(id, at, of, words)])
+}
+
+/// A message `id`, sent at `at` (unix seconds), editing the sender's text message `of` to
+/// `words`.
+fn edit(id: &str, at: i64, of: &str, words: &str) -> serde_json::Value {
+    serde_json::json!({"id": id, "timestamp": at.to_string(), "type": "edit",
+        "edit": {"original_message_id": of,
+            "message": {"type": "text", "text": {"body": words}}}})
+}
+
 /// Seed `seed`'s other webhooks, of the sender's messages `msgs` (wamid, timestamp, text) at
 /// `times`: edits and deletions at times from before their message to days after it (the
 /// platform allows 15 minutes and two days), reactions, delivery receipts, a photo with its
@@ -1566,18 +1569,18 @@ fn extras(
         let i = pick(&mut rng);
         let after = [60, 14 * 60, DAY - 1, DAY, DAY + HOUR, 3 * DAY, -60];
         let at = times[i] + after[rng.below(after.len() as u64) as usize];
-        out.push(json_body(vec![serde_json::json!({
-            "id": format!("wamid.edit{k}"), "timestamp": at.to_string(), "type": "edit",
-            "edit": {"original_message_id": msgs[i].0,
-                "message": {"type": "text", "text": {"body": format!("diubah {k}")}}}})]));
+        out.push(json_body(vec![edit(
+            &format!("wamid.edit{k}"),
+            at,
+            &msgs[i].0,
+            &format!("diubah {k}"),
+        )]));
     }
     for k in 0..rng.below(3) {
         let i = pick(&mut rng);
         let after = [HOUR, DAY, 2 * DAY, 3 * DAY, 3 * DAY + 1, 5 * DAY, -60];
         let at = times[i] + after[rng.below(after.len() as u64) as usize];
-        out.push(json_body(vec![serde_json::json!({
-            "id": format!("wamid.revoke{k}"), "timestamp": at.to_string(), "type": "revoke",
-            "revoke": {"original_message_id": msgs[i].0}})]));
+        out.push(revoke_body(&format!("wamid.revoke{k}"), at, &msgs[i].0));
     }
     if rng.pct(30) {
         let i = pick(&mut rng);
@@ -1635,8 +1638,7 @@ fn extras(
         let after = [HOUR, 2 * DAY, 3 * DAY + 1, -60];
         let at = times[i] + after[mixed.below(after.len() as u64) as usize];
         out.push(json_body(vec![
-            serde_json::json!({"id": "wamid.gone", "timestamp": at.to_string(),
-                "type": "revoke", "revoke": {"original_message_id": msgs[i].0}}),
+            revoke("wamid.gone", at, &msgs[i].0),
             serde_json::json!({"id": "wamid.sorry", "timestamp": (at + 60).to_string(),
                 "type": "text", "text": {"body": "maaf, salah kirim"}}),
         ]));
