@@ -1347,25 +1347,6 @@ async fn a_rebuild_keeps_each_links_span_as_its_payload_reads_now() {
     }
 }
 
-/// A seeded generator (splitmix64) for the randomized check below.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn pct(&mut self, p: u64) -> bool {
-        self.below(100) < p
-    }
-}
-
 /// Unix seconds `t` as the register writes them (WIB), with or without the time.
 fn wib(t: i64, date_only: bool) -> String {
     let w = chrono::DateTime::from_timestamp(t + 7 * 3600, 0).unwrap();

@@ -19,6 +19,35 @@ pub use aduan_store::testing::{all as all_stores, sqlite as sqlite_store};
 
 pub const REPORTER_KEY: &str = "test-reporter-key";
 
+/// A seeded generator (splitmix64) for the randomized checks: a seed draws the same numbers
+/// on every machine, so that a failing seed can be run again.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    /// True `p` times in a hundred.
+    pub fn pct(&mut self, p: u64) -> bool {
+        self.below(100) < p
+    }
+
+    /// One of `from`, which must not be empty.
+    pub fn pick<'a, T>(&mut self, from: &'a [T]) -> &'a T {
+        &from[self.below(from.len() as u64) as usize]
+    }
+}
+
 pub async fn sim(reports: usize, faults: Sp4nFaults) -> RunningSim {
     Simulator::start(
         SimConfig {
