@@ -234,21 +234,7 @@ async fn a_version_committed_late_before_the_saved_cursor_is_found_by_the_next_r
             "{}: the rows read again are not archived again",
             ts.label
         );
-        let late_events = count(
-            &ts,
-            &format!(
-                "SELECT COUNT(*) FROM complaint_events e JOIN complaints c \
-                 ON c.complaint_seq = e.complaint_seq WHERE c.external_id = '{id}'"
-            ),
-        )
-        .await;
-        let now = count(&ts, "SELECT COUNT(*) FROM complaint_events").await;
-        assert!(now > events, "{}: the late version's events", ts.label);
-        assert!(
-            now - events <= late_events,
-            "{}: events only of the late report ({events} → {now})",
-            ts.label
-        );
+        late_events_alone(&ts, id, events).await;
         assert_eq!(
             saved_cursor(&ts).await,
             cursor,

@@ -205,6 +205,26 @@ pub async fn count(ts: &TestStore, sql: &str) -> i64 {
     r.rows[0][0].as_i64().expect("a number")
 }
 
+/// Asserts that events were written since the store held `events` (a late version's), and
+/// no more than the complaint of source id `id` has: no other complaint's were written again.
+pub async fn late_events_alone(ts: &TestStore, id: &str, events: i64) {
+    let own = count(
+        ts,
+        &format!(
+            "SELECT COUNT(*) FROM complaint_events e JOIN complaints c \
+             ON c.complaint_seq = e.complaint_seq WHERE c.external_id = '{id}'"
+        ),
+    )
+    .await;
+    let now = count(ts, "SELECT COUNT(*) FROM complaint_events").await;
+    assert!(now > events, "{}: the late version's events", ts.label);
+    assert!(
+        now - events <= own,
+        "{}: events only of the late report ({events} → {now})",
+        ts.label
+    );
+}
+
 /// Cuts the stored payload of raw record `raw_id` short: packed, it no longer unpacks.
 pub async fn cut_payload(ts: &TestStore, raw_id: i64) {
     ts.execute(
