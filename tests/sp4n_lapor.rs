@@ -1744,6 +1744,19 @@ async fn a_running_runs_row_holds_what_it_has_committed() {
     sim.shutdown().await;
 }
 
+/// Waits until a run holds the lease of sp4n_lapor.
+async fn lease_taken(ts: &aduan_store::testing::TestStore) {
+    while count(
+        ts,
+        "SELECT COUNT(*) FROM sync_leases WHERE channel = 'sp4n_lapor'",
+    )
+    .await
+        == 0
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
 /// A fetch that outlives the run's lease time (the channel answers slowly) keeps the lease:
 /// it is renewed while the fetch waits, so no other run takes the channel meanwhile, and the
 /// run ends well.
@@ -1759,15 +1772,7 @@ async fn a_slow_fetch_keeps_the_runs_lease() {
     let connector = sp4n(&sim, 10);
     let run = engine.sync(&connector, &NoProgress);
     let intruder = async {
-        while count(
-            &ts,
-            "SELECT COUNT(*) FROM sync_leases WHERE channel = 'sp4n_lapor'",
-        )
-        .await
-            == 0
-        {
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
+        lease_taken(&ts).await;
         // Tried for three answers' time, each longer than the lease's time to live.
         let mut taken = Vec::new();
         for _ in 0..225 {
@@ -1806,15 +1811,7 @@ async fn a_run_whose_lease_was_taken_while_it_fetched_writes_nothing_more() {
     let run = engine.sync(&connector, &NoProgress);
     let intruder = async {
         // Once the run holds the lease (so that the run is not the one skipped)…
-        while count(
-            &ts,
-            "SELECT COUNT(*) FROM sync_leases WHERE channel = 'sp4n_lapor'",
-        )
-        .await
-            == 0
-        {
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
+        lease_taken(&ts).await;
         // …it is taken, as by a run that found it past its time.
         ts.execute("UPDATE sync_leases SET holder = 'another-run' WHERE channel = 'sp4n_lapor'")
             .await;
