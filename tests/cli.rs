@@ -34,6 +34,18 @@ fn text(o: &Output) -> String {
     )
 }
 
+/// What `aduan query sql --format format` prints from the store at `url`, which must
+/// succeed.
+fn printed(dir: &Path, url: &str, sql: &str, format: &str) -> String {
+    let out = aduan(
+        dir,
+        &["--database", url, "query", sql, "--format", format],
+        &[],
+    );
+    assert!(out.status.success(), "{format}: {}", text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 fn write_config(dir: &Path, sim: &aduan_sim::RunningSim, database: &str) -> String {
     let d = aduan_sim::Sp4nConfig::default();
     let path = dir.join("aduan.toml");
@@ -2838,20 +2850,8 @@ async fn commands_that_read_leave_an_older_store_as_it_is() {
 async fn a_query_that_begins_with_a_comment_runs() {
     let ts = aduan_store::testing::sqlite().await;
     let dir = tempfile::tempdir().unwrap();
-    let out = aduan(
-        dir.path(),
-        &[
-            "--database",
-            &ts.url,
-            "query",
-            "-- how many\nSELECT COUNT(*) AS n FROM complaints",
-            "--format",
-            "csv",
-        ],
-        &[],
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "n\n0\n");
+    let sql = "-- how many\nSELECT COUNT(*) AS n FROM complaints";
+    assert_eq!(printed(dir.path(), &ts.url, sql, "csv"), "n\n0\n");
 }
 
 /// Regression (session 47): PostgreSQL's `numeric` was read as a double, its digits past
@@ -2869,15 +2869,7 @@ async fn a_numeric_is_printed_as_postgresql_writes_it() {
     let sql = "SELECT 12345678901234567890.123456789::numeric AS big, 1.50::numeric(4,2) AS s, \
                -0.000000000000000000001::numeric AS small, 'NaN'::numeric AS nan, \
                (SELECT AVG(x) FROM (VALUES (1), (2)) AS v (x)) AS a, 2.5::float8 AS f";
-    let run = |format: &str| {
-        let out = aduan(
-            dir.path(),
-            &["--database", &url, "query", sql, "--format", format],
-            &[],
-        );
-        assert!(out.status.success(), "{format}: {}", text(&out));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let run = |format: &str| printed(dir.path(), &url, sql, format);
     assert_eq!(
         run("json"),
         "{\"big\":12345678901234567890.123456789,\"s\":1.50,\
@@ -2914,15 +2906,7 @@ async fn numbers_and_times_inside_json_and_arrays_are_printed_as_alone() {
                '[1.50,  {\"a\": [1e2]}]'::json AS k, ARRAY[1.50, 12345678901234567890.5] AS a, \
                ARRAY['2024-02-01T03:00:00.5Z'::timestamptz, '2024-02-01T03:00:00.123456Z', NULL] AS ts, \
                '2024-02-01T03:00:00.5Z'::timestamptz AS t, '\"=y\"'::jsonb AS s, 'null'::jsonb AS z";
-    let run = |format: &str| {
-        let out = aduan(
-            dir.path(),
-            &["--database", &url, "query", sql, "--format", format],
-            &[],
-        );
-        assert!(out.status.success(), "{format}: {}", text(&out));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let run = |format: &str| printed(dir.path(), &url, sql, format);
     assert_eq!(
         run("json"),
         "{\"j\":{\"d\":1.50,\"n\":12345678901234567890123,\"s\":\"=x\"},\
@@ -2954,15 +2938,7 @@ async fn a_table_writes_out_the_marks_that_reorder_a_line() {
     let ts = aduan_store::testing::sqlite().await;
     let dir = tempfile::tempdir().unwrap();
     let sql = "SELECT 'abc\u{202e}def' AS \"t\u{2067}\", 1 AS n";
-    let run = |format: &str| {
-        let out = aduan(
-            dir.path(),
-            &["--database", &ts.url, "query", sql, "--format", format],
-            &[],
-        );
-        assert!(out.status.success(), "{format}: {}", text(&out));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let run = |format: &str| printed(dir.path(), &ts.url, sql, format);
     let table = run("table");
     assert!(
         table.contains("t\\u{2067}") && table.contains("abc\\u{202e}def"),
@@ -2988,13 +2964,7 @@ async fn an_export_of_any_size_is_written_whole() {
         ("csv", "i,t", "1000005,x"),
         ("json", r#"{"i":1,"t":"x"}"#, r#"{"i":1000005,"t":"x"}"#),
     ] {
-        let out = aduan(
-            dir.path(),
-            &["--database", &ts.url, "query", rows, "--format", format],
-            &[],
-        );
-        assert!(out.status.success(), "{format}: {}", text(&out));
-        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stdout = printed(dir.path(), &ts.url, rows, format);
         let lines: Vec<&str> = stdout.lines().collect();
         let header = usize::from(format == "csv");
         assert_eq!(lines.len(), 1_000_005 + header, "{format}");
@@ -3775,13 +3745,7 @@ async fn a_statement_query_refuses_exits_as_a_usage_error() {
         ("csv", "t,down\nA\u{fffd}B,'-Infinity\n"),
         ("json", "{\"t\":\"A\u{fffd}B\",\"down\":\"-Infinity\"}\n"),
     ] {
-        let out = aduan(
-            dir.path(),
-            &["--database", &db, "query", sql, "--format", format],
-            &[],
-        );
-        assert!(out.status.success(), "{}", text(&out));
-        assert_eq!(String::from_utf8_lossy(&out.stdout), written, "{format}");
+        assert_eq!(printed(dir.path(), &db, sql, format), written, "{format}");
     }
 }
 
