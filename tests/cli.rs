@@ -95,6 +95,23 @@ async fn synced_store_packed(sim: &aduan_sim::RunningSim) -> aduan_store::testin
     ts
 }
 
+/// A simulator of `reports` SP4N-LAPOR! reports, every tenth of them bad, and a SQLite
+/// store synced from it: quarantine entries to dismiss and retry.
+async fn with_bad_records(
+    reports: usize,
+) -> (aduan_sim::RunningSim, aduan_store::testing::TestStore) {
+    let sim = sim(
+        reports,
+        Sp4nFaults {
+            bad_records_every: Some(10),
+            ..Sp4nFaults::default()
+        },
+    )
+    .await;
+    let ts = synced_store(&sim, 100).await;
+    (sim, ts)
+}
+
 /// (The demo is in a build with the `demo` feature; the tests run with every feature.)
 #[cfg(feature = "demo")]
 #[test]
@@ -2493,15 +2510,7 @@ fn a_configuration_with_every_channel_switched_off_names_them() {
 #[tokio::test]
 async fn a_dismissal_without_a_user_in_the_environment_names_the_account() {
     use std::os::unix::fs::MetadataExt;
-    let sim = sim(
-        20,
-        Sp4nFaults {
-            bad_records_every: Some(10),
-            ..Sp4nFaults::default()
-        },
-    )
-    .await;
-    let ts = synced_store(&sim, 100).await;
+    let (sim, ts) = with_bad_records(20).await;
     sim.shutdown().await;
     let open = ts.store.quarantine_open_ids().await.unwrap();
     let first = open.first().expect("an entry").to_string();
@@ -3319,15 +3328,7 @@ async fn a_quarantine_retry_reads_each_entry_named_once() {
 /// (counted by the statements the driver logs).
 #[tokio::test]
 async fn a_batch_reads_the_dismissed_failures_of_its_payloads_at_once() {
-    let sim = sim(
-        100,
-        Sp4nFaults {
-            bad_records_every: Some(10),
-            ..Sp4nFaults::default()
-        },
-    )
-    .await;
-    let ts = synced_store(&sim, 100).await;
+    let (sim, ts) = with_bad_records(100).await;
     let dir = tempfile::tempdir().unwrap();
     let env = [("ADUAN_REPORTER_KEY", REPORTER_KEY)];
     let open = ts.store.quarantine_open_ids().await.unwrap();
@@ -3382,15 +3383,7 @@ async fn a_batch_reads_the_dismissed_failures_of_its_payloads_at_once() {
 /// logs: those that ask by number without reading the entry whole).
 #[tokio::test]
 async fn quarantine_commands_ask_for_the_numbers_named_together() {
-    let sim = sim(
-        100,
-        Sp4nFaults {
-            bad_records_every: Some(10),
-            ..Sp4nFaults::default()
-        },
-    )
-    .await;
-    let ts = synced_store(&sim, 100).await;
+    let (sim, ts) = with_bad_records(100).await;
     let dir = tempfile::tempdir().unwrap();
     let open = ts.store.quarantine_open_ids().await.unwrap();
     assert!(open.len() >= 5, "{open:?}");
