@@ -1215,35 +1215,12 @@ fn a_backup_schedule_on_a_postgresql_store_stops_start_up() {
 /// a back-off of 1 s, every few seconds).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_asking_for_an_hour_is_not_asked_again_within_the_hour() {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/", listener.local_addr().unwrap());
-    let asked = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&asked);
-    let server = tokio::spawn(async move {
-        while let Ok((mut conn, _)) = listener.accept().await {
-            let counter = Arc::clone(&counter);
-            tokio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                let mut head = Vec::new();
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match conn.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
-                counter.fetch_add(1, Ordering::SeqCst);
-                let _ = conn
-                    .write_all(
-                        b"HTTP/1.1 429 Too Many Requests\r\nretry-after: 3600\r\n\
-                          content-length: 2\r\nconnection: close\r\n\r\n{}",
-                    )
-                    .await;
-            });
-        }
-    });
+    use std::sync::atomic::Ordering;
+    let (url, asked, server) = answering(
+        "HTTP/1.1 429 Too Many Requests\r\nretry-after: 3600\r\n\
+         content-length: 2\r\nconnection: close\r\n\r\n{}",
+    )
+    .await;
     let ts = sqlite_store().await;
     let dir = tempfile::tempdir().unwrap();
     let args = config(
