@@ -73,6 +73,32 @@ fn sp4n_list(reports: &[(u64, String, String)], target: &str) -> String {
     ok_json(&body)
 }
 
+/// The SP4N list API's answer to `target` of `items` (reports as [`sp4n_report`] writes
+/// them) on its first page, without a meta: a page after it is empty.
+fn sp4n_on_one_page(target: &str, items: &[&str]) -> String {
+    if query(target, "page").as_deref() != Some("1") {
+        return ok_json(r#"{"status":"success","data":[],"meta":{}}"#);
+    }
+    ok_json(&format!(
+        r#"{{"status":"success","data":[{}],"meta":{{}}}}"#,
+        items.join(",")
+    ))
+}
+
+/// Of `items` (reports as [`sp4n_report`] writes them), those `target`'s `updated_from` asks
+/// for: updated then or later (inclusive), on the wall clock (every time here is WIB's).
+fn updated_from_on_the_wall_clock<'a>(target: &str, items: &'a [String]) -> Vec<&'a str> {
+    let from = query(target, "updated_from").map(|f| f[..19].to_string());
+    items
+        .iter()
+        .filter(|i| {
+            let u = i.split("\"updated_at\":\"").nth(1).unwrap_or_default();
+            from.as_deref().is_none_or(|f| u[..19] >= *f)
+        })
+        .map(String::as_str)
+        .collect()
+}
+
 fn token_answer() -> String {
     ok_json(r#"{"access_token":"tok","token_type":"Bearer","expires_in":3600}"#)
 }
@@ -175,7 +201,7 @@ async fn sp4n_one_bad_item_and_unknown_values_do_not_stop_the_rest() {
             sp4n_report(4, "2021-09-13T14:23:00+07:00", "Selesai"),
         ];
         let from = query(target, "updated_from");
-        let items: Vec<&String> = items
+        let items: Vec<&str> = items
             .iter()
             .filter(|i| {
                 from.as_deref().is_none_or(|f| {
@@ -183,18 +209,9 @@ async fn sp4n_one_bad_item_and_unknown_values_do_not_stop_the_rest() {
                     u[..25] >= *f
                 })
             })
+            .map(String::as_str)
             .collect();
-        if query(target, "page").as_deref() != Some("1") {
-            return ok_json(r#"{"status":"success","data":[],"meta":{}}"#);
-        }
-        ok_json(&format!(
-            r#"{{"status":"success","data":[{}],"meta":{{}}}}"#,
-            items
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(",")
-        ))
+        sp4n_on_one_page(target, &items)
     });
     let (base, _log) = scripted(handler).await;
     let ts = sqlite_store().await;
@@ -902,26 +919,7 @@ async fn sp4n_times_with_a_basic_form_offset_are_read_and_move_the_cursor() {
             sp4n_report(2, "2021-09-13T14:21:00+0700", "Selesai")
                 .replace("2021-09-10T19:02:11+07:00", "2021-09-10T19:02:11+0700"),
         ];
-        // `updated_from` inclusive, on the wall clock (every time here is WIB's).
-        let from = query(target, "updated_from").map(|f| f[..19].to_string());
-        let items: Vec<&String> = items
-            .iter()
-            .filter(|i| {
-                let u = i.split("\"updated_at\":\"").nth(1).unwrap();
-                from.as_deref().is_none_or(|f| u[..19] >= *f)
-            })
-            .collect();
-        if query(target, "page").as_deref() != Some("1") {
-            return ok_json(r#"{"status":"success","data":[],"meta":{}}"#);
-        }
-        ok_json(&format!(
-            r#"{{"status":"success","data":[{}],"meta":{{}}}}"#,
-            items
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(",")
-        ))
+        sp4n_on_one_page(target, &updated_from_on_the_wall_clock(target, &items))
     });
     let (base, _log) = scripted(handler).await;
     let ts = sqlite_store().await;
@@ -989,23 +987,7 @@ async fn sp4n_the_look_back_goes_not_before_start_from() {
             sp4n_report(1, "2021-09-13T14:15:00+07:00", "Terverifikasi"),
             sp4n_report(2, "2021-09-13T14:21:00+07:00", "Selesai"),
         ];
-        // `updated_from` inclusive, on the wall clock (every time here is WIB's).
-        let from = query(target, "updated_from").map(|f| f[..19].to_string());
-        let items: Vec<&str> = items
-            .iter()
-            .filter(|i| {
-                let u = i.split("\"updated_at\":\"").nth(1).unwrap_or_default();
-                from.as_deref().is_none_or(|f| u[..19] >= *f)
-            })
-            .map(String::as_str)
-            .collect();
-        if query(target, "page").as_deref() != Some("1") {
-            return ok_json(r#"{"status":"success","data":[],"meta":{}}"#);
-        }
-        ok_json(&format!(
-            r#"{{"status":"success","data":[{}],"meta":{{}}}}"#,
-            items.join(",")
-        ))
+        sp4n_on_one_page(target, &updated_from_on_the_wall_clock(target, &items))
     });
     let (base, _log) = scripted(handler).await;
     let ts = sqlite_store().await;
