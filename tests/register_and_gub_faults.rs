@@ -360,6 +360,19 @@ fn row(no: &str, phone: &str, summary: &str, status: &str) -> String {
     format!("{no},3/11/2026 9:15:00,,{phone},Budi,{summary},Jalan,DPUPR,{status},4/11/2026,,,\r\n")
 }
 
+/// The rows of two cases, WA-2026-0001 new and WA-2026-0002 forwarded.
+fn two_cases() -> [String; 2] {
+    [
+        row("WA-2026-0001", "081234567890", "Jalan berlubang", "Baru"),
+        row(
+            "WA-2026-0002",
+            "085600001111",
+            "Lampu mati",
+            "Diteruskan ke OPD",
+        ),
+    ]
+}
+
 async fn register_server() -> (Files, String, tokio::task::JoinHandle<()>) {
     let files: Files = Arc::new(Mutex::new(Default::default()));
     let (base, server) = file_server(files.clone()).await;
@@ -432,18 +445,7 @@ async fn wa_two_rows_with_one_no_aduan_lose_no_case_silently() {
     let c = complaints(&ts).await;
     assert!(!c.contains("WA-2026-0001"), "{c}");
     // Renumbered: both are cases, the run `ok`.
-    put(
-        &files,
-        sheet(&[
-            row("WA-2026-0001", "081234567890", "Jalan berlubang", "Baru"),
-            row(
-                "WA-2026-0002",
-                "085600001111",
-                "Lampu mati",
-                "Diteruskan ke OPD",
-            ),
-        ]),
-    );
+    put(&files, sheet(&two_cases()));
     let again = engine.sync(&register(&base), &NoProgress).await.unwrap();
     assert_eq!(again.outcome, Outcome::Ok, "{}", again.summary_line());
     let c = complaints(&ts).await;
@@ -463,15 +465,7 @@ async fn wa_a_login_page_is_not_read_as_the_register() {
     let ts = sqlite_store().await;
     let engine = engine(&ts);
     let connector = register(&base);
-    let good = sheet(&[
-        row("WA-2026-0001", "081234567890", "Jalan berlubang", "Baru"),
-        row(
-            "WA-2026-0002",
-            "085600001111",
-            "Lampu mati",
-            "Diteruskan ke OPD",
-        ),
-    ]);
+    let good = sheet(&two_cases());
     put(&files, good.clone());
     let first = engine.sync(&connector, &NoProgress).await.unwrap();
     assert_eq!(first.counts.inserted, 2, "{}", first.summary_line());
@@ -511,15 +505,7 @@ async fn wa_an_empty_body_and_a_304() {
     let ts = sqlite_store().await;
     let engine = engine(&ts);
     let connector = register(&base);
-    let good = sheet(&[
-        row("WA-2026-0001", "081234567890", "Jalan berlubang", "Baru"),
-        row(
-            "WA-2026-0002",
-            "085600001111",
-            "Lampu mati",
-            "Diteruskan ke OPD",
-        ),
-    ]);
+    let good = sheet(&two_cases());
     put(&files, good.clone());
     engine.sync(&connector, &NoProgress).await.unwrap();
     put(&files, Vec::new());
@@ -599,14 +585,10 @@ async fn wa_a_column_added_or_reordered_and_a_row_deleted_change_nothing() {
     let ts = sqlite_store().await;
     let engine = engine(&ts);
     let connector = register(&base);
+    let [first, second] = two_cases();
     let rows = [
-        row("WA-2026-0001", "081234567890", "Jalan berlubang", "Baru"),
-        row(
-            "WA-2026-0002",
-            "085600001111",
-            "Lampu mati",
-            "Diteruskan ke OPD",
-        ),
+        first,
+        second,
         row("WA-2026-0003", "085600002222", "Sampah", "Selesai"),
     ];
     put(&files, sheet(&rows));
@@ -1115,15 +1097,7 @@ async fn wa_a_phone_number_or_name_typed_as_no_aduan_never_reaches_complaints() 
 #[tokio::test]
 async fn wa_a_header_in_another_letter_case_or_after_an_empty_row_is_the_register() {
     let (files, base, server) = register_server().await;
-    let rows = [
-        row("WA-2026-0001", "081234567890", "Jalan berlubang", "Baru"),
-        row(
-            "WA-2026-0002",
-            "085600001111",
-            "Lampu mati",
-            "Diteruskan ke OPD",
-        ),
-    ];
+    let rows = two_cases();
     for (label, header) in [
         ("upper case", HEADER.to_uppercase()),
         ("lower case", HEADER.to_lowercase()),
