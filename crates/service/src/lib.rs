@@ -1816,10 +1816,7 @@ mod tests {
             ..ServiceOptions::default()
         };
         let (base, stop, task, _ts) = start_with(webhooks, options, "").await;
-        let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
-        let socket = tokio::net::TcpSocket::new_v4().unwrap();
-        socket.set_recv_buffer_size(4096).unwrap();
-        let conn = socket.connect(addr).await.unwrap();
+        let conn = connected(&base, Some(4096)).await;
         // Requests sent on and on, their answers never read (the read half kept open).
         let (_unread, mut write) = conn.into_split();
         let sending = tokio::spawn(async move {
@@ -1865,6 +1862,30 @@ mod tests {
         start_with(webhooks, options, "").await
     }
 
+    /// A connection to the service at `base`, its receive buffer `recv_buffer` bytes where
+    /// given (the system's least where that is smaller), else the system's default.
+    async fn connected(base: &str, recv_buffer: Option<u32>) -> tokio::net::TcpStream {
+        let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        if let Some(size) = recv_buffer {
+            socket.set_recv_buffer_size(size).unwrap();
+        }
+        socket.connect(addr).await.unwrap()
+    }
+
+    /// A [`connected`] client whose request for [`large_answer_served`]'s answer is sent.
+    async fn asked_for_the_large_answer(
+        base: &str,
+        recv_buffer: Option<u32>,
+    ) -> tokio::net::TcpStream {
+        use tokio::io::AsyncWriteExt;
+        let mut conn = connected(base, recv_buffer).await;
+        conn.write_all(b"GET /webhooks/test_push HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        conn
+    }
+
     /// Review (session 48): a client that reads a large answer on and on, but slowly, was cut
     /// off as one that reads nothing. The system takes more of an answer only once a third of
     /// what it holds to send (some MiB) has been read, and that was the only progress a write
@@ -1873,13 +1894,9 @@ mod tests {
     /// the client takes of what is held counts as progress too.
     #[tokio::test]
     async fn a_client_that_reads_a_large_answer_slowly_gets_it_whole() {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::io::AsyncReadExt;
         let (base, stop, task, _ts) = large_answer_served(Duration::from_secs(1)).await;
-        let addr = base.trim_start_matches("http://").to_string();
-        let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
-        conn.write_all(b"GET /webhooks/test_push HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
-            .await
-            .unwrap();
+        let mut conn = asked_for_the_large_answer(&base, None).await;
         // 16 KiB at a time, every 25 ms, to the end of the answer (or its cut).
         let mut answer = Vec::with_capacity(SIZE + 1024);
         let mut buf = vec![0; 16 << 10];
@@ -1908,15 +1925,9 @@ mod tests {
     /// at the client's pace.
     #[tokio::test]
     async fn a_client_that_takes_a_large_answer_a_trickle_at_a_time_is_cut_off() {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::io::AsyncReadExt;
         let (base, stop, task, _ts) = large_answer_served(Duration::from_secs(4)).await;
-        let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
-        let socket = tokio::net::TcpSocket::new_v4().unwrap();
-        socket.set_recv_buffer_size(1).unwrap();
-        let mut conn = socket.connect(addr).await.unwrap();
-        conn.write_all(b"GET /webhooks/test_push HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
-            .await
-            .unwrap();
+        let mut conn = asked_for_the_large_answer(&base, Some(1)).await;
         // 128 bytes at a time, every 500 ms: some of the answer taken within every time limit.
         let trickle = async {
             let mut read = 0;
@@ -1943,15 +1954,9 @@ mod tests {
     /// (for 20 s here, its answer would take nearly an hour).
     #[tokio::test]
     async fn a_client_on_a_slow_mobile_link_is_not_cut_off() {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::io::AsyncReadExt;
         let (base, stop, task, _ts) = large_answer_served(Duration::from_secs(3)).await;
-        let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
-        let socket = tokio::net::TcpSocket::new_v4().unwrap();
-        socket.set_recv_buffer_size(4096).unwrap();
-        let mut conn = socket.connect(addr).await.unwrap();
-        conn.write_all(b"GET /webhooks/test_push HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
-            .await
-            .unwrap();
+        let mut conn = asked_for_the_large_answer(&base, Some(4096)).await;
         // 1 KiB at a time, every 400 ms, 50 times.
         let mut buf = vec![0; 1024];
         let mut reads = 0;
