@@ -2714,6 +2714,23 @@ mod query_tests {
             .to_string()
     }
 
+    /// Runs `sql` as an analyst's query bounded to `time` while `canceller` (a
+    /// [`cancel_holder_of`]) cancels it by hand: the canceller must have found it, and its
+    /// error must be the database's, not a timeout.
+    async fn cancelled_by_hand(
+        store: &Store,
+        sql: &str,
+        time: Duration,
+        canceller: tokio::task::JoinHandle<bool>,
+    ) {
+        let err = failed_within(store, sql, time).await;
+        assert!(canceller.await.unwrap(), "the query's backend was found");
+        assert!(
+            err.contains("running the query") && !err.contains("stopped after"),
+            "{err}"
+        );
+    }
+
     /// A cancel by hand before the bound is no timeout. The test cancels its own query alone
     /// (review, session 48: it cancelled every query of its text on the server, another
     /// test's running beside it too): another session's query of the same text, a bystander,
@@ -2759,19 +2776,15 @@ mod query_tests {
         // lock.
         let key = own_key(2);
         let canceller = cancel_holder_of(&ts.store, key, Duration::from_secs(1));
-        let err = failed_within(
+        cancelled_by_hand(
             &ts.store,
             &format!(
                 "SELECT pg_sleep(20)::text FROM (SELECT pg_advisory_xact_lock({key})) AS held"
             ),
             Duration::from_secs(60),
+            canceller,
         )
         .await;
-        assert!(canceller.await.unwrap(), "the query's backend was found");
-        assert!(
-            err.contains("running the query") && !err.contains("stopped after"),
-            "{err}"
-        );
         assert!(
             bystander.await.unwrap(),
             "another session's query was cancelled"
@@ -2791,17 +2804,13 @@ mod query_tests {
         ts.execute(OUTLASTS_ITS_BOUND).await;
         let key = own_key(1);
         let canceller = cancel_holder_of(&ts.store, key, Duration::ZERO);
-        let err = failed_within(
+        cancelled_by_hand(
             &ts.store,
             &format!("SELECT outlasts_its_bound({key})"),
             Duration::from_millis(300),
+            canceller,
         )
         .await;
-        assert!(canceller.await.unwrap(), "the query's backend was found");
-        assert!(
-            err.contains("running the query") && !err.contains("stopped after"),
-            "{err}"
-        );
     }
 
     /// Regression (session 48, review): the words of the server's timeout were learnt on a
@@ -2829,19 +2838,15 @@ mod query_tests {
             .unwrap();
         let key = own_key(3);
         let canceller = cancel_holder_through(own.clone(), key, Duration::ZERO);
-        let err = failed_within(
+        cancelled_by_hand(
             &ts.store,
             &format!("SELECT outlasts_its_bound({key})"),
             Duration::from_millis(300),
+            canceller,
         )
         .await;
-        assert!(canceller.await.unwrap(), "the query's backend was found");
         drop(in_use);
         own.close().await;
-        assert!(
-            err.contains("running the query") && !err.contains("stopped after"),
-            "{err}"
-        );
     }
 
     /// A function whose statement outlasts its bound: it lets the bound's stop go by, then
