@@ -2001,6 +2001,17 @@ async fn dismiss(ts: &TestStore, id: i64) {
         .unwrap());
 }
 
+/// Asserts that quarantine entry `id`, of b's part of a body, is still open after a read of
+/// a's part alone.
+async fn assert_still_open(ts: &TestStore, id: i64) {
+    let still = ts.store.quarantine_get(id).await.unwrap().unwrap();
+    assert!(
+        still.resolved_at.is_none(),
+        "{}: the entry of b's part was closed by a read of a's part",
+        ts.label
+    );
+}
+
 /// A rebuild, reading every body whole.
 async fn rebuild(engine: &aduan_sync::Engine) {
     engine
@@ -2210,17 +2221,7 @@ async fn a_fold_of_one_senders_part_leaves_the_other_senders_open_entry_open() {
         );
         // a writes again: a's part fails as dismissed; b's part still fails as the entry says.
         deliver_one(&engine, a, "wamid.A2", t0 + 60).await;
-        let still = ts
-            .store
-            .quarantine_get(b_entry.quarantine_id)
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(
-            still.resolved_at.is_none(),
-            "{}: the entry of b's part was closed by a read of a's part",
-            ts.label
-        );
+        assert_still_open(&ts, b_entry.quarantine_id).await;
         // What a rebuild, reading the body whole, says too.
         rebuild(&engine).await;
         let said: Vec<String> = open_entries(&ts)
@@ -2382,17 +2383,7 @@ async fn a_fold_of_one_senders_part_leaves_open_an_entry_naming_the_body_at_anot
         assert_eq!(b_entry.field, "messages[1]", "{}", ts.label);
         // a writes again: a's part fails as dismissed; b's part still fails as the entry says.
         deliver_one(&engine, a, "wamid.A2", t0 + 60).await;
-        let still = ts
-            .store
-            .quarantine_get(b_entry.quarantine_id)
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(
-            still.resolved_at.is_none(),
-            "{}: the entry of b's part was closed by a read of a's part",
-            ts.label
-        );
+        assert_still_open(&ts, b_entry.quarantine_id).await;
         // What a rebuild, reading the body whole, says too.
         rebuild(&engine).await;
         let said: Vec<(String, String)> = open_entries(&ts)
