@@ -300,8 +300,10 @@ pub struct Tables<'a> {
 /// as an e-mail address, its user name shown), a link ending before a quote, an ellipsis or an
 /// emoji written after it, and a WhatsApp thread one of whose messages its sender edited
 /// changed (`updated_at`) when the latest edit that changed a message's words came
-/// (2026-12-07).
-pub const RULES: u32 = 25;
+/// (2026-12-07); 26, a WhatsApp edit compared as the stored text shows a message's words: one
+/// changing only a hidden phone number, e-mail address or link credential, or spaces, leaves
+/// `updated_at` (2026-12-08).
+pub const RULES: u32 = 26;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
 /// identity (see [`Normaliser::stored_external_id`]).
