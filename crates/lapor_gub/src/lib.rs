@@ -369,6 +369,7 @@ impl PullConnector for LaporGub {
             judged: HashSet::new(),
             undated: Vec::new(),
             expired: 0,
+            clock_said: false,
             done: false,
             window,
         }))
@@ -405,6 +406,32 @@ fn cursor_secs(cursor: &str) -> Option<i64> {
     aduan_core::time::read_rfc3339(c)
         .map(|t| t.timestamp())
         .or_else(|| c.parse().ok())
+}
+
+/// The server's clock of a page (`server_time`), in unix seconds: an integer, or as a number
+/// with a fraction or a text of digits (read as `kotaId` is), its second; `None` when it is
+/// none of these or no time in the years a source's times lie in (milliseconds, read as
+/// seconds, are thousands of years on).
+fn server_secs(v: &serde_json::Value) -> Option<i64> {
+    let secs = match v {
+        serde_json::Value::Number(n) => n.as_i64().or_else(|| n.as_f64().and_then(whole_secs)),
+        serde_json::Value::String(s) => {
+            let s = s.trim();
+            s.parse::<i64>()
+                .ok()
+                .or_else(|| s.parse::<f64>().ok().and_then(whole_secs))
+        }
+        _ => None,
+    }?;
+    DateTime::from_timestamp(secs, 0)
+        .and_then(aduan_core::time::in_range)
+        .map(|t| t.timestamp())
+}
+
+/// The second a time in seconds with a fraction lies in; `None` for no number (`NaN`, `inf`).
+fn whole_secs(secs: f64) -> Option<i64> {
+    // The years a source's times lie in are far inside `i64` and exact in `f64`.
+    (secs.is_finite() && secs.abs() < 1e15).then(|| secs.floor() as i64)
 }
 
 /// Expired cursors in a row with no progress (no report handed out that this run had not
@@ -472,6 +499,8 @@ struct Pager {
     undated: Vec<u64>,
     /// Cursors that expired since a page last handed out a report not read before.
     expired: u32,
+    /// That a page's `server_time` did not read was said this run (it is said once).
+    clock_said: bool,
     done: bool,
     /// The look-back before the saved time, while it is to be read.
     window: Option<Window>,
@@ -661,20 +690,26 @@ impl BatchSource for Pager {
         };
         let kota = self.connector.inner.config.kota_id;
         let received_at = Utc::now();
-        let open = *self.open.get_or_insert_with(|| {
-            page.server_time
-                .as_ref()
-                .and_then(serde_json::Value::as_i64)
-                .unwrap_or_else(|| received_at.timestamp())
-        });
+        let server_time = page.server_time.as_ref().and_then(server_secs);
+        // This clock stands in for one that does not read, said once a run (review: a
+        // fraction or a text fell back to it silently, and the saved time was not kept
+        // before the server's second).
+        if server_time.is_none() && !self.clock_said {
+            self.clock_said = true;
+            self.connector.inner.http.count("server_time_unreadable");
+            tracing::warn!(
+                channel = CHANNEL,
+                server_time = %page.server_time.as_ref().map_or_else(|| "none".into(), |v| aduan_core::time::quoted(&v.to_string())),
+                "The page's server_time is no time in unix seconds; this machine's clock stands in for the server's this run."
+            );
+        }
+        let open = *self
+            .open
+            .get_or_insert_with(|| server_time.unwrap_or_else(|| received_at.timestamp()));
         // An item dated later than the server's clock (ours, if it gives none), or outside the
         // years a source's times lie in, is a mistake that must not carry the saved time past
         // reports not read yet: it moves nothing, and is read again from there (and
         // recognised).
-        let server_time = page
-            .server_time
-            .as_ref()
-            .and_then(serde_json::Value::as_i64);
         let ahead = |t: DateTime<Utc>| match server_time {
             Some(s) => t.timestamp() > s,
             None => aduan_core::time::ahead_of(t, received_at),
@@ -1552,6 +1587,75 @@ mod tests {
         // The second before the server's clock, its items' second (this clock's is years on).
         assert_eq!(batch.cursor.as_deref(), Some("2021-09-12T09:46:39Z"));
         assert_eq!(pages.faults().get("page_not_json"), Some(&1));
+        server.abort();
+    }
+
+    /// `server_time` sent as a number with a fraction or as a text of digits (as `kotaId` and
+    /// `status` may be) was no `i64`, and this machine's clock stood in for it silently: the
+    /// saved time was not kept before the server's current second. Those are read; one that
+    /// is no time (a word, milliseconds) falls back to this clock, said once a run (counted
+    /// `server_time_unreadable`), not at every page.
+    #[tokio::test]
+    async fn server_time_as_a_fraction_or_a_text_is_read_and_an_unreadable_one_is_said_once() {
+        use axum::extract::{Query, State};
+        type Sent = Arc<std::sync::Mutex<String>>;
+        async fn aduan(
+            State(sent): State<Sent>,
+            Query(q): Query<std::collections::HashMap<String, String>>,
+        ) -> String {
+            // Two pages in one second, then the end: a run reads three.
+            let next = match q.get("cursor").map(String::as_str) {
+                None => r#""a""#,
+                Some("a") => r#""b""#,
+                _ => "null",
+            };
+            let item =
+                r#"{"noTiket":"LGWP00000001","updated":1631440000000,"lokasi":{"kotaId":3375}}"#;
+            let server_time = sent.lock().expect("sent").clone();
+            format!(r#"{{"items":[{item}],"next_cursor":{next},"server_time":{server_time}}}"#)
+        }
+        let sent: Sent = Arc::new(std::sync::Mutex::new(String::new()));
+        let (c, server) = served(
+            axum::Router::new()
+                .route("/api/v2/aduan", axum::routing::get(aduan))
+                .with_state(Arc::clone(&sent)),
+            Some(1),
+        )
+        .await;
+        let read = |given: &str| {
+            *sent.lock().expect("sent") = given.to_string();
+            let c = c.clone();
+            async move {
+                let mut pages = c.open(None).await.expect("opens");
+                let mut cursor = None;
+                while let Some(b) = pages.next_batch().await.expect("a page") {
+                    cursor = b.cursor.or(cursor);
+                }
+                (cursor, pages.faults())
+            }
+        };
+        for given in [
+            "1631440000",
+            "1631440000.0",
+            "1631440000.75",
+            r#""1631440000""#,
+            r#"" 1631440000.5 ""#,
+        ] {
+            let (cursor, faults) = read(given).await;
+            // The second before the server's, its item's: this clock's is years on.
+            assert_eq!(cursor.as_deref(), Some("2021-09-12T09:46:39Z"), "{given}");
+            assert_eq!(faults.get("server_time_unreadable"), None, "{given}");
+        }
+        // This clock's stands in: the item's second is saved.
+        for given in [r#""kemarin""#, "1631440000000", "-1", "true", "null"] {
+            let (cursor, faults) = read(given).await;
+            assert_eq!(cursor.as_deref(), Some("2021-09-12T09:46:40Z"), "{given}");
+            assert_eq!(
+                faults.get("server_time_unreadable"),
+                Some(&1),
+                "{given}: once a run"
+            );
+        }
         server.abort();
     }
 
