@@ -18,7 +18,8 @@
 //! second is missed. It is before the server's second when the run began (`server_time`),
 //! whose items of other kab/kota the next run counts once that second is over (one dated
 //! after the server's time once its time has passed, one without a time that reads by the
-//! time of the next item listed after it). Each run reads again the `lookback_secs` before it, so that a version the
+//! time of the next item listed after it, when the item before it is not before the saved
+//! time: before it, a run before counted it or held its saved time there). Each run reads again the `lookback_secs` before it, so that a version the
 //! system commits late (dated before items already listed) is found too, after reading on
 //! from it (a run stopped inside them has saved its progress); the saved time never moves
 //! back. Its first page asks from the window's start, and when that page reaches the saved
@@ -35,7 +36,7 @@
 
 mod parse;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -173,6 +174,79 @@ impl LaporGub {
         &self.inner.config
     }
 
+    /// The pages of a run from the saved `cursor` (see [`PullConnector::open`]).
+    fn pager(&self, cursor: Option<String>) -> Result<Pager> {
+        // The client serves run after run: this run's faults are those from here on.
+        let faults_base = self.inner.http.faults();
+        let saved = match cursor {
+            Some(c) => {
+                let secs = cursor_secs(&c).ok_or_else(|| Error::Config {
+                    channel: CHANNEL.into(),
+                    message: format!(
+                        "the saved cursor {c:?} is not a time; set it \
+                         (`aduan cursor set lapor_gub <time>`)"
+                    ),
+                })?;
+                aduan_core::time::saved_cursor(CHANNEL, &c, DateTime::from_timestamp(secs, 0))?;
+                Some(secs)
+            }
+            None => None,
+        };
+        // The window before the saved time is read again (hunt, session 46: a version
+        // committed late, dated before it, was never read), from `since` here.
+        // Not before 1970: `since` is unix seconds, and a saved time an operator set near
+        // it would ask one below zero; nor before `start_from` when the saved time is after
+        // it: the items before it are not to be read (review, session 46).
+        let back = i64::try_from(self.inner.config.lookback_secs).unwrap_or(0);
+        let since = match saved {
+            Some(secs) => {
+                let floor = self
+                    .inner
+                    .start_since
+                    .filter(|start| *start <= secs)
+                    .unwrap_or(0)
+                    .min(secs);
+                Some(secs.saturating_sub(back).max(floor))
+            }
+            None => self.inner.start_since,
+        };
+        // Read after the walk on from the saved time (review, session 47: read first, a
+        // window holding more items than a run could read kept every run from reading on
+        // past the saved time). The run's first page asks from the window's start: when it
+        // reaches the saved time, or holds all there is, it is the walk on from it too (a run
+        // with nothing new makes one request); otherwise the walk goes on from the saved time,
+        // and the window is read after it.
+        let window = saved
+            .filter(|saved| since.is_some_and(|since| since < *saved))
+            .map(|until| Window {
+                until,
+                probing: true,
+                rest: None,
+            });
+        Ok(Pager {
+            faults_base,
+            connector: self.clone(),
+            began: saved,
+            open: None,
+            saved,
+            since,
+            walk_since: since,
+            walk_top: since,
+            walk_end: false,
+            next: None,
+            followed: Vec::new(),
+            back: None,
+            read: HashSet::new(),
+            judged: HashMap::new(),
+            undated: Vec::new(),
+            held: None,
+            expired: 0,
+            clock_said: false,
+            done: false,
+            window,
+        })
+    }
+
     /// Waits until the next request keeps this key under its limit.
     #[cfg(test)]
     async fn pace(&self) {
@@ -305,74 +379,7 @@ impl PullConnector for LaporGub {
     }
 
     async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
-        // The client serves run after run: this run's faults are those from here on.
-        let faults_base = self.inner.http.faults();
-        let saved = match cursor {
-            Some(c) => {
-                let secs = cursor_secs(&c).ok_or_else(|| Error::Config {
-                    channel: CHANNEL.into(),
-                    message: format!(
-                        "the saved cursor {c:?} is not a time; set it \
-                         (`aduan cursor set lapor_gub <time>`)"
-                    ),
-                })?;
-                aduan_core::time::saved_cursor(CHANNEL, &c, DateTime::from_timestamp(secs, 0))?;
-                Some(secs)
-            }
-            None => None,
-        };
-        // The window before the saved time is read again (hunt, session 46: a version
-        // committed late, dated before it, was never read), from `since` here.
-        // Not before 1970: `since` is unix seconds, and a saved time an operator set near
-        // it would ask one below zero; nor before `start_from` when the saved time is after
-        // it: the items before it are not to be read (review, session 46).
-        let back = i64::try_from(self.inner.config.lookback_secs).unwrap_or(0);
-        let since = match saved {
-            Some(secs) => {
-                let floor = self
-                    .inner
-                    .start_since
-                    .filter(|start| *start <= secs)
-                    .unwrap_or(0)
-                    .min(secs);
-                Some(secs.saturating_sub(back).max(floor))
-            }
-            None => self.inner.start_since,
-        };
-        // Read after the walk on from the saved time (review, session 47: read first, a
-        // window holding more items than a run could read kept every run from reading on
-        // past the saved time). The run's first page asks from the window's start: when it
-        // reaches the saved time, or holds all there is, it is the walk on from it too (a run
-        // with nothing new makes one request); otherwise the walk goes on from the saved time,
-        // and the window is read after it.
-        let window = saved
-            .filter(|saved| since.is_some_and(|since| since < *saved))
-            .map(|until| Window {
-                until,
-                probing: true,
-                rest: None,
-            });
-        Ok(Box::new(Pager {
-            faults_base,
-            connector: self.clone(),
-            began: saved,
-            open: None,
-            saved,
-            since,
-            walk_since: since,
-            walk_top: since,
-            walk_end: false,
-            next: None,
-            followed: Vec::new(),
-            back: None,
-            read: HashSet::new(),
-            judged: HashSet::new(),
-            undated: Vec::new(),
-            expired: 0,
-            clock_said: false,
-            done: false,
-            window,
-        }))
+        Ok(Box::new(self.pager(cursor)?))
     }
 
     fn parse(raw: &RawRecord) -> Result<Vec<SourceComplaint>, FieldError> {
@@ -489,14 +496,26 @@ struct Pager {
     /// at `since` or later: a walk over them again does not hand them out twice.
     read: HashSet<(String, i64)>,
     /// The items of other kab/kota this run judged (counted, or left to a later run), by
-    /// their bytes: read again within the run, they are not judged again.
-    judged: HashSet<u64>,
+    /// their bytes, with the second they were judged by: read again within the walk, they
+    /// are not judged again. Those of a second before the walks' `since` are let go when a
+    /// walk is over (as [`read`](Self::read) is), so that a run reading years holds no more
+    /// than a walk's: a walk lists none of them again, and the look-back, which does, counts
+    /// nothing at or before the time read up to.
+    judged: HashMap<u64, i64>,
     /// The items of other kab/kota without a time (no `updated` that reads) read since the
-    /// last item with one, by their bytes: each is judged by the time of the next item
-    /// with one, which the server lists after it (by `updated`), on its page or on the next
-    /// the walk follows from its cursor. Unjudged at the run's end, it is read again by the
-    /// next run (the saved time is before it: no item after it was read).
-    undated: Vec<u64>,
+    /// last item with one, by their bytes, each with the second it was updated at the
+    /// earliest (the newest `updated` listed before it on its page, else the walk's `since`:
+    /// the server lists by `updated`). Each is judged by the time of the next item with one,
+    /// which the server lists after it, on its page or on the next the walk follows from its
+    /// cursor. Unjudged at the run's end, it is read again by the next run (the saved time is
+    /// before it: no item after it was read).
+    undated: Vec<(u64, Option<i64>)>,
+    /// The saved time is held here: the earliest second an item of other kab/kota without a
+    /// time left to the next run (the item after it in the server's current second or later)
+    /// was updated at, so that the next run reads it on from its saved time, where it is
+    /// counted, not in the look-back alone, where it is not (see
+    /// [`counts_undated`](Self::counts_undated)).
+    held: Option<i64>,
     /// Cursors that expired since a page last handed out a report not read before.
     expired: u32,
     /// That a page's `server_time` did not read was said this run (it is said once).
@@ -538,14 +557,36 @@ impl Pager {
     }
 
     /// [`counts_other`](Self::counts_other) of an item without a time judged by the next
-    /// item's `t`: against the time saved when the run began, not the one the look-back
-    /// moved on to. A run before left it when that item was in its server's second or
-    /// later, and saved a time past the item's own (the next item's second is not passed
-    /// over): this run reads it in the look-back alone, where the time read up to is past
-    /// that item's (review of session 49: it was never counted). [`Pager::judged`] keeps
-    /// the walk on from the saved time and the look-back from counting it twice.
-    fn counts_undated(&self, t: i64, open: i64) -> bool {
-        t < open && self.began.is_none_or(|began| t > began)
+    /// item's `t`, and updated at `after` or later: only when `after` is not before the time
+    /// saved when the run began, so read on from it. Read before it, in the look-back, a run
+    /// before counted it when the item after it was before that run's server's second (its
+    /// saved time then past that item's), and left it otherwise, holding its saved time
+    /// ([`held`](Self::held)) where this run reads it on from. Judged by `t` alone, it was
+    /// counted again when the item after it was updated after the run that counted it
+    /// (review of session 50: that item's new time was after the saved one). Counted twice
+    /// only when the item before it, it and the item after it were updated in the one second
+    /// saved, and the item after it moved on.
+    fn counts_undated(&self, t: i64, after: Option<i64>, open: i64) -> bool {
+        self.counts_other(t, open)
+            && self
+                .began
+                .is_none_or(|began| after.is_some_and(|after| after >= began))
+    }
+
+    /// Judges an item of other kab/kota without a time (by its bytes, `key`), updated at
+    /// `after` or later, by the time `t` of the next item with one.
+    fn judge_undated(&mut self, key: u64, after: Option<i64>, t: i64, open: i64) {
+        if self.judged.insert(key, t).is_some() {
+            return;
+        }
+        if self.counts_undated(t, after, open) {
+            self.connector.inner.http.count("other_kota");
+        } else if t >= open {
+            // Left to the next run, which reads it on from its saved time.
+            if let Some(after) = after.filter(|a| self.began.is_none_or(|b| *a >= b)) {
+                self.held = Some(self.held.map_or(after, |h| h.min(after)));
+            }
+        }
     }
 
     /// A walk is over: the saved time moves to the newest second it read.
@@ -553,6 +594,7 @@ impl Pager {
         self.since = self.since.max(self.walk_top);
         if let Some(since) = self.since {
             self.read.retain(|(_, ms)| ms.div_euclid(1000) >= since);
+            self.judged.retain(|_, t| *t >= since);
         }
         self.next = None;
         self.followed.clear();
@@ -723,6 +765,9 @@ impl BatchSource for Pager {
             self.undated.clear();
         }
         let mut records = Vec::with_capacity(listed);
+        // The newest `updated` listed so far: an item after it was updated no earlier (the
+        // server lists by `updated`, each from the walk's `since`).
+        let mut before = self.walk_since;
         for item in page.items {
             let key: Option<Key> = aduan_core::json::lenient_value(&item);
             let id = key.as_ref().and_then(|k| match &k.no_tiket {
@@ -740,14 +785,13 @@ impl BatchSource for Pager {
                 .and_then(aduan_core::time::in_range);
             let updated_secs = dated.filter(|t| !ahead(*t)).map(|t| t.timestamp());
             page_top = page_top.max(updated_secs);
+            before = before.max(updated_secs);
             // The items of other kab/kota without a time listed before this one were updated
             // no later: judged by its time, as if it were theirs (session 49, pull: they were
             // counted by every run that read them).
             if let Some(t) = dated.map(|t| t.timestamp()) {
-                for key in std::mem::take(&mut self.undated) {
-                    if self.judged.insert(key) && self.counts_undated(t, open) {
-                        self.connector.inner.http.count("other_kota");
-                    }
+                for (key, after) in std::mem::take(&mut self.undated) {
+                    self.judge_undated(key, after, t, open);
                 }
             }
             if let (Some(id), Some(ms)) = (&id, updated_ms) {
@@ -769,16 +813,18 @@ impl BatchSource for Pager {
                 // (session 49, pull: it was counted by every run until then). One without a
                 // time is judged by the next with one.
                 let key = item_key(&item);
-                if !self.judged.contains(&key) {
-                    match dated {
-                        Some(t) => {
-                            self.judged.insert(key);
-                            if self.counts_other(t.timestamp(), open) {
-                                self.connector.inner.http.count("other_kota");
-                            }
+                match (self.judged.entry(key), dated.map(|t| t.timestamp())) {
+                    (std::collections::hash_map::Entry::Occupied(_), _) => {}
+                    (std::collections::hash_map::Entry::Vacant(judged), Some(t)) => {
+                        judged.insert(t);
+                        if self.counts_other(t, open) {
+                            self.connector.inner.http.count("other_kota");
                         }
-                        None if !self.undated.contains(&key) => self.undated.push(key),
-                        None => {}
+                    }
+                    (std::collections::hash_map::Entry::Vacant(_), None) => {
+                        if !self.undated.iter().any(|(k, _)| *k == key) {
+                            self.undated.push((key, before));
+                        }
                     }
                 }
                 continue;
@@ -843,11 +889,13 @@ impl BatchSource for Pager {
             records,
             // Never before the time saved when the run began: the look-back's walks, before
             // it, do not move it back. Before the server's current second when the run began
-            // (see `open`), unless that is before it.
+            // (see `open`), unless that is before it; not past an item left to the next run
+            // (see `held`).
             cursor: self
                 .since
                 .max(self.saved)
                 .map(|t| t.min(open.saturating_sub(1)))
+                .map(|t| self.held.map_or(t, |held| t.min(held)))
                 .max(self.began)
                 .and_then(cursor_text),
             again: Vec::new(),
@@ -918,7 +966,7 @@ mod tests {
     }
 
     /// Runs of a connector paging by `limit` over `items`, one for each of `runs` (the
-    /// server's time then, and an item listed from then on), each from the cursor the run
+    /// server's time then, and an item listed from then on, in place of one of its ticket), each from the cursor the run
     /// before saved: what each run counted of other kab/kota, and the city's items handed out.
     async fn other_kota_counted_over_runs(
         limit: Option<u32>,
@@ -939,7 +987,11 @@ mod tests {
         for (now, added) in runs {
             {
                 let mut s = state.lock().expect("state");
-                s.0.extend(added);
+                // An item updated: in place of its ticket's.
+                if let Some(added) = added {
+                    s.0.retain(|listed| listed.0 != added.0);
+                    s.0.push(added);
+                }
                 s.1 = now;
             }
             let mut pages = c.open(cursor.clone()).await.expect("opens");
@@ -1262,6 +1314,67 @@ mod tests {
             assert_eq!(counted, [0, 0, 1, 0], "{limit:?}");
             assert_eq!(city.len(), 2, "{limit:?}: {city:?}");
         }
+    }
+
+    /// An item of another kab/kota without a time was judged by the time of the item listed
+    /// after it: when that item was updated after the run that counted it, the next run read
+    /// the first again in its look-back, now before an item dated after that run's saved
+    /// time, and counted it again. Judged also by the item listed before it (it was updated
+    /// no earlier), one read again before the saved time is not counted again.
+    #[tokio::test]
+    async fn an_item_without_a_time_is_counted_once_when_the_item_after_it_moves() {
+        const T: i64 = 1_631_440_000;
+        let ms = |t: i64| (t * 1000).to_string();
+        for limit in [None, Some(1), Some(2)] {
+            let (counted, city) = other_kota_counted_over_runs(
+                limit,
+                vec![
+                    ("LGWP00000001", T - 50, 3375, ms(T - 50)),
+                    ("LGWP00000002", T - 30, 3301, "null".into()),
+                    ("LGWP00000003", T - 20, 3375, ms(T - 20)),
+                ],
+                vec![
+                    (T, None),
+                    // The item after it updated.
+                    (T + 10, Some(("LGWP00000003", T + 5, 3375, ms(T + 5)))),
+                    (T + 300, Some(("LGWP00000003", T + 200, 3375, ms(T + 200)))),
+                    (T + 1000, None),
+                ],
+            )
+            .await;
+            assert_eq!(counted, [1, 0, 0, 0], "{limit:?}");
+            assert_eq!(city.len(), 2, "{limit:?}: {city:?}");
+        }
+    }
+
+    /// The items of other kab/kota a run judged were all held to its end: a run reading years
+    /// (a first one, or one after a long stop) held one for each. Those of seconds the walks
+    /// went past are let go, and each is still counted once.
+    #[tokio::test]
+    async fn a_run_holds_the_judged_items_of_other_kab_kota_no_longer_than_its_walk() {
+        const T: i64 = 1_631_440_000;
+        let items: Vec<Listed> = (0..40)
+            .map(|i| {
+                let id: &'static str = Box::leak(format!("LGWP{i:08}").into_boxed_str());
+                (id, T - 100 + i, 3301, ((T - 100 + i) * 1000).to_string())
+            })
+            .collect();
+        let state: Served = Arc::new(std::sync::Mutex::new((items, T)));
+        let (c, server) = served(
+            axum::Router::new()
+                .route("/api/v2/aduan", axum::routing::get(served_aduan))
+                .with_state(Arc::clone(&state)),
+            Some(3),
+        )
+        .await;
+        let mut pages = c.pager(None).expect("opens");
+        let mut held = 0;
+        while pages.next_batch().await.expect("a page").is_some() {
+            held = held.max(pages.judged.len());
+        }
+        assert_eq!(pages.faults().get("other_kota"), Some(&40));
+        assert!(held <= 4, "held {held}");
+        server.abort();
     }
 
     /// Ten items a second apart, 100 to 10 seconds before `T`, one at `T` and one at
