@@ -1317,3 +1317,67 @@ async fn sp4n_a_look_back_of_several_pages_asks_for_no_page_twice() {
     assert_eq!(asked.len(), 1, "{asked:#?}");
     assert_eq!(cursor_of(&ts, "sp4n_lapor").await, cursor);
 }
+
+/// A run whose time budget ran out while it waited out a `429`'s `Retry-After` gave the
+/// request up and said only that its budget was used up: the `429` was not among its faults
+/// (they were taken after each page the source handed over, and the request held up handed
+/// none), and the wait the source asked for was not named, so that the scheduler asked the
+/// source again at the next tick. The run's report counts it and names the wait left.
+#[tokio::test]
+async fn a_rate_limit_wait_cut_short_by_the_budget_is_in_the_runs_report() {
+    let handler: Handler = Arc::new(|_: &str| {
+        answer(
+            "429 Too Many Requests",
+            "content-type: application/json\r\nretry-after: 120\r\n",
+            r#"{"error":"rate_limited"}"#,
+        )
+    });
+    let (base, _) = scripted(handler).await;
+    let gub = aduan_lapor_gub::LaporGub::with_key(
+        serde_json::from_value(serde_json::json!({
+            "base_url": base, "requests_per_minute": 0, "retry_base_ms": 10, "timeout_secs": 2,
+        }))
+        .unwrap(),
+        Secret::new("k3y-lapor-gub"),
+    )
+    .unwrap();
+    for ts in all_stores().await {
+        let engine = aduan_sync::Engine::new(
+            ts.store.clone(),
+            normaliser(),
+            aduan_sync::EngineOptions {
+                budget: Some(std::time::Duration::from_millis(400)),
+                ..aduan_sync::EngineOptions::default()
+            },
+        );
+        let report = engine.sync(&gub, &NoProgress).await.unwrap();
+        let line = report.summary_line();
+        assert_eq!(report.outcome, Outcome::Partial, "{}: {line}", ts.label);
+        assert_eq!(
+            report.faults.get("rate_limited"),
+            Some(&1),
+            "{}: {line}",
+            ts.label
+        );
+        let asked = report.asked_wait.unwrap_or_default();
+        assert!(
+            asked > std::time::Duration::from_secs(60)
+                && asked <= std::time::Duration::from_secs(120),
+            "{}: {asked:?}",
+            ts.label
+        );
+        let error = report.error.clone().unwrap_or_default();
+        assert!(
+            error.ends_with(aduan_sync::BUDGET_USED_UP) && error.contains("Retry-After"),
+            "{}: {error}",
+            ts.label
+        );
+        let runs = ts.store.runs(Some("lapor_gub")).await.unwrap();
+        let stored = runs[0].report.clone().unwrap_or_default();
+        assert!(
+            stored.contains(r#""rate_limited":1"#),
+            "{}: {stored}",
+            ts.label
+        );
+    }
+}

@@ -52,6 +52,25 @@ pub trait BatchSource: Send {
     fn left_behind(&self) -> Vec<String> {
         Vec::new()
     }
+
+    /// What the run meets while a batch is being fetched, read without waiting for it: a
+    /// run that gives up a fetch held past its time budget (a `429` waited out) reports
+    /// what that fetch met, and the wait the source asked for that it cut short. `None` (the
+    /// default) when the source has no such view: its faults are then those of the batches
+    /// handed over.
+    fn in_flight(&self) -> Option<std::sync::Arc<dyn InFlight>> {
+        None
+    }
+}
+
+/// A view of a source while a fetch is in flight (see [`BatchSource::in_flight`]).
+pub trait InFlight: Send + Sync {
+    /// What the run met so far, by reason, the fetch in flight's too.
+    fn faults(&self) -> FaultCounts;
+
+    /// What is left of a wait the source asked for (`Retry-After`) that the fetch in flight
+    /// is waiting out; `None` when it waits for none.
+    fn asked_wait(&self) -> Option<std::time::Duration>;
 }
 
 /// A channel that is pulled: a connector type with a serde-typed configuration.

@@ -905,6 +905,15 @@ impl BatchSource for Pager {
     fn faults(&self) -> FaultCounts {
         self.connector.inner.http.faults_since(&self.faults_base)
     }
+
+    fn in_flight(&self) -> Option<Arc<dyn aduan_core::InFlight>> {
+        Some(
+            self.connector
+                .inner
+                .http
+                .in_flight(self.faults_base.clone()),
+        )
+    }
 }
 
 #[cfg(test)]

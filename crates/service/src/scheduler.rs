@@ -222,9 +222,15 @@ pub(crate) async fn channel_loop(
                         resume_at = Some(later(Instant::now(), wait));
                         tracing::warn!(channel = id, failures, retry_after_secs = wait.as_secs(), "Run failed; the channel backs off.");
                     }
-                    Ended::Ran => {
+                    Ended::Ran(asked) => {
                         failures = 0;
-                        resume_at = None;
+                        // A wait the source asked for that the run's budget cut short is
+                        // honoured, though the run is no failure (review of session 49: the
+                        // next tick asked the source again).
+                        resume_at = asked.map(|wait| later(Instant::now(), wait));
+                        if let Some(wait) = asked {
+                            tracing::info!(channel = id, wait_secs = wait.as_secs(), "The source asked for a wait the run's budget cut short; the channel waits it out.");
+                        }
                     }
                     // Another process's run held the channel: it says nothing of the source,
                     // and the back-off goes on doubling (it started over, so two services on
@@ -342,13 +348,25 @@ fn ended(run: &aduan_store::RunRecord) -> bool {
 /// How a scheduled run ended, for the channel's loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ended {
-    /// It ran (or stopped short for a reason that is no failure).
-    Ran,
+    /// It ran (or stopped short for a reason that is no failure), the channel then held back
+    /// as long as the source asked, when the run's budget cut short a wait it asked for.
+    Ran(Option<Duration>),
     /// Another run held the channel.
     Skipped,
     /// It failed: the channel backs off, at least as long as the source asked (a `429`'s
     /// `Retry-After` longer than honoured).
     Failed(Option<Duration>),
+}
+
+/// How a run that made its report ended, for the channel's loop.
+fn how_ended(report: &RunReport) -> Ended {
+    if failed(report) {
+        Ended::Failed(asked_to_wait(report))
+    } else if report.outcome == Outcome::Skipped {
+        Ended::Skipped
+    } else {
+        Ended::Ran(asked_to_wait(report))
+    }
 }
 
 /// How often a run of a missed tick is tried again while it is skipped.
@@ -371,13 +389,7 @@ async fn run_once(
     match engine.sync(connector.as_ref(), &NoProgress).await {
         Ok(report) => {
             tracing::debug!(channel, tick = %tick.to_rfc3339(), summary = %report.summary_line(), "Scheduled run ended.");
-            if failed(&report) {
-                Ended::Failed(asked_to_wait(&report))
-            } else if report.outcome == Outcome::Skipped {
-                Ended::Skipped
-            } else {
-                Ended::Ran
-            }
+            how_ended(&report)
         }
         Err(error) => {
             tracing::error!(channel, %error, "Sync could not run.");
@@ -610,6 +622,29 @@ mod tests {
             )
         };
         assert!(!failed(&left));
+    }
+
+    /// A run whose budget cut short a wait the source asked for is no failure, and holds
+    /// the channel back for what is left of that wait (review of session 49: the next tick
+    /// asked the source again).
+    #[test]
+    fn a_wait_the_budget_cut_short_holds_the_channel_back_without_a_failure() {
+        let cut = RunReport {
+            asked_wait: Some(Duration::from_secs(90)),
+            ..report(
+                Outcome::Partial,
+                Some("cc112: a wait the source asked for (Retry-After) was cut short, 90 s of it left; time budget used up; the rest is fetched next run"),
+            )
+        };
+        assert_eq!(how_ended(&cut), Ended::Ran(Some(Duration::from_secs(90))));
+        assert_eq!(how_ended(&report(Outcome::Ok, None)), Ended::Ran(None));
+        assert_eq!(
+            how_ended(&RunReport {
+                asked_wait: Some(Duration::from_secs(90)),
+                ..report(Outcome::Failed, Some("cc112: 429"))
+            }),
+            Ended::Failed(Some(Duration::from_secs(90)))
+        );
     }
 
     /// A `429`'s wait longer than a run waits out holds the channel back that long, a day at

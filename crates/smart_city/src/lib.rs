@@ -307,6 +307,15 @@ impl BatchSource for Backfill {
     fn faults(&self) -> FaultCounts {
         self.connector.inner.http.faults_since(&self.faults_base)
     }
+
+    fn in_flight(&self) -> Option<Arc<dyn aduan_core::InFlight>> {
+        Some(
+            self.connector
+                .inner
+                .http
+                .in_flight(self.faults_base.clone()),
+        )
+    }
 }
 
 impl Backfill {

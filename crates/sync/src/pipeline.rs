@@ -46,11 +46,13 @@ pub(crate) fn prefetch(
 ) -> Box<dyn BatchSource> {
     let (tx, rx) = mpsc::channel(1);
     let met = Arc::new(Mutex::new(Met::of(inner.as_ref())));
+    let in_flight = inner.in_flight();
     let task = tokio::spawn(read_ahead(inner, join, tx, Arc::clone(&met)));
     Box::new(Prefetch {
         channel: channel.to_string(),
         rx,
         met,
+        in_flight,
         task: Some(task),
     })
 }
@@ -134,6 +136,8 @@ struct Prefetch {
     channel: String,
     rx: mpsc::Receiver<Result<Batch>>,
     met: Arc<Mutex<Met>>,
+    /// The source's view while it fetches (see [`BatchSource::in_flight`]).
+    in_flight: Option<Arc<dyn aduan_core::InFlight>>,
     /// The reading task, until its end was seen.
     task: Option<JoinHandle<()>>,
 }
@@ -182,6 +186,10 @@ impl BatchSource for Prefetch {
 
     fn left_behind(&self) -> Vec<String> {
         self.met.lock().map(|m| m.left.clone()).unwrap_or_default()
+    }
+
+    fn in_flight(&self) -> Option<Arc<dyn aduan_core::InFlight>> {
+        self.in_flight.clone()
     }
 }
 

@@ -578,6 +578,23 @@ fn names_hidden(text: &str) -> String {
 /// The shortest value [`HttpClient::hide`] hides.
 pub const MIN_HIDDEN: usize = 4;
 
+/// [`HttpClient::in_flight`].
+struct InFlightView {
+    client: HttpClient,
+    base: FaultCounts,
+}
+
+impl aduan_core::InFlight for InFlightView {
+    fn faults(&self) -> FaultCounts {
+        self.client.faults_since(&self.base)
+    }
+
+    fn asked_wait(&self) -> Option<Duration> {
+        let until = (*self.client.asked_until.lock().ok()?)?;
+        Some(until.saturating_duration_since(std::time::Instant::now())).filter(|w| !w.is_zero())
+    }
+}
+
 /// An HTTP client for one channel that retries what is worth retrying and counts it.
 #[derive(Debug, Clone)]
 pub struct HttpClient {
@@ -591,6 +608,9 @@ pub struct HttpClient {
     gap: Duration,
     /// When the next attempt may go, shared by the client's clones.
     next_attempt: Arc<tokio::sync::Mutex<Option<tokio::time::Instant>>>,
+    /// Until when a request is waiting out a wait its source asked for (`Retry-After`),
+    /// while it does: a run that gives the request up names what was left of it.
+    asked_until: Arc<Mutex<Option<std::time::Instant>>>,
 }
 
 impl HttpClient {
@@ -639,6 +659,7 @@ impl HttpClient {
             hidden: Arc::default(),
             gap: Duration::ZERO,
             next_attempt: Arc::default(),
+            asked_until: Arc::default(),
         })
     }
 
@@ -724,6 +745,29 @@ impl HttpClient {
     /// What was met so far, by reason, since the client was made.
     pub fn faults(&self) -> FaultCounts {
         self.faults.lock().map(|f| f.clone()).unwrap_or_default()
+    }
+
+    /// A run's view of this client while one of its requests is in flight: what it met
+    /// since [`faults`](Self::faults) gave `base`, and the wait its source asked for that a
+    /// request is waiting out (see [`aduan_core::BatchSource::in_flight`]).
+    pub fn in_flight(&self, base: FaultCounts) -> Arc<dyn aduan_core::InFlight> {
+        Arc::new(InFlightView {
+            client: self.clone(),
+            base,
+        })
+    }
+
+    /// Waits `wait`, which the source asked for: a request given up meanwhile (a run's
+    /// time budget used up) leaves what is left of it to be read ([`Self::in_flight`]).
+    async fn wait_as_asked(&self, wait: Duration) {
+        let until = std::time::Instant::now() + wait;
+        if let Ok(mut u) = self.asked_until.lock() {
+            *u = Some(until);
+        }
+        tokio::time::sleep(wait).await;
+        if let Ok(mut u) = self.asked_until.lock() {
+            *u = None;
+        }
     }
 
     /// What was met since [`faults`](Self::faults) gave `base`: a run's own faults, for a
@@ -944,7 +988,7 @@ impl HttpClient {
                                 wait_secs = wait.as_secs_f64(),
                                 "Unavailable; waiting as asked (Retry-After)."
                             );
-                            tokio::time::sleep(wait).await;
+                            self.wait_as_asked(wait).await;
                             continue;
                         }
                         self.backoff(failed, what, &message).await;
@@ -1039,7 +1083,10 @@ impl HttpClient {
             wait_secs = wait.as_secs_f64(),
             "Rate limited; waiting as asked."
         );
-        tokio::time::sleep(wait).await;
+        match asked {
+            Some(_) => self.wait_as_asked(wait).await,
+            None => tokio::time::sleep(wait).await,
+        }
         Ok(())
     }
 
