@@ -1465,3 +1465,75 @@ async fn a_429_held_past_its_bound_holds_the_channel_back_as_long_as_asked() {
         "{errors:?}"
     );
 }
+
+/// Review of session 49 (pull): a run whose time budget ran out while it waited out a
+/// `429`'s `Retry-After` gave the request up as no failure and named no wait, so that the
+/// next tick asked the source again, a second later here. The run is still no failure, and
+/// the channel is held back for what is left of the wait asked: a source asking for 30 s is
+/// asked once within 6 s, though the schedule is every second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_wait_the_budget_cut_short_holds_the_channel_back() {
+    use std::sync::atomic::Ordering;
+    let (url, asked, server) = answering(
+        "HTTP/1.1 429 Too Many Requests\r\nretry-after: 30\r\ncontent-length: 2\r\n\
+         connection: close\r\n\r\n{}",
+    )
+    .await;
+    let ts = sqlite_store().await;
+    let options = aduan_service::ServiceOptions::default();
+    let gub = aduan_lapor_gub::LaporGub::with_key(
+        serde_json::from_value(serde_json::json!({
+            "base_url": url, "requests_per_minute": 0,
+        }))
+        .unwrap(),
+        aduan_core::Secret::new("k3y-lapor-gub"),
+    )
+    .unwrap();
+    let channel =
+        aduan_service::ScheduledChannel::new(Box::new(gub), EVERY_SECOND, options.schedule_tz)
+            .unwrap();
+    let engine = aduan_sync::Engine::new(
+        ts.store.clone(),
+        normaliser(),
+        aduan_sync::EngineOptions {
+            budget: Some(Duration::from_millis(400)),
+            ..aduan_sync::EngineOptions::default()
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let service = tokio::spawn(
+        aduan_service::Service::new(ts.store.clone(), options)
+            .schedule(engine, vec![channel])
+            .run(listener, async {
+                let _ = stopped.await;
+            }),
+    );
+    eventually(
+        "the first run, its wait cut short",
+        Duration::from_secs(30),
+        String::new,
+        || async {
+            (!with_outcome(&runs(&ts, "lapor_gub").await, "partial").is_empty()).then_some(())
+        },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let n = asked.load(Ordering::SeqCst);
+    let errors: Vec<String> = runs(&ts, "lapor_gub")
+        .await
+        .into_iter()
+        .filter_map(|r| r.error)
+        .collect();
+    let _ = stop.send(());
+    let _ = service.await;
+    server.abort();
+    assert_eq!(
+        n, 1,
+        "asked {n} times within 6 s of being asked to wait 30 s: {errors:?}"
+    );
+    assert!(
+        errors[0].contains("(Retry-After) was cut short"),
+        "{errors:?}"
+    );
+}
