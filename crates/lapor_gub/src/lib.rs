@@ -19,7 +19,8 @@
 //! whose items of other kab/kota the next run counts once that second is over (one dated
 //! after the server's time once its time has passed, one without a time that reads by the
 //! time of the next item listed after it, when the item before it is not before the saved
-//! time: before it, a run before counted it or held its saved time there). Each run reads again the `lookback_secs` before it, so that a version the
+//! time: before it, a run before counted it or held its saved time there; a page asked from
+//! before the saved time cannot tell, and a walk from the saved time does). Each run reads again the `lookback_secs` before it, so that a version the
 //! system commits late (dated before items already listed) is found too, after reading on
 //! from it (a run stopped inside them has saved its progress); the saved time never moves
 //! back. Its first page asks from the window's start, and when that page reaches the saved
@@ -242,6 +243,7 @@ impl LaporGub {
             held: None,
             expired: 0,
             clock_said: false,
+            unsure: false,
             done: false,
             window,
         })
@@ -520,6 +522,14 @@ struct Pager {
     expired: u32,
     /// That a page's `server_time` did not read was said this run (it is said once).
     clock_said: bool,
+    /// The run's first page, asked from the look-back's start, lists an item of other
+    /// kab/kota without a time after an item dated before the time saved when the run began
+    /// and before one dated after it: listed so, it may have been updated before that time
+    /// (a run before judged it) or after (no run did), which a walk from that time tells, by
+    /// listing it or not. That page then does not serve for the walk on from the saved time
+    /// (review of session 50: such an item, updated after the run before read past the item
+    /// before it, was never counted).
+    unsure: bool,
     done: bool,
     /// The look-back before the saved time, while it is to be read.
     window: Option<Window>,
@@ -576,6 +586,16 @@ impl Pager {
     /// Judges an item of other kab/kota without a time (by its bytes, `key`), updated at
     /// `after` or later, by the time `t` of the next item with one.
     fn judge_undated(&mut self, key: u64, after: Option<i64>, t: i64, open: i64) {
+        let probing = self.window.as_ref().is_some_and(|w| w.probing);
+        if self
+            .began
+            .is_some_and(|b| probing && t > b && after < Some(b))
+        {
+            // Not judged here: the walk from the saved time lists it when it was updated
+            // then or later (see `unsure`).
+            self.unsure = true;
+            return;
+        }
         if self.judged.insert(key, t).is_some() {
             return;
         }
@@ -592,7 +612,9 @@ impl Pager {
     /// A walk is over: the saved time moves to the newest second it read.
     fn settle(&mut self) {
         self.since = self.since.max(self.walk_top);
-        if let Some(since) = self.since {
+        // Kept when the walk from the saved time reads the run's first page again (see
+        // `unsure`): what it read is not handed out or counted twice.
+        if let Some(since) = self.since.filter(|_| !self.unsure) {
             self.read.retain(|(_, ms)| ms.div_euclid(1000) >= since);
             self.judged.retain(|_, t| *t >= since);
         }
@@ -623,10 +645,21 @@ impl Pager {
             return;
         };
         w.probing = false;
-        if self.done || self.walk_top.is_some_and(|t| t >= w.until) {
+        let until = w.until;
+        if self.done || self.walk_top.is_some_and(|t| t >= until) {
             self.window = None;
+            if std::mem::take(&mut self.unsure) {
+                // The look-back is read; the walk on from the saved time tells what the
+                // page could not.
+                self.since = Some(until);
+                self.next = None;
+                self.followed.clear();
+                self.back = None;
+                self.done = false;
+            }
             return;
         }
+        self.unsure = false;
         // A walk within the window's first second begins again from it then.
         w.rest = Some(self.since);
         self.since = Some(w.until);
@@ -1353,6 +1386,61 @@ mod tests {
             .await;
             assert_eq!(counted, [1, 0, 0, 0], "{limit:?}");
             assert_eq!(city.len(), 2, "{limit:?}: {city:?}");
+        }
+    }
+
+    /// Review of session 50 (rpull): an item of another kab/kota without a time, updated
+    /// after the run before read past it, listed after an item dated before the saved time:
+    /// when the run's first page, asked from the look-back's start, holds it, the newest
+    /// `updated` before it is that item's, before the saved time, and it was taken for one a
+    /// run before had judged; it was never counted. The saved time here is before the
+    /// server's second (`T - 1`, the city's item at `T` read), or an item at the saved time
+    /// moved on.
+    #[tokio::test]
+    async fn an_item_without_a_time_after_one_before_the_saved_time_is_counted() {
+        const T: i64 = 1_631_440_000;
+        let ms = |t: i64| (t * 1000).to_string();
+        for limit in [None, Some(1), Some(2)] {
+            let (counted, city) = other_kota_counted_over_runs(
+                limit,
+                vec![
+                    ("LGWP00000001", T - 50, 3375, ms(T - 50)),
+                    ("LGWP00000003", T, 3375, ms(T)),
+                ],
+                vec![
+                    (T, None),
+                    // Updated in the server's second of the run before, after it read it.
+                    (T + 10, Some(("LGWP00000002", T, 3301, "null".into()))),
+                    (T + 1000, None),
+                ],
+            )
+            .await;
+            assert_eq!(
+                counted,
+                [0, 1, 0],
+                "{limit:?}: saved before the server's second"
+            );
+            assert_eq!(city.len(), 2, "{limit:?}: {city:?}");
+            let (counted, _) = other_kota_counted_over_runs(
+                limit,
+                vec![
+                    ("LGWP00000001", T - 100, 3375, ms(T - 100)),
+                    ("LGWP00000002", T - 50, 3375, ms(T - 50)),
+                ],
+                vec![
+                    (T - 20, None),
+                    (T - 15, Some(("LGWP00000003", T - 10, 3301, "null".into()))),
+                    // The item at the saved time updated.
+                    (T, Some(("LGWP00000002", T - 5, 3375, ms(T - 5)))),
+                    (T + 1000, None),
+                ],
+            )
+            .await;
+            assert_eq!(
+                counted,
+                [0, 0, 1, 0],
+                "{limit:?}: the saved time's item moved"
+            );
         }
     }
 
