@@ -1360,3 +1360,47 @@ async fn wa_a_phone_number_a_cursor_kept_as_a_case_number_is_noted_nowhere() {
     }
     server.abort();
 }
+
+/// Review of session 50 (rpull): a run whose time budget ran out while the register's
+/// request waited out a `429`'s `Retry-After` said only that its budget was used up: the
+/// register is pulled as the other channels are, but gave no view of its client while a
+/// fetch is in flight (`BatchSource::in_flight`), so the `429` was in no report and the wait
+/// was not named (the README says both are).
+#[tokio::test]
+async fn wa_a_rate_limit_wait_cut_short_by_the_budget_is_in_the_runs_report() {
+    let handler: Handler = Arc::new(|_: &str| {
+        answer(
+            "429 Too Many Requests",
+            "content-type: text/plain\r\nretry-after: 120\r\n",
+            "slow down",
+        )
+    });
+    let (base, _) = scripted(handler).await;
+    let register = register(&base);
+    for ts in all_stores().await {
+        let engine = aduan_sync::Engine::new(
+            ts.store.clone(),
+            normaliser(),
+            aduan_sync::EngineOptions {
+                budget: Some(std::time::Duration::from_millis(400)),
+                ..aduan_sync::EngineOptions::default()
+            },
+        );
+        let report = engine.sync(&register, &NoProgress).await.unwrap();
+        let line = report.summary_line();
+        assert_eq!(report.outcome, Outcome::Partial, "{}: {line}", ts.label);
+        assert_eq!(
+            report.faults.get("rate_limited"),
+            Some(&1),
+            "{}: {line}",
+            ts.label
+        );
+        let asked = report.asked_wait.unwrap_or_default();
+        assert!(
+            asked > std::time::Duration::from_secs(60)
+                && asked <= std::time::Duration::from_secs(120),
+            "{}: {asked:?}",
+            ts.label
+        );
+    }
+}

@@ -428,6 +428,15 @@ impl BatchSource for Register {
         self.connector.inner.http.faults_since(&self.faults_base)
     }
 
+    fn in_flight(&self) -> Option<Arc<dyn aduan_core::InFlight>> {
+        Some(
+            self.connector
+                .inner
+                .http
+                .in_flight(self.faults_base.clone()),
+        )
+    }
+
     fn left_behind(&self) -> Vec<String> {
         self.left.clone()
     }
