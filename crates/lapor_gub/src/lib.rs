@@ -513,9 +513,9 @@ struct Pager {
     /// before it: no item after it was read).
     undated: Vec<(u64, Option<i64>)>,
     /// The saved time is held here: the earliest second an item of other kab/kota without a
-    /// time left to the next run (the item after it in the server's current second or later)
-    /// was updated at, so that the next run reads it on from its saved time, where it is
-    /// counted, not in the look-back alone, where it is not (see
+    /// time left to the next run (the item after it in the server's current second, not
+    /// dated past its clock) was updated at, so that the next run reads it on from its saved
+    /// time, where it is counted, not in the look-back alone, where it is not (see
     /// [`counts_undated`](Self::counts_undated)).
     held: Option<i64>,
     /// Cursors that expired since a page last handed out a report not read before.
@@ -584,8 +584,9 @@ impl Pager {
     }
 
     /// Judges an item of other kab/kota without a time (by its bytes, `key`), updated at
-    /// `after` or later, by the time `t` of the next item with one.
-    fn judge_undated(&mut self, key: u64, after: Option<i64>, t: i64, open: i64) {
+    /// `after` or later, by the time `t` of the next item with one (`ahead` of the server's
+    /// clock: a mistake).
+    fn judge_undated(&mut self, key: u64, after: Option<i64>, t: i64, ahead: bool, open: i64) {
         let probing = self.window.as_ref().is_some_and(|w| w.probing);
         if self
             .began
@@ -601,8 +602,10 @@ impl Pager {
         }
         if self.counts_undated(t, after, open) {
             self.connector.inner.http.count("other_kota");
-        } else if t >= open {
-            // Left to the next run, which reads it on from its saved time.
+        } else if t >= open && !ahead {
+            // Left to the next run, which reads it on from its saved time. Not by a time
+            // after the server's clock, which may be years on (review of session 50: the
+            // saved time was held, every run reading again all that came since).
             if let Some(after) = after.filter(|a| self.began.is_none_or(|b| *a >= b)) {
                 self.held = Some(self.held.map_or(after, |h| h.min(after)));
             }
@@ -824,7 +827,7 @@ impl BatchSource for Pager {
             // counted by every run that read them).
             if let Some(t) = dated.map(|t| t.timestamp()) {
                 for (key, after) in std::mem::take(&mut self.undated) {
-                    self.judge_undated(key, after, t, open);
+                    self.judge_undated(key, after, t, updated_secs.is_none(), open);
                 }
             }
             if let (Some(id), Some(ms)) = (&id, updated_ms) {
@@ -1386,6 +1389,48 @@ mod tests {
             .await;
             assert_eq!(counted, [1, 0, 0, 0], "{limit:?}");
             assert_eq!(city.len(), 2, "{limit:?}: {city:?}");
+        }
+    }
+
+    /// Review of session 50 (rpull): an item of another kab/kota without a time whose next
+    /// item is dated after the server's clock (a mistake the server lists in its place) was
+    /// taken as left to the next run, and held the saved time before it, run after run until
+    /// that date came, years on: every run read again all that came since, and once that was
+    /// more than a run reads, nothing newer was read. Such a date holds nothing; the saved
+    /// time moves on as it does past that item.
+    #[tokio::test]
+    async fn an_item_without_a_time_before_one_dated_ahead_holds_the_saved_time_no_longer() {
+        const T: i64 = 1_631_440_000;
+        const YEARS: i64 = 10 * 365 * 24 * 3600;
+        let ms = |t: i64| (t * 1000).to_string();
+        for limit in [None, Some(1), Some(2)] {
+            let state: Served = Arc::new(std::sync::Mutex::new((
+                vec![
+                    ("LGWP00000001", T - 50, 3375, ms(T - 50)),
+                    ("LGWP00000002", T - 30, 3301, "null".into()),
+                    ("LGWP00000003", T - 20, 3375, ms(T + YEARS)),
+                ],
+                T,
+            )));
+            let (c, server) = served(
+                axum::Router::new()
+                    .route("/api/v2/aduan", axum::routing::get(served_aduan))
+                    .with_state(Arc::clone(&state)),
+                limit,
+            )
+            .await;
+            let (mut cursor, _) = read_through(&c, None).await;
+            for (i, now) in [(4, T + 10), (5, T + 20), (6, T + 30)] {
+                {
+                    let mut s = state.lock().expect("state");
+                    let id: &'static str = Box::leak(format!("LGWP0000000{i}").into_boxed_str());
+                    s.0.push((id, now - 5, 3375, ms(now - 5)));
+                    s.1 = now;
+                }
+                cursor = read_through(&c, cursor).await.0;
+                assert_eq!(cursor, cursor_text(now - 5), "{limit:?}: at {now}");
+            }
+            server.abort();
         }
     }
 
