@@ -1342,30 +1342,7 @@ async fn a_rate_limit_wait_cut_short_by_the_budget_is_in_the_runs_report() {
     )
     .unwrap();
     for ts in all_stores().await {
-        let engine = aduan_sync::Engine::new(
-            ts.store.clone(),
-            normaliser(),
-            aduan_sync::EngineOptions {
-                budget: Some(std::time::Duration::from_millis(400)),
-                ..aduan_sync::EngineOptions::default()
-            },
-        );
-        let report = engine.sync(&gub, &NoProgress).await.unwrap();
-        let line = report.summary_line();
-        assert_eq!(report.outcome, Outcome::Partial, "{}: {line}", ts.label);
-        assert_eq!(
-            report.faults.get("rate_limited"),
-            Some(&1),
-            "{}: {line}",
-            ts.label
-        );
-        let asked = report.asked_wait.unwrap_or_default();
-        assert!(
-            asked > std::time::Duration::from_secs(60)
-                && asked <= std::time::Duration::from_secs(120),
-            "{}: {asked:?}",
-            ts.label
-        );
+        let report = a_wait_cut_short_by_the_budget(&ts, &gub).await;
         let error = report.error.clone().unwrap_or_default();
         assert!(
             error.ends_with(aduan_sync::BUDGET_USED_UP) && error.contains("Retry-After"),

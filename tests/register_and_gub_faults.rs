@@ -1378,29 +1378,6 @@ async fn wa_a_rate_limit_wait_cut_short_by_the_budget_is_in_the_runs_report() {
     let (base, _) = scripted(handler).await;
     let register = register(&base);
     for ts in all_stores().await {
-        let engine = aduan_sync::Engine::new(
-            ts.store.clone(),
-            normaliser(),
-            aduan_sync::EngineOptions {
-                budget: Some(std::time::Duration::from_millis(400)),
-                ..aduan_sync::EngineOptions::default()
-            },
-        );
-        let report = engine.sync(&register, &NoProgress).await.unwrap();
-        let line = report.summary_line();
-        assert_eq!(report.outcome, Outcome::Partial, "{}: {line}", ts.label);
-        assert_eq!(
-            report.faults.get("rate_limited"),
-            Some(&1),
-            "{}: {line}",
-            ts.label
-        );
-        let asked = report.asked_wait.unwrap_or_default();
-        assert!(
-            asked > std::time::Duration::from_secs(60)
-                && asked <= std::time::Duration::from_secs(120),
-            "{}: {asked:?}",
-            ts.label
-        );
+        a_wait_cut_short_by_the_budget(&ts, &register).await;
     }
 }

@@ -154,6 +154,48 @@ impl aduan_core::BatchSource for Joined {
     }
 }
 
+/// A run of `connector` on `ts` with a budget of 400 ms, its source answering `429` with
+/// `Retry-After: 120`: the run is `partial`, counts the `429`, and names what is left of the
+/// wait it cut short (over a minute, at most the two asked). The report, for what a test
+/// checks beyond.
+pub async fn a_wait_cut_short_by_the_budget(
+    ts: &TestStore,
+    connector: &dyn aduan_core::DynPullConnector,
+) -> aduan_sync::RunReport {
+    let engine = Engine::new(
+        ts.store.clone(),
+        normaliser(),
+        EngineOptions {
+            budget: Some(Duration::from_millis(400)),
+            ..EngineOptions::default()
+        },
+    );
+    let report = engine
+        .sync(connector, &aduan_sync::NoProgress)
+        .await
+        .unwrap();
+    let line = report.summary_line();
+    assert_eq!(
+        report.outcome,
+        aduan_sync::Outcome::Partial,
+        "{}: {line}",
+        ts.label
+    );
+    assert_eq!(
+        report.faults.get("rate_limited"),
+        Some(&1),
+        "{}: {line}",
+        ts.label
+    );
+    let asked = report.asked_wait.unwrap_or_default();
+    assert!(
+        asked > Duration::from_secs(60) && asked <= Duration::from_secs(120),
+        "{}: {asked:?}",
+        ts.label
+    );
+    report
+}
+
 /// The SP4N-LAPOR! connector pointed at the simulator, with quick retries and a short timeout.
 pub fn sp4n(sim: &RunningSim, per_page: u32) -> Sp4nLapor {
     let d = Sp4nConfig::default();
