@@ -103,6 +103,9 @@ pub struct Store {
     pub(crate) packers: std::sync::Arc<
         std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<packing::Packer>>>,
     >,
+    /// Each channel without a dictionary: how many of its payloads are archived as received,
+    /// as far as this process knows (see [`Store::plain_payloads_due`]).
+    pub(crate) plain: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
     /// Each channel's newest stored dictionary that could not be read (its id), once found:
     /// not read again, and told once (see [`Store::packer`]).
     pub(crate) unusable: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, i64>>>,
@@ -911,6 +914,7 @@ impl Store {
             unpackers: Default::default(),
             packers: Default::default(),
             unusable: Default::default(),
+            plain: Default::default(),
             writer_turn: Default::default(),
         })
     }
@@ -1070,6 +1074,7 @@ impl Store {
             unpackers: Default::default(),
             packers: Default::default(),
             unusable: Default::default(),
+            plain: Default::default(),
             writer_turn: Default::default(),
             open_here: None,
         })

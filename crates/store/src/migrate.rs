@@ -109,6 +109,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0020_kept_counts_by_trigger_schema.sql",
         sql: include_str!("../../../migrations/sqlite/0020_kept_counts_by_trigger_schema.sql"),
     },
+    Migration {
+        version: 21,
+        name: "0021_plain_payloads.sql",
+        sql: include_str!("../../../migrations/sqlite/0021_plain_payloads.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -212,6 +217,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         name: "0020_kept_counts_by_trigger_schema.sql",
         sql: include_str!("../../../migrations/postgres/0020_kept_counts_by_trigger_schema.sql"),
     },
+    Migration {
+        version: 21,
+        name: "0021_plain_payloads.sql",
+        sql: include_str!("../../../migrations/postgres/0021_plain_payloads.sql"),
+    },
 ];
 
 /// Taken first in each migration's transaction on SQLite: a write that changes nothing, so
@@ -264,6 +274,7 @@ mod tests {
                 "9b0460fd7360cf67",
                 "0f735633f3aee01e",
                 "44c3a2d2fed6c140",
+                "9b7be49187108a7f",
             ],
         ),
         (
@@ -289,6 +300,7 @@ mod tests {
                 "8b2d58343e35cca8",
                 "f32cba852698186d",
                 "b6c06673be5a0c2a",
+                "9b7be49187108a7f",
             ],
         ),
     ];

@@ -14,10 +14,22 @@
 //! before a channel had a dictionary, or received one at a time (webhooks), stay plain
 //! (`dictionary_id` NULL). The content hash is always the plain payload's.
 //!
+//! A dictionary is trained on a batch of at least [`MIN_SAMPLES`] payloads new to the
+//! archive. A channel whose batches are smaller (a source paced to its rate limit, a loaded
+//! machine: the engine hands joined pages over after two seconds) gets one trained on its
+//! latest payloads stored plain with the batch that makes them [`MIN_SAMPLES`] (at most
+//! [`MAX_SAMPLES`], see [`crate::Store::samples`]); the store counts them as they are
+//! archived (see [`crate::Store::plain_payloads_due`]), so no batch reads the archive before.
+//! The payloads stored plain before stay plain: repacking them would rewrite rows of the
+//! archive, the one copy of what a channel sent, for space gained once, and every reader reads
+//! both forms.
+//!
 //! A channel's payloads can change shape over the years (a new API version, new fields): a
-//! later batch of at least [`MIN_SAMPLES`] payloads that keeps more than [`REFIT_FACTOR`]
-//! times the share of its bytes the dictionary kept of its first such batch trains a new one,
-//! used from then on if it packs that batch smaller. Older payloads keep theirs.
+//! later batch of at least [`MIN_SAMPLES`] payloads, or smaller batches added up until they are
+//! as many, that keeps more than [`REFIT_FACTOR`] times the share of its bytes the dictionary
+//! kept of its first such batch trains a new one (on the batch, or on the channel's latest
+//! [`MIN_SAMPLES`] payloads), used from then on if it packs them smaller. Older payloads keep
+//! theirs.
 
 use std::fmt;
 
@@ -35,8 +47,18 @@ pub const MIN_SAMPLES: usize = 1_000;
 /// dictionary (the channel's payloads changed shape): a new one is trained on it.
 pub const REFIT_FACTOR: f64 = 2.0;
 
-/// Samples a dictionary is trained on, at most (the first of the batch).
-const MAX_SAMPLES: usize = 2_000;
+/// Samples a dictionary is trained on, at most (the first of the batch, or of the payloads
+/// read from the archive).
+pub const MAX_SAMPLES: usize = 2_000;
+
+/// Of a channel's payloads archived as received, the largest read as a sample for its
+/// dictionary (see [`crate::Store::plain_samples`]): a payload of photos pasted inline teaches
+/// the dictionary nothing of the channel's form, and would hold the sampling's memory.
+pub const SAMPLE_PAYLOAD_BYTES: usize = 64 << 10;
+
+/// The bytes of payloads read from the archive as samples for a dictionary, at most: the
+/// memory a joined batch may hold.
+pub const SAMPLE_BYTES: usize = 64 << 20;
 
 /// A dictionary's largest size: beyond this a few hundred bytes a payload gain little more.
 const DICTIONARY_BYTES: usize = 16 * 1024;
@@ -114,6 +136,9 @@ pub struct Packer {
     /// The share of the plain bytes kept on the first batch of at least [`MIN_SAMPLES`]
     /// payloads packed with it (an `f64`'s bits; `u64::MAX` while there was none).
     fit: std::sync::atomic::AtomicU64,
+    /// Batches of fewer than [`MIN_SAMPLES`] payloads packed with it, added up until they are
+    /// as many (see [`Packer::outgrown_by`]): their payloads, plain bytes and packed bytes.
+    window: std::sync::Mutex<(usize, usize, usize)>,
 }
 
 impl fmt::Debug for Packer {
@@ -138,6 +163,7 @@ impl Packer {
             dictionary,
             prepared,
             fit: std::sync::atomic::AtomicU64::new(u64::MAX),
+            window: std::sync::Mutex::new((0, 0, 0)),
         })
     }
 
@@ -158,6 +184,33 @@ impl Packer {
             Ok(_) => false,
             Err(fit) => share > f64::from_bits(fit) * REFIT_FACTOR,
         }
+    }
+
+    /// Whether a batch of `payloads` payloads of `plain` bytes, packed to `packed`, has
+    /// outgrown the dictionary, as [`outgrown`](Self::outgrown) says; batches of fewer than
+    /// [`MIN_SAMPLES`] are added up and judged as one once they are as many (a channel whose
+    /// batches are small: its payloads that changed shape would otherwise be packed badly for
+    /// ever). A batch judged with those before it is then to be refitted on the channel's
+    /// latest payloads, not on itself alone.
+    pub fn outgrown_by(&self, payloads: usize, plain: usize, packed: usize) -> bool {
+        let share = |plain: usize, packed: usize| packed as f64 / plain.max(1) as f64;
+        if payloads >= MIN_SAMPLES {
+            return self.outgrown(payloads, share(plain, packed));
+        }
+        let (n, before, after) = {
+            let mut w = self
+                .window
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            w.0 += payloads;
+            w.1 += plain;
+            w.2 += packed;
+            if w.0 < MIN_SAMPLES {
+                return false;
+            }
+            std::mem::take(&mut *w)
+        };
+        self.outgrown(n, share(before, after))
     }
 
     /// Takes `share` as what fits from now on: what a new dictionary kept of the batch it
@@ -323,6 +376,31 @@ mod tests {
         packer.settle(0.6);
         assert!(!packer.outgrown(MIN_SAMPLES, 0.9));
         assert!(packer.outgrown(MIN_SAMPLES, 1.3));
+    }
+
+    #[test]
+    fn small_batches_outgrow_a_dictionary_together_once_they_are_as_many_as_a_large_one() {
+        // A large batch sets what fits (a fifth); batches of a hundred keeping half of their
+        // bytes are judged once they are a thousand, then counted afresh.
+        let (_, _, packer) = trained(1_000);
+        assert!(!packer.outgrown_by(MIN_SAMPLES, 1_000, 200));
+        for _ in 0..9 {
+            assert!(!packer.outgrown_by(100, 1_000, 500));
+        }
+        assert!(packer.outgrown_by(100, 1_000, 500));
+        // Counted afresh: small batches that still fit never outgrow it.
+        for _ in 0..30 {
+            assert!(!packer.outgrown_by(100, 1_000, 300));
+        }
+        // Where no large batch came, the first thousand of small ones set what fits.
+        let (_, _, small) = trained(1_000);
+        for _ in 0..10 {
+            assert!(!small.outgrown_by(100, 1_000, 200));
+        }
+        for _ in 0..9 {
+            assert!(!small.outgrown_by(100, 1_000, 500));
+        }
+        assert!(small.outgrown_by(100, 1_000, 500));
     }
 
     #[test]

@@ -170,6 +170,22 @@ fn within_page_bytes(sql: &str) -> String {
     )
 }
 
+/// A page of [`Store::samples`]: a channel's (`$1`) payloads before `$2`, newest first, of at
+/// most `$3` stored bytes, at most `$4`; those stored as received alone when `plain` (through
+/// the index `raw_records_plain`, which holds them alone).
+pub(crate) fn samples_sql(plain: bool) -> String {
+    format!(
+        "SELECT raw_id, payload, dictionary_id FROM raw_records \
+         WHERE channel = $1 {} AND raw_id < $2 AND LENGTH(payload) <= $3 \
+         ORDER BY raw_id DESC LIMIT $4",
+        if plain {
+            "AND dictionary_id IS NULL"
+        } else {
+            ""
+        }
+    )
+}
+
 impl Store {
     /// The state of every channel that has runs (kept, or moved into the totals), a cursor or
     /// complaints.
@@ -1074,6 +1090,71 @@ impl Store {
                 }
             }
             out.push((raw, failed));
+        }
+        Ok(out)
+    }
+
+    /// Up to `limit` of `channel`'s latest payloads as received (packed ones unpacked),
+    /// newest first, those stored as received alone when `plain`: each stored in at most
+    /// [`SAMPLE_PAYLOAD_BYTES`](crate::packing::SAMPLE_PAYLOAD_BYTES), until they hold `bytes`
+    /// (one that no longer unpacks is passed over). What a dictionary is trained on when the
+    /// channel's batches are too small to train one alone (see [`crate::packing`]); read a
+    /// page at a time, those stored as received on their own index.
+    pub async fn samples(
+        &self,
+        channel: &str,
+        plain: bool,
+        limit: usize,
+        bytes: usize,
+    ) -> Result<Vec<Vec<u8>>> {
+        const PAGE: usize = 200;
+        let sql = samples_sql(plain);
+        let what = || format!("reading payloads of {channel} as samples for a dictionary");
+        let mut out = Vec::new();
+        let (mut before, mut held) = (i64::MAX, 0usize);
+        while out.len() < limit && held < bytes {
+            let page: Vec<(i64, Vec<u8>, Option<i64>)> = on_pool!(self, pool => {
+                sqlx::query_as(&sql)
+                    .bind(channel)
+                    .bind(before)
+                    .bind(crate::packing::SAMPLE_PAYLOAD_BYTES as i64)
+                    .bind(PAGE.min(limit - out.len()) as i64)
+                    .fetch_all(pool)
+                    .await
+                    .context(what)?
+            });
+            let Some(&(last, ..)) = page.last() else {
+                break;
+            };
+            let full = page.len() == PAGE;
+            before = last;
+            let rows = page
+                .into_iter()
+                .map(|(raw_id, payload, dictionary_id)| PackedRaw {
+                    raw: StoredRaw {
+                        raw_id,
+                        channel: channel.to_string(),
+                        source_ref: String::new(),
+                        external_id: None,
+                        received_at: DateTime::<Utc>::UNIX_EPOCH,
+                        content_hash: Vec::new(),
+                        payload,
+                    },
+                    dictionary_id,
+                })
+                .collect();
+            for (raw, failed) in self.unpack_each(rows).await? {
+                if held >= bytes {
+                    break;
+                }
+                if failed.is_none() {
+                    held += raw.payload.len();
+                    out.push(raw.payload);
+                }
+            }
+            if !full {
+                break;
+            }
         }
         Ok(out)
     }

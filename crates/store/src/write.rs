@@ -417,6 +417,11 @@ pub(crate) fn upsert_tail(supersede: bool, table: &str) -> String {
 // Statements both write paths run as they are, one row at a time. Their parameters first
 // appear in numeric order: SQLite numbers `$N` by first appearance, PostgreSQL by `N`.
 
+/// How many of a channel's (`$1`) payloads are stored as received, up to `$2`: through the
+/// index `raw_records_plain`, which holds them alone.
+pub(crate) const PLAIN_COUNT_SQL: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM raw_records \
+     WHERE channel = $1 AND dictionary_id IS NULL LIMIT $2) q";
+
 /// Stores a dictionary payloads are packed with, if it is not yet: id, channel, bytes,
 /// created_at.
 pub(crate) const DICTIONARY_SQL: &str =
@@ -1338,6 +1343,47 @@ impl Store {
                 .context(what)?
         });
         Ok(stored.is_some_and(|bytes| bytes != d.bytes))
+    }
+
+    /// Whether `channel`, which has no dictionary to pack with, has archived at least
+    /// [`MIN_SAMPLES`](crate::packing::MIN_SAMPLES) payloads as received, counting the
+    /// `adding` about to be: a dictionary is then trained on them (see
+    /// [`samples`](Self::samples)). The archive is counted once in a process (up
+    /// to that many, on the index of payloads stored as received), then this process adds what
+    /// it archives: a batch does not count the archive.
+    pub async fn plain_payloads_due(&self, channel: &str, adding: usize) -> Result<bool> {
+        let known = self.plain_now().get(channel).copied();
+        let stored = match known {
+            Some(n) => n,
+            None => {
+                let counted: i64 = on_pool!(self, pool => {
+                    sqlx::query_scalar(PLAIN_COUNT_SQL)
+                    .bind(channel)
+                    .bind(crate::packing::MIN_SAMPLES as i64)
+                    .fetch_one(pool)
+                    .await
+                    .context(|| format!("counting the payloads of {channel} archived as received"))?
+                });
+                usize::try_from(counted).unwrap_or(0)
+            }
+        };
+        let now = stored.saturating_add(adding);
+        self.plain_now().insert(channel.to_string(), now);
+        Ok(now >= crate::packing::MIN_SAMPLES)
+    }
+
+    /// Takes `counted` as how many of `channel`'s payloads are archived as received from now
+    /// on, for [`plain_payloads_due`](Self::plain_payloads_due): those read for a dictionary
+    /// when they were too few (some too large to sample), or 0 once one was tried on them
+    /// (it is tried again when as many more have come).
+    pub fn plain_payloads_counted(&self, channel: &str, counted: usize) {
+        self.plain_now().insert(channel.to_string(), counted);
+    }
+
+    fn plain_now(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, usize>> {
+        self.plain
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Makes `packer` the one its channel's payloads are packed with from now on, in this
@@ -2410,6 +2456,40 @@ mod tests {
         let reads = plan.iter().filter(|l| l.contains(step)).count();
         assert!(reads > 0, "{plan:#?}");
         reads
+    }
+
+    /// A channel's payloads stored as received are counted and sampled on their own index,
+    /// not by reading the archive's other channels or its packed payloads (a batch of a
+    /// channel without a dictionary counts them once a process, and reads them when a
+    /// thousand have come).
+    #[test]
+    fn payloads_stored_as_received_are_counted_and_sampled_on_their_index() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        for m in crate::migrate::SQLITE {
+            conn.execute_batch(m.sql)
+                .unwrap_or_else(|e| panic!("{}: {e}", m.name));
+        }
+        for sql in [PLAIN_COUNT_SQL.to_string(), crate::read::samples_sql(true)] {
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let binds = (0..stmt.parameter_count()).map(|i| match i {
+                0 => rusqlite::types::Value::Text("sp4n_lapor".into()),
+                _ => rusqlite::types::Value::Integer(9),
+            });
+            let plan: Vec<String> = stmt
+                .query_map(rusqlite::params_from_iter(binds), |r| r.get(3))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            assert!(
+                plan.iter()
+                    .any(|l| l.starts_with("SEARCH") && l.contains("raw_records_plain")),
+                "{sql}: {plan:#?}"
+            );
+            assert!(
+                !plan.iter().any(|l| l.contains("TEMP B-TREE")),
+                "{sql}: {plan:#?}"
+            );
+        }
     }
 
     /// Review (session 44): PostgreSQL's plan of a quarantine insert looked the payload's

@@ -252,6 +252,126 @@ async fn packed_payloads_are_read_back_as_received_by_every_reader() {
     }
 }
 
+/// A channel whose batches are too small to train its dictionary on one has it trained on
+/// its payloads stored as received: the store says when a thousand are (counting the archive
+/// once, then what it is told it adds), and reads them newest first, as received, within
+/// their bounds: those of another channel, those packed (unless asked for), one too large to
+/// teach the dictionary anything are not read.
+#[tokio::test]
+async fn payloads_stored_as_received_are_counted_once_and_read_as_samples_newest_first() {
+    use sha2::Digest;
+    let plain: Vec<Vec<u8>> = (0..1_200).map(testing::report_payload).collect();
+    let samples: Vec<&[u8]> = plain.iter().map(Vec::as_slice).collect();
+    let packer = Packer::new(Dictionary::train("sp4n_lapor", &samples).unwrap()).unwrap();
+    let mut packing = packer.packing().unwrap();
+    let mut new_raw = |i: usize, p: &[u8], packed: bool| {
+        let (payload, dictionary_id) = if packed {
+            let (bytes, id) = packing.pack(p).unwrap();
+            (bytes, Some(id))
+        } else {
+            (p.to_vec(), None)
+        };
+        NewRaw {
+            source_ref: format!("item {i}"),
+            external_id: Some(i.to_string()),
+            received_at: t(2),
+            content_hash: sha2::Sha256::digest(p).to_vec(),
+            payload,
+            dictionary_id,
+        }
+    };
+    // 900 stored as received, one of them too large to sample; 100 packed after them; 50 of
+    // another channel.
+    let large = vec![b'x'; aduan_store::packing::SAMPLE_PAYLOAD_BYTES + 1];
+    let mut raws: Vec<NewRaw> = (0..900)
+        .map(|i| new_raw(i, if i == 500 { &large } else { &plain[i] }, false))
+        .collect();
+    raws.extend((900..1_000).map(|i| new_raw(i, &plain[i], true)));
+    let others: Vec<NewRaw> = (1_000..1_050)
+        .map(|i| new_raw(i, &plain[i], false))
+        .collect();
+    for ts in each_backend().await {
+        let s = &ts.store;
+        for (channel, raws) in [("sp4n_lapor", &raws[..]), ("lapor_gub", &others[..])] {
+            s.write_batch(&WriteBatch {
+                channel,
+                now: t(3),
+                raws,
+                dictionary: Some(packer.dictionary()),
+                ..WriteBatch::default()
+            })
+            .await
+            .unwrap();
+        }
+        // 900 stored as received: 99 more are not yet a thousand, 100 more are.
+        assert!(!s.plain_payloads_due("sp4n_lapor", 99).await.unwrap());
+        // Counted once: the archive is not read again (a row taken away is not seen).
+        ts.execute("UPDATE raw_records SET channel = 'gone' WHERE raw_id = 1")
+            .await;
+        assert!(
+            s.plain_payloads_due("sp4n_lapor", 1).await.unwrap(),
+            "{}",
+            ts.label
+        );
+        s.plain_payloads_counted("sp4n_lapor", 0);
+        assert!(!s.plain_payloads_due("sp4n_lapor", 999).await.unwrap());
+        assert!(!s.plain_payloads_due("lapor_gub", 949).await.unwrap());
+        // Reopened, the store counts the archive again (up to a thousand).
+        let fresh = reopened(&ts).await;
+        assert!(!fresh.plain_payloads_due("sp4n_lapor", 100).await.unwrap());
+        assert!(fresh.plain_payloads_due("sp4n_lapor", 1).await.unwrap());
+
+        // Stored as received, newest first, without the one too large or the one moved.
+        let read = s
+            .samples("sp4n_lapor", true, 5_000, usize::MAX)
+            .await
+            .unwrap();
+        let want: Vec<&Vec<u8>> = plain[1..900]
+            .iter()
+            .rev()
+            .filter(|p| *p != &plain[500])
+            .collect();
+        assert_eq!(read.len(), 898, "{}", ts.label);
+        assert!(
+            read.iter().eq(want.iter().copied()),
+            "{}: samples differ",
+            ts.label
+        );
+        // Every payload, packed ones as received: the newest first.
+        let read = s
+            .samples("sp4n_lapor", false, 300, usize::MAX)
+            .await
+            .unwrap();
+        let want: Vec<&Vec<u8>> = plain[700..1_000].iter().rev().collect();
+        assert!(
+            read.iter().eq(want.iter().copied()),
+            "{}: samples differ",
+            ts.label
+        );
+        // Within their count and bytes.
+        assert_eq!(
+            s.samples("sp4n_lapor", true, 10, usize::MAX)
+                .await
+                .unwrap()
+                .len(),
+            10
+        );
+        let bytes = plain[899].len() + plain[898].len();
+        let read = s.samples("sp4n_lapor", true, 5_000, bytes).await.unwrap();
+        assert_eq!(
+            read,
+            [plain[899].clone(), plain[898].clone()],
+            "{}",
+            ts.label
+        );
+        assert!(s
+            .samples("cc112", true, 10, usize::MAX)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+}
+
 /// A backup of a SQLite store is one checked snapshot in a new file, taken while another
 /// connection holds the write lock (what that transaction commits afterwards is not in it); it
 /// never replaces a file and replaces what an interrupted backup left; a PostgreSQL store is
@@ -3000,10 +3120,11 @@ async fn opening_a_store_twice_migrates_once() {
         // 0009_run_totals, 0010_raw_source_ids, 0011_group_spans, 0012_incident_indexes,
         // 0013_report_in_city, 0014_complaint_claims, 0015_quarantine_dismissed,
         // 0016_worked_runs, 0017_group_run_from, 0018_delivery_report_ids,
-        // 0019_kept_run_counts and 0020_kept_counts_by_trigger_schema, once each.
+        // 0019_kept_run_counts, 0020_kept_counts_by_trigger_schema and 0021_plain_payloads,
+        // once each.
         assert_eq!(
             count(&ts.store, "schema_migrations").await,
-            20,
+            21,
             "{}",
             ts.label
         );
