@@ -11,7 +11,7 @@ use aduan_normalise::{Normalised, Normaliser};
 // statements: without holding up the runtime's other tasks.
 use aduan_store::blocking as cpu;
 use aduan_store::fast::{HashMap, HashSet};
-use aduan_store::packing::{Dictionary, Packer};
+use aduan_store::packing::{self, Dictionary, Packer, MIN_SAMPLES};
 use aduan_store::{
     ComplaintRow, EventRow, Fence, GroupLink, NewRaw, QuarantineRow, Store, StoredRaw, WriteBatch,
     Writes,
@@ -831,12 +831,17 @@ async fn archived(
         Err(e) => return Err(e.into()),
     };
     if packer.is_none() {
-        if let Some(d) = trained(store, channel, &payloads).await? {
+        let d = match trained(store, channel, &payloads).await? {
+            Some(d) => Some(d),
+            None => trained_on_archive(store, channel, &payloads).await?,
+        };
+        if let Some(d) = d {
             tracing::info!(
                 channel,
                 dictionary = d.id,
                 "archived payloads packed from now on"
             );
+            store.plain_payloads_counted(channel, 0);
             packer = Some(store.use_packer(Arc::new(Packer::new(d)?)));
         }
     }
@@ -873,7 +878,9 @@ async fn archived(
 
 /// `payloads` packed with `packer`, or with a dictionary trained on them when they have
 /// outgrown its own and the new one packs them smaller (it then becomes the channel's); and
-/// the packer used.
+/// the packer used. Batches of fewer than [`MIN_SAMPLES`] payloads outgrow it together (see
+/// [`Packer::outgrown_by`]): the new one is then trained on the channel's latest
+/// [`MIN_SAMPLES`] payloads, this batch's with those archived before it.
 async fn pack_fitting(
     store: &Store,
     channel: &str,
@@ -881,17 +888,42 @@ async fn pack_fitting(
     packer: Arc<Packer>,
 ) -> Result<(Vec<Vec<u8>>, Arc<Packer>)> {
     let packed = pack_each(&packer, payloads)?;
-    let share = share_of(payloads, &packed);
-    if !packer.outgrown(payloads.len(), share) {
+    let plain: usize = payloads.iter().map(|p| p.len()).sum();
+    let kept: usize = packed.iter().map(Vec::len).sum();
+    if !packer.outgrown_by(payloads.len(), plain, kept) {
         return Ok((packed, packer));
     }
-    let Some(d) = trained(store, channel, payloads).await? else {
+    // What outgrew it: the batch, or the latest payloads with it (archived packed, or
+    // before the dictionary as received).
+    let stored = if payloads.len() < MIN_SAMPLES {
+        let room = packing::SAMPLE_BYTES.saturating_sub(plain);
+        store
+            .samples(channel, false, MIN_SAMPLES - payloads.len(), room)
+            .await?
+    } else {
+        Vec::new()
+    };
+    let samples: Vec<&[u8]> = payloads
+        .iter()
+        .copied()
+        .chain(stored.iter().map(Vec::as_slice))
+        .collect();
+    if samples.len() < MIN_SAMPLES {
+        // (Batches not yet committed: judged again when as many more have come.)
+        return Ok((packed, packer));
+    }
+    let share = if stored.is_empty() {
+        share_of(payloads, &packed)
+    } else {
+        share_of(&samples, &pack_each(&packer, &samples)?)
+    };
+    let Some(d) = trained(store, channel, &samples).await? else {
         packer.settle(share);
         return Ok((packed, packer));
     };
     let candidate = Arc::new(Packer::new(d)?);
-    let again = pack_each(&candidate, payloads)?;
-    let better = share_of(payloads, &again);
+    let mut again = pack_each(&candidate, &samples)?;
+    let better = share_of(&samples, &again);
     if better >= share {
         packer.settle(share);
         return Ok((packed, packer));
@@ -907,10 +939,53 @@ async fn pack_fitting(
     candidate.settle(better);
     let now = store.replace_packer(&packer, candidate.clone());
     if now.dictionary().id == candidate.dictionary().id {
+        // (The batch's payloads come first among the samples.)
+        again.truncate(payloads.len());
         Ok((again, now))
     } else {
         Ok((pack_each(&now, payloads)?, now))
     }
+}
+
+/// For `channel`, which has no dictionary and whose batch of `payloads` trained none (too
+/// few, or too alike), one trained on them with its latest payloads archived as received,
+/// once these make [`MIN_SAMPLES`]: a channel whose batches are small (a source paced to its
+/// rate limit, the engine handing joined pages over after two seconds) would otherwise store
+/// every payload as received, for ever. The store keeps the count, so a batch reads the
+/// archive only when the count is reached; tried again after as many more when none could
+/// be trained. The payloads archived before stay as received (read as they are).
+async fn trained_on_archive(
+    store: &Store,
+    channel: &str,
+    payloads: &[&[u8]],
+) -> Result<Option<Dictionary>> {
+    if payloads.len() >= MIN_SAMPLES {
+        // Tried on the batch alone: the archive's would teach no more.
+        store.plain_payloads_counted(channel, 0);
+        return Ok(None);
+    }
+    if !store.plain_payloads_due(channel, payloads.len()).await? {
+        return Ok(None);
+    }
+    let room = packing::SAMPLE_BYTES.saturating_sub(payloads.iter().map(|p| p.len()).sum());
+    let stored = store
+        .samples(channel, true, packing::MAX_SAMPLES - payloads.len(), room)
+        .await?;
+    let samples: Vec<&[u8]> = payloads
+        .iter()
+        .copied()
+        .chain(stored.iter().map(Vec::as_slice))
+        .collect();
+    if samples.len() < MIN_SAMPLES {
+        // Fewer than counted (a batch not committed; payloads too large to sample).
+        store.plain_payloads_counted(channel, samples.len());
+        return Ok(None);
+    }
+    let d = trained(store, channel, &samples).await?;
+    if d.is_none() {
+        store.plain_payloads_counted(channel, 0);
+    }
+    Ok(d)
 }
 
 /// A dictionary trained on `payloads`, unless none can be or its id is another's.
@@ -2496,6 +2571,181 @@ mod tests {
                 .map(|r| r.payload)
                 .collect();
             assert!(back == sent, "{}: payloads read back differ", t.label);
+        }
+    }
+
+    /// Payloads that outgrow their dictionary in batches of a hundred get a new one once a
+    /// thousand of them have: the batches are judged together, and the new dictionary is
+    /// trained on the channel's latest thousand payloads. Before, only one batch of a thousand
+    /// could outgrow a dictionary, and a channel of small batches kept packing its new shape
+    /// with the old one, for ever. Every payload reads back as received.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn payloads_that_outgrow_their_dictionary_a_hundred_a_batch_get_a_new_one() {
+        let nothing = |_: &RawRecord| Ok(Vec::new());
+        let records = |payloads: &[Vec<u8>]| -> Vec<RawRecord> {
+            payloads
+                .iter()
+                .map(|p| RawRecord {
+                    source_ref: "test".into(),
+                    external_id: None,
+                    received_at: Utc::now(),
+                    payload: p.clone(),
+                })
+                .collect()
+        };
+        for t in aduan_store::testing::all().await {
+            let n = normaliser();
+            let mut counts = Counts::default();
+            let mut batches: Vec<Vec<Vec<u8>>> = vec![(0..1_200)
+                .map(aduan_store::testing::report_payload)
+                .collect()];
+            batches.extend((0..15).map(|b| (b * 100..(b + 1) * 100).map(call_payload).collect()));
+            for payloads in &batches {
+                let mut behind = WriteBehind::default();
+                process(
+                    &t.store,
+                    &n,
+                    Reader::Each(&nothing),
+                    input(records(payloads)),
+                    &mut behind,
+                    &mut counts,
+                )
+                .await
+                .expect("archived");
+                behind.flush(&mut counts).await.expect("committed");
+            }
+            // The reports' dictionary packs the first nine batches of call-log rows; the
+            // tenth makes a thousand that outgrew it, and is packed with their own, as those
+            // after it are.
+            let by_dictionary = rows(
+                &t,
+                "SELECT dictionary_id, COUNT(*) FROM raw_records \
+                 GROUP BY dictionary_id ORDER BY MIN(raw_id)",
+            )
+            .await;
+            let counted: Vec<i64> = by_dictionary
+                .iter()
+                .map(|r| r[1].as_i64().expect("a count"))
+                .collect();
+            assert_eq!(counted, [2_100, 600], "{}", t.label);
+            assert!(
+                by_dictionary.iter().all(|r| r[0].as_i64().is_some()),
+                "{}: every payload packed",
+                t.label
+            );
+            let sent: Vec<Vec<u8>> = batches.concat();
+            let back: Vec<Vec<u8>> = t
+                .store
+                .raw_after(0, 10_000)
+                .await
+                .expect("read back")
+                .into_iter()
+                .map(|r| r.payload)
+                .collect();
+            assert!(back == sent, "{}: payloads read back differ", t.label);
+        }
+    }
+
+    /// A channel whose batches come a hundred payloads at a time (a source paced to its rate
+    /// limit, a loaded machine: the engine hands joined pages over after two seconds) gets its
+    /// dictionary once a thousand of its payloads are archived as received, trained on those
+    /// with the batch that makes them a thousand, and its later payloads are stored packed.
+    /// Before, a dictionary was trained only on one batch of a thousand new payloads: no batch
+    /// held them, and the channel's payloads stayed as received, two to four times larger,
+    /// for ever. Those archived before stay as received; every one reads back as received, in
+    /// a rebuild too.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_channel_sending_a_hundred_payloads_a_batch_is_packed_once_a_thousand_are_archived() {
+        let varied = |i: usize| {
+            let statuses = [
+                "Terverifikasi",
+                "Selesai",
+                "Belum Terverifikasi",
+                "Diproses",
+            ];
+            let mut r = report(&format!("R-{i}"), (i % 60) as u32, statuses[i % 4]);
+            edit_payload(&mut r, |s| {
+                s.title = Some(format!("Jalan berlubang di RT {}", i % 17));
+                s.body = Some(format!("Mohon perbaikan jalan di kelurahan {}", i % 23));
+            });
+            r
+        };
+        for t in aduan_store::testing::all().await {
+            let n = normaliser();
+            let mut counts = Counts::default();
+            let mut sent = Vec::new();
+            for b in 0..15 {
+                let records: Vec<RawRecord> = (b * 100..(b + 1) * 100).map(varied).collect();
+                sent.extend(records.iter().map(|r| r.payload.clone()));
+                let mut behind = WriteBehind::default();
+                each(&t, &n, records, &mut behind, &mut counts)
+                    .await
+                    .expect("a batch");
+                behind.flush(&mut counts).await.expect("committed");
+            }
+            // The tenth batch makes the thousand: it is packed, and every one after it.
+            let count = |sql: &'static str| {
+                let t = &t;
+                async move { rows(t, sql).await[0][0].as_i64().expect("a count") }
+            };
+            assert_eq!(
+                count("SELECT COUNT(*) FROM raw_dictionaries").await,
+                1,
+                "{}",
+                t.label
+            );
+            let plain = "SELECT COUNT(*) FROM raw_records WHERE dictionary_id IS NULL";
+            assert_eq!(count(plain).await, 900, "{}", t.label);
+            let packed = "SELECT COUNT(*) FROM raw_records WHERE dictionary_id IS NOT NULL \
+                 AND raw_id > (SELECT MAX(raw_id) FROM raw_records WHERE dictionary_id IS NULL)";
+            assert_eq!(count(packed).await, 600, "{}", t.label);
+            let stored =
+                "SELECT SUM(LENGTH(payload)) FROM raw_records WHERE dictionary_id IS NOT NULL";
+            let kept: usize = sent[900..].iter().map(Vec::len).sum();
+            let stored = count(stored).await as usize;
+            assert!(stored * 2 < kept, "{}: {stored} bytes of {kept}", t.label);
+            // Every payload reads back as received, those archived before packing began too.
+            let back: Vec<Vec<u8>> = t
+                .store
+                .raw_after(0, 10_000)
+                .await
+                .expect("read back")
+                .into_iter()
+                .map(|r| r.payload)
+                .collect();
+            assert!(back == sent, "{}: payloads read back differ", t.label);
+            // A rebuild reads them all, each the complaint it was.
+            let engine = crate::Engine::new(
+                t.store.clone(),
+                std::sync::Arc::new(normaliser()),
+                crate::EngineOptions::default(),
+            );
+            let specs = std::collections::HashMap::from([(
+                "sp4n_lapor",
+                aduan_core::ChannelSpec {
+                    id: "sp4n_lapor",
+                    parse,
+                    fold: None,
+                    build: |_| {
+                        Err(aduan_core::Error::Config {
+                            channel: "sp4n_lapor".into(),
+                            message: "not built in this test".into(),
+                        })
+                    },
+                    check_cursor: |c| Ok(c.to_string()),
+                    read_settings: |_| Ok(()),
+                },
+            )]);
+            let rebuilt = engine
+                .renormalise(&specs, &crate::NoProgress)
+                .await
+                .expect("rebuilt");
+            assert_eq!(
+                (rebuilt.fetched, rebuilt.inserted, rebuilt.quarantined),
+                (1_500, 1_500, 0),
+                "{}: {rebuilt:?}",
+                t.label
+            );
         }
     }
 
