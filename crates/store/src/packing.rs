@@ -52,7 +52,7 @@ pub const REFIT_FACTOR: f64 = 2.0;
 pub const MAX_SAMPLES: usize = 2_000;
 
 /// Of a channel's payloads archived as received, the largest read as a sample for its
-/// dictionary (see [`crate::Store::plain_samples`]): a payload of photos pasted inline teaches
+/// dictionary (see [`crate::Store::samples`]): a payload of photos pasted inline teaches
 /// the dictionary nothing of the channel's form, and would hold the sampling's memory.
 pub const SAMPLE_PAYLOAD_BYTES: usize = 64 << 10;
 
@@ -302,6 +302,14 @@ impl Unpackers {
             .insert(id, prepared.clone());
         Ok(prepared)
     }
+}
+
+/// The size a packed payload says it unpacks to (every frame the packer writes says it), or
+/// `None` when its frame does not say.
+pub(crate) fn unpacked_size(packed: &[u8]) -> Option<u64> {
+    zstd::zstd_safe::get_frame_content_size(packed)
+        .ok()
+        .flatten()
 }
 
 /// Unpacks payloads packed with one dictionary.

@@ -1095,9 +1095,10 @@ impl Store {
     }
 
     /// Up to `limit` of `channel`'s latest payloads as received (packed ones unpacked),
-    /// newest first, those stored as received alone when `plain`: each stored in at most
-    /// [`SAMPLE_PAYLOAD_BYTES`](crate::packing::SAMPLE_PAYLOAD_BYTES), until they hold `bytes`
-    /// (one that no longer unpacks is passed over). What a dictionary is trained on when the
+    /// newest first, those stored as received alone when `plain`: each of at most
+    /// [`SAMPLE_PAYLOAD_BYTES`](crate::packing::SAMPLE_PAYLOAD_BYTES) as received (a packed
+    /// one by the size its frame says, before it is unpacked), until they hold `bytes` (one
+    /// that no longer unpacks is passed over). What a dictionary is trained on when the
     /// channel's batches are too small to train one alone (see [`crate::packing`]); read a
     /// page at a time, those stored as received on their own index.
     pub async fn samples(
@@ -1113,12 +1114,13 @@ impl Store {
         let mut out = Vec::new();
         let (mut before, mut held) = (i64::MAX, 0usize);
         while out.len() < limit && held < bytes {
+            let asked = PAGE.min(limit - out.len());
             let page: Vec<(i64, Vec<u8>, Option<i64>)> = on_pool!(self, pool => {
                 sqlx::query_as(&sql)
                     .bind(channel)
                     .bind(before)
                     .bind(crate::packing::SAMPLE_PAYLOAD_BYTES as i64)
-                    .bind(PAGE.min(limit - out.len()) as i64)
+                    .bind(asked as i64)
                     .fetch_all(pool)
                     .await
                     .context(what)?
@@ -1126,10 +1128,19 @@ impl Store {
             let Some(&(last, ..)) = page.last() else {
                 break;
             };
-            let full = page.len() == PAGE;
+            // (A page passed over in part does not end the reading: it may be followed.)
+            let full = page.len() == asked;
             before = last;
             let rows = page
                 .into_iter()
+                // A packed payload as large unpacked as one passed over stored as received
+                // (its frame says its size): not unpacked, so a page holds at most
+                // `PAGE` payloads of `SAMPLE_PAYLOAD_BYTES`.
+                .filter(|(_, payload, dictionary_id)| {
+                    dictionary_id.is_none()
+                        || crate::packing::unpacked_size(payload)
+                            .is_some_and(|n| n <= crate::packing::SAMPLE_PAYLOAD_BYTES as u64)
+                })
                 .map(|(raw_id, payload, dictionary_id)| PackedRaw {
                     raw: StoredRaw {
                         raw_id,

@@ -372,6 +372,57 @@ async fn payloads_stored_as_received_are_counted_once_and_read_as_samples_newest
     }
 }
 
+/// Review (session 51): a packed payload is read as a sample only when it unpacks to at most
+/// `SAMPLE_PAYLOAD_BYTES`, as one stored as received is: its stored size alone let a payload of
+/// a megabyte that packs to a few kilobytes through, and a page of two hundred such was held
+/// unpacked at once, past the sampling's bound of memory. The one passed over does not end the
+/// reading short of what was asked.
+#[tokio::test]
+async fn a_packed_payload_too_large_unpacked_is_not_read_as_a_sample() {
+    use sha2::Digest;
+    let plain: Vec<Vec<u8>> = (0..1_200).map(testing::report_payload).collect();
+    let samples: Vec<&[u8]> = plain.iter().map(Vec::as_slice).collect();
+    let packer = Packer::new(Dictionary::train("sp4n_lapor", &samples).unwrap()).unwrap();
+    let mut packing = packer.packing().unwrap();
+    let large = format!("{{\"lampiran\":\"{}\"}}", "A".repeat(1 << 20)).into_bytes();
+    let sent = [&plain[0], &plain[1], &large, &plain[2]];
+    let raws: Vec<NewRaw> = sent
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (payload, id) = packing.pack(p).unwrap();
+            NewRaw {
+                source_ref: format!("item {i}"),
+                external_id: Some(i.to_string()),
+                received_at: t(2),
+                content_hash: sha2::Sha256::digest(p).to_vec(),
+                payload,
+                dictionary_id: Some(id),
+            }
+        })
+        .collect();
+    assert!(raws[2].payload.len() <= aduan_store::packing::SAMPLE_PAYLOAD_BYTES);
+    for ts in each_backend().await {
+        let s = &ts.store;
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(3),
+            raws: &raws,
+            dictionary: Some(packer.dictionary()),
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+        let read = s.samples("sp4n_lapor", false, 2, usize::MAX).await.unwrap();
+        let sizes: Vec<usize> = read.iter().map(Vec::len).collect();
+        assert!(
+            read == [plain[2].clone(), plain[1].clone()],
+            "{}: samples of {sizes:?} bytes",
+            ts.label
+        );
+    }
+}
+
 /// A backup of a SQLite store is one checked snapshot in a new file, taken while another
 /// connection holds the write lock (what that transaction commits afterwards is not in it); it
 /// never replaces a file and replaces what an interrupted backup left; a PostgreSQL store is
