@@ -1,3 +1,4 @@
+use std::collections::HashSet;
 use std::fmt;
 
 /// A secret value (token, key, password). `Debug` and `Display` never print it.
@@ -107,57 +108,202 @@ impl Secret {
             && own.iter().zip(given).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
     }
 
-    /// `text` with this secret taken out (`***`), as written and as JSON escapes it (with
-    /// `/` escaped too, as PHP does, and with every character beyond ASCII as `\uXXXX`, as
-    /// PHP's `json_encode` and Python's `json.dumps` write them by default): for an answer
-    /// that may echo what it was sent.
+    /// `text` with this secret taken out (`***`), as written and however an answer that
+    /// echoes what it was sent may escape it: any of its characters in JSON's escapes (`\/`,
+    /// `\"`, `\\`, `\u00e9` or `\u00E9`, a pair of them for a character beyond the first
+    /// plane; `&` as `\u0026`, `<` as `\u003c` as Go's `encoding/json` writes them, `'` as
+    /// `\u0027` as PHP's `JSON_HEX_APOS` does) or percent-encoded (`%26`, `%2f`, a space as
+    /// `%20` or `+`: a URL or a form quoting it). Each character may be written either way,
+    /// and is hidden however the others are. (Session 51: a secret holding `&` was quoted
+    /// whole in an answer that wrote it `\u0026`, and one sent in a form's body where the
+    /// answer quoted that body.)
     pub fn hidden_in(&self, text: &str) -> String {
-        if self.0.is_empty() {
+        let secret = self.0.as_bytes();
+        if secret.is_empty() {
             return text.to_string();
         }
-        let json = serde_json::to_string(&self.0).unwrap_or_default();
-        let json = json.trim_matches('"').to_string();
-        let mut forms = vec![
-            self.0.replace('/', "\\/"),
-            json.replace('/', "\\/"),
-            json.clone(),
-            self.0.clone(),
-        ];
-        // (Review: a secret holding `é`, echoed by a PHP server as `\u00e9`, was quoted
-        // whole in the run's error.)
-        if !json.is_ascii() {
-            for upper in [false, true] {
-                let ascii: String = json
-                    .chars()
-                    .map(|c| {
-                        if c.is_ascii() {
-                            return c.to_string();
-                        }
-                        c.encode_utf16(&mut [0; 2])
-                            .iter()
-                            .map(|u| {
-                                if upper {
-                                    format!("\\u{u:04X}")
-                                } else {
-                                    format!("\\u{u:04x}")
-                                }
-                            })
-                            .collect()
-                    })
-                    .collect();
-                forms.insert(0, ascii.replace('/', "\\/"));
-                forms.insert(1, ascii);
+        let bytes = text.as_bytes();
+        let mut reading = Reading {
+            text: bytes,
+            secret,
+            failed: HashSet::new(),
+            path: Vec::new(),
+        };
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            // (Only a byte that is the secret's first, or begins an escape, may begin it.)
+            let may_begin = bytes[i] == secret[0] || matches!(bytes[i], b'\\' | b'%' | b'+');
+            let found = may_begin
+                .then(|| reading.read_from(i))
+                .flatten()
+                .filter(|end| text.is_char_boundary(i) && text.is_char_boundary(*end));
+            match found {
+                Some(end) => {
+                    out.push_str(&text[copied..i]);
+                    out.push_str("***");
+                    copied = end;
+                    i = end;
+                }
+                None => i += 1,
             }
         }
-        forms
-            .iter()
-            .filter(|f| !f.is_empty())
-            .fold(text.to_string(), |out, f| out.replace(f.as_str(), "***"))
+        out.push_str(&text[copied..]);
+        out
     }
 
     /// The secret value itself. Call only where the value is used, never to print it.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+/// A text read for a secret written in it (see [`Secret::hidden_in`]): where a reading of
+/// the text from a byte on, each character as written or escaped, spells the secret.
+struct Reading<'a> {
+    text: &'a [u8],
+    secret: &'a [u8],
+    /// The places (a byte of the text, a byte of the secret) from which the rest of the
+    /// secret cannot be read: known once, whichever byte the reading began at, so that a
+    /// text of escapes each of which might begin the secret is read once, not again from
+    /// each of them.
+    failed: HashSet<(usize, usize)>,
+    /// The reading under way, step by step.
+    path: Vec<Step>,
+}
+
+impl Reading<'_> {
+    /// Where the secret read from byte `start` of the text ends, if it can be read there (an
+    /// escape preferred to its first character read as written: `\\` is one backslash).
+    fn read_from(&mut self, start: usize) -> Option<usize> {
+        self.path.clear();
+        self.path.push(Step {
+            at: start,
+            read: 0,
+            tried: 0,
+            went_on: false,
+        });
+        while let Some(step) = self.path.last_mut() {
+            let (i, j) = (step.at, step.read);
+            if j == self.secret.len() {
+                return Some(i);
+            }
+            let next = escaped(self.text, i).into_iter().flatten().nth(step.tried);
+            step.tried += 1;
+            match next {
+                Some((len, stands_for)) => {
+                    let (k, l) = (i + len, j + stands_for.len());
+                    if !self.secret[j..].starts_with(stands_for.as_slice()) {
+                        continue;
+                    }
+                    step.went_on = true;
+                    if !self.failed.contains(&(k, l)) {
+                        self.path.push(Step {
+                            at: k,
+                            read: l,
+                            tried: 0,
+                            went_on: false,
+                        });
+                    }
+                }
+                None => {
+                    // (A place where no reading goes on is told as fast again.)
+                    if step.went_on {
+                        self.failed.insert((i, j));
+                    }
+                    self.path.pop();
+                }
+            }
+        }
+        None
+    }
+}
+
+/// A step of a [`Reading`]: from byte `at` of the text, the secret's bytes from `read` on,
+/// the first `tried` readings of the text there tried, and whether one of them went on.
+struct Step {
+    at: usize,
+    read: usize,
+    tried: usize,
+    went_on: bool,
+}
+
+/// The readings of the text `text` from byte `i`: the escape beginning there, if one does
+/// (JSON's, percent-encoding's, a form's `+`), then the byte as written; each as its length
+/// in the text and the bytes it stands for.
+fn escaped(text: &[u8], i: usize) -> [Option<(usize, Bytes)>; 2] {
+    let Some(&b) = text.get(i) else {
+        return [None, None];
+    };
+    let as_written = Some((1, Bytes::of(&[b])));
+    let hex = |from: usize, n: usize| {
+        let digits = text.get(from..from + n)?;
+        let digits = std::str::from_utf8(digits).ok()?;
+        if !digits.bytes().all(|d| d.is_ascii_hexdigit()) {
+            return None;
+        }
+        u32::from_str_radix(digits, 16).ok()
+    };
+    let escape = match b {
+        b'%' => hex(i + 1, 2)
+            .and_then(|v| u8::try_from(v).ok())
+            .map(|v| (3, Bytes::of(&[v]))),
+        b'+' => Some((1, Bytes::of(b" "))),
+        b'\\' => match text.get(i + 1) {
+            Some(b'"') => Some((2, Bytes::of(b"\""))),
+            Some(b'\\') => Some((2, Bytes::of(b"\\"))),
+            Some(b'/') => Some((2, Bytes::of(b"/"))),
+            Some(b'b') => Some((2, Bytes::of(b"\x08"))),
+            Some(b'f') => Some((2, Bytes::of(b"\x0c"))),
+            Some(b'n') => Some((2, Bytes::of(b"\n"))),
+            Some(b'r') => Some((2, Bytes::of(b"\r"))),
+            Some(b't') => Some((2, Bytes::of(b"\t"))),
+            Some(b'u') => hex(i + 2, 4).and_then(|u| {
+                // A character beyond the first plane: a pair of escapes, high then low.
+                let pair = (0xd800..0xdc00).contains(&u).then(|| {
+                    let low = text
+                        .get(i + 6..i + 8)
+                        .filter(|e| *e == b"\\u")
+                        .and_then(|_| hex(i + 8, 4))
+                        .filter(|l| (0xdc00..0xe000).contains(l))?;
+                    char::from_u32(0x10000 + ((u - 0xd800) << 10) + (low - 0xdc00))
+                });
+                match pair {
+                    Some(c) => c.map(|c| (12, Bytes::char(c))),
+                    None => char::from_u32(u).map(|c| (6, Bytes::char(c))),
+                }
+            }),
+            _ => None,
+        },
+        _ => None,
+    };
+    [escape, as_written]
+}
+
+/// The bytes (at most four: one character's) an escape stands for.
+#[derive(Clone, Copy)]
+struct Bytes([u8; 4], usize);
+
+impl Bytes {
+    fn of(bytes: &[u8]) -> Self {
+        let mut out = [0; 4];
+        out[..bytes.len()].copy_from_slice(bytes);
+        Self(out, bytes.len())
+    }
+
+    fn char(c: char) -> Self {
+        let mut out = [0; 4];
+        let len = c.encode_utf8(&mut out).len();
+        Self(out, len)
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        &self.0[..self.1]
+    }
+
+    fn len(&self) -> usize {
+        self.1
     }
 }
 
@@ -268,6 +414,71 @@ mod tests {
         ] {
             assert_eq!(secret.hidden_in(echoed), r#"{"got":"***"}"#, "{echoed}");
         }
+    }
+
+    /// Session 51: a secret holding `&`, `<`, `>` or `'` was quoted whole in an answer that
+    /// escapes them as Go's `encoding/json` and PHP's `JSON_HEX_*` do (`\u0026`), and so was
+    /// one escaped in any other way JSON allows (`\u0061` for `a`).
+    #[test]
+    fn a_secret_is_hidden_however_json_escapes_its_characters() {
+        let secret = Secret::new("k3y&<x>'q\"z");
+        for echoed in [
+            r#"{"error":"bad key k3y\u0026\u003cx\u003e'q\"z"}"#,
+            r#"{"error":"bad key k3y\u0026\u003Cx\u003E\u0027q\u0022z"}"#,
+            r#"{"error":"bad key \u006b3y&<x>'q\"z"}"#,
+        ] {
+            assert_eq!(
+                secret.hidden_in(echoed),
+                r#"{"error":"bad key ***"}"#,
+                "{echoed}"
+            );
+        }
+        // Escapes that stand for other characters are left as they are.
+        assert_eq!(
+            secret.hidden_in(r#"k3y\u0026\u003cx\u003e'q\u0022y"#),
+            r#"k3y\u0026\u003cx\u003e'q\u0022y"#
+        );
+    }
+
+    /// Session 51: a secret a server echoes in a URL or a form's body (an OAuth token
+    /// endpoint quoting the request it refused) is percent-encoded there, a space as `+` or
+    /// `%20`, and was quoted whole.
+    #[test]
+    fn a_secret_is_hidden_percent_encoded() {
+        let secret = Secret::new("rahasia sp4n/&+=é");
+        for echoed in [
+            "client_secret=rahasia+sp4n%2F%26%2B%3D%C3%A9&grant_type=x",
+            "client_secret=rahasia%20sp4n%2f%26%2b%3d%c3%a9&grant_type=x",
+            "client_secret=rahasia%20sp4n/%26%2B%3D%C3%A9&grant_type=x",
+        ] {
+            assert_eq!(
+                secret.hidden_in(echoed),
+                "client_secret=***&grant_type=x",
+                "{echoed}"
+            );
+        }
+        // A `+` of the secret itself, and a `%` of it, as written.
+        let secret = Secret::new("a+b%41c");
+        assert_eq!(secret.hidden_in("x a+b%41c y"), "x *** y");
+        assert_eq!(secret.hidden_in("x a%2Bb%2541c y"), "x *** y");
+        assert_eq!(secret.hidden_in("x a+bAc y"), "x a+bAc y");
+    }
+
+    /// A long text is read once, even where each of many escapes or backslashes could begin
+    /// the secret, and each could be read two ways (`\\` a backslash or two): the ways to
+    /// read it from each byte are not tried again from every byte before it.
+    #[test]
+    fn a_long_text_of_escapes_is_read_once() {
+        let secret = Secret::new(format!("{}x", "\\".repeat(24)));
+        let text = "\\".repeat(5_000);
+        assert_eq!(secret.hidden_in(&text), text);
+        let secret = Secret::new("kunci%");
+        let text = "%25".repeat(50_000);
+        assert_eq!(secret.hidden_in(&text), text);
+        assert_eq!(
+            Secret::new("é-x").hidden_in(r"\u00e9-x é-x %C3%A9-x"),
+            "*** *** ***"
+        );
     }
 
     #[test]
