@@ -21,13 +21,18 @@
 //!   a user name's `/`), what stands before that `@`;
 //! - the value of each parameter named as a credential, in the query, the fragment (an OAuth
 //!   implicit grant's `#access_token=…`, also after a route, `#/cb?token=…`) or the path
-//!   (`;jsessionid=…`): parameters are parted by `?`, `&`, `#` and `;`, and a value ends at the
-//!   next of them. A name is compared in lower case, its `%XX` escapes read, and only its ASCII
-//!   letters and digits kept (`API_KEY`, `api-key`, `apiKey` alike), and is a credential when it
-//!   is one of [`CREDENTIALS`], holds one of [`HOLDING`] (`access_token`, `client_secret`,
-//!   `X-Amz-Signature`, `X-Goog-Credential`, `PHPSESSID`), or is `code` in an address that
-//!   also has a `state` (an OAuth 2.0 authorization response, RFC 6749 4.1.2: elsewhere a
-//!   `code` is a postcode, a region's, a voucher's).
+//!   (`;jsessionid=…`): a parameter's name follows a `?`, `&`, `#` or `;`; its value ends, in
+//!   the path, at the next of them, and in the query or the fragment at the next `&` or `#`
+//!   (RFC 3986 leaves `?`, `/` and `;` to a value, and forms part parameters with `&`:
+//!   `?token=ab;cd?ef&id=5` hides `ab;cd?ef`), or at a `;` where that query or fragment parts
+//!   its parameters with `;` alone (no `&`, and a `;` followed by a name and `=`:
+//!   `?id=5;token=abc;page=2`); a parameter within another's value is read too
+//!   (`?next=/login?token=…`). A name is compared in lower case, its `%XX` escapes read, and
+//!   only its ASCII letters and digits kept (`API_KEY`, `api-key`, `apiKey` alike), and is a
+//!   credential when it is one of [`CREDENTIALS`], holds one of [`HOLDING`] (`access_token`,
+//!   `client_secret`, `X-Amz-Signature`, `X-Goog-Credential`, `PHPSESSID`), or is `code` in an
+//!   address that also has a `state` (an OAuth 2.0 authorization response, RFC 6749 4.1.2:
+//!   elsewhere a `code` is a postcode, a region's, a voucher's).
 //!
 //! Everything else stays as written: `?id=5`, `?page=2`, `?q=banjir`, `?ticket=…` (a helpdesk's
 //! ticket number), `?keyword=…`. An address written inside another's query
@@ -417,11 +422,46 @@ fn userinfo(
 }
 
 /// Hides the values of the parameters named as credentials in bytes `from..end` of an
-/// address (its path, query and fragment).
+/// address (its path, query and fragment). A parameter's name follows a `?`, `&`, `#` or
+/// `;` (also within another's value: an address in it, `?next=/login?token=…`). Its value
+/// ends, in the path (`;jsessionid=…`), at the next `;`, `&`, `?` or `#`; in the query or
+/// the fragment at the next `&` or `#` (RFC 3986 leaves `?`, `/` and `;` to a value, and
+/// `&` is what forms and `URLSearchParams` part parameters with), and at a `;` where that
+/// query or fragment parts its parameters with `;` (see `parted_by_semicolons`).
 fn parameters(bytes: &[u8], from: usize, end: usize, asked: bool, hidden: &mut Vec<Range<usize>>) {
     let parts = |b: &u8| matches!(b, b'?' | b'&' | b'#' | b';');
-    // Each parameter: its name and its value.
+    // Where the query and the fragment begin (at their `?` and `#`; `end` without one).
+    let query = bytes[from..end]
+        .iter()
+        .position(|b| matches!(b, b'?' | b'#'))
+        .map_or(end, |p| from + p);
+    let fragment = bytes[query..end]
+        .iter()
+        .position(|b| *b == b'#')
+        .map_or(end, |p| query + p);
+    let query_semicolons = parted_by_semicolons(&bytes[query..fragment]);
+    let fragment_semicolons = parted_by_semicolons(&bytes[fragment..end]);
+    // What ends a value beginning at byte `v`, and where its part of the address ends.
+    let ends = |v: usize| -> (fn(&u8) -> bool, usize) {
+        if v <= query {
+            (|b| matches!(b, b'?' | b'&' | b'#' | b';'), query)
+        } else if v <= fragment {
+            if query_semicolons {
+                (|b| matches!(b, b'&' | b'#' | b';'), fragment)
+            } else {
+                (|b| matches!(b, b'&' | b'#'), fragment)
+            }
+        } else if fragment_semicolons {
+            (|b| matches!(b, b'&' | b'#' | b';'), end)
+        } else {
+            (|b| matches!(b, b'&' | b'#'), end)
+        }
+    };
+    // Each parameter: its name and its value. (Values begin in the order of the address,
+    // and the end of the last one found is kept until a value begins after it: each byte
+    // is read once, however many parameters a value holds.)
     let mut found: Vec<(&[u8], Range<usize>)> = Vec::new();
+    let mut stop = from;
     let mut k = from;
     while k < end {
         if !parts(&bytes[k]) {
@@ -434,15 +474,17 @@ fn parameters(bytes: &[u8], from: usize, end: usize, asked: bool, hidden: &mut V
             .position(|b| parts(b) || *b == b'=')
             .map_or(end, |p| name_from + p);
         if next < end && bytes[next] == b'=' {
-            let value_end = bytes[next + 1..end]
-                .iter()
-                .position(parts)
-                .map_or(end, |p| next + 1 + p);
-            found.push((&bytes[name_from..next], next + 1..value_end));
-            k = value_end;
-        } else {
-            k = next;
+            let v = next + 1;
+            let (stops, part_end) = ends(v);
+            if stop < v || stop > part_end {
+                stop = bytes[v..part_end]
+                    .iter()
+                    .position(stops)
+                    .map_or(part_end, |p| v + p);
+            }
+            found.push((&bytes[name_from..next], v..stop));
         }
+        k = next;
     }
     let name = |n: &[u8]| compared(&String::from_utf8_lossy(n));
     let oauth = found.iter().any(|(n, _)| name(n) == "state");
@@ -454,6 +496,23 @@ fn parameters(bytes: &[u8], from: usize, end: usize, asked: bool, hidden: &mut V
             hidden.push(value);
         }
     }
+}
+
+/// Whether a query's (or a fragment's) parameters, bytes `part` after its `?` or `#`, are
+/// parted by `;` (`?id=5;token=abc`, as HTML 4 allowed): it holds no `&`, and a `;` in it is
+/// followed by a name and `=`. Elsewhere a `;` is a value's own (`?token=ab;cd&id=5`).
+fn parted_by_semicolons(part: &[u8]) -> bool {
+    if part.contains(&b'&') {
+        return false;
+    }
+    // (Each `;` read up to the next one: the part is read once.)
+    part.iter().enumerate().any(|(p, b)| {
+        *b == b';'
+            && part[p + 1..]
+                .iter()
+                .position(|b| matches!(b, b'?' | b'#' | b';' | b'='))
+                .is_some_and(|n| n > 0 && part[p + 1 + n] == b'=')
+    })
 }
 
 #[cfg(test)]
@@ -603,6 +662,69 @@ mod tests {
         ] {
             assert_eq!(credentials(text), want, "{text}");
         }
+    }
+
+    /// Session 51: a value was cut at a `;` or a `?` in it, and the rest of a credential
+    /// holding one was shown. In a query (and a fragment) only `&` parts parameters, as a
+    /// browser's form and `URLSearchParams` part them (RFC 3986 leaves `?`, `/` and `;` to
+    /// the value), and `#` begins the fragment; `;` parts them only in a query that uses it so
+    /// (no `&`, and a `;` followed by a name and `=`). In the path a parameter
+    /// (`;jsessionid=…`) ends at `;`, `?` or `#`, as before.
+    #[test]
+    fn a_credential_holding_a_semicolon_or_a_question_mark_is_hidden_whole() {
+        for (text, want) in [
+            (
+                "https://x.example/a?token=ab;cd&id=5",
+                "https://x.example/a?token=[kredensial]&id=5",
+            ),
+            (
+                "https://x.example/a?token=ab?cd&id=5",
+                "https://x.example/a?token=[kredensial]&id=5",
+            ),
+            (
+                "https://x.example/a?id=5&sig=a;b?c/d#top",
+                "https://x.example/a?id=5&sig=[kredensial]#top",
+            ),
+            (
+                "https://x.example/a?token=abc;def",
+                "https://x.example/a?token=[kredensial]",
+            ),
+            (
+                "https://x.example/cb#access_token=ab;c?d&token_type=bearer",
+                "https://x.example/cb#access_token=[kredensial]&token_type=[kredensial]",
+            ),
+            // A query parted by `;` (an older form's way): its values end there.
+            (
+                "https://x.example/a?id=5;token=abc;page=2",
+                "https://x.example/a?id=5;token=[kredensial];page=2",
+            ),
+            // A parameter of the path ends where the query begins.
+            (
+                "https://x.example/app;jsessionid=0A1B?x=1&y=2",
+                "https://x.example/app;jsessionid=[kredensial]?x=1&y=2",
+            ),
+            // An address in a value: its own parameters are read too.
+            (
+                "https://x.example/go?next=/login?token=abc&id=1",
+                "https://x.example/go?next=/login?token=[kredensial]&id=1",
+            ),
+        ] {
+            assert_eq!(credentials(text), want, "{text}");
+        }
+        assert_eq!(
+            in_address("http://h.example/x?key=a;b?c&id=1", "***"),
+            "http://h.example/x?key=***&id=1"
+        );
+    }
+
+    /// A query of many parameters, none parted by `&`, is read once (each value's end
+    /// found once, not again for each parameter within it).
+    #[test]
+    fn a_query_of_many_parameters_is_read_once() {
+        const N: usize = 50_000;
+        let text = format!("https://x.example/a?{}token=t", "q=a?".repeat(N));
+        let want = format!("https://x.example/a?{}token=[kredensial]", "q=a?".repeat(N));
+        assert_eq!(credentials(&text), want);
     }
 
     /// Parameters and addresses that hold no credential stay as written (the module's
