@@ -106,6 +106,19 @@ pub const HOLDING: &[&str] = &[
 /// list showed them); complaint texts keep such values.
 pub const HELD_IN_AN_ADDRESS_ASKED: &[&str] = &["key", "pass", "auth", "sig"];
 
+/// Whether the value of a URL's parameter named `name` (as written) is hidden where the URL
+/// is shown in an error or a log line, as [`in_address`] hides it: `name`, compared in lower
+/// case with its `%XX` escapes read and only its ASCII letters and digits, is one of
+/// [`CREDENTIALS`] or holds one of [`HOLDING`] or [`HELD_IN_AN_ADDRESS_ASKED`] (`code`, a
+/// credential only beside a `state`, aside). The one list for every URL Aduan shows: the
+/// store's database URL too.
+pub fn names_a_credential(name: &str) -> bool {
+    credential(name) || {
+        let name = compared(name);
+        HELD_IN_AN_ADDRESS_ASKED.iter().any(|w| name.contains(w))
+    }
+}
+
 /// Whether a parameter named `name` (as written) is a credential, but `code` (see the
 /// module's notes).
 fn credential(name: &str) -> bool {
@@ -489,9 +502,12 @@ fn parameters(bytes: &[u8], from: usize, end: usize, asked: bool, hidden: &mut V
     let name = |n: &[u8]| compared(&String::from_utf8_lossy(n));
     let oauth = found.iter().any(|(n, _)| name(n) == "state");
     for (n, value) in found {
-        let secret = credential(&String::from_utf8_lossy(n))
-            || (oauth && name(n) == "code")
-            || (asked && HELD_IN_AN_ADDRESS_ASKED.iter().any(|w| name(n).contains(w)));
+        let written = String::from_utf8_lossy(n);
+        let secret = if asked {
+            names_a_credential(&written)
+        } else {
+            credential(&written)
+        } || (oauth && name(n) == "code");
         if secret && !value.is_empty() {
             hidden.push(value);
         }

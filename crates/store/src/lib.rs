@@ -359,9 +359,12 @@ fn read_parameters_only(url: &str) -> (String, Vec<String>) {
 }
 
 /// A URL with its password replaced, for messages: the user information's password, the
-/// value of every query key whose name holds `pass` (`password`, `sslpassword`), and in a
-/// PostgreSQL URL the value of every key the driver does not read (a misspelt `pasword`). A
-/// keyword/value connection string is not shown at all.
+/// value of every query key named as a credential as transport hides it in the URLs it
+/// shows (`aduan_core::links::names_a_credential`: `password`, `sslpassword`, `key`,
+/// `token`, `pwd`, …; session 51: the store's own list, names holding `pass`, showed a
+/// SQLite URL's `key` or a `token`), and in a PostgreSQL URL the value of every key the
+/// driver does not read (a misspelt `pasword`). A keyword/value connection string is not
+/// shown at all.
 pub fn redact_url(url: &str) -> String {
     if is_keyword_value(url) {
         return KEYWORD_VALUE_SHOWN.into();
@@ -415,11 +418,11 @@ pub fn redact_url(url: &str) -> String {
     out.push_str(base);
     if let Some(query) = query {
         // `?password=…` is the other place a PostgreSQL URL holds one; `sslpassword` (a
-        // client key's) and any other `…pass…` key are hidden too, and so is what the
-        // driver does not read (a key misspelt).
+        // client key's) and any other key naming a credential are hidden too, and so is what
+        // the driver does not read (a key misspelt).
         let postgres = is_postgres_url(url);
         let hidden =
-            |k: &str| k.to_ascii_lowercase().contains("pass") || (postgres && !driver_reads(k));
+            |k: &str| aduan_core::links::names_a_credential(k) || (postgres && !driver_reads(k));
         let params: Vec<String> = query
             .split('&')
             .map(|p| match p.split_once('=') {
@@ -1483,6 +1486,39 @@ mod tests {
         assert_eq!(
             redact_url("postgres://aduan@db/aduan?PassWord=s3cret&x_pass_2=s3cret&user=pass"),
             "postgres://aduan@db/aduan?PassWord=***&x_pass_2=***&user=pass"
+        );
+    }
+
+    /// Session 51: the store kept its own list of what a URL's query hides (a key naming a
+    /// password), and showed a SQLite URL's `key` (SQLCipher's), a `token` or a `pwd` that
+    /// transport hides in the URLs it asked. One list, `aduan_core::links`'s.
+    #[test]
+    fn a_url_shown_in_messages_hides_what_transport_hides_in_its_urls() {
+        for name in [
+            "key",
+            "Token",
+            "access_token",
+            "api-key",
+            "auth",
+            "sig",
+            "pwd",
+            "client_secret",
+            "passphrase",
+            "%70wd",
+        ] {
+            assert_eq!(
+                redact_url(&format!("sqlite:aduan.db?{name}=s3cret&mode=ro")),
+                format!("sqlite:aduan.db?{name}=***&mode=ro"),
+            );
+            assert_eq!(
+                redact_url(&format!("mysql://db/aduan?{name}=s3cret&x=1")),
+                format!("mysql://db/aduan?{name}=***&x=1"),
+            );
+        }
+        // What names none stays: a driver's options, a keyword's value.
+        assert_eq!(
+            redact_url("postgres://aduan@db/aduan?sslmode=require&application_name=keyword"),
+            "postgres://aduan@db/aduan?sslmode=require&application_name=keyword"
         );
     }
 
