@@ -266,18 +266,23 @@ struct Msg {
 }
 
 /// A message's words as the stored text shows them, to tell whether an edit changed them:
-/// links' credentials, e-mail addresses and phone numbers hidden (as the normaliser hides
-/// them: `aduan_core::links`, then `aduan_core::contacts`), white space as it tidies it
-/// (spaces folded within a line, lines trimmed, blank lines in a row one, the characters
-/// that take no room and part no words left out). (The normaliser's rules, read by a
-/// connector: the reporter's own number written in part, or a name, is hidden by the
-/// normaliser alone, and an edit of one of them alone still counts as a change.) Not as
+/// its HTML entities read, once, as the normaliser reads them in every text it stores
+/// (`&amp;` is `&`, `&amp;amp;` is `&amp;`; session 51: an edit writing `&` for `&amp;`
+/// moved `updated_at`), then links' credentials, e-mail addresses and phone numbers hidden
+/// (as the normaliser hides them: `aduan_core::links`, then `aduan_core::contacts`), white
+/// space as it tidies it (spaces folded within a line, lines trimmed, blank lines in a row
+/// one, the characters that take no room and part no words left out). (The normaliser's
+/// rules, read by a connector: the reporter's own number written in part, or a name, is
+/// hidden by the normaliser alone, and an edit of one of them alone still counts as a
+/// change; so does an edit of markup alone, `<b>…</b>`, which the normaliser takes out, or
+/// of how an accent is written, which it composes.) Not as
 /// errors show a channel's answer (`aduan_core::contacts::shown`), which reads JSON's
 /// escapes first: the stored text reads a message as typed, and a link written
 /// `https:\/\/…` is none there, its token shown (review, session 50: an edit of that token
 /// changed the stored text, not `updated_at`).
 fn shown(text: &str) -> String {
-    let linked = aduan_core::links::credentials(text);
+    let read = html_escape::decode_html_entities(text);
+    let linked = aduan_core::links::credentials(&read);
     let hidden = aduan_core::contacts::contacts(&linked);
     let mut out = String::with_capacity(hidden.len());
     let mut blank = false;

@@ -1962,6 +1962,43 @@ fn an_edit_of_a_token_the_stored_text_shows_changes_the_complaint() {
     }
 }
 
+/// Session 51: the stored text reads a message's HTML entities, once (`&amp;` is `&`
+/// there, as in every text the normaliser stores): an edit writing `&` where the message
+/// wrote `&amp;` or `&#38;` (and a link's token, hidden, for another) changes no text the
+/// city keeps, and moved `updated_at`. One that writes `&amp;amp;` for `&amp;` shows
+/// `&amp;` for `&`, and changes it.
+#[test]
+fn an_edit_differing_only_by_entities_the_stored_text_reads_changes_nothing() {
+    let thread = hook(
+        SENDER,
+        &[
+            (
+                "wamid.A",
+                T0,
+                "got Jl. Sriwijaya &amp; Jl. Hayam Wuruk &lt;mampet&gt;, foto https://x.example/f?id=1&amp;token=abc",
+            ),
+            ("wamid.B", T0 + 60, "sudah 3 hari"),
+        ],
+    );
+    let unseen = [
+        "got Jl. Sriwijaya & Jl. Hayam Wuruk <mampet>, foto https://x.example/f?id=1&token=abc",
+        "got Jl. Sriwijaya &#38; Jl. Hayam Wuruk &#x3c;mampet&#X3E;, foto https://x.example/f?id=1&#38;token=def",
+    ];
+    let mut all = vec![thread];
+    for (i, text) in unseen.iter().enumerate() {
+        let at = T0 + 120 + 60 * i64::try_from(i).unwrap();
+        all.push(edit_of(&format!("wamid.E{i}"), at, "wamid.A", text));
+        let f = fold(SENDER, &all);
+        assert_eq!(f.complaints[0].updated_at.timestamp(), T0 + 60, "{text}");
+    }
+    let shown_otherwise = "got Jl. Sriwijaya &amp;amp; Jl. Hayam Wuruk &lt;mampet&gt;, foto https://x.example/f?id=1&amp;token=abc";
+    all.push(edit_of("wamid.E9", T0 + 900, "wamid.A", shown_otherwise));
+    assert_eq!(
+        fold(SENDER, &all).complaints[0].updated_at.timestamp(),
+        T0 + 900
+    );
+}
+
 /// Item of session 50: an edit or a deletion dated before the thread's last message (a
 /// message edited within its 15 minutes while the sender wrote on), delivered after it. The
 /// complaint changed when the edit (or the deletion) was made, by its own time, as every
