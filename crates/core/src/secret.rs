@@ -128,6 +128,7 @@ impl Secret {
             secret,
             failed: HashSet::new(),
             path: Vec::new(),
+            kept: KEPT,
         };
         let mut out = String::with_capacity(text.len());
         let mut copied = 0;
@@ -171,12 +172,27 @@ struct Reading<'a> {
     failed: HashSet<(usize, usize)>,
     /// The reading under way, step by step.
     path: Vec<Step>,
+    /// How many places `failed` may hold before those no reading can meet again are let go.
+    kept: usize,
 }
+
+/// How many places a [`Reading`] keeps at least before it lets go of those it cannot meet
+/// again.
+const KEPT: usize = 1 << 12;
 
 impl Reading<'_> {
     /// Where the secret read from byte `start` of the text ends, if it can be read there (an
     /// escape preferred to its first character read as written: `\\` is one backslash).
     fn read_from(&mut self, start: usize) -> Option<usize> {
+        // A place (`k`, `l`) is reached from a byte `start` only where the reading took at
+        // least `l` bytes of the text for the secret's `l` (an escape takes more than it
+        // stands for): one with `k - l` before this start, or any later, is met no more.
+        // (Let go when there are many, and then when twice as many are kept: each place is
+        // looked at a few times at most.)
+        if self.failed.len() > self.kept {
+            self.failed.retain(|&(k, l)| k >= start + l);
+            self.kept = KEPT.max(2 * self.failed.len());
+        }
         self.path.clear();
         self.path.push(Step {
             at: start,
@@ -479,6 +495,34 @@ mod tests {
             Secret::new("é-x").hidden_in(r"\u00e9-x é-x %C3%A9-x"),
             "*** *** ***"
         );
+    }
+
+    /// Review, session 51: the places found not to go on were all kept to the end of the
+    /// text, two numbers for each byte of the text and of the secret it was read for: a
+    /// 64 KiB answer of one letter, read for a secret beginning with a run of it, kept
+    /// millions of them (a quarter of a gigabyte). A place read from before the byte the
+    /// reading begins at, less the bytes of the secret read, can no longer be met, and is let
+    /// go: what is kept stays within the secret's length squared, however long the text.
+    #[test]
+    fn what_a_long_text_leaves_read_stays_within_the_secret_s_length() {
+        let secret = format!("{}b", "a".repeat(15));
+        let text = "a".repeat(20_000);
+        let mut reading = Reading {
+            text: text.as_bytes(),
+            secret: secret.as_bytes(),
+            failed: HashSet::new(),
+            path: Vec::new(),
+            kept: KEPT,
+        };
+        for start in 0..text.len() {
+            assert_eq!(reading.read_from(start), None);
+            assert!(
+                reading.failed.len() <= 2 * KEPT,
+                "{start}: {}",
+                reading.failed.len()
+            );
+        }
+        assert_eq!(Secret::new(secret).hidden_in(&text), text);
     }
 
     #[test]
