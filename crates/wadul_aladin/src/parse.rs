@@ -271,17 +271,27 @@ struct Msg {
 /// moved `updated_at`), then links' credentials, e-mail addresses and phone numbers hidden
 /// (as the normaliser hides them: `aduan_core::links`, then `aduan_core::contacts`), white
 /// space as it tidies it (spaces folded within a line, lines trimmed, blank lines in a row
-/// one, the characters that take no room and part no words left out). (The normaliser's
-/// rules, read by a connector: the reporter's own number written in part, or a name, is
-/// hidden by the normaliser alone, and an edit of one of them alone still counts as a
-/// change; so does an edit of markup alone, `<b>…</b>`, which the normaliser takes out, or
-/// of how an accent is written, which it composes.) Not as
+/// one, the characters that take no room and part no words left out). A message holding a
+/// `<` is read as typed, its entities too, and never shows as one holding none: the
+/// normaliser takes such a text's markup out before it reads its entities (`<b>` is markup
+/// there, `&lt;b&gt;` the words `<b>`), which a connector cannot tell (review, session 51:
+/// an edit writing `<b>penting</b>` for `&lt;b&gt;penting&lt;/b&gt;` read the same, and
+/// the stored text lost its `<b>` without `updated_at` moving). (The normaliser's rules,
+/// read by a connector: the reporter's own number written in part, or a name, is hidden by
+/// the normaliser alone, and an edit of one of them alone still counts as a change; so does
+/// an edit of markup alone, `<b>…</b>`, which the normaliser takes out, of the entities of
+/// a message holding a `<`, or of how an accent is written, which it composes.) Not as
 /// errors show a channel's answer (`aduan_core::contacts::shown`), which reads JSON's
 /// escapes first: the stored text reads a message as typed, and a link written
 /// `https:\/\/…` is none there, its token shown (review, session 50: an edit of that token
 /// changed the stored text, not `updated_at`).
-fn shown(text: &str) -> String {
-    let read = html_escape::decode_html_entities(text);
+fn shown(text: &str) -> (bool, String) {
+    let typed = text.contains('<');
+    let read = if typed {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        html_escape::decode_html_entities(text)
+    };
     let linked = aduan_core::links::credentials(&read);
     let hidden = aduan_core::contacts::contacts(&linked);
     let mut out = String::with_capacity(hidden.len());
@@ -305,7 +315,7 @@ fn shown(text: &str) -> String {
             out.extend(word.chars().filter(|c| !aduan_core::label::is_unseen(*c)));
         }
     }
-    out
+    (typed, out)
 }
 
 /// Message types that say nothing of a complaint: a reaction (👍 to the city's answer), the

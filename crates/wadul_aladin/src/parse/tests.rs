@@ -1981,7 +1981,7 @@ fn an_edit_differing_only_by_entities_the_stored_text_reads_changes_nothing() {
         ],
     );
     let unseen = [
-        "got Jl. Sriwijaya & Jl. Hayam Wuruk <mampet>, foto https://x.example/f?id=1&token=abc",
+        "got Jl. Sriwijaya & Jl. Hayam Wuruk &lt;mampet>, foto https://x.example/f?id=1&token=abc",
         "got Jl. Sriwijaya &#38; Jl. Hayam Wuruk &#x3c;mampet&#X3E;, foto https://x.example/f?id=1&#38;token=def",
     ];
     let mut all = vec![thread];
@@ -1997,6 +1997,44 @@ fn an_edit_differing_only_by_entities_the_stored_text_reads_changes_nothing() {
         fold(SENDER, &all).complaints[0].updated_at.timestamp(),
         T0 + 900
     );
+}
+
+/// Review, session 51: the stored text takes a message's markup out before it reads its
+/// entities (`<b>` is markup, `&lt;b&gt;` the words `<b>`), and the edit check read the
+/// entities alone: an edit writing `<b>penting</b>` where the message wrote
+/// `&lt;b&gt;penting&lt;/b&gt;` (or `<br>` for `&lt;br&gt;`) read the same, and left
+/// `updated_at` while the stored text lost the words `<b>`. A message holding a `<` is
+/// compared as typed, as before session 51 (an edit of its entities alone counts).
+#[test]
+fn an_edit_writing_markup_where_the_message_wrote_its_entities_changes_the_complaint() {
+    for (before, after) in [
+        (
+            "got &lt;b&gt;penting&lt;/b&gt; banjir",
+            "got <b>penting</b> banjir",
+        ),
+        (
+            "got banjir&lt;br&gt;Jl. Sriwijaya",
+            "got banjir<br>Jl. Sriwijaya",
+        ),
+        (
+            "got <b>penting</b> banjir",
+            "got &lt;b&gt;penting&lt;/b&gt; banjir",
+        ),
+    ] {
+        let thread = hook(
+            SENDER,
+            &[
+                ("wamid.A", T0, before),
+                ("wamid.B", T0 + 60, "sudah 3 hari"),
+            ],
+        );
+        let all = vec![thread, edit_of("wamid.E", T0 + 600, "wamid.A", after)];
+        assert_eq!(
+            fold(SENDER, &all).complaints[0].updated_at.timestamp(),
+            T0 + 600,
+            "{before} -> {after}"
+        );
+    }
 }
 
 /// Item of session 50: an edit or a deletion dated before the thread's last message (a
