@@ -29,7 +29,19 @@ pub enum Error {
         /// The database's error.
         cause: sqlx::Error,
     },
-    /// A statement of a batch's rows failed (SQLite's write path).
+    /// A statement run through SQLite's own library failed: the SQLite report's readers, a
+    /// batch's rows, the archive's bulk reads. Its message holds SQLite's error, which keeps
+    /// its code (so that [`Error::is_unavailable`] tells `BUSY` and `LOCKED`); as with
+    /// [`Error::Sql`], it has no source of its own.
+    #[error("{what}: {cause}")]
+    Sqlite {
+        /// What the store was doing.
+        what: String,
+        /// SQLite's error.
+        cause: rusqlite::Error,
+    },
+    /// A batch's rows, or a report's, could not be handled (a value not as stored, a reading
+    /// thread stopped).
     #[error("{what}: {message}")]
     Rows {
         /// What the store was doing.
@@ -120,6 +132,14 @@ impl Error {
         match self {
             Error::File { .. } => true,
             Error::Sql { cause, .. } => unavailable(cause),
+            // (The SQLite report reads through it: a store busy or locked was said as a
+            // report failed, `500`.)
+            Error::Sqlite { cause, .. } => cause.sqlite_error_code().is_some_and(|code| {
+                matches!(
+                    code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                )
+            }),
             _ => false,
         }
     }

@@ -565,18 +565,19 @@ fn readers() -> usize {
 /// has no month). If anything fails while the lock is held, dropping its connection lets it
 /// go.
 fn sqlite_report(path: &Path, spec: &ReportSpec, readers: usize) -> Result<QueryResult> {
-    let fail = |e: rusqlite::Error| Error::Rows {
+    // SQLite's code kept: a store busy or locked is one of the moment (`is_unavailable`).
+    let fail = |cause: rusqlite::Error| Error::Sqlite {
         what: "running the report".into(),
-        message: e.to_string(),
+        cause,
     };
     let open = || {
         rusqlite::Connection::open_with_flags(
             path,
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|e| Error::Rows {
+        .map_err(|cause| Error::Sqlite {
             what: format!("opening {} read-only", path.display()),
-            message: e.to_string(),
+            cause,
         })
     };
     let first = open()?;
@@ -836,7 +837,10 @@ impl Store {
     /// `spec.by` is empty. Only reads (on SQLite, with more than one core, it holds the write
     /// lock for the moment its readers take their snapshot, and writes nothing). Every complaint counted is read from the monthly index alone, which holds
     /// every column the report groups, filters or measures by (on PostgreSQL, an index-only
-    /// scan once the table has been vacuumed, as a sync of many rows does).
+    /// scan once the table has been vacuumed, as a sync of many rows does). On SQLite, a
+    /// store whose file was removed or replaced since it was opened is an [`Error::File`]
+    /// (see [`Store::file_in_place`]), and one busy or locked an [`Error::Sqlite`] that
+    /// [`Error::is_unavailable`] tells.
     pub async fn report(&self, spec: &ReportSpec) -> Result<QueryResult> {
         spec.check()?;
         match &self.backend {
@@ -858,14 +862,24 @@ impl Store {
                 Ok(result)
             }
             Backend::Sqlite(_) => {
+                // The report opens the file by its name: one removed or replaced under this
+                // process is said as such, not read (another file) or failed on.
+                self.file_in_place()?;
                 let path = self.sqlite_file.clone().unwrap_or_default();
                 let spec = spec.clone();
-                tokio::task::spawn_blocking(move || sqlite_report(&path, &spec, readers()))
-                    .await
-                    .map_err(|e| Error::Rows {
-                        what: "running the report".into(),
-                        message: e.to_string(),
-                    })?
+                let report =
+                    tokio::task::spawn_blocking(move || sqlite_report(&path, &spec, readers()))
+                        .await
+                        .map_err(|e| Error::Rows {
+                            what: "running the report".into(),
+                            message: e.to_string(),
+                        })?;
+                // Removed or replaced while the readers opened it (they could not open it,
+                // or read another): the same, not a report failed or another file's.
+                match self.file_in_place() {
+                    Err(moved) => Err(moved),
+                    Ok(()) => report,
+                }
             }
         }
     }
@@ -1348,5 +1362,50 @@ mod tests {
         ] {
             assert!(!is_month(bad), "{bad}");
         }
+    }
+
+    /// Review (session 51): a report whose readers met the store locked (a writer holding a
+    /// lock they must wait for: here a store in rollback-journal mode whose writer holds its
+    /// exclusive lock) failed as a report failed, SQLite's code lost, and the report API
+    /// answered `500` (the server at fault) where `503` says to ask again. So did one whose
+    /// file was removed under the store, and one replaced was read (another file's rows).
+    #[tokio::test]
+    async fn a_report_on_a_locked_store_or_a_file_moved_is_said_as_such() {
+        let path =
+            std::env::temp_dir().join(format!("aduan-report-locked-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE complaints (complaint_seq INTEGER PRIMARY KEY, status TEXT, \
+             reported_at TEXT, first_response_at TEXT, resolved_at TEXT, reported_month TEXT, \
+             channel TEXT, kind TEXT, category_main TEXT, category_sub TEXT)",
+        )
+        .unwrap();
+        conn_index(&path);
+        conn.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        let spec = ReportSpec::default();
+        for readers in [1, 3] {
+            let e = sqlite_report(&path, &spec, readers).unwrap_err();
+            assert!(e.is_unavailable(), "{readers} readers: {e}");
+        }
+        conn.execute_batch("ROLLBACK").unwrap();
+        assert_eq!(sqlite_report(&path, &spec, 3).unwrap().rows.len(), 1);
+        drop(conn);
+        let _ = std::fs::remove_file(&path);
+
+        // The store's file replaced (a copy renamed over it), then removed.
+        let ts = crate::testing::sqlite().await;
+        let other = crate::testing::sqlite().await;
+        let file = ts.url.trim_start_matches("sqlite:").to_string();
+        let copy = format!("{file}.copy");
+        std::fs::copy(other.url.trim_start_matches("sqlite:"), &copy).unwrap();
+        std::fs::rename(&copy, &file).unwrap();
+        let e = ts.store.report(&spec).await.unwrap_err();
+        assert!(matches!(e, Error::File { .. }), "{e}");
+        assert!(e.to_string().contains("another file"), "{e}");
+        std::fs::remove_file(&file).unwrap();
+        let e = ts.store.report(&spec).await.unwrap_err();
+        assert!(matches!(e, Error::File { .. }), "{e}");
+        assert!(e.is_unavailable(), "{e}");
     }
 }

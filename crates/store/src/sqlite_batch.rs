@@ -42,12 +42,9 @@ fn opt_ts(t: Option<DateTime<Utc>>) -> Option<String> {
     t.map(ts)
 }
 
-/// A failed statement of the rows, with what the store was doing.
-fn fail(what: String, source: rusqlite::Error) -> Error {
-    Error::Rows {
-        what,
-        message: source.to_string(),
-    }
+/// A failed statement of the rows, with what the store was doing (SQLite's code kept).
+fn fail(what: String, cause: rusqlite::Error) -> Error {
+    Error::Sqlite { what, cause }
 }
 
 /// Runs `f` on `conn`'s own SQLite connection through `rusqlite`, on this thread.
