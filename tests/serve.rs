@@ -1537,3 +1537,120 @@ async fn a_429_wait_the_budget_cut_short_holds_the_channel_back() {
         "{errors:?}"
     );
 }
+
+/// What a webhook answered: its status, `Retry-After` and JSON body.
+async fn webhook_answer(res: reqwest::Response) -> (u16, Option<String>, serde_json::Value) {
+    let status = res.status().as_u16();
+    let retry_after = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = res.text().await.unwrap_or_default();
+    let json = serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body));
+    (status, retry_after, json)
+}
+
+/// Review (session 51): a webhook delivery the store could not take while it was out of
+/// reach or busy was answered `503` without `Retry-After` (the store's file removed under the
+/// process), or `408` once the request's time ran out on a store locked by another (the
+/// time was the server's: the body had come), where a sender that retries is to be told
+/// when; and one that failed otherwise was answered `503` as if it were of the moment. Every
+/// push channel's webhook answers `503` with `Retry-After` while the store is out of reach or
+/// busy, and `500` for another failure, each counted as `not_stored`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_answer_503_with_retry_after_while_the_store_is_out_of_reach_and_500_otherwise() {
+    let ts = sqlite_store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let tables = [
+        "[service]\nrequest_timeout_secs = 3\n".to_string(),
+        "[channels.smart_city]\nbase_url = \"http://127.0.0.1:9/\"\n".to_string(),
+        "[channels.wadul_aladin]\nregister_url = \"http://127.0.0.1:9/register.csv\"\n".to_string(),
+    ];
+    let args = config(dir.path(), &ts, &tables);
+    let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+    let http = reqwest::Client::new();
+    let smart_city = |n: u32| {
+        let secret = aduan_sim::SmartCityConfig::default().webhook_secret;
+        let body = format!(r#"{{"event":"report.created","report":{{"id":"r-{n}","version":1}}}}"#);
+        let now = chrono::Utc::now().timestamp().to_string();
+        let signature = aduan_smart_city::webhook::sign(secret.as_bytes(), &now, body.as_bytes());
+        let sent = http
+            .post(serve.url("/webhooks/smart-city"))
+            .header("X-Pantau-Event", "report.created")
+            .header("X-Pantau-Delivery", format!("delivery-{n}"))
+            .header("X-Pantau-Timestamp", now)
+            .header("X-Pantau-Signature", signature)
+            .body(body)
+            .send();
+        async move { webhook_answer(sent.await.expect("an answer")).await }
+    };
+    let wadul_aladin = |n: u32| {
+        let secret = aduan_sim::WadulConfig::default().app_secret;
+        let body = format!(r#"{{"object":"whatsapp_business_account","entry":[],"n":{n}}}"#);
+        let sent = http
+            .post(serve.url("/webhooks/wadul-aladin"))
+            .header(
+                "X-Hub-Signature-256",
+                aduan_wadul_aladin::webhook::sign(secret.as_bytes(), body.as_bytes()),
+            )
+            .body(body)
+            .send();
+        async move { webhook_answer(sent.await.expect("an answer")).await }
+    };
+    let of_the_moment =
+        |label: &str, (status, retry_after, body): (u16, Option<String>, serde_json::Value)| {
+            assert_eq!(status, 503, "{label}: {body}");
+            assert_eq!(retry_after.as_deref(), Some("2"), "{label}: {body}");
+            let error = body["error"].as_str().unwrap_or_default();
+            assert!(error.starts_with("not stored"), "{label}: {body}");
+        };
+    assert_eq!(smart_city(1).await.0, 200, "{}", serve.log());
+    assert_eq!(wadul_aladin(1).await.0, 200, "{}", serve.log());
+
+    // The store locked by another past the request's time (its busy wait is longer).
+    let mut other = sqlx::SqliteConnection::connect(&ts.url).await.unwrap();
+    sqlx::raw_sql("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    of_the_moment("locked", smart_city(2).await);
+    sqlx::raw_sql("ROLLBACK").execute(&mut other).await.unwrap();
+    // (The statement the request left waits for the lock a moment more, then is undone.)
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(smart_city(3).await.0, 200, "{}", serve.log());
+
+    // A failure of another kind (a table the delivery is queued in gone): `500`.
+    sqlx::raw_sql("ALTER TABLE push_inbox RENAME TO push_inbox_away")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    for (label, answer) in [
+        ("smart_city", smart_city(4).await),
+        ("wadul_aladin", wadul_aladin(4).await),
+    ] {
+        let (status, retry_after, body) = answer;
+        assert_eq!(status, 500, "{label}: {body}");
+        assert_eq!(retry_after, None, "{label}: {body}");
+        assert!(body["error"].is_string(), "{label}: {body}");
+    }
+    sqlx::raw_sql("ALTER TABLE push_inbox_away RENAME TO push_inbox")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    other.close().await.unwrap();
+
+    // The store's file removed under the process.
+    std::fs::remove_file(ts.url.trim_start_matches("sqlite:")).unwrap();
+    of_the_moment("removed: smart_city", smart_city(5).await);
+    of_the_moment("removed: wadul_aladin", wadul_aladin(5).await);
+
+    let metrics = serve.get("/metrics").await.1;
+    for line in [
+        "aduan_webhook_deliveries_total{channel=\"smart_city\",outcome=\"rejected\",reason=\"not_stored\"} 3",
+        "aduan_webhook_deliveries_total{channel=\"wadul_aladin\",outcome=\"rejected\",reason=\"not_stored\"} 2",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in {metrics}");
+    }
+    serve.stop().await;
+}

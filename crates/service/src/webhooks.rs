@@ -10,6 +10,14 @@
 //! one transaction before the handler answers, and a task of the service folds the queue into
 //! complaints right after (woken by the delivery), every few seconds, and once at start, so
 //! that what a crash or another replica left queued is folded too.
+//!
+//! A delivery the sink could not store is answered here, whatever the channel's handler
+//! answered (it sees only that the sink failed): `503` with `Retry-After` while the database
+//! is out of reach or busy (`aduan_store::Error::is_unavailable`), and so when the request's
+//! time limit runs out after its body came (the time was the server's, waiting for the
+//! database, not the sender's: not `408`); `500` for another failure. The senders deliver
+//! it again after either (the channel contracts: any answer but a 2xx). Each is counted as
+//! rejected, `not_stored`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +26,7 @@ use aduan_core::{ChannelSpec, PushSink, RawRecord};
 use aduan_sync::Engine;
 use async_trait::async_trait;
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::Router;
@@ -28,6 +36,47 @@ use crate::metrics::Metrics;
 
 /// How often the inbox is looked at without a delivery waking it.
 const INBOX_EVERY: Duration = Duration::from_secs(5);
+
+/// Why a delivery a webhook request handed its sink was not stored (see [`not_stored`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NotStored {
+    /// The database was out of reach or busy, or the request's time ran out waiting for it.
+    Unavailable,
+    /// Another failure.
+    Failed,
+}
+
+tokio::task_local! {
+    /// What became of the delivery the webhook request being answered handed its
+    /// [`InboxSink`]: the sink sets it, [`one_of_few`] answers by it. (The channel's handler
+    /// gets an error of its own crate, which does not say what the store's was.)
+    static NOT_STORED: std::cell::Cell<Option<NotStored>>;
+}
+
+/// The answer to a delivery that was not stored, for its sender to deliver it again:
+/// `503` with `Retry-After` while the database is out of reach or busy (review of session
+/// 51: none said when, and a sender was told `408`, its own fault, when the request's time
+/// ran out on a store locked by another), `500` otherwise. Both in JSON, naming no path or
+/// database's words (the channel's handler logs the error).
+fn not_stored(why: NotStored) -> Response {
+    match why {
+        NotStored::Unavailable => {
+            let secs = crate::api::RETRY_AFTER_SECS;
+            let mut answer = crate::json_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!("not stored: the database is out of reach or busy; try again in {secs} s"),
+            );
+            answer
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            answer
+        }
+        NotStored::Failed => crate::json_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "not stored: storing it failed (the service's log says why); try again later",
+        ),
+    }
+}
 
 /// Counts one push channel's webhook deliveries (`aduan_webhook_deliveries_total`).
 #[derive(Debug, Clone)]
@@ -283,7 +332,30 @@ async fn one_of_few(
     match read.await {
         Ok(Ok(bytes)) => {
             let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
-            next.run(request).await
+            let handled = NOT_STORED.scope(std::cell::Cell::new(None), async {
+                let answer = next.run(request).await;
+                (answer, NOT_STORED.with(std::cell::Cell::get))
+            });
+            // Within the request's time limit here too: at the same instant this answer
+            // comes first (as the body's above), and the time past the body's arrival was the
+            // server's, waiting for the database (a SQLite store locked by another waits up
+            // to 30 s), which `time_limited`'s `408` would put on the sender.
+            let handled = match deadline {
+                Some(d) => tokio::time::timeout_at(d.0, handled).await,
+                None => Ok(handled.await),
+            };
+            match handled {
+                Ok((answer, None)) => answer,
+                Ok((_, Some(why))) => not_stored(why),
+                Err(_) => {
+                    counted.rejected("not_stored");
+                    tracing::warn!(
+                        channel = counted.channel(),
+                        "A webhook delivery was not stored within the request's time limit (the database busy or out of reach); answered 503 for its sender to deliver it again."
+                    );
+                    not_stored(NotStored::Unavailable)
+                }
+            }
         }
         Ok(Err(e)) => {
             let over = std::error::Error::source(&e)
@@ -324,6 +396,12 @@ impl PushSink for InboxSink {
             }
             Err(e) => {
                 self.deliveries.rejected("not_stored");
+                let why = match &e {
+                    aduan_sync::Error::Store(s) if s.is_unavailable() => NotStored::Unavailable,
+                    _ => NotStored::Failed,
+                };
+                // (None to tell outside a request's answer.)
+                let _ = NOT_STORED.try_with(|said| said.set(Some(why)));
                 Err(aduan_core::Error::Transport {
                     channel: channel.to_string(),
                     message: format!("storing a webhook delivery: {e}"),
