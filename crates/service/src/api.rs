@@ -3,7 +3,8 @@
 //! reporter's key; with a token configured it answers only requests that carry it. At most
 //! [`REPORTS_AT_ONCE`] reports run at once; a request that does not get its turn within
 //! [`TURN_WAIT`] is answered `503` with `Retry-After` (and counted), and so is one whose
-//! database is out of reach or busy.
+//! database is out of reach or busy. One whose SQLite store's file was removed or replaced
+//! under the process is answered `503` saying the service must be restarted.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -144,8 +145,7 @@ async fn report(
         if let Some(hold) = hold {
             hold.wait().await;
         }
-        // A SQLite store's file gone is said as such (`503`), not as a report failed.
-        store.file_in_place()?;
+        // (A SQLite store's file removed or replaced is said as such, `Error::File`.)
         store.report(&spec).await
     });
     let done = match work.await {
@@ -162,6 +162,14 @@ async fn report(
         )
             .into_response(),
         Err(aduan_store::Error::Report(message)) => bad_request(message),
+        Err(aduan_store::Error::File { path, message }) => {
+            tracing::error!(
+                file = %path,
+                reason = %message,
+                "The report API cannot answer: the store's file was removed or replaced under this process (a restore by hand?); restart the service."
+            );
+            restart_needed(&message)
+        }
         Err(e) if e.is_unavailable() => {
             tracing::warn!(error = %e, "The report API's database is out of reach or busy.");
             unavailable()
@@ -241,6 +249,21 @@ fn unavailable() -> Response {
                 "the database is out of reach or busy; try again in {RETRY_AFTER_SECS} s (the service's log says why)"
             )
         })),
+    )
+        .into_response()
+}
+
+/// `503`: the SQLite store's file was removed or replaced under this process, as `message`
+/// (the store's, naming no path) says: what it would read is not the store it writes, and
+/// asking again does not help until the service is restarted, so there is no `Retry-After`
+/// (review of session 51: "out of reach or busy; try again in 2 s", again and again). The
+/// process is not made to open the file now at the name: its syncs and webhooks write into
+/// the one it opened, whose log (`-wal`, by the name) is not the new file's, and the new file
+/// may want migrating or its tables rebuilding, which only a start does.
+fn restart_needed(message: &str) -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(json!({ "error": message })),
     )
         .into_response()
 }

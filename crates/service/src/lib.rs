@@ -2448,26 +2448,12 @@ mod tests {
     }
 
     /// Review of the series: the report API answered `500` (the server at fault, not to be
-    /// asked again) while its database was out of reach: PostgreSQL gone away, a SQLite
-    /// store's file removed. It answers `503` with `Retry-After`, as `/readyz` does, naming
-    /// no path, URL or the database's words.
+    /// asked again) while its database was out of reach: PostgreSQL gone away. It answers
+    /// `503` with `Retry-After`, as `/readyz` does, naming no path, URL or the database's
+    /// words. (A SQLite store's file removed: see
+    /// `a_store_file_removed_or_replaced_under_the_service_is_said_to_need_a_restart`.)
     #[tokio::test]
     async fn the_report_api_answers_503_while_its_database_is_out_of_reach() {
-        // SQLite: the store's file removed under the process.
-        let (base, stop, task, ts) =
-            start_with(Webhooks::new(), ServiceOptions::default(), THREE_COMPLAINTS).await;
-        assert_eq!(report_of(&base).await.0, 200);
-        let path = ts.url.trim_start_matches("sqlite:").to_string();
-        std::fs::remove_file(&path).unwrap();
-        let folder = std::path::Path::new(&path)
-            .parent()
-            .unwrap()
-            .display()
-            .to_string();
-        said_unavailable("sqlite", &report_of(&base).await, &[&folder]);
-        stop.send(()).unwrap();
-        task.await.unwrap().unwrap();
-
         // PostgreSQL: the server gone away (its connections closed, new ones refused).
         let Some(pg) = aduan_store::testing::postgres().await else {
             return;
@@ -2503,6 +2489,64 @@ mod tests {
         );
         tx.send(()).unwrap();
         task.await.unwrap().unwrap();
+    }
+
+    /// Review (session 51): a SQLite store's file removed or replaced under the running
+    /// service (a restore by hand) was answered `503` with `Retry-After: 2` and "the database
+    /// is out of reach or busy; try again in 2 s", again and again: asking again never helps,
+    /// the process writes into a file no one reads and must be restarted. The report API says
+    /// that (no `Retry-After`), naming no path, and so does `/readyz`; nothing is read from the
+    /// file put in its place.
+    #[tokio::test]
+    async fn a_store_file_removed_or_replaced_under_the_service_is_said_to_need_a_restart() {
+        for (moved, said) in [("replaced", "another file"), ("removed", "gone")] {
+            let (base, stop, task, ts) =
+                start_with(Webhooks::new(), ServiceOptions::default(), THREE_COMPLAINTS).await;
+            assert_eq!(report_of(&base).await.0, 200);
+            let path = ts.url.trim_start_matches("sqlite:").to_string();
+            let folder = std::path::Path::new(&path)
+                .parent()
+                .unwrap()
+                .display()
+                .to_string();
+            let _other = match moved {
+                "replaced" => {
+                    // An empty store renamed over it, as a restore by hand would.
+                    let other = aduan_store::testing::sqlite().await;
+                    let copy = format!("{path}.copy");
+                    std::fs::copy(other.url.trim_start_matches("sqlite:"), &copy).unwrap();
+                    std::fs::rename(&copy, &path).unwrap();
+                    Some(other)
+                }
+                _ => {
+                    std::fs::remove_file(&path).unwrap();
+                    None
+                }
+            };
+            let (status, retry_after, body) = report_of(&base).await;
+            assert_eq!(status, 503, "{moved}: {body}");
+            assert_eq!(retry_after, None, "{moved}: {body}");
+            let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+            let error = json["error"].as_str().unwrap_or_default();
+            assert!(
+                error.contains(said) && error.contains("restart"),
+                "{moved}: {body}"
+            );
+            assert!(!error.contains("try again"), "{moved}: {body}");
+            assert!(!body.contains(&folder), "{moved}: {body}");
+            let ready = reqwest::get(format!("{base}/readyz")).await.unwrap();
+            assert_eq!(ready.status(), 503, "{moved}");
+            let ready = ready.text().await.unwrap();
+            assert!(
+                ready.starts_with("not ready: ")
+                    && ready.contains(said)
+                    && ready.contains("restart"),
+                "{moved}: {ready}"
+            );
+            assert!(!ready.contains(&folder), "{moved}: {ready}");
+            stop.send(()).unwrap();
+            task.await.unwrap().unwrap();
+        }
     }
 
     #[tokio::test]

@@ -1269,6 +1269,13 @@ impl Store {
             let _ = close_pool(leases).await;
         }
         if let Some(path) = &self.sqlite_file {
+            // Not into a file removed or replaced under this process (a restore by hand): the
+            // log at the store's name (`-wal`) is this store's, and folded into another file
+            // it would ruin that one (and one removed would be made again to take it).
+            if let Err(e) = self.file_in_place() {
+                tracing::warn!(error = %e, "The store's log is not folded into the file now at its name.");
+                return;
+            }
             // Hardly waiting: a checkpoint that waits for another process's readers holds
             // every writer back meanwhile (what it cannot fold now, the next one folds); a
             // quarter of a second lets this process's own connections finish closing.
