@@ -164,6 +164,8 @@ const RETRY_AFTER_SECS: u64 = api::RETRY_AFTER_SECS;
 #[derive(Clone)]
 struct Few {
     path: &'static str,
+    /// Whether the path answers in lines of text, `not ready: <why>` (`/readyz`), not JSON.
+    readiness: bool,
     at_once: usize,
     turns: std::sync::Arc<tokio::sync::Semaphore>,
     metrics: Metrics,
@@ -173,6 +175,7 @@ impl Few {
     fn new(path: &'static str, at_once: usize, metrics: &Metrics) -> Self {
         Self {
             path,
+            readiness: path == "/readyz",
             at_once,
             turns: std::sync::Arc::new(tokio::sync::Semaphore::new(at_once)),
             metrics: metrics.clone(),
@@ -204,14 +207,21 @@ async fn few_at_once(
         Ok(Ok(_turn)) => next.run(request).await,
         _ => {
             few.metrics.turned_away(few.path);
-            let mut answer = json_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                &format!(
-                    "the service is busy: {} requests of {} are being answered, the most it \
-                     answers at once; try again in {RETRY_AFTER_SECS} s",
-                    few.at_once, few.path
-                ),
+            let why = format!(
+                "the service is busy: {} requests of {} are being answered, the most it \
+                 answers at once; try again in {RETRY_AFTER_SECS} s",
+                few.at_once, few.path
             );
+            // As the path's other answers say why: `/readyz` a line of text (review of
+            // session 51: it was JSON here alone), the others JSON.
+            let mut answer = match few.readiness {
+                true => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("not ready: {why}\n"),
+                )
+                    .into_response(),
+                false => json_error(StatusCode::SERVICE_UNAVAILABLE, &why),
+            };
             answer.headers_mut().insert(
                 header::RETRY_AFTER,
                 axum::http::HeaderValue::from(RETRY_AFTER_SECS),
@@ -2306,20 +2316,29 @@ mod tests {
             stop_rx,
         ));
         let http = reqwest::Client::new();
-        for (path, at_once) in [("/metrics", METRICS_AT_ONCE), ("/readyz", PROBES_AT_ONCE)] {
-            let res = http.get(format!("{base}{path}")).send().await.unwrap();
-            assert_eq!(res.status(), 503, "{path}");
-            let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
-            assert_eq!(retry_after.as_ref().map(|v| v.as_bytes()), Some(&b"2"[..]));
-            let body: serde_json::Value = res.json().await.unwrap();
-            assert_eq!(
-                body["error"],
-                format!(
-                    "the service is busy: {at_once} requests of {path} are being answered, \
-                     the most it answers at once; try again in 2 s"
-                ),
-            );
-        }
+        let busy = |at_once: usize, path: &str| {
+            format!(
+                "the service is busy: {at_once} requests of {path} are being answered, the \
+                 most it answers at once; try again in 2 s"
+            )
+        };
+        let res = http.get(format!("{base}/metrics")).send().await.unwrap();
+        assert_eq!(res.status(), 503);
+        let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
+        assert_eq!(retry_after.as_ref().map(|v| v.as_bytes()), Some(&b"2"[..]));
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"], busy(METRICS_AT_ONCE, "/metrics"));
+        // `/readyz` turned away says so as `/readyz` says every answer: a line of text,
+        // `not ready: <why>` (review of session 51: it was JSON, its other answers text).
+        let res = http.get(format!("{base}/readyz")).send().await.unwrap();
+        assert_eq!(res.status(), 503);
+        let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
+        assert_eq!(retry_after.as_ref().map(|v| v.as_bytes()), Some(&b"2"[..]));
+        let turned_away_type = res.headers().get(header::CONTENT_TYPE).cloned();
+        assert_eq!(
+            res.text().await.unwrap(),
+            format!("not ready: {}\n", busy(PROBES_AT_ONCE, "/readyz"))
+        );
         let healthz = http.get(format!("{base}/healthz")).send().await.unwrap();
         assert_eq!(healthz.status(), 200);
         drop(scraping);
@@ -2334,6 +2353,11 @@ mod tests {
         drop(probing);
         let ready = http.get(format!("{base}/readyz")).send().await.unwrap();
         assert_eq!(ready.status(), 200);
+        assert_eq!(
+            ready.headers().get(header::CONTENT_TYPE),
+            turned_away_type.as_ref()
+        );
+        assert_eq!(ready.text().await.unwrap(), "ready\n");
         stop.send(true).unwrap();
         server.await.unwrap();
     }
