@@ -1619,6 +1619,22 @@ async fn webhooks_answer_503_with_retry_after_while_the_store_is_out_of_reach_an
     // (The statement the request left waits for the lock a moment more, then is undone.)
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(smart_city(3).await.0, 200, "{}", serve.log());
+    // Delivered again after its `503`, as its sender does: stored then (nothing of the
+    // attempt stopped was kept, not even its delivery's id), and once only.
+    let stored_once = |label: &str, answers: [(u16, Option<String>, serde_json::Value); 2]| {
+        let [(first, _, first_body), (again, _, again_body)] = answers;
+        assert_eq!(
+            (first, first_body["duplicate"].as_bool()),
+            (200, Some(false)),
+            "{label}: {first_body}"
+        );
+        assert_eq!(
+            (again, again_body["duplicate"].as_bool()),
+            (200, Some(true)),
+            "{label}: {again_body}"
+        );
+    };
+    stored_once("locked", [smart_city(2).await, smart_city(2).await]);
 
     // A failure of another kind (a table the delivery is queued in gone): `500`.
     sqlx::raw_sql("ALTER TABLE push_inbox RENAME TO push_inbox_away")
@@ -1638,6 +1654,8 @@ async fn webhooks_answer_503_with_retry_after_while_the_store_is_out_of_reach_an
         .execute(&mut other)
         .await
         .unwrap();
+    stored_once("failed", [smart_city(4).await, smart_city(4).await]);
+    assert_eq!(wadul_aladin(4).await.0, 200, "{}", serve.log());
     other.close().await.unwrap();
 
     // The store's file removed under the process.
