@@ -329,6 +329,43 @@ fn a_missing_webhook_secret_stops_start_up_before_the_store_is_made() {
     assert!(!dir.path().join("aduan.db").exists(), "{text}");
 }
 
+/// Walk of the README (session 51): with the shipped channels and no secret set, `aduan
+/// serve` named the pull sides' missing secrets one by one and then "2 channels cannot be
+/// built: smart_city: … wadul_aladin: …", so Pantau Pekalongan came twice and the count
+/// left out the channels named before it. Each channel is named once, with all it lacks,
+/// and counted.
+#[test]
+fn every_channel_missing_secrets_is_named_once_and_counted() {
+    let text = refused_start(
+        "[channels.lapor_gub]\nschedule = \"0 0 * * * *\"\nbase_url = \"http://127.0.0.1:1\"\n\
+         api_key_env = \"ADUAN_TEST_UNSET_GUB_KEY\"\nkota_id = 3375\n\n\
+         [channels.smart_city]\nschedule = \"0 0 * * * *\"\nbase_url = \"http://127.0.0.1:1\"\n\
+         token_env = \"ADUAN_TEST_UNSET_CITY_TOKEN\"\n\
+         webhook_secret_env = \"ADUAN_TEST_UNSET_CITY_SECRET\"\n\n\
+         [channels.wadul_aladin]\nschedule = \"0 0 * * * *\"\n\
+         register_url = \"http://127.0.0.1:1/register.csv\"\n\
+         app_secret_env = \"ADUAN_TEST_UNSET_APP_SECRET\"\n\
+         verify_token_env = \"ADUAN_TEST_UNSET_VERIFY_TOKEN\"\n",
+    );
+    assert!(text.contains("3 channels cannot be built: "), "{text}");
+    for channel in ["lapor_gub", "smart_city", "wadul_aladin"] {
+        assert_eq!(
+            text.matches(&format!("{channel}: configuration:")).count(),
+            1,
+            "{channel}: {text}"
+        );
+    }
+    for var in [
+        "ADUAN_TEST_UNSET_GUB_KEY",
+        "ADUAN_TEST_UNSET_CITY_TOKEN",
+        "ADUAN_TEST_UNSET_CITY_SECRET",
+        "ADUAN_TEST_UNSET_APP_SECRET",
+        "ADUAN_TEST_UNSET_VERIFY_TOKEN",
+    ] {
+        assert!(text.contains(var), "{var}: {text}");
+    }
+}
+
 /// The report API's token with its file's line end would refuse every dashboard's request
 /// with 401: it stops start-up as configuration (78), naming its variable, unseen, before
 /// the store is made (deploy review: the service started and answered every request 401).

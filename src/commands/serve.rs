@@ -10,9 +10,56 @@ use anyhow::{Context, Result};
 
 use super::{engine, load_normaliser, open_store};
 
+/// Keeps the channels that cannot be built apart from the other problems, to be named
+/// together.
+fn apart(e: aduan_app::Error, unbuilt: &mut Vec<aduan_core::Error>, problems: &mut Vec<String>) {
+    match e {
+        aduan_app::Error::Connector(e) => unbuilt.push(e),
+        aduan_app::Error::Connectors(list) => unbuilt.extend(list),
+        other => problems.push(other.to_string()),
+    }
+}
+
+/// One error naming each channel that cannot be built once, with all it lacks: a push
+/// channel's pull side (its backfill token) and its webhook (its signing secret) are built
+/// apart, and were named apart, the channel twice and counted once.
+fn together(unbuilt: Vec<aduan_core::Error>) -> Option<aduan_app::Error> {
+    let mut merged: Vec<aduan_core::Error> = Vec::new();
+    for e in unbuilt {
+        if let aduan_core::Error::Config { channel, message } = &e {
+            let same = merged.iter_mut().find_map(|known| match known {
+                aduan_core::Error::Config {
+                    channel: c,
+                    message: said,
+                } if c == channel => Some(said),
+                _ => None,
+            });
+            if let Some(m) = same {
+                if !m.contains(message.as_str()) {
+                    m.push_str("; ");
+                    m.push_str(message);
+                }
+                continue;
+            }
+        }
+        merged.push(e);
+    }
+    merged.sort_by_key(|e| match e {
+        aduan_core::Error::Config { channel, .. } => channel.clone(),
+        _ => String::new(),
+    });
+    match merged.len() {
+        0 => None,
+        1 => merged.pop().map(aduan_app::Error::Connector),
+        _ => Some(aduan_app::Error::Connectors(merged)),
+    }
+}
+
 pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<ExitCode> {
     let mut channels = Vec::new();
     let mut problems: Vec<String> = Vec::new();
+    // Channels that cannot be built, their pull sides' and their webhooks' errors together.
+    let mut unbuilt: Vec<aduan_core::Error> = Vec::new();
     for (id, channel) in &config.channels {
         if !channel.enabled {
             continue;
@@ -41,7 +88,7 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
                     }
                 }
             }
-            Err(e) => problems.push(e.to_string()),
+            Err(e) => apart(e, &mut unbuilt, &mut problems),
         }
     }
     // A scheduled backup that cannot be taken, the push channels' webhook secrets and the
@@ -106,7 +153,10 @@ pub(crate) async fn run(config: &AppConfig, listen: Option<&str>) -> Result<Exit
             ));
         }
     }
-    let pushed = registry::push_channels(config).map_err(|e| problems.push(e.to_string()));
+    let pushed = registry::push_channels(config).map_err(|e| apart(e, &mut unbuilt, &mut problems));
+    if let Some(e) = together(unbuilt) {
+        problems.insert(0, e.to_string());
+    }
     let normaliser = load_normaliser(config).map_err(|e| problems.push(format!("{e:#}")));
     // Each once (an unknown channel table is found by every channel's check).
     let mut said = std::collections::HashSet::new();
