@@ -166,7 +166,7 @@ async fn report(
             tracing::error!(
                 file = %path,
                 reason = %message,
-                "The report API cannot answer: the store's file was removed or replaced under this process (a restore by hand?); restart the service."
+                "The report API cannot answer: the store's file was removed or replaced under this process (a restore by hand?); restart the service, removing the replaced file's log beside it (-wal, -shm) before it starts again."
             );
             restart_needed(&message)
         }

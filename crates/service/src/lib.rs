@@ -2553,7 +2553,7 @@ mod tests {
             let json: serde_json::Value = serde_json::from_str(&body).unwrap();
             let error = json["error"].as_str().unwrap_or_default();
             assert!(
-                error.contains(said) && error.contains("restart"),
+                error.contains(said) && error.contains("restart") && error.contains("-wal"),
                 "{moved}: {body}"
             );
             assert!(!error.contains("try again"), "{moved}: {body}");

@@ -1207,12 +1207,16 @@ impl Store {
                 path: path.display().to_string(),
                 message: format!(
                     "the store's file is {} since this process opened it: what it writes \
-                     now goes where no one will read it; restart the process",
+                     now goes where no one will read it; restart the process, and before \
+                     starting it again remove the log beside the file (its name with -wal and \
+                     -shm): it is the replaced file's, and the next process to open the store \
+                     would read it into the file now at its name (`aduan restore` replaces a \
+                     store safely)",
                     if found.is_err() {
                         "gone"
                     } else {
                         "another file"
-                    }
+                    },
                 ),
             }),
         }
@@ -1694,7 +1698,10 @@ mod tests {
         std::fs::copy(&path, path.with_extension("copy")).unwrap();
         std::fs::rename(path.with_extension("copy"), &path).unwrap();
         let e = ts.store.ready_to_write().await.unwrap_err().to_string();
-        assert!(e.contains("another file") && e.contains("restart"), "{e}");
+        assert!(
+            e.contains("another file") && e.contains("restart") && e.contains("-wal and -shm"),
+            "{e}"
+        );
         // Gone.
         std::fs::remove_file(&path).unwrap();
         let e = ts.store.ready_to_write().await.unwrap_err().to_string();
