@@ -454,11 +454,12 @@ impl Service {
             );
             schedulers.abort_all();
             server.abort();
-        } else if tokio::time::timeout(Duration::from_secs(5), self.store.close())
-            .await
-            .is_err()
-        {
-            tracing::warn!("The database pool did not close in time.");
+        }
+        // Closed in either case, waiting a while at most for a connection still in use (a
+        // run abandoned above gives its own back as it is dropped): what can be closed is,
+        // and the warning names the store.
+        if let Err(e) = self.store.close_within(aduan_store::CLOSE_WAIT).await {
+            tracing::warn!(error = %e, "The store was not closed in full.");
         }
         tracing::info!("Stopped.");
         Ok(())

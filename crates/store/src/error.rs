@@ -114,6 +114,22 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// The store was closed with connections still in use (see
+    /// [`Store::close_within`](crate::Store::close_within)): those close when they come back.
+    #[error(
+        "the store {store} was not closed in full: {in_use} connection(s) still in use after \
+         {} s (a transaction or a read never ended); closed what could be, and the rest close \
+         as they come back or when the process ends",
+        waited.as_secs_f64()
+    )]
+    NotClosed {
+        /// The store's URL, without its password.
+        store: String,
+        /// How many connections were still in use.
+        in_use: u32,
+        /// How long the close waited for them.
+        waited: std::time::Duration,
+    },
     /// A statement given to `query` is not one query that only reads.
     #[error("`aduan query` only reads: {0}")]
     ReadOnly(String),

@@ -715,20 +715,37 @@ pub(crate) async fn fold_log(mut c: sqlx::SqliteConnection) -> sqlx::Result<()> 
 /// How long [`close_pool`] waits for connections that were on their way back to the pool.
 const RETURNING: Duration = Duration::from_secs(2);
 
-/// Closes `pool` and each of its connections. sqlx's close takes the idle connections and
-/// waits for those in use; one on its way back when the close began (its checks on release
-/// waiting for the connection's thread) was put among the idle ones after they were taken,
-/// and stayed open (review, session 47: the store's `-wal` stayed beside it, and a restore
-/// right after found it open): the close is done again while any is left, for a while.
-/// Whether every connection closed.
-async fn close_pool<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) -> bool {
-    pool.close().await;
-    let until = std::time::Instant::now() + RETURNING;
-    while pool.size() > 0 && std::time::Instant::now() < until {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-        pool.close().await;
+/// How long [`Store::close`] waits for connections still in use to come back.
+pub const CLOSE_WAIT: Duration = Duration::from_secs(5);
+
+/// Closes `pool` and each of its connections, waiting until `deadline` at most for those
+/// still in use; how many were left open (`0`: every connection closed). The pool takes no
+/// connection more from the start: one still in use (a transaction never ended, a stream
+/// never dropped) is closed when it comes back, however late. sqlx's close takes the idle
+/// connections and waits for those in use, for ever (review, session 51: a connection kept
+/// out held a process's end, or its shutdown, until it was killed); one on its way back when
+/// the close began (its checks on release waiting for the connection's thread) was put among
+/// the idle ones after they were taken, and stayed open (review, session 47: the store's
+/// `-wal` stayed beside it, and a restore right after found it open): the close is done again
+/// while any is left, for a while.
+async fn close_pool<DB: sqlx::Database>(
+    pool: &sqlx::Pool<DB>,
+    deadline: tokio::time::Instant,
+) -> u32 {
+    if tokio::time::timeout_at(deadline, pool.close())
+        .await
+        .is_err()
+    {
+        return pool.size();
     }
-    pool.size() == 0
+    let until = deadline.min(tokio::time::Instant::now() + RETURNING);
+    while pool.size() > 0 && tokio::time::Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        if tokio::time::timeout_at(until, pool.close()).await.is_err() {
+            break;
+        }
+    }
+    pool.size()
 }
 
 /// Whether `url` names a PostgreSQL store (otherwise it is a SQLite file).
@@ -1259,19 +1276,41 @@ impl Store {
         Ok(())
     }
 
-    /// Closes the pool. On SQLite the write-ahead log is then folded into the database file
-    /// and emptied (`wal_checkpoint(TRUNCATE)`) by one connection of its own, which removes
-    /// it when it closes last: the pool's connections close side by side, and each may leave
-    /// that to another still closing. (The log of a file another process has open is folded
-    /// but not removed.)
+    /// Closes the pool, waiting [`CLOSE_WAIT`] at most for connections still in use; what
+    /// cannot be closed in that time is logged as a warning naming the store (see
+    /// [`close_within`](Self::close_within)).
     pub async fn close(&self) {
-        let all = on_pool!(self, pool => close_pool(pool).await);
+        if let Err(e) = self.close_within(CLOSE_WAIT).await {
+            tracing::warn!(error = %e, "The store was not closed in full.");
+        }
+    }
+
+    /// Closes the pool (and on PostgreSQL the leases' connections), waiting `wait` at most
+    /// for connections still in use: a connection kept out (a transaction never ended) holds
+    /// the end of the process no longer than that. What can be closed is closed all the
+    /// same, and the pool takes no connection more: one still in use is closed when it comes
+    /// back. On SQLite the write-ahead log is then folded into the database file and emptied
+    /// (`wal_checkpoint(TRUNCATE)`) by one connection of its own, which removes it when it
+    /// closes last: the pool's connections close side by side, and each may leave that to
+    /// another still closing. (The log of a file another process has open, or one of this
+    /// process's connections still holds, is folded as far as it can be, not removed.)
+    /// [`Error::NotClosed`] names the store (its URL without a password) and how many
+    /// connections were still in use.
+    /// A store closed before is not waited for again (its connections still in use close as
+    /// they come back, and the first close said so): a command's store the service closed
+    /// at its shutdown is not waited for twice.
+    pub async fn close_within(&self, wait: Duration) -> Result<()> {
+        let closed_before = on_pool!(self, pool => pool.is_closed());
+        let wait = if closed_before { Duration::ZERO } else { wait };
+        let deadline = tokio::time::Instant::now() + wait;
+        let in_use = on_pool!(self, pool => close_pool(pool, deadline).await);
         if let Some(open) = &self.open_here {
-            open.closed(all, false);
+            open.closed(in_use == 0, false);
         }
-        if let Some(leases) = &self.lease_pool {
-            let _ = close_pool(leases).await;
-        }
+        let leases = match &self.lease_pool {
+            Some(leases) => close_pool(leases, deadline).await,
+            None => 0,
+        };
         if let Some(path) = &self.sqlite_file {
             // Not into a file removed or replaced under this process (a restore by hand): the
             // log at the store's name (`-wal`) is this store's, and folded into another file
@@ -1291,6 +1330,14 @@ impl Store {
                 tracing::warn!(file = %path.display(), error = %e, "Could not fold the store's log into its file; the next connection will.");
             }
         }
+        if in_use + leases == 0 || closed_before {
+            return Ok(());
+        }
+        Err(Error::NotClosed {
+            store: self.url.clone(),
+            in_use: in_use + leases,
+            waited: wait,
+        })
     }
 }
 

@@ -6685,3 +6685,70 @@ async fn a_rebuild_made_where_the_live_tables_are_swaps_without_a_grant_it_no_lo
     assert_eq!(kept, ["complaint_events_pkey space", "complaints space"]);
     assert_eq!(left, Vec::<String>::new(), "left in the tablespace");
 }
+
+/// Review (session 51): closing a store waited for every connection to come back, for ever:
+/// a transaction never ended (or, on PostgreSQL, a lease never given back) held the end of a
+/// command, or a service's shutdown, until the process was killed. The close waits a while
+/// and ends; the connection kept out closes when it comes back.
+#[tokio::test]
+async fn closing_a_store_with_a_connection_still_in_use_does_not_hang() {
+    async fn close_with_one_in_use(ts: Option<TestStore>) {
+        let Some(ts) = ts else {
+            return;
+        };
+        let s = &ts.store;
+        let writes = s.begin_writes().await.unwrap();
+        let lease = s
+            .try_lease("sp4n_lapor", "a-run", Duration::from_secs(60))
+            .await
+            .unwrap()
+            .expect("a free lease");
+        let closed = tokio::time::timeout(Duration::from_secs(30), s.close()).await;
+        assert!(
+            closed.is_ok(),
+            "{}: closing waited for the connections still in use",
+            ts.label
+        );
+        drop((writes, lease));
+    }
+    // Side by side: each waits its time at once.
+    let mut stores = each_backend().await.into_iter();
+    tokio::join!(
+        close_with_one_in_use(stores.next()),
+        close_with_one_in_use(stores.next())
+    );
+}
+
+/// A close that waited its time for a connection still in use says so, naming the store
+/// (without a password) and how many were left; closed again, it is not waited for twice.
+#[tokio::test]
+async fn a_close_cut_short_names_the_store_and_the_connections_left() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let writes = s.begin_writes().await.unwrap();
+        let e = s
+            .close_within(Duration::from_millis(200))
+            .await
+            .expect_err("a connection is still in use");
+        assert!(
+            matches!(e, aduan_store::Error::NotClosed { in_use: 1, .. }),
+            "{}: {e}",
+            ts.label
+        );
+        let said = e.to_string();
+        assert!(
+            said.contains(&format!("the store {} was not closed in full", s.url()))
+                && said.contains("1 connection(s) still in use"),
+            "{}: {said}",
+            ts.label
+        );
+        let again = tokio::time::timeout(
+            Duration::from_secs(1),
+            s.close_within(Duration::from_secs(30)),
+        )
+        .await
+        .expect("not waited for again");
+        assert!(again.is_ok(), "{}: {again:?}", ts.label);
+        drop(writes);
+    }
+}
