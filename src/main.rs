@@ -231,6 +231,24 @@ enum QuarantineAction {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Undo the dismissal of entries dismissed by mistake: open again as before they were
+    /// dismissed (who dismissed them and why are said, then cleared), for a retry to read.
+    /// An entry whose payload has another open entry now, or any while a rebuild of the
+    /// tables has not ended, is left dismissed (exit 1).
+    Undismiss {
+        /// Entry ids.
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigAction {
+    /// Read the configuration and check every channel's table as its connector does (keys,
+    /// ranges, URLs, schedules) and the store's URL, without the secrets, the store or the
+    /// network: exits 78 naming each channel and key at fault, as `aduan sync` and `aduan
+    /// serve` would at their start.
+    Check,
 }
 
 #[derive(Debug, Subcommand)]

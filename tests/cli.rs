@@ -2563,6 +2563,51 @@ async fn a_dismissal_without_a_user_in_the_environment_names_the_account() {
     );
 }
 
+/// Review (session 51): an entry dismissed by mistake (`aduan quarantine dismiss`) could not
+/// be opened again but by SQL. `aduan quarantine undismiss` opens it again, saying what it
+/// undid; an entry not dismissed is said so and left; a number naming no entry is refused
+/// before any is opened.
+#[tokio::test]
+async fn an_entry_dismissed_by_mistake_is_undismissed() {
+    let (sim, ts) = with_bad_records(20).await;
+    sim.shutdown().await;
+    let open = ts.store.quarantine_open_ids().await.unwrap();
+    let (first, second) = (open[0].to_string(), open[1].to_string());
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--database", ts.url.as_str(), "quarantine"];
+        all.extend(args);
+        aduan(dir.path(), &all, &[("USER", "admin")])
+    };
+    let out = run(&["dismiss", &first, "--reason", "the wrong one"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run(&["undismiss", &first, &second]);
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains(&format!("#{first} undismissed, open again"))
+            && said.contains("dismissed by admin")
+            && said.contains("the wrong one")
+            && said.contains(&format!("#{second} is open, not dismissed: left as it is"))
+            && said.contains("aduan quarantine undismiss: 1 open again, 1 not dismissed"),
+        "{said}"
+    );
+    assert_eq!(ts.store.quarantine_open_ids().await.unwrap(), open);
+    let entry = ts.store.quarantine_get(open[0]).await.unwrap().unwrap();
+    assert_eq!(
+        (entry.dismissed_by, entry.dismissed_reason),
+        (None, None),
+        "who dismissed it and why go with the dismissal"
+    );
+    let out = run(&["undismiss", &first, "9999999"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("quarantine entry 9999999 does not exist"),
+        "{}",
+        text(&out)
+    );
+}
+
 /// A cursor `aduan cursor set` refuses is the command line's (exit 2), named as the cursor's
 /// fault, not as one of the configuration: "smart_city: configuration: the cursor …" sent the
 /// operator to `aduan.toml`, which holds no cursor (readme review, session 49).

@@ -345,11 +345,12 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> Result<ExitCode> {
-    // A retry or a dismissal writes (and migrates an older store); a list or a look reads.
+    // A retry, a dismissal or its undoing writes (and migrates an older store); a list or a
+    // look reads.
     let store = match action {
-        QuarantineAction::Retry { .. } | QuarantineAction::Dismiss { .. } => {
-            open_existing_store(config).await?
-        }
+        QuarantineAction::Retry { .. }
+        | QuarantineAction::Dismiss { .. }
+        | QuarantineAction::Undismiss { .. } => open_existing_store(config).await?,
         _ => open_to_read(config).await?,
     };
     match action {
@@ -538,6 +539,79 @@ pub(crate) async fn quarantine(config: &AppConfig, action: QuarantineAction) -> 
                 "aduan quarantine dismiss: {dismissed} dismissed by {}{before}",
                 one_line(&by)
             );
+        }
+        QuarantineAction::Undismiss { ids } => {
+            // As a dismissal: a number that names no entry is refused before any is opened.
+            if let Some(id) = store.quarantine_missing(&ids).await?.first() {
+                anyhow::bail!("quarantine entry {id} does not exist");
+            }
+            // The end of a rebuild would take an entry opened now out of the quarantine
+            // again (the rebuild read its payload as dismissed): none is opened meanwhile.
+            if let Some(at) = store.unfinished_rebuild().await? {
+                anyhow::bail!(
+                    "a rebuild of the unified tables (begun {} UTC) has not ended: no entry \
+                     is undismissed while it goes on; undismiss them once it has ended (a \
+                     rebuild left unfinished ends with the next `aduan renormalise`)",
+                    at.format("%Y-%m-%d %H:%M:%S")
+                );
+            }
+            let (mut opened, mut left, mut kept) = (0, 0, 0);
+            for id in ids {
+                let Some(e) = store.quarantine_get(id).await? else {
+                    continue;
+                };
+                match store.undismiss_quarantine(id).await? {
+                    aduan_store::Undismissed::Opened => {
+                        opened += 1;
+                        say!(
+                            "#{id} undismissed, open again: {} {}  {}: {}{}",
+                            e.channel,
+                            one_line(&e.record),
+                            one_line(&field_name(&e.field)),
+                            reason_shown(&e.reason),
+                            // What is undone: who dismissed it, when and why.
+                            closed(&e)
+                        );
+                    }
+                    aduan_store::Undismissed::OtherOpen(other) => {
+                        kept += 1;
+                        say!(
+                            "#{id} left dismissed: its payload has an open entry, #{other} (a \
+                             failure met since; a payload has one open entry at a time): retry \
+                             or dismiss #{other}, then undismiss #{id}"
+                        );
+                    }
+                    aduan_store::Undismissed::Rebuilding(at) => {
+                        kept += 1;
+                        say!(
+                            "#{id} left dismissed: a rebuild of the unified tables (begun {} \
+                             UTC) has not ended",
+                            at.format("%Y-%m-%d %H:%M:%S")
+                        );
+                    }
+                    _ => {
+                        left += 1;
+                        let e = store.quarantine_get(id).await?.unwrap_or(e);
+                        match closed(&e) {
+                            c if c.is_empty() => {
+                                say!("#{id} is open, not dismissed: left as it is")
+                            }
+                            c => say!("#{id} is not dismissed{c}: left as it is"),
+                        }
+                    }
+                }
+            }
+            let mut after = String::new();
+            if kept > 0 {
+                after.push_str(&format!(", {kept} left dismissed"));
+            }
+            if left > 0 {
+                after.push_str(&format!(", {left} not dismissed"));
+            }
+            say!("aduan quarantine undismiss: {opened} open again{after}");
+            if kept > 0 {
+                return Ok(ExitCode::FAILURE);
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

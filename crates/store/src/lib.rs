@@ -47,8 +47,8 @@ pub use read::{
 pub use report::{Dimension, InCity, ReportSpec};
 pub use restore::RestoreSummary;
 pub use write::{
-    ComplaintRow, CurrentRow, EventRow, GroupLink, NewRaw, QuarantineRow, RunRecord, WriteBatch,
-    Writes, INTERRUPTED,
+    ComplaintRow, CurrentRow, EventRow, GroupLink, NewRaw, QuarantineRow, RunRecord, Undismissed,
+    WriteBatch, Writes, INTERRUPTED,
 };
 
 use error::Context;

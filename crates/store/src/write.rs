@@ -532,11 +532,15 @@ pub(crate) fn quarantine_sql(t: Tables) -> String {
 
 /// Closes at `$1` the open quarantine entry of channel `$2`'s archived payload `$3` (its
 /// content hash): the payload now fails only in ways an admin dismissed (see
-/// [`WriteBatch::quarantine_dismissed`]). (The parameters appear in their order: SQLite
-/// numbers `$N` by where each first appears.)
+/// [`WriteBatch::quarantine_dismissed`]), while an entry of it is still dismissed: a
+/// dismissal undone after the batch read it ([`Store::undismiss_quarantine`]) leaves the
+/// entry open. (The parameters appear in their order: SQLite numbers `$N` by where each
+/// first appears.)
 pub(crate) const CLOSE_DISMISSED_SQL: &str = "UPDATE quarantine SET resolved_at = $1 \
      WHERE resolved_at IS NULL AND raw_id = \
-     (SELECT raw_id FROM raw_records WHERE channel = $2 AND content_hash = $3)";
+     (SELECT raw_id FROM raw_records WHERE channel = $2 AND content_hash = $3) \
+     AND EXISTS (SELECT 1 FROM quarantine d WHERE d.raw_id = quarantine.raw_id \
+     AND d.dismissed_by IS NOT NULL)";
 
 /// PostgreSQL: `owner`, the role that owns table `$2` once it is renamed `$1` (see
 /// [`OWNER_SQL`]): `$1`'s owner, where this role may give it the table (as `ALTER TABLE …
@@ -1669,6 +1673,69 @@ impl Store {
         })
     }
 
+    /// Undoes the dismissal of entry `quarantine_id` (an admin dismissed the wrong one):
+    /// open again, as it was before it was dismissed, without who dismissed it or why; a
+    /// retry reads it, and its payload, read again failing as it did, keeps it open. Left
+    /// dismissed while its payload has another open entry (a failure met since: a payload
+    /// has one open entry at a time), and while a rebuild of the unified tables is going on
+    /// or was left unfinished (its end would take the entry out of the quarantine again: the
+    /// rebuild read the payload as dismissed). See [`Undismissed`].
+    pub async fn undismiss_quarantine(&self, quarantine_id: i64) -> Result<Undismissed> {
+        let what = || format!("undismissing quarantine entry {quarantine_id}");
+        let opened = on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE quarantine SET resolved_at = NULL, dismissed_by = NULL, \
+                 dismissed_reason = NULL \
+                 WHERE quarantine_id = $1 AND dismissed_by IS NOT NULL \
+                 AND NOT EXISTS (SELECT 1 FROM sync_state WHERE channel = '__rebuild__') \
+                 AND (raw_id IS NULL OR NOT EXISTS (SELECT 1 FROM quarantine o \
+                 WHERE o.raw_id = quarantine.raw_id AND o.resolved_at IS NULL))",
+            )
+            .bind(quarantine_id)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+        });
+        match opened {
+            Ok(n) if n > 0 => return Ok(Undismissed::Opened),
+            Ok(_) => {}
+            // (PostgreSQL: another open entry of the payload committed meanwhile.)
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23505") => {}
+            Err(e) => return Err::<Undismissed, _>(e).context(what),
+        }
+        // Why not, said as it is now.
+        let entry: Option<(Option<String>, Option<i64>)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT dismissed_by, raw_id FROM quarantine WHERE quarantine_id = $1")
+                .bind(quarantine_id)
+                .fetch_optional(pool)
+                .await
+                .context(what)?
+        });
+        let Some((Some(_), raw_id)) = entry else {
+            return Ok(Undismissed::NotDismissed);
+        };
+        if let Some(at) = self.unfinished_rebuild().await? {
+            return Ok(Undismissed::Rebuilding(at));
+        }
+        let other: Option<i64> = match raw_id {
+            None => None,
+            Some(raw_id) => on_pool!(self, pool => {
+                sqlx::query_scalar(
+                    "SELECT quarantine_id FROM quarantine WHERE raw_id = $1 AND resolved_at IS NULL",
+                )
+                .bind(raw_id)
+                .fetch_optional(pool)
+                .await
+                .context(what)?
+            }),
+        };
+        Ok(match other {
+            Some(other) => Undismissed::OtherOpen(other),
+            // (Undismissed or changed meanwhile, by another process.)
+            None => Undismissed::NotDismissed,
+        })
+    }
+
     /// Marks a quarantined record as dealt with.
     pub async fn resolve_quarantine(&self, quarantine_id: i64, at: DateTime<Utc>) -> Result<()> {
         on_pool!(self, pool => {
@@ -1681,6 +1748,23 @@ impl Store {
             Ok(())
         })
     }
+}
+
+/// What [`Store::undismiss_quarantine`] did with an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Undismissed {
+    /// Open again: its dismissal is undone.
+    Opened,
+    /// Not dismissed (open, or closed as its record was read or came again), or no such
+    /// entry: left as it is.
+    NotDismissed,
+    /// Left dismissed: its payload has this open entry (a failure met since), and a payload
+    /// has one open entry at a time.
+    OtherOpen(i64),
+    /// Left dismissed: a rebuild of the unified tables, begun then, is going on or was left
+    /// unfinished.
+    Rebuilding(DateTime<Utc>),
 }
 
 /// The condition that the archived payload `o` of a record came again later (`raw_records_source_id`

@@ -7,7 +7,7 @@ use aduan_store::packing::{Dictionary, Packer};
 use aduan_store::testing::{self, TestStore};
 use aduan_store::{
     ComplaintRow, EventRow, GroupLink, NewRaw, QuarantineRow, RawFilter, RunRecord, Store,
-    WriteBatch,
+    Undismissed, WriteBatch,
 };
 use chrono::{DateTime, TimeZone, Utc};
 
@@ -1078,6 +1078,160 @@ async fn an_open_entry_of_a_payload_failing_only_as_dismissed_is_closed() {
         assert_eq!(
             (dismissed.resolved_at, dismissed.dismissed_by.as_deref()),
             (Some(t(6)), Some("admin")),
+            "{}",
+            ts.label
+        );
+    }
+}
+
+/// Review (session 51): an entry an admin dismissed by mistake could be opened again only
+/// by SQL. Undismissed, it is open as it was before, without who dismissed it or why, and a
+/// read of its payload failing as it did keeps it open; left dismissed while its payload
+/// has another open entry, or a rebuild goes on; an entry not dismissed is left as it is;
+/// and a batch that read the payload as failing only as dismissed before the dismissal was
+/// undone does not close it.
+#[tokio::test]
+async fn a_dismissed_entry_is_opened_again_as_it_was() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        let raws = [raw(7), raw(8)];
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(5),
+            raws: &raws,
+            quarantine: &[quarantined(7, "not a time"), quarantined(8, "no title")],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let open = open_quarantine(s).await;
+        let (e7, e8) = (open[0].2, open[1].2);
+        let undismiss = |id: i64| async move { s.undismiss_quarantine(id).await.unwrap() };
+        assert_eq!(
+            undismiss(e7).await,
+            Undismissed::NotDismissed,
+            "{}: open",
+            ts.label
+        );
+        assert_eq!(
+            undismiss(9_999_999).await,
+            Undismissed::NotDismissed,
+            "{}",
+            ts.label
+        );
+        assert!(s
+            .dismiss_quarantine(e7, "admin", Some("the wrong one"), t(6))
+            .await
+            .unwrap());
+        assert_eq!(undismiss(e7).await, Undismissed::Opened, "{}", ts.label);
+        let e = s.quarantine_get(e7).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                e.resolved_at,
+                e.dismissed_by.as_deref(),
+                e.dismissed_reason.as_deref(),
+                e.reason.as_str()
+            ),
+            (None, None, None, "not a time"),
+            "{}",
+            ts.label
+        );
+        assert_eq!(
+            undismiss(e7).await,
+            Undismissed::NotDismissed,
+            "{}: twice",
+            ts.label
+        );
+        // Read again failing as it did: the same entry, open.
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(7),
+            quarantine: &[quarantined(7, "not a time")],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            open_quarantine(s)
+                .await
+                .iter()
+                .map(|q| q.2)
+                .collect::<Vec<_>>(),
+            [e7, e8],
+            "{}",
+            ts.label
+        );
+        // Another open entry of the payload (a failure met since): left dismissed.
+        assert!(s.dismiss_quarantine(e7, "admin", None, t(8)).await.unwrap());
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(9),
+            quarantine: &[quarantined(7, "no such kelurahan")],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let since = open_quarantine(s).await[0].2;
+        assert_ne!(since, e7, "{}", ts.label);
+        assert_eq!(
+            undismiss(e7).await,
+            Undismissed::OtherOpen(since),
+            "{}",
+            ts.label
+        );
+        assert_eq!(
+            s.quarantine_get(e7)
+                .await
+                .unwrap()
+                .unwrap()
+                .dismissed_by
+                .as_deref(),
+            Some("admin"),
+            "{}",
+            ts.label
+        );
+        // A resolved entry is not dismissed.
+        s.resolve_quarantine(since, t(10)).await.unwrap();
+        assert_eq!(
+            undismiss(since).await,
+            Undismissed::NotDismissed,
+            "{}",
+            ts.label
+        );
+        // A batch that read payload 8 as failing only as dismissed, written after the
+        // dismissal was undone, leaves its entry open.
+        assert!(s
+            .dismiss_quarantine(e8, "admin", None, t(11))
+            .await
+            .unwrap());
+        assert_eq!(undismiss(e8).await, Undismissed::Opened, "{}", ts.label);
+        let read_as_dismissed = [vec![8u8; 32]];
+        s.write_batch(&WriteBatch {
+            channel: "sp4n_lapor",
+            now: t(12),
+            quarantine_dismissed: &read_as_dismissed,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        assert!(
+            s.quarantine_get(e8)
+                .await
+                .unwrap()
+                .unwrap()
+                .resolved_at
+                .is_none(),
+            "{}: the undismissed entry stays open",
+            ts.label
+        );
+        // While a rebuild goes on (its end would drop the entry again): left dismissed.
+        assert!(s
+            .dismiss_quarantine(e8, "admin", None, t(13))
+            .await
+            .unwrap());
+        s.begin_rebuild().await.unwrap();
+        assert!(
+            matches!(undismiss(e8).await, Undismissed::Rebuilding(_)),
             "{}",
             ts.label
         );
