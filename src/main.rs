@@ -81,6 +81,11 @@ enum Command {
         #[command(subcommand)]
         action: CursorAction,
     },
+    /// The configuration, checked without running anything.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
     /// The archive: every payload as it was received (packed ones unpacked).
     Raw {
         #[command(subcommand)]

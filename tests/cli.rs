@@ -2563,6 +2563,88 @@ async fn a_dismissal_without_a_user_in_the_environment_names_the_account() {
     );
 }
 
+/// Review (session 51): a connector's URL and ranges were checked only where its secrets
+/// were set: a configuration checked without them (a new set-up, CI) passed, and the first
+/// run with them stopped. `aduan config check` checks every channel's table as its
+/// connector does, without secrets, store or network, naming the channel and the key (exit
+/// 78); `aduan sync` names such a setting beside the secret it lacks.
+#[test]
+fn a_bad_setting_is_found_without_the_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("aduan.toml");
+    let table = |per_page: u32, base_url: &str| {
+        format!(
+            "[channels.sp4n_lapor]\nbase_url = \"{base_url}\"\ninstansi_id = \"x\"\n\
+             client_id = \"y\"\nclient_secret_env = \"{SECRET_ENV}\"\nper_page = {per_page}\n\n\
+             [channels.cc112]\nenabled = false\ndir = \"/srv/112\"\n"
+        )
+    };
+    let config_arg = config.display().to_string();
+    std::fs::write(&config, table(100, "lapor.example/pemda")).unwrap();
+    let out = aduan(
+        dir.path(),
+        &["--config", &config_arg, "config", "check"],
+        &[],
+    );
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(78), "{said}");
+    assert!(
+        said.contains("sp4n_lapor") && said.contains("base_url"),
+        "{said}"
+    );
+    std::fs::write(&config, table(500, "https://lapor.example/pemda")).unwrap();
+    let out = aduan(
+        dir.path(),
+        &["--config", &config_arg, "config", "check"],
+        &[],
+    );
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(78), "{said}");
+    assert!(
+        said.contains("sp4n_lapor") && said.contains("per_page"),
+        "{said}"
+    );
+    let out = aduan(dir.path(), &["--config", &config_arg, "sync"], &[]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(78), "{said}");
+    assert!(
+        said.contains("per_page") && said.contains(SECRET_ENV),
+        "both named at once: {said}"
+    );
+    std::fs::write(&config, table(100, "https://lapor.example/pemda")).unwrap();
+    let out = aduan(
+        dir.path(),
+        &["--config", &config_arg, "config", "check"],
+        &[],
+    );
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("2 channel table(s) checked (sp4n_lapor, cc112), 1 switched on"),
+        "{said}"
+    );
+    // A table off is checked too: it is what `enabled = true` would run.
+    std::fs::write(
+        &config,
+        format!(
+            "{}batch_rows = 0\n",
+            table(100, "https://lapor.example/pemda")
+        ),
+    )
+    .unwrap();
+    let out = aduan(
+        dir.path(),
+        &["--config", &config_arg, "config", "check"],
+        &[],
+    );
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(78), "{said}");
+    assert!(
+        said.contains("cc112") && said.contains("batch_rows"),
+        "{said}"
+    );
+}
+
 /// Review (session 51): an entry dismissed by mistake (`aduan quarantine dismiss`) could not
 /// be opened again but by SQL. `aduan quarantine undismiss` opens it again, saying what it
 /// undid; an entry not dismissed is said so and left; a number naming no entry is refused

@@ -48,7 +48,7 @@ use aduan_store::Store;
 use aduan_sync::{Engine, EngineOptions, Outcome};
 use anyhow::{Context, Result};
 
-use crate::{Cli, Command, CursorAction};
+use crate::{Cli, Command, ConfigAction, CursorAction};
 
 /// The stores this process opened, closed before it ends (see [`run`]).
 static OPENED: std::sync::Mutex<Vec<Store>> = std::sync::Mutex::new(Vec::new());
@@ -257,6 +257,9 @@ async fn command(cli: Cli) -> Result<ExitCode> {
         Command::Quarantine { action } => inspect::quarantine(&config, action).await,
         Command::Raw { action } => inspect::raw(&config, action).await,
         Command::Cursor { action } => cursor(&config, action).await,
+        Command::Config {
+            action: ConfigAction::Check,
+        } => config_check(&config),
         Command::Renormalise => renormalise(&config).await,
         Command::Backup { to } => backup(&config, &to).await,
         Command::Restore { from } => restore(&config, &from).await,
@@ -327,6 +330,39 @@ async fn command(cli: Cli) -> Result<ExitCode> {
         }
         Command::Serve { listen } => serve::run(&config, listen.as_deref()).await,
     }
+}
+
+/// `aduan config check`: the configuration was read (its own keys, ranges and schedules
+/// checked as it was); every channel's table is checked as its connector checks it, without
+/// its secrets, and a SQLite store's URL as the store reads it (nothing is opened). A problem
+/// is the configuration's (exit 78).
+fn config_check(config: &AppConfig) -> Result<ExitCode> {
+    let checked = registry::check_settings(config)?;
+    if !aduan_store::is_postgres_url(&config.store.url) {
+        aduan_store::sqlite_path(&config.store.url)?;
+    }
+    let on: Vec<&str> = checked
+        .iter()
+        .copied()
+        .filter(|id| config.channels.get(*id).is_some_and(|c| c.enabled))
+        .collect();
+    out!(
+        "aduan config check: {} reads; {} channel table(s) checked ({}), {} switched on{}; \
+         secrets are not read here (`aduan sync` and `aduan serve` read them when they start)",
+        match &config.source {
+            Some(p) => p.display().to_string(),
+            None => "the built-in configuration (no file given, and no config/aduan.toml here)"
+                .to_string(),
+        },
+        checked.len(),
+        checked.join(", "),
+        on.len(),
+        match on.len() {
+            0 => String::new(),
+            _ => format!(" ({})", on.join(", ")),
+        }
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `--bom` as given with `format`: refused with any other format than CSV (a mark at the

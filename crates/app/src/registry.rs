@@ -309,13 +309,51 @@ pub fn connectors(
             continue;
         }
         let settings = config.connector_settings(r.spec.id).unwrap_or_default();
+        // The settings first, without the secrets: a bad one is named beside a secret
+        // missing, not found by the first run that has the secrets.
+        let checked = (r.spec.read_settings)(settings.clone()).map_err(with_table_keys);
         match (r.spec.build)(settings) {
             Ok(c) => out.push(c),
-            Err(e) => failed.push(with_table_keys(e)),
+            Err(e) => failed.push(match (checked, with_table_keys(e)) {
+                // One error a channel: what its settings and its secrets lack, together.
+                (
+                    Err(aduan_core::Error::Config { channel, message }),
+                    aduan_core::Error::Config { message: m, .. },
+                ) if m != message => aduan_core::Error::Config {
+                    channel,
+                    message: format!("{message}; {m}"),
+                },
+                (_, e) => e,
+            }),
         }
     }
     match failed.len() {
         0 => Ok(out),
+        1 => Err(Error::Connector(failed.remove(0))),
+        _ => Err(Error::Connectors(failed)),
+    }
+}
+
+/// Checks every `[channels.<id>]` table of the configuration, switched on or off, as its
+/// connector reads and checks it ([`ChannelSpec::read_settings`]: keys, types, ranges and
+/// URLs), without reading any secret: what `aduan config check` says. Every channel at
+/// fault is named at once, each error naming the channel and the key; a table of no
+/// channel Aduan has is refused as [`connectors`] refuses it. The ids of the tables checked.
+pub fn check_settings(config: &AppConfig) -> Result<Vec<&'static str>> {
+    known_channels_only(config)?;
+    let mut checked = Vec::new();
+    let mut failed = Vec::new();
+    for r in registry() {
+        let Some(settings) = config.connector_settings(r.spec.id) else {
+            continue;
+        };
+        match (r.spec.read_settings)(settings) {
+            Ok(()) => checked.push(r.spec.id),
+            Err(e) => failed.push(with_table_keys(e)),
+        }
+    }
+    match failed.len() {
+        0 => Ok(checked),
         1 => Err(Error::Connector(failed.remove(0))),
         _ => Err(Error::Connectors(failed)),
     }
@@ -348,6 +386,12 @@ pub fn push_channels(config: &AppConfig) -> Result<Vec<(ChannelSpec, WebhookRout
             continue;
         }
         let settings = config.connector_settings(r.spec.id).unwrap_or_default();
+        // The settings checked as the channel's connector checks them (ranges, URLs): the
+        // webhooks of a channel whose settings are wrong are not served either.
+        if let Err(e) = (r.spec.read_settings)(settings.clone()) {
+            failed.push(with_table_keys(e));
+            continue;
+        }
         match webhook(settings) {
             Ok(routes) => out.push((r.spec, routes)),
             Err(e) => failed.push(with_table_keys(e)),
@@ -447,6 +491,60 @@ mod tests {
             panic!("built without its secret");
         };
         assert!(matches!(e, Error::Connector(_)), "{e}");
+    }
+
+    /// Review (session 51): a connector's ranges and URLs were checked only by its
+    /// constructor, which reads the secrets first: a bad URL or a page size out of range
+    /// passed every check made without the secrets, and stopped the first run that had them.
+    /// Each is found from the settings alone, naming the channel and the key.
+    #[test]
+    fn a_setting_out_of_range_or_a_bad_url_is_found_without_the_secrets() {
+        let config = AppConfig::from_toml_str(include_str!("../../../config/aduan.toml")).unwrap();
+        for (id, key, bad) in [
+            ("sp4n_lapor", "per_page", serde_json::json!(500)),
+            ("sp4n_lapor", "timeout_secs", serde_json::json!(0)),
+            (
+                "lapor_gub",
+                "base_url",
+                serde_json::json!("laporgub.example"),
+            ),
+            ("lapor_gub", "limit", serde_json::json!(51)),
+            ("cc112", "batch_rows", serde_json::json!(0)),
+            ("cc112", "url", serde_json::json!("ftp://112.example/index")),
+            ("smart_city", "limit", serde_json::json!(0)),
+            ("smart_city", "lookback_secs", serde_json::json!(u64::MAX)),
+            (
+                "wadul_aladin",
+                "register_url",
+                serde_json::json!("ftp://sheets.example/register.csv"),
+            ),
+        ] {
+            let mut settings = config.connector_settings(id).unwrap();
+            settings[key] = bad.clone();
+            if (id, key) == ("cc112", "url") {
+                settings["dir"] = serde_json::Value::Null;
+            }
+            let Err(e) = (specs()[id].read_settings)(settings) else {
+                panic!("{id}: {key} = {bad} was read as a setting");
+            };
+            let e = e.to_string();
+            assert!(e.contains(id) && e.contains(key), "{id}: {e}");
+        }
+        // At start-up, beside a secret missing: both named.
+        let config = AppConfig::from_toml_str(
+            "[channels.sp4n_lapor]\nbase_url = \"https://lapor.example\"\n\
+             instansi_id = \"x\"\nclient_id = \"y\"\n\
+             client_secret_env = \"ADUAN_TEST_UNSET_SP4N_SECRET\"\nper_page = 500\n",
+        )
+        .unwrap();
+        let Err(e) = connectors(&config, None) else {
+            panic!("built with per_page = 500 and no secret");
+        };
+        let text = e.to_string();
+        assert!(
+            text.contains("per_page") && text.contains("ADUAN_TEST_UNSET_SP4N_SECRET"),
+            "{text}"
+        );
     }
 
     /// Carried note (session 41 and before): a `shedule` typo was refused listing the

@@ -166,20 +166,7 @@ struct IndexEntry {
 impl Cc112 {
     /// A connector; `basic_auth` is `user:password` for the HTTP index, if it needs one.
     pub fn new(config: Config, basic_auth: Option<Secret>) -> Result<Self> {
-        match (&config.dir, &config.url) {
-            (Some(_), None) | (None, Some(_)) => {}
-            _ => {
-                return Err(config_err(
-                    "give exactly one of `dir` (a folder) and `url` (an HTTP index)",
-                ))
-            }
-        }
-        if let Some(url) = &config.url {
-            aduan_transport::check_url(CHANNEL, "url", url)?;
-        }
-        if config.batch_rows == 0 {
-            return Err(config_err("batch_rows must be at least 1"));
-        }
+        <Self as PullConnector>::check_settings(&config)?;
         // Basic auth is `user:password`: a value without its `:` (the password alone) would
         // be sent as a user with an empty password, and the header a server may echo would
         // not be the one hidden below (readme review, session 49).
@@ -510,6 +497,29 @@ impl PullConnector for Cc112 {
             None => None,
         };
         Self::new(config, basic_auth)
+    }
+
+    fn check_settings(config: &Config) -> Result<()> {
+        match (&config.dir, &config.url) {
+            (Some(_), None) | (None, Some(_)) => {}
+            _ => {
+                return Err(config_err(
+                    "give exactly one of `dir` (a folder) and `url` (an HTTP index)",
+                ))
+            }
+        }
+        if let Some(url) = &config.url {
+            aduan_transport::check_url(CHANNEL, "url", url)?;
+        }
+        if config.batch_rows == 0 {
+            return Err(config_err("batch_rows must be at least 1"));
+        }
+        aduan_transport::check_settings(
+            CHANNEL,
+            config.timeout_secs,
+            config.max_attempts,
+            config.retry_base_ms,
+        )
     }
 
     async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {

@@ -83,8 +83,21 @@ pub trait PullConnector: Send + Sync + Sized + 'static {
     /// The connector's settings, read from the `[channels.<id>]` table of the config.
     type Config: DeserializeOwned + Send;
 
-    /// Builds the connector (no network yet). Secrets missing from the environment fail here.
+    /// Builds the connector (no network yet). Secrets missing from the environment fail here,
+    /// and so do settings [`check_settings`](Self::check_settings) refuses (it calls it).
     fn from_config(config: Self::Config) -> Result<Self>;
+
+    /// Checks the settings without the secrets (reading none, no I/O): their ranges and
+    /// URLs, each error naming the channel and the key ([`Error::Config`],
+    /// [`check_within`](crate::check_within), `aduan_transport::check_url`). `aduan config
+    /// check` and the start of `aduan sync` and `aduan serve` call it for every channel (see
+    /// [`ChannelSpec::read_settings`]), so that a bad URL or a page size out of range is found
+    /// where the secrets are not set, not at the first run that has them; the connector's
+    /// constructor calls it too. The default checks nothing.
+    fn check_settings(config: &Self::Config) -> Result<()> {
+        let _ = config;
+        Ok(())
+    }
 
     /// Starts reading after `cursor` (`None`: from the beginning).
     async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>>;
@@ -262,10 +275,12 @@ pub struct ChannelSpec {
     pub build: BuildFn,
     /// Its check of a cursor an operator sets ([`PullConnector::check_cursor`]).
     pub check_cursor: fn(&str) -> Result<String>,
-    /// Reads a `[channels.<id>]` table as the connector's `Config`, as [`build`](Self::build)
-    /// does first, without building the connector: no secret is read, so a configuration's keys
-    /// and types are read where its secrets are not set (a test of the shipped
-    /// `config/aduan.toml`); its ranges and URLs are checked by the connector's constructor.
+    /// Reads a `[channels.<id>]` table as the connector's `Config` and checks it
+    /// ([`PullConnector::check_settings`]: ranges and URLs), as [`build`](Self::build) does
+    /// first, without building the connector: no secret is read, so a configuration's keys,
+    /// types, ranges and URLs are checked where its secrets are not set (`aduan config
+    /// check`, the start of `aduan sync` and `aduan serve`, a test of the shipped
+    /// `config/aduan.toml`).
     pub read_settings: fn(serde_json::Value) -> Result<()>,
 }
 
@@ -297,7 +312,7 @@ impl ChannelSpec {
             parse: C::parse,
             fold: C::FOLD,
             check_cursor: C::check_cursor,
-            read_settings: |value| settings::<C::Config>(C::CHANNEL, value).map(drop),
+            read_settings: |value| C::check_settings(&settings::<C::Config>(C::CHANNEL, value)?),
             build: |value| {
                 let config: C::Config = settings(C::CHANNEL, value)?;
                 Ok(Box::new(C::from_config(config)?) as Box<dyn DynPullConnector>)

@@ -140,11 +140,9 @@ impl LaporGub {
     /// A connector with its API key given (the configuration path reads it from the
     /// environment instead).
     pub fn with_key(config: Config, key: Secret) -> Result<Self> {
-        aduan_core::check_within(CHANNEL, "limit", config.limit, 1..=50)?;
-        aduan_core::lookback::check(CHANNEL, config.lookback_secs)?;
+        <Self as PullConnector>::check_settings(&config)?;
         let start_since = aduan_core::time::start_from(CHANNEL, config.start_from.as_deref())?
             .map(|t| t.timestamp());
-        aduan_transport::check_url(CHANNEL, "base_url", &config.base_url)?;
         // Every attempt is spaced to stay under the limit, a retry too (review, session 47:
         // the pages were spaced, and the retries of one cut short went at the backoff's pace).
         let gap = match config.requests_per_minute {
@@ -378,6 +376,19 @@ impl PullConnector for LaporGub {
     fn from_config(config: Config) -> Result<Self> {
         let key = Secret::required(&config.api_key_env, CHANNEL, "API key")?;
         Self::with_key(config, key)
+    }
+
+    fn check_settings(config: &Config) -> Result<()> {
+        aduan_core::check_within(CHANNEL, "limit", config.limit, 1..=50)?;
+        aduan_core::lookback::check(CHANNEL, config.lookback_secs)?;
+        aduan_core::time::start_from(CHANNEL, config.start_from.as_deref())?;
+        aduan_transport::check_url(CHANNEL, "base_url", &config.base_url)?;
+        aduan_transport::check_settings(
+            CHANNEL,
+            config.timeout_secs,
+            config.max_attempts,
+            config.retry_base_ms,
+        )
     }
 
     async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {

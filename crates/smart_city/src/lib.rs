@@ -115,9 +115,7 @@ impl SmartCity {
     /// A connector with its bearer token given (the configuration path reads it from the
     /// environment instead).
     pub fn with_token(config: Config, token: Secret) -> Result<Self> {
-        aduan_core::check_within(CHANNEL, "limit", config.limit, 1..=200)?;
-        aduan_core::lookback::check(CHANNEL, config.lookback_secs)?;
-        aduan_transport::check_url(CHANNEL, "base_url", &config.base_url)?;
+        <Self as PullConnector>::check_settings(&config)?;
         let http = HttpClient::from_settings(
             CHANNEL,
             config.timeout_secs,
@@ -174,6 +172,18 @@ impl PullConnector for SmartCity {
     fn from_config(config: Config) -> Result<Self> {
         let token = secret_from_env(&config.token_env, "backfill token")?;
         Self::with_token(config, token)
+    }
+
+    fn check_settings(config: &Config) -> Result<()> {
+        aduan_core::check_within(CHANNEL, "limit", config.limit, 1..=200)?;
+        aduan_core::lookback::check(CHANNEL, config.lookback_secs)?;
+        aduan_transport::check_url(CHANNEL, "base_url", &config.base_url)?;
+        aduan_transport::check_settings(
+            CHANNEL,
+            config.timeout_secs,
+            config.max_attempts,
+            config.retry_base_ms,
+        )
     }
 
     async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {

@@ -111,10 +111,7 @@ impl Sp4nLapor {
     /// A connector with its client secret given (the configuration path reads it from the
     /// environment instead).
     pub fn with_secret(config: Config, secret: Secret) -> Result<Self> {
-        aduan_core::check_within(CHANNEL, "per_page", config.per_page, 1..=100)?;
-        aduan_core::lookback::check(CHANNEL, config.lookback_secs)?;
-        aduan_core::time::start_from(CHANNEL, config.start_from.as_deref())?;
-        aduan_transport::check_url(CHANNEL, "base_url", &config.base_url)?;
+        <Self as PullConnector>::check_settings(&config)?;
         let http = HttpClient::from_settings(
             CHANNEL,
             config.timeout_secs,
@@ -314,6 +311,19 @@ impl PullConnector for Sp4nLapor {
     fn from_config(config: Config) -> Result<Self> {
         let secret = Secret::required(&config.client_secret_env, CHANNEL, "client secret")?;
         Self::with_secret(config, secret)
+    }
+
+    fn check_settings(config: &Config) -> Result<()> {
+        aduan_core::check_within(CHANNEL, "per_page", config.per_page, 1..=100)?;
+        aduan_core::lookback::check(CHANNEL, config.lookback_secs)?;
+        aduan_core::time::start_from(CHANNEL, config.start_from.as_deref())?;
+        aduan_transport::check_url(CHANNEL, "base_url", &config.base_url)?;
+        aduan_transport::check_settings(
+            CHANNEL,
+            config.timeout_secs,
+            config.max_attempts,
+            config.retry_base_ms,
+        )
     }
 
     async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {

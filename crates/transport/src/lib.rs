@@ -491,6 +491,22 @@ pub fn check_url(channel: &str, field: &str, url: &str) -> Result<()> {
     Ok(())
 }
 
+/// Checks the transport settings every HTTP connector's `Config` has (`timeout_secs`,
+/// `max_attempts`, `retry_base_ms`) as [`HttpClient::from_settings`] does, without making a
+/// client: for a connector's `check_settings`.
+pub fn check_settings(
+    channel: &str,
+    timeout_secs: u64,
+    max_attempts: u32,
+    retry_base_ms: u64,
+) -> Result<()> {
+    // (A 0 was taken as 1 without a word: review.)
+    aduan_core::check_within(channel, "timeout_secs", timeout_secs, 1..=86_400)?;
+    aduan_core::check_within(channel, "max_attempts", max_attempts, 1..=1_000)?;
+    aduan_core::check_within(channel, "retry_base_ms", retry_base_ms, 0..=600_000)?;
+    Ok(())
+}
+
 /// The first `max` bytes of a body as text, white space folded, links' credentials, phone
 /// numbers and e-mail addresses hidden (see `aduan_core::contacts::shown`).
 pub fn excerpt(body: &[u8], max: usize) -> String {
@@ -706,10 +722,7 @@ impl HttpClient {
         max_attempts: u32,
         retry_base_ms: u64,
     ) -> Result<Self> {
-        // (A 0 was taken as 1 without a word: review.)
-        aduan_core::check_within(channel, "timeout_secs", timeout_secs, 1..=86_400)?;
-        aduan_core::check_within(channel, "max_attempts", max_attempts, 1..=1_000)?;
-        aduan_core::check_within(channel, "retry_base_ms", retry_base_ms, 0..=600_000)?;
+        check_settings(channel, timeout_secs, max_attempts, retry_base_ms)?;
         Self::new(
             channel,
             RetryPolicy::from_settings(timeout_secs, max_attempts, retry_base_ms),

@@ -100,7 +100,7 @@ impl WadulAladin {
     /// A connector with the register's `Authorization` value given (the configuration path
     /// reads it from the environment instead).
     pub fn with_auth(config: Config, auth: Option<Secret>) -> Result<Self> {
-        aduan_transport::check_url(CHANNEL, "register_url", &config.register_url)?;
+        <Self as PullConnector>::check_settings(&config)?;
         let http = HttpClient::from_settings(
             CHANNEL,
             config.timeout_secs,
@@ -144,6 +144,16 @@ impl PullConnector for WadulAladin {
             None => None,
         };
         Self::with_auth(config, auth)
+    }
+
+    fn check_settings(config: &Config) -> Result<()> {
+        aduan_transport::check_url(CHANNEL, "register_url", &config.register_url)?;
+        aduan_transport::check_settings(
+            CHANNEL,
+            config.timeout_secs,
+            config.max_attempts,
+            config.retry_base_ms,
+        )
     }
 
     /// The register is read whole every run (rows are edited in place); a row whose bytes
