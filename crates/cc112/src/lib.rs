@@ -27,7 +27,7 @@ use std::time::{Duration, SystemTime};
 
 use aduan_core::{
     Batch, BatchSource, Error, FaultCounts, FieldError, PullConnector, RawRecord, Result, Secret,
-    SourceComplaint,
+    SourceComplaint, StandIns,
 };
 use aduan_transport::HttpClient;
 use async_trait::async_trait;
@@ -521,6 +521,11 @@ impl PullConnector for Cc112 {
             config.retry_base_ms,
         )
     }
+
+    const STAND_INS: StandIns = StandIns {
+        one: "ticketless call replaced by its ticketed row",
+        many: "ticketless calls replaced by their ticketed rows",
+    };
 
     async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>> {
         // The client serves run after run: this run's faults are those from here on.

@@ -99,6 +99,11 @@ pub trait PullConnector: Send + Sync + Sized + 'static {
         Ok(())
     }
 
+    /// How a run's summary calls the channel's stand-ins replaced by the records they stood
+    /// in for (see [`Standing`](crate::Standing)), in the words of its operators. By default
+    /// the general words, [`StandIns::GENERAL`].
+    const STAND_INS: StandIns = StandIns::GENERAL;
+
     /// Starts reading after `cursor` (`None`: from the beginning).
     async fn open(&self, cursor: Option<String>) -> Result<Box<dyn BatchSource>>;
 
@@ -227,6 +232,29 @@ pub trait PushSink: Send + Sync {
     fn rejected(&self, reason: &'static str);
 }
 
+/// How a run's summary line calls a channel's stand-ins replaced by the records they stood
+/// in for (see [`PullConnector::STAND_INS`]): the words after the number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StandIns {
+    /// After `1`: `stand-in replaced by the record it stood in for`.
+    pub one: &'static str,
+    /// After a number other than 1: `stand-ins replaced by the records they stood in for`.
+    pub many: &'static str,
+}
+
+impl StandIns {
+    /// The words of a channel that gives none of its own.
+    pub const GENERAL: StandIns = StandIns {
+        one: "stand-in replaced by the record it stood in for",
+        many: "stand-ins replaced by the records they stood in for",
+    };
+
+    /// `n` of them replaced, in these words: `2 stand-ins replaced by …`.
+    pub fn replaced(&self, n: u64) -> String {
+        format!("{n} {}", if n == 1 { self.one } else { self.many })
+    }
+}
+
 /// The object-safe face of a [`PullConnector`], so that a registry can hold them all.
 #[async_trait]
 pub trait DynPullConnector: Send + Sync {
@@ -238,6 +266,10 @@ pub trait DynPullConnector: Send + Sync {
     fn parse(&self, raw: &RawRecord) -> Result<Vec<SourceComplaint>, FieldError>;
     /// See [`PullConnector::FOLD`].
     fn fold(&self) -> Option<Fold>;
+    /// See [`PullConnector::STAND_INS`]; by default the general words.
+    fn stand_ins(&self) -> StandIns {
+        StandIns::GENERAL
+    }
 }
 
 #[async_trait]
@@ -253,6 +285,9 @@ impl<C: PullConnector> DynPullConnector for C {
     }
     fn fold(&self) -> Option<Fold> {
         C::FOLD
+    }
+    fn stand_ins(&self) -> StandIns {
+        C::STAND_INS
     }
 }
 

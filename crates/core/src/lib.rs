@@ -30,7 +30,7 @@ pub mod time;
 
 pub use connector::{
     settings, Batch, BatchSource, BuildFn, ChannelSpec, DynPullConnector, FaultCounts, Fold,
-    Folded, InFlight, ParseFn, PullConnector, PushSink, RawRecord, Span, Window,
+    Folded, InFlight, ParseFn, PullConnector, PushSink, RawRecord, Span, StandIns, Window,
 };
 pub use error::{check_within, Error, FieldError, RecordIdentity, Result};
 pub use model::{

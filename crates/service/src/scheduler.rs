@@ -592,6 +592,7 @@ mod tests {
             left_behind: Vec::new(),
             read_to_end: false,
             elapsed: Duration::ZERO,
+            stand_ins: aduan_core::StandIns::GENERAL,
         }
     }
 

@@ -282,6 +282,7 @@ impl Engine {
         else {
             tracing::warn!("Another run of this channel is in progress; skipped.");
             let mut report = RunReport::new(&run, Outcome::Skipped, started.elapsed());
+            report.stand_ins = connector.stand_ins();
             report.error = Some(format!(
                 "{channel}: another run of this channel holds the lease"
             ));
@@ -512,6 +513,7 @@ impl Engine {
             _ => None,
         };
         let mut report = RunReport::new(&run, outcome, started.elapsed());
+        report.stand_ins = connector.stand_ins();
         report.counts = counts;
         report.faults = faults;
         report.read_to_end = matches!(result, Ok(true));

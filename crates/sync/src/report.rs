@@ -2,24 +2,11 @@
 
 use std::time::Duration;
 
-use aduan_core::FaultCounts;
+use aduan_core::{FaultCounts, StandIns};
 use aduan_store::RunRecord;
 use chrono::Utc;
 
 use crate::Counts;
-
-/// Stand-ins replaced by the records they stood in for (see `aduan_core::Standing`), in the
-/// words of the channel's operators: 112's are calls exported without their ticket, and
-/// replaced by their rows with it (review: the summary said they were "folded into others",
-/// which told an operator of 112 nothing).
-fn replaced(channel: &str, n: u64) -> String {
-    match (channel, n) {
-        ("cc112", 1) => "1 ticketless call replaced by its ticketed row".into(),
-        ("cc112", n) => format!("{n} ticketless calls replaced by their ticketed rows"),
-        (_, 1) => "1 stand-in replaced by the record it stood in for".into(),
-        (_, n) => format!("{n} stand-ins replaced by the records they stood in for"),
-    }
-}
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +60,12 @@ pub struct RunReport {
     pub read_to_end: bool,
     /// How long it took.
     pub elapsed: Duration,
+    /// How the summary calls the stand-ins the run replaced by the records they stood in
+    /// for, in the words of the channel's operators (its connector's
+    /// [`STAND_INS`](aduan_core::PullConnector::STAND_INS): 112's are calls exported without
+    /// their ticket, replaced by their rows with it; review: the summary said they were
+    /// "folded into others", which told an operator of 112 nothing).
+    pub stand_ins: StandIns,
 }
 
 impl RunReport {
@@ -88,6 +81,7 @@ impl RunReport {
             left_behind: Vec::new(),
             read_to_end: false,
             elapsed,
+            stand_ins: StandIns::GENERAL,
         }
     }
 
@@ -134,7 +128,7 @@ impl RunReport {
             line.push_str(&format!("; {} folded into others", c.removed));
         }
         if c.replaced > 0 {
-            line.push_str(&format!("; {}", replaced(&self.channel, c.replaced)));
+            line.push_str(&format!("; {}", self.stand_ins.replaced(c.replaced)));
         }
         if c.waiting > 0 {
             line.push_str(&format!(
@@ -181,14 +175,35 @@ mod tests {
             left_behind: Vec::new(),
             read_to_end: true,
             elapsed: Duration::from_secs(1),
+            stand_ins: StandIns::GENERAL,
         }
+    }
+
+    /// Review (session 51): the engine's summary named 112 by its id, `cc112`, and said its
+    /// words for it: words of a channel in the one place that knows none. A report that
+    /// carries no channel's words says the general ones, whatever the channel's id.
+    #[test]
+    fn the_summary_of_a_run_names_no_channel_s_words_of_its_own() {
+        let line = report("cc112", 0, 2).summary_line();
+        assert!(
+            line.ends_with("; 2 stand-ins replaced by the records they stood in for"),
+            "{line}"
+        );
     }
 
     /// Complaints folded into others and stand-ins replaced are told apart, each in its
     /// own words, and only when there are any.
     #[test]
     fn folded_and_replaced_complaints_are_told_apart() {
-        let line = report("cc112", 0, 2).summary_line();
+        let ticketless = StandIns {
+            one: "ticketless call replaced by its ticketed row",
+            many: "ticketless calls replaced by their ticketed rows",
+        };
+        let line = RunReport {
+            stand_ins: ticketless,
+            ..report("cc112", 0, 2)
+        }
+        .summary_line();
         assert!(
             line.ends_with("; 2 ticketless calls replaced by their ticketed rows"),
             "{line}"
