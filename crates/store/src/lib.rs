@@ -1935,4 +1935,41 @@ mod tests {
             .to_string();
         assert!(!e.contains("s3cret"), "{e}");
     }
+
+    /// Review (session 51): a close cut short leaves the connection still in use open; when
+    /// it comes back (the transaction ended late), it is closed, not kept idle in a pool no
+    /// one reads again (on SQLite, its `-wal` beside the store; on PostgreSQL, a session and,
+    /// for a lease's connection, its advisory lock held until the process ends).
+    #[tokio::test]
+    async fn a_connection_still_in_use_at_a_close_cut_short_closes_when_it_comes_back() {
+        let mut stores = vec![crate::testing::sqlite().await];
+        stores.extend(crate::testing::postgres().await);
+        for ts in stores {
+            let s = &ts.store;
+            let writes = s.begin_writes().await.unwrap();
+            let lease = s
+                .try_lease("sp4n_lapor", "a-run", Duration::from_secs(60))
+                .await
+                .unwrap()
+                .expect("a free lease");
+            let e = s.close_within(Duration::from_millis(100)).await;
+            assert!(
+                matches!(e, Err(Error::NotClosed { .. })),
+                "{}: {e:?}",
+                ts.label
+            );
+            drop((writes, lease));
+            let size = || {
+                on_pool!(s, pool => pool.size()) + s.lease_pool.as_ref().map_or(0, sqlx::Pool::size)
+            };
+            // Given back by a task of their own: waited for, a while at most.
+            for _ in 0..2_000 {
+                if size() == 0 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            assert_eq!(size(), 0, "{}: connections left open", ts.label);
+        }
+    }
 }
