@@ -586,6 +586,27 @@ mod tests {
         );
     }
 
+    /// Review (session 51): a stopping service takes its grace, then closes the store,
+    /// waiting `aduan_store::CLOSE_WAIT` at most for a connection still in use; the example
+    /// unit's stop timeout leaves room for both, or systemd kills the service mid-close.
+    #[test]
+    fn the_example_unit_waits_for_the_grace_and_the_stores_close() {
+        let c = AppConfig::from_toml_str(include_str!("../../../config/aduan.toml")).unwrap();
+        let unit = include_str!("../../../config/aduan.service");
+        let stop: u64 = unit
+            .lines()
+            .find_map(|l| l.strip_prefix("TimeoutStopSec="))
+            .expect("TimeoutStopSec in config/aduan.service")
+            .trim()
+            .parse()
+            .expect("TimeoutStopSec in seconds");
+        let needed = c.service.shutdown_grace_secs + aduan_store::CLOSE_WAIT.as_secs();
+        assert!(
+            stop > needed,
+            "TimeoutStopSec={stop}, a stop takes up to {needed} s"
+        );
+    }
+
     #[test]
     fn the_configuration_debug_shows_no_database_password() {
         let mut c = AppConfig::from_toml_str("").unwrap();
