@@ -2623,6 +2623,8 @@ fn a_bad_setting_is_found_without_the_secrets() {
         said.contains("2 channel table(s) checked (sp4n_lapor, cc112), 1 switched on"),
         "{said}"
     );
+    // Nothing opened: the default store (`sqlite:aduan.db` here) is not made.
+    assert!(!dir.path().join("aduan.db").exists(), "a store was opened");
     // A table off is checked too: it is what `enabled = true` would run.
     std::fs::write(
         &config,
