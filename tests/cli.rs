@@ -2625,6 +2625,20 @@ fn a_bad_setting_is_found_without_the_secrets() {
     );
     // Nothing opened: the default store (`sqlite:aduan.db` here) is not made.
     assert!(!dir.path().join("aduan.db").exists(), "a store was opened");
+    // No table at all: nothing listed, not an empty `()`.
+    let empty = dir.path().join("empty.toml");
+    std::fs::write(&empty, "").unwrap();
+    let out = aduan(
+        dir.path(),
+        &["--config", &empty.display().to_string(), "config", "check"],
+        &[],
+    );
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("0 channel table(s) checked, 0 switched on;"),
+        "{said}"
+    );
     // A table off is checked too: it is what `enabled = true` would run.
     std::fs::write(
         &config,

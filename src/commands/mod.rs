@@ -347,7 +347,7 @@ fn config_check(config: &AppConfig) -> Result<ExitCode> {
         .filter(|id| config.channels.get(*id).is_some_and(|c| c.enabled))
         .collect();
     out!(
-        "aduan config check: {} reads; {} channel table(s) checked ({}), {} switched on{}; \
+        "aduan config check: {} reads; {} channel table(s) checked{}, {} switched on{}; \
          secrets are not read here (`aduan sync` and `aduan serve` read them when they start)",
         match &config.source {
             Some(p) => p.display().to_string(),
@@ -355,14 +355,20 @@ fn config_check(config: &AppConfig) -> Result<ExitCode> {
                 .to_string(),
         },
         checked.len(),
-        checked.join(", "),
+        listed(&checked),
         on.len(),
-        match on.len() {
-            0 => String::new(),
-            _ => format!(" ({})", on.join(", ")),
-        }
+        listed(&on),
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// ` (a, b)`, the ids after a count of them; nothing for none (`0 switched on`, not
+/// `0 switched on ()`).
+fn listed(ids: &[&str]) -> String {
+    match ids {
+        [] => String::new(),
+        _ => format!(" ({})", ids.join(", ")),
+    }
 }
 
 /// `--bom` as given with `format`: refused with any other format than CSV (a mark at the
