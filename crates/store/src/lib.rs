@@ -1317,17 +1317,17 @@ impl Store {
             // it would ruin that one (and one removed would be made again to take it).
             if let Err(e) = self.file_in_place() {
                 tracing::warn!(error = %e, "The store's log is not folded into the file now at its name.");
-                return;
-            }
-            // Hardly waiting: a checkpoint that waits for another process's readers holds
-            // every writer back meanwhile (what it cannot fold now, the next one folds); a
-            // quarter of a second lets this process's own connections finish closing.
-            let closed = match lone_connection_waiting(path, CLOSE_BUSY).await {
-                Ok(c) => fold_log(c).await,
-                Err(e) => Err(e),
-            };
-            if let Err(e) = closed {
-                tracing::warn!(file = %path.display(), error = %e, "Could not fold the store's log into its file; the next connection will.");
+            } else {
+                // Hardly waiting: a checkpoint that waits for another process's readers holds
+                // every writer back meanwhile (what it cannot fold now, the next one folds); a
+                // quarter of a second lets this process's own connections finish closing.
+                let closed = match lone_connection_waiting(path, CLOSE_BUSY).await {
+                    Ok(c) => fold_log(c).await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = closed {
+                    tracing::warn!(file = %path.display(), error = %e, "Could not fold the store's log into its file; the next connection will.");
+                }
             }
         }
         if in_use + leases == 0 || closed_before {
