@@ -114,6 +114,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0021_plain_payloads.sql",
         sql: include_str!("../../../migrations/sqlite/0021_plain_payloads.sql"),
     },
+    Migration {
+        version: 22,
+        name: "0022_asked_until.sql",
+        sql: include_str!("../../../migrations/sqlite/0022_asked_until.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -222,6 +227,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         name: "0021_plain_payloads.sql",
         sql: include_str!("../../../migrations/postgres/0021_plain_payloads.sql"),
     },
+    Migration {
+        version: 22,
+        name: "0022_asked_until.sql",
+        sql: include_str!("../../../migrations/postgres/0022_asked_until.sql"),
+    },
 ];
 
 /// Taken first in each migration's transaction on SQLite: a write that changes nothing, so
@@ -275,6 +285,7 @@ mod tests {
                 "0f735633f3aee01e",
                 "44c3a2d2fed6c140",
                 "9b7be49187108a7f",
+                "2689b0f918dc91cb",
             ],
         ),
         (
@@ -301,6 +312,7 @@ mod tests {
                 "f32cba852698186d",
                 "b6c06673be5a0c2a",
                 "9b7be49187108a7f",
+                "65a47a647525e6df",
             ],
         ),
     ];

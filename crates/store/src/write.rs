@@ -1110,6 +1110,52 @@ impl Store {
         })
     }
 
+    /// Until when `channel`'s source asked to be left alone (see
+    /// [`set_asked_until`](Self::set_asked_until)), whether that time has passed or not;
+    /// `None` when it asked for nothing.
+    pub async fn asked_until(&self, channel: &str) -> Result<Option<DateTime<Utc>>> {
+        on_pool!(self, pool => {
+            let until: Option<Option<DateTime<Utc>>> =
+                sqlx::query_scalar("SELECT asked_until FROM sync_state WHERE channel = $1")
+                    .bind(channel)
+                    .fetch_optional(pool)
+                    .await
+                    .context(|| format!("reading until when {channel} asked to be left alone"))?;
+            Ok(until.flatten())
+        })
+    }
+
+    /// Records until when `channel`'s source asked to be left alone (a `Retry-After` a run
+    /// did not wait out), kept with its cursor so that a restarted service honours it;
+    /// `None` clears it (a run read from the source since). The cursor is left as it is.
+    pub async fn set_asked_until(&self, channel: &str, until: Option<DateTime<Utc>>) -> Result<()> {
+        let what = || format!("recording until when {channel} asked to be left alone");
+        on_pool!(self, pool => {
+            match until {
+                Some(until) => sqlx::query(
+                    "INSERT INTO sync_state (channel, cursor, updated_at, asked_until) \
+                     VALUES ($1, NULL, $2, $3) \
+                     ON CONFLICT (channel) DO UPDATE SET asked_until = excluded.asked_until",
+                )
+                .bind(channel)
+                .bind(crate::to_the_microsecond(Utc::now()))
+                .bind(crate::to_the_microsecond(until))
+                .execute(pool)
+                .await
+                .context(what)?,
+                None => sqlx::query(
+                    "UPDATE sync_state SET asked_until = NULL \
+                     WHERE channel = $1 AND asked_until IS NOT NULL",
+                )
+                .bind(channel)
+                .execute(pool)
+                .await
+                .context(what)?,
+            };
+            Ok(())
+        })
+    }
+
     /// Which of `hashes` are archived already for `channel`.
     pub async fn known_hashes(
         &self,

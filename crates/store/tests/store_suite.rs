@@ -117,6 +117,68 @@ async fn a_batch_is_archived_once_and_its_cursor_saved() {
     }
 }
 
+/// Until when a source asked to be left alone is kept with the channel's cursor, and
+/// neither writes over the other: a restarted service reads it back (a `429` asking for an
+/// hour was asked again at once after a restart).
+#[tokio::test]
+async fn the_wait_a_source_asked_for_is_kept_beside_the_cursor() {
+    for ts in each_backend().await {
+        let s = &ts.store;
+        assert_eq!(
+            s.asked_until("lapor_gub").await.unwrap(),
+            None,
+            "{}",
+            ts.label
+        );
+        // A channel with no cursor yet.
+        s.set_asked_until("lapor_gub", Some(t(5))).await.unwrap();
+        assert_eq!(
+            s.asked_until("lapor_gub").await.unwrap(),
+            Some(t(5)),
+            "{}",
+            ts.label
+        );
+        assert_eq!(s.cursor("lapor_gub").await.unwrap(), None, "{}", ts.label);
+        let batch = WriteBatch {
+            channel: "lapor_gub",
+            now: t(3),
+            cursor: Some("c1"),
+            ..WriteBatch::default()
+        };
+        s.write_batch(&batch).await.unwrap();
+        assert_eq!(
+            s.asked_until("lapor_gub").await.unwrap(),
+            Some(t(5)),
+            "{}",
+            ts.label
+        );
+        s.set_asked_until("lapor_gub", Some(t(6))).await.unwrap();
+        assert_eq!(s.cursor("lapor_gub").await.unwrap().as_deref(), Some("c1"));
+        assert_eq!(
+            s.asked_until("lapor_gub").await.unwrap(),
+            Some(t(6)),
+            "{}",
+            ts.label
+        );
+        s.set_asked_until("lapor_gub", None).await.unwrap();
+        assert_eq!(
+            s.asked_until("lapor_gub").await.unwrap(),
+            None,
+            "{}",
+            ts.label
+        );
+        assert_eq!(s.cursor("lapor_gub").await.unwrap().as_deref(), Some("c1"));
+        // Clearing one never asked for writes nothing.
+        s.set_asked_until("cc112", None).await.unwrap();
+        assert_eq!(
+            count(s, "sync_state WHERE channel = 'cc112'").await,
+            0,
+            "{}",
+            ts.label
+        );
+    }
+}
+
 #[tokio::test]
 async fn packed_payloads_are_read_back_as_received_by_every_reader() {
     use sha2::Digest;
@@ -3325,11 +3387,11 @@ async fn opening_a_store_twice_migrates_once() {
         // 0009_run_totals, 0010_raw_source_ids, 0011_group_spans, 0012_incident_indexes,
         // 0013_report_in_city, 0014_complaint_claims, 0015_quarantine_dismissed,
         // 0016_worked_runs, 0017_group_run_from, 0018_delivery_report_ids,
-        // 0019_kept_run_counts, 0020_kept_counts_by_trigger_schema and 0021_plain_payloads,
-        // once each.
+        // 0019_kept_run_counts, 0020_kept_counts_by_trigger_schema, 0021_plain_payloads and
+        // 0022_asked_until, once each.
         assert_eq!(
             count(&ts.store, "schema_migrations").await,
-            21,
+            22,
             "{}",
             ts.label
         );
