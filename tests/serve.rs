@@ -1708,4 +1708,124 @@ async fn webhooks_answer_503_with_retry_after_while_the_store_is_out_of_reach_an
         assert!(metrics.lines().any(|l| l == line), "{line} in {metrics}");
     }
     serve.stop().await;
+/// Review, session 51: the wait a source asked for was held in the service's memory only: a
+/// channel answered `429` with `Retry-After: 3600` was asked again at once when `aduan serve`
+/// restarted (its missed tick ran at start). It is kept with the channel's cursor: the
+/// restarted service does not ask it within the hour, and says what holds the channel (not
+/// failed runs: the restarted service had none). An operator's `aduan sync` still asks,
+/// saying until when the source asked to be left alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_asking_for_an_hour_is_not_asked_again_after_a_restart() {
+    use std::sync::atomic::Ordering;
+    let (url, asked, server) = answering(
+        "HTTP/1.1 429 Too Many Requests\r\nretry-after: 3600\r\n\
+         content-length: 2\r\nconnection: close\r\n\r\n{}",
+    )
+    .await;
+    let ts = sqlite_store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let args = config(
+        dir.path(),
+        &ts,
+        &[
+            "[service]\nbackoff_initial_secs = 1\nbackoff_max_secs = 2\n".to_string(),
+            format!(
+                "[channels.cc112]\nschedule = \"{EVERY_SECOND}\"\nurl = \"{url}\"\nretry_base_ms = 20\ntimeout_secs = 5\n"
+            ),
+        ],
+    );
+    let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+    eventually(
+        "the first run, answered 429",
+        Duration::from_secs(30),
+        || serve.log(),
+        || async { (!with_outcome(&runs(&ts, "cc112").await, "failed").is_empty()).then_some(()) },
+    )
+    .await;
+    serve.stop().await;
+    assert_eq!(asked.load(Ordering::SeqCst), 1, "{}", serve.log());
+    let mut again = Serve::start(dir.path(), &strs(&args)).await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let n = asked.load(Ordering::SeqCst);
+    again.stop().await;
+    let log = again.log();
+    assert_eq!(n, 1, "asked again within 6 s of a restart: {log}");
+    assert!(
+        log.contains("asked a run before this start to be left alone until then")
+            && log.contains(
+                "Waiting out the wait the source asked for (Retry-After), with no failed run"
+            )
+            && !log.contains("Backing off after failed runs"),
+        "{log}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_aduan"))
+        .current_dir(dir.path())
+        .args(strs(&args))
+        .args(["sync", "--channel", "cc112"])
+        .env_remove("ADUAN_DATABASE_URL")
+        .env_remove("ADUAN_CONFIG")
+        .env("ADUAN_REPORTER_KEY", REPORTER_KEY)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cc112: the source asked to be left alone until ")
+            && stderr.contains("asked all the same"),
+        "{stderr}"
+    );
+    assert_eq!(asked.load(Ordering::SeqCst), 2, "{stderr}");
+    server.abort();
+}
+
+/// Review, session 51: a channel held back by a wait its source asked for, which the run's
+/// time budget cut short (no failure), was logged at each tick skipped as "Backing off after
+/// failed runs". The log says what holds it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tick_skipped_for_a_wait_the_source_asked_for_is_not_logged_as_failures() {
+    let (url, _asked, server) = answering(
+        "HTTP/1.1 429 Too Many Requests\r\nretry-after: 30\r\ncontent-length: 2\r\n\
+         connection: close\r\n\r\n{}",
+    )
+    .await;
+    let ts = sqlite_store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let args = config(
+        dir.path(),
+        &ts,
+        &[
+            "[sync]\nbudget_secs = 1\n".to_string(),
+            format!(
+                "[channels.lapor_gub]\nschedule = \"{EVERY_SECOND}\"\nbase_url = \"{url}\"\nrequests_per_minute = 0\nretry_base_ms = 20\ntimeout_secs = 5\n"
+            ),
+        ],
+    );
+    let mut serve = Serve::start_with_env(
+        dir.path(),
+        &strs(&args),
+        &[("ADUAN_LAPOR_GUB_API_KEY", "gub-key")],
+    )
+    .await;
+    eventually(
+        "a tick skipped after the run whose wait was cut short",
+        Duration::from_secs(30),
+        || serve.log(),
+        || async {
+            // A tick skipped after the run, not one while it went on.
+            let log = serve.log();
+            let after = log
+                .split("the channel waits it out")
+                .nth(1)
+                .unwrap_or_default();
+            after.contains("this tick is skipped").then_some(())
+        },
+    )
+    .await;
+    serve.stop().await;
+    server.abort();
+    let log = serve.log();
+    assert!(
+        log.contains("Waiting out the wait the source asked for (Retry-After), with no failed run")
+            && !log.contains("Backing off after failed runs"),
+        "{log}"
+    );
 }

@@ -610,6 +610,15 @@ async fn sync(config: &AppConfig, only: Option<&str>) -> Result<ExitCode> {
             not_run += 1;
             continue;
         }
+        // An operator's run goes ahead of a wait the source asked a run before for (the
+        // scheduler waits it out), said so: its answer may well be another `429`.
+        if let Ok(Some(until)) = engine.asked_until(connector.channel()).await {
+            esay!(
+                "{}: the source asked to be left alone until {} (Retry-After, answered to a run before); asked all the same",
+                connector.channel(),
+                until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            );
+        }
         // An error around a run (its lease or its record could not be written) fails that
         // channel; the others still run.
         let report = match engine.sync(connector.as_ref(), &bar).await {

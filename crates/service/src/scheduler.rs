@@ -2,14 +2,20 @@
 //!
 //! A tick while the channel's previous run is still going is skipped (and logged); after a
 //! failed run the channel's ticks are skipped for a wait that doubles with each further
-//! failure; the first tick after it tries again. Channels never wait for one another. At
-//! start, a tick that passed with no run (the first start, or downtime) runs at once.
+//! failure; the first tick after it tries again. A wait the source asked for (`Retry-After`)
+//! longer than a run waits out holds the channel back too, also across a restart (the
+//! engine keeps it in the store). Channels never wait for one another. At start, a tick that
+//! passed with no run (the first start, or downtime) runs at once, or once such a wait is
+//! over.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aduan_core::DynPullConnector;
-use aduan_sync::{Engine, NoProgress, Outcome, RunReport, BUDGET_USED_UP, STOPPED_BY_SHUTDOWN};
+use aduan_sync::{
+    Engine, NoProgress, Outcome, RunReport, BUDGET_USED_UP, LONGEST_ASKED_WAIT as LONGEST_ASKED,
+    STOPPED_BY_SHUTDOWN,
+};
 use chrono::{DateTime, FixedOffset, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -168,18 +174,47 @@ pub(crate) async fn channel_loop(
     // has surely lapsed (a run in another process may hold it longer, and runs the tick).
     let mut catching_up = 0u32;
     let tries = catch_up_tries(engine.lease_ttl());
+    let mut failures: u32 = 0;
+    let mut resume_at: Option<Instant> = None;
+    // What holds the channel back until `resume_at`, for the log of a tick skipped.
+    let mut hold = Hold::Failures { asked: false };
+    // A wait the source asked a run before this start for (kept with the channel's cursor)
+    // is honoured (review, session 51: a source that asked for an hour was asked again at
+    // once after a restart).
+    let asked_until = match engine.asked_until(id).await {
+        Ok(until) => until,
+        Err(error) => {
+            tracing::warn!(channel = id, %error, "Could not read until when the source asked to be left alone; the channel runs as scheduled.");
+            None
+        }
+    };
+    if let Some(until) = asked_until {
+        let wait = (until - Utc::now()).to_std().unwrap_or_default();
+        resume_at = Some(later(Instant::now(), wait.min(LONGEST_ASKED)));
+        hold = Hold::Asked;
+        tracing::info!(
+            channel = id,
+            until = %until.to_rfc3339(),
+            wait_secs = wait.as_secs(),
+            "The source asked a run before this start to be left alone until then (Retry-After); the channel waits it out."
+        );
+    }
     if let Some(missed) = missed_tick(&schedule, &now, &engine, id).await {
+        // Once the source's wait is over, when it asked for one.
+        let at = match asked_until {
+            Some(until) => (until + chrono::Duration::seconds(1)).with_timezone(&tz),
+            None => now,
+        };
         tracing::info!(
             channel = id,
             missed = %missed.to_rfc3339(),
-            "A scheduled run was missed (the service was not running, or the run was cut short); the channel runs now."
+            at = %at.to_rfc3339(),
+            "A scheduled run was missed (the service was not running, or the run was cut short); the channel runs at once, or once the wait its source asked for is over."
         );
-        next = Some(now);
+        next = Some(at.min(next.unwrap_or(at)));
         catching_up = tries;
     }
     let mut running: Option<JoinHandle<Ended>> = None;
-    let mut failures: u32 = 0;
-    let mut resume_at: Option<Instant> = None;
     // The latest tick that came.
     let mut last: Option<DateTime<FixedOffset>> = None;
     loop {
@@ -220,6 +255,9 @@ pub(crate) async fn channel_loop(
                         // transport waits out ended the run).
                         let wait = backoff.after(failures).max(asked.unwrap_or_default());
                         resume_at = Some(later(Instant::now(), wait));
+                        hold = Hold::Failures {
+                            asked: asked.is_some_and(|a| a >= backoff.after(failures)),
+                        };
                         tracing::warn!(channel = id, failures, retry_after_secs = wait.as_secs(), "Run failed; the channel backs off.");
                     }
                     Ended::Ran(asked) => {
@@ -228,6 +266,7 @@ pub(crate) async fn channel_loop(
                         // honoured, though the run is no failure (review of session 49: the
                         // next tick asked the source again).
                         resume_at = asked.map(|wait| later(Instant::now(), wait));
+                        hold = Hold::Asked;
                         if let Some(wait) = asked {
                             tracing::info!(channel = id, wait_secs = wait.as_secs(), "The source asked for a wait the run's budget cut short; the channel waits it out.");
                         }
@@ -254,12 +293,29 @@ pub(crate) async fn channel_loop(
             continue;
         }
         if let Some(at) = resume_at.filter(|at| Instant::now() < *at) {
-            tracing::info!(
-                channel = id,
-                failures,
-                wait_secs = at.saturating_duration_since(Instant::now()).as_secs(),
-                "Backing off after failed runs; this tick is skipped."
-            );
+            let wait_secs = at.saturating_duration_since(Instant::now()).as_secs();
+            // Said as it is: a wait the source asked for holds a channel with no failure
+            // (review, session 51: it was logged as backing off after failed runs).
+            match hold {
+                Hold::Failures { asked: false } => tracing::info!(
+                    channel = id,
+                    failures,
+                    wait_secs,
+                    "Backing off after failed runs; this tick is skipped."
+                ),
+                Hold::Failures { asked: true } => tracing::info!(
+                    channel = id,
+                    failures,
+                    wait_secs,
+                    "Backing off after failed runs, as long as the source asked (Retry-After); this tick is skipped."
+                ),
+                Hold::Asked => tracing::info!(
+                    channel = id,
+                    failures,
+                    wait_secs,
+                    "Waiting out the wait the source asked for (Retry-After), with no failed run; this tick is skipped."
+                ),
+            }
             metrics.tick_skipped(id, BACKOFF);
             continue;
         }
@@ -297,9 +353,6 @@ fn next_tick(
     };
     schedule.after(&from).next()
 }
-
-/// The longest a source's `Retry-After` holds a channel back.
-const LONGEST_ASKED: Duration = Duration::from_secs(24 * 3600);
 
 /// How far behind the tick that came the clock may be and still count as a little behind.
 const SKEW: Duration = Duration::from_secs(60);
@@ -343,6 +396,17 @@ fn ended(run: &aduan_store::RunRecord) -> bool {
         .as_deref()
         .is_some_and(|e| e == stopped || e == aduan_store::INTERRUPTED);
     run.outcome.is_some() && !cut_short
+}
+
+/// What holds a channel's ticks back, for the log of a tick skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hold {
+    /// Failed runs in a row (the back-off); `asked` when the source asked for a wait as long
+    /// as the back-off's or longer, which is then what holds it.
+    Failures { asked: bool },
+    /// A wait the source asked for, with no failure: one a run's budget cut short, or one a
+    /// run before the service's start ended on.
+    Asked,
 }
 
 /// How a scheduled run ended, for the channel's loop.

@@ -185,6 +185,10 @@ pub fn budget_used_up(channel: &str) -> String {
     format!("{channel}: {BUDGET_USED_UP}")
 }
 
+/// The longest a source's `Retry-After` holds a channel back (a proxy's of a year stops no
+/// channel): what is kept of it (see [`Engine::asked_until`]) and what the scheduler honours.
+pub const LONGEST_ASKED_WAIT: Duration = Duration::from_secs(24 * 3600);
+
 /// How long past a run's budget a fetch in flight may still bring its batch (the pages read
 /// ahead are handed over as the budget ends): a quarter of the budget, at most a minute.
 fn fetch_grace(budget: Option<Duration>) -> Duration {
@@ -544,8 +548,36 @@ impl Engine {
         report.left_behind = left;
         report.fill(&mut run);
         self.store.save_run(&run).await?;
+        self.keep_asked_wait(channel, &report).await;
         tracing::info!(summary = %report.summary_line(), "Sync finished.");
         Ok(report)
+    }
+
+    /// Keeps with the channel's cursor until when its source asked to be left alone, when
+    /// the run ended on such a wait (a day at most, [`LONGEST_ASKED_WAIT`]), so that a
+    /// restarted service does not ask it again before then; a run that read from the source
+    /// without being asked to wait clears it. A run that reached no answer (its store, its
+    /// network) leaves it as it was. A failure to write it is logged, not the run's.
+    async fn keep_asked_wait(&self, channel: &str, report: &RunReport) {
+        let until = match report.asked_wait {
+            Some(wait) => {
+                let wait = chrono::Duration::from_std(wait.min(LONGEST_ASKED_WAIT))
+                    .unwrap_or_else(|_| chrono::Duration::days(1));
+                Some(Utc::now() + wait)
+            }
+            None if report.read_to_end || report.counts.batches > 0 => None,
+            None => return,
+        };
+        if let Err(error) = self.store.set_asked_until(channel, until).await {
+            tracing::warn!(%error, "Could not record until when the source asked to be left alone; a restart may ask it sooner.");
+        }
+    }
+
+    /// Until when `channel`'s source asked to be left alone, when that is still to come (a
+    /// run before ended on a `Retry-After` it did not wait out; see [`RunReport::asked_wait`]).
+    pub async fn asked_until(&self, channel: &str) -> Result<Option<chrono::DateTime<Utc>>> {
+        let until = self.store.asked_until(channel).await?;
+        Ok(until.filter(|t| *t > Utc::now()))
     }
 
     /// Links the complaints of one incident reported through several channels
