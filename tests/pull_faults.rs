@@ -1358,3 +1358,51 @@ async fn a_rate_limit_wait_cut_short_by_the_budget_is_in_the_runs_report() {
         );
     }
 }
+
+/// Review, session 51: a channel whose source gives no view of a fetch in flight (a new
+/// connector that leaves `BatchSource::in_flight` to its default) said nothing when its
+/// budget cut a `429`'s wait short: no fault, no wait, the run's error only that its budget
+/// was used up. What the fetch met is read from the source once it is given up (the `429`
+/// counted), and the error says that a wait it may have been asked for is not known.
+#[tokio::test]
+async fn a_wait_cut_short_on_a_source_without_a_view_in_flight_is_not_passed_over() {
+    let handler: Handler = Arc::new(|_: &str| {
+        answer(
+            "429 Too Many Requests",
+            "content-type: application/json\r\nretry-after: 120\r\n",
+            r#"{"error":"rate_limited"}"#,
+        )
+    });
+    let (base, _) = scripted(handler).await;
+    let gub = aduan_lapor_gub::LaporGub::with_key(
+        serde_json::from_value(serde_json::json!({
+            "base_url": base, "requests_per_minute": 0, "retry_base_ms": 10, "timeout_secs": 2,
+        }))
+        .unwrap(),
+        Secret::new("k3y-lapor-gub"),
+    )
+    .unwrap();
+    // Its pages joined by a source of the tests' own, which has no view in flight.
+    let blind = OneBatch(gub);
+    let ts = sqlite_store().await;
+    let engine = aduan_sync::Engine::new(
+        ts.store.clone(),
+        normaliser(),
+        aduan_sync::EngineOptions {
+            budget: Some(std::time::Duration::from_millis(400)),
+            ..aduan_sync::EngineOptions::default()
+        },
+    );
+    let report = engine.sync(&blind, &NoProgress).await.unwrap();
+    let line = report.summary_line();
+    assert_eq!(report.outcome, Outcome::Partial, "{line}");
+    assert_eq!(report.faults.get("rate_limited"), Some(&1), "{line}");
+    assert_eq!(report.asked_wait, None, "{line}");
+    let error = report.error.clone().unwrap_or_default();
+    assert!(
+        error.ends_with(aduan_sync::BUDGET_USED_UP)
+            && error.contains("no view of a fetch in flight")
+            && error.contains("Retry-After"),
+        "{error}"
+    );
+}

@@ -22,7 +22,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aduan_core::{ChannelSpec, DynPullConnector, FieldError, RawRecord, SourceComplaint};
+use aduan_core::{
+    BatchSource as _, ChannelSpec, DynPullConnector, FieldError, RawRecord, SourceComplaint,
+};
 use aduan_normalise::Normaliser;
 use aduan_store::{RunRecord, Store};
 use chrono::Utc;
@@ -346,6 +348,8 @@ impl Engine {
         // The source's view while a fetch is in flight: a fetch given up at the budget is
         // reported with what it met.
         let mut in_flight = None;
+        // A fetch in flight was given up at the budget (and a wait it met may be unknown).
+        let mut held_past_budget = false;
         let result: std::result::Result<bool, Error> = async {
             // Tables another process rebuilt with another normaliser refuse every commit of
             // this one: nothing is fetched only to be refused (the channel's rate limits).
@@ -376,6 +380,7 @@ impl Engine {
                 },
             );
             in_flight = source.in_flight();
+            let mut given_up = false;
             let outcome = 'run: loop {
                 if self.stop_requested() {
                     stopped_by_shutdown = true;
@@ -398,10 +403,13 @@ impl Engine {
                             next = &mut fetch => break next,
                             () = stopped(self.stop.clone()) => {
                                 stopped_by_shutdown = true;
+                                given_up = true;
                                 break 'run Ok(false);
                             }
                             () = past(deadline.map(|d| d + fetch_grace(self.options.budget))) => {
                                 tracing::warn!("Time budget used up while a fetch was held up; it is given up and the rest is fetched next run.");
+                                given_up = true;
+                                held_past_budget = true;
                                 break 'run Ok(false);
                             }
                             () = tokio::time::sleep(self.options.lease_ttl / 4) => {
@@ -473,6 +481,13 @@ impl Engine {
                     Err(e) => break Err(Error::from(e)),
                 }
             };
+            // What a fetch given up met (a `429` counted before its wait) is read from the
+            // source once it has let the fetch go: a source with no view of a fetch in flight
+            // tells it no other way.
+            if given_up {
+                source.give_up().await;
+                faults = source.faults();
+            }
             outcome
         }
         .await;
@@ -539,6 +554,18 @@ impl Engine {
                      of it left; {BUDGET_USED_UP}",
                     wait.as_secs()
                 ),
+                // The source cannot tell what held its fetch up: said, not passed over (a
+                // new channel whose source lacks `in_flight` looked as if its budget were
+                // merely used up).
+                None if held_past_budget && in_flight.is_none() => {
+                    tracing::warn!("The channel's source gives no view of a fetch in flight (BatchSource::in_flight): a wait it was asked for is not known, and the channel is not held back for it.");
+                    format!(
+                        "{channel}: a fetch held up past the time budget was given up; whether \
+                         the source asked for a wait (Retry-After) is not known (the channel's \
+                         source gives no view of a fetch in flight), and the channel is not held \
+                         back for one; {BUDGET_USED_UP}"
+                    )
+                }
                 None => budget_used_up(channel),
             });
             report.asked_wait = cut_short;

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use aduan_core::{Batch, BatchSource, FaultCounts, Result};
 use async_trait::async_trait;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -39,23 +39,30 @@ pub(crate) struct Join {
 
 /// Reads `inner`, `channel`'s, ahead (one joined batch in flight) and joins its batches as
 /// `join` says.
-pub(crate) fn prefetch(
-    channel: &str,
-    inner: Box<dyn BatchSource>,
-    join: Join,
-) -> Box<dyn BatchSource> {
+pub(crate) fn prefetch(channel: &str, inner: Box<dyn BatchSource>, join: Join) -> Prefetch {
     let (tx, rx) = mpsc::channel(1);
     let met = Arc::new(Mutex::new(Met::of(inner.as_ref())));
     let in_flight = inner.in_flight();
-    let task = tokio::spawn(read_ahead(inner, join, tx, Arc::clone(&met)));
-    Box::new(Prefetch {
+    let give_up = Arc::new(Notify::new());
+    let task = tokio::spawn(read_ahead(
+        inner,
+        join,
+        tx,
+        Arc::clone(&met),
+        Arc::clone(&give_up),
+    ));
+    Prefetch {
         channel: channel.to_string(),
         rx,
         met,
         in_flight,
+        give_up,
         task: Some(task),
-    })
+    }
 }
+
+/// How long [`Prefetch::give_up`] waits for the reader to let its fetch go.
+const GIVE_UP_WITHIN: Duration = Duration::from_secs(1);
 
 /// What the source read ahead met so far: its faults and what it left behind.
 #[derive(Default, Clone)]
@@ -78,6 +85,7 @@ async fn read_ahead(
     join: Join,
     tx: mpsc::Sender<Result<Batch>>,
     met: Arc<Mutex<Met>>,
+    give_up: Arc<Notify>,
 ) {
     let target = join.records.max(1);
     loop {
@@ -94,10 +102,18 @@ async fn read_ahead(
                 || join.deadline.is_some_and(|d| now >= d)
         };
         while parts == 0 || !full(&joined, bytes) {
-            let next = inner.next_batch().await;
+            let next = tokio::select! {
+                next = inner.next_batch() => Some(next),
+                () = give_up.notified() => None,
+            };
             if let Ok(mut m) = met.lock() {
                 *m = Met::of(inner.as_ref());
             }
+            // Given up: what the fetch met is read from the source once it has let it go
+            // (a source with no view of a fetch in flight has no other way to tell it).
+            let Some(next) = next else {
+                return;
+            };
             match next {
                 Ok(Some(b)) => {
                     parts += 1;
@@ -132,14 +148,32 @@ async fn read_ahead(
     }
 }
 
-struct Prefetch {
+/// A source read ahead (see [`prefetch`]).
+pub(crate) struct Prefetch {
     channel: String,
     rx: mpsc::Receiver<Result<Batch>>,
     met: Arc<Mutex<Met>>,
     /// The source's view while it fetches (see [`BatchSource::in_flight`]).
     in_flight: Option<Arc<dyn aduan_core::InFlight>>,
+    /// Tells the reader to let its fetch go (see [`Prefetch::give_up`]).
+    give_up: Arc<Notify>,
     /// The reading task, until its end was seen.
     task: Option<JoinHandle<()>>,
+}
+
+impl Prefetch {
+    /// Gives the fetch in flight up (a run stopped by its budget or a shutdown) and waits a
+    /// moment for the reader to let it go, so that [`faults`](BatchSource::faults) then
+    /// says what it met (a `429` counted before its wait), also of a source with no view of
+    /// a fetch in flight.
+    pub(crate) async fn give_up(&mut self) {
+        self.give_up.notify_one();
+        if let Some(task) = self.task.as_mut() {
+            if tokio::time::timeout(GIVE_UP_WITHIN, task).await.is_ok() {
+                self.task = None;
+            }
+        }
+    }
 }
 
 impl Drop for Prefetch {
