@@ -546,6 +546,19 @@ struct Pager {
     window: Option<Window>,
 }
 
+/// An item's `updated` as sent (unix milliseconds, when a whole number), and as a time when
+/// it reads as one in the years a source's times lie in.
+fn updated_of(key: Option<&Key>) -> (Option<i64>, Option<DateTime<Utc>>) {
+    let updated_ms = key
+        .and_then(|k| k.updated.as_ref())
+        .and_then(serde_json::Value::as_i64);
+    let dated = updated_ms
+        .filter(|ms| *ms >= SECONDS_NOT_MILLIS)
+        .and_then(DateTime::from_timestamp_millis)
+        .and_then(aduan_core::time::in_range);
+    (updated_ms, dated)
+}
+
 /// An item as [`Pager::judged`] and [`Pager::undated`] know it: by its bytes.
 fn item_key(item: &[u8]) -> u64 {
     use std::hash::{Hash, Hasher};
@@ -779,18 +792,50 @@ impl BatchSource for Pager {
         };
         let kota = self.connector.inner.config.kota_id;
         let received_at = Utc::now();
-        let server_time = page.server_time.as_ref().and_then(server_secs);
+        let keys: Vec<Option<Key>> = page
+            .items
+            .iter()
+            .map(|item| aduan_core::json::lenient_value(item))
+            .collect();
+        let given = page.server_time.as_ref().and_then(server_secs);
+        // A clock more than a day before the time the walk asks from (the server lists
+        // items updated then or later) or before every item the page lists is not the
+        // server's: `0`, or a clock far behind (review, session 51: taken, every item was
+        // dated after it, none moved the saved time, and no item of other kab/kota was
+        // counted).
+        let floor = keys
+            .iter()
+            .filter_map(|k| updated_of(k.as_ref()).1)
+            .map(|t| t.timestamp())
+            .min()
+            .max(self.walk_since);
+        let behind = given.filter(|s| {
+            floor.is_some_and(|f| {
+                *s < f.saturating_sub(aduan_core::time::RECEIPT_SLACK.num_seconds())
+            })
+        });
+        let server_time = given.filter(|_| behind.is_none());
         // This clock stands in for one that does not read, said once a run (review: a
         // fraction or a text fell back to it silently, and the saved time was not kept
         // before the server's second).
         if server_time.is_none() && !self.clock_said {
             self.clock_said = true;
-            self.connector.inner.http.count("server_time_unreadable");
-            tracing::warn!(
-                channel = CHANNEL,
-                server_time = %page.server_time.as_ref().map_or_else(|| "none".into(), |v| aduan_core::time::quoted(&v.to_string())),
-                "The page's server_time is no time in unix seconds; this machine's clock stands in for the server's this run."
-            );
+            if let Some(behind) = behind {
+                self.connector.inner.http.count("server_time_behind");
+                tracing::warn!(
+                    channel = CHANNEL,
+                    server_time = behind,
+                    items_from = floor.unwrap_or_default(),
+                    "The page's server_time is more than a day before the items it lists (or the time asked from): no clock of the server's; this machine's clock stands in for it this run."
+                );
+            } else {
+                self.connector.inner.http.count("server_time_unreadable");
+                tracing::warn!(
+                    channel = CHANNEL,
+                    server_time = %page.server_time.as_ref().map_or_else(|| "none".into(), |v| aduan_core::time::quoted(&v.to_string())),
+                    "The page's server_time is no time in unix seconds; this machine's clock stands in for the server's this run."
+                );
+            }
         }
         let open = *self
             .open
@@ -815,21 +860,13 @@ impl BatchSource for Pager {
         // The newest `updated` listed so far: an item after it was updated no earlier (the
         // server lists by `updated`, each from the walk's `since`).
         let mut before = self.walk_since;
-        for item in page.items {
-            let key: Option<Key> = aduan_core::json::lenient_value(&item);
+        for (item, key) in page.items.into_iter().zip(keys) {
             let id = key.as_ref().and_then(|k| match &k.no_tiket {
                 Some(serde_json::Value::String(s)) => Some(s.clone()),
                 Some(serde_json::Value::Number(n)) => Some(n.to_string()),
                 _ => None,
             });
-            let updated_ms = key
-                .as_ref()
-                .and_then(|k| k.updated.as_ref())
-                .and_then(serde_json::Value::as_i64);
-            let dated = updated_ms
-                .filter(|ms| *ms >= SECONDS_NOT_MILLIS)
-                .and_then(DateTime::from_timestamp_millis)
-                .and_then(aduan_core::time::in_range);
+            let (updated_ms, dated) = updated_of(key.as_ref());
             let updated_secs = dated.filter(|t| !ahead(*t)).map(|t| t.timestamp());
             page_top = page_top.max(updated_secs);
             before = before.max(updated_secs);
@@ -1922,6 +1959,27 @@ mod tests {
                 "{given}: once a run"
             );
         }
+        // Review, session 51: a clock of `0`, or years before the items it lists, was taken:
+        // its items were all "ahead" of it, the saved time never moved and nothing was
+        // saved. It is no clock of the server's either (said once a run, by its own name); a
+        // day behind is taken.
+        for given in ["0", "1000000000", "1631350000"] {
+            let (cursor, faults) = read(given).await;
+            assert_eq!(cursor.as_deref(), Some("2021-09-12T09:46:40Z"), "{given}");
+            assert_eq!(
+                faults.get("server_time_behind"),
+                Some(&1),
+                "{given}: once a run"
+            );
+            assert_eq!(faults.get("server_time_unreadable"), None, "{given}");
+        }
+        let (cursor, faults) = read("1631360000").await;
+        assert_eq!(
+            cursor.as_deref(),
+            None,
+            "within a day behind, taken: the item is ahead"
+        );
+        assert_eq!(faults.get("server_time_behind"), None);
         server.abort();
     }
 
