@@ -1708,6 +1708,8 @@ async fn webhooks_answer_503_with_retry_after_while_the_store_is_out_of_reach_an
         assert!(metrics.lines().any(|l| l == line), "{line} in {metrics}");
     }
     serve.stop().await;
+}
+
 /// Review, session 51: the wait a source asked for was held in the service's memory only: a
 /// channel answered `429` with `Retry-After: 3600` was asked again at once when `aduan serve`
 /// restarted (its missed tick ran at start). It is kept with the channel's cursor: the
@@ -1827,5 +1829,59 @@ async fn a_tick_skipped_for_a_wait_the_source_asked_for_is_not_logged_as_failure
         log.contains("Waiting out the wait the source asked for (Retry-After), with no failed run")
             && !log.contains("Backing off after failed runs"),
         "{log}"
+    );
+}
+
+/// Review of session 51: the wait a source asked for is kept in the store "so that another
+/// service on it does not ask again before then", but a running service read it only at its
+/// start: one sharing the store with the process whose run was answered `429` (another
+/// service, an operator's `aduan sync`) asked the source again at its next tick. A tick reads
+/// it before its run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wait_another_process_was_asked_for_holds_a_running_service_back() {
+    use std::sync::atomic::Ordering;
+    let (url, asked, server) = answering(
+        "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
+    )
+    .await;
+    let ts = sqlite_store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let args = config(
+        dir.path(),
+        &ts,
+        &[
+            "[service]\nbackoff_initial_secs = 1\nbackoff_max_secs = 1\n".to_string(),
+            format!(
+                "[channels.cc112]\nschedule = \"{EVERY_SECOND}\"\nurl = \"{url}\"\nretry_base_ms = 20\ntimeout_secs = 5\n"
+            ),
+        ],
+    );
+    let mut serve = Serve::start(dir.path(), &strs(&args)).await;
+    eventually(
+        "the first run, failed",
+        Duration::from_secs(30),
+        || serve.log(),
+        || async { (!with_outcome(&runs(&ts, "cc112").await, "failed").is_empty()).then_some(()) },
+    )
+    .await;
+    // Another process's run on the store was asked to wait an hour.
+    ts.store
+        .set_asked_until(
+            "cc112",
+            Some(chrono::Utc::now() + chrono::Duration::hours(1)),
+        )
+        .await
+        .unwrap();
+    // A run going on as it was written ends.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let before = asked.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let after = asked.load(Ordering::SeqCst);
+    serve.stop().await;
+    server.abort();
+    let log = serve.log();
+    assert_eq!(
+        before, after,
+        "asked again while another's wait held: {log}"
     );
 }

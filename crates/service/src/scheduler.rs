@@ -3,8 +3,9 @@
 //! A tick while the channel's previous run is still going is skipped (and logged); after a
 //! failed run the channel's ticks are skipped for a wait that doubles with each further
 //! failure; the first tick after it tries again. A wait the source asked for (`Retry-After`)
-//! longer than a run waits out holds the channel back too, also across a restart (the
-//! engine keeps it in the store). Channels never wait for one another. At start, a tick that
+//! longer than a run waits out holds the channel back too, also across a restart and when
+//! another process's run was asked for it (the engine keeps it in the store, read by each
+//! tick that would run). Channels never wait for one another. At start, a tick that
 //! passed with no run (the first start, or downtime) runs at once, or once such a wait is
 //! over.
 
@@ -291,6 +292,21 @@ pub(crate) async fn channel_loop(
             );
             metrics.tick_skipped(id, OVERLAP);
             continue;
+        }
+        // A wait another process's run was asked for (another service on the store, an
+        // operator's `aduan sync`) holds this one too (review of session 51: it was read
+        // at start only, and the next tick asked the source again). Read only by a tick
+        // that would run.
+        if resume_at.is_none_or(|at| Instant::now() >= at) {
+            if let Ok(Some(until)) = engine.asked_until(id).await {
+                let wait = (until - Utc::now()).to_std().unwrap_or_default();
+                resume_at = Some(later(Instant::now(), wait.min(LONGEST_ASKED)));
+                hold = if failures > 0 {
+                    Hold::Failures { asked: true }
+                } else {
+                    Hold::Asked
+                };
+            }
         }
         if let Some(at) = resume_at.filter(|at| Instant::now() < *at) {
             let wait_secs = at.saturating_duration_since(Instant::now()).as_secs();
