@@ -302,8 +302,11 @@ pub struct Tables<'a> {
 /// changed (`updated_at`) when the latest edit that changed a message's words came
 /// (2026-12-07); 26, a WhatsApp edit compared as the stored text shows a message's words: one
 /// changing only a hidden phone number, e-mail address or link credential, or spaces, leaves
-/// `updated_at` (2026-12-08).
-pub const RULES: u32 = 26;
+/// `updated_at` (2026-12-08); 27, a link credential whose value holds `;` or `?` hidden whole
+/// (a value ends at `&` or `#`, at `;` only in a query parted by `;` alone), and a WhatsApp edit
+/// that writes only HTML entities otherwise, in a message holding no `<`, leaves `updated_at`
+/// (2026-12-08).
+pub const RULES: u32 = 27;
 
 /// Hex digits of the keyed hash a stored `external_id` carries for the private part of its
 /// identity (see [`Normaliser::stored_external_id`]).
