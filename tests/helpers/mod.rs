@@ -48,6 +48,48 @@ impl Rng {
     }
 }
 
+/// Runs a randomized `check` for each seed on SQLite, and for every fourth seed on
+/// PostgreSQL too where there is one; `check` tells what went wrong, if anything. CI runs 40
+/// seeds; `ADUAN_PROP_SEEDS` runs more, and `ADUAN_PROP_SEED` runs that seed alone, on both
+/// stores (a failure's, to look into it). Fails naming each failing seed and its store (the
+/// first three told at length).
+pub async fn for_each_seed(mut check: impl AsyncFnMut(u64, &TestStore) -> Option<String>) {
+    let var = |name: &str| std::env::var(name).ok().and_then(|s| s.parse::<u64>().ok());
+    let only = var("ADUAN_PROP_SEED");
+    let seeds = only.map_or(0..var("ADUAN_PROP_SEEDS").unwrap_or(40), |s| s..s + 1);
+    let mut failures = Vec::new();
+    for seed in seeds.clone() {
+        for postgres in [false, true] {
+            let ts = match postgres {
+                false => sqlite_store().await,
+                true if seed % 4 == 0 || only.is_some() => {
+                    match aduan_store::testing::postgres().await {
+                        Some(ts) => ts,
+                        None => continue,
+                    }
+                }
+                true => continue,
+            };
+            if let Some(failure) = check(seed, &ts).await {
+                failures.push((seed, format!("seed {seed} on {}:\n{failure}", ts.label)));
+            }
+            if let Some(schema) = &ts.schema {
+                ts.execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+                    .await;
+            }
+        }
+    }
+    let failed: std::collections::BTreeSet<u64> = failures.iter().map(|(seed, _)| *seed).collect();
+    let told: Vec<&str> = failures.iter().take(3).map(|(_, f)| f.as_str()).collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} seeds failed, {failed:?} (ADUAN_PROP_SEED=<seed> runs one alone):\n{}",
+        failed.len(),
+        seeds.end - seeds.start,
+        told.join("\n")
+    );
+}
+
 pub async fn sim(reports: usize, faults: Sp4nFaults) -> RunningSim {
     Simulator::start(
         SimConfig {
