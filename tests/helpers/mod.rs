@@ -240,15 +240,21 @@ pub async fn a_wait_cut_short_by_the_budget(
 
 /// The SP4N-LAPOR! connector pointed at the simulator, with quick retries and a short timeout.
 pub fn sp4n(sim: &RunningSim, per_page: u32) -> Sp4nLapor {
+    sp4n_at(sim.sp4n_base_url(), per_page, 2)
+}
+
+/// [`sp4n`] pointed at `base_url` (the simulator's, behind a proxy), its requests given
+/// `timeout_secs`.
+pub fn sp4n_at(base_url: String, per_page: u32, timeout_secs: u64) -> Sp4nLapor {
     let d = Sp4nConfig::default();
     Sp4nLapor::with_secret(
         aduan_sp4n_lapor::Config {
-            base_url: sim.sp4n_base_url(),
+            base_url,
             instansi_id: d.instansi_id,
             client_id: d.client_id,
             client_secret_env: String::new(),
             per_page,
-            timeout_secs: 2,
+            timeout_secs,
             max_attempts: 6,
             retry_base_ms: 20,
             start_from: None,

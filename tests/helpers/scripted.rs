@@ -20,7 +20,7 @@ pub async fn scripted(handler: Handler) -> (String, Arc<Mutex<Vec<String>>>) {
 
 /// [`scripted`], each answer sent `delay_ms` late.
 pub async fn scripted_slow(handler: Handler, delay_ms: u64) -> (String, Arc<Mutex<Vec<String>>>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let log = Arc::new(Mutex::new(Vec::new()));
@@ -30,26 +30,7 @@ pub async fn scripted_slow(handler: Handler, delay_ms: u64) -> (String, Arc<Mute
             let handler = Arc::clone(&handler);
             let log = Arc::clone(&log2);
             tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = vec![0u8; 16 * 1024];
-                loop {
-                    let n = s.read(&mut chunk).await.unwrap_or(0);
-                    if n == 0 {
-                        break;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                        let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
-                        let len = head
-                            .lines()
-                            .find_map(|l| l.strip_prefix("content-length:"))
-                            .and_then(|v| v.trim().parse::<usize>().ok())
-                            .unwrap_or(0);
-                        if buf.len() >= end + 4 + len {
-                            break;
-                        }
-                    }
-                }
+                let buf = read_request(&mut s).await;
                 let request = String::from_utf8_lossy(&buf).to_string();
                 let target = request.split(' ').nth(1).unwrap_or("/").to_string();
                 log.lock().unwrap().push(target.clone());
@@ -61,6 +42,88 @@ pub async fn scripted_slow(handler: Handler, delay_ms: u64) -> (String, Arc<Mute
         }
     });
     (base, log)
+}
+
+/// One HTTP request read from `s`: its head and the body its `Content-Length` gives (what
+/// came before the connection ended, if it ended first).
+pub async fn read_request(s: &mut tokio::net::TcpStream) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 16 * 1024];
+    loop {
+        let n = s.read(&mut chunk).await.unwrap_or(0);
+        if n == 0 {
+            return buf;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
+            let len = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + len {
+                return buf;
+            }
+        }
+    }
+}
+
+/// A loopback proxy to `upstream` (`http://host:port/prefix`) that holds each request whose
+/// target holds `held` until the test lets it go: the proxy's URL (with `upstream`'s prefix),
+/// and where each held request's go-ahead comes (sent on, or dropped, lets it go). Each
+/// request is sent on alone (`connection: close`), on a connection of its own.
+pub async fn holding_proxy(
+    upstream: &str,
+    held: &'static str,
+) -> (
+    String,
+    tokio::sync::mpsc::UnboundedReceiver<tokio::sync::oneshot::Sender<()>>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = upstream.trim_start_matches("http://");
+    let (authority, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    let authority = authority.to_string();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/{prefix}", listener.local_addr().unwrap());
+    let (asked, go_aheads) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let (asked, authority) = (asked.clone(), authority.clone());
+            tokio::spawn(async move {
+                let request = read_request(&mut client).await;
+                let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") else {
+                    return;
+                };
+                let head = String::from_utf8_lossy(&request[..end]).to_string();
+                if head.split(' ').nth(1).is_some_and(|t| t.contains(held)) {
+                    let (go, gone) = tokio::sync::oneshot::channel();
+                    if asked.send(go).is_ok() {
+                        let _ = gone.await;
+                    }
+                }
+                let head: Vec<&str> = head
+                    .split("\r\n")
+                    .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+                    .collect();
+                let mut sent =
+                    format!("{}\r\nconnection: close\r\n\r\n", head.join("\r\n")).into_bytes();
+                sent.extend_from_slice(&request[end + 4..]);
+                let Ok(mut server) = tokio::net::TcpStream::connect(&authority).await else {
+                    return;
+                };
+                let mut answer = Vec::new();
+                if server.write_all(&sent).await.is_ok()
+                    && server.read_to_end(&mut answer).await.is_ok()
+                {
+                    let _ = client.write_all(&answer).await;
+                }
+                let _ = client.shutdown().await;
+            });
+        }
+    });
+    (base, go_aheads)
 }
 
 pub fn query(target: &str, name: &str) -> Option<String> {
