@@ -1431,6 +1431,10 @@ impl aduan_core::DynPullConnector for AskingOnce {
     }
 }
 
+/// A `429` asking for 30 s.
+const TOO_MANY_FOR_30_S: &str = "HTTP/1.1 429 Too Many Requests\r\nretry-after: 30\r\n\
+    content-length: 2\r\nconnection: close\r\n\r\n{}";
+
 /// Session 49 (pull): a `429` whose `Retry-After` would hold its request up past
 /// `max_rate_limit_wait` stopped the run without naming the wait (a `503` on that bound
 /// names it), so that the scheduler asked the source again after its own back-off, sooner
@@ -1439,12 +1443,7 @@ impl aduan_core::DynPullConnector for AskingOnce {
 /// its schedule is every second and its back-off a second.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_held_past_its_bound_holds_the_channel_back_as_long_as_asked() {
-    use std::sync::atomic::Ordering;
-    let (url, asked, server) = answering(
-        "HTTP/1.1 429 Too Many Requests\r\nretry-after: 30\r\ncontent-length: 2\r\n\
-         connection: close\r\n\r\n{}",
-    )
-    .await;
+    let (url, asked, server) = answering(TOO_MANY_FOR_30_S).await;
     let ts = sqlite_store().await;
     let options = aduan_service::ServiceOptions {
         backoff_initial: Duration::from_secs(1),
@@ -1459,84 +1458,32 @@ async fn a_429_held_past_its_bound_holds_the_channel_back_as_long_as_asked() {
         http: aduan_transport::HttpClient::new("sp4n_lapor", policy).unwrap(),
         url,
     };
-    let channel = aduan_service::ScheduledChannel::new(
+    let engine = engine(&ts);
+    asked_once_in_6_s(
+        &ts,
+        (engine, options),
         Box::new(connector),
-        EVERY_SECOND,
-        options.schedule_tz,
-    )
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let service = tokio::spawn(
-        aduan_service::Service::new(ts.store.clone(), options)
-            .schedule(engine(&ts), vec![channel])
-            .run(listener, async {
-                let _ = stopped.await;
-            }),
-    );
-    eventually(
-        "the first run, answered 429",
-        Duration::from_secs(30),
-        String::new,
-        || async {
-            (!with_outcome(&runs(&ts, "sp4n_lapor").await, "failed").is_empty()).then_some(())
-        },
+        &asked,
+        ("failed", "asked to wait 30 s (Retry-After)"),
     )
     .await;
-    tokio::time::sleep(Duration::from_secs(6)).await;
-    let n = asked.load(Ordering::SeqCst);
-    let errors: Vec<String> = runs(&ts, "sp4n_lapor")
-        .await
-        .into_iter()
-        .filter_map(|r| r.error)
-        .collect();
-    let _ = stop.send(());
-    let _ = service.await;
     server.abort();
-    assert_eq!(
-        n, 1,
-        "asked {n} times within 6 s of being asked to wait 30 s: {errors:?}"
-    );
-    assert!(
-        errors[0].contains("asked to wait 30 s (Retry-After)"),
-        "{errors:?}"
-    );
 }
 
-/// Review of session 49 (pull): a run whose time budget ran out while it waited out a
-/// `429`'s `Retry-After` gave the request up as no failure and named no wait, so that the
-/// next tick asked the source again, a second later here. The run is still no failure, and
-/// the channel is held back for what is left of the wait asked: a source asking for 30 s is
-/// asked once within 6 s, though the schedule is every second.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_429_wait_the_budget_cut_short_holds_the_channel_back() {
-    use std::sync::atomic::Ordering;
-    let (url, asked, server) = answering(
-        "HTTP/1.1 429 Too Many Requests\r\nretry-after: 30\r\ncontent-length: 2\r\n\
-         connection: close\r\n\r\n{}",
-    )
-    .await;
-    let ts = sqlite_store().await;
-    let options = aduan_service::ServiceOptions::default();
-    let gub = aduan_lapor_gub::LaporGub::with_key(
-        serde_json::from_value(serde_json::json!({
-            "base_url": url, "requests_per_minute": 0,
-        }))
-        .unwrap(),
-        aduan_core::Secret::new("k3y-lapor-gub"),
-    )
-    .unwrap();
+/// Schedules `connector` every second in a service of `engine` and `options` on `ts`, and
+/// checks that 6 s after the channel's first run ended `outcome` the source, whose requests
+/// `asked` counts, had been asked once (as its `429` asking for 30 s allows), and that the
+/// first run's error says `said`.
+async fn asked_once_in_6_s(
+    ts: &TestStore,
+    (engine, options): (aduan_sync::Engine, aduan_service::ServiceOptions),
+    connector: Box<dyn aduan_core::DynPullConnector>,
+    asked: &std::sync::atomic::AtomicUsize,
+    (outcome, said): (&str, &str),
+) {
+    let name = connector.channel();
     let channel =
-        aduan_service::ScheduledChannel::new(Box::new(gub), EVERY_SECOND, options.schedule_tz)
-            .unwrap();
-    let engine = aduan_sync::Engine::new(
-        ts.store.clone(),
-        normaliser(),
-        aduan_sync::EngineOptions {
-            budget: Some(Duration::from_millis(400)),
-            ..aduan_sync::EngineOptions::default()
-        },
-    );
+        aduan_service::ScheduledChannel::new(connector, EVERY_SECOND, options.schedule_tz).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let service = tokio::spawn(
@@ -1547,32 +1494,63 @@ async fn a_429_wait_the_budget_cut_short_holds_the_channel_back() {
             }),
     );
     eventually(
-        "the first run, its wait cut short",
+        &format!("the first run, {outcome}"),
         Duration::from_secs(30),
         String::new,
-        || async {
-            (!with_outcome(&runs(&ts, "lapor_gub").await, "partial").is_empty()).then_some(())
-        },
+        || async { (!with_outcome(&runs(ts, name).await, outcome).is_empty()).then_some(()) },
     )
     .await;
     tokio::time::sleep(Duration::from_secs(6)).await;
-    let n = asked.load(Ordering::SeqCst);
-    let errors: Vec<String> = runs(&ts, "lapor_gub")
+    let n = asked.load(std::sync::atomic::Ordering::SeqCst);
+    let errors: Vec<String> = runs(ts, name)
         .await
         .into_iter()
         .filter_map(|r| r.error)
         .collect();
     let _ = stop.send(());
     let _ = service.await;
-    server.abort();
     assert_eq!(
         n, 1,
         "asked {n} times within 6 s of being asked to wait 30 s: {errors:?}"
     );
-    assert!(
-        errors[0].contains("(Retry-After) was cut short"),
-        "{errors:?}"
+    assert!(errors[0].contains(said), "{errors:?}");
+}
+
+/// Review of session 49 (pull): a run whose time budget ran out while it waited out a
+/// `429`'s `Retry-After` gave the request up as no failure and named no wait, so that the
+/// next tick asked the source again, a second later here. The run is still no failure, and
+/// the channel is held back for what is left of the wait asked: a source asking for 30 s is
+/// asked once within 6 s, though the schedule is every second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_wait_the_budget_cut_short_holds_the_channel_back() {
+    let (url, asked, server) = answering(TOO_MANY_FOR_30_S).await;
+    let ts = sqlite_store().await;
+    let options = aduan_service::ServiceOptions::default();
+    let gub = aduan_lapor_gub::LaporGub::with_key(
+        serde_json::from_value(serde_json::json!({
+            "base_url": url, "requests_per_minute": 0,
+        }))
+        .unwrap(),
+        aduan_core::Secret::new("k3y-lapor-gub"),
+    )
+    .unwrap();
+    let engine = aduan_sync::Engine::new(
+        ts.store.clone(),
+        normaliser(),
+        aduan_sync::EngineOptions {
+            budget: Some(Duration::from_millis(400)),
+            ..aduan_sync::EngineOptions::default()
+        },
     );
+    asked_once_in_6_s(
+        &ts,
+        (engine, options),
+        Box::new(gub),
+        &asked,
+        ("partial", "(Retry-After) was cut short"),
+    )
+    .await;
+    server.abort();
 }
 
 /// What a webhook answered: its status, `Retry-After` and JSON body.
