@@ -1897,6 +1897,40 @@ mod tests {
         conn
     }
 
+    /// What `conn` reads of its answer, `chunk` bytes at a time with a `pause` after each,
+    /// until the answer ends or is cut.
+    async fn taken_at_a_pace(
+        conn: &mut tokio::net::TcpStream,
+        chunk: usize,
+        pause: Duration,
+    ) -> Vec<u8> {
+        use tokio::io::AsyncReadExt;
+        let mut answer = Vec::with_capacity(SIZE + 1024);
+        let mut buf = vec![0; chunk];
+        while let Ok(n @ 1..) = conn.read(&mut buf).await {
+            answer.extend_from_slice(&buf[..n]);
+            tokio::time::sleep(pause).await;
+        }
+        answer
+    }
+
+    /// Checks that `conn`, [`taken_at_a_pace`], is cut off within a minute, before the
+    /// whole of [`large_answer_served`]'s answer; `what` names how it reads.
+    async fn assert_cut_off(
+        conn: &mut tokio::net::TcpStream,
+        chunk: usize,
+        pause: Duration,
+        what: &str,
+    ) {
+        let read =
+            tokio::time::timeout(Duration::from_secs(60), taken_at_a_pace(conn, chunk, pause))
+                .await;
+        assert!(
+            read.is_ok_and(|read| read.len() < SIZE),
+            "the connection {what} is still open"
+        );
+    }
+
     /// Review (session 48): a client that reads a large answer on and on, but slowly, was cut
     /// off as one that reads nothing. The system takes more of an answer only once a third of
     /// what it holds to send (some MiB) has been read, and that was the only progress a write
@@ -1905,16 +1939,10 @@ mod tests {
     /// the client takes of what is held counts as progress too.
     #[tokio::test]
     async fn a_client_that_reads_a_large_answer_slowly_gets_it_whole() {
-        use tokio::io::AsyncReadExt;
         let (base, stop, task, _ts) = large_answer_served(Duration::from_secs(1)).await;
         let mut conn = asked_for_the_large_answer(&base, None).await;
         // 16 KiB at a time, every 25 ms, to the end of the answer (or its cut).
-        let mut answer = Vec::with_capacity(SIZE + 1024);
-        let mut buf = vec![0; 16 << 10];
-        while let Ok(n @ 1..) = conn.read(&mut buf).await {
-            answer.extend_from_slice(&buf[..n]);
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
+        let answer = taken_at_a_pace(&mut conn, 16 << 10, Duration::from_millis(25)).await;
         let body = answer
             .windows(4)
             .position(|w| w == b"\r\n\r\n")
@@ -1936,24 +1964,16 @@ mod tests {
     /// at the client's pace.
     #[tokio::test]
     async fn a_client_that_takes_a_large_answer_a_trickle_at_a_time_is_cut_off() {
-        use tokio::io::AsyncReadExt;
         let (base, stop, task, _ts) = large_answer_served(Duration::from_secs(4)).await;
         let mut conn = asked_for_the_large_answer(&base, Some(1)).await;
         // 128 bytes at a time, every 500 ms: some of the answer taken within every time limit.
-        let trickle = async {
-            let mut read = 0;
-            let mut buf = vec![0; 128];
-            while let Ok(n @ 1..) = conn.read(&mut buf).await {
-                read += n;
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-            read
-        };
-        let read = tokio::time::timeout(Duration::from_secs(60), trickle).await;
-        assert!(
-            read.is_ok_and(|read| read < SIZE),
-            "the connection taking a trickle of its answer is still open"
-        );
+        assert_cut_off(
+            &mut conn,
+            128,
+            Duration::from_millis(500),
+            "taking a trickle",
+        )
+        .await;
         stop.send(()).unwrap();
         task.await.unwrap().unwrap();
     }
@@ -1987,35 +2007,16 @@ mod tests {
     /// of the slow mobile link above, taking 2.5 KiB a second, is cut off.
     #[tokio::test]
     async fn a_client_slower_than_the_configured_pace_is_cut_off() {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let (base, stop, task, _ts) = large_answer_served_with(ServiceOptions {
             request_timeout: Duration::from_secs(3),
             min_send_rate: 4096,
             ..ServiceOptions::default()
         })
         .await;
-        let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
-        let socket = tokio::net::TcpSocket::new_v4().unwrap();
-        socket.set_recv_buffer_size(4096).unwrap();
-        let mut conn = socket.connect(addr).await.unwrap();
-        conn.write_all(b"GET /webhooks/test_push HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
-            .await
-            .unwrap();
+        let mut conn = asked_for_the_large_answer(&base, Some(4096)).await;
         // 1 KiB at a time, every 400 ms, until the connection ends.
-        let slow = async {
-            let mut buf = vec![0; 1024];
-            let mut read = 0;
-            while let Ok(n @ 1..) = conn.read(&mut buf).await {
-                read += n;
-                tokio::time::sleep(Duration::from_millis(400)).await;
-            }
-            read
-        };
-        let read = tokio::time::timeout(Duration::from_secs(60), slow).await;
-        assert!(
-            read.is_ok_and(|read| read < SIZE),
-            "the connection slower than the configured pace is still open"
-        );
+        let slower = "slower than the configured pace";
+        assert_cut_off(&mut conn, 1024, Duration::from_millis(400), slower).await;
         stop.send(()).unwrap();
         task.await.unwrap().unwrap();
     }
