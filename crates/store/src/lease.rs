@@ -858,6 +858,46 @@ mod tests {
     }
 
     impl HoldingProxy {
+        /// A proxy holding `hold` before the PostgreSQL server of the tests, and a store in
+        /// `ts`'s schema connected through it.
+        async fn before_the_tests_server(
+            ts: &crate::testing::TestStore,
+            hold: Hold,
+        ) -> (Self, crate::Store) {
+            let url = crate::testing::postgres_url();
+            let (scheme, rest) = url.split_once("://").unwrap();
+            let (authority, db) = rest.split_once('/').unwrap();
+            let (user, server) = match authority.rsplit_once('@') {
+                Some((user, server)) => (format!("{user}@"), server.to_string()),
+                None => (String::new(), authority.to_string()),
+            };
+            let server = if server.contains(':') {
+                server
+            } else {
+                format!("{server}:5432")
+            };
+            let proxy = Self::start(&server, hold);
+            let through = format!("{scheme}://{user}{}/{db}", proxy.addr);
+            let schema = ts.schema.clone().unwrap();
+            let store = crate::Store::open_postgres_in_schema(&through, &schema)
+                .await
+                .unwrap();
+            (proxy, store)
+        }
+
+        /// Waits (10 s at most) until what the proxy holds (`what`) is held, or `taking` has
+        /// ended, and checks that it is held.
+        async fn until_held<T>(&self, taking: &tokio::task::JoinHandle<T>, what: &str) {
+            use std::sync::atomic::Ordering;
+            for _ in 0..1000 {
+                if self.held.load(Ordering::SeqCst) || taking.is_finished() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            assert!(self.held.load(Ordering::SeqCst), "{what} is not held");
+        }
+
         fn start(server: &str, hold: Hold) -> Self {
             use std::sync::atomic::{AtomicBool, Ordering};
             use std::sync::Arc;
@@ -1014,24 +1054,8 @@ mod tests {
         let Some(ts) = crate::testing::postgres().await else {
             return;
         };
-        let url = crate::testing::postgres_url();
-        let (scheme, rest) = url.split_once("://").unwrap();
-        let (authority, db) = rest.split_once('/').unwrap();
-        let (user, server) = match authority.rsplit_once('@') {
-            Some((user, server)) => (format!("{user}@"), server.to_string()),
-            None => (String::new(), authority.to_string()),
-        };
-        let server = if server.contains(':') {
-            server
-        } else {
-            format!("{server}:5432")
-        };
-        let proxy = HoldingProxy::start(&server, Hold::NextStatement);
-        let through = format!("{scheme}://{user}{}/{db}", proxy.addr);
-        let schema = ts.schema.clone().unwrap();
-        let proxied = crate::Store::open_postgres_in_schema(&through, &schema)
-            .await
-            .unwrap();
+        let (proxy, proxied) =
+            HoldingProxy::before_the_tests_server(&ts, Hold::NextStatement).await;
         // A run of cc112 whose process was killed: its row without an end, no lease.
         let started = chrono::DateTime::parse_from_rfc3339("2026-12-06T01:02:03Z")
             .unwrap()
@@ -1050,16 +1074,9 @@ mod tests {
                 .try_lease("cc112", "run-next", std::time::Duration::from_secs(60))
                 .await
         });
-        for _ in 0..1000 {
-            if proxy.held.load(Ordering::SeqCst) || taking.is_finished() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        assert!(
-            proxy.held.load(Ordering::SeqCst),
-            "the lease's next statement is held"
-        );
+        proxy
+            .until_held(&taking, "the lease's next statement")
+            .await;
         let between = ts.store.runs_in_progress().await.unwrap();
         let held = ts.store.lease_held("cc112").await.unwrap();
         proxy.go.store(true, Ordering::SeqCst);
@@ -1082,41 +1099,15 @@ mod tests {
         let Some(ts) = crate::testing::postgres().await else {
             return;
         };
-        let url = crate::testing::postgres_url();
-        let (scheme, rest) = url.split_once("://").unwrap();
-        let (authority, db) = rest.split_once('/').unwrap();
-        let (user, server) = match authority.rsplit_once('@') {
-            Some((user, server)) => (format!("{user}@"), server.to_string()),
-            None => (String::new(), authority.to_string()),
-        };
-        let server = if server.contains(':') {
-            server
-        } else {
-            format!("{server}:5432")
-        };
-        let proxy = HoldingProxy::start(&server, Hold::Answer);
-        let through = format!("{scheme}://{user}{}/{db}", proxy.addr);
-        let schema = ts.schema.clone().unwrap();
-        // Kept open beside the cancelled lease: its pool (and the connection given back to
-        // it) lives on, as in a service.
-        let proxied = crate::Store::open_postgres_in_schema(&through, &schema)
-            .await
-            .unwrap();
+        // The store through the proxy is kept open beside the cancelled lease: its pool (and
+        // the connection given back to it) lives on, as in a service.
+        let (proxy, proxied) = HoldingProxy::before_the_tests_server(&ts, Hold::Answer).await;
         let ttl = std::time::Duration::from_secs(60);
         let taking = tokio::spawn({
             let proxied = proxied.clone();
             async move { proxied.try_lease("cc112", "run-cancelled", ttl).await }
         });
-        for _ in 0..1000 {
-            if proxy.held.load(Ordering::SeqCst) || taking.is_finished() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        assert!(
-            proxy.held.load(Ordering::SeqCst),
-            "the lease's answer is held"
-        );
+        proxy.until_held(&taking, "the lease's answer").await;
         assert!(
             ts.store.lease_held("cc112").await.unwrap(),
             "the lock is granted"

@@ -2750,9 +2750,7 @@ mod query_tests {
         let Some(ts) = crate::testing::postgres().await else {
             return;
         };
-        let Backend::Postgres(pool) = &ts.store.backend else {
-            unreachable!("a PostgreSQL store")
-        };
+        let pool = postgres_pool(&ts);
         let mark = timeout_mark(pool).await.expect("the timeout is learnt");
         assert!(mark.place.is_some(), "{mark:?}");
         let mut other = None;
@@ -2790,6 +2788,14 @@ mod query_tests {
         )
         .await;
         assert!(err.contains("stopped after 300 ms"), "{locale}: {err}");
+    }
+
+    /// The pool of `ts`, a PostgreSQL store.
+    fn postgres_pool(ts: &crate::testing::TestStore) -> &sqlx::PgPool {
+        match &ts.store.backend {
+            Backend::Postgres(pool) => pool,
+            Backend::Sqlite(_) => unreachable!("a PostgreSQL store"),
+        }
     }
 
     /// The error of `sql` run as an analyst's query bounded to `time`.
@@ -2835,9 +2841,7 @@ mod query_tests {
         let Some(ts) = crate::testing::postgres().await else {
             return;
         };
-        let Backend::Postgres(pool) = &ts.store.backend else {
-            unreachable!("a PostgreSQL store")
-        };
+        let pool = postgres_pool(&ts);
         let mut lease = pool.acquire().await.unwrap();
         sqlx::query("SELECT pg_advisory_lock_shared($1)")
             .bind(own_key(4) | i64::MIN)
@@ -2916,9 +2920,7 @@ mod query_tests {
             return;
         };
         ts.execute(OUTLASTS_ITS_BOUND).await;
-        let Backend::Postgres(pool) = &ts.store.backend else {
-            unreachable!("a PostgreSQL store")
-        };
+        let pool = postgres_pool(&ts);
         // Every connection of the pool but the query's in use.
         let mut in_use = Vec::new();
         for _ in 1..pool.options().get_max_connections() {
@@ -3358,9 +3360,7 @@ mod query_tests {
         );
         // Every connection of the pool but one in use: the queries before and after the
         // change of the type run on the same connection.
-        let Backend::Postgres(pool) = &ts.store.backend else {
-            unreachable!("a PostgreSQL store")
-        };
+        let pool = postgres_pool(&ts);
         let mut in_use = Vec::new();
         for _ in 1..pool.options().get_max_connections() {
             in_use.push(pool.acquire().await.unwrap());
