@@ -1098,6 +1098,25 @@ mod tests {
         (counted, city)
     }
 
+    /// Checks [`other_kota_counted_over_runs`] with every page size (one item, two, and the
+    /// server's own): each run counts what `counted` says, and the city's items handed out
+    /// number `city` where given; `what` names the case.
+    async fn counted_with_every_page_size(
+        items: Vec<Listed>,
+        runs: Vec<(i64, Option<Listed>)>,
+        (counted, city): (&[u64], Option<usize>),
+        what: &str,
+    ) {
+        for limit in [None, Some(1), Some(2)] {
+            let (got, handed) =
+                other_kota_counted_over_runs(limit, items.clone(), runs.clone()).await;
+            assert_eq!(got, counted, "{limit:?}: {what}");
+            if let Some(city) = city {
+                assert_eq!(handed.len(), city, "{limit:?}: {what}: {handed:?}");
+            }
+        }
+    }
+
     async fn served(
         app: axum::Router,
         limit: Option<u32>,
@@ -1388,25 +1407,22 @@ mod tests {
     async fn an_item_without_a_time_left_to_the_next_run_is_counted_by_it_with_every_page_size() {
         const T: i64 = 1_631_440_000;
         let ms = |t: i64| (t * 1000).to_string();
-        for limit in [None, Some(1), Some(2)] {
-            let (counted, city) = other_kota_counted_over_runs(
-                limit,
-                vec![
-                    ("LGWP00000001", T - 50, 3375, ms(T - 50)),
-                    ("LGWP00000002", T - 30, 3301, "null".into()),
-                ],
-                vec![
-                    (T, None),
-                    // Updated in the server's second as the run begins.
-                    (T + 20, Some(("LGWP00000003", T + 20, 3375, ms(T + 20)))),
-                    (T + 300, None),
-                    (T + 1000, None),
-                ],
-            )
-            .await;
-            assert_eq!(counted, [0, 0, 1, 0], "{limit:?}");
-            assert_eq!(city.len(), 2, "{limit:?}: {city:?}");
-        }
+        counted_with_every_page_size(
+            vec![
+                ("LGWP00000001", T - 50, 3375, ms(T - 50)),
+                ("LGWP00000002", T - 30, 3301, "null".into()),
+            ],
+            vec![
+                (T, None),
+                // Updated in the server's second as the run begins.
+                (T + 20, Some(("LGWP00000003", T + 20, 3375, ms(T + 20)))),
+                (T + 300, None),
+                (T + 1000, None),
+            ],
+            (&[0, 0, 1, 0], Some(2)),
+            "left to the next run",
+        )
+        .await;
     }
 
     /// An item of another kab/kota without a time was judged by the time of the item listed
@@ -1418,26 +1434,23 @@ mod tests {
     async fn an_item_without_a_time_is_counted_once_when_the_item_after_it_moves() {
         const T: i64 = 1_631_440_000;
         let ms = |t: i64| (t * 1000).to_string();
-        for limit in [None, Some(1), Some(2)] {
-            let (counted, city) = other_kota_counted_over_runs(
-                limit,
-                vec![
-                    ("LGWP00000001", T - 50, 3375, ms(T - 50)),
-                    ("LGWP00000002", T - 30, 3301, "null".into()),
-                    ("LGWP00000003", T - 20, 3375, ms(T - 20)),
-                ],
-                vec![
-                    (T, None),
-                    // The item after it updated.
-                    (T + 10, Some(("LGWP00000003", T + 5, 3375, ms(T + 5)))),
-                    (T + 300, Some(("LGWP00000003", T + 200, 3375, ms(T + 200)))),
-                    (T + 1000, None),
-                ],
-            )
-            .await;
-            assert_eq!(counted, [1, 0, 0, 0], "{limit:?}");
-            assert_eq!(city.len(), 2, "{limit:?}: {city:?}");
-        }
+        counted_with_every_page_size(
+            vec![
+                ("LGWP00000001", T - 50, 3375, ms(T - 50)),
+                ("LGWP00000002", T - 30, 3301, "null".into()),
+                ("LGWP00000003", T - 20, 3375, ms(T - 20)),
+            ],
+            vec![
+                (T, None),
+                // The item after it updated.
+                (T + 10, Some(("LGWP00000003", T + 5, 3375, ms(T + 5)))),
+                (T + 300, Some(("LGWP00000003", T + 200, 3375, ms(T + 200)))),
+                (T + 1000, None),
+            ],
+            (&[1, 0, 0, 0], Some(2)),
+            "the item after it moved",
+        )
+        .await;
     }
 
     /// Review of session 50 (rpull): an item of another kab/kota without a time whose next
@@ -1493,48 +1506,37 @@ mod tests {
     async fn an_item_without_a_time_after_one_before_the_saved_time_is_counted() {
         const T: i64 = 1_631_440_000;
         let ms = |t: i64| (t * 1000).to_string();
-        for limit in [None, Some(1), Some(2)] {
-            let (counted, city) = other_kota_counted_over_runs(
-                limit,
-                vec![
-                    ("LGWP00000001", T - 50, 3375, ms(T - 50)),
-                    ("LGWP00000003", T, 3375, ms(T)),
-                ],
-                vec![
-                    (T, None),
-                    // Updated in the server's second of the run before, after it read it.
-                    (T + 10, Some(("LGWP00000002", T, 3301, "null".into()))),
-                    (T + 1000, None),
-                ],
-            )
-            .await;
-            assert_eq!(
-                counted,
-                [0, 1, 0],
-                "{limit:?}: saved before the server's second"
-            );
-            assert_eq!(city.len(), 2, "{limit:?}: {city:?}");
-            let (counted, _) = other_kota_counted_over_runs(
-                limit,
-                vec![
-                    ("LGWP00000001", T - 100, 3375, ms(T - 100)),
-                    ("LGWP00000002", T - 50, 3375, ms(T - 50)),
-                ],
-                vec![
-                    (T - 20, None),
-                    (T - 15, Some(("LGWP00000003", T - 10, 3301, "null".into()))),
-                    // The item at the saved time updated.
-                    (T, Some(("LGWP00000002", T - 5, 3375, ms(T - 5)))),
-                    (T + 1000, None),
-                ],
-            )
-            .await;
-            assert_eq!(
-                counted,
-                [0, 0, 1, 0],
-                "{limit:?}: the saved time's item moved"
-            );
-        }
+        counted_with_every_page_size(
+            vec![
+                ("LGWP00000001", T - 50, 3375, ms(T - 50)),
+                ("LGWP00000003", T, 3375, ms(T)),
+            ],
+            vec![
+                (T, None),
+                // Updated in the server's second of the run before, after it read it.
+                (T + 10, Some(("LGWP00000002", T, 3301, "null".into()))),
+                (T + 1000, None),
+            ],
+            (&[0, 1, 0], Some(2)),
+            "saved before the server's second",
+        )
+        .await;
+        counted_with_every_page_size(
+            vec![
+                ("LGWP00000001", T - 100, 3375, ms(T - 100)),
+                ("LGWP00000002", T - 50, 3375, ms(T - 50)),
+            ],
+            vec![
+                (T - 20, None),
+                (T - 15, Some(("LGWP00000003", T - 10, 3301, "null".into()))),
+                // The item at the saved time updated.
+                (T, Some(("LGWP00000002", T - 5, 3375, ms(T - 5)))),
+                (T + 1000, None),
+            ],
+            (&[0, 0, 1, 0], None),
+            "the saved time's item moved",
+        )
+        .await;
     }
 
     /// The items of other kab/kota a run judged were all held to its end: a run reading years
