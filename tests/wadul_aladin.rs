@@ -1943,6 +1943,26 @@ fn two_senders_body(messages: &[(&str, &str, &str)]) -> aduan_core::RawRecord {
     }
 }
 
+/// The two senders of the tests of two senders' bodies.
+const SENDERS: (&str, &str) = ("6281234567890", "6281234567891");
+
+/// Delivers a body of a message of each of [`SENDERS`], a's (`wamid.A1`) with the
+/// `timestamp` `a_at`, b's (`wamid.B1`) with `b_at` (a word, not a time: it fails): the open
+/// entry it leaves, which must be the only one and name both failures.
+async fn both_senders_failing(
+    engine: &aduan_sync::Engine,
+    ts: &TestStore,
+    (a_at, b_at): (&str, &str),
+) -> aduan_store::QuarantineEntry {
+    let (a, b) = SENDERS;
+    deliver(
+        engine,
+        two_senders_body(&[(a, "wamid.A1", a_at), (b, "wamid.B1", b_at)]),
+    )
+    .await;
+    the_open_entry_saying(ts, "; and ", "both failures not named").await
+}
+
 /// Delivers a body of one text message of `from`, sent at `at` (unix seconds).
 async fn deliver_one(engine: &aduan_sync::Engine, from: &str, wamid: &str, at: i64) {
     deliver(engine, two_senders_body(&[(from, wamid, &at.to_string())])).await;
@@ -1966,6 +1986,40 @@ async fn the_open_entry(ts: &TestStore) -> aduan_store::QuarantineEntry {
     let open = ts.store.quarantine_open_ids().await.unwrap();
     assert_eq!(open.len(), 1, "{}", ts.label);
     ts.store.quarantine_get(open[0]).await.unwrap().unwrap()
+}
+
+/// [`the_open_entry`], which must say `says` (else `what` is wrong).
+async fn the_open_entry_saying(
+    ts: &TestStore,
+    says: &str,
+    what: &str,
+) -> aduan_store::QuarantineEntry {
+    let entry = the_open_entry(ts).await;
+    assert!(
+        entry.reason.contains(says),
+        "{}: {what}: {}",
+        ts.label,
+        entry.reason
+    );
+    entry
+}
+
+/// Checks that a rebuild, reading every body whole, leaves `entry` the open entry as it is:
+/// its id, and what `named` tells of it.
+async fn assert_a_rebuild_keeps(
+    engine: &aduan_sync::Engine,
+    ts: &TestStore,
+    entry: &aduan_store::QuarantineEntry,
+    named: impl Fn(&aduan_store::QuarantineEntry) -> String,
+) {
+    rebuild(engine).await;
+    let rebuilt = the_open_entry(ts).await;
+    assert_eq!(
+        (rebuilt.quarantine_id, named(&rebuilt)),
+        (entry.quarantine_id, named(entry)),
+        "{}: rebuilt",
+        ts.label
+    );
 }
 
 /// Dismisses quarantine entry `id` as an admin does, which must take.
@@ -2007,7 +2061,7 @@ async fn a_body_read_for_one_sender_only_keeps_the_other_senders_failure_when_bo
         let now = chrono::Utc::now().timestamp();
         let t0 = now - 10 * 86_400;
         let engine = engine(&ts);
-        let (a, b) = ("6281234567890", "6281234567891");
+        let (a, b) = SENDERS;
         // (A message without its wamid fails; its time is read, so the body has a run.)
         let at = t0.to_string();
         deliver(
@@ -2045,14 +2099,7 @@ async fn a_body_read_for_one_sender_only_keeps_the_other_senders_failure_when_bo
             named(&after)
         );
         // As a rebuild, reading the body whole, says.
-        rebuild(&engine).await;
-        let rebuilt = the_open_entry(&ts).await;
-        assert_eq!(
-            (rebuilt.quarantine_id, named(&rebuilt)),
-            (after.quarantine_id, named(&after)),
-            "{}: rebuilt",
-            ts.label
-        );
+        assert_a_rebuild_keeps(&engine, &ts, &after, named).await;
     }
 }
 
@@ -2066,19 +2113,8 @@ async fn a_dismissed_body_stays_dismissed_when_one_of_its_senders_writes_again()
         // (Near the body's receipt: a sender's next message reads the thread it falls in.)
         let t0 = chrono::Utc::now().timestamp();
         let engine = engine(&ts);
-        let (a, b) = ("6281234567890", "6281234567891");
-        deliver(
-            &engine,
-            two_senders_body(&[(a, "wamid.A1", "kemarin"), (b, "wamid.B1", "kemarin")]),
-        )
-        .await;
-        let entry = the_open_entry(&ts).await;
-        assert!(
-            entry.reason.contains("; and "),
-            "{}: {}",
-            ts.label,
-            entry.reason
-        );
+        let (a, b) = SENDERS;
+        let entry = both_senders_failing(&engine, &ts, ("kemarin", "kemarin")).await;
         dismiss(&ts, entry.quarantine_id).await;
         let mut seen = Vec::new();
         for (i, (from, wamid)) in [(a, "wamid.A2"), (b, "wamid.B2"), (a, "wamid.A3")]
@@ -2099,13 +2135,7 @@ async fn a_dismissed_body_stays_dismissed_when_one_of_its_senders_writes_again()
         ts.execute(&replace_in_payloads(&ts, "kemarin", "lusa", FIRST))
             .await;
         deliver_one(&engine, a, "wamid.A4", t0 + 600).await;
-        let entry = the_open_entry(&ts).await;
-        assert!(
-            entry.reason.contains("a text of 4 characters"),
-            "{}: {}",
-            ts.label,
-            entry.reason
-        );
+        the_open_entry_saying(&ts, "a text of 4 characters", "not quarantined again").await;
     }
 }
 
@@ -2119,24 +2149,14 @@ async fn an_entry_is_closed_when_its_payload_fails_again_only_as_dismissed() {
     for ts in all_stores().await {
         let t0 = chrono::Utc::now().timestamp();
         let engine = engine(&ts);
-        let (a, b) = ("6281234567890", "6281234567891");
-        deliver(
-            &engine,
-            two_senders_body(&[(a, "wamid.A1", "kemarin"), (b, "wamid.B1", "kemarin")]),
-        )
-        .await;
-        dismiss(&ts, the_open_entry(&ts).await.quarantine_id).await;
+        let a = SENDERS.0;
+        let both = both_senders_failing(&engine, &ts, ("kemarin", "kemarin")).await;
+        dismiss(&ts, both.quarantine_id).await;
         // Failure B, which no one dismissed: an entry says it.
         ts.execute(&replace_in_payloads(&ts, "kemarin", "lusa", FIRST))
             .await;
         deliver_one(&engine, a, "wamid.A2", t0).await;
-        let b_entry = the_open_entry(&ts).await;
-        assert!(
-            b_entry.reason.contains("a text of 4 characters"),
-            "{}: {}",
-            ts.label,
-            b_entry.reason
-        );
+        let b_entry = the_open_entry_saying(&ts, "a text of 4 characters", "B not said").await;
         // Read as before again: failure A alone, dismissed. B is no longer true.
         ts.execute(&replace_in_payloads(&ts, "lusa", "kemarin", FIRST))
             .await;
@@ -2174,27 +2194,17 @@ async fn a_fold_of_one_senders_part_leaves_the_other_senders_open_entry_open() {
     for ts in all_stores().await {
         let t0 = chrono::Utc::now().timestamp();
         let engine = engine(&ts);
-        let (a, b) = ("6281234567890", "6281234567891");
+        let (a, b) = SENDERS;
         // a's message fails as "a text of 7 characters", b's as "a text of 5 characters":
         // one entry naming both, dismissed.
-        deliver(
-            &engine,
-            two_senders_body(&[(a, "wamid.A1", "kemarin"), (b, "wamid.B1", "besok")]),
-        )
-        .await;
-        dismiss(&ts, the_open_entry(&ts).await.quarantine_id).await;
+        let both = both_senders_failing(&engine, &ts, ("kemarin", "besok")).await;
+        dismiss(&ts, both.quarantine_id).await;
         // b's part read otherwise (as a newer release might): a failure no one dismissed,
         // met when b writes again.
         ts.execute(&replace_in_payloads(&ts, "besok", "lusa", FIRST))
             .await;
         deliver_one(&engine, b, "wamid.B2", t0).await;
-        let b_entry = the_open_entry(&ts).await;
-        assert!(
-            b_entry.reason.contains("a text of 4 characters"),
-            "{}: {}",
-            ts.label,
-            b_entry.reason
-        );
+        let b_entry = the_open_entry_saying(&ts, "a text of 4 characters", "b's not said").await;
         // a writes again: a's part fails as dismissed; b's part still fails as the entry says.
         deliver_one(&engine, a, "wamid.A2", t0 + 60).await;
         assert_still_open(&ts, b_entry.quarantine_id).await;
@@ -2235,7 +2245,7 @@ async fn a_deleted_message_opens_no_complaint_and_keeps_no_thread_open() {
         .to_string()
         .into_bytes()
     };
-    let (a, b) = ("6281234567890", "6281234567891");
+    let (a, b) = SENDERS;
     let bodies: Vec<Vec<u8>> = vec![
         // Sender a: a report, and a message of it deleted 30 h later.
         aduan_sim::wadul_text_body(
@@ -2330,7 +2340,7 @@ async fn a_fold_of_one_senders_part_leaves_open_an_entry_naming_the_body_at_anot
     for ts in all_stores().await {
         let t0 = chrono::Utc::now().timestamp();
         let engine = engine(&ts);
-        let (a, b) = ("6281234567890", "6281234567891");
+        let (a, b) = SENDERS;
         // a's message fails as no message (`messages[0]`, record the body), b's as
         // "a text of 5 characters" (`timestamp`): one entry naming both, dismissed.
         let message = |from: &str, id: &str, at: serde_json::Value| {
@@ -2385,35 +2395,11 @@ async fn a_fold_of_one_senders_part_keeps_the_other_senders_failure_in_the_open_
     for ts in all_stores().await {
         let t0 = chrono::Utc::now().timestamp();
         let engine = engine(&ts);
-        let (a, b) = ("6281234567890", "6281234567891");
-        deliver(
-            &engine,
-            two_senders_body(&[(a, "wamid.A1", "kemarin"), (b, "wamid.B1", "besok")]),
-        )
-        .await;
-        let whole = the_open_entry(&ts).await;
-        assert!(
-            whole.reason.contains("messages[1]"),
-            "{}: {}",
-            ts.label,
-            whole.reason
-        );
-        deliver_one(&engine, a, "wamid.A2", t0).await;
-        let after = the_open_entry(&ts).await;
-        assert!(
-            after.reason.contains("messages[1]"),
-            "{}: b's failure no longer named: {}",
-            ts.label,
-            after.reason
-        );
+        let whole = both_senders_failing(&engine, &ts, ("kemarin", "besok")).await;
+        assert!(whole.reason.contains("messages[1]"), "{}", ts.label);
+        deliver_one(&engine, SENDERS.0, "wamid.A2", t0).await;
+        let after = the_open_entry_saying(&ts, "messages[1]", "b's failure no longer named").await;
         // As a rebuild, reading the body whole, says.
-        rebuild(&engine).await;
-        let rebuilt = the_open_entry(&ts).await;
-        assert_eq!(
-            (rebuilt.quarantine_id, &rebuilt.reason),
-            (after.quarantine_id, &after.reason),
-            "{}: rebuilt",
-            ts.label
-        );
+        assert_a_rebuild_keeps(&engine, &ts, &after, |e| e.reason.clone()).await;
     }
 }
