@@ -47,6 +47,15 @@ fn sp4n_looking_back(
     .unwrap()
 }
 
+/// Reports of the SP4N list API (tracking id, `updated_at`, status) of `listed`'s ids and
+/// times, each `Terverifikasi`.
+fn verified(listed: impl IntoIterator<Item = (u64, impl ToString)>) -> Vec<(u64, String, String)> {
+    listed
+        .into_iter()
+        .map(|(id, at)| (id, at.to_string(), "Terverifikasi".to_string()))
+        .collect()
+}
+
 /// The SP4N list API over `reports` (tracking_id, updated_at ISO, status): sorted by
 /// (updated_at, tracking_id), `updated_from` inclusive, paged.
 fn sp4n_list(reports: &[(u64, String, String)], target: &str) -> String {
@@ -645,25 +654,10 @@ async fn sp4n_one_report_with_a_raw_line_break_does_not_stop_the_channel() {
 /// of one time were read two at a time, run after run, never past them).
 #[tokio::test]
 async fn sp4n_a_server_paging_by_fewer_than_asked_is_read_to_the_end() {
-    let mut reports: Vec<(u64, String, String)> = (1..=5)
-        .map(|id| {
-            (
-                id,
-                "2021-09-13T14:20:00+07:00".to_string(),
-                "Terverifikasi".to_string(),
-            )
-        })
-        .collect();
-    reports.push((
-        6,
-        "2021-09-13T15:00:00+07:00".into(),
-        "Terverifikasi".into(),
-    ));
-    reports.push((
-        7,
-        "2021-09-13T16:00:00+07:00".into(),
-        "Terverifikasi".into(),
-    ));
+    let reports = verified((1..=5).map(|id| (id, "2021-09-13T14:20:00+07:00")).chain([
+        (6, "2021-09-13T15:00:00+07:00"),
+        (7, "2021-09-13T16:00:00+07:00"),
+    ]));
     let handler: Handler = Arc::new(move |target: &str| {
         if target.starts_with("/api/v1/auth/token") {
             return token_answer();
@@ -693,20 +687,11 @@ async fn sp4n_a_server_paging_by_fewer_than_asked_is_read_to_the_end() {
 /// last the server says it has is full.
 #[tokio::test]
 async fn sp4n_a_server_paging_by_fewer_than_its_meta_says_is_read_to_the_end() {
-    let mut reports: Vec<(u64, String, String)> = (1..=5)
-        .map(|id| {
-            (
-                id,
-                "2021-09-13T14:20:00+07:00".to_string(),
-                "Terverifikasi".to_string(),
-            )
-        })
-        .collect();
-    reports.push((
-        6,
-        "2021-09-13T15:00:00+07:00".into(),
-        "Terverifikasi".into(),
-    ));
+    let reports = verified(
+        (1..=5)
+            .map(|id| (id, "2021-09-13T14:20:00+07:00"))
+            .chain([(6, "2021-09-13T15:00:00+07:00")]),
+    );
     let handler: Handler = Arc::new(move |target: &str| {
         if target.starts_with("/api/v1/auth/token") {
             return token_answer();
@@ -739,15 +724,7 @@ async fn sp4n_a_server_paging_by_fewer_than_its_meta_says_is_read_to_the_end() {
 /// than that is the last.
 #[tokio::test]
 async fn sp4n_a_meta_counting_the_whole_list_does_not_page_past_the_last() {
-    let reports: Vec<(u64, String, String)> = (1..=5)
-        .map(|id| {
-            (
-                id,
-                format!("2021-09-13T14:2{id}:00+07:00"),
-                "Terverifikasi".to_string(),
-            )
-        })
-        .collect();
+    let reports = verified((1..=5).map(|id| (id, format!("2021-09-13T14:2{id}:00+07:00"))));
     for past_the_last in ["the last again", "empty"] {
         let reports = reports.clone();
         let handler: Handler = Arc::new(move |target: &str| {
@@ -1030,15 +1007,11 @@ async fn sp4n_the_look_back_goes_not_before_start_from() {
 async fn sp4n_a_report_updated_into_the_walks_second_is_no_server_that_does_not_page_on() {
     const WALK: &str = "2021-09-13T14:20:00+07:00";
     // 1: read once at its old time, then updated to the walk's second ahead of 2 and 3.
-    let reports = Arc::new(Mutex::new(vec![
-        (
-            1u64,
-            "2021-09-13T14:00:00+07:00".to_string(),
-            "Terverifikasi".to_string(),
-        ),
-        (2, WALK.to_string(), "Terverifikasi".to_string()),
-        (3, WALK.to_string(), "Terverifikasi".to_string()),
-    ]));
+    let reports = Arc::new(Mutex::new(verified([
+        (1, "2021-09-13T14:00:00+07:00"),
+        (2, WALK),
+        (3, WALK),
+    ])));
     let listed = Arc::clone(&reports);
     let handler: Handler = Arc::new(move |target: &str| {
         if target.starts_with("/api/v1/auth/token") {
