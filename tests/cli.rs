@@ -3739,10 +3739,9 @@ async fn a_renormalise_past_a_damaged_dictionary_fails_naming_it() {
     sim.shutdown().await;
 }
 
-/// Carried note (session 41 and before): the error a run stopped on (112's folder not there)
-/// was printed twice by `aduan sync`, in the channel's line and again as a log line.
-#[test]
-fn the_error_a_sync_stopped_on_is_said_once() {
+/// `aduan sync` of 112 whose folder is not there (in a temporary directory, gone with it):
+/// what the command did, and the folder as its error names it (`{path}: `).
+fn synced_with_112s_folder_gone() -> (std::process::Output, String) {
     let dir = tempfile::tempdir().unwrap();
     let gone = dir.path().join("no-112-here");
     let config = dir.path().join("aduan.toml");
@@ -3759,9 +3758,16 @@ fn the_error_a_sync_stopped_on_is_said_once() {
         &["--config", &config.display().to_string(), "sync"],
         &[("ADUAN_REPORTER_KEY", REPORTER_KEY)],
     );
+    (out, format!("{}: ", gone.display()))
+}
+
+/// Carried note (session 41 and before): the error a run stopped on (112's folder not there)
+/// was printed twice by `aduan sync`, in the channel's line and again as a log line.
+#[test]
+fn the_error_a_sync_stopped_on_is_said_once() {
+    let (out, named) = synced_with_112s_folder_gone();
     let said = text(&out);
     assert_eq!(out.status.code(), Some(1), "{said}");
-    let named = format!("{}: ", gone.display());
     assert_eq!(said.matches(&named).count(), 1, "{said}");
     assert!(said.contains("cc112: failed"), "{said}");
 }
@@ -3954,24 +3960,8 @@ async fn a_csv_begins_with_a_byte_order_mark_when_asked() {
 /// but the exit status. A run that fails the command says its line on stderr, once.
 #[test]
 fn the_error_a_sync_stopped_on_is_said_on_stderr() {
-    let dir = tempfile::tempdir().unwrap();
-    let gone = dir.path().join("no-112-here");
-    let config = dir.path().join("aduan.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[store]\nurl = \"sqlite:aduan.db\"\n\n[channels.cc112]\ndir = \"{}\"\n",
-            gone.display()
-        ),
-    )
-    .unwrap();
-    let out = aduan(
-        dir.path(),
-        &["--config", &config.display().to_string(), "sync"],
-        &[("ADUAN_REPORTER_KEY", REPORTER_KEY)],
-    );
+    let (out, named) = synced_with_112s_folder_gone();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let named = format!("{}: ", gone.display());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.matches(&named).count(), 1, "{}", text(&out));
     assert!(stderr.contains("cc112: failed"), "{}", text(&out));
