@@ -2064,3 +2064,28 @@ async fn random_deliveries_and_backfills_end_as_a_rebuild() {
     .await;
     server.abort();
 }
+
+/// Review of session 51: `ADUAN_PROP_SEED` set to what is not a number (a failure's line
+/// pasted whole, `seed 7 on SQLite`) ran the 40 seeds of CI without a word; it stops the
+/// check naming the variable, as `ADUAN_PROP_SEEDS` does. Set empty, each is not set.
+#[test]
+fn a_seed_asked_for_that_is_not_a_number_is_said() {
+    let said = |one: Option<&'static str>, count: Option<&'static str>| {
+        std::panic::catch_unwind(|| prop_seeds(one, count))
+            .err()
+            .and_then(|e| e.downcast_ref::<String>().cloned())
+    };
+    for (one, count, name) in [
+        (Some("seed 7"), None, "ADUAN_PROP_SEED=\"seed 7\""),
+        (None, Some("banyak"), "ADUAN_PROP_SEEDS=\"banyak\""),
+    ] {
+        let said = said(one, count);
+        assert!(
+            said.as_deref().is_some_and(|s| s.contains(name)),
+            "{one:?} {count:?}: {said:?}"
+        );
+    }
+    assert_eq!(prop_seeds(Some(" 7 "), Some("3")), (7..8, true));
+    assert_eq!(prop_seeds(Some(""), Some("3")), (0..3, false));
+    assert_eq!(prop_seeds(None, None), (0..40, false));
+}

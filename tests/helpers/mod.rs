@@ -54,9 +54,12 @@ impl Rng {
 /// stores (a failure's, to look into it). Fails naming each failing seed and its store (the
 /// first three told at length).
 pub async fn for_each_seed(mut check: impl AsyncFnMut(u64, &TestStore) -> Option<String>) {
-    let var = |name: &str| std::env::var(name).ok().and_then(|s| s.parse::<u64>().ok());
-    let only = var("ADUAN_PROP_SEED");
-    let seeds = only.map_or(0..var("ADUAN_PROP_SEEDS").unwrap_or(40), |s| s..s + 1);
+    let var = |name: &str| std::env::var(name).ok();
+    let (seeds, only) = prop_seeds(
+        var("ADUAN_PROP_SEED").as_deref(),
+        var("ADUAN_PROP_SEEDS").as_deref(),
+    );
+    let only = only.then_some(seeds.start);
     let mut failures = Vec::new();
     for seed in seeds.clone() {
         for postgres in [false, true] {
@@ -88,6 +91,24 @@ pub async fn for_each_seed(mut check: impl AsyncFnMut(u64, &TestStore) -> Option
         seeds.end - seeds.start,
         told.join("\n")
     );
+}
+
+/// The seeds [`for_each_seed`] runs given `ADUAN_PROP_SEED` (`one`) and `ADUAN_PROP_SEEDS`
+/// (`count`), and whether it is one seed alone. Either set to what is not a number stops the
+/// test saying so (it ran the 40 seeds of CI instead, for a minute, the seed asked for among
+/// them or not); set empty, it is not set.
+pub fn prop_seeds(one: Option<&str>, count: Option<&str>) -> (std::ops::Range<u64>, bool) {
+    let number = |name: &str, value: Option<&str>| {
+        let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+        match value.parse::<u64>() {
+            Ok(n) => Some(n),
+            Err(e) => panic!("{name}={value:?} is not a number ({e})"),
+        }
+    };
+    match number("ADUAN_PROP_SEED", one) {
+        Some(seed) => (seed..seed.saturating_add(1), true),
+        None => (0..number("ADUAN_PROP_SEEDS", count).unwrap_or(40), false),
+    }
 }
 
 pub async fn sim(reports: usize, faults: Sp4nFaults) -> RunningSim {
