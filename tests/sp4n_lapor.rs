@@ -1768,7 +1768,10 @@ async fn lease_taken(ts: &aduan_store::testing::TestStore) {
 /// asked for has run out and the run has renewed it since; another run then tries to take
 /// the channel. (Decided by what the run does, not by how late the answers come: with
 /// answers 1.5 s late, a lease of 1 s and another run trying all along, a loaded machine's
-/// late wake-ups let the lease lapse now and then.)
+/// late wake-ups let the lease lapse now and then.) Review of session 51: another run tried
+/// only just after a renewal, when the lease is freshest, so that a run renewing less often
+/// than its lease lasts (lapsing between renewals) passed; every renewal the run writes is
+/// now recorded, and each must come before the lease it extends has run out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_fetch_keeps_the_runs_lease() {
     use std::time::Duration;
@@ -1776,6 +1779,14 @@ async fn a_slow_fetch_keeps_the_runs_lease() {
     let sim = sim(30, Sp4nFaults::default()).await;
     let (base, mut asked) = scripted::holding_proxy(&sim.sp4n_base_url(), "/laporan").await;
     let ts = sqlite_store().await;
+    // Every renewal of a lease by its holder, as the run writes it.
+    ts.execute(
+        "CREATE TABLE lease_renewals (ran_out TEXT NOT NULL, renewed_to TEXT NOT NULL); \
+         CREATE TRIGGER lease_renewed AFTER UPDATE OF expires_at ON sync_leases \
+         WHEN new.holder = old.holder BEGIN \
+         INSERT INTO lease_renewals VALUES (old.expires_at, new.expires_at); END",
+    )
+    .await;
     let engine = aduan_sync::Engine::new(
         ts.store.clone(),
         normaliser(),
@@ -1836,6 +1847,26 @@ async fn a_slow_fetch_keeps_the_runs_lease() {
     assert!(
         held.iter().all(|&(_, taken)| !taken),
         "(renewed, taken) of each answer held: {held:?}: another run took the lease"
+    );
+    // A renewal to `renewed_to` was written `ttl` before it: before `ran_out`, or the lease
+    // had lapsed (whatever another run found when it tried).
+    let renewals = ts
+        .store
+        .query(
+            "SELECT ran_out, renewed_to, \
+             (julianday(renewed_to) - julianday(ran_out)) * 86400.0 FROM lease_renewals",
+        )
+        .await
+        .unwrap()
+        .rows;
+    let lapsed: Vec<_> = renewals
+        .iter()
+        .filter(|r| r[2].as_f64().is_none_or(|gap| gap >= ttl.as_secs_f64()))
+        .collect();
+    assert!(
+        renewals.len() >= held.len() && lapsed.is_empty(),
+        "renewed after the lease had run out (ran out, renewed to, seconds between): \
+         {lapsed:?} of {renewals:?}"
     );
     assert_eq!(report.outcome, Outcome::Ok, "{}", report.summary_line());
     assert_eq!(count(&ts, "SELECT COUNT(*) FROM complaints").await, 30);
