@@ -240,7 +240,7 @@ fn the_demo_makes_nothing_when_its_tables_cannot_be_read() {
 /// [`the_same_archive_read_otherwise_raises_the_rules_version`].
 #[cfg(feature = "demo")]
 const READ_AS: Reading<'static> = Reading {
-    rules: 26,
+    rules: 27,
     tables: "b001ccfeb50223ec",
     key: "aa7f87283592a6eb",
     archive: "dea740df587b940d",
