@@ -1253,31 +1253,14 @@ fn a_backup_schedule_on_a_postgresql_store_stops_start_up() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_asking_for_an_hour_is_not_asked_again_within_the_hour() {
     use std::sync::atomic::Ordering;
-    let (url, asked, server) = answering(
-        "HTTP/1.1 429 Too Many Requests\r\nretry-after: 3600\r\n\
-         content-length: 2\r\nconnection: close\r\n\r\n{}",
-    )
-    .await;
-    let ts = sqlite_store().await;
-    let dir = tempfile::tempdir().unwrap();
-    let args = config(
-        dir.path(),
-        &ts,
-        &[
-            "[service]\nbackoff_initial_secs = 1\nbackoff_max_secs = 2\n".to_string(),
-            format!(
-                "[channels.cc112]\nschedule = \"{EVERY_SECOND}\"\nurl = \"{url}\"\nretry_base_ms = 20\ntimeout_secs = 5\n"
-            ),
-        ],
-    );
-    let mut serve = Serve::start(dir.path(), &strs(&args)).await;
-    eventually(
-        "the first run, answered 429",
-        Duration::from_secs(30),
-        || serve.log(),
-        || async { (!with_outcome(&runs(&ts, "cc112").await, "failed").is_empty()).then_some(()) },
-    )
-    .await;
+    let ServingCc112 {
+        mut serve,
+        args: _args,
+        dir: _dir,
+        ts: _ts,
+        server,
+        asked,
+    } = serving_cc112_failed_once(TOO_MANY_FOR_AN_HOUR, 2, "the first run, answered 429").await;
     tokio::time::sleep(Duration::from_secs(8)).await;
     let n = asked.load(Ordering::SeqCst);
     serve.stop().await;
@@ -1323,6 +1306,60 @@ async fn answering(
         }
     });
     (url, asked, server)
+}
+
+/// A `429` asking for an hour.
+const TOO_MANY_FOR_AN_HOUR: &str = "HTTP/1.1 429 Too Many Requests\r\nretry-after: 3600\r\n\
+    content-length: 2\r\nconnection: close\r\n\r\n{}";
+
+/// `aduan serve` on a SQLite store with 112 scheduled every second on a loopback source
+/// (see [`answering`]), backing off from 1 s to at most `backoff_max_secs`, after the
+/// channel's first run failed.
+struct ServingCc112 {
+    serve: Serve,
+    args: Vec<String>,
+    dir: tempfile::TempDir,
+    ts: TestStore,
+    server: tokio::task::JoinHandle<()>,
+    asked: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Starts [`ServingCc112`] on a source answering `answer` and waits for the first run to
+/// end failed (`first_run` names it if it never does).
+async fn serving_cc112_failed_once(
+    answer: &'static str,
+    backoff_max_secs: u64,
+    first_run: &str,
+) -> ServingCc112 {
+    let (url, asked, server) = answering(answer).await;
+    let ts = sqlite_store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let args = config(
+        dir.path(),
+        &ts,
+        &[
+            format!("[service]\nbackoff_initial_secs = 1\nbackoff_max_secs = {backoff_max_secs}\n"),
+            format!(
+                "[channels.cc112]\nschedule = \"{EVERY_SECOND}\"\nurl = \"{url}\"\nretry_base_ms = 20\ntimeout_secs = 5\n"
+            ),
+        ],
+    );
+    let serve = Serve::start(dir.path(), &strs(&args)).await;
+    eventually(
+        first_run,
+        Duration::from_secs(30),
+        || serve.log(),
+        || async { (!with_outcome(&runs(&ts, "cc112").await, "failed").is_empty()).then_some(()) },
+    )
+    .await;
+    ServingCc112 {
+        serve,
+        args,
+        dir,
+        ts,
+        server,
+        asked,
+    }
 }
 
 /// Session 49 (pull): the wait a source asked for was read back from the run's error, whose
@@ -1697,31 +1734,14 @@ async fn webhooks_answer_503_with_retry_after_while_the_store_is_out_of_reach_an
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_asking_for_an_hour_is_not_asked_again_after_a_restart() {
     use std::sync::atomic::Ordering;
-    let (url, asked, server) = answering(
-        "HTTP/1.1 429 Too Many Requests\r\nretry-after: 3600\r\n\
-         content-length: 2\r\nconnection: close\r\n\r\n{}",
-    )
-    .await;
-    let ts = sqlite_store().await;
-    let dir = tempfile::tempdir().unwrap();
-    let args = config(
-        dir.path(),
-        &ts,
-        &[
-            "[service]\nbackoff_initial_secs = 1\nbackoff_max_secs = 2\n".to_string(),
-            format!(
-                "[channels.cc112]\nschedule = \"{EVERY_SECOND}\"\nurl = \"{url}\"\nretry_base_ms = 20\ntimeout_secs = 5\n"
-            ),
-        ],
-    );
-    let mut serve = Serve::start(dir.path(), &strs(&args)).await;
-    eventually(
-        "the first run, answered 429",
-        Duration::from_secs(30),
-        || serve.log(),
-        || async { (!with_outcome(&runs(&ts, "cc112").await, "failed").is_empty()).then_some(()) },
-    )
-    .await;
+    let ServingCc112 {
+        mut serve,
+        args,
+        dir,
+        ts: _ts,
+        server,
+        asked,
+    } = serving_cc112_failed_once(TOO_MANY_FOR_AN_HOUR, 2, "the first run, answered 429").await;
     serve.stop().await;
     assert_eq!(asked.load(Ordering::SeqCst), 1, "{}", serve.log());
     let mut again = Serve::start(dir.path(), &strs(&args)).await;
@@ -1818,28 +1838,17 @@ async fn a_tick_skipped_for_a_wait_the_source_asked_for_is_not_logged_as_failure
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wait_another_process_was_asked_for_holds_a_running_service_back() {
     use std::sync::atomic::Ordering;
-    let (url, asked, server) = answering(
+    let ServingCc112 {
+        mut serve,
+        args: _args,
+        dir: _dir,
+        ts,
+        server,
+        asked,
+    } = serving_cc112_failed_once(
         "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
-    )
-    .await;
-    let ts = sqlite_store().await;
-    let dir = tempfile::tempdir().unwrap();
-    let args = config(
-        dir.path(),
-        &ts,
-        &[
-            "[service]\nbackoff_initial_secs = 1\nbackoff_max_secs = 1\n".to_string(),
-            format!(
-                "[channels.cc112]\nschedule = \"{EVERY_SECOND}\"\nurl = \"{url}\"\nretry_base_ms = 20\ntimeout_secs = 5\n"
-            ),
-        ],
-    );
-    let mut serve = Serve::start(dir.path(), &strs(&args)).await;
-    eventually(
+        1,
         "the first run, failed",
-        Duration::from_secs(30),
-        || serve.log(),
-        || async { (!with_outcome(&runs(&ts, "cc112").await, "failed").is_empty()).then_some(()) },
     )
     .await;
     // Another process's run on the store was asked to wait an hour.
