@@ -1045,6 +1045,24 @@ async fn open_quarantine(s: &Store) -> Vec<(String, String, i64, DateTime<Utc>)>
     list
 }
 
+/// Archives the payloads 7 and 8 at `t(5)`, quarantined as "not a time" and "no title", and
+/// gives their open entries' numbers.
+async fn quarantine_7_and_8(s: &Store) -> [i64; 2] {
+    let raws = [raw(7), raw(8)];
+    s.write_batch(&WriteBatch {
+        channel: "sp4n_lapor",
+        now: t(5),
+        raws: &raws,
+        quarantine: &[quarantined(7, "not a time"), quarantined(8, "no title")],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let open = open_quarantine(s).await;
+    assert_eq!(open.len(), 2, "{open:?}");
+    [open[0].2, open[1].2]
+}
+
 /// A payload quarantined again (a retry, a group folded again) keeps one open entry, which
 /// says why it fails now: the same way, as it was; another way, from then (review: the
 /// first reason stayed, and `quarantine show` told what had been mended).
@@ -1088,17 +1106,7 @@ async fn a_payload_quarantined_again_keeps_one_entry_that_says_why_it_fails_now(
 async fn an_open_entry_of_a_payload_failing_only_as_dismissed_is_closed() {
     for ts in each_backend().await {
         let s = &ts.store;
-        let raws = [raw(7), raw(8)];
-        s.write_batch(&WriteBatch {
-            channel: "sp4n_lapor",
-            now: t(5),
-            raws: &raws,
-            quarantine: &[quarantined(7, "not a time"), quarantined(8, "no title")],
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-        let first = open_quarantine(s).await[0].2;
+        let [first, _] = quarantine_7_and_8(s).await;
         assert!(s
             .dismiss_quarantine(first, "admin", None, t(6))
             .await
@@ -1156,19 +1164,14 @@ async fn an_open_entry_of_a_payload_failing_only_as_dismissed_is_closed() {
 async fn a_dismissed_entry_is_opened_again_as_it_was() {
     for ts in each_backend().await {
         let s = &ts.store;
-        let raws = [raw(7), raw(8)];
-        s.write_batch(&WriteBatch {
-            channel: "sp4n_lapor",
-            now: t(5),
-            raws: &raws,
-            quarantine: &[quarantined(7, "not a time"), quarantined(8, "no title")],
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-        let open = open_quarantine(s).await;
-        let (e7, e8) = (open[0].2, open[1].2);
+        let [e7, e8] = quarantine_7_and_8(s).await;
         let undismiss = |id: i64| async move { s.undismiss_quarantine(id).await.unwrap() };
+        let dismiss = |id: i64, at: u32| async move {
+            assert!(s
+                .dismiss_quarantine(id, "admin", None, t(at))
+                .await
+                .unwrap());
+        };
         assert_eq!(
             undismiss(e7).await,
             Undismissed::NotDismissed,
@@ -1224,7 +1227,7 @@ async fn a_dismissed_entry_is_opened_again_as_it_was() {
             ts.label
         );
         // Another open entry of the payload (a failure met since): left dismissed.
-        assert!(s.dismiss_quarantine(e7, "admin", None, t(8)).await.unwrap());
+        dismiss(e7, 8).await;
         s.write_batch(&WriteBatch {
             channel: "sp4n_lapor",
             now: t(9),
@@ -1262,10 +1265,7 @@ async fn a_dismissed_entry_is_opened_again_as_it_was() {
         );
         // A batch that read payload 8 as failing only as dismissed, written after the
         // dismissal was undone, leaves its entry open.
-        assert!(s
-            .dismiss_quarantine(e8, "admin", None, t(11))
-            .await
-            .unwrap());
+        dismiss(e8, 11).await;
         assert_eq!(undismiss(e8).await, Undismissed::Opened, "{}", ts.label);
         let read_as_dismissed = [vec![8u8; 32]];
         s.write_batch(&WriteBatch {
@@ -1287,10 +1287,7 @@ async fn a_dismissed_entry_is_opened_again_as_it_was() {
             ts.label
         );
         // While a rebuild goes on (its end would drop the entry again): left dismissed.
-        assert!(s
-            .dismiss_quarantine(e8, "admin", None, t(13))
-            .await
-            .unwrap());
+        dismiss(e8, 13).await;
         s.begin_rebuild().await.unwrap();
         assert!(
             matches!(undismiss(e8).await, Undismissed::Rebuilding(_)),
