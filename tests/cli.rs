@@ -2580,26 +2580,24 @@ fn a_bad_setting_is_found_without_the_secrets() {
         )
     };
     let config_arg = config.display().to_string();
-    std::fs::write(&config, table(100, "lapor.example/pemda")).unwrap();
-    let out = aduan(
-        dir.path(),
-        &["--config", &config_arg, "config", "check"],
-        &[],
-    );
-    let said = text(&out);
-    assert_eq!(out.status.code(), Some(78), "{said}");
+    // `aduan config check` on `toml` as the configuration: its exit code and what it said.
+    let check = |toml: String| {
+        std::fs::write(&config, toml).unwrap();
+        let out = aduan(
+            dir.path(),
+            &["--config", &config_arg, "config", "check"],
+            &[],
+        );
+        (out.status.code(), text(&out))
+    };
+    let (code, said) = check(table(100, "lapor.example/pemda"));
+    assert_eq!(code, Some(78), "{said}");
     assert!(
         said.contains("sp4n_lapor") && said.contains("base_url"),
         "{said}"
     );
-    std::fs::write(&config, table(500, "https://lapor.example/pemda")).unwrap();
-    let out = aduan(
-        dir.path(),
-        &["--config", &config_arg, "config", "check"],
-        &[],
-    );
-    let said = text(&out);
-    assert_eq!(out.status.code(), Some(78), "{said}");
+    let (code, said) = check(table(500, "https://lapor.example/pemda"));
+    assert_eq!(code, Some(78), "{said}");
     assert!(
         said.contains("sp4n_lapor") && said.contains("per_page"),
         "{said}"
@@ -2611,14 +2609,8 @@ fn a_bad_setting_is_found_without_the_secrets() {
         said.contains("per_page") && said.contains(SECRET_ENV),
         "both named at once: {said}"
     );
-    std::fs::write(&config, table(100, "https://lapor.example/pemda")).unwrap();
-    let out = aduan(
-        dir.path(),
-        &["--config", &config_arg, "config", "check"],
-        &[],
-    );
-    let said = text(&out);
-    assert!(out.status.success(), "{said}");
+    let (code, said) = check(table(100, "https://lapor.example/pemda"));
+    assert_eq!(code, Some(0), "{said}");
     assert!(
         said.contains("2 channel table(s) checked (sp4n_lapor, cc112), 1 switched on"),
         "{said}"
@@ -2626,35 +2618,18 @@ fn a_bad_setting_is_found_without_the_secrets() {
     // Nothing opened: the default store (`sqlite:aduan.db` here) is not made.
     assert!(!dir.path().join("aduan.db").exists(), "a store was opened");
     // No table at all: nothing listed, not an empty `()`.
-    let empty = dir.path().join("empty.toml");
-    std::fs::write(&empty, "").unwrap();
-    let out = aduan(
-        dir.path(),
-        &["--config", &empty.display().to_string(), "config", "check"],
-        &[],
-    );
-    let said = text(&out);
-    assert!(out.status.success(), "{said}");
+    let (code, said) = check(String::new());
+    assert_eq!(code, Some(0), "{said}");
     assert!(
         said.contains("0 channel table(s) checked, 0 switched on;"),
         "{said}"
     );
     // A table off is checked too: it is what `enabled = true` would run.
-    std::fs::write(
-        &config,
-        format!(
-            "{}batch_rows = 0\n",
-            table(100, "https://lapor.example/pemda")
-        ),
-    )
-    .unwrap();
-    let out = aduan(
-        dir.path(),
-        &["--config", &config_arg, "config", "check"],
-        &[],
-    );
-    let said = text(&out);
-    assert_eq!(out.status.code(), Some(78), "{said}");
+    let (code, said) = check(format!(
+        "{}batch_rows = 0\n",
+        table(100, "https://lapor.example/pemda")
+    ));
+    assert_eq!(code, Some(78), "{said}");
     assert!(
         said.contains("cc112") && said.contains("batch_rows"),
         "{said}"
