@@ -2306,6 +2306,19 @@ mod tests {
         }
     }
 
+    /// Checks that the archive of `t` reads back as `sent`, payload for payload, in order.
+    async fn reads_back_as_sent(t: &aduan_store::testing::TestStore, sent: &[Vec<u8>]) {
+        let back: Vec<Vec<u8>> = t
+            .store
+            .raw_after(0, 10_000)
+            .await
+            .expect("read back")
+            .into_iter()
+            .map(|r| r.payload)
+            .collect();
+        assert!(back == sent, "{}: payloads read back differ", t.label);
+    }
+
     /// One batch of SP4N-LAPOR! reports through `process`, written behind.
     async fn each(
         t: &aduan_store::testing::TestStore,
@@ -2547,15 +2560,7 @@ mod tests {
                 "{}: {packed} bytes stored of {plain}",
                 t.label
             );
-            let back: Vec<Vec<u8>> = t
-                .store
-                .raw_after(0, 10_000)
-                .await
-                .expect("read back")
-                .into_iter()
-                .map(|r| r.payload)
-                .collect();
-            assert!(back == sent, "{}: payloads read back differ", t.label);
+            reads_back_as_sent(&t, &sent).await;
         }
     }
 
@@ -2619,15 +2624,7 @@ mod tests {
                 t.label
             );
             let sent: Vec<Vec<u8>> = batches.concat();
-            let back: Vec<Vec<u8>> = t
-                .store
-                .raw_after(0, 10_000)
-                .await
-                .expect("read back")
-                .into_iter()
-                .map(|r| r.payload)
-                .collect();
-            assert!(back == sent, "{}: payloads read back differ", t.label);
+            reads_back_as_sent(&t, &sent).await;
         }
     }
 
@@ -2690,15 +2687,7 @@ mod tests {
             let stored = count(stored).await as usize;
             assert!(stored * 2 < kept, "{}: {stored} bytes of {kept}", t.label);
             // Every payload reads back as received, those archived before packing began too.
-            let back: Vec<Vec<u8>> = t
-                .store
-                .raw_after(0, 10_000)
-                .await
-                .expect("read back")
-                .into_iter()
-                .map(|r| r.payload)
-                .collect();
-            assert!(back == sent, "{}: payloads read back differ", t.label);
+            reads_back_as_sent(&t, &sent).await;
             // A rebuild reads them all, each the complaint it was.
             let engine = crate::Engine::new(
                 t.store.clone(),
