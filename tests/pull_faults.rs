@@ -1291,13 +1291,8 @@ async fn sp4n_a_look_back_of_several_pages_asks_for_no_page_twice() {
     assert_eq!(cursor_of(&ts, "sp4n_lapor").await, cursor);
 }
 
-/// A run whose time budget ran out while it waited out a `429`'s `Retry-After` gave the
-/// request up and said only that its budget was used up: the `429` was not among its faults
-/// (they were taken after each page the source handed over, and the request held up handed
-/// none), and the wait the source asked for was not named, so that the scheduler asked the
-/// source again at the next tick. The run's report counts it and names the wait left.
-#[tokio::test]
-async fn a_rate_limit_wait_cut_short_by_the_budget_is_in_the_runs_report() {
+/// Lapor Gub! on a source answering every request `429` asking for 120 s.
+async fn lapor_gub_rate_limited_for_2_minutes() -> aduan_lapor_gub::LaporGub {
     let handler: Handler = Arc::new(|_: &str| {
         answer(
             "429 Too Many Requests",
@@ -1306,14 +1301,24 @@ async fn a_rate_limit_wait_cut_short_by_the_budget_is_in_the_runs_report() {
         )
     });
     let (base, _) = scripted(handler).await;
-    let gub = aduan_lapor_gub::LaporGub::with_key(
+    aduan_lapor_gub::LaporGub::with_key(
         serde_json::from_value(serde_json::json!({
             "base_url": base, "requests_per_minute": 0, "retry_base_ms": 10, "timeout_secs": 2,
         }))
         .unwrap(),
         Secret::new("k3y-lapor-gub"),
     )
-    .unwrap();
+    .unwrap()
+}
+
+/// A run whose time budget ran out while it waited out a `429`'s `Retry-After` gave the
+/// request up and said only that its budget was used up: the `429` was not among its faults
+/// (they were taken after each page the source handed over, and the request held up handed
+/// none), and the wait the source asked for was not named, so that the scheduler asked the
+/// source again at the next tick. The run's report counts it and names the wait left.
+#[tokio::test]
+async fn a_rate_limit_wait_cut_short_by_the_budget_is_in_the_runs_report() {
+    let gub = lapor_gub_rate_limited_for_2_minutes().await;
     for ts in all_stores().await {
         let report = a_wait_cut_short_by_the_budget(&ts, &gub).await;
         let error = report.error.clone().unwrap_or_default();
@@ -1339,22 +1344,7 @@ async fn a_rate_limit_wait_cut_short_by_the_budget_is_in_the_runs_report() {
 /// counted), and the error says that a wait it may have been asked for is not known.
 #[tokio::test]
 async fn a_wait_cut_short_on_a_source_without_a_view_in_flight_is_not_passed_over() {
-    let handler: Handler = Arc::new(|_: &str| {
-        answer(
-            "429 Too Many Requests",
-            "content-type: application/json\r\nretry-after: 120\r\n",
-            r#"{"error":"rate_limited"}"#,
-        )
-    });
-    let (base, _) = scripted(handler).await;
-    let gub = aduan_lapor_gub::LaporGub::with_key(
-        serde_json::from_value(serde_json::json!({
-            "base_url": base, "requests_per_minute": 0, "retry_base_ms": 10, "timeout_secs": 2,
-        }))
-        .unwrap(),
-        Secret::new("k3y-lapor-gub"),
-    )
-    .unwrap();
+    let gub = lapor_gub_rate_limited_for_2_minutes().await;
     // Its pages joined by a source of the tests' own, which has no view in flight.
     let blind = OneBatch(gub);
     let ts = sqlite_store().await;
