@@ -903,11 +903,7 @@ async fn pack_fitting(
     } else {
         Vec::new()
     };
-    let samples: Vec<&[u8]> = payloads
-        .iter()
-        .copied()
-        .chain(stored.iter().map(Vec::as_slice))
-        .collect();
+    let samples = with_stored(payloads, &stored);
     if samples.len() < MIN_SAMPLES {
         // (Batches not yet committed: judged again when as many more have come.)
         return Ok((packed, packer));
@@ -971,11 +967,7 @@ async fn trained_on_archive(
     let stored = store
         .samples(channel, true, packing::MAX_SAMPLES - payloads.len(), room)
         .await?;
-    let samples: Vec<&[u8]> = payloads
-        .iter()
-        .copied()
-        .chain(stored.iter().map(Vec::as_slice))
-        .collect();
+    let samples = with_stored(payloads, &stored);
     if samples.len() < MIN_SAMPLES {
         // Fewer than counted (a batch not committed; payloads too large to sample).
         store.plain_payloads_counted(channel, samples.len());
@@ -986,6 +978,16 @@ async fn trained_on_archive(
         store.plain_payloads_counted(channel, 0);
     }
     Ok(d)
+}
+
+/// A batch's `payloads`, first, with the payloads of its channel read from the archive as
+/// samples (`stored`): what a dictionary is trained and judged on.
+fn with_stored<'a>(payloads: &[&'a [u8]], stored: &'a [Vec<u8>]) -> Vec<&'a [u8]> {
+    payloads
+        .iter()
+        .copied()
+        .chain(stored.iter().map(Vec::as_slice))
+        .collect()
 }
 
 /// A dictionary trained on `payloads`, unless none can be or its id is another's.
